@@ -1,0 +1,245 @@
+"""The `paperfeed` command line: each command calls one feature function."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import Engine
+
+from paperfeed.ingest import jobs as ingest_jobs
+from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
+from paperfeed.ingest.dates import BadDate, parse_day
+from paperfeed.ingest.run import Report, SourceError
+from paperfeed.models import LOCAL_PREFIX, Paper
+from paperfeed.settings import Settings
+from paperfeed.store import get_paper, open_store
+from paperfeed.store.stats import store_stats
+
+app = typer.Typer(help="paperfeed: self-hostable research-paper discovery.", no_args_is_help=True)
+err = Console(stderr=True)
+out = Console()
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+class SourceKind(str, Enum):
+    snapshot = "snapshot"
+    listing = "listing"
+    hf = "hf"
+    page = "page"
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _store() -> Engine:
+    return open_store(_settings())
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
+    return typer.Exit(1)
+
+
+@contextmanager
+def _progress(enabled: bool, label: str) -> Iterator[Callable[[Report], None]]:
+    if not enabled or not err.is_terminal:
+        yield lambda _r: None
+        return
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(label)
+        yield lambda r: bar.update(task, description=f"{label}: {r.read:,} records")
+
+
+def _print_report(report: Report, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(report.to_dict()))
+        return
+    for error in report.errors[:20]:
+        err.print(f"skipped {error.where}: {error.reason}", markup=False, highlight=False)
+    if len(report.errors) > 20:
+        err.print(f"… and {report.skipped - 20} more skipped records")
+    summary = ", ".join(f"{k} {getattr(report, k):,}" for k in Report.__dataclass_fields__ if k != "errors")
+    typer.echo(summary)
+
+
+@app.command()
+def init(demo: Annotated[bool, typer.Option(help="Fill the store with the bundled sample.")] = False) -> None:
+    """Create the store (and apply migrations); --demo loads the bundled real papers."""
+    settings = _settings()
+    engine = open_store(settings)
+    out.print(f"store ready: {_describe(settings)}", highlight=False)
+    if demo:
+        report = ingest_jobs.load_demo(engine, settings)
+        _print_report(report, False)
+
+
+def _describe(settings: Settings) -> str:
+    url = settings.sqlalchemy_url
+    return url.split("@")[-1] if "@" in url else url
+
+
+@app.command()
+def ingest(
+    kind: Annotated[SourceKind, typer.Argument(help="File format.")],
+    files: Annotated[list[Path], typer.Argument(help="Files to import (plain or .gz).")],
+    as_json: JsonOpt = False,
+    year: Annotated[int | None, typer.Option(help="Year for 'page' date headings.")] = None,
+    day: Annotated[str | None, typer.Option("--date", help="Listing date (YYYY-MM-DD).")] = None,
+) -> None:
+    """Import files: snapshot (arXiv bulk JSON), listing (daily JSONL), hf (daily papers), page."""
+    try:
+        listing_day = parse_day(day) if day else None
+    except BadDate as exc:
+        raise _fail(str(exc)) from exc
+    settings = _settings()
+    engine = open_store(settings)
+    with _progress(not as_json, f"ingest {kind.value}") as progress:
+        report, failed = ingest_jobs.ingest_files(
+            engine, settings, kind.value, files, year=year, day=listing_day, on_progress=progress
+        )
+    for message in failed:
+        err.print(f"error: {message}", markup=False, highlight=False)
+    _print_report(report, as_json)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def harvest(
+    set_spec: Annotated[str | None, typer.Option("--set", help="OAI set, e.g. cs or physics:hep-th.")] = None,
+    since: Annotated[str | None, typer.Option("--from", help="From date YYYY-MM-DD (default: last run).")] = None,
+    until: Annotated[str | None, typer.Option(help="Until date YYYY-MM-DD.")] = None,
+    prefix: Annotated[str, typer.Option(help="Metadata format: arXiv or arXivRaw.")] = "arXiv",
+    as_json: JsonOpt = False,
+) -> None:
+    """Harvest new and changed papers from arXiv's OAI-PMH endpoint, resumably."""
+    try:
+        start, end = (parse_day(since) if since else None), (parse_day(until) if until else None)
+    except BadDate as exc:
+        raise _fail(str(exc)) from exc
+    if prefix not in ("arXiv", "arXivRaw"):
+        raise _fail("--prefix must be arXiv or arXivRaw")
+    settings = _settings()
+    engine = open_store(settings)
+    with _progress(not as_json, "harvest") as progress:
+        try:
+            report = ingest_jobs.harvest(engine, settings, set_spec, start, end, prefix, progress)
+        except SourceError as exc:
+            raise _fail(str(exc)) from exc
+    _print_report(report, as_json)
+
+
+@app.command()
+def add(
+    ids: Annotated[list[str], typer.Argument(help="arXiv ids or URLs (versions allowed).")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Fetch papers by arXiv id or URL through the arXiv API and store them."""
+    try:
+        clean = [_versionless(i) for i in ids]
+    except BadArxivId as exc:
+        raise _fail(str(exc)) from exc
+    settings = _settings()
+    engine = open_store(settings)
+    try:
+        report = ingest_jobs.add_papers(engine, settings, clean)
+    except SourceError as exc:
+        raise _fail(str(exc)) from exc
+    _print_report(report, as_json)
+
+
+def _versionless(text: str) -> str:
+    return parse_arxiv_id(text)[0]
+
+
+@app.command()
+def show(paper_id: Annotated[str, typer.Argument(help="arXiv id or URL, or a local id.")], as_json: JsonOpt = False) -> None:
+    """Show one stored paper."""
+    try:
+        pid = paper_id if paper_id.startswith(LOCAL_PREFIX) else _versionless(paper_id)
+    except BadArxivId as exc:
+        raise _fail(str(exc)) from exc
+    with _store().connect() as conn:
+        paper = get_paper(conn, pid)
+    if paper is None:
+        raise _fail(f"no paper {pid} in the store (try: paperfeed add {pid})")
+    if as_json:
+        typer.echo(json.dumps(paper_json(paper)))
+    else:
+        _print_paper(paper)
+
+
+def paper_json(paper: Paper) -> dict[str, Any]:
+    """A paper as plain JSON-able data."""
+    return {
+        "id": paper.id,
+        "version": paper.version,
+        "versions": [{"version": v.number, "created": _iso(v.created)} for v in paper.versions],
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "authors": list(paper.authors),
+        "categories": list(paper.categories),
+        "published": _iso(paper.published),
+        "updated": _iso(paper.updated),
+        "comments": paper.comments,
+        "journal_ref": paper.journal_ref,
+        "doi": paper.doi,
+        "license": paper.license,
+        "abs_url": paper.abs_url,
+        "pdf_url": paper.pdf_url,
+        "code_links": list(paper.code_links),
+        "source": paper.source,
+        "first_seen": _iso(paper.first_seen),
+        "listing_date": _iso(paper.listing_date),
+        "withdrawn": paper.withdrawn,
+        "signals": paper.signals.__dict__ if paper.signals else None,
+    }
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _print_paper(paper: Paper) -> None:
+    out.print(f"[bold]{paper.title}[/bold]", highlight=False)
+    table = Table.grid(padding=(0, 2))
+    for key, value in paper_json(paper).items():
+        if key not in ("title", "abstract") and value not in (None, [], ""):
+            table.add_row(key, str(value) if not isinstance(value, list) else ", ".join(map(str, value)))
+    out.print(table)
+    out.print(paper.abstract, highlight=False)
+
+
+@app.command()
+def stats(as_json: JsonOpt = False) -> None:
+    """Counts of what the store holds."""
+    with _store().connect() as conn:
+        data = store_stats(conn)
+    if as_json:
+        typer.echo(json.dumps(data))
+        return
+    for key, value in data.items():
+        out.print(f"{key:>20}  {value}", highlight=False)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except SourceError as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        sys.exit(1)

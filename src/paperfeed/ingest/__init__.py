@@ -1,0 +1,1 @@
+"""Ingestion: one module per source, one shared run loop (`run.py`)."""

@@ -1,0 +1,47 @@
+"""Date parsing shared by the sources; every result is a naive UTC datetime."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+
+
+class BadDate(ValueError):
+    """A date string in none of the expected forms."""
+
+
+def to_naive_utc(value: datetime) -> datetime:
+    """Convert an aware datetime to naive UTC (the store keeps naive UTC)."""
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def parse_rfc822(value: object) -> datetime | None:
+    """Parse 'Mon, 2 Apr 2007 19:18:42 GMT'; empty means None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise BadDate(f"bad date {value!r:.40}")
+    try:
+        return to_naive_utc(parsedate_to_datetime(value))
+    except (TypeError, ValueError, IndexError) as exc:
+        raise BadDate(f"bad date {value!r:.40}") from exc
+
+
+def parse_date(value: object) -> datetime | None:
+    """Parse ISO 8601 dates and datetimes ('2007-05-23', '2024-10-22T17:59:30.000Z')."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise BadDate(f"bad date {value!r:.40}")
+    try:
+        return to_naive_utc(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
+    except ValueError as exc:
+        raise BadDate(f"bad date {value!r:.40}") from exc
+
+
+def parse_day(value: str) -> date:
+    """Parse a YYYY-MM-DD day."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise BadDate(f"bad day {value!r:.40}, expected YYYY-MM-DD") from exc

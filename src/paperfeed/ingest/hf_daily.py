@@ -1,0 +1,90 @@
+"""Hugging Face daily papers (`/api/daily_papers` JSON): papers plus upvotes and repo signals."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from paperfeed.arxiv_ids import parse_arxiv_id
+from paperfeed.ingest.code_links import find_code_links
+from paperfeed.ingest.dates import parse_date
+from paperfeed.ingest.files import checkpoint_name, open_text
+from paperfeed.ingest.run import Checkpoint, Item, ReadCheckpoint, SourceError
+from paperfeed.models import Paper, RecordError, Signals, clean_text
+
+
+@dataclass
+class HfDailySource:
+    """One saved `/api/daily_papers` response (a JSON array)."""
+
+    path: Path
+    name: str = "hf"
+
+    def items(self, read_checkpoint: ReadCheckpoint) -> Iterator[Item]:
+        """Yield one Paper (or RecordError) per array element."""
+        with open_text(self.path) as handle:
+            try:
+                data = json.load(handle)
+            except json.JSONDecodeError as exc:
+                raise SourceError(
+                    f"{self.path}: invalid JSON ({exc.msg}, line {exc.lineno})"
+                ) from exc
+        if not isinstance(data, list):
+            raise SourceError(f"{self.path}: expected a JSON array of daily papers")
+        for index, element in enumerate(data):
+            try:
+                yield paper_from_hf(element)
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                yield RecordError(f"{self.path}[{index}]", f"bad daily-paper entry: {exc}")
+        yield Checkpoint(checkpoint_name(self.name, self.path), None)
+
+
+def paper_from_hf(element: object) -> Paper:
+    """Build a Paper with community signals from one daily-papers element."""
+    if not isinstance(element, dict) or not isinstance(element.get("paper"), dict):
+        raise ValueError("expected an object with a 'paper' object")
+    paper = element["paper"]
+    pid, version = parse_arxiv_id(str(paper["id"]))
+    title = clean_text(paper.get("title") or element.get("title"))
+    if not title:
+        raise ValueError("missing title")
+    abstract = clean_text(paper.get("summary"))
+    posted = parse_date(element.get("publishedAt"))
+    repo = paper.get("githubRepo") or element.get("githubRepo")
+    return Paper(
+        id=pid,
+        version=version,
+        title=title,
+        abstract=abstract,
+        authors=tuple(_author_names(paper.get("authors") or [])),
+        published=parse_date(paper.get("publishedAt")),
+        code_links=find_code_links(repo, abstract),
+        source="hf",
+        listing_date=posted.date() if posted else None,
+        signals=Signals(
+            upvotes=int(paper.get("upvotes") or 0),
+            submitted_by=_submitter(element.get("submittedBy")),
+            github_repo=repo if isinstance(repo, str) else None,
+            github_stars=_int_or_none(paper.get("githubStars")),
+        ),
+    )
+
+
+def _author_names(authors: list) -> Iterator[str]:  # type: ignore[type-arg]
+    for author in authors:
+        name = author.get("name") if isinstance(author, dict) else None
+        if isinstance(name, str) and name.strip() and not author.get("hidden"):
+            yield clean_text(name)
+
+
+def _submitter(value: object) -> str | None:
+    if isinstance(value, dict):
+        name = value.get("name") or value.get("fullname")
+        return str(name) if name else None
+    return None
+
+
+def _int_or_none(value: object) -> int | None:
+    return int(value) if isinstance(value, int | float | str) and str(value).isdigit() else None

@@ -1,0 +1,222 @@
+"""arXiv OAI-PMH harvester: ListRecords in the `arXiv` or `arXivRaw` format, resumable."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from xml.etree.ElementTree import Element
+
+from defusedxml import ElementTree
+from defusedxml.common import DefusedXmlException
+
+from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
+from paperfeed.ingest.code_links import find_code_links
+from paperfeed.ingest.dates import BadDate, parse_date, parse_rfc822
+from paperfeed.ingest.http import PoliteClient
+from paperfeed.ingest.run import Checkpoint, Item, ReadCheckpoint, SourceError, Withdrawn
+from paperfeed.models import Paper, RecordError, Version, clean_text
+
+OAI = "{http://www.openarchives.org/OAI/2.0/}"
+ARXIV = "{http://arxiv.org/OAI/arXiv/}"
+RAW = "{http://arxiv.org/OAI/arXivRaw/}"
+PREFIXES = ("arXiv", "arXivRaw")
+
+
+class OaiError(SourceError):
+    """The repository answered with an OAI-PMH error."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"OAI-PMH error {code}: {message}")
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Page:
+    """One ListRecords response: its items, the next token and the response date."""
+
+    items: list[Paper | RecordError | Withdrawn]
+    token: str | None
+    response_date: datetime | None
+
+
+@dataclass
+class OaiSource:
+    """Harvest a set from `from_` (default: where the last harvest ended) to `until`."""
+
+    base_url: str
+    client: PoliteClient
+    set_spec: str | None = None
+    from_: date | None = None
+    until: date | None = None
+    prefix: str = "arXiv"
+    name: str = "oai"
+    _started: datetime | None = field(default=None, init=False)
+
+    def items(self, read_checkpoint: ReadCheckpoint) -> Iterator[Item]:
+        """Yield the records of every page, with a resume checkpoint after each page."""
+        resume = self._resume_token(read_checkpoint)
+        params = self._params(resume, read_checkpoint)
+        while True:
+            page = parse_page(self._fetch(params))
+            self._started = self._started or page.response_date
+            yield from page.items
+            if not page.token:
+                break
+            yield Checkpoint(self.resume_key, json.dumps({"token": page.token, **self._window()}))
+            params = {"verb": "ListRecords", "resumptionToken": page.token}
+        yield Checkpoint(self.resume_key, None)
+        if self._started:
+            yield Checkpoint(self.last_key, self._started.date().isoformat())
+
+    @property
+    def resume_key(self) -> str:
+        """Checkpoint holding the token of an interrupted harvest."""
+        return f"oai-resume:{self.base_url}:{self.prefix}:{self.set_spec or '*'}"
+
+    @property
+    def last_key(self) -> str:
+        """Checkpoint holding the day the last complete harvest started."""
+        return f"oai-last:{self.base_url}:{self.prefix}:{self.set_spec or '*'}"
+
+    def _window(self) -> dict[str, str | None]:
+        return {"from": _iso(self.from_), "until": _iso(self.until)}
+
+    def _resume_token(self, read_checkpoint: ReadCheckpoint) -> str | None:
+        saved = read_checkpoint(self.resume_key)
+        if not saved:
+            return None
+        state = json.loads(saved)
+        return state["token"] if state.get("from") == _iso(self.from_) else None
+
+    def _params(self, token: str | None, read_checkpoint: ReadCheckpoint) -> dict[str, str]:
+        if token:
+            return {"verb": "ListRecords", "resumptionToken": token}
+        if self.from_ is None:
+            last = read_checkpoint(self.last_key)
+            self.from_ = date.fromisoformat(last) if last else None
+        params = {"verb": "ListRecords", "metadataPrefix": self.prefix}
+        optional = {"set": self.set_spec, "from": _iso(self.from_), "until": _iso(self.until)}
+        return params | {k: v for k, v in optional.items() if v}
+
+    def _fetch(self, params: dict[str, str]) -> bytes:
+        response = self.client.get(self.base_url, params=params)
+        if response.status_code >= 400 and b"<error" not in response.content:
+            raise SourceError(f"{self.base_url} answered HTTP {response.status_code}")
+        return response.content
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def parse_page(body: bytes) -> Page:
+    """Parse one OAI-PMH response; an OAI error raises OaiError (noRecordsMatch is empty)."""
+    try:
+        root = ElementTree.fromstring(body)
+    except (ElementTree.ParseError, DefusedXmlException) as exc:
+        raise SourceError(f"the OAI-PMH response is not valid XML: {exc}") from exc
+    error = root.find(f"{OAI}error")
+    if error is not None:
+        if error.get("code") == "noRecordsMatch":
+            return Page([], None, _response_date(root))
+        raise OaiError(error.get("code", "unknown"), clean_text(error.text))
+    records = root.findall(f"{OAI}ListRecords/{OAI}record") + root.findall(
+        f"{OAI}GetRecord/{OAI}record"
+    )
+    token = root.findtext(f"{OAI}ListRecords/{OAI}resumptionToken")
+    return Page(
+        [parse_record(r) for r in records], (token or "").strip() or None, _response_date(root)
+    )
+
+
+def _response_date(root: Element) -> datetime | None:
+    try:
+        return parse_date(root.findtext(f"{OAI}responseDate"))
+    except BadDate:
+        return None
+
+
+def parse_record(record: Element) -> Paper | RecordError | Withdrawn:
+    """One OAI record: a Paper, a Withdrawn for deleted records, or a RecordError."""
+    identifier = record.findtext(f"{OAI}header/{OAI}identifier") or "?"
+    try:
+        if record.find(f"{OAI}header").get("status") == "deleted":  # type: ignore[union-attr]
+            return Withdrawn(parse_arxiv_id(identifier.rsplit(":", 1)[-1])[0])
+        meta = record.find(f"{OAI}metadata")
+        raw, plain = meta.find(f"{RAW}arXivRaw"), meta.find(f"{ARXIV}arXiv")  # type: ignore[union-attr]
+        if raw is not None:
+            return _from_raw(raw)
+        if plain is not None:
+            return _from_arxiv(plain)
+        return RecordError(identifier, "no arXiv or arXivRaw metadata in the record")
+    except (AttributeError, BadArxivId, BadDate, ValueError) as exc:
+        return RecordError(identifier, f"malformed record: {exc}")
+
+
+def _from_arxiv(m: Element) -> Paper:
+    authors = tuple(
+        clean_text(
+            " ".join(
+                filter(
+                    None,
+                    (
+                        a.findtext(f"{ARXIV}forenames"),
+                        a.findtext(f"{ARXIV}keyname"),
+                        a.findtext(f"{ARXIV}suffix"),
+                    ),
+                )
+            )
+        )
+        for a in m.findall(f"{ARXIV}authors/{ARXIV}author")
+    )
+    published = parse_date(m.findtext(f"{ARXIV}created"))
+    return _paper(m, ARXIV, authors, (), published, parse_date(m.findtext(f"{ARXIV}updated")))
+
+
+def _from_raw(m: Element) -> Paper:
+    vers = tuple(
+        Version(int((v.get("version") or "v0")[1:]), parse_rfc822(v.findtext(f"{RAW}date")))
+        for v in m.findall(f"{RAW}version")
+    )
+    vers = tuple(sorted(vers, key=lambda v: v.number))
+    text = clean_text(m.findtext(f"{RAW}authors"))
+    authors = tuple(a.strip() for a in text.replace(" and ", ", ").split(",") if a.strip())
+    return _paper(
+        m, RAW, authors, vers, vers[0].created if vers else None, vers[-1].created if vers else None
+    )
+
+
+def _paper(
+    m: Element,
+    ns: str,
+    authors: tuple[str, ...],
+    vers: tuple[Version, ...],
+    published: datetime | None,
+    updated: datetime | None,
+) -> Paper:
+    pid, _ = parse_arxiv_id(m.findtext(f"{ns}id") or "")
+    abstract = clean_text(m.findtext(f"{ns}abstract"))
+    comments = clean_text(m.findtext(f"{ns}comments")) or None
+    title = clean_text(m.findtext(f"{ns}title"))
+    if not title:
+        raise ValueError("missing title")
+    return Paper(
+        id=pid,
+        title=title,
+        abstract=abstract,
+        authors=authors,
+        categories=tuple((m.findtext(f"{ns}categories") or "").split()),
+        version=vers[-1].number if vers else None,
+        versions=vers,
+        published=published,
+        updated=updated,
+        comments=comments,
+        journal_ref=clean_text(m.findtext(f"{ns}journal-ref")) or None,
+        doi=clean_text(m.findtext(f"{ns}doi")) or None,
+        license=clean_text(m.findtext(f"{ns}license")) or None,
+        code_links=find_code_links(abstract, comments),
+        source="oai",
+        withdrawn=bool(comments and "withdrawn" in comments.lower()),
+    )

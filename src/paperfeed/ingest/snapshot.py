@@ -1,0 +1,118 @@
+"""The arXiv bulk snapshot (Kaggle `arxiv-metadata-oai-snapshot.json`), streamed line by line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
+from paperfeed.ingest.code_links import find_code_links
+from paperfeed.ingest.dates import BadDate, parse_date, parse_rfc822
+from paperfeed.ingest.files import numbered_lines
+from paperfeed.ingest.run import Item, ReadCheckpoint
+from paperfeed.models import Paper, RecordError, Version, clean_text
+
+
+class BadRecord(ValueError):
+    """A record that cannot become a Paper; the message says why."""
+
+
+@dataclass
+class SnapshotSource:
+    """One snapshot file, plain or gzip."""
+
+    path: Path
+    name: str = "snapshot"
+
+    def items(self, read_checkpoint: ReadCheckpoint) -> Iterator[Item]:
+        """Yield one Paper (or RecordError) per JSON line."""
+        for entry in numbered_lines(self.path, self.name, read_checkpoint):
+            if not isinstance(entry, tuple):
+                yield entry
+            elif entry[1].strip():
+                yield _parse_line(entry[1], f"{self.path}:{entry[0]}")
+
+
+def _parse_line(line: str, where: str) -> Paper | RecordError:
+    try:
+        record = json.loads(line)
+        if not isinstance(record, dict):
+            raise BadRecord("a JSON object was expected")
+        return paper_from_snapshot(record)
+    except json.JSONDecodeError as exc:
+        return RecordError(where, f"invalid JSON: {exc.msg} at column {exc.colno}")
+    except (BadRecord, BadArxivId) as exc:
+        return RecordError(where, str(exc))
+
+
+def paper_from_snapshot(r: dict) -> Paper:  # type: ignore[type-arg]
+    """Build a Paper from one snapshot record."""
+    pid, _ = parse_arxiv_id(_text(r, "id", required=True))
+    title = clean_text(_text(r, "title", required=True))
+    abstract = clean_text(_text(r, "abstract"))
+    comments = clean_text(_text(r, "comments")) or None
+    vers = _versions(r.get("versions"))
+    return Paper(
+        id=pid,
+        title=title,
+        abstract=abstract,
+        authors=_authors(r),
+        categories=tuple(_text(r, "categories").split()),
+        version=vers[-1].number if vers else None,
+        versions=vers,
+        published=vers[0].created if vers else None,
+        updated=_date(parse_date, r.get("update_date")),
+        comments=comments,
+        journal_ref=clean_text(_text(r, "journal-ref")) or None,
+        doi=_text(r, "doi").strip() or None,
+        license=_text(r, "license").strip() or None,
+        code_links=find_code_links(abstract, comments),
+        source="snapshot",
+        withdrawn=bool(comments and "withdrawn" in comments.lower()),
+    )
+
+
+def _text(r: dict, key: str, required: bool = False) -> str:  # type: ignore[type-arg]
+    value = r.get(key)
+    if value is None or value == "":
+        if required:
+            raise BadRecord(f"missing field {key!r}")
+        return ""
+    if not isinstance(value, str):
+        raise BadRecord(f"field {key!r} should be a string, got {type(value).__name__}")
+    return value
+
+
+def _authors(r: dict) -> tuple[str, ...]:  # type: ignore[type-arg]
+    parsed = r.get("authors_parsed")
+    if isinstance(parsed, list) and all(isinstance(a, list) for a in parsed):
+        names = [" ".join(str(x) for x in (a[1:2] + a[0:1] + a[2:3]) if x) for a in parsed]
+        return tuple(clean_text(n) for n in names if n.strip())
+    text = clean_text(_text(r, "authors"))
+    return tuple(a.strip() for a in text.replace(" and ", ", ").split(",") if a.strip())
+
+
+def _versions(raw: object) -> tuple[Version, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise BadRecord("field 'versions' should be a list")
+    out = []
+    for entry in raw:
+        if not isinstance(entry, dict) or not str(entry.get("version", "")).startswith("v"):
+            raise BadRecord(f"bad version entry {entry!r:.60}")
+        try:
+            number = int(str(entry["version"])[1:])
+        except ValueError as exc:
+            raise BadRecord(f"bad version number {entry['version']!r:.20}") from exc
+        out.append(Version(number, _date(parse_rfc822, entry.get("created"))))
+    return tuple(sorted(out, key=lambda v: v.number))
+
+
+def _date(parse, value: object):  # type: ignore[no-untyped-def]
+    try:
+        return parse(value)
+    except BadDate as exc:
+        raise BadRecord(str(exc)) from exc

@@ -1,0 +1,96 @@
+"""The shared vocabulary: pure data, no I/O."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+LOCAL_PREFIX = "local-"
+
+
+@dataclass(frozen=True)
+class Version:
+    """One arXiv version of a paper and the date it was submitted."""
+
+    number: int
+    created: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Signals:
+    """Community signals carried by a source (Hugging Face daily papers)."""
+
+    upvotes: int = 0
+    submitted_by: str | None = None
+    github_repo: str | None = None
+    github_stars: int | None = None
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One paper as every part of paperfeed sees it."""
+
+    id: str
+    title: str
+    abstract: str = ""
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()  # primary first
+    version: int | None = None
+    versions: tuple[Version, ...] = ()
+    published: datetime | None = None
+    updated: datetime | None = None
+    comments: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+    license: str | None = None
+    code_links: tuple[str, ...] = ()
+    source: str = ""
+    listing_date: date | None = None
+    withdrawn: bool = False
+    signals: Signals | None = None
+    first_seen: datetime | None = field(default=None, compare=False)
+
+    @property
+    def is_arxiv(self) -> bool:
+        """True when the id is an arXiv id rather than a local one."""
+        return not self.id.startswith(LOCAL_PREFIX)
+
+    @property
+    def abs_url(self) -> str | None:
+        """The arXiv abstract page."""
+        return f"https://arxiv.org/abs/{self.id}" if self.is_arxiv else None
+
+    @property
+    def pdf_url(self) -> str | None:
+        """The arXiv PDF."""
+        return f"https://arxiv.org/pdf/{self.id}" if self.is_arxiv else None
+
+
+@dataclass(frozen=True)
+class RecordError:
+    """A record that could not be read: where it was and why."""
+
+    where: str
+    reason: str
+
+
+def normalise_title(title: str) -> str:
+    """Fold a title to a key that matches across sources (case, accents, LaTeX, spacing)."""
+    text = unicodedata.normalize("NFKD", title)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = re.sub(r"\\[a-zA-Z]+|[{}$\\]", " ", text.lower())
+    return " ".join(re.findall(r"[a-z0-9]+", text))
+
+
+def local_id(title: str) -> str:
+    """A stable id for a paper that is not on arXiv, derived from its normalised title."""
+    digest = hashlib.sha1(normalise_title(title).encode()).hexdigest()[:12]
+    return LOCAL_PREFIX + digest
+
+
+def clean_text(text: str | None) -> str:
+    """Collapse arXiv's hard wraps and runs of whitespace."""
+    return " ".join((text or "").split())

@@ -1,0 +1,95 @@
+"""Table definitions (SQLAlchemy Core); migrations in `migrations/` create them."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+papers = Table(
+    "papers",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("version", Integer),
+    Column("title", Text, nullable=False),
+    Column("title_key", Text, nullable=False, index=True),
+    Column("abstract", Text, nullable=False, default=""),
+    Column("published", DateTime),
+    Column("updated", DateTime),
+    Column("comments", Text),
+    Column("journal_ref", Text),
+    Column("doi", Text),
+    Column("license", Text),
+    Column("source", String(32), nullable=False),
+    Column("first_seen", DateTime, nullable=False),
+    Column("listing_date", Date, index=True),
+    Column("withdrawn", Boolean, nullable=False, default=False),
+    Column("hidden", Boolean, nullable=False, default=False),
+    Column("featured", Boolean, nullable=False, default=False),
+    Column("changed_at", DateTime, nullable=False, index=True),
+)
+
+versions = Table(
+    "versions",
+    metadata,
+    Column("paper_id", String(64), ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("created", DateTime),
+)
+
+paper_authors = Table(
+    "paper_authors",
+    metadata,
+    Column("paper_id", String(64), ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("name_key", Text, nullable=False),
+    Index("ix_paper_authors_name_key", "name_key"),
+)
+
+paper_categories = Table(
+    "paper_categories",
+    metadata,
+    Column("paper_id", String(64), ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("category", String(64), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Index("ix_paper_categories_category", "category"),
+)
+
+code_links = Table(
+    "code_links",
+    metadata,
+    Column("paper_id", String(64), ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("url", Text, nullable=False),
+)
+
+signals = Table(
+    "signals",
+    metadata,
+    Column("paper_id", String(64), ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("upvotes", Integer, nullable=False, default=0),
+    Column("submitted_by", Text),
+    Column("github_repo", Text),
+    Column("github_stars", Integer),
+)
+
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("name", String(512), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
