@@ -243,3 +243,6 @@ def main() -> None:
     except SourceError as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         sys.exit(1)
+
+
+# Feature command groups register themselves here, one line each.

@@ -1,0 +1,83 @@
+"""Shared fixtures: settings on a real SQLite file or a real PostgreSQL database."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from paperfeed.ingest.jobs import load_demo
+from paperfeed.settings import Settings
+from paperfeed.store import open_store
+from tests.pgcluster import Cluster, find_bindir, start_cluster
+
+FIXTURES = Path(__file__).parent / "fixtures"
+_db_names = itertools.count()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """One PostgreSQL cluster for the session; skipped only where allowed (never in CI)."""
+    if find_bindir() is None:
+        if os.environ.get("PAPERFEED_REQUIRE_PG"):
+            pytest.fail("PostgreSQL is required (PAPERFEED_REQUIRE_PG) but not installed")
+        pytest.skip("PostgreSQL server not installed")
+    cluster = start_cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster: Cluster) -> str:
+    """A fresh, empty database in the session cluster."""
+    name = f"t{os.getpid()}_{next(_db_names)}"
+    admin = create_engine(pg_cluster.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return pg_cluster.url(name)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Run a test once per database backend."""
+    return str(request.param)
+
+
+@pytest.fixture
+def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    """Settings with a fresh data directory and a fresh database of the chosen backend."""
+    url = request.getfixturevalue("pg_url") if backend == "postgres" else None
+    return Settings(data_dir=tmp_path / "data", database_url=url, request_delay=0.0, _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path) -> Settings:
+    """Settings for a fresh SQLite store only."""
+    return Settings(data_dir=tmp_path / "data", request_delay=0.0, _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    """A migrated, empty store on the chosen backend."""
+    eng = open_store(settings)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A SQLite store filled once with the bundled demo sample; treat it as read-only."""
+    s = Settings(data_dir=tmp_path_factory.mktemp("demo"), request_delay=0.0, _env_file=None)  # type: ignore[call-arg]
+    eng = open_store(s)
+    load_demo(eng, s)
+    eng.dispose()
+    return s

@@ -1,0 +1,98 @@
+"""The store on both databases: migrations, idempotent version-aware upserts, loading."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+
+from sqlalchemy import Engine, inspect
+
+from paperfeed.models import Paper, Signals, Version
+from paperfeed.store import get_paper, upsert_papers
+from paperfeed.store.db import migrate
+from paperfeed.store.stats import store_stats
+
+PAPER = Paper(
+    id="2303.14567",
+    title="A Paper",
+    abstract="We study things. Code: https://github.com/Org/Repo.",
+    authors=("Ada Lovelace", "Alan Turing"),
+    categories=("cs.LG", "stat.ML"),
+    version=1,
+    versions=(Version(1, datetime(2023, 3, 25, 10, 0, 0)),),
+    published=datetime(2023, 3, 25, 10, 0, 0),
+    code_links=("https://github.com/Org/Repo",),
+    source="snapshot",
+    listing_date=date(2023, 3, 27),
+)
+
+
+def test_schema_has_indexed_author_and_category_tables(engine: Engine) -> None:
+    names = inspect(engine).get_table_names()
+    assert {"papers", "paper_authors", "paper_categories", "versions", "code_links"} <= set(names)
+    indexed = {tuple(i["column_names"]) for i in inspect(engine).get_indexes("paper_authors")}
+    assert ("name_key",) in indexed
+
+
+def test_migrate_twice_is_harmless(engine: Engine) -> None:
+    migrate(engine)
+    assert "papers" in inspect(engine).get_table_names()
+
+
+def test_insert_then_load_round_trips(engine: Engine) -> None:
+    with engine.begin() as conn:
+        counts = upsert_papers(conn, [PAPER])
+    assert (counts.inserted, counts.updated, counts.unchanged) == (1, 0, 0)
+    with engine.connect() as conn:
+        loaded = get_paper(conn, PAPER.id)
+    assert loaded == PAPER
+    assert loaded is not None and loaded.first_seen is not None
+
+
+def test_same_paper_twice_changes_nothing(engine: Engine) -> None:
+    for expected in ((1, 0, 0), (0, 0, 1)):
+        with engine.begin() as conn:
+            c = upsert_papers(conn, [PAPER])
+        assert (c.inserted, c.updated, c.unchanged) == expected
+
+
+def test_newer_version_updates_and_older_never_overwrites(engine: Engine) -> None:
+    v2 = replace(
+        PAPER,
+        title="A Paper, revised",
+        version=2,
+        versions=(Version(2, datetime(2023, 5, 1)),),
+        authors=("Ada Lovelace",),
+    )
+    with engine.begin() as conn:
+        upsert_papers(conn, [v2])
+        c = upsert_papers(conn, [PAPER])
+    assert c.updated == 1  # v1 adds its version date, nothing else
+    with engine.connect() as conn:
+        stored = get_paper(conn, PAPER.id)
+    assert stored is not None
+    assert stored.title == "A Paper, revised" and stored.version == 2
+    assert stored.authors == ("Ada Lovelace",)
+    assert [v.number for v in stored.versions] == [1, 2]
+    assert stored.published == PAPER.published
+
+
+def test_unversioned_data_fills_gaps_only(engine: Engine) -> None:
+    listing = replace(PAPER, version=None, versions=(), title="Other", doi=None, source="listing")
+    with engine.begin() as conn:
+        upsert_papers(conn, [replace(PAPER, doi=None)])
+        upsert_papers(conn, [replace(listing, doi="10.1/x")])
+    with engine.connect() as conn:
+        stored = get_paper(conn, PAPER.id)
+    assert stored is not None and stored.title == "A Paper" and stored.doi == "10.1/x"
+
+
+def test_signals_and_stats(engine: Engine) -> None:
+    with engine.begin() as conn:
+        upsert_papers(conn, [replace(PAPER, signals=Signals(64, "akhaliq", None, 12))])
+    with engine.connect() as conn:
+        stored = get_paper(conn, PAPER.id)
+        stats = store_stats(conn)
+    assert stored is not None and stored.signals == Signals(64, "akhaliq", None, 12)
+    assert stats["papers"] == 1 and stats["with_code"] == 1 and stats["authors"] == 2
+    assert stats["top_categories"] == {"cs.LG": 1, "stat.ML": 1}
