@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -79,12 +80,26 @@ def fixture_bytes(*parts: str) -> bytes:
     return FIXTURES.joinpath(*parts).read_bytes()
 
 
-def arxiv_api_handler(req: Request) -> Reply:
-    """Answer arXiv API id_list requests from the recorded 2026 responses."""
-    ids = req.params.get("id_list", "")
+def _recorded_feed(ids: str) -> bytes | None:
     folder = FIXTURES / "arxiv-api" / "recorded-2026" / "xml"
     key = "id_" + ids.replace(",", "_").replace("/", "_") + "_s0_m100_"
-    for path in folder.glob(key + "*.xml"):
-        status = 400 if ids == "abc" else 200
-        return Reply(path.read_bytes(), status)
-    return Reply(fixture_bytes("arxiv-api", "recorded-2026", "xml", "id_0000.0000_s0_m100_8b51d9633a68.xml"))
+    return next((p.read_bytes() for p in folder.glob(key + "*.xml")), None)
+
+
+def arxiv_api_handler(req: Request) -> Reply:
+    """Answer arXiv API id_list requests from the recorded 2026 responses.
+
+    A list of ids with no recording of its own gets the recorded entries of each id spliced
+    into one feed, as arXiv would answer.
+    """
+    ids = req.params.get("id_list", "")
+    whole = _recorded_feed(ids)
+    if whole is not None:
+        return Reply(whole, 400 if ids == "abc" else 200)
+    empty = _recorded_feed("0000.0000") or b""
+    entries = [_entries(_recorded_feed(i) or b"") for i in ids.split(",")]
+    return Reply(empty.replace(b"</feed>", b"".join(entries) + b"</feed>"))
+
+
+def _entries(feed: bytes) -> bytes:
+    return b"".join(re.findall(rb"<entry>.*?</entry>", feed, re.S))

@@ -1,0 +1,164 @@
+"""OAI-PMH harvesting against recorded arXiv responses served by a local HTTP server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from paperfeed.ingest.http import PoliteClient
+from paperfeed.ingest.oai import OaiError, OaiSource, parse_page
+from paperfeed.ingest.run import SourceError, run_source
+from paperfeed.settings import Settings
+from paperfeed.store import get_paper
+from tests.replay import Reply, Request, fixture_bytes, replay
+
+RAW_PAGE = fixture_bytes("oai", "arXivRaw-mikesaelim", "ListRecordsResponse.xml")
+LAST_PAGE = fixture_bytes("oai", "arXiv-hepcrawl", "arxiv-physics-hep-th.xml")
+TOKEN = "726959|1001"
+
+
+def two_pages(req: Request) -> Reply:
+    return Reply(LAST_PAGE if req.params.get("resumptionToken") == TOKEN else RAW_PAGE)
+
+
+def harvest(engine: Engine, url: str, **kw: object) -> tuple[object, list[float]]:
+    sleeps: list[float] = []
+    client = PoliteClient(delay=float(kw.pop("delay", 0.0)), retries=int(kw.pop("retries", 2)), sleep=sleeps.append)  # type: ignore[call-overload]
+    source = OaiSource(url + "/oai", client, **kw)  # type: ignore[arg-type]
+    return run_source(engine, source), sleeps
+
+
+def test_harvest_follows_resumption_tokens(engine: Engine) -> None:
+    with replay(two_pages) as server:
+        report, _ = harvest(engine, server.url, prefix="arXivRaw")
+    assert [r.params.get("resumptionToken") for r in server.requests] == [None, TOKEN]
+    assert server.requests[0].params["metadataPrefix"] == "arXivRaw"
+    assert report.inserted == 6 + 3 and report.skipped == 0  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        raw = get_paper(conn, "0704.0471")
+        plain = get_paper(conn, "1412.8323")
+    assert raw is not None and raw.versions[0].number == 1 and raw.versions[0].created is not None
+    assert raw.doi and raw.doi.startswith("10.1103/PhysRevC.76.024606")
+    assert plain is not None and plain.authors == ("Philipp A Hoehn",)
+    assert plain.categories[0] == "quant-ph" and plain.license
+
+
+def test_rerun_is_idempotent(engine: Engine) -> None:
+    with replay(two_pages) as server:
+        harvest(engine, server.url)
+        report, _ = harvest(engine, server.url, from_=None)
+    assert report.inserted == 0 and report.updated == 0 and report.unchanged == 9  # type: ignore[attr-defined]
+
+
+def test_next_run_starts_where_the_last_ended(engine: Engine) -> None:
+    with replay(two_pages) as server:
+        harvest(engine, server.url, set_spec="cs")
+        harvest(engine, server.url, set_spec="cs")
+    first, again = server.requests[0].params, server.requests[2].params
+    assert "from" not in first and first["set"] == "cs"
+    assert again["from"] == "2015-01-06"  # the first page's responseDate
+
+
+def test_503_retry_after_is_honoured_and_requests_are_spaced(engine: Engine) -> None:
+    calls = {"n": 0}
+
+    def flaky(req: Request) -> Reply:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            return Reply(b"busy", 503, {"Retry-After": "7"}, "text/plain")
+        return two_pages(req)
+
+    with replay(flaky) as server:
+        report, sleeps = harvest(engine, server.url, delay=3.0)
+    assert report.inserted == 9  # type: ignore[attr-defined]
+    assert 7.0 in sleeps
+    assert len(server.requests) == 3 and all(s <= 7.0 for s in sleeps)
+    assert any(2.0 < s <= 3.0 for s in sleeps)  # the polite gap before the second page
+
+
+def test_interrupted_harvest_resumes_from_the_saved_token(engine: Engine) -> None:
+    state = {"fail": True}
+
+    def broken_second_page(req: Request) -> Reply:
+        if req.params.get("resumptionToken") and state["fail"]:
+            return Reply(b"down", 503, {}, "text/plain")
+        return two_pages(req)
+
+    with replay(broken_second_page) as server:
+        with pytest.raises(SourceError, match="503"):
+            harvest(engine, server.url, retries=0)
+        state["fail"] = False
+        report, _ = harvest(engine, server.url)
+    assert server.requests[-1].params.get("resumptionToken") == TOKEN
+    assert report.inserted == 3  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "name,code",
+    [
+        ("ErrorResponseBadArgument.xml", "badArgument"),
+        ("ErrorResponseBadResumptionToken.xml", "badResumptionToken"),
+        ("ErrorResponseBadVerb.xml", "badVerb"),
+        ("ErrorResponseIdDoesNotExist.xml", "idDoesNotExist"),
+    ],
+)
+def test_oai_errors_become_one_clear_error(name: str, code: str) -> None:
+    with pytest.raises(OaiError, match=code) as info:
+        parse_page(fixture_bytes("oai", "arXivRaw-mikesaelim", name))
+    assert info.value.code == code
+
+
+def test_no_records_match_is_an_empty_harvest(sqlite_settings: Settings) -> None:
+    page = parse_page(fixture_bytes("oai", "arXivRaw-mikesaelim", "ErrorResponseNoRecordsMatch.xml"))
+    assert page.items == [] and page.token is None
+
+
+def test_deleted_records_mark_papers_withdrawn(engine: Engine) -> None:
+    deleted = LAST_PAGE.replace(
+        b"<header>\n <identifier>oai:arXiv.org:1412.8323</identifier>",
+        b'<header status="deleted">\n <identifier>oai:arXiv.org:1412.8323</identifier>',
+    )
+    assert deleted != LAST_PAGE
+    with replay(lambda r: Reply(LAST_PAGE)) as server:
+        harvest(engine, server.url)
+    with replay(lambda r: Reply(deleted)) as server:
+        report, _ = harvest(engine, server.url, from_=None)
+    assert report.withdrawn == 1  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        paper = get_paper(conn, "1412.8323")
+    assert paper is not None and paper.withdrawn
+
+
+def test_unreachable_server_is_one_clear_error(engine: Engine) -> None:
+    with pytest.raises(SourceError, match="cannot reach"):
+        harvest(engine, "http://127.0.0.1:9", retries=0)
+
+
+def test_malformed_record_is_reported_and_the_rest_go_in(engine: Engine) -> None:
+    broken = RAW_PAGE.replace(b"<id>0704.0471</id>", b"<id>not-an-id</id>", 1)
+    with replay(lambda r: Reply(LAST_PAGE if r.params.get("resumptionToken") else broken)) as s:
+        report, _ = harvest(engine, s.url, retries=0)
+    assert report.skipped == 1 and report.inserted == 5 + 3  # type: ignore[attr-defined]
+    assert report.errors[0].where == "oai:arXiv.org:0704.0471"  # type: ignore[attr-defined]
+
+
+def test_cli_harvest_uses_the_configured_base_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from paperfeed.cli import app
+
+    with replay(two_pages) as server:
+        monkeypatch.setenv("PAPERFEED_DATA_DIR", str(tmp_path))
+        monkeypatch.setenv("PAPERFEED_OAI_BASE_URL", server.url + "/oai")
+        monkeypatch.setenv("PAPERFEED_REQUEST_DELAY", "0")
+        result = CliRunner().invoke(app, ["harvest", "--set", "cs", "--from", "2014-10-01", "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"inserted": 9' in result.output.splitlines()[-1]
+    assert server.requests[0].params["from"] == "2014-10-01"
+
+
+def test_a_repeated_token_stops_instead_of_looping(engine: Engine) -> None:
+    with replay(lambda r: Reply(RAW_PAGE)) as server, pytest.raises(SourceError, match="repeated"):
+        harvest(engine, server.url, retries=0)
