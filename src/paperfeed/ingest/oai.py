@@ -64,6 +64,8 @@ class OaiSource:
             yield from page.items
             if not page.token:
                 break
+            if page.token == params.get("resumptionToken"):
+                raise SourceError(f"{self.base_url} repeated resumptionToken {page.token!r}")
             yield Checkpoint(self.resume_key, json.dumps({"token": page.token, **self._window()}))
             params = {"verb": "ListRecords", "resumptionToken": page.token}
         yield Checkpoint(self.resume_key, None)

@@ -82,16 +82,19 @@ def run_source(
     batch: list[Paper] = []
     gone: list[str] = []
     marks: dict[str, str | None] = {}
-    for item in source.items(lambda name: _read_checkpoint(engine, name)):
-        if isinstance(item, Checkpoint):
-            marks[item.name] = item.value
-            continue
-        _count(report, item, batch, gone)
-        if len(batch) + len(gone) >= batch_size:
-            _flush(engine, batch, gone, marks, report)
-            if on_progress:
-                on_progress(report)
-    _flush(engine, batch, gone, marks, report)
+    try:
+        for item in source.items(lambda name: _read_checkpoint(engine, name)):
+            if isinstance(item, Checkpoint):
+                marks[item.name] = item.value
+                continue
+            _count(report, item, batch, gone)
+            if len(batch) + len(gone) >= batch_size:
+                _flush(engine, batch, gone, marks, report)
+                if on_progress:
+                    on_progress(report)
+    finally:
+        # Keep what was read before a source failed, with its checkpoint, so a rerun resumes.
+        _flush(engine, batch, gone, marks, report)
     return report
 
 
