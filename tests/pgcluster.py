@@ -27,7 +27,10 @@ class Cluster:
 
     def stop(self) -> None:
         """Stop the server and delete its files."""
-        _run(self, [str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop"])
+        _run(
+            self,
+            [str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop"],
+        )
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -60,9 +63,36 @@ def start_cluster() -> Cluster:
         shutil.chown(root, "postgres")
     cluster = Cluster(_free_port(), root, bindir)
     data = root / "data"
-    _run(cluster, [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"])
+    _run(
+        cluster,
+        [
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ],
+    )
     opts = f"-h 127.0.0.1 -p {cluster.port} -k {root} -F -c fsync=off -c full_page_writes=off"
-    _run(cluster, [str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start"])
+    _run(
+        cluster,
+        [
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            opts,
+            "-l",
+            str(root / "log"),
+            "-w",
+            "start",
+        ],
+    )
     _wait(cluster)
     return cluster
 

@@ -1,4 +1,4 @@
-"""A local HTTP server that replays recorded responses (arXiv, Hugging Face) to the code under test."""
+"""A local HTTP server replaying recorded responses (arXiv, Hugging Face) to the code under test."""
 
 from __future__ import annotations
 

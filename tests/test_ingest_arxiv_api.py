@@ -75,7 +75,9 @@ def test_query_pages_with_start_and_max_results(engine: Engine) -> None:
     assert report.inserted == 30
 
 
-def test_cli_add_accepts_urls_with_versions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_add_accepts_urls_with_versions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from typer.testing import CliRunner
 
     from paperfeed.cli import app

@@ -22,7 +22,9 @@ SNAPSHOT = FIXTURES / "snapshot" / "arxiv-metadata-oai-snapshot.head200.json"
 HF = FIXTURES / "hf" / "daily_papers.2024-10-25.first4.json"
 
 
-def test_snapshot_plain_and_gzip_give_the_same_store(settings: Settings, engine: Engine, tmp_path: Path) -> None:
+def test_snapshot_plain_and_gzip_give_the_same_store(
+    settings: Settings, engine: Engine, tmp_path: Path
+) -> None:
     gz = tmp_path / "snap.json.gz"
     gz.write_bytes(gzip.compress(SNAPSHOT.read_bytes()))
     first, failed = ingest_files(engine, settings, "snapshot", [SNAPSHOT])
@@ -34,11 +36,16 @@ def test_snapshot_plain_and_gzip_give_the_same_store(settings: Settings, engine:
         stats = store_stats(conn)
     assert paper is not None and paper.version == 2 and len(paper.versions) == 2
     assert paper.authors[0] == "C. Balázs" and paper.categories == ("hep-ph",)
-    assert paper.journal_ref == "Phys.Rev.D76:013009,2007" and paper.doi == "10.1103/PhysRevD.76.013009"
+    assert (
+        paper.journal_ref == "Phys.Rev.D76:013009,2007"
+        and paper.doi == "10.1103/PhysRevD.76.013009"
+    )
     assert stats["papers"] == 200
 
 
-def test_bad_lines_are_reported_with_file_and_line(settings: Settings, engine: Engine, tmp_path: Path) -> None:
+def test_bad_lines_are_reported_with_file_and_line(
+    settings: Settings, engine: Engine, tmp_path: Path
+) -> None:
     lines = SNAPSHOT.read_text().splitlines()[:5]
     lines[1] = "{not json"
     lines[3] = json.dumps({"id": "0704.0004", "title": 42})
@@ -78,7 +85,9 @@ def test_hf_daily_papers_keep_signals(settings: Settings, engine: Engine) -> Non
     assert paper.title.startswith("Breaking the Memory Barrier")
 
 
-def test_page_matches_stored_titles_else_creates_local_papers(settings: Settings, engine: Engine, tmp_path: Path) -> None:
+def test_page_matches_stored_titles_else_creates_local_papers(
+    settings: Settings, engine: Engine, tmp_path: Path
+) -> None:
     ingest_files(engine, settings, "snapshot", [SNAPSHOT])
     page = tmp_path / "page.txt"
     page.write_text(
@@ -93,14 +102,20 @@ def test_page_matches_stored_titles_else_creates_local_papers(settings: Settings
     with engine.connect() as conn:
         matched = get_paper(conn, "0704.0002")
     assert matched is not None and matched.listing_date == date(2007, 3, 14)
-    assert matched.source == "snapshot" and matched.title == "Sparsity-certifying Graph Decompositions"
+    assert (
+        matched.source == "snapshot" and matched.title == "Sparsity-certifying Graph Decompositions"
+    )
 
 
 def test_seed_page_parses_into_its_papers() -> None:
     _, seed = demo_files()
     entries = list(parse_page(seed.read_text(), 2026))
     assert len(entries) == 67 and all(e.day == date(2026, 3, 14) for e in entries)
-    ncn = [e for e in entries if e.title == "Neural Common Neighbor with Completion for Link Prediction"]
+    ncn = [
+        e
+        for e in entries
+        if e.title == "Neural Common Neighbor with Completion for Link Prediction"
+    ]
     assert ncn and ncn[0].abstract.startswith("Despite its outstanding performance")
 
 

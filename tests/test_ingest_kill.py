@@ -37,9 +37,14 @@ def _snapshot_record(rec: dict, copy: int, n: int) -> str:  # type: ignore[type-
     )
 
 
+def _lines(path: Path) -> list[str]:
+    with gzip.open(path, "rt") as handle:
+        return handle.readlines()
+
+
 def _make_snapshot(path: Path) -> int:
     listings, _ = demo_files()
-    records = [json.loads(line) for p in listings for line in gzip.open(p, "rt")]
+    records = [json.loads(line) for p in listings for line in _lines(p)]
     lines = [_snapshot_record(r, c, n) for c in range(COPIES) for n, r in enumerate(records)]
     path.write_text("\n".join(lines) + "\n")
     return len(lines)
@@ -59,7 +64,9 @@ def _count(engine: Engine, table) -> int:  # type: ignore[no-untyped-def]
 
 def _kill_mid_import(settings: Settings, engine: Engine, path: Path, total: int) -> int:
     cmd = [sys.executable, "-m", "paperfeed", "ingest", "snapshot", str(path), "--json"]
-    proc = subprocess.Popen(cmd, env=_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cmd, env=_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         if _count(engine, checkpoints) and _count(engine, papers) >= 1000:
@@ -85,7 +92,10 @@ def test_killed_import_resumes_to_the_same_store_as_a_clean_one(
 
     rerun = subprocess.run(
         [sys.executable, "-m", "paperfeed", "ingest", "snapshot", str(path), "--json"],
-        env=_env(settings), capture_output=True, text=True, check=True,
+        env=_env(settings),
+        capture_output=True,
+        text=True,
+        check=True,
     )
     report = json.loads(rerun.stdout.strip().splitlines()[-1])
     assert report["read"] < total and report["skipped"] == 0  # it resumed, not restarted
@@ -104,5 +114,7 @@ def test_killed_import_resumes_to_the_same_store_as_a_clean_one(
 
 @pytest.mark.parametrize("kind", ["snapshot"])
 def test_module_entry_point_exists(kind: str) -> None:
-    out = subprocess.run([sys.executable, "-m", "paperfeed", "ingest", "--help"], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "paperfeed", "ingest", "--help"], capture_output=True, text=True
+    )
     assert out.returncode == 0 and kind in out.stdout

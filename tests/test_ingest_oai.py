@@ -25,7 +25,9 @@ def two_pages(req: Request) -> Reply:
 
 def harvest(engine: Engine, url: str, **kw: object) -> tuple[object, list[float]]:
     sleeps: list[float] = []
-    client = PoliteClient(delay=float(kw.pop("delay", 0.0)), retries=int(kw.pop("retries", 2)), sleep=sleeps.append)  # type: ignore[call-overload]
+    client = PoliteClient(
+        delay=float(kw.pop("delay", 0.0)), retries=int(kw.pop("retries", 2)), sleep=sleeps.append
+    )  # type: ignore[call-overload]
     source = OaiSource(url + "/oai", client, **kw)  # type: ignore[arg-type]
     return run_source(engine, source), sleeps
 
@@ -111,7 +113,9 @@ def test_oai_errors_become_one_clear_error(name: str, code: str) -> None:
 
 
 def test_no_records_match_is_an_empty_harvest(sqlite_settings: Settings) -> None:
-    page = parse_page(fixture_bytes("oai", "arXivRaw-mikesaelim", "ErrorResponseNoRecordsMatch.xml"))
+    page = parse_page(
+        fixture_bytes("oai", "arXivRaw-mikesaelim", "ErrorResponseNoRecordsMatch.xml")
+    )
     assert page.items == [] and page.token is None
 
 
@@ -144,7 +148,9 @@ def test_malformed_record_is_reported_and_the_rest_go_in(engine: Engine) -> None
     assert report.errors[0].where == "oai:arXiv.org:0704.0471"  # type: ignore[attr-defined]
 
 
-def test_cli_harvest_uses_the_configured_base_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_harvest_uses_the_configured_base_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from typer.testing import CliRunner
 
     from paperfeed.cli import app
@@ -153,7 +159,9 @@ def test_cli_harvest_uses_the_configured_base_url(tmp_path: Path, monkeypatch: p
         monkeypatch.setenv("PAPERFEED_DATA_DIR", str(tmp_path))
         monkeypatch.setenv("PAPERFEED_OAI_BASE_URL", server.url + "/oai")
         monkeypatch.setenv("PAPERFEED_REQUEST_DELAY", "0")
-        result = CliRunner().invoke(app, ["harvest", "--set", "cs", "--from", "2014-10-01", "--json"])
+        result = CliRunner().invoke(
+            app, ["harvest", "--set", "cs", "--from", "2014-10-01", "--json"]
+        )
     assert result.exit_code == 0, result.output
     assert '"inserted": 9' in result.output.splitlines()[-1]
     assert server.requests[0].params["from"] == "2014-10-01"

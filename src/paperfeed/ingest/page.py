@@ -1,4 +1,4 @@
-"""Plain title/abstract listings (a copied web page): match titles to stored papers or add local ones."""
+"""Plain title/abstract listings (a copied page): match titles to stored papers, else add locals."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from paperfeed.ingest.run import Checkpoint, Item, ReadCheckpoint
 from paperfeed.models import Paper, local_id, normalise_title
 from paperfeed.store.papers import find_by_title_keys
 
-_MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()
+_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 _HEADING = re.compile(r"^(?P<mon>[A-Z][a-z]{2})[a-z]* (?P<day>\d{1,2})(?:, (?P<year>\d{4}))?$")
 _BOILERPLATE = {
     "new",
@@ -46,7 +46,7 @@ class PageSource:
     name: str = "page"
 
     def items(self, read_checkpoint: ReadCheckpoint) -> Iterator[Item]:
-        """Yield a Paper per entry: the stored paper's id when the title matches, else a local id."""
+        """Yield a Paper per entry: a stored paper's id when the title matches, else a local id."""
         with open_text(self.path) as handle:
             entries = list(parse_page(handle.read(), self.year))
         with self.engine.connect() as conn:
