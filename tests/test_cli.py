@@ -1,0 +1,70 @@
+"""The command line as a user runs it: help everywhere, JSON output, clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from paperfeed.cli import app
+from tests.replay import FIXTURES
+
+runner = CliRunner()
+
+
+def _command_paths() -> list[list[str]]:
+    root = get_command(app)
+    paths: list[list[str]] = []
+    for name, cmd in root.commands.items():  # type: ignore[attr-defined]
+        paths.append([name])
+        for sub in getattr(cmd, "commands", {}):
+            paths.append([name, sub])
+    return paths
+
+
+@pytest.mark.parametrize("path", _command_paths(), ids=lambda p: " ".join(p))
+def test_every_command_has_help(path: list[str]) -> None:
+    result = runner.invoke(app, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("PAPERFEED_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("PAPERFEED_DATABASE_URL", raising=False)
+    return tmp_path
+
+
+def test_ingest_json_summary_is_the_last_line(data_dir: Path) -> None:
+    bad = data_dir / "bad.json"
+    good = (FIXTURES / "snapshot" / "arxiv-metadata-oai-snapshot.head200.json").read_text()
+    bad.write_text(good.splitlines()[0] + "\n[1, 2]\n")
+    result = runner.invoke(app, ["ingest", "snapshot", str(bad), "--json"])
+    summary = json.loads(result.output.strip().splitlines()[-1])
+    assert summary["read"] == 2 and summary["inserted"] == 1 and summary["skipped"] == 1
+    assert summary["errors"] == [{"where": f"{bad}:2", "reason": "a JSON object was expected"}]
+
+
+def test_unreadable_file_is_one_clear_error(data_dir: Path) -> None:
+    result = runner.invoke(app, ["ingest", "listing", str(data_dir / "missing.jsonl")])
+    assert result.exit_code == 1
+    assert "cannot read" in result.output and "Traceback" not in result.output
+
+
+def test_init_demo_then_stats_and_show(data_dir: Path) -> None:
+    assert runner.invoke(app, ["init", "--demo"]).exit_code == 0
+    stats = json.loads(runner.invoke(app, ["stats", "--json"]).output)
+    assert stats["papers"] > 2000 and stats["last_listing_date"] == "2026-07-01"
+    missing = runner.invoke(app, ["show", "2303.14567"])
+    assert missing.exit_code == 1 and "no paper 2303.14567" in missing.output
+    bad = runner.invoke(app, ["show", "nonsense"])
+    assert bad.exit_code == 1 and "not an arXiv id" in bad.output
+
+
+def test_bad_dates_are_refused(data_dir: Path) -> None:
+    result = runner.invoke(app, ["harvest", "--from", "2026-13-01"])
+    assert result.exit_code == 1 and "YYYY-MM-DD" in result.output
