@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,8 @@ _db_names = itertools.count()
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # One derived embedding graph for the whole run, outside the user's own cache.
+    os.environ.setdefault("PAPERFEED_MODEL_CACHE", tempfile.mkdtemp(prefix="paperfeed-models-"))
 
 
 @pytest.fixture(scope="session")

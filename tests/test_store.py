@@ -96,3 +96,16 @@ def test_signals_and_stats(engine: Engine) -> None:
     assert stored is not None and stored.signals == Signals(64, "akhaliq", None, 12)
     assert stats["papers"] == 1 and stats["with_code"] == 1 and stats["authors"] == 2
     assert stats["top_categories"] == {"cs.LG": 1, "stat.ML": 1}
+
+
+def test_updates_keep_admin_flags(engine: Engine) -> None:
+    from sqlalchemy import select, update
+
+    from paperfeed.store.tables import papers
+
+    with engine.begin() as conn:
+        upsert_papers(conn, [PAPER])
+        conn.execute(update(papers).values(hidden=True, featured=True))
+        counts = upsert_papers(conn, [replace(PAPER, title="New title", version=2)])
+        flags = conn.execute(select(papers.c.hidden, papers.c.featured)).one()
+    assert counts.updated == 1 and tuple(flags) == (True, True)

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,8 +17,8 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import Engine
 
-from paperfeed.ingest import jobs as ingest_jobs
 from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
+from paperfeed.ingest import jobs as ingest_jobs
 from paperfeed.ingest.dates import BadDate, parse_day
 from paperfeed.ingest.run import Report, SourceError
 from paperfeed.models import LOCAL_PREFIX, Paper
@@ -33,7 +33,7 @@ out = Console()
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 
-class SourceKind(str, Enum):
+class SourceKind(StrEnum):
     snapshot = "snapshot"
     listing = "listing"
     hf = "hf"
@@ -72,12 +72,16 @@ def _print_report(report: Report, as_json: bool) -> None:
         err.print(f"skipped {error.where}: {error.reason}", markup=False, highlight=False)
     if len(report.errors) > 20:
         err.print(f"… and {report.skipped - 20} more skipped records")
-    summary = ", ".join(f"{k} {getattr(report, k):,}" for k in Report.__dataclass_fields__ if k != "errors")
+    summary = ", ".join(
+        f"{k} {getattr(report, k):,}" for k in Report.__dataclass_fields__ if k != "errors"
+    )
     typer.echo(summary)
 
 
 @app.command()
-def init(demo: Annotated[bool, typer.Option(help="Fill the store with the bundled sample.")] = False) -> None:
+def init(
+    demo: Annotated[bool, typer.Option(help="Fill the store with the bundled sample.")] = False,
+) -> None:
     """Create the store (and apply migrations); --demo loads the bundled real papers."""
     settings = _settings()
     engine = open_store(settings)
@@ -120,8 +124,12 @@ def ingest(
 
 @app.command()
 def harvest(
-    set_spec: Annotated[str | None, typer.Option("--set", help="OAI set, e.g. cs or physics:hep-th.")] = None,
-    since: Annotated[str | None, typer.Option("--from", help="From date YYYY-MM-DD (default: last run).")] = None,
+    set_spec: Annotated[
+        str | None, typer.Option("--set", help="OAI set, e.g. cs or physics:hep-th.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--from", help="From date YYYY-MM-DD (default: last run).")
+    ] = None,
     until: Annotated[str | None, typer.Option(help="Until date YYYY-MM-DD.")] = None,
     prefix: Annotated[str, typer.Option(help="Metadata format: arXiv or arXivRaw.")] = "arXiv",
     as_json: JsonOpt = False,
@@ -167,7 +175,10 @@ def _versionless(text: str) -> str:
 
 
 @app.command()
-def show(paper_id: Annotated[str, typer.Argument(help="arXiv id or URL, or a local id.")], as_json: JsonOpt = False) -> None:
+def show(
+    paper_id: Annotated[str, typer.Argument(help="arXiv id or URL, or a local id.")],
+    as_json: JsonOpt = False,
+) -> None:
     """Show one stored paper."""
     try:
         pid = paper_id if paper_id.startswith(LOCAL_PREFIX) else _versionless(paper_id)
@@ -219,7 +230,9 @@ def _print_paper(paper: Paper) -> None:
     table = Table.grid(padding=(0, 2))
     for key, value in paper_json(paper).items():
         if key not in ("title", "abstract") and value not in (None, [], ""):
-            table.add_row(key, str(value) if not isinstance(value, list) else ", ".join(map(str, value)))
+            table.add_row(
+                key, str(value) if not isinstance(value, list) else ", ".join(map(str, value))
+            )
     out.print(table)
     out.print(paper.abstract, highlight=False)
 
@@ -246,3 +259,13 @@ def main() -> None:
 
 
 # Feature command groups register themselves here, one line each.
+def _register_features() -> None:
+    from paperfeed.digest.commands import register as digest
+    from paperfeed.search.commands import register as search
+    from paperfeed.web.commands import register as web
+
+    for register in (search, web, digest):
+        register(app)
+
+
+_register_features()

@@ -18,6 +18,7 @@ from paperfeed.ingest.page import PageSource
 from paperfeed.ingest.run import Report, Source, SourceError, run_source
 from paperfeed.ingest.snapshot import SnapshotSource
 from paperfeed.models import RecordError
+from paperfeed.search.backfill import embed_after_ingest, load_demo_vectors
 from paperfeed.settings import Settings
 
 Progress = Callable[[Report], None] | None
@@ -57,6 +58,7 @@ def ingest_files(
         except SourceError as exc:
             failed.append(str(exc))
             total.errors.append(RecordError(str(path), str(exc)))
+    embed_after_ingest(engine, settings)
     return total, failed
 
 
@@ -77,9 +79,11 @@ def harvest(
     client = _client(settings)
     try:
         source = OaiSource(settings.oai_base_url, client, set_spec, since, until, prefix)
-        return run_source(engine, source, settings.batch_size, on_progress)
+        report = run_source(engine, source, settings.batch_size, on_progress)
     finally:
         client.close()
+    embed_after_ingest(engine, settings)
+    return report
 
 
 def add_papers(engine: Engine, settings: Settings, ids: Sequence[str]) -> Report:
@@ -87,9 +91,11 @@ def add_papers(engine: Engine, settings: Settings, ids: Sequence[str]) -> Report
     client = _client(settings)
     try:
         source = ArxivApiSource(settings.arxiv_api_url, client, ids=list(ids))
-        return run_source(engine, source, settings.batch_size)
+        report = run_source(engine, source, settings.batch_size)
     finally:
         client.close()
+    embed_after_ingest(engine, settings)
+    return report
 
 
 def demo_files() -> tuple[list[Path], Path]:
@@ -106,4 +112,5 @@ def load_demo(engine: Engine, settings: Settings) -> Report:
     report.merge(more)
     if failed or failed_page:
         raise SourceError("; ".join(failed + failed_page))
+    load_demo_vectors(engine, settings)  # bundled vectors: semantic search without a backfill
     return report

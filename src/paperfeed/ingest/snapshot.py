@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
@@ -13,6 +15,10 @@ from paperfeed.ingest.dates import BadDate, parse_date, parse_rfc822
 from paperfeed.ingest.files import numbered_lines
 from paperfeed.ingest.run import Item, ReadCheckpoint
 from paperfeed.models import Paper, RecordError, Version, clean_text
+
+_GMT = re.compile(r"[A-Za-z]{3}, (\d{1,2}) ([A-Z][a-z]{2}) ([12]\d{3}) (\d\d):(\d\d):(\d\d) GMT")
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
 
 
 class BadRecord(ValueError):
@@ -68,7 +74,7 @@ def paper_from_snapshot(r: dict) -> Paper:  # type: ignore[type-arg]
         journal_ref=clean_text(_text(r, "journal-ref")) or None,
         doi=_text(r, "doi").strip() or None,
         license=_text(r, "license").strip() or None,
-        code_links=find_code_links(abstract, comments),
+        code_links=_code_links(abstract, comments),
         source="snapshot",
         withdrawn=bool(comments and "withdrawn" in comments.lower()),
     )
@@ -107,8 +113,43 @@ def _versions(raw: object) -> tuple[Version, ...]:
             number = int(str(entry["version"])[1:])
         except ValueError as exc:
             raise BadRecord(f"bad version number {entry['version']!r:.20}") from exc
-        out.append(Version(number, _date(parse_rfc822, entry.get("created"))))
+        out.append(Version(number, _created(entry.get("created"))))
     return tuple(sorted(out, key=lambda v: v.number))
+
+
+def _code_links(abstract: str, comments: str | None) -> tuple[str, ...]:
+    # find_code_links' case-insensitive regex is slow on long texts; a URL never spans
+    # whitespace, so scanning only the words that may name a code host finds the same links.
+    return find_code_links(_link_words(abstract), _link_words(comments))
+
+
+def _link_words(text: str | None) -> str:
+    if not text or "\u0130" in text or "\u0131" in text:
+        return text or ""  # IGNORECASE matches "i" with these, lower() does not: keep all
+    low = text.lower()
+    if not _names_host(low):
+        return ""
+    # lower() never turns whitespace into text or back, so both splits line up word for word.
+    pairs = zip(text.split(), low.split(), strict=True)
+    return " ".join(word for word, low_word in pairs if _names_host(low_word))
+
+
+def _names_host(low: str) -> bool:
+    return "github.com" in low or "gitlab.com" in low or "huggingface.co" in low
+
+
+def _created(value: object) -> datetime | None:
+    # The snapshot's own form ("Mon, 2 Apr 2007 19:18:42 GMT") without email.utils' general parser.
+    match = _GMT.fullmatch(value) if isinstance(value, str) else None
+    if match and match[2] in _MONTHS:
+        day, month, year, hour, minute, second = match.groups()
+        try:
+            return datetime(
+                int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second)
+            )
+        except ValueError:
+            pass  # out-of-range fields: the general parser gives the error message
+    return _date(parse_rfc822, value)  # type: ignore[no-any-return]
 
 
 def _date(parse, value: object):  # type: ignore[no-untyped-def]

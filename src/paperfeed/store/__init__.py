@@ -3,4 +3,12 @@
 from paperfeed.store.db import connect, migrate, open_store
 from paperfeed.store.papers import UpsertCounts, get_paper, get_papers, upsert_papers
 
-__all__ = ["connect", "migrate", "open_store", "get_paper", "get_papers", "upsert_papers", "UpsertCounts"]
+__all__ = [
+    "connect",
+    "migrate",
+    "open_store",
+    "get_paper",
+    "get_papers",
+    "upsert_papers",
+    "UpsertCounts",
+]

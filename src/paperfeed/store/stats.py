@@ -28,7 +28,9 @@ def store_stats(conn: Connection) -> dict[str, object]:
         "arxiv_papers": total - local,
         "local_papers": local,
         "withdrawn": conn.execute(select(count).where(papers.c.withdrawn.is_(True))).scalar_one(),
-        "authors": conn.execute(select(func.count(distinct(paper_authors.c.name_key)))).scalar_one(),
+        "authors": conn.execute(
+            select(func.count(distinct(paper_authors.c.name_key)))
+        ).scalar_one(),
         "categories": conn.execute(
             select(func.count(distinct(paper_categories.c.category)))
         ).scalar_one(),

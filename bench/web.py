@@ -1,0 +1,387 @@
+"""Load test of `paperfeed serve` on loopback with the 75 k real papers: requests/s and latency.
+
+The store holds every paper of `arxiv-daily-cs-listings` (74,728 unique real papers), ingested
+once into `bench/out/web` with the production ingest code and embedded with --model (default: the
+fast static model; MiniLM needs ~30 min for 75 k papers on 2 cores). The search indexes are built
+before the server starts, as `paperfeed reindex` would. The server is the real `paperfeed serve`
+in its own process(es); the load generator is a small asyncio HTTP/1.1 keep-alive client in this
+process, on the same machine, so both share its cores.
+
+Endpoints:
+  home            GET /                          (anonymous; rendered once per data version)
+  paper (cached)  GET /papers/{id}, 200 ids      (each rendered once, then from the page cache)
+  paper (cold)    GET /papers/{id}, all distinct (every request renders: store, similar papers)
+  search hybrid   GET /api/papers/search?q=...   (every query distinct: no cache hits)
+  search keyword  the same with mode=keyword
+  search hybrid (repeat)  50 popular queries over and over (cached per data version)
+
+    .venv/bin/python bench/web.py
+    .venv/bin/python bench/web.py --seconds 5 --connections 16 --workers 1 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from itertools import cycle
+from pathlib import Path
+from urllib.parse import quote
+
+from sqlalchemy import select
+
+from paperfeed.ingest.jobs import ingest_files
+from paperfeed.settings import Settings
+from paperfeed.store import open_store
+from paperfeed.store.tables import papers
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO / ".." / "shared" / "data"
+DEFAULT_WORK = REPO / "bench" / "out" / "web"
+LISTINGS = "arxiv-daily-cs-listings"
+
+
+def log(message: str) -> None:
+    """Progress on stderr."""
+    print(message, file=sys.stderr, flush=True)
+
+
+# --- the store ----------------------------------------------------------------------------------
+
+
+def listing_files(data_dir: Path) -> list[Path]:
+    """Every daily listing file of the real data set."""
+    files = sorted((data_dir / LISTINGS / "daily").glob("*.jsonl.gz"))
+    if not files:
+        raise SystemExit(f"no listing files under {data_dir / LISTINGS}; see --data-dir")
+    return files
+
+
+def bench_settings(work: Path, model: str, refresh: float) -> Settings:
+    """Settings of the benchmark store (also passed to the server through its environment)."""
+    return Settings(  # type: ignore[call-arg]
+        data_dir=work,
+        embed_model=model,
+        page_cache_entries=4096,
+        search_refresh_seconds=refresh,
+        _env_file=None,
+    )
+
+
+def build_store(settings: Settings, data_dir: Path) -> list[str]:
+    """Ingest, embed and index the real papers once; returns the stored ids."""
+    engine = open_store(settings)
+    with engine.connect() as conn:
+        ids = list(conn.scalars(select(papers.c.id)))
+    if not ids:
+        started = time.perf_counter()
+        report, failed = ingest_files(engine, settings, "listing", listing_files(data_dir))
+        if failed:
+            raise SystemExit("; ".join(failed))
+        log(f"ingested {report.inserted:,} papers in {time.perf_counter() - started:.0f} s")
+        with engine.connect() as conn:
+            ids = list(conn.scalars(select(papers.c.id)))
+    _index(settings, engine)
+    engine.dispose()
+    return ids
+
+
+def _index(settings: Settings, engine: object) -> None:
+    from paperfeed.search import SearchService, embed_papers
+
+    started = time.perf_counter()
+    embedded = embed_papers(settings, engine)  # type: ignore[arg-type]
+    service = SearchService(settings, engine)  # type: ignore[arg-type]
+    service.refresh()  # keyword and vector indexes on disk, where each worker finds them
+    service.close()
+    log(f"embedded {embedded:,} new papers, indexes ready in {time.perf_counter() - started:.0f} s")
+
+
+def search_queries(data_dir: Path, count: int, seed: int) -> list[str]:
+    """Distinct real queries: the first words of random real titles."""
+    rng = random.Random(seed)
+    titles: list[str] = []
+    for path in rng.sample(listing_files(data_dir), 40):
+        with gzip.open(path, "rt") as handle:
+            titles += [json.loads(line)["title"] for line in handle if line.strip()]
+    rng.shuffle(titles)
+    queries = dict.fromkeys(" ".join(t.split()[: rng.randint(2, 5)]) for t in titles)
+    return list(queries)[:count]
+
+
+# --- the server ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """An unused loopback port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serve(settings: Settings, workers: int) -> Iterator[int]:
+    """Run `paperfeed serve` on a free port until the block ends."""
+    port = free_port()
+    env = os.environ | {
+        "PAPERFEED_DATA_DIR": str(settings.data_dir),
+        "PAPERFEED_EMBED_MODEL": settings.embed_model,
+        "PAPERFEED_PAGE_CACHE_ENTRIES": str(settings.page_cache_entries),
+        "PAPERFEED_SEARCH_REFRESH_SECONDS": str(settings.search_refresh_seconds),
+    }
+    exe = Path(sys.executable).with_name("paperfeed")
+    args = [str(exe), "serve", "--port", str(port), "--workers", str(workers)]
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        asyncio.run(_wait_ready(port, proc, workers))
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+async def _wait_ready(port: int, proc: subprocess.Popen[bytes], workers: int) -> None:
+    # Up, and every worker's search indexes loaded: rounds of concurrent searches until a round
+    # is quick (each worker loads its indexes on its first search, or in its warm-up thread).
+    deadline = time.monotonic() + 900
+    while True:
+        if proc.poll() is not None:
+            err = proc.stderr.read().decode() if proc.stderr else ""
+            raise SystemExit(f"server exited: {err}")
+        if time.monotonic() > deadline:
+            raise SystemExit("server did not start")
+        try:
+            started = time.monotonic()
+            paths = [f"/api/papers/search?q=warm+up+{i}&limit=1" for i in range(4 * workers)]
+            statuses = await asyncio.gather(*(fetch_once(port, p) for p in paths))
+            if all(s == 200 for s, _ in statuses) and time.monotonic() - started < 2:
+                return
+        except OSError:
+            await asyncio.sleep(0.5)
+
+
+# --- the load generator -------------------------------------------------------------------------
+
+
+@dataclass
+class Stats:
+    """What one run saw."""
+
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    statuses: dict[int, int] = field(default_factory=dict)
+
+
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {
+        k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)
+    }
+    if "content-length" in headers:
+        return status, await reader.readexactly(int(headers["content-length"]))
+    body = b""
+    while True:  # chunked
+        size = int((await reader.readline()).strip(), 16)
+        chunk = await reader.readexactly(size + 2)
+        if size == 0:
+            return status, body
+        body += chunk[:-2]
+
+
+def _request(port: int, path: str) -> bytes:
+    return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: */*\r\n\r\n".encode()
+
+
+async def fetch_once(port: int, path: str) -> tuple[int, bytes]:
+    """One request on a fresh connection."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(_request(port, path))
+        return await _read_response(reader)
+    finally:
+        writer.close()
+
+
+async def _connection(port: int, paths: Iterator[str], until: float, stats: Stats) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.perf_counter() < until:
+            started = time.perf_counter()
+            writer.write(_request(port, next(paths)))
+            status, _ = await _read_response(reader)
+            stats.latencies.append(time.perf_counter() - started)
+            stats.statuses[status] = stats.statuses.get(status, 0) + 1
+            stats.errors += status >= 400
+    finally:
+        writer.close()
+
+
+async def _load(port: int, paths: Sequence[str], seconds: float, connections: int) -> Stats:
+    stats, shared = Stats(), cycle(paths)
+    until = time.perf_counter() + seconds
+    await asyncio.gather(*(_connection(port, shared, until, stats) for _ in range(connections)))
+    return stats
+
+
+def load(port: int, paths: Sequence[str], seconds: float, connections: int) -> tuple[Stats, float]:
+    """Keep `connections` keep-alive clients busy for `seconds`; returns stats and wall time."""
+    started = time.perf_counter()
+    stats = asyncio.run(_load(port, paths, seconds, connections))
+    return stats, time.perf_counter() - started
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-quantile (0..1) of the values, nearest rank."""
+    ordered = sorted(values)
+    return ordered[min(int(q * len(ordered)), len(ordered) - 1)] if ordered else float("nan")
+
+
+# --- the run ------------------------------------------------------------------------------------
+
+
+def scenarios(
+    ids: list[str], queries: list[str], seed: int
+) -> dict[str, tuple[list[str], list[str]]]:
+    """Per endpoint: warm-up paths and measured paths."""
+    rng = random.Random(seed)
+    sample = rng.sample(ids, min(len(ids), 20_000))
+    cached = sample[:200]
+    half = len(queries) // 2
+
+    def search(mode: str, qs: list[str]) -> list[str]:
+        return [f"/api/papers/search?q={quote(q)}&mode={mode}&limit=20" for q in qs]
+
+    return {
+        "home": (["/"], ["/"]),
+        "paper (cached)": ([f"/papers/{i}" for i in cached], [f"/papers/{i}" for i in cached]),
+        "paper (cold)": (
+            [f"/papers/{i}" for i in sample[200:400]],
+            [f"/papers/{i}" for i in sample[400:]],
+        ),
+        "search hybrid": (search("hybrid", queries[:50]), search("hybrid", queries[100:half])),
+        "search keyword": (search("keyword", queries[50:100]), search("keyword", queries[half:])),
+        # 50 popular queries asked again and again: answered from the cache after the warm-up.
+        "search hybrid (repeat)": (search("hybrid", queries[:50]), search("hybrid", queries[:50])),
+    }
+
+
+def breakdown(settings: Settings, queries: Sequence[str]) -> list[list[str]]:
+    """In this process: time in SearchService.search vs the web layer's share of a search."""
+    from paperfeed.search import SearchService
+    from paperfeed.web.api import item_json
+    from paperfeed.web.render import safe_snippet
+    from paperfeed.web.views import cards
+
+    engine = open_store(settings)
+    service = SearchService(settings, engine)
+    service.refresh()
+    rows = []
+    for mode in ("hybrid", "keyword"):
+        service_s = web_s = 0.0
+        for query in queries:
+            started = time.perf_counter()
+            result = service.search(query, mode=mode, limit=20)
+            middle = time.perf_counter()
+            with engine.connect() as conn:
+                found = cards(conn, [h.id for h in result.hits], None)
+            _ = (
+                [safe_snippet(h.snippet) for h in result.hits],
+                json.dumps([item_json(c) for c in found]),
+            )
+            service_s, web_s = service_s + middle - started, web_s + time.perf_counter() - middle
+        n = len(queries)
+        rows.append([mode, str(n), f"{service_s / n * 1000:.1f}", f"{web_s / n * 1000:.1f}"])
+    service.close()
+    engine.dispose()
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Build the store if needed, then load each endpoint and print a table."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA, help="shared/data folder")
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="where the store lives")
+    parser.add_argument("--model", default="static", help="embedding model for semantic search")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per endpoint")
+    parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per endpoint")
+    parser.add_argument("--connections", type=int, default=16, help="concurrent connections")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="server processes")
+    parser.add_argument("--only", nargs="*", help="endpoints to run (default: all)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--breakdown", action="store_true", help="also time search service vs web layer"
+    )
+    parser.add_argument(
+        "--search-refresh",
+        type=float,
+        default=3600.0,
+        help="PAPERFEED_SEARCH_REFRESH_SECONDS for the server (the store does not change here)",
+    )
+    args = parser.parse_args(argv)
+
+    settings = bench_settings(args.work.resolve(), args.model, args.search_refresh)
+    ids = build_store(settings, args.data_dir)
+    queries = search_queries(args.data_dir, 20_000, args.seed)
+    plan = scenarios(ids, queries, args.seed)
+    rows = []
+    for workers in args.workers:
+        with serve(settings, workers) as port:
+            for name, (warm, measured) in plan.items():
+                if args.only and name not in args.only:
+                    continue
+                load(port, warm, args.warmup, args.connections)
+                stats, wall = load(port, measured, args.seconds, args.connections)
+                rows.append(_row(name, workers, args.connections, stats, wall))
+                log("  ".join(rows[-1]))
+    _print_table(len(ids), args, rows)
+    if args.breakdown:
+        split = breakdown(settings, queries[:200])
+        print("\nOne search, in this process (ms per query, 20 hits):\n")
+        print("| mode | queries | SearchService.search | web layer (cards, snippets, JSON) |")
+        print("|---|---|---|---|")
+        for row in split:
+            print("| " + " | ".join(row) + " |")
+
+
+def _row(name: str, workers: int, connections: int, stats: Stats, wall: float) -> list[str]:
+    lat = stats.latencies
+    return [
+        name,
+        str(workers),
+        str(connections),
+        f"{len(lat):,}",
+        str(stats.errors),
+        f"{len(lat) / wall:,.0f}",
+        f"{percentile(lat, 0.5) * 1000:.1f}",
+        f"{percentile(lat, 0.99) * 1000:.1f}",
+    ]
+
+
+def _print_table(papers_count: int, args: argparse.Namespace, rows: list[list[str]]) -> None:
+    print(
+        f"\n{papers_count:,} papers, model {args.model}, {args.seconds:g} s per endpoint, "
+        f"{os.cpu_count()} CPUs shared by server and load generator\n"
+    )
+    header = ["endpoint", "workers", "conns", "requests", "errors", "req/s", "p50 ms", "p99 ms"]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" for _ in header) + "|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()

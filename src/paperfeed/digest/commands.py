@@ -1,0 +1,139 @@
+"""`paperfeed digest run|preview|status` and `paperfeed subscribe`."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from paperfeed.digest.compose import open_embeddings
+from paperfeed.digest.deliver import SmtpMailer
+from paperfeed.digest.render import render_digest
+from paperfeed.digest.schedule import preview, run_due
+from paperfeed.digest.subscribe import find_by_email, links_for, request_subscription
+from paperfeed.digest.subscriber import BadInput
+from paperfeed.settings import Settings
+from paperfeed.store import digests as db
+from paperfeed.store import open_store
+
+digest_app = typer.Typer(help="Email digests: send what is due, preview one.", no_args_is_help=True)
+err = Console(stderr=True)
+
+Many = Annotated[list[str] | None, typer.Option()]
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
+    return typer.Exit(1)
+
+
+@digest_app.command("run")
+def run(
+    due_all: Annotated[
+        bool, typer.Option("--due-all", help="Send every subscriber's current period now.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Compose and send the digests that are due; safe to run from cron every few minutes."""
+    settings = Settings()
+    engine = open_store(settings)
+    mailer = SmtpMailer(settings)
+    try:
+        report = run_due(
+            engine, settings, mailer, due_all, embeddings=open_embeddings(settings, engine)
+        )
+    finally:
+        mailer.close()
+    if as_json:
+        typer.echo(json.dumps(report.to_dict()))
+    elif report.busy:
+        typer.echo("another digest run is in progress; nothing done")
+    else:
+        typer.echo(", ".join(f"{k} {v}" for k, v in report.to_dict().items() if k != "busy"))
+
+
+@digest_app.command("preview")
+def preview_cmd(
+    email: Annotated[str, typer.Argument(help="A subscriber's address.")],
+    html: Annotated[bool, typer.Option("--html", help="Print the HTML part.")] = False,
+) -> None:
+    """Render the digest an address would get now, without sending or recording it."""
+    settings = Settings()
+    engine = open_store(settings)
+    try:
+        sub = find_by_email(engine, email)
+    except BadInput as exc:
+        raise _fail(str(exc)) from exc
+    if sub is None:
+        raise _fail(f"no subscriber {email}")
+    digest = preview(engine, settings, sub, embeddings=open_embeddings(settings, engine))
+    if not digest.items:
+        typer.echo("nothing new for this subscriber: no digest would be sent")
+        return
+    message = render_digest(settings, links_for(settings, sub), digest, datetime.now(UTC)).parsed()
+    part = message.get_body(("html",) if html else ("plain",))
+    typer.echo(f"Subject: {message['Subject']}\n")
+    typer.echo(part.get_content() if part is not None else "")
+
+
+@digest_app.command("status")
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Subscribers and outbox messages by status."""
+    with open_store(Settings()).connect() as conn:
+        data = {"subscribers": db.count_subscribers(conn), "outbox": db.outbox_counts(conn)}
+    typer.echo(json.dumps(data) if as_json else "\n".join(f"{k}: {v}" for k, v in data.items()))
+
+
+def subscribe(
+    email: Annotated[str, typer.Argument(help="The address to send a confirmation link to.")],
+    frequency: Annotated[str, typer.Option(help="daily or weekly.")] = "daily",
+    send_time: Annotated[str, typer.Option("--time", help="Local send time, HH:MM.")] = "08:00",
+    timezone: Annotated[str, typer.Option("--timezone", help="IANA time zone.")] = "UTC",
+    weekday: Annotated[str, typer.Option(help="Weekly digests: the day to send.")] = "monday",
+    skip_weekends: Annotated[bool, typer.Option(help="No daily digest on weekends.")] = True,
+    papers: Annotated[int, typer.Option(help="Papers per digest at most.")] = 10,
+    trending: Annotated[bool, typer.Option(help="Include trending papers.")] = True,
+    category: Many = None,
+    keyword: Many = None,
+    search: Annotated[list[str] | None, typer.Option(help="Semantic saved search.")] = None,
+    author: Many = None,
+    seed: Annotated[list[str] | None, typer.Option(help="arXiv id of a paper you like.")] = None,
+) -> None:
+    """Subscribe an address to digests: it gets a confirmation link (double opt-in)."""
+    data: dict[str, object] = {
+        "frequency": frequency,
+        "send_time": send_time,
+        "timezone": timezone,
+        "weekday": weekday,
+        "skip_weekends": skip_weekends,
+        "max_papers": papers,
+        "include_trending": trending,
+        "categories": category or [],
+        "keywords": keyword or [],
+        "searches": search or [],
+        "authors": author or [],
+        "seeds": seed or [],
+    }
+    settings = Settings()
+    engine = open_store(settings)
+    mailer = SmtpMailer(settings)
+    try:
+        request_subscription(
+            engine, settings, mailer, email, data, None, open_embeddings(settings, engine)
+        )
+    except BadInput as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        mailer.close()
+    typer.echo(f"confirmation link sent to {email}; digests start once it is followed")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the digest commands to the main CLI."""
+    app.add_typer(digest_app, name="digest")
+    app.command("subscribe")(subscribe)

@@ -1,0 +1,357 @@
+"""Choosing each subscriber's papers: personal relevance blended with trending, as matrix ops."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from sqlalchemy import Engine
+
+from paperfeed.digest.subscriber import Subscriber
+from paperfeed.settings import Settings
+from paperfeed.store.digests import Candidate, InterestRow
+from paperfeed.store.papers import author_key
+
+CATEGORY_SCORE = 0.5  # a category alone is a weak signal next to a search or an author
+AUTHOR_SCORE = 1.0
+KEYWORD_TITLE_SCORE = 1.0
+KEYWORD_TEXT_SCORE = 0.8
+_CHUNK = 1024  # subscribers ranked together in one matrix
+
+
+class Embeddings(Protocol):
+    """Stored paper vectors and query embedding (provided by `paperfeed.search`)."""
+
+    def vectors(self, paper_ids: Sequence[str]) -> dict[str, np.ndarray]: ...
+
+    def embed_query(self, text: str) -> np.ndarray | None: ...
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """One paper in a digest and the one-line reason it is there."""
+
+    paper_id: str
+    title: str
+    authors: tuple[str, ...]
+    category: str
+    snippet: str
+    why: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One subscriber's papers for one period."""
+
+    subscriber: Subscriber
+    period: str
+    items: tuple[DigestItem, ...]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Knobs of the blend (from Settings)."""
+
+    trending_weight: float = 0.3
+    min_similarity: float = 0.3
+
+
+def interest_rows(subscriber: Subscriber) -> list[InterestRow]:
+    """A subscriber's interests in the order they are stored (no vectors)."""
+    p = subscriber.prefs
+    kinds = (
+        ("category", p.categories),
+        ("keyword", p.keywords),
+        ("semantic", p.searches),
+        ("author", p.authors),
+        ("seed", p.seeds),
+    )
+    return [InterestRow(kind, value) for kind, values in kinds for value in values]
+
+
+class _Scores:
+    """Unique interests scored once against every candidate (one row each)."""
+
+    def __init__(
+        self,
+        cands: Sequence[Candidate],
+        vectors: dict[str, np.ndarray],
+        titles: dict[str, str],
+        ranking: Ranking,
+    ) -> None:
+        self.cands, self.titles, self.ranking = cands, titles, ranking
+        self.index = {c.id: i for i, c in enumerate(cands)}
+        self.matrix, self.has_vec = _paper_matrix(cands, vectors)
+        self.vectors = vectors
+        self.by_author = _positions((k, i) for i, c in enumerate(cands) for k in c.author_keys)
+        self.by_category = _positions((k, i) for i, c in enumerate(cands) for k in c.categories)
+        self.titles_index = _TextIndex([c.title for c in cands])
+        self.text_index = _TextIndex([f"{c.title} {c.abstract}" for c in cands])
+        self.rows: list[np.ndarray] = [np.zeros(len(cands), dtype=np.float32)]
+        self.labels: list[tuple[str, str]] = [("none", "")]
+        self.keys: dict[tuple[str, str], int] = {}
+        self.reasons: dict[tuple[int, int], str] = {}
+
+    def row(self, interest: InterestRow) -> int:
+        """The row of one interest, scoring it on first sight."""
+        key = (interest.kind, interest.value.lower())
+        if key not in self.keys:
+            self.keys[key] = len(self.rows)
+            scores, how = self._score(interest)
+            self.rows.append(scores)
+            self.labels.append((how, interest.value))
+        return self.keys[key]
+
+    def _score(self, it: InterestRow) -> tuple[np.ndarray, str]:
+        if it.kind == "category":
+            return self._hits(self.by_category.get(it.value, []), CATEGORY_SCORE), it.kind
+        if it.kind == "author":
+            return self._hits(self.by_author.get(author_key(it.value), []), AUTHOR_SCORE), it.kind
+        if it.kind in ("semantic", "seed"):
+            vec = _vector(it.vector) if it.kind == "semantic" else self.vectors.get(it.value)
+            if vec is not None and self.matrix is not None and vec.shape[0] == self.dim:
+                return self._similar(vec.astype(np.float32)), it.kind
+            if it.kind == "seed":
+                return np.zeros(len(self.cands), dtype=np.float32), it.kind
+        return self._keyword(it.value), "keyword"  # semantic without vectors: match its words
+
+    def _hits(self, cols: list[int], score: float) -> np.ndarray:
+        row = np.zeros(len(self.cands), dtype=np.float32)
+        row[cols] = score
+        return row
+
+    @property
+    def dim(self) -> int:
+        return 0 if self.matrix is None else int(self.matrix.shape[1])
+
+    def _similar(self, query: np.ndarray) -> np.ndarray:
+        assert self.matrix is not None
+        low = self.ranking.min_similarity
+        cos = self.matrix @ query
+        score = 0.5 + 0.5 * (cos - low) / max(1e-6, 1.0 - low)
+        return np.where((cos >= low) & self.has_vec, score, 0.0).astype(np.float32)
+
+    def _keyword(self, query: str) -> np.ndarray:
+        terms = _words(query)
+        row = self._hits(sorted(self.text_index.having_all(terms)), KEYWORD_TEXT_SCORE)
+        row[sorted(self.titles_index.having_all(terms))] = KEYWORD_TITLE_SCORE
+        return row
+
+    def why(self, row: int, col: int) -> str:
+        """The one-line reason an interest row matched a paper."""
+        key = (row, col) if self.labels[row][0] == "author" else (row, -1)
+        if key not in self.reasons:
+            self.reasons[key] = self._why(row, col)
+        return self.reasons[key]
+
+    def _why(self, row: int, col: int) -> str:
+        kind, value = self.labels[row]
+        if kind == "category":
+            return f"new in {value}"
+        if kind == "author":
+            key = author_key(value)
+            cand = self.cands[col]
+            pairs = zip(cand.authors, cand.author_keys, strict=True)
+            name = next((a for a, k in pairs if k == key), value)
+            return f"by {name}, whom you follow"
+        if kind == "seed":
+            return f"like “{_clip(self.titles.get(value, value), 70)}”, a paper you picked"
+        if kind == "semantic":
+            return f"close to your search “{_clip(value, 60)}”"
+        return f"matches your search “{_clip(value, 60)}”"
+
+    def stacked(self) -> np.ndarray:
+        """All interest rows as one matrix (row 0 scores nothing)."""
+        return np.vstack(self.rows)
+
+
+def _paper_matrix(
+    cands: Sequence[Candidate], vectors: dict[str, np.ndarray]
+) -> tuple[np.ndarray | None, np.ndarray]:
+    present = np.array([c.id in vectors for c in cands], dtype=bool)
+    if not present.any():
+        return None, present
+    dim = next(v.shape[0] for v in vectors.values())
+    matrix = np.zeros((len(cands), dim), dtype=np.float32)
+    for i, c in enumerate(cands):
+        vec = vectors.get(c.id)
+        if vec is not None and vec.shape[0] == dim:
+            matrix[i] = vec
+    return matrix, present
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+class _TextIndex:
+    """Which candidates have a word starting with a term (a keyword search's matching rule)."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.postings = _positions((w, i) for i, t in enumerate(texts) for w in set(_words(t)))
+        self.vocabulary = sorted(self.postings)
+
+    def having(self, term: str) -> set[int]:
+        """Candidates with a word that starts with `term`."""
+        cols: set[int] = set()
+        for word in self.vocabulary[bisect_left(self.vocabulary, term) :]:
+            if not word.startswith(term):
+                break
+            cols.update(self.postings[word])
+        return cols
+
+    def having_all(self, terms: list[str]) -> set[int]:
+        """Candidates matching every term (none for no terms)."""
+        if not terms:
+            return set()
+        return set.intersection(*(self.having(t) for t in terms))
+
+
+def _positions(pairs: Iterable[tuple[str, int]]) -> dict[str, list[int]]:
+    index: dict[str, list[int]] = {}
+    for key, col in pairs:
+        index.setdefault(key, []).append(col)
+    return index
+
+
+def _vector(blob: bytes | None) -> np.ndarray | None:
+    return np.frombuffer(blob, dtype=np.float32) if blob else None
+
+
+def _clip(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+def trending_vector(cands: Sequence[Candidate], scores: Mapping[str, float]) -> np.ndarray:
+    """The site's trending scores of the candidates, scaled to [0, 1]."""
+    raw = np.array([max(scores.get(c.id, 0.0), 0.0) for c in cands], dtype=np.float32)
+    top = float(raw.max()) if len(raw) else 0.0
+    return raw / top if top > 0 else raw
+
+
+def compose(
+    subscribers: Sequence[Subscriber],
+    interests: dict[int, list[InterestRow]],
+    cands: Sequence[Candidate],
+    vectors: dict[str, np.ndarray],
+    excluded: dict[int, set[str]],
+    trending: np.ndarray,
+    titles: dict[str, str],
+    ranking: Ranking,
+    period: dict[int, str],
+) -> list[Digest]:
+    """Each subscriber's digest over the same candidates (empty ones included)."""
+    scores = _Scores(cands, vectors, titles, ranking)
+    rows = {s.id: [scores.row(i) for i in interests.get(s.id, [])] or [0] for s in subscribers}
+    matrix = scores.stacked()
+    snippets = [_snippet(c.abstract) for c in cands]
+    out: list[Digest] = []
+    for start in range(0, len(subscribers), _CHUNK):
+        chunk = subscribers[start : start + _CHUNK]
+        picks = _rank_chunk(chunk, rows, matrix, trending, excluded, scores.index, ranking)
+        for sub, chosen in zip(chunk, picks, strict=True):
+            items = tuple(_item(scores, cands, snippets, pick) for pick in chosen)
+            out.append(Digest(sub, period[sub.id], items))
+    return out
+
+
+_Pick = tuple[int, float, int]  # candidate column, score, best interest row (0: none, trending)
+
+
+def _rank_chunk(
+    chunk: Sequence[Subscriber],
+    rows: dict[int, list[int]],
+    matrix: np.ndarray,
+    trending: np.ndarray,
+    excluded: dict[int, set[str]],
+    index: dict[str, int],
+    ranking: Ranking,
+) -> list[list[_Pick]]:
+    if matrix.shape[1] == 0:
+        return [[] for _ in chunk]
+    flat = np.array([r for s in chunk for r in rows[s.id]])
+    sizes = [len(rows[s.id]) for s in chunk]
+    starts = np.cumsum([0] + sizes[:-1])
+    personal = np.maximum.reduceat(matrix[flat], starts, axis=0)
+    wants = np.array([s.prefs.include_trending for s in chunk], dtype=bool)
+    final = personal + (wants * ranking.trending_weight)[:, None] * trending[None, :]
+    final[~((personal > 0) | wants[:, None])] = -1.0
+    for i, sub in enumerate(chunk):
+        drop = [index[p] for p in excluded.get(sub.id, ()) if p in index]
+        drop += [index[p] for p in sub.prefs.seeds if p in index]
+        final[i, drop] = -1.0
+    cols, vals = _top(final, max(s.prefs.max_papers for s in chunk))
+    owner = np.repeat(np.arange(len(chunk)), sizes)
+    reasons = _reasons(matrix, flat, owner, starts, cols)
+    return [_picks(cols[i], vals[i], reasons[i], s.prefs.max_papers) for i, s in enumerate(chunk)]
+
+
+def _top(final: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    k = min(k, final.shape[1])
+    part = np.argpartition(-final, k - 1, axis=1)[:, :k]
+    vals = np.take_along_axis(final, part, axis=1)
+    order = np.lexsort((part, -vals), axis=1)
+    return np.take_along_axis(part, order, 1), np.take_along_axis(vals, order, 1)
+
+
+def _reasons(
+    matrix: np.ndarray, flat: np.ndarray, owner: np.ndarray, starts: np.ndarray, cols: np.ndarray
+) -> np.ndarray:
+    # For each picked paper, the first of the subscriber's interests with the best score there.
+    values = matrix[flat[:, None], cols[owner]]  # (interests, picks)
+    best = np.maximum.reduceat(values, starts, axis=0)
+    first = np.where(values == best[owner], np.arange(len(flat))[:, None], len(flat))
+    winner = flat[np.minimum.reduceat(first, starts, axis=0)]
+    return np.where(best > 0, winner, 0)
+
+
+def _picks(cols: np.ndarray, vals: np.ndarray, reasons: np.ndarray, wanted: int) -> list[_Pick]:
+    keep = vals[:wanted] >= 0
+    return list(
+        zip(
+            cols[:wanted][keep].tolist(),
+            vals[:wanted][keep].tolist(),
+            reasons[:wanted][keep].tolist(),
+            strict=True,
+        )
+    )
+
+
+def _item(
+    scores: _Scores, cands: Sequence[Candidate], snippets: list[str], pick: _Pick
+) -> DigestItem:
+    col, score, reason = pick
+    cand = cands[col]
+    why = scores.why(reason, col) if reason else _trending_why(cand)
+    category = cand.categories[0] if cand.categories else ""
+    return DigestItem(cand.id, cand.title, cand.authors, category, snippets[col], why, score)
+
+
+def _trending_why(cand: Candidate) -> str:
+    if cand.upvotes:
+        return f"trending: {cand.upvotes} upvotes"
+    if cand.stars:
+        return f"trending: {cand.stars} GitHub stars"
+    return "trending"
+
+
+def _snippet(abstract: str, n: int = 280) -> str:
+    text = " ".join(abstract.split())
+    if len(text) <= n:
+        return text
+    return text[:n].rsplit(" ", 1)[0] + " …"
+
+
+def open_embeddings(settings: Settings, engine: Engine) -> Embeddings | None:
+    """The search feature's stored vectors and query embedder, or None where it is missing."""
+    try:
+        from paperfeed.search import SearchService  # the search feature may be absent
+    except ImportError:
+        return None
+    return SearchService(settings, engine)  # type: ignore[no-any-return]

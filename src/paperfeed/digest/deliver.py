@@ -1,0 +1,249 @@
+"""Sending what the outbox holds over SMTP: retries with backoff, permanent failures, a rate limit.
+
+Crash safety: a message is marked `sending` (committed) before it is handed to the server, and
+`sent` once the server has accepted it (committed together with the claim of the next message,
+so one commit per message). Only one message is ever `sending`. A run killed while a message is
+`sending` leaves it so; the next run puts it back in the queue and sends it again, so a crash
+re-sends at most the one message that was in flight (with the same Message-ID, which lets mail
+clients drop the copy). Nothing else is ever sent twice.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import Connection, Engine
+
+from paperfeed.digest.render import sender_address
+from paperfeed.settings import Settings
+from paperfeed.store import digests as db
+from paperfeed.store.papers import utcnow
+
+_BATCH = 200
+_MAX_BACKOFF = timedelta(hours=6)
+
+
+class MailError(Exception):
+    """Sending failed."""
+
+
+class TransientMailError(MailError):
+    """Worth trying again later (4xx reply, dropped or refused connection)."""
+
+
+class PermanentMailError(MailError):
+    """Retrying will not help (5xx reply)."""
+
+
+class ServerUnavailable(TransientMailError):
+    """No session with the server (cannot connect, TLS or login failed): stop this pass."""
+
+
+class Mailer(Protocol):
+    """Hands one message to a mail server."""
+
+    def send(self, sender: str, recipient: str, message: bytes) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class SmtpMailer:
+    """SMTP with STARTTLS or TLS and authentication from Settings; one connection, reused."""
+
+    def __init__(self, settings: Settings, timeout: float = 30.0) -> None:
+        self.settings, self.timeout = settings, timeout
+        self._smtp: smtplib.SMTP | None = None
+
+    def send(self, sender: str, recipient: str, message: bytes) -> None:
+        """Send one message; raises TransientMailError or PermanentMailError."""
+        smtp = self._connection()
+        try:
+            refused = smtp.sendmail(sender, [recipient], message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, reply = next(iter(exc.recipients.values()))
+            raise self._reset(_classify(code, reply)) from exc
+        except smtplib.SMTPResponseException as exc:
+            raise self._reset(_classify(exc.smtp_code, exc.smtp_error)) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise self._reset(TransientMailError(f"connection: {exc!r}")) from exc
+        if refused:
+            code, reply = next(iter(refused.values()))
+            raise _classify(code, reply)
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._smtp is None:
+            try:
+                self._smtp = self._open()
+            except (smtplib.SMTPException, OSError) as exc:
+                # A refused login or handshake says nothing about the message: never fail it.
+                raise ServerUnavailable(f"cannot open an SMTP session: {exc!r}") from exc
+        return self._smtp
+
+    def _open(self) -> smtplib.SMTP:
+        s = self.settings
+        context = ssl.create_default_context()
+        smtp: smtplib.SMTP
+        if s.smtp_tls == "ssl":
+            smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=self.timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=self.timeout)
+        if s.smtp_tls == "starttls":
+            smtp.starttls(context=context)
+        if s.smtp_username:
+            smtp.login(s.smtp_username, s.smtp_password or "")
+        return smtp
+
+    def _reset(self, error: MailError) -> MailError:
+        # After any failure start from a fresh connection: the old one may be mid-transaction.
+        self.close()
+        return error
+
+    def close(self) -> None:
+        """Say goodbye to the server (quietly, if it already went away)."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
+
+
+def _classify(code: int, reply: bytes | str) -> MailError:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    message = f"{code} {text}".strip()
+    return PermanentMailError(message) if 500 <= code < 600 else TransientMailError(message)
+
+
+class RateLimiter:
+    """Spaces calls so that at most `rate` happen per second (0: no limit)."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.next_at = time.monotonic()
+
+    def wait(self) -> None:
+        """Sleep until the next call is allowed."""
+        if not self.interval:
+            return
+        now = time.monotonic()
+        if self.next_at > now:
+            time.sleep(self.next_at - now)
+        self.next_at = max(now, self.next_at) + self.interval
+
+
+@dataclass
+class DeliveryReport:
+    """What one delivery pass did."""
+
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    server_down: bool = False
+
+
+def retry_at(attempts: int, base_seconds: float, now: datetime) -> datetime:
+    """When to try again after `attempts` failed tries: base, 2×base, 4×base … up to 6 hours."""
+    delay = timedelta(seconds=base_seconds * 2 ** max(0, attempts - 1))
+    return now + min(delay, _MAX_BACKOFF)
+
+
+def deliver_due(
+    engine: Engine,
+    settings: Settings,
+    mailer: Mailer,
+    kind: str | None = None,
+    keep_going: Callable[[], bool] | None = None,
+) -> DeliveryReport:
+    """Send every due outbox message (of one kind); stops when keep_going() says so."""
+    sender = _Sender(engine, settings, mailer)
+    limiter = RateLimiter(settings.digest_send_rate)
+    try:
+        while True:
+            with engine.connect() as conn:
+                batch = db.due_messages(conn, _BATCH, kind)
+            if not batch:
+                return sender.report
+            for row in batch:
+                if sender.report.server_down or (keep_going and not keep_going()):
+                    return sender.report
+                limiter.wait()
+                sender.send(row)
+    finally:
+        sender.flush()
+
+
+def send_one(engine: Engine, settings: Settings, mailer: Mailer, row: db.OutboxRow) -> str:
+    """Claim, send and record one outbox message; returns its new status."""
+    sender = _Sender(engine, settings, mailer)
+    status = sender.send(row)
+    sender.flush()
+    return status
+
+
+class _Sender:
+    """Sends claimed messages one at a time, recording each outcome.
+
+    A success is recorded in the same transaction that claims the next message (one commit
+    per message instead of two); at any moment at most one message is claimed and unrecorded.
+    """
+
+    def __init__(self, engine: Engine, settings: Settings, mailer: Mailer) -> None:
+        self.engine, self.settings, self.mailer = engine, settings, mailer
+        self.sender = sender_address(settings)
+        self.report = DeliveryReport()
+        self.unrecorded: int | None = None  # accepted by the server, not yet marked sent
+
+    def send(self, row: db.OutboxRow) -> str:
+        """Claim one message (recording the previous success), send it, handle failures."""
+        with self.engine.begin() as conn:
+            self._record_sent(conn)
+            if not db.claim_message(conn, row.id):
+                return "taken"
+        try:
+            self.mailer.send(self.sender, row.recipient, row.message.encode("ascii"))
+        except PermanentMailError as exc:
+            return _failed(self.engine, row.id, str(exc), self.report)
+        except TransientMailError as exc:
+            self.report.server_down = isinstance(exc, ServerUnavailable)
+            return _transient(self.engine, self.settings, row, str(exc), self.report)
+        self.unrecorded = row.id
+        self.report.sent += 1
+        return "sent"
+
+    def _record_sent(self, conn: Connection) -> None:
+        if self.unrecorded is not None:
+            db.mark_sent(conn, self.unrecorded)
+            self.unrecorded = None
+
+    def flush(self) -> None:
+        """Record the last success."""
+        if self.unrecorded is not None:
+            with self.engine.begin() as conn:
+                self._record_sent(conn)
+
+
+def _failed(engine: Engine, outbox_id: int, reason: str, report: DeliveryReport) -> str:
+    with engine.begin() as conn:
+        db.mark_failed(conn, outbox_id, reason)
+    report.failed += 1
+    return "failed"
+
+
+def _transient(
+    engine: Engine, settings: Settings, row: db.OutboxRow, reason: str, report: DeliveryReport
+) -> str:
+    attempts = row.attempts + 1
+    if attempts >= settings.digest_max_attempts:
+        return _failed(engine, row.id, f"gave up after {attempts} attempts: {reason}", report)
+    with engine.begin() as conn:
+        db.mark_retry(
+            conn, row.id, reason, retry_at(attempts, settings.digest_retry_delay, utcnow())
+        )
+    report.retrying += 1
+    return "pending"

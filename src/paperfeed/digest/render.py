@@ -1,0 +1,224 @@
+"""Turning digests and confirmations into MIME messages (HTML + plain text) from Jinja templates."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from email import message_from_string, policy
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
+from functools import lru_cache
+from urllib.parse import quote, urlencode
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from paperfeed.digest.compose import Digest, DigestItem
+from paperfeed.digest.tokens import MAX_AGE, make_token
+from paperfeed.settings import Settings
+
+PAPER_PATH = "/papers/{id}"  # the site's paper page
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where a message's links point: the site, with signed tokens for one subscriber."""
+
+    base_url: str
+    secret: str
+    subscriber_id: int
+    nonce: str
+
+    def url(self, path: str, **params: str) -> str:
+        """An absolute link under the site's base address."""
+        query = f"?{urlencode(params)}" if params else ""
+        return f"{self.base_url.rstrip('/')}{path}{query}"
+
+    def token_url(self, path: str, scope: str) -> str:
+        """A link carrying a token for `scope`."""
+        return self.url(path, token=make_token(self.secret, scope, self.subscriber_id, self.nonce))
+
+    def paper(self, paper_id: str) -> str:
+        """The paper's page on the site."""
+        return self.url(PAPER_PATH.format(id=quote(paper_id, safe="/.-")))
+
+
+@lru_cache(maxsize=2)
+def _env(autoescape: bool) -> Environment:
+    return Environment(
+        loader=PackageLoader("paperfeed.digest", "templates"),
+        autoescape=select_autoescape(["html"]) if autoescape else False,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+
+
+def render_pair(name: str, **context: object) -> tuple[str, str]:
+    """The plain-text and HTML renderings of one email template."""
+    text = _env(False).get_template(f"{name}.txt").render(**context)
+    html = _env(True).get_template(f"{name}.html").render(**context)
+    return text, html
+
+
+def digest_subject(digest: Digest) -> str:
+    """The subject line: how many papers and the lead title."""
+    n = len(digest.items)
+    head = digest.items[0].title if digest.items else ""
+    lead = head if len(head) <= 70 else head[:69].rstrip() + "…"
+    kind = "Weekly" if digest.subscriber.prefs.frequency == "weekly" else "Daily"
+    return f"{kind} papers: {lead}" + (f" (+{n - 1} more)" if n > 1 else "")
+
+
+def render_digest(settings: Settings, links: Links, digest: Digest, now: datetime) -> Mail:
+    """The digest email, with one-click unsubscribe headers and links back to the site."""
+    unsubscribe = links.token_url("/unsubscribe", "unsubscribe")
+    subject = digest_subject(digest)
+    text, html = render_pair(
+        "digest",
+        subject=subject,
+        heading=_heading(digest),
+        items=[_view(links, item) for item in digest.items],
+        frequency=digest.subscriber.prefs.frequency,
+        home_url=links.url("/"),
+        manage_url=links.token_url("/preferences", "manage"),
+        unsubscribe_url=unsubscribe,
+    )
+    return build_message(settings, digest.subscriber.email, subject, text, html, now, unsubscribe)
+
+
+def _heading(digest: Digest) -> str:
+    n = len(digest.items)
+    return f"{n} new paper{'s' if n != 1 else ''} picked for you"
+
+
+def _view(links: Links, item: DigestItem) -> dict[str, str]:
+    authors = ", ".join(item.authors[:3]) + (" et al." if len(item.authors) > 3 else "")
+    return {
+        "title": " ".join(item.title.split()),
+        "url": links.paper(item.paper_id),
+        "byline": f"{authors} · {item.category}" if item.category else authors,
+        "why": item.why,
+        "snippet": item.snippet,
+    }
+
+
+def render_confirmation(
+    settings: Settings, links: Links, email: str, already: bool, now: datetime
+) -> Mail:
+    """The double opt-in mail, or (for a confirmed address) a link to its preferences."""
+    subject = "paperfeed: your subscription" if already else "Confirm your paperfeed subscription"
+    text, html = render_pair(
+        "confirm",
+        subject=subject,
+        already=already,
+        confirm_url=links.token_url("/confirm", "confirm"),
+        manage_url=links.token_url("/preferences", "manage"),
+        days=MAX_AGE["confirm"].days,
+    )
+    return build_message(settings, email, subject, text, html, now, None)
+
+
+@dataclass(frozen=True)
+class Mail:
+    """A message ready for the outbox: its Message-ID and its text as sent (ASCII, MIME)."""
+
+    message_id: str
+    wire: str
+
+    def parsed(self) -> EmailMessage:
+        """The message parsed back (for previews and checks)."""
+        return message_from_string(self.wire, policy=policy.default)  # type: ignore[return-value]
+
+
+def build_message(
+    settings: Settings,
+    to: str,
+    subject: str,
+    text: str,
+    html: str,
+    now: datetime,
+    unsubscribe_url: str | None,
+) -> Mail:
+    """A multipart/alternative message; header values with line breaks are refused.
+
+    Written out directly rather than through `email.message`, which is ~20x slower and
+    dominated the cost of a 100k-subscriber run.
+    """
+    message_id = make_msgid("digest", domain=sender_domain(settings))
+    headers = [
+        ("From", _from_header(settings.mail_from)),
+        ("To", to),
+        ("Subject", _encoded(subject)),
+        ("Date", format_datetime(now)),
+        ("Message-ID", message_id),
+        ("Auto-Submitted", "auto-generated"),
+    ]
+    if unsubscribe_url:
+        headers += [
+            ("List-Unsubscribe", f"<{unsubscribe_url}>"),
+            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        ]
+    boundary = f"=_pf_{secrets.token_hex(12)}"
+    headers += [
+        ("MIME-Version", "1.0"),
+        ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
+    ]
+    lines = [f"{name}: {_checked(value)}" for name, value in headers]
+    parts = [_part("plain", text, boundary), _part("html", html, boundary)]
+    wire = "\n".join(lines) + "\n\n" + "".join(parts) + f"--{boundary}--\n"
+    return Mail(message_id, wire.replace("\n", "\r\n"))  # SMTP wants CRLF line ends
+
+
+def _checked(value: str) -> str:
+    # The one guard against header injection: no header value may start a new line.
+    if "\r" in value or "\n" in value or not value.isascii():
+        raise ValueError(f"refusing a header value with a line break or raw non-ASCII: {value!r}")
+    return value
+
+
+def _encoded(text: str) -> str:
+    """A header value as RFC 2047 encoded-words when it is not plain ASCII."""
+    if "\r" in text or "\n" in text:
+        raise ValueError(f"refusing a header value with a line break: {text!r}")
+    if text.isascii():
+        return text
+    # 11 characters are at most 44 UTF-8 bytes: each encoded-word stays under 75 characters.
+    words = (text[i : i + 11].encode() for i in range(0, len(text), 11))
+    return " ".join(f"=?utf-8?b?{base64.b64encode(w).decode()}?=" for w in words)
+
+
+@lru_cache(maxsize=4)
+def _from_header(mail_from: str) -> str:
+    name, address = parseaddr(mail_from)
+    if not address or "\n" in mail_from or "\r" in mail_from:
+        raise ValueError(f"PAPERFEED_MAIL_FROM is not an address: {mail_from!r}")
+    return formataddr((name, address), charset="utf-8")
+
+
+def _part(subtype: str, body: str, boundary: str) -> str:
+    flat = base64.b64encode(body.encode("utf-8")).decode("ascii")
+    encoded = "".join(flat[i : i + 76] + "\n" for i in range(0, len(flat), 76))
+    return (
+        f'--{boundary}\nContent-Type: text/{subtype}; charset="utf-8"\n'
+        f"Content-Transfer-Encoding: base64\n\n{encoded}"
+    )
+
+
+def sender_domain(settings: Settings) -> str:
+    """The domain of the From address (Message-IDs use it)."""
+    address = sender_address(settings)
+    return address.rsplit("@", 1)[-1] if "@" in address else "localhost"
+
+
+def sender_address(settings: Settings) -> str:
+    """The bare envelope sender."""
+    return _address(settings.mail_from)
+
+
+@lru_cache(maxsize=4)
+def _address(mail_from: str) -> str:
+    return parseaddr(mail_from)[1] or "paperfeed@localhost"

@@ -1,0 +1,317 @@
+"""When digests are due, composing them into the outbox, and the run that cron or `serve` starts.
+
+`run_due` is idempotent per period: a (subscriber, period) pair gets one outbox row, ever, and a
+lease in the database keeps two runs (cron and `serve`, say) from working at the same time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from sqlalchemy import Connection, Engine
+
+from paperfeed import trending
+from paperfeed.digest.compose import (
+    Digest,
+    Embeddings,
+    Ranking,
+    compose,
+    open_embeddings,
+    trending_vector,
+)
+from paperfeed.digest.deliver import Mailer, SmtpMailer, deliver_due
+from paperfeed.digest.render import render_digest
+from paperfeed.digest.subscribe import links_for, to_subscriber
+from paperfeed.digest.subscriber import Preferences, Subscriber
+from paperfeed.settings import Settings
+from paperfeed.store import digests as db
+from paperfeed.store.listings import trending_rows
+
+log = logging.getLogger(__name__)
+LOCK = "digest-run"
+_LEASE = timedelta(minutes=10)
+_RECORD_BATCH = 500
+
+
+@dataclass
+class RunReport:
+    """What one `digest run` did."""
+
+    busy: bool = False
+    recovered: int = 0
+    due: int = 0
+    composed: int = 0
+    empty: int = 0
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain data for printing."""
+        return dict(self.__dict__)
+
+
+def period_of(prefs: Preferences, now: datetime) -> str:
+    """The period `now` falls in, in the subscriber's time zone: daily:DATE or weekly:YYYY-Www."""
+    local = now.astimezone(ZoneInfo(prefs.timezone))
+    if prefs.frequency == "weekly":
+        year, week, _ = local.isocalendar()
+        return f"weekly:{year}-W{week:02d}"
+    return f"daily:{local.date().isoformat()}"
+
+
+def is_due(prefs: Preferences, now: datetime) -> bool:
+    """True once the subscriber's send time has passed in their current period."""
+    local = now.astimezone(ZoneInfo(prefs.timezone))
+    hour, minute = (int(x) for x in prefs.send_time.split(":"))
+    past_time = (local.hour, local.minute) >= (hour, minute)
+    if prefs.frequency == "weekly":
+        return local.weekday() > prefs.weekday or (local.weekday() == prefs.weekday and past_time)
+    # arXiv announces Sunday to Thursday evenings (US Eastern): nothing new on weekends.
+    return past_time and not (prefs.skip_weekends and local.weekday() >= 5)
+
+
+def window(sub: Subscriber, latest: date | None) -> tuple[date, date] | None:
+    """The listing days a digest covers: new since the last one; a first one gets the latest."""
+    if latest is None:
+        return None
+    weekly = sub.prefs.frequency == "weekly"
+    first = latest - timedelta(days=6 if weekly else 0)
+    cap = latest - timedelta(days=13 if weekly else 6)
+    start = max(sub.covered_until + timedelta(days=1), cap) if sub.covered_until else first
+    return (start, latest) if start <= latest else None
+
+
+def run_due(
+    engine: Engine,
+    settings: Settings,
+    mailer: Mailer,
+    due_all: bool = False,
+    now: datetime | None = None,
+    embeddings: Embeddings | None = None,
+) -> RunReport:
+    """Compose what is due into the outbox, then send everything due from it."""
+    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    if not _acquire(engine, holder):
+        return RunReport(busy=True)
+    try:
+        with engine.begin() as conn:
+            report = RunReport(recovered=db.recover_in_flight(conn))
+        compose_due(engine, settings, now or datetime.now(UTC), due_all, embeddings, report)
+        sent = deliver_due(engine, settings, mailer, keep_going=_renewer(engine, holder))
+        report.sent, report.retrying, report.failed = sent.sent, sent.retrying, sent.failed
+        return report
+    finally:
+        with engine.begin() as conn:
+            db.release_lock(conn, LOCK, holder)
+
+
+def _acquire(engine: Engine, holder: str) -> bool:
+    with engine.begin() as conn:
+        current = db.lock_holder(conn, LOCK)
+        stale = [current] if current and _is_dead(current) else []
+        return db.acquire_lock(conn, LOCK, holder, _LEASE, stale)
+
+
+def _is_dead(holder: str) -> bool:
+    # A holder on this machine whose process is gone (killed, crashed) left a stale lease.
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _renewer(engine: Engine, holder: str) -> Callable[[], bool]:
+    last = [time.monotonic()]
+
+    def keep_going() -> bool:
+        if time.monotonic() - last[0] < 60:
+            return True
+        last[0] = time.monotonic()
+        with engine.begin() as conn:
+            return db.renew_lock(conn, LOCK, holder, _LEASE)
+
+    return keep_going
+
+
+def due_subscribers(
+    conn: Connection, now: datetime, due_all: bool
+) -> tuple[list[Subscriber], dict[int, list[db.InterestRow]], dict[int, str]]:
+    """Confirmed subscribers whose current period has no outbox row yet (and is due)."""
+    rows = db.confirmed_subscribers(conn)
+    interests = db.all_interests(conn)
+    subs = [to_subscriber(r, interests.get(int(r["id"]), [])) for r in rows]  # type: ignore[call-overload]
+    period = {s.id: period_of(s.prefs, now) for s in subs}
+    done = db.periods_recorded(conn, period.values())
+    due = [
+        s for s in subs if (s.id, period[s.id]) not in done and (due_all or is_due(s.prefs, now))
+    ]
+    return due, interests, period
+
+
+def compose_due(
+    engine: Engine,
+    settings: Settings,
+    now: datetime,
+    due_all: bool,
+    embeddings: Embeddings | None,
+    report: RunReport,
+) -> None:
+    """Compose and record every due digest (empty ones recorded as such, never sent)."""
+    with engine.connect() as conn:
+        due, interests, period = due_subscribers(conn, now, due_all)
+        latest = db.latest_listing_day(conn)
+    report.due = len(due)
+    groups: dict[tuple[date, date] | None, list[Subscriber]] = {}
+    for sub in due:
+        groups.setdefault(window(sub, latest), []).append(sub)
+    for span, subs in groups.items():
+        digests = compose_window(engine, settings, span, subs, interests, period, embeddings)
+        _record(engine, settings, digests, span[1] if span else None, now, report)
+
+
+def compose_window(
+    engine: Engine,
+    settings: Settings,
+    span: tuple[date, date] | None,
+    subs: list[Subscriber],
+    interests: dict[int, list[db.InterestRow]],
+    period: dict[int, str],
+    embeddings: Embeddings | None,
+) -> list[Digest]:
+    """Digests of subscribers who share one window of listing days, ranked together."""
+    if span is None:
+        return [Digest(s, period[s.id], ()) for s in subs]
+    seeds = sorted({p for s in subs for p in s.prefs.seeds})
+    with engine.connect() as conn:
+        cands, trend = _with_trending(conn, settings, db.candidates(conn, *span), span)
+        ids = [c.id for c in cands]
+        excluded = db.sent_paper_ids(conn, [s.id for s in subs], ids)
+        titles = db.paper_titles(conn, seeds)
+    vectors = stored_vectors(embeddings, ids + seeds)
+    ranking = Ranking(settings.digest_trending_weight, settings.digest_min_similarity)
+    return compose(subs, interests, cands, vectors, excluded, trend, titles, ranking, period)
+
+
+def _with_trending(
+    conn: Connection, settings: Settings, cands: list[db.Candidate], span: tuple[date, date]
+) -> tuple[list[db.Candidate], np.ndarray]:
+    # The site's trending formula (votes on the site included), so "trending" means one thing.
+    rows = {r.id: r for r in trending_rows(conn, span[0])}
+    weights = trending.TrendingWeights.from_settings(settings)
+    ranked = trending.rank(list(rows.values()), trending.reference_time(span[1]), weights)
+    cands = [
+        replace(c, upvotes=rows[c.id].upvotes, stars=rows[c.id].github_stars or 0)
+        if c.id in rows
+        else c
+        for c in cands
+    ]
+    return cands, trending_vector(cands, {r.id: r.score for r in ranked})
+
+
+def stored_vectors(embeddings: Embeddings | None, ids: Sequence[str]) -> dict[str, np.ndarray]:
+    """Stored paper vectors, or none when search has not indexed them (keywords then stand in)."""
+    if embeddings is None or not ids:
+        return {}
+    try:
+        return embeddings.vectors(list(ids))
+    except Exception as exc:  # noqa: BLE001 - a missing index must not stop the mail going out
+        log.warning("no stored vectors (%s); semantic interests fall back to keywords", exc)
+        return {}
+
+
+def _record(
+    engine: Engine,
+    settings: Settings,
+    digests: list[Digest],
+    covered: date | None,
+    now: datetime,
+    report: RunReport,
+) -> None:
+    for start in range(0, len(digests), _RECORD_BATCH):
+        batch = [
+            outbox_message(settings, d, covered, now)
+            for d in digests[start : start + _RECORD_BATCH]
+        ]
+        with engine.begin() as conn:
+            db.record_messages(conn, batch)
+        report.empty += sum(m.status == "empty" for m in batch)
+        report.composed += sum(m.status != "empty" for m in batch)
+
+
+def outbox_message(
+    settings: Settings, digest: Digest, covered: date | None, now: datetime
+) -> db.NewMessage:
+    """The outbox row for a composed digest (an empty one is recorded, never sent)."""
+    sub = digest.subscriber
+    if not digest.items:
+        return db.NewMessage(
+            sub.id, "digest", digest.period, sub.email, "", "", (), covered, status="empty"
+        )
+    message = render_digest(settings, links_for(settings, sub), digest, now)
+    return db.NewMessage(
+        sub.id,
+        "digest",
+        digest.period,
+        sub.email,
+        message.message_id,
+        message.wire,
+        tuple(item.paper_id for item in digest.items),
+        covered,
+    )
+
+
+def run_scheduler_forever(
+    settings: Settings,
+    engine: Engine,
+    stop_event: threading.Event,
+    mailer: Mailer | None = None,
+    embeddings: Embeddings | None = None,
+) -> None:
+    """Run `run_due` every `digest_scheduler_interval` seconds until `stop_event` is set."""
+    mailer = mailer or SmtpMailer(settings)
+    embeddings = embeddings or open_embeddings(settings, engine)
+    try:
+        while not stop_event.is_set():
+            try:
+                run_due(engine, settings, mailer, embeddings=embeddings)
+            except Exception:  # noqa: BLE001 - one bad run must not end the schedule
+                log.exception("digest run failed; trying again at the next interval")
+            mailer.close()  # servers drop idle sessions; the next run opens a fresh one
+            stop_event.wait(settings.digest_scheduler_interval)
+    finally:
+        mailer.close()
+
+
+def preview(
+    engine: Engine,
+    settings: Settings,
+    sub: Subscriber,
+    now: datetime | None = None,
+    embeddings: Embeddings | None = None,
+) -> Digest:
+    """The digest a subscriber would get now, composed but neither recorded nor sent."""
+    now = now or datetime.now(UTC)
+    with engine.connect() as conn:
+        latest = db.latest_listing_day(conn)
+        interests = db.get_interests(conn, [sub.id])
+    period = {sub.id: period_of(sub.prefs, now)}
+    span = window(sub, latest)
+    return compose_window(engine, settings, span, [sub], interests, period, embeddings)[0]

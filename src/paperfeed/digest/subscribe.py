@@ -1,0 +1,268 @@
+"""Subscribing with double opt-in, confirming, changing preferences and leaving, by signed link."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from paperfeed.digest.compose import Embeddings, interest_rows
+from paperfeed.digest.deliver import Mailer, send_one
+from paperfeed.digest.render import Links, render_confirmation
+from paperfeed.digest.subscriber import (
+    BadInput,
+    Preferences,
+    Subscriber,
+    normalise_email,
+    parse_preferences,
+)
+from paperfeed.digest.tokens import TokenError, read_token, secret_key
+from paperfeed.settings import Settings
+from paperfeed.store import digests as db
+from paperfeed.store.papers import utcnow
+
+ADDRESS_LIMIT = 3  # subscription requests per address per hour
+CLIENT_LIMIT = 20  # subscription requests per client (IP) per hour
+_WINDOW = timedelta(hours=1)
+
+
+class RateLimited(BadInput):
+    """Too many subscription requests; the message says to wait."""
+
+
+def request_subscription(
+    engine: Engine,
+    settings: Settings,
+    mailer: Mailer,
+    email: object,
+    data: Mapping[str, object],
+    client: str | None = None,
+    embeddings: Embeddings | None = None,
+) -> None:
+    """Record a request and mail a confirmation link; the outcome never reveals who is listed."""
+    address, key = normalise_email(email)
+    prefs = parse_preferences(data)
+    _check_rate(engine, key, client)
+    rows = _with_vectors(interest_rows(_as_subscriber(prefs)), embeddings)
+    outbox_id = _record_request(engine, settings, address, key, prefs, rows)
+    with engine.connect() as conn:
+        row = db.get_message(conn, outbox_id)
+    if row is not None:
+        send_one(engine, settings, mailer, row)  # a transient failure is retried by the schedule
+
+
+def _as_subscriber(prefs: Preferences) -> Subscriber:
+    return Subscriber(0, "", "pending", "", prefs)
+
+
+def _check_rate(engine: Engine, key: str, client: str | None) -> None:
+    hashed = hashlib.sha256(key.encode()).hexdigest()[:40]
+    with engine.begin() as conn:
+        per_address = db.count_and_record_event(conn, f"addr:{hashed}", _WINDOW)
+        per_client = db.count_and_record_event(conn, f"client:{client}", _WINDOW) if client else 0
+    if per_address > ADDRESS_LIMIT or per_client > CLIENT_LIMIT:
+        raise RateLimited("Too many subscription requests. Please try again in an hour.")
+
+
+def _with_vectors(
+    rows: list[db.InterestRow],
+    embeddings: Embeddings | None,
+    known: dict[str, bytes] | None = None,
+) -> list[db.InterestRow]:
+    # Semantic searches are embedded once, here, so composing a digest never runs the model.
+    out = []
+    for row in rows:
+        blob = (known or {}).get(row.value) if row.kind == "semantic" else None
+        if blob is None and embeddings is not None and row.kind == "semantic":
+            vector = embeddings.embed_query(row.value)
+            blob = np.asarray(vector, dtype=np.float32).tobytes() if vector is not None else None
+        out.append(db.InterestRow(row.kind, row.value, blob))
+    return out
+
+
+def _record_request(
+    engine: Engine,
+    settings: Settings,
+    address: str,
+    key: str,
+    prefs: Preferences,
+    rows: list[db.InterestRow],
+) -> int:
+    for attempt in range(2):
+        try:
+            with engine.begin() as conn:
+                return _upsert_and_queue(conn, settings, address, key, prefs, rows)
+        except IntegrityError:
+            if attempt:  # two requests for a new address raced; the second sees the first's row
+                raise
+    raise AssertionError("unreachable")
+
+
+def _upsert_and_queue(
+    conn: Connection,
+    settings: Settings,
+    address: str,
+    key: str,
+    prefs: Preferences,
+    rows: list[db.InterestRow],
+) -> int:
+    existing = db.find_subscriber(conn, key)
+    already = existing is not None and existing["status"] == "confirmed"
+    if existing is None:
+        values = {"email": address, "email_key": key, "status": "pending", **_pref_values(prefs)}
+        sid = db.insert_subscriber(conn, {**values, "nonce": _nonce()})
+    else:
+        sid = int(existing["id"])  # type: ignore[call-overload]
+    if not already:  # a confirmed subscriber's preferences change only through a signed link
+        _restart(conn, sid, address, prefs, rows, existing)
+    sub = _load(conn, sid)
+    message = render_confirmation(settings, _links(settings, sub), address, already, _now())
+    period = f"confirm:{uuid.uuid4().hex}"
+    queued = db.NewMessage(sid, "confirm", period, address, message.message_id, message.wire)
+    return db.record_messages(conn, [queued])[0]
+
+
+def _restart(
+    conn: Connection,
+    sid: int,
+    address: str,
+    prefs: Preferences,
+    rows: list[db.InterestRow],
+    existing: dict[str, object] | None,
+) -> None:
+    values: dict[str, object] = {"email": address, **_pref_values(prefs)}
+    if existing is not None and existing["status"] == "unsubscribed":
+        values.update(status="pending", nonce=_nonce(), unsubscribed_at=None)
+    db.update_subscriber(conn, sid, values)
+    db.replace_interests(conn, sid, rows)
+
+
+def _pref_values(prefs: Preferences) -> dict[str, object]:
+    return {name: getattr(prefs, name) for name in db.SUBSCRIBER_FIELDS}
+
+
+def _nonce() -> str:
+    return secrets.token_hex(8)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _links(settings: Settings, sub: Subscriber) -> Links:
+    return Links(settings.base_url, secret_key(settings), sub.id, sub.nonce)
+
+
+def links_for(settings: Settings, sub: Subscriber) -> Links:
+    """The signed links of one subscriber's emails and pages."""
+    return _links(settings, sub)
+
+
+def _load(conn: Connection, sid: int) -> Subscriber:
+    row = db.get_subscriber(conn, sid)
+    if row is None:
+        raise TokenError("This link is no longer valid.")
+    return to_subscriber(row, db.get_interests(conn, [sid]).get(sid, []))
+
+
+def to_subscriber(row: Mapping[str, object], rows: list[db.InterestRow]) -> Subscriber:
+    """A Subscriber from its stored row and interests."""
+    kinds: dict[str, list[str]] = {}
+    for it in rows:
+        kinds.setdefault(it.kind, []).append(it.value)
+    prefs = Preferences(
+        **{name: row[name] for name in db.SUBSCRIBER_FIELDS},  # type: ignore[arg-type]
+        categories=tuple(kinds.get("category", ())),
+        keywords=tuple(kinds.get("keyword", ())),
+        searches=tuple(kinds.get("semantic", ())),
+        authors=tuple(kinds.get("author", ())),
+        seeds=tuple(kinds.get("seed", ())),
+    )
+    covered = row["covered_until"]
+    return Subscriber(
+        id=int(row["id"]),  # type: ignore[call-overload]
+        email=str(row["email"]),
+        status=str(row["status"]),
+        nonce=str(row["nonce"]),
+        prefs=prefs,
+        covered_until=covered if isinstance(covered, date) else None,
+    )
+
+
+def _by_token(conn: Connection, settings: Settings, scope: str, token: str) -> Subscriber:
+    sid, nonce = read_token(secret_key(settings), scope, token)
+    sub = _load(conn, sid)
+    if sub.nonce != nonce and not (scope == "unsubscribe" and sub.status == "unsubscribed"):
+        raise TokenError("This link is no longer valid.")
+    return sub
+
+
+def confirm(engine: Engine, settings: Settings, token: str) -> Subscriber:
+    """Confirm an address from its emailed link (idempotent)."""
+    with engine.begin() as conn:
+        sub = _by_token(conn, settings, "confirm", token)
+        if sub.status == "unsubscribed":
+            raise TokenError("This link is no longer valid.")
+        if sub.status == "pending":
+            db.update_subscriber(conn, sub.id, {"status": "confirmed", "confirmed_at": utcnow()})
+        return _load(conn, sub.id)
+
+
+def subscriber_for(engine: Engine, settings: Settings, token: str) -> Subscriber:
+    """The subscription a preferences link belongs to."""
+    with engine.connect() as conn:
+        sub = _by_token(conn, settings, "manage", token)
+    if sub.status == "unsubscribed":
+        raise TokenError("This subscription has ended; subscribe again to get digests.")
+    return sub
+
+
+def subscriber_by_unsubscribe_token(engine: Engine, settings: Settings, token: str) -> Subscriber:
+    """The subscription an unsubscribe link belongs to."""
+    with engine.connect() as conn:
+        return _by_token(conn, settings, "unsubscribe", token)
+
+
+def update_preferences(
+    engine: Engine,
+    settings: Settings,
+    token: str,
+    data: Mapping[str, object],
+    embeddings: Embeddings | None = None,
+) -> Subscriber:
+    """Change a subscriber's preferences through their signed link."""
+    sub = subscriber_for(engine, settings, token)
+    prefs = parse_preferences(data, sub.prefs)
+    with engine.connect() as conn:
+        stored = db.get_interests(conn, [sub.id]).get(sub.id, [])
+    known = {r.value: r.vector for r in stored if r.kind == "semantic" and r.vector}
+    rows = _with_vectors(interest_rows(_as_subscriber(prefs)), embeddings, known)
+    with engine.begin() as conn:
+        db.update_subscriber(conn, sub.id, _pref_values(prefs))
+        db.replace_interests(conn, sub.id, rows)
+        return _load(conn, sub.id)
+
+
+def unsubscribe(engine: Engine, settings: Settings, token: str) -> None:
+    """Stop all digests for the link's address (idempotent; queued digests are dropped)."""
+    with engine.begin() as conn:
+        sub = _by_token(conn, settings, "unsubscribe", token)
+        if sub.status == "unsubscribed":
+            return
+        values = {"status": "unsubscribed", "unsubscribed_at": utcnow(), "nonce": _nonce()}
+        db.update_subscriber(conn, sub.id, values)
+        db.cancel_pending(conn, sub.id)
+
+
+def find_by_email(engine: Engine, email: str) -> Subscriber | None:
+    """The subscriber with this address (for the operator's CLI), or None."""
+    _, key = normalise_email(email)
+    with engine.connect() as conn:
+        row = db.find_subscriber(conn, key)
+        return _load(conn, int(row["id"])) if row else None  # type: ignore[call-overload]

@@ -1,0 +1,256 @@
+"""Subscription routes: subscribe (form and JSON), confirm, preferences and one-click unsubscribe.
+
+The app that includes `router` provides `app.state.site` (with `.settings`, `.engine` and
+`.search()`), or `app.state.settings` and `app.state.engine`. Forms are protected from
+cross-site posts by an Origin/Referer check; the one-click unsubscribe POST (RFC 8058) is
+authorised by its signed token alone, since mail providers send it without cookies or Origin.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+
+from paperfeed.digest.compose import Embeddings
+from paperfeed.digest.deliver import SmtpMailer
+from paperfeed.digest.subscribe import (
+    RateLimited,
+    confirm,
+    links_for,
+    request_subscription,
+    subscriber_by_unsubscribe_token,
+    subscriber_for,
+    unsubscribe,
+    update_preferences,
+)
+from paperfeed.digest.subscriber import MAX_PAPERS, WEEKDAYS, BadInput, Subscriber
+from paperfeed.digest.tokens import TokenError
+from paperfeed.settings import Settings
+
+router = APIRouter(tags=["digests"])
+CHECK_INBOX = (
+    "If that address can receive mail, a confirmation link is on its way. Follow it to start."
+)
+_ZONES = ("UTC", "Europe/London", "Europe/Berlin", "America/New_York", "America/Los_Angeles",
+          "Asia/Shanghai", "Asia/Tokyo", "Asia/Kolkata", "Australia/Sydney")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    settings: Settings
+    engine: Engine
+    search: Callable[[], Embeddings | None]  # the site's shared search service, made on demand
+
+
+def _ctx(request: Request) -> _Ctx:
+    state = request.app.state
+    site = getattr(state, "site", None)
+    if site is not None:
+        return _Ctx(site.settings, site.engine, site.search)
+    return _Ctx(state.settings, state.engine, lambda: getattr(state, "search", None))
+
+
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    loader = ChoiceLoader(
+        [
+            PackageLoader("paperfeed.digest", "templates"),
+            PackageLoader("paperfeed.web", "templates"),
+        ]
+    )
+    return Environment(loader=loader, autoescape=select_autoescape(default=True), trim_blocks=True)
+
+
+def _page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    body = _env().get_template(f"pages/{template}.html").render(csrf="", **context)
+    headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    return HTMLResponse(body, status_code=status, headers=headers)
+
+
+def _message(title: str, *lines: str, status: int = 200, **links: str) -> HTMLResponse:
+    return _page("message", status, title=title, lines=lines, **links)
+
+
+def same_origin(request: Request, settings: Settings) -> bool:
+    """False when the browser says the post came from another site."""
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if not source:
+        return True  # not a browser: no cookies or ambient authority to abuse
+    allowed = {_origin(settings.base_url), _origin(str(request.base_url))}
+    return _origin(source) in allowed
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def _form(request: Request) -> dict[str, object]:
+    form = await request.form()
+    return {key: str(form.getlist(key)[-1]) for key in form}
+
+
+def _cross_site() -> HTMLResponse:
+    return _message("Not sent", "This form was posted from another site.", status=403)
+
+
+@router.post("/subscribe", response_class=HTMLResponse)
+async def subscribe_form(request: Request) -> Response:
+    """Subscribe from the form on the site's pages; answers the same whoever is listed."""
+    ctx = _ctx(request)
+    if not same_origin(request, ctx.settings):
+        return _cross_site()
+    data = await _form(request)
+    try:
+        await run_in_threadpool(_subscribe, ctx, data, _client(request))
+    except RateLimited as exc:
+        return _message("Slow down", str(exc), status=429)
+    except BadInput as exc:
+        return _message("Not subscribed", str(exc), status=400)
+    return _message("Check your inbox", CHECK_INBOX)
+
+
+def _subscribe(ctx: _Ctx, data: dict[str, object], client: str | None) -> None:
+    mailer = SmtpMailer(ctx.settings)
+    try:
+        prefs = {k: v for k, v in data.items() if k not in ("email", "csrf_token")}
+        search = ctx.search() if prefs.get("searches") else None
+        request_subscription(
+            ctx.engine, ctx.settings, mailer, data.get("email"), prefs, client, search
+        )
+    finally:
+        mailer.close()
+
+
+@router.post("/api/subscribe", status_code=202)
+async def subscribe_api(request: Request) -> JSONResponse:
+    """JSON: {"email", "frequency", ...preferences} → 202 and a confirmation email."""
+    ctx = _ctx(request)
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        return JSONResponse({"detail": "send a JSON body (Content-Type: application/json)"}, 415)
+    if not same_origin(request, ctx.settings):
+        return JSONResponse({"detail": "cross-site request refused"}, 403)
+    try:
+        data = json.loads(await request.body())
+    except ValueError:
+        return JSONResponse({"detail": "the body is not valid JSON"}, 400)
+    if not isinstance(data, dict):
+        return JSONResponse({"detail": 'send an object like {"email": "you@example.org"}'}, 400)
+    try:
+        await run_in_threadpool(_subscribe, ctx, data, _client(request))
+    except RateLimited as exc:
+        return JSONResponse({"detail": str(exc)}, 429)
+    except BadInput as exc:
+        return JSONResponse({"detail": str(exc)}, 400)
+    return JSONResponse({"status": "pending", "detail": CHECK_INBOX}, 202)
+
+
+@router.get("/confirm", response_class=HTMLResponse)
+async def confirm_page(request: Request, token: str = "") -> HTMLResponse:
+    """The link in the confirmation email: a plain GET confirms."""
+    ctx = _ctx(request)
+    try:
+        sub = await run_in_threadpool(confirm, ctx.engine, ctx.settings, token)
+    except TokenError as exc:
+        return _message(
+            "Link not valid", str(exc), "Subscribe again to get a fresh one.", status=400
+        )
+    links = links_for(ctx.settings, sub)
+    return _message(
+        "You are subscribed",
+        f"Digests will go to {sub.email}. The first one covers the latest papers.",
+        manage_url=links.token_url("/preferences", "manage"),
+    )
+
+
+@router.get("/preferences", response_class=HTMLResponse)
+async def preferences_page(request: Request, token: str = "") -> HTMLResponse:
+    """A page to change what and when, reached by the signed link in every email."""
+    ctx = _ctx(request)
+    try:
+        sub = await run_in_threadpool(subscriber_for, ctx.engine, ctx.settings, token)
+    except TokenError as exc:
+        return _message("Link not valid", str(exc), status=400)
+    return _preferences(ctx, sub, token)
+
+
+def _preferences(
+    ctx: _Ctx, sub: Subscriber, token: str, saved: bool = False, error: str = "", status: int = 200
+) -> HTMLResponse:
+    links = links_for(ctx.settings, sub)
+    return _page(
+        "preferences",
+        status,
+        email=sub.email,
+        p=sub.prefs,
+        saved=saved,
+        error=error,
+        action="/preferences?" + urlencode({"token": token}),  # relative: CSP form-action 'self'
+        unsubscribe_url=links.token_url("/unsubscribe", "unsubscribe"),
+        zones=_ZONES,
+        weekdays=[d.capitalize() for d in WEEKDAYS],
+        max_papers=MAX_PAPERS,
+    )
+
+
+@router.post("/preferences", response_class=HTMLResponse)
+async def save_preferences(request: Request, token: str = "") -> HTMLResponse:
+    """Save the preferences form."""
+    ctx = _ctx(request)
+    if not same_origin(request, ctx.settings):
+        return _cross_site()
+    data = await _form(request)
+    try:
+        search = ctx.search() if data.get("searches") else None
+        sub = await run_in_threadpool(
+            update_preferences, ctx.engine, ctx.settings, token, data, search
+        )
+    except TokenError as exc:
+        return _message("Link not valid", str(exc), status=400)
+    except BadInput as exc:
+        sub = await run_in_threadpool(subscriber_for, ctx.engine, ctx.settings, token)
+        return _preferences(ctx, sub, token, error=str(exc), status=400)
+    return _preferences(ctx, sub, token, saved=True)
+
+
+@router.get("/unsubscribe", response_class=HTMLResponse)
+async def unsubscribe_page(request: Request, token: str = "") -> HTMLResponse:
+    """Ask before leaving: link scanners follow GET links, so only a POST unsubscribes."""
+    ctx = _ctx(request)
+    try:
+        sub = await run_in_threadpool(
+            subscriber_by_unsubscribe_token, ctx.engine, ctx.settings, token
+        )
+    except TokenError as exc:
+        return _message("Link not valid", str(exc), status=400)
+    if sub.status == "unsubscribed":
+        return _message("You are unsubscribed", f"No more digests go to {sub.email}.")
+    links = links_for(ctx.settings, sub)
+    action = "/unsubscribe?" + urlencode({"token": token})
+    manage = links.token_url("/preferences", "manage")
+    return _page("unsubscribe", email=sub.email, action=action, manage_url=manage)
+
+
+@router.post("/unsubscribe", response_class=HTMLResponse)
+async def unsubscribe_now(request: Request, token: str = "") -> HTMLResponse:
+    """RFC 8058 one-click unsubscribe (and the button on the page): no cookies, no login."""
+    ctx = _ctx(request)
+    try:
+        await run_in_threadpool(unsubscribe, ctx.engine, ctx.settings, token)
+    except TokenError as exc:
+        return _message("Link not valid", str(exc), status=400)
+    return _message("You are unsubscribed", "No more digests will be sent to this address.")

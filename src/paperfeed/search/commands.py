@@ -1,0 +1,174 @@
+"""CLI commands of the search feature: search, similar, embed, reindex."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from paperfeed.ingest.dates import BadDate, parse_day
+from paperfeed.search.backfill import contract_of, embed_papers
+from paperfeed.search.embed import EmbedderUnavailable, get_embedder
+from paperfeed.search.query import paper_id_in
+from paperfeed.search.results import Hit
+from paperfeed.search.service import BadSearch, SearchService
+from paperfeed.settings import Settings
+from paperfeed.store import open_store
+from paperfeed.store import search_store as db
+
+err = Console(stderr=True)
+out = Console()
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON array of hits.")]
+LimitOpt = Annotated[int, typer.Option("--limit", "-n", help="How many hits.")]
+
+
+class Mode(StrEnum):
+    keyword = "keyword"
+    semantic = "semantic"
+    hybrid = "hybrid"
+
+
+class Sort(StrEnum):
+    relevance = "relevance"
+    date = "date"
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
+    return typer.Exit(1)
+
+
+def _day(value: str | None, name: str) -> date | None:
+    try:
+        return parse_day(value) if value else None
+    except BadDate as exc:
+        raise _fail(f"{name}: {exc}") from exc
+
+
+def _service() -> SearchService:
+    settings = Settings()
+    return SearchService(settings, open_store(settings))
+
+
+def _print_hits(hits: list[Hit], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps([asdict(h) for h in hits], ensure_ascii=False))
+        return
+    if not hits:
+        err.print("no papers found")
+    for rank, hit in enumerate(hits, start=1):
+        out.print(
+            f"{rank:>3}. [bold]{escape(hit.title)}[/bold]  [dim]{hit.id}[/dim]", highlight=False
+        )
+
+
+def search(
+    query: Annotated[
+        str, typer.Argument(help='Words, "phrases", prefix*, -excluded, or an arXiv id.')
+    ],
+    mode: Annotated[Mode, typer.Option(help="keyword, semantic or hybrid.")] = Mode.hybrid,
+    limit: LimitOpt = 20,
+    offset: Annotated[int, typer.Option(help="Skip this many hits (paging).")] = 0,
+    since: Annotated[str | None, typer.Option(help="Papers listed on or after YYYY-MM-DD.")] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Papers listed on or before YYYY-MM-DD.")
+    ] = None,
+    category: Annotated[str | None, typer.Option(help="arXiv category, e.g. cs.LG.")] = None,
+    author: Annotated[str | None, typer.Option(help="Author name (or part of it).")] = None,
+    sort: Annotated[Sort, typer.Option(help="relevance or date.")] = Sort.relevance,
+    as_json: JsonOpt = False,
+) -> None:
+    """Search stored papers (hybrid keyword + semantic by default)."""
+    first, last = _day(since, "--since"), _day(until, "--until")
+    service = _service()
+    try:
+        result = service.search(
+            query, mode.value, limit, offset, first, last, category, author, sort.value
+        )
+    except BadSearch as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        service.close()
+    if result.fallback:
+        err.print(f"note: {result.mode} search only ({escape(result.fallback)})", highlight=False)
+    _print_hits(result.hits, as_json)
+
+
+def similar(
+    paper_id: Annotated[str, typer.Argument(help="arXiv id or URL, or a local id.")],
+    limit: LimitOpt = 10,
+    as_json: JsonOpt = False,
+) -> None:
+    """Papers similar to one paper (from its stored vector)."""
+    pid = paper_id_in(paper_id) or paper_id.strip()
+    service = _service()
+    try:
+        if not service.vectors([pid]):
+            raise _fail(
+                f"no stored vector for {pid}: is it stored, and embedded (paperfeed embed)?"
+            )
+        hits = service.similar(pid, limit)
+    except BadSearch as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        service.close()
+    _print_hits(hits, as_json)
+
+
+def embed(
+    prune: Annotated[
+        bool, typer.Option(help="Also delete vectors of other (older) embedding models.")
+    ] = False,
+) -> None:
+    """Embed new and changed papers with the configured model (resumable, in batches)."""
+    settings = Settings()
+    engine = open_store(settings)
+    try:
+        count = _embed_with_bar(settings, engine)
+    except EmbedderUnavailable as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(f"embedded {count:,} papers with {settings.embed_model}")
+    if prune:
+        keep = contract_of(get_embedder(settings.embed_model))[0]
+        with engine.begin() as conn:
+            typer.echo(f"deleted {db.delete_other_contracts(conn, keep):,} old vectors")
+
+
+def _embed_with_bar(settings: Settings, engine) -> int:  # type: ignore[no-untyped-def]
+    if not err.is_terminal:
+        return embed_papers(settings, engine)
+    columns = (
+        TextColumn("embed"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("embed", total=None)
+        return embed_papers(
+            settings, engine, lambda done, total: bar.update(task, completed=done, total=total)
+        )
+
+
+def reindex() -> None:
+    """Rebuild the local keyword and vector indexes from the store."""
+    service = _service()
+    try:
+        service.rebuild()
+        typer.echo(f"indexed {service.keyword.num_docs:,} papers")
+    finally:
+        service.close()
+
+
+def register(app: typer.Typer) -> None:
+    """Add the search commands to the `paperfeed` command line."""
+    for command in (search, similar, embed, reindex):
+        app.command()(command)

@@ -1,0 +1,368 @@
+"""The keyword index: BM25 over title, abstract and authors in a tantivy index on local disk.
+
+The index is a cache derived from the store: `apply` writes rows read from the store, and the
+watermark (the newest `changed_at` applied) lives in a small JSON file beside the index.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+import tantivy
+from tantivy import FieldType, Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
+
+from paperfeed.models import normalise_title
+from paperfeed.search.query import ParsedQuery, words_of
+from paperfeed.store.search_store import IndexRow
+
+SCHEMA_VERSION = 2
+_STATE = "paperfeed-state.json"
+_TEXT_FIELDS = ("title", "abstract")
+
+
+class IndexBusy(RuntimeError):
+    """Another process is writing this index right now."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions a search can carry."""
+
+    since: date | None = None
+    until: date | None = None
+    category: str | None = None
+    author: str | None = None
+
+    @property
+    def any(self) -> bool:
+        """True when at least one filter is set."""
+        return any((self.since, self.until, self.category, self.author))
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Per-field BM25 weights, plus a bonus for query words that appear close together."""
+
+    title: float = 2.0
+    abstract: float = 1.0
+    authors: float = 1.0
+    proximity: float = 0.0  # weight of each adjacent word pair found within `slop` words
+    slop: int = 4
+
+
+# Keyword mode: titles count double (a title field already has its own, short-field BM25).
+KEYWORD = Weights()
+# Hybrid mode's keyword half, tuned on SciFact dev (bench/RESULTS-search.md): the dense half
+# already reads titles, so the keyword half does best weighing exact evidence in the abstract.
+HYBRID = Weights(title=0.5, proximity=0.2)
+
+
+@dataclass(frozen=True)
+class StoredDoc:
+    """The fields the index keeps for showing a hit."""
+
+    id: str
+    title: str
+    abstract: str
+    authors: tuple[str, ...]
+    day: date | None
+
+
+def stemmer() -> tantivy.TextAnalyzer:
+    """The analyzer for title and abstract: lower-case, ASCII-folded, English-stemmed words."""
+    builder = TextAnalyzerBuilder(Tokenizer.simple()).filter(Filter.remove_long(40))
+    return (
+        builder.filter(Filter.lowercase())
+        .filter(Filter.ascii_fold())
+        .filter(Filter.stemmer("english"))
+        .build()
+    )
+
+
+def _names() -> tantivy.TextAnalyzer:
+    builder = TextAnalyzerBuilder(Tokenizer.simple()).filter(Filter.remove_long(40))
+    return builder.filter(Filter.lowercase()).filter(Filter.ascii_fold()).build()
+
+
+def _schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("id", stored=True, tokenizer_name="raw")
+    sb.add_text_field("title", stored=True, tokenizer_name="en_stem")
+    sb.add_text_field("abstract", stored=True, tokenizer_name="en_stem")
+    sb.add_text_field("authors", stored=True, tokenizer_name="names")
+    sb.add_text_field("title_key", tokenizer_name="raw")
+    sb.add_text_field("category", tokenizer_name="raw")
+    sb.add_date_field("day", stored=True, indexed=True, fast=True)
+    return sb.build()
+
+
+class KeywordIndex:
+    """A tantivy index in one directory, safe to search from many threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._write_lock = threading.Lock()
+        self.stem, self.names = stemmer(), _names()
+        self._open()
+
+    def _open(self) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        if self._state().get("schema") != SCHEMA_VERSION:
+            self._wipe()
+        self.schema = _schema()
+        self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+        self.index.register_tokenizer("en_stem", self.stem)
+        self.index.register_tokenizer("names", self.names)
+
+    def _wipe(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+        self.path.mkdir(parents=True)
+        self._save_state({"schema": SCHEMA_VERSION, "watermark": None})
+
+    def _state(self) -> dict[str, object]:
+        try:
+            return dict(json.loads((self.path / _STATE).read_text()))
+        except (OSError, ValueError):
+            return {}
+
+    def _save_state(self, state: dict[str, object]) -> None:
+        tmp = self.path / (_STATE + ".tmp")
+        tmp.write_text(json.dumps(state))
+        tmp.replace(self.path / _STATE)
+
+    @property
+    def watermark(self) -> datetime | None:
+        """The newest `changed_at` this index has applied."""
+        value = self._state().get("watermark")
+        return datetime.fromisoformat(str(value)) if value else None
+
+    @property
+    def num_docs(self) -> int:
+        """How many papers the index holds."""
+        return int(self.index.searcher().num_docs)
+
+    def clear(self) -> None:
+        """Drop everything (a rebuild follows)."""
+        with self._write_lock:
+            self._wipe()
+            self._open()
+
+    def apply(self, batches: Iterable[list[IndexRow]], heap: int = 200_000_000) -> int:
+        """Write rows from the store (hidden papers are removed); returns papers written."""
+        with self._write_lock:
+            writer, written, newest = None, 0, self.watermark
+            for batch in batches:
+                writer = writer or self._writer(heap)  # opened only when there is work
+                for row in batch:
+                    writer.delete_documents_by_term("id", row.id)
+                    if not row.hidden:
+                        writer.add_document(self._document(row))
+                        written += 1
+                    newest = max(newest, row.changed_at) if newest else row.changed_at
+            if writer is None:
+                return 0
+            writer.commit()
+            writer.wait_merging_threads()
+            self._save_state({"schema": SCHEMA_VERSION, "watermark": _iso(newest)})
+        self.index.reload()
+        return written
+
+    def _writer(self, heap: int) -> tantivy.IndexWriter:
+        try:
+            return self.index.writer(heap, 1)
+        except ValueError as exc:
+            raise IndexBusy(str(exc)) from exc
+
+    def _document(self, row: IndexRow) -> tantivy.Document:
+        doc = tantivy.Document(id=row.id, title=row.title, abstract=row.abstract)
+        doc.add_text("title_key", normalise_title(row.title))
+        for name in row.authors:
+            doc.add_text("authors", name)
+        for category in row.categories:
+            doc.add_text("category", category)
+        if row.day:
+            doc.add_date("day", datetime.combine(row.day, time()))
+        return doc
+
+    # --- querying -------------------------------------------------------------------------
+
+    def search(
+        self,
+        parsed: ParsedQuery,
+        filters: Filters,
+        limit: int,
+        offset: int = 0,
+        by_date: bool = False,
+        weights: Weights = KEYWORD,
+    ) -> tuple[list[tuple[str, float]], int]:
+        """Ranked (id, BM25 score) pairs for a parsed query, and how many papers match."""
+        query = self._query(parsed, filters, weights)
+        searcher = self.index.searcher()
+        order = "day" if by_date else None
+        result = searcher.search(query, limit, count=True, order_by_field=order, offset=offset)
+        hits = [
+            (searcher.doc(addr)["id"][0], _score(score, by_date)) for score, addr in result.hits
+        ]
+        return hits, int(getattr(result, "count", 0) or 0)
+
+    def scores_for(
+        self, parsed: ParsedQuery, ids: Sequence[str], weights: Weights = KEYWORD
+    ) -> dict[str, float]:
+        """BM25 scores of the given papers for this query (papers that do not match are absent)."""
+        if not ids or not parsed.positive:
+            return {}
+        restrict = Query.const_score_query(Query.term_set_query(self.schema, "id", list(ids)), 0.0)
+        match = self._match(parsed, weights)
+        query = Query.boolean_query(
+            [(Occur.Must, restrict), (Occur.Must, match)] + self._exclusions(parsed)
+        )
+        searcher = self.index.searcher()
+        result = searcher.search(query, len(ids), count=False)
+        return {searcher.doc(addr)["id"][0]: float(score) for score, addr in result.hits}
+
+    def keep(
+        self, ids: Sequence[str], filters: Filters, parsed: ParsedQuery | None = None
+    ) -> set[str]:
+        """The subset of ids that the index holds, that pass the filters and the exclusions."""
+        if not ids:
+            return set()
+        clauses = [(Occur.Must, Query.term_set_query(self.schema, "id", list(ids)))]
+        clauses += self._filter_clauses(filters) + (self._exclusions(parsed) if parsed else [])
+        query = Query.boolean_query(clauses)
+        searcher = self.index.searcher()
+        result = searcher.search(query, len(ids), count=False)
+        return {searcher.doc(addr)["id"][0] for _score, addr in result.hits}
+
+    def docs(self, ids: Sequence[str]) -> dict[str, StoredDoc]:
+        """Stored fields of these papers."""
+        if not ids:
+            return {}
+        searcher = self.index.searcher()
+        query = Query.term_set_query(self.schema, "id", list(ids))
+        result = searcher.search(query, len(ids), count=False)
+        docs = (_stored(searcher.doc(addr)) for _score, addr in result.hits)
+        return {d.id: d for d in docs}
+
+    def title_matches(self, text: str, limit: int = 5) -> list[str]:
+        """Ids of papers whose normalised title equals the text's."""
+        key = normalise_title(text)
+        if not key:
+            return []
+        searcher = self.index.searcher()
+        query = Query.term_query(self.schema, "title_key", key)
+        return [searcher.doc(a)["id"][0] for _s, a in searcher.search(query, limit).hits]
+
+    def _query(self, parsed: ParsedQuery, filters: Filters, weights: Weights = KEYWORD) -> Query:
+        base = self._match(parsed, weights) if parsed.positive else Query.all_query()
+        clauses = [(Occur.Must, base)] + self._exclusions(parsed) + self._filter_clauses(filters)
+        return Query.boolean_query(clauses)
+
+    def _match(self, parsed: ParsedQuery, weights: Weights = KEYWORD) -> Query:
+        words = list(dict.fromkeys(parsed.words))
+        should = [(Occur.Should, q) for w in words for q in self._word(w, weights)]
+        should += [(Occur.Should, q) for p in parsed.prefixes for q in self._prefix(p)]
+        should += [(Occur.Should, q) for q in self._proximity(parsed.words, weights)]
+        must = [(Occur.Must, self._phrase(p, weights)) for p in parsed.phrases]
+        if not should and not must:
+            return Query.empty_query()
+        return Query.boolean_query(must + should)
+
+    def _word(self, word: str, weights: Weights = KEYWORD) -> list[Query]:
+        out = []
+        for token in self.stem.analyze(word):
+            title = Query.term_query(self.schema, "title", token)
+            abstract = Query.term_query(self.schema, "abstract", token)
+            out += [
+                Query.boost_query(title, weights.title),
+                Query.boost_query(abstract, weights.abstract),
+            ]
+        for token in self.names.analyze(word):
+            author = Query.term_query(self.schema, "authors", token)
+            out.append(Query.boost_query(author, weights.authors))
+        return out
+
+    def _proximity(self, words: Sequence[str], weights: Weights) -> list[Query]:
+        # Sequential-dependence style: adjacent query words near each other in the text.
+        if not weights.proximity:
+            return []
+        tokens = [t for w in words[:32] for t in self.stem.analyze(w)]
+        pairs = dict.fromkeys(zip(tokens, tokens[1:], strict=False))
+        return [
+            Query.boost_query(
+                Query.phrase_query(self.schema, field, [a, b], weights.slop), weights.proximity
+            )
+            for a, b in pairs
+            for field in _TEXT_FIELDS
+        ]
+
+    def _prefix(self, prefix: str) -> list[Query]:
+        tokens = self.stem.analyze(prefix)
+        stem = tokens[0] if tokens and prefix.startswith(tokens[0]) else prefix
+        pattern = _regex_escape(stem) + ".*"
+        return [Query.regex_query(self.schema, field, pattern) for field in _TEXT_FIELDS]
+
+    def _phrase(self, words: tuple[str, ...], weights: Weights = KEYWORD) -> Query:
+        tokens: list[str | tuple[int, str]] = [t for w in words for t in self.stem.analyze(w)]
+        if len(tokens) < 2:
+            return Query.boolean_query([(Occur.Should, q) for w in words for q in self._word(w)])
+        options = [Query.phrase_query(self.schema, f, list(tokens)) for f in _TEXT_FIELDS]
+        boosted = [Query.boost_query(options[0], weights.title), options[1]]
+        return Query.boolean_query([(Occur.Should, q) for q in boosted])
+
+    def _exclusions(self, parsed: ParsedQuery) -> list[tuple[Occur, Query]]:
+        out = [(Occur.MustNot, q) for w in parsed.excluded_words for q in self._word(w)]
+        return out + [(Occur.MustNot, self._phrase(p)) for p in parsed.excluded_phrases]
+
+    def _filter_clauses(self, filters: Filters) -> list[tuple[Occur, Query]]:
+        out: list[tuple[Occur, Query]] = []
+        if filters.since or filters.until:
+            low = datetime.combine(filters.since, time()) if filters.since else None
+            high = datetime.combine(filters.until, time()) if filters.until else None
+            out.append(
+                (Occur.Must, Query.range_query(self.schema, "day", FieldType.Date, low, high))
+            )
+        if filters.category:
+            out.append((Occur.Must, Query.term_query(self.schema, "category", filters.category)))
+        if filters.author:
+            out.append((Occur.Must, self._author(filters.author)))
+        return out
+
+    def _author(self, name: str) -> Query:
+        tokens: list[str | tuple[int, str]] = [
+            t for w in words_of(name) for t in self.names.analyze(w)
+        ]
+        if not tokens:
+            return Query.empty_query()
+        if len(tokens) == 1:
+            return Query.term_query(self.schema, "authors", tokens[0])
+        return Query.phrase_query(self.schema, "authors", tokens)
+
+
+def _stored(doc: tantivy.Document) -> StoredDoc:
+    days = doc.get_all("day")
+    return StoredDoc(
+        id=doc["id"][0],
+        title=(doc.get_first("title") or ""),
+        abstract=(doc.get_first("abstract") or ""),
+        authors=tuple(doc.get_all("authors")),
+        day=days[0].date() if days else None,
+    )
+
+
+def _score(score: object, by_date: bool) -> float:
+    # Sorted by date, tantivy hands back the date (nanoseconds), not a relevance score.
+    return 0.0 if by_date else float(score)  # type: ignore[arg-type]
+
+
+def _regex_escape(text: str) -> str:
+    return "".join(c if c.isalnum() else "\\" + c for c in text)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

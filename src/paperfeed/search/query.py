@@ -1,0 +1,139 @@
+"""Reading what a user typed into parts a search engine can run, never failing on odd text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
+from paperfeed.models import LOCAL_PREFIX
+
+MAX_QUERY_CHARS = 20_000
+MAX_WORDS = 64  # a pasted abstract still makes a useful (and fast) keyword query
+
+# A quoted phrase (closed or running to the end), or a run of non-space characters.
+_TOKEN_RE = re.compile(r'(-?)"([^"]*)("?)|(\S+)')
+_WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+_OPERATORS = {"AND", "OR", "&&", "||"}
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A user query split into words, phrases, prefixes and exclusions (all lower-case text)."""
+
+    raw: str
+    words: tuple[str, ...] = ()
+    phrases: tuple[tuple[str, ...], ...] = ()
+    prefixes: tuple[str, ...] = ()
+    excluded_words: tuple[str, ...] = ()
+    excluded_phrases: tuple[tuple[str, ...], ...] = ()
+    paper_id: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def positive(self) -> bool:
+        """True when the query asks for something (not only exclusions)."""
+        return bool(self.words or self.phrases or self.prefixes)
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing searchable is left."""
+        return not (self.positive or self.excluded_words or self.excluded_phrases)
+
+
+def words_of(text: str) -> list[str]:
+    """Lower-case alphanumeric words, the way the index splits text."""
+    return [w.lower() for w in _WORD_RE.findall(text)]
+
+
+def paper_id_in(text: str) -> str | None:
+    """The versionless arXiv id (or local id) when the whole query is one, else None."""
+    raw = text.strip()
+    if raw.startswith(LOCAL_PREFIX) and re.fullmatch(r"local-[0-9a-f]{12}", raw):
+        return raw
+    try:
+        return parse_arxiv_id(raw)[0]
+    except BadArxivId:
+        return None
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Parse any string: quotes make phrases, `-` excludes, `word*` is a prefix, AND/OR noise."""
+    raw = text[:MAX_QUERY_CHARS]
+    parts: dict[str, list] = {  # type: ignore[type-arg]
+        "words": [],
+        "phrases": [],
+        "prefixes": [],
+        "excluded_words": [],
+        "excluded_phrases": [],
+    }
+    negate_next = False
+    for match in _TOKEN_RE.finditer(raw):
+        minus, quoted, closed, bare = match.groups()
+        if bare is None:
+            _add_phrase(parts, words_of(quoted), bool(minus) or negate_next, bool(closed))
+            negate_next = False
+            continue
+        if bare == "NOT":
+            negate_next = True
+            continue
+        _add_bare(parts, bare, negate_next)
+        negate_next = False
+    return _finish(raw, parts)
+
+
+def _add_phrase(parts: dict, words: list[str], negative: bool, closed: bool) -> None:  # type: ignore[type-arg]
+    if not words:
+        return
+    if not closed:
+        parts["words"].extend(words)  # an unbalanced quote is just words
+    elif len(words) == 1:
+        parts["excluded_words" if negative else "words"].append(words[0])
+    else:
+        parts["excluded_phrases" if negative else "phrases"].append(tuple(words))
+
+
+def _add_bare(parts: dict, token: str, negate: bool) -> None:  # type: ignore[type-arg]
+    if token in _OPERATORS:
+        return
+    negative = negate or (token.startswith("-") and len(token) > 1)
+    body = token[1:] if token.startswith("-") else token
+    words = words_of(body)
+    if not words:
+        return
+    if negative:
+        key = "excluded_words" if len(words) == 1 else "excluded_phrases"
+        parts[key].append(words[0] if len(words) == 1 else tuple(words))
+    elif body.endswith("*") and len(words[-1]) >= 2:
+        parts["words"].extend(words[:-1])
+        parts["prefixes"].append(words[-1])
+    else:
+        parts["words"].extend(words)
+
+
+def _finish(raw: str, parts: dict) -> ParsedQuery:  # type: ignore[type-arg]
+    words = list(dict.fromkeys(parts["words"]))[:MAX_WORDS]
+    notes = ("query shortened to its first words",) if len(parts["words"]) > MAX_WORDS else ()
+    parsed = ParsedQuery(
+        raw=raw,
+        words=tuple(words),
+        phrases=tuple(dict.fromkeys(parts["phrases"]))[:8],
+        prefixes=tuple(dict.fromkeys(parts["prefixes"]))[:8],
+        excluded_words=tuple(dict.fromkeys(parts["excluded_words"]))[:16],
+        excluded_phrases=tuple(dict.fromkeys(parts["excluded_phrases"]))[:8],
+        paper_id=paper_id_in(raw),
+        notes=notes,
+    )
+    if parsed.positive or not parsed.empty:
+        return parsed
+    # Only operators or symbols: search for whatever words there are, literally.
+    return ParsedQuery(raw=raw, words=tuple(dict.fromkeys(words_of(raw)))[:MAX_WORDS])
+
+
+_NEGATED_RE = re.compile(r'(?:^|\s)(?:-"[^"]*"?|-\S+|NOT\s+(?:"[^"]*"?|\S+))')
+
+
+def semantic_text(text: str) -> str:
+    """The query text for an embedding model: exclusions removed, quotes and `*` dropped."""
+    kept = _NEGATED_RE.sub(" ", text[:MAX_QUERY_CHARS])
+    return " ".join(kept.replace('"', " ").replace("*", " ").split())

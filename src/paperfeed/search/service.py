@@ -1,0 +1,363 @@
+"""SearchService: keyword, semantic and hybrid search and similar papers over one store."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import date, datetime, timedelta
+
+import numpy as np
+from sqlalchemy import Engine
+
+from paperfeed.search import fusion
+from paperfeed.search.backfill import contract_of
+from paperfeed.search.embed import Embedder, EmbedderUnavailable, get_embedder
+from paperfeed.search.keyword import HYBRID, Filters, IndexBusy, KeywordIndex
+from paperfeed.search.query import ParsedQuery, paper_id_in, parse_query, semantic_text
+from paperfeed.search.results import Hit, SearchResult
+from paperfeed.search.snippets import Highlighter
+from paperfeed.search.vectors import FaissIndex, normalise
+from paperfeed.settings import Settings
+from paperfeed.store import search_store as db
+from paperfeed.store.papers import utcnow
+
+MODES = ("keyword", "semantic", "hybrid")
+SORTS = ("relevance", "date")
+MAX_LIMIT = 1000
+MAX_OFFSET = 10_000
+HYBRID_DEPTH = 100  # candidates taken from each side before fusing
+# Changes committed late, or stamped by a machine whose clock lags, still get picked up.
+REFRESH_OVERLAP = timedelta(minutes=5)
+# A weak (static) model gets less say in hybrid ranking; measured on SciFact dev (RESULTS-search).
+# Pseudo-relevance feedback: the query vector moves toward the best fused hit, then re-fuses
+# (measured on SciFact dev, bench/RESULTS-search.md).
+PRF_WEIGHT = 0.5
+SAVE_EVERY = 1000  # new vectors before a large saved vector index is rewritten
+SEMANTIC_TRUST = {"static-minilm": 0.35}
+
+
+class BadSearch(ValueError):
+    """A search request with an invalid option (not the query text: any text is fine)."""
+
+
+class SearchService:
+    """Loads the indexes and the model once; safe to share between a web server's threads."""
+
+    def __init__(self, settings: Settings, engine: Engine, embedder: Embedder | None = None):
+        self.settings, self.engine = settings, engine
+        root = settings.data_dir / "index"
+        self.keyword = KeywordIndex(root / "keyword")
+        self.highlighter = Highlighter(self.keyword.stem)
+        self._vector_dir = root / "vectors"
+        self._embedder, self._embedder_error = embedder, ""
+        self._contract_id: str | None = None
+        self._vectors: FaissIndex | None = None
+        self._lock = threading.RLock()
+        self._last_refresh = -math.inf
+        self._applied: dict[str, datetime] = {}
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="embed-query")
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    # --- keeping up with the store ----------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Pick up new and changed papers (and vectors) from the store."""
+        with self._lock:
+            try:
+                self._refresh_keyword()
+            except IndexBusy:
+                self.keyword.index.reload()  # another process is writing it for us
+            self._refresh_vectors()
+            self._last_refresh = time.monotonic()
+
+    def _maybe_refresh(self) -> None:
+        if self._due():
+            with self._lock:
+                if self._due():  # another thread may have refreshed while this one waited
+                    self.refresh()
+
+    def _due(self) -> bool:
+        return time.monotonic() - self._last_refresh >= self.settings.search_refresh_seconds
+
+    def _refresh_keyword(self) -> None:
+        mark = self.keyword.watermark
+        since = mark - REFRESH_OVERLAP if mark else None
+        with self.engine.connect() as conn:
+            self.keyword.apply(self._unseen(db.changed_papers(conn, since)))
+
+    def _unseen(self, batches):  # type: ignore[no-untyped-def]
+        # Rows of the overlap window this process already applied are skipped; only recent
+        # rows are remembered, since older ones never fall inside a later window again.
+        recent = utcnow() - 2 * REFRESH_OVERLAP
+        self._applied = {k: v for k, v in self._applied.items() if v >= recent}
+        for batch in batches:
+            fresh = [r for r in batch if self._applied.get(r.id) != r.changed_at]
+            self._applied.update({r.id: r.changed_at for r in fresh if r.changed_at >= recent})
+            if fresh:
+                yield fresh
+
+    def _refresh_vectors(self) -> None:
+        contract = self._contract()
+        if contract is None:
+            return
+        cid, dim = contract
+        if self._vectors is None:
+            self._vectors = FaissIndex.load(self._vector_dir, cid) or self._new_vectors(cid, dim)
+        mark = self._vectors.watermark
+        since = mark - REFRESH_OVERLAP if mark else None
+        added = 0
+        with self.engine.connect() as conn:
+            for ids, matrix, newest in db.vectors_since(conn, cid, dim, since):
+                added += self._vectors.add(ids, matrix)
+                self._vectors.watermark = max(newest, mark) if mark else newest
+        if added >= SAVE_EVERY or (added and len(self._vectors) < 100_000):
+            self._vectors.save(self._vector_dir, cid)  # saving a big index for a few is wasteful
+
+    def _new_vectors(self, cid: str, dim: int) -> FaissIndex:
+        kind = self.settings.vector_index
+        if kind == "auto":
+            with self.engine.connect() as conn:
+                big = db.count_vectors(conn, cid) >= self.settings.hnsw_threshold
+            kind = "hnsw" if big else "flat"
+        return FaissIndex(dim, kind)
+
+    def rebuild(self) -> None:
+        """Drop both local indexes and build them again from the store."""
+        with self._lock:
+            self.keyword.clear()
+            self._applied.clear()
+            contract = self._contract()
+            if contract:
+                for suffix in (".faiss", ".json"):
+                    (self._vector_dir / f"{contract[0]}{suffix}").unlink(missing_ok=True)
+            self._vectors = None
+            self.refresh()
+
+    # --- the model ---------------------------------------------------------------------------
+
+    def _model(self) -> Embedder | None:
+        with self._lock:
+            if self._contract_id is None and self._embedder_error == "":
+                try:
+                    model = self._embedder or get_embedder(self.settings.embed_model)
+                    self._contract_id, self._embedder = contract_of(model)[0], model
+                except EmbedderUnavailable as exc:
+                    self._embedder_error = f"embedding model unavailable: {exc}"
+            return self._embedder if self._contract_id else None
+
+    def _contract(self) -> tuple[str, int] | None:
+        model = self._model()
+        return (self._contract_id, model.dim) if model and self._contract_id else None
+
+    def embed_query(self, text: str) -> np.ndarray | None:
+        """The query's vector, or None when the model is unavailable or too slow."""
+        return self._query_vector(text)[0]
+
+    def _query_vector(self, text: str) -> tuple[np.ndarray | None, str | None]:
+        model = self._model()
+        if model is None:
+            return None, self._embedder_error or "embedding model unavailable"
+        clean = semantic_text(text)
+        if not clean:
+            return None, "nothing to embed in the query"
+        cached = self._query_vectors.get(clean)
+        if cached is not None:
+            return cached, None
+        future = self._pool.submit(model.embed, [clean])
+        try:
+            vector = np.asarray(future.result(timeout=self.settings.search_embed_timeout))[0]
+        except FutureTimeout:
+            return None, "embedding model too slow"
+        self._remember(clean, vector)
+        return vector, None
+
+    def _remember(self, text: str, vector: np.ndarray) -> None:
+        self._query_vectors[text] = vector
+        while len(self._query_vectors) > 512:
+            self._query_vectors.popitem(last=False)
+
+    def _vector_index(self) -> tuple[FaissIndex | None, str | None]:
+        if self._vectors is None or len(self._vectors) == 0:
+            model = self._model()
+            if model is None:
+                return None, self._embedder_error or "embedding model unavailable"
+            return None, f"no stored vectors for model {model.name!r}: run `paperfeed embed`"
+        return self._vectors, None
+
+    # --- searching ---------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        mode: str = "hybrid",
+        limit: int = 20,
+        offset: int = 0,
+        since: date | None = None,
+        until: date | None = None,
+        category: str | None = None,
+        author: str | None = None,
+        sort: str = "relevance",
+    ) -> SearchResult:
+        """Search papers; any query text is valid, bad options raise BadSearch."""
+        _check(mode, limit, offset, sort)
+        self._maybe_refresh()
+        parsed = parse_query(query)
+        filters = Filters(since, until, category or None, author or None)
+        need = offset + limit
+        pinned = self._pinned(parsed, filters)
+        ranking, total, used, fallback = self._rank(query, parsed, filters, mode, need, sort)
+        ordered = _pin(pinned, ranking)
+        page = ordered[offset : offset + limit]
+        return SearchResult(self._hits(page, parsed), max(total, len(ordered)), used, fallback)
+
+    def _rank(self, query, parsed, filters, mode, need, sort):  # type: ignore[no-untyped-def]
+        by_date = sort == "date" or parsed.empty
+        if mode == "keyword" or parsed.empty:
+            hits, total = self.keyword.search(parsed, filters, need + 2, by_date=by_date)
+            return hits, total, "keyword", None
+        vector, reason = self._query_vector(query)
+        index, missing = self._vector_index()
+        if vector is None or index is None:
+            hits, total = self.keyword.search(parsed, filters, need + 2, by_date=by_date)
+            return hits, total, "keyword", reason or missing
+        if mode == "semantic":
+            hits = self._dense(index, vector, parsed, filters, max(need, HYBRID_DEPTH))
+            return self._by_date(hits) if by_date else hits, len(hits), "semantic", None
+        hits, total = self._hybrid(index, vector, parsed, filters, need)
+        return self._by_date(hits) if by_date else hits, total, "hybrid", None
+
+    def _dense(
+        self, index: FaissIndex, vector: np.ndarray, parsed: ParsedQuery, filters: Filters, k: int
+    ) -> list[tuple[str, float]]:
+        restricted = filters.any or parsed.excluded_words or parsed.excluded_phrases
+        found = index.search(vector, max(k * 10, 500) if restricted else k + 10)
+        kept = self.keyword.keep([pid for pid, _s in found], filters, parsed)
+        return [(pid, score) for pid, score in found if pid in kept][:k]
+
+    def _hybrid(
+        self,
+        index: FaissIndex,
+        vector: np.ndarray,
+        parsed: ParsedQuery,
+        filters: Filters,
+        need: int,
+    ) -> tuple[list[tuple[str, float]], int]:
+        depth = max(need, HYBRID_DEPTH)
+        keyword, total = self.keyword.search(parsed, filters, depth, weights=HYBRID)
+        dense = self._dense(index, vector, parsed, filters, depth)
+        ids = list(dict.fromkeys([pid for pid, _s in keyword] + [pid for pid, _s in dense]))
+        bm25 = dict(keyword)
+        missing = [p for p, _s in dense if p not in bm25]
+        bm25.update(self.keyword.scores_for(parsed, missing, HYBRID))
+        # Exact cosines for every candidate (the ANN index only nominated them).
+        vectors = index.get(ids)
+        fused = self._fuse(ids, keyword, bm25, _cosines(vectors, vector, ids))
+        if PRF_WEIGHT and vectors and self.settings.hybrid_fusion != "rrf":
+            top = next(p for p, _s in fusion.ranked(fused) if p in vectors)
+            again = normalise(vector + PRF_WEIGHT * vectors[top])
+            fused = self._fuse(ids, keyword, bm25, _cosines(vectors, again, ids))
+        return fusion.ranked(fused), max(total, len(ids))
+
+    def _fuse(
+        self,
+        ids: list[str],
+        keyword: list[tuple[str, float]],
+        bm25: dict[str, float],
+        cosine: dict[str, float],
+    ) -> dict[str, float]:
+        wk = self.settings.hybrid_keyword_weight
+        ws = self.settings.hybrid_semantic_weight * self._trust()
+        if self.settings.hybrid_fusion == "rrf":
+            by_cos = [p for p, _s in fusion.ranked(cosine)]
+            return fusion.rrf([([p for p, _s in keyword], wk), (by_cos, ws)])
+        return fusion.convex([(bm25, wk), (cosine, ws)], ids, self.settings.hybrid_fusion)
+
+    def _trust(self) -> float:
+        model = self._embedder
+        return SEMANTIC_TRUST.get(model.name, 1.0) if model else 1.0
+
+    def _by_date(self, hits: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        days = {d.id: d.day for d in self.keyword.docs([p for p, _s in hits]).values()}
+        return sorted(hits, key=lambda h: days.get(h[0]) or date.min, reverse=True)
+
+    def _pinned(self, parsed: ParsedQuery, filters: Filters) -> list[str]:
+        # An arXiv id, URL or exact title names one paper: it goes first.
+        wanted = [parsed.paper_id] if parsed.paper_id else []
+        if len(parsed.raw) <= 500:
+            wanted += self.keyword.title_matches(parsed.raw)
+        return [p for p in dict.fromkeys(wanted) if p in self.keyword.keep([p], filters)]
+
+    def _hits(self, page: list[tuple[str, float]], parsed: ParsedQuery) -> list[Hit]:
+        docs = self.keyword.docs([pid for pid, _s in page])
+        return [
+            Hit(pid, docs[pid].title, score, self.highlighter.snippet(docs[pid].abstract, parsed))
+            for pid, score in page
+            if pid in docs
+        ]
+
+    # --- similar papers ----------------------------------------------------------------------
+
+    def similar(self, paper_id: str, limit: int = 10) -> list[Hit]:
+        """Papers nearest to one paper's stored vector, itself excluded (no model call)."""
+        return self.more_like([paper_id], limit)
+
+    def more_like(self, paper_ids: Sequence[str], limit: int = 10) -> list[Hit]:
+        """Papers nearest to the mean of these papers' stored vectors, the inputs excluded."""
+        _check("hybrid", limit, 0, "relevance")
+        self._maybe_refresh()
+        ids = [paper_id_in(p) or p for p in paper_ids]
+        index, _reason = self._vector_index()
+        if index is None or not ids:
+            return []
+        vectors = index.get(ids)
+        if not vectors:
+            return []
+        centre = normalise(np.mean(np.stack(list(vectors.values())), axis=0))
+        found = index.search(centre, limit + len(ids) + 10)
+        found = [(p, s) for p, s in found if p not in set(ids)]
+        kept = self.keyword.keep([p for p, _s in found], Filters())
+        return self._hits([(p, s) for p, s in found if p in kept][:limit], parse_query(""))
+
+    def vectors(self, paper_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of these papers under the current model (missing ones left out)."""
+        contract = self._contract()
+        if contract is None:
+            return {}
+        with self.engine.connect() as conn:
+            return db.get_vectors(conn, contract[0], list(paper_ids), contract[1])
+
+    def close(self) -> None:
+        """Stop the query-embedding thread."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _cosines(vectors: dict[str, np.ndarray], query: np.ndarray, ids: list[str]) -> dict[str, float]:
+    """Cosine of each candidate; one without a vector yet gets the lowest seen, not zero."""
+    found = {pid: float(vec @ query) for pid, vec in vectors.items()}
+    floor = min(found.values(), default=0.0)
+    return {pid: found.get(pid, floor) for pid in ids}
+
+
+def _check(mode: str, limit: int, offset: int, sort: str) -> None:
+    if mode not in MODES:
+        raise BadSearch(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if sort not in SORTS:
+        raise BadSearch(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise BadSearch(f"limit must be between 1 and {MAX_LIMIT}")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise BadSearch(f"offset must be between 0 and {MAX_OFFSET}")
+
+
+def _pin(pinned: list[str], ranking: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    if not pinned:
+        return ranking
+    top = max((s for _p, s in ranking), default=1.0)
+    scores = dict(ranking)
+    head = [(p, max(scores.get(p, top), top)) for p in pinned]
+    return head + [(p, s) for p, s in ranking if p not in set(pinned)]

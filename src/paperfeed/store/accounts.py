@@ -1,0 +1,232 @@
+"""Accounts: users, sign-in sessions, upvotes and submissions (tables and queries)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from paperfeed.store.papers import utcnow
+
+account_metadata = MetaData()
+
+users = Table(
+    "users",
+    account_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(32), nullable=False),
+    Column("name_key", String(32), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("is_admin", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    account_metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+)
+
+votes = Table(
+    "votes",
+    account_metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("paper_id", String(64), primary_key=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+submissions = Table(
+    "submissions",
+    account_metadata,
+    Column("paper_id", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+site_state = Table(
+    "site_state",
+    account_metadata,
+    Column("key", String(32), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-up user of the site."""
+
+    id: int
+    username: str
+    is_admin: bool
+
+
+@dataclass(frozen=True)
+class Submission:
+    """Who put a paper on which day's page."""
+
+    paper_id: str
+    username: str
+    day: date
+
+
+class UsernameTaken(ValueError):
+    """Someone already has that user name."""
+
+
+def _user(row: object) -> User:
+    return User(row.id, row.username, bool(row.is_admin))  # type: ignore[attr-defined]
+
+
+def create_user(conn: Connection, username: str, password_hash: str) -> User:
+    """Add a user; raises UsernameTaken when the (case-folded) name is in use."""
+    row = {
+        "username": username,
+        "name_key": username.lower(),
+        "password_hash": password_hash,
+        "is_admin": False,
+        "created_at": utcnow(),
+    }
+    try:
+        with conn.begin_nested():
+            new_id = conn.execute(users.insert().values(**row)).inserted_primary_key[0]  # type: ignore[index]
+    except IntegrityError as exc:
+        raise UsernameTaken(f"the user name {username!r} is taken") from exc
+    return User(int(new_id), username, False)
+
+
+def find_user(conn: Connection, username: str) -> tuple[User, str] | None:
+    """A user and their password hash, by case-insensitive user name."""
+    query = select(users).where(users.c.name_key == username.lower())
+    row = conn.execute(query).first()
+    return (_user(row), row.password_hash) if row else None
+
+
+def set_password_hash(conn: Connection, user_id: int, password_hash: str) -> None:
+    """Store a re-hashed password (argon2 parameters were raised)."""
+    conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
+
+
+def set_admin(conn: Connection, username: str, is_admin: bool) -> bool:
+    """Grant or revoke the admin role; False when there is no such user."""
+    query = update(users).where(users.c.name_key == username.lower()).values(is_admin=is_admin)
+    return conn.execute(query).rowcount > 0
+
+
+def _token_hash(token: str) -> str:
+    # Only a hash is stored, so a leaked database does not hand out live sessions.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_session(conn: Connection, user_id: int, token: str, days: int) -> None:
+    """Remember a sign-in under the hash of its random token."""
+    now = utcnow()
+    row = {"token_hash": _token_hash(token), "user_id": user_id, "created_at": now}
+    conn.execute(sessions.insert().values(**row, expires_at=now + timedelta(days=days)))
+
+
+def session_user(conn: Connection, token: str) -> User | None:
+    """The user a live session token belongs to."""
+    query = (
+        select(users)
+        .join(sessions, sessions.c.user_id == users.c.id)
+        .where(sessions.c.token_hash == _token_hash(token), sessions.c.expires_at > utcnow())
+    )
+    row = conn.execute(query).first()
+    return _user(row) if row else None
+
+
+def delete_session(conn: Connection, token: str) -> None:
+    """Sign out one session (and drop any expired ones while here)."""
+    conn.execute(delete(sessions).where(sessions.c.token_hash == _token_hash(token)))
+    conn.execute(delete(sessions).where(sessions.c.expires_at <= utcnow()))
+
+
+def bump_revision(conn: Connection) -> None:
+    """Mark the site's community data as changed (cached pages become stale)."""
+    query = update(site_state).where(site_state.c.key == "revision")
+    conn.execute(query.values(value=site_state.c.value + 1))
+
+
+def set_vote(conn: Connection, user_id: int, paper_id: str, up: bool) -> bool:
+    """Add or remove one user's upvote; True when anything changed."""
+    where = (votes.c.user_id == user_id) & (votes.c.paper_id == paper_id)
+    exists = conn.execute(select(votes.c.user_id).where(where)).first() is not None
+    if exists == up:
+        return False
+    if up:
+        conn.execute(votes.insert().values(user_id=user_id, paper_id=paper_id, created_at=utcnow()))
+    else:
+        conn.execute(delete(votes).where(where))
+    bump_revision(conn)
+    return True
+
+
+def vote_counts(conn: Connection, ids: Sequence[str]) -> dict[str, int]:
+    """Site upvotes per paper id (papers without votes are absent)."""
+    if not ids:
+        return {}
+    query = (
+        select(votes.c.paper_id, func.count())
+        .where(votes.c.paper_id.in_(list(ids)))
+        .group_by(votes.c.paper_id)
+    )
+    return {pid: int(n) for pid, n in conn.execute(query)}
+
+
+def voted_by(conn: Connection, user_id: int, ids: Sequence[str]) -> set[str]:
+    """The ids among `ids` that the user has upvoted."""
+    if not ids:
+        return set()
+    query = select(votes.c.paper_id).where(
+        votes.c.user_id == user_id, votes.c.paper_id.in_(list(ids))
+    )
+    return set(conn.scalars(query))
+
+
+def add_submission(conn: Connection, paper_id: str, user_id: int, day: date) -> None:
+    """Credit a paper to the user who submitted it, on the given day's page."""
+    row = {"paper_id": paper_id, "user_id": user_id, "day": day, "created_at": utcnow()}
+    conn.execute(submissions.insert().values(**row))
+    bump_revision(conn)
+
+
+def get_submissions(conn: Connection, ids: Sequence[str]) -> dict[str, Submission]:
+    """Submissions of the given papers, by paper id."""
+    if not ids:
+        return {}
+    query = (
+        select(submissions.c.paper_id, users.c.username, submissions.c.day)
+        .join(users, users.c.id == submissions.c.user_id)
+        .where(submissions.c.paper_id.in_(list(ids)))
+    )
+    return {r.paper_id: Submission(r.paper_id, r.username, r.day) for r in conn.execute(query)}
+
+
+def site_revision(conn: Connection) -> int:
+    """The community-data revision counter."""
+    query = select(site_state.c.value).where(site_state.c.key == "revision")
+    return int(conn.execute(query).scalar_one())

@@ -1,0 +1,468 @@
+"""Digest subscribers, their interests, the outbox and its bookkeeping: all digest SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Connection, and_, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from paperfeed.store.digest_tables import (
+    interests,
+    locks,
+    outbox,
+    rate_events,
+    sent_papers,
+    subscribers,
+)
+from paperfeed.store.papers import utcnow
+from paperfeed.store.tables import paper_authors, paper_categories, papers, signals
+
+SUBSCRIBER_FIELDS = (
+    "frequency",
+    "send_time",
+    "timezone",
+    "weekday",
+    "skip_weekends",
+    "max_papers",
+    "include_trending",
+)
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class InterestRow:
+    """One stored interest of a subscriber."""
+
+    kind: str
+    value: str
+    vector: bytes | None = None
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One message waiting in (or done with) the outbox."""
+
+    id: int
+    subscriber_id: int
+    kind: str
+    period: str
+    status: str
+    recipient: str
+    message: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A composed message to record in the outbox, with the papers it carries."""
+
+    subscriber_id: int
+    kind: str
+    period: str
+    recipient: str
+    message_id: str
+    message: str
+    paper_ids: tuple[str, ...] = ()
+    covered_until: date | None = None
+    status: str = "pending"
+
+
+# --- subscribers -----------------------------------------------------------------------------
+
+
+def find_subscriber(conn: Connection, email_key: str) -> dict[str, object] | None:
+    """The subscriber row for an address key, or None."""
+    row = conn.execute(select(subscribers).where(subscribers.c.email_key == email_key)).first()
+    return dict(row._mapping) if row else None
+
+
+def get_subscriber(conn: Connection, subscriber_id: int) -> dict[str, object] | None:
+    """The subscriber row by id, or None."""
+    row = conn.execute(select(subscribers).where(subscribers.c.id == subscriber_id)).first()
+    return dict(row._mapping) if row else None
+
+
+def insert_subscriber(conn: Connection, values: dict[str, object]) -> int:
+    """Create a subscriber; returns its id (IntegrityError when the address exists)."""
+    result = conn.execute(subscribers.insert().values(**values, created_at=utcnow()))
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def update_subscriber(conn: Connection, subscriber_id: int, values: dict[str, object]) -> None:
+    """Change stored columns of one subscriber."""
+    conn.execute(update(subscribers).where(subscribers.c.id == subscriber_id).values(**values))
+
+
+def replace_interests(conn: Connection, subscriber_id: int, rows: Sequence[InterestRow]) -> None:
+    """Store a subscriber's interests, replacing the previous ones."""
+    conn.execute(delete(interests).where(interests.c.subscriber_id == subscriber_id))
+    if rows:
+        conn.execute(
+            interests.insert(),
+            [
+                {"subscriber_id": subscriber_id, "position": i, **r.__dict__}
+                for i, r in enumerate(rows)
+            ],
+        )
+
+
+def get_interests(conn: Connection, subscriber_ids: Sequence[int]) -> dict[int, list[InterestRow]]:
+    """Interests of many subscribers, in their stored order."""
+    out: dict[int, list[InterestRow]] = {}
+    for chunk in _chunks(list(subscriber_ids)):
+        query = (
+            select(interests)
+            .where(interests.c.subscriber_id.in_(chunk))
+            .order_by(interests.c.subscriber_id, interests.c.position)
+        )
+        for r in conn.execute(query):
+            out.setdefault(r.subscriber_id, []).append(InterestRow(r.kind, r.value, r.vector))
+    return out
+
+
+def confirmed_subscribers(conn: Connection) -> list[dict[str, object]]:
+    """Every confirmed subscriber row."""
+    query = select(subscribers).where(subscribers.c.status == "confirmed")
+    return [dict(r._mapping) for r in conn.execute(query.order_by(subscribers.c.id))]
+
+
+def all_interests(conn: Connection) -> dict[int, list[InterestRow]]:
+    """Interests of every confirmed subscriber, in one query."""
+    query = (
+        select(interests)
+        .join(subscribers, subscribers.c.id == interests.c.subscriber_id)
+        .where(subscribers.c.status == "confirmed")
+        .order_by(interests.c.subscriber_id, interests.c.position)
+    )
+    out: dict[int, list[InterestRow]] = {}
+    for r in conn.execute(query):
+        out.setdefault(r.subscriber_id, []).append(InterestRow(r.kind, r.value, r.vector))
+    return out
+
+
+def count_subscribers(conn: Connection) -> dict[str, int]:
+    """How many subscribers are in each status."""
+    query = select(subscribers.c.status, func.count()).group_by(subscribers.c.status)
+    return {status: n for status, n in conn.execute(query)}
+
+
+# --- rate limiting ---------------------------------------------------------------------------
+
+
+def count_and_record_event(conn: Connection, key: str, window: timedelta) -> int:
+    """Record one request under `key`; returns how many were recorded within the window."""
+    now = utcnow()
+    conn.execute(delete(rate_events).where(rate_events.c.at < now - timedelta(days=1)))
+    conn.execute(rate_events.insert().values(key=key, at=now))
+    query = select(func.count()).where(rate_events.c.key == key, rate_events.c.at >= now - window)
+    return int(conn.execute(query).scalar_one())
+
+
+# --- papers a digest may carry ---------------------------------------------------------------
+
+
+def latest_listing_day(conn: Connection) -> date | None:
+    """The most recent listing day in the store."""
+    query = select(func.max(papers.c.listing_date)).where(papers.c.hidden.is_(False))
+    return conn.execute(query).scalar_one()  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A paper a digest may carry, with what ranking needs."""
+
+    id: str
+    title: str
+    abstract: str
+    authors: tuple[str, ...]
+    author_keys: tuple[str, ...]
+    categories: tuple[str, ...]
+    upvotes: int
+    stars: int
+    listing_date: date | None
+
+
+def candidates(conn: Connection, start: date, end: date) -> list[Candidate]:
+    """Visible papers first listed between two days (inclusive), oldest id first."""
+    query = (
+        select(papers.c.id, papers.c.title, papers.c.abstract, papers.c.listing_date)
+        .where(papers.c.listing_date >= start, papers.c.listing_date <= end)
+        .where(papers.c.hidden.is_(False), papers.c.withdrawn.is_(False))
+        .order_by(papers.c.id)
+    )
+    rows = conn.execute(query).all()
+    ids = [r.id for r in rows]
+    authors, cats, sig = _authors(conn, ids), _categories(conn, ids), _signals(conn, ids)
+    return [
+        Candidate(
+            id=r.id,
+            title=r.title,
+            abstract=r.abstract,
+            authors=tuple(a for a, _ in authors.get(r.id, [])),
+            author_keys=tuple(k for _, k in authors.get(r.id, [])),
+            categories=tuple(cats.get(r.id, [])),
+            upvotes=sig.get(r.id, (0, 0))[0],
+            stars=sig.get(r.id, (0, 0))[1],
+            listing_date=r.listing_date,
+        )
+        for r in rows
+    ]
+
+
+def _authors(conn: Connection, ids: list[str]) -> dict[str, list[tuple[str, str]]]:
+    out: dict[str, list[tuple[str, str]]] = {}
+    for chunk in _chunks(ids):
+        query = (
+            select(paper_authors.c.paper_id, paper_authors.c.name, paper_authors.c.name_key)
+            .where(paper_authors.c.paper_id.in_(chunk))
+            .order_by(paper_authors.c.paper_id, paper_authors.c.position)
+        )
+        for pid, name, key in conn.execute(query):
+            out.setdefault(pid, []).append((name, key))
+    return out
+
+
+def _categories(conn: Connection, ids: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for chunk in _chunks(ids):
+        query = (
+            select(paper_categories.c.paper_id, paper_categories.c.category)
+            .where(paper_categories.c.paper_id.in_(chunk))
+            .order_by(paper_categories.c.paper_id, paper_categories.c.position)
+        )
+        for pid, cat in conn.execute(query):
+            out.setdefault(pid, []).append(cat)
+    return out
+
+
+def _signals(conn: Connection, ids: list[str]) -> dict[str, tuple[int, int]]:
+    out: dict[str, tuple[int, int]] = {}
+    for chunk in _chunks(ids):
+        query = select(signals).where(signals.c.paper_id.in_(chunk))
+        for r in conn.execute(query):
+            out[r.paper_id] = (r.upvotes or 0, r.github_stars or 0)
+    return out
+
+
+def paper_titles(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
+    """Titles of stored papers by id (for seed-paper reasons and checks)."""
+    out: dict[str, str] = {}
+    for chunk in _chunks(list(ids)):
+        query = select(papers.c.id, papers.c.title).where(papers.c.id.in_(chunk))
+        out.update({pid: title for pid, title in conn.execute(query)})
+    return out
+
+
+def sent_paper_ids(
+    conn: Connection, subscriber_ids: Sequence[int], paper_ids: Sequence[str]
+) -> dict[int, set[str]]:
+    """Which of the given papers each subscriber has already been sent."""
+    out: dict[int, set[str]] = {}
+    wanted = set(subscriber_ids)
+    for chunk in _chunks(list(paper_ids)):
+        query = select(sent_papers.c.subscriber_id, sent_papers.c.paper_id).where(
+            sent_papers.c.paper_id.in_(chunk)
+        )
+        for sid, pid in conn.execute(query):
+            if sid in wanted:
+                out.setdefault(sid, set()).add(pid)
+    return out
+
+
+# --- the outbox ------------------------------------------------------------------------------
+
+
+def periods_recorded(conn: Connection, periods: Iterable[str]) -> set[tuple[int, str]]:
+    """(subscriber, period) pairs that already have an outbox row."""
+    out: set[tuple[int, str]] = set()
+    for chunk in _chunks(sorted(set(periods))):
+        query = select(outbox.c.subscriber_id, outbox.c.period).where(outbox.c.period.in_(chunk))
+        out.update((sid, period) for sid, period in conn.execute(query))
+    return out
+
+
+def record_messages(conn: Connection, messages: Sequence[NewMessage]) -> list[int]:
+    """Put composed messages in the outbox, mark their papers sent, advance coverage."""
+    now = utcnow()
+    ids = []
+    for m in messages:
+        result = conn.execute(outbox.insert().values(**_outbox_values(m, now)))
+        ids.append(int(result.inserted_primary_key[0]))  # type: ignore[index]
+    items = [
+        {"subscriber_id": m.subscriber_id, "paper_id": pid, "outbox_id": oid}
+        for m, oid in zip(messages, ids, strict=True)
+        for pid in m.paper_ids
+    ]
+    if items:
+        conn.execute(sent_papers.insert(), items)
+    _advance_coverage(conn, messages)
+    return ids
+
+
+def _outbox_values(m: NewMessage, now: datetime) -> dict[str, object]:
+    return {
+        "subscriber_id": m.subscriber_id,
+        "kind": m.kind,
+        "period": m.period,
+        "status": m.status,
+        "recipient": m.recipient,
+        "message_id": m.message_id,
+        "message": m.message,
+        "covered_until": m.covered_until,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
+def _advance_coverage(conn: Connection, messages: Sequence[NewMessage]) -> None:
+    by_day: dict[date, list[int]] = {}
+    for m in messages:
+        if m.covered_until:
+            by_day.setdefault(m.covered_until, []).append(m.subscriber_id)
+    for day, sids in by_day.items():
+        for chunk in _chunks(sids):
+            conn.execute(
+                update(subscribers).where(subscribers.c.id.in_(chunk)).values(covered_until=day)
+            )
+
+
+def due_messages(conn: Connection, limit: int, kind: str | None = None) -> list[OutboxRow]:
+    """Pending messages whose next attempt is due, oldest first."""
+    query = select(outbox).where(outbox.c.status == "pending", outbox.c.next_attempt_at <= utcnow())
+    if kind:
+        query = query.where(outbox.c.kind == kind)
+    rows = conn.execute(query.order_by(outbox.c.id).limit(limit))
+    return [_outbox_row(r) for r in rows]
+
+
+def get_message(conn: Connection, outbox_id: int) -> OutboxRow | None:
+    """One outbox row by id."""
+    row = conn.execute(select(outbox).where(outbox.c.id == outbox_id)).first()
+    return _outbox_row(row) if row else None
+
+
+def _outbox_row(r) -> OutboxRow:  # type: ignore[no-untyped-def]
+    return OutboxRow(
+        r.id, r.subscriber_id, r.kind, r.period, r.status, r.recipient, r.message, r.attempts
+    )
+
+
+def claim_message(conn: Connection, outbox_id: int) -> bool:
+    """Mark a pending message as in flight; False when someone else has it."""
+    result = conn.execute(
+        update(outbox)
+        .where(outbox.c.id == outbox_id, outbox.c.status == "pending")
+        .values(status="sending", attempts=outbox.c.attempts + 1)
+    )
+    return result.rowcount == 1
+
+
+def mark_sent(conn: Connection, outbox_id: int) -> None:
+    """The server accepted the message."""
+    conn.execute(
+        update(outbox)
+        .where(outbox.c.id == outbox_id)
+        .values(status="sent", sent_at=utcnow(), last_error=None)
+    )
+
+
+def mark_retry(conn: Connection, outbox_id: int, error: str, at: datetime) -> None:
+    """A transient failure: try again at `at`."""
+    conn.execute(
+        update(outbox)
+        .where(outbox.c.id == outbox_id)
+        .values(status="pending", next_attempt_at=at, last_error=error[:1000])
+    )
+
+
+def mark_failed(conn: Connection, outbox_id: int, error: str) -> None:
+    """A permanent failure: keep the reason; its papers may go out in a later digest."""
+    conn.execute(
+        update(outbox)
+        .where(outbox.c.id == outbox_id)
+        .values(status="failed", last_error=error[:1000])
+    )
+    conn.execute(delete(sent_papers).where(sent_papers.c.outbox_id == outbox_id))
+
+
+def recover_in_flight(conn: Connection) -> int:
+    """Put messages left in flight by a crashed run back in the queue; returns how many."""
+    result = conn.execute(
+        update(outbox).where(outbox.c.status == "sending").values(status="pending")
+    )
+    return int(result.rowcount)
+
+
+def cancel_pending(conn: Connection, subscriber_id: int) -> None:
+    """Drop unsent digests of someone who left."""
+    conn.execute(
+        update(outbox)
+        .where(outbox.c.subscriber_id == subscriber_id, outbox.c.status == "pending")
+        .where(outbox.c.kind == "digest")
+        .values(status="failed", last_error="unsubscribed")
+    )
+
+
+def outbox_counts(conn: Connection) -> dict[str, int]:
+    """How many outbox rows are in each status."""
+    query = select(outbox.c.status, func.count()).group_by(outbox.c.status)
+    return {status: n for status, n in conn.execute(query)}
+
+
+def latest_digest(conn: Connection, subscriber_id: int) -> OutboxRow | None:
+    """The newest digest recorded for a subscriber."""
+    query = (
+        select(outbox)
+        .where(outbox.c.subscriber_id == subscriber_id, outbox.c.kind == "digest")
+        .order_by(outbox.c.id.desc())
+        .limit(1)
+    )
+    row = conn.execute(query).first()
+    return _outbox_row(row) if row else None
+
+
+# --- the run lock ----------------------------------------------------------------------------
+
+
+def acquire_lock(
+    conn: Connection, name: str, holder: str, ttl: timedelta, stale: Sequence[str]
+) -> bool:
+    """Take a named lease unless a live holder has it; `stale` lists holders known dead."""
+    now = utcnow()
+    expired = or_(locks.c.expires_at < now, locks.c.holder.in_(list(stale) or [""]))
+    conn.execute(delete(locks).where(and_(locks.c.name == name, expired)))
+    try:
+        with conn.begin_nested():
+            conn.execute(locks.insert().values(name=name, holder=holder, expires_at=now + ttl))
+    except IntegrityError:
+        return False
+    return True
+
+
+def lock_holder(conn: Connection, name: str) -> str | None:
+    """Who holds a named lease now."""
+    return conn.execute(select(locks.c.holder).where(locks.c.name == name)).scalar_one_or_none()
+
+
+def renew_lock(conn: Connection, name: str, holder: str, ttl: timedelta) -> bool:
+    """Extend a lease we hold; False when it was taken from us."""
+    result = conn.execute(
+        update(locks)
+        .where(locks.c.name == name, locks.c.holder == holder)
+        .values(expires_at=utcnow() + ttl)
+    )
+    return result.rowcount == 1
+
+
+def release_lock(conn: Connection, name: str, holder: str) -> None:
+    """Give a lease back."""
+    conn.execute(delete(locks).where(locks.c.name == name, locks.c.holder == holder))
+
+
+def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:  # type: ignore[type-arg]
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

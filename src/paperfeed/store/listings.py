@@ -1,0 +1,216 @@
+"""Queries behind the site's listings: days, authors, categories, trending candidates, flags."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    String,
+    cast,
+    func,
+    or_,
+    select,
+    update,
+)
+
+from paperfeed.store.accounts import bump_revision, site_state, submissions, votes
+from paperfeed.store.papers import utcnow
+from paperfeed.store.tables import code_links, paper_authors, paper_categories, papers, signals
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of paper ids in display order, and how many there are in all."""
+
+    ids: list[str]
+    total: int
+
+
+@dataclass(frozen=True)
+class Flags:
+    """Moderation state of one paper."""
+
+    hidden: bool
+    featured: bool
+
+
+@dataclass(frozen=True)
+class TrendingRow:
+    """What the trending score needs to know about one candidate paper."""
+
+    id: str
+    day: date
+    upvotes: int
+    github_stars: int | None
+    has_code: bool
+    featured: bool
+
+
+def _vote_counts():  # type: ignore[no-untyped-def]
+    return select(votes.c.paper_id, func.count().label("n")).group_by(votes.c.paper_id).subquery()
+
+
+def _upvotes_expr(vote_sub) -> ColumnElement[int]:  # type: ignore[no-untyped-def]
+    return func.coalesce(signals.c.upvotes, 0) + func.coalesce(vote_sub.c.n, 0)
+
+
+def _day_expr() -> ColumnElement[date]:
+    # Papers fetched through the API have no listing date; their publication day stands in.
+    return func.coalesce(papers.c.listing_date, func.date(papers.c.published))
+
+
+def _page(
+    conn: Connection, where: ColumnElement[bool], order: str, offset: int, limit: int
+) -> Page:
+    vsub = _vote_counts()
+    base = (
+        select(papers.c.id)
+        .outerjoin(signals, signals.c.paper_id == papers.c.id)
+        .outerjoin(vsub, vsub.c.paper_id == papers.c.id)
+        .where(where, papers.c.hidden.is_(False))
+    )
+    total = conn.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+    if order == "votes":
+        keys = [papers.c.featured.desc(), _upvotes_expr(vsub).desc(), papers.c.id]
+    else:
+        keys = [_day_expr().desc(), papers.c.id.desc()]
+    ids = list(conn.scalars(base.order_by(*keys).offset(offset).limit(limit)))
+    return Page(ids, int(total))
+
+
+def _in_days(start: date, end: date) -> ColumnElement[bool]:
+    submitted = select(submissions.c.paper_id).where(submissions.c.day.between(start, end))
+    return or_(papers.c.listing_date.between(start, end), papers.c.id.in_(submitted))
+
+
+def papers_between(conn: Connection, start: date, end: date, offset: int, limit: int) -> Page:
+    """Papers listed or submitted in [start, end], featured then most upvoted first."""
+    return _page(conn, _in_days(start, end), "votes", offset, limit)
+
+
+def papers_by_author(conn: Connection, key: str, offset: int, limit: int) -> Page:
+    """An author's papers (by name key), newest first."""
+    ids = select(paper_authors.c.paper_id).where(paper_authors.c.name_key == key)
+    return _page(conn, papers.c.id.in_(ids), "newest", offset, limit)
+
+
+def papers_in_category(conn: Connection, category: str, offset: int, limit: int) -> Page:
+    """A category's papers (primary or cross-listed), newest first."""
+    ids = select(paper_categories.c.paper_id).where(paper_categories.c.category == category)
+    return _page(conn, papers.c.id.in_(ids), "newest", offset, limit)
+
+
+def author_name(conn: Connection, key: str) -> str | None:
+    """The most common spelling of an author's name, by name key."""
+    count = func.count()
+    query = (
+        select(paper_authors.c.name, count)
+        .where(paper_authors.c.name_key == key)
+        .group_by(paper_authors.c.name)
+        .order_by(count.desc(), paper_authors.c.name)
+        .limit(1)
+    )
+    row = conn.execute(query).first()
+    return row[0] if row else None
+
+
+def has_papers(conn: Connection) -> bool:
+    """True when the store holds at least one paper."""
+    return conn.execute(select(papers.c.id).limit(1)).first() is not None
+
+
+def latest_day(conn: Connection) -> date | None:
+    """The newest day that has papers on it (listed or submitted)."""
+    listed = conn.execute(select(func.max(papers.c.listing_date))).scalar()
+    submitted = conn.execute(select(func.max(submissions.c.day))).scalar()
+    return _latest(_as_date(listed), _as_date(submitted))
+
+
+def latest_listing_day(conn: Connection) -> date | None:
+    """The newest arXiv listing day in the store (submissions left out)."""
+    return _as_date(conn.execute(select(func.max(papers.c.listing_date))).scalar())
+
+
+def neighbour_days(conn: Connection, start: date, end: date) -> tuple[date | None, date | None]:
+    """The nearest days with papers before `start` and after `end`."""
+    # Separate max/min queries on the two indexed columns: no scan even at millions of papers.
+    day, sub = papers.c.listing_date, submissions.c.day
+    before = [conn.execute(select(func.max(c)).where(c < start)).scalar() for c in (day, sub)]
+    after = [conn.execute(select(func.min(c)).where(c > end)).scalar() for c in (day, sub)]
+    earlier = [d for d in map(_as_date, before) if d]
+    later = [d for d in map(_as_date, after) if d]
+    return max(earlier, default=None), min(later, default=None)
+
+
+def _latest(a: date | None, b: date | None) -> date | None:
+    return max(a, b) if a and b else a or b
+
+
+def _as_date(value: object) -> date | None:
+    # SQLite hands back the union's dates as text.
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def trending_rows(conn: Connection, since: date) -> list[TrendingRow]:
+    """Candidates for trending: papers listed or submitted on or after `since`, not hidden."""
+    vsub = _vote_counts()
+    coded = select(code_links.c.paper_id).distinct()
+    sub_day = select(submissions.c.day).where(submissions.c.paper_id == papers.c.id)
+    day = func.coalesce(sub_day.scalar_subquery(), papers.c.listing_date)
+    query = (
+        select(
+            papers.c.id,
+            day.label("day"),
+            _upvotes_expr(vsub).label("upvotes"),
+            signals.c.github_stars,
+            papers.c.id.in_(coded).label("has_code"),
+            papers.c.featured,
+        )
+        .outerjoin(signals, signals.c.paper_id == papers.c.id)
+        .outerjoin(vsub, vsub.c.paper_id == papers.c.id)
+        .where(_in_days(since, date.max), papers.c.hidden.is_(False))
+    )
+    return [_trending_row(r) for r in conn.execute(query)]
+
+
+def _trending_row(r) -> TrendingRow:  # type: ignore[no-untyped-def]
+    day = _as_date(r.day) or date.min
+    return TrendingRow(
+        r.id, day, int(r.upvotes), r.github_stars, bool(r.has_code), bool(r.featured)
+    )
+
+
+def paper_flags(conn: Connection, ids: Sequence[str]) -> dict[str, Flags]:
+    """Hidden/featured state of the given papers."""
+    if not ids:
+        return {}
+    query = select(papers.c.id, papers.c.hidden, papers.c.featured).where(
+        papers.c.id.in_(list(ids))
+    )
+    return {r.id: Flags(bool(r.hidden), bool(r.featured)) for r in conn.execute(query)}
+
+
+def set_flags(conn: Connection, paper_id: str, hidden: bool, featured: bool) -> bool:
+    """Hide/unhide or feature/unfeature a paper; False when there is no such paper."""
+    query = update(papers).where(papers.c.id == paper_id)
+    changed = conn.execute(query.values(hidden=hidden, featured=featured, changed_at=utcnow()))
+    if changed.rowcount:
+        bump_revision(conn)
+    return changed.rowcount > 0
+
+
+_REVISION = select(site_state.c.value).where(site_state.c.key == "revision").scalar_subquery()
+_LAST_CHANGE = select(cast(func.max(papers.c.changed_at), String)).scalar_subquery()
+_DATA_VERSION = select(_REVISION, _LAST_CHANGE)  # built once: this runs on every page view
+
+
+def data_version(conn: Connection) -> str:
+    """A string that changes whenever anything a page shows may have changed."""
+    rev, last = conn.execute(_DATA_VERSION).one()
+    return f"{rev}:{last or '-'}"

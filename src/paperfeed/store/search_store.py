@@ -1,0 +1,372 @@
+"""Search tables and queries: embedding contracts, stored vectors, papers to (re)index.
+
+Vectors are stored as little-endian float16 bytes (`dim * 2` bytes per paper): half the size of
+float32, and the rounding (about 1e-3 relative) does not change rankings measurably.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import numpy as np
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    delete,
+    func,
+    or_,
+    select,
+    tuple_,
+)
+
+from paperfeed.store.papers import utcnow
+from paperfeed.store.tables import paper_authors, paper_categories, papers
+
+search_metadata = MetaData()
+VECTOR_DTYPE = np.dtype("<f2")
+_CHUNK = 500
+
+embedding_contracts = Table(
+    "embedding_contracts",
+    search_metadata,
+    Column("id", String(64), primary_key=True),
+    Column("model", Text, nullable=False),
+    Column("revision", Text, nullable=False),
+    Column("dim", Integer, nullable=False),
+    Column("normalisation", String(32), nullable=False),
+    Column("recipe", Text, nullable=False),
+    Column("spec", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+paper_vectors = Table(
+    "paper_vectors",
+    search_metadata,
+    Column("paper_id", String(64), primary_key=True),
+    Column("contract_id", String(64), primary_key=True),
+    Column("text_hash", String(64), nullable=False),
+    Column("vector", LargeBinary, nullable=False),
+    Column("embedded_at", DateTime, nullable=False),
+    Column("checked_at", DateTime, nullable=False),
+    Index("ix_paper_vectors_contract_embedded", "contract_id", "embedded_at"),
+)
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """What the keyword index needs of one paper."""
+
+    id: str
+    title: str
+    abstract: str
+    authors: tuple[str, ...]
+    categories: tuple[str, ...]
+    day: date | None
+    changed_at: datetime
+    hidden: bool
+
+
+@dataclass(frozen=True)
+class TextRow:
+    """A paper's text for embedding and the hash of its stored vector's text, if any."""
+
+    id: str
+    title: str
+    abstract: str
+    stored_hash: str | None
+
+
+def _chunks(ids: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+# --- papers for the keyword index -------------------------------------------------------------
+
+
+def changed_papers(
+    conn: Connection, since: datetime | None, batch: int = 2000
+) -> Iterator[list[IndexRow]]:
+    """Papers changed at or after `since` (all when None), in (changed_at, id) order, batched."""
+    cursor: tuple[datetime, str] | None = None
+    while True:
+        query = select(
+            papers.c.id,
+            papers.c.title,
+            papers.c.abstract,
+            papers.c.listing_date,
+            papers.c.published,
+            papers.c.changed_at,
+            papers.c.hidden,
+        ).order_by(papers.c.changed_at, papers.c.id)
+        if since is not None:
+            query = query.where(papers.c.changed_at >= since)
+        if cursor is not None:
+            query = query.where(tuple_(papers.c.changed_at, papers.c.id) > cursor)
+        rows = conn.execute(query.limit(batch)).all()
+        if not rows:
+            return
+        yield _index_rows(conn, rows)
+        cursor = (rows[-1].changed_at, rows[-1].id)
+
+
+def _index_rows(conn: Connection, rows: Sequence) -> list[IndexRow]:  # type: ignore[type-arg]
+    ids = [r.id for r in rows]
+    authors = _grouped(conn, paper_authors.c.name, paper_authors.c.position, ids)
+    cats = _grouped(conn, paper_categories.c.category, paper_categories.c.position, ids)
+    return [
+        IndexRow(
+            id=r.id,
+            title=r.title,
+            abstract=r.abstract or "",
+            authors=tuple(authors.get(r.id, ())),
+            categories=tuple(cats.get(r.id, ())),
+            day=r.listing_date or (r.published.date() if r.published else None),
+            changed_at=r.changed_at,
+            hidden=bool(r.hidden),
+        )
+        for r in rows
+    ]
+
+
+def _grouped(conn: Connection, value, position, ids: Sequence[str]) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    table = value.table
+    out: dict[str, list[str]] = {}
+    for chunk in _chunks(ids):
+        query = (
+            select(table.c.paper_id, value)
+            .where(table.c.paper_id.in_(chunk))
+            .order_by(table.c.paper_id, position)
+        )
+        for pid, v in conn.execute(query):
+            out.setdefault(pid, []).append(v)
+    return out
+
+
+def latest_change(conn: Connection) -> datetime | None:
+    """The newest `changed_at` in the store."""
+    return conn.execute(select(func.max(papers.c.changed_at))).scalar_one()
+
+
+def count_papers(conn: Connection) -> int:
+    """How many papers the store holds."""
+    return int(conn.execute(select(func.count()).select_from(papers)).scalar_one())
+
+
+# --- embedding contracts --------------------------------------------------------------------
+
+
+def ensure_contract(conn: Connection, contract_id: str, spec: dict[str, object]) -> None:
+    """Record an embedding contract (idempotent) in the caller's transaction."""
+    found = conn.execute(
+        select(embedding_contracts.c.id).where(embedding_contracts.c.id == contract_id)
+    ).first()
+    if found:
+        return
+    conn.execute(
+        embedding_contracts.insert().values(
+            id=contract_id,
+            model=str(spec.get("model", "")),
+            revision=str(spec.get("revision", "")),
+            dim=int(spec.get("dim", 0)),  # type: ignore[call-overload]
+            normalisation=str(spec.get("normalisation") or _normalisation(spec)),
+            recipe=str(spec.get("recipe", "")),
+            spec=json.dumps(spec, sort_keys=True),
+            created_at=utcnow(),
+        )
+    )
+
+
+def _normalisation(spec: dict[str, object]) -> str:
+    return "l2" if spec.get("normalised") else "none"
+
+
+def contract_ids(conn: Connection) -> list[str]:
+    """Every recorded contract id."""
+    return list(conn.execute(select(embedding_contracts.c.id)).scalars())
+
+
+def count_vectors(conn: Connection, contract_id: str) -> int:
+    """How many papers have a vector under this contract."""
+    query = select(func.count()).where(paper_vectors.c.contract_id == contract_id)
+    return int(conn.execute(query).scalar_one())
+
+
+# --- papers to embed and vectors ------------------------------------------------------------
+
+
+def _stale_condition(contract_id: str):  # type: ignore[no-untyped-def]
+    joined = papers.outerjoin(
+        paper_vectors,
+        and_(paper_vectors.c.paper_id == papers.c.id, paper_vectors.c.contract_id == contract_id),
+    )
+    stale = or_(
+        paper_vectors.c.paper_id.is_(None), papers.c.changed_at > paper_vectors.c.checked_at
+    )
+    return joined, stale
+
+
+def count_to_embed(conn: Connection, contract_id: str) -> int:
+    """Papers without a vector for this contract, or changed since it was checked."""
+    joined, stale = _stale_condition(contract_id)
+    return int(conn.execute(select(func.count()).select_from(joined).where(stale)).scalar_one())
+
+
+def papers_to_embed(conn: Connection, contract_id: str, after: str, limit: int) -> list[TextRow]:
+    """The next `limit` papers (by id, after `after`) that may need a new vector."""
+    joined, stale = _stale_condition(contract_id)
+    query = (
+        select(papers.c.id, papers.c.title, papers.c.abstract, paper_vectors.c.text_hash)
+        .select_from(joined)
+        .where(stale, papers.c.id > after)
+        .order_by(papers.c.id)
+        .limit(limit)
+    )
+    return [TextRow(r.id, r.title, r.abstract or "", r.text_hash) for r in conn.execute(query)]
+
+
+def paper_texts(conn: Connection, contract_id: str, ids: Sequence[str]) -> list[TextRow]:
+    """These papers' text and the hash of their stored vector's text under this contract."""
+    out: list[TextRow] = []
+    joined = papers.outerjoin(
+        paper_vectors,
+        and_(paper_vectors.c.paper_id == papers.c.id, paper_vectors.c.contract_id == contract_id),
+    )
+    for chunk in _chunks(list(ids)):
+        query = (
+            select(papers.c.id, papers.c.title, papers.c.abstract, paper_vectors.c.text_hash)
+            .select_from(joined)
+            .where(papers.c.id.in_(chunk))
+        )
+        out += [TextRow(r.id, r.title, r.abstract or "", r.text_hash) for r in conn.execute(query)]
+    return out
+
+
+def save_vectors(
+    conn: Connection, contract_id: str, rows: Sequence[tuple[str, str, np.ndarray]]
+) -> None:
+    """Store (paper_id, text_hash, vector) rows, replacing older vectors of the same contract."""
+    if not rows:
+        return
+    now = utcnow()
+    ids = [r[0] for r in rows]
+    for chunk in _chunks(ids):
+        conn.execute(
+            delete(paper_vectors).where(
+                paper_vectors.c.contract_id == contract_id, paper_vectors.c.paper_id.in_(chunk)
+            )
+        )
+    values = [
+        {
+            "paper_id": pid,
+            "contract_id": contract_id,
+            "text_hash": text_hash,
+            "vector": encode_vector(vec),
+            "embedded_at": now,
+            "checked_at": now,
+        }
+        for pid, text_hash, vec in rows
+    ]
+    conn.execute(paper_vectors.insert(), values)
+
+
+def mark_checked(conn: Connection, contract_id: str, ids: Sequence[str]) -> None:
+    """Note that these papers' vectors still match their text."""
+    for chunk in _chunks(list(ids)):
+        conn.execute(
+            paper_vectors.update()
+            .where(paper_vectors.c.contract_id == contract_id, paper_vectors.c.paper_id.in_(chunk))
+            .values(checked_at=utcnow())
+        )
+
+
+def vector_hashes(
+    conn: Connection, contract_id: str, ids: Sequence[str] | None = None
+) -> dict[str, str]:
+    """Text hashes of stored vectors under this contract (of these papers, or of all)."""
+    base = select(paper_vectors.c.paper_id, paper_vectors.c.text_hash).where(
+        paper_vectors.c.contract_id == contract_id
+    )
+    if ids is None:
+        return {pid: h for pid, h in conn.execute(base)}
+    out: dict[str, str] = {}
+    for chunk in _chunks(list(ids)):
+        out.update(
+            {pid: h for pid, h in conn.execute(base.where(paper_vectors.c.paper_id.in_(chunk)))}
+        )
+    return out
+
+
+def delete_other_contracts(conn: Connection, keep: str) -> int:
+    """Drop vectors and contracts other than `keep`; returns vectors deleted."""
+    gone = conn.execute(delete(paper_vectors).where(paper_vectors.c.contract_id != keep)).rowcount
+    conn.execute(delete(embedding_contracts).where(embedding_contracts.c.id != keep))
+    return int(gone or 0)
+
+
+def encode_vector(vec: np.ndarray) -> bytes:
+    """A vector as the bytes the store keeps."""
+    return np.asarray(vec, dtype=VECTOR_DTYPE).tobytes()
+
+
+def decode_vectors(blobs: Sequence[bytes], dim: int) -> np.ndarray:
+    """Stored bytes back to a float32 matrix (n, dim)."""
+    if not blobs:
+        return np.zeros((0, dim), dtype=np.float32)
+    raw = np.frombuffer(b"".join(blobs), dtype=VECTOR_DTYPE)
+    return raw.reshape(len(blobs), dim).astype(np.float32)
+
+
+def get_vectors(
+    conn: Connection, contract_id: str, ids: Sequence[str], dim: int
+) -> dict[str, np.ndarray]:
+    """Stored vectors of these papers under this contract (missing ones left out)."""
+    out: dict[str, np.ndarray] = {}
+    for chunk in _chunks(list(ids)):
+        query = select(paper_vectors.c.paper_id, paper_vectors.c.vector).where(
+            paper_vectors.c.contract_id == contract_id, paper_vectors.c.paper_id.in_(chunk)
+        )
+        rows = conn.execute(query).all()
+        matrix = decode_vectors([r.vector for r in rows], dim)
+        out.update({r.paper_id: matrix[i] for i, r in enumerate(rows)})
+    return out
+
+
+def vectors_since(
+    conn: Connection, contract_id: str, dim: int, since: datetime | None, batch: int = 20000
+) -> Iterator[tuple[list[str], np.ndarray, datetime]]:
+    """Vectors embedded at or after `since` batched, and each batch's newest time."""
+    cursor: tuple[datetime, str] | None = None
+    while True:
+        query = (
+            select(paper_vectors.c.paper_id, paper_vectors.c.vector, paper_vectors.c.embedded_at)
+            .where(paper_vectors.c.contract_id == contract_id)
+            .order_by(paper_vectors.c.embedded_at, paper_vectors.c.paper_id)
+        )
+        if since is not None:
+            query = query.where(paper_vectors.c.embedded_at >= since)
+        if cursor is not None:
+            query = query.where(
+                tuple_(paper_vectors.c.embedded_at, paper_vectors.c.paper_id) > cursor
+            )
+        rows = conn.execute(query.limit(batch)).all()
+        if not rows:
+            return
+        yield (
+            [r.paper_id for r in rows],
+            decode_vectors([r.vector for r in rows], dim),
+            rows[-1].embedded_at,
+        )
+        cursor = (rows[-1].embedded_at, rows[-1].paper_id)

@@ -1,0 +1,344 @@
+"""The JSON API under /api, shaped like Hugging Face's daily-papers API where that fits."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date, datetime, time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from paperfeed.models import Paper
+from paperfeed.store.accounts import delete_session
+from paperfeed.store.listings import latest_day
+from paperfeed.web import community, views
+from paperfeed.web.auth import BadCredentials, authenticate, limit, start_session
+from paperfeed.web.cache import Cached
+from paperfeed.web.deps import (
+    ApiCsrf,
+    ConnDep,
+    SignedInDep,
+    Site,
+    SiteDep,
+    cache_key,
+    session_token,
+)
+from paperfeed.web.feeds import resolve_id
+from paperfeed.web.periods import period_from_query
+from paperfeed.web.views import MAX_PAGE, Card
+
+router = APIRouter(prefix="/api", tags=["api"])
+JSON = "application/json"
+Limit = Annotated[int, Query(ge=1, le=100, description="Items per page (at most 100)")]
+PageIndex = Annotated[int, Query(ge=0, le=MAX_PAGE - 1, description="0-based page index")]
+
+
+class AuthorOut(BaseModel):
+    name: str
+
+
+class UserOut(BaseModel):
+    name: str
+    fullname: str
+    type: str = "user"
+
+
+class PaperOut(BaseModel):
+    """A paper, with Hugging Face's field names where they exist."""
+
+    id: str
+    title: str
+    summary: str
+    authors: list[AuthorOut]
+    publishedAt: str | None
+    upvotes: int
+    categories: list[str]
+    listingDate: str | None
+    version: int | None
+    comments: str | None
+    journalRef: str | None
+    doi: str | None
+    arxivUrl: str | None
+    pdfUrl: str | None
+    codeLinks: list[str]
+    githubRepo: str | None
+    githubStars: int | None
+    withdrawn: bool
+    submittedOnDailyBy: UserOut | None
+
+
+class ItemOut(BaseModel):
+    """One entry of a list, as in Hugging Face's /api/daily_papers."""
+
+    paper: PaperOut
+    title: str
+    summary: str
+    publishedAt: str | None
+    numComments: int = 0
+    submittedBy: UserOut | None
+    thumbnail: str | None = None
+    trendingScore: float | None = None
+    score: float | None = None
+    highlight: str | None = Field(None, description="search snippet, HTML with <mark>")
+
+
+class VoteOut(BaseModel):
+    id: str
+    upvotes: int
+    upvoted: bool
+
+
+class SubmitIn(BaseModel):
+    id: str = Field(max_length=1000, description="arXiv id or arxiv.org URL")
+
+
+class LoginIn(BaseModel):
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=1000)
+
+
+class TokenOut(BaseModel):
+    token: str
+    username: str
+
+
+def _stamp(value: date | datetime | None) -> str | None:
+    if value is None:
+        return None
+    when = value if isinstance(value, datetime) else datetime.combine(value, time.min)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def _submitter(card: Card) -> dict[str, str] | None:
+    if card.submission:
+        name = card.submission.username
+    elif card.paper.signals and card.paper.signals.submitted_by:
+        name = card.paper.signals.submitted_by
+    else:
+        return None
+    return {"name": name, "fullname": name, "type": "user"}
+
+
+def paper_json(card: Card) -> dict[str, Any]:
+    """A paper in the API's shape."""
+    p: Paper = card.paper
+    sig = p.signals
+    return {
+        "id": p.id,
+        "title": p.title,
+        "summary": p.abstract,
+        "authors": [{"name": a} for a in p.authors],
+        "publishedAt": _stamp(p.published or p.listing_date),
+        "upvotes": card.upvotes,
+        "categories": list(p.categories),
+        "listingDate": p.listing_date.isoformat() if p.listing_date else None,
+        "version": p.version,
+        "comments": p.comments,
+        "journalRef": p.journal_ref,
+        "doi": p.doi,
+        "arxivUrl": p.abs_url,
+        "pdfUrl": p.pdf_url,
+        "codeLinks": list(p.code_links),
+        "githubRepo": sig.github_repo if sig else None,
+        "githubStars": sig.github_stars if sig else None,
+        "withdrawn": p.withdrawn,
+        "submittedOnDailyBy": _submitter(card),
+    }
+
+
+def item_json(card: Card) -> dict[str, Any]:
+    """A list entry: the paper plus when and by whom it was put on a daily page."""
+    day = card.submission.day if card.submission else card.paper.listing_date
+    item: dict[str, Any] = {
+        "paper": paper_json(card),
+        "title": card.paper.title,
+        "summary": card.paper.abstract,
+        "publishedAt": _stamp(day or card.paper.published),
+        "numComments": 0,
+        "submittedBy": _submitter(card),
+        "thumbnail": None,
+    }
+    if card.score is not None:
+        item["trendingScore" if card.snippet is None else "score"] = card.score
+    if card.snippet is not None:
+        item["highlight"] = str(card.snippet)
+    return item
+
+
+def _json(data: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(json.dumps(data), status, headers, media_type=JSON)
+
+
+def _cached(request: Request, site: Site, build: Callable[[], object]) -> Response:
+    """Public GET answers, cached until the data changes."""
+    key = cache_key(request, site)
+    hit = site.cache.get(key)
+    if hit is None:
+        hit = Cached(json.dumps(build()), JSON)
+        site.cache.put(key, hit)
+    return Response(hit.body, media_type=JSON)
+
+
+@router.get("/daily_papers", response_model=list[ItemOut], summary="Daily papers")
+def daily_papers(
+    request: Request,
+    site: SiteDep,
+    conn: ConnDep,
+    day: Annotated[str | None, Query(alias="date", description="YYYY-MM-DD")] = None,
+    week: Annotated[str | None, Query(description="ISO week, YYYY-Www")] = None,
+    month: Annotated[str | None, Query(description="YYYY-MM")] = None,
+    p: PageIndex = 0,
+    limit: Limit = 50,
+) -> Response:
+    """Papers of a day (default: the newest), week or month; past the end gives []."""
+
+    def build() -> object:
+        period = period_from_query(day, week, month, latest_day(conn))
+        if period is None:
+            return []
+        try:
+            listing = views.daily(conn, period, p + 1, limit, None)
+        except views.PageOutOfRange:
+            return []
+        return [item_json(c) for c in listing.cards]
+
+    return _cached(request, site, build)
+
+
+@router.get("/trending", response_model=list[ItemOut], summary="Trending papers")
+def trending(
+    request: Request, site: SiteDep, conn: ConnDep, p: PageIndex = 0, limit: Limit = 50
+) -> Response:
+    """Papers ranked by the trending formula (see /about)."""
+
+    def build() -> object:
+        try:
+            listing = views.trending_listing(conn, site.weights, p + 1, limit, None)
+        except views.PageOutOfRange:
+            return []
+        return [item_json(c) for c in listing.cards]
+
+    return _cached(request, site, build)
+
+
+@router.get("/papers/search", response_model=list[ItemOut], summary="Search papers")
+def search(
+    request: Request,
+    site: SiteDep,
+    q: Annotated[str, Query(min_length=1, max_length=500)],
+    mode: Annotated[str, Query(pattern="^(hybrid|keyword|semantic)$")] = "hybrid",
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    author: Annotated[str | None, Query(max_length=200)] = None,
+    since: date | None = None,
+    until: date | None = None,
+    sort: Annotated[str, Query(pattern="^(relevance|date)$")] = "relevance",
+    p: PageIndex = 0,
+    limit: Limit = 20,
+) -> Response:
+    """Hybrid (default), keyword or semantic search; X-Search-Mode says which answered."""
+    params = views.SearchParams(q, mode, category or None, author or None, since, until, sort)
+    key = cache_key(request, site)
+    hit = site.cache.get(key)
+    if hit is None:
+        hit = _search_body(site, params, p, limit)
+        if len(hit.headers) == 1:  # a fallback may be passing (model busy): do not keep it
+            site.cache.put(key, hit)
+    return Response(hit.body, media_type=JSON, headers=dict(hit.headers))
+
+
+def _search_body(site: Site, params: views.SearchParams, p: int, limit: int) -> Cached:
+    try:
+        outcome = views.search(site.search(), site.engine, params, p + 1, limit, None)
+    except views.PageOutOfRange:
+        return Cached("[]", JSON, (("X-Search-Mode", params.mode),))
+    headers = [("X-Search-Mode", outcome.mode)]
+    if outcome.fallback:
+        # Header values must be latin-1; the fallback reason is plain English.
+        headers.append(("X-Search-Fallback", outcome.fallback.encode("ascii", "replace").decode()))
+    return Cached(json.dumps([item_json(c) for c in outcome.listing.cards]), JSON, tuple(headers))
+
+
+def _one(site: Site, paper_id: str) -> Card:
+    pid = resolve_id(paper_id)
+    with site.engine.connect() as conn:
+        found = views.cards(conn, [pid], None)
+    if not found or found[0].flags.hidden:
+        raise HTTPException(404, f"no paper {pid} here")
+    return found[0]
+
+
+@router.get("/papers/{paper_id:path}/similar", response_model=list[ItemOut], summary="Similar")
+def similar(
+    request: Request,
+    site: SiteDep,
+    paper_id: str,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> Response:
+    """Papers nearest to this one in meaning."""
+    card = _one(site, paper_id)
+
+    def build() -> object:
+        found = views.similar(site.search(), site.engine, card.paper.id, limit, None)
+        return [item_json(c) for c in found]
+
+    return _cached(request, site, build)
+
+
+@router.post("/papers/{paper_id:path}/upvote", response_model=VoteOut, dependencies=[ApiCsrf])
+def upvote(site: SiteDep, user: SignedInDep, paper_id: str) -> Response:
+    """Upvote a paper (idempotent)."""
+    card = _one(site, paper_id)
+    count, state = community.vote(site, user, card.paper.id, True)
+    return _json({"id": card.paper.id, "upvotes": count, "upvoted": state})
+
+
+@router.delete("/papers/{paper_id:path}/upvote", response_model=VoteOut, dependencies=[ApiCsrf])
+def remove_upvote(site: SiteDep, user: SignedInDep, paper_id: str) -> Response:
+    """Undo an upvote (idempotent)."""
+    card = _one(site, paper_id)
+    count, state = community.vote(site, user, card.paper.id, False)
+    return _json({"id": card.paper.id, "upvotes": count, "upvoted": state})
+
+
+@router.get("/papers/{paper_id:path}", response_model=PaperOut, summary="One paper")
+def paper(request: Request, site: SiteDep, paper_id: str) -> Response:
+    """One paper by arXiv id (versions and URLs are accepted)."""
+    card = _one(site, paper_id)
+    return _cached(request, site, lambda: paper_json(card))
+
+
+@router.post("/submit", response_model=ItemOut, status_code=201, dependencies=[ApiCsrf])
+def submit(request: Request, site: SiteDep, user: SignedInDep, body: SubmitIn) -> Response:
+    """Submit an arXiv paper: it is fetched and shown on today's page, credited to you."""
+    limit(site, request, "submit")
+    try:
+        done = community.submit_paper(site, user, body.id)
+    except community.SubmitError as exc:
+        raise HTTPException(exc.status, str(exc)) from exc
+    with site.engine.connect() as conn:
+        return _json(item_json(views.cards(conn, [done.paper_id], user)[0]), 201)
+
+
+@router.post("/login", response_model=TokenOut, summary="Get a bearer token")
+def login(request: Request, site: SiteDep, body: LoginIn) -> Response:
+    """Exchange a user name and password for a token to send as `Authorization: Bearer`."""
+    limit(site, request, "auth")
+    try:
+        user = authenticate(site.engine, body.username, body.password)
+    except BadCredentials as exc:
+        raise HTTPException(401, str(exc)) from exc
+    token = start_session(site.engine, user, site.settings.session_days)
+    return _json({"token": token, "username": user.username})
+
+
+@router.post("/logout", summary="Revoke the bearer token", dependencies=[ApiCsrf])
+def logout(request: Request, site: SiteDep, user: SignedInDep) -> Response:
+    """End the session the request is authenticated with."""
+    token = session_token(request)
+    if token:
+        with site.writing() as conn:
+            delete_session(conn, token)
+    return _json({"ok": True})

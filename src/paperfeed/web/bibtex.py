@@ -1,0 +1,101 @@
+"""BibTeX for one paper or any list of papers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+
+from paperfeed.models import Paper, normalise_title
+
+_SPECIAL = re.compile(r"(?<!\\)([&%#])")
+_STOPWORDS = {"a", "an", "the", "on", "of", "for", "in", "to", "and", "with", "towards", "via"}
+MEDIA_TYPE = "application/x-bibtex; charset=utf-8"
+
+
+def paper_year(paper: Paper) -> int | None:
+    """The year to cite: publication, first version, listing, or the new-style id's yymm."""
+    for when in (paper.published, *(v.created for v in paper.versions[:1]), paper.listing_date):
+        if when is not None:
+            return when.year
+    match = re.match(r"^(\d{2})(\d{2})\.\d{4,5}$", paper.id)
+    return 2000 + int(match[1]) if match else None
+
+
+def cite_key(paper: Paper) -> str:
+    """A readable key: first author's surname, year and first significant title word."""
+    surname = normalise_title(paper.authors[0]).split()[-1:] if paper.authors else []
+    words = [w for w in normalise_title(paper.title).split() if w not in _STOPWORDS]
+    year = paper_year(paper)
+    parts = [*surname, str(year) if year else "", *words[:1]]
+    key = "".join(parts) or re.sub(r"[^A-Za-z0-9]", "", paper.id)
+    return key or "paper"
+
+
+def _field(text: str) -> str:
+    # Keep the LaTeX arXiv uses, but never emit unbalanced braces or bare & % #.
+    out, depth = [], 0
+    for ch in " ".join(text.split()):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            if depth == 0:
+                continue
+            depth -= 1
+        out.append(ch)
+    # A trailing backslash would escape the brace that closes the field.
+    return _SPECIAL.sub(r"\\\1", "".join(out).rstrip("\\") + "}" * depth)
+
+
+def bib_name(name: str) -> str:
+    """An author as "Surname, Given names"."""
+    parts = name.split()
+    return f"{parts[-1]}, {' '.join(parts[:-1])}" if len(parts) > 1 else name
+
+
+def entry(paper: Paper, key: str | None = None) -> str:
+    """One @misc entry for a paper."""
+    fields: list[tuple[str, str]] = [
+        ("title", "{" + _field(paper.title) + "}"),
+        ("author", _field(" and ".join(bib_name(a) for a in paper.authors))),
+    ]
+    year = paper_year(paper)
+    if year:
+        fields.append(("year", str(year)))
+    if paper.is_arxiv:
+        fields += [("eprint", paper.id), ("archivePrefix", "arXiv")]
+        if paper.categories:
+            fields.append(("primaryClass", paper.categories[0]))
+        fields.append(("url", paper.abs_url or ""))
+    for name, value in (("doi", paper.doi), ("journal", paper.journal_ref)):
+        if value:
+            fields.append((name, _field(value)))
+    body = ",\n".join(f"  {name:<13} = {{{value}}}" for name, value in fields)
+    return f"@misc{{{key or cite_key(paper)},\n{body}\n}}\n"
+
+
+def entries(papers: Sequence[Paper]) -> str:
+    """Entries for a list of papers, with keys made unique (a, b, ... suffixes)."""
+    seen: dict[str, int] = {}
+    out = []
+    for paper in papers:
+        key = cite_key(paper)
+        count = seen.get(key, 0)
+        seen[key] = count + 1
+        out.append(entry(paper, key + (_suffix(count) if count else "")))
+    return "\n".join(out)
+
+
+def _suffix(n: int) -> str:
+    letters = ""
+    while n > 0:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return letters
+
+
+def header(title: str, when: date) -> str:
+    """A comment line naming the list and when it was made."""
+    # An @ outside an entry would start one, so a user-typed title must not carry it.
+    clean = " ".join(title.replace("@", " ").split())
+    return f"% {clean} — paperfeed, {when.isoformat()}\n\n"

@@ -1,0 +1,210 @@
+"""Per-process site state and the request dependencies route handlers declare."""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends, Form, Header, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment
+from sqlalchemy import Connection, Engine
+from starlette.concurrency import run_in_threadpool
+
+from paperfeed.settings import Settings
+from paperfeed.store.accounts import User, session_user
+from paperfeed.store.listings import data_version
+from paperfeed.trending import TrendingWeights
+from paperfeed.web import csrf
+from paperfeed.web.cache import Cached, PageCache
+from paperfeed.web.ratelimit import RateLimiter
+from paperfeed.web.render import create_env
+
+if TYPE_CHECKING:
+    from paperfeed.search import SearchService
+
+SESSION_COOKIE = "pf_session"
+log = logging.getLogger(__name__)
+
+
+class SignInRequired(Exception):
+    """The action needs a signed-in user."""
+
+
+class Site:
+    """Everything created once per process: settings, engine, templates, caches, search."""
+
+    def __init__(self, settings: Settings, engine: Engine, secret: bytes) -> None:
+        self.settings, self.engine, self.secret = settings, engine, secret
+        self.env: Environment = create_env()
+        self.cache = PageCache(settings.page_cache_entries)
+        window = settings.rate_window_seconds
+        self.auth_limiter = RateLimiter(settings.auth_rate_limit, window)
+        self.submit_limiter = RateLimiter(settings.submit_rate_limit, window)
+        self.weights = TrendingWeights.from_settings(settings)
+        self._search: SearchService | None = None
+        self._lock = threading.Lock()
+        self._version, self._version_at = "", -math.inf
+
+    def search(self) -> SearchService:
+        """The search service, created on first use and shared by all requests."""
+        with self._lock:
+            if self._search is None:
+                # Imported here: loading the search stack (ONNX, indexes) is slow, pages are not.
+                from paperfeed.search import SearchService
+
+                self._search = SearchService(self.settings, self.engine)
+            return self._search
+
+    def data_version(self) -> str:
+        """The store's data version, read at most every `page_cache_check_seconds`."""
+        now = time.monotonic()
+        if now - self._version_at >= self.settings.page_cache_check_seconds:
+            with self.engine.connect() as conn:
+                self._version = data_version(conn)
+            self._version_at = now
+        return self._version
+
+    def data_changed(self) -> None:
+        """Forget the data version: this process just changed something pages show."""
+        self._version_at = -math.inf
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """A transaction whose changes cached pages must not hide."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        finally:
+            self.data_changed()
+
+    def warm_search(self) -> None:
+        """Create the search service and bring its indexes up to date."""
+        try:
+            self.search().refresh()
+        except Exception:  # a cold search must not take the site down; searches retry
+            log.exception("warming the search indexes failed")
+
+    def paper_changed(self) -> None:
+        """Let a loaded search index pick up a paper stored just now."""
+        if self._search is not None:
+            self._search.refresh()
+
+    def close(self) -> None:
+        """Release the search service's worker thread."""
+        if self._search is not None:
+            self._search.close()
+
+    def render(self, template: str, **context: object) -> str:
+        """Render a template to text (forms carry the CSRF placeholder)."""
+        return self.env.get_template(template).render(csrf=csrf.PLACEHOLDER, **context)
+
+
+async def get_site(request: Request) -> Site:
+    """The Site of the app serving this request."""
+    site: Site = request.app.state.site
+    return site
+
+
+SiteDep = Annotated[Site, Depends(get_site)]
+
+
+def get_conn(site: SiteDep) -> Iterator[Connection]:
+    """A connection for the duration of the request."""
+    # Sync, so a full pool makes a worker thread wait, never the event loop.
+    with site.engine.connect() as conn:
+        yield conn
+
+
+ConnDep = Annotated[Connection, Depends(get_conn)]
+
+
+def session_token(request: Request) -> str | None:
+    """The session token from the cookie or an `Authorization: Bearer` header."""
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip() or None
+    return request.cookies.get(SESSION_COOKIE)
+
+
+async def get_user(request: Request, site: SiteDep) -> User | None:
+    """The signed-in user, or None (anonymous requests cost no database call or thread)."""
+    token = session_token(request)
+    return await run_in_threadpool(_session_user, site.engine, token) if token else None
+
+
+def _session_user(engine: Engine, token: str) -> User | None:
+    with engine.connect() as conn:
+        return session_user(conn, token)
+
+
+UserDep = Annotated[User | None, Depends(get_user)]
+
+
+def require_user(user: UserDep) -> User:
+    """The signed-in user; otherwise sign-in is required."""
+    if user is None:
+        raise SignInRequired()
+    return user
+
+
+SignedInDep = Annotated[User, Depends(require_user)]
+
+
+def require_admin(user: SignedInDep) -> User:
+    """The signed-in admin; anyone else gets 403."""
+    if not user.is_admin:
+        raise HTTPException(403, "only an admin can do that")
+    return user
+
+
+AdminDep = Annotated[User, Depends(require_admin)]
+
+
+def check_form_csrf(
+    request: Request, site: SiteDep, csrf_token: Annotated[str, Form()] = ""
+) -> None:
+    """Reject a form post whose CSRF token does not match the browser's cookie."""
+    if not csrf.is_valid(site.secret, request.cookies.get(csrf.CSRF_COOKIE), csrf_token):
+        raise HTTPException(403, "the form expired or came from another site; reload and retry")
+
+
+def check_api_csrf(
+    request: Request, site: SiteDep, x_csrf_token: Annotated[str | None, Header()] = None
+) -> None:
+    """API writes: a bearer token, or a cookie session plus the X-CSRF-Token header."""
+    bearer = request.headers.get("authorization", "").lower().startswith("bearer ")
+    if bearer or SESSION_COOKIE not in request.cookies:
+        return  # nothing a forged request could ride on; sign-in is checked next
+    if not csrf.is_valid(site.secret, request.cookies.get(csrf.CSRF_COOKIE), x_csrf_token):
+        raise HTTPException(403, "send Authorization: Bearer <token> or an X-CSRF-Token header")
+
+
+FormCsrf = Depends(check_form_csrf)
+ApiCsrf = Depends(check_api_csrf)
+
+
+def client_key(request: Request) -> str:
+    """Who a rate limit applies to: the client's address."""
+    return request.client.host if request.client else "unknown"
+
+
+def html(site: Site, request: Request, body: str, status: int = 200) -> HTMLResponse:
+    """An HTML response with this visitor's CSRF token swapped into its forms."""
+    token = csrf.token_for(site.secret, request.state.csrf_cookie)
+    return HTMLResponse(body.replace(csrf.PLACEHOLDER, token), status_code=status)
+
+
+def cache_key(request: Request, site: Site) -> tuple[str, str, str]:
+    """Key of a response that is the same for every anonymous visitor: URL and data version."""
+    return (request.url.path, request.url.query, site.data_version())
+
+
+def cached_page(site: Site, key: tuple[str, ...], user: User | None) -> Cached | None:
+    """A cached rendering for anonymous visitors (signed-in pages are personal)."""
+    return site.cache.get(key) if user is None else None

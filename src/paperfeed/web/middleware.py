@@ -1,0 +1,103 @@
+"""The outermost layer: CSRF cookie, security headers, and cached pages served without routing."""
+
+from __future__ import annotations
+
+from starlette.datastructures import MutableHeaders
+from starlette.requests import cookie_parser
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from paperfeed.web import csrf
+from paperfeed.web.cache import Cached
+from paperfeed.web.deps import SESSION_COOKIE, Site
+
+_CSP = (
+    b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    b"script-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    b"frame-ancestors 'none'; form-action 'self'"
+)
+_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+]
+
+
+class SiteMiddleware:
+    """Gives every browser a CSRF cookie and every response the security headers.
+
+    An anonymous GET whose rendering is cached for the current data version is answered here,
+    before routing: the home page and other popular pages cost a dictionary lookup.
+    """
+
+    def __init__(self, app: ASGIApp, secure: bool) -> None:
+        self.app, self.secure = app, secure
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cookies = cookie_parser(_header(scope, b"cookie"))
+        existing = cookies.get(csrf.CSRF_COOKIE)
+        value = existing or csrf.new_cookie_value()
+        scope.setdefault("state", {})["csrf_cookie"] = value
+        extra = _extra_headers(scope, value, existing is None, self.secure)
+        hit = _cached(scope, cookies)
+        if hit is not None:
+            await _send_cached(scope["app"].state.site, hit, value, extra, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).raw.extend(extra)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _extra_headers(
+    scope: Scope, value: str, new_cookie: bool, secure: bool
+) -> list[tuple[bytes, bytes]]:
+    extra = list(_HEADERS)
+    if scope["path"] != "/docs":  # Swagger UI's page needs its inline script
+        extra.append((b"content-security-policy", _CSP))
+    if new_cookie:
+        https = secure or scope.get("scheme") == "https"
+        extra.append((b"set-cookie", _csrf_cookie(value, https).encode()))
+    return extra
+
+
+def _cached(scope: Scope, cookies: dict[str, str]) -> Cached | None:
+    if scope["method"] != "GET" or SESSION_COOKIE in cookies or _header(scope, b"authorization"):
+        return None
+    site: Site = scope["app"].state.site
+    query = scope.get("query_string", b"").decode("latin-1")
+    return site.cache.get((scope["path"], query, site.data_version()))
+
+
+async def _send_cached(
+    site: Site, hit: Cached, value: str, extra: list[tuple[bytes, bytes]], send: Send
+) -> None:
+    body = hit.body
+    if hit.media_type.startswith("text/html"):
+        body = body.replace(csrf.PLACEHOLDER, csrf.token_for(site.secret, value))
+    data = body.encode()
+    headers = [
+        (b"content-type", hit.media_type.encode()),
+        (b"content-length", str(len(data)).encode()),
+        *((k.lower().encode(), v.encode()) for k, v in hit.headers),
+        *extra,
+    ]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": data})
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return ""
+
+
+def _csrf_cookie(value: str, https: bool) -> str:
+    secure = "; Secure" if https else ""
+    return f"{csrf.CSRF_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax{secure}"

@@ -1,0 +1,316 @@
+"""The HTML pages: daily, trending, search, paper, author, category, submit, about."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import Connection
+
+from paperfeed.models import clean_text
+from paperfeed.store.accounts import User
+from paperfeed.store.listings import latest_day, neighbour_days, set_flags
+from paperfeed.web import community, views
+from paperfeed.web.auth import limit, safe_next
+from paperfeed.web.bibtex import entry
+from paperfeed.web.cache import Cached
+from paperfeed.web.deps import (
+    AdminDep,
+    FormCsrf,
+    Site,
+    SiteDep,
+    UserDep,
+    cache_key,
+    cached_page,
+    html,
+)
+from paperfeed.web.feeds import resolve_id
+from paperfeed.web.periods import Period, day_period, parse_period, week_period
+from paperfeed.web.views import MAX_PAGE
+
+router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
+PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number")]
+_CATEGORY_RE = re.compile(r"^[A-Za-z][A-Za-z\-]*(\.[A-Za-z\-]+)?$")
+_SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+SIMILAR = 6
+
+
+def _here(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def _page(
+    request: Request,
+    site: Site,
+    user: User | None,
+    template: str,
+    build: Callable[[], dict[str, object]],
+) -> Response:
+    """Render a page, from the anonymous cache when the data has not changed.
+
+    `build` opens its own short database connections: none is held while it waits on search,
+    which reads the store too (a request holding two pooled connections can starve the pool).
+    """
+    key = cache_key(request, site)
+    hit = cached_page(site, key, user)
+    if hit is not None:
+        return html(site, request, hit.body)
+    context = build()
+    body = site.render(template, user=user, here=_here(request), **context)
+    if user is None and not context.get("volatile"):
+        site.cache.put(key, Cached(body, "text/html; charset=utf-8"))
+    return html(site, request, body)
+
+
+def _daily_context(
+    site: Site, conn: Connection, user: User | None, period: Period, page: int
+) -> dict[str, object]:
+    listing = views.daily(conn, period, page, site.settings.page_size, user)
+    return {"listing": listing, **_day_nav(conn, period)}
+
+
+def _day_nav(conn: Connection, period: Period) -> dict[str, object]:
+    week = week_period(period.start).slug
+    if period.kind == "date":
+        before, after = neighbour_days(conn, period.start, period.end)
+        prev, nxt = (day_period(d) if d else None for d in (before, after))
+    else:
+        prev, nxt = period.shifted(-1), period.shifted(1)
+    return {
+        "week_slug": week,
+        "prev_path": prev.path if prev else None,
+        "prev_label": prev.heading if prev else "",
+        "next_path": nxt.path if nxt else None,
+        "next_label": nxt.heading if nxt else "",
+    }
+
+
+@router.get("/")
+def home(request: Request, site: SiteDep, user: UserDep, page: PageNo = 1) -> Response:
+    """Daily papers of the newest day in the store."""
+
+    def build() -> dict[str, object]:
+        with site.engine.connect() as conn:
+            newest = latest_day(conn) or date.today()
+            return _daily_context(site, conn, user, day_period(newest), page)
+
+    return _page(request, site, user, "daily.html", build)
+
+
+@router.get("/papers/{kind}/{value}")
+def daily_page(
+    request: Request,
+    site: SiteDep,
+    user: UserDep,
+    kind: str,
+    value: str,
+    page: PageNo = 1,
+) -> Response:
+    """Daily papers of a day (date), an ISO week (week) or a month (month)."""
+    if kind not in ("date", "week", "month"):
+        return paper_page(request, site, user, f"{kind}/{value}")
+    period = parse_period(kind, value)
+
+    def build() -> dict[str, object]:
+        with site.engine.connect() as conn:
+            return _daily_context(site, conn, user, period, page)
+
+    return _page(request, site, user, "daily.html", build)
+
+
+@router.get("/trending")
+def trending_page(request: Request, site: SiteDep, user: UserDep, page: PageNo = 1) -> Response:
+    """Trending papers."""
+
+    def build() -> dict[str, object]:
+        per_page = site.settings.page_size
+        with site.engine.connect() as conn:
+            listing = views.trending_listing(conn, site.weights, page, per_page, user)
+        return {"listing": listing}
+
+    return _page(request, site, user, "trending.html", build)
+
+
+@router.get("/about")
+def about_page(request: Request, site: SiteDep, user: UserDep) -> Response:
+    """What the site is and how trending is computed."""
+    return _page(request, site, user, "about.html", lambda: {"w": site.weights})
+
+
+@router.get("/authors/{slug}")
+def author_page(
+    request: Request, site: SiteDep, user: UserDep, slug: str, page: PageNo = 1
+) -> Response:
+    """An author's papers, newest first."""
+    if not _SLUG_RE.match(slug):
+        raise HTTPException(404, f"{slug!r} is not an author link")
+
+    def build() -> dict[str, object]:
+        with site.engine.connect() as conn:
+            key, per_page = slug.replace("-", " "), site.settings.page_size
+            listing = views.by_author(conn, key, page, per_page, user)
+        if listing is None:
+            raise HTTPException(404, f"no papers by an author {slug!r} here")
+        return {"listing": listing, "kicker": "Author", "base": listing.page_path}
+
+    return _page(request, site, user, "listing.html", build)
+
+
+@router.get("/categories/{category}")
+def category_page(
+    request: Request, site: SiteDep, user: UserDep, category: str, page: PageNo = 1
+) -> Response:
+    """A category's papers, newest first."""
+    if not _CATEGORY_RE.match(category):
+        raise HTTPException(404, f"{category!r} is not a category name")
+
+    def build() -> dict[str, object]:
+        with site.engine.connect() as conn:
+            listing = views.by_category(conn, category, page, site.settings.page_size, user)
+        if listing is None:
+            raise HTTPException(404, f"no papers in category {category} here")
+        return {"listing": listing, "kicker": "Category", "base": listing.page_path}
+
+    return _page(request, site, user, "listing.html", build)
+
+
+@router.get("/search")
+def search_page(
+    request: Request,
+    site: SiteDep,
+    user: UserDep,
+    q: Annotated[str, Query(max_length=500)] = "",
+    mode: Annotated[str, Query(pattern="^(hybrid|keyword|semantic)$")] = "hybrid",
+    category: Annotated[str, Query(max_length=64)] = "",
+    author: Annotated[str, Query(max_length=200)] = "",
+    since: date | None = None,
+    until: date | None = None,
+    sort: Annotated[str, Query(pattern="^(relevance|date)$")] = "relevance",
+    page: PageNo = 1,
+) -> Response:
+    """Search with one box, a mode, filters and pages."""
+    q = clean_text(q)
+    params = views.SearchParams(q, mode, category or None, author or None, since, until, sort)
+
+    def build() -> dict[str, object]:
+        ctx: dict[str, object] = {"q": q, "mode": mode, "sort": sort, "params": params.as_query()}
+        ctx |= {"category": category, "author": author, "since": since, "until": until}
+        ctx["filters_used"] = bool(category or author or since or until or sort != "relevance")
+        if not q:
+            return ctx | {"listing": None}
+        per_page = site.settings.page_size
+        outcome = views.search(site.search(), site.engine, params, page, per_page, user)
+        return ctx | {
+            "listing": outcome.listing,
+            "used_mode": outcome.mode,
+            "fallback": outcome.fallback,
+            "volatile": outcome.fallback is not None,  # the model may only be busy for now
+        }
+
+    return _page(request, site, user, "search.html", build)
+
+
+def _similar(site: Site, pid: str, user: User | None) -> tuple[list[views.Card], bool]:
+    """Similar papers, and whether they could be looked up at all."""
+    try:
+        return views.similar(site.search(), site.engine, pid, SIMILAR, user), True
+    except Exception:  # similar papers are an extra: a broken index must not break the page
+        log.exception("similar papers failed for %s", pid)
+        return [], False
+
+
+def _paragraphs(abstract: str) -> list[str]:
+    # arXiv marks paragraph breaks in abstracts with a newline and an indent.
+    parts = re.split(r"\n\s*\n|\n(?=\s{2,})", abstract)
+    return [clean_text(p) for p in parts if p.strip()]
+
+
+@router.get("/submit")
+def submit_page(request: Request, site: SiteDep, user: UserDep) -> Response:
+    """The form to submit a paper by arXiv id or URL."""
+    return html(site, request, site.render("submit.html", user=user))
+
+
+@router.post("/submit", dependencies=[FormCsrf])
+def submit(
+    request: Request,
+    site: SiteDep,
+    user: UserDep,
+    paper: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """Fetch a paper through the arXiv API and put it on today's page, credited to the user."""
+    if user is None:
+        return RedirectResponse("/signin?next=/submit", status_code=303)
+    limit(site, request, "submit")
+    try:
+        done = community.submit_paper(site, user, paper)
+    except community.SubmitError as exc:
+        body = site.render("submit.html", user=user, error=str(exc), paper=paper)
+        return html(site, request, body, exc.status)
+    return RedirectResponse(f"/papers/date/{done.day.isoformat()}", status_code=303)
+
+
+@router.post("/papers/{paper_id:path}/upvote", dependencies=[FormCsrf])
+def upvote(
+    site: SiteDep,
+    user: UserDep,
+    paper_id: str,
+    up: Annotated[int, Form(ge=0, le=1)] = 1,
+    next: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Add (up=1) or undo (up=0) the user's upvote, then go back."""
+    pid = resolve_id(paper_id)
+    target = safe_next(next or f"/papers/{pid}")
+    if user is None:
+        return RedirectResponse(f"/signin?next={target}", status_code=303)
+    community.vote(site, user, pid, bool(up))
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/papers/{paper_id:path}/moderate", dependencies=[FormCsrf])
+def moderate(
+    site: SiteDep,
+    admin: AdminDep,
+    paper_id: str,
+    hidden: Annotated[int, Form(ge=0, le=1)],
+    featured: Annotated[int, Form(ge=0, le=1)],
+) -> Response:
+    """Hide or feature a paper (admins only)."""
+    pid = resolve_id(paper_id)
+    with site.writing() as conn:
+        if not set_flags(conn, pid, bool(hidden), bool(featured)):
+            raise HTTPException(404, f"no paper {pid} here")
+    return RedirectResponse(f"/papers/{pid}", status_code=303)
+
+
+@router.get("/papers/{paper_id:path}")
+def paper_page(request: Request, site: SiteDep, user: UserDep, paper_id: str) -> Response:
+    """One paper: abstract with rendered math, links, upvote, similar papers and BibTeX."""
+    pid = resolve_id(paper_id)
+    if pid != paper_id:
+        return RedirectResponse(f"/papers/{pid}", status_code=301)
+
+    def build() -> dict[str, object]:
+        with site.engine.connect() as conn:
+            found = views.cards(conn, [pid], user)
+        if not found or (found[0].flags.hidden and not (user and user.is_admin)):
+            raise HTTPException(404, f"no paper {pid} here (submit it from arXiv at /submit)")
+        card = found[0]
+        similar, available = _similar(site, pid, user)
+        return {
+            "c": card,
+            "paragraphs": _paragraphs(card.paper.abstract),
+            "bibtex": entry(card.paper),
+            "similar": similar,
+            "similar_available": available,
+            "volatile": not available,
+        }
+
+    return _page(request, site, user, "paper.html", build)

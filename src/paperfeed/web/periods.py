@@ -1,0 +1,144 @@
+"""Days, ISO weeks and months that daily listings cover, parsed from URLs."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+PeriodKind = Literal["date", "week", "month"]
+FIRST_DAY = date(1991, 1, 1)  # arXiv opened in August 1991
+LAST_DAY = date(2200, 12, 31)
+_WEEK_RE = re.compile(r"^(\d{4})-W(\d{1,2})$")
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+class BadPeriod(ValueError):
+    """Text that is not a valid day, week or month."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """A span of days shown as one daily-papers listing."""
+
+    kind: PeriodKind
+    start: date
+    end: date
+
+    @property
+    def slug(self) -> str:
+        """How the period is written in URLs: 2026-07-01, 2026-W27 or 2026-07."""
+        if self.kind == "week":
+            year, week, _ = self.start.isocalendar()
+            return f"{year}-W{week:02d}"
+        if self.kind == "month":
+            return f"{self.start:%Y-%m}"
+        return self.start.isoformat()
+
+    @property
+    def heading(self) -> str:
+        """A short heading such as "Jul 1", "Week 27, 2026" or "July 2026"."""
+        if self.kind == "week":
+            year, week, _ = self.start.isocalendar()
+            return f"Week {week}, {year}"
+        if self.kind == "month":
+            return f"{self.start:%B %Y}"
+        return f"{self.start:%b} {self.start.day}"
+
+    @property
+    def subheading(self) -> str:
+        """The full dates the period covers."""
+        if self.kind == "date":
+            return f"{self.start:%A}, {self.start.day} {self.start:%B %Y}"
+        return f"{self.start.day} {self.start:%b %Y} – {self.end.day} {self.end:%b %Y}"
+
+    @property
+    def path(self) -> str:
+        """The HTML page of this period."""
+        return f"/papers/{self.kind}/{self.slug}"
+
+    def shifted(self, steps: int) -> Period | None:
+        """The week or month `steps` away (None outside the supported range)."""
+        if self.kind == "week":
+            start = self.start + timedelta(weeks=steps)
+            return _checked(week_period(start))
+        if self.kind == "month":
+            months = self.start.year * 12 + self.start.month - 1 + steps
+            return _checked(month_period(date(months // 12, months % 12 + 1, 1)))
+        return _checked(day_period(self.start + timedelta(days=steps)))
+
+
+def _checked(period: Period) -> Period | None:
+    return period if period.start >= FIRST_DAY and period.end <= LAST_DAY else None
+
+
+def day_period(day: date) -> Period:
+    """The period of one day."""
+    return Period("date", day, day)
+
+
+def week_period(day: date) -> Period:
+    """The ISO week (Monday to Sunday) containing the day."""
+    start = day - timedelta(days=day.weekday())
+    return Period("week", start, start + timedelta(days=6))
+
+
+def month_period(day: date) -> Period:
+    """The calendar month containing the day."""
+    start = day.replace(day=1)
+    nxt = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+    return Period("month", start, nxt - timedelta(days=1))
+
+
+def parse_period(kind: str, text: str) -> Period:
+    """Parse a day (YYYY-MM-DD), ISO week (YYYY-Www) or month (YYYY-MM) of the given kind."""
+    try:
+        period = _parse(kind, text.strip())
+    except ValueError as exc:
+        raise BadPeriod(_EXPECTED.get(kind, f"unknown period kind {kind!r}")) from exc
+    if _checked(period) is None:
+        raise BadPeriod(f"{text!r} is outside {FIRST_DAY.year}–{LAST_DAY.year}")
+    return period
+
+
+_EXPECTED = {
+    "date": "a date must look like 2026-07-01",
+    "week": "a week must look like 2026-W27",
+    "month": "a month must look like 2026-07",
+}
+
+
+def _parse(kind: str, text: str) -> Period:
+    if kind == "date":
+        return day_period(date.fromisoformat(_strict_day(text)))
+    if kind == "week":
+        match = _WEEK_RE.match(text)
+        if not match:
+            raise ValueError(text)
+        return week_period(date.fromisocalendar(int(match[1]), int(match[2]), 1))
+    if kind == "month":
+        match = _MONTH_RE.match(text)
+        if not match:
+            raise ValueError(text)
+        return month_period(date(int(match[1]), int(match[2]), 1))
+    raise ValueError(kind)
+
+
+def _strict_day(text: str) -> str:
+    # date.fromisoformat also takes 20260701 and week dates; URLs use one spelling only.
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ValueError(text)
+    return text
+
+
+def period_from_query(
+    day: str | None, week: str | None, month: str | None, latest: date | None
+) -> Period | None:
+    """The period named by at most one of date/week/month; else the latest day (or None)."""
+    given = [(k, v) for k, v in (("date", day), ("week", week), ("month", month)) if v]
+    if len(given) > 1:
+        raise BadPeriod("give only one of date, week and month")
+    if given:
+        return parse_period(*given[0])
+    return day_period(latest) if latest else None

@@ -1,0 +1,148 @@
+"""Jinja templates (autoescaped) and the small filters the pages use."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from paperfeed.store.papers import author_key
+
+SHORT_ABSTRACT = 320
+
+
+def create_env() -> Environment:
+    """The template environment: HTML autoescaping on, our filters registered."""
+    env = Environment(
+        loader=PackageLoader("paperfeed.web", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        short=short_text,
+        author_url=author_url,
+        paper_url=paper_url,
+        day=format_day,
+        iso=iso,
+        category_url=category_url,
+        tex=tex_text,
+    )
+    env.globals["query"] = query_string
+    return env
+
+
+def short_text(text: str, limit: int = SHORT_ABSTRACT) -> str:
+    """Cut text at a word boundary near `limit` characters, with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit].rstrip(",;:. ") + "…"
+
+
+_TEXT_MACROS = {"emph": "em", "textit": "em", "textbf": "strong", "texttt": "code"}
+_TEXT_MACRO_RE = re.compile(r"\\(emph|textit|textbf|texttt)\{([^{}$\\]*)\}")
+_TEXT_ESCAPE_RE = re.compile(r"\\([%_#]|&amp;)")
+_MATH_RE = re.compile(r"(\$\$.+?\$\$|\$[^$]+\$)", re.S)
+
+
+def tex_text(text: str) -> Markup:
+    """Escape text; show LaTeX text macros (\\emph{...}, \\%) as HTML; leave math to KaTeX."""
+    parts = _MATH_RE.split(str(escape(text)))
+    # Odd parts are $...$ math, which KaTeX reads as written (there \\% is not a comment).
+    return Markup("".join(p if i % 2 else _text_macros(p) for i, p in enumerate(parts)))
+
+
+def _text_macros(escaped: str) -> str:
+    def swap(match: re.Match[str]) -> str:
+        tag = _TEXT_MACROS[match[1]]
+        return f"<{tag}>{match[2]}</{tag}>"
+
+    return _TEXT_ESCAPE_RE.sub(r"\1", _TEXT_MACRO_RE.sub(swap, escaped))
+
+
+def author_slug(name: str) -> str:
+    """The URL slug of an author (their name key with dashes); empty when it has none."""
+    return author_key(name).replace(" ", "-")
+
+
+def author_url(name: str) -> str | None:
+    """The author page of a name, or None when the name has no usable key."""
+    slug = author_slug(name)
+    return f"/authors/{slug}" if slug else None
+
+
+def paper_url(paper_id: str) -> str:
+    """The HTML page of a paper."""
+    return "/papers/" + quote(paper_id, safe="/.-")
+
+
+def category_url(category: str) -> str:
+    """The HTML page of a category."""
+    return "/categories/" + quote(category, safe=".-")
+
+
+def format_day(value: date | datetime | None) -> str:
+    """A date as "1 Jul 2026"."""
+    return f"{value.day} {value:%b %Y}" if value else ""
+
+
+def iso(value: date | datetime | None) -> str:
+    """A date or time in ISO 8601."""
+    return value.isoformat() if value else ""
+
+
+def query_string(**params: Any) -> str:
+    """A URL query string from the non-empty parameters."""
+    kept = {k: v for k, v in params.items() if v not in (None, "", False)}
+    return "?" + urlencode(kept) if kept else ""
+
+
+class _MarkOnly(HTMLParser):
+    """Keeps text and <mark> tags; everything else in a snippet is dropped or escaped."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.open = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "mark":
+            self.open += 1
+            self.parts.append("<mark>")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "mark" and self.open:
+            self.open -= 1
+            self.parts.append("</mark>")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(str(escape(data)))
+
+
+_ONLY_MARKS = re.compile(r"(?:[^<>]|</?mark>)*")
+
+
+def safe_snippet(snippet_html: str) -> Markup:
+    """A search snippet reduced to escaped text plus balanced <mark> highlights."""
+    if _ONLY_MARKS.fullmatch(snippet_html) and _balanced_marks(snippet_html):
+        return Markup(snippet_html)  # already what we allow (the usual case): no parsing
+    parser = _MarkOnly()
+    parser.feed(snippet_html)
+    parser.close()
+    return Markup("".join(parser.parts) + "</mark>" * parser.open)
+
+
+def _balanced_marks(text: str) -> bool:
+    depth = 0
+    for tag in re.findall(r"</?mark>", text):
+        depth += -1 if tag.startswith("</") else 1
+        if depth not in (0, 1):
+            return False
+    return depth == 0

@@ -1,0 +1,286 @@
+"""Listings the site shows (a day, trending, an author, a category, a search) as plain data.
+
+Pages, the JSON API, feeds and BibTeX all render these same objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from math import ceil
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
+
+from fastapi import HTTPException
+from markupsafe import Markup
+from sqlalchemy import Connection, Engine
+
+from paperfeed import trending
+from paperfeed.models import Paper
+from paperfeed.store import get_papers
+from paperfeed.store.accounts import Submission, User, get_submissions, vote_counts, voted_by
+from paperfeed.store.listings import (
+    Flags,
+    Page,
+    author_name,
+    latest_day,
+    latest_listing_day,
+    paper_flags,
+    papers_between,
+    papers_by_author,
+    papers_in_category,
+    trending_rows,
+)
+from paperfeed.web.periods import Period
+from paperfeed.web.render import safe_snippet
+
+if TYPE_CHECKING:
+    from paperfeed.search import SearchResult, SearchService
+
+MAX_PAGE = 10_000
+_NO_FLAGS = Flags(hidden=False, featured=False)
+
+
+@dataclass(frozen=True)
+class Card:
+    """One paper as a listing shows it, with its community signals."""
+
+    paper: Paper
+    upvotes: int
+    upvoted: bool = False
+    submission: Submission | None = None
+    flags: Flags = _NO_FLAGS
+    score: float | None = None
+    snippet: Markup | None = None
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A titled, paged list of cards and where its feeds live."""
+
+    title: str
+    cards: list[Card]
+    total: int
+    page: int
+    per_page: int
+    page_path: str  # the HTML page, e.g. /trending
+    feed_path: str  # e.g. /feeds/daily; the format is appended as .atom, .rss or .bib
+    feed_query: str = ""
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        """How many pages the listing has (at least one)."""
+        return max(ceil(self.total / self.per_page), 1)
+
+    def feed(self, fmt: str) -> str:
+        """The URL of this listing as a feed or BibTeX file."""
+        return f"{self.feed_path}.{fmt}{self.feed_query}"
+
+
+class PageOutOfRange(ValueError):
+    """The requested page lies beyond the listing's end."""
+
+
+def cards(conn: Connection, ids: Sequence[str], user: User | None) -> list[Card]:
+    """Cards for papers in the given order (ids not in the store are skipped)."""
+    papers = get_papers(conn, ids)
+    found = [i for i in ids if i in papers]
+    counts, subs = vote_counts(conn, found), get_submissions(conn, found)
+    flags = paper_flags(conn, found)
+    mine = voted_by(conn, user.id, found) if user else set()
+    return [
+        Card(
+            paper=papers[i],
+            upvotes=_imported_votes(papers[i]) + counts.get(i, 0),
+            upvoted=i in mine,
+            submission=subs.get(i),
+            flags=flags.get(i, _NO_FLAGS),
+        )
+        for i in found
+    ]
+
+
+def _imported_votes(paper: Paper) -> int:
+    return paper.signals.upvotes if paper.signals else 0
+
+
+def offset_of(page: int, per_page: int) -> int:
+    """The row offset of a 1-based page."""
+    return (page - 1) * per_page
+
+
+def _check_page(page: int, result: Page, per_page: int) -> None:
+    if page > 1 and offset_of(page, per_page) >= result.total:
+        last = max(ceil(result.total / per_page), 1)
+        raise PageOutOfRange(f"page {page} is past the end; the last page is {last}")
+
+
+def daily(conn: Connection, period: Period, page: int, per_page: int, user: User | None) -> Listing:
+    """The papers of a day, week or month, featured then most upvoted first."""
+    result = papers_between(conn, period.start, period.end, offset_of(page, per_page), per_page)
+    _check_page(page, result, per_page)
+    return Listing(
+        title=f"Daily papers · {period.heading}",
+        cards=cards(conn, result.ids, user),
+        total=result.total,
+        page=page,
+        per_page=per_page,
+        page_path=period.path,
+        feed_path="/feeds/daily",
+        feed_query=f"?{period.kind}={period.slug}",
+        extra={"period": period},
+    )
+
+
+def trending_listing(
+    conn: Connection, weights: trending.TrendingWeights, page: int, per_page: int, user: User | None
+) -> Listing:
+    """Trending papers ranked by the documented formula in `paperfeed.trending`."""
+    # Anchored at the newest listing, so a store that stopped ingesting (or one submission
+    # today in a store of older listings) still ranks its last week of papers.
+    newest = latest_listing_day(conn) or latest_day(conn)
+    ranked: list[trending.Ranked] = []
+    if newest is not None:
+        rows = trending_rows(conn, trending.window_start(newest, weights))
+        ranked = trending.rank(rows, trending.reference_time(newest), weights)
+    _check_page(page, Page([], len(ranked)), per_page)
+    window = ranked[offset_of(page, per_page) : offset_of(page, per_page) + per_page]
+    scores = {r.id: r.score for r in window}
+    shown = [_with_score(c, scores[c.paper.id]) for c in cards(conn, list(scores), user)]
+    return Listing(
+        "Trending papers", shown, len(ranked), page, per_page, "/trending", "/feeds/trending"
+    )
+
+
+def _with_score(card: Card, score: float) -> Card:
+    return replace(card, score=score)
+
+
+def by_author(
+    conn: Connection, key: str, page: int, per_page: int, user: User | None
+) -> Listing | None:
+    """An author's papers, newest first (None when no paper has that author)."""
+    name = author_name(conn, key)
+    if name is None:
+        return None
+    result = papers_by_author(conn, key, offset_of(page, per_page), per_page)
+    _check_page(page, result, per_page)
+    slug = key.replace(" ", "-")
+    shown = cards(conn, result.ids, user)
+    return Listing(
+        name, shown, result.total, page, per_page, f"/authors/{slug}", f"/feeds/author/{slug}"
+    )
+
+
+def by_category(
+    conn: Connection, category: str, page: int, per_page: int, user: User | None
+) -> Listing | None:
+    """A category's papers, newest first (None when it has none)."""
+    result = papers_in_category(conn, category, offset_of(page, per_page), per_page)
+    if result.total == 0:
+        return None
+    _check_page(page, result, per_page)
+    shown = cards(conn, result.ids, user)
+    page_path, feed_path = f"/categories/{category}", f"/feeds/category/{category}"
+    return Listing(category, shown, result.total, page, per_page, page_path, feed_path)
+
+
+SEARCH_MODES = ("hybrid", "keyword", "semantic")
+SEARCH_SORTS = ("relevance", "date")
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """What a visitor asked the search for."""
+
+    q: str
+    mode: str = "hybrid"
+    category: str | None = None
+    author: str | None = None
+    since: date | None = None
+    until: date | None = None
+    sort: str = "relevance"
+
+    def as_query(self) -> dict[str, str]:
+        """The parameters as they appear in URLs (defaults left out)."""
+        out = {"q": self.q, "mode": self.mode if self.mode != "hybrid" else ""}
+        out |= {"category": self.category or "", "author": self.author or ""}
+        out |= {"since": self.since.isoformat() if self.since else ""}
+        out |= {"until": self.until.isoformat() if self.until else ""}
+        out |= {"sort": self.sort if self.sort != "relevance" else ""}
+        return {k: v for k, v in out.items() if v}
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    """A search's listing, the mode that answered and why it fell back, if it did."""
+
+    listing: Listing
+    mode: str
+    fallback: str | None
+
+
+def search(
+    service: SearchService,
+    engine: Engine,
+    params: SearchParams,
+    page: int,
+    per_page: int,
+    user: User | None,
+) -> SearchOutcome:
+    """Run a search and turn its hits into cards with highlighted snippets."""
+    from paperfeed.search import BadSearch  # the search stack loads on first use
+
+    try:
+        result = _run_search(service, params, page, per_page)
+    except BadSearch as exc:
+        raise HTTPException(400, str(exc)) from exc
+    if page > 1 and not result.hits:
+        raise PageOutOfRange(f"page {page} is past the end of the results")
+    hits = {h.id: h for h in result.hits}
+    with engine.connect() as conn:  # only once the search is done: it reads the store too
+        found = cards(conn, list(hits), user)
+    shown = [
+        replace(c, score=hits[c.paper.id].score, snippet=safe_snippet(hits[c.paper.id].snippet))
+        for c in found
+        if not c.flags.hidden
+    ]
+    query = urlencode(params.as_query())
+    listing = Listing(
+        f"Search: {params.q}",
+        shown,
+        result.total,
+        page,
+        per_page,
+        f"/search?{query}",
+        "/feeds/search",
+        f"?{query}",
+    )
+    return SearchOutcome(listing, result.mode, result.fallback)
+
+
+def _run_search(
+    service: SearchService, params: SearchParams, page: int, per_page: int
+) -> SearchResult:
+    return service.search(
+        params.q,
+        mode=params.mode,
+        limit=per_page,
+        offset=offset_of(page, per_page),
+        since=params.since,
+        until=params.until,
+        category=params.category,
+        author=params.author,
+        sort=params.sort,
+    )
+
+
+def similar(
+    service: SearchService, engine: Engine, paper_id: str, limit: int, user: User | None
+) -> list[Card]:
+    """Papers similar to one paper (hidden ones left out)."""
+    hits = service.similar(paper_id, limit=limit)
+    with engine.connect() as conn:
+        return [c for c in cards(conn, [h.id for h in hits], user) if not c.flags.hidden]

@@ -1,0 +1,108 @@
+"""Browser tests: Debian's Chromium driven by Playwright, and the site served by uvicorn."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from sqlalchemy import Engine
+
+from paperfeed.search import embed_papers
+from paperfeed.settings import Settings
+from paperfeed.store import open_store, upsert_papers
+from paperfeed.web import create_app
+from tests.replay import ReplayServer, arxiv_api_handler, replay
+from tests.web_support import HOSTILE
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Launch Debian's Chromium (no browser download); skip only where that is allowed."""
+    if not CHROMIUM.exists():
+        if os.environ.get("PAPERFEED_REQUIRE_BROWSER"):
+            pytest.fail(f"{CHROMIUM} is required (PAPERFEED_REQUIRE_BROWSER) but missing")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def base_url() -> str | None:
+    """No --base-url: each test knows its live site (the plugin's own fixture warns on pytest 9)."""
+    return None
+
+
+@dataclass
+class LiveSite:
+    """The site running on a loopback port, its store and the replayed arXiv API."""
+
+    url: str
+    settings: Settings
+    engine: Engine
+    arxiv: ReplayServer
+
+
+def _serve(server: uvicorn.Server) -> threading.Thread:
+    thread = threading.Thread(target=server.run, name="live-site", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the site did not start")
+        time.sleep(0.05)
+    return thread
+
+
+@pytest.fixture
+def live_site(demo_settings: Settings, tmp_path: Path) -> Iterator[LiveSite]:
+    """A copy of the demo store (all bundled real papers, plus one hostile record), served."""
+    data = tmp_path / "data"
+    shutil.copytree(demo_settings.data_dir, data, ignore=shutil.ignore_patterns("index"))
+    with replay(arxiv_api_handler) as arxiv:
+        settings = Settings(  # type: ignore[call-arg]
+            data_dir=data,
+            request_delay=0.0,
+            arxiv_api_url=arxiv.url,
+            embed_model="static",
+            _env_file=None,
+        )
+        engine = open_store(settings)
+        with engine.begin() as conn:
+            upsert_papers(conn, [HOSTILE])
+        embed_papers(settings, engine)
+        config = uvicorn.Config(create_app(settings, engine), host="127.0.0.1", port=0)
+        config.log_level = "warning"
+        server = uvicorn.Server(config)
+        thread = _serve(server)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        try:
+            yield LiveSite(f"http://127.0.0.1:{port}", settings, engine, arxiv)
+        finally:
+            server.should_exit = True
+            thread.join(timeout=30)
+            engine.dispose()
+
+
+@pytest.fixture
+def screenshots() -> Path:
+    """Where the README's screenshots are written."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS

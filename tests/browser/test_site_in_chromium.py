@@ -1,0 +1,139 @@
+"""A reader's path through the site in real headless Chromium, with the README's screenshots."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Dialog, Page, ViewportSize, expect
+from sqlalchemy import select
+
+from paperfeed.models import Paper
+from paperfeed.store import get_paper, get_papers
+from paperfeed.store.listings import latest_day
+from paperfeed.store.papers import utcnow
+from paperfeed.store.tables import papers
+from paperfeed.web.periods import day_period
+from tests.browser.conftest import LiveSite
+from tests.web_support import HOSTILE, HOSTILE_ID
+
+pytestmark = pytest.mark.browser
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+
+
+def _newest_with_math(site: LiveSite) -> Paper:
+    with site.engine.connect() as conn:
+        day = latest_day(conn)
+        ids = list(conn.scalars(select(papers.c.id).where(papers.c.listing_date == day)))
+        found = get_papers(conn, ids)
+    with_math = [p for p in found.values() if re.search(r"\$[^$]+\$", p.abstract)]
+    return max(with_math, key=lambda p: (p.abstract.count("$"), p.id))  # the most math to show
+
+
+def _no_dialogs(page: Page) -> list[str]:
+    seen: list[str] = []
+
+    def record(dialog: Dialog) -> None:
+        seen.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", record)
+    return seen
+
+
+def test_read_sign_up_upvote_search_and_submit(
+    page: Page, live_site: LiveSite, screenshots: Path
+) -> None:
+    url = live_site.url
+    dialogs = _no_dialogs(page)
+    page.set_viewport_size(DESKTOP)
+
+    # The home page: the newest day of real papers.
+    page.goto(url + "/")
+    with live_site.engine.connect() as conn:
+        newest = latest_day(conn)
+    assert newest is not None
+    expect(page.locator("h1")).to_have_text(day_period(newest).heading)
+    expect(page.locator("article.card").first).to_be_visible()
+    page.screenshot(path=str(screenshots / "home.png"))
+
+    # Open a paper from its card; its LaTeX is typeset by the bundled KaTeX.
+    first = page.locator("article.card h3 a").first
+    title = first.inner_text()
+    first.click()
+    expect(page.locator("h1")).to_have_text(title)
+    paper = _newest_with_math(live_site)
+    page.goto(f"{url}/papers/{paper.id}")
+    expect(page.locator(".abstract .katex").first).to_be_visible()
+    page.screenshot(path=str(screenshots / "paper.png"))
+
+    # Upvoting asks a visitor to sign up, then brings them back to the paper.
+    page.get_by_role("button", name=re.compile("upvotes")).click()
+    expect(page).to_have_url(re.compile(r"/signin\?next="))
+    page.get_by_role("link", name="Create an account").click()
+    page.get_by_label("User name").fill("reader")
+    page.get_by_label("Password").fill("a long password")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page).to_have_url(f"{url}/papers/{paper.id}")
+    vote = page.locator("form.vote button")
+    before = int(vote.locator(".count").inner_text())
+    vote.click()
+    expect(page.locator("form.vote button")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("form.vote .count")).to_have_text(str(before + 1))
+
+    # Search from the header box and find the paper by its title.
+    page.get_by_label("Search papers").fill(paper.title)
+    page.get_by_label("Search papers").press("Enter")
+    expect(page.locator("article.card").first).to_be_visible()
+    expect(page.locator(f'article.card[data-id="{paper.id}"]')).to_be_visible()
+    assert page.locator("article.card mark").count() > 0
+    page.get_by_label("Search papers").fill("video diffusion models")
+    page.get_by_label("Search papers").press("Enter")
+    expect(page.locator("article.card mark").first).to_be_visible()
+    page.screenshot(path=str(screenshots / "search.png"))
+
+    # Submit a paper by arXiv URL: fetched from (a replay of) the arXiv API, shown today.
+    page.get_by_role("link", name="Submit").click()
+    page.get_by_label("arXiv id or URL").fill("https://arxiv.org/abs/1605.08386")
+    page.get_by_role("button", name="Submit").click()
+    today = utcnow().date()
+    expect(page).to_have_url(f"{url}/papers/date/{today.isoformat()}")
+    with live_site.engine.connect() as conn:
+        submitted = get_paper(conn, "1605.08386")
+    assert submitted is not None
+    card = page.locator('article.card[data-id="1605.08386"]')
+    expect(card.locator("h3")).to_have_text(re.sub(r"\s+", " ", submitted.title))
+    expect(card).to_contain_text("submitted by reader")
+    assert dialogs == []
+
+
+def test_hostile_text_stays_inert(page: Page, live_site: LiveSite) -> None:
+    dialogs = _no_dialogs(page)
+    page.goto(f"{live_site.url}/papers/{HOSTILE_ID}")
+    expect(page.locator("h1")).to_contain_text("<script>alert('title')</script>")
+    page.goto(f"{live_site.url}/papers/date/{HOSTILE.listing_date}")
+    expect(page.locator(f'article.card[data-id="{HOSTILE_ID}"]')).to_be_visible()
+    page.wait_for_load_state("load")
+    assert dialogs == []
+    assert page.evaluate("document.querySelectorAll('main img').length") == 0
+
+
+def test_pages_fit_a_phone(page: Page, live_site: LiveSite) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/", "/trending", "/search?q=diffusion", f"/papers/{HOSTILE_ID}"):
+        page.goto(live_site.url + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, path
+
+
+def test_pages_work_without_javascript(live_site: LiveSite, browser) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_site.url + "/")
+    page.locator("article.card h3 a").first.click()
+    expect(page.get_by_role("heading", name="Abstract")).to_be_visible()
+    page.get_by_label("Search papers").fill("graph neural network")
+    page.get_by_label("Search papers").press("Enter")
+    expect(page.locator("article.card").first).to_be_visible()
+    context.close()

@@ -1,0 +1,207 @@
+"""Keyword search over the bundled demo sample of real papers (read-only store)."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from paperfeed.search import BadSearch, SearchService
+from paperfeed.settings import Settings
+from paperfeed.store import get_paper, get_papers, open_store
+from paperfeed.store.tables import paper_authors, paper_categories, papers
+
+NCN = "Neural Common Neighbor with Completion for Link Prediction"
+
+
+@pytest.fixture(scope="module")
+def service(
+    demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SearchService]:
+    """A service over the demo store, with its indexes in a folder of its own."""
+    db_url = f"sqlite:///{demo_settings.data_dir / 'paperfeed.db'}"
+    s = Settings(  # type: ignore[call-arg]
+        data_dir=tmp_path_factory.mktemp("search-demo"), database_url=db_url, _env_file=None
+    )
+    svc = SearchService(s, open_store(s))
+    svc.refresh()
+    yield svc
+    svc.close()
+
+
+def _ids(svc: SearchService, query: str, **kw: object) -> list[str]:
+    return [h.id for h in svc.search(query, mode="keyword", **kw).hits]  # type: ignore[arg-type]
+
+
+def test_index_holds_every_stored_paper(service: SearchService) -> None:
+    with service.engine.connect() as conn:
+        stored = conn.execute(select(papers.c.id)).scalars().all()
+    assert service.keyword.num_docs == len(stored) > 2000
+
+
+def test_common_neighbour_query_finds_ncn(service: SearchService) -> None:
+    result = service.search(
+        "learned common neighbour features for link prediction", mode="keyword", limit=5
+    )
+    assert result.mode == "keyword" and result.fallback is None
+    assert NCN in [h.title for h in result.hits[:3]]
+    assert result.total >= len(result.hits)
+
+
+def test_exact_title_comes_first(service: SearchService) -> None:
+    with service.engine.connect() as conn:
+        row = conn.execute(select(papers.c.id, papers.c.title).limit(1).offset(1234)).one()
+    for mode in ("keyword", "hybrid"):
+        hits = service.search(row.title.upper(), mode=mode, limit=3).hits
+        assert hits[0].id == row.id
+
+
+@pytest.mark.parametrize("form", ["{id}", "{id}v2", "https://arxiv.org/abs/{id}", "arXiv:{id}v1"])
+def test_arxiv_id_or_url_comes_first(service: SearchService, form: str) -> None:
+    with service.engine.connect() as conn:
+        pid = conn.execute(
+            select(papers.c.id).where(papers.c.id.not_like("local-%")).limit(1).offset(500)
+        ).scalar_one()
+    assert service.search(form.format(id=pid), mode="keyword", limit=3).hits[0].id == pid
+
+
+def test_phrase_requires_the_words_in_order(service: SearchService) -> None:
+    hits = service.search('"feature pyramid"', mode="keyword", limit=20).hits
+    assert hits
+    for hit in hits:
+        paper = _paper(service, hit.id)
+        text = " ".join(re.findall(r"\w+", (paper.title + " " + paper.abstract).lower()))
+        assert re.search(r"\bfeature pyramids?\b", text), hit.title
+
+
+def test_prefix_and_exclusion(service: SearchService) -> None:
+    with_survey = _ids(service, "transform*", limit=200)
+    without = _ids(service, "transform* -survey", limit=200)
+    assert with_survey and without
+    for pid in without:
+        paper = _paper(service, pid)
+        text = (paper.title + " " + paper.abstract).lower()
+        assert "transform" in text
+        assert "survey" not in re.findall(r"\w+", text)
+    assert any("survey" in _paper(service, p).abstract.lower() for p in with_survey)
+
+
+def test_category_author_and_date_filters(service: SearchService) -> None:
+    with service.engine.connect() as conn:
+        category = conn.execute(
+            select(paper_categories.c.category).where(paper_categories.c.position == 0).limit(1)
+        ).scalar_one()
+        author = conn.execute(select(paper_authors.c.name).limit(1).offset(77)).scalar_one()
+    for pid in _ids(service, "learning", category=category, limit=50):
+        assert category in _paper(service, pid).categories
+    by_author = _ids(service, "", author=author, limit=50)
+    assert by_author
+    for pid in by_author:
+        assert author in _paper(service, pid).authors
+    day = date(2026, 6, 25)
+    dated = _ids(service, "model", since=day, until=day, limit=50)
+    assert dated
+    assert {_paper(service, p).listing_date for p in dated} == {day}
+
+
+def test_sort_by_date_is_newest_first(service: SearchService) -> None:
+    ids = _ids(service, "graph neural network", sort="date", limit=1000)
+    days = [_paper(service, p).listing_date for p in ids]
+    assert days == sorted(days, reverse=True)
+    assert len(set(days)) > 1
+
+
+def test_paging_does_not_repeat(service: SearchService) -> None:
+    first = _ids(service, "graph neural network", limit=10)
+    second = _ids(service, "graph neural network", limit=10, offset=10)
+    assert first == _ids(service, "graph neural network", limit=20)[:10]
+    assert not set(first) & set(second)
+
+
+def test_snippet_is_escaped_and_marked(service: SearchService) -> None:
+    hit = service.search("graph neural network", mode="keyword", limit=1).hits[0]
+    assert "<mark>" in hit.snippet
+    stripped = hit.snippet.replace("<mark>", "").replace("</mark>", "")
+    assert "<" not in stripped and ">" not in stripped
+    words = re.findall(r"\w+", html.unescape(stripped).replace("…", ""))
+    abstract = _paper(service, hit.id).abstract
+    assert all(w in abstract for w in words)
+
+
+def test_bad_options_are_clear_errors(service: SearchService) -> None:
+    with pytest.raises(BadSearch, match="mode"):
+        service.search("x", mode="fuzzy")
+    with pytest.raises(BadSearch, match="limit"):
+        service.search("x", limit=0)
+    with pytest.raises(BadSearch, match="sort"):
+        service.search("x", sort="stars")
+
+
+ODD = [
+    "C++",
+    '"unbalanced',
+    "AND OR NOT",
+    "-",
+    "*",
+    ":",
+    "😀",
+    "title:",
+    "a" * 10_000,
+    "(((",
+    "\\",
+    "'; DROP TABLE papers; --",
+    "\x00",
+    "x" * 300 + "*",
+    "NOT",
+    '-""',
+    "*:*",
+]
+
+
+@pytest.mark.parametrize("query", ODD)
+def test_odd_queries_give_results(service: SearchService, query: str) -> None:
+    result = service.search(query, mode="keyword", limit=5)
+    assert isinstance(result.total, int)
+    for hit in result.hits:
+        assert hit.id and hit.title
+
+
+def test_ten_kilobytes_of_abstract_finds_its_paper(service: SearchService) -> None:
+    with service.engine.connect() as conn:
+        pid = conn.execute(select(papers.c.id).limit(1).offset(42)).scalar_one()
+    paper = _paper(service, pid)
+    query = (paper.abstract + " ") * (10_000 // max(len(paper.abstract), 1) + 1)
+    assert len(query) >= 10_000
+    assert _ids(service, query, limit=3)[0] == pid
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(max_size=200) | st.text(alphabet='"-*:()^~!+&|\\/ab', max_size=30))
+def test_any_text_is_a_valid_query(service: SearchService, text: str) -> None:
+    result = service.search(text, mode="keyword", limit=3)
+    assert result.mode == "keyword"
+    assert len(result.hits) <= 3
+
+
+def _paper(service: SearchService, pid: str):  # type: ignore[no-untyped-def]
+    with service.engine.connect() as conn:
+        paper = get_paper(conn, pid)
+    assert paper is not None
+    return paper
+
+
+def test_filters_and_ids_agree_with_store(service: SearchService) -> None:
+    ids = _ids(service, "diffusion", limit=30)
+    with service.engine.connect() as conn:
+        found = get_papers(conn, ids)
+    assert set(found) == set(ids)
+    assert Path(service.settings.data_dir / "index" / "keyword").is_dir()

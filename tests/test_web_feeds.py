@@ -1,0 +1,170 @@
+"""Atom and RSS feeds and BibTeX for every listing, on SQLite and PostgreSQL; BibTeX invariants."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import Engine
+
+from paperfeed.models import Paper, Version
+from paperfeed.settings import Settings
+from paperfeed.web import bibtex
+from paperfeed.web.render import author_slug
+from tests.web_support import (
+    DAYS,
+    HOSTILE,
+    HOSTILE_ID,
+    client,
+    fill_store,
+    on_day,
+    stored,
+    web_settings,
+)
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture
+def site(settings: Settings, engine: Engine, tmp_path: Path) -> Settings:
+    """Settings for a store holding three real listing days and one hostile record."""
+    fast = web_settings(settings)
+    fill_store(engine, fast, tmp_path / "listings")
+    return fast
+
+
+def _atom_ids(body: str) -> list[str]:
+    root = ET.fromstring(body)
+    assert root.tag == f"{ATOM}feed"
+    return [e.findtext(f"{ATOM}id", "").rsplit("/papers/", 1)[1] for e in root.iter(f"{ATOM}entry")]
+
+
+def test_daily_feeds_in_atom_and_rss(site: Settings, engine: Engine) -> None:
+    day = DAYS[1]
+    with client(site, engine) as c:
+        atom = c.get(f"/feeds/daily.atom?date={day.isoformat()}")
+        rss = c.get(f"/feeds/daily.rss?date={day.isoformat()}")
+        newest = c.get("/feeds/daily.atom")
+    assert atom.headers["content-type"].startswith("application/atom+xml")
+    assert set(_atom_ids(atom.text)) == set(on_day(engine, day))
+    assert set(_atom_ids(newest.text)) == set(on_day(engine, max(DAYS)))
+    items = ET.fromstring(rss.text).findall("./channel/item")
+    assert {i.findtext("guid", "").rsplit("/papers/", 1)[1] for i in items} == set(
+        on_day(engine, day)
+    )
+
+
+def test_untrusted_text_in_feeds_is_escaped_text(site: Settings, engine: Engine) -> None:
+    with client(site, engine) as c:
+        atom = c.get("/feeds/daily.atom?date=2026-06-25").text
+        rss = c.get("/feeds/daily.rss?date=2026-06-25").text
+    entry = next(
+        e
+        for e in ET.fromstring(atom).iter(f"{ATOM}entry")
+        if e.findtext(f"{ATOM}id", "").endswith(HOSTILE_ID)
+    )
+    assert entry.findtext(f"{ATOM}title") == HOSTILE.title  # kept as text, not markup
+    assert entry.find(f"{ATOM}summary").get("type") == "text"  # type: ignore[union-attr]
+    assert "<script>" not in atom and "<script>" not in rss
+
+
+def test_every_listing_has_a_feed_autodiscovery_link_that_works(
+    site: Settings, engine: Engine
+) -> None:
+    author = HOSTILE.authors[0]
+    pages = [
+        "/",
+        "/papers/date/2026-06-24",
+        "/papers/week/2026-W26",
+        "/papers/month/2026-06",
+        "/trending",
+        "/categories/cs.CR",
+        f"/authors/{author_slug(author)}",
+        "/search?q=attention&mode=keyword",
+    ]
+    link = re.compile(
+        r'<link rel="alternate" type="application/atom\+xml" title="[^"]*" href="([^"]+)">'
+    )
+    with client(site, engine) as c:
+        for page in pages:
+            match = link.search(c.get(page).text)
+            assert match, page
+            feed = c.get(match[1].replace("&amp;", "&"))
+            assert feed.status_code == 200 and ET.fromstring(feed.text).tag == f"{ATOM}feed", page
+
+
+def test_category_author_search_and_trending_feeds(site: Settings, engine: Engine) -> None:
+    papers = stored(engine)
+    author = HOSTILE.authors[0]
+    with client(site, engine) as c:
+        category = _atom_ids(c.get("/feeds/category/cs.CR.atom").text)
+        by_author = _atom_ids(c.get(f"/feeds/author/{author_slug(author)}.atom").text)
+        search = _atom_ids(c.get("/feeds/search.atom?q=attention+enough&mode=keyword").text)
+        trending = _atom_ids(c.get("/feeds/trending.atom").text)
+        assert c.get("/feeds/category/zz.ZZ.atom").status_code == 404
+        assert c.get("/feeds/category/cs.CR.pdf").status_code == 404
+        assert c.get("/feeds/author/nobody-here.rss").status_code == 404
+        assert c.get("/feeds/search.atom").status_code == 422
+    assert set(category) == {p.id for p in papers.values() if "cs.CR" in p.categories}
+    assert by_author == [HOSTILE_ID]
+    assert HOSTILE_ID in search
+    assert set(trending) == set(papers)
+
+
+def test_bibtex_for_one_paper_and_for_lists(site: Settings, engine: Engine) -> None:
+    day = DAYS[0]
+    expected = on_day(engine, day)
+    paper = next(iter(expected.values()))
+    with client(site, engine) as c:
+        one = c.get(f"/papers/{paper.id}/bibtex")
+        day_list = c.get(f"/feeds/daily.bib?date={day.isoformat()}").text
+        search = c.get("/feeds/search.bib?q=attention+enough&mode=keyword").text
+        assert c.get("/papers/9999.99999/bibtex").status_code == 404
+    assert one.headers["content-type"].startswith("application/x-bibtex")
+    assert one.text.startswith("@misc{") and f"eprint        = {{{paper.id}}}" in one.text
+    keys = re.findall(r"^@misc\{([^,]+),", day_list, re.M)
+    assert len(keys) == len(set(keys)) == len(expected)
+    assert {m for m in re.findall(r"eprint\s+= \{([^}]+)\}", day_list)} == set(expected)
+    assert f"eprint        = {{{HOSTILE_ID}}}" in search
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+@given(
+    title=st.text(min_size=1, max_size=80),
+    authors=st.lists(st.text(min_size=1, max_size=20), max_size=4),
+    comment=st.text(max_size=40),
+)
+def test_bibtex_entries_are_always_well_formed(
+    title: str, authors: list[str], comment: str
+) -> None:
+    paper = Paper(
+        id="2401.00001",
+        title=title,
+        authors=tuple(authors),
+        journal_ref=comment or None,
+        versions=(Version(1),),
+    )
+    text = bibtex.entry(paper)
+    assert _balanced(text)
+    assert not re.search(r"(?<!\\)[%&#]", text)
+    key = re.match(r"@misc\{([^,]*),\n", text)
+    assert key and re.fullmatch(r"[a-z0-9]+", key[1])
+    assert text.endswith("\n}\n")
+
+
+def test_bibtex_keys_are_unique_within_a_list() -> None:
+    twin = Paper(id="2401.00001", title="Deep Learning", authors=("Ada Lovelace",))
+    keys = re.findall(r"@misc\{([^,]+),", bibtex.entries([twin] * 30))
+    assert len(set(keys)) == 30

@@ -1,0 +1,84 @@
+"""Days, weeks and months in daily-listing URLs: parsing, round trips and navigation."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from paperfeed.web.periods import (
+    FIRST_DAY,
+    LAST_DAY,
+    BadPeriod,
+    day_period,
+    month_period,
+    parse_period,
+    period_from_query,
+    week_period,
+)
+
+days = st.dates(min_value=FIRST_DAY + timedelta(days=40), max_value=LAST_DAY - timedelta(days=40))
+
+
+@given(day=days)
+def test_every_kind_round_trips_through_its_url(day: date) -> None:
+    for period in (day_period(day), week_period(day), month_period(day)):
+        assert parse_period(period.kind, period.slug) == period
+        assert period.start <= day <= period.end
+
+
+@given(day=days)
+def test_weeks_are_iso_weeks_and_months_are_calendar_months(day: date) -> None:
+    week, month = week_period(day), month_period(day)
+    assert week.start.weekday() == 0 and (week.end - week.start).days == 6
+    assert week.slug == f"{day.isocalendar()[0]}-W{day.isocalendar()[1]:02d}"
+    assert month.start.day == 1 and (month.end + timedelta(days=1)).day == 1
+    assert month.start.month == day.month == month.end.month
+
+
+@given(day=days, steps=st.integers(-3, 3))
+def test_shifting_moves_whole_periods(day: date, steps: int) -> None:
+    for period in (day_period(day), week_period(day), month_period(day)):
+        moved = period.shifted(steps)
+        assert moved is not None and moved.kind == period.kind
+        assert (moved.start > period.start) == (steps > 0) or steps == 0
+        assert moved.shifted(-steps) == period
+
+
+def test_headings_read_like_the_seed_page() -> None:
+    assert day_period(date(2026, 3, 14)).heading == "Mar 14"
+    assert week_period(date(2026, 6, 25)).heading == "Week 26, 2026"
+    assert month_period(date(2026, 6, 25)).heading == "June 2026"
+
+
+@pytest.mark.parametrize(
+    "kind,text",
+    [
+        ("date", "2026-02-30"),
+        ("date", "20260701"),
+        ("date", "2026-W26-1"),
+        ("date", ""),
+        ("week", "2026-W54"),
+        ("week", "2026-26"),
+        ("month", "2026-00"),
+        ("month", "2026-7"),
+        ("date", "0001-01-01"),
+        ("date", "9999-12-31"),
+        ("year", "2026"),
+    ],
+)
+def test_bad_periods_are_refused_with_a_message(kind: str, text: str) -> None:
+    with pytest.raises(BadPeriod) as info:
+        parse_period(kind, text)
+    assert str(info.value)
+
+
+def test_query_picks_one_period_or_the_latest_day() -> None:
+    latest = date(2026, 7, 1)
+    assert period_from_query(None, None, None, latest) == day_period(latest)
+    assert period_from_query(None, None, None, None) is None
+    assert period_from_query(None, "2026-W26", None, latest) == week_period(date(2026, 6, 22))
+    with pytest.raises(BadPeriod, match="only one"):
+        period_from_query("2026-06-25", None, "2026-06", latest)

@@ -1,0 +1,48 @@
+"""Template helpers that touch untrusted text: LaTeX text macros and search snippets stay inert."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from paperfeed.web.render import safe_snippet, short_text, tex_text
+
+_ALLOWED_TEX = re.compile(r"</?(em|strong|code)>")
+_ALLOWED_SNIPPET = re.compile(r"</?mark>")
+texty = st.sampled_from(list("ab $\\{}<>&\"'%_#/") + ["emph", "textbf", "script", "img"])
+
+
+@given(text=st.lists(texty, max_size=30).map("".join))
+def test_tex_text_only_ever_adds_its_own_tags(text: str) -> None:
+    html = _ALLOWED_TEX.sub("", str(tex_text(text)))
+    assert "<" not in html and ">" not in html
+
+
+def test_tex_text_turns_text_macros_into_html_but_leaves_math() -> None:
+    html = str(tex_text(r"We \emph{study} 96\% of $a \% b$ and \textbf{<b>x</b>}"))
+    assert "<em>study</em>" in html and "96%" in html
+    assert r"$a \% b$" in html  # KaTeX reads this; unescaping it would start a comment
+    assert "<b>" not in html
+
+
+@given(
+    text=st.lists(
+        st.sampled_from(["<mark>", "</mark>", "<script>", "<img src=x>", "a", "&amp;", " "]),
+        max_size=30,
+    ).map("".join)
+)
+def test_snippets_keep_only_balanced_marks(text: str) -> None:
+    html = str(safe_snippet(text))
+    assert "<" not in _ALLOWED_SNIPPET.sub("", html)
+    assert html.count("<mark>") == html.count("</mark>")
+
+
+@given(text=st.text(max_size=600), limit=st.integers(20, 400))
+def test_short_text_is_short_and_a_prefix(text: str, limit: int) -> None:
+    out = short_text(text, limit)
+    assert len(out) <= limit + 1
+    assert " ".join(text.split()).startswith(out.rstrip("…").rstrip(",;:. ")) or out == " ".join(
+        text.split()
+    )

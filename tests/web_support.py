@@ -1,0 +1,108 @@
+"""Web test support: a small store of real papers (plus one hostile record) and form helpers."""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+
+from paperfeed.ingest.jobs import demo_files, ingest_files
+from paperfeed.models import Paper, Signals
+from paperfeed.settings import Settings
+from paperfeed.store import get_papers, upsert_papers
+from paperfeed.store.tables import papers
+from paperfeed.web import create_app
+
+DAYS = (date(2026, 6, 24), date(2026, 6, 25), date(2026, 6, 26))
+PER_DAY = 8
+HOSTILE_ID = "2606.99999"
+HOSTILE = Paper(
+    id=HOSTILE_ID,
+    title="Attention <script>alert('title')</script> Is Not Enough",
+    abstract=(
+        "We study $x<img src=x onerror=alert('math')>$ and "
+        "<img src=x onerror=\"alert('abstract')\"> in \\emph{depth}; 50% & more #tags."
+    ),
+    authors=("Mallory O'Hara", "Eve <b>Bold</b>"),
+    categories=("cs.CR", "cs.LG"),
+    version=1,
+    code_links=("https://github.com/example/hostile",),
+    source="test",
+    listing_date=DAYS[1],
+    signals=Signals(upvotes=3, github_repo="example/hostile", github_stars=120),
+)
+_TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def web_settings(settings: Settings, **changes: object) -> Settings:
+    """Test settings: fast embedder, small pages, caches that check the store on every request."""
+    base = {"embed_model": "static", "search_refresh_seconds": 0.0, "page_size": 5}
+    base["page_cache_check_seconds"] = 0.0  # two test clients are two processes sharing a store
+    return settings.model_copy(update=base | changes)
+
+
+def fill_store(engine: Engine, settings: Settings, folder: Path) -> None:
+    """The first papers of three real demo listing days, plus the hostile record."""
+    folder.mkdir(parents=True, exist_ok=True)
+    listings = {p.name[:10]: p for p in demo_files()[0]}
+    paths = []
+    for day in DAYS:
+        with gzip.open(listings[day.isoformat()], "rt") as handle:
+            lines = handle.read().splitlines()[:PER_DAY]
+        path = folder / f"{day.isoformat()}.jsonl"
+        path.write_text("\n".join(lines) + "\n")
+        paths.append(path)
+    report, failed = ingest_files(engine, settings, "listing", paths)
+    assert not failed and report.inserted >= 2 * PER_DAY
+    with engine.begin() as conn:
+        upsert_papers(conn, [HOSTILE])
+
+
+def stored(engine: Engine) -> dict[str, Paper]:
+    """Every paper in the store."""
+    with engine.connect() as conn:
+        return get_papers(conn, list(conn.scalars(select(papers.c.id))))
+
+
+def on_day(engine: Engine, day: date) -> dict[str, Paper]:
+    """The stored papers listed on a day."""
+    return {k: p for k, p in stored(engine).items() if p.listing_date == day}
+
+
+@contextmanager
+def client(settings: Settings, engine: Engine, https: bool = False) -> Iterator[TestClient]:
+    """An in-process client of the app over this store."""
+    app = create_app(settings, engine)
+    base = "https://testserver" if https else "http://testserver"
+    with TestClient(app, base_url=base, raise_server_exceptions=False) as c:
+        yield c
+
+
+def csrf_token(c: TestClient, path: str = "/signin") -> str:
+    """The CSRF token the site puts in its forms for this client."""
+    match = _TOKEN_RE.search(c.get(path).text)
+    assert match, f"no form token on {path}"
+    return match[1]
+
+
+def sign_up(c: TestClient, username: str, password: str = "correct horse battery") -> None:
+    """Create an account through the form; the client is then signed in."""
+    response = c.post(
+        "/signup",
+        data={"username": username, "password": password, "csrf_token": csrf_token(c, "/signup")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    assert "pf_session" in c.cookies
+
+
+def post_form(c: TestClient, path: str, data: dict[str, str]) -> Any:
+    """Post a form with this client's CSRF token, without following redirects."""
+    return c.post(path, data=data | {"csrf_token": csrf_token(c, "/")}, follow_redirects=False)
