@@ -1,4 +1,4 @@
-"""Keyword search over the bundled demo sample of real papers (read-only store)."""
+"""Search over the bundled demo sample of real papers (read-only store): keyword mode mostly."""
 
 from __future__ import annotations
 
@@ -53,6 +53,18 @@ def test_common_neighbour_query_finds_ncn(service: SearchService) -> None:
     assert result.mode == "keyword" and result.fallback is None
     assert NCN in [h.title for h in result.hits[:3]]
     assert result.total >= len(result.hits)
+
+
+def test_demo_ships_vectors_so_every_mode_finds_ncn(service: SearchService) -> None:
+    query = "learned common neighbour features for link prediction"
+    for mode in ("semantic", "hybrid"):
+        result = service.search(query, mode=mode, limit=5)
+        assert (result.mode, result.fallback) == (mode, None)
+        assert NCN in [h.title for h in result.hits[:3]]
+    ncn = service.search(NCN, limit=1).hits[0]
+    similar = service.similar(ncn.id, limit=5)
+    assert len(similar) == 5 and ncn.id not in {h.id for h in similar}
+    assert any("Link Pre" in h.title for h in similar)
 
 
 def test_exact_title_comes_first(service: SearchService) -> None:

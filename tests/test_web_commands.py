@@ -98,6 +98,7 @@ def test_admin_grants_and_revokes(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 def test_served_connections_get_tcp_nodelay() -> None:
     """uvicorn's shared multi-worker socket reads protocol 0, so asyncio skips TCP_NODELAY."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from uvicorn.config import Config
     from uvicorn.server import ServerState
@@ -124,7 +125,9 @@ def test_served_connections_get_tcp_nodelay() -> None:
 
     try:
         assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
-        assert asyncio.run(serve_one()) == 1
+        # A thread of its own: a browser test may have left an event loop in this one.
+        with ThreadPoolExecutor(1) as pool:
+            assert pool.submit(asyncio.run, serve_one()).result() == 1
     finally:
         client.close()
         listener.close()

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page
 from sqlalchemy import select
 
 from paperfeed.settings import Settings
@@ -15,27 +14,11 @@ from paperfeed.store import open_store
 from paperfeed.web.app import create_app
 from tests.digest_support import copy_newest_papers, free_port, serve, smtp_sink
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 
 @pytest.mark.browser
 def test_subscribe_on_the_site_confirm_by_mail_and_change_preferences(
-    sqlite_settings: Settings, demo_settings: Settings
+    sqlite_settings: Settings, demo_settings: Settings, page: Page
 ) -> None:
-    if not CHROMIUM.exists():
-        if os.environ.get("PAPERFEED_REQUIRE_BROWSER"):
-            pytest.fail("Chromium is required (PAPERFEED_REQUIRE_BROWSER) but not installed")
-        pytest.skip("Chromium not installed")
-    from playwright.sync_api import sync_playwright
-
     port = free_port()
     with smtp_sink() as sink:
         s = sqlite_settings.model_copy(
@@ -47,9 +30,7 @@ def test_subscribe_on_the_site_confirm_by_mail_and_change_preferences(
         )
         engine = open_store(s)
         copy_newest_papers(demo_settings, engine, 1)
-        with serve(create_app(s, engine), port) as url, sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-            page = browser.new_page()
+        with serve(create_app(s, engine), port) as url:
             page.goto(f"{url}/")
             page.fill("form.subscribe input[name=email]", "reader@example.org")
             page.click("form.subscribe button[type=submit]")
@@ -69,7 +50,6 @@ def test_subscribe_on_the_site_confirm_by_mail_and_change_preferences(
             page.click("form.digest-prefs button[type=submit]")
             page.wait_for_selector("text=Saved")
             assert page.input_value("textarea[name=keywords]") == "speech recognition"
-            browser.close()
         with engine.connect() as conn:
             row = conn.execute(select(db.subscribers)).one()
             interests = db.get_interests(conn, [row.id])[row.id]
