@@ -253,3 +253,16 @@ def test_any_text_in_every_mode(service: SearchService, text: str) -> None:
         result = service.search(text, mode=mode, limit=5)
         assert result.mode in ("keyword", mode)
         assert len(result.hits) <= 5
+
+
+def test_ingest_embeds_right_away_when_asked(fast: Settings, engine: Engine) -> None:
+    auto = fast.model_copy(update={"embed_on_ingest": True})
+    listing = next(p for p in demo_files()[0] if p.name.startswith(DAY))
+    report, failed = ingest_files(engine, auto, "listing", [listing])
+    assert not failed and report.inserted > 20
+    assert embed_papers(auto, engine) == 0  # the ingest run embedded everything already
+    svc = SearchService(auto, engine)
+    try:
+        assert svc.search("language models", mode="semantic").mode == "semantic"
+    finally:
+        svc.close()

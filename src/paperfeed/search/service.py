@@ -33,9 +33,9 @@ MAX_OFFSET = 10_000
 HYBRID_DEPTH = 100  # candidates taken from each side before fusing
 # Changes committed late, or stamped by a machine whose clock lags, still get picked up.
 REFRESH_OVERLAP = timedelta(minutes=5)
-# A weak (static) model gets less say in hybrid ranking; measured on SciFact dev (RESULTS-search).
+# A weak (static) model gets less say in hybrid ranking; measured on SciFact dev (bench/RESULTS.md).
 # Pseudo-relevance feedback: the query vector moves toward the best fused hit, then re-fuses
-# (measured on SciFact dev, bench/RESULTS-search.md).
+# (measured on SciFact dev, bench/RESULTS.md, Search).
 PRF_WEIGHT = 0.5
 SAVE_EVERY = 1000  # new vectors before a large saved vector index is rewritten
 SEMANTIC_TRUST = {"static-minilm": 0.35}

@@ -44,7 +44,7 @@ def _make(kind: str, dim: int) -> faiss.Index:
         return faiss.IndexFlatIP(dim)
     # fp16 storage: half the memory of float32, and it is what the store keeps anyway. The graph
     # uses L2, a true metric: on unit vectors it ranks exactly as the inner product does, and
-    # it gave clearly better recall than an inner-product graph (bench/RESULTS-search.md).
+    # it gave clearly better recall than an inner-product graph (bench/RESULTS.md, Search).
     index = faiss.IndexHNSWSQ(
         dim,
         faiss.ScalarQuantizer.QT_fp16,  # type: ignore[arg-type]
