@@ -26,6 +26,10 @@ err = Console(stderr=True)
 HostOpt = Annotated[str, typer.Option(help="Address to listen on.")]
 PortOpt = Annotated[int, typer.Option(help="Port to listen on.")]
 WorkersOpt = Annotated[int, typer.Option(help="Worker processes (each keeps its own caches).")]
+DigestsOpt = Annotated[
+    bool,
+    typer.Option("--digests/--no-digests", help="Also send due email digests on schedule."),
+]
 
 
 class NoDelayHTTP(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
@@ -53,7 +57,7 @@ def app_from_env() -> FastAPI:
     return app
 
 
-def _serve(host: str, port: int, workers: int) -> None:
+def _serve(host: str, port: int, workers: int, digests: bool = True) -> None:
     settings = Settings()
     try:
         secret_bytes(settings)
@@ -61,6 +65,24 @@ def _serve(host: str, port: int, workers: int) -> None:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from exc
     err.print(f"paperfeed at http://{host}:{port}/", highlight=False)
+    stop = _start_digests(settings) if digests else threading.Event()
+    try:
+        _run_uvicorn(host, port, workers)
+    finally:
+        stop.set()
+
+
+def _start_digests(settings: Settings) -> threading.Event:
+    """Send due email digests on schedule in this process, as cron + `digest run` would."""
+    from paperfeed.digest import run_scheduler_forever  # the digest stack loads only when used
+
+    stop = threading.Event()
+    args = (settings, open_store(settings), stop)
+    threading.Thread(target=run_scheduler_forever, args=args, name="digests", daemon=True).start()
+    return stop
+
+
+def _run_uvicorn(host: str, port: int, workers: int) -> None:
     uvicorn.run(
         "paperfeed.web.commands:app_from_env",
         factory=True,
@@ -73,13 +95,23 @@ def _serve(host: str, port: int, workers: int) -> None:
     )
 
 
-def serve(host: HostOpt = "127.0.0.1", port: PortOpt = 8000, workers: WorkersOpt = 1) -> None:
+def serve(
+    host: HostOpt = "127.0.0.1",
+    port: PortOpt = 8000,
+    workers: WorkersOpt = 1,
+    digests: DigestsOpt = True,
+) -> None:
     """Serve the site (pages, JSON API, feeds) from the configured store."""
     open_store(Settings()).dispose()
-    _serve(host, port, workers)
+    _serve(host, port, workers, digests)
 
 
-def demo(host: HostOpt = "127.0.0.1", port: PortOpt = 8000, workers: WorkersOpt = 1) -> None:
+def demo(
+    host: HostOpt = "127.0.0.1",
+    port: PortOpt = 8000,
+    workers: WorkersOpt = 1,
+    digests: DigestsOpt = True,
+) -> None:
     """Fill an empty store with the bundled real papers, then serve the site."""
     settings = Settings()
     engine = open_store(settings)
@@ -91,7 +123,7 @@ def demo(host: HostOpt = "127.0.0.1", port: PortOpt = 8000, workers: WorkersOpt 
         err.print(f"stored {report.inserted:,} papers", highlight=False)
         _load_demo_vectors(engine, settings)
     engine.dispose()
-    _serve(host, port, workers)
+    _serve(host, port, workers, digests)
 
 
 def _load_demo_vectors(engine: Engine, settings: Settings) -> None:
