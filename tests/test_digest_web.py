@@ -15,7 +15,8 @@ from sqlalchemy import Engine, select
 
 from paperfeed.digest.deliver import SmtpMailer
 from paperfeed.digest.schedule import run_due
-from paperfeed.digest.tokens import make_token, secret_key
+from paperfeed.digest.tokens import make_token
+from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
 from paperfeed.store import open_store

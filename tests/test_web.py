@@ -11,11 +11,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from paperfeed.search import embed_papers
+from paperfeed.secret import InsecureSettings
 from paperfeed.settings import Settings
 from paperfeed.store import get_paper
 from paperfeed.store.accounts import set_admin, users
 from paperfeed.store.papers import utcnow
-from paperfeed.web.app import InsecureSettings, create_app
+from paperfeed.web.app import create_app
 from paperfeed.web.periods import day_period
 from paperfeed.web.render import author_slug
 from tests.replay import arxiv_api_handler, replay

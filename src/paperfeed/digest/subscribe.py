@@ -22,7 +22,8 @@ from paperfeed.digest.subscriber import (
     normalise_email,
     parse_preferences,
 )
-from paperfeed.digest.tokens import TokenError, read_token, secret_key
+from paperfeed.digest.tokens import TokenError, read_token
+from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
 from paperfeed.store.papers import utcnow

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 from datetime import timedelta
 from functools import lru_cache
-from pathlib import Path
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-
-from paperfeed.settings import Settings
 
 # Each scope has its own salt, so a confirm token cannot unsubscribe and the reverse.
 MAX_AGE = {
@@ -20,37 +15,8 @@ MAX_AGE = {
 }
 
 
-DEV_SECRET_FILE = "dev-secret-key"
-
-
 class TokenError(ValueError):
     """A link that is forged, for another purpose, outdated or expired."""
-
-
-def secret_key(settings: Settings) -> str:
-    """The configured secret; in dev mode the site's generated one, kept in the data directory."""
-    if settings.secret_key:
-        return settings.secret_key
-    if not settings.dev_mode:
-        raise RuntimeError("PAPERFEED_SECRET_KEY must be set when PAPERFEED_DEV_MODE is off")
-    return _dev_secret(settings.data_dir / DEV_SECRET_FILE)
-
-
-def _dev_secret(path: Path) -> str:
-    # The same file, written the same way, as the site's dev key (web/app.py): every process
-    # (CLI, cron, web workers) must agree on it, and none may read a half-written one.
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(secrets.token_hex(32))
-        tmp.chmod(0o600)
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-    return path.read_text().strip()
 
 
 def make_token(secret: str, scope: str, subscriber_id: int, nonce: str) -> str:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
 from paperfeed.web.deps import SignInRequired, Site, html
@@ -29,38 +28,9 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 
 
-class InsecureSettings(RuntimeError):
-    """The settings are unsafe to serve with (no secret key outside dev mode)."""
-
-
 def secret_bytes(settings: Settings) -> bytes:
     """The key that signs CSRF tokens; refuses to invent one outside dev mode."""
-    if settings.secret_key:
-        return settings.secret_key.encode()
-    if not settings.dev_mode:
-        raise InsecureSettings(
-            "PAPERFEED_SECRET_KEY is required when PAPERFEED_DEV_MODE is off; "
-            "set it to a long random string, e.g. the output of `openssl rand -hex 32`"
-        )
-    return _dev_secret(settings.data_dir / "dev-secret-key")
-
-
-def _dev_secret(path: Path) -> bytes:
-    # Kept in the data directory so restarts and worker processes agree on it; linking a
-    # finished temporary file into place means no process ever reads a half-written key.
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(secrets.token_hex(32))
-        tmp.chmod(0o600)
-        try:
-            os.link(tmp, path)
-            log.warning("dev mode: generated a secret key in %s", path)
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-    return path.read_bytes()
+    return secret_key(settings).encode()
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:

@@ -16,11 +16,12 @@ from sqlalchemy import Engine
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from paperfeed.ingest.jobs import load_demo
+from paperfeed.secret import InsecureSettings
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
 from paperfeed.store.accounts import set_admin
 from paperfeed.store.listings import has_papers
-from paperfeed.web.app import InsecureSettings, create_app, secret_bytes
+from paperfeed.web.app import create_app, secret_bytes
 
 err = Console(stderr=True)
 HostOpt = Annotated[str, typer.Option(help="Address to listen on.")]
