@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, text
 from paperfeed.ingest.jobs import load_demo
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
+from tests.digest_support import Sink, smtp_sink
 from tests.pgcluster import Cluster, find_bindir, start_cluster
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -84,3 +85,20 @@ def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     load_demo(eng, s)
     eng.dispose()
     return s
+
+
+@pytest.fixture
+def site(settings: Settings, engine: Engine, tmp_path: Path) -> Settings:
+    """Settings for a store holding three real listing days and one hostile record."""
+    from tests.web_support import fill_store, web_settings
+
+    fast = web_settings(settings)
+    fill_store(engine, fast, tmp_path / "listings")
+    return fast
+
+
+@pytest.fixture
+def sink() -> Iterator[Sink]:
+    """A real SMTP server on loopback that records what it receives."""
+    with smtp_sink() as s:
+        yield s

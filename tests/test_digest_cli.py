@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,15 +12,9 @@ from paperfeed.cli import app
 from paperfeed.digest.subscribe import confirm
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
-from tests.digest_support import Sink, copy_newest_papers, smtp_sink
+from tests.digest_support import Sink, copy_newest_papers
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def sink() -> Iterator[Sink]:
-    with smtp_sink() as s:
-        yield s
 
 
 @pytest.fixture

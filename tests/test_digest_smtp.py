@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
@@ -24,12 +23,6 @@ from tests.digest_support import Sink, copy_newest_papers, smtp_sink
 
 BASE = "http://paperfeed.test"
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # a Thursday
-
-
-@pytest.fixture
-def sink() -> Iterator[Sink]:
-    with smtp_sink() as s:
-        yield s
 
 
 @pytest.fixture

@@ -26,16 +26,9 @@ from tests.digest_support import (
     copy_newest_papers,
     free_port,
     serve,
-    smtp_sink,
 )
 
 BASE = "http://testserver"
-
-
-@pytest.fixture
-def sink() -> Iterator[Sink]:
-    with smtp_sink() as s:
-        yield s
 
 
 @pytest.fixture

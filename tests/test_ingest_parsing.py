@@ -158,3 +158,36 @@ def test_xml_bombs_are_refused() -> None:
     )
     with pytest.raises(SourceError):
         parse_oai(bomb)
+
+
+@FAST
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "see",
+                "https://github.com/A/b.",
+                "GitHub.com/x/Y",
+                "(huggingface.co/spaces/u/d)",
+                "gitlab.com/g/p;",
+                " ",
+                "\n",
+                "İ",
+                "code:",
+            ]
+        )
+        | st.text(max_size=8),
+        max_size=12,
+    )
+)
+def test_word_prefilter_finds_the_same_links_as_a_full_scan(words: list[str]) -> None:
+    from paperfeed.ingest.code_links import _URL, normalise_code_url
+
+    text = " ".join(words)
+    full = [normalise_code_url(m.group(1), m.group(2)) for m in _URL.finditer(text)]
+    first: dict[str, str] = {}
+    for url in full:
+        if url:
+            first.setdefault(url.lower(), url)
+    expected = tuple(first.values())
+    assert find_code_links(text) == expected

@@ -37,14 +37,6 @@ from tests.web_support import (
 _IDS_RE = re.compile(r'<article class="card[^"]*" data-id="([^"]+)"')
 
 
-@pytest.fixture
-def site(settings: Settings, engine: Engine, tmp_path: Path) -> Settings:
-    """Settings for a store holding three real listing days and one hostile record."""
-    fast = web_settings(settings)
-    fill_store(engine, fast, tmp_path / "listings")
-    return fast
-
-
 def card_ids(html: str) -> list[str]:
     """Paper ids of the cards on a page, in order."""
     return _IDS_RE.findall(html)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
@@ -19,22 +16,12 @@ from tests.web_support import (
     HOSTILE_ID,
     client,
     csrf_token,
-    fill_store,
     on_day,
     sign_up,
     stored,
-    web_settings,
 )
 
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def site(settings: Settings, engine: Engine, tmp_path: Path) -> Settings:
-    """Settings for a store holding three real listing days and one hostile record."""
-    fast = web_settings(settings)
-    fill_store(engine, fast, tmp_path / "listings")
-    return fast
 
 
 def _bearer(c: TestClient, username: str) -> dict[str, str]:

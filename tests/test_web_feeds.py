@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from xml.etree import ElementTree as ET
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine
@@ -20,21 +18,11 @@ from tests.web_support import (
     HOSTILE,
     HOSTILE_ID,
     client,
-    fill_store,
     on_day,
     stored,
-    web_settings,
 )
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-@pytest.fixture
-def site(settings: Settings, engine: Engine, tmp_path: Path) -> Settings:
-    """Settings for a store holding three real listing days and one hostile record."""
-    fast = web_settings(settings)
-    fill_store(engine, fast, tmp_path / "listings")
-    return fast
 
 
 def _atom_ids(body: str) -> list[str]:

@@ -74,7 +74,7 @@ def paper_from_snapshot(r: dict) -> Paper:  # type: ignore[type-arg]
         journal_ref=clean_text(_text(r, "journal-ref")) or None,
         doi=_text(r, "doi").strip() or None,
         license=_text(r, "license").strip() or None,
-        code_links=_code_links(abstract, comments),
+        code_links=find_code_links(abstract, comments),
         source="snapshot",
         withdrawn=bool(comments and "withdrawn" in comments.lower()),
     )
@@ -115,27 +115,6 @@ def _versions(raw: object) -> tuple[Version, ...]:
             raise BadRecord(f"bad version number {entry['version']!r:.20}") from exc
         out.append(Version(number, _created(entry.get("created"))))
     return tuple(sorted(out, key=lambda v: v.number))
-
-
-def _code_links(abstract: str, comments: str | None) -> tuple[str, ...]:
-    # find_code_links' case-insensitive regex is slow on long texts; a URL never spans
-    # whitespace, so scanning only the words that may name a code host finds the same links.
-    return find_code_links(_link_words(abstract), _link_words(comments))
-
-
-def _link_words(text: str | None) -> str:
-    if not text or "\u0130" in text or "\u0131" in text:
-        return text or ""  # IGNORECASE matches "i" with these, lower() does not: keep all
-    low = text.lower()
-    if not _names_host(low):
-        return ""
-    # lower() never turns whitespace into text or back, so both splits line up word for word.
-    pairs = zip(text.split(), low.split(), strict=True)
-    return " ".join(word for word, low_word in pairs if _names_host(low_word))
-
-
-def _names_host(low: str) -> bool:
-    return "github.com" in low or "gitlab.com" in low or "huggingface.co" in low
 
 
 def _created(value: object) -> datetime | None:

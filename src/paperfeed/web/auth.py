@@ -163,13 +163,7 @@ def signin(
     request: Request, site: SiteDep, username: Text, password: Text, next: Text = "/"
 ) -> Response:
     """Check the password and start a session."""
-    limit(site, request, "auth")
-    try:
-        user = authenticate(site.engine, username.strip(), password)
-    except BadCredentials as exc:
-        return _form(site, request, False, next, str(exc), username=username)
-    token = start_session(site.engine, user, site.settings.session_days)
-    return signed_in_redirect(site, request, token, next)
+    return _enter(site, request, False, username, password, next)
 
 
 @router.post("/signup", dependencies=[FormCsrf])
@@ -177,13 +171,20 @@ def signup(
     request: Request, site: SiteDep, username: Text, password: Text, next: Text = "/"
 ) -> Response:
     """Create an account and sign it in."""
+    return _enter(site, request, True, username, password, next)
+
+
+def _enter(
+    site: Site, request: Request, new: bool, username: str, password: str, next_: str
+) -> Response:
     limit(site, request, "auth")
     try:
-        user = sign_up(site.engine, username.strip(), password)
+        check = sign_up if new else authenticate
+        user = check(site.engine, username.strip(), password)
     except BadCredentials as exc:
-        return _form(site, request, True, next, str(exc), username=username)
+        return _form(site, request, new, next_, str(exc), username=username)
     token = start_session(site.engine, user, site.settings.session_days)
-    return signed_in_redirect(site, request, token, next)
+    return signed_in_redirect(site, request, token, next_)
 
 
 @router.post("/signout", dependencies=[FormCsrf])
