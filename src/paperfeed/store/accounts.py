@@ -15,7 +15,6 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
@@ -27,12 +26,11 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from paperfeed.store.papers import utcnow
-
-account_metadata = MetaData()
+from paperfeed.store.tables import metadata
 
 users = Table(
     "users",
-    account_metadata,
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("username", String(32), nullable=False),
     Column("name_key", String(32), nullable=False, unique=True),
@@ -43,7 +41,7 @@ users = Table(
 
 sessions = Table(
     "sessions",
-    account_metadata,
+    metadata,
     Column("token_hash", String(64), primary_key=True),
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("created_at", DateTime, nullable=False),
@@ -52,7 +50,7 @@ sessions = Table(
 
 votes = Table(
     "votes",
-    account_metadata,
+    metadata,
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("paper_id", String(64), primary_key=True),
     Column("created_at", DateTime, nullable=False),
@@ -60,7 +58,7 @@ votes = Table(
 
 submissions = Table(
     "submissions",
-    account_metadata,
+    metadata,
     Column("paper_id", String(64), primary_key=True),
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("day", Date, nullable=False),
@@ -69,7 +67,7 @@ submissions = Table(
 
 site_state = Table(
     "site_state",
-    account_metadata,
+    metadata,
     Column("key", String(32), primary_key=True),
     Column("value", Integer, nullable=False),
 )

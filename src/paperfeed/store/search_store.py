@@ -19,7 +19,6 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Table,
     Text,
@@ -32,15 +31,14 @@ from sqlalchemy import (
 )
 
 from paperfeed.store.papers import utcnow
-from paperfeed.store.tables import paper_authors, paper_categories, papers
+from paperfeed.store.tables import metadata, paper_authors, paper_categories, papers
 
-search_metadata = MetaData()
 VECTOR_DTYPE = np.dtype("<f2")
 _CHUNK = 500
 
 embedding_contracts = Table(
     "embedding_contracts",
-    search_metadata,
+    metadata,
     Column("id", String(64), primary_key=True),
     Column("model", Text, nullable=False),
     Column("revision", Text, nullable=False),
@@ -53,7 +51,7 @@ embedding_contracts = Table(
 
 paper_vectors = Table(
     "paper_vectors",
-    search_metadata,
+    metadata,
     Column("paper_id", String(64), primary_key=True),
     Column("contract_id", String(64), primary_key=True),
     Column("text_hash", String(64), nullable=False),
