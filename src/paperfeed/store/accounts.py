@@ -37,6 +37,7 @@ users = Table(
     Column("password_hash", Text, nullable=False),
     Column("is_admin", Boolean, nullable=False, default=False),
     Column("created_at", DateTime, nullable=False),
+    Column("suspended_at", DateTime),  # a suspended user cannot sign in; sessions stop working
 )
 
 sessions = Table(
@@ -118,7 +119,7 @@ def create_user(conn: Connection, username: str, password_hash: str) -> User:
 
 def find_user(conn: Connection, username: str) -> tuple[User, str] | None:
     """A user and their password hash, by case-insensitive user name."""
-    query = select(users).where(users.c.name_key == username.lower())
+    query = select(users).where(users.c.name_key == username.lower(), _active)
     row = conn.execute(query).first()
     return (_user(row), row.password_hash) if row else None
 
@@ -132,6 +133,18 @@ def set_admin(conn: Connection, username: str, is_admin: bool) -> bool:
     """Grant or revoke the admin role; False when there is no such user."""
     query = update(users).where(users.c.name_key == username.lower()).values(is_admin=is_admin)
     return conn.execute(query).rowcount > 0
+
+
+_active = users.c.suspended_at.is_(None)
+
+
+def set_suspended(conn: Connection, user_id: int, suspended: bool) -> bool:
+    """Suspend a user (sign-in refused, sessions dropped) or lift it; False when no such user."""
+    value = utcnow() if suspended else None
+    found = conn.execute(update(users).where(users.c.id == user_id).values(suspended_at=value))
+    if suspended:
+        conn.execute(delete(sessions).where(sessions.c.user_id == user_id))
+    return found.rowcount > 0
 
 
 def _token_hash(token: str) -> str:
@@ -152,6 +165,7 @@ def session_user(conn: Connection, token: str) -> User | None:
         select(users)
         .join(sessions, sessions.c.user_id == users.c.id)
         .where(sessions.c.token_hash == _token_hash(token), sessions.c.expires_at > utcnow())
+        .where(_active)
     )
     row = conn.execute(query).first()
     return _user(row) if row else None

@@ -1,0 +1,364 @@
+"""Operations tables and queries: job runs, job locks and the admin action log.
+
+Migration 0006 creates them. A job lock is a PostgreSQL advisory lock held on a dedicated
+connection (released by the server when the process dies); on SQLite it is a row with an owner
+and an expiry that a heartbeat renews.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from paperfeed.store.papers import utcnow
+from paperfeed.store.tables import metadata
+
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job", String(64), nullable=False),
+    Column("slot", String(32)),  # the scheduled day a run belongs to; None for manual runs
+    Column("trigger", String(16), nullable=False),  # schedule | manual | admin
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),
+    Column("status", String(16), nullable=False),  # running | ok | failed | abandoned | skipped
+    Column("attempts", Integer, nullable=False),
+    Column("counts", Text, nullable=False),  # JSON object of what the run did
+    Column("error", Text),
+    Column("node", String(128), nullable=False),
+    Index("ix_job_runs_job_slot", "job", "slot"),
+    Index("ix_job_runs_started_at", "started_at"),
+)
+
+job_locks = Table(
+    "job_locks",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(128), nullable=False),
+    Column("heartbeat_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+)
+
+admin_actions = Table(
+    "admin_actions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("who", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("at", DateTime, nullable=False),
+    Index("ix_admin_actions_at", "at"),
+)
+
+
+@dataclass(frozen=True)
+class JobRun:
+    """One recorded run of a job."""
+
+    id: int
+    job: str
+    slot: str | None
+    trigger: str
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    attempts: int
+    counts: dict[str, object]
+    error: str | None
+    node: str
+
+
+@dataclass(frozen=True)
+class AdminAction:
+    """One change an admin made."""
+
+    who: str
+    action: str
+    target: str
+    at: datetime
+
+
+def _run(row: object) -> JobRun:
+    r = row._mapping  # type: ignore[attr-defined]
+    return JobRun(
+        int(r["id"]),
+        r["job"],
+        r["slot"],
+        r["trigger"],
+        r["started_at"],
+        r["finished_at"],
+        r["status"],
+        int(r["attempts"]),
+        json.loads(r["counts"] or "{}"),
+        r["error"],
+        r["node"],
+    )
+
+
+def start_run(conn: Connection, job: str, slot: str | None, trigger: str, node: str) -> int:
+    """Record that a job started; returns the run id."""
+    values = {
+        "job": job,
+        "slot": slot,
+        "trigger": trigger,
+        "started_at": utcnow(),
+        "status": "running",
+        "attempts": 1,
+        "counts": "{}",
+        "node": node,
+    }
+    result = conn.execute(insert(job_runs).values(**values))
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def update_run(conn: Connection, run_id: int, attempts: int, counts: dict[str, object]) -> None:
+    """Record progress of a running job (attempt number, counts so far)."""
+    values = {"attempts": attempts, "counts": json.dumps(counts, default=str)}
+    conn.execute(update(job_runs).where(job_runs.c.id == run_id).values(**values))
+
+
+def finish_run(
+    conn: Connection, run_id: int, status: str, counts: dict[str, object], error: str | None
+) -> None:
+    """Record how a run ended."""
+    values = {
+        "finished_at": utcnow(),
+        "status": status,
+        "counts": json.dumps(counts, default=str),
+        "error": error,
+    }
+    conn.execute(update(job_runs).where(job_runs.c.id == run_id).values(**values))
+
+
+def abandon_running(conn: Connection, job: str) -> int:
+    """Mark runs left 'running' by a dead process as abandoned (call while holding the lock)."""
+    query = (
+        update(job_runs)
+        .where(job_runs.c.job == job, job_runs.c.status == "running")
+        .values(status="abandoned", finished_at=utcnow(), error="the process running it stopped")
+    )
+    return conn.execute(query).rowcount
+
+
+def slot_status(conn: Connection, jobs: Sequence[str], slot: str) -> dict[str, str]:
+    """The best outcome so far of each job for a scheduled slot (ok beats failed)."""
+    query = select(job_runs.c.job, job_runs.c.status).where(
+        job_runs.c.slot == slot, job_runs.c.job.in_(list(jobs))
+    )
+    rank = {"ok": 3, "running": 2, "failed": 1}
+    best: dict[str, str] = {}
+    for job, status in conn.execute(query):
+        if rank.get(status, 0) > rank.get(best.get(job, ""), 0):
+            best[job] = status
+    return best
+
+
+def recent_runs(conn: Connection, limit: int = 50, job: str | None = None) -> list[JobRun]:
+    """The newest runs, newest first."""
+    query = select(job_runs).order_by(job_runs.c.started_at.desc(), job_runs.c.id.desc())
+    if job:
+        query = query.where(job_runs.c.job == job)
+    return [_run(r) for r in conn.execute(query.limit(limit))]
+
+
+def last_runs(conn: Connection) -> dict[str, JobRun]:
+    """The newest run of every job that has run."""
+    newest = select(func.max(job_runs.c.id)).group_by(job_runs.c.job)
+    query = select(job_runs).where(job_runs.c.id.in_(newest))
+    return {run.job: run for run in map(_run, conn.execute(query))}
+
+
+def run_counts(conn: Connection) -> dict[tuple[str, str], int]:
+    """Runs per (job, status): the source of the job metrics."""
+    query = select(job_runs.c.job, job_runs.c.status, func.count()).group_by(
+        job_runs.c.job, job_runs.c.status
+    )
+    return {(job, status): int(n) for job, status, n in conn.execute(query)}
+
+
+def record_action(conn: Connection, who: str, action: str, target: str) -> None:
+    """Log a change an admin made."""
+    values = {"who": who, "action": action, "target": target, "at": utcnow()}
+    conn.execute(insert(admin_actions).values(**values))
+
+
+def recent_actions(conn: Connection, limit: int = 50) -> list[AdminAction]:
+    """The newest admin actions, newest first."""
+    query = select(admin_actions).order_by(admin_actions.c.id.desc()).limit(limit)
+    return [AdminAction(r.who, r.action, r.target, r.at) for r in conn.execute(query)]
+
+
+# --- locks ------------------------------------------------------------------------------------
+
+
+def advisory_key(name: str) -> int:
+    """A stable signed 64-bit key for a PostgreSQL advisory lock named `name`."""
+    digest = hashlib.sha256(b"paperfeed-job:" + name.encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def try_advisory_lock(conn: Connection, name: str) -> bool:
+    """PostgreSQL: take a session-level advisory lock on this connection, without waiting."""
+    query = text("SELECT pg_try_advisory_lock(:key)")
+    return bool(conn.execute(query, {"key": advisory_key(name)}).scalar_one())
+
+
+def advisory_unlock(conn: Connection, name: str) -> None:
+    """PostgreSQL: release an advisory lock taken on this connection."""
+    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": advisory_key(name)})
+
+
+def lock_row(conn: Connection, name: str) -> tuple[str, datetime] | None:
+    """The holder and expiry of a row lock, if any."""
+    query = select(job_locks.c.holder, job_locks.c.expires_at).where(job_locks.c.name == name)
+    row = conn.execute(query).first()
+    return (row.holder, row.expires_at) if row else None
+
+
+def take_row_lock(
+    conn: Connection, name: str, holder: str, lease: timedelta, stale: Sequence[str] = ()
+) -> bool:
+    """Take a row lock that is free, expired, or held by a holder known to be dead."""
+    now = utcnow()
+    free = or_(job_locks.c.expires_at < now, job_locks.c.holder.in_(list(stale)))
+    query = (
+        update(job_locks)
+        .where(job_locks.c.name == name, free)
+        .values(holder=holder, heartbeat_at=now, expires_at=now + lease)
+    )
+    if conn.execute(query).rowcount:
+        return True
+    values = {"name": name, "holder": holder, "heartbeat_at": now, "expires_at": now + lease}
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(job_locks).values(**values))
+    except IntegrityError:
+        return False
+    return True
+
+
+def renew_row_lock(conn: Connection, name: str, holder: str, lease: timedelta) -> bool:
+    """Push a held row lock's expiry forward; False when it is no longer ours."""
+    now = utcnow()
+    query = (
+        update(job_locks)
+        .where(job_locks.c.name == name, job_locks.c.holder == holder)
+        .values(heartbeat_at=now, expires_at=now + lease)
+    )
+    return conn.execute(query).rowcount > 0
+
+
+def release_row_lock(conn: Connection, name: str, holder: str) -> None:
+    """Drop a row lock we hold."""
+    conn.execute(delete(job_locks).where(job_locks.c.name == name, job_locks.c.holder == holder))
+
+
+LEASE = timedelta(seconds=60)
+
+
+@contextmanager
+def job_lock(engine: Engine, name: str, holder: str, lease: timedelta = LEASE) -> Iterator[bool]:
+    """Hold the lock named `name` for the block when it is free; yields whether we hold it."""
+    if engine.dialect.name == "postgresql":
+        with _advisory(engine, name) as held:
+            yield held
+        return
+    with _row_lock(engine, name, holder, lease) as held:
+        yield held
+
+
+@contextmanager
+def _advisory(engine: Engine, name: str) -> Iterator[bool]:
+    # A dedicated connection: the lock lives as long as it, so a killed process frees it.
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+        held = try_advisory_lock(conn, name)
+        try:
+            yield held
+        finally:
+            if held:
+                advisory_unlock(conn, name)
+
+
+@contextmanager
+def _row_lock(engine: Engine, name: str, holder: str, lease: timedelta) -> Iterator[bool]:
+    with engine.begin() as conn:
+        current = lock_row(conn, name)
+        stale = [current[0]] if current and holder_is_dead(current[0]) else []
+        held = take_row_lock(conn, name, holder, lease, stale)
+    if not held:
+        yield False
+        return
+    stop = threading.Event()
+    beat = threading.Thread(target=_heartbeat, args=(engine, name, holder, lease, stop))
+    beat.daemon = True
+    beat.start()
+    try:
+        yield True
+    finally:
+        stop.set()
+        beat.join()
+        with engine.begin() as conn:
+            release_row_lock(conn, name, holder)
+
+
+def _heartbeat(
+    engine: Engine, name: str, holder: str, lease: timedelta, stop: threading.Event
+) -> None:
+    while not stop.wait(lease.total_seconds() / 3):
+        with engine.begin() as conn:
+            renew_row_lock(conn, name, holder, lease)
+
+
+def node_name() -> str:
+    """This process as a lock holder and run node: host:pid."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def holder_is_dead(holder: str) -> bool:
+    """True when a holder on this machine names a process that no longer exists."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def table_rows(conn: Connection) -> Iterator[tuple[str, int]]:
+    """Row count of every table paperfeed declares, in dependency order."""
+    for table in metadata.sorted_tables:
+        yield table.name, int(conn.execute(select(func.count()).select_from(table)).scalar_one())
