@@ -261,10 +261,11 @@ def main() -> None:
 # Feature command groups register themselves here, one line each.
 def _register_features() -> None:
     from paperfeed.digest.commands import register as digest
+    from paperfeed.pipeline.commands import register as pipeline
     from paperfeed.search.commands import register as search
     from paperfeed.web.commands import register as web
 
-    for register in (search, web, digest):
+    for register in (search, web, digest, pipeline):
         register(app)
 
 

@@ -144,6 +144,47 @@ class Settings(BaseSettings):
         default=60.0, gt=0, description="Seconds between digest schedule checks in `serve`."
     )
 
+    # The daily pipeline (pipeline/): harvest, fetch, enrich, embed, then digests.
+    harvest_sets: str = Field(
+        default="",
+        description="OAI-PMH sets the daily pipeline harvests, e.g. 'cs math' (none: skip).",
+    )
+    hf_daily_url: str = Field(
+        default="https://huggingface.co/api/daily_papers",
+        description="Hugging Face daily-papers API the pipeline fetches (empty: skip).",
+    )
+    pipeline_time: str = Field(
+        default="20:05",
+        description="Local time (HH:MM) the daily pipeline starts, after arXiv's announcement.",
+    )
+    pipeline_timezone: str = Field(
+        default="America/New_York",
+        description="Time zone of pipeline_time (arXiv announces in US Eastern).",
+    )
+    pipeline_days: str = Field(
+        default="sun,mon,tue,wed,thu",
+        description="Days the pipeline runs (arXiv announces Sunday to Thursday).",
+    )
+    job_max_attempts: int = Field(
+        default=3, ge=1, description="Attempts per job run before it fails."
+    )
+    job_retry_delay: float = Field(
+        default=60.0, ge=0, description="Seconds before a failed job is retried; doubles each time."
+    )
+    digest_wait_hours: float = Field(
+        default=3.0,
+        ge=0,
+        description="How long digests wait for a failing source before going out anyway.",
+    )
+    jobs_tick_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds between checks of the job schedule (serve, worker).",
+    )
+    access_log: Literal["off", "plain", "json"] = Field(
+        default="plain", description="One log line per request: off, plain text or JSON."
+    )
+
     @property
     def sqlalchemy_url(self) -> str:
         """The database URL to connect to (SQLite in the data directory unless set)."""

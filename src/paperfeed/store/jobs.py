@@ -158,6 +158,11 @@ def finish_run(
     conn.execute(update(job_runs).where(job_runs.c.id == run_id).values(**values))
 
 
+def delete_run(conn: Connection, run_id: int) -> None:
+    """Forget a run that did nothing worth recording (a periodic check)."""
+    conn.execute(delete(job_runs).where(job_runs.c.id == run_id))
+
+
 def abandon_running(conn: Connection, job: str) -> int:
     """Mark runs left 'running' by a dead process as abandoned (call while holding the lock)."""
     query = (

@@ -32,6 +32,10 @@ DigestsOpt = Annotated[
     typer.Option("--digests/--no-digests", help="Also send due email digests on schedule."),
 ]
 
+JobsOpt = Annotated[
+    bool, typer.Option("--jobs/--no-jobs", help="Run the daily pipeline on schedule here.")
+]
+
 
 class NoDelayHTTP(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
     """uvicorn's HTTP protocol with TCP_NODELAY on every connection.
@@ -58,7 +62,7 @@ def app_from_env() -> FastAPI:
     return app
 
 
-def _serve(host: str, port: int, workers: int, digests: bool = True) -> None:
+def _serve(host: str, port: int, workers: int, digests: bool = True, jobs: bool = True) -> None:
     settings = Settings()
     try:
         secret_bytes(settings)
@@ -66,7 +70,10 @@ def _serve(host: str, port: int, workers: int, digests: bool = True) -> None:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from exc
     err.print(f"paperfeed at http://{host}:{port}/", highlight=False)
-    stop = _start_digests(settings) if digests else threading.Event()
+    if jobs:
+        stop = _start_jobs(settings, digests)
+    else:
+        stop = _start_digests(settings) if digests else threading.Event()
     try:
         _run_uvicorn(host, port, workers)
     finally:
@@ -81,6 +88,13 @@ def _start_digests(settings: Settings) -> threading.Event:
     args = (settings, open_store(settings), stop)
     threading.Thread(target=run_scheduler_forever, args=args, name="digests", daemon=True).start()
     return stop
+
+
+def _start_jobs(settings: Settings, digests: bool) -> threading.Event:
+    """The daily pipeline (and due digests, held for late sources) in this process."""
+    from paperfeed.pipeline import start_scheduler
+
+    return start_scheduler(settings, open_store(settings), digests)
 
 
 def _run_uvicorn(host: str, port: int, workers: int) -> None:
@@ -101,10 +115,11 @@ def serve(
     port: PortOpt = 8000,
     workers: WorkersOpt = 1,
     digests: DigestsOpt = True,
+    jobs: JobsOpt = True,
 ) -> None:
     """Serve the site (pages, JSON API, feeds) from the configured store."""
     open_store(Settings()).dispose()
-    _serve(host, port, workers, digests)
+    _serve(host, port, workers, digests, jobs)
 
 
 def demo(
@@ -124,7 +139,7 @@ def demo(
         err.print(f"stored {report.inserted:,} papers", highlight=False)
         _load_demo_vectors(engine, settings)
     engine.dispose()
-    _serve(host, port, workers, digests)
+    _serve(host, port, workers, digests, jobs=False)  # the demo stays the bundled sample
 
 
 def _load_demo_vectors(engine: Engine, settings: Settings) -> None:

@@ -1,0 +1,134 @@
+"""The daily pipeline's jobs, in the order they run: one function and one registry line each."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from paperfeed.ingest import jobs as ingest_jobs
+from paperfeed.ingest.http import PoliteClient
+from paperfeed.ingest.run import Report, SourceError
+from paperfeed.settings import Settings
+
+Counts = dict[str, object]
+
+
+@dataclass
+class Context:
+    """What a job gets: the store, the settings, the time, and optional test seams."""
+
+    engine: Engine
+    settings: Settings
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    slot: str | None = None
+    mailer: Any = None  # a digest Mailer; None: SMTP from the settings
+
+
+@dataclass(frozen=True)
+class Job:
+    """A named step: `run` does the work and returns what it did as counts."""
+
+    name: str
+    run: Callable[[Context], Counts]
+    help: str
+    feeds_digests: bool = True  # digests wait (boundedly) for this job on a scheduled day
+
+
+def harvest_sets(settings: Settings) -> list[str]:
+    """The configured OAI-PMH sets (separated by commas or spaces)."""
+    return [s for s in re.split(r"[,\s]+", settings.harvest_sets) if s]
+
+
+def _report_counts(report: Report) -> Counts:
+    data = report.to_dict()
+    data["errors"] = len(report.errors)
+    return data
+
+
+def harvest(ctx: Context) -> Counts:
+    """Harvest every configured set from where its last harvest ended."""
+    total = Report()
+    for spec in harvest_sets(ctx.settings):
+        total.merge(ingest_jobs.harvest(ctx.engine, ctx.settings, spec, None, None))
+    return {"sets": len(harvest_sets(ctx.settings))} | _report_counts(total)
+
+
+def hf_daily(ctx: Context) -> Counts:
+    """Fetch today's Hugging Face daily papers and store them with their upvotes."""
+    url = ctx.settings.hf_daily_url
+    if not url:
+        return {"skipped": 1}
+    s = ctx.settings
+    client = PoliteClient(s.request_delay, s.http_retries, s.http_timeout)
+    try:
+        response = client.get(url, {})
+    finally:
+        client.close()
+    if response.status_code != 200:
+        raise SourceError(f"{url} answered HTTP {response.status_code}")
+    folder = s.data_dir / "fetched"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"hf-daily-{ctx.now.date().isoformat()}.json"
+    path.write_bytes(response.content)
+    report, failed = ingest_jobs.ingest_files(ctx.engine, s, "hf", [path])
+    if failed:
+        raise SourceError("; ".join(failed))
+    return _report_counts(report)
+
+
+def embed(ctx: Context) -> Counts:
+    """Embed new and changed papers (resumable: done papers are skipped)."""
+    from paperfeed.search import embed_papers  # the model loads only when this job runs
+
+    return {"embedded": embed_papers(ctx.settings, ctx.engine)}
+
+
+def digests(ctx: Context) -> Counts:
+    """Compose and send the email digests that are due."""
+    from paperfeed.digest.compose import open_embeddings
+    from paperfeed.digest.deliver import SmtpMailer
+    from paperfeed.digest.schedule import run_due
+
+    mailer = ctx.mailer or SmtpMailer(ctx.settings)
+    try:
+        embeddings = open_embeddings(ctx.settings, ctx.engine)
+        report = run_due(ctx.engine, ctx.settings, mailer, now=ctx.now, embeddings=embeddings)
+    finally:
+        if ctx.mailer is None:
+            mailer.close()
+    return report.to_dict()
+
+
+def _enrich() -> Job | None:
+    # The enrichment jobs (GitHub and Hub links) register here once their module exists.
+    try:
+        module = importlib.import_module("paperfeed.ingest.enrich")
+    except ModuleNotFoundError:
+        return None
+    run = getattr(module, "enrich", None)
+    if run is None:
+        return None
+    return Job("enrich", lambda ctx: dict(run(ctx.engine, ctx.settings)), "Add code and Hub links.")
+
+
+def registry() -> list[Job]:
+    """Every job, in pipeline order (digests last)."""
+    jobs = [
+        Job("harvest", harvest, "Harvest the OAI-PMH sets in PAPERFEED_HARVEST_SETS."),
+        Job("hf-daily", hf_daily, "Fetch Hugging Face daily papers and their upvotes."),
+        _enrich(),
+        Job("embed", embed, "Embed new and changed papers for semantic search."),
+        Job("digests", digests, "Send the email digests that are due.", feeds_digests=False),
+    ]
+    return [job for job in jobs if job is not None]
+
+
+def find_job(name: str, jobs: list[Job] | None = None) -> Job | None:
+    """The registered job called `name`."""
+    return next((job for job in jobs or registry() if job.name == name), None)

@@ -1,0 +1,75 @@
+"""Running one job: one runner across processes, retries with backoff, every run recorded."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from paperfeed.pipeline.registry import Context, Counts, Job
+from paperfeed.store import jobs as db
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a request to run a job ended: ok, failed, busy (another runner has it) or done."""
+
+    job: str
+    status: str
+    counts: Counts = field(default_factory=dict)
+    error: str | None = None
+    run_id: int | None = None
+
+
+def run_job(
+    ctx: Context,
+    job: Job,
+    trigger: str = "manual",
+    sleep: Callable[[float], None] = time.sleep,
+    keep: Callable[[Counts], bool] | None = None,
+) -> Outcome:
+    """Run `job` unless another process is running it (or it already succeeded for the slot).
+
+    `keep` decides whether a successful run is worth a row (a periodic job that found nothing
+    to do leaves none).
+    """
+    holder = f"{db.node_name()}:{uuid.uuid4().hex[:8]}"
+    with db.job_lock(ctx.engine, job.name, holder) as held:
+        if not held:
+            return Outcome(job.name, "busy")
+        with ctx.engine.begin() as conn:
+            if db.abandon_running(conn, job.name):
+                log.warning("%s: a previous run was interrupted; this run resumes it", job.name)
+            if ctx.slot and db.slot_status(conn, [job.name], ctx.slot).get(job.name) == "ok":
+                return Outcome(job.name, "done")
+            run_id = db.start_run(conn, job.name, ctx.slot, trigger, db.node_name())
+        outcome = _attempts(ctx, job, run_id, sleep)
+        with ctx.engine.begin() as conn:
+            if outcome.status == "ok" and keep is not None and not keep(outcome.counts):
+                db.delete_run(conn, run_id)
+                return replace(outcome, run_id=None)
+            db.finish_run(conn, run_id, outcome.status, outcome.counts, outcome.error)
+        return outcome
+
+
+def _attempts(ctx: Context, job: Job, run_id: int, sleep: Callable[[float], None]) -> Outcome:
+    settings = ctx.settings
+    error = ""
+    for attempt in range(1, settings.job_max_attempts + 1):
+        if attempt > 1:
+            with ctx.engine.begin() as conn:
+                db.update_run(conn, run_id, attempt, {"last_error": error})
+            sleep(settings.job_retry_delay * 2 ** (attempt - 2))
+        try:
+            counts = job.run(replace(ctx, now=ctx.now or datetime.now(UTC)))
+        except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
+            error = f"{type(exc).__name__}: {exc}"
+            log.warning("%s attempt %d failed: %s", job.name, attempt, error)
+            continue
+        return Outcome(job.name, "ok", counts, None, run_id)
+    return Outcome(job.name, "failed", {"attempts": settings.job_max_attempts}, error, run_id)

@@ -1,0 +1,133 @@
+"""When the pipeline runs: a daily slot after arXiv's announcement, digests held for late sources.
+
+The clock is injectable, so tests move time instead of waiting for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from paperfeed.pipeline.registry import Context, Job, registry
+from paperfeed.pipeline.runner import Outcome, run_job
+from paperfeed.settings import Settings
+from paperfeed.store import jobs as db
+
+log = logging.getLogger(__name__)
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Clock = Callable[[], datetime]
+
+
+class BadSchedule(ValueError):
+    """The pipeline time, time zone or days cannot be read."""
+
+
+def _parse(settings: Settings) -> tuple[int, int, ZoneInfo, set[int]]:
+    try:
+        hour, minute = (int(x) for x in settings.pipeline_time.split(":"))
+        zone = ZoneInfo(settings.pipeline_timezone)
+        days = {DAYS.index(d.strip()[:3].lower()) for d in settings.pipeline_days.split(",")}
+    except (ValueError, KeyError) as exc:
+        raise BadSchedule(f"cannot read the pipeline schedule: {exc}") from exc
+    return hour, minute, zone, days
+
+
+def current_slot(settings: Settings, now: datetime) -> tuple[str, datetime]:
+    """The newest scheduled run at or before `now`: its day (the slot id) and its time in UTC."""
+    hour, minute, zone, days = _parse(settings)
+    local = now.astimezone(zone)
+    for back in range(8):
+        day = local.date() - timedelta(days=back)
+        at = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+        if day.weekday() in days and at <= local:
+            return day.isoformat(), at.astimezone(UTC)
+    raise BadSchedule("the pipeline has no days to run on (PAPERFEED_PIPELINE_DAYS)")
+
+
+def _worth_keeping(counts: dict[str, object]) -> bool:
+    return any(counts.get(k) for k in ("composed", "sent", "failed", "retrying", "recovered"))
+
+
+class Scheduler:
+    """Runs the day's jobs once per slot (retrying failures), then sends due digests."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        clock: Clock = lambda: datetime.now(UTC),
+        sleep: Callable[[float], None] = time.sleep,
+        jobs: list[Job] | None = None,
+        digests: bool = True,
+        mailer: object = None,
+    ) -> None:
+        self.engine, self.settings, self.clock, self.sleep = engine, settings, clock, sleep
+        self.jobs = jobs if jobs is not None else registry()
+        self.digests, self.mailer = digests, mailer
+        self._retry_at: dict[tuple[str, str], tuple[datetime, int]] = {}
+
+    def tick(self) -> list[Outcome]:
+        """One check: run what the current slot still lacks, then digests unless held back."""
+        now = self.clock()
+        slot, at = current_slot(self.settings, now)
+        ctx = Context(self.engine, self.settings, now, slot, self.mailer)
+        outcomes = [self._run_step(ctx, job) for job in self._steps() if self._due(job, slot, now)]
+        if self.digests and not self.digests_held(slot, at, now):
+            job = next((j for j in self.jobs if j.name == "digests"), None)
+            if job is not None:
+                ctx.slot = None  # due digests are checked every tick, not once a day
+                outcomes.append(run_job(ctx, job, "schedule", self.sleep, _worth_keeping))
+        return outcomes
+
+    def _steps(self) -> list[Job]:
+        return [job for job in self.jobs if job.name != "digests"]
+
+    def _due(self, job: Job, slot: str, now: datetime) -> bool:
+        retry = self._retry_at.get((job.name, slot))
+        return retry is None or now >= retry[0]
+
+    def _run_step(self, ctx: Context, job: Job) -> Outcome:
+        outcome = run_job(ctx, job, "schedule", self.sleep)
+        key = (job.name, str(ctx.slot))
+        if outcome.status == "failed":
+            tries = self._retry_at.get(key, (ctx.now, 0))[1] + 1
+            wait = self.settings.job_retry_delay * 2**tries
+            self._retry_at[key] = (ctx.now + timedelta(seconds=wait), tries)
+        elif outcome.status in ("ok", "done"):
+            self._retry_at[key] = (datetime.max.replace(tzinfo=UTC), 0)
+        return outcome
+
+    def digests_held(self, slot: str, at: datetime, now: datetime) -> bool:
+        """True while the slot's feeding jobs are unfinished, for at most digest_wait_hours."""
+        if now >= at + timedelta(hours=self.settings.digest_wait_hours):
+            return False
+        feeding = [job.name for job in self.jobs if job.feeds_digests]
+        with self.engine.connect() as conn:
+            status = db.slot_status(conn, feeding, slot)
+        return any(status.get(name) != "ok" for name in feeding)
+
+    def run_forever(self, stop: threading.Event) -> None:
+        """Tick every jobs_tick_seconds until `stop` is set; a failing tick never ends the loop."""
+        while not stop.is_set():
+            try:
+                for outcome in self.tick():
+                    if outcome.status == "failed":
+                        log.error("job %s failed: %s", outcome.job, outcome.error)
+            except Exception:  # noqa: BLE001 - the schedule must outlive one bad check
+                log.exception("job schedule check failed; trying again at the next tick")
+            stop.wait(self.settings.jobs_tick_seconds)
+
+
+def start_scheduler(settings: Settings, engine: Engine, digests: bool = True) -> threading.Event:
+    """Run the scheduler in a background thread of this process; set the event to stop it."""
+    stop = threading.Event()
+    scheduler = Scheduler(engine, settings, digests=digests)
+    thread = threading.Thread(target=scheduler.run_forever, args=(stop,), name="jobs", daemon=True)
+    thread.start()
+    return stop

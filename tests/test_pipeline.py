@@ -1,0 +1,251 @@
+"""The daily pipeline: a fake clock, recorded arXiv and Hugging Face responses, a killed worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from paperfeed.pipeline import Context, Job, Scheduler, current_slot, registry, run_job
+from paperfeed.settings import Settings
+from paperfeed.store import jobs as db
+from paperfeed.store import open_store
+from paperfeed.store.tables import papers
+from tests.replay import Reply, Request, fixture_bytes, replay
+
+RAW_PAGE = fixture_bytes("oai", "arXivRaw-mikesaelim", "ListRecordsResponse.xml")
+LAST_PAGE = fixture_bytes("oai", "arXiv-hepcrawl", "arxiv-physics-hep-th.xml")
+HF = fixture_bytes("hf", "daily_papers.2024-10-25.first4.json")
+TOKEN = "726959|1001"
+EASTERN = ZoneInfo("America/New_York")
+MONDAY_EVENING = datetime(2026, 11, 30, 20, 10, tzinfo=EASTERN)
+
+
+def sources(hf_status: int = 200) -> Callable[[Request], Reply]:
+    def handle(req: Request) -> Reply:
+        if req.path.startswith("/api/daily_papers"):
+            return Reply(HF if hf_status == 200 else b"down", hf_status, {}, "application/json")
+        return Reply(LAST_PAGE if req.params.get("resumptionToken") == TOKEN else RAW_PAGE)
+
+    return handle
+
+
+def pipeline_settings(settings: Settings, url: str, **extra: object) -> Settings:
+    update = {
+        "harvest_sets": "cs",
+        "oai_base_url": url + "/oai",
+        "hf_daily_url": url + "/api/daily_papers",
+        "embed_model": "static",
+        "http_retries": 0,
+        "job_max_attempts": 2,
+        "job_retry_delay": 30.0,
+    }
+    return settings.model_copy(update=update | extra)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def with_fake_digests(sent: list[datetime]) -> list[Job]:
+    def digests(ctx: Context) -> dict[str, object]:
+        sent.append(ctx.now)
+        return {"sent": 1}
+
+    return [j for j in registry() if j.name != "digests"] + [
+        Job("digests", digests, "test digests", feeds_digests=False)
+    ]
+
+
+def ok_runs(engine: Engine) -> list[tuple[str, str | None]]:
+    with engine.connect() as conn:
+        return sorted((r.job, r.slot) for r in db.recent_runs(conn, 100) if r.status == "ok")
+
+
+def test_slots_follow_arxiv_announcements(sqlite_settings: Settings) -> None:
+    def slot(*args: int) -> str:
+        return current_slot(sqlite_settings, datetime(*args, tzinfo=EASTERN))[0]
+
+    assert slot(2026, 11, 30, 20, 4) == "2026-11-29"  # Monday before 20:05: Sunday's
+    assert slot(2026, 11, 30, 20, 5) == "2026-11-30"
+    assert slot(2026, 12, 5, 12, 0) == "2026-12-03"  # Saturday: Thursday's
+    assert slot(2026, 12, 6, 21, 0) == "2026-12-06"  # Sunday evening
+    later = sqlite_settings.model_copy(update={"pipeline_time": "22:30", "pipeline_days": "fri"})
+    assert current_slot(later, datetime(2026, 12, 5, 1, 0, tzinfo=UTC))[0] == "2026-11-27"
+
+
+def test_a_scheduled_day_runs_every_job_once(engine: Engine, settings: Settings) -> None:
+    sent: list[datetime] = []
+    clock = Clock(MONDAY_EVENING - timedelta(minutes=10))
+    with replay(sources()) as server:
+        s = pipeline_settings(settings, server.url)
+        scheduler = Scheduler(engine, s, clock, jobs=with_fake_digests(sent))
+        sunday = scheduler.tick()  # Sunday's slot, not yet run: a fresh install catches up once
+        clock.now = MONDAY_EVENING
+        outcomes = scheduler.tick()
+        again = Scheduler(engine, s, clock, jobs=with_fake_digests(sent)).tick()  # another node
+    assert [(o.job, o.status) for o in outcomes] == [
+        ("harvest", "ok"),
+        ("hf-daily", "ok"),
+        ("embed", "ok"),
+        ("digests", "ok"),
+    ]
+    assert [(o.job, o.status) for o in again] == [
+        ("harvest", "done"),
+        ("hf-daily", "done"),
+        ("embed", "done"),
+        ("digests", "ok"),
+    ]
+    assert sunday[0].counts["inserted"] == 9 and sunday[1].counts["inserted"] == 4
+    assert sunday[2].counts["embedded"] == 13
+    assert outcomes[0].counts["inserted"] == 0 and outcomes[2].counts["embedded"] == 0
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(papers)).scalar_one() == 13
+    runs = ok_runs(engine)
+    for day in ("2026-11-29", "2026-11-30"):
+        assert [j for j, s in runs if s == day] == ["embed", "harvest", "hf-daily"]
+    assert len(sent) == 3
+
+
+def test_a_source_that_is_down_holds_digests_for_a_bounded_time(
+    sqlite_settings: Settings,
+) -> None:
+    engine = open_store(sqlite_settings)
+    sent: list[datetime] = []
+    sleeps: list[float] = []
+    clock = Clock(MONDAY_EVENING)
+    with replay(sources(hf_status=503)) as server:
+        s = pipeline_settings(sqlite_settings, server.url, digest_wait_hours=2.0)
+        scheduler = Scheduler(engine, s, clock, sleeps.append, jobs=with_fake_digests(sent))
+        first = {o.job: o for o in scheduler.tick()}
+        clock.now += timedelta(minutes=30)
+        second = {o.job: o.status for o in scheduler.tick()}
+        clock.now = MONDAY_EVENING + timedelta(hours=2, minutes=1)
+        third = {o.job: o.status for o in scheduler.tick()}
+    assert first["hf-daily"].status == "failed" and "503" in str(first["hf-daily"].error)
+    assert sleeps == [30.0] * 3  # one backoff inside each of three failed runs (2 attempts)
+    assert "digests" not in first and "digests" not in second
+    assert second["hf-daily"] == "failed"  # retried once its backoff (60 s) had passed
+    assert third["digests"] == "ok" and sent == [clock.now]
+    with engine.connect() as conn:
+        runs = db.recent_runs(conn, 20, job="hf-daily")
+    assert [r.status for r in runs] == ["failed", "failed", "failed"]
+    assert runs[-1].attempts == 2 and "503" in str(runs[-1].error)
+
+
+def test_two_runners_at_once_one_runs(engine: Engine, settings: Settings) -> None:
+    started, release, calls = threading.Event(), threading.Event(), []
+
+    def slow(ctx: Context) -> dict[str, object]:
+        calls.append(1)
+        started.set()
+        release.wait(20)
+        return {"n": 1}
+
+    job = Job("slow", slow, "blocks until released")
+    ctx = Context(engine, settings)
+    results = []
+    first = threading.Thread(target=lambda: results.append(run_job(ctx, job)))
+    first.start()
+    started.wait(20)
+    second = run_job(ctx, job)
+    release.set()
+    first.join()
+    assert second.status == "busy" and results[0].status == "ok" and len(calls) == 1
+    with engine.connect() as conn:
+        assert [r.status for r in db.recent_runs(conn, job="slow")] == ["ok"]
+
+
+def test_concurrent_nodes_run_each_scheduled_job_once(engine: Engine, settings: Settings) -> None:
+    calls: list[str] = []
+    gate = threading.Barrier(2)
+
+    def step(name: str) -> Job:
+        def run(ctx: Context) -> dict[str, object]:
+            calls.append(name)
+            time.sleep(0.2)  # long enough for the other node to find the lock taken
+            return {}
+
+        return Job(name, run, name)
+
+    jobs = [step("a"), step("b")]
+
+    def node() -> None:
+        gate.wait(10)
+        scheduler = Scheduler(engine, settings, Clock(MONDAY_EVENING), jobs=jobs, digests=False)
+        for _ in range(3):
+            scheduler.tick()
+
+    threads = [threading.Thread(target=node) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(calls) == ["a", "b"]
+    assert ok_runs(engine) == [("a", "2026-11-30"), ("b", "2026-11-30")]
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    keep = {k: v for k, v in os.environ.items() if not k.startswith("PAPERFEED_")}
+    env = keep | {
+        "PAPERFEED_DATA_DIR": str(settings.data_dir),
+        "PAPERFEED_HARVEST_SETS": settings.harvest_sets,
+        "PAPERFEED_OAI_BASE_URL": settings.oai_base_url,
+        "PAPERFEED_REQUEST_DELAY": "0",
+        "PAPERFEED_BATCH_SIZE": "1",
+        "PYTHONPATH": str(Path(__file__).parent.parent / "src"),
+    }
+    if settings.database_url:
+        env["PAPERFEED_DATABASE_URL"] = settings.database_url
+    return env
+
+
+def test_a_killed_worker_leaves_work_the_next_run_finishes_once(
+    engine: Engine, settings: Settings
+) -> None:
+    second_page, hold = threading.Event(), threading.Event()
+
+    def handle(req: Request) -> Reply:
+        if req.params.get("resumptionToken") == TOKEN:
+            second_page.set()
+            hold.wait(60)  # the worker is killed while waiting for this page
+        return sources()(req)
+
+    with replay(handle) as server:
+        s = pipeline_settings(settings, server.url)
+        cmd = [sys.executable, "-m", "paperfeed", "jobs", "run", "harvest"]
+        proc = subprocess.Popen(cmd, env=_env(s), stderr=subprocess.PIPE)
+        assert second_page.wait(120), proc.stderr.read().decode() if proc.stderr else ""
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(30)
+        hold.set()
+        with engine.connect() as conn:
+            kept = conn.execute(select(func.count()).select_from(papers)).scalar_one()
+        harvest = next(j for j in registry() if j.name == "harvest")
+        outcome = run_job(Context(engine, s), harvest)
+    assert 0 < kept < 9  # the first page went in before the kill
+    assert outcome.status == "ok" and outcome.counts["inserted"] == 9 - kept
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(papers)).scalar_one()
+        runs = db.recent_runs(conn, job="harvest")
+    assert total == 9
+    assert [r.status for r in runs] == ["ok", "abandoned"]
+
+
+@pytest.mark.parametrize("name", ["harvest", "hf-daily", "embed", "digests"])
+def test_every_pipeline_job_is_registered(name: str) -> None:
+    assert name in [j.name for j in registry()]
