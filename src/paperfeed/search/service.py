@@ -75,6 +75,10 @@ class SearchService:
             self._refresh_vectors()
             self._last_refresh = time.monotonic()
 
+    def is_loaded(self) -> bool:
+        """True once the indexes have been brought up to date at least once."""
+        return self._last_refresh > -math.inf
+
     def _maybe_refresh(self) -> None:
         if self._due():
             with self._lock:

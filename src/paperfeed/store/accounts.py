@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
     Boolean,
@@ -136,6 +136,32 @@ def set_admin(conn: Connection, username: str, is_admin: bool) -> bool:
 
 
 _active = users.c.suspended_at.is_(None)
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """A user as the admin console lists them."""
+
+    id: int
+    username: str
+    is_admin: bool
+    suspended: bool
+    created_at: datetime
+
+
+def list_users(conn: Connection, limit: int = 200) -> list[UserRow]:
+    """Users, newest first."""
+    query = select(users).order_by(users.c.id.desc()).limit(limit)
+    return [
+        UserRow(r.id, r.username, bool(r.is_admin), r.suspended_at is not None, r.created_at)
+        for r in conn.execute(query)
+    ]
+
+
+def user_by_id(conn: Connection, user_id: int) -> User | None:
+    """A user by id (suspended or not)."""
+    row = conn.execute(select(users).where(users.c.id == user_id)).first()
+    return _user(row) if row else None
 
 
 def set_suspended(conn: Connection, user_id: int, suspended: bool) -> bool:

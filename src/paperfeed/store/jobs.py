@@ -363,6 +363,69 @@ def holder_is_dead(holder: str) -> bool:
     return False
 
 
+def outbox_depth(conn: Connection) -> dict[str, int]:
+    """Digest outbox messages per status."""
+    from paperfeed.store.digest_tables import outbox
+
+    query = select(outbox.c.status, func.count()).group_by(outbox.c.status)
+    return {status: int(n) for status, n in conn.execute(query)}
+
+
+@dataclass(frozen=True)
+class FailedDelivery:
+    """An email that will not go out without help."""
+
+    id: int
+    recipient: str
+    kind: str
+    period: str
+    attempts: int
+    error: str | None
+    created_at: datetime
+
+
+def failed_deliveries(conn: Connection, limit: int = 100) -> list[FailedDelivery]:
+    """Outbox messages that failed for good, newest first."""
+    from paperfeed.store.digest_tables import outbox
+
+    query = (
+        select(outbox).where(outbox.c.status == "failed").order_by(outbox.c.id.desc()).limit(limit)
+    )
+    return [
+        FailedDelivery(r.id, r.recipient, r.kind, r.period, r.attempts, r.last_error, r.created_at)
+        for r in conn.execute(query)
+    ]
+
+
+UNSUBSCRIBED = "unsubscribed"  # the reason digest delivery gives up on a leaver: never retried
+
+
+def retry_delivery(conn: Connection, outbox_id: int) -> bool:
+    """Put a failed message back in the queue for the next digest run; False if not failed."""
+    from paperfeed.store.digest_tables import outbox
+
+    query = (
+        update(outbox)
+        .where(outbox.c.id == outbox_id, outbox.c.status == "failed")
+        .where(or_(outbox.c.last_error.is_(None), outbox.c.last_error != UNSUBSCRIBED))
+        .values(status="pending", attempts=0, next_attempt_at=utcnow())
+    )
+    return conn.execute(query).rowcount > 0
+
+
+def papers_not_embedded(conn: Connection) -> int:
+    """Papers without a current vector under the newest embedding contract."""
+    from paperfeed.store import search_store
+    from paperfeed.store.tables import papers
+
+    contracts = search_store.embedding_contracts
+    newest = select(contracts.c.id).order_by(contracts.c.created_at.desc()).limit(1)
+    cid = conn.execute(newest).scalar()
+    if cid is None:
+        return int(conn.execute(select(func.count()).select_from(papers)).scalar_one())
+    return search_store.count_to_embed(conn, cid)
+
+
 def table_rows(conn: Connection) -> Iterator[tuple[str, int]]:
     """Row count of every table paperfeed declares, in dependency order."""
     for table in metadata.sorted_tables:

@@ -45,6 +45,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     )
     app.state.site = Site(settings, engine or open_store(settings), secret)
     app.add_middleware(SiteMiddleware, secure=settings.base_url.startswith("https://"))
+    _add_ops(app, settings)
     _add_error_handlers(app)
     _add_routes(app)
     return app
@@ -67,6 +68,13 @@ def _add_routes(app: FastAPI) -> None:
     app.include_router(auth.router)
     app.include_router(digest_router)
     app.include_router(pages.router)
+
+
+def _add_ops(app: FastAPI, settings: Settings) -> None:
+    from paperfeed.web import admin, ops
+
+    ops.install(app, settings, app.state.site.engine)  # outermost: times cached pages too
+    app.include_router(admin.router)
 
 
 def _docs() -> HTMLResponse:

@@ -90,6 +90,10 @@ class Site:
         except Exception:  # a cold search must not take the site down; searches retry
             log.exception("warming the search indexes failed")
 
+    def search_loaded(self) -> bool:
+        """True once the search indexes have been loaded in this process."""
+        return self._search is not None and self._search.is_loaded()
+
     def paper_changed(self) -> None:
         """Let a loaded search index pick up a paper stored just now."""
         if self._search is not None:

@@ -1,0 +1,93 @@
+"""The admin console: job runs and "run now", what is queued, failed mail, users; all logged."""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from paperfeed.pipeline import Context, find_job, registry, run_job
+from paperfeed.store import jobs as db
+from paperfeed.store.accounts import list_users, set_admin, set_suspended, user_by_id
+from paperfeed.web.deps import AdminDep, FormCsrf, Site, SiteDep, html
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+Flag = Annotated[int, Form(ge=0, le=1)]
+
+
+@router.get("")
+def console(request: Request, site: SiteDep, admin: AdminDep, done: str = "") -> Response:
+    """Everything an operator checks: jobs, queues, failed mail, users, recent admin actions."""
+    with site.engine.connect() as conn:
+        context = {
+            "jobs": registry(),
+            "last": db.last_runs(conn),
+            "runs": db.recent_runs(conn, 30),
+            "outbox": db.outbox_depth(conn),
+            "not_embedded": db.papers_not_embedded(conn),
+            "failed": db.failed_deliveries(conn, 50),
+            "users": list_users(conn),
+            "actions": db.recent_actions(conn, 30),
+        }
+    notice = done[:200]
+    body = site.render("admin.html", user=admin, notice=notice, **context)
+    return html(site, request, body)
+
+
+def _log(site: Site, who: str, action: str, target: str) -> None:
+    with site.writing() as conn:
+        db.record_action(conn, who, action, target)
+
+
+@router.post("/jobs/{name}/run", dependencies=[FormCsrf])
+def run_now(site: SiteDep, admin: AdminDep, name: str) -> Response:
+    """Start a job now, in the background (the page shows its run when it is recorded)."""
+    job = find_job(name)
+    if job is None:
+        raise HTTPException(404, f"there is no job called {name!r}")
+    _log(site, admin.username, "run job", name)
+    ctx = Context(site.engine, site.settings)
+    thread = threading.Thread(target=run_job, args=(ctx, job, "admin"), daemon=True)
+    thread.start()
+    return RedirectResponse(f"/admin?done=started+{name}", status_code=303)
+
+
+@router.post("/outbox/{outbox_id}/retry", dependencies=[FormCsrf])
+def retry(site: SiteDep, admin: AdminDep, outbox_id: int) -> Response:
+    """Queue a failed email again; the next digest run sends it."""
+    with site.writing() as conn:
+        if not db.retry_delivery(conn, outbox_id):
+            raise HTTPException(400, "that message is not a failed delivery that can be retried")
+        db.record_action(conn, admin.username, "retry delivery", str(outbox_id))
+    return RedirectResponse("/admin?done=queued+again#failed", status_code=303)
+
+
+@router.post("/users/{user_id}/suspend", dependencies=[FormCsrf])
+def suspend(site: SiteDep, admin: AdminDep, user_id: int, suspended: Flag) -> Response:
+    """Suspend a user (their sessions end, sign-in is refused) or lift the suspension."""
+    if user_id == admin.id:
+        raise HTTPException(400, "you cannot suspend yourself")
+    with site.writing() as conn:
+        target = user_by_id(conn, user_id)
+        if target is None or not set_suspended(conn, user_id, bool(suspended)):
+            raise HTTPException(404, "no such user")
+        action = "suspend" if suspended else "unsuspend"
+        db.record_action(conn, admin.username, action, target.username)
+    return RedirectResponse(f"/admin?done={action}+{target.username}#users", status_code=303)
+
+
+@router.post("/users/{user_id}/admin", dependencies=[FormCsrf])
+def make_admin(site: SiteDep, admin: AdminDep, user_id: int, is_admin: Flag) -> Response:
+    """Grant or revoke the admin role."""
+    if user_id == admin.id and not is_admin:
+        raise HTTPException(400, "you cannot take your own admin role away")
+    with site.writing() as conn:
+        target = user_by_id(conn, user_id)
+        if target is None:
+            raise HTTPException(404, "no such user")
+        set_admin(conn, target.username, bool(is_admin))
+        action = "make admin" if is_admin else "revoke admin"
+        db.record_action(conn, admin.username, action, target.username)
+    return RedirectResponse(f"/admin?done={action.replace(' ', '+')}#users", status_code=303)

@@ -1,0 +1,220 @@
+"""Ops endpoints: /healthz, /readyz, Prometheus /metrics, and an access-log line per request."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import Engine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from paperfeed.settings import Settings
+from paperfeed.store import jobs as db
+from paperfeed.store.health import store_problems
+
+router = APIRouter(include_in_schema=False)
+access_log = logging.getLogger("paperfeed.access")
+_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_STORE_TTL = 15.0  # seconds a scrape reuses the store's queue counts
+
+
+class Metrics:
+    """The app's own Prometheus registry (one per app, so tests can build many apps)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "paperfeed_http_requests",
+            "HTTP requests by route template, method and status.",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "paperfeed_http_request_duration_seconds",
+            "HTTP request latency by route template.",
+            ["route"],
+            buckets=_BUCKETS,
+            registry=self.registry,
+        )
+        self.search = Histogram(
+            "paperfeed_search_duration_seconds",
+            "Search request latency by the mode that answered.",
+            ["mode"],
+            buckets=_BUCKETS,
+            registry=self.registry,
+        )
+        self.registry.register(StoreCollector(engine))
+
+
+class StoreCollector(Collector):
+    """Gauges read from the store at scrape time: jobs, the outbox, embedding backlog."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._cache: tuple[float, list[GaugeMetricFamily]] = (-_STORE_TTL, [])
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        """Yield the gauges (cached for a few seconds; scrapes must stay cheap)."""
+        at, families = self._cache
+        if time.monotonic() - at >= _STORE_TTL:
+            families = self._read()
+            self._cache = (time.monotonic(), families)
+        yield from families
+
+    def _read(self) -> list[GaugeMetricFamily]:
+        runs = GaugeMetricFamily(
+            "paperfeed_job_runs", "Recorded job runs by job and outcome.", labels=["job", "status"]
+        )
+        pages = GaugeMetricFamily(
+            "paperfeed_job_last_records", "Records the last run of a job read.", labels=["job"]
+        )
+        errors = GaugeMetricFamily(
+            "paperfeed_job_last_errors", "Records the last run of a job skipped.", labels=["job"]
+        )
+        outbox = GaugeMetricFamily(
+            "paperfeed_outbox_messages", "Digest outbox messages by status.", labels=["status"]
+        )
+        behind = GaugeMetricFamily(
+            "paperfeed_papers_not_embedded", "Papers waiting for an embedding."
+        )
+        with self.engine.connect() as conn:
+            for (job, status), n in db.run_counts(conn).items():
+                runs.add_metric([job, status], n)
+            for job, run in db.last_runs(conn).items():
+                pages.add_metric([job], _number(run.counts.get("read")))
+                errors.add_metric(
+                    [job], _number(run.counts.get("skipped", run.counts.get("errors")))
+                )
+            for status, n in db.outbox_depth(conn).items():
+                outbox.add_metric([status], n)
+            behind.add_metric([], db.papers_not_embedded(conn))
+        return [runs, pages, errors, outbox, behind]
+
+
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+class OpsMiddleware:
+    """Times every request, counts it under its route template and writes the access log."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, log_format: str) -> None:
+        self.app, self.metrics, self.log_format = app, metrics, log_format
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        seen: dict[str, Any] = {"status": 500, "mode": None}
+
+        async def watch(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                seen["status"] = message["status"]
+                for key, value in message.get("headers", []):
+                    if key.lower() == b"x-search-mode":
+                        seen["mode"] = value.decode("latin-1")
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            self._observe(scope, seen, time.perf_counter() - start)
+
+    def _observe(self, scope: Scope, seen: dict[str, Any], seconds: float) -> None:
+        route = _route(scope)
+        if route == "(unmatched)" and seen["status"] == 200:
+            route = "(cached page)"  # answered from the page cache, before routing
+        self.metrics.requests.labels(route, scope["method"], str(seen["status"])).inc()
+        self.metrics.latency.labels(route).observe(seconds)
+        if route.endswith("/search") and seen["status"] == 200:
+            mode = seen["mode"] or _query_mode(scope)
+            self.metrics.search.labels(mode).observe(seconds)
+        if self.log_format != "off":
+            access_log.info(_log_line(self.log_format, scope, seen["status"], route, seconds))
+
+
+def _route(scope: Scope) -> str:
+    # The template (/paper/{paper_id}), never the path: labels must stay few.
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if isinstance(path, str):
+        return path
+    return "(unmatched)"
+
+
+def _query_mode(scope: Scope) -> str:
+    query = scope.get("query_string", b"").decode("latin-1")
+    for part in query.split("&"):
+        if part.startswith("mode=") and part[5:] in ("hybrid", "keyword", "semantic"):
+            return part[5:]
+    return "hybrid"
+
+
+def _log_line(fmt: str, scope: Scope, status: int, route: str, seconds: float) -> str:
+    client = scope.get("client") or ("-", 0)
+    fields = {
+        "client": client[0],
+        "method": scope["method"],
+        "path": scope["path"],
+        "route": route,
+        "status": status,
+        "ms": round(seconds * 1000, 1),
+    }
+    if fmt == "json":
+        return json.dumps(fields)
+    return f'{fields["client"]} "{fields["method"]} {fields["path"]}" {status} {fields["ms"]}ms'
+
+
+def install(app: FastAPI, settings: Settings, engine: Engine) -> None:
+    """Add the ops routes, the metrics registry and the timing/access-log middleware to `app`."""
+    metrics = Metrics(engine)
+    app.state.metrics = metrics
+    app.include_router(router)
+    app.add_middleware(OpsMiddleware, metrics=metrics, log_format=settings.access_log)
+    if settings.access_log != "off" and not access_log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        access_log.addHandler(handler)
+        access_log.setLevel(logging.INFO)
+        access_log.propagate = False
+
+
+@router.get("/healthz")
+def healthz() -> PlainTextResponse:
+    """The process is alive and answering."""
+    return PlainTextResponse("ok\n")
+
+
+@router.get("/readyz")
+def readyz(request: Request) -> Response:
+    """Ready for traffic: the store answers, its schema is current, search indexes are loaded."""
+    site = request.app.state.site
+    problems = store_problems(site.engine)
+    if not site.search_loaded():
+        problems.append("search indexes not loaded yet")
+    if problems:
+        return JSONResponse({"ready": False, "problems": problems}, status_code=503)
+    return JSONResponse({"ready": True, "problems": []})
+
+
+@router.get("/metrics")
+def metrics(request: Request) -> Response:
+    """Prometheus text format."""
+    registry = request.app.state.metrics.registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,170 @@
+"""Health, readiness, Prometheus metrics, the access log and the admin console."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import UTC, datetime
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import Engine, select, text, update
+
+from paperfeed.settings import Settings
+from paperfeed.store import jobs as db
+from paperfeed.store.accounts import set_admin
+from paperfeed.store.digest_tables import outbox, subscribers
+from tests.web_support import client, post_form, sign_up
+
+
+def samples(body: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    found = {}
+    for family in text_string_to_metric_families(body):
+        for s in family.samples:
+            found[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return found
+
+
+def test_health_and_readiness(site: Settings, engine: Engine) -> None:
+    with client(site, engine) as c:
+        assert c.get("/healthz").status_code == 200
+        cold = c.get("/readyz")
+        assert cold.status_code == 503 and "search indexes not loaded" in cold.text
+        c.app.state.site.warm_search()  # type: ignore[attr-defined]
+        ready = c.get("/readyz")
+        assert ready.status_code == 200 and ready.json() == {"ready": True, "problems": []}
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '0003'"))
+        stale = c.get("/readyz")
+    assert stale.status_code == 503 and "schema is at 0003" in stale.text
+
+
+def test_metrics_count_routes_searches_and_queues(site: Settings, engine: Engine) -> None:
+    with engine.begin() as conn:
+        run = db.start_run(conn, "harvest", None, "manual", "n1")
+        db.finish_run(conn, run, "ok", {"read": 42, "skipped": 2}, None)
+    with client(site, engine) as c:
+        for _ in range(2):
+            assert c.get("/papers/2606.99999").status_code == 200
+        assert c.get("/api/papers/search", params={"q": "attention", "mode": "keyword"}).is_success
+        body = c.get("/metrics")
+    assert body.headers["content-type"].startswith("text/plain")
+    found = samples(body.text)
+    route = (("method", "GET"), ("route", "/papers/{paper_id:path}"), ("status", "200"))
+    assert found[("paperfeed_http_requests_total", route)] == 1
+    cached = (("method", "GET"), ("route", "(cached page)"), ("status", "200"))
+    assert found[("paperfeed_http_requests_total", cached)] == 1  # the second, from the cache
+    assert found[("paperfeed_search_duration_seconds_count", (("mode", "keyword"),))] == 1
+    assert found[("paperfeed_job_runs", (("job", "harvest"), ("status", "ok")))] == 1
+    assert found[("paperfeed_job_last_records", (("job", "harvest"),))] == 42
+    assert found[("paperfeed_job_last_errors", (("job", "harvest"),))] == 2
+    assert found[("paperfeed_papers_not_embedded", ())] > 0
+
+
+def test_access_log_lines(site: Settings, engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("paperfeed.access")
+    logger.propagate = True  # let caplog see what the handler would print
+    json_log = site.model_copy(update={"access_log": "json"})
+    with caplog.at_level(logging.INFO, "paperfeed.access"), client(json_log, engine) as c:
+        c.get("/healthz")
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "paperfeed.access"]
+    assert {"path": "/healthz", "route": "/healthz", "status": 200, "method": "GET"}.items() <= (
+        lines[-1].items()
+    )
+
+
+def _failed_message(engine: Engine) -> int:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with engine.begin() as conn:
+        sub = conn.execute(
+            subscribers.insert().values(
+                email="a@example.org",
+                email_key="a@example.org",
+                status="confirmed",
+                nonce="n",
+                frequency="daily",
+                send_time="07:00",
+                timezone="UTC",
+                weekday=0,
+                skip_weekends=False,
+                max_papers=5,
+                include_trending=True,
+                created_at=now,
+            )
+        ).inserted_primary_key[0]
+        return int(
+            conn.execute(
+                outbox.insert().values(
+                    subscriber_id=sub,
+                    kind="digest",
+                    period="daily:2026-12-01",
+                    status="failed",
+                    recipient="a@example.org",
+                    message_id="<m@x>",
+                    message="x",
+                    attempts=6,
+                    next_attempt_at=now,
+                    last_error="550 mailbox <b>unavailable</b>",
+                    created_at=now,
+                )
+            ).inserted_primary_key[0]
+        )
+
+
+def test_admin_console_is_for_admins(site: Settings, engine: Engine) -> None:
+    with client(site, engine) as anon, client(site, engine) as user:
+        first = anon.get("/admin", follow_redirects=False)
+        assert first.status_code == 303 and first.headers["location"] == "/signin?next=/admin"
+        sign_up(user, "someone")
+        assert user.get("/admin").status_code == 403
+        assert post_form(user, "/admin/jobs/harvest/run", {}).status_code == 403
+
+
+def test_admin_runs_jobs_retries_mail_and_manages_users(site: Settings, engine: Engine) -> None:
+    failed = _failed_message(engine)
+    with client(site, engine) as admin, client(site, engine) as other:
+        sign_up(admin, "root")
+        sign_up(other, "mallory")
+        with engine.begin() as conn:
+            set_admin(conn, "root", True)
+        page = admin.get("/admin").text
+        assert "550 mailbox &lt;b&gt;unavailable&lt;/b&gt;" in page  # reasons shown, escaped
+        assert post_form(admin, "/admin/jobs/nope/run", {}).status_code == 404
+        assert post_form(admin, "/admin/jobs/harvest/run", {}).status_code == 303
+        deadline = time.monotonic() + 60
+        while not _runs(engine) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert post_form(admin, f"/admin/outbox/{failed}/retry", {}).status_code == 303
+        assert post_form(admin, f"/admin/outbox/{failed}/retry", {}).status_code == 400
+        with engine.connect() as conn:
+            status = conn.execute(select(outbox.c.status)).scalar_one()
+            mallory = conn.execute(text("SELECT id FROM users WHERE username='mallory'")).scalar()
+        assert status == "pending"
+        assert other.get("/").text.count("mallory") >= 1
+        assert post_form(admin, f"/admin/users/{mallory}/suspend", {"suspended": "1"}).is_redirect
+        assert "mallory" not in other.get("/").text  # the session ended
+        assert post_form(admin, f"/admin/users/{mallory}/admin", {"is_admin": "1"}).is_redirect
+        me = admin.get("/admin").text
+    assert [(r.job, r.trigger, r.status) for r in _runs(engine)] == [("harvest", "admin", "ok")]
+    with engine.connect() as conn:
+        actions = [(a.who, a.action, a.target) for a in db.recent_actions(conn)]
+    assert actions == [
+        ("root", "make admin", "mallory"),
+        ("root", "suspend", "mallory"),
+        ("root", "retry delivery", str(failed)),
+        ("root", "run job", "harvest"),
+    ]
+    assert "suspended" in me
+
+
+def _runs(engine: Engine) -> list[db.JobRun]:
+    with engine.connect() as conn:
+        return [r for r in db.recent_runs(conn) if r.status != "running"]
+
+
+def test_unsubscribed_failures_are_not_retried(site: Settings, engine: Engine) -> None:
+    failed = _failed_message(engine)
+    with engine.begin() as conn:
+        conn.execute(update(outbox).values(last_error="unsubscribed"))
+        assert not db.retry_delivery(conn, failed)
