@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import signal
 import threading
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from paperfeed.pipeline.registry import Context, find_job, registry
 from paperfeed.pipeline.runner import run_job
@@ -88,7 +90,90 @@ def worker(
         stop.set()
 
 
+# --- backups and moves ------------------------------------------------------------------------
+
+FileArg = Annotated[Path, typer.Argument(help="The backup file.")]
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
+    return typer.Exit(1)
+
+
+def backup(path: FileArg) -> None:
+    """Back the store up to FILE (SQLite: online backup, safe while the site runs)."""
+    from paperfeed.store.backup import BackupError
+    from paperfeed.store.backup import backup as make_backup
+
+    engine = open_store(Settings())
+    try:
+        counts = make_backup(engine, path)
+    except BackupError as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        engine.dispose()
+    typer.echo(f"backed up {sum(counts.values()):,} rows in {len(counts)} tables to {path}")
+
+
+def restore(path: FileArg) -> None:
+    """Restore a backup FILE into the configured store, which must be empty."""
+    from paperfeed.store.backup import BackupError, verify
+    from paperfeed.store.backup import restore as load
+
+    engine = open_store(Settings())
+    try:
+        counts = load(engine, path)
+        mismatches = verify(engine, counts)
+    except BackupError as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        engine.dispose()
+    _report(counts, mismatches, False)
+
+
+def migrate_store(
+    to: Annotated[str, typer.Option("--to", help="URL of the empty target store.")],
+    as_json: Annotated[bool, typer.Option("--json", help="End with one JSON object.")] = False,
+) -> None:
+    """Copy everything from the configured store into an empty PostgreSQL or SQLite store."""
+    from paperfeed.store.backup import BackupError, copy_store, unknown_tables, verify
+
+    settings = Settings()
+    source = open_store(settings)
+    target_settings = settings.model_copy(update={"database_url": to})
+    if to.startswith("sqlite:///"):
+        Path(to.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    target = open_store(target_settings)
+    try:
+        counts = copy_store(source, target)
+        for name in unknown_tables(source):
+            err.print(f"not copied (no paperfeed module declares it): {name}", highlight=False)
+        mismatches = verify(target, counts)
+    except BackupError as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        source.dispose()
+        target.dispose()
+    _report(counts, mismatches, as_json)
+
+
+def _report(counts: dict[str, int], mismatches: list[str], as_json: bool) -> None:
+    for name, rows in counts.items():
+        typer.echo(
+            f"{name:<24} {rows:>10,} copied, verified" if not mismatches else f"{name} {rows}"
+        )
+    for problem in mismatches:
+        err.print(f"count mismatch: {problem}", highlight=False)
+    if as_json:
+        typer.echo(json.dumps(counts))
+    if mismatches:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
-    """Add `jobs` and `worker` to the `paperfeed` command."""
+    """Add jobs, worker, backup, restore and migrate-store to the `paperfeed` command."""
     app.add_typer(jobs_app, name="jobs")
     app.command()(worker)
+    app.command()(backup)
+    app.command()(restore)
+    app.command("migrate-store")(migrate_store)

@@ -1,0 +1,313 @@
+"""Backups, restores and moves between databases: every table paperfeed declares, in FK order.
+
+A SQLite store is backed up with SQLite's online backup API (safe while the site runs); a
+PostgreSQL store as a logical dump (gzip'd JSON lines, one snapshot). Both restore into an empty
+store of either kind, by the same batched copy that `migrate-store` uses, and counts are checked.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import importlib
+import json
+import pkgutil
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    LargeBinary,
+    MetaData,
+    Table,
+    create_engine,
+    func,
+    inspect,
+    select,
+    text,
+)
+from sqlalchemy.pool import StaticPool
+
+import paperfeed.store
+from paperfeed.store.db import migrate
+from paperfeed.store.health import migration_heads
+from paperfeed.store.tables import metadata
+
+BATCH = 2000
+FORMAT = "paperfeed-dump"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+Progress = Callable[[str, int], None]
+
+
+class BackupError(RuntimeError):
+    """A backup or restore cannot go ahead; the message says why and what to do."""
+
+
+def all_tables() -> list[Table]:
+    """Every declared table, parents before children (each store module declares its own)."""
+    for module in pkgutil.iter_modules(paperfeed.store.__path__):
+        if module.name != "migrations":
+            importlib.import_module(f"paperfeed.store.{module.name}")
+    return list(metadata.sorted_tables)
+
+
+def _fk_order(engine: Engine, tables: list[Table]) -> list[Table]:
+    # The database's own foreign keys decide the order (a migration may declare more than a Table).
+    reflected = MetaData()
+    reflected.reflect(engine, only=[t.name for t in tables])
+    by_name = {t.name: t for t in tables}
+    return [by_name[t.name] for t in reflected.sorted_tables if t.name in by_name]
+
+
+def count_rows(conn: Connection, tables: Iterable[Table]) -> dict[str, int]:
+    """Rows per table."""
+    return {
+        t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one()) for t in tables
+    }
+
+
+def _seeded() -> set[str]:
+    # Tables a fresh migration already fills (a counter row, say) count as empty.
+    engine = create_engine("sqlite://", poolclass=StaticPool)
+    migrate(engine)
+    with engine.connect() as conn:
+        seeded = {name for name, n in count_rows(conn, all_tables()).items() if n}
+    engine.dispose()
+    return seeded
+
+
+def check_empty(target: Engine) -> set[str]:
+    """Refuse a target holding data; returns the seeded tables to clear before copying."""
+    seeded = _seeded()
+    with target.connect() as conn:
+        full = [n for n, rows in count_rows(conn, all_tables()).items() if rows and n not in seeded]
+    if full:
+        raise BackupError(
+            f"the target store is not empty ({', '.join(sorted(full)[:5])} hold rows); "
+            "restore and migrate-store only fill an empty store"
+        )
+    return seeded
+
+
+def _snapshot(conn: Connection) -> None:
+    # One consistent view of every table for the whole copy.
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+    else:
+        conn.execute(text("SELECT 1"))  # SQLite: the read transaction (WAL snapshot) starts here
+
+
+def read_rows(conn: Connection, table: Table) -> Iterator[list[dict[str, Any]]]:
+    """A table's rows in batches, in primary-key order."""
+    query = select(table).order_by(*table.primary_key.columns)
+    result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(query)
+    for part in result.mappings().partitions(BATCH):
+        yield [dict(row) for row in part]
+
+
+def write_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert one batch."""
+    if rows:
+        conn.execute(table.insert(), rows)
+
+
+def _reset_sequences(conn: Connection, tables: list[Table]) -> None:
+    # Explicit ids do not move PostgreSQL's sequences: the next insert would collide.
+    if conn.dialect.name != "postgresql":
+        return
+    for table in tables:
+        for col in table.primary_key.columns:
+            if col.autoincrement is True or (col.autoincrement == "auto" and _serial(table, col)):
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', '{col.name}'), "
+                        f"COALESCE((SELECT MAX({col.name}) FROM {table.name}), 0) + 1, false)"
+                    )
+                )
+
+
+def _serial(table: Table, col: Any) -> bool:
+    return len(table.primary_key.columns) == 1 and col.type.python_type is int
+
+
+def copy_store(source: Engine, target: Engine, progress: Progress | None = None) -> dict[str, int]:
+    """Copy every table from `source` into an empty `target`; returns rows copied per table."""
+    seeded = check_empty(target)
+    tables = _fk_order(target, all_tables())
+    copied: dict[str, int] = {}
+    with source.connect() as src, target.begin() as dst:
+        _snapshot(src)
+        for name in seeded:
+            dst.execute(metadata.tables[name].delete())
+        for table in tables:
+            copied[table.name] = 0
+            for rows in read_rows(src, table):
+                write_rows(dst, table, rows)
+                copied[table.name] += len(rows)
+                if progress:
+                    progress(table.name, copied[table.name])
+        _reset_sequences(dst, tables)
+    return copied
+
+
+def verify(target: Engine, copied: dict[str, int]) -> list[str]:
+    """Tables whose row count in the target differs from what was copied."""
+    with target.connect() as conn:
+        found = count_rows(conn, [metadata.tables[name] for name in copied])
+    return [f"{n}: copied {copied[n]}, found {found[n]}" for n in copied if found[n] != copied[n]]
+
+
+# --- backup files --------------------------------------------------------------------------
+
+
+def backup(engine: Engine, path: Path) -> dict[str, int]:
+    """Write a backup of the store to `path`; returns rows per table."""
+    if path.exists():
+        raise BackupError(f"{path} exists; choose a new file name")
+    if engine.dialect.name == "sqlite":
+        return _sqlite_backup(engine, path)
+    return _dump(engine, path)
+
+
+def _sqlite_backup(engine: Engine, path: Path) -> dict[str, int]:
+    raw = engine.raw_connection()
+    try:
+        dest = sqlite3.connect(str(path))
+        try:
+            raw.driver_connection.backup(dest)  # type: ignore[union-attr]
+        finally:
+            dest.close()
+    finally:
+        raw.close()
+    copy = create_engine(f"sqlite:///{path}")
+    with copy.connect() as conn:
+        counts = count_rows(conn, all_tables())
+    copy.dispose()
+    return counts
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, bytes | memoryview):
+        return {"b64": base64.b64encode(bytes(value)).decode()}
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _decode(table: Table, row: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in row.items():
+        kind = table.c[name].type
+        if value is None:
+            out[name] = None
+        elif isinstance(kind, LargeBinary):
+            out[name] = base64.b64decode(value["b64"])
+        elif isinstance(kind, DateTime):
+            out[name] = datetime.fromisoformat(value)
+        elif isinstance(kind, Date):
+            out[name] = date.fromisoformat(value)
+        else:
+            out[name] = value
+    return out
+
+
+def _dump(engine: Engine, path: Path) -> dict[str, int]:
+    tables = _fk_order(engine, all_tables())
+    counts: dict[str, int] = {}
+    with engine.connect() as conn, gzip.open(path, "wt", encoding="utf-8") as out:
+        _snapshot(conn)
+        heads = sorted(migration_heads())
+        out.write(json.dumps({"format": FORMAT, "version": 1, "revision": heads}) + "\n")
+        for table in tables:
+            counts[table.name] = 0
+            for rows in read_rows(conn, table):
+                for row in rows:
+                    record = {k: _encode(v) for k, v in row.items()}
+                    out.write(json.dumps({"t": table.name, "r": record}) + "\n")
+                counts[table.name] += len(rows)
+        out.write(json.dumps({"end": counts}) + "\n")
+    return counts
+
+
+def restore(target: Engine, path: Path, progress: Progress | None = None) -> dict[str, int]:
+    """Fill an empty store from a backup file of either kind; returns rows per table."""
+    if not path.is_file():
+        raise BackupError(f"no backup file at {path}")
+    with path.open("rb") as handle:
+        head = handle.read(16)
+    if head == SQLITE_MAGIC:
+        return _restore_sqlite(target, path, progress)
+    return _restore_dump(target, path, progress)
+
+
+def _restore_sqlite(target: Engine, path: Path, progress: Progress | None) -> dict[str, int]:
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder) / "restore.db"
+        shutil.copyfile(path, work)  # an older backup is migrated on a copy, never in place
+        source = create_engine(f"sqlite:///{work}")
+        try:
+            migrate(source)
+            return copy_store(source, target, progress)
+        finally:
+            source.dispose()
+
+
+def _restore_dump(target: Engine, path: Path, progress: Progress | None) -> dict[str, int]:
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as lines:
+            header = json.loads(next(lines))
+            if header.get("format") != FORMAT:
+                raise BackupError(f"{path} is not a paperfeed backup")
+            if sorted(header["revision"]) != sorted(migration_heads()):
+                raise BackupError(
+                    f"{path} was made by a paperfeed at schema {header['revision']}; restore it "
+                    f"with that version, then upgrade (this one is at {sorted(migration_heads())})"
+                )
+            return _load_dump(target, lines, progress)
+    except (OSError, json.JSONDecodeError, StopIteration, KeyError) as exc:
+        raise BackupError(f"{path} cannot be read as a paperfeed backup ({exc})") from exc
+
+
+def _load_dump(target: Engine, lines: Iterator[str], progress: Progress | None) -> dict[str, int]:
+    seeded = check_empty(target)
+    tables = {t.name: t for t in all_tables()}
+    copied = dict.fromkeys(tables, 0)
+    batch: list[dict[str, Any]] = []
+    current = ""
+    with target.begin() as dst:
+        for name in seeded:
+            dst.execute(tables[name].delete())
+        for line in lines:
+            record = json.loads(line)
+            if "end" in record:
+                if record["end"] != {k: v for k, v in copied.items() if k in record["end"]}:
+                    raise BackupError("the backup is incomplete: counts do not match its footer")
+                break
+            if record["t"] != current or len(batch) >= BATCH:
+                if batch:
+                    write_rows(dst, tables[current], batch)
+                batch, current = [], record["t"]
+            batch.append(_decode(tables[current], record["r"]))
+            copied[current] += 1
+            if progress and copied[current] % BATCH == 0:
+                progress(current, copied[current])
+        else:
+            raise BackupError("the backup is truncated: its footer is missing")
+        if batch:
+            write_rows(dst, tables[current], batch)
+        _reset_sequences(dst, list(tables.values()))
+    return copied
+
+
+def unknown_tables(engine: Engine) -> list[str]:
+    """Tables in the database that no paperfeed module declares (they are not copied)."""
+    names = set(inspect(engine).get_table_names()) - {"alembic_version"}
+    return sorted(names - {t.name for t in all_tables()})
