@@ -170,6 +170,21 @@ def _report(counts: dict[str, int], mismatches: list[str], as_json: bool) -> Non
         raise typer.Exit(1)
 
 
+def doctor() -> None:
+    """Check settings, mail, model, store and indexes; exit 1 with what to fix."""
+    from paperfeed.doctor import diagnose
+
+    found = diagnose(Settings())
+    for note in found.notes:
+        typer.echo(f"note: {note}")
+    for problem in found.problems:
+        typer.echo(f"problem: {problem}")
+    if found.problems:
+        typer.echo(f"{len(found.problems)} problem(s) to fix")
+        raise typer.Exit(1)
+    typer.echo("all is well")
+
+
 def register(app: typer.Typer) -> None:
     """Add jobs, worker, backup, restore and migrate-store to the `paperfeed` command."""
     app.add_typer(jobs_app, name="jobs")
@@ -177,3 +192,4 @@ def register(app: typer.Typer) -> None:
     app.command()(backup)
     app.command()(restore)
     app.command("migrate-store")(migrate_store)
+    app.command()(doctor)

@@ -103,6 +103,15 @@ def _schema() -> tantivy.Schema:
     return sb.build()
 
 
+def saved_watermark(path: Path) -> datetime | None:
+    """The watermark of the index saved in `path`, read without opening it (None: no index)."""
+    try:
+        value = json.loads((path / _STATE).read_text()).get("watermark")
+    except (OSError, ValueError):
+        return None
+    return datetime.fromisoformat(str(value)) if value else None
+
+
 class KeywordIndex:
     """A tantivy index in one directory, safe to search from many threads."""
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, func, select, text
 
 from paperfeed.store.db import _MIGRATIONS
 
@@ -33,3 +35,12 @@ def store_problems(engine: Engine) -> list[str]:
             "run `paperfeed init` (or restart the site) to migrate it"
         ]
     return []
+
+
+def newest_change(engine: Engine) -> datetime | None:
+    """When a paper last changed in the store (what search indexes must have caught up to)."""
+    from paperfeed.store.tables import papers
+
+    with engine.connect() as conn:
+        value = conn.execute(select(func.max(papers.c.changed_at))).scalar()
+    return value if isinstance(value, datetime) else None

@@ -1,0 +1,158 @@
+"""`paperfeed doctor`: checks what a working install needs and says what to fix, in plain words."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import httpx
+
+from paperfeed.settings import Settings
+from paperfeed.store import connect
+from paperfeed.store import jobs as jobs_db
+from paperfeed.store.health import newest_change, store_problems
+
+INDEX_LAG = timedelta(hours=1)  # a node's search index may trail the store by its refresh
+
+
+@dataclass
+class Findings:
+    """Problems (the install is broken until fixed) and notes (worth knowing)."""
+
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def check_secret(settings: Settings, found: Findings) -> None:
+    """A real secret key outside dev mode; a long one always."""
+    key = settings.secret_key
+    if not key:
+        where = "a generated key in the data directory" if settings.dev_mode else "nothing"
+        message = (
+            f"no PAPERFEED_SECRET_KEY is set (using {where}); set one long random string, the "
+            "same on every node, e.g. `openssl rand -hex 32`"
+        )
+        (found.notes if settings.dev_mode else found.problems).append(message)
+    elif len(key) < 32 or len(set(key)) < 8:
+        found.problems.append("PAPERFEED_SECRET_KEY is short or repetitive: use 32+ random chars")
+
+
+def check_base_url(settings: Settings, found: Findings, timeout: float = 5.0) -> None:
+    """The public address is a full URL, not localhost in production, and reaches this site."""
+    parts = urlsplit(settings.base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        found.problems.append(f"PAPERFEED_BASE_URL {settings.base_url!r} is not an http(s) URL")
+        return
+    local = parts.hostname in ("localhost", "127.0.0.1", "::1")
+    if local and not settings.dev_mode:
+        found.problems.append(
+            f"PAPERFEED_BASE_URL is {settings.base_url}: links in emails would point at the "
+            "reader's own machine; set it to the address people use"
+        )
+    elif parts.scheme == "http" and not settings.dev_mode:
+        found.notes.append("PAPERFEED_BASE_URL uses http: sign-in cookies travel unencrypted")
+    try:
+        answer = httpx.get(settings.base_url.rstrip("/") + "/healthz", timeout=timeout)
+    except httpx.HTTPError:
+        found.notes.append(f"nothing answers at {settings.base_url} now (is the site running?)")
+        return
+    if answer.status_code != 200 or answer.text.strip() != "ok":
+        found.problems.append(
+            f"{settings.base_url}/healthz answered HTTP {answer.status_code}, not paperfeed: "
+            "PAPERFEED_BASE_URL or the reverse proxy points somewhere else"
+        )
+
+
+def check_smtp(settings: Settings, found: Findings, timeout: float = 10.0) -> None:
+    """The mail server accepts a connection, TLS as configured, and the login."""
+    where = f"{settings.smtp_host}:{settings.smtp_port}"
+    step = "connect to"
+    try:
+        context = ssl.create_default_context()
+        smtp: smtplib.SMTP
+        if settings.smtp_tls == "ssl":
+            smtp = smtplib.SMTP_SSL(
+                settings.smtp_host, settings.smtp_port, timeout=timeout, context=context
+            )
+        else:
+            smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout)
+        with smtp:
+            if settings.smtp_tls == "starttls":
+                step = "start TLS with"
+                smtp.starttls(context=context)
+            if settings.smtp_username:
+                step = "log in to"
+                smtp.login(settings.smtp_username, settings.smtp_password or "")
+            smtp.noop()
+    except (smtplib.SMTPException, OSError) as exc:
+        found.problems.append(
+            f"cannot {step} the mail server {where} ({exc}); digests and confirmations cannot "
+            "be sent: check PAPERFEED_SMTP_HOST, _PORT, _TLS, _USERNAME and _PASSWORD"
+        )
+
+
+def check_model(settings: Settings, found: Findings) -> None:
+    """The embedding model loads and embeds a sentence."""
+    from paperfeed.search.embed import EmbedderUnavailable, get_embedder
+
+    try:
+        vectors = get_embedder(settings.embed_model).embed(["paperfeed doctor"])
+    except (EmbedderUnavailable, OSError, ValueError) as exc:
+        found.problems.append(
+            f"the embedding model {settings.embed_model!r} cannot be loaded ({exc}); semantic "
+            "search and digests by topic fall back to keywords"
+        )
+        return
+    if vectors.shape[0] != 1:
+        found.problems.append(f"the embedding model {settings.embed_model!r} returned nothing")
+
+
+def check_store(settings: Settings, found: Findings) -> None:
+    """The store answers and is migrated; this node's search index and embeddings keep up."""
+    from paperfeed.search.keyword import saved_watermark
+
+    engine = connect(settings)
+    try:
+        problems = store_problems(engine)
+        found.problems.extend(problems)
+        if problems:
+            return
+        with engine.connect() as conn:
+            behind = jobs_db.papers_not_embedded(conn)
+        newest = newest_change(engine)
+    finally:
+        engine.dispose()
+    if behind:
+        found.problems.append(
+            f"{behind:,} papers are not embedded yet: run `paperfeed embed` (the pipeline's "
+            "embed job does it nightly)"
+        )
+    mark = saved_watermark(settings.data_dir / "index" / "keyword")
+    if newest is not None and mark is None:
+        found.notes.append("no search index on this node yet; the site builds it when it starts")
+    elif newest is not None and mark is not None and newest - mark > INDEX_LAG:
+        found.problems.append(
+            f"this node's search index is {newest - mark} behind the store: start the site "
+            "(it catches up) or run `paperfeed reindex`"
+        )
+
+
+CHECKS: list[Callable[[Settings, Findings], None]] = [
+    check_secret,
+    check_base_url,
+    check_smtp,
+    check_model,
+    check_store,
+]
+
+
+def diagnose(settings: Settings) -> Findings:
+    """Run every check."""
+    found = Findings()
+    for check in CHECKS:
+        check(settings, found)
+    return found
