@@ -1,0 +1,96 @@
+"""The admin console in real headless Chromium: run a job now, retry a failed email."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import Engine, select
+
+from paperfeed.store import jobs as db
+from paperfeed.store.accounts import set_admin
+from paperfeed.store.digest_tables import outbox, subscribers
+from tests.browser.conftest import LiveSite
+
+pytestmark = pytest.mark.browser
+
+
+def _failed_mail(engine: Engine) -> int:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with engine.begin() as conn:
+        sub = conn.execute(
+            subscribers.insert().values(
+                email="b@example.org",
+                email_key="b@example.org",
+                status="confirmed",
+                nonce="n",
+                frequency="daily",
+                send_time="07:00",
+                timezone="UTC",
+                weekday=0,
+                skip_weekends=False,
+                max_papers=5,
+                include_trending=True,
+                created_at=now,
+            )
+        ).inserted_primary_key[0]
+        row = conn.execute(
+            outbox.insert().values(
+                subscriber_id=sub,
+                kind="digest",
+                period="daily:2026-12-01",
+                status="failed",
+                recipient="b@example.org",
+                message_id="<m@x>",
+                message="x",
+                attempts=6,
+                next_attempt_at=now,
+                last_error="550 mailbox full",
+                created_at=now,
+            )
+        )
+        return int(row.inserted_primary_key[0])  # type: ignore[index]
+
+
+def _wait_for_run(engine: Engine, job: str) -> db.JobRun:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            done = [r for r in db.recent_runs(conn, job=job) if r.status != "running"]
+        if done:
+            return done[0]
+        time.sleep(0.2)
+    raise AssertionError(f"{job} never finished")
+
+
+def test_admin_runs_a_job_now_and_retries_a_failed_email(page: Page, live_site: LiveSite) -> None:
+    failed = _failed_mail(live_site.engine)
+    page.goto(live_site.url + "/signup")
+    page.get_by_label("User name").fill("operator")
+    page.get_by_label("Password").fill("a long password")
+    page.get_by_role("button", name="Sign up").click()
+    page.goto(live_site.url + "/admin")
+    expect(page.locator("h1")).to_have_text("Not allowed")
+    with live_site.engine.begin() as conn:
+        set_admin(conn, "operator", True)
+
+    page.goto(live_site.url + "/admin")
+    row = page.locator("tr[data-job=embed]")
+    expect(row.locator("td.status")).to_have_text("")
+    row.get_by_role("button", name="Run embed now").click()
+    expect(page.get_by_role("status")).to_have_text("Done: started embed")
+    run = _wait_for_run(live_site.engine, "embed")
+    assert (run.status, run.trigger) == ("ok", "admin")
+    page.reload()
+    expect(page.locator("tr[data-job=embed] td.status")).to_have_text("ok")
+
+    mail = page.locator(f"tr[data-outbox='{failed}']")
+    expect(mail).to_contain_text("550 mailbox full")
+    mail.get_by_role("button", name="Retry").click()
+    expect(page.locator("#failed + table")).to_contain_text("No failed deliveries.")
+    with live_site.engine.connect() as conn:
+        assert conn.execute(select(outbox.c.status)).scalar_one() == "pending"
+    expect(page.locator(".admin-log")).to_contain_text(f"operator: retry delivery {failed}")
+    expect(page.locator(".admin-log")).to_contain_text("operator: run job embed")
