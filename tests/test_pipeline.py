@@ -199,14 +199,21 @@ def test_concurrent_nodes_run_each_scheduled_job_once(engine: Engine, settings: 
     assert ok_runs(engine) == [("a", "2026-11-30"), ("b", "2026-11-30")]
 
 
-def _env(settings: Settings) -> dict[str, str]:
+def _worker_env(settings: Settings, start: datetime) -> dict[str, str]:
     keep = {k: v for k, v in os.environ.items() if not k.startswith("PAPERFEED_")}
     env = keep | {
         "PAPERFEED_DATA_DIR": str(settings.data_dir),
         "PAPERFEED_HARVEST_SETS": settings.harvest_sets,
         "PAPERFEED_OAI_BASE_URL": settings.oai_base_url,
+        "PAPERFEED_HF_DAILY_URL": "",
+        "PAPERFEED_EMBED_MODEL": "static",
         "PAPERFEED_REQUEST_DELAY": "0",
+        "PAPERFEED_HTTP_TIMEOUT": "30",
         "PAPERFEED_BATCH_SIZE": "1",
+        "PAPERFEED_PIPELINE_TIME": start.strftime("%H:%M"),
+        "PAPERFEED_PIPELINE_TIMEZONE": "UTC",
+        "PAPERFEED_PIPELINE_DAYS": "mon,tue,wed,thu,fri,sat,sun",
+        "PAPERFEED_JOBS_TICK_SECONDS": "0.5",
         "PYTHONPATH": str(Path(__file__).parent.parent / "src"),
     }
     if settings.database_url:
@@ -214,7 +221,23 @@ def _env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def test_a_killed_worker_leaves_work_the_next_run_finishes_once(
+def _worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "paperfeed", "worker", "--no-digests"]
+    return subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE)
+
+
+def _runs_when(engine: Engine, done: Callable[[list[db.JobRun]], bool]) -> list[db.JobRun]:
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        with engine.connect() as conn:
+            runs = db.recent_runs(conn, 50)
+        if done(runs):
+            return runs
+        time.sleep(0.2)
+    raise AssertionError("the worker did not get there")
+
+
+def test_a_killed_worker_leaves_work_the_next_worker_finishes_once(
     engine: Engine, settings: Settings
 ) -> None:
     second_page, hold = threading.Event(), threading.Event()
@@ -225,27 +248,70 @@ def test_a_killed_worker_leaves_work_the_next_run_finishes_once(
             hold.wait(60)  # the worker is killed while waiting for this page
         return sources()(req)
 
+    start = datetime.now(UTC) - timedelta(minutes=2)
     with replay(handle) as server:
-        s = pipeline_settings(settings, server.url)
-        cmd = [sys.executable, "-m", "paperfeed", "jobs", "run", "harvest"]
-        proc = subprocess.Popen(cmd, env=_env(s), stderr=subprocess.PIPE)
-        assert second_page.wait(120), proc.stderr.read().decode() if proc.stderr else ""
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(30)
+        env = _worker_env(pipeline_settings(settings, server.url), start)
+        first = _worker(env)
+        assert second_page.wait(120), first.stderr.read().decode() if first.stderr else ""
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(30)
         hold.set()
         with engine.connect() as conn:
             kept = conn.execute(select(func.count()).select_from(papers)).scalar_one()
-        harvest = next(j for j in registry() if j.name == "harvest")
-        outcome = run_job(Context(engine, s), harvest)
+        second = _worker(env)
+        try:
+            runs = _runs_when(
+                engine, lambda rs: {"harvest", "embed"} <= {r.job for r in rs if r.status == "ok"}
+            )
+        finally:
+            second.terminate()
+            second.wait(30)
     assert 0 < kept < 9  # the first page went in before the kill
-    assert outcome.status == "ok" and outcome.counts["inserted"] == 9 - kept
+    harvests = [r for r in runs if r.job == "harvest"]
+    assert [r.status for r in harvests] == ["ok", "abandoned"]
+    assert harvests[0].counts["inserted"] == 9 - kept and harvests[0].slot == harvests[1].slot
     with engine.connect() as conn:
-        total = conn.execute(select(func.count()).select_from(papers)).scalar_one()
-        runs = db.recent_runs(conn, job="harvest")
-    assert total == 9
-    assert [r.status for r in runs] == ["ok", "abandoned"]
+        assert conn.execute(select(func.count()).select_from(papers)).scalar_one() == 9
 
 
 @pytest.mark.parametrize("name", ["harvest", "hf-daily", "embed", "digests"])
 def test_every_pipeline_job_is_registered(name: str) -> None:
     assert name in [j.name for j in registry()]
+
+
+def test_the_scheduler_sends_digests_once_the_days_papers_are_in(
+    sqlite_settings: Settings, demo_settings: Settings
+) -> None:
+    from paperfeed.digest.deliver import SmtpMailer
+    from paperfeed.digest.subscribe import confirm, request_subscription
+    from tests.digest_support import copy_newest_papers, smtp_sink
+
+    with smtp_sink() as sink:
+        s = sqlite_settings.model_copy(
+            update={
+                "smtp_port": sink.port,
+                "secret_key": "d" * 32,
+                "digest_send_rate": 0.0,
+                "embed_model": "static",
+                "hf_daily_url": "",  # no sources configured: the day is "in" at once
+            }
+        )
+        engine = open_store(s)
+        copy_newest_papers(demo_settings, engine, 1, limit=40)
+        prefs = {"max_papers": 3, "send_time": "00:00", "skip_weekends": False}
+        request_subscription(engine, s, SmtpMailer(s), "early@example.org", prefs)
+        body = sink.to("early@example.org")[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        confirm(engine, s, body.split("confirm?token=")[1].split()[0])
+        sink.received.clear()
+
+        scheduler = Scheduler(engine, s, Clock(MONDAY_EVENING))
+        first = {o.job: o for o in scheduler.tick()}
+        second = {o.job: o for o in scheduler.tick()}
+        scheduler.close()
+        digests = sink.to("early@example.org")
+    assert first["embed"].counts["embedded"] == 40
+    assert first["digests"].status == "ok" and first["digests"].counts["sent"] == 1
+    assert second["digests"].status == "ok" and second["digests"].run_id is None  # nothing due
+    assert len(digests) == 1
+    with engine.connect() as conn:
+        assert [r.status for r in db.recent_runs(conn, job="digests")] == ["ok"]

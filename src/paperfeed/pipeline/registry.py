@@ -28,6 +28,7 @@ class Context:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     slot: str | None = None
     mailer: Any = None  # a digest Mailer; None: SMTP from the settings
+    cache: dict[str, Any] | None = None  # what a long-lived scheduler keeps between runs
 
 
 @dataclass(frozen=True)
@@ -96,12 +97,18 @@ def digests(ctx: Context) -> Counts:
     from paperfeed.digest.schedule import run_due
 
     mailer = ctx.mailer or SmtpMailer(ctx.settings)
+    # The search indexes load once per scheduler, not once per check.
+    cache = ctx.cache if ctx.cache is not None else {}
+    if "embeddings" not in cache:
+        cache["embeddings"] = open_embeddings(ctx.settings, ctx.engine)
+    embeddings = cache["embeddings"]
     try:
-        embeddings = open_embeddings(ctx.settings, ctx.engine)
         report = run_due(ctx.engine, ctx.settings, mailer, now=ctx.now, embeddings=embeddings)
     finally:
         if ctx.mailer is None:
             mailer.close()
+        if ctx.cache is None and embeddings is not None:
+            embeddings.close()
     return report.to_dict()
 
 

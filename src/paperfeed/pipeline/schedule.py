@@ -71,12 +71,13 @@ class Scheduler:
         self.jobs = jobs if jobs is not None else registry()
         self.digests, self.mailer = digests, mailer
         self._retry_at: dict[tuple[str, str], tuple[datetime, int]] = {}
+        self.cache: dict[str, object] = {}
 
     def tick(self) -> list[Outcome]:
         """One check: run what the current slot still lacks, then digests unless held back."""
         now = self.clock()
         slot, at = current_slot(self.settings, now)
-        ctx = Context(self.engine, self.settings, now, slot, self.mailer)
+        ctx = Context(self.engine, self.settings, now, slot, self.mailer, self.cache)
         outcomes = [self._run_step(ctx, job) for job in self._steps() if self._due(job, slot, now)]
         if self.digests and not self.digests_held(slot, at, now):
             job = next((j for j in self.jobs if j.name == "digests"), None)
@@ -122,6 +123,15 @@ class Scheduler:
             except Exception:  # noqa: BLE001 - the schedule must outlive one bad check
                 log.exception("job schedule check failed; trying again at the next tick")
             stop.wait(self.settings.jobs_tick_seconds)
+        self.close()
+
+    def close(self) -> None:
+        """Release what the jobs kept between runs (the search service's threads)."""
+        for value in self.cache.values():
+            close = getattr(value, "close", None)
+            if callable(close):
+                close()
+        self.cache.clear()
 
 
 def start_scheduler(settings: Settings, engine: Engine, digests: bool = True) -> threading.Event:

@@ -181,6 +181,18 @@ def _log_line(fmt: str, scope: Scope, status: int, route: str, seconds: float) -
     return f'{fields["client"]} "{fields["method"]} {fields["path"]}" {status} {fields["ms"]}ms'
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is now (test runners swap it between tests)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def install(app: FastAPI, settings: Settings, engine: Engine) -> None:
     """Add the ops routes, the metrics registry and the timing/access-log middleware to `app`."""
     metrics = Metrics(engine)
@@ -188,7 +200,7 @@ def install(app: FastAPI, settings: Settings, engine: Engine) -> None:
     app.include_router(router)
     app.add_middleware(OpsMiddleware, metrics=metrics, log_format=settings.access_log)
     if settings.access_log != "off" and not access_log.handlers:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
         access_log.addHandler(handler)
         access_log.setLevel(logging.INFO)
