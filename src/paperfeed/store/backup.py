@@ -140,6 +140,22 @@ def _serial(table: Table, col: Any) -> bool:
 
 def copy_store(source: Engine, target: Engine, progress: Progress | None = None) -> dict[str, int]:
     """Copy every table from `source` into an empty `target`; returns rows copied per table."""
+    if source.dialect.name == "sqlite" and source.url.database not in (None, "", ":memory:"):
+        # pysqlite reads outside a transaction: copy from an online-backup snapshot instead,
+        # so a site still writing cannot make the copy inconsistent.
+        folder = Path(str(source.url.database)).parent
+        with tempfile.TemporaryDirectory(dir=folder, prefix=".migrate-") as scratch:
+            snapshot = Path(scratch) / "snapshot.db"
+            _sqlite_backup(source, snapshot)
+            frozen = create_engine(f"sqlite:///{snapshot}")
+            try:
+                return _copy(frozen, target, progress)
+            finally:
+                frozen.dispose()
+    return _copy(source, target, progress)
+
+
+def _copy(source: Engine, target: Engine, progress: Progress | None) -> dict[str, int]:
     seeded = check_empty(target)
     tables = _fk_order(target, all_tables())
     copied: dict[str, int] = {}
@@ -255,7 +271,7 @@ def _restore_sqlite(target: Engine, path: Path, progress: Progress | None) -> di
         source = create_engine(f"sqlite:///{work}")
         try:
             migrate(source)
-            return copy_store(source, target, progress)
+            return _copy(source, target, progress)
         finally:
             source.dispose()
 
