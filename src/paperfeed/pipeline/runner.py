@@ -7,7 +7,6 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 
 from paperfeed.pipeline.registry import Context, Counts, Job
 from paperfeed.store import jobs as db
@@ -66,7 +65,7 @@ def _attempts(ctx: Context, job: Job, run_id: int, sleep: Callable[[float], None
                 db.update_run(conn, run_id, attempt, {"last_error": error})
             sleep(settings.job_retry_delay * 2 ** (attempt - 2))
         try:
-            counts = job.run(replace(ctx, now=ctx.now or datetime.now(UTC)))
+            counts = job.run(ctx)
         except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
             error = f"{type(exc).__name__}: {exc}"
             log.warning("%s attempt %d failed: %s", job.name, attempt, error)

@@ -424,9 +424,3 @@ def papers_not_embedded(conn: Connection) -> int:
     if cid is None:
         return int(conn.execute(select(func.count()).select_from(papers)).scalar_one())
     return search_store.count_to_embed(conn, cid)
-
-
-def table_rows(conn: Connection) -> Iterator[tuple[str, int]]:
-    """Row count of every table paperfeed declares, in dependency order."""
-    for table in metadata.sorted_tables:
-        yield table.name, int(conn.execute(select(func.count()).select_from(table)).scalar_one())
