@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import socket
 import threading
@@ -39,6 +40,8 @@ from sqlalchemy.exc import IntegrityError
 
 from paperfeed.store.papers import utcnow
 from paperfeed.store.tables import metadata
+
+log = logging.getLogger(__name__)
 
 job_runs = Table(
     "job_runs",
@@ -286,7 +289,7 @@ def release_row_lock(conn: Connection, name: str, holder: str) -> None:
     conn.execute(delete(job_locks).where(job_locks.c.name == name, job_locks.c.holder == holder))
 
 
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(minutes=5)  # a row lock whose heartbeats stopped this long is free
 
 
 @contextmanager
@@ -338,9 +341,12 @@ def _row_lock(engine: Engine, name: str, holder: str, lease: timedelta) -> Itera
 def _heartbeat(
     engine: Engine, name: str, holder: str, lease: timedelta, stop: threading.Event
 ) -> None:
-    while not stop.wait(lease.total_seconds() / 3):
-        with engine.begin() as conn:
-            renew_row_lock(conn, name, holder, lease)
+    while not stop.wait(lease.total_seconds() / 10):
+        try:
+            with engine.begin() as conn:
+                renew_row_lock(conn, name, holder, lease)
+        except Exception:  # noqa: BLE001 - a busy database must not end the heartbeat
+            log.warning("could not renew the %s lock; trying again", name, exc_info=True)
 
 
 def node_name() -> str:
