@@ -64,7 +64,7 @@ def hf_daily(ctx: Context) -> Counts:
     """Fetch today's Hugging Face daily papers and store them with their upvotes."""
     url = ctx.settings.hf_daily_url
     if not url:
-        return {"skipped": 1}
+        return {"disabled": 1}  # PAPERFEED_HF_DAILY_URL is empty
     s = ctx.settings
     client = PoliteClient(s.request_delay, s.http_retries, s.http_timeout)
     try:
