@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -315,3 +316,25 @@ def test_the_scheduler_sends_digests_once_the_days_papers_are_in(
     assert len(digests) == 1
     with engine.connect() as conn:
         assert [r.status for r in db.recent_runs(conn, job="digests")] == ["ok"]
+
+
+def test_jobs_list_and_run_from_the_command_line(sqlite_settings: Settings) -> None:
+    from typer.testing import CliRunner
+
+    from paperfeed.cli import app
+
+    runner = CliRunner()
+    env = {"PAPERFEED_DATA_DIR": str(sqlite_settings.data_dir), "PAPERFEED_HF_DAILY_URL": ""}
+    ran = runner.invoke(app, ["jobs", "run", "hf-daily"], env=env)
+    assert ran.exit_code == 0, ran.output
+    assert '"status": "ok"' in ran.output
+    listed = runner.invoke(app, ["jobs", "list", "--json"], env=env)
+    jobs = {j["name"]: j for j in json.loads(listed.output.splitlines()[-1])}
+    assert jobs["hf-daily"]["last_run"]["status"] == "ok"
+    assert jobs["harvest"]["last_run"] is None and "digests" in jobs
+    unknown = runner.invoke(app, ["jobs", "run", "nope"], env=env)
+    assert unknown.exit_code == 1 and "no job 'nope'" in unknown.output
+    down = dict(env, PAPERFEED_HF_DAILY_URL="http://127.0.0.1:9/none", PAPERFEED_HTTP_RETRIES="0")
+    down |= {"PAPERFEED_JOB_MAX_ATTEMPTS": "1"}
+    failed = runner.invoke(app, ["jobs", "run", "hf-daily"], env=down)
+    assert failed.exit_code == 1 and "cannot reach" in failed.output
