@@ -115,6 +115,10 @@ class Settings(BaseSettings):
         default=20, ge=1, description="Paper submissions per client per rate window."
     )
     rate_window_seconds: int = Field(default=600, ge=1, description="Rate-limit window length.")
+    comment_rate_limit: int = Field(default=30, ge=1, description="Comments per account per hour.")
+    new_account_comment_limit: int = Field(
+        default=5, ge=1, description="Comments per hour for accounts younger than a day."
+    )
     page_cache_entries: int = Field(
         default=512, ge=0, description="Rendered anonymous pages kept in memory (0 disables)."
     )

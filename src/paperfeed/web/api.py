@@ -66,6 +66,7 @@ class PaperOut(BaseModel):
     codeLinks: list[str]
     githubRepo: str | None
     githubStars: int | None
+    numComments: int = 0
     withdrawn: bool
     submittedOnDailyBy: UserOut | None
 
@@ -144,6 +145,7 @@ def paper_json(card: Card) -> dict[str, Any]:
         "codeLinks": list(p.code_links),
         "githubRepo": sig.github_repo if sig else None,
         "githubStars": sig.github_stars if sig else None,
+        "numComments": card.comments,
         "withdrawn": p.withdrawn,
         "submittedOnDailyBy": _submitter(card),
     }
@@ -157,7 +159,7 @@ def item_json(card: Card) -> dict[str, Any]:
         "title": card.paper.title,
         "summary": card.paper.abstract,
         "publishedAt": _stamp(day or card.paper.published),
-        "numComments": 0,
+        "numComments": card.comments,
         "submittedBy": _submitter(card),
         "thumbnail": None,
     }

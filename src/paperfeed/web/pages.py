@@ -14,8 +14,9 @@ from sqlalchemy import Connection
 
 from paperfeed.models import clean_text
 from paperfeed.store.accounts import User
+from paperfeed.store.community import claims_for_papers
 from paperfeed.store.listings import latest_day, neighbour_days, set_flags
-from paperfeed.web import community, views
+from paperfeed.web import community, discussion, views
 from paperfeed.web.auth import limit, safe_next
 from paperfeed.web.bibtex import entry
 from paperfeed.web.cache import Cached
@@ -226,6 +227,18 @@ def _similar(site: Site, pid: str, user: User | None) -> tuple[list[views.Card],
         return [], False
 
 
+def _discussion(site: Site, pid: str, user: User | None, sort: str) -> dict[str, object]:
+    with site.engine.connect() as conn:
+        claims = claims_for_papers(conn, [pid])
+        return {
+            "thread": discussion.thread_views(conn, pid, user, sort),
+            "sort": sort,
+            "claims": {c.author: c for c in claims if c.status == "approved"},
+            "claimed_users": {c.username for c in claims if c.status == "approved"},
+            "my_claims": [c for c in claims if user and c.user_id == user.id],
+        }
+
+
 def _paragraphs(abstract: str) -> list[str]:
     # arXiv marks paragraph breaks in abstracts with a newline and an indent.
     parts = re.split(r"\n\s*\n|\n(?=\s{2,})", abstract)
@@ -291,8 +304,14 @@ def moderate(
 
 
 @router.get("/papers/{paper_id:path}")
-def paper_page(request: Request, site: SiteDep, user: UserDep, paper_id: str) -> Response:
-    """One paper: abstract with rendered math, links, upvote, similar papers and BibTeX."""
+def paper_page(
+    request: Request,
+    site: SiteDep,
+    user: UserDep,
+    paper_id: str,
+    sort: Annotated[str, Query(pattern="^(top|new)$")] = "top",
+) -> Response:
+    """One paper: abstract with math, links, upvote, discussion, similar papers and BibTeX."""
     pid = resolve_id(paper_id)
     if pid != paper_id:
         return RedirectResponse(f"/papers/{pid}", status_code=301)
@@ -306,6 +325,7 @@ def paper_page(request: Request, site: SiteDep, user: UserDep, paper_id: str) ->
         similar, available = _similar(site, pid, user)
         return {
             "c": card,
+            **_discussion(site, pid, user, sort),
             "paragraphs": _paragraphs(card.paper.abstract),
             "bibtex": entry(card.paper),
             "similar": similar,

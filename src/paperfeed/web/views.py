@@ -20,6 +20,7 @@ from paperfeed import trending
 from paperfeed.models import Paper
 from paperfeed.store import get_papers
 from paperfeed.store.accounts import Submission, User, get_submissions, vote_counts, voted_by
+from paperfeed.store.community import comment_counts
 from paperfeed.store.listings import (
     Flags,
     Page,
@@ -53,6 +54,7 @@ class Card:
     flags: Flags = _NO_FLAGS
     score: float | None = None
     snippet: Markup | None = None
+    comments: int = 0
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ def cards(conn: Connection, ids: Sequence[str], user: User | None) -> list[Card]
     counts, subs = vote_counts(conn, found), get_submissions(conn, found)
     flags = paper_flags(conn, found)
     mine = voted_by(conn, user.id, found) if user else set()
+    talk = comment_counts(conn, found)
     return [
         Card(
             paper=papers[i],
@@ -97,6 +100,7 @@ def cards(conn: Connection, ids: Sequence[str], user: User | None) -> list[Card]
             upvoted=i in mine,
             submission=subs.get(i),
             flags=flags.get(i, _NO_FLAGS),
+            comments=talk.get(i, 0),
         )
         for i in found
     ]
