@@ -265,6 +265,34 @@ def test_author_claims(site: Settings, engine: Engine) -> None:
         c.post(f"/admin/claims/{claim_id}", data={"decision": "approve", "csrf_token": token})
         page = c.get(f"/papers/{pid}").text
         assert 'href="/users/claimer"' in page
+        # The author page shows the profile.
+        author_url = c.get(f"/papers/{pid}").text.split(
+            '<p class="authors" id="authors"><a href="'
+        )[1]
+        author_page = c.get(author_url.split('"')[0]).text
+        assert 'On paperfeed as <a href="/users/claimer">' in author_page
+        # A claimed author adds links; someone else may not.
+        with engine.begin() as conn:
+            set_admin(conn, "claimer", False)
+        added = c.post(
+            f"/papers/{pid}/links",
+            data={"kind": "model", "url": "https://huggingface.co/org/model", "csrf_token": token},
+            follow_redirects=False,
+        )
+        assert added.status_code == 303
+        bad = c.post(
+            f"/papers/{pid}/links",
+            data={"kind": "model", "url": "javascript:alert(1)", "csrf_token": token},
+        )
+        assert bad.status_code == 400
+        assert 'href="https://huggingface.co/org/model"' in c.get(f"/papers/{pid}").text
+        c.cookies.clear()
+        sign_up(c, "stranger", PASSWORD)
+        stranger = c.post(
+            f"/papers/{pid}/links",
+            data={"kind": "code", "url": "https://example.org/x", "csrf_token": csrf_token(c, "/")},
+        )
+        assert stranger.status_code == 403
         profile = c.get("/api/users/claimer").json()
         assert profile["claimedPapers"] == [pid]
         assert pid in c.get("/users/claimer").text

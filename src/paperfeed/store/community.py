@@ -105,7 +105,20 @@ notifications = Table(
     Index("ix_notifications_user_id", "user_id"),
 )
 
+paper_links = Table(
+    "paper_links",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("paper_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),  # code | project | model | dataset | demo
+    Column("url", String(500), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_paper_links_paper_id", "paper_id"),
+)
+
 CLAIM_STATES = ("pending", "approved", "rejected")
+LINK_KINDS = ("code", "project", "model", "dataset", "demo")
 
 
 @dataclass(frozen=True)
@@ -539,3 +552,38 @@ def unseen_count(conn: Connection, user_id: int) -> int:
 def mark_seen(conn: Connection, user_id: int) -> None:
     """Mark every notification of the user seen."""
     conn.execute(update(notifications).where(notifications.c.user_id == user_id).values(seen=True))
+
+
+@dataclass(frozen=True)
+class PaperLink:
+    """A link an author or admin added to a paper."""
+
+    id: int
+    kind: str
+    url: str
+
+
+def paper_link_list(conn: Connection, paper_id: str) -> list[PaperLink]:
+    """The links added to a paper, by kind then age."""
+    query = select(paper_links.c.id, paper_links.c.kind, paper_links.c.url).where(
+        paper_links.c.paper_id == paper_id
+    )
+    rows = conn.execute(query.order_by(paper_links.c.kind, paper_links.c.id))
+    return [PaperLink(int(i), str(k), str(u)) for i, k, u in rows]
+
+
+def add_paper_link(conn: Connection, paper_id: str, kind: str, url: str, user_id: int) -> None:
+    """Add a link of a known kind to a paper."""
+    values = {"paper_id": paper_id, "kind": kind, "url": url, "user_id": user_id}
+    conn.execute(paper_links.insert().values(**values, created_at=utcnow()))
+    bump_revision(conn)
+
+
+def remove_paper_link(conn: Connection, paper_id: str, link_id: int) -> bool:
+    """Remove a paper's link; False when there was none."""
+    query = delete(paper_links).where(
+        paper_links.c.id == link_id, paper_links.c.paper_id == paper_id
+    )
+    gone = conn.execute(query).rowcount > 0
+    bump_revision(conn)
+    return gone

@@ -12,10 +12,11 @@ from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 from pydantic import BaseModel, Field
 
 from paperfeed.store import get_paper
-from paperfeed.store.accounts import set_password_hash
+from paperfeed.store.accounts import User, set_password_hash
 from paperfeed.store.community import (
     Comment,
     add_claim,
+    add_paper_link,
     approved_names,
     claims_by_user,
     decide_claim,
@@ -24,10 +25,12 @@ from paperfeed.store.community import (
     edit_comment,
     find_user_id,
     get_profile,
+    is_claimed_author,
     mark_seen,
     open_reports,
     pending_claims,
     recent_comments,
+    remove_paper_link,
     report_comment,
     save_profile,
     set_comment_hidden,
@@ -362,6 +365,42 @@ def claim_form(
         except StoreCommentError as exc:
             raise HTTPException(409, str(exc)) from exc
     return RedirectResponse(f"/papers/{pid}?claimed=1#authors", status_code=303)
+
+
+def _may_edit_links(site: Site, user: User, pid: str) -> None:
+    with site.engine.connect() as conn:
+        if not (user.is_admin or is_claimed_author(conn, user.id, pid)):
+            raise HTTPException(403, "only the paper's claimed authors and admins can edit links")
+
+
+@router.post("/papers/{paper_id:path}/links", dependencies=[FormCsrf])
+def add_link_form(
+    site: SiteDep,
+    user: SignedInDep,
+    paper_id: str,
+    kind: Annotated[str, Form(pattern="^(code|project|model|dataset|demo)$")],
+    url: Annotated[str, Form(max_length=500)],
+) -> Response:
+    """Add a code, project, model, dataset or demo link to a paper (authors and admins)."""
+    pid = _paper_or_404(site, paper_id)
+    _may_edit_links(site, user, pid)
+    url = url.strip()
+    if not url.startswith(("https://", "http://")) or any(ch.isspace() for ch in url):
+        raise HTTPException(400, "a link is an http(s) address without spaces")
+    with site.writing() as conn:
+        add_paper_link(conn, pid, kind, url, user.id)
+    return _back(pid, "links")
+
+
+@router.post("/papers/{paper_id:path}/links/{link_id}/delete", dependencies=[FormCsrf])
+def remove_link_form(site: SiteDep, user: SignedInDep, paper_id: str, link_id: int) -> Response:
+    """Remove a link from a paper (authors and admins)."""
+    pid = _paper_or_404(site, paper_id)
+    _may_edit_links(site, user, pid)
+    with site.writing() as conn:
+        if not remove_paper_link(conn, pid, link_id):
+            raise HTTPException(404, f"no link {link_id} on {pid}")
+    return _back(pid, "links")
 
 
 @router.post("/admin/claims/{claim_id}", dependencies=[FormCsrf])

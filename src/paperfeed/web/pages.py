@@ -14,7 +14,12 @@ from sqlalchemy import Connection
 
 from paperfeed.models import clean_text
 from paperfeed.store.accounts import User
-from paperfeed.store.community import claims_for_papers
+from paperfeed.store.community import (
+    approved_names,
+    claims_for_papers,
+    is_claimed_author,
+    paper_link_list,
+)
 from paperfeed.store.listings import latest_day, neighbour_days, set_flags
 from paperfeed.web import community, discussion, views
 from paperfeed.web.auth import limit, safe_next
@@ -157,9 +162,15 @@ def author_page(
         with site.engine.connect() as conn:
             key, per_page = slug.replace("-", " "), site.settings.page_size
             listing = views.by_author(conn, key, page, per_page, user)
+            members = approved_names(conn, listing.title) if listing else []
         if listing is None:
             raise HTTPException(404, f"no papers by an author {slug!r} here")
-        return {"listing": listing, "kicker": "Author", "base": listing.page_path}
+        return {
+            "listing": listing,
+            "kicker": "Author",
+            "base": listing.page_path,
+            "members": members,
+        }
 
     return _page(request, site, user, "listing.html", build)
 
@@ -236,6 +247,10 @@ def _discussion(site: Site, pid: str, user: User | None, sort: str) -> dict[str,
             "claims": {c.author: c for c in claims if c.status == "approved"},
             "claimed_users": {c.username for c in claims if c.status == "approved"},
             "my_claims": [c for c in claims if user and c.user_id == user.id],
+            "links": paper_link_list(conn, pid),
+            "may_edit_links": bool(
+                user and (user.is_admin or is_claimed_author(conn, user.id, pid))
+            ),
         }
 
 

@@ -1,4 +1,4 @@
-"""Community: comments, comment votes and reports, profiles, author claims, notifications.
+"""Community: comments, votes and reports on them, profiles, claims, notifications, links.
 
 Revision ID: 0008
 Revises: 0004
@@ -97,10 +97,21 @@ def upgrade() -> None:
         sa.Column("seen", sa.Boolean, nullable=False),
     )
     op.create_index("ix_notifications_user_id", "notifications", ["user_id"])
+    op.create_table(
+        "paper_links",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("paper_id", sa.String(64), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("url", sa.String(500), nullable=False),
+        sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+    )
+    op.create_index("ix_paper_links_paper_id", "paper_links", ["paper_id"])
 
 
 def downgrade() -> None:
     for table in (
+        "paper_links",
         "notifications",
         "author_claims",
         "profiles",
