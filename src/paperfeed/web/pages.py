@@ -20,7 +20,9 @@ from paperfeed.store.community import (
     is_claimed_author,
     paper_link_list,
 )
+from paperfeed.store.enrichment import artifacts
 from paperfeed.store.listings import latest_day, neighbour_days, set_flags
+from paperfeed.store.papers import utcnow
 from paperfeed.web import community, discussion, views
 from paperfeed.web.auth import limit, safe_next
 from paperfeed.web.bibtex import entry
@@ -144,6 +146,19 @@ def trending_page(request: Request, site: SiteDep, user: UserDep, page: PageNo =
     return _page(request, site, user, "trending.html", build)
 
 
+@router.get("/trending/stars")
+def stars_page(request: Request, site: SiteDep, user: UserDep, page: PageNo = 1) -> Response:
+    """Papers whose GitHub repositories gained the most stars in the last seven days."""
+
+    def build() -> dict[str, object]:
+        with site.engine.connect() as conn:
+            today = utcnow().date()
+            listing = views.stars_listing(conn, today, page, site.settings.page_size, user)
+        return {"listing": listing, "by_stars": True}
+
+    return _page(request, site, user, "trending.html", build)
+
+
 @router.get("/about")
 def about_page(request: Request, site: SiteDep, user: UserDep) -> Response:
     """What the site is and how trending is computed."""
@@ -248,6 +263,7 @@ def _discussion(site: Site, pid: str, user: User | None, sort: str) -> dict[str,
             "claimed_users": {c.username for c in claims if c.status == "approved"},
             "my_claims": [c for c in claims if user and c.user_id == user.id],
             "links": paper_link_list(conn, pid),
+            "artifacts": artifacts(conn, pid),
             "may_edit_links": bool(
                 user and (user.is_admin or is_claimed_author(conn, user.id, pid))
             ),
