@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -21,7 +22,9 @@ def _sign_up(page: Page, url: str, name: str) -> None:
     page.get_by_role("button", name="Sign up").click()
 
 
-def test_comment_reply_edit_report_moderate_and_claim(page: Page, live_site: LiveSite) -> None:
+def test_comment_reply_edit_report_moderate_and_claim(
+    page: Page, live_site: LiveSite, screenshots: Path
+) -> None:
     url, pid = live_site.url, HOSTILE_ID
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -56,6 +59,9 @@ def test_comment_reply_edit_report_moderate_and_claim(page: Page, live_site: Liv
     top.get_by_label("Your reply").fill("Only for *small* x.")
     top.get_by_role("button", name="Post reply").click()
     expect(page.locator("article.comment.reply")).to_contain_text("Only for small x.")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.locator("#discussion").scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshots / "discussion.png"))
     top = page.locator("article.comment").first
     top.locator("summary", has_text="Report").first.click()
     top.get_by_label("Reason").first.fill("off topic")
