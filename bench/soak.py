@@ -177,7 +177,7 @@ def main() -> None:
         errors = ", ".join(f"{k}: {v}" for k, v in w.errors.items()) or "0"
         mem = rss[i] if i < len(rss) else float("nan")
         lines.append(
-            f"| {(i + 1) * args.interval / 60:g} | {len(w.latencies)} | {errors} | "
+            f"| {(i + 1) * args.interval / 60:.1f} | {len(w.latencies)} | {errors} | "
             f"{_pct(w.latencies, 50):.1f} | {_pct(w.latencies, 95):.1f} | "
             f"{_pct(w.latencies, 99):.1f} | {mem:.0f} |"
         )
