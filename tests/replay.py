@@ -30,6 +30,7 @@ class Request:
 
     path: str
     params: dict[str, str]
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 Handler = Callable[[Request], Reply]
@@ -51,7 +52,9 @@ def replay(handler: Handler) -> Iterator[ReplayServer]:
     class _H(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
             parts = urlsplit(self.path)
-            req = Request(parts.path, {k: v[-1] for k, v in parse_qs(parts.query).items()})
+            params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            req = Request(parts.path, params, headers)
             log.append(req)
             reply = handler(req)
             self.send_response(reply.status)

@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -168,6 +169,37 @@ def add(
     except SourceError as exc:
         raise _fail(str(exc)) from exc
     _print_report(report, as_json)
+
+
+@app.command()
+def enrich(
+    days: Annotated[
+        int, typer.Option(min=1, max=3650, help="Hub links for papers of the newest N days.")
+    ] = 7,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="At most this many repos and papers.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fetch GitHub facts of linked repos and the Hub models, datasets and Spaces citing papers."""
+    from paperfeed.ingest.enrich import enrich as run_enrich
+
+    settings = _settings()
+    report = run_enrich(open_store(settings), settings, days, limit)
+    if as_json:
+        print(json.dumps(asdict(report)))
+    else:
+        print(
+            f"repos: {report.repos} checked, {report.updated} updated, {report.not_modified} "
+            f"unchanged, {report.missing} missing; papers: {report.papers} checked, "
+            f"{report.artifacts} Hub artifacts"
+        )
+        if report.rate_limited_until:
+            print(f"GitHub rate limit reached; it resets at {report.rate_limited_until}")
+        for error in report.errors[:20]:
+            print(f"error: {error}")
+    if report.errors and not (report.updated or report.not_modified or report.artifacts):
+        raise typer.Exit(1)
 
 
 def _versionless(text: str) -> str:

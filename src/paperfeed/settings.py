@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -40,6 +40,15 @@ class Settings(BaseSettings):
     )
     http_timeout: float = Field(default=60.0, gt=0, description="HTTP timeout in seconds.")
     http_retries: int = Field(default=5, ge=0, description="Retries on 503/transport errors.")
+    github_api_url: str = Field(
+        default="https://api.github.com", description="GitHub REST API (for `enrich`)."
+    )
+    github_token: SecretStr | None = Field(
+        default=None, description="Optional GitHub token: 5,000 requests an hour instead of 60."
+    )
+    hub_api_url: str = Field(
+        default="https://huggingface.co", description="Hugging Face Hub (for `enrich`)."
+    )
     embed_model: str = Field(
         default="minilm",
         description="Embedding model: 'minilm' (default), 'static' (fast) or a model path.",
@@ -115,6 +124,10 @@ class Settings(BaseSettings):
         default=20, ge=1, description="Paper submissions per client per rate window."
     )
     rate_window_seconds: int = Field(default=600, ge=1, description="Rate-limit window length.")
+    comment_rate_limit: int = Field(default=30, ge=1, description="Comments per account per hour.")
+    new_account_comment_limit: int = Field(
+        default=5, ge=1, description="Comments per hour for accounts younger than a day."
+    )
     page_cache_entries: int = Field(
         default=512, ge=0, description="Rendered anonymous pages kept in memory (0 disables)."
     )

@@ -66,6 +66,10 @@ class PaperOut(BaseModel):
     codeLinks: list[str]
     githubRepo: str | None
     githubStars: int | None
+    numComments: int = 0
+    numModels: int = 0
+    numDatasets: int = 0
+    numSpaces: int = 0
     withdrawn: bool
     submittedOnDailyBy: UserOut | None
 
@@ -126,6 +130,7 @@ def paper_json(card: Card) -> dict[str, Any]:
     """A paper in the API's shape."""
     p: Paper = card.paper
     sig = p.signals
+    repo = card.enrichment.repo if card.enrichment else None
     return {
         "id": p.id,
         "title": p.title,
@@ -142,8 +147,12 @@ def paper_json(card: Card) -> dict[str, Any]:
         "arxivUrl": p.abs_url,
         "pdfUrl": p.pdf_url,
         "codeLinks": list(p.code_links),
-        "githubRepo": sig.github_repo if sig else None,
-        "githubStars": sig.github_stars if sig else None,
+        "githubRepo": repo.full_name if repo else (sig.github_repo if sig else None),
+        "githubStars": repo.stars if repo else (sig.github_stars if sig else None),
+        "numModels": card.enrichment.models if card.enrichment else 0,
+        "numDatasets": card.enrichment.datasets if card.enrichment else 0,
+        "numSpaces": card.enrichment.spaces if card.enrichment else 0,
+        "numComments": card.comments,
         "withdrawn": p.withdrawn,
         "submittedOnDailyBy": _submitter(card),
     }
@@ -157,7 +166,7 @@ def item_json(card: Card) -> dict[str, Any]:
         "title": card.paper.title,
         "summary": card.paper.abstract,
         "publishedAt": _stamp(day or card.paper.published),
-        "numComments": 0,
+        "numComments": card.comments,
         "submittedBy": _submitter(card),
         "thumbnail": None,
     }

@@ -59,14 +59,16 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def _add_routes(app: FastAPI) -> None:
     from paperfeed.digest.web import router as digest_router
-    from paperfeed.web import api, auth, feeds, pages
+    from paperfeed.web import api, auth, discuss, feeds, pages
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/docs", _docs, include_in_schema=False)
+    app.include_router(discuss.api)
     app.include_router(api.router)
     app.include_router(feeds.router)
     app.include_router(auth.router)
     app.include_router(digest_router)
+    app.include_router(discuss.router)
     app.include_router(pages.router)
 
 

@@ -58,6 +58,11 @@ def check_new_account(username: str, password: str) -> None:
         raise BadCredentials(f"a password has {MIN_PASSWORD} to {MAX_PASSWORD} characters")
 
 
+def hash_new_password(password: str) -> str:
+    """An argon2 hash of a new password."""
+    return _hasher.hash(password)
+
+
 def sign_up(engine: Engine, username: str, password: str) -> User:
     """Create an account with an argon2 hash of the password."""
     check_new_account(username, password)

@@ -14,8 +14,16 @@ from sqlalchemy import Connection
 
 from paperfeed.models import clean_text
 from paperfeed.store.accounts import User
+from paperfeed.store.community import (
+    approved_names,
+    claims_for_papers,
+    is_claimed_author,
+    paper_link_list,
+)
+from paperfeed.store.enrichment import artifacts
 from paperfeed.store.listings import latest_day, neighbour_days, set_flags
-from paperfeed.web import community, views
+from paperfeed.store.papers import utcnow
+from paperfeed.web import community, discussion, views
 from paperfeed.web.auth import limit, safe_next
 from paperfeed.web.bibtex import entry
 from paperfeed.web.cache import Cached
@@ -138,6 +146,19 @@ def trending_page(request: Request, site: SiteDep, user: UserDep, page: PageNo =
     return _page(request, site, user, "trending.html", build)
 
 
+@router.get("/trending/stars")
+def stars_page(request: Request, site: SiteDep, user: UserDep, page: PageNo = 1) -> Response:
+    """Papers whose GitHub repositories gained the most stars in the last seven days."""
+
+    def build() -> dict[str, object]:
+        with site.engine.connect() as conn:
+            today = utcnow().date()
+            listing = views.stars_listing(conn, today, page, site.settings.page_size, user)
+        return {"listing": listing, "by_stars": True}
+
+    return _page(request, site, user, "trending.html", build)
+
+
 @router.get("/about")
 def about_page(request: Request, site: SiteDep, user: UserDep) -> Response:
     """What the site is and how trending is computed."""
@@ -156,9 +177,15 @@ def author_page(
         with site.engine.connect() as conn:
             key, per_page = slug.replace("-", " "), site.settings.page_size
             listing = views.by_author(conn, key, page, per_page, user)
+            members = approved_names(conn, listing.title) if listing else []
         if listing is None:
             raise HTTPException(404, f"no papers by an author {slug!r} here")
-        return {"listing": listing, "kicker": "Author", "base": listing.page_path}
+        return {
+            "listing": listing,
+            "kicker": "Author",
+            "base": listing.page_path,
+            "members": members,
+        }
 
     return _page(request, site, user, "listing.html", build)
 
@@ -226,6 +253,23 @@ def _similar(site: Site, pid: str, user: User | None) -> tuple[list[views.Card],
         return [], False
 
 
+def _discussion(site: Site, pid: str, user: User | None, sort: str) -> dict[str, object]:
+    with site.engine.connect() as conn:
+        claims = claims_for_papers(conn, [pid])
+        return {
+            "thread": discussion.thread_views(conn, pid, user, sort),
+            "sort": sort,
+            "claims": {c.author: c for c in claims if c.status == "approved"},
+            "claimed_users": {c.username for c in claims if c.status == "approved"},
+            "my_claims": [c for c in claims if user and c.user_id == user.id],
+            "links": paper_link_list(conn, pid),
+            "artifacts": artifacts(conn, pid),
+            "may_edit_links": bool(
+                user and (user.is_admin or is_claimed_author(conn, user.id, pid))
+            ),
+        }
+
+
 def _paragraphs(abstract: str) -> list[str]:
     # arXiv marks paragraph breaks in abstracts with a newline and an indent.
     parts = re.split(r"\n\s*\n|\n(?=\s{2,})", abstract)
@@ -291,8 +335,14 @@ def moderate(
 
 
 @router.get("/papers/{paper_id:path}")
-def paper_page(request: Request, site: SiteDep, user: UserDep, paper_id: str) -> Response:
-    """One paper: abstract with rendered math, links, upvote, similar papers and BibTeX."""
+def paper_page(
+    request: Request,
+    site: SiteDep,
+    user: UserDep,
+    paper_id: str,
+    sort: Annotated[str, Query(pattern="^(top|new)$")] = "top",
+) -> Response:
+    """One paper: abstract with math, links, upvote, discussion, similar papers and BibTeX."""
     pid = resolve_id(paper_id)
     if pid != paper_id:
         return RedirectResponse(f"/papers/{pid}", status_code=301)
@@ -306,6 +356,7 @@ def paper_page(request: Request, site: SiteDep, user: UserDep, paper_id: str) ->
         similar, available = _similar(site, pid, user)
         return {
             "c": card,
+            **_discussion(site, pid, user, sort),
             "paragraphs": _paragraphs(card.paper.abstract),
             "bibtex": entry(card.paper),
             "similar": similar,

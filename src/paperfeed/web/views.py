@@ -20,6 +20,14 @@ from paperfeed import trending
 from paperfeed.models import Paper
 from paperfeed.store import get_papers
 from paperfeed.store.accounts import Submission, User, get_submissions, vote_counts, voted_by
+from paperfeed.store.community import comment_counts
+from paperfeed.store.enrichment import (
+    Enrichment,
+    enrichment_for,
+    github_name,
+    papers_with_repos,
+    stars_gained,
+)
 from paperfeed.store.listings import (
     Flags,
     Page,
@@ -53,6 +61,8 @@ class Card:
     flags: Flags = _NO_FLAGS
     score: float | None = None
     snippet: Markup | None = None
+    comments: int = 0
+    enrichment: Enrichment | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,8 @@ def cards(conn: Connection, ids: Sequence[str], user: User | None) -> list[Card]
     counts, subs = vote_counts(conn, found), get_submissions(conn, found)
     flags = paper_flags(conn, found)
     mine = voted_by(conn, user.id, found) if user else set()
+    talk = comment_counts(conn, found)
+    extra = enrichment_for(conn, found, {i: _repos_of(papers[i]) for i in found})
     return [
         Card(
             paper=papers[i],
@@ -97,9 +109,35 @@ def cards(conn: Connection, ids: Sequence[str], user: User | None) -> list[Card]
             upvoted=i in mine,
             submission=subs.get(i),
             flags=flags.get(i, _NO_FLAGS),
+            comments=talk.get(i, 0),
+            enrichment=extra.get(i),
         )
         for i in found
     ]
+
+
+def _repos_of(paper: Paper) -> list[str]:
+    names = [github_name(u) for u in paper.code_links]
+    if paper.signals and paper.signals.github_repo:
+        names.append(github_name(paper.signals.github_repo))
+    return [n for n in dict.fromkeys(names) if n]
+
+
+def stars_listing(
+    conn: Connection, today: date, page: int, per_page: int, user: User | None
+) -> Listing:
+    """Papers ranked by the GitHub stars their repository gained in the last seven days."""
+    gained = stars_gained(conn, today)
+    ranked: list[tuple[int, str]] = []
+    for pid, name in papers_with_repos(conn, set(gained)):
+        ranked.append((gained[name], pid))
+    ranked.sort(key=lambda t: (-t[0], t[1]))
+    ids = list(dict.fromkeys(pid for _, pid in ranked))
+    _check_page(page, Page([], len(ids)), per_page)
+    window = ids[offset_of(page, per_page) : offset_of(page, per_page) + per_page]
+    shown = [c for c in cards(conn, window, user) if not c.flags.hidden]
+    title = "Trending by GitHub stars"
+    return Listing(title, shown, len(ids), page, per_page, "/trending/stars", "/feeds/trending")
 
 
 def _imported_votes(paper: Paper) -> int:

@@ -1,0 +1,590 @@
+"""Community: comments and their votes and reports, profiles, author claims, notifications."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+    delete,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from paperfeed.store.accounts import bump_revision, users
+from paperfeed.store.papers import utcnow
+from paperfeed.store.tables import metadata
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("paper_id", String(64), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("parent_id", Integer, ForeignKey("comments.id", ondelete="CASCADE")),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("edited_at", DateTime),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Column("hidden", Boolean, nullable=False, default=False),
+    Index("ix_comments_paper_id", "paper_id"),
+    Index("ix_comments_created_at", "created_at"),
+    Index("ix_comments_user_id", "user_id"),
+)
+
+comment_votes = Table(
+    "comment_votes",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("comment_id", Integer, ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True),
+    Column("created_at", DateTime, nullable=False),
+)
+
+comment_reports = Table(
+    "comment_reports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("comment_id", Integer, ForeignKey("comments.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("resolved", Boolean, nullable=False, default=False),
+    UniqueConstraint("comment_id", "user_id", name="uq_comment_reports_comment_user"),
+)
+
+profiles = Table(
+    "profiles",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("bio", Text, nullable=False, default=""),
+    Column("affiliation", String(200), nullable=False, default=""),
+    Column("links", Text, nullable=False, default=""),  # one URL per line
+    Column("notify_replies", Boolean, nullable=False, default=True),
+)
+
+author_claims = Table(
+    "author_claims",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("paper_id", String(64), nullable=False),
+    Column("author", String(300), nullable=False),
+    Column("status", String(16), nullable=False),  # pending | approved | rejected
+    Column("reason", Text, nullable=False, default=""),
+    Column("created_at", DateTime, nullable=False),
+    Column("decided_at", DateTime),
+    Index("ix_author_claims_paper_id", "paper_id"),
+    Index("ix_author_claims_user_id", "user_id"),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("comment_id", Integer, ForeignKey("comments.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),  # reply | author
+    Column("created_at", DateTime, nullable=False),
+    Column("seen", Boolean, nullable=False, default=False),
+    Index("ix_notifications_user_id", "user_id"),
+)
+
+paper_links = Table(
+    "paper_links",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("paper_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),  # code | project | model | dataset | demo
+    Column("url", String(500), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_paper_links_paper_id", "paper_id"),
+)
+
+CLAIM_STATES = ("pending", "approved", "rejected")
+LINK_KINDS = ("code", "project", "model", "dataset", "demo")
+
+
+@dataclass(frozen=True)
+class Comment:
+    """One comment as a thread shows it."""
+
+    id: int
+    paper_id: str
+    username: str
+    user_id: int
+    user_created: datetime
+    parent_id: int | None
+    body: str
+    created_at: datetime
+    edited_at: datetime | None
+    deleted: bool
+    hidden: bool
+    votes: int
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A user's claim to be one of a paper's authors."""
+
+    id: int
+    username: str
+    user_id: int
+    paper_id: str
+    author: str
+    status: str
+    reason: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a user tells about themselves."""
+
+    bio: str
+    affiliation: str
+    links: tuple[str, ...]
+    notify_replies: bool
+
+
+class CommentError(ValueError):
+    """A comment action that cannot be done, with the reason."""
+
+
+_VOTES = (
+    select(comment_votes.c.comment_id, func.count().label("n"))
+    .group_by(comment_votes.c.comment_id)
+    .subquery()
+)
+
+
+def _comment_query():  # type: ignore[no-untyped-def]
+    return (
+        select(
+            comments,
+            users.c.username,
+            users.c.created_at.label("user_created"),
+            func.coalesce(_VOTES.c.n, 0).label("votes"),
+        )
+        .join(users, users.c.id == comments.c.user_id)
+        .outerjoin(_VOTES, _VOTES.c.comment_id == comments.c.id)
+    )
+
+
+def _comment(row: object) -> Comment:
+    r = row._mapping  # type: ignore[attr-defined]
+    return Comment(
+        id=r["id"],
+        paper_id=r["paper_id"],
+        username=r["username"],
+        user_id=r["user_id"],
+        user_created=r["user_created"],
+        parent_id=r["parent_id"],
+        body=r["body"],
+        created_at=r["created_at"],
+        edited_at=r["edited_at"],
+        deleted=bool(r["deleted"]),
+        hidden=bool(r["hidden"]),
+        votes=int(r["votes"]),
+    )
+
+
+def get_comment(conn: Connection, comment_id: int) -> Comment | None:
+    """One comment by id."""
+    row = conn.execute(_comment_query().where(comments.c.id == comment_id)).first()
+    return _comment(row) if row else None
+
+
+def thread(conn: Connection, paper_id: str, include_hidden: bool = False) -> list[Comment]:
+    """Every comment on a paper, oldest first (hidden ones only for moderators)."""
+    query = _comment_query().where(comments.c.paper_id == paper_id)
+    if not include_hidden:
+        query = query.where(comments.c.hidden.is_(False))
+    return [_comment(r) for r in conn.execute(query.order_by(comments.c.id))]
+
+
+def recent_comments(conn: Connection, limit: int, offset: int = 0) -> list[Comment]:
+    """The newest visible, undeleted comments across all papers."""
+    query = (
+        _comment_query()
+        .where(comments.c.hidden.is_(False), comments.c.deleted.is_(False))
+        .order_by(comments.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [_comment(r) for r in conn.execute(query)]
+
+
+def user_comments(conn: Connection, user_id: int, limit: int = 50) -> list[Comment]:
+    """A user's newest visible comments."""
+    query = (
+        _comment_query()
+        .where(
+            comments.c.user_id == user_id,
+            comments.c.hidden.is_(False),
+            comments.c.deleted.is_(False),
+        )
+        .order_by(comments.c.id.desc())
+        .limit(limit)
+    )
+    return [_comment(r) for r in conn.execute(query)]
+
+
+def comment_counts(conn: Connection, paper_ids: Sequence[str]) -> dict[str, int]:
+    """Visible, undeleted comments per paper."""
+    if not paper_ids:
+        return {}
+    query = (
+        select(comments.c.paper_id, func.count())
+        .where(
+            comments.c.paper_id.in_(list(paper_ids)),
+            comments.c.hidden.is_(False),
+            comments.c.deleted.is_(False),
+        )
+        .group_by(comments.c.paper_id)
+    )
+    return {pid: int(n) for pid, n in conn.execute(query)}
+
+
+def add_comment(
+    conn: Connection, paper_id: str, user_id: int, body: str, parent_id: int | None
+) -> int:
+    """Store a comment (a reply attaches to a top-level comment); returns its id."""
+    if parent_id is not None:
+        parent = get_comment(conn, parent_id)
+        if parent is None or parent.paper_id != paper_id or parent.hidden:
+            raise CommentError(f"there is no comment {parent_id} on this paper to reply to")
+        if parent.deleted:
+            raise CommentError("that comment was deleted; it takes no new replies")
+        parent_id = parent.parent_id or parent.id  # one level of replies
+    values = {
+        "paper_id": paper_id,
+        "user_id": user_id,
+        "parent_id": parent_id,
+        "body": body,
+        "created_at": utcnow(),
+        "deleted": False,
+        "hidden": False,
+    }
+    new_id = conn.execute(comments.insert().values(**values)).inserted_primary_key[0]  # type: ignore[index]
+    bump_revision(conn)
+    return int(new_id)
+
+
+def edit_comment(conn: Connection, comment_id: int, body: str) -> None:
+    """Replace a comment's text and mark it edited."""
+    query = update(comments).where(comments.c.id == comment_id, comments.c.deleted.is_(False))
+    conn.execute(query.values(body=body, edited_at=utcnow()))
+    bump_revision(conn)
+
+
+def delete_comment(conn: Connection, comment_id: int) -> None:
+    """Blank a comment; its replies stay readable under a "deleted" placeholder."""
+    query = update(comments).where(comments.c.id == comment_id)
+    conn.execute(query.values(deleted=True, body=""))
+    bump_revision(conn)
+
+
+def set_comment_hidden(conn: Connection, comment_id: int, hidden: bool) -> None:
+    """Hide (or restore) a comment everywhere; resolves its reports."""
+    conn.execute(update(comments).where(comments.c.id == comment_id).values(hidden=hidden))
+    reports = update(comment_reports).where(comment_reports.c.comment_id == comment_id)
+    conn.execute(reports.values(resolved=True))
+    bump_revision(conn)
+
+
+def set_comment_vote(conn: Connection, user_id: int, comment_id: int, up: bool) -> int:
+    """Set or clear a user's upvote on a comment (idempotent); returns the comment's votes."""
+    key = and_(comment_votes.c.user_id == user_id, comment_votes.c.comment_id == comment_id)
+    if up:
+        exists = conn.execute(select(comment_votes.c.user_id).where(key)).first()
+        if exists is None:
+            try:
+                with conn.begin_nested():
+                    conn.execute(
+                        comment_votes.insert().values(
+                            user_id=user_id, comment_id=comment_id, created_at=utcnow()
+                        )
+                    )
+            except IntegrityError:
+                pass  # a parallel identical vote won
+    else:
+        conn.execute(delete(comment_votes).where(key))
+    bump_revision(conn)
+    query = select(func.count()).where(comment_votes.c.comment_id == comment_id)
+    return int(conn.execute(query).scalar_one())
+
+
+def voted_comments(conn: Connection, user_id: int, ids: Sequence[int]) -> set[int]:
+    """Which of the comments the user upvoted."""
+    if not ids:
+        return set()
+    query = select(comment_votes.c.comment_id).where(
+        comment_votes.c.user_id == user_id, comment_votes.c.comment_id.in_(list(ids))
+    )
+    return set(conn.scalars(query))
+
+
+def report_comment(conn: Connection, comment_id: int, user_id: int, reason: str) -> None:
+    """Record a report (one per user and comment)."""
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                comment_reports.insert().values(
+                    comment_id=comment_id,
+                    user_id=user_id,
+                    reason=reason,
+                    created_at=utcnow(),
+                    resolved=False,
+                )
+            )
+    except IntegrityError:
+        pass  # reported already
+
+
+def open_reports(conn: Connection) -> list[tuple[Comment, int, str]]:
+    """Reported comments awaiting a moderator: the comment, report count and latest reason."""
+    query = (
+        select(
+            comment_reports.c.comment_id,
+            func.count().label("n"),
+            func.max(comment_reports.c.reason).label("reason"),
+        )
+        .where(comment_reports.c.resolved.is_(False))
+        .group_by(comment_reports.c.comment_id)
+    )
+    found = []
+    for cid, n, reason in conn.execute(query):
+        comment = get_comment(conn, cid)
+        if comment is not None:
+            found.append((comment, int(n), str(reason)))
+    return found
+
+
+def dismiss_reports(conn: Connection, comment_id: int) -> None:
+    """Mark a comment's reports handled without hiding it."""
+    query = update(comment_reports).where(comment_reports.c.comment_id == comment_id)
+    conn.execute(query.values(resolved=True))
+
+
+def comments_since(conn: Connection, user_id: int, since: datetime) -> int:
+    """How many comments a user wrote since a moment (for rate limits)."""
+    query = select(func.count()).where(
+        comments.c.user_id == user_id, comments.c.created_at >= since
+    )
+    return int(conn.execute(query).scalar_one())
+
+
+def get_profile(conn: Connection, user_id: int) -> Profile:
+    """A user's profile (empty when never edited)."""
+    row = conn.execute(select(profiles).where(profiles.c.user_id == user_id)).first()
+    if row is None:
+        return Profile("", "", (), True)
+    links = tuple(line for line in row.links.splitlines() if line.strip())
+    return Profile(row.bio, row.affiliation, links, row.notify_replies)
+
+
+def save_profile(conn: Connection, user_id: int, **values: object) -> None:
+    """Create or update a user's profile fields."""
+    exists = conn.execute(select(profiles.c.user_id).where(profiles.c.user_id == user_id)).first()
+    if exists is None:
+        base: dict[str, object] = {
+            "bio": "",
+            "affiliation": "",
+            "links": "",
+            "notify_replies": True,
+        }
+        conn.execute(profiles.insert().values(user_id=user_id, **(base | values)))
+    else:
+        conn.execute(update(profiles).where(profiles.c.user_id == user_id).values(**values))
+    bump_revision(conn)
+
+
+def find_user_id(conn: Connection, username: str) -> tuple[int, str, datetime, bool, bool] | None:
+    """A user's id, name, sign-up time, admin and suspended flags, by case-insensitive name."""
+    cols = (users.c.id, users.c.username, users.c.created_at, users.c.is_admin)
+    row = conn.execute(
+        select(*cols, users.c.suspended_at).where(users.c.name_key == username.lower())
+    ).first()
+    if row is None:
+        return None
+    return (row.id, row.username, row.created_at, bool(row.is_admin), row.suspended_at is not None)
+
+
+def _claim(row: object) -> Claim:
+    r = row._mapping  # type: ignore[attr-defined]
+    return Claim(
+        r["id"],
+        r["username"],
+        r["user_id"],
+        r["paper_id"],
+        r["author"],
+        r["status"],
+        r["reason"],
+        r["created_at"],
+    )
+
+
+_CLAIMS = select(author_claims, users.c.username).join(users, users.c.id == author_claims.c.user_id)
+
+
+def claims_for_papers(conn: Connection, paper_ids: Sequence[str]) -> list[Claim]:
+    """Every claim on the given papers."""
+    if not paper_ids:
+        return []
+    query = _CLAIMS.where(author_claims.c.paper_id.in_(list(paper_ids)))
+    return [_claim(r) for r in conn.execute(query.order_by(author_claims.c.id))]
+
+
+def claims_by_user(conn: Connection, user_id: int) -> list[Claim]:
+    """A user's claims, newest first."""
+    query = _CLAIMS.where(author_claims.c.user_id == user_id).order_by(author_claims.c.id.desc())
+    return [_claim(r) for r in conn.execute(query)]
+
+
+def pending_claims(conn: Connection) -> list[Claim]:
+    """Claims awaiting an admin."""
+    query = _CLAIMS.where(author_claims.c.status == "pending").order_by(author_claims.c.id)
+    return [_claim(r) for r in conn.execute(query)]
+
+
+def approved_names(conn: Connection, author: str) -> list[str]:
+    """User names approved as an author name (on any paper)."""
+    query = select(users.c.username).join(author_claims, users.c.id == author_claims.c.user_id)
+    query = query.where(author_claims.c.author == author, author_claims.c.status == "approved")
+    return sorted(set(conn.scalars(query)))
+
+
+def add_claim(conn: Connection, user_id: int, paper_id: str, author: str) -> int:
+    """Ask to be recognised as an author of a paper; refuses duplicates and others' authors."""
+    for claim in claims_for_papers(conn, [paper_id]):
+        if claim.author != author or claim.status == "rejected":
+            continue
+        if claim.user_id != user_id:
+            raise CommentError(f"{author} on this paper is already claimed by {claim.username}")
+        raise CommentError(f"you already claimed {author} on this paper ({claim.status})")
+    values = {
+        "user_id": user_id,
+        "paper_id": paper_id,
+        "author": author,
+        "status": "pending",
+        "reason": "",
+        "created_at": utcnow(),
+    }
+    new_id = conn.execute(author_claims.insert().values(**values)).inserted_primary_key[0]  # type: ignore[index]
+    bump_revision(conn)
+    return int(new_id)
+
+
+def decide_claim(conn: Connection, claim_id: int, approve: bool, reason: str) -> Claim | None:
+    """Approve or reject a pending claim; returns it, or None when there is no such claim."""
+    row = conn.execute(_CLAIMS.where(author_claims.c.id == claim_id)).first()
+    if row is None:
+        return None
+    status = "approved" if approve else "rejected"
+    query = update(author_claims).where(author_claims.c.id == claim_id)
+    conn.execute(query.values(status=status, reason=reason, decided_at=utcnow()))
+    bump_revision(conn)
+    return _claim(row)
+
+
+def is_claimed_author(conn: Connection, user_id: int, paper_id: str) -> bool:
+    """True when the user is an approved author of the paper."""
+    query = select(author_claims.c.id).where(
+        author_claims.c.user_id == user_id,
+        author_claims.c.paper_id == paper_id,
+        author_claims.c.status == "approved",
+    )
+    return conn.execute(query).first() is not None
+
+
+def notify(conn: Connection, user_ids: Sequence[int], comment_id: int, kind: str) -> None:
+    """Add an in-site notification for each user."""
+    now = utcnow()
+    for uid in sorted(set(user_ids)):
+        conn.execute(
+            notifications.insert().values(
+                user_id=uid, comment_id=comment_id, kind=kind, created_at=now, seen=False
+            )
+        )
+
+
+def user_notifications(
+    conn: Connection, user_id: int, limit: int = 50
+) -> list[tuple[str, bool, Comment]]:
+    """A user's newest notifications: kind, seen, and the comment."""
+    query = (
+        select(notifications.c.kind, notifications.c.seen, notifications.c.comment_id)
+        .where(notifications.c.user_id == user_id)
+        .order_by(notifications.c.id.desc())
+        .limit(limit)
+    )
+    found = []
+    for kind, seen, cid in conn.execute(query).all():
+        comment = get_comment(conn, cid)
+        if comment is not None and not comment.hidden:
+            found.append((str(kind), bool(seen), comment))
+    return found
+
+
+def unseen_count(conn: Connection, user_id: int) -> int:
+    """Notifications the user has not opened yet."""
+    query = select(func.count()).where(
+        notifications.c.user_id == user_id, notifications.c.seen.is_(False)
+    )
+    return int(conn.execute(query).scalar_one())
+
+
+def mark_seen(conn: Connection, user_id: int) -> None:
+    """Mark every notification of the user seen."""
+    conn.execute(update(notifications).where(notifications.c.user_id == user_id).values(seen=True))
+
+
+@dataclass(frozen=True)
+class PaperLink:
+    """A link an author or admin added to a paper."""
+
+    id: int
+    kind: str
+    url: str
+
+
+def paper_link_list(conn: Connection, paper_id: str) -> list[PaperLink]:
+    """The links added to a paper, by kind then age."""
+    query = select(paper_links.c.id, paper_links.c.kind, paper_links.c.url).where(
+        paper_links.c.paper_id == paper_id
+    )
+    rows = conn.execute(query.order_by(paper_links.c.kind, paper_links.c.id))
+    return [PaperLink(int(i), str(k), str(u)) for i, k, u in rows]
+
+
+def add_paper_link(conn: Connection, paper_id: str, kind: str, url: str, user_id: int) -> None:
+    """Add a link of a known kind to a paper."""
+    values = {"paper_id": paper_id, "kind": kind, "url": url, "user_id": user_id}
+    conn.execute(paper_links.insert().values(**values, created_at=utcnow()))
+    bump_revision(conn)
+
+
+def remove_paper_link(conn: Connection, paper_id: str, link_id: int) -> bool:
+    """Remove a paper's link; False when there was none."""
+    query = delete(paper_links).where(
+        paper_links.c.id == link_id, paper_links.c.paper_id == paper_id
+    )
+    gone = conn.execute(query).rowcount > 0
+    bump_revision(conn)
+    return gone

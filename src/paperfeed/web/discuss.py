@@ -1,0 +1,592 @@
+"""Routes of the community: comments (pages, API, feed), profiles, claims, moderation."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
+from pydantic import BaseModel, Field
+
+from paperfeed.store import get_paper
+from paperfeed.store.accounts import User, set_password_hash, set_suspended
+from paperfeed.store.community import (
+    Comment,
+    add_claim,
+    add_paper_link,
+    approved_names,
+    claims_by_user,
+    decide_claim,
+    delete_comment,
+    dismiss_reports,
+    edit_comment,
+    find_user_id,
+    get_profile,
+    is_claimed_author,
+    mark_seen,
+    open_reports,
+    pending_claims,
+    recent_comments,
+    remove_paper_link,
+    report_comment,
+    save_profile,
+    set_comment_hidden,
+    set_comment_vote,
+    thread,
+    user_comments,
+    user_notifications,
+)
+from paperfeed.store.community import CommentError as StoreCommentError
+from paperfeed.store.jobs import record_action
+from paperfeed.store.listings import paper_flags
+from paperfeed.web import discussion
+from paperfeed.web.auth import (
+    BadCredentials,
+    authenticate,
+    check_new_account,
+    hash_new_password,
+    safe_next,
+)
+from paperfeed.web.deps import (
+    AdminDep,
+    ApiCsrf,
+    FormCsrf,
+    SignedInDep,
+    Site,
+    SiteDep,
+    UserDep,
+    html,
+)
+from paperfeed.web.feeds import resolve_id
+from paperfeed.web.markup import MAX_COMMENT, plain_text
+from paperfeed.web.xmltext import xml_safe
+
+router = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api", tags=["community"])
+Body = Annotated[str, Form(max_length=MAX_COMMENT * 2)]
+Sort = Annotated[str, Query(pattern="^(top|new)$", description="top or new")]
+
+
+def _paper_or_404(site: Site, paper_id: str) -> str:
+    pid = resolve_id(paper_id)
+    with site.engine.connect() as conn:
+        flags = paper_flags(conn, [pid]).get(pid)
+    if flags is None or flags.hidden:
+        raise HTTPException(404, f"no paper {pid} here")
+    return pid
+
+
+def _back(pid: str, anchor: str = "discussion") -> RedirectResponse:
+    return RedirectResponse(f"/papers/{pid}#{anchor}", status_code=303)
+
+
+@router.post("/papers/{paper_id:path}/comments", dependencies=[FormCsrf])
+def comment_form(
+    site: SiteDep, user: UserDep, paper_id: str, body: Body = "", parent: int | None = Form(None)
+) -> Response:
+    """Post a comment or a reply from the paper page."""
+    pid = resolve_id(paper_id)
+    if user is None:
+        return RedirectResponse(f"/signin?next={safe_next('/papers/' + pid)}", status_code=303)
+    new_id = discussion.post_comment(site, user, _paper_or_404(site, pid), body, parent)
+    return _back(pid, f"c{new_id}")
+
+
+@router.post("/comments/{comment_id}/edit", dependencies=[FormCsrf])
+def edit_form(site: SiteDep, user: SignedInDep, comment_id: int, body: Body = "") -> Response:
+    """Replace a comment's text (marked edited)."""
+    text = discussion.check_body(body)
+    with site.writing() as conn:
+        comment = discussion.own_comment(conn, comment_id, user)
+        edit_comment(conn, comment_id, text)
+    return _back(comment.paper_id, f"c{comment_id}")
+
+
+@router.post("/comments/{comment_id}/delete", dependencies=[FormCsrf])
+def delete_form(site: SiteDep, user: SignedInDep, comment_id: int) -> Response:
+    """Delete a comment; replies to it stay readable."""
+    with site.writing() as conn:
+        comment = discussion.own_comment(conn, comment_id, user)
+        delete_comment(conn, comment_id)
+    return _back(comment.paper_id)
+
+
+def _visible(site: Site, comment_id: int) -> Comment:
+    with site.engine.connect() as conn:
+        found = [c for c in recent_by_id(conn, comment_id)]
+    if not found:
+        raise HTTPException(404, f"no comment {comment_id}")
+    return found[0]
+
+
+def recent_by_id(conn: Any, comment_id: int) -> list[Comment]:
+    """The visible comment with this id, as a list of zero or one."""
+    from paperfeed.store.community import get_comment
+
+    comment = get_comment(conn, comment_id)
+    return [comment] if comment and not comment.hidden and not comment.deleted else []
+
+
+@router.post("/comments/{comment_id}/vote", dependencies=[FormCsrf])
+def vote_form(
+    request: Request,
+    site: SiteDep,
+    user: SignedInDep,
+    comment_id: int,
+    up: Annotated[int, Form(ge=0, le=1)] = 1,
+) -> Response:
+    """Upvote (or undo) a comment; answers JSON to scripts, a redirect to forms."""
+    comment = _visible(site, comment_id)
+    with site.writing() as conn:
+        count = set_comment_vote(conn, user.id, comment_id, bool(up))
+    if request.headers.get("accept", "").startswith("application/json"):
+        return Response(
+            f'{{"votes": {count}, "upvoted": {str(bool(up)).lower()}}}',
+            media_type="application/json",
+        )
+    return _back(comment.paper_id, f"c{comment_id}")
+
+
+@router.post("/comments/{comment_id}/report", dependencies=[FormCsrf])
+def report_form(
+    site: SiteDep,
+    user: SignedInDep,
+    comment_id: int,
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """Report a comment to the moderators."""
+    comment = _visible(site, comment_id)
+    with site.writing() as conn:
+        report_comment(conn, comment_id, user.id, reason.strip() or "no reason given")
+    return RedirectResponse(f"/papers/{comment.paper_id}?reported={comment_id}#c{comment_id}", 303)
+
+
+@router.post("/comments/{comment_id}/moderate", dependencies=[FormCsrf])
+def moderate_form(
+    site: SiteDep,
+    admin: AdminDep,
+    comment_id: int,
+    action: Annotated[str, Form(pattern="^(hide|show|dismiss)$")],
+) -> Response:
+    """Hide, restore or clear the reports of a comment (admins)."""
+    with site.writing() as conn:
+        if action == "dismiss":
+            dismiss_reports(conn, comment_id)
+        else:
+            set_comment_hidden(conn, comment_id, action == "hide")
+    return RedirectResponse("/admin/community", status_code=303)
+
+
+@router.get("/discussions")
+def recent_page(
+    request: Request, site: SiteDep, user: UserDep, page: Annotated[int, Query(ge=1, le=1000)] = 1
+) -> Response:
+    """The newest comments across all papers."""
+    per_page = 30
+    with site.engine.connect() as conn:
+        items = recent_comments(conn, per_page + 1, (page - 1) * per_page)
+        titles = _titles(conn, {c.paper_id for c in items})
+    views = [(c, discussion.body_html(c), titles.get(c.paper_id, c.paper_id)) for c in items]
+    body = site.render(
+        "discussions.html",
+        user=user,
+        items=views[:per_page],
+        page=page,
+        more=len(items) > per_page,
+    )
+    return html(site, request, body)
+
+
+def _titles(conn: Any, ids: set[str]) -> dict[str, str]:
+    from paperfeed.store import get_papers
+
+    return {pid: p.title for pid, p in get_papers(conn, sorted(ids)).items()}
+
+
+@router.get("/feeds/papers/{paper_id:path}/comments.{fmt}")
+def discussion_feed(request: Request, site: SiteDep, paper_id: str, fmt: str) -> Response:
+    """A paper's discussion as an Atom or RSS feed."""
+    if fmt not in ("atom", "rss"):
+        raise HTTPException(404, "feeds come as .atom or .rss")
+    pid = _paper_or_404(site, paper_id)
+    with site.engine.connect() as conn:
+        paper = get_paper(conn, pid)
+        items = [c for c in thread(conn, pid) if not c.deleted]
+    base = site.settings.base_url.rstrip("/")
+    feed = FeedGenerator()
+    feed.id(f"{base}/papers/{pid}#discussion")
+    feed.title(xml_safe(f"Discussion: {paper.title if paper else pid} · paperfeed"))
+    feed.link(href=f"{base}/papers/{pid}#discussion", rel="alternate")
+    feed.link(href=f"{base}/feeds/papers/{pid}/comments.{fmt}", rel="self")
+    feed.description(xml_safe(f"Comments on {pid}"))
+    for c in items:
+        entry = feed.add_entry(order="append")
+        entry.id(f"{base}/papers/{pid}#c{c.id}")
+        entry.title(xml_safe(f"{c.username}: {plain_text(c.body)[:80]}"))
+        entry.link(href=f"{base}/papers/{pid}#c{c.id}")
+        entry.author(name=xml_safe(c.username))
+        entry.content(xml_safe(plain_text(c.body)), type="text")
+        entry.published(c.created_at.replace(tzinfo=UTC))
+        entry.updated((c.edited_at or c.created_at).replace(tzinfo=UTC))
+    if not items:
+        feed.updated(datetime(1991, 8, 1, tzinfo=UTC))
+    text = feed.atom_str(pretty=True) if fmt == "atom" else feed.rss_str(pretty=True)
+    media = "application/atom+xml" if fmt == "atom" else "application/rss+xml"
+    return Response(text, media_type=f"{media}; charset=utf-8")
+
+
+@router.get("/users/{name}")
+def profile_page(request: Request, site: SiteDep, user: UserDep, name: str) -> Response:
+    """A user's profile: bio, links, claimed papers, comments and submissions."""
+    with site.engine.connect() as conn:
+        found = find_user_id(conn, name)
+        if found is None:
+            raise HTTPException(404, f"there is no user {name}")
+        uid, username, created, is_admin, suspended = found
+        profile = get_profile(conn, uid)
+        claims = [c for c in claims_by_user(conn, uid) if c.status == "approved"]
+        said = user_comments(conn, uid, 30)
+        titles = _titles(conn, {c.paper_id for c in said} | {c.paper_id for c in claims})
+        subs = _submitted(conn, uid)
+    body = site.render(
+        "profile.html",
+        user=user,
+        username=username,
+        created=created,
+        profile=profile,
+        claims=claims,
+        comments=[(c, discussion.body_html(c)) for c in said],
+        titles=titles,
+        submissions=subs,
+        is_admin=is_admin,
+        suspended=suspended,
+    )
+    return html(site, request, body)
+
+
+def _submitted(conn: Any, user_id: int) -> list[tuple[str, str]]:
+    from sqlalchemy import select
+
+    from paperfeed.store.accounts import submissions
+
+    query = select(submissions.c.paper_id).where(submissions.c.user_id == user_id)
+    ids = list(conn.scalars(query.order_by(submissions.c.created_at.desc()).limit(50)))
+    titles = _titles(conn, set(ids))
+    return [(pid, titles.get(pid, pid)) for pid in ids]
+
+
+@router.get("/avatars/{name}.svg")
+def avatar(name: str) -> Response:
+    """A generated identicon for a user name (made here; no outside service)."""
+    digest = hashlib.sha256(name.lower().encode()).digest()
+    hue = digest[0] * 360 // 256
+    cells = []
+    for row in range(5):
+        for col in range(3):
+            if digest[1 + row * 3 + col] % 2:
+                for x in {col, 4 - col}:
+                    cells.append(f'<rect x="{x}" y="{row}" width="1" height="1"/>')
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="-0.5 -0.5 6 6" width="64" height="64">'
+        f'<rect x="-0.5" y="-0.5" width="6" height="6" fill="hsl({hue},30%,94%)"/>'
+        f'<g fill="hsl({hue},55%,45%)">{"".join(cells)}</g></svg>'
+    )
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
+
+
+@router.get("/settings/profile")
+def profile_edit_page(request: Request, site: SiteDep, user: SignedInDep) -> Response:
+    """The form to edit one's profile and change the password."""
+    with site.engine.connect() as conn:
+        profile = get_profile(conn, user.id)
+    return html(site, request, site.render("profile_edit.html", user=user, profile=profile))
+
+
+@router.post("/settings/profile", dependencies=[FormCsrf])
+def profile_edit(
+    site: SiteDep,
+    user: SignedInDep,
+    bio: Annotated[str, Form(max_length=2000)] = "",
+    affiliation: Annotated[str, Form(max_length=200)] = "",
+    links: Annotated[str, Form(max_length=2000)] = "",
+    notify_replies: Annotated[int, Form(ge=0, le=1)] = 0,
+) -> Response:
+    """Save the profile."""
+    urls = [u.strip() for u in links.splitlines() if u.strip()]
+    bad = [u for u in urls if not u.startswith(("https://", "http://"))]
+    if bad or len(urls) > 5:
+        raise HTTPException(400, "links: up to five http(s) addresses, one per line")
+    with site.writing() as conn:
+        save_profile(
+            conn,
+            user.id,
+            bio=bio.strip(),
+            affiliation=affiliation.strip(),
+            links="\n".join(urls),
+            notify_replies=bool(notify_replies),
+        )
+    return RedirectResponse(f"/users/{user.username}", status_code=303)
+
+
+@router.post("/settings/password", dependencies=[FormCsrf])
+def change_password(
+    site: SiteDep,
+    user: SignedInDep,
+    current: Annotated[str, Form(max_length=1000)],
+    new: Annotated[str, Form(max_length=1000)],
+) -> Response:
+    """Change the password after checking the current one."""
+    try:
+        authenticate(site.engine, user.username, current)
+    except BadCredentials as exc:
+        raise HTTPException(400, "the current password is not right") from exc
+    try:
+        check_new_account(user.username, new)
+    except BadCredentials as exc:
+        raise HTTPException(400, str(exc)) from exc
+    with site.writing() as conn:
+        set_password_hash(conn, user.id, hash_new_password(new))
+    return RedirectResponse(f"/users/{user.username}?password=changed", status_code=303)
+
+
+@router.post("/papers/{paper_id:path}/claim", dependencies=[FormCsrf])
+def claim_form(
+    site: SiteDep, user: SignedInDep, paper_id: str, author: Annotated[str, Form(max_length=300)]
+) -> Response:
+    """Ask to be recognised as one of the paper's authors ("this is me")."""
+    pid = _paper_or_404(site, paper_id)
+    with site.writing() as conn:
+        paper = get_paper(conn, pid)
+        if paper is None or author not in paper.authors:
+            raise HTTPException(400, f"{author!r} is not an author of {pid}")
+        try:
+            add_claim(conn, user.id, pid, author)
+        except StoreCommentError as exc:
+            raise HTTPException(409, str(exc)) from exc
+    return RedirectResponse(f"/papers/{pid}?claimed=1#authors", status_code=303)
+
+
+def _may_edit_links(site: Site, user: User, pid: str) -> None:
+    with site.engine.connect() as conn:
+        if not (user.is_admin or is_claimed_author(conn, user.id, pid)):
+            raise HTTPException(403, "only the paper's claimed authors and admins can edit links")
+
+
+@router.post("/papers/{paper_id:path}/links", dependencies=[FormCsrf])
+def add_link_form(
+    site: SiteDep,
+    user: SignedInDep,
+    paper_id: str,
+    kind: Annotated[str, Form(pattern="^(code|project|model|dataset|demo)$")],
+    url: Annotated[str, Form(max_length=500)],
+) -> Response:
+    """Add a code, project, model, dataset or demo link to a paper (authors and admins)."""
+    pid = _paper_or_404(site, paper_id)
+    _may_edit_links(site, user, pid)
+    url = url.strip()
+    if not url.startswith(("https://", "http://")) or any(ch.isspace() for ch in url):
+        raise HTTPException(400, "a link is an http(s) address without spaces")
+    with site.writing() as conn:
+        add_paper_link(conn, pid, kind, url, user.id)
+    return _back(pid, "links")
+
+
+@router.post("/papers/{paper_id:path}/links/{link_id}/delete", dependencies=[FormCsrf])
+def remove_link_form(site: SiteDep, user: SignedInDep, paper_id: str, link_id: int) -> Response:
+    """Remove a link from a paper (authors and admins)."""
+    pid = _paper_or_404(site, paper_id)
+    _may_edit_links(site, user, pid)
+    with site.writing() as conn:
+        if not remove_paper_link(conn, pid, link_id):
+            raise HTTPException(404, f"no link {link_id} on {pid}")
+    return _back(pid, "links")
+
+
+@router.post("/admin/claims/{claim_id}", dependencies=[FormCsrf])
+def decide_claim_form(
+    site: SiteDep,
+    admin: AdminDep,
+    claim_id: int,
+    decision: Annotated[str, Form(pattern="^(approve|reject)$")],
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """Approve or reject an author claim (a rejection says why; the user may ask again)."""
+    if decision == "reject" and not reason.strip():
+        raise HTTPException(400, "say why the claim is rejected")
+    with site.writing() as conn:
+        if decide_claim(conn, claim_id, decision == "approve", reason.strip()) is None:
+            raise HTTPException(404, f"no claim {claim_id}")
+    return RedirectResponse("/admin/community", status_code=303)
+
+
+@router.post("/admin/community/suspend/{name}", dependencies=[FormCsrf])
+def suspend_form(
+    site: SiteDep, admin: AdminDep, name: str, suspended: Annotated[int, Form(ge=0, le=1)] = 1
+) -> Response:
+    """Suspend (or restore) an account from the moderation queue: its sessions end."""
+    with site.writing() as conn:
+        found = find_user_id(conn, name)
+        if found is None:
+            raise HTTPException(404, f"there is no user {name}")
+        if found[0] == admin.id:
+            raise HTTPException(400, "you cannot suspend yourself")
+        set_suspended(conn, found[0], bool(suspended))
+        record_action(conn, admin.username, "suspend" if suspended else "unsuspend", found[1])
+    return RedirectResponse("/admin/community", status_code=303)
+
+
+@router.get("/admin/community")
+def moderation_page(request: Request, site: SiteDep, admin: AdminDep) -> Response:
+    """The moderation queue: reported comments and pending author claims."""
+    with site.engine.connect() as conn:
+        reports = [(c, n, r, discussion.body_html(c)) for c, n, r in open_reports(conn)]
+        claims = pending_claims(conn)
+    body = site.render("admin_community.html", user=admin, reports=reports, claims=claims)
+    return html(site, request, body)
+
+
+@router.get("/notifications")
+def notifications_page(request: Request, site: SiteDep, user: SignedInDep) -> Response:
+    """Replies to the user's comments and comments on papers they authored."""
+    with site.writing() as conn:
+        items = user_notifications(conn, user.id)
+        titles = _titles(conn, {c.paper_id for _, _, c in items})
+        mark_seen(conn, user.id)
+    views = [(kind, seen, c, discussion.body_html(c)) for kind, seen, c in items]
+    return html(
+        site, request, site.render("notifications.html", user=user, items=views, titles=titles)
+    )
+
+
+# ---- JSON API ---------------------------------------------------------------------------
+
+
+class CommentIn(BaseModel):
+    body: str = Field(min_length=1, max_length=MAX_COMMENT, description="Markdown with LaTeX")
+    parent: int | None = Field(None, ge=1, le=2**31 - 1, description="comment replied to")
+
+
+class CommentAuthorOut(BaseModel):
+    name: str
+    avatarUrl: str
+    isAuthor: bool
+
+
+class CommentOut(BaseModel):
+    id: int
+    paperId: str
+    parent: int | None
+    author: CommentAuthorOut
+    body: str
+    html: str
+    createdAt: str
+    editedAt: str | None
+    deleted: bool
+    upvotes: int
+    replies: list[CommentOut] = []
+
+
+def comment_json(view: discussion.CommentView, authors: set[str]) -> dict[str, Any]:
+    """One comment (with its replies) as the API shows it."""
+    c = view.comment
+    return {
+        "id": c.id,
+        "paperId": c.paper_id,
+        "parent": c.parent_id,
+        "author": {
+            "name": c.username,
+            "avatarUrl": f"/avatars/{c.username}.svg",
+            "isAuthor": c.username in authors,
+        },
+        "body": "" if c.deleted else c.body,
+        "html": str(view.html),
+        "createdAt": c.created_at.replace(tzinfo=UTC).isoformat(),
+        "editedAt": c.edited_at.replace(tzinfo=UTC).isoformat() if c.edited_at else None,
+        "deleted": c.deleted,
+        "upvotes": c.votes,
+        "replies": [comment_json(r, authors) for r in view.replies],
+    }
+
+
+def _claimed(conn: Any, pid: str) -> set[str]:
+    from paperfeed.store.community import claims_for_papers
+
+    return {c.username for c in claims_for_papers(conn, [pid]) if c.status == "approved"}
+
+
+@api.get("/papers/{paper_id:path}/comments", response_model=list[CommentOut], summary="Comments")
+def api_comments(site: SiteDep, user: UserDep, paper_id: str, sort: Sort = "top") -> Response:
+    """A paper's discussion: top-level comments, each with its replies."""
+    pid = _paper_or_404(site, paper_id)
+    with site.engine.connect() as conn:
+        views = discussion.thread_views(conn, pid, user, sort)
+        authors = _claimed(conn, pid)
+    import json
+
+    data = [comment_json(v, authors) for v in views]
+    return Response(json.dumps(data), media_type="application/json")
+
+
+@api.post(
+    "/papers/{paper_id:path}/comments",
+    response_model=CommentOut,
+    status_code=201,
+    dependencies=[ApiCsrf],
+    summary="Comment on a paper",
+)
+def api_comment(site: SiteDep, user: SignedInDep, paper_id: str, body: CommentIn) -> Response:
+    """Post a comment (or a reply, with `parent`) in Markdown with LaTeX."""
+    pid = _paper_or_404(site, paper_id)
+    new_id = discussion.post_comment(site, user, pid, body.body, body.parent)
+    with site.engine.connect() as conn:
+        views = discussion.thread_views(conn, pid, user, "new")
+        authors = _claimed(conn, pid)
+    flat = {v.comment.id: v for t in views for v in [t, *t.replies]}
+    import json
+
+    return Response(
+        json.dumps(comment_json(flat[new_id], authors)),
+        status_code=201,
+        media_type="application/json",
+    )
+
+
+class ProfileOut(BaseModel):
+    name: str
+    avatarUrl: str
+    bio: str
+    affiliation: str
+    links: list[str]
+    claimedPapers: list[str]
+
+
+@api.get("/users/{name}", response_model=ProfileOut, summary="A user's profile")
+def api_profile(site: SiteDep, name: str) -> dict[str, Any]:
+    """A user's public profile."""
+    with site.engine.connect() as conn:
+        found = find_user_id(conn, name)
+        if found is None:
+            raise HTTPException(404, f"there is no user {name}")
+        profile = get_profile(conn, found[0])
+        claims = [c.paper_id for c in claims_by_user(conn, found[0]) if c.status == "approved"]
+    return {
+        "name": found[1],
+        "avatarUrl": f"/avatars/{found[1]}.svg",
+        "bio": profile.bio,
+        "affiliation": profile.affiliation,
+        "links": list(profile.links),
+        "claimedPapers": claims,
+    }
+
+
+def claimed_profiles(conn: Any, names: list[str]) -> dict[str, str]:
+    """Author name -> user name of an approved claim, for linking authors to profiles."""
+    found = {}
+    for name in names:
+        users = approved_names(conn, name)
+        if len(users) == 1:
+            found[name] = users[0]
+    return found

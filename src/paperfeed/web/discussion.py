@@ -1,0 +1,149 @@
+"""Discussions on papers: posting, threads as pages show them, rate limits and notifications."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from fastapi import HTTPException
+from markupsafe import Markup
+from sqlalchemy import Connection
+
+from paperfeed.store.accounts import User
+from paperfeed.store.community import (
+    Comment,
+    CommentError,
+    add_comment,
+    claims_for_papers,
+    comments_since,
+    find_user_id,
+    get_comment,
+    get_profile,
+    notify,
+    thread,
+    voted_comments,
+)
+from paperfeed.store.listings import paper_flags
+from paperfeed.store.papers import utcnow
+from paperfeed.web.deps import Site
+from paperfeed.web.markup import MAX_COMMENT, render_markdown
+
+NEW_ACCOUNT = timedelta(days=1)
+SORTS = ("top", "new")
+
+
+@dataclass
+class CommentView:
+    """A comment ready for a template: rendered body and what the viewer may do."""
+
+    comment: Comment
+    html: Markup
+    upvoted: bool
+    mine: bool
+    replies: list[CommentView] = field(default_factory=list)
+
+
+def is_new_account(created: datetime, now: datetime | None = None) -> bool:
+    """Accounts younger than a day: their links are not clickable, their limits are stricter."""
+    return (now or utcnow()) - created < NEW_ACCOUNT
+
+
+def body_html(comment: Comment) -> Markup:
+    """A comment's rendered Markdown (links live only for accounts older than a day)."""
+    if comment.deleted:
+        return Markup('<p class="muted">[deleted]</p>')
+    return render_markdown(comment.body, links=not is_new_account(comment.user_created))
+
+
+def thread_views(
+    conn: Connection, paper_id: str, user: User | None, sort: str
+) -> list[CommentView]:
+    """The discussion of a paper: top-level comments sorted, replies oldest first."""
+    items = thread(conn, paper_id)
+    mine = voted_comments(conn, user.id, [c.id for c in items]) if user else set()
+    views = {
+        c.id: CommentView(c, body_html(c), c.id in mine, bool(user and user.id == c.user_id))
+        for c in items
+    }
+    tops = [v for v in views.values() if v.comment.parent_id is None]
+    for v in views.values():
+        parent = v.comment.parent_id
+        if parent is not None and parent in views:
+            views[parent].replies.append(v)
+    tops = [t for t in tops if not (t.comment.deleted and not t.replies)]
+    if sort == "new":
+        tops.sort(key=lambda t: t.comment.id, reverse=True)
+    else:
+        tops.sort(key=lambda t: (t.comment.votes, t.comment.id), reverse=True)
+    return tops
+
+
+def check_body(body: str) -> str:
+    """A comment's text, trimmed; refuses empty and oversized ones."""
+    body = body.strip().replace("\x00", "")
+    if not body:
+        raise HTTPException(400, "write something first: the comment is empty")
+    if len(body) > MAX_COMMENT:
+        raise HTTPException(413, f"a comment holds at most {MAX_COMMENT:,} characters")
+    return body
+
+
+def _check_author(site: Site, conn: Connection, user: User) -> None:
+    found = find_user_id(conn, user.username)
+    created = found[2] if found else utcnow()
+    if found and found[4]:
+        raise HTTPException(403, "your account is suspended; you cannot comment")
+    new = is_new_account(created)
+    per_hour = site.settings.new_account_comment_limit if new else site.settings.comment_rate_limit
+    if comments_since(conn, user.id, utcnow() - timedelta(hours=1)) >= per_hour:
+        hint = " (new accounts have a lower limit for their first day)" if new else ""
+        raise HTTPException(429, f"at most {per_hour} comments an hour{hint}; try again later")
+
+
+def post_comment(site: Site, user: User, paper_id: str, body: str, parent: int | None) -> int:
+    """Store a comment on a visible paper and notify the thread and claimed authors."""
+    body = check_body(body)
+    with site.writing() as conn:
+        flags = paper_flags(conn, [paper_id]).get(paper_id)
+        if flags is None or flags.hidden:
+            raise HTTPException(404, f"no paper {paper_id} here")
+        _check_author(site, conn, user)
+        try:
+            new_id = add_comment(conn, paper_id, user.id, body, parent)
+        except CommentError as exc:
+            raise HTTPException(400, str(exc)) from exc
+        _notify(conn, paper_id, user.id, new_id)
+    return new_id
+
+
+def _notify(conn: Connection, paper_id: str, author_id: int, comment_id: int) -> None:
+    comment = get_comment(conn, comment_id)
+    if comment is None:
+        return
+    if comment.parent_id is not None:
+        people = {
+            c.user_id
+            for c in thread(conn, paper_id)
+            if comment.parent_id in (c.id, c.parent_id) and c.user_id != author_id
+        }
+        notify(
+            conn, [u for u in people if get_profile(conn, u).notify_replies], comment_id, "reply"
+        )
+    authors = {
+        c.user_id
+        for c in claims_for_papers(conn, [paper_id])
+        if c.status == "approved" and c.user_id != author_id
+    }
+    notify(conn, sorted(authors), comment_id, "author")
+
+
+def own_comment(conn: Connection, comment_id: int, user: User) -> Comment:
+    """A comment the user may change (their own; admins may change any)."""
+    comment = get_comment(conn, comment_id)
+    if comment is None or comment.hidden:
+        raise HTTPException(404, f"no comment {comment_id}")
+    if comment.user_id != user.id and not user.is_admin:
+        raise HTTPException(403, "only its author can change a comment")
+    if comment.deleted:
+        raise HTTPException(409, "that comment was deleted")
+    return comment

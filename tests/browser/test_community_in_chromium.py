@@ -1,0 +1,96 @@
+"""Discussing a paper, moderating and claiming authorship, in real headless Chromium."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from paperfeed.store.accounts import set_admin
+from tests.browser.conftest import LiveSite
+from tests.web_support import HOSTILE_ID
+
+pytestmark = pytest.mark.browser
+
+
+def _sign_up(page: Page, url: str, name: str) -> None:
+    page.goto(url + "/signup")
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password").fill("a long password")
+    page.get_by_role("button", name="Sign up").click()
+
+
+def test_comment_reply_edit_report_moderate_and_claim(
+    page: Page, live_site: LiveSite, screenshots: Path
+) -> None:
+    url, pid = live_site.url, HOSTILE_ID
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    # A visitor is asked to sign in before commenting.
+    page.goto(f"{url}/papers/{pid}")
+    expect(page.locator("#discussion")).to_contain_text("No comments yet")
+    expect(page.get_by_role("link", name="Sign in").last).to_be_visible()
+
+    _sign_up(page, url, "writer")
+    expect(page.get_by_role("link", name="writer")).to_have_attribute("href", "/users/writer")
+    page.goto(f"{url}/papers/{pid}")
+    page.get_by_label("Add a comment").fill("Does $x^2$ bound it? <script>alert(1)</script>")
+    page.get_by_role("button", name="Post comment").click()
+    comment = page.locator("article.comment").first
+    expect(comment).to_contain_text("Does")
+    expect(comment.locator(".katex").first).to_be_visible()  # math typeset by KaTeX
+    expect(comment).to_contain_text("<script>alert(1)</script>")  # shown as text
+
+    # Edit it: marked "edited".
+    comment.locator("summary", has_text="Edit").click()
+    comment.get_by_label("Edit comment").fill("Does $x^3$ bound it?")
+    comment.get_by_role("button", name="Save").click()
+    expect(page.locator("article.comment").first).to_contain_text("edited")
+
+    # Another reader replies and reports it.
+    page.get_by_role("button", name="Sign out").click()
+    _sign_up(page, url, "reader")
+    page.goto(f"{url}/papers/{pid}")
+    top = page.locator("article.comment").first
+    top.locator("summary", has_text="Reply").click()
+    top.get_by_label("Your reply").fill("Only for *small* x.")
+    top.get_by_role("button", name="Post reply").click()
+    expect(page.locator("article.comment.reply")).to_contain_text("Only for small x.")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.locator("#discussion").scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshots / "discussion.png"))
+    top = page.locator("article.comment").first
+    top.locator("summary", has_text="Report").first.click()
+    top.get_by_label("Reason").first.fill("off topic")
+    top.get_by_role("button", name="Send report").first.click()
+    expect(page).to_have_url(re.compile(r"reported="))
+    # The card of the paper counts the comments.
+    page.goto(f"{url}/papers/date/2026-06-25")
+    expect(page.locator(f'article.card[data-id="{pid}"] .comments-count')).to_contain_text("2")
+
+    # Claim an author name; an admin approves; the name links to the profile.
+    page.goto(f"{url}/papers/{pid}")
+    page.get_by_text("Are you an author of this paper?").click()
+    page.get_by_label("This is me:").select_option("Mallory O'Hara")
+    page.get_by_role("button", name="Claim").click()
+    page.get_by_text("Are you an author of this paper?").click()
+    expect(page.locator(".claim-box")).to_contain_text("pending")
+    with live_site.engine.begin() as conn:
+        set_admin(conn, "reader", True)
+    page.goto(f"{url}/admin/community")
+    expect(page.locator("article.report")).to_contain_text("off topic")
+    page.get_by_role("button", name="Approve").click()
+    page.goto(f"{url}/papers/{pid}")
+    expect(page.locator("#authors a.claimed")).to_have_attribute("href", "/users/reader")
+
+    # The admin hides the reported comment: it is gone from the page.
+    page.goto(f"{url}/admin/community")
+    page.get_by_role("button", name="Hide comment").click()
+    page.goto(f"{url}/papers/{pid}")
+    expect(page.locator("#discussion")).not_to_contain_text("bound it")
+    page.goto(f"{url}/users/reader")
+    expect(page.locator("main")).to_contain_text("as Mallory O'Hara")
+    assert dialogs == []

@@ -1,0 +1,338 @@
+"""Discussions, moderation, profiles and author claims, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from xml.etree import ElementTree as ET
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, update
+
+from paperfeed.settings import Settings
+from paperfeed.store.accounts import set_admin, users
+from paperfeed.store.papers import utcnow
+from tests.web_support import DAYS, HOSTILE_ID, client, csrf_token, on_day, sign_up
+
+PASSWORD = "correct horse battery"
+
+
+def _bearer(c: TestClient, username: str) -> dict[str, str]:
+    sign_up(c, username, PASSWORD)
+    c.cookies.clear()
+    token = c.post("/api/login", json={"username": username, "password": PASSWORD}).json()["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _age(engine: Engine, username: str, days: int = 3) -> None:
+    with engine.begin() as conn:
+        query = update(users).where(users.c.username == username)
+        conn.execute(query.values(created_at=utcnow() - timedelta(days=days)))
+
+
+def _post(c: TestClient, pid: str, auth: dict[str, str], body: str, parent: int | None = None):  # type: ignore[no-untyped-def]
+    return c.post(
+        f"/api/papers/{pid}/comments", json={"body": body, "parent": parent}, headers=auth
+    )
+
+
+def _pid(engine: Engine) -> str:
+    return sorted(on_day(engine, DAYS[1]))[0]
+
+
+def test_comment_reply_and_counts(site: Settings, engine: Engine) -> None:
+    pid = _pid(engine)
+    with client(site, engine) as c:
+        ada, bob = _bearer(c, "ada"), _bearer(c, "bob")
+        first = _post(c, pid, ada, "Nice result: $E = mc^2$ holds.")
+        assert first.status_code == 201, first.text
+        top = first.json()["id"]
+        reply = _post(c, pid, bob, "Agreed, *very* nice.", top)
+        assert reply.status_code == 201 and reply.json()["parent"] == top
+        # A reply to a reply joins the same one-level thread.
+        nested = _post(c, pid, ada, "Thanks!", reply.json()["id"])
+        assert nested.json()["parent"] == top
+        thread = c.get(f"/api/papers/{pid}/comments").json()
+        assert [t["id"] for t in thread] == [top]
+        assert [r["author"]["name"] for r in thread[0]["replies"]] == ["bob", "ada"]
+        assert "<em>very</em>" in thread[0]["replies"][0]["html"]
+        assert "$E = mc^2$" in thread[0]["html"]  # math left for KaTeX, unmangled
+        assert c.get(f"/api/papers/{pid}").json()["numComments"] == 3
+        day = c.get(f"/api/daily_papers?date={DAYS[1].isoformat()}&limit=100").json()
+        counts = {item["paper"]["id"]: item["numComments"] for item in day}
+        assert counts[pid] == 3 and sum(counts.values()) == 3
+        page = c.get(f"/papers/{pid}").text
+        assert "Nice result" in page and "Agreed" in page
+        assert "💬 3" in c.get(f"/papers/date/{DAYS[1].isoformat()}").text
+        assert f"/papers/{pid}#c{top}" in c.get("/discussions").text
+        # The top-level author is told about replies, in the site.
+        c.cookies.clear()
+        c.post("/api/login", json={"username": "ada", "password": PASSWORD})
+        sign_in = {"username": "ada", "password": PASSWORD, "csrf_token": csrf_token(c, "/signin")}
+        c.post("/signin", data=sign_in)
+        assert "replied in a thread you are in" in c.get("/notifications").text
+
+
+def test_markdown_is_inert(site: Settings, engine: Engine) -> None:
+    pid = _pid(engine)
+    hostile = (
+        "<script>alert(1)</script> [click](javascript:alert(2)) "
+        "<img src=x onerror=alert(3)> ![x](javascript:alert(4)) __pf_csrf_token__"
+    )
+    with client(site, engine) as c:
+        auth = _bearer(c, "mallory")
+        _age(engine, "mallory")
+        made = _post(c, pid, auth, hostile)
+        assert made.status_code == 201
+        shown = made.json()["html"]
+        assert "<script" not in shown and 'href="javascript' not in shown and "<img" not in shown
+        assert 'src="javascript' not in shown
+        page = c.get(f"/papers/{pid}").text
+        assert "<script>alert(1)" not in page and "<img src=x" not in page
+        assert 'href="javascript' not in page
+
+
+def test_links_of_new_accounts_are_not_clickable(site: Settings, engine: Engine) -> None:
+    pid = _pid(engine)
+    with client(site, engine) as c:
+        new, old = _bearer(c, "newbie"), _bearer(c, "oldtimer")
+        _age(engine, "oldtimer")
+        young = _post(c, pid, new, "see https://example.org and [site](https://example.org)")
+        aged = _post(c, pid, old, "see [site](https://example.org)")
+        assert "<a " not in young.json()["html"] and "example.org" in young.json()["html"]
+        assert 'href="https://example.org"' in aged.json()["html"]
+        assert "nofollow" in aged.json()["html"]
+
+
+def test_bad_comments_get_clear_errors(site: Settings, engine: Engine) -> None:
+    pid = _pid(engine)
+    with client(site, engine) as c:
+        auth = _bearer(c, "ada")
+        huge = _post(c, pid, auth, "x" * 1_000_000)
+        assert huge.status_code in (413, 422) and "detail" in huge.json()
+        assert _post(c, pid, auth, "   ").status_code == 400
+        assert _post(c, "2601.00000", auth, "hello").status_code == 404
+        assert _post(c, pid, auth, "hi", 999_999).status_code == 400
+        anonymous = c.post(f"/api/papers/{pid}/comments", json={"body": "hi"})
+        assert anonymous.status_code == 401
+        assert c.get(f"/api/papers/{pid}").json()["numComments"] == 0
+
+
+def test_delete_keeps_replies_and_refuses_new_ones(site: Settings, engine: Engine) -> None:
+    pid = _pid(engine)
+    with client(site, engine) as c:
+        ada, bob = _bearer(c, "ada"), _bearer(c, "bob")
+        top = _post(c, pid, ada, "original point").json()["id"]
+        _post(c, pid, bob, "a reply that must survive", top)
+        sign_up(c, "ada2", PASSWORD)
+        # Only the author may delete: bob's session is the bearer; a cookie session for ada2.
+        forbidden = c.post(
+            f"/comments/{top}/delete",
+            data={"csrf_token": csrf_token(c, "/")},
+            follow_redirects=False,
+        )
+        assert forbidden.status_code == 403
+        c.cookies.clear()
+        sign_in = {"username": "ada", "password": PASSWORD, "csrf_token": csrf_token(c, "/signin")}
+        c.post("/signin", data=sign_in)
+        token = csrf_token(c, "/")
+        forged = c.post(f"/comments/{top}/delete", data={"csrf_token": "x"}, follow_redirects=False)
+        assert forged.status_code == 403
+        done = c.post(f"/comments/{top}/delete", data={"csrf_token": token}, follow_redirects=False)
+        assert done.status_code == 303
+        thread = c.get(f"/api/papers/{pid}/comments").json()
+        assert thread[0]["deleted"] and thread[0]["body"] == ""
+        assert thread[0]["replies"][0]["body"] == "a reply that must survive"
+        assert _post(c, pid, bob, "late reply", top).status_code == 400
+
+
+def test_edit_is_marked(site: Settings, engine: Engine) -> None:
+    pid = _pid(engine)
+    with client(site, engine) as c:
+        sign_up(c, "ada", PASSWORD)
+        token = csrf_token(c, "/")
+        made = c.post(
+            f"/papers/{pid}/comments",
+            data={"body": "frist", "csrf_token": token},
+            follow_redirects=False,
+        )
+        assert made.status_code == 303
+        cid = int(made.headers["location"].rsplit("#c", 1)[1])
+        c.post(f"/comments/{cid}/edit", data={"body": "first", "csrf_token": token})
+        thread = c.get(f"/api/papers/{pid}/comments").json()
+        assert thread[0]["body"] == "first" and thread[0]["editedAt"] is not None
+        assert "edited" in c.get(f"/papers/{pid}").text
+
+
+def test_report_hide_and_suspend(site: Settings, engine: Engine) -> None:
+    pid = _pid(engine)
+    with client(site, engine) as c:
+        spam = _bearer(c, "spammer")
+        cid = _post(c, pid, spam, "buy cheap pills").json()["id"]
+        sign_up(c, "reader", PASSWORD)
+        token = csrf_token(c, "/")
+        c.post(f"/comments/{cid}/report", data={"reason": "spam", "csrf_token": token})
+        assert c.get("/admin/community", follow_redirects=False).status_code == 403
+        with engine.begin() as conn:
+            set_admin(conn, "reader", True)
+        queue = c.get("/admin/community").text
+        assert "buy cheap pills" in queue and "spam" in queue
+        c.post(f"/comments/{cid}/moderate", data={"action": "hide", "csrf_token": token})
+        c.post("/admin/community/suspend/spammer", data={"suspended": "1", "csrf_token": token})
+        assert "buy cheap pills" not in c.get(f"/papers/{pid}").text
+        assert c.get(f"/api/papers/{pid}/comments").json() == []
+        assert c.get(f"/api/papers/{pid}").json()["numComments"] == 0
+        feed = c.get(f"/feeds/papers/{pid}/comments.atom")
+        assert feed.status_code == 200 and "buy cheap pills" not in feed.text
+        assert "buy cheap pills" not in c.get("/discussions").text
+        again = _post(c, pid, spam, "more pills")  # a suspended account's sessions end
+        assert again.status_code == 401
+
+
+def test_new_accounts_are_rate_limited(site: Settings, engine: Engine) -> None:
+    pid = _pid(engine)
+    with client(site, engine) as c:
+        auth = _bearer(c, "eager")
+        codes = [_post(c, pid, auth, f"comment {i}").status_code for i in range(6)]
+        assert codes == [201] * 5 + [429]
+
+
+def test_discussion_feed_is_valid_xml(site: Settings, engine: Engine) -> None:
+    pid = HOSTILE_ID
+    with client(site, engine) as c:
+        auth = _bearer(c, "ada")
+        _post(c, pid, auth, "odd \ufffe characters <b>and</b> & ampersands")
+        for fmt in ("atom", "rss"):
+            feed = c.get(f"/feeds/papers/{pid}/comments.{fmt}")
+            assert feed.status_code == 200
+            root = ET.fromstring(feed.content)
+            assert "ampersands" in ET.tostring(root, encoding="unicode")
+
+
+def test_author_claims(site: Settings, engine: Engine) -> None:
+    pid = _pid(engine)
+    with client(site, engine) as c:
+        paper = c.get(f"/api/papers/{pid}").json()
+        author = paper["authors"][0]["name"]
+        sign_up(c, "claimer", PASSWORD)
+        token = csrf_token(c, "/")
+        claim = c.post(
+            f"/papers/{pid}/claim",
+            data={"author": author, "csrf_token": token},
+            follow_redirects=False,
+        )
+        assert claim.status_code == 303
+        bogus = c.post(f"/papers/{pid}/claim", data={"author": "Nobody", "csrf_token": token})
+        assert bogus.status_code == 400
+        c.cookies.clear()
+        sign_up(c, "rival", PASSWORD)
+        token = csrf_token(c, "/")
+        taken = c.post(f"/papers/{pid}/claim", data={"author": author, "csrf_token": token})
+        assert taken.status_code == 409 and "already claimed" in taken.text
+        with engine.begin() as conn:
+            set_admin(conn, "rival", True)
+        queue = c.get("/admin/community").text
+        claim_id = int(queue.split('action="/admin/claims/')[1].split('"')[0])
+        no_reason = c.post(
+            f"/admin/claims/{claim_id}", data={"decision": "reject", "csrf_token": token}
+        )
+        assert no_reason.status_code == 400
+        c.post(
+            f"/admin/claims/{claim_id}",
+            data={"decision": "reject", "reason": "no proof", "csrf_token": token},
+        )
+        # After a rejection, asking again is possible.
+        c.cookies.clear()
+        c.post(
+            "/signin",
+            data={
+                "username": "claimer",
+                "password": PASSWORD,
+                "csrf_token": csrf_token(c, "/signin"),
+            },
+        )
+        token = csrf_token(c, "/")
+        assert "no proof" in c.get(f"/papers/{pid}").text
+        again = c.post(
+            f"/papers/{pid}/claim",
+            data={"author": author, "csrf_token": token},
+            follow_redirects=False,
+        )
+        assert again.status_code == 303
+        with engine.begin() as conn:
+            set_admin(conn, "claimer", True)
+        queue = c.get("/admin/community").text
+        claim_id = int(queue.split('action="/admin/claims/')[1].split('"')[0])
+        c.post(f"/admin/claims/{claim_id}", data={"decision": "approve", "csrf_token": token})
+        page = c.get(f"/papers/{pid}").text
+        assert 'href="/users/claimer"' in page
+        # The author page shows the profile.
+        author_url = c.get(f"/papers/{pid}").text.split(
+            '<p class="authors" id="authors"><a href="'
+        )[1]
+        author_page = c.get(author_url.split('"')[0]).text
+        assert 'On paperfeed as <a href="/users/claimer">' in author_page
+        # A claimed author adds links; someone else may not.
+        with engine.begin() as conn:
+            set_admin(conn, "claimer", False)
+        added = c.post(
+            f"/papers/{pid}/links",
+            data={"kind": "model", "url": "https://huggingface.co/org/model", "csrf_token": token},
+            follow_redirects=False,
+        )
+        assert added.status_code == 303
+        bad = c.post(
+            f"/papers/{pid}/links",
+            data={"kind": "model", "url": "javascript:alert(1)", "csrf_token": token},
+        )
+        assert bad.status_code == 400
+        assert 'href="https://huggingface.co/org/model"' in c.get(f"/papers/{pid}").text
+        c.cookies.clear()
+        sign_up(c, "stranger", PASSWORD)
+        stranger = c.post(
+            f"/papers/{pid}/links",
+            data={"kind": "code", "url": "https://example.org/x", "csrf_token": csrf_token(c, "/")},
+        )
+        assert stranger.status_code == 403
+        profile = c.get("/api/users/claimer").json()
+        assert profile["claimedPapers"] == [pid]
+        assert pid in c.get("/users/claimer").text
+
+
+def test_profiles(site: Settings, engine: Engine) -> None:
+    with client(site, engine) as c:
+        sign_up(c, "ada", PASSWORD)
+        token = csrf_token(c, "/")
+        assert 'href="/users/ada"' in c.get("/").text
+        saved = c.post(
+            "/settings/profile",
+            data={
+                "bio": "I study <b>graphs</b>",
+                "affiliation": "Analytical Engines Ltd",
+                "links": "https://example.org/ada",
+                "csrf_token": token,
+            },
+            follow_redirects=False,
+        )
+        assert saved.status_code == 303
+        page = c.get("/users/ada").text
+        assert "Analytical Engines Ltd" in page and "I study &lt;b&gt;graphs&lt;/b&gt;" in page
+        bad = c.post(
+            "/settings/profile", data={"links": "javascript:alert(1)", "csrf_token": token}
+        )
+        assert bad.status_code == 400
+        avatar = c.get("/avatars/ada.svg")
+        assert avatar.status_code == 200 and avatar.text.startswith("<svg")
+        assert c.get("/users/nobody-here").status_code == 404
+        wrong = c.post(
+            "/settings/password",
+            data={"current": "nope", "new": "a much better one", "csrf_token": token},
+        )
+        assert wrong.status_code == 400
+        changed = c.post(
+            "/settings/password",
+            data={"current": PASSWORD, "new": "a much better one", "csrf_token": token},
+            follow_redirects=False,
+        )
+        assert changed.status_code == 303
+        login = c.post("/api/login", json={"username": "ada", "password": "a much better one"})
+        assert login.status_code == 200
