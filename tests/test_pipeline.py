@@ -34,6 +34,10 @@ MONDAY_EVENING = datetime(2026, 11, 30, 20, 10, tzinfo=EASTERN)
 
 def sources(hf_status: int = 200) -> Callable[[Request], Reply]:
     def handle(req: Request) -> Reply:
+        if req.path.startswith("/github/"):
+            return Reply(b'{"message": "Not Found"}', 404, {}, "application/json")
+        if req.path.startswith("/hub/"):
+            return Reply(b"[]", 200, {}, "application/json")
         if req.path.startswith("/api/daily_papers"):
             return Reply(HF if hf_status == 200 else b"down", hf_status, {}, "application/json")
         return Reply(LAST_PAGE if req.params.get("resumptionToken") == TOKEN else RAW_PAGE)
@@ -46,6 +50,8 @@ def pipeline_settings(settings: Settings, url: str, **extra: object) -> Settings
         "harvest_sets": "cs",
         "oai_base_url": url + "/oai",
         "hf_daily_url": url + "/api/daily_papers",
+        "github_api_url": url + "/github",
+        "hub_api_url": url + "/hub",
         "embed_model": "static",
         "http_retries": 0,
         "job_max_attempts": 2,
@@ -102,23 +108,25 @@ def test_a_scheduled_day_runs_every_job_once(engine: Engine, settings: Settings)
     assert [(o.job, o.status) for o in outcomes] == [
         ("harvest", "ok"),
         ("hf-daily", "ok"),
+        ("enrich", "ok"),
         ("embed", "ok"),
         ("digests", "ok"),
     ]
     assert [(o.job, o.status) for o in again] == [
         ("harvest", "done"),
         ("hf-daily", "done"),
+        ("enrich", "done"),
         ("embed", "done"),
         ("digests", "ok"),
     ]
     assert sunday[0].counts["inserted"] == 9 and sunday[1].counts["inserted"] == 4
-    assert sunday[2].counts["embedded"] == 13
-    assert outcomes[0].counts["inserted"] == 0 and outcomes[2].counts["embedded"] == 0
+    assert sunday[3].counts["embedded"] == 13
+    assert outcomes[0].counts["inserted"] == 0 and outcomes[3].counts["embedded"] == 0
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(papers)).scalar_one() == 13
     runs = ok_runs(engine)
     for day in ("2026-11-29", "2026-11-30"):
-        assert [j for j, s in runs if s == day] == ["embed", "harvest", "hf-daily"]
+        assert [j for j, s in runs if s == day] == ["embed", "enrich", "harvest", "hf-daily"]
     assert len(sent) == 3
 
 
@@ -275,7 +283,7 @@ def test_a_killed_worker_leaves_work_the_next_worker_finishes_once(
         assert conn.execute(select(func.count()).select_from(papers)).scalar_one() == 9
 
 
-@pytest.mark.parametrize("name", ["harvest", "hf-daily", "embed", "digests"])
+@pytest.mark.parametrize("name", ["harvest", "hf-daily", "enrich", "embed", "digests"])
 def test_every_pipeline_job_is_registered(name: str) -> None:
     assert name in [j.name for j in registry()]
 
@@ -295,6 +303,8 @@ def test_the_scheduler_sends_digests_once_the_days_papers_are_in(
                 "digest_send_rate": 0.0,
                 "embed_model": "static",
                 "hf_daily_url": "",  # no sources configured: the day is "in" at once
+                "github_api_url": "",
+                "hub_api_url": "",
             }
         )
         engine = open_store(s)

@@ -41,13 +41,13 @@ class Settings(BaseSettings):
     http_timeout: float = Field(default=60.0, gt=0, description="HTTP timeout in seconds.")
     http_retries: int = Field(default=5, ge=0, description="Retries on 503/transport errors.")
     github_api_url: str = Field(
-        default="https://api.github.com", description="GitHub REST API (for `enrich`)."
+        default="https://api.github.com", description="GitHub REST API (for `enrich`; empty: off)."
     )
     github_token: SecretStr | None = Field(
         default=None, description="Optional GitHub token: 5,000 requests an hour instead of 60."
     )
     hub_api_url: str = Field(
-        default="https://huggingface.co", description="Hugging Face Hub (for `enrich`)."
+        default="https://huggingface.co", description="Hugging Face Hub (for `enrich`; empty: off)."
     )
     embed_model: str = Field(
         default="minilm",

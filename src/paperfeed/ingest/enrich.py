@@ -205,6 +205,8 @@ def _one_repo(
         return False
     except (httpx.HTTPError, ValueError) as exc:
         report.errors.append(f"github {name}: {exc}")
+        if isinstance(exc, httpx.TransportError):
+            return False  # GitHub is unreachable: stop asking, keep what is stored
         with engine.begin() as conn:
             mark_repo(conn, key, name, "error", str(exc)[:500])
         return True
@@ -260,6 +262,8 @@ def enrich(
 ) -> EnrichReport:
     """Refresh GitHub facts of linked repositories and Hub artifacts of recent papers."""
     report = EnrichReport()
-    enrich_repos(engine, settings, report, limit)
-    enrich_hub(engine, settings, report, days, limit)
+    if settings.github_api_url:  # an empty address turns a part off
+        enrich_repos(engine, settings, report, limit)
+    if settings.hub_api_url:
+        enrich_hub(engine, settings, report, days, limit)
     return report

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -112,16 +111,15 @@ def digests(ctx: Context) -> Counts:
     return report.to_dict()
 
 
-def _enrich() -> Job | None:
-    # The enrichment jobs (GitHub and Hub links) register here once their module exists.
-    try:
-        module = importlib.import_module("paperfeed.ingest.enrich")
-    except ModuleNotFoundError:
-        return None
-    run = getattr(module, "enrich", None)
-    if run is None:
-        return None
-    return Job("enrich", lambda ctx: dict(run(ctx.engine, ctx.settings)), "Add code and Hub links.")
+def enrich(ctx: Context) -> Counts:
+    """GitHub facts of linked repositories and Hub artifacts of the newest papers."""
+    from paperfeed.ingest.enrich import enrich as run_enrich
+
+    report = run_enrich(ctx.engine, ctx.settings)
+    counts: Counts = asdict(report)
+    if report.errors and not (report.updated or report.not_modified or report.artifacts):
+        raise SourceError("; ".join(report.errors[:3]))
+    return counts
 
 
 def registry() -> list[Job]:
@@ -129,11 +127,16 @@ def registry() -> list[Job]:
     jobs = [
         Job("harvest", harvest, "Harvest the OAI-PMH sets in PAPERFEED_HARVEST_SETS."),
         Job("hf-daily", hf_daily, "Fetch Hugging Face daily papers and their upvotes."),
-        _enrich(),
+        Job(
+            "enrich",
+            enrich,
+            "GitHub stars of linked repos; Hub models, datasets, Spaces.",
+            feeds_digests=False,
+        ),  # digests do not wait for stars
         Job("embed", embed, "Embed new and changed papers for semantic search."),
         Job("digests", digests, "Send the email digests that are due.", feeds_digests=False),
     ]
-    return [job for job in jobs if job is not None]
+    return jobs
 
 
 def find_job(name: str, jobs: list[Job] | None = None) -> Job | None:
