@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -46,23 +47,26 @@ sessions = Table(
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("expires_at", DateTime, nullable=False),
+    Index("ix_sessions_user_id", "user_id"),
 )
 
 votes = Table(
     "votes",
     metadata,
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-    Column("paper_id", String(64), primary_key=True),
+    Column("paper_id", String(64), ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
     Column("created_at", DateTime, nullable=False),
+    Index("ix_votes_paper_id", "paper_id"),
 )
 
 submissions = Table(
     "submissions",
     metadata,
-    Column("paper_id", String(64), primary_key=True),
+    Column("paper_id", String(64), ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("day", Date, nullable=False),
     Column("created_at", DateTime, nullable=False),
+    Index("ix_submissions_day", "day"),
 )
 
 site_state = Table(

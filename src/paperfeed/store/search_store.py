@@ -16,6 +16,7 @@ from sqlalchemy import (
     Column,
     Connection,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
     LargeBinary,
@@ -52,8 +53,13 @@ embedding_contracts = Table(
 paper_vectors = Table(
     "paper_vectors",
     metadata,
-    Column("paper_id", String(64), primary_key=True),
-    Column("contract_id", String(64), primary_key=True),
+    Column("paper_id", String(64), ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "contract_id",
+        String(64),
+        ForeignKey("embedding_contracts.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
     Column("text_hash", String(64), nullable=False),
     Column("vector", LargeBinary, nullable=False),
     Column("embedded_at", DateTime, nullable=False),
