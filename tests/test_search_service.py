@@ -16,15 +16,16 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select, update
 
-from paperfeed.ingest.jobs import demo_files, ingest_files
+from paperfeed.ingest.jobs import demo_files
 from paperfeed.models import Paper
+from paperfeed.pipeline import ingest_files
 from paperfeed.search import SearchService, backfill, embed_papers
 from paperfeed.search.embed import get_embedder, paper_text
 from paperfeed.settings import Settings
 from paperfeed.store import get_paper, get_papers, open_store, upsert_papers
 from paperfeed.store import search_store as db
-from paperfeed.store.papers import utcnow
 from paperfeed.store.tables import papers
+from paperfeed.util import utcnow
 
 FAST = "static"
 DAY = "2026-06-25"  # the smallest listing day of the demo sample: 26 real papers

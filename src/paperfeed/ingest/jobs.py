@@ -1,4 +1,4 @@
-"""Ingest jobs the CLI, the web app and the tests call: files, harvests, ids, the demo."""
+"""Ingest jobs: files, harvests, ids, the demo; `paperfeed.pipeline` adds embedding on top."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from paperfeed.ingest.page import PageSource
 from paperfeed.ingest.run import Report, Source, SourceError, run_source
 from paperfeed.ingest.snapshot import SnapshotSource
 from paperfeed.models import RecordError
-from paperfeed.search.backfill import embed_after_ingest, load_demo_vectors
 from paperfeed.settings import Settings
 
 Progress = Callable[[Report], None] | None
@@ -58,7 +57,6 @@ def ingest_files(
         except SourceError as exc:
             failed.append(str(exc))
             total.errors.append(RecordError(str(path), str(exc)))
-    embed_after_ingest(engine, settings)
     return total, failed
 
 
@@ -82,7 +80,6 @@ def harvest(
         report = run_source(engine, source, settings.batch_size, on_progress)
     finally:
         client.close()
-    embed_after_ingest(engine, settings)
     return report
 
 
@@ -94,7 +91,6 @@ def add_papers(engine: Engine, settings: Settings, ids: Sequence[str]) -> Report
         report = run_source(engine, source, settings.batch_size)
     finally:
         client.close()
-    embed_after_ingest(engine, settings)
     return report
 
 
@@ -112,5 +108,4 @@ def load_demo(engine: Engine, settings: Settings) -> Report:
     report.merge(more)
     if failed or failed_page:
         raise SourceError("; ".join(failed + failed_page))
-    load_demo_vectors(engine, settings)  # bundled vectors: semantic search without a backfill
     return report

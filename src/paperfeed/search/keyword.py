@@ -20,6 +20,7 @@ from tantivy import FieldType, Filter, Occur, Query, TextAnalyzerBuilder, Tokeni
 from paperfeed.models import normalise_title
 from paperfeed.search.query import ParsedQuery, words_of
 from paperfeed.store.search_store import IndexRow
+from paperfeed.util import iso
 
 SCHEMA_VERSION = 2
 _STATE = "paperfeed-state.json"
@@ -170,7 +171,7 @@ class KeywordIndex:
                 return 0
             writer.commit()
             writer.wait_merging_threads()
-            self._save_state({"schema": SCHEMA_VERSION, "watermark": _iso(newest)})
+            self._save_state({"schema": SCHEMA_VERSION, "watermark": iso(newest)})
         self.index.reload()
         return written
 
@@ -363,7 +364,3 @@ def _score(score: object, by_date: bool) -> float:
 
 def _regex_escape(text: str) -> str:
     return "".join(c if c.isalnum() else "\\" + c for c in text)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None

@@ -24,7 +24,7 @@ from paperfeed.search.snippets import Highlighter
 from paperfeed.search.vectors import FaissIndex, normalise
 from paperfeed.settings import Settings
 from paperfeed.store import search_store as db
-from paperfeed.store.papers import utcnow
+from paperfeed.util import utcnow
 
 MODES = ("keyword", "semantic", "hybrid")
 SORTS = ("relevance", "date")

@@ -17,6 +17,8 @@ from typing import Protocol
 import faiss
 import numpy as np
 
+from paperfeed.util import iso
+
 _CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 64
@@ -146,7 +148,7 @@ class FaissIndex:
                 "kind": self.kind,
                 "dim": self.dim,
                 "ids": self._ids,
-                "watermark": _iso(self.watermark),
+                "watermark": iso(self.watermark),
             }
             (folder / f"{name}.json.tmp").write_text(json.dumps(meta))
         (folder / f"{name}.faiss.tmp").replace(folder / f"{name}.faiss")
@@ -191,7 +193,3 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
 
 def _as_matrix(query: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(query, dtype=np.float32).reshape(1, -1))
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None

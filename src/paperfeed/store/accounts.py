@@ -26,8 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from paperfeed.store.papers import utcnow
 from paperfeed.store.tables import metadata
+from paperfeed.util import utcnow
 
 users = Table(
     "users",

@@ -18,8 +18,8 @@ from sqlalchemy import (
 )
 
 from paperfeed.store.accounts import bump_revision, site_state, submissions, votes
-from paperfeed.store.papers import utcnow
 from paperfeed.store.tables import code_links, paper_authors, paper_categories, papers, signals
+from paperfeed.util import utcnow
 
 
 @dataclass(frozen=True)

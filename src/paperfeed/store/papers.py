@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -32,6 +32,7 @@ from paperfeed.store.tables import (
     signals,
     versions,
 )
+from paperfeed.util import chunks, utcnow
 
 _CHUNK = 500
 _CHILDREN = (versions, paper_authors, paper_categories, code_links, signals)
@@ -68,11 +69,6 @@ class UpsertCounts:
         self.unchanged += other.unchanged
 
 
-def utcnow() -> datetime:
-    """The current UTC time as the naive datetime the store keeps."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def upsert_papers(conn: Connection, batch: Sequence[Paper]) -> UpsertCounts:
     """Insert new papers and merge newer data into stored ones, in the caller's transaction."""
     incoming = _dedupe(batch)
@@ -98,7 +94,7 @@ def upsert_papers(conn: Connection, batch: Sequence[Paper]) -> UpsertCounts:
 def _existing_ids(conn: Connection, ids: Sequence[str]) -> set[str]:
     # One cheap query first: a fresh bulk load then never pays for loading whole papers.
     found: set[str] = set()
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids, _CHUNK):
         found.update(
             conn.execute(select(papers.c.id).where(_among(conn, papers.c.id, chunk))).scalars()
         )
@@ -173,7 +169,7 @@ def _update(conn: Connection, batch: Sequence[Paper], now: datetime) -> None:
         return
     ids = [p.id for p in batch]
     for table in _CHILDREN:
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids, _CHUNK):
             conn.execute(delete(table).where(_among(conn, table.c.paper_id, chunk)))
     names = _COLUMNS[papers]
     rows = [dict(zip(names, _paper_row(p, now, now), strict=True)) for p in batch]
@@ -288,15 +284,10 @@ def _among(conn: Connection, column: ColumnElement[str], ids: Sequence[str]) -> 
     return column.in_(ids)
 
 
-def _chunks(ids: Sequence[str], size: int = _CHUNK) -> Iterable[Sequence[str]]:
-    for i in range(0, len(ids), size):
-        yield ids[i : i + size]
-
-
 def get_papers(conn: Connection, ids: Sequence[str]) -> dict[str, Paper]:
     """Load papers by id, with their authors, categories, versions, links and signals."""
     out: dict[str, Paper] = {}
-    for chunk in _chunks(list(ids)):
+    for chunk in chunks(list(ids), _CHUNK):
         out.update(_load_chunk(conn, chunk))
     return out
 
@@ -359,7 +350,7 @@ def _paper_from_row(r, kids) -> Paper:  # type: ignore[no-untyped-def]
 def mark_withdrawn(conn: Connection, ids: Sequence[str]) -> int:
     """Flag stored papers as withdrawn (deleted upstream); returns how many changed."""
     changed = 0
-    for chunk in _chunks(list(ids)):
+    for chunk in chunks(list(ids), _CHUNK):
         result = conn.execute(
             update(papers)
             .where(_among(conn, papers.c.id, chunk), papers.c.withdrawn.is_(False))
@@ -372,7 +363,7 @@ def mark_withdrawn(conn: Connection, ids: Sequence[str]) -> int:
 def find_by_title_keys(conn: Connection, keys: Sequence[str]) -> dict[str, str]:
     """Map normalised titles to the id of a stored paper with that title."""
     out: dict[str, str] = {}
-    for chunk in _chunks(list(keys)):
+    for chunk in chunks(list(keys), _CHUNK):
         query = select(papers.c.title_key, papers.c.id).where(
             _among(conn, papers.c.title_key, chunk)
         )

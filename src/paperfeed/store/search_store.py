@@ -31,8 +31,8 @@ from sqlalchemy import (
     tuple_,
 )
 
-from paperfeed.store.papers import utcnow
 from paperfeed.store.tables import metadata, paper_authors, paper_categories, papers
+from paperfeed.util import chunks, utcnow
 
 VECTOR_DTYPE = np.dtype("<f2")
 _CHUNK = 500
@@ -92,11 +92,6 @@ class TextRow:
     stored_hash: str | None
 
 
-def _chunks(ids: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
-    for i in range(0, len(ids), size):
-        yield ids[i : i + size]
-
-
 # --- papers for the keyword index -------------------------------------------------------------
 
 
@@ -148,7 +143,7 @@ def _index_rows(conn: Connection, rows: Sequence) -> list[IndexRow]:  # type: ig
 def _grouped(conn: Connection, value, position, ids: Sequence[str]) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
     table = value.table
     out: dict[str, list[str]] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids, _CHUNK):
         query = (
             select(table.c.paper_id, value)
             .where(table.c.paper_id.in_(chunk))
@@ -248,7 +243,7 @@ def paper_texts(conn: Connection, contract_id: str, ids: Sequence[str]) -> list[
         paper_vectors,
         and_(paper_vectors.c.paper_id == papers.c.id, paper_vectors.c.contract_id == contract_id),
     )
-    for chunk in _chunks(list(ids)):
+    for chunk in chunks(list(ids), _CHUNK):
         query = (
             select(papers.c.id, papers.c.title, papers.c.abstract, paper_vectors.c.text_hash)
             .select_from(joined)
@@ -266,7 +261,7 @@ def save_vectors(
         return
     now = utcnow()
     ids = [r[0] for r in rows]
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids, _CHUNK):
         conn.execute(
             delete(paper_vectors).where(
                 paper_vectors.c.contract_id == contract_id, paper_vectors.c.paper_id.in_(chunk)
@@ -288,7 +283,7 @@ def save_vectors(
 
 def mark_checked(conn: Connection, contract_id: str, ids: Sequence[str]) -> None:
     """Note that these papers' vectors still match their text."""
-    for chunk in _chunks(list(ids)):
+    for chunk in chunks(list(ids), _CHUNK):
         conn.execute(
             paper_vectors.update()
             .where(paper_vectors.c.contract_id == contract_id, paper_vectors.c.paper_id.in_(chunk))
@@ -306,7 +301,7 @@ def vector_hashes(
     if ids is None:
         return {pid: h for pid, h in conn.execute(base)}
     out: dict[str, str] = {}
-    for chunk in _chunks(list(ids)):
+    for chunk in chunks(list(ids), _CHUNK):
         out.update(
             {pid: h for pid, h in conn.execute(base.where(paper_vectors.c.paper_id.in_(chunk)))}
         )
@@ -338,7 +333,7 @@ def get_vectors(
 ) -> dict[str, np.ndarray]:
     """Stored vectors of these papers under this contract (missing ones left out)."""
     out: dict[str, np.ndarray] = {}
-    for chunk in _chunks(list(ids)):
+    for chunk in chunks(list(ids), _CHUNK):
         query = select(paper_vectors.c.paper_id, paper_vectors.c.vector).where(
             paper_vectors.c.contract_id == contract_id, paper_vectors.c.paper_id.in_(chunk)
         )
