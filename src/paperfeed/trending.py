@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from paperfeed.models import TrendingRow
 from paperfeed.settings import Settings
-from paperfeed.store.listings import TrendingRow
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     update,
 )
 
+from paperfeed.models import TrendingRow
 from paperfeed.store.accounts import bump_revision, site_state, submissions, votes
 from paperfeed.store.tables import code_links, paper_authors, paper_categories, papers, signals
 from paperfeed.util import utcnow
@@ -35,18 +36,6 @@ class Flags:
     """Moderation state of one paper."""
 
     hidden: bool
-    featured: bool
-
-
-@dataclass(frozen=True)
-class TrendingRow:
-    """What the trending score needs to know about one candidate paper."""
-
-    id: str
-    day: date
-    upvotes: int
-    github_stars: int | None
-    has_code: bool
     featured: bool
 
 
