@@ -6,7 +6,6 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,6 +17,7 @@ from sqlalchemy import Engine
 from paperfeed import pipeline
 from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
 from paperfeed.cli_support import err, fail, out
+from paperfeed.ingest.jobs import FILE_KINDS
 from paperfeed.ingest.run import Report, SourceError
 from paperfeed.models import LOCAL_PREFIX, Paper
 from paperfeed.settings import Settings
@@ -28,13 +28,6 @@ from paperfeed.util import BadDate, iso, parse_day
 app = typer.Typer(help="paperfeed: self-hostable research-paper discovery.", no_args_is_help=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-
-
-class SourceKind(StrEnum):
-    snapshot = "snapshot"
-    listing = "listing"
-    hf = "hf"
-    page = "page"
 
 
 def _settings() -> Settings:
@@ -88,24 +81,34 @@ def _describe(settings: Settings) -> str:
     return url.split("@")[-1] if "@" in url else url
 
 
+def _kinds_help() -> str:
+    return "File format: " + "; ".join(f"{k} ({v.help})" for k, v in FILE_KINDS.items()) + "."
+
+
+def _file_kind(value: str) -> str:
+    if value not in FILE_KINDS:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(map(repr, FILE_KINDS))}")
+    return value
+
+
 @app.command()
 def ingest(
-    kind: Annotated[SourceKind, typer.Argument(help="File format.")],
+    kind: Annotated[str, typer.Argument(help=_kinds_help(), parser=_file_kind)],
     files: Annotated[list[Path], typer.Argument(help="Files to import (plain or .gz).")],
     as_json: JsonOpt = False,
     year: Annotated[int | None, typer.Option(help="Year for 'page' date headings.")] = None,
     day: Annotated[str | None, typer.Option("--date", help="Listing date (YYYY-MM-DD).")] = None,
 ) -> None:
-    """Import files: snapshot (arXiv bulk JSON), listing (daily JSONL), hf (daily papers), page."""
+    """Import files of one of the registered formats (see KIND)."""
     try:
         listing_day = parse_day(day) if day else None
     except BadDate as exc:
         raise fail(str(exc)) from exc
     settings = _settings()
     engine = open_store(settings)
-    with _progress(not as_json, f"ingest {kind.value}") as progress:
+    with _progress(not as_json, f"ingest {kind}") as progress:
         report, failed = pipeline.ingest_files(
-            engine, settings, kind.value, files, year=year, day=listing_day, on_progress=progress
+            engine, settings, kind, files, year=year, day=listing_day, on_progress=progress
         )
     for message in failed:
         err.print(f"error: {message}", markup=False, highlight=False)

@@ -30,6 +30,8 @@ class Embeddings(Protocol):
 
     def embed_query(self, text: str) -> np.ndarray | None: ...
 
+    def min_similarity(self) -> float: ...
+
 
 @dataclass(frozen=True)
 class DigestItem:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -24,19 +25,43 @@ Progress = Callable[[Report], None] | None
 DEMO_YEAR = 2026  # the seed page's "Mar 14" heading falls inside the bundled listings' range
 
 
+@dataclass(frozen=True)
+class FileOptions:
+    """What some file formats need besides the path."""
+
+    engine: Engine
+    year: int | None = None  # 'page': the year of its date headings
+    day: date | None = None  # 'listing': the listing date when the file does not say
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """One importable file format: its help line and how to open a file of it."""
+
+    help: str
+    open: Callable[[Path, FileOptions], Source]
+
+
+def _page(path: Path, o: FileOptions) -> Source:
+    return PageSource(path, o.engine, year=o.year) if o.year else PageSource(path, o.engine)
+
+
+# The registry: a new file format is one module in ingest/ and one line here (the CLI reads it).
+FILE_KINDS: dict[str, FileKind] = {
+    "snapshot": FileKind("arXiv bulk metadata snapshot", lambda p, _o: SnapshotSource(p)),
+    "listing": FileKind("daily arXiv listing JSONL", lambda p, o: ListingSource(p, o.day)),
+    "hf": FileKind("Hugging Face daily papers JSON", lambda p, _o: HfDailySource(p)),
+    "page": FileKind("a copied page of titles and abstracts", _page),
+}
+
+
 def file_source(
     engine: Engine, kind: str, path: Path, year: int | None = None, day: date | None = None
 ) -> Source:
     """The Source for one file of the given kind."""
-    if kind == "snapshot":
-        return SnapshotSource(path)
-    if kind == "listing":
-        return ListingSource(path, day)
-    if kind == "hf":
-        return HfDailySource(path)
-    if kind == "page":
-        return PageSource(path, engine, year=year) if year else PageSource(path, engine)
-    raise ValueError(f"unknown source kind {kind!r}")
+    if kind not in FILE_KINDS:
+        raise ValueError(f"unknown source kind {kind!r}")
+    return FILE_KINDS[kind].open(path, FileOptions(engine, year, day))
 
 
 def ingest_files(

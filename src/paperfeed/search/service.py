@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from paperfeed.search import fusion
 from paperfeed.search.backfill import contract_of
-from paperfeed.search.embed import Embedder, EmbedderUnavailable, get_embedder
+from paperfeed.search.embed import Calibration, Embedder, EmbedderUnavailable, get_embedder
 from paperfeed.search.keyword import HYBRID, Filters, IndexBusy, KeywordIndex
 from paperfeed.search.query import ParsedQuery, paper_id_in, parse_query, semantic_text
 from paperfeed.search.results import Hit, SearchResult
@@ -38,7 +38,6 @@ REFRESH_OVERLAP = timedelta(minutes=5)
 # (measured on SciFact dev, bench/RESULTS.md, Search).
 PRF_WEIGHT = 0.5
 SAVE_EVERY = 1000  # new vectors before a large saved vector index is rewritten
-SEMANTIC_TRUST = {"static-minilm": 0.35}
 
 
 class BadSearch(ValueError):
@@ -107,7 +106,10 @@ class SearchService:
             return
         cid, dim = contract
         if self._vectors is None:
-            self._vectors = FaissIndex.load(self._vector_dir, cid) or self._new_vectors(cid, dim)
+            width = self._calibration().hnsw_ef_search
+            self._vectors = FaissIndex.load(self._vector_dir, cid, width) or self._new_vectors(
+                cid, dim
+            )
         mark = self._vectors.watermark
         since = mark - REFRESH_OVERLAP if mark else None
         added = 0
@@ -124,7 +126,7 @@ class SearchService:
             with self.engine.connect() as conn:
                 big = db.count_vectors(conn, cid) >= self.settings.hnsw_threshold
             kind = "hnsw" if big else "flat"
-        return FaissIndex(dim, kind)
+        return FaissIndex(dim, kind, self._calibration().hnsw_ef_search)
 
     def rebuild(self) -> None:
         """Drop both local indexes and build them again from the store."""
@@ -271,15 +273,19 @@ class SearchService:
         cosine: dict[str, float],
     ) -> dict[str, float]:
         wk = self.settings.hybrid_keyword_weight
-        ws = self.settings.hybrid_semantic_weight * self._trust()
+        ws = self.settings.hybrid_semantic_weight * self._calibration().hybrid_trust
         if self.settings.hybrid_fusion == "rrf":
             by_cos = [p for p, _s in fusion.ranked(cosine)]
             return fusion.rrf([([p for p, _s in keyword], wk), (by_cos, ws)])
         return fusion.convex([(bm25, wk), (cosine, ws)], ids, self.settings.hybrid_fusion)
 
-    def _trust(self) -> float:
-        model = self._embedder
-        return SEMANTIC_TRUST.get(model.name, 1.0) if model else 1.0
+    def _calibration(self) -> Calibration:
+        return self._embedder.calibration if self._embedder else Calibration()
+
+    def min_similarity(self) -> float:
+        """The embedding model's calibrated cosine for "this paper matches that search"."""
+        model = self._model()
+        return (model.calibration if model else Calibration()).min_similarity
 
     def _by_date(self, hits: list[tuple[str, float]]) -> list[tuple[str, float]]:
         days = {d.id: d.day for d in self.keyword.docs([p for p, _s in hits]).values()}
