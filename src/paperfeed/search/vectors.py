@@ -12,7 +12,6 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
 
 import faiss
 import numpy as np
@@ -26,20 +25,6 @@ HNSW_EF_CONSTRUCTION = 64
 # Wide search: paper vectors have many near-ties (the 10th and 20th best often differ by
 # 0.005 in cosine), and recall@10 >= 0.95 against exact search needs ~1600 candidates.
 HNSW_EF_SEARCH = Calibration().hnsw_ef_search  # each model's own width comes with its embedder
-
-
-class VectorIndex(Protocol):
-    """Nearest-neighbour search over paper vectors by inner product."""
-
-    dim: int
-
-    def __len__(self) -> int: ...
-
-    def add(self, ids: Sequence[str], vectors: np.ndarray) -> int: ...
-
-    def search(self, query: np.ndarray, k: int) -> list[tuple[str, float]]: ...
-
-    def get(self, ids: Sequence[str]) -> dict[str, np.ndarray]: ...
 
 
 def _make(kind: str, dim: int, ef_search: int) -> faiss.Index:

@@ -413,18 +413,6 @@ def outbox_counts(conn: Connection) -> dict[str, int]:
     return {status: n for status, n in conn.execute(query)}
 
 
-def latest_digest(conn: Connection, subscriber_id: int) -> OutboxRow | None:
-    """The newest digest recorded for a subscriber."""
-    query = (
-        select(outbox)
-        .where(outbox.c.subscriber_id == subscriber_id, outbox.c.kind == "digest")
-        .order_by(outbox.c.id.desc())
-        .limit(1)
-    )
-    row = conn.execute(query).first()
-    return _outbox_row(row) if row else None
-
-
 # --- the run lock ----------------------------------------------------------------------------
 
 

@@ -154,16 +154,6 @@ def _grouped(conn: Connection, value, position, ids: Sequence[str]) -> dict[str,
     return out
 
 
-def latest_change(conn: Connection) -> datetime | None:
-    """The newest `changed_at` in the store."""
-    return conn.execute(select(func.max(papers.c.changed_at))).scalar_one()
-
-
-def count_papers(conn: Connection) -> int:
-    """How many papers the store holds."""
-    return int(conn.execute(select(func.count()).select_from(papers)).scalar_one())
-
-
 # --- embedding contracts --------------------------------------------------------------------
 
 
@@ -190,11 +180,6 @@ def ensure_contract(conn: Connection, contract_id: str, spec: dict[str, object])
 
 def _normalisation(spec: dict[str, object]) -> str:
     return "l2" if spec.get("normalised") else "none"
-
-
-def contract_ids(conn: Connection) -> list[str]:
-    """Every recorded contract id."""
-    return list(conn.execute(select(embedding_contracts.c.id)).scalars())
 
 
 def count_vectors(conn: Connection, contract_id: str) -> int:
