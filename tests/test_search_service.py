@@ -132,9 +132,13 @@ def test_semantic_and_hybrid_find_a_paper_by_its_abstract(service: SearchService
 def test_hybrid_respects_exclusions_and_filters(service: SearchService) -> None:
     stored = _all(service.engine)
     category = next(iter(stored.values())).categories[0]
-    for hit in service.search("learning models", mode="hybrid", category=category, limit=20).hits:
+    filtered = service.search("learning models", mode="hybrid", category=category, limit=20)
+    assert filtered.mode == "hybrid" and filtered.hits
+    for hit in filtered.hits:
         assert category in stored[hit.id].categories
-    for hit in service.search("language models -language", mode="hybrid", limit=20).hits:
+    excluded = service.search("language models -language", mode="hybrid", limit=20)
+    assert excluded.mode == "hybrid" and excluded.hits
+    for hit in excluded.hits:
         text = (stored[hit.id].title + " " + stored[hit.id].abstract).lower()
         assert "language" not in text.split()
 

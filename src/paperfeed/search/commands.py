@@ -91,6 +91,11 @@ def search(
         service.close()
     if result.fallback:
         err.print(f"note: {result.mode} search only ({escape(result.fallback)})", highlight=False)
+    if as_json:  # the mode actually used: a semantic search may have fallen back to keyword
+        hits = [asdict(h) for h in result.hits]
+        body = {"mode": result.mode, "fallback": result.fallback, "hits": hits}
+        typer.echo(json.dumps(body, ensure_ascii=False))
+        return
     _print_hits(result.hits, as_json)
 
 
