@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Engine
@@ -104,8 +105,8 @@ def _store_demo(
     engine: Engine,
     cid: str,
     spec: dict[str, object],
-    meta: dict,
-    matrix: np.ndarray,  # type: ignore[type-arg]
+    meta: dict[str, Any],
+    matrix: np.ndarray,
 ) -> int:
     shipped = dict(zip(meta["ids"], zip(meta["hashes"], matrix, strict=True), strict=True))
     with engine.begin() as conn:

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy import Engine
 
 from paperfeed.cli_support import err, fail, out
 from paperfeed.search.backfill import contract_of, embed_papers
@@ -137,7 +138,7 @@ def embed(
             typer.echo(f"deleted {db.delete_other_contracts(conn, keep):,} old vectors")
 
 
-def _embed_with_bar(settings: Settings, engine) -> int:  # type: ignore[no-untyped-def]
+def _embed_with_bar(settings: Settings, engine: Engine) -> int:
     if not err.is_terminal:
         return embed_papers(settings, engine)
     columns = (

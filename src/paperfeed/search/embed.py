@@ -98,7 +98,8 @@ def embed_batches(
 def l2_normalise(vectors: np.ndarray) -> np.ndarray:
     """Scale rows to unit length, leaving all-zero rows at zero."""
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+    unit: np.ndarray = (vectors / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+    return unit
 
 
 def _cpu_count() -> int:
@@ -159,7 +160,8 @@ def _mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Average token states over the attention mask (sentence-transformers mean pooling)."""
     weights = mask[..., None].astype(np.float32)
     summed = (hidden * weights).sum(axis=1)
-    return summed / np.maximum(weights.sum(axis=1), 1e-9)
+    pooled: np.ndarray = summed / np.maximum(weights.sum(axis=1), 1e-9)
+    return pooled
 
 
 def model_cache_dir() -> Path:

@@ -6,7 +6,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import date, datetime, timedelta
@@ -89,7 +89,7 @@ class SearchService:
         with self.engine.connect() as conn:
             self.keyword.apply(self._unseen(db.changed_papers(conn, since)))
 
-    def _unseen(self, batches):  # type: ignore[no-untyped-def]
+    def _unseen(self, batches: Iterable[list[db.IndexRow]]) -> Iterator[list[db.IndexRow]]:
         # Rows of the overlap window this process already applied are skipped; only recent
         # rows are remembered, since older ones never fall inside a later window again.
         recent = utcnow() - 2 * REFRESH_OVERLAP
@@ -217,7 +217,9 @@ class SearchService:
         page = ordered[offset : offset + limit]
         return SearchResult(self._hits(page, parsed), max(total, len(ordered)), used, fallback)
 
-    def _rank(self, query, parsed, filters, mode, need, sort):  # type: ignore[no-untyped-def]
+    def _rank(
+        self, query: str, parsed: ParsedQuery, filters: Filters, mode: str, need: int, sort: str
+    ) -> tuple[list[tuple[str, float]], int, str, str | None]:
         by_date = sort == "date" or parsed.empty
         if mode == "keyword" or parsed.empty:
             hits, total = self.keyword.search(parsed, filters, need + 2, by_date=by_date)

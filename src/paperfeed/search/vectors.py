@@ -96,7 +96,8 @@ class FaissIndex:
     def _reconstruct(self, rows: Sequence[int]) -> np.ndarray:
         if not rows:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return self._index.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+        found: np.ndarray = self._index.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+        return found
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[str, float]]:
         """The k nearest papers to a query vector, best first."""
@@ -174,7 +175,8 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
     """Rows scaled to unit length (zero rows stay zero)."""
     matrix = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
-    return matrix / np.maximum(norms, 1e-12)
+    unit: np.ndarray = matrix / np.maximum(norms, 1e-12)
+    return unit
 
 
 def _as_matrix(query: np.ndarray) -> np.ndarray:

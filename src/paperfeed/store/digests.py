@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, or_, select, update
+from sqlalchemy import Connection, Row, and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from paperfeed.store.digest_tables import (
@@ -345,7 +346,7 @@ def get_message(conn: Connection, outbox_id: int) -> OutboxRow | None:
     return _outbox_row(row) if row else None
 
 
-def _outbox_row(r) -> OutboxRow:  # type: ignore[no-untyped-def]
+def _outbox_row(r: Row[Any]) -> OutboxRow:
     return OutboxRow(
         r.id, r.subscriber_id, r.kind, r.period, r.status, r.recipient, r.message, r.attempts
     )

@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
     Connection,
     Dialect,
+    RowMapping,
     Table,
     any_,
     bindparam,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy import Row as SqlRow
 
 from paperfeed.models import Paper, Signals, Version, normalise_title
 from paperfeed.store.tables import (
@@ -35,6 +37,7 @@ from paperfeed.store.tables import (
 from paperfeed.util import chunks, utcnow
 
 _CHUNK = 500
+_When = TypeVar("_When", datetime, date)
 _CHILDREN = (versions, paper_authors, paper_categories, code_links, signals)
 _LATEX = re.compile(r"[{}$\\]")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -143,7 +146,7 @@ def _is_newer_or_same(old: Paper, new: Paper) -> bool:
     return old.version is None
 
 
-def _earliest(a, b):  # type: ignore[no-untyped-def]
+def _earliest(a: _When | None, b: _When | None) -> _When | None:
     return min(a, b) if a and b else a or b
 
 
@@ -227,7 +230,7 @@ def _write_rows(conn: Connection, table: Table, rows: list[Row]) -> None:
     sql, converters = _insert_plan(conn.dialect, table)
     if converters:
         rows = [_convert(row, converters) for row in rows]
-    conn.exec_driver_sql(sql, rows)  # type: ignore[arg-type]
+    conn.exec_driver_sql(sql, rows)
 
 
 def _copy_rows(conn: Connection, table: Table, rows: list[Row]) -> None:
@@ -236,7 +239,7 @@ def _copy_rows(conn: Connection, table: Table, rows: list[Row]) -> None:
     columns = ", ".join(quote(name) for name in _COLUMNS[table])
     cursor = conn.connection.cursor()
     try:
-        with cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+        with cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
     finally:
@@ -306,18 +309,18 @@ def _load_chunk(conn: Connection, ids: Sequence[str]) -> dict[str, Paper]:
     return {r["id"]: _paper_from_row(r, kids) for r in rows}
 
 
-def _group(conn: Connection, table, ids: Sequence[str]) -> dict[str, list]:  # type: ignore[no-untyped-def,type-arg]
+def _group(conn: Connection, table: Table, ids: Sequence[str]) -> dict[str, list[SqlRow[Any]]]:
     order = [table.c.paper_id] + ([table.c.position] if "position" in table.c else [])
     if table is versions:
         order = [versions.c.paper_id, versions.c.version]
-    grouped: dict[str, list] = {}  # type: ignore[type-arg]
+    grouped: dict[str, list[SqlRow[Any]]] = {}
     query = select(table).where(_among(conn, table.c.paper_id, ids)).order_by(*order)
     for row in conn.execute(query).all():  # all() at once: row-by-row fetching costs double
         grouped.setdefault(row.paper_id, []).append(row)
     return grouped
 
 
-def _paper_from_row(r, kids) -> Paper:  # type: ignore[no-untyped-def]
+def _paper_from_row(r: RowMapping, kids: dict[Table, dict[str, list[SqlRow[Any]]]]) -> Paper:
     pid = r["id"]
     sig = kids[signals].get(pid)
     return Paper(

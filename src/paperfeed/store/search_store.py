@@ -14,11 +14,13 @@ from datetime import date, datetime
 import numpy as np
 from sqlalchemy import (
     Column,
+    ColumnElement,
     Connection,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    Join,
     LargeBinary,
     String,
     Table,
@@ -140,7 +142,9 @@ def _index_rows(conn: Connection, rows: Sequence) -> list[IndexRow]:  # type: ig
     ]
 
 
-def _grouped(conn: Connection, value, position, ids: Sequence[str]) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def _grouped(
+    conn: Connection, value: Column[str], position: Column[int], ids: Sequence[str]
+) -> dict[str, list[str]]:
     table = value.table
     out: dict[str, list[str]] = {}
     for chunk in chunks(ids, _CHUNK):
@@ -191,7 +195,7 @@ def count_vectors(conn: Connection, contract_id: str) -> int:
 # --- papers to embed and vectors ------------------------------------------------------------
 
 
-def _stale_condition(contract_id: str):  # type: ignore[no-untyped-def]
+def _stale_condition(contract_id: str) -> tuple[Join, ColumnElement[bool]]:
     joined = papers.outerjoin(
         paper_vectors,
         and_(paper_vectors.c.paper_id == papers.c.id, paper_vectors.c.contract_id == contract_id),
