@@ -40,7 +40,7 @@ from sqlalchemy import Engine, delete, func, select
 
 from paperfeed.digest.deliver import SmtpMailer, deliver_due
 from paperfeed.digest.schedule import compose_window, due_subscribers, outbox_message, window
-from paperfeed.ingest.jobs import ingest_files
+from paperfeed.pipeline import ingest_files
 from paperfeed.search import SearchService
 from paperfeed.search.backfill import contract_of, text_hash
 from paperfeed.search.embed import EmbedderUnavailable, get_embedder, paper_text

@@ -104,6 +104,8 @@ def evaluate(
         ndcg = recall = 0.0
         for qid in judged:
             result = service.search(queries[qid], mode=mode, limit=100)
+            if result.mode != mode:  # a fallback would score keyword search under this mode's name
+                raise SystemExit(f"{mode} search fell back to {result.mode}: {result.fallback}")
             ranked = [h.id.removeprefix(PREFIX) for h in result.hits]
             ndcg += ndcg_at(ranked, qrels[qid])
             recall += recall_at(ranked, qrels[qid])

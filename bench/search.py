@@ -41,8 +41,8 @@ from paperfeed.search.keyword import KeywordIndex
 from paperfeed.search.vectors import FaissIndex, exact_search, normalise
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
-from paperfeed.store.papers import utcnow
 from paperfeed.store.search_store import IndexRow
+from paperfeed.util import utcnow
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO / ".." / "shared" / "data"

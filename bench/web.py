@@ -40,7 +40,7 @@ from urllib.parse import quote
 
 from sqlalchemy import select
 
-from paperfeed.ingest.jobs import ingest_files
+from paperfeed.pipeline import ingest_files
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
 from paperfeed.store.tables import papers

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from paperfeed.ingest.jobs import load_demo
+from paperfeed.pipeline import load_demo
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
 from tests.digest_support import Sink, smtp_sink

@@ -9,8 +9,8 @@ from sqlalchemy import Engine
 
 from paperfeed.ingest.arxiv_api import ArxivApiError, ArxivApiSource, parse_feed
 from paperfeed.ingest.http import PoliteClient
-from paperfeed.ingest.jobs import add_papers
 from paperfeed.ingest.run import run_source
+from paperfeed.pipeline import add_papers
 from paperfeed.settings import Settings
 from paperfeed.store import get_paper
 from tests.replay import FIXTURES, Reply, Request, arxiv_api_handler, replay

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 from paperfeed.ingest.enrich import enrich
 from paperfeed.settings import Settings
 from paperfeed.store.enrichment import repo_stars, repos
-from paperfeed.store.papers import utcnow
+from paperfeed.util import utcnow
 from tests.replay import Reply, Request, fixture_bytes, replay
 from tests.web_support import HOSTILE_ID, client
 

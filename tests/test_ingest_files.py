@@ -10,8 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
-from paperfeed.ingest.jobs import demo_files, ingest_files
+from paperfeed.ingest.jobs import demo_files
 from paperfeed.ingest.page import parse_page
+from paperfeed.pipeline import ingest_files
 from paperfeed.settings import Settings
 from paperfeed.store import get_paper
 from paperfeed.store.stats import store_stats
@@ -120,7 +121,7 @@ def test_seed_page_parses_into_its_papers() -> None:
 
 
 def test_demo_sample_loads_and_is_idempotent(sqlite_settings: Settings, tmp_path: Path) -> None:
-    from paperfeed.ingest.jobs import load_demo
+    from paperfeed.pipeline import load_demo
     from paperfeed.store import open_store
 
     engine = open_store(sqlite_settings)

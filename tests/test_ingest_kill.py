@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from paperfeed.ingest.jobs import demo_files, ingest_files
+from paperfeed.ingest.jobs import demo_files
+from paperfeed.pipeline import ingest_files
 from paperfeed.settings import Settings
 from paperfeed.store import get_papers, open_store
 from paperfeed.store.tables import checkpoints, paper_authors, papers

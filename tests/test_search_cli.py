@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -30,25 +31,44 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     return runner
 
 
-def _hits(runner: CliRunner, args: list[str]) -> list[dict[str, object]]:
+def _json(runner: CliRunner, args: list[str]) -> Any:
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    hits = json.loads(result.stdout.strip().splitlines()[-1])
-    assert isinstance(hits, list)
-    return hits
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _hits(runner: CliRunner, args: list[str], mode: str | None = None) -> list[dict[str, Any]]:
+    """The hits of `search --json` (asserting the mode it ran in) or of `similar --json`."""
+    body = _json(runner, args)
+    if args[0] == "similar":
+        return list(body)
+    assert body["mode"] == (mode or body["mode"]), body.get("fallback")
+    return list(body["hits"])
 
 
 def test_search_json_in_every_mode(cli: CliRunner) -> None:
     for mode in ("keyword", "semantic", "hybrid"):
-        hits = _hits(cli, ["search", "language model reasoning", "--mode", mode, "--json"])
+        args = ["search", "language model reasoning", "--mode", mode, "--json"]
+        hits = _hits(cli, args, mode=mode)  # no silent fallback to keyword
         assert hits and all({"id", "title", "score"} <= set(h) for h in hits)
-    default = _hits(cli, ["search", "language model reasoning", "--limit", "3", "--json"])
+    default = _hits(cli, ["search", "language model reasoning", "--limit", "3", "--json"], "hybrid")
     assert len(default) == 3
 
 
+def test_json_says_when_semantic_fell_back(cli: CliRunner, tmp_path: Path) -> None:
+    broken = {"PAPERFEED_EMBED_MODEL": str(tmp_path / "no-such-model")}
+    result = cli.invoke(
+        app, ["search", "language models", "--mode", "semantic", "--json"], env=broken
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout.strip().splitlines()[-1])
+    assert body["mode"] == "keyword" and "unavailable" in body["fallback"]
+    assert body["hits"]
+
+
 def test_search_by_id_and_similar(cli: CliRunner) -> None:
-    some = _hits(cli, ["search", "", "--mode", "keyword", "--json"])[4]  # empty: newest papers
-    first = _hits(cli, ["search", f"https://arxiv.org/abs/{some['id']}v1", "--json"])[0]
+    some = _hits(cli, ["search", "", "--mode", "keyword", "--json"], "keyword")[4]  # newest
+    first = _hits(cli, ["search", f"https://arxiv.org/abs/{some['id']}v1", "--json"], "hybrid")[0]
     assert first["id"] == some["id"]
     similar = _hits(cli, ["similar", str(some["id"]), "--json", "--limit", "4"])
     assert len(similar) == 4 and some["id"] not in [h["id"] for h in similar]
@@ -70,4 +90,5 @@ def test_bad_input_is_a_clear_error(cli: CliRunner) -> None:
     assert unknown.exit_code == 1 and "no stored vector" in unknown.output
     odd = cli.invoke(app, ["search", "--json", "--", '-"unbalanced C++ :* 😀'])
     assert odd.exit_code == 0, odd.output
-    assert isinstance(json.loads(odd.stdout.strip().splitlines()[-1]), list)
+    body = json.loads(odd.stdout.strip().splitlines()[-1])
+    assert body["mode"] == "keyword" and "nothing to embed" in body["fallback"]

@@ -16,15 +16,16 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select, update
 
-from paperfeed.ingest.jobs import demo_files, ingest_files
+from paperfeed.ingest.jobs import demo_files
 from paperfeed.models import Paper
+from paperfeed.pipeline import ingest_files
 from paperfeed.search import SearchService, backfill, embed_papers
 from paperfeed.search.embed import get_embedder, paper_text
 from paperfeed.settings import Settings
 from paperfeed.store import get_paper, get_papers, open_store, upsert_papers
 from paperfeed.store import search_store as db
-from paperfeed.store.papers import utcnow
 from paperfeed.store.tables import papers
+from paperfeed.util import utcnow
 
 FAST = "static"
 DAY = "2026-06-25"  # the smallest listing day of the demo sample: 26 real papers
@@ -131,9 +132,13 @@ def test_semantic_and_hybrid_find_a_paper_by_its_abstract(service: SearchService
 def test_hybrid_respects_exclusions_and_filters(service: SearchService) -> None:
     stored = _all(service.engine)
     category = next(iter(stored.values())).categories[0]
-    for hit in service.search("learning models", mode="hybrid", category=category, limit=20).hits:
+    filtered = service.search("learning models", mode="hybrid", category=category, limit=20)
+    assert filtered.mode == "hybrid" and filtered.hits
+    for hit in filtered.hits:
         assert category in stored[hit.id].categories
-    for hit in service.search("language models -language", mode="hybrid", limit=20).hits:
+    excluded = service.search("language models -language", mode="hybrid", limit=20)
+    assert excluded.mode == "hybrid" and excluded.hits
+    for hit in excluded.hits:
         text = (stored[hit.id].title + " " + stored[hit.id].abstract).lower()
         assert "language" not in text.split()
 

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
+from paperfeed.models import TrendingRow
 from paperfeed.settings import Settings
-from paperfeed.store.listings import TrendingRow
 from paperfeed.trending import TrendingWeights, rank, reference_time, score, signal, window_start
 
 NEWEST = date(2026, 7, 1)

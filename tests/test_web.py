@@ -15,7 +15,7 @@ from paperfeed.secret import InsecureSettings
 from paperfeed.settings import Settings
 from paperfeed.store import get_paper
 from paperfeed.store.accounts import set_admin, users
-from paperfeed.store.papers import utcnow
+from paperfeed.util import utcnow
 from paperfeed.web.app import create_app
 from paperfeed.web.periods import day_period
 from paperfeed.web.render import author_slug

@@ -7,7 +7,7 @@ from sqlalchemy import Engine
 
 from paperfeed.search import embed_papers
 from paperfeed.settings import Settings
-from paperfeed.store.papers import utcnow
+from paperfeed.util import utcnow
 from paperfeed.web.views import MAX_PAGE
 from tests.replay import arxiv_api_handler, replay
 from tests.web_support import (

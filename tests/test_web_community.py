@@ -10,7 +10,7 @@ from sqlalchemy import Engine, update
 
 from paperfeed.settings import Settings
 from paperfeed.store.accounts import set_admin, users
-from paperfeed.store.papers import utcnow
+from paperfeed.util import utcnow
 from tests.web_support import DAYS, HOSTILE_ID, client, csrf_token, on_day, sign_up
 
 PASSWORD = "correct horse battery"

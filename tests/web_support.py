@@ -13,8 +13,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from paperfeed.ingest.jobs import demo_files, ingest_files
+from paperfeed.ingest.jobs import demo_files
 from paperfeed.models import Paper, Signals
+from paperfeed.pipeline import ingest_files
 from paperfeed.settings import Settings
 from paperfeed.store import get_papers, upsert_papers
 from paperfeed.store.tables import papers

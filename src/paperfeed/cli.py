@@ -7,38 +7,28 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import Engine
 
+from paperfeed import pipeline
 from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
-from paperfeed.ingest import jobs as ingest_jobs
-from paperfeed.ingest.dates import BadDate, parse_day
+from paperfeed.cli_support import err, fail, out
+from paperfeed.ingest.jobs import FILE_KINDS
 from paperfeed.ingest.run import Report, SourceError
 from paperfeed.models import LOCAL_PREFIX, Paper
 from paperfeed.settings import Settings
 from paperfeed.store import get_paper, open_store
 from paperfeed.store.stats import store_stats
+from paperfeed.util import BadDate, iso, parse_day
 
 app = typer.Typer(help="paperfeed: self-hostable research-paper discovery.", no_args_is_help=True)
-err = Console(stderr=True)
-out = Console()
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-
-
-class SourceKind(StrEnum):
-    snapshot = "snapshot"
-    listing = "listing"
-    hf = "hf"
-    page = "page"
 
 
 def _settings() -> Settings:
@@ -47,11 +37,6 @@ def _settings() -> Settings:
 
 def _store() -> Engine:
     return open_store(_settings())
-
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
-    return typer.Exit(1)
 
 
 @contextmanager
@@ -88,7 +73,7 @@ def init(
     engine = open_store(settings)
     out.print(f"store ready: {_describe(settings)}", highlight=False)
     if demo:
-        report = ingest_jobs.load_demo(engine, settings)
+        report = pipeline.load_demo(engine, settings)
         _print_report(report, False)
 
 
@@ -97,24 +82,34 @@ def _describe(settings: Settings) -> str:
     return url.split("@")[-1] if "@" in url else url
 
 
+def _kinds_help() -> str:
+    return "File format: " + "; ".join(f"{k} ({v.help})" for k, v in FILE_KINDS.items()) + "."
+
+
+def _file_kind(value: str) -> str:
+    if value not in FILE_KINDS:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(map(repr, FILE_KINDS))}")
+    return value
+
+
 @app.command()
 def ingest(
-    kind: Annotated[SourceKind, typer.Argument(help="File format.")],
+    kind: Annotated[str, typer.Argument(help=_kinds_help(), parser=_file_kind)],
     files: Annotated[list[Path], typer.Argument(help="Files to import (plain or .gz).")],
     as_json: JsonOpt = False,
     year: Annotated[int | None, typer.Option(help="Year for 'page' date headings.")] = None,
     day: Annotated[str | None, typer.Option("--date", help="Listing date (YYYY-MM-DD).")] = None,
 ) -> None:
-    """Import files: snapshot (arXiv bulk JSON), listing (daily JSONL), hf (daily papers), page."""
+    """Import files of one of the registered formats (see KIND)."""
     try:
         listing_day = parse_day(day) if day else None
     except BadDate as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     settings = _settings()
     engine = open_store(settings)
-    with _progress(not as_json, f"ingest {kind.value}") as progress:
-        report, failed = ingest_jobs.ingest_files(
-            engine, settings, kind.value, files, year=year, day=listing_day, on_progress=progress
+    with _progress(not as_json, f"ingest {kind}") as progress:
+        report, failed = pipeline.ingest_files(
+            engine, settings, kind, files, year=year, day=listing_day, on_progress=progress
         )
     for message in failed:
         err.print(f"error: {message}", markup=False, highlight=False)
@@ -139,16 +134,16 @@ def harvest(
     try:
         start, end = (parse_day(since) if since else None), (parse_day(until) if until else None)
     except BadDate as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     if prefix not in ("arXiv", "arXivRaw"):
-        raise _fail("--prefix must be arXiv or arXivRaw")
+        raise fail("--prefix must be arXiv or arXivRaw")
     settings = _settings()
     engine = open_store(settings)
     with _progress(not as_json, "harvest") as progress:
         try:
-            report = ingest_jobs.harvest(engine, settings, set_spec, start, end, prefix, progress)
+            report = pipeline.harvest(engine, settings, set_spec, start, end, prefix, progress)
         except SourceError as exc:
-            raise _fail(str(exc)) from exc
+            raise fail(str(exc)) from exc
     _print_report(report, as_json)
 
 
@@ -161,13 +156,13 @@ def add(
     try:
         clean = [_versionless(i) for i in ids]
     except BadArxivId as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     settings = _settings()
     engine = open_store(settings)
     try:
-        report = ingest_jobs.add_papers(engine, settings, clean)
+        report = pipeline.add_papers(engine, settings, clean)
     except SourceError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     _print_report(report, as_json)
 
 
@@ -215,11 +210,11 @@ def show(
     try:
         pid = paper_id if paper_id.startswith(LOCAL_PREFIX) else _versionless(paper_id)
     except BadArxivId as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     with _store().connect() as conn:
         paper = get_paper(conn, pid)
     if paper is None:
-        raise _fail(f"no paper {pid} in the store (try: paperfeed add {pid})")
+        raise fail(f"no paper {pid} in the store (try: paperfeed add {pid})")
     if as_json:
         typer.echo(json.dumps(paper_json(paper)))
     else:
@@ -231,13 +226,13 @@ def paper_json(paper: Paper) -> dict[str, Any]:
     return {
         "id": paper.id,
         "version": paper.version,
-        "versions": [{"version": v.number, "created": _iso(v.created)} for v in paper.versions],
+        "versions": [{"version": v.number, "created": iso(v.created)} for v in paper.versions],
         "title": paper.title,
         "abstract": paper.abstract,
         "authors": list(paper.authors),
         "categories": list(paper.categories),
-        "published": _iso(paper.published),
-        "updated": _iso(paper.updated),
+        "published": iso(paper.published),
+        "updated": iso(paper.updated),
         "comments": paper.comments,
         "journal_ref": paper.journal_ref,
         "doi": paper.doi,
@@ -246,15 +241,11 @@ def paper_json(paper: Paper) -> dict[str, Any]:
         "pdf_url": paper.pdf_url,
         "code_links": list(paper.code_links),
         "source": paper.source,
-        "first_seen": _iso(paper.first_seen),
-        "listing_date": _iso(paper.listing_date),
+        "first_seen": iso(paper.first_seen),
+        "listing_date": iso(paper.listing_date),
         "withdrawn": paper.withdrawn,
         "signals": paper.signals.__dict__ if paper.signals else None,
     }
-
-
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def _print_paper(paper: Paper) -> None:

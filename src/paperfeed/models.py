@@ -77,6 +77,18 @@ class RecordError:
     reason: str
 
 
+@dataclass(frozen=True)
+class TrendingRow:
+    """What the trending score needs to know about one candidate paper (plain data)."""
+
+    id: str
+    day: date
+    upvotes: int
+    github_stars: int | None
+    has_code: bool
+    featured: bool
+
+
 def normalise_title(title: str) -> str:
     """Fold a title to a key that matches across sources (case, accents, LaTeX, spacing)."""
     text = unicodedata.normalize("NFKD", title)

@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from paperfeed.models import TrendingRow
 from paperfeed.settings import Settings
-from paperfeed.store.listings import TrendingRow
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def age_hours(day: date, reference: datetime) -> float:
 def score(row: TrendingRow, reference: datetime, w: TrendingWeights) -> float:
     """The trending score of one paper at the reference time."""
     decay = (age_hours(row.day, reference) + w.offset_hours) ** w.gravity
-    return signal(row, w) / decay
+    return signal(row, w) / float(decay)
 
 
 def reference_time(newest_day: date) -> datetime:

@@ -102,7 +102,9 @@ def live_site(demo_settings: Settings, tmp_path: Path) -> Iterator[LiveSite]:
 
 
 @pytest.fixture
-def screenshots() -> Path:
-    """Where the README's screenshots are written."""
+def screenshots(tmp_path: Path) -> Path:
+    """A scratch folder; with PAPERFEED_REFRESH_SCREENSHOTS=1 the README's tracked screenshots."""
+    if os.environ.get("PAPERFEED_REFRESH_SCREENSHOTS") != "1":
+        return tmp_path
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from paperfeed.models import Paper
 from paperfeed.store import get_paper, get_papers
 from paperfeed.store.listings import latest_day
-from paperfeed.store.papers import utcnow
 from paperfeed.store.tables import papers
+from paperfeed.util import utcnow
 from paperfeed.web.periods import day_period
 from tests.browser.conftest import LiveSite
 from tests.web_support import HOSTILE, HOSTILE_ID

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from paperfeed.cli_support import fail
 from paperfeed.digest.compose import open_embeddings
 from paperfeed.digest.deliver import SmtpMailer
 from paperfeed.digest.render import render_digest
@@ -20,14 +20,8 @@ from paperfeed.store import digests as db
 from paperfeed.store import open_store
 
 digest_app = typer.Typer(help="Email digests: send what is due, preview one.", no_args_is_help=True)
-err = Console(stderr=True)
 
 Many = Annotated[list[str] | None, typer.Option()]
-
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
-    return typer.Exit(1)
 
 
 @digest_app.command("run")
@@ -66,9 +60,9 @@ def preview_cmd(
     try:
         sub = find_by_email(engine, email)
     except BadInput as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     if sub is None:
-        raise _fail(f"no subscriber {email}")
+        raise fail(f"no subscriber {email}")
     digest = preview(engine, settings, sub, embeddings=open_embeddings(settings, engine))
     if not digest.items:
         typer.echo("nothing new for this subscriber: no digest would be sent")
@@ -127,7 +121,7 @@ def subscribe(
             engine, settings, mailer, email, data, None, open_embeddings(settings, engine)
         )
     except BadInput as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     finally:
         mailer.close()
     typer.echo(f"confirmation link sent to {email}; digests start once it is followed")

@@ -30,6 +30,8 @@ class Embeddings(Protocol):
 
     def embed_query(self, text: str) -> np.ndarray | None: ...
 
+    def min_similarity(self) -> float: ...
+
 
 @dataclass(frozen=True)
 class DigestItem:
@@ -354,4 +356,4 @@ def open_embeddings(settings: Settings, engine: Engine) -> Embeddings | None:
         from paperfeed.search import SearchService  # the search feature may be absent
     except ImportError:
         return None
-    return SearchService(settings, engine)  # type: ignore[no-any-return]
+    return SearchService(settings, engine)

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine
 from paperfeed.digest.render import sender_address
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
-from paperfeed.store.papers import utcnow
+from paperfeed.util import utcnow
 
 _BATCH = 200
 _MAX_BACKOFF = timedelta(hours=6)

@@ -131,7 +131,7 @@ class Mail:
 
     def parsed(self) -> EmailMessage:
         """The message parsed back (for previews and checks)."""
-        return message_from_string(self.wire, policy=policy.default)  # type: ignore[return-value]
+        return message_from_string(self.wire, policy=policy.default)
 
 
 def build_message(

@@ -206,8 +206,14 @@ def compose_window(
         excluded = db.sent_paper_ids(conn, [s.id for s in subs], ids)
         titles = db.paper_titles(conn, seeds)
     vectors = stored_vectors(embeddings, ids + seeds)
-    ranking = Ranking(settings.digest_trending_weight, settings.digest_min_similarity)
+    ranking = Ranking(settings.digest_trending_weight, _min_similarity(settings, embeddings))
     return compose(subs, interests, cands, vectors, excluded, trend, titles, ranking, period)
+
+
+def _min_similarity(settings: Settings, embeddings: Embeddings | None) -> float:
+    if settings.digest_min_similarity is not None:
+        return settings.digest_min_similarity
+    return embeddings.min_similarity() if embeddings else Ranking().min_similarity
 
 
 def _with_trending(

@@ -26,7 +26,7 @@ from paperfeed.digest.tokens import TokenError, read_token
 from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
-from paperfeed.store.papers import utcnow
+from paperfeed.util import utcnow
 
 ADDRESS_LIMIT = 3  # subscription requests per address per hour
 CLIENT_LIMIT = 20  # subscription requests per client (IP) per hour

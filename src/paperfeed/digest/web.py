@@ -1,7 +1,7 @@
 """Subscription routes: subscribe (form and JSON), confirm, preferences and one-click unsubscribe.
 
-The app that includes `router` provides `app.state.site` (with `.settings`, `.engine` and
-`.search()`), or `app.state.settings` and `app.state.engine`. Forms are protected from
+The app that includes `router` puts a `DigestSite` in `app.state.digest` (settings, engine,
+search, and the site's one page environment). Forms are protected from
 cross-site posts by an Origin/Referer check; the one-click unsubscribe POST (RFC 8058) is
 authorised by its signed token alone, since mail providers send it without cookies or Origin.
 """
@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
+from jinja2 import Environment
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
@@ -46,39 +45,32 @@ _ZONES = ("UTC", "Europe/London", "Europe/Berlin", "America/New_York", "America/
 
 
 @dataclass(frozen=True)
-class _Ctx:
+class DigestSite:
+    """What the subscription pages need from the app that serves them."""
+
     settings: Settings
     engine: Engine
     search: Callable[[], Embeddings | None]  # the site's shared search service, made on demand
+    env: Environment  # the site's one page environment (`paperfeed.templating`)
 
 
-def _ctx(request: Request) -> _Ctx:
-    state = request.app.state
-    site = getattr(state, "site", None)
-    if site is not None:
-        return _Ctx(site.settings, site.engine, site.search)
-    return _Ctx(state.settings, state.engine, lambda: getattr(state, "search", None))
+def _ctx(request: Request) -> DigestSite:
+    site = request.app.state.digest
+    if not isinstance(site, DigestSite):
+        raise TypeError("the app must set app.state.digest to a DigestSite")
+    return site
 
 
-@lru_cache(maxsize=1)
-def _env() -> Environment:
-    loader = ChoiceLoader(
-        [
-            PackageLoader("paperfeed.digest", "templates"),
-            PackageLoader("paperfeed.web", "templates"),
-        ]
-    )
-    return Environment(loader=loader, autoescape=select_autoescape(default=True), trim_blocks=True)
-
-
-def _page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    body = _env().get_template(f"pages/{template}.html").render(csrf="", **context)
+def _page(ctx: DigestSite, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    body = ctx.env.get_template(f"pages/{template}.html").render(csrf="", **context)
     headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
     return HTMLResponse(body, status_code=status, headers=headers)
 
 
-def _message(title: str, *lines: str, status: int = 200, **links: str) -> HTMLResponse:
-    return _page("message", status, title=title, lines=lines, **links)
+def _message(
+    ctx: DigestSite, title: str, *lines: str, status: int = 200, **links: str
+) -> HTMLResponse:
+    return _page(ctx, "message", status, title=title, lines=lines, **links)
 
 
 def same_origin(request: Request, settings: Settings) -> bool:
@@ -104,8 +96,8 @@ async def _form(request: Request) -> dict[str, object]:
     return {key: str(form.getlist(key)[-1]) for key in form}
 
 
-def _cross_site() -> HTMLResponse:
-    return _message("Not sent", "This form was posted from another site.", status=403)
+def _cross_site(ctx: DigestSite) -> HTMLResponse:
+    return _message(ctx, "Not sent", "This form was posted from another site.", status=403)
 
 
 @router.post("/subscribe", response_class=HTMLResponse)
@@ -113,18 +105,18 @@ async def subscribe_form(request: Request) -> Response:
     """Subscribe from the form on the site's pages; answers the same whoever is listed."""
     ctx = _ctx(request)
     if not same_origin(request, ctx.settings):
-        return _cross_site()
+        return _cross_site(ctx)
     data = await _form(request)
     try:
         await run_in_threadpool(_subscribe, ctx, data, _client(request))
     except RateLimited as exc:
-        return _message("Slow down", str(exc), status=429)
+        return _message(ctx, "Slow down", str(exc), status=429)
     except BadInput as exc:
-        return _message("Not subscribed", str(exc), status=400)
-    return _message("Check your inbox", CHECK_INBOX)
+        return _message(ctx, "Not subscribed", str(exc), status=400)
+    return _message(ctx, "Check your inbox", CHECK_INBOX)
 
 
-def _subscribe(ctx: _Ctx, data: dict[str, object], client: str | None) -> None:
+def _subscribe(ctx: DigestSite, data: dict[str, object], client: str | None) -> None:
     mailer = SmtpMailer(ctx.settings)
     try:
         prefs = {k: v for k, v in data.items() if k not in ("email", "csrf_token")}
@@ -167,10 +159,11 @@ async def confirm_page(request: Request, token: str = "") -> HTMLResponse:
         sub = await run_in_threadpool(confirm, ctx.engine, ctx.settings, token)
     except TokenError as exc:
         return _message(
-            "Link not valid", str(exc), "Subscribe again to get a fresh one.", status=400
+            ctx, "Link not valid", str(exc), "Subscribe again to get a fresh one.", status=400
         )
     links = links_for(ctx.settings, sub)
     return _message(
+        ctx,
         "You are subscribed",
         f"Digests will go to {sub.email}. The first one covers the latest papers.",
         manage_url=links.token_url("/preferences", "manage"),
@@ -184,15 +177,21 @@ async def preferences_page(request: Request, token: str = "") -> HTMLResponse:
     try:
         sub = await run_in_threadpool(subscriber_for, ctx.engine, ctx.settings, token)
     except TokenError as exc:
-        return _message("Link not valid", str(exc), status=400)
+        return _message(ctx, "Link not valid", str(exc), status=400)
     return _preferences(ctx, sub, token)
 
 
 def _preferences(
-    ctx: _Ctx, sub: Subscriber, token: str, saved: bool = False, error: str = "", status: int = 200
+    ctx: DigestSite,
+    sub: Subscriber,
+    token: str,
+    saved: bool = False,
+    error: str = "",
+    status: int = 200,
 ) -> HTMLResponse:
     links = links_for(ctx.settings, sub)
     return _page(
+        ctx,
         "preferences",
         status,
         email=sub.email,
@@ -212,7 +211,7 @@ async def save_preferences(request: Request, token: str = "") -> HTMLResponse:
     """Save the preferences form."""
     ctx = _ctx(request)
     if not same_origin(request, ctx.settings):
-        return _cross_site()
+        return _cross_site(ctx)
     data = await _form(request)
     try:
         search = ctx.search() if data.get("searches") else None
@@ -220,7 +219,7 @@ async def save_preferences(request: Request, token: str = "") -> HTMLResponse:
             update_preferences, ctx.engine, ctx.settings, token, data, search
         )
     except TokenError as exc:
-        return _message("Link not valid", str(exc), status=400)
+        return _message(ctx, "Link not valid", str(exc), status=400)
     except BadInput as exc:
         sub = await run_in_threadpool(subscriber_for, ctx.engine, ctx.settings, token)
         return _preferences(ctx, sub, token, error=str(exc), status=400)
@@ -236,13 +235,13 @@ async def unsubscribe_page(request: Request, token: str = "") -> HTMLResponse:
             subscriber_by_unsubscribe_token, ctx.engine, ctx.settings, token
         )
     except TokenError as exc:
-        return _message("Link not valid", str(exc), status=400)
+        return _message(ctx, "Link not valid", str(exc), status=400)
     if sub.status == "unsubscribed":
-        return _message("You are unsubscribed", f"No more digests go to {sub.email}.")
+        return _message(ctx, "You are unsubscribed", f"No more digests go to {sub.email}.")
     links = links_for(ctx.settings, sub)
     action = "/unsubscribe?" + urlencode({"token": token})
     manage = links.token_url("/preferences", "manage")
-    return _page("unsubscribe", email=sub.email, action=action, manage_url=manage)
+    return _page(ctx, "unsubscribe", email=sub.email, action=action, manage_url=manage)
 
 
 @router.post("/unsubscribe", response_class=HTMLResponse)
@@ -252,5 +251,5 @@ async def unsubscribe_now(request: Request, token: str = "") -> HTMLResponse:
     try:
         await run_in_threadpool(unsubscribe, ctx.engine, ctx.settings, token)
     except TokenError as exc:
-        return _message("Link not valid", str(exc), status=400)
-    return _message("You are unsubscribed", "No more digests will be sent to this address.")
+        return _message(ctx, "Link not valid", str(exc), status=400)
+    return _message(ctx, "You are unsubscribed", "No more digests will be sent to this address.")

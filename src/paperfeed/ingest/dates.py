@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+from paperfeed.util import BadDate
 
-class BadDate(ValueError):
-    """A date string in none of the expected forms."""
+__all__ = ["BadDate", "parse_date", "parse_rfc822", "to_naive_utc"]
 
 
 def to_naive_utc(value: datetime) -> datetime:
@@ -37,11 +37,3 @@ def parse_date(value: object) -> datetime | None:
         return to_naive_utc(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
     except ValueError as exc:
         raise BadDate(f"bad date {value!r:.40}") from exc
-
-
-def parse_day(value: str) -> date:
-    """Parse a YYYY-MM-DD day."""
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise BadDate(f"bad day {value!r:.40}, expected YYYY-MM-DD") from exc

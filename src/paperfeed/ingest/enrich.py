@@ -27,8 +27,8 @@ from paperfeed.store.enrichment import (
     touch_repo,
 )
 from paperfeed.store.listings import latest_day
-from paperfeed.store.papers import utcnow
 from paperfeed.store.tables import papers
+from paperfeed.util import utcnow
 
 HUB_PATHS = {"model": "/api/models", "dataset": "/api/datasets", "space": "/api/spaces"}
 MAX_INT = 2**31 - 1

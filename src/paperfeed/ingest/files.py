@@ -21,7 +21,7 @@ def open_text(path: Path) -> io.TextIOBase:
         raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from exc
     magic = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
     stream = gzip.GzipFile(fileobj=raw) if magic == b"\x1f\x8b" else raw
-    return io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="")  # type: ignore[arg-type]
+    return io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="")
 
 
 def checkpoint_name(kind: str, path: Path) -> str:

@@ -1,8 +1,9 @@
-"""Ingest jobs the CLI, the web app and the tests call: files, harvests, ids, the demo."""
+"""Ingest jobs: files, harvests, ids, the demo; `paperfeed.pipeline` adds embedding on top."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -18,26 +19,49 @@ from paperfeed.ingest.page import PageSource
 from paperfeed.ingest.run import Report, Source, SourceError, run_source
 from paperfeed.ingest.snapshot import SnapshotSource
 from paperfeed.models import RecordError
-from paperfeed.search.backfill import embed_after_ingest, load_demo_vectors
 from paperfeed.settings import Settings
 
 Progress = Callable[[Report], None] | None
 DEMO_YEAR = 2026  # the seed page's "Mar 14" heading falls inside the bundled listings' range
 
 
+@dataclass(frozen=True)
+class FileOptions:
+    """What some file formats need besides the path."""
+
+    engine: Engine
+    year: int | None = None  # 'page': the year of its date headings
+    day: date | None = None  # 'listing': the listing date when the file does not say
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """One importable file format: its help line and how to open a file of it."""
+
+    help: str
+    open: Callable[[Path, FileOptions], Source]
+
+
+def _page(path: Path, o: FileOptions) -> Source:
+    return PageSource(path, o.engine, year=o.year) if o.year else PageSource(path, o.engine)
+
+
+# The registry: a new file format is one module in ingest/ and one line here (the CLI reads it).
+FILE_KINDS: dict[str, FileKind] = {
+    "snapshot": FileKind("arXiv bulk metadata snapshot", lambda p, _o: SnapshotSource(p)),
+    "listing": FileKind("daily arXiv listing JSONL", lambda p, o: ListingSource(p, o.day)),
+    "hf": FileKind("Hugging Face daily papers JSON", lambda p, _o: HfDailySource(p)),
+    "page": FileKind("a copied page of titles and abstracts", _page),
+}
+
+
 def file_source(
     engine: Engine, kind: str, path: Path, year: int | None = None, day: date | None = None
 ) -> Source:
     """The Source for one file of the given kind."""
-    if kind == "snapshot":
-        return SnapshotSource(path)
-    if kind == "listing":
-        return ListingSource(path, day)
-    if kind == "hf":
-        return HfDailySource(path)
-    if kind == "page":
-        return PageSource(path, engine, year=year) if year else PageSource(path, engine)
-    raise ValueError(f"unknown source kind {kind!r}")
+    if kind not in FILE_KINDS:
+        raise ValueError(f"unknown source kind {kind!r}")
+    return FILE_KINDS[kind].open(path, FileOptions(engine, year, day))
 
 
 def ingest_files(
@@ -58,7 +82,6 @@ def ingest_files(
         except SourceError as exc:
             failed.append(str(exc))
             total.errors.append(RecordError(str(path), str(exc)))
-    embed_after_ingest(engine, settings)
     return total, failed
 
 
@@ -82,7 +105,6 @@ def harvest(
         report = run_source(engine, source, settings.batch_size, on_progress)
     finally:
         client.close()
-    embed_after_ingest(engine, settings)
     return report
 
 
@@ -94,7 +116,6 @@ def add_papers(engine: Engine, settings: Settings, ids: Sequence[str]) -> Report
         report = run_source(engine, source, settings.batch_size)
     finally:
         client.close()
-    embed_after_ingest(engine, settings)
     return report
 
 
@@ -112,5 +133,4 @@ def load_demo(engine: Engine, settings: Settings) -> Report:
     report.merge(more)
     if failed or failed_page:
         raise SourceError("; ".join(failed + failed_page))
-    load_demo_vectors(engine, settings)  # bundled vectors: semantic search without a backfill
     return report

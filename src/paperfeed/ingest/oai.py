@@ -17,6 +17,7 @@ from paperfeed.ingest.dates import BadDate, parse_date, parse_rfc822
 from paperfeed.ingest.http import PoliteClient
 from paperfeed.ingest.run import Checkpoint, Item, ReadCheckpoint, SourceError, Withdrawn
 from paperfeed.models import Paper, RecordError, Version, clean_text
+from paperfeed.util import iso
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 ARXIV = "{http://arxiv.org/OAI/arXiv/}"
@@ -83,14 +84,14 @@ class OaiSource:
         return f"oai-last:{self.base_url}:{self.prefix}:{self.set_spec or '*'}"
 
     def _window(self) -> dict[str, str | None]:
-        return {"from": _iso(self.from_), "until": _iso(self.until)}
+        return {"from": iso(self.from_), "until": iso(self.until)}
 
     def _resume_token(self, read_checkpoint: ReadCheckpoint) -> str | None:
         saved = read_checkpoint(self.resume_key)
         if not saved:
             return None
         state = json.loads(saved)
-        return state["token"] if state.get("from") == _iso(self.from_) else None
+        return state["token"] if state.get("from") == iso(self.from_) else None
 
     def _params(self, token: str | None, read_checkpoint: ReadCheckpoint) -> dict[str, str]:
         if token:
@@ -99,7 +100,7 @@ class OaiSource:
             last = read_checkpoint(self.last_key)
             self.from_ = date.fromisoformat(last) if last else None
         params = {"verb": "ListRecords", "metadataPrefix": self.prefix}
-        optional = {"set": self.set_spec, "from": _iso(self.from_), "until": _iso(self.until)}
+        optional = {"set": self.set_spec, "from": iso(self.from_), "until": iso(self.until)}
         return params | {k: v for k, v in optional.items() if v}
 
     def _fetch(self, params: dict[str, str]) -> bytes:
@@ -107,10 +108,6 @@ class OaiSource:
         if response.status_code >= 400 and b"<error" not in response.content:
             raise SourceError(f"{self.base_url} answered HTTP {response.status_code}")
         return response.content
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None
 
 
 def parse_page(body: bytes) -> Page:

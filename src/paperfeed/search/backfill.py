@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Engine
@@ -83,25 +84,6 @@ def _demo_files(model: str = DEMO_MODEL) -> tuple[Path, Path]:
     return folder / f"vectors-{model}.npy", folder / f"vectors-{model}.json"
 
 
-def write_demo_vectors(settings: Settings, engine: Engine, embedder: Embedder) -> int:
-    """Save the stored vectors of the demo store as the bundled file (float16); returns count."""
-    cid, spec = contract_of(embedder)
-    with engine.connect() as conn:
-        hashes = db.vector_hashes(conn, cid)
-        found = db.get_vectors(conn, cid, list(hashes), embedder.dim)
-    order = sorted(found)
-    matrix_path, meta_path = _demo_files()
-    np.save(matrix_path, np.stack([found[i] for i in order]).astype(np.float16))
-    meta = {
-        "contract_id": cid,
-        "contract": spec,
-        "ids": order,
-        "hashes": [hashes[i] for i in order],
-    }
-    meta_path.write_text(json.dumps(meta, indent=0))
-    return len(order)
-
-
 def load_demo_vectors(engine: Engine, settings: Settings) -> int:
     """Store the bundled demo vectors for papers whose text still matches; returns count stored."""
     if settings.embed_model != DEMO_MODEL:
@@ -123,8 +105,8 @@ def _store_demo(
     engine: Engine,
     cid: str,
     spec: dict[str, object],
-    meta: dict,
-    matrix: np.ndarray,  # type: ignore[type-arg]
+    meta: dict[str, Any],
+    matrix: np.ndarray,
 ) -> int:
     shipped = dict(zip(meta["ids"], zip(meta["hashes"], matrix, strict=True), strict=True))
     with engine.begin() as conn:

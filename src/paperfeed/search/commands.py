@@ -9,11 +9,11 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from sqlalchemy import Engine
 
-from paperfeed.ingest.dates import BadDate, parse_day
+from paperfeed.cli_support import err, fail, out
 from paperfeed.search.backfill import contract_of, embed_papers
 from paperfeed.search.embed import EmbedderUnavailable, get_embedder
 from paperfeed.search.query import paper_id_in
@@ -22,9 +22,7 @@ from paperfeed.search.service import BadSearch, SearchService
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
 from paperfeed.store import search_store as db
-
-err = Console(stderr=True)
-out = Console()
+from paperfeed.util import BadDate, parse_day
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON array of hits.")]
 LimitOpt = Annotated[int, typer.Option("--limit", "-n", help="How many hits.")]
@@ -41,16 +39,11 @@ class Sort(StrEnum):
     date = "date"
 
 
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
-    return typer.Exit(1)
-
-
 def _day(value: str | None, name: str) -> date | None:
     try:
         return parse_day(value) if value else None
     except BadDate as exc:
-        raise _fail(f"{name}: {exc}") from exc
+        raise fail(f"{name}: {exc}") from exc
 
 
 def _service() -> SearchService:
@@ -94,11 +87,16 @@ def search(
             query, mode.value, limit, offset, first, last, category, author, sort.value
         )
     except BadSearch as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     finally:
         service.close()
     if result.fallback:
         err.print(f"note: {result.mode} search only ({escape(result.fallback)})", highlight=False)
+    if as_json:  # the mode actually used: a semantic search may have fallen back to keyword
+        hits = [asdict(h) for h in result.hits]
+        body = {"mode": result.mode, "fallback": result.fallback, "hits": hits}
+        typer.echo(json.dumps(body, ensure_ascii=False))
+        return
     _print_hits(result.hits, as_json)
 
 
@@ -112,12 +110,10 @@ def similar(
     service = _service()
     try:
         if not service.vectors([pid]):
-            raise _fail(
-                f"no stored vector for {pid}: is it stored, and embedded (paperfeed embed)?"
-            )
+            raise fail(f"no stored vector for {pid}: is it stored, and embedded (paperfeed embed)?")
         hits = service.similar(pid, limit)
     except BadSearch as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     finally:
         service.close()
     _print_hits(hits, as_json)
@@ -134,7 +130,7 @@ def embed(
     try:
         count = _embed_with_bar(settings, engine)
     except EmbedderUnavailable as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     typer.echo(f"embedded {count:,} papers with {settings.embed_model}")
     if prune:
         keep = contract_of(get_embedder(settings.embed_model))[0]
@@ -142,7 +138,7 @@ def embed(
             typer.echo(f"deleted {db.delete_other_contracts(conn, keep):,} old vectors")
 
 
-def _embed_with_bar(settings: Settings, engine) -> int:  # type: ignore[no-untyped-def]
+def _embed_with_bar(settings: Settings, engine: Engine) -> int:
     if not err.is_terminal:
         return embed_papers(settings, engine)
     columns = (

@@ -19,7 +19,8 @@ import functools
 import gzip
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -56,11 +57,21 @@ class EmbedderUnavailable(RuntimeError):
     """Raised when an embedding model cannot be loaded."""
 
 
+@dataclass(frozen=True)
+class Calibration:
+    """What depends on one model's similarity scale; it travels with the model, not elsewhere."""
+
+    hybrid_trust: float = 1.0  # share of `hybrid_semantic_weight` its cosines earn in fusion
+    min_similarity: float = 0.3  # cosine a paper needs to match a digest's semantic interest
+    hnsw_ef_search: int = 1600  # HNSW search width for the recall bench/RESULTS.md measured
+
+
 class Embedder(Protocol):
     """Maps texts to L2-normalised float32 vectors of a fixed dimension."""
 
     name: str
     dim: int
+    calibration: Calibration
 
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -87,7 +98,8 @@ def embed_batches(
 def l2_normalise(vectors: np.ndarray) -> np.ndarray:
     """Scale rows to unit length, leaving all-zero rows at zero."""
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+    unit: np.ndarray = (vectors / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+    return unit
 
 
 def _cpu_count() -> int:
@@ -148,7 +160,8 @@ def _mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Average token states over the attention mask (sentence-transformers mean pooling)."""
     weights = mask[..., None].astype(np.float32)
     summed = (hidden * weights).sum(axis=1)
-    return summed / np.maximum(weights.sum(axis=1), 1e-9)
+    pooled: np.ndarray = summed / np.maximum(weights.sum(axis=1), 1e-9)
+    return pooled
 
 
 def model_cache_dir() -> Path:
@@ -214,6 +227,7 @@ class OnnxMiniLM:
     """all-MiniLM-L6-v2 on ONNX Runtime: mean pooling over the mask, then L2 normalisation."""
 
     dim = MINILM_DIM
+    calibration = Calibration()
 
     def __init__(
         self,
@@ -312,6 +326,7 @@ class StaticMiniLM:
 
     name = "static-minilm"
     dim = STATIC_DIM
+    calibration = Calibration(hybrid_trust=0.35)  # weaker cosines: trusted less beside BM25
 
     def __init__(self, max_length: int = 512) -> None:
         """Prepare the embedder; the table loads on first use."""
@@ -374,6 +389,7 @@ class SentenceTransformerEmbedder:
         self.path = path
         self.batch_size = batch_size
         self.name = f"st:{path.name}"
+        self.calibration = Calibration()  # not measured: the MiniLM defaults
         self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -398,14 +414,33 @@ class SentenceTransformerEmbedder:
         }
 
 
+Factory = Callable[[Path | None], Embedder]
+
+
+def _minilm(cache_dir: Path | None) -> Embedder:
+    return OnnxMiniLM(cache_dir=cache_dir)
+
+
+def _static(_cache_dir: Path | None) -> Embedder:
+    return StaticMiniLM()
+
+
+# The registry: a new model is one class above and one line here (aliases share a factory).
+EMBEDDERS: dict[str, Factory] = {
+    "minilm": _minilm,
+    "default": _minilm,
+    "minilm-l6-int8": _minilm,
+    "static": _static,
+    "static-minilm": _static,
+}
+
+
 def _build(name: str, cache_dir: Path | None = None) -> Embedder:
     """Construct the embedder that `name` selects."""
-    if name in ("minilm", "default", "minilm-l6-int8"):
-        return OnnxMiniLM(cache_dir=cache_dir)
+    if name in EMBEDDERS:
+        return EMBEDDERS[name](cache_dir)
     if name.startswith("minilm-") and name.rsplit("-", 1)[1].isdigit():
         return OnnxMiniLM(max_length=int(name.rsplit("-", 1)[1]), cache_dir=cache_dir)
-    if name in ("static", "static-minilm"):
-        return StaticMiniLM()
     path = Path(name).expanduser()
     if path.is_dir():
         return SentenceTransformerEmbedder(path)

@@ -20,6 +20,7 @@ from tantivy import FieldType, Filter, Occur, Query, TextAnalyzerBuilder, Tokeni
 from paperfeed.models import normalise_title
 from paperfeed.search.query import ParsedQuery, words_of
 from paperfeed.store.search_store import IndexRow
+from paperfeed.util import iso
 
 SCHEMA_VERSION = 2
 _STATE = "paperfeed-state.json"
@@ -47,20 +48,18 @@ class Filters:
 
 @dataclass(frozen=True)
 class Weights:
-    """Per-field BM25 weights, plus a bonus for query words that appear close together."""
+    """Per-field BM25 weights."""
 
     title: float = 2.0
     abstract: float = 1.0
     authors: float = 1.0
-    proximity: float = 0.0  # weight of each adjacent word pair found within `slop` words
-    slop: int = 4
 
 
 # Keyword mode: titles count double (a title field already has its own, short-field BM25).
 KEYWORD = Weights()
 # Hybrid mode's keyword half, tuned on SciFact dev (bench/RESULTS.md, Search): the dense half
 # already reads titles, so the keyword half does best weighing exact evidence in the abstract.
-# Proximity (0.2) adds 0.005 nDCG@10 there but costs ~2.5x in keyword time at 1 M papers: off.
+# A proximity bonus added 0.005 nDCG@10 there at ~2.5x the keyword time at 1 M papers: dropped.
 HYBRID = Weights(title=0.5)
 
 
@@ -179,7 +178,7 @@ class KeywordIndex:
                 return 0
             writer.commit()
             writer.wait_merging_threads()
-            self._save_state({"schema": SCHEMA_VERSION, "watermark": _iso(newest)})
+            self._save_state({"schema": SCHEMA_VERSION, "watermark": iso(newest)})
         self.index.reload()
         return written
 
@@ -277,7 +276,6 @@ class KeywordIndex:
         words = list(dict.fromkeys(parsed.words))
         should = [(Occur.Should, q) for w in words for q in self._word(w, weights)]
         should += [(Occur.Should, q) for p in parsed.prefixes for q in self._prefix(p)]
-        should += [(Occur.Should, q) for q in self._proximity(parsed.words, weights)]
         must = [(Occur.Must, self._phrase(p, weights)) for p in parsed.phrases]
         if not should and not must:
             return Query.empty_query()
@@ -296,20 +294,6 @@ class KeywordIndex:
             author = Query.term_query(self.schema, "authors", token)
             out.append(Query.boost_query(author, weights.authors))
         return out
-
-    def _proximity(self, words: Sequence[str], weights: Weights) -> list[Query]:
-        # Sequential-dependence style: adjacent query words near each other in the text.
-        if not weights.proximity:
-            return []
-        tokens = [t for w in words[:32] for t in self.stem.analyze(w)]
-        pairs = dict.fromkeys(zip(tokens, tokens[1:], strict=False))
-        return [
-            Query.boost_query(
-                Query.phrase_query(self.schema, field, [a, b], weights.slop), weights.proximity
-            )
-            for a, b in pairs
-            for field in _TEXT_FIELDS
-        ]
 
     def _prefix(self, prefix: str) -> list[Query]:
         tokens = self.stem.analyze(prefix)
@@ -372,7 +356,3 @@ def _score(score: object, by_date: bool) -> float:
 
 def _regex_escape(text: str) -> str:
     return "".join(c if c.isalnum() else "\\" + c for c in text)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None

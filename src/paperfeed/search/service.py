@@ -6,7 +6,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import date, datetime, timedelta
@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from paperfeed.search import fusion
 from paperfeed.search.backfill import contract_of
-from paperfeed.search.embed import Embedder, EmbedderUnavailable, get_embedder
+from paperfeed.search.embed import Calibration, Embedder, EmbedderUnavailable, get_embedder
 from paperfeed.search.keyword import HYBRID, Filters, IndexBusy, KeywordIndex
 from paperfeed.search.query import ParsedQuery, paper_id_in, parse_query, semantic_text
 from paperfeed.search.results import Hit, SearchResult
@@ -24,7 +24,7 @@ from paperfeed.search.snippets import Highlighter
 from paperfeed.search.vectors import FaissIndex, normalise
 from paperfeed.settings import Settings
 from paperfeed.store import search_store as db
-from paperfeed.store.papers import utcnow
+from paperfeed.util import utcnow
 
 MODES = ("keyword", "semantic", "hybrid")
 SORTS = ("relevance", "date")
@@ -38,7 +38,6 @@ REFRESH_OVERLAP = timedelta(minutes=5)
 # (measured on SciFact dev, bench/RESULTS.md, Search).
 PRF_WEIGHT = 0.5
 SAVE_EVERY = 1000  # new vectors before a large saved vector index is rewritten
-SEMANTIC_TRUST = {"static-minilm": 0.35}
 
 
 class BadSearch(ValueError):
@@ -94,7 +93,7 @@ class SearchService:
         with self.engine.connect() as conn:
             self.keyword.apply(self._unseen(db.changed_papers(conn, since)))
 
-    def _unseen(self, batches):  # type: ignore[no-untyped-def]
+    def _unseen(self, batches: Iterable[list[db.IndexRow]]) -> Iterator[list[db.IndexRow]]:
         # Rows of the overlap window this process already applied are skipped; only recent
         # rows are remembered, since older ones never fall inside a later window again.
         recent = utcnow() - 2 * REFRESH_OVERLAP
@@ -111,7 +110,10 @@ class SearchService:
             return
         cid, dim = contract
         if self._vectors is None:
-            self._vectors = FaissIndex.load(self._vector_dir, cid) or self._new_vectors(cid, dim)
+            width = self._calibration().hnsw_ef_search
+            self._vectors = FaissIndex.load(self._vector_dir, cid, width) or self._new_vectors(
+                cid, dim
+            )
         mark = self._vectors.watermark
         since = mark - REFRESH_OVERLAP if mark else None
         added = 0
@@ -128,7 +130,7 @@ class SearchService:
             with self.engine.connect() as conn:
                 big = db.count_vectors(conn, cid) >= self.settings.hnsw_threshold
             kind = "hnsw" if big else "flat"
-        return FaissIndex(dim, kind)
+        return FaissIndex(dim, kind, self._calibration().hnsw_ef_search)
 
     def rebuild(self) -> None:
         """Drop both local indexes and build them again from the store."""
@@ -219,7 +221,9 @@ class SearchService:
         page = ordered[offset : offset + limit]
         return SearchResult(self._hits(page, parsed), max(total, len(ordered)), used, fallback)
 
-    def _rank(self, query, parsed, filters, mode, need, sort):  # type: ignore[no-untyped-def]
+    def _rank(
+        self, query: str, parsed: ParsedQuery, filters: Filters, mode: str, need: int, sort: str
+    ) -> tuple[list[tuple[str, float]], int, str, str | None]:
         by_date = sort == "date" or parsed.empty
         if mode == "keyword" or parsed.empty:
             hits, total = self.keyword.search(parsed, filters, need + 2, by_date=by_date)
@@ -275,15 +279,19 @@ class SearchService:
         cosine: dict[str, float],
     ) -> dict[str, float]:
         wk = self.settings.hybrid_keyword_weight
-        ws = self.settings.hybrid_semantic_weight * self._trust()
+        ws = self.settings.hybrid_semantic_weight * self._calibration().hybrid_trust
         if self.settings.hybrid_fusion == "rrf":
             by_cos = [p for p, _s in fusion.ranked(cosine)]
             return fusion.rrf([([p for p, _s in keyword], wk), (by_cos, ws)])
         return fusion.convex([(bm25, wk), (cosine, ws)], ids, self.settings.hybrid_fusion)
 
-    def _trust(self) -> float:
-        model = self._embedder
-        return SEMANTIC_TRUST.get(model.name, 1.0) if model else 1.0
+    def _calibration(self) -> Calibration:
+        return self._embedder.calibration if self._embedder else Calibration()
+
+    def min_similarity(self) -> float:
+        """The embedding model's calibrated cosine for "this paper matches that search"."""
+        model = self._model()
+        return (model.calibration if model else Calibration()).min_similarity
 
     def _by_date(self, hits: list[tuple[str, float]]) -> list[tuple[str, float]]:
         days = {d.id: d.day for d in self.keyword.docs([p for p, _s in hits]).values()}

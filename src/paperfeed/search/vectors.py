@@ -12,34 +12,22 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
 
 import faiss
 import numpy as np
+
+from paperfeed.search.embed import Calibration
+from paperfeed.util import iso
 
 _CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 64
 # Wide search: paper vectors have many near-ties (the 10th and 20th best often differ by
 # 0.005 in cosine), and recall@10 >= 0.95 against exact search needs ~1600 candidates.
-HNSW_EF_SEARCH = 1600
+HNSW_EF_SEARCH = Calibration().hnsw_ef_search  # each model's own width comes with its embedder
 
 
-class VectorIndex(Protocol):
-    """Nearest-neighbour search over paper vectors by inner product."""
-
-    dim: int
-
-    def __len__(self) -> int: ...
-
-    def add(self, ids: Sequence[str], vectors: np.ndarray) -> int: ...
-
-    def search(self, query: np.ndarray, k: int) -> list[tuple[str, float]]: ...
-
-    def get(self, ids: Sequence[str]) -> dict[str, np.ndarray]: ...
-
-
-def _make(kind: str, dim: int) -> faiss.Index:
+def _make(kind: str, dim: int, ef_search: int) -> faiss.Index:
     if kind == "flat":
         return faiss.IndexFlatIP(dim)
     # fp16 storage: half the memory of float32, and it is what the store keeps anyway. The graph
@@ -52,16 +40,16 @@ def _make(kind: str, dim: int) -> faiss.Index:
         faiss.METRIC_L2,
     )
     index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-    index.hnsw.efSearch = HNSW_EF_SEARCH
+    index.hnsw.efSearch = ef_search
     return index
 
 
 class FaissIndex:
     """A faiss index plus the paper id of each row; a re-embedded paper gets a new row."""
 
-    def __init__(self, dim: int, kind: str = "flat") -> None:
+    def __init__(self, dim: int, kind: str = "flat", ef_search: int = HNSW_EF_SEARCH) -> None:
         self.dim, self.kind = dim, kind
-        self._index = _make(kind, dim)
+        self._index = _make(kind, dim, ef_search)
         self._ids: list[str | None] = []
         self._row: dict[str, int] = {}
         self._lock = threading.RLock()
@@ -108,7 +96,8 @@ class FaissIndex:
     def _reconstruct(self, rows: Sequence[int]) -> np.ndarray:
         if not rows:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return self._index.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+        found: np.ndarray = self._index.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+        return found
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[str, float]]:
         """The k nearest papers to a query vector, best first."""
@@ -146,28 +135,28 @@ class FaissIndex:
                 "kind": self.kind,
                 "dim": self.dim,
                 "ids": self._ids,
-                "watermark": _iso(self.watermark),
+                "watermark": iso(self.watermark),
             }
             (folder / f"{name}.json.tmp").write_text(json.dumps(meta))
         (folder / f"{name}.faiss.tmp").replace(folder / f"{name}.faiss")
         (folder / f"{name}.json.tmp").replace(folder / f"{name}.json")
 
     @classmethod
-    def load(cls, folder: Path, name: str) -> FaissIndex | None:
+    def load(cls, folder: Path, name: str, ef_search: int = HNSW_EF_SEARCH) -> FaissIndex | None:
         """A saved index, or None when there is none (or it is unreadable)."""
         try:
             meta = json.loads((folder / f"{name}.json").read_text())
             index = faiss.read_index(str(folder / f"{name}.faiss"))
         except (OSError, ValueError, RuntimeError):
             return None
-        out = cls(int(meta["dim"]), str(meta["kind"]))
+        out = cls(int(meta["dim"]), str(meta["kind"]), ef_search)
         out._index, out._ids = index, list(meta["ids"])
         out._row = {pid: i for i, pid in enumerate(out._ids) if pid is not None}
         out.watermark = datetime.fromisoformat(meta["watermark"]) if meta["watermark"] else None
         if index.ntotal != len(out._ids):
             return None
         if out.kind == "hnsw":
-            index.hnsw.efSearch = HNSW_EF_SEARCH  # type: ignore[attr-defined]
+            index.hnsw.efSearch = ef_search  # type: ignore[attr-defined]
         return out
 
 
@@ -186,12 +175,9 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
     """Rows scaled to unit length (zero rows stay zero)."""
     matrix = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
-    return matrix / np.maximum(norms, 1e-12)
+    unit: np.ndarray = matrix / np.maximum(norms, 1e-12)
+    return unit
 
 
 def _as_matrix(query: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(query, dtype=np.float32).reshape(1, -1))
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -25,8 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from paperfeed.store.papers import utcnow
 from paperfeed.store.tables import metadata
+from paperfeed.util import utcnow
 
 users = Table(
     "users",
@@ -47,23 +48,26 @@ sessions = Table(
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("expires_at", DateTime, nullable=False),
+    Index("ix_sessions_user_id", "user_id"),
 )
 
 votes = Table(
     "votes",
     metadata,
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-    Column("paper_id", String(64), primary_key=True),
+    Column("paper_id", String(64), ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
     Column("created_at", DateTime, nullable=False),
+    Index("ix_votes_paper_id", "paper_id"),
 )
 
 submissions = Table(
     "submissions",
     metadata,
-    Column("paper_id", String(64), primary_key=True),
+    Column("paper_id", String(64), ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("day", Date, nullable=False),
     Column("created_at", DateTime, nullable=False),
+    Index("ix_submissions_day", "day"),
 )
 
 site_state = Table(
@@ -262,9 +266,3 @@ def get_submissions(conn: Connection, ids: Sequence[str]) -> dict[str, Submissio
         .where(submissions.c.paper_id.in_(list(ids)))
     )
     return {r.paper_id: Submission(r.paper_id, r.username, r.day) for r in conn.execute(query)}
-
-
-def site_revision(conn: Connection) -> int:
-    """The community-data revision counter."""
-    query = select(site_state.c.value).where(site_state.c.key == "revision")
-    return int(conn.execute(query).scalar_one())

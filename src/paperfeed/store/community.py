@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Select,
     String,
     Table,
     Text,
@@ -27,8 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from paperfeed.store.accounts import bump_revision, users
-from paperfeed.store.papers import utcnow
 from paperfeed.store.tables import metadata
+from paperfeed.util import utcnow
 
 comments = Table(
     "comments",
@@ -173,7 +175,7 @@ _VOTES = (
 )
 
 
-def _comment_query():  # type: ignore[no-untyped-def]
+def _comment_query() -> Select[Any]:
     return (
         select(
             comments,

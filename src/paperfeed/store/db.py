@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event
 
 from paperfeed.settings import Settings
 
@@ -47,8 +47,3 @@ def open_store(settings: Settings) -> Engine:
     engine = connect(settings)
     migrate(engine)
     return engine
-
-
-def is_initialised(engine: Engine) -> bool:
-    """True when the schema exists."""
-    return inspect(engine).has_table("papers")

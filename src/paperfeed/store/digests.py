@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, or_, select, update
+from sqlalchemy import Connection, Row, and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from paperfeed.store.digest_tables import (
@@ -17,8 +18,8 @@ from paperfeed.store.digest_tables import (
     sent_papers,
     subscribers,
 )
-from paperfeed.store.papers import utcnow
 from paperfeed.store.tables import paper_authors, paper_categories, papers, signals
+from paperfeed.util import chunks, utcnow
 
 SUBSCRIBER_FIELDS = (
     "frequency",
@@ -112,7 +113,7 @@ def replace_interests(conn: Connection, subscriber_id: int, rows: Sequence[Inter
 def get_interests(conn: Connection, subscriber_ids: Sequence[int]) -> dict[int, list[InterestRow]]:
     """Interests of many subscribers, in their stored order."""
     out: dict[int, list[InterestRow]] = {}
-    for chunk in _chunks(list(subscriber_ids)):
+    for chunk in chunks(list(subscriber_ids), _CHUNK):
         query = (
             select(interests)
             .where(interests.c.subscriber_id.in_(chunk))
@@ -214,7 +215,7 @@ def candidates(conn: Connection, start: date, end: date) -> list[Candidate]:
 
 def _authors(conn: Connection, ids: list[str]) -> dict[str, list[tuple[str, str]]]:
     out: dict[str, list[tuple[str, str]]] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids, _CHUNK):
         query = (
             select(paper_authors.c.paper_id, paper_authors.c.name, paper_authors.c.name_key)
             .where(paper_authors.c.paper_id.in_(chunk))
@@ -227,7 +228,7 @@ def _authors(conn: Connection, ids: list[str]) -> dict[str, list[tuple[str, str]
 
 def _categories(conn: Connection, ids: list[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids, _CHUNK):
         query = (
             select(paper_categories.c.paper_id, paper_categories.c.category)
             .where(paper_categories.c.paper_id.in_(chunk))
@@ -240,7 +241,7 @@ def _categories(conn: Connection, ids: list[str]) -> dict[str, list[str]]:
 
 def _signals(conn: Connection, ids: list[str]) -> dict[str, tuple[int, int]]:
     out: dict[str, tuple[int, int]] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids, _CHUNK):
         query = select(signals).where(signals.c.paper_id.in_(chunk))
         for r in conn.execute(query):
             out[r.paper_id] = (r.upvotes or 0, r.github_stars or 0)
@@ -250,7 +251,7 @@ def _signals(conn: Connection, ids: list[str]) -> dict[str, tuple[int, int]]:
 def paper_titles(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
     """Titles of stored papers by id (for seed-paper reasons and checks)."""
     out: dict[str, str] = {}
-    for chunk in _chunks(list(ids)):
+    for chunk in chunks(list(ids), _CHUNK):
         query = select(papers.c.id, papers.c.title).where(papers.c.id.in_(chunk))
         out.update({pid: title for pid, title in conn.execute(query)})
     return out
@@ -262,7 +263,7 @@ def sent_paper_ids(
     """Which of the given papers each subscriber has already been sent."""
     out: dict[int, set[str]] = {}
     wanted = set(subscriber_ids)
-    for chunk in _chunks(list(paper_ids)):
+    for chunk in chunks(list(paper_ids), _CHUNK):
         query = select(sent_papers.c.subscriber_id, sent_papers.c.paper_id).where(
             sent_papers.c.paper_id.in_(chunk)
         )
@@ -278,7 +279,7 @@ def sent_paper_ids(
 def periods_recorded(conn: Connection, periods: Iterable[str]) -> set[tuple[int, str]]:
     """(subscriber, period) pairs that already have an outbox row."""
     out: set[tuple[int, str]] = set()
-    for chunk in _chunks(sorted(set(periods))):
+    for chunk in chunks(sorted(set(periods)), _CHUNK):
         query = select(outbox.c.subscriber_id, outbox.c.period).where(outbox.c.period.in_(chunk))
         out.update((sid, period) for sid, period in conn.execute(query))
     return out
@@ -324,7 +325,7 @@ def _advance_coverage(conn: Connection, messages: Sequence[NewMessage]) -> None:
         if m.covered_until:
             by_day.setdefault(m.covered_until, []).append(m.subscriber_id)
     for day, sids in by_day.items():
-        for chunk in _chunks(sids):
+        for chunk in chunks(sids, _CHUNK):
             conn.execute(
                 update(subscribers).where(subscribers.c.id.in_(chunk)).values(covered_until=day)
             )
@@ -345,7 +346,7 @@ def get_message(conn: Connection, outbox_id: int) -> OutboxRow | None:
     return _outbox_row(row) if row else None
 
 
-def _outbox_row(r) -> OutboxRow:  # type: ignore[no-untyped-def]
+def _outbox_row(r: Row[Any]) -> OutboxRow:
     return OutboxRow(
         r.id, r.subscriber_id, r.kind, r.period, r.status, r.recipient, r.message, r.attempts
     )
@@ -413,18 +414,6 @@ def outbox_counts(conn: Connection) -> dict[str, int]:
     return {status: n for status, n in conn.execute(query)}
 
 
-def latest_digest(conn: Connection, subscriber_id: int) -> OutboxRow | None:
-    """The newest digest recorded for a subscriber."""
-    query = (
-        select(outbox)
-        .where(outbox.c.subscriber_id == subscriber_id, outbox.c.kind == "digest")
-        .order_by(outbox.c.id.desc())
-        .limit(1)
-    )
-    row = conn.execute(query).first()
-    return _outbox_row(row) if row else None
-
-
 # --- the run lock ----------------------------------------------------------------------------
 
 
@@ -461,8 +450,3 @@ def renew_lock(conn: Connection, name: str, holder: str, ttl: timedelta) -> bool
 def release_lock(conn: Connection, name: str, holder: str) -> None:
     """Give a lease back."""
     conn.execute(delete(locks).where(locks.c.name == name, locks.c.holder == holder))
-
-
-def _chunks(items: list, size: int = _CHUNK) -> Iterable[list]:  # type: ignore[type-arg]
-    for i in range(0, len(items), size):
-        yield items[i : i + size]

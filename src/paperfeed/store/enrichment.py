@@ -23,8 +23,8 @@ from sqlalchemy import (
 )
 
 from paperfeed.store.accounts import bump_revision
-from paperfeed.store.papers import utcnow
 from paperfeed.store.tables import code_links, metadata, signals
+from paperfeed.util import utcnow
 
 repos = Table(
     "repos",

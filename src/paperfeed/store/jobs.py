@@ -38,8 +38,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from paperfeed.store.papers import utcnow
 from paperfeed.store.tables import metadata
+from paperfeed.util import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Row,
     String,
+    Subquery,
     cast,
     func,
     or_,
@@ -17,9 +20,10 @@ from sqlalchemy import (
     update,
 )
 
+from paperfeed.models import TrendingRow
 from paperfeed.store.accounts import bump_revision, site_state, submissions, votes
-from paperfeed.store.papers import utcnow
 from paperfeed.store.tables import code_links, paper_authors, paper_categories, papers, signals
+from paperfeed.util import utcnow
 
 
 @dataclass(frozen=True)
@@ -38,23 +42,11 @@ class Flags:
     featured: bool
 
 
-@dataclass(frozen=True)
-class TrendingRow:
-    """What the trending score needs to know about one candidate paper."""
-
-    id: str
-    day: date
-    upvotes: int
-    github_stars: int | None
-    has_code: bool
-    featured: bool
-
-
-def _vote_counts():  # type: ignore[no-untyped-def]
+def _vote_counts() -> Subquery:
     return select(votes.c.paper_id, func.count().label("n")).group_by(votes.c.paper_id).subquery()
 
 
-def _upvotes_expr(vote_sub) -> ColumnElement[int]:  # type: ignore[no-untyped-def]
+def _upvotes_expr(vote_sub: Subquery) -> ColumnElement[int]:
     return func.coalesce(signals.c.upvotes, 0) + func.coalesce(vote_sub.c.n, 0)
 
 
@@ -179,7 +171,7 @@ def trending_rows(conn: Connection, since: date) -> list[TrendingRow]:
     return [_trending_row(r) for r in conn.execute(query)]
 
 
-def _trending_row(r) -> TrendingRow:  # type: ignore[no-untyped-def]
+def _trending_row(r: Row[Any]) -> TrendingRow:
     day = _as_date(r.day) or date.min
     return TrendingRow(
         r.id, day, int(r.upvotes), r.github_stars, bool(r.has_code), bool(r.featured)

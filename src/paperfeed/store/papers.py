@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import date, datetime
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ARRAY,
     ColumnElement,
     Connection,
     Dialect,
+    RowMapping,
     Table,
     any_,
     bindparam,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy import Row as SqlRow
 
 from paperfeed.models import Paper, Signals, Version, normalise_title
 from paperfeed.store.tables import (
@@ -32,8 +34,10 @@ from paperfeed.store.tables import (
     signals,
     versions,
 )
+from paperfeed.util import chunks, utcnow
 
 _CHUNK = 500
+_When = TypeVar("_When", datetime, date)
 _CHILDREN = (versions, paper_authors, paper_categories, code_links, signals)
 _LATEX = re.compile(r"[{}$\\]")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -68,11 +72,6 @@ class UpsertCounts:
         self.unchanged += other.unchanged
 
 
-def utcnow() -> datetime:
-    """The current UTC time as the naive datetime the store keeps."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def upsert_papers(conn: Connection, batch: Sequence[Paper]) -> UpsertCounts:
     """Insert new papers and merge newer data into stored ones, in the caller's transaction."""
     incoming = _dedupe(batch)
@@ -98,7 +97,7 @@ def upsert_papers(conn: Connection, batch: Sequence[Paper]) -> UpsertCounts:
 def _existing_ids(conn: Connection, ids: Sequence[str]) -> set[str]:
     # One cheap query first: a fresh bulk load then never pays for loading whole papers.
     found: set[str] = set()
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids, _CHUNK):
         found.update(
             conn.execute(select(papers.c.id).where(_among(conn, papers.c.id, chunk))).scalars()
         )
@@ -147,7 +146,7 @@ def _is_newer_or_same(old: Paper, new: Paper) -> bool:
     return old.version is None
 
 
-def _earliest(a, b):  # type: ignore[no-untyped-def]
+def _earliest(a: _When | None, b: _When | None) -> _When | None:
     return min(a, b) if a and b else a or b
 
 
@@ -173,7 +172,7 @@ def _update(conn: Connection, batch: Sequence[Paper], now: datetime) -> None:
         return
     ids = [p.id for p in batch]
     for table in _CHILDREN:
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids, _CHUNK):
             conn.execute(delete(table).where(_among(conn, table.c.paper_id, chunk)))
     names = _COLUMNS[papers]
     rows = [dict(zip(names, _paper_row(p, now, now), strict=True)) for p in batch]
@@ -231,7 +230,7 @@ def _write_rows(conn: Connection, table: Table, rows: list[Row]) -> None:
     sql, converters = _insert_plan(conn.dialect, table)
     if converters:
         rows = [_convert(row, converters) for row in rows]
-    conn.exec_driver_sql(sql, rows)  # type: ignore[arg-type]
+    conn.exec_driver_sql(sql, rows)
 
 
 def _copy_rows(conn: Connection, table: Table, rows: list[Row]) -> None:
@@ -240,7 +239,7 @@ def _copy_rows(conn: Connection, table: Table, rows: list[Row]) -> None:
     columns = ", ".join(quote(name) for name in _COLUMNS[table])
     cursor = conn.connection.cursor()
     try:
-        with cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+        with cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
     finally:
@@ -288,15 +287,10 @@ def _among(conn: Connection, column: ColumnElement[str], ids: Sequence[str]) -> 
     return column.in_(ids)
 
 
-def _chunks(ids: Sequence[str], size: int = _CHUNK) -> Iterable[Sequence[str]]:
-    for i in range(0, len(ids), size):
-        yield ids[i : i + size]
-
-
 def get_papers(conn: Connection, ids: Sequence[str]) -> dict[str, Paper]:
     """Load papers by id, with their authors, categories, versions, links and signals."""
     out: dict[str, Paper] = {}
-    for chunk in _chunks(list(ids)):
+    for chunk in chunks(list(ids), _CHUNK):
         out.update(_load_chunk(conn, chunk))
     return out
 
@@ -315,18 +309,18 @@ def _load_chunk(conn: Connection, ids: Sequence[str]) -> dict[str, Paper]:
     return {r["id"]: _paper_from_row(r, kids) for r in rows}
 
 
-def _group(conn: Connection, table, ids: Sequence[str]) -> dict[str, list]:  # type: ignore[no-untyped-def,type-arg]
+def _group(conn: Connection, table: Table, ids: Sequence[str]) -> dict[str, list[SqlRow[Any]]]:
     order = [table.c.paper_id] + ([table.c.position] if "position" in table.c else [])
     if table is versions:
         order = [versions.c.paper_id, versions.c.version]
-    grouped: dict[str, list] = {}  # type: ignore[type-arg]
+    grouped: dict[str, list[SqlRow[Any]]] = {}
     query = select(table).where(_among(conn, table.c.paper_id, ids)).order_by(*order)
     for row in conn.execute(query).all():  # all() at once: row-by-row fetching costs double
         grouped.setdefault(row.paper_id, []).append(row)
     return grouped
 
 
-def _paper_from_row(r, kids) -> Paper:  # type: ignore[no-untyped-def]
+def _paper_from_row(r: RowMapping, kids: dict[Table, dict[str, list[SqlRow[Any]]]]) -> Paper:
     pid = r["id"]
     sig = kids[signals].get(pid)
     return Paper(
@@ -359,7 +353,7 @@ def _paper_from_row(r, kids) -> Paper:  # type: ignore[no-untyped-def]
 def mark_withdrawn(conn: Connection, ids: Sequence[str]) -> int:
     """Flag stored papers as withdrawn (deleted upstream); returns how many changed."""
     changed = 0
-    for chunk in _chunks(list(ids)):
+    for chunk in chunks(list(ids), _CHUNK):
         result = conn.execute(
             update(papers)
             .where(_among(conn, papers.c.id, chunk), papers.c.withdrawn.is_(False))
@@ -372,7 +366,7 @@ def mark_withdrawn(conn: Connection, ids: Sequence[str]) -> int:
 def find_by_title_keys(conn: Connection, keys: Sequence[str]) -> dict[str, str]:
     """Map normalised titles to the id of a stored paper with that title."""
     out: dict[str, str] = {}
-    for chunk in _chunks(list(keys)):
+    for chunk in chunks(list(keys), _CHUNK):
         query = select(papers.c.title_key, papers.c.id).where(
             _among(conn, papers.c.title_key, chunk)
         )

@@ -14,10 +14,13 @@ from datetime import date, datetime
 import numpy as np
 from sqlalchemy import (
     Column,
+    ColumnElement,
     Connection,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
+    Join,
     LargeBinary,
     String,
     Table,
@@ -30,8 +33,8 @@ from sqlalchemy import (
     tuple_,
 )
 
-from paperfeed.store.papers import utcnow
 from paperfeed.store.tables import metadata, paper_authors, paper_categories, papers
+from paperfeed.util import chunks, utcnow
 
 VECTOR_DTYPE = np.dtype("<f2")
 _CHUNK = 500
@@ -52,8 +55,13 @@ embedding_contracts = Table(
 paper_vectors = Table(
     "paper_vectors",
     metadata,
-    Column("paper_id", String(64), primary_key=True),
-    Column("contract_id", String(64), primary_key=True),
+    Column("paper_id", String(64), ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "contract_id",
+        String(64),
+        ForeignKey("embedding_contracts.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
     Column("text_hash", String(64), nullable=False),
     Column("vector", LargeBinary, nullable=False),
     Column("embedded_at", DateTime, nullable=False),
@@ -84,11 +92,6 @@ class TextRow:
     title: str
     abstract: str
     stored_hash: str | None
-
-
-def _chunks(ids: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
-    for i in range(0, len(ids), size):
-        yield ids[i : i + size]
 
 
 # --- papers for the keyword index -------------------------------------------------------------
@@ -139,10 +142,12 @@ def _index_rows(conn: Connection, rows: Sequence) -> list[IndexRow]:  # type: ig
     ]
 
 
-def _grouped(conn: Connection, value, position, ids: Sequence[str]) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def _grouped(
+    conn: Connection, value: Column[str], position: Column[int], ids: Sequence[str]
+) -> dict[str, list[str]]:
     table = value.table
     out: dict[str, list[str]] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids, _CHUNK):
         query = (
             select(table.c.paper_id, value)
             .where(table.c.paper_id.in_(chunk))
@@ -151,16 +156,6 @@ def _grouped(conn: Connection, value, position, ids: Sequence[str]) -> dict[str,
         for pid, v in conn.execute(query):
             out.setdefault(pid, []).append(v)
     return out
-
-
-def latest_change(conn: Connection) -> datetime | None:
-    """The newest `changed_at` in the store."""
-    return conn.execute(select(func.max(papers.c.changed_at))).scalar_one()
-
-
-def count_papers(conn: Connection) -> int:
-    """How many papers the store holds."""
-    return int(conn.execute(select(func.count()).select_from(papers)).scalar_one())
 
 
 # --- embedding contracts --------------------------------------------------------------------
@@ -191,11 +186,6 @@ def _normalisation(spec: dict[str, object]) -> str:
     return "l2" if spec.get("normalised") else "none"
 
 
-def contract_ids(conn: Connection) -> list[str]:
-    """Every recorded contract id."""
-    return list(conn.execute(select(embedding_contracts.c.id)).scalars())
-
-
 def count_vectors(conn: Connection, contract_id: str) -> int:
     """How many papers have a vector under this contract."""
     query = select(func.count()).where(paper_vectors.c.contract_id == contract_id)
@@ -205,7 +195,7 @@ def count_vectors(conn: Connection, contract_id: str) -> int:
 # --- papers to embed and vectors ------------------------------------------------------------
 
 
-def _stale_condition(contract_id: str):  # type: ignore[no-untyped-def]
+def _stale_condition(contract_id: str) -> tuple[Join, ColumnElement[bool]]:
     joined = papers.outerjoin(
         paper_vectors,
         and_(paper_vectors.c.paper_id == papers.c.id, paper_vectors.c.contract_id == contract_id),
@@ -242,7 +232,7 @@ def paper_texts(conn: Connection, contract_id: str, ids: Sequence[str]) -> list[
         paper_vectors,
         and_(paper_vectors.c.paper_id == papers.c.id, paper_vectors.c.contract_id == contract_id),
     )
-    for chunk in _chunks(list(ids)):
+    for chunk in chunks(list(ids), _CHUNK):
         query = (
             select(papers.c.id, papers.c.title, papers.c.abstract, paper_vectors.c.text_hash)
             .select_from(joined)
@@ -260,7 +250,7 @@ def save_vectors(
         return
     now = utcnow()
     ids = [r[0] for r in rows]
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids, _CHUNK):
         conn.execute(
             delete(paper_vectors).where(
                 paper_vectors.c.contract_id == contract_id, paper_vectors.c.paper_id.in_(chunk)
@@ -282,7 +272,7 @@ def save_vectors(
 
 def mark_checked(conn: Connection, contract_id: str, ids: Sequence[str]) -> None:
     """Note that these papers' vectors still match their text."""
-    for chunk in _chunks(list(ids)):
+    for chunk in chunks(list(ids), _CHUNK):
         conn.execute(
             paper_vectors.update()
             .where(paper_vectors.c.contract_id == contract_id, paper_vectors.c.paper_id.in_(chunk))
@@ -300,7 +290,7 @@ def vector_hashes(
     if ids is None:
         return {pid: h for pid, h in conn.execute(base)}
     out: dict[str, str] = {}
-    for chunk in _chunks(list(ids)):
+    for chunk in chunks(list(ids), _CHUNK):
         out.update(
             {pid: h for pid, h in conn.execute(base.where(paper_vectors.c.paper_id.in_(chunk)))}
         )
@@ -332,7 +322,7 @@ def get_vectors(
 ) -> dict[str, np.ndarray]:
     """Stored vectors of these papers under this contract (missing ones left out)."""
     out: dict[str, np.ndarray] = {}
-    for chunk in _chunks(list(ids)):
+    for chunk in chunks(list(ids), _CHUNK):
         query = select(paper_vectors.c.paper_id, paper_vectors.c.vector).where(
             paper_vectors.c.contract_id == contract_id, paper_vectors.c.paper_id.in_(chunk)
         )

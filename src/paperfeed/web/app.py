@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from paperfeed.digest.web import DigestSite
 from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
@@ -43,7 +44,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         redoc_url=None,
         lifespan=_lifespan,
     )
-    app.state.site = Site(settings, engine or open_store(settings), secret)
+    app.state.site = site = Site(settings, engine or open_store(settings), secret)
+    app.state.digest = DigestSite(settings, site.engine, site.search, site.env)
     app.add_middleware(SiteMiddleware, secure=settings.base_url.startswith("https://"))
     _add_ops(app, settings)
     _add_error_handlers(app)

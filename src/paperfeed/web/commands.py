@@ -11,11 +11,10 @@ from typing import Annotated
 import typer
 import uvicorn
 from fastapi import FastAPI
-from rich.console import Console
-from sqlalchemy import Engine
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
-from paperfeed.ingest.jobs import load_demo
+from paperfeed.cli_support import err
+from paperfeed.pipeline import load_demo
 from paperfeed.secret import InsecureSettings
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
@@ -23,7 +22,6 @@ from paperfeed.store.accounts import set_admin
 from paperfeed.store.listings import has_papers
 from paperfeed.web.app import create_app, secret_bytes
 
-err = Console(stderr=True)
 HostOpt = Annotated[str, typer.Option(help="Address to listen on.")]
 PortOpt = Annotated[int, typer.Option(help="Port to listen on.")]
 WorkersOpt = Annotated[int, typer.Option(help="Worker processes (each keeps its own caches).")]
@@ -137,17 +135,8 @@ def demo(
         err.print("loading the bundled sample of real papers…", highlight=False)
         report = load_demo(engine, settings)
         err.print(f"stored {report.inserted:,} papers", highlight=False)
-        _load_demo_vectors(engine, settings)
     engine.dispose()
     _serve(host, port, workers, digests, jobs=False)  # the demo stays the bundled sample
-
-
-def _load_demo_vectors(engine: Engine, settings: Settings) -> None:
-    from paperfeed.search import load_demo_vectors  # the search stack loads only when needed
-
-    stored = load_demo_vectors(engine, settings)
-    if stored:
-        err.print(f"stored {stored:,} bundled embeddings for semantic search", highlight=False)
 
 
 def admin(

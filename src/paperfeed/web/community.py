@@ -8,8 +8,8 @@ from fastapi import HTTPException
 from sqlalchemy.exc import IntegrityError
 
 from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
-from paperfeed.ingest.jobs import add_papers
 from paperfeed.ingest.run import SourceError
+from paperfeed.pipeline import add_papers
 from paperfeed.store import get_paper
 from paperfeed.store.accounts import (
     Submission,
@@ -20,7 +20,7 @@ from paperfeed.store.accounts import (
     vote_counts,
 )
 from paperfeed.store.listings import paper_flags
-from paperfeed.store.papers import utcnow
+from paperfeed.util import utcnow
 from paperfeed.web.deps import Site
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from paperfeed.store.community import (
     voted_comments,
 )
 from paperfeed.store.listings import paper_flags
-from paperfeed.store.papers import utcnow
+from paperfeed.util import utcnow
 from paperfeed.web.deps import Site
 from paperfeed.web.markup import MAX_COMMENT, render_markdown
 

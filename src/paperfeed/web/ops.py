@@ -159,7 +159,8 @@ def _route(scope: Scope) -> str:
 
 
 def _query_mode(scope: Scope) -> str:
-    query = scope.get("query_string", b"").decode("latin-1")
+    raw: bytes = scope.get("query_string", b"")
+    query = raw.decode("latin-1")
     for part in query.split("&"):
         if part.startswith("mode=") and part[5:] in ("hybrid", "keyword", "semantic"):
             return part[5:]
@@ -184,7 +185,7 @@ def _log_line(fmt: str, scope: Scope, status: int, route: str, seconds: float) -
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever sys.stderr is now (test runners swap it between tests)."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> Any:
         return sys.stderr
 

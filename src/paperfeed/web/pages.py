@@ -22,7 +22,7 @@ from paperfeed.store.community import (
 )
 from paperfeed.store.enrichment import artifacts
 from paperfeed.store.listings import latest_day, neighbour_days, set_flags
-from paperfeed.store.papers import utcnow
+from paperfeed.util import utcnow
 from paperfeed.web import community, discussion, views
 from paperfeed.web.auth import limit, safe_next
 from paperfeed.web.bibtex import entry

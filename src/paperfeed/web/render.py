@@ -8,22 +8,18 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup, escape
 
 from paperfeed.store.papers import author_key
+from paperfeed.templating import page_env
 
 SHORT_ABSTRACT = 320
 
 
 def create_env() -> Environment:
-    """The template environment: HTML autoescaping on, our filters registered."""
-    env = Environment(
-        loader=PackageLoader("paperfeed.web", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    """The one page environment (`paperfeed.templating`) with our filters registered."""
+    env = page_env()
     env.filters.update(
         short=short_text,
         author_url=author_url,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
-from paperfeed.store.tables import metadata
+from paperfeed.store.schema import load_all
+
+metadata = load_all()
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -4,6 +4,8 @@ Revision ID: 0001
 Revises:
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -13,7 +15,7 @@ branch_labels = None
 depends_on = None
 
 
-def _child(name: str, *cols: sa.Column, pk: tuple[str, ...]) -> None:
+def _child(name: str, *cols: sa.Column[Any], pk: tuple[str, ...]) -> None:
     op.create_table(
         name,
         sa.Column("paper_id", sa.String(64), sa.ForeignKey("papers.id", ondelete="CASCADE"), nullable=False),

@@ -4,6 +4,8 @@ Revision ID: 0004
 Revises: 0003
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -13,7 +15,7 @@ branch_labels = None
 depends_on = None
 
 
-def _subscriber_fk(nullable: bool = False, primary_key: bool = False) -> sa.Column:
+def _subscriber_fk(nullable: bool = False, primary_key: bool = False) -> sa.Column[Any]:
     return sa.Column(
         "subscriber_id",
         sa.Integer,

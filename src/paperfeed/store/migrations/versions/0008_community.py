@@ -4,6 +4,8 @@ Revision ID: 0008
 Revises: 0006
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -13,7 +15,7 @@ branch_labels = None
 depends_on = None
 
 
-def _user_fk(primary_key: bool = False) -> sa.Column:
+def _user_fk(primary_key: bool = False) -> sa.Column[Any]:
     return sa.Column(
         "user_id",
         sa.Integer,
@@ -23,7 +25,7 @@ def _user_fk(primary_key: bool = False) -> sa.Column:
     )
 
 
-def _comment_fk(primary_key: bool = False) -> sa.Column:
+def _comment_fk(primary_key: bool = False) -> sa.Column[Any]:
     return sa.Column(
         "comment_id",
         sa.Integer,
