@@ -5,8 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from xml.etree.ElementTree import Element
 
 import httpx
+from defusedxml import ElementTree
+from defusedxml.common import DefusedXmlException
 
 from paperfeed.ingest.run import SourceError
 
@@ -58,3 +61,16 @@ class PoliteClient:
 def _retry_after(response: httpx.Response, fallback: float) -> float:
     value = response.headers.get("Retry-After", "")
     return min(float(value), 600.0) if value.strip().isdigit() else fallback
+
+
+def parse_xml(body: bytes, kind: str) -> Element:
+    """Parse an untrusted XML response; entities, external references and bad XML are refused."""
+    try:
+        return ElementTree.fromstring(body)  # type: ignore[no-any-return]
+    except DefusedXmlException as exc:
+        raise SourceError(
+            f"the {kind} response was refused: it declares XML entities or external "
+            f"references, which could expand without bound or read local files ({exc})"
+        ) from exc
+    except ElementTree.ParseError as exc:
+        raise SourceError(f"the {kind} response is not valid XML: {exc}") from exc

@@ -57,6 +57,7 @@ def ingest_files(
             total.merge(run_source(engine, source, settings.batch_size, on_progress))
         except SourceError as exc:
             failed.append(str(exc))
+            total.merge(exc.report or Report())
             total.errors.append(RecordError(str(path), str(exc)))
     embed_after_ingest(engine, settings)
     return total, failed

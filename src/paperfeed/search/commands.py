@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.text import Text
 
 from paperfeed.ingest.dates import BadDate, parse_day
 from paperfeed.search.backfill import contract_of, embed_papers
@@ -22,6 +23,7 @@ from paperfeed.search.service import BadSearch, SearchService
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
 from paperfeed.store import search_store as db
+from paperfeed.text import terminal_safe
 
 err = Console(stderr=True)
 out = Console()
@@ -42,7 +44,7 @@ class Sort(StrEnum):
 
 
 def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
+    err.print(f"[red]error:[/red] {escape(terminal_safe(message))}", highlight=False)
     return typer.Exit(1)
 
 
@@ -65,9 +67,8 @@ def _print_hits(hits: list[Hit], as_json: bool) -> None:
     if not hits:
         err.print("no papers found")
     for rank, hit in enumerate(hits, start=1):
-        out.print(
-            f"{rank:>3}. [bold]{escape(hit.title)}[/bold]  [dim]{hit.id}[/dim]", highlight=False
-        )
+        line = Text(f"{rank:>3}. ") + Text(terminal_safe(hit.title), style="bold")
+        out.print(line + Text("  " + terminal_safe(hit.id), style="dim"), highlight=False)
 
 
 def search(
@@ -98,7 +99,8 @@ def search(
     finally:
         service.close()
     if result.fallback:
-        err.print(f"note: {result.mode} search only ({escape(result.fallback)})", highlight=False)
+        why = escape(terminal_safe(result.fallback))
+        err.print(f"note: {result.mode} search only ({why})", highlight=False)
     _print_hits(result.hits, as_json)
 
 
