@@ -189,3 +189,51 @@ def test_xml_forbidden_characters_never_break_a_feed(site: Settings, engine: Eng
             if t.tag in (f"{ATOM}title", "title") and t.text
         ]
         assert "Forbidden characters here" in titles, body.url
+
+
+_FIELDS = {"title", "author", "year", "eprint", "archivePrefix", "primaryClass", "url"}
+
+
+def _parsed_fields(text: str) -> dict[str, str]:
+    import bibtexparser
+
+    library = bibtexparser.parse_string(text)
+    assert not library.failed_blocks and not library.preambles and not library.strings
+    assert len(library.entries) == 1, text
+    return {f.key: f.value for f in library.entries[0].fields}
+
+
+def test_bibtex_injection_through_a_category_stays_inside_its_field() -> None:
+    paper = Paper(
+        id="2401.00001",
+        title="x}, note = {pwned",
+        authors=("A} and B",),
+        categories=('cs.AI},note={x}}@preamble{"evil"}',),
+        doi="10.1/}x",
+        journal_ref="}}}@misc{y,",
+    )
+    fields = _parsed_fields(bibtex.entry(paper))
+    assert set(fields) == _FIELDS | {"doi", "journal"}  # no "note", no second entry
+    assert fields["primaryClass"].startswith("cs.AI") and "@preamble" in fields["primaryClass"]
+
+
+@given(
+    title=st.text(min_size=1, max_size=60),
+    author=st.text(min_size=1, max_size=20),
+    category=st.text(min_size=1, max_size=40),
+    doi=st.text(min_size=1, max_size=30),
+    journal=st.text(min_size=1, max_size=30),
+)
+def test_no_field_can_close_early(
+    title: str, author: str, category: str, doi: str, journal: str
+) -> None:
+    paper = Paper(
+        id="2401.00001",
+        title=title,
+        authors=(author,),
+        categories=(category,),
+        doi=doi,
+        journal_ref=journal,
+    )
+    fields = _parsed_fields(bibtex.entry(paper))
+    assert _FIELDS <= set(fields) <= _FIELDS | {"doi", "journal"}
