@@ -9,7 +9,7 @@ from xml.etree.ElementTree import Element
 from paperfeed.arxiv_ids import parse_arxiv_id
 from paperfeed.ingest.code_links import find_code_links
 from paperfeed.ingest.dates import parse_date
-from paperfeed.ingest.http import PoliteClient, parse_xml
+from paperfeed.ingest.http import PoliteClient, parse_xml, refuse_html
 from paperfeed.ingest.run import RECORD_FAULTS, Item, ReadCheckpoint, SourceError
 from paperfeed.models import Paper, RecordError, clean_text
 
@@ -78,6 +78,7 @@ class ArxivApiSource:
 
     def _fetch(self, params: dict[str, str | int]) -> Feed:
         response = self.client.get(self.base_url, params=params)
+        refuse_html(response, "arXiv API")
         if response.status_code >= 400 and b"<feed" not in response.content:
             raise ArxivApiError(f"the arXiv API answered HTTP {response.status_code}")
         return parse_feed(response.content)

@@ -11,7 +11,7 @@ from xml.etree.ElementTree import Element
 from paperfeed.arxiv_ids import parse_arxiv_id
 from paperfeed.ingest.code_links import find_code_links
 from paperfeed.ingest.dates import BadDate, parse_date, parse_rfc822
-from paperfeed.ingest.http import PoliteClient, parse_xml
+from paperfeed.ingest.http import PoliteClient, parse_xml, refuse_html
 from paperfeed.ingest.run import (
     RECORD_FAULTS,
     Checkpoint,
@@ -114,6 +114,7 @@ class OaiSource:
 
     def _fetch(self, params: dict[str, str]) -> bytes:
         response = self.client.get(self.base_url, params=params)
+        refuse_html(response, "OAI-PMH")
         if response.status_code >= 400 and b"<error" not in response.content:
             raise SourceError(f"{self.base_url} answered HTTP {response.status_code}")
         return response.content
