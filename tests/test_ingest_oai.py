@@ -251,3 +251,15 @@ def test_a_gzip_bomb_response_is_refused_in_bounded_memory(engine: Engine) -> No
         client = PoliteClient(delay=0.0, retries=0, max_bytes=1_000_000)
         with pytest.raises(SourceError, match="sent more than 1,000,000 bytes; refused"):
             run_source(engine, OaiSource(server.url + "/oai", client))
+
+
+def test_an_absurd_arxivraw_version_skips_only_its_record(engine: Engine) -> None:
+    page = RAW_PAGE.replace(
+        b'<version version="v1">', b'<version version="v' + b"9" * 25 + b'">', 1
+    )
+    assert page != RAW_PAGE
+    with replay(lambda r: Reply(LAST_PAGE if r.params.get("resumptionToken") else page)) as s:
+        report, _ = harvest(engine, s.url, retries=0, prefix="arXivRaw")
+    assert report.skipped == 1 and report.inserted == 5 + 3  # type: ignore[attr-defined]
+    assert report.errors[0].where == "0704.0471"  # type: ignore[attr-defined]
+    assert "out of range" in report.errors[0].reason  # type: ignore[attr-defined]
