@@ -7,14 +7,19 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import hypothesis
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from paperfeed.ingest.jobs import ingest_files
 from paperfeed.ingest.run import Item, ReadCheckpoint, run_source
+from paperfeed.ingest.validate import BadRecord, check_paper, is_category
 from paperfeed.models import Paper
 from paperfeed.settings import Settings
 from paperfeed.store import get_paper
+from paperfeed.text import has_lone_surrogate, xml_safe
 from tests.replay import FIXTURES
 
 SNAPSHOT = FIXTURES / "snapshot" / "arxiv-metadata-oai-snapshot.head200.json"
@@ -218,3 +223,30 @@ def test_deeply_nested_hf_file_is_one_clear_error(
     path.write_text("[" * 100_000 + "]" * 100_000)
     report, failed = ingest_files(engine, settings, "hf", [path])
     assert failed == [f"{path}: invalid JSON: nested too deeply"] and report.inserted == 0
+
+
+_ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=20)
+
+
+@hypothesis.settings(max_examples=300, deadline=None)
+@given(
+    title=_ANY_TEXT,
+    authors=st.lists(_ANY_TEXT, max_size=3),
+    categories=st.lists(st.sampled_from(["cs.AI", "hep-th", "x}@y"]) | _ANY_TEXT, max_size=3),
+    doi=st.none() | _ANY_TEXT,
+)
+def test_checked_papers_hold_only_xml_text(
+    title: str, authors: list[str], categories: list[str], doi: str | None
+) -> None:
+    paper = Paper(
+        id="2601.00001", title=title, authors=tuple(authors), categories=tuple(categories), doi=doi
+    )
+    try:
+        clean, notes = check_paper(paper)
+    except BadRecord as exc:
+        assert "surrogate" in str(exc) or not xml_safe(title).strip()
+        return
+    texts = [clean.title, *clean.authors, *clean.categories, clean.doi or ""]
+    assert all(xml_safe(t) == t and not has_lone_surrogate(t) for t in texts)
+    assert clean.title == xml_safe(title) and all(is_category(c) for c in clean.categories)
+    assert len(notes) == len({xml_safe(c) for c in categories} - set(clean.categories))

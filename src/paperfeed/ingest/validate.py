@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 
 from paperfeed.models import Paper, Signals
-from paperfeed.text import has_lone_surrogate, xml_safe
+from paperfeed.text import has_lone_surrogate, is_xml_clean, xml_safe
 
 MAX_VERSION = 10_000  # arXiv's most revised papers have a few dozen versions
 MAX_COUNT = 1_000_000_000  # upvotes and stars; fits every backend's INTEGER
@@ -43,25 +43,50 @@ def check_paper(paper: Paper) -> tuple[Paper, list[str]]:
         check_count(paper.signals.upvotes, "upvotes")
         if paper.signals.github_stars is not None:
             check_count(paper.signals.github_stars, "githubStars")
+    if _all_clean(paper):  # the common case: one scan of all the record's text
+        dropped = [c for c in dict.fromkeys(paper.categories) if not is_category(c)]
+        if not paper.title.strip():
+            raise BadRecord("the title is empty")
+        if dropped or len(set(paper.categories)) != len(paper.categories):
+            kept = tuple(dict.fromkeys(c for c in paper.categories if c not in dropped))
+            paper = replace(paper, categories=kept)
+        return paper, _notes(dropped)
     categories = tuple(dict.fromkeys(_text(c, "category") for c in paper.categories))
     dropped = [c for c in categories if not is_category(c)]
-    clean = replace(
-        paper,
-        id=_text(paper.id, "id"),
-        title=_text(paper.title, "title"),
-        abstract=_text(paper.abstract, "abstract"),
-        authors=tuple(_text(a, "author") for a in paper.authors),
-        categories=tuple(c for c in categories if c not in dropped),
-        comments=_opt(paper.comments, "comments"),
-        journal_ref=_opt(paper.journal_ref, "journal_ref"),
-        doi=_opt(paper.doi, "doi"),
-        license=_opt(paper.license, "license"),
-        code_links=tuple(_text(u, "code link") for u in paper.code_links),
-        signals=_signals(paper.signals),
-    )
+    cleaned: dict[str, object] = {
+        "id": _text(paper.id, "id"),
+        "title": _text(paper.title, "title"),
+        "abstract": _text(paper.abstract, "abstract"),
+        "authors": tuple(_text(a, "author") for a in paper.authors),
+        "categories": tuple(c for c in categories if c not in dropped),
+        "comments": _opt(paper.comments, "comments"),
+        "journal_ref": _opt(paper.journal_ref, "journal_ref"),
+        "doi": _opt(paper.doi, "doi"),
+        "license": _opt(paper.license, "license"),
+        "code_links": tuple(_text(u, "code link") for u in paper.code_links),
+        "signals": _signals(paper.signals),
+    }
+    # Most records are clean: skip rebuilding the frozen dataclass (the costly part) for them.
+    changed = {k: v for k, v in cleaned.items() if v != getattr(paper, k)}
+    clean = replace(paper, **changed) if changed else paper  # type: ignore[arg-type]
     if not clean.title.strip():
         raise BadRecord("the title is empty")
-    return clean, [f"dropped category {c!r:.60}: not an arXiv category name" for c in dropped]
+    return clean, _notes(dropped)
+
+
+def _all_clean(paper: Paper) -> bool:
+    optional = (paper.comments, paper.journal_ref, paper.doi, paper.license)
+    signals = (paper.signals.submitted_by, paper.signals.github_repo) if paper.signals else ()
+    texts = [paper.id, paper.title, paper.abstract, *paper.authors, *paper.categories]
+    texts += [t for t in (*optional, *signals) if t is not None] + list(paper.code_links)
+    try:
+        return is_xml_clean("\n".join(texts))
+    except TypeError:  # a non-string where text belongs: the slow path names it
+        return False
+
+
+def _notes(dropped: list[str]) -> list[str]:
+    return [f"dropped category {c!r:.60}: not an arXiv category name" for c in dropped]
 
 
 def _check_version(number: int | None) -> None:
@@ -72,9 +97,10 @@ def _check_version(number: int | None) -> None:
 def _text(text: str, name: str) -> str:
     if not isinstance(text, str):
         raise BadRecord(f"{name} should be text, got {type(text).__name__}")
-    if has_lone_surrogate(text):
+    clean = xml_safe(text)
+    if len(clean) != len(text) and has_lone_surrogate(text):
         raise BadRecord(f"{name} holds a lone surrogate (an invalid \\ud800-style escape)")
-    return xml_safe(text)
+    return clean
 
 
 def _opt(text: str | None, name: str) -> str | None:
@@ -84,8 +110,8 @@ def _opt(text: str | None, name: str) -> str | None:
 def _signals(signals: Signals | None) -> Signals | None:
     if signals is None:
         return None
-    return replace(
-        signals,
-        submitted_by=_opt(signals.submitted_by, "submittedBy"),
-        github_repo=_opt(signals.github_repo, "githubRepo"),
-    )
+    submitted_by = _opt(signals.submitted_by, "submittedBy")
+    github_repo = _opt(signals.github_repo, "githubRepo")
+    if (submitted_by, github_repo) == (signals.submitted_by, signals.github_repo):
+        return signals
+    return replace(signals, submitted_by=submitted_by, github_repo=github_repo)
