@@ -41,7 +41,7 @@ class _Guarded(io.RawIOBase):
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         try:
-            count = self._gz.readinto(buffer)
+            count = self._gz.readinto1(buffer)  # one step at a time: damage loses nothing before it
         except (OSError, EOFError, zlib.error) as exc:
             raise DamagedFile(f"{self._path} is damaged (truncated or corrupt): {exc}") from exc
         self._inflated += count
@@ -67,7 +67,8 @@ def open_text(path: Path) -> io.TextIOWrapper:
         raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from exc
     stream: BinaryIO = raw
     if raw.peek(2)[:2] == b"\x1f\x8b":
-        stream = io.BufferedReader(_Guarded(path, raw), _SKIP_CHUNK)  # type: ignore[assignment]
+        # Small reads: damage mid-read loses at most this much of what came before it.
+        stream = io.BufferedReader(_Guarded(path, raw), io.DEFAULT_BUFFER_SIZE)  # type: ignore[assignment]
     return io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="")
 
 
