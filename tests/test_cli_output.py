@@ -70,3 +70,21 @@ def test_errors_with_markup_in_them_do_not_crash(runner: CliRunner) -> None:
 def test_terminal_safe_keeps_text_and_makes_controls_visible() -> None:
     assert terminal_safe("Café — 東京\tok\n") == "Café — 東京\tok\n"
     assert terminal_safe("a\x1bb\u202ec\x7f\ud800") == "a\\x1bb\\u202ec\\x7f\\ud800"
+
+
+def test_ingest_names_skipped_records_and_dropped_categories(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    import json
+
+    path = tmp_path / "2026-01-05.jsonl"
+    records = [
+        {"id": "2601.00050", "title": "Fine", "categories": ["cs.AI", "cs.AI},note={x}"]},
+        {"id": "2601.00051", "title": "bad \ud800 [/bold]\x1b[2J"},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    result = runner.invoke(app, ["ingest", "listing", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "skipped 2601.00051: title holds a lone surrogate" in result.output
+    assert "note 2601.00050: dropped category 'cs.AI},note={x}'" in result.output
+    assert "inserted 1" in result.output
