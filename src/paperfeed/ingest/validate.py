@@ -36,6 +36,19 @@ def check_count(value: object, name: str) -> int:
 
 def check_paper(paper: Paper) -> tuple[Paper, list[str]]:
     """The paper with XML-safe strings and only valid categories, plus notes on what was dropped."""
+    _check_numbers(paper)
+    # The common case: one scan of all the record's text finds nothing to clean.
+    clean = paper if _all_clean(paper) else _cleaned(paper)
+    if not clean.title.strip():
+        raise BadRecord("the title is empty")
+    categories = tuple(dict.fromkeys(clean.categories))
+    dropped = [c for c in categories if not is_category(c)]
+    if dropped or len(categories) != len(clean.categories):
+        clean = replace(clean, categories=tuple(c for c in categories if c not in dropped))
+    return clean, [f"dropped category {c!r:.60}: not an arXiv category name" for c in dropped]
+
+
+def _check_numbers(paper: Paper) -> None:
     _check_version(paper.version)
     for version in paper.versions:
         _check_version(version.number)
@@ -43,22 +56,15 @@ def check_paper(paper: Paper) -> tuple[Paper, list[str]]:
         check_count(paper.signals.upvotes, "upvotes")
         if paper.signals.github_stars is not None:
             check_count(paper.signals.github_stars, "githubStars")
-    if _all_clean(paper):  # the common case: one scan of all the record's text
-        dropped = [c for c in dict.fromkeys(paper.categories) if not is_category(c)]
-        if not paper.title.strip():
-            raise BadRecord("the title is empty")
-        if dropped or len(set(paper.categories)) != len(paper.categories):
-            kept = tuple(dict.fromkeys(c for c in paper.categories if c not in dropped))
-            paper = replace(paper, categories=kept)
-        return paper, _notes(dropped)
-    categories = tuple(dict.fromkeys(_text(c, "category") for c in paper.categories))
-    dropped = [c for c in categories if not is_category(c)]
+
+
+def _cleaned(paper: Paper) -> Paper:
     cleaned: dict[str, object] = {
         "id": _text(paper.id, "id"),
         "title": _text(paper.title, "title"),
         "abstract": _text(paper.abstract, "abstract"),
         "authors": tuple(_text(a, "author") for a in paper.authors),
-        "categories": tuple(c for c in categories if c not in dropped),
+        "categories": tuple(_text(c, "category") for c in paper.categories),
         "comments": _opt(paper.comments, "comments"),
         "journal_ref": _opt(paper.journal_ref, "journal_ref"),
         "doi": _opt(paper.doi, "doi"),
@@ -66,12 +72,8 @@ def check_paper(paper: Paper) -> tuple[Paper, list[str]]:
         "code_links": tuple(_text(u, "code link") for u in paper.code_links),
         "signals": _signals(paper.signals),
     }
-    # Most records are clean: skip rebuilding the frozen dataclass (the costly part) for them.
     changed = {k: v for k, v in cleaned.items() if v != getattr(paper, k)}
-    clean = replace(paper, **changed) if changed else paper  # type: ignore[arg-type]
-    if not clean.title.strip():
-        raise BadRecord("the title is empty")
-    return clean, _notes(dropped)
+    return replace(paper, **changed)  # type: ignore[arg-type]
 
 
 def _all_clean(paper: Paper) -> bool:
@@ -85,12 +87,8 @@ def _all_clean(paper: Paper) -> bool:
         return False
 
 
-def _notes(dropped: list[str]) -> list[str]:
-    return [f"dropped category {c!r:.60}: not an arXiv category name" for c in dropped]
-
-
 def _check_version(number: int | None) -> None:
-    if number is not None and not 0 <= number <= MAX_VERSION:
+    if number is not None and (not isinstance(number, int) or not 0 <= number <= MAX_VERSION):
         raise BadRecord(f"version {str(number)[:40]} is out of range 0..{MAX_VERSION:,}")
 
 
