@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from paperfeed.ingest.arxiv_api import ArxivApiError, ArxivApiSource, parse_feed
 from paperfeed.ingest.http import PoliteClient
 from paperfeed.ingest.run import run_source
+from paperfeed.models import RecordError
 from paperfeed.pipeline import add_papers
 from paperfeed.settings import Settings
 from paperfeed.store import get_paper
@@ -92,3 +93,48 @@ def test_cli_add_accepts_urls_with_versions(
     assert shown.exit_code == 0 and '"id": "1707.08567"' in shown.output
     bad = CliRunner().invoke(app, ["add", "not-an-id"])
     assert bad.exit_code == 1 and "not an arXiv id" in bad.output
+
+
+def test_add_stores_only_the_papers_asked_for(settings: Settings, engine: Engine) -> None:
+    both = next(XML.glob("id_0808.05394_1707.08567_s0_m100_*.xml")).read_bytes()
+    extra = _one("id_1605.08386_").replace(b"</feed>", b"".join(_entries(both)) + b"</feed>")
+    with replay(lambda r: Reply(extra)) as server:
+        settings.arxiv_api_url = server.url + "/api/query"
+        report = add_papers(engine, settings, ["1605.08386"])
+    assert report.inserted == 1 and report.skipped == 1
+    assert report.errors[0] == RecordError(
+        "1707.08567", "the arXiv API returned it unasked; not stored"
+    )
+    with engine.connect() as conn:
+        assert get_paper(conn, "1605.08386") is not None and get_paper(conn, "1707.08567") is None
+
+
+def _entries(feed: bytes) -> list[bytes]:
+    import re
+
+    return re.findall(rb"<entry>.*?</entry>", feed, re.S)
+
+
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        (
+            b'<?xml version="1.0"?><!DOCTYPE f [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;">]>'
+            b'<feed xmlns="http://www.w3.org/2005/Atom"><title>&b;</title></feed>',
+            "the arXiv API response was refused: it declares a DTD or XML entities",
+        ),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE f [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            b'<feed xmlns="http://www.w3.org/2005/Atom"><title>&x;</title></feed>',
+            "the arXiv API response was refused: it declares a DTD or XML entities",
+        ),
+        (b"<html><body>Rate limited</body></html>", "not an Atom feed (its root is <html>)"),
+    ],
+    ids=["expansion", "external", "html"],
+)
+def test_hostile_api_responses_are_refused(engine: Engine, body: bytes, message: str) -> None:
+    with replay(lambda r: Reply(body)) as server:
+        client = PoliteClient(delay=0.0, retries=0)
+        with pytest.raises(ArxivApiError) as info:
+            run_source(engine, ArxivApiSource(server.url, client, ids=["1605.08386"]))
+    assert message in str(info.value)

@@ -62,8 +62,10 @@ def test_missing_and_truncated_files(settings: Settings, engine: Engine, tmp_pat
     truncated = tmp_path / "cut.json.gz"
     truncated.write_bytes(gzip.compress(SNAPSHOT.read_bytes())[:20000])
     report, failed = ingest_files(engine, settings, "snapshot", [tmp_path / "nope.json", truncated])
-    assert failed == [f"cannot read {tmp_path / 'nope.json'}: No such file or directory"]
-    assert report.inserted > 0 and any("truncated" in e.reason for e in report.errors)
+    assert failed[0] == f"cannot read {tmp_path / 'nope.json'}: No such file or directory"
+    # The damaged file fails the run, and what came before the damage is kept.
+    assert len(failed) == 2 and failed[1].startswith(f"{truncated} is damaged (truncated")
+    assert report.inserted > 0 and any("damaged" in e.reason for e in report.errors)
 
 
 def test_listing_files_keep_the_listing_date(settings: Settings, engine: Engine) -> None:

@@ -170,3 +170,96 @@ def test_cli_harvest_uses_the_configured_base_url(
 def test_a_repeated_token_stops_instead_of_looping(engine: Engine) -> None:
     with replay(lambda r: Reply(RAW_PAGE)) as server, pytest.raises(SourceError, match="repeated"):
         harvest(engine, server.url, retries=0)
+
+
+def test_alternating_tokens_are_detected(engine: Engine) -> None:
+    calls = []
+
+    def a_b_a(req: Request) -> Reply:  # A -> B -> A -> ... would never end
+        calls.append(req)
+        if len(calls) > 10:  # so that a harvester that misses the loop still ends (and fails)
+            return Reply(LAST_PAGE)
+        token = req.params.get("resumptionToken")
+        nxt = b"B" if token == "A" else b"A"
+        return Reply(RAW_PAGE.replace(TOKEN.encode(), nxt))
+
+    with replay(a_b_a) as server, pytest.raises(SourceError, match="repeated resumptionToken"):
+        harvest(engine, server.url, retries=0)
+    assert [r.params.get("resumptionToken") for r in server.requests] == [None, "A", "B"]
+    with engine.connect() as conn:  # the pages before the loop are kept
+        assert get_paper(conn, "0704.0471") is not None
+
+
+HTML_PAGE = b"""<?xml version="1.0"?>
+<html xmlns="http://www.w3.org/1999/xhtml"><head><title>Maintenance</title></head>
+<body><p>arXiv is down for maintenance.</p></body></html>"""
+
+
+def test_an_html_page_with_status_200_fails_the_harvest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from paperfeed.cli import app
+
+    monkeypatch.setenv("PAPERFEED_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("PAPERFEED_DATABASE_URL", raising=False)
+    monkeypatch.setenv("PAPERFEED_REQUEST_DELAY", "0")
+    cases = [
+        (HTML_PAGE, "text/xml", "the response is not an OAI-PMH document (its root is <html>)"),
+        (b"<!doctype html><html>Down<br></html>", "text/html", "with an HTML page, not OAI-PMH"),
+    ]
+    for body, content_type, message in cases:
+        with replay(lambda r, b=body, t=content_type: Reply(b, content_type=t)) as server:
+            monkeypatch.setenv("PAPERFEED_OAI_BASE_URL", server.url + "/oai")
+            result = CliRunner().invoke(app, ["harvest", "--json"])
+        assert result.exit_code == 1 and message in result.output, result.output
+
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+<!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+<!ENTITY lol9 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">]>
+<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><responseDate>&lol9;</responseDate>
+</OAI-PMH>"""
+EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
+<!DOCTYPE r [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><responseDate>&secret;</responseDate>
+</OAI-PMH>"""
+EXTERNAL_DTD = b"""<?xml version="1.0"?>
+<!DOCTYPE OAI-PMH SYSTEM "http://127.0.0.1:9/evil.dtd">
+<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"></OAI-PMH>"""
+
+
+@pytest.mark.parametrize(
+    "body", [BILLION_LAUGHS, EXTERNAL_ENTITY, EXTERNAL_DTD], ids=["laughs", "entity", "dtd"]
+)
+def test_xml_entity_attacks_are_refused_with_a_clear_error(engine: Engine, body: bytes) -> None:
+    with replay(lambda r: Reply(body)) as server, pytest.raises(SourceError) as info:
+        harvest(engine, server.url, retries=0)
+    assert "the OAI-PMH response was refused: it declares a DTD or XML entities" in str(info.value)
+    assert len(server.requests) == 1
+
+
+def test_a_gzip_bomb_response_is_refused_in_bounded_memory(engine: Engine) -> None:
+    import gzip
+
+    bomb = gzip.compress(b"<" * 20_000_000)  # 20 MB that arrive as ~20 KB
+
+    with replay(lambda r: Reply(bomb, headers={"Content-Encoding": "gzip"})) as server:
+        client = PoliteClient(delay=0.0, retries=0, max_bytes=1_000_000)
+        with pytest.raises(SourceError, match="sent more than 1,000,000 bytes; refused"):
+            run_source(engine, OaiSource(server.url + "/oai", client))
+
+
+def test_an_absurd_arxivraw_version_skips_only_its_record(engine: Engine) -> None:
+    page = RAW_PAGE.replace(
+        b'<version version="v1">', b'<version version="v' + b"9" * 25 + b'">', 1
+    )
+    assert page != RAW_PAGE
+    with replay(lambda r: Reply(LAST_PAGE if r.params.get("resumptionToken") else page)) as s:
+        report, _ = harvest(engine, s.url, retries=0, prefix="arXivRaw")
+    assert report.skipped == 1 and report.inserted == 5 + 3  # type: ignore[attr-defined]
+    assert report.errors[0].where == "0704.0471"  # type: ignore[attr-defined]
+    assert "out of range" in report.errors[0].reason  # type: ignore[attr-defined]

@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import Engine
 
 from paperfeed import pipeline
@@ -24,6 +26,7 @@ from paperfeed.models import LOCAL_PREFIX, Paper
 from paperfeed.settings import Settings
 from paperfeed.store import get_paper, open_store
 from paperfeed.store.stats import store_stats
+from paperfeed.text import terminal_safe
 from paperfeed.util import BadDate, iso, parse_day
 
 app = typer.Typer(help="paperfeed: self-hostable research-paper discovery.", no_args_is_help=True)
@@ -37,6 +40,11 @@ def _settings() -> Settings:
 
 def _store() -> Engine:
     return open_store(_settings())
+
+
+def _say(console: Console, text: str, style: str = "") -> None:
+    """Print stored or remote text as inert text: no markup, controls and bidi made visible."""
+    console.print(Text(terminal_safe(text), style=style), highlight=False)
 
 
 @contextmanager
@@ -55,11 +63,15 @@ def _print_report(report: Report, as_json: bool) -> None:
         typer.echo(json.dumps(report.to_dict()))
         return
     for error in report.errors[:20]:
-        err.print(f"skipped {error.where}: {error.reason}", markup=False, highlight=False)
+        _say(err, f"skipped {error.where}: {error.reason}")
     if len(report.errors) > 20:
         err.print(f"… and {report.skipped - 20} more skipped records")
+    for note in report.warnings[:20]:
+        _say(err, f"note {note.where}: {note.reason}")
     summary = ", ".join(
-        f"{k} {getattr(report, k):,}" for k in Report.__dataclass_fields__ if k != "errors"
+        f"{k} {getattr(report, k):,}"
+        for k in Report.__dataclass_fields__
+        if k not in ("errors", "warnings")
     )
     typer.echo(summary)
 
@@ -71,7 +83,7 @@ def init(
     """Create the store (and apply migrations); --demo loads the bundled real papers."""
     settings = _settings()
     engine = open_store(settings)
-    out.print(f"store ready: {_describe(settings)}", highlight=False)
+    _say(out, f"store ready: {_describe(settings)}")
     if demo:
         report = pipeline.load_demo(engine, settings)
         _print_report(report, False)
@@ -112,7 +124,7 @@ def ingest(
             engine, settings, kind, files, year=year, day=listing_day, on_progress=progress
         )
     for message in failed:
-        err.print(f"error: {message}", markup=False, highlight=False)
+        _say(err, f"error: {message}")
     _print_report(report, as_json)
     if failed:
         raise typer.Exit(1)
@@ -249,15 +261,14 @@ def paper_json(paper: Paper) -> dict[str, Any]:
 
 
 def _print_paper(paper: Paper) -> None:
-    out.print(f"[bold]{paper.title}[/bold]", highlight=False)
+    _say(out, paper.title, "bold")
     table = Table.grid(padding=(0, 2))
     for key, value in paper_json(paper).items():
         if key not in ("title", "abstract") and value not in (None, [], ""):
-            table.add_row(
-                key, str(value) if not isinstance(value, list) else ", ".join(map(str, value))
-            )
-    out.print(table)
-    out.print(paper.abstract, highlight=False)
+            shown = str(value) if not isinstance(value, list) else ", ".join(map(str, value))
+            table.add_row(key, Text(terminal_safe(shown)))
+    out.print(table, highlight=False)
+    _say(out, paper.abstract)
 
 
 @app.command()
@@ -269,7 +280,7 @@ def stats(as_json: JsonOpt = False) -> None:
         typer.echo(json.dumps(data))
         return
     for key, value in data.items():
-        out.print(f"{key:>20}  {value}", highlight=False)
+        _say(out, f"{key:>20}  {value}")
 
 
 def main() -> None:
@@ -277,7 +288,7 @@ def main() -> None:
     try:
         app()
     except SourceError as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False)
+        _say(err, f"error: {exc}")
         sys.exit(1)
 
 

@@ -6,14 +6,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
-from defusedxml import ElementTree
-from defusedxml.common import DefusedXmlException
-
-from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
+from paperfeed.arxiv_ids import parse_arxiv_id
 from paperfeed.ingest.code_links import find_code_links
-from paperfeed.ingest.dates import BadDate, parse_date
-from paperfeed.ingest.http import PoliteClient
-from paperfeed.ingest.run import Item, ReadCheckpoint, SourceError
+from paperfeed.ingest.dates import parse_date
+from paperfeed.ingest.http import PoliteClient, parse_xml, refuse_html
+from paperfeed.ingest.run import RECORD_FAULTS, Item, ReadCheckpoint, SourceError
 from paperfeed.models import Paper, RecordError, clean_text
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -56,8 +53,13 @@ class ArxivApiSource:
     def _id_chunk(self, ids: list[str]) -> Iterator[Item]:
         wanted = {parse_arxiv_id(i)[0]: i for i in ids}
         feed = self._fetch({"id_list": ",".join(ids), "max_results": len(ids)})
-        found = {p.id for p in feed.papers if isinstance(p, Paper)}
-        yield from feed.papers
+        found = {p.id for p in feed.papers if isinstance(p, Paper) and p.id in wanted}
+        for item in feed.papers:
+            if isinstance(item, Paper) and item.id not in wanted:
+                # Store only what was asked for: an answer with other papers is not trusted.
+                yield RecordError(item.id, "the arXiv API returned it unasked; not stored")
+            else:
+                yield item
         for pid, asked in wanted.items():
             if pid not in found:
                 yield RecordError(asked, "not found on arXiv")
@@ -76,6 +78,7 @@ class ArxivApiSource:
 
     def _fetch(self, params: dict[str, str | int]) -> Feed:
         response = self.client.get(self.base_url, params=params)
+        refuse_html(response, "arXiv API")
         if response.status_code >= 400 and b"<feed" not in response.content:
             raise ArxivApiError(f"the arXiv API answered HTTP {response.status_code}")
         return parse_feed(response.content)
@@ -84,9 +87,13 @@ class ArxivApiSource:
 def parse_feed(body: bytes) -> Feed:
     """Parse an Atom response; an error entry raises ArxivApiError with arXiv's message."""
     try:
-        root = ElementTree.fromstring(body)
-    except (ElementTree.ParseError, DefusedXmlException) as exc:
-        raise ArxivApiError(f"the arXiv API response is not valid XML: {exc}") from exc
+        root = parse_xml(body, "arXiv API")
+    except SourceError as exc:
+        raise ArxivApiError(str(exc)) from exc
+    if root.tag != f"{ATOM}feed":
+        raise ArxivApiError(
+            f"the arXiv API response is not an Atom feed (its root is <{root.tag[-40:]}>)"
+        )
     entries = root.findall(f"{ATOM}entry")
     for entry in entries:
         if "/api/errors" in (entry.findtext(f"{ATOM}id") or ""):
@@ -124,8 +131,8 @@ def parse_entry(entry: Element) -> Paper | RecordError:
             source="arxiv-api",
             withdrawn=bool(comment and "withdrawn" in comment.lower()),
         )
-    except (BadArxivId, BadDate, ValueError) as exc:
-        return RecordError(where, f"malformed entry: {exc}")
+    except RECORD_FAULTS as exc:
+        return RecordError(where[:200], f"malformed entry: {exc}")
 
 
 def _categories(entry: Element) -> tuple[str, ...]:

@@ -1,27 +1,108 @@
-"""Reading local input files: plain or gzip, line by line, resumable, with clear errors."""
+"""Reading local input files: plain or gzip, line by line, resumable, in bounded memory."""
 
 from __future__ import annotations
 
 import gzip
 import io
+import json
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from paperfeed.ingest.run import Checkpoint, ReadCheckpoint, SourceError
+from paperfeed.ingest.validate import BadRecord
 from paperfeed.models import RecordError
 
 CHECKPOINT_EVERY = 1000
+MAX_LINE_CHARS = 10_000_000  # far above any real record; a longer line is skipped, unread
+MAX_DOCUMENT_CHARS = 100_000_000  # whole-file formats (HF daily papers, pages)
+# Real metadata gunzips to 3-10x its size; deflate's ceiling is ~1032x. Past this, a bomb.
+MAX_GZIP_RATIO = 200
+_GZIP_RATIO_FROM = 50_000_000  # small files may be any ratio
+_SKIP_CHUNK = 1 << 20
+_EOL = ("\n", "\r")
 
 
-def open_text(path: Path) -> io.TextIOBase:
+class DamagedFile(SourceError):
+    """The file is truncated or corrupt (or a compression bomb); what came before is kept."""
+
+
+class _Guarded(io.RawIOBase):
+    """A gzip stream that reports damage and bombs as DamagedFile, counting what it inflates."""
+
+    def __init__(self, path: Path, raw: BinaryIO) -> None:
+        self._path, self._raw = path, raw
+        self._gz = gzip.GzipFile(fileobj=raw)
+        self._inflated = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        try:
+            count = self._gz.readinto1(buffer)  # one step at a time: damage loses nothing before it
+        except (OSError, EOFError, zlib.error) as exc:
+            raise DamagedFile(f"{self._path} is damaged (truncated or corrupt): {exc}") from exc
+        self._inflated += count
+        if self._inflated > _GZIP_RATIO_FROM and self._inflated > MAX_GZIP_RATIO * max(
+            1, self._raw.tell()
+        ):
+            raise DamagedFile(
+                f"{self._path} inflates more than {MAX_GZIP_RATIO}x: refused as a gzip bomb"
+            )
+        return count
+
+    def close(self) -> None:
+        self._gz.close()
+        self._raw.close()
+        super().close()
+
+
+def open_text(path: Path) -> io.TextIOWrapper:
     """Open a UTF-8 text file, gunzipping when it is gzip; a missing file is a SourceError."""
     try:
         raw = path.open("rb")
     except OSError as exc:
         raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    magic = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
-    stream = gzip.GzipFile(fileobj=raw) if magic == b"\x1f\x8b" else raw
+    stream: BinaryIO = raw
+    if raw.peek(2)[:2] == b"\x1f\x8b":
+        # Small reads: damage mid-read loses at most this much of what came before it.
+        stream = io.BufferedReader(_Guarded(path, raw), io.DEFAULT_BUFFER_SIZE)
     return io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="")
+
+
+def read_document(path: Path, limit: int = MAX_DOCUMENT_CHARS) -> str:
+    """A whole (small) file as text; one over `limit` characters is refused, unread."""
+    with open_text(path) as handle:
+        text = handle.read(limit + 1)
+    if len(text) > limit:
+        raise SourceError(f"{path} is over {limit:,} characters: refused as too big")
+    return text
+
+
+def bounded_lines(handle: io.TextIOBase, limit: int = MAX_LINE_CHARS) -> Iterator[str | int]:
+    """Each line, or the length of a line over `limit` characters, which is skipped unread."""
+    while line := handle.readline(limit + 1):
+        if len(line) <= limit or line.endswith(_EOL):
+            yield line
+            continue
+        length = len(line)
+        while (rest := handle.readline(_SKIP_CHUNK)) and not rest.endswith(_EOL):
+            length += len(rest)
+        yield length + len(rest)
+
+
+def json_value(text: str) -> object:
+    """Parse JSON text; a BadRecord says why it is not usable JSON."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadRecord(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    except RecursionError as exc:
+        raise BadRecord("invalid JSON: nested too deeply") from exc
+    except ValueError as exc:  # e.g. a number past Python's digit limit
+        raise BadRecord(f"invalid JSON: {exc}") from exc
 
 
 def checkpoint_name(kind: str, path: Path) -> str:
@@ -42,15 +123,20 @@ def numbered_lines(
     handle = open_text(path)
     number = 0
     try:
-        for number, line in enumerate(handle, start=1):
+        for number, line in enumerate(bounded_lines(handle), start=1):
             if number > done:
-                yield number, line
+                yield _too_long(path, number, line) if isinstance(line, int) else (number, line)
             if number % CHECKPOINT_EVERY == 0 and number > done:
                 yield Checkpoint(name, str(number))
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        # A truncated or corrupt file keeps what was read before the damage.
-        yield RecordError(f"{path}:{number + 1}", f"file is truncated or corrupt: {exc}")
-        return
+    except DamagedFile as exc:
+        # What was read before the damage is kept (the caller flushes it); the run fails.
+        raise DamagedFile(f"{exc} (after line {number:,})") from exc
     finally:
         handle.close()
     yield Checkpoint(name, None)
+
+
+def _too_long(path: Path, number: int, length: int) -> RecordError:
+    return RecordError(
+        f"{path}:{number}", f"line of {length:,} characters is over the {MAX_LINE_CHARS:,} limit"
+    )

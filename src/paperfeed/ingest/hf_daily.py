@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,8 +9,9 @@ from pathlib import Path
 from paperfeed.arxiv_ids import parse_arxiv_id
 from paperfeed.ingest.code_links import find_code_links
 from paperfeed.ingest.dates import parse_date
-from paperfeed.ingest.files import checkpoint_name, open_text
-from paperfeed.ingest.run import Checkpoint, Item, ReadCheckpoint, SourceError
+from paperfeed.ingest.files import checkpoint_name, json_value, read_document
+from paperfeed.ingest.run import RECORD_FAULTS, Checkpoint, Item, ReadCheckpoint, SourceError
+from paperfeed.ingest.validate import BadRecord, check_count
 from paperfeed.models import Paper, RecordError, Signals, clean_text
 
 
@@ -24,19 +24,16 @@ class HfDailySource:
 
     def items(self, read_checkpoint: ReadCheckpoint) -> Iterator[Item]:
         """Yield one Paper (or RecordError) per array element."""
-        with open_text(self.path) as handle:
-            try:
-                data = json.load(handle)
-            except json.JSONDecodeError as exc:
-                raise SourceError(
-                    f"{self.path}: invalid JSON ({exc.msg}, line {exc.lineno})"
-                ) from exc
+        try:
+            data = json_value(read_document(self.path))
+        except BadRecord as exc:
+            raise SourceError(f"{self.path}: {exc}") from exc
         if not isinstance(data, list):
             raise SourceError(f"{self.path}: expected a JSON array of daily papers")
         for index, element in enumerate(data):
             try:
                 yield paper_from_hf(element)
-            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            except RECORD_FAULTS as exc:
                 yield RecordError(f"{self.path}[{index}]", f"bad daily-paper entry: {exc}")
         yield Checkpoint(checkpoint_name(self.name, self.path), None)
 
@@ -64,7 +61,7 @@ def paper_from_hf(element: object) -> Paper:
         source="hf",
         listing_date=posted.date() if posted else None,
         signals=Signals(
-            upvotes=int(paper.get("upvotes") or 0),
+            upvotes=check_count(paper.get("upvotes") or 0, "upvotes"),
             submitted_by=_submitter(element.get("submittedBy")),
             github_repo=repo if isinstance(repo, str) else None,
             github_stars=_int_or_none(paper.get("githubStars")),
@@ -87,4 +84,8 @@ def _submitter(value: object) -> str | None:
 
 
 def _int_or_none(value: object) -> int | None:
-    return int(value) if isinstance(value, int | float | str) and str(value).isdigit() else None
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = int(value) if value.isascii() and value.isdigit() else None
+    return None if value is None else check_count(value, "githubStars")

@@ -5,8 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from xml.etree.ElementTree import Element
 
 import httpx
+from defusedxml import ElementTree
+from defusedxml.common import DefusedXmlException
 
 from paperfeed.ingest.run import SourceError
 
@@ -21,6 +24,7 @@ class PoliteClient:
     retries: int = 5
     timeout: float = 60.0
     sleep: Callable[[float], None] = time.sleep
+    max_bytes: int = 100_000_000  # an OAI-PMH page is a few MB
     _last: float = field(default=0.0, init=False)
     _client: httpx.Client = field(init=False)
 
@@ -32,7 +36,7 @@ class PoliteClient:
         for attempt in range(self.retries + 1):
             self._wait()
             try:
-                response = self._client.get(url, params=params)
+                response = self._get_capped(url, params)
             except httpx.HTTPError as exc:
                 if attempt == self.retries:
                     raise SourceError(f"cannot reach {url}: {exc}") from exc
@@ -43,6 +47,28 @@ class PoliteClient:
             if attempt < self.retries:
                 self.sleep(_retry_after(response, 2.0**attempt))
         raise SourceError(f"{url} kept answering HTTP {response.status_code}; try again later")
+
+    def _get_capped(self, url: str, params: Mapping[str, str | int]) -> httpx.Response:
+        # Read at most max_bytes (after any Content-Encoding): a huge or gzip-bomb answer is
+        # refused in bounded memory instead of being read whole.
+        with self._client.stream("GET", url, params=params) as streamed:
+            chunks, size = [], 0
+            for chunk in streamed.iter_bytes():
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise SourceError(f"{url} sent more than {self.max_bytes:,} bytes; refused")
+                chunks.append(chunk)
+        headers = [
+            (k, v)
+            for k, v in streamed.headers.multi_items()
+            if k.lower() not in ("content-encoding", "content-length")
+        ]
+        return httpx.Response(
+            streamed.status_code,
+            headers=headers,
+            content=b"".join(chunks),
+            request=streamed.request,
+        )
 
     def _wait(self) -> None:
         gap = self.delay - (time.monotonic() - self._last)
@@ -58,3 +84,26 @@ class PoliteClient:
 def _retry_after(response: httpx.Response, fallback: float) -> float:
     value = response.headers.get("Retry-After", "")
     return min(float(value), 600.0) if value.strip().isdigit() else fallback
+
+
+def refuse_html(response: httpx.Response, kind: str) -> None:
+    """Raise a SourceError when an XML service answered with a web page (maintenance, proxy)."""
+    if "html" in response.headers.get("Content-Type", "").lower():
+        raise SourceError(
+            f"{response.request.url.host} answered HTTP {response.status_code} with an HTML "
+            f"page, not {kind} XML: is the URL right, or is the service down?"
+        )
+
+
+def parse_xml(body: bytes, kind: str) -> Element:
+    """Parse an untrusted XML response; entities, external references and bad XML are refused."""
+    try:
+        # Neither arXiv's OAI-PMH nor its API sends a DTD: refusing any is the simplest defence.
+        return ElementTree.fromstring(body, forbid_dtd=True)  # type: ignore[no-any-return]
+    except DefusedXmlException as exc:
+        raise SourceError(
+            f"the {kind} response was refused: it declares a DTD or XML entities, which could "
+            f"expand without bound or read local files ({type(exc).__name__})"
+        ) from exc
+    except ElementTree.ParseError as exc:
+        raise SourceError(f"the {kind} response is not valid XML: {exc}") from exc

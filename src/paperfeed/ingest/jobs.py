@@ -81,6 +81,7 @@ def ingest_files(
             total.merge(run_source(engine, source, settings.batch_size, on_progress))
         except SourceError as exc:
             failed.append(str(exc))
+            total.merge(exc.report or Report())
             total.errors.append(RecordError(str(path), str(exc)))
     return total, failed
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,11 +10,10 @@ from pathlib import Path
 
 from paperfeed.arxiv_ids import parse_arxiv_id
 from paperfeed.ingest.code_links import find_code_links
-from paperfeed.ingest.files import numbered_lines
-from paperfeed.ingest.run import Item, ReadCheckpoint
+from paperfeed.ingest.files import json_value, numbered_lines
+from paperfeed.ingest.run import RECORD_FAULTS, Item, ReadCheckpoint
 from paperfeed.models import Paper, RecordError, clean_text
 
-_CATEGORY = re.compile(r"^[a-z][a-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?$")
 _DAY_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 
 
@@ -48,12 +46,8 @@ class ListingSource:
 
 def _parse_line(line: str, where: str, day: date | None) -> Paper | RecordError:
     try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return RecordError(where, f"invalid JSON: {exc.msg} at column {exc.colno}")
-    try:
-        return paper_from_listing(record, day)
-    except (ValueError, TypeError) as exc:
+        return paper_from_listing(json_value(line), day)
+    except RECORD_FAULTS as exc:
         return RecordError(where, str(exc))
 
 
@@ -73,7 +67,7 @@ def paper_from_listing(r: object, day: date | None) -> Paper:
         title=title,
         abstract=abstract,
         authors=tuple(clean_text(a) for a in _str_list(r, "authors") if a.strip()),
-        categories=tuple(c for c in _str_list(r, "categories") if _CATEGORY.match(c)),
+        categories=tuple(_str_list(r, "categories")),
         comments=comment,
         code_links=find_code_links(abstract, comment),
         source="listing",

@@ -8,14 +8,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from xml.etree.ElementTree import Element
 
-from defusedxml import ElementTree
-from defusedxml.common import DefusedXmlException
-
-from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
+from paperfeed.arxiv_ids import parse_arxiv_id
 from paperfeed.ingest.code_links import find_code_links
 from paperfeed.ingest.dates import BadDate, parse_date, parse_rfc822
-from paperfeed.ingest.http import PoliteClient
-from paperfeed.ingest.run import Checkpoint, Item, ReadCheckpoint, SourceError, Withdrawn
+from paperfeed.ingest.http import PoliteClient, parse_xml, refuse_html
+from paperfeed.ingest.run import (
+    RECORD_FAULTS,
+    Checkpoint,
+    Item,
+    ReadCheckpoint,
+    SourceError,
+    Withdrawn,
+)
 from paperfeed.models import Paper, RecordError, Version, clean_text
 from paperfeed.util import iso
 
@@ -59,14 +63,20 @@ class OaiSource:
         """Yield the records of every page, with a resume checkpoint after each page."""
         resume = self._resume_token(read_checkpoint)
         params = self._params(resume, read_checkpoint)
+        seen = {resume} if resume else set()
         while True:
             page = parse_page(self._fetch(params))
             self._started = self._started or page.response_date
             yield from page.items
             if not page.token:
                 break
-            if page.token == params.get("resumptionToken"):
-                raise SourceError(f"{self.base_url} repeated resumptionToken {page.token!r}")
+            if page.token in seen:
+                # Any repeat, not only the last token: A, B, A, B... would never end.
+                raise SourceError(
+                    f"{self.base_url} repeated resumptionToken {page.token[:80]!r}: "
+                    "the harvest would loop forever; stopped"
+                )
+            seen.add(page.token)
             yield Checkpoint(self.resume_key, json.dumps({"token": page.token, **self._window()}))
             params = {"verb": "ListRecords", "resumptionToken": page.token}
         yield Checkpoint(self.resume_key, None)
@@ -105,6 +115,7 @@ class OaiSource:
 
     def _fetch(self, params: dict[str, str]) -> bytes:
         response = self.client.get(self.base_url, params=params)
+        refuse_html(response, "OAI-PMH")
         if response.status_code >= 400 and b"<error" not in response.content:
             raise SourceError(f"{self.base_url} answered HTTP {response.status_code}")
         return response.content
@@ -112,10 +123,12 @@ class OaiSource:
 
 def parse_page(body: bytes) -> Page:
     """Parse one OAI-PMH response; an OAI error raises OaiError (noRecordsMatch is empty)."""
-    try:
-        root = ElementTree.fromstring(body)
-    except (ElementTree.ParseError, DefusedXmlException) as exc:
-        raise SourceError(f"the OAI-PMH response is not valid XML: {exc}") from exc
+    root = parse_xml(body, "OAI-PMH")
+    if root.tag != f"{OAI}OAI-PMH":
+        raise SourceError(
+            f"the response is not an OAI-PMH document (its root is <{_short(root.tag)}>): "
+            "is the OAI base URL right?"
+        )
     error = root.find(f"{OAI}error")
     if error is not None:
         if error.get("code") == "noRecordsMatch":
@@ -128,6 +141,10 @@ def parse_page(body: bytes) -> Page:
     return Page(
         [parse_record(r) for r in records], (token or "").strip() or None, _response_date(root)
     )
+
+
+def _short(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1][:40]
 
 
 def _response_date(root: Element) -> datetime | None:
@@ -150,8 +167,8 @@ def parse_record(record: Element) -> Paper | RecordError | Withdrawn:
         if plain is not None:
             return _from_arxiv(plain)
         return RecordError(identifier, "no arXiv or arXivRaw metadata in the record")
-    except (AttributeError, BadArxivId, BadDate, ValueError) as exc:
-        return RecordError(identifier, f"malformed record: {exc}")
+    except RECORD_FAULTS as exc:
+        return RecordError(identifier[:200], f"malformed record: {exc}")
 
 
 def _from_arxiv(m: Element) -> Paper:

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from paperfeed.ingest.code_links import find_code_links
-from paperfeed.ingest.files import checkpoint_name, open_text
+from paperfeed.ingest.files import checkpoint_name, read_document
 from paperfeed.ingest.run import Checkpoint, Item, ReadCheckpoint
 from paperfeed.models import Paper, local_id, normalise_title
 from paperfeed.store.papers import find_by_title_keys
@@ -47,8 +47,7 @@ class PageSource:
 
     def items(self, read_checkpoint: ReadCheckpoint) -> Iterator[Item]:
         """Yield a Paper per entry: a stored paper's id when the title matches, else a local id."""
-        with open_text(self.path) as handle:
-            entries = list(parse_page(handle.read(), self.year))
+        entries = list(parse_page(read_document(self.path), self.year))
         with self.engine.connect() as conn:
             known = find_by_title_keys(conn, [normalise_title(e.title) for e in entries])
         for entry in entries:

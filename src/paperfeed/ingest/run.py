@@ -6,13 +6,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 
+from paperfeed.ingest.validate import BadRecord, check_paper
 from paperfeed.models import Paper, RecordError
 from paperfeed.store.checkpoints import clear_checkpoint, get_checkpoint, set_checkpoint
 from paperfeed.store.papers import UpsertCounts, mark_withdrawn, upsert_papers
 
 MAX_REPORTED_ERRORS = 1000
+# What a malformed record can raise while a source parses it: reported, never fatal.
+RECORD_FAULTS = (ValueError, TypeError, KeyError, AttributeError, OverflowError, RecursionError)
+# What one record can make the database refuse; other errors (locked, disk full) stop the run.
+_ROW_FAULTS = (DataError, IntegrityError, ValueError, OverflowError, TypeError)
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,8 @@ class Source(Protocol):
 class SourceError(RuntimeError):
     """A whole source failed (unreadable file, unreachable server): one clear message."""
 
+    report: Report | None = None  # what the run stored before it failed
+
 
 @dataclass
 class Report:
@@ -59,6 +67,7 @@ class Report:
     skipped: int = 0
     withdrawn: int = 0
     errors: list[RecordError] = field(default_factory=list)
+    warnings: list[RecordError] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         """The JSON shape printed by `paperfeed ingest --json`."""
@@ -69,6 +78,18 @@ class Report:
         for name in ("read", "inserted", "updated", "unchanged", "skipped", "withdrawn"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors += other.errors[: MAX_REPORTED_ERRORS - len(self.errors)]
+        self.warnings += other.warnings[: MAX_REPORTED_ERRORS - len(self.warnings)]
+
+    def skip(self, error: RecordError) -> None:
+        """Count a record that was not stored, keeping the first reasons."""
+        self.skipped += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(error)
+
+    def warn(self, where: str, reason: str) -> None:
+        """Note a part of a stored record that was dropped."""
+        if len(self.warnings) < MAX_REPORTED_ERRORS:
+            self.warnings.append(RecordError(where, reason))
 
 
 def run_source(
@@ -92,6 +113,9 @@ def run_source(
                 _flush(engine, batch, gone, marks, report)
                 if on_progress:
                     on_progress(report)
+    except SourceError as exc:
+        exc.report = report
+        raise
     finally:
         # Keep what was read before a source failed, with its checkpoint, so a rerun resumes.
         _flush(engine, batch, gone, marks, report)
@@ -101,13 +125,18 @@ def run_source(
 def _count(report: Report, item: Item, batch: list[Paper], gone: list[str]) -> None:
     report.read += 1
     if isinstance(item, Paper):
-        batch.append(item)
+        try:
+            paper, notes = check_paper(item)
+        except BadRecord as exc:
+            report.skip(RecordError(item.id, str(exc)))
+            return
+        batch.append(paper)
+        for note in notes:
+            report.warn(paper.id, note)
     elif isinstance(item, Withdrawn):
         gone.append(item.id)
     elif isinstance(item, RecordError):
-        report.skipped += 1
-        if len(report.errors) < MAX_REPORTED_ERRORS:
-            report.errors.append(item)
+        report.skip(item)
 
 
 def _flush(
@@ -117,20 +146,57 @@ def _flush(
     marks: dict[str, str | None],
     report: Report,
 ) -> None:
-    with engine.begin() as conn:
-        counts = upsert_papers(conn, batch) if batch else UpsertCounts()
-        report.withdrawn += mark_withdrawn(conn, gone) if gone else 0
-        for name, value in marks.items():
-            if value is None:
-                clear_checkpoint(conn, name)
-            else:
-                set_checkpoint(conn, name, value)
+    try:
+        with engine.begin() as conn:
+            counts = upsert_papers(conn, batch) if batch else UpsertCounts()
+            report.withdrawn += mark_withdrawn(conn, gone) if gone else 0
+            _set_marks(conn, marks)
+    except (*_ROW_FAULTS, StatementError) as exc:
+        if not _is_row_fault(exc):
+            raise
+        # One record the database refuses must not lose the batch: store the rest one by one.
+        counts = _one_by_one(engine, batch, report)
+        with engine.begin() as conn:
+            report.withdrawn += mark_withdrawn(conn, gone) if gone else 0
+            _set_marks(conn, marks)
     report.inserted += counts.inserted
     report.updated += counts.updated
     report.unchanged += counts.unchanged
     batch.clear()
     gone.clear()
     marks.clear()
+
+
+def _set_marks(conn: Connection, marks: dict[str, str | None]) -> None:
+    for name, value in marks.items():
+        if value is None:
+            clear_checkpoint(conn, name)
+        else:
+            set_checkpoint(conn, name, value)
+
+
+def _is_row_fault(exc: BaseException) -> bool:
+    if isinstance(exc, StatementError) and not isinstance(exc, DataError | IntegrityError):
+        return isinstance(exc.orig, _ROW_FAULTS)
+    return True
+
+
+def _one_by_one(engine: Engine, batch: list[Paper], report: Report) -> UpsertCounts:
+    counts = UpsertCounts()
+    for paper in batch:
+        try:
+            with engine.begin() as conn:
+                counts.add(upsert_papers(conn, [paper]))
+        except (*_ROW_FAULTS, StatementError) as exc:
+            if not _is_row_fault(exc):
+                raise
+            report.skip(RecordError(paper.id, f"the database refused it: {_first_line(exc)}"))
+    return counts
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
 def _read_checkpoint(engine: Engine, name: str) -> str | None:

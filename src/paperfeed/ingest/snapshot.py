@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
+from paperfeed.arxiv_ids import parse_arxiv_id
 from paperfeed.ingest.code_links import find_code_links
 from paperfeed.ingest.dates import BadDate, parse_date, parse_rfc822
-from paperfeed.ingest.files import numbered_lines
-from paperfeed.ingest.run import Item, ReadCheckpoint
+from paperfeed.ingest.files import json_value, numbered_lines
+from paperfeed.ingest.run import RECORD_FAULTS, Item, ReadCheckpoint
+from paperfeed.ingest.validate import BadRecord
 from paperfeed.models import Paper, RecordError, Version, clean_text
 
 _GMT = re.compile(r"[A-Za-z]{3}, (\d{1,2}) ([A-Z][a-z]{2}) ([12]\d{3}) (\d\d):(\d\d):(\d\d) GMT")
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
-
-
-class BadRecord(ValueError):
-    """A record that cannot become a Paper; the message says why."""
 
 
 @dataclass
@@ -43,13 +39,11 @@ class SnapshotSource:
 
 def _parse_line(line: str, where: str) -> Paper | RecordError:
     try:
-        record = json.loads(line)
+        record = json_value(line)
         if not isinstance(record, dict):
             raise BadRecord("a JSON object was expected")
         return paper_from_snapshot(record)
-    except json.JSONDecodeError as exc:
-        return RecordError(where, f"invalid JSON: {exc.msg} at column {exc.colno}")
-    except (BadRecord, BadArxivId) as exc:
+    except RECORD_FAULTS as exc:
         return RecordError(where, str(exc))
 
 

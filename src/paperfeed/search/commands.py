@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.text import Text
 from sqlalchemy import Engine
 
 from paperfeed.cli_support import err, fail, out
@@ -22,6 +23,7 @@ from paperfeed.search.service import BadSearch, SearchService
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
 from paperfeed.store import search_store as db
+from paperfeed.text import terminal_safe
 from paperfeed.util import BadDate, parse_day
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON array of hits.")]
@@ -58,9 +60,8 @@ def _print_hits(hits: list[Hit], as_json: bool) -> None:
     if not hits:
         err.print("no papers found")
     for rank, hit in enumerate(hits, start=1):
-        out.print(
-            f"{rank:>3}. [bold]{escape(hit.title)}[/bold]  [dim]{hit.id}[/dim]", highlight=False
-        )
+        line = Text(f"{rank:>3}. ") + Text(terminal_safe(hit.title), style="bold")
+        out.print(line + Text("  " + terminal_safe(hit.id), style="dim"), highlight=False)
 
 
 def search(
@@ -91,7 +92,8 @@ def search(
     finally:
         service.close()
     if result.fallback:
-        err.print(f"note: {result.mode} search only ({escape(result.fallback)})", highlight=False)
+        why = escape(terminal_safe(result.fallback))
+        err.print(f"note: {result.mode} search only ({why})", highlight=False)
     if as_json:  # the mode actually used: a semantic search may have fallen back to keyword
         hits = [asdict(h) for h in result.hits]
         body = {"mode": result.mode, "fallback": result.fallback, "hits": hits}

@@ -54,7 +54,7 @@ def bib_name(name: str) -> str:
 
 
 def entry(paper: Paper, key: str | None = None) -> str:
-    """One @misc entry for a paper."""
+    """One @misc entry for a paper; every field value is escaped, so none can close early."""
     fields: list[tuple[str, str]] = [
         ("title", "{" + _field(paper.title) + "}"),
         ("author", _field(" and ".join(bib_name(a) for a in paper.authors))),
@@ -63,10 +63,10 @@ def entry(paper: Paper, key: str | None = None) -> str:
     if year:
         fields.append(("year", str(year)))
     if paper.is_arxiv:
-        fields += [("eprint", paper.id), ("archivePrefix", "arXiv")]
+        fields += [("eprint", _field(paper.id)), ("archivePrefix", "arXiv")]
         if paper.categories:
-            fields.append(("primaryClass", paper.categories[0]))
-        fields.append(("url", paper.abs_url or ""))
+            fields.append(("primaryClass", _field(paper.categories[0])))
+        fields.append(("url", _field(paper.abs_url or "")))
     for name, value in (("doi", paper.doi), ("journal", paper.journal_ref)):
         if value:
             fields.append((name, _field(value)))

@@ -42,6 +42,7 @@ from paperfeed.store.community import (
 from paperfeed.store.community import CommentError as StoreCommentError
 from paperfeed.store.jobs import record_action
 from paperfeed.store.listings import paper_flags
+from paperfeed.text import xml_safe
 from paperfeed.web import discussion
 from paperfeed.web.auth import (
     BadCredentials,
@@ -62,7 +63,6 @@ from paperfeed.web.deps import (
 )
 from paperfeed.web.feeds import resolve_id
 from paperfeed.web.markup import MAX_COMMENT, plain_text
-from paperfeed.web.xmltext import xml_safe
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["community"])

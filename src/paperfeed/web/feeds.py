@@ -16,6 +16,7 @@ from paperfeed.arxiv_ids import looks_like_arxiv_id, parse_arxiv_id
 from paperfeed.models import LOCAL_PREFIX, Paper
 from paperfeed.store import get_paper
 from paperfeed.store.listings import latest_day, paper_flags
+from paperfeed.text import xml_safe
 from paperfeed.web import bibtex, views
 from paperfeed.web.cache import Cached
 from paperfeed.web.deps import ConnDep, Site, SiteDep, cache_key
@@ -67,7 +68,7 @@ def _atom_entry(feed: ET.Element, paper: Paper, base_url: str) -> None:
     for name in paper.authors:
         _sub(_sub(entry, "author"), "name", name)
     for category in paper.categories:
-        ET.SubElement(entry, f"{{{ATOM}}}category", term=category)
+        ET.SubElement(entry, f"{{{ATOM}}}category", term=_xml_text(category))
     _sub(entry, "summary", paper.abstract).set("type", "text")
 
 
@@ -78,12 +79,13 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
 
 
 def _link(parent: ET.Element, href: str, rel: str) -> None:
-    ET.SubElement(parent, f"{{{ATOM}}}link", href=href, rel=rel)
+    ET.SubElement(parent, f"{{{ATOM}}}link", href=_xml_text(href), rel=rel)
 
 
 def _xml_text(text: str) -> str:
-    # XML 1.0 forbids most control characters, which do turn up in scraped metadata.
-    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", text)
+    # XML 1.0 forbids control characters, surrogates, U+FFFE and U+FFFF, which do turn up in
+    # scraped metadata (and in stores filled before ingest cleaned them): one makes a feed invalid.
+    return xml_safe(text)
 
 
 def rss(listing: views.Listing, base_url: str) -> str:
@@ -105,12 +107,12 @@ def _rss_item(channel: ET.Element, paper: Paper, base_url: str) -> None:
     item = ET.SubElement(channel, "item")
     url = base_url + paper_url(paper.id)
     ET.SubElement(item, "title").text = _xml_text(paper.title)
-    ET.SubElement(item, "link").text = url
-    ET.SubElement(item, "guid", isPermaLink="true").text = url
+    ET.SubElement(item, "link").text = _xml_text(url)
+    ET.SubElement(item, "guid", isPermaLink="true").text = _xml_text(url)
     ET.SubElement(item, "description").text = _xml_text(paper.abstract)
     ET.SubElement(item, "pubDate").text = format_datetime(_when(paper))
     for category in paper.categories:
-        ET.SubElement(item, "category").text = category
+        ET.SubElement(item, "category").text = _xml_text(category)
 
 
 def render_listing(listing: views.Listing, fmt: str, base_url: str) -> str:
