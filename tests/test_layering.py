@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "paperfeed"
-BOTTOM = ("paperfeed.models", "paperfeed.settings", "paperfeed.util", "paperfeed.arxiv_ids")
+BOTTOM = (
+    "paperfeed.models",
+    "paperfeed.settings",
+    "paperfeed.util",
+    "paperfeed.text",
+    "paperfeed.arxiv_ids",
+)
 ABOVE_FEATURES = ("paperfeed.web", "paperfeed.cli", "paperfeed.pipeline")
 
 # module prefix -> ("only", allowed prefixes) or ("never", forbidden prefixes)
@@ -19,8 +25,9 @@ RULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "paperfeed.models": ("only", BOTTOM),
     "paperfeed.settings": ("only", BOTTOM),
     "paperfeed.util": ("only", ()),
+    "paperfeed.text": ("only", ()),
     "paperfeed.templating": ("only", ()),
-    "paperfeed.cli_support": ("only", ()),
+    "paperfeed.cli_support": ("only", ("paperfeed.text",)),
     "paperfeed.store": ("only", ("paperfeed.store", *BOTTOM)),
     "paperfeed.trending": ("only", BOTTOM),
     "paperfeed.ingest": ("never", ("paperfeed.search", "paperfeed.digest", *ABOVE_FEATURES)),
