@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from typing import Annotated
 
@@ -187,17 +188,37 @@ def search_page(
     site: SiteDep,
     user: UserDep,
     q: Annotated[str, Query(max_length=500)] = "",
-    mode: Annotated[str, Query(pattern="^(hybrid|keyword|semantic)$")] = "hybrid",
+    mode: Annotated[str, Query(pattern="^(hybrid|keyword|semantic|)$")] = "hybrid",
     category: Annotated[str, Query(max_length=64)] = "",
     author: Annotated[str, Query(max_length=200)] = "",
-    since: date | None = None,
-    until: date | None = None,
-    sort: Annotated[str, Query(pattern="^(relevance|date)$")] = "relevance",
+    since: Annotated[str, Query(max_length=32, description="YYYY-MM-DD; empty: no limit")] = "",
+    until: Annotated[str, Query(max_length=32, description="YYYY-MM-DD; empty: no limit")] = "",
+    sort: Annotated[str, Query(pattern="^(relevance|date|)$")] = "relevance",
     page: PageNo = 1,
 ) -> Response:
-    """Search with one box, a mode, filters and pages."""
-    q = clean_text(q)
-    params = views.SearchParams(q, mode, category or None, author or None, since, until, sort)
+    """Search with one box, a mode, filters and pages (an empty filter field means no filter)."""
+    cat, who = clean_text(category), clean_text(author)
+    dates = _form_date("since", since), _form_date("until", until)
+    params = views.SearchParams(clean_text(q), mode or "hybrid", cat or None, who or None, *dates)
+    return _search(request, site, user, replace(params, sort=sort or "relevance"), page)
+
+
+def _form_date(name: str, text: str) -> date | None:
+    """A date typed in a filter field; None when the field is empty."""
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise HTTPException(400, f"{name}: give a date as YYYY-MM-DD, not {text!r}") from None
+
+
+def _search(
+    request: Request, site: Site, user: User | None, params: views.SearchParams, page: int
+) -> Response:
+    q, mode, sort = params.q, params.mode, params.sort
+    category, author = params.category or "", params.author or ""
+    since, until = params.since, params.until
 
     def build() -> dict[str, object]:
         ctx: dict[str, object] = {"q": q, "mode": mode, "sort": sort, "params": params.as_query()}
