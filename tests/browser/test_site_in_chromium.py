@@ -69,7 +69,7 @@ def test_read_sign_up_upvote_search_and_submit(
     page.screenshot(path=str(screenshots / "paper.png"))
 
     # Upvoting asks a visitor to sign up, then brings them back to the paper.
-    page.get_by_role("button", name=re.compile("upvotes")).click()
+    page.get_by_role("button", name=re.compile("upvote")).click()
     expect(page).to_have_url(re.compile(r"/signin\?next="))
     page.get_by_role("link", name="Create an account").click()
     page.get_by_label("User name").fill("reader")

@@ -69,14 +69,23 @@ def _add_routes(app: FastAPI) -> None:
     app.include_router(pages.router)
 
 
+_DOCS_BACK = (
+    '<nav style="font: 15px system-ui, sans-serif; padding: 12px 20px; '
+    'border-bottom: 1px solid #ddd">'
+    '<a href="/">← Back to paper<b>feed</b></a> · <a href="/about">About</a></nav>'
+)
+
+
 def _docs() -> HTMLResponse:
-    return get_swagger_ui_html(
+    page = get_swagger_ui_html(
         openapi_url="/openapi.json",
         title="paperfeed API",
         swagger_js_url="/static/swagger/swagger-ui-bundle.js",
         swagger_css_url="/static/swagger/swagger-ui.css",
         swagger_favicon_url="/static/favicon.svg",
     )
+    body = bytes(page.body).decode().replace("<body>", "<body>\n" + _DOCS_BACK, 1)
+    return HTMLResponse(body)
 
 
 def wants_json(request: Request) -> bool:

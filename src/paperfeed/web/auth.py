@@ -197,3 +197,11 @@ def signout(request: Request, site: SiteDep) -> Response:
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax")
     return response
+
+
+@router.get("/account")
+def account_page(request: Request, site: SiteDep, user: UserDep) -> Response:
+    """The signed-in user's own page (the name in the header links here)."""
+    if user is None:
+        return RedirectResponse("/signin?next=/account", status_code=303)
+    return html(site, request, site.render("profile.html", user=user))

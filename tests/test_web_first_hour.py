@@ -1,0 +1,119 @@
+"""What a new user meets in the first hour on the site: file names, whole feeds, plain labels."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from xml.etree import ElementTree as ET
+
+from sqlalchemy import Engine
+
+from paperfeed.models import Paper, Signals, local_id
+from paperfeed.settings import Settings
+from paperfeed.store import upsert_papers
+from tests.web_support import DAYS, HOSTILE_ID, client, sign_up
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+BIG_DAY = date(2026, 7, 1)
+
+
+def _big_day(engine: Engine, count: int) -> set[str]:
+    made = [
+        Paper(
+            id=f"2607.{10000 + n}",
+            title=f"Synthetic paper number {n}",
+            abstract="A paper made for a long listing day.",
+            authors=("Ada Lovelace",),
+            categories=("cs.LG",),
+            version=1,
+            source="test",
+            listing_date=BIG_DAY,
+        )
+        for n in range(count)
+    ]
+    with engine.begin() as conn:
+        upsert_papers(conn, made)
+    return {p.id for p in made}
+
+
+def test_one_paper_bibtex_downloads_as_its_id(site: Settings, engine: Engine) -> None:
+    with client(site, engine) as c:
+        response = c.get(f"/papers/{HOSTILE_ID}/bibtex")
+    assert response.headers["content-disposition"] == f'attachment; filename="{HOSTILE_ID}.bib"'
+
+
+def test_a_day_feed_holds_the_whole_day_or_says_where_the_rest_is(
+    site: Settings, engine: Engine
+) -> None:
+    ids = _big_day(engine, 300)
+    with client(site, engine) as c:
+        atom = c.get(f"/feeds/daily.atom?date={BIG_DAY}").text
+        rss = c.get(f"/feeds/daily.rss?date={BIG_DAY}").text
+        bib = c.get(f"/feeds/daily.bib?date={BIG_DAY}").text
+    entries = {
+        e.findtext(f"{ATOM}id", "").rsplit("/", 1)[1]
+        for e in ET.fromstring(atom).iter(f"{ATOM}entry")
+    }
+    assert entries == ids
+    assert len(ET.fromstring(rss).findall("./channel/item")) == 300
+    assert bib.count("@misc{") == 300
+
+
+def test_a_long_feed_links_its_next_page(site: Settings, engine: Engine) -> None:
+    _big_day(engine, 130)
+    with client(site, engine) as c:
+        first = c.get("/feeds/category/cs.LG.atom")
+        bib = c.get("/feeds/category/cs.LG.bib").text
+        second = c.get("/feeds/category/cs.LG.atom?page=2")
+    root = ET.fromstring(first.text)
+    assert re.search(r"papers 1–100 of \d+", root.findtext(f"{ATOM}title", ""))
+    nxt = [
+        link.get("href", "") for link in root.findall(f"{ATOM}link") if link.get("rel") == "next"
+    ]
+    assert len(nxt) == 1 and nxt[0].endswith("/feeds/category/cs.LG.atom?page=2")
+    assert "% next part: " in bib and "cs.LG.bib?page=2" in bib
+    assert (
+        second.status_code == 200 and len(ET.fromstring(second.text).findall(f"{ATOM}entry")) >= 30
+    )
+
+
+def test_a_plain_page_paper_shows_no_empty_fields(site: Settings, engine: Engine) -> None:
+    title = "Notes from a plain web page"
+    pid = local_id(title)
+    paper = Paper(
+        id=pid, title=title, abstract="Text.", version=None, source="page", listing_date=DAYS[0]
+    )
+    with engine.begin() as conn:
+        upsert_papers(conn, [paper])
+    with client(site, engine) as c:
+        page = c.get(f"/papers/{pid}").text
+        bib = c.get(f"/papers/{pid}/bibtex").text
+    assert "<dt>Categories</dt>" not in page
+    assert "author" not in bib and "{}" not in bib
+
+
+def test_one_upvote_is_singular(site: Settings, engine: Engine) -> None:
+    paper = Paper(
+        id="2606.88888", title="Once liked", abstract="Text.", authors=("A B",), version=1,
+        source="test", listing_date=DAYS[0], signals=Signals(upvotes=1),
+    )  # fmt: skip
+    with engine.begin() as conn:
+        upsert_papers(conn, [paper])
+    with client(site, engine) as c:
+        page = c.get("/papers/2606.88888").text
+    assert '<span class="sr"> upvote</span>' in page and "upvotes" not in page
+
+
+def test_labels_links_and_feeds_once(site: Settings, engine: Engine) -> None:
+    with client(site, engine) as c:
+        day = c.get(f"/papers/date/{DAYS[1]}?page=2").text
+        docs = c.get("/docs").text
+        sign_up(c, "reader")
+        home = c.get("/").text
+        account = c.get("/account")
+    assert "Newer / previous" not in day and "← Previous page" in day
+    feed = f"/feeds/daily.atom?date={DAYS[1]}"
+    assert len(re.findall(f'<a href="{re.escape(feed)}"', day)) == 1
+    assert 'href="/"' in docs
+    assert re.search(r'<a class="who" href="/account">reader</a>', home)
+    assert account.status_code == 200 and "reader" in account.text
