@@ -6,12 +6,15 @@ import re
 from datetime import date
 from xml.etree import ElementTree as ET
 
-from sqlalchemy import Engine
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
 
 from paperfeed.models import Paper, Signals, local_id
 from paperfeed.settings import Settings
 from paperfeed.store import upsert_papers
-from tests.web_support import DAYS, HOSTILE_ID, client, sign_up
+from paperfeed.store.accounts import add_submission, users
+from paperfeed.store.papers import utcnow
+from tests.web_support import DAYS, HOSTILE_ID, client, post_form, sign_up
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 BIG_DAY = date(2026, 7, 1)
@@ -117,3 +120,37 @@ def test_labels_links_and_feeds_once(site: Settings, engine: Engine) -> None:
     assert 'href="/"' in docs
     assert re.search(r'<a class="who" href="/account">reader</a>', home)
     assert account.status_code == 200 and "reader" in account.text
+
+
+def _trending_ids(c: TestClient) -> list[str]:
+    return [i["paper"]["id"] for i in c.get("/api/trending?limit=100").json()]
+
+
+def test_submitting_an_old_paper_is_refused_and_never_makes_it_new(
+    site: Settings, engine: Engine
+) -> None:
+    with client(site, engine) as c:
+        before = _trending_ids(c)
+        old = before[-1]  # the least trending paper, from the store's oldest listing day
+        sign_up(c, "gamer")
+        refused = post_form(c, "/submit", {"paper": old})
+        after = _trending_ids(c)
+        today = c.get(f"/papers/date/{utcnow().date()}").text
+        page = c.get("/trending").text
+    assert refused.status_code == 400
+    assert "only papers from the last 14 days can be submitted" in refused.text
+    assert after == before and old not in today
+    assert "score " not in page and 'class="score"' not in page
+
+
+def test_a_submission_never_moves_a_paper_to_another_day(site: Settings, engine: Engine) -> None:
+    with client(site, engine) as c:
+        before = _trending_ids(c)
+        sign_up(c, "early")
+        old = before[-1]
+        with engine.begin() as conn:  # e.g. a submission made before the window rule
+            user = conn.execute(select(users.c.id).where(users.c.username == "early")).scalar_one()
+            add_submission(conn, old, user, utcnow().date())
+        assert _trending_ids(c) == before
+        today = c.get(f"/papers/date/{utcnow().date()}").text
+    assert f'data-id="{old}"' not in today

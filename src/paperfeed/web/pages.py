@@ -256,7 +256,11 @@ def _paragraphs(abstract: str) -> list[str]:
 @router.get("/submit")
 def submit_page(request: Request, site: SiteDep, user: UserDep) -> Response:
     """The form to submit a paper by arXiv id or URL."""
-    return html(site, request, site.render("submit.html", user=user))
+    return html(
+        site,
+        request,
+        site.render("submit.html", user=user, window=site.settings.submit_window_days),
+    )
 
 
 @router.post("/submit", dependencies=[FormCsrf])
@@ -266,16 +270,22 @@ def submit(
     user: UserDep,
     paper: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    """Fetch a paper through the arXiv API and put it on today's page, credited to the user."""
+    """Fetch a new paper through the arXiv API, credited to the user; show its page."""
     if user is None:
         return RedirectResponse("/signin?next=/submit", status_code=303)
     limit(site, request, "submit")
     try:
         done = community.submit_paper(site, user, paper)
     except community.SubmitError as exc:
-        body = site.render("submit.html", user=user, error=str(exc), paper=paper)
+        body = site.render(
+            "submit.html",
+            user=user,
+            error=str(exc),
+            paper=paper,
+            window=site.settings.submit_window_days,
+        )
         return html(site, request, body, exc.status)
-    return RedirectResponse(f"/papers/date/{done.day.isoformat()}", status_code=303)
+    return RedirectResponse(f"/papers/{done.paper_id}", status_code=303)
 
 
 @router.post("/papers/{paper_id:path}/upvote", dependencies=[FormCsrf])
