@@ -393,7 +393,7 @@ def test_submit_reports_an_unreachable_arxiv(
     with client(closed, engine) as c:
         sign_up(c, "erin")
         response = post_form(c, "/submit", {"paper": "1605.08386"})
-    assert response.status_code == 502 and "arXiv could not be reached" in response.text
+    assert response.status_code == 502 and "be reached from this server right now" in response.text
 
 
 def test_rate_limits_on_sign_in_sign_up_and_submit(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from xml.etree import ElementTree as ET
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
@@ -14,7 +15,8 @@ from paperfeed.settings import Settings
 from paperfeed.store import upsert_papers
 from paperfeed.store.accounts import add_submission, users
 from paperfeed.store.papers import utcnow
-from tests.web_support import DAYS, HOSTILE_ID, client, post_form, sign_up
+from paperfeed.web import community
+from tests.web_support import DAYS, HOSTILE_ID, client, csrf_token, post_form, sign_up
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 BIG_DAY = date(2026, 7, 1)
@@ -154,3 +156,56 @@ def test_a_submission_never_moves_a_paper_to_another_day(site: Settings, engine:
         assert _trending_ids(c) == before
         today = c.get(f"/papers/date/{utcnow().date()}").text
     assert f'data-id="{old}"' not in today
+
+
+def test_an_anonymous_upvote_is_counted_after_signing_up(site: Settings, engine: Engine) -> None:
+    day = f"/papers/date/{DAYS[1]}"
+    with client(site, engine) as c:
+        before = c.get(f"/api/papers/{HOSTILE_ID}").json()["upvotes"]
+        asked = post_form(c, f"/papers/{HOSTILE_ID}/upvote", {"up": "1", "next": day})
+        assert asked.status_code == 303
+        signin = asked.headers["location"]
+        assert signin.startswith("/signin?") and f"vote={HOSTILE_ID}" in signin
+        page = c.get(signin).text
+        assert "Sign in to upvote" in page
+        signup = re.search(r'href="(/signup\?[^"]+)"', page)
+        assert signup and "vote=" in signup[1]
+        form = {"username": "late", "password": "a long password", "next": day, "vote": HOSTILE_ID}
+        done = post_form(c, "/signup", form)
+        assert done.headers["location"] == day
+        after = c.get(f"/api/papers/{HOSTILE_ID}").json()["upvotes"]
+    assert after == before + 1
+
+
+def test_the_page_script_votes_in_place_with_json(site: Settings, engine: Engine) -> None:
+    json = {"Accept": "application/json"}
+    with client(site, engine) as c:
+        token = {"csrf_token": csrf_token(c, "/"), "up": "1", "next": "/"}
+        anonymous = c.post(f"/papers/{HOSTILE_ID}/upvote", data=token, headers=json)
+        assert anonymous.status_code == 401
+        assert anonymous.json()["detail"] == "sign in to upvote"
+        assert f"vote={HOSTILE_ID}" in anonymous.json()["signin"]
+        sign_up(c, "inplace")
+        token["csrf_token"] = csrf_token(c, "/")
+        voted = c.post(f"/papers/{HOSTILE_ID}/upvote", data=token, headers=json)
+        undone = c.post(f"/papers/{HOSTILE_ID}/upvote", data=token | {"up": "0"}, headers=json)
+    assert voted.status_code == 200 and voted.json()["upvoted"] is True
+    count = voted.json()["upvotes"] - 1
+    assert undone.json() == {"id": HOSTILE_ID, "upvotes": count, "upvoted": False}
+
+
+def test_an_offline_server_says_so_at_once(
+    site: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_fetch(*args: object) -> None:
+        raise AssertionError("a host that cannot be resolved must not be retried")
+
+    monkeypatch.setattr(community, "utcnow", lambda: datetime(2016, 6, 2, 9))
+    monkeypatch.setattr(community, "add_papers", no_fetch)
+    offline = site.model_copy(update={"arxiv_api_url": "http://export.arxiv.invalid/api/query"})
+    with client(offline, engine) as c:
+        sign_up(c, "offline")
+        response = post_form(c, "/submit", {"paper": "1605.08386"})
+    assert response.status_code == 502
+    assert "arXiv can&#39;t be reached from this server right now" in response.text
+    assert "invalid" not in response.text.split("<main>")[1]  # no host names or tracebacks

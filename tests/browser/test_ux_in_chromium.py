@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from paperfeed.models import Paper
 from paperfeed.store.listings import latest_day
+from paperfeed.web import community
+from paperfeed.web.deps import Site
 from tests.browser.conftest import LiveSite
 
 pytestmark = pytest.mark.browser
@@ -79,3 +83,111 @@ def test_every_search_form_control_works(page: Page, live_site: LiveSite) -> Non
     expect(page.locator("p.sub")).to_contain_text("video diffusion")
     page.goto(live_site.url + "/search?q=diffusion&since=yesterday")
     expect(page.locator("main")).to_contain_text("give a date as YYYY-MM-DD")
+
+
+def _card_ids(page: Page) -> list[str]:
+    return page.locator("article.card").evaluate_all("cards => cards.map(c => c.dataset.id)")
+
+
+def test_upvote_in_place_and_after_signing_in(page: Page, live_site: LiveSite) -> None:
+    with live_site.engine.connect() as conn:
+        newest = latest_day(conn)
+    listing = f"{live_site.url}/papers/date/{newest}"
+    page.set_viewport_size({"width": 1280, "height": 700})
+    page.goto(listing)
+    order = _card_ids(page)
+    target = order[len(order) // 2]  # far enough down that a reload would jump
+    card = page.locator(f'article.card[data-id="{target}"]')
+    button = card.locator("form.vote button")
+    before = int(button.locator(".count").inner_text())
+
+    # A visitor is told why, in place; signing up from there counts the vote.
+    card.scroll_into_view_if_needed()
+    page.evaluate("window.stayed = true")
+    button.click()
+    note = card.locator(".vote-note")
+    expect(note).to_contain_text("to upvote")
+    assert page.evaluate("window.stayed === true")  # no navigation
+    note.get_by_role("link", name="create an account").click()
+    expect(page.locator("main")).to_contain_text("Sign in to upvote")
+    page.get_by_label("User name").fill("voter")
+    page.get_by_label("Password").fill("a long password")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page).to_have_url(listing)
+    expect(button).to_have_attribute("aria-pressed", "true")
+    expect(button.locator(".count")).to_have_text(str(before + 1))
+
+    # Signed in: voting changes the count where the reader is, with no reload or re-sorting.
+    order = _card_ids(page)
+    other = page.locator(f'article.card[data-id="{order[-1]}"] form.vote button')
+    count = int(other.locator(".count").inner_text())
+    other.scroll_into_view_if_needed()
+    scrolled = page.evaluate("window.scrollY")
+    page.evaluate("window.stayed = true")
+    other.click()
+    expect(other).to_have_attribute("aria-pressed", "true")
+    expect(other.locator(".count")).to_have_text(str(count + 1))
+    assert page.evaluate("window.stayed === true") and page.evaluate("window.scrollY") == scrolled
+    assert _card_ids(page) == order
+    other.click()  # and undone in place
+    expect(other).to_have_attribute("aria-pressed", "false")
+    expect(other.locator(".count")).to_have_text(str(count))
+    page.reload()  # the server agrees
+    expect(page.locator(f'article.card[data-id="{order[-1]}"] .count')).to_have_text(str(count))
+
+
+def test_upvote_form_works_without_javascript(live_site: LiveSite, browser) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_site.url + "/trending")
+    target = _card_ids(page)[0]
+    button = page.locator(f'article.card[data-id="{target}"] form.vote button')
+    before = int(button.locator(".count").inner_text())
+    button.click()
+    expect(page.locator("main")).to_contain_text("Sign in to upvote")
+    page.get_by_role("link", name="Create an account").click()
+    page.get_by_label("User name").fill("plain")
+    page.get_by_label("Password").fill("a long password")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page).to_have_url(live_site.url + "/trending")
+    expect(button).to_have_attribute("aria-pressed", "true")
+    expect(button.locator(".count")).to_have_text(str(before + 1))
+    page.get_by_role("link", name="plain").click()  # the name in the header: the account page
+    expect(page.locator("h1")).to_have_text("Your account")
+    context.close()
+
+
+def test_submitting_shows_progress_and_plain_errors(
+    page: Page, live_site: LiveSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+    real_fetch = community._fetch
+
+    def slow_fetch(site: Site, pid: str) -> Paper:
+        release.wait(timeout=60)
+        raise community.SubmitError(502, community.UNREACHABLE)
+
+    monkeypatch.setattr(community, "utcnow", lambda: datetime(2016, 6, 2, 9))
+    monkeypatch.setattr(community, "_fetch", slow_fetch)
+    page.goto(live_site.url + "/signup?next=/submit")
+    page.get_by_label("User name").fill("sharer")
+    page.get_by_label("Password").fill("a long password")
+    page.get_by_role("button", name="Sign up").click()
+    page.get_by_label("arXiv id or URL").fill("1605.08386")
+    page.locator("form.submit-paper button").click()  # the server holds its answer meanwhile
+    expect(page.locator("form.submit-paper button")).to_be_disabled()
+    progress = page.locator("form.submit-paper .progress")
+    expect(progress).to_contain_text("Fetching the paper from arXiv")
+    release.set()
+    expect(page.get_by_role("alert")).to_have_text(
+        "arXiv can't be reached from this server right now. Please try again in a few minutes."
+    )
+    expect(page.locator("form.submit-paper button")).to_be_enabled()
+
+    # An old paper gets a clear answer, and stays where it was.
+    monkeypatch.setattr(community, "_fetch", real_fetch)
+    monkeypatch.setattr(community, "utcnow", lambda: datetime(2026, 12, 1, 9))
+    page.get_by_label("arXiv id or URL").fill("https://arxiv.org/abs/1605.08386")
+    page.locator("form.submit-paper button").click()
+    expect(page.get_by_role("alert")).to_contain_text("appeared on arXiv in May 2016")
+    expect(page.get_by_role("alert")).to_contain_text("only papers from the last 14 days")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 from dataclasses import replace
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 from fastapi import HTTPException
 from sqlalchemy.exc import IntegrityError
@@ -45,16 +47,35 @@ def _parse(text: str) -> str:
         raise SubmitError(400, "give an arXiv id such as 2106.09685 or an arxiv.org URL") from exc
 
 
+UNREACHABLE = (
+    "arXiv can't be reached from this server right now. Please try again in a few minutes."
+)
+
+
+def _check_resolvable(url: str) -> None:
+    """Fail at once when arXiv's host name cannot be resolved (offline), instead of retrying."""
+    host = urlsplit(url).hostname
+    if not host:
+        return
+    try:
+        socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError) as exc:
+        log.warning("submit: cannot resolve %s: %s", host, exc)
+        raise SubmitError(502, UNREACHABLE) from exc
+
+
 def _fetch(site: Site, pid: str) -> Paper:
     """The paper from the store, fetched through the arXiv API when it is not there yet."""
     with site.engine.connect() as conn:
         found = get_paper(conn, pid)
     if found is not None:
         return found
+    _check_resolvable(site.settings.arxiv_api_url)
     try:
         add_papers(site.engine, site.settings, [pid])
     except SourceError as exc:
-        raise SubmitError(502, f"arXiv could not be reached, try again later ({exc})") from exc
+        log.warning("submit: fetching %s from arXiv failed: %s", pid, exc)
+        raise SubmitError(502, UNREACHABLE) from exc
     with site.engine.connect() as conn:
         found = get_paper(conn, pid)
     if found is None:

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
 from paperfeed.models import clean_text
@@ -32,6 +32,7 @@ from paperfeed.web.deps import (
 )
 from paperfeed.web.feeds import resolve_id
 from paperfeed.web.periods import Period, day_period, parse_period, week_period
+from paperfeed.web.render import query_string
 from paperfeed.web.views import MAX_PAGE
 
 router = APIRouter(include_in_schema=False)
@@ -290,18 +291,28 @@ def submit(
 
 @router.post("/papers/{paper_id:path}/upvote", dependencies=[FormCsrf])
 def upvote(
+    request: Request,
     site: SiteDep,
     user: UserDep,
     paper_id: str,
     up: Annotated[int, Form(ge=0, le=1)] = 1,
     next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    """Add (up=1) or undo (up=0) the user's upvote, then go back."""
+    """Add (up=1) or undo (up=0) the user's upvote, then go back (or answer the page's script).
+
+    A visitor is sent to sign in with the vote pending: it is counted once they are in.
+    """
     pid = resolve_id(paper_id)
     target = safe_next(next or f"/papers/{pid}")
+    in_place = "application/json" in request.headers.get("accept", "")
     if user is None:
-        return RedirectResponse(f"/signin?next={target}", status_code=303)
-    community.vote(site, user, pid, bool(up))
+        signin = "/signin" + query_string(next=target, vote=pid)
+        if in_place:
+            return JSONResponse({"detail": "sign in to upvote", "signin": signin}, 401)
+        return RedirectResponse(signin, status_code=303)
+    count, state = community.vote(site, user, pid, bool(up))
+    if in_place:
+        return JSONResponse({"id": pid, "upvotes": count, "upvoted": state})
     return RedirectResponse(target, status_code=303)
 
 
