@@ -325,7 +325,7 @@ def test_anonymous_upvote_asks_to_sign_in(site: Settings, engine: Engine) -> Non
     with client(site, engine) as c:
         response = post_form(c, f"/papers/{HOSTILE_ID}/upvote", {"up": "1", "next": "/trending"})
     assert response.status_code == 303
-    assert response.headers["location"] == "/signin?next=/trending"
+    assert response.headers["location"] == f"/signin?next=%2Ftrending&vote={HOSTILE_ID}"
 
 
 def test_redirects_stay_on_this_site(site: Settings, engine: Engine) -> None:
