@@ -58,12 +58,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def _add_routes(app: FastAPI) -> None:
     from paperfeed.digest.web import router as digest_router
-    from paperfeed.web import api, auth, feeds, pages
+    from paperfeed.web import api, auth, feeds, markdown, pages
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/docs", _docs, include_in_schema=False)
     app.include_router(api.router)
     app.include_router(feeds.router)
+    app.include_router(markdown.router)
     app.include_router(auth.router)
     app.include_router(digest_router)
     app.include_router(pages.router)
@@ -90,7 +91,8 @@ def _docs() -> HTMLResponse:
 
 def wants_json(request: Request) -> bool:
     """API and feed clients get JSON errors; people get an error page."""
-    return request.url.path.startswith(("/api/", "/feeds/")) or request.url.path.endswith("/bibtex")
+    path = request.url.path
+    return path.startswith(("/api/", "/feeds/")) or path.endswith(("/bibtex", ".md"))
 
 
 def error_response(request: Request, status: int, message: str) -> Response:
