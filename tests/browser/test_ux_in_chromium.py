@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from paperfeed.models import Paper
+from paperfeed.models import Paper, Signals
+from paperfeed.search import embed_papers
+from paperfeed.store import upsert_papers
 from paperfeed.store.listings import latest_day
 from paperfeed.web import community
 from paperfeed.web.deps import Site
@@ -191,3 +194,62 @@ def test_submitting_shows_progress_and_plain_errors(
     page.locator("form.submit-paper button").click()
     expect(page.get_by_role("alert")).to_contain_text("appeared on arXiv in May 2016")
     expect(page.get_by_role("alert")).to_contain_text("only papers from the last 14 days")
+
+
+MATH_PAPERS = (
+    Paper(
+        id="2606.99001",
+        title=r"Magic state distillation for $CCZ$ gates with \(T\)-count bounds",
+        abstract=(
+            r"We distill $CCZ$ magic states for fault-tolerant quantum computation. The output "
+            r"fidelity obeys \begin{equation*} F = 1 - O(\epsilon^2) \end{equation*} for input "
+            r"error $\epsilon$, and magic state distillation needs few \(T\) gates."
+        ),
+        authors=("Quinn Qubit",),
+        categories=("quant-ph",),
+        version=1,
+        source="test",
+    ),
+    Paper(
+        id="2606.99002",
+        title=r"Cheaper $CCZ$ magic state distillation",
+        abstract=(
+            r"We distill $CCZ$ magic states for fault-tolerant quantum computation with fewer "
+            r"$T$ gates; magic state distillation of $CCZ$ states at output error $\epsilon^2$."
+        ),
+        authors=("Rita Register",),
+        categories=("quant-ph",),
+        version=1,
+        source="test",
+    ),
+)
+
+
+def test_math_is_typeset_wherever_a_title_or_abstract_shows(
+    page: Page, live_site: LiveSite
+) -> None:
+    with live_site.engine.connect() as conn:
+        newest = latest_day(conn)
+    top = Signals(upvotes=900)  # first on the day's page
+    made = [replace(p, listing_date=newest, signals=top) for p in MATH_PAPERS]
+    with live_site.engine.begin() as conn:
+        upsert_papers(conn, made)
+    embed_papers(live_site.settings, live_site.engine)  # before the site's search first loads
+    first = f'article.card[data-id="{made[0].id}"]'
+
+    page.goto(f"{live_site.url}/papers/date/{newest}")  # cards
+    expect(page.locator(f"{first} h3 .katex").first).to_be_visible()
+    expect(page.locator(f"{first} .abstract .katex").first).to_be_visible()
+    expect(page.locator(f"{first} h3")).not_to_contain_text("$CCZ$")
+
+    page.goto(f"{live_site.url}/search?q=magic+state+distillation&mode=keyword")  # results
+    expect(page.locator(f"{first} h3 .katex").first).to_be_visible()
+    expect(page.locator(f"{first} .snippet .katex").first).to_be_visible()
+    expect(page.locator(f"{first} .snippet")).not_to_contain_text("$CCZ$")
+
+    page.goto(f"{live_site.url}/papers/{made[0].id}")  # the paper, its equation* and similar
+    expect(page.locator("h1 .katex").first).to_be_visible()
+    expect(page.locator(".abstract .katex-display").first).to_be_visible()
+    similar = page.locator(".similar li", has_text="Cheaper")
+    expect(similar.locator(".katex").first).to_be_visible()
+    expect(page.locator(".similar")).not_to_contain_text("$CCZ$")

@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from paperfeed.arxiv_ids import looks_like_arxiv_id, parse_arxiv_id
+from paperfeed.latex import plain
 from paperfeed.models import LOCAL_PREFIX, Paper
 from paperfeed.store import get_paper
 from paperfeed.store.listings import latest_day, paper_flags
@@ -65,7 +66,7 @@ def atom(listing: views.Listing, base_url: str) -> str:
 
 def _atom_entry(feed: ET.Element, paper: Paper, base_url: str) -> None:
     entry = _sub(feed, "entry")
-    _sub(entry, "title", paper.title)
+    _sub(entry, "title", plain(paper.title))
     _sub(entry, "id", base_url + paper_url(paper.id))
     _sub(entry, "updated", _when(paper).isoformat())
     _link(entry, base_url + paper_url(paper.id), "alternate")
@@ -75,7 +76,7 @@ def _atom_entry(feed: ET.Element, paper: Paper, base_url: str) -> None:
         _sub(_sub(entry, "author"), "name", name)
     for category in paper.categories:
         ET.SubElement(entry, f"{{{ATOM}}}category", term=category)
-    _sub(entry, "summary", paper.abstract).set("type", "text")
+    _sub(entry, "summary", plain(paper.abstract)).set("type", "text")
 
 
 def feed_url(listing: views.Listing, fmt: str, page: int) -> str:
@@ -137,10 +138,10 @@ def rss(listing: views.Listing, base_url: str) -> str:
 def _rss_item(channel: ET.Element, paper: Paper, base_url: str) -> None:
     item = ET.SubElement(channel, "item")
     url = base_url + paper_url(paper.id)
-    ET.SubElement(item, "title").text = _xml_text(paper.title)
+    ET.SubElement(item, "title").text = _xml_text(plain(paper.title))
     ET.SubElement(item, "link").text = url
     ET.SubElement(item, "guid", isPermaLink="true").text = url
-    ET.SubElement(item, "description").text = _xml_text(paper.abstract)
+    ET.SubElement(item, "description").text = _xml_text(plain(paper.abstract))
     ET.SubElement(item, "pubDate").text = format_datetime(_when(paper))
     for category in paper.categories:
         ET.SubElement(item, "category").text = category
