@@ -192,8 +192,17 @@ def daily_papers(
     month: Annotated[str | None, Query(description="YYYY-MM")] = None,
     p: PageIndex = 0,
     limit: Limit = 50,
+    sort: Annotated[
+        str,
+        Query(
+            pattern="^(publishedAt|trending)$",
+            description="trending without a date, week or month: the trending papers",
+        ),
+    ] = "publishedAt",
 ) -> Response:
     """Papers of a day (default: the newest), week or month; past the end gives []."""
+    if sort == "trending" and not (day or week or month):
+        return trending(request, site, conn, p, limit)
 
     def build() -> object:
         period = period_from_query(day, week, month, latest_day(conn))
