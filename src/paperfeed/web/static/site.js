@@ -108,6 +108,13 @@ function showSubmitError(form, message) {
   box.textContent = message;
 }
 
+function showPage(page) {
+  var main = page.querySelector("main");
+  if (!main) { window.location.reload(); return; }
+  document.querySelector("main").replaceWith(document.adoptNode(main));
+  document.title = page.title;
+}
+
 document.addEventListener("submit", function (event) {
   var form = event.target;
   if (!(form instanceof HTMLFormElement) || !form.classList.contains("submit-paper") || !window.fetch) return;
@@ -122,7 +129,7 @@ document.addEventListener("submit", function (event) {
         var error = page.querySelector("main .error-msg, main .error p");
         submitProgress(form, false);
         if (error) showSubmitError(form, error.textContent);
-        else form.submit();
+        else showPage(page);  // any other answer is shown as it is; never posted twice
       });
     })
     .catch(function () {
