@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from html import escape
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from paperfeed.secret import InsecureSettings
 from paperfeed.settings import Settings
 from paperfeed.store import get_paper
 from paperfeed.store.accounts import set_admin, users
-from paperfeed.util import utcnow
+from paperfeed.web import community
 from paperfeed.web.app import create_app
 from paperfeed.web.periods import day_period
 from paperfeed.web.render import author_slug
@@ -324,7 +325,7 @@ def test_anonymous_upvote_asks_to_sign_in(site: Settings, engine: Engine) -> Non
     with client(site, engine) as c:
         response = post_form(c, f"/papers/{HOSTILE_ID}/upvote", {"up": "1", "next": "/trending"})
     assert response.status_code == 303
-    assert response.headers["location"] == "/signin?next=/trending"
+    assert response.headers["location"] == f"/signin?next=%2Ftrending&vote={HOSTILE_ID}"
 
 
 def test_redirects_stay_on_this_site(site: Settings, engine: Engine) -> None:
@@ -355,22 +356,24 @@ def test_admin_hides_and_features_papers(site: Settings, engine: Engine) -> None
 
 
 def test_submit_fetches_from_arxiv_and_credits_the_submitter(
-    site: Settings, engine: Engine
+    site: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(community, "utcnow", lambda: datetime(2016, 6, 2, 9))  # a week after v1
     with replay(arxiv_api_handler) as server:
         fetching = site.model_copy(update={"arxiv_api_url": server.url})
         with client(fetching, engine) as c:
             assert "Sign in to submit" in c.get("/submit").text
             sign_up(c, "dana")
             done = post_form(c, "/submit", {"paper": "https://arxiv.org/abs/1605.08386v1"})
-            today = utcnow().date()
-            assert done.headers["location"] == f"/papers/date/{today.isoformat()}"
+            assert done.headers["location"] == "/papers/1605.08386"
             with engine.connect() as conn:
                 assert get_paper(conn, "1605.08386") is not None
-            page = c.get(done.headers["location"]).text
+            assert "Submitted by dana" in c.get(done.headers["location"]).text
+            arxiv_day = date(2016, 5, 26)  # its v1: listed there, not on the day it was submitted
+            page = c.get(f"/papers/date/{arxiv_day}").text
             assert card_ids(page) == ["1605.08386"]
             assert "submitted by dana" in page
-            assert day_period(today).heading in page
+            assert day_period(arxiv_day).heading in page
             again = post_form(c, "/submit", {"paper": "1605.08386"})
             assert again.status_code == 409 and "already submitted by dana" in again.text
             bad = post_form(c, "/submit", {"paper": "not a paper"})
@@ -380,14 +383,17 @@ def test_submit_fetches_from_arxiv_and_credits_the_submitter(
         assert any(r.params.get("id_list") == "1605.08386" for r in server.requests)
 
 
-def test_submit_reports_an_unreachable_arxiv(site: Settings, engine: Engine) -> None:
+def test_submit_reports_an_unreachable_arxiv(
+    site: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(community, "utcnow", lambda: datetime(2016, 6, 2, 9))
     closed = site.model_copy(
         update={"arxiv_api_url": "http://127.0.0.1:9/api/query", "http_retries": 0}
     )
     with client(closed, engine) as c:
         sign_up(c, "erin")
         response = post_form(c, "/submit", {"paper": "1605.08386"})
-    assert response.status_code == 502 and "arXiv could not be reached" in response.text
+    assert response.status_code == 502 and "be reached from this server right now" in response.text
 
 
 def test_rate_limits_on_sign_in_sign_up_and_submit(

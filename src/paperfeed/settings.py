@@ -120,6 +120,11 @@ class Settings(BaseSettings):
     auth_rate_limit: int = Field(
         default=10, ge=1, description="Sign-in/sign-up attempts per client per rate window."
     )
+    submit_window_days: int = Field(
+        default=14,
+        ge=0,
+        description="Papers can be submitted only this many days after their arXiv date.",
+    )
     submit_rate_limit: int = Field(
         default=20, ge=1, description="Paper submissions per client per rate window."
     )

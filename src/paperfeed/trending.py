@@ -5,10 +5,10 @@
                   + code_weight * (1 if the paper links code else 0)
     score  = signal / (age_hours + offset_hours) ** gravity
 
-`age_hours` runs from the start of the paper's day (its listing day, or the day it was submitted)
-to the reference time, which is the end of the newest listing day in the store: a store that
-stopped ingesting keeps a sensible ranking instead of decaying everything to zero (a paper
-submitted after that day counts as brand new). Only papers from the newest `window_days` days
+`age_hours` runs from the start of the paper's arXiv day (its listing day; a submission never
+changes it, so submitting an old paper does not make it new) to the reference time, which is the
+end of the newest listing day in the store: a store that stopped ingesting keeps a sensible
+ranking instead of decaying everything to zero. Only papers from the newest `window_days` days
 are candidates. With no votes or stars at all (a fresh install) every
 paper has the same `base`, so the order is newest first, papers with code ahead of those without.
 Featured papers (an admin's choice) are listed before the ranking. The weights are `Settings`

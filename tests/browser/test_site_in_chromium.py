@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from paperfeed.models import Paper
 from paperfeed.store import get_paper, get_papers
 from paperfeed.store.listings import latest_day
 from paperfeed.store.tables import papers
-from paperfeed.util import utcnow
+from paperfeed.web import community
 from paperfeed.web.periods import day_period
 from tests.browser.conftest import LiveSite
 from tests.web_support import HOSTILE, HOSTILE_ID
@@ -43,8 +44,9 @@ def _no_dialogs(page: Page) -> list[str]:
 
 
 def test_read_sign_up_upvote_search_and_submit(
-    page: Page, live_site: LiveSite, screenshots: Path
+    page: Page, live_site: LiveSite, screenshots: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(community, "utcnow", lambda: datetime(2016, 6, 2, 9))  # 1605.08386 is new
     url = live_site.url
     dialogs = _no_dialogs(page)
     page.set_viewport_size(DESKTOP)
@@ -68,17 +70,15 @@ def test_read_sign_up_upvote_search_and_submit(
     expect(page.locator(".abstract .katex").first).to_be_visible()
     page.screenshot(path=str(screenshots / "paper.png"))
 
-    # Upvoting asks a visitor to sign up, then brings them back to the paper.
-    page.get_by_role("button", name=re.compile("upvotes")).click()
-    expect(page).to_have_url(re.compile(r"/signin\?next="))
-    page.get_by_role("link", name="Create an account").click()
+    # Upvoting asks a visitor to sign up, then brings them back to the paper, vote counted.
+    vote = page.locator("form.vote button")
+    before = int(vote.locator(".count").inner_text())
+    vote.click()
+    page.get_by_role("alert").get_by_role("link", name="create an account").click()
     page.get_by_label("User name").fill("reader")
     page.get_by_label("Password").fill("a long password")
     page.get_by_role("button", name="Sign up").click()
     expect(page).to_have_url(f"{url}/papers/{paper.id}")
-    vote = page.locator("form.vote button")
-    before = int(vote.locator(".count").inner_text())
-    vote.click()
     expect(page.locator("form.vote button")).to_have_attribute("aria-pressed", "true")
     expect(page.locator("form.vote .count")).to_have_text(str(before + 1))
 
@@ -93,15 +93,16 @@ def test_read_sign_up_upvote_search_and_submit(
     expect(page.locator("article.card mark").first).to_be_visible()
     page.screenshot(path=str(screenshots / "search.png"))
 
-    # Submit a paper by arXiv URL: fetched from (a replay of) the arXiv API, shown today.
+    # Submit a paper by arXiv URL: fetched from (a replay of) the arXiv API, listed on its day.
     page.get_by_role("link", name="Submit").click()
     page.get_by_label("arXiv id or URL").fill("https://arxiv.org/abs/1605.08386")
     page.get_by_role("button", name="Submit").click()
-    today = utcnow().date()
-    expect(page).to_have_url(f"{url}/papers/date/{today.isoformat()}")
+    expect(page).to_have_url(f"{url}/papers/1605.08386")
+    expect(page.locator("p.credit")).to_contain_text("Submitted by reader")
     with live_site.engine.connect() as conn:
         submitted = get_paper(conn, "1605.08386")
-    assert submitted is not None
+    assert submitted is not None and submitted.listing_date == date(2016, 5, 26)
+    page.goto(f"{url}/papers/date/2016-05-26")
     card = page.locator('article.card[data-id="1605.08386"]')
     expect(card.locator("h3")).to_have_text(re.sub(r"\s+", " ", submitted.title))
     expect(card).to_contain_text("submitted by reader")

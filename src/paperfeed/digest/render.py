@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from paperfeed.digest.compose import Digest, DigestItem
 from paperfeed.digest.tokens import MAX_AGE, make_token
+from paperfeed.latex import plain
 from paperfeed.settings import Settings
 
 PAPER_PATH = "/papers/{id}"  # the site's paper page
@@ -67,7 +68,7 @@ def render_pair(name: str, **context: object) -> tuple[str, str]:
 def digest_subject(digest: Digest) -> str:
     """The subject line: how many papers and the lead title."""
     n = len(digest.items)
-    head = digest.items[0].title if digest.items else ""
+    head = plain(digest.items[0].title) if digest.items else ""
     lead = head if len(head) <= 70 else head[:69].rstrip() + "…"
     kind = "Weekly" if digest.subscriber.prefs.frequency == "weekly" else "Daily"
     return f"{kind} papers: {lead}" + (f" (+{n - 1} more)" if n > 1 else "")
@@ -98,11 +99,11 @@ def _heading(digest: Digest) -> str:
 def _view(links: Links, item: DigestItem) -> dict[str, str]:
     authors = ", ".join(item.authors[:3]) + (" et al." if len(item.authors) > 3 else "")
     return {
-        "title": " ".join(item.title.split()),
+        "title": plain(item.title),  # no KaTeX in mail: math as readable text
         "url": links.paper(item.paper_id),
         "byline": f"{authors} · {item.category}" if item.category else authors,
         "why": item.why,
-        "snippet": item.snippet,
+        "snippet": plain(item.snippet),
     }
 
 

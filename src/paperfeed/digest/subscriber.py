@@ -9,6 +9,7 @@ from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
+from paperfeed.categories import canonical, suggest
 
 FREQUENCIES = ("daily", "weekly")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -168,10 +169,15 @@ def _texts(values: list[str], name: str) -> tuple[str, ...]:
 
 
 def _categories(values: list[str]) -> tuple[str, ...]:
+    known = []
     for value in values:
-        if not _CATEGORY.fullmatch(value):
-            raise BadInput(f"{_clip(value)!r} is not an arXiv category (like cs.CL).")
-    return _texts(values, "category")
+        name = canonical(value) if _CATEGORY.fullmatch(value.lower()) else None
+        if name is None:
+            close = suggest(value)
+            hint = f" Did you mean {close}?" if close else " Use names like cs.CL or math.PR."
+            raise BadInput(f"{_clip(value)!r} is not an arXiv category.{hint}")
+        known.append(name)
+    return _texts(list(dict.fromkeys(known)), "category")
 
 
 def _seeds(values: list[str]) -> tuple[str, ...]:

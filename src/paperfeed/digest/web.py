@@ -32,7 +32,7 @@ from paperfeed.digest.subscribe import (
     unsubscribe,
     update_preferences,
 )
-from paperfeed.digest.subscriber import MAX_PAPERS, WEEKDAYS, BadInput, Subscriber
+from paperfeed.digest.subscriber import MAX_PAPERS, WEEKDAYS, BadInput, Preferences, Subscriber
 from paperfeed.digest.tokens import TokenError
 from paperfeed.settings import Settings
 
@@ -181,6 +181,34 @@ async def preferences_page(request: Request, token: str = "") -> HTMLResponse:
     return _preferences(ctx, sub, token)
 
 
+def _shown(prefs: Preferences) -> dict[str, object]:
+    """What each field of the preferences form shows for saved preferences."""
+    return {
+        "frequency": prefs.frequency,
+        "send_time": prefs.send_time,
+        "timezone": prefs.timezone,
+        "weekday": prefs.weekday,
+        "skip_weekends": prefs.skip_weekends,
+        "max_papers": prefs.max_papers,
+        "include_trending": prefs.include_trending,
+        "categories": ", ".join(prefs.categories),
+        "keywords": "\n".join(prefs.keywords),
+        "searches": "\n".join(prefs.searches),
+        "authors": "\n".join(prefs.authors),
+        "seeds": "\n".join(prefs.seeds),
+    }
+
+
+def _typed(prefs: Preferences, data: dict[str, object]) -> dict[str, object]:
+    """The form as the person filled it in, so an error does not wipe what they typed."""
+    shown = _shown(prefs) | {k: str(v) for k, v in data.items() if k in _shown(prefs)}
+    for flag in ("skip_weekends", "include_trending"):
+        shown[flag] = str(shown[flag]).strip().lower() in ("1", "true", "on", "yes")
+    day = str(shown["weekday"])
+    shown["weekday"] = int(day) if day.isdigit() else prefs.weekday
+    return shown
+
+
 def _preferences(
     ctx: DigestSite,
     sub: Subscriber,
@@ -188,6 +216,7 @@ def _preferences(
     saved: bool = False,
     error: str = "",
     status: int = 200,
+    typed: dict[str, object] | None = None,
 ) -> HTMLResponse:
     links = links_for(ctx.settings, sub)
     return _page(
@@ -196,6 +225,7 @@ def _preferences(
         status,
         email=sub.email,
         p=sub.prefs,
+        v=typed or _shown(sub.prefs),
         saved=saved,
         error=error,
         action="/preferences?" + urlencode({"token": token}),  # relative: CSP form-action 'self'
@@ -222,7 +252,8 @@ async def save_preferences(request: Request, token: str = "") -> HTMLResponse:
         return _message(ctx, "Link not valid", str(exc), status=400)
     except BadInput as exc:
         sub = await run_in_threadpool(subscriber_for, ctx.engine, ctx.settings, token)
-        return _preferences(ctx, sub, token, error=str(exc), status=400)
+        typed = _typed(sub.prefs, data)
+        return _preferences(ctx, sub, token, error=str(exc), status=400, typed=typed)
     return _preferences(ctx, sub, token, saved=True)
 
 

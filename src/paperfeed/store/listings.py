@@ -15,13 +15,12 @@ from sqlalchemy import (
     Subquery,
     cast,
     func,
-    or_,
     select,
     update,
 )
 
 from paperfeed.models import TrendingRow
-from paperfeed.store.accounts import bump_revision, site_state, submissions, votes
+from paperfeed.store.accounts import bump_revision, site_state, votes
 from paperfeed.store.tables import code_links, paper_authors, paper_categories, papers, signals
 from paperfeed.util import utcnow
 
@@ -75,12 +74,12 @@ def _page(
 
 
 def _in_days(start: date, end: date) -> ColumnElement[bool]:
-    submitted = select(submissions.c.paper_id).where(submissions.c.day.between(start, end))
-    return or_(papers.c.listing_date.between(start, end), papers.c.id.in_(submitted))
+    # A paper's day is its arXiv day: a submission credits it but never moves it to another day.
+    return papers.c.listing_date.between(start, end)
 
 
 def papers_between(conn: Connection, start: date, end: date, offset: int, limit: int) -> Page:
-    """Papers listed or submitted in [start, end], featured then most upvoted first."""
+    """Papers listed in [start, end], featured then most upvoted first."""
     return _page(conn, _in_days(start, end), "votes", offset, limit)
 
 
@@ -116,10 +115,8 @@ def has_papers(conn: Connection) -> bool:
 
 
 def latest_day(conn: Connection) -> date | None:
-    """The newest day that has papers on it (listed or submitted)."""
-    listed = conn.execute(select(func.max(papers.c.listing_date))).scalar()
-    submitted = conn.execute(select(func.max(submissions.c.day))).scalar()
-    return _latest(_as_date(listed), _as_date(submitted))
+    """The newest day that has papers listed on it."""
+    return latest_listing_day(conn)
 
 
 def latest_listing_day(conn: Connection) -> date | None:
@@ -129,17 +126,11 @@ def latest_listing_day(conn: Connection) -> date | None:
 
 def neighbour_days(conn: Connection, start: date, end: date) -> tuple[date | None, date | None]:
     """The nearest days with papers before `start` and after `end`."""
-    # Separate max/min queries on the two indexed columns: no scan even at millions of papers.
-    day, sub = papers.c.listing_date, submissions.c.day
-    before = [conn.execute(select(func.max(c)).where(c < start)).scalar() for c in (day, sub)]
-    after = [conn.execute(select(func.min(c)).where(c > end)).scalar() for c in (day, sub)]
-    earlier = [d for d in map(_as_date, before) if d]
-    later = [d for d in map(_as_date, after) if d]
-    return max(earlier, default=None), min(later, default=None)
-
-
-def _latest(a: date | None, b: date | None) -> date | None:
-    return max(a, b) if a and b else a or b
+    # max/min queries on the indexed column: no scan even at millions of papers.
+    day = papers.c.listing_date
+    before = conn.execute(select(func.max(day)).where(day < start)).scalar()
+    after = conn.execute(select(func.min(day)).where(day > end)).scalar()
+    return _as_date(before), _as_date(after)
 
 
 def _as_date(value: object) -> date | None:
@@ -150,15 +141,13 @@ def _as_date(value: object) -> date | None:
 
 
 def trending_rows(conn: Connection, since: date) -> list[TrendingRow]:
-    """Candidates for trending: papers listed or submitted on or after `since`, not hidden."""
+    """Candidates for trending: papers listed on or after `since` (their arXiv day), not hidden."""
     vsub = _vote_counts()
     coded = select(code_links.c.paper_id).distinct()
-    sub_day = select(submissions.c.day).where(submissions.c.paper_id == papers.c.id)
-    day = func.coalesce(sub_day.scalar_subquery(), papers.c.listing_date)
     query = (
         select(
             papers.c.id,
-            day.label("day"),
+            papers.c.listing_date.label("day"),
             _upvotes_expr(vsub).label("upvotes"),
             signals.c.github_stars,
             papers.c.id.in_(coded).label("has_code"),

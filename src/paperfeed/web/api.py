@@ -160,7 +160,7 @@ def paper_json(card: Card) -> dict[str, Any]:
 
 def item_json(card: Card) -> dict[str, Any]:
     """A list entry: the paper plus when and by whom it was put on a daily page."""
-    day = card.submission.day if card.submission else card.paper.listing_date
+    day = card.paper.listing_date or (card.submission.day if card.submission else None)
     item: dict[str, Any] = {
         "paper": paper_json(card),
         "title": card.paper.title,
@@ -201,8 +201,17 @@ def daily_papers(
     month: Annotated[str | None, Query(description="YYYY-MM")] = None,
     p: PageIndex = 0,
     limit: Limit = 50,
+    sort: Annotated[
+        str,
+        Query(
+            pattern="^(publishedAt|trending)$",
+            description="trending without a date, week or month: the trending papers",
+        ),
+    ] = "publishedAt",
 ) -> Response:
     """Papers of a day (default: the newest), week or month; past the end gives []."""
+    if sort == "trending" and not (day or week or month):
+        return trending(request, site, conn, p, limit)
 
     def build() -> object:
         period = period_from_query(day, week, month, latest_day(conn))
@@ -321,7 +330,7 @@ def paper(request: Request, site: SiteDep, paper_id: str) -> Response:
 
 @router.post("/submit", response_model=ItemOut, status_code=201, dependencies=[ApiCsrf])
 def submit(request: Request, site: SiteDep, user: SignedInDep, body: SubmitIn) -> Response:
-    """Submit an arXiv paper: it is fetched and shown on today's page, credited to you."""
+    """Submit a new arXiv paper (from the last `submit_window_days` days), credited to you."""
     limit(site, request, "submit")
     try:
         done = community.submit_paper(site, user, body.id)

@@ -61,13 +61,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def _add_routes(app: FastAPI) -> None:
     from paperfeed.digest.web import router as digest_router
-    from paperfeed.web import api, auth, discuss, feeds, pages
+    from paperfeed.web import api, auth, discuss, feeds, markdown, pages
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/docs", _docs, include_in_schema=False)
     app.include_router(discuss.api)
     app.include_router(api.router)
     app.include_router(feeds.router)
+    app.include_router(markdown.router)
     app.include_router(auth.router)
     app.include_router(digest_router)
     app.include_router(discuss.router)
@@ -81,19 +82,29 @@ def _add_ops(app: FastAPI, settings: Settings) -> None:
     app.include_router(admin.router)
 
 
+_DOCS_BACK = (
+    '<nav style="font: 15px system-ui, sans-serif; padding: 12px 20px; '
+    'border-bottom: 1px solid #ddd">'
+    '<a href="/">← Back to paper<b>feed</b></a> · <a href="/about">About</a></nav>'
+)
+
+
 def _docs() -> HTMLResponse:
-    return get_swagger_ui_html(
+    page = get_swagger_ui_html(
         openapi_url="/openapi.json",
         title="paperfeed API",
         swagger_js_url="/static/swagger/swagger-ui-bundle.js",
         swagger_css_url="/static/swagger/swagger-ui.css",
         swagger_favicon_url="/static/favicon.svg",
     )
+    body = bytes(page.body).decode().replace("<body>", "<body>\n" + _DOCS_BACK, 1)
+    return HTMLResponse(body)
 
 
 def wants_json(request: Request) -> bool:
     """API and feed clients get JSON errors; people get an error page."""
-    return request.url.path.startswith(("/api/", "/feeds/")) or request.url.path.endswith("/bibtex")
+    path = request.url.path
+    return path.startswith(("/api/", "/feeds/")) or path.endswith(("/bibtex", ".md"))
 
 
 def error_response(request: Request, status: int, message: str) -> Response:

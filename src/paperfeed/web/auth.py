@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import secrets
+from contextlib import suppress
 from typing import Annotated
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
 
@@ -21,6 +22,7 @@ from paperfeed.store.accounts import (
     find_user,
     set_password_hash,
 )
+from paperfeed.web import community
 from paperfeed.web.deps import (
     SESSION_COOKIE,
     FormCsrf,
@@ -31,6 +33,7 @@ from paperfeed.web.deps import (
     html,
     session_token,
 )
+from paperfeed.web.feeds import resolve_id
 
 router = APIRouter(include_in_schema=False)
 _hasher = PasswordHasher()
@@ -128,7 +131,13 @@ def limit(site: Site, request: Request, what: str) -> None:
 
 
 def _form(
-    site: Site, request: Request, signup: bool, next_: str, error: str = "", **kw: str
+    site: Site,
+    request: Request,
+    signup: bool,
+    next_: str,
+    error: str = "",
+    vote: str = "",
+    **kw: str,
 ) -> Response:
     heading, action = ("Sign up", "/signup") if signup else ("Sign in", "/signin")
     body = site.render(
@@ -138,58 +147,87 @@ def _form(
         signup=signup,
         next=safe_next(next_),
         error=error,
+        vote=vote if _PENDING_VOTE_RE.match(vote) else "",
         user=None,
         **kw,
     )
     return html(site, request, body, 400 if error else 200)
 
 
+# The paper an anonymous upvote was for: counted once the visitor has signed in.
+Vote = Annotated[str, Query(max_length=64, description="a paper id whose upvote is pending")]
+_PENDING_VOTE_RE = re.compile(r"^[A-Za-z0-9.\-/]{1,64}$")
+
+
 @router.get("/signin")
-def signin_page(request: Request, site: SiteDep, user: UserDep, next: str = "/") -> Response:
+def signin_page(
+    request: Request, site: SiteDep, user: UserDep, next: str = "/", vote: Vote = ""
+) -> Response:
     """The sign-in form."""
     if user is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return _form(site, request, False, next)
+    return _form(site, request, False, next, vote=vote)
 
 
 @router.get("/signup")
-def signup_page(request: Request, site: SiteDep, user: UserDep, next: str = "/") -> Response:
+def signup_page(
+    request: Request, site: SiteDep, user: UserDep, next: str = "/", vote: Vote = ""
+) -> Response:
     """The sign-up form."""
     if user is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return _form(site, request, True, next)
+    return _form(site, request, True, next, vote=vote)
 
 
 Text = Annotated[str, Form(max_length=1000)]
+PendingVote = Annotated[str, Form(max_length=64)]
 
 
 @router.post("/signin", dependencies=[FormCsrf])
 def signin(
-    request: Request, site: SiteDep, username: Text, password: Text, next: Text = "/"
+    request: Request,
+    site: SiteDep,
+    username: Text,
+    password: Text,
+    next: Text = "/",
+    vote: PendingVote = "",
 ) -> Response:
-    """Check the password and start a session."""
-    return _enter(site, request, False, username, password, next)
+    """Check the password and start a session (and count a pending upvote)."""
+    return _enter(site, request, False, (username, password), next, vote)
 
 
 @router.post("/signup", dependencies=[FormCsrf])
 def signup(
-    request: Request, site: SiteDep, username: Text, password: Text, next: Text = "/"
+    request: Request,
+    site: SiteDep,
+    username: Text,
+    password: Text,
+    next: Text = "/",
+    vote: PendingVote = "",
 ) -> Response:
-    """Create an account and sign it in."""
-    return _enter(site, request, True, username, password, next)
+    """Create an account and sign it in (and count a pending upvote)."""
+    return _enter(site, request, True, (username, password), next, vote)
 
 
 def _enter(
-    site: Site, request: Request, new: bool, username: str, password: str, next_: str
+    site: Site, request: Request, new: bool, login: tuple[str, str], next_: str, vote: str
 ) -> Response:
     limit(site, request, "auth")
+    username, password = login
     try:
         check = sign_up if new else authenticate
         user = check(site.engine, username.strip(), password)
     except BadCredentials as exc:
-        return _form(site, request, new, next_, str(exc), username=username)
+        return _form(site, request, new, next_, str(exc), vote, username=username)
     token = start_session(site.engine, user, site.settings.session_days)
+    if vote:
+        _count_pending_vote(site, user, vote)
     return signed_in_redirect(site, request, token, next_)
+
+
+def _count_pending_vote(site: Site, user: User, paper_id: str) -> None:
+    with suppress(HTTPException):  # the paper is gone or hidden: signing in still works
+        community.vote(site, user, resolve_id(paper_id), True)
 
 
 @router.post("/signout", dependencies=[FormCsrf])
@@ -202,3 +240,11 @@ def signout(request: Request, site: SiteDep) -> Response:
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax")
     return response
+
+
+@router.get("/account")
+def account_page(request: Request, site: SiteDep, user: UserDep) -> Response:
+    """The signed-in user's own page (the name in the header links here)."""
+    if user is None:
+        return RedirectResponse("/signin?next=/account", status_code=303)
+    return html(site, request, site.render("account_home.html", user=user))

@@ -55,10 +55,9 @@ def bib_name(name: str) -> str:
 
 def entry(paper: Paper, key: str | None = None) -> str:
     """One @misc entry for a paper; every field value is escaped, so none can close early."""
-    fields: list[tuple[str, str]] = [
-        ("title", "{" + _field(paper.title) + "}"),
-        ("author", _field(" and ".join(bib_name(a) for a in paper.authors))),
-    ]
+    fields: list[tuple[str, str]] = [("title", "{" + _field(paper.title) + "}")]
+    if paper.authors:
+        fields.append(("author", _field(" and ".join(bib_name(a) for a in paper.authors))))
     year = paper_year(paper)
     if year:
         fields.append(("year", str(year)))

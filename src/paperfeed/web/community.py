@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import logging
+import re
+import socket
+from dataclasses import replace
+from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 from fastapi import HTTPException
 from sqlalchemy.exc import IntegrityError
 
 from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
 from paperfeed.ingest.run import SourceError
+from paperfeed.models import Paper
 from paperfeed.pipeline import add_papers
-from paperfeed.store import get_paper
+from paperfeed.store import get_paper, upsert_papers
 from paperfeed.store.accounts import (
     Submission,
     User,
@@ -41,29 +47,94 @@ def _parse(text: str) -> str:
         raise SubmitError(400, "give an arXiv id such as 2106.09685 or an arxiv.org URL") from exc
 
 
-def _fetch(site: Site, pid: str) -> None:
-    """Make sure the paper is in the store, fetching it through the arXiv API."""
+UNREACHABLE = (
+    "arXiv can't be reached from this server right now. Please try again in a few minutes."
+)
+
+
+def _check_resolvable(url: str) -> None:
+    """Fail at once when arXiv's host name cannot be resolved (offline), instead of retrying."""
+    host = urlsplit(url).hostname
+    if not host:
+        return
+    try:
+        socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError) as exc:
+        log.warning("submit: cannot resolve %s: %s", host, exc)
+        raise SubmitError(502, UNREACHABLE) from exc
+
+
+def _fetch(site: Site, pid: str) -> Paper:
+    """The paper from the store, fetched through the arXiv API when it is not there yet."""
     with site.engine.connect() as conn:
-        if get_paper(conn, pid) is not None:
-            return
+        found = get_paper(conn, pid)
+    if found is not None:
+        return found
+    _check_resolvable(site.settings.arxiv_api_url)
     try:
         add_papers(site.engine, site.settings, [pid])
     except SourceError as exc:
-        raise SubmitError(502, f"arXiv could not be reached, try again later ({exc})") from exc
+        log.warning("submit: fetching %s from arXiv failed: %s", pid, exc)
+        raise SubmitError(502, UNREACHABLE) from exc
     with site.engine.connect() as conn:
-        if get_paper(conn, pid) is None:
-            raise SubmitError(404, f"arXiv has no paper {pid}")
+        found = get_paper(conn, pid)
+    if found is None:
+        raise SubmitError(404, f"arXiv has no paper {pid}")
+    return found
+
+
+def arxiv_day(paper: Paper) -> date | None:
+    """The day a paper appeared on arXiv: its listing day, else its first version's date."""
+    if paper.listing_date is not None:
+        return paper.listing_date
+    first = paper.published or (paper.versions[0].created if paper.versions else None)
+    return first.date() if first else None
+
+
+def _id_month_end(pid: str) -> date | None:
+    """The last day of the month an arXiv id was given out in (yymm in the id)."""
+    match = re.search(r"(?:^|/)(\d{2})(\d{2})(?:\.|\d{3})", pid)
+    if match is None or not 1 <= int(match[2]) <= 12:
+        return None
+    year = int(match[1]) + (1900 if int(match[1]) >= 91 else 2000)
+    month = date(year + int(match[2]) // 12, int(match[2]) % 12 + 1, 1)
+    return month - timedelta(days=1)
+
+
+def _check_new(site: Site, pid: str, first: date | None, today: date, when: str) -> None:
+    """Refuse a paper that appeared on arXiv more than the submission window ago."""
+    window = site.settings.submit_window_days
+    if first is not None and (today - first).days > window:
+        raise SubmitError(
+            400,
+            f"{pid} appeared on arXiv {when}: only papers from the last {window} days can be "
+            "submitted (older papers stay on their own day's page and are found by search).",
+        )
+
+
+def _on_its_day(site: Site, paper: Paper, day: date | None) -> None:
+    """Give a paper fetched without a listing day its arXiv day, so it is listed there."""
+    if paper.listing_date is None and day is not None:
+        with site.writing() as conn:
+            upsert_papers(conn, [replace(paper, listing_date=day)])
 
 
 def submit_paper(site: Site, user: User, text: str) -> Submission:
-    """Fetch a paper by arXiv id or URL and credit it to the user on today's page."""
+    """Fetch a new paper by arXiv id or URL and credit it to the user; it stays on its arXiv day."""
     pid = _parse(text)
     with site.engine.connect() as conn:
         earlier = get_submissions(conn, [pid]).get(pid)
     if earlier is not None:
         raise SubmitError(409, _already(earlier))
-    _fetch(site, pid)
     day = utcnow().date()
+    month_end = _id_month_end(pid)  # clearly old ids are refused before asking arXiv
+    if month_end is not None:
+        _check_new(site, pid, month_end, day, f"in {month_end:%B %Y}")
+    paper = _fetch(site, pid)
+    first = arxiv_day(paper)
+    if first is not None:
+        _check_new(site, pid, first, day, f"on {first.day} {first:%b %Y}")
+    _on_its_day(site, paper, first)
     try:
         with site.writing() as conn:
             add_submission(conn, pid, user.id, day)

@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from paperfeed.arxiv_ids import looks_like_arxiv_id, parse_arxiv_id
+from paperfeed.latex import plain
 from paperfeed.models import LOCAL_PREFIX, Paper
 from paperfeed.store import get_paper
 from paperfeed.store.listings import latest_day, paper_flags
@@ -25,6 +26,11 @@ from paperfeed.web.render import paper_url
 
 router = APIRouter(tags=["feeds"])
 FEED_SIZE = 100
+DAY_FEED_SIZE = 1000  # a whole arXiv listing day fits; bigger periods continue on ?page=2
+FeedPage = Annotated[
+    int,
+    Query(ge=1, le=views.MAX_PAGE, description="1-based page; each feed says if there is a next"),
+]
 ATOM = "http://www.w3.org/2005/Atom"
 MEDIA = {
     "atom": "application/atom+xml; charset=utf-8",
@@ -47,11 +53,13 @@ def atom(listing: views.Listing, base_url: str) -> str:
     feed = ET.Element(f"{{{ATOM}}}feed")
     papers = [c.paper for c in listing.cards]
     updated = max((_when(p) for p in papers), default=datetime(1991, 8, 1, tzinfo=UTC))
-    _sub(feed, "title", f"{listing.title} · paperfeed")
-    _sub(feed, "id", base_url + listing.feed("atom"))
+    _sub(feed, "title", f"{listing.title}{_part(listing)} · paperfeed")
+    _sub(feed, "id", base_url + feed_url(listing, "atom", listing.page))
     _sub(feed, "updated", updated.isoformat())
-    _link(feed, base_url + listing.feed("atom"), "self")
+    _link(feed, base_url + feed_url(listing, "atom", listing.page), "self")
     _link(feed, base_url + listing.page_path, "alternate")
+    for rel, page in _neighbours(listing):
+        _link(feed, base_url + feed_url(listing, "atom", page), rel)
     for paper in papers:
         _atom_entry(feed, paper, base_url)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode")
@@ -59,7 +67,7 @@ def atom(listing: views.Listing, base_url: str) -> str:
 
 def _atom_entry(feed: ET.Element, paper: Paper, base_url: str) -> None:
     entry = _sub(feed, "entry")
-    _sub(entry, "title", paper.title)
+    _sub(entry, "title", plain(paper.title))
     _sub(entry, "id", base_url + paper_url(paper.id))
     _sub(entry, "updated", _when(paper).isoformat())
     _link(entry, base_url + paper_url(paper.id), "alternate")
@@ -69,7 +77,29 @@ def _atom_entry(feed: ET.Element, paper: Paper, base_url: str) -> None:
         _sub(_sub(entry, "author"), "name", name)
     for category in paper.categories:
         ET.SubElement(entry, f"{{{ATOM}}}category", term=_xml_text(category))
-    _sub(entry, "summary", paper.abstract).set("type", "text")
+    _sub(entry, "summary", plain(paper.abstract)).set("type", "text")
+
+
+def feed_url(listing: views.Listing, fmt: str, page: int) -> str:
+    """The URL of one page of a listing's feed (page 1 has no page parameter)."""
+    url = listing.feed(fmt)
+    if page == 1:
+        return url
+    return url + ("&" if "?" in url else "?") + f"page={page}"
+
+
+def _neighbours(listing: views.Listing) -> list[tuple[str, int]]:
+    out = [("previous", listing.page - 1)] if listing.page > 1 else []
+    return out + ([("next", listing.page + 1)] if listing.page < listing.pages else [])
+
+
+def _part(listing: views.Listing) -> str:
+    """(papers 1–100 of 300)" when the feed holds only part of its listing."""
+    if listing.pages == 1:
+        return ""
+    first = views.offset_of(listing.page, listing.per_page) + 1
+    last = first + len(listing.cards) - 1
+    return f" (papers {first}–{last} of {listing.total})"
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
@@ -90,14 +120,18 @@ def _xml_text(text: str) -> str:
 
 def rss(listing: views.Listing, base_url: str) -> str:
     """The listing as an RSS 2.0 feed."""
-    root = ET.Element("rss", version="2.0")
+    # Literal "atom:" names: a registered default namespace would claim RSS's own elements.
+    root = ET.Element("rss", {"version": "2.0", "xmlns:atom": ATOM})
     channel = ET.SubElement(root, "channel")
     for tag, text in (
-        ("title", f"{listing.title} · paperfeed"),
+        ("title", f"{listing.title}{_part(listing)} · paperfeed"),
         ("link", base_url + listing.page_path),
-        ("description", f"{listing.title} on paperfeed"),
+        ("description", f"{listing.title}{_part(listing)} on paperfeed"),
     ):
         ET.SubElement(channel, tag).text = _xml_text(text)
+    for rel, page in _neighbours(listing):  # RFC 5005 paging, as Atom links inside RSS
+        href = base_url + feed_url(listing, "rss", page)
+        ET.SubElement(channel, "atom:link", href=href, rel=rel)
     for card in listing.cards:
         _rss_item(channel, card.paper, base_url)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode")
@@ -106,10 +140,10 @@ def rss(listing: views.Listing, base_url: str) -> str:
 def _rss_item(channel: ET.Element, paper: Paper, base_url: str) -> None:
     item = ET.SubElement(channel, "item")
     url = base_url + paper_url(paper.id)
-    ET.SubElement(item, "title").text = _xml_text(paper.title)
+    ET.SubElement(item, "title").text = _xml_text(plain(paper.title))
     ET.SubElement(item, "link").text = _xml_text(url)
     ET.SubElement(item, "guid", isPermaLink="true").text = _xml_text(url)
-    ET.SubElement(item, "description").text = _xml_text(paper.abstract)
+    ET.SubElement(item, "description").text = _xml_text(plain(paper.abstract))
     ET.SubElement(item, "pubDate").text = format_datetime(_when(paper))
     for category in paper.categories:
         ET.SubElement(item, "category").text = _xml_text(category)
@@ -122,7 +156,12 @@ def render_listing(listing: views.Listing, fmt: str, base_url: str) -> str:
     if fmt == "rss":
         return rss(listing, base_url)
     body = bibtex.entries([c.paper for c in listing.cards])
-    return bibtex.header(listing.title, date.today()) + body
+    more = [
+        f"% {rel} part: {base_url}{feed_url(listing, 'bib', n)}\n"
+        for rel, n in _neighbours(listing)
+    ]
+    head = bibtex.header(listing.title + _part(listing), date.today())
+    return head + "".join(more) + ("\n" if more else "") + body
 
 
 def _serve(request: Request, site: Site, fmt: str, build: Callable[[], views.Listing]) -> Response:
@@ -145,39 +184,42 @@ def daily_feed(
     day: Annotated[str | None, Query(alias="date", description="YYYY-MM-DD")] = None,
     week: Annotated[str | None, Query(description="YYYY-Www")] = None,
     month: Annotated[str | None, Query(description="YYYY-MM")] = None,
+    page: FeedPage = 1,
 ) -> Response:
-    """The papers of the latest day, or of the given day, week or month."""
+    """The papers of the latest day (all of them), or of the given day, week or month."""
 
     def build() -> views.Listing:
         period = period_from_query(day, week, month, latest_day(conn))
         if period is None:
-            return views.Listing("Daily papers", [], 0, 1, FEED_SIZE, "/", "/feeds/daily")
-        return views.daily(conn, period, 1, FEED_SIZE, None)
+            return views.Listing("Daily papers", [], 0, 1, DAY_FEED_SIZE, "/", "/feeds/daily")
+        return views.daily(conn, period, page, DAY_FEED_SIZE, None)
 
     return _serve(request, site, fmt, build)
 
 
 @router.get("/feeds/trending.{fmt}", summary="Trending papers feed")
-def trending_feed(request: Request, site: SiteDep, conn: ConnDep, fmt: str) -> Response:
+def trending_feed(
+    request: Request, site: SiteDep, conn: ConnDep, fmt: str, page: FeedPage = 1
+) -> Response:
     """The trending papers."""
     return _serve(
         request,
         site,
         fmt,
-        lambda: views.trending_listing(conn, site.weights, 1, FEED_SIZE, None),
+        lambda: views.trending_listing(conn, site.weights, page, FEED_SIZE, None),
     )
 
 
 @router.get("/feeds/category/{category}.{fmt}", summary="A category's newest papers")
 def category_feed(
-    request: Request, site: SiteDep, conn: ConnDep, category: str, fmt: str
+    request: Request, site: SiteDep, conn: ConnDep, category: str, fmt: str, page: FeedPage = 1
 ) -> Response:
     """A category's newest papers."""
     if not _CATEGORY_RE.match(category):
         raise HTTPException(404, f"{category!r} is not a category name")
 
     def build() -> views.Listing:
-        listing = views.by_category(conn, category, 1, FEED_SIZE, None)
+        listing = views.by_category(conn, category, page, FEED_SIZE, None)
         if listing is None:
             raise HTTPException(404, f"no papers in category {category}")
         return listing
@@ -186,11 +228,13 @@ def category_feed(
 
 
 @router.get("/feeds/author/{slug}.{fmt}", summary="An author's newest papers")
-def author_feed(request: Request, site: SiteDep, conn: ConnDep, slug: str, fmt: str) -> Response:
+def author_feed(
+    request: Request, site: SiteDep, conn: ConnDep, slug: str, fmt: str, page: FeedPage = 1
+) -> Response:
     """An author's newest papers."""
 
     def build() -> views.Listing:
-        listing = views.by_author(conn, slug.replace("-", " "), 1, FEED_SIZE, None)
+        listing = views.by_author(conn, slug.replace("-", " "), page, FEED_SIZE, None)
         if listing is None:
             raise HTTPException(404, f"no papers by an author {slug!r}")
         return listing
@@ -235,4 +279,10 @@ def paper_bibtex(conn: ConnDep, paper_id: str) -> Response:
     flags = paper_flags(conn, [pid]).get(pid)
     if paper is None or (flags and flags.hidden):
         raise HTTPException(404, f"no paper {pid} here")
-    return Response(bibtex.entry(paper), media_type=bibtex.MEDIA_TYPE)
+    name = re.sub(r"[^A-Za-z0-9.\-]", "_", pid) + ".bib"
+    disposition = f'attachment; filename="{name}"'
+    return Response(
+        bibtex.entry(paper),
+        media_type=bibtex.MEDIA_TYPE,
+        headers={"Content-Disposition": disposition},
+    )

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
 from paperfeed.models import clean_text
@@ -39,6 +40,7 @@ from paperfeed.web.deps import (
 )
 from paperfeed.web.feeds import resolve_id
 from paperfeed.web.periods import Period, day_period, parse_period, week_period
+from paperfeed.web.render import query_string
 from paperfeed.web.views import MAX_PAGE
 
 router = APIRouter(include_in_schema=False)
@@ -214,17 +216,37 @@ def search_page(
     site: SiteDep,
     user: UserDep,
     q: Annotated[str, Query(max_length=500)] = "",
-    mode: Annotated[str, Query(pattern="^(hybrid|keyword|semantic)$")] = "hybrid",
+    mode: Annotated[str, Query(pattern="^(hybrid|keyword|semantic|)$")] = "hybrid",
     category: Annotated[str, Query(max_length=64)] = "",
     author: Annotated[str, Query(max_length=200)] = "",
-    since: date | None = None,
-    until: date | None = None,
-    sort: Annotated[str, Query(pattern="^(relevance|date)$")] = "relevance",
+    since: Annotated[str, Query(max_length=32, description="YYYY-MM-DD; empty: no limit")] = "",
+    until: Annotated[str, Query(max_length=32, description="YYYY-MM-DD; empty: no limit")] = "",
+    sort: Annotated[str, Query(pattern="^(relevance|date|)$")] = "relevance",
     page: PageNo = 1,
 ) -> Response:
-    """Search with one box, a mode, filters and pages."""
-    q = clean_text(q)
-    params = views.SearchParams(q, mode, category or None, author or None, since, until, sort)
+    """Search with one box, a mode, filters and pages (an empty filter field means no filter)."""
+    cat, who = clean_text(category), clean_text(author)
+    dates = _form_date("since", since), _form_date("until", until)
+    params = views.SearchParams(clean_text(q), mode or "hybrid", cat or None, who or None, *dates)
+    return _search(request, site, user, replace(params, sort=sort or "relevance"), page)
+
+
+def _form_date(name: str, text: str) -> date | None:
+    """A date typed in a filter field; None when the field is empty."""
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise HTTPException(400, f"{name}: give a date as YYYY-MM-DD, not {text!r}") from None
+
+
+def _search(
+    request: Request, site: Site, user: User | None, params: views.SearchParams, page: int
+) -> Response:
+    q, mode, sort = params.q, params.mode, params.sort
+    category, author = params.category or "", params.author or ""
+    since, until = params.since, params.until
 
     def build() -> dict[str, object]:
         ctx: dict[str, object] = {"q": q, "mode": mode, "sort": sort, "params": params.as_query()}
@@ -279,7 +301,11 @@ def _paragraphs(abstract: str) -> list[str]:
 @router.get("/submit")
 def submit_page(request: Request, site: SiteDep, user: UserDep) -> Response:
     """The form to submit a paper by arXiv id or URL."""
-    return html(site, request, site.render("submit.html", user=user))
+    return html(
+        site,
+        request,
+        site.render("submit.html", user=user, window=site.settings.submit_window_days),
+    )
 
 
 @router.post("/submit", dependencies=[FormCsrf])
@@ -289,32 +315,48 @@ def submit(
     user: UserDep,
     paper: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    """Fetch a paper through the arXiv API and put it on today's page, credited to the user."""
+    """Fetch a new paper through the arXiv API, credited to the user; show its page."""
     if user is None:
         return RedirectResponse("/signin?next=/submit", status_code=303)
     limit(site, request, "submit")
     try:
         done = community.submit_paper(site, user, paper)
     except community.SubmitError as exc:
-        body = site.render("submit.html", user=user, error=str(exc), paper=paper)
+        body = site.render(
+            "submit.html",
+            user=user,
+            error=str(exc),
+            paper=paper,
+            window=site.settings.submit_window_days,
+        )
         return html(site, request, body, exc.status)
-    return RedirectResponse(f"/papers/date/{done.day.isoformat()}", status_code=303)
+    return RedirectResponse(f"/papers/{done.paper_id}", status_code=303)
 
 
 @router.post("/papers/{paper_id:path}/upvote", dependencies=[FormCsrf])
 def upvote(
+    request: Request,
     site: SiteDep,
     user: UserDep,
     paper_id: str,
     up: Annotated[int, Form(ge=0, le=1)] = 1,
     next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    """Add (up=1) or undo (up=0) the user's upvote, then go back."""
+    """Add (up=1) or undo (up=0) the user's upvote, then go back (or answer the page's script).
+
+    A visitor is sent to sign in with the vote pending: it is counted once they are in.
+    """
     pid = resolve_id(paper_id)
     target = safe_next(next or f"/papers/{pid}")
+    in_place = "application/json" in request.headers.get("accept", "")
     if user is None:
-        return RedirectResponse(f"/signin?next={target}", status_code=303)
-    community.vote(site, user, pid, bool(up))
+        signin = "/signin" + query_string(next=target, vote=pid)
+        if in_place:
+            return JSONResponse({"detail": "sign in to upvote", "signin": signin}, 401)
+        return RedirectResponse(signin, status_code=303)
+    count, state = community.vote(site, user, pid, bool(up))
+    if in_place:
+        return JSONResponse({"id": pid, "upvotes": count, "upvoted": state})
     return RedirectResponse(target, status_code=303)
 
 

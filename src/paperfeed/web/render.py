@@ -45,13 +45,18 @@ def short_text(text: str, limit: int = SHORT_ABSTRACT) -> str:
 _TEXT_MACROS = {"emph": "em", "textit": "em", "textbf": "strong", "texttt": "code"}
 _TEXT_MACRO_RE = re.compile(r"\\(emph|textit|textbf|texttt)\{([^{}$\\]*)\}")
 _TEXT_ESCAPE_RE = re.compile(r"\\([%_#]|&amp;)")
-_MATH_RE = re.compile(r"(\$\$.+?\$\$|\$[^$]+\$)", re.S)
+_ENVS = r"(?:equation|align|gather)\*?"
+_MATH_RE = re.compile(
+    r"(\$\$.+?\$\$|\$[^$]+\$|\\\(.+?\\\)|\\\[.+?\\\]"
+    rf"|\\begin\{{{_ENVS}\}}.+?\\end\{{{_ENVS}\}})",
+    re.S,
+)
 
 
 def tex_text(text: str) -> Markup:
     """Escape text; show LaTeX text macros (\\emph{...}, \\%) as HTML; leave math to KaTeX."""
     parts = _MATH_RE.split(str(escape(text)))
-    # Odd parts are $...$ math, which KaTeX reads as written (there \\% is not a comment).
+    # Odd parts are math, which KaTeX reads as written (there \\% is not a comment).
     return Markup("".join(p if i % 2 else _text_macros(p) for i, p in enumerate(parts)))
 
 
@@ -128,11 +133,16 @@ _ONLY_MARKS = re.compile(r"(?:[^<>]|</?mark>)*")
 def safe_snippet(snippet_html: str) -> Markup:
     """A search snippet reduced to escaped text plus balanced <mark> highlights."""
     if _ONLY_MARKS.fullmatch(snippet_html) and _balanced_marks(snippet_html):
-        return Markup(snippet_html)  # already what we allow (the usual case): no parsing
+        return Markup(_unmark_math(snippet_html))  # already what we allow: no parsing
     parser = _MarkOnly()
     parser.feed(snippet_html)
     parser.close()
-    return Markup("".join(parser.parts) + "</mark>" * parser.open)
+    return Markup(_unmark_math("".join(parser.parts) + "</mark>" * parser.open))
+
+
+def _unmark_math(snippet_html: str) -> str:
+    # A highlight inside $...$ would split the formula and KaTeX could not typeset it.
+    return _MATH_RE.sub(lambda m: re.sub(r"</?mark>", "", m[0]), snippet_html)
 
 
 def _balanced_marks(text: str) -> bool:

@@ -6,7 +6,13 @@ document.addEventListener("DOMContentLoaded", function () {
       { left: "$$", right: "$$", display: true },
       { left: "\\[", right: "\\]", display: true },
       { left: "\\(", right: "\\)", display: false },
-      { left: "$", right: "$", display: false }
+      { left: "$", right: "$", display: false },
+      { left: "\\begin{equation}", right: "\\end{equation}", display: true },
+      { left: "\\begin{equation*}", right: "\\end{equation*}", display: true },
+      { left: "\\begin{align}", right: "\\end{align}", display: true },
+      { left: "\\begin{align*}", right: "\\end{align*}", display: true },
+      { left: "\\begin{gather}", right: "\\end{gather}", display: true },
+      { left: "\\begin{gather*}", right: "\\end{gather*}", display: true }
     ],
     throwOnError: false,
     trust: false,      // no \href, \url, \htmlClass ...: abstracts are untrusted text
@@ -18,4 +24,116 @@ document.addEventListener("DOMContentLoaded", function () {
     try { renderMathInElement(el, options); } catch (e) { /* leave the source text */ }
   });
   document.documentElement.classList.add("math-ready");
+});
+
+// Upvote in place: no reload, no jump, no re-sorting under the reader. Without JavaScript the
+// form posts and comes back to the same page.
+function applyVote(form, data) {
+  var button = form.querySelector("button");
+  var n = data.upvotes;
+  form.querySelector("input[name=up]").value = data.upvoted ? "0" : "1";
+  button.classList.toggle("on", data.upvoted);
+  button.setAttribute("aria-pressed", data.upvoted ? "true" : "false");
+  button.title = data.upvoted ? "Undo upvote" : "Upvote";
+  button.querySelector(".count").textContent = String(n);
+  button.querySelector(".sr").textContent = " upvote" + (n === 1 ? "" : "s") +
+    (data.upvoted ? ", upvoted by you (click to undo)" : "");
+}
+
+function askToSignIn(form, signin) {
+  var card = form.closest("article.card");
+  var holder = card ? card.querySelector(".card-body") : form.parentNode.parentNode;
+  var note = holder.querySelector(".vote-note");
+  if (!note) {
+    note = document.createElement("p");
+    note.className = "vote-note";
+    note.setAttribute("role", "alert");
+    var link = document.createElement("a");
+    link.textContent = "Sign in";
+    var join = document.createElement("a");
+    join.textContent = "create an account";
+    note.append(link, " or ", join, " to upvote: your upvote is counted as soon as you are in.");
+    if (card) holder.prepend(note);
+    else form.parentNode.after(note);
+  }
+  var links = note.querySelectorAll("a");
+  links[0].href = signin;
+  links[1].href = signin.replace(/^\/signin/, "/signup");
+}
+
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.classList.contains("vote") || !window.fetch) return;
+  event.preventDefault();
+  var button = form.querySelector("button");
+  if (button.disabled) return;
+  button.disabled = true;
+  fetch(form.action, {
+    method: "POST",
+    body: new FormData(form),
+    headers: { Accept: "application/json" },
+    credentials: "same-origin"
+  }).then(function (response) {
+    return response.json().then(function (data) { return { status: response.status, data: data }; });
+  }).then(function (answer) {
+    if (answer.status === 401 && answer.data.signin) askToSignIn(form, answer.data.signin);
+    else if (answer.status === 200) applyVote(form, answer.data);
+    else form.submit();  // let the server's page say what went wrong
+  }).catch(function () {
+    form.submit();
+  }).finally(function () {
+    button.disabled = false;
+  });
+});
+
+// Submitting fetches from arXiv, which can take a while: say so while waiting, keep the button
+// from being pressed twice, and show the server's answer in place. Without JavaScript the form
+// posts as usual.
+function submitProgress(form, sending) {
+  var button = form.querySelector("button[type=submit]");
+  button.disabled = sending;
+  button.textContent = sending ? "Fetching…" : "Submit";
+  form.querySelector(".progress").textContent =
+    sending ? "Fetching the paper from arXiv… this can take a few seconds." : "";
+}
+
+function showSubmitError(form, message) {
+  var box = document.querySelector("main .error-msg");
+  if (!box) {
+    box = document.createElement("p");
+    box.className = "error-msg";
+    box.setAttribute("role", "alert");
+    form.before(box);
+  }
+  box.textContent = message;
+}
+
+function showPage(page) {
+  var main = page.querySelector("main");
+  if (!main) { window.location.reload(); return; }
+  document.querySelector("main").replaceWith(document.adoptNode(main));
+  document.title = page.title;
+}
+
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.classList.contains("submit-paper") || !window.fetch) return;
+  event.preventDefault();
+  if (form.querySelector("button[type=submit]").disabled) return;
+  submitProgress(form, true);
+  fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+    .then(function (response) {
+      if (response.redirected) { window.location.assign(response.url); return; }
+      return response.text().then(function (text) {
+        var page = new DOMParser().parseFromString(text, "text/html");
+        var error = page.querySelector("main .error-msg, main .error p");
+        submitProgress(form, false);
+        if (error) showSubmitError(form, error.textContent);
+        else showPage(page);  // any other answer is shown as it is; never posted twice
+      });
+    })
+    .catch(function () {
+      submitProgress(form, false);
+      showSubmitError(form, "This page can't reach the site right now. Check your connection and try again.");
+    });
 });

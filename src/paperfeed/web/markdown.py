@@ -1,0 +1,70 @@
+"""A paper as Markdown at /papers/{id}.md, as Hugging Face serves it (for `HfApi.read_paper`)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import Response
+
+from paperfeed.models import Paper
+from paperfeed.web import views
+from paperfeed.web.deps import ConnDep, SiteDep
+from paperfeed.web.feeds import resolve_id
+from paperfeed.web.render import format_day, paper_url
+
+router = APIRouter(tags=["papers"])
+MEDIA_TYPE = "text/markdown; charset=utf-8"
+
+
+def _text(text: str) -> str:
+    # One line, and no raw HTML for a Markdown renderer to run; LaTeX is left as written.
+    return " ".join(text.split()).replace("<", "&lt;")
+
+
+def _facts(card: views.Card) -> list[str]:
+    p = card.paper
+    rows = [("Authors", ", ".join(_text(a) for a in p.authors))]
+    if p.published:
+        rows.append(("Published on arXiv", format_day(p.published)))
+    if p.updated and p.updated != p.published:
+        rows.append(("Updated", format_day(p.updated)))
+    if p.listing_date:
+        rows.append(("Listed", format_day(p.listing_date)))
+    rows.append(("Categories", ", ".join(p.categories)))
+    rows.append(("Upvotes", str(card.upvotes)))
+    if card.submission:
+        rows.append(("Submitted by", card.submission.username))
+    return [f"- **{name}:** {value}" for name, value in rows if value]
+
+
+def _links(p: Paper, site_url: str) -> list[str]:
+    links = [
+        f"- Page: {site_url}{paper_url(p.id)}",
+        f"- BibTeX: {site_url}{paper_url(p.id)}/bibtex",
+    ]
+    if p.abs_url and p.pdf_url:
+        links += [f"- arXiv: {p.abs_url}", f"- PDF: {p.pdf_url}"]
+    if p.doi:
+        links.append(f"- DOI: https://doi.org/{p.doi}")
+    code = [u for u in p.code_links if u.startswith(("https://", "http://"))]
+    return links + [f"- Code: {u}" for u in code]
+
+
+def paper_markdown(card: views.Card, site_url: str) -> str:
+    """One paper as Markdown: title, facts, abstract, links and code."""
+    p = card.paper
+    parts = [f"# {_text(p.title)}", "\n".join(_facts(card)), "## Abstract", _text(p.abstract)]
+    if p.comments:
+        parts.append(f"**Comments:** {_text(p.comments)}")
+    parts += ["## Links", "\n".join(_links(p, site_url))]
+    return "\n\n".join(part for part in parts if part) + "\n"
+
+
+@router.get("/papers/{paper_id:path}.md", summary="One paper as Markdown")
+def paper_md(site: SiteDep, conn: ConnDep, paper_id: str) -> Response:
+    """The paper page as Markdown (what `HfApi.read_paper` reads)."""
+    pid = resolve_id(paper_id)
+    found = views.cards(conn, [pid], None)
+    if not found or found[0].flags.hidden:
+        raise HTTPException(404, f"no paper {pid} here")
+    body = paper_markdown(found[0], site.settings.base_url.rstrip("/"))
+    return Response(body, media_type=MEDIA_TYPE)

@@ -1,0 +1,211 @@
+"""What a new user meets in the first hour on the site: file names, whole feeds, plain labels."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from xml.etree import ElementTree as ET
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+
+from paperfeed.models import Paper, Signals, local_id
+from paperfeed.settings import Settings
+from paperfeed.store import upsert_papers
+from paperfeed.store.accounts import add_submission, users
+from paperfeed.util import utcnow
+from paperfeed.web import community
+from tests.web_support import DAYS, HOSTILE_ID, client, csrf_token, post_form, sign_up
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+BIG_DAY = date(2026, 7, 1)
+
+
+def _big_day(engine: Engine, count: int) -> set[str]:
+    made = [
+        Paper(
+            id=f"2607.{10000 + n}",
+            title=f"Synthetic paper number {n}",
+            abstract="A paper made for a long listing day.",
+            authors=("Ada Lovelace",),
+            categories=("cs.LG",),
+            version=1,
+            source="test",
+            listing_date=BIG_DAY,
+        )
+        for n in range(count)
+    ]
+    with engine.begin() as conn:
+        upsert_papers(conn, made)
+    return {p.id for p in made}
+
+
+def test_one_paper_bibtex_downloads_as_its_id(site: Settings, engine: Engine) -> None:
+    with client(site, engine) as c:
+        response = c.get(f"/papers/{HOSTILE_ID}/bibtex")
+    assert response.headers["content-disposition"] == f'attachment; filename="{HOSTILE_ID}.bib"'
+
+
+def test_a_day_feed_holds_the_whole_day_or_says_where_the_rest_is(
+    site: Settings, engine: Engine
+) -> None:
+    ids = _big_day(engine, 300)
+    with client(site, engine) as c:
+        atom = c.get(f"/feeds/daily.atom?date={BIG_DAY}").text
+        rss = c.get(f"/feeds/daily.rss?date={BIG_DAY}").text
+        bib = c.get(f"/feeds/daily.bib?date={BIG_DAY}").text
+    entries = {
+        e.findtext(f"{ATOM}id", "").rsplit("/", 1)[1]
+        for e in ET.fromstring(atom).iter(f"{ATOM}entry")
+    }
+    assert entries == ids
+    assert len(ET.fromstring(rss).findall("./channel/item")) == 300
+    assert bib.count("@misc{") == 300
+
+
+def test_a_long_feed_links_its_next_page(site: Settings, engine: Engine) -> None:
+    _big_day(engine, 130)
+    with client(site, engine) as c:
+        first = c.get("/feeds/category/cs.LG.atom")
+        bib = c.get("/feeds/category/cs.LG.bib").text
+        second = c.get("/feeds/category/cs.LG.atom?page=2")
+    root = ET.fromstring(first.text)
+    assert re.search(r"papers 1–100 of \d+", root.findtext(f"{ATOM}title", ""))
+    nxt = [
+        link.get("href", "") for link in root.findall(f"{ATOM}link") if link.get("rel") == "next"
+    ]
+    assert len(nxt) == 1 and nxt[0].endswith("/feeds/category/cs.LG.atom?page=2")
+    assert "% next part: " in bib and "cs.LG.bib?page=2" in bib
+    assert (
+        second.status_code == 200 and len(ET.fromstring(second.text).findall(f"{ATOM}entry")) >= 30
+    )
+
+
+def test_a_plain_page_paper_shows_no_empty_fields(site: Settings, engine: Engine) -> None:
+    title = "Notes from a plain web page"
+    pid = local_id(title)
+    paper = Paper(
+        id=pid, title=title, abstract="Text.", version=None, source="page", listing_date=DAYS[0]
+    )
+    with engine.begin() as conn:
+        upsert_papers(conn, [paper])
+    with client(site, engine) as c:
+        page = c.get(f"/papers/{pid}").text
+        bib = c.get(f"/papers/{pid}/bibtex").text
+    assert "<dt>Categories</dt>" not in page
+    assert "author" not in bib and "{}" not in bib
+
+
+def test_one_upvote_is_singular(site: Settings, engine: Engine) -> None:
+    paper = Paper(
+        id="2606.88888", title="Once liked", abstract="Text.", authors=("A B",), version=1,
+        source="test", listing_date=DAYS[0], signals=Signals(upvotes=1),
+    )  # fmt: skip
+    with engine.begin() as conn:
+        upsert_papers(conn, [paper])
+    with client(site, engine) as c:
+        page = c.get("/papers/2606.88888").text
+    assert '<span class="sr"> upvote</span>' in page and "upvotes" not in page
+
+
+def test_labels_links_and_feeds_once(site: Settings, engine: Engine) -> None:
+    with client(site, engine) as c:
+        day = c.get(f"/papers/date/{DAYS[1]}?page=2").text
+        docs = c.get("/docs").text
+        sign_up(c, "reader")
+        home = c.get("/").text
+        account = c.get("/account")
+    assert "Newer / previous" not in day and "← Previous page" in day
+    feed = f"/feeds/daily.atom?date={DAYS[1]}"
+    assert len(re.findall(f'<a href="{re.escape(feed)}"', day)) == 1
+    assert 'href="/"' in docs
+    assert re.search(r'<a class="who" href="/account">reader</a>', home)
+    assert account.status_code == 200 and "reader" in account.text
+
+
+def _trending_ids(c: TestClient) -> list[str]:
+    return [i["paper"]["id"] for i in c.get("/api/trending?limit=100").json()]
+
+
+def test_submitting_an_old_paper_is_refused_and_never_makes_it_new(
+    site: Settings, engine: Engine
+) -> None:
+    with client(site, engine) as c:
+        before = _trending_ids(c)
+        old = before[-1]  # the least trending paper, from the store's oldest listing day
+        sign_up(c, "gamer")
+        refused = post_form(c, "/submit", {"paper": old})
+        after = _trending_ids(c)
+        today = c.get(f"/papers/date/{utcnow().date()}").text
+        page = c.get("/trending").text
+    assert refused.status_code == 400
+    assert "only papers from the last 14 days can be submitted" in refused.text
+    assert after == before and old not in today
+    assert "score " not in page and 'class="score"' not in page
+
+
+def test_a_submission_never_moves_a_paper_to_another_day(site: Settings, engine: Engine) -> None:
+    with client(site, engine) as c:
+        before = _trending_ids(c)
+        sign_up(c, "early")
+        old = before[-1]
+        with engine.begin() as conn:  # e.g. a submission made before the window rule
+            user = conn.execute(select(users.c.id).where(users.c.username == "early")).scalar_one()
+            add_submission(conn, old, user, utcnow().date())
+        assert _trending_ids(c) == before
+        today = c.get(f"/papers/date/{utcnow().date()}").text
+    assert f'data-id="{old}"' not in today
+
+
+def test_an_anonymous_upvote_is_counted_after_signing_up(site: Settings, engine: Engine) -> None:
+    day = f"/papers/date/{DAYS[1]}"
+    with client(site, engine) as c:
+        before = c.get(f"/api/papers/{HOSTILE_ID}").json()["upvotes"]
+        asked = post_form(c, f"/papers/{HOSTILE_ID}/upvote", {"up": "1", "next": day})
+        assert asked.status_code == 303
+        signin = asked.headers["location"]
+        assert signin.startswith("/signin?") and f"vote={HOSTILE_ID}" in signin
+        page = c.get(signin).text
+        assert "Sign in to upvote" in page
+        signup = re.search(r'href="(/signup\?[^"]+)"', page)
+        assert signup and "vote=" in signup[1]
+        form = {"username": "late", "password": "a long password", "next": day, "vote": HOSTILE_ID}
+        done = post_form(c, "/signup", form)
+        assert done.headers["location"] == day
+        after = c.get(f"/api/papers/{HOSTILE_ID}").json()["upvotes"]
+    assert after == before + 1
+
+
+def test_the_page_script_votes_in_place_with_json(site: Settings, engine: Engine) -> None:
+    json = {"Accept": "application/json"}
+    with client(site, engine) as c:
+        token = {"csrf_token": csrf_token(c, "/"), "up": "1", "next": "/"}
+        anonymous = c.post(f"/papers/{HOSTILE_ID}/upvote", data=token, headers=json)
+        assert anonymous.status_code == 401
+        assert anonymous.json()["detail"] == "sign in to upvote"
+        assert f"vote={HOSTILE_ID}" in anonymous.json()["signin"]
+        sign_up(c, "inplace")
+        token["csrf_token"] = csrf_token(c, "/")
+        voted = c.post(f"/papers/{HOSTILE_ID}/upvote", data=token, headers=json)
+        undone = c.post(f"/papers/{HOSTILE_ID}/upvote", data=token | {"up": "0"}, headers=json)
+    assert voted.status_code == 200 and voted.json()["upvoted"] is True
+    count = voted.json()["upvotes"] - 1
+    assert undone.json() == {"id": HOSTILE_ID, "upvotes": count, "upvoted": False}
+
+
+def test_an_offline_server_says_so_at_once(
+    site: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_fetch(*args: object) -> None:
+        raise AssertionError("a host that cannot be resolved must not be retried")
+
+    monkeypatch.setattr(community, "utcnow", lambda: datetime(2016, 6, 2, 9))
+    monkeypatch.setattr(community, "add_papers", no_fetch)
+    offline = site.model_copy(update={"arxiv_api_url": "http://export.arxiv.invalid/api/query"})
+    with client(offline, engine) as c:
+        sign_up(c, "offline")
+        response = post_form(c, "/submit", {"paper": "1605.08386"})
+    assert response.status_code == 502
+    assert "arXiv can&#39;t be reached from this server right now" in response.text
+    assert "invalid" not in response.text.split("<main>")[1]  # no host names or tracebacks
