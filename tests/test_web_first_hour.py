@@ -120,7 +120,7 @@ def test_labels_links_and_feeds_once(site: Settings, engine: Engine) -> None:
     feed = f"/feeds/daily.atom?date={DAYS[1]}"
     assert len(re.findall(f'<a href="{re.escape(feed)}"', day)) == 1
     assert 'href="/"' in docs
-    assert re.search(r'<a class="who" href="/account">reader</a>', home)
+    assert re.search(r'<a class="who" href="/users/reader">reader</a>', home)
     assert account.status_code == 200 and "reader" in account.text
 
 
