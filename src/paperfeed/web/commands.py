@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
 import threading
 from contextlib import suppress
 from typing import Annotated
@@ -22,6 +23,7 @@ from paperfeed.store import open_store
 from paperfeed.store.accounts import set_admin
 from paperfeed.store.listings import has_papers
 from paperfeed.web.app import create_app, secret_bytes
+from paperfeed.web.auth import BadCredentials, sign_up
 
 err = Console(stderr=True)
 HostOpt = Annotated[str, typer.Option(help="Address to listen on.")]
@@ -149,8 +151,39 @@ def admin(
     typer.echo(f"{username} is {'no longer ' if revoke else ''}an admin")
 
 
+user_app = typer.Typer(help="Manage site accounts.", no_args_is_help=True)
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="The new user's name.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    is_admin: Annotated[
+        bool, typer.Option("--admin", help="Give the account the admin role.")
+    ] = False,
+) -> None:
+    """Create an account (for scripts and admins); the password is read from stdin."""
+    if not password_stdin:
+        err.print("[red]error:[/red] pass --password-stdin and the password on stdin")
+        raise typer.Exit(2)
+    password = sys.stdin.readline().rstrip("\r\n")
+    engine = open_store(Settings())
+    try:
+        sign_up(engine, username, password)
+    except BadCredentials as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(1) from exc
+    if is_admin:
+        with engine.begin() as conn:
+            set_admin(conn, username, True)
+    typer.echo(f"created {'admin ' if is_admin else ''}user {username}")
+
+
 def register(app: typer.Typer) -> None:
-    """Add serve, demo and admin to the `paperfeed` command."""
+    """Add serve, demo, admin and user to the `paperfeed` command."""
     app.command()(serve)
     app.command()(demo)
     app.command()(admin)
+    app.add_typer(user_app, name="user")
