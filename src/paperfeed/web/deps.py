@@ -197,7 +197,7 @@ def client_key(request: Request) -> str:
 def html(site: Site, request: Request, body: str, status: int = 200) -> HTMLResponse:
     """An HTML response with this visitor's CSRF token swapped into its forms."""
     token = csrf.token_for(site.secret, request.state.csrf_cookie)
-    return HTMLResponse(body.replace(csrf.PLACEHOLDER, token), status_code=status)
+    return HTMLResponse(csrf.fill(body, token), status_code=status)
 
 
 def cache_key(request: Request, site: Site) -> tuple[str, str, str]:

@@ -79,7 +79,7 @@ async def _send_cached(
 ) -> None:
     body = hit.body
     if hit.media_type.startswith("text/html"):
-        body = body.replace(csrf.PLACEHOLDER, csrf.token_for(site.secret, value))
+        body = csrf.fill(body, csrf.token_for(site.secret, value))
     data = body.encode()
     headers = [
         (b"content-type", hit.media_type.encode()),
