@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from urllib.parse import urlsplit
 
+import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from paperfeed.settings import Settings
-from paperfeed.store import upsert_papers
+from paperfeed.store import open_store, upsert_papers
 from paperfeed.web import csrf
-from tests.web_support import HOSTILE, client, csrf_token
+from paperfeed.web.app import create_app
+from tests.digest_support import Sink, copy_newest_papers
+from tests.web_support import HOSTILE, client, csrf_token, sign_up
 
 
 def test_csrf_token_goes_only_into_form_fields(site: Settings, engine: Engine) -> None:
@@ -29,3 +36,92 @@ def test_csrf_token_goes_only_into_form_fields(site: Settings, engine: Engine) -
             fields = re.findall(r'name="csrf_token" value="([^"]+)"', page)
             assert fields and set(fields) == {token}
             assert page.count(token) == len(fields)
+
+
+BAD_DATES = ("0001-01-01", "9999-12-31", "0065-04-10")
+
+
+@pytest.mark.parametrize("day", BAD_DATES)
+def test_search_dates_far_outside_the_indexes_are_no_crash(
+    site: Settings, engine: Engine, day: str
+) -> None:
+    with client(site, engine) as c:
+        for path in ("/search", "/api/papers/search"):
+            for field in ("since", "until"):
+                response = c.get(path, params={"q": "learning", field: day})
+                assert response.status_code == 200, (path, field, response.text)
+        # "since the year 1" keeps everything, "until the year 65" keeps nothing
+        everything = c.get("/api/papers/search", params={"q": "learning", "mode": "keyword"})
+        since = c.get(
+            "/api/papers/search", params={"q": "learning", "mode": "keyword", "since": "0001-01-01"}
+        )
+        until = c.get(
+            "/api/papers/search", params={"q": "learning", "mode": "keyword", "until": "0065-04-10"}
+        )
+    assert everything.json() and since.json() == everything.json() and until.json() == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/papers/week/9999-W52", "/api/daily_papers?week=9999-W52", "/feeds/daily.rss?week=9999-W52"],
+)
+def test_weeks_past_the_calendar_are_a_400(site: Settings, engine: Engine, path: str) -> None:
+    with client(site, engine) as c:
+        response = c.get(path)
+    assert response.status_code == 400 and "outside" in response.text
+
+
+def test_parallel_upvotes_by_one_user_are_idempotent(site: Settings, engine: Engine) -> None:
+    with client(site, engine) as c:
+        sign_up(c, "eager")
+        login = c.post(
+            "/api/login", json={"username": "eager", "password": "correct horse battery"}
+        )
+        auth = {"authorization": f"Bearer {login.json()['token']}"}
+
+        def vote(_: int) -> tuple[int, int]:
+            response = c.post(f"/api/papers/{HOSTILE.id}/upvote", headers=auth)
+            return response.status_code, response.json().get("upvotes", -1)
+
+        with ThreadPoolExecutor(30) as pool:
+            answers = list(pool.map(vote, range(30)))
+    assert {code for code, _ in answers} == {200}
+    assert {count for _, count in answers} == {HOSTILE.signals.upvotes + 1}  # type: ignore[union-attr]
+
+
+@pytest.fixture
+def subscribing(
+    sqlite_settings: Settings, sink: Sink, demo_settings: Settings
+) -> Iterator[TestClient]:
+    s = sqlite_settings.model_copy(update={"smtp_port": sink.port, "base_url": "http://testserver"})
+    eng = open_store(s)
+    copy_newest_papers(demo_settings, eng, 1)
+    with TestClient(create_app(s, eng), raise_server_exceptions=False) as c:
+        yield c
+    eng.dispose()
+
+
+def test_malformed_subscriptions_are_a_400(subscribing: TestClient, sink: Sink) -> None:
+    c = subscribing
+    assert c.post("/subscribe", data={"email": "a@example.org", "weekday": "²"}).status_code == 400
+    assert (
+        c.post("/api/subscribe", json={"email": "a@example.org", "weekday": "²"}).status_code == 400
+    )
+    json_type = {"content-type": "application/json"}
+    surrogate = rb'{"email": "b@example.org", "keywords": ["\ud800"]}'
+    assert c.post("/api/subscribe", content=surrogate, headers=json_type).status_code == 400
+    nested = b'{"email": "c@example.org", "keywords": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    assert c.post("/api/subscribe", content=nested, headers=json_type).status_code == 400
+    assert c.post("/api/subscribe", json={"email": "d@example.org"}).status_code == 202
+    confirm = re.search(r"\S+/confirm\?token=\S+", _last_body(sink, "d@example.org"))
+    assert confirm
+    page = c.get(urlsplit(confirm[0]).path + "?" + urlsplit(confirm[0]).query)
+    manage = re.search(r'href="[^"]*(/preferences\?token=[^"]+)"', page.text.replace("&amp;", "&"))
+    assert manage, page.text
+    saved = c.post(manage[1], data={"weekday": "²"})
+    assert saved.status_code == 400 and "weekday" in saved.text
+
+
+def _last_body(sink: Sink, address: str) -> str:
+    message = sink.to(address)[-1]
+    return str(message.get_body(("plain",)).get_content())  # type: ignore[union-attr]

@@ -145,9 +145,9 @@ async def subscribe_api(request: Request) -> JSONResponse:
     if not same_origin(request, ctx.settings):
         return JSONResponse({"detail": "cross-site request refused"}, 403)
     try:
-        data = json.loads(await request.body())
-    except ValueError:
-        return JSONResponse({"detail": "the body is not valid JSON"}, 400)
+        data = _json_body(await request.body())
+    except (ValueError, RecursionError):
+        return JSONResponse({"detail": "the body is not valid JSON (UTF-8, not too deep)"}, 400)
     if not isinstance(data, dict):
         return JSONResponse({"detail": 'send an object like {"email": "you@example.org"}'}, 400)
     try:
@@ -157,6 +157,12 @@ async def subscribe_api(request: Request) -> JSONResponse:
     except BadInput as exc:
         return JSONResponse({"detail": str(exc)}, 400)
     return JSONResponse({"status": "pending", "detail": CHECK_INBOX}, 202)
+
+
+def _json_body(body: bytes) -> object:
+    data = json.loads(body)  # RecursionError when nested too deep
+    json.dumps(data, ensure_ascii=False).encode()  # lone surrogates like "\ud800" raise here
+    return data
 
 
 @router.get("/confirm", response_class=HTMLResponse)

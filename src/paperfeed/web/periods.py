@@ -95,7 +95,7 @@ def parse_period(kind: str, text: str) -> Period:
     """Parse a day (YYYY-MM-DD), ISO week (YYYY-Www) or month (YYYY-MM) of the given kind."""
     try:
         period = _parse(kind, text.strip())
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:  # 9999-W52 ends in year 10000
         raise BadPeriod(_EXPECTED.get(kind, f"unknown period kind {kind!r}")) from exc
     if _checked(period) is None:
         raise BadPeriod(f"{text!r} is outside {FIRST_DAY.year}–{LAST_DAY.year}")
