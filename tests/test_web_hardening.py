@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,7 +18,7 @@ from paperfeed.store import open_store, upsert_papers
 from paperfeed.web import csrf
 from paperfeed.web.app import create_app
 from tests.digest_support import Sink, copy_newest_papers
-from tests.web_support import HOSTILE, client, csrf_token, sign_up
+from tests.web_support import HOSTILE, client, csrf_token, fill_store, sign_up, web_settings
 
 
 def test_csrf_token_goes_only_into_form_fields(site: Settings, engine: Engine) -> None:
@@ -125,3 +126,45 @@ def test_malformed_subscriptions_are_a_400(subscribing: TestClient, sink: Sink) 
 def _last_body(sink: Sink, address: str) -> str:
     message = sink.to(address)[-1]
     return str(message.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+
+
+def test_overload_answers_503_never_500_and_recovers(settings: Settings, tmp_path: Path) -> None:
+    tiny = web_settings(
+        settings,
+        web_threads=2,
+        web_queue=2,
+        web_queue_timeout=0.5,
+        db_pool_size=1,
+        db_pool_timeout=0.5,
+        page_cache_entries=0,  # a cold cache: every request reads the store
+    )
+    eng = open_store(tiny)
+    fill_store(eng, tiny, tmp_path / "listings")
+    paths = ["/api/trending?limit=50", "/api/daily_papers?limit=50", "/feeds/daily.atom", "/"]
+    paths += [f"/papers/{HOSTILE.id}/bibtex", "/trending", "/about"]
+    with client(tiny, eng) as c:
+        with ThreadPoolExecutor(24) as pool:
+            answers = list(pool.map(lambda i: c.get(paths[i % len(paths)]), range(120)))
+        codes = {r.status_code for r in answers}
+        assert codes <= {200, 503}, codes
+        assert all(r.headers["retry-after"] for r in answers if r.status_code == 503)
+        assert c.get("/api/trending?limit=5").status_code == 200
+    eng.dispose()
+
+
+def test_an_exhausted_pool_is_a_quick_503(settings: Settings, tmp_path: Path) -> None:
+    tiny = web_settings(settings, db_pool_size=1, db_pool_timeout=0.2, page_cache_entries=0)
+    eng = open_store(tiny)
+    fill_store(eng, tiny, tmp_path / "listings")
+    with client(tiny, eng) as c:
+        held = [eng.connect() for _ in range(1 + 4)]  # the pool and its overflow
+        try:
+            for path in ("/api/trending", "/feeds/trending.rss", "/trending"):
+                response = c.get(path)
+                assert response.status_code == 503, (path, response.text)
+                assert response.headers["retry-after"]
+        finally:
+            for conn in held:
+                conn.close()
+        assert c.get("/api/trending").status_code == 200
+    eng.dispose()

@@ -123,6 +123,32 @@ class Settings(BaseSettings):
         ge=0,
         description="How often cached pages check the store for changes made by other processes.",
     )
+    # Serving under load (web/): slots, queue and pool sized together so overload means fast 503s.
+    web_threads: int = Field(
+        default=8, ge=1, description="Requests a worker process handles at once; others queue."
+    )
+    web_queue: int = Field(
+        default=32, ge=0, description="Requests that may wait for a slot; beyond that: 503 at once."
+    )
+    web_queue_timeout: float = Field(
+        default=2.0, gt=0, description="Seconds a queued request waits for a slot before a 503."
+    )
+    db_pool_size: int = Field(
+        default=0, ge=0, description="Pooled database connections per process (0: web_threads+4)."
+    )
+    db_pool_timeout: float = Field(
+        default=3.0, gt=0, description="Seconds to wait for a pooled connection before a 503."
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1, description="Largest request body accepted (413 beyond it)."
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated proxy addresses/networks whose X-Forwarded-For is believed.",
+    )
+    access_log: Literal["plain", "json", "off"] = Field(
+        default="plain", description="One log line per request on stderr: plain, json or off."
+    )
 
     # Email digests (digest/).
     digest_send_rate: float = Field(

@@ -16,12 +16,16 @@ _MIGRATIONS = Path(__file__).parent / "migrations"
 def connect(settings: Settings) -> Engine:
     """Create an engine for the configured database (SQLite in WAL mode by default)."""
     url = settings.sqlalchemy_url
+    # Enough connections for every web thread plus background work; a short wait, then an error
+    # the site turns into a 503 (issue 9).
+    size = settings.db_pool_size or settings.web_threads + 4
+    pool = {"pool_size": size, "max_overflow": 4, "pool_timeout": settings.db_pool_timeout}
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 60})
+        engine = create_engine(url, connect_args={"timeout": 60}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:

@@ -19,7 +19,6 @@ from paperfeed.web.auth import BadCredentials, authenticate, limit, start_sessio
 from paperfeed.web.cache import Cached
 from paperfeed.web.deps import (
     ApiCsrf,
-    ConnDep,
     SignedInDep,
     Site,
     SiteDep,
@@ -186,7 +185,6 @@ def _cached(request: Request, site: Site, build: Callable[[], object]) -> Respon
 def daily_papers(
     request: Request,
     site: SiteDep,
-    conn: ConnDep,
     day: Annotated[str | None, Query(alias="date", description="YYYY-MM-DD")] = None,
     week: Annotated[str | None, Query(description="ISO week, YYYY-Www")] = None,
     month: Annotated[str | None, Query(description="YYYY-MM")] = None,
@@ -196,11 +194,12 @@ def daily_papers(
     """Papers of a day (default: the newest), week or month; past the end gives []."""
 
     def build() -> object:
-        period = period_from_query(day, week, month, latest_day(conn))
-        if period is None:
-            return []
         try:
-            listing = views.daily(conn, period, p + 1, limit, None)
+            with site.engine.connect() as conn:
+                period = period_from_query(day, week, month, latest_day(conn))
+                if period is None:
+                    return []
+                listing = views.daily(conn, period, p + 1, limit, None)
         except views.PageOutOfRange:
             return []
         return [item_json(c) for c in listing.cards]
@@ -209,14 +208,13 @@ def daily_papers(
 
 
 @router.get("/trending", response_model=list[ItemOut], summary="Trending papers")
-def trending(
-    request: Request, site: SiteDep, conn: ConnDep, p: PageIndex = 0, limit: Limit = 50
-) -> Response:
+def trending(request: Request, site: SiteDep, p: PageIndex = 0, limit: Limit = 50) -> Response:
     """Papers ranked by the trending formula (see /about)."""
 
     def build() -> object:
         try:
-            listing = views.trending_listing(conn, site.weights, p + 1, limit, None)
+            with site.engine.connect() as conn:
+                listing = views.trending_listing(conn, site.weights, p + 1, limit, None)
         except views.PageOutOfRange:
             return []
         return [item_json(c) for c in listing.cards]

@@ -8,18 +8,24 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
+from paperfeed.web.access import AccessLog
 from paperfeed.web.deps import SignInRequired, Site, html
+from paperfeed.web.limits import RETRY_AFTER, ConcurrencyLimit
 from paperfeed.web.middleware import SiteMiddleware
 from paperfeed.web.periods import BadPeriod
 from paperfeed.web.views import PageOutOfRange
@@ -44,7 +50,13 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         lifespan=_lifespan,
     )
     app.state.site = Site(settings, engine or open_store(settings), secret)
+    slots, queue, wait = settings.web_threads, settings.web_queue, settings.web_queue_timeout
+    app.add_middleware(ConcurrencyLimit, slots=slots, queue=queue, wait=wait)
     app.add_middleware(SiteMiddleware, secure=settings.base_url.startswith("https://"))
+    if settings.access_log != "off":
+        app.add_middleware(AccessLog, style=settings.access_log)
+    if settings.trusted_proxies.strip():  # only these may say who the client is
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     _add_error_handlers(app)
     _add_routes(app)
     return app
@@ -52,6 +64,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # A thread for every request slot (each holds one pooled connection at most), plus spares.
+    to_thread.current_default_thread_limiter().total_tokens = (
+        app.state.site.settings.web_threads + 8
+    )
     yield
     app.state.site.close()
 
@@ -89,8 +105,10 @@ def error_response(request: Request, status: int, message: str) -> Response:
     if wants_json(request):
         return JSONResponse({"detail": message}, status_code=status)
     site: Site = request.app.state.site
-    heading = {404: "Not found", 403: "Not allowed", 429: "Slow down"}.get(status, "Bad request")
-    if status >= 500:
+    heading = {404: "Not found", 403: "Not allowed", 429: "Slow down", 503: "Busy"}.get(
+        status, "Bad request"
+    )
+    if status >= 500 and status != 503:
         heading = "Something went wrong"
     body = site.render("error.html", status=status, heading=heading, message=message, user=None)
     return html(site, request, body, status)
@@ -126,6 +144,15 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PageOutOfRange)
     async def _past_end(request: Request, exc: PageOutOfRange) -> Response:
         return error_response(request, 404, str(exc))
+
+    @app.exception_handler(SQLAlchemyTimeout)
+    @app.exception_handler(OperationalError)
+    async def _store_busy(request: Request, exc: Exception) -> Response:
+        # A full pool or a locked database: say so at once, the client retries (issue 9).
+        log.warning("store busy on %s: %s", request.url.path, exc)
+        response = error_response(request, 503, "The server is busy; try again in a few seconds.")
+        response.headers["Retry-After"] = RETRY_AFTER
+        return response
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:

@@ -22,6 +22,7 @@ from paperfeed.settings import Settings
 from paperfeed.store import open_store
 from paperfeed.store.accounts import set_admin
 from paperfeed.store.listings import has_papers
+from paperfeed.web.access import log_to_stderr
 from paperfeed.web.app import create_app, secret_bytes
 from paperfeed.web.auth import BadCredentials, sign_up
 
@@ -53,6 +54,7 @@ class NoDelayHTTP(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
 
 def app_from_env() -> FastAPI:
     """The app for `paperfeed serve`, built from the environment in each worker process."""
+    log_to_stderr()
     app = create_app(Settings())
     site = app.state.site
     # Load the search indexes before the first visitor asks; pages do not wait for this.
@@ -67,12 +69,29 @@ def _serve(host: str, port: int, workers: int, digests: bool = True) -> None:
     except InsecureSettings as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from exc
+    _check_port(host, port)
     err.print(f"paperfeed at http://{host}:{port}/", highlight=False)
     stop = _start_digests(settings) if digests else threading.Event()
     try:
         _run_uvicorn(host, port, workers)
     finally:
         stop.set()
+
+
+def _check_port(host: str, port: int) -> None:
+    """Fail at once, before printing any address, when another program has the port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            err.print(
+                f"[red]error:[/red] cannot listen on {host}:{port}: {exc.strerror} "
+                "(is another server using the port? pass --port)",
+                highlight=False,
+            )
+            raise typer.Exit(1) from exc
 
 
 def _start_digests(settings: Settings) -> threading.Event:
@@ -93,7 +112,9 @@ def _run_uvicorn(host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         log_level="warning",
-        proxy_headers=True,
+        access_log=False,  # the app writes its own (PAPERFEED_ACCESS_LOG)
+        proxy_headers=False,  # the app trusts PAPERFEED_TRUSTED_PROXIES only
+        timeout_graceful_shutdown=5,  # SIGTERM: stop within seconds even with requests stuck
         http="paperfeed.web.commands:NoDelayHTTP",
     )
 

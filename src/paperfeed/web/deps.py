@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import math
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
@@ -18,12 +16,12 @@ from starlette.concurrency import run_in_threadpool
 
 from paperfeed.settings import Settings
 from paperfeed.store.accounts import User, session_user
-from paperfeed.store.listings import data_version
 from paperfeed.trending import TrendingWeights
 from paperfeed.web import csrf
 from paperfeed.web.cache import Cached, PageCache
 from paperfeed.web.ratelimit import RateLimiter
 from paperfeed.web.render import create_env
+from paperfeed.web.version import DataVersion
 
 if TYPE_CHECKING:
     from paperfeed.search import SearchService
@@ -49,7 +47,7 @@ class Site:
         self.weights = TrendingWeights.from_settings(settings)
         self._search: SearchService | None = None
         self._lock = threading.Lock()
-        self._version, self._version_at = "", -math.inf
+        self.version = DataVersion(engine, settings.page_cache_check_seconds)
 
     def search(self) -> SearchService:
         """The search service, created on first use and shared by all requests."""
@@ -63,16 +61,11 @@ class Site:
 
     def data_version(self) -> str:
         """The store's data version, read at most every `page_cache_check_seconds`."""
-        now = time.monotonic()
-        if now - self._version_at >= self.settings.page_cache_check_seconds:
-            with self.engine.connect() as conn:
-                self._version = data_version(conn)
-            self._version_at = now
-        return self._version
+        return self.version.current()
 
     def data_changed(self) -> None:
         """Forget the data version: this process just changed something pages show."""
-        self._version_at = -math.inf
+        self.version.changed()
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:
@@ -112,16 +105,6 @@ async def get_site(request: Request) -> Site:
 
 
 SiteDep = Annotated[Site, Depends(get_site)]
-
-
-def get_conn(site: SiteDep) -> Iterator[Connection]:
-    """A connection for the duration of the request."""
-    # Sync, so a full pool makes a worker thread wait, never the event loop.
-    with site.engine.connect() as conn:
-        yield conn
-
-
-ConnDep = Annotated[Connection, Depends(get_conn)]
 
 
 def session_token(request: Request) -> str | None:

@@ -70,8 +70,11 @@ def _cached(scope: Scope, cookies: dict[str, str]) -> Cached | None:
     if scope["method"] != "GET" or SESSION_COOKIE in cookies or _header(scope, b"authorization"):
         return None
     site: Site = scope["app"].state.site
+    version = site.version.known()  # never waits for the store: this runs on the event loop
+    if version is None:
+        return None
     query = scope.get("query_string", b"").decode("latin-1")
-    return site.cache.get((scope["path"], query, site.data_version()))
+    return site.cache.get((scope["path"], query, version))
 
 
 async def _send_cached(
