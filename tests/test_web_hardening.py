@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import anyio
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -168,3 +169,50 @@ def test_an_exhausted_pool_is_a_quick_503(settings: Settings, tmp_path: Path) ->
                 conn.close()
         assert c.get("/api/trending").status_code == 200
     eng.dispose()
+
+
+def test_oversized_bodies_are_refused_before_reading(sqlite_settings: Settings) -> None:
+    app = create_app(web_settings(sqlite_settings, max_body_bytes=1000))
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        raise AssertionError("the body was read")
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"1073741824")]
+    scope = {"type": "http", "method": "POST", "path": "/api/login", "headers": headers}
+    scope |= {"query_string": b"", "scheme": "http", "server": ("testserver", 80), "app": app}
+    scope |= {"client": ("127.0.0.1", 1234), "root_path": "", "http_version": "1.1"}
+    anyio.run(app, scope, receive, send)
+    assert sent[0]["status"] == 413
+
+
+def test_oversized_json_forms_and_uploads_get_413(sqlite_settings: Settings) -> None:
+    s = web_settings(sqlite_settings, max_body_bytes=10_000)
+    big = "x" * 20_000
+
+    def chunked(data: bytes) -> Iterator[bytes]:
+        for start in range(0, len(data), 1000):
+            yield data[start : start + 1000]
+
+    with client(s, open_store(s)) as c:
+        token = csrf_token(c, "/signin")
+        form = {"username": "u", "password": big, "csrf_token": token}
+        json_type = {"content-type": "application/json"}
+        answers = [
+            c.post("/api/login", json={"username": "u", "password": big}),
+            c.post("/signin", data=form),
+            c.post("/signin", data={"csrf_token": token}, files={"f": ("a.txt", big.encode())}),
+            c.post("/api/subscribe", content=chunked(big.encode()), headers=json_type),
+            c.post(
+                "/subscribe",
+                content=chunked(big.encode()),
+                headers={"content-type": "application/x-www-form-urlencoded"},
+            ),
+        ]
+        assert [a.status_code for a in answers] == [413] * len(answers), [a.text for a in answers]
+        assert "larger than 10,000 bytes" in answers[0].text
+        small = c.post("/api/login", json={"username": "u", "password": "wrong password"})
+        assert small.status_code == 401

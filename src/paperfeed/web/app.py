@@ -25,7 +25,7 @@ from paperfeed.settings import Settings
 from paperfeed.store import open_store
 from paperfeed.web.access import AccessLog
 from paperfeed.web.deps import SignInRequired, Site, html
-from paperfeed.web.limits import RETRY_AFTER, ConcurrencyLimit
+from paperfeed.web.limits import RETRY_AFTER, BodyLimit, ConcurrencyLimit
 from paperfeed.web.middleware import SiteMiddleware
 from paperfeed.web.periods import BadPeriod
 from paperfeed.web.views import PageOutOfRange
@@ -52,6 +52,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.site = Site(settings, engine or open_store(settings), secret)
     slots, queue, wait = settings.web_threads, settings.web_queue, settings.web_queue_timeout
     app.add_middleware(ConcurrencyLimit, slots=slots, queue=queue, wait=wait)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SiteMiddleware, secure=settings.base_url.startswith("https://"))
     if settings.access_log != "off":
         app.add_middleware(AccessLog, style=settings.access_log)
