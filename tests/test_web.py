@@ -400,6 +400,8 @@ def test_rate_limits_on_sign_in_sign_up_and_submit(
         form = {"username": "nobody", "password": "guess guess", "csrf_token": token}
         codes = [c.post("/signin", data=form).status_code for _ in range(4)]
         assert codes == [400, 400, 400, 429]
+        bad = form | {"username": "x"}  # too short a name: refused, and counted
+        assert [c.post("/signup", data=bad).status_code for _ in range(3)] == [400] * 3
         limited = c.post("/signup", data=form | {"username": "newbie"})
         assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
     with client(strict, engine) as c:  # a fresh process: new limits, same client address

@@ -216,3 +216,40 @@ def test_oversized_json_forms_and_uploads_get_413(sqlite_settings: Settings) -> 
         assert "larger than 10,000 bytes" in answers[0].text
         small = c.post("/api/login", json={"username": "u", "password": "wrong password"})
         assert small.status_code == 401
+
+
+def _login(c: TestClient, user: str, password: str, forwarded: str | None = None) -> int:
+    headers = {"x-forwarded-for": forwarded} if forwarded else {}
+    body = {"username": user, "password": password}
+    return int(c.post("/api/login", json=body, headers=headers).status_code)
+
+
+def test_sign_in_limits_count_failures_per_account_not_successes(
+    sqlite_settings: Settings,
+) -> None:
+    s = web_settings(
+        sqlite_settings, auth_rate_limit=3, auth_account_rate_limit=5, auth_address_rate_limit=50
+    )
+    with client(s, open_store(s)) as c:
+        sign_up(c, "carol", "carol's long passphrase")
+        # right passwords never use up the limit
+        assert [_login(c, "carol", "carol's long passphrase") for _ in range(6)] == [200] * 6
+        # a neighbour behind the same address guessing at another account is stopped...
+        assert [_login(c, "mallory", "guess number") for _ in range(4)] == [401] * 3 + [429]
+        # ...without locking carol out
+        assert _login(c, "carol", "carol's long passphrase") == 200
+        # three failures at carol from this address block this address for carol
+        assert [_login(c, "carol", "wrong guess") for _ in range(4)] == [401] * 3 + [429]
+
+
+def test_forwarded_for_is_believed_only_from_trusted_proxies(sqlite_settings: Settings) -> None:
+    limits = {"auth_rate_limit": 3, "auth_account_rate_limit": 5}
+    untrusted = web_settings(sqlite_settings, **limits)
+    with client(untrusted, open_store(untrusted)) as c:
+        codes = [_login(c, "dave", "guess", f"203.0.113.{i}") for i in range(5)]
+    assert codes == [401] * 3 + [429] * 2  # forged headers change nothing
+    trusted = web_settings(sqlite_settings, trusted_proxies="testclient", **limits)
+    with client(trusted, open_store(trusted)) as c:
+        codes = [_login(c, "erin", "guess", f"203.0.113.{i}") for i in range(7)]
+        assert codes == [401] * 5 + [429] * 2  # many addresses, one account: per-account limit
+        assert _login(c, "frank", "guess", "198.51.100.1") == 401  # other accounts unaffected

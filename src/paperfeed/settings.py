@@ -109,7 +109,15 @@ class Settings(BaseSettings):
     page_size: int = Field(default=30, ge=1, le=200, description="Papers per listing page.")
     session_days: int = Field(default=30, ge=1, description="Days a sign-in lasts.")
     auth_rate_limit: int = Field(
-        default=10, ge=1, description="Sign-in/sign-up attempts per client per rate window."
+        default=10,
+        ge=1,
+        description="Failed sign-ins per address and account, and sign-ups per address, per window.",
+    )
+    auth_account_rate_limit: int = Field(
+        default=30, ge=1, description="Failed sign-ins per account (from anywhere) per window."
+    )
+    auth_address_rate_limit: int = Field(
+        default=100, ge=1, description="Failed sign-ins per address (any account) per window."
     )
     submit_rate_limit: int = Field(
         default=20, ge=1, description="Paper submissions per client per rate window."

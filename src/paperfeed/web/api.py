@@ -15,7 +15,7 @@ from paperfeed.models import Paper
 from paperfeed.store.accounts import delete_session
 from paperfeed.store.listings import latest_day
 from paperfeed.web import community, views
-from paperfeed.web.auth import BadCredentials, authenticate, limit, start_session
+from paperfeed.web.auth import BadCredentials, limit, limited_sign_in, start_session
 from paperfeed.web.cache import Cached
 from paperfeed.web.deps import (
     ApiCsrf,
@@ -323,9 +323,8 @@ def submit(request: Request, site: SiteDep, user: SignedInDep, body: SubmitIn) -
 @router.post("/login", response_model=TokenOut, summary="Get a bearer token")
 def login(request: Request, site: SiteDep, body: LoginIn) -> Response:
     """Exchange a user name and password for a token to send as `Authorization: Bearer`."""
-    limit(site, request, "auth")
     try:
-        user = authenticate(site.engine, body.username, body.password)
+        user = limited_sign_in(site, request, body.username, body.password)
     except BadCredentials as exc:
         raise HTTPException(401, str(exc)) from exc
     token = start_session(site.engine, user, site.settings.session_days)

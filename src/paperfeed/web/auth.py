@@ -111,15 +111,30 @@ def signed_in_redirect(site: Site, request: Request, token: str, target: str) ->
 
 
 def limit(site: Site, request: Request, what: str) -> None:
-    """Refuse with 429 when this client is over its rate limit."""
+    """Refuse with 429 when this client is over its rate limit (submit, or "auth": sign-up)."""
     limiter = site.submit_limiter if what == "submit" else site.auth_limiter
     wait = limiter.hit(f"{what}:{client_key(request)}")
     if wait is not None:
-        raise HTTPException(
-            429,
-            f"too many attempts; try again in {int(wait) + 1} seconds",
-            headers={"Retry-After": str(int(wait) + 1)},
-        )
+        raise _too_many(wait)
+
+
+def _too_many(wait: float) -> HTTPException:
+    return HTTPException(
+        429,
+        f"too many attempts; try again in {int(wait) + 1} seconds",
+        headers={"Retry-After": str(int(wait) + 1)},
+    )
+
+
+def limited_sign_in(site: Site, request: Request, username: str, password: str) -> User:
+    """`authenticate` under the sign-in limits: failures count, a right password does not."""
+    address = client_key(request)
+    wait = site.sign_in_limits.begin(address, username)
+    if wait is not None:
+        raise _too_many(wait)
+    user = authenticate(site.engine, username, password)
+    site.sign_in_limits.succeeded(address, username)
+    return user
 
 
 def _form(
@@ -177,10 +192,12 @@ def signup(
 def _enter(
     site: Site, request: Request, new: bool, username: str, password: str, next_: str
 ) -> Response:
-    limit(site, request, "auth")
     try:
-        check = sign_up if new else authenticate
-        user = check(site.engine, username.strip(), password)
+        if new:
+            limit(site, request, "auth")
+            user = sign_up(site.engine, username.strip(), password)
+        else:
+            user = limited_sign_in(site, request, username.strip(), password)
     except BadCredentials as exc:
         return _form(site, request, new, next_, str(exc), username=username)
     token = start_session(site.engine, user, site.settings.session_days)

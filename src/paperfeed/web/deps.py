@@ -19,7 +19,7 @@ from paperfeed.store.accounts import User, session_user
 from paperfeed.trending import TrendingWeights
 from paperfeed.web import csrf
 from paperfeed.web.cache import Cached, PageCache
-from paperfeed.web.ratelimit import RateLimiter
+from paperfeed.web.ratelimit import RateLimiter, SignInLimits
 from paperfeed.web.render import create_env
 from paperfeed.web.version import DataVersion
 
@@ -42,7 +42,13 @@ class Site:
         self.env: Environment = create_env()
         self.cache = PageCache(settings.page_cache_entries)
         window = settings.rate_window_seconds
-        self.auth_limiter = RateLimiter(settings.auth_rate_limit, window)
+        self.auth_limiter = RateLimiter(settings.auth_rate_limit, window)  # sign-ups
+        self.sign_in_limits = SignInLimits(
+            settings.auth_rate_limit,
+            settings.auth_account_rate_limit,
+            settings.auth_address_rate_limit,
+            window,
+        )
         self.submit_limiter = RateLimiter(settings.submit_rate_limit, window)
         self.weights = TrendingWeights.from_settings(settings)
         self._search: SearchService | None = None
@@ -173,7 +179,11 @@ ApiCsrf = Depends(check_api_csrf)
 
 
 def client_key(request: Request) -> str:
-    """Who a rate limit applies to: the client's address."""
+    """Who a rate limit applies to: the client's address.
+
+    X-Forwarded-For counts only from PAPERFEED_TRUSTED_PROXIES (uvicorn's proxy-headers
+    middleware, added by create_app, has already put the real client here).
+    """
     return request.client.host if request.client else "unknown"
 
 
