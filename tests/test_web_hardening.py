@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -14,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from paperfeed.secret import InsecureSettings
 from paperfeed.settings import Settings
 from paperfeed.store import open_store, upsert_papers
 from paperfeed.web import csrf
@@ -253,3 +255,25 @@ def test_forwarded_for_is_believed_only_from_trusted_proxies(sqlite_settings: Se
         codes = [_login(c, "erin", "guess", f"203.0.113.{i}") for i in range(7)]
         assert codes == [401] * 5 + [429] * 2  # many addresses, one account: per-account limit
         assert _login(c, "frank", "guess", "198.51.100.1") == 401  # other accounts unaffected
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["        ", "  short  ", "password1", "12345678", "  Qwerty123  ", "wendy-the-user"],
+)
+def test_weak_passwords_are_refused(sqlite_settings: Settings, password: str) -> None:
+    s = web_settings(sqlite_settings)
+    with client(s, open_store(s)) as c:
+        form = {"username": "wendy-the-user", "password": password}
+        response = c.post("/signup", data=form | {"csrf_token": csrf_token(c, "/signup")})
+    assert response.status_code == 400 and "password" in response.text
+
+
+@pytest.mark.parametrize("key", ["a", "k" * 40, "abcdefghijklmnopqrstuvwxyzABCDEF", "0123" * 8])
+def test_weak_secret_keys_are_refused_outside_dev_mode(sqlite_settings: Settings, key: str) -> None:
+    weak = sqlite_settings.model_copy(update={"dev_mode": False, "secret_key": key})
+    with pytest.raises(InsecureSettings, match="too weak"):
+        create_app(weak)
+    assert create_app(weak.model_copy(update={"dev_mode": True})).state.site.secret == key.encode()
+    strong = weak.model_copy(update={"secret_key": secrets.token_urlsafe(32)})
+    assert create_app(strong).state.site.secret

@@ -111,7 +111,7 @@ class Settings(BaseSettings):
     auth_rate_limit: int = Field(
         default=10,
         ge=1,
-        description="Failed sign-ins per address and account, and sign-ups per address, per window.",
+        description="Failed sign-ins per address+account, and sign-ups per address, per window.",
     )
     auth_account_rate_limit: int = Field(
         default=30, ge=1, description="Failed sign-ins per account (from anywhere) per window."

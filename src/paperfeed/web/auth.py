@@ -31,12 +31,12 @@ from paperfeed.web.deps import (
     html,
     session_token,
 )
+from paperfeed.web.passwords import MAX_PASSWORD, password_problem
 
 router = APIRouter(include_in_schema=False)
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password")  # keeps unknown-user sign-ins as slow as real
 _USERNAME_RE = re.compile(r"^[A-Za-z0-9_\-]{3,32}$")
-MIN_PASSWORD, MAX_PASSWORD = 8, 256
 
 
 class BadCredentials(ValueError):
@@ -54,8 +54,9 @@ def check_new_account(username: str, password: str) -> None:
     """Raise BadCredentials unless the name and password are acceptable for a new account."""
     if not _USERNAME_RE.match(username):
         raise BadCredentials("a user name has 3 to 32 letters, digits, '-' or '_'")
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise BadCredentials(f"a password has {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+    problem = password_problem(password, username)
+    if problem:
+        raise BadCredentials(problem)
 
 
 def sign_up(engine: Engine, username: str, password: str) -> User:
