@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import stat
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -277,3 +278,25 @@ def test_weak_secret_keys_are_refused_outside_dev_mode(sqlite_settings: Settings
     assert create_app(weak.model_copy(update={"dev_mode": True})).state.site.secret == key.encode()
     strong = weak.model_copy(update={"secret_key": secrets.token_urlsafe(32)})
     assert create_app(strong).state.site.secret
+
+
+def test_hsts_only_when_the_site_is_https(sqlite_settings: Settings) -> None:
+    plain = web_settings(sqlite_settings)
+    with client(plain, open_store(plain)) as c:
+        assert "strict-transport-security" not in c.get("/about").headers
+    secure = web_settings(sqlite_settings, base_url="https://papers.example.org")
+    with client(secure, open_store(secure), https=True) as c:
+        for path in ("/about", "/about", "/api/trending", "/docs"):  # rendered and cached
+            assert c.get(path).headers["strict-transport-security"].startswith("max-age=")
+
+
+def test_store_files_are_private(sqlite_settings: Settings) -> None:
+    engine = open_store(sqlite_settings)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("SELECT 1")
+    data = sqlite_settings.data_dir
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    files = [p for p in data.iterdir() if p.name.startswith("paperfeed.db")]
+    assert {p.name for p in files} >= {"paperfeed.db", "paperfeed.db-wal"}
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in files} == {p.name: 0o600 for p in files}
+    engine.dispose()

@@ -58,8 +58,10 @@ def _extra_headers(
     scope: Scope, value: str, new_cookie: bool, secure: bool
 ) -> list[tuple[bytes, bytes]]:
     extra = list(_HEADERS)
-    if scope["path"] != "/docs":  # Swagger UI's page needs its inline script
+    if scope["path"] != "/docs":  # the docs page sends its own, allowing its inline script
         extra.append((b"content-security-policy", _CSP))
+    if secure:  # the site is served over https: browsers must never try plain http
+        extra.append((b"strict-transport-security", b"max-age=31536000"))
     if new_cookie:
         https = secure or scope.get("scheme") == "https"
         extra.append((b"set-cookie", _csrf_cookie(value, https).encode()))
