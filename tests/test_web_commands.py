@@ -152,3 +152,16 @@ def test_user_add_creates_accounts_for_scripts(
     assert again.exit_code == 1 and "taken" in again.output
     weak = runner.invoke(app, ["user", "add", "quinn", "--password-stdin"], input="short\n")
     assert weak.exit_code == 1 and "password" in weak.output
+
+
+def test_serve_on_a_busy_port_says_so_first_and_fails(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        args = [str(PAPERFEED), "serve", "--port", str(port), "--no-digests"]
+        done = subprocess.run(args, env=_env(tmp_path / "data"), capture_output=True, timeout=120)
+    err = done.stderr.decode()
+    assert done.returncode != 0
+    assert f"cannot listen on 127.0.0.1:{port}" in err and "another server" in err
+    assert "paperfeed at http" not in err

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 import secrets
 import stat
@@ -300,3 +302,28 @@ def test_store_files_are_private(sqlite_settings: Settings) -> None:
     assert {p.name for p in files} >= {"paperfeed.db", "paperfeed.db-wal"}
     assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in files} == {p.name: 0o600 for p in files}
     engine.dispose()
+
+
+@pytest.mark.parametrize("style", ["plain", "json", "off"])
+def test_access_log_has_one_line_per_request(
+    sqlite_settings: Settings, style: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    s = web_settings(sqlite_settings, access_log=style)
+    with client(s, open_store(s)) as c, caplog.at_level(logging.INFO, "paperfeed.access"):
+        c.get("/about")
+        c.get("/nowhere")
+        c.get("/preferences?token=secret-link-token&x=1")
+    lines = [r.getMessage() for r in caplog.records if r.name == "paperfeed.access"]
+    if style == "off":
+        assert lines == []
+        return
+    assert len(lines) == 3 and not any("secret-link-token" in line for line in lines)
+    if style == "json":
+        entries = [json.loads(line) for line in lines]
+        assert [(e["path"], e["status"]) for e in entries[:2]] == [
+            ("/about", 200),
+            ("/nowhere", 404),
+        ]
+        assert entries[0]["method"] == "GET" and entries[0]["bytes"] > 0
+    else:
+        assert '"GET /about" 200' in lines[0] and '"GET /nowhere" 404' in lines[1]

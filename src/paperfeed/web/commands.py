@@ -90,6 +90,7 @@ def _check_port(host: str, port: int) -> None:
                 f"[red]error:[/red] cannot listen on {host}:{port}: {exc.strerror} "
                 "(is another server using the port? pass --port)",
                 highlight=False,
+                soft_wrap=True,
             )
             raise typer.Exit(1) from exc
 
