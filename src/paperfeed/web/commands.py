@@ -138,6 +138,7 @@ def demo(
     digests: DigestsOpt = True,
 ) -> None:
     """Fill an empty store with the bundled real papers, then serve the site."""
+    _check_port(host, port)  # before minutes of loading
     settings = Settings()
     engine = open_store(settings)
     with engine.connect() as conn:
