@@ -7,6 +7,7 @@ import logging
 import re
 import secrets
 import stat
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -24,7 +25,16 @@ from paperfeed.store import open_store, upsert_papers
 from paperfeed.web import csrf
 from paperfeed.web.app import create_app
 from tests.digest_support import Sink, copy_newest_papers
-from tests.web_support import HOSTILE, client, csrf_token, fill_store, sign_up, web_settings
+from tests.replay import Reply, Request, replay
+from tests.web_support import (
+    HOSTILE,
+    client,
+    csrf_token,
+    fill_store,
+    post_form,
+    sign_up,
+    web_settings,
+)
 
 
 def test_csrf_token_goes_only_into_form_fields(site: Settings, engine: Engine) -> None:
@@ -327,3 +337,52 @@ def test_access_log_has_one_line_per_request(
         assert entries[0]["method"] == "GET" and entries[0]["bytes"] > 0
     else:
         assert '"GET /about" 200' in lines[0] and '"GET /nowhere" 404' in lines[1]
+
+
+def _slow_503(_req: Request) -> Reply:
+    time.sleep(2.0)
+    return Reply(b"busy", 503)
+
+
+def test_submit_gives_up_on_a_hanging_arxiv_within_its_deadline(
+    sqlite_settings: Settings,
+) -> None:
+    with replay(_slow_503) as server:
+        s = web_settings(
+            sqlite_settings,
+            arxiv_api_url=server.url,
+            http_retries=5,
+            submit_fetch_seconds=1.0,
+        )
+        with client(s, open_store(s)) as c:
+            sign_up(c, "gina")
+            response = post_form(c, "/submit", {"paper": "1605.08386"})
+    assert response.status_code == 502 and "did not answer within 1 s" in response.text
+    assert len(server.requests) == 1  # not five retries of a minute each
+
+
+def test_submit_fails_fast_when_arxiv_does_not_resolve(sqlite_settings: Settings) -> None:
+    s = web_settings(
+        sqlite_settings, arxiv_api_url="http://arxiv-api.invalid/api/query", http_retries=5
+    )
+    with client(s, open_store(s)) as c:
+        sign_up(c, "hugo")
+        response = post_form(c, "/submit", {"paper": "1605.08386"})
+    assert response.status_code == 502 and "cannot resolve the host" in response.text
+
+
+def test_submissions_fetching_at_once_are_limited(sqlite_settings: Settings) -> None:
+    s = web_settings(sqlite_settings, submit_concurrent_fetches=1)
+    with client(s, open_store(s)) as c:
+        sign_up(c, "ivy")
+        slots = c.app.state.site.fetch_slots  # type: ignore[attr-defined]
+        assert slots.acquire(blocking=False)  # another submission is fetching
+        try:
+            busy = post_form(c, "/submit", {"paper": "1605.08386"})
+            login = {"username": "ivy", "password": "correct horse battery"}
+            auth = {"authorization": "Bearer " + c.post("/api/login", json=login).json()["token"]}
+            api = c.post("/api/submit", json={"id": "1605.08386"}, headers=auth)
+        finally:
+            slots.release()
+    assert busy.status_code == 503 and busy.headers["retry-after"]
+    assert api.status_code == 503 and "being fetched" in api.json()["detail"]

@@ -147,6 +147,12 @@ class Settings(BaseSettings):
     db_pool_timeout: float = Field(
         default=3.0, gt=0, description="Seconds to wait for a pooled connection before a 503."
     )
+    submit_fetch_seconds: float = Field(
+        default=15.0, gt=0, description="Time a submission may take to fetch its paper from arXiv."
+    )
+    submit_concurrent_fetches: int = Field(
+        default=2, ge=1, description="Submissions fetching from arXiv at once (others: 503)."
+    )
     max_body_bytes: int = Field(
         default=1_048_576, ge=1, description="Largest request body accepted (413 beyond it)."
     )

@@ -315,7 +315,7 @@ def submit(request: Request, site: SiteDep, user: SignedInDep, body: SubmitIn) -
     try:
         done = community.submit_paper(site, user, body.id)
     except community.SubmitError as exc:
-        raise HTTPException(exc.status, str(exc)) from exc
+        raise HTTPException(exc.status, str(exc), headers=exc.headers) from exc
     with site.engine.connect() as conn:
         return _json(item_json(views.cards(conn, [done.paper_id], user)[0]), 201)
 

@@ -33,6 +33,11 @@ class SubmitError(Exception):
         super().__init__(message)
         self.status = status
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """Retry-After when the refusal is for now only."""
+        return {"Retry-After": "60"} if self.status == 503 else {}
+
 
 def _parse(text: str) -> str:
     try:
@@ -46,10 +51,14 @@ def _fetch(site: Site, pid: str) -> None:
     with site.engine.connect() as conn:
         if get_paper(conn, pid) is not None:
             return
+    if not site.fetch_slots.acquire(blocking=False):
+        raise SubmitError(503, "other papers are being fetched from arXiv; try again in a minute")
     try:
-        add_papers(site.engine, site.settings, [pid])
+        add_papers(site.engine, site.settings, [pid], site.settings.submit_fetch_seconds)
     except SourceError as exc:
         raise SubmitError(502, f"arXiv could not be reached, try again later ({exc})") from exc
+    finally:
+        site.fetch_slots.release()
     with site.engine.connect() as conn:
         if get_paper(conn, pid) is None:
             raise SubmitError(404, f"arXiv has no paper {pid}")

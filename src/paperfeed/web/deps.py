@@ -51,6 +51,8 @@ class Site:
         )
         self.submit_limiter = RateLimiter(settings.submit_rate_limit, window)
         self.weights = TrendingWeights.from_settings(settings)
+        # Submissions wait on arXiv in request threads: only a few at once (issue 9).
+        self.fetch_slots = threading.BoundedSemaphore(settings.submit_concurrent_fetches)
         self._search: SearchService | None = None
         self._lock = threading.Lock()
         self.version = DataVersion(engine, settings.page_cache_check_seconds)

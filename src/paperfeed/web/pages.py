@@ -253,7 +253,9 @@ def submit(
         done = community.submit_paper(site, user, paper)
     except community.SubmitError as exc:
         body = site.render("submit.html", user=user, error=str(exc), paper=paper)
-        return html(site, request, body, exc.status)
+        response = html(site, request, body, exc.status)
+        response.headers.update(exc.headers)
+        return response
     return RedirectResponse(f"/papers/date/{done.day.isoformat()}", status_code=303)
 
 
