@@ -21,6 +21,7 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
+from paperfeed.digest import api_doc
 from paperfeed.digest.compose import Embeddings
 from paperfeed.digest.deliver import SmtpMailer
 from paperfeed.digest.subscribe import (
@@ -108,7 +109,7 @@ def _cross_site() -> HTMLResponse:
     return _message("Not sent", "This form was posted from another site.", status=403)
 
 
-@router.post("/subscribe", response_class=HTMLResponse)
+@router.post("/subscribe", response_class=HTMLResponse, openapi_extra=api_doc.subscribe_form())
 async def subscribe_form(request: Request) -> Response:
     """Subscribe from the form on the site's pages; answers the same whoever is listed."""
     ctx = _ctx(request)
@@ -136,7 +137,7 @@ def _subscribe(ctx: _Ctx, data: dict[str, object], client: str | None) -> None:
         mailer.close()
 
 
-@router.post("/api/subscribe", status_code=202)
+@router.post("/api/subscribe", status_code=202, openapi_extra=api_doc.subscribe_json())
 async def subscribe_api(request: Request) -> JSONResponse:
     """JSON: {"email", "frequency", ...preferences} → 202 and a confirmation email."""
     ctx = _ctx(request)
@@ -213,7 +214,7 @@ def _preferences(
     )
 
 
-@router.post("/preferences", response_class=HTMLResponse)
+@router.post("/preferences", response_class=HTMLResponse, openapi_extra=api_doc.preferences_form())
 async def save_preferences(request: Request, token: str = "") -> HTMLResponse:
     """Save the preferences form."""
     ctx = _ctx(request)
