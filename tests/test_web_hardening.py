@@ -24,6 +24,7 @@ from paperfeed.settings import Settings
 from paperfeed.store import open_store, upsert_papers
 from paperfeed.web import csrf
 from paperfeed.web.app import create_app
+from paperfeed.web.limits import allow_body
 from tests.digest_support import Sink, copy_newest_papers
 from tests.replay import Reply, Request, replay
 from tests.web_support import (
@@ -386,3 +387,13 @@ def test_submissions_fetching_at_once_are_limited(sqlite_settings: Settings) -> 
             slots.release()
     assert busy.status_code == 503 and busy.headers["retry-after"]
     assert api.status_code == 503 and "being fetched" in api.json()["detail"]
+
+
+def test_a_route_may_allow_larger_bodies(sqlite_settings: Settings) -> None:
+    s = web_settings(sqlite_settings, max_body_bytes=1000)
+    app = create_app(s)
+    allow_body(app, "/api/login", 50_000)
+    body = {"username": "u", "password": "p" * 900 + "x" * 100}
+    with TestClient(app) as c:
+        assert c.post("/api/login", json=body).status_code == 401  # read, and refused as wrong
+        assert c.post("/api/submit", json={"id": "x" * 2000}).status_code == 413
