@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from html import escape
 from pathlib import Path
 
@@ -417,7 +418,7 @@ def test_refuses_to_start_without_a_secret_outside_dev_mode(
         create_app(sqlite_settings.model_copy(update={"dev_mode": False, "secret_key": None}))
     with pytest.raises(InsecureSettings, match="too weak"):
         create_app(sqlite_settings.model_copy(update={"dev_mode": False, "secret_key": "k" * 40}))
-    key = "9f2c" * 16  # 64 hex digits, as `openssl rand -hex 32` prints
+    key = secrets.token_hex(32)  # as `openssl rand -hex 32` prints
     app = create_app(sqlite_settings.model_copy(update={"dev_mode": False, "secret_key": key}))
     assert app.state.site.secret == key.encode()
 
