@@ -304,7 +304,8 @@ def test_hsts_only_when_the_site_is_https(sqlite_settings: Settings) -> None:
 
 
 def test_store_files_are_private(sqlite_settings: Settings) -> None:
-    engine = open_store(sqlite_settings)
+    app = create_app(sqlite_settings)  # the dev secret is written before the store opens
+    engine = app.state.site.engine
     with engine.begin() as conn:
         conn.exec_driver_sql("SELECT 1")
     data = sqlite_settings.data_dir

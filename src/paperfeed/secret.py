@@ -69,7 +69,7 @@ def _dev_secret(path: Path) -> str:
     # Every process (CLI, cron, web workers) must agree on it; linking a finished temporary
     # file into place means no process ever reads a half-written key.
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         tmp.write_text(secrets.token_hex(32))
         tmp.chmod(0o600)
