@@ -330,6 +330,7 @@ def test_access_log_has_one_line_per_request(
         assert lines == []
         return
     assert len(lines) == 3 and not any("secret-link-token" in line for line in lines)
+    assert "/preferences?token=[redacted]&x=1" in lines[2]
     if style == "json":
         entries = [json.loads(line) for line in lines]
         assert [(e["path"], e["status"]) for e in entries[:2]] == [

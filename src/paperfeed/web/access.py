@@ -42,7 +42,7 @@ class AccessLog:
 
     def _line(self, scope: Scope, status: int, size: int, ms: float) -> str:
         client = scope.get("client")
-        query = _TOKEN_RE.sub(r"\1\2…", scope.get("query_string", b"").decode("latin-1"))
+        query = _TOKEN_RE.sub(r"\1\2[redacted]", scope.get("query_string", b"").decode("latin-1"))
         target = scope["path"] + (f"?{query}" if query else "")
         host = client[0] if client else "-"
         if self.style == "json":
