@@ -131,3 +131,37 @@ def test_served_connections_get_tcp_nodelay() -> None:
     finally:
         client.close()
         listener.close()
+
+
+def test_user_add_creates_accounts_for_scripts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key in [k for k in os.environ if k.startswith("PAPERFEED_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("PAPERFEED_DATA_DIR", str(tmp_path / "data"))
+    runner = CliRunner()
+    args = ["user", "add", "petra", "--password-stdin", "--admin"]
+    made = runner.invoke(app, args, input="a long enough secret\n")
+    assert made.exit_code == 0, made.output
+    engine = open_store(Settings(_env_file=None))  # type: ignore[call-arg]
+    with engine.connect() as conn:
+        found = find_user(conn, "petra")
+    engine.dispose()
+    assert found is not None and found[0].is_admin
+    again = runner.invoke(app, args, input="another long secret\n")
+    assert again.exit_code == 1 and "taken" in again.output
+    weak = runner.invoke(app, ["user", "add", "quinn", "--password-stdin"], input="short\n")
+    assert weak.exit_code == 1 and "password" in weak.output
+
+
+def test_serve_on_a_busy_port_says_so_first_and_fails(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        args = [str(PAPERFEED), "serve", "--port", str(port), "--no-digests"]
+        done = subprocess.run(args, env=_env(tmp_path / "data"), capture_output=True, timeout=120)
+    err = done.stderr.decode()
+    assert done.returncode != 0
+    assert f"cannot listen on 127.0.0.1:{port}" in err and "another server" in err
+    assert "paperfeed at http" not in err

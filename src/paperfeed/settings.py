@@ -118,7 +118,15 @@ class Settings(BaseSettings):
     page_size: int = Field(default=30, ge=1, le=200, description="Papers per listing page.")
     session_days: int = Field(default=30, ge=1, description="Days a sign-in lasts.")
     auth_rate_limit: int = Field(
-        default=10, ge=1, description="Sign-in/sign-up attempts per client per rate window."
+        default=10,
+        ge=1,
+        description="Failed sign-ins per address+account, and sign-ups per address, per window.",
+    )
+    auth_account_rate_limit: int = Field(
+        default=30, ge=1, description="Failed sign-ins per account (from anywhere) per window."
+    )
+    auth_address_rate_limit: int = Field(
+        default=100, ge=1, description="Failed sign-ins per address (any account) per window."
     )
     submit_window_days: int = Field(
         default=14,
@@ -140,6 +148,38 @@ class Settings(BaseSettings):
         default=1.0,
         ge=0,
         description="How often cached pages check the store for changes made by other processes.",
+    )
+    # Serving under load (web/): slots, queue and pool sized together so overload means fast 503s.
+    web_threads: int = Field(
+        default=8, ge=1, description="Requests a worker process handles at once; others queue."
+    )
+    web_queue: int = Field(
+        default=32, ge=0, description="Requests that may wait for a slot; beyond that: 503 at once."
+    )
+    web_queue_timeout: float = Field(
+        default=2.0, gt=0, description="Seconds a queued request waits for a slot before a 503."
+    )
+    db_pool_size: int = Field(
+        default=0, ge=0, description="Pooled database connections per process (0: web_threads+4)."
+    )
+    db_pool_timeout: float = Field(
+        default=3.0, gt=0, description="Seconds to wait for a pooled connection before a 503."
+    )
+    submit_fetch_seconds: float = Field(
+        default=15.0, gt=0, description="Time a submission may take to fetch its paper from arXiv."
+    )
+    submit_concurrent_fetches: int = Field(
+        default=2, ge=1, description="Submissions fetching from arXiv at once (others: 503)."
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1, description="Largest request body accepted (413 beyond it)."
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated proxy addresses/networks whose X-Forwarded-For is believed.",
+    )
+    access_log: Literal["plain", "json", "off"] = Field(
+        default="plain", description="One log line per request on stderr: plain, json or off."
     )
 
     # Email digests (digest/).
@@ -201,9 +241,6 @@ class Settings(BaseSettings):
         default=60.0,
         gt=0,
         description="Seconds between checks of the job schedule (serve, worker).",
-    )
-    access_log: Literal["off", "plain", "json"] = Field(
-        default="plain", description="One log line per request: off, plain text or JSON."
     )
 
     @property

@@ -118,7 +118,7 @@ def _weekday(value: object) -> int:
     text = str(value).strip().lower()
     if text in WEEKDAYS:
         return WEEKDAYS.index(text)
-    if text.isdigit() and int(text) < 7:
+    if re.fullmatch(r"[0-6]", text):  # isdigit() also takes "²", which int() refuses
         return int(text)
     raise BadInput("weekday must be a day name (monday…sunday) or 0-6.")
 

@@ -20,6 +20,7 @@ from jinja2 import Environment
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
+from paperfeed.digest import api_doc
 from paperfeed.digest.compose import Embeddings
 from paperfeed.digest.deliver import SmtpMailer
 from paperfeed.digest.subscribe import (
@@ -100,7 +101,7 @@ def _cross_site(ctx: DigestSite) -> HTMLResponse:
     return _message(ctx, "Not sent", "This form was posted from another site.", status=403)
 
 
-@router.post("/subscribe", response_class=HTMLResponse)
+@router.post("/subscribe", response_class=HTMLResponse, openapi_extra=api_doc.subscribe_form())
 async def subscribe_form(request: Request) -> Response:
     """Subscribe from the form on the site's pages; answers the same whoever is listed."""
     ctx = _ctx(request)
@@ -128,7 +129,7 @@ def _subscribe(ctx: DigestSite, data: dict[str, object], client: str | None) -> 
         mailer.close()
 
 
-@router.post("/api/subscribe", status_code=202)
+@router.post("/api/subscribe", status_code=202, openapi_extra=api_doc.subscribe_json())
 async def subscribe_api(request: Request) -> JSONResponse:
     """JSON: {"email", "frequency", ...preferences} → 202 and a confirmation email."""
     ctx = _ctx(request)
@@ -137,9 +138,9 @@ async def subscribe_api(request: Request) -> JSONResponse:
     if not same_origin(request, ctx.settings):
         return JSONResponse({"detail": "cross-site request refused"}, 403)
     try:
-        data = json.loads(await request.body())
-    except ValueError:
-        return JSONResponse({"detail": "the body is not valid JSON"}, 400)
+        data = _json_body(await request.body())
+    except (ValueError, RecursionError):
+        return JSONResponse({"detail": "the body is not valid JSON (UTF-8, not too deep)"}, 400)
     if not isinstance(data, dict):
         return JSONResponse({"detail": 'send an object like {"email": "you@example.org"}'}, 400)
     try:
@@ -149,6 +150,12 @@ async def subscribe_api(request: Request) -> JSONResponse:
     except BadInput as exc:
         return JSONResponse({"detail": str(exc)}, 400)
     return JSONResponse({"status": "pending", "detail": CHECK_INBOX}, 202)
+
+
+def _json_body(body: bytes) -> object:
+    data = json.loads(body)  # RecursionError when nested too deep
+    json.dumps(data, ensure_ascii=False).encode()  # lone surrogates like "\ud800" raise here
+    return data
 
 
 @router.get("/confirm", response_class=HTMLResponse)
@@ -236,7 +243,7 @@ def _preferences(
     )
 
 
-@router.post("/preferences", response_class=HTMLResponse)
+@router.post("/preferences", response_class=HTMLResponse, openapi_extra=api_doc.preferences_form())
 async def save_preferences(request: Request, token: str = "") -> HTMLResponse:
     """Save the preferences form."""
     ctx = _ctx(request)

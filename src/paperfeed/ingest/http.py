@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import socket
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ class PoliteClient:
     timeout: float = 60.0
     sleep: Callable[[float], None] = time.sleep
     max_bytes: int = 100_000_000  # an OAI-PMH page is a few MB
+    deadline: float | None = None  # seconds for one get(), waits and retries included
     _last: float = field(default=0.0, init=False)
     _client: httpx.Client = field(init=False)
 
@@ -33,25 +36,32 @@ class PoliteClient:
 
     def get(self, url: str, params: Mapping[str, str | int]) -> httpx.Response:
         """GET a URL; 4xx responses are returned for the caller to explain."""
+        stop = time.monotonic() + self.deadline if self.deadline else math.inf
         for attempt in range(self.retries + 1):
-            self._wait()
+            self._wait(url, stop)
             try:
-                response = self._get_capped(url, params)
+                response = self._get_capped(url, params, self._budget(url, stop))
             except httpx.HTTPError as exc:
+                if _unresolvable(exc):  # retrying will not make the name resolve
+                    raise SourceError(f"cannot resolve the host of {url}: {exc}") from exc
+                if time.monotonic() >= stop:
+                    raise SourceError(self._late(url)) from exc
                 if attempt == self.retries:
                     raise SourceError(f"cannot reach {url}: {exc}") from exc
-                self.sleep(min(60.0, 2.0**attempt))
+                self._pause(url, min(60.0, 2.0**attempt), stop)
                 continue
             if response.status_code not in (429, 500, 502, 503, 504):
                 return response
             if attempt < self.retries:
-                self.sleep(_retry_after(response, 2.0**attempt))
+                self._pause(url, _retry_after(response, 2.0**attempt), stop)
         raise SourceError(f"{url} kept answering HTTP {response.status_code}; try again later")
 
-    def _get_capped(self, url: str, params: Mapping[str, str | int]) -> httpx.Response:
+    def _get_capped(
+        self, url: str, params: Mapping[str, str | int], timeout: float
+    ) -> httpx.Response:
         # Read at most max_bytes (after any Content-Encoding): a huge or gzip-bomb answer is
         # refused in bounded memory instead of being read whole.
-        with self._client.stream("GET", url, params=params) as streamed:
+        with self._client.stream("GET", url, params=params, timeout=timeout) as streamed:
             chunks, size = [], 0
             for chunk in streamed.iter_bytes():
                 size += len(chunk)
@@ -70,15 +80,38 @@ class PoliteClient:
             request=streamed.request,
         )
 
-    def _wait(self) -> None:
+    def _wait(self, url: str, stop: float) -> None:
         gap = self.delay - (time.monotonic() - self._last)
         if self._last and gap > 0:
-            self.sleep(gap)
+            self._pause(url, gap, stop)
         self._last = time.monotonic()
+
+    def _pause(self, url: str, seconds: float, stop: float) -> None:
+        if time.monotonic() + seconds >= stop:
+            raise SourceError(self._late(url))
+        self.sleep(seconds)
+
+    def _budget(self, url: str, stop: float) -> float:
+        left = stop - time.monotonic()
+        if left <= 0:
+            raise SourceError(self._late(url))
+        return min(self.timeout, left)
+
+    def _late(self, url: str) -> str:
+        return f"{url} did not answer within {self.deadline:g} s; try again later"
 
     def close(self) -> None:
         """Close the connection pool."""
         self._client.close()
+
+
+def _unresolvable(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, socket.gaierror):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _retry_after(response: httpx.Response, fallback: float) -> float:

@@ -86,8 +86,9 @@ def ingest_files(
     return total, failed
 
 
-def _client(settings: Settings) -> PoliteClient:
-    return PoliteClient(settings.request_delay, settings.http_retries, settings.http_timeout)
+def _client(settings: Settings, deadline: float | None = None) -> PoliteClient:
+    timeout, retries = settings.http_timeout, settings.http_retries
+    return PoliteClient(settings.request_delay, retries, timeout, deadline=deadline)
 
 
 def harvest(
@@ -109,9 +110,11 @@ def harvest(
     return report
 
 
-def add_papers(engine: Engine, settings: Settings, ids: Sequence[str]) -> Report:
-    """Fetch papers by versionless arXiv id through the arXiv API."""
-    client = _client(settings)
+def add_papers(
+    engine: Engine, settings: Settings, ids: Sequence[str], deadline: float | None = None
+) -> Report:
+    """Fetch papers by versionless arXiv id through the arXiv API (each GET within `deadline` s)."""
+    client = _client(settings, deadline)
     try:
         source = ArxivApiSource(settings.arxiv_api_url, client, ids=list(ids))
         report = run_source(engine, source, settings.batch_size)

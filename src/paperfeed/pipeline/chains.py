@@ -48,9 +48,11 @@ def harvest(
     return report
 
 
-def add_papers(engine: Engine, settings: Settings, ids: Sequence[str]) -> Report:
-    """Fetch papers by arXiv id, then embed them."""
-    report = jobs.add_papers(engine, settings, ids)
+def add_papers(
+    engine: Engine, settings: Settings, ids: Sequence[str], deadline: float | None = None
+) -> Report:
+    """Fetch papers by arXiv id (each request within `deadline` s), then embed them."""
+    report = jobs.add_papers(engine, settings, ids, deadline)
     embed_after_ingest(engine, settings)
     return report
 

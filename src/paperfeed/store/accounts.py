@@ -220,7 +220,12 @@ def set_vote(conn: Connection, user_id: int, paper_id: str, up: bool) -> bool:
     if exists == up:
         return False
     if up:
-        conn.execute(votes.insert().values(user_id=user_id, paper_id=paper_id, created_at=utcnow()))
+        try:  # the same user voting twice at once: the second insert finds the first
+            with conn.begin_nested():
+                row = {"user_id": user_id, "paper_id": paper_id, "created_at": utcnow()}
+                conn.execute(votes.insert().values(**row))
+        except IntegrityError:
+            return False
     else:
         conn.execute(delete(votes).where(where))
     bump_revision(conn)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from contextlib import suppress
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 
 from paperfeed.settings import Settings
 
@@ -16,12 +18,29 @@ _MIGRATIONS = Path(__file__).parent / "migrations"
 def connect(settings: Settings) -> Engine:
     """Create an engine for the configured database (SQLite in WAL mode by default)."""
     url = settings.sqlalchemy_url
+    # Enough connections for every web thread plus background work; a short wait, then an error
+    # the site turns into a 503 (issue 9).
+    size = settings.db_pool_size or settings.web_threads + 4
+    pool = {"pool_size": size, "max_overflow": 4, "pool_timeout": settings.db_pool_timeout}
     if url.startswith("sqlite"):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 60})
+        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _private_file(make_url(url).database)
+        engine = create_engine(url, connect_args={"timeout": 60}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **pool)
+
+
+def _private_file(database: str | None) -> None:
+    """Create the SQLite file readable by this user alone (0600), in a 0700 data directory.
+
+    The store holds password hashes and subscribers' addresses; SQLite gives its -wal and -shm
+    files the database file's permissions.
+    """
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    with suppress(FileExistsError, FileNotFoundError):
+        os.close(os.open(database, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:

@@ -15,11 +15,10 @@ from paperfeed.models import Paper
 from paperfeed.store.accounts import delete_session
 from paperfeed.store.listings import latest_day
 from paperfeed.web import community, views
-from paperfeed.web.auth import BadCredentials, authenticate, limit, start_session
+from paperfeed.web.auth import BadCredentials, limit, limited_sign_in, start_session
 from paperfeed.web.cache import Cached
 from paperfeed.web.deps import (
     ApiCsrf,
-    ConnDep,
     SignedInDep,
     Site,
     SiteDep,
@@ -195,7 +194,6 @@ def _cached(request: Request, site: Site, build: Callable[[], object]) -> Respon
 def daily_papers(
     request: Request,
     site: SiteDep,
-    conn: ConnDep,
     day: Annotated[str | None, Query(alias="date", description="YYYY-MM-DD")] = None,
     week: Annotated[str | None, Query(description="ISO week, YYYY-Www")] = None,
     month: Annotated[str | None, Query(description="YYYY-MM")] = None,
@@ -211,14 +209,15 @@ def daily_papers(
 ) -> Response:
     """Papers of a day (default: the newest), week or month; past the end gives []."""
     if sort == "trending" and not (day or week or month):
-        return trending(request, site, conn, p, limit)
+        return trending(request, site, p, limit)
 
     def build() -> object:
-        period = period_from_query(day, week, month, latest_day(conn))
-        if period is None:
-            return []
         try:
-            listing = views.daily(conn, period, p + 1, limit, None)
+            with site.engine.connect() as conn:
+                period = period_from_query(day, week, month, latest_day(conn))
+                if period is None:
+                    return []
+                listing = views.daily(conn, period, p + 1, limit, None)
         except views.PageOutOfRange:
             return []
         return [item_json(c) for c in listing.cards]
@@ -227,14 +226,13 @@ def daily_papers(
 
 
 @router.get("/trending", response_model=list[ItemOut], summary="Trending papers")
-def trending(
-    request: Request, site: SiteDep, conn: ConnDep, p: PageIndex = 0, limit: Limit = 50
-) -> Response:
+def trending(request: Request, site: SiteDep, p: PageIndex = 0, limit: Limit = 50) -> Response:
     """Papers ranked by the trending formula (see /about)."""
 
     def build() -> object:
         try:
-            listing = views.trending_listing(conn, site.weights, p + 1, limit, None)
+            with site.engine.connect() as conn:
+                listing = views.trending_listing(conn, site.weights, p + 1, limit, None)
         except views.PageOutOfRange:
             return []
         return [item_json(c) for c in listing.cards]
@@ -335,7 +333,7 @@ def submit(request: Request, site: SiteDep, user: SignedInDep, body: SubmitIn) -
     try:
         done = community.submit_paper(site, user, body.id)
     except community.SubmitError as exc:
-        raise HTTPException(exc.status, str(exc)) from exc
+        raise HTTPException(exc.status, str(exc), headers=exc.headers) from exc
     with site.engine.connect() as conn:
         return _json(item_json(views.cards(conn, [done.paper_id], user)[0]), 201)
 
@@ -343,9 +341,8 @@ def submit(request: Request, site: SiteDep, user: SignedInDep, body: SubmitIn) -
 @router.post("/login", response_model=TokenOut, summary="Get a bearer token")
 def login(request: Request, site: SiteDep, body: LoginIn) -> Response:
     """Exchange a user name and password for a token to send as `Authorization: Bearer`."""
-    limit(site, request, "auth")
     try:
-        user = authenticate(site.engine, body.username, body.password)
+        user = limited_sign_in(site, request, body.username, body.password)
     except BadCredentials as exc:
         raise HTTPException(401, str(exc)) from exc
     token = start_session(site.engine, user, site.settings.session_days)

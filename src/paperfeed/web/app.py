@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from paperfeed.digest.web import DigestSite
 from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
+from paperfeed.web.access import AccessLog
 from paperfeed.web.deps import SignInRequired, Site, html
+from paperfeed.web.limits import RETRY_AFTER, BodyLimit, ConcurrencyLimit
 from paperfeed.web.middleware import SiteMiddleware
 from paperfeed.web.periods import BadPeriod
 from paperfeed.web.views import PageOutOfRange
@@ -46,7 +55,14 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     )
     app.state.site = site = Site(settings, engine or open_store(settings), secret)
     app.state.digest = DigestSite(settings, site.engine, site.search, site.env)
+    slots, queue, wait = settings.web_threads, settings.web_queue, settings.web_queue_timeout
+    app.add_middleware(ConcurrencyLimit, slots=slots, queue=queue, wait=wait)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SiteMiddleware, secure=settings.base_url.startswith("https://"))
+    if settings.access_log != "off":
+        app.add_middleware(AccessLog, style=settings.access_log)
+    if settings.trusted_proxies.strip():  # only these may say who the client is
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     _add_ops(app, settings)
     _add_error_handlers(app)
     _add_routes(app)
@@ -55,6 +71,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # A thread for every request slot (each holds one pooled connection at most), plus spares.
+    to_thread.current_default_thread_limiter().total_tokens = (
+        app.state.site.settings.web_threads + 8
+    )
     yield
     app.state.site.close()
 
@@ -98,7 +118,23 @@ def _docs() -> HTMLResponse:
         swagger_favicon_url="/static/favicon.svg",
     )
     body = bytes(page.body).decode().replace("<body>", "<body>\n" + _DOCS_BACK, 1)
-    return HTMLResponse(body)
+    response = HTMLResponse(body)
+    response.headers["content-security-policy"] = docs_csp(body)
+    return response
+
+
+def docs_csp(page: str) -> str:
+    """A Content-Security-Policy for the Swagger UI page: its own inline script, by hash."""
+    scripts = re.findall(r"<script>(.*?)</script>", page, flags=re.S)
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
+        for s in scripts
+    )
+    return (
+        f"default-src 'self'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+        "frame-ancestors 'none'; form-action 'self'"
+    )
 
 
 def wants_json(request: Request) -> bool:
@@ -112,8 +148,10 @@ def error_response(request: Request, status: int, message: str) -> Response:
     if wants_json(request):
         return JSONResponse({"detail": message}, status_code=status)
     site: Site = request.app.state.site
-    heading = {404: "Not found", 403: "Not allowed", 429: "Slow down"}.get(status, "Bad request")
-    if status >= 500:
+    heading = {404: "Not found", 403: "Not allowed", 429: "Slow down", 503: "Busy"}.get(
+        status, "Bad request"
+    )
+    if status >= 500 and status != 503:
         heading = "Something went wrong"
     body = site.render("error.html", status=status, heading=heading, message=message, user=None)
     return html(site, request, body, status)
@@ -149,6 +187,15 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PageOutOfRange)
     async def _past_end(request: Request, exc: PageOutOfRange) -> Response:
         return error_response(request, 404, str(exc))
+
+    @app.exception_handler(SQLAlchemyTimeout)
+    @app.exception_handler(OperationalError)
+    async def _store_busy(request: Request, exc: Exception) -> Response:
+        # A full pool or a locked database: say so at once, the client retries (issue 9).
+        log.warning("store busy on %s: %s", request.url.path, exc)
+        response = error_response(request, 503, "The server is busy; try again in a few seconds.")
+        response.headers["Retry-After"] = RETRY_AFTER
+        return response
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:

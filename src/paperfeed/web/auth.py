@@ -34,12 +34,12 @@ from paperfeed.web.deps import (
     session_token,
 )
 from paperfeed.web.feeds import resolve_id
+from paperfeed.web.passwords import MAX_PASSWORD, password_problem
 
 router = APIRouter(include_in_schema=False)
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password")  # keeps unknown-user sign-ins as slow as real
 _USERNAME_RE = re.compile(r"^[A-Za-z0-9_\-]{3,32}$")
-MIN_PASSWORD, MAX_PASSWORD = 8, 256
 
 
 class BadCredentials(ValueError):
@@ -57,8 +57,9 @@ def check_new_account(username: str, password: str) -> None:
     """Raise BadCredentials unless the name and password are acceptable for a new account."""
     if not _USERNAME_RE.match(username):
         raise BadCredentials("a user name has 3 to 32 letters, digits, '-' or '_'")
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise BadCredentials(f"a password has {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+    problem = password_problem(password, username)
+    if problem:
+        raise BadCredentials(problem)
 
 
 def hash_new_password(password: str) -> str:
@@ -119,15 +120,30 @@ def signed_in_redirect(site: Site, request: Request, token: str, target: str) ->
 
 
 def limit(site: Site, request: Request, what: str) -> None:
-    """Refuse with 429 when this client is over its rate limit."""
+    """Refuse with 429 when this client is over its rate limit (submit, or "auth": sign-up)."""
     limiter = site.submit_limiter if what == "submit" else site.auth_limiter
     wait = limiter.hit(f"{what}:{client_key(request)}")
     if wait is not None:
-        raise HTTPException(
-            429,
-            f"too many attempts; try again in {int(wait) + 1} seconds",
-            headers={"Retry-After": str(int(wait) + 1)},
-        )
+        raise _too_many(wait)
+
+
+def _too_many(wait: float) -> HTTPException:
+    return HTTPException(
+        429,
+        f"too many attempts; try again in {int(wait) + 1} seconds",
+        headers={"Retry-After": str(int(wait) + 1)},
+    )
+
+
+def limited_sign_in(site: Site, request: Request, username: str, password: str) -> User:
+    """`authenticate` under the sign-in limits: failures count, a right password does not."""
+    address = client_key(request)
+    wait = site.sign_in_limits.begin(address, username)
+    if wait is not None:
+        raise _too_many(wait)
+    user = authenticate(site.engine, username, password)
+    site.sign_in_limits.succeeded(address, username)
+    return user
 
 
 def _form(
@@ -212,11 +228,13 @@ def signup(
 def _enter(
     site: Site, request: Request, new: bool, login: tuple[str, str], next_: str, vote: str
 ) -> Response:
-    limit(site, request, "auth")
     username, password = login
     try:
-        check = sign_up if new else authenticate
-        user = check(site.engine, username.strip(), password)
+        if new:
+            limit(site, request, "auth")
+            user = sign_up(site.engine, username.strip(), password)
+        else:
+            user = limited_sign_in(site, request, username.strip(), password)
     except BadCredentials as exc:
         return _form(site, request, new, next_, str(exc), vote, username=username)
     token = start_session(site.engine, user, site.settings.session_days)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
 import threading
 from contextlib import suppress
 from typing import Annotated
@@ -20,7 +21,9 @@ from paperfeed.settings import Settings
 from paperfeed.store import open_store
 from paperfeed.store.accounts import set_admin
 from paperfeed.store.listings import has_papers
+from paperfeed.web.access import log_to_stderr
 from paperfeed.web.app import create_app, secret_bytes
+from paperfeed.web.auth import BadCredentials, sign_up
 
 HostOpt = Annotated[str, typer.Option(help="Address to listen on.")]
 PortOpt = Annotated[int, typer.Option(help="Port to listen on.")]
@@ -53,6 +56,7 @@ class NoDelayHTTP(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
 
 def app_from_env() -> FastAPI:
     """The app for `paperfeed serve`, built from the environment in each worker process."""
+    log_to_stderr()
     app = create_app(Settings())
     site = app.state.site
     # Load the search indexes before the first visitor asks; pages do not wait for this.
@@ -67,6 +71,7 @@ def _serve(host: str, port: int, workers: int, digests: bool = True, jobs: bool 
     except InsecureSettings as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from exc
+    _check_port(host, port)
     err.print(f"paperfeed at http://{host}:{port}/", highlight=False)
     if jobs:
         stop = _start_jobs(settings, digests)
@@ -76,6 +81,23 @@ def _serve(host: str, port: int, workers: int, digests: bool = True, jobs: bool 
         _run_uvicorn(host, port, workers)
     finally:
         stop.set()
+
+
+def _check_port(host: str, port: int) -> None:
+    """Fail at once, before printing any address, when another program has the port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            err.print(
+                f"[red]error:[/red] cannot listen on {host}:{port}: {exc.strerror} "
+                "(is another server using the port? pass --port)",
+                highlight=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(1) from exc
 
 
 def _start_digests(settings: Settings) -> threading.Event:
@@ -103,7 +125,9 @@ def _run_uvicorn(host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         log_level="warning",
-        proxy_headers=True,
+        access_log=False,  # the app writes its own (PAPERFEED_ACCESS_LOG)
+        proxy_headers=False,  # the app trusts PAPERFEED_TRUSTED_PROXIES only
+        timeout_graceful_shutdown=5,  # SIGTERM: stop within seconds even with requests stuck
         http="paperfeed.web.commands:NoDelayHTTP",
     )
 
@@ -127,6 +151,7 @@ def demo(
     digests: DigestsOpt = True,
 ) -> None:
     """Fill an empty store with the bundled real papers, then serve the site."""
+    _check_port(host, port)  # before minutes of loading
     settings = Settings()
     engine = open_store(settings)
     with engine.connect() as conn:
@@ -153,8 +178,39 @@ def admin(
     typer.echo(f"{username} is {'no longer ' if revoke else ''}an admin")
 
 
+user_app = typer.Typer(help="Manage site accounts.", no_args_is_help=True)
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="The new user's name.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    is_admin: Annotated[
+        bool, typer.Option("--admin", help="Give the account the admin role.")
+    ] = False,
+) -> None:
+    """Create an account (for scripts and admins); the password is read from stdin."""
+    if not password_stdin:
+        err.print("[red]error:[/red] pass --password-stdin and the password on stdin")
+        raise typer.Exit(2)
+    password = sys.stdin.readline().rstrip("\r\n")
+    engine = open_store(Settings())
+    try:
+        sign_up(engine, username, password)
+    except BadCredentials as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(1) from exc
+    if is_admin:
+        with engine.begin() as conn:
+            set_admin(conn, username, True)
+    typer.echo(f"created {'admin ' if is_admin else ''}user {username}")
+
+
 def register(app: typer.Typer) -> None:
-    """Add serve, demo and admin to the `paperfeed` command."""
+    """Add serve, demo, admin and user to the `paperfeed` command."""
     app.command()(serve)
     app.command()(demo)
     app.command()(admin)
+    app.add_typer(user_app, name="user")

@@ -39,6 +39,11 @@ class SubmitError(Exception):
         super().__init__(message)
         self.status = status
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """Retry-After when the refusal is for now only."""
+        return {"Retry-After": "60"} if self.status == 503 else {}
+
 
 def _parse(text: str) -> str:
     try:
@@ -71,11 +76,15 @@ def _fetch(site: Site, pid: str) -> Paper:
     if found is not None:
         return found
     _check_resolvable(site.settings.arxiv_api_url)
+    if not site.fetch_slots.acquire(blocking=False):
+        raise SubmitError(503, "other papers are being fetched from arXiv; try again in a minute")
     try:
-        add_papers(site.engine, site.settings, [pid])
+        add_papers(site.engine, site.settings, [pid], site.settings.submit_fetch_seconds)
     except SourceError as exc:
         log.warning("submit: fetching %s from arXiv failed: %s", pid, exc)
         raise SubmitError(502, UNREACHABLE) from exc
+    finally:
+        site.fetch_slots.release()
     with site.engine.connect() as conn:
         found = get_paper(conn, pid)
     if found is None:

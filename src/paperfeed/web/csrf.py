@@ -9,8 +9,11 @@ import secrets
 CSRF_COOKIE = "pf_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
-# Pages are rendered (and cached) with this marker; each response swaps in the visitor's token.
-PLACEHOLDER = "__pf_csrf_token__"
+# Pages are rendered (and cached) with this marker; each response swaps in the visitor's token,
+# only inside the hidden form field, and the marker is random per process: no stored text can
+# carry it into a link (issue 9, item 9).
+PLACEHOLDER = f"__pf_csrf_{secrets.token_hex(16)}__"
+_FIELD = f'name="{CSRF_FIELD}" value="{PLACEHOLDER}"'
 
 
 def new_cookie_value() -> str:
@@ -28,3 +31,8 @@ def is_valid(secret: bytes, cookie_value: str | None, token: str | None) -> bool
     if not cookie_value or not token:
         return False
     return hmac.compare_digest(token_for(secret, cookie_value), token)
+
+
+def fill(body: str, token: str) -> str:
+    """The page with the visitor's token in its CSRF form fields (and nowhere else)."""
+    return body.replace(_FIELD, f'name="{CSRF_FIELD}" value="{token}"')

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import math
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
@@ -18,12 +16,12 @@ from starlette.concurrency import run_in_threadpool
 
 from paperfeed.settings import Settings
 from paperfeed.store.accounts import User, session_user
-from paperfeed.store.listings import data_version
 from paperfeed.trending import TrendingWeights
 from paperfeed.web import csrf
 from paperfeed.web.cache import Cached, PageCache
-from paperfeed.web.ratelimit import RateLimiter
+from paperfeed.web.ratelimit import RateLimiter, SignInLimits
 from paperfeed.web.render import create_env
+from paperfeed.web.version import DataVersion
 
 if TYPE_CHECKING:
     from paperfeed.search import SearchService
@@ -44,12 +42,20 @@ class Site:
         self.env: Environment = create_env()
         self.cache = PageCache(settings.page_cache_entries)
         window = settings.rate_window_seconds
-        self.auth_limiter = RateLimiter(settings.auth_rate_limit, window)
+        self.auth_limiter = RateLimiter(settings.auth_rate_limit, window)  # sign-ups
+        self.sign_in_limits = SignInLimits(
+            settings.auth_rate_limit,
+            settings.auth_account_rate_limit,
+            settings.auth_address_rate_limit,
+            window,
+        )
         self.submit_limiter = RateLimiter(settings.submit_rate_limit, window)
         self.weights = TrendingWeights.from_settings(settings)
+        # Submissions wait on arXiv in request threads: only a few at once (issue 9).
+        self.fetch_slots = threading.BoundedSemaphore(settings.submit_concurrent_fetches)
         self._search: SearchService | None = None
         self._lock = threading.Lock()
-        self._version, self._version_at = "", -math.inf
+        self.version = DataVersion(engine, settings.page_cache_check_seconds)
 
     def search(self) -> SearchService:
         """The search service, created on first use and shared by all requests."""
@@ -63,16 +69,11 @@ class Site:
 
     def data_version(self) -> str:
         """The store's data version, read at most every `page_cache_check_seconds`."""
-        now = time.monotonic()
-        if now - self._version_at >= self.settings.page_cache_check_seconds:
-            with self.engine.connect() as conn:
-                self._version = data_version(conn)
-            self._version_at = now
-        return self._version
+        return self.version.current()
 
     def data_changed(self) -> None:
         """Forget the data version: this process just changed something pages show."""
-        self._version_at = -math.inf
+        self.version.changed()
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:
@@ -116,16 +117,6 @@ async def get_site(request: Request) -> Site:
 
 
 SiteDep = Annotated[Site, Depends(get_site)]
-
-
-def get_conn(site: SiteDep) -> Iterator[Connection]:
-    """A connection for the duration of the request."""
-    # Sync, so a full pool makes a worker thread wait, never the event loop.
-    with site.engine.connect() as conn:
-        yield conn
-
-
-ConnDep = Annotated[Connection, Depends(get_conn)]
 
 
 def session_token(request: Request) -> str | None:
@@ -194,14 +185,18 @@ ApiCsrf = Depends(check_api_csrf)
 
 
 def client_key(request: Request) -> str:
-    """Who a rate limit applies to: the client's address."""
+    """Who a rate limit applies to: the client's address.
+
+    X-Forwarded-For counts only from PAPERFEED_TRUSTED_PROXIES (uvicorn's proxy-headers
+    middleware, added by create_app, has already put the real client here).
+    """
     return request.client.host if request.client else "unknown"
 
 
 def html(site: Site, request: Request, body: str, status: int = 200) -> HTMLResponse:
     """An HTML response with this visitor's CSRF token swapped into its forms."""
     token = csrf.token_for(site.secret, request.state.csrf_cookie)
-    return HTMLResponse(body.replace(csrf.PLACEHOLDER, token), status_code=status)
+    return HTMLResponse(csrf.fill(body, token), status_code=status)
 
 
 def cache_key(request: Request, site: Site) -> tuple[str, str, str]:

@@ -20,7 +20,7 @@ from paperfeed.store.listings import latest_day, paper_flags
 from paperfeed.text import xml_safe
 from paperfeed.web import bibtex, views
 from paperfeed.web.cache import Cached
-from paperfeed.web.deps import ConnDep, Site, SiteDep, cache_key
+from paperfeed.web.deps import Site, SiteDep, cache_key
 from paperfeed.web.periods import period_from_query
 from paperfeed.web.render import paper_url
 
@@ -179,7 +179,6 @@ def _serve(request: Request, site: Site, fmt: str, build: Callable[[], views.Lis
 def daily_feed(
     request: Request,
     site: SiteDep,
-    conn: ConnDep,
     fmt: str,
     day: Annotated[str | None, Query(alias="date", description="YYYY-MM-DD")] = None,
     week: Annotated[str | None, Query(description="YYYY-Www")] = None,
@@ -189,37 +188,37 @@ def daily_feed(
     """The papers of the latest day (all of them), or of the given day, week or month."""
 
     def build() -> views.Listing:
-        period = period_from_query(day, week, month, latest_day(conn))
-        if period is None:
-            return views.Listing("Daily papers", [], 0, 1, DAY_FEED_SIZE, "/", "/feeds/daily")
-        return views.daily(conn, period, page, DAY_FEED_SIZE, None)
+        with site.engine.connect() as conn:
+            period = period_from_query(day, week, month, latest_day(conn))
+            if period is None:
+                return views.Listing("Daily papers", [], 0, 1, DAY_FEED_SIZE, "/", "/feeds/daily")
+            return views.daily(conn, period, page, DAY_FEED_SIZE, None)
 
     return _serve(request, site, fmt, build)
 
 
 @router.get("/feeds/trending.{fmt}", summary="Trending papers feed")
-def trending_feed(
-    request: Request, site: SiteDep, conn: ConnDep, fmt: str, page: FeedPage = 1
-) -> Response:
+def trending_feed(request: Request, site: SiteDep, fmt: str, page: FeedPage = 1) -> Response:
     """The trending papers."""
-    return _serve(
-        request,
-        site,
-        fmt,
-        lambda: views.trending_listing(conn, site.weights, page, FEED_SIZE, None),
-    )
+
+    def build() -> views.Listing:
+        with site.engine.connect() as conn:
+            return views.trending_listing(conn, site.weights, page, FEED_SIZE, None)
+
+    return _serve(request, site, fmt, build)
 
 
 @router.get("/feeds/category/{category}.{fmt}", summary="A category's newest papers")
 def category_feed(
-    request: Request, site: SiteDep, conn: ConnDep, category: str, fmt: str, page: FeedPage = 1
+    request: Request, site: SiteDep, category: str, fmt: str, page: FeedPage = 1
 ) -> Response:
     """A category's newest papers."""
     if not _CATEGORY_RE.match(category):
         raise HTTPException(404, f"{category!r} is not a category name")
 
     def build() -> views.Listing:
-        listing = views.by_category(conn, category, page, FEED_SIZE, None)
+        with site.engine.connect() as conn:
+            listing = views.by_category(conn, category, page, FEED_SIZE, None)
         if listing is None:
             raise HTTPException(404, f"no papers in category {category}")
         return listing
@@ -229,12 +228,13 @@ def category_feed(
 
 @router.get("/feeds/author/{slug}.{fmt}", summary="An author's newest papers")
 def author_feed(
-    request: Request, site: SiteDep, conn: ConnDep, slug: str, fmt: str, page: FeedPage = 1
+    request: Request, site: SiteDep, slug: str, fmt: str, page: FeedPage = 1
 ) -> Response:
     """An author's newest papers."""
 
     def build() -> views.Listing:
-        listing = views.by_author(conn, slug.replace("-", " "), page, FEED_SIZE, None)
+        with site.engine.connect() as conn:
+            listing = views.by_author(conn, slug.replace("-", " "), page, FEED_SIZE, None)
         if listing is None:
             raise HTTPException(404, f"no papers by an author {slug!r}")
         return listing
@@ -272,11 +272,12 @@ def resolve_id(text: str) -> str:
 
 
 @router.get("/papers/{paper_id:path}/bibtex", summary="BibTeX for one paper")
-def paper_bibtex(conn: ConnDep, paper_id: str) -> Response:
+def paper_bibtex(site: SiteDep, paper_id: str) -> Response:
     """One paper as a BibTeX entry."""
     pid = resolve_id(paper_id)
-    paper = get_paper(conn, pid)
-    flags = paper_flags(conn, [pid]).get(pid)
+    with site.engine.connect() as conn:
+        paper = get_paper(conn, pid)
+        flags = paper_flags(conn, [pid]).get(pid)
     if paper is None or (flags and flags.hidden):
         raise HTTPException(404, f"no paper {pid} here")
     name = re.sub(r"[^A-Za-z0-9.\-]", "_", pid) + ".bib"

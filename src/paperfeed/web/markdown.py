@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from paperfeed.models import Paper
 from paperfeed.web import views
-from paperfeed.web.deps import ConnDep, SiteDep
+from paperfeed.web.deps import SiteDep
 from paperfeed.web.feeds import resolve_id
 from paperfeed.web.render import format_day, paper_url
 
@@ -60,10 +60,11 @@ def paper_markdown(card: views.Card, site_url: str) -> str:
 
 
 @router.get("/papers/{paper_id:path}.md", summary="One paper as Markdown")
-def paper_md(site: SiteDep, conn: ConnDep, paper_id: str) -> Response:
+def paper_md(site: SiteDep, paper_id: str) -> Response:
     """The paper page as Markdown (what `HfApi.read_paper` reads)."""
     pid = resolve_id(paper_id)
-    found = views.cards(conn, [pid], None)
+    with site.engine.connect() as conn:
+        found = views.cards(conn, [pid], None)
     if not found or found[0].flags.hidden:
         raise HTTPException(404, f"no paper {pid} here")
     body = paper_markdown(found[0], site.settings.base_url.rstrip("/"))

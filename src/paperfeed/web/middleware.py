@@ -58,8 +58,10 @@ def _extra_headers(
     scope: Scope, value: str, new_cookie: bool, secure: bool
 ) -> list[tuple[bytes, bytes]]:
     extra = list(_HEADERS)
-    if scope["path"] != "/docs":  # Swagger UI's page needs its inline script
+    if scope["path"] != "/docs":  # the docs page sends its own, allowing its inline script
         extra.append((b"content-security-policy", _CSP))
+    if secure:  # the site is served over https: browsers must never try plain http
+        extra.append((b"strict-transport-security", b"max-age=31536000"))
     if new_cookie:
         https = secure or scope.get("scheme") == "https"
         extra.append((b"set-cookie", _csrf_cookie(value, https).encode()))
@@ -70,8 +72,11 @@ def _cached(scope: Scope, cookies: dict[str, str]) -> Cached | None:
     if scope["method"] != "GET" or SESSION_COOKIE in cookies or _header(scope, b"authorization"):
         return None
     site: Site = scope["app"].state.site
+    version = site.version.known()  # never waits for the store: this runs on the event loop
+    if version is None:
+        return None
     query = scope.get("query_string", b"").decode("latin-1")
-    return site.cache.get((scope["path"], query, site.data_version()))
+    return site.cache.get((scope["path"], query, version))
 
 
 async def _send_cached(
@@ -79,7 +84,7 @@ async def _send_cached(
 ) -> None:
     body = hit.body
     if hit.media_type.startswith("text/html"):
-        body = body.replace(csrf.PLACEHOLDER, csrf.token_for(site.secret, value))
+        body = csrf.fill(body, csrf.token_for(site.secret, value))
     data = body.encode()
     headers = [
         (b"content-type", hit.media_type.encode()),

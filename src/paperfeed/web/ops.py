@@ -199,7 +199,8 @@ def install(app: FastAPI, settings: Settings, engine: Engine) -> None:
     metrics = Metrics(engine)
     app.state.metrics = metrics
     app.include_router(router)
-    app.add_middleware(OpsMiddleware, metrics=metrics, log_format=settings.access_log)
+    # Access-log lines come from web.middleware.AccessLog (query tokens redacted); this one times.
+    app.add_middleware(OpsMiddleware, metrics=metrics, log_format="off")
     if settings.access_log != "off" and not access_log.handlers:
         handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))

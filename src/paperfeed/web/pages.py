@@ -329,7 +329,9 @@ def submit(
             paper=paper,
             window=site.settings.submit_window_days,
         )
-        return html(site, request, body, exc.status)
+        response = html(site, request, body, exc.status)
+        response.headers.update(exc.headers)
+        return response
     return RedirectResponse(f"/papers/{done.paper_id}", status_code=303)
 
 

@@ -95,11 +95,17 @@ def parse_period(kind: str, text: str) -> Period:
     """Parse a day (YYYY-MM-DD), ISO week (YYYY-Www) or month (YYYY-MM) of the given kind."""
     try:
         period = _parse(kind, text.strip())
+    except OverflowError as exc:  # 9999-W52 ends in the year 10000
+        raise BadPeriod(_outside(text)) from exc
     except ValueError as exc:
         raise BadPeriod(_EXPECTED.get(kind, f"unknown period kind {kind!r}")) from exc
     if _checked(period) is None:
-        raise BadPeriod(f"{text!r} is outside {FIRST_DAY.year}–{LAST_DAY.year}")
+        raise BadPeriod(_outside(text))
     return period
+
+
+def _outside(text: str) -> str:
+    return f"{text!r} is outside {FIRST_DAY.year}–{LAST_DAY.year}"
 
 
 _EXPECTED = {

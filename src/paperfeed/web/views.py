@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from paperfeed.search import SearchResult, SearchService
 
 MAX_PAGE = 10_000
+SEARCH_FIRST_DAY, SEARCH_LAST_DAY = date(1900, 1, 1), date(2200, 12, 31)
 _NO_FLAGS = Flags(hidden=False, featured=False)
 
 
@@ -307,12 +308,17 @@ def _run_search(
         mode=params.mode,
         limit=per_page,
         offset=offset_of(page, per_page),
-        since=params.since,
-        until=params.until,
+        since=_in_range(params.since),
+        until=_in_range(params.until),
         category=params.category,
         author=params.author,
         sort=params.sort,
     )
+
+
+def _in_range(day: date | None) -> date | None:
+    # "since 0001-01-01" means since ever: the indexes only hold dates of the last centuries.
+    return min(max(day, SEARCH_FIRST_DAY), SEARCH_LAST_DAY) if day else None
 
 
 def similar(

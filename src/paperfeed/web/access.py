@@ -1,0 +1,62 @@
+"""One access-log line per request (plain or JSON), written to the `paperfeed.access` logger."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from datetime import UTC, datetime
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("paperfeed.access")
+# Signed links carry their authority in ?token=…: never write one to a log.
+_TOKEN_RE = re.compile(r"(^|&)(token=)[^&]*")
+
+
+class AccessLog:
+    """Logs method, path, status, size, duration and client of every HTTP request."""
+
+    def __init__(self, app: ASGIApp, style: str) -> None:
+        self.app, self.style = app, style
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, seen = time.perf_counter(), {"status": 500, "bytes": 0}
+
+        async def watch(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                seen["status"] = message["status"]
+            elif message["type"] == "http.response.body":
+                seen["bytes"] += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            ms = (time.perf_counter() - started) * 1000
+            log.info(self._line(scope, seen["status"], seen["bytes"], ms))
+
+    def _line(self, scope: Scope, status: int, size: int, ms: float) -> str:
+        client = scope.get("client")
+        query = _TOKEN_RE.sub(r"\1\2[redacted]", scope.get("query_string", b"").decode("latin-1"))
+        target = scope["path"] + (f"?{query}" if query else "")
+        host = client[0] if client else "-"
+        if self.style == "json":
+            when = datetime.now(UTC).isoformat(timespec="milliseconds")
+            fields = {"time": when, "client": host, "method": scope["method"], "path": target}
+            return json.dumps(fields | {"status": status, "bytes": size, "ms": round(ms, 1)})
+        return f'{host} "{scope["method"]} {target}" {status} {size} {ms:.1f}ms'
+
+
+def log_to_stderr() -> None:
+    """Send access-log lines to standard error, one per line (called by `paperfeed serve`)."""
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False

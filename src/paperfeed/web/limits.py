@@ -1,0 +1,140 @@
+"""Overload protection: bounded concurrent requests with a small queue (fast 503s), body limits."""
+
+from __future__ import annotations
+
+import json
+
+import anyio
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+RETRY_AFTER = "2"
+_BUSY = b"The server is busy; try again in a few seconds.\n"
+
+
+class ConcurrencyLimit:
+    """Lets `slots` requests run at once and `queue` more wait up to `wait` seconds.
+
+    Everything beyond answers 503 with Retry-After at once, so overload never piles up threads
+    and pooled connections, and the site is itself again the moment load drops (issue 9).
+    """
+
+    def __init__(self, app: ASGIApp, slots: int, queue: int, wait: float) -> None:
+        self.app, self.slots, self.queue, self.wait = app, slots, queue, wait
+        self._limiter: anyio.CapacityLimiter | None = None
+        self._waiting = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):
+            await self.app(scope, receive, send)
+            return
+        if self._limiter is None:  # made inside the event loop that serves the requests
+            self._limiter = anyio.CapacityLimiter(self.slots)
+        if not await self._enter(self._limiter):
+            await busy(send)
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self._limiter.release()
+
+    async def _enter(self, limiter: anyio.CapacityLimiter) -> bool:
+        try:
+            limiter.acquire_nowait()
+            return True
+        except anyio.WouldBlock:
+            pass
+        if self._waiting >= self.queue:
+            return False
+        self._waiting += 1
+        try:
+            with anyio.move_on_after(self.wait):
+                await limiter.acquire()
+                return True
+            return False
+        finally:
+            self._waiting -= 1
+
+
+async def busy(send: Send) -> None:
+    """Answer 503 Service Unavailable with Retry-After."""
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", str(len(_BUSY)).encode()),
+        (b"retry-after", RETRY_AFTER.encode()),
+        (b"cache-control", b"no-store"),
+    ]
+    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.body", "body": _BUSY})
+
+
+class BodyLimit:
+    """Refuses request bodies over `max_bytes` with 413, before reading them.
+
+    A declared Content-Length is checked up front; a chunked body is counted as it streams and
+    stops at the limit. A route that takes larger bodies (an upload) gets its own allowance from
+    `allow_body`.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = _allowance(scope, self.max_bytes)
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await too_large(send, limit)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise HTTPException(413, _too_large_text(limit))
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def allow_body(app: Starlette, path: str, max_bytes: int) -> None:
+    """Let requests to `path` (exactly) send bodies up to `max_bytes`."""
+    limits: dict[str, int] = getattr(app.state, "body_limits", {})
+    app.state.body_limits = limits | {path: max_bytes}
+
+
+def _allowance(scope: Scope, default: int) -> int:
+    app = scope.get("app")
+    limits = getattr(getattr(app, "state", None), "body_limits", None) or {}
+    return int(limits.get(scope["path"], default))
+
+
+def _content_length(scope: Scope) -> int | None:
+    for key, value in scope["headers"]:
+        if key == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _too_large_text(limit: int) -> str:
+    return f"the request body is larger than {limit:,} bytes"
+
+
+async def too_large(send: Send, limit: int) -> None:
+    """Answer 413 Content Too Large without reading the body."""
+    body = json.dumps({"detail": _too_large_text(limit)}).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),  # the unread body must not be taken for the next request
+    ]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
