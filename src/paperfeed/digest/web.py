@@ -212,7 +212,8 @@ def _typed(prefs: Preferences, data: dict[str, object]) -> dict[str, object]:
     for flag in ("skip_weekends", "include_trending"):
         shown[flag] = str(shown[flag]).strip().lower() in ("1", "true", "on", "yes")
     day = str(shown["weekday"])
-    shown["weekday"] = int(day) if day.isdigit() else prefs.weekday
+    # isdigit() also takes "²", which int() refuses
+    shown["weekday"] = int(day) if day in ("0", "1", "2", "3", "4", "5", "6") else prefs.weekday
     return shown
 
 

@@ -75,10 +75,10 @@ def _fetch(site: Site, pid: str) -> Paper:
         found = get_paper(conn, pid)
     if found is not None:
         return found
-    _check_resolvable(site.settings.arxiv_api_url)
     if not site.fetch_slots.acquire(blocking=False):
         raise SubmitError(503, "other papers are being fetched from arXiv; try again in a minute")
     try:
+        _check_resolvable(site.settings.arxiv_api_url)
         add_papers(site.engine, site.settings, [pid], site.settings.submit_fetch_seconds)
     except SourceError as exc:
         log.warning("submit: fetching %s from arXiv failed: %s", pid, exc)
