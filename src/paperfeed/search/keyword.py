@@ -1,7 +1,8 @@
 """The keyword index: BM25 over title, abstract and authors in a tantivy index on local disk.
 
-The index is a cache derived from the store: `apply` writes rows read from the store, and the
-watermark (the newest `changed_at` applied) lives in a small JSON file beside the index.
+The index is a cache derived from the store: `apply` writes rows read from the store, and how far
+it has read (`Progress`: a settled cursor plus the newer rows applied) lives in a small JSON file
+beside the index.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ import shutil
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import tantivy
 from tantivy import FieldType, Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
 from paperfeed.models import normalise_title
+from paperfeed.search.progress import Progress
 from paperfeed.search.query import ParsedQuery, words_of
 from paperfeed.store.search_store import IndexRow
 
@@ -124,7 +126,7 @@ class KeywordIndex:
     def _wipe(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
         self.path.mkdir(parents=True)
-        self._save_state({"schema": SCHEMA_VERSION, "watermark": None})
+        self._save_state({"schema": SCHEMA_VERSION, "progress": None})
 
     def _state(self) -> dict[str, object]:
         try:
@@ -138,10 +140,9 @@ class KeywordIndex:
         tmp.replace(self.path / _STATE)
 
     @property
-    def watermark(self) -> datetime | None:
-        """The newest `changed_at` this index has applied."""
-        value = self._state().get("watermark")
-        return datetime.fromisoformat(str(value)) if value else None
+    def progress(self) -> Progress:
+        """How far this index has read the store (shared by every process using the folder)."""
+        return Progress.from_json(self._state().get("progress"))
 
     @property
     def num_docs(self) -> int:
@@ -154,25 +155,39 @@ class KeywordIndex:
             self._wipe()
             self._open()
 
-    def apply(self, batches: Iterable[list[IndexRow]], heap: int = 200_000_000) -> int:
-        """Write rows from the store (hidden papers are removed); returns papers written."""
+    def apply(
+        self,
+        batches: Iterable[list[IndexRow]],
+        now: datetime | None = None,
+        heap: int = 200_000_000,
+    ) -> int:
+        """Write rows read from the store after `progress.cursor`, skipping those already applied
+        (hidden papers are removed); returns how many papers were (re)indexed."""
         with self._write_lock:
-            writer, written, newest = None, 0, self.watermark
+            progress, before = self.progress, self._state().get("progress")
+            writer, written = None, 0
             for batch in batches:
-                writer = writer or self._writer(heap)  # opened only when there is work
-                for row in batch:
-                    writer.delete_documents_by_term("id", row.id)
-                    if not row.hidden:
-                        writer.add_document(self._document(row))
-                        written += 1
-                    newest = max(newest, row.changed_at) if newest else row.changed_at
-            if writer is None:
-                return 0
-            writer.commit()
-            writer.wait_merging_threads()
-            self._save_state({"schema": SCHEMA_VERSION, "watermark": _iso(newest)})
-        self.index.reload()
+                keys = [(row.id, row.changed_at) for row in batch]
+                fresh = [batch[i] for i in progress.fresh(keys)]
+                if fresh:
+                    writer = writer or self._writer(heap)  # opened only when there is work
+                    self._write(writer, fresh)
+                    written += len(fresh)
+                progress.advance(keys, now or _utcnow())
+            if writer is not None:
+                writer.commit()
+                writer.wait_merging_threads()
+            if writer is not None or progress.to_json() != before:
+                self._save_state({"schema": SCHEMA_VERSION, "progress": progress.to_json()})
+        if writer is not None:
+            self.index.reload()
         return written
+
+    def _write(self, writer: tantivy.IndexWriter, rows: list[IndexRow]) -> None:
+        for row in rows:
+            writer.delete_documents_by_term("id", row.id)
+            if not row.hidden:
+                writer.add_document(self._document(row))
 
     def _writer(self, heap: int) -> tantivy.IndexWriter:
         try:
@@ -365,5 +380,5 @@ def _regex_escape(text: str) -> str:
     return "".join(c if c.isalnum() else "\\" + c for c in text)
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -9,7 +10,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from datetime import date, datetime, timedelta
+from datetime import date
 
 import numpy as np
 from sqlalchemy import Engine
@@ -26,13 +27,12 @@ from paperfeed.settings import Settings
 from paperfeed.store import search_store as db
 from paperfeed.store.papers import utcnow
 
+log = logging.getLogger(__name__)
 MODES = ("keyword", "semantic", "hybrid")
 SORTS = ("relevance", "date")
 MAX_LIMIT = 1000
 MAX_OFFSET = 10_000
 HYBRID_DEPTH = 100  # candidates taken from each side before fusing
-# Changes committed late, or stamped by a machine whose clock lags, still get picked up.
-REFRESH_OVERLAP = timedelta(minutes=5)
 # A weak (static) model gets less say in hybrid ranking; measured on SciFact dev (bench/RESULTS.md).
 # Pseudo-relevance feedback: the query vector moves toward the best fused hit, then re-fuses
 # (measured on SciFact dev, bench/RESULTS.md, Search).
@@ -57,49 +57,64 @@ class SearchService:
         self._embedder, self._embedder_error = embedder, ""
         self._contract_id: str | None = None
         self._vectors: FaissIndex | None = None
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # held while the indexes are refreshed or rebuilt
+        self._model_lock = threading.Lock()  # searches never wait for a refresh
         self._last_refresh = -math.inf
-        self._applied: dict[str, datetime] = {}
+        self._refreshing = threading.Event()  # set while a refresh runs
+        self._background = threading.Lock()  # held while a background refresh runs
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="embed-query")
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     # --- keeping up with the store ----------------------------------------------------------
 
-    def refresh(self) -> None:
-        """Pick up new and changed papers (and vectors) from the store."""
+    def refresh(self) -> int:
+        """Pick up new and changed papers (and vectors) from the store; returns papers indexed."""
         with self._lock:
+            self._refreshing.set()
             try:
-                self._refresh_keyword()
-            except IndexBusy:
-                self.keyword.index.reload()  # another process is writing it for us
-            self._refresh_vectors()
-            self._last_refresh = time.monotonic()
+                try:
+                    written = self._refresh_keyword()
+                except IndexBusy:
+                    written = 0
+                    self.keyword.index.reload()  # another process is writing it for us
+                self._refresh_vectors()
+                self._last_refresh = time.monotonic()
+            finally:
+                self._refreshing.clear()
+        return written
 
     def _maybe_refresh(self) -> None:
-        if self._due():
+        # A refresh every search (interval 0) or this process's first search waits for it;
+        # afterwards a due refresh runs in the background and requests use the current index.
+        if not self._due():
+            return
+        first = self._last_refresh == -math.inf and not self._refreshing.is_set()
+        if self.settings.search_refresh_seconds == 0 or first:
             with self._lock:
                 if self._due():  # another thread may have refreshed while this one waited
                     self.refresh()
+            return
+        if self._background.acquire(blocking=False):
+            threading.Thread(
+                target=self._refresh_behind, name="search-refresh", daemon=True
+            ).start()
+
+    def _refresh_behind(self) -> None:
+        try:
+            self.refresh()
+        except Exception:  # the next due search tries again; searching goes on meanwhile
+            log.exception("refreshing the search indexes failed")
+            self._last_refresh = time.monotonic()
+        finally:
+            self._background.release()
 
     def _due(self) -> bool:
         return time.monotonic() - self._last_refresh >= self.settings.search_refresh_seconds
 
-    def _refresh_keyword(self) -> None:
-        mark = self.keyword.watermark
-        since = mark - REFRESH_OVERLAP if mark else None
+    def _refresh_keyword(self) -> int:
         with self.engine.connect() as conn:
-            self.keyword.apply(self._unseen(db.changed_papers(conn, since)))
-
-    def _unseen(self, batches):  # type: ignore[no-untyped-def]
-        # Rows of the overlap window this process already applied are skipped; only recent
-        # rows are remembered, since older ones never fall inside a later window again.
-        recent = utcnow() - 2 * REFRESH_OVERLAP
-        self._applied = {k: v for k, v in self._applied.items() if v >= recent}
-        for batch in batches:
-            fresh = [r for r in batch if self._applied.get(r.id) != r.changed_at]
-            self._applied.update({r.id: r.changed_at for r in fresh if r.changed_at >= recent})
-            if fresh:
-                yield fresh
+            rows = db.changed_papers(conn, self.keyword.progress.cursor)
+            return self.keyword.apply(rows, utcnow())
 
     def _refresh_vectors(self) -> None:
         contract = self._contract()
@@ -108,15 +123,16 @@ class SearchService:
         cid, dim = contract
         if self._vectors is None:
             self._vectors = FaissIndex.load(self._vector_dir, cid) or self._new_vectors(cid, dim)
-        mark = self._vectors.watermark
-        since = mark - REFRESH_OVERLAP if mark else None
-        added = 0
+        index, added, now = self._vectors, 0, utcnow()
         with self.engine.connect() as conn:
-            for ids, matrix, newest in db.vectors_since(conn, cid, dim, since):
-                added += self._vectors.add(ids, matrix)
-                self._vectors.watermark = max(newest, mark) if mark else newest
-        if added >= SAVE_EVERY or (added and len(self._vectors) < 100_000):
-            self._vectors.save(self._vector_dir, cid)  # saving a big index for a few is wasteful
+            for ids, matrix, stamps in db.vectors_since(conn, cid, dim, index.progress.cursor):
+                keys = list(zip(ids, stamps, strict=True))
+                fresh = index.progress.fresh(keys)
+                if fresh:
+                    added += index.add([ids[i] for i in fresh], matrix[fresh])
+                index.progress.advance(keys, now)
+        if added >= SAVE_EVERY or (added and len(index) < 100_000):
+            index.save(self._vector_dir, cid)  # saving a big index for a few is wasteful
 
     def _new_vectors(self, cid: str, dim: int) -> FaissIndex:
         kind = self.settings.vector_index
@@ -130,7 +146,6 @@ class SearchService:
         """Drop both local indexes and build them again from the store."""
         with self._lock:
             self.keyword.clear()
-            self._applied.clear()
             contract = self._contract()
             if contract:
                 for suffix in (".faiss", ".json"):
@@ -141,7 +156,7 @@ class SearchService:
     # --- the model ---------------------------------------------------------------------------
 
     def _model(self) -> Embedder | None:
-        with self._lock:
+        with self._model_lock:
             if self._contract_id is None and self._embedder_error == "":
                 try:
                     model = self._embedder or get_embedder(self.settings.embed_model)
@@ -332,8 +347,10 @@ class SearchService:
             return db.get_vectors(conn, contract[0], list(paper_ids), contract[1])
 
     def close(self) -> None:
-        """Stop the query-embedding thread."""
+        """Stop the query-embedding thread and let a background refresh finish."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._background:
+            pass
 
 
 def _cosines(vectors: dict[str, np.ndarray], query: np.ndarray, ids: list[str]) -> dict[str, float]:
