@@ -64,6 +64,12 @@ KEYWORD = Weights()
 # already reads titles, so the keyword half does best weighing exact evidence in the abstract.
 # Proximity (0.2) adds 0.005 nDCG@10 there but costs ~2.5x in keyword time at 1 M papers: off.
 HYBRID = Weights(title=0.5)
+FULL_NAME_BOOST = 4.0
+# The index stores days as nanoseconds since 1970: filters beyond these days mean "no bound".
+FIRST_DAY, LAST_DAY = (
+    date(1678, 1, 1),
+    date(2262, 1, 1),
+)  # the whole query found as one author's name
 
 
 @dataclass(frozen=True)
@@ -216,16 +222,41 @@ class KeywordIndex:
         offset: int = 0,
         by_date: bool = False,
         weights: Weights = KEYWORD,
+        all_words: bool = False,
     ) -> tuple[list[tuple[str, float]], int]:
-        """Ranked (id, BM25 score) pairs for a parsed query, and how many papers match."""
-        query = self._query(parsed, filters, weights)
+        """Ranked (id, BM25 score) pairs for a parsed query, and how many papers match.
+
+        With `all_words`, papers holding every meaningful word are the answer (and the count)
+        when there are any; otherwise papers holding some of them.
+        """
         searcher = self.index.searcher()
+        if all_words and len(parsed.meaningful) + len(parsed.prefixes) > 1:
+            query = self._query(parsed, filters, weights, all_words=True)
+            hits, count = self._run(searcher, query, limit, offset, by_date)
+            if count:
+                return hits, count
+        return self._run(searcher, self._query(parsed, filters, weights), limit, offset, by_date)
+
+    def _run(
+        self, searcher: tantivy.Searcher, query: Query, limit: int, offset: int, by_date: bool
+    ) -> tuple[list[tuple[str, float]], int]:
         order = "day" if by_date else None
         result = searcher.search(query, limit, count=True, order_by_field=order, offset=offset)
         hits = [
             (searcher.doc(addr)["id"][0], _score(score, by_date)) for score, addr in result.hits
         ]
         return hits, int(getattr(result, "count", 0) or 0)
+
+    def frequency(self, word: str) -> int:
+        """In how many papers the word occurs (as the index reads it): title, abstract or name."""
+        searcher = self.index.searcher()
+        counts = [
+            searcher.doc_freq(field, token)
+            for field, analyzer in (("title", self.stem), ("abstract", self.stem))
+            for token in analyzer.analyze(word)[:1]
+        ]
+        counts += [searcher.doc_freq("authors", t) for t in self.names.analyze(word)[:1]]
+        return int(max(counts, default=0))
 
     def scores_for(
         self, parsed: ParsedQuery, ids: Sequence[str], weights: Weights = KEYWORD
@@ -274,20 +305,39 @@ class KeywordIndex:
         query = Query.term_query(self.schema, "title_key", key)
         return [searcher.doc(a)["id"][0] for _s, a in searcher.search(query, limit).hits]
 
-    def _query(self, parsed: ParsedQuery, filters: Filters, weights: Weights = KEYWORD) -> Query:
-        base = self._match(parsed, weights) if parsed.positive else Query.all_query()
+    def _query(
+        self,
+        parsed: ParsedQuery,
+        filters: Filters,
+        weights: Weights = KEYWORD,
+        all_words: bool = False,
+    ) -> Query:
+        base = self._match(parsed, weights, all_words) if parsed.positive else Query.all_query()
         clauses = [(Occur.Must, base)] + self._exclusions(parsed) + self._filter_clauses(filters)
         return Query.boolean_query(clauses)
 
-    def _match(self, parsed: ParsedQuery, weights: Weights = KEYWORD) -> Query:
-        words = list(dict.fromkeys(parsed.words))
-        should = [(Occur.Should, q) for w in words for q in self._word(w, weights)]
-        should += [(Occur.Should, q) for p in parsed.prefixes for q in self._prefix(p)]
-        should += [(Occur.Should, q) for q in self._proximity(parsed.words, weights)]
-        must = [(Occur.Must, self._phrase(p, weights)) for p in parsed.phrases]
-        if not should and not must:
+    def _match(
+        self, parsed: ParsedQuery, weights: Weights = KEYWORD, all_words: bool = False
+    ) -> Query:
+        words = list(dict.fromkeys(parsed.meaningful))
+        each = [self._word(w, weights) for w in words] + [self._prefix(p) for p in parsed.prefixes]
+        occur = Occur.Must if all_words else Occur.Should
+        clauses = [(occur, _either(qs)) for qs in each if qs]
+        clauses += [(Occur.Should, q) for q in self._proximity(parsed.words, weights)]
+        clauses += [(Occur.Should, q) for q in self._full_name(words)]
+        clauses += [(Occur.Must, self._phrase(p, weights)) for p in parsed.phrases]
+        if not clauses:
             return Query.empty_query()
-        return Query.boolean_query(must + should)
+        return Query.boolean_query(clauses)
+
+    def _full_name(self, words: Sequence[str]) -> list[Query]:
+        # A query that is someone's name ("Carlos Guestrin") puts their papers first, above
+        # papers that only share one of the words ("Monte Carlo").
+        tokens: list[str | tuple[int, str]] = [t for w in words for t in self.names.analyze(w)]
+        if not 2 <= len(tokens) <= 4:
+            return []
+        name = Query.phrase_query(self.schema, "authors", tokens)
+        return [Query.boost_query(name, FULL_NAME_BOOST)]
 
     def _word(self, word: str, weights: Weights = KEYWORD) -> list[Query]:
         out = []
@@ -338,8 +388,8 @@ class KeywordIndex:
     def _filter_clauses(self, filters: Filters) -> list[tuple[Occur, Query]]:
         out: list[tuple[Occur, Query]] = []
         if filters.since or filters.until:
-            low = datetime.combine(filters.since, time()) if filters.since else None
-            high = datetime.combine(filters.until, time()) if filters.until else None
+            low = datetime.combine(_clamp(filters.since), time()) if filters.since else None
+            high = datetime.combine(_clamp(filters.until), time()) if filters.until else None
             out.append(
                 (Occur.Must, Query.range_query(self.schema, "day", FieldType.Date, low, high))
             )
@@ -358,6 +408,19 @@ class KeywordIndex:
         if len(tokens) == 1:
             return Query.term_query(self.schema, "authors", tokens[0])
         return Query.phrase_query(self.schema, "authors", tokens)
+
+
+def _clamp(day: date) -> date:
+    """A day inside the range the index can hold (no paper lies outside it)."""
+    return min(max(day, FIRST_DAY), LAST_DAY)
+
+
+def _either(queries: list[Query]) -> Query:
+    return (
+        queries[0]
+        if len(queries) == 1
+        else Query.boolean_query([(Occur.Should, q) for q in queries])
+    )
 
 
 def _stored(doc: tantivy.Document) -> StoredDoc:

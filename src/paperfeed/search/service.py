@@ -22,6 +22,7 @@ from paperfeed.search.keyword import HYBRID, Filters, IndexBusy, KeywordIndex
 from paperfeed.search.query import ParsedQuery, paper_id_in, parse_query, semantic_text
 from paperfeed.search.results import Hit, SearchResult
 from paperfeed.search.snippets import Highlighter
+from paperfeed.search.spelling import suggest
 from paperfeed.search.vectors import FaissIndex, normalise
 from paperfeed.settings import Settings
 from paperfeed.store import search_store as db
@@ -228,31 +229,54 @@ class SearchService:
         ranking, total, used, fallback = self._rank(query, parsed, filters, mode, need, sort)
         ordered = _pin(pinned, ranking)
         page = ordered[offset : offset + limit]
-        return SearchResult(self._hits(page, parsed), max(total, len(ordered)), used, fallback)
+        hits = self._hits(page, parsed)
+        counted = used == "keyword" and not parsed.empty
+        suggestion = suggest(parsed, self.keyword.frequency)
+        total = max(total, len(ordered))
+        return SearchResult(hits, total, used, fallback, counted, suggestion)
 
     def _rank(self, query, parsed, filters, mode, need, sort):  # type: ignore[no-untyped-def]
         by_date = sort == "date" or parsed.empty
         if mode == "keyword" or parsed.empty:
-            hits, total = self.keyword.search(parsed, filters, need + 2, by_date=by_date)
+            hits, total = self.keyword.search(
+                parsed, filters, need + 2, by_date=by_date, all_words=True
+            )
             return hits, total, "keyword", None
         vector, reason = self._query_vector(query)
         index, missing = self._vector_index()
         if vector is None or index is None:
-            hits, total = self.keyword.search(parsed, filters, need + 2, by_date=by_date)
+            hits, total = self.keyword.search(
+                parsed, filters, need + 2, by_date=by_date, all_words=True
+            )
             return hits, total, "keyword", reason or missing
+        if self._unknown_words(parsed):
+            return [], 0, mode, None  # the nearest vectors to words no paper uses mean nothing
         if mode == "semantic":
             hits = self._dense(index, vector, parsed, filters, max(need, HYBRID_DEPTH))
             return self._by_date(hits) if by_date else hits, len(hits), "semantic", None
         hits, total = self._hybrid(index, vector, parsed, filters, need)
         return self._by_date(hits) if by_date else hits, total, "hybrid", None
 
+    def _unknown_words(self, parsed: ParsedQuery) -> bool:
+        """True when the query is only words that no stored paper uses (gibberish, typos)."""
+        if parsed.phrases or parsed.prefixes or parsed.paper_id or not parsed.words:
+            return False
+        return not any(self.keyword.frequency(w) for w in parsed.meaningful)
+
     def _dense(
         self, index: FaissIndex, vector: np.ndarray, parsed: ParsedQuery, filters: Filters, k: int
     ) -> list[tuple[str, float]]:
+        """The nearest papers that pass the filters and are close enough to mean something."""
         restricted = filters.any or parsed.excluded_words or parsed.excluded_phrases
         found = index.search(vector, max(k * 10, 500) if restricted else k + 10)
+        floor = self.min_similarity()
+        found = [(pid, score) for pid, score in found if score >= floor]
         kept = self.keyword.keep([pid for pid, _s in found], filters, parsed)
         return [(pid, score) for pid, score in found if pid in kept][:k]
+
+    def min_similarity(self) -> float:
+        """The embedding model's calibrated cosine for "this paper matches that search"."""
+        return self.settings.digest_min_similarity
 
     def _hybrid(
         self,
@@ -269,13 +293,15 @@ class SearchService:
         bm25 = dict(keyword)
         missing = [p for p, _s in dense if p not in bm25]
         bm25.update(self.keyword.scores_for(parsed, missing, HYBRID))
-        # Exact cosines for every candidate (the ANN index only nominated them).
+        bm25 = {pid: bm25.get(pid, 0.0) for pid in ids}  # no keyword match is evidence too
+        # Exact cosines for every candidate (the ANN index only nominated them); a paper not
+        # embedded yet has none, and fusion ranks it by its keyword evidence alone.
         vectors = index.get(ids)
-        fused = self._fuse(ids, keyword, bm25, _cosines(vectors, vector, ids))
+        fused = self._fuse(ids, keyword, bm25, _cosines(vectors, vector))
         if PRF_WEIGHT and vectors and self.settings.hybrid_fusion != "rrf":
             top = next(p for p, _s in fusion.ranked(fused) if p in vectors)
             again = normalise(vector + PRF_WEIGHT * vectors[top])
-            fused = self._fuse(ids, keyword, bm25, _cosines(vectors, again, ids))
+            fused = self._fuse(ids, keyword, bm25, _cosines(vectors, again))
         return fusion.ranked(fused), max(total, len(ids))
 
     def _fuse(
@@ -288,8 +314,12 @@ class SearchService:
         wk = self.settings.hybrid_keyword_weight
         ws = self.settings.hybrid_semantic_weight * self._trust()
         if self.settings.hybrid_fusion == "rrf":
-            by_cos = [p for p, _s in fusion.ranked(cosine)]
-            return fusion.rrf([([p for p, _s in keyword], wk), (by_cos, ws)])
+            by_keyword = [p for p, _s in keyword]
+            fused = fusion.rrf([(by_keyword, wk), ([p for p, _s in fusion.ranked(cosine)], ws)])
+            for rank, pid in enumerate(by_keyword, start=1):
+                if pid not in cosine:  # not embedded yet: its keyword rank stands for both
+                    fused[pid] += ws / (fusion.RRF_K + rank)
+            return fused
         return fusion.convex([(bm25, wk), (cosine, ws)], ids, self.settings.hybrid_fusion)
 
     def _trust(self) -> float:
@@ -353,11 +383,9 @@ class SearchService:
             pass
 
 
-def _cosines(vectors: dict[str, np.ndarray], query: np.ndarray, ids: list[str]) -> dict[str, float]:
-    """Cosine of each candidate; one without a vector yet gets the lowest seen, not zero."""
-    found = {pid: float(vec @ query) for pid, vec in vectors.items()}
-    floor = min(found.values(), default=0.0)
-    return {pid: found.get(pid, floor) for pid in ids}
+def _cosines(vectors: dict[str, np.ndarray], query: np.ndarray) -> dict[str, float]:
+    """Cosine of each candidate that has a vector."""
+    return {pid: float(vec @ query) for pid, vec in vectors.items()}
 
 
 def _check(mode: str, limit: int, offset: int, sort: str) -> None:

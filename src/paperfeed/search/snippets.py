@@ -36,7 +36,7 @@ class Highlighter:
 
     def targets(self, parsed: ParsedQuery) -> tuple[frozenset[str], tuple[str, ...]]:
         """The stems to mark and the prefixes to mark."""
-        words = list(parsed.words) + [w for p in parsed.phrases for w in p]
+        words = list(parsed.meaningful) + [w for p in parsed.phrases for w in p]
         stems = frozenset(s for s in (self._stem(w) for w in words) if s)
         prefixes = tuple(self._stem(p) or p for p in parsed.prefixes)
         return stems, prefixes

@@ -211,6 +211,8 @@ def search_page(
             "listing": outcome.listing,
             "used_mode": outcome.mode,
             "fallback": outcome.fallback,
+            "counted": outcome.counted,
+            "suggestion": outcome.suggestion,
             "volatile": outcome.fallback is not None,  # the model may only be busy for now
         }
 
