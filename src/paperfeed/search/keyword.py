@@ -26,6 +26,7 @@ from paperfeed.store.search_store import IndexRow
 SCHEMA_VERSION = 2
 _STATE = "paperfeed-state.json"
 _TEXT_FIELDS = ("title", "abstract")
+_REMEMBERED = 2000  # stored documents of recent hits kept for showing them
 
 
 class IndexBusy(RuntimeError):
@@ -117,6 +118,7 @@ class KeywordIndex:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._write_lock = threading.Lock()
+        self._docs: dict[str, StoredDoc] = {}  # stored fields of recent hits, until a reload
         self.stem, self.names = stemmer(), _names()
         self._open()
 
@@ -186,7 +188,7 @@ class KeywordIndex:
             if writer is not None or progress.to_json() != before:
                 self._save_state({"schema": SCHEMA_VERSION, "progress": progress.to_json()})
         if writer is not None:
-            self.index.reload()
+            self.reload()
         return written
 
     def _write(self, writer: tantivy.IndexWriter, rows: list[IndexRow]) -> None:
@@ -242,10 +244,37 @@ class KeywordIndex:
     ) -> tuple[list[tuple[str, float]], int]:
         order = "day" if by_date else None
         result = searcher.search(query, limit, count=True, order_by_field=order, offset=offset)
-        hits = [
-            (searcher.doc(addr)["id"][0], _score(score, by_date)) for score, addr in result.hits
+        found = [
+            (_stored(searcher.doc(addr)), _score(score, by_date)) for score, addr in result.hits
         ]
-        return hits, int(getattr(result, "count", 0) or 0)
+        self._remember(doc for doc, _s in found)
+        return [(doc.id, score) for doc, score in found], int(getattr(result, "count", 0) or 0)
+
+    def _remember(self, docs: Iterable[StoredDoc]) -> None:
+        # The page about to be shown is the top of this ranking: keep what was just read.
+        if len(self._docs) > _REMEMBERED:
+            self._docs = {}
+        self._docs.update((doc.id, doc) for doc in docs)
+
+    def reload(self) -> None:
+        """See what another process wrote."""
+        self.index.reload()
+        self._docs = {}
+
+    def frequencies(self, words: Sequence[str]) -> list[int]:
+        """`frequency` of many plain lower-case ASCII words at once (one analyzer call)."""
+        stems = self.stem.analyze(" ".join(words)) if words else []
+        if len(stems) != len(words):  # a word the analyzer split or dropped: one at a time
+            return [self.frequency(w) for w in words]
+        searcher = self.index.searcher()
+        return [
+            max(
+                searcher.doc_freq("title", stem),
+                searcher.doc_freq("abstract", stem),
+                searcher.doc_freq("authors", word),
+            )
+            for word, stem in zip(words, stems, strict=True)
+        ]
 
     def frequency(self, word: str) -> int:
         """In how many papers the word occurs (as the index reads it): title, abstract or name."""
@@ -288,8 +317,9 @@ class KeywordIndex:
 
     def docs(self, ids: Sequence[str]) -> dict[str, StoredDoc]:
         """Stored fields of these papers."""
-        if not ids:
-            return {}
+        known = self._docs
+        if all(pid in known for pid in ids):
+            return {pid: known[pid] for pid in ids}
         searcher = self.index.searcher()
         query = Query.term_set_query(self.schema, "id", list(ids))
         result = searcher.search(query, len(ids), count=False)

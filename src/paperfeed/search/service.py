@@ -77,7 +77,7 @@ class SearchService:
                     written = self._refresh_keyword()
                 except IndexBusy:
                     written = 0
-                    self.keyword.index.reload()  # another process is writing it for us
+                    self.keyword.reload()  # another process is writing it for us
                 self._refresh_vectors()
                 self._last_refresh = time.monotonic()
             finally:
@@ -231,7 +231,7 @@ class SearchService:
         page = ordered[offset : offset + limit]
         hits = self._hits(page, parsed)
         counted = used == "keyword" and not parsed.empty
-        suggestion = suggest(parsed, self.keyword.frequency)
+        suggestion = suggest(parsed, self.keyword.frequencies)
         total = max(total, len(ordered))
         return SearchResult(hits, total, used, fallback, counted, suggestion)
 

@@ -4,33 +4,35 @@ index knows (Norvig's corrector over the index's own vocabulary, so it speaks th
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from string import ascii_lowercase
 
 from paperfeed.search.query import STOP_WORDS, ParsedQuery
 
-Frequency = Callable[[str], int]
+Frequencies = Callable[[Sequence[str]], list[int]]  # in how many papers each word occurs
 RARE = 2  # a word in at most this many papers may be a typo
 LIFT = 5  # a correction must be this many times more frequent than the word
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 
 
-def suggest(parsed: ParsedQuery, frequency: Frequency) -> str | None:
+def suggest(parsed: ParsedQuery, frequencies: Frequencies) -> str | None:
     """The query with its likely typos corrected, or None when no word looks misspelt."""
-    fixes = {w: fix for w in parsed.meaningful if (fix := correct(w, frequency))}
+    fixes = {w: fix for w in parsed.meaningful if (fix := correct(w, frequencies))}
     if not fixes:
         return None
     return _WORD_RE.sub(lambda m: fixes.get(m.group().lower(), m.group()), parsed.raw).strip()
 
 
-def correct(word: str, frequency: Frequency) -> str | None:
+def correct(word: str, frequencies: Frequencies) -> str | None:
     """The most frequent known word one edit away, when `word` itself is rare; else None."""
-    if len(word) < 4 or not word.isalpha() or not word.isascii() or word in STOP_WORDS:
+    if not 4 <= len(word) <= 30 or not word.isalpha() or not word.isascii() or word in STOP_WORDS:
         return None
-    own = frequency(word)
+    own = frequencies([word])[0]
     if own > RARE:
         return None
-    scored = [(frequency(c) * prior, c) for c, prior in sorted(_edits(word).items())]
+    edits = sorted(_edits(word).items())
+    counts = frequencies([c for c, _prior in edits])
+    scored = [(n * prior, c) for n, (c, prior) in zip(counts, edits, strict=True)]
     best_score, best = max(scored, default=(0.0, ""), key=lambda pair: pair[0])
     return best if best_score >= max(RARE + 1, LIFT * own) else None
 
