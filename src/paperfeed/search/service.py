@@ -114,7 +114,8 @@ class SearchService:
 
     def _refresh_keyword(self) -> int:
         with self.engine.connect() as conn:
-            rows = db.changed_papers(conn, self.keyword.progress.cursor)
+            progress = self.keyword.progress
+            rows = db.changed_papers(conn, progress.cursor, applied=progress.recent)
             return self.keyword.apply(rows, utcnow())
 
     def _refresh_vectors(self) -> None:

@@ -7,9 +7,10 @@ float32, and the rounding (about 1e-3 relative) does not change rankings measura
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import numpy as np
 from sqlalchemy import (
@@ -95,9 +96,16 @@ def _chunks(ids: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
 
 
 def changed_papers(
-    conn: Connection, after: tuple[datetime, str] | None, batch: int = 2000
+    conn: Connection,
+    after: tuple[datetime, str] | None,
+    batch: int = 2000,
+    applied: Mapping[str, datetime] | None = None,
 ) -> Iterator[list[IndexRow]]:
-    """Papers whose (changed_at, id) comes after `after` (all when None), in that order, batched."""
+    """Papers whose (changed_at, id) comes after `after` (all when None), in that order, batched.
+
+    Rows already `applied` at the same `changed_at` come without authors and categories (the
+    caller skips them; only their place in the order matters).
+    """
     cursor = after
     while True:
         query = select(
@@ -116,12 +124,14 @@ def changed_papers(
         rows = conn.execute(query.limit(batch)).all()
         if not rows:
             return
-        yield _index_rows(conn, rows)
+        yield _index_rows(conn, rows, applied or {})
         cursor = (rows[-1].changed_at, rows[-1].id)
 
 
-def _index_rows(conn: Connection, rows: Sequence) -> list[IndexRow]:  # type: ignore[type-arg]
-    ids = [r.id for r in rows]
+def _index_rows(
+    conn: Connection, rows: Sequence[Any], applied: Mapping[str, datetime]
+) -> list[IndexRow]:
+    ids = [r.id for r in rows if applied.get(r.id) != r.changed_at]
     authors = _grouped(conn, paper_authors.c.name, paper_authors.c.position, ids)
     cats = _grouped(conn, paper_categories.c.category, paper_categories.c.position, ids)
     return [
