@@ -243,6 +243,8 @@ class SearchService:
                 parsed, filters, need + 2, by_date=by_date, all_words=True
             )
             return hits, total, "keyword", None
+        if self._unknown_words(parsed):
+            return [], 0, mode, None  # the nearest vectors to words no paper uses mean nothing
         vector, reason = self._query_vector(query)
         index, missing = self._vector_index()
         if vector is None or index is None:
@@ -250,8 +252,6 @@ class SearchService:
                 parsed, filters, need + 2, by_date=by_date, all_words=True
             )
             return hits, total, "keyword", reason or missing
-        if self._unknown_words(parsed):
-            return [], 0, mode, None  # the nearest vectors to words no paper uses mean nothing
         if mode == "semantic":
             hits = self._dense(index, vector, parsed, filters, max(need, HYBRID_DEPTH))
             return self._by_date(hits) if by_date else hits, len(hits), "semantic", None
