@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, func, select, update
 
 from paperfeed.ingest.jobs import demo_files, ingest_files
 from paperfeed.models import Paper
@@ -66,6 +67,11 @@ def test_a_refresh_with_nothing_new_indexes_nothing(
     _store(old_import, "2606.77777", "Platypus electroreception arrays")
     assert service.refresh() == 1
     assert service.refresh() == 0
+    # The newest change applied stays readable without opening the index (`paperfeed doctor`).
+    state = json.loads((service.keyword.path / "paperfeed-state.json").read_text())
+    with old_import.connect() as conn:
+        newest = conn.execute(select(func.max(papers.c.changed_at))).scalar_one()
+    assert datetime.fromisoformat(state["watermark"]) == newest
 
 
 def test_a_late_commit_is_still_picked_up(service: SearchService, old_import: Engine) -> None:

@@ -186,7 +186,9 @@ class KeywordIndex:
                 writer.commit()
                 writer.wait_merging_threads()
             if writer is not None or progress.to_json() != before:
-                self._save_state({"schema": SCHEMA_VERSION, "progress": progress.to_json()})
+                newest = progress.newest.isoformat() if progress.newest else None
+                state = {"schema": SCHEMA_VERSION, "progress": progress.to_json()}
+                self._save_state(state | {"watermark": newest})  # read by `paperfeed doctor`
         if writer is not None:
             self.reload()
         return written

@@ -41,6 +41,12 @@ class Progress:
             cursor = self.cursor
             self.recent = {p: s for p, s in self.recent.items() if (s, p) > cursor}
 
+    @property
+    def newest(self) -> datetime | None:
+        """The newest stamp applied."""
+        stamps = list(self.recent.values()) + ([self.cursor[0]] if self.cursor else [])
+        return max(stamps, default=None)
+
     def to_json(self) -> dict[str, object]:
         """A JSON-able form."""
         return {
