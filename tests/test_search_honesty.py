@@ -196,5 +196,8 @@ def test_web_search_page_and_api_say_it(
         assert "Best matches" in best.text
         api = web.get("/api/papers/search", params={"q": "transfomer atention"})
         assert api.headers["X-Search-Suggestion"] == "transformer attention"
+        odd = web.get("/api/papers/search", params={"q": "transfomer\r\nX-Bad: 1\x00 atention"})
+        assert odd.status_code == 200 and "x-bad" not in odd.headers
+        assert odd.headers["X-Search-Suggestion"] == "transformer X-Bad: 1? attention"
         edge = web.get("/api/papers/search", params={"q": "P", "until": "0065-04-10"})
         assert edge.status_code == 200 and edge.json() == []

@@ -11,7 +11,7 @@ from paperfeed.search.query import STOP_WORDS, ParsedQuery
 
 Frequencies = Callable[[Sequence[str]], list[int]]  # in how many papers each word occurs
 RARE = 2  # a word in at most this many papers may be a typo
-LIFT = 5  # a correction must be this many times more frequent than the word
+LIFT = 50  # a correction of a word some papers use must be this many times more frequent
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -20,7 +20,8 @@ def suggest(parsed: ParsedQuery, frequencies: Frequencies) -> str | None:
     fixes = {w: fix for w in parsed.meaningful if (fix := correct(w, frequencies))}
     if not fixes:
         return None
-    return _WORD_RE.sub(lambda m: fixes.get(m.group().lower(), m.group()), parsed.raw).strip()
+    fixed = _WORD_RE.sub(lambda m: fixes.get(m.group().lower(), m.group()), parsed.raw)
+    return " ".join(fixed.split())
 
 
 def correct(word: str, frequencies: Frequencies) -> str | None:

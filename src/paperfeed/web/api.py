@@ -259,8 +259,8 @@ def _search_body(site: Site, params: views.SearchParams, p: int, limit: int) -> 
     if outcome.fallback:
         # Header values must be latin-1; the fallback reason is plain English.
         headers.append(("X-Search-Fallback", outcome.fallback.encode("ascii", "replace").decode()))
-    if outcome.suggestion:  # "did you mean"; header values must be latin-1
-        suggestion = outcome.suggestion.encode("ascii", "replace").decode()
+    if outcome.suggestion:  # "did you mean"; a header value is printable ASCII
+        suggestion = "".join(c if " " <= c <= "~" else "?" for c in outcome.suggestion)
         headers.append(("X-Search-Suggestion", suggestion))
     return Cached(json.dumps([item_json(c) for c in outcome.listing.cards]), JSON, tuple(headers))
 
