@@ -158,7 +158,7 @@ def build(
     for batch in vectors():
         index.add(ids[done : done + len(batch)], batch)
         done += len(batch)
-    index.watermark = datetime.now()
+    index.progress.cursor = (datetime.now(), "\uffff")  # built from every stored vector
     index.save(settings.data_dir / "index" / "vectors", cid)
     return {"keyword_build_s": keyword_s, "vector_build_s": time.perf_counter() - started}
 

@@ -11,6 +11,9 @@ from typer.testing import CliRunner
 
 from paperfeed.cli import app
 from paperfeed.ingest.jobs import demo_files
+from paperfeed.models import Paper
+from paperfeed.settings import Settings
+from paperfeed.store import open_store, upsert_papers
 
 DAY = "2026-06-25"
 
@@ -67,11 +70,40 @@ def test_json_says_when_semantic_fell_back(cli: CliRunner, tmp_path: Path) -> No
 
 
 def test_search_by_id_and_similar(cli: CliRunner) -> None:
-    some = _hits(cli, ["search", "", "--mode", "keyword", "--json"], "keyword")[4]  # newest
+    some = _hits(cli, ["search", "models", "--mode", "keyword", "--json"])[4]
     first = _hits(cli, ["search", f"https://arxiv.org/abs/{some['id']}v1", "--json"], "hybrid")[0]
     assert first["id"] == some["id"]
     similar = _hits(cli, ["similar", str(some["id"]), "--json", "--limit", "4"])
     assert len(similar) == 4 and some["id"] not in [h["id"] for h in similar]
+
+
+def test_piped_output_is_one_line_per_result(cli: CliRunner) -> None:
+    hostile = "A \x1b[31mred\x1b[0m title\u202e with a long name that runs well past eighty columns"
+    with open_store(Settings()).begin() as conn:
+        upsert_papers(conn, [Paper(id="2606.90001", title=hostile, abstract="Red.", source="t")])
+    for args in (["search", "models", "-n", "7"], ["search", "red title", "-n", "1"]):
+        result = cli.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        lines = result.stdout.splitlines()
+        assert len(lines) == int(args[-1]) and all(len(line) > 3 for line in lines)
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
+    assert "2606.90001" in lines[0] and "eighty columns" in lines[0]
+    similar = cli.invoke(app, ["similar", _hits(cli, ["search", "agents", "--json"])[0]["id"]])
+    assert similar.exit_code == 0 and len(similar.stdout.splitlines()) == 10
+
+
+def test_empty_query_and_unknown_paper_say_so(cli: CliRunner) -> None:
+    for empty in ("", "   ", '""'):
+        result = cli.invoke(app, ["search", empty])
+        assert result.exit_code == 1 and "query is empty" in result.output
+        assert not result.stdout.strip()
+    missing = cli.invoke(app, ["similar", "9999.99999"])
+    assert missing.exit_code == 1 and "no paper 9999.99999" in missing.output
+    assert "embed" not in missing.output
+    with open_store(Settings()).begin() as conn:
+        upsert_papers(conn, [Paper(id="2606.90002", title="Fresh", abstract="New.", source="t")])
+    fresh = cli.invoke(app, ["similar", "2606.90002"])
+    assert fresh.exit_code == 1 and "paperfeed embed" in fresh.output
 
 
 def test_second_embed_does_nothing_and_reindex_works(cli: CliRunner) -> None:
@@ -87,8 +119,12 @@ def test_bad_input_is_a_clear_error(cli: CliRunner) -> None:
     bad_limit = cli.invoke(app, ["search", "x", "--limit", "0"])
     assert bad_limit.exit_code == 1 and "limit" in bad_limit.output
     unknown = cli.invoke(app, ["similar", "2606.00001"])
-    assert unknown.exit_code == 1 and "no stored vector" in unknown.output
+    assert unknown.exit_code == 1 and "no paper 2606.00001" in unknown.output
     odd = cli.invoke(app, ["search", "--json", "--", '-"unbalanced C++ :* 😀'])
     assert odd.exit_code == 0, odd.output
     body = json.loads(odd.stdout.strip().splitlines()[-1])
-    assert body["mode"] == "keyword" and "nothing to embed" in body["fallback"]
+    assert (
+        body["mode"] == "keyword"
+        and "nothing to embed" in str(body["fallback"])
+        and isinstance(body["hits"], list)
+    )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -240,3 +242,21 @@ def test_nothing_loaded_at_import() -> None:
         "assert 'onnxruntime' not in sys.modules and 'tokenizers' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.slow
+def test_first_use_prints_nothing_to_the_console(tmp_path: Path) -> None:
+    # A fresh process with an empty model cache, as a user's first `paperfeed embed` or search:
+    # the quantiser's advice logged through the root logger must not reach the terminal.
+    script = (
+        "from paperfeed.search.embed import get_embedder; import logging, sys; "
+        "get_embedder('minilm').embed(['graph neural networks']); "
+        "sys.exit(len(logging.getLogger().handlers))"
+    )
+    env = {**os.environ, "PAPERFEED_MODEL_CACHE": str(tmp_path / "models")}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert list((tmp_path / "models").glob("minilm-l6-int8-*.onnx"))  # it did derive the graph
+    assert done.stderr == "" and done.stdout == ""
+    assert done.returncode == 0  # and left no console handler on the root logger

@@ -67,7 +67,10 @@ class Settings(BaseSettings):
         description="How hybrid search fuses: z-scored or min-max scores (weighted sum), or RRF.",
     )
     search_refresh_seconds: float = Field(
-        default=30.0, ge=0, description="A search picks up papers changed in the store this often."
+        default=30.0,
+        ge=0,
+        description="Search indexes pick up store changes this often, in the background (0: "
+        "before every search).",
     )
     search_embed_timeout: float = Field(
         default=2.0, gt=0, description="Seconds a query embedding may take before keyword fallback."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import asdict
 from datetime import date
 from enum import StrEnum
@@ -11,22 +12,23 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.text import Text
 from sqlalchemy import Engine
 
 from paperfeed.cli_support import err, fail, out
 from paperfeed.search.backfill import contract_of, embed_papers
 from paperfeed.search.embed import EmbedderUnavailable, get_embedder
-from paperfeed.search.query import paper_id_in
+from paperfeed.search.query import paper_id_in, parse_query
 from paperfeed.search.results import Hit
 from paperfeed.search.service import BadSearch, SearchService
 from paperfeed.settings import Settings
-from paperfeed.store import open_store
+from paperfeed.store import get_paper, open_store
 from paperfeed.store import search_store as db
 from paperfeed.text import terminal_safe
 from paperfeed.util import BadDate, parse_day
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON array of hits.")]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print JSON: the hits (search: with the mode it ran in).")
+]
 LimitOpt = Annotated[int, typer.Option("--limit", "-n", help="How many hits.")]
 
 
@@ -60,8 +62,23 @@ def _print_hits(hits: list[Hit], as_json: bool) -> None:
     if not hits:
         err.print("no papers found")
     for rank, hit in enumerate(hits, start=1):
-        line = Text(f"{rank:>3}. ") + Text(terminal_safe(hit.title), style="bold")
-        out.print(line + Text("  " + terminal_safe(hit.id), style="dim"), highlight=False)
+        title = _plain(hit.title)
+        if out.is_terminal:
+            line = f"{rank:>3}. [bold]{escape(title)}[/bold]  [dim]{hit.id}[/dim]"
+            out.print(line, highlight=False)
+        else:  # piped: one whole line per result, nothing wrapped or styled
+            typer.echo(f"{rank:>3}. {title}  {_plain(hit.id)}")
+
+
+def _plain(text: str) -> str:
+    """Stored text as inert characters: no escape sequences, bidi overrides or line breaks."""
+    return "".join(
+        " " if c in "\t\n\r" else "\ufffd" if unicodedata.category(c) in _CONTROL else c
+        for c in text
+    )
+
+
+_CONTROL = {"Cc", "Cf", "Cs"}
 
 
 def search(
@@ -81,6 +98,8 @@ def search(
     as_json: JsonOpt = False,
 ) -> None:
     """Search stored papers (hybrid keyword + semantic by default)."""
+    if parse_query(query).empty:
+        raise fail('the query is empty: give some words, a "phrase" or an arXiv id')
     first, last = _day(since, "--since"), _day(until, "--until")
     service = _service()
     try:
@@ -92,11 +111,17 @@ def search(
     finally:
         service.close()
     if result.fallback:
-        why = escape(terminal_safe(result.fallback))
-        err.print(f"note: {result.mode} search only ({why})", highlight=False)
+        err.print(
+            f"note: {result.mode} search only ({escape(terminal_safe(result.fallback))})",
+            highlight=False,
+        )
+    if result.suggestion:
+        err.print(f"did you mean: {escape(_plain(result.suggestion))}", highlight=False)
     if as_json:  # the mode actually used: a semantic search may have fallen back to keyword
         hits = [asdict(h) for h in result.hits]
-        body = {"mode": result.mode, "fallback": result.fallback, "hits": hits}
+        body: dict[str, object] = {"mode": result.mode, "fallback": result.fallback, "hits": hits}
+        body |= {"total": result.total, "counted": result.counted}
+        body["suggestion"] = result.suggestion
         typer.echo(json.dumps(body, ensure_ascii=False))
         return
     _print_hits(result.hits, as_json)
@@ -112,7 +137,11 @@ def similar(
     service = _service()
     try:
         if not service.vectors([pid]):
-            raise fail(f"no stored vector for {pid}: is it stored, and embedded (paperfeed embed)?")
+            with service.engine.connect() as conn:
+                stored = get_paper(conn, pid) is not None
+            if not stored:
+                raise fail(f"no paper {pid} is stored")
+            raise fail(f"{pid} has no vector yet: run `paperfeed embed`")
         hits = service.similar(pid, limit)
     except BadSearch as exc:
         raise fail(str(exc)) from exc

@@ -19,25 +19,40 @@ def rrf(rankings: Sequence[tuple[Sequence[str], float]], k: int = RRF_K) -> dict
 
 
 def normalised(scores: Mapping[str, float], ids: Sequence[str], how: str) -> np.ndarray:
-    """Scores of `ids` (missing ones count as 0) scaled by z-score or min-max over the set."""
-    values = np.array([scores.get(pid, 0.0) for pid in ids], dtype=np.float64)
-    if len(values) == 0:
+    """Scores of `ids` scaled by z-score or min-max over those that have one; NaN for the rest."""
+    values = np.array([scores.get(pid, np.nan) for pid in ids], dtype=np.float64)
+    present = values[~np.isnan(values)]
+    if len(present) == 0:
         return values
     if how == "minmax":
-        span = values.max() - values.min()
-        return (values - values.min()) / span if span > 0 else np.zeros_like(values)
-    std = values.std()
-    return (values - values.mean()) / std if std > 0 else np.zeros_like(values)
+        span = present.max() - present.min()
+        return (
+            (values - present.min()) / span if span > 0 else np.where(np.isnan(values), values, 0)
+        )
+    std = present.std()
+    return (values - present.mean()) / std if std > 0 else np.where(np.isnan(values), values, 0)
 
 
 def convex(
     parts: Sequence[tuple[Mapping[str, float], float]], ids: Sequence[str], how: str = "zscore"
 ) -> dict[str, float]:
-    """Weighted sum of per-part normalised scores over the candidate ids."""
-    total = np.zeros(len(ids), dtype=np.float64)
-    for scores, weight in parts:
-        if weight:
-            total += weight * normalised(scores, ids, how)
+    """Weighted sum of per-part normalised scores over the candidate ids.
+
+    A part without a score for an id (a paper not embedded yet has no cosine) is not held
+    against it: that part counts the id's weighted mean normalised score over the other parts.
+    """
+    if not ids:
+        return {}
+    used = [(normalised(scores, ids, how), weight) for scores, weight in parts if weight]
+    if not used:
+        return dict.fromkeys(ids, 0.0)
+    matrix = np.array([values for values, _w in used])
+    weights = np.array([w for _v, w in used])[:, None]
+    known = ~np.isnan(matrix)
+    mean = (np.where(known, matrix, 0) * weights).sum(0) / np.maximum(
+        (known * weights).sum(0), 1e-12
+    )
+    total = (np.where(known, matrix, mean) * weights).sum(0)
     return {pid: float(s) for pid, s in zip(ids, total, strict=True)}
 
 

@@ -1,7 +1,8 @@
 """The keyword index: BM25 over title, abstract and authors in a tantivy index on local disk.
 
-The index is a cache derived from the store: `apply` writes rows read from the store, and the
-watermark (the newest `changed_at` applied) lives in a small JSON file beside the index.
+The index is a cache derived from the store: `apply` writes rows read from the store, and how far
+it has read (`Progress`: a settled cursor plus the newer rows applied) lives in a small JSON file
+beside the index.
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ import tantivy
 from tantivy import FieldType, Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
 from paperfeed.models import normalise_title
+from paperfeed.search.progress import Progress
 from paperfeed.search.query import ParsedQuery, words_of
 from paperfeed.store.search_store import IndexRow
-from paperfeed.util import iso
+from paperfeed.util import utcnow
 
 SCHEMA_VERSION = 2
 _STATE = "paperfeed-state.json"
 _TEXT_FIELDS = ("title", "abstract")
+_REMEMBERED = 2000  # stored documents of recent hits kept for showing them
 
 
 class IndexBusy(RuntimeError):
@@ -61,6 +64,12 @@ KEYWORD = Weights()
 # already reads titles, so the keyword half does best weighing exact evidence in the abstract.
 # A proximity bonus added 0.005 nDCG@10 there at ~2.5x the keyword time at 1 M papers: dropped.
 HYBRID = Weights(title=0.5)
+FULL_NAME_BOOST = 4.0
+# The index stores days as nanoseconds since 1970: filters beyond these days mean "no bound".
+FIRST_DAY, LAST_DAY = (
+    date(1678, 1, 1),
+    date(2262, 1, 1),
+)  # the whole query found as one author's name
 
 
 @dataclass(frozen=True)
@@ -117,6 +126,7 @@ class KeywordIndex:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._write_lock = threading.Lock()
+        self._docs: dict[str, StoredDoc] = {}  # stored fields of recent hits, until a reload
         self.stem, self.names = stemmer(), _names()
         self._open()
 
@@ -132,7 +142,7 @@ class KeywordIndex:
     def _wipe(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
         self.path.mkdir(parents=True)
-        self._save_state({"schema": SCHEMA_VERSION, "watermark": None})
+        self._save_state({"schema": SCHEMA_VERSION, "progress": None})
 
     def _state(self) -> dict[str, object]:
         try:
@@ -146,10 +156,9 @@ class KeywordIndex:
         tmp.replace(self.path / _STATE)
 
     @property
-    def watermark(self) -> datetime | None:
-        """The newest `changed_at` this index has applied."""
-        value = self._state().get("watermark")
-        return datetime.fromisoformat(str(value)) if value else None
+    def progress(self) -> Progress:
+        """How far this index has read the store (shared by every process using the folder)."""
+        return Progress.from_json(self._state().get("progress"))
 
     @property
     def num_docs(self) -> int:
@@ -162,25 +171,41 @@ class KeywordIndex:
             self._wipe()
             self._open()
 
-    def apply(self, batches: Iterable[list[IndexRow]], heap: int = 200_000_000) -> int:
-        """Write rows from the store (hidden papers are removed); returns papers written."""
+    def apply(
+        self,
+        batches: Iterable[list[IndexRow]],
+        now: datetime | None = None,
+        heap: int = 200_000_000,
+    ) -> int:
+        """Write rows read from the store after `progress.cursor`, skipping those already applied
+        (hidden papers are removed); returns how many papers were (re)indexed."""
         with self._write_lock:
-            writer, written, newest = None, 0, self.watermark
+            progress, before = self.progress, self._state().get("progress")
+            writer, written = None, 0
             for batch in batches:
-                writer = writer or self._writer(heap)  # opened only when there is work
-                for row in batch:
-                    writer.delete_documents_by_term("id", row.id)
-                    if not row.hidden:
-                        writer.add_document(self._document(row))
-                        written += 1
-                    newest = max(newest, row.changed_at) if newest else row.changed_at
-            if writer is None:
-                return 0
-            writer.commit()
-            writer.wait_merging_threads()
-            self._save_state({"schema": SCHEMA_VERSION, "watermark": iso(newest)})
-        self.index.reload()
+                keys = [(row.id, row.changed_at) for row in batch]
+                fresh = [batch[i] for i in progress.fresh(keys)]
+                if fresh:
+                    writer = writer or self._writer(heap)  # opened only when there is work
+                    self._write(writer, fresh)
+                    written += len(fresh)
+                progress.advance(keys, now or utcnow())
+            if writer is not None:
+                writer.commit()
+                writer.wait_merging_threads()
+            if writer is not None or progress.to_json() != before:
+                newest = progress.newest.isoformat() if progress.newest else None
+                state = {"schema": SCHEMA_VERSION, "progress": progress.to_json()}
+                self._save_state(state | {"watermark": newest})  # read by `paperfeed doctor`
+        if writer is not None:
+            self.reload()
         return written
+
+    def _write(self, writer: tantivy.IndexWriter, rows: list[IndexRow]) -> None:
+        for row in rows:
+            writer.delete_documents_by_term("id", row.id)
+            if not row.hidden:
+                writer.add_document(self._document(row))
 
     def _writer(self, heap: int) -> tantivy.IndexWriter:
         try:
@@ -209,16 +234,68 @@ class KeywordIndex:
         offset: int = 0,
         by_date: bool = False,
         weights: Weights = KEYWORD,
+        all_words: bool = False,
     ) -> tuple[list[tuple[str, float]], int]:
-        """Ranked (id, BM25 score) pairs for a parsed query, and how many papers match."""
-        query = self._query(parsed, filters, weights)
+        """Ranked (id, BM25 score) pairs for a parsed query, and how many papers match.
+
+        With `all_words`, papers holding every meaningful word are the answer (and the count)
+        when there are any; otherwise papers holding some of them.
+        """
         searcher = self.index.searcher()
+        if all_words and len(parsed.meaningful) + len(parsed.prefixes) > 1:
+            query = self._query(parsed, filters, weights, all_words=True)
+            hits, count = self._run(searcher, query, limit, offset, by_date)
+            if count:
+                return hits, count
+        return self._run(searcher, self._query(parsed, filters, weights), limit, offset, by_date)
+
+    def _run(
+        self, searcher: tantivy.Searcher, query: Query, limit: int, offset: int, by_date: bool
+    ) -> tuple[list[tuple[str, float]], int]:
         order = "day" if by_date else None
         result = searcher.search(query, limit, count=True, order_by_field=order, offset=offset)
-        hits = [
-            (searcher.doc(addr)["id"][0], _score(score, by_date)) for score, addr in result.hits
+        found = [
+            (_stored(searcher.doc(addr)), _score(score, by_date)) for score, addr in result.hits
         ]
-        return hits, int(getattr(result, "count", 0) or 0)
+        self._remember(doc for doc, _s in found)
+        return [(doc.id, score) for doc, score in found], int(getattr(result, "count", 0) or 0)
+
+    def _remember(self, docs: Iterable[StoredDoc]) -> None:
+        # The page about to be shown is the top of this ranking: keep what was just read.
+        if len(self._docs) > _REMEMBERED:
+            self._docs = {}
+        self._docs.update((doc.id, doc) for doc in docs)
+
+    def reload(self) -> None:
+        """See what another process wrote."""
+        self.index.reload()
+        self._docs = {}
+
+    def frequencies(self, words: Sequence[str]) -> list[int]:
+        """`frequency` of many plain lower-case ASCII words at once (one analyzer call)."""
+        stems = self.stem.analyze(" ".join(words)) if words else []
+        if len(stems) != len(words):  # a word the analyzer split or dropped: one at a time
+            return [self.frequency(w) for w in words]
+        searcher = self.index.searcher()
+        return [
+            max(
+                searcher.doc_freq("title", stem),
+                searcher.doc_freq("abstract", stem),
+                searcher.doc_freq("authors", word),
+            )
+            for word, stem in zip(words, stems, strict=True)
+        ]
+
+    def frequency(self, word: str) -> int:
+        """In how many papers the word occurs (as the index reads it): title, abstract or name."""
+        searcher = self.index.searcher()
+        counts = [
+            searcher.doc_freq(field, token)
+            for field, analyzer in (("title", self.stem), ("abstract", self.stem))
+            for token in analyzer.analyze(word)[:1]
+        ]
+        counts += [searcher.doc_freq("authors", t) for t in self.names.analyze(word)[:1]]
+        return int(max(counts, default=0))
 
     def scores_for(
         self, parsed: ParsedQuery, ids: Sequence[str], weights: Weights = KEYWORD
@@ -250,8 +327,9 @@ class KeywordIndex:
 
     def docs(self, ids: Sequence[str]) -> dict[str, StoredDoc]:
         """Stored fields of these papers."""
-        if not ids:
-            return {}
+        known = self._docs
+        if all(pid in known for pid in ids):
+            return {pid: known[pid] for pid in ids}
         searcher = self.index.searcher()
         query = Query.term_set_query(self.schema, "id", list(ids))
         result = searcher.search(query, len(ids), count=False)
@@ -267,19 +345,38 @@ class KeywordIndex:
         query = Query.term_query(self.schema, "title_key", key)
         return [searcher.doc(a)["id"][0] for _s, a in searcher.search(query, limit).hits]
 
-    def _query(self, parsed: ParsedQuery, filters: Filters, weights: Weights = KEYWORD) -> Query:
-        base = self._match(parsed, weights) if parsed.positive else Query.all_query()
+    def _query(
+        self,
+        parsed: ParsedQuery,
+        filters: Filters,
+        weights: Weights = KEYWORD,
+        all_words: bool = False,
+    ) -> Query:
+        base = self._match(parsed, weights, all_words) if parsed.positive else Query.all_query()
         clauses = [(Occur.Must, base)] + self._exclusions(parsed) + self._filter_clauses(filters)
         return Query.boolean_query(clauses)
 
-    def _match(self, parsed: ParsedQuery, weights: Weights = KEYWORD) -> Query:
-        words = list(dict.fromkeys(parsed.words))
-        should = [(Occur.Should, q) for w in words for q in self._word(w, weights)]
-        should += [(Occur.Should, q) for p in parsed.prefixes for q in self._prefix(p)]
-        must = [(Occur.Must, self._phrase(p, weights)) for p in parsed.phrases]
-        if not should and not must:
+    def _match(
+        self, parsed: ParsedQuery, weights: Weights = KEYWORD, all_words: bool = False
+    ) -> Query:
+        words = list(dict.fromkeys(parsed.meaningful))
+        each = [self._word(w, weights) for w in words] + [self._prefix(p) for p in parsed.prefixes]
+        occur = Occur.Must if all_words else Occur.Should
+        clauses = [(occur, _either(qs)) for qs in each if qs]
+        clauses += [(Occur.Should, q) for q in self._full_name(words)]
+        clauses += [(Occur.Must, self._phrase(p, weights)) for p in parsed.phrases]
+        if not clauses:
             return Query.empty_query()
-        return Query.boolean_query(must + should)
+        return Query.boolean_query(clauses)
+
+    def _full_name(self, words: Sequence[str]) -> list[Query]:
+        # A query that is someone's name ("Carlos Guestrin") puts their papers first, above
+        # papers that only share one of the words ("Monte Carlo").
+        tokens: list[str | tuple[int, str]] = [t for w in words for t in self.names.analyze(w)]
+        if not 2 <= len(tokens) <= 4:
+            return []
+        name = Query.phrase_query(self.schema, "authors", tokens)
+        return [Query.boost_query(name, FULL_NAME_BOOST)]
 
     def _word(self, word: str, weights: Weights = KEYWORD) -> list[Query]:
         out = []
@@ -316,8 +413,8 @@ class KeywordIndex:
     def _filter_clauses(self, filters: Filters) -> list[tuple[Occur, Query]]:
         out: list[tuple[Occur, Query]] = []
         if filters.since or filters.until:
-            low = datetime.combine(filters.since, time()) if filters.since else None
-            high = datetime.combine(filters.until, time()) if filters.until else None
+            low = datetime.combine(_clamp(filters.since), time()) if filters.since else None
+            high = datetime.combine(_clamp(filters.until), time()) if filters.until else None
             out.append(
                 (Occur.Must, Query.range_query(self.schema, "day", FieldType.Date, low, high))
             )
@@ -336,6 +433,19 @@ class KeywordIndex:
         if len(tokens) == 1:
             return Query.term_query(self.schema, "authors", tokens[0])
         return Query.phrase_query(self.schema, "authors", tokens)
+
+
+def _clamp(day: date) -> date:
+    """A day inside the range the index can hold (no paper lies outside it)."""
+    return min(max(day, FIRST_DAY), LAST_DAY)
+
+
+def _either(queries: list[Query]) -> Query:
+    return (
+        queries[0]
+        if len(queries) == 1
+        else Query.boolean_query([(Occur.Should, q) for q in queries])
+    )
 
 
 def _stored(doc: tantivy.Document) -> StoredDoc:

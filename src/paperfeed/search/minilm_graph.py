@@ -9,8 +9,11 @@ abstracts per CPU-second. Needs the `onnx` package; torch is not involved.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -183,9 +186,36 @@ def derive(source: Path, target: Path) -> Path:
         # Per-channel scales matter: per-tensor int8 drops cosine to fp32 from 0.995 to 0.94.
         # Contrib-op outputs have no inferred type; they are all float32.
         options = {"DefaultTensorType": onnx.TensorProto.FLOAT}
-        quantize_dynamic(
-            fused, quantised, weight_type=QuantType.QInt8, per_channel=True, extra_options=options
-        )
+        with _quiet_quantiser():
+            quantize_dynamic(
+                fused,
+                quantised,
+                weight_type=QuantType.QInt8,
+                per_channel=True,
+                extra_options=options,
+            )
         # Rename within one directory is atomic: readers see no file or a whole one.
         os.replace(quantised, target)
     return target
+
+
+class _FromQuantiser(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "onnxruntime" not in record.pathname
+
+
+@contextmanager
+def _quiet_quantiser() -> Iterator[None]:
+    """Keep the quantiser's advice ("run pre-processing first") off the user's console.
+
+    It logs through the root logger, whose first use would also install a console handler for
+    good; a null handler prevents that and a filter drops its records wherever logging goes.
+    """
+    root, drop, guard = logging.getLogger(), _FromQuantiser(), logging.NullHandler()
+    root.addFilter(drop)
+    root.addHandler(guard)
+    try:
+        yield
+    finally:
+        root.removeHandler(guard)
+        root.removeFilter(drop)

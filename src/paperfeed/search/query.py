@@ -15,6 +15,14 @@ MAX_WORDS = 64  # a pasted abstract still makes a useful (and fast) keyword quer
 _TOKEN_RE = re.compile(r'(-?)"([^"]*)("?)|(\S+)')
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 _OPERATORS = {"AND", "OR", "&&", "||"}
+# Words too common to say what a query is about (Lucene's English set plus a few of papers').
+# fmt: off
+STOP_WORDS = frozenset([
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "from", "if", "in", "into",
+    "is", "it", "no", "not", "of", "on", "or", "our", "such", "that", "the", "their", "then",
+    "there", "these", "they", "this", "to", "via", "was", "we", "will", "with",
+])
+# fmt: on
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,12 @@ class ParsedQuery:
     def positive(self) -> bool:
         """True when the query asks for something (not only exclusions)."""
         return bool(self.words or self.phrases or self.prefixes)
+
+    @property
+    def meaningful(self) -> tuple[str, ...]:
+        """The words that say what the query is about: stop words left out, unless that is all."""
+        kept = tuple(w for w in self.words if w not in STOP_WORDS)
+        return kept or self.words
 
     @property
     def empty(self) -> bool:

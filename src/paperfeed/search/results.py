@@ -17,9 +17,16 @@ class Hit:
 
 @dataclass(frozen=True)
 class SearchResult:
-    """A page of hits, how many papers matched, the mode used and why it fell back (if it did)."""
+    """A page of hits, how many there are, the mode used and why it fell back (if it did).
+
+    `counted` says whether `total` counts the papers that match the query's words (keyword
+    search); semantic and hybrid results are the best matches, and `total` is only how far they
+    can be paged. `suggestion` is the query with likely typos corrected ("did you mean").
+    """
 
     hits: list[Hit]
     total: int
     mode: str
     fallback: str | None = None
+    counted: bool = True
+    suggestion: str | None = None

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from datetime import date, datetime, timedelta
+from datetime import date
 
 import numpy as np
 from sqlalchemy import Engine
@@ -21,18 +22,18 @@ from paperfeed.search.keyword import HYBRID, Filters, IndexBusy, KeywordIndex
 from paperfeed.search.query import ParsedQuery, paper_id_in, parse_query, semantic_text
 from paperfeed.search.results import Hit, SearchResult
 from paperfeed.search.snippets import Highlighter
+from paperfeed.search.spelling import suggest
 from paperfeed.search.vectors import FaissIndex, normalise
 from paperfeed.settings import Settings
 from paperfeed.store import search_store as db
 from paperfeed.util import utcnow
 
+log = logging.getLogger(__name__)
 MODES = ("keyword", "semantic", "hybrid")
 SORTS = ("relevance", "date")
 MAX_LIMIT = 1000
 MAX_OFFSET = 10_000
 HYBRID_DEPTH = 100  # candidates taken from each side before fusing
-# Changes committed late, or stamped by a machine whose clock lags, still get picked up.
-REFRESH_OVERLAP = timedelta(minutes=5)
 # A weak (static) model gets less say in hybrid ranking; measured on SciFact dev (bench/RESULTS.md).
 # Pseudo-relevance feedback: the query vector moves toward the best fused hit, then re-fuses
 # (measured on SciFact dev, bench/RESULTS.md, Search).
@@ -56,53 +57,69 @@ class SearchService:
         self._embedder, self._embedder_error = embedder, ""
         self._contract_id: str | None = None
         self._vectors: FaissIndex | None = None
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # held while the indexes are refreshed or rebuilt
+        self._model_lock = threading.Lock()  # searches never wait for a refresh
         self._last_refresh = -math.inf
-        self._applied: dict[str, datetime] = {}
+        self._refreshing = threading.Event()  # set while a refresh runs
+        self._background = threading.Lock()  # held while a background refresh runs
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="embed-query")
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     # --- keeping up with the store ----------------------------------------------------------
 
-    def refresh(self) -> None:
-        """Pick up new and changed papers (and vectors) from the store."""
+    def refresh(self) -> int:
+        """Pick up new and changed papers (and vectors) from the store; returns papers indexed."""
         with self._lock:
+            self._refreshing.set()
             try:
-                self._refresh_keyword()
-            except IndexBusy:
-                self.keyword.index.reload()  # another process is writing it for us
-            self._refresh_vectors()
-            self._last_refresh = time.monotonic()
+                try:
+                    written = self._refresh_keyword()
+                except IndexBusy:
+                    written = 0
+                    self.keyword.reload()  # another process is writing it for us
+                self._refresh_vectors()
+                self._last_refresh = time.monotonic()
+            finally:
+                self._refreshing.clear()
+        return written
 
     def is_loaded(self) -> bool:
         """True once the indexes have been brought up to date at least once."""
         return self._last_refresh > -math.inf
 
     def _maybe_refresh(self) -> None:
-        if self._due():
+        # A refresh every search (interval 0) or this process's first search waits for it;
+        # afterwards a due refresh runs in the background and requests use the current index.
+        if not self._due():
+            return
+        first = self._last_refresh == -math.inf and not self._refreshing.is_set()
+        if self.settings.search_refresh_seconds == 0 or first:
             with self._lock:
                 if self._due():  # another thread may have refreshed while this one waited
                     self.refresh()
+            return
+        if self._background.acquire(blocking=False):
+            threading.Thread(
+                target=self._refresh_behind, name="search-refresh", daemon=True
+            ).start()
+
+    def _refresh_behind(self) -> None:
+        try:
+            self.refresh()
+        except Exception:  # the next due search tries again; searching goes on meanwhile
+            log.exception("refreshing the search indexes failed")
+            self._last_refresh = time.monotonic()
+        finally:
+            self._background.release()
 
     def _due(self) -> bool:
         return time.monotonic() - self._last_refresh >= self.settings.search_refresh_seconds
 
-    def _refresh_keyword(self) -> None:
-        mark = self.keyword.watermark
-        since = mark - REFRESH_OVERLAP if mark else None
+    def _refresh_keyword(self) -> int:
         with self.engine.connect() as conn:
-            self.keyword.apply(self._unseen(db.changed_papers(conn, since)))
-
-    def _unseen(self, batches: Iterable[list[db.IndexRow]]) -> Iterator[list[db.IndexRow]]:
-        # Rows of the overlap window this process already applied are skipped; only recent
-        # rows are remembered, since older ones never fall inside a later window again.
-        recent = utcnow() - 2 * REFRESH_OVERLAP
-        self._applied = {k: v for k, v in self._applied.items() if v >= recent}
-        for batch in batches:
-            fresh = [r for r in batch if self._applied.get(r.id) != r.changed_at]
-            self._applied.update({r.id: r.changed_at for r in fresh if r.changed_at >= recent})
-            if fresh:
-                yield fresh
+            progress = self.keyword.progress
+            rows = db.changed_papers(conn, progress.cursor, applied=progress.recent)
+            return self.keyword.apply(rows, utcnow())
 
     def _refresh_vectors(self) -> None:
         contract = self._contract()
@@ -114,15 +131,16 @@ class SearchService:
             self._vectors = FaissIndex.load(self._vector_dir, cid, width) or self._new_vectors(
                 cid, dim
             )
-        mark = self._vectors.watermark
-        since = mark - REFRESH_OVERLAP if mark else None
-        added = 0
+        index, added, now = self._vectors, 0, utcnow()
         with self.engine.connect() as conn:
-            for ids, matrix, newest in db.vectors_since(conn, cid, dim, since):
-                added += self._vectors.add(ids, matrix)
-                self._vectors.watermark = max(newest, mark) if mark else newest
-        if added >= SAVE_EVERY or (added and len(self._vectors) < 100_000):
-            self._vectors.save(self._vector_dir, cid)  # saving a big index for a few is wasteful
+            for ids, matrix, stamps in db.vectors_since(conn, cid, dim, index.progress.cursor):
+                keys = list(zip(ids, stamps, strict=True))
+                fresh = index.progress.fresh(keys)
+                if fresh:
+                    added += index.add([ids[i] for i in fresh], matrix[fresh])
+                index.progress.advance(keys, now)
+        if added >= SAVE_EVERY or (added and len(index) < 100_000):
+            index.save(self._vector_dir, cid)  # saving a big index for a few is wasteful
 
     def _new_vectors(self, cid: str, dim: int) -> FaissIndex:
         kind = self.settings.vector_index
@@ -136,7 +154,6 @@ class SearchService:
         """Drop both local indexes and build them again from the store."""
         with self._lock:
             self.keyword.clear()
-            self._applied.clear()
             contract = self._contract()
             if contract:
                 for suffix in (".faiss", ".json"):
@@ -147,7 +164,7 @@ class SearchService:
     # --- the model ---------------------------------------------------------------------------
 
     def _model(self) -> Embedder | None:
-        with self._lock:
+        with self._model_lock:
             if self._contract_id is None and self._embedder_error == "":
                 try:
                     model = self._embedder or get_embedder(self.settings.embed_model)
@@ -219,19 +236,29 @@ class SearchService:
         ranking, total, used, fallback = self._rank(query, parsed, filters, mode, need, sort)
         ordered = _pin(pinned, ranking)
         page = ordered[offset : offset + limit]
-        return SearchResult(self._hits(page, parsed), max(total, len(ordered)), used, fallback)
+        hits = self._hits(page, parsed)
+        counted = used == "keyword" and not parsed.empty
+        suggestion = suggest(parsed, self.keyword.frequencies)
+        total = max(total, len(ordered))
+        return SearchResult(hits, total, used, fallback, counted, suggestion)
 
     def _rank(
         self, query: str, parsed: ParsedQuery, filters: Filters, mode: str, need: int, sort: str
     ) -> tuple[list[tuple[str, float]], int, str, str | None]:
         by_date = sort == "date" or parsed.empty
         if mode == "keyword" or parsed.empty:
-            hits, total = self.keyword.search(parsed, filters, need + 2, by_date=by_date)
+            hits, total = self.keyword.search(
+                parsed, filters, need + 2, by_date=by_date, all_words=True
+            )
             return hits, total, "keyword", None
+        if self._unknown_words(parsed):
+            return [], 0, mode, None  # the nearest vectors to words no paper uses mean nothing
         vector, reason = self._query_vector(query)
         index, missing = self._vector_index()
         if vector is None or index is None:
-            hits, total = self.keyword.search(parsed, filters, need + 2, by_date=by_date)
+            hits, total = self.keyword.search(
+                parsed, filters, need + 2, by_date=by_date, all_words=True
+            )
             return hits, total, "keyword", reason or missing
         if mode == "semantic":
             hits = self._dense(index, vector, parsed, filters, max(need, HYBRID_DEPTH))
@@ -239,11 +266,20 @@ class SearchService:
         hits, total = self._hybrid(index, vector, parsed, filters, need)
         return self._by_date(hits) if by_date else hits, total, "hybrid", None
 
+    def _unknown_words(self, parsed: ParsedQuery) -> bool:
+        """True when the query is only words that no stored paper uses (gibberish, typos)."""
+        if parsed.phrases or parsed.prefixes or parsed.paper_id or not parsed.words:
+            return False
+        return not any(self.keyword.frequency(w) for w in parsed.meaningful)
+
     def _dense(
         self, index: FaissIndex, vector: np.ndarray, parsed: ParsedQuery, filters: Filters, k: int
     ) -> list[tuple[str, float]]:
+        """The nearest papers that pass the filters and are close enough to mean something."""
         restricted = filters.any or parsed.excluded_words or parsed.excluded_phrases
         found = index.search(vector, max(k * 10, 500) if restricted else k + 10)
+        floor = self.min_similarity()
+        found = [(pid, score) for pid, score in found if score >= floor]
         kept = self.keyword.keep([pid for pid, _s in found], filters, parsed)
         return [(pid, score) for pid, score in found if pid in kept][:k]
 
@@ -262,13 +298,15 @@ class SearchService:
         bm25 = dict(keyword)
         missing = [p for p, _s in dense if p not in bm25]
         bm25.update(self.keyword.scores_for(parsed, missing, HYBRID))
-        # Exact cosines for every candidate (the ANN index only nominated them).
+        bm25 = {pid: bm25.get(pid, 0.0) for pid in ids}  # no keyword match is evidence too
+        # Exact cosines for every candidate (the ANN index only nominated them); a paper not
+        # embedded yet has none, and fusion ranks it by its keyword evidence alone.
         vectors = index.get(ids)
-        fused = self._fuse(ids, keyword, bm25, _cosines(vectors, vector, ids))
+        fused = self._fuse(ids, keyword, bm25, _cosines(vectors, vector))
         if PRF_WEIGHT and vectors and self.settings.hybrid_fusion != "rrf":
             top = next(p for p, _s in fusion.ranked(fused) if p in vectors)
             again = normalise(vector + PRF_WEIGHT * vectors[top])
-            fused = self._fuse(ids, keyword, bm25, _cosines(vectors, again, ids))
+            fused = self._fuse(ids, keyword, bm25, _cosines(vectors, again))
         return fusion.ranked(fused), max(total, len(ids))
 
     def _fuse(
@@ -281,8 +319,12 @@ class SearchService:
         wk = self.settings.hybrid_keyword_weight
         ws = self.settings.hybrid_semantic_weight * self._calibration().hybrid_trust
         if self.settings.hybrid_fusion == "rrf":
-            by_cos = [p for p, _s in fusion.ranked(cosine)]
-            return fusion.rrf([([p for p, _s in keyword], wk), (by_cos, ws)])
+            by_keyword = [p for p, _s in keyword]
+            fused = fusion.rrf([(by_keyword, wk), ([p for p, _s in fusion.ranked(cosine)], ws)])
+            for rank, pid in enumerate(by_keyword, start=1):
+                if pid not in cosine:  # not embedded yet: its keyword rank stands for both
+                    fused[pid] += ws / (fusion.RRF_K + rank)
+            return fused
         return fusion.convex([(bm25, wk), (cosine, ws)], ids, self.settings.hybrid_fusion)
 
     def _calibration(self) -> Calibration:
@@ -344,15 +386,15 @@ class SearchService:
             return db.get_vectors(conn, contract[0], list(paper_ids), contract[1])
 
     def close(self) -> None:
-        """Stop the query-embedding thread."""
+        """Stop the query-embedding thread and let a background refresh finish."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._background:
+            pass
 
 
-def _cosines(vectors: dict[str, np.ndarray], query: np.ndarray, ids: list[str]) -> dict[str, float]:
-    """Cosine of each candidate; one without a vector yet gets the lowest seen, not zero."""
-    found = {pid: float(vec @ query) for pid, vec in vectors.items()}
-    floor = min(found.values(), default=0.0)
-    return {pid: found.get(pid, floor) for pid in ids}
+def _cosines(vectors: dict[str, np.ndarray], query: np.ndarray) -> dict[str, float]:
+    """Cosine of each candidate that has a vector."""
+    return {pid: float(vec @ query) for pid, vec in vectors.items()}
 
 
 def _check(mode: str, limit: int, offset: int, sort: str) -> None:

@@ -1,17 +1,26 @@
-"""HTML-safe snippets: a window of the abstract with the query's words in <mark>."""
+"""HTML-safe snippets: a window of the abstract with the query's words in <mark>.
+
+Stemming every word of every abstract shown made snippets 92 % of keyword search time. Here only
+the words that can share a stem with the query are stemmed: those that start like one of its
+stems (found with `str.find` on the lower-cased text) and, in text with non-ASCII letters (which
+the analyzer folds), the words holding such letters.
+"""
 
 from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left
 from functools import lru_cache
 
 import tantivy
 
 from paperfeed.search.query import ParsedQuery
 
-SNIPPET_WORDS = 40
+SNIPPET_CHARS = 280
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+_FOLDED_RE = re.compile(r"[^\W_]*[^\W_\x00-\x7f][^\W_]*")  # a word with a non-ASCII letter
+_LEAD = 25  # characters of context shown before the first match
 
 
 class Highlighter:
@@ -27,56 +36,99 @@ class Highlighter:
 
     def targets(self, parsed: ParsedQuery) -> tuple[frozenset[str], tuple[str, ...]]:
         """The stems to mark and the prefixes to mark."""
-        words = list(parsed.words) + [w for p in parsed.phrases for w in p]
+        words = list(parsed.meaningful) + [w for p in parsed.phrases for w in p]
         stems = frozenset(s for s in (self._stem(w) for w in words) if s)
         prefixes = tuple(self._stem(p) or p for p in parsed.prefixes)
         return stems, prefixes
 
-    def snippet(self, text: str, parsed: ParsedQuery, words: int = SNIPPET_WORDS) -> str:
+    def snippet(self, text: str, parsed: ParsedQuery, size: int = SNIPPET_CHARS) -> str:
         """The best window of `text` for this query, escaped, with matches in <mark>."""
-        spans = list(_WORD_RE.finditer(text))
-        if not spans:
-            return html.escape(text[:240])
-        stems, prefixes = self.targets(parsed)
-        found: dict[str, bool] = {}
-        if stems or prefixes:
-            for word in {m.group() for m in spans}:
-                found[word] = self._matches(word, stems, prefixes)
-        hits = [found.get(m.group(), False) for m in spans]
-        start = _best_window(hits, words)
-        window = spans[start : start + words]
-        return _render(
-            text, window, hits[start : start + words], start > 0, start + words < len(spans)
-        )
+        marks = self.marked(text, *self.targets(parsed))
+        start, end = _window(text, marks, size)
+        shown = [(a, b) for a, b in marks if a >= start and b <= end]
+        body = _render(text, start, end, shown)
+        return ("… " if start > 0 else "") + body + (" …" if end < len(text) else "")
+
+    def marked(
+        self, text: str, stems: frozenset[str], prefixes: tuple[str, ...]
+    ) -> list[tuple[int, int]]:
+        """(start, end) of each word of `text` the query matches, in order."""
+        if not stems and not prefixes:
+            return []
+        heads = _heads(stems | frozenset(prefixes))
+        found = {m.start(): m for m in self._candidates(text, heads)}
+        return [
+            m.span() for _s, m in sorted(found.items()) if self._matches(m.group(), stems, prefixes)
+        ]
+
+    def _candidates(self, text: str, heads: tuple[str, ...]) -> list[re.Match[str]]:
+        low = text.lower()
+        out = []
+        if len(low) == len(text):  # lower-casing kept offsets (it nearly always does)
+            for head in heads:
+                at = low.find(head)
+                while at >= 0:
+                    if at == 0 or not _is_word_char(text[at - 1]):
+                        out.append(_WORD_RE.match(text, at))
+                    at = low.find(head, at + 1)
+        else:
+            out = [m for m in _WORD_RE.finditer(text) if m.group().lower().startswith(heads)]
+        if not text.isascii():
+            out += _FOLDED_RE.finditer(text)
+        return [m for m in out if m is not None]
 
     def _matches(self, word: str, stems: frozenset[str], prefixes: tuple[str, ...]) -> bool:
-        if not stems and not prefixes:
-            return False
         stem = self._stem(word)
         return stem in stems or (bool(prefixes) and stem.startswith(prefixes))
 
 
-def _best_window(hits: list[bool], size: int) -> int:
-    if len(hits) <= size or not any(hits):
-        return 0
-    count = sum(hits[:size])
-    best, best_start = count, 0
-    for start in range(1, len(hits) - size + 1):
-        count += hits[start + size - 1] - hits[start - 1]
+def _is_word_char(char: str) -> bool:
+    return char.isalnum()
+
+
+@lru_cache(maxsize=1024)
+def _heads(stems: frozenset[str]) -> tuple[str, ...]:
+    """Lower-case beginnings every word with one of these stems starts with."""
+    # A stem is a prefix of its lower-cased words but for its last two letters at most
+    # ("happi" for happy, "slice" for slicing, "reliabl" for reliability), and for the
+    # stemmer's exceptions dying, lying, tying (stems die, lie, tie).
+    heads = {s[: max(2, len(s) - 2)] for s in stems}
+    heads |= {s[:-2] + "y" for s in stems if s.endswith("ie")}
+    # A head that starts with another is found by the shorter one's search already.
+    return tuple(h for h in sorted(heads) if not any(h != o and h.startswith(o) for o in heads))
+
+
+def _window(text: str, marks: list[tuple[int, int]], size: int) -> tuple[int, int]:
+    """The span of about `size` characters, on word boundaries, holding the most matches."""
+    if len(text) <= size:
+        return 0, len(text)
+    lead = min(_LEAD, size // 4)
+    starts = [a for a, _b in marks]
+    best, first, first_end = 0, 0, 0
+    for i, (a, b) in enumerate(marks):
+        count = bisect_left(starts, a + size - lead) - i
         if count > best:
-            best, best_start = count, start
-    # Start a little before the first match so it reads in context.
-    first = next(i for i in range(best_start, best_start + size) if hits[i])
-    return max(0, min(best_start, first - 3))
+            best, first, first_end = count, a, b
+    start = 0 if first <= lead else _word_start(text, first - lead)
+    end = min(len(text), max(start + size, first_end))
+    return start, end if end == len(text) else _word_end(text, max(start, first_end), end)
 
 
-def _render(text: str, window: list[re.Match[str]], hits: list[bool], pre: bool, post: bool) -> str:
-    out = ["… " if pre else ""]
-    pos = window[0].start() if pre else 0
-    for match, hit in zip(window, hits, strict=True):
-        out.append(html.escape(text[pos : match.start()]))
-        word = html.escape(match.group())
-        out.append(f"<mark>{word}</mark>" if hit else word)
-        pos = match.end()
-    out.append(" …" if post else html.escape(text[pos:]))
+def _word_start(text: str, at: int) -> int:
+    space = text.rfind(" ", 0, at + 1)
+    return space + 1 if space >= 0 else 0
+
+
+def _word_end(text: str, start: int, at: int) -> int:
+    space = text.rfind(" ", start, at)
+    return space if space > start else at
+
+
+def _render(text: str, start: int, end: int, marks: list[tuple[int, int]]) -> str:
+    out, pos = [], start
+    for a, b in marks:
+        out.append(html.escape(text[pos:a]))
+        out.append(f"<mark>{html.escape(text[a:b])}</mark>")
+        pos = b
+    out.append(html.escape(text[pos:end]))
     return "".join(out).strip()

@@ -10,14 +10,13 @@ import json
 import os
 import threading
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
 
 import faiss
 import numpy as np
 
 from paperfeed.search.embed import Calibration
-from paperfeed.util import iso
+from paperfeed.search.progress import Progress
 
 _CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 HNSW_M = 32
@@ -53,7 +52,7 @@ class FaissIndex:
         self._ids: list[str | None] = []
         self._row: dict[str, int] = {}
         self._lock = threading.RLock()
-        self.watermark: datetime | None = None
+        self.progress = Progress()  # how far it has read the store
 
     def __len__(self) -> int:
         return len(self._row)
@@ -135,7 +134,7 @@ class FaissIndex:
                 "kind": self.kind,
                 "dim": self.dim,
                 "ids": self._ids,
-                "watermark": iso(self.watermark),
+                "progress": self.progress.to_json(),
             }
             (folder / f"{name}.json.tmp").write_text(json.dumps(meta))
         (folder / f"{name}.faiss.tmp").replace(folder / f"{name}.faiss")
@@ -152,7 +151,7 @@ class FaissIndex:
         out = cls(int(meta["dim"]), str(meta["kind"]), ef_search)
         out._index, out._ids = index, list(meta["ids"])
         out._row = {pid: i for i, pid in enumerate(out._ids) if pid is not None}
-        out.watermark = datetime.fromisoformat(meta["watermark"]) if meta["watermark"] else None
+        out.progress = Progress.from_json(meta.get("progress"))
         if index.ntotal != len(out._ids):
             return None
         if out.kind == "hnsw":

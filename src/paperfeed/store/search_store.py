@@ -7,9 +7,10 @@ float32, and the rounding (about 1e-3 relative) does not change rankings measura
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import numpy as np
 from sqlalchemy import (
@@ -98,10 +99,17 @@ class TextRow:
 
 
 def changed_papers(
-    conn: Connection, since: datetime | None, batch: int = 2000
+    conn: Connection,
+    after: tuple[datetime, str] | None,
+    batch: int = 2000,
+    applied: Mapping[str, datetime] | None = None,
 ) -> Iterator[list[IndexRow]]:
-    """Papers changed at or after `since` (all when None), in (changed_at, id) order, batched."""
-    cursor: tuple[datetime, str] | None = None
+    """Papers whose (changed_at, id) comes after `after` (all when None), in that order, batched.
+
+    Rows already `applied` at the same `changed_at` come without authors and categories (the
+    caller skips them; only their place in the order matters).
+    """
+    cursor = after
     while True:
         query = select(
             papers.c.id,
@@ -112,19 +120,21 @@ def changed_papers(
             papers.c.changed_at,
             papers.c.hidden,
         ).order_by(papers.c.changed_at, papers.c.id)
-        if since is not None:
-            query = query.where(papers.c.changed_at >= since)
-        if cursor is not None:
-            query = query.where(tuple_(papers.c.changed_at, papers.c.id) > cursor)
+        if cursor is not None:  # the first condition lets the changed_at index narrow the scan
+            query = query.where(
+                papers.c.changed_at >= cursor[0], tuple_(papers.c.changed_at, papers.c.id) > cursor
+            )
         rows = conn.execute(query.limit(batch)).all()
         if not rows:
             return
-        yield _index_rows(conn, rows)
+        yield _index_rows(conn, rows, applied or {})
         cursor = (rows[-1].changed_at, rows[-1].id)
 
 
-def _index_rows(conn: Connection, rows: Sequence) -> list[IndexRow]:  # type: ignore[type-arg]
-    ids = [r.id for r in rows]
+def _index_rows(
+    conn: Connection, rows: Sequence[Any], applied: Mapping[str, datetime]
+) -> list[IndexRow]:
+    ids = [r.id for r in rows if applied.get(r.id) != r.changed_at]
     authors = _grouped(conn, paper_authors.c.name, paper_authors.c.position, ids)
     cats = _grouped(conn, paper_categories.c.category, paper_categories.c.position, ids)
     return [
@@ -333,21 +343,24 @@ def get_vectors(
 
 
 def vectors_since(
-    conn: Connection, contract_id: str, dim: int, since: datetime | None, batch: int = 20000
-) -> Iterator[tuple[list[str], np.ndarray, datetime]]:
-    """Vectors embedded at or after `since` batched, and each batch's newest time."""
-    cursor: tuple[datetime, str] | None = None
+    conn: Connection,
+    contract_id: str,
+    dim: int,
+    after: tuple[datetime, str] | None,
+    batch: int = 20000,
+) -> Iterator[tuple[list[str], np.ndarray, list[datetime]]]:
+    """Vectors whose (embedded_at, paper_id) comes after `after`, batched, with their times."""
+    cursor = after
     while True:
         query = (
             select(paper_vectors.c.paper_id, paper_vectors.c.vector, paper_vectors.c.embedded_at)
             .where(paper_vectors.c.contract_id == contract_id)
             .order_by(paper_vectors.c.embedded_at, paper_vectors.c.paper_id)
         )
-        if since is not None:
-            query = query.where(paper_vectors.c.embedded_at >= since)
         if cursor is not None:
             query = query.where(
-                tuple_(paper_vectors.c.embedded_at, paper_vectors.c.paper_id) > cursor
+                paper_vectors.c.embedded_at >= cursor[0],
+                tuple_(paper_vectors.c.embedded_at, paper_vectors.c.paper_id) > cursor,
             )
         rows = conn.execute(query.limit(batch)).all()
         if not rows:
@@ -355,6 +368,6 @@ def vectors_since(
         yield (
             [r.paper_id for r in rows],
             decode_vectors([r.vector for r in rows], dim),
-            rows[-1].embedded_at,
+            [r.embedded_at for r in rows],
         )
         cursor = (rows[-1].embedded_at, rows[-1].paper_id)

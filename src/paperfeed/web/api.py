@@ -260,7 +260,8 @@ def search(
     hit = site.cache.get(key)
     if hit is None:
         hit = _search_body(site, params, p, limit)
-        if len(hit.headers) == 1:  # a fallback may be passing (model busy): do not keep it
+        if all(name != "X-Search-Fallback" for name, _v in hit.headers):
+            # A fallback may be passing (model busy): only an answer without one is kept.
             site.cache.put(key, hit)
     return Response(hit.body, media_type=JSON, headers=dict(hit.headers))
 
@@ -274,6 +275,9 @@ def _search_body(site: Site, params: views.SearchParams, p: int, limit: int) -> 
     if outcome.fallback:
         # Header values must be latin-1; the fallback reason is plain English.
         headers.append(("X-Search-Fallback", outcome.fallback.encode("ascii", "replace").decode()))
+    if outcome.suggestion:  # "did you mean"; a header value is printable ASCII
+        suggestion = "".join(c if " " <= c <= "~" else "?" for c in outcome.suggestion)
+        headers.append(("X-Search-Suggestion", suggestion))
     return Cached(json.dumps([item_json(c) for c in outcome.listing.cards]), JSON, tuple(headers))
 
 

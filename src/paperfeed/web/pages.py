@@ -260,6 +260,8 @@ def _search(
             "listing": outcome.listing,
             "used_mode": outcome.mode,
             "fallback": outcome.fallback,
+            "counted": outcome.counted,
+            "suggestion": outcome.suggestion,
             "volatile": outcome.fallback is not None,  # the model may only be busy for now
         }
 

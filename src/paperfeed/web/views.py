@@ -259,6 +259,8 @@ class SearchOutcome:
     listing: Listing
     mode: str
     fallback: str | None
+    counted: bool = True  # False: best matches by similarity, the total is no count of matches
+    suggestion: str | None = None  # the query with likely typos corrected
 
 
 def search(
@@ -297,7 +299,7 @@ def search(
         "/feeds/search",
         f"?{query}",
     )
-    return SearchOutcome(listing, result.mode, result.fallback)
+    return SearchOutcome(listing, result.mode, result.fallback, result.counted, result.suggestion)
 
 
 def _run_search(

@@ -1,0 +1,129 @@
+"""Keeping the local indexes up to date: each change applied once, searches never wait for it."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, func, select, update
+
+from paperfeed.ingest.jobs import demo_files, ingest_files
+from paperfeed.models import Paper
+from paperfeed.search import SearchService, embed_papers
+from paperfeed.settings import Settings
+from paperfeed.store import upsert_papers
+from paperfeed.store.papers import utcnow
+from paperfeed.store.tables import papers
+
+DAY = "2026-06-25"  # the smallest listing day of the demo sample: 26 real papers
+
+
+@pytest.fixture
+def fast(settings: Settings) -> Settings:
+    """The fast embedder and the default refresh interval."""
+    return settings.model_copy(update={"embed_model": "static", "search_refresh_seconds": 30.0})
+
+
+@pytest.fixture
+def old_import(fast: Settings, engine: Engine) -> Engine:
+    """A store whose last bulk import finished an hour ago, embedded."""
+    listing = next(p for p in demo_files()[0] if p.name.startswith(DAY))
+    report, failed = ingest_files(engine, fast, "listing", [listing])
+    assert not failed and report.inserted > 20
+    with engine.begin() as conn:
+        conn.execute(update(papers).values(changed_at=utcnow() - timedelta(hours=1)))
+    embed_papers(fast, engine)
+    return engine
+
+
+@pytest.fixture
+def service(fast: Settings, old_import: Engine) -> Iterator[SearchService]:
+    svc = SearchService(fast, old_import)
+    yield svc
+    svc.close()
+
+
+def _store(engine: Engine, paper_id: str, title: str) -> None:
+    paper = Paper(id=paper_id, title=title, abstract=title + ".", source="test")
+    with engine.begin() as conn:
+        upsert_papers(conn, [paper])
+
+
+def test_a_refresh_with_nothing_new_indexes_nothing(
+    fast: Settings, service: SearchService, old_import: Engine
+) -> None:
+    first = service.refresh()
+    assert first == service.keyword.num_docs > 20  # the import, picked up once
+    assert [service.refresh() for _ in range(4)] == [0, 0, 0, 0]
+    # Another process sharing the index folder has nothing to do either.
+    other = SearchService(fast, old_import)
+    try:
+        assert other.refresh() == 0
+    finally:
+        other.close()
+    _store(old_import, "2606.77777", "Platypus electroreception arrays")
+    assert service.refresh() == 1
+    assert service.refresh() == 0
+    # The newest change applied stays readable without opening the index (`paperfeed doctor`).
+    state = json.loads((service.keyword.path / "paperfeed-state.json").read_text())
+    with old_import.connect() as conn:
+        newest = conn.execute(select(func.max(papers.c.changed_at))).scalar_one()
+    assert datetime.fromisoformat(state["watermark"]) == newest
+
+
+def test_a_late_commit_is_still_picked_up(service: SearchService, old_import: Engine) -> None:
+    service.refresh()
+    _store(old_import, "2606.77777", "Platypus electroreception arrays")
+    assert service.refresh() == 1
+    # A transaction that stamped its row earlier but committed only now.
+    _store(old_import, "2606.66666", "Echidna snout telemetry")
+    with old_import.begin() as conn:
+        conn.execute(
+            update(papers)
+            .where(papers.c.id == "2606.66666")
+            .values(changed_at=utcnow() - timedelta(minutes=1))
+        )
+    assert service.refresh() == 1
+    assert service.search("echidna snout", mode="keyword").hits[0].id == "2606.66666"
+    assert service.refresh() == 0
+
+
+def test_a_search_never_waits_for_a_refresh(
+    fast: Settings, old_import: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    quick = fast.model_copy(update={"search_refresh_seconds": 1e-6})
+    svc = SearchService(quick, old_import)
+    try:
+        svc.refresh()
+        entered, release = threading.Event(), threading.Event()
+        real_apply = svc.keyword.apply
+
+        def slow_apply(*args, **kwargs):  # type: ignore[no-untyped-def]
+            entered.set()
+            release.wait(60)
+            return real_apply(*args, **kwargs)
+
+        monkeypatch.setattr(svc.keyword, "apply", slow_apply)
+        _store(old_import, "2606.77777", "Platypus electroreception arrays")
+        answer: list[list[str]] = []
+        asker = threading.Thread(
+            target=lambda: answer.append(
+                [h.id for h in svc.search("platypus electroreception", mode="hybrid").hits]
+            )
+        )
+        asker.start()
+        asker.join(30)  # only a guard against hanging the suite: the refresh is held until later
+        stuck = asker.is_alive()
+        release.set()
+        assert not stuck, "the search waited for the refresh"
+        assert entered.is_set()  # a refresh was due and started behind the search
+        assert "2606.77777" not in answer[0]  # the search used the index as it was
+        with svc._background:  # the background refresh has finished
+            pass
+        assert svc.search("platypus electroreception", mode="keyword").hits[0].id == "2606.77777"
+    finally:
+        release.set()
+        svc.close()
