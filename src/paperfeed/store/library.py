@@ -32,8 +32,9 @@ from sqlalchemy import (
 )
 
 from paperfeed.store.accounts import submissions, votes
-from paperfeed.store.papers import utcnow
-from paperfeed.store.tables import metadata
+from paperfeed.store.papers import find_by_title_keys, utcnow
+from paperfeed.store.search_store import embedding_contracts, paper_vectors
+from paperfeed.store.tables import metadata, paper_authors, papers
 
 READING_STATES = ("to_read", "read")
 VISIBILITIES = ("private", "unlisted", "public")
@@ -521,3 +522,46 @@ def paper_signals(conn: Connection, user_id: int) -> list[PaperSignal]:
     for r in conn.execute(select(submissions).where(submissions.c.user_id == user_id)):
         out.append(PaperSignal(r.paper_id, "submission", 1, r.created_at))
     return out
+
+
+def vector_contract(conn: Connection) -> tuple[str, int] | None:
+    """The embedding contract holding the most stored vectors, and its dimension."""
+    rows = conn.execute(select(embedding_contracts.c.id, embedding_contracts.c.dim)).all()
+    if len(rows) > 1:
+        count = func.count()
+        query = (
+            select(paper_vectors.c.contract_id, count)
+            .group_by(paper_vectors.c.contract_id)
+            .order_by(count.desc())
+        )
+        best = conn.execute(query).first()
+        rows = [r for r in rows if best and r.id == best[0]] or rows[:1]
+    return (str(rows[0].id), int(rows[0].dim)) if rows else None
+
+
+def match_papers(
+    conn: Connection, arxiv_ids: Sequence[str], dois: Sequence[str], title_keys: Sequence[str]
+) -> tuple[set[str], dict[str, str], dict[str, str]]:
+    """Stored ids among `arxiv_ids`, and stored paper ids by lower-case DOI and by title key."""
+    found = set(conn.scalars(select(papers.c.id).where(papers.c.id.in_(list(set(arxiv_ids))))))
+    by_doi: dict[str, str] = {}
+    if dois:
+        query = select(func.lower(papers.c.doi), papers.c.id).where(
+            func.lower(papers.c.doi).in_(list(set(dois)))
+        )
+        by_doi = {d: pid for d, pid in conn.execute(query)}
+    return found, by_doi, find_by_title_keys(conn, list(set(title_keys)))
+
+
+def coauthors(conn: Connection, key: str, limit: int = 12) -> list[tuple[str, int]]:
+    """An author's most frequent co-authors (name, shared papers), to tell namesakes apart."""
+    mine = select(paper_authors.c.paper_id).where(paper_authors.c.name_key == key)
+    count = func.count()
+    query = (
+        select(func.min(paper_authors.c.name), count)
+        .where(paper_authors.c.paper_id.in_(mine), paper_authors.c.name_key != key)
+        .group_by(paper_authors.c.name_key)
+        .order_by(count.desc(), func.min(paper_authors.c.name))
+        .limit(limit)
+    )
+    return [(str(name), int(n)) for name, n in conn.execute(query)]
