@@ -39,10 +39,11 @@ SOURCE_PHRASES = {
 class Tuning:
     """The ranker's knobs (defaults tuned with bench/eval_recommend.py on one cut date)."""
 
-    half_life_days: float = 365.0  # a signal this old counts half
+    half_life_days: float = 60.0  # a signal this old counts half
     min_recency: float = 0.25  # ... and never less than this
     keyword_weight: float = 1.0
-    meaning_weight: float = 1.0
+    meaning_weight: float = 0.75
+    category_weight: float = 0.25
     negative_weight: float = 0.5
     softmax_temperature: float = 0.05
     svm_c: float = 0.1
@@ -125,9 +126,20 @@ class Space:
     keywords: sparse.csr_matrix
     vectors: np.ndarray
     index: dict[str, int] = field(default_factory=dict)
+    categories: dict[str, int] = field(default_factory=dict)
+    category_rows: sparse.csr_matrix | None = None
+    category_prior: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.index = {d.id: i for i, d in enumerate(self.docs)}
+        names = sorted({c for d in self.docs for c in d.categories})
+        self.categories = {c: i for i, c in enumerate(names)}
+        rows = [(i, self.categories[c]) for i, d in enumerate(self.docs) for c in set(d.categories)]
+        data = np.ones(len(rows), dtype=np.float32)
+        at = (np.array([r[0] for r in rows], dtype=int), np.array([r[1] for r in rows], dtype=int))
+        self.category_rows = sparse.csr_matrix((data, at), shape=(len(self.docs), len(names)))
+        counts = np.asarray(self.category_rows.sum(axis=0)).ravel()
+        self.category_prior = (counts + 1) / (len(self.docs) + 2)
 
 
 def build_space(docs: Sequence[Doc], vectors: np.ndarray, extra_texts: Sequence[str] = ()) -> Space:
@@ -260,10 +272,30 @@ def score(model: UserModel, space: Space) -> Scored:
         near_sim = np.take_along_axis(space.vectors @ model.pos_vectors.T, nearest[:, None], 1)[
             :, 0
         ]
+    if model.positives and n and space.categories:
+        total += tuning.category_weight * _zscore(_category_affinity(model, space))
     if len(model.neg_vectors) and n:
         total -= tuning.negative_weight * _zscore((space.vectors @ model.neg_vectors.T).max(axis=1))
     total += _follow_bonus(model, space)
     return Scored(total, nearest, near_sim)
+
+
+def _category_affinity(model: UserModel, space: Space) -> np.ndarray:
+    """How much more often the user's papers carry each candidate's categories than the window."""
+    counts = np.zeros(len(space.categories), dtype=np.float32)
+    total = 0.0
+    for s in model.positives:
+        weight = recency(s.age_days, model.tuning)
+        total += weight
+        for c in set(s.doc.categories):
+            if c in space.categories:
+                counts[space.categories[c]] += weight
+    ratio = np.log(((counts + 0.1) / (total + 0.2)) / space.category_prior)  # type: ignore[operator]
+    rows = space.category_rows
+    assert rows is not None
+    # The best of the paper's categories (never below 0), plus a little of all of them.
+    best = np.asarray(rows.multiply(ratio[None, :]).max(axis=1).todense()).ravel()
+    return best + 0.3 * (rows @ ratio)
 
 
 def _follow_bonus(model: UserModel, space: Space) -> np.ndarray:
