@@ -13,6 +13,7 @@ and maximal marginal relevance (MMR) diversifies the top of the list.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
+from threadpoolctl import ThreadpoolController
 
 from paperfeed.store.papers import author_key
 
@@ -54,6 +56,7 @@ class Tuning:
     mmr_lambda: float = 0.85
     mmr_depth: int = 20
     near_threshold: float = 0.45
+    max_vectors: int = 128  # positives the meaning part compares each candidate with
 
 
 @dataclass(frozen=True)
@@ -129,9 +132,13 @@ class Space:
     categories: dict[str, int] = field(default_factory=dict)
     category_rows: sparse.csr_matrix | None = None
     category_prior: np.ndarray | None = None
+    terms: np.ndarray | None = None  # feature names, looked up once
+    author_keys: list[frozenset[str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.index = {d.id: i for i, d in enumerate(self.docs)}
+        self.terms = self.vectorizer.get_feature_names_out()
+        self.author_keys = [frozenset(author_key(a) for a in d.authors) for d in self.docs]
         names = sorted({c for d in self.docs for c in d.categories})
         self.categories = {c: i for i, c in enumerate(names)}
         rows = [(i, self.categories[c]) for i, d in enumerate(self.docs) for c in set(d.categories)]
@@ -193,19 +200,20 @@ def train(signals: Sequence[Signal], space: Space, follows: Follows, tuning: Tun
     negatives = [s for s in signals if s.sign < 0]
     weights, bias = _keyword_model(positives, negatives, space, tuning)
     with_vec = [i for i, s in enumerate(positives) if s.vector is not None]
+    # The meaning part keeps the most weighted positives: bounded cost per candidate.
+    with_vec = sorted(with_vec, key=lambda i: _weight(positives[i], tuning), reverse=True)
+    with_vec = sorted(with_vec[: tuning.max_vectors])
     dim = space.vectors.shape[1]
     pos_vectors = _stack([positives[i].vector for i in with_vec], dim)
-    pos_weights = np.array(
-        [
-            recency(positives[i].age_days, tuning) * SOURCE_WEIGHTS.get(positives[i].source, 1.0)
-            for i in with_vec
-        ],
-        dtype=np.float32,
-    )
+    pos_weights = np.array([_weight(positives[i], tuning) for i in with_vec], dtype=np.float32)
     neg_vectors = _stack([s.vector for s in negatives if s.vector is not None], dim)
     return UserModel(
         weights, bias, positives, pos_vectors, pos_weights, with_vec, neg_vectors, follows, tuning
     )
+
+
+def _weight(signal: Signal, tuning: Tuning) -> float:
+    return recency(signal.age_days, tuning) * SOURCE_WEIGHTS.get(signal.source, 1.0)
 
 
 def _stack(vectors: Sequence[np.ndarray | None], dim: int) -> np.ndarray:
@@ -239,14 +247,17 @@ def _zscore(values: np.ndarray) -> np.ndarray:
     return (values - float(values.mean())) / std if std > 1e-9 else np.zeros_like(values)
 
 
-def _soft_max_similarity(model: UserModel, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Recency-weighted soft maximum of similarity to positives, and each row's nearest one."""
+def _soft_max_similarity(
+    model: UserModel, vectors: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Recency-weighted soft maximum of similarity to positives; each row's nearest and its sim."""
     sims = vectors @ model.pos_vectors.T  # (n, p)
     t = model.tuning.softmax_temperature
     logits = sims / t + np.log(model.pos_weights)[None, :]
     top = logits.max(axis=1, keepdims=True)
     soft = (top[:, 0] + np.log(np.exp(logits - top).sum(axis=1))) * t
-    return soft, sims.argmax(axis=1)
+    nearest = sims.argmax(axis=1)
+    return soft, nearest, np.take_along_axis(sims, nearest[:, None], 1)[:, 0]
 
 
 @dataclass(frozen=True)
@@ -267,11 +278,8 @@ def score(model: UserModel, space: Space) -> Scored:
         total += tuning.keyword_weight * _zscore(space.keywords @ model.term_weights)
     nearest, near_sim = np.full(n, -1), np.zeros(n, dtype=np.float32)
     if len(model.pos_vectors) and n:
-        soft, nearest = _soft_max_similarity(model, space.vectors)
+        soft, nearest, near_sim = _soft_max_similarity(model, space.vectors)
         total += tuning.meaning_weight * _zscore(soft)
-        near_sim = np.take_along_axis(space.vectors @ model.pos_vectors.T, nearest[:, None], 1)[
-            :, 0
-        ]
     if model.positives and n and space.categories:
         total += tuning.category_weight * _zscore(_category_affinity(model, space))
     if len(model.neg_vectors) and n:
@@ -302,13 +310,16 @@ def _follow_bonus(model: UserModel, space: Space) -> np.ndarray:
     f, t = model.follows, model.tuning
     if f.empty:
         return np.zeros(len(space.docs), dtype=np.float32)
-    bonus = [
-        t.author_bonus * bool(followed_authors(d, f))
-        + t.category_bonus * bool(f.categories.intersection(d.categories))
-        + t.search_bonus * bool(matched_search(d, f))
-        for d in space.docs
-    ]
-    return np.array(bonus, dtype=np.float32)
+    bonus = np.zeros(len(space.docs), dtype=np.float32)
+    if f.authors:
+        bonus += t.author_bonus * np.array([bool(k & f.authors) for k in space.author_keys])
+    if f.categories and space.category_rows is not None:
+        wanted = [space.categories[c] for c in f.categories if c in space.categories]
+        hits = np.asarray(space.category_rows[:, wanted].sum(axis=1)).ravel() > 0
+        bonus += t.category_bonus * hits
+    if f.searches:
+        bonus += t.search_bonus * np.array([matched_search(d, f) is not None for d in space.docs])
+    return bonus
 
 
 def followed_authors(doc: Doc, follows: Follows) -> list[str]:
@@ -355,18 +366,30 @@ def rank(
     model: UserModel, space: Space, limit: int, exclude: frozenset[str] = frozenset()
 ) -> list[Recommendation]:
     """The top `limit` candidates (mutes, `exclude` left out), head diversified, each with why."""
-    scored = score(model, space)
-    allowed = [
-        i
-        for i, d in enumerate(space.docs)
-        if d.id not in exclude and not is_muted(d, model.follows)
-    ]
-    order = sorted(allowed, key=lambda i: (-scored.scores[i], space.docs[i].id))
+    # One BLAS thread: these products are small, and threads fighting over cores cost 4x.
+    with _threads().limit(limits=1, user_api="blas"):
+        scored = score(model, space)
+    f = model.follows
+    mutes = bool(f.muted_keywords or f.muted_authors or f.muted_categories)
+    shown = max(limit, model.tuning.mmr_depth * 2)
+    order: list[int] = []
+    # Best first; the argsort is stable, so ties keep the window's order.
+    for i in np.argsort(-scored.scores, kind="stable"):
+        d = space.docs[i]
+        if d.id not in exclude and not (mutes and is_muted(d, f)):
+            order.append(int(i))
+            if len(order) >= shown:
+                break
     order = _mmr(order, scored.scores, space.vectors, model.tuning) if limit > 1 else order
     return [
         Recommendation(space.docs[i].id, float(scored.scores[i]), explain(model, space, scored, i))
         for i in order[:limit]
     ]
+
+
+@functools.cache
+def _threads() -> ThreadpoolController:
+    return ThreadpoolController()
 
 
 def _mmr(order: list[int], scores: np.ndarray, vectors: np.ndarray, tuning: Tuning) -> list[int]:
@@ -423,14 +446,16 @@ def matching_terms(model: UserModel, space: Space, row: int, k: int) -> list[str
     """The paper's terms that raise its keyword score most."""
     vec = space.keywords[row]
     contrib = vec.data * model.term_weights[vec.indices]
-    names = space.vectorizer.get_feature_names_out()
+    names = space.terms
+    assert names is not None
     best = np.argsort(-contrib)[:k]
     return [str(names[vec.indices[i]]) for i in best if contrib[i] > 0]
 
 
 def strongest_terms(model: UserModel, space: Space, k: int = 20) -> list[tuple[str, float]]:
     """The terms the keyword model weighs most (positive first)."""
-    names = space.vectorizer.get_feature_names_out()
+    names = space.terms
+    assert names is not None
     best = np.argsort(-model.term_weights)[:k]
     return [
         (str(names[i]), float(model.term_weights[i])) for i in best if model.term_weights[i] > 0
