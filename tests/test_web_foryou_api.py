@@ -133,6 +133,9 @@ def test_feed_ranks_the_window_with_reasons_and_applies_mutes(
         assert ids and not set(liked) & set(ids)  # rated papers are not recommended again
         assert all(i["why"] and i["title"] for i in items)
         assert HOSTILE_ID in ids
+        one_day = f"/api/me/feed?since={until}&until={until}&limit=100"
+        last = {i["paper"]["id"] for i in c.get(one_day, headers=auth).json()}
+        assert last and last <= set(on_day(engine, DAYS[-1]))  # the window bounds the candidates
         follow = {"kind": "author", "value": HOSTILE.authors[0]}
         assert c.post("/api/me/follows", json=follow, headers=auth).status_code == 201
         top = c.get(url, headers=auth).json()[0]

@@ -363,9 +363,13 @@ class Recommendation:
 
 
 def rank(
-    model: UserModel, space: Space, limit: int, exclude: frozenset[str] = frozenset()
+    model: UserModel,
+    space: Space,
+    limit: int,
+    exclude: frozenset[str] = frozenset(),
+    only: frozenset[str] | None = None,
 ) -> list[Recommendation]:
-    """The top `limit` candidates (mutes, `exclude` left out), head diversified, each with why."""
+    """The top `limit` candidates (among `only`; mutes, `exclude` left out), each with why."""
     # One BLAS thread: these products are small, and threads fighting over cores cost 4x.
     with _threads().limit(limits=1, user_api="blas"):
         scored = score(model, space)
@@ -376,6 +380,8 @@ def rank(
     # Best first; the argsort is stable, so ties keep the window's order.
     for i in np.argsort(-scored.scores, kind="stable"):
         d = space.docs[i]
+        if only is not None and d.id not in only:
+            continue
         if d.id not in exclude and not (mutes and is_muted(d, f)):
             order.append(int(i))
             if len(order) >= shown:

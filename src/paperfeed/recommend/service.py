@@ -11,7 +11,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Generic, TypeVar
 
 import numpy as np
@@ -36,11 +36,12 @@ from paperfeed.recommend.model import (
 from paperfeed.store import get_papers
 from paperfeed.store.accounts import site_revision
 from paperfeed.store.library import interests, paper_signals, signal_version, vector_contract
-from paperfeed.store.listings import papers_between
+from paperfeed.store.listings import latest_day, papers_between
 from paperfeed.store.papers import utcnow
 from paperfeed.store.search_store import get_vectors, latest_change
 
 MAX_CANDIDATES = 200_000
+SHARED_DAYS = 30  # today, this week and this month share one space of the newest 30 days
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -108,9 +109,18 @@ class Recommender:
         self._spaces: _Lru[tuple[object, ...], tuple[Space, list[str]]] = _Lru(4)
         self._models: _Lru[tuple[object, ...], UserModel] = _Lru(512)
 
-    def _space(self, conn: Connection, since: date, until: date) -> tuple[Space, list[str]]:
+    def _space(
+        self, conn: Connection, since: date, until: date
+    ) -> tuple[Space, tuple[object, ...]]:
+        """The space holding [since, until]: the shared last-month one when it fits inside."""
+        newest = latest_day(conn)
+        if (
+            newest is not None
+            and newest - timedelta(days=SHARED_DAYS - 1) <= since <= until <= newest
+        ):
+            since, until = newest - timedelta(days=SHARED_DAYS - 1), newest
         key = (since, until, latest_change(conn))
-        return self._spaces.get(key, lambda: self._build_space(since, until))
+        return self._spaces.get(key, lambda: self._build_space(since, until))[0], key
 
     def _build_space(self, since: date, until: date) -> tuple[Space, list[str]]:
         with self.engine.connect() as conn:
@@ -125,8 +135,8 @@ class Recommender:
         self, conn: Connection, user_id: int, since: date, until: date
     ) -> tuple[UserModel, Space]:
         """The user's model for this window (trained now unless cached for their signal version)."""
-        space, _ = self._space(conn, since, until)
-        key = (user_id, signal_version(conn, user_id), site_revision(conn), id(space))
+        space, space_key = self._space(conn, since, until)
+        key = (user_id, signal_version(conn, user_id), site_revision(conn), space_key)
         return self._models.get(key, lambda: self._train(user_id, space)), space
 
     def _train(self, user_id: int, space: Space) -> UserModel:
@@ -143,7 +153,8 @@ class Recommender:
         if not model.has_signals:
             return []
         seen = frozenset(s.doc.id for s in model.positives) | _negative_ids(conn, user_id)
-        return rank(model, space, limit, seen)
+        window = frozenset(papers_between(conn, since, until, 0, MAX_CANDIDATES).ids)
+        return rank(model, space, limit, seen, window)
 
     def learned(self, conn: Connection, user_id: int, since: date, until: date) -> Learned:
         """The strongest terms and the most weighted positive papers of the user's model."""
