@@ -15,8 +15,8 @@ from paperfeed.models import Paper
 from paperfeed.search import SearchService, embed_papers
 from paperfeed.settings import Settings
 from paperfeed.store import upsert_papers
-from paperfeed.store.papers import utcnow
 from paperfeed.store.tables import papers
+from paperfeed.util import utcnow
 
 DAY = "2026-06-25"  # the smallest listing day of the demo sample: 26 real papers
 

@@ -271,3 +271,9 @@ def get_submissions(conn: Connection, ids: Sequence[str]) -> dict[str, Submissio
         .where(submissions.c.paper_id.in_(list(ids)))
     )
     return {r.paper_id: Submission(r.paper_id, r.username, r.day) for r in conn.execute(query)}
+
+
+def site_revision(conn: Connection) -> int:
+    """The community-data revision counter (personal models are cached per revision)."""
+    query = select(site_state.c.value).where(site_state.c.key == "revision")
+    return int(conn.execute(query).scalar_one())

@@ -371,3 +371,9 @@ def vectors_since(
             [r.embedded_at for r in rows],
         )
         cursor = (rows[-1].embedded_at, rows[-1].paper_id)
+
+
+def latest_change(conn: Connection) -> datetime | None:
+    """The newest `changed_at` in the store (candidate spaces are cached per change)."""
+    value: datetime | None = conn.execute(select(func.max(papers.c.changed_at))).scalar_one()
+    return value

@@ -73,6 +73,10 @@ def _page(
     if hit is not None:
         return html(site, request, hit.body)
     context = build()
+    if user is not None:  # muted papers and the save/rate buttons are personal
+        from paperfeed.web.library import personalise
+
+        personalise(site, user, context, request.query_params.get("show_muted") == "1")
     body = site.render(template, user=user, here=_here(request), **context)
     if user is None and not context.get("volatile"):
         site.cache.put(key, Cached(body, "text/html; charset=utf-8"))

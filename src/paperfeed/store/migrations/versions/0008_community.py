@@ -1,7 +1,7 @@
 """Community: comments, votes and reports on them, profiles, claims, notifications, links.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 
 from typing import Any
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

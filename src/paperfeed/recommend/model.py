@@ -1,0 +1,475 @@
+"""The personal ranker: pure functions over papers, vectors and a user's signals (no I/O).
+
+A user's model has two parts, trained on the same weighted signals:
+
+- keywords: a linear classifier over tf-idf features (arxiv-sanity-lite's idea), positives
+  against the candidate papers as unlabelled background, explicit negatives weighted up;
+- meaning: a recency-weighted soft maximum of cosine similarity to the positive papers'
+  stored embeddings (several interests stay several), minus similarity to negatives.
+
+Scores are standardised per part and summed; follows add bonuses, mutes remove papers,
+and maximal marginal relevance (MMR) diversifies the top of the list.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.svm import LinearSVC
+from threadpoolctl import ThreadpoolController
+
+from paperfeed.store.papers import author_key
+
+SOURCE_WEIGHTS = {"library": 1.0, "rating": 1.0, "upvote": 0.7, "submission": 0.8}
+SOURCE_PHRASES = {
+    "library": "in your library",
+    "rating": "which you rated 👍",
+    "upvote": "which you upvoted",
+    "submission": "which you submitted",
+}
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """The ranker's knobs (defaults tuned with bench/eval_recommend.py on one cut date)."""
+
+    half_life_days: float = 60.0  # a signal this old counts half
+    min_recency: float = 0.25  # ... and never less than this
+    keyword_weight: float = 1.0
+    meaning_weight: float = 0.75
+    category_weight: float = 0.25
+    negative_weight: float = 0.5
+    softmax_temperature: float = 0.05
+    svm_c: float = 0.1
+    negative_boost: float = 3.0
+    author_bonus: float = 6.0
+    category_bonus: float = 0.5
+    search_bonus: float = 2.0
+    mmr_lambda: float = 0.85
+    mmr_depth: int = 20
+    near_threshold: float = 0.45
+    max_vectors: int = 128  # positives the meaning part compares each candidate with
+
+
+@dataclass(frozen=True)
+class Doc:
+    """What the ranker may see of a paper."""
+
+    id: str
+    title: str
+    abstract: str
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    day: date | None = None
+
+    @property
+    def text(self) -> str:
+        """Title and abstract: the text keyword features are built from."""
+        return f"{self.title}. {self.abstract}"
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A paper the user acted on: sign (+1/-1), source, when, and its stored vector."""
+
+    doc: Doc
+    sign: int
+    source: str
+    age_days: float
+    vector: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Follows:
+    """What the user follows and mutes (values already normalised as the store keeps them)."""
+
+    authors: frozenset[str] = frozenset()
+    categories: frozenset[str] = frozenset()
+    searches: tuple[str, ...] = ()
+    muted_keywords: tuple[str, ...] = ()
+    muted_authors: frozenset[str] = frozenset()
+    muted_categories: frozenset[str] = frozenset()
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing is followed."""
+        return not (self.authors or self.categories or self.searches)
+
+
+def new_vectorizer() -> TfidfVectorizer:
+    """Unigram and bigram tf-idf, sublinear, English stop words removed."""
+    return TfidfVectorizer(
+        strip_accents="unicode",
+        lowercase=True,
+        stop_words="english",
+        token_pattern=r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b",
+        ngram_range=(1, 2),
+        max_features=30000,
+        sublinear_tf=True,
+        min_df=2,
+        max_df=0.3,
+        dtype=np.float32,
+    )
+
+
+@dataclass
+class Space:
+    """Candidate papers in one feature space: tf-idf rows, unit embeddings (zero if missing)."""
+
+    docs: list[Doc]
+    vectorizer: TfidfVectorizer
+    keywords: sparse.csr_matrix
+    vectors: np.ndarray
+    index: dict[str, int] = field(default_factory=dict)
+    categories: dict[str, int] = field(default_factory=dict)
+    category_rows: sparse.csr_matrix | None = None
+    category_prior: np.ndarray | None = None
+    terms: np.ndarray | None = None  # feature names, looked up once
+    author_keys: list[frozenset[str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.index = {d.id: i for i, d in enumerate(self.docs)}
+        self.terms = self.vectorizer.get_feature_names_out()
+        self.author_keys = [frozenset(author_key(a) for a in d.authors) for d in self.docs]
+        names = sorted({c for d in self.docs for c in d.categories})
+        self.categories = {c: i for i, c in enumerate(names)}
+        rows = [(i, self.categories[c]) for i, d in enumerate(self.docs) for c in set(d.categories)]
+        data = np.ones(len(rows), dtype=np.float32)
+        at = (np.array([r[0] for r in rows], dtype=int), np.array([r[1] for r in rows], dtype=int))
+        self.category_rows = sparse.csr_matrix((data, at), shape=(len(self.docs), len(names)))
+        counts = np.asarray(self.category_rows.sum(axis=0)).ravel()
+        self.category_prior = (counts + 1) / (len(self.docs) + 2)
+
+
+def build_space(docs: Sequence[Doc], vectors: np.ndarray, extra_texts: Sequence[str] = ()) -> Space:
+    """Fit keyword features on the candidates (plus any extra texts) and pair them with vectors."""
+    vectorizer = new_vectorizer()
+    texts = [d.text for d in docs]
+    try:
+        vectorizer.fit(texts + list(extra_texts))
+    except ValueError:  # too few documents for min_df: fall back to every term
+        vectorizer.set_params(min_df=1, max_df=1.0)
+        vectorizer.fit(texts + list(extra_texts) or ["empty"])
+    keywords = vectorizer.transform(texts).tocsr()
+    return Space(list(docs), vectorizer, keywords, _unit(vectors, len(docs)))
+
+
+def _unit(vectors: np.ndarray, rows: int) -> np.ndarray:
+    if vectors.size == 0:
+        return np.zeros((rows, 1), dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    unit: np.ndarray = (vectors / np.maximum(norms, 1e-9)).astype(np.float32)
+    return unit
+
+
+@dataclass
+class UserModel:
+    """A trained per-user model in one space's feature space."""
+
+    term_weights: np.ndarray  # one weight per tf-idf feature
+    bias: float
+    positives: list[Signal]
+    pos_vectors: np.ndarray  # (p, dim) unit vectors of positives that have one
+    pos_weights: np.ndarray
+    pos_index: list[int]  # which positives the vector rows belong to
+    neg_vectors: np.ndarray
+    follows: Follows
+    tuning: Tuning
+
+    @property
+    def has_signals(self) -> bool:
+        """Whether any paper signal (or follow) trained the model."""
+        return bool(self.positives) or not self.follows.empty
+
+
+def recency(age_days: float, tuning: Tuning) -> float:
+    """How much a signal this many days old counts."""
+    return float(max(0.5 ** (max(age_days, 0.0) / tuning.half_life_days), tuning.min_recency))
+
+
+def train(signals: Sequence[Signal], space: Space, follows: Follows, tuning: Tuning) -> UserModel:
+    """Fit the user's keyword classifier and collect their positive and negative vectors."""
+    positives = [s for s in signals if s.sign > 0]
+    negatives = [s for s in signals if s.sign < 0]
+    weights, bias = _keyword_model(positives, negatives, space, tuning)
+    with_vec = [i for i, s in enumerate(positives) if s.vector is not None]
+    # The meaning part keeps the most weighted positives: bounded cost per candidate.
+    with_vec = sorted(with_vec, key=lambda i: _weight(positives[i], tuning), reverse=True)
+    with_vec = sorted(with_vec[: tuning.max_vectors])
+    dim = space.vectors.shape[1]
+    pos_vectors = _stack([positives[i].vector for i in with_vec], dim)
+    pos_weights = np.array([_weight(positives[i], tuning) for i in with_vec], dtype=np.float32)
+    neg_vectors = _stack([s.vector for s in negatives if s.vector is not None], dim)
+    return UserModel(
+        weights, bias, positives, pos_vectors, pos_weights, with_vec, neg_vectors, follows, tuning
+    )
+
+
+def _weight(signal: Signal, tuning: Tuning) -> float:
+    return recency(signal.age_days, tuning) * SOURCE_WEIGHTS.get(signal.source, 1.0)
+
+
+def _stack(vectors: Sequence[np.ndarray | None], dim: int) -> np.ndarray:
+    rows = [v for v in vectors if v is not None and v.shape[-1] == dim]
+    if not rows:
+        return np.zeros((0, dim), dtype=np.float32)
+    return _unit(np.vstack(rows).astype(np.float32), len(rows))
+
+
+def _keyword_model(
+    positives: Sequence[Signal], negatives: Sequence[Signal], space: Space, tuning: Tuning
+) -> tuple[np.ndarray, float]:
+    n_terms = space.keywords.shape[1]
+    if not positives or space.keywords.shape[0] == 0:
+        return np.zeros(n_terms, dtype=np.float32), 0.0
+    labelled = positives + negatives  # type: ignore[operator]
+    x_sig = space.vectorizer.transform([s.doc.text for s in labelled])
+    x = sparse.vstack([x_sig, space.keywords]).tocsr()
+    y = np.r_[np.ones(len(positives)), np.zeros(len(negatives) + space.keywords.shape[0])]
+    w_sig = [
+        recency(s.age_days, tuning) * (1 if s.sign > 0 else tuning.negative_boost) for s in labelled
+    ]
+    sample_weight = np.r_[np.array(w_sig), np.ones(space.keywords.shape[0])]
+    clf = LinearSVC(class_weight="balanced", C=tuning.svm_c, max_iter=10000, tol=1e-4)
+    clf.fit(x, y, sample_weight=sample_weight)
+    return clf.coef_[0].astype(np.float32), float(clf.intercept_[0])
+
+
+def _zscore(values: np.ndarray) -> np.ndarray:
+    std = float(values.std())
+    return (values - float(values.mean())) / std if std > 1e-9 else np.zeros_like(values)
+
+
+def _soft_max_similarity(
+    model: UserModel, vectors: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Recency-weighted soft maximum of similarity to positives; each row's nearest and its sim."""
+    sims = vectors @ model.pos_vectors.T  # (n, p)
+    t = model.tuning.softmax_temperature
+    logits = sims / t + np.log(model.pos_weights)[None, :]
+    top = logits.max(axis=1, keepdims=True)
+    soft = (top[:, 0] + np.log(np.exp(logits - top).sum(axis=1))) * t
+    nearest = sims.argmax(axis=1)
+    return soft, nearest, np.take_along_axis(sims, nearest[:, None], 1)[:, 0]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Scores of a space's rows under a model, with what explains them."""
+
+    scores: np.ndarray
+    nearest: np.ndarray  # index into model.pos_index, -1 when no vectors
+    near_sim: np.ndarray
+
+
+def score(model: UserModel, space: Space) -> Scored:
+    """Every candidate's score: keyword + meaning - negatives + follow bonuses."""
+    n = len(space.docs)
+    total = np.zeros(n, dtype=np.float32)
+    tuning = model.tuning
+    if model.positives:
+        total += tuning.keyword_weight * _zscore(space.keywords @ model.term_weights)
+    nearest, near_sim = np.full(n, -1), np.zeros(n, dtype=np.float32)
+    if len(model.pos_vectors) and n:
+        soft, nearest, near_sim = _soft_max_similarity(model, space.vectors)
+        total += tuning.meaning_weight * _zscore(soft)
+    if model.positives and n and space.categories:
+        total += tuning.category_weight * _zscore(_category_affinity(model, space))
+    if len(model.neg_vectors) and n:
+        total -= tuning.negative_weight * _zscore((space.vectors @ model.neg_vectors.T).max(axis=1))
+    total += _follow_bonus(model, space)
+    return Scored(total, nearest, near_sim)
+
+
+def _category_affinity(model: UserModel, space: Space) -> np.ndarray:
+    """How much more often the user's papers carry each candidate's categories than the window."""
+    counts = np.zeros(len(space.categories), dtype=np.float32)
+    total = 0.0
+    for s in model.positives:
+        weight = recency(s.age_days, model.tuning)
+        total += weight
+        for c in set(s.doc.categories):
+            if c in space.categories:
+                counts[space.categories[c]] += weight
+    ratio = np.log(((counts + 0.1) / (total + 0.2)) / space.category_prior)  # type: ignore[operator]
+    rows = space.category_rows
+    assert rows is not None
+    # The best of the paper's categories (never below 0), plus a little of all of them.
+    best = np.asarray(rows.multiply(ratio[None, :]).max(axis=1).todense()).ravel()
+    scored: np.ndarray = best + 0.3 * (rows @ ratio)
+    return scored
+
+
+def _follow_bonus(model: UserModel, space: Space) -> np.ndarray:
+    f, t = model.follows, model.tuning
+    if f.empty:
+        return np.zeros(len(space.docs), dtype=np.float32)
+    bonus = np.zeros(len(space.docs), dtype=np.float32)
+    if f.authors:
+        bonus += t.author_bonus * np.array([bool(k & f.authors) for k in space.author_keys])
+    if f.categories and space.category_rows is not None:
+        wanted = [space.categories[c] for c in f.categories if c in space.categories]
+        hits = np.asarray(space.category_rows[:, wanted].sum(axis=1)).ravel() > 0
+        bonus += t.category_bonus * hits
+    if f.searches:
+        bonus += t.search_bonus * np.array([matched_search(d, f) is not None for d in space.docs])
+    return bonus
+
+
+def followed_authors(doc: Doc, follows: Follows) -> list[str]:
+    """The paper's authors the user follows."""
+    return [a for a in doc.authors if author_key(a) in follows.authors]
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def matched_search(doc: Doc, follows: Follows) -> str | None:
+    """The first followed search all of whose words occur in the paper's title or abstract."""
+    if not follows.searches:
+        return None
+    words = _words(doc.text)
+    for query in follows.searches:
+        wanted = _words(query)
+        if wanted and wanted <= words:
+            return query
+    return None
+
+
+def is_muted(doc: Doc, follows: Follows) -> bool:
+    """Whether a mute (keyword, author or category) hides this paper."""
+    if follows.muted_categories.intersection(doc.categories):
+        return True
+    if follows.muted_authors and any(author_key(a) in follows.muted_authors for a in doc.authors):
+        return True
+    text = doc.text.lower()
+    return any(re.search(rf"\b{re.escape(k.lower())}\b", text) for k in follows.muted_keywords)
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One ranked paper, its score and the one-line reason."""
+
+    id: str
+    score: float
+    why: str
+
+
+def rank(
+    model: UserModel,
+    space: Space,
+    limit: int,
+    exclude: frozenset[str] = frozenset(),
+    only: frozenset[str] | None = None,
+) -> list[Recommendation]:
+    """The top `limit` candidates (among `only`; mutes, `exclude` left out), each with why."""
+    # One BLAS thread: these products are small, and threads fighting over cores cost 4x.
+    with _threads().limit(limits=1, user_api="blas"):
+        scored = score(model, space)
+    f = model.follows
+    mutes = bool(f.muted_keywords or f.muted_authors or f.muted_categories)
+    shown = max(limit, model.tuning.mmr_depth * 2)
+    order: list[int] = []
+    # Best first; the argsort is stable, so ties keep the window's order.
+    for i in np.argsort(-scored.scores, kind="stable"):
+        d = space.docs[i]
+        if only is not None and d.id not in only:
+            continue
+        if d.id not in exclude and not (mutes and is_muted(d, f)):
+            order.append(int(i))
+            if len(order) >= shown:
+                break
+    order = _mmr(order, scored.scores, space.vectors, model.tuning) if limit > 1 else order
+    return [
+        Recommendation(space.docs[i].id, float(scored.scores[i]), explain(model, space, scored, i))
+        for i in order[:limit]
+    ]
+
+
+@functools.cache
+def _threads() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+def _mmr(order: list[int], scores: np.ndarray, vectors: np.ndarray, tuning: Tuning) -> list[int]:
+    """Re-pick the first `mmr_depth` items from twice as many by maximal marginal relevance."""
+    depth = tuning.mmr_depth
+    pool = order[: depth * 2]
+    if len(pool) < 3 or tuning.mmr_lambda >= 1:
+        return order
+    rel = _zscore(scores[pool])
+    sims = vectors[pool] @ vectors[pool].T
+    chosen: list[int] = []
+    best_sim = np.full(len(pool), -1.0, dtype=np.float32)
+    free = np.ones(len(pool), dtype=bool)
+    for _ in range(min(depth, len(pool))):
+        value = tuning.mmr_lambda * rel - (1 - tuning.mmr_lambda) * np.maximum(best_sim, 0) * 4
+        value[~free] = -np.inf
+        pick = int(np.argmax(value))
+        chosen.append(pick)
+        free[pick] = False
+        best_sim = np.maximum(best_sim, sims[pick])
+    picked = [pool[i] for i in chosen]
+    taken = set(picked)
+    return picked + [i for i in order if i not in taken]
+
+
+def explain(model: UserModel, space: Space, scored: Scored, row: int) -> str:
+    """One line saying why this paper is recommended."""
+    doc, f = space.docs[row], model.follows
+    authors = followed_authors(doc, f)
+    if authors:
+        return f"by {authors[0]}, whom you follow"
+    query = matched_search(doc, f)
+    if query:
+        return f"matches your search “{query}”"
+    near = int(scored.nearest[row])
+    if near >= 0 and scored.near_sim[row] >= model.tuning.near_threshold:
+        sig = model.positives[model.pos_index[near]]
+        return f"close to “{_clip(sig.doc.title)}” {SOURCE_PHRASES.get(sig.source, '')}".strip()
+    cats = sorted(f.categories.intersection(doc.categories))
+    if cats:
+        return f"in {cats[0]}, which you follow"
+    terms = matching_terms(model, space, row, 3)
+    if terms:
+        return "mentions " + ", ".join(f"“{t}”" for t in terms) + ", which your papers are about"
+    return "new in this period"
+
+
+def _clip(title: str, limit: int = 80) -> str:
+    title = " ".join(title.split())
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
+
+
+def matching_terms(model: UserModel, space: Space, row: int, k: int) -> list[str]:
+    """The paper's terms that raise its keyword score most."""
+    vec = space.keywords[row]
+    contrib = vec.data * model.term_weights[vec.indices]
+    names = space.terms
+    assert names is not None
+    best = np.argsort(-contrib)[:k]
+    return [str(names[vec.indices[i]]) for i in best if contrib[i] > 0]
+
+
+def strongest_terms(model: UserModel, space: Space, k: int = 20) -> list[tuple[str, float]]:
+    """The terms the keyword model weighs most (positive first)."""
+    names = space.terms
+    assert names is not None
+    best = np.argsort(-model.term_weights)[:k]
+    return [
+        (str(names[i]), float(model.term_weights[i])) for i in best if model.term_weights[i] > 0
+    ]
+
+
+def clamp_age(days: float) -> float:
+    """Ages are never negative and never NaN."""
+    return 0.0 if math.isnan(days) else max(days, 0.0)

@@ -1,0 +1,219 @@
+"""The one ranking path the For you page, the API, the private feed and digests call.
+
+Candidate spaces (tf-idf + stored vectors of a window's papers) are built once per window and
+store change; user models once per (user, signal version, space): a page view after the first
+only scores cached matrices.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Generic, TypeVar
+
+import numpy as np
+from sqlalchemy import Connection, Engine
+
+from paperfeed.models import Paper
+from paperfeed.recommend.model import (
+    Doc,
+    Follows,
+    Recommendation,
+    Signal,
+    Space,
+    Tuning,
+    UserModel,
+    build_space,
+    clamp_age,
+    is_muted,
+    rank,
+    strongest_terms,
+    train,
+)
+from paperfeed.store import get_papers
+from paperfeed.store.accounts import site_revision
+from paperfeed.store.library import interests, paper_signals, signal_version, vector_contract
+from paperfeed.store.listings import latest_day, papers_between
+from paperfeed.store.search_store import get_vectors, latest_change
+from paperfeed.util import utcnow
+
+MAX_CANDIDATES = 200_000
+SHARED_DAYS = 30  # today, this week and this month share one space of the newest 30 days
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Lru(Generic[K, V]):
+    """A small thread-safe least-recently-used cache."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self._items, self._lock = size, OrderedDict[K, V](), threading.Lock()
+
+    def get(self, key: K, build: Callable[[], V]) -> V:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = build()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def doc_of(paper: Paper) -> Doc:
+    """What the ranker sees of a stored paper."""
+    day = paper.listing_date or (paper.published.date() if paper.published else None)
+    return Doc(paper.id, paper.title, paper.abstract, paper.authors, paper.categories, day)
+
+
+def follows_of(conn: Connection, user_id: int) -> Follows:
+    """The user's follows and mutes in the ranker's terms."""
+    fol, mut = interests(conn, user_id, "follow"), interests(conn, user_id, "mute")
+
+    def pick(items: Sequence[object], kind: str) -> list[str]:
+        return [i.value for i in items if i.kind == kind]  # type: ignore[attr-defined]
+
+    return Follows(
+        authors=frozenset(pick(fol, "author")),
+        categories=frozenset(pick(fol, "category")),
+        searches=tuple(pick(fol, "search")),
+        muted_keywords=tuple(pick(mut, "keyword")),
+        muted_authors=frozenset(pick(mut, "author")),
+        muted_categories=frozenset(pick(mut, "category")),
+    )
+
+
+@dataclass(frozen=True)
+class Learned:
+    """What a user's model learned: its strongest terms and the papers it leans on most."""
+
+    terms: list[tuple[str, float]]
+    papers: list[tuple[str, str, float]]  # (paper id, title, weight)
+    signals: int
+
+
+class Recommender:
+    """Per-process ranking state: candidate spaces and user models, cached."""
+
+    def __init__(self, engine: Engine, tuning: Tuning | None = None) -> None:
+        self.engine, self.tuning = engine, tuning or Tuning()
+        self._spaces: _Lru[tuple[object, ...], tuple[Space, list[str]]] = _Lru(4)
+        self._models: _Lru[tuple[object, ...], UserModel] = _Lru(512)
+
+    def _space(
+        self, conn: Connection, since: date, until: date
+    ) -> tuple[Space, tuple[object, ...]]:
+        """The space holding [since, until]: the shared last-month one when it fits inside."""
+        newest = latest_day(conn)
+        if (
+            newest is not None
+            and newest - timedelta(days=SHARED_DAYS - 1) <= since <= until <= newest
+        ):
+            since, until = newest - timedelta(days=SHARED_DAYS - 1), newest
+        key = (since, until, latest_change(conn))
+        return self._spaces.get(key, lambda: self._build_space(since, until))[0], key
+
+    def _build_space(self, since: date, until: date) -> tuple[Space, list[str]]:
+        with self.engine.connect() as conn:
+            ids = papers_between(conn, since, until, 0, MAX_CANDIDATES).ids
+            papers = get_papers(conn, ids)
+            docs = [doc_of(papers[i]) for i in ids if i in papers]
+            contract = vector_contract(conn)
+            vectors = _matrix(conn, contract, [d.id for d in docs])
+        return build_space(docs, vectors), [d.id for d in docs]
+
+    def model(
+        self, conn: Connection, user_id: int, since: date, until: date
+    ) -> tuple[UserModel, Space]:
+        """The user's model for this window (trained now unless cached for their signal version)."""
+        space, space_key = self._space(conn, since, until)
+        key = (user_id, signal_version(conn, user_id), site_revision(conn), space_key)
+        return self._models.get(key, lambda: self._train(user_id, space)), space
+
+    def _train(self, user_id: int, space: Space) -> UserModel:
+        with self.engine.connect() as conn:
+            signals = _signals(conn, user_id, space.vectors.shape[1])
+            follows = follows_of(conn, user_id)
+        return train(signals, space, follows, self.tuning)
+
+    def feed(
+        self, conn: Connection, user_id: int, since: date, until: date, limit: int
+    ) -> list[Recommendation]:
+        """The user's ranked papers of [since, until] with a reason each (seen ones left out)."""
+        model, space = self.model(conn, user_id, since, until)
+        if not model.has_signals:
+            return []
+        seen = frozenset(s.doc.id for s in model.positives) | _negative_ids(conn, user_id)
+        window = frozenset(papers_between(conn, since, until, 0, MAX_CANDIDATES).ids)
+        return rank(model, space, limit, seen, window)
+
+    def learned(self, conn: Connection, user_id: int, since: date, until: date) -> Learned:
+        """The strongest terms and the most weighted positive papers of the user's model."""
+        model, space = self.model(conn, user_id, since, until)
+        order: list[int] = [int(i) for i in np.argsort(-model.pos_weights)[:10]]
+        papers = [
+            (
+                model.positives[model.pos_index[i]].doc.id,
+                model.positives[model.pos_index[i]].doc.title,
+                float(model.pos_weights[i]),
+            )
+            for i in order
+        ]
+        return Learned(strongest_terms(model, space), papers, len(model.positives))
+
+    def forget(self) -> None:
+        """Drop cached spaces and models (tests; a changed tuning)."""
+        self._spaces.clear()
+        self._models.clear()
+
+
+def _negative_ids(conn: Connection, user_id: int) -> frozenset[str]:
+    return frozenset(s.paper_id for s in paper_signals(conn, user_id) if s.sign < 0)
+
+
+def _matrix(conn: Connection, contract: tuple[str, int] | None, ids: Sequence[str]) -> np.ndarray:
+    if contract is None:
+        return np.zeros((len(ids), 1), dtype=np.float32)
+    found = get_vectors(conn, contract[0], ids, contract[1])
+    out = np.zeros((len(ids), contract[1]), dtype=np.float32)
+    for i, pid in enumerate(ids):
+        if pid in found:
+            out[i] = found[pid]
+    return out
+
+
+def _signals(conn: Connection, user_id: int, dim: int) -> list[Signal]:
+    raw = paper_signals(conn, user_id)
+    papers = get_papers(conn, list({s.paper_id for s in raw}))
+    contract = vector_contract(conn)
+    vectors = get_vectors(conn, contract[0], list(papers), contract[1]) if contract else {}
+    now = utcnow()
+    return [
+        Signal(
+            doc_of(papers[s.paper_id]),
+            s.sign,
+            s.source,
+            _age(now, s.at),
+            vectors.get(s.paper_id) if dim > 1 else None,
+        )
+        for s in raw
+        if s.paper_id in papers
+    ]
+
+
+def _age(now: datetime, at: datetime) -> float:
+    return clamp_age((now - at).total_seconds() / 86400)
+
+
+def hides(paper: Paper, follows: Follows) -> bool:
+    """Whether the user's mutes hide this paper from lists."""
+    return is_muted(doc_of(paper), follows)

@@ -1,0 +1,218 @@
+"""Reference-manager files: read BibTeX, RIS and CSL-JSON exports; write them for a list of papers.
+
+Reading keeps what matching needs (arXiv id, DOI, title) and reports entries it cannot use,
+so one malformed entry never stops the rest of a file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
+from paperfeed.models import Paper
+
+MAX_IMPORT_BYTES = 5_000_000
+_ARXIV_IN_TEXT = re.compile(r"(?:arxiv[:./\s]*(?:abs/|pdf/)?)\s*(\d{4}\.\d{4,5}(?:v\d+)?)", re.I)
+_DOI = re.compile(r"10\.\d{4,9}/\S+", re.I)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One entry of an imported file: where it was and how it may be matched."""
+
+    where: str
+    title: str = ""
+    arxiv_id: str | None = None
+    doi: str | None = None
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """An import file's usable entries and the entries that could not be read."""
+
+    format: str
+    references: list[Reference]
+    errors: list[str]
+
+
+class UnreadableFile(ValueError):
+    """The file is none of BibTeX, RIS or CSL-JSON, or too big."""
+
+
+def _arxiv(*texts: object) -> str | None:
+    for text in texts:
+        if not text:
+            continue
+        value = str(text).strip()
+        try:
+            return parse_arxiv_id(value)[0]
+        except BadArxivId:
+            found = _ARXIV_IN_TEXT.search(value)
+            if found:
+                return parse_arxiv_id(found[1])[0]
+    return None
+
+
+def _doi(text: object) -> str | None:
+    found = _DOI.search(str(text or ""))
+    return found[0].rstrip(".").lower() if found else None
+
+
+def read(data: bytes) -> Parsed:
+    """Parse an export, guessing its format from its content."""
+    if len(data) > MAX_IMPORT_BYTES:
+        raise UnreadableFile(f"the file is over {MAX_IMPORT_BYTES // 1_000_000} MB")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile("the file is not UTF-8 text") from exc
+    head = text.lstrip()[:1]
+    if head in "[{" and head:
+        return _csl(text)
+    if re.search(r"^TY  - ", text, re.M):
+        return _ris(text)
+    if "@" in text:
+        return _bibtex(text)
+    raise UnreadableFile("the file is not BibTeX, RIS or CSL-JSON")
+
+
+def _bibtex(text: str) -> Parsed:
+    import bibtexparser
+
+    logging.getLogger("bibtexparser").setLevel(logging.ERROR)
+    library = bibtexparser.parse_string(text)  # type: ignore[attr-defined]  # untyped re-export
+    refs = []
+    for e in library.entries:
+        f = {k.lower(): v.value for k, v in e.fields_dict.items()}
+        arxiv = _arxiv(
+            f.get("eprint"), f.get("arxiv"), f.get("url"), f.get("journal"), f.get("note")
+        )
+        refs.append(
+            Reference(
+                f"@{e.entry_type}{{{e.key}}}", _clean(f.get("title")), arxiv, _doi(f.get("doi"))
+            )
+        )
+    errors = [
+        f"line {(b.start_line or 0) + 1}: {_first_line(b.raw or '')} cannot be read"
+        for b in library.failed_blocks
+    ]
+    if not refs and not errors:
+        raise UnreadableFile("no BibTeX entries found")
+    return Parsed("bibtex", refs, errors)
+
+
+def _first_line(raw: str) -> str:
+    return raw.strip().splitlines()[0][:80] if raw.strip() else "an entry"
+
+
+def _ris(text: str) -> Parsed:
+    import rispy
+
+    refs, errors = [], []
+    for n, chunk in enumerate(re.split(r"(?m)^ER  -.*$", text), start=1):
+        if not chunk.strip():
+            continue
+        try:
+            [entry] = rispy.loads(chunk + "\nER  - \n")
+        except Exception as exc:  # rispy raises plain Exceptions on bad lines
+            errors.append(f"entry {n}: {exc}")
+            continue
+        urls = entry.get("urls", [])
+        arxiv = _arxiv(*urls, entry.get("notes_abstract"), *entry.get("notes", []))
+        title = _clean(entry.get("title") or entry.get("primary_title"))
+        refs.append(Reference(f"entry {n}", title, arxiv, _doi(entry.get("doi"))))
+    return Parsed("ris", refs, errors)
+
+
+def _csl(text: str) -> Parsed:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UnreadableFile(
+            f"the CSL-JSON is not valid JSON: {exc.msg} at line {exc.lineno}"
+        ) from exc
+    items = data if isinstance(data, list) else data.get("items", [data])
+    refs, errors = [], []
+    for n, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            errors.append(f"item {n}: not an object")
+            continue
+        arxiv = _arxiv(
+            item.get("arxiv"),
+            item.get("URL"),
+            item.get("number"),
+            item.get("note"),
+            item.get("container-title"),
+        )
+        ref = Reference(f"item {n}", _clean(item.get("title")), arxiv, _doi(item.get("DOI")))
+        if not (ref.title or ref.arxiv_id or ref.doi):
+            errors.append(f"item {n}: no title, DOI or arXiv id")
+        else:
+            refs.append(ref)
+    return Parsed("csl-json", refs, errors)
+
+
+def _clean(value: object) -> str:
+    text = " ".join(str(value or "").split())
+    return text.replace("{", "").replace("}", "")
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+def csl_item(paper: Paper) -> dict[str, Any]:
+    """A paper as a CSL-JSON item."""
+    item: dict[str, Any] = {
+        "id": paper.id,
+        "type": "article",
+        "title": " ".join(paper.title.split()),
+        "author": [_csl_name(a) for a in paper.authors],
+        "abstract": " ".join(paper.abstract.split()),
+    }
+    if paper.is_arxiv:
+        item |= {"URL": paper.abs_url, "number": f"arXiv:{paper.id}", "publisher": "arXiv"}
+    if paper.doi:
+        item["DOI"] = paper.doi
+    day = paper.published or paper.listing_date
+    if day:
+        item["issued"] = {"date-parts": [[day.year, day.month, day.day]]}
+    return item
+
+
+def _csl_name(name: str) -> dict[str, str]:
+    parts = name.rsplit(" ", 1)
+    return {"family": parts[-1], "given": parts[0]} if len(parts) == 2 else {"literal": name}
+
+
+def csl_json(papers: Sequence[Paper]) -> str:
+    """Papers as a CSL-JSON array."""
+    return json.dumps([csl_item(p) for p in papers], ensure_ascii=False, indent=1)
+
+
+def ris(papers: Sequence[Paper]) -> str:
+    """Papers as RIS records."""
+    import rispy
+
+    records = []
+    for p in papers:
+        record: dict[str, Any] = {
+            "type_of_reference": "JOUR" if p.journal_ref else "GEN",
+            "title": " ".join(p.title.split()),
+            "authors": list(p.authors),
+            "abstract": " ".join(p.abstract.split()),
+        }
+        if p.is_arxiv:
+            record["urls"] = [p.abs_url]
+            record["notes"] = [f"arXiv:{p.id}"]
+        if p.doi:
+            record["doi"] = p.doi
+        day = p.published or p.listing_date
+        if day:
+            record["year"] = str(day.year)
+        records.append(record)
+    return str(rispy.dumps(records))

@@ -1,0 +1,568 @@
+"""Personal data: library items, collections, ratings, follows, mutes, private feed tokens.
+
+Every change to what a user's recommender learns from bumps that user's signal version,
+so a cached model can tell it is stale with one primary-key read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from slugify import slugify
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    delete,
+    func,
+    select,
+    update,
+)
+
+from paperfeed.store.accounts import submissions, votes
+from paperfeed.store.papers import find_by_title_keys
+from paperfeed.store.search_store import embedding_contracts, paper_vectors
+from paperfeed.store.tables import metadata, paper_authors, papers
+from paperfeed.util import utcnow
+
+READING_STATES = ("to_read", "read")
+VISIBILITIES = ("private", "unlisted", "public")
+FOLLOW_KINDS = ("author", "category", "search")
+MUTE_KINDS = ("keyword", "author", "category")
+
+
+def _user_fk(primary_key: bool = False) -> Column[int]:
+    fk = ForeignKey("users.id", ondelete="CASCADE")
+    return Column("user_id", Integer, fk, nullable=False, primary_key=primary_key)
+
+
+def _paper_fk(primary_key: bool = False) -> Column[str]:
+    fk = ForeignKey("papers.id", ondelete="CASCADE")
+    return Column("paper_id", String(64), fk, nullable=False, primary_key=primary_key)
+
+
+library_items = Table(
+    "library_items",
+    metadata,
+    _user_fk(primary_key=True),
+    _paper_fk(primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("added_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_library_items_paper", "paper_id"),
+)
+
+collections = Table(
+    "collections",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _user_fk(),
+    Column("name", String(200), nullable=False),
+    Column("slug", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("visibility", String(16), nullable=False),
+    Column("share_key", String(32), nullable=False, unique=True),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("user_id", "slug", name="uq_collections_user_slug"),
+)
+
+collection_items = Table(
+    "collection_items",
+    metadata,
+    Column(
+        "collection_id",
+        Integer,
+        ForeignKey("collections.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    _paper_fk(primary_key=True),
+    Column("added_at", DateTime, nullable=False),
+)
+
+ratings = Table(
+    "ratings",
+    metadata,
+    _user_fk(primary_key=True),
+    _paper_fk(primary_key=True),
+    Column("rating", SmallInteger, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+follows = Table(
+    "follows",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _user_fk(),
+    Column("kind", String(16), nullable=False),
+    Column("value", String(500), nullable=False),
+    Column("label", String(500), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("user_id", "kind", "value", name="uq_follows_user_kind_value"),
+)
+
+mutes = Table(
+    "mutes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _user_fk(),
+    Column("kind", String(16), nullable=False),
+    Column("value", String(500), nullable=False),
+    Column("label", String(500), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("user_id", "kind", "value", name="uq_mutes_user_kind_value"),
+)
+
+feed_tokens = Table(
+    "feed_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    _user_fk(),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_feed_tokens_user", "user_id"),
+)
+
+signal_versions = Table(
+    "signal_versions",
+    metadata,
+    _user_fk(primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class LibraryItem:
+    """A paper in a user's library, with reading state, note and collections."""
+
+    paper_id: str
+    state: str
+    note: str
+    added_at: datetime
+    collections: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A named, shareable group of library papers."""
+
+    id: int
+    user_id: int
+    name: str
+    slug: str
+    description: str
+    visibility: str
+    share_key: str
+
+
+@dataclass(frozen=True)
+class Interest:
+    """A follow or a mute: what kind, the matching key and the label shown."""
+
+    kind: str
+    value: str
+    label: str
+    created_at: datetime
+
+
+class LibraryError(ValueError):
+    """A request about library data that cannot be honoured (bad name, state, ...)."""
+
+
+# --- signal version ---------------------------------------------------------------------------
+
+
+def bump_signals(conn: Connection, user_id: int) -> None:
+    """Note that what the user's model learns from has changed."""
+    where = signal_versions.c.user_id == user_id
+    done = conn.execute(
+        update(signal_versions).where(where).values(version=signal_versions.c.version + 1)
+    )
+    if not done.rowcount:
+        conn.execute(signal_versions.insert().values(user_id=user_id, version=1))
+
+
+def signal_version(conn: Connection, user_id: int) -> int:
+    """The user's signal version (0 before any signal)."""
+    query = select(signal_versions.c.version).where(signal_versions.c.user_id == user_id)
+    return int(conn.execute(query).scalar() or 0)
+
+
+# --- library ----------------------------------------------------------------------------------
+
+
+def save_paper(
+    conn: Connection, user_id: int, paper_id: str, collection: str | None = None
+) -> bool:
+    """Put a paper in the library (and a collection, created if new); True when newly saved."""
+    where = (library_items.c.user_id == user_id) & (library_items.c.paper_id == paper_id)
+    new = conn.execute(select(library_items.c.paper_id).where(where)).first() is None
+    if new:
+        now = utcnow()
+        row = {"state": "to_read", "note": "", "added_at": now, "updated_at": now}
+        conn.execute(library_items.insert().values(user_id=user_id, paper_id=paper_id, **row))
+        bump_signals(conn, user_id)
+    if collection:
+        add_to_collection(conn, ensure_collection(conn, user_id, collection).id, paper_id)
+    return new
+
+
+def unsave_paper(conn: Connection, user_id: int, paper_id: str) -> bool:
+    """Remove a paper from the library and the user's collections; True when it was there."""
+    mine = select(collections.c.id).where(collections.c.user_id == user_id)
+    conn.execute(
+        delete(collection_items).where(
+            collection_items.c.collection_id.in_(mine), collection_items.c.paper_id == paper_id
+        )
+    )
+    where = (library_items.c.user_id == user_id) & (library_items.c.paper_id == paper_id)
+    gone = conn.execute(delete(library_items).where(where)).rowcount > 0
+    if gone:
+        bump_signals(conn, user_id)
+    return gone
+
+
+def update_item(
+    conn: Connection, user_id: int, paper_id: str, state: str | None = None, note: str | None = None
+) -> bool:
+    """Change a saved paper's reading state and/or note; False when it is not saved."""
+    values: dict[str, object] = {"updated_at": utcnow()}
+    if state is not None:
+        if state not in READING_STATES:
+            raise LibraryError(f"reading state must be one of {', '.join(READING_STATES)}")
+        values["state"] = state
+    if note is not None:
+        values["note"] = note
+    where = (library_items.c.user_id == user_id) & (library_items.c.paper_id == paper_id)
+    return conn.execute(update(library_items).where(where).values(**values)).rowcount > 0
+
+
+def library(conn: Connection, user_id: int, collection_id: int | None = None) -> list[LibraryItem]:
+    """The user's saved papers, newest first (only one collection's when given)."""
+    query = select(library_items).where(library_items.c.user_id == user_id)
+    if collection_id is not None:
+        inside = select(collection_items.c.paper_id).where(
+            collection_items.c.collection_id == collection_id
+        )
+        query = query.where(library_items.c.paper_id.in_(inside))
+    rows = conn.execute(
+        query.order_by(library_items.c.added_at.desc(), library_items.c.paper_id)
+    ).all()
+    names = _collection_names(conn, user_id)
+    return [
+        LibraryItem(r.paper_id, r.state, r.note, r.added_at, names.get(r.paper_id, ()))
+        for r in rows
+    ]
+
+
+def _collection_names(conn: Connection, user_id: int) -> dict[str, tuple[str, ...]]:
+    query = (
+        select(collection_items.c.paper_id, collections.c.name)
+        .join(collections, collections.c.id == collection_items.c.collection_id)
+        .where(collections.c.user_id == user_id)
+        .order_by(collections.c.name)
+    )
+    out: dict[str, list[str]] = {}
+    for pid, name in conn.execute(query):
+        out.setdefault(pid, []).append(name)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def saved_ids(conn: Connection, user_id: int, ids: Sequence[str] | None = None) -> set[str]:
+    """Ids of the user's saved papers (among `ids` when given)."""
+    query = select(library_items.c.paper_id).where(library_items.c.user_id == user_id)
+    if ids is not None:
+        query = query.where(library_items.c.paper_id.in_(list(ids)))
+    return set(conn.scalars(query))
+
+
+# --- collections ------------------------------------------------------------------------------
+
+
+def _collection(row: object) -> Collection:
+    r = row
+    return Collection(r.id, r.user_id, r.name, r.slug, r.description, r.visibility, r.share_key)  # type: ignore[attr-defined]
+
+
+def ensure_collection(
+    conn: Connection, user_id: int, name: str, description: str = "", visibility: str = "private"
+) -> Collection:
+    """The user's collection of this name, created when there is none."""
+    name = " ".join(name.split())
+    slug = slugify(name, max_length=190)
+    if not name or not slug or len(name) > 200:
+        raise LibraryError("a collection name has 1 to 200 characters, with letters or digits")
+    if visibility not in VISIBILITIES:
+        raise LibraryError(f"visibility must be one of {', '.join(VISIBILITIES)}")
+    query = select(collections).where(collections.c.user_id == user_id, collections.c.slug == slug)
+    row = conn.execute(query).first()
+    if row:
+        return _collection(row)
+    values = {"user_id": user_id, "name": name, "slug": slug, "description": description}
+    values |= {"visibility": visibility, "share_key": secrets.token_urlsafe(12)}
+    new_id = conn.execute(
+        collections.insert().values(**values, created_at=utcnow())
+    ).inserted_primary_key[0]  # type: ignore[index]
+    return Collection(
+        int(new_id), user_id, name, slug, description, visibility, str(values["share_key"])
+    )
+
+
+def edit_collection(
+    conn: Connection, user_id: int, collection_id: int, description: str, visibility: str
+) -> bool:
+    """Change a collection's description and visibility; False when it is not the user's."""
+    if visibility not in VISIBILITIES:
+        raise LibraryError(f"visibility must be one of {', '.join(VISIBILITIES)}")
+    where = (collections.c.id == collection_id) & (collections.c.user_id == user_id)
+    query = update(collections).where(where).values(description=description, visibility=visibility)
+    return conn.execute(query).rowcount > 0
+
+
+def delete_collection(conn: Connection, user_id: int, collection_id: int) -> bool:
+    """Delete one of the user's collections (its papers stay in the library)."""
+    where = (collections.c.id == collection_id) & (collections.c.user_id == user_id)
+    if conn.execute(select(collections.c.id).where(where)).first() is None:
+        return False
+    conn.execute(delete(collection_items).where(collection_items.c.collection_id == collection_id))
+    conn.execute(delete(collections).where(where))
+    return True
+
+
+def add_to_collection(conn: Connection, collection_id: int, paper_id: str) -> None:
+    """Put a paper in a collection (idempotent)."""
+    where = (collection_items.c.collection_id == collection_id) & (
+        collection_items.c.paper_id == paper_id
+    )
+    if conn.execute(select(collection_items.c.paper_id).where(where)).first() is None:
+        row = {"collection_id": collection_id, "paper_id": paper_id, "added_at": utcnow()}
+        conn.execute(collection_items.insert().values(**row))
+
+
+def remove_from_collection(conn: Connection, collection_id: int, paper_id: str) -> None:
+    """Take a paper out of a collection (it stays in the library)."""
+    where = (collection_items.c.collection_id == collection_id) & (
+        collection_items.c.paper_id == paper_id
+    )
+    conn.execute(delete(collection_items).where(where))
+
+
+def user_collections(conn: Connection, user_id: int) -> list[Collection]:
+    """The user's collections by name."""
+    query = select(collections).where(collections.c.user_id == user_id).order_by(collections.c.name)
+    return [_collection(r) for r in conn.execute(query)]
+
+
+def get_collection(conn: Connection, collection_id: int) -> Collection | None:
+    """A collection by id."""
+    row = conn.execute(select(collections).where(collections.c.id == collection_id)).first()
+    return _collection(row) if row else None
+
+
+def shared_collection(conn: Connection, share_key: str) -> Collection | None:
+    """A public or unlisted collection by its share key (private ones are not found)."""
+    query = select(collections).where(
+        collections.c.share_key == share_key, collections.c.visibility != "private"
+    )
+    row = conn.execute(query).first()
+    return _collection(row) if row else None
+
+
+def collection_paper_ids(conn: Connection, collection_id: int) -> list[str]:
+    """A collection's paper ids, most recently added first."""
+    query = (
+        select(collection_items.c.paper_id)
+        .where(collection_items.c.collection_id == collection_id)
+        .order_by(collection_items.c.added_at.desc(), collection_items.c.paper_id)
+    )
+    return list(conn.scalars(query))
+
+
+# --- ratings ----------------------------------------------------------------------------------
+
+
+def set_rating(conn: Connection, user_id: int, paper_id: str, rating: int | None) -> None:
+    """Rate a paper +1 (more like this) or -1 (less like this); None clears the rating."""
+    if rating not in (1, -1, None):
+        raise LibraryError("a rating is 1 or -1")
+    where = (ratings.c.user_id == user_id) & (ratings.c.paper_id == paper_id)
+    conn.execute(delete(ratings).where(where))
+    if rating is not None:
+        row = {"user_id": user_id, "paper_id": paper_id, "rating": rating, "created_at": utcnow()}
+        conn.execute(ratings.insert().values(**row))
+    bump_signals(conn, user_id)
+
+
+def user_ratings(
+    conn: Connection, user_id: int, ids: Sequence[str] | None = None
+) -> dict[str, int]:
+    """The user's ratings by paper id (among `ids` when given)."""
+    query = select(ratings.c.paper_id, ratings.c.rating).where(ratings.c.user_id == user_id)
+    if ids is not None:
+        query = query.where(ratings.c.paper_id.in_(list(ids)))
+    return {pid: int(r) for pid, r in conn.execute(query)}
+
+
+def clear_ratings(conn: Connection, user_id: int) -> int:
+    """Forget all of the user's ratings (the model's reset); returns how many."""
+    gone = conn.execute(delete(ratings).where(ratings.c.user_id == user_id)).rowcount
+    bump_signals(conn, user_id)
+    return int(gone or 0)
+
+
+# --- follows and mutes ------------------------------------------------------------------------
+
+
+def _interest_table(what: str) -> tuple[Table, tuple[str, ...]]:
+    return (follows, FOLLOW_KINDS) if what == "follow" else (mutes, MUTE_KINDS)
+
+
+def add_interest(
+    conn: Connection, user_id: int, what: str, kind: str, value: str, label: str
+) -> bool:
+    """Follow (what="follow") or mute (what="mute") something; True when new."""
+    table, kinds = _interest_table(what)
+    if kind not in kinds:
+        raise LibraryError(f"you can {what} only: {', '.join(kinds)}")
+    if not value.strip() or len(value) > 500 or len(label) > 500:
+        raise LibraryError(f"what to {what} must have 1 to 500 characters")
+    where = (table.c.user_id == user_id) & (table.c.kind == kind) & (table.c.value == value)
+    if conn.execute(select(table.c.id).where(where)).first() is not None:
+        return False
+    row = {"user_id": user_id, "kind": kind, "value": value, "label": label or value}
+    conn.execute(table.insert().values(**row, created_at=utcnow()))
+    bump_signals(conn, user_id)
+    return True
+
+
+def remove_interest(conn: Connection, user_id: int, what: str, kind: str, value: str) -> bool:
+    """Unfollow or unmute; True when something was removed."""
+    table, _ = _interest_table(what)
+    where = (table.c.user_id == user_id) & (table.c.kind == kind) & (table.c.value == value)
+    gone = conn.execute(delete(table).where(where)).rowcount > 0
+    if gone:
+        bump_signals(conn, user_id)
+    return gone
+
+
+def interests(conn: Connection, user_id: int, what: str) -> list[Interest]:
+    """The user's follows or mutes, oldest first."""
+    table, _ = _interest_table(what)
+    query = select(table).where(table.c.user_id == user_id).order_by(table.c.created_at, table.c.id)
+    return [Interest(r.kind, r.value, r.label, r.created_at) for r in conn.execute(query)]
+
+
+# --- private feed tokens ----------------------------------------------------------------------
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_feed_token(conn: Connection, user_id: int) -> str:
+    """Replace the user's private feed token with a new random one (the old URL stops working)."""
+    conn.execute(delete(feed_tokens).where(feed_tokens.c.user_id == user_id))
+    token = secrets.token_urlsafe(24)
+    row = {"token_hash": _hash(token), "user_id": user_id, "created_at": utcnow()}
+    conn.execute(feed_tokens.insert().values(**row))
+    return token
+
+
+def revoke_feed_tokens(conn: Connection, user_id: int) -> None:
+    """Stop every private feed URL of the user."""
+    conn.execute(delete(feed_tokens).where(feed_tokens.c.user_id == user_id))
+
+
+def has_feed_token(conn: Connection, user_id: int) -> bool:
+    """Whether the user has a live private feed URL."""
+    query = select(func.count()).where(feed_tokens.c.user_id == user_id)
+    return int(conn.execute(query).scalar_one()) > 0
+
+
+def feed_token_user(conn: Connection, token: str) -> int | None:
+    """The id of the user a private feed token belongs to."""
+    query = select(feed_tokens.c.user_id).where(feed_tokens.c.token_hash == _hash(token))
+    found = conn.execute(query).scalar()
+    return int(found) if found is not None else None
+
+
+# --- what a recommender learns from -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaperSignal:
+    """One paper the user acted on: how (library, rating, upvote, submission), sign and when."""
+
+    paper_id: str
+    source: str
+    sign: int
+    at: datetime
+
+
+def paper_signals(conn: Connection, user_id: int) -> list[PaperSignal]:
+    """Every paper-level signal of the user: library, ratings, upvotes and submissions."""
+    out = [
+        PaperSignal(r.paper_id, "library", 1, r.added_at)
+        for r in conn.execute(select(library_items).where(library_items.c.user_id == user_id))
+    ]
+    for r in conn.execute(select(ratings).where(ratings.c.user_id == user_id)):
+        out.append(PaperSignal(r.paper_id, "rating", int(r.rating), r.created_at))
+    for r in conn.execute(select(votes).where(votes.c.user_id == user_id)):
+        out.append(PaperSignal(r.paper_id, "upvote", 1, r.created_at))
+    for r in conn.execute(select(submissions).where(submissions.c.user_id == user_id)):
+        out.append(PaperSignal(r.paper_id, "submission", 1, r.created_at))
+    return out
+
+
+def vector_contract(conn: Connection) -> tuple[str, int] | None:
+    """The embedding contract holding the most stored vectors, and its dimension."""
+    rows = conn.execute(select(embedding_contracts.c.id, embedding_contracts.c.dim)).all()
+    if len(rows) > 1:
+        count = func.count()
+        query = (
+            select(paper_vectors.c.contract_id, count)
+            .group_by(paper_vectors.c.contract_id)
+            .order_by(count.desc())
+        )
+        best = conn.execute(query).first()
+        rows = [r for r in rows if best and r.id == best[0]] or rows[:1]
+    return (str(rows[0].id), int(rows[0].dim)) if rows else None
+
+
+def match_papers(
+    conn: Connection, arxiv_ids: Sequence[str], dois: Sequence[str], title_keys: Sequence[str]
+) -> tuple[set[str], dict[str, str], dict[str, str]]:
+    """Stored ids among `arxiv_ids`, and stored paper ids by lower-case DOI and by title key."""
+    found = set(conn.scalars(select(papers.c.id).where(papers.c.id.in_(list(set(arxiv_ids))))))
+    by_doi: dict[str, str] = {}
+    if dois:
+        query = select(func.lower(papers.c.doi), papers.c.id).where(
+            func.lower(papers.c.doi).in_(list(set(dois)))
+        )
+        by_doi = {d: pid for d, pid in conn.execute(query)}
+    return found, by_doi, find_by_title_keys(conn, list(set(title_keys)))
+
+
+def coauthors(conn: Connection, key: str, limit: int = 12) -> list[tuple[str, int]]:
+    """An author's most frequent co-authors (name, shared papers), to tell namesakes apart."""
+    mine = select(paper_authors.c.paper_id).where(paper_authors.c.name_key == key)
+    count = func.count()
+    query = (
+        select(func.min(paper_authors.c.name), count)
+        .where(paper_authors.c.paper_id.in_(mine), paper_authors.c.name_key != key)
+        .group_by(paper_authors.c.name_key)
+        .order_by(count.desc(), func.min(paper_authors.c.name))
+        .limit(limit)
+    )
+    return [(str(name), int(n)) for name, n in conn.execute(query)]

@@ -1,0 +1,481 @@
+"""Personal pages: save, rate, follow, mute; the library; For you; collections; import/export.
+
+Every button is a plain form that works without JavaScript; static/library.js sends the same
+forms with fetch (Accept: application/json) so the page does not reload.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from typing import Annotated
+
+import nh3
+from fastapi import APIRouter, FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+from sqlalchemy import Connection
+
+from paperfeed import references
+from paperfeed.recommend.service import Recommender, follows_of, hides
+from paperfeed.store import library as lib
+from paperfeed.store.accounts import User
+from paperfeed.store.listings import author_name, latest_day
+from paperfeed.web import bibtex, feeds, me_api, views
+from paperfeed.web.auth import safe_next
+from paperfeed.web.deps import FormCsrf, SignedInDep, Site, SiteDep, UserDep, html
+from paperfeed.web.feeds import resolve_id
+
+router = APIRouter(include_in_schema=False)
+WINDOWS = {"today": 1, "week": 7, "month": 30}
+NextField = Annotated[str, Form(max_length=2000)]
+TextField = Annotated[str, Form(max_length=500)]
+EXPORTS = {
+    "bib": (bibtex.MEDIA_TYPE, "bib"),
+    "ris": ("application/x-research-info-systems; charset=utf-8", "ris"),
+    "json": ("application/vnd.citationstyles.csl+json; charset=utf-8", "json"),
+}
+
+
+def install(app: FastAPI) -> None:
+    """Add the personal pages and API to the app, with one recommender for the process."""
+    app.state.recommender = Recommender(app.state.site.engine)
+    app.state.site.env.filters["markdown"] = markdown_html
+    app.include_router(me_api.router)
+    app.include_router(router)
+
+
+def markdown_html(text: str) -> Markup:
+    """A private note as HTML: Markdown without raw HTML, then sanitised."""
+    rendered = MarkdownIt("js-default").render(text)
+    return Markup(nh3.clean(rendered))
+
+
+def _recommender(request: Request) -> Recommender:
+    found: Recommender = request.app.state.recommender
+    return found
+
+
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+def _done(request: Request, target: str, data: dict[str, object]) -> Response:
+    """JSON for fetch, a redirect back for a plain form."""
+    if _wants_json(request):
+        return JSONResponse(data)
+    return RedirectResponse(safe_next(target), status_code=303)
+
+
+def _signin(target: str) -> Response:
+    return RedirectResponse(f"/signin?next={safe_next(target)}", status_code=303)
+
+
+def personal_context(conn: Connection, user: User | None, ids: list[str]) -> dict[str, object]:
+    """What the card buttons show for a signed-in user: saved papers and ratings."""
+    if user is None:
+        return {"mine": None}
+    return {
+        "mine": {
+            "saved": lib.saved_ids(conn, user.id, ids),
+            "ratings": lib.user_ratings(conn, user.id, ids),
+        }
+    }
+
+
+def personalise(
+    site: Site, user: User | None, context: dict[str, object], show_muted: bool
+) -> None:
+    """Add the user's card state to a page; hide muted papers from its listing unless asked."""
+    if user is None:
+        return
+    listing, card = context.get("listing"), context.get("c")
+    with site.engine.connect() as conn:
+        if isinstance(card, views.Card):
+            context.update(personal_context(conn, user, [card.paper.id]))
+        if not isinstance(listing, views.Listing):
+            return
+        follows = follows_of(conn, user.id)
+        context.update(personal_context(conn, user, [c.paper.id for c in listing.cards]))
+    muted = [c for c in listing.cards if hides(c.paper, follows)]
+    context |= {"muted_count": len(muted), "show_muted": show_muted}
+    if muted and not show_muted:
+        kept = [c for c in listing.cards if c not in muted]
+        context["listing"] = replace(listing, cards=kept)
+
+
+# --- save, rate, follow, mute -----------------------------------------------------------------
+
+
+@router.post("/papers/{paper_id:path}/save", dependencies=[FormCsrf])
+def save(
+    request: Request,
+    site: SiteDep,
+    user: UserDep,
+    paper_id: str,
+    saved: Annotated[int, Form(ge=0, le=1)] = 1,
+    collection: Annotated[str, Form(max_length=200)] = "",
+    next: NextField = "",
+) -> Response:
+    """Save (saved=1) or unsave (saved=0) a paper, optionally into a collection."""
+    pid = resolve_id(paper_id)
+    target = next or f"/papers/{pid}"
+    if user is None:
+        return _signin(target)
+    with site.engine.begin() as conn:
+        me_api.known_paper(conn, pid)
+        try:
+            if saved:
+                lib.save_paper(conn, user.id, pid, collection or None)
+            else:
+                lib.unsave_paper(conn, user.id, pid)
+        except lib.LibraryError as exc:
+            raise HTTPException(400, str(exc)) from exc
+    return _done(request, target, {"id": pid, "saved": bool(saved)})
+
+
+@router.post("/papers/{paper_id:path}/rate", dependencies=[FormCsrf])
+def rate(
+    request: Request,
+    site: SiteDep,
+    user: UserDep,
+    paper_id: str,
+    rating: Annotated[int, Form(ge=-1, le=1)],
+    next: NextField = "",
+) -> Response:
+    """More like this (1), less like this (-1), or clear (0)."""
+    pid = resolve_id(paper_id)
+    target = next or f"/papers/{pid}"
+    if user is None:
+        return _signin(target)
+    with site.engine.begin() as conn:
+        me_api.known_paper(conn, pid)
+        lib.set_rating(conn, user.id, pid, rating or None)
+    return _done(request, target, {"id": pid, "rating": rating or None})
+
+
+@router.post("/me/{what}", dependencies=[FormCsrf])
+def follow_or_mute(
+    request: Request,
+    site: SiteDep,
+    user: SignedInDep,
+    what: str,
+    kind: Annotated[str, Form(max_length=16)],
+    value: TextField,
+    undo: Annotated[int, Form(ge=0, le=1)] = 0,
+    next: NextField = "/library",
+) -> Response:
+    """Follow, unfollow, mute or unmute an author, category, saved search or keyword."""
+    if what not in ("follow", "mute"):
+        raise HTTPException(404, f"there is nothing at /me/{what}")
+    key, label = me_api.interest_key(kind, value)
+    with site.engine.begin() as conn:
+        try:
+            if undo:
+                lib.remove_interest(conn, user.id, what, kind, key)
+            else:
+                lib.add_interest(conn, user.id, what, kind, key, label)
+        except lib.LibraryError as exc:
+            raise HTTPException(400, str(exc)) from exc
+    return _done(request, next, {"what": what, "kind": kind, "value": key, "on": not undo})
+
+
+@router.get("/follow/author/{slug}")
+def follow_author_page(request: Request, site: SiteDep, user: SignedInDep, slug: str) -> Response:
+    """Before following an author: their papers and co-authors, to tell namesakes apart."""
+    key = slug.replace("-", " ")
+    with site.engine.connect() as conn:
+        name = author_name(conn, key)
+        if name is None:
+            raise HTTPException(404, f"no papers by an author {slug!r} here")
+        listing = views.by_author(conn, key, 1, 10, user)
+        following = any(
+            i.kind == "author" and i.value == key for i in lib.interests(conn, user.id, "follow")
+        )
+        context = {
+            "name": name,
+            "key": key,
+            "slug": slug,
+            "listing": listing,
+            "following": following,
+            "coauthors": lib.coauthors(conn, key),
+        }
+    return html(
+        site,
+        request,
+        site.render("follow_author.html", user=user, here=request.url.path, **context),
+    )
+
+
+# --- library ----------------------------------------------------------------------------------
+
+
+@router.get("/library")
+def library_page(
+    request: Request, site: SiteDep, user: SignedInDep, collection: int | None = None
+) -> Response:
+    """Your saved papers with reading state and notes, your collections, follows and mutes."""
+    with site.engine.connect() as conn:
+        chosen = lib.get_collection(conn, collection) if collection else None
+        if collection and (chosen is None or chosen.user_id != user.id):
+            raise HTTPException(404, "no such collection of yours")
+        items = lib.library(conn, user.id, chosen.id if chosen else None)
+        cards = {c.paper.id: c for c in views.cards(conn, [i.paper_id for i in items], user)}
+        context = {
+            "items": [(i, cards[i.paper_id]) for i in items if i.paper_id in cards],
+            "collections": lib.user_collections(conn, user.id),
+            "chosen": chosen,
+            "follows": lib.interests(conn, user.id, "follow"),
+            "mutes": lib.interests(conn, user.id, "mute"),
+            "feed_token": lib.has_feed_token(conn, user.id),
+        }
+    body = site.render("library.html", user=user, here=request.url.path, **context)
+    return html(site, request, body)
+
+
+@router.post("/library/{paper_id:path}/edit", dependencies=[FormCsrf])
+def edit_item(
+    request: Request,
+    site: SiteDep,
+    user: SignedInDep,
+    paper_id: str,
+    state: Annotated[str, Form(max_length=16)] = "",
+    note: Annotated[str | None, Form(max_length=20000)] = None,
+    next: NextField = "/library",
+) -> Response:
+    """Change a saved paper's reading state or note."""
+    pid = resolve_id(paper_id)
+    with site.engine.begin() as conn:
+        try:
+            found = lib.update_item(conn, user.id, pid, state or None, note)
+        except lib.LibraryError as exc:
+            raise HTTPException(400, str(exc)) from exc
+    if not found:
+        raise HTTPException(404, f"{pid} is not in your library")
+    return _done(request, next, {"id": pid, "state": state, "note": note})
+
+
+@router.post("/collections", dependencies=[FormCsrf])
+def create_collection(
+    site: SiteDep,
+    user: SignedInDep,
+    name: Annotated[str, Form(max_length=200)],
+    description: Annotated[str, Form(max_length=5000)] = "",
+    visibility: Annotated[str, Form(max_length=16)] = "private",
+) -> Response:
+    """Create a collection (or change the one of that name)."""
+    with site.engine.begin() as conn:
+        try:
+            found = lib.ensure_collection(conn, user.id, name, description, visibility)
+            lib.edit_collection(conn, user.id, found.id, description, visibility)
+        except lib.LibraryError as exc:
+            raise HTTPException(400, str(exc)) from exc
+    return RedirectResponse(f"/library?collection={found.id}", status_code=303)
+
+
+@router.post("/collections/{collection_id}/remove", dependencies=[FormCsrf])
+def remove_from_collection(
+    site: SiteDep,
+    user: SignedInDep,
+    collection_id: int,
+    paper_id: Annotated[str, Form(max_length=200)],
+) -> Response:
+    """Take a paper out of one of your collections."""
+    with site.engine.begin() as conn:
+        found = lib.get_collection(conn, collection_id)
+        if found is None or found.user_id != user.id:
+            raise HTTPException(404, "no such collection of yours")
+        lib.remove_from_collection(conn, collection_id, resolve_id(paper_id))
+    return RedirectResponse(f"/library?collection={collection_id}", status_code=303)
+
+
+@router.get("/c/{share_key}")
+def collection_page(request: Request, site: SiteDep, user: UserDep, share_key: str) -> Response:
+    """A public or unlisted collection, with its feeds and exports."""
+    with site.engine.connect() as conn:
+        found = lib.shared_collection(conn, share_key)
+        if found is None:
+            raise HTTPException(404, "no such collection (it may be private)")
+        shown = views.cards(conn, lib.collection_paper_ids(conn, found.id), user)
+        listing = views.Listing(
+            found.name,
+            shown,
+            len(shown),
+            1,
+            max(len(shown), 1),
+            f"/c/{share_key}",
+            f"/c/{share_key}/feed",
+        )
+        context = {
+            "collection": found,
+            "listing": listing,
+            **personal_context(conn, user, [c.paper.id for c in shown]),
+        }
+    return html(
+        site, request, site.render("collection.html", user=user, here=request.url.path, **context)
+    )
+
+
+@router.get("/c/{share_key}/feed.{fmt}")
+def collection_feed(site: SiteDep, share_key: str, fmt: str) -> Response:
+    """A shared collection as Atom, RSS, BibTeX, RIS or CSL-JSON."""
+    with site.engine.connect() as conn:
+        found = lib.shared_collection(conn, share_key)
+        if found is None:
+            raise HTTPException(404, "no such collection (it may be private)")
+        ids = lib.collection_paper_ids(conn, found.id)
+        shown = views.cards(conn, ids, None)
+    listing = views.Listing(
+        found.name,
+        shown,
+        len(shown),
+        1,
+        max(len(shown), 1),
+        f"/c/{share_key}",
+        f"/c/{share_key}/feed",
+    )
+    return _export(site, listing, fmt, found.slug)
+
+
+def _export(site: Site, listing: views.Listing, fmt: str, name: str) -> Response:
+    papers = [c.paper for c in listing.cards]
+    if fmt in ("atom", "rss"):
+        body = feeds.render_listing(listing, fmt, site.settings.base_url.rstrip("/"))
+        return Response(body, media_type=feeds.MEDIA[fmt])
+    if fmt not in EXPORTS:
+        raise HTTPException(404, "formats: atom, rss, bib, ris, json")
+    text = {"bib": bibtex.entries, "ris": references.ris, "json": references.csl_json}[fmt](papers)
+    media, ext = EXPORTS[fmt]
+    headers = {"Content-Disposition": f'inline; filename="{name}.{ext}"'}
+    return Response(text, media_type=media, headers=headers)
+
+
+@router.get("/library/export.{fmt}")
+def export_library(
+    site: SiteDep, user: SignedInDep, fmt: str, collection: int | None = None
+) -> Response:
+    """Your library (or one collection) as BibTeX, RIS or CSL-JSON."""
+    with site.engine.connect() as conn:
+        chosen = lib.get_collection(conn, collection) if collection else None
+        if collection and (chosen is None or chosen.user_id != user.id):
+            raise HTTPException(404, "no such collection of yours")
+        items = lib.library(conn, user.id, chosen.id if chosen else None)
+        shown = views.cards(conn, [i.paper_id for i in items], user)
+    listing = views.Listing("Library", shown, len(shown), 1, 1, "/library", "/library/export")
+    return _export(site, listing, fmt, chosen.slug if chosen else "library")
+
+
+@router.get("/library/import")
+def import_page(request: Request, site: SiteDep, user: SignedInDep) -> Response:
+    """The form to import a BibTeX, RIS or CSL-JSON export."""
+    return html(site, request, site.render("import.html", user=user, report=None))
+
+
+@router.post("/library/import", dependencies=[FormCsrf])
+async def import_upload(
+    request: Request,
+    site: SiteDep,
+    user: SignedInDep,
+    file: Annotated[UploadFile, File()],
+    collection: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Import an export into the library and show what matched."""
+    from starlette.concurrency import run_in_threadpool
+
+    data = await me_api.read_upload(file)
+    report = await run_in_threadpool(me_api.import_references, site, user, data, collection or None)
+    return html(site, request, site.render("import.html", user=user, report=report))
+
+
+# --- For you ----------------------------------------------------------------------------------
+
+
+@router.get("/for-you")
+def for_you(request: Request, site: SiteDep, user: UserDep, window: str = "week") -> Response:
+    """Papers of today, this week or this month ranked by your model, each with why."""
+    if user is None:
+        return _signin("/for-you")
+    if window not in WINDOWS:
+        raise HTTPException(400, f"window is one of {', '.join(WINDOWS)}")
+    recommender = _recommender(request)
+    with site.engine.connect() as conn:
+        end = latest_day(conn)
+        recs = []
+        if end is not None:
+            start = end - timedelta(days=WINDOWS[window] - 1)
+            recs = recommender.feed(conn, user.id, start, end, site.settings.page_size)
+        shown = {c.paper.id: c for c in views.cards(conn, [r.id for r in recs], user)}
+        items = [(shown[r.id], r.why) for r in recs if r.id in shown]
+        context = {
+            "items": items,
+            "window": window,
+            "windows": list(WINDOWS),
+            **personal_context(conn, user, list(shown)),
+        }
+    return html(
+        site,
+        request,
+        site.render("for_you.html", user=user, here=f"/for-you?window={window}", **context),
+    )
+
+
+@router.get("/for-you/learned")
+def learned(request: Request, site: SiteDep, user: SignedInDep) -> Response:
+    """What your model learned: strongest terms and the papers it leans on."""
+    with site.engine.connect() as conn:
+        end = latest_day(conn)
+        found = None
+        if end is not None:
+            found = _recommender(request).learned(conn, user.id, end - timedelta(days=6), end)
+    return html(site, request, site.render("learned.html", user=user, learned=found))
+
+
+@router.post("/for-you/reset", dependencies=[FormCsrf])
+def reset(site: SiteDep, user: SignedInDep) -> Response:
+    """Forget your ratings: the model starts again from your library and follows."""
+    with site.engine.begin() as conn:
+        lib.clear_ratings(conn, user.id)
+    return RedirectResponse("/for-you/learned", status_code=303)
+
+
+@router.post("/for-you/feed-url", dependencies=[FormCsrf])
+def feed_url(
+    request: Request, site: SiteDep, user: SignedInDep, revoke: Annotated[int, Form(ge=0, le=1)] = 0
+) -> Response:
+    """Make a new private feed URL (the old one stops working), or revoke it."""
+    with site.engine.begin() as conn:
+        if revoke:
+            lib.revoke_feed_tokens(conn, user.id)
+            token = None
+        else:
+            token = lib.new_feed_token(conn, user.id)
+    base = site.settings.base_url.rstrip("/")
+    url = f"{base}/feeds/for-you/{token}.atom" if token else None
+    body = site.render("feed_url.html", user=user, url=url)
+    return html(site, request, body)
+
+
+@router.get("/feeds/for-you/{token}.{fmt}")
+def private_feed(request: Request, site: SiteDep, token: str, fmt: str) -> Response:
+    """Your For you feed for feed readers, behind a private, revocable URL."""
+    if fmt not in ("atom", "rss"):
+        raise HTTPException(404, "formats: atom, rss")
+    with site.engine.connect() as conn:
+        user_id = lib.feed_token_user(conn, token)
+        if user_id is None:
+            raise HTTPException(404, "this feed URL was revoked or never existed")
+        end = latest_day(conn)
+        recs = (
+            _recommender(request).feed(conn, user_id, end - timedelta(days=6), end, 50)
+            if end
+            else []
+        )
+        shown = views.cards(conn, [r.id for r in recs], None)
+    listing = views.Listing(
+        "For you", shown, len(shown), 1, 50, "/for-you", f"/feeds/for-you/{token}"
+    )
+    return Response(
+        feeds.render_listing(listing, fmt, site.settings.base_url.rstrip("/")),
+        media_type=feeds.MEDIA[fmt],
+    )

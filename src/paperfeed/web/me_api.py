@@ -1,0 +1,283 @@
+"""The personal JSON API under /api/me: ratings, library, import, follows, mutes, the feed."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlalchemy import Connection
+
+from paperfeed import references
+from paperfeed.models import normalise_title
+from paperfeed.recommend.service import Recommender
+from paperfeed.store import get_papers
+from paperfeed.store import library as lib
+from paperfeed.store.accounts import User
+from paperfeed.store.listings import latest_day
+from paperfeed.web import views
+from paperfeed.web.api import ItemOut, PaperOut, item_json, paper_json
+from paperfeed.web.deps import ApiCsrf, SignedInDep, Site, SiteDep
+from paperfeed.web.feeds import resolve_id
+
+router = APIRouter(prefix="/api/me", tags=["me"])
+JSON = "application/json"
+MAX_WINDOW_DAYS = 366
+
+
+def get_recommender(request: Request) -> Recommender:
+    """The process's recommender (created with the app)."""
+    found: Recommender = request.app.state.recommender
+    return found
+
+
+RecommenderDep = Annotated[Recommender, Depends(get_recommender)]
+
+
+def _json(data: object, status: int = 200) -> Response:
+    return Response(json.dumps(data), status, media_type=JSON)
+
+
+def known_paper(conn: Connection, paper_id: str) -> str:
+    """The stored paper's canonical id; 404 when there is no such paper."""
+    pid = resolve_id(paper_id)
+    if pid not in get_papers(conn, [pid]):
+        raise HTTPException(404, f"no paper {pid} here")
+    return pid
+
+
+class RatingIn(BaseModel):
+    rating: Literal[1, -1] = Field(description="1: more like this; -1: less like this")
+
+
+class SaveIn(BaseModel):
+    paper_id: str = Field(max_length=200)
+    collection: str | None = Field(None, max_length=200)
+
+
+class InterestIn(BaseModel):
+    kind: str = Field(
+        max_length=16,
+        description="author, category or search (follows); keyword, author or category (mutes)",
+    )
+    value: str = Field(max_length=500)
+
+
+class LibraryItemOut(BaseModel):
+    paper: PaperOut
+    state: str
+    note: str
+    collections: list[str]
+    addedAt: str
+
+
+class FeedItemOut(ItemOut):
+    why: str
+
+
+@router.put("/ratings/{paper_id:path}", dependencies=[ApiCsrf])
+def rate(site: SiteDep, user: SignedInDep, paper_id: str, body: RatingIn) -> Response:
+    """Rate a paper: 1 (more like this) or -1 (less like this); private to you."""
+    with site.engine.begin() as conn:
+        pid = known_paper(conn, paper_id)
+        lib.set_rating(conn, user.id, pid, body.rating)
+    return _json({"id": pid, "rating": body.rating})
+
+
+@router.delete("/ratings/{paper_id:path}", dependencies=[ApiCsrf])
+def unrate(site: SiteDep, user: SignedInDep, paper_id: str) -> Response:
+    """Clear your rating of a paper."""
+    with site.engine.begin() as conn:
+        pid = known_paper(conn, paper_id)
+        lib.set_rating(conn, user.id, pid, None)
+    return _json({"id": pid, "rating": None})
+
+
+@router.post("/library", status_code=201, dependencies=[ApiCsrf])
+def save(site: SiteDep, user: SignedInDep, body: SaveIn) -> Response:
+    """Save a paper to your library (and to a collection, created if new)."""
+    with site.engine.begin() as conn:
+        pid = known_paper(conn, body.paper_id)
+        try:
+            new = lib.save_paper(conn, user.id, pid, body.collection)
+        except lib.LibraryError as exc:
+            raise HTTPException(400, str(exc)) from exc
+    return _json({"paper_id": pid, "saved": True, "new": new}, 201 if new else 200)
+
+
+@router.delete("/library/{paper_id:path}", dependencies=[ApiCsrf])
+def unsave(site: SiteDep, user: SignedInDep, paper_id: str) -> Response:
+    """Remove a paper from your library."""
+    with site.engine.begin() as conn:
+        pid = resolve_id(paper_id)
+        gone = lib.unsave_paper(conn, user.id, pid)
+    if not gone:
+        raise HTTPException(404, f"{pid} is not in your library")
+    return _json({"paper_id": pid, "saved": False})
+
+
+@router.get("/library", response_model=list[LibraryItemOut])
+def library(site: SiteDep, user: SignedInDep) -> Response:
+    """Your saved papers, newest first, with reading state, note and collections."""
+    with site.engine.connect() as conn:
+        items = lib.library(conn, user.id)
+        cards = {c.paper.id: c for c in views.cards(conn, [i.paper_id for i in items], user)}
+    return _json(
+        [
+            {
+                "paper": paper_json(cards[i.paper_id]),
+                "state": i.state,
+                "note": i.note,
+                "collections": list(i.collections),
+                "addedAt": i.added_at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            }
+            for i in items
+            if i.paper_id in cards
+        ]
+    )
+
+
+async def read_upload(file: UploadFile) -> bytes:
+    """The upload's bytes; 413 when it is over the import limit."""
+    data = await file.read(references.MAX_IMPORT_BYTES + 1)
+    if len(data) > references.MAX_IMPORT_BYTES:
+        raise HTTPException(413, f"the file is over {references.MAX_IMPORT_BYTES // 1_000_000} MB")
+    return data
+
+
+def import_references(
+    site: Site, user: User, data: bytes, collection: str | None
+) -> dict[str, Any]:
+    """Match an export's entries to stored papers by arXiv id, DOI or title and save the matches."""
+    try:
+        parsed = references.read(data)
+    except references.UnreadableFile as exc:
+        raise HTTPException(400, str(exc)) from exc
+    refs = parsed.references
+    with site.engine.begin() as conn:
+        ids, by_doi, by_title = lib.match_papers(
+            conn,
+            [r.arxiv_id for r in refs if r.arxiv_id],
+            [r.doi for r in refs if r.doi],
+            [normalise_title(r.title) for r in refs if r.title],
+        )
+        matched: list[str] = []
+        unmatched = [{"entry": e, "reason": "could not be read"} for e in parsed.errors]
+        for r in refs:
+            pid = _match(r, ids, by_doi, by_title)
+            if pid is None:
+                unmatched.append(
+                    {"entry": r.where, "title": r.title, "reason": "not in this store"}
+                )
+                continue
+            try:
+                lib.save_paper(conn, user.id, pid, collection)
+            except lib.LibraryError as exc:
+                raise HTTPException(400, str(exc)) from exc
+            matched.append(pid)
+    return {
+        "format": parsed.format,
+        "matched": len(matched),
+        "ids": matched,
+        "unmatched": unmatched,
+    }
+
+
+def _match(
+    ref: references.Reference, ids: set[str], by_doi: dict[str, str], by_title: dict[str, str]
+) -> str | None:
+    if ref.arxiv_id and ref.arxiv_id in ids:
+        return ref.arxiv_id
+    if ref.doi and ref.doi in by_doi:
+        return by_doi[ref.doi]
+    return by_title.get(normalise_title(ref.title)) if ref.title else None
+
+
+@router.post("/library/import", dependencies=[ApiCsrf])
+async def import_file(
+    site: SiteDep,
+    user: SignedInDep,
+    file: Annotated[UploadFile, File(description="BibTeX, RIS or CSL-JSON")],
+    collection: Annotated[str | None, Form(max_length=200)] = None,
+) -> Response:
+    """Import a reference-manager export; reports what matched and what did not."""
+    data = await read_upload(file)
+    from starlette.concurrency import run_in_threadpool
+
+    report = await run_in_threadpool(import_references, site, user, data, collection or None)
+    return _json(report)
+
+
+def _interest_routes(what: str, path: str) -> None:
+    @router.get(f"/{path}", name=f"list_{path}")
+    def listing(site: SiteDep, user: SignedInDep) -> Response:
+        with site.engine.connect() as conn:
+            found = lib.interests(conn, user.id, what)
+        return _json([{"kind": i.kind, "value": i.value, "label": i.label} for i in found])
+
+    @router.post(f"/{path}", status_code=201, dependencies=[ApiCsrf], name=f"add_{path}")
+    def add(site: SiteDep, user: SignedInDep, body: InterestIn) -> Response:
+        value, label = interest_key(body.kind, body.value)
+        with site.engine.begin() as conn:
+            try:
+                lib.add_interest(conn, user.id, what, body.kind, value, label)
+            except lib.LibraryError as exc:
+                raise HTTPException(400, str(exc)) from exc
+        return _json({"kind": body.kind, "value": value, "label": label}, 201)
+
+    @router.delete(f"/{path}", dependencies=[ApiCsrf], name=f"remove_{path}")
+    def remove(site: SiteDep, user: SignedInDep, kind: str, value: str) -> Response:
+        key, _ = interest_key(kind, value)
+        with site.engine.begin() as conn:
+            if not lib.remove_interest(conn, user.id, what, kind, key):
+                raise HTTPException(404, f"you do not {what} that {kind}")
+        return _json({"kind": kind, "value": key, "removed": True})
+
+
+def interest_key(kind: str, value: str) -> tuple[str, str]:
+    """The stored key of a follow or mute (author name key, lower-case keyword) and its label."""
+    from paperfeed.store.papers import author_key
+
+    label = " ".join(value.split())
+    if kind == "author":
+        return author_key(label), label
+    if kind in ("keyword", "search"):
+        return label.lower(), label
+    return label, label
+
+
+_interest_routes("follow", "follows")
+_interest_routes("mute", "mutes")
+
+
+def feed_window(
+    conn: Connection, since: date | None, until: date | None, days: int = 7
+) -> tuple[date, date]:
+    """The window a feed ranks: [since, until], by default the last week of listings."""
+    end = until or latest_day(conn) or date.today()
+    start = since or end - timedelta(days=days - 1)
+    if start > end:
+        raise HTTPException(400, "since must not be after until")
+    if (end - start).days >= MAX_WINDOW_DAYS:
+        raise HTTPException(400, f"the window is at most {MAX_WINDOW_DAYS} days")
+    return start, end
+
+
+@router.get("/feed", response_model=list[FeedItemOut])
+def feed(
+    site: SiteDep,
+    user: SignedInDep,
+    recommender: RecommenderDep,
+    since: date | None = None,
+    until: date | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Response:
+    """Your For you feed: the window's papers ranked by your model, each with why."""
+    with site.engine.connect() as conn:
+        start, end = feed_window(conn, since, until)
+        recs = recommender.feed(conn, user.id, start, end, limit)
+        cards = {c.paper.id: c for c in views.cards(conn, [r.id for r in recs], user)}
+    return _json([item_json(cards[r.id]) | {"why": r.why} for r in recs if r.id in cards])

@@ -1,0 +1,116 @@
+"""Save, rate, follow, mute, import, For you and a shared collection in headless Chromium."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, ViewportSize, expect
+
+from paperfeed.store.library import library, user_collections, user_ratings
+from paperfeed.store.listings import latest_day
+from paperfeed.web.periods import day_period
+from tests.browser.conftest import LiveSite
+from tests.web_support import HOSTILE, HOSTILE_ID
+
+pytestmark = pytest.mark.browser
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+
+
+def _sign_up(page: Page, url: str, name: str) -> None:
+    page.goto(url + "/signup")
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password").fill("a long password")
+    page.get_by_role("button", name="Sign up").click()
+
+
+def test_save_and_rate_without_reload_then_for_you(
+    page: Page, live_site: LiveSite, screenshots: Path
+) -> None:
+    url = live_site.url
+    page.set_viewport_size(DESKTOP)
+    _sign_up(page, url, "reader")
+    with live_site.engine.connect() as conn:
+        newest = latest_day(conn)
+    assert newest is not None
+    page.goto(url + day_period(newest).path)
+    page.evaluate("window.__sameDocument = true")  # gone if the page reloads
+    cards = page.locator("article.card")
+    first, second = cards.nth(0), cards.nth(1)
+    first_id, second_id = first.get_attribute("data-id"), second.get_attribute("data-id")
+    first.get_by_role("button", name="Save").click()
+    expect(first.get_by_role("button", name="Saved")).to_have_attribute("aria-pressed", "true")
+    second.get_by_role("button", name="More like this").click()
+    expect(second.get_by_role("button", name="More like this")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    assert page.evaluate("window.__sameDocument") is True
+    with live_site.engine.connect() as conn:
+        assert [i.paper_id for i in library(conn, 1)] == [first_id]
+        assert user_ratings(conn, 1) == {second_id: 1}
+
+    page.get_by_role("link", name="For you").click()
+    items = page.locator(".recommended")
+    expect(items.first.locator(".why")).to_contain_text("Why:")
+    assert items.count() >= 3
+    shown = {items.nth(i).locator("article").get_attribute("data-id") for i in range(items.count())}
+    assert first_id not in shown and second_id not in shown
+    page.screenshot(path=str(screenshots / "for-you.png"))
+    page.get_by_role("link", name="What the model learned").click()
+    expect(page.locator("ul.terms li").first).to_be_visible()
+
+
+def test_follow_mute_import_and_share_a_collection(
+    page: Page, live_site: LiveSite, tmp_path: Path
+) -> None:
+    url = live_site.url
+    _sign_up(page, url, "curator")
+    # Follow: the author page leads to a check of papers and co-authors before following.
+    page.goto(url + f"/papers/{HOSTILE_ID}")
+    page.get_by_role("link", name=HOSTILE.authors[0]).click()
+    page.get_by_role("link", name="Follow this author…").click()
+    expect(page.locator("ul.coauthors")).to_contain_text("Eve <b>Bold</b>")
+    page.get_by_role("button", name=f"Follow {HOSTILE.authors[0]}").click()
+    expect(page.get_by_role("button", name=f"Unfollow {HOSTILE.authors[0]}")).to_be_visible()
+
+    # Mute a category: the daily page hides the paper and says so, with a way to show it.
+    page.goto(url + "/library")
+    mute = page.get_by_role("form", name="Mute")
+    mute.locator("select[name=kind]").select_option("category")
+    mute.get_by_label("What to mute").fill("cs.CR")
+    mute.get_by_role("button", name="Mute").click()
+    expect(page.locator("ul.mutes")).to_contain_text("cs.CR")
+    page.goto(url + f"/papers/{HOSTILE_ID}")
+    page.locator("dd a[href^='/papers/date/']").first.click()
+    expect(page.locator(".muted-note")).to_contain_text("hidden by your mutes")
+    expect(page.locator(f"article[data-id='{HOSTILE_ID}']")).to_have_count(0)
+    page.locator(".muted-note").get_by_role("link", name="show").click()
+    expect(page.locator(f"article[data-id='{HOSTILE_ID}']")).to_have_count(1)
+
+    # Import a BibTeX file with one good entry and one malformed one.
+    bib = tmp_path / "zotero.bib"
+    bib.write_text(
+        f"@article{{a, title={{x}}, eprint={{{HOSTILE_ID}}}}}\n@misc{{broken, title={{oops\n"
+    )
+    page.goto(url + "/library/import")
+    page.get_by_label("File").set_input_files(str(bib))
+    page.get_by_label("Into collection (optional)").fill("Security reading")
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator(".import-report")).to_contain_text("1 paper matched")
+    expect(page.locator("ul.unmatched")).to_contain_text("could not be read")
+
+    # Share the collection and open its public page.
+    page.goto(url + "/library")
+    page.get_by_role("link", name="Security reading").click()
+    form = page.get_by_role("form", name="Collection")
+    form.get_by_label("Visibility").select_option("public")
+    form.get_by_role("button", name="Save collection").click()
+    page.locator("a[href^='/c/']").click()
+    expect(page.locator("h1")).to_have_text("Security reading")
+    expect(page.locator(f"article[data-id='{HOSTILE_ID}']")).to_have_count(1)
+    expect(page.locator("main").get_by_role("link", name="BibTeX")).to_have_attribute(
+        "href", re.compile(r"\.bib$")
+    )
+    with live_site.engine.connect() as conn:
+        assert [c.visibility for c in user_collections(conn, 1)] == ["public"]

@@ -1,0 +1,115 @@
+"""Library, collections, ratings, follows, mutes and feed tokens on both databases."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine
+
+from paperfeed.models import Paper
+from paperfeed.store import library as lib
+from paperfeed.store import upsert_papers
+from paperfeed.store.accounts import create_user
+from paperfeed.store.tables import metadata
+
+PAPERS = [
+    Paper(id=f"2601.0000{i}", title=f"Paper {i}", source="test", listing_date=date(2026, 1, i))
+    for i in range(1, 4)
+]
+
+
+def _user(engine: Engine, name: str = "ada") -> int:
+    with engine.begin() as conn:
+        upsert_papers(conn, PAPERS)
+        return create_user(conn, name, "x").id
+
+
+def test_migration_matches_the_library_tables(engine: Engine) -> None:
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    about_mine = [d for d in diff if _table_of(d) in _LIBRARY_TABLES]
+    assert about_mine == []
+
+
+def _table_of(diff: object) -> str:
+    entry = diff[0] if isinstance(diff, list) else diff
+    op, *rest = entry  # type: ignore[misc]
+    if op.endswith(("_table",)):
+        return str(rest[0].name)
+    if op.endswith(("_index", "_constraint", "_fk")):
+        return str(rest[0].table.name)
+    return str(rest[1])  # column-level: (op, schema, table, column, ...)
+
+
+_LIBRARY_TABLES = {
+    "library_items",
+    "collections",
+    "collection_items",
+    "ratings",
+    "follows",
+    "mutes",
+    "feed_tokens",
+    "signal_versions",
+}
+
+
+def test_save_with_collection_and_note_then_unsave(engine: Engine) -> None:
+    uid = _user(engine)
+    with engine.begin() as conn:
+        assert lib.save_paper(conn, uid, "2601.00001", "Graph things")
+        assert not lib.save_paper(conn, uid, "2601.00001", "Other")
+        assert lib.update_item(conn, uid, "2601.00001", state="read", note="*good*")
+        with pytest.raises(lib.LibraryError):
+            lib.update_item(conn, uid, "2601.00001", state="skimmed")
+    with engine.connect() as conn:
+        [item] = lib.library(conn, uid)
+        assert (item.state, item.note, item.collections) == (
+            "read",
+            "*good*",
+            ("Graph things", "Other"),
+        )
+        graph = lib.user_collections(conn, uid)[0]
+        assert graph.slug == "graph-things" and graph.visibility == "private"
+        assert lib.shared_collection(conn, graph.share_key) is None
+    with engine.begin() as conn:
+        lib.edit_collection(conn, uid, graph.id, "GNNs", "unlisted")
+        assert lib.shared_collection(conn, graph.share_key) is not None
+        assert lib.unsave_paper(conn, uid, "2601.00001")
+        assert lib.library(conn, uid) == []
+        assert lib.collection_paper_ids(conn, graph.id) == []
+
+
+def test_ratings_follows_mutes_bump_the_signal_version(engine: Engine) -> None:
+    uid = _user(engine)
+    with engine.begin() as conn:
+        assert lib.signal_version(conn, uid) == 0
+        lib.set_rating(conn, uid, "2601.00002", -1)
+        lib.set_rating(conn, uid, "2601.00003", 1)
+        assert lib.user_ratings(conn, uid) == {"2601.00002": -1, "2601.00003": 1}
+        with pytest.raises(lib.LibraryError):
+            lib.set_rating(conn, uid, "2601.00003", 2)
+        lib.set_rating(conn, uid, "2601.00003", None)
+        assert lib.add_interest(conn, uid, "follow", "category", "cs.LG", "cs.LG")
+        assert not lib.add_interest(conn, uid, "follow", "category", "cs.LG", "cs.LG")
+        assert lib.add_interest(conn, uid, "mute", "keyword", "llm", "LLM")
+        with pytest.raises(lib.LibraryError):
+            lib.add_interest(conn, uid, "mute", "search", "x", "x")
+        assert lib.signal_version(conn, uid) == 5
+        signals = lib.paper_signals(conn, uid)
+        assert [(s.paper_id, s.sign) for s in signals] == [("2601.00002", -1)]
+        assert [m.value for m in lib.interests(conn, uid, "mute")] == ["llm"]
+        assert lib.remove_interest(conn, uid, "mute", "keyword", "llm")
+
+
+def test_feed_token_is_revocable(engine: Engine) -> None:
+    uid = _user(engine)
+    with engine.begin() as conn:
+        old = lib.new_feed_token(conn, uid)
+        new = lib.new_feed_token(conn, uid)
+        assert lib.feed_token_user(conn, old) is None
+        assert lib.feed_token_user(conn, new) == uid
+        lib.revoke_feed_tokens(conn, uid)
+        assert lib.feed_token_user(conn, new) is None

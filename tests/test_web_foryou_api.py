@@ -1,0 +1,150 @@
+"""The personal API (/api/me) on SQLite and PostgreSQL: ratings, library, import, mutes, feed."""
+
+from __future__ import annotations
+
+import json
+
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from paperfeed.search import embed_papers
+from paperfeed.settings import Settings
+from paperfeed.store.accounts import create_user
+from paperfeed.store.library import user_ratings
+from tests.web_support import DAYS, HOSTILE, HOSTILE_ID, client, on_day
+
+PASSWORD = "correct horse battery"
+
+
+def _bearer(c: TestClient, engine: Engine, username: str = "reader") -> dict[str, str]:
+    with engine.begin() as conn:
+        create_user(conn, username, PasswordHasher().hash(PASSWORD))
+    answer = c.post("/api/login", json={"username": username, "password": PASSWORD})
+    return {"Authorization": f"Bearer {answer.json()['token']}"}
+
+
+def _some(engine: Engine, n: int) -> list[str]:
+    return sorted(p for p in on_day(engine, DAYS[0]))[:n]
+
+
+def test_ratings_set_clear_and_refuse_bad_input(site: Settings, engine: Engine) -> None:
+    pid = _some(engine, 1)[0]
+    with client(site, engine) as c:
+        auth = _bearer(c, engine)
+        assert c.put(f"/api/me/ratings/{pid}", json={"rating": 1}).status_code == 401
+        assert c.put(f"/api/me/ratings/{pid}", json={"rating": -1}, headers=auth).json() == {
+            "id": pid,
+            "rating": -1,
+        }
+        bad = c.put(f"/api/me/ratings/{pid}", json={"rating": 2}, headers=auth)
+        assert bad.status_code == 422 and "rating" in bad.json()["detail"]
+        unknown = c.put("/api/me/ratings/2601.99999", json={"rating": 1}, headers=auth)
+        assert unknown.status_code == 404 and "2601.99999" in unknown.json()["detail"]
+        with engine.connect() as conn:
+            assert user_ratings(conn, 1) == {pid: -1}
+        assert c.delete(f"/api/me/ratings/{pid}", headers=auth).status_code == 200
+        with engine.connect() as conn:
+            assert user_ratings(conn, 1) == {}
+
+
+def test_library_save_with_collection_and_list(site: Settings, engine: Engine) -> None:
+    first, second = _some(engine, 2)
+    with client(site, engine) as c:
+        auth = _bearer(c, engine)
+        body = {"paper_id": first, "collection": "Reading group"}
+        assert c.post("/api/me/library", json=body, headers=auth).status_code == 201
+        assert c.post("/api/me/library", json={"paper_id": second}, headers=auth).status_code == 201
+        missing = c.post("/api/me/library", json={"paper_id": "nope"}, headers=auth)
+        assert missing.status_code == 404
+        items = c.get("/api/me/library", headers=auth).json()
+    assert {i["paper"]["id"]: i["collections"] for i in items} == {
+        first: ["Reading group"],
+        second: [],
+    }
+    assert {i["state"] for i in items} == {"to_read"}
+
+
+def _bibtex(by_id: str, title: str) -> str:
+    return (
+        f"@article{{one, title={{Something}}, eprint={{{by_id}}}, archivePrefix={{arXiv}}}}\n"
+        f"@inproceedings{{two, title={{{{{title}}}}}, year={{2026}}}}\n"
+        "@misc{broken, title={Never closed\n"
+        "@article{three, title={A paper this store does not have}, doi={10.9999/none}}\n"
+    )
+
+
+def test_import_bibtex_reports_malformed_and_unmatched_and_imports_the_rest(
+    site: Settings, engine: Engine
+) -> None:
+    by_id, by_title = _some(engine, 2)
+    title = on_day(engine, DAYS[0])[by_title].title
+    with client(site, engine) as c:
+        auth = _bearer(c, engine)
+        files = {"file": ("my.bib", _bibtex(by_id + "v2", title).encode(), "application/x-bibtex")}
+        report = c.post("/api/me/library/import", files=files, headers=auth).json()
+        saved = {i["paper"]["id"] for i in c.get("/api/me/library", headers=auth).json()}
+    assert report["matched"] == 2 and saved == {by_id, by_title}
+    reasons = sorted(u["reason"] for u in report["unmatched"])
+    assert reasons == ["could not be read", "not in this store"]
+
+
+def test_import_ris_and_csl_json(site: Settings, engine: Engine) -> None:
+    a, b = _some(engine, 2)
+    ris = f"TY  - JOUR\nTI  - Whatever\nUR  - https://arxiv.org/abs/{a}\nER  - \n"
+    csl = json.dumps([{"title": "x", "URL": f"https://arxiv.org/abs/{b}"}, {"type": "book"}])
+    with client(site, engine) as c:
+        auth = _bearer(c, engine)
+        one = c.post("/api/me/library/import", files={"file": ("a.ris", ris)}, headers=auth)
+        two = c.post("/api/me/library/import", files={"file": ("a.json", csl)}, headers=auth)
+    assert (one.json()["matched"], one.json()["unmatched"]) == (1, [])
+    assert two.json()["matched"] == 1 and len(two.json()["unmatched"]) == 1
+
+
+def test_import_refuses_garbage_and_huge_files(site: Settings, engine: Engine) -> None:
+    with client(site, engine) as c:
+        auth = _bearer(c, engine)
+        junk = c.post(
+            "/api/me/library/import", files={"file": ("x.bin", b"\xff\xfe\x00")}, headers=auth
+        )
+        huge = c.post(
+            "/api/me/library/import", files={"file": ("x.bib", b"@" * 6_000_000)}, headers=auth
+        )
+        none = c.post("/api/me/library/import", files={"file": ("x.txt", b"hello")}, headers=auth)
+    assert junk.status_code == 400 and "UTF-8" in junk.json()["detail"]
+    assert huge.status_code == 413 and "MB" in huge.json()["detail"]
+    assert none.status_code == 400 and "BibTeX" in none.json()["detail"]
+
+
+def test_feed_ranks_the_window_with_reasons_and_applies_mutes(
+    site: Settings, engine: Engine
+) -> None:
+    embed_papers(site, engine)
+    liked = _some(engine, 2)
+    since, until = DAYS[0].isoformat(), DAYS[-1].isoformat()
+    with client(site, engine) as c:
+        auth = _bearer(c, engine)
+        assert c.get("/api/me/feed", headers=auth).json() == []  # no signals: nothing to rank
+        for pid in liked:
+            c.put(f"/api/me/ratings/{pid}", json={"rating": 1}, headers=auth)
+        url = f"/api/me/feed?since={since}&until={until}&limit=100"
+        items = c.get(url, headers=auth).json()
+        ids = [i["paper"]["id"] for i in items]
+        assert ids and not set(liked) & set(ids)  # rated papers are not recommended again
+        assert all(i["why"] and i["title"] for i in items)
+        assert HOSTILE_ID in ids
+        one_day = f"/api/me/feed?since={until}&until={until}&limit=100"
+        last = {i["paper"]["id"] for i in c.get(one_day, headers=auth).json()}
+        assert last and last <= set(on_day(engine, DAYS[-1]))  # the window bounds the candidates
+        follow = {"kind": "author", "value": HOSTILE.authors[0]}
+        assert c.post("/api/me/follows", json=follow, headers=auth).status_code == 201
+        top = c.get(url, headers=auth).json()[0]
+        assert top["paper"]["id"] == HOSTILE_ID
+        assert top["why"] == f"by {HOSTILE.authors[0]}, whom you follow"
+        mute = {"kind": "category", "value": "cs.CR"}
+        assert c.post("/api/me/mutes", json=mute, headers=auth).status_code == 201
+        muted = [i["paper"]["id"] for i in c.get(url, headers=auth).json()]
+        assert HOSTILE_ID not in muted
+        backwards = c.get(f"/api/me/feed?since={until}&until={since}", headers=auth)
+        assert backwards.status_code == 400 and "since" in backwards.json()["detail"]
+        assert c.get("/api/me/feed?limit=0", headers=auth).status_code == 422

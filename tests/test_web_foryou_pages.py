@@ -1,0 +1,130 @@
+"""Personal pages without JavaScript: save, rate, notes, collections, mutes, For you, feeds."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import Engine
+
+from paperfeed.search import embed_papers
+from paperfeed.settings import Settings
+from paperfeed.store.library import library, user_collections
+from tests.web_support import (
+    DAYS,
+    HOSTILE,
+    HOSTILE_ID,
+    client,
+    csrf_token,
+    on_day,
+    post_form,
+    sign_up,
+)
+
+
+def _first(engine: Engine) -> str:
+    return sorted(on_day(engine, DAYS[0]))[0]
+
+
+def test_save_rate_note_and_collection_forms(site: Settings, engine: Engine) -> None:
+    pid = _first(engine)
+    with client(site, engine) as c:
+        sign_up(c, "reader")
+        day = f"/papers/date/{DAYS[0].isoformat()}"
+        assert 'action="/papers/' in c.get(day).text and ">Save</button>" in c.get(day).text
+        saved = post_form(c, f"/papers/{pid}/save", {"saved": "1", "next": day})
+        assert saved.status_code == 303 and saved.headers["location"] == day
+        assert 'aria-pressed="true" data-on="Saved"' in c.get(day).text
+        as_json = c.post(
+            f"/papers/{pid}/rate",
+            data={"rating": "1", "csrf_token": csrf_token(c, "/")},
+            headers={"Accept": "application/json"},
+        )
+        assert as_json.json() == {"id": pid, "rating": 1}
+        post_form(
+            c, f"/library/{pid}/edit", {"state": "read", "note": "**great** <script>x</script>"}
+        )
+        post_form(c, "/collections", {"name": "Graph stuff", "visibility": "public"})
+        page = c.get("/library").text
+        assert "<strong>great</strong>" in page and "<script>x" not in page
+        bad = post_form(c, f"/library/{pid}/edit", {"state": "skimmed"})
+        assert bad.status_code == 400 and "reading state" in bad.text
+    with engine.connect() as conn:
+        [item] = library(conn, 1)
+        assert (item.state, item.note) == ("read", "**great** <script>x</script>")
+        assert [col.name for col in user_collections(conn, 1)] == ["Graph stuff"]
+
+
+def test_public_collection_page_and_exports(site: Settings, engine: Engine) -> None:
+    pid = _first(engine)
+    with client(site, engine) as c:
+        sign_up(c, "curator")
+        post_form(c, f"/papers/{pid}/save", {"collection": "Shared reading"})
+        with engine.connect() as conn:
+            col = user_collections(conn, 1)[0]
+        assert c.get(f"/c/{col.share_key}").status_code == 404  # private until shared
+        post_form(c, "/collections", {"name": "Shared reading", "visibility": "unlisted"})
+        c.cookies.clear()
+        page = c.get(f"/c/{col.share_key}")
+        assert page.status_code == 200 and "Shared reading" in page.text and pid in page.text
+        for fmt, needle in (
+            ("atom", "<feed"),
+            ("rss", "<rss"),
+            ("bib", "@"),
+            ("ris", "TY  -"),
+            ("json", '"URL"'),
+        ):
+            answer = c.get(f"/c/{col.share_key}/feed.{fmt}")
+            assert answer.status_code == 200 and needle in answer.text and pid in answer.text
+
+
+def test_mutes_hide_papers_from_daily_with_a_count_and_a_show_link(
+    site: Settings, engine: Engine
+) -> None:
+    day = f"/papers/date/{DAYS[1].isoformat()}"
+    with client(site, engine) as c:
+        sign_up(c, "muter")
+        assert HOSTILE_ID in c.get(day).text
+        post_form(c, "/me/mute", {"kind": "author", "value": HOSTILE.authors[0]})
+        hidden = c.get(day).text
+        assert HOSTILE_ID not in hidden and "1 hidden by your mutes" in hidden
+        assert HOSTILE_ID in c.get(day + "?show_muted=1").text
+
+
+def test_for_you_page_learned_page_reset_and_private_feed(site: Settings, engine: Engine) -> None:
+    embed_papers(site, engine)
+    with client(site, engine) as c:
+        sign_up(c, "fan")
+        assert "Nothing to rank yet" in c.get("/for-you").text
+        for pid in sorted(on_day(engine, DAYS[2]))[:2]:
+            post_form(c, f"/papers/{pid}/rate", {"rating": "1"})
+        page = c.get("/for-you?window=month").text
+        assert page.count('class="why"') >= 3
+        assert c.get("/for-you?window=year").status_code == 400
+        learned = c.get("/for-you/learned").text
+        assert "Strongest terms" in learned
+        post_form(c, "/for-you/reset", {})
+        assert "nothing to learn from" in c.get("/for-you/learned").text
+        post_form(c, f"/papers/{HOSTILE_ID}/save", {})
+        made = post_form(c, "/for-you/feed-url", {}).text
+        url = re.search(r'value="([^"]+)" aria-label="Private feed URL"', made)
+        assert url and "/feeds/for-you/" in url[1]
+        path = "/feeds/for-you/" + url[1].split("/feeds/for-you/")[1]
+        c.cookies.clear()
+        feed = c.get(path)
+        assert feed.status_code == 200 and "<entry>" in feed.text
+        sign_up(c, "fan2")
+        post_form(c, "/for-you/feed-url", {"revoke": "1"})
+    with client(site, engine) as c:
+        assert c.get(path).status_code == 200  # fan2's revoke leaves fan's URL alone
+
+
+def test_follow_author_page_shows_coauthors_first(site: Settings, engine: Engine) -> None:
+    with client(site, engine) as c:
+        sign_up(c, "follower")
+        page = c.get("/follow/author/mallory-o-hara")
+        assert page.status_code == 200 and "co-authors" in page.text
+        assert "Eve &lt;b&gt;Bold&lt;/b&gt;" in page.text  # the co-author, escaped
+        post_form(
+            c, "/me/follow", {"kind": "author", "value": HOSTILE.authors[0], "next": "/library"}
+        )
+        assert "Unfollow" in c.get("/follow/author/mallory-o-hara").text
