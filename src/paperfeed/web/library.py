@@ -10,10 +10,8 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Annotated
 
-import nh3
 from fastapi import APIRouter, FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 from sqlalchemy import Connection
 
@@ -26,6 +24,8 @@ from paperfeed.web import bibtex, feeds, me_api, views
 from paperfeed.web.auth import safe_next
 from paperfeed.web.deps import FormCsrf, SignedInDep, Site, SiteDep, UserDep, html
 from paperfeed.web.feeds import resolve_id
+from paperfeed.web.limits import allow_body
+from paperfeed.web.markup import render_markdown
 
 router = APIRouter(include_in_schema=False)
 WINDOWS = {"today": 1, "week": 7, "month": 30}
@@ -42,14 +42,15 @@ def install(app: FastAPI) -> None:
     """Add the personal pages and API to the app, with one recommender for the process."""
     app.state.recommender = Recommender(app.state.site.engine)
     app.state.site.env.filters["markdown"] = markdown_html
+    for path in ("/api/me/library/import", "/library/import"):  # uploads, checked again inside
+        allow_body(app, path, 2 * references.MAX_IMPORT_BYTES)
     app.include_router(me_api.router)
     app.include_router(router)
 
 
 def markdown_html(text: str) -> Markup:
-    """A private note as HTML: Markdown without raw HTML, then sanitised."""
-    rendered = MarkdownIt("js-default").render(text)
-    return Markup(nh3.clean(rendered))
+    """A private note as HTML: Markdown without raw HTML, then sanitised (as comments are)."""
+    return render_markdown(text)
 
 
 def _recommender(request: Request) -> Recommender:
