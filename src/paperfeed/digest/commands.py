@@ -15,7 +15,7 @@ from paperfeed.digest.render import render_digest
 from paperfeed.digest.schedule import preview, run_due
 from paperfeed.digest.subscribe import find_by_email, links_for, request_subscription
 from paperfeed.digest.subscriber import BadInput
-from paperfeed.settings import Settings
+from paperfeed.settings import Settings, as_served
 from paperfeed.store import digests as db
 from paperfeed.store import open_store
 
@@ -38,7 +38,7 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
     """Compose and send the digests that are due; safe to run from cron every few minutes."""
-    settings = Settings()
+    settings = as_served(Settings())
     engine = open_store(settings)
     mailer = SmtpMailer(settings)
     try:
@@ -61,7 +61,7 @@ def preview_cmd(
     html: Annotated[bool, typer.Option("--html", help="Print the HTML part.")] = False,
 ) -> None:
     """Render the digest an address would get now, without sending or recording it."""
-    settings = Settings()
+    settings = as_served(Settings())
     engine = open_store(settings)
     try:
         sub = find_by_email(engine, email)
@@ -119,7 +119,7 @@ def subscribe(
         "authors": author or [],
         "seeds": seed or [],
     }
-    settings = Settings()
+    settings = as_served(Settings())
     engine = open_store(settings)
     mailer = SmtpMailer(settings)
     try:

@@ -157,7 +157,7 @@ def _now() -> datetime:
 
 
 def _links(settings: Settings, sub: Subscriber) -> Links:
-    return Links(settings.base_url, secret_key(settings), sub.id, sub.nonce)
+    return Links(settings.public_url, secret_key(settings), sub.id, sub.nonce)
 
 
 def links_for(settings: Settings, sub: Subscriber) -> Links:

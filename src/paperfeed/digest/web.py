@@ -86,7 +86,7 @@ def same_origin(request: Request, settings: Settings) -> bool:
     source = request.headers.get("origin") or request.headers.get("referer")
     if not source:
         return True  # not a browser: no cookies or ambient authority to abuse
-    allowed = {_origin(settings.base_url), _origin(str(request.base_url))}
+    allowed = {_origin(settings.public_url), _origin(str(request.base_url))}
     return _origin(source) in allowed
 
 

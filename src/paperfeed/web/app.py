@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
+from paperfeed.web.baseurl import BaseUrlCheck
 from paperfeed.web.deps import SignInRequired, Site, html
 from paperfeed.web.middleware import SiteMiddleware
 from paperfeed.web.periods import BadPeriod
@@ -44,7 +45,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         lifespan=_lifespan,
     )
     app.state.site = Site(settings, engine or open_store(settings), secret)
-    app.add_middleware(SiteMiddleware, secure=settings.base_url.startswith("https://"))
+    app.add_middleware(SiteMiddleware, secure=settings.public_url.startswith("https://"))
+    if settings.base_url:
+        app.add_middleware(BaseUrlCheck, base_url=settings.base_url)
     _add_error_handlers(app)
     _add_routes(app)
     return app
