@@ -123,3 +123,29 @@ def test_listen_addresses_become_link_addresses() -> None:
     assert Settings(_env_file=None).public_url == "http://127.0.0.1:8000"  # type: ignore[call-arg]
     s = Settings(listen_url="http://127.0.0.1:8765/", _env_file=None)  # type: ignore[call-arg]
     assert s.public_url == "http://127.0.0.1:8765" and not s.smtp_configured
+
+
+@pytest.mark.slow
+def test_demo_without_smtp_keeps_its_mail_in_a_mailbox(demo_copy: Path) -> None:
+    port = free_port()
+    site = f"http://127.0.0.1:{port}"
+    env = _env(demo_copy)
+    with _running(["demo", "--port", str(port), "--no-digests"], env, port) as (http, stderr):
+        form = {"email": "box@example.org"}
+        answer = http.post("/subscribe", data=form, headers={"Origin": site})
+        assert "demo mailbox" in answer.text
+        # `paperfeed subscribe` beside the demo puts its mail in the same mailbox.
+        cli = subprocess.run(
+            [str(PAPERFEED), "subscribe", "cli@example.org"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        box = http.get("/demo/mailbox").text
+    assert cli.returncode == 0 and f"sent to cli@example.org (demo mailbox: {site}" in cli.stdout
+    assert "To box@example.org" in box and "To cli@example.org" in box
+    assert 'href="/confirm?token=' in box and f"{site}/confirm?token=" in box
+    [err] = stderr
+    assert f"mail is kept in the demo mailbox, {site}/demo/mailbox" in err
+    assert "mail to box@example.org: Confirm your paperfeed subscription" in err

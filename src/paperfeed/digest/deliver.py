@@ -10,13 +10,17 @@ clients drop the copy). Nothing else is ever sent twice.
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from email import policy
+from email.parser import BytesParser
+from typing import Protocol, TextIO
 
 from sqlalchemy import Connection, Engine
 
@@ -25,6 +29,7 @@ from paperfeed.settings import Settings
 from paperfeed.store import digests as db
 from paperfeed.store.papers import utcnow
 
+log = logging.getLogger(__name__)
 _BATCH = 200
 _MAX_BACKOFF = timedelta(hours=6)
 
@@ -51,6 +56,30 @@ class Mailer(Protocol):
     def send(self, sender: str, recipient: str, message: bytes) -> None: ...
 
     def close(self) -> None: ...
+
+
+class MailboxMailer:
+    """The demo's mailer: nothing leaves the machine; each message is kept in the outbox
+    (shown at /demo/mailbox) and announced with one line on the console."""
+
+    def __init__(self, settings: Settings, console: TextIO | None = None) -> None:
+        self.where = f"{settings.public_url}/demo/mailbox"
+        self.console = console
+
+    def send(self, sender: str, recipient: str, message: bytes) -> None:
+        """Announce the message; the outbox row that holds it is the mailbox."""
+        subject = BytesParser(policy=policy.default).parsebytes(message, headersonly=True)
+        console = self.console or sys.stderr
+        print(f"mail to {recipient}: {subject['Subject']} (read it at {self.where})", file=console)
+        console.flush()
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+def make_mailer(settings: Settings) -> Mailer:
+    """The demo mailbox when settings ask for it, else SMTP."""
+    return MailboxMailer(settings) if settings.mailbox else SmtpMailer(settings)
 
 
 class SmtpMailer:
@@ -208,7 +237,7 @@ class _Sender:
         try:
             self.mailer.send(self.sender, row.recipient, row.message.encode("ascii"))
         except PermanentMailError as exc:
-            return _failed(self.engine, row.id, str(exc), self.report)
+            return _failed(self.engine, row, str(exc), self.report)
         except TransientMailError as exc:
             self.report.server_down = isinstance(exc, ServerUnavailable)
             return _transient(self.engine, self.settings, row, str(exc), self.report)
@@ -228,9 +257,12 @@ class _Sender:
                 self._record_sent(conn)
 
 
-def _failed(engine: Engine, outbox_id: int, reason: str, report: DeliveryReport) -> str:
+def _failed(engine: Engine, row: db.OutboxRow, reason: str, report: DeliveryReport) -> str:
     with engine.begin() as conn:
-        db.mark_failed(conn, outbox_id, reason)
+        db.mark_failed(conn, row.id, reason)
+    log.warning(
+        "could not deliver the %s email to %s, giving up: %s", row.kind, row.recipient, reason
+    )
     report.failed += 1
     return "failed"
 
@@ -240,10 +272,16 @@ def _transient(
 ) -> str:
     attempts = row.attempts + 1
     if attempts >= settings.digest_max_attempts:
-        return _failed(engine, row.id, f"gave up after {attempts} attempts: {reason}", report)
+        return _failed(engine, row, f"gave up after {attempts} attempts: {reason}", report)
+    at = retry_at(attempts, settings.digest_retry_delay, utcnow())
     with engine.begin() as conn:
-        db.mark_retry(
-            conn, row.id, reason, retry_at(attempts, settings.digest_retry_delay, utcnow())
-        )
+        db.mark_retry(conn, row.id, reason, at)
+    log.warning(
+        "could not deliver the %s email to %s yet (%s); trying again at %s UTC",
+        row.kind,
+        row.recipient,
+        reason,
+        at.strftime("%Y-%m-%d %H:%M:%S"),
+    )
     report.retrying += 1
     return "pending"

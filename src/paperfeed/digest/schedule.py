@@ -29,7 +29,7 @@ from paperfeed.digest.compose import (
     open_embeddings,
     trending_vector,
 )
-from paperfeed.digest.deliver import Mailer, SmtpMailer, deliver_due
+from paperfeed.digest.deliver import Mailer, deliver_due, make_mailer
 from paperfeed.digest.render import render_digest
 from paperfeed.digest.subscribe import links_for, to_subscriber
 from paperfeed.digest.subscriber import Preferences, Subscriber
@@ -286,7 +286,7 @@ def run_scheduler_forever(
     embeddings: Embeddings | None = None,
 ) -> None:
     """Run `run_due` every `digest_scheduler_interval` seconds until `stop_event` is set."""
-    mailer = mailer or SmtpMailer(settings)
+    mailer = mailer or make_mailer(settings)
     embeddings = embeddings or open_embeddings(settings, engine)
     try:
         while not stop_event.is_set():

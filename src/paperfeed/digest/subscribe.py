@@ -45,8 +45,12 @@ def request_subscription(
     data: Mapping[str, object],
     client: str | None = None,
     embeddings: Embeddings | None = None,
-) -> None:
-    """Record a request and mail a confirmation link; the outcome never reveals who is listed."""
+) -> db.OutboxRow | None:
+    """Record a request and mail a confirmation link; the outcome never reveals who is listed.
+
+    Returns the queued message as it stands after one try (status "sent", or "pending" with
+    the reason in last_error: the schedule retries it).
+    """
     address, key = normalise_email(email)
     prefs = parse_preferences(data)
     _check_rate(engine, key, client)
@@ -54,8 +58,11 @@ def request_subscription(
     outbox_id = _record_request(engine, settings, address, key, prefs, rows)
     with engine.connect() as conn:
         row = db.get_message(conn, outbox_id)
-    if row is not None:
-        send_one(engine, settings, mailer, row)  # a transient failure is retried by the schedule
+    if row is None:
+        return None
+    send_one(engine, settings, mailer, row)
+    with engine.connect() as conn:
+        return db.get_message(conn, outbox_id)
 
 
 def _as_subscriber(prefs: Preferences) -> Subscriber:
@@ -212,6 +219,8 @@ def confirm(engine: Engine, settings: Settings, token: str) -> Subscriber:
             raise TokenError("This link is no longer valid.")
         if sub.status == "pending":
             db.update_subscriber(conn, sub.id, {"status": "confirmed", "confirmed_at": utcnow()})
+            # Confirmation emails still queued (a mail server was down) are of no use now.
+            db.drop_pending(conn, sub.id, "confirm", "the address has confirmed")
         return _load(conn, sub.id)
 
 

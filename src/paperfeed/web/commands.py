@@ -111,17 +111,20 @@ def _explain_links(settings: Settings, host: str, listen: str) -> None:
             f"{'[yellow]warning:[/yellow]' if local else 'note:'} links in emails and feeds use "
             f"PAPERFEED_BASE_URL={base}, but this server listens on {listen}",
             highlight=False,
+            soft_wrap=True,
         )
     elif not base and host in ("0.0.0.0", "::"):
         err.print(
             f"note: links in emails and feeds use {listen}; set PAPERFEED_BASE_URL to the "
             "address visitors use",
             highlight=False,
+            soft_wrap=True,
         )
     if settings.mailbox:
         err.print(
             f"no SMTP server configured: mail is kept in the demo mailbox, {listen}/demo/mailbox",
             highlight=False,
+            soft_wrap=True,
         )
 
 
