@@ -19,6 +19,7 @@ from paperfeed.digest.subscriber import (
     BadInput,
     Preferences,
     Subscriber,
+    mailbox_key,
     normalise_email,
     parse_preferences,
 )
@@ -70,7 +71,7 @@ def _as_subscriber(prefs: Preferences) -> Subscriber:
 
 
 def _check_rate(engine: Engine, key: str, client: str | None) -> None:
-    hashed = hashlib.sha256(key.encode()).hexdigest()[:40]
+    hashed = hashlib.sha256(mailbox_key(key).encode()).hexdigest()[:40]
     with engine.begin() as conn:
         per_address = db.count_and_record_event(conn, f"addr:{hashed}", _WINDOW)
         per_client = db.count_and_record_event(conn, f"client:{client}", _WINDOW) if client else 0
@@ -125,10 +126,13 @@ def _upsert_and_queue(
     if existing is None:
         values = {"email": address, "email_key": key, "status": "pending", **_pref_values(prefs)}
         sid = db.insert_subscriber(conn, {**values, "nonce": _nonce()})
+        db.replace_interests(conn, sid, rows)
     else:
         sid = int(existing["id"])  # type: ignore[call-overload]
-    if not already:  # a confirmed subscriber's preferences change only through a signed link
-        _restart(conn, sid, address, prefs, rows, existing)
+    # A confirmed or pending subscription's preferences change only through its own signed
+    # links: anyone can ask again for an address, and must not change what its links confirm.
+    if existing is not None and existing["status"] == "unsubscribed":
+        _restart(conn, sid, address, prefs, rows)
     sub = _load(conn, sid)
     message = render_confirmation(settings, _links(settings, sub), address, already, _now())
     period = f"confirm:{uuid.uuid4().hex}"
@@ -137,16 +141,11 @@ def _upsert_and_queue(
 
 
 def _restart(
-    conn: Connection,
-    sid: int,
-    address: str,
-    prefs: Preferences,
-    rows: list[db.InterestRow],
-    existing: dict[str, object] | None,
+    conn: Connection, sid: int, address: str, prefs: Preferences, rows: list[db.InterestRow]
 ) -> None:
+    # A new nonce: links from the earlier subscription no longer act on this one.
     values: dict[str, object] = {"email": address, **_pref_values(prefs)}
-    if existing is not None and existing["status"] == "unsubscribed":
-        values.update(status="pending", nonce=_nonce(), unsubscribed_at=None)
+    values.update(status="pending", nonce=_nonce(), unsubscribed_at=None)
     db.update_subscriber(conn, sid, values)
     db.replace_interests(conn, sid, rows)
 

@@ -155,7 +155,7 @@ async def subscribe_api(request: Request) -> JSONResponse:
         return JSONResponse({"detail": "cross-site request refused"}, 403)
     try:
         data = json.loads(await request.body())
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: deeply nested JSON
         return JSONResponse({"detail": "the body is not valid JSON"}, 400)
     if not isinstance(data, dict):
         return JSONResponse({"detail": 'send an object like {"email": "you@example.org"}'}, 400)
