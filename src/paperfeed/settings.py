@@ -153,7 +153,10 @@ class Settings(BaseSettings):
         default=0.3, ge=0, description="Weight of trending next to personal relevance in digests."
     )
     digest_min_similarity: float = Field(
-        default=0.3, ge=-1, le=1, description="Cosine similarity a paper needs to match a search."
+        default=0.3,
+        ge=-1,
+        le=1,
+        description="Cosine similarity a paper needs to match a seed paper in digests.",
     )
     digest_scheduler_interval: float = Field(
         default=60.0, gt=0, description="Seconds between digest schedule checks in `serve`."

@@ -27,6 +27,7 @@ from paperfeed.digest.compose import (
     Ranking,
     compose,
     open_embeddings,
+    saved_search_hits,
     trending_vector,
 )
 from paperfeed.digest.deliver import Mailer, deliver_due, make_mailer
@@ -207,7 +208,20 @@ def compose_window(
         titles = db.paper_titles(conn, seeds)
     vectors = stored_vectors(embeddings, ids + seeds)
     ranking = Ranking(settings.digest_trending_weight, settings.digest_min_similarity)
-    return compose(subs, interests, cands, vectors, excluded, trend, titles, ranking, period)
+    found = saved_search_hits(embeddings, _search_depths(subs, interests), span)
+    return compose(subs, interests, cands, vectors, excluded, trend, titles, ranking, period, found)
+
+
+def _search_depths(
+    subs: list[Subscriber], interests: dict[int, list[db.InterestRow]]
+) -> dict[str, int]:
+    # Each saved search is run once, as deep as the largest digest that holds it.
+    depths: dict[str, int] = {}
+    for sub in subs:
+        for row in interests.get(sub.id, []):
+            if row.kind == "semantic":
+                depths[row.value] = max(depths.get(row.value, 0), sub.prefs.max_papers)
+    return depths
 
 
 def _with_trending(
