@@ -31,6 +31,7 @@ from paperfeed.store.papers import utcnow
 
 log = logging.getLogger(__name__)
 _BATCH = 200
+DATA_TIMEOUT = 600.0  # RFC 5321 4.5.3.2.6: wait 10 minutes for the reply to the message
 _MAX_BACKOFF = timedelta(hours=6)
 
 
@@ -85,15 +86,17 @@ def make_mailer(settings: Settings) -> Mailer:
 class SmtpMailer:
     """SMTP with STARTTLS or TLS and authentication from Settings; one connection, reused."""
 
-    def __init__(self, settings: Settings, timeout: float = 30.0) -> None:
-        self.settings, self.timeout = settings, timeout
+    def __init__(
+        self, settings: Settings, timeout: float = 30.0, data_timeout: float = DATA_TIMEOUT
+    ) -> None:
+        self.settings, self.timeout, self.data_timeout = settings, timeout, data_timeout
         self._smtp: smtplib.SMTP | None = None
 
     def send(self, sender: str, recipient: str, message: bytes) -> None:
         """Send one message; raises TransientMailError or PermanentMailError."""
         smtp = self._connection()
         try:
-            refused = smtp.sendmail(sender, [recipient], message)
+            self._transaction(smtp, sender, recipient, message)
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
             raise self._reset(_classify(code, reply)) from exc
@@ -101,9 +104,24 @@ class SmtpMailer:
             raise self._reset(_classify(exc.smtp_code, exc.smtp_error)) from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise self._reset(TransientMailError(f"connection: {exc!r}")) from exc
-        if refused:
-            code, reply = next(iter(refused.values()))
-            raise _classify(code, reply)
+
+    def _transaction(self, smtp: smtplib.SMTP, sender: str, recipient: str, message: bytes) -> None:
+        # smtplib's sendmail, with a long wait for the reply to the message itself: a server
+        # may take its time to accept it, and giving up early makes the retry a second copy.
+        smtp.ehlo_or_helo_if_needed()
+        code, reply = smtp.mail(sender)
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, reply, sender)
+        code, reply = smtp.rcpt(recipient)
+        if code not in (250, 251):
+            raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+        assert smtp.sock is not None
+        smtp.sock.settimeout(self.data_timeout)
+        code, reply = smtp.data(message)
+        if code != 250:
+            raise smtplib.SMTPDataError(code, reply)
+        if smtp.sock is not None:
+            smtp.sock.settimeout(self.timeout)
 
     def _connection(self) -> smtplib.SMTP:
         if self._smtp is None:
@@ -240,7 +258,8 @@ class _Sender:
             return _failed(self.engine, row, str(exc), self.report)
         except TransientMailError as exc:
             self.report.server_down = isinstance(exc, ServerUnavailable)
-            return _transient(self.engine, self.settings, row, str(exc), self.report)
+            counts = not self.report.server_down  # no session: the message was not tried
+            return _transient(self.engine, self.settings, row, str(exc), self.report, counts)
         self.unrecorded = row.id
         self.report.sent += 1
         return "sent"
@@ -268,14 +287,21 @@ def _failed(engine: Engine, row: db.OutboxRow, reason: str, report: DeliveryRepo
 
 
 def _transient(
-    engine: Engine, settings: Settings, row: db.OutboxRow, reason: str, report: DeliveryReport
+    engine: Engine,
+    settings: Settings,
+    row: db.OutboxRow,
+    reason: str,
+    report: DeliveryReport,
+    counts: bool = True,
 ) -> str:
     attempts = row.attempts + 1
-    if attempts >= settings.digest_max_attempts:
+    if counts and attempts >= settings.digest_max_attempts:
         return _failed(engine, row, f"gave up after {attempts} attempts: {reason}", report)
-    at = retry_at(attempts, settings.digest_retry_delay, utcnow())
+    at = retry_at(
+        attempts if counts else max(1, row.attempts), settings.digest_retry_delay, utcnow()
+    )
     with engine.begin() as conn:
-        db.mark_retry(conn, row.id, reason, at)
+        db.mark_retry(conn, row.id, reason, at, counts)
     log.warning(
         "could not deliver the %s email to %s yet (%s); trying again at %s UTC",
         row.kind,

@@ -381,12 +381,15 @@ def mark_sent(conn: Connection, outbox_id: int) -> None:
     )
 
 
-def mark_retry(conn: Connection, outbox_id: int, error: str, at: datetime) -> None:
-    """A transient failure: try again at `at`."""
+def mark_retry(
+    conn: Connection, outbox_id: int, error: str, at: datetime, counts: bool = True
+) -> None:
+    """A transient failure: try again at `at` (not counted as an attempt unless `counts`)."""
+    values: dict[str, object] = {"status": "pending", "next_attempt_at": at}
+    if not counts:
+        values["attempts"] = outbox.c.attempts - 1  # the claim counted it
     conn.execute(
-        update(outbox)
-        .where(outbox.c.id == outbox_id)
-        .values(status="pending", next_attempt_at=at, last_error=error[:1000])
+        update(outbox).where(outbox.c.id == outbox_id).values(**values, last_error=error[:1000])
     )
 
 
