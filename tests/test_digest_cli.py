@@ -71,4 +71,4 @@ def test_subscribe_preview_run_and_status(cli_settings: Settings, sink: Sink) ->
     again = json.loads(runner.invoke(app, ["digest", "run", "--due-all", "--json"]).output)
     assert (again["due"], again["sent"]) == (0, 0)
     status = json.loads(runner.invoke(app, ["digest", "status", "--json"]).output)
-    assert status == {"subscribers": {"confirmed": 1}, "outbox": {"sent": 2}}
+    assert status == {"subscribers": {"confirmed": 1}, "outbox": {"sent": 2}, "undelivered": []}

@@ -43,26 +43,34 @@ def check_secret(settings: Settings, found: Findings) -> None:
 
 def check_base_url(settings: Settings, found: Findings, timeout: float = 5.0) -> None:
     """The public address is a full URL, not localhost in production, and reaches this site."""
-    parts = urlsplit(settings.base_url)
+    if settings.base_url is None:
+        if not settings.dev_mode:
+            found.problems.append(
+                "PAPERFEED_BASE_URL is not set: links in emails and feeds use the address the "
+                "server listens on; set it to the address people use"
+            )
+        return
+    base: str = settings.base_url
+    parts = urlsplit(base)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        found.problems.append(f"PAPERFEED_BASE_URL {settings.base_url!r} is not an http(s) URL")
+        found.problems.append(f"PAPERFEED_BASE_URL {base!r} is not an http(s) URL")
         return
     local = parts.hostname in ("localhost", "127.0.0.1", "::1")
     if local and not settings.dev_mode:
         found.problems.append(
-            f"PAPERFEED_BASE_URL is {settings.base_url}: links in emails would point at the "
+            f"PAPERFEED_BASE_URL is {base}: links in emails would point at the "
             "reader's own machine; set it to the address people use"
         )
     elif parts.scheme == "http" and not settings.dev_mode:
         found.notes.append("PAPERFEED_BASE_URL uses http: sign-in cookies travel unencrypted")
     try:
-        answer = httpx.get(settings.base_url.rstrip("/") + "/healthz", timeout=timeout)
+        answer = httpx.get(base.rstrip("/") + "/healthz", timeout=timeout)
     except httpx.HTTPError:
-        found.notes.append(f"nothing answers at {settings.base_url} now (is the site running?)")
+        found.notes.append(f"nothing answers at {base} now (is the site running?)")
         return
     if answer.status_code != 200 or answer.text.strip() != "ok":
         found.problems.append(
-            f"{settings.base_url}/healthz answered HTTP {answer.status_code}, not paperfeed: "
+            f"{base}/healthz answered HTTP {answer.status_code}, not paperfeed: "
             "PAPERFEED_BASE_URL or the reverse proxy points somewhere else"
         )
 

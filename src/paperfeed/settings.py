@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+_SMTP_FIELDS = {"smtp_host", "smtp_port", "smtp_username", "smtp_password", "smtp_tls"}
 
 
 def _default_data_dir() -> Path:
@@ -85,8 +89,19 @@ class Settings(BaseSettings):
         default=None, description="Signs cookies and email links; required outside dev mode."
     )
     dev_mode: bool = Field(default=True, description="Allow a generated secret key (local use).")
-    base_url: str = Field(
-        default="http://127.0.0.1:8000", description="Public address used in links and emails."
+    base_url: str | None = Field(
+        default=None,
+        description="Public address used in links and emails; default: where `serve` listens.",
+    )
+    listen_url: str | None = Field(
+        default=None,
+        description="Set by `serve`/`demo` to the address they listen on; links use it "
+        "when base_url is not set.",
+    )
+    mailbox: bool = Field(
+        default=False,
+        description="Keep outgoing mail in a local mailbox page (/demo/mailbox) instead of "
+        "sending it; `demo` turns it on when no SMTP server is set. Not for production.",
     )
     smtp_host: str = Field(default="127.0.0.1", description="SMTP server host.")
     smtp_port: int = Field(default=25, description="SMTP server port.")
@@ -247,6 +262,16 @@ class Settings(BaseSettings):
     )
 
     @property
+    def public_url(self) -> str:
+        """The address links and emails use: base_url, else where the server listens."""
+        return (self.base_url or self.listen_url or DEFAULT_URL).rstrip("/")
+
+    @property
+    def smtp_configured(self) -> bool:
+        """True when any SMTP setting was given (environment, .env or arguments)."""
+        return bool(self.model_fields_set & _SMTP_FIELDS)
+
+    @property
     def sqlalchemy_url(self) -> str:
         """The database URL to connect to (SQLite in the data directory unless set)."""
         if self.database_url:
@@ -260,3 +285,32 @@ def _normalise_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+SERVED_FILE = "served.json"  # in data_dir: where a running `serve`/`demo` listens
+
+
+def record_served(settings: Settings, listen_url: str | None) -> None:
+    """Let other commands on this machine know where `serve` listens (None: it stopped)."""
+    path = settings.data_dir / SERVED_FILE
+    if listen_url is None:
+        path.unlink(missing_ok=True)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"listen_url": listen_url, "mailbox": settings.mailbox}))
+
+
+def as_served(settings: Settings) -> Settings:
+    """Settings for a command run beside `serve`: its address (and demo mailbox) when not set."""
+    if settings.base_url or settings.listen_url:
+        return settings
+    try:
+        data = json.loads((settings.data_dir / SERVED_FILE).read_text())
+    except (OSError, ValueError):
+        return settings
+    if not isinstance(data, dict) or not isinstance(data.get("listen_url"), str):
+        return settings
+    mailbox = bool(data.get("mailbox")) and not settings.smtp_configured
+    return settings.model_copy(
+        update={"listen_url": data["listen_url"], "mailbox": settings.mailbox or mailbox}
+    )

@@ -1,6 +1,6 @@
 """Email digests: subscribe with double opt-in, compose personal digests, deliver over SMTP."""
 
-from paperfeed.digest.deliver import Mailer, SmtpMailer
+from paperfeed.digest.deliver import Mailer, SmtpMailer, make_mailer
 from paperfeed.digest.schedule import RunReport, run_due, run_scheduler_forever
 from paperfeed.digest.subscribe import (
     confirm,
@@ -17,6 +17,7 @@ __all__ = [
     "RunReport",
     "SmtpMailer",
     "Subscriber",
+    "make_mailer",
     "confirm",
     "request_subscription",
     "run_due",

@@ -10,12 +10,12 @@ import typer
 
 from paperfeed.cli_support import fail
 from paperfeed.digest.compose import open_embeddings
-from paperfeed.digest.deliver import SmtpMailer
+from paperfeed.digest.deliver import make_mailer
 from paperfeed.digest.render import render_digest
 from paperfeed.digest.schedule import preview, run_due
 from paperfeed.digest.subscribe import find_by_email, links_for, request_subscription
 from paperfeed.digest.subscriber import BadInput
-from paperfeed.settings import Settings
+from paperfeed.settings import Settings, as_served
 from paperfeed.store import digests as db
 from paperfeed.store import open_store
 
@@ -32,9 +32,9 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
     """Compose and send the digests that are due; safe to run from cron every few minutes."""
-    settings = Settings()
+    settings = as_served(Settings())
     engine = open_store(settings)
-    mailer = SmtpMailer(settings)
+    mailer = make_mailer(settings)
     try:
         report = run_due(
             engine, settings, mailer, due_all, embeddings=open_embeddings(settings, engine)
@@ -55,7 +55,7 @@ def preview_cmd(
     html: Annotated[bool, typer.Option("--html", help="Print the HTML part.")] = False,
 ) -> None:
     """Render the digest an address would get now, without sending or recording it."""
-    settings = Settings()
+    settings = as_served(Settings())
     engine = open_store(settings)
     try:
         sub = find_by_email(engine, email)
@@ -77,10 +77,36 @@ def preview_cmd(
 def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
-    """Subscribers and outbox messages by status."""
+    """Subscribers and outbox messages by status, and why undelivered ones were not sent."""
     with open_store(Settings()).connect() as conn:
-        data = {"subscribers": db.count_subscribers(conn), "outbox": db.outbox_counts(conn)}
-    typer.echo(json.dumps(data) if as_json else "\n".join(f"{k}: {v}" for k, v in data.items()))
+        problems = [_problem(r) for r in db.undelivered(conn, 20)]
+        data = {
+            "subscribers": db.count_subscribers(conn),
+            "outbox": db.outbox_counts(conn),
+            "undelivered": problems,
+        }
+    if as_json:
+        typer.echo(json.dumps(data))
+        return
+    typer.echo(f"subscribers: {data['subscribers']}\noutbox: {data['outbox']}")
+    if problems:
+        typer.echo("undelivered (newest first):")
+    for p in problems:
+        typer.echo(
+            f"  {p['status']} {p['kind']} to {p['recipient']} ({p['attempts']} tries): "
+            f"{p['reason']}"
+        )
+
+
+def _problem(row: db.OutboxRow) -> dict[str, object]:
+    return {
+        "recipient": row.recipient,
+        "kind": row.kind,
+        "status": "retrying" if row.status == "pending" else row.status,
+        "attempts": row.attempts,
+        "reason": row.last_error or "",
+        "queued_at": row.created_at.isoformat() if row.created_at else None,
+    }
 
 
 def subscribe(
@@ -113,18 +139,30 @@ def subscribe(
         "authors": author or [],
         "seeds": seed or [],
     }
-    settings = Settings()
+    settings = as_served(Settings())
     engine = open_store(settings)
-    mailer = SmtpMailer(settings)
+    mailer = make_mailer(settings)
     try:
-        request_subscription(
+        row = request_subscription(
             engine, settings, mailer, email, data, None, open_embeddings(settings, engine)
         )
     except BadInput as exc:
         raise fail(str(exc)) from exc
     finally:
         mailer.close()
-    typer.echo(f"confirmation link sent to {email}; digests start once it is followed")
+    typer.echo(_outcome(email, row, settings))
+
+
+def _outcome(email: str, row: db.OutboxRow | None, settings: Settings) -> str:
+    if row is not None and row.status == "sent":
+        where = f" (demo mailbox: {settings.public_url}/demo/mailbox)" if settings.mailbox else ""
+        return f"confirmation link sent to {email}{where}; digests start once it is followed"
+    reason = f": {row.last_error}" if row is not None and row.last_error else ""
+    return (
+        f"confirmation for {email} queued, not sent yet{reason}\n"
+        "it is retried by `paperfeed digest run` or a running `paperfeed serve`; "
+        "see `paperfeed digest status`"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Protocol
 
 import numpy as np
@@ -16,6 +18,7 @@ from paperfeed.settings import Settings
 from paperfeed.store.digests import Candidate, InterestRow
 from paperfeed.store.papers import author_key
 
+log = logging.getLogger(__name__)
 CATEGORY_SCORE = 0.5  # a category alone is a weak signal next to a search or an author
 AUTHOR_SCORE = 1.0
 KEYWORD_TITLE_SCORE = 1.0
@@ -23,14 +26,37 @@ KEYWORD_TEXT_SCORE = 0.8
 _CHUNK = 1024  # subscribers ranked together in one matrix
 
 
+class _Hit(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+class _Result(Protocol):
+    @property
+    def hits(self) -> Sequence[_Hit]: ...
+
+
 class Embeddings(Protocol):
-    """Stored paper vectors and query embedding (provided by `paperfeed.search`)."""
+    """Stored paper vectors, query embedding and the site's search (`paperfeed.search`)."""
 
     def vectors(self, paper_ids: Sequence[str]) -> dict[str, np.ndarray]: ...
 
     def embed_query(self, text: str) -> np.ndarray | None: ...
 
     def min_similarity(self) -> float: ...
+
+    def search(
+        self,
+        query: str,
+        mode: str = ...,
+        limit: int = ...,
+        offset: int = ...,
+        since: date | None = ...,
+        until: date | None = ...,
+    ) -> _Result: ...
+
+
+SEARCH_MODE = "hybrid"  # the site's default: "topics, matched by meaning" search the same way
 
 
 @dataclass(frozen=True)
@@ -85,8 +111,10 @@ class _Scores:
         vectors: dict[str, np.ndarray],
         titles: dict[str, str],
         ranking: Ranking,
+        found: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.cands, self.titles, self.ranking = cands, titles, ranking
+        self.found = found or {}
         self.index = {c.id: i for i, c in enumerate(cands)}
         self.matrix, self.has_vec = _paper_matrix(cands, vectors)
         self.vectors = vectors
@@ -96,24 +124,28 @@ class _Scores:
         self.text_index = _TextIndex([f"{c.title} {c.abstract}" for c in cands])
         self.rows: list[np.ndarray] = [np.zeros(len(cands), dtype=np.float32)]
         self.labels: list[tuple[str, str]] = [("none", "")]
-        self.keys: dict[tuple[str, str], int] = {}
+        self.keys: dict[tuple[str, str, int], int] = {}
         self.reasons: dict[tuple[int, int], str] = {}
 
-    def row(self, interest: InterestRow) -> int:
-        """The row of one interest, scoring it on first sight."""
-        key = (interest.kind, interest.value.lower())
+    def row(self, interest: InterestRow, depth: int) -> int:
+        """The row of one interest, scoring it on first sight (a saved search's row holds
+        the site search's first `depth` results: a digest of n papers brings its top n)."""
+        searched = interest.kind == "semantic" and interest.value in self.found
+        key = (interest.kind, interest.value.lower(), depth if searched else 0)
         if key not in self.keys:
             self.keys[key] = len(self.rows)
-            scores, how = self._score(interest)
+            scores, how = self._score(interest, depth)
             self.rows.append(scores)
             self.labels.append((how, interest.value))
         return self.keys[key]
 
-    def _score(self, it: InterestRow) -> tuple[np.ndarray, str]:
+    def _score(self, it: InterestRow, depth: int) -> tuple[np.ndarray, str]:
         if it.kind == "category":
             return self._hits(self.by_category.get(it.value, []), CATEGORY_SCORE), it.kind
         if it.kind == "author":
             return self._hits(self.by_author.get(author_key(it.value), []), AUTHOR_SCORE), it.kind
+        if it.kind == "semantic" and it.value in self.found:
+            return self._ranked(self.found[it.value][:depth]), it.kind
         if it.kind in ("semantic", "seed"):
             vec = _vector(it.vector) if it.kind == "semantic" else self.vectors.get(it.value)
             if vec is not None and self.matrix is not None and vec.shape[0] == self.dim:
@@ -125,6 +157,13 @@ class _Scores:
     def _hits(self, cols: list[int], score: float) -> np.ndarray:
         row = np.zeros(len(self.cands), dtype=np.float32)
         row[cols] = score
+        return row
+
+    def _ranked(self, ids: Sequence[str]) -> np.ndarray:
+        # The site's order kept: 1.0 for its first hit down to 0.5 for its last.
+        row = np.zeros(len(self.cands), dtype=np.float32)
+        cols = [self.index[p] for p in ids if p in self.index]
+        row[cols] = 1.0 - 0.5 * np.arange(len(cols)) / max(1, len(cols))
         return row
 
     @property
@@ -247,10 +286,18 @@ def compose(
     titles: dict[str, str],
     ranking: Ranking,
     period: dict[int, str],
+    found: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Digest]:
-    """Each subscriber's digest over the same candidates (empty ones included)."""
-    scores = _Scores(cands, vectors, titles, ranking)
-    rows = {s.id: [scores.row(i) for i in interests.get(s.id, [])] or [0] for s in subscribers}
+    """Each subscriber's digest over the same candidates (empty ones included).
+
+    `found` holds what the site's search returns for each saved search over the same days;
+    a saved search without it falls back to its stored vector, else to its words.
+    """
+    scores = _Scores(cands, vectors, titles, ranking, found)
+    rows = {
+        s.id: [scores.row(i, s.prefs.max_papers) for i in interests.get(s.id, [])] or [0]
+        for s in subscribers
+    }
     matrix = scores.stacked()
     snippets = [_snippet(c.abstract) for c in cands]
     out: list[Digest] = []
@@ -348,6 +395,25 @@ def _snippet(abstract: str, n: int = 280) -> str:
     if len(text) <= n:
         return text
     return text[:n].rsplit(" ", 1)[0] + " …"
+
+
+def saved_search_hits(
+    searcher: Embeddings | None, depths: Mapping[str, int], span: tuple[date, date]
+) -> dict[str, list[str]]:
+    """The site search's first results (as many as `depths` says) for each saved search,
+    over the digest's days."""
+    out: dict[str, list[str]] = {}
+    for value, depth in sorted(depths.items()) if searcher is not None else ():
+        assert searcher is not None
+        try:
+            result = searcher.search(
+                value, mode=SEARCH_MODE, limit=depth, since=span[0], until=span[1]
+            )
+        except Exception as exc:  # noqa: BLE001 - a broken index must not stop the mail
+            log.warning("search for a saved search failed (%s); using its stored vector", exc)
+            continue
+        out[value] = [hit.id for hit in result.hits]
+    return out
 
 
 def open_embeddings(settings: Settings, engine: Engine) -> Embeddings | None:

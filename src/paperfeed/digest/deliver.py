@@ -10,13 +10,17 @@ clients drop the copy). Nothing else is ever sent twice.
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from email import policy
+from email.parser import BytesParser
+from typing import Protocol, TextIO
 
 from sqlalchemy import Connection, Engine
 
@@ -25,7 +29,9 @@ from paperfeed.settings import Settings
 from paperfeed.store import digests as db
 from paperfeed.util import utcnow
 
+log = logging.getLogger(__name__)
 _BATCH = 200
+DATA_TIMEOUT = 600.0  # RFC 5321 4.5.3.2.6: wait 10 minutes for the reply to the message
 _MAX_BACKOFF = timedelta(hours=6)
 
 
@@ -53,18 +59,44 @@ class Mailer(Protocol):
     def close(self) -> None: ...
 
 
+class MailboxMailer:
+    """The demo's mailer: nothing leaves the machine; each message is kept in the outbox
+    (shown at /demo/mailbox) and announced with one line on the console."""
+
+    def __init__(self, settings: Settings, console: TextIO | None = None) -> None:
+        self.where = f"{settings.public_url}/demo/mailbox"
+        self.console = console
+
+    def send(self, sender: str, recipient: str, message: bytes) -> None:
+        """Announce the message; the outbox row that holds it is the mailbox."""
+        subject = BytesParser(policy=policy.default).parsebytes(message, headersonly=True)
+        console = self.console or sys.stderr
+        print(f"mail to {recipient}: {subject['Subject']} (read it at {self.where})", file=console)
+        console.flush()
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+def make_mailer(settings: Settings) -> Mailer:
+    """The demo mailbox when settings ask for it, else SMTP."""
+    return MailboxMailer(settings) if settings.mailbox else SmtpMailer(settings)
+
+
 class SmtpMailer:
     """SMTP with STARTTLS or TLS and authentication from Settings; one connection, reused."""
 
-    def __init__(self, settings: Settings, timeout: float = 30.0) -> None:
-        self.settings, self.timeout = settings, timeout
+    def __init__(
+        self, settings: Settings, timeout: float = 30.0, data_timeout: float = DATA_TIMEOUT
+    ) -> None:
+        self.settings, self.timeout, self.data_timeout = settings, timeout, data_timeout
         self._smtp: smtplib.SMTP | None = None
 
     def send(self, sender: str, recipient: str, message: bytes) -> None:
         """Send one message; raises TransientMailError or PermanentMailError."""
         smtp = self._connection()
         try:
-            refused = smtp.sendmail(sender, [recipient], message)
+            self._transaction(smtp, sender, recipient, message)
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
             raise self._reset(_classify(code, reply)) from exc
@@ -72,9 +104,24 @@ class SmtpMailer:
             raise self._reset(_classify(exc.smtp_code, exc.smtp_error)) from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise self._reset(TransientMailError(f"connection: {exc!r}")) from exc
-        if refused:
-            code, reply = next(iter(refused.values()))
-            raise _classify(code, reply)
+
+    def _transaction(self, smtp: smtplib.SMTP, sender: str, recipient: str, message: bytes) -> None:
+        # smtplib's sendmail, with a long wait for the reply to the message itself: a server
+        # may take its time to accept it, and giving up early makes the retry a second copy.
+        smtp.ehlo_or_helo_if_needed()
+        code, reply = smtp.mail(sender)
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, reply, sender)
+        code, reply = smtp.rcpt(recipient)
+        if code not in (250, 251):
+            raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+        assert smtp.sock is not None
+        smtp.sock.settimeout(self.data_timeout)
+        code, reply = smtp.data(message)
+        if code != 250:
+            raise smtplib.SMTPDataError(code, reply)
+        if smtp.sock is not None:
+            smtp.sock.settimeout(self.timeout)
 
     def _connection(self) -> smtplib.SMTP:
         if self._smtp is None:
@@ -208,10 +255,11 @@ class _Sender:
         try:
             self.mailer.send(self.sender, row.recipient, row.message.encode("ascii"))
         except PermanentMailError as exc:
-            return _failed(self.engine, row.id, str(exc), self.report)
+            return _failed(self.engine, row, str(exc), self.report)
         except TransientMailError as exc:
             self.report.server_down = isinstance(exc, ServerUnavailable)
-            return _transient(self.engine, self.settings, row, str(exc), self.report)
+            counts = not self.report.server_down  # no session: the message was not tried
+            return _transient(self.engine, self.settings, row, str(exc), self.report, counts)
         self.unrecorded = row.id
         self.report.sent += 1
         return "sent"
@@ -228,22 +276,38 @@ class _Sender:
                 self._record_sent(conn)
 
 
-def _failed(engine: Engine, outbox_id: int, reason: str, report: DeliveryReport) -> str:
+def _failed(engine: Engine, row: db.OutboxRow, reason: str, report: DeliveryReport) -> str:
     with engine.begin() as conn:
-        db.mark_failed(conn, outbox_id, reason)
+        db.mark_failed(conn, row.id, reason)
+    log.warning(
+        "could not deliver the %s email to %s, giving up: %s", row.kind, row.recipient, reason
+    )
     report.failed += 1
     return "failed"
 
 
 def _transient(
-    engine: Engine, settings: Settings, row: db.OutboxRow, reason: str, report: DeliveryReport
+    engine: Engine,
+    settings: Settings,
+    row: db.OutboxRow,
+    reason: str,
+    report: DeliveryReport,
+    counts: bool = True,
 ) -> str:
     attempts = row.attempts + 1
-    if attempts >= settings.digest_max_attempts:
-        return _failed(engine, row.id, f"gave up after {attempts} attempts: {reason}", report)
+    if counts and attempts >= settings.digest_max_attempts:
+        return _failed(engine, row, f"gave up after {attempts} attempts: {reason}", report)
+    at = retry_at(
+        attempts if counts else max(1, row.attempts), settings.digest_retry_delay, utcnow()
+    )
     with engine.begin() as conn:
-        db.mark_retry(
-            conn, row.id, reason, retry_at(attempts, settings.digest_retry_delay, utcnow())
-        )
+        db.mark_retry(conn, row.id, reason, at, counts)
+    log.warning(
+        "could not deliver the %s email to %s yet (%s); trying again at %s UTC",
+        row.kind,
+        row.recipient,
+        reason,
+        at.strftime("%Y-%m-%d %H:%M:%S"),
+    )
     report.retrying += 1
     return "pending"

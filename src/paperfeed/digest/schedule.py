@@ -27,9 +27,10 @@ from paperfeed.digest.compose import (
     Ranking,
     compose,
     open_embeddings,
+    saved_search_hits,
     trending_vector,
 )
-from paperfeed.digest.deliver import Mailer, SmtpMailer, deliver_due
+from paperfeed.digest.deliver import Mailer, deliver_due, make_mailer
 from paperfeed.digest.render import render_digest
 from paperfeed.digest.subscribe import links_for, to_subscriber
 from paperfeed.digest.subscriber import Preferences, Subscriber
@@ -207,7 +208,20 @@ def compose_window(
         titles = db.paper_titles(conn, seeds)
     vectors = stored_vectors(embeddings, ids + seeds)
     ranking = Ranking(settings.digest_trending_weight, _min_similarity(settings, embeddings))
-    return compose(subs, interests, cands, vectors, excluded, trend, titles, ranking, period)
+    found = saved_search_hits(embeddings, _search_depths(subs, interests), span)
+    return compose(subs, interests, cands, vectors, excluded, trend, titles, ranking, period, found)
+
+
+def _search_depths(
+    subs: list[Subscriber], interests: dict[int, list[db.InterestRow]]
+) -> dict[str, int]:
+    # Each saved search is run once, as deep as the largest digest that holds it.
+    depths: dict[str, int] = {}
+    for sub in subs:
+        for row in interests.get(sub.id, []):
+            if row.kind == "semantic":
+                depths[row.value] = max(depths.get(row.value, 0), sub.prefs.max_papers)
+    return depths
 
 
 def _min_similarity(settings: Settings, embeddings: Embeddings | None) -> float:
@@ -292,7 +306,7 @@ def run_scheduler_forever(
     embeddings: Embeddings | None = None,
 ) -> None:
     """Run `run_due` every `digest_scheduler_interval` seconds until `stop_event` is set."""
-    mailer = mailer or SmtpMailer(settings)
+    mailer = mailer or make_mailer(settings)
     embeddings = embeddings or open_embeddings(settings, engine)
     try:
         while not stop_event.is_set():

@@ -19,6 +19,7 @@ from paperfeed.digest.subscriber import (
     BadInput,
     Preferences,
     Subscriber,
+    mailbox_key,
     normalise_email,
     parse_preferences,
 )
@@ -45,8 +46,12 @@ def request_subscription(
     data: Mapping[str, object],
     client: str | None = None,
     embeddings: Embeddings | None = None,
-) -> None:
-    """Record a request and mail a confirmation link; the outcome never reveals who is listed."""
+) -> db.OutboxRow | None:
+    """Record a request and mail a confirmation link; the outcome never reveals who is listed.
+
+    Returns the queued message as it stands after one try (status "sent", or "pending" with
+    the reason in last_error: the schedule retries it).
+    """
     address, key = normalise_email(email)
     prefs = parse_preferences(data)
     _check_rate(engine, key, client)
@@ -54,8 +59,11 @@ def request_subscription(
     outbox_id = _record_request(engine, settings, address, key, prefs, rows)
     with engine.connect() as conn:
         row = db.get_message(conn, outbox_id)
-    if row is not None:
-        send_one(engine, settings, mailer, row)  # a transient failure is retried by the schedule
+    if row is None:
+        return None
+    send_one(engine, settings, mailer, row)
+    with engine.connect() as conn:
+        return db.get_message(conn, outbox_id)
 
 
 def _as_subscriber(prefs: Preferences) -> Subscriber:
@@ -63,7 +71,7 @@ def _as_subscriber(prefs: Preferences) -> Subscriber:
 
 
 def _check_rate(engine: Engine, key: str, client: str | None) -> None:
-    hashed = hashlib.sha256(key.encode()).hexdigest()[:40]
+    hashed = hashlib.sha256(mailbox_key(key).encode()).hexdigest()[:40]
     with engine.begin() as conn:
         per_address = db.count_and_record_event(conn, f"addr:{hashed}", _WINDOW)
         per_client = db.count_and_record_event(conn, f"client:{client}", _WINDOW) if client else 0
@@ -118,10 +126,13 @@ def _upsert_and_queue(
     if existing is None:
         values = {"email": address, "email_key": key, "status": "pending", **_pref_values(prefs)}
         sid = db.insert_subscriber(conn, {**values, "nonce": _nonce()})
+        db.replace_interests(conn, sid, rows)
     else:
         sid = int(existing["id"])  # type: ignore[call-overload]
-    if not already:  # a confirmed subscriber's preferences change only through a signed link
-        _restart(conn, sid, address, prefs, rows, existing)
+    # A confirmed or pending subscription's preferences change only through its own signed
+    # links: anyone can ask again for an address, and must not change what its links confirm.
+    if existing is not None and existing["status"] == "unsubscribed":
+        _restart(conn, sid, address, prefs, rows)
     sub = _load(conn, sid)
     message = render_confirmation(settings, _links(settings, sub), address, already, _now())
     period = f"confirm:{uuid.uuid4().hex}"
@@ -130,16 +141,11 @@ def _upsert_and_queue(
 
 
 def _restart(
-    conn: Connection,
-    sid: int,
-    address: str,
-    prefs: Preferences,
-    rows: list[db.InterestRow],
-    existing: dict[str, object] | None,
+    conn: Connection, sid: int, address: str, prefs: Preferences, rows: list[db.InterestRow]
 ) -> None:
+    # A new nonce: links from the earlier subscription no longer act on this one.
     values: dict[str, object] = {"email": address, **_pref_values(prefs)}
-    if existing is not None and existing["status"] == "unsubscribed":
-        values.update(status="pending", nonce=_nonce(), unsubscribed_at=None)
+    values.update(status="pending", nonce=_nonce(), unsubscribed_at=None)
     db.update_subscriber(conn, sid, values)
     db.replace_interests(conn, sid, rows)
 
@@ -157,7 +163,7 @@ def _now() -> datetime:
 
 
 def _links(settings: Settings, sub: Subscriber) -> Links:
-    return Links(settings.base_url, secret_key(settings), sub.id, sub.nonce)
+    return Links(settings.public_url, secret_key(settings), sub.id, sub.nonce)
 
 
 def links_for(settings: Settings, sub: Subscriber) -> Links:
@@ -212,6 +218,8 @@ def confirm(engine: Engine, settings: Settings, token: str) -> Subscriber:
             raise TokenError("This link is no longer valid.")
         if sub.status == "pending":
             db.update_subscriber(conn, sub.id, {"status": "confirmed", "confirmed_at": utcnow()})
+            # Confirmation emails still queued (a mail server was down) are of no use now.
+            db.drop_pending(conn, sub.id, "confirm", "the address has confirmed")
         return _load(conn, sub.id)
 
 

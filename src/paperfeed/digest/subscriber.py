@@ -66,6 +66,12 @@ def normalise_email(text: object) -> tuple[str, str]:
     return email, email.lower()
 
 
+def mailbox_key(key: str) -> str:
+    """The mailbox an address reaches: plus-addressed variants (a+1@x, a+2@x) are one."""
+    local, _, domain = key.rpartition("@")
+    return f"{local.split('+', 1)[0] or local}@{domain}"
+
+
 def parse_preferences(data: Mapping[str, object], base: Preferences | None = None) -> Preferences:
     """Preferences from JSON or form data (lists or comma/newline-separated text)."""
     old = base or Preferences()
@@ -156,7 +162,11 @@ def _items(
     if value is None:
         return []
     raw = value if isinstance(value, list | tuple) else re.split(split, str(value))
-    return list(dict.fromkeys(" ".join(str(v).split()) for v in raw if str(v).strip()))
+    items = list(dict.fromkeys(" ".join(str(v).split()) for v in raw if str(v).strip()))
+    for item in items:
+        if not item.isprintable():  # control, format or lone surrogate characters
+            raise BadInput(f"{name}: {_clip(ascii(item))} holds characters that are not text.")
+    return items
 
 
 def _texts(values: list[str], name: str) -> tuple[str, ...]:

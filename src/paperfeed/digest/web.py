@@ -22,7 +22,8 @@ from starlette.concurrency import run_in_threadpool
 
 from paperfeed.digest import api_doc
 from paperfeed.digest.compose import Embeddings
-from paperfeed.digest.deliver import SmtpMailer
+from paperfeed.digest.deliver import make_mailer
+from paperfeed.digest.mailbox import read_mailbox
 from paperfeed.digest.subscribe import (
     RateLimited,
     confirm,
@@ -40,6 +41,10 @@ from paperfeed.settings import Settings
 router = APIRouter(tags=["digests"])
 CHECK_INBOX = (
     "If that address can receive mail, a confirmation link is on its way. Follow it to start."
+)
+DEMO_INBOX = (
+    "Demo mode: no email leaves this server. The confirmation email, with its link, is in the "
+    "demo mailbox."
 )
 _ZONES = ("UTC", "Europe/London", "Europe/Berlin", "America/New_York", "America/Los_Angeles",
           "Asia/Shanghai", "Asia/Tokyo", "Asia/Kolkata", "Australia/Sydney")  # fmt: skip
@@ -79,7 +84,7 @@ def same_origin(request: Request, settings: Settings) -> bool:
     source = request.headers.get("origin") or request.headers.get("referer")
     if not source:
         return True  # not a browser: no cookies or ambient authority to abuse
-    allowed = {_origin(settings.base_url), _origin(str(request.base_url))}
+    allowed = {_origin(settings.public_url), _origin(str(request.base_url))}
     return _origin(source) in allowed
 
 
@@ -114,11 +119,15 @@ async def subscribe_form(request: Request) -> Response:
         return _message(ctx, "Slow down", str(exc), status=429)
     except BadInput as exc:
         return _message(ctx, "Not subscribed", str(exc), status=400)
+    if ctx.settings.mailbox:
+        return _message(
+            ctx, "Check the demo mailbox", DEMO_INBOX, mailbox_url="/demo/mailbox", mailbox="1"
+        )
     return _message(ctx, "Check your inbox", CHECK_INBOX)
 
 
 def _subscribe(ctx: DigestSite, data: dict[str, object], client: str | None) -> None:
-    mailer = SmtpMailer(ctx.settings)
+    mailer = make_mailer(ctx.settings)
     try:
         prefs = {k: v for k, v in data.items() if k not in ("email", "csrf_token")}
         search = ctx.search() if prefs.get("searches") else None
@@ -156,6 +165,17 @@ def _json_body(body: bytes) -> object:
     data = json.loads(body)  # RecursionError when nested too deep
     json.dumps(data, ensure_ascii=False).encode()  # lone surrogates like "\ud800" raise here
     return data
+
+
+@router.get("/demo/mailbox", response_class=HTMLResponse, include_in_schema=False)
+async def mailbox_page(request: Request) -> HTMLResponse:
+    """The demo's mailbox: the emails a demo without a mail server would have sent."""
+    ctx = _ctx(request)
+    if not ctx.settings.mailbox:
+        lines = ("The mailbox exists only in the demo, when no mail server is configured.",)
+        return _message(ctx, "Not found", *lines, status=404)
+    letters = await run_in_threadpool(read_mailbox, ctx.engine, ctx.settings)
+    return _page(ctx, "mailbox", 200, letters=letters, mailbox=True)
 
 
 @router.get("/confirm", response_class=HTMLResponse)

@@ -54,6 +54,8 @@ class OutboxRow:
     recipient: str
     message: str
     attempts: int
+    last_error: str | None = None
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -348,7 +350,16 @@ def get_message(conn: Connection, outbox_id: int) -> OutboxRow | None:
 
 def _outbox_row(r: Row[Any]) -> OutboxRow:
     return OutboxRow(
-        r.id, r.subscriber_id, r.kind, r.period, r.status, r.recipient, r.message, r.attempts
+        r.id,
+        r.subscriber_id,
+        r.kind,
+        r.period,
+        r.status,
+        r.recipient,
+        r.message,
+        r.attempts,
+        r.last_error,
+        r.created_at,
     )
 
 
@@ -371,12 +382,15 @@ def mark_sent(conn: Connection, outbox_id: int) -> None:
     )
 
 
-def mark_retry(conn: Connection, outbox_id: int, error: str, at: datetime) -> None:
-    """A transient failure: try again at `at`."""
+def mark_retry(
+    conn: Connection, outbox_id: int, error: str, at: datetime, counts: bool = True
+) -> None:
+    """A transient failure: try again at `at` (not counted as an attempt unless `counts`)."""
+    values: dict[str, object] = {"status": "pending", "next_attempt_at": at}
+    if not counts:
+        values["attempts"] = outbox.c.attempts - 1  # the claim counted it
     conn.execute(
-        update(outbox)
-        .where(outbox.c.id == outbox_id)
-        .values(status="pending", next_attempt_at=at, last_error=error[:1000])
+        update(outbox).where(outbox.c.id == outbox_id).values(**values, last_error=error[:1000])
     )
 
 
@@ -406,6 +420,31 @@ def cancel_pending(conn: Connection, subscriber_id: int) -> None:
         .where(outbox.c.kind == "digest")
         .values(status="failed", last_error="unsubscribed")
     )
+
+
+def drop_pending(conn: Connection, subscriber_id: int, kind: str, reason: str) -> int:
+    """Drop unsent messages of one kind that no longer make sense; returns how many."""
+    result = conn.execute(
+        update(outbox)
+        .where(outbox.c.subscriber_id == subscriber_id, outbox.c.status == "pending")
+        .where(outbox.c.kind == kind)
+        .values(status="dropped", last_error=reason[:1000])
+    )
+    return int(result.rowcount)
+
+
+def sent_messages(conn: Connection, limit: int) -> list[OutboxRow]:
+    """The newest sent messages (the demo mailbox), newest first."""
+    query = select(outbox).where(outbox.c.status == "sent").order_by(outbox.c.id.desc())
+    return [_outbox_row(r) for r in conn.execute(query.limit(limit))]
+
+
+def undelivered(conn: Connection, limit: int) -> list[OutboxRow]:
+    """The newest messages that failed, or wait for a retry after an error, newest first."""
+    waiting = and_(outbox.c.status == "pending", outbox.c.last_error.is_not(None))
+    query = select(outbox).where(or_(outbox.c.status == "failed", waiting))
+    query = query.where(or_(outbox.c.last_error.is_(None), outbox.c.last_error != "unsubscribed"))
+    return [_outbox_row(r) for r in conn.execute(query.order_by(outbox.c.id.desc()).limit(limit))]
 
 
 def outbox_counts(conn: Connection) -> dict[str, int]:

@@ -28,6 +28,7 @@ from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
 from paperfeed.web.access import AccessLog
+from paperfeed.web.baseurl import BaseUrlCheck
 from paperfeed.web.deps import SignInRequired, Site, html
 from paperfeed.web.limits import RETRY_AFTER, BodyLimit, ConcurrencyLimit
 from paperfeed.web.middleware import SiteMiddleware
@@ -58,11 +59,13 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     slots, queue, wait = settings.web_threads, settings.web_queue, settings.web_queue_timeout
     app.add_middleware(ConcurrencyLimit, slots=slots, queue=queue, wait=wait)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(SiteMiddleware, secure=settings.base_url.startswith("https://"))
+    app.add_middleware(SiteMiddleware, secure=settings.public_url.startswith("https://"))
     if settings.access_log != "off":
         app.add_middleware(AccessLog, style=settings.access_log)
     if settings.trusted_proxies.strip():  # only these may say who the client is
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    if settings.base_url:
+        app.add_middleware(BaseUrlCheck, base_url=settings.base_url)
     _add_ops(app, settings)
     _add_error_handlers(app)
     _add_routes(app)

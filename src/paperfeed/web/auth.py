@@ -102,7 +102,7 @@ def start_session(engine: Engine, user: User, days: int) -> str:
 
 
 def _is_https(site: Site, request: Request) -> bool:
-    return request.url.scheme == "https" or site.settings.base_url.startswith("https://")
+    return request.url.scheme == "https" or site.settings.public_url.startswith("https://")
 
 
 def signed_in_redirect(site: Site, request: Request, token: str, target: str) -> Response:

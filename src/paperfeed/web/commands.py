@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import socket
 import sys
 import threading
@@ -17,13 +19,14 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from paperfeed.cli_support import err
 from paperfeed.pipeline import load_demo
 from paperfeed.secret import InsecureSettings
-from paperfeed.settings import Settings
+from paperfeed.settings import Settings, record_served
 from paperfeed.store import open_store
 from paperfeed.store.accounts import set_admin
 from paperfeed.store.listings import has_papers
 from paperfeed.web.access import log_to_stderr
 from paperfeed.web.app import create_app, secret_bytes
 from paperfeed.web.auth import BadCredentials, sign_up
+from paperfeed.web.baseurl import address, same_address
 
 HostOpt = Annotated[str, typer.Option(help="Address to listen on.")]
 PortOpt = Annotated[int, typer.Option(help="Port to listen on.")]
@@ -64,7 +67,9 @@ def app_from_env() -> FastAPI:
     return app
 
 
-def _serve(host: str, port: int, workers: int, digests: bool = True, jobs: bool = True) -> None:
+def _serve(
+    host: str, port: int, workers: int, digests: bool = True, jobs: bool = True, demo: bool = False
+) -> None:
     settings = Settings()
     try:
         secret_bytes(settings)
@@ -72,15 +77,67 @@ def _serve(host: str, port: int, workers: int, digests: bool = True, jobs: bool 
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from exc
     _check_port(host, port)
-    err.print(f"paperfeed at http://{host}:{port}/", highlight=False)
+    listen = listen_url(host, port)
+    settings = _as_listening(settings, listen, demo)
+    err.print(f"paperfeed at {listen}/", highlight=False)
+    _explain_links(settings, host, listen)
+    record_served(settings, listen)
     if jobs:
         stop = _start_jobs(settings, digests)
     else:
         stop = _start_digests(settings) if digests else threading.Event()
+    # uvicorn re-raises SIGTERM once it has shut down: end with SystemExit, so cleanup runs.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         _run_uvicorn(host, port, workers)
     finally:
         stop.set()
+        record_served(settings, None)
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def listen_url(host: str, port: int) -> str:
+    """The address to put in links for a server listening on host:port."""
+    shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+
+
+def _as_listening(settings: Settings, listen: str, demo: bool) -> Settings:
+    """Settings of this server (and, through the environment, of its worker processes)."""
+    update: dict[str, object] = {"listen_url": listen}
+    os.environ["PAPERFEED_LISTEN_URL"] = listen
+    if demo and not settings.smtp_configured:
+        update["mailbox"] = True  # the demo's mail stays on this machine, readable on a page
+        os.environ["PAPERFEED_MAILBOX"] = "true"
+    return settings.model_copy(update=update)
+
+
+def _explain_links(settings: Settings, host: str, listen: str) -> None:
+    base = settings.base_url
+    if base and not same_address(base, listen):
+        local = address(base)[0] in ("127.0.0.1", "localhost", "::1", host)
+        err.print(
+            f"{'[yellow]warning:[/yellow]' if local else 'note:'} links in emails and feeds use "
+            f"PAPERFEED_BASE_URL={base}, but this server listens on {listen}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    elif not base and host in ("0.0.0.0", "::"):
+        err.print(
+            f"note: links in emails and feeds use {listen}; set PAPERFEED_BASE_URL to the "
+            "address visitors use",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if settings.mailbox:
+        err.print(
+            f"no SMTP server configured: mail is kept in the demo mailbox, {listen}/demo/mailbox",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def _check_port(host: str, port: int) -> None:
@@ -161,7 +218,7 @@ def demo(
         report = load_demo(engine, settings)
         err.print(f"stored {report.inserted:,} papers", highlight=False)
     engine.dispose()
-    _serve(host, port, workers, digests, jobs=False)  # the demo stays the bundled sample
+    _serve(host, port, workers, digests, jobs=False, demo=True)  # the demo stays the sample
 
 
 def admin(

@@ -40,6 +40,7 @@ class Site:
     def __init__(self, settings: Settings, engine: Engine, secret: bytes) -> None:
         self.settings, self.engine, self.secret = settings, engine, secret
         self.env: Environment = create_env()
+        self.env.globals["mailbox"] = settings.mailbox  # the demo links its mailbox page
         self.cache = PageCache(settings.page_cache_entries)
         window = settings.rate_window_seconds
         self.auth_limiter = RateLimiter(settings.auth_rate_limit, window)  # sign-ups

@@ -215,7 +215,7 @@ def discussion_feed(request: Request, site: SiteDep, paper_id: str, fmt: str) ->
     with site.engine.connect() as conn:
         paper = get_paper(conn, pid)
         items = [c for c in thread(conn, pid) if not c.deleted]
-    base = site.settings.base_url.rstrip("/")
+    base = site.settings.public_url.rstrip("/")
     feed = FeedGenerator()
     feed.id(f"{base}/papers/{pid}#discussion")
     feed.title(xml_safe(f"Discussion: {paper.title if paper else pid} · paperfeed"))

@@ -170,7 +170,7 @@ def _serve(request: Request, site: Site, fmt: str, build: Callable[[], views.Lis
     key = cache_key(request, site)
     hit = site.cache.get(key)
     if hit is None:
-        hit = Cached(render_listing(build(), fmt, site.settings.base_url.rstrip("/")), MEDIA[fmt])
+        hit = Cached(render_listing(build(), fmt, site.settings.public_url), MEDIA[fmt])
         site.cache.put(key, hit)
     return Response(hit.body, media_type=hit.media_type)
 

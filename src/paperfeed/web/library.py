@@ -342,7 +342,7 @@ def collection_feed(site: SiteDep, share_key: str, fmt: str) -> Response:
 def _export(site: Site, listing: views.Listing, fmt: str, name: str) -> Response:
     papers = [c.paper for c in listing.cards]
     if fmt in ("atom", "rss"):
-        body = feeds.render_listing(listing, fmt, site.settings.base_url.rstrip("/"))
+        body = feeds.render_listing(listing, fmt, site.settings.public_url.rstrip("/"))
         return Response(body, media_type=feeds.MEDIA[fmt])
     if fmt not in EXPORTS:
         raise HTTPException(404, "formats: atom, rss, bib, ris, json")
@@ -451,7 +451,7 @@ def feed_url(
             token = None
         else:
             token = lib.new_feed_token(conn, user.id)
-    base = site.settings.base_url.rstrip("/")
+    base = site.settings.public_url.rstrip("/")
     url = f"{base}/feeds/for-you/{token}.atom" if token else None
     body = site.render("feed_url.html", user=user, url=url)
     return html(site, request, body)
@@ -477,6 +477,6 @@ def private_feed(request: Request, site: SiteDep, token: str, fmt: str) -> Respo
         "For you", shown, len(shown), 1, 50, "/for-you", f"/feeds/for-you/{token}"
     )
     return Response(
-        feeds.render_listing(listing, fmt, site.settings.base_url.rstrip("/")),
+        feeds.render_listing(listing, fmt, site.settings.public_url.rstrip("/")),
         media_type=feeds.MEDIA[fmt],
     )

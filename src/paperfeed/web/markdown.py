@@ -67,5 +67,5 @@ def paper_md(site: SiteDep, paper_id: str) -> Response:
         found = views.cards(conn, [pid], None)
     if not found or found[0].flags.hidden:
         raise HTTPException(404, f"no paper {pid} here")
-    body = paper_markdown(found[0], site.settings.base_url.rstrip("/"))
+    body = paper_markdown(found[0], site.settings.public_url.rstrip("/"))
     return Response(body, media_type=MEDIA_TYPE)

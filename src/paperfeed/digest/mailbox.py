@@ -1,0 +1,58 @@
+"""The demo's mailbox: the messages a demo without a mail server "sent", ready to read."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from email import message_from_string, policy
+from email.message import EmailMessage
+
+from sqlalchemy import Engine
+
+from paperfeed.settings import Settings
+from paperfeed.store import digests as db
+
+_LINK = re.compile(r"https?://[^\s<>\"]+")
+
+
+@dataclass(frozen=True)
+class Letter:
+    """One message as the mailbox page shows it: headers and its text cut around its links."""
+
+    recipient: str
+    subject: str
+    kind: str
+    queued: datetime | None
+    parts: tuple[tuple[str, str | None], ...]  # (text, href or None)
+
+
+def read_mailbox(engine: Engine, settings: Settings, limit: int = 50) -> list[Letter]:
+    """The newest messages kept in the mailbox, newest first."""
+    with engine.connect() as conn:
+        rows = db.sent_messages(conn, limit)
+    return [_letter(row, settings.public_url) for row in rows]
+
+
+def _letter(row: db.OutboxRow, site: str) -> Letter:
+    message = message_from_string(row.message, policy=policy.default)
+    assert isinstance(message, EmailMessage)  # policy.default makes EmailMessage objects
+    body = message.get_body(("plain",))
+    text = body.get_content() if body is not None else ""
+    subject = str(message["Subject"] or "(no subject)")
+    return Letter(row.recipient, subject, row.kind, row.created_at, _parts(text, site))
+
+
+def _parts(text: str, site: str) -> tuple[tuple[str, str | None], ...]:
+    out: list[tuple[str, str | None]] = []
+    last = 0
+    for match in _LINK.finditer(text):
+        out.append((text[last : match.start()], None))
+        url = match.group(0)
+        # Links to this site open here, whichever address the mailbox was reached at.
+        here = url == site or url.startswith(site + "/")
+        href = (url[len(site) :] or "/") if here else url
+        out.append((url, href))
+        last = match.end()
+    out.append((text[last:], None))
+    return tuple(out)
