@@ -25,6 +25,16 @@ class Cluster:
         """SQLAlchemy URL for a database of this cluster."""
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
 
+    def pause(self) -> None:
+        """Stop the server (as a crash would: no clean shutdown), keeping its files."""
+        pg_ctl = str(self.bindir / "pg_ctl")
+        _run(self, [pg_ctl, "-D", str(self.root / "data"), "-m", "immediate", "stop"])
+
+    def resume(self) -> None:
+        """Start a paused server again on the same port."""
+        _start(self)
+        _wait(self)
+
     def stop(self) -> None:
         """Stop the server and delete its files."""
         _run(
@@ -78,23 +88,16 @@ def start_cluster() -> Cluster:
             "--no-sync",
         ],
     )
-    opts = f"-h 127.0.0.1 -p {cluster.port} -k {root} -F -c fsync=off -c full_page_writes=off"
-    _run(
-        cluster,
-        [
-            str(bindir / "pg_ctl"),
-            "-D",
-            str(data),
-            "-o",
-            opts,
-            "-l",
-            str(root / "log"),
-            "-w",
-            "start",
-        ],
-    )
+    _start(cluster)
     _wait(cluster)
     return cluster
+
+
+def _start(cluster: Cluster) -> None:
+    root, data = cluster.root, cluster.root / "data"
+    opts = f"-h 127.0.0.1 -p {cluster.port} -k {root} -F -c fsync=off -c full_page_writes=off"
+    pg_ctl = str(cluster.bindir / "pg_ctl")
+    _run(cluster, [pg_ctl, "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start"])
 
 
 def _wait(cluster: Cluster, seconds: float = 30) -> None:

@@ -29,7 +29,7 @@ from paperfeed.store import open_store
 from tests.digest_support import free_port
 from tests.replay import Reply, Request, arxiv_api_handler, fixture_bytes, replay
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+pytestmark = [pytest.mark.slow]
 RAW_PAGE = fixture_bytes("oai", "arXivRaw-mikesaelim", "ListRecordsResponse.xml")
 LAST_PAGE = fixture_bytes("oai", "arXiv-hepcrawl", "arxiv-physics-hep-th.xml")
 HF = fixture_bytes("hf", "daily_papers.2024-10-25.first4.json")
