@@ -128,3 +128,20 @@ def test_follow_author_page_shows_coauthors_first(site: Settings, engine: Engine
             c, "/me/follow", {"kind": "author", "value": HOSTILE.authors[0], "next": "/library"}
         )
         assert "Unfollow" in c.get("/follow/author/mallory-o-hara").text
+
+
+def test_home_is_for_you_once_a_reader_has_signals(site: Settings, engine: Engine) -> None:
+    pid = _first(engine)
+
+    def heading(page: str) -> str:
+        return page.split("<h1", 1)[1].split("</h1>", 1)[0]
+
+    with client(site, engine) as c:
+        sign_up(c, "newcomer")
+        assert "Papers for newcomer" not in heading(c.get("/").text)  # no signals yet
+        post_form(c, f"/papers/{pid}/rate", {"rating": "1"})
+        assert "Papers for newcomer" in heading(c.get("/").text)
+        daily = c.get("/daily").text
+        assert 'href="/daily"' in daily and "Papers for" not in heading(daily)
+        c.cookies.clear()
+        assert heading(c.get("/").text) == heading(c.get("/daily").text)

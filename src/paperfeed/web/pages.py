@@ -22,6 +22,7 @@ from paperfeed.store.community import (
     paper_link_list,
 )
 from paperfeed.store.enrichment import artifacts
+from paperfeed.store.library import signal_version
 from paperfeed.store.listings import latest_day, neighbour_days, set_flags
 from paperfeed.util import utcnow
 from paperfeed.web import community, discussion, views
@@ -108,6 +109,19 @@ def _day_nav(conn: Connection, period: Period) -> dict[str, object]:
 
 @router.get("/")
 def home(request: Request, site: SiteDep, user: UserDep, page: PageNo = 1) -> Response:
+    """For you once the signed-in reader has given signals; otherwise the newest day's papers."""
+    if user is not None and page == 1:
+        with site.engine.connect() as conn:
+            personal = signal_version(conn, user.id) > 0
+        if personal:
+            from paperfeed.web.library import for_you
+
+            return for_you(request, site, user)
+    return daily_home(request, site, user, page)
+
+
+@router.get("/daily")
+def daily_home(request: Request, site: SiteDep, user: UserDep, page: PageNo = 1) -> Response:
     """Daily papers of the newest day in the store."""
 
     def build() -> dict[str, object]:
