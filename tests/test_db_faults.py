@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,4 +74,28 @@ def test_postgres_restart_gives_503s_then_recovers(own_cluster: Cluster, tmp_pat
         assert c.delete(f"/api/papers/{pid}/upvote", headers=auth).status_code == 200
         ready = c.get("/readyz").json()  # the store is reachable again (search may still load)
         assert not any("store" in p for p in ready["problems"]), ready
+    engine.dispose()
+
+
+def test_a_locked_sqlite_store_gives_503_not_500(sqlite_settings: Settings, tmp_path: Path) -> None:
+    settings = web_settings(sqlite_settings, sqlite_busy_seconds=0.5)
+    engine = open_store(settings)
+    fill_store(engine, settings, tmp_path / "listings")
+    pid = sorted(on_day(engine, DAYS[1]))[0]
+    with client(settings, engine) as c:
+        sign_up(c, "ada", PASSWORD)
+        c.cookies.clear()
+        token = c.post("/api/login", json={"username": "ada", "password": PASSWORD}).json()
+        auth = {"Authorization": f"Bearer {token['token']}"}
+        other = sqlite3.connect(settings.data_dir / "paperfeed.db")
+        other.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+        try:
+            locked = c.post(f"/api/papers/{pid}/upvote", headers=auth)
+            reading = c.get(f"/api/papers/{pid}")  # WAL: readers are not blocked
+        finally:
+            other.rollback()
+            other.close()
+        assert locked.status_code == 503 and locked.headers["retry-after"]
+        assert reading.status_code == 200
+        assert c.post(f"/api/papers/{pid}/upvote", headers=auth).status_code == 200
     engine.dispose()

@@ -180,6 +180,11 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(
         default=0, ge=0, description="Pooled database connections per process (0: web_threads+4)."
     )
+    sqlite_busy_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds a SQLite write waits for another writer (then 503).",
+    )
     db_pool_timeout: float = Field(
         default=3.0, gt=0, description="Seconds to wait for a pooled connection before a 503."
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from contextlib import suppress
+from functools import partial
 from pathlib import Path
 
 from alembic import command
@@ -25,8 +26,9 @@ def connect(settings: Settings) -> Engine:
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         _private_file(make_url(url).database)
-        engine = create_engine(url, connect_args={"timeout": 60}, **pool)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        busy = settings.sqlite_busy_seconds
+        engine = create_engine(url, connect_args={"timeout": busy}, **pool)
+        event.listen(engine, "connect", partial(_sqlite_pragmas, busy_ms=int(busy * 1000)))
         return engine
     return create_engine(url, pool_pre_ping=True, **pool)
 
@@ -43,12 +45,12 @@ def _private_file(database: str | None) -> None:
         os.close(os.open(database, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
-def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
+def _sqlite_pragmas(dbapi_conn: object, _record: object, busy_ms: int = 60_000) -> None:
     cur = dbapi_conn.cursor()  # type: ignore[attr-defined]
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=60000")
+    cur.execute(f"PRAGMA busy_timeout={busy_ms:d}")  # then "database is locked": a 503
     cur.close()
 
 
