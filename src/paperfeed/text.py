@@ -19,6 +19,11 @@ def xml_safe(text: str) -> str:
     return _XML_FORBIDDEN.sub("", text)
 
 
+def is_xml_safe(text: str) -> bool:
+    """True when the text holds no character XML 1.0 forbids (so no surrogate either)."""
+    return _XML_FORBIDDEN.search(text) is None
+
+
 def has_lone_surrogate(text: str) -> bool:
     """True when the text holds a UTF-16 surrogate, which no encoding can write."""
     return _SURROGATE.search(text) is not None

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 
 from paperfeed.models import Paper, Signals
-from paperfeed.text import has_lone_surrogate, xml_safe
+from paperfeed.text import has_lone_surrogate, is_xml_safe, xml_safe
 
 MAX_VERSION = 10_000  # arXiv's most revised papers have a few dozen versions
 MAX_COUNT = 1_000_000_000  # upvotes and stars; fits every backend's INTEGER
@@ -43,25 +44,64 @@ def check_paper(paper: Paper) -> tuple[Paper, list[str]]:
         check_count(paper.signals.upvotes, "upvotes")
         if paper.signals.github_stars is not None:
             check_count(paper.signals.github_stars, "githubStars")
-    categories = tuple(dict.fromkeys(_text(c, "category") for c in paper.categories))
-    dropped = [c for c in categories if not is_category(c)]
-    clean = replace(
-        paper,
-        id=_text(paper.id, "id"),
-        title=_text(paper.title, "title"),
-        abstract=_text(paper.abstract, "abstract"),
-        authors=tuple(_text(a, "author") for a in paper.authors),
-        categories=tuple(c for c in categories if c not in dropped),
-        comments=_opt(paper.comments, "comments"),
-        journal_ref=_opt(paper.journal_ref, "journal_ref"),
-        doi=_opt(paper.doi, "doi"),
-        license=_opt(paper.license, "license"),
-        code_links=tuple(_text(u, "code link") for u in paper.code_links),
-        signals=_signals(paper.signals),
-    )
+    clean, dropped = _cleaned_fast(paper) if _all_xml_safe(paper) else _cleaned(paper)
     if not clean.title.strip():
         raise BadRecord("the title is empty")
     return clean, [f"dropped category {c!r:.60}: not an arXiv category name" for c in dropped]
+
+
+def _all_xml_safe(paper: Paper) -> bool:
+    # One scan over every string of a record: nearly all are clean, and then nothing is copied.
+    s = paper.signals
+    extra = (s.submitted_by, s.github_repo) if s else ()
+    optional = (paper.comments, paper.journal_ref, paper.doi, paper.license, *extra)
+    try:
+        texts = "\n".join(
+            (paper.id, paper.title, paper.abstract, *paper.authors, *paper.categories,
+             *paper.code_links, *(t for t in optional if t is not None))
+        )  # fmt: skip
+    except TypeError:
+        return False  # something is not text: the slow path says which field
+    return is_xml_safe(texts)
+
+
+def _cleaned_fast(paper: Paper) -> tuple[Paper, list[str]]:
+    categories = tuple(dict.fromkeys(paper.categories))
+    dropped = [c for c in categories if not is_category(c)]
+    fields = {
+        "categories": tuple(c for c in categories if c not in dropped),
+        "comments": paper.comments or None,
+        "journal_ref": paper.journal_ref or None,
+        "doi": paper.doi or None,
+        "license": paper.license or None,
+        "signals": _signals(paper.signals),
+    }
+    return _replaced(paper, fields), dropped
+
+
+def _cleaned(paper: Paper) -> tuple[Paper, list[str]]:
+    categories = tuple(dict.fromkeys(_text(c, "category") for c in paper.categories))
+    dropped = [c for c in categories if not is_category(c)]
+    fields = {
+        "id": _text(paper.id, "id"),
+        "title": _text(paper.title, "title"),
+        "abstract": _text(paper.abstract, "abstract"),
+        "authors": tuple(_text(a, "author") for a in paper.authors),
+        "categories": tuple(c for c in categories if c not in dropped),
+        "comments": _opt(paper.comments, "comments"),
+        "journal_ref": _opt(paper.journal_ref, "journal_ref"),
+        "doi": _opt(paper.doi, "doi"),
+        "license": _opt(paper.license, "license"),
+        "code_links": tuple(_text(u, "code link") for u in paper.code_links),
+        "signals": _signals(paper.signals),
+    }
+    return _replaced(paper, fields), dropped
+
+
+def _replaced(paper: Paper, fields: Mapping[str, object]) -> Paper:
+    # Nearly every record is already clean: copying it would cost more than comparing.
+    changed = {k: v for k, v in fields.items() if v != getattr(paper, k)}
+    return replace(paper, **changed) if changed else paper  # type: ignore[arg-type]
 
 
 def _check_version(number: int | None) -> None:
@@ -72,6 +112,8 @@ def _check_version(number: int | None) -> None:
 def _text(text: str, name: str) -> str:
     if not isinstance(text, str):
         raise BadRecord(f"{name} should be text, got {type(text).__name__}")
+    if is_xml_safe(text):  # nearly every string: one scan instead of two plus a copy
+        return text
     if has_lone_surrogate(text):
         raise BadRecord(f"{name} holds a lone surrogate (an invalid \\ud800-style escape)")
     return xml_safe(text)

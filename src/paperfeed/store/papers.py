@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
@@ -248,6 +248,10 @@ def _copy_rows(conn: Connection, table: Table, rows: list[Row]) -> None:
 
 
 Converter = Callable[[Any], Any]
+_ISO_FORMATS = (  # SQLAlchemy's default SQLite DATETIME and DATE storage formats
+    "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d",
+    "%(year)04d-%(month)02d-%(day)02d",
+)
 
 
 @cache
@@ -258,8 +262,28 @@ def _insert_plan(dialect: Dialect, table: Table) -> tuple[str, tuple[tuple[int, 
     names = _COLUMNS[table]
     columns = ", ".join(quote(name) for name in names)
     sql = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({', '.join(mark for _ in names)})"
-    procs = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+    impls = [table.c[name].type.dialect_impl(dialect) for name in names]
+    procs = [_faster(impl, impl.bind_processor(dialect)) for impl in impls]
     return sql, tuple((i, proc) for i, proc in enumerate(procs) if proc is not None)
+
+
+def _faster(impl: Any, proc: Converter | None) -> Converter | None:
+    """SQLite's default date/time text formats via isoformat (same text, a fraction of the cost)."""
+    if proc is None or getattr(impl, "_storage_format", None) not in _ISO_FORMATS:
+        return proc
+    if impl._storage_format == _ISO_FORMATS[0]:
+
+        def datetime_text(value: Any) -> Any:
+            if type(value) is datetime and value.tzinfo is None:
+                return value.isoformat(" ", "microseconds")
+            return proc(value)
+
+        return datetime_text
+
+    def date_text(value: Any) -> Any:
+        return value.isoformat() if type(value) is date else proc(value)
+
+    return date_text
 
 
 def _convert(row: Row, converters: tuple[tuple[int, Converter], ...]) -> Row:
