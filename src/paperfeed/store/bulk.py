@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine, Index, func, select
+from sqlalchemy.schema import CreateIndex, DropIndex
 
 from paperfeed.store.tables import paper_authors, paper_categories, papers
 
@@ -27,7 +28,7 @@ def deferred_indexes(engine: Engine) -> Iterator[None]:
     """Drop the secondary indexes for the block, rebuild them after it (also when it fails)."""
     with engine.begin() as conn:
         for index in secondary_indexes():
-            index.drop(conn, checkfirst=True)
+            conn.execute(DropIndex(index, if_exists=True))
     try:
         yield
     finally:
@@ -38,7 +39,8 @@ def restore_indexes(engine: Engine) -> None:
     """Create any secondary index that is missing (after a bulk load was killed)."""
     with engine.begin() as conn:
         for index in secondary_indexes():
-            index.create(conn, checkfirst=True)
+            # IF NOT EXISTS: two processes opening the store at once cannot collide.
+            conn.execute(CreateIndex(index, if_not_exists=True))
 
 
 def paper_count(conn: Connection) -> int:
