@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, inspect, select
 
 import paperfeed.ingest.jobs as jobs
 import paperfeed.ingest.run as run
-from paperfeed.ingest.jobs import ingest_files
+from paperfeed.ingest.jobs import demo_files, ingest_files
 from paperfeed.settings import Settings
 from paperfeed.store import get_papers, open_store
 from paperfeed.store.bulk import secondary_indexes
@@ -105,3 +105,21 @@ def test_open_store_rebuilds_indexes_a_killed_bulk_load_left_missing(
     assert index_names(engine).isdisjoint(ix.name for ix in secondary_indexes())
     reopened = open_store(settings)
     assert index_names(reopened) == {ix.name for ix in secondary_indexes()}
+
+
+def test_listing_files_take_the_bulk_path_with_their_listing_date(
+    sqlite_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listings = demo_files()[0][:2]
+    engine = open_store(sqlite_settings)
+    seen = _spy(monkeypatch)
+    report, failed = ingest_files(engine, _bulk(sqlite_settings), "listing", listings)
+    assert seen[:2] == ["deferred indexes", "child process"] and not failed
+    normal_settings = Settings(data_dir=tmp_path / "normal", _env_file=None)  # type: ignore[call-arg]
+    normal = open_store(normal_settings)
+    expected, _ = ingest_files(normal, normal_settings, "listing", listings)
+    assert report.to_dict() == expected.to_dict() and report.inserted > 100
+    with engine.connect() as a, normal.connect() as b:
+        ids = [r[0] for r in b.execute(select(papers.c.id))]
+        loaded = get_papers(a, ids)
+        assert loaded == get_papers(b, ids) and all(p.listing_date for p in loaded.values())
