@@ -14,20 +14,23 @@ from typing import Any
 from paperfeed.ingest.run import Item, Source, SourceError
 
 _CHUNK = 250  # items per message: large enough that pickling overhead is small
-_DEPTH = 8  # messages in flight: bounds the memory between the two processes
 _POLL_S = 1.0
 Message = tuple[str, Any]
 Prepare = Callable[[Iterator[Item]], Iterator[Item]]
 
 
 def items_in_child(
-    source: Source, checkpoints: Mapping[str, str], prepare: Prepare
+    source: Source, checkpoints: Mapping[str, str], prepare: Prepare, ahead: int
 ) -> Iterator[Item]:
-    """The source's items, parsed (and `prepare`d) in a child process, in their order."""
+    """The source's items, parsed (and `prepare`d) in a child process, in their order.
+
+    The child runs up to `ahead` items ahead (memory stays bounded): at least a batch, so that
+    it keeps parsing the next batch while the writer stores this one.
+    """
     # fork: spawn would re-run the caller's main module; the child only parses, so inherited
     # threads and connections stay untouched (it leaves through os._exit, closing nothing).
     context = multiprocessing.get_context("fork")
-    channel: Queue[Message] = context.Queue(_DEPTH)
+    channel: Queue[Message] = context.Queue(max(2, ahead // _CHUNK + 1))
     child = context.Process(
         target=_produce, args=(source, dict(checkpoints), prepare, channel), daemon=True
     )

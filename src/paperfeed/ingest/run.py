@@ -121,7 +121,7 @@ def run_source(
     gone: list[str] = []
     marks: dict[str, str | None] = {}
     try:
-        for item in _items(engine, source, parallel):
+        for item in _items(engine, source, parallel, 2 * batch_size):
             if isinstance(item, Checkpoint):
                 marks[item.name] = item.value
                 continue
@@ -139,20 +139,23 @@ def run_source(
     return report
 
 
-def _items(engine: Engine, source: Source, parallel: bool) -> Iterator[Item]:
+def _items(engine: Engine, source: Source, parallel: bool, ahead: int) -> Iterator[Item]:
     if not parallel:
         return checked(source.items(lambda name: _read_checkpoint(engine, name)))
     with engine.connect() as conn:
         stored = all_checkpoints(conn)
-    return _in_child(source, stored, checked)
+    return _in_child(source, stored, checked, ahead)
 
 
 def _in_child(
-    source: Source, stored: dict[str, str], prepare: Callable[[Iterator[Item]], Iterator[Item]]
+    source: Source,
+    stored: dict[str, str],
+    prepare: Callable[[Iterator[Item]], Iterator[Item]],
+    ahead: int,
 ) -> Iterator[Item]:
     from paperfeed.ingest.parallel import items_in_child  # it imports this module
 
-    return items_in_child(source, stored, prepare)
+    return items_in_child(source, stored, prepare, ahead)
 
 
 def checked(items: Iterator[Item]) -> Iterator[Item]:
