@@ -18,7 +18,9 @@ from paperfeed.ingest.jobs import demo_files
 from paperfeed.pipeline import ingest_files
 from paperfeed.settings import Settings
 from paperfeed.store import get_papers, open_store
+from paperfeed.store.bulk import secondary_indexes
 from paperfeed.store.tables import checkpoints, paper_authors, papers
+from tests.test_ingest_bulk import index_names
 
 COPIES = 4
 
@@ -51,8 +53,10 @@ def _make_snapshot(path: Path) -> int:
     return len(lines)
 
 
-def _env(settings: Settings) -> dict[str, str]:
+def _env(settings: Settings, bulk: bool) -> dict[str, str]:
     env = dict(os.environ, PAPERFEED_DATA_DIR=str(settings.data_dir), PAPERFEED_BATCH_SIZE="250")
+    # Bulk: the file counts as big (parsed in a child process, indexes rebuilt at the end).
+    env["PAPERFEED_BULK_INGEST_BYTES"] = "0" if bulk else str(10**12)
     if settings.database_url:
         env["PAPERFEED_DATABASE_URL"] = settings.database_url
     return env
@@ -63,10 +67,10 @@ def _count(engine: Engine, table) -> int:  # type: ignore[no-untyped-def]
         return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
 
-def _kill_mid_import(settings: Settings, engine: Engine, path: Path, total: int) -> int:
+def _kill_mid_import(settings: Settings, engine: Engine, path: Path, total: int, bulk: bool) -> int:
     cmd = [sys.executable, "-m", "paperfeed", "ingest", "snapshot", str(path), "--json"]
     proc = subprocess.Popen(
-        cmd, env=_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        cmd, env=_env(settings, bulk), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
@@ -80,12 +84,17 @@ def _kill_mid_import(settings: Settings, engine: Engine, path: Path, total: int)
     return done
 
 
+@pytest.mark.parametrize("bulk", [False, True], ids=["normal", "bulk"])
 def test_killed_import_resumes_to_the_same_store_as_a_clean_one(
-    settings: Settings, engine: Engine, tmp_path: Path
+    settings: Settings, engine: Engine, tmp_path: Path, bulk: bool
 ) -> None:
     path = tmp_path / "snapshot.json"
     total = _make_snapshot(path)
-    done = _kill_mid_import(settings, engine, path, total)
+    done = _kill_mid_import(settings, engine, path, total, bulk)
+    # Killed mid-bulk-load, the secondary indexes are missing until the store is next opened.
+    wanted = {ix.name for ix in secondary_indexes()}
+    assert index_names(engine).isdisjoint(wanted) if bulk else index_names(engine) == wanted
+    assert index_names(open_store(settings)) == wanted
 
     with engine.connect() as conn:
         partial = get_papers(conn, [r[0] for r in conn.execute(select(papers.c.id))])
@@ -93,7 +102,7 @@ def test_killed_import_resumes_to_the_same_store_as_a_clean_one(
 
     rerun = subprocess.run(
         [sys.executable, "-m", "paperfeed", "ingest", "snapshot", str(path), "--json"],
-        env=_env(settings),
+        env=_env(settings, bulk),
         capture_output=True,
         text=True,
         check=True,

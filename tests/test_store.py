@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime
 
-from sqlalchemy import Engine, inspect
+import pytest
+from sqlalchemy import Engine, inspect, select, update
 
+import paperfeed.store.papers as store_papers
 from paperfeed.models import Paper, Signals, Version
 from paperfeed.store import get_paper, upsert_papers
 from paperfeed.store.db import migrate
+from paperfeed.store.papers import fingerprint, mark_withdrawn
 from paperfeed.store.stats import store_stats
+from paperfeed.store.tables import papers
 
 PAPER = Paper(
     id="2303.14567",
@@ -109,3 +113,51 @@ def test_updates_keep_admin_flags(engine: Engine) -> None:
         counts = upsert_papers(conn, [replace(PAPER, title="New title", version=2)])
         flags = conn.execute(select(papers.c.hidden, papers.c.featured)).one()
     assert counts.updated == 1 and tuple(flags) == (True, True)
+
+
+def _fingerprints(engine: Engine) -> dict[str, str | None]:
+    with engine.connect() as conn:
+        return {pid: fp for pid, fp in conn.execute(select(papers.c.id, papers.c.fingerprint))}
+
+
+def test_an_unchanged_paper_is_recognised_without_loading_it(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with engine.begin() as conn:
+        upsert_papers(conn, [PAPER])
+    assert _fingerprints(engine) == {PAPER.id: fingerprint(PAPER)}
+
+    def no_loading(*args: object) -> None:
+        raise AssertionError("an unchanged paper was loaded")
+
+    monkeypatch.setattr(store_papers, "get_papers", no_loading)
+    with engine.begin() as conn:
+        assert upsert_papers(conn, [PAPER]).unchanged == 1
+
+
+def test_withdrawn_flag_forgets_the_fingerprint(engine: Engine) -> None:
+    with engine.begin() as conn:
+        upsert_papers(conn, [PAPER])
+        assert mark_withdrawn(conn, [PAPER.id]) == 1
+    # The source still lists it, not withdrawn, at the same version: it is live again.
+    with engine.begin() as conn:
+        counts = upsert_papers(conn, [PAPER])
+        stored = get_paper(conn, PAPER.id)
+    assert counts.updated == 1 and stored is not None and not stored.withdrawn
+    assert _fingerprints(engine) == {PAPER.id: fingerprint(PAPER)}
+
+
+def test_a_paper_stored_without_a_fingerprint_gets_one_when_seen_unchanged(
+    engine: Engine,
+) -> None:
+    with engine.begin() as conn:
+        upsert_papers(conn, [PAPER])
+        conn.execute(update(papers).values(fingerprint=None))  # stored before migration 0005
+    with engine.begin() as conn:
+        assert upsert_papers(conn, [PAPER]).unchanged == 1
+    assert _fingerprints(engine) == {PAPER.id: fingerprint(PAPER)}
+    older = replace(PAPER, version=0, versions=(), title="An Older Title")
+    with engine.begin() as conn:
+        assert upsert_papers(conn, [older]).unchanged == 1  # older never overwrites
+        stored = get_paper(conn, PAPER.id)
+    assert stored is not None and stored.title == PAPER.title

@@ -33,6 +33,12 @@ class Settings(BaseSettings):
         description="Database URL, e.g. postgresql://user@host/db; default: SQLite in data_dir.",
     )
     batch_size: int = Field(default=5000, ge=1, description="Records per ingest transaction.")
+    bulk_ingest_bytes: int = Field(
+        default=32_000_000,
+        ge=0,
+        description="Snapshot/listing files this big are parsed in a second process; into a "
+        "store with fewer papers than the file, indexes are rebuilt once at the end.",
+    )
     oai_base_url: str = Field(
         default="https://oaipmh.arxiv.org/oai", description="arXiv OAI-PMH endpoint."
     )

@@ -34,6 +34,11 @@ def is_xml_clean(text: str) -> bool:
     return b"\xef\xbf\xbe" not in data and b"\xef\xbf\xbf" not in data  # U+FFFE, U+FFFF
 
 
+def is_xml_safe(text: str) -> bool:
+    """True when the text holds no character XML 1.0 forbids (so no surrogate either)."""
+    return _XML_FORBIDDEN.search(text) is None
+
+
 def has_lone_surrogate(text: str) -> bool:
     """True when the text holds a UTF-16 surrogate, which no encoding can write."""
     try:

@@ -8,6 +8,8 @@ _URL = re.compile(
     r"(?:https?://)?(?:www\.)?(github\.com|gitlab\.com|huggingface\.co)/([^\s<>\"'(){}\[\],;]+)",
     re.IGNORECASE,
 )
+# For lower-cased text; the optional scheme and www. never change the two groups.
+_URL_LOW = re.compile(r"(github\.com|gitlab\.com|huggingface\.co)/([^\s<>\"'(){}\[\],;]+)")
 _HF_KINDS = {"spaces", "datasets"}
 _GITHUB_RESERVED = {"orgs", "features", "about", "topics", "collections", "sponsors", "login"}
 
@@ -16,28 +18,25 @@ def find_code_links(*texts: str | None) -> tuple[str, ...]:
     """Normalised, de-duplicated code URLs found in the texts, in order of appearance."""
     found: dict[str, str] = {}
     for text in texts:
-        for match in _URL.finditer(_link_words(text)):
-            url = normalise_code_url(match.group(1), match.group(2))
+        for host, path in _host_paths(text or ""):
+            url = normalise_code_url(host, path)
             if url:
                 found.setdefault(url.lower(), url)
     return tuple(found.values())
 
 
-def _link_words(text: str | None) -> str:
-    # The case-insensitive regex is slow on long texts; a URL never spans whitespace, so
-    # scanning only the words that may name a code host finds the same links.
-    if not text or "\u0130" in text or "\u0131" in text:
-        return text or ""  # IGNORECASE matches "i" with these, lower() does not: keep all
+def _host_paths(text: str) -> list[tuple[str, str]]:
+    # The case-insensitive regex is slow on long texts; the same pattern, case-sensitive, over
+    # the lower-cased text is fast and finds the same spans, read back from the original.
     low = text.lower()
-    if not _names_host(low):
-        return ""
-    # lower() never turns whitespace into text or back, so both splits line up word for word.
-    pairs = zip(text.split(), low.split(), strict=True)
-    return " ".join(word for word, low_word in pairs if _names_host(low_word))
-
-
-def _names_host(low: str) -> bool:
-    return "github.com" in low or "gitlab.com" in low or "huggingface.co" in low
+    if "\u0130" in text or "\u0131" in text or len(low) != len(text):
+        # IGNORECASE matches "i" with these, lower() does not; or the offsets no longer line up
+        return [(m[1], m[2]) for m in _URL.finditer(text)]
+    if "github.com" not in low and "gitlab.com" not in low and "huggingface.co" not in low:
+        return []
+    return [
+        (text[m.start(1) : m.end(1)], text[m.start(2) : m.end(2)]) for m in _URL_LOW.finditer(low)
+    ]
 
 
 def normalise_code_url(host: str, path: str) -> str | None:

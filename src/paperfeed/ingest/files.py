@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+import orjson
+
 from paperfeed.ingest.run import Checkpoint, ReadCheckpoint, SourceError
 from paperfeed.ingest.validate import BadRecord
 from paperfeed.models import RecordError
@@ -95,6 +97,10 @@ def bounded_lines(handle: io.TextIOBase, limit: int = MAX_LINE_CHARS) -> Iterato
 
 def json_value(text: str) -> object:
     """Parse JSON text; a BadRecord says why it is not usable JSON."""
+    try:
+        return orjson.loads(text)  # compiled: ~5x faster than json on valid records
+    except orjson.JSONDecodeError:
+        pass  # the standard parser accepts a little more (NaN, huge numbers) and words errors
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:

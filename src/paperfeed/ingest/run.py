@@ -11,7 +11,12 @@ from sqlalchemy.exc import DataError, IntegrityError, StatementError
 
 from paperfeed.ingest.validate import BadRecord, check_paper
 from paperfeed.models import Paper, RecordError
-from paperfeed.store.checkpoints import clear_checkpoint, get_checkpoint, set_checkpoint
+from paperfeed.store.checkpoints import (
+    all_checkpoints,
+    clear_checkpoint,
+    get_checkpoint,
+    set_checkpoint,
+)
 from paperfeed.store.papers import UpsertCounts, mark_withdrawn, upsert_papers
 
 MAX_REPORTED_ERRORS = 1000
@@ -36,7 +41,15 @@ class Checkpoint:
     value: str | None
 
 
-Item = Paper | RecordError | Withdrawn | Checkpoint
+@dataclass(frozen=True)
+class Checked:
+    """A paper that passed `check_paper`, with notes on what was dropped from it."""
+
+    paper: Paper
+    notes: tuple[str, ...] = ()
+
+
+Item = Paper | Checked | RecordError | Withdrawn | Checkpoint
 ReadCheckpoint = Callable[[str], str | None]
 
 
@@ -97,14 +110,18 @@ def run_source(
     source: Source,
     batch_size: int = 5000,
     on_progress: Callable[[Report], None] | None = None,
+    parallel: bool = False,
 ) -> Report:
-    """Run one source into the store; every batch commits atomically with its checkpoint."""
+    """Run one source into the store; every batch commits atomically with its checkpoint.
+
+    With `parallel`, a picklable source is parsed and checked in a child process.
+    """
     report = Report()
     batch: list[Paper] = []
     gone: list[str] = []
     marks: dict[str, str | None] = {}
     try:
-        for item in source.items(lambda name: _read_checkpoint(engine, name)):
+        for item in _items(engine, source, parallel, 2 * batch_size):
             if isinstance(item, Checkpoint):
                 marks[item.name] = item.value
                 continue
@@ -122,17 +139,45 @@ def run_source(
     return report
 
 
+def _items(engine: Engine, source: Source, parallel: bool, ahead: int) -> Iterator[Item]:
+    if not parallel:
+        return checked(source.items(lambda name: _read_checkpoint(engine, name)))
+    with engine.connect() as conn:
+        stored = all_checkpoints(conn)
+    return _in_child(source, stored, checked, ahead)
+
+
+def _in_child(
+    source: Source,
+    stored: dict[str, str],
+    prepare: Callable[[Iterator[Item]], Iterator[Item]],
+    ahead: int,
+) -> Iterator[Item]:
+    from paperfeed.ingest.parallel import items_in_child  # it imports this module
+
+    return items_in_child(source, stored, prepare, ahead)
+
+
+def checked(items: Iterator[Item]) -> Iterator[Item]:
+    """The items with each Paper passed through `check_paper` (a refused one becomes an error)."""
+    for item in items:
+        if isinstance(item, Paper):
+            try:
+                paper, notes = check_paper(item)
+            except BadRecord as exc:
+                yield RecordError(item.id, str(exc))
+                continue
+            yield Checked(paper, tuple(notes))
+        else:
+            yield item
+
+
 def _count(report: Report, item: Item, batch: list[Paper], gone: list[str]) -> None:
     report.read += 1
-    if isinstance(item, Paper):
-        try:
-            paper, notes = check_paper(item)
-        except BadRecord as exc:
-            report.skip(RecordError(item.id, str(exc)))
-            return
-        batch.append(paper)
-        for note in notes:
-            report.warn(paper.id, note)
+    if isinstance(item, Checked):
+        batch.append(item.paper)
+        for note in item.notes:
+            report.warn(item.paper.id, note)
     elif isinstance(item, Withdrawn):
         gone.append(item.id)
     elif isinstance(item, RecordError):

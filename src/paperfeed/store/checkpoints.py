@@ -15,6 +15,13 @@ def get_checkpoint(conn: Connection, name: str) -> str | None:
     return row[0] if row else None
 
 
+def all_checkpoints(conn: Connection) -> dict[str, str]:
+    """Every stored checkpoint by name."""
+    return {
+        name: value for name, value in conn.execute(select(checkpoints.c.name, checkpoints.c.value))
+    }
+
+
 def set_checkpoint(conn: Connection, name: str, value: str) -> None:
     """Store a checkpoint value in the caller's transaction."""
     now = datetime.now(UTC).replace(tzinfo=None)

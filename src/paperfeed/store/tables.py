@@ -39,6 +39,8 @@ papers = Table(
     Column("hidden", Boolean, nullable=False, default=False),
     Column("featured", Boolean, nullable=False, default=False),
     Column("changed_at", DateTime, nullable=False, index=True),
+    # A digest of the Paper last written (NULL: unknown), so re-imports skip unchanged papers.
+    Column("fingerprint", String(32)),
 )
 
 versions = Table(
