@@ -19,7 +19,9 @@ from paperfeed.web.periods import (
     week_period,
 )
 
-days = st.dates(min_value=FIRST_DAY + timedelta(days=40), max_value=LAST_DAY - timedelta(days=40))
+days = st.dates(
+    min_value=FIRST_DAY + timedelta(days=130), max_value=LAST_DAY - timedelta(days=130)
+)  # three months either way stay inside the supported range
 
 
 @given(day=days)

@@ -157,7 +157,7 @@ def build_space(docs: Sequence[Doc], vectors: np.ndarray, extra_texts: Sequence[
         vectorizer.fit(texts + list(extra_texts))
     except ValueError:  # too few documents for min_df: fall back to every term
         vectorizer.set_params(min_df=1, max_df=1.0)
-        vectorizer.fit(texts + list(extra_texts) or ["empty"])
+        vectorizer.fit(texts + list(extra_texts) or ["paperfeed"])  # no papers: a placeholder
     keywords = vectorizer.transform(texts).tocsr()
     return Space(list(docs), vectorizer, keywords, _unit(vectors, len(docs)))
 

@@ -149,11 +149,13 @@ class Recommender:
         self, conn: Connection, user_id: int, since: date, until: date, limit: int
     ) -> list[Recommendation]:
         """The user's ranked papers of [since, until] with a reason each (seen ones left out)."""
+        window = frozenset(papers_between(conn, since, until, 0, MAX_CANDIDATES).ids)
+        if not window:
+            return []  # nothing was listed then: nothing to rank (and no model to fit)
         model, space = self.model(conn, user_id, since, until)
         if not model.has_signals:
             return []
         seen = frozenset(s.doc.id for s in model.positives) | _negative_ids(conn, user_id)
-        window = frozenset(papers_between(conn, since, until, 0, MAX_CANDIDATES).ids)
         return rank(model, space, limit, seen, window)
 
     def learned(self, conn: Connection, user_id: int, since: date, until: date) -> Learned:
