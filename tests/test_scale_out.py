@@ -65,6 +65,9 @@ def node_env(pg_url: str, data: Path, upstream: str, start: datetime) -> dict[st
         "PIPELINE_DAYS": "mon,tue,wed,thu,fri,sat,sun",
         "JOBS_TICK_SECONDS": "0.5",
         "ACCESS_LOG": "off",
+        "SUBMIT_WINDOW_DAYS": "100000",  # the recorded arXiv answers are of 2016 papers
+        "GITHUB_API_URL": "",  # enrich stays off: no network here
+        "HUB_API_URL": "",
     }
     src = str(Path(__file__).parent.parent / "src")
     return keep | {f"PAPERFEED_{k}": v for k, v in settings.items()} | {"PYTHONPATH": src}
@@ -74,7 +77,9 @@ def node_env(pg_url: str, data: Path, upstream: str, start: datetime) -> dict[st
 def serving(env: dict[str, str]) -> Iterator[httpx.Client]:
     port = free_port()
     cmd = [sys.executable, "-m", "paperfeed", "serve", "--port", str(port), "--no-digests"]
-    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE)
+    log = Path(env["PAPERFEED_DATA_DIR"]).with_suffix(".log")
+    # A file, not a pipe nobody reads: a full pipe would stall the node once it logs enough.
+    proc = subprocess.Popen(cmd, env=env, stderr=log.open("wb"))
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
             until(lambda: _up(http, proc), "the node did not come up")
@@ -85,7 +90,7 @@ def serving(env: dict[str, str]) -> Iterator[httpx.Client]:
 
 
 def _up(http: httpx.Client, proc: subprocess.Popen[bytes]) -> bool:
-    assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+    assert proc.poll() is None, "the node exited (its log is beside its data directory)"
     try:
         return http.get("/healthz").status_code == 200
     except httpx.TransportError:

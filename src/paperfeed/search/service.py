@@ -60,6 +60,7 @@ class SearchService:
         self._lock = threading.RLock()  # held while the indexes are refreshed or rebuilt
         self._model_lock = threading.Lock()  # searches never wait for a refresh
         self._last_refresh = -math.inf
+        self.generation = 0  # grows whenever the indexes change: cached results key on it
         self._refreshing = threading.Event()  # set while a refresh runs
         self._background = threading.Lock()  # held while a background refresh runs
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="embed-query")
@@ -75,9 +76,11 @@ class SearchService:
                 try:
                     written = self._refresh_keyword()
                 except IndexBusy:
-                    written = 0
-                    self.keyword.reload()  # another process is writing it for us
-                self._refresh_vectors()
+                    written = 1  # another process is writing it for us: assume it changed
+                    self.keyword.reload()
+                added = self._refresh_vectors()
+                if written or added:
+                    self.generation += 1
                 self._last_refresh = time.monotonic()
             finally:
                 self._refreshing.clear()
@@ -86,6 +89,10 @@ class SearchService:
     def is_loaded(self) -> bool:
         """True once the indexes have been brought up to date at least once."""
         return self._last_refresh > -math.inf
+
+    def refresh_if_due(self) -> None:
+        """Start a due refresh (in the background once loaded): cached answers ask this too."""
+        self._maybe_refresh()
 
     def _maybe_refresh(self) -> None:
         # A refresh every search (interval 0) or this process's first search waits for it;
@@ -121,10 +128,10 @@ class SearchService:
             rows = db.changed_papers(conn, progress.cursor, applied=progress.recent)
             return self.keyword.apply(rows, utcnow())
 
-    def _refresh_vectors(self) -> None:
+    def _refresh_vectors(self) -> int:
         contract = self._contract()
         if contract is None:
-            return
+            return 0
         cid, dim = contract
         if self._vectors is None:
             width = self._calibration().hnsw_ef_search
@@ -141,6 +148,7 @@ class SearchService:
                 index.progress.advance(keys, now)
         if added >= SAVE_EVERY or (added and len(index) < 100_000):
             index.save(self._vector_dir, cid)  # saving a big index for a few is wasteful
+        return added
 
     def _new_vectors(self, cid: str, dim: int) -> FaissIndex:
         kind = self.settings.vector_index

@@ -23,6 +23,7 @@ from paperfeed.web.deps import (
     Site,
     SiteDep,
     cache_key,
+    search_cache_key,
     session_token,
 )
 from paperfeed.web.feeds import resolve_id
@@ -256,7 +257,7 @@ def search(
 ) -> Response:
     """Hybrid (default), keyword or semantic search; X-Search-Mode says which answered."""
     params = views.SearchParams(q, mode, category or None, author or None, since, until, sort)
-    key = cache_key(request, site)
+    key = search_cache_key(request, site)
     hit = site.cache.get(key)
     if hit is None:
         hit = _search_body(site, params, p, limit)

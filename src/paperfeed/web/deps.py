@@ -200,6 +200,16 @@ def html(site: Site, request: Request, body: str, status: int = 200) -> HTMLResp
     return HTMLResponse(csrf.fill(body, token), status_code=status)
 
 
+def search_cache_key(request: Request, site: Site) -> tuple[str, ...]:
+    """A search answer's key: the data version and how far this process's indexes have read.
+
+    (A refresh runs in the background, so the first answer for a data version may predate it.)
+    """
+    search = site.search()
+    search.refresh_if_due()  # a cached answer must not keep a due refresh from starting
+    return (*cache_key(request, site), f"index:{search.generation}")
+
+
 def cache_key(request: Request, site: Site) -> tuple[str, str, str]:
     """Key of a response that is the same for every anonymous visitor: URL and data version."""
     return (request.url.path, request.url.query, site.data_version())

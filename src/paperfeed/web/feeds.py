@@ -20,7 +20,7 @@ from paperfeed.store.listings import latest_day, paper_flags
 from paperfeed.text import xml_safe
 from paperfeed.web import bibtex, views
 from paperfeed.web.cache import Cached
-from paperfeed.web.deps import Site, SiteDep, cache_key
+from paperfeed.web.deps import Site, SiteDep, cache_key, search_cache_key
 from paperfeed.web.periods import period_from_query
 from paperfeed.web.render import paper_url
 
@@ -164,10 +164,16 @@ def render_listing(listing: views.Listing, fmt: str, base_url: str) -> str:
     return head + "".join(more) + ("\n" if more else "") + body
 
 
-def _serve(request: Request, site: Site, fmt: str, build: Callable[[], views.Listing]) -> Response:
+def _serve(
+    request: Request,
+    site: Site,
+    fmt: str,
+    build: Callable[[], views.Listing],
+    key_of: Callable[[Request, Site], tuple[str, ...]] = cache_key,
+) -> Response:
     if fmt not in MEDIA:
         raise HTTPException(404, f"unknown feed format {fmt!r}; use atom, rss or bib")
-    key = cache_key(request, site)
+    key = key_of(request, site)
     hit = site.cache.get(key)
     if hit is None:
         hit = Cached(render_listing(build(), fmt, site.settings.public_url), MEDIA[fmt])
@@ -259,6 +265,7 @@ def search_feed(
         site,
         fmt,
         lambda: views.search(site.search(), site.engine, params, 1, FEED_SIZE, None).listing,
+        search_cache_key,
     )
 
 

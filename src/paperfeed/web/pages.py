@@ -38,6 +38,7 @@ from paperfeed.web.deps import (
     cache_key,
     cached_page,
     html,
+    search_cache_key,
 )
 from paperfeed.web.feeds import resolve_id
 from paperfeed.web.periods import Period, day_period, parse_period, week_period
@@ -63,13 +64,14 @@ def _page(
     user: User | None,
     template: str,
     build: Callable[[], dict[str, object]],
+    key_of: Callable[[Request, Site], tuple[str, ...]] = cache_key,
 ) -> Response:
     """Render a page, from the anonymous cache when the data has not changed.
 
     `build` opens its own short database connections: none is held while it waits on search,
     which reads the store too (a request holding two pooled connections can starve the pool).
     """
-    key = cache_key(request, site)
+    key = key_of(request, site)
     hit = cached_page(site, key, user)
     if hit is not None:
         return html(site, request, hit.body)
@@ -283,7 +285,7 @@ def _search(
             "volatile": outcome.fallback is not None,  # the model may only be busy for now
         }
 
-    return _page(request, site, user, "search.html", build)
+    return _page(request, site, user, "search.html", build, search_cache_key)
 
 
 def _similar(site: Site, pid: str, user: User | None) -> tuple[list[views.Card], bool]:
