@@ -158,7 +158,9 @@ def test_upvote_form_works_without_javascript(live_site: LiveSite, browser) -> N
     expect(page).to_have_url(live_site.url + "/trending")
     expect(button).to_have_attribute("aria-pressed", "true")
     expect(button.locator(".count")).to_have_text(str(before + 1))
-    page.get_by_role("link", name="plain").click()  # the name in the header: the account page
+    page.get_by_role("link", name="plain").click()  # the name in the header: the profile
+    expect(page.locator("h1")).to_have_text("plain")
+    page.get_by_role("link", name="Account").click()
     expect(page.locator("h1")).to_have_text("Your account")
     context.close()
 
