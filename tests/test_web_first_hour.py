@@ -209,3 +209,20 @@ def test_an_offline_server_says_so_at_once(
     assert response.status_code == 502
     assert "arXiv can&#39;t be reached from this server right now" in response.text
     assert "invalid" not in response.text.split("<main>")[1]  # no host names or tracebacks
+
+
+def test_author_urls_transliterate_letters(site: Settings, engine: Engine) -> None:
+    from dataclasses import replace
+
+    from paperfeed.store import upsert_papers
+    from paperfeed.web.render import author_url
+    from tests.web_support import HOSTILE
+
+    assert author_url("Bartłomiej Cupiał") == "/authors/bartlomiej-cupial"
+    assert author_url("Søren Kierkegaard") == "/authors/soren-kierkegaard"
+    paper = replace(HOSTILE, id="2606.77777", authors=("Bartłomiej Cupiał",), code_links=())
+    with engine.begin() as conn:
+        upsert_papers(conn, [paper])
+    with client(site, engine) as c:
+        page = c.get("/authors/bartlomiej-cupial")
+    assert page.status_code == 200 and "2606.77777" in page.text

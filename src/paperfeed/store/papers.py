@@ -25,6 +25,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import Row as SqlRow
+from text_unidecode import unidecode
 
 from paperfeed.models import Paper, Signals, Version, normalise_title
 from paperfeed.store.tables import (
@@ -311,8 +312,8 @@ def _convert(row: Row, converters: tuple[tuple[int, Converter], ...]) -> Row:
 
 
 def author_key(name: str) -> str:
-    """The key an author is looked up by (case- and accent-insensitive)."""
-    return _fold(name)
+    """The key an author is looked up by (case- and accent-insensitive; ł, ø, ß transliterated)."""
+    return _fold(name if name.isascii() else unidecode(name))
 
 
 def _fold(text: str) -> str:
