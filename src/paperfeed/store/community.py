@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from paperfeed.store.accounts import bump_revision, users
+from paperfeed.store.accounts import bump_revision, submissions, users
 from paperfeed.store.tables import metadata
 from paperfeed.util import utcnow
 
@@ -590,3 +590,9 @@ def remove_paper_link(conn: Connection, paper_id: str, link_id: int) -> bool:
     gone = conn.execute(query).rowcount > 0
     bump_revision(conn)
     return gone
+
+
+def submitted_by(conn: Connection, user_id: int, limit: int = 50) -> list[str]:
+    """Ids of the papers a user submitted, newest first."""
+    query = select(submissions.c.paper_id).where(submissions.c.user_id == user_id)
+    return list(conn.scalars(query.order_by(submissions.c.created_at.desc()).limit(limit)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -10,6 +11,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from feedgen.feed import FeedGenerator
 from pydantic import BaseModel, Field
+from sqlalchemy import Connection
 
 from paperfeed.store import get_paper
 from paperfeed.store.accounts import User, set_password_hash, set_suspended
@@ -19,11 +21,13 @@ from paperfeed.store.community import (
     add_paper_link,
     approved_names,
     claims_by_user,
+    claims_for_papers,
     decide_claim,
     delete_comment,
     dismiss_reports,
     edit_comment,
     find_user_id,
+    get_comment,
     get_profile,
     is_claimed_author,
     mark_seen,
@@ -35,11 +39,13 @@ from paperfeed.store.community import (
     save_profile,
     set_comment_hidden,
     set_comment_vote,
+    submitted_by,
     thread,
     user_comments,
     user_notifications,
 )
 from paperfeed.store.community import CommentError as StoreCommentError
+from paperfeed.store.digests import paper_titles
 from paperfeed.store.jobs import record_action
 from paperfeed.store.listings import paper_flags
 from paperfeed.text import xml_safe
@@ -116,18 +122,10 @@ def delete_form(site: SiteDep, user: SignedInDep, comment_id: int) -> Response:
 
 def _visible(site: Site, comment_id: int) -> Comment:
     with site.engine.connect() as conn:
-        found = [c for c in recent_by_id(conn, comment_id)]
-    if not found:
+        comment = get_comment(conn, comment_id)
+    if comment is None or comment.hidden or comment.deleted:
         raise HTTPException(404, f"no comment {comment_id}")
-    return found[0]
-
-
-def recent_by_id(conn: Any, comment_id: int) -> list[Comment]:
-    """The visible comment with this id, as a list of zero or one."""
-    from paperfeed.store.community import get_comment
-
-    comment = get_comment(conn, comment_id)
-    return [comment] if comment and not comment.hidden and not comment.deleted else []
+    return comment
 
 
 @router.post("/comments/{comment_id}/vote", dependencies=[FormCsrf])
@@ -200,10 +198,8 @@ def recent_page(
     return html(site, request, body)
 
 
-def _titles(conn: Any, ids: set[str]) -> dict[str, str]:
-    from paperfeed.store import get_papers
-
-    return {pid: p.title for pid, p in get_papers(conn, sorted(ids)).items()}
+def _titles(conn: Connection, ids: set[str]) -> dict[str, str]:
+    return paper_titles(conn, sorted(ids))
 
 
 @router.get("/feeds/papers/{paper_id:path}/comments.{fmt}")
@@ -267,13 +263,8 @@ def profile_page(request: Request, site: SiteDep, user: UserDep, name: str) -> R
     return html(site, request, body)
 
 
-def _submitted(conn: Any, user_id: int) -> list[tuple[str, str]]:
-    from sqlalchemy import select
-
-    from paperfeed.store.accounts import submissions
-
-    query = select(submissions.c.paper_id).where(submissions.c.user_id == user_id)
-    ids = list(conn.scalars(query.order_by(submissions.c.created_at.desc()).limit(50)))
+def _submitted(conn: Connection, user_id: int) -> list[tuple[str, str]]:
+    ids = submitted_by(conn, user_id)
     titles = _titles(conn, set(ids))
     return [(pid, titles.get(pid, pid)) for pid in ids]
 
@@ -511,9 +502,7 @@ def comment_json(view: discussion.CommentView, authors: set[str]) -> dict[str, A
     }
 
 
-def _claimed(conn: Any, pid: str) -> set[str]:
-    from paperfeed.store.community import claims_for_papers
-
+def _claimed(conn: Connection, pid: str) -> set[str]:
     return {c.username for c in claims_for_papers(conn, [pid]) if c.status == "approved"}
 
 
@@ -524,8 +513,6 @@ def api_comments(site: SiteDep, user: UserDep, paper_id: str, sort: Sort = "top"
     with site.engine.connect() as conn:
         views = discussion.thread_views(conn, pid, user, sort)
         authors = _claimed(conn, pid)
-    import json
-
     data = [comment_json(v, authors) for v in views]
     return Response(json.dumps(data), media_type="application/json")
 
@@ -545,8 +532,6 @@ def api_comment(site: SiteDep, user: SignedInDep, paper_id: str, body: CommentIn
         views = discussion.thread_views(conn, pid, user, "new")
         authors = _claimed(conn, pid)
     flat = {v.comment.id: v for t in views for v in [t, *t.replies]}
-    import json
-
     return Response(
         json.dumps(comment_json(flat[new_id], authors)),
         status_code=201,
