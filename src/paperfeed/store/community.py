@@ -24,6 +24,7 @@ from sqlalchemy import (
     delete,
     func,
     select,
+    true,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -77,6 +78,8 @@ profiles = Table(
     Column("affiliation", String(200), nullable=False, default=""),
     Column("links", Text, nullable=False, default=""),  # one URL per line
     Column("notify_replies", Boolean, nullable=False, default=True),
+    # community notices also go by email (to the address of the user's confirmed subscription)
+    Column("notify_email", Boolean, nullable=False, default=True, server_default=true()),
 )
 
 author_claims = Table(

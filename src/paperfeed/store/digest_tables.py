@@ -41,7 +41,14 @@ subscribers = Table(
     Column("created_at", DateTime, nullable=False),
     Column("confirmed_at", DateTime),
     Column("unsubscribed_at", DateTime),
+    # the account that subscribed while signed in: its digest ranks with the user's own model
+    Column(
+        "user_id",
+        Integer,
+        ForeignKey("users.id", ondelete="SET NULL", name="fk_digest_subscribers_user_id"),
+    ),
     Index("ix_digest_subscribers_status", "status"),
+    Index("ix_digest_subscribers_user_id", "user_id"),
 )
 
 interests = Table(
