@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,12 +20,24 @@ from tests.pgcluster import Cluster, find_bindir, start_cluster
 
 FIXTURES = Path(__file__).parent / "fixtures"
 _db_names = itertools.count()
+_MADE_CACHE = pytest.StashKey[str]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    # One derived embedding graph for the whole run, outside the user's own cache.
-    os.environ.setdefault("PAPERFEED_MODEL_CACHE", tempfile.mkdtemp(prefix="paperfeed-models-"))
+    # One derived embedding graph for the whole run, outside the user's own cache; removed at the
+    # end (only when this run made it: a cache handed in from outside is kept).
+    if "PAPERFEED_MODEL_CACHE" not in os.environ:
+        made = tempfile.mkdtemp(prefix="paperfeed-models-")
+        os.environ["PAPERFEED_MODEL_CACHE"] = made
+        config.stash[_MADE_CACHE] = made
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    made = config.stash.get(_MADE_CACHE, None)
+    if made is not None:
+        shutil.rmtree(made, ignore_errors=True)
+        os.environ.pop("PAPERFEED_MODEL_CACHE", None)
 
 
 @pytest.fixture(scope="session")
