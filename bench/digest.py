@@ -24,6 +24,7 @@ benchmarked).
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import multiprocessing
 import random
@@ -74,11 +75,18 @@ class Pools:
 
 def timed(label: str, fn: Callable[[], T]) -> tuple[T, float]:
     """Run fn, print and return its wall time."""
-    start = time.perf_counter()
-    value = fn()
-    elapsed = time.perf_counter() - start
-    print(f"  {label}: {elapsed:.2f} s", file=sys.stderr, flush=True)
+    value, elapsed, _cpu = timed_cpu(label, fn)
     return value, elapsed
+
+
+def timed_cpu(label: str, fn: Callable[[], T]) -> tuple[T, float, float]:
+    """Run fn, print and return its wall time and this process's CPU time (the machine is
+    shared: wall time also counts the waits for a core, CPU time does not)."""
+    start, cpu = time.perf_counter(), time.process_time()
+    value = fn()
+    elapsed, used = time.perf_counter() - start, time.process_time() - cpu
+    print(f"  {label}: {elapsed:.2f} s wall, {used:.2f} s CPU", file=sys.stderr, flush=True)
+    return value, elapsed, used
 
 
 def build_store(settings: Settings, data_dir: Path) -> Engine:
@@ -260,10 +268,17 @@ def run_size(
     print(f"{n:,} subscribers", file=sys.stderr)
     insert_subscribers(engine, n, pools, random.Random(args.seed + n))
     report = RunReport()
-    _, t_all = timed(
-        "compose_due: load, rank, explain, render, write the outbox",
-        lambda: compose_due(engine, settings, NOW, True, search, report),
-    )
+    profiler = cProfile.Profile(time.process_time) if args.profile else None  # CPU, not wall
+
+    def run() -> None:
+        if profiler:
+            profiler.enable()
+        compose_due(engine, settings, NOW, True, search, report)
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(f"{args.profile}.{n}")
+
+    _, t_all, cpu_all = timed_cpu("compose_due: load, rank, explain, render, write the outbox", run)
     with engine.connect() as conn:
         kept = conn.execute(
             select(func.count(), func.avg(func.length(db.outbox.c.message))).where(
@@ -276,6 +291,7 @@ def run_size(
         "non_empty": report.composed,
         "papers_per_digest": round(items / n, 2),
         "compose_render_outbox_s": round(t_all, 2),
+        "cpu_s": round(cpu_all, 2),
         "per_s": round(n / t_all),
         "mean_message_kb": round(float(kept[1] or 0) / 1024, 1),
     }
@@ -313,7 +329,9 @@ def deliver(engine: Engine, settings: Settings, limit: int) -> dict[str, object]
     ready.wait()
     local = settings.model_copy(update={"smtp_port": port, "digest_send_rate": 0})
     mailer = SmtpMailer(local)
-    report, t = timed(f"deliver {limit:,} over SMTP", lambda: deliver_due(engine, local, mailer))
+    report, t, cpu = timed_cpu(
+        f"deliver {limit:,} over SMTP", lambda: deliver_due(engine, local, mailer)
+    )
     mailer.close()
     stop.set()
     proc.join()
@@ -321,6 +339,7 @@ def deliver(engine: Engine, settings: Settings, limit: int) -> dict[str, object]
         "delivered": report.sent,
         "received": counter.value,
         "deliver_s": round(t, 2),
+        "deliver_cpu_s": round(cpu, 2),
         "deliver_per_s": round(report.sent / t),
     }
 
@@ -343,6 +362,9 @@ def main() -> None:
     parser.add_argument("--deliver", type=int, default=10_000, help="Messages delivered per size.")
     parser.add_argument("--embedder", default="static", help="static (fast) or minilm.")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--profile", help="Write CPU-time cProfile stats of each compose_due to PROFILE.<size>."
+    )
     args = parser.parse_args()
     model = args.embedder
     try:
@@ -379,6 +401,10 @@ def main() -> None:
                 "embedder": model,
                 "vectors_stored_now": stored,
                 "window_days": [str(days[-1]), str(days[0])],
+                "non_default_settings": sorted(
+                    k for k in settings.model_dump(exclude_defaults=True) if k != "secret_key"
+                )
+                + ["secret_key"],
             }
         )
     )

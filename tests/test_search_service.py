@@ -143,6 +143,19 @@ def test_hybrid_respects_exclusions_and_filters(service: SearchService) -> None:
         assert "language" not in text.split()
 
 
+def test_search_ids_are_the_ids_search_returns(service: SearchService) -> None:
+    # A digest's saved searches take only the ids, without snippets: the same papers, in order.
+    stored = _all(service.engine)
+    day = next(iter(stored.values())).listing_date
+    title = list(stored.values())[3].title  # an exact title is pinned first
+    for query in ("learning models", "language", title, "zzqx nothing"):
+        for mode in ("keyword", "semantic", "hybrid"):
+            full = service.search(query, mode=mode, limit=7, since=day, until=day)
+            ids = service.search_ids(query, mode=mode, limit=7, since=day, until=day)
+            assert ids == [hit.id for hit in full.hits]
+    assert service.search_ids("learning models", limit=5)
+
+
 def test_new_paper_is_found_after_ingest_and_embed(
     fast: Settings, service: SearchService, filled: Engine
 ) -> None:

@@ -26,16 +26,6 @@ KEYWORD_TEXT_SCORE = 0.8
 _CHUNK = 1024  # subscribers ranked together in one matrix
 
 
-class _Hit(Protocol):
-    @property
-    def id(self) -> str: ...
-
-
-class _Result(Protocol):
-    @property
-    def hits(self) -> Sequence[_Hit]: ...
-
-
 class Embeddings(Protocol):
     """Stored paper vectors, query embedding and the site's search (`paperfeed.search`)."""
 
@@ -45,15 +35,14 @@ class Embeddings(Protocol):
 
     def min_similarity(self) -> float: ...
 
-    def search(
+    def search_ids(
         self,
         query: str,
         mode: str = ...,
         limit: int = ...,
-        offset: int = ...,
         since: date | None = ...,
         until: date | None = ...,
-    ) -> _Result: ...
+    ) -> list[str]: ...
 
 
 SEARCH_MODE = "hybrid"  # the site's default: "topics, matched by meaning" search the same way
@@ -406,13 +395,13 @@ def saved_search_hits(
     for value, depth in sorted(depths.items()) if searcher is not None else ():
         assert searcher is not None
         try:
-            result = searcher.search(
+            found = searcher.search_ids(
                 value, mode=SEARCH_MODE, limit=depth, since=span[0], until=span[1]
             )
         except Exception as exc:  # noqa: BLE001 - a broken index must not stop the mail
             log.warning("search for a saved search failed (%s); using its stored vector", exc)
             continue
-        out[value] = [hit.id for hit in result.hits]
+        out[value] = found  # the site search's hits, without the snippets mail never shows
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email import message_from_string, policy
@@ -13,6 +14,7 @@ from functools import lru_cache
 from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import escape
 
 from paperfeed.digest.compose import Digest, DigestItem
 from paperfeed.digest.tokens import MAX_AGE, make_token
@@ -20,6 +22,7 @@ from paperfeed.latex import plain
 from paperfeed.settings import Settings
 
 PAPER_PATH = "/papers/{id}"  # the site's paper page
+_CRLF = "\r\n"  # SMTP wants CRLF line ends
 
 
 @dataclass(frozen=True)
@@ -76,18 +79,28 @@ def digest_subject(digest: Digest) -> str:
 
 def render_digest(settings: Settings, links: Links, digest: Digest, now: datetime) -> Mail:
     """The digest email, with one-click unsubscribe headers and links back to the site."""
-    unsubscribe = links.token_url("/unsubscribe", "unsubscribe")
-    subject = digest_subject(digest)
-    text, html = render_pair(
-        "digest",
-        subject=subject,
-        heading=_heading(digest),
-        items=[_view(links, item) for item in digest.items],
-        frequency=digest.subscriber.prefs.frequency,
-        home_url=links.url("/"),
-        manage_url=links.token_url("/preferences", "manage"),
-        unsubscribe_url=unsubscribe,
-    )
+    context = _digest_context(links, digest)
+    items = [{**_view(links, item), "why": item.why} for item in digest.items]
+    text, html = render_pair("digest", items=items, **context)
+    return _digest_mail(settings, digest, context, text, html, now)
+
+
+def _digest_context(links: Links, digest: Digest) -> dict[str, str]:
+    # What a digest's head and foot show; the tokens in its links are this subscriber's.
+    return {
+        "subject": digest_subject(digest),
+        "heading": _heading(digest),
+        "frequency": digest.subscriber.prefs.frequency,
+        "home_url": links.url("/"),
+        "manage_url": links.token_url("/preferences", "manage"),
+        "unsubscribe_url": links.token_url("/unsubscribe", "unsubscribe"),
+    }
+
+
+def _digest_mail(
+    settings: Settings, digest: Digest, context: dict[str, str], text: str, html: str, now: datetime
+) -> Mail:
+    subject, unsubscribe = context["subject"], context["unsubscribe_url"]
     return build_message(settings, digest.subscriber.email, subject, text, html, now, unsubscribe)
 
 
@@ -97,14 +110,109 @@ def _heading(digest: Digest) -> str:
 
 
 def _view(links: Links, item: DigestItem) -> dict[str, str]:
+    """What the digest shows of a paper, the same for every subscriber (the why-line aside)."""
     authors = ", ".join(item.authors[:3]) + (" et al." if len(item.authors) > 3 else "")
     return {
         "title": plain(item.title),  # no KaTeX in mail: math as readable text
         "url": links.paper(item.paper_id),
         "byline": f"{authors} · {item.category}" if item.category else authors,
-        "why": item.why,
         "snippet": plain(item.snippet),
     }
+
+
+_MARK = "\x1e"  # brackets a slot's name in a skeleton; markupsafe leaves it as it is
+_PARTS = ("head", "item", "foot")
+_SLOTS = {
+    "head": ("subject", "home_url", "heading"),
+    "item": ("index", "item.title", "item.url", "item.byline", "item.why", "item.snippet"),
+    "foot": ("frequency", "home_url", "manage_url", "unsubscribe_url"),
+}
+
+
+@dataclass(frozen=True)
+class _Skeleton:
+    """A template part rendered once with markers for its values: literal text and slots,
+    filled per message without running the template (each part holds plain slots only)."""
+
+    pieces: tuple[str, ...]  # literal, slot, literal, … (the literals at even positions)
+    autoescape: bool
+
+    @classmethod
+    def of(cls, part: str, autoescape: bool) -> _Skeleton:
+        """The skeleton of one part (digest_head, digest_item, digest_foot) of the digest."""
+        marks: dict[str, object] = {}
+        for slot in _SLOTS[part]:
+            scope, _, name = slot.rpartition(".")
+            into = marks.setdefault(scope, {}) if scope else marks
+            into[name] = f"{_MARK}{slot}{_MARK}"  # type: ignore[index]
+        ext = "html" if autoescape else "txt"
+        text = _env(autoescape).get_template(f"digest_{part}.{ext}").render(**marks)
+        return cls(tuple(text.split(_MARK)), autoescape)
+
+    def filled(self, values: Mapping[str, object]) -> _Skeleton:
+        """The skeleton with these slots filled in (escaped as the template would), the
+        others kept."""
+        out = [self.pieces[0]]
+        for i in range(1, len(self.pieces), 2):
+            slot, after = self.pieces[i], self.pieces[i + 1]
+            if slot in values:
+                value = values[slot]
+                out[-1] += (str(escape(value)) if self.autoescape else str(value)) + after
+            else:
+                out += [slot, after]
+        return _Skeleton(tuple(out), self.autoescape)
+
+    def text(self, values: Mapping[str, object]) -> str:
+        """The part's text with every slot filled (KeyError for a slot without a value)."""
+        pieces, out = self.pieces, [self.pieces[0]]
+        for i in range(1, len(pieces), 2):
+            value = values[pieces[i]]
+            out += (str(escape(value)) if self.autoescape else str(value)), pieces[i + 1]
+        return "".join(out)
+
+
+class DigestRenderer:
+    """Renders the digests of one run as `render_digest` does, faster: the templates' parts
+    are rendered once, each paper's part once per run, and each message assembled from them
+    (its why-lines, token links, head and foot are the only per-subscriber text)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.parts = {
+            autoescape: {part: _Skeleton.of(part, autoescape) for part in _PARTS}
+            for autoescape in (False, True)
+        }
+        self.papers: dict[tuple[object, ...], tuple[_Skeleton, _Skeleton]] = {}
+
+    def render(self, links: Links, digest: Digest, now: datetime) -> Mail:
+        """The digest email: the same message `render_digest` gives for the same input."""
+        context = _digest_context(links, digest)
+        papers = [self._paper(links, item) for item in digest.items]
+        text, html = (self._body(i, context, digest, papers) for i in (0, 1))
+        return _digest_mail(self.settings, digest, context, text, html, now)
+
+    def _body(
+        self,
+        kind: int,  # 0: plain text, 1: HTML
+        context: Mapping[str, object],
+        digest: Digest,
+        papers: list[tuple[_Skeleton, _Skeleton]],
+    ) -> str:
+        parts = self.parts[bool(kind)]
+        items = (
+            pair[kind].text({"index": n, "item.why": item.why})
+            for n, (item, pair) in enumerate(zip(digest.items, papers, strict=True), 1)
+        )
+        return parts["head"].text(context) + "".join(items) + parts["foot"].text(context)
+
+    def _paper(self, links: Links, item: DigestItem) -> tuple[_Skeleton, _Skeleton]:
+        key = (links.base_url, item.paper_id, item.title, item.authors, item.category, item.snippet)
+        pair = self.papers.get(key)
+        if pair is None:
+            view = {f"item.{k}": v for k, v in _view(links, item).items()}
+            pair = (self.parts[False]["item"].filled(view), self.parts[True]["item"].filled(view))
+            self.papers[key] = pair
+        return pair
 
 
 def render_confirmation(
@@ -170,8 +278,8 @@ def build_message(
     ]
     lines = [f"{name}: {_checked(value)}" for name, value in headers]
     parts = [_part("plain", text, boundary), _part("html", html, boundary)]
-    wire = "\n".join(lines) + "\n\n" + "".join(parts) + f"--{boundary}--\n"
-    return Mail(message_id, wire.replace("\n", "\r\n"))  # SMTP wants CRLF line ends
+    wire = _CRLF.join(lines) + _CRLF * 2 + "".join(parts) + f"--{boundary}--{_CRLF}"
+    return Mail(message_id, wire)
 
 
 def _checked(value: str) -> str:
@@ -202,10 +310,11 @@ def _from_header(mail_from: str) -> str:
 
 def _part(subtype: str, body: str, boundary: str) -> str:
     flat = base64.b64encode(body.encode("utf-8")).decode("ascii")
-    encoded = "".join(flat[i : i + 76] + "\n" for i in range(0, len(flat), 76))
+    lines = [flat[i : i + 76] for i in range(0, len(flat), 76)]  # RFC 2045: at most 76
+    encoded = _CRLF.join(lines) + _CRLF if lines else ""
     return (
-        f'--{boundary}\nContent-Type: text/{subtype}; charset="utf-8"\n'
-        f"Content-Transfer-Encoding: base64\n\n{encoded}"
+        f'--{boundary}{_CRLF}Content-Type: text/{subtype}; charset="utf-8"{_CRLF}'
+        f"Content-Transfer-Encoding: base64{_CRLF}{_CRLF}{encoded}"
     )
 
 

@@ -31,7 +31,7 @@ from paperfeed.digest.compose import (
     trending_vector,
 )
 from paperfeed.digest.deliver import Mailer, deliver_due, make_mailer
-from paperfeed.digest.render import render_digest
+from paperfeed.digest.render import DigestRenderer
 from paperfeed.digest.subscribe import links_for, to_subscriber
 from paperfeed.digest.subscriber import Preferences, Subscriber
 from paperfeed.settings import Settings
@@ -183,9 +183,10 @@ def compose_due(
     groups: dict[tuple[date, date] | None, list[Subscriber]] = {}
     for sub in due:
         groups.setdefault(window(sub, latest), []).append(sub)
+    renderer = DigestRenderer(settings)  # each paper's part of a message rendered once a run
     for span, subs in groups.items():
         digests = compose_window(engine, settings, span, subs, interests, period, embeddings)
-        _record(engine, settings, digests, span[1] if span else None, now, report)
+        _record(engine, renderer, digests, span[1] if span else None, now, report)
 
 
 def compose_window(
@@ -259,7 +260,7 @@ def stored_vectors(embeddings: Embeddings | None, ids: Sequence[str]) -> dict[st
 
 def _record(
     engine: Engine,
-    settings: Settings,
+    renderer: DigestRenderer,
     digests: list[Digest],
     covered: date | None,
     now: datetime,
@@ -267,7 +268,7 @@ def _record(
 ) -> None:
     for start in range(0, len(digests), _RECORD_BATCH):
         batch = [
-            outbox_message(settings, d, covered, now)
+            outbox_message(renderer, d, covered, now)
             for d in digests[start : start + _RECORD_BATCH]
         ]
         with engine.begin() as conn:
@@ -277,7 +278,7 @@ def _record(
 
 
 def outbox_message(
-    settings: Settings, digest: Digest, covered: date | None, now: datetime
+    renderer: DigestRenderer, digest: Digest, covered: date | None, now: datetime
 ) -> db.NewMessage:
     """The outbox row for a composed digest (an empty one is recorded, never sent)."""
     sub = digest.subscriber
@@ -285,7 +286,7 @@ def outbox_message(
         return db.NewMessage(
             sub.id, "digest", digest.period, sub.email, "", "", (), covered, status="empty"
         )
-    message = render_digest(settings, links_for(settings, sub), digest, now)
+    message = renderer.render(links_for(renderer.settings, sub), digest, now)
     return db.NewMessage(
         sub.id,
         "digest",

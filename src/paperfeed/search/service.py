@@ -239,16 +239,41 @@ class SearchService:
         self._maybe_refresh()
         parsed = parse_query(query)
         filters = Filters(since, until, category or None, author or None)
-        need = offset + limit
-        pinned = self._pinned(parsed, filters)
-        ranking, total, used, fallback = self._rank(query, parsed, filters, mode, need, sort)
-        ordered = _pin(pinned, ranking)
-        page = ordered[offset : offset + limit]
-        hits = self._hits(page, parsed)
+        ordered, total, used, fallback = self._ordered(
+            query, parsed, filters, mode, offset + limit, sort
+        )
+        hits = self._hits(ordered[offset : offset + limit], parsed)
         counted = used == "keyword" and not parsed.empty
         suggestion = suggest(parsed, self.keyword.frequencies)
         total = max(total, len(ordered))
         return SearchResult(hits, total, used, fallback, counted, suggestion)
+
+    def search_ids(
+        self,
+        query: str,
+        mode: str = "hybrid",
+        limit: int = 20,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> list[str]:
+        """The ids of the papers `search` returns, in its order, without building snippets
+        or a spelling suggestion (a digest's saved searches need only the ids)."""
+        _check(mode, limit, 0, "relevance")
+        self._maybe_refresh()
+        parsed = parse_query(query)
+        filters = Filters(since, until)
+        ordered = self._ordered(query, parsed, filters, mode, limit, "relevance")[0]
+        page = [pid for pid, _score in ordered[:limit]]
+        known = self.keyword.docs(page)  # as `search`: a paper it cannot show is left out
+        return [pid for pid in page if pid in known]
+
+    def _ordered(
+        self, query: str, parsed: ParsedQuery, filters: Filters, mode: str, need: int, sort: str
+    ) -> tuple[list[tuple[str, float]], int, str, str | None]:
+        # The ranking with pinned papers (an id or exact title named) first.
+        pinned = self._pinned(parsed, filters)
+        ranking, total, used, fallback = self._rank(query, parsed, filters, mode, need, sort)
+        return _pin(pinned, ranking), total, used, fallback
 
     def _rank(
         self, query: str, parsed: ParsedQuery, filters: Filters, mode: str, need: int, sort: str

@@ -289,11 +289,13 @@ def periods_recorded(conn: Connection, periods: Iterable[str]) -> set[tuple[int,
 
 def record_messages(conn: Connection, messages: Sequence[NewMessage]) -> list[int]:
     """Put composed messages in the outbox, mark their papers sent, advance coverage."""
+    if not messages:
+        return []
     now = utcnow()
-    ids = []
-    for m in messages:
-        result = conn.execute(outbox.insert().values(**_outbox_values(m, now)))
-        ids.append(int(result.inserted_primary_key[0]))  # type: ignore[index]
+    # One executemany (multi-row INSERT … RETURNING), the ids in the order of `messages`.
+    insert = outbox.insert().returning(outbox.c.id, sort_by_parameter_order=True)
+    result = conn.execute(insert, [_outbox_values(m, now) for m in messages])
+    ids = [int(oid) for oid in result.scalars()]
     items = [
         {"subscriber_id": m.subscriber_id, "paper_id": pid, "outbox_id": oid}
         for m, oid in zip(messages, ids, strict=True)
