@@ -3,6 +3,7 @@ DigestRenderer): the outbox must hold exactly what the full templates render."""
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime
 
 import pytest
@@ -156,3 +157,10 @@ def _subscriber(i: int) -> dict[str, object]:
         "max_papers": 3 + i % 5,
         "include_trending": i % 3 == 0,
     }
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 56, 57, 58, 114, 115, 1000, 17101])
+def test_base64_body_lines_are_rfc2045_lines(size: int) -> None:
+    body = ("é<a>" * size)[:size]
+    expected = base64.encodebytes(body.encode("utf-8")).decode("ascii").replace("\n", "\r\n")
+    assert render._base64_lines(body) == expected
