@@ -3,7 +3,8 @@
 GitHub is asked with conditional requests (ETag / If-None-Match, which GitHub does not count
 against the rate limit when unchanged) and its rate-limit headers are honoured: when the budget
 is spent the run stops asking and says when it resets. A failure of either API leaves what was
-stored untouched and is reported.
+stored untouched and is reported. A renamed repository answers 301 with its new address, which is
+followed (httpx drops the token should a redirect leave GitHub's origin).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from paperfeed.util import utcnow
 
 HUB_PATHS = {"model": "/api/models", "dataset": "/api/datasets", "space": "/api/spaces"}
 MAX_INT = 2**31 - 1
+NO_LICENCE_FOUND = "NOASSERTION"  # GitHub's spdx_id when it cannot identify the licence file
 
 
 class RateLimited(Exception):
@@ -81,6 +83,8 @@ def repo_facts(data: dict[str, object], fallback: str) -> RepoFacts:
     """The facts paperfeed keeps from a GitHub `GET /repos/{owner}/{repo}` answer."""
     licence = data.get("license")
     spdx = licence.get("spdx_id") if isinstance(licence, dict) else None
+    if spdx == NO_LICENCE_FOUND:
+        spdx = None
     return RepoFacts(
         full_name=_text(data.get("full_name"), 200) or fallback,
         stars=_int(data.get("stargazers_count")),
@@ -157,12 +161,12 @@ def fetch_artifacts(
     return found
 
 
-def _client(settings: Settings, token: str | None = None) -> httpx.Client:
+def _client(settings: Settings, token: str | None = None, follow: bool = False) -> httpx.Client:
     headers = {"User-Agent": USER_AGENT}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     timeout = httpx.Timeout(min(settings.http_timeout, 30.0), connect=5.0)
-    return httpx.Client(timeout=timeout, headers=headers)
+    return httpx.Client(timeout=timeout, headers=headers, follow_redirects=follow, max_redirects=3)
 
 
 def enrich_repos(
@@ -174,7 +178,7 @@ def enrich_repos(
     today = utcnow().date()
     with engine.connect() as conn:
         names = paper_repos(conn, limit)
-    with _client(settings, token) as client:
+    with _client(settings, token, follow=True) as client:
         for key, name in names.items():
             report.repos += 1
             if not _one_repo(engine, client, base, key, name, today, report):
