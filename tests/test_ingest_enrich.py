@@ -17,7 +17,7 @@ from paperfeed.ingest.enrich import enrich, repo_facts
 from paperfeed.models import Signals
 from paperfeed.settings import Settings
 from paperfeed.store import upsert_papers
-from paperfeed.store.enrichment import repo_stars, repos
+from paperfeed.store.enrichment import artifacts, repo_stars, repos
 from paperfeed.util import utcnow
 from tests.replay import Reply, Request, fixture_bytes, http_reply, pygithub_exchanges, replay
 from tests.web_support import HOSTILE, HOSTILE_ID, client
@@ -238,3 +238,29 @@ def test_enrich_cli_reports(site: Settings, engine: Engine) -> None:
     assert result.exit_code == 0, result.output
     report = json.loads(result.output.strip().splitlines()[-1])
     assert report["updated"] == 1 and report["artifacts"] == 3
+
+
+def test_hub_listing_pages_are_followed(site: Settings, engine: Engine) -> None:
+    """A listing longer than one page arrives in pages linked by `Link: rel="next"` (a cursor)."""
+    models = [{"id": f"org/model-{i}", "likes": i, "downloads": 10 * i} for i in range(5)]
+
+    def paged(req: Request) -> Reply:
+        if not req.path.endswith("/models") or req.params.get("filter") != f"arxiv:{HOSTILE_ID}":
+            return Reply(b"[]", 200, {}, "application/json")
+        start = int(req.params.get("cursor", "0"))
+        page = models[start : start + 2]
+        headers = {}
+        if start + 2 < len(models):
+            nxt = f"{server.url}/api/models?filter=arxiv:{HOSTILE_ID}&cursor={start + 2}"
+            headers["Link"] = f'<{nxt}>; rel="next"'
+        return Reply(json.dumps(page).encode(), 200, headers, "application/json")
+
+    _cite(engine, HOSTILE_ID, "PyGithub/PyGithub")
+    with replay(paged) as server:
+        report = enrich(engine, _settings(site, "", server.url), days=30)
+    assert not report.errors, report.errors
+    with engine.connect() as conn:
+        stored = artifacts(conn, HOSTILE_ID)
+    assert sorted(stored["model"]) == [m["id"] for m in models]
+    ours = [r for r in server.requests if r.params.get("filter") == f"arxiv:{HOSTILE_ID}"]
+    assert [r.params.get("cursor") for r in ours if r.path.endswith("/models")] == [None, "2", "4"]
