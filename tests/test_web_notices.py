@@ -203,6 +203,15 @@ def test_subscribing_while_signed_in_links_the_account(
         linked = db.subscriber_for_user(conn, _uid(engine, "fay"))
     assert linked is not None and linked["email"] == "fay@example.org"
     assert "fay@example.org</strong> (confirmed)" in c.get("/settings/profile").text
+    # Another address replaces it once confirmed: an account has one address.
+    c.post("/subscribe", data={"email": "fay2@example.org", "csrf_token": token})
+    assert "fay@example.org</strong> (confirmed)" in c.get("/settings/profile").text
+    c.get(_path(_link(sink.to("fay2@example.org")[-1], "confirm")))
+    with engine.connect() as conn:
+        linked = db.subscriber_for_user(conn, _uid(engine, "fay"))
+        first = db.find_subscriber(conn, "fay@example.org")
+    assert linked is not None and linked["email"] == "fay2@example.org"
+    assert first is not None and first["user_id"] is None
     # A cookie without the page's CSRF token (a post from elsewhere) links nothing.
     c.post("/subscribe", data={"email": "other@example.org"})
     with engine.connect() as conn:

@@ -228,7 +228,15 @@ def confirm(engine: Engine, settings: Settings, token: str) -> Subscriber:
             db.update_subscriber(conn, sub.id, {"status": "confirmed", "confirmed_at": utcnow()})
             # Confirmation emails still queued (a mail server was down) are of no use now.
             db.drop_pending(conn, sub.id, "confirm", "the address has confirmed")
+            _take_over_link(conn, sub.id)
         return _load(conn, sub.id)
+
+
+def _take_over_link(conn: Connection, sid: int) -> None:
+    # A newly confirmed address replaces the account's earlier one: one address per account.
+    user_id = (db.get_subscriber(conn, sid) or {}).get("user_id")
+    if isinstance(user_id, int):
+        db.link_user(conn, sid, user_id)
 
 
 def link_account(engine: Engine, settings: Settings, token: str) -> Subscriber:
@@ -238,7 +246,7 @@ def link_account(engine: Engine, settings: Settings, token: str) -> Subscriber:
         sub = _load(conn, sid)
         if sub.nonce != nonce or sub.status != "confirmed":
             raise TokenError("This link is no longer valid.")
-        db.update_subscriber(conn, sid, {"user_id": user_id})
+        db.link_user(conn, sid, user_id)
         return sub
 
 
@@ -286,6 +294,7 @@ def unsubscribe(engine: Engine, settings: Settings, token: str) -> None:
         values = {"status": "unsubscribed", "unsubscribed_at": utcnow(), "nonce": _nonce()}
         db.update_subscriber(conn, sub.id, values)
         db.cancel_pending(conn, sub.id)
+        db.drop_pending(conn, sub.id, db.NOTICE_KIND, "unsubscribed")
 
 
 def find_by_email(engine: Engine, email: str) -> Subscriber | None:

@@ -151,7 +151,11 @@ def _subscribe(ctx: DigestSite, data: dict[str, object], request: Request) -> No
 
 @router.post("/api/subscribe", status_code=202, openapi_extra=api_doc.subscribe_json())
 async def subscribe_api(request: Request) -> JSONResponse:
-    """JSON: {"email", "frequency", ...preferences} → 202 and a confirmation email."""
+    """JSON: {"email", "frequency", ...preferences} → 202 and a confirmation email.
+
+    Sent with a bearer token (or a session cookie and X-CSRF-Token), the subscription is linked
+    to that account once confirmed: community notices then go to it by email.
+    """
     ctx = _ctx(request)
     if not request.headers.get("content-type", "").startswith("application/json"):
         return JSONResponse({"detail": "send a JSON body (Content-Type: application/json)"}, 415)

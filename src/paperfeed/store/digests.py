@@ -147,6 +147,13 @@ def user_subscription(conn: Connection, user_id: int) -> dict[str, object] | Non
     return dict(row._mapping) if row else None
 
 
+def link_user(conn: Connection, subscriber_id: int, user_id: int) -> None:
+    """Make a subscription the user's one linked address (other links of the user are dropped)."""
+    others = and_(subscribers.c.user_id == user_id, subscribers.c.id != subscriber_id)
+    conn.execute(update(subscribers).where(others).values(user_id=None))
+    update_subscriber(conn, subscriber_id, {"user_id": user_id})
+
+
 def confirmed_subscribers(conn: Connection) -> list[dict[str, object]]:
     """Every confirmed subscriber row."""
     query = select(subscribers).where(subscribers.c.status == "confirmed")
