@@ -256,8 +256,8 @@ def test_notices_about_a_hidden_comment_are_dropped_unsent(
     with engine.begin() as conn:  # queued, as a post does, but not sent yet
         reply = add_comment(conn, pid, _uid(engine, "ivy"), "spam", top)
         [queued] = queue_notices(conn, s, reply, {_uid(engine, "hal"): "reply"})
-        again = queue_notices(conn, s, reply, {_uid(engine, "ivy"): "reply"})
-        assert again == []  # its own author: none
+        assert queue_notices(conn, s, reply, {_uid(engine, "ivy"): "reply"}) == []  # the author
+        assert queue_notices(conn, s, reply, {_uid(engine, "hal"): "author"}) == []  # once
         set_comment_hidden(conn, reply, True)
         row = db.get_message(conn, queued)
     assert row is not None and row.status == "dropped" and row.period == f"comment:{reply}"

@@ -56,6 +56,8 @@ def queue_notices(
         return []
     wanted = [uid for uid in kinds if uid != comment.user_id]  # never to the comment's author
     recipients = email_recipients(conn, wanted)
+    done = {sid for sid, _ in db.periods_recorded(conn, [db.notice_period(comment_id)])}
+    recipients = {uid: sub for uid, sub in recipients.items() if sub["id"] not in done}
     if not recipients:
         return []
     title = db.paper_titles(conn, [comment.paper_id]).get(comment.paper_id, comment.paper_id)
