@@ -8,6 +8,7 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from urllib.parse import quote
 
@@ -29,7 +30,7 @@ from paperfeed.settings import Settings
 from paperfeed.store import open_store
 from paperfeed.web.access import AccessLog
 from paperfeed.web.baseurl import BaseUrlCheck
-from paperfeed.web.deps import SignInRequired, Site, html
+from paperfeed.web.deps import SignInRequired, Site, html, signed_in_id
 from paperfeed.web.limits import RETRY_AFTER, BodyLimit, ConcurrencyLimit
 from paperfeed.web.middleware import SiteMiddleware
 from paperfeed.web.periods import BadPeriod
@@ -55,7 +56,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         lifespan=_lifespan,
     )
     app.state.site = site = Site(settings, engine or open_store(settings), secret)
-    app.state.digest = DigestSite(settings, site.engine, site.search, site.env)
+    account = partial(signed_in_id, site)  # subscribing while signed in links the account
+    app.state.digest = DigestSite(settings, site.engine, site.search, site.env, account)
     slots, queue, wait = settings.web_threads, settings.web_queue, settings.web_queue_timeout
     app.add_middleware(ConcurrencyLimit, slots=slots, queue=queue, wait=wait)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
