@@ -67,7 +67,7 @@ from paperfeed.web.deps import (
     UserDep,
     html,
 )
-from paperfeed.web.feeds import resolve_id
+from paperfeed.web.feeds import MEDIA, resolve_id, serialise
 from paperfeed.web.markup import MAX_COMMENT, plain_text
 
 router = APIRouter(include_in_schema=False)
@@ -234,9 +234,7 @@ def discussion_feed(request: Request, site: SiteDep, paper_id: str, fmt: str) ->
         entry.updated((c.edited_at or c.created_at).replace(tzinfo=UTC))
     if not items:
         feed.updated(datetime(1991, 8, 1, tzinfo=UTC))
-    text = feed.atom_str(pretty=True) if fmt == "atom" else feed.rss_str(pretty=True)
-    media = "application/atom+xml" if fmt == "atom" else "application/rss+xml"
-    return Response(text, media_type=f"{media}; charset=utf-8")
+    return Response(serialise(feed, fmt), media_type=MEDIA[fmt])
 
 
 @router.get("/users/{name}")
