@@ -18,6 +18,7 @@ from paperfeed.store.checkpoints import (
     set_checkpoint,
 )
 from paperfeed.store.papers import UpsertCounts, mark_withdrawn, upsert_papers
+from paperfeed.util import is_disk_full
 
 MAX_REPORTED_ERRORS = 1000
 # What a malformed record can raise while a source parses it: reported, never fatal.
@@ -69,6 +70,10 @@ class SourceError(RuntimeError):
     report: Report | None = None  # what the run stored before it failed
 
 
+class StoreFull(SourceError):
+    """The store's disk is full: the run stopped; what it committed stays, a rerun resumes."""
+
+
 @dataclass
 class Report:
     """The summary every ingest run ends with."""
@@ -117,6 +122,28 @@ def run_source(
     With `parallel`, a picklable source is parsed and checked in a child process.
     """
     report = Report()
+    try:
+        _run(engine, source, batch_size, on_progress, parallel, report)
+    except SourceError as exc:
+        exc.report = report
+        raise
+    except Exception as exc:
+        if not is_disk_full(exc):
+            raise
+        full = StoreFull(f"the disk is full ({_first_line(exc)})")
+        full.report = report
+        raise full from exc
+    return report
+
+
+def _run(
+    engine: Engine,
+    source: Source,
+    batch_size: int,
+    on_progress: Callable[[Report], None] | None,
+    parallel: bool,
+    report: Report,
+) -> None:
     batch: list[Paper] = []
     gone: list[str] = []
     marks: dict[str, str | None] = {}
@@ -130,13 +157,12 @@ def run_source(
                 _flush(engine, batch, gone, marks, report)
                 if on_progress:
                     on_progress(report)
-    except SourceError as exc:
-        exc.report = report
+    except BaseException as exc:
+        if not is_disk_full(exc):
+            # Keep what was read before a source failed, with its checkpoint, so a rerun resumes.
+            _flush(engine, batch, gone, marks, report)
         raise
-    finally:
-        # Keep what was read before a source failed, with its checkpoint, so a rerun resumes.
-        _flush(engine, batch, gone, marks, report)
-    return report
+    _flush(engine, batch, gone, marks, report)
 
 
 def _items(engine: Engine, source: Source, parallel: bool, ahead: int) -> Iterator[Item]:

@@ -22,12 +22,14 @@ from paperfeed.models import normalise_title
 from paperfeed.search.progress import Progress
 from paperfeed.search.query import ParsedQuery, words_of
 from paperfeed.store.search_store import IndexRow
-from paperfeed.util import utcnow
+from paperfeed.util import DiskFull, utcnow
 
 SCHEMA_VERSION = 2
 _STATE = "paperfeed-state.json"
 _TEXT_FIELDS = ("title", "abstract")
 _REMEMBERED = 2000  # stored documents of recent hits kept for showing them
+# tantivy reports a failed write without its OS error; with less than this free, it was space.
+_LOW_SPACE = 64 * 1024 * 1024
 
 
 class IndexBusy(RuntimeError):
@@ -182,17 +184,21 @@ class KeywordIndex:
         with self._write_lock:
             progress, before = self.progress, self._state().get("progress")
             writer, written = None, 0
-            for batch in batches:
-                keys = [(row.id, row.changed_at) for row in batch]
-                fresh = [batch[i] for i in progress.fresh(keys)]
-                if fresh:
-                    writer = writer or self._writer(heap)  # opened only when there is work
-                    self._write(writer, fresh)
-                    written += len(fresh)
-                progress.advance(keys, now or utcnow())
-            if writer is not None:
-                writer.commit()
-                writer.wait_merging_threads()
+            try:
+                for batch in batches:
+                    keys = [(row.id, row.changed_at) for row in batch]
+                    fresh = [batch[i] for i in progress.fresh(keys)]
+                    if fresh:
+                        writer = writer or self._writer(heap)  # opened only when there is work
+                        self._write(writer, fresh)
+                        written += len(fresh)
+                    progress.advance(keys, now or utcnow())
+                if writer is not None:
+                    writer.commit()
+                    writer.wait_merging_threads()
+            except (ValueError, OSError) as exc:
+                self._raise_if_full(exc)
+                raise
             if writer is not None or progress.to_json() != before:
                 newest = progress.newest.isoformat() if progress.newest else None
                 state = {"schema": SCHEMA_VERSION, "progress": progress.to_json()}
@@ -200,6 +206,12 @@ class KeywordIndex:
         if writer is not None:
             self.reload()
         return written
+
+    def _raise_if_full(self, exc: Exception) -> None:
+        # The progress file was not saved: a later apply writes the same rows again.
+        free = shutil.disk_usage(self.path).free
+        if free < _LOW_SPACE:
+            raise DiskFull(f"the search index's disk is full ({free:,} bytes free): {exc}") from exc
 
     def _write(self, writer: tantivy.IndexWriter, rows: list[IndexRow]) -> None:
         for row in rows:
