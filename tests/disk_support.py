@@ -42,6 +42,10 @@ class Disk:
             os.close(fd)
         assert self.free_bytes() < 4096, self.free_bytes()
 
+    def leave(self, size: int) -> None:
+        """Give back `size` bytes of the filler (a nearly full disk)."""
+        os.truncate(self.filler, max(0, self.filler.stat().st_size - size))
+
     def free(self) -> None:
         """Delete the filler."""
         self.filler.unlink(missing_ok=True)

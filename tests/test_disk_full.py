@@ -33,7 +33,8 @@ from paperfeed.store import open_store
 from paperfeed.store.tables import papers
 from paperfeed.util import DiskFull, is_disk_full
 from tests.disk_support import Disk, page_limit, small_disk, truncate_wal
-from tests.web_support import DAYS, client, fill_store, on_day, sign_up, web_settings
+from tests.digest_support import Sink
+from tests.web_support import DAYS, client, csrf_token, fill_store, on_day, sign_up, web_settings
 
 PASSWORD = "correct horse battery"
 SNAPSHOT = Path(__file__).parent / "fixtures" / "snapshot" / "arxiv-metadata-oai-snapshot.head200.json"
@@ -156,4 +157,204 @@ def test_run_source_names_the_disk_full_error(sqlite_settings: Settings) -> None
             run_source(engine, SnapshotSource(SNAPSHOT), batch_size=50)
     assert caught.value.report is not None and caught.value.report.inserted == 0
     assert is_disk_full(caught.value)
+    engine.dispose()
+
+
+# --- a real full disk (a tmpfs; root) -------------------------------------------------------
+
+
+@pytest.fixture
+def disk(tmp_path: Path) -> Iterator[Disk]:
+    with small_disk(tmp_path / "disk") as mounted:
+        yield mounted
+
+
+def _writes(c: TestClient, pid: str, auth: dict[str, str]) -> dict[str, int]:
+    """One of each web write: sign up, vote, comment, save to the library, subscribe."""
+    token = csrf_token(c, "/signup")
+    form = {"username": "bob", "password": PASSWORD, "csrf_token": token}
+    return {
+        "sign up": c.post("/signup", data=form, follow_redirects=False).status_code,
+        "vote": c.post(f"/api/papers/{pid}/upvote", headers=auth).status_code,
+        "comment": _comment(c, pid, auth).status_code,
+        "save": c.post("/api/me/library", json={"paper_id": pid}, headers=auth).status_code,
+        "subscribe": c.post(
+            "/api/subscribe", json={"email": "ann@example.org", "frequency": "daily"}
+        ).status_code,
+    }
+
+
+def test_serve_on_a_full_disk_answers_507_reads_and_recovers_without_restart(
+    disk: Disk, tmp_path: Path, sink: Sink
+) -> None:
+    base = Settings(data_dir=disk.path / "data", smtp_port=sink.port, _env_file=None)  # type: ignore[call-arg]
+    settings = web_settings(base, digest_send_rate=0)
+    engine = open_store(settings)
+    fill_store(engine, settings, tmp_path / "listings")
+    pid, other = sorted(on_day(engine, DAYS[1]))[:2]
+    with client(settings, engine) as c:
+        auth = _bearer(c, "ada")
+        assert c.post(f"/api/papers/{other}/upvote", headers=auth).status_code == 200
+        assert _comment(c, other, auth, "kept").status_code == 201
+        assert c.get("/api/papers/search", params={"q": "model"}).status_code == 200
+        truncate_wal(engine)
+        disk.fill()
+        full = _writes(c, pid, auth)
+        assert set(full.values()) == {507}, full
+        page = c.post("/signup", data={"username": "eve", "password": PASSWORD}, headers={})
+        assert page.status_code in (400, 403, 507) and "went wrong" not in page.text
+        reads = [
+            c.get("/").status_code,
+            c.get(f"/api/papers/{other}").status_code,
+            c.get(f"/papers/{other}").status_code,
+            c.get("/api/papers/search", params={"q": "model"}).status_code,
+            c.get("/api/trending", params={"limit": 5}).status_code,
+        ]
+        assert set(reads) == {200}, reads
+        kept = c.get(f"/api/papers/{other}").json()
+        assert kept["upvotes"] >= 1 and kept["numComments"] == 1
+        disk.free()
+        again = _writes(c, pid, auth)
+        assert again == {"sign up": 303, "vote": 200, "comment": 201, "save": 201, "subscribe": 202}
+    assert _integrity(engine) == "ok"
+    engine.dispose()
+
+
+def _ingest(data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {
+        "PAPERFEED_DATA_DIR": str(data_dir),
+        "PAPERFEED_EMBED_ON_INGEST": "false",
+        "PAPERFEED_BATCH_SIZE": "20",
+    }
+    command = [sys.executable, "-m", "paperfeed", "ingest", "snapshot", str(SNAPSHOT), "--json"]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_ingest_on_a_full_disk_exits_1_naming_where_it_stopped_and_a_rerun_finishes(
+    disk: Disk,
+) -> None:
+    settings = Settings(data_dir=disk.path / "data", _env_file=None)  # type: ignore[call-arg]
+    open_store(settings).dispose()  # an existing store, then the disk fills during the import
+    disk.fill()
+    disk.leave(256 * 1024)
+    first = _ingest(settings.data_dir)
+    assert first.returncode == 1, first.stderr
+    assert "the disk is full" in first.stderr and "run the same command again" in first.stderr
+    assert "Traceback" not in first.stderr
+    stopped = json.loads(first.stdout)
+    engine = open_store(settings)
+    stored = _paper_count(engine)
+    assert 0 < stored < SNAPSHOT_IDS and stopped["inserted"] == stored
+    assert _integrity(engine) == "ok"
+    disk.free()
+    second = _ingest(settings.data_dir)
+    assert second.returncode == 0, second.stderr
+    assert json.loads(second.stdout)["inserted"] == SNAPSHOT_IDS - stored
+    assert _paper_count(engine) == SNAPSHOT_IDS
+    assert _integrity(engine) == "ok"
+    engine.dispose()
+
+
+def test_search_index_on_a_full_disk_keeps_answering_and_catches_up_once_freed(
+    disk: Disk, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from paperfeed.models import Paper
+    from paperfeed.search import SearchService
+    from paperfeed.store import upsert_papers
+
+    base = Settings(  # type: ignore[call-arg]
+        data_dir=disk.path / "data",
+        database_url=f"sqlite:///{tmp_path / 'store.db'}",  # the store is not on the full disk
+        _env_file=None,
+    )
+    settings = web_settings(base)  # refresh on every search: a failed write meets the request
+    engine = open_store(settings)
+    fill_store(engine, settings, tmp_path / "listings")
+    service = SearchService(settings, engine)
+    try:
+        before = service.search("model", mode="keyword").hits
+        assert before
+        disk.fill()
+        new = Paper(id="2606.66666", title="Echidna snout mechanics", abstract="Echidnas.")
+        with engine.begin() as conn:
+            upsert_papers(conn, [new])
+        assert [h.id for h in service.search("model", mode="keyword").hits] == [
+            h.id for h in before
+        ]
+        assert not service.search("echidna snout", mode="keyword").hits
+        assert "search indexes could not be updated" in caplog.text
+        assert service.search("echidna snout", mode="keyword").total == 0  # no crash on retry
+        disk.free()
+        assert service.search("echidna snout", mode="keyword").hits[0].id == "2606.66666"
+    finally:
+        service.close()
+        engine.dispose()
+
+
+class _FillingMailer:
+    """The real SMTP mailer; the disk fills just after the server accepts the third message."""
+
+    def __init__(self, settings: Settings, disk: Disk, engine: Engine) -> None:
+        from paperfeed.digest.deliver import SmtpMailer
+
+        self.real, self.disk, self.engine, self.sent = SmtpMailer(settings), disk, engine, 0
+
+    def send(self, sender: str, recipient: str, message: bytes) -> None:
+        self.real.send(sender, recipient, message)
+        self.sent += 1
+        if self.sent == 3:
+            truncate_wal(self.engine)
+            self.disk.fill()
+
+    def close(self) -> None:
+        self.real.close()
+
+
+def test_digests_on_a_full_disk_mark_nothing_sent_that_was_not_and_resume(
+    disk: Disk, demo_settings: Settings, sink: Sink
+) -> None:
+    from collections import Counter
+
+    from paperfeed.digest.deliver import SmtpMailer
+    from paperfeed.digest.schedule import run_due
+    from paperfeed.digest.subscribe import confirm, request_subscription
+    from paperfeed.store import digests as db
+    from tests.digest_support import copy_newest_papers
+
+    s = Settings(  # type: ignore[call-arg]
+        data_dir=disk.path / "data",
+        smtp_port=sink.port,
+        secret_key="d" * 32,
+        digest_send_rate=0,
+        _env_file=None,
+    )
+    engine = open_store(s)
+    copy_newest_papers(demo_settings, engine, 1)
+    addresses = [f"reader{i}@example.org" for i in range(6)]
+    for address in addresses:
+        request_subscription(engine, s, SmtpMailer(s), address, {"max_papers": 3})
+        body = sink.to(address)[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        confirm(engine, s, body.split("confirm?token=")[1].split()[0])
+    sink.received.clear()
+    mailer = _FillingMailer(s, disk, engine)
+    with pytest.raises(Exception) as caught:
+        run_due(engine, s, mailer, due_all=True)
+    mailer.close()
+    assert is_disk_full(caught.value)
+    states = select(db.outbox.c.status, db.outbox.c.recipient).where(db.outbox.c.kind == "digest")
+    with engine.connect() as conn:
+        marked = [r.recipient for r in conn.execute(states) if r.status == "sent"]
+    received = Counter(r.recipients[0] for r in sink.received)
+    assert sum(received.values()) == 3 and set(marked) <= set(received)
+    disk.free()
+    fresh = SmtpMailer(s)
+    again = run_due(engine, s, fresh, due_all=True)  # no restart, no lease to wait out
+    fresh.close()
+    assert not again.busy and again.sent >= len(addresses) - 3
+    received = Counter(r.recipients[0] for r in sink.received)
+    assert set(received) == set(addresses) and all(n in (1, 2) for n in received.values())
+    assert sum(n == 2 for n in received.values()) <= 1  # at most the one in flight, again
+    with engine.connect() as conn:
+        assert {r.status for r in conn.execute(states)} == {"sent"}
+    assert _integrity(engine) == "ok"
     engine.dispose()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+from contextlib import suppress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -113,6 +114,14 @@ def _schema() -> tantivy.Schema:
     return sb.build()
 
 
+def _release(writer: tantivy.IndexWriter) -> None:
+    """Let go of a failed writer's lock now (its traceback may keep the object alive)."""
+    with suppress(ValueError, OSError):
+        writer.rollback()
+    with suppress(ValueError, OSError, RuntimeError):
+        writer.wait_merging_threads()  # consumes the writer: the lock file is released
+
+
 def saved_watermark(path: Path) -> datetime | None:
     """The watermark of the index saved in `path`, read without opening it (None: no index)."""
     try:
@@ -197,6 +206,8 @@ class KeywordIndex:
                     writer.commit()
                     writer.wait_merging_threads()
             except (ValueError, OSError) as exc:
+                if writer is not None:
+                    _release(writer)
                 self._raise_if_full(exc)
                 raise
             if writer is not None or progress.to_json() != before:
