@@ -121,7 +121,9 @@ def _fill_pages(engine: Engine) -> None:
         while True:
             try:
                 with engine.begin() as conn:
-                    conn.execute(text("INSERT INTO disk_filler VALUES (randomblob(:n))"), {"n": size})
+                    conn.execute(
+                        text("INSERT INTO disk_filler VALUES (randomblob(:n))"), {"n": size}
+                    )
             except OperationalError as exc:
                 assert "full" in str(exc), exc
                 break

@@ -32,12 +32,14 @@ from paperfeed.settings import Settings
 from paperfeed.store import open_store
 from paperfeed.store.tables import papers
 from paperfeed.util import DiskFull, is_disk_full
-from tests.disk_support import Disk, page_limit, small_disk, truncate_wal
 from tests.digest_support import Sink
+from tests.disk_support import Disk, page_limit, small_disk, truncate_wal
 from tests.web_support import DAYS, client, csrf_token, fill_store, on_day, sign_up, web_settings
 
 PASSWORD = "correct horse battery"
-SNAPSHOT = Path(__file__).parent / "fixtures" / "snapshot" / "arxiv-metadata-oai-snapshot.head200.json"
+SNAPSHOT = (
+    Path(__file__).parent / "fixtures" / "snapshot" / "arxiv-metadata-oai-snapshot.head200.json"
+)
 SNAPSHOT_IDS = 200
 # Random text: a comment this long needs new pages in any store (it does not compress).
 LONG = " ".join(os.urandom(6).hex() for _ in range(1200))
@@ -318,7 +320,7 @@ def test_digests_on_a_full_disk_mark_nothing_sent_that_was_not_and_resume(
     from paperfeed.digest.deliver import SmtpMailer
     from paperfeed.digest.schedule import run_due
     from paperfeed.digest.subscribe import confirm, request_subscription
-    from paperfeed.store import digests as db
+    from paperfeed.store.digest_tables import outbox
     from tests.digest_support import copy_newest_papers
 
     s = Settings(  # type: ignore[call-arg]
@@ -341,7 +343,7 @@ def test_digests_on_a_full_disk_mark_nothing_sent_that_was_not_and_resume(
         run_due(engine, s, mailer, due_all=True)
     mailer.close()
     assert is_disk_full(caught.value)
-    states = select(db.outbox.c.status, db.outbox.c.recipient).where(db.outbox.c.kind == "digest")
+    states = select(outbox.c.status, outbox.c.recipient).where(outbox.c.kind == "digest")
     with engine.connect() as conn:
         marked = [r.recipient for r in conn.execute(states) if r.status == "sent"]
     received = Counter(r.recipients[0] for r in sink.received)
@@ -358,3 +360,50 @@ def test_digests_on_a_full_disk_mark_nothing_sent_that_was_not_and_resume(
         assert {r.status for r in conn.execute(states)} == {"sent"}
     assert _integrity(engine) == "ok"
     engine.dispose()
+
+
+@pytest.fixture
+def pg_disk() -> Iterator[Disk]:
+    """A tmpfs the `postgres` user can reach (pytest's tmp_path is private to root)."""
+    root = Path(tempfile.mkdtemp(prefix="paperfeed-disk-"))
+    os.chmod(root, 0o755)
+    try:
+        with small_disk(root / "disk", mode=0o755) as mounted:
+            yield mounted
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_postgres_tablespace_on_a_full_disk_gives_507_then_recovers(
+    pg_disk: Disk, pg_url: str, tmp_path: Path
+) -> None:
+    space = pg_disk.path / "tablespace"
+    space.mkdir()
+    shutil.chown(space, "postgres")
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE TABLESPACE diskfull LOCATION '{space}'"))
+        conn.execute(text('CREATE DATABASE "diskfull" TABLESPACE diskfull'))
+    url = pg_url.rsplit("/", 1)[0] + "/diskfull"
+    base = Settings(data_dir=tmp_path / "data", database_url=url, _env_file=None)  # type: ignore[call-arg]
+    settings = web_settings(base)
+    engine = open_store(settings)
+    try:
+        fill_store(engine, settings, tmp_path / "listings")
+        pid = sorted(on_day(engine, DAYS[1]))[0]
+        with client(settings, engine) as c:
+            auth = _bearer(c, "ada")
+            pg_disk.fill()
+            refused = _comment(c, pid, auth)
+            assert refused.status_code == 507, refused.text
+            assert "disk is full" in refused.json()["detail"]
+            assert c.get(f"/api/papers/{pid}").status_code == 200
+            pg_disk.free()
+            assert _comment(c, pid, auth).status_code == 201
+            assert c.get(f"/api/papers/{pid}").json()["numComments"] == 1
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text('DROP DATABASE IF EXISTS "diskfull" WITH (FORCE)'))
+            conn.execute(text("DROP TABLESPACE IF EXISTS diskfull"))
+        admin.dispose()

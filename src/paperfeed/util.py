@@ -1,4 +1,4 @@
-"""Small helpers every layer shares (time, ISO dates, chunking, disk full); imports nothing of ours."""
+"""Small helpers every layer shares (time, dates, chunks, disk full); imports nothing of ours."""
 
 from __future__ import annotations
 

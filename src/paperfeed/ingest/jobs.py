@@ -12,12 +12,12 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from paperfeed.ingest.arxiv_api import ArxivApiSource
+from paperfeed.ingest.files import checkpoint_name
 from paperfeed.ingest.hf_daily import HfDailySource
 from paperfeed.ingest.http import PoliteClient
 from paperfeed.ingest.listing import ListingSource
 from paperfeed.ingest.oai import OaiSource
 from paperfeed.ingest.page import PageSource
-from paperfeed.ingest.files import checkpoint_name
 from paperfeed.ingest.run import Report, Source, SourceError, StoreFull, run_source
 from paperfeed.ingest.snapshot import SnapshotSource
 from paperfeed.models import RecordError

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import shutil
 import threading
-from contextlib import suppress
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
