@@ -121,11 +121,14 @@ def test_a_full_store_gives_507_reads_go_on_and_the_write_succeeds_once_freed(
     engine.dispose()
 
 
+@pytest.mark.parametrize("bulk", [False, True], ids=["batches", "bulk-load"])
 def test_an_ingest_that_fills_the_store_stops_clearly_and_a_rerun_resumes(
-    sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch
+    sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch, bulk: bool
 ) -> None:
     monkeypatch.setattr(files, "CHECKPOINT_EVERY", 10)  # the fixture has 200 lines
-    settings = sqlite_settings.model_copy(update={"batch_size": 20, "embed_on_ingest": False})
+    big = 1 if bulk else 1 << 40  # bulk: indexes dropped, parsing in a child process
+    changes = {"batch_size": 20, "embed_on_ingest": False, "bulk_ingest_bytes": big}
+    settings = sqlite_settings.model_copy(update=changes)
     engine = open_store(settings)
     with page_limit(engine) as limit:
         limit.fill()
@@ -199,8 +202,13 @@ def test_serve_on_a_full_disk_answers_507_reads_and_recovers_without_restart(
         assert c.post(f"/api/papers/{other}/upvote", headers=auth).status_code == 200
         assert _comment(c, other, auth, "kept").status_code == 201
         assert c.get("/api/papers/search", params={"q": "model"}).status_code == 200
+        signin = {"username": "ada", "password": PASSWORD, "csrf_token": csrf_token(c, "/signin")}
+        assert c.post("/signin", data=signin, follow_redirects=False).status_code == 303
         truncate_wal(engine)
         disk.fill()
+        signed_in = [c.get(path).status_code for path in ("/", "/library", "/for-you", "/daily")]
+        assert set(signed_in) == {200}, signed_in
+        c.cookies.clear()
         full = _writes(c, pid, auth)
         assert set(full.values()) == {507}, full
         page = c.post("/signup", data={"username": "eve", "password": PASSWORD}, headers={})
@@ -211,6 +219,10 @@ def test_serve_on_a_full_disk_answers_507_reads_and_recovers_without_restart(
             c.get(f"/papers/{other}").status_code,
             c.get("/api/papers/search", params={"q": "model"}).status_code,
             c.get("/api/trending", params={"limit": 5}).status_code,
+            c.get("/api/me/library", headers=auth).status_code,
+            c.get("/api/me/feed", headers=auth).status_code,
+            c.get("/feeds/daily.atom").status_code,
+            c.get(f"/papers/{other}/bibtex").status_code,
         ]
         assert set(reads) == {200}, reads
         kept = c.get(f"/api/papers/{other}").json()
@@ -407,3 +419,55 @@ def test_postgres_tablespace_on_a_full_disk_gives_507_then_recovers(
             conn.execute(text('DROP DATABASE IF EXISTS "diskfull" WITH (FORCE)'))
             conn.execute(text("DROP TABLESPACE IF EXISTS diskfull"))
         admin.dispose()
+
+
+def test_paperfeed_serve_process_on_a_full_disk_never_500s_nor_hangs(
+    disk: Disk, tmp_path: Path
+) -> None:
+    import threading
+
+    import httpx
+
+    from paperfeed.web.auth import sign_up as create_account
+    from tests.test_web_kill import _free_port, _server
+
+    settings = Settings(data_dir=disk.path / "data", embed_model="static", _env_file=None)  # type: ignore[call-arg]
+    engine = open_store(settings)
+    fill_store(engine, settings, tmp_path / "listings")
+    pids = sorted(on_day(engine, DAYS[1]))
+    create_account(engine, "ada", PASSWORD)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    with _server(settings, port) as proc:
+        login = httpx.post(f"{base}/api/login", json={"username": "ada", "password": PASSWORD})
+        headers = {"Authorization": f"Bearer {login.json()['token']}"}
+        truncate_wal(engine)
+        disk.fill()
+        answers: list[int | str] = []
+
+        def write(pid: str) -> None:
+            try:
+                url = f"{base}/api/papers/{pid}/comments"
+                answers.append(
+                    httpx.post(url, json={"body": LONG}, headers=headers, timeout=30).status_code
+                )
+            except httpx.HTTPError as exc:
+                answers.append(type(exc).__name__)
+
+        threads = [threading.Thread(target=write, args=(pid,)) for pid in pids]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert answers == [507] * len(pids), answers
+        assert httpx.get(f"{base}/api/papers/{pids[0]}", timeout=30).status_code == 200
+        disk.free()
+        again = httpx.post(
+            f"{base}/api/papers/{pids[0]}/comments",
+            json={"body": LONG},
+            headers=headers,
+            timeout=30,
+        )
+        assert again.status_code == 201 and proc.poll() is None
+    assert _integrity(engine) == "ok"
+    engine.dispose()
