@@ -122,7 +122,10 @@ def _stopped_at(engine: Engine, source: Source, path: Path, exc: StoreFull) -> s
     with engine.connect() as conn:
         line = get_checkpoint(conn, checkpoint_name(source.name, path))
     done = exc.report.inserted + exc.report.updated + exc.report.unchanged if exc.report else 0
-    where = f"after line {line} (every record up to it is stored)" if line else "part-way"
+    if line:
+        where = f"after line {line} (every record up to it is stored)"
+    else:
+        where = f"after paper {exc.last_stored}" if exc.last_stored else "before storing any"
     return (
         f"{path}: {exc}; stopped {where}, {done:,} records stored by this run. "
         "Free some disk space and run the same command again: it resumes where it stopped."

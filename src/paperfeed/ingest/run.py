@@ -73,6 +73,8 @@ class SourceError(RuntimeError):
 class StoreFull(SourceError):
     """The store's disk is full: the run stopped; what it committed stays, a rerun resumes."""
 
+    last_stored: str | None = None  # the id of the last paper this run committed
+
 
 @dataclass
 class Report:
@@ -122,8 +124,9 @@ def run_source(
     With `parallel`, a picklable source is parsed and checked in a child process.
     """
     report = Report()
+    last: list[str] = []  # the id of the last paper committed, once there is one
     try:
-        _run(engine, source, batch_size, on_progress, parallel, report)
+        _run(engine, source, batch_size, on_progress, parallel, report, last)
     except SourceError as exc:
         exc.report = report
         raise
@@ -131,7 +134,7 @@ def run_source(
         if not is_disk_full(exc):
             raise
         full = StoreFull(f"the disk is full ({_first_line(exc)})")
-        full.report = report
+        full.report, full.last_stored = report, last[-1] if last else None
         raise full from exc
     return report
 
@@ -143,6 +146,7 @@ def _run(
     on_progress: Callable[[Report], None] | None,
     parallel: bool,
     report: Report,
+    last: list[str],
 ) -> None:
     batch: list[Paper] = []
     gone: list[str] = []
@@ -154,7 +158,9 @@ def _run(
                 continue
             _count(report, item, batch, gone)
             if len(batch) + len(gone) >= batch_size:
+                newest = batch[-1].id if batch else None
                 _flush(engine, batch, gone, marks, report)
+                last[:] = [newest] if newest else last
                 if on_progress:
                     on_progress(report)
     except BaseException as exc:
