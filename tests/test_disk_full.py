@@ -189,6 +189,7 @@ def _writes(c: TestClient, pid: str, auth: dict[str, str]) -> dict[str, int]:
     }
 
 
+@pytest.mark.slow
 def test_serve_on_a_full_disk_answers_507_reads_and_recovers_without_restart(
     disk: Disk, tmp_path: Path, sink: Sink
 ) -> None:
@@ -244,6 +245,7 @@ def _ingest(data_dir: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_ingest_on_a_full_disk_exits_1_naming_where_it_stopped_and_a_rerun_finishes(
     disk: Disk,
 ) -> None:
@@ -270,6 +272,7 @@ def test_ingest_on_a_full_disk_exits_1_naming_where_it_stopped_and_a_rerun_finis
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_search_index_on_a_full_disk_keeps_answering_and_catches_up_once_freed(
     disk: Disk, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -325,6 +328,7 @@ class _FillingMailer:
         self.real.close()
 
 
+@pytest.mark.slow
 def test_digests_on_a_full_disk_mark_nothing_sent_that_was_not_and_resume(
     disk: Disk, demo_settings: Settings, sink: Sink
 ) -> None:
@@ -387,6 +391,7 @@ def pg_disk() -> Iterator[Disk]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.mark.slow
 def test_postgres_tablespace_on_a_full_disk_gives_507_then_recovers(
     pg_disk: Disk, pg_url: str, tmp_path: Path
 ) -> None:
@@ -422,6 +427,7 @@ def test_postgres_tablespace_on_a_full_disk_gives_507_then_recovers(
         admin.dispose()
 
 
+@pytest.mark.slow
 def test_paperfeed_serve_process_on_a_full_disk_never_500s_nor_hangs(
     disk: Disk, tmp_path: Path
 ) -> None:
