@@ -127,7 +127,8 @@ def _stopped_at(engine: Engine, source: Source, path: Path, exc: StoreFull) -> s
     else:
         where = f"after paper {exc.last_stored}" if exc.last_stored else "before storing any"
     return (
-        f"{path}: {exc}; stopped {where}, {done:,} records stored by this run. "
+        f"{path}: the disk is full ({exc.reason}); stopped {where}, {done:,} records stored by "
+        "this run. "
         "Free some disk space and run the same command again: it resumes where it stopped."
     )
 

@@ -75,6 +75,13 @@ class StoreFull(SourceError):
 
     last_stored: str | None = None  # the id of the last paper this run committed
 
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            f"the disk is full ({reason}); what was stored is kept. "
+            "Free some disk space and run it again: it resumes where it stopped."
+        )
+        self.reason = reason
+
 
 @dataclass
 class Report:
@@ -133,7 +140,7 @@ def run_source(
     except Exception as exc:
         if not is_disk_full(exc):
             raise
-        full = StoreFull(f"the disk is full ({_first_line(exc)})")
+        full = StoreFull(_first_line(exc))
         full.report, full.last_stored = report, last[-1] if last else None
         raise full from exc
     return report
