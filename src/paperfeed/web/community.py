@@ -26,7 +26,7 @@ from paperfeed.store.accounts import (
     vote_counts,
 )
 from paperfeed.store.listings import paper_flags
-from paperfeed.util import utcnow
+from paperfeed.util import is_disk_full, utcnow
 from paperfeed.web.deps import Site
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,8 @@ def _fetch(site: Site, pid: str) -> Paper:
         _check_resolvable(site.settings.arxiv_api_url)
         add_papers(site.engine, site.settings, [pid], site.settings.submit_fetch_seconds)
     except SourceError as exc:
+        if is_disk_full(exc):
+            raise  # a 507 from the app's handler, not "arXiv unreachable"
         log.warning("submit: fetching %s from arXiv failed: %s", pid, exc)
         raise SubmitError(502, UNREACHABLE) from exc
     finally:
