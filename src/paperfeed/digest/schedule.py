@@ -21,6 +21,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine
 
 from paperfeed import trending
+from paperfeed.digest import personal
 from paperfeed.digest.compose import (
     Digest,
     Embeddings,
@@ -200,6 +201,7 @@ def compose_window(
     """Digests of subscribers who share one window of listing days, ranked together."""
     if span is None:
         return [Digest(s, period[s.id], ()) for s in subs]
+    asked, subs = subs, personal.widened(subs)
     seeds = sorted({p for s in subs for p in s.prefs.seeds})
     with engine.connect() as conn:
         cands, trend = _with_trending(conn, settings, db.candidates(conn, *span), span)
@@ -209,7 +211,8 @@ def compose_window(
     vectors = stored_vectors(embeddings, ids + seeds)
     ranking = Ranking(settings.digest_trending_weight, _min_similarity(settings, embeddings))
     found = saved_search_hits(embeddings, _search_depths(subs, interests), span)
-    return compose(subs, interests, cands, vectors, excluded, trend, titles, ranking, period, found)
+    done = compose(subs, interests, cands, vectors, excluded, trend, titles, ranking, period, found)
+    return personal.personalise(engine, done, asked, span, cands, excluded)
 
 
 def _search_depths(

@@ -178,6 +178,14 @@ class Recommender:
         self._models.clear()
 
 
+_SHARED: _Lru[Engine, Recommender] = _Lru(4)
+
+
+def shared_recommender(engine: Engine) -> Recommender:
+    """The process's recommender for a store: the site and the digests share its cached models."""
+    return _SHARED.get(engine, lambda: Recommender(engine))
+
+
 def _negative_ids(conn: Connection, user_id: int) -> frozenset[str]:
     return frozenset(s.paper_id for s in paper_signals(conn, user_id) if s.sign < 0)
 
@@ -219,3 +227,8 @@ def _age(now: datetime, at: datetime) -> float:
 def hides(paper: Paper, follows: Follows) -> bool:
     """Whether the user's mutes hide this paper from lists."""
     return is_muted(doc_of(paper), follows)
+
+
+def has_mutes(follows: Follows) -> bool:
+    """Whether the user mutes anything at all."""
+    return bool(follows.muted_keywords or follows.muted_authors or follows.muted_categories)

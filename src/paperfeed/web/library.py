@@ -16,7 +16,7 @@ from markupsafe import Markup
 from sqlalchemy import Connection
 
 from paperfeed import references
-from paperfeed.recommend.service import Recommender, follows_of, hides
+from paperfeed.recommend.service import Recommender, follows_of, hides, shared_recommender
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import User
 from paperfeed.store.listings import author_name, latest_day
@@ -40,7 +40,7 @@ EXPORTS = {
 
 def install(app: FastAPI) -> None:
     """Add the personal pages and API to the app, with one recommender for the process."""
-    app.state.recommender = Recommender(app.state.site.engine)
+    app.state.recommender = shared_recommender(app.state.site.engine)
     app.state.site.env.filters["markdown"] = markdown_html
     for path in ("/api/me/library/import", "/library/import"):  # uploads, checked again inside
         allow_body(app, path, 2 * references.MAX_IMPORT_BYTES)

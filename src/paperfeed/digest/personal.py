@@ -1,0 +1,97 @@
+"""A signed-in subscriber's digest: the For you ranking of the digest's days, with their mutes.
+
+The papers come from the same ranker the For you page, the API and the private feed call
+(`Recommender.feed`, one cached model per user); the subscriber's own interests (saved
+searches, authors, categories, trending) are interleaved with them, and the user's mutes
+remove papers from both. Subscribers without an account are left exactly as composed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
+from itertools import zip_longest
+
+from sqlalchemy import Connection, Engine
+
+from paperfeed.digest.compose import Digest, DigestItem, candidate_item
+from paperfeed.digest.subscriber import Subscriber
+from paperfeed.recommend.model import Doc, Follows, Recommendation, is_muted
+from paperfeed.recommend.service import follows_of, has_mutes, shared_recommender
+from paperfeed.store.digests import Candidate
+
+
+def widened(subs: Sequence[Subscriber]) -> list[Subscriber]:
+    """Subscribers as composed: an account holder's twice as deep, refilling muted papers."""
+    return [
+        replace(s, prefs=replace(s.prefs, max_papers=2 * s.prefs.max_papers)) if s.user_id else s
+        for s in subs
+    ]
+
+
+def personalise(
+    engine: Engine,
+    digests: Sequence[Digest],
+    subs: Sequence[Subscriber],
+    span: tuple[date, date],
+    cands: Sequence[Candidate],
+    excluded: dict[int, set[str]],
+) -> list[Digest]:
+    """Each account holder's digest ranked by their model and cleared of their mutes."""
+    original = {s.id: s for s in subs}
+    if not any(s.user_id for s in subs):
+        return list(digests)
+    by_id = {c.id: c for c in cands}
+    out: list[Digest] = []
+    with engine.connect() as conn:
+        for digest in digests:
+            sub = original[digest.subscriber.id]
+            if sub.user_id is None:
+                out.append(digest)
+                continue
+            sent = excluded.get(sub.id, set())
+            items = _for_user(conn, sub, sub.user_id, span, digest.items, by_id, sent)
+            out.append(Digest(sub, digest.period, items))
+    return out
+
+
+def _for_user(
+    conn: Connection,
+    sub: Subscriber,
+    user_id: int,
+    span: tuple[date, date],
+    composed: Sequence[DigestItem],
+    by_id: dict[str, Candidate],
+    sent: set[str],
+) -> tuple[DigestItem, ...]:
+    wanted = sub.prefs.max_papers
+    # The page's own ranking, as deep as needed to still hold `wanted` after the sent ones go.
+    recs = shared_recommender(conn.engine).feed(conn, user_id, *span, wanted + len(sent))
+    ranked = [_item(by_id[r.id], r) for r in recs if r.id not in sent and r.id in by_id]
+    follows = follows_of(conn, user_id)
+    own = [i for i in composed if not _muted(by_id.get(i.paper_id), follows)]
+    return tuple(merge(ranked, own, wanted))
+
+
+def merge(ranked: Sequence[DigestItem], own: Sequence[DigestItem], n: int) -> list[DigestItem]:
+    """For you and the subscriber's own picks taken in turn, each paper once, `n` at most."""
+    out: list[DigestItem] = []
+    seen: set[str] = set()
+    for pair in zip_longest(ranked, own):
+        for item in pair:
+            if item is not None and item.paper_id not in seen and len(out) < n:
+                seen.add(item.paper_id)
+                out.append(item)
+    return out
+
+
+def _item(cand: Candidate, rec: Recommendation) -> DigestItem:
+    return candidate_item(cand, rec.why, rec.score)
+
+
+def _muted(cand: Candidate | None, follows: Follows) -> bool:
+    if cand is None or not has_mutes(follows):
+        return False
+    doc = Doc(cand.id, cand.title, cand.abstract, cand.authors, cand.categories, cand.listing_date)
+    return is_muted(doc, follows)
