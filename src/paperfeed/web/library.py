@@ -370,7 +370,10 @@ def export_library(
 @router.get("/library/import")
 def import_page(request: Request, site: SiteDep, user: SignedInDep) -> Response:
     """The form to import a BibTeX, RIS or CSL-JSON export."""
-    return html(site, request, site.render("import.html", user=user, report=None))
+    body = site.render(
+        "import.html", user=user, report=None, fetch_max=site.settings.import_fetch_max
+    )
+    return html(site, request, body)
 
 
 @router.post("/library/import", dependencies=[FormCsrf])
@@ -386,7 +389,10 @@ async def import_upload(
 
     data = await me_api.read_upload(file)
     report = await run_in_threadpool(me_api.import_references, site, user, data, collection or None)
-    return html(site, request, site.render("import.html", user=user, report=report))
+    body = site.render(
+        "import.html", user=user, report=report, fetch_max=site.settings.import_fetch_max
+    )
+    return html(site, request, body)
 
 
 # --- For you ----------------------------------------------------------------------------------
