@@ -130,18 +130,25 @@ def test_import_fetches_arxiv_papers_the_store_lacks(site: Settings, engine: Eng
     assert asked == ["1605.08386,0000.00000"]  # one request, as Submit makes
 
 
-def test_import_fetches_at_most_the_configured_number(site: Settings, engine: Engine) -> None:
+def test_import_fetches_at_most_the_configured_number_and_rate(
+    site: Settings, engine: Engine
+) -> None:
+    limits = {"import_fetch_max": 1, "submit_rate_limit": 1}
     with replay(arxiv_api_handler) as server:
-        one = site.model_copy(update={"arxiv_api_url": server.url, "import_fetch_max": 1})
+        one = site.model_copy(update={"arxiv_api_url": server.url, **limits})
         with client(one, engine) as c:
             auth = _bearer(c, engine)
             files = {"file": ("my.bib", _unknown_ids_bibtex(_some(engine, 1)[0]))}
             report = c.post("/api/me/library/import", files=files, headers=auth).json()
+            again = c.post("/api/me/library/import", files=files, headers=auth).json()
     assert report["fetched"] == ["1605.08386"]
     assert [u["reason"] for u in report["unmatched"]] == [
         "not in this store; not fetched: one import fetches at most 1"
     ]
     assert [r.params.get("id_list") for r in server.requests] == ["1605.08386"]
+    # The second import finds 1605.08386 stored; fetching 0000.00000 is over the rate limit.
+    assert again["matched"] == 2 and again["fetched"] == []
+    assert "too many imports fetching from arXiv" in again["unmatched"][0]["reason"]
 
 
 def test_import_with_arxiv_unreachable_saves_the_rest(site: Settings, engine: Engine) -> None:

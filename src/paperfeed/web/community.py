@@ -106,8 +106,9 @@ class Fetched:
     failed: dict[str, str] = field(default_factory=dict)
 
 
-def fetch_missing(site: Site, ids: Sequence[str]) -> Fetched:
-    """Fetch papers the store lacks by arXiv id (`import_fetch_max` at most), as Submit does."""
+def fetch_missing(site: Site, user: User, ids: Sequence[str]) -> Fetched:
+    """Fetch papers the store lacks by arXiv id (`import_fetch_max` at most), as Submit does;
+    an import that fetches counts as a submission against the user's rate limit."""
     unique = list(dict.fromkeys(ids))
     limit = site.settings.import_fetch_max
     wanted = unique[:limit]
@@ -115,6 +116,9 @@ def fetch_missing(site: Site, ids: Sequence[str]) -> Fetched:
     if not wanted:
         return Fetched((), failed)
     try:
+        wait = site.submit_limiter.hit(f"import:{user.id}")
+        if wait is not None:
+            raise SubmitError(429, f"too many imports fetching from arXiv; wait {int(wait) + 1} s")
         _fetch_ids(site, wanted, wait=site.settings.submit_fetch_seconds)
     except SubmitError as exc:
         return Fetched((), failed | {pid: f"not fetched: {exc}" for pid in wanted})

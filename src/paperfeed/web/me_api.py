@@ -166,7 +166,7 @@ def import_references(
             [normalise_title(r.title) for r in refs if r.title],
         )
     missing = [r.arxiv_id for r in refs if r.arxiv_id and not _match(r, ids, by_doi, by_title)]
-    fetched = community.fetch_missing(site, missing) if missing else community.Fetched()
+    fetched = community.fetch_missing(site, user, missing) if missing else community.Fetched()
     ids |= set(fetched.ids)
     matched: list[str] = []
     unmatched = [{"entry": e, "reason": "could not be read"} for e in parsed.errors]
