@@ -108,6 +108,7 @@ class Recommender:
         self.engine, self.tuning = engine, tuning or Tuning()
         self._spaces: _Lru[tuple[object, ...], tuple[Space, list[str]]] = _Lru(4)
         self._models: _Lru[tuple[object, ...], UserModel] = _Lru(512)
+        self._windows: _Lru[tuple[object, ...], frozenset[str]] = _Lru(8)
 
     def _space(
         self, conn: Connection, since: date, until: date
@@ -149,7 +150,7 @@ class Recommender:
         self, conn: Connection, user_id: int, since: date, until: date, limit: int
     ) -> list[Recommendation]:
         """The user's ranked papers of [since, until] with a reason each (seen ones left out)."""
-        window = frozenset(papers_between(conn, since, until, 0, MAX_CANDIDATES).ids)
+        window = self._window(conn, since, until)
         if not window:
             return []  # nothing was listed then: nothing to rank (and no model to fit)
         model, space = self.model(conn, user_id, since, until)
@@ -157,6 +158,13 @@ class Recommender:
             return []
         seen = frozenset(s.doc.id for s in model.positives) | _negative_ids(conn, user_id)
         return rank(model, space, limit, seen, window)
+
+    def _window(self, conn: Connection, since: date, until: date) -> frozenset[str]:
+        """The ids listed in [since, until]; cached per store change (moderation bumps it too)."""
+        key = (since, until, latest_change(conn))
+        return self._windows.get(
+            key, lambda: frozenset(papers_between(conn, since, until, 0, MAX_CANDIDATES).ids)
+        )
 
     def learned(self, conn: Connection, user_id: int, since: date, until: date) -> Learned:
         """The strongest terms and the most weighted positive papers of the user's model."""
@@ -176,6 +184,7 @@ class Recommender:
         """Drop cached spaces and models (tests; a changed tuning)."""
         self._spaces.clear()
         self._models.clear()
+        self._windows.clear()
 
 
 _SHARED: _Lru[Engine, Recommender] = _Lru(4)
