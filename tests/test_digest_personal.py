@@ -26,9 +26,13 @@ NOW = datetime(2026, 6, 29, 12, tzinfo=UTC)
 MAX = 5
 
 
+def _graph_papers(engine: Engine) -> list[str]:
+    return sorted(p.id for p in stored(engine).values() if "graph" in p.title.lower())
+
+
 def _reader(engine: Engine) -> int:
     """A user who rated the store's graph papers 👍 and mutes cs.CR and the word "channel"."""
-    graph = [p.id for p in stored(engine).values() if "graph" in p.title.lower()]
+    graph = _graph_papers(engine)
     assert len(graph) >= 2
     with engine.begin() as conn:
         uid = create_user(conn, "reader", PasswordHasher().hash(PASSWORD)).id
@@ -45,6 +49,7 @@ def _subscribe(
     user_id: int | None,
     trending: bool,
     categories: tuple[str, ...] = (),
+    authors: tuple[str, ...] = (),
 ) -> Subscriber:
     address, key = normalise_email(email)
     values = {
@@ -62,7 +67,8 @@ def _subscribe(
     }
     with engine.begin() as conn:
         sid = db.insert_subscriber(conn, values)
-        db.replace_interests(conn, sid, [db.InterestRow("category", c) for c in categories])
+        rows = [db.InterestRow("category", c) for c in categories]
+        db.replace_interests(conn, sid, rows + [db.InterestRow("author", a) for a in authors])
         if user_id is not None:
             db.update_subscriber(conn, sid, {"user_id": user_id})
     found = find_by_email(engine, email)
@@ -120,8 +126,10 @@ def test_mutes_clear_trending_and_interests_and_for_you_keeps_its_order(
     embed_papers(site, engine)
     uid = _reader(engine)
     interests = ("cs.CR", "cs.IT", "cs.GR")
-    linked = _subscribe(engine, "reader@example.org", uid, True, interests)
-    twin = _subscribe(engine, "twin@example.org", None, True, interests)
+    rated = _graph_papers(engine)[0]
+    author = (stored(engine)[rated].authors[0],)  # brings a paper the reader rated
+    linked = _subscribe(engine, "reader@example.org", uid, True, interests, author)
+    twin = _subscribe(engine, "twin@example.org", None, True, interests, author)
     mine, theirs = preview(engine, site, linked, NOW), preview(engine, site, twin, NOW)
     with engine.connect() as conn:
         span = window(linked, db.latest_listing_day(conn))
@@ -129,14 +137,14 @@ def test_mutes_clear_trending_and_interests_and_for_you_keeps_its_order(
     why = dict(_api_feed(site, engine, span))
 
     # The subscriber without an account: today's digest, the muted trending paper included.
-    assert HOSTILE_ID in [i.paper_id for i in theirs.items]
+    assert {HOSTILE_ID, rated} <= {i.paper_id for i in theirs.items}
     assert len(theirs.items) == MAX and not any(why.get(i.paper_id) == i.why for i in theirs.items)
     # The reader: For you papers in the page's order, in turn with their own, none muted.
     ids = [i.paper_id for i in mine.items]
     assert len(ids) == MAX == len(set(ids))
-    assert not any(_muted(engine, pid) for pid in ids)
+    assert not any(_muted(engine, pid) for pid in ids) and rated not in ids
     ranked = [i.paper_id for i in mine.items if why.get(i.paper_id) == i.why]
     assert len(ranked) >= MAX // 2
     assert ranked == [pid for pid in why if pid in ranked]
     own = [i for i in mine.items if i.paper_id not in ranked]
-    assert own and all(i.why.startswith(("new in cs.", "trending")) for i in own)
+    assert own and all(i.why.startswith(("new in cs.", "trending", "by ")) for i in own)

@@ -2,8 +2,9 @@
 
 The papers come from the same ranker the For you page, the API and the private feed call
 (`Recommender.feed`, one cached model per user); the subscriber's own interests (saved
-searches, authors, categories, trending) are interleaved with them, and the user's mutes
-remove papers from both. Subscribers without an account are left exactly as composed.
+searches, authors, categories, trending) are interleaved with them; the user's mutes remove
+papers from both, and, as on the page, papers the user already saved, rated, upvoted or
+submitted are left out. Subscribers without an account are left exactly as composed.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import Connection, Engine
 from paperfeed.digest.compose import Digest, DigestItem, candidate_item
 from paperfeed.digest.subscriber import Subscriber
 from paperfeed.recommend.model import Doc, Follows, Recommendation, is_muted
-from paperfeed.recommend.service import follows_of, has_mutes, shared_recommender
+from paperfeed.recommend.service import acted_on, follows_of, has_mutes, shared_recommender
 from paperfeed.store.digests import Candidate
 
 
@@ -69,8 +70,12 @@ def _for_user(
     # The page's own ranking, as deep as needed to still hold `wanted` after the sent ones go.
     recs = shared_recommender(conn.engine).feed(conn, user_id, *span, wanted + len(sent))
     ranked = [_item(by_id[r.id], r) for r in recs if r.id not in sent and r.id in by_id]
-    follows = follows_of(conn, user_id)
-    own = [i for i in composed if not _muted(by_id.get(i.paper_id), follows)]
+    follows, acted = follows_of(conn, user_id), acted_on(conn, user_id)
+    own = [
+        i
+        for i in composed
+        if i.paper_id not in acted and not _muted(by_id.get(i.paper_id), follows)
+    ]
     return tuple(merge(ranked, own, wanted))
 
 

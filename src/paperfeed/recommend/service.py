@@ -156,8 +156,7 @@ class Recommender:
         model, space = self.model(conn, user_id, since, until)
         if not model.has_signals:
             return []
-        seen = frozenset(s.doc.id for s in model.positives) | _negative_ids(conn, user_id)
-        return rank(model, space, limit, seen, window)
+        return rank(model, space, limit, acted_on(conn, user_id), window)
 
     def _window(self, conn: Connection, since: date, until: date) -> frozenset[str]:
         """The ids listed in [since, until]; cached per store change (moderation bumps it too)."""
@@ -195,8 +194,9 @@ def shared_recommender(engine: Engine) -> Recommender:
     return _SHARED.get(engine, lambda: Recommender(engine))
 
 
-def _negative_ids(conn: Connection, user_id: int) -> frozenset[str]:
-    return frozenset(s.paper_id for s in paper_signals(conn, user_id) if s.sign < 0)
+def acted_on(conn: Connection, user_id: int) -> frozenset[str]:
+    """Papers the user saved, rated, upvoted or submitted: never recommended back to them."""
+    return frozenset(s.paper_id for s in paper_signals(conn, user_id))
 
 
 def _matrix(conn: Connection, contract: tuple[str, int] | None, ids: Sequence[str]) -> np.ndarray:
