@@ -148,3 +148,14 @@ def test_mutes_clear_trending_and_interests_and_for_you_keeps_its_order(
     assert ranked == [pid for pid in why if pid in ranked]
     own = [i for i in mine.items if i.paper_id not in ranked]
     assert own and all(i.why.startswith(("new in cs.", "trending", "by ")) for i in own)
+
+
+def test_an_account_without_signals_gets_todays_digest(site: Settings, engine: Engine) -> None:
+    with engine.begin() as conn:
+        quiet = create_user(conn, "quiet", PasswordHasher().hash(PASSWORD)).id
+    interests = ("cs.CR", "cs.GT")
+    linked = _subscribe(engine, "quiet@example.org", quiet, True, interests)
+    twin = _subscribe(engine, "twin@example.org", None, True, interests)
+    mine, theirs = preview(engine, site, linked, NOW), preview(engine, site, twin, NOW)
+    assert len(theirs.items) == MAX
+    assert [(i.paper_id, i.why) for i in mine.items] == [(i.paper_id, i.why) for i in theirs.items]

@@ -4,13 +4,13 @@ The papers come from the same ranker the For you page, the API and the private f
 (`Recommender.feed`, one cached model per user); the subscriber's own interests (saved
 searches, authors, categories, trending) are interleaved with them; the user's mutes remove
 papers from both, and, as on the page, papers the user already saved, rated, upvoted or
-submitted are left out. Subscribers without an account are left exactly as composed.
+submitted are left out. Subscribers without an account, and users without signals, get their
+digest exactly as composed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import date
 from itertools import zip_longest
 
@@ -23,31 +23,21 @@ from paperfeed.recommend.service import acted_on, follows_of, has_mutes, shared_
 from paperfeed.store.digests import Candidate
 
 
-def widened(subs: Sequence[Subscriber]) -> list[Subscriber]:
-    """Subscribers as composed: an account holder's twice as deep, refilling muted papers."""
-    return [
-        replace(s, prefs=replace(s.prefs, max_papers=2 * s.prefs.max_papers)) if s.user_id else s
-        for s in subs
-    ]
-
-
 def personalise(
     engine: Engine,
     digests: Sequence[Digest],
-    subs: Sequence[Subscriber],
     span: tuple[date, date],
     cands: Sequence[Candidate],
     excluded: dict[int, set[str]],
 ) -> list[Digest]:
     """Each account holder's digest ranked by their model and cleared of their mutes."""
-    original = {s.id: s for s in subs}
-    if not any(s.user_id for s in subs):
+    if not any(d.subscriber.user_id for d in digests):
         return list(digests)
     by_id = {c.id: c for c in cands}
     out: list[Digest] = []
     with engine.connect() as conn:
         for digest in digests:
-            sub = original[digest.subscriber.id]
+            sub = digest.subscriber
             if sub.user_id is None:
                 out.append(digest)
                 continue
@@ -66,9 +56,11 @@ def _for_user(
     by_id: dict[str, Candidate],
     sent: set[str],
 ) -> tuple[DigestItem, ...]:
-    wanted = sub.prefs.max_papers
+    wanted, recommender = sub.prefs.max_papers, shared_recommender(conn.engine)
     # The page's own ranking, as deep as needed to still hold `wanted` after the sent ones go.
-    recs = shared_recommender(conn.engine).feed(conn, user_id, *span, wanted + len(sent))
+    recs = recommender.feed(conn, user_id, *span, wanted + len(sent))
+    if not recs and not recommender.has_signals(conn, user_id, *span):
+        return tuple(composed)  # nothing to rank by: the digest stays as composed
     ranked = [_item(by_id[r.id], r) for r in recs if r.id not in sent and r.id in by_id]
     follows, acted = follows_of(conn, user_id), acted_on(conn, user_id)
     own = [

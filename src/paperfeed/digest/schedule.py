@@ -201,7 +201,6 @@ def compose_window(
     """Digests of subscribers who share one window of listing days, ranked together."""
     if span is None:
         return [Digest(s, period[s.id], ()) for s in subs]
-    asked, subs = subs, personal.widened(subs)
     seeds = sorted({p for s in subs for p in s.prefs.seeds})
     with engine.connect() as conn:
         cands, trend = _with_trending(conn, settings, db.candidates(conn, *span), span)
@@ -212,7 +211,7 @@ def compose_window(
     ranking = Ranking(settings.digest_trending_weight, _min_similarity(settings, embeddings))
     found = saved_search_hits(embeddings, _search_depths(subs, interests), span)
     done = compose(subs, interests, cands, vectors, excluded, trend, titles, ranking, period, found)
-    return personal.personalise(engine, done, asked, span, cands, excluded)
+    return personal.personalise(engine, done, span, cands, excluded)
 
 
 def _search_depths(

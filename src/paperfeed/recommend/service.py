@@ -158,6 +158,10 @@ class Recommender:
             return []
         return rank(model, space, limit, acted_on(conn, user_id), window)
 
+    def has_signals(self, conn: Connection, user_id: int, since: date, until: date) -> bool:
+        """Whether the user gave anything to rank by (papers or follows)."""
+        return self.model(conn, user_id, since, until)[0].has_signals
+
     def _window(self, conn: Connection, since: date, until: date) -> frozenset[str]:
         """The ids listed in [since, until]; cached per store change (moderation bumps it too)."""
         key = (since, until, latest_change(conn))
