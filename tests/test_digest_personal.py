@@ -35,7 +35,7 @@ def _reader(engine: Engine) -> int:
     graph = _graph_papers(engine)
     assert len(graph) >= 2
     with engine.begin() as conn:
-        uid = create_user(conn, "reader", PasswordHasher().hash(PASSWORD)).id
+        uid: int = create_user(conn, "reader", PasswordHasher().hash(PASSWORD)).id
         for pid in graph:
             lib.set_rating(conn, uid, pid, 1)
         lib.add_interest(conn, uid, "mute", "category", "cs.CR", "cs.CR")
