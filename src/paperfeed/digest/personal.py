@@ -57,11 +57,12 @@ def _for_user(
     sent: set[str],
 ) -> tuple[DigestItem, ...]:
     wanted, recommender = sub.prefs.max_papers, shared_recommender(conn.engine)
-    # The page's own ranking, as deep as needed to still hold `wanted` after the sent ones go.
-    recs = recommender.feed(conn, user_id, *span, wanted + len(sent))
+    # The page's own ranking, deep enough to hold `wanted` after sent and seed papers go.
+    recs = recommender.feed(conn, user_id, *span, wanted + len(sent) + len(sub.prefs.seeds))
     if not recs and not recommender.has_signals(conn, user_id, *span):
         return tuple(composed)  # nothing to rank by: the digest stays as composed
-    ranked = [_item(by_id[r.id], r) for r in recs if r.id not in sent and r.id in by_id]
+    skip = sent | set(sub.prefs.seeds)  # seed papers are never sent themselves
+    ranked = [_item(by_id[r.id], r) for r in recs if r.id not in skip and r.id in by_id]
     follows, acted = follows_of(conn, user_id), acted_on(conn, user_id)
     own = [
         i
