@@ -50,6 +50,7 @@ def _subscribe(
     trending: bool,
     categories: tuple[str, ...] = (),
     authors: tuple[str, ...] = (),
+    seeds: tuple[str, ...] = (),
 ) -> Subscriber:
     address, key = normalise_email(email)
     values = {
@@ -68,7 +69,8 @@ def _subscribe(
     with engine.begin() as conn:
         sid = db.insert_subscriber(conn, values)
         rows = [db.InterestRow("category", c) for c in categories]
-        db.replace_interests(conn, sid, rows + [db.InterestRow("author", a) for a in authors])
+        rows += [db.InterestRow("author", a) for a in authors]
+        db.replace_interests(conn, sid, rows + [db.InterestRow("seed", p) for p in seeds])
         if user_id is not None:
             db.update_subscriber(conn, sid, {"user_id": user_id})
     found = find_by_email(engine, email)
@@ -159,3 +161,16 @@ def test_an_account_without_signals_gets_todays_digest(site: Settings, engine: E
     mine, theirs = preview(engine, site, linked, NOW), preview(engine, site, twin, NOW)
     assert len(theirs.items) == MAX
     assert [(i.paper_id, i.why) for i in mine.items] == [(i.paper_id, i.why) for i in theirs.items]
+
+
+def test_seed_papers_are_not_sent_from_for_you_either(site: Settings, engine: Engine) -> None:
+    uid = _reader(engine)
+    with engine.connect() as conn:
+        latest = db.latest_listing_day(conn)
+    probe = _subscribe(engine, "probe@example.org", None, False)
+    span = window(probe, latest)
+    assert span is not None
+    top = _api_feed(site, engine, span)[0][0]
+    sub = _subscribe(engine, "reader@example.org", uid, False, seeds=(top,))
+    ids = [i.paper_id for i in preview(engine, site, sub, NOW).items]
+    assert ids == [pid for pid, _ in _api_feed(site, engine, span) if pid != top][:MAX]
