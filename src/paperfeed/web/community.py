@@ -27,7 +27,7 @@ from paperfeed.store.accounts import (
     vote_counts,
 )
 from paperfeed.store.listings import paper_flags
-from paperfeed.util import utcnow
+from paperfeed.util import is_disk_full, utcnow
 from paperfeed.web.deps import Site
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,8 @@ def _fetch_ids(site: Site, ids: Sequence[str], wait: float = 0.0) -> None:
         _check_resolvable(site.settings.arxiv_api_url)
         add_papers(site.engine, site.settings, ids, site.settings.submit_fetch_seconds)
     except SourceError as exc:
+        if is_disk_full(exc):
+            raise  # a 507 from the app's handler, not "arXiv unreachable"
         log.warning("fetching %s from arXiv failed: %s", ", ".join(ids), exc)
         raise SubmitError(502, UNREACHABLE) from exc
     finally:
