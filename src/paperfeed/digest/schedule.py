@@ -21,6 +21,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine
 
 from paperfeed import trending
+from paperfeed.digest import personal
 from paperfeed.digest.compose import (
     Digest,
     Embeddings,
@@ -216,7 +217,8 @@ def compose_window(
     vectors = stored_vectors(embeddings, ids + seeds)
     ranking = Ranking(settings.digest_trending_weight, _min_similarity(settings, embeddings))
     found = saved_search_hits(embeddings, _search_depths(subs, interests), span)
-    return compose(subs, interests, cands, vectors, excluded, trend, titles, ranking, period, found)
+    done = compose(subs, interests, cands, vectors, excluded, trend, titles, ranking, period, found)
+    return personal.personalise(engine, done, span, cands, excluded)
 
 
 def _search_depths(

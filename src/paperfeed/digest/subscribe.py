@@ -199,7 +199,7 @@ def to_subscriber(row: Mapping[str, object], rows: list[db.InterestRow]) -> Subs
         authors=tuple(kinds.get("author", ())),
         seeds=tuple(kinds.get("seed", ())),
     )
-    covered = row["covered_until"]
+    covered, user = row["covered_until"], row.get("user_id")
     return Subscriber(
         id=int(row["id"]),  # type: ignore[call-overload]
         email=str(row["email"]),
@@ -207,6 +207,7 @@ def to_subscriber(row: Mapping[str, object], rows: list[db.InterestRow]) -> Subs
         nonce=str(row["nonce"]),
         prefs=prefs,
         covered_until=covered if isinstance(covered, date) else None,
+        user_id=user if isinstance(user, int) else None,
     )
 
 

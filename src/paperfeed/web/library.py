@@ -18,7 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import Connection
 
 from paperfeed import references
-from paperfeed.recommend.service import Recommender, follows_of, hides
+from paperfeed.recommend.service import Recommender, follows_of, hides, shared_recommender
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import User
 from paperfeed.store.listings import author_name, latest_day
@@ -43,7 +43,7 @@ EXPORTS = {
 
 def install(app: FastAPI) -> None:
     """Add the personal pages and API to the app, with one recommender for the process."""
-    app.state.recommender = Recommender(app.state.site.engine)
+    app.state.recommender = shared_recommender(app.state.site.engine)
     app.state.site.env.filters["markdown"] = markdown_html
     for path in ("/api/me/library/import", "/library/import"):  # uploads, checked again inside
         allow_body(app, path, 2 * references.MAX_IMPORT_BYTES)
@@ -385,7 +385,10 @@ def export_library(
 @router.get("/library/import")
 def import_page(request: Request, site: SiteDep, user: SignedInDep) -> Response:
     """The form to import a BibTeX, RIS or CSL-JSON export."""
-    return html(site, request, site.render("import.html", user=user, report=None))
+    body = site.render(
+        "import.html", user=user, report=None, fetch_max=site.settings.import_fetch_max
+    )
+    return html(site, request, body)
 
 
 @router.post("/library/import", dependencies=[FormCsrf])
@@ -401,7 +404,10 @@ async def import_upload(
 
     data = await me_api.read_upload(file)
     report = await run_in_threadpool(me_api.import_references, site, user, data, collection or None)
-    return html(site, request, site.render("import.html", user=user, report=report))
+    body = site.render(
+        "import.html", user=user, report=report, fetch_max=site.settings.import_fetch_max
+    )
+    return html(site, request, body)
 
 
 # --- For you ----------------------------------------------------------------------------------
