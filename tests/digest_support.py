@@ -10,16 +10,18 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from paperfeed.settings import Settings
 from paperfeed.store import get_papers, open_store, upsert_papers
+from paperfeed.store.digest_tables import outbox, subscribers
 from paperfeed.store.tables import papers
 
 
@@ -111,6 +113,53 @@ def smtp_sink(login: tuple[str, str] | None = None) -> Iterator[Sink]:
     finally:
         sink.release.set()
         controller.stop()
+
+
+def add_outbox_message(
+    conn: Connection,
+    email: str,
+    *,
+    status: str = "failed",
+    message: str = "x",
+    attempts: int = 6,
+    last_error: str | None = "550 mailbox full",
+) -> int:
+    """A confirmed daily subscriber `email` with one digest in the outbox (failed unless
+    `status` says otherwise; a sent one gets a sent time); returns the message's outbox id."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    subscriber = conn.execute(
+        subscribers.insert().values(
+            email=email,
+            email_key=email,
+            status="confirmed",
+            nonce="n",
+            frequency="daily",
+            send_time="07:00",
+            timezone="UTC",
+            weekday=0,
+            skip_weekends=False,
+            max_papers=5,
+            include_trending=True,
+            created_at=now,
+        )
+    ).inserted_primary_key[0]  # type: ignore[index]
+    row = conn.execute(
+        outbox.insert().values(
+            subscriber_id=subscriber,
+            kind="digest",
+            period="daily:2026-12-01",
+            status=status,
+            recipient=email,
+            message_id="<m@x>",
+            message=message,
+            attempts=attempts,
+            next_attempt_at=now,
+            last_error=last_error,
+            created_at=now,
+            sent_at=now if status == "sent" else None,
+        )
+    )
+    return int(row.inserted_primary_key[0])  # type: ignore[index]
 
 
 def copy_newest_papers(

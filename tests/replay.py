@@ -1,7 +1,8 @@
-"""A local HTTP server replaying recorded responses (arXiv, Hugging Face) to the code under test."""
+"""A local HTTP server replaying recorded responses (arXiv, GitHub, Hugging Face) to tested code."""
 
 from __future__ import annotations
 
+import ast
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -21,7 +22,7 @@ class Reply:
     body: bytes = b""
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
-    content_type: str = "application/xml; charset=utf-8"
+    content_type: str = "application/xml; charset=utf-8"  # empty: no Content-Type header
 
 
 @dataclass
@@ -58,7 +59,8 @@ def replay(handler: Handler) -> Iterator[ReplayServer]:
             log.append(req)
             reply = handler(req)
             self.send_response(reply.status)
-            self.send_header("Content-Type", reply.content_type)
+            if reply.content_type:
+                self.send_header("Content-Type", reply.content_type)
             for key, value in reply.headers.items():
                 self.send_header(key, value)
             self.send_header("Content-Length", str(len(reply.body)))
@@ -81,6 +83,52 @@ def replay(handler: Handler) -> Iterator[ReplayServer]:
 def fixture_bytes(*parts: str) -> bytes:
     """Read a recorded response from tests/fixtures."""
     return FIXTURES.joinpath(*parts).read_bytes()
+
+
+@dataclass
+class Exchange:
+    """One recorded HTTP exchange: the path and headers that were asked, and the reply."""
+
+    path: str
+    asked: dict[str, str]
+    reply: Reply
+
+
+# The local server sets these itself, or they described the original transfer (gzip, chunks).
+_NOT_RESENT = frozenset(
+    {"content-type", "content-length", "content-encoding", "transfer-encoding"}
+    | {"connection", "date", "server", "status"}
+)
+
+
+def _reply(status: int, headers: list[tuple[str, str]], body: str) -> Reply:
+    kept = {k: v for k, v in headers if k.lower() not in _NOT_RESENT}
+    kind = next((v for k, v in headers if k.lower() == "content-type"), "")
+    return Reply(body.encode(), status, kept, kind)
+
+
+def pygithub_exchanges(*parts: str) -> list[Exchange]:
+    """The exchanges of a PyGithub `tests/ReplayData/*.txt` recording, in order.
+
+    Each is ten lines (scheme, verb, host, port, path, request headers, request body, status,
+    response headers, response body) and a blank line.
+    """
+    lines = fixture_bytes(*parts).decode("utf-8").split("\n")
+    found = []
+    while len(lines) >= 10 and lines[0]:
+        path, asked, status, headers, body = lines[4], lines[5], lines[7], lines[8], lines[9]
+        reply = _reply(int(status), ast.literal_eval(headers), body)
+        found.append(Exchange(path, ast.literal_eval(asked), reply))
+        lines = lines[11:]
+    return found
+
+
+def http_reply(*parts: str) -> Reply:
+    """A reply recorded as raw HTTP: status line, headers, blank line, body (`gh api -i`)."""
+    head, _, body = fixture_bytes(*parts).decode("utf-8").partition("\n\n")
+    status_line, *header_lines = head.split("\n")
+    headers = [(k.strip(), v.strip()) for k, _, v in (h.partition(":") for h in header_lines)]
+    return _reply(int(status_line.split()[1]), headers, body)
 
 
 def _recorded_feed(ids: str) -> bytes | None:

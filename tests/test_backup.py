@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from paperfeed.store import jobs as db
 from paperfeed.store import open_store
 from paperfeed.store.accounts import create_session, create_user, set_vote
 from paperfeed.store.backup import all_tables
-from paperfeed.store.digest_tables import outbox, subscribers
+from tests.digest_support import add_outbox_message
 from tests.web_support import HOSTILE_ID, fill_store, web_settings
 
 runner = CliRunner()
@@ -29,41 +28,17 @@ def fill(engine: Engine, settings: Settings, folder: Path) -> None:
     fast = web_settings(settings)
     fill_store(engine, fast, folder)
     embed_papers(fast, engine)
-    now = datetime.now(UTC).replace(tzinfo=None)
     with engine.begin() as conn:
         user = create_user(conn, "ada", "hash")
         create_session(conn, user.id, "token", 30)
         set_vote(conn, user.id, HOSTILE_ID, True)
-        sub = conn.execute(
-            subscribers.insert().values(
-                email="a@example.org",
-                email_key="a@example.org",
-                status="confirmed",
-                nonce="n",
-                frequency="daily",
-                send_time="07:00",
-                timezone="UTC",
-                weekday=0,
-                skip_weekends=False,
-                max_papers=5,
-                include_trending=True,
-                created_at=now,
-            )
-        ).inserted_primary_key[0]
-        conn.execute(
-            outbox.insert().values(
-                subscriber_id=sub,
-                kind="digest",
-                period="daily:2026-12-01",
-                status="sent",
-                recipient="a@example.org",
-                message_id="<m@x>",
-                message="Subject: ü\n\nbody",
-                attempts=1,
-                next_attempt_at=now,
-                created_at=now,
-                sent_at=now,
-            )
+        add_outbox_message(
+            conn,
+            "a@example.org",
+            status="sent",
+            message="Subject: ü\n\nbody",
+            attempts=1,
+            last_error=None,
         )
         run = db.start_run(conn, "harvest", "2026-11-30", "schedule", "n1")
         db.finish_run(conn, run, "ok", {"read": 9}, None)

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from xml.etree import ElementTree as ET
 
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
+from paperfeed.latex import plain
 from paperfeed.models import Paper, Version
 from paperfeed.settings import Settings
-from paperfeed.web import bibtex
+from paperfeed.web import bibtex, views
+from paperfeed.web.feeds import DAY_FEED_SIZE
+from paperfeed.web.periods import day_period
 from paperfeed.web.render import author_slug
 from tests.web_support import (
     DAYS,
@@ -44,6 +49,47 @@ def test_daily_feeds_in_atom_and_rss(site: Settings, engine: Engine) -> None:
     assert {i.findtext("guid", "").rsplit("/papers/", 1)[1] for i in items} == set(
         on_day(engine, day)
     )
+
+
+def _expected_when(paper: Paper) -> datetime:
+    """The date a feed gives a paper: its last update, else first publication or sighting."""
+    when = paper.updated or paper.published or paper.first_seen
+    assert when is not None, paper.id
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def test_a_known_feed_reads_the_same_in_atom_and_rss(site: Settings, engine: Engine) -> None:
+    day, base = DAYS[1], site.public_url.rstrip("/")
+    period = day_period(day)
+    with engine.connect() as conn:
+        papers = [c.paper for c in views.daily(conn, period, 1, DAY_FEED_SIZE, None).cards]
+    with client(site, engine) as c:
+        atom = ET.fromstring(c.get(f"/feeds/daily.atom?date={day}").content)
+        rss = ET.fromstring(c.get(f"/feeds/daily.rss?date={day}").content)
+    title = f"Daily papers · {period.heading} · paperfeed"
+    links = {link.get("rel"): link.get("href") for link in atom.findall(f"{ATOM}link")}
+    assert atom.findtext(f"{ATOM}title") == title
+    assert links == {"self": f"{base}/feeds/daily.atom?date={day}", "alternate": base + period.path}
+    channel = rss.find("channel")
+    assert channel is not None and channel.findtext("title") == title
+    assert channel.findtext("link") == base + period.path
+    rss_self = channel.find(f"{ATOM}link[@rel='self']")
+    assert rss_self is not None and rss_self.get("href") == f"{base}/feeds/daily.rss?date={day}"
+
+    entries, items = atom.findall(f"{ATOM}entry"), channel.findall("item")
+    assert len(papers) == len(entries) == len(items) > 3  # the same papers, in the listing's order
+    for paper, entry, item in zip(papers, entries, items, strict=True):
+        url = f"{base}/papers/{paper.id}"
+        assert entry.findtext(f"{ATOM}id") == item.findtext("guid") == item.findtext("link") == url
+        assert entry.findtext(f"{ATOM}title") == item.findtext("title") == plain(paper.title)
+        links = {link.get("rel"): link.get("href") for link in entry.findall(f"{ATOM}link")}
+        assert links == {"alternate": url, "related": paper.abs_url}
+        updated = datetime.fromisoformat(entry.findtext(f"{ATOM}updated", ""))
+        published = parsedate_to_datetime(item.findtext("pubDate", ""))
+        assert updated == _expected_when(paper)
+        assert published == updated.replace(microsecond=0)  # RFC 822 dates stop at seconds
+        names = [a.findtext(f"{ATOM}name") for a in entry.findall(f"{ATOM}author")]
+        assert names == list(paper.authors)
 
 
 def test_untrusted_text_in_feeds_is_escaped_text(site: Settings, engine: Engine) -> None:

@@ -68,6 +68,7 @@ def test_a_long_feed_links_its_next_page(site: Settings, engine: Engine) -> None
     _big_day(engine, 130)
     with client(site, engine) as c:
         first = c.get("/feeds/category/cs.LG.atom")
+        rss = ET.fromstring(c.get("/feeds/category/cs.LG.rss").text)
         bib = c.get("/feeds/category/cs.LG.bib").text
         second = c.get("/feeds/category/cs.LG.atom?page=2")
     root = ET.fromstring(first.text)
@@ -76,6 +77,10 @@ def test_a_long_feed_links_its_next_page(site: Settings, engine: Engine) -> None
         link.get("href", "") for link in root.findall(f"{ATOM}link") if link.get("rel") == "next"
     ]
     assert len(nxt) == 1 and nxt[0].endswith("/feeds/category/cs.LG.atom?page=2")
+    rss_next = [
+        link.get("href", "") for link in rss.iter(f"{ATOM}link") if link.get("rel") == "next"
+    ]
+    assert len(rss_next) == 1 and rss_next[0].endswith("/feeds/category/cs.LG.rss?page=2")
     assert "% next part: " in bib and "cs.LG.bib?page=2" in bib
     assert (
         second.status_code == 200 and len(ET.fromstring(second.text).findall(f"{ATOM}entry")) >= 30

@@ -12,7 +12,8 @@ from paperfeed.search import embed_papers
 from paperfeed.settings import Settings
 from paperfeed.store.accounts import create_user
 from paperfeed.store.library import user_ratings
-from tests.web_support import DAYS, HOSTILE, HOSTILE_ID, client, on_day
+from tests.replay import arxiv_api_handler, replay
+from tests.web_support import DAYS, HOSTILE, HOSTILE_ID, client, on_day, stored
 
 PASSWORD = "correct horse battery"
 
@@ -99,6 +100,72 @@ def test_import_ris_and_csl_json(site: Settings, engine: Engine) -> None:
         two = c.post("/api/me/library/import", files={"file": ("a.json", csl)}, headers=auth)
     assert (one.json()["matched"], one.json()["unmatched"]) == (1, [])
     assert two.json()["matched"] == 1 and len(two.json()["unmatched"]) == 1
+
+
+def _unknown_ids_bibtex(known: str) -> bytes:
+    return (
+        f"@article{{here, title={{x}}, eprint={{{known}}}}}\n"
+        "@article{new, title={Fetched}, eprint={1605.08386v1}, archivePrefix={arXiv}}\n"
+        "@article{nowhere, title={Not on arXiv either}, eprint={0000.00000}}\n"
+    ).encode()
+
+
+def test_import_fetches_arxiv_papers_the_store_lacks(site: Settings, engine: Engine) -> None:
+    known = _some(engine, 1)[0]
+    assert "1605.08386" not in stored(engine)
+    with replay(arxiv_api_handler) as server:
+        fetching = site.model_copy(update={"arxiv_api_url": server.url})
+        with client(fetching, engine) as c:
+            auth = _bearer(c, engine)
+            files = {"file": ("my.bib", _unknown_ids_bibtex(known))}
+            report = c.post("/api/me/library/import", files=files, headers=auth).json()
+            saved = {i["paper"]["id"] for i in c.get("/api/me/library", headers=auth).json()}
+    assert report["fetched"] == ["1605.08386"] and report["matched"] == 2
+    assert saved == {known, "1605.08386"}
+    assert stored(engine)["1605.08386"].title == "Heat-bath random walks with Markov bases"
+    assert [u["reason"] for u in report["unmatched"]] == [
+        "not in this store; arXiv has no paper 0000.00000"
+    ]
+    asked = [r.params.get("id_list") for r in server.requests]
+    assert asked == ["1605.08386,0000.00000"]  # one request, as Submit makes
+
+
+def test_import_fetches_at_most_the_configured_number_and_rate(
+    site: Settings, engine: Engine
+) -> None:
+    limits = {"import_fetch_max": 1, "submit_rate_limit": 1}
+    with replay(arxiv_api_handler) as server:
+        one = site.model_copy(update={"arxiv_api_url": server.url, **limits})
+        with client(one, engine) as c:
+            auth = _bearer(c, engine)
+            files = {"file": ("my.bib", _unknown_ids_bibtex(_some(engine, 1)[0]))}
+            report = c.post("/api/me/library/import", files=files, headers=auth).json()
+            again = c.post("/api/me/library/import", files=files, headers=auth).json()
+    assert report["fetched"] == ["1605.08386"]
+    assert [u["reason"] for u in report["unmatched"]] == [
+        "not in this store; not fetched: one import fetches at most 1"
+    ]
+    assert [r.params.get("id_list") for r in server.requests] == ["1605.08386"]
+    # The second import finds 1605.08386 stored; fetching 0000.00000 is over the rate limit.
+    assert again["matched"] == 2 and again["fetched"] == []
+    assert "too many imports fetching from arXiv" in again["unmatched"][0]["reason"]
+
+
+def test_import_with_arxiv_unreachable_saves_the_rest(site: Settings, engine: Engine) -> None:
+    known = _some(engine, 1)[0]
+    closed = site.model_copy(
+        update={"arxiv_api_url": "http://127.0.0.1:9/api/query", "http_retries": 0}
+    )
+    with client(closed, engine) as c:
+        auth = _bearer(c, engine)
+        files = {"file": ("my.bib", _unknown_ids_bibtex(known))}
+        response = c.post("/api/me/library/import", files=files, headers=auth)
+        saved = {i["paper"]["id"] for i in c.get("/api/me/library", headers=auth).json()}
+    report = response.json()
+    assert response.status_code == 200 and report["matched"] == 1 and report["fetched"] == []
+    assert saved == {known}
+    reasons = [u["reason"] for u in report["unmatched"]]
+    assert len(reasons) == 2 and all("can't be reached from this server" in r for r in reasons)
 
 
 def test_import_refuses_garbage_and_huge_files(site: Settings, engine: Engine) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import UTC, datetime
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -14,7 +13,8 @@ from sqlalchemy import Engine, select, text, update
 from paperfeed.settings import Settings
 from paperfeed.store import jobs as db
 from paperfeed.store.accounts import set_admin
-from paperfeed.store.digest_tables import outbox, subscribers
+from paperfeed.store.digest_tables import outbox
+from tests.digest_support import add_outbox_message
 from tests.web_support import client, post_form, sign_up
 
 
@@ -78,40 +78,9 @@ def test_access_log_lines(site: Settings, engine: Engine, caplog: pytest.LogCapt
 
 
 def _failed_message(engine: Engine) -> int:
-    now = datetime.now(UTC).replace(tzinfo=None)
     with engine.begin() as conn:
-        sub = conn.execute(
-            subscribers.insert().values(
-                email="a@example.org",
-                email_key="a@example.org",
-                status="confirmed",
-                nonce="n",
-                frequency="daily",
-                send_time="07:00",
-                timezone="UTC",
-                weekday=0,
-                skip_weekends=False,
-                max_papers=5,
-                include_trending=True,
-                created_at=now,
-            )
-        ).inserted_primary_key[0]
-        return int(
-            conn.execute(
-                outbox.insert().values(
-                    subscriber_id=sub,
-                    kind="digest",
-                    period="daily:2026-12-01",
-                    status="failed",
-                    recipient="a@example.org",
-                    message_id="<m@x>",
-                    message="x",
-                    attempts=6,
-                    next_attempt_at=now,
-                    last_error="550 mailbox <b>unavailable</b>",
-                    created_at=now,
-                )
-            ).inserted_primary_key[0]
+        return add_outbox_message(
+            conn, "a@example.org", last_error="550 mailbox <b>unavailable</b>"
         )
 
 

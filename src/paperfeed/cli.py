@@ -27,7 +27,7 @@ from paperfeed.settings import Settings
 from paperfeed.store import get_paper, open_store
 from paperfeed.store.stats import store_stats
 from paperfeed.text import terminal_safe
-from paperfeed.util import BadDate, iso, parse_day
+from paperfeed.util import BadDate, is_disk_full, iso, parse_day
 
 app = typer.Typer(help="paperfeed: self-hostable research-paper discovery.", no_args_is_help=True)
 
@@ -289,6 +289,12 @@ def main() -> None:
         app()
     except SourceError as exc:
         _say(err, f"error: {exc}")
+        sys.exit(1)
+    except Exception as exc:
+        if not is_disk_full(exc):
+            raise
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        _say(err, f"error: the disk is full ({reason}). Free some space and run it again.")
         sys.exit(1)
 
 

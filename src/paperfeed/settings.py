@@ -200,6 +200,11 @@ class Settings(BaseSettings):
     submit_concurrent_fetches: int = Field(
         default=2, ge=1, description="Submissions fetching from arXiv at once (others: 503)."
     )
+    import_fetch_max: int = Field(
+        default=20,
+        ge=0,
+        description="arXiv ids one library import may fetch from arXiv when not in the store.",
+    )
     max_body_bytes: int = Field(
         default=1_048_576, ge=1, description="Largest request body accepted (413 beyond it)."
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -11,47 +10,11 @@ from sqlalchemy import Engine, select
 
 from paperfeed.store import jobs as db
 from paperfeed.store.accounts import set_admin
-from paperfeed.store.digest_tables import outbox, subscribers
+from paperfeed.store.digest_tables import outbox
 from tests.browser.conftest import LiveSite
+from tests.digest_support import add_outbox_message
 
 pytestmark = pytest.mark.browser
-
-
-def _failed_mail(engine: Engine) -> int:
-    now = datetime.now(UTC).replace(tzinfo=None)
-    with engine.begin() as conn:
-        sub = conn.execute(
-            subscribers.insert().values(
-                email="b@example.org",
-                email_key="b@example.org",
-                status="confirmed",
-                nonce="n",
-                frequency="daily",
-                send_time="07:00",
-                timezone="UTC",
-                weekday=0,
-                skip_weekends=False,
-                max_papers=5,
-                include_trending=True,
-                created_at=now,
-            )
-        ).inserted_primary_key[0]
-        row = conn.execute(
-            outbox.insert().values(
-                subscriber_id=sub,
-                kind="digest",
-                period="daily:2026-12-01",
-                status="failed",
-                recipient="b@example.org",
-                message_id="<m@x>",
-                message="x",
-                attempts=6,
-                next_attempt_at=now,
-                last_error="550 mailbox full",
-                created_at=now,
-            )
-        )
-        return int(row.inserted_primary_key[0])  # type: ignore[index]
 
 
 def _wait_for_run(engine: Engine, job: str) -> db.JobRun:
@@ -66,7 +29,8 @@ def _wait_for_run(engine: Engine, job: str) -> db.JobRun:
 
 
 def test_admin_runs_a_job_now_and_retries_a_failed_email(page: Page, live_site: LiveSite) -> None:
-    failed = _failed_mail(live_site.engine)
+    with live_site.engine.begin() as conn:
+        failed = add_outbox_message(conn, "b@example.org")
     page.goto(live_site.url + "/signup")
     page.get_by_label("User name").fill("operator")
     page.get_by_label("Password").fill("a long password")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, ViewportSize, expect
 
+from paperfeed.store import get_paper
 from paperfeed.store.library import library, user_collections, user_ratings
 from paperfeed.store.listings import latest_day
 from paperfeed.web.periods import day_period
@@ -114,3 +115,27 @@ def test_follow_mute_import_and_share_a_collection(
     )
     with live_site.engine.connect() as conn:
         assert [c.visibility for c in user_collections(conn, 1)] == ["public"]
+
+
+def test_import_fetches_an_unknown_arxiv_paper(
+    page: Page, live_site: LiveSite, tmp_path: Path
+) -> None:
+    url = live_site.url
+    _sign_up(page, url, "importer")
+    with live_site.engine.connect() as conn:
+        assert get_paper(conn, "1605.08386") is None
+    bib = tmp_path / "mendeley.bib"
+    bib.write_text(
+        f"@article{{here, title={{x}}, eprint={{{HOSTILE_ID}}}}}\n"
+        "@article{new, title={Heat-bath random walks}, eprint={1605.08386}}\n"
+    )
+    page.goto(url + "/library/import")
+    page.get_by_label("File").set_input_files(str(bib))
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator(".import-report")).to_contain_text("2 papers matched")
+    expect(page.locator(".import-report .fetched")).to_contain_text("1 of them fetched from arXiv")
+    page.locator(".import-report .fetched").get_by_role("link", name="1605.08386").click()
+    expect(page.locator("h1")).to_contain_text("Heat-bath random walks with Markov bases")
+    with live_site.engine.connect() as conn:
+        assert {i.paper_id for i in library(conn, 1)} == {HOSTILE_ID, "1605.08386"}
+    assert [r.params.get("id_list") for r in live_site.arxiv.requests] == ["1605.08386"]

@@ -367,8 +367,16 @@ def _item(
     col, score, reason = pick
     cand = cands[col]
     why = scores.why(reason, col) if reason else _trending_why(cand)
+    return candidate_item(cand, why, score, snippets[col])
+
+
+def candidate_item(
+    cand: Candidate, why: str, score: float, snippet: str | None = None
+) -> DigestItem:
+    """A candidate as a digest item with its reason."""
     category = cand.categories[0] if cand.categories else ""
-    return DigestItem(cand.id, cand.title, cand.authors, category, snippets[col], why, score)
+    text = _snippet(cand.abstract) if snippet is None else snippet
+    return DigestItem(cand.id, cand.title, cand.authors, category, text, why, score)
 
 
 def _trending_why(cand: Candidate) -> str:

@@ -21,6 +21,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine
 
 from paperfeed import trending
+from paperfeed.digest import personal
 from paperfeed.digest.compose import (
     Digest,
     Embeddings,
@@ -41,6 +42,9 @@ from paperfeed.store.listings import trending_rows
 log = logging.getLogger(__name__)
 LOCK = "digest-run"
 _LEASE = timedelta(minutes=10)
+# Runs in progress in this process: a lease of this process not here was left by a run whose
+# release failed (a full disk), and must not block the next run for the rest of the lease.
+_RUNNING: set[str] = set()
 _RECORD_BATCH = 500
 
 
@@ -105,6 +109,7 @@ def run_due(
     holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     if not _acquire(engine, holder):
         return RunReport(busy=True)
+    _RUNNING.add(holder)
     try:
         with engine.begin() as conn:
             report = RunReport(recovered=db.recover_in_flight(conn))
@@ -113,6 +118,7 @@ def run_due(
         report.sent, report.retrying, report.failed = sent.sent, sent.retrying, sent.failed
         return report
     finally:
+        _RUNNING.discard(holder)
         with engine.begin() as conn:
             db.release_lock(conn, LOCK, holder)
 
@@ -130,6 +136,8 @@ def _is_dead(holder: str) -> bool:
     pid = rest.partition(":")[0]
     if host != socket.gethostname() or not pid.isdigit():
         return False
+    if int(pid) == os.getpid():
+        return holder not in _RUNNING
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:
@@ -210,7 +218,8 @@ def compose_window(
     vectors = stored_vectors(embeddings, ids + seeds)
     ranking = Ranking(settings.digest_trending_weight, _min_similarity(settings, embeddings))
     found = saved_search_hits(embeddings, _search_depths(subs, interests), span)
-    return compose(subs, interests, cands, vectors, excluded, trend, titles, ranking, period, found)
+    done = compose(subs, interests, cands, vectors, excluded, trend, titles, ranking, period, found)
+    return personal.personalise(engine, done, span, cands, excluded)
 
 
 def _search_depths(

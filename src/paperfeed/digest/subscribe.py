@@ -6,6 +6,7 @@ import hashlib
 import secrets
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -14,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from paperfeed.digest.compose import Embeddings, interest_rows
 from paperfeed.digest.deliver import Mailer, send_one
+from paperfeed.digest.notices import read_link_token, render_link
 from paperfeed.digest.render import Links, render_confirmation
 from paperfeed.digest.subscriber import (
     BadInput,
@@ -46,17 +48,20 @@ def request_subscription(
     data: Mapping[str, object],
     client: str | None = None,
     embeddings: Embeddings | None = None,
+    user_id: int | None = None,
 ) -> db.OutboxRow | None:
     """Record a request and mail a confirmation link; the outcome never reveals who is listed.
 
-    Returns the queued message as it stands after one try (status "sent", or "pending" with
-    the reason in last_error: the schedule retries it).
+    A request made while signed in (`user_id`) links the subscription to the account once the
+    address confirms. Returns the queued message as it stands after one try (status "sent", or
+    "pending" with the reason in last_error: the schedule retries it).
     """
     address, key = normalise_email(email)
     prefs = parse_preferences(data)
     _check_rate(engine, key, client)
     rows = _with_vectors(interest_rows(_as_subscriber(prefs)), embeddings)
-    outbox_id = _record_request(engine, settings, address, key, prefs, rows)
+    request = _Request(address, key, prefs, rows, user_id)
+    outbox_id = _record_request(engine, settings, request)
     with engine.connect() as conn:
         row = db.get_message(conn, outbox_id)
     if row is None:
@@ -95,32 +100,28 @@ def _with_vectors(
     return out
 
 
-def _record_request(
-    engine: Engine,
-    settings: Settings,
-    address: str,
-    key: str,
-    prefs: Preferences,
-    rows: list[db.InterestRow],
-) -> int:
+@dataclass(frozen=True)
+class _Request:
+    address: str
+    key: str
+    prefs: Preferences
+    rows: list[db.InterestRow]
+    user_id: int | None
+
+
+def _record_request(engine: Engine, settings: Settings, request: _Request) -> int:
     for attempt in range(2):
         try:
             with engine.begin() as conn:
-                return _upsert_and_queue(conn, settings, address, key, prefs, rows)
+                return _upsert_and_queue(conn, settings, request)
         except IntegrityError:
             if attempt:  # two requests for a new address raced; the second sees the first's row
                 raise
     raise AssertionError("unreachable")
 
 
-def _upsert_and_queue(
-    conn: Connection,
-    settings: Settings,
-    address: str,
-    key: str,
-    prefs: Preferences,
-    rows: list[db.InterestRow],
-) -> int:
+def _upsert_and_queue(conn: Connection, settings: Settings, request: _Request) -> int:
+    address, key, prefs, rows = request.address, request.key, request.prefs, request.rows
     existing = db.find_subscriber(conn, key)
     already = existing is not None and existing["status"] == "confirmed"
     if existing is None:
@@ -133,8 +134,15 @@ def _upsert_and_queue(
     # links: anyone can ask again for an address, and must not change what its links confirm.
     if existing is not None and existing["status"] == "unsubscribed":
         _restart(conn, sid, address, prefs, rows)
+    if request.user_id is not None and not already:
+        db.update_subscriber(conn, sid, {"user_id": request.user_id})  # counts once confirmed
     sub = _load(conn, sid)
-    message = render_confirmation(settings, _links(settings, sub), address, already, _now())
+    linked = existing["user_id"] if existing is not None else None
+    if request.user_id is not None and already and linked != request.user_id:
+        # A confirmed address joins the account only when its owner follows the emailed link.
+        message = render_link(settings, sub, request.user_id, _now())
+    else:
+        message = render_confirmation(settings, _links(settings, sub), address, already, _now())
     period = f"confirm:{uuid.uuid4().hex}"
     queued = db.NewMessage(sid, "confirm", period, address, message.message_id, message.wire)
     return db.record_messages(conn, [queued])[0]
@@ -191,7 +199,7 @@ def to_subscriber(row: Mapping[str, object], rows: list[db.InterestRow]) -> Subs
         authors=tuple(kinds.get("author", ())),
         seeds=tuple(kinds.get("seed", ())),
     )
-    covered = row["covered_until"]
+    covered, user = row["covered_until"], row.get("user_id")
     return Subscriber(
         id=int(row["id"]),  # type: ignore[call-overload]
         email=str(row["email"]),
@@ -199,6 +207,7 @@ def to_subscriber(row: Mapping[str, object], rows: list[db.InterestRow]) -> Subs
         nonce=str(row["nonce"]),
         prefs=prefs,
         covered_until=covered if isinstance(covered, date) else None,
+        user_id=user if isinstance(user, int) else None,
     )
 
 
@@ -220,7 +229,26 @@ def confirm(engine: Engine, settings: Settings, token: str) -> Subscriber:
             db.update_subscriber(conn, sub.id, {"status": "confirmed", "confirmed_at": utcnow()})
             # Confirmation emails still queued (a mail server was down) are of no use now.
             db.drop_pending(conn, sub.id, "confirm", "the address has confirmed")
+            _take_over_link(conn, sub.id)
         return _load(conn, sub.id)
+
+
+def _take_over_link(conn: Connection, sid: int) -> None:
+    # A newly confirmed address replaces the account's earlier one: one address per account.
+    user_id = (db.get_subscriber(conn, sid) or {}).get("user_id")
+    if isinstance(user_id, int):
+        db.link_user(conn, sid, user_id)
+
+
+def link_account(engine: Engine, settings: Settings, token: str) -> Subscriber:
+    """Link a confirmed subscription to the account that asked, from the emailed link."""
+    sid, nonce, user_id = read_link_token(settings, token)
+    with engine.begin() as conn:
+        sub = _load(conn, sid)
+        if sub.nonce != nonce or sub.status != "confirmed":
+            raise TokenError("This link is no longer valid.")
+        db.link_user(conn, sid, user_id)
+        return sub
 
 
 def subscriber_for(engine: Engine, settings: Settings, token: str) -> Subscriber:
@@ -267,6 +295,7 @@ def unsubscribe(engine: Engine, settings: Settings, token: str) -> None:
         values = {"status": "unsubscribed", "unsubscribed_at": utcnow(), "nonce": _nonce()}
         db.update_subscriber(conn, sub.id, values)
         db.cancel_pending(conn, sub.id)
+        db.drop_pending(conn, sub.id, db.NOTICE_KIND, "unsubscribed")
 
 
 def find_by_email(engine: Engine, email: str) -> Subscriber | None:

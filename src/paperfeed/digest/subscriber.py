@@ -54,6 +54,7 @@ class Subscriber:
     nonce: str
     prefs: Preferences = field(default_factory=Preferences)
     covered_until: date | None = None
+    user_id: int | None = None  # the account it belongs to: its digest ranks with that user's model
 
 
 def normalise_email(text: object) -> tuple[str, str]:

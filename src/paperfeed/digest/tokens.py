@@ -12,6 +12,8 @@ MAX_AGE = {
     "confirm": timedelta(days=3),
     "manage": timedelta(days=400),
     "unsubscribe": timedelta(days=400),  # RFC 8058 links must keep working for a long while
+    "notices": timedelta(days=400),  # turns a user's community notice emails off
+    "link": timedelta(days=3),  # links a confirmed subscription to an account
 }
 
 

@@ -9,7 +9,7 @@ authorised by its signed token alone, since mail providers send it without cooki
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -24,9 +24,11 @@ from paperfeed.digest import api_doc
 from paperfeed.digest.compose import Embeddings
 from paperfeed.digest.deliver import make_mailer
 from paperfeed.digest.mailbox import read_mailbox
+from paperfeed.digest.notices import LINK_PATH, STOP_PATH, stop_notices, user_of_stop_token
 from paperfeed.digest.subscribe import (
     RateLimited,
     confirm,
+    link_account,
     links_for,
     request_subscription,
     subscriber_by_unsubscribe_token,
@@ -50,6 +52,10 @@ _ZONES = ("UTC", "Europe/London", "Europe/Berlin", "America/New_York", "America/
           "Asia/Shanghai", "Asia/Tokyo", "Asia/Kolkata", "Australia/Sydney")  # fmt: skip
 
 
+def _nobody(request: Request, data: Mapping[str, object]) -> int | None:
+    return None
+
+
 @dataclass(frozen=True)
 class DigestSite:
     """What the subscription pages need from the app that serves them."""
@@ -58,6 +64,9 @@ class DigestSite:
     engine: Engine
     search: Callable[[], Embeddings | None]  # the site's shared search service, made on demand
     env: Environment  # the site's one page environment (`paperfeed.templating`)
+    # The signed-in user a subscribe request speaks for (the site's sessions), or None; run in
+    # a worker thread. A subscription made while signed in is linked to that account.
+    account: Callable[[Request, Mapping[str, object]], int | None] = _nobody
 
 
 def _ctx(request: Request) -> DigestSite:
@@ -114,7 +123,7 @@ async def subscribe_form(request: Request) -> Response:
         return _cross_site(ctx)
     data = await _form(request)
     try:
-        await run_in_threadpool(_subscribe, ctx, data, _client(request))
+        await run_in_threadpool(_subscribe, ctx, data, request)
     except RateLimited as exc:
         return _message(ctx, "Slow down", str(exc), status=429)
     except BadInput as exc:
@@ -126,13 +135,15 @@ async def subscribe_form(request: Request) -> Response:
     return _message(ctx, "Check your inbox", CHECK_INBOX)
 
 
-def _subscribe(ctx: DigestSite, data: dict[str, object], client: str | None) -> None:
+def _subscribe(ctx: DigestSite, data: dict[str, object], request: Request) -> None:
+    user_id = ctx.account(request, data)
     mailer = make_mailer(ctx.settings)
     try:
         prefs = {k: v for k, v in data.items() if k not in ("email", "csrf_token")}
         search = ctx.search() if prefs.get("searches") else None
+        email = data.get("email")
         request_subscription(
-            ctx.engine, ctx.settings, mailer, data.get("email"), prefs, client, search
+            ctx.engine, ctx.settings, mailer, email, prefs, _client(request), search, user_id
         )
     finally:
         mailer.close()
@@ -140,7 +151,11 @@ def _subscribe(ctx: DigestSite, data: dict[str, object], client: str | None) -> 
 
 @router.post("/api/subscribe", status_code=202, openapi_extra=api_doc.subscribe_json())
 async def subscribe_api(request: Request) -> JSONResponse:
-    """JSON: {"email", "frequency", ...preferences} → 202 and a confirmation email."""
+    """JSON: {"email", "frequency", ...preferences} → 202 and a confirmation email.
+
+    Sent with a bearer token (or a session cookie and X-CSRF-Token), the subscription is linked
+    to that account once confirmed: community notices then go to it by email.
+    """
     ctx = _ctx(request)
     if not request.headers.get("content-type", "").startswith("application/json"):
         return JSONResponse({"detail": "send a JSON body (Content-Type: application/json)"}, 415)
@@ -153,7 +168,7 @@ async def subscribe_api(request: Request) -> JSONResponse:
     if not isinstance(data, dict):
         return JSONResponse({"detail": 'send an object like {"email": "you@example.org"}'}, 400)
     try:
-        await run_in_threadpool(_subscribe, ctx, data, _client(request))
+        await run_in_threadpool(_subscribe, ctx, data, request)
     except RateLimited as exc:
         return JSONResponse({"detail": str(exc)}, 429)
     except BadInput as exc:
@@ -312,3 +327,39 @@ async def unsubscribe_now(request: Request, token: str = "") -> HTMLResponse:
     except TokenError as exc:
         return _message(ctx, "Link not valid", str(exc), status=400)
     return _message(ctx, "You are unsubscribed", "No more digests will be sent to this address.")
+
+
+@router.get(STOP_PATH, response_class=HTMLResponse, include_in_schema=False)
+async def stop_notices_page(request: Request, token: str = "") -> HTMLResponse:
+    """Ask before stopping notice emails: link scanners follow GET links, only a POST acts."""
+    ctx = _ctx(request)
+    try:
+        user_of_stop_token(ctx.settings, token)
+    except TokenError as exc:
+        return _message(ctx, "Link not valid", str(exc), status=400)
+    return _page(ctx, "notices_stop", action=f"{STOP_PATH}?" + urlencode({"token": token}))
+
+
+@router.post(STOP_PATH, response_class=HTMLResponse, include_in_schema=False)
+async def stop_notices_now(request: Request, token: str = "") -> HTMLResponse:
+    """RFC 8058 one-click (and the page's button): turns notice emails off, by token alone."""
+    ctx = _ctx(request)
+    try:
+        await run_in_threadpool(stop_notices, ctx.engine, ctx.settings, token)
+    except TokenError as exc:
+        return _message(ctx, "Link not valid", str(exc), status=400)
+    lines = ("No more emails about replies and comments will be sent.",
+             "Turn them back on in your settings at any time.")  # fmt: skip
+    return _message(ctx, "Notice emails are off", *lines)
+
+
+@router.get(LINK_PATH, response_class=HTMLResponse, include_in_schema=False)
+async def link_account_page(request: Request, token: str = "") -> HTMLResponse:
+    """The link in the link-account email: like the confirmation link, a plain GET links."""
+    ctx = _ctx(request)
+    try:
+        sub = await run_in_threadpool(link_account, ctx.engine, ctx.settings, token)
+    except TokenError as exc:
+        return _message(ctx, "Link not valid", str(exc), status=400)
+    line = f"Emails about replies and comments on your papers will go to {sub.email}."
+    return _message(ctx, "Address linked", line)

@@ -3,7 +3,8 @@
 GitHub is asked with conditional requests (ETag / If-None-Match, which GitHub does not count
 against the rate limit when unchanged) and its rate-limit headers are honoured: when the budget
 is spent the run stops asking and says when it resets. A failure of either API leaves what was
-stored untouched and is reported.
+stored untouched and is reported. A renamed repository answers 301 with its new address, which is
+followed (httpx drops the token should a redirect leave GitHub's origin).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from paperfeed.util import utcnow
 
 HUB_PATHS = {"model": "/api/models", "dataset": "/api/datasets", "space": "/api/spaces"}
 MAX_INT = 2**31 - 1
+NO_LICENCE_FOUND = "NOASSERTION"  # GitHub's spdx_id when it cannot identify the licence file
 
 
 class RateLimited(Exception):
@@ -81,6 +83,8 @@ def repo_facts(data: dict[str, object], fallback: str) -> RepoFacts:
     """The facts paperfeed keeps from a GitHub `GET /repos/{owner}/{repo}` answer."""
     licence = data.get("license")
     spdx = licence.get("spdx_id") if isinstance(licence, dict) else None
+    if spdx == NO_LICENCE_FOUND:
+        spdx = None
     return RepoFacts(
         full_name=_text(data.get("full_name"), 200) or fallback,
         stars=_int(data.get("stargazers_count")),
@@ -134,35 +138,62 @@ class _LastOne(RateLimited):
         self.facts, self.etag = facts, etag
 
 
+HUB_PAGE = 100  # items per Hub listing page (the Hub's own maximum for listings is larger)
+HUB_MAX_PAGES = 20  # a paper cited by more than 2,000 artifacts shows the first 2,000
+
+
 def fetch_artifacts(
     client: httpx.Client, base: str, arxiv_id: str, kind: str
 ) -> list[tuple[str, int | None, int | None]]:
-    """Hub models, datasets or Spaces whose card cites the paper (`filter=arxiv:ID`)."""
-    response = client.get(
-        f"{base}{HUB_PATHS[kind]}", params={"filter": f"arxiv:{arxiv_id}", "limit": 100}
-    )
-    if response.status_code != 200:
-        raise httpx.HTTPStatusError(
-            f"the Hub answered HTTP {response.status_code} for {kind}s citing {arxiv_id}",
-            request=response.request,
-            response=response,
-        )
-    data = response.json()
-    if not isinstance(data, list):
-        raise ValueError(f"the Hub's answer for {arxiv_id} is not a list")
-    found = []
-    for item in data:
-        if isinstance(item, dict) and isinstance(item.get("id"), str):
-            found.append((item["id"][:200], _int(item.get("likes")), _int(item.get("downloads"))))
+    """Hub models, datasets or Spaces whose card cites the paper (`filter=arxiv:ID`).
+
+    The Hub pages its listings with a `Link: <...>; rel="next"` header (a cursor); every page is
+    followed, up to HUB_MAX_PAGES.
+    """
+    url: str | None = f"{base}{HUB_PATHS[kind]}"
+    params: dict[str, str | int] | None = {"filter": f"arxiv:{arxiv_id}", "limit": HUB_PAGE}
+    found: list[tuple[str, int | None, int | None]] = []
+    seen: set[str] = set()
+    for _ in range(HUB_MAX_PAGES):
+        if url is None:
+            break
+        response = client.get(url, params=params)
+        if response.status_code != 200:
+            raise httpx.HTTPStatusError(
+                f"the Hub answered HTTP {response.status_code} for {kind}s citing {arxiv_id}",
+                request=response.request,
+                response=response,
+            )
+        data = response.json()
+        if not isinstance(data, list):
+            raise ValueError(f"the Hub's answer for {arxiv_id} is not a list")
+        for item in data:
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                hub_id = item["id"][:200]
+                if hub_id not in seen:
+                    seen.add(hub_id)
+                    found.append((hub_id, _int(item.get("likes")), _int(item.get("downloads"))))
+        url, params = _next_page(response, base), None
     return found
 
 
-def _client(settings: Settings, token: str | None = None) -> httpx.Client:
+def _next_page(response: httpx.Response, base: str) -> str | None:
+    """The next page's address from the Link header, only on the Hub's own host."""
+    nxt = response.links.get("next", {}).get("url")
+    if not nxt:
+        return None
+    target = httpx.URL(nxt)
+    if target.is_relative_url:
+        target = response.request.url.join(target)
+    return str(target) if target.host == httpx.URL(base).host else None
+
+
+def _client(settings: Settings, token: str | None = None, follow: bool = False) -> httpx.Client:
     headers = {"User-Agent": USER_AGENT}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     timeout = httpx.Timeout(min(settings.http_timeout, 30.0), connect=5.0)
-    return httpx.Client(timeout=timeout, headers=headers)
+    return httpx.Client(timeout=timeout, headers=headers, follow_redirects=follow, max_redirects=3)
 
 
 def enrich_repos(
@@ -174,7 +205,7 @@ def enrich_repos(
     today = utcnow().date()
     with engine.connect() as conn:
         names = paper_repos(conn, limit)
-    with _client(settings, token) as client:
+    with _client(settings, token, follow=True) as client:
         for key, name in names.items():
             report.repos += 1
             if not _one_repo(engine, client, base, key, name, today, report):

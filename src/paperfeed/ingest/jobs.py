@@ -12,16 +12,18 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from paperfeed.ingest.arxiv_api import ArxivApiSource
+from paperfeed.ingest.files import checkpoint_name
 from paperfeed.ingest.hf_daily import HfDailySource
 from paperfeed.ingest.http import PoliteClient
 from paperfeed.ingest.listing import ListingSource
 from paperfeed.ingest.oai import OaiSource
 from paperfeed.ingest.page import PageSource
-from paperfeed.ingest.run import Report, Source, SourceError, run_source
+from paperfeed.ingest.run import Report, Source, SourceError, StoreFull, run_source
 from paperfeed.ingest.snapshot import SnapshotSource
 from paperfeed.models import RecordError
 from paperfeed.settings import Settings
 from paperfeed.store.bulk import deferred_indexes, paper_count
+from paperfeed.store.checkpoints import get_checkpoint
 
 Progress = Callable[[Report], None] | None
 DEMO_YEAR = 2026  # the seed page's "Mar 14" heading falls inside the bundled listings' range
@@ -104,11 +106,31 @@ def ingest_files(
         try:
             source = file_source(engine, kind, path, year, day)
             total.merge(_run_file(engine, settings, kind, source, path, on_progress))
+        except StoreFull as exc:
+            failed.append(_stopped_at(engine, source, path, exc))
+            total.merge(exc.report or Report())
+            break  # the next file would not fit either
         except SourceError as exc:
             failed.append(str(exc))
             total.merge(exc.report or Report())
             total.errors.append(RecordError(str(path), str(exc)))
     return total, failed
+
+
+def _stopped_at(engine: Engine, source: Source, path: Path, exc: StoreFull) -> str:
+    """Where a run stopped by a full disk stopped, and what to do about it."""
+    with engine.connect() as conn:
+        line = get_checkpoint(conn, checkpoint_name(source.name, path))
+    done = exc.report.inserted + exc.report.updated + exc.report.unchanged if exc.report else 0
+    if line:
+        where = f"after line {line} (every record up to it is stored)"
+    else:
+        where = f"after paper {exc.last_stored}" if exc.last_stored else "before storing any"
+    return (
+        f"{path}: the disk is full ({exc.reason}); stopped {where}, {done:,} records stored by "
+        "this run. "
+        "Free some disk space and run the same command again: it resumes where it stopped."
+    )
 
 
 def _client(settings: Settings, deadline: float | None = None) -> PoliteClient:

@@ -18,6 +18,7 @@ from paperfeed.store.checkpoints import (
     set_checkpoint,
 )
 from paperfeed.store.papers import UpsertCounts, mark_withdrawn, upsert_papers
+from paperfeed.util import is_disk_full
 
 MAX_REPORTED_ERRORS = 1000
 # What a malformed record can raise while a source parses it: reported, never fatal.
@@ -69,6 +70,19 @@ class SourceError(RuntimeError):
     report: Report | None = None  # what the run stored before it failed
 
 
+class StoreFull(SourceError):
+    """The store's disk is full: the run stopped; what it committed stays, a rerun resumes."""
+
+    last_stored: str | None = None  # the id of the last paper this run committed
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            f"the disk is full ({reason}); what was stored is kept. "
+            "Free some disk space and run it again: it resumes where it stopped."
+        )
+        self.reason = reason
+
+
 @dataclass
 class Report:
     """The summary every ingest run ends with."""
@@ -117,6 +131,30 @@ def run_source(
     With `parallel`, a picklable source is parsed and checked in a child process.
     """
     report = Report()
+    last: list[str] = []  # the id of the last paper committed, once there is one
+    try:
+        _run(engine, source, batch_size, on_progress, parallel, report, last)
+    except SourceError as exc:
+        exc.report = report
+        raise
+    except Exception as exc:
+        if not is_disk_full(exc):
+            raise
+        full = StoreFull(_first_line(exc))
+        full.report, full.last_stored = report, last[-1] if last else None
+        raise full from exc
+    return report
+
+
+def _run(
+    engine: Engine,
+    source: Source,
+    batch_size: int,
+    on_progress: Callable[[Report], None] | None,
+    parallel: bool,
+    report: Report,
+    last: list[str],
+) -> None:
     batch: list[Paper] = []
     gone: list[str] = []
     marks: dict[str, str | None] = {}
@@ -127,16 +165,17 @@ def run_source(
                 continue
             _count(report, item, batch, gone)
             if len(batch) + len(gone) >= batch_size:
+                newest = batch[-1].id if batch else None
                 _flush(engine, batch, gone, marks, report)
+                last[:] = [newest] if newest else last
                 if on_progress:
                     on_progress(report)
-    except SourceError as exc:
-        exc.report = report
+    except BaseException as exc:
+        if not is_disk_full(exc):
+            # Keep what was read before a source failed, with its checkpoint, so a rerun resumes.
+            _flush(engine, batch, gone, marks, report)
         raise
-    finally:
-        # Keep what was read before a source failed, with its checkpoint, so a rerun resumes.
-        _flush(engine, batch, gone, marks, report)
-    return report
+    _flush(engine, batch, gone, marks, report)
 
 
 def _items(engine: Engine, source: Source, parallel: bool, ahead: int) -> Iterator[Item]:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -16,6 +17,9 @@ from paperfeed.ingest.jobs import Progress
 from paperfeed.ingest.run import Report
 from paperfeed.search.backfill import embed_after_ingest, load_demo_vectors
 from paperfeed.settings import Settings
+from paperfeed.util import is_disk_full
+
+log = logging.getLogger(__name__)
 
 
 def ingest_files(
@@ -29,7 +33,13 @@ def ingest_files(
 ) -> tuple[Report, list[str]]:
     """Import files (see `ingest.jobs.ingest_files`), then embed what they added."""
     result = jobs.ingest_files(engine, settings, kind, paths, year, day, on_progress)
-    embed_after_ingest(engine, settings)
+    try:
+        embed_after_ingest(engine, settings)
+    except Exception as exc:
+        if not is_disk_full(exc):
+            raise
+        # The import's own "disk full" error says what to do; a rerun embeds what is missing.
+        log.warning("papers stored but not embedded: the disk is full")
     return result
 
 

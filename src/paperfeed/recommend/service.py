@@ -108,6 +108,7 @@ class Recommender:
         self.engine, self.tuning = engine, tuning or Tuning()
         self._spaces: _Lru[tuple[object, ...], tuple[Space, list[str]]] = _Lru(4)
         self._models: _Lru[tuple[object, ...], UserModel] = _Lru(512)
+        self._windows: _Lru[tuple[object, ...], frozenset[str]] = _Lru(8)
 
     def _space(
         self, conn: Connection, since: date, until: date
@@ -149,14 +150,24 @@ class Recommender:
         self, conn: Connection, user_id: int, since: date, until: date, limit: int
     ) -> list[Recommendation]:
         """The user's ranked papers of [since, until] with a reason each (seen ones left out)."""
-        window = frozenset(papers_between(conn, since, until, 0, MAX_CANDIDATES).ids)
+        window = self._window(conn, since, until)
         if not window:
             return []  # nothing was listed then: nothing to rank (and no model to fit)
         model, space = self.model(conn, user_id, since, until)
         if not model.has_signals:
             return []
-        seen = frozenset(s.doc.id for s in model.positives) | _negative_ids(conn, user_id)
-        return rank(model, space, limit, seen, window)
+        return rank(model, space, limit, acted_on(conn, user_id), window)
+
+    def has_signals(self, conn: Connection, user_id: int, since: date, until: date) -> bool:
+        """Whether the user gave anything to rank by (papers or follows)."""
+        return self.model(conn, user_id, since, until)[0].has_signals
+
+    def _window(self, conn: Connection, since: date, until: date) -> frozenset[str]:
+        """The ids listed in [since, until]; cached per store change (moderation bumps it too)."""
+        key = (since, until, latest_change(conn))
+        return self._windows.get(
+            key, lambda: frozenset(papers_between(conn, since, until, 0, MAX_CANDIDATES).ids)
+        )
 
     def learned(self, conn: Connection, user_id: int, since: date, until: date) -> Learned:
         """The strongest terms and the most weighted positive papers of the user's model."""
@@ -176,10 +187,20 @@ class Recommender:
         """Drop cached spaces and models (tests; a changed tuning)."""
         self._spaces.clear()
         self._models.clear()
+        self._windows.clear()
 
 
-def _negative_ids(conn: Connection, user_id: int) -> frozenset[str]:
-    return frozenset(s.paper_id for s in paper_signals(conn, user_id) if s.sign < 0)
+_SHARED: _Lru[Engine, Recommender] = _Lru(4)
+
+
+def shared_recommender(engine: Engine) -> Recommender:
+    """The process's recommender for a store: the site and the digests share its cached models."""
+    return _SHARED.get(engine, lambda: Recommender(engine))
+
+
+def acted_on(conn: Connection, user_id: int) -> frozenset[str]:
+    """Papers the user saved, rated, upvoted or submitted: never recommended back to them."""
+    return frozenset(s.paper_id for s in paper_signals(conn, user_id))
 
 
 def _matrix(conn: Connection, contract: tuple[str, int] | None, ids: Sequence[str]) -> np.ndarray:
@@ -219,3 +240,8 @@ def _age(now: datetime, at: datetime) -> float:
 def hides(paper: Paper, follows: Follows) -> bool:
     """Whether the user's mutes hide this paper from lists."""
     return is_muted(doc_of(paper), follows)
+
+
+def has_mutes(follows: Follows) -> bool:
+    """Whether the user mutes anything at all."""
+    return bool(follows.muted_keywords or follows.muted_authors or follows.muted_categories)

@@ -11,6 +11,7 @@ import json
 import shutil
 import threading
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -22,12 +23,14 @@ from paperfeed.models import normalise_title
 from paperfeed.search.progress import Progress
 from paperfeed.search.query import ParsedQuery, words_of
 from paperfeed.store.search_store import IndexRow
-from paperfeed.util import utcnow
+from paperfeed.util import DiskFull, utcnow
 
 SCHEMA_VERSION = 2
 _STATE = "paperfeed-state.json"
 _TEXT_FIELDS = ("title", "abstract")
 _REMEMBERED = 2000  # stored documents of recent hits kept for showing them
+# tantivy reports a failed write without its OS error; with less than this free, it was space.
+_LOW_SPACE = 64 * 1024 * 1024
 
 
 class IndexBusy(RuntimeError):
@@ -111,6 +114,14 @@ def _schema() -> tantivy.Schema:
     return sb.build()
 
 
+def _release(writer: tantivy.IndexWriter) -> None:
+    """Let go of a failed writer's lock now (its traceback may keep the object alive)."""
+    with suppress(ValueError, OSError):
+        writer.rollback()
+    with suppress(ValueError, OSError, RuntimeError):
+        writer.wait_merging_threads()  # consumes the writer: the lock file is released
+
+
 def saved_watermark(path: Path) -> datetime | None:
     """The watermark of the index saved in `path`, read without opening it (None: no index)."""
     try:
@@ -182,17 +193,23 @@ class KeywordIndex:
         with self._write_lock:
             progress, before = self.progress, self._state().get("progress")
             writer, written = None, 0
-            for batch in batches:
-                keys = [(row.id, row.changed_at) for row in batch]
-                fresh = [batch[i] for i in progress.fresh(keys)]
-                if fresh:
-                    writer = writer or self._writer(heap)  # opened only when there is work
-                    self._write(writer, fresh)
-                    written += len(fresh)
-                progress.advance(keys, now or utcnow())
-            if writer is not None:
-                writer.commit()
-                writer.wait_merging_threads()
+            try:
+                for batch in batches:
+                    keys = [(row.id, row.changed_at) for row in batch]
+                    fresh = [batch[i] for i in progress.fresh(keys)]
+                    if fresh:
+                        writer = writer or self._writer(heap)  # opened only when there is work
+                        self._write(writer, fresh)
+                        written += len(fresh)
+                    progress.advance(keys, now or utcnow())
+                if writer is not None:
+                    writer.commit()
+                    writer.wait_merging_threads()
+            except (ValueError, OSError) as exc:
+                if writer is not None:
+                    _release(writer)
+                self._raise_if_full(exc)
+                raise
             if writer is not None or progress.to_json() != before:
                 newest = progress.newest.isoformat() if progress.newest else None
                 state = {"schema": SCHEMA_VERSION, "progress": progress.to_json()}
@@ -200,6 +217,12 @@ class KeywordIndex:
         if writer is not None:
             self.reload()
         return written
+
+    def _raise_if_full(self, exc: Exception) -> None:
+        # The progress file was not saved: a later apply writes the same rows again.
+        free = shutil.disk_usage(self.path).free
+        if free < _LOW_SPACE:
+            raise DiskFull(f"the search index's disk is full ({free:,} bytes free): {exc}") from exc
 
     def _write(self, writer: tantivy.IndexWriter, rows: list[IndexRow]) -> None:
         for row in rows:

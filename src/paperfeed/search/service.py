@@ -26,7 +26,7 @@ from paperfeed.search.spelling import suggest
 from paperfeed.search.vectors import FaissIndex, normalise
 from paperfeed.settings import Settings
 from paperfeed.store import search_store as db
-from paperfeed.util import utcnow
+from paperfeed.util import is_disk_full, utcnow
 
 log = logging.getLogger(__name__)
 MODES = ("keyword", "semantic", "hybrid")
@@ -73,18 +73,28 @@ class SearchService:
         with self._lock:
             self._refreshing.set()
             try:
-                try:
-                    written = self._refresh_keyword()
-                except IndexBusy:
-                    written = 1  # another process is writing it for us: assume it changed
-                    self.keyword.reload()
-                added = self._refresh_vectors()
+                written, added = self._refresh_indexes()
                 if written or added:
                     self.generation += 1
                 self._last_refresh = time.monotonic()
             finally:
                 self._refreshing.clear()
         return written
+
+    def _refresh_indexes(self) -> tuple[int, int]:
+        try:
+            try:
+                written = self._refresh_keyword()
+            except IndexBusy:
+                written = 1  # another process is writing it for us: assume it changed
+                self.keyword.reload()
+            return written, self._refresh_vectors()
+        except Exception as exc:
+            if not is_disk_full(exc):
+                raise
+            # Searches go on over the indexes as they are; the next refresh writes the rest.
+            log.error("the search indexes could not be updated: %s", exc)
+            return 0, 0
 
     def is_loaded(self) -> bool:
         """True once the indexes have been brought up to date at least once."""

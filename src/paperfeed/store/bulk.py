@@ -7,6 +7,7 @@ one by one. A load killed part-way leaves the indexes missing; `restore_indexes`
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -14,7 +15,9 @@ from sqlalchemy import Connection, Engine, Index, func, select
 from sqlalchemy.schema import CreateIndex, DropIndex
 
 from paperfeed.store.tables import paper_authors, paper_categories, papers
+from paperfeed.util import is_disk_full
 
+log = logging.getLogger(__name__)
 _TABLES = (papers, paper_authors, paper_categories)
 
 
@@ -31,8 +34,10 @@ def deferred_indexes(engine: Engine) -> Iterator[None]:
             conn.execute(DropIndex(index, if_exists=True))
     try:
         yield
-    finally:
-        restore_indexes(engine)
+    except BaseException:
+        restore_indexes_if_room(engine)  # the load's own error is the one to report
+        raise
+    restore_indexes(engine)
 
 
 def restore_indexes(engine: Engine) -> None:
@@ -41,6 +46,16 @@ def restore_indexes(engine: Engine) -> None:
         for index in secondary_indexes():
             # IF NOT EXISTS: two processes opening the store at once cannot collide.
             conn.execute(CreateIndex(index, if_not_exists=True))
+
+
+def restore_indexes_if_room(engine: Engine) -> None:
+    """`restore_indexes`, except on a full disk: the store answers without them, only slower."""
+    try:
+        restore_indexes(engine)
+    except Exception as exc:
+        if not is_disk_full(exc):
+            raise
+        log.error("the disk is full: the papers' indexes are rebuilt once there is room (%s)", exc)
 
 
 def paper_count(conn: Connection) -> int:

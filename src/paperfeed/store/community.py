@@ -23,6 +23,7 @@ from sqlalchemy import (
     and_,
     delete,
     func,
+    or_,
     select,
     true,
     update,
@@ -30,6 +31,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from paperfeed.store.accounts import bump_revision, submissions, users
+from paperfeed.store.digest_tables import subscribers
+from paperfeed.store.digests import drop_comment_notices
 from paperfeed.store.tables import metadata
 from paperfeed.util import utcnow
 
@@ -165,6 +168,7 @@ class Profile:
     affiliation: str
     links: tuple[str, ...]
     notify_replies: bool
+    notify_email: bool = True
 
 
 class CommentError(ValueError):
@@ -302,6 +306,7 @@ def delete_comment(conn: Connection, comment_id: int) -> None:
     """Blank a comment; its replies stay readable under a "deleted" placeholder."""
     query = update(comments).where(comments.c.id == comment_id)
     conn.execute(query.values(deleted=True, body=""))
+    drop_comment_notices(conn, comment_id, "the comment was deleted")
     bump_revision(conn)
 
 
@@ -310,6 +315,8 @@ def set_comment_hidden(conn: Connection, comment_id: int, hidden: bool) -> None:
     conn.execute(update(comments).where(comments.c.id == comment_id).values(hidden=hidden))
     reports = update(comment_reports).where(comment_reports.c.comment_id == comment_id)
     conn.execute(reports.values(resolved=True))
+    if hidden:
+        drop_comment_notices(conn, comment_id, "the comment was hidden")
     bump_revision(conn)
 
 
@@ -399,9 +406,11 @@ def get_profile(conn: Connection, user_id: int) -> Profile:
     """A user's profile (empty when never edited)."""
     row = conn.execute(select(profiles).where(profiles.c.user_id == user_id)).first()
     if row is None:
-        return Profile("", "", (), True)
+        return Profile("", "", (), True, True)
     links = tuple(line for line in row.links.splitlines() if line.strip())
-    return Profile(row.bio, row.affiliation, links, row.notify_replies)
+    return Profile(
+        row.bio, row.affiliation, links, bool(row.notify_replies), bool(row.notify_email)
+    )
 
 
 def save_profile(conn: Connection, user_id: int, **values: object) -> None:
@@ -413,6 +422,7 @@ def save_profile(conn: Connection, user_id: int, **values: object) -> None:
             "affiliation": "",
             "links": "",
             "notify_replies": True,
+            "notify_email": True,
         }
         conn.execute(profiles.insert().values(user_id=user_id, **(base | values)))
     else:
@@ -527,6 +537,28 @@ def notify(conn: Connection, user_ids: Sequence[int], comment_id: int, kind: str
                 user_id=uid, comment_id=comment_id, kind=kind, created_at=now, seen=False
             )
         )
+
+
+def email_recipients(conn: Connection, user_ids: Sequence[int]) -> dict[int, dict[str, object]]:
+    """Of the given users, those who take notices by email (notify_email on, not suspended),
+    each with their newest confirmed linked subscription."""
+    if not user_ids:
+        return {}
+    wanting = or_(profiles.c.user_id.is_(None), profiles.c.notify_email.is_(True))
+    query = (
+        select(subscribers)
+        .join(users, users.c.id == subscribers.c.user_id)
+        .outerjoin(profiles, profiles.c.user_id == users.c.id)
+        .where(users.c.id.in_(sorted(set(user_ids))), users.c.suspended_at.is_(None))
+        .where(subscribers.c.status == "confirmed", wanting)
+        .order_by(subscribers.c.id)
+    )
+    return {int(r.user_id): dict(r._mapping) for r in conn.execute(query)}  # newest wins
+
+
+def set_notify_email(conn: Connection, user_id: int, on: bool) -> None:
+    """Turn a user's notices by email on or off."""
+    save_profile(conn, user_id, notify_email=on)
 
 
 def user_notifications(

@@ -12,7 +12,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, make_url
 
 from paperfeed.settings import Settings
-from paperfeed.store.bulk import restore_indexes
+from paperfeed.store.bulk import restore_indexes_if_room
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -68,5 +68,5 @@ def open_store(settings: Settings) -> Engine:
     """Connect and migrate: the one way the rest of paperfeed gets a database."""
     engine = connect(settings)
     migrate(engine)
-    restore_indexes(engine)  # a bulk load killed part-way leaves them missing
+    restore_indexes_if_room(engine)  # a bulk load killed part-way leaves them missing
     return engine

@@ -126,6 +126,34 @@ def get_interests(conn: Connection, subscriber_ids: Sequence[int]) -> dict[int, 
     return out
 
 
+def subscriber_for_user(conn: Connection, user_id: int) -> dict[str, object] | None:
+    """The newest confirmed subscription linked to a user (their email address), or None."""
+    query = select(subscribers).where(
+        subscribers.c.user_id == user_id, subscribers.c.status == "confirmed"
+    )
+    row = conn.execute(query.order_by(subscribers.c.id.desc()).limit(1)).first()
+    return dict(row._mapping) if row else None
+
+
+def user_subscription(conn: Connection, user_id: int) -> dict[str, object] | None:
+    """A user's linked subscription as their settings show it: confirmed first, else pending."""
+    found = subscriber_for_user(conn, user_id)
+    if found is not None:
+        return found
+    query = select(subscribers).where(
+        subscribers.c.user_id == user_id, subscribers.c.status == "pending"
+    )
+    row = conn.execute(query.order_by(subscribers.c.id.desc()).limit(1)).first()
+    return dict(row._mapping) if row else None
+
+
+def link_user(conn: Connection, subscriber_id: int, user_id: int) -> None:
+    """Make a subscription the user's one linked address (other links of the user are dropped)."""
+    others = and_(subscribers.c.user_id == user_id, subscribers.c.id != subscriber_id)
+    conn.execute(update(subscribers).where(others).values(user_id=None))
+    update_subscriber(conn, subscriber_id, {"user_id": user_id})
+
+
 def confirmed_subscribers(conn: Connection) -> list[dict[str, object]]:
     """Every confirmed subscriber row."""
     query = select(subscribers).where(subscribers.c.status == "confirmed")
@@ -436,6 +464,26 @@ def drop_pending(conn: Connection, subscriber_id: int, kind: str, reason: str) -
         update(outbox)
         .where(outbox.c.subscriber_id == subscriber_id, outbox.c.status == "pending")
         .where(outbox.c.kind == kind)
+        .values(status="dropped", last_error=reason[:1000])
+    )
+    return int(result.rowcount)
+
+
+NOTICE_KIND = "notice"
+
+
+def notice_period(comment_id: int) -> str:
+    """The outbox period of a community notice: one per subscription and comment, and never
+    the shape of a digest period (daily:DATE, weekly:YYYY-Www)."""
+    return f"comment:{comment_id}"
+
+
+def drop_comment_notices(conn: Connection, comment_id: int, reason: str) -> int:
+    """Drop unsent notices about a comment (hidden or deleted since); returns how many."""
+    result = conn.execute(
+        update(outbox)
+        .where(outbox.c.kind == NOTICE_KIND, outbox.c.status == "pending")
+        .where(outbox.c.period == notice_period(comment_id))
         .values(status="dropped", last_error=reason[:1000])
     )
     return int(result.rowcount)

@@ -8,6 +8,7 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from urllib.parse import quote
 
@@ -27,9 +28,10 @@ from paperfeed.digest.web import DigestSite
 from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
+from paperfeed.util import is_disk_full
 from paperfeed.web.access import AccessLog
 from paperfeed.web.baseurl import BaseUrlCheck
-from paperfeed.web.deps import SignInRequired, Site, html
+from paperfeed.web.deps import SignInRequired, Site, html, signed_in_id
 from paperfeed.web.limits import RETRY_AFTER, BodyLimit, ConcurrencyLimit
 from paperfeed.web.middleware import SiteMiddleware
 from paperfeed.web.periods import BadPeriod
@@ -55,7 +57,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         lifespan=_lifespan,
     )
     app.state.site = site = Site(settings, engine or open_store(settings), secret)
-    app.state.digest = DigestSite(settings, site.engine, site.search, site.env)
+    account = partial(signed_in_id, site)  # subscribing while signed in links the account
+    app.state.digest = DigestSite(settings, site.engine, site.search, site.env, account)
     slots, queue, wait = settings.web_threads, settings.web_queue, settings.web_queue_timeout
     app.add_middleware(ConcurrencyLimit, slots=slots, queue=queue, wait=wait)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
@@ -152,10 +155,9 @@ def error_response(request: Request, status: int, message: str) -> Response:
     if wants_json(request):
         return JSONResponse({"detail": message}, status_code=status)
     site: Site = request.app.state.site
-    heading = {404: "Not found", 403: "Not allowed", 429: "Slow down", 503: "Busy"}.get(
-        status, "Bad request"
-    )
-    if status >= 500 and status != 503:
+    headings = {404: "Not found", 403: "Not allowed", 429: "Slow down", 503: "Busy"}
+    heading = (headings | {507: "Disk full"}).get(status, "Bad request")
+    if status >= 500 and status not in (503, 507):
         heading = "Something went wrong"
     body = site.render("error.html", status=status, heading=heading, message=message, user=None)
     return html(site, request, body, status)
@@ -195,6 +197,8 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SQLAlchemyTimeout)
     @app.exception_handler(OperationalError)
     async def _store_busy(request: Request, exc: Exception) -> Response:
+        if is_disk_full(exc):
+            return disk_full_response(request, exc)
         # A full pool or a locked database: say so at once, the client retries (issue 9).
         log.warning("store busy on %s: %s", request.url.path, exc)
         response = error_response(request, 503, "The server is busy; try again in a few seconds.")
@@ -203,8 +207,24 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
+        if is_disk_full(exc):  # e.g. OSError ENOSPC from a file write
+            return disk_full_response(request, exc)
         log.exception("unhandled error on %s", request.url.path)
         return error_response(request, 500, "An unexpected error occurred; it has been logged.")
+
+
+DISK_FULL_MESSAGE = (
+    "The server's disk is full, so this change was not saved (what was saved before is safe). "
+    "Try again later."
+)
+
+
+def disk_full_response(request: Request, exc: Exception) -> Response:
+    """507 Insufficient Storage with Retry-After: the write was refused, reads go on."""
+    log.error("disk full on %s %s: %s", request.method, request.url.path, exc)
+    response = error_response(request, 507, DISK_FULL_MESSAGE)
+    response.headers["Retry-After"] = "60"  # space is freed by a person, not in seconds
+    return response
 
 
 def validation_message(exc: RequestValidationError) -> str:

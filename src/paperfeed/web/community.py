@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import re
 import socket
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
@@ -16,7 +17,7 @@ from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
 from paperfeed.ingest.run import SourceError
 from paperfeed.models import Paper
 from paperfeed.pipeline import add_papers
-from paperfeed.store import get_paper, upsert_papers
+from paperfeed.store import get_paper, get_papers, upsert_papers
 from paperfeed.store.accounts import (
     Submission,
     User,
@@ -26,7 +27,7 @@ from paperfeed.store.accounts import (
     vote_counts,
 )
 from paperfeed.store.listings import paper_flags
-from paperfeed.util import utcnow
+from paperfeed.util import is_disk_full, utcnow
 from paperfeed.web.deps import Site
 
 log = logging.getLogger(__name__)
@@ -75,21 +76,59 @@ def _fetch(site: Site, pid: str) -> Paper:
         found = get_paper(conn, pid)
     if found is not None:
         return found
-    if not site.fetch_slots.acquire(blocking=False):
-        raise SubmitError(503, "other papers are being fetched from arXiv; try again in a minute")
-    try:
-        _check_resolvable(site.settings.arxiv_api_url)
-        add_papers(site.engine, site.settings, [pid], site.settings.submit_fetch_seconds)
-    except SourceError as exc:
-        log.warning("submit: fetching %s from arXiv failed: %s", pid, exc)
-        raise SubmitError(502, UNREACHABLE) from exc
-    finally:
-        site.fetch_slots.release()
+    _fetch_ids(site, [pid])
     with site.engine.connect() as conn:
         found = get_paper(conn, pid)
     if found is None:
         raise SubmitError(404, f"arXiv has no paper {pid}")
     return found
+
+
+def _fetch_ids(site: Site, ids: Sequence[str], wait: float = 0.0) -> None:
+    """Fetch papers through the arXiv API into the store, in one of the site's fetch slots."""
+    if not site.fetch_slots.acquire(timeout=wait):
+        raise SubmitError(503, "other papers are being fetched from arXiv; try again in a minute")
+    try:
+        _check_resolvable(site.settings.arxiv_api_url)
+        add_papers(site.engine, site.settings, ids, site.settings.submit_fetch_seconds)
+    except SourceError as exc:
+        if is_disk_full(exc):
+            raise  # a 507 from the app's handler, not "arXiv unreachable"
+        log.warning("fetching %s from arXiv failed: %s", ", ".join(ids), exc)
+        raise SubmitError(502, UNREACHABLE) from exc
+    finally:
+        site.fetch_slots.release()
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What an import fetched from arXiv, and why the others were not fetched."""
+
+    ids: tuple[str, ...] = ()
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+def fetch_missing(site: Site, user: User, ids: Sequence[str]) -> Fetched:
+    """Fetch papers the store lacks by arXiv id (`import_fetch_max` at most), as Submit does;
+    an import that fetches counts as a submission against the user's rate limit."""
+    unique = list(dict.fromkeys(ids))
+    limit = site.settings.import_fetch_max
+    wanted = unique[:limit]
+    failed = {pid: f"not fetched: one import fetches at most {limit}" for pid in unique[limit:]}
+    if not wanted:
+        return Fetched((), failed)
+    try:
+        wait = site.submit_limiter.hit(f"import:{user.id}")
+        if wait is not None:
+            raise SubmitError(429, f"too many imports fetching from arXiv; wait {int(wait) + 1} s")
+        _fetch_ids(site, wanted, wait=site.settings.submit_fetch_seconds)
+    except SubmitError as exc:
+        return Fetched((), failed | {pid: f"not fetched: {exc}" for pid in wanted})
+    with site.engine.connect() as conn:
+        found = get_papers(conn, wanted)
+    site.paper_changed()
+    failed |= {pid: f"arXiv has no paper {pid}" for pid in wanted if pid not in found}
+    return Fetched(tuple(pid for pid in wanted if pid in found), failed)
 
 
 def arxiv_day(paper: Paper) -> date | None:

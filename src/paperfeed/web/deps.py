@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
@@ -179,6 +179,21 @@ def check_api_csrf(
         return  # nothing a forged request could ride on; sign-in is checked next
     if not csrf.is_valid(site.secret, request.cookies.get(csrf.CSRF_COOKIE), x_csrf_token):
         raise HTTPException(403, "send Authorization: Bearer <token> or an X-CSRF-Token header")
+
+
+def signed_in_id(site: Site, request: Request, data: Mapping[str, object]) -> int | None:
+    """The user a form or JSON post speaks for: a bearer token, or a session cookie with a valid
+    CSRF token (form field or X-CSRF-Token header); None otherwise. Blocking: run in a thread."""
+    token = session_token(request)
+    if token is None:
+        return None
+    if not request.headers.get("authorization", "").lower().startswith("bearer "):
+        sent = data.get(csrf.CSRF_FIELD) or request.headers.get(csrf.CSRF_HEADER)
+        cookie = request.cookies.get(csrf.CSRF_COOKIE)
+        if not csrf.is_valid(site.secret, cookie, str(sent) if sent else None):
+            return None
+    user = _session_user(site.engine, token)
+    return user.id if user else None
 
 
 FormCsrf = Depends(check_form_csrf)

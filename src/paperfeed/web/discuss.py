@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from feedgen.feed import FeedGenerator
 from pydantic import BaseModel, Field
@@ -45,7 +45,7 @@ from paperfeed.store.community import (
     user_notifications,
 )
 from paperfeed.store.community import CommentError as StoreCommentError
-from paperfeed.store.digests import paper_titles
+from paperfeed.store.digests import paper_titles, user_subscription
 from paperfeed.store.jobs import record_action
 from paperfeed.store.listings import paper_flags
 from paperfeed.text import xml_safe
@@ -67,7 +67,7 @@ from paperfeed.web.deps import (
     UserDep,
     html,
 )
-from paperfeed.web.feeds import resolve_id
+from paperfeed.web.feeds import MEDIA, resolve_id, serialise
 from paperfeed.web.markup import MAX_COMMENT, plain_text
 
 router = APIRouter(include_in_schema=False)
@@ -91,13 +91,18 @@ def _back(pid: str, anchor: str = "discussion") -> RedirectResponse:
 
 @router.post("/papers/{paper_id:path}/comments", dependencies=[FormCsrf])
 def comment_form(
-    site: SiteDep, user: UserDep, paper_id: str, body: Body = "", parent: int | None = Form(None)
+    site: SiteDep,
+    user: UserDep,
+    paper_id: str,
+    later: BackgroundTasks,
+    body: Body = "",
+    parent: int | None = Form(None),
 ) -> Response:
     """Post a comment or a reply from the paper page."""
     pid = resolve_id(paper_id)
     if user is None:
         return RedirectResponse(f"/signin?next={safe_next('/papers/' + pid)}", status_code=303)
-    new_id = discussion.post_comment(site, user, _paper_or_404(site, pid), body, parent)
+    new_id = discussion.post_comment(site, user, _paper_or_404(site, pid), body, parent, later)
     return _back(pid, f"c{new_id}")
 
 
@@ -229,9 +234,7 @@ def discussion_feed(request: Request, site: SiteDep, paper_id: str, fmt: str) ->
         entry.updated((c.edited_at or c.created_at).replace(tzinfo=UTC))
     if not items:
         feed.updated(datetime(1991, 8, 1, tzinfo=UTC))
-    text = feed.atom_str(pretty=True) if fmt == "atom" else feed.rss_str(pretty=True)
-    media = "application/atom+xml" if fmt == "atom" else "application/rss+xml"
-    return Response(text, media_type=f"{media}; charset=utf-8")
+    return Response(serialise(feed, fmt), media_type=MEDIA[fmt])
 
 
 @router.get("/users/{name}")
@@ -293,7 +296,9 @@ def profile_edit_page(request: Request, site: SiteDep, user: SignedInDep) -> Res
     """The form to edit one's profile and change the password."""
     with site.engine.connect() as conn:
         profile = get_profile(conn, user.id)
-    return html(site, request, site.render("profile_edit.html", user=user, profile=profile))
+        linked = user_subscription(conn, user.id)
+    page = site.render("profile_edit.html", user=user, profile=profile, linked=linked)
+    return html(site, request, page)
 
 
 @router.post("/settings/profile", dependencies=[FormCsrf])
@@ -304,6 +309,7 @@ def profile_edit(
     affiliation: Annotated[str, Form(max_length=200)] = "",
     links: Annotated[str, Form(max_length=2000)] = "",
     notify_replies: Annotated[int, Form(ge=0, le=1)] = 0,
+    notify_email: Annotated[int, Form(ge=0, le=1)] = 0,
 ) -> Response:
     """Save the profile."""
     urls = [u.strip() for u in links.splitlines() if u.strip()]
@@ -318,6 +324,7 @@ def profile_edit(
             affiliation=affiliation.strip(),
             links="\n".join(urls),
             notify_replies=bool(notify_replies),
+            notify_email=bool(notify_email),
         )
     return RedirectResponse(f"/users/{user.username}", status_code=303)
 
@@ -524,10 +531,12 @@ def api_comments(site: SiteDep, user: UserDep, paper_id: str, sort: Sort = "top"
     dependencies=[ApiCsrf],
     summary="Comment on a paper",
 )
-def api_comment(site: SiteDep, user: SignedInDep, paper_id: str, body: CommentIn) -> Response:
+def api_comment(
+    site: SiteDep, user: SignedInDep, paper_id: str, body: CommentIn, later: BackgroundTasks
+) -> Response:
     """Post a comment (or a reply, with `parent`) in Markdown with LaTeX."""
     pid = _paper_or_404(site, paper_id)
-    new_id = discussion.post_comment(site, user, pid, body.body, body.parent)
+    new_id = discussion.post_comment(site, user, pid, body.body, body.parent, later)
     with site.engine.connect() as conn:
         views = discussion.thread_views(conn, pid, user, "new")
         authors = _claimed(conn, pid)

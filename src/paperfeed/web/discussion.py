@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from fastapi import HTTPException
+from fastapi import BackgroundTasks, HTTPException
 from markupsafe import Markup
 from sqlalchemy import Connection
 
+from paperfeed.digest.notices import queue_notices, send_queued
 from paperfeed.store.accounts import User
 from paperfeed.store.community import (
     Comment,
@@ -100,8 +101,16 @@ def _check_author(site: Site, conn: Connection, user: User) -> None:
         raise HTTPException(429, f"at most {per_hour} comments an hour{hint}; try again later")
 
 
-def post_comment(site: Site, user: User, paper_id: str, body: str, parent: int | None) -> int:
-    """Store a comment on a visible paper and notify the thread and claimed authors."""
+def post_comment(
+    site: Site,
+    user: User,
+    paper_id: str,
+    body: str,
+    parent: int | None,
+    later: BackgroundTasks | None = None,
+) -> int:
+    """Store a comment on a visible paper and notify the thread and claimed authors (in the
+    site, and by email to those who asked: sent after the response when `later` is given)."""
     body = check_body(body)
     with site.writing() as conn:
         flags = paper_flags(conn, [paper_id]).get(paper_id)
@@ -112,29 +121,35 @@ def post_comment(site: Site, user: User, paper_id: str, body: str, parent: int |
             new_id = add_comment(conn, paper_id, user.id, body, parent)
         except CommentError as exc:
             raise HTTPException(400, str(exc)) from exc
-        _notify(conn, paper_id, user.id, new_id)
+        kinds = _notify(conn, paper_id, user.id, new_id)
+        queued = queue_notices(conn, site.settings, new_id, kinds)
+    if queued and later is not None:
+        later.add_task(send_queued, site.engine, site.settings, queued)
     return new_id
 
 
-def _notify(conn: Connection, paper_id: str, author_id: int, comment_id: int) -> None:
+def _notify(conn: Connection, paper_id: str, author_id: int, comment_id: int) -> dict[int, str]:
+    """Add the in-site notifications; returns who got one, and of which kind (reply first)."""
     comment = get_comment(conn, comment_id)
     if comment is None:
-        return
+        return {}
+    kinds: dict[int, str] = {}
     if comment.parent_id is not None:
         people = {
             c.user_id
             for c in thread(conn, paper_id)
             if comment.parent_id in (c.id, c.parent_id) and c.user_id != author_id
         }
-        notify(
-            conn, [u for u in people if get_profile(conn, u).notify_replies], comment_id, "reply"
-        )
+        replied = [u for u in people if get_profile(conn, u).notify_replies]
+        notify(conn, replied, comment_id, "reply")
+        kinds.update((u, "reply") for u in replied)
     authors = {
         c.user_id
         for c in claims_for_papers(conn, [paper_id])
         if c.status == "approved" and c.user_id != author_id
     }
     notify(conn, sorted(authors), comment_id, "author")
+    return {u: "author" for u in authors} | kinds
 
 
 def own_comment(conn: Connection, comment_id: int, user: User) -> Comment:

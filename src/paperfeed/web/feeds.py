@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
-from email.utils import format_datetime
-from typing import Annotated
-from xml.etree import ElementTree as ET
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
+from feedgen.entry import FeedEntry
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+from feedgen.util import xml_elem
 
 from paperfeed.arxiv_ids import looks_like_arxiv_id, parse_arxiv_id
 from paperfeed.latex import plain
@@ -38,6 +41,7 @@ MEDIA = {
     "bib": bibtex.MEDIA_TYPE,
 }
 _CATEGORY_RE = re.compile(r"^[A-Za-z][A-Za-z\-]*(\.[A-Za-z\-]+)?$")
+_SERIALISE = threading.Lock()
 
 
 def _when(paper: Paper) -> datetime:
@@ -47,37 +51,87 @@ def _when(paper: Paper) -> datetime:
     return day.replace(tzinfo=UTC) if day.tzinfo is None else day
 
 
-def atom(listing: views.Listing, base_url: str) -> str:
-    """The listing as an Atom 1.0 feed."""
-    ET.register_namespace("", ATOM)
-    feed = ET.Element(f"{{{ATOM}}}feed")
+def _generator(listing: views.Listing, fmt: str, base_url: str) -> FeedGenerator:
+    """The listing's page as a feedgen feed, links and entries for `fmt` (atom or rss)."""
     papers = [c.paper for c in listing.cards]
-    updated = max((_when(p) for p in papers), default=datetime(1991, 8, 1, tzinfo=UTC))
-    _sub(feed, "title", f"{listing.title}{_part(listing)} · paperfeed")
-    _sub(feed, "id", base_url + feed_url(listing, "atom", listing.page))
-    _sub(feed, "updated", updated.isoformat())
-    _link(feed, base_url + feed_url(listing, "atom", listing.page), "self")
-    _link(feed, base_url + listing.page_path, "alternate")
-    for rel, page in _neighbours(listing):
-        _link(feed, base_url + feed_url(listing, "atom", page), rel)
+    feed = FeedGenerator()
+    feed.register_extension("link_rels", BaseExtension, _AtomLinkRels, atom=True, rss=False)
+    feed.generator("paperfeed")
+    feed.id(_xml_text(base_url + feed_url(listing, "atom", listing.page)))
+    feed.title(_xml_text(f"{listing.title}{_part(listing)} · paperfeed"))
+    feed.description(_xml_text(f"{listing.title}{_part(listing)} on paperfeed"))
+    feed.updated(max((_when(p) for p in papers), default=datetime(1991, 8, 1, tzinfo=UTC)))
+    feed.link(href=_xml_text(base_url + feed_url(listing, fmt, listing.page)), rel="self")
+    paging = [
+        (rel, _xml_text(base_url + feed_url(listing, fmt, n))) for rel, n in _neighbours(listing)
+    ]
+    if fmt == "rss":
+        feed.register_extension("paging", _RssPaging, atom=False, rss=True)
+        feed.paging.links = paging
+    for rel, href in paging:
+        feed.link(href=href, rel=rel)
+    feed.link(href=_xml_text(base_url + listing.page_path), rel="alternate")  # last: RSS's link
     for paper in papers:
-        _atom_entry(feed, paper, base_url)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode")
+        _entry(feed, paper, base_url, fmt)
+    return feed
 
 
-def _atom_entry(feed: ET.Element, paper: Paper, base_url: str) -> None:
-    entry = _sub(feed, "entry")
-    _sub(entry, "title", plain(paper.title))
-    _sub(entry, "id", base_url + paper_url(paper.id))
-    _sub(entry, "updated", _when(paper).isoformat())
-    _link(entry, base_url + paper_url(paper.id), "alternate")
+def _entry(feed: FeedGenerator, paper: Paper, base_url: str, fmt: str) -> None:
+    url = _xml_text(base_url + paper_url(paper.id))
+    entry = feed.add_entry(order="append")
+    entry.guid(url, permalink=True)  # the Atom id too
+    entry.title(_xml_text(plain(paper.title)) or paper.id)  # feedgen refuses an empty title
+    entry.updated(_when(paper))
+    if fmt == "rss":  # Atom's <published> would claim a first-version date this is not
+        entry.pubDate(_when(paper))
+    _entry_link(entry, url, "alternate")
     if paper.abs_url:
-        _link(entry, paper.abs_url, "related")
+        _entry_link(entry, _xml_text(paper.abs_url), "related")
     for name in paper.authors:
-        _sub(_sub(entry, "author"), "name", name)
+        entry.author(name=_xml_text(name))
     for category in paper.categories:
-        ET.SubElement(entry, f"{{{ATOM}}}category", term=_xml_text(category))
-    _sub(entry, "summary", plain(paper.abstract)).set("type", "text")
+        entry.category(term=_xml_text(category))
+    entry.summary(_xml_text(plain(paper.abstract)), type="text")
+
+
+def _entry_link(entry: FeedEntry, href: str, rel: str) -> None:
+    entry.link(href=href, rel=rel)
+    entry.link_rels.rels.append(rel)
+
+
+class _AtomLinkRels(BaseEntryExtension):  # type: ignore[misc]  # feedgen has no type hints
+    """Writes back the rel of an Atom entry's links, which feedgen 1.0 drops
+    (lkiesow/python-feedgen issue 135): an arXiv link would otherwise read as a second alternate."""
+
+    def __init__(self) -> None:
+        self.rels: list[str] = []
+
+    def extend_atom(self, entry: Any) -> Any:
+        for link, rel in zip(entry.findall("link"), self.rels, strict=False):  # tests check all
+            link.set("rel", rel)
+        return entry
+
+
+class _RssPaging(BaseExtension):  # type: ignore[misc]  # feedgen has no type hints
+    """RFC 5005 paging links inside RSS, as Atom links: feedgen writes only rel=self there."""
+
+    def __init__(self) -> None:
+        self.links: list[tuple[str, str]] = []
+
+    def extend_rss(self, rss: Any) -> Any:
+        channel = rss.find("channel")
+        for rel, href in self.links:
+            xml_elem(f"{{{ATOM}}}link", channel, href=href, rel=rel)
+        return rss
+
+
+def serialise(feed: FeedGenerator, fmt: str) -> str:
+    """A feedgen feed as Atom or RSS text."""
+    # feedgen switches the process-wide locale to "C" while it writes RSS dates and then back;
+    # two threads doing so at once can leave it switched, so feeds are written one at a time.
+    with _SERIALISE:
+        body: bytes = feed.atom_str() if fmt == "atom" else feed.rss_str()
+    return body.decode()
 
 
 def feed_url(listing: views.Listing, fmt: str, page: int) -> str:
@@ -102,59 +156,16 @@ def _part(listing: views.Listing) -> str:
     return f" (papers {first}–{last} of {listing.total})"
 
 
-def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}")
-    element.text = _xml_text(text) if text is not None else None
-    return element
-
-
-def _link(parent: ET.Element, href: str, rel: str) -> None:
-    ET.SubElement(parent, f"{{{ATOM}}}link", href=_xml_text(href), rel=rel)
-
-
 def _xml_text(text: str) -> str:
     # XML 1.0 forbids control characters, surrogates, U+FFFE and U+FFFF, which do turn up in
     # scraped metadata (and in stores filled before ingest cleaned them): one makes a feed invalid.
     return xml_safe(text)
 
 
-def rss(listing: views.Listing, base_url: str) -> str:
-    """The listing as an RSS 2.0 feed."""
-    # Literal "atom:" names: a registered default namespace would claim RSS's own elements.
-    root = ET.Element("rss", {"version": "2.0", "xmlns:atom": ATOM})
-    channel = ET.SubElement(root, "channel")
-    for tag, text in (
-        ("title", f"{listing.title}{_part(listing)} · paperfeed"),
-        ("link", base_url + listing.page_path),
-        ("description", f"{listing.title}{_part(listing)} on paperfeed"),
-    ):
-        ET.SubElement(channel, tag).text = _xml_text(text)
-    for rel, page in _neighbours(listing):  # RFC 5005 paging, as Atom links inside RSS
-        href = base_url + feed_url(listing, "rss", page)
-        ET.SubElement(channel, "atom:link", href=href, rel=rel)
-    for card in listing.cards:
-        _rss_item(channel, card.paper, base_url)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode")
-
-
-def _rss_item(channel: ET.Element, paper: Paper, base_url: str) -> None:
-    item = ET.SubElement(channel, "item")
-    url = base_url + paper_url(paper.id)
-    ET.SubElement(item, "title").text = _xml_text(plain(paper.title))
-    ET.SubElement(item, "link").text = _xml_text(url)
-    ET.SubElement(item, "guid", isPermaLink="true").text = _xml_text(url)
-    ET.SubElement(item, "description").text = _xml_text(plain(paper.abstract))
-    ET.SubElement(item, "pubDate").text = format_datetime(_when(paper))
-    for category in paper.categories:
-        ET.SubElement(item, "category").text = _xml_text(category)
-
-
 def render_listing(listing: views.Listing, fmt: str, base_url: str) -> str:
     """A listing in one of the feed formats."""
-    if fmt == "atom":
-        return atom(listing, base_url)
-    if fmt == "rss":
-        return rss(listing, base_url)
+    if fmt in ("atom", "rss"):
+        return serialise(_generator(listing, fmt, base_url), fmt)
     body = bibtex.entries([c.paper for c in listing.cards])
     more = [
         f"% {rel} part: {base_url}{feed_url(listing, 'bib', n)}\n"

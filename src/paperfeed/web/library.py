@@ -6,6 +6,8 @@ forms with fetch (Accept: application/json) so the page does not reload.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
 from typing import Annotated
@@ -16,7 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import Connection
 
 from paperfeed import references
-from paperfeed.recommend.service import Recommender, follows_of, hides
+from paperfeed.recommend.service import Recommender, follows_of, hides, shared_recommender
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import User
 from paperfeed.store.listings import author_name, latest_day
@@ -31,6 +33,7 @@ router = APIRouter(include_in_schema=False)
 WINDOWS = {"today": 1, "week": 7, "month": 30}
 NextField = Annotated[str, Form(max_length=2000)]
 TextField = Annotated[str, Form(max_length=500)]
+Reply = dict[str, str | int | bool | None]  # what a button's fetch gets back
 EXPORTS = {
     "bib": (bibtex.MEDIA_TYPE, "bib"),
     "ris": ("application/x-research-info-systems; charset=utf-8", "ris"),
@@ -40,7 +43,7 @@ EXPORTS = {
 
 def install(app: FastAPI) -> None:
     """Add the personal pages and API to the app, with one recommender for the process."""
-    app.state.recommender = Recommender(app.state.site.engine)
+    app.state.recommender = shared_recommender(app.state.site.engine)
     app.state.site.env.filters["markdown"] = markdown_html
     for path in ("/api/me/library/import", "/library/import"):  # uploads, checked again inside
         allow_body(app, path, 2 * references.MAX_IMPORT_BYTES)
@@ -62,11 +65,39 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
 
 
-def _done(request: Request, target: str, data: dict[str, object]) -> Response:
+def _done(request: Request, target: str, data: Reply) -> Response:
     """JSON for fetch, a redirect back for a plain form."""
     if _wants_json(request):
         return JSONResponse(data)
     return RedirectResponse(safe_next(target), status_code=303)
+
+
+@contextmanager
+def _bad_request() -> Iterator[None]:
+    """A LibraryError (unknown state, bad name, too long) is the client's mistake: a 400."""
+    try:
+        yield
+    except lib.LibraryError as exc:
+        raise HTTPException(400, str(exc)) from exc
+
+
+def _paper_button(
+    request: Request,
+    site: Site,
+    user: User | None,
+    paper_id: str,
+    next: str,
+    change: Callable[[Connection, int, str], Reply],
+) -> Response:
+    """Apply a card button's `change` to a stored paper and answer the form or the fetch."""
+    pid = resolve_id(paper_id)
+    target = next or f"/papers/{pid}"
+    if user is None:
+        return _signin(target)
+    with site.engine.begin() as conn, _bad_request():
+        me_api.known_paper(conn, pid)
+        data = change(conn, user.id, pid)
+    return _done(request, target, data)
 
 
 def _signin(target: str) -> Response:
@@ -120,20 +151,15 @@ def save(
     next: NextField = "",
 ) -> Response:
     """Save (saved=1) or unsave (saved=0) a paper, optionally into a collection."""
-    pid = resolve_id(paper_id)
-    target = next or f"/papers/{pid}"
-    if user is None:
-        return _signin(target)
-    with site.engine.begin() as conn:
-        me_api.known_paper(conn, pid)
-        try:
-            if saved:
-                lib.save_paper(conn, user.id, pid, collection or None)
-            else:
-                lib.unsave_paper(conn, user.id, pid)
-        except lib.LibraryError as exc:
-            raise HTTPException(400, str(exc)) from exc
-    return _done(request, target, {"id": pid, "saved": bool(saved)})
+
+    def change(conn: Connection, user_id: int, pid: str) -> Reply:
+        if saved:
+            lib.save_paper(conn, user_id, pid, collection or None)
+        else:
+            lib.unsave_paper(conn, user_id, pid)
+        return {"id": pid, "saved": bool(saved)}
+
+    return _paper_button(request, site, user, paper_id, next, change)
 
 
 @router.post("/papers/{paper_id:path}/rate", dependencies=[FormCsrf])
@@ -146,14 +172,12 @@ def rate(
     next: NextField = "",
 ) -> Response:
     """More like this (1), less like this (-1), or clear (0)."""
-    pid = resolve_id(paper_id)
-    target = next or f"/papers/{pid}"
-    if user is None:
-        return _signin(target)
-    with site.engine.begin() as conn:
-        me_api.known_paper(conn, pid)
-        lib.set_rating(conn, user.id, pid, rating or None)
-    return _done(request, target, {"id": pid, "rating": rating or None})
+
+    def change(conn: Connection, user_id: int, pid: str) -> Reply:
+        lib.set_rating(conn, user_id, pid, rating or None)
+        return {"id": pid, "rating": rating or None}
+
+    return _paper_button(request, site, user, paper_id, next, change)
 
 
 @router.post("/me/{what}", dependencies=[FormCsrf])
@@ -171,14 +195,11 @@ def follow_or_mute(
     if what not in ("follow", "mute"):
         raise HTTPException(404, f"there is nothing at /me/{what}")
     key, label = me_api.interest_key(kind, value)
-    with site.engine.begin() as conn:
-        try:
-            if undo:
-                lib.remove_interest(conn, user.id, what, kind, key)
-            else:
-                lib.add_interest(conn, user.id, what, kind, key, label)
-        except lib.LibraryError as exc:
-            raise HTTPException(400, str(exc)) from exc
+    with site.engine.begin() as conn, _bad_request():
+        if undo:
+            lib.remove_interest(conn, user.id, what, kind, key)
+        else:
+            lib.add_interest(conn, user.id, what, kind, key, label)
     return _done(request, next, {"what": what, "kind": kind, "value": key, "on": not undo})
 
 
@@ -247,11 +268,8 @@ def edit_item(
 ) -> Response:
     """Change a saved paper's reading state or note."""
     pid = resolve_id(paper_id)
-    with site.engine.begin() as conn:
-        try:
-            found = lib.update_item(conn, user.id, pid, state or None, note)
-        except lib.LibraryError as exc:
-            raise HTTPException(400, str(exc)) from exc
+    with site.engine.begin() as conn, _bad_request():
+        found = lib.update_item(conn, user.id, pid, state or None, note)
     if not found:
         raise HTTPException(404, f"{pid} is not in your library")
     return _done(request, next, {"id": pid, "state": state, "note": note})
@@ -266,12 +284,9 @@ def create_collection(
     visibility: Annotated[str, Form(max_length=16)] = "private",
 ) -> Response:
     """Create a collection (or change the one of that name)."""
-    with site.engine.begin() as conn:
-        try:
-            found = lib.ensure_collection(conn, user.id, name, description, visibility)
-            lib.edit_collection(conn, user.id, found.id, description, visibility)
-        except lib.LibraryError as exc:
-            raise HTTPException(400, str(exc)) from exc
+    with site.engine.begin() as conn, _bad_request():
+        found = lib.ensure_collection(conn, user.id, name, description, visibility)
+        lib.edit_collection(conn, user.id, found.id, description, visibility)
     return RedirectResponse(f"/library?collection={found.id}", status_code=303)
 
 
@@ -370,7 +385,10 @@ def export_library(
 @router.get("/library/import")
 def import_page(request: Request, site: SiteDep, user: SignedInDep) -> Response:
     """The form to import a BibTeX, RIS or CSL-JSON export."""
-    return html(site, request, site.render("import.html", user=user, report=None))
+    body = site.render(
+        "import.html", user=user, report=None, fetch_max=site.settings.import_fetch_max
+    )
+    return html(site, request, body)
 
 
 @router.post("/library/import", dependencies=[FormCsrf])
@@ -386,7 +404,10 @@ async def import_upload(
 
     data = await me_api.read_upload(file)
     report = await run_in_threadpool(me_api.import_references, site, user, data, collection or None)
-    return html(site, request, site.render("import.html", user=user, report=report))
+    body = site.render(
+        "import.html", user=user, report=report, fetch_max=site.settings.import_fetch_max
+    )
+    return html(site, request, body)
 
 
 # --- For you ----------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from paperfeed.store import get_papers
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import User
 from paperfeed.store.listings import latest_day
-from paperfeed.web import views
+from paperfeed.web import community, views
 from paperfeed.web.api import ItemOut, PaperOut, item_json, paper_json
 from paperfeed.web.deps import ApiCsrf, SignedInDep, Site, SiteDep
 from paperfeed.web.feeds import resolve_id
@@ -151,27 +151,32 @@ async def read_upload(file: UploadFile) -> bytes:
 def import_references(
     site: Site, user: User, data: bytes, collection: str | None
 ) -> dict[str, Any]:
-    """Match an export's entries to stored papers by arXiv id, DOI or title and save the matches."""
+    """Match an export's entries to stored papers by arXiv id, DOI or title, fetch the arXiv
+    ones the store lacks (as Submit does, within `import_fetch_max`) and save them all."""
     try:
         parsed = references.read(data)
     except references.UnreadableFile as exc:
         raise HTTPException(400, str(exc)) from exc
     refs = parsed.references
-    with site.engine.begin() as conn:
+    with site.engine.connect() as conn:
         ids, by_doi, by_title = lib.match_papers(
             conn,
             [r.arxiv_id for r in refs if r.arxiv_id],
             [r.doi for r in refs if r.doi],
             [normalise_title(r.title) for r in refs if r.title],
         )
-        matched: list[str] = []
-        unmatched = [{"entry": e, "reason": "could not be read"} for e in parsed.errors]
+    missing = [r.arxiv_id for r in refs if r.arxiv_id and not _match(r, ids, by_doi, by_title)]
+    fetched = community.fetch_missing(site, user, missing) if missing else community.Fetched()
+    ids |= set(fetched.ids)
+    matched: list[str] = []
+    unmatched = [{"entry": e, "reason": "could not be read"} for e in parsed.errors]
+    with site.engine.begin() as conn:
         for r in refs:
             pid = _match(r, ids, by_doi, by_title)
             if pid is None:
-                unmatched.append(
-                    {"entry": r.where, "title": r.title, "reason": "not in this store"}
-                )
+                why = fetched.failed.get(r.arxiv_id or "", "")
+                reason = f"not in this store; {why}" if why else "not in this store"
+                unmatched.append({"entry": r.where, "title": r.title, "reason": reason})
                 continue
             try:
                 lib.save_paper(conn, user.id, pid, collection)
@@ -182,6 +187,7 @@ def import_references(
         "format": parsed.format,
         "matched": len(matched),
         "ids": matched,
+        "fetched": [pid for pid in fetched.ids if pid in matched],
         "unmatched": unmatched,
     }
 
@@ -203,7 +209,7 @@ async def import_file(
     file: Annotated[UploadFile, File(description="BibTeX, RIS or CSL-JSON")],
     collection: Annotated[str | None, Form(max_length=200)] = None,
 ) -> Response:
-    """Import a reference-manager export; reports what matched and what did not."""
+    """Import a reference-manager export, fetching arXiv papers not here; reports the outcome."""
     data = await read_upload(file)
     from starlette.concurrency import run_in_threadpool
 

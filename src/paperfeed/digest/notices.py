@@ -1,0 +1,162 @@
+"""Community notices by email: a reply to someone's comment, a new comment on a paper they wrote.
+
+A notice goes to the address of the user's confirmed, linked digest subscription, through the
+digest outbox (kind "notice", one period per comment, so one email per user and comment at most).
+Each carries a signed one-click opt-out (RFC 8058) that turns the user's notify_email off.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine
+
+from paperfeed.digest.deliver import make_mailer, send_one
+from paperfeed.digest.render import Links, Mail, build_message, render_pair
+from paperfeed.digest.subscriber import Subscriber
+from paperfeed.digest.tokens import MAX_AGE, TokenError, make_token, read_token
+from paperfeed.latex import plain
+from paperfeed.secret import secret_key
+from paperfeed.settings import Settings
+from paperfeed.store import digests as db
+from paperfeed.store.community import Comment, email_recipients, get_comment, set_notify_email
+
+log = logging.getLogger(__name__)
+SCOPE = "notices"  # the opt-out token's scope: it can only turn notices off
+STOP_PATH = "/notices/stop"
+LINK_PATH = "/notices/link"
+_EXCERPT = 1200  # characters of the comment an email quotes
+_WHAT = {
+    "reply": "{who} replied in a thread you are in",
+    "author": "{who} commented on your paper",
+}
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What one notice email says: who wrote what, where."""
+
+    kind: str  # reply | author
+    who: str
+    paper_id: str
+    title: str
+    excerpt: str
+    comment_id: int
+
+
+def queue_notices(
+    conn: Connection, settings: Settings, comment_id: int, kinds: Mapping[int, str]
+) -> list[int]:
+    """Queue one email per notified user who takes notices by email; returns the outbox ids."""
+    comment = get_comment(conn, comment_id)
+    if comment is None or comment.hidden or comment.deleted:
+        return []
+    wanted = [uid for uid in kinds if uid != comment.user_id]  # never to the comment's author
+    recipients = email_recipients(conn, wanted)
+    done = {sid for sid, _ in db.periods_recorded(conn, [db.notice_period(comment_id)])}
+    recipients = {uid: sub for uid, sub in recipients.items() if sub["id"] not in done}
+    if not recipients:
+        return []
+    title = db.paper_titles(conn, [comment.paper_id]).get(comment.paper_id, comment.paper_id)
+    now = datetime.now(UTC)
+    messages = [
+        _message(settings, _notice(comment, title, kinds[uid]), uid, sub, now)
+        for uid, sub in sorted(recipients.items())
+    ]
+    return db.record_messages(conn, messages)
+
+
+def _notice(comment: Comment, title: str, kind: str) -> Notice:
+    text = " ".join(comment.body.split())  # Markdown as typed, on one line: inert in any mail
+    excerpt = text if len(text) <= _EXCERPT else text[: _EXCERPT - 1].rstrip() + "…"
+    return Notice(kind, comment.username, comment.paper_id, plain(title), excerpt, comment.id)
+
+
+def _message(
+    settings: Settings, notice: Notice, user_id: int, sub: Mapping[str, object], now: datetime
+) -> db.NewMessage:
+    links = Links(settings.public_url, secret_key(settings), int(str(sub["id"])), str(sub["nonce"]))
+    stop = stop_url(settings, user_id)
+    what = _WHAT.get(notice.kind, _WHAT["reply"]).format(who=notice.who)
+    subject = f"{what}: {_short(notice.title)}"
+    text, html = render_pair(
+        "notice",
+        subject=subject,
+        what=what,
+        notice=notice,
+        comment_url=f"{links.paper(notice.paper_id)}#c{notice.comment_id}",
+        settings_url=links.url("/settings/profile"),
+        stop_url=stop,
+    )
+    address = str(sub["email"])
+    mail = build_message(settings, address, subject, text, html, now, stop)
+    period = db.notice_period(notice.comment_id)
+    sid = int(str(sub["id"]))
+    return db.NewMessage(sid, db.NOTICE_KIND, period, address, mail.message_id, mail.wire)
+
+
+def _short(title: str) -> str:
+    return title if len(title) <= 70 else title[:69].rstrip() + "…"
+
+
+def stop_url(settings: Settings, user_id: int) -> str:
+    """The signed one-click link that turns a user's notice emails off."""
+    token = make_token(secret_key(settings), SCOPE, user_id, "email")
+    return Links(settings.public_url, "", 0, "").url(STOP_PATH, token=token)
+
+
+def user_of_stop_token(settings: Settings, token: str) -> int:
+    """The user an opt-out link belongs to; TokenError when it is not a valid opt-out link."""
+    return read_token(secret_key(settings), SCOPE, token)[0]
+
+
+def stop_notices(engine: Engine, settings: Settings, token: str) -> None:
+    """Turn the link's user's notice emails off (idempotent) and drop those not sent yet."""
+    user_id = user_of_stop_token(settings, token)
+    with engine.begin() as conn:
+        set_notify_email(conn, user_id, False)
+        sub = db.subscriber_for_user(conn, user_id)
+        if sub is not None:
+            db.drop_pending(conn, int(str(sub["id"])), db.NOTICE_KIND, "notices turned off")
+
+
+def render_link(settings: Settings, sub: Subscriber, user_id: int, now: datetime) -> Mail:
+    """The email that asks a confirmed address's owner to link it to the account that asked."""
+    token = make_token(secret_key(settings), "link", sub.id, f"{sub.nonce}.{user_id}")
+    links = Links(settings.public_url, secret_key(settings), sub.id, sub.nonce)
+    subject = "paperfeed: link this address to your account"
+    text, html = render_pair(
+        "link",
+        subject=subject,
+        link_url=links.url(LINK_PATH, token=token),
+        manage_url=links.token_url("/preferences", "manage"),
+        days=MAX_AGE["link"].days,
+    )
+    return build_message(settings, sub.email, subject, text, html, now, None)
+
+
+def read_link_token(settings: Settings, token: str) -> tuple[int, str, int]:
+    """(subscriber id, nonce, user id) of a link-account token; TokenError when not valid."""
+    sid, value = read_token(secret_key(settings), "link", token)
+    nonce, _, user = value.partition(".")
+    if not user.isascii() or not user.isdigit():
+        raise TokenError("This link is not valid.")
+    return sid, nonce, int(user)
+
+
+def send_queued(engine: Engine, settings: Settings, outbox_ids: list[int]) -> None:
+    """Try to send queued notices now (after the request); failures wait for the scheduler."""
+    mailer = make_mailer(settings)
+    try:
+        for outbox_id in outbox_ids:
+            with engine.connect() as conn:
+                row = db.get_message(conn, outbox_id)
+            if row is not None and row.status == "pending":
+                send_one(engine, settings, mailer, row)
+    except Exception:  # a background task: the outbox keeps the message for the next run
+        log.exception("sending community notices failed; the digest run will retry them")
+    finally:
+        mailer.close()

@@ -1,0 +1,264 @@
+"""Community notices by email: replies and comments on claimed papers reach the user's confirmed,
+linked digest address (real SMTP sink), with a one-click opt-out; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from email.message import EmailMessage
+from urllib.parse import urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+
+from paperfeed.digest.notices import queue_notices
+from paperfeed.settings import Settings
+from paperfeed.store import digests as db
+from paperfeed.store.accounts import set_suspended, users
+from paperfeed.store.community import (
+    Profile,
+    add_claim,
+    add_comment,
+    decide_claim,
+    get_profile,
+    set_comment_hidden,
+    user_notifications,
+)
+from paperfeed.store.digest_tables import outbox
+from tests.digest_support import Sink
+from tests.web_support import DAYS, client, csrf_token, on_day, sign_up
+
+BASE = "http://testserver"
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def s(site: Settings, sink: Sink) -> Settings:
+    update = {"smtp_port": sink.port, "digest_send_rate": 0, "secret_key": "n" * 32}
+    return site.model_copy(update=update | {"base_url": BASE})
+
+
+@pytest.fixture
+def c(s: Settings, engine: Engine) -> Iterator[TestClient]:
+    with client(s, engine) as test_client:
+        yield test_client
+
+
+def _pid(engine: Engine) -> str:
+    return sorted(on_day(engine, DAYS[1]))[0]
+
+
+def _bearer(c: TestClient, name: str) -> dict[str, str]:
+    sign_up(c, name, PASSWORD)
+    c.cookies.clear()
+    token = c.post("/api/login", json={"username": name, "password": PASSWORD}).json()["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _uid(engine: Engine, name: str) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(users.c.id).where(users.c.username == name)).scalar_one())
+
+
+def _link(mail: EmailMessage, word: str) -> str:
+    text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    found = re.findall(rf"{re.escape(BASE)}/\S*{word}\S*", text)
+    assert found, f"no {word} link in {text!r}"
+    return str(found[0])
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def _subscribe(c: TestClient, sink: Sink, auth: dict[str, str], address: str) -> None:
+    """Subscribe while signed in (bearer) and follow the emailed confirmation link."""
+    r = c.post("/api/subscribe", json={"email": address}, headers=auth)
+    assert r.status_code == 202, r.text
+    page = c.get(_path(_link(sink.to(address)[-1], "confirm")))
+    assert page.status_code == 200 and "You are subscribed" in page.text
+
+
+def _post(
+    c: TestClient, pid: str, auth: dict[str, str], body: str, parent: int | None = None
+) -> int:
+    r = c.post(f"/api/papers/{pid}/comments", json={"body": body, "parent": parent}, headers=auth)
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
+def _notices(sink: Sink, address: str) -> list[EmailMessage]:
+    return [m for m in sink.to(address) if "/notices/stop" in str(m["List-Unsubscribe"] or "")]
+
+
+def test_a_reply_emails_the_parent_author_once_and_the_opt_out_stops_it(
+    c: TestClient, sink: Sink, engine: Engine
+) -> None:
+    pid = _pid(engine)
+    ada, bob = _bearer(c, "ada"), _bearer(c, "bob")
+    _subscribe(c, sink, ada, "ada@example.org")
+    _subscribe(c, sink, bob, "bob@example.org")
+    top = _post(c, pid, ada, "Does the bound hold for $n > 2$?")
+    assert _notices(sink, "ada@example.org") == []  # nobody mails you your own comment
+    hostile = "<script>alert(1)</script> **yes**, see [x](javascript:alert(2))"
+    reply = _post(c, pid, bob, hostile, top)
+
+    [mail] = _notices(sink, "ada@example.org")
+    assert _notices(sink, "bob@example.org") == []  # the reply's own author gets none
+    assert "bob replied" in str(mail["Subject"])
+    html = mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "<script>" not in html and "&lt;script&gt;" in html  # the comment is inert text
+    assert 'href="javascript' not in html
+    text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert hostile in text
+    comment_url = f"{BASE}/papers/{pid}#c{reply}"
+    assert comment_url in text and f'href="{comment_url}"' in html
+    page = c.get(_path(comment_url))
+    assert page.status_code == 200 and f'id="c{reply}"' in page.text
+    # RFC 8058 one-click opt-out, as digests do; the link in the text is the same one.
+    stop = str(mail["List-Unsubscribe"]).strip("<>")
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert stop == _link(mail, "notices/stop")
+
+    ask = c.get(_path(stop))  # a GET only asks (link scanners follow GETs)
+    assert ask.status_code == 200 and "Stop these emails" in ask.text
+    assert get_profile_of(engine, "ada").notify_email
+    done = c.post(_path(stop), data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200 and "Notice emails are off" in done.text
+    assert not get_profile_of(engine, "ada").notify_email
+
+    _post(c, pid, bob, "And for n = 2 as well.", top)
+    assert len(_notices(sink, "ada@example.org")) == 1  # no new email ...
+    with engine.connect() as conn:  # ... but the site still tells her
+        assert len(user_notifications(conn, _uid(engine, "ada"))) == 2
+    assert c.post(_path(stop) + "x").status_code == 400  # a forged token changes nothing
+
+
+def get_profile_of(engine: Engine, name: str) -> Profile:
+    with engine.connect() as conn:
+        return get_profile(conn, _uid(engine, name))
+
+
+def test_a_claimed_author_gets_one_email_for_a_new_comment(
+    c: TestClient, sink: Sink, engine: Engine
+) -> None:
+    pid = _pid(engine)
+    author, carol = _bearer(c, "author"), _bearer(c, "carol")
+    _subscribe(c, sink, author, "author@example.org")
+    with engine.begin() as conn:
+        claim = add_claim(conn, _uid(engine, "author"), pid, "Someone")
+        decide_claim(conn, claim, True, "")
+    top = _post(c, pid, carol, "How was the data split?")
+    [mail] = _notices(sink, "author@example.org")
+    assert "carol commented on your paper" in str(mail["Subject"])
+    assert f"{BASE}/papers/{pid}#c{top}" in _link(mail, "papers")
+    # In the thread and the paper's author: still one email for the comment.
+    mine = _post(c, pid, author, "Randomly, 80/20.", top)
+    _post(c, pid, carol, "Thanks!", mine)
+    assert len(_notices(sink, "author@example.org")) == 2
+
+
+def test_no_email_without_a_confirmed_linked_address(
+    c: TestClient, sink: Sink, engine: Engine
+) -> None:
+    pid = _pid(engine)
+    dan, eve, zed, writer = (_bearer(c, n) for n in ("dan", "eve", "zed", "writer"))
+    # dan asked for an address but never confirmed it.
+    assert c.post("/api/subscribe", json={"email": "dan@example.org"}, headers=dan).status_code
+    # eve's address is confirmed, but was subscribed without signing in: not hers.
+    c.post("/api/subscribe", json={"email": "eve@example.org"})
+    c.get(_path(_link(sink.to("eve@example.org")[-1], "confirm")))
+    # zed's is linked and confirmed, but zed is suspended.
+    _subscribe(c, sink, zed, "zed@example.org")
+    tops = [_post(c, pid, auth, f"comment by {n}") for auth, n in ((dan, "dan"), (eve, "e"))]
+    ztop = _post(c, pid, zed, "comment by zed")
+    with engine.begin() as conn:
+        set_suspended(conn, _uid(engine, "zed"), True)
+    for parent in (*tops, ztop):
+        _post(c, pid, writer, "a reply", parent)
+    for address in ("dan@example.org", "eve@example.org", "zed@example.org"):
+        assert _notices(sink, address) == []
+    with engine.connect() as conn:
+        pending = db.user_subscription(conn, _uid(engine, "dan"))
+        assert pending is not None and pending["status"] == "pending"
+        assert db.subscriber_for_user(conn, _uid(engine, "dan")) is None
+        assert db.subscriber_for_user(conn, _uid(engine, "eve")) is None
+        kinds = set(conn.scalars(select(outbox.c.kind)))
+    assert "notice" not in kinds
+
+
+def test_subscribing_while_signed_in_links_the_account(
+    c: TestClient, sink: Sink, engine: Engine
+) -> None:
+    sign_up(c, "fay", PASSWORD)  # a cookie session, as the site's forms have
+    token = csrf_token(c, "/settings/profile")
+    assert "No email address is linked" in c.get("/settings/profile").text
+    r = c.post("/subscribe", data={"email": "fay@example.org", "csrf_token": token})
+    assert r.status_code == 200 and "Check your inbox" in r.text
+    assert "fay@example.org</strong> is waiting" in c.get("/settings/profile").text
+    c.get(_path(_link(sink.to("fay@example.org")[-1], "confirm")))
+    with engine.connect() as conn:
+        linked = db.subscriber_for_user(conn, _uid(engine, "fay"))
+    assert linked is not None and linked["email"] == "fay@example.org"
+    assert "fay@example.org</strong> (confirmed)" in c.get("/settings/profile").text
+    # Another address replaces it once confirmed: an account has one address.
+    c.post("/subscribe", data={"email": "fay2@example.org", "csrf_token": token})
+    assert "fay@example.org</strong> (confirmed)" in c.get("/settings/profile").text
+    c.get(_path(_link(sink.to("fay2@example.org")[-1], "confirm")))
+    with engine.connect() as conn:
+        linked = db.subscriber_for_user(conn, _uid(engine, "fay"))
+        first = db.find_subscriber(conn, "fay@example.org")
+    assert linked is not None and linked["email"] == "fay2@example.org"
+    assert first is not None and first["user_id"] is None
+    # A cookie without the page's CSRF token (a post from elsewhere) links nothing.
+    c.post("/subscribe", data={"email": "other@example.org"})
+    with engine.connect() as conn:
+        other = db.find_subscriber(conn, "other@example.org")
+    assert other is not None and other["user_id"] is None
+    # The settings checkbox switches the emails off and on.
+    form = {"bio": "", "affiliation": "", "links": "", "notify_replies": "1"}
+    c.post("/settings/profile", data=form | {"csrf_token": token}, follow_redirects=False)
+    assert not get_profile_of(engine, "fay").notify_email
+    form |= {"notify_email": "1", "csrf_token": token}
+    c.post("/settings/profile", data=form, follow_redirects=False)
+    assert get_profile_of(engine, "fay").notify_email
+
+
+def test_a_confirmed_address_joins_an_account_only_through_its_emailed_link(
+    c: TestClient, sink: Sink, engine: Engine
+) -> None:
+    c.post("/api/subscribe", json={"email": "gus@example.org"})
+    c.get(_path(_link(sink.to("gus@example.org")[-1], "confirm")))
+    gus = _bearer(c, "gus")
+    r = c.post("/api/subscribe", json={"email": "gus@example.org"}, headers=gus)
+    assert r.status_code == 202
+    with engine.connect() as conn:
+        assert db.subscriber_for_user(conn, _uid(engine, "gus")) is None  # not yet
+    link = _link(sink.to("gus@example.org")[-1], "notices/link")
+    page = c.get(_path(link))
+    assert page.status_code == 200 and "Address linked" in page.text
+    with engine.connect() as conn:
+        linked = db.subscriber_for_user(conn, _uid(engine, "gus"))
+    assert linked is not None and linked["email"] == "gus@example.org"
+    assert c.get(_path(link).replace("token=", "token=x")).status_code == 400
+
+
+def test_notices_about_a_hidden_comment_are_dropped_unsent(
+    s: Settings, c: TestClient, sink: Sink, engine: Engine
+) -> None:
+    pid = _pid(engine)
+    hal = _bearer(c, "hal")
+    sign_up(c, "ivy", PASSWORD)
+    _subscribe(c, sink, hal, "hal@example.org")
+    top = _post(c, pid, hal, "first")
+    with engine.begin() as conn:  # queued, as a post does, but not sent yet
+        reply = add_comment(conn, pid, _uid(engine, "ivy"), "spam", top)
+        [queued] = queue_notices(conn, s, reply, {_uid(engine, "hal"): "reply"})
+        assert queue_notices(conn, s, reply, {_uid(engine, "ivy"): "reply"}) == []  # the author
+        assert queue_notices(conn, s, reply, {_uid(engine, "hal"): "author"}) == []  # once
+        set_comment_hidden(conn, reply, True)
+        row = db.get_message(conn, queued)
+    assert row is not None and row.status == "dropped" and row.period == f"comment:{reply}"
+    assert _notices(sink, "hal@example.org") == []
