@@ -141,11 +141,9 @@ class _Skeleton:
     @classmethod
     def of(cls, part: str, autoescape: bool) -> _Skeleton:
         """The skeleton of one part (digest_head, digest_item, digest_foot) of the digest."""
-        marks: dict[str, object] = {}
-        for slot in _SLOTS[part]:
-            scope, _, name = slot.rpartition(".")
-            into = marks.setdefault(scope, {}) if scope else marks
-            into[name] = f"{_MARK}{slot}{_MARK}"  # type: ignore[index]
+        slots = {slot: f"{_MARK}{slot}{_MARK}" for slot in _SLOTS[part]}
+        marks: dict[str, object] = {k: v for k, v in slots.items() if "." not in k}
+        marks["item"] = {k.removeprefix("item."): v for k, v in slots.items() if "." in k}
         ext = "html" if autoescape else "txt"
         text = _env(autoescape).get_template(f"digest_{part}.{ext}").render(**marks)
         return cls(tuple(text.split(_MARK)), autoescape)
