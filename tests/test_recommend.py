@@ -128,3 +128,14 @@ def test_neighbours_kept_from_training_only_serve_the_same_space() -> None:
     assert model.neighbours is not None and fresh is not model.neighbours
     assert fresh.shape == (6,) and np.allclose(fresh, model.neighbours[12:])
     assert np.argmax(rec.score(model, other).scores) == 0  # speech-0, which is liked
+
+
+def test_matching_terms_are_the_paper_terms_weighted_most() -> None:
+    docs, vecs = _docs()
+    space = rec.build_space(docs, vecs)
+    model = rec.train([_signal(docs[0], 1, vecs[0])], space, rec.Follows(), rec.Tuning())
+    row = space.keywords[1].toarray()[0] * model.term_weights
+    assert space.terms is not None
+    expected = [str(space.terms[i]) for i in np.argsort(-row, kind="stable")[:3] if row[i] > 0]
+    assert len(expected) == 3 and rec.matching_terms(model, space, 1, 3) == expected
+    assert rec.matching_terms(model, space, 7, 3) == []  # a vision paper: nothing in common
