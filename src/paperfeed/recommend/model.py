@@ -252,9 +252,9 @@ def keyword_neighbours(model: UserModel, space: Space) -> np.ndarray:
     n = space.keywords.shape[0]
     if model.pos_keywords is None or n == 0:
         return np.zeros(n, dtype=np.float32)
-    if model.neighbours is not None and model.neighbours_of is not None:
-        if model.neighbours_of() is space:  # computed when trained on this very space
-            return model.neighbours
+    trained_on = model.neighbours_of() if model.neighbours_of is not None else None
+    if model.neighbours is not None and trained_on is space:  # computed when trained on it
+        return model.neighbours
     sims = (space.keywords @ model.pos_keywords).toarray()  # (n, q), q <= max_neighbours
     k = max(min(model.tuning.neighbour_k, sims.shape[1]), 1)
     nearest = np.partition(sims, sims.shape[1] - k, axis=1)[:, -k:]
