@@ -1,6 +1,6 @@
 """The personal ranker: pure functions over papers, vectors and a user's signals (no I/O).
 
-A user's model has two parts, trained on the same weighted signals:
+A user's model has three parts, trained on the same weighted signals:
 
 - keywords: a linear classifier over tf-idf features (arxiv-sanity-lite's idea), positives
   against the candidate papers as unlabelled background, explicit negatives weighted up;
@@ -238,7 +238,7 @@ def train(signals: Sequence[Signal], space: Space, follows: Follows, tuning: Tun
 def _neighbour_keywords(
     positives: Sequence[Signal], space: Space, tuning: Tuning
 ) -> sparse.csr_matrix | None:
-    """The most weighted positives' tf-idf rows, transposed for one product per page view."""
+    """The most weighted positives' tf-idf rows as columns: (terms, q), q <= max_neighbours."""
     if not positives or tuning.neighbour_weight == 0 or tuning.max_neighbours <= 0:
         return None
     order = sorted(range(len(positives)), key=lambda i: _weight(positives[i], tuning))
