@@ -232,6 +232,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--embedder", default="minilm", help="minilm (default) or static")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "paperfeed-bench")
     parser.add_argument("--tune", default="", help="Tuning overrides, e.g. half_life_days=180")
+    parser.add_argument(
+        "--compare",
+        default=None,
+        help="also rank with these overrides as `paperfeed_cmp` ('' for the defaults), e.g. "
+        "the first round's weights: meaning_weight=0.75,category_weight=0.25,neighbour_weight=0",
+    )
     return parser.parse_args(argv)
 
 
@@ -265,16 +271,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     for u in users:
         needed.update({p.id: paper_text(p.title, p.summary) for p in u.signals})
     vectors = embed(needed, args.embedder, args.cache)
+    compared = {}
+    if args.compare is not None:
+        compared = {
+            "paperfeed_cmp": paperfeed_ranker(window, vectors, args.cut, tuning_from(args.compare))
+        }
     rankers = {
         "paperfeed": paperfeed_ranker(window, vectors, args.cut, tuning),
+        **compared,
         "asl_svm": asl_ranker(window, users),
         "centroid": centroid_ranker(window, vectors),
         "recent": recent_ranker(window),
     }
     results = evaluate(rankers, users)
-    print(f"{'ranker':<10} {'recall@50':>10} {'nDCG@50':>9} {'ms/user':>8}")
+    print(f"{'ranker':<13} {'recall@50':>10} {'nDCG@50':>9} {'ms/user':>8}")
     for name, r in results.items():
-        print(f"{name:<10} {r['recall@50']:>10.4f} {r['ndcg@50']:>9.4f} {r['ms_per_user']:>8.1f}")
+        print(f"{name:<13} {r['recall@50']:>10.4f} {r['ndcg@50']:>9.4f} {r['ms_per_user']:>8.1f}")
     ratio = results["paperfeed"]["recall@50"] / max(results["asl_svm"]["recall@50"], 1e-9)
     print(f"paperfeed / asl_svm recall@50: {ratio:.2f}x")
     if args.json:

@@ -43,7 +43,8 @@ def test_likes_rank_their_topic_first_with_a_reason() -> None:
     space = rec.build_space(docs[1:], vecs[1:])
     model = rec.train([_signal(docs[0], 1, vecs[0])], space, rec.Follows(), rec.Tuning())
     top = rec.rank(model, space, 5)
-    assert [r.id for r in top[:3]] == ["graph-1", "graph-2", "graph-3"]
+    # The nearest first; the rest of its topic (near-ties, which MMR may reorder) before others.
+    assert top[0].id == "graph-1" and {r.id for r in top} == {f"graph-{i}" for i in range(1, 6)}
     assert top[0].why == "close to “Graph paper 0” in your library"
 
 
@@ -76,3 +77,65 @@ def test_recency_halves_at_the_half_life_and_has_a_floor() -> None:
     tuning = rec.Tuning()
     assert rec.recency(tuning.half_life_days, tuning) == 0.5
     assert rec.recency(10_000, tuning) == tuning.min_recency
+
+
+def test_keyword_neighbours_average_the_nearest_positives() -> None:
+    docs, vecs = _docs()
+    space = rec.build_space(docs, vecs)
+    likes = [_signal(d, 1, vecs[i]) for i, d in enumerate(docs) if i in (0, 1, 2, 3, 4, 12)]
+    nearest = replace(rec.Tuning(), neighbour_k=1)
+    near = rec.keyword_neighbours(rec.train(likes, space, rec.Follows(), nearest), space)
+    assert abs(float(near[0]) - 1.0) < 1e-5 and abs(float(near[12]) - 1.0) < 1e-5
+    assert float(near[13]) > 0.3 and float(near[6]) < 0.1  # speech-1 near, vision-0 far
+    # Five graph likes do not drown the one speech like (a centroid would).
+    assert float(near[13]) > 0.8 * float(near[5])
+    # The default: the mean of the 3 largest cosines, as computed directly.
+    three = rec.keyword_neighbours(rec.train(likes, space, rec.Follows(), rec.Tuning()), space)
+    cand = space.keywords.toarray()
+    pos = space.vectorizer.transform([s.doc.text for s in likes]).toarray()
+    expected = np.sort(cand @ pos.T, axis=1)[:, -3:].mean(axis=1)
+    assert np.allclose(three, expected, atol=1e-5) and not np.allclose(three, near)
+
+
+def test_neighbours_rank_a_minority_interest_above_unrelated_papers() -> None:
+    docs, vecs = _docs()
+    space = rec.build_space(docs[7:12] + docs[13:18], np.vstack([vecs[7:12], vecs[13:18]]))
+    likes = [_signal(docs[i], 1, vecs[i]) for i in (0, 1, 2, 3, 4, 5, 12)]
+    alone = replace(
+        rec.Tuning(),
+        keyword_weight=0.0,
+        meaning_weight=0.0,
+        category_weight=0.0,
+        mmr_lambda=1.0,
+        neighbour_weight=1.0,
+    )
+    off = replace(alone, neighbour_weight=0.0)
+    top = [r.id for r in rec.rank(rec.train(likes, space, rec.Follows(), alone), space, 5)]
+    assert all(i.startswith("speech") for i in top)
+    without = rec.train(likes, space, rec.Follows(), off)
+    assert without.pos_keywords is None and not rec.score(without, space).scores.any()
+
+
+def test_neighbours_kept_from_training_only_serve_the_same_space() -> None:
+    docs, vecs = _docs()
+    trained_on = rec.build_space(docs, vecs)
+    likes = [_signal(docs[0], 1, vecs[0]), _signal(docs[12], 1, vecs[12])]
+    model = rec.train(likes, trained_on, rec.Follows(), rec.Tuning())
+    assert rec.keyword_neighbours(model, trained_on) is model.neighbours
+    # Another space over the same features (other rows) is scored afresh, row for row.
+    other = rec.Space(docs[12:], trained_on.vectorizer, trained_on.keywords[12:], vecs[12:])
+    fresh = rec.keyword_neighbours(model, other)
+    assert model.neighbours is not None and fresh is not model.neighbours
+    assert fresh.shape == (6,) and np.allclose(fresh, model.neighbours[12:])
+    assert np.argmax(rec.score(model, other).scores) == 0  # speech-0, which is liked
+
+
+def test_matching_terms_are_the_paper_terms_weighted_most() -> None:
+    docs, vecs = _docs()
+    space = rec.build_space(docs, vecs)
+    model = rec.train([_signal(docs[0], 1, vecs[0])], space, rec.Follows(), rec.Tuning())
+    row = space.keywords[1].toarray()[0] * model.term_weights
+    assert space.terms is not None
+    expected = [str(space.terms[i]) for i in np.argsort(-row, kind="stable")[:3] if row[i] > 0]
+    assert len(expected) == 3 and rec.matching_terms(model, space, 1, 3) == expected
+    assert rec.matching_terms(model, space, 7, 3) == []  # a vision paper: nothing in common

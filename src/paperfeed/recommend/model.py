@@ -1,11 +1,13 @@
 """The personal ranker: pure functions over papers, vectors and a user's signals (no I/O).
 
-A user's model has two parts, trained on the same weighted signals:
+A user's model has three parts, trained on the same weighted signals:
 
 - keywords: a linear classifier over tf-idf features (arxiv-sanity-lite's idea), positives
   against the candidate papers as unlabelled background, explicit negatives weighted up;
 - meaning: a recency-weighted soft maximum of cosine similarity to the positive papers'
-  stored embeddings (several interests stay several), minus similarity to negatives.
+  stored embeddings (several interests stay several), minus similarity to negatives;
+- neighbours: the mean tf-idf cosine of each candidate to its few nearest single positive
+  papers (an author's topics are several: the closest matches count, not the average).
 
 Scores are standardised per part and summed; follows add bonuses, mutes remove papers,
 and maximal marginal relevance (MMR) diversifies the top of the list.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -44,8 +47,8 @@ class Tuning:
     half_life_days: float = 60.0  # a signal this old counts half
     min_recency: float = 0.25  # ... and never less than this
     keyword_weight: float = 1.0
-    meaning_weight: float = 0.75
-    category_weight: float = 0.25
+    meaning_weight: float = 0.5
+    category_weight: float = 0.5
     negative_weight: float = 0.5
     softmax_temperature: float = 0.05
     svm_c: float = 0.1
@@ -57,6 +60,9 @@ class Tuning:
     mmr_depth: int = 20
     near_threshold: float = 0.45
     max_vectors: int = 128  # positives the meaning part compares each candidate with
+    neighbour_weight: float = 0.75  # tf-idf similarity to the nearest positive papers
+    neighbour_k: int = 3  # ... averaged over this many
+    max_neighbours: int = 256  # positives the neighbour part compares each candidate with
 
 
 @dataclass(frozen=True)
@@ -183,6 +189,10 @@ class UserModel:
     neg_vectors: np.ndarray
     follows: Follows
     tuning: Tuning
+    pos_keywords: sparse.csr_matrix | None = None  # (terms, q) tf-idf columns of positives
+    # keyword_neighbours over the space trained on (the costly sparse product, done once)
+    neighbours: np.ndarray | None = None
+    neighbours_of: weakref.ref[Space] | None = None
 
     @property
     def has_signals(self) -> bool:
@@ -208,9 +218,48 @@ def train(signals: Sequence[Signal], space: Space, follows: Follows, tuning: Tun
     pos_vectors = _stack([positives[i].vector for i in with_vec], dim)
     pos_weights = np.array([_weight(positives[i], tuning) for i in with_vec], dtype=np.float32)
     neg_vectors = _stack([s.vector for s in negatives if s.vector is not None], dim)
-    return UserModel(
-        weights, bias, positives, pos_vectors, pos_weights, with_vec, neg_vectors, follows, tuning
+    model = UserModel(
+        weights,
+        bias,
+        positives,
+        pos_vectors,
+        pos_weights,
+        with_vec,
+        neg_vectors,
+        follows,
+        tuning,
+        _neighbour_keywords(positives, space, tuning),
     )
+    if model.pos_keywords is not None:
+        model.neighbours, model.neighbours_of = keyword_neighbours(model, space), weakref.ref(space)
+    return model
+
+
+def _neighbour_keywords(
+    positives: Sequence[Signal], space: Space, tuning: Tuning
+) -> sparse.csr_matrix | None:
+    """The most weighted positives' tf-idf rows as columns: (terms, q), q <= max_neighbours."""
+    if not positives or tuning.neighbour_weight == 0 or tuning.max_neighbours <= 0:
+        return None
+    order = sorted(range(len(positives)), key=lambda i: _weight(positives[i], tuning))
+    kept = sorted(order[::-1][: tuning.max_neighbours])
+    rows = space.vectorizer.transform([positives[i].doc.text for i in kept])
+    return rows.T.tocsr().astype(np.float32)
+
+
+def keyword_neighbours(model: UserModel, space: Space) -> np.ndarray:
+    """Each candidate's mean tf-idf cosine to its `neighbour_k` nearest positive papers."""
+    n = space.keywords.shape[0]
+    if model.pos_keywords is None or n == 0:
+        return np.zeros(n, dtype=np.float32)
+    trained_on = model.neighbours_of() if model.neighbours_of is not None else None
+    if model.neighbours is not None and trained_on is space:  # computed when trained on it
+        return model.neighbours
+    sims = (space.keywords @ model.pos_keywords).toarray()  # (n, q), q <= max_neighbours
+    k = max(min(model.tuning.neighbour_k, sims.shape[1]), 1)
+    nearest = np.partition(sims, sims.shape[1] - k, axis=1)[:, -k:]
+    mean: np.ndarray = nearest.mean(axis=1, dtype=np.float32)
+    return mean
 
 
 def _weight(signal: Signal, tuning: Tuning) -> float:
@@ -271,7 +320,7 @@ class Scored:
 
 
 def score(model: UserModel, space: Space) -> Scored:
-    """Every candidate's score: keyword + meaning - negatives + follow bonuses."""
+    """Every candidate's score: keyword + meaning + neighbours - negatives + follow bonuses."""
     n = len(space.docs)
     total = np.zeros(n, dtype=np.float32)
     tuning = model.tuning
@@ -281,6 +330,8 @@ def score(model: UserModel, space: Space) -> Scored:
     if len(model.pos_vectors) and n:
         soft, nearest, near_sim = _soft_max_similarity(model, space.vectors)
         total += tuning.meaning_weight * _zscore(soft)
+    if model.pos_keywords is not None and n:
+        total += tuning.neighbour_weight * _zscore(keyword_neighbours(model, space))
     if model.positives and n and space.categories:
         total += tuning.category_weight * _zscore(_category_affinity(model, space))
     if len(model.neg_vectors) and n:
@@ -326,6 +377,8 @@ def _follow_bonus(model: UserModel, space: Space) -> np.ndarray:
 
 def followed_authors(doc: Doc, follows: Follows) -> list[str]:
     """The paper's authors the user follows."""
+    if not follows.authors:
+        return []
     return [a for a in doc.authors if author_key(a) in follows.authors]
 
 
@@ -452,12 +505,14 @@ def _clip(title: str, limit: int = 80) -> str:
 
 def matching_terms(model: UserModel, space: Space, row: int, k: int) -> list[str]:
     """The paper's terms that raise its keyword score most."""
-    vec = space.keywords[row]
-    contrib = vec.data * model.term_weights[vec.indices]
+    rows = space.keywords  # the row's slice of the CSR arrays (indexing a row costs ~1 ms)
+    start, end = rows.indptr[row], rows.indptr[row + 1]
+    indices = rows.indices[start:end]
+    contrib = rows.data[start:end] * model.term_weights[indices]
     names = space.terms
     assert names is not None
-    best = np.argsort(-contrib)[:k]
-    return [str(names[vec.indices[i]]) for i in best if contrib[i] > 0]
+    best = np.argsort(-contrib, kind="stable")[:k]
+    return [str(names[indices[i]]) for i in best if contrib[i] > 0]
 
 
 def strongest_terms(model: UserModel, space: Space, k: int = 20) -> list[tuple[str, float]]:
