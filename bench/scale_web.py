@@ -32,7 +32,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import scale  # noqa: E402
@@ -47,8 +46,12 @@ from paperfeed.store import (  # noqa: E402
     library,
     open_store,  # noqa: E402
 )
-from paperfeed.store.search_store import count_vectors, ensure_contract, save_vectors  # noqa: E402
-from paperfeed.store.tables import papers  # noqa: E402
+from paperfeed.store.search_store import (  # noqa: E402
+    IndexRow,  # noqa: E402
+    count_vectors,
+    ensure_contract,
+    save_vectors,
+)
 
 COOKIE: dict[str, str] = {}  # path -> session token, for the signed-in scenario
 
@@ -63,7 +66,7 @@ def _request(port: int, path: str) -> bytes:
 web._request = _request  # the load generator builds each request through this
 
 
-def store_vectors(settings: Settings, work: Path, real: list[object]) -> None:
+def store_vectors(settings: Settings, work: Path, real: list[IndexRow]) -> None:
     """The mapped vectors of the real papers under MiniLM's contract, hashed like `embed` does."""
     engine = open_store(settings)
     cid, spec = contract_of(get_embedder("minilm"))
@@ -74,7 +77,7 @@ def store_vectors(settings: Settings, work: Path, real: list[object]) -> None:
     mapped = np.load(work / "mapped.npy", mmap_mode="r")
     for start in range(0, len(real), 5000):
         rows = [
-            (r.id, text_hash(r.title, r.abstract), np.asarray(mapped[start + i], np.float32))  # type: ignore[attr-defined]
+            (r.id, text_hash(r.title, r.abstract), np.asarray(mapped[start + i], np.float32))
             for i, r in enumerate(real[start : start + 5000])
         ]
         with engine.begin() as conn:
@@ -82,15 +85,12 @@ def store_vectors(settings: Settings, work: Path, real: list[object]) -> None:
     engine.dispose()
 
 
-def make_readers(settings: Settings, count: int) -> list[str]:
+def make_readers(settings: Settings, real: list[IndexRow], count: int) -> list[str]:
     """Accounts with saved and rated papers; returns their session tokens."""
     engine = open_store(settings)
-    with engine.connect() as conn:
-        rows = list(conn.execute(select(papers.c.id, papers.c.categories)))
     by_cat: dict[str, list[str]] = {}
-    for pid, cats in rows:
-        first = (cats.split()[0] if isinstance(cats, str) else cats[0]) if cats else "none"
-        by_cat.setdefault(first, []).append(pid)
+    for r in real:
+        by_cat.setdefault(r.categories[0] if r.categories else "none", []).append(r.id)
     common = sorted(by_cat, key=lambda c: -len(by_cat[c]))[:20]
     rng, tokens = random.Random(9), []
     with engine.begin() as conn:
@@ -158,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--workers", type=int, nargs="+", default=[2])
     p.add_argument("--users", type=int, default=20)
     p.add_argument("--only", nargs="*", default=None)
+    p.add_argument("--foryou-warmup", type=float, default=60, help="seconds, 2 connections")
+    p.add_argument("--prepare-only", action="store_true", help="store vectors and indexes, stop")
     args = p.parse_args(argv)
     settings = Settings(data_dir=args.work / "web", _env_file=None)  # type: ignore[call-arg]
     real = sb.load_real(args.data_dir)
@@ -169,7 +171,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     service.refresh()
     service.close()
     scale.log(f"indexes ready in {time.perf_counter() - took:.0f} s, load {scale.loadavg()}")
-    tokens = make_readers(settings, args.users)
+    if args.prepare_only:
+        return 0
+    tokens = make_readers(settings, real, args.users)
     for i, token in enumerate(tokens):
         COOKIE[f"/?reader={i}"] = token
     queries = web.search_queries(args.data_dir, 1200, 4)
@@ -190,7 +194,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             for name, (warm, paths) in plans.items():
                 if args.only and name not in args.only:
                     continue
-                web.load(port, warm, 2 if name != "for you" else 20, args.connections)
+                if (
+                    name == "for you"
+                ):  # each worker builds the window's space and each reader's model
+                    web.load(port, warm, args.foryou_warmup, 2)
+                else:
+                    web.load(port, warm, 2, args.connections)
                 cpu0, load0 = server_cpu(proc), scale.loadavg()
                 stats, wall = web.load(port, paths, args.seconds, args.connections)
                 cpu = server_cpu(proc) - cpu0
