@@ -116,13 +116,16 @@ def serve(settings: Settings, workers: int) -> Iterator[tuple[int, subprocess.Po
     env = os.environ | {"PAPERFEED_DATA_DIR": str(settings.data_dir)}
     exe = Path(sys.executable).with_name("paperfeed")
     args = [str(exe), "serve", "--port", str(port), "--workers", str(workers)]
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        asyncio.run(web._wait_ready(port, proc, workers))
-        yield port, proc
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    # The access log goes to stderr (on by default): into a file, as a pipe nobody reads fills
+    # up and blocks every worker.
+    with (settings.data_dir / "serve.log").open("wb") as log:
+        proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=log)
+        try:
+            asyncio.run(web._wait_ready(port, proc, workers))
+            yield port, proc
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
 
 
 def server_cpu(proc: subprocess.Popen[bytes]) -> float:
@@ -148,6 +151,21 @@ def _children(pid: int) -> list[str]:
     return out
 
 
+def _profile(
+    proc: subprocess.Popen[bytes], name: str, args: argparse.Namespace
+) -> list[subprocess.Popen[bytes]]:
+    """py-spy on every worker for the measured seconds (collapsed stacks under --work)."""
+    out = []
+    for pid in _children(proc.pid):
+        if "--multiprocessing-fork" not in Path(f"/proc/{pid}/cmdline").read_text(errors="replace"):
+            continue
+        path = args.work / f"profile-{name.replace(' ', '_')}-{pid}.txt"
+        cmd = [str(args.profile), "record", "--pid", pid, "--duration", str(int(args.seconds))]
+        cmd += ["--format", "raw", "--nonblocking", "--rate", "200", "-o", str(path)]
+        out.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Build (once) and load-test."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -159,6 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--users", type=int, default=20)
     p.add_argument("--only", nargs="*", default=None)
     p.add_argument("--foryou-warmup", type=float, default=60, help="seconds, 2 connections")
+    p.add_argument("--profile", type=Path, help="py-spy binary: record each worker's stacks")
     p.add_argument("--prepare-only", action="store_true", help="store vectors and indexes, stop")
     args = p.parse_args(argv)
     settings = Settings(data_dir=args.work / "web", _env_file=None)  # type: ignore[call-arg]
@@ -201,7 +220,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 else:
                     web.load(port, warm, 2, args.connections)
                 cpu0, load0 = server_cpu(proc), scale.loadavg()
+                spies = _profile(proc, name, args) if args.profile else []
                 stats, wall = web.load(port, paths, args.seconds, args.connections)
+                for spy in spies:
+                    spy.wait()
                 cpu = server_cpu(proc) - cpu0
                 n = len(stats.latencies)
                 lat = stats.latencies
