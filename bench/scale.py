@@ -363,12 +363,12 @@ def cmd_recall(args: argparse.Namespace, real: list[IndexRow]) -> None:
 
 
 def _neighbour_cosines(matrix: np.ndarray, n_real: int) -> dict[str, float]:
-    """How close each paper's nearest other paper is: real ones vs synthetic ones (200 each)."""
+    """How close each paper's nearest other paper is: real ones vs synthetic ones (100 each)."""
     rng = np.random.default_rng(3)
     out = {}
     for name, pool in (("real", np.arange(n_real)), ("synthetic", np.arange(n_real, len(matrix)))):
         best = []
-        for i in rng.choice(pool, 200, replace=False):
+        for i in rng.choice(pool, 100, replace=False):
             top = exact_search(matrix, matrix[i], 2)
             best.append(top[1][1])
         out[f"nn_cosine_{name}_median"] = round(float(np.median(best)), 3)
