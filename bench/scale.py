@@ -295,19 +295,18 @@ def cmd_serve(args: argparse.Namespace, real: list[IndexRow]) -> None:
         "embed_model": settings.embed_model, "vector_index": settings.vector_index,
         "search_embed_timeout": settings.search_embed_timeout}}  # fmt: skip
     out["rss_after_load_mb"] = sb._rss("VmRSS")
+    out["rss_anon_after_load_mb"] = sb._rss("RssAnon")
     for mode in ("keyword", "semantic", "hybrid"):
         service.search(queries[0], mode=mode, limit=10)  # warm-up
         service._query_vectors.clear()  # every timed query pays for its MiniLM embedding
         out[mode] = timed_cpu([partial(service.search, q, mode, 10) for q in queries])
-        out[mode]["fallbacks"] = sum(  # type: ignore[index]
-            1 for q in queries[:20] if service.search(q, mode, 10).fallback
-        )
     service._query_vectors.clear()
     out["query_embed"] = timed_cpu([partial(service.embed_query, q + " x") for q in queries[:100]])
     ids = all_ids(real, args.size)
     similar = random.Random(5).sample(ids, args.queries)
     out["similar"] = timed_cpu([partial(service.similar, p, 10) for p in similar])
     out["rss_mb"], out["peak_rss_mb"] = sb._rss("VmRSS"), sb._rss("VmHWM")
+    out["rss_anon_mb"], out["rss_file_mb"] = sb._rss("RssAnon"), sb._rss("RssFile")
     service._query_vectors.clear()
     qv = {q: service.embed_query(q) for q in queries[:100]}
     out["ann"] = {q: [h.id for h in service.search(q, "semantic", 10).hits] for q in qv}
@@ -321,13 +320,15 @@ def cmd_serve(args: argparse.Namespace, real: list[IndexRow]) -> None:
 
 def timed_cpu(calls: Sequence[partial[object]]) -> dict[str, float]:
     """Wall percentiles plus mean CPU ms per call (this process, all threads) and the load."""
-    walls, cpus = [], []
+    walls, cpus, fallbacks = [], [], 0
     for call in calls:
         w, c = time.perf_counter(), time.process_time()
-        call()
+        got = call()
         cpus.append(time.process_time() - c)
         walls.append(time.perf_counter() - w)
+        fallbacks += bool(getattr(got, "fallback", None))
     out = sb.percentiles(walls)
+    out["fallbacks"] = fallbacks  # searches answered without the query vector (e.g. timeout)
     out["cpu_ms_mean"] = round(1000 * float(np.mean(cpus)), 2)
     out["cpu_ms_p50"] = round(1000 * float(np.median(cpus)), 2)
     out["load1"] = float(loadavg())
