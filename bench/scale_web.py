@@ -143,8 +143,15 @@ def server_cpu(proc: subprocess.Popen[bytes]) -> float:
 
 def _children(pid: int) -> list[str]:
     out: list[str] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        kids = (task / "children").read_text().split()
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return out
+    for task in tasks:
+        try:
+            kids = (task / "children").read_text().split()
+        except OSError:  # a thread that just ended
+            continue
         out += kids
         for k in kids:
             out += _children(int(k))
