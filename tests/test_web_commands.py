@@ -64,6 +64,49 @@ def test_demo_fills_an_empty_store_and_serves_it(tmp_path: Path) -> None:
     assert len(items) == 50 and all(i["paper"]["summary"] for i in items)
 
 
+def test_two_workers_that_start_slowly_are_not_killed_and_both_serve(tmp_path: Path) -> None:
+    """uvicorn pings workers from the start; one still importing after 5 s was killed, forever."""
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    # Every worker process (a multiprocessing child) takes 8 s to start, as on a busy machine.
+    (hooks / "sitecustomize.py").write_text(
+        "import sys, time\nif '--multiprocessing-fork' in sys.argv:\n    time.sleep(8)\n"
+    )
+    path = os.pathsep.join([str(hooks), os.environ.get("PYTHONPATH", "")])
+    env = _env(tmp_path / "data", PYTHONPATH=path)
+    port = _free_port()
+    args = ["serve", "--port", str(port), "--workers", "2", "--no-jobs", "--no-digests"]
+    with _running(args, env, port) as http:
+        time.sleep(6)  # past uvicorn's old 5 s ping timeout for the slower worker
+        statuses = {http.get("/healthz").status_code for _ in range(8)}
+        workers = _worker_pids(port)
+    assert statuses == {200}
+    assert len(workers) == 2, workers
+
+
+def _worker_pids(port: int) -> set[int]:
+    """Processes that hold the listening socket's inode."""
+    inode = None
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        parts = line.split()
+        if parts[1].endswith(f":{port:04X}") and parts[3] == "0A":
+            inode = parts[9]
+    found = set()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            fds = list((proc / "fd").iterdir())
+            links = {os.readlink(fd) for fd in fds}
+        except OSError:
+            continue
+        if f"socket:[{inode}]" in links and "--multiprocessing-fork" in (
+            proc / "cmdline"
+        ).read_text(errors="replace"):
+            found.add(int(proc.name))
+    return found
+
+
 def test_serve_refuses_to_start_without_a_secret_outside_dev_mode(tmp_path: Path) -> None:
     env = _env(tmp_path / "data", PAPERFEED_DEV_MODE="false")
     done = subprocess.run(

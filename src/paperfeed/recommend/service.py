@@ -47,21 +47,30 @@ V = TypeVar("V")
 
 
 class _Lru(Generic[K, V]):
-    """A small thread-safe least-recently-used cache."""
+    """A small thread-safe least-recently-used cache that builds each missing key once."""
 
     def __init__(self, size: int) -> None:
         self.size, self._items, self._lock = size, OrderedDict[K, V](), threading.Lock()
+        self._building: dict[K, threading.Lock] = {}
 
     def get(self, key: K, build: Callable[[], V]) -> V:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        value = build()
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            # One build per key: concurrent requests on a cold cache wait for it instead of
+            # each building the same space (8 threads x seconds each; bench/RESULTS.md, scale).
+            building = self._building.setdefault(key, threading.Lock())
+        with building:
+            with self._lock:
+                if key in self._items:
+                    return self._items[key]
+            value = build()
+            with self._lock:
+                self._items[key] = value
+                self._building.pop(key, None)
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
         return value
 
     def clear(self) -> None:

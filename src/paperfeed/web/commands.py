@@ -174,6 +174,9 @@ def _start_jobs(settings: Settings, digests: bool) -> threading.Event:
     return start_scheduler(settings, open_store(settings), digests)
 
 
+WORKER_HEALTHCHECK_SECONDS = 120
+
+
 def _run_uvicorn(host: str, port: int, workers: int) -> None:
     uvicorn.run(
         "paperfeed.web.commands:app_from_env",
@@ -185,6 +188,10 @@ def _run_uvicorn(host: str, port: int, workers: int) -> None:
         access_log=False,  # the app writes its own (PAPERFEED_ACCESS_LOG)
         proxy_headers=False,  # the app trusts PAPERFEED_TRUSTED_PROXIES only
         timeout_graceful_shutdown=5,  # SIGTERM: stop within seconds even with requests stuck
+        # uvicorn kills a worker that has not answered its ping within this time, and a worker
+        # answers only once its imports are done: 5 s (the default) on a busy machine restarted
+        # the second worker forever (bench/RESULTS.md, scale section).
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         http="paperfeed.web.commands:NoDelayHTTP",
     )
 

@@ -1,0 +1,252 @@
+"""`paperfeed serve` with default settings and the recommended 2 workers: home, For you, search.
+
+The store holds the 74,728 real papers of `arxiv-daily-cs-listings` (ingested with the product's
+ingest). Their vectors are under the default model's (MiniLM) contract: MiniLM cannot embed
+75 k papers on this machine in the time, so each is the paper's exact static vector carried into
+MiniLM's space by the ridge map of `bench/scale.py vectors` (run that first); queries are embedded
+by the real MiniLM in the server. Signed-in readers: --users accounts, each with 40 saved papers
+and 20 ratings from two categories, and a session cookie; each one's For you model is trained by a
+warm-up request, as a returning reader's would be.
+
+Endpoints (the load generator of `bench/web.py`, keep-alive, --connections clients):
+  home            GET /  anonymous (daily papers, cached per data version)
+  for you         GET /  signed in (For you, the reader's default window), readers in turn
+  search hybrid   GET /api/papers/search?q=...&limit=20, every query distinct
+  search keyword  the same with mode=keyword
+
+    python bench/scale_web.py --seconds 10 --connections 16 --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import scale  # noqa: E402
+import search as sb  # noqa: E402
+import web  # noqa: E402
+
+from paperfeed.search.backfill import contract_of, text_hash  # noqa: E402
+from paperfeed.search.embed import get_embedder  # noqa: E402
+from paperfeed.settings import Settings  # noqa: E402
+from paperfeed.store import (  # noqa: E402
+    accounts,
+    library,
+    open_store,  # noqa: E402
+)
+from paperfeed.store.search_store import (  # noqa: E402
+    IndexRow,  # noqa: E402
+    count_vectors,
+    ensure_contract,
+    save_vectors,
+)
+
+COOKIE: dict[str, str] = {}  # path -> session token, for the signed-in scenario
+
+
+def _request(port: int, path: str) -> bytes:
+    """bench/web.py's request, with the reader's session cookie on For you paths."""
+    token = COOKIE.get(path)
+    cookie = f"Cookie: pf_session={token}\r\n" if token else ""
+    return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{cookie}Accept: */*\r\n\r\n".encode()
+
+
+web._request = _request  # the load generator builds each request through this
+
+
+def store_vectors(settings: Settings, work: Path, real: list[IndexRow]) -> None:
+    """The mapped vectors of the real papers under MiniLM's contract, hashed like `embed` does."""
+    engine = open_store(settings)
+    cid, spec = contract_of(get_embedder("minilm"))
+    with engine.begin() as conn:
+        if count_vectors(conn, cid):
+            return
+        ensure_contract(conn, cid, spec)
+    mapped = np.load(work / "mapped.npy", mmap_mode="r")
+    for start in range(0, len(real), 5000):
+        rows = [
+            (r.id, text_hash(r.title, r.abstract), np.asarray(mapped[start + i], np.float32))
+            for i, r in enumerate(real[start : start + 5000])
+        ]
+        with engine.begin() as conn:
+            save_vectors(conn, cid, rows)
+    engine.dispose()
+
+
+def make_readers(settings: Settings, real: list[IndexRow], count: int) -> list[str]:
+    """Accounts with saved and rated papers; returns their session tokens."""
+    engine = open_store(settings)
+    by_cat: dict[str, list[str]] = {}
+    for r in real:
+        by_cat.setdefault(r.categories[0] if r.categories else "none", []).append(r.id)
+    common = sorted(by_cat, key=lambda c: -len(by_cat[c]))[:20]
+    rng, tokens = random.Random(9), []
+    with engine.begin() as conn:
+        for n in range(count):
+            user = accounts.create_user(conn, f"reader{n}_{secrets.token_hex(3)}", "x")
+            pool = by_cat[common[n % 20]] + by_cat[common[(n + 7) % 20]]
+            picks = rng.sample(pool, 60)
+            for pid in picks[:40]:
+                library.save_paper(conn, user.id, pid)
+            for i, pid in enumerate(picks[40:]):
+                library.set_rating(conn, user.id, pid, 1 if i % 4 else -1)
+            token = secrets.token_urlsafe(24)
+            accounts.create_session(conn, user.id, token, 30)
+            tokens.append(token)
+    engine.dispose()
+    return tokens
+
+
+@contextmanager
+def serve(settings: Settings, workers: int) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """`paperfeed serve --workers N` with default settings but the data folder."""
+    port = web.free_port()
+    env = os.environ | {"PAPERFEED_DATA_DIR": str(settings.data_dir)}
+    exe = Path(sys.executable).with_name("paperfeed")
+    args = [str(exe), "serve", "--port", str(port), "--workers", str(workers)]
+    # The access log goes to stderr (on by default): into a file, as a pipe nobody reads fills
+    # up and blocks every worker.
+    with (settings.data_dir / "serve.log").open("wb") as log:
+        proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=log)
+        try:
+            asyncio.run(web._wait_ready(port, proc, workers))
+            yield port, proc
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+def server_cpu(proc: subprocess.Popen[bytes]) -> float:
+    """CPU seconds used so far by the server and its worker processes."""
+    pids = [proc.pid] + [int(p) for p in _children(proc.pid)]
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _children(pid: int) -> list[str]:
+    out: list[str] = []
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return out
+    for task in tasks:
+        try:
+            kids = (task / "children").read_text().split()
+        except OSError:  # a thread that just ended
+            continue
+        out += kids
+        for k in kids:
+            out += _children(int(k))
+    return out
+
+
+def _profile(
+    proc: subprocess.Popen[bytes], name: str, args: argparse.Namespace
+) -> list[subprocess.Popen[bytes]]:
+    """py-spy on every worker for the measured seconds (collapsed stacks under --work)."""
+    out = []
+    for pid in _children(proc.pid):
+        if "--multiprocessing-fork" not in Path(f"/proc/{pid}/cmdline").read_text(errors="replace"):
+            continue
+        path = args.work / f"profile-{name.replace(' ', '_')}-{pid}.txt"
+        cmd = [str(args.profile), "record", "--pid", pid, "--duration", str(int(args.seconds))]
+        cmd += ["--format", "raw", "--nonblocking", "--rate", "200", "-o", str(path)]
+        out.append(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Build (once) and load-test."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data-dir", type=Path, default=sb.DEFAULT_DATA)
+    p.add_argument("--work", type=Path, default=scale.DEFAULT_WORK)
+    p.add_argument("--seconds", type=float, default=10)
+    p.add_argument("--connections", type=int, default=16)
+    p.add_argument("--workers", type=int, nargs="+", default=[2])
+    p.add_argument("--users", type=int, default=20)
+    p.add_argument("--only", nargs="*", default=None)
+    p.add_argument("--foryou-warmup", type=float, default=60, help="seconds, 2 connections")
+    p.add_argument("--profile", type=Path, help="py-spy binary: record each worker's stacks")
+    p.add_argument("--prepare-only", action="store_true", help="store vectors and indexes, stop")
+    args = p.parse_args(argv)
+    settings = Settings(data_dir=args.work / "web", _env_file=None)  # type: ignore[call-arg]
+    real = sb.load_real(args.data_dir)
+    store_vectors(settings, args.work, real)
+    from paperfeed.search import SearchService
+
+    took = time.perf_counter()
+    service = SearchService(settings, open_store(settings))
+    service.refresh()
+    service.close()
+    scale.log(f"indexes ready in {time.perf_counter() - took:.0f} s, load {scale.loadavg()}")
+    if args.prepare_only:
+        return 0
+    tokens = make_readers(settings, real, args.users)
+    for i, token in enumerate(tokens):
+        COOKIE[f"/?reader={i}"] = token
+    queries = web.search_queries(args.data_dir, 1200, 4)
+
+    def search(mode: str, qs: list[str]) -> list[str]:
+        return [f"/api/papers/search?q={web.quote(q)}&mode={mode}&limit=20" for q in qs]
+
+    foryou = list(COOKIE)
+    plans = {
+        "home": (["/"], ["/"]),
+        "for you": (foryou, foryou),
+        "search hybrid": (search("hybrid", queries[:50]), search("hybrid", queries[100:650])),
+        "search keyword": (search("keyword", queries[50:100]), search("keyword", queries[650:])),
+    }
+    rows = []
+    for workers in args.workers:
+        with serve(settings, workers) as (port, proc):
+            for name, (warm, paths) in plans.items():
+                if args.only and name not in args.only:
+                    continue
+                if (
+                    name == "for you"
+                ):  # each worker builds the window's space and each reader's model
+                    web.load(port, warm, args.foryou_warmup, 2)
+                else:
+                    web.load(port, warm, 2, args.connections)
+                cpu0, load0 = server_cpu(proc), scale.loadavg()
+                spies = _profile(proc, name, args) if args.profile else []
+                stats, wall = web.load(port, paths, args.seconds, args.connections)
+                for spy in spies:
+                    spy.wait()
+                cpu = server_cpu(proc) - cpu0
+                n = len(stats.latencies)
+                lat = stats.latencies
+                rows.append(
+                    f"| {name} | {workers} | {args.connections} | {n:,} | {stats.errors} | "
+                    f"{n / wall:,.0f} | {web.percentile(lat, 0.5) * 1000:.1f} | "
+                    f"{web.percentile(lat, 0.99) * 1000:.1f} | {1000 * cpu / max(n, 1):.1f} | "
+                    f"{load0} → {scale.loadavg()} |"
+                )
+                scale.log(rows[-1] + f" statuses {stats.statuses}")
+    print("| endpoint | workers | conns | requests | errors | req/s | p50 ms | p99 ms | "
+          "server CPU ms/req | load 1-min before → after |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("\n".join(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
