@@ -1,4 +1,4 @@
-"""SIGKILL the web server while 50 clients vote and comment: nothing acknowledged is lost.
+"""SIGKILL the web server while 50 clients vote, comment, save and subscribe: nothing acked is lost.
 
 The server is the real `paperfeed serve` process on a real SQLite file; clients are threads
 sending real HTTP requests. After the kill and a restart, every acknowledged write is in the
@@ -20,12 +20,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, select, text
 
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
-from paperfeed.store.accounts import votes
+from paperfeed.store.accounts import users, votes
 from paperfeed.store.community import comments
+from paperfeed.store.digest_tables import subscribers
+from paperfeed.store.library import library_items
 from paperfeed.web.auth import sign_up
 from tests.web_support import DAYS, fill_store, on_day
 
@@ -85,10 +87,19 @@ def _client_loop(
         while not stop.is_set():
             pid = pids[(n + i) % len(pids)]
             try:
-                if i % 2:
+                if i % 4 == 1:
                     r = http.post(f"/api/papers/{pid}/upvote")
                     if r.status_code == 200:
-                        acked.append(("vote", f"{n}:{pid}"))
+                        acked.append(("vote", f"user{n:02d}:{pid}"))
+                elif i % 4 == 2:
+                    r = http.post("/api/me/library", json={"paper_id": pid})
+                    if r.status_code == 201:
+                        acked.append(("save", f"user{n:02d}:{pid}"))
+                elif i % 4 == 3:
+                    email = f"reader{n}-{i}@example.org"
+                    r = http.post("/api/subscribe", json={"email": email})
+                    if r.status_code == 202:  # the per-client hourly limit answers 429 later
+                        acked.append(("subscribe", email))
                 else:
                     body = f"client {n} note {i}"
                     r = http.post(f"/api/papers/{pid}/comments", json={"body": body})
@@ -123,7 +134,7 @@ def test_kill_during_writes_loses_nothing_acknowledged(
         for t in threads:
             t.start()
         deadline = time.monotonic() + 60
-        while len(acked) < 150 and time.monotonic() < deadline:
+        while len(acked) < 200 and time.monotonic() < deadline:
             time.sleep(0.1)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -137,10 +148,21 @@ def test_kill_during_writes_loses_nothing_acknowledged(
         with engine.connect() as conn:
             assert conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
             stored = [row[0] for row in conn.execute(select(comments.c.body))]
-            vote_count = conn.execute(select(func.count()).select_from(votes)).scalar_one()
+            who = {int(i): str(u) for i, u in conn.execute(select(users.c.id, users.c.username))}
+            vote_rows = [
+                f"{who[u]}:{p}" for u, p in conn.execute(select(votes.c.user_id, votes.c.paper_id))
+            ]
+            saved = [
+                f"{who[u]}:{p}"
+                for u, p in conn.execute(select(library_items.c.user_id, library_items.c.paper_id))
+            ]
+            subscribed = [str(e) for (e,) in conn.execute(select(subscribers.c.email))]
         engine.dispose()
     said = [body for kind, body in acked if kind == "comment"]
     assert set(said) <= set(stored)  # every acknowledged comment survived
     assert len(stored) == len(set(stored))  # none doubled
-    voted = {key for kind, key in acked if kind == "vote"}
-    assert vote_count >= len(voted)
+    for kind, rows in (("vote", vote_rows), ("save", saved), ("subscribe", subscribed)):
+        said_kind = {key for k, key in acked if k == kind}
+        assert said_kind, f"no {kind} was acknowledged before the kill"
+        assert said_kind <= set(rows), f"an acknowledged {kind} was lost"
+        assert len(rows) == len(set(rows)), f"a {kind} was stored twice"
