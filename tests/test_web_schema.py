@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,7 +10,7 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
@@ -82,3 +83,97 @@ def test_subscription_routes_document_what_they_accept(api_app: FastAPI) -> None
             "schema"
         ]["required"]
     )
+
+
+def test_a_restarted_app_still_searches(api_app: FastAPI) -> None:
+    """Shutting the app down closed its search service for good: a restart's searches were 500s."""
+    for attempt in ("first", "second"):
+        with TestClient(api_app) as c:  # each one runs the app's startup and shutdown
+            found = c.get("/api/papers/search", params={"q": f"{attempt} attention"})
+            assert found.status_code == 200, found.text
+
+
+STEPS = 12  # calls per scenario
+SCENARIOS = 40  # the stateful test stays well under two minutes
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "bearer"])
+def test_linked_calls_make_no_server_error(api_app: FastAPI, signed_in: bool) -> None:
+    """Chains of calls that follow the document's links (ids from one answer fed to the next)."""
+    schema = schemathesis.openapi.from_asgi("/openapi.json", api_app)
+    headers = {"Authorization": f"Bearer {api_app.state.probe_token}"} if signed_in else {}
+    taken: Counter[str] = Counter()
+
+    class Linked(schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            # Logging out would revoke the token the other calls use.
+            return {} if case.path == "/api/logout" else {"headers": headers}
+
+        def step(self, input: Any) -> Any:
+            output = super().step(input)
+            move = input.transition
+            if move is not None and not move.is_inferred and input.is_applied:
+                taken[move.id] += 1
+            return output
+
+        def validate_response(self, response: Any, case: Any, *args: Any, **kwargs: Any) -> None:
+            assert response.status_code < 500, (case.method, case.path, response.text[:300])
+
+    Linked.run(
+        settings=settings(
+            max_examples=SCENARIOS,
+            stateful_step_count=STEPS,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+            phases=[Phase.generate],
+        )
+    )
+    assert sum(taken.values()) >= 10, taken
+    listed = {t for t in taken if t.startswith(("GET /api/trending", "GET /api/daily_papers"))}
+    assert listed, taken  # ids of listed papers reached the paper's operations
+    if signed_in:  # and the ids a write answered with reached the next operation
+        assert any(not t.startswith("GET ") for t in taken), taken
+
+
+def _pointer_in(schema: dict[str, Any], pointer: str, doc: dict[str, Any]) -> bool:
+    """Whether a JSON pointer into a response body names a field its schema declares."""
+    for part in pointer.strip("/").split("/") if pointer.strip("/") else []:
+        while "$ref" in schema or "anyOf" in schema:
+            if "$ref" in schema:
+                schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+            else:
+                schema = next(s for s in schema["anyOf"] if s.get("type") != "null")
+        if part.isdigit() and schema.get("type") == "array":
+            schema = schema["items"]
+        elif part in schema.get("properties", {}):
+            schema = schema["properties"][part]
+        else:
+            return False
+    return True
+
+
+def test_links_name_real_operations_parameters_and_fields(api_app: FastAPI) -> None:
+    doc = api_app.openapi()
+    found = 0
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                body = response.get("content", {}).get("application/json", {}).get("schema", {})
+                for name, link in response.get("links", {}).items():
+                    found += 1
+                    where = f"{method.upper()} {path} {status} {name}"
+                    _, _, target_path, target_method = link["operationRef"].split("/")
+                    target = doc["paths"][target_path.replace("~1", "/").replace("~0", "~")]
+                    declared = {p["name"] for p in target[target_method].get("parameters", [])}
+                    assert set(link.get("parameters", {})) <= declared, where
+                    if "requestBody" in link:
+                        assert "requestBody" in target[target_method], where
+                    expressions = [*link.get("parameters", {}).values()]
+                    expressions += link.get("requestBody", {}).values()
+                    for expression in expressions:
+                        pointer = expression.removeprefix("$response.body#")
+                        assert pointer != expression, where
+                        assert not body or _pointer_in(body, pointer, doc), (where, pointer)
+    assert found >= 40

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from paperfeed.models import Paper
 from paperfeed.store.accounts import delete_session
 from paperfeed.store.listings import latest_day
-from paperfeed.web import community, views
+from paperfeed.web import api_links, community, views
 from paperfeed.web.auth import BadCredentials, limit, limited_sign_in, start_session
 from paperfeed.web.cache import Cached
 from paperfeed.web.deps import (
@@ -191,7 +191,12 @@ def _cached(request: Request, site: Site, build: Callable[[], object]) -> Respon
     return Response(hit.body, media_type=JSON)
 
 
-@router.get("/daily_papers", response_model=list[ItemOut], summary="Daily papers")
+@router.get(
+    "/daily_papers",
+    response_model=list[ItemOut],
+    summary="Daily papers",
+    openapi_extra=api_links.listing_links(),
+)
 def daily_papers(
     request: Request,
     site: SiteDep,
@@ -226,7 +231,12 @@ def daily_papers(
     return _cached(request, site, build)
 
 
-@router.get("/trending", response_model=list[ItemOut], summary="Trending papers")
+@router.get(
+    "/trending",
+    response_model=list[ItemOut],
+    summary="Trending papers",
+    openapi_extra=api_links.listing_links(),
+)
 def trending(request: Request, site: SiteDep, p: PageIndex = 0, limit: Limit = 50) -> Response:
     """Papers ranked by the trending formula (see /about)."""
 
@@ -241,7 +251,12 @@ def trending(request: Request, site: SiteDep, p: PageIndex = 0, limit: Limit = 5
     return _cached(request, site, build)
 
 
-@router.get("/papers/search", response_model=list[ItemOut], summary="Search papers")
+@router.get(
+    "/papers/search",
+    response_model=list[ItemOut],
+    summary="Search papers",
+    openapi_extra=api_links.listing_links(),
+)
 def search(
     request: Request,
     site: SiteDep,
@@ -291,7 +306,12 @@ def _one(site: Site, paper_id: str) -> Card:
     return found[0]
 
 
-@router.get("/papers/{paper_id:path}/similar", response_model=list[ItemOut], summary="Similar")
+@router.get(
+    "/papers/{paper_id:path}/similar",
+    response_model=list[ItemOut],
+    summary="Similar",
+    openapi_extra=api_links.listing_links(),
+)
 def similar(
     request: Request,
     site: SiteDep,
@@ -308,7 +328,20 @@ def similar(
     return _cached(request, site, build)
 
 
-@router.post("/papers/{paper_id:path}/upvote", response_model=VoteOut, dependencies=[ApiCsrf])
+_UNDO_UPVOTE = api_links.link(
+    "DELETE", api_links.PAPER + "/upvote", "Undo the upvote", {"paper_id": "$response.body#/id"}
+)
+_UPVOTE = api_links.link(
+    "POST", api_links.PAPER + "/upvote", "Upvote again", {"paper_id": "$response.body#/id"}
+)
+
+
+@router.post(
+    "/papers/{paper_id:path}/upvote",
+    response_model=VoteOut,
+    dependencies=[ApiCsrf],
+    openapi_extra=api_links.links(200, {"UndoUpvote": _UNDO_UPVOTE}),
+)
 def upvote(site: SiteDep, user: SignedInDep, paper_id: str) -> Response:
     """Upvote a paper (idempotent)."""
     card = _one(site, paper_id)
@@ -316,7 +349,12 @@ def upvote(site: SiteDep, user: SignedInDep, paper_id: str) -> Response:
     return _json({"id": card.paper.id, "upvotes": count, "upvoted": state})
 
 
-@router.delete("/papers/{paper_id:path}/upvote", response_model=VoteOut, dependencies=[ApiCsrf])
+@router.delete(
+    "/papers/{paper_id:path}/upvote",
+    response_model=VoteOut,
+    dependencies=[ApiCsrf],
+    openapi_extra=api_links.links(200, {"Upvote": _UPVOTE}),
+)
 def remove_upvote(site: SiteDep, user: SignedInDep, paper_id: str) -> Response:
     """Undo an upvote (idempotent)."""
     card = _one(site, paper_id)
@@ -324,14 +362,25 @@ def remove_upvote(site: SiteDep, user: SignedInDep, paper_id: str) -> Response:
     return _json({"id": card.paper.id, "upvotes": count, "upvoted": state})
 
 
-@router.get("/papers/{paper_id:path}", response_model=PaperOut, summary="One paper")
+@router.get(
+    "/papers/{paper_id:path}",
+    response_model=PaperOut,
+    summary="One paper",
+    openapi_extra=api_links.links(200, api_links.paper_links("/id")),
+)
 def paper(request: Request, site: SiteDep, paper_id: str) -> Response:
     """One paper by arXiv id (versions and URLs are accepted)."""
     card = _one(site, paper_id)
     return _cached(request, site, lambda: paper_json(card))
 
 
-@router.post("/submit", response_model=ItemOut, status_code=201, dependencies=[ApiCsrf])
+@router.post(
+    "/submit",
+    response_model=ItemOut,
+    status_code=201,
+    dependencies=[ApiCsrf],
+    openapi_extra=api_links.links(201, api_links.paper_links("/paper/id")),
+)
 def submit(request: Request, site: SiteDep, user: SignedInDep, body: SubmitIn) -> Response:
     """Submit a new arXiv paper (from the last `submit_window_days` days), credited to you."""
     limit(site, request, "submit")
@@ -343,7 +392,19 @@ def submit(request: Request, site: SiteDep, user: SignedInDep, body: SubmitIn) -
         return _json(item_json(views.cards(conn, [done.paper_id], user)[0]), 201)
 
 
-@router.post("/login", response_model=TokenOut, summary="Get a bearer token")
+@router.post(
+    "/login",
+    response_model=TokenOut,
+    summary="Get a bearer token",
+    openapi_extra=api_links.links(
+        200,
+        {
+            "Profile": api_links.link(
+                "GET", "/api/users/{name}", "Your profile", {"name": "$response.body#/username"}
+            )
+        },
+    ),
+)
 def login(request: Request, site: SiteDep, body: LoginIn) -> Response:
     """Exchange a user name and password for a token to send as `Authorization: Bearer`."""
     try:

@@ -102,9 +102,11 @@ class Site:
             self._search.refresh()
 
     def close(self) -> None:
-        """Release the search service's worker thread."""
-        if self._search is not None:
-            self._search.close()
+        """Release the search service's worker thread (a restarted app builds a new service)."""
+        with self._lock:
+            closed, self._search = self._search, None
+        if closed is not None:
+            closed.close()
 
     def render(self, template: str, **context: object) -> str:
         """Render a template to text (forms carry the CSRF placeholder)."""

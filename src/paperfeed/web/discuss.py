@@ -49,7 +49,7 @@ from paperfeed.store.digests import paper_titles, user_subscription
 from paperfeed.store.jobs import record_action
 from paperfeed.store.listings import paper_flags
 from paperfeed.text import xml_safe
-from paperfeed.web import discussion
+from paperfeed.web import api_links, discussion
 from paperfeed.web.auth import (
     BadCredentials,
     authenticate,
@@ -513,7 +513,27 @@ def _claimed(conn: Connection, pid: str) -> set[str]:
     return {c.username for c in claims_for_papers(conn, [pid]) if c.status == "approved"}
 
 
-@api.get("/papers/{paper_id:path}/comments", response_model=list[CommentOut], summary="Comments")
+def _comment_links(pointer: str) -> dict[str, dict[str, Any]]:
+    """What a client can do with the comment at `pointer` of a response body."""
+    at = f"$response.body#{pointer}"
+    on_paper = {"paper_id": f"{at}/paperId"}
+    return {
+        "Reply": api_links.link(
+            "POST", api_links.COMMENTS, "Reply to it", on_paper, body={"parent": f"{at}/id"}
+        ),
+        "PaperComments": api_links.link("GET", api_links.COMMENTS, "The discussion", on_paper),
+        "Commenter": api_links.link(
+            "GET", "/api/users/{name}", "Its author", {"name": f"{at}/author/name"}
+        ),
+    }
+
+
+@api.get(
+    "/papers/{paper_id:path}/comments",
+    response_model=list[CommentOut],
+    summary="Comments",
+    openapi_extra=api_links.links(200, _comment_links("/0")),
+)
 def api_comments(site: SiteDep, user: UserDep, paper_id: str, sort: Sort = "top") -> Response:
     """A paper's discussion: top-level comments, each with its replies."""
     pid = _paper_or_404(site, paper_id)
@@ -530,6 +550,7 @@ def api_comments(site: SiteDep, user: UserDep, paper_id: str, sort: Sort = "top"
     status_code=201,
     dependencies=[ApiCsrf],
     summary="Comment on a paper",
+    openapi_extra=api_links.links(201, _comment_links("")),
 )
 def api_comment(
     site: SiteDep, user: SignedInDep, paper_id: str, body: CommentIn, later: BackgroundTasks

@@ -18,7 +18,7 @@ from paperfeed.store import get_papers
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import User
 from paperfeed.store.listings import latest_day
-from paperfeed.web import community, views
+from paperfeed.web import api_links, community, views
 from paperfeed.web.api import ItemOut, PaperOut, item_json, paper_json
 from paperfeed.web.deps import ApiCsrf, SignedInDep, Site, SiteDep
 from paperfeed.web.feeds import resolve_id
@@ -78,7 +78,23 @@ class FeedItemOut(ItemOut):
     why: str
 
 
-@router.put("/ratings/{paper_id:path}", dependencies=[ApiCsrf])
+_RATINGS = "/api/me/ratings/{paper_id}"
+_LIBRARY = "/api/me/library"
+
+
+@router.put(
+    "/ratings/{paper_id:path}",
+    dependencies=[ApiCsrf],
+    openapi_extra=api_links.links(
+        200,
+        {
+            "Unrate": api_links.link(
+                "DELETE", _RATINGS, "Take the rating back", {"paper_id": "$response.body#/id"}
+            ),
+            "Feed": api_links.link("GET", "/api/me/feed", "The feed it tunes"),
+        },
+    ),
+)
 def rate(site: SiteDep, user: SignedInDep, paper_id: str, body: RatingIn) -> Response:
     """Rate a paper: 1 (more like this) or -1 (less like this); private to you."""
     with site.engine.begin() as conn:
@@ -96,7 +112,23 @@ def unrate(site: SiteDep, user: SignedInDep, paper_id: str) -> Response:
     return _json({"id": pid, "rating": None})
 
 
-@router.post("/library", status_code=201, dependencies=[ApiCsrf])
+@router.post(
+    "/library",
+    status_code=201,
+    dependencies=[ApiCsrf],
+    openapi_extra=api_links.links(
+        201,
+        {
+            "Unsave": api_links.link(
+                "DELETE",
+                _LIBRARY + "/{paper_id}",
+                "Remove it again",
+                {"paper_id": "$response.body#/paper_id"},
+            ),
+            "Library": api_links.link("GET", _LIBRARY, "Your library"),
+        },
+    ),
+)
 def save(site: SiteDep, user: SignedInDep, body: SaveIn) -> Response:
     """Save a paper to your library (and to a collection, created if new)."""
     with site.engine.begin() as conn:
@@ -119,7 +151,21 @@ def unsave(site: SiteDep, user: SignedInDep, paper_id: str) -> Response:
     return _json({"paper_id": pid, "saved": False})
 
 
-@router.get("/library", response_model=list[LibraryItemOut])
+@router.get(
+    "/library",
+    response_model=list[LibraryItemOut],
+    openapi_extra=api_links.links(
+        200,
+        {
+            "Unsave": api_links.link(
+                "DELETE",
+                _LIBRARY + "/{paper_id}",
+                "Remove the first",
+                {"paper_id": "$response.body#/0/paper/id"},
+            )
+        },
+    ),
+)
 def library(site: SiteDep, user: SignedInDep) -> Response:
     """Your saved papers, newest first, with reading state, note and collections."""
     with site.engine.connect() as conn:
@@ -218,13 +264,27 @@ async def import_file(
 
 
 def _interest_routes(what: str, path: str) -> None:
-    @router.get(f"/{path}", name=f"list_{path}")
+    here = f"/api/me/{path}"
+    first = api_links.links(200, {"Remove": api_links.remove_interest(here, "/0")})
+
+    @router.get(f"/{path}", name=f"list_{path}", openapi_extra=first)
     def listing(site: SiteDep, user: SignedInDep) -> Response:
         with site.engine.connect() as conn:
             found = lib.interests(conn, user.id, what)
         return _json([{"kind": i.kind, "value": i.value, "label": i.label} for i in found])
 
-    @router.post(f"/{path}", status_code=201, dependencies=[ApiCsrf], name=f"add_{path}")
+    added = {
+        "Remove": api_links.remove_interest(here, ""),
+        "List": api_links.link("GET", here, "All of them"),
+    }
+
+    @router.post(
+        f"/{path}",
+        status_code=201,
+        dependencies=[ApiCsrf],
+        name=f"add_{path}",
+        openapi_extra=api_links.links(201, added),
+    )
     def add(site: SiteDep, user: SignedInDep, body: InterestIn) -> Response:
         value, label = interest_key(body.kind, body.value)
         with site.engine.begin() as conn:
@@ -272,7 +332,7 @@ def feed_window(
     return start, end
 
 
-@router.get("/feed", response_model=list[FeedItemOut])
+@router.get("/feed", response_model=list[FeedItemOut], openapi_extra=api_links.listing_links())
 def feed(
     site: SiteDep,
     user: SignedInDep,
