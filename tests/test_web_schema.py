@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import suppress
 from typing import Any
 
 import pytest
 import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis.errors import Flaky
 
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
@@ -94,7 +96,8 @@ def test_a_restarted_app_still_searches(api_app: FastAPI) -> None:
 
 
 STEPS = 12  # calls per scenario
-SCENARIOS = 40  # the stateful test stays well under two minutes
+SCENARIOS = 30  # per suite
+SUITES = (1, 2)  # Hypothesis seeds: reproducible, and the whole test stays near a minute
 
 
 @pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "bearer"])
@@ -103,11 +106,19 @@ def test_linked_calls_make_no_server_error(api_app: FastAPI, signed_in: bool) ->
     schema = schemathesis.openapi.from_asgi("/openapi.json", api_app)
     headers = {"Authorization": f"Bearer {api_app.state.probe_token}"} if signed_in else {}
     taken: Counter[str] = Counter()
+    server_errors: list[tuple[str, str, int, str]] = []
 
     class Linked(schema.as_state_machine()):  # type: ignore[misc]
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
             # Logging out would revoke the token the other calls use.
             return {} if case.path == "/api/logout" else {"headers": headers}
+
+        def call(self, case: Any, **kwargs: Any) -> Any:
+            try:
+                return super().call(case, **kwargs)
+            except Exception as exc:  # the app raised: a 500 for a real client
+                server_errors.append((case.method, case.path, 500, repr(exc)))
+                raise
 
         def step(self, input: Any) -> Any:
             output = super().step(input)
@@ -117,19 +128,25 @@ def test_linked_calls_make_no_server_error(api_app: FastAPI, signed_in: bool) ->
             return output
 
         def validate_response(self, response: Any, case: Any, *args: Any, **kwargs: Any) -> None:
+            if response.status_code >= 500:
+                server_errors.append((case.method, case.path, response.status_code, response.text))
             assert response.status_code < 500, (case.method, case.path, response.text[:300])
 
-    Linked.run(
-        settings=settings(
-            max_examples=SCENARIOS,
-            stateful_step_count=STEPS,
-            deadline=None,
-            derandomize=True,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-            phases=[Phase.generate],
-        )
-    )
+    for suite in SUITES:
+        # The store keeps what earlier scenarios wrote, so a replay can draw differently and
+        # Hypothesis gives up on the suite (Flaky); any server error it saw is in server_errors.
+        with suppress(Flaky):
+            seed(suite)(Linked).run(
+                settings=settings(
+                    max_examples=SCENARIOS,
+                    stateful_step_count=STEPS,
+                    deadline=None,
+                    database=None,
+                    suppress_health_check=list(HealthCheck),
+                    phases=[Phase.generate],
+                )
+            )
+    assert not server_errors, server_errors
     assert sum(taken.values()) >= 10, taken
     listed = {t for t in taken if t.startswith(("GET /api/trending", "GET /api/daily_papers"))}
     assert listed, taken  # ids of listed papers reached the paper's operations
