@@ -121,7 +121,7 @@ def serve(settings: Settings, workers: int) -> Iterator[tuple[int, subprocess.Po
     with (settings.data_dir / "serve.log").open("wb") as log:
         proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=log)
         try:
-            asyncio.run(web._wait_ready(port, proc, workers))
+            asyncio.run(web._wait_ready(port, proc, workers, settings.data_dir / "serve.log"))
             yield port, proc
         finally:
             proc.terminate()
