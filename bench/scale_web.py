@@ -223,7 +223,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if (
                     name == "for you"
                 ):  # each worker builds the window's space and each reader's model
-                    web.load(port, warm, args.foryou_warmup, 2)
+                    cold, took = web.load(port, warm, args.foryou_warmup, 2)
+                    scale.log(
+                        f"for you warm-up (cold spaces and models): {len(cold.latencies)} views "
+                        f"in {took:.0f} s, p50 {web.percentile(cold.latencies, 0.5) * 1000:.0f} ms,"
+                        f" statuses {cold.statuses}"
+                    )
                 else:
                     web.load(port, warm, 2, args.connections)
                 cpu0, load0 = server_cpu(proc), scale.loadavg()
