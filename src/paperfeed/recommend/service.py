@@ -41,7 +41,7 @@ from paperfeed.store.search_store import get_vectors, latest_change
 from paperfeed.util import utcnow
 
 MAX_CANDIDATES = 200_000
-FEED_CACHE = 4096  # ranked feeds kept per process (a page of ids and why lines each)
+FEED_CACHE = 2048  # ranked feeds per process (~6 KB each: a page of ids and why lines)
 SHARED_DAYS = 30  # today, this week and this month share one space of the newest 30 days
 K = TypeVar("K")
 V = TypeVar("V")
