@@ -121,11 +121,27 @@ def serve(settings: Settings, workers: int) -> Iterator[tuple[int, subprocess.Po
     with (settings.data_dir / "serve.log").open("wb") as log:
         proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=log)
         try:
-            asyncio.run(web._wait_ready(port, proc, workers))
+            asyncio.run(web._wait_ready(port, proc, workers, settings.data_dir / "serve.log"))
             yield port, proc
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+
+
+async def warm_every_worker(port: int, paths: Sequence[str], seconds: float) -> tuple[str, float]:
+    """Every reader's page, 4 at a time on fresh connections, for `seconds`.
+
+    A keep-alive warm-up can land on one worker only (both connections accepted by the same
+    process), leaving the other to build its space and models inside the measured window; fresh
+    connections spread over the workers.
+    """
+    started, statuses = time.perf_counter(), dict[int, int]()
+    while time.perf_counter() - started < seconds:
+        for at in range(0, len(paths), 4):
+            answers = await asyncio.gather(*(web.fetch_once(port, p) for p in paths[at : at + 4]))
+            for status, _body in answers:
+                statuses[status] = statuses.get(status, 0) + 1
+    return f"statuses {statuses}", time.perf_counter() - started
 
 
 def server_cpu(proc: subprocess.Popen[bytes]) -> float:
@@ -223,7 +239,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if (
                     name == "for you"
                 ):  # each worker builds the window's space and each reader's model
-                    web.load(port, warm, args.foryou_warmup, 2)
+                    views, took = asyncio.run(warm_every_worker(port, warm, args.foryou_warmup))
+                    scale.log(f"for you warm-up (cold spaces and models): {views} in {took:.0f} s")
                 else:
                     web.load(port, warm, 2, args.connections)
                 cpu0, load0 = server_cpu(proc), scale.loadavg()

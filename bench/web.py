@@ -141,23 +141,30 @@ def serve(settings: Settings, workers: int) -> Iterator[int]:
     }
     exe = Path(sys.executable).with_name("paperfeed")
     args = [str(exe), "serve", "--port", str(port), "--workers", str(workers)]
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        asyncio.run(_wait_ready(port, proc, workers))
-        yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    # The access log goes to stderr (on by default): into a file, as a pipe nobody reads fills up
+    # and blocks every worker in the log handler (bench/RESULTS.md, scale of the web).
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = settings.data_dir / "serve.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=log)
+        try:
+            asyncio.run(_wait_ready(port, proc, workers, log_path))
+            yield port
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
 
 
-async def _wait_ready(port: int, proc: subprocess.Popen[bytes], workers: int) -> None:
+async def _wait_ready(
+    port: int, proc: subprocess.Popen[bytes], workers: int, log: Path | None = None
+) -> None:
     # Up, and every worker's search indexes loaded: rounds of concurrent searches until a round
     # is quick (each worker loads its indexes on its first search, or in its warm-up thread).
     deadline = time.monotonic() + 900
     while True:
         if proc.poll() is not None:
-            err = proc.stderr.read().decode() if proc.stderr else ""
-            raise SystemExit(f"server exited: {err}")
+            tail = log.read_text(errors="replace")[-4000:] if log else ""
+            raise SystemExit(f"server exited: {tail}")
         if time.monotonic() > deadline:
             raise SystemExit("server did not start")
         try:

@@ -6,6 +6,8 @@ from dataclasses import replace
 from datetime import date
 
 import numpy as np
+import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from paperfeed.recommend import model as rec
 
@@ -139,3 +141,31 @@ def test_matching_terms_are_the_paper_terms_weighted_most() -> None:
     expected = [str(space.terms[i]) for i in np.argsort(-row, kind="stable")[:3] if row[i] > 0]
     assert len(expected) == 3 and rec.matching_terms(model, space, 1, 3) == expected
     assert rec.matching_terms(model, space, 7, 3) == []  # a vision paper: nothing in common
+
+
+def test_every_product_of_a_page_view_runs_on_one_blas_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """MMR's small product on many BLAS threads cost ~30 ms a feed on a busy 2-core machine."""
+    seen: list[list[int]] = []
+    real_mmr, real_score = rec._mmr, rec.score
+
+    def blas_threads() -> list[int]:
+        return [int(p["num_threads"]) for p in threadpool_info() if p["user_api"] == "blas"]
+
+    def mmr(*args: object) -> list[int]:
+        seen.append(blas_threads())
+        return real_mmr(*args)  # type: ignore[arg-type]
+
+    def score(*args: object) -> rec.Scored:
+        seen.append(blas_threads())
+        return real_score(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rec, "_mmr", mmr)
+    monkeypatch.setattr(rec, "score", score)
+    docs, vecs = _docs()
+    space = rec.build_space(docs[1:], vecs[1:])
+    model = rec.train([_signal(docs[0], 1, vecs[0])], space, rec.Follows(), rec.Tuning())
+    with threadpool_limits(limits=4, user_api="blas"):  # what an unlimited process would use
+        assert len(rec.rank(model, space, 5)) == 5
+    assert len(seen) == 2 and all(n == [1] * len(n) and n for n in seen), seen

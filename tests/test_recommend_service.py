@@ -7,8 +7,17 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from sqlalchemy import Engine
 
-from paperfeed.recommend.service import _Lru
+from paperfeed.recommend import service
+from paperfeed.recommend.model import Recommendation
+from paperfeed.recommend.service import Recommender, _Lru
+from paperfeed.settings import Settings
+from paperfeed.store import get_papers
+from paperfeed.store.accounts import create_user
+from paperfeed.store.library import add_interest, set_rating
+from paperfeed.store.papers import author_key
+from tests.web_support import DAYS, on_day
 
 
 def test_concurrent_misses_build_a_key_once_and_all_get_it() -> None:
@@ -44,3 +53,81 @@ def test_a_failed_build_is_tried_again_and_the_cache_stays_bounded() -> None:
     for key in (2, 3):
         cache.get(key, lambda k=key: k * 10)  # type: ignore[misc]
     assert cache.get(1, lambda: -1) == -1  # 1 was the least recently used: evicted
+
+
+class _Counted:
+    """`rank` as the service calls it, counting the calls."""
+
+    def __init__(self) -> None:
+        self.calls, self.real = 0, service.rank
+
+    def __call__(self, *args: object, **kwargs: object) -> list[Recommendation]:
+        self.calls += 1
+        return self.real(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def _feed(engine: Engine, rec: Recommender, user_id: int) -> list[Recommendation]:
+    with engine.connect() as conn:
+        return rec.feed(conn, user_id, DAYS[0], DAYS[-1], 5)
+
+
+def _fresh(engine: Engine, user_id: int) -> list[tuple[str, str]]:
+    """The feed as an uncached recommender ranks it now: ids and why lines."""
+    return _shown(_feed(engine, Recommender(engine), user_id))
+
+
+def _shown(feed: list[Recommendation]) -> list[tuple[str, str]]:
+    return [(r.id, r.why) for r in feed]  # scores move a little with the signals' age
+
+
+def _reader(engine: Engine, name: str, liked: list[str]) -> int:
+    with engine.begin() as conn:
+        user_id = create_user(conn, name, "not a real hash").id
+        for pid in liked:
+            set_rating(conn, user_id, pid, 1)
+    return user_id
+
+
+def test_a_returning_readers_feed_is_not_ranked_again_until_a_signal_changes(
+    site: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counted = _Counted()
+    monkeypatch.setattr(service, "rank", counted)
+    rec = Recommender(engine)
+    ana = _reader(engine, "ana", sorted(on_day(engine, DAYS[2]))[:2])
+    first = _feed(engine, rec, ana)
+    assert len(first) == 5 and counted.calls == 1
+    again = _feed(engine, rec, ana)
+    assert again == first and counted.calls == 1  # the page view did no ranking
+
+    top = first[0].id
+    with engine.begin() as conn:
+        set_rating(conn, ana, top, 1)  # a new 👍: the rated paper leaves the feed
+    rated = _feed(engine, rec, ana)
+    assert counted.calls == 2 and top not in {r.id for r in rated}
+    assert _shown(rated) == _fresh(engine, ana)
+
+    with engine.begin() as conn:
+        author = get_papers(conn, [rated[0].id])[rated[0].id].authors[0]
+        add_interest(conn, ana, "mute", "author", author_key(author), author)
+    muted = _feed(engine, rec, ana)
+    assert counted.calls == 4  # (and one for the uncached recommender above)
+    assert rated[0].id not in {r.id for r in muted}
+    with engine.connect() as conn:
+        shown = get_papers(conn, [r.id for r in muted])
+    assert all(author_key(author) not in map(author_key, p.authors) for p in shown.values())
+    assert _shown(muted) == _fresh(engine, ana)
+
+
+def test_two_readers_never_get_each_others_cached_feed(site: Settings, engine: Engine) -> None:
+    rec = Recommender(engine)
+    days = [sorted(on_day(engine, day)) for day in (DAYS[0], DAYS[2])]
+    ana = _reader(engine, "ana", days[0][:2])
+    bob = _reader(engine, "bob", days[1][-2:])
+    ana_feed, bob_feed = _feed(engine, rec, ana), _feed(engine, rec, bob)
+    assert ana_feed != bob_feed
+    assert _feed(engine, rec, ana) == ana_feed and _shown(ana_feed) == _fresh(engine, ana)
+    assert _feed(engine, rec, bob) == bob_feed and _shown(bob_feed) == _fresh(engine, bob)
+    # Neither sees the other's rated papers excluded or their own shown: each feed is theirs.
+    assert not set(days[0][:2]) & {r.id for r in ana_feed}
+    assert not set(days[1][-2:]) & {r.id for r in bob_feed}

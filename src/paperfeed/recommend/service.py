@@ -1,8 +1,8 @@
 """The one ranking path the For you page, the API, the private feed and digests call.
 
 Candidate spaces (tf-idf + stored vectors of a window's papers) are built once per window and
-store change; user models once per (user, signal version, space): a page view after the first
-only scores cached matrices.
+store change; user models once per (user, signal version, site revision, space); ranked feeds
+once per (model key, window, limit): a returning reader's page view does no ranking at all.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from paperfeed.store.search_store import get_vectors, latest_change
 from paperfeed.util import utcnow
 
 MAX_CANDIDATES = 200_000
+FEED_CACHE = 2048  # ranked feeds per process (~6 KB each: a page of ids and why lines)
 SHARED_DAYS = 30  # today, this week and this month share one space of the newest 30 days
 K = TypeVar("K")
 V = TypeVar("V")
@@ -118,6 +119,10 @@ class Recommender:
         self._spaces: _Lru[tuple[object, ...], tuple[Space, list[str]]] = _Lru(4)
         self._models: _Lru[tuple[object, ...], UserModel] = _Lru(512)
         self._windows: _Lru[tuple[object, ...], frozenset[str]] = _Lru(8)
+        # Ranked feeds, mutes and seen papers applied: every input is in the key (a new rating,
+        # save, follow or mute bumps the signal version; votes, submissions and moderation the
+        # site revision; new papers the store change inside the space key).
+        self._feeds: _Lru[tuple[object, ...], tuple[Recommendation, ...]] = _Lru(FEED_CACHE)
 
     def _space(
         self, conn: Connection, since: date, until: date
@@ -145,9 +150,15 @@ class Recommender:
         self, conn: Connection, user_id: int, since: date, until: date
     ) -> tuple[UserModel, Space]:
         """The user's model for this window (trained now unless cached for their signal version)."""
+        model, space, _key = self._model(conn, user_id, since, until)
+        return model, space
+
+    def _model(
+        self, conn: Connection, user_id: int, since: date, until: date
+    ) -> tuple[UserModel, Space, tuple[object, ...]]:
         space, space_key = self._space(conn, since, until)
         key = (user_id, signal_version(conn, user_id), site_revision(conn), space_key)
-        return self._models.get(key, lambda: self._train(user_id, space)), space
+        return self._models.get(key, lambda: self._train(user_id, space)), space, key
 
     def _train(self, user_id: int, space: Space) -> UserModel:
         with self.engine.connect() as conn:
@@ -162,10 +173,14 @@ class Recommender:
         window = self._window(conn, since, until)
         if not window:
             return []  # nothing was listed then: nothing to rank (and no model to fit)
-        model, space = self.model(conn, user_id, since, until)
+        model, space, key = self._model(conn, user_id, since, until)
         if not model.has_signals:
             return []
-        return rank(model, space, limit, acted_on(conn, user_id), window)
+
+        def ranked() -> tuple[Recommendation, ...]:
+            return tuple(rank(model, space, limit, acted_on(conn, user_id), window))
+
+        return list(self._feeds.get((*key, since, until, limit), ranked))
 
     def has_signals(self, conn: Connection, user_id: int, since: date, until: date) -> bool:
         """Whether the user gave anything to rank by (papers or follows)."""
@@ -193,8 +208,9 @@ class Recommender:
         return Learned(strongest_terms(model, space), papers, len(model.positives))
 
     def forget(self) -> None:
-        """Drop cached spaces and models (tests; a changed tuning)."""
+        """Drop cached spaces, models and feeds (tests; a changed tuning)."""
         self._spaces.clear()
+        self._feeds.clear()
         self._models.clear()
         self._windows.clear()
 
