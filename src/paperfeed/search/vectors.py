@@ -98,15 +98,22 @@ class FaissIndex:
         found: np.ndarray = self._index.reconstruct_batch(np.asarray(rows, dtype=np.int64))
         return found
 
-    def search(self, query: np.ndarray, k: int) -> list[tuple[str, float]]:
-        """The k nearest papers to a query vector, best first."""
+    def search(
+        self, query: np.ndarray, k: int, width: int | None = None
+    ) -> list[tuple[str, float]]:
+        """The k nearest papers to a query vector, best first; `width`: an HNSW efSearch for
+        this search instead of the index's own."""
         if k <= 0 or not self._row:
             return []
+        params = None
+        if width and self.kind == "hnsw":
+            params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
+            params.efSearch = width
         with self._lock:
             fetch = min(len(self._ids), k + self.stale)
             # One query on one thread: OpenMP spinning on a busy 2-core box is far slower.
             faiss.omp_set_num_threads(1)
-            scores, rows = self._index.search(_as_matrix(query), fetch)
+            scores, rows = self._index.search(_as_matrix(query), fetch, params=params)
             out: list[tuple[str, float]] = []
             for score, row in zip(scores[0], rows[0], strict=True):
                 pid = self._ids[row] if row >= 0 else None
