@@ -22,7 +22,8 @@ _CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 64
 # Wide search: paper vectors have many near-ties (the 10th and 20th best often differ by
-# 0.005 in cosine), and recall@10 >= 0.95 against exact search needs ~1600 candidates.
+# 0.005 in cosine), and recall@10 >= 0.95 against exact search needs ~1600 candidates for the
+# static model at 75 k papers (MiniLM at 1 M: 800; see `MINILM_CALIBRATION`).
 HNSW_EF_SEARCH = Calibration().hnsw_ef_search  # each model's own width comes with its embedder
 
 
