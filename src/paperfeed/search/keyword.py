@@ -137,7 +137,8 @@ class KeywordIndex:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._write_lock = threading.Lock()
-        self._docs: dict[str, StoredDoc] = {}  # stored fields of recent hits, until a reload
+        # Stored documents of recent hits, until a reload; read into a StoredDoc only when shown.
+        self._docs: dict[str, tantivy.Document] = {}
         self.stem, self.names = stemmer(), _names()
         self._open()
 
@@ -277,17 +278,22 @@ class KeywordIndex:
     ) -> tuple[list[tuple[str, float]], int]:
         order = "day" if by_date else None
         result = searcher.search(query, limit, count=True, order_by_field=order, offset=offset)
-        found = [
-            (_stored(searcher.doc(addr)), _score(score, by_date)) for score, addr in result.hits
-        ]
-        self._remember(doc for doc, _s in found)
-        return [(doc.id, score) for doc, score in found], int(getattr(result, "count", 0) or 0)
+        ids = self._read(searcher, result.hits)
+        scores = [_score(score, by_date) for score, _addr in result.hits]
+        hits = list(zip(ids, scores, strict=True))
+        return hits, int(getattr(result, "count", 0) or 0)
 
-    def _remember(self, docs: Iterable[StoredDoc]) -> None:
-        # The page about to be shown is the top of this ranking: keep what was just read.
+    def _read(
+        self, searcher: tantivy.Searcher, hits: Iterable[tuple[object, tantivy.DocAddress]]
+    ) -> list[str]:
+        """The ids of these hits; their stored documents are kept for showing them."""
+        docs = [searcher.doc(addr) for _score, addr in hits]
+        ids = [doc["id"][0] for doc in docs]
+        # The page about to be shown is among these hits: keep what was just read.
         if len(self._docs) > _REMEMBERED:
             self._docs = {}
-        self._docs.update((doc.id, doc) for doc in docs)
+        self._docs.update(zip(ids, docs, strict=True))
+        return ids
 
     def reload(self) -> None:
         """See what another process wrote."""
@@ -320,21 +326,6 @@ class KeywordIndex:
         counts += [searcher.doc_freq("authors", t) for t in self.names.analyze(word)[:1]]
         return int(max(counts, default=0))
 
-    def scores_for(
-        self, parsed: ParsedQuery, ids: Sequence[str], weights: Weights = KEYWORD
-    ) -> dict[str, float]:
-        """BM25 scores of the given papers for this query (papers that do not match are absent)."""
-        if not ids or not parsed.positive:
-            return {}
-        restrict = Query.const_score_query(Query.term_set_query(self.schema, "id", list(ids)), 0.0)
-        match = self._match(parsed, weights)
-        query = Query.boolean_query(
-            [(Occur.Must, restrict), (Occur.Must, match)] + self._exclusions(parsed)
-        )
-        searcher = self.index.searcher()
-        result = searcher.search(query, len(ids), count=False)
-        return {searcher.doc(addr)["id"][0]: float(score) for score, addr in result.hits}
-
     def keep(
         self, ids: Sequence[str], filters: Filters, parsed: ParsedQuery | None = None
     ) -> set[str]:
@@ -346,18 +337,42 @@ class KeywordIndex:
         query = Query.boolean_query(clauses)
         searcher = self.index.searcher()
         result = searcher.search(query, len(ids), count=False)
-        return {searcher.doc(addr)["id"][0] for _score, addr in result.hits}
+        return set(self._read(searcher, result.hits))
+
+    def keep_scored(
+        self,
+        ids: Sequence[str],
+        filters: Filters,
+        parsed: ParsedQuery,
+        weights: Weights = KEYWORD,
+    ) -> dict[str, float]:
+        """`keep` and BM25 scoring in one search: each kept id with its BM25 score for the
+        query (0.0 when it does not match the query's words)."""
+        if not ids:
+            return {}
+        held = [(Occur.Must, Query.term_set_query(self.schema, "id", list(ids)))]
+        restrict = Query.const_score_query(
+            Query.boolean_query(held + self._filter_clauses(filters)), 0.0
+        )
+        clauses = [(Occur.Must, restrict)]
+        if parsed.positive:  # optional beside a Must clause: it only adds its score
+            clauses.append((Occur.Should, self._match(parsed, weights)))
+        query = Query.boolean_query(clauses + self._exclusions(parsed))
+        searcher = self.index.searcher()
+        result = searcher.search(query, len(ids), count=False)
+        return dict(zip(self._read(searcher, result.hits), _scores(result.hits), strict=True))
 
     def docs(self, ids: Sequence[str]) -> dict[str, StoredDoc]:
-        """Stored fields of these papers."""
-        known = self._docs
-        if all(pid in known for pid in ids):
-            return {pid: known[pid] for pid in ids}
-        searcher = self.index.searcher()
-        query = Query.term_set_query(self.schema, "id", list(ids))
-        result = searcher.search(query, len(ids), count=False)
-        docs = (_stored(searcher.doc(addr)) for _score, addr in result.hits)
-        return {d.id: d for d in docs}
+        """Stored fields of these papers (those the index holds)."""
+        known, read = self._docs, {}
+        unknown = [pid for pid in ids if pid not in known]
+        if unknown:  # only what recent searches have not read already
+            searcher = self.index.searcher()
+            query = Query.term_set_query(self.schema, "id", unknown)
+            result = searcher.search(query, len(unknown), count=False)
+            read = {doc["id"][0]: doc for doc in (searcher.doc(a) for _s, a in result.hits)}
+        found = ((pid, known.get(pid) or read.get(pid)) for pid in ids)
+        return {pid: _stored(doc) for pid, doc in found if doc is not None}
 
     def title_matches(self, text: str, limit: int = 5) -> list[str]:
         """Ids of papers whose normalised title equals the text's."""
@@ -480,6 +495,10 @@ def _stored(doc: tantivy.Document) -> StoredDoc:
         authors=tuple(doc.get_all("authors")),
         day=days[0].date() if days else None,
     )
+
+
+def _scores(hits: Iterable[tuple[object, object]]) -> list[float]:
+    return [float(score) for score, _addr in hits]  # type: ignore[arg-type]
 
 
 def _score(score: object, by_date: bool) -> float:

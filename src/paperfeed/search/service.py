@@ -319,12 +319,18 @@ class SearchService:
         self, index: FaissIndex, vector: np.ndarray, parsed: ParsedQuery, filters: Filters, k: int
     ) -> list[tuple[str, float]]:
         """The nearest papers that pass the filters and are close enough to mean something."""
+        found = self._nearest(index, vector, parsed, filters, k)
+        kept = self.keyword.keep([pid for pid, _s in found], filters, parsed)
+        return [(pid, score) for pid, score in found if pid in kept][:k]
+
+    def _nearest(
+        self, index: FaissIndex, vector: np.ndarray, parsed: ParsedQuery, filters: Filters, k: int
+    ) -> list[tuple[str, float]]:
+        """ANN candidates for the k best (more when filters will drop some), above the floor."""
         restricted = filters.any or parsed.excluded_words or parsed.excluded_phrases
         found = index.search(vector, max(k * 10, 500) if restricted else k + 10)
         floor = self.min_similarity()
-        found = [(pid, score) for pid, score in found if score >= floor]
-        kept = self.keyword.keep([pid for pid, _s in found], filters, parsed)
-        return [(pid, score) for pid, score in found if pid in kept][:k]
+        return [(pid, score) for pid, score in found if score >= floor]
 
     def _hybrid(
         self,
@@ -336,11 +342,15 @@ class SearchService:
     ) -> tuple[list[tuple[str, float]], int]:
         depth = max(need, HYBRID_DEPTH)
         keyword, total = self.keyword.search(parsed, filters, depth, weights=HYBRID)
-        dense = self._dense(index, vector, parsed, filters, depth)
-        ids = list(dict.fromkeys([pid for pid, _s in keyword] + [pid for pid, _s in dense]))
         bm25 = dict(keyword)
-        missing = [p for p, _s in dense if p not in bm25]
-        bm25.update(self.keyword.scores_for(parsed, missing, HYBRID))
+        # The keyword hits already passed the filters; the other ANN candidates are checked
+        # against them and given their BM25 scores in one search.
+        found = self._nearest(index, vector, parsed, filters, depth)
+        others = [pid for pid, _s in found if pid not in bm25]
+        scored = self.keyword.keep_scored(others, filters, parsed, HYBRID)
+        dense = [(pid, s) for pid, s in found if pid in bm25 or pid in scored][:depth]
+        ids = list(dict.fromkeys([pid for pid, _s in keyword] + [pid for pid, _s in dense]))
+        bm25.update(scored)
         bm25 = {pid: bm25.get(pid, 0.0) for pid in ids}  # no keyword match is evidence too
         # Exact cosines for every candidate (the ANN index only nominated them); a paper not
         # embedded yet has none, and fusion ranks it by its keyword evidence alone.
@@ -401,10 +411,13 @@ class SearchService:
 
     def similar(self, paper_id: str, limit: int = 10) -> list[Hit]:
         """Papers nearest to one paper's stored vector, itself excluded (no model call)."""
-        return self.more_like([paper_id], limit)
+        return self.more_like([paper_id], limit, self._calibration().hnsw_ef_similar)
 
-    def more_like(self, paper_ids: Sequence[str], limit: int = 10) -> list[Hit]:
-        """Papers nearest to the mean of these papers' stored vectors, the inputs excluded."""
+    def more_like(
+        self, paper_ids: Sequence[str], limit: int = 10, width: int | None = None
+    ) -> list[Hit]:
+        """Papers nearest to the mean of these papers' stored vectors, the inputs excluded
+        (`width`: the HNSW search width, the model's search width by default)."""
         _check("hybrid", limit, 0, "relevance")
         self._maybe_refresh()
         ids = [paper_id_in(p) or p for p in paper_ids]
@@ -415,7 +428,7 @@ class SearchService:
         if not vectors:
             return []
         centre = normalise(np.mean(np.stack(list(vectors.values())), axis=0))
-        found = index.search(centre, limit + len(ids) + 10)
+        found = index.search(centre, limit + len(ids) + 10, width)
         found = [(p, s) for p, s in found if p not in set(ids)]
         kept = self.keyword.keep([p for p, _s in found], Filters())
         return self._hits([(p, s) for p, s in found if p in kept][:limit], parse_query(""))

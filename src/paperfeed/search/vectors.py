@@ -22,7 +22,8 @@ _CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 64
 # Wide search: paper vectors have many near-ties (the 10th and 20th best often differ by
-# 0.005 in cosine), and recall@10 >= 0.95 against exact search needs ~1600 candidates.
+# 0.005 in cosine), and recall@10 >= 0.95 against exact search needs ~1600 candidates for the
+# static model at 75 k papers (MiniLM at 1 M: 800; see `MINILM_CALIBRATION`).
 HNSW_EF_SEARCH = Calibration().hnsw_ef_search  # each model's own width comes with its embedder
 
 
@@ -98,15 +99,22 @@ class FaissIndex:
         found: np.ndarray = self._index.reconstruct_batch(np.asarray(rows, dtype=np.int64))
         return found
 
-    def search(self, query: np.ndarray, k: int) -> list[tuple[str, float]]:
-        """The k nearest papers to a query vector, best first."""
+    def search(
+        self, query: np.ndarray, k: int, width: int | None = None
+    ) -> list[tuple[str, float]]:
+        """The k nearest papers to a query vector, best first; `width`: an HNSW efSearch for
+        this search instead of the index's own."""
         if k <= 0 or not self._row:
             return []
+        params = None
+        if width and self.kind == "hnsw":
+            params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
+            params.efSearch = width
         with self._lock:
             fetch = min(len(self._ids), k + self.stale)
             # One query on one thread: OpenMP spinning on a busy 2-core box is far slower.
             faiss.omp_set_num_threads(1)
-            scores, rows = self._index.search(_as_matrix(query), fetch)
+            scores, rows = self._index.search(_as_matrix(query), fetch, params=params)
             out: list[tuple[str, float]] = []
             for score, row in zip(scores[0], rows[0], strict=True):
                 pid = self._ids[row] if row >= 0 else None
