@@ -33,6 +33,11 @@ def fixed_ids(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         render, "make_token", lambda _s, scope, sid, nonce: f"{scope}.{sid}.{nonce}"
     )
+    monkeypatch.setattr(
+        render,
+        "make_tokens",
+        lambda _s, scopes, sid, nonce: [f"{scope}.{sid}.{nonce}" for scope in scopes],
+    )
     monkeypatch.setattr(render, "make_msgid", lambda *_a, **_k: "<fixed@p.example>")
     monkeypatch.setattr(render.secrets, "token_hex", lambda n: "5a" * n)
 
