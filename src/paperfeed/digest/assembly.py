@@ -28,7 +28,7 @@ from paperfeed.digest.render import DigestRenderer, Links, Mail
 from paperfeed.settings import Settings
 
 log = logging.getLogger(__name__)
-POOL_MIN_DIGESTS = 2_000  # smaller runs render in-process (a pool costs ~1 s to start)
+POOL_MIN_DIGESTS = 20_000  # smaller runs render in-process: starting workers costs seconds
 MAX_WORKERS = 4
 
 Job = tuple[Links, Digest]  # a non-empty digest and its subscriber's links
