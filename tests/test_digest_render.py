@@ -137,7 +137,7 @@ def test_digest_run_with_the_assembly_pool_writes_what_the_run_in_process_writes
     s = SETTINGS.model_copy(update={"database_url": None})
     expected = _forty_subscribers(engine, demo_settings, s)
     monkeypatch.setattr(assembly, "POOL_MIN_DIGESTS", 1)
-    monkeypatch.setattr(assembly, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(assembly, "usable_cpus", lambda: 4)
     monkeypatch.setattr(schedule, "_RECORD_BATCH", 7)  # several chunks, some in flight
     started: list[object] = []
     start = assembly._start

@@ -4,8 +4,8 @@ Assembling (tokens, filling the template parts, MIME) is about half of a large r
 process that ranks and writes the outbox hands it to a small pool of worker processes, chunk by
 chunk, and writes each chunk's rows as its messages come back, in order. Workers only render:
 every outbox write stays in the calling process, one transaction per chunk as before, so a
-killed run leaves whole chunks or nothing. Small runs, one-CPU machines and a pool that cannot
-start or breaks render in-process (the same messages).
+killed run leaves whole chunks or nothing. Small runs, machines with fewer than four CPUs and a
+pool that cannot start or breaks render in-process (the same messages).
 
 Workers are started with "spawn" (a fresh interpreter, no fork of a threaded process), so this
 is safe inside `serve`'s scheduler thread.
@@ -29,6 +29,7 @@ from paperfeed.settings import Settings
 
 log = logging.getLogger(__name__)
 POOL_MIN_DIGESTS = 20_000  # smaller runs render in-process: starting workers costs seconds
+MIN_CPUS = 4  # on two CPUs the workers only compete with the writer (bench/RESULTS.md)
 MAX_WORKERS = 4
 
 Job = tuple[Links, Digest]  # a non-empty digest and its subscriber's links
@@ -50,7 +51,7 @@ class Assembler:
         self.now = now
         self.pool: ProcessPoolExecutor | None = None
         self.workers = min(usable_cpus(), MAX_WORKERS)
-        if digests >= POOL_MIN_DIGESTS and self.workers > 1:
+        if digests >= POOL_MIN_DIGESTS and usable_cpus() >= MIN_CPUS:
             self.pool = _start(settings, now, self.workers)
 
     def messages(self, chunks: Sequence[Sequence[Job]]) -> Iterator[list[Mail]]:
