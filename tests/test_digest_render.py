@@ -4,19 +4,23 @@ DigestRenderer): the outbox must hold exactly what the full templates render."""
 from __future__ import annotations
 
 import base64
+import os
+import re
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
-from paperfeed.digest import render
+from paperfeed.digest import assembly, render, schedule
 from paperfeed.digest.compose import Digest, DigestItem
 from paperfeed.digest.render import DigestRenderer, Links, render_digest
 from paperfeed.digest.schedule import RunReport, compose_due, compose_window, due_subscribers
 from paperfeed.digest.schedule import window as digest_window
 from paperfeed.digest.subscriber import Preferences, Subscriber
+from paperfeed.digest.tokens import read_token
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
 from paperfeed.store.digests import InterestRow
@@ -32,6 +36,11 @@ def fixed_ids(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tokens, Message-IDs and MIME boundaries that do not change between two renderings."""
     monkeypatch.setattr(
         render, "make_token", lambda _s, scope, sid, nonce: f"{scope}.{sid}.{nonce}"
+    )
+    monkeypatch.setattr(
+        render,
+        "make_tokens",
+        lambda _s, scopes, sid, nonce: [f"{scope}.{sid}.{nonce}" for scope in scopes],
     )
     monkeypatch.setattr(render, "make_msgid", lambda *_a, **_k: "<fixed@p.example>")
     monkeypatch.setattr(render.secrets, "token_hex", lambda n: "5a" * n)
@@ -107,8 +116,79 @@ def test_plain_text_digest_reads_as_before() -> None:
 def test_digest_run_outbox_holds_what_render_digest_renders(
     engine: Engine, demo_settings: Settings
 ) -> None:
-    copy_newest_papers(demo_settings, engine, 3)
     s = SETTINGS.model_copy(update={"database_url": None})
+    expected = _forty_subscribers(engine, demo_settings, s)
+    rows, sent = _run(engine, s)
+    for row in rows:
+        digest = expected[row.subscriber_id]
+        links = Links(s.public_url, "r" * 32, row.subscriber_id, digest.subscriber.nonce)
+        assert row.message == render_digest(s, links, digest, NOW).wire
+        carried = sorted(p.paper_id for p in sent if p.outbox_id == row.id)
+        assert carried == sorted(item.paper_id for item in digest.items)
+        assert all(p.subscriber_id == row.subscriber_id for p in sent if p.outbox_id == row.id)
+
+
+def test_digest_run_with_the_assembly_pool_writes_what_the_run_in_process_writes(
+    engine: Engine, demo_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Large runs assemble messages in worker processes (spawned, so the monkeypatched ids
+    # above do not reach them): the same messages but for the Message-ID, the MIME boundary
+    # and the tokens' timestamps, which are checked and then set aside.
+    s = SETTINGS.model_copy(update={"database_url": None})
+    expected = _forty_subscribers(engine, demo_settings, s)
+    monkeypatch.setattr(assembly, "POOL_MIN_DIGESTS", 1)
+    monkeypatch.setattr(assembly, "usable_cpus", lambda: 4)
+    monkeypatch.setattr(schedule, "_RECORD_BATCH", 7)  # several chunks, some in flight
+    started: list[object] = []
+    start = assembly._start
+    monkeypatch.setattr(assembly, "_start", lambda *a: started.append(start(*a)) or started[-1])
+    rows, sent = _run(engine, s)
+    assert len(started) == 1 and started[0] is not None
+    assert [r.id for r in rows] == sorted(r.id for r in rows)
+    for row in rows:
+        digest = expected[row.subscriber_id]
+        links = Links(s.public_url, "r" * 32, row.subscriber_id, digest.subscriber.nonce)
+        # make_msgid puts the process id in: a worker made it.
+        assert row.message_id.split(".")[1] != str(os.getpid())
+        wanted = render_digest(s, links, digest, NOW).wire
+        assert _comparable(row.message, row.message_id) == wanted.replace("5a" * 12, "B").replace(
+            "<fixed@p.example>", "<id>"
+        )
+        carried = sorted(p.paper_id for p in sent if p.outbox_id == row.id)
+        assert carried == sorted(item.paper_id for item in digest.items)
+
+
+def _comparable(wire: str, message_id: str) -> str:
+    # The wire with its Message-ID and boundary fixed, and each token (checked to be this
+    # subscriber's, for its scope) written as the tests' fixed tokens: scope.id.nonce.
+    found = re.search(r'boundary="=_pf_([0-9a-f]{24})"', wire)
+    assert found is not None
+    wire = wire.replace(found.group(1), "B").replace(message_id, "<id>")
+    head, _, body = wire.partition("\r\n\r\n")
+    parts = body.split("--=_pf_B")
+    out = [_tokens_fixed(head)]
+    for part in parts:
+        part_head, sep, lines = part.partition("\r\n\r\n")
+        if not sep:
+            out.append(part)
+            continue
+        text = base64.b64decode(lines).decode("utf-8")
+        out.append(part_head + sep + render._base64_lines(_tokens_fixed(text)))
+    return out[0] + "\r\n\r\n" + "--=_pf_B".join(out[1:])
+
+
+def _tokens_fixed(text: str) -> str:
+    def fixed(m: re.Match[str]) -> str:
+        scope = "manage" if m.group(1) == "preferences" else "unsubscribe"
+        sid, nonce = read_token("r" * 32, scope, m.group(2))
+        return f"{m.group(1)}?token={scope}.{sid}.{nonce}"
+
+    return re.sub(r"(preferences|unsubscribe)\?token=([\w.-]+)", fixed, text)
+
+
+def _forty_subscribers(engine: Engine, demo_settings: Settings, s: Settings) -> dict[int, Digest]:
+    """Forty subscribers on real papers, and the digests a run will compose for them."""
+    copy_newest_papers(demo_settings, engine, 3)
     picks = [("category", "cs.LG"), ("category", "cs.CL"), ("keyword", "learning")]
     with engine.begin() as conn:
         for i in range(1, 41):
@@ -122,25 +202,22 @@ def test_digest_run_outbox_holds_what_render_digest_renders(
     groups: dict[object, list[Subscriber]] = {}
     for sub in due:  # ranked together by window, as the run does (ties depend on the group)
         groups.setdefault(digest_window(sub, latest), []).append(sub)
-    expected = {
+    return {
         d.subscriber.id: d
         for span, subs in groups.items()
         for d in compose_window(engine, s, span, subs, interests, period, None)  # type: ignore[arg-type]
     }
+
+
+def _run(engine: Engine, s: Settings) -> tuple[list[Any], list[Any]]:
     report = RunReport()
     compose_due(engine, s, NOW, True, None, report)
     assert report.composed == 40
     with engine.connect() as conn:
-        rows = conn.execute(select(db.outbox)).all()
+        rows = conn.execute(select(db.outbox).order_by(db.outbox.c.id)).all()
         sent = conn.execute(select(db.sent_papers)).all()
     assert len(rows) == 40
-    for row in rows:
-        digest = expected[row.subscriber_id]
-        links = Links(s.public_url, "r" * 32, row.subscriber_id, digest.subscriber.nonce)
-        assert row.message == render_digest(s, links, digest, NOW).wire
-        carried = sorted(p.paper_id for p in sent if p.outbox_id == row.id)
-        assert carried == sorted(item.paper_id for item in digest.items)
-        assert all(p.subscriber_id == row.subscriber_id for p in sent if p.outbox_id == row.id)
+    return list(rows), list(sent)
 
 
 def _subscriber(i: int) -> dict[str, object]:

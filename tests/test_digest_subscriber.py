@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from itsdangerous import URLSafeTimedSerializer
 
 from paperfeed.digest.subscriber import BadInput, Preferences, normalise_email, parse_preferences
-from paperfeed.digest.tokens import TokenError, make_token, read_token
+from paperfeed.digest.tokens import TokenError, make_token, make_tokens, read_token
 
 
 @pytest.mark.parametrize(
@@ -136,3 +139,30 @@ def test_tokens_are_scoped_bound_to_the_key_and_tamper_proof() -> None:
         read_token(
             "secret", "unsubscribe", token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
         )
+
+
+@given(
+    sid=st.integers(0, 2**40),
+    nonce=st.text(max_size=40),
+    stamp=st.integers(0, 2**33),
+    secret=st.sampled_from(["secret", "x" * 64, "é€"]),
+)
+def test_tokens_made_together_are_the_strings_itsdangerous_makes(
+    sid: int, nonce: str, stamp: int, secret: str
+) -> None:
+    # make_tokens serialises the payload once and keeps each scope's key: the tokens must be
+    # exactly those URLSafeTimedSerializer.dumps gives at the same second (links already out).
+    scopes = ["manage", "unsubscribe", "confirm"]
+    with mock.patch("time.time", return_value=stamp + 0.75):
+        made = make_tokens(secret, scopes, sid, nonce)
+        single = make_token(secret, "manage", sid, nonce)
+        old = [
+            URLSafeTimedSerializer(secret, salt=f"paperfeed.digest.{scope}").dumps([sid, nonce])
+            for scope in scopes
+        ]
+    assert made == old
+    assert single == old[0]
+    with mock.patch("time.time", return_value=stamp + 5):
+        assert [read_token(secret, s, t) for s, t in zip(scopes, made, strict=True)] == [
+            (sid, nonce)
+        ] * 3

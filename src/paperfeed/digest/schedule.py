@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine
 
 from paperfeed import trending
 from paperfeed.digest import personal
+from paperfeed.digest.assembly import Assembler
 from paperfeed.digest.compose import (
     Digest,
     Embeddings,
@@ -32,7 +33,7 @@ from paperfeed.digest.compose import (
     trending_vector,
 )
 from paperfeed.digest.deliver import Mailer, deliver_due, make_mailer
-from paperfeed.digest.render import DigestRenderer
+from paperfeed.digest.render import Mail
 from paperfeed.digest.subscribe import links_for, to_subscriber
 from paperfeed.digest.subscriber import Preferences, Subscriber
 from paperfeed.settings import Settings
@@ -191,10 +192,11 @@ def compose_due(
     groups: dict[tuple[date, date] | None, list[Subscriber]] = {}
     for sub in due:
         groups.setdefault(window(sub, latest), []).append(sub)
-    renderer = DigestRenderer(settings)  # each paper's part of a message rendered once a run
-    for span, subs in groups.items():
-        digests = compose_window(engine, settings, span, subs, interests, period, embeddings)
-        _record(engine, renderer, digests, span[1] if span else None, now, report)
+    # Started before ranking: its workers start up meanwhile (large runs only).
+    with Assembler(settings, now, len(due)) as assembler:
+        for span, subs in groups.items():
+            digests = compose_window(engine, settings, span, subs, interests, period, embeddings)
+            _record(engine, assembler, digests, span[1] if span else None, report)
 
 
 def compose_window(
@@ -269,33 +271,33 @@ def stored_vectors(embeddings: Embeddings | None, ids: Sequence[str]) -> dict[st
 
 def _record(
     engine: Engine,
-    renderer: DigestRenderer,
+    assembler: Assembler,
     digests: list[Digest],
     covered: date | None,
-    now: datetime,
     report: RunReport,
 ) -> None:
-    for start in range(0, len(digests), _RECORD_BATCH):
-        batch = [
-            outbox_message(renderer, d, covered, now)
-            for d in digests[start : start + _RECORD_BATCH]
-        ]
+    # Messages are assembled (maybe in worker processes) batch by batch, in order; each
+    # batch's outbox rows are written here, in one transaction.
+    batches = [digests[i : i + _RECORD_BATCH] for i in range(0, len(digests), _RECORD_BATCH)]
+    settings = assembler.renderer.settings
+    jobs = [[(links_for(settings, d.subscriber), d) for d in b if d.items] for b in batches]
+    for batch, mails in zip(batches, assembler.messages(jobs), strict=True):
+        sent = iter(mails)
+        rows = [outbox_message(d, next(sent) if d.items else None, covered) for d in batch]
         with engine.begin() as conn:
-            db.record_messages(conn, batch)
-        report.empty += sum(m.status == "empty" for m in batch)
-        report.composed += sum(m.status != "empty" for m in batch)
+            db.record_messages(conn, rows)
+        report.empty += sum(m.status == "empty" for m in rows)
+        report.composed += sum(m.status != "empty" for m in rows)
 
 
-def outbox_message(
-    renderer: DigestRenderer, digest: Digest, covered: date | None, now: datetime
-) -> db.NewMessage:
-    """The outbox row for a composed digest (an empty one is recorded, never sent)."""
+def outbox_message(digest: Digest, message: Mail | None, covered: date | None) -> db.NewMessage:
+    """The outbox row for a composed digest and its message (an empty digest is recorded,
+    never sent)."""
     sub = digest.subscriber
-    if not digest.items:
+    if message is None or not digest.items:
         return db.NewMessage(
             sub.id, "digest", digest.period, sub.email, "", "", (), covered, status="empty"
         )
-    message = renderer.render(links_for(renderer.settings, sub), digest, now)
     return db.NewMessage(
         sub.id,
         "digest",
