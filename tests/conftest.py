@@ -16,7 +16,7 @@ from paperfeed.pipeline import load_demo
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
 from tests.digest_support import Sink, smtp_sink
-from tests.pgcluster import Cluster, find_bindir, start_cluster
+from tests.pgcluster import Cluster, start_cluster_or_skip
 
 FIXTURES = Path(__file__).parent / "fixtures"
 _db_names = itertools.count()
@@ -43,11 +43,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[Cluster]:
     """One PostgreSQL cluster for the session; skipped only where allowed (never in CI)."""
-    if find_bindir() is None:
-        if os.environ.get("PAPERFEED_REQUIRE_PG"):
-            pytest.fail("PostgreSQL is required (PAPERFEED_REQUIRE_PG) but not installed")
-        pytest.skip("PostgreSQL server not installed")
-    cluster = start_cluster()
+    cluster = start_cluster_or_skip()
     yield cluster
     cluster.stop()
 

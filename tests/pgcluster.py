@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 
 @dataclass
 class Cluster:
@@ -108,3 +110,12 @@ def _wait(cluster: Cluster, seconds: float = 30) -> None:
                 return
         time.sleep(0.1)
     raise RuntimeError("PostgreSQL did not start")
+
+
+def start_cluster_or_skip() -> Cluster:
+    """A started cluster; without PostgreSQL the test is skipped, or fails where it is required."""
+    if find_bindir() is None:
+        if os.environ.get("PAPERFEED_REQUIRE_PG"):
+            pytest.fail("PostgreSQL is required (PAPERFEED_REQUIRE_PG) but not installed")
+        pytest.skip("PostgreSQL server not installed")
+    return start_cluster()

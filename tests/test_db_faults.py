@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -13,8 +12,8 @@ from sqlalchemy import create_engine, text
 
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
-from tests.pgcluster import Cluster, find_bindir, start_cluster
-from tests.web_support import DAYS, client, fill_store, on_day, sign_up, web_settings
+from tests.pgcluster import Cluster, start_cluster_or_skip
+from tests.web_support import DAYS, bearer, client, fill_store, on_day, web_settings
 
 pytestmark = pytest.mark.slow
 PASSWORD = "correct horse battery"
@@ -23,11 +22,7 @@ PASSWORD = "correct horse battery"
 @pytest.fixture
 def own_cluster() -> Iterator[Cluster]:
     """A cluster of this test's own, since it is stopped and started again."""
-    if find_bindir() is None:
-        if os.environ.get("PAPERFEED_REQUIRE_PG"):
-            pytest.fail("PostgreSQL is required (PAPERFEED_REQUIRE_PG) but not installed")
-        pytest.skip("PostgreSQL server not installed")
-    cluster = start_cluster()
+    cluster = start_cluster_or_skip()
     yield cluster
     cluster.stop()
 
@@ -54,10 +49,7 @@ def test_postgres_restart_gives_503s_then_recovers(own_cluster: Cluster, tmp_pat
     fill_store(engine, settings, tmp_path / "listings")
     pid = sorted(on_day(engine, DAYS[1]))[0]
     with client(settings, engine) as c:
-        sign_up(c, "ada", PASSWORD)
-        c.cookies.clear()
-        token = c.post("/api/login", json={"username": "ada", "password": PASSWORD}).json()
-        auth = {"Authorization": f"Bearer {token['token']}"}
+        auth = bearer(c, "ada", PASSWORD)
         assert c.post(f"/api/papers/{pid}/upvote", headers=auth).status_code == 200
 
         own_cluster.pause()
@@ -83,10 +75,7 @@ def test_a_locked_sqlite_store_gives_503_not_500(sqlite_settings: Settings, tmp_
     fill_store(engine, settings, tmp_path / "listings")
     pid = sorted(on_day(engine, DAYS[1]))[0]
     with client(settings, engine) as c:
-        sign_up(c, "ada", PASSWORD)
-        c.cookies.clear()
-        token = c.post("/api/login", json={"username": "ada", "password": PASSWORD}).json()
-        auth = {"Authorization": f"Bearer {token['token']}"}
+        auth = bearer(c, "ada", PASSWORD)
         other = sqlite3.connect(settings.data_dir / "paperfeed.db")
         other.execute("BEGIN IMMEDIATE")  # another writer holds the lock
         try:

@@ -107,3 +107,11 @@ def sign_up(c: TestClient, username: str, password: str = "correct horse battery
 def post_form(c: TestClient, path: str, data: dict[str, str]) -> Any:
     """Post a form with this client's CSRF token, without following redirects."""
     return c.post(path, data=data | {"csrf_token": csrf_token(c, "/")}, follow_redirects=False)
+
+
+def bearer(c: TestClient, username: str, password: str = "correct horse battery") -> dict[str, str]:
+    """Sign a new account up, then log in through the API: its Authorization header."""
+    sign_up(c, username, password)
+    c.cookies.clear()
+    token = c.post("/api/login", json={"username": username, "password": password}).json()
+    return {"Authorization": f"Bearer {token['token']}"}
