@@ -34,7 +34,15 @@ from paperfeed.store.tables import papers
 from paperfeed.util import DiskFull, is_disk_full
 from tests.digest_support import Sink
 from tests.disk_support import Disk, page_limit, small_disk, truncate_wal
-from tests.web_support import DAYS, client, csrf_token, fill_store, on_day, sign_up, web_settings
+from tests.web_support import (
+    DAYS,
+    bearer,
+    client,
+    csrf_token,
+    fill_store,
+    on_day,
+    web_settings,
+)
 
 PASSWORD = "correct horse battery"
 SNAPSHOT = (
@@ -46,10 +54,7 @@ LONG = " ".join(os.urandom(6).hex() for _ in range(1200))
 
 
 def _bearer(c: TestClient, username: str) -> dict[str, str]:
-    sign_up(c, username, PASSWORD)
-    c.cookies.clear()
-    token = c.post("/api/login", json={"username": username, "password": PASSWORD}).json()
-    return {"Authorization": f"Bearer {token['token']}"}
+    return bearer(c, username, PASSWORD)
 
 
 def _comment(c: TestClient, pid: str, auth: dict[str, str], body: str = LONG):  # type: ignore[no-untyped-def]

@@ -17,6 +17,7 @@ from tests.web_support import (
     DAYS,
     HOSTILE,
     HOSTILE_ID,
+    bearer,
     client,
     csrf_token,
     on_day,
@@ -28,10 +29,7 @@ PASSWORD = "correct horse battery"
 
 
 def _bearer(c: TestClient, username: str) -> dict[str, str]:
-    sign_up(c, username, PASSWORD)
-    c.cookies.clear()
-    token = c.post("/api/login", json={"username": username, "password": PASSWORD}).json()["token"]
-    return {"Authorization": f"Bearer {token}"}
+    return bearer(c, username, PASSWORD)
 
 
 def test_daily_papers_has_hugging_faces_shape(site: Settings, engine: Engine) -> None:

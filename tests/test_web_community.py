@@ -11,16 +11,13 @@ from sqlalchemy import Engine, update
 from paperfeed.settings import Settings
 from paperfeed.store.accounts import set_admin, users
 from paperfeed.util import utcnow
-from tests.web_support import DAYS, HOSTILE_ID, client, csrf_token, on_day, sign_up
+from tests.web_support import DAYS, HOSTILE_ID, bearer, client, csrf_token, on_day, sign_up
 
 PASSWORD = "correct horse battery"
 
 
 def _bearer(c: TestClient, username: str) -> dict[str, str]:
-    sign_up(c, username, PASSWORD)
-    c.cookies.clear()
-    token = c.post("/api/login", json={"username": username, "password": PASSWORD}).json()["token"]
-    return {"Authorization": f"Bearer {token}"}
+    return bearer(c, username, PASSWORD)
 
 
 def _age(engine: Engine, username: str, days: int = 3) -> None:

@@ -27,7 +27,7 @@ from paperfeed.store.community import (
 )
 from paperfeed.store.digest_tables import outbox
 from tests.digest_support import Sink
-from tests.web_support import DAYS, client, csrf_token, on_day, sign_up
+from tests.web_support import DAYS, bearer, client, csrf_token, on_day, sign_up
 
 BASE = "http://testserver"
 PASSWORD = "correct horse battery"
@@ -50,10 +50,7 @@ def _pid(engine: Engine) -> str:
 
 
 def _bearer(c: TestClient, name: str) -> dict[str, str]:
-    sign_up(c, name, PASSWORD)
-    c.cookies.clear()
-    token = c.post("/api/login", json={"username": name, "password": PASSWORD}).json()["token"]
-    return {"Authorization": f"Bearer {token}"}
+    return bearer(c, name, PASSWORD)
 
 
 def _uid(engine: Engine, name: str) -> int:
