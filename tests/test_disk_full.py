@@ -421,7 +421,13 @@ def test_postgres_tablespace_on_a_full_disk_gives_507_then_recovers(
             refused = _comment(c, pid, auth)
             assert refused.status_code == 507, refused.text
             assert "disk is full" in refused.json()["detail"]
-            assert c.get(f"/api/papers/{pid}").status_code == 200
+            # A read uses a pooled connection and answers 200. When it needs a new backend,
+            # PostgreSQL may fail to write the relation-cache file into the full tablespace
+            # ("could not write init file"): that is a 503 with a message, never a 500.
+            read = c.get(f"/api/papers/{pid}")
+            assert read.status_code in (200, 503), read.text
+            if read.status_code == 503:
+                assert read.json()["detail"], read.text
             pg_disk.free()
             assert _comment(c, pid, auth).status_code == 201
             assert c.get(f"/api/papers/{pid}").json()["numComments"] == 1
