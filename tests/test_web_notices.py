@@ -26,6 +26,7 @@ from paperfeed.store.community import (
     user_notifications,
 )
 from paperfeed.store.digest_tables import outbox
+from paperfeed.util import utcnow
 from tests.digest_support import Sink
 from tests.web_support import DAYS, bearer, client, csrf_token, on_day, sign_up
 
@@ -259,3 +260,32 @@ def test_notices_about_a_hidden_comment_are_dropped_unsent(
         row = db.get_message(conn, queued)
     assert row is not None and row.status == "dropped" and row.period == f"comment:{reply}"
     assert _notices(sink, "hal@example.org") == []
+
+
+def test_a_notice_waiting_for_a_retry_is_dropped_when_its_recipient_is_suspended(
+    s: Settings, c: TestClient, sink: Sink, engine: Engine
+) -> None:
+    from paperfeed.digest.deliver import SmtpMailer, deliver_due
+
+    pid = _pid(engine)
+    kim, lee = _bearer(c, "kim"), _bearer(c, "lee")
+    _subscribe(c, sink, kim, "kim@example.org")
+    _subscribe(c, sink, lee, "lee@example.org")
+    top = _post(c, pid, kim, "first")
+    other = _post(c, pid, lee, "second")
+    with engine.begin() as conn:  # two notices the SMTP server turned away for now
+        reply = add_comment(conn, pid, _uid(engine, "lee"), "a reply", top)
+        [to_kim] = queue_notices(conn, s, reply, {_uid(engine, "kim"): "reply"})
+        answer = add_comment(conn, pid, _uid(engine, "kim"), "an answer", other)
+        [to_lee] = queue_notices(conn, s, answer, {_uid(engine, "lee"): "reply"})
+        for queued in (to_kim, to_lee):
+            db.mark_retry(conn, queued, "451 try later", utcnow())
+        set_suspended(conn, _uid(engine, "kim"), True)
+    assert deliver_due(engine, s, SmtpMailer(s)).sent == 1  # lee's only
+    with engine.connect() as conn:
+        kims, lees = db.get_message(conn, to_kim), db.get_message(conn, to_lee)
+    assert kims is not None and kims.status == "dropped"
+    assert kims.last_error == "the account was suspended"
+    assert lees is not None and lees.status == "sent"
+    assert _notices(sink, "kim@example.org") == []
+    assert len(_notices(sink, "lee@example.org")) == 1

@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from paperfeed.store.digests import drop_user_notices
 from paperfeed.store.tables import metadata
 from paperfeed.util import utcnow
 
@@ -169,11 +170,15 @@ def user_by_id(conn: Connection, user_id: int) -> User | None:
 
 
 def set_suspended(conn: Connection, user_id: int, suspended: bool) -> bool:
-    """Suspend a user (sign-in refused, sessions dropped) or lift it; False when no such user."""
+    """Suspend a user (sign-in refused; sessions and unsent notices dropped) or lift it.
+
+    False when there is no such user.
+    """
     value = utcnow() if suspended else None
     found = conn.execute(update(users).where(users.c.id == user_id).values(suspended_at=value))
     if suspended:
         conn.execute(delete(sessions).where(sessions.c.user_id == user_id))
+        drop_user_notices(conn, user_id, "the account was suspended")
     return found.rowcount > 0
 
 

@@ -489,6 +489,18 @@ def drop_comment_notices(conn: Connection, comment_id: int, reason: str) -> int:
     return int(result.rowcount)
 
 
+def drop_user_notices(conn: Connection, user_id: int, reason: str) -> int:
+    """Drop unsent notices to a user (suspended since), retries included; returns how many."""
+    theirs = select(subscribers.c.id).where(subscribers.c.user_id == user_id)
+    result = conn.execute(
+        update(outbox)
+        .where(outbox.c.kind == NOTICE_KIND, outbox.c.status == "pending")
+        .where(outbox.c.subscriber_id.in_(theirs.scalar_subquery()))
+        .values(status="dropped", last_error=reason[:1000])
+    )
+    return int(result.rowcount)
+
+
 def sent_messages(conn: Connection, limit: int) -> list[OutboxRow]:
     """The newest sent messages (the demo mailbox), newest first."""
     query = select(outbox).where(outbox.c.status == "sent").order_by(outbox.c.id.desc())
