@@ -12,7 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from paperfeed.digest.deliver import SmtpMailer, deliver_due
 from paperfeed.digest.notices import queue_notices
+from paperfeed.digest.schedule import run_due
+from paperfeed.digest.subscribe import links_for, to_subscriber
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
 from paperfeed.store.accounts import set_suspended, users
@@ -265,8 +268,6 @@ def test_notices_about_a_hidden_comment_are_dropped_unsent(
 def test_a_notice_waiting_for_a_retry_is_dropped_when_its_recipient_is_suspended(
     s: Settings, c: TestClient, sink: Sink, engine: Engine
 ) -> None:
-    from paperfeed.digest.deliver import SmtpMailer, deliver_due
-
     pid = _pid(engine)
     kim, lee = _bearer(c, "kim"), _bearer(c, "lee")
     _subscribe(c, sink, kim, "kim@example.org")
@@ -289,3 +290,32 @@ def test_a_notice_waiting_for_a_retry_is_dropped_when_its_recipient_is_suspended
     assert lees is not None and lees.status == "sent"
     assert _notices(sink, "kim@example.org") == []
     assert len(_notices(sink, "lee@example.org")) == 1
+
+
+def test_an_address_for_notices_only_gets_notices_and_no_digest_until_asked(
+    s: Settings, c: TestClient, sink: Sink, engine: Engine
+) -> None:
+    pid = _pid(engine)
+    sign_up(c, "pia", PASSWORD)  # the settings page's form: the digest box left unticked
+    token = csrf_token(c, "/settings/profile")
+    form = {"email": "pia@example.org", "frequency": "none", "csrf_token": token}
+    assert c.post("/subscribe", data=form).status_code == 200
+    [ask] = sink.to("pia@example.org")
+    assert "no digests" in ask.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    page = c.get(_path(_link(ask, "confirm")))
+    assert page.status_code == 200 and "Address confirmed" in page.text
+    assert run_due(engine, s, SmtpMailer(s), due_all=True).sent == 0  # no digest for it
+    login = c.post("/api/login", json={"username": "pia", "password": PASSWORD})
+    top = _post(c, pid, {"Authorization": f"Bearer {login.json()['token']}"}, "a question")
+    _post(c, pid, _bearer(c, "quinn"), "an answer", top)
+    assert len(_notices(sink, "pia@example.org")) == 1  # notices do reach it
+    # Its preferences page (linked from every email) turns digests on.
+    with engine.connect() as conn:
+        sub = db.find_subscriber(conn, "pia@example.org")
+    assert sub is not None and sub["frequency"] == "none"
+    manage = _path(links_for(s, to_subscriber(sub, [])).token_url("/preferences", "manage"))
+    assert 'value="none" selected' in c.get(manage).text
+    form = {"frequency": "daily", "send_time": "00:00", "timezone": "UTC", "max_papers": "5"}
+    saved = c.post(manage, data=form | {"weekday": "0"})
+    assert saved.status_code == 200 and "Saved" in saved.text, saved.text
+    assert run_due(engine, s, SmtpMailer(s), due_all=True).sent == 1

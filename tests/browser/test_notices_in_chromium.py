@@ -51,8 +51,9 @@ def test_add_an_address_and_switch_notice_emails_on_the_settings_page(
             [mail] = sink.to("noor@example.org")
             text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
             [confirm_url] = re.findall(rf"{re.escape(url)}/confirm\?token=\S+", text)
+            assert "no digests" in text  # the box for the daily digest was left unticked
             page.goto(confirm_url)
-            expect(page.get_by_text("You are subscribed")).to_be_visible()
+            expect(page.get_by_role("heading", name="Address confirmed")).to_be_visible()
 
             page.goto(f"{url}/settings/profile")
             expect(page.locator(".linked-email")).to_contain_text("noor@example.org (confirmed)")
@@ -83,3 +84,35 @@ def test_add_an_address_and_switch_notice_emails_on_the_settings_page(
         engine.dispose()
     assert (off, on) == (False, True)
     assert linked is not None and linked["email"] == "noor@example.org"
+    assert linked["frequency"] == "none"  # an address for notices only gets no digest
+
+
+@pytest.mark.browser
+def test_ticking_also_send_the_digest_subscribes_the_address_to_daily_digests(
+    sqlite_settings: Settings, demo_settings: Settings, page: Page
+) -> None:
+    port = free_port()
+    with smtp_sink() as sink:
+        update = {"smtp_port": sink.port, "secret_key": "m" * 32}
+        s = sqlite_settings.model_copy(update=update | {"base_url": f"http://127.0.0.1:{port}"})
+        engine = open_store(s)
+        copy_newest_papers(demo_settings, engine, 1)
+        with serve(create_app(s, engine), port) as url:
+            page.goto(f"{url}/signup")
+            page.get_by_label("User name").fill("omar")
+            page.get_by_label("Password").fill("a long password")
+            page.get_by_role("button", name="Sign up").click()
+            page.goto(f"{url}/settings/profile")
+            page.get_by_label("Add an address").fill("omar@example.org")
+            page.get_by_label("Also send me the daily digest").check()
+            page.get_by_role("button", name="Send confirmation link").click()
+            expect(page.get_by_text("Check your inbox")).to_be_visible()
+            [mail] = sink.to("omar@example.org")
+            text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+            [confirm_url] = re.findall(rf"{re.escape(url)}/confirm\?token=\S+", text)
+            page.goto(confirm_url)
+            expect(page.get_by_role("heading", name="You are subscribed")).to_be_visible()
+        with engine.connect() as conn:
+            found = db.find_subscriber(conn, "omar@example.org")
+        engine.dispose()
+    assert found is not None and found["frequency"] == "daily" and found["user_id"] is not None

@@ -111,7 +111,9 @@ def _problem(row: db.OutboxRow) -> dict[str, object]:
 
 def subscribe(
     email: Annotated[str, typer.Argument(help="The address to send a confirmation link to.")],
-    frequency: Annotated[str, typer.Option(help="daily or weekly.")] = "daily",
+    frequency: Annotated[
+        str, typer.Option(help="daily, weekly or none (no digests: community notices only).")
+    ] = "daily",
     send_time: Annotated[str, typer.Option("--time", help="Local send time, HH:MM.")] = "08:00",
     timezone: Annotated[str, typer.Option("--timezone", help="IANA time zone.")] = "UTC",
     weekday: Annotated[str, typer.Option(help="Weekly digests: the day to send.")] = "monday",

@@ -224,14 +224,25 @@ class DigestRenderer:
 
 
 def render_confirmation(
-    settings: Settings, links: Links, email: str, already: bool, now: datetime
+    settings: Settings,
+    links: Links,
+    email: str,
+    already: bool,
+    now: datetime,
+    digests: bool = True,
 ) -> Mail:
-    """The double opt-in mail, or (for a confirmed address) a link to its preferences."""
+    """The double opt-in mail, or (for a confirmed address) a link to its preferences.
+
+    Without `digests` the address asks for community notices only (frequency "none").
+    """
     subject = "paperfeed: your subscription" if already else "Confirm your paperfeed subscription"
+    if not digests and not already:
+        subject = "Confirm your paperfeed email address"
     text, html = render_pair(
         "confirm",
         subject=subject,
         already=already,
+        digests=digests,
         confirm_url=links.token_url("/confirm", "confirm"),
         manage_url=links.token_url("/preferences", "manage"),
         days=MAX_AGE["confirm"].days,

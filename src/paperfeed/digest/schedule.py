@@ -78,6 +78,8 @@ def period_of(prefs: Preferences, now: datetime) -> str:
 
 def is_due(prefs: Preferences, now: datetime) -> bool:
     """True once the subscriber's send time has passed in their current period."""
+    if prefs.frequency == "none":
+        return False
     local = now.astimezone(ZoneInfo(prefs.timezone))
     hour, minute = (int(x) for x in prefs.send_time.split(":"))
     past_time = (local.hour, local.minute) >= (hour, minute)
@@ -168,6 +170,7 @@ def due_subscribers(
     rows = db.confirmed_subscribers(conn)
     interests = db.all_interests(conn)
     subs = [to_subscriber(r, interests.get(int(r["id"]), [])) for r in rows]  # type: ignore[call-overload]
+    subs = [s for s in subs if s.prefs.frequency != "none"]  # notices only: never a digest
     period = {s.id: period_of(s.prefs, now) for s in subs}
     done = db.periods_recorded(conn, period.values())
     due = [

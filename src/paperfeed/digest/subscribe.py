@@ -142,7 +142,8 @@ def _upsert_and_queue(conn: Connection, settings: Settings, request: _Request) -
         # A confirmed address joins the account only when its owner follows the emailed link.
         message = render_link(settings, sub, request.user_id, _now())
     else:
-        message = render_confirmation(settings, _links(settings, sub), address, already, _now())
+        links, digests = _links(settings, sub), sub.prefs.frequency != "none"
+        message = render_confirmation(settings, links, address, already, _now(), digests)
     period = f"confirm:{uuid.uuid4().hex}"
     queued = db.NewMessage(sid, "confirm", period, address, message.message_id, message.wire)
     return db.record_messages(conn, [queued])[0]

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
 from paperfeed.categories import canonical, suggest
 
-FREQUENCIES = ("daily", "weekly")
+FREQUENCIES = ("daily", "weekly", "none")  # none: no digests, the address takes notices only
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MAX_PAPERS = 50
 MAX_INTERESTS = 10  # of each kind

@@ -204,6 +204,11 @@ async def confirm_page(request: Request, token: str = "") -> HTMLResponse:
             ctx, "Link not valid", str(exc), "Subscribe again to get a fresh one.", status=400
         )
     links = links_for(ctx.settings, sub)
+    if sub.prefs.frequency == "none":
+        told = f"Replies and comments on your papers will be emailed to {sub.email}; no digests."
+        return _message(
+            ctx, "Address confirmed", told, manage_url=links.token_url("/preferences", "manage")
+        )
     return _message(
         ctx,
         "You are subscribed",
