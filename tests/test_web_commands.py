@@ -89,7 +89,7 @@ def _worker_pids(port: int) -> set[int]:
 
 def _tcp_inodes(port: int, state: str) -> dict[int, str]:
     """{peer port: inode} of the sockets on a local port in a state (01 connected, 0A listening)."""
-    found = {}
+    found: dict[int, str] = {}
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
         local, peer, st, inode = (line.split()[i] for i in (1, 2, 3, 9))
         if local.endswith(f":{port:04X}") and st == state:
@@ -99,7 +99,7 @@ def _tcp_inodes(port: int, state: str) -> dict[int, str]:
 
 def _worker_sockets() -> dict[int, set[str]]:
     """{pid: socket inodes} of the worker processes (multiprocessing children) on this machine."""
-    found = {}
+    found: dict[int, set[str]] = {}
     for proc in Path("/proc").iterdir():
         try:
             if "--multiprocessing-fork" in (proc / "cmdline").read_text(errors="replace"):
@@ -178,8 +178,8 @@ def test_a_second_serve_on_the_same_port_is_refused_even_while_the_first_starts(
     first = ["serve", "--port", str(port), "--workers", "2", "--no-jobs", "--no-digests"]
     env = _env(tmp_path / "data", PYTHONPATH=_slow_workers(tmp_path, 20))
     log = tmp_path / "first.log"
-    with log.open("wb") as stderr:
-        proc = subprocess.Popen([str(PAPERFEED), *first], env=env, stderr=stderr)
+    with log.open("wb") as sink:
+        proc = subprocess.Popen([str(PAPERFEED), *first], env=env, stderr=sink)
     try:
         deadline = time.monotonic() + 120
         while "paperfeed at" not in log.read_text():  # the port is held, workers still starting
