@@ -144,17 +144,30 @@ async def warm_every_worker(port: int, paths: Sequence[str], seconds: float) -> 
     return f"statuses {statuses}", time.perf_counter() - started
 
 
-def server_cpu(proc: subprocess.Popen[bytes]) -> float:
-    """CPU seconds used so far by the server and its worker processes."""
-    pids = [proc.pid] + [int(p) for p in _children(proc.pid)]
-    total = 0.0
-    for pid in pids:
+def process_cpu(proc: subprocess.Popen[bytes]) -> dict[int, float]:
+    """{pid: CPU seconds used so far} of the server and each process under it."""
+    found = {}
+    for pid in [proc.pid] + [int(p) for p in _children(proc.pid)]:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+        found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
+
+
+def worker_split(before: dict[int, float], after: dict[int, float]) -> str:
+    """Each worker's share of the workers' CPU over the measured seconds: where requests went."""
+    used = {pid: t - before.get(pid, 0.0) for pid, t in after.items() if _is_worker(pid)}
+    total = sum(used.values()) or 1.0
+    return " / ".join(f"{100 * t / total:.0f} %" for t in sorted(used.values(), reverse=True))
+
+
+def _is_worker(pid: int) -> bool:
+    try:
+        return "--multiprocessing-fork" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+    except OSError:
+        return False
 
 
 def _children(pid: int) -> list[str]:
@@ -243,24 +256,26 @@ def main(argv: Sequence[str] | None = None) -> int:
                     scale.log(f"for you warm-up (cold spaces and models): {views} in {took:.0f} s")
                 else:
                     web.load(port, warm, 2, args.connections)
-                cpu0, load0 = server_cpu(proc), scale.loadavg()
+                per0 = process_cpu(proc)
+                cpu0, load0 = sum(per0.values()), scale.loadavg()
                 spies = _profile(proc, name, args) if args.profile else []
                 stats, wall = web.load(port, paths, args.seconds, args.connections)
                 for spy in spies:
                     spy.wait()
-                cpu = server_cpu(proc) - cpu0
+                per1 = process_cpu(proc)
+                cpu = sum(per1.values()) - cpu0
                 n = len(stats.latencies)
                 lat = stats.latencies
                 rows.append(
                     f"| {name} | {workers} | {args.connections} | {n:,} | {stats.errors} | "
                     f"{n / wall:,.0f} | {web.percentile(lat, 0.5) * 1000:.1f} | "
                     f"{web.percentile(lat, 0.99) * 1000:.1f} | {1000 * cpu / max(n, 1):.1f} | "
-                    f"{load0} → {scale.loadavg()} |"
+                    f"{worker_split(per0, per1)} | {load0} → {scale.loadavg()} |"
                 )
                 scale.log(rows[-1] + f" statuses {stats.statuses}")
     print("| endpoint | workers | conns | requests | errors | req/s | p50 ms | p99 ms | "
-          "server CPU ms/req | load 1-min before → after |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "server CPU ms/req | worker CPU split | load 1-min before → after |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
     return 0
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import http.client
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -19,6 +21,7 @@ from paperfeed.cli import app
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
 from paperfeed.store.accounts import create_user, find_user
+from paperfeed.web import reuseport
 
 PAPERFEED = Path(sys.executable).with_name("paperfeed")
 
@@ -66,14 +69,8 @@ def test_demo_fills_an_empty_store_and_serves_it(tmp_path: Path) -> None:
 
 def test_two_workers_that_start_slowly_are_not_killed_and_both_serve(tmp_path: Path) -> None:
     """uvicorn pings workers from the start; one still importing after 5 s was killed, forever."""
-    hooks = tmp_path / "hooks"
-    hooks.mkdir()
-    # Every worker process (a multiprocessing child) takes 8 s to start, as on a busy machine.
-    (hooks / "sitecustomize.py").write_text(
-        "import sys, time\nif '--multiprocessing-fork' in sys.argv:\n    time.sleep(8)\n"
-    )
-    path = os.pathsep.join([str(hooks), os.environ.get("PYTHONPATH", "")])
-    env = _env(tmp_path / "data", PYTHONPATH=path)
+    # Every worker process takes 8 s to start, as on a busy machine.
+    env = _env(tmp_path / "data", PYTHONPATH=_slow_workers(tmp_path, 8))
     port = _free_port()
     args = ["serve", "--port", str(port), "--workers", "2", "--no-jobs", "--no-digests"]
     with _running(args, env, port) as http:
@@ -85,26 +82,129 @@ def test_two_workers_that_start_slowly_are_not_killed_and_both_serve(tmp_path: P
 
 
 def _worker_pids(port: int) -> set[int]:
-    """Processes that hold the listening socket's inode."""
-    inode = None
+    """Worker processes that hold a listening socket on the port (a shared one, or their own)."""
+    listening = set(_tcp_inodes(port, "0A").values())
+    return {pid for pid, inodes in _worker_sockets().items() if inodes & listening}
+
+
+def _tcp_inodes(port: int, state: str) -> dict[int, str]:
+    """{peer port: inode} of the sockets on a local port in a state (01 connected, 0A listening)."""
+    found: dict[int, str] = {}
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        parts = line.split()
-        if parts[1].endswith(f":{port:04X}") and parts[3] == "0A":
-            inode = parts[9]
-    found = set()
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            fds = list((proc / "fd").iterdir())
-            links = {os.readlink(fd) for fd in fds}
-        except OSError:
-            continue
-        if f"socket:[{inode}]" in links and "--multiprocessing-fork" in (
-            proc / "cmdline"
-        ).read_text(errors="replace"):
-            found.add(int(proc.name))
+        local, peer, st, inode = (line.split()[i] for i in (1, 2, 3, 9))
+        if local.endswith(f":{port:04X}") and st == state:
+            found[int(peer.split(":")[1], 16) or len(found)] = inode  # listening: no peer
     return found
+
+
+def _worker_sockets() -> dict[int, set[str]]:
+    """{pid: socket inodes} of the worker processes (multiprocessing children) on this machine."""
+    found: dict[int, set[str]] = {}
+    for proc in Path("/proc").iterdir():
+        try:
+            if "--multiprocessing-fork" in (proc / "cmdline").read_text(errors="replace"):
+                links = [os.readlink(fd) for fd in (proc / "fd").iterdir()]
+                found[int(proc.name)] = {link[8:-1] for link in links if link[:8] == "socket:["}
+        except (OSError, ValueError):
+            continue  # not a process, or one that just ended
+    return found
+
+
+def _slow_workers(tmp_path: Path, seconds: int) -> str:
+    """A PYTHONPATH that makes every worker process (a multiprocessing child) start slowly."""
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(
+        f"import sys, time\nif '--multiprocessing-fork' in sys.argv:\n    time.sleep({seconds})\n"
+    )
+    return os.pathsep.join([str(hooks), os.environ.get("PYTHONPATH", "")])
+
+
+def _both_workers_listening(port: int) -> set[int]:
+    deadline = time.monotonic() + 120
+    while len(workers := _worker_pids(port)) < 2:
+        assert time.monotonic() < deadline, f"workers listening: {workers}"
+        time.sleep(0.2)
+    return workers
+
+
+@pytest.mark.skipif(not reuseport.SUPPORTED, reason="SO_REUSEPORT spreads connections on Linux")
+def test_keep_alive_connections_opened_while_a_worker_is_busy_reach_every_worker(
+    tmp_path: Path,
+) -> None:
+    """On uvicorn's shared socket the idle worker accepted every connection a pool opened while
+    the other was busy, and kept them: keep-alive clients (a proxy's pool, a load test) got one
+    core. Here a worker is stopped (as busy as can be) while 16 connections open and ask."""
+    port = _free_port()
+    args = ["serve", "--port", str(port), "--workers", "2", "--no-jobs", "--no-digests"]
+    with _running(args, _env(tmp_path / "data"), port):
+        workers = _both_workers_listening(port)
+        busy = min(workers)
+        os.kill(busy, signal.SIGSTOP)
+        try:
+            conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=60) for _ in range(16)]
+            for conn in conns:
+                conn.connect()
+                conn.request("GET", "/healthz")
+        finally:
+            os.kill(busy, signal.SIGCONT)
+        answered = {conn.getresponse().status for conn in conns}
+        established = _tcp_inodes(port, "01")  # the server's end of each connection
+        ends = {established[conn.sock.getsockname()[1]] for conn in conns}
+        served_by = {pid for pid, inodes in _worker_sockets().items() if inodes & ends}
+        for conn in conns:
+            conn.close()
+    assert answered == {200}
+    assert served_by == workers
+
+
+def _second_serve(args: list[str], env: dict[str, str]) -> tuple[int, str]:
+    """Exit status and stderr of a `paperfeed` that should refuse at once."""
+    proc = subprocess.Popen([str(PAPERFEED), *args], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        stderr = proc.communicate(timeout=120)[1]
+    except subprocess.TimeoutExpired:
+        proc.terminate()  # it serves: its supervisor stops its workers (a kill orphans them)
+        stderr = proc.communicate(timeout=120)[1]
+    return proc.returncode, stderr
+
+
+@pytest.mark.skipif(not reuseport.SUPPORTED, reason="only the SO_REUSEPORT group needs a claim")
+def test_a_second_serve_on_the_same_port_is_refused_even_while_the_first_starts(
+    tmp_path: Path,
+) -> None:
+    """Sockets of one user join an SO_REUSEPORT group: a second server must not silently join."""
+    port = _free_port()
+    first = ["serve", "--port", str(port), "--workers", "2", "--no-jobs", "--no-digests"]
+    env = _env(tmp_path / "data", PYTHONPATH=_slow_workers(tmp_path, 20))
+    log = tmp_path / "first.log"
+    with log.open("wb") as sink:
+        proc = subprocess.Popen([str(PAPERFEED), *first], env=env, stderr=sink)
+    try:
+        deadline = time.monotonic() + 120
+        while "paperfeed at" not in log.read_text():  # the port is held, workers still starting
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        # Another data folder: the port is what both servers want.
+        code, stderr = _second_serve(first, _env(tmp_path / "other"))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=120)  # the supervisor answers once its sleeping workers do
+    assert code == 1, stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in stderr and "paperfeed at" not in stderr
+
+
+def test_a_second_serve_beside_running_workers_is_refused(tmp_path: Path) -> None:
+    port = _free_port()
+    args = ["serve", "--port", str(port), "--workers", "2", "--no-jobs", "--no-digests"]
+    with _running(args, _env(tmp_path / "data"), port) as http:
+        _both_workers_listening(port)
+        for one_worker in (["--workers", "2"], []):
+            again = ["serve", "--port", str(port), "--no-digests", *one_worker]
+            code, stderr = _second_serve(again, _env(tmp_path / "other"))
+            assert code == 1, stderr
+            assert f"cannot listen on 127.0.0.1:{port}" in stderr
+        assert http.get("/healthz").status_code == 200  # the first server still serves
 
 
 def test_serve_refuses_to_start_without_a_secret_outside_dev_mode(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import socket
 import sys
 import threading
 from contextlib import suppress
-from typing import Annotated
+from typing import Annotated, Any, NoReturn
 
 import typer
 import uvicorn
@@ -23,10 +23,12 @@ from paperfeed.settings import Settings, record_served
 from paperfeed.store import open_store
 from paperfeed.store.accounts import set_admin
 from paperfeed.store.listings import has_papers
+from paperfeed.web import reuseport
 from paperfeed.web.access import log_to_stderr
 from paperfeed.web.app import create_app, secret_bytes
 from paperfeed.web.auth import BadCredentials, sign_up
 from paperfeed.web.baseurl import address, same_address
+from paperfeed.web.reuseport import Reservation, reserve
 
 HostOpt = Annotated[str, typer.Option(help="Address to listen on.")]
 PortOpt = Annotated[int, typer.Option(help="Port to listen on.")]
@@ -77,6 +79,7 @@ def _serve(
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from exc
     _check_port(host, port)
+    reservation = _reserve_port(host, port) if workers > 1 and reuseport.SUPPORTED else None
     listen = listen_url(host, port)
     settings = _as_listening(settings, listen, demo)
     err.print(f"paperfeed at {listen}/", highlight=False)
@@ -89,10 +92,12 @@ def _serve(
     # uvicorn re-raises SIGTERM once it has shut down: end with SystemExit, so cleanup runs.
     signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
-        _run_uvicorn(host, port, workers)
+        _run_uvicorn(host, port, workers, reservation)
     finally:
         stop.set()
         record_served(settings, None)
+        if reservation is not None:
+            reservation.close()
 
 
 def _exit_on_signal(signum: int, _frame: object) -> None:
@@ -148,13 +153,25 @@ def _check_port(host: str, port: int) -> None:
         try:
             sock.bind((host, port))
         except OSError as exc:
-            err.print(
-                f"[red]error:[/red] cannot listen on {host}:{port}: {exc.strerror} "
-                "(is another server using the port? pass --port)",
-                highlight=False,
-                soft_wrap=True,
-            )
-            raise typer.Exit(1) from exc
+            _port_taken(host, port, exc)
+
+
+def _reserve_port(host: str, port: int) -> Reservation:
+    """The port held for workers with a socket each (also failing before any address shows)."""
+    try:
+        return reserve(host, port)
+    except OSError as exc:
+        _port_taken(host, port, exc)
+
+
+def _port_taken(host: str, port: int, exc: OSError) -> NoReturn:
+    err.print(
+        f"[red]error:[/red] cannot listen on {host}:{port}: {exc.strerror} "
+        "(is another server using the port? pass --port)",
+        highlight=False,
+        soft_wrap=True,
+    )
+    raise typer.Exit(1) from exc
 
 
 def _start_digests(settings: Settings) -> threading.Event:
@@ -177,23 +194,28 @@ def _start_jobs(settings: Settings, digests: bool) -> threading.Event:
 WORKER_HEALTHCHECK_SECONDS = 120
 
 
-def _run_uvicorn(host: str, port: int, workers: int) -> None:
-    uvicorn.run(
-        "paperfeed.web.commands:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        access_log=False,  # the app writes its own (PAPERFEED_ACCESS_LOG)
-        proxy_headers=False,  # the app trusts PAPERFEED_TRUSTED_PROXIES only
-        timeout_graceful_shutdown=5,  # SIGTERM: stop within seconds even with requests stuck
+def _run_uvicorn(host: str, port: int, workers: int, reservation: Reservation | None) -> None:
+    """uvicorn as usual, or (a reservation) workers that each listen on a socket of their own."""
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "log_level": "warning",
+        "access_log": False,  # the app writes its own (PAPERFEED_ACCESS_LOG)
+        "proxy_headers": False,  # the app trusts PAPERFEED_TRUSTED_PROXIES only
+        "timeout_graceful_shutdown": 5,  # SIGTERM: stop within seconds even with requests stuck
         # uvicorn kills a worker that has not answered its ping within this time, and a worker
         # answers only once its imports are done: 5 s (the default) on a busy machine restarted
         # the second worker forever (bench/RESULTS.md, scale section).
-        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
-        http="paperfeed.web.commands:NoDelayHTTP",
-    )
+        "timeout_worker_healthcheck": WORKER_HEALTHCHECK_SECONDS,
+        "http": "paperfeed.web.commands:NoDelayHTTP",
+    }
+    app = "paperfeed.web.commands:app_from_env"
+    if reservation is None:
+        uvicorn.run(app, **options)
+    else:
+        reuseport.run(uvicorn.Config(app, **options), reservation)
 
 
 def serve(

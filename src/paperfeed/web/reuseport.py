@@ -1,0 +1,121 @@
+"""`serve --workers N` on Linux: each worker listens on a socket of its own, one SO_REUSEPORT group.
+
+uvicorn's workers all accept on one shared socket, so connections opened together land on the
+worker that wakes first (measured: 16 keep-alive connections, all on one of two workers, so a
+reverse proxy's upstream pool got one core). Here each worker binds its own socket to the
+address with SO_REUSEPORT, and the kernel spreads new connections over the workers' sockets.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import sys
+from dataclasses import dataclass
+
+from uvicorn import Config, Server
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.supervisors import multiprocess
+
+# BSD and macOS have SO_REUSEPORT too, but there the last socket bound takes every connection.
+SUPPORTED = sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
+
+logger = logging.getLogger("uvicorn.error")
+
+
+class PortTaken(OSError):
+    """Another `paperfeed serve` holds the port."""
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """What the supervisor holds while its workers serve: the port, and the right to it."""
+
+    group: socket.socket  # bound with SO_REUSEPORT, never listening: no connection waits on it
+    claim: socket.socket  # an abstract Unix socket named after the port: one server per port
+
+    def close(self) -> None:
+        """Let the port go (the workers' own sockets close with them)."""
+        self.group.close()
+        self.claim.close()
+
+
+def reserve(host: str, port: int) -> Reservation:
+    """Hold host:port for this server's workers; PortTaken or OSError when it cannot be had.
+
+    SO_REUSEPORT lets any process of the same user join the group, a second `paperfeed serve`
+    too; the claim refuses that one, so two servers never silently share a port.
+    """
+    claim = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        claim.bind(f"\0paperfeed-serve-port-{port}")  # Linux's abstract names vanish with us
+    except OSError as exc:
+        claim.close()
+        raise PortTaken(exc.errno, "another paperfeed serve holds the port") from exc
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    group = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        _join_group(group)
+        group.bind((host, port))
+    except OSError:
+        group.close()
+        claim.close()
+        raise
+    return Reservation(group, claim)
+
+
+def _join_group(sock: socket.socket) -> None:
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: TIME_WAIT
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+
+
+def run(config: Config, reservation: Reservation) -> None:
+    """uvicorn's supervisor (restarts, healthchecks, signals) over workers with own sockets."""
+    original = multiprocess.Process
+    # Multiprocess builds (and rebuilds) each worker through this module-level name.
+    setattr(multiprocess, "Process", _WorkerProcess)  # noqa: B010
+    try:
+        multiprocess.Multiprocess(config, sockets=[reservation.group]).run()
+    except KeyboardInterrupt:
+        pass  # as uvicorn.run: the supervisor has already stopped its workers
+    finally:
+        setattr(multiprocess, "Process", original)  # noqa: B010
+
+
+class _WorkerProcess(multiprocess.Process):
+    """A worker process whose server listens on its own socket (the class travels by pickle)."""
+
+    @property
+    def server(self) -> Server:
+        if self._server is None:
+            self._server = _OwnSocketServer(config=self.config)
+        return self._server
+
+
+class _OwnSocketServer(Server):
+    """Replaces the supervisor's socket with one bound here, in the same SO_REUSEPORT group."""
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        if sockets:
+            try:
+                sockets[:] = [_own_socket(inherited) for inherited in sockets]
+            except OSError as exc:
+                logger.error("cannot listen: %s", exc)
+                sys.exit(STARTUP_FAILURE)  # the supervisor stops instead of restarting us
+        await super().startup(sockets=sockets)  # `shutdown` closes the same list's sockets
+
+
+def _own_socket(inherited: socket.socket) -> socket.socket:
+    """A fresh socket on the inherited socket's address, in its group; the inherited one closed."""
+    fresh = socket.socket(inherited.family, socket.SOCK_STREAM)
+    try:
+        _join_group(fresh)
+        if inherited.family == socket.AF_INET6:
+            v6only = inherited.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY)
+            fresh.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, v6only)
+        fresh.bind(inherited.getsockname())
+    except OSError:
+        fresh.close()
+        raise
+    inherited.close()
+    return fresh
