@@ -18,7 +18,14 @@ from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import multiprocess
 
 # BSD and macOS have SO_REUSEPORT too, but there the last socket bound takes every connection.
-SUPPORTED = sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
+# The worker class is swapped in through uvicorn's supervisor module (0.54's layout); any other
+# layout falls back to uvicorn's own shared socket.
+SUPPORTED = (
+    sys.platform.startswith("linux")
+    and hasattr(socket, "SO_REUSEPORT")
+    and isinstance(getattr(multiprocess, "Process", None), type)
+    and isinstance(getattr(multiprocess.Process, "server", None), property)
+)
 
 logger = logging.getLogger("uvicorn.error")
 
