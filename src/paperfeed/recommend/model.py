@@ -143,7 +143,8 @@ class Space:
 
     def __post_init__(self) -> None:
         self.index = {d.id: i for i, d in enumerate(self.docs)}
-        self.terms = self.vectorizer.get_feature_names_out()
+        if self.terms is None:  # a shared vocabulary passes its names in: ~10 ms to look up
+            self.terms = self.vectorizer.get_feature_names_out()
         self.author_keys = [frozenset(author_key(a) for a in d.authors) for d in self.docs]
         names = sorted({c for d in self.docs for c in d.categories})
         self.categories = {c: i for i, c in enumerate(names)}
@@ -166,6 +167,32 @@ def build_space(docs: Sequence[Doc], vectors: np.ndarray, extra_texts: Sequence[
         vectorizer.fit(texts + list(extra_texts) or ["paperfeed"])  # no papers: a placeholder
     keywords = vectorizer.transform(texts).tocsr()
     return Space(list(docs), vectorizer, keywords, _unit(vectors, len(docs)))
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Keyword features fitted once on a sample of the store, shared by per-reader spaces."""
+
+    vectorizer: TfidfVectorizer
+    terms: np.ndarray
+
+
+def fit_vocabulary(texts: Sequence[str]) -> Vocabulary:
+    """Fit the keyword features on these texts (a bounded sample of the store)."""
+    vectorizer = new_vectorizer()
+    try:
+        vectorizer.fit(texts)
+    except ValueError:  # too few documents for min_df: every term
+        vectorizer.set_params(min_df=1, max_df=1.0)
+        vectorizer.fit(list(texts) or ["paperfeed"])
+    return Vocabulary(vectorizer, vectorizer.get_feature_names_out())
+
+
+def space_in(docs: Sequence[Doc], vectors: np.ndarray, vocabulary: Vocabulary) -> Space:
+    """A space over these candidates in an already fitted vocabulary (transform only)."""
+    keywords = vocabulary.vectorizer.transform([d.text for d in docs]).tocsr()
+    vec, terms = vocabulary.vectorizer, vocabulary.terms
+    return Space(list(docs), vec, keywords, _unit(vectors, len(docs)), terms=terms)
 
 
 def _unit(vectors: np.ndarray, rows: int) -> np.ndarray:
