@@ -163,7 +163,7 @@ class Recommender:
     def _build_space(self, since: date, until: date) -> tuple[Space, list[str]]:
         with self.engine.connect() as conn:
             ids = papers_between(conn, since, until, 0, MAX_CANDIDATES).ids
-            papers = get_papers(conn, ids)
+            papers = get_papers(conn, ids, brief=True)
             docs = [doc_of(papers[i]) for i in ids if i in papers]
             contract = vector_contract(conn)
             vectors = _matrix(conn, contract, [d.id for d in docs])
@@ -253,7 +253,7 @@ class Recommender:
         ids = self._candidates(signals, seen)
         flags = paper_flags(conn, ids)
         ids = [i for i in ids if i in flags and not flags[i].hidden]
-        papers = get_papers(conn, ids)
+        papers = get_papers(conn, ids, brief=True)
         docs = [doc_of(papers[i]) for i in ids if i in papers]
         vectors = _matrix(conn, contract, [d.id for d in docs])
         space = space_in(docs, vectors, self._vocabulary(conn, change))
@@ -282,7 +282,7 @@ class Recommender:
 
         def fit() -> Vocabulary:
             ids = newest_listed(conn, self.reach.vocabulary_papers)
-            papers = get_papers(conn, ids)
+            papers = get_papers(conn, ids, brief=True)
             return fit_vocabulary([doc_of(p).text for p in papers.values()])
 
         return self._vocabularies.get(change, fit)
@@ -330,7 +330,7 @@ def _matrix(conn: Connection, contract: tuple[str, int] | None, ids: Sequence[st
 
 def _signals(conn: Connection, user_id: int, dim: int) -> list[Signal]:
     raw = paper_signals(conn, user_id)
-    papers = get_papers(conn, list({s.paper_id for s in raw}))
+    papers = get_papers(conn, list({s.paper_id for s in raw}), brief=True)
     contract = vector_contract(conn)
     vectors = get_vectors(conn, contract[0], list(papers), contract[1]) if contract else {}
     now = utcnow()
