@@ -490,9 +490,13 @@ def make_foryou_readers(
     rng, users = random.Random(seed), []
     with engine.begin() as conn:  # type: ignore[attr-defined]
         for n, (pos, neg) in enumerate(plan):
-            user = accounts.create_user(conn, f"reader{n}_{rng.randrange(10**9)}", "x")
+            user = accounts.create_user(conn, f"reader{n}_{time.time_ns()}", "x")
             pool = by_cat[common[n % 20]] + by_cat[common[(n + 7) % 20]]
-            picks = rng.sample(pool, pos + neg)
+            for extra in common:  # a heavy reader's interests are wider
+                if len(pool) >= 2 * (pos + neg):
+                    break
+                pool += by_cat[extra]
+            picks = rng.sample(sorted(set(pool)), pos + neg)
             for i, pid in enumerate(picks[:pos]):
                 if i % 5 < 3:
                     library.save_paper(conn, user.id, pid)
@@ -508,6 +512,7 @@ def cmd_foryou(args: argparse.Namespace, real: list[IndexRow]) -> None:
     """The product's all-time For you (`Recommender.feed_all`, candidates from the search's
     HNSW index as the web app wires it) over the store `store` built, timed per reader."""
     from paperfeed.recommend import service as rs
+    from paperfeed.recommend.whole import Reach
     from paperfeed.search import SearchService
     from paperfeed.store import open_store
 
@@ -526,8 +531,8 @@ def cmd_foryou(args: argparse.Namespace, real: list[IndexRow]) -> None:
         return search.neighbours(queries, k)
 
     phases.wrap(search, "neighbours")
-    recommender = rs.Recommender(engine, neighbours=neighbours)
-    reach = recommender.reach
+    reach = Reach(candidates=args.candidates) if args.candidates else Reach()
+    recommender = rs.Recommender(engine, neighbours=neighbours, reach=reach)
     plan = [(100, 20)] * args.readers + [(400, 100)] * 2
     users = make_foryou_readers(engine, real, plan)
     rows: list[dict[str, object]] = []
@@ -545,6 +550,12 @@ def cmd_foryou(args: argparse.Namespace, real: list[IndexRow]) -> None:
                "shown": len(recs), "load1": float(loadavg()), **phases.take()}  # fmt: skip
         rows.append(row)
         log(f"reader {n}: {row}")
+    # Which candidates does the model want? Rank the union of the product's candidates and one
+    # search per positive (20 each, the prototype's) with the same model; count how many of that
+    # top 50 each set found.
+    for row, user in list(zip(rows, users, strict=True))[: args.compare]:
+        row.update(union_share(engine, search, user, reach, sum(plan[row["reader"]])))  # type: ignore[index]
+        log(f"reader {row['reader']} union: {row}")
     out = {
         "size": args.size, "index": search._vectors.kind if search._vectors else None,
         "open_indexes_s": round(load_s, 1), "reach": reach.__dict__,
@@ -555,6 +566,37 @@ def cmd_foryou(args: argparse.Namespace, real: list[IndexRow]) -> None:
     search.close()
     (settings.data_dir / "foryou.json").write_text(json.dumps(out))
     print(foryou_table(out))
+
+
+def union_share(
+    engine: object, search: object, user: int, reach: object, signals: int
+) -> dict[str, int]:
+    """Top 50 of the union of the product's candidates and one search per positive (20 each):
+    how many each set holds, and the sizes of both sets."""
+    from paperfeed.recommend import service as rs
+    from paperfeed.recommend.whole import Reach, centres, per_query
+
+    found: dict[str, set[str]] = {}
+
+    def both(positives: np.ndarray, k: int) -> list[list[str]]:
+        queries = centres(positives, np.ones(len(positives), np.float32), reach.groups)  # type: ignore[attr-defined]
+        extra = -(-signals // len(queries))  # as the product asks: its own papers are dropped
+        ours = search.neighbours(queries, per_query(reach, len(queries)) + extra)  # type: ignore[attr-defined]
+        theirs = search.neighbours(positives, 20 + -(-signals // len(positives)))  # type: ignore[attr-defined]
+        for name, lists in (("product", ours), ("per_positive", theirs)):
+            for pid in (p for ids in lists for p in ids):
+                found.setdefault(pid, set()).add(name)
+        return ours + theirs
+
+    wide = rs.Recommender(engine, neighbours=both, reach=Reach(groups=10**6, candidates=10**6))  # type: ignore[arg-type]
+    with engine.connect() as conn:  # type: ignore[attr-defined]
+        top = [found.get(r.id, set()) for r in wide.feed_all(conn, user, 50) or []]
+    return {
+        "union_top50_product": sum("product" in t for t in top),
+        "union_top50_per_positive": sum("per_positive" in t for t in top),
+        "candidates_product": sum("product" in t for t in found.values()),
+        "candidates_per_positive": sum("per_positive" in t for t in found.values()),
+    }
 
 
 def foryou_table(out: dict[str, object]) -> str:
@@ -570,6 +612,14 @@ def foryou_table(out: dict[str, object]) -> str:
         cells = [r["reader"], r["signals"], r["wall_ms"], r["cpu_ms"], r["cached_ms"],
                  *[r.get(k, "") for k in keys], r["load1"]]  # fmt: skip
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    lines += ["", "| reader | candidates: product / one search per positive (20 each) | "
+              "top 50 of the union found by the product / by per positive |",
+              "|---|---|---|"]  # fmt: skip
+    for r in out["rows"]:  # type: ignore[attr-defined]
+        if "union_top50_product" in r:
+            lines.append(f"| {r['reader']} | {r['candidates_product']} / "
+                         f"{r['candidates_per_positive']} | {r['union_top50_product']} / "
+                         f"{r['union_top50_per_positive']} |")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -587,6 +637,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--sample", type=int, default=2000, help="real papers embedded by MiniLM")
     p.add_argument("--queries", type=int, default=200)
     p.add_argument("--readers", type=int, default=8, help="for you: readers with 100+20 signals")
+    p.add_argument("--candidates", type=int, default=0, help="for you: instead of the default")
+    p.add_argument("--compare", type=int, default=3, help="for you: readers also ranked from "
+                   "one search per positive")  # fmt: skip
     args = p.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     real = sb.load_real(args.data_dir)

@@ -261,7 +261,7 @@ class Recommender:
         return tuple(rank(model, space, limit, seen))
 
     def _candidates(self, signals: Sequence[Signal], seen: frozenset[str]) -> list[str]:
-        """Papers near the centres of the user's positive vectors, from the vector index."""
+        """Papers near the user's positive vectors (or their groups' centres), from the index."""
         positives = [s for s in signals if s.sign > 0 and s.vector is not None]
         if not positives or self.neighbours is None:
             raise _Unranked

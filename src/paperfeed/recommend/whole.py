@@ -1,8 +1,10 @@
 """Ranking the whole store ("all time"): a few query vectors per reader, ANN candidates.
 
 Scoring every stored paper is out at 1 M papers (the meaning part alone is ~0.8 s), so the
-reader's positive vectors are grouped into a few weighted centres; the search's vector index
-returns the papers nearest each centre, and the usual ranker orders that candidate set.
+search's vector index returns a few papers nearest each of the reader's positive papers (or, past
+`groups` of them, nearest the centres of small groups of close positives), and the usual ranker
+orders that candidate set. Few wide centres were measured worse: their neighbours are generic
+papers the model ranks low (bench/RESULTS.md, "All time in the product").
 Recommend never imports search: the index is handed in as a `Neighbours` function.
 """
 
@@ -23,8 +25,8 @@ Neighbours = Callable[[np.ndarray, int], list[list[str]]]
 class Reach:
     """How far an all-time feed looks (defaults measured with `bench/scale.py foryou`)."""
 
-    groups: int = 8  # query vectors per reader: centres of their positives
-    candidates: int = 1000  # papers ranked per reader, split over the groups
+    groups: int = 64  # query vectors per reader: their positives, or centres of close groups
+    candidates: int = 600  # papers ranked per reader, split over the queries
     vocabulary_papers: int = 5000  # newest papers the shared keyword features are fitted on
     rounds: int = 6  # k-means iterations
 
