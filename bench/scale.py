@@ -444,7 +444,7 @@ def cmd_store(args: argparse.Namespace, real: list[IndexRow]) -> None:
     service.close()
     built = (time.perf_counter() - took, time.process_time() - cpu)
     log(f"search indexes: {built[0]:.0f} s wall, {built[1]:.0f} s CPU, load {loadavg()}")
-    out = {"size": args.size, "store_s": _ms(stored_s), "indexes_s": _ms(built)}
+    out = {"size": args.size, "store_ms": _ms(stored_s), "indexes_ms": _ms(built)}
     (settings.data_dir / "built.json").write_text(json.dumps(out))
 
 
