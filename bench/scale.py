@@ -17,6 +17,8 @@ serve. Queries are embedded by the real MiniLM inside each timed query.
     python bench/scale.py build        # keyword + HNSW indexes, product code and defaults
     python bench/scale.py serve        # fresh process, default settings: timings, CPU, RSS
     python bench/scale.py recall       # HNSW (as served) against exact search, same vectors
+    python bench/scale.py store        # a product store of --size papers + its search indexes
+    python bench/scale.py foryou       # the product's all-time For you over that store
 """
 
 from __future__ import annotations
@@ -377,84 +379,248 @@ def _neighbour_cosines(matrix: np.ndarray, n_real: int) -> dict[str, float]:
     return out
 
 
-def cmd_foryou(args: argparse.Namespace, real: list[IndexRow]) -> None:
-    """The plan for For you over 1 M papers: ANN candidates, then the product's ranker on them."""
-    from paperfeed.recommend import model as rec
-    from paperfeed.search.vectors import FaissIndex
+def foryou_settings(work: Path, size: int) -> Settings:
+    """Product defaults (MiniLM, auto index) over a SQLite store of `size` papers; no
+    background index refresh during the timings (the store does not change)."""
+    folder = work / f"foryou-{size}"
+    return Settings(data_dir=folder, database_url=None, search_refresh_seconds=1e9,  # type: ignore[call-arg]
+                    _env_file=None)  # fmt: skip
+
+
+def vector_index_only(service: object) -> None:
+    """Load or build just the vector index, as `SearchService.refresh` does for its vector half
+    (All time never reads the keyword index; building it for 1 M papers takes ~14 min here)."""
+    with service._lock:  # type: ignore[attr-defined]
+        service._refresh_vectors()  # type: ignore[attr-defined]  # (saves what it built)
+        service._last_refresh = time.monotonic()  # type: ignore[attr-defined]
+
+
+def cmd_store(args: argparse.Namespace, real: list[IndexRow]) -> None:
+    """A product store of the corpus (papers, MiniLM-contract vectors) and its search indexes,
+    written and built by the product's own code (`upsert_papers`, `save_vectors`, `refresh`)."""
+    from paperfeed.models import Paper
+    from paperfeed.search import SearchService
+    from paperfeed.search.backfill import text_hash
+    from paperfeed.store import open_store, upsert_papers
+    from paperfeed.store.bulk import deferred_indexes
+    from paperfeed.store.search_store import count_vectors, ensure_contract, save_vectors
 
     texts, _owner, _starts = pieces(real)
+    settings = foryou_settings(args.work, args.size)
+    engine = open_store(settings)
     mapped = np.load(args.work / "mapped.npy", mmap_mode="r")
-    ids = all_ids(real, len(mapped))
-    where = {pid: i for i, pid in enumerate(ids)}
-    cid = contract_of(get_embedder("minilm"))[0]
-    folder = settings_of(args.work).data_dir / "index" / "vectors"
-    index = FaissIndex.load(folder, cid)
-    assert index is not None
-    p = np.load(args.work / "plan.npz")
-    titles, flat, offsets, n_real = p["titles"], p["flat"], p["offsets"], len(real)
+    assert len(mapped) >= args.size, "run `vectors` with this --size first"
+    cid, spec = contract_of(get_embedder("minilm"))
+    took, cpu = time.perf_counter(), time.process_time()
+    with engine.begin() as conn:
+        done = count_vectors(conn, cid)
+        ensure_contract(conn, cid, spec)
+    rows = synthetic_rows(real, texts, args.work)
+    batch: list[IndexRow] = []
+    with deferred_indexes(engine):
+        for n, row in enumerate(rows):
+            if n >= args.size:
+                break
+            if n < done:
+                continue
+            batch.append(row)
+            if len(batch) == 5000 or n == args.size - 1:
+                papers = [Paper(r.id, r.title, r.abstract, r.authors, r.categories, version=1,
+                                source="bench", listing_date=r.day) for r in batch]  # fmt: skip
+                vecs = [(r.id, text_hash(r.title, r.abstract),
+                         np.asarray(mapped[n - len(batch) + 1 + i], np.float32))
+                        for i, r in enumerate(batch)]  # fmt: skip
+                with engine.begin() as conn:
+                    upsert_papers(conn, papers)
+                    save_vectors(conn, cid, vecs)
+                batch = []
+                if (n + 1) % 50_000 == 0:
+                    log(f"stored {n + 1:,} papers, load {loadavg()}")
+    stored_s = (time.perf_counter() - took, time.process_time() - cpu)
+    log(f"store of {args.size:,} papers: {stored_s[0]:.0f} s wall, {stored_s[1]:.0f} s CPU")
+    took, cpu = time.perf_counter(), time.process_time()
+    service = SearchService(settings, engine)
+    vector_index_only(service)  # HNSW from 20 k papers (`hnsw_threshold`), saved to disk
+    service.close()
+    built = (time.perf_counter() - took, time.process_time() - cpu)
+    log(f"search indexes: {built[0]:.0f} s wall, {built[1]:.0f} s CPU, load {loadavg()}")
+    out = {"size": args.size, "store_ms": _ms(stored_s), "indexes_ms": _ms(built)}
+    (settings.data_dir / "built.json").write_text(json.dumps(out))
 
-    def doc(i: int) -> rec.Doc:
-        if i < n_real:
-            r = real[i]
-            return rec.Doc(r.id, r.title, r.abstract, r.authors, r.categories, r.day)
-        n, a = i - n_real, real[int(titles[i - n_real])]
-        body = " ".join(texts[n_real + int(s)] for s in flat[offsets[n] : offsets[n + 1]])
-        return rec.Doc(ids[i], a.title, body, a.authors, a.categories, a.day)
 
-    rng = random.Random(4)
-    cats: dict[str, list[int]] = {}
-    for i, r in enumerate(real):
-        cats.setdefault(r.categories[0] if r.categories else "", []).append(i)
-    pool = cats["cs.CL"] + cats["cs.CV"]
-    picks = rng.sample(pool, 120)
-    signals = [
-        rec.Signal(
-            doc(i),
-            1 if k < 100 else -1,
-            "library",
-            float(k % 60),
-            np.asarray(mapped[i], np.float32),
-        )  # fmt: skip
-        for k, i in enumerate(picks)
-    ]
-    out: dict[str, object] = {"positives": 100, "negatives": 20, "load1": float(loadavg())}
-    for per in (20, 40):
-        w, c = time.perf_counter(), time.process_time()
-        found: dict[str, None] = {}
-        for s in signals[:100]:
-            for pid, _sim in index.search(s.vector, per):  # type: ignore[arg-type]
-                found[pid] = None
-        cand = [where[pid] for pid in found if pid not in {ids[i] for i in picks}]
-        ann = (time.perf_counter() - w, time.process_time() - c)
-        w, c = time.perf_counter(), time.process_time()
-        docs = [doc(i) for i in cand]
-        space = rec.build_space(docs, np.asarray(mapped[sorted(cand)], np.float32)[
-            np.argsort(np.argsort(cand))])  # fmt: skip
-        build = (time.perf_counter() - w, time.process_time() - c)
-        w, c = time.perf_counter(), time.process_time()
-        model = rec.train(signals, space, rec.Follows(), rec.Tuning())
-        train = (time.perf_counter() - w, time.process_time() - c)
-        w, c = time.perf_counter(), time.process_time()
-        recs = rec.rank(model, space, 50)
-        rank = (time.perf_counter() - w, time.process_time() - c)
-        total = ann[0] + build[0] + train[0] + rank[0]
-        out[f"per_positive_{per}"] = {
-            "candidates": len(cand),
-            "ann_ms": _ms(ann), "space_ms": _ms(build), "train_ms": _ms(train),
-            "rank_ms": _ms(rank), "total_wall_ms": round(1000 * total),
-            "total_cpu_ms": round(1000 * (ann[1] + build[1] + train[1] + rank[1])),
-            "shown": len(recs), "load1_after": float(loadavg()),
-        }  # fmt: skip
-        log(f"for you, {per} per positive: {out[f'per_positive_{per}']}")
-    # What the product's scoring would cost over every paper: the meaning part alone.
-    pos = np.asarray(mapped[picks[:100]], np.float32)
-    block = np.asarray(mapped[:200_000], np.float32)
-    w = time.perf_counter()
-    for _ in range(5):
-        block @ pos.T
-    out["meaning_product_1m_ms_est"] = round(1000 * (time.perf_counter() - w) / 5 * 5, 1)
-    (args.work / "foryou.json").write_text(json.dumps(out))
-    print(json.dumps(out, indent=1))
+class Phases:
+    """Wall and CPU time spent inside named functions of a module, per call of the whole."""
+
+    def __init__(self) -> None:
+        self.spent: dict[str, list[float]] = {}
+
+    def wrap(self, module: object, name: str) -> None:
+        """Time every call of `module.name` from now on."""
+        real = getattr(module, name)
+
+        def timed(*a: object, **k: object) -> object:
+            w, c = time.perf_counter(), time.process_time()
+            try:
+                return real(*a, **k)
+            finally:
+                got = self.spent.setdefault(name, [0.0, 0.0])
+                got[0] += time.perf_counter() - w
+                got[1] += time.process_time() - c
+
+        setattr(module, name, timed)
+
+    def take(self) -> dict[str, float]:
+        """Wall ms per phase since the last take."""
+        out = {k: round(1000 * v[0], 1) for k, v in self.spent.items()}
+        self.spent = {}
+        return out
+
+
+def make_foryou_readers(
+    engine: object, real: list[IndexRow], plan: list[tuple[int, int]], seed: int = 4
+) -> list[int]:
+    """Readers with (positives, negatives) papers of two common categories each: 60 % saved,
+    the rest rated 👍; negatives rated 👎. Returns their user ids."""
+    from paperfeed.store import accounts, library
+
+    by_cat: dict[str, list[str]] = {}
+    for r in real:
+        by_cat.setdefault(r.categories[0] if r.categories else "", []).append(r.id)
+    common = sorted(by_cat, key=lambda c: -len(by_cat[c]))[:20]
+    rng, users = random.Random(seed), []
+    with engine.begin() as conn:  # type: ignore[attr-defined]
+        for n, (pos, neg) in enumerate(plan):
+            user = accounts.create_user(conn, f"reader{n}_{time.time_ns()}", "x")
+            pool = by_cat[common[n % 20]] + by_cat[common[(n + 7) % 20]]
+            for extra in common:  # a heavy reader's interests are wider
+                if len(pool) >= 2 * (pos + neg):
+                    break
+                pool += by_cat[extra]
+            picks = rng.sample(sorted(set(pool)), pos + neg)
+            for i, pid in enumerate(picks[:pos]):
+                if i % 5 < 3:
+                    library.save_paper(conn, user.id, pid)
+                else:
+                    library.set_rating(conn, user.id, pid, 1)
+            for pid in picks[pos:]:
+                library.set_rating(conn, user.id, pid, -1)
+            users.append(user.id)
+    return users
+
+
+def cmd_foryou(args: argparse.Namespace, real: list[IndexRow]) -> None:
+    """The product's all-time For you (`Recommender.feed_all`, candidates from the search's
+    HNSW index as the web app wires it) over the store `store` built, timed per reader."""
+    from paperfeed.recommend import service as rs
+    from paperfeed.recommend.whole import Reach
+    from paperfeed.search import SearchService
+    from paperfeed.store import open_store
+
+    settings = foryou_settings(args.work, args.size)
+    engine = open_store(settings)
+    took = time.perf_counter()
+    search = SearchService(settings, engine)
+    vector_index_only(search)  # loads the saved HNSW index
+    load_s = time.perf_counter() - took
+    phases = Phases()
+    for name in ("_signals", "acted_on", "get_papers", "paper_flags", "_matrix", "space_in",
+                 "train", "rank", "follows_of"):  # fmt: skip
+        phases.wrap(rs, name)
+
+    def neighbours(queries: np.ndarray, k: int) -> list[list[str]]:
+        return search.neighbours(queries, k)
+
+    phases.wrap(search, "neighbours")
+    reach = Reach(candidates=args.candidates) if args.candidates else Reach()
+    recommender = rs.Recommender(engine, neighbours=neighbours, reach=reach)
+    plan = [(100, 20)] * args.readers + [(400, 100)] * 2
+    users = make_foryou_readers(engine, real, plan)
+    rows: list[dict[str, object]] = []
+    for n, user in enumerate(users):
+        with engine.connect() as conn:
+            w, c = time.perf_counter(), time.process_time()
+            recs = recommender.feed_all(conn, user, 50)
+            wall, cpu = time.perf_counter() - w, time.process_time() - c
+            w2 = time.perf_counter()
+            again = recommender.feed_all(conn, user, 50)
+            cached = time.perf_counter() - w2
+        assert recs and again == recs
+        row = {"reader": n, "signals": f"{plan[n][0]}+{plan[n][1]}", "wall_ms": round(1000 * wall),
+               "cpu_ms": round(1000 * cpu), "cached_ms": round(1000 * cached, 2),
+               "shown": len(recs), "load1": float(loadavg()), **phases.take()}  # fmt: skip
+        rows.append(row)
+        log(f"reader {n}: {row}")
+    # Which candidates does the model want? Rank the union of the product's candidates and one
+    # search per positive (20 each, the prototype's) with the same model; count how many of that
+    # top 50 each set found.
+    for row, user in list(zip(rows, users, strict=True))[: args.compare]:
+        row.update(union_share(engine, search, user, reach, sum(plan[row["reader"]])))  # type: ignore[index]
+        log(f"reader {row['reader']} union: {row}")
+    out = {
+        "size": args.size, "index": search._vectors.kind if search._vectors else None,
+        "open_indexes_s": round(load_s, 1), "reach": reach.__dict__,
+        "ef_search_neighbours": max(-(-reach.candidates // reach.groups),
+                                    search._calibration().hnsw_ef_similar),
+        "rows": rows,
+    }  # fmt: skip
+    search.close()
+    (settings.data_dir / "foryou.json").write_text(json.dumps(out))
+    print(foryou_table(out))
+
+
+def union_share(
+    engine: object, search: object, user: int, reach: object, signals: int
+) -> dict[str, int]:
+    """Top 50 of the union of the product's candidates and one search per positive (20 each):
+    how many each set holds, and the sizes of both sets."""
+    from paperfeed.recommend import service as rs
+    from paperfeed.recommend.whole import Reach, centres, per_query
+
+    found: dict[str, set[str]] = {}
+
+    def both(positives: np.ndarray, k: int) -> list[list[str]]:
+        queries = centres(positives, np.ones(len(positives), np.float32), reach.groups)  # type: ignore[attr-defined]
+        extra = -(-signals // len(queries))  # as the product asks: its own papers are dropped
+        ours = search.neighbours(queries, per_query(reach, len(queries)) + extra)  # type: ignore[attr-defined]
+        theirs = search.neighbours(positives, 20 + -(-signals // len(positives)))  # type: ignore[attr-defined]
+        for name, lists in (("product", ours), ("per_positive", theirs)):
+            for pid in (p for ids in lists for p in ids):
+                found.setdefault(pid, set()).add(name)
+        return ours + theirs
+
+    wide = rs.Recommender(engine, neighbours=both, reach=Reach(groups=10**6, candidates=10**6))  # type: ignore[arg-type]
+    with engine.connect() as conn:  # type: ignore[attr-defined]
+        top = [found.get(r.id, set()) for r in wide.feed_all(conn, user, 50) or []]
+    return {
+        "union_top50_product": sum("product" in t for t in top),
+        "union_top50_per_positive": sum("per_positive" in t for t in top),
+        "candidates_product": sum("product" in t for t in found.values()),
+        "candidates_per_positive": sum("per_positive" in t for t in found.values()),
+    }
+
+
+def foryou_table(out: dict[str, object]) -> str:
+    """Settings, then one Markdown row per reader (the first pays the vocabulary fit)."""
+    keys = ["neighbours", "_signals", "get_papers", "_matrix", "space_in", "train", "rank"]
+    head = (f"papers {out['size']:,}, index {out['index']}, reach {out['reach']}, "
+            f"HNSW efSearch {out['ef_search_neighbours']}\n\n"
+            "| reader | signals | total wall ms | CPU ms | cached ms | ANN | signals | papers |"
+            " vectors | tf-idf transform | train | rank | load 1-min |\n"
+            "|" + "---|" * 13)  # fmt: skip
+    lines = [head]
+    for r in out["rows"]:  # type: ignore[attr-defined]
+        cells = [r["reader"], r["signals"], r["wall_ms"], r["cpu_ms"], r["cached_ms"],
+                 *[r.get(k, "") for k in keys], r["load1"]]  # fmt: skip
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    lines += ["", "| reader | candidates: product / one search per positive (20 each) | "
+              "top 50 of the union found by the product / by per positive |",
+              "|---|---|---|"]  # fmt: skip
+    for r in out["rows"]:  # type: ignore[attr-defined]
+        if "union_top50_product" in r:
+            lines.append(f"| {r['reader']} | {r['candidates_product']} / "
+                         f"{r['candidates_per_positive']} | {r['union_top50_product']} / "
+                         f"{r['union_top50_per_positive']} |")  # fmt: skip
+    return "\n".join(lines)
 
 
 def _ms(pair: tuple[float, float]) -> dict[str, float]:
@@ -464,12 +630,16 @@ def _ms(pair: tuple[float, float]) -> dict[str, float]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one step."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("step", choices=["vectors", "build", "serve", "recall", "foryou"])
+    p.add_argument("step", choices=["vectors", "build", "serve", "recall", "store", "foryou"])
     p.add_argument("--data-dir", type=Path, default=sb.DEFAULT_DATA)
     p.add_argument("--work", type=Path, default=DEFAULT_WORK)
     p.add_argument("--size", type=int, default=1_000_000)
     p.add_argument("--sample", type=int, default=2000, help="real papers embedded by MiniLM")
     p.add_argument("--queries", type=int, default=200)
+    p.add_argument("--readers", type=int, default=8, help="for you: readers with 100+20 signals")
+    p.add_argument("--candidates", type=int, default=0, help="for you: instead of the default")
+    p.add_argument("--compare", type=int, default=3, help="for you: readers also ranked from "
+                   "one search per positive")  # fmt: skip
     args = p.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     real = sb.load_real(args.data_dir)
@@ -479,6 +649,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "build": cmd_build,
         "serve": cmd_serve,
         "recall": cmd_recall,
+        "store": cmd_store,
         "foryou": cmd_foryou,
     }[args.step](args, real)
     return 0

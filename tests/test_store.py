@@ -161,3 +161,21 @@ def test_a_paper_stored_without_a_fingerprint_gets_one_when_seen_unchanged(
         assert upsert_papers(conn, [older]).unchanged == 1  # older never overwrites
         stored = get_paper(conn, PAPER.id)
     assert stored is not None and stored.title == PAPER.title
+
+
+def test_brief_papers_carry_what_a_ranker_reads_and_skip_the_rest(engine: Engine) -> None:
+    with engine.begin() as conn:
+        upsert_papers(conn, [PAPER])
+    with engine.connect() as conn:
+        full = store_papers.get_papers(conn, [PAPER.id])[PAPER.id]
+        brief = store_papers.get_papers(conn, [PAPER.id, "0000.00000"], brief=True)
+    assert list(brief) == [PAPER.id]
+    got = brief[PAPER.id]
+    assert (got.title, got.abstract, got.authors, got.categories, got.listing_date) == (
+        PAPER.title,
+        PAPER.abstract,
+        PAPER.authors,
+        PAPER.categories,
+        PAPER.listing_date,
+    )
+    assert full.versions and full.code_links and not got.versions and not got.code_links

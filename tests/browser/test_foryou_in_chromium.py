@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, ViewportSize, expect
 
-from paperfeed.store import get_paper
+from paperfeed.search import embed_papers
+from paperfeed.store import get_paper, upsert_papers
 from paperfeed.store.library import library, user_collections, user_ratings
 from paperfeed.store.listings import latest_day
 from paperfeed.web.periods import day_period
@@ -16,6 +19,7 @@ from tests.browser.conftest import LiveSite
 from tests.web_support import HOSTILE, HOSTILE_ID
 
 pytestmark = pytest.mark.browser
+OLD_ID = "2501.99001"  # a copy of a recent paper, listed in January 2025
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 
 
@@ -139,3 +143,36 @@ def test_import_fetches_an_unknown_arxiv_paper(
     with live_site.engine.connect() as conn:
         assert {i.paper_id for i in library(conn, 1)} == {HOSTILE_ID, "1605.08386"}
     assert [r.params.get("id_list") for r in live_site.arxiv.requests] == ["1605.08386"]
+
+
+def test_all_time_ranks_an_old_paper_the_month_does_not_hold(
+    page: Page, live_site: LiveSite
+) -> None:
+    url, engine = live_site.url, live_site.engine
+    _sign_up(page, url, "historian")
+    with engine.connect() as conn:
+        newest = latest_day(conn)
+    assert newest is not None
+    page.goto(url + day_period(newest).path)
+    liked = page.locator("article.card").nth(0)
+    liked_id = liked.get_attribute("data-id")
+    assert liked_id is not None
+    # The same text, listed long before this month: only "All time" can find it.
+    with engine.begin() as conn:
+        original = get_paper(conn, liked_id)
+        assert original is not None
+        upsert_papers(conn, [replace(original, id=OLD_ID, listing_date=date(2025, 1, 10))])
+    embed_papers(live_site.settings, engine)
+    liked.get_by_role("button", name="More like this").click()
+    expect(liked.get_by_role("button", name="More like this")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    page.goto(url + "/for-you?window=month")
+    expect(page.locator(".recommended").first).to_be_visible()
+    assert page.locator(f'article[data-id="{OLD_ID}"]').count() == 0
+    page.get_by_role("navigation", name="Window").get_by_role("link", name="All time").click()
+    expect(page).to_have_url(re.compile(r"window=all"))
+    expect(page.get_by_role("link", name="All time")).to_have_attribute("aria-current", "page")
+    old = page.locator(f'.recommended article[data-id="{OLD_ID}"]')
+    expect(old).to_be_visible()
+    assert page.locator(f'article[data-id="{liked_id}"]').count() == 0  # rated: not again

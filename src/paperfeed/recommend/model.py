@@ -143,7 +143,8 @@ class Space:
 
     def __post_init__(self) -> None:
         self.index = {d.id: i for i, d in enumerate(self.docs)}
-        self.terms = self.vectorizer.get_feature_names_out()
+        if self.terms is None:  # a shared vocabulary passes its names in: ~10 ms to look up
+            self.terms = self.vectorizer.get_feature_names_out()
         self.author_keys = [frozenset(author_key(a) for a in d.authors) for d in self.docs]
         names = sorted({c for d in self.docs for c in d.categories})
         self.categories = {c: i for i, c in enumerate(names)}
@@ -166,6 +167,32 @@ def build_space(docs: Sequence[Doc], vectors: np.ndarray, extra_texts: Sequence[
         vectorizer.fit(texts + list(extra_texts) or ["paperfeed"])  # no papers: a placeholder
     keywords = vectorizer.transform(texts).tocsr()
     return Space(list(docs), vectorizer, keywords, _unit(vectors, len(docs)))
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Keyword features fitted once on a sample of the store, shared by per-reader spaces."""
+
+    vectorizer: TfidfVectorizer
+    terms: np.ndarray
+
+
+def fit_vocabulary(texts: Sequence[str]) -> Vocabulary:
+    """Fit the keyword features on these texts (a bounded sample of the store)."""
+    vectorizer = new_vectorizer()
+    try:
+        vectorizer.fit(texts)
+    except ValueError:  # too few documents for min_df: every term
+        vectorizer.set_params(min_df=1, max_df=1.0)
+        vectorizer.fit(list(texts) or ["paperfeed"])
+    return Vocabulary(vectorizer, vectorizer.get_feature_names_out())
+
+
+def space_in(docs: Sequence[Doc], vectors: np.ndarray, vocabulary: Vocabulary) -> Space:
+    """A space over these candidates in an already fitted vocabulary (transform only)."""
+    keywords = vocabulary.vectorizer.transform([d.text for d in docs]).tocsr()
+    vec, terms = vocabulary.vectorizer, vocabulary.terms
+    return Space(list(docs), vec, keywords, _unit(vectors, len(docs)), terms=terms)
 
 
 def _unit(vectors: np.ndarray, rows: int) -> np.ndarray:
@@ -209,7 +236,9 @@ def train(signals: Sequence[Signal], space: Space, follows: Follows, tuning: Tun
     """Fit the user's keyword classifier and collect their positive and negative vectors."""
     positives = [s for s in signals if s.sign > 0]
     negatives = [s for s in signals if s.sign < 0]
-    weights, bias = _keyword_model(positives, negatives, space, tuning)
+    # Each signal's tf-idf row once: both the classifier and the neighbour part read them.
+    x_sig = _rows(space, [s.doc.text for s in [*positives, *negatives]])
+    weights, bias = _keyword_model(positives, negatives, space, tuning, x_sig)
     with_vec = [i for i, s in enumerate(positives) if s.vector is not None]
     # The meaning part keeps the most weighted positives: bounded cost per candidate.
     with_vec = sorted(with_vec, key=lambda i: _weight(positives[i], tuning), reverse=True)
@@ -228,23 +257,30 @@ def train(signals: Sequence[Signal], space: Space, follows: Follows, tuning: Tun
         neg_vectors,
         follows,
         tuning,
-        _neighbour_keywords(positives, space, tuning),
+        _neighbour_keywords(positives, tuning, x_sig[: len(positives)]),
     )
     if model.pos_keywords is not None:
         model.neighbours, model.neighbours_of = keyword_neighbours(model, space), weakref.ref(space)
     return model
 
 
+def _rows(space: Space, texts: Sequence[str]) -> sparse.csr_matrix:
+    """Texts' tf-idf rows in the space's features (none: an empty matrix, not an error)."""
+    if not texts:
+        return sparse.csr_matrix((0, space.keywords.shape[1]), dtype=np.float32)
+    return space.vectorizer.transform(texts).tocsr()
+
+
 def _neighbour_keywords(
-    positives: Sequence[Signal], space: Space, tuning: Tuning
+    positives: Sequence[Signal], tuning: Tuning, rows: sparse.csr_matrix
 ) -> sparse.csr_matrix | None:
-    """The most weighted positives' tf-idf rows as columns: (terms, q), q <= max_neighbours."""
+    """The most weighted positives' tf-idf rows (`rows`: one per positive) as columns:
+    (terms, q), q <= max_neighbours."""
     if not positives or tuning.neighbour_weight == 0 or tuning.max_neighbours <= 0:
         return None
     order = sorted(range(len(positives)), key=lambda i: _weight(positives[i], tuning))
     kept = sorted(order[::-1][: tuning.max_neighbours])
-    rows = space.vectorizer.transform([positives[i].doc.text for i in kept])
-    return rows.T.tocsr().astype(np.float32)
+    return rows[kept].T.tocsr().astype(np.float32)
 
 
 def keyword_neighbours(model: UserModel, space: Space) -> np.ndarray:
@@ -274,13 +310,16 @@ def _stack(vectors: Sequence[np.ndarray | None], dim: int) -> np.ndarray:
 
 
 def _keyword_model(
-    positives: Sequence[Signal], negatives: Sequence[Signal], space: Space, tuning: Tuning
+    positives: Sequence[Signal],
+    negatives: Sequence[Signal],
+    space: Space,
+    tuning: Tuning,
+    x_sig: sparse.csr_matrix,
 ) -> tuple[np.ndarray, float]:
     n_terms = space.keywords.shape[1]
     if not positives or space.keywords.shape[0] == 0:
         return np.zeros(n_terms, dtype=np.float32), 0.0
-    labelled = positives + negatives  # type: ignore[operator]
-    x_sig = space.vectorizer.transform([s.doc.text for s in labelled])
+    labelled = [*positives, *negatives]
     x = sparse.vstack([x_sig, space.keywords]).tocsr()
     y = np.r_[np.ones(len(positives)), np.zeros(len(negatives) + space.keywords.shape[0])]
     w_sig = [

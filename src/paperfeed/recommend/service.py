@@ -3,6 +3,10 @@
 Candidate spaces (tf-idf + stored vectors of a window's papers) are built once per window and
 store change; user models once per (user, signal version, site revision, space); ranked feeds
 once per (model key, window, limit): a returning reader's page view does no ranking at all.
+
+The whole store ("all time") has no shared space: each reader's candidates come from the
+search's vector index (`whole.Neighbours`, handed in by the app), in keyword features fitted once
+per store change on the newest papers, so a reader costs a few ANN searches and a transform.
 """
 
 from __future__ import annotations
@@ -26,17 +30,22 @@ from paperfeed.recommend.model import (
     Space,
     Tuning,
     UserModel,
+    Vocabulary,
     build_space,
     clamp_age,
+    fit_vocabulary,
     is_muted,
     rank,
+    recency,
+    space_in,
     strongest_terms,
     train,
 )
+from paperfeed.recommend.whole import Neighbours, Reach, candidate_ids, centres, per_query
 from paperfeed.store import get_papers
 from paperfeed.store.accounts import site_revision
 from paperfeed.store.library import interests, paper_signals, signal_version, vector_contract
-from paperfeed.store.listings import latest_day, papers_between
+from paperfeed.store.listings import latest_day, newest_listed, paper_flags, papers_between
 from paperfeed.store.search_store import get_vectors, latest_change
 from paperfeed.util import utcnow
 
@@ -66,7 +75,12 @@ class _Lru(Generic[K, V]):
             with self._lock:
                 if key in self._items:
                     return self._items[key]
-            value = build()
+            try:
+                value = build()
+            except BaseException:
+                with self._lock:
+                    self._building.pop(key, None)  # a failed build leaves nothing behind
+                raise
             with self._lock:
                 self._items[key] = value
                 self._building.pop(key, None)
@@ -114,8 +128,17 @@ class Learned:
 class Recommender:
     """Per-process ranking state: candidate spaces and user models, cached."""
 
-    def __init__(self, engine: Engine, tuning: Tuning | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        tuning: Tuning | None = None,
+        neighbours: Neighbours | None = None,
+        reach: Reach | None = None,
+    ) -> None:
         self.engine, self.tuning = engine, tuning or Tuning()
+        # The search's vector index (the web app wires it): without it there is no all-time feed.
+        self.neighbours, self.reach = neighbours, reach or Reach()
+        self._vocabularies: _Lru[object, Vocabulary] = _Lru(2)
         self._spaces: _Lru[tuple[object, ...], tuple[Space, list[str]]] = _Lru(4)
         self._models: _Lru[tuple[object, ...], UserModel] = _Lru(512)
         self._windows: _Lru[tuple[object, ...], frozenset[str]] = _Lru(8)
@@ -140,7 +163,7 @@ class Recommender:
     def _build_space(self, since: date, until: date) -> tuple[Space, list[str]]:
         with self.engine.connect() as conn:
             ids = papers_between(conn, since, until, 0, MAX_CANDIDATES).ids
-            papers = get_papers(conn, ids)
+            papers = get_papers(conn, ids, brief=True)
             docs = [doc_of(papers[i]) for i in ids if i in papers]
             contract = vector_contract(conn)
             vectors = _matrix(conn, contract, [d.id for d in docs])
@@ -207,20 +230,86 @@ class Recommender:
         ]
         return Learned(strongest_terms(model, space), papers, len(model.positives))
 
+    def feed_all(self, conn: Connection, user_id: int, limit: int) -> list[Recommendation] | None:
+        """The user's ranked papers of the whole store, with a reason each (seen ones left out);
+        None when it cannot be ranked: no vector index, or no positive paper with a vector."""
+        if self.neighbours is None or vector_contract(conn) is None:
+            return None
+        change = latest_change(conn)
+        key = (user_id, signal_version(conn, user_id), site_revision(conn), change, "all", limit)
+        try:
+            ranked = self._feeds.get(key, lambda: self._rank_all(conn, user_id, limit, change))
+        except _Unranked:
+            return None
+        return list(ranked)
+
+    def _rank_all(
+        self, conn: Connection, user_id: int, limit: int, change: object
+    ) -> tuple[Recommendation, ...]:
+        contract = vector_contract(conn)
+        assert contract is not None and self.neighbours is not None
+        signals = _signals(conn, user_id, contract[1])
+        seen = acted_on(conn, user_id)
+        ids = self._candidates(signals, seen)
+        flags = paper_flags(conn, ids)
+        ids = [i for i in ids if i in flags and not flags[i].hidden]
+        papers = get_papers(conn, ids, brief=True)
+        docs = [doc_of(papers[i]) for i in ids if i in papers]
+        vectors = _matrix(conn, contract, [d.id for d in docs])
+        space = space_in(docs, vectors, self._vocabulary(conn, change))
+        model = train(signals, space, follows_of(conn, user_id), self.tuning)
+        return tuple(rank(model, space, limit, seen))
+
+    def _candidates(self, signals: Sequence[Signal], seen: frozenset[str]) -> list[str]:
+        """Papers near the user's positive vectors (or their groups' centres), from the index."""
+        positives = [s for s in signals if s.sign > 0 and s.vector is not None]
+        if not positives or self.neighbours is None:
+            raise _Unranked
+        vectors = np.vstack([s.vector for s in positives]).astype(np.float32)  # type: ignore[misc]
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+        weights = np.array([recency(s.age_days, self.tuning) for s in positives], np.float32)
+        queries = centres(vectors, weights, self.reach.groups, self.reach.rounds)
+        # Asked for a few more per query: the reader's own papers sit nearest and are dropped.
+        extra = -(-len(seen) // len(queries))
+        found = self.neighbours(queries, per_query(self.reach, len(queries)) + extra)
+        ids = candidate_ids(found, seen, self.reach.candidates)
+        if not ids:
+            raise _Unranked  # no vector index yet (or it holds nothing new for this reader)
+        return ids
+
+    def _vocabulary(self, conn: Connection, change: object) -> Vocabulary:
+        """Keyword features of the newest papers, fitted once per store change."""
+
+        def fit() -> Vocabulary:
+            ids = newest_listed(conn, self.reach.vocabulary_papers)
+            papers = get_papers(conn, ids, brief=True)
+            return fit_vocabulary([doc_of(p).text for p in papers.values()])
+
+        return self._vocabularies.get(change, fit)
+
     def forget(self) -> None:
         """Drop cached spaces, models and feeds (tests; a changed tuning)."""
+        self._vocabularies.clear()
         self._spaces.clear()
         self._feeds.clear()
         self._models.clear()
         self._windows.clear()
 
 
+class _Unranked(Exception):
+    """An all-time feed cannot be ranked (nothing to search with, or no index)."""
+
+
 _SHARED: _Lru[Engine, Recommender] = _Lru(4)
 
 
-def shared_recommender(engine: Engine) -> Recommender:
-    """The process's recommender for a store: the site and the digests share its cached models."""
-    return _SHARED.get(engine, lambda: Recommender(engine))
+def shared_recommender(engine: Engine, neighbours: Neighbours | None = None) -> Recommender:
+    """The process's recommender for a store: the site and the digests share its cached models
+    (`neighbours`: the search's vector index, for all-time feeds; the web app hands it in)."""
+    found = _SHARED.get(engine, lambda: Recommender(engine))
+    if neighbours is not None:
+        found.neighbours = neighbours
+    return found
 
 
 def acted_on(conn: Connection, user_id: int) -> frozenset[str]:
@@ -241,7 +330,7 @@ def _matrix(conn: Connection, contract: tuple[str, int] | None, ids: Sequence[st
 
 def _signals(conn: Connection, user_id: int, dim: int) -> list[Signal]:
     raw = paper_signals(conn, user_id)
-    papers = get_papers(conn, list({s.paper_id for s in raw}))
+    papers = get_papers(conn, list({s.paper_id for s in raw}), brief=True)
     contract = vector_contract(conn)
     vectors = get_vectors(conn, contract[0], list(papers), contract[1]) if contract else {}
     now = utcnow()

@@ -433,6 +433,16 @@ class SearchService:
         kept = self.keyword.keep([p for p, _s in found], Filters())
         return self._hits([(p, s) for p, s in found if p in kept][:limit], parse_query(""))
 
+    def neighbours(self, queries: np.ndarray, k: int) -> list[list[str]]:
+        """For each query vector (rows of paper-like vectors), the ids of its k nearest papers,
+        best first, at the width of a paper's neighbours; empty lists without a vector index."""
+        self._maybe_refresh()
+        index, _reason = self._vector_index()
+        if index is None:
+            return [[] for _ in queries]
+        width = max(k, self._calibration().hnsw_ef_similar)
+        return [[pid for pid, _s in index.search(q, k, width)] for q in queries]
+
     def vectors(self, paper_ids: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored vectors of these papers under the current model (missing ones left out)."""
         contract = self._contract()

@@ -83,6 +83,17 @@ def papers_between(conn: Connection, start: date, end: date, offset: int, limit:
     return _page(conn, _in_days(start, end), "votes", offset, limit)
 
 
+def newest_listed(conn: Connection, limit: int) -> list[str]:
+    """The ids of the `limit` most recently listed visible papers (by the listing-date index)."""
+    query = (
+        select(papers.c.id)
+        .where(papers.c.listing_date.is_not(None), papers.c.hidden.is_(False))
+        .order_by(papers.c.listing_date.desc(), papers.c.id.desc())
+        .limit(limit)
+    )
+    return list(conn.scalars(query))
+
+
 def papers_by_author(conn: Connection, key: str, offset: int, limit: int) -> Page:
     """An author's papers (by name key), newest first."""
     ids = select(paper_authors.c.paper_id).where(paper_authors.c.name_key == key)

@@ -41,6 +41,7 @@ from paperfeed.util import chunks, utcnow
 _CHUNK = 500
 _When = TypeVar("_When", datetime, date)
 _CHILDREN = (versions, paper_authors, paper_categories, code_links, signals)
+_BRIEF = (paper_authors, paper_categories)
 _LATEX = re.compile(r"[{}$\\]")
 _WORD = re.compile(r"[a-z0-9]+")
 Row = tuple[Any, ...]
@@ -330,11 +331,13 @@ def _among(conn: Connection, column: ColumnElement[str], ids: Sequence[str]) -> 
     return column.in_(ids)
 
 
-def get_papers(conn: Connection, ids: Sequence[str]) -> dict[str, Paper]:
-    """Load papers by id, with their authors, categories, versions, links and signals."""
+def get_papers(conn: Connection, ids: Sequence[str], brief: bool = False) -> dict[str, Paper]:
+    """Load papers by id, with their authors, categories, versions, links and signals
+    (`brief`: authors and categories only, what a ranker reads; a third of the queries)."""
     out: dict[str, Paper] = {}
+    children = _BRIEF if brief else _CHILDREN
     for chunk in chunks(list(ids), _CHUNK):
-        out.update(_load_chunk(conn, chunk))
+        out.update(_load_chunk(conn, chunk, children))
     return out
 
 
@@ -343,12 +346,14 @@ def get_paper(conn: Connection, paper_id: str) -> Paper | None:
     return get_papers(conn, [paper_id]).get(paper_id)
 
 
-def _load_chunk(conn: Connection, ids: Sequence[str]) -> dict[str, Paper]:
+def _load_chunk(
+    conn: Connection, ids: Sequence[str], children: tuple[Table, ...] = _CHILDREN
+) -> dict[str, Paper]:
     rows = conn.execute(select(papers).where(_among(conn, papers.c.id, ids))).mappings().all()
     if not rows:
         return {}
     found = [r["id"] for r in rows]
-    kids = {t: _group(conn, t, found) for t in _CHILDREN}
+    kids = {t: _group(conn, t, found) if t in children else {} for t in _CHILDREN}
     return {r["id"]: _paper_from_row(r, kids) for r in rows}
 
 

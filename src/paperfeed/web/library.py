@@ -18,6 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import Connection
 
 from paperfeed import references
+from paperfeed.recommend.model import Recommendation
 from paperfeed.recommend.service import Recommender, follows_of, hides, shared_recommender
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import User
@@ -30,7 +31,11 @@ from paperfeed.web.limits import allow_body
 from paperfeed.web.markup import render_markdown
 
 router = APIRouter(include_in_schema=False)
-WINDOWS = {"today": 1, "week": 7, "month": 30}
+WINDOWS = {"today": 1, "week": 7, "month": 30, "all": 0}  # days; "all": the whole store
+ALL_TIME_FALLBACK = (
+    "All time ranks papers near the ones you saved or rated 👍, found by the search's vector "
+    "index; it needs both (the index is built by `paperfeed embed`). Showing this month instead."
+)
 NextField = Annotated[str, Form(max_length=2000)]
 TextField = Annotated[str, Form(max_length=500)]
 Reply = dict[str, str | int | bool | None]  # what a button's fetch gets back
@@ -43,7 +48,12 @@ EXPORTS = {
 
 def install(app: FastAPI) -> None:
     """Add the personal pages and API to the app, with one recommender for the process."""
-    app.state.recommender = shared_recommender(app.state.site.engine)
+    site: Site = app.state.site
+    # All-time feeds take their candidates from the search's vector index (recommend does not
+    # import search: the app hands it in).
+    app.state.recommender = shared_recommender(
+        site.engine, lambda queries, k: site.search().neighbours(queries, k)
+    )
     app.state.site.env.filters["markdown"] = markdown_html
     for path in ("/api/me/library/import", "/library/import"):  # uploads, checked again inside
         allow_body(app, path, 2 * references.MAX_IMPORT_BYTES)
@@ -420,19 +430,17 @@ def for_you(request: Request, site: SiteDep, user: UserDep, window: str = "week"
         return _signin("/for-you")
     if window not in WINDOWS:
         raise HTTPException(400, f"window is one of {', '.join(WINDOWS)}")
-    recommender = _recommender(request)
     with site.engine.connect() as conn:
-        end = latest_day(conn)
-        recs = []
-        if end is not None:
-            start = end - timedelta(days=WINDOWS[window] - 1)
-            recs = recommender.feed(conn, user.id, start, end, site.settings.page_size)
+        recs, notice = ranked_feed(
+            _recommender(request), conn, user.id, window, site.settings.page_size
+        )
         shown = {c.paper.id: c for c in views.cards(conn, [r.id for r in recs], user)}
         items = [(shown[r.id], r.why) for r in recs if r.id in shown]
         context = {
             "items": items,
             "window": window,
             "windows": list(WINDOWS),
+            "notice": notice,
             **personal_context(conn, user, list(shown)),
         }
     return html(
@@ -440,6 +448,22 @@ def for_you(request: Request, site: SiteDep, user: UserDep, window: str = "week"
         request,
         site.render("for_you.html", user=user, here=f"/for-you?window={window}", **context),
     )
+
+
+def ranked_feed(
+    recommender: Recommender, conn: Connection, user_id: int, window: str, limit: int
+) -> tuple[list[Recommendation], str | None]:
+    """The user's feed for a named window, and a notice when all time fell back to the month."""
+    if window == "all":
+        found = recommender.feed_all(conn, user_id, limit)
+        if found is not None:
+            return found, None
+    end = latest_day(conn)
+    if end is None:
+        return [], None
+    days = WINDOWS[window] or WINDOWS["month"]
+    recs = recommender.feed(conn, user_id, end - timedelta(days=days - 1), end, limit)
+    return recs, ALL_TIME_FALLBACK if window == "all" else None
 
 
 @router.get("/for-you/learned")
@@ -479,20 +503,20 @@ def feed_url(
 
 
 @router.get("/feeds/for-you/{token}.{fmt}")
-def private_feed(request: Request, site: SiteDep, token: str, fmt: str) -> Response:
-    """Your For you feed for feed readers, behind a private, revocable URL."""
+def private_feed(
+    request: Request, site: SiteDep, token: str, fmt: str, window: str = "week"
+) -> Response:
+    """Your For you feed for feed readers, behind a private, revocable URL (`?window=all`: the
+    whole store, or the month when it cannot be ranked yet)."""
     if fmt not in ("atom", "rss"):
         raise HTTPException(404, "formats: atom, rss")
+    if window not in WINDOWS:
+        raise HTTPException(400, f"window is one of {', '.join(WINDOWS)}")
     with site.engine.connect() as conn:
         user_id = lib.feed_token_user(conn, token)
         if user_id is None:
             raise HTTPException(404, "this feed URL was revoked or never existed")
-        end = latest_day(conn)
-        recs = (
-            _recommender(request).feed(conn, user_id, end - timedelta(days=6), end, 50)
-            if end
-            else []
-        )
+        recs, _notice = ranked_feed(_recommender(request), conn, user_id, window, 50)
         shown = views.cards(conn, [r.id for r in recs], None)
     listing = views.Listing(
         "For you", shown, len(shown), 1, 50, "/for-you", f"/feeds/for-you/{token}"

@@ -26,6 +26,10 @@ from paperfeed.web.feeds import resolve_id
 router = APIRouter(prefix="/api/me", tags=["me"])
 JSON = "application/json"
 MAX_WINDOW_DAYS = 366
+ALL_TIME_UNAVAILABLE = (
+    "the all-time feed ranks papers near the ones you saved or rated 👍, found by the search's "
+    "vector index: it needs both (the index is built by `paperfeed embed`); use since/until"
+)
 
 
 def get_recommender(request: Request) -> Recommender:
@@ -340,10 +344,20 @@ def feed(
     since: date | None = None,
     until: date | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    window: Literal["all"] | None = None,
 ) -> Response:
-    """Your For you feed: the window's papers ranked by your model, each with why."""
+    """Your For you feed: the window's papers ranked by your model, each with why
+    (`window=all`: every stored paper, instead of since/until)."""
+    if window == "all" and (since or until):
+        raise HTTPException(400, "window=all ranks the whole store: leave out since and until")
     with site.engine.connect() as conn:
-        start, end = feed_window(conn, since, until)
-        recs = recommender.feed(conn, user.id, start, end, limit)
+        if window == "all":
+            found = recommender.feed_all(conn, user.id, limit)
+            if found is None:
+                raise HTTPException(409, ALL_TIME_UNAVAILABLE)
+            recs = found
+        else:
+            start, end = feed_window(conn, since, until)
+            recs = recommender.feed(conn, user.id, start, end, limit)
         cards = {c.paper.id: c for c in views.cards(conn, [r.id for r in recs], user)}
     return _json([item_json(cards[r.id]) | {"why": r.why} for r in recs if r.id in cards])
