@@ -218,6 +218,7 @@ class DigestRenderer:
             for autoescape in (False, True)
         }
         self.papers: dict[tuple[object, ...], tuple[_Utf8, _Utf8]] = {}
+        self.items: dict[int, tuple[DigestItem, str, tuple[_Utf8, _Utf8]]] = {}
         self.values: dict[bool, dict[object, bytes]] = {False: {}, True: {}}
         self.subjects: dict[tuple[str, int, str], str] = {}
         self.home: dict[str, str] = {}
@@ -257,21 +258,24 @@ class DigestRenderer:
         self, links: Links, context: Mapping[str, str], digest: Digest
     ) -> tuple[bytes, bytes]:
         """The plain-text and HTML bodies in UTF-8."""
-        bodies = []
-        for autoescape in (False, True):
-            parts = self.utf8[autoescape]
-            out: list[bytes] = []
-            values = {
-                k: self._value(v, autoescape, k not in _PER_MESSAGE) for k, v in context.items()
-            }
-            parts["head"].extend(out, values)
-            for n, item in enumerate(digest.items, 1):
-                index, why = self._value(n, autoescape), self._value(item.why, autoescape)
-                part = self._paper(links, item)[autoescape]
-                part.extend(out, {"index": index, "item.why": why})
-            parts["foot"].extend(out, values)
-            bodies.append(b"".join(out))
-        return bodies[0], bodies[1]
+        text: list[bytes] = []
+        html: list[bytes] = []
+        plain_values = {k: self._value(v, False, k not in _PER_MESSAGE) for k, v in context.items()}
+        html_values = {k: self._value(v, True, k not in _PER_MESSAGE) for k, v in context.items()}
+        self.utf8[False]["head"].extend(text, plain_values)
+        self.utf8[True]["head"].extend(html, html_values)
+        known_plain, known_html = self.values[False], self.values[True]
+        for n, item in enumerate(digest.items, 1):
+            text_part, html_part = self._paper(links, item)
+            why = item.why
+            plain_why = known_plain.get(why) or self._value(why, False)
+            html_why = known_html.get(why) or self._value(why, True)
+            index = known_plain.get(n) or self._value(n, False)  # digits: the same in HTML
+            text_part.extend(text, {"index": index, "item.why": plain_why})
+            html_part.extend(html, {"index": index, "item.why": html_why})
+        self.utf8[False]["foot"].extend(text, plain_values)
+        self.utf8[True]["foot"].extend(html, html_values)
+        return b"".join(text), b"".join(html)
 
     def _value(self, value: object, autoescape: bool, keep: bool = True) -> bytes:
         # A slot's value in UTF-8, escaped as Jinja's autoescape does for HTML; once per
@@ -285,6 +289,12 @@ class DigestRenderer:
         return out
 
     def _paper(self, links: Links, item: DigestItem) -> tuple[_Utf8, _Utf8]:
+        # Digests share their item objects (compose makes one per pick): the object's own
+        # parts are found by identity first (the entry keeps the object, so its id stays its
+        # own), by content otherwise.
+        seen = self.items.get(id(item))
+        if seen is not None and seen[0] is item and seen[1] == links.base_url:
+            return seen[2]
         key = (links.base_url, item.paper_id, item.title, item.authors, item.category, item.snippet)
         pair = self.papers.get(key)
         if pair is None:
@@ -294,6 +304,7 @@ class DigestRenderer:
                 _Utf8.of(self.parts[True]["item"].filled(view)),
             )
             self.papers[key] = pair
+        self.items[id(item)] = (item, links.base_url, pair)
         return pair
 
 
