@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, and_, bindparam, delete, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from paperfeed.store.digest_tables import (
     interests,
@@ -320,24 +320,28 @@ def record_messages(conn: Connection, messages: Sequence[NewMessage]) -> list[in
     if not messages:
         return []
     now = utcnow()
-    if conn.dialect.name == "sqlite":
-        ids = _insert_sqlite(conn, messages, now)
-    else:
-        # One executemany (multi-row INSERT … RETURNING), the ids in the order of `messages`.
-        insert = outbox.insert().returning(outbox.c.id, sort_by_parameter_order=True)
-        result = conn.execute(insert, [_outbox_values(m, now) for m in messages])
-        ids = [int(oid) for oid in result.scalars()]
-        items = [
-            {"subscriber_id": m.subscriber_id, "paper_id": pid, "outbox_id": oid}
-            for m, oid in zip(messages, ids, strict=True)
-            for pid in m.paper_ids
-        ]
-        if items:
-            conn.execute(sent_papers.insert(), items)
+    fast = conn.dialect.name == "sqlite" and len(messages) >= _CURSOR_FROM
+    ids = (_insert_sqlite if fast else _insert_core)(conn, messages, now)
     _advance_coverage(conn, messages)
     return ids
 
 
+def _insert_core(conn: Connection, messages: Sequence[NewMessage], now: datetime) -> list[int]:
+    # One executemany (multi-row INSERT … RETURNING), the ids in the order of `messages`.
+    insert = outbox.insert().returning(outbox.c.id, sort_by_parameter_order=True)
+    result = conn.execute(insert, [_outbox_values(m, now) for m in messages])
+    ids = [int(oid) for oid in result.scalars()]
+    items = [
+        {"subscriber_id": m.subscriber_id, "paper_id": pid, "outbox_id": oid}
+        for m, oid in zip(messages, ids, strict=True)
+        for pid in m.paper_ids
+    ]
+    if items:
+        conn.execute(sent_papers.insert(), items)
+    return ids
+
+
+_CURSOR_FROM = 20  # batches this large (a digest run's) go through the SQLite cursor
 _OUTBOX_COLUMNS = (
     "subscriber_id",
     "kind",
@@ -360,10 +364,13 @@ def _insert_sqlite(conn: Connection, messages: Sequence[NewMessage], now: dateti
     # quarter of a large digest run's outbox writes. SQLite inserts one row at a time
     # anyway (the ids of a multi-row INSERT … RETURNING come in no promised order); each
     # row's id is the cursor's lastrowid. Values go through the columns' own bind
-    # processors, so they are stored exactly as Core stores them.
+    # processors, so they are stored exactly as Core stores them; the driver's errors are
+    # raised as SQLAlchemy raises them (IntegrityError, OperationalError: a full disk).
     day = _processor(conn, outbox.c.covered_until)
     stamp = _processor(conn, outbox.c.next_attempt_at)(now)
+    dbapi_error = conn.dialect.loaded_dbapi.Error
     cursor = conn.connection.cursor()
+    statement = _INSERT_OUTBOX
     try:
         ids = []
         for m in messages:
@@ -390,7 +397,10 @@ def _insert_sqlite(conn: Connection, messages: Sequence[NewMessage], now: dateti
             for pid in m.paper_ids
         ]
         if items:
-            cursor.executemany(_INSERT_SENT, items)
+            statement = _INSERT_SENT
+            cursor.executemany(statement, items)
+    except dbapi_error as exc:
+        raise DBAPIError.instance(statement, None, exc, dbapi_error, dialect=conn.dialect) from exc
     finally:
         cursor.close()
     return ids
