@@ -6,7 +6,8 @@ from __future__ import annotations
 import base64
 import os
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import format_datetime
 from typing import Any
 
 import pytest
@@ -316,3 +317,16 @@ def test_a_period_recorded_twice_through_the_sqlite_cursor_is_an_integrity_error
         db.record_messages(conn, batch[::-1])  # the last one was recorded already
     with engine.connect() as conn:  # the failed batch left nothing
         assert conn.execute(select(func.count()).select_from(db.outbox)).scalar_one() == 1
+
+
+def test_the_date_header_keeps_the_time_zone_of_the_run_at_the_same_instant() -> None:
+    # The Date header is made once per run's `now`: two equal instants in two zones are
+    # equal datetimes, and must still give each its own header.
+    sub = Subscriber(3, "z@example.org", "confirmed", "n", Preferences())
+    item = DigestItem("2611.1", "T", ("A",), "cs.LG", "s", "new in cs.LG", 1.0)
+    links = Links(SETTINGS.public_url, "k", 3, "n")
+    berlin = NOW.astimezone(timezone(timedelta(hours=1)))
+    for now in (NOW, berlin, NOW):
+        mail = DigestRenderer(SETTINGS).render(links, Digest(sub, "daily:x", (item,)), now)
+        assert mail.parsed()["Date"] == format_datetime(now)
+    assert format_datetime(berlin).endswith("13:00:00 +0100")

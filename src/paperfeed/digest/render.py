@@ -417,9 +417,15 @@ def _encoded(text: str) -> str:
     return " ".join(f"=?utf-8?b?{base64.b64encode(w).decode()}?=" for w in words)
 
 
-@lru_cache(maxsize=4)
 def _date(now: datetime) -> str:
-    return format_datetime(now)
+    # Keyed by its text, offset included: equal instants in two time zones are equal
+    # datetimes, and their Date headers differ.
+    return _date_of(now.isoformat())
+
+
+@lru_cache(maxsize=4)
+def _date_of(iso: str) -> str:
+    return format_datetime(datetime.fromisoformat(iso))
 
 
 @lru_cache(maxsize=4)
