@@ -6,15 +6,13 @@ lease in the database keeps two runs (cron and `serve`, say) from working at the
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -198,24 +196,10 @@ def compose_due(
     for sub in due:
         groups.setdefault(window(sub, latest), []).append(sub)
     # Started before ranking: its workers start up meanwhile (large runs only).
-    with Assembler(settings, now, len(due)) as assembler, _long_lived():
+    with Assembler(settings, now, len(due)) as assembler:
         for span, subs in groups.items():
             digests = compose_window(engine, settings, span, subs, interests, period, embeddings)
-            gc.freeze()
             _record(engine, assembler, digests, span[1] if span else None, report)
-
-
-@contextmanager
-def _long_lived() -> Iterator[None]:
-    # A large run holds millions of objects that live until it ends (subscribers, their
-    # interests, the digests and their items); the garbage collector's full passes went over
-    # all of them again and again while the messages were assembled. They are set aside
-    # (`gc.freeze`: not scanned, never freed meanwhile) once composed, and handed back after.
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def compose_window(
