@@ -330,3 +330,24 @@ def test_the_date_header_keeps_the_time_zone_of_the_run_at_the_same_instant() ->
         mail = DigestRenderer(SETTINGS).render(links, Digest(sub, "daily:x", (item,)), now)
         assert mail.parsed()["Date"] == format_datetime(now)
     assert format_datetime(berlin).endswith("13:00:00 +0100")
+
+
+def test_items_remembered_by_identity_stay_bounded_and_render_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(render, "_ITEMS_KEPT", 3)
+    renderer = DigestRenderer(SETTINGS)
+    sub = Subscriber(5, "b@example.org", "confirmed", "n", Preferences())
+    links = Links(SETTINGS.public_url, "k", 5, "n")
+    for i in range(8):
+        items = tuple(
+            DigestItem(f"2611.{i}{j}", f"T{i}{j}", ("A",), "cs.LG", "s", f"why {j}", 1.0)
+            for j in range(2)
+        )
+        digest = Digest(sub, "daily:x", items)
+        again = Digest(sub, "daily:x", items)  # the same item objects: found by identity
+        for d in (digest, again):
+            assert (
+                renderer.render(links, d, NOW).wire == render_digest(SETTINGS, links, d, NOW).wire
+            )
+        assert len(renderer.items) <= 3

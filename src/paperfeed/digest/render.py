@@ -195,6 +195,7 @@ class _Utf8:
 
 
 _PER_MESSAGE = {"manage_url", "unsubscribe_url"}  # token links: never the same twice
+_ITEMS_KEPT = 100_000  # item objects a renderer remembers by identity
 
 
 class DigestRenderer:
@@ -304,6 +305,8 @@ class DigestRenderer:
                 _Utf8.of(self.parts[True]["item"].filled(view)),
             )
             self.papers[key] = pair
+        if len(self.items) >= _ITEMS_KEPT:  # they are kept alive here: memory stays bounded
+            self.items.clear()
         self.items[id(item)] = (item, links.base_url, pair)
         return pair
 
