@@ -6,13 +6,15 @@ from __future__ import annotations
 import base64
 import os
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import format_datetime
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
 
 from paperfeed.digest import assembly, render, schedule
 from paperfeed.digest.compose import Digest, DigestItem
@@ -24,6 +26,7 @@ from paperfeed.digest.tokens import read_token
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
 from paperfeed.store.digests import InterestRow
+from paperfeed.store.tables import papers
 from tests.digest_support import copy_newest_papers
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -241,3 +244,110 @@ def test_base64_body_lines_are_rfc2045_lines(size: int) -> None:
     body = ("é<a>" * size)[:size]
     expected = base64.encodebytes(body.encode("utf-8")).decode("ascii").replace("\n", "\r\n")
     assert render._base64_lines(body) == expected
+
+
+def _outbox_of(engine: Engine, sids: list[int]) -> list[tuple[object, ...]]:
+    # The stored values as SQLite holds them (text dates as written, each with its type),
+    # subscribers numbered by their place in `sids`, and the papers each row marked sent.
+    place = {sid: i for i, sid in enumerate(sids)}
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT id, subscriber_id, kind, period, status, message_id, message, covered_until,"
+            " typeof(covered_until), attempts, next_attempt_at, typeof(next_attempt_at),"
+            " last_error, created_at, sent_at FROM digest_outbox ORDER BY id"
+        ).all()
+        sent = conn.exec_driver_sql(
+            "SELECT outbox_id, subscriber_id, paper_id FROM digest_sent_papers"
+        ).all()
+    return [
+        (place[r[1]], *r[2:], sorted((place[s], p) for o, s, p in sent if o == r[0]))
+        for r in rows
+        if r[1] in place
+    ]
+
+
+def test_outbox_rows_written_through_the_sqlite_cursor_are_the_rows_core_writes(
+    engine: Engine, demo_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A digest run's batches go through SQLite's cursor (store/digests.py): the same stored
+    # values as SQLAlchemy's statements, dates in the same text form, the same papers sent.
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the cursor path is SQLite's")
+    copy_newest_papers(demo_settings, engine, 1)
+    n = db._CURSOR_FROM + 5
+    with engine.begin() as conn:
+        pids = [p for (p,) in conn.execute(select(papers.c.id).order_by(papers.c.id))][:6]
+        fast = [db.insert_subscriber(conn, _subscriber(i)) for i in range(1, n + 1)]
+        core = [db.insert_subscriber(conn, _subscriber(i)) for i in range(n + 1, 2 * n + 1)]
+
+    def message(i: int, sid: int) -> db.NewMessage:
+        day = datetime(2026, 7, 1 + i % 3).date() if i % 4 else None
+        status = "empty" if i % 5 == 0 else "pending"
+        papers = () if status == "empty" else tuple(pids[: 1 + i % 6])
+        wire = f"To: r{i}@example.org\r\n\r\nbody {i} é €\r\n"
+        return db.NewMessage(
+            sid, "digest", "daily:x", "a@b.org", f"<{i}@x>", wire, papers, day, status
+        )
+
+    when = datetime(2026, 11, 26, 8, 30, 15, 123456)
+    monkeypatch.setattr(db, "utcnow", lambda: when)
+    with engine.begin() as conn:
+        ids = db.record_messages(conn, [message(i, sid) for i, sid in enumerate(fast)])
+    with engine.begin() as conn:
+        core_ids = db._insert_core(conn, [message(i, sid) for i, sid in enumerate(core)], when)
+    assert len(ids) == len(core_ids) == n and ids == sorted(ids)
+    written = _outbox_of(engine, fast)
+    assert written == _outbox_of(engine, core)
+    assert [r[0] for r in written] == list(range(n))
+    assert written[1][6:10] == ("2026-07-02", "text", 0, "2026-11-26 08:30:15.123456")
+
+
+def test_a_period_recorded_twice_through_the_sqlite_cursor_is_an_integrity_error(
+    engine: Engine,
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the cursor path is SQLite's")
+    n = db._CURSOR_FROM
+    with engine.begin() as conn:
+        sids = [db.insert_subscriber(conn, _subscriber(i)) for i in range(1, n + 1)]
+    batch = [db.NewMessage(sid, "digest", "daily:x", "a@b.org", "<m>", "w") for sid in sids]
+    with engine.begin() as conn:
+        db.record_messages(conn, batch[:1])
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        db.record_messages(conn, batch[::-1])  # the last one was recorded already
+    with engine.connect() as conn:  # the failed batch left nothing
+        assert conn.execute(select(func.count()).select_from(db.outbox)).scalar_one() == 1
+
+
+def test_the_date_header_keeps_the_time_zone_of_the_run_at_the_same_instant() -> None:
+    # The Date header is made once per run's `now`: two equal instants in two zones are
+    # equal datetimes, and must still give each its own header.
+    sub = Subscriber(3, "z@example.org", "confirmed", "n", Preferences())
+    item = DigestItem("2611.1", "T", ("A",), "cs.LG", "s", "new in cs.LG", 1.0)
+    links = Links(SETTINGS.public_url, "k", 3, "n")
+    berlin = NOW.astimezone(timezone(timedelta(hours=1)))
+    for now in (NOW, berlin, NOW):
+        mail = DigestRenderer(SETTINGS).render(links, Digest(sub, "daily:x", (item,)), now)
+        assert mail.parsed()["Date"] == format_datetime(now)
+    assert format_datetime(berlin).endswith("13:00:00 +0100")
+
+
+def test_items_remembered_by_identity_stay_bounded_and_render_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(render, "_ITEMS_KEPT", 3)
+    renderer = DigestRenderer(SETTINGS)
+    sub = Subscriber(5, "b@example.org", "confirmed", "n", Preferences())
+    links = Links(SETTINGS.public_url, "k", 5, "n")
+    for i in range(8):
+        items = tuple(
+            DigestItem(f"2611.{i}{j}", f"T{i}{j}", ("A",), "cs.LG", "s", f"why {j}", 1.0)
+            for j in range(2)
+        )
+        digest = Digest(sub, "daily:x", items)
+        again = Digest(sub, "daily:x", items)  # the same item objects: found by identity
+        for d in (digest, again):
+            assert (
+                renderer.render(links, d, NOW).wire == render_digest(SETTINGS, links, d, NOW).wire
+            )
+        assert len(renderer.items) <= 3

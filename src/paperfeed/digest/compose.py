@@ -290,11 +290,17 @@ def compose(
     matrix = scores.stacked()
     snippets = [_snippet(c.abstract) for c in cands]
     out: list[Digest] = []
+    # Many digests pick the same paper for the same reason with the same score: one item
+    # (immutable) serves them all.
+    made: dict[_Pick, DigestItem] = {}
     for start in range(0, len(subscribers), _CHUNK):
         chunk = subscribers[start : start + _CHUNK]
         picks = _rank_chunk(chunk, rows, matrix, trending, excluded, scores.index, ranking)
         for sub, chosen in zip(chunk, picks, strict=True):
-            items = tuple(_item(scores, cands, snippets, pick) for pick in chosen)
+            items = tuple(
+                made.get(pick) or made.setdefault(pick, _item(scores, cands, snippets, pick))
+                for pick in chosen
+            )
             out.append(Digest(sub, period[sub.id], items))
     return out
 

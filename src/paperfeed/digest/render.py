@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -170,19 +171,42 @@ class _Skeleton:
                 out += [slot, after]
         return _Skeleton(tuple(out), self.autoescape)
 
-    def text(self, values: Mapping[str, object]) -> str:
-        """The part's text with every slot filled (KeyError for a slot without a value)."""
-        pieces, out = self.pieces, [self.pieces[0]]
-        for i in range(1, len(pieces), 2):
-            value = values[pieces[i]]
-            out += (str(escape(value)) if self.autoescape else str(value)), pieces[i + 1]
-        return "".join(out)
+
+@dataclass(frozen=True)
+class _Utf8:
+    """A skeleton as UTF-8: its literal pieces as bytes and its slots between them, filled
+    by joining bytes (the bodies go to base64 as they are, never through `str`)."""
+
+    literals: tuple[bytes, ...]
+    slots: tuple[str, ...]
+
+    @classmethod
+    def of(cls, skeleton: _Skeleton) -> _Utf8:
+        """The skeleton's pieces, its literals encoded."""
+        pieces = skeleton.pieces
+        return cls(tuple(p.encode("utf-8") for p in pieces[0::2]), pieces[1::2])
+
+    def extend(self, out: list[bytes], values: Mapping[str, bytes]) -> None:
+        """Add the part with its slots filled (values escaped and encoded already) to out."""
+        literals = self.literals
+        out.append(literals[0])
+        for i, slot in enumerate(self.slots, 1):
+            out += values[slot], literals[i]
+
+
+_PER_MESSAGE = {"manage_url", "unsubscribe_url"}  # token links: never the same twice
+_ITEMS_KEPT = 100_000  # item objects a renderer remembers by identity
 
 
 class DigestRenderer:
     """Renders the digests of one run as `render_digest` does, faster: the templates' parts
     are rendered once, each paper's part once per run, and each message assembled from them
-    (its why-lines, token links, head and foot are the only per-subscriber text)."""
+    (its why-lines, token links, head and foot are the only per-subscriber text).
+
+    The parts are kept in UTF-8 and the bodies joined as bytes; values are escaped as
+    Jinja's autoescape does, those that repeat between messages (why-lines, subjects,
+    headings) once per run.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -190,36 +214,100 @@ class DigestRenderer:
             autoescape: {part: _Skeleton.of(part, autoescape) for part in _PARTS}
             for autoescape in (False, True)
         }
-        self.papers: dict[tuple[object, ...], tuple[_Skeleton, _Skeleton]] = {}
+        self.utf8 = {
+            autoescape: {part: _Utf8.of(self.parts[autoescape][part]) for part in _PARTS}
+            for autoescape in (False, True)
+        }
+        self.papers: dict[tuple[object, ...], tuple[_Utf8, _Utf8]] = {}
+        self.items: dict[int, tuple[DigestItem, str, tuple[_Utf8, _Utf8]]] = {}
+        self.values: dict[bool, dict[object, bytes]] = {False: {}, True: {}}
+        self.subjects: dict[tuple[str, int, str], str] = {}
+        self.home: dict[str, str] = {}
 
     def render(self, links: Links, digest: Digest, now: datetime) -> Mail:
         """The digest email: the same message `render_digest` gives for the same input."""
-        context = _digest_context(links, digest)
-        papers = [self._paper(links, item) for item in digest.items]
-        text, html = (self._body(i, context, digest, papers) for i in (0, 1))
-        return _digest_mail(self.settings, digest, context, text, html, now)
+        context = self._context(links, digest)
+        bodies = self._bodies(links, context, digest)
+        subject, unsubscribe = context["subject"], context["unsubscribe_url"]
+        email = digest.subscriber.email
+        return _assemble(self.settings, email, subject, bodies, now, unsubscribe)
 
-    def _body(
-        self,
-        kind: int,  # 0: plain text, 1: HTML
-        context: Mapping[str, object],
-        digest: Digest,
-        papers: list[tuple[_Skeleton, _Skeleton]],
-    ) -> str:
-        parts = self.parts[bool(kind)]
-        items = (
-            pair[kind].text({"index": n, "item.why": item.why})
-            for n, (item, pair) in enumerate(zip(digest.items, papers, strict=True), 1)
+    def _context(self, links: Links, digest: Digest) -> dict[str, str]:
+        # `_digest_context`, with what repeats between messages worked out once a run.
+        manage, unsubscribe = links.token_urls(
+            ("/preferences", "manage"), ("/unsubscribe", "unsubscribe")
         )
-        return parts["head"].text(context) + "".join(items) + parts["foot"].text(context)
+        items = digest.items
+        frequency = digest.subscriber.prefs.frequency
+        key = (items[0].title if items else "", len(items), frequency)
+        subject = self.subjects.get(key)
+        if subject is None:
+            subject = self.subjects[key] = digest_subject(digest)
+        home = self.home.get(links.base_url)
+        if home is None:
+            home = self.home[links.base_url] = links.url("/")
+        return {
+            "subject": subject,
+            "heading": _heading(digest),
+            "frequency": frequency,
+            "home_url": home,
+            "manage_url": manage,
+            "unsubscribe_url": unsubscribe,
+        }
 
-    def _paper(self, links: Links, item: DigestItem) -> tuple[_Skeleton, _Skeleton]:
+    def _bodies(
+        self, links: Links, context: Mapping[str, str], digest: Digest
+    ) -> tuple[bytes, bytes]:
+        """The plain-text and HTML bodies in UTF-8."""
+        text: list[bytes] = []
+        html: list[bytes] = []
+        plain_values = {k: self._value(v, False, k not in _PER_MESSAGE) for k, v in context.items()}
+        html_values = {k: self._value(v, True, k not in _PER_MESSAGE) for k, v in context.items()}
+        self.utf8[False]["head"].extend(text, plain_values)
+        self.utf8[True]["head"].extend(html, html_values)
+        known_plain, known_html = self.values[False], self.values[True]
+        for n, item in enumerate(digest.items, 1):
+            text_part, html_part = self._paper(links, item)
+            why = item.why
+            plain_why = known_plain.get(why) or self._value(why, False)
+            html_why = known_html.get(why) or self._value(why, True)
+            index = known_plain.get(n) or self._value(n, False)  # digits: the same in HTML
+            text_part.extend(text, {"index": index, "item.why": plain_why})
+            html_part.extend(html, {"index": index, "item.why": html_why})
+        self.utf8[False]["foot"].extend(text, plain_values)
+        self.utf8[True]["foot"].extend(html, html_values)
+        return b"".join(text), b"".join(html)
+
+    def _value(self, value: object, autoescape: bool, keep: bool = True) -> bytes:
+        # A slot's value in UTF-8, escaped as Jinja's autoescape does for HTML; once per
+        # distinct value that repeats between messages.
+        known = self.values[autoescape]
+        out = known.get(value)
+        if out is None:
+            out = (str(escape(value)) if autoescape else str(value)).encode("utf-8")
+            if keep:
+                known[value] = out
+        return out
+
+    def _paper(self, links: Links, item: DigestItem) -> tuple[_Utf8, _Utf8]:
+        # Digests share their item objects (compose makes one per pick): the object's own
+        # parts are found by identity first (the entry keeps the object, so its id stays its
+        # own), by content otherwise.
+        seen = self.items.get(id(item))
+        if seen is not None and seen[0] is item and seen[1] == links.base_url:
+            return seen[2]
         key = (links.base_url, item.paper_id, item.title, item.authors, item.category, item.snippet)
         pair = self.papers.get(key)
         if pair is None:
             view = {f"item.{k}": v for k, v in _view(links, item).items()}
-            pair = (self.parts[False]["item"].filled(view), self.parts[True]["item"].filled(view))
+            pair = (
+                _Utf8.of(self.parts[False]["item"].filled(view)),
+                _Utf8.of(self.parts[True]["item"].filled(view)),
+            )
             self.papers[key] = pair
+        if len(self.items) >= _ITEMS_KEPT:  # they are kept alive here: memory stays bounded
+            self.items.clear()
+        self.items[id(item)] = (item, links.base_url, pair)
         return pair
 
 
@@ -276,12 +364,24 @@ def build_message(
     Written out directly rather than through `email.message`, which is ~20x slower and
     dominated the cost of a 100k-subscriber run.
     """
+    utf8 = text.encode("utf-8"), html.encode("utf-8")
+    return _assemble(settings, to, subject, utf8, now, unsubscribe_url)
+
+
+def _assemble(
+    settings: Settings,
+    to: str,
+    subject: str,
+    bodies: tuple[bytes, bytes],  # the plain-text and HTML bodies in UTF-8
+    now: datetime,
+    unsubscribe_url: str | None,
+) -> Mail:
     message_id = make_msgid("digest", domain=sender_domain(settings))
     headers = [
         ("From", _from_header(settings.mail_from)),
         ("To", to),
         ("Subject", _encoded(subject)),
-        ("Date", format_datetime(now)),
+        ("Date", _date(now)),
         ("Message-ID", message_id),
         ("Auto-Submitted", "auto-generated"),
     ]
@@ -296,7 +396,7 @@ def build_message(
         ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
     ]
     lines = [f"{name}: {_checked(value)}" for name, value in headers]
-    parts = [_part("plain", text, boundary), _part("html", html, boundary)]
+    parts = [_part("plain", bodies[0], boundary), _part("html", bodies[1], boundary)]
     wire = _CRLF.join(lines) + _CRLF * 2 + "".join(parts) + f"--{boundary}--{_CRLF}"
     return Mail(message_id, wire)
 
@@ -308,6 +408,7 @@ def _checked(value: str) -> str:
     return value
 
 
+@lru_cache(maxsize=4096)  # a run's subjects repeat (same lead paper, same count)
 def _encoded(text: str) -> str:
     """A header value as RFC 2047 encoded-words when it is not plain ASCII."""
     if "\r" in text or "\n" in text:
@@ -319,6 +420,17 @@ def _encoded(text: str) -> str:
     return " ".join(f"=?utf-8?b?{base64.b64encode(w).decode()}?=" for w in words)
 
 
+def _date(now: datetime) -> str:
+    # Keyed by its text, offset included: equal instants in two time zones are equal
+    # datetimes, and their Date headers differ.
+    return _date_of(now.isoformat())
+
+
+@lru_cache(maxsize=4)
+def _date_of(iso: str) -> str:
+    return format_datetime(datetime.fromisoformat(iso))
+
+
 @lru_cache(maxsize=4)
 def _from_header(mail_from: str) -> str:
     name, address = parseaddr(mail_from)
@@ -327,16 +439,21 @@ def _from_header(mail_from: str) -> str:
     return formataddr((name, address), charset="utf-8")
 
 
-def _part(subtype: str, body: str, boundary: str) -> str:
+def _part(subtype: str, body: bytes, boundary: str) -> str:
     return (
         f'--{boundary}{_CRLF}Content-Type: text/{subtype}; charset="utf-8"{_CRLF}'
-        f"Content-Transfer-Encoding: base64{_CRLF}{_CRLF}{_base64_lines(body)}"
+        f"Content-Transfer-Encoding: base64{_CRLF}{_CRLF}{_base64_block(body)}"
     )
 
 
 def _base64_lines(body: str) -> str:
     """The body in base64, in lines of 76 characters (RFC 2045) each ending in CRLF."""
-    flat = base64.b64encode(body.encode("utf-8"))
+    return _base64_block(body.encode("utf-8"))
+
+
+def _base64_block(data: bytes) -> str:
+    """Bytes in base64, in lines of 76 characters (RFC 2045) each ending in CRLF."""
+    flat = binascii.b2a_base64(data, newline=False)
     full = len(flat) // 76
     # The full lines as rows of a byte matrix with CRLF as two more columns: no Python loop.
     rows = np.empty((full, 78), dtype=np.uint8)
