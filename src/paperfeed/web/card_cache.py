@@ -1,4 +1,4 @@
-"""This process's cache of what cards show that rarely changes: papers and their enrichment.
+"""This process's cache of what cards show that rarely changes: papers, enrichment, HTML.
 
 A paper is kept under its `changed_at` (every write to a paper's row or its authors, categories,
 versions, links and signals sets it), its repository/Hub facts under the site revision (every
@@ -12,14 +12,19 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
+from jinja2 import Environment
+from markupsafe import Markup
 from sqlalchemy import Engine
 
 from paperfeed.models import Paper
 from paperfeed.store.enrichment import Enrichment
+
+if TYPE_CHECKING:
+    from paperfeed.web.views import Card
 
 PAPERS_KEPT = 10_000  # a few hundred bytes to a few kB each
 ENRICHMENTS_KEPT = 10_000
@@ -82,3 +87,33 @@ def cache_for(engine: Engine) -> CardCache:
         if found is None:
             found = _caches[engine] = CardCache()
         return found
+
+
+BODIES_KEPT = 5_000  # a rendered card body is 1-3 kB
+
+
+def card_body_renderer(env: Environment) -> Callable[[Card], Markup]:
+    """The `card_body` template global: `_macros.html`'s card_main, kept per card content.
+
+    The body is a pure function of the paper, its flags, comments, submission and enrichment
+    (the key, compared by value), so a kept rendering is always what rendering now would give;
+    upvotes and the reader's own state are rendered around it. Search hits (with a snippet)
+    are rendered each time.
+    """
+    kept: Lru[Hashable, Markup] = Lru(BODIES_KEPT)
+    macro: list[Callable[[Card], Markup]] = []
+
+    def card_body(c: Card) -> Markup:
+        if not macro:
+            macro.append(env.get_template("_macros.html").module.card_main)  # type: ignore[attr-defined]
+        if c.snippet is not None:
+            return macro[0](c)
+        key = (c.paper, c.flags.featured, c.comments, c.submission, c.enrichment)
+        found = kept.get_many([key])
+        if found:
+            return found[key]
+        body = macro[0](c)
+        kept.put_many({key: body})
+        return body
+
+    return card_body
