@@ -4,20 +4,23 @@ Uses the store `bench/scale_web.py` builds (--work/web, run that or its --prepar
 One signed-in reader (40 saved papers, 20 ratings, as scale_web's readers) views For you (GET /)
 --views times after --warm views; then --views distinct hybrid searches of 20 hits through the
 JSON API. CPU is the process's user+system time (every thread: the app runs in TestClient's
-thread), so other jobs on the machine do not count. With --profile, cProfile's top functions by
-cumulative time for each endpoint (a second, profiled pass: cProfile slows everything).
+thread), so other jobs on the machine do not count. With --profile (a py-spy binary), a second
+pass is sampled and the inclusive share of paperfeed/Jinja/SQLAlchemy functions printed.
 
-    python bench/cards_cpu.py --views 200 --profile
+    python bench/cards_cpu.py --views 200 --profile $(which py-spy)
 """
 
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
-import pstats
+import os
+import re
+import signal
+import subprocess
 import sys
+import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -34,22 +37,49 @@ from paperfeed.store import open_store  # noqa: E402
 from paperfeed.web.app import create_app  # noqa: E402
 
 
-def measure(c: TestClient, paths: list[str], profiled: list[str] | None) -> tuple[float, str]:
-    """CPU ms per request over `paths`, and a cProfile summary over `profiled` when given."""
+def measure(
+    c: TestClient, paths: list[str], profiled: list[str] | None, spy: Path | None
+) -> tuple[float, str]:
+    """CPU ms per request over `paths`; with py-spy, where `profiled` requests spend it."""
     started = time.process_time()
     for path in paths:
         assert c.get(path).status_code == 200, path
     per = 1000 * (time.process_time() - started) / len(paths)
-    if not profiled:
+    if not profiled or spy is None:
         return per, ""
-    prof = cProfile.Profile()
-    prof.enable()
-    for path in profiled:
-        c.get(path)
-    prof.disable()
-    out = io.StringIO()
-    pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(40)
-    return per, out.getvalue()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "stacks.txt"
+        cmd = [str(spy), "record", "--pid", str(os.getpid()), "--rate", "200", "--format"]
+        cmd += ["raw", "--nonblocking", "-o", str(out)]
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(2)  # py-spy attaches
+        for path in profiled:
+            c.get(path)
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+        return per, summarise(out.read_text())
+
+
+INTERESTING = re.compile(r"paperfeed|jinja2|markupsafe|sqlalchemy|template")
+
+
+def summarise(raw: str, top: int = 30) -> str:
+    """Inclusive share of the busy request threads' samples per paperfeed/Jinja/SQL function."""
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in raw.splitlines():
+        stack, _, count = line.rpartition(" ")
+        stack = stack.replace("; ", ";")
+        if "starlette" not in stack and "paperfeed" not in stack:
+            continue  # the client, the event loop idling, py-spy's own threads
+        n = int(count)
+        total += n
+        for frame in set(stack.split(";")):
+            if INTERESTING.search(frame):
+                name, _, where = frame.partition(" (")
+                inclusive[f"{name} ({where.rsplit('/', 1)[-1].split(':')[0]})"] += n
+    rows = [f"{100 * n / max(total, 1):5.1f} %  {f}" for f, n in inclusive.most_common(top)]
+    return f"{total} samples in request threads\n" + "\n".join(rows)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -59,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--work", type=Path, default=scale.DEFAULT_WORK)
     p.add_argument("--views", type=int, default=200)
     p.add_argument("--warm", type=int, default=20)
-    p.add_argument("--profile", action="store_true")
+    p.add_argument("--profile", type=Path, help="py-spy binary: profile a second pass")
     args = p.parse_args(argv)
     settings = Settings(data_dir=args.work / "web", _env_file=None)  # type: ignore[call-arg]
     real = sb.load_real(args.data_dir)
@@ -73,12 +103,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         for _ in range(args.warm):
             assert c.get("/").status_code == 200
         views = ["/"] * args.views
-        foryou, foryou_prof = measure(c, views, views if args.profile else None)
+        foryou, foryou_prof = measure(c, views, views, args.profile)
         for path in hybrid[: args.warm]:
             c.get(path)
         timed = hybrid[args.warm : args.warm + args.views]
-        profiled = hybrid[args.warm + args.views :] if args.profile else None
-        searched, search_prof = measure(c, timed, profiled)
+        profiled = hybrid[args.warm + args.views :]
+        searched, search_prof = measure(c, timed, profiled, args.profile)
     print("| endpoint | views | CPU ms/req |\n|---|---|---|")
     print(f"| For you (signed in) | {args.views} | {foryou:.1f} |")
     print(f"| search hybrid (API, 20 hits) | {args.views} | {searched:.1f} |")

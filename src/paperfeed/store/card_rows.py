@@ -11,8 +11,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, exists, func, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    bindparam,
+    exists,
+    func,
+    literal,
+    select,
+)
 
 from paperfeed.store.accounts import Submission, site_state, submissions, users, votes
 from paperfeed.store.community import comments
@@ -41,55 +52,60 @@ class CardRows:
     rows: dict[str, CardRow]
 
 
-def card_rows(conn: Connection, ids: Sequence[str], user_id: int | None) -> CardRows:
-    """The changing card data of the given papers, and the revision it was read at."""
-    revision = select(site_state.c.value).where(site_state.c.key == "revision").scalar_subquery()
-    if not ids:
-        return CardRows(int(conn.execute(select(revision)).scalar_one()), {})
-    upvotes = (
-        select(func.count())
-        .select_from(votes)
-        .where(votes.c.paper_id == papers.c.id)
-        .scalar_subquery()
+_REVISION = select(site_state.c.value).where(site_state.c.key == "revision").scalar_subquery()
+_UPVOTES = (
+    select(func.count()).select_from(votes).where(votes.c.paper_id == papers.c.id).scalar_subquery()
+)
+_COMMENTS = (
+    select(func.count())
+    .select_from(comments)
+    .where(
+        comments.c.paper_id == papers.c.id,
+        comments.c.hidden.is_(False),
+        comments.c.deleted.is_(False),
     )
-    talk = (
-        select(func.count())
-        .select_from(comments)
-        .where(
-            comments.c.paper_id == papers.c.id,
-            comments.c.hidden.is_(False),
-            comments.c.deleted.is_(False),
-        )
-        .scalar_subquery()
-    )
-    mine = (
-        exists().where(votes.c.paper_id == papers.c.id, votes.c.user_id == user_id)
-        if user_id is not None
-        else literal(False)
-    )
-    query = (
+    .scalar_subquery()
+)
+_MINE = exists().where(votes.c.paper_id == papers.c.id, votes.c.user_id == bindparam("user_id"))
+
+
+def _rows_query(mine: ColumnElement[bool]) -> Select[Any]:
+    return (
         select(
             papers.c.id,
             papers.c.changed_at,
             papers.c.hidden,
             papers.c.featured,
-            upvotes.label("upvotes"),
-            talk.label("comments"),
+            _UPVOTES.label("upvotes"),
+            _COMMENTS.label("comments"),
             users.c.username,
             submissions.c.day,
             mine.label("mine"),
-            revision.label("revision"),
+            _REVISION.label("revision"),
         )
         .select_from(
             papers.outerjoin(submissions, submissions.c.paper_id == papers.c.id).outerjoin(
                 users, users.c.id == submissions.c.user_id
             )
         )
-        .where(papers.c.id.in_(list(ids)))
+        .where(papers.c.id.in_(bindparam("ids", expanding=True)))
     )
-    rows = conn.execute(query).all()
+
+
+# Built once: this runs for every set of cards.
+_FOR_READER, _FOR_ANYONE = _rows_query(_MINE), _rows_query(literal(False))
+
+
+def card_rows(conn: Connection, ids: Sequence[str], user_id: int | None) -> CardRows:
+    """The changing card data of the given papers, and the revision it was read at."""
+    rows: Sequence[Row[Any]] = ()
+    if ids:
+        params: dict[str, object] = {"ids": list(dict.fromkeys(ids))}
+        if user_id is not None:
+            params["user_id"] = user_id
+        rows = conn.execute(_FOR_READER if user_id is not None else _FOR_ANYONE, params).all()
     if not rows:
-        return CardRows(int(conn.execute(select(revision)).scalar_one()), {})
+        return CardRows(int(conn.execute(select(_REVISION)).scalar_one()), {})
     found = {
         r.id: CardRow(
             id=r.id,
