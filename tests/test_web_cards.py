@@ -15,7 +15,7 @@ from paperfeed.store import get_paper, upsert_papers
 from paperfeed.store.accounts import users
 from paperfeed.store.community import add_comment
 from paperfeed.store.db import open_store
-from paperfeed.store.enrichment import RepoFacts, save_artifacts, save_repo
+from paperfeed.store.enrichment import RepoFacts, mark_repo, save_artifacts, save_repo
 from paperfeed.store.listings import set_flags
 from paperfeed.store.tables import papers
 from paperfeed.web.views import cards
@@ -107,3 +107,16 @@ def test_a_page_of_cached_cards_costs_one_query(site: Settings, engine: Engine) 
             event.remove(engine, "before_cursor_execute", count)
     assert again == first and [c.paper.id for c in again] == shown
     assert len(statements) == 1, statements
+
+
+def test_a_repository_gone_missing_leaves_cached_cards_and_pages(
+    site: Settings, engine: Engine, other_process: Engine
+) -> None:
+    facts = RepoFacts("example/hostile", 777, 3, "Python", "MIT", None)
+    with engine.begin() as conn:
+        save_repo(conn, "example/hostile", facts, None, date(2026, 6, 25))
+    with client(site, engine) as visitor:
+        assert "★ 777" in _card(visitor.get(PATH).text, HOSTILE_ID)  # cached page and card
+        with other_process.begin() as conn:
+            mark_repo(conn, "example/hostile", "example/hostile", "missing", "404 Not Found")
+        assert "★ 777" not in _card(visitor.get(PATH).text, HOSTILE_ID)
