@@ -169,12 +169,14 @@ def touch_repo(conn: Connection, key: str, day: date) -> None:
 
 def mark_repo(conn: Connection, key: str, name: str, status: str, error: str) -> None:
     """Record a repository GitHub does not have (or an error), keeping any facts stored."""
-    exists = conn.execute(select(repos.c.full_name).where(repos.c.full_name == key)).first()
-    if exists is None:
+    was = conn.execute(select(repos.c.status).where(repos.c.full_name == key)).first()
+    if was is None:
         _upsert_repo(conn, key, {"display_name": name, "status": status, "error": error})
     else:
         query = update(repos).where(repos.c.full_name == key)
         conn.execute(query.values(status=status, error=error, fetched_at=utcnow()))
+        if was.status == "ok" and status != "ok":  # cards showed its facts until now
+            bump_revision(conn)
 
 
 def _upsert_repo(conn: Connection, key: str, values: Mapping[str, object]) -> None:

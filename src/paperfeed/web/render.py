@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 
 from paperfeed.store.papers import author_key
 from paperfeed.templating import page_env
+from paperfeed.web.card_cache import card_body_renderer
 
 SHORT_ABSTRACT = 320
 
@@ -30,6 +31,7 @@ def create_env() -> Environment:
         tex=tex_text,
     )
     env.globals["query"] = query_string
+    env.globals["card_body"] = card_body_renderer(env)
     return env
 
 

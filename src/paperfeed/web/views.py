@@ -19,8 +19,8 @@ from sqlalchemy import Connection, Engine
 from paperfeed import trending
 from paperfeed.models import Paper
 from paperfeed.store import get_papers
-from paperfeed.store.accounts import Submission, User, get_submissions, vote_counts, voted_by
-from paperfeed.store.community import comment_counts
+from paperfeed.store.accounts import Submission, User
+from paperfeed.store.card_rows import CardRow, card_rows
 from paperfeed.store.enrichment import (
     Enrichment,
     enrichment_for,
@@ -34,12 +34,12 @@ from paperfeed.store.listings import (
     author_name,
     latest_day,
     latest_listing_day,
-    paper_flags,
     papers_between,
     papers_by_author,
     papers_in_category,
     trending_rows,
 )
+from paperfeed.web.card_cache import cache_for
 from paperfeed.web.periods import Period
 from paperfeed.web.render import safe_snippet
 
@@ -95,26 +95,63 @@ class PageOutOfRange(ValueError):
 
 
 def cards(conn: Connection, ids: Sequence[str], user: User | None) -> list[Card]:
-    """Cards for papers in the given order (ids not in the store are skipped)."""
-    papers = get_papers(conn, ids)
-    found = [i for i in ids if i in papers]
-    counts, subs = vote_counts(conn, found), get_submissions(conn, found)
-    flags = paper_flags(conn, found)
-    mine = voted_by(conn, user.id, found) if user else set()
-    talk = comment_counts(conn, found)
-    extra = enrichment_for(conn, found, {i: _repos_of(papers[i]) for i in found})
-    return [
-        Card(
-            paper=papers[i],
-            upvotes=_imported_votes(papers[i]) + counts.get(i, 0),
-            upvoted=i in mine,
-            submission=subs.get(i),
-            flags=flags.get(i, _NO_FLAGS),
-            comments=talk.get(i, 0),
-            enrichment=extra.get(i),
+    """Cards for papers in the given order (ids not in the store are skipped).
+
+    One query reads what changes often (votes, comments, flags, submissions, the reader's own
+    votes) and the keys of what does not (each paper's `changed_at`, the site revision); papers
+    and enrichment come from this process's card cache when those keys still match.
+    """
+    fresh = card_rows(conn, ids, user.id if user else None)
+    found = [i for i in dict.fromkeys(ids) if i in fresh.rows]
+    papers = _papers(conn, [fresh.rows[i] for i in found])
+    extra = _enrichment(conn, [fresh.rows[i] for i in found], papers, fresh.revision)
+    out = []
+    for i in ids:
+        row = fresh.rows.get(i)
+        if row is None or i not in papers:
+            continue
+        out.append(
+            Card(
+                paper=papers[i],
+                upvotes=_imported_votes(papers[i]) + row.upvotes,
+                upvoted=row.upvoted,
+                submission=row.submission,
+                flags=Flags(row.hidden, row.featured),
+                comments=row.comments,
+                enrichment=extra.get(i),
+            )
         )
-        for i in found
-    ]
+    return out
+
+
+def _papers(conn: Connection, rows: list[CardRow]) -> dict[str, Paper]:
+    cache = cache_for(conn.engine).papers
+    keys = [(r.id, r.changed_at) for r in rows]
+    cached = cache.get_many(keys)
+    missing = [k for k in keys if k not in cached]
+    if missing:
+        loaded = get_papers(conn, [pid for pid, _ in missing])
+        # Kept under the changed_at read before loading: a newer paper under an older key is
+        # never served, as every later view reads the newer changed_at.
+        cache.put_many({k: loaded[k[0]] for k in missing if k[0] in loaded})
+        cached.update({k: loaded[k[0]] for k in missing if k[0] in loaded})
+    return {pid: cached[(pid, at)] for pid, at in keys if (pid, at) in cached}
+
+
+def _enrichment(
+    conn: Connection, rows: list[CardRow], papers: dict[str, Paper], revision: int
+) -> dict[str, Enrichment]:
+    cache = cache_for(conn.engine).enrichment
+    keys = [(r.id, r.changed_at, revision) for r in rows if r.id in papers]
+    cached = cache.get_many(keys)
+    missing = [k for k in keys if k not in cached]
+    if missing:
+        ids = [pid for pid, _, _ in missing]
+        loaded = enrichment_for(conn, ids, {i: _repos_of(papers[i]) for i in ids})
+        fetched = {k: loaded.get(k[0]) for k in missing}
+        cache.put_many(fetched)
+        cached.update(fetched)
+    return {k[0]: e for k, e in cached.items() if e is not None}
 
 
 def _repos_of(paper: Paper) -> list[str]:

@@ -1,0 +1,122 @@
+"""Everything a set of cards needs besides the papers themselves, in one query.
+
+A card shows the paper (cached by its `changed_at`), its flags, upvotes, comment count, who
+submitted it, whether the reader upvoted it, and the repository/Hub facts (cached per site
+revision). One statement reads all the parts that change often, so a page of cards costs one
+round trip when the papers are cached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    bindparam,
+    exists,
+    func,
+    literal,
+    select,
+)
+
+from paperfeed.store.accounts import Submission, site_state, submissions, users, votes
+from paperfeed.store.community import comments
+from paperfeed.store.tables import papers
+
+
+@dataclass(frozen=True)
+class CardRow:
+    """One paper's changing card data, read fresh on every view."""
+
+    id: str
+    changed_at: datetime
+    hidden: bool
+    featured: bool
+    upvotes: int  # site votes only (imported votes are on the paper)
+    comments: int
+    submission: Submission | None
+    upvoted: bool  # by the reader asking; False for anonymous readers
+
+
+@dataclass(frozen=True)
+class CardRows:
+    """Card rows by paper id (ids not in the store are absent), and the site revision."""
+
+    revision: int
+    rows: dict[str, CardRow]
+
+
+_REVISION = select(site_state.c.value).where(site_state.c.key == "revision").scalar_subquery()
+_UPVOTES = (
+    select(func.count()).select_from(votes).where(votes.c.paper_id == papers.c.id).scalar_subquery()
+)
+_COMMENTS = (
+    select(func.count())
+    .select_from(comments)
+    .where(
+        comments.c.paper_id == papers.c.id,
+        comments.c.hidden.is_(False),
+        comments.c.deleted.is_(False),
+    )
+    .scalar_subquery()
+)
+_MINE = exists().where(votes.c.paper_id == papers.c.id, votes.c.user_id == bindparam("user_id"))
+
+
+def _rows_query(mine: ColumnElement[bool]) -> Select[Any]:
+    return (
+        select(
+            papers.c.id,
+            papers.c.changed_at,
+            papers.c.hidden,
+            papers.c.featured,
+            _UPVOTES.label("upvotes"),
+            _COMMENTS.label("comments"),
+            users.c.username,
+            submissions.c.day,
+            mine.label("mine"),
+            _REVISION.label("revision"),
+        )
+        .select_from(
+            papers.outerjoin(submissions, submissions.c.paper_id == papers.c.id).outerjoin(
+                users, users.c.id == submissions.c.user_id
+            )
+        )
+        .where(papers.c.id.in_(bindparam("ids", expanding=True)))
+    )
+
+
+# Built once: this runs for every set of cards.
+_FOR_READER, _FOR_ANYONE = _rows_query(_MINE), _rows_query(literal(False))
+
+
+def card_rows(conn: Connection, ids: Sequence[str], user_id: int | None) -> CardRows:
+    """The changing card data of the given papers, and the revision it was read at."""
+    rows: Sequence[Row[Any]] = ()
+    if ids:
+        params: dict[str, object] = {"ids": list(dict.fromkeys(ids))}
+        if user_id is not None:
+            params["user_id"] = user_id
+        rows = conn.execute(_FOR_READER if user_id is not None else _FOR_ANYONE, params).all()
+    if not rows:
+        return CardRows(int(conn.execute(select(_REVISION)).scalar_one()), {})
+    found = {
+        r.id: CardRow(
+            id=r.id,
+            changed_at=r.changed_at,
+            hidden=bool(r.hidden),
+            featured=bool(r.featured),
+            upvotes=int(r.upvotes),
+            comments=int(r.comments),
+            submission=Submission(r.id, r.username, r.day) if r.username is not None else None,
+            upvoted=bool(r.mine),
+        )
+        for r in rows
+    }
+    return CardRows(int(rows[0].revision), found)
