@@ -7,16 +7,18 @@ long before them (outside every window); the reader's 👍 papers are old ones.
 from __future__ import annotations
 
 import gzip
-from datetime import date, timedelta
+import threading
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, update
 
 from paperfeed.ingest.jobs import demo_files
 from paperfeed.pipeline import ingest_files
-from paperfeed.recommend.model import Recommendation
+from paperfeed.recommend.model import Recommendation, Vocabulary
 from paperfeed.recommend.service import Recommender
 from paperfeed.recommend.whole import Reach, candidate_ids, centres
 from paperfeed.search import SearchService, embed_papers
@@ -26,7 +28,8 @@ from paperfeed.store.accounts import create_user
 from paperfeed.store.library import add_interest, save_paper, set_rating
 from paperfeed.store.listings import latest_day, set_flags
 from paperfeed.store.papers import author_key
-from paperfeed.store.search_store import delete_other_contracts
+from paperfeed.store.search_store import delete_other_contracts, latest_change
+from paperfeed.store.tables import papers
 from tests.web_support import DAYS, bearer, client, csrf_token, on_day, stored
 
 OLD_DAY = date(2025, 1, 15)  # more than a month before DAYS: in no window but "all"
@@ -221,3 +224,43 @@ def _sign_in(c: TestClient) -> None:
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
+
+
+def test_a_later_day_of_changes_refits_the_keyword_features_off_the_request_path(
+    site: Settings, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = _add_old_day(engine, site, tmp_path / "old")
+    ana = _reader(engine, sorted(old)[:3])
+    rec, search = _recommender(site, engine)
+    try:
+        rec.warm_vocabulary()  # as `serve` does at start
+        with engine.connect() as conn:
+            first_change = latest_change(conn)
+        assert isinstance(first_change, datetime)
+        assert rec.vocabulary_day() == first_change.date()
+        before = [r.id for r in _all(engine, rec, ana)]
+
+        later = first_change + timedelta(days=1)
+        with engine.begin() as conn:  # a paper changed on a later day
+            changed = update(papers).where(papers.c.id == sorted(old)[5])
+            conn.execute(changed.values(changed_at=later))
+        release, fitting = threading.Event(), threading.Event()
+        fit = rec._fit_vocabulary
+
+        def slow_fit(conn: Connection) -> Vocabulary:
+            fitting.set()
+            assert release.wait(60)
+            return fit(conn)
+
+        monkeypatch.setattr(rec, "_fit_vocabulary", slow_fit)
+        during = [r.id for r in _all(engine, rec, ana)]  # answered while the refit waits
+        assert fitting.wait(60) and rec.vocabulary_day() == first_change.date()
+        assert during == before  # the same features as before the change
+        release.set()
+        assert rec.refit_thread is not None
+        rec.refit_thread.join(60)
+        assert rec.vocabulary_day() == later.date()
+        after = _all(engine, rec, ana)
+        assert after and not {r.id for r in after} & set(sorted(old)[:3])
+    finally:
+        search.close()

@@ -11,6 +11,7 @@ per store change on the newest papers, so a reader costs a few ANN searches and 
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -48,6 +49,8 @@ from paperfeed.store.library import interests, paper_signals, signal_version, ve
 from paperfeed.store.listings import latest_day, newest_listed, paper_flags, papers_between
 from paperfeed.store.search_store import get_vectors, latest_change
 from paperfeed.util import utcnow
+
+log = logging.getLogger(__name__)
 
 MAX_CANDIDATES = 200_000
 FEED_CACHE = 2048  # ranked feeds per process (~6 KB each: a page of ids and why lines)
@@ -138,7 +141,11 @@ class Recommender:
         self.engine, self.tuning = engine, tuning or Tuning()
         # The search's vector index (the web app wires it): without it there is no all-time feed.
         self.neighbours, self.reach = neighbours, reach or Reach()
-        self._vocabularies: _Lru[object, Vocabulary] = _Lru(2)
+        # The all-time keyword features: (day of the store's latest change, vocabulary). A newer
+        # day is fitted in the background while requests keep using the previous day's.
+        self._vocabulary_now: tuple[object, Vocabulary] | None = None
+        self._vocabulary_lock, self._refitting = threading.Lock(), threading.Lock()
+        self.refit_thread: threading.Thread | None = None  # the latest background refit
         self._spaces: _Lru[tuple[object, ...], tuple[Space, list[str]]] = _Lru(4)
         self._models: _Lru[tuple[object, ...], UserModel] = _Lru(512)
         self._windows: _Lru[tuple[object, ...], frozenset[str]] = _Lru(8)
@@ -236,15 +243,17 @@ class Recommender:
         if self.neighbours is None or vector_contract(conn) is None:
             return None
         change = latest_change(conn)
-        key = (user_id, signal_version(conn, user_id), site_revision(conn), change, "all", limit)
+        day, vocabulary = self._vocabulary(conn, change)
+        version = (signal_version(conn, user_id), site_revision(conn), change, day)
+        key = (user_id, *version, "all", limit)
         try:
-            ranked = self._feeds.get(key, lambda: self._rank_all(conn, user_id, limit, change))
+            ranked = self._feeds.get(key, lambda: self._rank_all(conn, user_id, limit, vocabulary))
         except _Unranked:
             return None
         return list(ranked)
 
     def _rank_all(
-        self, conn: Connection, user_id: int, limit: int, change: object
+        self, conn: Connection, user_id: int, limit: int, vocabulary: Vocabulary
     ) -> tuple[Recommendation, ...]:
         contract = vector_contract(conn)
         assert contract is not None and self.neighbours is not None
@@ -256,7 +265,7 @@ class Recommender:
         papers = get_papers(conn, ids, brief=True)
         docs = [doc_of(papers[i]) for i in ids if i in papers]
         vectors = _matrix(conn, contract, [d.id for d in docs])
-        space = space_in(docs, vectors, self._vocabulary(conn, change))
+        space = space_in(docs, vectors, vocabulary)
         model = train(signals, space, follows_of(conn, user_id), self.tuning)
         return tuple(rank(model, space, limit, seen))
 
@@ -277,24 +286,61 @@ class Recommender:
             raise _Unranked  # no vector index yet (or it holds nothing new for this reader)
         return ids
 
-    def _vocabulary(self, conn: Connection, change: object) -> Vocabulary:
+    def _vocabulary(self, conn: Connection, change: object) -> tuple[object, Vocabulary]:
         """Keyword features of the newest papers, fitted once per day the store changed.
 
         Keyed by the day, not the instant: the terms of the newest 5,000 papers barely move when
-        one paper is submitted or edited, and a refit costs seconds at 1 M papers.
+        one paper is submitted or edited. Only the first fit of a process is on the request's
+        path (`warm_vocabulary` takes it off at server start); later days are fitted in the
+        background while requests use the previous day's (a refit costs seconds at 1 M papers).
         """
-
-        def fit() -> Vocabulary:
-            ids = newest_listed(conn, self.reach.vocabulary_papers)
-            papers = get_papers(conn, ids, brief=True)
-            return fit_vocabulary([doc_of(p).text for p in papers.values()])
-
         day = change.date() if isinstance(change, datetime) else change
-        return self._vocabularies.get(day, fit)
+        with self._vocabulary_lock:
+            now = self._vocabulary_now
+            if now is None:
+                now = self._vocabulary_now = (day, self._fit_vocabulary(conn))
+        if now[0] != day:
+            self._refit_in_background(day)
+        return now
+
+    def _fit_vocabulary(self, conn: Connection) -> Vocabulary:
+        ids = newest_listed(conn, self.reach.vocabulary_papers)
+        papers = get_papers(conn, ids, brief=True)
+        return fit_vocabulary([doc_of(p).text for p in papers.values()])
+
+    def _refit_in_background(self, day: object) -> None:
+        if not self._refitting.acquire(blocking=False):
+            return  # one refit at a time; requests meanwhile use the vocabulary they have
+
+        def refit() -> None:
+            try:
+                with self.engine.connect() as conn:
+                    fitted = self._fit_vocabulary(conn)
+                with self._vocabulary_lock:
+                    self._vocabulary_now = (day, fitted)
+            except Exception:  # the old vocabulary stays; the next request tries again
+                log.exception("refitting the all-time keyword features failed")
+            finally:
+                self._refitting.release()
+
+        self.refit_thread = threading.Thread(target=refit, name="vocabulary", daemon=True)
+        self.refit_thread.start()
+
+    def vocabulary_day(self) -> object | None:
+        """The day of store changes the all-time keyword features were fitted for (None: none)."""
+        with self._vocabulary_lock:
+            return self._vocabulary_now[0] if self._vocabulary_now is not None else None
+
+    def warm_vocabulary(self) -> None:
+        """Fit the all-time keyword features now (a server's start), if All time can rank."""
+        with self.engine.connect() as conn:
+            if self.neighbours is not None and vector_contract(conn) is not None:
+                self._vocabulary(conn, latest_change(conn))
 
     def forget(self) -> None:
         """Drop cached spaces, models and feeds (tests; a changed tuning)."""
-        self._vocabularies.clear()
+        with self._vocabulary_lock:
+            self._vocabulary_now = None
         self._spaces.clear()
         self._feeds.clear()
         self._models.clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import socket
@@ -63,10 +64,20 @@ def app_from_env() -> FastAPI:
     """The app for `paperfeed serve`, built from the environment in each worker process."""
     log_to_stderr()
     app = create_app(Settings())
-    site = app.state.site
-    # Load the search indexes before the first visitor asks; pages do not wait for this.
-    threading.Thread(target=site.warm_search, name="warm-search", daemon=True).start()
+    # Load the search indexes (and All time's keyword features) before the first visitor asks;
+    # pages do not wait for this.
+    threading.Thread(target=_warm, args=(app,), name="warm-search", daemon=True).start()
     return app
+
+
+def _warm(app: FastAPI) -> None:
+    app.state.site.warm_search()
+    recommender = getattr(app.state, "recommender", None)
+    if recommender is not None:
+        try:
+            recommender.warm_vocabulary()
+        except Exception:  # All time then fits on its first request
+            logging.getLogger(__name__).exception("warming the For you vocabulary failed")
 
 
 def _serve(
