@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
+from playwright.sync_api import Page
 from sqlalchemy import Engine
 
 from paperfeed.search import embed_papers
 from paperfeed.settings import Settings
 from paperfeed.store import open_store, upsert_papers
 from paperfeed.web import create_app
+from tests.digest_support import Sink, copy_newest_papers, free_port, serve, smtp_sink
 from tests.replay import ReplayServer, arxiv_api_handler, replay
 from tests.web_support import HOSTILE
 
@@ -108,3 +112,44 @@ def screenshots(tmp_path: Path) -> Path:
         return tmp_path
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+def sign_up(page: Page, url: str, name: str, password: str = "a long password") -> None:
+    """Create an account through the site's sign-up form (the browser is then signed in)."""
+    page.goto(url + "/signup")
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign up").click()
+
+
+@dataclass
+class MailSite:
+    """A site with the newest demo day, mailing through a loopback SMTP sink."""
+
+    url: str
+    settings: Settings
+    engine: Engine
+    sink: Sink
+
+    def confirm_url(self, address: str) -> str:
+        """The confirmation link of the newest email to `address`."""
+        mail = self.sink.to(address)[-1]
+        text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        [url] = re.findall(rf"{re.escape(self.url)}/confirm\?token=\S+", text)
+        return str(url)
+
+
+@contextmanager
+def mail_site(sqlite: Settings, demo: Settings, secret: str) -> Iterator[MailSite]:
+    """Serve a fresh SQLite store on a free port, its links on that port, mail to a sink."""
+    port = free_port()
+    with smtp_sink() as sink:
+        update = {"smtp_port": sink.port, "secret_key": secret * 32}
+        settings = sqlite.model_copy(update=update | {"base_url": f"http://127.0.0.1:{port}"})
+        engine = open_store(settings)
+        try:
+            copy_newest_papers(demo, engine, 1)
+            with serve(create_app(settings, engine), port) as url:
+                yield MailSite(url, settings, engine, sink)
+        finally:
+            engine.dispose()

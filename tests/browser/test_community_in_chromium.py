@@ -9,17 +9,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from paperfeed.store.accounts import set_admin
-from tests.browser.conftest import LiveSite
+from tests.browser.conftest import LiveSite, sign_up
 from tests.web_support import HOSTILE_ID
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_up(page: Page, url: str, name: str) -> None:
-    page.goto(url + "/signup")
-    page.get_by_label("User name").fill(name)
-    page.get_by_label("Password").fill("a long password")
-    page.get_by_role("button", name="Sign up").click()
 
 
 def test_comment_reply_edit_report_moderate_and_claim(
@@ -34,7 +27,7 @@ def test_comment_reply_edit_report_moderate_and_claim(
     expect(page.locator("#discussion")).to_contain_text("No comments yet")
     expect(page.get_by_role("link", name="Sign in").last).to_be_visible()
 
-    _sign_up(page, url, "writer")
+    sign_up(page, url, "writer")
     expect(page.get_by_role("link", name="writer")).to_have_attribute("href", "/users/writer")
     page.goto(f"{url}/papers/{pid}")
     page.get_by_label("Add a comment").fill("Does $x^2$ bound it? <script>alert(1)</script>")
@@ -52,7 +45,7 @@ def test_comment_reply_edit_report_moderate_and_claim(
 
     # Another reader replies and reports it.
     page.get_by_role("button", name="Sign out").click()
-    _sign_up(page, url, "reader")
+    sign_up(page, url, "reader")
     page.goto(f"{url}/papers/{pid}")
     top = page.locator("article.comment").first
     top.locator("summary", has_text="Reply").click()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import Page
 from sqlalchemy import select
@@ -12,48 +10,33 @@ from paperfeed.settings import Settings
 from paperfeed.store import digests as db
 from paperfeed.store import open_store
 from paperfeed.web.app import create_app
-from tests.digest_support import copy_newest_papers, free_port, serve, smtp_sink
+from tests.browser.conftest import mail_site
+from tests.digest_support import copy_newest_papers, free_port, serve
 
 
 @pytest.mark.browser
 def test_subscribe_on_the_site_confirm_by_mail_and_change_preferences(
     sqlite_settings: Settings, demo_settings: Settings, page: Page
 ) -> None:
-    port = free_port()
-    with smtp_sink() as sink:
-        s = sqlite_settings.model_copy(
-            update={
-                "smtp_port": sink.port,
-                "secret_key": "b" * 32,
-                "base_url": f"http://127.0.0.1:{port}",
-            }
-        )
-        engine = open_store(s)
-        copy_newest_papers(demo_settings, engine, 1)
-        with serve(create_app(s, engine), port) as url:
-            page.goto(f"{url}/")
-            page.fill("form.subscribe input[name=email]", "reader@example.org")
-            page.click("form.subscribe button[type=submit]")
-            page.wait_for_selector("text=Check your inbox")
+    with mail_site(sqlite_settings, demo_settings, "b") as site:
+        page.goto(f"{site.url}/")
+        page.fill("form.subscribe input[name=email]", "reader@example.org")
+        page.click("form.subscribe button[type=submit]")
+        page.wait_for_selector("text=Check your inbox")
+        page.goto(site.confirm_url("reader@example.org"))
+        page.wait_for_selector("text=You are subscribed")
 
-            [mail] = sink.to("reader@example.org")
-            text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-            [confirm_url] = re.findall(rf"{re.escape(url)}/confirm\?token=\S+", text)
-            page.goto(confirm_url)
-            page.wait_for_selector("text=You are subscribed")
-
-            page.click("text=Change what you get")
-            page.wait_for_selector("form.digest-prefs")
-            page.select_option("select[name=frequency]", "weekly")
-            page.fill("textarea[name=keywords]", "speech recognition")
-            page.uncheck("input[type=checkbox][name=include_trending]")
-            page.click("form.digest-prefs button[type=submit]")
-            page.wait_for_selector("text=Saved")
-            assert page.input_value("textarea[name=keywords]") == "speech recognition"
-        with engine.connect() as conn:
+        page.click("text=Change what you get")
+        page.wait_for_selector("form.digest-prefs")
+        page.select_option("select[name=frequency]", "weekly")
+        page.fill("textarea[name=keywords]", "speech recognition")
+        page.uncheck("input[type=checkbox][name=include_trending]")
+        page.click("form.digest-prefs button[type=submit]")
+        page.wait_for_selector("text=Saved")
+        assert page.input_value("textarea[name=keywords]") == "speech recognition"
+        with site.engine.connect() as conn:
             row = conn.execute(select(db.subscribers)).one()
             interests = db.get_interests(conn, [row.id])[row.id]
-        engine.dispose()
     assert (row.status, row.frequency, row.include_trending) == ("confirmed", "weekly", False)
     assert [(i.kind, i.value) for i in interests] == [("keyword", "speech recognition")]
 

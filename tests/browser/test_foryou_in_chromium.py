@@ -15,7 +15,7 @@ from paperfeed.store import get_paper, upsert_papers
 from paperfeed.store.library import library, user_collections, user_ratings
 from paperfeed.store.listings import latest_day
 from paperfeed.web.periods import day_period
-from tests.browser.conftest import LiveSite
+from tests.browser.conftest import LiveSite, sign_up
 from tests.web_support import HOSTILE, HOSTILE_ID
 
 pytestmark = pytest.mark.browser
@@ -23,19 +23,12 @@ OLD_ID = "2501.99001"  # a copy of a recent paper, listed in January 2025
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 
 
-def _sign_up(page: Page, url: str, name: str) -> None:
-    page.goto(url + "/signup")
-    page.get_by_label("User name").fill(name)
-    page.get_by_label("Password").fill("a long password")
-    page.get_by_role("button", name="Sign up").click()
-
-
 def test_save_and_rate_without_reload_then_for_you(
     page: Page, live_site: LiveSite, screenshots: Path
 ) -> None:
     url = live_site.url
     page.set_viewport_size(DESKTOP)
-    _sign_up(page, url, "reader")
+    sign_up(page, url, "reader")
     with live_site.engine.connect() as conn:
         newest = latest_day(conn)
     assert newest is not None
@@ -70,7 +63,7 @@ def test_follow_mute_import_and_share_a_collection(
     page: Page, live_site: LiveSite, tmp_path: Path
 ) -> None:
     url = live_site.url
-    _sign_up(page, url, "curator")
+    sign_up(page, url, "curator")
     # Follow: the author page leads to a check of papers and co-authors before following.
     page.goto(url + f"/papers/{HOSTILE_ID}")
     page.get_by_role("link", name=HOSTILE.authors[0]).click()
@@ -125,7 +118,7 @@ def test_import_fetches_an_unknown_arxiv_paper(
     page: Page, live_site: LiveSite, tmp_path: Path
 ) -> None:
     url = live_site.url
-    _sign_up(page, url, "importer")
+    sign_up(page, url, "importer")
     with live_site.engine.connect() as conn:
         assert get_paper(conn, "1605.08386") is None
     bib = tmp_path / "mendeley.bib"
@@ -149,7 +142,7 @@ def test_all_time_ranks_an_old_paper_the_month_does_not_hold(
     page: Page, live_site: LiveSite
 ) -> None:
     url, engine = live_site.url, live_site.engine
-    _sign_up(page, url, "historian")
+    sign_up(page, url, "historian")
     with engine.connect() as conn:
         newest = latest_day(conn)
     assert newest is not None

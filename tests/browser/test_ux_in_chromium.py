@@ -14,13 +14,11 @@ from playwright.sync_api import Page, expect
 from paperfeed.models import Paper, Signals
 from paperfeed.search import embed_papers
 from paperfeed.settings import Settings
-from paperfeed.store import open_store, upsert_papers
+from paperfeed.store import upsert_papers
 from paperfeed.store.listings import latest_day
 from paperfeed.web import community
-from paperfeed.web.app import create_app
 from paperfeed.web.deps import Site
-from tests.browser.conftest import LiveSite
-from tests.digest_support import copy_newest_papers, free_port, serve, smtp_sink
+from tests.browser.conftest import LiveSite, mail_site
 
 pytestmark = pytest.mark.browser
 
@@ -263,54 +261,39 @@ def test_math_is_typeset_wherever_a_title_or_abstract_shows(
 def test_a_preferences_error_keeps_what_was_typed(
     sqlite_settings: Settings, demo_settings: Settings, page: Page
 ) -> None:
-    port = free_port()
-    with smtp_sink() as sink:
-        s = sqlite_settings.model_copy(
-            update={
-                "smtp_port": sink.port,
-                "secret_key": "c" * 32,
-                "base_url": f"http://127.0.0.1:{port}",
-            }
+    with mail_site(sqlite_settings, demo_settings, "c") as site:
+        page.goto(f"{site.url}/")
+        page.fill("form.subscribe input[name=email]", "typist@example.org")
+        page.click("form.subscribe button[type=submit]")
+        page.wait_for_selector("text=Check your inbox")
+        page.goto(site.confirm_url("typist@example.org"))
+        page.click("text=Change what you get")
+
+        typed = {
+            "input[name=categories]": "cs.CL, cs.LGG",
+            "textarea[name=keywords]": "speech recognition\ndiffusion",
+            "textarea[name=searches]": "robots that learn from video",
+            "textarea[name=seeds]": "2106.09685",
+            "input[name=timezone]": "Mars/Olympus_Mons",
+        }
+        for selector, value in typed.items():
+            page.fill(selector, value)
+        page.select_option("select[name=frequency]", "weekly")
+        page.click("form.digest-prefs button[type=submit]")
+        expect(page.get_by_role("alert")).to_contain_text("unknown time zone")
+        for selector, value in typed.items():
+            expect(page.locator(selector)).to_have_value(value)
+        expect(page.locator("select[name=frequency]")).to_have_value("weekly")
+
+        page.fill("input[name=timezone]", "Europe/Berlin")
+        page.click("form.digest-prefs button[type=submit]")
+        expect(page.get_by_role("alert")).to_contain_text("Did you mean cs.LG?")
+        expect(page.locator("textarea[name=keywords]")).to_have_value(
+            typed["textarea[name=keywords]"]
         )
-        engine = open_store(s)
-        copy_newest_papers(demo_settings, engine, 1)
-        with serve(create_app(s, engine), port) as url:
-            page.goto(f"{url}/")
-            page.fill("form.subscribe input[name=email]", "typist@example.org")
-            page.click("form.subscribe button[type=submit]")
-            page.wait_for_selector("text=Check your inbox")
-            [mail] = sink.to("typist@example.org")
-            text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-            [confirm_url] = re.findall(rf"{re.escape(url)}/confirm\?token=\S+", text)
-            page.goto(confirm_url)
-            page.click("text=Change what you get")
+        expect(page.locator("input[name=timezone]")).to_have_value("Europe/Berlin")
 
-            typed = {
-                "input[name=categories]": "cs.CL, cs.LGG",
-                "textarea[name=keywords]": "speech recognition\ndiffusion",
-                "textarea[name=searches]": "robots that learn from video",
-                "textarea[name=seeds]": "2106.09685",
-                "input[name=timezone]": "Mars/Olympus_Mons",
-            }
-            for selector, value in typed.items():
-                page.fill(selector, value)
-            page.select_option("select[name=frequency]", "weekly")
-            page.click("form.digest-prefs button[type=submit]")
-            expect(page.get_by_role("alert")).to_contain_text("unknown time zone")
-            for selector, value in typed.items():
-                expect(page.locator(selector)).to_have_value(value)
-            expect(page.locator("select[name=frequency]")).to_have_value("weekly")
-
-            page.fill("input[name=timezone]", "Europe/Berlin")
-            page.click("form.digest-prefs button[type=submit]")
-            expect(page.get_by_role("alert")).to_contain_text("Did you mean cs.LG?")
-            expect(page.locator("textarea[name=keywords]")).to_have_value(
-                typed["textarea[name=keywords]"]
-            )
-            expect(page.locator("input[name=timezone]")).to_have_value("Europe/Berlin")
-
-            page.fill("input[name=categories]", "cs.CL, cs.LG")
-            page.click("form.digest-prefs button[type=submit]")
-            expect(page.get_by_role("status")).to_contain_text("Saved")
-            expect(page.locator("input[name=categories]")).to_have_value("cs.CL, cs.LG")
-        engine.dispose()
+        page.fill("input[name=categories]", "cs.CL, cs.LG")
+        page.click("form.digest-prefs button[type=submit]")
+        expect(page.get_by_role("status")).to_contain_text("Saved")
+        expect(page.locator("input[name=categories]")).to_have_value("cs.CL, cs.LG")
