@@ -78,8 +78,6 @@ def period_of(prefs: Preferences, now: datetime) -> str:
 
 def is_due(prefs: Preferences, now: datetime) -> bool:
     """True once the subscriber's send time has passed in their current period."""
-    if prefs.frequency == "none":
-        return False
     local = now.astimezone(ZoneInfo(prefs.timezone))
     hour, minute = (int(x) for x in prefs.send_time.split(":"))
     past_time = (local.hour, local.minute) >= (hour, minute)

@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    and_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from paperfeed.store.digest_tables import (
@@ -547,13 +558,13 @@ def cancel_pending(conn: Connection, subscriber_id: int) -> None:
 
 def drop_pending(conn: Connection, subscriber_id: int, kind: str, reason: str) -> int:
     """Drop unsent messages of one kind that no longer make sense; returns how many."""
-    result = conn.execute(
-        update(outbox)
-        .where(outbox.c.subscriber_id == subscriber_id, outbox.c.status == "pending")
-        .where(outbox.c.kind == kind)
-        .values(status="dropped", last_error=reason[:1000])
-    )
-    return int(result.rowcount)
+    return _drop(conn, reason, outbox.c.subscriber_id == subscriber_id, outbox.c.kind == kind)
+
+
+def _drop(conn: Connection, reason: str, *where: ColumnElement[bool]) -> int:
+    """Mark the pending messages matching `where` dropped, with the reason; returns how many."""
+    query = update(outbox).where(outbox.c.status == "pending", *where)
+    return int(conn.execute(query.values(status="dropped", last_error=reason[:1000])).rowcount)
 
 
 NOTICE_KIND = "notice"
@@ -567,25 +578,14 @@ def notice_period(comment_id: int) -> str:
 
 def drop_comment_notices(conn: Connection, comment_id: int, reason: str) -> int:
     """Drop unsent notices about a comment (hidden or deleted since); returns how many."""
-    result = conn.execute(
-        update(outbox)
-        .where(outbox.c.kind == NOTICE_KIND, outbox.c.status == "pending")
-        .where(outbox.c.period == notice_period(comment_id))
-        .values(status="dropped", last_error=reason[:1000])
-    )
-    return int(result.rowcount)
+    period = outbox.c.period == notice_period(comment_id)
+    return _drop(conn, reason, outbox.c.kind == NOTICE_KIND, period)
 
 
 def drop_user_notices(conn: Connection, user_id: int, reason: str) -> int:
     """Drop unsent notices to a user (suspended since), retries included; returns how many."""
-    theirs = select(subscribers.c.id).where(subscribers.c.user_id == user_id)
-    result = conn.execute(
-        update(outbox)
-        .where(outbox.c.kind == NOTICE_KIND, outbox.c.status == "pending")
-        .where(outbox.c.subscriber_id.in_(theirs.scalar_subquery()))
-        .values(status="dropped", last_error=reason[:1000])
-    )
-    return int(result.rowcount)
+    theirs = select(subscribers.c.id).where(subscribers.c.user_id == user_id).scalar_subquery()
+    return _drop(conn, reason, outbox.c.kind == NOTICE_KIND, outbox.c.subscriber_id.in_(theirs))
 
 
 def sent_messages(conn: Connection, limit: int) -> list[OutboxRow]:
