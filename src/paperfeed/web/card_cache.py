@@ -60,6 +60,16 @@ class Lru(Generic[K, V]):
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
 
+    def get_or_load(self, keys: list[K], load: Callable[[list[K]], dict[K, V]]) -> dict[K, V]:
+        """The values of `keys`: cached ones, the rest from one `load` call (then kept)."""
+        found = self.get_many(keys)
+        missing = [k for k in keys if k not in found]
+        if missing:
+            loaded = load(missing)
+            self.put_many(loaded)
+            found.update(loaded)
+        return found
+
     def __len__(self) -> int:
         return len(self._items)
 

@@ -39,7 +39,7 @@ from paperfeed.store.listings import (
     papers_in_category,
     trending_rows,
 )
-from paperfeed.web.card_cache import cache_for
+from paperfeed.web.card_cache import EnrichmentKey, PaperKey, cache_for
 from paperfeed.web.periods import Period
 from paperfeed.web.render import safe_snippet
 
@@ -125,33 +125,27 @@ def cards(conn: Connection, ids: Sequence[str], user: User | None) -> list[Card]
 
 
 def _papers(conn: Connection, rows: list[CardRow]) -> dict[str, Paper]:
-    cache = cache_for(conn.engine).papers
-    keys = [(r.id, r.changed_at) for r in rows]
-    cached = cache.get_many(keys)
-    missing = [k for k in keys if k not in cached]
-    if missing:
-        loaded = get_papers(conn, [pid for pid, _ in missing])
+    def load(keys: list[PaperKey]) -> dict[PaperKey, Paper]:
         # Kept under the changed_at read before loading: a newer paper under an older key is
         # never served, as every later view reads the newer changed_at.
-        cache.put_many({k: loaded[k[0]] for k in missing if k[0] in loaded})
-        cached.update({k: loaded[k[0]] for k in missing if k[0] in loaded})
-    return {pid: cached[(pid, at)] for pid, at in keys if (pid, at) in cached}
+        loaded = get_papers(conn, [pid for pid, _ in keys])
+        return {k: loaded[k[0]] for k in keys if k[0] in loaded}
+
+    found = cache_for(conn.engine).papers.get_or_load([(r.id, r.changed_at) for r in rows], load)
+    return {pid: paper for (pid, _), paper in found.items()}
 
 
 def _enrichment(
     conn: Connection, rows: list[CardRow], papers: dict[str, Paper], revision: int
 ) -> dict[str, Enrichment]:
-    cache = cache_for(conn.engine).enrichment
-    keys = [(r.id, r.changed_at, revision) for r in rows if r.id in papers]
-    cached = cache.get_many(keys)
-    missing = [k for k in keys if k not in cached]
-    if missing:
-        ids = [pid for pid, _, _ in missing]
+    def load(keys: list[EnrichmentKey]) -> dict[EnrichmentKey, Enrichment | None]:
+        ids = [pid for pid, _, _ in keys]
         loaded = enrichment_for(conn, ids, {i: _repos_of(papers[i]) for i in ids})
-        fetched = {k: loaded.get(k[0]) for k in missing}
-        cache.put_many(fetched)
-        cached.update(fetched)
-    return {k[0]: e for k, e in cached.items() if e is not None}
+        return {k: loaded.get(k[0]) for k in keys}
+
+    keys = [(r.id, r.changed_at, revision) for r in rows if r.id in papers]
+    found = cache_for(conn.engine).enrichment.get_or_load(keys, load)
+    return {k[0]: e for k, e in found.items() if e is not None}
 
 
 def _repos_of(paper: Paper) -> list[str]:
