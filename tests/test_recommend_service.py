@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from sqlalchemy import Engine
 
 from paperfeed.recommend import service
-from paperfeed.recommend.model import Recommendation
-from paperfeed.recommend.service import Recommender, _Lru
+from paperfeed.recommend.model import Recommendation, rank
+from paperfeed.recommend.service import Recommender
 from paperfeed.settings import Settings
 from paperfeed.store import get_papers
 from paperfeed.store.accounts import create_user
@@ -20,46 +16,11 @@ from paperfeed.store.papers import author_key
 from tests.web_support import DAYS, on_day
 
 
-def test_concurrent_misses_build_a_key_once_and_all_get_it() -> None:
-    """Eight page views on a cold cache wait for one space build instead of making eight."""
-    cache: _Lru[str, list[int]] = _Lru(4)
-    builds: list[int] = []
-    start = threading.Barrier(8)
-
-    def build() -> list[int]:
-        builds.append(1)
-        time.sleep(0.5)  # a candidate space takes seconds to build
-        return [len(builds)]
-
-    def view() -> list[int]:
-        start.wait()
-        return cache.get("week", build)
-
-    with ThreadPoolExecutor(8) as pool:
-        results = list(pool.map(lambda _i: view(), range(8)))
-    assert len(builds) == 1
-    assert all(r is results[0] for r in results)
-
-
-def test_a_failed_build_is_tried_again_and_the_cache_stays_bounded() -> None:
-    cache: _Lru[int, int] = _Lru(2)
-
-    def boom() -> int:
-        raise RuntimeError("store down")
-
-    with pytest.raises(RuntimeError):
-        cache.get(1, boom)
-    assert cache.get(1, lambda: 10) == 10
-    for key in (2, 3):
-        cache.get(key, lambda k=key: k * 10)  # type: ignore[misc]
-    assert cache.get(1, lambda: -1) == -1  # 1 was the least recently used: evicted
-
-
 class _Counted:
     """`rank` as the service calls it, counting the calls."""
 
     def __init__(self) -> None:
-        self.calls, self.real = 0, service.rank
+        self.calls, self.real = 0, rank
 
     def __call__(self, *args: object, **kwargs: object) -> list[Recommendation]:
         self.calls += 1

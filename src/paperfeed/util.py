@@ -1,13 +1,18 @@
-"""Small helpers every layer shares (time, dates, chunks, disk full); imports nothing of ours."""
+"""Small helpers every layer shares (time, dates, chunks, disk full, an LRU map); imports nothing
+of ours."""
 
 from __future__ import annotations
 
 import errno
-from collections.abc import Iterator, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
 class BadDate(ValueError):
@@ -74,3 +79,107 @@ def _says_full(exc: BaseException) -> bool:
     if getattr(exc, "sqlite_errorcode", None) == _SQLITE_FULL:
         return True
     return getattr(exc, "sqlstate", None) == _PG_DISK_FULL
+
+
+class Lru(Generic[K, V]):
+    """A thread-safe map of at most `size` entries that drops the least recently used first.
+
+    Reading a key (`get`, `get_many`, `get_or_load`, `get_or_build`) or storing it makes it the
+    most recent. A size of 0 keeps nothing.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+        self._building: dict[K, threading.Lock] = {}
+
+    def get(self, key: K) -> V | None:
+        """The value of `key`, or None when it is not kept (see `get_many` for None values)."""
+        with self._lock:
+            if key not in self._items:
+                return None
+            self._items.move_to_end(key)
+            return self._items[key]
+
+    def get_many(self, keys: Sequence[K]) -> dict[K, V]:
+        """The kept values among `keys` (a value may itself be None)."""
+        found: dict[K, V] = {}
+        with self._lock:
+            for key in keys:
+                if key in self._items:
+                    self._items.move_to_end(key)
+                    found[key] = self._items[key]
+        return found
+
+    def put(self, key: K, value: V) -> None:
+        """Keep `value` under `key`, dropping the least recently used beyond `size`."""
+        self.put_many({key: value})
+
+    def put_many(self, values: Mapping[K, V]) -> None:
+        """Keep all `values` (in their order), dropping the least recently used beyond `size`."""
+        with self._lock:
+            self._store(values)
+
+    def pop(self, key: K) -> V | None:
+        """Forget `key`; its value, or None when it was not kept."""
+        with self._lock:
+            return self._items.pop(key, None)
+
+    def clear(self) -> None:
+        """Forget everything."""
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+    def get_or_load(
+        self, keys: Sequence[K], load: Callable[[list[K]], Mapping[K, V]]
+    ) -> dict[K, V]:
+        """The values of `keys`: kept ones, the rest from one `load` of only those (then kept).
+
+        Keys `load` does not return are left out. Loads run outside the lock.
+        """
+        found = self.get_many(keys)
+        missing = [k for k in keys if k not in found]
+        if missing:
+            loaded = load(missing)
+            self.put_many(loaded)
+            found.update(loaded)
+        return found
+
+    def get_or_build(self, key: K, build: Callable[[], V]) -> V:
+        """The value of `key`, built by `build` when missing: once, however many threads ask.
+
+        Concurrent misses on one key wait for a single build instead of each building it; a
+        build that raises keeps nothing, so the next call builds again.
+        """
+        found = self.get_many([key])
+        if key in found:
+            return found[key]
+        with self._lock:
+            building = self._building.setdefault(key, threading.Lock())
+        with building:
+            found = self.get_many([key])  # built meanwhile, by the thread we waited for
+            if key in found:
+                return found[key]
+            try:
+                value = build()
+            except BaseException:
+                with self._lock:
+                    self._building.pop(key, None)
+                raise
+            with self._lock:  # kept and no longer building in one step: no second build
+                self._store({key: value})
+                self._building.pop(key, None)
+        return value
+
+    def _store(self, values: Mapping[K, V]) -> None:
+        """Keep `values` as the most recent, then trim to `size` (the lock is held)."""
+        for key, value in values.items():
+            self._items[key] = value
+            self._items.move_to_end(key)
+        while len(self._items) > max(self.size, 0):
+            self._items.popitem(last=False)

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Generic, TypeVar
 
 import numpy as np
 from sqlalchemy import Connection, Engine
@@ -48,52 +46,13 @@ from paperfeed.store.accounts import site_revision
 from paperfeed.store.library import interests, paper_signals, signal_version, vector_contract
 from paperfeed.store.listings import latest_day, newest_listed, paper_flags, papers_between
 from paperfeed.store.search_store import get_vectors, latest_change
-from paperfeed.util import utcnow
+from paperfeed.util import Lru, utcnow
 
 log = logging.getLogger(__name__)
 
 MAX_CANDIDATES = 200_000
 FEED_CACHE = 2048  # ranked feeds per process (~6 KB each: a page of ids and why lines)
 SHARED_DAYS = 30  # today, this week and this month share one space of the newest 30 days
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class _Lru(Generic[K, V]):
-    """A small thread-safe least-recently-used cache that builds each missing key once."""
-
-    def __init__(self, size: int) -> None:
-        self.size, self._items, self._lock = size, OrderedDict[K, V](), threading.Lock()
-        self._building: dict[K, threading.Lock] = {}
-
-    def get(self, key: K, build: Callable[[], V]) -> V:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-            # One build per key: concurrent requests on a cold cache wait for it instead of
-            # each building the same space (8 threads x seconds each; bench/RESULTS.md, scale).
-            building = self._building.setdefault(key, threading.Lock())
-        with building:
-            with self._lock:
-                if key in self._items:
-                    return self._items[key]
-            try:
-                value = build()
-            except BaseException:
-                with self._lock:
-                    self._building.pop(key, None)  # a failed build leaves nothing behind
-                raise
-            with self._lock:
-                self._items[key] = value
-                self._building.pop(key, None)
-                while len(self._items) > self.size:
-                    self._items.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
 
 
 def doc_of(paper: Paper) -> Doc:
@@ -146,13 +105,15 @@ class Recommender:
         self._vocabulary_now: tuple[object, Vocabulary] | None = None
         self._vocabulary_lock, self._refitting = threading.Lock(), threading.Lock()
         self.refit_thread: threading.Thread | None = None  # the latest background refit
-        self._spaces: _Lru[tuple[object, ...], tuple[Space, list[str]]] = _Lru(4)
-        self._models: _Lru[tuple[object, ...], UserModel] = _Lru(512)
-        self._windows: _Lru[tuple[object, ...], frozenset[str]] = _Lru(8)
+        # Built with get_or_build: concurrent requests on a cold cache wait for one build instead
+        # of each building the same space (8 threads x seconds each; bench/RESULTS.md, scale).
+        self._spaces: Lru[tuple[object, ...], tuple[Space, list[str]]] = Lru(4)
+        self._models: Lru[tuple[object, ...], UserModel] = Lru(512)
+        self._windows: Lru[tuple[object, ...], frozenset[str]] = Lru(8)
         # Ranked feeds, mutes and seen papers applied: every input is in the key (a new rating,
         # save, follow or mute bumps the signal version; votes, submissions and moderation the
         # site revision; new papers the store change inside the space key).
-        self._feeds: _Lru[tuple[object, ...], tuple[Recommendation, ...]] = _Lru(FEED_CACHE)
+        self._feeds: Lru[tuple[object, ...], tuple[Recommendation, ...]] = Lru(FEED_CACHE)
 
     def _space(
         self, conn: Connection, since: date, until: date
@@ -165,7 +126,7 @@ class Recommender:
         ):
             since, until = newest - timedelta(days=SHARED_DAYS - 1), newest
         key = (since, until, latest_change(conn))
-        return self._spaces.get(key, lambda: self._build_space(since, until))[0], key
+        return self._spaces.get_or_build(key, lambda: self._build_space(since, until))[0], key
 
     def _build_space(self, since: date, until: date) -> tuple[Space, list[str]]:
         with self.engine.connect() as conn:
@@ -188,7 +149,7 @@ class Recommender:
     ) -> tuple[UserModel, Space, tuple[object, ...]]:
         space, space_key = self._space(conn, since, until)
         key = (user_id, signal_version(conn, user_id), site_revision(conn), space_key)
-        return self._models.get(key, lambda: self._train(user_id, space)), space, key
+        return self._models.get_or_build(key, lambda: self._train(user_id, space)), space, key
 
     def _train(self, user_id: int, space: Space) -> UserModel:
         with self.engine.connect() as conn:
@@ -210,7 +171,7 @@ class Recommender:
         def ranked() -> tuple[Recommendation, ...]:
             return tuple(rank(model, space, limit, acted_on(conn, user_id), window))
 
-        return list(self._feeds.get((*key, since, until, limit), ranked))
+        return list(self._feeds.get_or_build((*key, since, until, limit), ranked))
 
     def has_signals(self, conn: Connection, user_id: int, since: date, until: date) -> bool:
         """Whether the user gave anything to rank by (papers or follows)."""
@@ -219,7 +180,7 @@ class Recommender:
     def _window(self, conn: Connection, since: date, until: date) -> frozenset[str]:
         """The ids listed in [since, until]; cached per store change (moderation bumps it too)."""
         key = (since, until, latest_change(conn))
-        return self._windows.get(
+        return self._windows.get_or_build(
             key, lambda: frozenset(papers_between(conn, since, until, 0, MAX_CANDIDATES).ids)
         )
 
@@ -247,7 +208,9 @@ class Recommender:
         version = (signal_version(conn, user_id), site_revision(conn), change, day)
         key = (user_id, *version, "all", limit)
         try:
-            ranked = self._feeds.get(key, lambda: self._rank_all(conn, user_id, limit, vocabulary))
+            ranked = self._feeds.get_or_build(
+                key, lambda: self._rank_all(conn, user_id, limit, vocabulary)
+            )
         except _Unranked:
             return None
         return list(ranked)
@@ -351,13 +314,13 @@ class _Unranked(Exception):
     """An all-time feed cannot be ranked (nothing to search with, or no index)."""
 
 
-_SHARED: _Lru[Engine, Recommender] = _Lru(4)
+_SHARED: Lru[Engine, Recommender] = Lru(4)
 
 
 def shared_recommender(engine: Engine, neighbours: Neighbours | None = None) -> Recommender:
     """The process's recommender for a store: the site and the digests share its cached models
     (`neighbours`: the search's vector index, for all-time feeds; the web app hands it in)."""
-    found = _SHARED.get(engine, lambda: Recommender(engine))
+    found = _SHARED.get_or_build(engine, lambda: Recommender(engine))
     if neighbours is not None:
         found.neighbours = neighbours
     return found

@@ -6,7 +6,6 @@ import logging
 import math
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -26,7 +25,7 @@ from paperfeed.search.spelling import suggest
 from paperfeed.search.vectors import FaissIndex, normalise
 from paperfeed.settings import Settings
 from paperfeed.store import search_store as db
-from paperfeed.util import is_disk_full, utcnow
+from paperfeed.util import Lru, is_disk_full, utcnow
 
 log = logging.getLogger(__name__)
 MODES = ("keyword", "semantic", "hybrid")
@@ -39,6 +38,7 @@ HYBRID_DEPTH = 100  # candidates taken from each side before fusing
 # (measured on SciFact dev, bench/RESULTS.md, Search).
 PRF_WEIGHT = 0.5
 SAVE_EVERY = 1000  # new vectors before a large saved vector index is rewritten
+QUERY_VECTORS_KEPT = 512  # embedded queries kept per process (a few kB each)
 
 
 class BadSearch(ValueError):
@@ -64,7 +64,7 @@ class SearchService:
         self._refreshing = threading.Event()  # set while a refresh runs
         self._background = threading.Lock()  # held while a background refresh runs
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="embed-query")
-        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._query_vectors: Lru[str, np.ndarray] = Lru(QUERY_VECTORS_KEPT)
 
     # --- keeping up with the store ----------------------------------------------------------
 
@@ -214,13 +214,8 @@ class SearchService:
             vector = np.asarray(future.result(timeout=self.settings.search_embed_timeout))[0]
         except FutureTimeout:
             return None, "embedding model too slow"
-        self._remember(clean, vector)
+        self._query_vectors.put(clean, vector)
         return vector, None
-
-    def _remember(self, text: str, vector: np.ndarray) -> None:
-        self._query_vectors[text] = vector
-        while len(self._query_vectors) > 512:
-            self._query_vectors.popitem(last=False)
 
     def _vector_index(self) -> tuple[FaissIndex | None, str | None]:
         if self._vectors is None or len(self._vectors) == 0:

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from datetime import datetime
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment
 from markupsafe import Markup
@@ -22,57 +21,13 @@ from sqlalchemy import Engine
 
 from paperfeed.models import Paper
 from paperfeed.store.enrichment import Enrichment
+from paperfeed.util import Lru
 
 if TYPE_CHECKING:
     from paperfeed.web.views import Card
 
 PAPERS_KEPT = 10_000  # a few hundred bytes to a few kB each
 ENRICHMENTS_KEPT = 10_000
-
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
-
-class Lru(Generic[K, V]):
-    """A small thread-safe least-recently-used map."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[K, V] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get_many(self, keys: list[K]) -> dict[K, V]:
-        """The cached values among `keys` (each found one becomes the most recent)."""
-        out: dict[K, V] = {}
-        with self._lock:
-            for key in keys:
-                if key in self._items:
-                    self._items.move_to_end(key)
-                    out[key] = self._items[key]
-        return out
-
-    def put_many(self, values: dict[K, V]) -> None:
-        """Store values, dropping the least recently used beyond `size`."""
-        with self._lock:
-            for key, value in values.items():
-                self._items[key] = value
-                self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def get_or_load(self, keys: list[K], load: Callable[[list[K]], dict[K, V]]) -> dict[K, V]:
-        """The values of `keys`: cached ones, the rest from one `load` call (then kept)."""
-        found = self.get_many(keys)
-        missing = [k for k in keys if k not in found]
-        if missing:
-            loaded = load(missing)
-            self.put_many(loaded)
-            found.update(loaded)
-        return found
-
-    def __len__(self) -> int:
-        return len(self._items)
-
 
 PaperKey = tuple[str, datetime]
 EnrichmentKey = tuple[str, datetime, int]
@@ -119,11 +74,11 @@ def card_body_renderer(env: Environment) -> Callable[[Card], Markup]:
         if c.snippet is not None:
             return macro[0](c)
         key = (c.paper, c.flags.featured, c.comments, c.submission, c.enrichment)
-        found = kept.get_many([key])
-        if found:
-            return found[key]
+        found = kept.get(key)
+        if found is not None:
+            return found
         body = macro[0](c)
-        kept.put_many({key: body})
+        kept.put(key, body)
         return body
 
     return card_body

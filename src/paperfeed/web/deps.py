@@ -17,8 +17,9 @@ from starlette.concurrency import run_in_threadpool
 from paperfeed.settings import Settings
 from paperfeed.store.accounts import User, session_user
 from paperfeed.trending import TrendingWeights
+from paperfeed.util import Lru
 from paperfeed.web import csrf
-from paperfeed.web.cache import Cached, PageCache
+from paperfeed.web.cache import Cached, PageKey
 from paperfeed.web.ratelimit import RateLimiter, SignInLimits
 from paperfeed.web.render import create_env
 from paperfeed.web.version import DataVersion
@@ -41,7 +42,7 @@ class Site:
         self.settings, self.engine, self.secret = settings, engine, secret
         self.env: Environment = create_env()
         self.env.globals["mailbox"] = settings.mailbox  # the demo links its mailbox page
-        self.cache = PageCache(settings.page_cache_entries)
+        self.cache: Lru[PageKey, Cached] = Lru(settings.page_cache_entries)  # 0: none
         window = settings.rate_window_seconds
         self.auth_limiter = RateLimiter(settings.auth_rate_limit, window)  # sign-ups
         self.sign_in_limits = SignInLimits(
