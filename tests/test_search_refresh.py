@@ -14,6 +14,7 @@ from paperfeed.ingest.jobs import demo_files, ingest_files
 from paperfeed.models import Paper
 from paperfeed.search import SearchService, embed_papers
 from paperfeed.settings import Settings
+from paperfeed.store import search_store as db
 from paperfeed.store import upsert_papers
 from paperfeed.store.tables import papers
 from paperfeed.util import utcnow
@@ -128,4 +129,44 @@ def test_a_search_never_waits_for_a_refresh(
         assert svc.search("platypus electroreception", mode="keyword").hits[0].id == "2606.77777"
     finally:
         release.set()
+        svc.close()
+
+
+def test_right_after_an_import_a_refresh_reads_only_the_keys_of_what_it_applied(
+    fast: Settings, engine: Engine
+) -> None:
+    """Rows stamped in the last minutes stay unsettled and are read again by every refresh; the
+    text and vectors of those already applied are not read again, and nothing is missed."""
+    listing = next(p for p in demo_files()[0] if p.name.startswith(DAY))
+    ingest_files(engine, fast, "listing", [listing])
+    embed_papers(fast, engine)
+    svc = SearchService(fast, engine)
+    try:
+        first = svc.refresh()
+        assert first == svc.keyword.num_docs > 20
+        progress = svc.keyword.progress
+        assert progress.cursor is None and len(progress.recent) == first  # nothing settled yet
+        with engine.connect() as conn:
+            batches = list(db.changed_papers(conn, None, batch=7, applied=progress.recent))
+            rows = [row for batch in batches for row in batch]
+            assert len(batches) > 2 and len(rows) == first
+            assert all(r.title == "" and not r.hidden for r in rows)  # placeholders only
+            assert [(r.id, r.changed_at) for r in rows] == sorted(
+                progress.recent.items(), key=lambda item: (item[1], item[0])
+            )
+            vectors, contract = svc._vectors, svc._contract()
+            assert vectors is not None and contract is not None
+            cid, dim = contract
+            applied = vectors.progress.recent
+            ids, matrix, _ = next(db.vectors_since(conn, cid, dim, None, applied=applied))
+            assert len(ids) == first and not matrix.any()
+        _store(engine, "2606.77777", "Platypus electroreception arrays")
+        with engine.connect() as conn:
+            rows = [r for b in db.changed_papers(conn, None, applied=progress.recent) for r in b]
+        fresh = [r for r in rows if r.title]
+        assert [r.id for r in fresh] == ["2606.77777"] and fresh[0].abstract
+        assert svc.refresh() == 1
+        assert svc.search("platypus electroreception", mode="keyword").hits[0].id == "2606.77777"
+        assert svc.refresh() == 0
+    finally:
         svc.close()

@@ -192,7 +192,7 @@ class KeywordIndex:
         """Write rows read from the store after `progress.cursor`, skipping those already applied
         (hidden papers are removed); returns how many papers were (re)indexed."""
         with self._write_lock:
-            progress, before = self.progress, self._state().get("progress")
+            progress, changed = self.progress, False
             writer, written = None, 0
             try:
                 for batch in batches:
@@ -202,7 +202,7 @@ class KeywordIndex:
                         writer = writer or self._writer(heap)  # opened only when there is work
                         self._write(writer, fresh)
                         written += len(fresh)
-                    progress.advance(keys, now or utcnow())
+                    changed |= progress.advance(keys, now or utcnow())
                 if writer is not None:
                     writer.commit()
                     writer.wait_merging_threads()
@@ -211,7 +211,7 @@ class KeywordIndex:
                     _release(writer)
                 self._raise_if_full(exc)
                 raise
-            if writer is not None or progress.to_json() != before:
+            if writer is not None or changed:
                 newest = progress.newest.isoformat() if progress.newest else None
                 state = {"schema": SCHEMA_VERSION, "progress": progress.to_json()}
                 self._save_state(state | {"watermark": newest})  # read by `paperfeed doctor`

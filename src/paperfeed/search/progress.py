@@ -27,19 +27,22 @@ class Progress:
         """Positions of the rows not applied yet (or changed since they were)."""
         return [i for i, (pid, stamp) in enumerate(rows) if self.recent.get(pid) != stamp]
 
-    def advance(self, rows: Iterable[tuple[str, datetime]], now: datetime) -> None:
-        """Note these rows (read in order) as applied; settle what is old enough."""
-        settled_before = now - SETTLE
+    def advance(self, rows: Iterable[tuple[str, datetime]], now: datetime) -> bool:
+        """Note these rows (read in order) as applied; settle what is old enough. True when
+        that changed anything (what is saved would differ)."""
+        settled_before, before = now - SETTLE, self.cursor
+        changed = False
         for pid, stamp in rows:
             if stamp < settled_before:
                 key = (stamp, pid)
                 self.cursor = key if self.cursor is None else max(self.cursor, key)
-            else:
-                self.recent[pid] = stamp
-        if self.cursor is not None:
+            elif self.recent.get(pid) != stamp:
+                self.recent[pid], changed = stamp, True
+        if self.cursor is not None and self.cursor != before:
             # What the cursor now covers is read never again; remember only what lies after it.
-            cursor = self.cursor
+            cursor, changed = self.cursor, True
             self.recent = {p: s for p, s in self.recent.items() if (s, p) > cursor}
+        return changed
 
     @property
     def newest(self) -> datetime | None:

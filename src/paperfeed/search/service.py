@@ -150,7 +150,9 @@ class SearchService:
             )
         index, added, now = self._vectors, 0, utcnow()
         with self.engine.connect() as conn:
-            for ids, matrix, stamps in db.vectors_since(conn, cid, dim, index.progress.cursor):
+            for ids, matrix, stamps in db.vectors_since(
+                conn, cid, dim, index.progress.cursor, applied=index.progress.recent
+            ):
                 keys = list(zip(ids, stamps, strict=True))
                 fresh = index.progress.fresh(keys)
                 if fresh:

@@ -10,7 +10,6 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 import numpy as np
 from sqlalchemy import (
@@ -106,11 +105,37 @@ def changed_papers(
 ) -> Iterator[list[IndexRow]]:
     """Papers whose (changed_at, id) comes after `after` (all when None), in that order, batched.
 
-    Rows already `applied` at the same `changed_at` come without authors and categories (the
-    caller skips them; only their place in the order matters).
+    Rows already `applied` at the same `changed_at` come as placeholders without text, authors
+    or categories (the caller skips them; only their place in the order matters): after a large
+    ingest every refresh re-reads the unsettled rows, and only their keys are read then.
     """
-    cursor = after
+    cursor, applied = after, applied or {}
     while True:
+        query = select(papers.c.id, papers.c.changed_at).order_by(papers.c.changed_at, papers.c.id)
+        if cursor is not None:  # the first condition lets the changed_at index narrow the scan
+            query = query.where(
+                papers.c.changed_at >= cursor[0], tuple_(papers.c.changed_at, papers.c.id) > cursor
+            )
+        keys = conn.execute(query.limit(batch)).all()
+        if not keys:
+            return
+        full = _index_rows(conn, [k.id for k in keys if applied.get(k.id) != k.changed_at])
+        yield [full.get(k.id) or _placeholder(k.id, k.changed_at, k.id in applied) for k in keys]
+        cursor = (keys[-1].changed_at, keys[-1].id)
+
+
+def _placeholder(pid: str, changed_at: datetime, applied: bool) -> IndexRow:
+    """A row in the order only: applied already, or gone between the two reads (then hidden, so
+    the index drops it)."""
+    return IndexRow(pid, "", "", (), (), None, changed_at, hidden=not applied)
+
+
+def _index_rows(conn: Connection, ids: Sequence[str]) -> dict[str, IndexRow]:
+    """The keyword index's rows of these papers, by id."""
+    authors = _grouped(conn, paper_authors.c.name, paper_authors.c.position, ids)
+    cats = _grouped(conn, paper_categories.c.category, paper_categories.c.position, ids)
+    out: dict[str, IndexRow] = {}
+    for chunk in chunks(ids, _CHUNK):
         query = select(
             papers.c.id,
             papers.c.title,
@@ -119,37 +144,19 @@ def changed_papers(
             papers.c.published,
             papers.c.changed_at,
             papers.c.hidden,
-        ).order_by(papers.c.changed_at, papers.c.id)
-        if cursor is not None:  # the first condition lets the changed_at index narrow the scan
-            query = query.where(
-                papers.c.changed_at >= cursor[0], tuple_(papers.c.changed_at, papers.c.id) > cursor
+        ).where(papers.c.id.in_(chunk))
+        for r in conn.execute(query):
+            out[r.id] = IndexRow(
+                id=r.id,
+                title=r.title,
+                abstract=r.abstract or "",
+                authors=tuple(authors.get(r.id, ())),
+                categories=tuple(cats.get(r.id, ())),
+                day=r.listing_date or (r.published.date() if r.published else None),
+                changed_at=r.changed_at,
+                hidden=bool(r.hidden),
             )
-        rows = conn.execute(query.limit(batch)).all()
-        if not rows:
-            return
-        yield _index_rows(conn, rows, applied or {})
-        cursor = (rows[-1].changed_at, rows[-1].id)
-
-
-def _index_rows(
-    conn: Connection, rows: Sequence[Any], applied: Mapping[str, datetime]
-) -> list[IndexRow]:
-    ids = [r.id for r in rows if applied.get(r.id) != r.changed_at]
-    authors = _grouped(conn, paper_authors.c.name, paper_authors.c.position, ids)
-    cats = _grouped(conn, paper_categories.c.category, paper_categories.c.position, ids)
-    return [
-        IndexRow(
-            id=r.id,
-            title=r.title,
-            abstract=r.abstract or "",
-            authors=tuple(authors.get(r.id, ())),
-            categories=tuple(cats.get(r.id, ())),
-            day=r.listing_date or (r.published.date() if r.published else None),
-            changed_at=r.changed_at,
-            hidden=bool(r.hidden),
-        )
-        for r in rows
-    ]
+    return out
 
 
 def _grouped(
@@ -348,12 +355,17 @@ def vectors_since(
     dim: int,
     after: tuple[datetime, str] | None,
     batch: int = 20000,
+    applied: Mapping[str, datetime] | None = None,
 ) -> Iterator[tuple[list[str], np.ndarray, list[datetime]]]:
-    """Vectors whose (embedded_at, paper_id) comes after `after`, batched, with their times."""
-    cursor = after
+    """Vectors whose (embedded_at, paper_id) comes after `after`, batched, with their times.
+
+    Vectors already `applied` at the same time come as zero rows (the caller skips them), so
+    re-reading the unsettled rows after a large embedding run reads their keys only.
+    """
+    cursor, applied = after, applied or {}
     while True:
         query = (
-            select(paper_vectors.c.paper_id, paper_vectors.c.vector, paper_vectors.c.embedded_at)
+            select(paper_vectors.c.paper_id, paper_vectors.c.embedded_at)
             .where(paper_vectors.c.contract_id == contract_id)
             .order_by(paper_vectors.c.embedded_at, paper_vectors.c.paper_id)
         )
@@ -362,15 +374,40 @@ def vectors_since(
                 paper_vectors.c.embedded_at >= cursor[0],
                 tuple_(paper_vectors.c.embedded_at, paper_vectors.c.paper_id) > cursor,
             )
-        rows = conn.execute(query.limit(batch)).all()
-        if not rows:
+        keys = conn.execute(query.limit(batch)).all()
+        if not keys:
             return
-        yield (
-            [r.paper_id for r in rows],
-            decode_vectors([r.vector for r in rows], dim),
-            [r.embedded_at for r in rows],
+        skip = {k.paper_id for k in keys if applied.get(k.paper_id) == k.embedded_at}
+        found = _vectors_of(
+            conn, contract_id, dim, [k.paper_id for k in keys if k.paper_id not in skip]
         )
-        cursor = (rows[-1].embedded_at, rows[-1].paper_id)
+        kept: list[tuple[str, datetime]] = []
+        matrix = np.zeros((len(keys), dim), dtype=np.float32)
+        for k in keys:  # a vector deleted between the two reads is left out
+            if k.paper_id in skip:
+                kept.append((k.paper_id, k.embedded_at))
+            elif k.paper_id in found:
+                matrix[len(kept)], at = found[k.paper_id]
+                kept.append((k.paper_id, at))
+        ids, stamps = [pid for pid, _ in kept], [at for _, at in kept]
+        yield ids, matrix[: len(ids)], stamps
+        cursor = (keys[-1].embedded_at, keys[-1].paper_id)
+
+
+def _vectors_of(
+    conn: Connection, contract_id: str, dim: int, ids: Sequence[str]
+) -> dict[str, tuple[np.ndarray, datetime]]:
+    """These papers' vectors and their times (the time read with the vector: it may be newer
+    than the one the order was read at)."""
+    out: dict[str, tuple[np.ndarray, datetime]] = {}
+    for chunk in chunks(ids, _CHUNK):
+        query = select(
+            paper_vectors.c.paper_id, paper_vectors.c.vector, paper_vectors.c.embedded_at
+        ).where(paper_vectors.c.contract_id == contract_id, paper_vectors.c.paper_id.in_(chunk))
+        rows = conn.execute(query).all()
+        matrix = decode_vectors([r.vector for r in rows], dim)
+        out.update((r.paper_id, (matrix[i], r.embedded_at)) for i, r in enumerate(rows))
+    return out
 
 
 def latest_change(conn: Connection) -> datetime | None:
