@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import numpy as np
 from sqlalchemy import (
@@ -97,6 +98,17 @@ class TextRow:
 # --- papers for the keyword index -------------------------------------------------------------
 
 
+_INDEXED = (
+    papers.c.id,
+    papers.c.title,
+    papers.c.abstract,
+    papers.c.listing_date,
+    papers.c.published,
+    papers.c.changed_at,
+    papers.c.hidden,
+)
+
+
 def changed_papers(
     conn: Connection,
     after: tuple[datetime, str] | None,
@@ -106,22 +118,38 @@ def changed_papers(
     """Papers whose (changed_at, id) comes after `after` (all when None), in that order, batched.
 
     Rows already `applied` at the same `changed_at` come as placeholders without text, authors
-    or categories (the caller skips them; only their place in the order matters): after a large
-    ingest every refresh re-reads the unsettled rows, and only their keys are read then.
+    or categories (the caller skips them; only their place in the order matters). With rows
+    applied, only the keys are read first: after a large import every refresh reads the
+    unsettled rows again, and their text is not needed then.
     """
     cursor, applied = after, applied or {}
     while True:
-        query = select(papers.c.id, papers.c.changed_at).order_by(papers.c.changed_at, papers.c.id)
+        query = select(*((papers.c.id, papers.c.changed_at) if applied else _INDEXED))
+        query = query.order_by(papers.c.changed_at, papers.c.id)
         if cursor is not None:  # the first condition lets the changed_at index narrow the scan
             query = query.where(
                 papers.c.changed_at >= cursor[0], tuple_(papers.c.changed_at, papers.c.id) > cursor
             )
-        keys = conn.execute(query.limit(batch)).all()
-        if not keys:
+        rows = conn.execute(query.limit(batch)).all()
+        if not rows:
             return
-        full = _index_rows(conn, [k.id for k in keys if applied.get(k.id) != k.changed_at])
-        yield [full.get(k.id) or _placeholder(k.id, k.changed_at, k.id in applied) for k in keys]
-        cursor = (keys[-1].changed_at, keys[-1].id)
+        if applied:
+            need = [r.id for r in rows if applied.get(r.id) != r.changed_at]
+            found = {r.id: r for r in _index_rows(conn, _full_rows(conn, need))}
+            yield [
+                found.get(r.id) or _placeholder(r.id, r.changed_at, r.id in applied) for r in rows
+            ]
+        else:
+            yield _index_rows(conn, rows)
+        cursor = (rows[-1].changed_at, rows[-1].id)
+
+
+def _full_rows(conn: Connection, ids: Sequence[str]) -> list[Any]:
+    return [
+        row
+        for chunk in chunks(ids, _CHUNK)
+        for row in conn.execute(select(*_INDEXED).where(papers.c.id.in_(chunk)))
+    ]
 
 
 def _placeholder(pid: str, changed_at: datetime, applied: bool) -> IndexRow:
@@ -130,33 +158,24 @@ def _placeholder(pid: str, changed_at: datetime, applied: bool) -> IndexRow:
     return IndexRow(pid, "", "", (), (), None, changed_at, hidden=not applied)
 
 
-def _index_rows(conn: Connection, ids: Sequence[str]) -> dict[str, IndexRow]:
-    """The keyword index's rows of these papers, by id."""
+def _index_rows(conn: Connection, rows: Sequence[Any]) -> list[IndexRow]:
+    """The keyword index's rows of these papers, with their authors and categories."""
+    ids = [r.id for r in rows]
     authors = _grouped(conn, paper_authors.c.name, paper_authors.c.position, ids)
     cats = _grouped(conn, paper_categories.c.category, paper_categories.c.position, ids)
-    out: dict[str, IndexRow] = {}
-    for chunk in chunks(ids, _CHUNK):
-        query = select(
-            papers.c.id,
-            papers.c.title,
-            papers.c.abstract,
-            papers.c.listing_date,
-            papers.c.published,
-            papers.c.changed_at,
-            papers.c.hidden,
-        ).where(papers.c.id.in_(chunk))
-        for r in conn.execute(query):
-            out[r.id] = IndexRow(
-                id=r.id,
-                title=r.title,
-                abstract=r.abstract or "",
-                authors=tuple(authors.get(r.id, ())),
-                categories=tuple(cats.get(r.id, ())),
-                day=r.listing_date or (r.published.date() if r.published else None),
-                changed_at=r.changed_at,
-                hidden=bool(r.hidden),
-            )
-    return out
+    return [
+        IndexRow(
+            id=r.id,
+            title=r.title,
+            abstract=r.abstract or "",
+            authors=tuple(authors.get(r.id, ())),
+            categories=tuple(cats.get(r.id, ())),
+            day=r.listing_date or (r.published.date() if r.published else None),
+            changed_at=r.changed_at,
+            hidden=bool(r.hidden),
+        )
+        for r in rows
+    ]
 
 
 def _grouped(
@@ -359,13 +378,15 @@ def vectors_since(
 ) -> Iterator[tuple[list[str], np.ndarray, list[datetime]]]:
     """Vectors whose (embedded_at, paper_id) comes after `after`, batched, with their times.
 
-    Vectors already `applied` at the same time come as zero rows (the caller skips them), so
-    re-reading the unsettled rows after a large embedding run reads their keys only.
+    Vectors already `applied` at the same time come as zero rows (the caller skips them); with
+    rows applied only the keys are read first, so re-reading the unsettled rows after a large
+    embedding run does not read their vectors again.
     """
     cursor, applied = after, applied or {}
+    keys = (paper_vectors.c.paper_id, paper_vectors.c.embedded_at)
     while True:
         query = (
-            select(paper_vectors.c.paper_id, paper_vectors.c.embedded_at)
+            select(*(keys if applied else (*keys, paper_vectors.c.vector)))
             .where(paper_vectors.c.contract_id == contract_id)
             .order_by(paper_vectors.c.embedded_at, paper_vectors.c.paper_id)
         )
@@ -374,24 +395,41 @@ def vectors_since(
                 paper_vectors.c.embedded_at >= cursor[0],
                 tuple_(paper_vectors.c.embedded_at, paper_vectors.c.paper_id) > cursor,
             )
-        keys = conn.execute(query.limit(batch)).all()
-        if not keys:
+        rows = conn.execute(query.limit(batch)).all()
+        if not rows:
             return
-        skip = {k.paper_id for k in keys if applied.get(k.paper_id) == k.embedded_at}
-        found = _vectors_of(
-            conn, contract_id, dim, [k.paper_id for k in keys if k.paper_id not in skip]
-        )
-        kept: list[tuple[str, datetime]] = []
-        matrix = np.zeros((len(keys), dim), dtype=np.float32)
-        for k in keys:  # a vector deleted between the two reads is left out
-            if k.paper_id in skip:
-                kept.append((k.paper_id, k.embedded_at))
-            elif k.paper_id in found:
-                matrix[len(kept)], at = found[k.paper_id]
-                kept.append((k.paper_id, at))
-        ids, stamps = [pid for pid, _ in kept], [at for _, at in kept]
-        yield ids, matrix[: len(ids)], stamps
-        cursor = (keys[-1].embedded_at, keys[-1].paper_id)
+        if applied:
+            yield _fill(conn, contract_id, dim, rows, applied)
+        else:
+            yield (
+                [r.paper_id for r in rows],
+                decode_vectors([r.vector for r in rows], dim),
+                [r.embedded_at for r in rows],
+            )
+        cursor = (rows[-1].embedded_at, rows[-1].paper_id)
+
+
+def _fill(
+    conn: Connection,
+    contract_id: str,
+    dim: int,
+    rows: Sequence[Any],
+    applied: Mapping[str, datetime],
+) -> tuple[list[str], np.ndarray, list[datetime]]:
+    """Keys read in order, with the vectors of those not applied yet (zero rows for the rest)."""
+    skip = {r.paper_id for r in rows if applied.get(r.paper_id) == r.embedded_at}
+    found = _vectors_of(
+        conn, contract_id, dim, [r.paper_id for r in rows if r.paper_id not in skip]
+    )
+    kept: list[tuple[str, datetime]] = []
+    matrix = np.zeros((len(rows), dim), dtype=np.float32)
+    for r in rows:  # a vector deleted between the two reads is left out
+        if r.paper_id in skip:
+            kept.append((r.paper_id, r.embedded_at))
+        elif r.paper_id in found:
+            matrix[len(kept)], at = found[r.paper_id]
+            kept.append((r.paper_id, at))
+    return [pid for pid, _ in kept], matrix[: len(kept)], [at for _, at in kept]
 
 
 def _vectors_of(
