@@ -78,6 +78,21 @@ def test_deterministic_and_batch_independent(embedder: embed.Embedder) -> None:
     np.testing.assert_array_equal(embedder.embed([LINK_A]), embedder.embed([LINK_A]))
 
 
+def test_one_text_runs_on_one_thread_with_the_same_vector(model_cache: Path) -> None:
+    """A query runs on its own one-thread session; the vector is the one two threads give."""
+    two = embed.OnnxMiniLM(cache_dir=model_cache, threads=2)
+    assert two.embed([ROBOT, LINK_A]).shape == (2, embed.MINILM_DIM)  # a batch: the shared one
+    assert two._single is None
+    alone = two.embed([ROBOT])
+    assert two._single is not None and two._single is not two._session
+    assert two._single.get_session_options().intra_op_num_threads == 1
+    reference = embed._onnx_session(two._model_path, 2)
+    ids, mask = embed._pad_batch(two._tokenizer.encode_batch([ROBOT]))
+    feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+    expected = embed.l2_normalise(embed._mean_pool(reference.run(None, feeds)[0], mask))
+    np.testing.assert_allclose(alone, expected, atol=1e-5)
+
+
 def test_related_abstracts_score_higher(embedder: embed.Embedder) -> None:
     a, b, robot = embedder.embed([LINK_A, LINK_B, ROBOT])
     # Static vectors share a large common direction, so their cosines are compressed.
