@@ -132,37 +132,6 @@ def test_neighbours_kept_from_training_only_serve_the_same_space() -> None:
     assert np.argmax(rec.score(model, other).scores) == 0  # speech-0, which is liked
 
 
-def test_meaning_leaves_out_what_every_candidate_shares() -> None:
-    # 80 candidates in 64 dimensions: 16 topics, and axis 63 that every paper has some of, in
-    # any amount (style, not topic): it is the candidates' top principal axis.
-    rng = np.random.default_rng(0)
-    eye = np.eye(64, dtype=np.float32)
-    docs = [rec.Doc(f"t{i % 16}-{i}", "Paper", "same words", (), ("cs.LG",)) for i in range(80)]
-    vecs = [eye[0] + 0.5 * eye[i % 16 + 1] + rng.uniform(-1, 1) * eye[63] for i in range(80)]
-    space = rec.build_space(docs, np.vstack(vecs))
-    assert space.basis is not None and abs(float(space.basis.axes[0][63])) > 0.9
-    liked = eye[0] + 0.5 * eye[1] + eye[63]  # topic 0, with much of the shared axis
-    like = [_signal(rec.Doc("liked", "Paper", "same words"), 1, liked)]
-    meaning = replace(
-        rec.Tuning(),
-        keyword_weight=0.0,
-        neighbour_weight=0.0,
-        category_weight=0.0,
-        mmr_lambda=1.0,
-        meaning_axes=1,
-    )
-    topic = {f"t0-{i}" for i in range(0, 80, 16)}
-    model = rec.train(like, space, rec.Follows(), meaning)
-    assert {r.id for r in rec.rank(model, space, 5)} == topic
-    # Plain cosine (no axis left out) also ranks other topics' papers with much of axis 63.
-    plain = rec.train(like, space, rec.Follows(), replace(meaning, meaning_axes=0))
-    assert {r.id for r in rec.rank(plain, space, 5)} != topic
-    # The reasons still quote the plain cosine to the liked paper.
-    near_sim = rec.score(model, space).near_sim
-    assert np.allclose(near_sim, space.vectors @ (liked / np.linalg.norm(liked)), atol=1e-5)
-    assert rec.build_space(*_docs()).basis is None  # 18 papers in 3 dimensions: no basis
-
-
 def test_matching_terms_are_the_paper_terms_weighted_most() -> None:
     docs, vecs = _docs()
     space = rec.build_space(docs, vecs)

@@ -5,9 +5,7 @@ A user's model has three parts, trained on the same weighted signals:
 - keywords: a linear classifier over tf-idf features (arxiv-sanity-lite's idea), positives
   against the candidate papers as unlabelled background, explicit negatives weighted up;
 - meaning: a recency-weighted soft maximum of cosine similarity to the positive papers'
-  stored embeddings (several interests stay several), minus similarity to negatives; the
-  similarity is taken after the candidates' mean and top principal axes are removed from every
-  vector (what all papers share says nothing about which of them a reader wants);
+  stored embeddings (several interests stay several), minus similarity to negatives;
 - neighbours: the mean tf-idf cosine of each candidate to its few nearest single positive
   papers (an author's topics are several: the closest matches count, not the average).
 
@@ -65,7 +63,6 @@ class Tuning:
     neighbour_weight: float = 0.75  # tf-idf similarity to the nearest positive papers
     neighbour_k: int = 3  # ... averaged over this many
     max_neighbours: int = 256  # positives the neighbour part compares each candidate with
-    meaning_axes: int = 3  # the candidates' top principal axes the meaning part leaves out
 
 
 @dataclass(frozen=True)
@@ -143,9 +140,6 @@ class Space:
     category_prior: np.ndarray | None = None
     terms: np.ndarray | None = None  # feature names, looked up once
     author_keys: list[frozenset[str]] = field(default_factory=list)
-    # The candidates' mean vector and top principal axes (None: too few rows or dimensions).
-    basis: Basis | None = None
-    centred: dict[int, np.ndarray] = field(default_factory=dict)  # rows without k axes, by k
 
     def __post_init__(self) -> None:
         self.index = {d.id: i for i, d in enumerate(self.docs)}
@@ -162,55 +156,8 @@ class Space:
         self.category_prior = (counts + 1) / (len(self.docs) + 2)
 
 
-@dataclass(frozen=True)
-class Basis:
-    """What the candidates' vectors share: their mean and top principal axes (unit rows)."""
-
-    mean: np.ndarray  # (dim,)
-    axes: np.ndarray  # (k, dim), the largest variance first
-
-
-BASIS_AXES = 8  # principal axes a space keeps (Tuning.meaning_axes uses up to this many)
-BASIS_MIN = 64  # fewer candidates with vectors, or fewer dimensions: no basis
-
-
-def basis_of(unit: np.ndarray) -> Basis | None:
-    """The mean and top principal axes of the rows that have a vector (a bounded sample)."""
-    rows = unit[np.linalg.norm(unit, axis=1) > 0.5]
-    if len(rows) < BASIS_MIN or unit.shape[1] < BASIS_MIN:
-        return None
-    rows = rows[:: max(len(rows) // 4000, 1)]  # the SVD of 4,000 rows is enough and ~0.2 s
-    mean = rows.mean(axis=0)
-    _, _, axes = np.linalg.svd(rows - mean, full_matrices=False)
-    return Basis(mean.astype(np.float32), axes[:BASIS_AXES].astype(np.float32))
-
-
-def centre(vectors: np.ndarray, basis: Basis | None, k: int) -> np.ndarray:
-    """Unit rows with the basis mean and its first `k` axes taken out (missing rows stay 0)."""
-    if basis is None or k <= 0 or len(vectors) == 0:
-        return vectors
-    axes = basis.axes[:k]
-    x = vectors - basis.mean
-    x -= (x @ axes.T) @ axes
-    out = _unit(x, len(x))
-    out[np.linalg.norm(vectors, axis=1) < 0.5] = 0.0  # no vector: no similarity
-    return out
-
-
-def centred_rows(space: Space, k: int) -> np.ndarray:
-    """The space's vectors centred on its basis without `k` axes (computed once per k)."""
-    if space.basis is None or k <= 0:
-        return space.vectors
-    if k not in space.centred:
-        space.centred[k] = centre(space.vectors, space.basis, k)
-    return space.centred[k]
-
-
 def build_space(docs: Sequence[Doc], vectors: np.ndarray, extra_texts: Sequence[str] = ()) -> Space:
-    """Fit keyword features on the candidates (plus any extra texts) and pair them with vectors.
-
-    The candidates are taken as a fair sample of papers: their mean and principal axes become
-    the space's basis (a space of ANN neighbours, as `space_in` builds, has none)."""
+    """Fit keyword features on the candidates (plus any extra texts) and pair them with vectors."""
     vectorizer = new_vectorizer()
     texts = [d.text for d in docs]
     try:
@@ -219,8 +166,7 @@ def build_space(docs: Sequence[Doc], vectors: np.ndarray, extra_texts: Sequence[
         vectorizer.set_params(min_df=1, max_df=1.0)
         vectorizer.fit(texts + list(extra_texts) or ["paperfeed"])  # no papers: a placeholder
     keywords = vectorizer.transform(texts).tocsr()
-    unit = _unit(vectors, len(docs))
-    return Space(list(docs), vectorizer, keywords, unit, basis=basis_of(unit))
+    return Space(list(docs), vectorizer, keywords, _unit(vectors, len(docs)))
 
 
 @dataclass(frozen=True)
@@ -391,19 +337,16 @@ def _zscore(values: np.ndarray) -> np.ndarray:
 
 
 def _soft_max_similarity(
-    model: UserModel, space: Space
+    model: UserModel, vectors: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Recency-weighted soft maximum of similarity to positives (centred on the space's basis);
-    each row's nearest positive and their plain cosine similarity (what the reason shows)."""
-    k = model.tuning.meaning_axes
-    sims = centred_rows(space, k) @ centre(model.pos_vectors, space.basis, k).T  # (n, p)
+    """Recency-weighted soft maximum of similarity to positives; each row's nearest and its sim."""
+    sims = vectors @ model.pos_vectors.T  # (n, p)
     t = model.tuning.softmax_temperature
     logits = sims / t + np.log(model.pos_weights)[None, :]
     top = logits.max(axis=1, keepdims=True)
     soft = (top[:, 0] + np.log(np.exp(logits - top).sum(axis=1))) * t
     nearest = sims.argmax(axis=1)
-    near_sim = np.einsum("ij,ij->i", space.vectors, model.pos_vectors[nearest])
-    return soft, nearest, near_sim
+    return soft, nearest, np.take_along_axis(sims, nearest[:, None], 1)[:, 0]
 
 
 @dataclass(frozen=True)
@@ -424,7 +367,7 @@ def score(model: UserModel, space: Space) -> Scored:
         total += tuning.keyword_weight * _zscore(space.keywords @ model.term_weights)
     nearest, near_sim = np.full(n, -1), np.zeros(n, dtype=np.float32)
     if len(model.pos_vectors) and n:
-        soft, nearest, near_sim = _soft_max_similarity(model, space)
+        soft, nearest, near_sim = _soft_max_similarity(model, space.vectors)
         total += tuning.meaning_weight * _zscore(soft)
     if model.pos_keywords is not None and n:
         total += tuning.neighbour_weight * _zscore(keyword_neighbours(model, space))
