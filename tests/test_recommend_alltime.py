@@ -7,6 +7,7 @@ long before them (outside every window); the reader's 👍 papers are old ones.
 from __future__ import annotations
 
 import gzip
+import json
 import threading
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -18,7 +19,14 @@ from sqlalchemy import Connection, Engine, update
 
 from paperfeed.ingest.jobs import demo_files
 from paperfeed.pipeline import ingest_files
-from paperfeed.recommend.model import Recommendation, Vocabulary
+from paperfeed.recommend import service as service_module
+from paperfeed.recommend.model import (
+    Recommendation,
+    Vocabulary,
+    fit_vocabulary,
+    load_vocabulary,
+    save_vocabulary,
+)
 from paperfeed.recommend.service import Recommender
 from paperfeed.recommend.whole import Reach, candidate_ids, centres
 from paperfeed.search import SearchService, embed_papers
@@ -247,10 +255,10 @@ def test_a_later_day_of_changes_refits_the_keyword_features_off_the_request_path
         release, fitting = threading.Event(), threading.Event()
         fit = rec._fit_vocabulary
 
-        def slow_fit(conn: Connection) -> Vocabulary:
+        def slow_fit(conn: Connection, day: object) -> Vocabulary:
             fitting.set()
             assert release.wait(60)
-            return fit(conn)
+            return fit(conn, day)
 
         monkeypatch.setattr(rec, "_fit_vocabulary", slow_fit)
         during = [r.id for r in _all(engine, rec, ana)]  # answered while the refit waits
@@ -264,3 +272,61 @@ def test_a_later_day_of_changes_refits_the_keyword_features_off_the_request_path
         assert after and not {r.id for r in after} & set(sorted(old)[:3])
     finally:
         search.close()
+
+
+def test_keyword_features_fitted_once_are_read_back_by_the_next_process(
+    site: Settings, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker's first all-time request (or its warm-up) reads the features another worker or
+    an earlier run fitted for the same day, instead of fitting them again."""
+    old = _add_old_day(engine, site, tmp_path / "old")
+    ana = _reader(engine, sorted(old)[:3])
+    kept = tmp_path / "vocabulary"
+    first, search = _recommender(site, engine)
+    try:
+        first.vocabulary_dir = kept
+        first.warm_vocabulary()
+        [saved] = kept.glob("vocabulary-*.json.gz")
+        assert str(first.vocabulary_day()) in saved.name
+        expected = [r.id for r in _all(engine, first, ana)]
+        assert expected
+
+        second = Recommender(engine, neighbours=first.neighbours, vocabulary_dir=kept)
+
+        def no_fit(texts: object) -> Vocabulary:
+            raise AssertionError("fitted again")
+
+        monkeypatch.setattr(service_module, "fit_vocabulary", no_fit)
+        second.warm_vocabulary()
+        assert second.vocabulary_day() == first.vocabulary_day()
+        assert [r.id for r in _all(engine, second, ana)] == expected
+
+        saved.write_bytes(b"not gzip")  # damaged: fitted again and rewritten, never an error
+        monkeypatch.undo()
+        third = Recommender(engine, neighbours=first.neighbours, vocabulary_dir=kept)
+        third.warm_vocabulary()
+        assert [r.id for r in _all(engine, third, ana)] == expected
+        assert load_vocabulary(saved) is not None
+    finally:
+        search.close()
+
+
+def test_a_kept_vocabulary_transforms_exactly_as_the_fitted_one(tmp_path: Path) -> None:
+    topics = ["graph message passing", "diffusion image guidance", "policy reward robot"]
+    topics += ["language tokens decoding", "protein folding structure"]
+    texts = [f"{topic} {w} {v}" for topic in topics for w in WORDS for v in WORDS[:3]]
+    fitted = fit_vocabulary(texts)
+    path = tmp_path / "v.json.gz"
+    save_vocabulary(fitted, path)
+    back = load_vocabulary(path)
+    assert back is not None and list(back.terms) == list(fitted.terms)
+    probe = ["message passing for protein structure", "guidance of diffusion for alpha images"]
+    a, b = fitted.vectorizer.transform(probe), back.vectorizer.transform(probe)
+    assert a.nnz > 4 and a.dtype == b.dtype and (a != b).nnz == 0
+    data = json.loads(gzip.decompress(path.read_bytes()))
+    path.write_bytes(gzip.compress(json.dumps(data | {"sklearn": "0.0"}).encode()))
+    assert load_vocabulary(path) is None  # another scikit-learn: fitted again
+    assert load_vocabulary(tmp_path / "missing.json.gz") is None
+
+
+WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"]

@@ -16,14 +16,19 @@ and maximal marginal relevance (MMR) diversifies the top of the list.
 from __future__ import annotations
 
 import functools
+import gzip
+import json
 import math
+import os
 import re
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import numpy as np
+import sklearn
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
@@ -186,6 +191,44 @@ def fit_vocabulary(texts: Sequence[str]) -> Vocabulary:
         vectorizer.set_params(min_df=1, max_df=1.0)
         vectorizer.fit(list(texts) or ["paperfeed"])
     return Vocabulary(vectorizer, vectorizer.get_feature_names_out())
+
+
+VOCABULARY_FORMAT = 1  # bump when new_vectorizer's transform changes
+
+
+def save_vocabulary(vocabulary: Vocabulary, path: Path) -> None:
+    """Write fitted keyword features (terms in column order and their idf) atomically: data, not
+    a pickle, so reading one back runs no code."""
+    data = {
+        "format": VOCABULARY_FORMAT,
+        "sklearn": sklearn.__version__,
+        "terms": [str(t) for t in vocabulary.terms],
+        "idf": vocabulary.vectorizer.idf_.tolist(),
+        "idf_dtype": str(vocabulary.vectorizer.idf_.dtype),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(f"{path.name}.{os.getpid()}.part")
+    part.write_bytes(gzip.compress(json.dumps(data).encode(), compresslevel=1))
+    part.replace(path)
+
+
+def load_vocabulary(path: Path) -> Vocabulary | None:
+    """Keyword features written by `save_vocabulary`; None when missing, unreadable, or written
+    by another format or scikit-learn version."""
+    try:
+        data = json.loads(gzip.decompress(path.read_bytes()))
+        if data["format"] != VOCABULARY_FORMAT or data["sklearn"] != sklearn.__version__:
+            return None
+        dtype = {"float32": np.float32, "float64": np.float64}[data["idf_dtype"]]
+        terms, idf = list(data["terms"]), np.asarray(data["idf"], dtype=dtype)
+    except (OSError, EOFError, ValueError, KeyError, TypeError):
+        return None
+    if not terms or len(terms) != len(idf) or len(set(terms)) != len(terms):
+        return None
+    vectorizer = new_vectorizer()
+    vectorizer.vocabulary_ = {t: i for i, t in enumerate(terms)}
+    vectorizer.idf_ = idf
+    return Vocabulary(vectorizer, np.asarray(terms, dtype=object))
 
 
 def space_in(docs: Sequence[Doc], vectors: np.ndarray, vocabulary: Vocabulary) -> Space:

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 from sqlalchemy import Connection, Engine
@@ -34,8 +35,10 @@ from paperfeed.recommend.model import (
     clamp_age,
     fit_vocabulary,
     is_muted,
+    load_vocabulary,
     rank,
     recency,
+    save_vocabulary,
     space_in,
     strongest_terms,
     train,
@@ -96,8 +99,11 @@ class Recommender:
         tuning: Tuning | None = None,
         neighbours: Neighbours | None = None,
         reach: Reach | None = None,
+        vocabulary_dir: Path | None = None,
     ) -> None:
         self.engine, self.tuning = engine, tuning or Tuning()
+        # Where fitted keyword features are kept between processes (None: refitted by each).
+        self.vocabulary_dir = vocabulary_dir
         # The search's vector index (the web app wires it): without it there is no all-time feed.
         self.neighbours, self.reach = neighbours, reach or Reach()
         # The all-time keyword features: (day of the store's latest change, vocabulary). A newer
@@ -261,15 +267,38 @@ class Recommender:
         with self._vocabulary_lock:
             now = self._vocabulary_now
             if now is None:
-                now = self._vocabulary_now = (day, self._fit_vocabulary(conn))
+                now = self._vocabulary_now = (day, self._fit_vocabulary(conn, day))
         if now[0] != day:
             self._refit_in_background(day)
         return now
 
-    def _fit_vocabulary(self, conn: Connection) -> Vocabulary:
+    def _fit_vocabulary(self, conn: Connection, day: object) -> Vocabulary:
+        """The day's features: as kept by another process (or an earlier run), else fitted and
+        kept for the others (each `serve` worker and each restart would fit the same)."""
+        path = self._vocabulary_path(day)
+        found = load_vocabulary(path) if path is not None else None
+        if found is not None:
+            return found
         ids = newest_listed(conn, self.reach.vocabulary_papers)
         papers = get_papers(conn, ids, brief=True)
-        return fit_vocabulary([doc_of(p).text for p in papers.values()])
+        fitted = fit_vocabulary([doc_of(p).text for p in papers.values()])
+        if path is not None:
+            self._keep_vocabulary(fitted, path)
+        return fitted
+
+    def _vocabulary_path(self, day: object) -> Path | None:
+        if self.vocabulary_dir is None or day is None:
+            return None
+        return self.vocabulary_dir / f"vocabulary-{day}-{self.reach.vocabulary_papers}.json.gz"
+
+    def _keep_vocabulary(self, fitted: Vocabulary, path: Path) -> None:
+        try:
+            save_vocabulary(fitted, path)
+            for old in path.parent.glob("vocabulary-*.json.gz"):
+                if old != path:  # earlier days: never read again
+                    old.unlink(missing_ok=True)
+        except OSError as exc:  # a full or read-only disk: the next process fits again
+            log.warning("could not keep the all-time keyword features: %s", exc)
 
     def _refit_in_background(self, day: object) -> None:
         if not self._refitting.acquire(blocking=False):
@@ -278,7 +307,7 @@ class Recommender:
         def refit() -> None:
             try:
                 with self.engine.connect() as conn:
-                    fitted = self._fit_vocabulary(conn)
+                    fitted = self._fit_vocabulary(conn, day)
                 with self._vocabulary_lock:
                     self._vocabulary_now = (day, fitted)
             except Exception:  # the old vocabulary stays; the next request tries again
@@ -317,12 +346,17 @@ class _Unranked(Exception):
 _SHARED: Lru[Engine, Recommender] = Lru(4)
 
 
-def shared_recommender(engine: Engine, neighbours: Neighbours | None = None) -> Recommender:
+def shared_recommender(
+    engine: Engine, neighbours: Neighbours | None = None, vocabulary_dir: Path | None = None
+) -> Recommender:
     """The process's recommender for a store: the site and the digests share its cached models
-    (`neighbours`: the search's vector index, for all-time feeds; the web app hands it in)."""
+    (`neighbours`: the search's vector index, for all-time feeds, and `vocabulary_dir`: where
+    their keyword features are kept; the web app hands both in)."""
     found = _SHARED.get_or_build(engine, lambda: Recommender(engine))
     if neighbours is not None:
         found.neighbours = neighbours
+    if vocabulary_dir is not None:
+        found.vocabulary_dir = vocabulary_dir
     return found
 
 

@@ -52,7 +52,9 @@ def install(app: FastAPI) -> None:
     # All-time feeds take their candidates from the search's vector index (recommend does not
     # import search: the app hands it in).
     app.state.recommender = shared_recommender(
-        site.engine, lambda queries, k: site.search().neighbours(queries, k)
+        site.engine,
+        lambda queries, k: site.search().neighbours(queries, k),
+        site.settings.data_dir / "index" / "vocabulary",  # beside the search's index caches
     )
     app.state.site.env.filters["markdown"] = markdown_html
     for path in ("/api/me/library/import", "/library/import"):  # uploads, checked again inside
