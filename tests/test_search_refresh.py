@@ -170,3 +170,22 @@ def test_right_after_an_import_a_refresh_reads_only_the_keys_of_what_it_applied(
         assert svc.refresh() == 0
     finally:
         svc.close()
+
+
+def test_hits_with_and_without_a_numeric_key_come_back_with_their_ids(
+    fast: Settings, service: SearchService, old_import: Engine
+) -> None:
+    """Ids read from the `key` fast field and ids read from stored documents (old-style and
+    local ids have no key) come back alike, in every mode and with their stored fields."""
+    odd = ["hep-th/9901001", "local-3f2a", "0704.0001", "2501.12345", "2502.01234"]
+    for pid in odd:
+        _store(old_import, pid, f"Quokka burrow acoustics {pid}")
+    service.refresh()
+    for mode in ("keyword", "hybrid"):
+        hits = service.search("quokka burrow acoustics", mode=mode, limit=10).hits
+        assert sorted(h.id for h in hits if "Quokka" in h.title) == sorted(odd), mode
+    assert set(odd) <= set(service.search_ids("quokka burrow acoustics", limit=20))
+    docs = service.keyword.docs(odd)
+    assert {pid: d.title for pid, d in docs.items()} == {
+        pid: f"Quokka burrow acoustics {pid}" for pid in odd
+    }

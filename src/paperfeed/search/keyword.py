@@ -8,6 +8,7 @@ beside the index.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import threading
 from collections.abc import Iterable, Sequence
@@ -25,7 +26,7 @@ from paperfeed.search.query import ParsedQuery, words_of
 from paperfeed.store.search_store import IndexRow
 from paperfeed.util import DiskFull, utcnow
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: the numeric `key` fast field (ids without reading documents)
 _STATE = "paperfeed-state.json"
 _TEXT_FIELDS = ("title", "abstract")
 _REMEMBERED = 2000  # stored documents of recent hits kept for showing them
@@ -111,7 +112,29 @@ def _schema() -> tantivy.Schema:
     sb.add_text_field("title_key", tokenizer_name="raw")
     sb.add_text_field("category", tokenizer_name="raw")
     sb.add_date_field("day", stored=True, indexed=True, fast=True)
+    sb.add_unsigned_field("key", fast=True)  # `id_key`: a hit's id without its stored document
     return sb.build()
+
+
+_NEW_STYLE = re.compile(r"(\d{4})\.(\d{4,5})")
+_KEYED = 1 << 62  # set on every encoded id: 0 (or a missing value) means "read the document"
+
+
+def id_key(paper_id: str) -> int:
+    """A new-style arXiv id (YYMM.NNNN or YYMM.NNNNN) as a number; 0 for any other id."""
+    match = _NEW_STYLE.fullmatch(paper_id)
+    if match is None:
+        return 0
+    yymm, number = match.groups()
+    return _KEYED | (len(number) == 5) << 40 | int(yymm) << 20 | int(number)
+
+
+def key_id(key: int | None) -> str | None:
+    """The id `id_key` encoded, or None when the key holds none."""
+    if not key or not key & _KEYED:
+        return None
+    digits = 5 if key >> 40 & 1 else 4
+    return f"{key >> 20 & 0xFFFF:04d}.{key & 0xFFFFF:0{digits}d}"
 
 
 def _release(writer: tantivy.IndexWriter) -> None:
@@ -139,6 +162,8 @@ class KeywordIndex:
         self._write_lock = threading.Lock()
         # Stored documents of recent hits, until a reload; read into a StoredDoc only when shown.
         self._docs: dict[str, tantivy.Document] = {}
+        # Recent hits' ids -> the searcher and address they were found at (`docs` reads them).
+        self._where: dict[str, tuple[tantivy.Searcher, tantivy.DocAddress]] = {}
         self.stem, self.names = stemmer(), _names()
         self._open()
 
@@ -246,6 +271,7 @@ class KeywordIndex:
             doc.add_text("category", category)
         if row.day:
             doc.add_date("day", datetime.combine(row.day, time()))
+        doc.add_unsigned("key", id_key(row.id))
         return doc
 
     # --- querying -------------------------------------------------------------------------
@@ -286,19 +312,32 @@ class KeywordIndex:
     def _read(
         self, searcher: tantivy.Searcher, hits: Iterable[tuple[object, tantivy.DocAddress]]
     ) -> list[str]:
-        """The ids of these hits; their stored documents are kept for showing them."""
-        docs = [searcher.doc(addr) for _score, addr in hits]
-        ids = [doc["id"][0] for doc in docs]
-        # The page about to be shown is among these hits: keep what was just read.
-        if len(self._docs) > _REMEMBERED:
-            self._docs = {}
-        self._docs.update(zip(ids, docs, strict=True))
+        """The ids of these hits, from the `key` fast field; a hit whose id has no key (not a
+        new-style arXiv id) is read from its stored document, which is kept for showing it."""
+        addresses = [addr for _score, addr in hits]
+        keys = searcher.fast_field_values("key", addresses) if addresses else []
+        ids: list[str] = []
+        read: dict[str, tantivy.Document] = {}
+        for address, key in zip(addresses, keys, strict=True):
+            found = key_id(key) if isinstance(key, int) else None
+            if found is None:
+                doc = searcher.doc(address)
+                found = read.setdefault(doc["id"][0], doc)["id"][0]
+            ids.append(found)
+        if read:
+            if len(self._docs) > _REMEMBERED:
+                self._docs = {}
+            self._docs.update(read)
+        # The page about to be shown is among these hits: where to read them without a search.
+        if len(self._where) > _REMEMBERED:
+            self._where = {}
+        self._where.update((pid, (searcher, a)) for pid, a in zip(ids, addresses, strict=True))
         return ids
 
     def reload(self) -> None:
         """See what another process wrote."""
         self.index.reload()
-        self._docs = {}
+        self._docs, self._where = {}, {}
 
     def frequencies(self, words: Sequence[str]) -> list[int]:
         """`frequency` of many plain lower-case ASCII words at once (one analyzer call)."""
@@ -364,13 +403,18 @@ class KeywordIndex:
 
     def docs(self, ids: Sequence[str]) -> dict[str, StoredDoc]:
         """Stored fields of these papers (those the index holds)."""
-        known, read = self._docs, {}
-        unknown = [pid for pid in ids if pid not in known]
-        if unknown:  # only what recent searches have not read already
+        known, where = self._docs, self._where
+        read = {
+            pid: where[pid][0].doc(where[pid][1])
+            for pid in ids
+            if pid not in known and pid in where
+        }
+        unknown = [pid for pid in ids if pid not in known and pid not in read]
+        if unknown:  # only what recent searches have not found already
             searcher = self.index.searcher()
             query = Query.term_set_query(self.schema, "id", unknown)
             result = searcher.search(query, len(unknown), count=False)
-            read = {doc["id"][0]: doc for doc in (searcher.doc(a) for _s, a in result.hits)}
+            read |= {doc["id"][0]: doc for doc in (searcher.doc(a) for _s, a in result.hits)}
         found = ((pid, known.get(pid) or read.get(pid)) for pid in ids)
         return {pid: _stored(doc) for pid, doc in found if doc is not None}
 

@@ -64,6 +64,9 @@ class SearchService:
         self._refreshing = threading.Event()  # set while a refresh runs
         self._background = threading.Lock()  # held while a background refresh runs
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="embed-query")
+        # A hybrid query's ANN search runs here while tantivy searches (both release the GIL);
+        # one thread: the vector index serves one search at a time anyway (its lock).
+        self._ann = ThreadPoolExecutor(1, thread_name_prefix="ann")
         self._query_vectors: Lru[str, np.ndarray] = Lru(QUERY_VECTORS_KEPT)
 
     # --- keeping up with the store ----------------------------------------------------------
@@ -338,11 +341,12 @@ class SearchService:
         need: int,
     ) -> tuple[list[tuple[str, float]], int]:
         depth = max(need, HYBRID_DEPTH)
+        nearest = self._ann.submit(self._nearest, index, vector, parsed, filters, depth)
         keyword, total = self.keyword.search(parsed, filters, depth, weights=HYBRID)
         bm25 = dict(keyword)
         # The keyword hits already passed the filters; the other ANN candidates are checked
         # against them and given their BM25 scores in one search.
-        found = self._nearest(index, vector, parsed, filters, depth)
+        found = nearest.result()
         others = [pid for pid, _s in found if pid not in bm25]
         scored = self.keyword.keep_scored(others, filters, parsed, HYBRID)
         dense = [(pid, s) for pid, s in found if pid in bm25 or pid in scored][:depth]
@@ -449,8 +453,9 @@ class SearchService:
             return db.get_vectors(conn, contract[0], list(paper_ids), contract[1])
 
     def close(self) -> None:
-        """Stop the query-embedding thread and let a background refresh finish."""
+        """Stop the query-embedding and ANN threads and let a background refresh finish."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._ann.shutdown(wait=False, cancel_futures=True)
         with self._background:
             pass
 
