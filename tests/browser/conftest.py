@@ -138,6 +138,15 @@ class MailSite:
         [url] = re.findall(rf"{re.escape(self.url)}/confirm\?token=\S+", text)
         return str(url)
 
+    def subscribe(self, page: Page, address: str) -> None:
+        """Subscribe `address` with the home page's form and open its emailed confirmation."""
+        page.goto(f"{self.url}/")
+        page.fill("form.subscribe input[name=email]", address)
+        page.click("form.subscribe button[type=submit]")
+        page.wait_for_selector("text=Check your inbox")
+        page.goto(self.confirm_url(address))
+        page.wait_for_selector("text=You are subscribed")
+
 
 @contextmanager
 def mail_site(sqlite: Settings, demo: Settings, secret: str) -> Iterator[MailSite]:

@@ -19,12 +19,7 @@ def test_subscribe_on_the_site_confirm_by_mail_and_change_preferences(
     sqlite_settings: Settings, demo_settings: Settings, page: Page
 ) -> None:
     with mail_site(sqlite_settings, demo_settings, "b") as site:
-        page.goto(f"{site.url}/")
-        page.fill("form.subscribe input[name=email]", "reader@example.org")
-        page.click("form.subscribe button[type=submit]")
-        page.wait_for_selector("text=Check your inbox")
-        page.goto(site.confirm_url("reader@example.org"))
-        page.wait_for_selector("text=You are subscribed")
+        site.subscribe(page, "reader@example.org")
 
         page.click("text=Change what you get")
         page.wait_for_selector("form.digest-prefs")

@@ -262,11 +262,7 @@ def test_a_preferences_error_keeps_what_was_typed(
     sqlite_settings: Settings, demo_settings: Settings, page: Page
 ) -> None:
     with mail_site(sqlite_settings, demo_settings, "c") as site:
-        page.goto(f"{site.url}/")
-        page.fill("form.subscribe input[name=email]", "typist@example.org")
-        page.click("form.subscribe button[type=submit]")
-        page.wait_for_selector("text=Check your inbox")
-        page.goto(site.confirm_url("typist@example.org"))
+        site.subscribe(page, "typist@example.org")
         page.click("text=Change what you get")
 
         typed = {
