@@ -161,20 +161,27 @@ class Lru(Generic[K, V]):
             return found[key]
         with self._lock:
             building = self._building.setdefault(key, threading.Lock())
-        with building:
-            found = self.get_many([key])  # built meanwhile, by the thread we waited for
-            if key in found:
-                return found[key]
-            try:
+        try:
+            with building:
+                found = self.get_many([key])  # built meanwhile, by the thread we waited for
+                if key in found:
+                    return found[key]
                 value = build()
-            except BaseException:
-                with self._lock:
-                    self._building.pop(key, None)
-                raise
-            with self._lock:  # kept and no longer building in one step: no second build
-                self._store({key: value})
-                self._building.pop(key, None)
-        return value
+                with self._lock:  # kept and no longer building in one step: no second build
+                    self._store({key: value})
+                    self._forget_build(key, building)
+                return value
+        finally:
+            with self._lock:
+                self._forget_build(key, building)
+
+    def _forget_build(self, key: K, building: threading.Lock) -> None:
+        """Drop the build lock of `key` if it is still `building` (the lock is held).
+
+        A thread that waited on a lock already dropped must not drop a newer thread's lock.
+        """
+        if self._building.get(key) is building:
+            del self._building[key]
 
     def _store(self, values: Mapping[K, V]) -> None:
         """Keep `values` as the most recent, then trim to `size` (the lock is held)."""
