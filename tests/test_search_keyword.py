@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from paperfeed.search import BadSearch, SearchService
-from paperfeed.search import keyword as keyword_module
+from paperfeed.search import ids as ids_module
 from paperfeed.settings import Settings
 from paperfeed.store import get_paper, get_papers, open_store
 from paperfeed.store.tables import paper_authors, paper_categories, papers
@@ -230,12 +230,12 @@ def test_new_style_ids_round_trip_through_their_numeric_key(
 ) -> None:
     digits = 5 if five or number > 9999 else 4
     pid = f"{yymm:04d}.{number:0{digits}d}"
-    assert keyword_module.key_id(keyword_module.id_key(pid)) == pid
+    assert ids_module.key_id(ids_module.id_key(pid)) == pid
 
 
 @pytest.mark.parametrize(
     "pid", ["hep-th/9901001", "local-3f2a", "2501.123", "2501.123456", "2501.12345v2", "x"]
 )
 def test_other_ids_have_no_key(pid: str) -> None:
-    assert keyword_module.id_key(pid) == 0
-    assert keyword_module.key_id(0) is None and keyword_module.key_id(None) is None
+    assert ids_module.id_key(pid) == 0
+    assert ids_module.key_id(0) is None and ids_module.key_id(None) is None

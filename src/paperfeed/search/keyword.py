@@ -8,7 +8,6 @@ beside the index.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import threading
 from collections.abc import Iterable, Sequence
@@ -21,6 +20,7 @@ import tantivy
 from tantivy import FieldType, Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
 from paperfeed.models import normalise_title
+from paperfeed.search.ids import id_key, key_id
 from paperfeed.search.progress import Progress
 from paperfeed.search.query import ParsedQuery, words_of
 from paperfeed.store.search_store import IndexRow
@@ -114,27 +114,6 @@ def _schema() -> tantivy.Schema:
     sb.add_date_field("day", stored=True, indexed=True, fast=True)
     sb.add_unsigned_field("key", fast=True)  # `id_key`: a hit's id without its stored document
     return sb.build()
-
-
-_NEW_STYLE = re.compile(r"(\d{4})\.(\d{4,5})")
-_KEYED = 1 << 62  # set on every encoded id: 0 (or a missing value) means "read the document"
-
-
-def id_key(paper_id: str) -> int:
-    """A new-style arXiv id (YYMM.NNNN or YYMM.NNNNN) as a number; 0 for any other id."""
-    match = _NEW_STYLE.fullmatch(paper_id)
-    if match is None:
-        return 0
-    yymm, number = match.groups()
-    return _KEYED | (len(number) == 5) << 40 | int(yymm) << 20 | int(number)
-
-
-def key_id(key: int | None) -> str | None:
-    """The id `id_key` encoded, or None when the key holds none."""
-    if not key or not key & _KEYED:
-        return None
-    digits = 5 if key >> 40 & 1 else 4
-    return f"{key >> 20 & 0xFFFF:04d}.{key & 0xFFFFF:0{digits}d}"
 
 
 def _release(writer: tantivy.IndexWriter) -> None:

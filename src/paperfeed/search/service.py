@@ -161,7 +161,7 @@ class SearchService:
                 if fresh:
                     added += index.add([ids[i] for i in fresh], matrix[fresh])
                 index.progress.advance(keys, now)
-        if added >= SAVE_EVERY or (added and len(index) < 100_000):
+        if added >= SAVE_EVERY or (added and len(index) < 100_000) or index.outdated:
             index.save(self._vector_dir, cid)  # saving a big index for a few is wasteful
         return added
 

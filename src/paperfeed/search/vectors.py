@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import faiss
 import numpy as np
 
 from paperfeed.search.embed import Calibration
+from paperfeed.search.ids import IdTable
 from paperfeed.search.progress import Progress
 
 _CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
@@ -50,18 +52,22 @@ class FaissIndex:
     def __init__(self, dim: int, kind: str = "flat", ef_search: int = HNSW_EF_SEARCH) -> None:
         self.dim, self.kind = dim, kind
         self._index = _make(kind, dim, ef_search)
-        self._ids: list[str | None] = []
-        self._row: dict[str, int] = {}
+        self._ids = IdTable()
         self._lock = threading.RLock()
         self.progress = Progress()  # how far it has read the store
+        self.outdated = False  # read from an earlier file format: worth saving again
 
     def __len__(self) -> int:
-        return len(self._row)
+        return len(self._ids)
+
+    def __contains__(self, paper_id: str) -> bool:
+        with self._lock:
+            return paper_id in self._ids
 
     @property
     def stale(self) -> int:
         """Rows that belong to an older vector of a re-embedded paper."""
-        return len(self._ids) - len(self._row)
+        return self._ids.rows - len(self._ids)
 
     def add(self, ids: Sequence[str], vectors: np.ndarray) -> int:
         """Add or replace vectors; returns how many rows were added (unchanged ones are skipped)."""
@@ -71,17 +77,14 @@ class FaissIndex:
             if not keep:
                 return 0
             for i in keep:
-                old = self._row.get(ids[i])
-                if old is not None:
-                    self._ids[old] = None
-                self._row[ids[i]] = len(self._ids)
                 self._ids.append(ids[i])
             faiss.omp_set_num_threads(_CPUS)  # building parallelises well
             self._index.add(vectors[keep])
         return len(keep)
 
     def _changed(self, ids: Sequence[str], vectors: np.ndarray) -> list[int]:
-        known = {pid: self._row[pid] for pid in ids if pid in self._row}
+        rows = {pid: self._ids.row_of(pid) for pid in ids}
+        known = {pid: row for pid, row in rows.items() if row is not None}
         if not known:
             return list(range(len(ids)))
         old = self._reconstruct(list(known.values()))
@@ -104,20 +107,19 @@ class FaissIndex:
     ) -> list[tuple[str, float]]:
         """The k nearest papers to a query vector, best first; `width`: an HNSW efSearch for
         this search instead of the index's own."""
-        if k <= 0 or not self._row:
+        if k <= 0 or not len(self._ids):
             return []
         params = None
         if width and self.kind == "hnsw":
             params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
             params.efSearch = width
         with self._lock:
-            fetch = min(len(self._ids), k + self.stale)
+            fetch = min(self._ids.rows, k + self.stale)
             # One query on one thread: OpenMP spinning on a busy 2-core box is far slower.
             faiss.omp_set_num_threads(1)
             scores, rows = self._index.search(_as_matrix(query), fetch, params=params)
             out: list[tuple[str, float]] = []
-            for score, row in zip(scores[0], rows[0], strict=True):
-                pid = self._ids[row] if row >= 0 else None
+            for score, pid in zip(scores[0], self._ids.ids_at(rows[0]), strict=True):
                 if pid is not None:
                     out.append((pid, self._similarity(float(score))))
         return out[:k]
@@ -129,42 +131,68 @@ class FaissIndex:
     def get(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The indexed vectors of these papers (missing ones left out)."""
         with self._lock:
-            found = [pid for pid in ids if pid in self._row]
-            matrix = self._reconstruct([self._row[pid] for pid in found])
+            rows = {pid: self._ids.row_of(pid) for pid in ids}
+            found = [pid for pid, row in rows.items() if row is not None]
+            matrix = self._reconstruct([rows[pid] for pid in found])  # type: ignore[misc]
         return {pid: matrix[i] for i, pid in enumerate(found)}
 
     def save(self, folder: Path, name: str) -> None:
-        """Write the index and its ids atomically."""
+        """Write the index and its id table; a reader sees the old set or the new one.
+
+        The id table's keys go to a `.keys.npy` file whose checksum the JSON (written last)
+        holds, so a save cut short between files is seen as no index and built again.
+        """
         folder.mkdir(parents=True, exist_ok=True)
+        tmp = f"{os.getpid()}.tmp"  # each worker its own: two saving at once never share a file
         with self._lock:
-            faiss.write_index(self._index, str(folder / f"{name}.faiss.tmp"))
+            faiss.write_index(self._index, str(folder / f"{name}.faiss.{tmp}"))
+            keys = self._ids.to_array()
+            with (folder / f"{name}.keys.npy.{tmp}").open("wb") as out:
+                np.save(out, keys)
             meta = {
                 "kind": self.kind,
                 "dim": self.dim,
-                "ids": self._ids,
+                "rows": int(len(keys)),
+                "keys_crc": zlib.crc32(keys.tobytes()),
+                "other": {str(row): pid for row, pid in self._ids.other().items()},
                 "progress": self.progress.to_json(),
             }
-            (folder / f"{name}.json.tmp").write_text(json.dumps(meta))
-        (folder / f"{name}.faiss.tmp").replace(folder / f"{name}.faiss")
-        (folder / f"{name}.json.tmp").replace(folder / f"{name}.json")
+            (folder / f"{name}.json.{tmp}").write_text(json.dumps(meta))
+            self.outdated = False
+        for suffix in ("faiss", "keys.npy", "json"):
+            (folder / f"{name}.{suffix}.{tmp}").replace(folder / f"{name}.{suffix}")
 
     @classmethod
     def load(cls, folder: Path, name: str, ef_search: int = HNSW_EF_SEARCH) -> FaissIndex | None:
-        """A saved index, or None when there is none (or it is unreadable)."""
+        """A saved index, or None when there is none (or it is unreadable or torn)."""
         try:
             meta = json.loads((folder / f"{name}.json").read_text())
             index = faiss.read_index(str(folder / f"{name}.faiss"))
-        except (OSError, ValueError, RuntimeError):
+            ids = _load_ids(folder, name, meta)
+        except (OSError, ValueError, RuntimeError, KeyError, TypeError):
+            return None
+        if ids is None or index.ntotal != ids.rows:
             return None
         out = cls(int(meta["dim"]), str(meta["kind"]), ef_search)
-        out._index, out._ids = index, list(meta["ids"])
-        out._row = {pid: i for i, pid in enumerate(out._ids) if pid is not None}
+        out._index, out._ids = index, ids
         out.progress = Progress.from_json(meta.get("progress"))
-        if index.ntotal != len(out._ids):
-            return None
+        out.outdated = "ids" in meta
         if out.kind == "hnsw":
             index.hnsw.efSearch = ef_search  # type: ignore[attr-defined]
         return out
+
+
+def _load_ids(folder: Path, name: str, meta: dict[str, object]) -> IdTable | None:
+    """The saved id table: the keys file checked against the JSON's checksum (or, from an
+    index saved before the keys file, the JSON's list of ids)."""
+    if "ids" in meta:  # the earlier format: every row's id in the JSON
+        return IdTable.of(meta["ids"])  # type: ignore[arg-type]
+    keys = np.load(folder / f"{name}.keys.npy", allow_pickle=False)
+    if len(keys) != meta["rows"] or zlib.crc32(keys.tobytes()) != meta["keys_crc"]:
+        return None
+    other = meta["other"]
+    assert isinstance(other, dict)
+    return IdTable.load(keys, {int(row): str(pid) for row, pid in other.items()})
 
 
 def exact_search(matrix: np.ndarray, query: np.ndarray, k: int) -> list[tuple[int, float]]:

@@ -1,0 +1,153 @@
+"""Paper ids as numbers: new-style arXiv ids fit a u64, which the indexes keep instead of strings.
+
+At a million papers a Python list and dict of id strings take ~150 MB; the same table as arrays
+of u64 keys takes ~25 MB. Ids that are not new-style arXiv ids (old-style, local) are few and
+stay strings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+_NEW_STYLE = re.compile(r"(\d{4})\.(\d{4,5})")
+_KEYED = 1 << 62  # set on every encoded id: 0 (or a missing value) means "no key"
+_MERGE_AT = 4096  # rows added since the sorted view was built, before it is built again
+
+
+def id_key(paper_id: str) -> int:
+    """A new-style arXiv id (YYMM.NNNN or YYMM.NNNNN) as a number; 0 for any other id."""
+    match = _NEW_STYLE.fullmatch(paper_id)
+    if match is None:
+        return 0
+    yymm, number = match.groups()
+    return _KEYED | (len(number) == 5) << 40 | int(yymm) << 20 | int(number)
+
+
+def key_id(key: int | None) -> str | None:
+    """The id `id_key` encoded, or None when the key holds none."""
+    if not key or not key & _KEYED:
+        return None
+    digits = 5 if key >> 40 & 1 else 4
+    return f"{key >> 20 & 0xFFFF:04d}.{key & 0xFFFFF:0{digits}d}"
+
+
+class IdTable:
+    """The paper id of each row of an index and the live row of each id, rows only appended.
+
+    A paper added again gets a new row; its old row holds no id from then on (`None`). Not
+    thread-safe: its owner locks.
+    """
+
+    def __init__(self) -> None:
+        self._keys = np.zeros(1024, dtype=np.uint64)  # per row: id_key, 0 for none or other
+        self._rows = 0
+        self._other: dict[int, str] = {}  # row -> id, for live ids without a key
+        self._other_row: dict[str, int] = {}
+        self._sorted_keys = np.zeros(0, dtype=np.uint64)  # live keys, sorted
+        self._sorted_rows = np.zeros(0, dtype=np.int64)  # their rows
+        self._recent: dict[int, int] = {}  # key -> row for keys added since the sort
+        self._live = 0
+
+    @classmethod
+    def of(cls, ids: Sequence[str | None]) -> IdTable:
+        """A table whose row i holds ids[i] (None: a row that holds no id; each id once)."""
+        keys = np.fromiter((id_key(pid) if pid else 0 for pid in ids), np.uint64, len(ids))
+        other = {row: pid for row, pid in enumerate(ids) if pid and not keys[row]}
+        return cls.load(keys, other)
+
+    @property
+    def rows(self) -> int:
+        """Rows in all, including those of replaced ids."""
+        return self._rows
+
+    def __len__(self) -> int:
+        """Ids with a live row."""
+        return self._live
+
+    def __contains__(self, paper_id: str) -> bool:
+        return self.row_of(paper_id) is not None
+
+    def row_of(self, paper_id: str) -> int | None:
+        """The live row of `paper_id`, or None."""
+        key = id_key(paper_id)
+        if not key:
+            return self._other_row.get(paper_id)
+        if key in self._recent:
+            return self._recent[key]
+        at = int(np.searchsorted(self._sorted_keys, np.uint64(key)))
+        if at < len(self._sorted_keys) and int(self._sorted_keys[at]) == key:
+            row = int(self._sorted_rows[at])
+            return row if int(self._keys[row]) == key else None
+        return None
+
+    def id_at(self, row: int) -> str | None:
+        """The id row `row` holds, or None (a replaced row, or out of range)."""
+        if not 0 <= row < self._rows:
+            return None
+        return key_id(int(self._keys[row])) or self._other.get(row)
+
+    def ids_at(self, rows: Sequence[int] | np.ndarray) -> list[str | None]:
+        """`id_at` of each row (a negative row, as faiss gives for no hit, holds None)."""
+        return [self.id_at(int(row)) for row in rows]
+
+    def live_ids(self) -> list[str]:
+        """Every id with a live row, in row order."""
+        return [pid for pid in self.ids_at(range(self._rows)) if pid is not None]
+
+    def append(self, paper_id: str) -> int:
+        """Give `paper_id` the next row (its old row, if any, then holds None); that row."""
+        old = self.row_of(paper_id)
+        if old is not None:
+            self._keys[old] = 0
+            self._other.pop(old, None)
+        else:
+            self._live += 1
+        self._grow(1)
+        row, key = self._rows, id_key(paper_id)
+        self._rows += 1
+        if key:
+            self._keys[row] = key
+            self._recent[key] = row
+            if len(self._recent) >= _MERGE_AT:
+                self._merge()
+        else:
+            self._other[row] = paper_id
+            self._other_row[paper_id] = row
+        return row
+
+    def to_array(self) -> np.ndarray:
+        """The per-row keys (a copy), for saving beside `other`."""
+        return self._keys[: self._rows].copy()
+
+    def other(self) -> dict[int, str]:
+        """Live rows whose ids have no key, for saving."""
+        return dict(self._other)
+
+    @classmethod
+    def load(cls, keys: np.ndarray, other: dict[int, str]) -> IdTable:
+        """A table from `to_array` and `other`."""
+        table = cls()
+        table._keys = np.array(keys, dtype=np.uint64)
+        table._rows = len(table._keys)
+        table._other = {int(row): pid for row, pid in other.items()}
+        table._other_row = {pid: row for row, pid in table._other.items()}
+        table._merge()
+        table._live = len(table._sorted_keys) + len(table._other)
+        return table
+
+    def _grow(self, more: int) -> None:
+        if self._rows + more > len(self._keys):
+            bigger = np.zeros(max(2 * len(self._keys), self._rows + more), dtype=np.uint64)
+            bigger[: self._rows] = self._keys[: self._rows]
+            self._keys = bigger
+
+    def _merge(self) -> None:
+        """Sort the live keys again, folding in the recent ones."""
+        keys = self._keys[: self._rows]
+        rows = np.flatnonzero(keys)
+        order = np.argsort(keys[rows], kind="stable")
+        self._sorted_keys, self._sorted_rows = keys[rows][order], rows[order].astype(np.int64)
+        self._recent = {}
