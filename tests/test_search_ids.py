@@ -157,3 +157,15 @@ def test_a_service_saves_an_index_of_the_earlier_format_again(
     )
     assert expected and not list(folder.glob("*.tmp"))
     again.close()
+
+
+def test_get_after_a_search_gives_the_vector_of_a_paper_re_embedded_since() -> None:
+    """A search remembers its hits' rows for `get`; adding vectors forgets them."""
+    index = _index(30)
+    pid = "2401.00007"
+    before = index.get([pid])[pid]
+    assert index.search(before, 3)[0][0] == pid  # its row is remembered now
+    fresh = normalise(np.random.default_rng(9).normal(size=(1, 8)))
+    index.add([pid], fresh)
+    assert np.allclose(index.get([pid])[pid], fresh[0], atol=2e-3)
+    assert not np.allclose(before, fresh[0], atol=2e-3)

@@ -7,22 +7,21 @@ stay strings.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
 
-_NEW_STYLE = re.compile(r"(\d{4})\.(\d{4,5})")
 _KEYED = 1 << 62  # set on every encoded id: 0 (or a missing value) means "no key"
 _MERGE_AT = 4096  # rows added since the sorted view was built, before it is built again
 
 
 def id_key(paper_id: str) -> int:
     """A new-style arXiv id (YYMM.NNNN or YYMM.NNNNN) as a number; 0 for any other id."""
-    match = _NEW_STYLE.fullmatch(paper_id)
-    if match is None:
+    if not (9 <= len(paper_id) <= 10 and paper_id[4] == "." and paper_id.isascii()):
         return 0
-    yymm, number = match.groups()
+    yymm, number = paper_id[:4], paper_id[5:]
+    if not (yymm.isdigit() and number.isdigit()):
+        return 0
     return _KEYED | (len(number) == 5) << 40 | int(yymm) << 20 | int(number)
 
 
@@ -30,8 +29,8 @@ def key_id(key: int | None) -> str | None:
     """The id `id_key` encoded, or None when the key holds none."""
     if not key or not key & _KEYED:
         return None
-    digits = 5 if key >> 40 & 1 else 4
-    return f"{key >> 20 & 0xFFFF:04d}.{key & 0xFFFFF:0{digits}d}"
+    yymm, number = key >> 20 & 0xFFFF, key & 0xFFFFF
+    return f"{yymm:04d}.{number:05d}" if key >> 40 & 1 else f"{yymm:04d}.{number:04d}"
 
 
 class IdTable:
@@ -72,26 +71,37 @@ class IdTable:
 
     def row_of(self, paper_id: str) -> int | None:
         """The live row of `paper_id`, or None."""
-        key = id_key(paper_id)
-        if not key:
-            return self._other_row.get(paper_id)
-        if key in self._recent:
-            return self._recent[key]
-        at = int(np.searchsorted(self._sorted_keys, np.uint64(key)))
-        if at < len(self._sorted_keys) and int(self._sorted_keys[at]) == key:
-            row = int(self._sorted_rows[at])
-            return row if int(self._keys[row]) == key else None
-        return None
+        return self.rows_of([paper_id])[0]
+
+    def rows_of(self, paper_ids: Sequence[str]) -> list[int | None]:
+        """`row_of` of each id, looked up together."""
+        keys = np.fromiter((id_key(pid) for pid in paper_ids), np.uint64, len(paper_ids))
+        rows = np.full(len(keys), -1, dtype=np.int64)
+        if len(self._sorted_keys):
+            at = np.minimum(np.searchsorted(self._sorted_keys, keys), len(self._sorted_keys) - 1)
+            found = self._sorted_rows[at]
+            live = (self._sorted_keys[at] == keys) & (self._keys[found] == keys) & (keys != 0)
+            rows[live] = found[live]
+        out: list[int | None] = [row if row >= 0 else None for row in rows.tolist()]
+        for i, (pid, key) in enumerate(zip(paper_ids, keys.tolist(), strict=True)):
+            if not key:
+                out[i] = self._other_row.get(pid)
+            elif key in self._recent:
+                out[i] = self._recent[key]
+        return out
 
     def id_at(self, row: int) -> str | None:
         """The id row `row` holds, or None (a replaced row, or out of range)."""
-        if not 0 <= row < self._rows:
-            return None
-        return key_id(int(self._keys[row])) or self._other.get(row)
+        return self.ids_at([row])[0]
 
     def ids_at(self, rows: Sequence[int] | np.ndarray) -> list[str | None]:
         """`id_at` of each row (a negative row, as faiss gives for no hit, holds None)."""
-        return [self.id_at(int(row)) for row in rows]
+        keys, count = self._keys, self._rows
+        out: list[str | None] = []
+        for row in rows.tolist() if isinstance(rows, np.ndarray) else rows:
+            inside = 0 <= row < count
+            out.append(key_id(int(keys[row])) or self._other.get(row) if inside else None)
+        return out
 
     def live_ids(self) -> list[str]:
         """Every id with a live row, in row order."""

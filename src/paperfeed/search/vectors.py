@@ -22,6 +22,7 @@ from paperfeed.search.progress import Progress
 
 _CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 HNSW_M = 32
+_FOUND_KEPT = 8192
 HNSW_EF_CONSTRUCTION = 64
 # Wide search: paper vectors have many near-ties (the 10th and 20th best often differ by
 # 0.005 in cosine), and recall@10 >= 0.95 against exact search needs ~1600 candidates for the
@@ -53,6 +54,7 @@ class FaissIndex:
         self.dim, self.kind = dim, kind
         self._index = _make(kind, dim, ef_search)
         self._ids = IdTable()
+        self._found: dict[str, int] = {}  # rows of recent search hits: `get` of them is cheap
         self._lock = threading.RLock()
         self.progress = Progress()  # how far it has read the store
         self.outdated = False  # read from an earlier file format: worth saving again
@@ -78,12 +80,13 @@ class FaissIndex:
                 return 0
             for i in keep:
                 self._ids.append(ids[i])
+            self._found = {}
             faiss.omp_set_num_threads(_CPUS)  # building parallelises well
             self._index.add(vectors[keep])
         return len(keep)
 
     def _changed(self, ids: Sequence[str], vectors: np.ndarray) -> list[int]:
-        rows = {pid: self._ids.row_of(pid) for pid in ids}
+        rows = dict(zip(ids, self._ids.rows_of(ids), strict=True))
         known = {pid: row for pid, row in rows.items() if row is not None}
         if not known:
             return list(range(len(ids)))
@@ -119,8 +122,11 @@ class FaissIndex:
             faiss.omp_set_num_threads(1)
             scores, rows = self._index.search(_as_matrix(query), fetch, params=params)
             out: list[tuple[str, float]] = []
-            for score, pid in zip(scores[0], self._ids.ids_at(rows[0]), strict=True):
+            if len(self._found) > _FOUND_KEPT:
+                self._found = {}
+            for score, row, pid in zip(scores[0], rows[0], self._ids.ids_at(rows[0]), strict=True):
                 if pid is not None:
+                    self._found[pid] = int(row)
                     out.append((pid, self._similarity(float(score))))
         return out[:k]
 
@@ -131,7 +137,9 @@ class FaissIndex:
     def get(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The indexed vectors of these papers (missing ones left out)."""
         with self._lock:
-            rows = {pid: self._ids.row_of(pid) for pid in ids}
+            rows = {pid: self._found.get(pid) for pid in ids}
+            rest = [pid for pid, row in rows.items() if row is None]
+            rows.update(zip(rest, self._ids.rows_of(rest), strict=True))
             found = [pid for pid, row in rows.items() if row is not None]
             matrix = self._reconstruct([rows[pid] for pid in found])  # type: ignore[misc]
         return {pid: matrix[i] for i, pid in enumerate(found)}
