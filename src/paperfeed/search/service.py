@@ -462,7 +462,10 @@ class SearchService:
 
 def _cosines(vectors: dict[str, np.ndarray], query: np.ndarray) -> dict[str, float]:
     """Cosine of each candidate that has a vector."""
-    return {pid: float(vec @ query) for pid, vec in vectors.items()}
+    if not vectors:
+        return {}
+    scores = np.stack(list(vectors.values())) @ np.asarray(query, dtype=np.float32).reshape(-1)
+    return dict(zip(vectors, scores.tolist(), strict=True))
 
 
 def _check(mode: str, limit: int, offset: int, sort: str) -> None:
