@@ -149,7 +149,7 @@ def build(
     """Build and save both indexes where SearchService finds them; returns build seconds."""
     open_store(settings).dispose()
     started = time.perf_counter()
-    keyword = KeywordIndex(settings.data_dir / "index" / "keyword")
+    keyword = KeywordIndex(settings.index_dir / "keyword")
     keyword.clear()
     keyword.apply(_batched(rows(), 20_000), heap=400_000_000)
     keyword_s = time.perf_counter() - started
@@ -159,7 +159,7 @@ def build(
         index.add(ids[done : done + len(batch)], batch)
         done += len(batch)
     index.progress.cursor = (datetime.now(), "\uffff")  # built from every stored vector
-    index.save(settings.data_dir / "index" / "vectors", cid)
+    index.save(settings.index_dir / "vectors", cid)
     return {"keyword_build_s": keyword_s, "vector_build_s": time.perf_counter() - started}
 
 

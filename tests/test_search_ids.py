@@ -144,7 +144,7 @@ def test_a_service_saves_an_index_of_the_earlier_format_again(
     first.refresh()
     expected = [h.id for h in first.search("language models", mode="semantic", limit=10).hits]
     first.close()
-    folder = fast.data_dir / "index" / "vectors"
+    folder = fast.index_dir / "vectors"
     (name,) = [p.name.removesuffix(".json") for p in folder.glob("*.json")]
     _to_earlier_format(folder, name)
 

@@ -139,7 +139,7 @@ def check_store(settings: Settings, found: Findings) -> None:
             f"{behind:,} papers are not embedded yet: run `paperfeed embed` (the pipeline's "
             "embed job does it nightly)"
         )
-    mark = saved_watermark(settings.data_dir / "index" / "keyword")
+    mark = saved_watermark(settings.index_dir / "keyword")
     if newest is not None and mark is None:
         found.notes.append("no search index on this node yet; the site builds it when it starts")
     elif newest is not None and mark is not None and newest - mark > INDEX_LAG:

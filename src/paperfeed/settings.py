@@ -278,6 +278,12 @@ class Settings(BaseSettings):
     )
 
     @property
+    def index_dir(self) -> Path:
+        """Where this node keeps its caches derived from the store: search indexes and the
+        feed's fitted vocabulary (`keyword/`, `vectors/`, `vocabulary/`)."""
+        return self.data_dir / "index"
+
+    @property
     def public_url(self) -> str:
         """The address links and emails use: base_url, else where the server listens."""
         return (self.base_url or self.listen_url or DEFAULT_URL).rstrip("/")

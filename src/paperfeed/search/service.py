@@ -50,7 +50,7 @@ class SearchService:
 
     def __init__(self, settings: Settings, engine: Engine, embedder: Embedder | None = None):
         self.settings, self.engine = settings, engine
-        root = settings.data_dir / "index"
+        root = settings.index_dir
         self.keyword = KeywordIndex(root / "keyword")
         self.highlighter = Highlighter(self.keyword.stem)
         self._vector_dir = root / "vectors"

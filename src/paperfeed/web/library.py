@@ -54,7 +54,7 @@ def install(app: FastAPI) -> None:
     app.state.recommender = shared_recommender(
         site.engine,
         lambda queries, k: site.search().neighbours(queries, k),
-        site.settings.data_dir / "index" / "vocabulary",  # beside the search's index caches
+        site.settings.index_dir / "vocabulary",  # beside the search's index caches
     )
     app.state.site.env.filters["markdown"] = markdown_html
     for path in ("/api/me/library/import", "/library/import"):  # uploads, checked again inside
