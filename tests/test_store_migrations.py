@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import Engine, inspect, select, text, update
 
 from paperfeed.settings import Settings
 from paperfeed.store import migrate, upsert_papers
@@ -12,6 +12,8 @@ from paperfeed.store.accounts import create_user
 from paperfeed.store.library import add_interest, follows, mutes
 from paperfeed.store.tables import paper_authors
 from tests.web_support import HOSTILE, client, web_settings
+
+HEAD = "0012"  # the newest migration
 
 # Keys as stores ingested before author keys transliterated hold them (the letters dropped).
 OLD_KEYS = {"Bartłomiej Cupiał": "bart omiej cupia", "Søren Kierkegaard": "s ren kierkegaard"}
@@ -49,7 +51,7 @@ def test_0011_recomputes_old_author_keys(settings: Settings, engine: Engine) -> 
         followed = conn.execute(select(follows.c.value).where(follows.c.user_id == user)).all()
         muted = conn.execute(select(mutes.c.value).where(mutes.c.user_id == user)).all()
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-    assert version == "0011"
+    assert version == HEAD
     assert keys == {
         "Bartłomiej Cupiał": "bartlomiej cupial",
         "Søren Kierkegaard": "soren kierkegaard",
@@ -62,3 +64,28 @@ def test_0011_recomputes_old_author_keys(settings: Settings, engine: Engine) -> 
         for slug in ("bartlomiej-cupial", "soren-kierkegaard"):
             page = c.get(f"/authors/{slug}")
             assert page.status_code == 200 and "2606.77777" in page.text, slug
+
+
+def _paper_indexes(engine: Engine) -> dict[str, list[str | None]]:
+    return {ix["name"]: ix["column_names"] for ix in inspect(engine).get_indexes("papers")}
+
+
+def test_0012_indexes_the_change_order_by_stamp_and_id(engine: Engine) -> None:
+    """A store as 0011 left it (the index on changed_at alone) gets the (changed_at, id) one."""
+    with engine.begin() as conn:
+        conn.execute(text("DROP INDEX ix_papers_changed_at_id"))
+        conn.execute(text("CREATE INDEX ix_papers_changed_at ON papers (changed_at)"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0011'"))
+    migrate(engine)
+    indexes = _paper_indexes(engine)
+    assert indexes["ix_papers_changed_at_id"] == ["changed_at", "id"]
+    assert "ix_papers_changed_at" not in indexes
+
+
+def test_0012_runs_on_a_store_whose_bulk_load_was_killed(engine: Engine) -> None:
+    """A bulk load killed part-way leaves its deferred indexes missing: 0012 still runs."""
+    with engine.begin() as conn:
+        conn.execute(text("DROP INDEX ix_papers_changed_at_id"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0011'"))
+    migrate(engine)
+    assert _paper_indexes(engine)["ix_papers_changed_at_id"] == ["changed_at", "id"]

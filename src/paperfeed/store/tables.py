@@ -38,9 +38,11 @@ papers = Table(
     Column("withdrawn", Boolean, nullable=False, default=False),
     Column("hidden", Boolean, nullable=False, default=False),
     Column("featured", Boolean, nullable=False, default=False),
-    Column("changed_at", DateTime, nullable=False, index=True),
+    Column("changed_at", DateTime, nullable=False),
     # A digest of the Paper last written (NULL: unknown), so re-imports skip unchanged papers.
     Column("fingerprint", String(32)),
+    # The search refresh's order: many rows sharing one stamp are still read in key order.
+    Index("ix_papers_changed_at_id", "changed_at", "id"),
 )
 
 versions = Table(
