@@ -163,6 +163,9 @@ class FaissIndex:
                 "rows": int(len(keys)),
                 "keys_crc": zlib.crc32(keys.tobytes()),
                 "other": {str(row): pid for row, pid in self._ids.other().items()},
+                # Where earlier versions read every row's id: one reading this file finds none
+                # for the index's rows and builds the index again instead of failing.
+                "ids": [],
                 "progress": self.progress.to_json(),
             }
             (folder / f"{name}.json.{tmp}").write_text(json.dumps(meta))
@@ -184,7 +187,7 @@ class FaissIndex:
         out = cls(int(meta["dim"]), str(meta["kind"]), ef_search)
         out._index, out._ids = index, ids
         out.progress = Progress.from_json(meta.get("progress"))
-        out.outdated = "ids" in meta
+        out.outdated = "keys_crc" not in meta
         if out.kind == "hnsw":
             index.hnsw.efSearch = ef_search  # type: ignore[attr-defined]
         return out
@@ -193,7 +196,7 @@ class FaissIndex:
 def _load_ids(folder: Path, name: str, meta: dict[str, object]) -> IdTable | None:
     """The saved id table: the keys file checked against the JSON's checksum (or, from an
     index saved before the keys file, the JSON's list of ids)."""
-    if "ids" in meta:  # the earlier format: every row's id in the JSON
+    if "keys_crc" not in meta:  # the earlier format: every row's id in the JSON
         return IdTable.of(meta["ids"])  # type: ignore[arg-type]
     keys = np.load(folder / f"{name}.keys.npy", allow_pickle=False)
     if len(keys) != meta["rows"] or zlib.crc32(keys.tobytes()) != meta["keys_crc"]:
