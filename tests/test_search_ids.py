@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -170,3 +172,22 @@ def test_get_after_a_search_gives_the_vector_of_a_paper_re_embedded_since() -> N
     index.add([pid], fresh)
     assert np.allclose(index.get([pid])[pid], fresh[0], atol=2e-3)
     assert not np.allclose(before, fresh[0], atol=2e-3)
+
+
+def test_a_save_removes_what_a_killed_save_left_and_keeps_a_live_one(tmp_path: Path) -> None:
+    """Temporary files of a process that is gone are removed; another worker's are kept."""
+    index = _index(10)
+    dead_pid = _exited_pid()
+    left = [tmp_path / f"v.{suffix}.{dead_pid}.tmp" for suffix in ("faiss", "keys.npy", "json")]
+    live = tmp_path / f"v.faiss.{os.getppid()}.tmp"  # a running process mid-save
+    for path in [*left, live]:
+        path.write_bytes(b"partial")
+    index.save(tmp_path, "v")
+    assert not any(path.exists() for path in left) and live.exists()
+    assert FaissIndex.load(tmp_path, "v") is not None
+
+
+def _exited_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid

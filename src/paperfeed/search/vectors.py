@@ -22,7 +22,7 @@ from paperfeed.search.progress import Progress
 
 _CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 HNSW_M = 32
-_FOUND_KEPT = 8192
+_FOUND_KEPT = 8192  # rows of recent search hits kept for `get`
 HNSW_EF_CONSTRUCTION = 64
 # Wide search: paper vectors have many near-ties (the 10th and 20th best often differ by
 # 0.005 in cosine), and recall@10 >= 0.95 against exact search needs ~1600 candidates for the
@@ -151,6 +151,7 @@ class FaissIndex:
         holds, so a save cut short between files is seen as no index and built again.
         """
         folder.mkdir(parents=True, exist_ok=True)
+        _sweep(folder, name)
         tmp = f"{os.getpid()}.tmp"  # each worker its own: two saving at once never share a file
         with self._lock:
             faiss.write_index(self._index, str(folder / f"{name}.faiss.{tmp}"))
@@ -191,6 +192,24 @@ class FaissIndex:
         if out.kind == "hnsw":
             index.hnsw.efSearch = ef_search  # type: ignore[attr-defined]
         return out
+
+
+def _sweep(folder: Path, name: str) -> None:
+    """Remove the temporary files of saves whose process is gone (killed mid-save)."""
+    for path in folder.glob(f"{name}.*.tmp"):
+        pid = path.name.removesuffix(".tmp").rpartition(".")[2]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 def _load_ids(folder: Path, name: str, meta: dict[str, object]) -> IdTable | None:
