@@ -47,21 +47,25 @@ class _Reference:
 def _same(table: IdTable, ref: _Reference, probes: list[str]) -> None:
     assert table.rows == len(ref.ids) and len(table) == len(ref.row)
     assert table.ids_at(range(-1, table.rows + 1)) == [None, *ref.ids, None]
-    assert [table.row_of(pid) for pid in probes] == [ref.row.get(pid) for pid in probes]
-    assert table.live_ids() == [pid for pid in ref.ids if pid is not None]
+    assert table.rows_of(probes) == [ref.row.get(pid) for pid in probes]
 
 
 @examples(max_examples=60, deadline=None)
-@given(st.lists(_IDS, max_size=300), st.integers(1, 50))
-def test_the_table_answers_as_the_list_and_dict_did(ids: list[str], merge_at: int) -> None:
-    """Appends, replacements and lookups, across re-sorts and a save and load."""
+@given(st.lists(st.lists(_IDS, max_size=40), max_size=20), st.integers(1, 50))
+def test_the_table_answers_as_the_list_and_dict_did(
+    batches: list[list[str]], merge_at: int
+) -> None:
+    """Batches of ids added (an id again in a later batch or twice in one), lookups, across
+    re-sorts and a save and load."""
     original = ids_module._MERGE_AT
     ids_module._MERGE_AT = merge_at  # re-sort often, so lookups span sorted and recent keys
     try:
         table, ref = IdTable(), _Reference()
-        for pid in ids:
-            assert table.append(pid) == len(ref.ids)
-            ref.append(pid)
+        for batch in batches:
+            table.extend(batch)
+            for pid in batch:
+                ref.append(pid)
+        ids = [pid for batch in batches for pid in batch]
         probes = [*ids, "2301.99999", "hep-th/9999999", "nothing"]
         _same(table, ref, probes)
         _same(IdTable.load(table.to_array(), table.other()), ref, probes)
@@ -74,7 +78,12 @@ def test_a_million_ids_take_a_fraction_of_the_strings_memory() -> None:
     table = IdTable.of([f"{2301 + i // 90000:04d}.{i % 90000:05d}" for i in range(200_000)])
     held = table._keys.nbytes + table._sorted_keys.nbytes + table._sorted_rows.nbytes
     assert held <= 200_000 * 32  # 8-byte keys, sorted keys and rows (and the array's slack)
-    assert table.row_of("2302.00007") == 90_007 and table.id_at(90_007) == "2302.00007"
+    assert table.rows_of(["2302.00007"]) == [90_007] and table.ids_at([90_007]) == ["2302.00007"]
+
+
+def _live(table: IdTable) -> list[str]:
+    """Every id with a live row, in row order."""
+    return [pid for pid in table.ids_at(range(table.rows)) if pid is not None]
 
 
 def _index(rows: int) -> FaissIndex:
@@ -94,7 +103,10 @@ def test_a_saved_index_comes_back_with_the_same_ids(tmp_path: Path) -> None:
     query = index.get(["2401.00003"])["2401.00003"]
     assert back.search(query, 5) == index.search(query, 5)
     assert back.search(query, 1)[0][0] == "2401.00003"
-    assert "local-x" in back and "hep-th/0101001" in back and "2401.99999" not in back
+    assert set(back.get(["local-x", "hep-th/0101001", "2401.99999"])) == {
+        "local-x",
+        "hep-th/0101001",
+    }
 
 
 def test_an_index_saved_with_its_ids_in_the_json_still_loads(tmp_path: Path) -> None:
@@ -102,7 +114,7 @@ def test_an_index_saved_with_its_ids_in_the_json_still_loads(tmp_path: Path) -> 
     index.save(tmp_path, "v")
     _to_earlier_format(tmp_path, "v")
     back = FaissIndex.load(tmp_path, "v")
-    assert back is not None and back._ids.live_ids() == index._ids.live_ids()
+    assert back is not None and _live(back._ids) == _live(index._ids)
     assert back.outdated and not index.outdated
 
 
@@ -154,7 +166,8 @@ def test_a_service_saves_an_index_of_the_earlier_format_again(
     again.refresh()
     assert (folder / f"{name}.keys.npy").exists()
     saved = json.loads((folder / f"{name}.json").read_text())
-    assert saved["ids"] == [] and saved["rows"] == len(again._vectors._ids.live_ids())  # type: ignore[union-attr]
+    keys = np.load(folder / f"{name}.keys.npy")
+    assert saved["ids"] == [] and saved["rows"] == len(keys) > 0 and keys.all()
     assert [h.id for h in again.search("language models", mode="semantic", limit=10).hits] == (
         expected
     )

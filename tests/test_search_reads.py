@@ -76,7 +76,7 @@ def test_hybrid_runs_one_keyword_search_and_one_check_of_the_other_candidates(
 
 
 def test_similar_does_not_read_its_hits_twice(service: SearchService) -> None:
-    pid = service._vectors._ids.live_ids()[0]  # type: ignore[union-attr]
+    pid = service._vectors._ids.ids_at([0])[0]  # type: ignore[union-attr]
     service.keyword.reload()
     counted = _count(service)
     hits = service.similar(pid, limit=5)

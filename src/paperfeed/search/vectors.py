@@ -62,10 +62,6 @@ class FaissIndex:
     def __len__(self) -> int:
         return len(self._ids)
 
-    def __contains__(self, paper_id: str) -> bool:
-        with self._lock:
-            return paper_id in self._ids
-
     @property
     def stale(self) -> int:
         """Rows that belong to an older vector of a re-embedded paper."""
@@ -78,8 +74,7 @@ class FaissIndex:
             keep = self._changed(ids, vectors)
             if not keep:
                 return 0
-            for i in keep:
-                self._ids.append(ids[i])
+            self._ids.extend([ids[i] for i in keep])
             self._found = {}
             faiss.omp_set_num_threads(_CPUS)  # building parallelises well
             self._index.add(vectors[keep])
