@@ -301,7 +301,8 @@ class KeywordIndex:
             found = key_id(key) if isinstance(key, int) else None
             if found is None:
                 doc = searcher.doc(address)
-                found = read.setdefault(doc["id"][0], doc)["id"][0]
+                found = doc["id"][0]
+                read[found] = doc
             ids.append(found)
         if read:
             if len(self._docs) > _REMEMBERED:
