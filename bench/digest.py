@@ -290,11 +290,11 @@ def run_size(
     _, t_all, cpu_all = timed_cpu("compose_due: load, rank, explain, render, write the outbox", run)
     load_after = os.getloadavg()[0]
     with engine.connect() as conn:
+        pending = db.outbox.c.status == "pending"
         kept = conn.execute(
-            select(func.count(), func.avg(func.length(db.outbox.c.message))).where(
-                db.outbox.c.status == "pending"
-            )
+            select(func.count(), func.avg(func.length(db.outbox.c.packed))).where(pending)
         ).one()
+        sample = [r.message for r in db.due_messages(conn, 2000)]  # as sent (unpacked)
         items = conn.execute(select(func.count()).select_from(db.sent_papers)).scalar_one()
     row: dict[str, object] = {
         "subscribers": n,
@@ -304,7 +304,8 @@ def run_size(
         "cpu_s": round(cpu_all, 2),
         "load_1m": f"{load_before:.1f}→{load_after:.1f}",
         "per_s": round(n / t_all),
-        "mean_message_kb": round(float(kept[1] or 0) / 1024, 1),
+        "mean_message_kb": round(sum(map(len, sample)) / max(len(sample), 1) / 1024, 1),
+        "mean_kept_kb": round(float(kept[1] or 0) / 1024, 1),
     }
     row.update(deliver(engine, settings, min(args.deliver, int(kept[0]))))
     return row

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import Engine, inspect, select, text, update
 
+from paperfeed.digest.render import build_message
 from paperfeed.settings import Settings
-from paperfeed.store import migrate, upsert_papers
+from paperfeed.store import digests, migrate, upsert_papers
 from paperfeed.store.accounts import create_user
+from paperfeed.store.db import _MIGRATIONS as MIGRATIONS
 from paperfeed.store.library import add_interest, follows, mutes
 from paperfeed.store.tables import paper_authors
+from tests.digest_support import add_outbox_message
 from tests.web_support import HOSTILE, client, web_settings
 
-HEAD = "0012"  # the newest migration
+HEAD = "0013"  # the newest migration
+NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 
 # Keys as stores ingested before author keys transliterated hold them (the letters dropped).
 OLD_KEYS = {"Bartłomiej Cupiał": "bart omiej cupia", "Søren Kierkegaard": "s ren kierkegaard"}
@@ -89,3 +96,61 @@ def test_0012_runs_on_a_store_whose_bulk_load_was_killed(engine: Engine) -> None
         conn.execute(text("UPDATE alembic_version SET version_num = '0011'"))
     migrate(engine)
     assert _paper_indexes(engine)["ix_papers_changed_at_id"] == ["changed_at", "id"]
+
+
+def _outbox_columns(engine: Engine) -> set[str]:
+    return {c["name"] for c in inspect(engine).get_columns("digest_outbox")}
+
+
+def _wire() -> tuple[str, bytes]:
+    mail = build_message(
+        Settings(), "ada@example.org", "Grüße", "Zoë’s plain body", "<p>Zoë</p>", NOW, None
+    )
+    return mail.wire, mail.packed()
+
+
+def _queued(engine: Engine) -> digests.OutboxRow:
+    with engine.connect() as conn:
+        (row,) = digests.due_messages(conn, 10)
+    return row
+
+
+def test_0013_keeps_messages_written_before_it_readable(engine: Engine) -> None:
+    """A store as 0012 left it (no `packed` column, messages as text) upgrades in place, and
+    its queued message is read (and sent) exactly as before."""
+    wire, _ = _wire()
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE digest_outbox DROP COLUMN packed"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0012'"))
+        kw = {"status": "pending", "attempts": 0, "last_error": None}
+        oid = add_outbox_message(conn, "ada@example.org", message=wire, **kw)  # type: ignore[arg-type]
+    assert "packed" not in _outbox_columns(engine)
+    migrate(engine)
+    assert "packed" in _outbox_columns(engine)
+    row = _queued(engine)
+    assert (row.id, row.message) == (oid, wire)
+
+
+def test_0013_downgrade_puts_packed_messages_back_as_text(engine: Engine) -> None:
+    wire, packed = _wire()
+    with engine.begin() as conn:
+        kw = {"status": "pending", "attempts": 0, "last_error": None}
+        oid = add_outbox_message(conn, "ada@example.org", message="", **kw)  # type: ignore[arg-type]
+        conn.execute(update(digests.outbox).where(digests.outbox.c.id == oid).values(packed=packed))
+    assert _queued(engine).message == wire  # read from the packed bytes
+    _alembic(engine, "downgrade", "0012")
+    assert "packed" not in _outbox_columns(engine)
+    with engine.connect() as conn:
+        kept = conn.execute(text("SELECT message FROM digest_outbox WHERE id = :i"), {"i": oid})
+        assert kept.scalar_one() == wire
+    migrate(engine)  # and back up: the text row is read as it is
+    row = _queued(engine)
+    assert (row.id, row.message) == (oid, wire)
+
+
+def _alembic(engine: Engine, action: str, revision: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        getattr(command, action)(config, revision)

@@ -95,7 +95,9 @@ def _message(
     mail = build_message(settings, address, subject, text, html, now, stop)
     period = db.notice_period(notice.comment_id)
     sid = int(str(sub["id"]))
-    return db.NewMessage(sid, db.NOTICE_KIND, period, address, mail.message_id, mail.wire)
+    return db.NewMessage(
+        sid, db.NOTICE_KIND, period, address, mail.message_id, "", packed=mail.packed()
+    )
 
 
 def _short(title: str) -> str:

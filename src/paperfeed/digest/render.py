@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-import binascii
+import functools
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,17 +14,17 @@ from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from functools import lru_cache
 from urllib.parse import quote, urlencode
 
-import numpy as np
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import escape
 
+from paperfeed import mailwire
 from paperfeed.digest.compose import Digest, DigestItem
 from paperfeed.digest.tokens import MAX_AGE, make_token, make_tokens
 from paperfeed.latex import plain
 from paperfeed.settings import Settings
 
 PAPER_PATH = "/papers/{id}"  # the site's paper page
-_CRLF = "\r\n"  # SMTP wants CRLF line ends
+_CRLF = mailwire.CRLF
 
 
 @dataclass(frozen=True)
@@ -340,10 +340,23 @@ def render_confirmation(
 
 @dataclass(frozen=True)
 class Mail:
-    """A message ready for the outbox: its Message-ID and its text as sent (ASCII, MIME)."""
+    """A message ready for the outbox: its Message-ID, header lines, MIME boundary and two
+    bodies (plain text and HTML, UTF-8); `wire` is its text as sent (ASCII, MIME), made
+    when first asked for (the outbox keeps the `packed` form and makes it at sending)."""
 
     message_id: str
-    wire: str
+    head: str
+    boundary: str
+    bodies: tuple[bytes, bytes]
+
+    @functools.cached_property
+    def wire(self) -> str:
+        """The message as sent."""
+        return mailwire.wire(self.head, self.boundary, self.bodies)
+
+    def packed(self) -> bytes:
+        """The message as the outbox keeps it."""
+        return mailwire.pack(self.head, self.boundary, self.bodies)
 
     def parsed(self) -> EmailMessage:
         """The message parsed back (for previews and checks)."""
@@ -395,10 +408,8 @@ def _assemble(
         ("MIME-Version", "1.0"),
         ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
     ]
-    lines = [f"{name}: {_checked(value)}" for name, value in headers]
-    parts = [_part("plain", bodies[0], boundary), _part("html", bodies[1], boundary)]
-    wire = _CRLF.join(lines) + _CRLF * 2 + "".join(parts) + f"--{boundary}--{_CRLF}"
-    return Mail(message_id, wire)
+    head = _CRLF.join(f"{name}: {_checked(value)}" for name, value in headers)
+    return Mail(message_id, head, boundary, bodies)
 
 
 def _checked(value: str) -> str:
@@ -439,28 +450,9 @@ def _from_header(mail_from: str) -> str:
     return formataddr((name, address), charset="utf-8")
 
 
-def _part(subtype: str, body: bytes, boundary: str) -> str:
-    return (
-        f'--{boundary}{_CRLF}Content-Type: text/{subtype}; charset="utf-8"{_CRLF}'
-        f"Content-Transfer-Encoding: base64{_CRLF}{_CRLF}{_base64_block(body)}"
-    )
-
-
 def _base64_lines(body: str) -> str:
     """The body in base64, in lines of 76 characters (RFC 2045) each ending in CRLF."""
-    return _base64_block(body.encode("utf-8"))
-
-
-def _base64_block(data: bytes) -> str:
-    """Bytes in base64, in lines of 76 characters (RFC 2045) each ending in CRLF."""
-    flat = binascii.b2a_base64(data, newline=False)
-    full = len(flat) // 76
-    # The full lines as rows of a byte matrix with CRLF as two more columns: no Python loop.
-    rows = np.empty((full, 78), dtype=np.uint8)
-    rows[:, :76] = np.frombuffer(flat, dtype=np.uint8, count=full * 76).reshape(full, 76)
-    rows[:, 76:] = (13, 10)
-    tail = flat[full * 76 :]
-    return (rows.tobytes() + (tail + b"\r\n" if tail else b"")).decode("ascii")
+    return mailwire.base64_block(body.encode("utf-8"))
 
 
 def sender_domain(settings: Settings) -> str:

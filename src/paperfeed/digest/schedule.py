@@ -305,9 +305,10 @@ def outbox_message(digest: Digest, message: Mail | None, covered: date | None) -
         digest.period,
         sub.email,
         message.message_id,
-        message.wire,
+        "",
         tuple(item.paper_id for item in digest.items),
         covered,
+        packed=message.packed(),
     )
 
 

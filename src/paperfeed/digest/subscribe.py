@@ -145,7 +145,9 @@ def _upsert_and_queue(conn: Connection, settings: Settings, request: _Request) -
         links, digests = _links(settings, sub), sub.prefs.frequency != "none"
         message = render_confirmation(settings, links, address, already, _now(), digests)
     period = f"confirm:{uuid.uuid4().hex}"
-    queued = db.NewMessage(sid, "confirm", period, address, message.message_id, message.wire)
+    queued = db.NewMessage(
+        sid, "confirm", period, address, message.message_id, "", packed=message.packed()
+    )
     return db.record_messages(conn, [queued])[0]
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from paperfeed import mailwire
 from paperfeed.store.digest_tables import (
     interests,
     locks,
@@ -78,10 +79,11 @@ class NewMessage:
     period: str
     recipient: str
     message_id: str
-    message: str
+    message: str  # the wire text; "" when `packed` holds the message
     paper_ids: tuple[str, ...] = ()
     covered_until: date | None = None
     status: str = "pending"
+    packed: bytes | None = None  # the message as `mailwire.pack` keeps it
 
 
 # --- subscribers -----------------------------------------------------------------------------
@@ -361,6 +363,7 @@ _OUTBOX_COLUMNS = (
     "recipient",
     "message_id",
     "message",
+    "packed",
     "covered_until",
     "attempts",
     "next_attempt_at",
@@ -394,7 +397,8 @@ def _insert_sqlite(conn: Connection, messages: Sequence[NewMessage], now: dateti
                     m.status,
                     m.recipient,
                     m.message_id,
-                    m.message,
+                    "" if m.packed is not None else m.message,
+                    m.packed,
                     day(m.covered_until),
                     0,
                     stamp,
@@ -441,7 +445,8 @@ def _outbox_values(m: NewMessage, now: datetime) -> dict[str, object]:
         "status": m.status,
         "recipient": m.recipient,
         "message_id": m.message_id,
-        "message": m.message,
+        "message": "" if m.packed is not None else m.message,
+        "packed": m.packed,
         "covered_until": m.covered_until,
         "attempts": 0,
         "next_attempt_at": now,
@@ -484,7 +489,7 @@ def _outbox_row(r: Row[Any]) -> OutboxRow:
         r.period,
         r.status,
         r.recipient,
-        r.message,
+        mailwire.unpacked_wire(r.packed) if r.packed is not None else r.message,
         r.attempts,
         r.last_error,
         r.created_at,
