@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hmac
+import json
+import zlib
 from collections.abc import Sequence
 from datetime import timedelta
 from functools import lru_cache
@@ -35,7 +37,7 @@ def make_tokens(secret: str, scopes: Sequence[str], subscriber_id: int, nonce: s
     """One token per scope for the same subscription: the strings `URLSafeTimedSerializer.dumps`
     gives, at a fraction of the cost (a digest carries two). The payload is serialised once
     (it does not depend on the scope) and each scope's derived key is kept."""
-    payload = _serializer(secret, scopes[0]).dump_payload([subscriber_id, nonce])
+    payload = _payload(subscriber_id, nonce)
     out = []
     for scope in scopes:
         signer, mac = _signer(secret, scope)
@@ -44,6 +46,18 @@ def make_tokens(secret: str, scopes: Sequence[str], subscriber_id: int, nonce: s
         sig.update(value)
         out.append((value + b"." + base64_encode(sig.digest())).decode("utf-8"))
     return out
+
+
+def _payload(subscriber_id: int, nonce: str) -> bytes:
+    # What `URLSafeTimedSerializer.dump_payload([subscriber_id, nonce])` gives (compact JSON,
+    # zlib when that is shorter, URL-safe base64), without its layers of calls: a large digest
+    # run makes one per subscriber. The test of make_tokens checks it against itsdangerous.
+    raw = json.dumps([subscriber_id, nonce], ensure_ascii=False, separators=(",", ":"))
+    data = raw.encode("utf-8")
+    packed = zlib.compress(data)
+    if len(packed) < len(data) - 1:
+        return b"." + base64_encode(packed)
+    return base64_encode(data)
 
 
 def read_token(secret: str, scope: str, token: str) -> tuple[int, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -45,9 +45,9 @@ SUBSCRIBER_FIELDS = (
 _CHUNK = 500
 
 
-@dataclass(frozen=True)
-class InterestRow:
-    """One stored interest of a subscriber."""
+class InterestRow(NamedTuple):
+    """One stored interest of a subscriber (a named tuple: a large run loads ~5 per
+    subscriber, and a tuple is made several times faster than a frozen dataclass)."""
 
     kind: str
     value: str
@@ -119,7 +119,7 @@ def replace_interests(conn: Connection, subscriber_id: int, rows: Sequence[Inter
         conn.execute(
             interests.insert(),
             [
-                {"subscriber_id": subscriber_id, "position": i, **r.__dict__}
+                {"subscriber_id": subscriber_id, "position": i, **r._asdict()}
                 for i, r in enumerate(rows)
             ],
         )
@@ -176,14 +176,15 @@ def confirmed_subscribers(conn: Connection) -> list[dict[str, object]]:
 def all_interests(conn: Connection) -> dict[int, list[InterestRow]]:
     """Interests of every confirmed subscriber, in one query."""
     query = (
-        select(interests)
+        select(interests.c.subscriber_id, interests.c.kind, interests.c.value, interests.c.vector)
         .join(subscribers, subscribers.c.id == interests.c.subscriber_id)
         .where(subscribers.c.status == "confirmed")
         .order_by(interests.c.subscriber_id, interests.c.position)
     )
     out: dict[int, list[InterestRow]] = {}
-    for r in conn.execute(query):
-        out.setdefault(r.subscriber_id, []).append(InterestRow(r.kind, r.value, r.vector))
+    # Fetched at once and unpacked as plain tuples: a large run reads ~5 rows a subscriber.
+    for sid, kind, value, vector in conn.execute(query).all():
+        out.setdefault(sid, []).append(InterestRow(kind, value, vector))
     return out
 
 
