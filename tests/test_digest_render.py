@@ -4,8 +4,11 @@ DigestRenderer): the outbox must hold exactly what the full templates render."""
 from __future__ import annotations
 
 import base64
+import multiprocessing
 import os
+import pickle
 import re
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime
 from typing import Any
@@ -16,7 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
-from paperfeed.digest import assembly, render, schedule
+from paperfeed.digest import assembly, render, schedule, writer
 from paperfeed.digest.compose import Digest, DigestItem
 from paperfeed.digest.render import DigestRenderer, Links, render_digest
 from paperfeed.digest.schedule import RunReport, compose_due, compose_window, due_subscribers
@@ -28,6 +31,7 @@ from paperfeed.settings import Settings
 from paperfeed.store import digests as db
 from paperfeed.store.digests import InterestRow
 from paperfeed.store.tables import papers
+from paperfeed.util import is_disk_full
 from tests.digest_support import copy_newest_papers
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -163,6 +167,100 @@ def test_digest_run_with_the_assembly_pool_writes_what_the_run_in_process_writes
         ).replace("<fixed@p.example>", "<id>")
         carried = sorted(p.paper_id for p in sent if p.outbox_id == row.id)
         assert carried == sorted(item.paper_id for item in digest.items)
+
+
+def _with_writer_process(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Large-run settings for the forty subscribers: the writer process, several batches."""
+    monkeypatch.setattr(writer, "PROCESS_MIN_MESSAGES", 1)
+    monkeypatch.setattr(writer, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(schedule, "_RECORD_BATCH", 7)  # several batches, some waiting
+    started: list[object] = []
+    start = writer._start
+    monkeypatch.setattr(writer, "_start", lambda *a: started.append(start(*a)) or started[-1])
+    return started
+
+
+def test_digest_run_with_the_writer_process_writes_what_the_run_in_process_writes(
+    engine: Engine, demo_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = SETTINGS.model_copy(update={"database_url": None})
+    expected = _forty_subscribers(engine, demo_settings, s)
+    started = _with_writer_process(monkeypatch)
+    rows, sent = _run(engine, s)
+    assert len(started) == 1 and started[0] is not None  # written by another process
+    assert [r.id for r in rows] == sorted(r.id for r in rows)
+    for row in rows:
+        digest = expected[row.subscriber_id]
+        links = Links(s.public_url, "r" * 32, row.subscriber_id, digest.subscriber.nonce)
+        assert unpacked_wire(row.packed) == render_digest(s, links, digest, NOW).wire
+        carried = sorted(p.paper_id for p in sent if p.outbox_id == row.id)
+        assert carried == sorted(item.paper_id for item in digest.items)
+
+
+def test_a_writer_process_that_cannot_start_leaves_the_run_to_write_in_process(
+    engine: Engine, demo_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s = SETTINGS.model_copy(update={"database_url": None})
+    expected = _forty_subscribers(engine, demo_settings, s)
+    _with_writer_process(monkeypatch)
+    spawn = multiprocessing.get_context("spawn")
+
+    def dying(*_args: object) -> ProcessPoolExecutor:  # its process exits as it starts
+        return ProcessPoolExecutor(1, mp_context=spawn, initializer=os._exit, initargs=(3,))
+
+    monkeypatch.setattr(writer, "_start", dying)
+    rows, _sent = _run(engine, s)  # all forty, composed and counted
+    assert sorted(r.subscriber_id for r in rows) == sorted(expected)
+    assert [r.id for r in rows] == sorted(r.id for r in rows)
+
+
+def test_a_full_disk_in_the_writer_process_is_still_a_full_disk_to_the_caller() -> None:
+    # The error crosses processes as an OutboxWriteError; `is_disk_full` still knows it.
+    full = pickle.loads(pickle.dumps(writer.OutboxWriteError("OperationalError: full", True)))
+    other = pickle.loads(pickle.dumps(writer.OutboxWriteError("IntegrityError: x", False)))
+    assert is_disk_full(full) and not is_disk_full(other)
+    assert str(full) == "OperationalError: full"
+
+
+@pytest.mark.parametrize("process", [True, False], ids=["writer-process", "in-process"])
+def test_a_failed_outbox_batch_stops_the_run_with_its_error_and_keeps_earlier_batches(
+    engine: Engine, demo_settings: Settings, monkeypatch: pytest.MonkeyPatch, process: bool
+) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the failure is a SQLite trigger")
+    s = SETTINGS.model_copy(update={"database_url": None})
+    _forty_subscribers(engine, demo_settings, s)
+    started = _with_writer_process(monkeypatch) if process else []
+    if not process:
+        monkeypatch.setattr(schedule, "_RECORD_BATCH", 7)
+    # The run's batches in order (seven subscribers of one window each); one in the middle
+    # fails as a full disk would (a SQLite trigger refuses one of its rows).
+    with engine.connect() as conn:
+        due, _, _ = due_subscribers(conn, NOW, True)
+        latest = db.latest_listing_day(conn)
+    groups: dict[object, list[int]] = {}
+    for sub in due:
+        groups.setdefault(digest_window(sub, latest), []).append(sub.id)
+    batches = [g[i : i + 7] for g in groups.values() for i in range(0, len(g), 7)]
+    failed = len(batches) // 2
+    refused = batches[failed][-1]
+    assert 0 < failed < len(batches) - 1  # batches before and after it
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            f"CREATE TRIGGER refuse BEFORE INSERT ON digest_outbox WHEN NEW.subscriber_id ="
+            f" {refused} BEGIN SELECT RAISE(ABORT, 'no room for {refused}'); END"
+        )
+    with pytest.raises(Exception, match=f"no room for {refused}") as raised:
+        compose_due(engine, s, NOW, True, None, RunReport())
+    assert bool(started) == process and all(p is not None for p in started)
+    assert not is_disk_full(raised.value)  # a trigger's refusal is not a full disk
+    with engine.connect() as conn:
+        written = [r.subscriber_id for r in conn.execute(select(db.outbox.c.subscriber_id))]
+        carried = {r.outbox_id for r in conn.execute(select(db.sent_papers.c.outbox_id))}
+        ids = {r.id for r in conn.execute(select(db.outbox.c.id))}
+    # Whole batches before the failed one, nothing of it or after it.
+    assert sorted(written) == sorted(sid for b in batches[:failed] for sid in b)
+    assert carried and carried <= ids
 
 
 def _comparable(wire: str, message_id: str) -> str:

@@ -78,6 +78,8 @@ def _says_full(exc: BaseException) -> bool:
         return True
     if getattr(exc, "sqlite_errorcode", None) == _SQLITE_FULL:
         return True
+    if getattr(exc, "disk_full", None) is True:  # said by another process (digest writer)
+        return True
     return getattr(exc, "sqlstate", None) == _PG_DISK_FULL
 
 

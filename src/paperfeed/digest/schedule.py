@@ -36,6 +36,7 @@ from paperfeed.digest.deliver import Mailer, deliver_due, make_mailer
 from paperfeed.digest.render import Mail
 from paperfeed.digest.subscribe import links_for, to_subscriber
 from paperfeed.digest.subscriber import Preferences, Subscriber
+from paperfeed.digest.writer import OutboxWriter
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
 from paperfeed.store.listings import trending_rows
@@ -194,10 +195,16 @@ def compose_due(
     for sub in due:
         groups.setdefault(window(sub, latest), []).append(sub)
     # Started before ranking: its workers start up meanwhile (large runs only).
-    with Assembler(settings, now, len(due)) as assembler:
-        for span, subs in groups.items():
-            digests = compose_window(engine, settings, span, subs, interests, period, embeddings)
-            _record(engine, assembler, digests, span[1] if span else None, report)
+    writer = OutboxWriter(settings, engine, len(due))  # a process of its own (large runs)
+    try:
+        with Assembler(settings, now, len(due)) as assembler, writer:
+            for span, subs in groups.items():
+                digests = compose_window(
+                    engine, settings, span, subs, interests, period, embeddings
+                )
+                _record(writer, assembler, digests, span[1] if span else None)
+    finally:  # what was written, also when the run stopped part-way
+        report.empty, report.composed = writer.empty, writer.composed
 
 
 def compose_window(
@@ -271,34 +278,29 @@ def stored_vectors(embeddings: Embeddings | None, ids: Sequence[str]) -> dict[st
 
 
 def _record(
-    engine: Engine,
-    assembler: Assembler,
-    digests: list[Digest],
-    covered: date | None,
-    report: RunReport,
+    writer: OutboxWriter, assembler: Assembler, digests: list[Digest], covered: date | None
 ) -> None:
     # Messages are assembled (maybe in worker processes) batch by batch, in order; each
-    # batch's outbox rows are written here, in one transaction.
+    # batch's outbox rows are written in one transaction (maybe by the writer process, while
+    # the next batch is assembled).
     batches = [digests[i : i + _RECORD_BATCH] for i in range(0, len(digests), _RECORD_BATCH)]
     settings = assembler.renderer.settings
     jobs = [[(links_for(settings, d.subscriber), d) for d in b if d.items] for b in batches]
     for batch, mails in zip(batches, assembler.messages(jobs), strict=True):
         sent = iter(mails)
-        rows = [outbox_message(d, next(sent) if d.items else None, covered) for d in batch]
-        with engine.begin() as conn:
-            db.record_messages(conn, rows)
-        report.empty += sum(m.status == "empty" for m in rows)
-        report.composed += sum(m.status != "empty" for m in rows)
+        writer.write([outbox_row(d, next(sent) if d.items else None, covered) for d in batch])
 
 
-def outbox_message(digest: Digest, message: Mail | None, covered: date | None) -> db.NewMessage:
-    """The outbox row for a composed digest and its message (an empty digest is recorded,
-    never sent)."""
+def outbox_row(digest: Digest, message: Mail | None, covered: date | None) -> db.NewMessage:
+    """The outbox row for a composed digest and its message, packed (an empty digest is
+    recorded, never sent). Packed here, not by the writer process: the writer has the
+    database's share of a run, this process has the CPU to spare while it waits for it."""
     sub = digest.subscriber
     if message is None or not digest.items:
         return db.NewMessage(
             sub.id, "digest", digest.period, sub.email, "", "", (), covered, status="empty"
         )
+    paper_ids = tuple(item.paper_id for item in digest.items)
     return db.NewMessage(
         sub.id,
         "digest",
@@ -306,7 +308,7 @@ def outbox_message(digest: Digest, message: Mail | None, covered: date | None) -
         sub.email,
         message.message_id,
         "",
-        tuple(item.paper_id for item in digest.items),
+        paper_ids,
         covered,
         packed=message.packed(),
     )
