@@ -17,6 +17,7 @@ BOTTOM = (
     "paperfeed.util",
     "paperfeed.text",
     "paperfeed.arxiv_ids",
+    "paperfeed.mailwire",  # a message's wire and kept forms: the outbox stores the latter
 )
 ABOVE_FEATURES = ("paperfeed.web", "paperfeed.cli", "paperfeed.pipeline")
 
@@ -26,6 +27,7 @@ RULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "paperfeed.settings": ("only", BOTTOM),
     "paperfeed.util": ("only", ()),
     "paperfeed.text": ("only", ()),
+    "paperfeed.mailwire": ("only", ()),
     "paperfeed.templating": ("only", ()),
     "paperfeed.cli_support": ("only", ("paperfeed.text",)),
     "paperfeed.store": ("only", ("paperfeed.store", *BOTTOM)),
