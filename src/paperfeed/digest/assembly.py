@@ -126,11 +126,16 @@ _WORKER: tuple[DigestRenderer, datetime] | None = None
 def _init(settings: Settings, now: datetime, parent: int) -> None:
     global _WORKER  # noqa: PLW0603 - one renderer per worker process, kept between chunks
     _WORKER = (DigestRenderer(settings), now)
+    leave_with(parent)
+
+
+def leave_with(parent: int) -> None:
+    """In a worker process: exit once `parent` is gone. A killed run (SIGKILL) cannot stop its
+    workers (assembly or outbox writer); they leave by themselves within a second."""
     threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
 
 
 def _exit_with(parent: int) -> None:
-    # A killed run (SIGKILL) cannot stop its workers: they leave once it is gone.
     while os.getppid() == parent:
         time.sleep(1.0)
     os._exit(0)

@@ -50,8 +50,7 @@ class Links:
         scopes = [scope for _, scope in links]
         tokens = make_tokens(self.secret, scopes, self.subscriber_id, self.nonce)
         # A token is URL-safe base64 and dots: `url(path, token=t)` without urlencode's work.
-        base = self.base_url.rstrip("/")
-        return [f"{base}{path}?token={t}" for (path, _), t in zip(links, tokens, strict=True)]
+        return [f"{self.url(path)}?token={t}" for (path, _), t in zip(links, tokens, strict=True)]
 
     def paper(self, paper_id: str) -> str:
         """The paper's page on the site."""

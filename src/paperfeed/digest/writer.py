@@ -19,15 +19,13 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import threading
-import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from sqlalchemy import Engine
 
-from paperfeed.digest.assembly import usable_cpus
+from paperfeed.digest.assembly import leave_with, usable_cpus
 from paperfeed.settings import Settings
 from paperfeed.store import connect
 from paperfeed.store import digests as db
@@ -73,21 +71,18 @@ class OutboxWriter:
 
     def write(self, rows: list[db.NewMessage]) -> None:
         """Write one batch (one transaction), here or in the writer process."""
-        if self.pool is None:
-            self._count(write_rows(self.engine, rows))
-            return
-        while len(self.pending) >= _WAITING:
+        while self.pool is not None and len(self.pending) >= _WAITING:
             self._collect()
-        try:
-            if self.pool is not None:
+        if self.pool is not None:
+            try:
                 self.pending.append((rows, self.pool.submit(_write_there, rows)))
                 return
-        except BrokenProcessPool:
-            if self.started:
-                raise
-            while self.pending:  # the batches waiting are written here first, in order
-                self._collect()
-        self._stop_pool()  # the writer process never started: written here
+            except BrokenProcessPool:
+                if self.started:
+                    raise
+                while self.pending:  # it never started: those waiting are written here first
+                    self._collect()
+                self._stop_pool()
         self._count(write_rows(self.engine, rows))
 
     def _collect(self) -> None:
@@ -169,15 +164,7 @@ _FAILED = False  # a batch failed here: later ones are refused (the run stops at
 def _init(settings: Settings, parent: int) -> None:
     global _ENGINE  # noqa: PLW0603 - one connection pool per writer process
     _ENGINE = connect(settings)
-    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
-
-
-def _exit_with(parent: int) -> None:
-    # A killed run (SIGKILL) cannot stop its writer: it leaves once the run is gone (a batch
-    # it was writing is rolled back with its connection).
-    while os.getppid() == parent:
-        time.sleep(1.0)
-    os._exit(0)
+    leave_with(parent)  # a killed run's writer leaves too (a batch in hand rolls back)
 
 
 def _write_there(rows: list[db.NewMessage]) -> tuple[int, int]:

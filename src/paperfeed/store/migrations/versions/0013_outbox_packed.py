@@ -35,8 +35,20 @@ def downgrade() -> None:
         sa.column("packed", sa.LargeBinary),
     )
     conn = op.get_bind()
-    rows = conn.execute(sa.select(outbox.c.id, outbox.c.packed).where(outbox.c.packed.is_not(None)))
-    for oid, packed in rows.fetchall():
-        conn.execute(outbox.update().where(outbox.c.id == oid).values(message=unpacked_wire(packed)))
+    last = -1
+    while True:  # a few hundred rows at a time: an outbox can hold many gigabytes unpacked
+        query = (
+            sa.select(outbox.c.id, outbox.c.packed)
+            .where(outbox.c.packed.is_not(None), outbox.c.id > last)
+            .order_by(outbox.c.id)
+            .limit(500)
+        )
+        rows = conn.execute(query).all()
+        if not rows:
+            break
+        for oid, packed in rows:
+            text = unpacked_wire(packed)
+            conn.execute(outbox.update().where(outbox.c.id == oid).values(message=text))
+        last = rows[-1][0]
     with op.batch_alter_table("digest_outbox") as batch:
         batch.drop_column("packed")
