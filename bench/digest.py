@@ -340,6 +340,11 @@ def deliver(engine: Engine, settings: Settings, limit: int) -> dict[str, object]
     proc.start()
     ready.wait()
     local = settings.model_copy(update={"smtp_port": port, "digest_send_rate": 0})
+    default_rate = Settings.model_fields["digest_send_rate"].default
+    print(
+        f"delivery: digest_send_rate=0 (not the default {default_rate:g}/s: no limit while "
+        f"measuring), smtp_connections={local.smtp_connections}"
+    )
     mailer = SmtpMailer(local)
     report, t, cpu = timed_cpu(
         f"deliver {limit:,} over SMTP", lambda: deliver_due(engine, local, mailer)

@@ -56,9 +56,11 @@ class Sink:
     stalled: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
     attempts: int = 0
+    sessions: set[tuple[str, int]] = field(default_factory=set)  # client addresses seen
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         self.attempts += 1
+        self.sessions.add(tuple(session.peer))
         action = self.plan.pop(0) if self.plan else "ok"
         if action == "451":
             return "451 4.3.0 Temporary failure, try again later"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
@@ -252,3 +253,24 @@ def test_smtp_login_from_settings_and_a_refused_login_never_fails_a_message(
         assert run(store, good).sent == 1
         assert len(digests(sink, "lo@example.org")) == 1
         assert all(r.authenticated for r in sink.received)
+
+
+def test_several_sessions_deliver_each_message_once_with_failures_among_them(
+    store: Engine, s: Settings, sink: Sink
+) -> None:
+    """The default sends over several SMTP sessions side by side: every digest arrives once,
+    a transient failure is retried and a permanent one recorded, whichever session met it."""
+    sessions = Settings.model_fields["smtp_connections"].default
+    assert sessions > 1 and s.smtp_connections == sessions
+    addresses = [f"many{i}@example.org" for i in range(12)]
+    for address in addresses:
+        subscribe(store, s, sink, address)
+    sink.sessions.clear()
+    sink.plan = ["ok", "451", "ok", "550"]
+    report = run(store, s)
+    assert (report.sent, report.retrying, report.failed) == (11, 1, 1)
+    arrived = Counter(m["To"] for a in addresses for m in digests(sink, a))
+    assert sum(arrived.values()) == 11 and set(arrived.values()) == {1}
+    states = Counter(str(row["status"]) for row in outbox(store))
+    assert states == {"sent": 11, "failed": 1}
+    assert len(sink.sessions) > 1  # more than one connection carried the digests

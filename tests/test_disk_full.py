@@ -333,6 +333,10 @@ class _FillingMailer:
     def close(self) -> None:
         self.real.close()
 
+    def another(self) -> None:
+        """One session: the disk fills after exactly the third message."""
+        return None
+
 
 @pytest.mark.slow
 def test_digests_on_a_full_disk_mark_nothing_sent_that_was_not_and_resume(

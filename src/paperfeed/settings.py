@@ -220,6 +220,12 @@ class Settings(BaseSettings):
     digest_send_rate: float = Field(
         default=20.0, ge=0, description="Digest emails sent per second at most (0: no limit)."
     )
+    smtp_connections: int = Field(
+        default=4,
+        ge=1,
+        le=32,
+        description="SMTP sessions that send side by side (each waits on the server's replies).",
+    )
     digest_retry_delay: float = Field(
         default=60.0, ge=0, description="Seconds before the first retry of a failed send; doubles."
     )

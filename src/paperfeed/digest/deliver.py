@@ -1,11 +1,15 @@
 """Sending what the outbox holds over SMTP: retries with backoff, permanent failures, a rate limit.
 
+Several SMTP sessions (`smtp_connections`) send side by side, each one message at a time, so
+one server's round trips overlap another's work. The rate limit is shared by all of them.
+
 Crash safety: a message is marked `sending` (committed) before it is handed to the server, and
-`sent` once the server has accepted it (committed together with the claim of the next message,
-so one commit per message). Only one message is ever `sending`. A run killed while a message is
-`sending` leaves it so; the next run puts it back in the queue and sends it again, so a crash
-re-sends at most the one message that was in flight (with the same Message-ID, which lets mail
-clients drop the copy). Nothing else is ever sent twice.
+`sent` once the server has accepted it (committed together with that session's claim of its
+next message, so one commit per message). At most one message per session is ever `sending`. A
+run killed while messages are `sending` leaves them so; the next run puts them back in the queue
+and sends them again, so a crash re-sends at most the messages that were in flight, one per
+session (with the same Message-ID, which lets mail clients drop the copy). Nothing else is ever
+sent twice.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ import logging
 import smtplib
 import ssl
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import policy
@@ -58,6 +63,9 @@ class Mailer(Protocol):
 
     def close(self) -> None: ...
 
+    def another(self) -> Mailer | None:
+        """A mailer like this one with its own session to the server (None: one at a time)."""
+
 
 class MailboxMailer:
     """The demo's mailer: nothing leaves the machine; each message is kept in the outbox
@@ -76,6 +84,10 @@ class MailboxMailer:
 
     def close(self) -> None:
         """Nothing to close."""
+
+    def another(self) -> Mailer | None:
+        """The console is one: messages are announced one at a time."""
+        return None
 
 
 def make_mailer(settings: Settings) -> Mailer:
@@ -146,6 +158,10 @@ class SmtpMailer:
             smtp.login(s.smtp_username, s.smtp_password or "")
         return smtp
 
+    def another(self) -> SmtpMailer:
+        """The same server and settings, its own connection."""
+        return SmtpMailer(self.settings, self.timeout, self.data_timeout)
+
     def _reset(self, error: MailError) -> MailError:
         # After any failure start from a fresh connection: the old one may be mid-transaction.
         self.close()
@@ -173,15 +189,18 @@ class RateLimiter:
     def __init__(self, rate: float) -> None:
         self.interval = 1.0 / rate if rate > 0 else 0.0
         self.next_at = time.monotonic()
+        self._lock = threading.Lock()  # shared by the sessions of one pass
 
     def wait(self) -> None:
-        """Sleep until the next call is allowed."""
+        """Sleep until the next call is allowed (each caller gets its own slot)."""
         if not self.interval:
             return
-        now = time.monotonic()
-        if self.next_at > now:
-            time.sleep(self.next_at - now)
-        self.next_at = max(now, self.next_at) + self.interval
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self.next_at)
+            self.next_at = slot + self.interval
+        if slot > now:
+            time.sleep(slot - now)
 
 
 @dataclass
@@ -207,22 +226,94 @@ def deliver_due(
     kind: str | None = None,
     keep_going: Callable[[], bool] | None = None,
 ) -> DeliveryReport:
-    """Send every due outbox message (of one kind); stops when keep_going() says so."""
-    sender = _Sender(engine, settings, mailer)
+    """Send every due outbox message (of one kind); stops when keep_going() says so.
+
+    Up to `smtp_connections` sessions send side by side (one on an in-memory database, or
+    with a mailer that has one session only); each message goes out once, whichever sends it.
+    """
+    queue = _Due(engine, kind)
     limiter = RateLimiter(settings.digest_send_rate)
-    try:
-        while True:
-            with engine.connect() as conn:
-                batch = db.due_messages(conn, _BATCH, kind)
-            if not batch:
-                return sender.report
-            for row in batch:
+    senders = [_Sender(engine, settings, mailer)]
+    if not _in_memory(engine):
+        for _ in range(settings.smtp_connections - 1):
+            other = senders[-1].mailer.another()
+            if other is None:
+                break
+            senders.append(_Sender(engine, settings, other))
+    stop, errors = threading.Event(), list[BaseException]()
+
+    def lane(sender: _Sender) -> None:
+        # A session that finds nothing due ends; the others go on (a message one of them has
+        # in flight may come back due). No session, the end of the run or an error stops all.
+        try:
+            while not stop.is_set():
                 if sender.report.server_down or (keep_going and not keep_going()):
-                    return sender.report
+                    stop.set()
+                    break
+                row = queue.next()
+                if row is None:
+                    break
                 limiter.wait()
                 sender.send(row)
+        except BaseException:
+            stop.set()
+            raise
+        finally:
+            sender.flush()
+
+    def side_lane(sender: _Sender) -> None:
+        try:
+            lane(sender)
+        except BaseException as exc:  # raised to the caller once every session has stopped
+            errors.append(exc)
+
+    threads = [threading.Thread(target=side_lane, args=(s,), daemon=True) for s in senders[1:]]
+    for thread in threads:
+        thread.start()
+    try:
+        lane(senders[0])
     finally:
-        sender.flush()
+        for thread in threads:
+            thread.join()
+        for extra in senders[1:]:
+            extra.mailer.close()
+    if errors:
+        raise errors[0]
+    return _total(s.report for s in senders)
+
+
+def _in_memory(engine: Engine) -> bool:
+    url = engine.url
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
+def _total(reports: Iterable[DeliveryReport]) -> DeliveryReport:
+    out = DeliveryReport()
+    for r in reports:
+        out.sent, out.retrying, out.failed = (
+            out.sent + r.sent,
+            out.retrying + r.retrying,
+            out.failed + r.failed,
+        )
+        out.server_down |= r.server_down
+    return out
+
+
+class _Due:
+    """Due messages handed out one at a time to the sessions of a pass (oldest first)."""
+
+    def __init__(self, engine: Engine, kind: str | None) -> None:
+        self.engine, self.kind = engine, kind
+        self._rows: list[db.OutboxRow] = []
+        self._lock = threading.Lock()
+
+    def next(self) -> db.OutboxRow | None:
+        """The next due message, None when there is none."""
+        with self._lock:
+            if not self._rows:
+                with self.engine.connect() as conn:
+                    self._rows = db.due_messages(conn, _BATCH, self.kind)[::-1]
+            return self._rows.pop() if self._rows else None
 
 
 def send_one(engine: Engine, settings: Settings, mailer: Mailer, row: db.OutboxRow) -> str:
