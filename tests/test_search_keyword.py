@@ -267,3 +267,61 @@ def test_a_flat_union_of_the_words_ranks_as_one_group_per_word(
     assert total == found.count > 0
     assert [round(s, 4) for _p, s in flat] == [round(s, 4) for s, _a in found.hits]
     assert [p for p, _s in flat] == keyword._read(keyword.index.searcher(), found.hits)
+
+
+@pytest.fixture(scope="module")
+def stems_of_papers(service: SearchService) -> dict[str, set[str]]:
+    """Each stored paper's stemmed words: title, abstract and author names."""
+    stem = service.keyword.stem
+    with service.engine.connect() as conn:
+        ids = conn.execute(select(papers.c.id)).scalars().all()
+        found = get_papers(conn, ids, brief=True)
+    return {
+        pid: set(stem.analyze(" ".join([p.title, p.abstract, *p.authors])))
+        for pid, p in found.items()
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "large language models",
+        "graph neural networks",
+        "Yann LeCun",
+        "diffus* image",
+        "reinforcement learning robots",
+        "transformer attention efficient",
+    ],
+)
+def test_every_word_finds_exactly_the_papers_holding_each_word(
+    service: SearchService, stems_of_papers: dict[str, set[str]], text: str
+) -> None:
+    """Keyword mode's "every word" query (one term of the combined `text` field per word)
+    holds exactly the papers that have each word, or a word starting with each prefix, in
+    the title, the abstract or an author's name, as stemmed: checked paper by paper."""
+    keyword, parsed = service.keyword, parse_query(text)
+    words = [keyword.stem.analyze(w)[0] for w in parsed.meaningful]
+    starts = [keyword._prefix_stem(p) for p in parsed.prefixes]
+    expected = {
+        pid
+        for pid, stems in stems_of_papers.items()
+        if all(w in stems for w in words)
+        and all(any(t.startswith(p) for t in stems) for p in starts)
+    }
+    hits, total = keyword.search(parsed, Filters(), 5000, all_words=True)
+    assert {p for p, _s in hits} == expected and total == len(expected) > 0
+
+
+def test_every_word_still_weighs_the_title(service: SearchService) -> None:
+    """Papers with every word in the title rank above those with none of them there."""
+    keyword = service.keyword
+    hits, _total = keyword.search(
+        parse_query("link prediction completion"), Filters(), 50, all_words=True
+    )
+    with service.engine.connect() as conn:
+        found = get_papers(conn, [p for p, _s in hits], brief=True)
+    wanted = set(keyword.stem.analyze("link prediction completion"))
+    in_title = [len(wanted & set(keyword.stem.analyze(found[p].title))) for p, _s in hits]
+    full = [i for i, n in enumerate(in_title) if n == len(wanted)]
+    none = [i for i, n in enumerate(in_title) if n == 0]
+    assert full and none and max(full) < min(none)

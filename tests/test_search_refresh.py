@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select, update
@@ -189,3 +190,46 @@ def test_hits_with_and_without_a_numeric_key_come_back_with_their_ids(
     assert {pid: d.title for pid, d in docs.items()} == {
         pid: f"Quokka burrow acoustics {pid}" for pid in odd
     }
+
+
+def test_an_index_of_an_earlier_schema_is_rebuilt(
+    fast: Settings, service: SearchService, old_import: Engine
+) -> None:
+    """An upgrade that changes the keyword index's fields (the combined `text` field came in
+    schema 4) starts it over from the store: every paper is indexed again, and findable."""
+    indexed = service.refresh()
+    hits = service.search("neural", mode="keyword", limit=5).hits
+    assert indexed > 20 and hits
+    service.close()
+    state_file = service.keyword.path / "paperfeed-state.json"
+    state = json.loads(state_file.read_text())
+    state_file.write_text(json.dumps(state | {"schema": 3}))
+    again = SearchService(fast, old_import)
+    try:
+        assert again.keyword.num_docs == 0  # the old files are gone, not read with new fields
+        assert again.refresh() == indexed
+        assert [h.id for h in again.search("neural", mode="keyword", limit=5).hits] == [
+            h.id for h in hits
+        ]
+    finally:
+        again.close()
+
+
+def test_an_index_whose_fields_differ_is_started_over(tmp_path: Path) -> None:
+    """Files written with other fields under the same version number are not an error."""
+    import tantivy
+
+    from paperfeed.search.keyword import SCHEMA_VERSION, KeywordIndex
+
+    folder = tmp_path / "keyword"
+    folder.mkdir()
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("id", stored=True)
+    other = tantivy.Index(builder.build(), path=str(folder))
+    writer = other.writer(15_000_000, 1)
+    writer.add_document(tantivy.Document(id="2601.00001"))
+    writer.commit()
+    writer.wait_merging_threads()
+    (folder / "paperfeed-state.json").write_text(json.dumps({"schema": SCHEMA_VERSION}))
+    index = KeywordIndex(folder)
+    assert index.num_docs == 0 and index.progress.cursor is None

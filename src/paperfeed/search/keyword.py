@@ -1,5 +1,10 @@
 """The keyword index: BM25 over title, abstract and authors in a tantivy index on local disk.
 
+A paper's words are indexed in three fields: its title, its author names, and `text`, which
+holds the title, the abstract and the names together (stemmed). Queries score the abstract's
+evidence through `text`, so the abstract itself is only stored, not indexed twice. An "every
+word" query intersects one `text` term per word, not a union of three fields per word.
+
 The index is a cache derived from the store: `apply` writes rows read from the store, and how far
 it has read (`Progress`: a settled cursor plus the newer rows applied) lives in a small JSON file
 beside the index.
@@ -26,9 +31,10 @@ from paperfeed.search.query import ParsedQuery, words_of
 from paperfeed.store.search_store import IndexRow
 from paperfeed.util import DiskFull, utcnow
 
-SCHEMA_VERSION = 3  # 3: the numeric `key` fast field (ids without reading documents)
+# 3: the numeric `key` fast field (ids without reading documents); 4: the combined `text` field
+SCHEMA_VERSION = 4
 _STATE = "paperfeed-state.json"
-_TEXT_FIELDS = ("title", "abstract")
+_TEXT_FIELDS = ("title", "text")
 _REMEMBERED = 2000  # stored documents of recent hits kept for showing them
 # tantivy reports a failed write without its OS error; with less than this free, it was space.
 _LOW_SPACE = 64 * 1024 * 1024
@@ -55,19 +61,23 @@ class Filters:
 
 @dataclass(frozen=True)
 class Weights:
-    """Per-field BM25 weights."""
+    """Per-field BM25 weights: the title, the combined `text` field (which carries the
+    abstract's evidence, and the title's and names' once more) and the author names."""
 
-    title: float = 2.0
+    title: float = 1.0
     abstract: float = 1.0
     authors: float = 1.0
 
 
-# Keyword mode: titles count double (a title field already has its own, short-field BM25).
+# Keyword mode: a title word counts in `text` and again in the title's own, short-field BM25.
+# (Schema 4, SciFact dev: title 1.0 gives nDCG@10 0.640; 1.5, 0.613; 2.0, 0.601. Title 2.0 over
+# a separate abstract field gave 0.610: bench/RESULTS.md, "Keyword at 1 M".)
 KEYWORD = Weights()
-# Hybrid mode's keyword half, tuned on SciFact dev (bench/RESULTS.md, Search): the dense half
-# already reads titles, so the keyword half does best weighing exact evidence in the abstract.
-# A proximity bonus added 0.005 nDCG@10 there at ~2.5x the keyword time at 1 M papers: dropped.
-HYBRID = Weights(title=0.5)
+# Hybrid mode's keyword half, tuned on SciFact dev: the dense half already reads titles, so the
+# keyword half does best weighing exact evidence in the abstract (title 0.25: nDCG@10 0.701 with
+# MiniLM, 0.663 with the static model; 0.5: 0.696 and 0.660; 0.0: 0.654 static). A proximity
+# bonus added 0.005 nDCG@10 there at ~2.5x the keyword time at 1 M papers: dropped.
+HYBRID = Weights(title=0.25)
 FULL_NAME_BOOST = 4.0
 # The index stores days as nanoseconds since 1970: filters beyond these days mean "no bound".
 FIRST_DAY, LAST_DAY = (
@@ -98,6 +108,11 @@ def stemmer() -> tantivy.TextAnalyzer:
     )
 
 
+def _nothing() -> tantivy.TextAnalyzer:
+    """An analyzer that yields no terms: for a field that is stored, not searched."""
+    return TextAnalyzerBuilder(Tokenizer.raw()).filter(Filter.remove_long(1)).build()
+
+
 def _names() -> tantivy.TextAnalyzer:
     builder = TextAnalyzerBuilder(Tokenizer.simple()).filter(Filter.remove_long(40))
     return builder.filter(Filter.lowercase()).filter(Filter.ascii_fold()).build()
@@ -107,8 +122,9 @@ def _schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_text_field("id", stored=True, tokenizer_name="raw")
     sb.add_text_field("title", stored=True, tokenizer_name="en_stem")
-    sb.add_text_field("abstract", stored=True, tokenizer_name="en_stem")
+    sb.add_text_field("abstract", stored=True, tokenizer_name="stored_only")
     sb.add_text_field("authors", stored=True, tokenizer_name="names")
+    sb.add_text_field("text", tokenizer_name="en_stem")
     sb.add_text_field("title_key", tokenizer_name="raw")
     sb.add_text_field("category", tokenizer_name="raw")
     sb.add_date_field("day", stored=True, indexed=True, fast=True)
@@ -151,9 +167,16 @@ class KeywordIndex:
         if self._state().get("schema") != SCHEMA_VERSION:
             self._wipe()
         self.schema = _schema()
-        self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+        try:
+            self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+        except ValueError as exc:
+            if "schema does not match" not in str(exc):
+                raise
+            self._wipe()  # fields changed without a new version number: start over
+            self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
         self.index.register_tokenizer("en_stem", self.stem)
         self.index.register_tokenizer("names", self.names)
+        self.index.register_tokenizer("stored_only", _nothing())
 
     def _wipe(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
@@ -244,8 +267,11 @@ class KeywordIndex:
     def _document(self, row: IndexRow) -> tantivy.Document:
         doc = tantivy.Document(id=row.id, title=row.title, abstract=row.abstract)
         doc.add_text("title_key", normalise_title(row.title))
+        doc.add_text("text", row.title)
+        doc.add_text("text", row.abstract)
         for name in row.authors:
             doc.add_text("authors", name)
+            doc.add_text("text", name)
         for category in row.categories:
             doc.add_text("category", category)
         if row.day:
@@ -327,8 +353,7 @@ class KeywordIndex:
         searcher = self.index.searcher()
         return [
             max(
-                searcher.doc_freq("title", stem),
-                searcher.doc_freq("abstract", stem),
+                searcher.doc_freq("text", stem),
                 searcher.doc_freq("authors", word),
             )
             for word, stem in zip(words, stems, strict=True)
@@ -339,7 +364,7 @@ class KeywordIndex:
         searcher = self.index.searcher()
         counts = [
             searcher.doc_freq(field, token)
-            for field, analyzer in (("title", self.stem), ("abstract", self.stem))
+            for field, analyzer in (("text", self.stem),)
             for token in analyzer.analyze(word)[:1]
         ]
         counts += [searcher.doc_freq("authors", t) for t in self.names.analyze(word)[:1]]
@@ -422,16 +447,40 @@ class KeywordIndex:
         self, parsed: ParsedQuery, weights: Weights = KEYWORD, all_words: bool = False
     ) -> Query:
         words = list(dict.fromkeys(parsed.meaningful))
-        each = [self._word(w, weights) for w in words] + [self._prefix(p) for p in parsed.prefixes]
         if all_words:
-            clauses = [(Occur.Must, _either(qs)) for qs in each if qs]
+            clauses = self._every_word(words, parsed.prefixes, weights)
         else:  # one flat union of term queries scores the same, and tantivy runs it faster
+            each = [self._word(w, weights) for w in words]
+            each += [self._prefix(p) for p in parsed.prefixes]
             clauses = [(Occur.Should, q) for qs in each for q in qs]
         clauses += [(Occur.Should, q) for q in self._full_name(words)]
         clauses += [(Occur.Must, self._phrase(p, weights)) for p in parsed.phrases]
         if not clauses:
             return Query.empty_query()
         return Query.boolean_query(clauses)
+
+    def _every_word(
+        self, words: Sequence[str], prefixes: Sequence[str], weights: Weights
+    ) -> list[tuple[Occur, Query]]:
+        """Every word required in the combined `text` field (scored as the abstract is), the
+        title and author names adding their own evidence as the separate fields do."""
+        clauses: list[tuple[Occur, Query]] = []
+        for word in words:
+            stems = self.stem.analyze(word)
+            if not stems:
+                continue
+            text = [Query.term_query(self.schema, "text", t) for t in stems]
+            clauses.append((Occur.Must, Query.boost_query(_either(text), weights.abstract)))
+            for token in stems:
+                title = Query.term_query(self.schema, "title", token)
+                clauses.append((Occur.Should, Query.boost_query(title, weights.title)))
+            for token in self.names.analyze(word):
+                author = Query.term_query(self.schema, "authors", token)
+                clauses.append((Occur.Should, Query.boost_query(author, weights.authors)))
+        for prefix in prefixes:
+            pattern = _regex_escape(self._prefix_stem(prefix)) + ".*"
+            clauses.append((Occur.Must, Query.regex_query(self.schema, "text", pattern)))
+        return clauses
 
     def _full_name(self, words: Sequence[str]) -> list[Query]:
         # A query that is someone's name ("Carlos Guestrin") puts their papers first, above
@@ -446,7 +495,7 @@ class KeywordIndex:
         out = []
         for token in self.stem.analyze(word):
             title = Query.term_query(self.schema, "title", token)
-            abstract = Query.term_query(self.schema, "abstract", token)
+            abstract = Query.term_query(self.schema, "text", token)  # the abstract's evidence
             out += [
                 Query.boost_query(title, weights.title),
                 Query.boost_query(abstract, weights.abstract),
@@ -457,10 +506,12 @@ class KeywordIndex:
         return out
 
     def _prefix(self, prefix: str) -> list[Query]:
-        tokens = self.stem.analyze(prefix)
-        stem = tokens[0] if tokens and prefix.startswith(tokens[0]) else prefix
-        pattern = _regex_escape(stem) + ".*"
+        pattern = _regex_escape(self._prefix_stem(prefix)) + ".*"
         return [Query.regex_query(self.schema, field, pattern) for field in _TEXT_FIELDS]
+
+    def _prefix_stem(self, prefix: str) -> str:
+        tokens = self.stem.analyze(prefix)
+        return tokens[0] if tokens and prefix.startswith(tokens[0]) else prefix
 
     def _phrase(self, words: tuple[str, ...], weights: Weights = KEYWORD) -> Query:
         tokens: list[str | tuple[int, str]] = [t for w in words for t in self.stem.analyze(w)]
