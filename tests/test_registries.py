@@ -58,7 +58,7 @@ def test_unknown_kind_is_a_clear_error(tmp_path: Path) -> None:
 def test_every_registered_embedder_carries_its_calibration() -> None:
     assert {"minilm", "static"} <= set(EMBEDDERS)
     minilm = get_embedder("minilm").calibration
-    assert (minilm.hnsw_ef_search, minilm.hnsw_ef_similar) == (800, 200)  # measured at 1 M
+    assert (minilm.hnsw_ef_search, minilm.hnsw_ef_similar) == (800, 100)  # measured at 1 M
     static = get_embedder("static").calibration
     assert static.hybrid_trust == 0.35 and static.hybrid_trust != Calibration().hybrid_trust
 

@@ -68,10 +68,11 @@ class Calibration:
     hnsw_ef_similar: int = 1600  # the width for one paper's neighbours (`similar`)
 
 
-# MiniLM at 1 M papers (bench/RESULTS.md, "Search at 1 M, second round"): recall@10 against
-# exact search 0.970 at efSearch 800 for queries (0.944 at 400), 0.990 at 200 for a paper's
-# neighbours; the static model keeps 1,600 (0.959 at 75 k papers).
-MINILM_CALIBRATION = Calibration(hnsw_ef_search=800, hnsw_ef_similar=200)
+# MiniLM at 1 M papers (bench/RESULTS.md, "Search at 1 M, second round" and "Keyword at 1 M"):
+# recall@10 against exact search 0.970 at efSearch 800 for queries (0.944 at 400); for a
+# paper's neighbours 0.985 at 200, 0.975 at 100 (~1.3 ms less a search), 0.965 at 64; the
+# static model keeps 1,600 (0.959 at 75 k papers).
+MINILM_CALIBRATION = Calibration(hnsw_ef_search=800, hnsw_ef_similar=100)
 
 
 class Embedder(Protocol):
