@@ -274,3 +274,21 @@ def test_several_sessions_deliver_each_message_once_with_failures_among_them(
     states = Counter(str(row["status"]) for row in outbox(store))
     assert states == {"sent": 11, "failed": 1}
     assert len(sink.sessions) > 1  # more than one connection carried the digests
+
+
+def test_every_session_stops_when_the_run_must_end(store: Engine, s: Settings, sink: Sink) -> None:
+    """When the run loses its lease (keep_going says no), no session takes another message:
+    what was sent is recorded, the rest stays queued, nothing is left in flight."""
+    from paperfeed.digest.deliver import deliver_due
+
+    for i in range(12):
+        subscribe(store, s, sink, f"lease{i}@example.org")
+    compose = run(store, s.model_copy(update={"smtp_host": "127.0.0.2", "smtp_port": 1}))
+    assert compose.composed == 12 and compose.sent == 0  # composed, nothing could be sent
+    answers = iter([True, True, True])
+    mailer = SmtpMailer(s)
+    report = deliver_due(store, s, mailer, keep_going=lambda: next(answers, False))
+    mailer.close()
+    assert report.sent == 3
+    states = Counter(str(row["status"]) for row in outbox(store))
+    assert states == {"sent": 3, "pending": 9}

@@ -240,14 +240,18 @@ def deliver_due(
             if other is None:
                 break
             senders.append(_Sender(engine, settings, other))
-    stop, errors = threading.Event(), list[BaseException]()
+    stop, errors, asking = threading.Event(), list[BaseException](), threading.Lock()
+
+    def going() -> bool:
+        with asking:  # one session at a time renews the run's lease
+            return keep_going() if keep_going else True
 
     def lane(sender: _Sender) -> None:
         # A session that finds nothing due ends; the others go on (a message one of them has
         # in flight may come back due). No session, the end of the run or an error stops all.
         try:
             while not stop.is_set():
-                if sender.report.server_down or (keep_going and not keep_going()):
+                if sender.report.server_down or not going():
                     stop.set()
                     break
                 row = queue.next()
