@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import sys
 import tempfile
@@ -25,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import Engine, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from digest import _free_port, _sink  # noqa: E402  (bench/digest.py: the counting sink)
+from digest import smtp_sink  # noqa: E402  (bench/digest.py: the counting sink)
 
 from paperfeed.digest.deliver import SmtpMailer, deliver_due  # noqa: E402
 from paperfeed.settings import Settings  # noqa: E402
@@ -67,30 +66,24 @@ def _cpu_of(pid: int) -> float:
 def one_pass(engine: Engine, settings: Settings, sessions: int, count: int) -> dict[str, object]:
     """Deliver `count` messages over `sessions` sessions; wall time, rate and CPU of both ends."""
     queued = requeue(engine, count)
-    port = _free_port()
-    ctx = multiprocessing.get_context("fork")
-    counter, ready, stop = ctx.Value("i", 0), ctx.Event(), ctx.Event()
-    proc = ctx.Process(target=_sink, args=(port, counter, ready, stop))
-    proc.start()
-    ready.wait()
-    local = settings.model_copy(
-        update={"smtp_port": port, "digest_send_rate": 0, "smtp_connections": sessions}
-    )
-    mailer = SmtpMailer(local)
-    load = os.getloadavg()[0]
-    sink_cpu, cpu, start = _cpu_of(proc.pid or 0), time.process_time(), time.perf_counter()
-    report = deliver_due(engine, local, mailer)
-    wall = time.perf_counter() - start
-    sender_cpu, sink_cpu = time.process_time() - cpu, _cpu_of(proc.pid or 0) - sink_cpu
-    mailer.close()
-    stop.set()
-    proc.join()
+    with smtp_sink() as sink:
+        local = settings.model_copy(
+            update={"smtp_port": sink.port, "digest_send_rate": 0, "smtp_connections": sessions}
+        )
+        mailer = SmtpMailer(local)
+        load = os.getloadavg()[0]
+        sink_cpu, cpu, start = _cpu_of(sink.pid), time.process_time(), time.perf_counter()
+        report = deliver_due(engine, local, mailer)
+        wall = time.perf_counter() - start
+        sender_cpu, sink_cpu = time.process_time() - cpu, _cpu_of(sink.pid) - sink_cpu
+        mailer.close()
+        received = sink.counter.value
     return {
         "time": time.strftime("%H:%M:%S"),
         "sessions": sessions,
         "queued": queued,
         "sent": report.sent,
-        "received": counter.value,
+        "received": received,
         "wall_s": round(wall, 2),
         "msg_per_s": round(report.sent / wall),
         "sender_cpu_s": round(sender_cpu, 2),

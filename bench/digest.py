@@ -36,7 +36,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -268,6 +269,31 @@ def _sink(port: int, counter: Any, ready: Any, stop: Any) -> None:
     controller.stop()
 
 
+@dataclass
+class RunningSink:
+    """A counting SMTP sink in a separate process, listening on `port`."""
+
+    port: int
+    counter: Any  # messages received so far (a shared integer)
+    pid: int
+
+
+@contextmanager
+def smtp_sink() -> Iterator[RunningSink]:
+    """Run a counting sink on loopback in a forked process for the duration of the block."""
+    port = _free_port()
+    ctx = multiprocessing.get_context("fork")
+    counter, ready, stop = ctx.Value("i", 0), ctx.Event(), ctx.Event()
+    proc = ctx.Process(target=_sink, args=(port, counter, ready, stop))
+    proc.start()
+    ready.wait()
+    try:
+        yield RunningSink(port, counter, proc.pid or 0)
+    finally:
+        stop.set()
+        proc.join()
+
+
 def run_size(
     engine: Engine, settings: Settings, n: int, pools: Pools, args: argparse.Namespace, search: Any
 ) -> dict[str, object]:
@@ -333,28 +359,22 @@ def deliver(engine: Engine, settings: Settings, limit: int) -> dict[str, object]
         conn.execute(
             db.outbox.update().where(db.outbox.c.id.in_(ids[limit:])).values(status="held")
         )
-    port = _free_port()
-    ctx = multiprocessing.get_context("fork")
-    counter, ready, stop = ctx.Value("i", 0), ctx.Event(), ctx.Event()
-    proc = ctx.Process(target=_sink, args=(port, counter, ready, stop))
-    proc.start()
-    ready.wait()
-    local = settings.model_copy(update={"smtp_port": port, "digest_send_rate": 0})
-    default_rate = Settings.model_fields["digest_send_rate"].default
-    print(
-        f"delivery: digest_send_rate=0 (not the default {default_rate:g}/s: no limit while "
-        f"measuring), smtp_connections={local.smtp_connections}"
-    )
-    mailer = SmtpMailer(local)
-    report, t, cpu = timed_cpu(
-        f"deliver {limit:,} over SMTP", lambda: deliver_due(engine, local, mailer)
-    )
-    mailer.close()
-    stop.set()
-    proc.join()
+    with smtp_sink() as sink:
+        local = settings.model_copy(update={"smtp_port": sink.port, "digest_send_rate": 0})
+        default_rate = Settings.model_fields["digest_send_rate"].default
+        print(
+            f"delivery: digest_send_rate=0 (not the default {default_rate:g}/s: no limit while "
+            f"measuring), smtp_connections={local.smtp_connections}"
+        )
+        mailer = SmtpMailer(local)
+        report, t, cpu = timed_cpu(
+            f"deliver {limit:,} over SMTP", lambda: deliver_due(engine, local, mailer)
+        )
+        mailer.close()
+        received = sink.counter.value
     return {
         "delivered": report.sent,
-        "received": counter.value,
+        "received": received,
         "deliver_s": round(t, 2),
         "deliver_cpu_s": round(cpu, 2),
         "deliver_per_s": round(report.sent / t),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, inspect, select, update
@@ -179,3 +180,13 @@ def test_brief_papers_carry_what_a_ranker_reads_and_skip_the_rest(engine: Engine
         PAPER.listing_date,
     )
     assert full.versions and full.code_links and not got.versions and not got.code_links
+
+
+def test_in_memory_tells_a_private_database_from_one_others_can_open(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine
+
+    from paperfeed.store import in_memory
+
+    assert in_memory(create_engine("sqlite://")) and in_memory(create_engine("sqlite:///:memory:"))
+    assert not in_memory(create_engine(f"sqlite:///{tmp_path / 'x.db'}"))
+    assert not in_memory(create_engine("postgresql://u@127.0.0.1/db"))

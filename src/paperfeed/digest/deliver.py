@@ -20,7 +20,7 @@ import ssl
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import policy
@@ -32,6 +32,7 @@ from sqlalchemy import Connection, Engine
 from paperfeed.digest.render import sender_address
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
+from paperfeed.store import in_memory
 from paperfeed.util import utcnow
 
 log = logging.getLogger(__name__)
@@ -234,7 +235,7 @@ def deliver_due(
     queue = _Due(engine, kind)
     limiter = RateLimiter(settings.digest_send_rate)
     senders = [_Sender(engine, settings, mailer)]
-    if not _in_memory(engine):
+    if not in_memory(engine):
         for _ in range(settings.smtp_connections - 1):
             other = senders[-1].mailer.another()
             if other is None:
@@ -283,24 +284,16 @@ def deliver_due(
             extra.mailer.close()
     if errors:
         raise errors[0]
-    return _total(s.report for s in senders)
+    return _total([s.report for s in senders])
 
 
-def _in_memory(engine: Engine) -> bool:
-    url = engine.url
-    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
-
-
-def _total(reports: Iterable[DeliveryReport]) -> DeliveryReport:
-    out = DeliveryReport()
-    for r in reports:
-        out.sent, out.retrying, out.failed = (
-            out.sent + r.sent,
-            out.retrying + r.retrying,
-            out.failed + r.failed,
-        )
-        out.server_down |= r.server_down
-    return out
+def _total(reports: Sequence[DeliveryReport]) -> DeliveryReport:
+    return DeliveryReport(
+        sent=sum(r.sent for r in reports),
+        retrying=sum(r.retrying for r in reports),
+        failed=sum(r.failed for r in reports),
+        server_down=any(r.server_down for r in reports),
+    )
 
 
 class _Due:

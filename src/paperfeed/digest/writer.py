@@ -27,7 +27,7 @@ from sqlalchemy import Engine
 
 from paperfeed.digest.assembly import leave_with, usable_cpus
 from paperfeed.settings import Settings
-from paperfeed.store import connect
+from paperfeed.store import connect, in_memory
 from paperfeed.store import digests as db
 from paperfeed.util import is_disk_full
 
@@ -143,11 +143,10 @@ def write_rows(engine: Engine, rows: list[db.NewMessage]) -> tuple[int, int]:
 
 
 def _start(settings: Settings, engine: Engine) -> ProcessPoolExecutor | None:
-    url = engine.url
-    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+    if in_memory(engine):
         return None  # another process cannot see this database
     try:
-        there = settings.model_copy(update={"database_url": url.render_as_string(False)})
+        there = settings.model_copy(update={"database_url": engine.url.render_as_string(False)})
         context = multiprocessing.get_context("spawn")  # no fork of a threaded process
         return ProcessPoolExecutor(
             1, mp_context=context, initializer=_init, initargs=(there, os.getpid())

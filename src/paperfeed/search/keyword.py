@@ -362,11 +362,7 @@ class KeywordIndex:
     def frequency(self, word: str) -> int:
         """In how many papers the word occurs (as the index reads it): title, abstract or name."""
         searcher = self.index.searcher()
-        counts = [
-            searcher.doc_freq(field, token)
-            for field, analyzer in (("text", self.stem),)
-            for token in analyzer.analyze(word)[:1]
-        ]
+        counts = [searcher.doc_freq("text", t) for t in self.stem.analyze(word)[:1]]
         counts += [searcher.doc_freq("authors", t) for t in self.names.analyze(word)[:1]]
         return int(max(counts, default=0))
 

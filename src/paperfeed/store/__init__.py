@@ -1,10 +1,11 @@
 """The store: tables, migrations and queries; the only package that talks SQL."""
 
-from paperfeed.store.db import connect, migrate, open_store
+from paperfeed.store.db import connect, in_memory, migrate, open_store
 from paperfeed.store.papers import UpsertCounts, get_paper, get_papers, upsert_papers
 
 __all__ = [
     "connect",
+    "in_memory",
     "migrate",
     "open_store",
     "get_paper",

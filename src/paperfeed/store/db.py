@@ -34,6 +34,12 @@ def connect(settings: Settings) -> Engine:
     return create_engine(url, pool_pre_ping=True, **pool)
 
 
+def in_memory(engine: Engine) -> bool:
+    """True for an in-memory SQLite database: no other connection or process can see it."""
+    url = engine.url
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
 def _private_file(database: str | None) -> None:
     """Create the SQLite file readable by this user alone (0600), in a 0700 data directory.
 
