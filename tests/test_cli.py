@@ -68,3 +68,29 @@ def test_init_demo_then_stats_and_show(data_dir: Path) -> None:
 def test_bad_dates_are_refused(data_dir: Path) -> None:
     result = runner.invoke(app, ["harvest", "--from", "2026-13-01"])
     assert result.exit_code == 1 and "YYYY-MM-DD" in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("PAPERFEED_SMTP_CONNECTIONS", "0", "greater than or equal to 1"),
+        ("PAPERFEED_SMTP_CONNECTIONS", "many", "valid integer"),
+        ("PAPERFEED_DIGEST_SEND_RATE", "-1", "greater than or equal to 0"),
+    ],
+)
+def test_a_bad_setting_is_named_without_a_traceback(
+    data_dir: Path, name: str, value: str, says: str, tmp_path: Path
+) -> None:
+    """The console script, as installed, with a bad PAPERFEED_* value in its environment."""
+    import os
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).parent / "paperfeed"
+    env = {**os.environ, name: value}
+    done = subprocess.run(
+        [str(script), "digest", "status"], env=env, capture_output=True, text=True, timeout=120
+    )
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 2 and f"error: {name}: " in said and says in said, said
+    assert "Traceback" not in done.stderr and repr(value) in said

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -290,6 +291,13 @@ def main() -> None:
     except SourceError as exc:
         _say(err, f"error: {exc}")
         sys.exit(1)
+    except ValidationError as exc:
+        if exc.title != Settings.__name__:
+            raise
+        for problem in exc.errors():  # a bad PAPERFEED_* value: say which, no traceback
+            name = f"PAPERFEED_{str(problem['loc'][0]).upper()}" if problem["loc"] else "a setting"
+            _say(err, f"error: {name}: {problem['msg']} (got {problem.get('input')!r})")
+        sys.exit(2)
     except Exception as exc:
         if not is_disk_full(exc):
             raise
