@@ -11,7 +11,7 @@ warm-up request, as a returning reader's would be.
 Endpoints (the load generator of `bench/web.py`, keep-alive, --connections clients):
   home            GET /  anonymous (daily papers, cached per data version)
   for you         GET /  signed in (For you, the reader's default window), readers in turn
-  search hybrid   GET /api/papers/search?q=...&limit=20, every query distinct
+  search hybrid   GET /api/papers/search?q=...&limit=20, every query distinct (asked once)
   search keyword  the same with mode=keyword
 
     python bench/scale_web.py --seconds 10 --connections 16 --workers 2
@@ -231,7 +231,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     tokens = make_readers(settings, real, args.users)
     for i, token in enumerate(tokens):
         COOKIE[f"/?reader={i}"] = token
-    queries = web.search_queries(args.data_dir, 1200, 4)
+    queries = web.search_queries(args.data_dir, 20_000, 4)  # ~10,000: none asked twice
+    half = len(queries) // 2
 
     def search(mode: str, qs: list[str]) -> list[str]:
         return [f"/api/papers/search?q={web.quote(q)}&mode={mode}&limit=20" for q in qs]
@@ -240,8 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     plans = {
         "home": (["/"], ["/"]),
         "for you": (foryou, foryou),
-        "search hybrid": (search("hybrid", queries[:50]), search("hybrid", queries[100:650])),
-        "search keyword": (search("keyword", queries[50:100]), search("keyword", queries[650:])),
+        "search hybrid": (search("hybrid", queries[:50]), search("hybrid", queries[100:half])),
+        "search keyword": (search("keyword", queries[50:100]), search("keyword", queries[half:])),
     }
     rows = []
     for workers in args.workers:
@@ -259,7 +260,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 per0 = process_cpu(proc)
                 cpu0, load0 = sum(per0.values()), scale.loadavg()
                 spies = _profile(proc, name, args) if args.profile else []
-                stats, wall = web.load(port, paths, args.seconds, args.connections)
+                distinct = name in web.DISTINCT
+                stats, wall = web.load(port, paths, args.seconds, args.connections, distinct)
                 for spy in spies:
                     spy.wait()
                 per1 = process_cpu(proc)
@@ -270,12 +272,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"| {name} | {workers} | {args.connections} | {n:,} | {stats.errors} | "
                     f"{n / wall:,.0f} | {web.percentile(lat, 0.5) * 1000:.1f} | "
                     f"{web.percentile(lat, 0.99) * 1000:.1f} | {1000 * cpu / max(n, 1):.1f} | "
-                    f"{worker_split(per0, per1)} | {load0} → {scale.loadavg()} |"
+                    f"{worker_split(per0, per1)} | {load0} → {scale.loadavg()} | "
+                    f"{stats.repeated:,} |"
                 )
                 scale.log(rows[-1] + f" statuses {stats.statuses}")
     print("| endpoint | workers | conns | requests | errors | req/s | p50 ms | p99 ms | "
-          "server CPU ms/req | worker CPU split | load 1-min before → after |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "server CPU ms/req | worker CPU split | load 1-min before → after | "
+          "repeated paths |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
     return 0
 

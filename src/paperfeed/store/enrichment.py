@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     delete,
     func,
     select,
@@ -226,6 +227,17 @@ def _facts(row: object) -> RepoFacts:
     )
 
 
+# Built once: these run for every page of cards that is not in the card cache.
+_KNOWN_REPOS = select(repos).where(
+    repos.c.full_name.in_(bindparam("names", expanding=True)), repos.c.status == "ok"
+)
+_ARTIFACT_COUNTS = (
+    select(hub_artifacts.c.paper_id, hub_artifacts.c.kind, func.count())
+    .where(hub_artifacts.c.paper_id.in_(bindparam("ids", expanding=True)))
+    .group_by(hub_artifacts.c.paper_id, hub_artifacts.c.kind)
+)
+
+
 def enrichment_for(
     conn: Connection, paper_ids: Sequence[str], links: dict[str, list[str]]
 ) -> dict[str, Enrichment]:
@@ -236,17 +248,10 @@ def enrichment_for(
     wanted = sorted({k for ks in keys.values() for k in ks})
     facts = {}
     if wanted:
-        rows = conn.execute(
-            select(repos).where(repos.c.full_name.in_(wanted), repos.c.status == "ok")
-        )
+        rows = conn.execute(_KNOWN_REPOS, {"names": wanted})
         facts = {r.full_name: _facts(r) for r in rows}
     counts: dict[str, dict[str, int]] = {}
-    query = (
-        select(hub_artifacts.c.paper_id, hub_artifacts.c.kind, func.count())
-        .where(hub_artifacts.c.paper_id.in_(list(paper_ids)))
-        .group_by(hub_artifacts.c.paper_id, hub_artifacts.c.kind)
-    )
-    for pid, kind, n in conn.execute(query):
+    for pid, kind, n in conn.execute(_ARTIFACT_COUNTS, {"ids": list(paper_ids)}):
         counts.setdefault(pid, {})[kind] = int(n)
     found = {}
     for pid in paper_ids:
