@@ -5,6 +5,7 @@ The fast static embedder keeps these quick; the papers are real (one bundled dem
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -242,6 +243,40 @@ def test_missing_model_falls_back_to_keyword(fast: Settings, filled: Engine) -> 
         assert svc.similar(paper.id) == []
     finally:
         svc.close()
+
+
+class _Slow:
+    """The fast embedder, taking `delay` seconds per call (an overloaded model)."""
+
+    def __init__(self, inner: object, delay: float) -> None:
+        self.inner, self.delay = inner, delay
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def embed(self, texts: list[str]) -> object:
+        time.sleep(self.delay)
+        return self.inner.embed(texts)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "semantic"])
+def test_a_slow_model_falls_back_to_keyword_then_catches_up(
+    service: SearchService, fast: Settings, filled: Engine, mode: str
+) -> None:
+    settings = fast.model_copy(update={"search_embed_timeout": 0.2})
+    slow = SearchService(settings, filled, _Slow(get_embedder(FAST), 0.6))  # type: ignore[arg-type]
+    try:
+        query = "graph neural networks for molecules"
+        late = slow.search(query, mode=mode, limit=5)
+        assert late.mode == "keyword" and late.fallback == "embedding model too slow"
+        keyword = slow.search(query, mode="keyword", limit=5)
+        assert [h.id for h in late.hits] == [h.id for h in keyword.hits] and late.hits
+        time.sleep(0.8)  # the embedding finished meanwhile and its vector was kept
+        again = slow.search(query, mode=mode, limit=5)
+        assert again.mode == mode and again.fallback is None
+        assert [h.id for h in again.hits] == [h.id for h in service.search(query, mode, 5).hits]
+    finally:
+        slow.close()
 
 
 def test_no_vectors_yet_falls_back_with_a_hint(fast: Settings, filled: Engine) -> None:

@@ -7,7 +7,7 @@ import math
 import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import date
 
@@ -64,8 +64,8 @@ class SearchService:
         self._refreshing = threading.Event()  # set while a refresh runs
         self._background = threading.Lock()  # held while a background refresh runs
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="embed-query")
-        # A hybrid query's ANN search runs here while tantivy searches (both release the GIL);
-        # one thread: the vector index serves one search at a time anyway (its lock).
+        # A hybrid query's ANN search runs here (once its vector is embedded) while tantivy
+        # searches; one thread: the vector index serves one search at a time anyway (its lock).
         self._ann = ThreadPoolExecutor(1, thread_name_prefix="ann")
         self._query_vectors: Lru[str, np.ndarray] = Lru(QUERY_VECTORS_KEPT)
 
@@ -205,6 +205,12 @@ class SearchService:
         return self._query_vector(text)[0]
 
     def _query_vector(self, text: str) -> tuple[np.ndarray | None, str | None]:
+        pending, reason = self._embedding(text)
+        return self._wait_for(pending) if pending is not None else (None, reason)
+
+    def _embedding(self, text: str) -> tuple[Future[np.ndarray] | None, str | None]:
+        """The query's vector on its way (the embedding thread computes it), or why there is
+        none."""
         model = self._model()
         if model is None:
             return None, self._embedder_error or "embedding model unavailable"
@@ -213,14 +219,22 @@ class SearchService:
             return None, "nothing to embed in the query"
         cached = self._query_vectors.get(clean)
         if cached is not None:
-            return cached, None
-        future = self._pool.submit(model.embed, [clean])
+            done: Future[np.ndarray] = Future()
+            done.set_result(cached)
+            return done, None
+
+        def embed() -> np.ndarray:
+            vector: np.ndarray = np.asarray(model.embed([clean]))[0]
+            self._query_vectors.put(clean, vector)
+            return vector
+
+        return self._pool.submit(embed), None
+
+    def _wait_for(self, pending: Future[np.ndarray]) -> tuple[np.ndarray | None, str | None]:
         try:
-            vector = np.asarray(future.result(timeout=self.settings.search_embed_timeout))[0]
+            return pending.result(timeout=self.settings.search_embed_timeout), None
         except FutureTimeout:
             return None, "embedding model too slow"
-        self._query_vectors.put(clean, vector)
-        return vector, None
 
     def _vector_index(self) -> tuple[FaissIndex | None, str | None]:
         if self._vectors is None or len(self._vectors) == 0:
@@ -296,18 +310,24 @@ class SearchService:
             return hits, total, "keyword", None
         if self._unknown_words(parsed):
             return [], 0, mode, None  # the nearest vectors to words no paper uses mean nothing
-        vector, reason = self._query_vector(query)
         index, missing = self._vector_index()
-        if vector is None or index is None:
-            hits, total = self.keyword.search(
-                parsed, filters, need + 2, by_date=by_date, all_words=True
-            )
-            return hits, total, "keyword", reason or missing
-        if mode == "semantic":
-            hits = self._dense(index, vector, parsed, filters, max(need, HYBRID_DEPTH))
-            return self._by_date(hits) if by_date else hits, len(hits), "semantic", None
-        hits, total = self._hybrid(index, vector, parsed, filters, need)
-        return self._by_date(hits) if by_date else hits, total, "hybrid", None
+        pending, reason = self._embedding(query) if index is not None else (None, missing)
+        if index is not None and pending is not None:
+            if mode == "hybrid":
+                fused = self._hybrid(index, pending, parsed, filters, need)
+                if fused is not None:
+                    hits, total = fused
+                    return self._by_date(hits) if by_date else hits, total, "hybrid", None
+                reason = "embedding model too slow"
+            else:
+                vector, reason = self._wait_for(pending)
+                if vector is not None:
+                    hits = self._dense(index, vector, parsed, filters, max(need, HYBRID_DEPTH))
+                    return self._by_date(hits) if by_date else hits, len(hits), "semantic", None
+        hits, total = self.keyword.search(
+            parsed, filters, need + 2, by_date=by_date, all_words=True
+        )
+        return hits, total, "keyword", reason
 
     def _unknown_words(self, parsed: ParsedQuery) -> bool:
         """True when the query is only words that no stored paper uses (gibberish, typos)."""
@@ -335,18 +355,23 @@ class SearchService:
     def _hybrid(
         self,
         index: FaissIndex,
-        vector: np.ndarray,
+        pending: Future[np.ndarray],
         parsed: ParsedQuery,
         filters: Filters,
         need: int,
-    ) -> tuple[list[tuple[str, float]], int]:
+    ) -> tuple[list[tuple[str, float]], int] | None:
+        """Fused keyword and meaning ranking; None when the query's vector came too late."""
         depth = max(need, HYBRID_DEPTH)
-        nearest = self._ann.submit(self._nearest, index, vector, parsed, filters, depth)
+        # The ANN search waits for the query's vector in its own thread, while tantivy
+        # searches here: the keyword half does not need the vector (all three release the GIL).
+        nearest = self._ann.submit(self._nearest_to, pending, index, parsed, filters, depth)
         keyword, total = self.keyword.search(parsed, filters, depth, weights=HYBRID)
+        vector, found = nearest.result()
+        if vector is None:
+            return None
         bm25 = dict(keyword)
         # The keyword hits already passed the filters; the other ANN candidates are checked
         # against them and given their BM25 scores in one search.
-        found = nearest.result()
         others = [pid for pid, _s in found if pid not in bm25]
         scored = self.keyword.keep_scored(others, filters, parsed, HYBRID)
         dense = [(pid, s) for pid, s in found if pid in bm25 or pid in scored][:depth]
@@ -362,6 +387,17 @@ class SearchService:
             again = normalise(vector + PRF_WEIGHT * vectors[top])
             fused = self._fuse(ids, keyword, bm25, _cosines(vectors, again))
         return fusion.ranked(fused), max(total, len(ids))
+
+    def _nearest_to(
+        self,
+        pending: Future[np.ndarray],
+        index: FaissIndex,
+        parsed: ParsedQuery,
+        filters: Filters,
+        k: int,
+    ) -> tuple[np.ndarray | None, list[tuple[str, float]]]:
+        vector = self._wait_for(pending)[0]
+        return vector, ([] if vector is None else self._nearest(index, vector, parsed, filters, k))
 
     def _fuse(
         self,

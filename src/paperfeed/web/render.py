@@ -129,7 +129,7 @@ class _MarkOnly(HTMLParser):
         self.parts.append(str(escape(data)))
 
 
-_ONLY_MARKS = re.compile(r"(?:[^<>]|</?mark>)*")
+_ONLY_MARKS = re.compile(r"[^<>]*(?:</?mark>[^<>]*)*")  # one test per run of text, not per char
 
 
 def safe_snippet(snippet_html: str) -> Markup:
