@@ -39,6 +39,7 @@ HYBRID_DEPTH = 100  # candidates taken from each side before fusing
 PRF_WEIGHT = 0.5
 SAVE_EVERY = 1000  # new vectors before a large saved vector index is rewritten
 QUERY_VECTORS_KEPT = 512  # embedded queries kept per process (a few kB each)
+TOO_SLOW = "embedding model too slow"
 
 
 class BadSearch(ValueError):
@@ -64,8 +65,9 @@ class SearchService:
         self._refreshing = threading.Event()  # set while a refresh runs
         self._background = threading.Lock()  # held while a background refresh runs
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="embed-query")
-        # A hybrid query's ANN search runs here (once its vector is embedded) while tantivy
-        # searches; one thread: the vector index serves one search at a time anyway (its lock).
+        # A hybrid query's ANN search runs here, when its vector is kept, while tantivy searches
+        # (a new vector is searched with in the embedding thread, right after it is made); one
+        # thread: the vector index serves one search at a time anyway (its lock).
         self._ann = ThreadPoolExecutor(1, thread_name_prefix="ann")
         self._query_vectors: Lru[str, np.ndarray] = Lru(QUERY_VECTORS_KEPT)
 
@@ -205,36 +207,32 @@ class SearchService:
         return self._query_vector(text)[0]
 
     def _query_vector(self, text: str) -> tuple[np.ndarray | None, str | None]:
-        pending, reason = self._embedding(text)
-        return self._wait_for(pending) if pending is not None else (None, reason)
-
-    def _embedding(self, text: str) -> tuple[Future[np.ndarray] | None, str | None]:
-        """The query's vector on its way (the embedding thread computes it), or why there is
-        none."""
-        model = self._model()
+        model, clean, reason = self._query_text(text)
         if model is None:
-            return None, self._embedder_error or "embedding model unavailable"
-        clean = semantic_text(text)
-        if not clean:
-            return None, "nothing to embed in the query"
+            return None, reason
         cached = self._query_vectors.get(clean)
         if cached is not None:
-            done: Future[np.ndarray] = Future()
-            done.set_result(cached)
-            return done, None
-
-        def embed() -> np.ndarray:
-            vector: np.ndarray = np.asarray(model.embed([clean]))[0]
-            self._query_vectors.put(clean, vector)
-            return vector
-
-        return self._pool.submit(embed), None
-
-    def _wait_for(self, pending: Future[np.ndarray]) -> tuple[np.ndarray | None, str | None]:
+            return cached, None
+        future = self._pool.submit(self._embed_now, model, clean)
         try:
-            return pending.result(timeout=self.settings.search_embed_timeout), None
+            return future.result(timeout=self.settings.search_embed_timeout), None
         except FutureTimeout:
-            return None, "embedding model too slow"
+            return None, TOO_SLOW
+
+    def _query_text(self, text: str) -> tuple[Embedder | None, str, str | None]:
+        """The model and the text it embeds for a query, or why there is none."""
+        model = self._model()
+        if model is None:
+            return None, "", self._embedder_error or "embedding model unavailable"
+        clean = semantic_text(text)
+        if not clean:
+            return None, "", "nothing to embed in the query"
+        return model, clean, None
+
+    def _embed_now(self, model: Embedder, clean: str) -> np.ndarray:
+        vector: np.ndarray = np.asarray(model.embed([clean]))[0]
+        self._query_vectors.put(clean, vector)
+        return vector
 
     def _vector_index(self) -> tuple[FaissIndex | None, str | None]:
         if self._vectors is None or len(self._vectors) == 0:
@@ -310,20 +308,17 @@ class SearchService:
             return hits, total, "keyword", None
         if self._unknown_words(parsed):
             return [], 0, mode, None  # the nearest vectors to words no paper uses mean nothing
-        index, missing = self._vector_index()
-        pending, reason = self._embedding(query) if index is not None else (None, missing)
-        if index is not None and pending is not None:
-            if mode == "hybrid":
-                fused = self._hybrid(index, pending, parsed, filters, need)
-                if fused is not None:
-                    hits, total = fused
-                    return self._by_date(hits) if by_date else hits, total, "hybrid", None
-                reason = "embedding model too slow"
-            else:
-                vector, reason = self._wait_for(pending)
-                if vector is not None:
-                    hits = self._dense(index, vector, parsed, filters, max(need, HYBRID_DEPTH))
-                    return self._by_date(hits) if by_date else hits, len(hits), "semantic", None
+        index, reason = self._vector_index()
+        if index is not None and mode == "hybrid":
+            fused, reason = self._hybrid(index, query, parsed, filters, need)
+            if fused is not None:
+                hits, total = fused
+                return self._by_date(hits) if by_date else hits, total, "hybrid", None
+        elif index is not None:
+            vector, reason = self._query_vector(query)
+            if vector is not None:
+                hits = self._dense(index, vector, parsed, filters, max(need, HYBRID_DEPTH))
+                return self._by_date(hits) if by_date else hits, len(hits), "semantic", None
         hits, total = self.keyword.search(
             parsed, filters, need + 2, by_date=by_date, all_words=True
         )
@@ -355,20 +350,22 @@ class SearchService:
     def _hybrid(
         self,
         index: FaissIndex,
-        pending: Future[np.ndarray],
+        query: str,
         parsed: ParsedQuery,
         filters: Filters,
         need: int,
-    ) -> tuple[list[tuple[str, float]], int] | None:
-        """Fused keyword and meaning ranking; None when the query's vector came too late."""
+    ) -> tuple[tuple[list[tuple[str, float]], int] | None, str | None]:
+        """Fused keyword and meaning ranking, or None and why there is no query vector."""
         depth = max(need, HYBRID_DEPTH)
-        # The ANN search waits for the query's vector in its own thread, while tantivy
-        # searches here: the keyword half does not need the vector (all three release the GIL).
-        nearest = self._ann.submit(self._nearest_to, pending, index, parsed, filters, depth)
+        nearest, reason = self._nearest_soon(query, index, parsed, filters, depth)
+        if nearest is None:
+            return None, reason
         keyword, total = self.keyword.search(parsed, filters, depth, weights=HYBRID)
-        vector, found = nearest.result()
-        if vector is None:
-            return None
+        try:
+            vector, found = nearest.result(timeout=self.settings.search_embed_timeout)
+        except FutureTimeout:
+            nearest.cancel()  # not started yet: no work for nothing
+            return None, TOO_SLOW
         bm25 = dict(keyword)
         # The keyword hits already passed the filters; the other ANN candidates are checked
         # against them and given their BM25 scores in one search.
@@ -386,18 +383,31 @@ class SearchService:
             top = next(p for p, _s in fusion.ranked(fused) if p in vectors)
             again = normalise(vector + PRF_WEIGHT * vectors[top])
             fused = self._fuse(ids, keyword, bm25, _cosines(vectors, again))
-        return fusion.ranked(fused), max(total, len(ids))
+        return (fusion.ranked(fused), max(total, len(ids))), None
 
-    def _nearest_to(
-        self,
-        pending: Future[np.ndarray],
-        index: FaissIndex,
-        parsed: ParsedQuery,
-        filters: Filters,
-        k: int,
-    ) -> tuple[np.ndarray | None, list[tuple[str, float]]]:
-        vector = self._wait_for(pending)[0]
-        return vector, ([] if vector is None else self._nearest(index, vector, parsed, filters, k))
+    def _nearest_soon(
+        self, query: str, index: FaissIndex, parsed: ParsedQuery, filters: Filters, k: int
+    ) -> tuple[Future[tuple[np.ndarray, list[tuple[str, float]]]] | None, str | None]:
+        """The query's vector and ANN candidates on their way, while the caller runs tantivy:
+        embedded and searched in the embedding thread, or searched in the ANN thread when the
+        vector is kept; None and why when there will be no vector."""
+        model, clean, reason = self._query_text(query)
+        if model is None:
+            return None, reason
+        cached = self._query_vectors.get(clean)
+        if cached is not None:
+            return self._ann.submit(self._candidates, index, cached, parsed, filters, k), None
+
+        def embed_and_search() -> tuple[np.ndarray, list[tuple[str, float]]]:
+            vector = self._embed_now(model, clean)
+            return self._candidates(index, vector, parsed, filters, k)
+
+        return self._pool.submit(embed_and_search), None
+
+    def _candidates(
+        self, index: FaissIndex, vector: np.ndarray, parsed: ParsedQuery, filters: Filters, k: int
+    ) -> tuple[np.ndarray, list[tuple[str, float]]]:
+        return vector, self._nearest(index, vector, parsed, filters, k)
 
     def _fuse(
         self,

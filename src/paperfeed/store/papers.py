@@ -350,8 +350,7 @@ def get_paper(conn: Connection, paper_id: str) -> Paper | None:
 def _load_chunk(
     conn: Connection, ids: Sequence[str], children: tuple[Table, ...] = _CHILDREN
 ) -> dict[str, Paper]:
-    dialect = conn.dialect.name
-    rows = conn.execute(_by_ids(papers, dialect), {"ids": list(ids)}).mappings().all()
+    rows = conn.execute(_by_ids(papers, conn.dialect.name), {"ids": list(ids)}).mappings().all()
     if not rows:
         return {}
     found = [r["id"] for r in rows]
@@ -361,10 +360,8 @@ def _load_chunk(
 
 def _group(conn: Connection, table: Table, ids: Sequence[str]) -> dict[str, list[SqlRow[Any]]]:
     grouped: dict[str, list[SqlRow[Any]]] = {}
-    query = _by_ids(table, conn.dialect.name)
-    for row in conn.execute(
-        query, {"ids": list(ids)}
-    ).all():  # all() at once: row by row costs double
+    rows = conn.execute(_by_ids(table, conn.dialect.name), {"ids": list(ids)})
+    for row in rows.all():  # all() at once: row by row costs double
         grouped.setdefault(row.paper_id, []).append(row)
     return grouped
 
