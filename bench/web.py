@@ -241,7 +241,7 @@ async def _connection(port: int, paths: Iterator[str], until: float, stats: Stat
 def _paths(paths: Sequence[str], stats: Stats, distinct: bool) -> Iterator[str]:
     """The paths in turn; again from the start (counted in `stats.repeated`) unless distinct."""
     yield from paths
-    while not distinct:
+    while paths and not distinct:
         for path in paths:
             stats.repeated += 1
             yield path
