@@ -263,15 +263,15 @@ class _Slow:
 def test_a_slow_model_falls_back_to_keyword_then_catches_up(
     service: SearchService, fast: Settings, filled: Engine, mode: str
 ) -> None:
-    settings = fast.model_copy(update={"search_embed_timeout": 0.2})
-    slow = SearchService(settings, filled, _Slow(get_embedder(FAST), 0.6))  # type: ignore[arg-type]
+    settings = fast.model_copy(update={"search_embed_timeout": 0.5})
+    slow = SearchService(settings, filled, _Slow(get_embedder(FAST), 2.0))  # type: ignore[arg-type]
     try:
         query = "graph neural networks for molecules"
         late = slow.search(query, mode=mode, limit=5)
         assert late.mode == "keyword" and late.fallback == "embedding model too slow"
         keyword = slow.search(query, mode="keyword", limit=5)
         assert [h.id for h in late.hits] == [h.id for h in keyword.hits] and late.hits
-        time.sleep(0.8)  # the embedding finished meanwhile and its vector was kept
+        slow._pool.submit(lambda: None).result()  # the embedding thread is done: vector kept
         again = slow.search(query, mode=mode, limit=5)
         assert again.mode == mode and again.fallback is None
         assert [h.id for h in again.hits] == [h.id for h in service.search(query, mode, 5).hits]

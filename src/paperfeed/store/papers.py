@@ -21,7 +21,6 @@ from sqlalchemy import (
     any_,
     bindparam,
     delete,
-    literal,
     select,
     update,
 )
@@ -326,10 +325,19 @@ def _fold(text: str) -> str:
 
 
 def _among(conn: Connection, column: ColumnElement[str], ids: Sequence[str]) -> ColumnElement[bool]:
-    """`column IN ids`; one array parameter on PostgreSQL, where hundreds of binds cost more."""
-    if conn.dialect.name == "postgresql":
-        return column == any_(literal(list(ids), ARRAY(column.type)))
-    return column.in_(ids)
+    """`column IN ids`, the ids bound now."""
+    return _in_ids(column, conn.dialect.name, ids)
+
+
+def _in_ids(
+    column: ColumnElement[str], dialect: str, ids: Sequence[str] | None = None
+) -> ColumnElement[bool]:
+    """`column IN :ids` (without `ids`, given when the statement runs); one array parameter on
+    PostgreSQL, where hundreds of binds cost more."""
+    value: dict[str, Any] = {} if ids is None else {"value": list(ids)}
+    if dialect == "postgresql":
+        return column == any_(bindparam("ids", type_=ARRAY(column.type), **value))
+    return column.in_(bindparam("ids", expanding=True, **value))
 
 
 def get_papers(conn: Connection, ids: Sequence[str], brief: bool = False) -> dict[str, Paper]:
@@ -370,12 +378,9 @@ def _group(conn: Connection, table: Table, ids: Sequence[str]) -> dict[str, list
 def _by_ids(table: Table, dialect: str) -> Select[Any]:
     """`SELECT * FROM table WHERE id IN :ids` (a paper's rows in their order), built once: for
     the 20 papers of a page, building the statement cost as much as running it."""
-    column = table.c.id if table is papers else table.c.paper_id
-    if dialect == "postgresql":  # one array parameter, where hundreds of binds cost more
-        among = column == any_(bindparam("ids", type_=ARRAY(column.type)))
-    else:
-        among = column.in_(bindparam("ids", expanding=True))
-    query = select(table).where(among)
+    query = select(table).where(
+        _in_ids(table.c.id if table is papers else table.c.paper_id, dialect)
+    )
     if table is papers:
         return query
     order = [table.c.paper_id] + ([table.c.position] if "position" in table.c else [])
