@@ -94,3 +94,17 @@ def test_a_bad_setting_is_named_without_a_traceback(
     said = " ".join(done.stderr.split())
     assert done.returncode == 2 and f"error: {name}: " in said and says in said, said
     assert "Traceback" not in done.stderr and repr(value) in said
+
+
+def test_the_command_line_starts_without_the_web_stack_or_scikit_learn() -> None:
+    # Every `paperfeed` command imports the CLI; only serving loads FastAPI and uvicorn, and
+    # only ranking loads scikit-learn and SciPy (together over a second of start-up).
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, paperfeed.cli; "
+        "print(sorted(m for m in ('fastapi', 'uvicorn', 'sklearn', 'scipy') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

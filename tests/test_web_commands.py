@@ -246,7 +246,7 @@ def test_served_connections_get_tcp_nodelay() -> None:
     from uvicorn.config import Config
     from uvicorn.server import ServerState
 
-    from paperfeed.web.commands import NoDelayHTTP
+    from paperfeed.web.server import NoDelayHTTP
 
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # protocol 0, as uvicorn's
     listener.bind(("127.0.0.1", 0))

@@ -12,7 +12,7 @@ import uvicorn
 from sqlalchemy import Engine
 
 from paperfeed.settings import Settings
-from paperfeed.web import create_app
+from paperfeed.web.app import create_app
 from paperfeed.web.periods import week_period
 from tests.web_support import DAYS, HOSTILE, HOSTILE_ID, on_day, stored
 

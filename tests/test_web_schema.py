@@ -16,7 +16,7 @@ from hypothesis.errors import Flaky
 
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
-from paperfeed.web import create_app
+from paperfeed.web.app import create_app
 from tests.digest_support import smtp_sink
 from tests.replay import arxiv_api_handler, replay
 from tests.web_support import fill_store, sign_up, web_settings

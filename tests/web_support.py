@@ -19,7 +19,7 @@ from paperfeed.pipeline import ingest_files
 from paperfeed.settings import Settings
 from paperfeed.store import get_papers, upsert_papers
 from paperfeed.store.tables import papers
-from paperfeed.web import create_app
+from paperfeed.web.app import create_app
 
 DAYS = (date(2026, 6, 24), date(2026, 6, 25), date(2026, 6, 26))
 PER_DAY = 8

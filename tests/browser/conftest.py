@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from paperfeed.search import embed_papers
 from paperfeed.settings import Settings
 from paperfeed.store import open_store, upsert_papers
-from paperfeed.web import create_app
+from paperfeed.web.app import create_app
 from tests.digest_support import Sink, copy_newest_papers, free_port, serve, smtp_sink
 from tests.replay import ReplayServer, arxiv_api_handler, replay
 from tests.web_support import HOSTILE

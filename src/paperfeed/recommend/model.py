@@ -26,13 +26,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import sklearn
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.svm import LinearSVC
 from threadpoolctl import ThreadpoolController
+
+if TYPE_CHECKING:
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+# scikit-learn and SciPy (most of a second to import) load when a model is first built, so
+# that commands which never rank (ingest, search, mail) start without them.
 
 from paperfeed.store.papers import author_key
 
@@ -117,6 +121,8 @@ class Follows:
 
 def new_vectorizer() -> TfidfVectorizer:
     """Unigram and bigram tf-idf, sublinear, English stop words removed."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     return TfidfVectorizer(
         strip_accents="unicode",
         lowercase=True,
@@ -156,6 +162,8 @@ class Space:
         rows = [(i, self.categories[c]) for i, d in enumerate(self.docs) for c in set(d.categories)]
         data = np.ones(len(rows), dtype=np.float32)
         at = (np.array([r[0] for r in rows], dtype=int), np.array([r[1] for r in rows], dtype=int))
+        from scipy import sparse
+
         self.category_rows = sparse.csr_matrix((data, at), shape=(len(self.docs), len(names)))
         counts = np.asarray(self.category_rows.sum(axis=0)).ravel()
         self.category_prior = (counts + 1) / (len(self.docs) + 2)
@@ -201,7 +209,7 @@ def save_vocabulary(vocabulary: Vocabulary, path: Path) -> None:
     a pickle, so reading one back runs no code."""
     data = {
         "format": VOCABULARY_FORMAT,
-        "sklearn": sklearn.__version__,
+        "sklearn": _sklearn_version(),
         "terms": [str(t) for t in vocabulary.terms],
         "idf": vocabulary.vectorizer.idf_.tolist(),
         "idf_dtype": str(vocabulary.vectorizer.idf_.dtype),
@@ -212,12 +220,18 @@ def save_vocabulary(vocabulary: Vocabulary, path: Path) -> None:
     part.replace(path)
 
 
+def _sklearn_version() -> str:
+    import sklearn
+
+    return str(sklearn.__version__)
+
+
 def load_vocabulary(path: Path) -> Vocabulary | None:
     """Keyword features written by `save_vocabulary`; None when missing, unreadable, or written
     by another format or scikit-learn version."""
     try:
         data = json.loads(gzip.decompress(path.read_bytes()))
-        if data["format"] != VOCABULARY_FORMAT or data["sklearn"] != sklearn.__version__:
+        if data["format"] != VOCABULARY_FORMAT or data["sklearn"] != _sklearn_version():
             return None
         dtype = {"float32": np.float32, "float64": np.float64}[data["idf_dtype"]]
         terms, idf = list(data["terms"]), np.asarray(data["idf"], dtype=dtype)
@@ -310,6 +324,8 @@ def train(signals: Sequence[Signal], space: Space, follows: Follows, tuning: Tun
 def _rows(space: Space, texts: Sequence[str]) -> sparse.csr_matrix:
     """Texts' tf-idf rows in the space's features (none: an empty matrix, not an error)."""
     if not texts:
+        from scipy import sparse
+
         return sparse.csr_matrix((0, space.keywords.shape[1]), dtype=np.float32)
     return space.vectorizer.transform(texts).tocsr()
 
@@ -362,6 +378,9 @@ def _keyword_model(
     n_terms = space.keywords.shape[1]
     if not positives or space.keywords.shape[0] == 0:
         return np.zeros(n_terms, dtype=np.float32), 0.0
+    from scipy import sparse
+    from sklearn.svm import LinearSVC
+
     labelled = [*positives, *negatives]
     x = sparse.vstack([x_sig, space.keywords]).tocsr()
     y = np.r_[np.ones(len(positives)), np.zeros(len(negatives) + space.keywords.shape[0])]

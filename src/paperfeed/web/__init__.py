@@ -1,5 +1,5 @@
-"""The site: server-rendered pages, the JSON API, feeds and BibTeX over the store."""
+"""The site: server-rendered pages, the JSON API, feeds and BibTeX over the store.
 
-from paperfeed.web.app import create_app
-
-__all__ = ["create_app"]
+The app factory is `paperfeed.web.app.create_app`; this package imports nothing, so that a
+command which does not serve never loads the web stack.
+"""

@@ -2,34 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import os
 import signal
 import socket
 import sys
 import threading
-from contextlib import suppress
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-import uvicorn
-from fastapi import FastAPI
-from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from paperfeed.cli_support import err
-from paperfeed.pipeline import load_demo
-from paperfeed.secret import InsecureSettings
+from paperfeed.secret import InsecureSettings, secret_key
 from paperfeed.settings import Settings, record_served
 from paperfeed.store import open_store
 from paperfeed.store.accounts import set_admin
 from paperfeed.store.listings import has_papers
-from paperfeed.web import reuseport
-from paperfeed.web.access import log_to_stderr
-from paperfeed.web.app import create_app, secret_bytes
-from paperfeed.web.auth import BadCredentials, sign_up
 from paperfeed.web.baseurl import address, same_address
-from paperfeed.web.reuseport import Reservation, reserve
+
+if TYPE_CHECKING:
+    from paperfeed.web.reuseport import Reservation
+
+# The web stack (uvicorn, FastAPI, the app) is imported by the commands that serve, so that
+# every other `paperfeed` command starts without it (web/server.py).
 
 HostOpt = Annotated[str, typer.Option(help="Address to listen on.")]
 PortOpt = Annotated[int, typer.Option(help="Port to listen on.")]
@@ -44,51 +38,17 @@ JobsOpt = Annotated[
 ]
 
 
-class NoDelayHTTP(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
-    """uvicorn's HTTP protocol with TCP_NODELAY on every connection.
-
-    With --workers > 1 uvicorn shares a socket whose protocol number reads 0, so asyncio skips
-    TCP_NODELAY and each response waits ~40 ms for a delayed ACK (measured: 23 req/s on one
-    keep-alive connection instead of 1,700).
-    """
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        sock = transport.get_extra_info("socket")
-        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-            with suppress(OSError):
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        super().connection_made(transport)
-
-
-def app_from_env() -> FastAPI:
-    """The app for `paperfeed serve`, built from the environment in each worker process."""
-    log_to_stderr()
-    app = create_app(Settings())
-    # Load the search indexes (and All time's keyword features) before the first visitor asks;
-    # pages do not wait for this.
-    threading.Thread(target=_warm, args=(app,), name="warm-search", daemon=True).start()
-    return app
-
-
-def _warm(app: FastAPI) -> None:
-    app.state.site.warm_search()
-    recommender = getattr(app.state, "recommender", None)
-    if recommender is not None:
-        try:
-            recommender.warm_vocabulary()
-        except Exception:  # All time then fits on its first request
-            logging.getLogger(__name__).exception("warming the For you vocabulary failed")
-
-
 def _serve(
     host: str, port: int, workers: int, digests: bool = True, jobs: bool = True, demo: bool = False
 ) -> None:
     settings = Settings()
     try:
-        secret_bytes(settings)
+        secret_key(settings)
     except InsecureSettings as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from exc
+    from paperfeed.web import reuseport, server
+
     _check_port(host, port)
     reservation = _reserve_port(host, port) if workers > 1 and reuseport.SUPPORTED else None
     listen = listen_url(host, port)
@@ -103,7 +63,7 @@ def _serve(
     # uvicorn re-raises SIGTERM once it has shut down: end with SystemExit, so cleanup runs.
     signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
-        _run_uvicorn(host, port, workers, reservation)
+        server.run_uvicorn(host, port, workers, reservation)
     finally:
         stop.set()
         record_served(settings, None)
@@ -169,6 +129,8 @@ def _check_port(host: str, port: int) -> None:
 
 def _reserve_port(host: str, port: int) -> Reservation:
     """The port held for workers with a socket each (also failing before any address shows)."""
+    from paperfeed.web.reuseport import reserve
+
     try:
         return reserve(host, port)
     except OSError as exc:
@@ -202,33 +164,6 @@ def _start_jobs(settings: Settings, digests: bool) -> threading.Event:
     return start_scheduler(settings, open_store(settings), digests)
 
 
-WORKER_HEALTHCHECK_SECONDS = 120
-
-
-def _run_uvicorn(host: str, port: int, workers: int, reservation: Reservation | None) -> None:
-    """uvicorn as usual, or (a reservation) workers that each listen on a socket of their own."""
-    options: dict[str, Any] = {
-        "factory": True,
-        "host": host,
-        "port": port,
-        "workers": workers,
-        "log_level": "warning",
-        "access_log": False,  # the app writes its own (PAPERFEED_ACCESS_LOG)
-        "proxy_headers": False,  # the app trusts PAPERFEED_TRUSTED_PROXIES only
-        "timeout_graceful_shutdown": 5,  # SIGTERM: stop within seconds even with requests stuck
-        # uvicorn kills a worker that has not answered its ping within this time, and a worker
-        # answers only once its imports are done: 5 s (the default) on a busy machine restarted
-        # the second worker forever (bench/RESULTS.md, scale section).
-        "timeout_worker_healthcheck": WORKER_HEALTHCHECK_SECONDS,
-        "http": "paperfeed.web.commands:NoDelayHTTP",
-    }
-    app = "paperfeed.web.commands:app_from_env"
-    if reservation is None:
-        uvicorn.run(app, **options)
-    else:
-        reuseport.run(uvicorn.Config(app, **options), reservation)
-
-
 def serve(
     host: HostOpt = "127.0.0.1",
     port: PortOpt = 8000,
@@ -254,6 +189,8 @@ def demo(
     with engine.connect() as conn:
         empty = not has_papers(conn)
     if empty:
+        from paperfeed.pipeline import load_demo
+
         err.print("loading the bundled sample of real papers…", highlight=False)
         report = load_demo(engine, settings)
         err.print(f"stored {report.inserted:,} papers", highlight=False)
@@ -292,6 +229,8 @@ def user_add(
     if not password_stdin:
         err.print("[red]error:[/red] pass --password-stdin and the password on stdin")
         raise typer.Exit(2)
+    from paperfeed.web.auth import BadCredentials, sign_up
+
     password = sys.stdin.readline().rstrip("\r\n")
     engine = open_store(Settings())
     try:

@@ -1,0 +1,86 @@
+"""Running the site under uvicorn: the app factory each worker calls, and its HTTP protocol.
+
+Kept apart from the commands so that only `serve` and `demo` import the web stack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import threading
+from contextlib import suppress
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+from paperfeed.settings import Settings
+from paperfeed.web import reuseport
+from paperfeed.web.access import log_to_stderr
+from paperfeed.web.app import create_app
+from paperfeed.web.reuseport import Reservation
+
+
+class NoDelayHTTP(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
+    """uvicorn's HTTP protocol with TCP_NODELAY on every connection.
+
+    With --workers > 1 uvicorn shares a socket whose protocol number reads 0, so asyncio skips
+    TCP_NODELAY and each response waits ~40 ms for a delayed ACK (measured: 23 req/s on one
+    keep-alive connection instead of 1,700).
+    """
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            with suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().connection_made(transport)
+
+
+def app_from_env() -> FastAPI:
+    """The app for `paperfeed serve`, built from the environment in each worker process."""
+    log_to_stderr()
+    app = create_app(Settings())
+    # Load the search indexes (and All time's keyword features) before the first visitor asks;
+    # pages do not wait for this.
+    threading.Thread(target=_warm, args=(app,), name="warm-search", daemon=True).start()
+    return app
+
+
+def _warm(app: FastAPI) -> None:
+    app.state.site.warm_search()
+    recommender = getattr(app.state, "recommender", None)
+    if recommender is not None:
+        try:
+            recommender.warm_vocabulary()
+        except Exception:  # All time then fits on its first request
+            logging.getLogger(__name__).exception("warming the For you vocabulary failed")
+
+
+WORKER_HEALTHCHECK_SECONDS = 120
+
+
+def run_uvicorn(host: str, port: int, workers: int, reservation: Reservation | None) -> None:
+    """uvicorn as usual, or (a reservation) workers that each listen on a socket of their own."""
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "log_level": "warning",
+        "access_log": False,  # the app writes its own (PAPERFEED_ACCESS_LOG)
+        "proxy_headers": False,  # the app trusts PAPERFEED_TRUSTED_PROXIES only
+        "timeout_graceful_shutdown": 5,  # SIGTERM: stop within seconds even with requests stuck
+        # uvicorn kills a worker that has not answered its ping within this time, and a worker
+        # answers only once its imports are done: 5 s (the default) on a busy machine restarted
+        # the second worker forever (bench/RESULTS.md, scale section).
+        "timeout_worker_healthcheck": WORKER_HEALTHCHECK_SECONDS,
+        "http": "paperfeed.web.server:NoDelayHTTP",
+    }
+    app = "paperfeed.web.server:app_from_env"
+    if reservation is None:
+        uvicorn.run(app, **options)
+    else:
+        reuseport.run(uvicorn.Config(app, **options), reservation)
