@@ -184,10 +184,17 @@ def test_a_line_over_the_cap_is_skipped_and_the_rest_stored(
     assert "over the 10,000,000 limit" in report.errors[0].reason
 
 
-def test_reading_a_huge_line_stays_in_bounded_memory(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["text", "bytes"])
+def test_reading_a_huge_line_stays_in_bounded_memory(tmp_path: Path, mode: str) -> None:
     import tracemalloc
 
-    from paperfeed.ingest.files import MAX_LINE_CHARS, bounded_lines, open_text
+    from paperfeed.ingest.files import (
+        MAX_LINE_CHARS,
+        bounded_byte_lines,
+        bounded_lines,
+        open_bytes,
+        open_text,
+    )
 
     path = tmp_path / "huge.jsonl"
     with path.open("w") as handle:
@@ -197,13 +204,41 @@ def test_reading_a_huge_line_stays_in_bounded_memory(tmp_path: Path) -> None:
         handle.write("\nc\n")
     tracemalloc.start()
     try:
-        with open_text(path) as text:
-            lines = list(bounded_lines(text))
+        if mode == "text":
+            with open_text(path) as text:
+                lines: list[object] = list(bounded_lines(text))
+        else:
+            with open_bytes(path) as raw:
+                lines = list(bounded_byte_lines(raw))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert lines == ["a\n", 6 * MAX_LINE_CHARS + 1, "c\n"]
+    a, c = ("a\n", "c\n") if mode == "text" else (b"a\n", b"c\n")
+    assert lines == [a, 6 * MAX_LINE_CHARS + 1, c]
     assert peak < 3 * MAX_LINE_CHARS  # a few buffers of the cap, never the 60 MB line
+
+
+@pytest.mark.parametrize("kind", ["listing", "snapshot"])
+def test_line_ends_and_bytes_that_are_not_utf8_read_as_in_text_mode(
+    sqlite_settings: Settings, tmp_path: Path, kind: str
+) -> None:
+    # JSON lines are read as bytes: CRLF and lone CR still end lines (numbered as before), and
+    # a byte that is not UTF-8 becomes U+FFFD instead of losing the record.
+    from paperfeed.store import get_paper, open_store
+
+    engine = open_store(sqlite_settings)
+    records = [json.dumps({"id": f"2601.0000{i}", "title": f"P {i}"}).encode() for i in range(4)]
+    records[2] = records[2].replace(b"P 2", b"P \xff 2")
+    path = tmp_path / "2026-01-05.jsonl"
+    path.write_bytes(
+        records[0] + b"\r\n" + records[1] + b"\r" + records[2] + b"\n{bad\r\n" + records[3]
+    )
+    report, failed = ingest_files(engine, sqlite_settings, kind, [path])
+    assert not failed and report.inserted == 4 and report.skipped == 1
+    assert report.errors[0].where == f"{path}:4"
+    with engine.connect() as conn:
+        stored = get_paper(conn, "2601.00002")
+    assert stored is not None and stored.title == "P \ufffd 2"
 
 
 def test_a_gzip_bomb_is_refused(settings: Settings, engine: Engine, tmp_path: Path) -> None:

@@ -148,12 +148,17 @@ def test_withdrawn_flag_forgets_the_fingerprint(engine: Engine) -> None:
     assert _fingerprints(engine) == {PAPER.id: fingerprint(PAPER)}
 
 
-def test_a_paper_stored_without_a_fingerprint_gets_one_when_seen_unchanged(
-    engine: Engine,
+@pytest.mark.parametrize(
+    "stored",
+    [None, "0f4c5e0b1a6d2f8e9c3b7a5d4e1f2a6b"],
+    ids=["stored before migration 0005", "a digest of an earlier form"],
+)
+def test_a_paper_stored_without_this_fingerprint_gets_it_when_seen_unchanged(
+    engine: Engine, stored: str | None
 ) -> None:
     with engine.begin() as conn:
         upsert_papers(conn, [PAPER])
-        conn.execute(update(papers).values(fingerprint=None))  # stored before migration 0005
+        conn.execute(update(papers).values(fingerprint=stored))
     with engine.begin() as conn:
         assert upsert_papers(conn, [PAPER]).unchanged == 1
     assert _fingerprints(engine) == {PAPER.id: fingerprint(PAPER)}

@@ -44,7 +44,7 @@ class ListingSource:
                 yield _parse_line(entry[1], f"{self.path}:{entry[0]}", day)
 
 
-def _parse_line(line: str, where: str, day: date | None) -> Paper | RecordError:
+def _parse_line(line: str | bytes, where: str, day: date | None) -> Paper | RecordError:
     try:
         return paper_from_listing(json_value(line), day)
     except RECORD_FAULTS as exc:

@@ -37,7 +37,7 @@ class SnapshotSource:
                 yield _parse_line(entry[1], f"{self.path}:{entry[0]}")
 
 
-def _parse_line(line: str, where: str) -> Paper | RecordError:
+def _parse_line(line: str | bytes, where: str) -> Paper | RecordError:
     try:
         record = json_value(line)
         if not isinstance(record, dict):
@@ -88,8 +88,13 @@ def _text(r: dict, key: str, required: bool = False) -> str:  # type: ignore[typ
 def _authors(r: dict) -> tuple[str, ...]:  # type: ignore[type-arg]
     parsed = r.get("authors_parsed")
     if isinstance(parsed, list) and all(isinstance(a, list) for a in parsed):
-        names = [" ".join(str(x) for x in (a[1:2] + a[0:1] + a[2:3]) if x) for a in parsed]
-        return tuple(clean_text(n) for n in names if n.strip())
+        try:  # [last, first, suffix] of strings, as arXiv writes them: "first last suffix"
+            names = [" ".join(" ".join(a[1:2] + a[0:1] + a[2:3]).split()) for a in parsed]
+        except TypeError:  # a part that is not a string: the general form
+            names = [
+                clean_text(" ".join(str(x) for x in a[1:2] + a[0:1] + a[2:3] if x)) for a in parsed
+            ]
+        return tuple(n for n in names if n)
     text = clean_text(_text(r, "authors"))
     return tuple(a.strip() for a in text.replace(" and ", ", ").split(",") if a.strip())
 
