@@ -308,3 +308,14 @@ def test_serve_on_a_busy_port_says_so_first_and_fails(tmp_path: Path) -> None:
     assert done.returncode != 0
     assert f"cannot listen on 127.0.0.1:{port}" in err and "another server" in err
     assert "paperfeed at http" not in err
+
+
+def test_a_warmed_worker_keeps_what_it_loaded_out_of_the_cycle_collector() -> None:
+    # In a process of its own: the freeze and thresholds are process-wide.
+    code = (
+        "import gc; from paperfeed.web.server import fewer_collections; "
+        "before = gc.get_freeze_count(); fewer_collections(); "
+        "print(before, gc.get_freeze_count() > 10_000, gc.get_threshold())"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split(None, 1) == ["0", "True (10000, 20, 100)\n"]

@@ -6,6 +6,7 @@ Kept apart from the commands so that only `serve` and `demo` import the web stac
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import socket
 import threading
@@ -57,6 +58,16 @@ def _warm(app: FastAPI) -> None:
             recommender.warm_vocabulary()
         except Exception:  # All time then fits on its first request
             logging.getLogger(__name__).exception("warming the For you vocabulary failed")
+    fewer_collections()
+
+
+def fewer_collections() -> None:
+    """Keep what the worker has loaded (modules, the indexes' Python side) out of the cycle
+    collector's passes, and run its youngest generation less often: requests make many
+    short-lived objects and few cycles (bench/RESULTS.md: keyword search +6 %, lower p99)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 100)
 
 
 WORKER_HEALTHCHECK_SECONDS = 120
