@@ -64,7 +64,7 @@ def _warm(app: FastAPI) -> None:
 def fewer_collections() -> None:
     """Keep what the worker has loaded (modules, the indexes' Python side) out of the cycle
     collector's passes, and run its youngest generation less often: requests make many
-    short-lived objects and few cycles (bench/RESULTS.md: keyword search +6 %, lower p99)."""
+    short-lived objects and few cycles (bench/RESULTS.md: keyword search +1–12 %, lower p99)."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(10_000, 20, 100)
