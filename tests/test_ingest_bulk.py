@@ -123,3 +123,38 @@ def test_listing_files_take_the_bulk_path_with_their_listing_date(
         ids = [r[0] for r in b.execute(select(papers.c.id))]
         loaded = get_papers(a, ids)
         assert loaded == get_papers(b, ids) and all(p.listing_date for p in loaded.values())
+
+
+@pytest.mark.parametrize("frozen_before", [False, True], ids=["cli", "served worker"])
+def test_a_bulk_load_leaves_the_cycle_collector_as_it_found_it(
+    sqlite_settings: Settings, tmp_path: Path, frozen_before: bool
+) -> None:
+    import gc
+
+    engine = open_store(sqlite_settings)
+    thresholds = gc.get_threshold()
+    if frozen_before:
+        gc.freeze()  # as a served worker does once warm (web/server.py)
+    try:
+        frozen = gc.get_freeze_count()
+        seen: list[object] = []
+        real = run._in_child
+
+        def during(*args):  # type: ignore[no-untyped-def]
+            seen.append((gc.get_threshold(), gc.get_freeze_count() >= frozen))
+            return real(*args)
+
+        run._in_child = during  # type: ignore[assignment]
+        try:
+            report, _ = ingest_files(engine, _bulk(sqlite_settings), "snapshot", [SNAPSHOT])
+        finally:
+            run._in_child = real  # type: ignore[assignment]
+        assert report.inserted == 200
+        assert seen == [((20_000, 20, 100), True)]  # the load ran with fewer collections
+        assert gc.get_threshold() == thresholds
+        if frozen_before:  # still frozen (and what the load found, too)
+            assert gc.get_freeze_count() >= frozen > 0
+        else:
+            assert gc.get_freeze_count() == 0
+    finally:
+        gc.unfreeze()

@@ -156,14 +156,15 @@ def _fewer_collections() -> Iterator[None]:
     and the youngest generation is collected every 20,000 allocations instead of 700. A load
     makes millions of short-lived objects and few cycles; this took a sixth of its CPU
     (bench/RESULTS.md)."""
-    before = gc.get_threshold()
+    before, frozen = gc.get_threshold(), gc.get_freeze_count()
     gc.freeze()
     gc.set_threshold(20_000, 20, 100)
     try:
         yield
     finally:
         gc.set_threshold(*before)
-        gc.unfreeze()
+        if not frozen:  # a served worker froze its start-up heap itself: it stays frozen
+            gc.unfreeze()
 
 
 def _run(
