@@ -31,14 +31,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-if TYPE_CHECKING:
-    from scipy import sparse
-    from sklearn.feature_extraction.text import TfidfVectorizer
+from paperfeed.store.papers import author_key
 
 # scikit-learn and SciPy (most of a second to import) load when a model is first built, so
 # that commands which never rank (ingest, search, mail) start without them.
-
-from paperfeed.store.papers import author_key
+if TYPE_CHECKING:
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 SOURCE_WEIGHTS = {"library": 1.0, "rating": 1.0, "upvote": 0.7, "submission": 0.8}
 SOURCE_PHRASES = {
