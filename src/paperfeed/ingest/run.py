@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
@@ -20,7 +19,7 @@ from paperfeed.store.checkpoints import (
     set_checkpoint,
 )
 from paperfeed.store.papers import UpsertCounts, mark_withdrawn, upsert_papers
-from paperfeed.util import is_disk_full
+from paperfeed.util import fewer_collections, is_disk_full
 
 MAX_REPORTED_ERRORS = 1000
 # What a malformed record can raise while a source parses it: reported, never fatal.
@@ -135,7 +134,7 @@ def run_source(
     report = Report()
     last: list[str] = []  # the id of the last paper committed, once there is one
     try:
-        with _fewer_collections() if parallel else nullcontext():
+        with fewer_collections() if parallel else nullcontext():
             _run(engine, source, batch_size, on_progress, parallel, report, last)
     except SourceError as exc:
         exc.report = report
@@ -147,24 +146,6 @@ def run_source(
         full.report, full.last_stored = report, last[-1] if last else None
         raise full from exc
     return report
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Fewer passes of the cycle collector during a bulk load, in the writer and (inherited)
-    the parsing process: what is loaded before it (modules, the engine) is frozen out of them,
-    and the youngest generation is collected every 20,000 allocations instead of 700. A load
-    makes millions of short-lived objects and few cycles; this took a sixth of its CPU
-    (bench/RESULTS.md)."""
-    before, frozen = gc.get_threshold(), gc.get_freeze_count()
-    gc.freeze()
-    gc.set_threshold(20_000, 20, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-        if not frozen:  # a served worker froze its start-up heap itself: it stays frozen
-            gc.unfreeze()
 
 
 def _run(
