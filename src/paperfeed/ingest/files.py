@@ -23,7 +23,6 @@ MAX_DOCUMENT_CHARS = 100_000_000  # whole-file formats (HF daily papers, pages)
 MAX_GZIP_RATIO = 200
 _GZIP_RATIO_FROM = 50_000_000  # small files may be any ratio
 _SKIP_CHUNK = 1 << 20
-_EOL = ("\n", "\r")
 
 
 class DamagedFile(SourceError):
@@ -87,20 +86,9 @@ def read_document(path: Path, limit: int = MAX_DOCUMENT_CHARS) -> str:
     return text
 
 
-def bounded_lines(handle: io.TextIOBase, limit: int = MAX_LINE_CHARS) -> Iterator[str | int]:
-    """Each line, or the length of a line over `limit` characters, which is skipped unread."""
-    while line := handle.readline(limit + 1):
-        if len(line) <= limit or line.endswith(_EOL):
-            yield line
-            continue
-        length = len(line)
-        while (rest := handle.readline(_SKIP_CHUNK)) and not rest.endswith(_EOL):
-            length += len(rest)
-        yield length + len(rest)
-
-
-def bounded_byte_lines(handle: BinaryIO, limit: int = MAX_LINE_CHARS) -> Iterator[bytes | int]:
-    """`bounded_lines` over bytes (lengths in bytes); lines end as in text mode (LF, CRLF, CR)."""
+def bounded_lines(handle: BinaryIO, limit: int = MAX_LINE_CHARS) -> Iterator[bytes | int]:
+    """Each line, or the length in bytes of a line over `limit` bytes, which is skipped unread;
+    lines end as in text mode (LF, CRLF, or a lone CR)."""
     while line := handle.readline(limit + 1):
         if len(line) > limit and not line.endswith(b"\n"):
             length = len(line)
@@ -155,7 +143,7 @@ def numbered_lines(
     handle = open_bytes(path)
     number = 0
     try:
-        for number, line in enumerate(bounded_byte_lines(handle), start=1):
+        for number, line in enumerate(bounded_lines(handle), start=1):
             if number > done:
                 yield _too_long(path, number, line) if isinstance(line, int) else (number, line)
             if number % CHECKPOINT_EVERY == 0 and number > done:
