@@ -127,7 +127,7 @@ def test_listing_files_take_the_bulk_path_with_their_listing_date(
 
 @pytest.mark.parametrize("frozen_before", [False, True], ids=["cli", "served worker"])
 def test_a_bulk_load_leaves_the_cycle_collector_as_it_found_it(
-    sqlite_settings: Settings, tmp_path: Path, frozen_before: bool
+    sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch, frozen_before: bool
 ) -> None:
     import gc
 
@@ -144,11 +144,8 @@ def test_a_bulk_load_leaves_the_cycle_collector_as_it_found_it(
             seen.append((gc.get_threshold(), gc.get_freeze_count() > 0))
             return real(*args)
 
-        run._in_child = during  # type: ignore[assignment]
-        try:
-            report, _ = ingest_files(engine, _bulk(sqlite_settings), "snapshot", [SNAPSHOT])
-        finally:
-            run._in_child = real  # type: ignore[assignment]
+        monkeypatch.setattr(run, "_in_child", during)
+        report, _ = ingest_files(engine, _bulk(sqlite_settings), "snapshot", [SNAPSHOT])
         assert report.inserted == 200
         assert seen == [((20_000, 20, 100), True)]  # the load ran with fewer collections
         assert gc.get_threshold() == thresholds

@@ -313,8 +313,8 @@ def test_serve_on_a_busy_port_says_so_first_and_fails(tmp_path: Path) -> None:
 def test_a_warmed_worker_keeps_what_it_loaded_out_of_the_cycle_collector() -> None:
     # In a process of its own: the freeze and thresholds are process-wide.
     code = (
-        "import gc; from paperfeed.web.server import fewer_collections; "
-        "before = gc.get_freeze_count(); fewer_collections(); "
+        "import gc; from paperfeed.web.server import freeze_warm_heap; "
+        "before = gc.get_freeze_count(); freeze_warm_heap(); "
         "print(before, gc.get_freeze_count() > 10_000, gc.get_threshold())"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

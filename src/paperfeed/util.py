@@ -22,17 +22,17 @@ class BadDate(ValueError):
 
 
 @contextmanager
-def fewer_collections(young: int = 20_000) -> Iterator[None]:
+def fewer_collections() -> Iterator[None]:
     """Fewer passes of the cycle collector for a bulk job (an import, a digest run) and the
     processes it forks: what is loaded before it (modules, the engine) is frozen out of them,
-    and the youngest generation is collected every `young` allocations instead of 700. Such
+    and the youngest generation is collected every 20,000 allocations instead of 700. Such
     jobs make millions of short-lived objects and few cycles (bench/RESULTS.md: a sixth of an
     import's CPU). The thresholds are restored after; a process that froze its heap before (a
     served worker) keeps exactly that freeze."""
     before, frozen = gc.get_threshold(), gc.get_freeze_count()
     if not frozen:
         gc.freeze()
-    gc.set_threshold(young, 20, 100)
+    gc.set_threshold(20_000, 20, 100)
     try:
         yield
     finally:

@@ -58,10 +58,10 @@ def _warm(app: FastAPI) -> None:
             recommender.warm_vocabulary()
         except Exception:  # All time then fits on its first request
             logging.getLogger(__name__).exception("warming the For you vocabulary failed")
-    fewer_collections()
+    freeze_warm_heap()
 
 
-def fewer_collections() -> None:
+def freeze_warm_heap() -> None:
     """Keep what the worker has loaded (modules, the indexes' Python side) out of the cycle
     collector's passes, and run its youngest generation less often: requests make many
     short-lived objects and few cycles (bench/RESULTS.md: keyword search +1–12 %, lower p99)."""
