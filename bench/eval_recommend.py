@@ -31,6 +31,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
 from paperfeed.recommend import model as rec
+from paperfeed.recommend.whole import Reach
 from paperfeed.search.embed import get_embedder, paper_text
 from paperfeed.store.papers import author_key
 
@@ -115,12 +116,24 @@ def embed(ids_texts: dict[str, str], embedder_name: str, cache: Path) -> dict[st
 Ranker = Callable[[User], list[str]]
 
 
+def store_vocabulary(papers: Sequence[Listed]) -> rec.Vocabulary:
+    """The product's keyword features: fitted on the newest `Reach.vocabulary_papers` papers of
+    the store (here: listed before the window's end, the window included)."""
+    newest = sorted(papers, key=lambda p: p.day)[-Reach().vocabulary_papers :]
+    return rec.fit_vocabulary([rec.Doc(p.id, p.title, p.summary).text for p in newest])
+
+
 def paperfeed_ranker(
-    window: list[Listed], vectors: dict[str, np.ndarray], cut: date, tuning: rec.Tuning
+    window: list[Listed],
+    vectors: dict[str, np.ndarray],
+    cut: date,
+    tuning: rec.Tuning,
+    vocabulary: rec.Vocabulary,
 ) -> Ranker:
-    """The product's ranker: one space over the window, a model per user."""
+    """The product's ranker: one space over the window in the store's keyword features, a model
+    per user."""
     docs = [rec.Doc(p.id, p.title, p.summary, (), p.categories, p.day) for p in window]
-    space = rec.build_space(docs, np.vstack([vectors[p.id] for p in window]))
+    space = rec.space_in(docs, np.vstack([vectors[p.id] for p in window]), vocabulary)
 
     def ranked(user: User) -> list[str]:
         signals = [
@@ -271,13 +284,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     for u in users:
         needed.update({p.id: paper_text(p.title, p.summary) for p in u.signals})
     vectors = embed(needed, args.embedder, args.cache)
+    vocabulary = store_vocabulary(papers)
     compared = {}
     if args.compare is not None:
-        compared = {
-            "paperfeed_cmp": paperfeed_ranker(window, vectors, args.cut, tuning_from(args.compare))
-        }
+        cmp = tuning_from(args.compare)
+        compared = {"paperfeed_cmp": paperfeed_ranker(window, vectors, args.cut, cmp, vocabulary)}
     rankers = {
-        "paperfeed": paperfeed_ranker(window, vectors, args.cut, tuning),
+        "paperfeed": paperfeed_ranker(window, vectors, args.cut, tuning, vocabulary),
         **compared,
         "asl_svm": asl_ranker(window, users),
         "centroid": centroid_ranker(window, vectors),

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+import numpy as np
 import pytest
 from sqlalchemy import Engine
 
+from paperfeed.models import Paper
 from paperfeed.recommend import service
 from paperfeed.recommend.model import Recommendation, rank
 from paperfeed.recommend.service import Recommender
 from paperfeed.settings import Settings
-from paperfeed.store import get_papers
+from paperfeed.store import get_papers, upsert_papers
 from paperfeed.store.accounts import create_user
 from paperfeed.store.library import add_interest, set_rating
 from paperfeed.store.papers import author_key
@@ -92,3 +96,86 @@ def test_two_readers_never_get_each_others_cached_feed(site: Settings, engine: E
     # Neither sees the other's rated papers excluded or their own shown: each feed is theirs.
     assert not set(days[0][:2]) & {r.id for r in ana_feed}
     assert not set(days[1][-2:]) & {r.id for r in bob_feed}
+
+
+def test_a_windows_papers_are_weighed_in_the_stores_keyword_features(
+    site: Settings, engine: Engine
+) -> None:
+    """Terms a reader's older paper shares with one new paper (a method's name, a rare phrase)
+    occur once in the window: fitted on the window alone they were dropped (min_df=2). The
+    window's space now uses the features fitted on the store's newest papers, which keep them."""
+    topic = "Zorblax phonon braiding in quasicrystalline lattices"
+    older = Paper(
+        id="2605.00001",
+        title=topic,
+        abstract="We braid zorblax phonons along quasicrystalline lattices with a Penrose tiling.",
+        categories=("cs.LG",),
+        source="test",
+        listing_date=date(2026, 5, 4),  # weeks before the window
+    )
+    newer = Paper(
+        id="2606.00002",
+        title="Faster zorblax phonon braiding",
+        abstract="Zorblax phonons braid faster on quasicrystalline lattices and Penrose tilings.",
+        categories=("cs.LG",),
+        source="test",
+        listing_date=DAYS[1],
+    )
+    with engine.begin() as conn:
+        upsert_papers(conn, [older, newer])
+    ana = _reader(engine, "ana", [older.id])
+    rec = Recommender(engine)
+    feed = _feed(engine, rec, ana)
+    assert feed[0].id == newer.id
+    with engine.connect() as conn:
+        _model, space = rec.model(conn, ana, DAYS[0], DAYS[-1])
+    assert newer.id in space.index and older.id not in space.index  # the window's papers only
+    terms = space.vectorizer.vocabulary_
+    assert {"zorblax", "braiding", "quasicrystalline", "zorblax phonon"} <= terms.keys()
+
+
+def test_a_server_start_fits_the_keyword_features_without_a_vector_index(
+    site: Settings, engine: Engine, settings: Settings
+) -> None:
+    """Every For you window uses them now, not only All time (which needs the vector index)."""
+    rec = Recommender(engine)  # no neighbours: no `paperfeed embed` yet
+    assert rec.vocabulary_day() is None
+    rec.warm_vocabulary()
+    assert rec.vocabulary_day() is not None
+    ana = _reader(engine, "ana", sorted(on_day(engine, DAYS[0]))[:2])
+    with engine.connect() as conn:
+        _model, space = rec.model(conn, ana, DAYS[0], DAYS[-1])
+    assert space.vectorizer is rec._vocabulary_now[1].vectorizer  # type: ignore[index]
+
+
+def test_an_empty_store_fits_nothing_at_start(engine: Engine) -> None:
+    rec = Recommender(engine)
+    rec.warm_vocabulary()
+    assert rec.vocabulary_day() is None
+
+
+def test_many_texts_are_fitted_in_a_child_process_with_the_same_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fit's peak memory stays out of the serving worker; the features are the same."""
+    pools: list[object] = []
+    real = service.ProcessPoolExecutor
+
+    def counted(*args: object, **kwargs: object) -> object:
+        pools.append(kwargs.get("mp_context"))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service, "ProcessPoolExecutor", counted)
+    texts = [
+        f"Paper {i}: topic{i % 400} meets method{i % 37} on dataset{i % 13}. Shared phrase."
+        for i in range(service.APART_FROM)
+    ]
+    apart = service.fit_apart(texts)
+    assert len(pools) == 1 and pools[0] is not None  # spawned, not forked
+    here = service.fit_vocabulary(texts)
+    assert list(apart.terms) == list(here.terms) and len(here.terms) > 400
+    assert np.allclose(apart.vectorizer.idf_, here.vectorizer.idf_)
+    probe = ["topic7 meets method3 on dataset5"]
+    assert (apart.vectorizer.transform(probe) != here.vectorizer.transform(probe)).nnz == 0
+    service.fit_apart(texts[:100])
+    assert len(pools) == 1  # few texts: fitted in this process

@@ -119,7 +119,8 @@ class Follows:
 
 
 def new_vectorizer() -> TfidfVectorizer:
-    """Unigram and bigram tf-idf, sublinear, English stop words removed."""
+    """Unigram and bigram tf-idf, sublinear, English stop words removed; up to 200,000 terms, so
+    that the rare terms a reader's papers share with a new one survive a fit on many papers."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     return TfidfVectorizer(
@@ -128,7 +129,7 @@ def new_vectorizer() -> TfidfVectorizer:
         stop_words="english",
         token_pattern=r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b",
         ngram_range=(1, 2),
-        max_features=30000,
+        max_features=200_000,
         sublinear_tf=True,
         min_df=2,
         max_df=0.3,
@@ -200,7 +201,7 @@ def fit_vocabulary(texts: Sequence[str]) -> Vocabulary:
     return Vocabulary(vectorizer, vectorizer.get_feature_names_out())
 
 
-VOCABULARY_FORMAT = 1  # bump when new_vectorizer's transform changes
+VOCABULARY_FORMAT = 2  # bump when new_vectorizer's transform changes
 
 
 def save_vocabulary(vocabulary: Vocabulary, path: Path) -> None:

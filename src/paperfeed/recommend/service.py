@@ -1,19 +1,24 @@
 """The one ranking path the For you page, the API, the private feed and digests call.
 
-Candidate spaces (tf-idf + stored vectors of a window's papers) are built once per window and
-store change; user models once per (user, signal version, site revision, space); ranked feeds
-once per (model key, window, limit): a returning reader's page view does no ranking at all.
+Keyword features (the vocabulary and its idf) are fitted once per day the store changed, on
+its newest papers (`Reach.vocabulary_papers`), and shared by every space. Candidate spaces
+(those features + stored vectors of a window's papers) are built once per window and store
+change; user models once per (user, signal version, site revision, space); ranked feeds once per
+(model key, window, limit): a returning reader's page view does no ranking at all.
 
 The whole store ("all time") has no shared space: each reader's candidates come from the
-search's vector index (`whole.Neighbours`, handed in by the app), in keyword features fitted once
-per store change on the newest papers, so a reader costs a few ANN searches and a transform.
+search's vector index (`whole.Neighbours`, handed in by the app), so a reader costs a few ANN
+searches and a transform.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import multiprocessing
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -31,7 +36,6 @@ from paperfeed.recommend.model import (
     Tuning,
     UserModel,
     Vocabulary,
-    build_space,
     clamp_age,
     fit_vocabulary,
     is_muted,
@@ -106,7 +110,7 @@ class Recommender:
         self.vocabulary_dir = vocabulary_dir
         # The search's vector index (the web app wires it): without it there is no all-time feed.
         self.neighbours, self.reach = neighbours, reach or Reach()
-        # The all-time keyword features: (day of the store's latest change, vocabulary). A newer
+        # The store's keyword features: (day of the store's latest change, vocabulary). A newer
         # day is fitted in the background while requests keep using the previous day's.
         self._vocabulary_now: tuple[object, Vocabulary] | None = None
         self._vocabulary_lock, self._refitting = threading.Lock(), threading.Lock()
@@ -131,17 +135,26 @@ class Recommender:
             and newest - timedelta(days=SHARED_DAYS - 1) <= since <= until <= newest
         ):
             since, until = newest - timedelta(days=SHARED_DAYS - 1), newest
-        key = (since, until, latest_change(conn))
-        return self._spaces.get_or_build(key, lambda: self._build_space(since, until))[0], key
+        change = latest_change(conn)
+        # The features' day is in the key: a space built while a newer day's were being fitted
+        # is built again once they are in.
+        day, vocabulary = self._vocabulary(conn, change)
+        key = (since, until, change, day)
+        build = functools.partial(self._build_space, since, until, vocabulary)
+        return self._spaces.get_or_build(key, build)[0], key
 
-    def _build_space(self, since: date, until: date) -> tuple[Space, list[str]]:
+    def _build_space(
+        self, since: date, until: date, vocabulary: Vocabulary
+    ) -> tuple[Space, list[str]]:
+        """The window's papers in the store's keyword features: idf from the newest tens of
+        thousands of papers ranked better than idf from the window alone (bench/RESULTS.md)."""
         with self.engine.connect() as conn:
             ids = papers_between(conn, since, until, 0, MAX_CANDIDATES).ids
             papers = get_papers(conn, ids, brief=True)
             docs = [doc_of(papers[i]) for i in ids if i in papers]
             contract = vector_contract(conn)
             vectors = _matrix(conn, contract, [d.id for d in docs])
-        return build_space(docs, vectors), [d.id for d in docs]
+        return space_in(docs, vectors, vocabulary), [d.id for d in docs]
 
     def model(
         self, conn: Connection, user_id: int, since: date, until: date
@@ -258,7 +271,7 @@ class Recommender:
     def _vocabulary(self, conn: Connection, change: object) -> tuple[object, Vocabulary]:
         """Keyword features of the newest papers, fitted once per day the store changed.
 
-        Keyed by the day, not the instant: the terms of the newest 5,000 papers barely move when
+        Keyed by the day, not the instant: the terms of the newest 50,000 papers barely move when
         one paper is submitted or edited. Only the first fit of a process is on the request's
         path (`warm_vocabulary` takes it off at server start); later days are fitted in the
         background while requests use the previous day's (a refit costs seconds at 1 M papers).
@@ -280,8 +293,12 @@ class Recommender:
         if found is not None:
             return found
         ids = newest_listed(conn, self.reach.vocabulary_papers)
-        papers = get_papers(conn, ids, brief=True)
-        fitted = fit_vocabulary([doc_of(p).text for p in papers.values()])
+        texts: list[str] = []
+        for start in range(0, len(ids), TEXT_CHUNK):  # papers held a chunk at a time
+            chunk = ids[start : start + TEXT_CHUNK]
+            papers = get_papers(conn, chunk, brief=True)
+            texts += [doc_of(papers[i]).text for i in chunk if i in papers]
+        fitted = fit_apart(texts)
         if path is not None:
             self._keep_vocabulary(fitted, path)
         return fitted
@@ -298,7 +315,7 @@ class Recommender:
                 if old != path:  # earlier days: never read again
                     old.unlink(missing_ok=True)
         except OSError as exc:  # a full or read-only disk: the next process fits again
-            log.warning("could not keep the all-time keyword features: %s", exc)
+            log.warning("could not keep the For you keyword features: %s", exc)
 
     def _refit_in_background(self, day: object) -> None:
         if not self._refitting.acquire(blocking=False):
@@ -311,7 +328,7 @@ class Recommender:
                 with self._vocabulary_lock:
                     self._vocabulary_now = (day, fitted)
             except Exception:  # the old vocabulary stays; the next request tries again
-                log.exception("refitting the all-time keyword features failed")
+                log.exception("refitting the For you keyword features failed")
             finally:
                 self._refitting.release()
 
@@ -319,14 +336,15 @@ class Recommender:
         self.refit_thread.start()
 
     def vocabulary_day(self) -> object | None:
-        """The day of store changes the all-time keyword features were fitted for (None: none)."""
+        """The day of store changes the keyword features were fitted for (None: none)."""
         with self._vocabulary_lock:
             return self._vocabulary_now[0] if self._vocabulary_now is not None else None
 
     def warm_vocabulary(self) -> None:
-        """Fit the all-time keyword features now (a server's start), if All time can rank."""
+        """Fit (or read back) the store's keyword features now, at a server's start, so that no
+        reader's first For you page waits for them."""
         with self.engine.connect() as conn:
-            if self.neighbours is not None and vector_contract(conn) is not None:
+            if latest_day(conn) is not None:
                 self._vocabulary(conn, latest_change(conn))
 
     def forget(self) -> None:
@@ -337,6 +355,24 @@ class Recommender:
         self._feeds.clear()
         self._models.clear()
         self._windows.clear()
+
+
+TEXT_CHUNK = 5000
+APART_FROM = 10_000  # texts: fewer are fitted in the calling process
+
+
+def fit_apart(texts: list[str]) -> Vocabulary:
+    """Fit keyword features, in a child process when there are many texts.
+
+    A fit counts every n-gram before the rare ones are dropped: ~0.9 GB at its peak for 50,000
+    papers (bench/RESULTS.md). In a child that memory goes back to the system when it exits,
+    instead of staying in a serving worker's heap; what comes back is the fitted features.
+    """
+    if len(texts) < APART_FROM:
+        return fit_vocabulary(texts)
+    spawn = multiprocessing.get_context("spawn")  # no fork of a threaded server
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+        return pool.submit(fit_vocabulary, texts).result()
 
 
 class _Unranked(Exception):

@@ -27,7 +27,9 @@ class Reach:
 
     groups: int = 64  # query vectors per reader: their positives, or centres of close groups
     candidates: int = 600  # papers ranked per reader, split over the queries
-    vocabulary_papers: int = 5000  # newest papers the shared keyword features are fitted on
+    # Newest papers the store's keyword features are fitted on (window spaces use them too):
+    # idf from 50,000 papers ranked better than from 5,000 or 20,000 (bench/RESULTS.md).
+    vocabulary_papers: int = 50_000
     rounds: int = 6  # k-means iterations
 
 

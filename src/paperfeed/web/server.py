@@ -44,7 +44,7 @@ def app_from_env() -> FastAPI:
     """The app for `paperfeed serve`, built from the environment in each worker process."""
     log_to_stderr()
     app = create_app(Settings())
-    # Load the search indexes (and All time's keyword features) before the first visitor asks;
+    # Load the search indexes (and For you's keyword features) before the first visitor asks;
     # pages do not wait for this.
     threading.Thread(target=_warm, args=(app,), name="warm-search", daemon=True).start()
     return app
@@ -56,7 +56,7 @@ def _warm(app: FastAPI) -> None:
     if recommender is not None:
         try:
             recommender.warm_vocabulary()
-        except Exception:  # All time then fits on its first request
+        except Exception:  # For you then fits them on its first request
             logging.getLogger(__name__).exception("warming the For you vocabulary failed")
     freeze_warm_heap()
 
