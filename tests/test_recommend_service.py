@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,7 +14,7 @@ from sqlalchemy import Engine
 
 from paperfeed.models import Paper
 from paperfeed.recommend import service
-from paperfeed.recommend.model import Recommendation, rank
+from paperfeed.recommend.model import Recommendation, Vocabulary, rank
 from paperfeed.recommend.service import Recommender
 from paperfeed.settings import Settings
 from paperfeed.store import get_papers, upsert_papers
@@ -154,28 +158,54 @@ def test_an_empty_store_fits_nothing_at_start(engine: Engine) -> None:
     assert rec.vocabulary_day() is None
 
 
+def _texts(n: int) -> list[str]:
+    return [
+        f"Paper {i}: topic{i % 400} meets method{i % 37} on dataset{i % 13}. Shared phrase."
+        for i in range(n)
+    ]
+
+
+def _same(a: Vocabulary, b: Vocabulary) -> None:
+    assert list(a.terms) == list(b.terms) and len(a.terms) > 400
+    assert np.allclose(a.vectorizer.idf_, b.vectorizer.idf_)
+    probe = ["topic7 meets method3 on dataset5"]
+    assert (a.vectorizer.transform(probe) != b.vectorizer.transform(probe)).nnz == 0
+
+
 def test_many_texts_are_fitted_in_a_child_process_with_the_same_result(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A fit's peak memory stays out of the serving worker; the features are the same."""
-    pools: list[object] = []
-    real = service.ProcessPoolExecutor
+    children: list[Path] = []
+    real = service._fit_in_child
 
-    def counted(*args: object, **kwargs: object) -> object:
-        pools.append(kwargs.get("mp_context"))
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+    def counted(texts: list[str], out: Path) -> None:
+        real(texts, out)
+        children.append(out)
+        assert out.stat().st_size > 0  # the child wrote the features
 
-    monkeypatch.setattr(service, "ProcessPoolExecutor", counted)
-    texts = [
-        f"Paper {i}: topic{i % 400} meets method{i % 37} on dataset{i % 13}. Shared phrase."
-        for i in range(service.APART_FROM)
-    ]
-    apart = service.fit_apart(texts)
-    assert len(pools) == 1 and pools[0] is not None  # spawned, not forked
-    here = service.fit_vocabulary(texts)
-    assert list(apart.terms) == list(here.terms) and len(here.terms) > 400
-    assert np.allclose(apart.vectorizer.idf_, here.vectorizer.idf_)
-    probe = ["topic7 meets method3 on dataset5"]
-    assert (apart.vectorizer.transform(probe) != here.vectorizer.transform(probe)).nnz == 0
+    monkeypatch.setattr(service, "_fit_in_child", counted)
+    texts = _texts(service.APART_FROM)
+    _same(service.fit_apart(texts), service.fit_vocabulary(texts))
+    assert len(children) == 1
     service.fit_apart(texts[:100])
-    assert len(pools) == 1  # few texts: fitted in this process
+    assert len(children) == 1  # few texts: fitted in this process
+
+
+def test_a_failed_child_fit_falls_back_to_this_process(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(service, "CHILD", [sys.executable, "-m", "paperfeed.no_such_module"])
+    texts = _texts(service.APART_FROM)
+    with caplog.at_level(logging.WARNING, logger=service.__name__):
+        fitted = service.fit_apart(texts)
+    _same(fitted, service.fit_vocabulary(texts))
+    assert "child process failed" in caplog.text and "no_such_module" in caplog.text
+
+
+def test_the_child_refuses_what_is_not_a_list_of_texts(tmp_path: Path) -> None:
+    out = tmp_path / "v.json.gz"
+    bad = subprocess.run(
+        [*service.CHILD, str(out)], input=b'{"not": "a list"}', capture_output=True
+    )
+    assert bad.returncode == 2 and b"JSON list of strings" in bad.stderr and not out.exists()

@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import functools
 import logging
-import multiprocessing
+import subprocess
+import sys
+import tempfile
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import orjson
 from sqlalchemy import Connection, Engine
 
 from paperfeed.models import Paper
@@ -364,15 +366,35 @@ APART_FROM = 10_000  # texts: fewer are fitted in the calling process
 def fit_apart(texts: list[str]) -> Vocabulary:
     """Fit keyword features, in a child process when there are many texts.
 
-    A fit counts every n-gram before the rare ones are dropped: ~0.9 GB at its peak for 50,000
-    papers (bench/RESULTS.md). In a child that memory goes back to the system when it exits,
-    instead of staying in a serving worker's heap; what comes back is the fitted features.
+    A fit counts every n-gram before the rare ones are dropped: ~0.85 GB at its peak for 50,000
+    papers (bench/RESULTS.md). In a child (`fit_child`, a fresh interpreter: nothing of the
+    caller's is run again) that memory goes back to the system when it exits, instead of
+    staying in a serving worker's heap. If the child fails, the fit runs here.
     """
     if len(texts) < APART_FROM:
         return fit_vocabulary(texts)
-    spawn = multiprocessing.get_context("spawn")  # no fork of a threaded server
-    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
-        return pool.submit(fit_vocabulary, texts).result()
+    with tempfile.TemporaryDirectory(prefix="paperfeed-vocabulary-") as folder:
+        out = Path(folder) / "vocabulary.json.gz"
+        try:
+            _fit_in_child(texts, out)
+            fitted = load_vocabulary(out)
+        except (OSError, subprocess.SubprocessError) as exc:
+            log.warning("fitting the keyword features in a child process failed (%s)", exc)
+            fitted = None
+    return fitted if fitted is not None else fit_vocabulary(texts)
+
+
+CHILD = [sys.executable, "-m", "paperfeed.recommend.fit_child"]
+CHILD_SECONDS = 1800
+
+
+def _fit_in_child(texts: list[str], out: Path) -> None:
+    done = subprocess.run(
+        [*CHILD, str(out)], input=orjson.dumps(texts), capture_output=True, timeout=CHILD_SECONDS
+    )
+    if done.returncode != 0:
+        tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:]
+        raise subprocess.SubprocessError(f"exit status {done.returncode}: {' '.join(tail)}")
 
 
 class _Unranked(Exception):
