@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+import threading
+import time
 from datetime import date
 from pathlib import Path
 
@@ -209,3 +211,28 @@ def test_the_child_refuses_what_is_not_a_list_of_texts(tmp_path: Path) -> None:
         [*service.CHILD, str(out)], input=b'{"not": "a list"}', capture_output=True
     )
     assert bad.returncode == 2 and b"JSON list of strings" in bad.stderr and not out.exists()
+
+
+def test_workers_starting_together_fit_a_days_features_once(
+    site: Settings, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two `serve` workers warming at once: one fits, the other waits and reads its file."""
+    fits: list[int] = []
+    real = service.fit_apart
+
+    def slow_fit(texts: list[str]) -> Vocabulary:
+        fits.append(len(texts))
+        time.sleep(0.5)  # long enough for the other worker to arrive while this one fits
+        return real(texts)
+
+    monkeypatch.setattr(service, "fit_apart", slow_fit)
+    kept = tmp_path / "vocabulary"
+    workers = [Recommender(engine, vocabulary_dir=kept) for _ in range(2)]
+    threads = [threading.Thread(target=w.warm_vocabulary) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(fits) == 1
+    assert workers[0].vocabulary_day() == workers[1].vocabulary_day() is not None
+    assert [p.name for p in kept.glob("vocabulary-*.json.gz")] != []

@@ -13,13 +13,15 @@ searches and a transform.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import logging
 import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -294,16 +296,26 @@ class Recommender:
         found = load_vocabulary(path) if path is not None else None
         if found is not None:
             return found
+        if path is None:
+            return self._fit_now(conn)
+        # One process fits a day's features; the others (each `serve` worker) wait for its file
+        # instead of fitting the same at the same time (~20 s of CPU and ~1 GB each).
+        with _file_lock(path.with_name("vocabulary.lock")):
+            found = load_vocabulary(path)
+            if found is not None:
+                return found
+            fitted = self._fit_now(conn)
+            self._keep_vocabulary(fitted, path)
+            return fitted
+
+    def _fit_now(self, conn: Connection) -> Vocabulary:
         ids = newest_listed(conn, self.reach.vocabulary_papers)
         texts: list[str] = []
         for start in range(0, len(ids), TEXT_CHUNK):  # papers held a chunk at a time
             chunk = ids[start : start + TEXT_CHUNK]
             papers = get_papers(conn, chunk, brief=True)
             texts += [doc_of(papers[i]).text for i in chunk if i in papers]
-        fitted = fit_apart(texts)
-        if path is not None:
-            self._keep_vocabulary(fitted, path)
-        return fitted
+        return fit_apart(texts)
 
     def _vocabulary_path(self, day: object) -> Path | None:
         if self.vocabulary_dir is None or day is None:
@@ -382,6 +394,24 @@ def fit_apart(texts: list[str]) -> Vocabulary:
             log.warning("fitting the keyword features in a child process failed (%s)", exc)
             fitted = None
     return fitted if fitted is not None else fit_vocabulary(texts)
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock between processes (and threads); none where the folder cannot be
+    written (each process then fits for itself, as before)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a+b")
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 CHILD = [sys.executable, "-m", "paperfeed.recommend.fit_child"]
