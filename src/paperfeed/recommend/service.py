@@ -278,7 +278,7 @@ class Recommender:
         Keyed by the day, not the instant: the terms of the newest 50,000 papers barely move when
         one paper is submitted or edited. Only the first fit of a process is on the request's
         path (`warm_vocabulary` takes it off at server start); later days are fitted in the
-        background while requests use the previous day's (a refit costs seconds at 1 M papers).
+        background while requests use the previous day's (a fit of 50,000 papers takes ~20 s).
         """
         day = change.date() if isinstance(change, datetime) else change
         with self._vocabulary_lock:
@@ -378,8 +378,8 @@ APART_FROM = 10_000  # texts: fewer are fitted in the calling process
 def fit_apart(texts: list[str]) -> Vocabulary:
     """Fit keyword features, in a child process when there are many texts.
 
-    A fit counts every n-gram before the rare ones are dropped: ~0.85 GB at its peak for 50,000
-    papers (bench/RESULTS.md). In a child (`fit_child`, a fresh interpreter: nothing of the
+    A fit counts every n-gram before the rare ones are dropped: ~0.85 GB above the caller's
+    size at its peak for 50,000 papers, a third of it kept afterwards (bench/RESULTS.md). In a child (`fit_child`, a fresh interpreter: nothing of the
     caller's is run again) that memory goes back to the system when it exits, instead of
     staying in a serving worker's heap. If the child fails, the fit runs here.
     """
