@@ -379,9 +379,10 @@ def fit_apart(texts: list[str]) -> Vocabulary:
     """Fit keyword features, in a child process when there are many texts.
 
     A fit counts every n-gram before the rare ones are dropped: ~0.85 GB above the caller's
-    size at its peak for 50,000 papers, a third of it kept afterwards (bench/RESULTS.md). In a child (`fit_child`, a fresh interpreter: nothing of the
-    caller's is run again) that memory goes back to the system when it exits, instead of
-    staying in a serving worker's heap. If the child fails, the fit runs here.
+    size at its peak for 50,000 papers, a third of it kept afterwards (bench/RESULTS.md). In a
+    child (`fit_child`, a fresh interpreter: nothing of the caller's is run again) that memory
+    goes back to the system when it exits, instead of staying in a serving worker's heap. If
+    the child fails, the fit runs here.
     """
     if len(texts) < APART_FROM:
         return fit_vocabulary(texts)
