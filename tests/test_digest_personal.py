@@ -174,3 +174,19 @@ def test_seed_papers_are_not_sent_from_for_you_either(site: Settings, engine: En
     sub = _subscribe(engine, "reader@example.org", uid, False, seeds=(top,))
     ids = [i.paper_id for i in preview(engine, site, sub, NOW).items]
     assert ids == [pid for pid, _ in _api_feed(site, engine, span) if pid != top][:MAX]
+
+
+def test_a_digest_run_keeps_the_keyword_features_where_the_site_reads_them(
+    site: Settings, engine: Engine, sink: Sink
+) -> None:
+    """A `digest run` process (no site in it) reads and writes the day's For you features in
+    the site's folder instead of fitting its own each run."""
+    kept = site.index_dir / "vocabulary"
+    assert not list(kept.glob("vocabulary-*.json.gz"))
+    uid = _reader(engine)
+    _subscribe(engine, "reader@example.org", uid, trending=False)
+    s = site.model_copy(
+        update={"smtp_port": sink.port, "secret_key": "d" * 32, "digest_send_rate": 0}
+    )
+    assert run_due(engine, s, SmtpMailer(s), due_all=True, now=NOW).sent == 1
+    assert len(list(kept.glob("vocabulary-*.json.gz"))) == 1

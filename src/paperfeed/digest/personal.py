@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from itertools import zip_longest
+from pathlib import Path
 
 from sqlalchemy import Connection, Engine
 
@@ -29,10 +30,14 @@ def personalise(
     span: tuple[date, date],
     cands: Sequence[Candidate],
     excluded: dict[int, set[str]],
+    vocabulary_dir: Path | None = None,
 ) -> list[Digest]:
-    """Each account holder's digest ranked by their model and cleared of their mutes."""
+    """Each account holder's digest ranked by their model and cleared of their mutes
+    (`vocabulary_dir`: where the site keeps For you's keyword features, so that a digest run
+    reads the day's instead of fitting them again)."""
     if not any(d.subscriber.user_id for d in digests):
         return list(digests)
+    shared_recommender(engine, vocabulary_dir=vocabulary_dir)
     by_id = {c.id: c for c in cands}
     out: list[Digest] = []
     with engine.connect() as conn:

@@ -231,7 +231,8 @@ def compose_window(
     ranking = Ranking(settings.digest_trending_weight, _min_similarity(settings, embeddings))
     found = saved_search_hits(embeddings, _search_depths(subs, interests), span)
     done = compose(subs, interests, cands, vectors, excluded, trend, titles, ranking, period, found)
-    return personal.personalise(engine, done, span, cands, excluded)
+    kept = settings.index_dir / "vocabulary"  # where the site keeps them too
+    return personal.personalise(engine, done, span, cands, excluded, kept)
 
 
 def _search_depths(
