@@ -236,3 +236,40 @@ def test_workers_starting_together_fit_a_days_features_once(
     assert len(fits) == 1
     assert workers[0].vocabulary_day() == workers[1].vocabulary_day() is not None
     assert [p.name for p in kept.glob("vocabulary-*.json.gz")] != []
+
+
+def test_a_first_view_during_a_large_stores_first_fit_is_ranked_without_waiting(
+    site: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server's start fits the store's features for ~20 s at 50,000 papers; a reader who
+    arrives meanwhile is ranked in the window's own features, and in the store's afterwards."""
+    monkeypatch.setattr(service, "APART_FROM", 5)  # the test store counts as large
+    entered, release, timed_out = threading.Event(), threading.Event(), []
+    real = service.fit_apart
+
+    def held_fit(texts: list[str]) -> Vocabulary:
+        entered.set()
+        if not release.wait(5):
+            timed_out.append(True)  # the reader's view waited for this fit
+        return real(texts)
+
+    monkeypatch.setattr(service, "fit_apart", held_fit)
+    rec = Recommender(engine)
+    ana = _reader(engine, "ana", sorted(on_day(engine, DAYS[0]))[:2])
+    warm = threading.Thread(target=rec.warm_vocabulary)
+    warm.start()
+    assert entered.wait(30)
+    first = _feed(engine, rec, ana)  # the fit is still held
+    with engine.connect() as conn:
+        _model, during = rec.model(conn, ana, DAYS[0], DAYS[-1])
+    release.set()
+    warm.join(60)
+    assert not timed_out and len(first) == 5
+    assert rec.refit_thread is not None
+    rec.refit_thread.join(60)
+    store = rec._vocabulary_now
+    assert store is not None and during.vectorizer is not store[1].vectorizer
+    with engine.connect() as conn:
+        _model, after = rec.model(conn, ana, DAYS[0], DAYS[-1])
+    assert after.vectorizer is store[1].vectorizer  # rebuilt in the store's features
+    assert len(_feed(engine, rec, ana)) == 5

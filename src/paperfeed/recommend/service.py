@@ -40,6 +40,7 @@ from paperfeed.recommend.model import (
     Tuning,
     UserModel,
     Vocabulary,
+    build_space,
     clamp_age,
     fit_vocabulary,
     is_muted,
@@ -141,23 +142,39 @@ class Recommender:
             since, until = newest - timedelta(days=SHARED_DAYS - 1), newest
         change = latest_change(conn)
         # The features' day is in the key: a space built while a newer day's were being fitted
-        # is built again once they are in.
-        day, vocabulary = self._vocabulary(conn, change)
+        # is built again once they are in (and one built in the window's own features, below,
+        # once the process has the store's).
+        day, vocabulary = self._vocabulary_soon(conn, change)
         key = (since, until, change, day)
         build = functools.partial(self._build_space, since, until, vocabulary)
         return self._spaces.get_or_build(key, build)[0], key
 
+    def _vocabulary_soon(
+        self, conn: Connection, change: object
+    ) -> tuple[object, Vocabulary | None]:
+        """The store's features; (None, None) while a large store's first fit in this process
+        is under way (a server's start): that reader is ranked in the window's own features
+        rather than kept waiting ~20 s."""
+        if self._vocabulary_now is None and len(newest_listed(conn, APART_FROM)) >= APART_FROM:
+            self._refit_in_background(_day_of(change))
+            if self._vocabulary_now is None:
+                return None, None
+        return self._vocabulary(conn, change)
+
     def _build_space(
-        self, since: date, until: date, vocabulary: Vocabulary
+        self, since: date, until: date, vocabulary: Vocabulary | None
     ) -> tuple[Space, list[str]]:
         """The window's papers in the store's keyword features: idf from the newest tens of
-        thousands of papers ranked better than idf from the window alone (bench/RESULTS.md)."""
+        thousands of papers ranked better than idf from the window alone (bench/RESULTS.md).
+        Without them yet (None), in features fitted on the window, as before."""
         with self.engine.connect() as conn:
             ids = papers_between(conn, since, until, 0, MAX_CANDIDATES).ids
             papers = get_papers(conn, ids, brief=True)
             docs = [doc_of(papers[i]) for i in ids if i in papers]
             contract = vector_contract(conn)
             vectors = _matrix(conn, contract, [d.id for d in docs])
+        if vocabulary is None:
+            return build_space(docs, vectors), [d.id for d in docs]
         return space_in(docs, vectors, vocabulary), [d.id for d in docs]
 
     def model(
@@ -280,7 +297,7 @@ class Recommender:
         path (`warm_vocabulary` takes it off at server start); later days are fitted in the
         background while requests use the previous day's (a fit of 50,000 papers takes ~20 s).
         """
-        day = change.date() if isinstance(change, datetime) else change
+        day = _day_of(change)
         with self._vocabulary_lock:
             now = self._vocabulary_now
             if now is None:
@@ -369,6 +386,11 @@ class Recommender:
         self._feeds.clear()
         self._models.clear()
         self._windows.clear()
+
+
+def _day_of(change: object) -> object:
+    """The day of a store change (the features' key)."""
+    return change.date() if isinstance(change, datetime) else change
 
 
 TEXT_CHUNK = 5000
