@@ -157,7 +157,7 @@ def test_a_server_start_fits_the_keyword_features_without_a_vector_index(
 def test_an_empty_store_fits_nothing_at_start(engine: Engine) -> None:
     rec = Recommender(engine)
     rec.warm_vocabulary()
-    assert rec.vocabulary_day() is None
+    assert rec._vocabulary_now is None  # (its day would be None even if it had fitted)
 
 
 def _texts(n: int) -> list[str]:
@@ -207,10 +207,10 @@ def test_a_failed_child_fit_falls_back_to_this_process(
 
 def test_the_child_refuses_what_is_not_a_list_of_texts(tmp_path: Path) -> None:
     out = tmp_path / "v.json.gz"
-    bad = subprocess.run(
-        [*service.CHILD, str(out)], input=b'{"not": "a list"}', capture_output=True
-    )
-    assert bad.returncode == 2 and b"JSON list of strings" in bad.stderr and not out.exists()
+    for given in (b'{"not": "a list"}', b'["text", 3]', b"not JSON at all"):
+        bad = subprocess.run([*service.CHILD, str(out)], input=given, capture_output=True)
+        assert bad.returncode == 2 and b"JSON list of strings" in bad.stderr, given
+        assert not out.exists()
 
 
 def test_workers_starting_together_fit_a_days_features_once(

@@ -18,7 +18,10 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python -m paperfeed.recommend.fit_child OUT < texts.json", file=sys.stderr)
         return 2
-    texts = orjson.loads(sys.stdin.buffer.read())
+    try:
+        texts = orjson.loads(sys.stdin.buffer.read())
+    except orjson.JSONDecodeError:
+        texts = None
     if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
         print("stdin must hold a JSON list of strings", file=sys.stderr)
         return 2
