@@ -2,8 +2,10 @@
 
 The input is made from the real papers of `arxiv-daily-cs-listings`, converted to the Kaggle
 snapshot format (JSON lines) and replicated under fresh new-style ids that no real paper has
-(`30MM.NNNNN` and later), then gzipped. Each run is the real CLI as a subprocess; its wall time
-and peak RSS are measured, then the same file is ingested again (all unchanged).
+(`30MM.NNNNN` and later), written as plain JSON lines like Kaggle's
+`arxiv-metadata-oai-snapshot.json` (or gzipped, `--format gzip`, as the earlier rounds measured).
+Each run is the real CLI as a subprocess, with default settings; its wall time and peak RSS are
+measured, then the same file is ingested again (all unchanged).
 
     .venv/bin/python bench/ingest.py                       # 100 k and 1 M, both databases
     .venv/bin/python bench/ingest.py --sizes 100000 --backends sqlite
@@ -52,6 +54,7 @@ class Measured:
     report: dict[str, object]
     store_mb: float | None
     load: float
+    steal: float | None
 
 
 def load_listings(data_dir: Path) -> list[tuple[date, dict[str, object]]]:
@@ -113,8 +116,12 @@ def replica_lines(tails: list[str], count: int) -> Iterator[str]:
 
 
 def write_snapshot(path: Path, tails: list[str], count: int) -> None:
-    """Write a gzip snapshot file of `count` records."""
-    with gzip.open(path, "wt", encoding="utf-8", compresslevel=1) as handle:
+    """Write a snapshot file of `count` records (gzip when the name ends in .gz)."""
+    if path.suffix == ".gz":
+        with gzip.open(path, "wt", encoding="utf-8", compresslevel=1) as handle:
+            handle.writelines(replica_lines(tails, count))
+        return
+    with path.open("w", encoding="utf-8") as handle:
         handle.writelines(replica_lines(tails, count))
 
 
@@ -163,12 +170,32 @@ def ingest(
     backend: str, records: int, run: str, path: Path, env: dict[str, str], cwd: Path
 ) -> Measured:
     """Time one `paperfeed ingest snapshot FILE --json`."""
+    before = cpu_ticks()
     wall, cpu, rss, stdout = run_cli(["ingest", "snapshot", str(path), "--json"], env, cwd)
+    steal = stolen_share(before, cpu_ticks())
     load = os.getloadavg()[0]  # the last minute's load, most of a run
     report = json.loads(stdout.strip().splitlines()[-1])
     db = Path(env["PAPERFEED_DATA_DIR"]) / "paperfeed.db"
     size = _sqlite_mb(db) if backend == "sqlite" else None
-    return Measured(backend, records, run, wall, cpu, rss, report, size, load)
+    return Measured(backend, records, run, wall, cpu, rss, report, size, load, steal)
+
+
+def cpu_ticks() -> list[int] | None:
+    """The machine's CPU time counters (Linux `/proc/stat`: user … steal), or None elsewhere."""
+    try:
+        with open("/proc/stat") as stat:
+            return [int(x) for x in stat.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+
+
+def stolen_share(before: list[int] | None, after: list[int] | None) -> float | None:
+    """The share of the machine's CPU time its hypervisor gave to others between two readings
+    (a virtual machine's "steal"): a run with a high share was slowed from outside."""
+    if before is None or after is None:
+        return None
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    return spent[7] / sum(spent) if sum(spent) else None
 
 
 def _sqlite_mb(db: Path) -> float:
@@ -207,8 +234,8 @@ def create_pg_database(cluster_url: str, name: str) -> str:
 
 HEADER = (
     "| backend | records | run | wall s | papers/s | CPU s | papers/CPU-s | peak RSS MB "
-    "| inserted | unchanged | skipped | store MB | load |\n"
-    "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    "| inserted | unchanged | skipped | store MB | load | steal |\n"
+    "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 )
 
 
@@ -218,7 +245,8 @@ def _row(m: Measured) -> str:
     return (
         f"| {m.backend} | {m.records:,} | {m.run} | {m.wall_s:,.1f} | {m.records / m.wall_s:,.0f} "
         f"| {m.cpu_s:,.1f} | {m.records / m.cpu_s:,.0f} | {m.peak_rss_mb:,.0f} "
-        f"| {r['inserted']:,} | {r['unchanged']:,} | {r['skipped']:,} | {store} | {m.load:.1f} |"
+        f"| {r['inserted']:,} | {r['unchanged']:,} | {r['skipped']:,} | {store} | {m.load:.1f} "
+        f"| {'–' if m.steal is None else f'{m.steal:.0%}'} |"
     )
 
 
@@ -230,6 +258,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--backends", nargs="+", choices=_BACKENDS, default=list(_BACKENDS))
     p.add_argument("--no-rerun", action="store_true", help="skip the second, unchanged import")
     p.add_argument("--work-dir", type=Path, default=None, help="scratch folder (default: temp)")
+    p.add_argument(
+        "--format",
+        choices=("json", "gzip"),
+        default="json",
+        help="the input file: plain JSON lines, as Kaggle's snapshot is (default), or gzipped",
+    )
     return p.parse_args(argv)
 
 
@@ -241,6 +275,12 @@ def main(argv: list[str] | None = None) -> None:
     try:
         tails = templates(load_listings(args.data_dir))
         print(f"{len(tails):,} unique real papers; work dir {work}", flush=True)
+        print(
+            f"settings: the CLI's defaults (no PAPERFEED_ setting but the data folder and the "
+            f"database); input {'plain JSON lines' if args.format == 'json' else 'gzip'}; "
+            f"sizes {args.sizes}; backends {args.backends}",
+            flush=True,
+        )
         print(HEADER, flush=True)
         for size in args.sizes:
             _bench_size(size, tails, work, args, cluster)
@@ -253,7 +293,7 @@ def main(argv: list[str] | None = None) -> None:
 def _bench_size(
     size: int, tails: list[str], work: Path, args: argparse.Namespace, cluster: Cluster | None
 ) -> None:
-    path = work / f"snapshot-{size}.json.gz"
+    path = work / f"snapshot-{size}.json{'.gz' if args.format == 'gzip' else ''}"
     write_snapshot(path, tails, size)
     for backend in args.backends:
         url = (
