@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -42,6 +43,45 @@ def test_snapshot_plain_and_gzip_give_the_same_store(
         and paper.doi == "10.1103/PhysRevD.76.013009"
     )
     assert stats["papers"] == 200
+
+
+def _zipped(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_kaggles_zip_archive_is_read_like_the_file_inside_it(
+    settings: Settings, engine: Engine, tmp_path: Path
+) -> None:
+    # Kaggle serves the snapshot as archive.zip holding arxiv-metadata-oai-snapshot.json.
+    archive = _zipped(tmp_path / "archive.zip", {SNAPSHOT.name: SNAPSHOT.read_bytes()})
+    first, failed = ingest_files(engine, settings, "snapshot", [archive])
+    again, _ = ingest_files(engine, settings, "snapshot", [SNAPSHOT])
+    assert not failed and first.inserted == 200 and first.skipped == 0
+    assert again.unchanged == 200 and again.inserted == again.updated == 0
+    with engine.connect() as conn:
+        paper = get_paper(conn, "0704.0001")
+    assert paper is not None and paper.authors[0] == "C. Balázs"
+
+
+def test_a_zip_that_is_not_one_readable_file_is_a_clear_error(
+    settings: Settings, engine: Engine, tmp_path: Path
+) -> None:
+    data = SNAPSHOT.read_bytes()
+    two = _zipped(tmp_path / "two.zip", {"a.json": data, "b.json": data})
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(_zipped(tmp_path / "whole.zip", {"a.json": data}).read_bytes()[:20_000])
+    corrupt = tmp_path / "corrupt.zip"
+    whole = bytearray((tmp_path / "whole.zip").read_bytes())
+    whole[len(whole) // 2 : len(whole) // 2 + 64] = bytes(64)  # zeros mid-stream
+    corrupt.write_bytes(bytes(whole))
+    report, failed = ingest_files(engine, settings, "snapshot", [two, cut, corrupt])
+    assert failed[0] == f"{two} holds 2 files (a.json, b.json): unzip it and import the one meant"
+    assert failed[1].startswith(f"{cut} is not a readable zip archive")  # no index at its end
+    assert failed[2].startswith(f"{corrupt} is damaged (truncated or corrupt)")
+    assert len(failed) == 3 and 0 < report.inserted < 200  # what came before the damage is kept
 
 
 def test_bad_lines_are_reported_with_file_and_line(

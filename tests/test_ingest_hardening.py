@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -238,6 +239,21 @@ def test_a_gzip_bomb_is_refused(settings: Settings, engine: Engine, tmp_path: Pa
             handle.write(chunk)
     report, failed = ingest_files(engine, settings, "listing", [bomb])
     assert len(failed) == 1 and "refused as a gzip bomb" in failed[0]
+    assert report.inserted == 1  # the record before the bomb is kept
+
+
+def test_a_zip_bomb_is_refused(settings: Settings, engine: Engine, tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.zip"
+    with (
+        zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
+        archive.open("listing.jsonl", "w") as handle,
+    ):
+        handle.write((_listing(1) + "\n").encode())
+        chunk = b" " * (1 << 20)
+        for _ in range(100):  # 100 MB of spaces: about 100 KB compressed
+            handle.write(chunk)
+    report, failed = ingest_files(engine, settings, "listing", [bomb])
+    assert len(failed) == 1 and "refused as a zip bomb" in failed[0]
     assert report.inserted == 1  # the record before the bomb is kept
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol, cast
 
 import orjson
 
@@ -23,18 +24,34 @@ MAX_DOCUMENT_CHARS = 100_000_000  # whole-file formats (HF daily papers, pages)
 MAX_GZIP_RATIO = 200
 _GZIP_RATIO_FROM = 50_000_000  # small files may be any ratio
 _SKIP_CHUNK = 1 << 20
+# What opening a damaged, truncated, encrypted or deflate64 zip archive can raise.
+_ZIP_FAULTS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    NotImplementedError,
+    RuntimeError,
+    OSError,
+    EOFError,
+)
 
 
 class DamagedFile(SourceError):
     """The file is truncated or corrupt (or a compression bomb); what came before is kept."""
 
 
-class _Guarded(io.RawIOBase):
-    """A gzip stream that reports damage and bombs as DamagedFile, counting what it inflates."""
+class _Inflating(Protocol):
+    def readinto1(self, buffer: bytearray | memoryview, /) -> int: ...
 
-    def __init__(self, path: Path, raw: BinaryIO) -> None:
+    def close(self) -> None: ...
+
+
+class _Guarded(io.RawIOBase):
+    """A gzip or zip stream that reports damage and bombs as DamagedFile, counting what it
+    inflates."""
+
+    def __init__(self, path: Path, raw: BinaryIO, inflating: _Inflating | None = None) -> None:
         self._path, self._raw = path, raw
-        self._gz = gzip.GzipFile(fileobj=raw)
+        self._gz = inflating or gzip.GzipFile(fileobj=raw)
         self._inflated = 0
 
     def readable(self) -> bool:
@@ -43,14 +60,15 @@ class _Guarded(io.RawIOBase):
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         try:
             count = self._gz.readinto1(buffer)  # one step at a time: damage loses nothing before it
-        except (OSError, EOFError, zlib.error) as exc:
+        except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
             raise DamagedFile(f"{self._path} is damaged (truncated or corrupt): {exc}") from exc
         self._inflated += count
         if self._inflated > _GZIP_RATIO_FROM and self._inflated > MAX_GZIP_RATIO * max(
             1, self._raw.tell()
         ):
             raise DamagedFile(
-                f"{self._path} inflates more than {MAX_GZIP_RATIO}x: refused as a gzip bomb"
+                f"{self._path} inflates more than {MAX_GZIP_RATIO}x: refused as a "
+                f"{'gzip' if isinstance(self._gz, gzip.GzipFile) else 'zip'} bomb"
             )
         return count
 
@@ -66,15 +84,39 @@ def open_text(path: Path) -> io.TextIOWrapper:
 
 
 def open_bytes(path: Path) -> BinaryIO:
-    """Open a file for reading, gunzipping when it is gzip; a missing file is a SourceError."""
+    """Open a file for reading, gunzipping when it is gzip and reading its one file when it is a
+    zip (Kaggle's `archive.zip`); a missing file is a SourceError."""
     try:
         raw = path.open("rb")
     except OSError as exc:
         raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    if raw.peek(2)[:2] == b"\x1f\x8b":
+    head = raw.peek(4)[:4]
+    if head[:2] == b"\x1f\x8b":
         # Small reads: damage mid-read loses at most this much of what came before it.
         return io.BufferedReader(_Guarded(path, raw), io.DEFAULT_BUFFER_SIZE)
+    if head == b"PK\x03\x04":
+        return io.BufferedReader(_zip_member(path, raw), io.DEFAULT_BUFFER_SIZE)
     return raw
+
+
+def _zip_member(path: Path, raw: BinaryIO) -> _Guarded:
+    """The one file inside a zip archive, streamed (the archive's own index finds it)."""
+    try:
+        archive = zipfile.ZipFile(raw)
+        files = [info for info in archive.infolist() if not info.is_dir()]
+        if len(files) != 1:
+            names = ", ".join(info.filename for info in files[:5]) or "nothing"
+            raise SourceError(
+                f"{path} holds {len(files)} files ({names}): unzip it and import the one meant"
+            )
+        # A member stream is a BufferedIOBase (it has readinto1), though typed as IO[bytes].
+        return _Guarded(path, raw, cast(_Inflating, archive.open(files[0])))
+    except SourceError:
+        raw.close()
+        raise
+    except _ZIP_FAULTS as exc:
+        raw.close()
+        raise DamagedFile(f"{path} is not a readable zip archive: {exc}") from exc
 
 
 def read_document(path: Path, limit: int = MAX_DOCUMENT_CHARS) -> str:
