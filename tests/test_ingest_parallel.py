@@ -24,11 +24,13 @@ _BIG = "x" * (3 << 20)  # one message over the pipe's room: it must still arrive
 
 @dataclass
 class _Numbers:
-    """A source of `count` items; then, per `end`, nothing, an error, or the process's exit."""
+    """A source of `count` items; then, per `end`, nothing, an error, or the process's exit
+    (with or without a process of its own left holding the pipe)."""
 
     count: int
     end: str = "done"
     big_at: int = -1
+    note: str = ""  # where "exit, pipe held" writes the holding process's id
 
     def items(self, read_checkpoint: ReadCheckpoint) -> Iterator[Item]:
         for n in range(self.count):
@@ -37,6 +39,12 @@ class _Numbers:
             raise SourceError("the source broke")
         if self.end == "exit":
             os._exit(3)  # as if the parsing process were killed
+        if self.end == "exit, pipe held":  # a process it forked keeps the pipe's write end open
+            if (holder := os.fork()) == 0:
+                time.sleep(60)
+                os._exit(0)
+            Path(self.note).write_text(str(holder))
+            os._exit(3)
 
 
 def _same(items: Iterator[Item]) -> Iterator[Item]:
@@ -69,6 +77,21 @@ def test_a_parsing_process_that_dies_is_reported_with_its_exit_code() -> None:
         for item in items_in_child(_Numbers(600, end="exit"), {}, _same, ahead=1_000):
             got.append(item)
     assert _where(got) == [f"line {n}" for n in range(500)]  # the whole chunks it sent
+
+
+def test_a_dead_parsing_process_is_noticed_while_another_holds_the_pipe(tmp_path: Path) -> None:
+    # A process forked meanwhile (here by the child itself) keeps the pipe open after the child
+    # is gone: the writer must not wait for that process to end.
+    note = tmp_path / "holder.pid"
+    source = _Numbers(600, end="exit, pipe held", note=str(note))
+    started = time.monotonic()
+    try:
+        with pytest.raises(SourceError, match=r"stopped \(exit code 3\)"):
+            list(items_in_child(source, {}, _same, ahead=1_000))
+        assert time.monotonic() - started < 30
+    finally:
+        if note.exists():
+            os.kill(int(note.read_text()), signal.SIGKILL)
 
 
 def test_a_writer_that_stops_early_leaves_no_process_or_thread() -> None:

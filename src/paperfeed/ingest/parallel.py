@@ -50,7 +50,7 @@ def items_in_child(
     sending.close()  # the child holds the only write end: the pipe ends when the child does
     inbox: queue.Queue[bytes | None] = queue.Queue(max(2, ahead // _CHUNK + 1))
     stop = threading.Event()
-    reader = threading.Thread(target=_drain, args=(receiving, inbox, stop), daemon=True)
+    reader = threading.Thread(target=_drain, args=(receiving, inbox, stop, child), daemon=True)
     reader.start()
     try:
         while (message := _receive(inbox, child))[0] == "items":
@@ -74,11 +74,21 @@ def _widen(end: Connection) -> None:
             fcntl.fcntl(end.fileno(), setting, _PIPE_BYTES)
 
 
-def _drain(receiving: Connection, inbox: queue.Queue[bytes | None], stop: threading.Event) -> None:
-    """Move whole messages from the pipe to the inbox; None marks the end of the pipe."""
+def _drain(
+    receiving: Connection,
+    inbox: queue.Queue[bytes | None],
+    stop: threading.Event,
+    child: BaseProcess,
+) -> None:
+    """Move whole messages from the pipe to the inbox; None marks the end of the stream: the
+    pipe closed, or the child gone with nothing left in it (a process forked meanwhile by another
+    thread may hold the pipe open)."""
     while not stop.is_set():
         try:
-            data: bytes | None = receiving.recv_bytes()
+            ready = receiving.poll(_POLL_S)
+            if not ready and child.is_alive():
+                continue
+            data = receiving.recv_bytes() if ready or receiving.poll(0) else None
         except (EOFError, OSError):
             data = None
         while not stop.is_set():
