@@ -62,7 +62,9 @@ def items_in_child(
         if child.is_alive():
             child.terminate()
         child.join()
-        reader.join()  # the child's end is closed now: the reader sees the end of the pipe
+        # The child's end is closed now, so the reader sees the end of the pipe; a process forked
+        # meanwhile that holds it open could keep it waiting, and closing our end releases it.
+        reader.join(timeout=5 * _POLL_S)
         receiving.close()
 
 
