@@ -51,7 +51,7 @@ class _Guarded(io.RawIOBase):
 
     def __init__(self, path: Path, raw: BinaryIO, inflating: _Inflating | None = None) -> None:
         self._path, self._raw = path, raw
-        self._gz = inflating or gzip.GzipFile(fileobj=raw)
+        self._inflating = inflating or gzip.GzipFile(fileobj=raw)
         self._inflated = 0
 
     def readable(self) -> bool:
@@ -59,7 +59,8 @@ class _Guarded(io.RawIOBase):
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         try:
-            count = self._gz.readinto1(buffer)  # one step at a time: damage loses nothing before it
+            # One step at a time: damage loses nothing before it.
+            count = self._inflating.readinto1(buffer)
         except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
             raise DamagedFile(f"{self._path} is damaged (truncated or corrupt): {exc}") from exc
         self._inflated += count
@@ -68,12 +69,12 @@ class _Guarded(io.RawIOBase):
         ):
             raise DamagedFile(
                 f"{self._path} inflates more than {MAX_GZIP_RATIO}x: refused as a "
-                f"{'gzip' if isinstance(self._gz, gzip.GzipFile) else 'zip'} bomb"
+                f"{'gzip' if isinstance(self._inflating, gzip.GzipFile) else 'zip'} bomb"
             )
         return count
 
     def close(self) -> None:
-        self._gz.close()
+        self._inflating.close()
         self._raw.close()
         super().close()
 

@@ -104,12 +104,7 @@ def _drain(
 
 
 def _receive(inbox: queue.Queue[bytes | None], child: BaseProcess) -> Message:
-    while True:
-        try:
-            data = inbox.get(timeout=_POLL_S)
-            break
-        except queue.Empty:
-            continue  # the child is busy (or quiet); its exit ends the pipe, which ends this
+    data = inbox.get()  # the reader puts None when the stream ends, however the child ended
     if data is None:  # the pipe ended before the child said it was done
         child.join()
         raise SourceError(f"the parsing process stopped (exit code {child.exitcode})")
