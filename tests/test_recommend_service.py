@@ -205,6 +205,51 @@ def test_a_failed_child_fit_falls_back_to_this_process(
     assert "child process failed" in caplog.text and "no_such_module" in caplog.text
 
 
+_FIT_AND_WAIT = """
+import sys
+from pathlib import Path
+from paperfeed.recommend import service
+texts = [f"Paper {i}: topic{i % 400} meets method{i % 37} on dataset{i % 13}. Shared phrase."
+         for i in range(service.APART_FROM)]
+service.fit_apart(texts, Path(sys.argv[1]))
+"""
+
+
+def _process_with(word: str, but: int) -> bool:
+    """Whether a process other than `but` has `word` in its command line (Linux /proc)."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != but:
+            try:
+                if word.encode() in (entry / "cmdline").read_bytes():
+                    return True
+            except OSError:
+                continue
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs Linux /proc")
+def test_a_fit_whose_caller_is_killed_is_kept_for_the_next_start(tmp_path: Path) -> None:
+    """A server stopped during a large store's first fit (minutes on a busy machine): the child
+    finishes and leaves the features where the next start reads them, instead of losing them."""
+    keep = tmp_path / "vocabulary" / "vocabulary-2026-07-01-50000.json.gz"
+    caller = subprocess.Popen([sys.executable, "-c", _FIT_AND_WAIT, str(keep)])
+    try:
+        deadline = time.monotonic() + 60
+        while not _process_with(str(keep), but=caller.pid):  # the fitting child has started
+            assert caller.poll() is None and time.monotonic() < deadline, "no child appeared"
+            time.sleep(0.02)
+        assert not keep.exists()  # the caller is killed before the child is done
+    finally:
+        caller.kill()
+        caller.wait()
+    deadline = time.monotonic() + 120
+    while _process_with(str(keep), but=caller.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)  # the orphaned child finishes its fit
+    kept = service.load_vocabulary(keep)
+    assert kept is not None
+    _same(kept, service.fit_vocabulary(_texts(service.APART_FROM)))
+
+
 def test_the_child_refuses_what_is_not_a_list_of_texts(tmp_path: Path) -> None:
     out = tmp_path / "v.json.gz"
     for given in (b'{"not": "a list"}', b'["text", 3]', b"not JSON at all"):
@@ -220,10 +265,10 @@ def test_workers_starting_together_fit_a_days_features_once(
     fits: list[int] = []
     real = service.fit_apart
 
-    def slow_fit(texts: list[str]) -> Vocabulary:
+    def slow_fit(texts: list[str], keep: Path | None = None) -> Vocabulary:
         fits.append(len(texts))
         time.sleep(0.5)  # long enough for the other worker to arrive while this one fits
-        return real(texts)
+        return real(texts, keep)
 
     monkeypatch.setattr(service, "fit_apart", slow_fit)
     kept = tmp_path / "vocabulary"
@@ -247,11 +292,11 @@ def test_a_first_view_during_a_large_stores_first_fit_is_ranked_without_waiting(
     entered, release, timed_out = threading.Event(), threading.Event(), []
     real = service.fit_apart
 
-    def held_fit(texts: list[str]) -> Vocabulary:
+    def held_fit(texts: list[str], keep: Path | None = None) -> Vocabulary:
         entered.set()
         if not release.wait(5):
             timed_out.append(True)  # the reader's view waited for this fit
-        return real(texts)
+        return real(texts, keep)
 
     monkeypatch.setattr(service, "fit_apart", held_fit)
     rec = Recommender(engine)

@@ -321,18 +321,18 @@ class Recommender:
             found = load_vocabulary(path)
             if found is not None:
                 return found
-            fitted = self._fit_now(conn)
+            fitted = self._fit_now(conn, keep=path)
             self._keep_vocabulary(fitted, path)
             return fitted
 
-    def _fit_now(self, conn: Connection) -> Vocabulary:
+    def _fit_now(self, conn: Connection, keep: Path | None = None) -> Vocabulary:
         ids = newest_listed(conn, self.reach.vocabulary_papers)
         texts: list[str] = []
         for start in range(0, len(ids), TEXT_CHUNK):  # papers held a chunk at a time
             chunk = ids[start : start + TEXT_CHUNK]
             papers = get_papers(conn, chunk, brief=True)
             texts += [doc_of(papers[i]).text for i in chunk if i in papers]
-        return fit_apart(texts)
+        return fit_apart(texts, keep)
 
     def _vocabulary_path(self, day: object) -> Path | None:
         if self.vocabulary_dir is None or day is None:
@@ -397,7 +397,7 @@ TEXT_CHUNK = 5000
 APART_FROM = 10_000  # texts: fewer are fitted in the calling process
 
 
-def fit_apart(texts: list[str]) -> Vocabulary:
+def fit_apart(texts: list[str], keep: Path | None = None) -> Vocabulary:
     """Fit keyword features, in a child process when there are many texts.
 
     A fit counts every n-gram before the rare ones are dropped: ~0.85 GB above the caller's
@@ -405,12 +405,18 @@ def fit_apart(texts: list[str]) -> Vocabulary:
     child (`fit_child`, a fresh interpreter: nothing of the caller's is run again) that memory
     goes back to the system when it exits, instead of staying in a serving worker's heap. If
     the child fails, the fit runs here.
+
+    With `keep`, the child writes the features there itself (atomically): a fit whose caller is
+    stopped meanwhile (a server shut down or restarted while a large store's first fit runs,
+    which takes minutes on a busy machine) is then read back at the next start instead of being
+    lost and started over.
     """
     if len(texts) < APART_FROM:
         return fit_vocabulary(texts)
     with tempfile.TemporaryDirectory(prefix="paperfeed-vocabulary-") as folder:
-        out = Path(folder) / "vocabulary.json.gz"
+        out = keep if keep is not None else Path(folder) / "vocabulary.json.gz"
         try:
+            out.parent.mkdir(parents=True, exist_ok=True)
             _fit_in_child(texts, out)
             fitted = load_vocabulary(out)
         except (OSError, subprocess.SubprocessError) as exc:
@@ -442,9 +448,19 @@ CHILD_SECONDS = 1800
 
 
 def _fit_in_child(texts: list[str], out: Path) -> None:
-    done = subprocess.run(
-        [*CHILD, str(out)], input=orjson.dumps(texts), capture_output=True, timeout=CHILD_SECONDS
-    )
+    # The texts go in a file the child reads and removes: whole before it starts, so the child
+    # finishes (and keeps its result) even if this process is stopped while it runs.
+    with tempfile.NamedTemporaryFile(prefix="paperfeed-texts-", suffix=".json", delete=False) as f:
+        f.write(orjson.dumps(texts))
+    try:
+        done = subprocess.run(
+            [*CHILD, "--texts", f.name, str(out)],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=CHILD_SECONDS,
+        )
+    finally:
+        Path(f.name).unlink(missing_ok=True)  # when the child could not start
     if done.returncode != 0:
         tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:]
         raise subprocess.SubprocessError(f"exit status {done.returncode}: {' '.join(tail)}")
