@@ -256,6 +256,17 @@ def test_the_child_refuses_what_is_not_a_list_of_texts(tmp_path: Path) -> None:
         bad = subprocess.run([*service.CHILD, str(out)], input=given, capture_output=True)
         assert bad.returncode == 2 and b"JSON list of strings" in bad.stderr, given
         assert not out.exists()
+        texts = tmp_path / "texts.json"
+        texts.write_bytes(given)
+        bad = subprocess.run([*service.CHILD, "--texts", str(texts), str(out)], capture_output=True)
+        assert bad.returncode == 2 and b"JSON list of strings" in bad.stderr, given
+        assert not out.exists() and not texts.exists()  # the child removes the file it read
+    missing = subprocess.run(
+        [*service.CHILD, "--texts", str(tmp_path / "gone.json"), str(out)], capture_output=True
+    )
+    assert missing.returncode == 2 and b"cannot read the texts" in missing.stderr
+    usage = subprocess.run([*service.CHILD, "--text", "a", str(out)], capture_output=True)
+    assert usage.returncode == 2 and b"usage:" in usage.stderr
 
 
 def test_workers_starting_together_fit_a_days_features_once(
