@@ -49,6 +49,7 @@ class Listed:
     authors: tuple[str, ...]
     categories: tuple[str, ...]
     day: date
+    comment: str = ""  # the listing's comment line, which the product's keyword features read
 
 
 def read_listings(folder: Path, until: date) -> list[Listed]:
@@ -64,8 +65,9 @@ def read_listings(folder: Path, until: date) -> list[Listed]:
                 if r["id"] not in seen:
                     cats = tuple(c for c in r["categories"] if "." in c and " " not in c)
                     seen[r["id"]] = Listed(
-                        r["id"], r["title"], r["summary"], tuple(r["authors"]), cats, day
-                    )
+                        r["id"], r["title"], r["summary"], tuple(r["authors"]), cats, day,
+                        r.get("comment") or "",
+                    )  # fmt: skip
     return list(seen.values())
 
 
@@ -116,11 +118,17 @@ def embed(ids_texts: dict[str, str], embedder_name: str, cache: Path) -> dict[st
 Ranker = Callable[[User], list[str]]
 
 
-def store_vocabulary(papers: Sequence[Listed]) -> rec.Vocabulary:
+def store_vocabulary(papers: Sequence[Listed], comments: bool = True) -> rec.Vocabulary:
     """The product's keyword features: fitted on the newest `Reach.vocabulary_papers` papers of
     the store (here: listed before the window's end, the window included)."""
     newest = sorted(papers, key=lambda p: p.day)[-Reach().vocabulary_papers :]
-    return rec.fit_vocabulary([rec.Doc(p.id, p.title, p.summary).text for p in newest])
+    return rec.fit_vocabulary([doc(p, comments).keyword_text for p in newest])
+
+
+def doc(p: Listed, comments: bool = True) -> rec.Doc:
+    """What the product's ranker sees of a paper (author names hidden; `comments=False`: the
+    comment line left out too, as the ranker had it before 2026-12-03)."""
+    return rec.Doc(p.id, p.title, p.summary, (), p.categories, p.day, p.comment if comments else "")
 
 
 def paperfeed_ranker(
@@ -129,16 +137,17 @@ def paperfeed_ranker(
     cut: date,
     tuning: rec.Tuning,
     vocabulary: rec.Vocabulary,
+    comments: bool = True,
 ) -> Ranker:
     """The product's ranker: one space over the window in the store's keyword features, a model
     per user."""
-    docs = [rec.Doc(p.id, p.title, p.summary, (), p.categories, p.day) for p in window]
+    docs = [doc(p, comments) for p in window]
     space = rec.space_in(docs, np.vstack([vectors[p.id] for p in window]), vocabulary)
 
     def ranked(user: User) -> list[str]:
         signals = [
             rec.Signal(
-                rec.Doc(p.id, p.title, p.summary, (), p.categories, p.day),
+                doc(p, comments),
                 1,
                 "rating",
                 float((cut - p.day).days),
@@ -246,6 +255,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "paperfeed-bench")
     parser.add_argument("--tune", default="", help="Tuning overrides, e.g. half_life_days=180")
     parser.add_argument(
+        "--without-comments",
+        action="store_true",
+        help="also rank with the papers' comment lines left out of the keyword features, as "
+        "`paperfeed_nocomment` (the ranker before they were read)",
+    )
+    parser.add_argument(
         "--compare",
         default=None,
         help="also rank with these overrides as `paperfeed_cmp` ('' for the defaults), e.g. "
@@ -289,6 +304,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.compare is not None:
         cmp = tuning_from(args.compare)
         compared = {"paperfeed_cmp": paperfeed_ranker(window, vectors, args.cut, cmp, vocabulary)}
+    if args.without_comments:
+        bare = store_vocabulary(papers, comments=False)
+        compared["paperfeed_nocomment"] = paperfeed_ranker(
+            window, vectors, args.cut, tuning, bare, comments=False
+        )
     rankers = {
         "paperfeed": paperfeed_ranker(window, vectors, args.cut, tuning, vocabulary),
         **compared,

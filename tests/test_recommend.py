@@ -169,3 +169,24 @@ def test_every_product_of_a_page_view_runs_on_one_blas_thread(
     with threadpool_limits(limits=4, user_api="blas"):  # what an unlimited process would use
         assert len(rec.rank(model, space, 5)) == 5
     assert len(seen) == 2 and all(n == [1] * len(n) and n for n in seen), seen
+
+
+def test_the_comment_line_counts_in_keyword_features_not_in_mutes() -> None:
+    """A venue the reader's paper shares with a new one ("MICCAI") lifts it above its twin from
+    another venue; mutes and followed searches still read the title and abstract only."""
+    from paperfeed.models import Paper
+    from paperfeed.recommend.service import doc_of
+
+    docs, vecs = _docs()
+    liked = replace(docs[0], comments="Accepted at MICCAI 2026")
+    same = replace(docs[7], id="vision-a", comments="To appear at MICCAI 2026")
+    other = replace(docs[7], id="vision-b", comments="To appear at CVPR 2026")
+    pool = [*docs[1:], other, same]
+    space = rec.build_space(pool, np.vstack([vecs[1:], vecs[7], vecs[7]]), [liked.keyword_text])
+    model = rec.train([_signal(liked, 1, vecs[0])], space, rec.Follows(), rec.Tuning())
+    order = [r.id for r in rec.rank(model, space, len(pool))]
+    assert order.index("vision-a") < order.index("vision-b")
+    assert "miccai" in same.keyword_text.lower() and "miccai" not in same.text.lower()
+    assert not rec.is_muted(same, rec.Follows(muted_keywords=("miccai",)))
+    stored = Paper("2607.00001", "T", "A", comments="MICCAI 2026")
+    assert doc_of(stored).comments == "MICCAI 2026"

@@ -83,11 +83,19 @@ class Doc:
     authors: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     day: date | None = None
+    comments: str = ""  # the authors' comment line ("Accepted at MICCAI 2026", a project page)
 
     @property
     def text(self) -> str:
-        """Title and abstract: the text keyword features are built from."""
+        """Title and abstract: what mutes and followed searches are matched against."""
         return f"{self.title}. {self.abstract}"
+
+    @property
+    def keyword_text(self) -> str:
+        """Title, abstract and the comment line: the text keyword features are built from. The
+        comment names venues, workshops and project pages that a reader's papers share with new
+        ones (bench/RESULTS.md, "For you ranker, fifth round")."""
+        return f"{self.text} {self.comments}" if self.comments else self.text
 
 
 @dataclass(frozen=True)
@@ -172,7 +180,7 @@ class Space:
 def build_space(docs: Sequence[Doc], vectors: np.ndarray, extra_texts: Sequence[str] = ()) -> Space:
     """Fit keyword features on the candidates (plus any extra texts) and pair them with vectors."""
     vectorizer = new_vectorizer()
-    texts = [d.text for d in docs]
+    texts = [d.keyword_text for d in docs]
     try:
         vectorizer.fit(texts + list(extra_texts))
     except ValueError:  # too few documents for min_df: fall back to every term
@@ -247,7 +255,7 @@ def load_vocabulary(path: Path) -> Vocabulary | None:
 
 def space_in(docs: Sequence[Doc], vectors: np.ndarray, vocabulary: Vocabulary) -> Space:
     """A space over these candidates in an already fitted vocabulary (transform only)."""
-    keywords = vocabulary.vectorizer.transform([d.text for d in docs]).tocsr()
+    keywords = vocabulary.vectorizer.transform([d.keyword_text for d in docs]).tocsr()
     vec, terms = vocabulary.vectorizer, vocabulary.terms
     return Space(list(docs), vec, keywords, _unit(vectors, len(docs)), terms=terms)
 
@@ -294,7 +302,7 @@ def train(signals: Sequence[Signal], space: Space, follows: Follows, tuning: Tun
     positives = [s for s in signals if s.sign > 0]
     negatives = [s for s in signals if s.sign < 0]
     # Each signal's tf-idf row once: both the classifier and the neighbour part read them.
-    x_sig = _rows(space, [s.doc.text for s in [*positives, *negatives]])
+    x_sig = _rows(space, [s.doc.keyword_text for s in [*positives, *negatives]])
     weights, bias = _keyword_model(positives, negatives, space, tuning, x_sig)
     with_vec = [i for i, s in enumerate(positives) if s.vector is not None]
     # The meaning part keeps the most weighted positives: bounded cost per candidate.

@@ -70,7 +70,10 @@ SHARED_DAYS = 30  # today, this week and this month share one space of the newes
 def doc_of(paper: Paper) -> Doc:
     """What the ranker sees of a stored paper."""
     day = paper.listing_date or (paper.published.date() if paper.published else None)
-    return Doc(paper.id, paper.title, paper.abstract, paper.authors, paper.categories, day)
+    return Doc(
+        paper.id, paper.title, paper.abstract, paper.authors, paper.categories, day,
+        paper.comments or "",
+    )  # fmt: skip
 
 
 def follows_of(conn: Connection, user_id: int) -> Follows:
@@ -331,7 +334,7 @@ class Recommender:
         for start in range(0, len(ids), TEXT_CHUNK):  # papers held a chunk at a time
             chunk = ids[start : start + TEXT_CHUNK]
             papers = get_papers(conn, chunk, brief=True)
-            texts += [doc_of(papers[i]).text for i in chunk if i in papers]
+            texts += [doc_of(papers[i]).keyword_text for i in chunk if i in papers]
         return fit_apart(texts, keep)
 
     def _vocabulary_path(self, day: object) -> Path | None:
