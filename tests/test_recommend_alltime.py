@@ -330,3 +330,48 @@ def test_a_kept_vocabulary_transforms_exactly_as_the_fitted_one(tmp_path: Path) 
 
 
 WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"]
+
+
+def test_an_all_time_view_during_a_large_stores_first_fit_is_ranked_without_waiting(
+    site: Settings, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server's start fits the store's features (a minute at 1 M papers); an All-time view
+    meanwhile is ranked in features fitted on its candidates, and in the store's afterwards."""
+    monkeypatch.setattr(service_module, "APART_FROM", 5)  # the test store counts as large
+    old = _add_old_day(engine, site, tmp_path / "old")
+    ana = _reader(engine, sorted(old)[:3])
+    entered, release, timed_out = threading.Event(), threading.Event(), []
+    real = service_module.fit_apart
+
+    def held_fit(texts: list[str], keep: Path | None = None) -> Vocabulary:
+        entered.set()
+        if not release.wait(5):
+            timed_out.append(True)  # the reader's view waited for this fit
+        return real(texts, keep)
+
+    monkeypatch.setattr(service_module, "fit_apart", held_fit)
+    rec, search = _recommender(site, engine)
+    try:
+        warm = threading.Thread(target=rec.warm_vocabulary)
+        warm.start()
+        assert entered.wait(30)
+        during = _all(engine, rec, ana)  # the fit is still held
+        release.set()
+        warm.join(60)
+        assert not timed_out and during
+        assert rec.refit_thread is not None
+        rec.refit_thread.join(60)
+        assert rec.vocabulary_day() is not None
+        ranked_in: list[object] = []
+        original = service_module.space_in
+
+        def spy(docs: object, vectors: object, vocabulary: Vocabulary) -> object:
+            ranked_in.append(vocabulary)
+            return original(docs, vectors, vocabulary)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(service_module, "space_in", spy)
+        after = _all(engine, rec, ana)  # not the feed cached during the fit
+        store = rec._vocabulary_now
+        assert store is not None and ranked_in == [store[1]] and after
+    finally:
+        search.close()

@@ -156,8 +156,9 @@ class Recommender:
         self, conn: Connection, change: object
     ) -> tuple[object, Vocabulary | None]:
         """The store's features; (None, None) while a large store's first fit in this process
-        is under way (a server's start): that reader is ranked in the window's own features
-        rather than kept waiting ~20 s."""
+        is under way (a server's start): that reader is ranked in features fitted on the window's
+        (or the all-time candidates') own papers rather than kept waiting ~20 s (at 1 M papers,
+        a minute)."""
         if self._vocabulary_now is None and len(newest_listed(conn, APART_FROM)) >= APART_FROM:
             self._refit_in_background(_day_of(change))
             if self._vocabulary_now is None:
@@ -247,7 +248,9 @@ class Recommender:
         if self.neighbours is None or vector_contract(conn) is None:
             return None
         change = latest_change(conn)
-        day, vocabulary = self._vocabulary(conn, change)
+        # As for the windows: while a large store's first fit runs (a server's start), ranked
+        # in features fitted on the candidates, and again once the store's are in (day in key).
+        day, vocabulary = self._vocabulary_soon(conn, change)
         version = (signal_version(conn, user_id), site_revision(conn), change, day)
         key = (user_id, *version, "all", limit)
         try:
@@ -259,7 +262,7 @@ class Recommender:
         return list(ranked)
 
     def _rank_all(
-        self, conn: Connection, user_id: int, limit: int, vocabulary: Vocabulary
+        self, conn: Connection, user_id: int, limit: int, vocabulary: Vocabulary | None
     ) -> tuple[Recommendation, ...]:
         contract = vector_contract(conn)
         assert contract is not None and self.neighbours is not None
@@ -271,7 +274,10 @@ class Recommender:
         papers = get_papers(conn, ids, brief=True)
         docs = [doc_of(papers[i]) for i in ids if i in papers]
         vectors = _matrix(conn, contract, [d.id for d in docs])
-        space = space_in(docs, vectors, vocabulary)
+        if vocabulary is None:
+            space = build_space(docs, vectors)
+        else:
+            space = space_in(docs, vectors, vocabulary)
         model = train(signals, space, follows_of(conn, user_id), self.tuning)
         return tuple(rank(model, space, limit, seen))
 
