@@ -38,6 +38,7 @@ from paperfeed.store.listings import latest_day, set_flags
 from paperfeed.store.papers import author_key
 from paperfeed.store.search_store import delete_other_contracts, latest_change
 from paperfeed.store.tables import papers
+from tests.fit_support import hold_first_fit
 from tests.web_support import DAYS, bearer, client, csrf_token, on_day, stored
 
 OLD_DAY = date(2025, 1, 15)  # more than a month before DAYS: in no window but "all"
@@ -337,28 +338,18 @@ def test_an_all_time_view_during_a_large_stores_first_fit_is_ranked_without_wait
 ) -> None:
     """A server's start fits the store's features (a minute at 1 M papers); an All-time view
     meanwhile is ranked in features fitted on its candidates, and in the store's afterwards."""
-    monkeypatch.setattr(service_module, "APART_FROM", 5)  # the test store counts as large
     old = _add_old_day(engine, site, tmp_path / "old")
     ana = _reader(engine, sorted(old)[:3])
-    entered, release, timed_out = threading.Event(), threading.Event(), []
-    real = service_module.fit_apart
-
-    def held_fit(texts: list[str], keep: Path | None = None) -> Vocabulary:
-        entered.set()
-        if not release.wait(5):
-            timed_out.append(True)  # the reader's view waited for this fit
-        return real(texts, keep)
-
-    monkeypatch.setattr(service_module, "fit_apart", held_fit)
+    held = hold_first_fit(monkeypatch)
     rec, search = _recommender(site, engine)
     try:
         warm = threading.Thread(target=rec.warm_vocabulary)
         warm.start()
-        assert entered.wait(30)
+        assert held.entered.wait(30)
         during = _all(engine, rec, ana)  # the fit is still held
-        release.set()
+        held.release.set()
         warm.join(60)
-        assert not timed_out and during
+        assert not held.waited and during
         assert rec.refit_thread is not None
         rec.refit_thread.join(60)
         assert rec.vocabulary_day() is not None

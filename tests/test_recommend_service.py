@@ -23,6 +23,7 @@ from paperfeed.store import get_papers, upsert_papers
 from paperfeed.store.accounts import create_user
 from paperfeed.store.library import add_interest, set_rating
 from paperfeed.store.papers import author_key
+from tests.fit_support import hold_first_fit
 from tests.web_support import DAYS, on_day
 
 
@@ -299,28 +300,18 @@ def test_a_first_view_during_a_large_stores_first_fit_is_ranked_without_waiting(
 ) -> None:
     """A server's start fits the store's features for ~20 s at 50,000 papers; a reader who
     arrives meanwhile is ranked in the window's own features, and in the store's afterwards."""
-    monkeypatch.setattr(service, "APART_FROM", 5)  # the test store counts as large
-    entered, release, timed_out = threading.Event(), threading.Event(), []
-    real = service.fit_apart
-
-    def held_fit(texts: list[str], keep: Path | None = None) -> Vocabulary:
-        entered.set()
-        if not release.wait(5):
-            timed_out.append(True)  # the reader's view waited for this fit
-        return real(texts, keep)
-
-    monkeypatch.setattr(service, "fit_apart", held_fit)
+    held = hold_first_fit(monkeypatch)
     rec = Recommender(engine)
     ana = _reader(engine, "ana", sorted(on_day(engine, DAYS[0]))[:2])
     warm = threading.Thread(target=rec.warm_vocabulary)
     warm.start()
-    assert entered.wait(30)
+    assert held.entered.wait(30)
     first = _feed(engine, rec, ana)  # the fit is still held
     with engine.connect() as conn:
         _model, during = rec.model(conn, ana, DAYS[0], DAYS[-1])
-    release.set()
+    held.release.set()
     warm.join(60)
-    assert not timed_out and len(first) == 5
+    assert not held.waited and len(first) == 5
     assert rec.refit_thread is not None
     rec.refit_thread.join(60)
     store = rec._vocabulary_now
