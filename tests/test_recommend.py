@@ -190,3 +190,23 @@ def test_the_comment_line_counts_in_keyword_features_not_in_mutes() -> None:
     assert not rec.is_muted(same, rec.Follows(muted_keywords=("miccai",)))
     stored = Paper("2607.00001", "T", "A", comments="MICCAI 2026")
     assert doc_of(stored).comments == "MICCAI 2026"
+
+
+def test_reasons_and_learned_terms_never_show_a_comment_lines_scaffolding() -> None:
+    """Papers sharing "Project page: https://….github.io" with the reader's: the model may
+    weigh those words, but the reason and the learned terms name the topic, never "github io"."""
+    docs, vecs = _docs()
+    page = "Project page: https://lab.github.io/work. Code available at https://github.com/lab"
+    liked = [replace(d, comments=page) for d in docs[:2]]
+    paged = {1, 6, 11}  # a few: the words stay under the features' max_df
+    pool = [replace(d, comments=page if i in paged else "") for i, d in enumerate(docs[2:])]
+    space = rec.build_space(pool, vecs[2:], [d.keyword_text for d in liked])
+    signals = [_signal(d, 1, v) for d, v in zip(liked, vecs[:2], strict=True)]
+    model = rec.train(signals, space, rec.Follows(), rec.Tuning())
+    weighed = {str(space.terms[i]) for i in np.flatnonzero(model.term_weights > 0)}
+    assert {"github io", "project page"} & weighed  # the model does weigh the scaffolding
+    learned = [t for t, _ in rec.strongest_terms(model, space, 200)]
+    assert learned and not {"github", "io", "github io", "project page", "https"} & set(learned)
+    reasons = [rec.matching_terms(model, space, row, 3) for row in sorted(paged)]
+    assert any(reasons) and all(rec.shown_term(t) for terms in reasons for t in terms)
+    assert not rec.shown_term("github io") and rec.shown_term("miccai 2026")

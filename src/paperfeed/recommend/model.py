@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import itertools
 import json
 import math
 import os
@@ -614,26 +615,42 @@ def _clip(title: str, limit: int = 80) -> str:
     return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
 
 
+# Words of a comment line's scaffolding (links, page counts, "project page", "accepted at").
+# The model may weigh them (a reader's group publishes project pages), but a term made only of
+# them says nothing to the reader, so reasons and the learned page never show one. Words that
+# are also topics ("code", "data", "table") are not among them.
+SCAFFOLDING = frozenset(
+    "http https www com org io net edu html github gitlab huggingface co git sites google "  # noqa: SIM905
+    "page pages project projects website homepage figure figures fig tables appendix "
+    "appendices available supplementary material materials version camera ready accepted "
+    "submitted preprint conference proceedings pp".split()
+)
+
+
+def shown_term(term: str) -> bool:
+    """Whether a term means something to a reader: not only a comment line's scaffolding."""
+    return not all(word in SCAFFOLDING for word in term.split())
+
+
 def matching_terms(model: UserModel, space: Space, row: int, k: int) -> list[str]:
-    """The paper's terms that raise its keyword score most."""
+    """The paper's terms that raise its keyword score most (scaffolding left out)."""
     rows = space.keywords  # the row's slice of the CSR arrays (indexing a row costs ~1 ms)
     start, end = rows.indptr[row], rows.indptr[row + 1]
     indices = rows.indices[start:end]
     contrib = rows.data[start:end] * model.term_weights[indices]
     names = space.terms
     assert names is not None
-    best = np.argsort(-contrib, kind="stable")[:k]
-    return [str(names[indices[i]]) for i in best if contrib[i] > 0]
+    best = (str(names[indices[i]]) for i in np.argsort(-contrib, kind="stable") if contrib[i] > 0)
+    return list(itertools.islice((t for t in best if shown_term(t)), k))
 
 
 def strongest_terms(model: UserModel, space: Space, k: int = 20) -> list[tuple[str, float]]:
-    """The terms the keyword model weighs most (positive first)."""
+    """The terms the keyword model weighs most (positive first; scaffolding left out)."""
     names = space.terms
     assert names is not None
-    best = np.argsort(-model.term_weights)[:k]
-    return [
-        (str(names[i]), float(model.term_weights[i])) for i in best if model.term_weights[i] > 0
-    ]
+    weights = model.term_weights
+    best = ((str(names[i]), float(weights[i])) for i in np.argsort(-weights) if weights[i] > 0)
+    return list(itertools.islice((tw for tw in best if shown_term(tw[0])), k))
 
 
 def clamp_age(days: float) -> float:
