@@ -327,6 +327,8 @@ def test_a_kept_vocabulary_transforms_exactly_as_the_fitted_one(tmp_path: Path) 
     data = json.loads(gzip.decompress(path.read_bytes()))
     path.write_bytes(gzip.compress(json.dumps(data | {"sklearn": "0.0"}).encode()))
     assert load_vocabulary(path) is None  # another scikit-learn: fitted again
+    path.write_bytes(gzip.compress(json.dumps(data | {"format": 2}).encode()))
+    assert load_vocabulary(path) is None  # fitted before the comment line counted: again
     assert load_vocabulary(tmp_path / "missing.json.gz") is None
 
 

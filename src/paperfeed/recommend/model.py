@@ -210,7 +210,7 @@ def fit_vocabulary(texts: Sequence[str]) -> Vocabulary:
     return Vocabulary(vectorizer, vectorizer.get_feature_names_out())
 
 
-VOCABULARY_FORMAT = 2  # bump when new_vectorizer's transform changes
+VOCABULARY_FORMAT = 3  # bump when new_vectorizer's transform or the texts it is fitted on change
 
 
 def save_vocabulary(vocabulary: Vocabulary, path: Path) -> None:
