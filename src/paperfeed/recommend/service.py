@@ -177,9 +177,7 @@ class Recommender:
             docs = [doc_of(papers[i]) for i in ids if i in papers]
             contract = vector_contract(conn)
             vectors = _matrix(conn, contract, [d.id for d in docs])
-        if vocabulary is None:
-            return build_space(docs, vectors), [d.id for d in docs]
-        return space_in(docs, vectors, vocabulary), [d.id for d in docs]
+        return _space_over(docs, vectors, vocabulary), [d.id for d in docs]
 
     def model(
         self, conn: Connection, user_id: int, since: date, until: date
@@ -274,10 +272,7 @@ class Recommender:
         papers = get_papers(conn, ids, brief=True)
         docs = [doc_of(papers[i]) for i in ids if i in papers]
         vectors = _matrix(conn, contract, [d.id for d in docs])
-        if vocabulary is None:
-            space = build_space(docs, vectors)
-        else:
-            space = space_in(docs, vectors, vocabulary)
+        space = _space_over(docs, vectors, vocabulary)
         model = train(signals, space, follows_of(conn, user_id), self.tuning)
         return tuple(rank(model, space, limit, seen))
 
@@ -395,6 +390,12 @@ class Recommender:
         self._feeds.clear()
         self._models.clear()
         self._windows.clear()
+
+
+def _space_over(docs: list[Doc], vectors: np.ndarray, vocabulary: Vocabulary | None) -> Space:
+    """Candidates in the store's keyword features; without them yet (a large store's first fit
+    under way), in features fitted on the candidates themselves."""
+    return build_space(docs, vectors) if vocabulary is None else space_in(docs, vectors, vocabulary)
 
 
 def _day_of(change: object) -> object:
