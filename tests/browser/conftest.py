@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -110,8 +111,20 @@ def screenshots(tmp_path: Path) -> Path:
     """A scratch folder; with PAPERFEED_REFRESH_SCREENSHOTS=1 the README's tracked screenshots."""
     if os.environ.get("PAPERFEED_REFRESH_SCREENSHOTS") != "1":
         return tmp_path
+    if not _has_emoji_font():  # the README's pictures would show empty boxes for 👍, 👎 and 💬
+        pytest.fail("refreshing screenshots needs a colour emoji font: run scripts/install-system")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+def _has_emoji_font() -> bool:
+    """Whether fontconfig knows a font with 👍 (U+1F44D) in it, as Chromium will look it up."""
+    if shutil.which("fc-list") is None:
+        return False
+    found = subprocess.run(
+        ["fc-list", ":charset=1f44d", "family"], capture_output=True, text=True, check=False
+    )
+    return bool(found.stdout.strip())
 
 
 def sign_up(page: Page, url: str, name: str, password: str = "a long password") -> None:

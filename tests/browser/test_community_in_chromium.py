@@ -87,3 +87,51 @@ def test_comment_reply_edit_report_moderate_and_claim(
     page.goto(f"{url}/users/reader")
     expect(page.locator("main")).to_contain_text("as Mallory O'Hara")
     assert dialogs == []
+
+
+def _below_header(page: Page, selector: str) -> None:
+    """The element's top edge is just below the site header where that stays on top (or the
+    window's top where it scrolled away): not under it, and not far down the screen."""
+    header = page.locator("header.top").bounding_box()
+    target = page.locator(selector).bounding_box()
+    assert header is not None and target is not None
+    clear = max(header["y"] + header["height"], 0.0)
+    assert clear - 1 <= target["y"] <= clear + 40, (selector, header, target)
+
+
+@pytest.mark.parametrize(("width", "javascript"), [(1280, True), (1280, False), (480, True)])
+def test_a_link_to_a_comment_or_the_cite_box_lands_below_the_header(
+    live_site: LiveSite,
+    browser,  # type: ignore[no-untyped-def]
+    width: int,
+    javascript: bool,
+) -> None:
+    """Following a comment's link (from a profile, a notification, the discussions page) or the
+    paper's Cite button shows that comment's head, not the sticky header over it (on a narrow
+    screen the header wraps onto several lines)."""
+    url, pid = live_site.url, HOSTILE_ID
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    try:
+        sign_up(page, url, f"linker{width}{javascript:d}")
+        for text in ("First point.", "Second point.", "Third point."):
+            page.goto(f"{url}/papers/{pid}")
+            page.get_by_label("Add a comment").fill(text)
+            page.get_by_role("button", name="Post comment").click()
+        page.set_viewport_size({"width": width, "height": 420})  # the page scrolls past each
+        page.goto(f"{url}/users/linker{width}{javascript:d}")
+        links = page.locator("article.comment a[href*='#c']")
+        expect(links).to_have_count(3)
+        href = links.first.get_attribute("href")
+        assert href is not None
+        links.first.click()
+        page.wait_for_url(re.compile(re.escape(href) + "$"))
+        page.wait_for_timeout(300)  # the typeset math may move it: the page corrects for that
+        anchor = href.split("#", 1)[1]
+        _below_header(page, f"#{anchor} .comment-head")
+        page.goto(f"{url}/papers/{pid}")
+        page.get_by_role("link", name="Cite").click()
+        page.wait_for_timeout(300)
+        _below_header(page, "#cite")
+    finally:
+        context.close()

@@ -137,3 +137,21 @@ document.addEventListener("submit", function (event) {
       showSubmitError(form, "This page can't reach the site right now. Check your connection and try again.");
     });
 });
+
+// Links to a comment (#c12) or to the Cite box land below the sticky header: the stylesheet pads
+// scrolling by --header-height, kept here to the header's height (it wraps on narrow screens).
+// Once typeset math and images have moved things, the linked target is scrolled to again.
+(function () {
+  var header = document.querySelector("header.top");
+  if (!header) return;
+  var root = document.documentElement;
+  function fit() { root.style.setProperty("--header-height", header.offsetHeight + "px"); }
+  fit();
+  if (window.ResizeObserver) new ResizeObserver(fit).observe(header);
+  else window.addEventListener("resize", fit);
+  window.addEventListener("load", function () {
+    var id = location.hash ? decodeURIComponent(location.hash.slice(1)) : "";
+    var target = id && document.getElementById(id);
+    if (target) target.scrollIntoView();
+  });
+})();
