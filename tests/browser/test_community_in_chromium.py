@@ -133,5 +133,8 @@ def test_a_link_to_a_comment_or_the_cite_box_lands_below_the_header(
         page.get_by_role("link", name="Cite").click()
         page.wait_for_timeout(300)
         _below_header(page, "#cite")
+        page.goto(f"{url}/papers/{pid}#discussion")  # where a card's 💬 count links to
+        page.wait_for_timeout(300)
+        _below_header(page, "#discussion h2")
     finally:
         context.close()
