@@ -16,7 +16,7 @@ from paperfeed.store.listings import latest_day
 from paperfeed.store.tables import papers
 from paperfeed.web import community
 from paperfeed.web.periods import day_period
-from tests.browser.conftest import LiveSite
+from tests.browser.conftest import LiveSite, sign_up
 from tests.web_support import HOSTILE, HOSTILE_ID
 
 pytestmark = pytest.mark.browser
@@ -126,6 +126,35 @@ def test_pages_fit_a_phone(page: Page, live_site: LiveSite) -> None:
         page.goto(live_site.url + path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, path
+
+
+# Controls that must read on one line: the site's menu, For you's windows, search's modes.
+_ONE_LINE = "header.top nav a, nav.days a, fieldset.modes legend, fieldset.modes label"
+
+
+def test_a_signed_in_readers_pages_fit_a_phone(page: Page, live_site: LiveSite) -> None:
+    """Signed in, the menu has more links (For you, Library, Discussions): every one stays on
+    the screen and on one line, and so do For you's windows and the search form's modes."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_up(page, live_site.url, "phone")
+    paths = ("/", "/for-you", "/library", "/search?q=diffusion", f"/papers/{HOSTILE_ID}")
+    for path in paths:
+        page.goto(live_site.url + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, path
+        menu = page.locator("header.top nav a")
+        expect(menu.filter(has_text="Discussions")).to_have_count(1)
+        broken = page.evaluate(
+            """(sel) => [...document.querySelectorAll(sel)].filter((el) => {
+                 const r = el.getBoundingClientRect();
+                 const line = parseFloat(getComputedStyle(el).lineHeight) || 24;
+                 return r.right > window.innerWidth + 0.5 || r.left < -0.5 || r.height > 1.6 * line;
+               }).map((el) => el.textContent.trim())""",
+            _ONE_LINE,
+        )
+        assert broken == [], (path, broken)
+    page.goto(live_site.url + "/for-you")
+    expect(page.locator("nav.days a")).to_have_count(4)
 
 
 def test_pages_work_without_javascript(live_site: LiveSite, browser) -> None:  # type: ignore[no-untyped-def]
