@@ -81,23 +81,24 @@ def live_site(demo_settings: Settings, tmp_path: Path) -> Iterator[LiveSite]:
     """A copy of the demo store (all bundled real papers, plus one hostile record), served."""
     data = tmp_path / "data"
     shutil.copytree(demo_settings.data_dir, data, ignore=shutil.ignore_patterns("index"))
+    port = free_port()  # known before the app is made: its absolute links (feeds) use it
     with replay(arxiv_api_handler) as arxiv:
         settings = Settings(  # type: ignore[call-arg]
             data_dir=data,
             request_delay=0.0,
             arxiv_api_url=arxiv.url,
             embed_model="static",
+            listen_url=f"http://127.0.0.1:{port}",  # as `paperfeed serve` sets it
             _env_file=None,
         )
         engine = open_store(settings)
         with engine.begin() as conn:
             upsert_papers(conn, [HOSTILE])
         embed_papers(settings, engine)
-        config = uvicorn.Config(create_app(settings, engine), host="127.0.0.1", port=0)
+        config = uvicorn.Config(create_app(settings, engine), host="127.0.0.1", port=port)
         config.log_level = "warning"
         server = uvicorn.Server(config)
         thread = _serve(server)
-        port = server.servers[0].sockets[0].getsockname()[1]
         try:
             yield LiveSite(f"http://127.0.0.1:{port}", settings, engine, arxiv)
         finally:

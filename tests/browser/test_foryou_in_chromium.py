@@ -169,3 +169,37 @@ def test_all_time_ranks_an_old_paper_the_month_does_not_hold(
     old = page.locator(f'.recommended article[data-id="{OLD_ID}"]')
     expect(old).to_be_visible()
     assert page.locator(f'article[data-id="{liked_id}"]').count() == 0  # rated: not again
+
+
+def test_a_private_feed_from_the_for_you_page_then_revoked(page: Page, live_site: LiveSite) -> None:
+    """For you links to the private feed; the URL made there serves the reader's list to a feed
+    reader (no cookie) until it is revoked."""
+    url = live_site.url
+    sign_up(page, url, "feeder")
+    with live_site.engine.connect() as conn:
+        newest = latest_day(conn)
+    assert newest is not None
+    page.goto(url + day_period(newest).path)
+    card = page.locator("article.card").first
+    card.get_by_role("button", name="More like this").click()
+    expect(card.get_by_role("button", name="More like this")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    page.get_by_role("link", name="For you").click()
+    page.get_by_role("link", name="Private RSS/Atom feed").click()
+    expect(page.locator("#private-feed")).to_be_in_viewport()
+    page.get_by_role("button", name="Make a private feed URL").click()
+    feed_url = page.get_by_label("Private feed URL").input_value()
+    assert feed_url.startswith(url + "/feeds/for-you/") and feed_url.endswith(".atom")
+    reader = page.context.browser
+    assert reader is not None
+    outsider = reader.new_context()  # a feed reader: no session cookie
+    try:
+        got = outsider.request.get(feed_url)
+        assert got.status == 200 and got.text().count("<entry>") >= 3
+        page.get_by_role("link", name="Back to your library").click()
+        page.get_by_role("button", name="revoke").click()
+        expect(page.locator("main")).to_contain_text("was revoked")
+        assert outsider.request.get(feed_url).status == 404
+    finally:
+        outsider.close()
