@@ -182,6 +182,19 @@ def test_an_anonymous_upvote_is_counted_after_signing_up(site: Settings, engine:
     assert after == before + 1
 
 
+def test_the_sign_in_names_other_sites_use_lead_to_ours(site: Settings, engine: Engine) -> None:
+    """/login, /register and /join (Hugging Face's, GitHub's, most forums') land on our sign-in
+    and sign-up forms, the query kept; other methods are not redirected."""
+    with client(site, engine) as c:
+        login = c.get("/login?next=/for-you", follow_redirects=False)
+        assert login.status_code == 308 and login.headers["location"] == "/signin?next=/for-you"
+        assert "Sign in" in c.get("/login").text
+        for name in ("/register", "/join"):
+            moved = c.get(name, follow_redirects=False)
+            assert moved.status_code == 308 and moved.headers["location"] == "/signup"
+        assert c.post("/login", data={}).status_code == 405
+
+
 def test_the_page_script_votes_in_place_with_json(site: Settings, engine: Engine) -> None:
     json = {"Accept": "application/json"}
     with client(site, engine) as c:

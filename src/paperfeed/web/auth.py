@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from contextlib import suppress
 from typing import Annotated
 
@@ -193,6 +194,23 @@ def signup_page(
     if user is not None:
         return RedirectResponse(safe_next(next), status_code=303)
     return _form(site, request, True, next, vote=vote)
+
+
+# The names other sites use for these pages (Hugging Face, GitHub, most forums): a reader who
+# types one lands on ours, with its query (`next`, `vote`) kept.
+ALIASES = {"/login": "/signin", "/register": "/signup", "/join": "/signup"}
+
+
+def _alias(to: str) -> Callable[[Request], Response]:
+    def moved(request: Request) -> Response:
+        query = request.url.query
+        return RedirectResponse(to + (f"?{query}" if query else ""), status_code=308)
+
+    return moved
+
+
+for _old, _new in ALIASES.items():
+    router.add_api_route(_old, _alias(_new), methods=["GET"], include_in_schema=False)
 
 
 Text = Annotated[str, Form(max_length=1000)]
