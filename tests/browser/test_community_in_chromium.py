@@ -136,5 +136,11 @@ def test_a_link_to_a_comment_or_the_cite_box_lands_below_the_header(
         page.goto(f"{url}/papers/{pid}#discussion")  # where a card's 💬 count links to
         page.wait_for_timeout(300)
         _below_header(page, "#discussion h2")
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{url}/about")  # then a whole page load, not a jump within the paper's page
+        page.goto(f"{url}/papers/{pid}#%E0%A4%A")  # a broken escape in a hand-typed link
+        page.wait_for_load_state("load")
+        assert errors == []
     finally:
         context.close()

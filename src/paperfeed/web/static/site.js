@@ -150,7 +150,8 @@ document.addEventListener("submit", function (event) {
   if (window.ResizeObserver) new ResizeObserver(fit).observe(header);
   else window.addEventListener("resize", fit);
   window.addEventListener("load", function () {
-    var id = location.hash ? decodeURIComponent(location.hash.slice(1)) : "";
+    var id = "";
+    try { id = decodeURIComponent(location.hash.slice(1)); } catch (e) { return; }  // a bad %-escape
     var target = id && document.getElementById(id);
     if (target) target.scrollIntoView();
   });
