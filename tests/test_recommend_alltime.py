@@ -183,8 +183,9 @@ def test_all_time_on_the_page_the_api_and_the_private_feed(
         ids = {i["paper"]["id"] for i in items}
         assert ids & (old - set(liked)) and not ids & set(liked)
         assert all(i["why"] for i in items)
-        both = c.get(f"/api/me/feed?window=all&since={DAYS[0]}", headers=auth)
-        assert both.status_code == 400 and "since" in both.json()["detail"]
+        for window in ("all", "week"):
+            both = c.get(f"/api/me/feed?window={window}&since={DAYS[0]}", headers=auth)
+            assert both.status_code == 400 and "since" in both.json()["detail"]
         assert c.get("/api/me/feed?window=year", headers=auth).status_code == 422
         top = [
             i["paper"]["id"] for i in c.get("/api/me/feed?window=all&limit=5", headers=auth).json()

@@ -25,6 +25,12 @@ def _bearer(c: TestClient, engine: Engine, username: str = "reader") -> dict[str
     return {"Authorization": f"Bearer {answer.json()['token']}"}
 
 
+def _ids(c: TestClient, url: str, auth: dict[str, str]) -> list[str]:
+    got = c.get(url, headers=auth)
+    assert got.status_code == 200, got.text
+    return [i["paper"]["id"] for i in got.json()]
+
+
 def _some(engine: Engine, n: int) -> list[str]:
     return sorted(p for p in on_day(engine, DAYS[0]))[:n]
 
@@ -212,6 +218,10 @@ def test_feed_ranks_the_window_with_reasons_and_applies_mutes(
         assert c.post("/api/me/mutes", json=mute, headers=auth).status_code == 201
         muted = [i["paper"]["id"] for i in c.get(url, headers=auth).json()]
         assert HOSTILE_ID not in muted
+        # The page's windows by name: today is the newest listing day; the month holds them all.
+        today = _ids(c, "/api/me/feed?window=today&limit=100", auth)
+        assert today and today == _ids(c, one_day, auth)
+        assert _ids(c, "/api/me/feed?window=month&limit=100", auth) == _ids(c, url, auth)
         backwards = c.get(f"/api/me/feed?since={until}&until={since}", headers=auth)
         assert backwards.status_code == 400 and "since" in backwards.json()["detail"]
         assert c.get("/api/me/feed?limit=0", headers=auth).status_code == 422

@@ -31,7 +31,7 @@ from paperfeed.web.limits import allow_body
 from paperfeed.web.markup import render_markdown
 
 router = APIRouter(include_in_schema=False)
-WINDOWS = {"today": 1, "week": 7, "month": 30, "all": 0}  # days; "all": the whole store
+WINDOWS = me_api.WINDOWS  # the page, the API and the private feed name the same windows
 ALL_TIME_FALLBACK = (
     "All time ranks papers near the ones you saved or rated 👍, found by the search's vector "
     "index; it needs both (the index is built by `paperfeed embed`). Showing this month instead."

@@ -26,6 +26,10 @@ from paperfeed.web.feeds import resolve_id
 router = APIRouter(prefix="/api/me", tags=["me"])
 JSON = "application/json"
 MAX_WINDOW_DAYS = 366
+# For you's windows, named as on the page and the private feed: days ending on the newest
+# listing day ("all": the whole store).
+WINDOWS = {"today": 1, "week": 7, "month": 30, "all": 0}
+Window = Literal["today", "week", "month", "all"]
 ALL_TIME_UNAVAILABLE = (
     "the all-time feed ranks papers near the ones you saved or rated 👍, found by the search's "
     "vector index: it needs both (the index is built by `paperfeed embed`); use since/until"
@@ -344,12 +348,13 @@ def feed(
     since: date | None = None,
     until: date | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    window: Literal["all"] | None = None,
+    window: Window | None = None,
 ) -> Response:
-    """Your For you feed: the window's papers ranked by your model, each with why
-    (`window=all`: every stored paper, instead of since/until)."""
-    if window == "all" and (since or until):
-        raise HTTPException(400, "window=all ranks the whole store: leave out since and until")
+    """Your For you feed: the window's papers ranked by your model, each with why. The window is
+    since..until (the last week of listings by default), or one the page names instead: `today`,
+    `week`, `month` (ending on the newest listing day), `all` (every stored paper)."""
+    if window and (since or until):
+        raise HTTPException(400, f"window={window} names its own days: leave out since and until")
     with site.engine.connect() as conn:
         if window == "all":
             found = recommender.feed_all(conn, user.id, limit)
@@ -357,7 +362,7 @@ def feed(
                 raise HTTPException(409, ALL_TIME_UNAVAILABLE)
             recs = found
         else:
-            start, end = feed_window(conn, since, until)
+            start, end = feed_window(conn, since, until, WINDOWS[window] if window else 7)
             recs = recommender.feed(conn, user.id, start, end, limit)
         cards = {c.paper.id: c for c in views.cards(conn, [r.id for r in recs], user)}
     return _json([item_json(cards[r.id]) | {"why": r.why} for r in recs if r.id in cards])
