@@ -460,11 +460,11 @@ def ranked_feed(
         found = recommender.feed_all(conn, user_id, limit)
         if found is not None:
             return found, None
-    end = latest_day(conn)
-    if end is None:
+    newest = latest_day(conn)
+    if newest is None:
         return [], None
-    days = WINDOWS[window] or WINDOWS["month"]
-    recs = recommender.feed(conn, user_id, end - timedelta(days=days - 1), end, limit)
+    start, end = me_api.feed_window(conn, None, newest, WINDOWS[window] or WINDOWS["month"])
+    recs = recommender.feed(conn, user_id, start, end, limit)
     return recs, ALL_TIME_FALLBACK if window == "all" else None
 
 
