@@ -225,3 +225,24 @@ def test_feed_ranks_the_window_with_reasons_and_applies_mutes(
         backwards = c.get(f"/api/me/feed?since={until}&until={since}", headers=auth)
         assert backwards.status_code == 400 and "since" in backwards.json()["detail"]
         assert c.get("/api/me/feed?limit=0", headers=auth).status_code == 422
+
+
+def test_import_reads_arxiv_ids_as_semantic_scholar_zotero_and_google_scholar_write_them(
+    site: Settings, engine: Engine
+) -> None:
+    # Titles that match nothing: each entry can only be matched by the arXiv id it carries.
+    a, b, c_id = _some(engine, 3)
+    semantic_scholar = (
+        f"@article{{S2, title={{No such title}}, author={{A. B}}, journal={{ArXiv}},"
+        f" year={{2025}}, volume={{abs/{a}}},"
+        " url={https://api.semanticscholar.org/CorpusID:1}}\n"
+    )
+    zotero_ris = f"TY  - PREP\nTI  - Nor this one\nDO  - 10.48550/arXiv.{b}\nER  - \n"
+    csl = json.dumps([{"type": "article", "title": "Nor that", "DOI": f"10.48550/ARXIV.{c_id}"}])
+    with client(site, engine) as c:
+        auth = _bearer(c, engine)
+        reports = [
+            c.post("/api/me/library/import", files={"file": (name, body)}, headers=auth).json()
+            for name, body in (("s2.bib", semantic_scholar), ("z.ris", zotero_ris), ("z.json", csl))
+        ]
+    assert [(r["ids"], r["unmatched"]) for r in reports] == [([a], []), ([b], []), ([c_id], [])]

@@ -17,7 +17,17 @@ from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
 from paperfeed.models import Paper
 
 MAX_IMPORT_BYTES = 5_000_000
-_ARXIV_IN_TEXT = re.compile(r"(?:arxiv[:./\s]*(?:abs/|pdf/)?)\s*(\d{4}\.\d{4,5}(?:v\d+)?)", re.I)
+_NEW_ID = r"\d{4}\.\d{4,5}(?:v\d+)?"
+_OLD_ID = r"[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?"
+# "arXiv:2401.12345", "arXiv preprint arXiv:cs/0601001", "arxiv.org/abs/...", and the
+# `abs/2401.12345` that Semantic Scholar and DBLP write as an arXiv paper's volume.
+_ARXIV_IN_TEXT = re.compile(
+    rf"(?:arxiv[:./\s]*(?:org/)?(?:abs/|pdf/)?\s*(?:preprint\s*)?(?:arxiv:\s*)?|\babs/)"
+    rf"({_NEW_ID}|{_OLD_ID})\b",
+    re.I,
+)
+# arXiv's own DOI for every paper (DataCite): 10.48550/arXiv.2401.12345
+_ARXIV_DOI = re.compile(rf"10\.48550/arxiv\.({_NEW_ID}|{_OLD_ID})", re.I)
 _DOI = re.compile(r"10\.\d{4,9}/\S+", re.I)
 
 
@@ -52,9 +62,12 @@ def _arxiv(*texts: object) -> str | None:
         try:
             return parse_arxiv_id(value)[0]
         except BadArxivId:
-            found = _ARXIV_IN_TEXT.search(value)
+            found = _ARXIV_IN_TEXT.search(value) or _ARXIV_DOI.search(value)
             if found:
-                return parse_arxiv_id(found[1])[0]
+                try:  # a DOI may be written in capitals: 10.48550/ARXIV.2401.12345V2
+                    return parse_arxiv_id(re.sub(r"V(\d+)$", r"v\1", found[1]))[0]
+                except BadArxivId:  # an old-style look-alike with a capitalised archive
+                    continue
     return None
 
 
@@ -90,7 +103,13 @@ def _bibtex(text: str) -> Parsed:
     for e in library.entries:
         f = {k.lower(): v.value for k, v in e.fields_dict.items()}
         arxiv = _arxiv(
-            f.get("eprint"), f.get("arxiv"), f.get("url"), f.get("journal"), f.get("note")
+            f.get("eprint"),
+            f.get("arxiv"),
+            f.get("url"),
+            f.get("journal"),
+            f.get("note"),
+            f.get("volume"),
+            f.get("doi"),
         )
         refs.append(
             Reference(
@@ -123,7 +142,14 @@ def _ris(text: str) -> Parsed:
             errors.append(f"entry {n}: {exc}")
             continue
         urls = entry.get("urls", [])
-        arxiv = _arxiv(*urls, entry.get("notes_abstract"), *entry.get("notes", []))
+        arxiv = _arxiv(
+            *urls,
+            entry.get("notes_abstract"),
+            *entry.get("notes", []),
+            entry.get("journal_name") or entry.get("secondary_title"),
+            entry.get("volume"),
+            entry.get("doi"),
+        )
         title = _clean(entry.get("title") or entry.get("primary_title"))
         refs.append(Reference(f"entry {n}", title, arxiv, _doi(entry.get("doi"))))
     return Parsed("ris", refs, errors)
@@ -148,6 +174,8 @@ def _csl(text: str) -> Parsed:
             item.get("number"),
             item.get("note"),
             item.get("container-title"),
+            item.get("volume"),
+            item.get("DOI"),
         )
         ref = Reference(f"item {n}", _clean(item.get("title")), arxiv, _doi(item.get("DOI")))
         if not (ref.title or ref.arxiv_id or ref.doi):

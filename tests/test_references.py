@@ -1,0 +1,45 @@
+"""Reading reference-manager exports: where each tool writes an arXiv paper's id."""
+
+from __future__ import annotations
+
+import pytest
+
+from paperfeed import references
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        # Google Scholar
+        ("@article{g, title={T}, journal={arXiv preprint arXiv:2401.12345}}", "2401.12345"),
+        ("@article{g, title={T}, journal={arXiv preprint cs/0601001}}", "cs/0601001"),
+        (
+            "@article{g, title={T}, journal={arXiv preprint arXiv:hep-th/9901001v2}}",
+            "hep-th/9901001",
+        ),
+        # Semantic Scholar and DBLP
+        ("@article{s, title={T}, journal={ArXiv}, volume={abs/2401.12345}}", "2401.12345"),
+        ("@article{d, title={T}, journal={CoRR}, volume={abs/2401.1234}}", "2401.1234"),
+        # arXiv's DataCite DOI, as Zotero and Mendeley keep it
+        ("@misc{z, title={T}, doi={10.48550/arXiv.2401.12345}}", "2401.12345"),
+        ("@misc{z, title={T}, doi={10.48550/ARXIV.2401.12345V3}}", "2401.12345"),
+        # arXiv's own export
+        ("@misc{a, title={T}, eprint={2401.12345}, archivePrefix={arXiv}}", "2401.12345"),
+        # not arXiv
+        ("@article{j, title={T}, journal={Phys. Rev. D}, volume={12}}", None),
+        ("@article{j, title={T}, doi={10.1103/PhysRevD.12.345}}", None),
+        ("@article{j, title={T}, journal={Abs. Algebra}, volume={abs/12}}", None),
+        ("@article{j, title={T}, note={2401.123456 is not an id}}", None),
+    ],
+)
+def test_bibtex_arxiv_ids(entry: str, expected: str | None) -> None:
+    [ref] = references.read(entry.encode()).references
+    assert ref.arxiv_id == expected
+
+
+def test_ris_and_csl_json_read_the_arxiv_doi_and_volume() -> None:
+    ris = b"TY  - JOUR\nTI  - T\nJO  - ArXiv\nVL  - abs/2401.12345\nER  - \n"
+    ris_doi = b"TY  - PREP\nTI  - T\nDO  - 10.48550/arXiv.2402.00001\nER  - \n"
+    csl = b'[{"title": "T", "DOI": "10.48550/arXiv.2403.00002"}]'
+    found = [references.read(x).references[0].arxiv_id for x in (ris, ris_doi, csl)]
+    assert found == ["2401.12345", "2402.00001", "2403.00002"]
