@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from paperfeed import references
+from paperfeed.models import normalise_title
 
 
 @pytest.mark.parametrize(
@@ -43,3 +44,20 @@ def test_ris_and_csl_json_read_the_arxiv_doi_and_volume() -> None:
     csl = b'[{"title": "T", "DOI": "10.48550/arXiv.2403.00002"}]'
     found = [references.read(x).references[0].arxiv_id for x in (ris, ris_doi, csl)]
     assert found == ["2401.12345", "2402.00001", "2403.00002"]
+
+
+@pytest.mark.parametrize(
+    ("bibtex_title", "stored_title"),
+    [
+        (r"Schr{\"o}dinger Bridges for {GNN}s", "Schrödinger Bridges for GNNs"),
+        (r"Poincar{\'e} Maps: 50\% Faster", "Poincaré Maps: 50% Faster"),
+        (r"On $\alpha$-Divergences", r"On $\alpha$-Divergences"),
+    ],
+)
+def test_bibtex_titles_written_in_latex_match_the_stored_title(
+    bibtex_title: str, stored_title: str
+) -> None:
+    # Reference managers write accents and escapes in LaTeX; a DOI-less entry is matched by title.
+    [ref] = references.read(f"@misc{{k, title={{{bibtex_title}}}}}".encode()).references
+    assert normalise_title(ref.title) == normalise_title(stored_title)
+    assert "\\" not in ref.title and "{" not in ref.title

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
+from paperfeed.latex import plain_math
 from paperfeed.models import Paper
 
 MAX_IMPORT_BYTES = 5_000_000
@@ -113,7 +114,7 @@ def _bibtex(text: str) -> Parsed:
         )
         refs.append(
             Reference(
-                f"@{e.entry_type}{{{e.key}}}", _clean(f.get("title")), arxiv, _doi(f.get("doi"))
+                f"@{e.entry_type}{{{e.key}}}", _title(f.get("title")), arxiv, _doi(f.get("doi"))
             )
         )
     errors = [
@@ -123,6 +124,12 @@ def _bibtex(text: str) -> Parsed:
     if not refs and not errors:
         raise UnreadableFile("no BibTeX entries found")
     return Parsed("bibtex", refs, errors)
+
+
+def _title(value: object) -> str:
+    """A BibTeX title as text: accents and escapes written in LaTeX (Schr{\\"o}dinger,
+    50\\%), as reference managers export them, become the characters the store holds."""
+    return _clean(plain_math(str(value))) if value else ""
 
 
 def _first_line(raw: str) -> str:
