@@ -244,3 +244,36 @@ def test_author_urls_transliterate_letters(site: Settings, engine: Engine) -> No
     with client(site, engine) as c:
         page = c.get("/authors/bartlomiej-cupial")
     assert page.status_code == 200 and "2606.77777" in page.text
+
+
+def test_head_is_answered_as_get_without_a_body(site: Settings, engine: Engine) -> None:
+    # Link checkers, uptime monitors and feed readers ask HEAD first; it was 405 everywhere.
+    pid = sorted(_big_day(engine, 1))[0]
+    with client(site, engine) as c:
+        for path in ("/", f"/papers/{pid}", "/feeds/daily.rss", "/api/daily_papers", "/healthz"):
+            got, head = c.get(path), c.head(path)
+            assert (head.status_code, head.content) == (200, b""), path
+            assert head.headers["content-type"] == got.headers["content-type"], path
+            assert head.headers["content-length"] == str(len(got.content)), path
+        assert c.head("/papers/2607.99999").status_code == 404
+        assert c.head("/api/papers/search?q=x&mode=nope").status_code == 422
+
+
+def test_robots_txt_keeps_crawlers_to_the_public_pages(site: Settings, engine: Engine) -> None:
+    from urllib.robotparser import RobotFileParser
+
+    with client(site, engine) as c:
+        answer = c.get("/robots.txt")
+        icon = c.get("/favicon.ico", follow_redirects=False)
+        assert c.get(icon.headers["location"]).headers["content-type"].startswith("image/svg")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/plain")
+    assert icon.status_code == 301
+    robots = RobotFileParser()
+    robots.parse(answer.text.splitlines())
+    allowed = ["/", "/papers/2607.10000", "/daily", "/trending", "/authors/ada-lovelace"]
+    allowed += ["/categories/cs.LG", "/c/abc123", "/feeds/daily.atom", "/discussions"]
+    kept_out = ["/search?q=x", "/feeds/search.atom?q=x", "/feeds/for-you/tok.atom", "/api/papers"]
+    kept_out += ["/for-you", "/library", "/unsubscribe?token=t", "/preferences?token=t"]
+    kept_out += ["/notices/link?t=x", "/demo/mailbox", "/signin", "/metrics"]
+    assert [u for u in allowed if not robots.can_fetch("*", u)] == []
+    assert [u for u in kept_out if robots.can_fetch("*", u)] == []

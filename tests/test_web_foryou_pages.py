@@ -56,15 +56,14 @@ def test_save_rate_note_and_collection_forms(site: Settings, engine: Engine) -> 
 
 def test_public_collection_page_and_exports(site: Settings, engine: Engine) -> None:
     pid = _first(engine)
-    with client(site, engine) as c:
+    with client(site, engine) as c, client(site, engine) as anon:
         sign_up(c, "curator")
         post_form(c, f"/papers/{pid}/save", {"collection": "Shared reading"})
         with engine.connect() as conn:
             col = user_collections(conn, 1)[0]
-        assert c.get(f"/c/{col.share_key}").status_code == 404  # private until shared
+        assert anon.get(f"/c/{col.share_key}").status_code == 404  # private until shared
         post_form(c, "/collections", {"name": "Shared reading", "visibility": "unlisted"})
-        c.cookies.clear()
-        page = c.get(f"/c/{col.share_key}")
+        page = anon.get(f"/c/{col.share_key}")
         assert page.status_code == 200 and "Shared reading" in page.text and pid in page.text
         for fmt, needle in (
             ("atom", "<feed"),
@@ -73,8 +72,16 @@ def test_public_collection_page_and_exports(site: Settings, engine: Engine) -> N
             ("ris", "TY  -"),
             ("json", '"URL"'),
         ):
-            answer = c.get(f"/c/{col.share_key}/feed.{fmt}")
+            answer = anon.get(f"/c/{col.share_key}/feed.{fmt}")
             assert answer.status_code == 200 and needle in answer.text and pid in answer.text
+            assert answer.headers["x-robots-tag"] == "noindex, nofollow"  # unlisted
+        assert page.headers["x-robots-tag"] == "noindex, nofollow"
+        assert '<meta name="robots" content="noindex, nofollow">' in page.text
+        post_form(c, "/collections", {"name": "Shared reading", "visibility": "public"})
+        public = anon.get(f"/c/{col.share_key}")
+        assert public.status_code == 200 and "x-robots-tag" not in public.headers
+        assert 'name="robots"' not in public.text
+        assert "x-robots-tag" not in anon.get(f"/c/{col.share_key}/feed.atom").headers
 
 
 def test_mutes_hide_papers_from_daily_with_a_count_and_a_show_link(

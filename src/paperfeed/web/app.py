@@ -33,7 +33,7 @@ from paperfeed.web.access import AccessLog
 from paperfeed.web.baseurl import BaseUrlCheck
 from paperfeed.web.deps import SignInRequired, Site, html, signed_in_id
 from paperfeed.web.limits import RETRY_AFTER, BodyLimit, ConcurrencyLimit
-from paperfeed.web.middleware import SiteMiddleware
+from paperfeed.web.middleware import HeadAsGet, SiteMiddleware
 from paperfeed.web.periods import BadPeriod
 from paperfeed.web.views import PageOutOfRange
 
@@ -60,6 +60,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     account = partial(signed_in_id, site)  # subscribing while signed in links the account
     app.state.digest = DigestSite(settings, site.engine, site.search, site.env, account)
     slots, queue, wait = settings.web_threads, settings.web_queue, settings.web_queue_timeout
+    app.add_middleware(HeadAsGet)
     app.add_middleware(ConcurrencyLimit, slots=slots, queue=queue, wait=wait)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SiteMiddleware, secure=settings.public_url.startswith("https://"))

@@ -340,9 +340,19 @@ def collection_page(request: Request, site: SiteDep, user: UserDep, share_key: s
             "listing": listing,
             **personal_context(conn, user, [c.paper.id for c in shown]),
         }
-    return html(
+    page = html(
         site, request, site.render("collection.html", user=user, here=request.url.path, **context)
     )
+    return _unlisted(page) if found.visibility == "unlisted" else page
+
+
+NOINDEX = "noindex, nofollow"
+
+
+def _unlisted(response: Response) -> Response:
+    """Only those given the link should find it: search engines are asked not to list it."""
+    response.headers["X-Robots-Tag"] = NOINDEX
+    return response
 
 
 @router.get("/c/{share_key}/feed.{fmt}")
@@ -363,7 +373,8 @@ def collection_feed(site: SiteDep, share_key: str, fmt: str) -> Response:
         f"/c/{share_key}",
         f"/c/{share_key}/feed",
     )
-    return _export(site, listing, fmt, found.slug)
+    exported = _export(site, listing, fmt, found.slug)
+    return _unlisted(exported) if found.visibility == "unlisted" else exported
 
 
 def _export(site: Site, listing: views.Listing, fmt: str, name: str) -> Response:
@@ -523,7 +534,9 @@ def private_feed(
     listing = views.Listing(
         "For you", shown, len(shown), 1, 50, "/for-you", f"/feeds/for-you/{token}"
     )
-    return Response(
-        feeds.render_listing(listing, fmt, site.settings.public_url.rstrip("/")),
-        media_type=feeds.MEDIA[fmt],
+    return _unlisted(
+        Response(
+            feeds.render_listing(listing, fmt, site.settings.public_url.rstrip("/")),
+            media_type=feeds.MEDIA[fmt],
+        )
     )

@@ -106,3 +106,29 @@ def _header(scope: Scope, name: bytes) -> str:
 def _csrf_cookie(value: str, https: bool) -> str:
     secure = "; Secure" if https else ""
     return f"{csrf.CSRF_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax{secure}"
+
+
+class HeadAsGet:
+    """Answers HEAD as GET without the body, as HTTP servers must (RFC 9110, 9.3.2).
+
+    Link checkers, uptime monitors, feed readers and link previews often ask HEAD first; the
+    site's routes are GET routes, which answered them 405. Added innermost, so the access log
+    still says HEAD.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)

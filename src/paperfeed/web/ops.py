@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -207,6 +207,47 @@ def install(app: FastAPI, settings: Settings, engine: Engine) -> None:
         access_log.addHandler(handler)
         access_log.setLevel(logging.INFO)
         access_log.propagate = False
+
+
+# Crawlers may read the public pages (papers, daily, trending, authors, categories, public
+# collections, feeds); they are kept from searches (each one costs CPU, and their links never
+# end), the API, anything personal, and every address that carries a token (the private For
+# you feed, digest and notice links).
+ROBOTS = """\
+User-agent: *
+Disallow: /search
+Disallow: /feeds/search.
+Disallow: /feeds/for-you/
+Disallow: /api/
+Disallow: /for-you
+Disallow: /library
+Disallow: /notifications
+Disallow: /account
+Disallow: /settings/
+Disallow: /me/
+Disallow: /admin
+Disallow: /jobs/
+Disallow: /metrics
+Disallow: /signin
+Disallow: /signup
+Disallow: /confirm
+Disallow: /preferences
+Disallow: /unsubscribe
+Disallow: /notices/
+Disallow: /demo/
+"""
+
+
+@router.get("/robots.txt", include_in_schema=False)
+def robots() -> PlainTextResponse:
+    """What crawlers may read: the public pages, not searches, personal pages or token links."""
+    return PlainTextResponse(ROBOTS, headers={"cache-control": "public, max-age=86400"})
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> RedirectResponse:
+    """Browsers showing a feed or a download, and feed readers, ask for /favicon.ico."""
+    return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
 @router.get("/healthz")
