@@ -1,0 +1,99 @@
+"""Every page a reader meets, checked by axe-core (Deque's WCAG rules, bundled by
+axe-playwright-python) in headless Chromium: signed out and signed in, wide and phone-sized,
+with the states that add text (a vote, a saved paper, For you's reasons, a comment)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, ViewportSize, expect
+
+from paperfeed.store.listings import latest_day
+from paperfeed.web.periods import day_period
+from tests.browser.conftest import LiveSite, sign_up
+from tests.web_support import HOSTILE_ID
+
+pytestmark = pytest.mark.browser
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+PUBLIC = (
+    "/",
+    "/daily?view=week",
+    "/trending",
+    "/trending/stars",
+    "/search?q=graph+neural+networks",
+    "/search?q=qwertyuiopasdf",
+    "/about",
+    "/signin",
+    "/signup",
+    "/discussions",
+    "/categories/cs.LG",
+    "/no-such-page",
+)
+SIGNED_IN = (
+    "/",
+    "/for-you",
+    "/for-you?window=all",
+    "/for-you/learned",
+    "/library",
+    "/library/import",
+    "/account",
+    "/settings/profile",
+    "/notifications",
+    "/submit",
+    "/users/reader",
+)
+
+
+def _violations(page: Page, axe: Axe, path: str) -> list[str]:
+    response: dict[str, Any] = axe.run(page).response
+    return [
+        f"{path}: {v['id']} ({v['impact']}) at {n['target']}: {v['help']}"
+        for v in response["violations"]
+        for n in v["nodes"]
+    ]
+
+
+def _check(page: Page, url: str, paths: tuple[str, ...]) -> list[str]:
+    axe, found = Axe(), []
+    for path in paths:
+        page.goto(url + path)
+        expect(page.locator("main")).to_be_visible()
+        found += _violations(page, axe, path)
+    return found
+
+
+def test_pages_pass_axe_signed_out_and_signed_in(page: Page, live_site: LiveSite) -> None:
+    url = live_site.url
+    with live_site.engine.connect() as conn:
+        newest = latest_day(conn)
+    assert newest is not None
+    day = day_period(newest).path
+    paper = f"/papers/{HOSTILE_ID}"
+    page.set_viewport_size(DESKTOP)
+    found = _check(page, url, (*PUBLIC, day, paper))
+
+    sign_up(page, url, "reader")
+    page.goto(url + day)
+    cards = page.locator("article.card")
+    cards.nth(0).get_by_role("button", name="Save").click()
+    expect(cards.nth(0).get_by_role("button", name="Saved")).to_be_visible()
+    cards.nth(1).get_by_role("button", name="More like this").click()
+    expect(cards.nth(1).get_by_role("button", name="More like this")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    cards.nth(2).locator(".vote-btn").click()
+    expect(cards.nth(2).locator(".vote-btn.on")).to_be_visible()
+    page.goto(url + paper)
+    page.locator("#comment-body").fill("A comment with a [link](https://arxiv.org) and $x^2$.")
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.locator(".comment").first).to_be_visible()
+    page.goto(url + "/for-you")
+    expect(page.locator(".recommended .why").first).to_be_visible()  # the reasons are checked
+    found += _check(page, url, (*SIGNED_IN, day, paper))
+
+    page.set_viewport_size(PHONE)
+    found += _check(page, url, ("/", "/for-you", "/search?q=diffusion", paper))
+    assert found == []
