@@ -277,3 +277,33 @@ def test_robots_txt_keeps_crawlers_to_the_public_pages(site: Settings, engine: E
     kept_out += ["/notices/link?t=x", "/demo/mailbox", "/signin", "/metrics"]
     assert [u for u in allowed if not robots.can_fetch("*", u)] == []
     assert [u for u in kept_out if robots.can_fetch("*", u)] == []
+
+
+def test_addresses_from_other_sites_lead_to_ours(site: Settings, engine: Engine) -> None:
+    # Readers swap the host of an arXiv or Hugging Face address; each was a 404 (or, for
+    # /papers, a redirect to one).
+    pid = sorted(_big_day(engine, 1))[0]
+    expected = {
+        f"/abs/{pid}": f"/papers/{pid}",
+        f"/abs/{pid}v2": f"/papers/{pid}",
+        f"/pdf/{pid}v1.pdf": f"/papers/{pid}",
+        f"/html/{pid}v1": f"/papers/{pid}",
+        "/abs/hep-th/9901001": "/papers/hep-th/9901001",
+        f"/papers/{pid}/": f"/papers/{pid}",
+        f"/papers?date={BIG_DAY}": f"/papers/date/{BIG_DAY}",
+        f"/papers/?date={BIG_DAY}": f"/papers/date/{BIG_DAY}",
+        "/papers": "/daily",
+        "/papers/": "/daily",
+        "/papers/trending": "/trending",
+    }
+    with client(site, engine) as c:
+        found = {}
+        for path in expected:
+            answer = c.get(path, follow_redirects=False)
+            found[path] = answer.headers.get("location") if answer.status_code == 301 else answer
+        assert found == expected
+        assert pid in c.get(f"/abs/{pid}").text
+        assert "Synthetic paper" in c.get(f"/papers?date={BIG_DAY}").text
+        assert c.get("/abs/not-an-id", follow_redirects=False).status_code == 404
+        bad_day = c.get("/papers?date=junk", follow_redirects=False)
+        assert bad_day.status_code == 400 and "2026-07-01" in bad_day.text

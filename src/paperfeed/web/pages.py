@@ -134,6 +134,32 @@ def daily_home(request: Request, site: SiteDep, user: UserDep, page: PageNo = 1)
     return _page(request, site, user, "daily.html", build)
 
 
+# Addresses readers bring from other sites: Hugging Face's daily and trending papers
+# (/papers?date=2026-07-01, /papers/trending) and arXiv's own, with the host swapped
+# (/abs/2401.12345, /pdf/2401.12345v2, as alphaXiv invites).
+@router.get("/papers", include_in_schema=False)
+@router.get("/papers/", include_in_schema=False)
+def papers_index(day: Annotated[str | None, Query(alias="date", max_length=32)] = None) -> Response:
+    """Hugging Face's daily-papers address: the day asked for, or the newest day."""
+    path = parse_period("date", day).path if day else "/daily"
+    return RedirectResponse(path, status_code=301)
+
+
+@router.get("/papers/trending", include_in_schema=False)
+def papers_trending() -> Response:
+    """Hugging Face's trending address."""
+    return RedirectResponse("/trending", status_code=301)
+
+
+@router.get("/abs/{paper_id:path}", include_in_schema=False)
+@router.get("/pdf/{paper_id:path}", include_in_schema=False)
+@router.get("/html/{paper_id:path}", include_in_schema=False)
+def arxiv_address(paper_id: str) -> Response:
+    """An arXiv address with this site's host: the paper's page here."""
+    text = paper_id.strip("/").removesuffix(".pdf")
+    return RedirectResponse(f"/papers/{resolve_id(text)}", status_code=301)
+
+
 @router.get("/papers/{kind}/{value}")
 def daily_page(
     request: Request,
@@ -409,7 +435,7 @@ def paper_page(
     sort: Annotated[str, Query(pattern="^(top|new)$")] = "top",
 ) -> Response:
     """One paper: abstract with math, links, upvote, discussion, similar papers and BibTeX."""
-    pid = resolve_id(paper_id)
+    pid = resolve_id(paper_id.rstrip("/"))  # a trailing slash too: /papers/2401.12345/
     if pid != paper_id:
         return RedirectResponse(f"/papers/{pid}", status_code=301)
 
