@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -233,7 +234,10 @@ def test_a_fit_whose_caller_is_killed_is_kept_for_the_next_start(tmp_path: Path)
     """A server stopped during a large store's first fit (minutes on a busy machine): the child
     finishes and leaves the features where the next start reads them, instead of losing them."""
     keep = tmp_path / "vocabulary" / "vocabulary-2026-07-01-50000.json.gz"
-    caller = subprocess.Popen([sys.executable, "-c", _FIT_AND_WAIT, str(keep)])
+    scratch = tmp_path / "tmp"  # the processes' temporary folder: nothing may be left there
+    scratch.mkdir()
+    env = os.environ | {"TMPDIR": str(scratch)}
+    caller = subprocess.Popen([sys.executable, "-c", _FIT_AND_WAIT, str(keep)], env=env)
     try:
         deadline = time.monotonic() + 60
         while not _process_with(str(keep), but=caller.pid):  # the fitting child has started
@@ -249,6 +253,7 @@ def test_a_fit_whose_caller_is_killed_is_kept_for_the_next_start(tmp_path: Path)
     kept = service.load_vocabulary(keep)
     assert kept is not None
     _same(kept, service.fit_vocabulary(_texts(service.APART_FROM)))
+    assert list(scratch.iterdir()) == []  # a stopped server left an empty scratch folder
 
 
 def test_the_child_refuses_what_is_not_a_list_of_texts(tmp_path: Path) -> None:

@@ -423,15 +423,21 @@ def fit_apart(texts: list[str], keep: Path | None = None) -> Vocabulary:
     """
     if len(texts) < APART_FROM:
         return fit_vocabulary(texts)
+    if keep is not None:  # no scratch folder: a server stopped during its fit (a daemon
+        return _fit_to(texts, keep)  # thread, never at the end of a `with`) left one each time
     with tempfile.TemporaryDirectory(prefix="paperfeed-vocabulary-") as folder:
-        out = keep if keep is not None else Path(folder) / "vocabulary.json.gz"
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            _fit_in_child(texts, out)
-            fitted = load_vocabulary(out)
-        except (OSError, subprocess.SubprocessError) as exc:
-            log.warning("fitting the keyword features in a child process failed (%s)", exc)
-            fitted = None
+        return _fit_to(texts, Path(folder) / "vocabulary.json.gz")
+
+
+def _fit_to(texts: list[str], out: Path) -> Vocabulary:
+    """Fit in a child process that writes `out`; here if that fails."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _fit_in_child(texts, out)
+        fitted = load_vocabulary(out)
+    except (OSError, subprocess.SubprocessError) as exc:
+        log.warning("fitting the keyword features in a child process failed (%s)", exc)
+        fitted = None
     return fitted if fitted is not None else fit_vocabulary(texts)
 
 
