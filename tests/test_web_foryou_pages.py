@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from sqlalchemy import Engine
@@ -152,3 +153,47 @@ def test_home_is_for_you_once_a_reader_has_signals(site: Settings, engine: Engin
         assert 'href="/daily"' in daily and "Papers for" not in heading(daily)
         c.cookies.clear()
         assert heading(c.get("/").text) == heading(c.get("/daily").text)
+
+
+NOTE = "Key idea: {message passing} & 50% faster.\n\nCheck the appendix, section #3."
+
+
+def test_library_export_carries_your_notes_collections_and_reading_state(
+    site: Settings, engine: Engine
+) -> None:
+    """Leaving for Zotero (or backing up) loses nothing you wrote: BibTeX `annote`/`keywords`,
+    RIS N1/KW and CSL-JSON note/keyword, read back by the libraries that read those formats."""
+    import bibtexparser
+    import rispy
+
+    noted, plain = sorted(on_day(engine, DAYS[2]))[:2]
+    with client(site, engine) as c, client(site, engine) as anon:
+        sign_up(c, "leaver")
+        post_form(c, f"/papers/{noted}/save", {"collection": "GNN reading"})
+        post_form(c, f"/papers/{plain}/save", {})
+        post_form(c, f"/library/{noted}/edit", {"note": NOTE, "state": "read"})
+        post_form(c, "/collections", {"name": "GNN reading", "visibility": "public"})
+        bib, ris, csl = (c.get(f"/library/export.{fmt}") for fmt in ("bib", "ris", "json"))
+        with engine.connect() as conn:
+            shared = user_collections(conn, 1)[0]
+        public = anon.get(f"/c/{shared.share_key}/feed.bib").text
+    assert {r.status_code for r in (bib, ris, csl)} == {200}
+
+    entries = {
+        e.fields_dict["eprint"].value: e for e in bibtexparser.parse_string(bib.text).entries
+    }
+    annote = entries[noted].fields_dict["annote"].value
+    assert "{message passing}" in annote and r"50\% faster" in annote and "\n\n" in annote
+    assert entries[noted].fields_dict["keywords"].value == "GNN reading, read"
+    assert entries[plain].fields_dict["keywords"].value == "to read"
+    assert "annote" not in entries[plain].fields_dict
+
+    records = {r["urls"][0].rsplit("/", 1)[1]: r for r in rispy.loads(ris.text)}
+    assert "Check the appendix, section #3." in records[noted]["notes"][-1]
+    assert records[noted]["keywords"] == ["GNN reading", "read"]
+
+    items = {i["id"]: i for i in json.loads(csl.text)}
+    assert items[noted]["note"] == NOTE and items[noted]["keyword"] == "GNN reading, read"
+    assert "note" not in items[plain]
+
+    assert noted in public and "annote" not in public and "keywords" not in public  # private

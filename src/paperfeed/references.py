@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +49,18 @@ class Parsed:
     format: str
     references: list[Reference]
     errors: list[str]
+
+
+@dataclass(frozen=True)
+class Annotations:
+    """What a reader added to a paper, exported with it: their note, and tags (the collections
+    it is in, its reading state), which Zotero, JabRef and Mendeley read as notes and tags."""
+
+    note: str = ""
+    tags: tuple[str, ...] = ()
+
+
+Annotated = Mapping[str, Annotations]  # by paper id
 
 
 class UnreadableFile(ValueError):
@@ -224,13 +236,21 @@ def _csl_name(name: str) -> dict[str, str]:
     return {"family": parts[-1], "given": parts[0]} if len(parts) == 2 else {"literal": name}
 
 
-def csl_json(papers: Sequence[Paper]) -> str:
-    """Papers as a CSL-JSON array."""
-    return json.dumps([csl_item(p) for p in papers], ensure_ascii=False, indent=1)
+def csl_json(papers: Sequence[Paper], annotated: Annotated | None = None) -> str:
+    """Papers as a CSL-JSON array (with a reader's notes and tags, when given)."""
+    items = []
+    for p in papers:
+        item, extra = csl_item(p), (annotated or {}).get(p.id)
+        if extra and extra.note:
+            item["note"] = extra.note
+        if extra and extra.tags:
+            item["keyword"] = ", ".join(extra.tags)
+        items.append(item)
+    return json.dumps(items, ensure_ascii=False, indent=1)
 
 
-def ris(papers: Sequence[Paper]) -> str:
-    """Papers as RIS records."""
+def ris(papers: Sequence[Paper], annotated: Annotated | None = None) -> str:
+    """Papers as RIS records (with a reader's notes and tags, when given)."""
     import rispy
 
     records = []
@@ -249,5 +269,10 @@ def ris(papers: Sequence[Paper]) -> str:
         day = p.published or p.listing_date
         if day:
             record["year"] = str(day.year)
+        extra = (annotated or {}).get(p.id)
+        if extra and extra.note:  # one N1 line: a record's lines cannot hold a line break
+            record["notes"] = [*record.get("notes", []), " ".join(extra.note.split())]
+        if extra and extra.tags:
+            record["keywords"] = list(extra.tags)
         records.append(record)
     return str(rispy.dumps(records))

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from paperfeed.models import Paper, normalise_title
+from paperfeed.references import Annotated, Annotations
 
 _SPECIAL = re.compile(r"(?<!\\)([&%#])")
 _STOPWORDS = {"a", "an", "the", "on", "of", "for", "in", "to", "and", "with", "towards", "via"}
@@ -53,8 +54,10 @@ def bib_name(name: str) -> str:
     return f"{parts[-1]}, {' '.join(parts[:-1])}" if len(parts) > 1 else name
 
 
-def entry(paper: Paper, key: str | None = None) -> str:
-    """One @misc entry for a paper; every field value is escaped, so none can close early."""
+def entry(paper: Paper, key: str | None = None, extra: Annotations | None = None) -> str:
+    """One @misc entry for a paper; every field value is escaped, so none can close early.
+    A reader's note goes in `annote` and their tags in `keywords`, as Zotero and JabRef read
+    them."""
     fields: list[tuple[str, str]] = [("title", "{" + _field(paper.title) + "}")]
     if paper.authors:
         fields.append(("author", _field(" and ".join(bib_name(a) for a in paper.authors))))
@@ -69,19 +72,25 @@ def entry(paper: Paper, key: str | None = None) -> str:
     for name, value in (("doi", paper.doi), ("journal", paper.journal_ref)):
         if value:
             fields.append((name, _field(value)))
+    if extra and extra.note:  # line by line: the note keeps its paragraphs
+        fields.append(("annote", "\n".join(_field(line) for line in extra.note.splitlines())))
+    if extra and extra.tags:
+        fields.append(("keywords", _field(", ".join(t.replace(",", " ") for t in extra.tags))))
     body = ",\n".join(f"  {name:<13} = {{{value}}}" for name, value in fields)
     return f"@misc{{{key or cite_key(paper)},\n{body}\n}}\n"
 
 
-def entries(papers: Sequence[Paper]) -> str:
-    """Entries for a list of papers, with keys made unique (a, b, ... suffixes)."""
+def entries(papers: Sequence[Paper], annotated: Annotated | None = None) -> str:
+    """Entries for a list of papers, with keys made unique (a, b, ... suffixes), and a reader's
+    notes and tags when given."""
     seen: dict[str, int] = {}
     out = []
     for paper in papers:
         key = cite_key(paper)
         count = seen.get(key, 0)
         seen[key] = count + 1
-        out.append(entry(paper, key + (_suffix(count) if count else "")))
+        extra = (annotated or {}).get(paper.id)
+        out.append(entry(paper, key + (_suffix(count) if count else ""), extra))
     return "\n".join(out)
 
 

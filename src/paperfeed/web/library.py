@@ -377,14 +377,21 @@ def collection_feed(site: SiteDep, share_key: str, fmt: str) -> Response:
     return _unlisted(exported) if found.visibility == "unlisted" else exported
 
 
-def _export(site: Site, listing: views.Listing, fmt: str, name: str) -> Response:
+def _export(
+    site: Site,
+    listing: views.Listing,
+    fmt: str,
+    name: str,
+    annotated: references.Annotated | None = None,
+) -> Response:
     papers = [c.paper for c in listing.cards]
     if fmt in ("atom", "rss"):
         body = feeds.render_listing(listing, fmt, site.settings.public_url.rstrip("/"))
         return Response(body, media_type=feeds.MEDIA[fmt])
     if fmt not in EXPORTS:
         raise HTTPException(404, "formats: atom, rss, bib, ris, json")
-    text = {"bib": bibtex.entries, "ris": references.ris, "json": references.csl_json}[fmt](papers)
+    write = {"bib": bibtex.entries, "ris": references.ris, "json": references.csl_json}[fmt]
+    text = write(papers, annotated)
     media, ext = EXPORTS[fmt]
     headers = {"Content-Disposition": f'inline; filename="{name}.{ext}"'}
     return Response(text, media_type=media, headers=headers)
@@ -402,7 +409,14 @@ def export_library(
         items = lib.library(conn, user.id, chosen.id if chosen else None)
         shown = views.cards(conn, [i.paper_id for i in items], user)
     listing = views.Listing("Library", shown, len(shown), 1, 1, "/library", "/library/export")
-    return _export(site, listing, fmt, chosen.slug if chosen else "library")
+    # Yours: with your notes, and your collections and reading state as tags.
+    annotated = {i.paper_id: _annotations(i) for i in items}
+    return _export(site, listing, fmt, chosen.slug if chosen else "library", annotated)
+
+
+def _annotations(item: lib.LibraryItem) -> references.Annotations:
+    state = "read" if item.state == "read" else "to read"
+    return references.Annotations(item.note.strip(), (*item.collections, state))
 
 
 @router.get("/library/import")
