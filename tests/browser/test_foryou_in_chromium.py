@@ -203,3 +203,39 @@ def test_a_private_feed_from_the_for_you_page_then_revoked(page: Page, live_site
         assert outsider.request.get(feed_url).status == 404
     finally:
         outsider.close()
+
+
+def test_a_note_and_reading_state_from_the_library_page_go_out_with_the_export(
+    page: Page, live_site: LiveSite
+) -> None:
+    """The library's note form (state, note, Save note), then its Export links: the downloads
+    carry the note and the tags a reference manager imports."""
+    url = live_site.url
+    page.set_viewport_size(DESKTOP)
+    sign_up(page, url, "archivist")
+    with live_site.engine.connect() as conn:
+        newest = latest_day(conn)
+    assert newest is not None
+    page.goto(url + day_period(newest).path)
+    card = page.locator("article.card").first
+    pid = card.get_attribute("data-id")
+    card.get_by_role("button", name="Save").click()
+    expect(card.get_by_role("button", name="Saved")).to_be_visible()
+    page.get_by_role("link", name="Library").first.click()
+    item = page.locator(f'article.library-item[data-id="{pid}"]')
+    item.get_by_label("Reading state").select_option("read")
+    item.get_by_label("Private note (Markdown)").fill("Read **twice**: the 50% claim holds.")
+    item.get_by_role("button", name="Save note").click()
+    expect(item.locator(".note strong")).to_have_text("twice")
+    expect(item.locator("p.meta")).to_contain_text("Read")
+    texts = {}
+    for name in ("BibTeX", "RIS"):
+        with page.expect_download() as download:
+            page.get_by_role("link", name=name, exact=True).first.click()
+        path = download.value.path()
+        texts[name] = Path(path).read_text(encoding="utf-8")
+    assert f"eprint        = {{{pid}}}" in texts["BibTeX"]
+    assert r"Read **twice**: the 50\% claim holds." in texts["BibTeX"]
+    assert "keywords      = {read}" in texts["BibTeX"]
+    assert "N1  - Read **twice**: the 50% claim holds." in texts["RIS"]
+    assert "KW  - read" in texts["RIS"]
