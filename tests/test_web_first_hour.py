@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from html.parser import HTMLParser
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -16,7 +17,7 @@ from paperfeed.store import upsert_papers
 from paperfeed.store.accounts import add_submission, users
 from paperfeed.util import utcnow
 from paperfeed.web import community
-from tests.web_support import DAYS, HOSTILE_ID, client, csrf_token, post_form, sign_up
+from tests.web_support import DAYS, HOSTILE, HOSTILE_ID, client, csrf_token, post_form, sign_up
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 BIG_DAY = date(2026, 7, 1)
@@ -307,3 +308,43 @@ def test_addresses_from_other_sites_lead_to_ours(site: Settings, engine: Engine)
         assert c.get("/abs/not-an-id", follow_redirects=False).status_code == 404
         bad_day = c.get("/papers?date=junk", follow_redirects=False)
         assert bad_day.status_code == 400 and "2026-07-01" in bad_day.text
+
+
+class _Head(HTMLParser):
+    """The <meta name|property=...> and <link rel=canonical> of a page's head, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.meta: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        key = found.get("name") or found.get("property")
+        if tag == "meta" and key:
+            self.meta.append((key, found.get("content") or ""))
+        elif tag == "link" and found.get("rel") == "canonical":
+            self.meta.append(("canonical", found.get("href") or ""))
+
+
+def test_a_paper_page_carries_citation_and_preview_tags(site: Settings, engine: Engine) -> None:
+    """Zotero's browser connector and Google Scholar read Highwire Press tags (as on arXiv's
+    pages); chat apps read Open Graph for a link's preview. The page had neither."""
+    with client(site, engine) as c:
+        page = c.get(f"/papers/{HOSTILE_ID}").text
+    head = _Head()
+    head.feed(page.split("</head>")[0])
+    tags = dict(head.meta)
+    assert tags["citation_title"] == "Attention <script>alert('title')</script> Is Not Enough"
+    assert [v for k, v in head.meta if k == "citation_author"] == [
+        "O'Hara, Mallory",
+        "<b>Bold</b>, Eve",
+    ]
+    assert tags["citation_arxiv_id"] == HOSTILE_ID
+    assert tags["citation_pdf_url"] == f"https://arxiv.org/pdf/{HOSTILE_ID}"
+    assert tags["citation_date"] == HOSTILE.listing_date.strftime("%Y/%m/%d")
+    assert tags["citation_abstract"].startswith("We study x<img src=x")  # math as text
+    assert "\\emph" not in tags["citation_abstract"] and "depth" in tags["citation_abstract"]
+    assert tags["og:title"] == tags["citation_title"] and tags["og:type"] == "article"
+    assert tags["canonical"] == tags["og:url"] == f"{site.public_url}/papers/{HOSTILE_ID}"
+    assert len(tags["description"]) <= 301 and tags["description"].startswith("We study")
+    assert "<script>" not in page.split("</head>")[0]  # every value is escaped: inert

@@ -42,6 +42,7 @@ class Site:
         self.settings, self.engine, self.secret = settings, engine, secret
         self.env: Environment = create_env()
         self.env.globals["mailbox"] = settings.mailbox  # the demo links its mailbox page
+        self.env.globals["public_url"] = settings.public_url.rstrip("/")  # for canonical links
         self.cache: Lru[PageKey, Cached] = Lru(settings.page_cache_entries)  # 0: none
         window = settings.rate_window_seconds
         self.auth_limiter = RateLimiter(settings.auth_rate_limit, window)  # sign-ups

@@ -11,8 +11,10 @@ from urllib.parse import quote, urlencode
 from jinja2 import Environment
 from markupsafe import Markup, escape
 
+from paperfeed.latex import plain
 from paperfeed.store.papers import author_key
 from paperfeed.templating import page_env
+from paperfeed.web.bibtex import bib_name
 from paperfeed.web.card_cache import card_body_renderer
 
 SHORT_ABSTRACT = 320
@@ -29,10 +31,18 @@ def create_env() -> Environment:
         iso=iso,
         category_url=category_url,
         tex=tex_text,
+        plain=plain,
+        slash_date=slash_date,
+        bib_name=bib_name,
     )
     env.globals["query"] = query_string
     env.globals["card_body"] = card_body_renderer(env)
     return env
+
+
+def slash_date(when: date | datetime | None) -> str:
+    """A date as citation meta tags write it (2026/07/01); empty for none."""
+    return when.strftime("%Y/%m/%d") if when else ""
 
 
 def short_text(text: str, limit: int = SHORT_ABSTRACT) -> str:
