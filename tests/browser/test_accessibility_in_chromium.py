@@ -12,8 +12,9 @@ from playwright.sync_api import Page, ViewportSize, expect
 
 from paperfeed.store.listings import latest_day
 from paperfeed.web.periods import day_period
+from paperfeed.web.render import author_url
 from tests.browser.conftest import LiveSite, sign_up
-from tests.web_support import HOSTILE_ID
+from tests.web_support import HOSTILE, HOSTILE_ID
 
 pytestmark = pytest.mark.browser
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
@@ -72,8 +73,10 @@ def test_pages_pass_axe_signed_out_and_signed_in(page: Page, live_site: LiveSite
     assert newest is not None
     day = day_period(newest).path
     paper = f"/papers/{HOSTILE_ID}"
+    author = author_url(HOSTILE.authors[0])
+    assert author is not None
     page.set_viewport_size(DESKTOP)
-    found = _check(page, url, (*PUBLIC, day, paper))
+    found = _check(page, url, (*PUBLIC, day, paper, author))
 
     sign_up(page, url, "reader")
     page.goto(url + day)
@@ -92,7 +95,8 @@ def test_pages_pass_axe_signed_out_and_signed_in(page: Page, live_site: LiveSite
     expect(page.locator(".comment").first).to_be_visible()
     page.goto(url + "/for-you")
     expect(page.locator(".recommended .why").first).to_be_visible()  # the reasons are checked
-    found += _check(page, url, (*SIGNED_IN, day, paper))
+    follow = author.replace("/authors/", "/follow/author/", 1)
+    found += _check(page, url, (*SIGNED_IN, day, paper, author, follow))
 
     page.set_viewport_size(PHONE)
     found += _check(page, url, ("/", "/for-you", "/search?q=diffusion", paper))
