@@ -210,3 +210,21 @@ def test_reasons_and_learned_terms_never_show_a_comment_lines_scaffolding() -> N
     reasons = [rec.matching_terms(model, space, row, 3) for row in sorted(paged)]
     assert any(reasons) and all(rec.shown_term(t) for terms in reasons for t in terms)
     assert not rec.shown_term("github io") and rec.shown_term("miccai 2026")
+
+
+@pytest.mark.parametrize(
+    ("muted", "text", "hidden"),
+    [
+        ("LLM", "Agents built on LLMs plan badly.", True),
+        ("llm", "An LLM's reasoning, revisited.", True),
+        ("agent", "Multi-agent systems and their agents.", True),
+        ("mesh", "Artist-like meshes from point clouds.", True),
+        ("diffusion model", "Fast sampling for diffusion models.", True),
+        ("LLM", "LLMOps at scale.", False),  # a longer word is another word
+        ("agent", "Agentic workflows.", False),
+        ("GAN", "Organic chemistry with graphs.", False),
+    ],
+)
+def test_a_keyword_mute_hides_the_word_and_its_plural(muted: str, text: str, hidden: bool) -> None:
+    doc = rec.Doc("x", "A title", text)
+    assert rec.is_muted(doc, rec.Follows(muted_keywords=(muted,))) is hidden

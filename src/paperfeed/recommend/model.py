@@ -515,7 +515,14 @@ def is_muted(doc: Doc, follows: Follows) -> bool:
     if follows.muted_authors and any(author_key(a) in follows.muted_authors for a in doc.authors):
         return True
     text = doc.text.lower()
-    return any(re.search(rf"\b{re.escape(k.lower())}\b", text) for k in follows.muted_keywords)
+    return any(_mute_pattern(k).search(text) for k in follows.muted_keywords)
+
+
+@functools.lru_cache(maxsize=4096)
+def _mute_pattern(keyword: str) -> re.Pattern[str]:
+    """A muted keyword as a whole word or phrase, and its plural: muting "LLM" hides papers on
+    "LLMs", "agent" those on "agents", "diffusion model" those on "diffusion models"."""
+    return re.compile(rf"\b{re.escape(keyword.lower())}(?:s|es)?\b")
 
 
 @dataclass(frozen=True)
