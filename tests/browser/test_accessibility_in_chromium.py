@@ -1,6 +1,7 @@
 """Every page a reader meets, checked by axe-core (Deque's WCAG rules, bundled by
 axe-playwright-python) in headless Chromium: signed out and signed in, wide and phone-sized,
-with the states that add text (a vote, a saved paper, For you's reasons, a comment)."""
+light and dark, with the states that add text (a vote, a saved paper, For you's reasons, a
+comment)."""
 
 from __future__ import annotations
 
@@ -100,4 +101,13 @@ def test_pages_pass_axe_signed_out_and_signed_in(page: Page, live_site: LiveSite
 
     page.set_viewport_size(PHONE)
     found += _check(page, url, ("/", "/for-you", "/search?q=diffusion", paper))
+
+    page.set_viewport_size(DESKTOP)
+    page.emulate_media(color_scheme="dark")  # the dark palette, when the system asks for it
+    assert (
+        page.evaluate("getComputedStyle(document.documentElement).backgroundColor")
+        == "rgb(17, 21, 28)"
+    )
+    dark = ("/", day, paper, "/search?q=graph+neural+networks", "/for-you", "/library", "/about")
+    found += _check(page, url, (*dark, "/library/import", "/notifications", "/signin"))
     assert found == []
