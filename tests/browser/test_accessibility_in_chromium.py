@@ -5,16 +5,17 @@ comment)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, ViewportSize, expect
 
+from paperfeed.settings import Settings
 from paperfeed.store.listings import latest_day
 from paperfeed.web.periods import day_period
 from paperfeed.web.render import author_url
-from tests.browser.conftest import LiveSite, sign_up
+from tests.browser.conftest import LiveSite, mail_site, sign_up
 from tests.web_support import HOSTILE, HOSTILE_ID
 
 pytestmark = pytest.mark.browser
@@ -67,6 +68,15 @@ def _check(page: Page, url: str, paths: tuple[str, ...]) -> list[str]:
     return found
 
 
+def _subscribed(page: Page, url: str, address: str) -> list[str]:
+    """The digest's own page (its notice box): subscribe from the home page's form."""
+    page.goto(url + "/")
+    page.locator("#subscribe-email").fill(address)
+    page.get_by_role("button", name="Subscribe").click()
+    expect(page.locator(".digest-page")).to_be_visible()
+    return _violations(page, Axe(), "subscribed")
+
+
 def test_pages_pass_axe_signed_out_and_signed_in(page: Page, live_site: LiveSite) -> None:
     url = live_site.url
     with live_site.engine.connect() as conn:
@@ -78,6 +88,10 @@ def test_pages_pass_axe_signed_out_and_signed_in(page: Page, live_site: LiveSite
     assert author is not None
     page.set_viewport_size(DESKTOP)
     found = _check(page, url, (*PUBLIC, day, paper, author))
+    found += _subscribed(page, url, "light@example.org")
+    page.emulate_media(color_scheme="dark")
+    found += _subscribed(page, url, "dark@example.org")
+    page.emulate_media(color_scheme="light")
 
     sign_up(page, url, "reader")
     page.goto(url + day)
@@ -109,5 +123,28 @@ def test_pages_pass_axe_signed_out_and_signed_in(page: Page, live_site: LiveSite
         == "rgb(17, 21, 28)"
     )
     dark = ("/", day, paper, "/search?q=graph+neural+networks", "/for-you", "/library", "/about")
-    found += _check(page, url, (*dark, "/library/import", "/notifications", "/signin"))
+    found += _check(page, url, (*dark, "/library/import", "/signin", "/notifications"))
+    assert found == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_digest_pages_pass_axe(
+    sqlite_settings: Settings, demo_settings: Settings, page: Page, scheme: str
+) -> None:
+    """Subscribe, confirm by mail, then the preferences page with its error and saved boxes
+    (their colours came from the page's own style block, light only, before the dark theme)."""
+    page.emulate_media(color_scheme=cast(Any, scheme))
+    axe = Axe()
+    with mail_site(sqlite_settings, demo_settings, "a") as site:
+        site.subscribe(page, f"{scheme}@example.org")
+        found = _violations(page, axe, "confirmed")
+        page.click("text=Change what you get")
+        page.fill("input[name=timezone]", "Mars/Olympus_Mons")
+        page.click("form.digest-prefs button[type=submit]")
+        expect(page.get_by_role("alert")).to_contain_text("unknown time zone")
+        found += _violations(page, axe, "preferences, not saved")
+        page.fill("input[name=timezone]", "Europe/Berlin")
+        page.click("form.digest-prefs button[type=submit]")
+        expect(page.get_by_role("status")).to_contain_text("Saved")
+        found += _violations(page, axe, "preferences, saved")
     assert found == []
