@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import time
+from typing import Any, cast
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from sqlalchemy import Engine, select
 
 from paperfeed.store import jobs as db
 from paperfeed.store.accounts import set_admin
 from paperfeed.store.digest_tables import outbox
-from tests.browser.conftest import LiveSite
+from tests.browser.conftest import LiveSite, sign_up
 from tests.digest_support import add_outbox_message
 
 pytestmark = pytest.mark.browser
@@ -58,3 +60,25 @@ def test_admin_runs_a_job_now_and_retries_a_failed_email(page: Page, live_site: 
         assert conn.execute(select(outbox.c.status)).scalar_one() == "pending"
     expect(page.locator(".admin-log")).to_contain_text(f"operator: retry delivery {failed}")
     expect(page.locator(".admin-log")).to_contain_text("operator: run job embed")
+
+
+def test_the_admin_pages_pass_axe(page: Page, live_site: LiveSite) -> None:
+    """The consoles' tables and forms, light and dark (their action columns had no header
+    text a screen reader could say)."""
+    with live_site.engine.begin() as conn:
+        add_outbox_message(conn, "c@example.org")  # a failed delivery: its table has rows
+    sign_up(page, live_site.url, "keeper")
+    with live_site.engine.begin() as conn:
+        set_admin(conn, "keeper", True)
+    found = []
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=cast(Any, scheme))
+        for path in ("/admin", "/admin/community"):
+            page.goto(live_site.url + path)
+            expect(page.locator("h1")).not_to_have_text("Not allowed")
+            found += [
+                f"{scheme} {path}: {v['id']} at {n['target']}"
+                for v in Axe().run(page).response["violations"]
+                for n in v["nodes"]
+            ]
+    assert found == []
