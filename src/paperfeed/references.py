@@ -60,7 +60,7 @@ class Annotations:
     tags: tuple[str, ...] = ()
 
 
-Annotated = Mapping[str, Annotations]  # by paper id
+AnnotationsById = Mapping[str, Annotations]
 
 
 class UnreadableFile(ValueError):
@@ -236,7 +236,7 @@ def _csl_name(name: str) -> dict[str, str]:
     return {"family": parts[-1], "given": parts[0]} if len(parts) == 2 else {"literal": name}
 
 
-def csl_json(papers: Sequence[Paper], annotated: Annotated | None = None) -> str:
+def csl_json(papers: Sequence[Paper], annotated: AnnotationsById | None = None) -> str:
     """Papers as a CSL-JSON array (with a reader's notes and tags, when given)."""
     items = []
     for p in papers:
@@ -249,7 +249,7 @@ def csl_json(papers: Sequence[Paper], annotated: Annotated | None = None) -> str
     return json.dumps(items, ensure_ascii=False, indent=1)
 
 
-def ris(papers: Sequence[Paper], annotated: Annotated | None = None) -> str:
+def ris(papers: Sequence[Paper], annotated: AnnotationsById | None = None) -> str:
     """Papers as RIS records (with a reader's notes and tags, when given)."""
     import rispy
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from paperfeed.models import Paper, normalise_title
-from paperfeed.references import Annotated, Annotations
+from paperfeed.references import Annotations, AnnotationsById
 
 _SPECIAL = re.compile(r"(?<!\\)([&%#])")
 _STOPWORDS = {"a", "an", "the", "on", "of", "for", "in", "to", "and", "with", "towards", "via"}
@@ -80,7 +80,7 @@ def entry(paper: Paper, key: str | None = None, extra: Annotations | None = None
     return f"@misc{{{key or cite_key(paper)},\n{body}\n}}\n"
 
 
-def entries(papers: Sequence[Paper], annotated: Annotated | None = None) -> str:
+def entries(papers: Sequence[Paper], annotated: AnnotationsById | None = None) -> str:
     """Entries for a list of papers, with keys made unique (a, b, ... suffixes), and a reader's
     notes and tags when given."""
     seen: dict[str, int] = {}

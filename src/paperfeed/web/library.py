@@ -382,7 +382,7 @@ def _export(
     listing: views.Listing,
     fmt: str,
     name: str,
-    annotated: references.Annotated | None = None,
+    annotated: references.AnnotationsById | None = None,
 ) -> Response:
     papers = [c.paper for c in listing.cards]
     if fmt in ("atom", "rss"):
