@@ -191,6 +191,10 @@ def test_a_private_feed_from_the_for_you_page_then_revoked(page: Page, live_site
     page.get_by_role("button", name="Make a private feed URL").click()
     feed_url = page.get_by_label("Private feed URL").input_value()
     assert feed_url.startswith(url + "/feeds/for-you/") and feed_url.endswith(".atom")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("button", name="Copy", exact=True).click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == feed_url
     reader = page.context.browser
     assert reader is not None
     outsider = reader.new_context()  # a feed reader: no session cookie

@@ -167,3 +167,28 @@ def test_pages_work_without_javascript(live_site: LiveSite, browser) -> None:  #
     page.get_by_label("Search papers").press("Enter")
     expect(page.locator("article.card").first).to_be_visible()
     context.close()
+
+
+def test_the_copy_bibtex_button_puts_the_entry_on_the_clipboard(
+    live_site: LiveSite,
+    browser,  # type: ignore[no-untyped-def]
+) -> None:
+    """With JavaScript, Cite has a Copy button; without it the button is not shown (the box's
+    text can still be selected)."""
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(f"{live_site.url}/papers/{HOSTILE_ID}")
+    page.get_by_role("link", name="Cite").click()
+    page.get_by_role("button", name="Copy BibTeX").click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == page.locator("#bibtex").text_content()
+    assert copied.startswith("@misc{") and f"eprint        = {{{HOSTILE_ID}}}" in copied
+    expect(page.get_by_role("button", name="Copy BibTeX")).to_be_visible(timeout=5000)  # resets
+    context.close()
+    plain = browser.new_context(java_script_enabled=False)
+    page = plain.new_page()
+    page.goto(f"{live_site.url}/papers/{HOSTILE_ID}")
+    expect(page.locator("#bibtex")).to_be_visible()
+    expect(page.locator("button[data-copy]")).to_be_hidden()
+    plain.close()

@@ -156,3 +156,34 @@ document.addEventListener("submit", function (event) {
     if (target) target.scrollIntoView();
   });
 })();
+
+// Copy buttons (the BibTeX box, the private feed URL): hidden without JavaScript, where the text
+// can still be selected. The clipboard API needs a secure context (https, or this machine); on a
+// plain-http address the text is selected and copied the older way.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    var source = document.querySelector(button.getAttribute("data-copy"));
+    if (!source) return;
+    var label = button.textContent;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var text = "value" in source && source.tagName !== "PRE" ? source.value : source.textContent;
+      var done = function (ok) {
+        button.textContent = ok ? "Copied" : "Select and copy";
+        setTimeout(function () { button.textContent = label; }, 2000);
+      };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(function () { done(true); }, function () { done(false); });
+        return;
+      }
+      var range = document.createRange();
+      range.selectNodeContents(source);
+      var selection = window.getSelection();
+      selection.removeAllRanges();
+      if (typeof source.select === "function") source.select(); else selection.addRange(range);
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      done(ok);
+    });
+  });
+});
