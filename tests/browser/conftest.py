@@ -176,3 +176,14 @@ def mail_site(sqlite: Settings, demo: Settings, secret: str) -> Iterator[MailSit
                 yield MailSite(url, settings, engine, sink)
         finally:
             engine.dispose()
+
+
+def newest_day_path(engine: Engine) -> str:
+    """The address of the newest listing day's page (the demo store's last day)."""
+    from paperfeed.store.listings import latest_day
+    from paperfeed.web.periods import day_period
+
+    with engine.connect() as conn:
+        newest = latest_day(conn)
+    assert newest is not None, "the store has no listing day"
+    return day_period(newest).path

@@ -12,10 +12,8 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, ViewportSize, expect
 
 from paperfeed.settings import Settings
-from paperfeed.store.listings import latest_day
-from paperfeed.web.periods import day_period
 from paperfeed.web.render import author_url
-from tests.browser.conftest import LiveSite, mail_site, sign_up
+from tests.browser.conftest import LiveSite, mail_site, newest_day_path, sign_up
 from tests.web_support import HOSTILE, HOSTILE_ID
 
 pytestmark = pytest.mark.browser
@@ -79,10 +77,7 @@ def _subscribed(page: Page, url: str, address: str) -> list[str]:
 
 def test_pages_pass_axe_signed_out_and_signed_in(page: Page, live_site: LiveSite) -> None:
     url = live_site.url
-    with live_site.engine.connect() as conn:
-        newest = latest_day(conn)
-    assert newest is not None
-    day = day_period(newest).path
+    day = newest_day_path(live_site.engine)
     paper = f"/papers/{HOSTILE_ID}"
     author = author_url(HOSTILE.authors[0])
     assert author is not None

@@ -13,9 +13,7 @@ from playwright.sync_api import Page, ViewportSize, expect
 from paperfeed.search import embed_papers
 from paperfeed.store import get_paper, upsert_papers
 from paperfeed.store.library import library, user_collections, user_ratings
-from paperfeed.store.listings import latest_day
-from paperfeed.web.periods import day_period
-from tests.browser.conftest import LiveSite, sign_up
+from tests.browser.conftest import LiveSite, newest_day_path, sign_up
 from tests.web_support import HOSTILE, HOSTILE_ID
 
 pytestmark = pytest.mark.browser
@@ -29,10 +27,7 @@ def test_save_and_rate_without_reload_then_for_you(
     url = live_site.url
     page.set_viewport_size(DESKTOP)
     sign_up(page, url, "reader")
-    with live_site.engine.connect() as conn:
-        newest = latest_day(conn)
-    assert newest is not None
-    page.goto(url + day_period(newest).path)
+    page.goto(url + newest_day_path(live_site.engine))
     page.evaluate("window.__sameDocument = true")  # gone if the page reloads
     cards = page.locator("article.card")
     first, second = cards.nth(0), cards.nth(1)
@@ -143,10 +138,7 @@ def test_all_time_ranks_an_old_paper_the_month_does_not_hold(
 ) -> None:
     url, engine = live_site.url, live_site.engine
     sign_up(page, url, "historian")
-    with engine.connect() as conn:
-        newest = latest_day(conn)
-    assert newest is not None
-    page.goto(url + day_period(newest).path)
+    page.goto(url + newest_day_path(engine))
     liked = page.locator("article.card").nth(0)
     liked_id = liked.get_attribute("data-id")
     assert liked_id is not None
@@ -176,10 +168,7 @@ def test_a_private_feed_from_the_for_you_page_then_revoked(page: Page, live_site
     reader (no cookie) until it is revoked."""
     url = live_site.url
     sign_up(page, url, "feeder")
-    with live_site.engine.connect() as conn:
-        newest = latest_day(conn)
-    assert newest is not None
-    page.goto(url + day_period(newest).path)
+    page.goto(url + newest_day_path(live_site.engine))
     card = page.locator("article.card").first
     card.get_by_role("button", name="More like this").click()
     expect(card.get_by_role("button", name="More like this")).to_have_attribute(
@@ -217,10 +206,7 @@ def test_a_note_and_reading_state_from_the_library_page_go_out_with_the_export(
     url = live_site.url
     page.set_viewport_size(DESKTOP)
     sign_up(page, url, "archivist")
-    with live_site.engine.connect() as conn:
-        newest = latest_day(conn)
-    assert newest is not None
-    page.goto(url + day_period(newest).path)
+    page.goto(url + newest_day_path(live_site.engine))
     card = page.locator("article.card").first
     pid = card.get_attribute("data-id")
     card.get_by_role("button", name="Save").click()
