@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 
 from sqlalchemy import Engine
 
+from paperfeed.recommend.service import follows_of
 from paperfeed.search import embed_papers
 from paperfeed.settings import Settings
 from paperfeed.store.library import library, user_collections
@@ -19,6 +21,7 @@ from tests.web_support import (
     on_day,
     post_form,
     sign_up,
+    stored,
 )
 
 
@@ -197,3 +200,31 @@ def test_library_export_carries_your_notes_collections_and_reading_state(
     assert "note" not in items[plain]
 
     assert noted in public and "annote" not in public and "keywords" not in public  # private
+
+
+def test_a_new_reader_starts_for_you_by_ticking_categories(site: Settings, engine: Engine) -> None:
+    """Issue 11's cold start: the empty For you page offers the store's common categories of
+    the last month (counted by primary category, most first); ticking some follows them, and
+    For you ranks at once, saying why."""
+    embed_papers(site, engine)
+    papers = stored(engine)
+    newest = max(p.listing_date for p in papers.values() if p.listing_date)
+    recent = [p for p in papers.values() if p.listing_date and (newest - p.listing_date).days < 30]
+    counts = Counter(p.categories[0] for p in recent if p.categories)
+    with client(site, engine) as c:
+        sign_up(c, "newcomer")
+        page = c.get("/for-you").text
+        offered = re.findall(r'name="category" value="([^"]+)"', page)
+        assert offered == sorted(counts, key=lambda k: (-counts[k], k))[:16]
+        first, second = offered[:2]
+        assert f'{first} <span class="muted">({counts[first]:,})</span>' in page
+        for bad, why in (([], "tick at least one"), (["cs.XX"], "not an arXiv category")):
+            answer = post_form(c, "/for-you/start", {"category": bad})  # type: ignore[dict-item]
+            assert answer.status_code == 400 and why in answer.text
+        answer = post_form(c, "/for-you/start", {"category": [first, second.lower()]})  # type: ignore[dict-item]
+        assert answer.status_code == 303 and answer.headers["location"] == "/for-you?window=month"
+        with engine.connect() as conn:
+            assert follows_of(conn, 1).categories == {first, second}
+        ranked = c.get("/for-you?window=month").text
+    assert 'name="category"' not in ranked  # the list is there now, the offer is gone
+    assert re.search(rf"Why: in ({first}|{second}), which you follow", ranked)

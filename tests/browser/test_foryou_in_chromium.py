@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, ViewportSize, expect
 
 from paperfeed.search import embed_papers
@@ -229,3 +230,29 @@ def test_a_note_and_reading_state_from_the_library_page_go_out_with_the_export(
     assert "keywords      = {read}" in texts["BibTeX"]
     assert "N1  - Read **twice**: the 50% claim holds." in texts["RIS"]
     assert "KW  - read" in texts["RIS"]
+
+
+def test_a_new_reader_ticks_categories_then_for_you_ranks(page: Page, live_site: LiveSite) -> None:
+    """The empty For you page's category picker (each checkbox, then Follow and rank), its search
+    box, and the page itself checked by axe-core."""
+    url = live_site.url
+    page.set_viewport_size(DESKTOP)
+    sign_up(page, url, "newcomer")
+    page.get_by_role("link", name="For you").click()
+    picker = page.locator("form.start fieldset")
+    expect(picker.get_by_role("checkbox").first).to_be_visible()
+    violations = Axe().run(page).response["violations"]
+    assert [v["id"] for v in violations] == []
+    names = [b.get_attribute("value") for b in picker.get_by_role("checkbox").all()]
+    assert len(names) >= 2
+    page.get_by_label("Or find a few papers you like, and Save them:").fill("neural")
+    page.get_by_role("search", name="Find papers you like").get_by_role("button").click()
+    expect(page).to_have_url(re.compile(r"/search\?q=neural"))
+    page.go_back()
+    for name in names[:2]:
+        picker.get_by_label(name).check()
+    page.get_by_role("button", name="Follow and rank").click()
+    expect(page).to_have_url(re.compile(r"/for-you\?window=month$"))
+    why = page.locator(".recommended .why").first
+    expect(why).to_contain_text("which you follow")
+    expect(page.locator("form.start")).to_have_count(0)

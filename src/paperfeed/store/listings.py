@@ -206,3 +206,18 @@ def data_version(conn: Connection) -> str:
     """A string that changes whenever anything a page shows may have changed."""
     rev, last = conn.execute(_DATA_VERSION).one()
     return f"{rev}:{last or '-'}"
+
+
+def top_categories(conn: Connection, since: date, limit: int = 16) -> list[tuple[str, int]]:
+    """The most common primary categories of the papers listed since a day, with their counts
+    (most first): what a new reader is offered to follow."""
+    count = func.count().label("n")
+    query = (
+        select(paper_categories.c.category, count)
+        .join(papers, papers.c.id == paper_categories.c.paper_id)
+        .where(paper_categories.c.position == 0, papers.c.listing_date >= since)
+        .group_by(paper_categories.c.category)
+        .order_by(count.desc(), paper_categories.c.category)
+        .limit(limit)
+    )
+    return [(str(r.category), int(r.n)) for r in conn.execute(query)]

@@ -17,12 +17,12 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy import Connection
 
-from paperfeed import references
+from paperfeed import categories, references
 from paperfeed.recommend.model import Recommendation
 from paperfeed.recommend.service import Recommender, follows_of, hides, shared_recommender
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import User
-from paperfeed.store.listings import author_name, latest_day
+from paperfeed.store.listings import author_name, latest_day, top_categories
 from paperfeed.web import bibtex, feeds, me_api, views
 from paperfeed.web.auth import safe_next
 from paperfeed.web.deps import FormCsrf, SignedInDep, Site, SiteDep, UserDep, html
@@ -469,12 +469,51 @@ def for_you(request: Request, site: SiteDep, user: UserDep, window: str = "week"
             "windows": list(WINDOWS),
             "notice": notice,
             **personal_context(conn, user, list(shown)),
+            **(_starting(conn, user.id) if not items else {}),
         }
     return html(
         site,
         request,
         site.render("for_you.html", user=user, here=f"/for-you?window={window}", **context),
     )
+
+
+START_DAYS = 30  # a new reader is offered the categories of the last month's papers
+START_OFFERED = 16
+
+
+def _starting(conn: Connection, user_id: int) -> dict[str, object]:
+    """What an empty For you page offers a reader who follows no category yet: the store's
+    common categories of the last month, to follow at once."""
+    newest = latest_day(conn)
+    if newest is None or follows_of(conn, user_id).categories:
+        return {}
+    since = newest - timedelta(days=START_DAYS - 1)
+    return {"start_categories": top_categories(conn, since, START_OFFERED)}
+
+
+@router.post("/for-you/start", dependencies=[FormCsrf])
+def start(
+    site: SiteDep,
+    user: SignedInDep,
+    category: Annotated[list[str], Form(max_length=64)] = [],  # noqa: B006  (FastAPI copies it)
+) -> Response:
+    """Follow the categories a new reader ticked, then show what For you ranks with them."""
+    if len(category) > 100:
+        raise HTTPException(400, "at most 100 categories at once")
+    chosen = []
+    for name in category:
+        known = categories.canonical(name)
+        if known is None:
+            raise HTTPException(400, f"{name!r} is not an arXiv category")
+        chosen.append(known)
+    if not chosen:
+        raise HTTPException(400, "tick at least one category")
+    with site.engine.begin() as conn:
+        for name in dict.fromkeys(chosen):
+            key, label = me_api.interest_key("category", name)
+            lib.add_interest(conn, user.id, "follow", "category", key, label)
+    return RedirectResponse("/for-you?window=month", status_code=303)
 
 
 def ranked_feed(
