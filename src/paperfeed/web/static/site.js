@@ -167,7 +167,7 @@ document.addEventListener("DOMContentLoaded", function () {
     var label = button.textContent;
     button.hidden = false;
     button.addEventListener("click", function () {
-      var text = "value" in source && source.tagName !== "PRE" ? source.value : source.textContent;
+      var text = source instanceof HTMLInputElement ? source.value : source.textContent;
       var done = function (ok) {
         button.textContent = ok ? "Copied" : "Select and copy";
         setTimeout(function () { button.textContent = label; }, 2000);
