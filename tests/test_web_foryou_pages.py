@@ -218,9 +218,16 @@ def test_a_new_reader_starts_for_you_by_ticking_categories(site: Settings, engin
         assert offered == sorted(counts, key=lambda k: (-counts[k], k))[:16]
         first, second = offered[:2]
         assert f'{first} <span class="muted">({counts[first]:,})</span>' in page
-        for bad, why in (([], "tick at least one"), (["cs.XX"], "not an arXiv category")):
+        for bad, why in (
+            ([], "tick at least one"),
+            (["cs.XX"], "not an arXiv category"),
+            (["x" * 65], "is not an arXiv category"),
+            (["cs.CV"] * 101, "at most 100 items"),
+        ):
             answer = post_form(c, "/for-you/start", {"category": bad})  # type: ignore[dict-item]
-            assert answer.status_code == 400 and why in answer.text
+            assert 400 <= answer.status_code < 500 and why in answer.text, re.findall(
+                r"<main.*?</main>", answer.text, re.S
+            )
         answer = post_form(c, "/for-you/start", {"category": [first, second.lower()]})  # type: ignore[dict-item]
         assert answer.status_code == 303 and answer.headers["location"] == "/for-you?window=month"
         with engine.connect() as conn:

@@ -343,15 +343,18 @@ def collection_page(request: Request, site: SiteDep, user: UserDep, share_key: s
     page = html(
         site, request, site.render("collection.html", user=user, here=request.url.path, **context)
     )
-    return _unlisted(page) if found.visibility == "unlisted" else page
+    return _unlisted(page, found.visibility)
 
 
 NOINDEX = "noindex, nofollow"
 
 
-def _unlisted(response: Response) -> Response:
-    """Only those given the link should find it: search engines are asked not to list it."""
-    response.headers["X-Robots-Tag"] = NOINDEX
+def _unlisted(response: Response, visibility: str = "unlisted") -> Response:
+    """An unlisted page (a collection shared by link, a private feed): only those given the
+    link should find it, so search engines are asked not to list it. Public pages pass as
+    they are."""
+    if visibility == "unlisted":
+        response.headers["X-Robots-Tag"] = NOINDEX
     return response
 
 
@@ -374,7 +377,7 @@ def collection_feed(site: SiteDep, share_key: str, fmt: str) -> Response:
         f"/c/{share_key}/feed",
     )
     exported = _export(site, listing, fmt, found.slug)
-    return _unlisted(exported) if found.visibility == "unlisted" else exported
+    return _unlisted(exported, found.visibility)
 
 
 def _export(
@@ -496,11 +499,10 @@ def _starting(conn: Connection, user_id: int) -> dict[str, object]:
 def start(
     site: SiteDep,
     user: SignedInDep,
-    category: Annotated[list[str], Form(max_length=64)] = [],  # noqa: B006  (FastAPI copies it)
+    category: Annotated[list[str], Form(max_length=100)] = [],  # noqa: B006  (FastAPI copies it)
 ) -> Response:
-    """Follow the categories a new reader ticked, then show what For you ranks with them."""
-    if len(category) > 100:
-        raise HTTPException(400, "at most 100 categories at once")
+    """Follow the categories a new reader ticked, then show what For you ranks with them
+    (at most 100 at once: `max_length` bounds the list; each name must be a known category)."""
     chosen = []
     for name in category:
         known = categories.canonical(name)
