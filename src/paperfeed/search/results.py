@@ -30,3 +30,5 @@ class SearchResult:
     fallback: str | None = None
     counted: bool = True
     suggestion: str | None = None
+    hidden: int = 0  # papers the reader's `hide` left out of this page
+    estimated: bool = False  # `total` estimated after leaving out what `hide` named

@@ -25,6 +25,7 @@ from paperfeed.search.spelling import suggest
 from paperfeed.search.vectors import FaissIndex, normalise
 from paperfeed.settings import Settings
 from paperfeed.store import search_store as db
+from paperfeed.store.listings import SCAN_MOST, Hide, Kept, kept_window
 from paperfeed.util import Lru, is_disk_full, utcnow
 
 log = logging.getLogger(__name__)
@@ -255,20 +256,44 @@ class SearchService:
         category: str | None = None,
         author: str | None = None,
         sort: str = "relevance",
+        hide: Hide | None = None,
     ) -> SearchResult:
-        """Search papers; any query text is valid, bad options raise BadSearch."""
+        """Search papers; any query text is valid, bad options raise BadSearch.
+
+        `hide` names papers a reader does not want to see: they are left out before paging
+        (the result's `hidden` says how many this page left out); past `SCAN_MOST` results it
+        is not applied, and the page is the plain one.
+        """
         _check(mode, limit, offset, sort)
+        hide = hide if offset + limit <= SCAN_MOST else None
         self._maybe_refresh()
         parsed = parse_query(query)
         filters = Filters(since, until, category or None, author or None)
-        ordered, total, used, fallback = self._ordered(
-            query, parsed, filters, mode, offset + limit, sort
-        )
-        hits = self._hits(ordered[offset : offset + limit], parsed)
+        depth = offset + limit if hide is None else 2 * (offset + limit)
+        hidden: set[str] = set()
+        while True:
+            ordered, total, used, fallback = self._ordered(
+                query, parsed, filters, mode, depth, sort
+            )
+            total = max(total, len(ordered))
+            if hide is None:
+                kept = Kept([pid for pid, _s in ordered[offset : offset + limit]], total, 0)
+                break
+            ids = [pid for pid, _s in ordered]
+            with self.engine.connect() as conn:
+                hidden |= hide(conn, [pid for pid in ids if pid not in hidden])
+            kept = kept_window(ids, hidden, offset, limit, total)
+            if len(kept.ids) == limit or len(ordered) < depth or depth >= SCAN_MOST:
+                break
+            depth = min(2 * depth, SCAN_MOST)
+        scores = dict(ordered)
+        hits = self._hits([(pid, scores[pid]) for pid in kept.ids], parsed)
         counted = used == "keyword" and not parsed.empty
         suggestion = suggest(parsed, self.keyword.frequencies)
-        total = max(total, len(ordered))
-        return SearchResult(hits, total, used, fallback, counted, suggestion)
+        estimated = not kept.exact
+        return SearchResult(
+            hits, kept.total, used, fallback, counted, suggestion, kept.hidden, estimated
+        )
 
     def search_ids(
         self,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -31,6 +31,79 @@ class Page:
 
     ids: list[str]
     total: int
+
+
+Hide = Callable[[Connection, Sequence[str]], set[str]]
+"""Which of these papers a reader's mutes hide (read through the given connection)."""
+SCAN_MOST = 3_000  # how far into a listing pages are formed without the hidden papers
+COUNT_ALL = 1_000  # a listing this long is read to its end, so its count is exact
+
+
+@dataclass(frozen=True)
+class Kept:
+    """One page of a listing with a reader's hidden papers left out.
+
+    `total` is how many the reader's listing holds: exact when its end was read (`exact`),
+    otherwise estimated from the share left in so far. `hidden` counts those left out
+    between the last page's end and this one's.
+    """
+
+    ids: list[str]
+    total: int
+    hidden: int
+    exact: bool = True
+
+
+def kept_window(
+    ordered: Sequence[str], hidden: set[str], offset: int, limit: int, total: int
+) -> Kept:
+    """The page at `offset` of `ordered` without the `hidden` ids (`total`: all of the listing,
+    of which `ordered` is the start)."""
+    shown: list[str] = []
+    kept = on_page = 0
+    for pid in ordered:
+        if pid in hidden:
+            on_page += kept >= offset
+            continue
+        if kept >= offset:
+            shown.append(pid)
+        kept += 1
+        if kept == offset + limit:
+            break
+    read = len(ordered)
+    left = read - sum(pid in hidden for pid in ordered)
+    exact = read >= total
+    if not exact:  # the rest of the listing, at the share seen so far
+        left += round((total - read) * left / read) if read else total
+    return Kept(shown, max(left, offset + len(shown)), on_page, exact)
+
+
+def scan(
+    fetch: Callable[[int, int], Page],
+    hide: Callable[[Sequence[str]], set[str]],
+    offset: int,
+    limit: int,
+) -> Kept:
+    """Read a listing from its start until the page at `offset` can be filled with papers
+    `hide` leaves in: in growing chunks, to the end when it is no longer than `COUNT_ALL`
+    (its count is then exact), never past `SCAN_MOST`."""
+    ids: list[str] = []
+    hidden: set[str] = set()
+    chunk, total = max(2 * (offset + limit), 50), 0
+    while True:
+        page = fetch(len(ids), chunk)
+        total = page.total
+        ids += page.ids
+        hidden |= hide(page.ids)
+        if len(page.ids) < chunk or len(ids) >= min(total, SCAN_MOST):
+            break
+        if total <= COUNT_ALL:
+            chunk = total - len(ids)
+        elif len(ids) - len(hidden) >= offset + limit:
+            break
+        else:
+            chunk *= 2
+    return kept_window(ids, hidden, offset, limit, total)
 
 
 @dataclass(frozen=True)

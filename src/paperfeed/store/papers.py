@@ -359,6 +359,15 @@ def get_papers(conn: Connection, ids: Sequence[str], brief: bool = False) -> dic
     return out
 
 
+def change_stamps(conn: Connection, ids: Sequence[str]) -> dict[str, datetime]:
+    """Each stored paper's `changed_at` (what a cached copy is kept under)."""
+    out: dict[str, datetime] = {}
+    for chunk in chunks(list(ids), _CHUNK):
+        query = select(papers.c.id, papers.c.changed_at).where(papers.c.id.in_(chunk))
+        out.update({r.id: r.changed_at for r in conn.execute(query)})
+    return out
+
+
 def get_paper(conn: Connection, paper_id: str) -> Paper | None:
     """Load one paper by its versionless id."""
     return get_papers(conn, [paper_id]).get(paper_id)

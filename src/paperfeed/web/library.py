@@ -6,7 +6,7 @@ forms with fetch (Accept: application/json) so the page does not reload.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
@@ -19,10 +19,16 @@ from sqlalchemy import Connection
 
 from paperfeed import categories, references
 from paperfeed.recommend.model import Recommendation
-from paperfeed.recommend.service import Recommender, follows_of, hides, shared_recommender
+from paperfeed.recommend.service import (
+    Recommender,
+    follows_of,
+    has_mutes,
+    hides,
+    shared_recommender,
+)
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import User
-from paperfeed.store.listings import author_name, latest_day, top_categories
+from paperfeed.store.listings import Hide, author_name, latest_day, top_categories
 from paperfeed.web import bibtex, feeds, me_api, views
 from paperfeed.web.auth import safe_next
 from paperfeed.web.deps import FormCsrf, SignedInDep, Site, SiteDep, UserDep, html
@@ -128,6 +134,23 @@ def personal_context(conn: Connection, user: User | None, ids: list[str]) -> dic
     }
 
 
+def reader_hide(site: Site, user: User | None, show_muted: bool) -> Hide | None:
+    """What a signed-in reader's mutes leave out of the site's lists (before paging, so their
+    pages stay full); None for a visitor, a reader without mutes, or one who asked to see all."""
+    if user is None or show_muted:
+        return None
+    with site.engine.connect() as conn:
+        follows = follows_of(conn, user.id)
+    if not has_mutes(follows):
+        return None
+
+    def hide(conn: Connection, ids: Sequence[str]) -> set[str]:
+        found = views.current_papers(conn, ids)  # mostly cards' papers, kept in this process
+        return {pid for pid, paper in found.items() if hides(paper, follows)}
+
+    return hide
+
+
 def personalise(
     site: Site, user: User | None, context: dict[str, object], show_muted: bool
 ) -> None:
@@ -143,7 +166,7 @@ def personalise(
         follows = follows_of(conn, user.id)
         context.update(personal_context(conn, user, [c.paper.id for c in listing.cards]))
     muted = [c for c in listing.cards if hides(c.paper, follows)]
-    context |= {"muted_count": len(muted), "show_muted": show_muted}
+    context |= {"muted_count": listing.hidden + len(muted), "show_muted": show_muted}
     if muted and not show_muted:
         kept = [c for c in listing.cards if c not in muted]
         context["listing"] = replace(listing, cards=kept)

@@ -23,7 +23,7 @@ from paperfeed.store.community import (
 )
 from paperfeed.store.enrichment import artifacts
 from paperfeed.store.library import signal_version
-from paperfeed.store.listings import latest_day, neighbour_days, set_flags
+from paperfeed.store.listings import Hide, latest_day, neighbour_days, set_flags
 from paperfeed.util import utcnow
 from paperfeed.web import community, discussion, views
 from paperfeed.web.auth import limit, safe_next
@@ -86,10 +86,25 @@ def _page(
     return html(site, request, body)
 
 
+def _hide(request: Request, site: Site, user: User | None) -> Hide | None:
+    """What the signed-in reader's mutes leave out of a list (read before the list's own
+    connection is opened: a request holds one pooled connection at a time)."""
+    if user is None:
+        return None
+    from paperfeed.web.library import reader_hide
+
+    return reader_hide(site, user, request.query_params.get("show_muted") == "1")
+
+
 def _daily_context(
-    site: Site, conn: Connection, user: User | None, period: Period, page: int
+    site: Site,
+    conn: Connection,
+    user: User | None,
+    period: Period,
+    page: int,
+    hide: Hide | None,
 ) -> dict[str, object]:
-    listing = views.daily(conn, period, page, site.settings.page_size, user)
+    listing = views.daily(conn, period, page, site.settings.page_size, user, hide)
     return {"listing": listing, **_day_nav(conn, period)}
 
 
@@ -127,9 +142,10 @@ def daily_home(request: Request, site: SiteDep, user: UserDep, page: PageNo = 1)
     """Daily papers of the newest day in the store."""
 
     def build() -> dict[str, object]:
+        hide = _hide(request, site, user)
         with site.engine.connect() as conn:
             newest = latest_day(conn) or date.today()
-            return _daily_context(site, conn, user, day_period(newest), page)
+            return _daily_context(site, conn, user, day_period(newest), page, hide)
 
     return _page(request, site, user, "daily.html", build)
 
@@ -175,8 +191,9 @@ def daily_page(
     period = parse_period(kind, value)
 
     def build() -> dict[str, object]:
+        hide = _hide(request, site, user)
         with site.engine.connect() as conn:
-            return _daily_context(site, conn, user, period, page)
+            return _daily_context(site, conn, user, period, page, hide)
 
     return _page(request, site, user, "daily.html", build)
 
@@ -186,9 +203,9 @@ def trending_page(request: Request, site: SiteDep, user: UserDep, page: PageNo =
     """Trending papers."""
 
     def build() -> dict[str, object]:
-        per_page = site.settings.page_size
+        per_page, hide = site.settings.page_size, _hide(request, site, user)
         with site.engine.connect() as conn:
-            listing = views.trending_listing(conn, site.weights, page, per_page, user)
+            listing = views.trending_listing(conn, site.weights, page, per_page, user, hide)
         return {"listing": listing}
 
     return _page(request, site, user, "trending.html", build)
@@ -199,9 +216,10 @@ def stars_page(request: Request, site: SiteDep, user: UserDep, page: PageNo = 1)
     """Papers whose GitHub repositories gained the most stars in the last seven days."""
 
     def build() -> dict[str, object]:
+        per_page, hide = site.settings.page_size, _hide(request, site, user)
         with site.engine.connect() as conn:
             today = utcnow().date()
-            listing = views.stars_listing(conn, today, page, site.settings.page_size, user)
+            listing = views.stars_listing(conn, today, page, per_page, user, hide)
         return {"listing": listing, "by_stars": True}
 
     return _page(request, site, user, "trending.html", build)
@@ -222,9 +240,10 @@ def author_page(
         raise HTTPException(404, f"{slug!r} is not an author link")
 
     def build() -> dict[str, object]:
+        hide = _hide(request, site, user)
         with site.engine.connect() as conn:
             key, per_page = slug.replace("-", " "), site.settings.page_size
-            listing = views.by_author(conn, key, page, per_page, user)
+            listing = views.by_author(conn, key, page, per_page, user, hide)
             members = approved_names(conn, listing.title) if listing else []
         if listing is None:
             raise HTTPException(404, f"no papers by an author {slug!r} here")
@@ -247,8 +266,9 @@ def category_page(
         raise HTTPException(404, f"{category!r} is not a category name")
 
     def build() -> dict[str, object]:
+        per_page, hide = site.settings.page_size, _hide(request, site, user)
         with site.engine.connect() as conn:
-            listing = views.by_category(conn, category, page, site.settings.page_size, user)
+            listing = views.by_category(conn, category, page, per_page, user, hide)
         if listing is None:
             raise HTTPException(404, f"no papers in category {category} here")
         return {"listing": listing, "kicker": "Category", "base": listing.page_path}
@@ -300,8 +320,8 @@ def _search(
         ctx["filters_used"] = bool(category or author or since or until or sort != "relevance")
         if not q:
             return ctx | {"listing": None}
-        per_page = site.settings.page_size
-        outcome = views.search(site.search(), site.engine, params, page, per_page, user)
+        per_page, hide = site.settings.page_size, _hide(request, site, user)
+        outcome = views.search(site.search(), site.engine, params, page, per_page, user, hide)
         return ctx | {
             "listing": outcome.listing,
             "used_mode": outcome.mode,

@@ -5,9 +5,10 @@ Pages, the JSON API, feeds and BibTeX all render these same objects.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from math import ceil
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
@@ -29,7 +30,10 @@ from paperfeed.store.enrichment import (
     stars_gained,
 )
 from paperfeed.store.listings import (
+    SCAN_MOST,
     Flags,
+    Hide,
+    Kept,
     Page,
     author_name,
     latest_day,
@@ -37,8 +41,10 @@ from paperfeed.store.listings import (
     papers_between,
     papers_by_author,
     papers_in_category,
+    scan,
     trending_rows,
 )
+from paperfeed.store.papers import change_stamps
 from paperfeed.web.card_cache import EnrichmentKey, PaperKey, cache_for
 from paperfeed.web.periods import Period
 from paperfeed.web.render import safe_snippet
@@ -79,6 +85,8 @@ class Listing:
     feed_path: str  # e.g. /feeds/daily; the format is appended as .atom, .rss or .bib
     feed_query: str = ""
     extra: dict[str, object] = field(default_factory=dict)
+    hidden: int = 0  # papers the reader's mutes left out of this page
+    estimated: bool = False  # `total` estimated (the reader's mutes, a long listing)
 
     @property
     def pages(self) -> int:
@@ -125,13 +133,22 @@ def cards(conn: Connection, ids: Sequence[str], user: User | None) -> list[Card]
 
 
 def _papers(conn: Connection, rows: list[CardRow]) -> dict[str, Paper]:
+    return _kept_papers(conn, [(r.id, r.changed_at) for r in rows])
+
+
+def current_papers(conn: Connection, ids: Sequence[str]) -> dict[str, Paper]:
+    """Papers by id through this process's card cache (each one's `changed_at` read fresh)."""
+    return _kept_papers(conn, list(change_stamps(conn, ids).items()))
+
+
+def _kept_papers(conn: Connection, keys: list[PaperKey]) -> dict[str, Paper]:
     def load(keys: list[PaperKey]) -> dict[PaperKey, Paper]:
         # Kept under the changed_at read before loading: a newer paper under an older key is
         # never served, as every later view reads the newer changed_at.
         loaded = get_papers(conn, [pid for pid, _ in keys])
         return {k: loaded[k[0]] for k in keys if k[0] in loaded}
 
-    found = cache_for(conn.engine).papers.get_or_load([(r.id, r.changed_at) for r in rows], load)
+    found = cache_for(conn.engine).papers.get_or_load(keys, load)
     return {pid: paper for (pid, _), paper in found.items()}
 
 
@@ -156,7 +173,12 @@ def _repos_of(paper: Paper) -> list[str]:
 
 
 def stars_listing(
-    conn: Connection, today: date, page: int, per_page: int, user: User | None
+    conn: Connection,
+    today: date,
+    page: int,
+    per_page: int,
+    user: User | None,
+    hide: Hide | None = None,
 ) -> Listing:
     """Papers ranked by the GitHub stars their repository gained in the last seven days."""
     gained = stars_gained(conn, today)
@@ -165,11 +187,47 @@ def stars_listing(
         ranked.append((gained[name], pid))
     ranked.sort(key=lambda t: (-t[0], t[1]))
     ids = list(dict.fromkeys(pid for _, pid in ranked))
-    _check_page(page, Page([], len(ids)), per_page)
-    window = ids[offset_of(page, per_page) : offset_of(page, per_page) + per_page]
-    shown = [c for c in cards(conn, window, user) if not c.flags.hidden]
-    title = "Trending by GitHub stars"
-    return Listing(title, shown, len(ids), page, per_page, "/trending/stars", "/feeds/trending")
+    result = reader_page(conn, _slicer(ids), hide, page, per_page)
+    _check_page(page, result.total, per_page)
+    shown = [c for c in cards(conn, result.ids, user) if not c.flags.hidden]
+    paths = "/trending/stars", "/feeds/trending"
+    return _listing("Trending by GitHub stars", shown, result, page, per_page, *paths)
+
+
+def _listing(
+    title: str,
+    shown: list[Card],
+    result: Kept,
+    page: int,
+    per_page: int,
+    page_path: str,
+    feed_path: str,
+) -> Listing:
+    hidden, estimated = result.hidden, not result.exact
+    return Listing(
+        title, shown, result.total, page, per_page, page_path, feed_path, "", {}, hidden, estimated
+    )
+
+
+def _slicer(ids: list[str]) -> Callable[[int, int], Page]:
+    return lambda offset, limit: Page(ids[offset : offset + limit], len(ids))
+
+
+def reader_page(
+    conn: Connection,
+    fetch: Callable[[int, int], Page],
+    hide: Hide | None,
+    page: int,
+    per_page: int,
+) -> Kept:
+    """A page of a listing (`fetch(offset, limit)`) with the papers `hide` names left out
+    before paging, so a reader's pages stay full. Past `SCAN_MOST` papers, the plain page
+    (the caller's cards are then filtered one by one)."""
+    offset = offset_of(page, per_page)
+    if hide is None or offset + per_page > SCAN_MOST:
+        plain = fetch(offset, per_page)
+        return Kept(plain.ids, plain.total, 0)
+    return scan(fetch, lambda ids: hide(conn, ids), offset, per_page)
 
 
 def _imported_votes(paper: Paper) -> int:
@@ -181,16 +239,27 @@ def offset_of(page: int, per_page: int) -> int:
     return (page - 1) * per_page
 
 
-def _check_page(page: int, result: Page, per_page: int) -> None:
-    if page > 1 and offset_of(page, per_page) >= result.total:
-        last = max(ceil(result.total / per_page), 1)
+def _check_page(page: int, total: int, per_page: int) -> None:
+    if page > 1 and offset_of(page, per_page) >= total:
+        last = max(ceil(total / per_page), 1)
         raise PageOutOfRange(f"page {page} is past the end; the last page is {last}")
 
 
-def daily(conn: Connection, period: Period, page: int, per_page: int, user: User | None) -> Listing:
+def daily(
+    conn: Connection,
+    period: Period,
+    page: int,
+    per_page: int,
+    user: User | None,
+    hide: Hide | None = None,
+) -> Listing:
     """The papers of a day, week or month, featured then most upvoted first."""
-    result = papers_between(conn, period.start, period.end, offset_of(page, per_page), per_page)
-    _check_page(page, result, per_page)
+
+    def fetch(offset: int, limit: int) -> Page:
+        return papers_between(conn, period.start, period.end, offset, limit)
+
+    result = reader_page(conn, fetch, hide, page, per_page)
+    _check_page(page, result.total, per_page)
     return Listing(
         title=f"Daily papers · {period.heading}",
         cards=cards(conn, result.ids, user),
@@ -201,11 +270,18 @@ def daily(conn: Connection, period: Period, page: int, per_page: int, user: User
         feed_path="/feeds/daily",
         feed_query=f"?{period.kind}={period.slug}",
         extra={"period": period},
+        hidden=result.hidden,
+        estimated=not result.exact,
     )
 
 
 def trending_listing(
-    conn: Connection, weights: trending.TrendingWeights, page: int, per_page: int, user: User | None
+    conn: Connection,
+    weights: trending.TrendingWeights,
+    page: int,
+    per_page: int,
+    user: User | None,
+    hide: Hide | None = None,
 ) -> Listing:
     """Trending papers ranked by the documented formula in `paperfeed.trending`."""
     # Anchored at the newest listing, so a store that stopped ingesting (or one submission
@@ -215,12 +291,12 @@ def trending_listing(
     if newest is not None:
         rows = trending_rows(conn, trending.window_start(newest, weights))
         ranked = trending.rank(rows, trending.reference_time(newest), weights)
-    _check_page(page, Page([], len(ranked)), per_page)
-    window = ranked[offset_of(page, per_page) : offset_of(page, per_page) + per_page]
-    scores = {r.id: r.score for r in window}
-    shown = [_with_score(c, scores[c.paper.id]) for c in cards(conn, list(scores), user)]
-    return Listing(
-        "Trending papers", shown, len(ranked), page, per_page, "/trending", "/feeds/trending"
+    scores = {r.id: r.score for r in ranked}
+    result = reader_page(conn, _slicer(list(scores)), hide, page, per_page)
+    _check_page(page, result.total, per_page)
+    shown = [_with_score(c, scores[c.paper.id]) for c in cards(conn, result.ids, user)]
+    return _listing(
+        "Trending papers", shown, result, page, per_page, "/trending", "/feeds/trending"
     )
 
 
@@ -229,32 +305,43 @@ def _with_score(card: Card, score: float) -> Card:
 
 
 def by_author(
-    conn: Connection, key: str, page: int, per_page: int, user: User | None
+    conn: Connection,
+    key: str,
+    page: int,
+    per_page: int,
+    user: User | None,
+    hide: Hide | None = None,
 ) -> Listing | None:
     """An author's papers, newest first (None when no paper has that author)."""
     name = author_name(conn, key)
     if name is None:
         return None
-    result = papers_by_author(conn, key, offset_of(page, per_page), per_page)
-    _check_page(page, result, per_page)
+    fetch = partial(papers_by_author, conn, key)
+    result = reader_page(conn, fetch, hide, page, per_page)
+    _check_page(page, result.total, per_page)
     slug = key.replace(" ", "-")
     shown = cards(conn, result.ids, user)
-    return Listing(
-        name, shown, result.total, page, per_page, f"/authors/{slug}", f"/feeds/author/{slug}"
+    return _listing(
+        name, shown, result, page, per_page, f"/authors/{slug}", f"/feeds/author/{slug}"
     )
 
 
 def by_category(
-    conn: Connection, category: str, page: int, per_page: int, user: User | None
+    conn: Connection,
+    category: str,
+    page: int,
+    per_page: int,
+    user: User | None,
+    hide: Hide | None = None,
 ) -> Listing | None:
     """A category's papers, newest first (None when it has none)."""
-    result = papers_in_category(conn, category, offset_of(page, per_page), per_page)
-    if result.total == 0:
+    result = reader_page(conn, partial(papers_in_category, conn, category), hide, page, per_page)
+    if result.total == 0 and not result.hidden:
         return None
-    _check_page(page, result, per_page)
+    _check_page(page, result.total, per_page)
     shown = cards(conn, result.ids, user)
-    page_path, feed_path = f"/categories/{category}", f"/feeds/category/{category}"
-    return Listing(category, shown, result.total, page, per_page, page_path, feed_path)
+    paths = f"/categories/{category}", f"/feeds/category/{category}"
+    return _listing(category, shown, result, page, per_page, *paths)
 
 
 SEARCH_MODES = ("hybrid", "keyword", "semantic")
@@ -301,15 +388,17 @@ def search(
     page: int,
     per_page: int,
     user: User | None,
+    hide: Hide | None = None,
 ) -> SearchOutcome:
-    """Run a search and turn its hits into cards with highlighted snippets."""
+    """Run a search and turn its hits into cards with highlighted snippets (`hide`: papers
+    the reader's mutes leave out, before paging)."""
     from paperfeed.search import BadSearch  # the search stack loads on first use
 
     try:
-        result = _run_search(service, params, page, per_page)
+        result = _run_search(service, params, page, per_page, hide)
     except BadSearch as exc:
         raise HTTPException(400, str(exc)) from exc
-    if page > 1 and not result.hits:
+    if page > 1 and not result.hits and not result.hidden:
         raise PageOutOfRange(f"page {page} is past the end of the results")
     hits = {h.id: h for h in result.hits}
     with engine.connect() as conn:  # only once the search is done: it reads the store too
@@ -329,12 +418,14 @@ def search(
         f"/search?{query}",
         "/feeds/search",
         f"?{query}",
+        hidden=result.hidden,
+        estimated=result.estimated,
     )
     return SearchOutcome(listing, result.mode, result.fallback, result.counted, result.suggestion)
 
 
 def _run_search(
-    service: SearchService, params: SearchParams, page: int, per_page: int
+    service: SearchService, params: SearchParams, page: int, per_page: int, hide: Hide | None
 ) -> SearchResult:
     return service.search(
         params.q,
@@ -346,6 +437,7 @@ def _run_search(
         category=params.category,
         author=params.author,
         sort=params.sort,
+        hide=hide,
     )
 
 

@@ -1,0 +1,99 @@
+"""A reader's mutes leave papers out before paging: pages stay full and none is skipped."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from urllib.parse import urlencode
+
+from sqlalchemy import Engine
+
+from paperfeed.search import embed_papers
+from paperfeed.settings import Settings
+from paperfeed.store.listings import COUNT_ALL, SCAN_MOST, Page, kept_window, scan
+from tests.web_support import DAYS, client, on_day, post_form, sign_up, stored
+
+IDS = [f"p{i}" for i in range(10)]
+HIDDEN = {"p2", "p3", "p7"}
+
+
+def test_pages_are_formed_from_what_the_reader_sees() -> None:
+    pages = [kept_window(IDS, HIDDEN, offset, 3, len(IDS)) for offset in (0, 3, 6)]
+    assert [k.ids for k in pages] == [["p0", "p1", "p4"], ["p5", "p6", "p8"], ["p9"]]
+    assert [k.hidden for k in pages] == [2, 1, 0]  # each hidden paper counted on one page
+    assert {k.total for k in pages} == {7}
+
+
+def test_scan_reads_a_short_listing_to_its_end_and_a_long_one_until_the_page_is_full() -> None:
+    reads: list[tuple[int, int]] = []
+
+    def reader(ids: list[str]) -> Callable[[int, int], Page]:
+        def fetch(offset: int, limit: int) -> Page:
+            reads.append((offset, limit))
+            return Page(ids[offset : offset + limit], len(ids))
+
+        return fetch
+
+    def every_tenth(ids: Sequence[str]) -> set[str]:
+        return {pid for pid in ids if int(pid[1:]) % 10}
+
+    short = [f"q{i}" for i in range(COUNT_ALL)]
+    kept = scan(reader(short), every_tenth, 0, 5)
+    assert kept.ids == ["q0", "q10", "q20", "q30", "q40"] and kept.hidden == 36
+    assert (kept.total, kept.exact) == (COUNT_ALL // 10, True)
+    assert reads == [(0, 50), (50, COUNT_ALL - 50)]  # on to the end: the count is exact
+    reads.clear()
+    long = [f"q{i}" for i in range(10 * COUNT_ALL)]
+    kept = scan(reader(long), every_tenth, 5, 5)
+    assert kept.ids == ["q50", "q60", "q70", "q80", "q90"] and kept.hidden == 45
+    assert (kept.total, kept.exact) == (COUNT_ALL, False)  # estimated from the share seen
+    assert reads == [(0, 50), (50, 100)]
+    reads.clear()
+    kept = scan(reader(long), lambda ids: {p for p in ids if p != "q4000"}, 0, 5)
+    assert kept.ids == [] and reads[-1][0] + reads[-1][1] >= SCAN_MOST  # gave up in time
+    assert len(reads) == 6 and reads[1] == (50, 100)  # chunks doubling
+
+
+def _cards(html: str) -> list[str]:
+    return re.findall(r'<article class="card[^"]*" data-id="([^"]+)"', html)
+
+
+def test_muted_papers_leave_daily_and_search_pages_full(site: Settings, engine: Engine) -> None:
+    embed_papers(site, engine)
+    day_papers = {k: p for d in DAYS for k, p in on_day(engine, d).items()}
+    year, week, _ = DAYS[0].isocalendar()
+    day = f"/papers/week/{year}-W{week:02d}"
+    with client(site, engine) as c:
+        sign_up(c, "muter")
+        everything: list[str] = []
+        for page in range(1, 40):
+            got = c.get(f"{day}?page={page}")
+            if got.status_code == 404:
+                break
+            everything += _cards(got.text)
+        assert len(everything) == len(day_papers) > 10
+        # Mute the commonest category of the week's third paper that leaves two pages.
+        counts = Counter(c for pid in everything for c in set(day_papers[pid].categories))
+        third = sorted(day_papers[everything[2]].categories, key=lambda cat: -counts[cat])
+        category = next(cat for cat in third if len(everything) - counts[cat] >= 10)
+        post_form(c, "/me/mute", {"kind": "category", "value": category})
+        seen = [pid for pid in everything if category not in day_papers[pid].categories]
+        assert 10 <= len(seen) < len(everything)
+        first, second = c.get(day).text, c.get(f"{day}?page=2").text
+        assert _cards(first) == seen[:5] and _cards(second) == seen[5:10]
+        before = everything.index(seen[4]) + 1  # the unmuted papers the first page stands for
+        assert f"{before - 5} hidden by your mutes" in first
+        assert f" · {len(seen)} papers</p>" in first  # the reader's count, read to the end
+        shown_all = _cards(c.get(f"{day}?show_muted=1").text)
+        assert shown_all == everything[:5]
+        # Search: the muted category's papers are left out before paging too.
+        papers = stored(engine)
+        muted = {pid for pid, p in papers.items() if category in p.categories}
+        title = papers[sorted(muted)[0]].title  # a muted paper's title: the plain top hit
+        query = f"/search?{urlencode({'q': title})}"
+        plain = _cards(c.get(query + "&show_muted=1").text)
+        assert len(plain) == 5 and muted & set(plain)  # the plain page holds muted papers
+        kept = _cards(c.get(query).text)
+        assert len(kept) == 5 and not muted & set(kept)
+        assert [pid for pid in plain if pid not in muted] == kept[: len(set(plain) - muted)]
