@@ -42,3 +42,13 @@ def test_preferences_refuse_unknown_categories_with_a_suggestion() -> None:
         parse_preferences({"categories": "cs.CL, cs.LGG"})
     with pytest.raises(BadInput, match="Use names like cs.CL"):
         parse_preferences({"categories": "underwater basket weaving"})
+
+
+def test_names_belong_to_known_categories_and_unknown_ones_have_none() -> None:
+    from paperfeed.categories import NAMES, name_of
+
+    assert set(NAMES) <= KNOWN  # a typo in the table would name a category arXiv lacks
+    assert all(f"cs.{sub}" in NAMES for sub in ("AI", "CL", "CV", "LG", "RO", "SY"))
+    assert name_of("cs.LG") == "Machine Learning" and name_of("stat.ML") == "Machine Learning"
+    assert name_of("eess.IV") == "Image and Video Processing"
+    assert name_of("physics.optics") == "" and name_of("cs.XX") == ""

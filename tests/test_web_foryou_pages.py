@@ -8,6 +8,7 @@ from collections import Counter
 
 from sqlalchemy import Engine
 
+from paperfeed import categories
 from paperfeed.recommend.service import follows_of
 from paperfeed.search import embed_papers
 from paperfeed.settings import Settings
@@ -217,7 +218,9 @@ def test_a_new_reader_starts_for_you_by_ticking_categories(site: Settings, engin
         offered = re.findall(r'name="category" value="([^"]+)"', page)
         assert offered == sorted(counts, key=lambda k: (-counts[k], k))[:16]
         first, second = offered[:2]
-        assert f'{first} <span class="muted">({counts[first]:,})</span>' in page
+        named = f"{first} · {categories.name_of(first)}" if categories.name_of(first) else first
+        assert f'{named} <span class="muted">({counts[first]:,})</span>' in page
+        assert "cs.CV · Computer Vision and Pattern Recognition" in c.get("/categories/cs.CV").text
         for bad, why in (
             ([], "tick at least one"),
             (["cs.XX"], "not an arXiv category"),

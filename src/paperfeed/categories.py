@@ -36,10 +36,150 @@ KNOWN: frozenset[str] = frozenset(
 )
 _BY_LOWER = {c.lower(): c for c in KNOWN}
 
+# Names as arXiv's taxonomy page gives them, for the archives most readers follow.
+_NAMES = {
+    "cs": {
+        "AI": "Artificial Intelligence",
+        "AR": "Hardware Architecture",
+        "CC": "Computational Complexity",
+        "CE": "Computational Engineering, Finance, and Science",
+        "CG": "Computational Geometry",
+        "CL": "Computation and Language",
+        "CR": "Cryptography and Security",
+        "CV": "Computer Vision and Pattern Recognition",
+        "CY": "Computers and Society",
+        "DB": "Databases",
+        "DC": "Distributed, Parallel, and Cluster Computing",
+        "DL": "Digital Libraries",
+        "DM": "Discrete Mathematics",
+        "DS": "Data Structures and Algorithms",
+        "ET": "Emerging Technologies",
+        "FL": "Formal Languages and Automata Theory",
+        "GL": "General Literature",
+        "GR": "Graphics",
+        "GT": "Computer Science and Game Theory",
+        "HC": "Human-Computer Interaction",
+        "IR": "Information Retrieval",
+        "IT": "Information Theory",
+        "LG": "Machine Learning",
+        "LO": "Logic in Computer Science",
+        "MA": "Multiagent Systems",
+        "MM": "Multimedia",
+        "MS": "Mathematical Software",
+        "NA": "Numerical Analysis",
+        "NE": "Neural and Evolutionary Computing",
+        "NI": "Networking and Internet Architecture",
+        "OH": "Other Computer Science",
+        "OS": "Operating Systems",
+        "PF": "Performance",
+        "PL": "Programming Languages",
+        "RO": "Robotics",
+        "SC": "Symbolic Computation",
+        "SD": "Sound",
+        "SE": "Software Engineering",
+        "SI": "Social and Information Networks",
+        "SY": "Systems and Control",
+    },
+    "econ": {"EM": "Econometrics", "GN": "General Economics", "TH": "Theoretical Economics"},
+    "eess": {
+        "AS": "Audio and Speech Processing",
+        "IV": "Image and Video Processing",
+        "SP": "Signal Processing",
+        "SY": "Systems and Control",
+    },
+    "math": {
+        "AC": "Commutative Algebra",
+        "AG": "Algebraic Geometry",
+        "AP": "Analysis of PDEs",
+        "AT": "Algebraic Topology",
+        "CA": "Classical Analysis and ODEs",
+        "CO": "Combinatorics",
+        "CT": "Category Theory",
+        "CV": "Complex Variables",
+        "DG": "Differential Geometry",
+        "DS": "Dynamical Systems",
+        "FA": "Functional Analysis",
+        "GM": "General Mathematics",
+        "GN": "General Topology",
+        "GR": "Group Theory",
+        "GT": "Geometric Topology",
+        "HO": "History and Overview",
+        "IT": "Information Theory",
+        "KT": "K-Theory and Homology",
+        "LO": "Logic",
+        "MG": "Metric Geometry",
+        "MP": "Mathematical Physics",
+        "NA": "Numerical Analysis",
+        "NT": "Number Theory",
+        "OA": "Operator Algebras",
+        "OC": "Optimization and Control",
+        "PR": "Probability",
+        "QA": "Quantum Algebra",
+        "RA": "Rings and Algebras",
+        "RT": "Representation Theory",
+        "SG": "Symplectic Geometry",
+        "SP": "Spectral Theory",
+        "ST": "Statistics Theory",
+    },
+    "q-bio": {
+        "BM": "Biomolecules",
+        "CB": "Cell Behavior",
+        "GN": "Genomics",
+        "MN": "Molecular Networks",
+        "NC": "Neurons and Cognition",
+        "OT": "Other Quantitative Biology",
+        "PE": "Populations and Evolution",
+        "QM": "Quantitative Methods",
+        "SC": "Subcellular Processes",
+        "TO": "Tissues and Organs",
+    },
+    "q-fin": {
+        "CP": "Computational Finance",
+        "EC": "Economics",
+        "GN": "General Finance",
+        "MF": "Mathematical Finance",
+        "PM": "Portfolio Management",
+        "PR": "Pricing of Securities",
+        "RM": "Risk Management",
+        "ST": "Statistical Finance",
+        "TR": "Trading and Market Microstructure",
+    },
+    "stat": {
+        "AP": "Applications",
+        "CO": "Computation",
+        "ME": "Methodology",
+        "ML": "Machine Learning",
+        "OT": "Other Statistics",
+        "TH": "Statistics Theory",
+    },
+}
+_WHOLE_NAMES = {
+    "quant-ph": "Quantum Physics",
+    "gr-qc": "General Relativity and Quantum Cosmology",
+    "hep-th": "High Energy Physics - Theory",
+    "hep-ph": "High Energy Physics - Phenomenology",
+    "hep-ex": "High Energy Physics - Experiment",
+    "hep-lat": "High Energy Physics - Lattice",
+    "math-ph": "Mathematical Physics",
+    "nucl-th": "Nuclear Theory",
+    "nucl-ex": "Nuclear Experiment",
+    "astro-ph": "Astrophysics",
+    "cond-mat": "Condensed Matter",
+}
+NAMES: dict[str, str] = {
+    f"{archive}.{sub}": name for archive, subs in _NAMES.items() for sub, name in subs.items()
+} | _WHOLE_NAMES
+
 
 def canonical(name: str) -> str | None:
     """The category as arXiv spells it (cs.cl -> cs.CL), or None when there is no such category."""
     return _BY_LOWER.get(name.strip().lower())
+
+
+def name_of(category: str) -> str:
+    """The category's name ("cs.CV" -> "Computer Vision and Pattern Recognition"); empty when
+    it has none here."""
+    return NAMES.get(category, "")
 
 
 def suggest(name: str) -> str | None:

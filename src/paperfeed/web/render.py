@@ -11,6 +11,7 @@ from urllib.parse import quote, urlencode
 from jinja2 import Environment
 from markupsafe import Markup, escape
 
+from paperfeed import categories
 from paperfeed.latex import plain
 from paperfeed.store.papers import author_key
 from paperfeed.templating import page_env
@@ -30,6 +31,7 @@ def create_env() -> Environment:
         day=format_day,
         iso=iso,
         category_url=category_url,
+        category_name=categories.name_of,
         tex=tex_text,
         plain=plain,
         slash_date=slash_date,

@@ -17,7 +17,7 @@ from fastapi import HTTPException
 from markupsafe import Markup
 from sqlalchemy import Connection, Engine
 
-from paperfeed import trending
+from paperfeed import categories, trending
 from paperfeed.models import Paper
 from paperfeed.store import get_papers
 from paperfeed.store.accounts import Submission, User
@@ -341,7 +341,9 @@ def by_category(
     _check_page(page, result.total, per_page)
     shown = cards(conn, result.ids, user)
     paths = f"/categories/{category}", f"/feeds/category/{category}"
-    return _listing(category, shown, result, page, per_page, *paths)
+    name = categories.name_of(category)
+    title = f"{category} · {name}" if name else category
+    return _listing(title, shown, result, page, per_page, *paths)
 
 
 SEARCH_MODES = ("hybrid", "keyword", "semantic")
