@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Dialog, Page, ViewportSize, expect
+from playwright.sync_api import Dialog, Page, Route, ViewportSize, expect
 from sqlalchemy import select
 
 from paperfeed.models import Paper
@@ -192,3 +192,39 @@ def test_the_copy_bibtex_button_puts_the_entry_on_the_clipboard(
     expect(page.locator("#bibtex")).to_be_visible()
     expect(page.locator("button[data-copy]")).to_be_hidden()
     plain.close()
+
+
+def test_copy_bibtex_works_on_a_plain_http_address(
+    live_site: LiveSite,
+    browser,  # type: ignore[no-untyped-def]
+) -> None:
+    """A site served on the lab's network (http://<host>, not this machine and not https) is no
+    secure context: the clipboard API is missing there, and Copy falls back to selecting the
+    text and copying it the older way. The address is routed to the live site."""
+    port = live_site.url.rsplit(":", 1)[1]
+    lan = f"http://paperfeed.lan:{port}"
+    context = browser.new_context()
+
+    def from_live_site(route: Route) -> None:
+        route.fulfill(response=route.fetch(url=route.request.url.replace(lan, live_site.url)))
+
+    context.route(f"{lan}/**", from_live_site)
+    page = context.new_page()
+    page.goto(f"{lan}/papers/{HOSTILE_ID}")
+    assert page.evaluate("window.isSecureContext") is False
+    assert page.evaluate("navigator.clipboard === undefined")
+    page.get_by_role("link", name="Cite").click()
+    page.get_by_role("button", name="Copy BibTeX").click()
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    expected = page.locator("#bibtex").text_content()
+    selected = page.evaluate("window.getSelection().toString()")
+    assert expected and selected.strip() == expected.strip()  # selected for the user to see
+    context.close()
+    reader = browser.new_context(permissions=["clipboard-read"])  # read it back where one may
+    try:
+        check = reader.new_page()
+        check.goto(live_site.url + "/about")
+        copied = check.evaluate("navigator.clipboard.readText()")
+        assert copied.strip() == expected.strip() and copied.startswith("@misc{")
+    finally:
+        reader.close()
