@@ -238,3 +238,33 @@ def test_a_new_reader_starts_for_you_by_ticking_categories(site: Settings, engin
         ranked = c.get("/for-you?window=month").text
     assert 'name="category"' not in ranked  # the list is there now, the offer is gone
     assert re.search(rf"Why: in ({first}|{second}), which you follow", ranked)
+
+
+def test_a_category_is_followed_or_muted_as_arxiv_spells_it(site: Settings, engine: Engine) -> None:
+    """ "cs.cv" typed in the library's box (or sent to the API) used to be kept as typed and
+    matched no paper; a name that is no category was kept too. Both now get what they meant."""
+    with client(site, engine) as c:
+        sign_up(c, "typist")
+        assert (
+            post_form(c, "/me/follow", {"kind": "category", "value": " cs.cv "}).status_code == 303
+        )
+        bad = post_form(c, "/me/mute", {"kind": "category", "value": "cs.ML"})
+        assert bad.status_code == 400 and "Did you mean stat.ML?" in bad.text
+        assert (
+            "is not an arXiv category"
+            in post_form(c, "/me/follow", {"kind": "category", "value": "<b>x</b>"}).text
+        )
+        token = c.post(
+            "/api/login", json={"username": "typist", "password": "correct horse battery"}
+        ).json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        made = c.post("/api/me/mutes", json={"kind": "category", "value": "CS.CR"}, headers=auth)
+        assert made.status_code == 201 and made.json()["value"] == "cs.CR"
+        nope = c.post("/api/me/follows", json={"kind": "category", "value": "cs.XX"}, headers=auth)
+        assert nope.status_code == 400 and "not an arXiv category" in nope.json()["detail"]
+        page = c.get("/categories/cs.CV").text
+        assert 'aria-pressed="true">Following · unfollow</button>' in page
+        assert ">Mute</button>" in page
+    with engine.connect() as conn:
+        follows = follows_of(conn, 1)
+    assert follows.categories == {"cs.CV"} and follows.muted_categories == {"cs.CR"}

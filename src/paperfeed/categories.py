@@ -182,6 +182,18 @@ def name_of(category: str) -> str:
     return NAMES.get(category, "")
 
 
+def checked(name: str) -> str:
+    """The category as arXiv spells it; ValueError, saying what was meant where it can, when
+    there is no such category (a follow or mute of "cs.XX" would match nothing, silently)."""
+    known = canonical(name)
+    if known is not None:
+        return known
+    close = suggest(name) if len(name) <= 64 else None
+    hint = f" Did you mean {close}?" if close else " Use names like cs.CL or math.PR."
+    shown = name if len(name) <= 64 else name[:64] + "…"
+    raise ValueError(f"{shown!r} is not an arXiv category.{hint}")
+
+
 def suggest(name: str) -> str | None:
     """The known category closest to a mistyped one, if any is close (cs.ML -> stat.ML)."""
     key = name.strip().lower()

@@ -11,6 +11,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, ViewportSize, expect
 
+from paperfeed.recommend.service import follows_of
 from paperfeed.search import embed_papers
 from paperfeed.store import get_paper, upsert_papers
 from paperfeed.store.library import library, user_collections, user_ratings
@@ -256,3 +257,36 @@ def test_a_new_reader_ticks_categories_then_for_you_ranks(page: Page, live_site:
     why = page.locator(".recommended .why").first
     expect(why).to_contain_text("which you follow")
     expect(page.locator("form.start")).to_have_count(0)
+
+
+def test_follow_and_mute_from_a_category_page_and_follow_a_search(
+    page: Page, live_site: LiveSite
+) -> None:
+    """A category's page follows or mutes it in one click (pressed once done, and undone by the
+    same button); a search's page follows the search. The library lists what was followed."""
+    url = live_site.url
+    sign_up(page, url, "one-click")
+    page.goto(url + "/categories/cs.CL")
+    expect(page.locator("h1")).to_have_text("cs.CL · Computation and Language")
+    page.get_by_role("button", name="Follow this category").click()
+    expect(page).to_have_url(url + "/categories/cs.CL")
+    following = page.get_by_role("button", name="Following · unfollow")
+    expect(following).to_have_attribute("aria-pressed", "true")
+    page.get_by_role("button", name="Mute", exact=True).click()
+    expect(page.locator(".muted-note")).to_contain_text("hidden by your mutes")
+    expect(page.locator("article.card")).to_have_count(0)  # every paper here is in cs.CL
+    page.get_by_role("button", name="Muted · unmute").click()
+    expect(page.locator("article.card").first).to_be_visible()
+    page.get_by_label("Search papers").fill("graph  neural networks")
+    page.get_by_label("Search papers").press("Enter")
+    page.get_by_role("button", name="Follow this search").click()
+    expect(page.get_by_role("button", name="Following this search · unfollow")).to_be_visible()
+    page.goto(url + "/library")
+    follows = page.locator("ul.follows")
+    expect(follows).to_contain_text("cs.CL")
+    expect(follows).to_contain_text("graph neural networks")
+    expect(page.locator("ul.mutes")).not_to_contain_text("cs.CL")
+    with live_site.engine.connect() as conn:
+        got = follows_of(conn, 1)
+    assert got.categories == {"cs.CL"} and got.searches == ("graph neural networks",)
+    assert not got.muted_categories

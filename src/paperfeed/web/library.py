@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy import Connection
 
-from paperfeed import categories, references
+from paperfeed import references
 from paperfeed.recommend.model import Recommendation
 from paperfeed.recommend.service import (
     Recommender,
@@ -165,6 +165,7 @@ def personalise(
             return
         follows = follows_of(conn, user.id)
         context.update(personal_context(conn, user, [c.paper.id for c in listing.cards]))
+    context["interests"] = follows  # what the page's follow and mute buttons show
     muted = [c for c in listing.cards if hides(c.paper, follows)]
     context |= {"muted_count": listing.hidden + len(muted), "show_muted": show_muted}
     if muted and not show_muted:
@@ -526,12 +527,7 @@ def start(
 ) -> Response:
     """Follow the categories a new reader ticked, then show what For you ranks with them
     (at most 100 at once: `max_length` bounds the list; each name must be a known category)."""
-    chosen = []
-    for name in category:
-        known = categories.canonical(name)
-        if known is None:
-            raise HTTPException(400, f"{name!r} is not an arXiv category")
-        chosen.append(known)
+    chosen = [me_api.interest_key("category", name)[0] for name in category]
     if not chosen:
         raise HTTPException(400, "tick at least one category")
     with site.engine.begin() as conn:

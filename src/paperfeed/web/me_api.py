@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
-from paperfeed import references
+from paperfeed import categories, references
 from paperfeed.models import normalise_title
 from paperfeed.recommend.service import Recommender
 from paperfeed.store import get_papers
@@ -320,6 +320,12 @@ def interest_key(kind: str, value: str) -> tuple[str, str]:
         return author_key(label), label
     if kind in ("keyword", "search"):
         return label.lower(), label
+    if kind == "category":  # as papers carry it: "cs.cv" would match none of them
+        try:
+            name = categories.checked(label)
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from None
+        return name, name
     return label, label
 
 
