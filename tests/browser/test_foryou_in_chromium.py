@@ -268,6 +268,7 @@ def test_follow_and_mute_from_a_category_page_and_follow_a_search(
     sign_up(page, url, "one-click")
     page.goto(url + "/categories/cs.CL")
     expect(page.locator("h1")).to_have_text("cs.CL · Computation and Language")
+    expect(page.locator(".interests button")).to_have_count(2)  # the forms sit in their box
     page.get_by_role("button", name="Follow this category").click()
     expect(page).to_have_url(url + "/categories/cs.CL")
     following = page.get_by_role("button", name="Following · unfollow")
