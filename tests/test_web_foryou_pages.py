@@ -265,6 +265,15 @@ def test_a_category_is_followed_or_muted_as_arxiv_spells_it(site: Settings, engi
         page = c.get("/categories/cs.CV").text
         assert 'aria-pressed="true">Following · unfollow</button>' in page
         assert ">Mute</button>" in page
+        author = "/authors/mallory-o-hara"
+        assert ">Follow this author…</a>" in c.get(author).text
+        post_form(c, "/me/mute", {"kind": "author", "value": HOSTILE.authors[0], "next": author})
+        muted = c.get(author).text
+        assert 'aria-pressed="true">Muted · unmute</button>' in muted
+        assert "1 hidden by your mutes" in muted and HOSTILE_ID not in muted.split("</main>")[0]
+        post_form(c, "/me/follow", {"kind": "author", "value": HOSTILE.authors[0]})
+        assert ">Following · manage</a>" in c.get(author).text
     with engine.connect() as conn:
         follows = follows_of(conn, 1)
     assert follows.categories == {"cs.CV"} and follows.muted_categories == {"cs.CR"}
+    assert follows.muted_authors == follows.authors == {"mallory o hara"}
