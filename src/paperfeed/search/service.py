@@ -269,7 +269,7 @@ class SearchService:
         self._maybe_refresh()
         parsed = parse_query(query)
         filters = Filters(since, until, category or None, author or None)
-        depth = offset + limit if hide is None else 2 * (offset + limit)
+        depth = offset + limit if hide is None else min(2 * (offset + limit), SCAN_MOST)
         hidden: set[str] = set()
         while True:
             ordered, total, used, fallback = self._ordered(
