@@ -9,7 +9,7 @@ from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
-from paperfeed.categories import canonical, suggest
+from paperfeed.categories import checked
 
 FREQUENCIES = ("daily", "weekly", "none")  # none: no digests, the address takes notices only
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -19,7 +19,6 @@ _LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _EMAIL = re.compile(rf"{_LOCAL}@{_LABEL}(?:\.{_LABEL})+")
 _TIME = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
-_CATEGORY = re.compile(r"[a-z][a-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?")
 
 
 class BadInput(ValueError):
@@ -182,12 +181,10 @@ def _texts(values: list[str], name: str) -> tuple[str, ...]:
 def _categories(values: list[str]) -> tuple[str, ...]:
     known = []
     for value in values:
-        name = canonical(value) if _CATEGORY.fullmatch(value.lower()) else None
-        if name is None:
-            close = suggest(value)
-            hint = f" Did you mean {close}?" if close else " Use names like cs.CL or math.PR."
-            raise BadInput(f"{_clip(value)!r} is not an arXiv category.{hint}")
-        known.append(name)
+        try:
+            known.append(checked(value))
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
     return _texts(list(dict.fromkeys(known)), "category")
 
 
