@@ -18,7 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import Connection
 
 from paperfeed import references
-from paperfeed.recommend.model import Recommendation
+from paperfeed.recommend.model import Follows, Recommendation
 from paperfeed.recommend.service import (
     Recommender,
     follows_of,
@@ -134,14 +134,10 @@ def personal_context(conn: Connection, user: User | None, ids: list[str]) -> dic
     }
 
 
-def reader_hide(site: Site, user: User | None, show_muted: bool) -> Hide | None:
-    """What a signed-in reader's mutes leave out of the site's lists (before paging, so their
-    pages stay full); None for a visitor, a reader without mutes, or one who asked to see all."""
-    if user is None or show_muted:
-        return None
-    with site.engine.connect() as conn:
-        follows = follows_of(conn, user.id)
-    if not has_mutes(follows):
+def reader_hide(follows: Follows, show_muted: bool) -> Hide | None:
+    """What a reader's mutes leave out of the site's lists (before paging, so their pages stay
+    full); None for a reader without mutes, or one who asked to see all."""
+    if show_muted or not has_mutes(follows):
         return None
 
     def hide(conn: Connection, ids: Sequence[str]) -> set[str]:
@@ -152,9 +148,14 @@ def reader_hide(site: Site, user: User | None, show_muted: bool) -> Hide | None:
 
 
 def personalise(
-    site: Site, user: User | None, context: dict[str, object], show_muted: bool
+    site: Site,
+    user: User | None,
+    context: dict[str, object],
+    show_muted: bool,
+    follows: Follows | None = None,
 ) -> None:
-    """Add the user's card state to a page; hide muted papers from its listing unless asked."""
+    """Add the user's card state to a page; hide muted papers from its listing unless asked
+    (`follows`: the user's, when the page has read them already)."""
     if user is None:
         return
     listing, card = context.get("listing"), context.get("c")
@@ -163,7 +164,7 @@ def personalise(
             context.update(personal_context(conn, user, [card.paper.id]))
         if not isinstance(listing, views.Listing):
             return
-        follows = follows_of(conn, user.id)
+        follows = follows if follows is not None else follows_of(conn, user.id)
         context.update(personal_context(conn, user, [c.paper.id for c in listing.cards]))
     context["interests"] = follows  # what the page's follow and mute buttons show
     muted = [c for c in listing.cards if hides(c.paper, follows)]

@@ -79,7 +79,8 @@ def _page(
     if user is not None:  # muted papers and the save/rate buttons are personal
         from paperfeed.web.library import personalise
 
-        personalise(site, user, context, request.query_params.get("show_muted") == "1")
+        show_muted = request.query_params.get("show_muted") == "1"
+        personalise(site, user, context, show_muted, getattr(request.state, "follows", None))
     body = site.render(template, user=user, here=_here(request), **context)
     if user is None and not context.get("volatile"):
         site.cache.put(key, Cached(body, "text/html; charset=utf-8"))
@@ -91,9 +92,12 @@ def _hide(request: Request, site: Site, user: User | None) -> Hide | None:
     connection is opened: a request holds one pooled connection at a time)."""
     if user is None:
         return None
+    from paperfeed.recommend.service import follows_of
     from paperfeed.web.library import reader_hide
 
-    return reader_hide(site, user, request.query_params.get("show_muted") == "1")
+    with site.engine.connect() as conn:
+        request.state.follows = follows = follows_of(conn, user.id)  # the page's buttons too
+    return reader_hide(follows, request.query_params.get("show_muted") == "1")
 
 
 def _daily_context(
