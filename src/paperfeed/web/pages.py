@@ -41,6 +41,7 @@ from paperfeed.web.deps import (
     search_cache_key,
 )
 from paperfeed.web.feeds import resolve_id
+from paperfeed.web.me_api import interest_key
 from paperfeed.web.periods import Period, day_period, parse_period, week_period
 from paperfeed.web.render import query_string
 from paperfeed.web.views import MAX_PAGE
@@ -256,6 +257,7 @@ def author_page(
             "kicker": "Author",
             "base": listing.page_path,
             "members": members,
+            "author_key": key,  # as follows and mutes keep it
         }
 
     return _page(request, site, user, "listing.html", build)
@@ -322,6 +324,7 @@ def _search(
         ctx: dict[str, object] = {"q": q, "mode": mode, "sort": sort, "params": params.as_query()}
         ctx |= {"category": category, "author": author, "since": since, "until": until}
         ctx["filters_used"] = bool(category or author or since or until or sort != "relevance")
+        ctx["search_key"] = interest_key("search", q)[0]  # as a followed search is kept
         if not q:
             return ctx | {"listing": None}
         per_page, hide = site.settings.page_size, _hide(request, site, user)
