@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from paperfeed.search import embed_papers
 from paperfeed.settings import Settings
 from paperfeed.store.listings import COUNT_ALL, SCAN_MOST, Page, kept_window, scan
-from tests.web_support import DAYS, client, on_day, post_form, sign_up, stored
+from tests.web_support import DAYS, bearer, client, on_day, post_form, sign_up, stored
 
 IDS = [f"p{i}" for i in range(10)]
 HIDDEN = {"p2", "p3", "p7"}
@@ -95,5 +95,49 @@ def test_muted_papers_leave_daily_and_search_pages_full(site: Settings, engine: 
         plain = _cards(c.get(query + "&show_muted=1").text)
         assert len(plain) == 5 and muted & set(plain)  # the plain page holds muted papers
         kept = _cards(c.get(query).text)
+        assert len(kept) == 5 and not muted & set(kept)
+        assert [pid for pid in plain if pid not in muted] == kept[: len(set(plain) - muted)]
+
+
+def test_the_api_lists_leave_out_a_bearer_users_mutes(site: Settings, engine: Engine) -> None:
+    embed_papers(site, engine)
+    year, week, _ = DAYS[0].isocalendar()
+    daily = f"/api/daily_papers?week={year}-W{week:02d}&limit=5"
+    with client(site, engine) as c:
+        auth = bearer(c, "apimuter")
+        c.cookies.clear()
+
+        def ids(path: str, headers: dict[str, str] | None = None) -> list[str]:
+            got = c.get(path, headers=headers)
+            assert got.status_code == 200, got.text
+            return [item["paper"]["id"] for item in got.json()]
+
+        public = ids(daily)
+        assert len(public) == 5
+        papers = stored(engine)
+        category = papers[public[0]].categories[0]
+        muted = {pid for pid, p in papers.items() if category in p.categories}
+        added = c.post("/api/me/mutes", json={"kind": "category", "value": category}, headers=auth)
+        assert added.status_code == 201, added.text
+        got = c.get(daily, headers=auth)
+        mine = [item["paper"]["id"] for item in got.json()]
+        assert len(mine) == 5 and not muted & set(mine)
+        everything = ids(daily.replace("limit=5", "limit=100"))
+        seen = [pid for pid in everything if pid not in muted]
+        assert len(seen) >= 5 and mine == seen[:5]
+        before = everything.index(seen[4]) + 1  # the papers the user's first page stands for
+        assert got.headers["X-Hidden-By-Mutes"] == str(before - 5) != "0"
+        assert ids(daily + "&show_muted=true", auth) == public
+        assert ids(daily) == public  # visitors' answer is not the user's (nor cached as it)
+        trending = ids("/api/trending?limit=50")
+        assert muted & set(trending)
+        left = [p for p in trending if p not in muted]
+        assert ids("/api/trending?limit=50", auth)[: len(left)] == left
+        search = f"/api/papers/search?{urlencode({'q': papers[public[0]].title, 'limit': 5})}"
+        plain = ids(search)
+        assert plain[0] == public[0]  # the muted paper's own title finds it first
+        found = c.get(search, headers=auth)
+        assert found.status_code == 200 and found.headers["X-Hidden-By-Mutes"] != "0"
+        kept = [item["paper"]["id"] for item in found.json()]
         assert len(kept) == 5 and not muted & set(kept)
         assert [pid for pid in plain if pid not in muted] == kept[: len(set(plain) - muted)]

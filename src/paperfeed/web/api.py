@@ -12,8 +12,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from paperfeed.models import Paper
-from paperfeed.store.accounts import delete_session
-from paperfeed.store.listings import latest_day
+from paperfeed.store.accounts import User, delete_session
+from paperfeed.store.listings import Hide, latest_day
 from paperfeed.web import api_links, community, views
 from paperfeed.web.auth import BadCredentials, limit, limited_sign_in, start_session
 from paperfeed.web.cache import Cached
@@ -22,6 +22,7 @@ from paperfeed.web.deps import (
     SignedInDep,
     Site,
     SiteDep,
+    UserDep,
     cache_key,
     search_cache_key,
     session_token,
@@ -34,6 +35,14 @@ router = APIRouter(prefix="/api", tags=["api"])
 JSON = "application/json"
 Limit = Annotated[int, Query(ge=1, le=100, description="Items per page (at most 100)")]
 PageIndex = Annotated[int, Query(ge=0, le=MAX_PAGE - 1, description="0-based page index")]
+ShowMuted = Annotated[
+    bool,
+    Query(
+        description="With a bearer token: include the papers the user's mutes leave out "
+        "(left out by default; the X-Hidden-By-Mutes header counts them)"
+    ),
+]
+HIDDEN = "X-Hidden-By-Mutes"
 
 
 class AuthorOut(BaseModel):
@@ -196,6 +205,30 @@ def _cached(request: Request, site: Site, build: Callable[[], object]) -> Respon
     return Response(hit.body, media_type=JSON)
 
 
+def _reader_hide(request: Request, site: Site, user: User | None, show: bool) -> Hide | None:
+    """A signed-in caller's mutes (None for visitors and users without mutes)."""
+    if user is None:
+        return None
+    from paperfeed.web.library import hide_for  # the For you stack loads on first use
+
+    return hide_for(request, site, user, show)
+
+
+def _listed(
+    request: Request, site: Site, hide: Hide | None, listing: Callable[[], views.Listing | None]
+) -> Response:
+    """A list's items: cached for everyone alike, or left without the caller's mutes (and not
+    cached) with the count they left out in X-Hidden-By-Mutes."""
+    if hide is None:
+        return _cached(request, site, lambda: _items(listing()))
+    found = listing()
+    return _json(_items(found), headers={HIDDEN: str(found.hidden if found else 0)})
+
+
+def _items(listing: views.Listing | None) -> list[dict[str, Any]]:
+    return [item_json(c) for c in listing.cards] if listing else []
+
+
 @router.get(
     "/daily_papers",
     response_model=list[ItemOut],
@@ -205,6 +238,7 @@ def _cached(request: Request, site: Site, build: Callable[[], object]) -> Respon
 def daily_papers(
     request: Request,
     site: SiteDep,
+    user: UserDep,
     day: Annotated[str | None, Query(alias="date", description="YYYY-MM-DD")] = None,
     week: Annotated[str | None, Query(description="ISO week, YYYY-Www")] = None,
     month: Annotated[str | None, Query(description="YYYY-MM")] = None,
@@ -217,23 +251,25 @@ def daily_papers(
             description="trending without a date, week or month: the trending papers",
         ),
     ] = "publishedAt",
+    show_muted: ShowMuted = False,
 ) -> Response:
-    """Papers of a day (default: the newest), week or month; past the end gives []."""
+    """Papers of a day (default: the newest), week or month; past the end gives []. With a
+    bearer token, the user's mutes leave papers out (see show_muted)."""
     if sort == "trending" and not (day or week or month):
-        return trending(request, site, p, limit)
+        return trending(request, site, user, p, limit, show_muted)
+    hide = _reader_hide(request, site, user, show_muted)
 
-    def build() -> object:
+    def listing() -> views.Listing | None:
         try:
             with site.engine.connect() as conn:
                 period = period_from_query(day, week, month, latest_day(conn))
                 if period is None:
-                    return []
-                listing = views.daily(conn, period, p + 1, limit, None)
+                    return None
+                return views.daily(conn, period, p + 1, limit, None, hide)
         except views.PageOutOfRange:
-            return []
-        return [item_json(c) for c in listing.cards]
+            return None
 
-    return _cached(request, site, build)
+    return _listed(request, site, hide, listing)
 
 
 @router.get(
@@ -242,18 +278,25 @@ def daily_papers(
     summary="Trending papers",
     openapi_extra=api_links.listing_links(),
 )
-def trending(request: Request, site: SiteDep, p: PageIndex = 0, limit: Limit = 50) -> Response:
-    """Papers ranked by the trending formula (see /about)."""
+def trending(
+    request: Request,
+    site: SiteDep,
+    user: UserDep,
+    p: PageIndex = 0,
+    limit: Limit = 50,
+    show_muted: ShowMuted = False,
+) -> Response:
+    """Papers ranked by the trending formula (see /about); a bearer token's mutes apply."""
+    hide = _reader_hide(request, site, user, show_muted)
 
-    def build() -> object:
+    def listing() -> views.Listing | None:
         try:
             with site.engine.connect() as conn:
-                listing = views.trending_listing(conn, site.weights, p + 1, limit, None)
+                return views.trending_listing(conn, site.weights, p + 1, limit, None, hide)
         except views.PageOutOfRange:
-            return []
-        return [item_json(c) for c in listing.cards]
+            return None
 
-    return _cached(request, site, build)
+    return _listed(request, site, hide, listing)
 
 
 @router.get(
@@ -265,6 +308,7 @@ def trending(request: Request, site: SiteDep, p: PageIndex = 0, limit: Limit = 5
 def search(
     request: Request,
     site: SiteDep,
+    user: UserDep,
     q: Annotated[str, Query(min_length=1, max_length=500)],
     mode: Annotated[str, Query(pattern="^(hybrid|keyword|semantic)$")] = "hybrid",
     category: Annotated[str | None, Query(max_length=64)] = None,
@@ -274,9 +318,15 @@ def search(
     sort: Annotated[str, Query(pattern="^(relevance|date)$")] = "relevance",
     p: PageIndex = 0,
     limit: Limit = 20,
+    show_muted: ShowMuted = False,
 ) -> Response:
-    """Hybrid (default), keyword or semantic search; X-Search-Mode says which answered."""
+    """Hybrid (default), keyword or semantic search; X-Search-Mode says which answered. With a
+    bearer token, the user's mutes leave papers out (see show_muted)."""
     params = views.SearchParams(q, mode, category or None, author or None, since, until, sort)
+    hide = _reader_hide(request, site, user, show_muted)
+    if hide is not None:  # personal: not cached
+        mine = _search_body(site, params, p, limit, hide)
+        return Response(mine.body, media_type=JSON, headers=dict(mine.headers))
     key = search_cache_key(request, site)
     hit = site.cache.get(key)
     if hit is None:
@@ -287,12 +337,17 @@ def search(
     return Response(hit.body, media_type=JSON, headers=dict(hit.headers))
 
 
-def _search_body(site: Site, params: views.SearchParams, p: int, limit: int) -> Cached:
+def _search_body(
+    site: Site, params: views.SearchParams, p: int, limit: int, hide: Hide | None = None
+) -> Cached:
+    muted = () if hide is None else ((HIDDEN, "0"),)
     try:
-        outcome = views.search(site.search(), site.engine, params, p + 1, limit, None)
+        outcome = views.search(site.search(), site.engine, params, p + 1, limit, None, hide)
     except views.PageOutOfRange:
-        return Cached("[]", JSON, (("X-Search-Mode", params.mode),))
+        return Cached("[]", JSON, (("X-Search-Mode", params.mode), *muted))
     headers = [("X-Search-Mode", outcome.mode)]
+    if hide is not None:
+        headers.append((HIDDEN, str(outcome.listing.hidden)))
     if outcome.fallback:
         # Header values must be latin-1; the fallback reason is plain English.
         headers.append(("X-Search-Fallback", outcome.fallback.encode("ascii", "replace").decode()))

@@ -134,6 +134,15 @@ def personal_context(conn: Connection, user: User | None, ids: list[str]) -> dic
     }
 
 
+def hide_for(request: Request, site: Site, user: User, show_muted: bool) -> Hide | None:
+    """What a signed-in reader's mutes leave out of a list, unless they asked to see all (read
+    before the list's own connection is opened: a request holds one pooled connection at a
+    time). Their follows are kept in `request.state.follows` for the page's own buttons."""
+    with site.engine.connect() as conn:
+        request.state.follows = follows = follows_of(conn, user.id)
+    return reader_hide(follows, show_muted)
+
+
 def reader_hide(follows: Follows, show_muted: bool) -> Hide | None:
     """What a reader's mutes leave out of the site's lists (before paging, so their pages stay
     full); None for a reader without mutes, or one who asked to see all."""

@@ -89,16 +89,12 @@ def _page(
 
 
 def _hide(request: Request, site: Site, user: User | None) -> Hide | None:
-    """What the signed-in reader's mutes leave out of a list (read before the list's own
-    connection is opened: a request holds one pooled connection at a time)."""
+    """What the signed-in reader's mutes leave out of a list (`library.hide_for`)."""
     if user is None:
         return None
-    from paperfeed.recommend.service import follows_of
-    from paperfeed.web.library import reader_hide
+    from paperfeed.web.library import hide_for  # the For you stack loads on first use
 
-    with site.engine.connect() as conn:
-        request.state.follows = follows = follows_of(conn, user.id)  # the page's buttons too
-    return reader_hide(follows, request.query_params.get("show_muted") == "1")
+    return hide_for(request, site, user, request.query_params.get("show_muted") == "1")
 
 
 def _daily_context(
