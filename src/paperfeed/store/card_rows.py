@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Connection,
     Row,
     Select,
@@ -27,6 +27,7 @@ from sqlalchemy import (
 
 from paperfeed.store.accounts import Submission, site_state, submissions, users, votes
 from paperfeed.store.community import comments
+from paperfeed.store.sql import in_list
 from paperfeed.store.tables import papers
 
 
@@ -69,7 +70,10 @@ _COMMENTS = (
 _MINE = exists().where(votes.c.paper_id == papers.c.id, votes.c.user_id == bindparam("user_id"))
 
 
-def _rows_query(mine: ColumnElement[bool]) -> Select[Any]:
+@cache
+def _rows_query(dialect: str, reader: bool) -> Select[Any]:
+    """Built once per dialect: this runs for every set of cards."""
+    mine = _MINE if reader else literal(False)
     return (
         select(
             papers.c.id,
@@ -88,12 +92,8 @@ def _rows_query(mine: ColumnElement[bool]) -> Select[Any]:
                 users, users.c.id == submissions.c.user_id
             )
         )
-        .where(papers.c.id.in_(bindparam("ids", expanding=True)))
+        .where(in_list(papers.c.id, dialect))
     )
-
-
-# Built once: this runs for every set of cards.
-_FOR_READER, _FOR_ANYONE = _rows_query(_MINE), _rows_query(literal(False))
 
 
 def card_rows(conn: Connection, ids: Sequence[str], user_id: int | None) -> CardRows:
@@ -103,7 +103,8 @@ def card_rows(conn: Connection, ids: Sequence[str], user_id: int | None) -> Card
         params: dict[str, object] = {"ids": list(dict.fromkeys(ids))}
         if user_id is not None:
             params["user_id"] = user_id
-        rows = conn.execute(_FOR_READER if user_id is not None else _FOR_ANYONE, params).all()
+        query = _rows_query(conn.dialect.name, user_id is not None)
+        rows = conn.execute(query, params).all()
     if not rows:
         return CardRows(int(conn.execute(select(_REVISION)).scalar_one()), {})
     found = {

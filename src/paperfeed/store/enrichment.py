@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -13,10 +15,10 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    Select,
     String,
     Table,
     Text,
-    bindparam,
     delete,
     func,
     select,
@@ -24,6 +26,7 @@ from sqlalchemy import (
 )
 
 from paperfeed.store.accounts import bump_revision
+from paperfeed.store.sql import in_list
 from paperfeed.store.tables import code_links, metadata, signals
 from paperfeed.util import utcnow
 
@@ -227,15 +230,19 @@ def _facts(row: object) -> RepoFacts:
     )
 
 
-# Built once: these run for every page of cards that is not in the card cache.
-_KNOWN_REPOS = select(repos).where(
-    repos.c.full_name.in_(bindparam("names", expanding=True)), repos.c.status == "ok"
-)
-_ARTIFACT_COUNTS = (
-    select(hub_artifacts.c.paper_id, hub_artifacts.c.kind, func.count())
-    .where(hub_artifacts.c.paper_id.in_(bindparam("ids", expanding=True)))
-    .group_by(hub_artifacts.c.paper_id, hub_artifacts.c.kind)
-)
+# Built once per dialect: these run for every page of cards that is not in the card cache.
+@cache
+def _known_repos(dialect: str) -> Select[Any]:
+    return select(repos).where(in_list(repos.c.full_name, dialect, "names"), repos.c.status == "ok")
+
+
+@cache
+def _artifact_counts(dialect: str) -> Select[Any]:
+    return (
+        select(hub_artifacts.c.paper_id, hub_artifacts.c.kind, func.count())
+        .where(in_list(hub_artifacts.c.paper_id, dialect))
+        .group_by(hub_artifacts.c.paper_id, hub_artifacts.c.kind)
+    )
 
 
 def enrichment_for(
@@ -248,10 +255,11 @@ def enrichment_for(
     wanted = sorted({k for ks in keys.values() for k in ks})
     facts = {}
     if wanted:
-        rows = conn.execute(_KNOWN_REPOS, {"names": wanted})
+        rows = conn.execute(_known_repos(conn.dialect.name), {"names": wanted})
         facts = {r.full_name: _facts(r) for r in rows}
     counts: dict[str, dict[str, int]] = {}
-    for pid, kind, n in conn.execute(_ARTIFACT_COUNTS, {"ids": list(paper_ids)}):
+    statement = _artifact_counts(conn.dialect.name)
+    for pid, kind, n in conn.execute(statement, {"ids": list(paper_ids)}):
         counts.setdefault(pid, {})[kind] = int(n)
     found = {}
     for pid in paper_ids:

@@ -12,14 +12,12 @@ from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import (
-    ARRAY,
     ColumnElement,
     Connection,
     Dialect,
     RowMapping,
     Select,
     Table,
-    any_,
     bindparam,
     delete,
     select,
@@ -29,6 +27,7 @@ from sqlalchemy import Row as SqlRow
 from text_unidecode import unidecode
 
 from paperfeed.models import Paper, Signals, Version, normalise_title
+from paperfeed.store.sql import in_list
 from paperfeed.store.tables import (
     code_links,
     paper_authors,
@@ -341,12 +340,8 @@ def _among(conn: Connection, column: ColumnElement[str], ids: Sequence[str]) -> 
 def _in_ids(
     column: ColumnElement[str], dialect: str, ids: Sequence[str] | None = None
 ) -> ColumnElement[bool]:
-    """`column IN :ids` (without `ids`, given when the statement runs); one array parameter on
-    PostgreSQL, where hundreds of binds cost more."""
-    value: dict[str, Any] = {} if ids is None else {"value": list(ids)}
-    if dialect == "postgresql":
-        return column == any_(bindparam("ids", type_=ARRAY(column.type), **value))
-    return column.in_(bindparam("ids", expanding=True, **value))
+    """`column IN :ids` (without `ids`, given when the statement runs)."""
+    return in_list(column, dialect, "ids", ids)
 
 
 def get_papers(conn: Connection, ids: Sequence[str], brief: bool = False) -> dict[str, Paper]:
@@ -363,7 +358,7 @@ def change_stamps(conn: Connection, ids: Sequence[str]) -> dict[str, datetime]:
     """Each stored paper's `changed_at` (what a cached copy is kept under)."""
     out: dict[str, datetime] = {}
     for chunk in chunks(list(ids), _CHUNK):
-        query = select(papers.c.id, papers.c.changed_at).where(papers.c.id.in_(chunk))
+        query = select(papers.c.id, papers.c.changed_at).where(_among(conn, papers.c.id, chunk))
         out.update({r.id: r.changed_at for r in conn.execute(query)})
     return out
 
