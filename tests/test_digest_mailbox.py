@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 
 from paperfeed.cli import app
 from paperfeed.digest.deliver import deliver_due
+from paperfeed.digest.render import render_pair
 from paperfeed.digest.subscribe import confirm
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
@@ -95,6 +97,40 @@ def test_demo_mailbox_keeps_mail_and_links_it(
     with engine.connect() as conn:
         assert db.outbox_counts(conn) == {"sent": 1}
     engine.dispose()
+
+
+def test_mailbox_links_end_before_the_sentence_punctuation(sqlite_settings: Settings) -> None:
+    """A digest's footer ends "…you subscribed at http://host/.": the link is the URL, the
+    period stays outside it (a parenthesis too, unless the URL opened it)."""
+    s = sqlite_settings.model_copy(
+        update={"mailbox": True, "listen_url": SITE, "secret_key": "k" * 32}
+    )
+    engine = open_store(s)
+    with TestClient(create_app(s, engine), base_url=SITE) as client:
+        client.post("/subscribe", data={"email": "demo@example.org"})
+        foot, _ = render_pair(
+            "digest_foot",
+            frequency="daily",
+            home_url=f"{SITE}/",
+            manage_url=f"{SITE}/preferences?token=m",
+            unsubscribe_url=f"{SITE}/unsubscribe?token=u",
+        )
+        mail = EmailMessage()
+        mail["Subject"] = "Your digest"
+        mail.set_content(f"See (https://en.wikipedia.org/wiki/Set_(mathematics)).\n{foot}")
+        with engine.begin() as conn:
+            db.record_messages(
+                conn,
+                [db.NewMessage(1, "digest", "2026-06-25", "demo@example.org", "<m@x>", str(mail))],
+            )
+            [row] = db.due_messages(conn, 10, "digest")
+            db.claim_message(conn, row.id)
+            db.mark_sent(conn, row.id)
+        box = client.get("/demo/mailbox").text
+    engine.dispose()
+    assert f'subscribed at <a href="/">{SITE}/</a>.' in box
+    wiki = "https://en.wikipedia.org/wiki/Set_(mathematics)"
+    assert f'See (<a href="{wiki}">{wiki}</a>).' in box
 
 
 def test_mailbox_is_not_there_outside_the_demo(sqlite_settings: Settings) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from paperfeed import references
-from paperfeed.models import normalise_title
+from paperfeed.models import Paper, normalise_title
 
 
 @pytest.mark.parametrize(
@@ -61,3 +63,26 @@ def test_bibtex_titles_written_in_latex_match_the_stored_title(
     [ref] = references.read(f"@misc{{k, title={{{bibtex_title}}}}}".encode()).references
     assert normalise_title(ref.title) == normalise_title(stored_title)
     assert "\\" not in ref.title and "{" not in ref.title
+
+
+def test_ris_export_is_plain_records_from_ty_to_er() -> None:
+    """Each record starts at `TY  -` and ends at `ER  -` (no "1." numbering before it), and a
+    note's lines become N1 lines, so Zotero, EndNote and rispy read every record back."""
+    import rispy
+
+    papers = [
+        Paper(id="2401.12345", title="First", authors=("Ada Lovelace",)),
+        Paper(id="2402.00001", title="Second", journal_ref="J. Test 1 (2024)"),
+    ]
+    note = references.Annotations(note="Key idea: a.\n\nCheck the appendix, #3.", tags=("x",))
+    text = references.ris(papers, {"2401.12345": note})
+
+    inside = False
+    for line in text.splitlines():
+        assert inside or line.startswith("TY  - ") or not line.strip(), line
+        assert not line.strip() or re.fullmatch(r"[A-Z][A-Z0-9]  - .*", line), line
+        inside = (inside or line.startswith("TY  - ")) and not line.startswith("ER  -")
+    assert not inside
+    records = rispy.loads(text)
+    assert [r["title"] for r in records] == ["First", "Second"]
+    assert records[0]["notes"] == ["arXiv:2401.12345", "Key idea: a.", "Check the appendix, #3."]

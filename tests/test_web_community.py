@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from html import escape
 from xml.etree import ElementTree as ET
 
 from fastapi.testclient import TestClient
@@ -11,7 +12,16 @@ from sqlalchemy import Engine, update
 from paperfeed.settings import Settings
 from paperfeed.store.accounts import set_admin, users
 from paperfeed.util import utcnow
-from tests.web_support import DAYS, HOSTILE_ID, bearer, client, csrf_token, on_day, sign_up
+from tests.web_support import (
+    DAYS,
+    HOSTILE_ID,
+    bearer,
+    client,
+    csrf_token,
+    on_day,
+    post_form,
+    sign_up,
+)
 
 PASSWORD = "correct horse battery"
 
@@ -86,6 +96,16 @@ def test_markdown_is_inert(site: Settings, engine: Engine) -> None:
         page = c.get(f"/papers/{pid}").text
         assert "<script>alert(1)" not in page and "<img src=x" not in page
         assert 'href="javascript' not in page
+
+
+def test_comment_headings_stay_headings_below_the_page(site: Settings, engine: Engine) -> None:
+    """`#` was dropped to plain text (h1 and h2 are not allowed in a comment): now an h4, and
+    its maths sits in a `.math` span, as in notes."""
+    pid = _pid(engine)
+    with client(site, engine) as c:
+        made = _post(c, pid, _bearer(c, "hedy"), "# Result\n\nIt is $x^2$.")
+    assert made.status_code == 201
+    assert made.json()["html"] == '<h4>Result</h4>\n<p>It is <span class="math">$x^2$</span>.</p>\n'
 
 
 def test_links_of_new_accounts_are_not_clickable(site: Settings, engine: Engine) -> None:
@@ -203,6 +223,25 @@ def test_discussion_feed_is_valid_xml(site: Settings, engine: Engine) -> None:
             assert feed.status_code == 200
             root = ET.fromstring(feed.content)
             assert "ampersands" in ET.tostring(root, encoding="unicode")
+
+
+def test_claiming_shows_the_pending_claim_instead_of_the_form(
+    site: Settings, engine: Engine
+) -> None:
+    """After "this is me", the paper page says the claim is pending in place of the claim
+    form; claiming again leads back there, not to an error page."""
+    pid = _pid(engine)
+    with client(site, engine) as c:
+        author = c.get(f"/api/papers/{pid}").json()["authors"][0]["name"]
+        sign_up(c, "claimer", PASSWORD)
+        first = post_form(c, f"/papers/{pid}/claim", {"author": author})
+        assert first.status_code == 303 and first.headers["location"].endswith("#claim")
+        page = c.get(first.headers["location"]).text
+        assert f"Your claim as {escape(author)} is pending review" in page
+        assert 'id="claim" open' in page and f'action="/papers/{pid}/claim"' not in page
+        again = post_form(c, f"/papers/{pid}/claim", {"author": author})
+        assert again.status_code == 303, again.text
+        assert "is pending review" in c.get(again.headers["location"]).text
 
 
 def test_author_claims(site: Settings, engine: Engine) -> None:

@@ -348,3 +348,18 @@ def test_a_paper_page_carries_citation_and_preview_tags(site: Settings, engine: 
     assert tags["canonical"] == tags["og:url"] == f"{site.public_url}/papers/{HOSTILE_ID}"
     assert len(tags["description"]) <= 301 and tags["description"].startswith("We study")
     assert "<script>" not in page.split("</head>")[0]  # every value is escaped: inert
+
+
+def test_a_paper_pages_browser_title_reads_its_latex_as_text(
+    site: Settings, engine: Engine
+) -> None:
+    """A browser tab cannot typeset: `<title>` shows TerraDiT-Ω, not TerraDiT-$\\Omega$."""
+    from dataclasses import replace
+
+    title = "TerraDiT-$\\Omega$: Terrain \\emph{diffusion} <b>x</b>"
+    with engine.begin() as conn:
+        upsert_papers(conn, [replace(HOSTILE, id="2606.99997", title=title)])
+    with client(site, engine) as c:
+        page = c.get("/papers/2606.99997").text
+    shown = re.search(r"<title>(.*?)</title>", page, re.S)
+    assert shown and shown[1] == "TerraDiT-Ω: Terrain diffusion &lt;b&gt;x&lt;/b&gt; · paperfeed"

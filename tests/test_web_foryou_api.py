@@ -55,6 +55,48 @@ def test_ratings_set_clear_and_refuse_bad_input(site: Settings, engine: Engine) 
             assert user_ratings(conn, 1) == {}
 
 
+def test_ratings_list_newest_first_like_the_library(site: Settings, engine: Engine) -> None:
+    """GET /api/me/ratings lists your ratings (not a redirect to a 405), each paper as the
+    library lists it, with its rating and when; only yours."""
+    liked, disliked = _some(engine, 2)
+    with client(site, engine) as c:
+        auth, other = _bearer(c, engine), _bearer(c, engine, "someone")
+        assert c.get("/api/me/ratings").status_code == 401
+        c.put(f"/api/me/ratings/{liked}", json={"rating": 1}, headers=auth)
+        c.put(f"/api/me/ratings/{disliked}", json={"rating": -1}, headers=auth)
+        got = c.get("/api/me/ratings", headers=auth, follow_redirects=False)
+        assert got.status_code == 200, got.text
+        assert [(i["paper"]["id"], i["rating"]) for i in got.json()] == [
+            (disliked, -1),
+            (liked, 1),
+        ]
+        assert all(i["ratedAt"].endswith("Z") and i["paper"]["title"] for i in got.json())
+        assert c.get("/api/me/ratings", headers=other).json() == []
+        summary = c.get("/openapi.json").json()["paths"]["/api/me/ratings"]["get"]["summary"]
+        assert summary == "List your ratings"
+
+
+def test_mutes_removal_refuses_unknown_kinds_and_takes_a_json_body(
+    site: Settings, engine: Engine
+) -> None:
+    with client(site, engine) as c:
+        auth = _bearer(c, engine)
+        mute = {"kind": "keyword", "value": "Diffusion"}
+        assert c.post("/api/me/mutes", json=mute, headers=auth).status_code == 201
+        for path in ("/api/me/mutes", "/api/me/follows"):
+            bogus = c.delete(f"{path}?kind=bogus&value=x", headers=auth)
+            assert bogus.status_code == 400, bogus.text
+            assert "author" in bogus.json()["detail"] and "category" in bogus.json()["detail"]
+        neither = c.delete("/api/me/mutes", headers=auth)
+        assert neither.status_code == 400 and "kind" in neither.json()["detail"]
+        gone = c.request("DELETE", "/api/me/mutes", json=mute, headers=auth)
+        assert gone.status_code == 200, gone.text
+        assert gone.json() == {"kind": "keyword", "value": "diffusion", "removed": True}
+        assert c.get("/api/me/mutes", headers=auth).json() == []
+        again = c.delete("/api/me/mutes?kind=keyword&value=diffusion", headers=auth)
+        assert again.status_code == 404
+
+
 def test_library_save_with_collection_and_list(site: Settings, engine: Engine) -> None:
     first, second = _some(engine, 2)
     with client(site, engine) as c:

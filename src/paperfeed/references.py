@@ -251,8 +251,6 @@ def csl_json(papers: Sequence[Paper], annotated: AnnotationsById | None = None) 
 
 def ris(papers: Sequence[Paper], annotated: AnnotationsById | None = None) -> str:
     """Papers as RIS records (with a reader's notes and tags, when given)."""
-    import rispy
-
     records = []
     for p in papers:
         record: dict[str, Any] = {
@@ -270,9 +268,23 @@ def ris(papers: Sequence[Paper], annotated: AnnotationsById | None = None) -> st
         if day:
             record["year"] = str(day.year)
         extra = (annotated or {}).get(p.id)
-        if extra and extra.note:  # one N1 line: a record's lines cannot hold a line break
-            record["notes"] = [*record.get("notes", []), " ".join(extra.note.split())]
+        if extra and extra.note:  # one N1 line per line: a RIS line cannot hold a line break
+            record["notes"] = [*record.get("notes", []), *_note_lines(extra.note)]
         if extra and extra.tags:
             record["keywords"] = list(extra.tags)
         records.append(record)
-    return str(rispy.dumps(records))
+    return _ris_text(records)
+
+
+def _note_lines(note: str) -> list[str]:
+    return [" ".join(line.split()) for line in note.splitlines() if line.strip()]
+
+
+def _ris_text(records: list[dict[str, Any]]) -> str:
+    import rispy
+
+    class _Writer(rispy.RisWriter):  # type: ignore[misc]  # rispy has no type hints
+        def set_header(self, count: int) -> str:
+            return ""  # rispy numbers records ("1."), which RIS readers do not expect
+
+    return str(rispy.dumps(records, implementation=_Writer))

@@ -69,8 +69,10 @@ def test_comment_reply_edit_report_moderate_and_claim(
     page.get_by_text("Are you an author of this paper?").click()
     page.get_by_label("This is me:").select_option("Mallory O'Hara")
     page.get_by_role("button", name="Claim").click()
-    page.get_by_text("Are you an author of this paper?").click()
-    expect(page.locator(".claim-box")).to_contain_text("pending")
+    # Back on the paper, the box stays open and says where the claim stands, without the form.
+    expect(page.locator(".claim-box")).to_contain_text("Your claim as Mallory O'Hara is pending")
+    expect(page.locator(".claim-box .notice")).to_be_visible()
+    expect(page.get_by_role("button", name="Claim")).to_have_count(0)
     with live_site.engine.begin() as conn:
         set_admin(conn, "reader", True)
     page.goto(f"{url}/admin/community")

@@ -14,6 +14,7 @@ from paperfeed.settings import Settings
 from paperfeed.store import digests as db
 
 _LINK = re.compile(r"https?://[^\s<>\"]+")
+_SENTENCE_END = ".,;:!?'"  # "…subscribed at http://host/." links http://host/, not the "."
 
 
 @dataclass(frozen=True)
@@ -48,11 +49,19 @@ def _parts(text: str, site: str) -> tuple[tuple[str, str | None], ...]:
     last = 0
     for match in _LINK.finditer(text):
         out.append((text[last : match.start()], None))
-        url = match.group(0)
+        url = _without_punctuation(match.group(0))
         # Links to this site open here, whichever address the mailbox was reached at.
         here = url == site or url.startswith(site + "/")
         href = (url[len(site) :] or "/") if here else url
         out.append((url, href))
-        last = match.end()
+        last = match.start() + len(url)
     out.append((text[last:], None))
     return tuple(out)
+
+
+def _without_punctuation(url: str) -> str:
+    """The URL without the punctuation of the sentence around it (a closing parenthesis too,
+    unless the URL opened it, as in https://en.wikipedia.org/wiki/Set_(mathematics))."""
+    while url[-1] in _SENTENCE_END or (url[-1] == ")" and url.count(")") > url.count("(")):
+        url = url[:-1]
+    return url

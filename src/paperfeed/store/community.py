@@ -175,6 +175,10 @@ class CommentError(ValueError):
     """A comment action that cannot be done, with the reason."""
 
 
+class ClaimedAlready(CommentError):
+    """The user already has a pending or approved claim to that author name on that paper."""
+
+
 _VOTES = (
     select(comment_votes.c.comment_id, func.count().label("n"))
     .group_by(comment_votes.c.comment_id)
@@ -492,7 +496,7 @@ def add_claim(conn: Connection, user_id: int, paper_id: str, author: str) -> int
             continue
         if claim.user_id != user_id:
             raise CommentError(f"{author} on this paper is already claimed by {claim.username}")
-        raise CommentError(f"you already claimed {author} on this paper ({claim.status})")
+        raise ClaimedAlready(f"you already claimed {author} on this paper ({claim.status})")
     values = {
         "user_id": user_id,
         "paper_id": paper_id,

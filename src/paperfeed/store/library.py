@@ -295,16 +295,27 @@ def _collection(row: object) -> Collection:
     return Collection(r.id, r.user_id, r.name, r.slug, r.description, r.visibility, r.share_key)  # type: ignore[attr-defined]
 
 
-def ensure_collection(
-    conn: Connection, user_id: int, name: str, description: str = "", visibility: str = "private"
-) -> Collection:
-    """The user's collection of this name, created when there is none."""
+def _named(name: str) -> tuple[str, str]:
+    """A collection name with its spaces tidied, and its slug; LibraryError when unusable."""
     name = " ".join(name.split())
     slug = slugify(name, max_length=190)
     if not name or not slug or len(name) > 200:
         raise LibraryError("a collection name has 1 to 200 characters, with letters or digits")
+    return name, slug
+
+
+def _visible(visibility: str) -> str:
     if visibility not in VISIBILITIES:
         raise LibraryError(f"visibility must be one of {', '.join(VISIBILITIES)}")
+    return visibility
+
+
+def ensure_collection(
+    conn: Connection, user_id: int, name: str, description: str = "", visibility: str = "private"
+) -> Collection:
+    """The user's collection of this name, created when there is none."""
+    name, slug = _named(name)
+    _visible(visibility)
     query = select(collections).where(collections.c.user_id == user_id, collections.c.slug == slug)
     row = conn.execute(query).first()
     if row:
@@ -320,14 +331,28 @@ def ensure_collection(
 
 
 def edit_collection(
-    conn: Connection, user_id: int, collection_id: int, description: str, visibility: str
+    conn: Connection,
+    user_id: int,
+    collection_id: int,
+    description: str,
+    visibility: str,
+    name: str | None = None,
 ) -> bool:
-    """Change a collection's description and visibility; False when it is not the user's."""
-    if visibility not in VISIBILITIES:
-        raise LibraryError(f"visibility must be one of {', '.join(VISIBILITIES)}")
+    """Change a collection's description and visibility, and rename it when `name` is given
+    (LibraryError when another of the user's collections has that name); False when it is not
+    the user's."""
+    values: dict[str, object] = {"description": description, "visibility": _visible(visibility)}
+    if name is not None:
+        values["name"], values["slug"] = _named(name)
+        other = select(collections.c.id).where(
+            collections.c.user_id == user_id,
+            collections.c.slug == values["slug"],
+            collections.c.id != collection_id,
+        )
+        if conn.execute(other).first() is not None:
+            raise LibraryError(f"you already have a collection named {values['name']}")
     where = (collections.c.id == collection_id) & (collections.c.user_id == user_id)
-    query = update(collections).where(where).values(description=description, visibility=visibility)
-    return conn.execute(query).rowcount > 0
+    return conn.execute(update(collections).where(where).values(**values)).rowcount > 0
 
 
 def delete_collection(conn: Connection, user_id: int, collection_id: int) -> bool:
@@ -412,6 +437,22 @@ def user_ratings(
     if ids is not None:
         query = query.where(ratings.c.paper_id.in_(list(ids)))
     return {pid: int(r) for pid, r in conn.execute(query)}
+
+
+@dataclass(frozen=True)
+class Rating:
+    """One paper the user rated: 1 (more like this) or -1 (less like this), and when."""
+
+    paper_id: str
+    rating: int
+    rated_at: datetime
+
+
+def list_ratings(conn: Connection, user_id: int) -> list[Rating]:
+    """The user's ratings, newest first."""
+    query = select(ratings).where(ratings.c.user_id == user_id)
+    query = query.order_by(ratings.c.created_at.desc(), ratings.c.paper_id)
+    return [Rating(r.paper_id, int(r.rating), r.created_at) for r in conn.execute(query)]
 
 
 def clear_ratings(conn: Connection, user_id: int) -> int:

@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 from paperfeed.store import get_paper
 from paperfeed.store.accounts import User, set_password_hash, set_suspended
 from paperfeed.store.community import (
+    ClaimedAlready,
     Comment,
     add_claim,
     add_paper_link,
@@ -362,9 +363,11 @@ def claim_form(
             raise HTTPException(400, f"{author!r} is not an author of {pid}")
         try:
             add_claim(conn, user.id, pid, author)
+        except ClaimedAlready:
+            pass  # asking twice: the paper page says where the first claim stands
         except StoreCommentError as exc:
             raise HTTPException(409, str(exc)) from exc
-    return RedirectResponse(f"/papers/{pid}?claimed=1#authors", status_code=303)
+    return RedirectResponse(f"/papers/{pid}?claimed=1#claim", status_code=303)
 
 
 def _may_edit_links(site: Site, user: User, pid: str) -> None:

@@ -14,9 +14,12 @@ MAX_COMMENT = 20_000
 _MATH_RE = re.compile(r"(\$\$.+?\$\$|\$[^$\n]+\$|\\\(.+?\\\)|\\\[.+?\\\])", re.S)
 _TOKEN = "\u2063PFMATH{}\u2063"
 _TOKEN_RE = re.compile("\u2063PFMATH(\\d+)\u2063")
+# Code, whose maths stays as typed, and tags, whose attributes are no place for markup.
+_AS_TEXT_RE = re.compile(r"(<code[^>]*>.*?</code>|<[^>]*>)", re.S)
+HEADING_SHIFT = 3  # "#" is an h4: below the page's h1, its sections' h2 and a card's h3
 _TAGS = {
     "p", "br", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a",
-    "h3", "h4", "h5", "h6", "hr", "del", "span", "table", "thead", "tbody", "tr", "th", "td",
+    "h4", "h5", "h6", "hr", "del", "span", "table", "thead", "tbody", "tr", "th", "td",
 }  # fmt: skip
 
 
@@ -27,15 +30,14 @@ def _md() -> MarkdownIt:
 
 
 def render_markdown(text: str, links: bool = True) -> Markup:
-    """Render a comment: Markdown with math left for KaTeX, sanitised; links optional."""
+    """Render a comment or note: Markdown with math left for KaTeX, sanitised; links optional."""
     maths: list[str] = []
 
     def hold(match: re.Match[str]) -> str:
         maths.append(match[0])
         return _TOKEN.format(len(maths) - 1)
 
-    html = _md().render(_MATH_RE.sub(hold, text))
-    html = _TOKEN_RE.sub(lambda m: escape(maths[int(m[1])], quote=False), html)
+    html = _restore_maths(_render(_MATH_RE.sub(hold, text)), maths)
     clean = nh3.clean(
         html,
         tags=_TAGS if links else _TAGS - {"a"},
@@ -44,6 +46,30 @@ def render_markdown(text: str, links: bool = True) -> Markup:
         link_rel="nofollow ugc noopener",
     )
     return Markup(clean)
+
+
+def _render(text: str) -> str:
+    """Markdown to HTML with headings moved down HEADING_SHIFT levels (never past h6)."""
+    md = _md()
+    tokens = md.parse(text)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + HEADING_SHIFT, 6)}"
+    return str(md.renderer.render(tokens, md.options, {}))
+
+
+def _restore_maths(html: str, maths: list[str]) -> str:
+    """Put the held maths back: in a `.math` span for KaTeX, or as text in code and tags."""
+
+    def put(piece: str, typeset: bool) -> str:
+        def one(match: re.Match[str]) -> str:
+            source = escape(maths[int(match[1])], quote=not typeset)
+            return f'<span class="math">{source}</span>' if typeset else source
+
+        return _TOKEN_RE.sub(one, piece)
+
+    parts = _AS_TEXT_RE.split(html)
+    return "".join(put(part, i % 2 == 0) for i, part in enumerate(parts))
 
 
 def plain_text(text: str) -> str:

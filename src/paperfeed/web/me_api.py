@@ -6,7 +6,7 @@ import json
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
@@ -29,6 +29,7 @@ MAX_WINDOW_DAYS = 366
 # For you's windows, named as on the page and the private feed: days ending on the newest
 # listing day ("all": the whole store).
 WINDOWS = {"today": 1, "week": 7, "month": 30, "all": 0}
+INTEREST_KINDS = {"follow": lib.FOLLOW_KINDS, "mute": lib.MUTE_KINDS}
 Window = Literal["today", "week", "month", "all"]
 ALL_TIME_UNAVAILABLE = (
     "the all-time feed ranks papers near the ones you saved or rated 👍, found by the search's "
@@ -82,12 +83,52 @@ class LibraryItemOut(BaseModel):
     addedAt: str
 
 
+class RatingOut(BaseModel):
+    paper: PaperOut
+    rating: Literal[1, -1]
+    ratedAt: str
+
+
 class FeedItemOut(ItemOut):
     why: str
 
 
 _RATINGS = "/api/me/ratings/{paper_id}"
 _LIBRARY = "/api/me/library"
+
+
+@router.get(
+    "/ratings",
+    response_model=list[RatingOut],
+    summary="List your ratings",
+    openapi_extra=api_links.links(
+        200,
+        {
+            "Unrate": api_links.link(
+                "DELETE",
+                _RATINGS,
+                "Take the first back",
+                {"paper_id": "$response.body#/0/paper/id"},
+            )
+        },
+    ),
+)
+def ratings(site: SiteDep, user: SignedInDep) -> Response:
+    """Your ratings, newest first: each paper with 1 (more like this) or -1 (less like this)."""
+    with site.engine.connect() as conn:
+        rated = lib.list_ratings(conn, user.id)
+        cards = {c.paper.id: c for c in views.cards(conn, [r.paper_id for r in rated], user)}
+    return _json(
+        [
+            {
+                "paper": paper_json(cards[r.paper_id]),
+                "rating": r.rating,
+                "ratedAt": r.rated_at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            }
+            for r in rated
+            if r.paper_id in cards
+        ]
+    )
 
 
 @router.put(
@@ -303,12 +344,34 @@ def _interest_routes(what: str, path: str) -> None:
         return _json({"kind": body.kind, "value": value, "label": label}, 201)
 
     @router.delete(f"/{path}", dependencies=[ApiCsrf], name=f"remove_{path}")
-    def remove(site: SiteDep, user: SignedInDep, kind: str, value: str) -> Response:
+    def remove(
+        site: SiteDep,
+        user: SignedInDep,
+        kind: Annotated[str | None, Query(max_length=16)] = None,
+        value: Annotated[str | None, Query(max_length=500)] = None,
+        body: Annotated[InterestIn | None, Body()] = None,
+    ) -> Response:
+        """Remove one: its kind and value as query parameters, or as the JSON body POST takes."""
+        kind, value = _kind_and_value(what, kind, value, body)
         key, _ = interest_key(kind, value)
         with site.engine.begin() as conn:
             if not lib.remove_interest(conn, user.id, what, kind, key):
                 raise HTTPException(404, f"you do not {what} that {kind}")
         return _json({"kind": kind, "value": key, "removed": True})
+
+
+def _kind_and_value(
+    what: str, kind: str | None, value: str | None, body: InterestIn | None
+) -> tuple[str, str]:
+    """A removal's kind and value, from the query or else the body; 400 when unusable."""
+    if kind is None and value is None and body is not None:
+        kind, value = body.kind, body.value
+    if kind is None or value is None:
+        raise HTTPException(400, "give kind and value, as query parameters or a JSON body")
+    kinds = INTEREST_KINDS[what]
+    if kind not in kinds:
+        raise HTTPException(400, f"you can {what} only: {', '.join(kinds)}")
+    return kind, value
 
 
 def interest_key(kind: str, value: str) -> tuple[str, str]:

@@ -21,6 +21,7 @@ document.addEventListener("DOMContentLoaded", function () {
     maxSize: 10
   };
   document.querySelectorAll(".math").forEach(function (el) {
+    if (el.parentElement && el.parentElement.closest(".math")) return;  // typeset with its box
     try { renderMathInElement(el, options); } catch (e) { /* leave the source text */ }
   });
   document.documentElement.classList.add("math-ready");
