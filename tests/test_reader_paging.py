@@ -21,7 +21,7 @@ HIDDEN = {"p2", "p3", "p7"}
 def test_pages_are_formed_from_what_the_reader_sees() -> None:
     pages = [kept_window(IDS, HIDDEN, offset, 3, len(IDS)) for offset in (0, 3, 6)]
     assert [k.ids for k in pages] == [["p0", "p1", "p4"], ["p5", "p6", "p8"], ["p9"]]
-    assert [k.hidden for k in pages] == [2, 1, 0]  # each hidden paper counted on one page
+    assert [k.hidden for k in pages] == [3, 3, 3]  # the whole list's, on every page
     assert {k.total for k in pages} == {7}
 
 
@@ -40,13 +40,13 @@ def test_scan_reads_a_short_listing_to_its_end_and_a_long_one_until_the_page_is_
 
     short = [f"q{i}" for i in range(COUNT_ALL)]
     kept = scan(reader(short), every_tenth, 0, 5)
-    assert kept.ids == ["q0", "q10", "q20", "q30", "q40"] and kept.hidden == 36
+    assert kept.ids == ["q0", "q10", "q20", "q30", "q40"] and kept.hidden == 900
     assert (kept.total, kept.exact) == (COUNT_ALL // 10, True)
     assert reads == [(0, 50), (50, COUNT_ALL - 50)]  # on to the end: the count is exact
     reads.clear()
     long = [f"q{i}" for i in range(10 * COUNT_ALL)]
     kept = scan(reader(long), every_tenth, 5, 5)
-    assert kept.ids == ["q50", "q60", "q70", "q80", "q90"] and kept.hidden == 45
+    assert kept.ids == ["q50", "q60", "q70", "q80", "q90"] and kept.hidden == 9000
     assert (kept.total, kept.exact) == (COUNT_ALL, False)  # estimated from the share seen
     assert reads == [(0, 50), (50, 100)]
     reads.clear()
@@ -82,11 +82,14 @@ def test_muted_papers_leave_daily_and_search_pages_full(site: Settings, engine: 
         assert 10 <= len(seen) < len(everything)
         first, second = c.get(day).text, c.get(f"{day}?page=2").text
         assert _cards(first) == seen[:5] and _cards(second) == seen[5:10]
-        before = everything.index(seen[4]) + 1  # the unmuted papers the first page stands for
-        assert f"{before - 5} hidden by your mutes" in first
+        hidden = len(everything) - len(seen)
+        assert f"{hidden} hidden by your mutes · " in first  # the list's count, on every page
+        assert f"{hidden} hidden by your mutes · " in second
         assert f" · {len(seen)} papers</p>" in first  # the reader's count, read to the end
-        shown_all = _cards(c.get(f"{day}?show_muted=1").text)
-        assert shown_all == everything[:5]
+        showing = c.get(f"{day}?show_muted=1").text
+        assert _cards(showing) == everything[:5]
+        on_page = len([pid for pid in everything[:5] if pid not in seen])
+        assert f"Showing the papers your mutes hide ({on_page} on this page)" in showing
         # Search: the muted category's papers are left out before paging too.
         papers = stored(engine)
         muted = {pid for pid, p in papers.items() if category in p.categories}
@@ -125,8 +128,7 @@ def test_the_api_lists_leave_out_a_bearer_users_mutes(site: Settings, engine: En
         everything = ids(daily.replace("limit=5", "limit=100"))
         seen = [pid for pid in everything if pid not in muted]
         assert len(seen) >= 5 and mine == seen[:5]
-        before = everything.index(seen[4]) + 1  # the papers the user's first page stands for
-        assert got.headers["X-Hidden-By-Mutes"] == str(before - 5) != "0"
+        assert got.headers["X-Hidden-By-Mutes"] == str(len(everything) - len(seen)) != "0"
         assert ids(daily + "&show_muted=true", auth) == public
         assert ids(daily) == public  # visitors' answer is not the user's (nor cached as it)
         trending = ids("/api/trending?limit=50")
@@ -141,3 +143,28 @@ def test_the_api_lists_leave_out_a_bearer_users_mutes(site: Settings, engine: En
         kept = [item["paper"]["id"] for item in found.json()]
         assert len(kept) == 5 and not muted & set(kept)
         assert [pid for pid in plain if pid not in muted] == kept[: len(set(plain) - muted)]
+
+
+def test_for_you_says_what_the_mutes_hide_and_shows_it_on_request(
+    site: Settings, engine: Engine
+) -> None:
+    embed_papers(site, engine)
+    with client(site, engine) as c:
+        sign_up(c, "formuter")
+        for pid in sorted(on_day(engine, DAYS[2]))[:2]:
+            post_form(c, f"/papers/{pid}/rate", {"rating": "1"})
+        plain = _cards(c.get("/for-you?window=month").text)
+        assert len(plain) >= 3 and "hidden by your mutes" not in c.get("/for-you").text
+        papers = stored(engine)
+        category = papers[plain[0]].categories[0]
+        muted = {pid for pid, p in papers.items() if category in p.categories}
+        post_form(c, "/me/mute", {"kind": "category", "value": category})
+        page = c.get("/for-you?window=month").text
+        kept = _cards(page)
+        assert kept and not muted & set(kept)
+        count = len(muted & set(plain))
+        assert f"{count} hidden by your mutes on this page · " in page
+        showing = c.get("/for-you?window=month&show_muted=1").text
+        assert _cards(showing) == plain  # the ranking as it was, muted papers in
+        assert f"Showing the papers your mutes hide ({count} on this page)" in showing
+        assert 'href="/for-you?window=month&amp;">hide them</a>' in showing

@@ -192,6 +192,54 @@ def test_the_comment_line_counts_in_keyword_features_not_in_mutes() -> None:
     assert doc_of(stored).comments == "MICCAI 2026"
 
 
+def test_a_paper_with_several_signals_is_leaned_on_once() -> None:
+    """Saved, rated 👍 and upvoted: one paper, its strongest weight, all three sources named."""
+    docs, vecs = _docs()
+    space = rec.build_space(docs[2:], vecs[2:])
+    signals = [
+        rec.Signal(docs[0], 1, "upvote", 1.0, vecs[0]),
+        rec.Signal(docs[0], 1, "rating", 1.0, vecs[0]),
+        rec.Signal(docs[0], 1, "library", 1.0, vecs[0]),
+        rec.Signal(docs[1], 1, "upvote", 0.0, None),  # no vector: still a paper it learned from
+        rec.Signal(docs[6], -1, "rating", 1.0, vecs[6]),
+    ]
+    model = rec.train(signals, space, rec.Follows(), rec.Tuning())
+    leaned = rec.papers_leaned_on(model)
+    assert [(p.id, p.sources, p.labels) for p in leaned] == [
+        ("graph-0", ("library", "rating", "upvote"), ("saved", "👍", "upvoted")),
+        ("graph-1", ("upvote",), ("upvoted",)),
+    ]
+    assert leaned[0].weight == pytest.approx(rec.recency(1.0, rec.Tuning()))
+    assert leaned[1].weight == pytest.approx(0.7)
+    assert rec.positive_papers(model) == 2
+
+
+def test_a_papers_several_signals_are_learned_from_once() -> None:
+    """Saved, rated 👍 and upvoted: one positive (one keyword row, one vector), not three; a
+    paper saved and then rated 👎 is a negative, not both."""
+    docs, vecs = _docs()
+    space = rec.build_space(docs[2:], vecs[2:])
+    once = [rec.Signal(docs[0], 1, "rating", 1.0, vecs[0])]
+    thrice = [
+        rec.Signal(docs[0], 1, "upvote", 1.0, vecs[0]),
+        *once,
+        rec.Signal(docs[0], 1, "library", 1.0, vecs[0]),
+    ]
+    tuning = rec.Tuning()
+    single = rec.train(once, space, rec.Follows(), tuning)
+    merged = rec.train(thrice, space, rec.Follows(), tuning)
+    assert len(merged.positives) == 1 and merged.pos_vectors.shape[0] == 1
+    assert merged.positives[0].also == ("upvote", "library")
+    assert np.allclose(rec.score(merged, space).scores, rec.score(single, space).scores)
+    saved_then_disliked = [
+        rec.Signal(docs[1], 1, "library", 2.0, vecs[1]),
+        rec.Signal(docs[1], -1, "rating", 1.0, vecs[1]),
+    ]
+    model = rec.train(saved_then_disliked + once, space, rec.Follows(), tuning)
+    assert [s.doc.id for s in model.positives] == ["graph-0"]
+    assert model.neg_vectors.shape[0] == 1
+
+
 def test_reasons_and_learned_terms_never_show_a_comment_lines_scaffolding() -> None:
     """Papers sharing "Project page: https://….github.io" with the reader's: the model may
     weigh those words, but the reason and the learned terms name the topic, never "github io"."""
@@ -223,6 +271,11 @@ def test_reasons_and_learned_terms_never_show_a_comment_lines_scaffolding() -> N
         ("LLM", "LLMOps at scale.", False),  # a longer word is another word
         ("agent", "Agentic workflows.", False),
         ("GAN", "Organic chemistry with graphs.", False),
+        ("Qwen", "We fine-tune Qwen2.5-VL-7B on charts.", True),  # numbered versions too
+        ("llama", "Llama3 and Llama 3.1 compared.", True),
+        ("GPT", "GPT-4o as a judge.", True),
+        ("Qwen", "Qwenlike models.", False),
+        ("YOLOv8", "YOLOv80 does not exist.", False),  # a word ending in a digit: no versions
     ],
 )
 def test_a_keyword_mute_hides_the_word_and_its_plural(muted: str, text: str, hidden: bool) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from dataclasses import replace
 
 from sqlalchemy import Engine
 
@@ -12,6 +13,7 @@ from paperfeed import categories
 from paperfeed.recommend.service import follows_of
 from paperfeed.search import embed_papers
 from paperfeed.settings import Settings
+from paperfeed.store import upsert_papers
 from paperfeed.store.library import library, user_collections
 from tests.web_support import (
     DAYS,
@@ -24,6 +26,8 @@ from tests.web_support import (
     sign_up,
     stored,
 )
+
+TEX_TITLE = "TerraDiT-$\\Omega$: <b>terrain</b>"
 
 
 def _first(engine: Engine) -> str:
@@ -57,6 +61,23 @@ def test_save_rate_note_and_collection_forms(site: Settings, engine: Engine) -> 
         [item] = library(conn, 1)
         assert (item.state, item.note) == ("read", "**great** <script>x</script>")
         assert [col.name for col in user_collections(conn, 1)] == ["Graph stuff"]
+
+
+def test_notes_typeset_math_and_keep_headings(site: Settings, engine: Engine) -> None:
+    """A note's maths reaches KaTeX (a `.math` span), its `#` a heading below the card's h3."""
+    pid = _first(engine)
+    note = "# Key idea\n\n## Why\n\nInline $x^2 < y$, `$code$`, then $$\\int_0^1 f$$ <script>x"
+    with client(site, engine) as c:
+        sign_up(c, "scribe")
+        post_form(c, f"/papers/{pid}/save", {})
+        post_form(c, f"/library/{pid}/edit", {"state": "read", "note": note})
+        page = c.get("/library").text
+    shown = page.split('<div class="note')[1].split("</div>")[0]
+    assert "<h4>Key idea</h4>" in shown and "<h5>Why</h5>" in shown
+    assert '<span class="math">$x^2 &lt; y$</span>' in shown
+    assert '<span class="math">$$\\int_0^1 f$$</span>' in shown
+    assert "<code>$code$</code>" in shown  # code stays code
+    assert "<script" not in shown
 
 
 def test_public_collection_page_and_exports(site: Settings, engine: Engine) -> None:
@@ -128,6 +149,37 @@ def test_for_you_page_learned_page_reset_and_private_feed(site: Settings, engine
         post_form(c, "/for-you/feed-url", {"revoke": "1"})
     with client(site, engine) as c:
         assert c.get(path).status_code == 200  # fan2's revoke leaves fan's URL alone
+
+
+def test_learned_page_lists_a_paper_once_with_all_its_signals(
+    site: Settings, engine: Engine
+) -> None:
+    """Saved, rated 👍 and upvoted is one paper the model leans on, not three papers."""
+    embed_papers(site, engine)
+    pid = _first(engine)
+    with client(site, engine) as c:
+        sign_up(c, "keen")
+        post_form(c, f"/papers/{pid}/save", {})
+        post_form(c, f"/papers/{pid}/rate", {"rating": "1"})
+        post_form(c, f"/papers/{pid}/upvote", {"up": "1"})
+        page = c.get("/for-you/learned").text
+    assert "Trained on 1 paper " in page and "paper signal" not in page
+    leaned = page.split("Papers it leans on most")[1].split("Start again")[0]
+    assert leaned.count("<li>") == 1 and leaned.count(f'href="/papers/{pid}"') == 1
+    assert "weight 1.00" in leaned and "saved, 👍, upvoted" in leaned
+
+
+def test_learned_page_typesets_math_in_titles(site: Settings, engine: Engine) -> None:
+    """A title's LaTeX is left for KaTeX in a `.math` element, as list pages do."""
+    with engine.begin() as conn:
+        upsert_papers(conn, [replace(HOSTILE, id="2606.99998", title=TEX_TITLE)])
+    embed_papers(site, engine)
+    with client(site, engine) as c:
+        sign_up(c, "texfan")
+        post_form(c, "/papers/2606.99998/save", {})
+        page = c.get("/for-you/learned").text
+    leaned = page.split("Papers it leans on most")[1].split("Start again")[0]
+    assert 'class="math">TerraDiT-$\\Omega$: &lt;b&gt;terrain&lt;/b&gt;</a>' in leaned
 
 
 def test_follow_author_page_shows_coauthors_first(site: Settings, engine: Engine) -> None:

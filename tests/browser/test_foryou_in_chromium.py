@@ -80,8 +80,11 @@ def test_follow_mute_import_and_share_a_collection(
     page.locator("dd a[href^='/papers/date/']").first.click()
     expect(page.locator(".muted-note")).to_contain_text("hidden by your mutes")
     expect(page.locator(f"article[data-id='{HOSTILE_ID}']")).to_have_count(0)
-    page.locator(".muted-note").get_by_role("link", name="show").click()
+    page.locator(".muted-note").get_by_role("link", name="show them").click()
     expect(page.locator(f"article[data-id='{HOSTILE_ID}']")).to_have_count(1)
+    expect(page.locator(".muted-note")).to_contain_text("Showing the papers your mutes hide")
+    page.locator(".muted-note").get_by_role("link", name="hide them").click()
+    expect(page.locator(f"article[data-id='{HOSTILE_ID}']")).to_have_count(0)
 
     # Import a BibTeX file with one good entry and one malformed one.
     bib = tmp_path / "zotero.bib"
@@ -97,18 +100,43 @@ def test_follow_mute_import_and_share_a_collection(
 
     # Share the collection and open its public page.
     page.goto(url + "/library")
-    page.get_by_role("link", name="Security reading").click()
-    form = page.get_by_role("form", name="Collection")
+    page.locator("aside").get_by_role("link", name="Security reading").click()
+    collection_url = page.url
+    form = page.get_by_role("form", name="Edit collection")
+    form.get_by_label("Name").fill("Security papers")  # a rename keeps the collection
     form.get_by_label("Visibility").select_option("public")
     form.get_by_role("button", name="Save collection").click()
+    expect(page).to_have_url(collection_url)
+    expect(page.locator("h1")).to_have_text("Security papers")
     page.locator("a[href^='/c/']").click()
-    expect(page.locator("h1")).to_have_text("Security reading")
+    expect(page.locator("h1")).to_have_text("Security papers")
     expect(page.locator(f"article[data-id='{HOSTILE_ID}']")).to_have_count(1)
     expect(page.locator("main").get_by_role("link", name="BibTeX")).to_have_attribute(
         "href", re.compile(r"\.bib$")
     )
     with live_site.engine.connect() as conn:
-        assert [c.visibility for c in user_collections(conn, 1)] == ["public"]
+        assert [(c.name, c.visibility) for c in user_collections(conn, 1)] == [
+            ("Security papers", "public")
+        ]
+
+    # The same paper in a second collection, typed on its library entry; then out of it again.
+    page.goto(url + "/library")
+    item = page.locator(f"article.library-item[data-id='{HOSTILE_ID}']")
+    add = item.get_by_role("form", name="Add to a collection")
+    add.get_by_role("combobox").fill("To discuss")  # an input with a list of names
+    add.get_by_role("button", name="Add to collection").click()
+    expect(page).to_have_url(url + "/library")
+    links = item.locator(".in-collections a")
+    expect(links).to_have_text(["Security papers", "To discuss"])
+    item.get_by_role("button", name="Take out of To discuss").click()
+    expect(page).to_have_url(url + "/library")
+    expect(item.locator(".in-collections a")).to_have_text(["Security papers"])
+    page.locator("aside").get_by_role("link", name="To discuss").click()
+    expect(page.locator(".library-item")).to_have_count(0)
+    page.get_by_role("button", name="Delete this collection").click()
+    expect(page).to_have_url(url + "/library")
+    expect(page.locator("aside").get_by_role("link", name="To discuss")).to_have_count(0)
+    expect(item.locator(".in-collections a")).to_have_text(["Security papers"])
 
 
 def test_import_fetches_an_unknown_arxiv_paper(
@@ -291,3 +319,31 @@ def test_follow_and_mute_from_a_category_page_and_follow_a_search(
         got = follows_of(conn, 1)
     assert got.categories == {"cs.CL"} and got.searches == ("graph neural networks",)
     assert not got.muted_categories
+
+
+def test_maths_in_notes_and_on_the_learned_page_is_typeset(page: Page, live_site: LiveSite) -> None:
+    """A note's `$x^2$` and `# heading`, a title's `$\\Omega$` on the learned page, typeset by
+    KaTeX; the paper's tab title reads Ω. The paper, saved, rated and upvoted, is listed once."""
+    url, pid = live_site.url, "2606.99996"
+    with live_site.engine.begin() as conn:
+        upsert_papers(conn, [replace(HOSTILE, id=pid, title="TerraDiT-$\\Omega$: terrain")])
+    sign_up(page, url, "typesetter")
+    page.goto(f"{url}/papers/{pid}")
+    expect(page).to_have_title("TerraDiT-Ω: terrain · paperfeed")
+    main = page.locator("main")
+    main.get_by_role("button", name="Save").first.click()
+    main.get_by_role("button", name="More like this").first.click()
+    main.get_by_role("button", name=re.compile("upvote", re.I)).first.click()
+    page.goto(url + "/library")
+    item = page.locator(f"article.library-item[data-id='{pid}']")
+    item.get_by_label("Private note (Markdown)").fill("# Key idea\n\nIt is $x^2$, not $$x^3$$.")
+    item.get_by_role("button", name="Save note").click()
+    note = page.locator(f"article.library-item[data-id='{pid}'] .note")
+    expect(note.locator("h4")).to_have_text("Key idea")
+    expect(note.locator(".katex")).to_have_count(2)
+    page.goto(url + "/for-you/learned")
+    expect(page.locator("main")).to_contain_text("Trained on 1 paper ")
+    leaned = page.locator("main ol li")
+    expect(leaned).to_have_count(1)
+    expect(leaned.locator("a .katex")).to_have_count(1)
+    expect(leaned).to_contain_text("saved, 👍, upvoted")

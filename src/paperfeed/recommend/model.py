@@ -24,7 +24,7 @@ import os
 import re
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,6 +47,7 @@ SOURCE_PHRASES = {
     "upvote": "which you upvoted",
     "submission": "which you submitted",
 }
+SOURCE_LABELS = {"library": "saved", "rating": "👍", "upvote": "upvoted", "submission": "submitted"}
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,24 @@ class Signal:
     source: str
     age_days: float
     vector: np.ndarray | None = None
+    also: tuple[str, ...] = ()  # the paper's other sources, merged into this one
+
+
+def one_per_paper(signals: Sequence[Signal], tuning: Tuning) -> list[Signal]:
+    """Each paper's signals as one, so a paper saved, rated 👍 and upvoted is learned from once
+    (not as three identical rows, three of the meaning part's vectors and the same paper three
+    times among a candidate's nearest): its explicit rating when it has one (a 👎 outweighs a
+    save), otherwise its most weighted signal; the others' sources kept in `also`."""
+    by_paper: dict[str, list[Signal]] = {}
+    for s in signals:
+        by_paper.setdefault(s.doc.id, []).append(s)
+    merged = []
+    for group in by_paper.values():
+        rated = [s for s in group if s.source == "rating"]
+        best = max(rated or group, key=lambda s: _weight(s, tuning))
+        others = tuple(dict.fromkeys(s.source for s in group if s is not best))
+        merged.append(replace(best, also=others) if others else best)
+    return merged
 
 
 @dataclass(frozen=True)
@@ -299,7 +318,9 @@ def recency(age_days: float, tuning: Tuning) -> float:
 
 
 def train(signals: Sequence[Signal], space: Space, follows: Follows, tuning: Tuning) -> UserModel:
-    """Fit the user's keyword classifier and collect their positive and negative vectors."""
+    """Fit the user's keyword classifier and collect their positive and negative vectors
+    (a paper's several signals taken as one)."""
+    signals = one_per_paper(signals, tuning)
     positives = [s for s in signals if s.sign > 0]
     negatives = [s for s in signals if s.sign < 0]
     # Each signal's tf-idf row once: both the classifier and the neighbour part read them.
@@ -520,9 +541,12 @@ def is_muted(doc: Doc, follows: Follows) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def _mute_pattern(keyword: str) -> re.Pattern[str]:
-    """A muted keyword as a whole word or phrase, and its plural: muting "LLM" hides papers on
-    "LLMs", "agent" those on "agents", "diffusion model" those on "diffusion models"."""
-    return re.compile(rf"\b{re.escape(keyword.lower())}(?:s|es)?\b")
+    """A muted keyword as a whole word or phrase, its plural and its numbered versions: muting
+    "LLM" hides papers on "LLMs", "agent" those on "agents", "diffusion model" those on
+    "diffusion models", "Qwen" those on "Qwen2.5" and "Llama" those on "Llama3"."""
+    word = keyword.lower()
+    versions = r"|\d+(?:\.\d+)*" if word[-1:].isalpha() else ""
+    return re.compile(rf"\b{re.escape(word)}(?:s|es{versions})?\b")
 
 
 @dataclass(frozen=True)
@@ -540,13 +564,15 @@ def rank(
     limit: int,
     exclude: frozenset[str] = frozenset(),
     only: frozenset[str] | None = None,
+    show_muted: bool = False,
 ) -> list[Recommendation]:
-    """The top `limit` candidates (among `only`; mutes, `exclude` left out), each with why."""
+    """The top `limit` candidates (among `only`; `exclude` and, unless `show_muted`, what the
+    user mutes left out), each with why."""
     # One BLAS thread: these products are small, and threads fighting over cores cost 4x.
     with _threads().limit(limits=1, user_api="blas"):
         scored = score(model, space)
     f = model.follows
-    mutes = bool(f.muted_keywords or f.muted_authors or f.muted_categories)
+    mutes = not show_muted and bool(f.muted_keywords or f.muted_authors or f.muted_categories)
     shown = max(limit, model.tuning.mmr_depth * 2)
     order: list[int] = []
     # Best first; the argsort is stable, so ties keep the window's order.
@@ -658,6 +684,44 @@ def strongest_terms(model: UserModel, space: Space, k: int = 20) -> list[tuple[s
     weights = model.term_weights
     best = ((str(names[i]), float(weights[i])) for i in np.argsort(-weights) if weights[i] > 0)
     return list(itertools.islice((tw for tw in best if shown_term(tw[0])), k))
+
+
+@dataclass(frozen=True)
+class LeanedOn:
+    """A paper the model learned from, its signals combined: the strongest one's weight, all
+    their sources (a paper saved, rated 👍 and upvoted is one paper, not three)."""
+
+    id: str
+    title: str
+    weight: float
+    sources: tuple[str, ...]
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The sources as a reader says them: saved, 👍, upvoted, submitted."""
+        return tuple(SOURCE_LABELS.get(s, s) for s in self.sources)
+
+
+def papers_leaned_on(model: UserModel, k: int = 10) -> list[LeanedOn]:
+    """The model's positive papers, once each, the most weighted first."""
+    by_paper: dict[str, list[Signal]] = {}
+    for s in model.positives:
+        by_paper.setdefault(s.doc.id, []).append(s)
+    found = [_leaned_on(signals, model.tuning) for signals in by_paper.values()]
+    return sorted(found, key=lambda p: p.weight, reverse=True)[:k]
+
+
+def positive_papers(model: UserModel) -> int:
+    """How many distinct papers the model learned from (a paper's signals count once)."""
+    return len({s.doc.id for s in model.positives})
+
+
+def _leaned_on(signals: Sequence[Signal], tuning: Tuning) -> LeanedOn:
+    order = {source: i for i, source in enumerate(SOURCE_LABELS)}  # saved, 👍, upvoted, submitted
+    every = {source for s in signals for source in (s.source, *s.also)}
+    sources = sorted(every, key=lambda x: (order.get(x, len(order)), x))
+    weight = max(_weight(s, tuning) for s in signals)
+    return LeanedOn(signals[0].doc.id, signals[0].doc.title, weight, tuple(sources))
 
 
 def clamp_age(days: float) -> float:

@@ -34,6 +34,7 @@ from paperfeed.models import Paper
 from paperfeed.recommend.model import (
     Doc,
     Follows,
+    LeanedOn,
     Recommendation,
     Signal,
     Space,
@@ -45,6 +46,8 @@ from paperfeed.recommend.model import (
     fit_vocabulary,
     is_muted,
     load_vocabulary,
+    papers_leaned_on,
+    positive_papers,
     rank,
     recency,
     save_vocabulary,
@@ -98,8 +101,8 @@ class Learned:
     """What a user's model learned: its strongest terms and the papers it leans on most."""
 
     terms: list[tuple[str, float]]
-    papers: list[tuple[str, str, float]]  # (paper id, title, weight)
-    signals: int
+    papers: list[LeanedOn]  # one entry per paper, however many signals it has
+    trained_on: int  # distinct papers (saved, rated 👍, upvoted or submitted)
 
 
 class Recommender:
@@ -200,9 +203,16 @@ class Recommender:
         return train(signals, space, follows, self.tuning)
 
     def feed(
-        self, conn: Connection, user_id: int, since: date, until: date, limit: int
+        self,
+        conn: Connection,
+        user_id: int,
+        since: date,
+        until: date,
+        limit: int,
+        show_muted: bool = False,
     ) -> list[Recommendation]:
-        """The user's ranked papers of [since, until] with a reason each (seen ones left out)."""
+        """The user's ranked papers of [since, until] with a reason each (seen ones left out,
+        and muted ones unless `show_muted`)."""
         window = self._window(conn, since, until)
         if not window:
             return []  # nothing was listed then: nothing to rank (and no model to fit)
@@ -211,9 +221,10 @@ class Recommender:
             return []
 
         def ranked() -> tuple[Recommendation, ...]:
-            return tuple(rank(model, space, limit, acted_on(conn, user_id), window))
+            seen = acted_on(conn, user_id)
+            return tuple(rank(model, space, limit, seen, window, show_muted))
 
-        return list(self._feeds.get_or_build((*key, since, until, limit), ranked))
+        return list(self._feeds.get_or_build((*key, since, until, limit, show_muted), ranked))
 
     def has_signals(self, conn: Connection, user_id: int, since: date, until: date) -> bool:
         """Whether the user gave anything to rank by (papers or follows)."""
@@ -229,20 +240,15 @@ class Recommender:
     def learned(self, conn: Connection, user_id: int, since: date, until: date) -> Learned:
         """The strongest terms and the most weighted positive papers of the user's model."""
         model, space = self.model(conn, user_id, since, until)
-        order: list[int] = [int(i) for i in np.argsort(-model.pos_weights)[:10]]
-        papers = [
-            (
-                model.positives[model.pos_index[i]].doc.id,
-                model.positives[model.pos_index[i]].doc.title,
-                float(model.pos_weights[i]),
-            )
-            for i in order
-        ]
-        return Learned(strongest_terms(model, space), papers, len(model.positives))
+        terms = strongest_terms(model, space)
+        return Learned(terms, papers_leaned_on(model), positive_papers(model))
 
-    def feed_all(self, conn: Connection, user_id: int, limit: int) -> list[Recommendation] | None:
-        """The user's ranked papers of the whole store, with a reason each (seen ones left out);
-        None when it cannot be ranked: no vector index, or no positive paper with a vector."""
+    def feed_all(
+        self, conn: Connection, user_id: int, limit: int, show_muted: bool = False
+    ) -> list[Recommendation] | None:
+        """The user's ranked papers of the whole store, with a reason each (seen ones left out,
+        and muted ones unless `show_muted`); None when it cannot be ranked: no vector index, or
+        no positive paper with a vector."""
         if self.neighbours is None or vector_contract(conn) is None:
             return None
         change = latest_change(conn)
@@ -250,17 +256,22 @@ class Recommender:
         # in features fitted on the candidates, and again once the store's are in (day in key).
         day, vocabulary = self._vocabulary_soon(conn, change)
         version = (signal_version(conn, user_id), site_revision(conn), change, day)
-        key = (user_id, *version, "all", limit)
+        key = (user_id, *version, "all", limit, show_muted)
         try:
             ranked = self._feeds.get_or_build(
-                key, lambda: self._rank_all(conn, user_id, limit, vocabulary)
+                key, lambda: self._rank_all(conn, user_id, limit, vocabulary, show_muted)
             )
         except _Unranked:
             return None
         return list(ranked)
 
     def _rank_all(
-        self, conn: Connection, user_id: int, limit: int, vocabulary: Vocabulary | None
+        self,
+        conn: Connection,
+        user_id: int,
+        limit: int,
+        vocabulary: Vocabulary | None,
+        show_muted: bool,
     ) -> tuple[Recommendation, ...]:
         contract = vector_contract(conn)
         assert contract is not None and self.neighbours is not None
@@ -274,7 +285,7 @@ class Recommender:
         vectors = _matrix(conn, contract, [d.id for d in docs])
         space = _space_over(docs, vectors, vocabulary)
         model = train(signals, space, follows_of(conn, user_id), self.tuning)
-        return tuple(rank(model, space, limit, seen))
+        return tuple(rank(model, space, limit, seen, show_muted=show_muted))
 
     def _candidates(self, signals: Sequence[Signal], seen: frozenset[str]) -> list[str]:
         """Papers near the user's positive vectors (or their groups' centres), from the index."""

@@ -261,8 +261,8 @@ class SearchService:
         """Search papers; any query text is valid, bad options raise BadSearch.
 
         `hide` names papers a reader does not want to see: they are left out before paging
-        (the result's `hidden` says how many this page left out); past `SCAN_MOST` results it
-        is not applied, and the page is the plain one.
+        (the result's `hidden` says how many of all the results they leave out); past
+        `SCAN_MOST` results it is not applied, and the page is the plain one.
         """
         _check(mode, limit, offset, sort)
         hide = hide if offset + limit <= SCAN_MOST else None

@@ -44,8 +44,8 @@ class Kept:
     """One page of a listing with a reader's hidden papers left out.
 
     `total` is how many the reader's listing holds: exact when its end was read (`exact`),
-    otherwise estimated from the share left in so far. `hidden` counts those left out
-    between the last page's end and this one's.
+    otherwise estimated from the share left in so far. `hidden` is how many of the whole
+    listing the reader's mutes leave out (the same on every page; exact or estimated alike).
     """
 
     ids: list[str]
@@ -60,10 +60,9 @@ def kept_window(
     """The page at `offset` of `ordered` without the `hidden` ids (`total`: all of the listing,
     of which `ordered` is the start)."""
     shown: list[str] = []
-    kept = on_page = 0
+    kept = 0
     for pid in ordered:
         if pid in hidden:
-            on_page += kept >= offset
             continue
         if kept >= offset:
             shown.append(pid)
@@ -75,7 +74,8 @@ def kept_window(
     exact = read >= total
     if not exact:  # the rest of the listing, at the share seen so far
         left += round((total - read) * left / read) if read else total
-    return Kept(shown, max(left, offset + len(shown)), on_page, exact)
+    left = max(left, offset + len(shown))
+    return Kept(shown, left, max(total - left, 0), exact)
 
 
 def scan(

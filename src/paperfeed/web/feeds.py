@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
@@ -51,8 +51,11 @@ def _when(paper: Paper) -> datetime:
     return day.replace(tzinfo=UTC) if day.tzinfo is None else day
 
 
-def _generator(listing: views.Listing, fmt: str, base_url: str) -> FeedGenerator:
-    """The listing's page as a feedgen feed, links and entries for `fmt` (atom or rss)."""
+def _generator(
+    listing: views.Listing, fmt: str, base_url: str, why: Mapping[str, str] | None = None
+) -> FeedGenerator:
+    """The listing's page as a feedgen feed, links and entries for `fmt` (atom or rss);
+    `why`: a line per paper put before its abstract (a personal feed's reasons)."""
     papers = [c.paper for c in listing.cards]
     feed = FeedGenerator()
     feed.register_extension("link_rels", BaseExtension, _AtomLinkRels, atom=True, rss=False)
@@ -72,11 +75,13 @@ def _generator(listing: views.Listing, fmt: str, base_url: str) -> FeedGenerator
         feed.link(href=href, rel=rel)
     feed.link(href=_xml_text(base_url + listing.page_path), rel="alternate")  # last: RSS's link
     for paper in papers:
-        _entry(feed, paper, base_url, fmt)
+        _entry(feed, paper, base_url, fmt, (why or {}).get(paper.id))
     return feed
 
 
-def _entry(feed: FeedGenerator, paper: Paper, base_url: str, fmt: str) -> None:
+def _entry(
+    feed: FeedGenerator, paper: Paper, base_url: str, fmt: str, why: str | None = None
+) -> None:
     url = _xml_text(base_url + paper_url(paper.id))
     entry = feed.add_entry(order="append")
     entry.guid(url, permalink=True)  # the Atom id too
@@ -91,7 +96,8 @@ def _entry(feed: FeedGenerator, paper: Paper, base_url: str, fmt: str) -> None:
         entry.author(name=_xml_text(name))
     for category in paper.categories:
         entry.category(term=_xml_text(category))
-    entry.summary(_xml_text(plain(paper.abstract)), type="text")
+    summary = plain(paper.abstract)
+    entry.summary(_xml_text(f"Why: {why}\n\n{summary}" if why else summary), type="text")
 
 
 def _entry_link(entry: FeedEntry, href: str, rel: str) -> None:
@@ -162,10 +168,12 @@ def _xml_text(text: str) -> str:
     return xml_safe(text)
 
 
-def render_listing(listing: views.Listing, fmt: str, base_url: str) -> str:
-    """A listing in one of the feed formats."""
+def render_listing(
+    listing: views.Listing, fmt: str, base_url: str, why: Mapping[str, str] | None = None
+) -> str:
+    """A listing in one of the feed formats (`why`: as `_generator`'s)."""
     if fmt in ("atom", "rss"):
-        return serialise(_generator(listing, fmt, base_url), fmt)
+        return serialise(_generator(listing, fmt, base_url, why), fmt)
     body = bibtex.entries([c.paper for c in listing.cards])
     more = [
         f"% {rel} part: {base_url}{feed_url(listing, 'bib', n)}\n"

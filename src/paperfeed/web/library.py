@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, FastAPI, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy import Connection
@@ -156,6 +156,16 @@ def reader_hide(follows: Follows, show_muted: bool) -> Hide | None:
     return hide
 
 
+@dataclass(frozen=True)
+class Muted:
+    """What a list page says of the reader's mutes: how many they hide, of the whole list or
+    of this page, and whether the count is an estimate."""
+
+    count: int
+    scope: str  # "list" or "page"
+    about: bool = False
+
+
 def personalise(
     site: Site,
     user: User | None,
@@ -177,7 +187,11 @@ def personalise(
         context.update(personal_context(conn, user, [c.paper.id for c in listing.cards]))
     context["interests"] = follows  # what the page's follow and mute buttons show
     muted = [c for c in listing.cards if hides(c.paper, follows)]
-    context |= {"muted_count": listing.hidden + len(muted), "show_muted": show_muted}
+    context["show_muted"] = show_muted
+    if listing.hidden:  # the whole list's count, left out before paging
+        context["muted"] = Muted(listing.hidden, "list", listing.estimated)
+    elif muted or (show_muted and has_mutes(follows)):  # this page's: shown on request, or
+        context["muted"] = Muted(len(muted), "page")  # past the papers read before paging
     if muted and not show_muted:
         kept = [c for c in listing.cards if c not in muted]
         context["listing"] = replace(listing, cards=kept)
@@ -336,20 +350,51 @@ def create_collection(
     return RedirectResponse(f"/library?collection={found.id}", status_code=303)
 
 
+def _own_collection(conn: Connection, user: User, collection_id: int) -> lib.Collection:
+    found = lib.get_collection(conn, collection_id)
+    if found is None or found.user_id != user.id:
+        raise HTTPException(404, "no such collection of yours")
+    return found
+
+
+@router.post("/collections/{collection_id}/edit", dependencies=[FormCsrf])
+def edit_collection(
+    site: SiteDep,
+    user: SignedInDep,
+    collection_id: int,
+    name: Annotated[str, Form(max_length=200)],
+    description: Annotated[str, Form(max_length=5000)] = "",
+    visibility: Annotated[str, Form(max_length=16)] = "private",
+) -> Response:
+    """Rename a collection, or change its description or visibility (its link stays)."""
+    with site.engine.begin() as conn, _bad_request():
+        _own_collection(conn, user, collection_id)
+        lib.edit_collection(conn, user.id, collection_id, description, visibility, name)
+    return RedirectResponse(f"/library?collection={collection_id}", status_code=303)
+
+
+@router.post("/collections/{collection_id}/delete", dependencies=[FormCsrf])
+def delete_collection(site: SiteDep, user: SignedInDep, collection_id: int) -> Response:
+    """Delete a collection; its papers stay in the library."""
+    with site.engine.begin() as conn:
+        _own_collection(conn, user, collection_id)
+        lib.delete_collection(conn, user.id, collection_id)
+    return RedirectResponse("/library", status_code=303)
+
+
 @router.post("/collections/{collection_id}/remove", dependencies=[FormCsrf])
 def remove_from_collection(
     site: SiteDep,
     user: SignedInDep,
     collection_id: int,
     paper_id: Annotated[str, Form(max_length=200)],
+    next: NextField = "",
 ) -> Response:
-    """Take a paper out of one of your collections."""
+    """Take a paper out of one of your collections (it stays in the library)."""
     with site.engine.begin() as conn:
-        found = lib.get_collection(conn, collection_id)
-        if found is None or found.user_id != user.id:
-            raise HTTPException(404, "no such collection of yours")
+        _own_collection(conn, user, collection_id)
         lib.remove_from_collection(conn, collection_id, resolve_id(paper_id))
-    return RedirectResponse(f"/library?collection={collection_id}", status_code=303)
+    return RedirectResponse(safe_next(next or f"/library?collection={collection_id}"), 303)
 
 
 @router.get("/c/{share_key}")
@@ -476,8 +521,16 @@ async def import_upload(
     """Import an export into the library and show what matched."""
     from starlette.concurrency import run_in_threadpool
 
-    data = await me_api.read_upload(file)
-    report = await run_in_threadpool(me_api.import_references, site, user, data, collection or None)
+    try:
+        data = await me_api.read_upload(file)
+        report = await run_in_threadpool(
+            me_api.import_references, site, user, data, collection or None
+        )
+    except HTTPException as exc:  # a file that cannot be read: said on the form, to try again
+        page = site.render(
+            "import.html", user=user, error=exc.detail, fetch_max=site.settings.import_fetch_max
+        )
+        return html(site, request, page, exc.status_code)
     body = site.render(
         "import.html", user=user, report=report, fetch_max=site.settings.import_fetch_max
     )
@@ -488,16 +541,21 @@ async def import_upload(
 
 
 @router.get("/for-you")
-def for_you(request: Request, site: SiteDep, user: UserDep, window: str = "week") -> Response:
+def for_you(
+    request: Request,
+    site: SiteDep,
+    user: UserDep,
+    window: str = "week",
+    show_muted: Annotated[int, Query(ge=0, le=1)] = 0,
+) -> Response:
     """Papers of today, this week or this month ranked by your model, each with why."""
     if user is None:
         return _signin("/for-you")
     if window not in WINDOWS:
         raise HTTPException(400, f"window is one of {', '.join(WINDOWS)}")
+    recommender, size = _recommender(request), site.settings.page_size
     with site.engine.connect() as conn:
-        recs, notice = ranked_feed(
-            _recommender(request), conn, user.id, window, site.settings.page_size
-        )
+        recs, notice = ranked_feed(recommender, conn, user.id, window, size, bool(show_muted))
         shown = {c.paper.id: c for c in views.cards(conn, [r.id for r in recs], user)}
         items = [(shown[r.id], r.why) for r in recs if r.id in shown]
         context = {
@@ -505,14 +563,27 @@ def for_you(request: Request, site: SiteDep, user: UserDep, window: str = "week"
             "window": window,
             "windows": list(WINDOWS),
             "notice": notice,
+            "show_muted": bool(show_muted),
+            **_muted_in_feed(conn, recommender, user.id, window, size, bool(show_muted)),
             **personal_context(conn, user, list(shown)),
             **(_starting(conn, user.id) if not items else {}),
         }
-    return html(
-        site,
-        request,
-        site.render("for_you.html", user=user, here=f"/for-you?window={window}", **context),
-    )
+    here = f"/for-you?window={window}" + ("&show_muted=1" if show_muted else "")
+    return html(site, request, site.render("for_you.html", user=user, here=here, **context))
+
+
+def _muted_in_feed(
+    conn: Connection, recommender: Recommender, user_id: int, window: str, size: int, shown: bool
+) -> dict[str, object]:
+    """How many of the papers ranked highest for the reader their mutes hide (the ranking
+    without mutes, kept beside the page's own; nothing for a reader without mutes)."""
+    follows = follows_of(conn, user_id)
+    if not has_mutes(follows):
+        return {}
+    every, _notice = ranked_feed(recommender, conn, user_id, window, size, show_muted=True)
+    papers = views.current_papers(conn, [r.id for r in every])
+    count = sum(hides(p, follows) for p in papers.values())
+    return {"muted": Muted(count, "page")} if count or shown else {}
 
 
 START_DAYS = 30  # a new reader is offered the categories of the last month's papers
@@ -548,18 +619,23 @@ def start(
 
 
 def ranked_feed(
-    recommender: Recommender, conn: Connection, user_id: int, window: str, limit: int
+    recommender: Recommender,
+    conn: Connection,
+    user_id: int,
+    window: str,
+    limit: int,
+    show_muted: bool = False,
 ) -> tuple[list[Recommendation], str | None]:
     """The user's feed for a named window, and a notice when all time fell back to the month."""
     if window == "all":
-        found = recommender.feed_all(conn, user_id, limit)
+        found = recommender.feed_all(conn, user_id, limit, show_muted)
         if found is not None:
             return found, None
     newest = latest_day(conn)
     if newest is None:
         return [], None
     start, end = me_api.feed_window(conn, None, newest, WINDOWS[window] or WINDOWS["month"])
-    recs = recommender.feed(conn, user_id, start, end, limit)
+    recs = recommender.feed(conn, user_id, start, end, limit, show_muted)
     return recs, ALL_TIME_FALLBACK if window == "all" else None
 
 
@@ -620,7 +696,9 @@ def private_feed(
     )
     return _unlisted(
         Response(
-            feeds.render_listing(listing, fmt, site.settings.public_url.rstrip("/")),
+            feeds.render_listing(
+                listing, fmt, site.settings.public_url.rstrip("/"), {r.id: r.why for r in recs}
+            ),
             media_type=feeds.MEDIA[fmt],
         )
     )

@@ -85,7 +85,7 @@ class Listing:
     feed_path: str  # e.g. /feeds/daily; the format is appended as .atom, .rss or .bib
     feed_query: str = ""
     extra: dict[str, object] = field(default_factory=dict)
-    hidden: int = 0  # papers the reader's mutes left out of this page
+    hidden: int = 0  # papers of the whole list the reader's mutes leave out (see `estimated`)
     estimated: bool = False  # `total` estimated (the reader's mutes, a long listing)
 
     @property
@@ -400,7 +400,7 @@ def search(
         result = _run_search(service, params, page, per_page, hide)
     except BadSearch as exc:
         raise HTTPException(400, str(exc)) from exc
-    if page > 1 and not result.hits and not result.hidden:
+    if page > 1 and not result.hits:
         raise PageOutOfRange(f"page {page} is past the end of the results")
     hits = {h.id: h for h in result.hits}
     with engine.connect() as conn:  # only once the search is done: it reads the store too

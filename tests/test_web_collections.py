@@ -1,0 +1,96 @@
+"""The library page: collections (rename, delete, a paper in several) and the private feed."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from xml.etree import ElementTree
+
+from sqlalchemy import Engine
+
+from paperfeed.search import embed_papers
+from paperfeed.settings import Settings
+from paperfeed.store.library import library, user_collections
+from tests.web_support import DAYS, client, csrf_token, on_day, post_form, sign_up
+
+
+def test_a_collection_is_renamed_in_place_and_deleted_without_losing_papers(
+    site: Settings, engine: Engine
+) -> None:
+    first, second = sorted(on_day(engine, DAYS[0]))[:2]
+    with client(site, engine) as c:
+        sign_up(c, "collector")
+        for pid, name in ((first, "Diffusion"), (first, "Solvers"), (second, "Diffusion")):
+            post_form(c, f"/papers/{pid}/save", {"collection": name, "next": "/library"})
+        with engine.connect() as conn:
+            before = {col.name: col for col in user_collections(conn, 1)}
+        assert set(before) == {"Diffusion", "Solvers"}
+        old = before["Diffusion"]
+        renamed = post_form(
+            c,
+            f"/collections/{old.id}/edit",
+            {"name": "Diffusion inverse solvers", "description": "", "visibility": "unlisted"},
+        )
+        assert renamed.headers["location"] == f"/library?collection={old.id}"
+        clash = post_form(
+            c, f"/collections/{old.id}/edit", {"name": "solvers", "visibility": "private"}
+        )
+        assert clash.status_code == 400 and "already have a collection named" in clash.text
+        with engine.connect() as conn:
+            after = {col.id: col for col in user_collections(conn, 1)}
+            assert len(after) == 2 and after[old.id].name == "Diffusion inverse solvers"
+            assert (after[old.id].visibility, after[old.id].share_key) == (
+                "unlisted",
+                old.share_key,
+            )
+            assert {i.paper_id for i in library(conn, 1, old.id)} == {first, second}
+        page = c.get(f"/library?collection={old.id}").text
+        assert page.count('aria-label="Take out of Solvers"') == 1  # the paper in two
+        back = f"/library?collection={old.id}"
+        out = post_form(c, f"/collections/{old.id}/remove", {"paper_id": second, "next": back})
+        assert out.headers["location"] == back
+        gone = post_form(c, f"/collections/{before['Solvers'].id}/delete", {})
+        assert gone.headers["location"] == "/library"
+        with engine.connect() as conn:
+            assert [col.id for col in user_collections(conn, 1)] == [old.id]
+            assert {i.paper_id for i in library(conn, 1)} == {first, second}  # all still saved
+            assert {i.paper_id for i in library(conn, 1, old.id)} == {first}
+        sign_up(c, "stranger")
+        assert post_form(c, f"/collections/{old.id}/delete", {}).status_code == 404
+        strange = post_form(c, f"/collections/{old.id}/edit", {"name": "mine now"})
+        assert strange.status_code == 404
+
+
+def test_the_private_feed_says_why_each_paper_is_in_it(site: Settings, engine: Engine) -> None:
+    embed_papers(site, engine)
+    with client(site, engine) as c:
+        sign_up(c, "reader")
+        for pid in sorted(on_day(engine, DAYS[2]))[:2]:
+            post_form(c, f"/papers/{pid}/rate", {"rating": "1"})
+        page = c.get("/for-you").text
+        whys = [unescape(w) for w in re.findall(r'<p class="why">Why: (.+?)</p>', page)]
+        made = post_form(c, "/for-you/feed-url", {}).text
+        url = re.search(r'value="[^"]*(/feeds/for-you/[^"]+)" aria-label="Private feed URL"', made)
+        assert url and whys
+        c.cookies.clear()
+        atom = ElementTree.fromstring(c.get(url[1]).content)
+        ns = {"a": "http://www.w3.org/2005/Atom"}
+        summaries = [e.findtext("a:summary", "", ns) for e in atom.findall("a:entry", ns)]
+        assert len(summaries) >= len(whys) >= 3  # the page shows fewer than the feed's 50
+        assert [s.split("\n")[0] for s in summaries[: len(whys)]] == [f"Why: {w}" for w in whys]
+
+
+def test_an_unreadable_import_file_is_said_on_the_import_form(
+    site: Settings, engine: Engine
+) -> None:
+    with client(site, engine) as c:
+        sign_up(c, "importer")
+        token = csrf_token(c, "/library/import")
+        got = c.post(
+            "/library/import",
+            data={"csrf_token": token},
+            files={"file": ("lib.json", b'{"not": "csl"')},
+        )
+        assert got.status_code == 400
+        assert 'class="error-msg" role="alert">Nothing was imported: ' in got.text
+        assert 'action="/library/import"' in got.text  # the form, to try another file
