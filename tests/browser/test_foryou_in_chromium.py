@@ -138,6 +138,15 @@ def test_follow_mute_import_and_share_a_collection(
     expect(page.locator("aside").get_by_role("link", name="To discuss")).to_have_count(0)
     expect(item.locator(".in-collections a")).to_have_text(["Security papers"])
 
+    # From the paper's own page: into a new collection, beside the one it is in.
+    page.goto(url + f"/papers/{HOSTILE_ID}")
+    held = page.locator("main .in-collections")
+    expect(held.locator("a")).to_have_text(["Security papers"])
+    held.get_by_role("combobox", name="Collection").fill("Reading group")
+    held.get_by_role("button", name="Add to collection").click()
+    expect(page).to_have_url(url + f"/papers/{HOSTILE_ID}")
+    expect(held.locator("a")).to_have_text(["Reading group", "Security papers"])
+
 
 def test_import_fetches_an_unknown_arxiv_paper(
     page: Page, live_site: LiveSite, tmp_path: Path

@@ -266,13 +266,22 @@ def library(conn: Connection, user_id: int, collection_id: int | None = None) ->
     ]
 
 
-def _collection_names(conn: Connection, user_id: int) -> dict[str, tuple[str, ...]]:
+def collections_holding(conn: Connection, user_id: int, paper_id: str) -> tuple[str, ...]:
+    """The names of the user's collections that hold this paper."""
+    return _collection_names(conn, user_id, paper_id).get(paper_id, ())
+
+
+def _collection_names(
+    conn: Connection, user_id: int, paper_id: str | None = None
+) -> dict[str, tuple[str, ...]]:
     query = (
         select(collection_items.c.paper_id, collections.c.name)
         .join(collections, collections.c.id == collection_items.c.collection_id)
         .where(collections.c.user_id == user_id)
         .order_by(collections.c.name)
     )
+    if paper_id is not None:
+        query = query.where(collection_items.c.paper_id == paper_id)
     out: dict[str, list[str]] = {}
     for pid, name in conn.execute(query):
         out.setdefault(pid, []).append(name)

@@ -179,8 +179,10 @@ def personalise(
         return
     listing, card = context.get("listing"), context.get("c")
     with site.engine.connect() as conn:
-        if isinstance(card, views.Card):
+        if isinstance(card, views.Card):  # a paper's page: its collections too
             context.update(personal_context(conn, user, [card.paper.id]))
+            context["my_collections"] = lib.user_collections(conn, user.id)
+            context["holding"] = lib.collections_holding(conn, user.id, card.paper.id)
         if not isinstance(listing, views.Listing):
             return
         follows = follows if follows is not None else follows_of(conn, user.id)
