@@ -138,8 +138,14 @@ def test_matching_terms_are_the_paper_terms_weighted_most() -> None:
     model = rec.train([_signal(docs[0], 1, vecs[0])], space, rec.Follows(), rec.Tuning())
     row = space.keywords[1].toarray()[0] * model.term_weights
     assert space.terms is not None
-    expected = [str(space.terms[i]) for i in np.argsort(-row, kind="stable")[:3] if row[i] > 0]
-    assert len(expected) == 3 and rec.matching_terms(model, space, 1, 3) == expected
+    ranked = [str(space.terms[i]) for i in np.argsort(-row, kind="stable") if row[i] > 0]
+    expected: list[str] = []
+    for term in ranked:  # the best terms that share no word with a better one
+        if not any(set(term.split()) & set(t.split()) for t in expected):
+            expected.append(term)
+    shown = rec.matching_terms(model, space, 1, 3)
+    assert len(expected) >= 3 and shown == expected[:3]
+    assert shown != ranked[:3]  # the raw top three share a word here
     assert rec.matching_terms(model, space, 7, 3) == []  # a vision paper: nothing in common
 
 

@@ -23,7 +23,7 @@ import math
 import os
 import re
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -674,7 +674,18 @@ def matching_terms(model: UserModel, space: Space, row: int, k: int) -> list[str
     names = space.terms
     assert names is not None
     best = (str(names[indices[i]]) for i in np.argsort(-contrib, kind="stable") if contrib[i] > 0)
-    return list(itertools.islice((t for t in best if shown_term(t)), k))
+    return list(itertools.islice(_apart(t for t in best if shown_term(t)), k))
+
+
+def _apart(terms: Iterable[str]) -> Iterator[str]:
+    """Terms sharing no word with an earlier one: "inverse problems", not then "inverse" and
+    "problems" as well."""
+    seen: set[str] = set()
+    for term in terms:
+        words = set(term.split())
+        if not words & seen:
+            seen |= words
+            yield term
 
 
 def strongest_terms(model: UserModel, space: Space, k: int = 20) -> list[tuple[str, float]]:
