@@ -190,3 +190,52 @@ def test_a_digest_run_keeps_the_keyword_features_where_the_site_reads_them(
     )
     assert run_due(engine, s, SmtpMailer(s), due_all=True, now=NOW).sent == 1
     assert len(list(kept.glob("vocabulary-*.json.gz"))) == 1
+
+
+def test_a_readers_digest_rates_its_papers_from_the_email(
+    site: Settings, engine: Engine, sink: Sink
+) -> None:
+    """Each paper of a linked subscriber's digest has 👍 / 👎 links: the link asks (a link
+    scanner's GET rates nothing), the button rates for the account, and it can be taken back.
+    A subscription without an account gets no such links."""
+    embed_papers(site, engine)
+    uid = _reader(engine)
+    _subscribe(engine, "reader@example.org", uid, trending=False)
+    _subscribe(engine, "anon@example.org", None, trending=True)
+    s = site.model_copy(
+        update={"smtp_port": sink.port, "secret_key": "d" * 32, "digest_send_rate": 0}
+    )
+    assert run_due(engine, s, SmtpMailer(s), due_all=True, now=NOW).sent == 2
+    mail = sink.to("reader@example.org")[-1]
+    text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    html = mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    ids = re.findall(r"^\d+\. .*\n.*\n.*\n\s+\S+/papers/(\S+)", text, re.M)
+    more = re.findall(r"More like this: \S+(/digest/rate\?token=\S+&paper=(\S+)&r=1)", text)
+    less = re.findall(r"Less like this: \S+/digest/rate\?token=\S+&paper=(\S+)&r=-1", text)
+    assert len(ids) == MAX and [m[1] for m in more] == ids == less
+    assert html.count('&amp;r=1"') == MAX and html.count('&amp;r=-1"') == MAX
+    anon = sink.to("anon@example.org")[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "/papers/" in anon and "/digest/rate" not in anon
+    link, pid = more[0]
+    with engine.connect() as conn:
+        assert lib.user_ratings(conn, uid, [pid]) == {}
+    with client(s, engine) as c:
+        asked = c.get(link)
+        assert asked.status_code == 200 and "More like this?" in asked.text
+        with engine.connect() as conn:
+            assert lib.user_ratings(conn, uid, [pid]) == {}  # a GET rates nothing
+        action = re.search(r'<form method="post" action="([^"]+)"', asked.text)
+        assert action
+        done = c.post(action[1].replace("&amp;", "&"))
+        assert done.status_code == 200 and "Noted: more like this" in done.text
+        with engine.connect() as conn:
+            assert lib.user_ratings(conn, uid, [pid]) == {pid: 1}
+        undo = re.search(r'<form method="post" action="([^"]+)"', done.text)
+        assert undo and "r=0" in undo[1]
+        assert "Rating taken back" in c.post(undo[1].replace("&amp;", "&")).text
+        with engine.connect() as conn:
+            assert lib.user_ratings(conn, uid, [pid]) == {}
+        forged = c.post(link.replace("token=", "token=x"))
+        assert forged.status_code == 400 and "Link not valid" in forged.text
+        assert c.get(link.replace(f"paper={pid}", "paper=9999.99999")).status_code == 404
+        assert c.get(link.replace("r=1", "r=5")).status_code == 400

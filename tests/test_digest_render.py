@@ -75,13 +75,19 @@ ITEMS = st.builds(
     items=st.lists(ITEMS, max_size=6),
     frequency=st.sampled_from(["daily", "weekly"]),
     sid=st.integers(1, 10**6),
+    user=st.sampled_from([None, 5]),  # an account's digest has 👍 / 👎 links per paper
 )
 def test_assembled_digest_is_the_full_template_rendering(
-    items: list[DigestItem], frequency: str, sid: int
+    items: list[DigestItem], frequency: str, sid: int, user: int | None
 ) -> None:
     sub = Subscriber(
-        sid, f"r{sid}@example.org", "confirmed", "n0nce", Preferences(frequency=frequency)
-    )  # type: ignore[arg-type]
+        sid,
+        f"r{sid}@example.org",
+        "confirmed",
+        "n0nce",
+        Preferences(frequency=frequency),  # type: ignore[arg-type]
+        user_id=user,
+    )
     digest = Digest(sub, "daily:x", tuple(items))
     links = Links(SETTINGS.public_url, "k", sid, sub.nonce)
     assert (

@@ -24,6 +24,7 @@ from paperfeed.latex import plain
 from paperfeed.settings import Settings
 
 PAPER_PATH = "/papers/{id}"  # the site's paper page
+RATE_PATH = "/digest/rate"  # a digest's 👍 / 👎 link (its token, then &paper=ID&r=1 or -1)
 _CRLF = mailwire.CRLF
 
 
@@ -96,9 +97,7 @@ def render_digest(settings: Settings, links: Links, digest: Digest, now: datetim
 
 def _digest_context(links: Links, digest: Digest) -> dict[str, str]:
     # What a digest's head and foot show; the tokens in its links are this subscriber's.
-    manage, unsubscribe = links.token_urls(
-        ("/preferences", "manage"), ("/unsubscribe", "unsubscribe")
-    )
+    manage, unsubscribe, rate = _token_links(links, digest)
     return {
         "subject": digest_subject(digest),
         "heading": _heading(digest),
@@ -106,7 +105,18 @@ def _digest_context(links: Links, digest: Digest) -> dict[str, str]:
         "home_url": links.url("/"),
         "manage_url": manage,
         "unsubscribe_url": unsubscribe,
+        "rate_url": rate,
     }
+
+
+def _token_links(links: Links, digest: Digest) -> tuple[str, str, str]:
+    """The preferences and unsubscribe links, and the start of each paper's 👍 / 👎 links
+    (empty for a subscription without an account: a rating belongs to an account)."""
+    wanted = [("/preferences", "manage"), ("/unsubscribe", "unsubscribe")]
+    if digest.subscriber.user_id is not None:
+        wanted.append((RATE_PATH, "rate"))
+    made = links.token_urls(*wanted)
+    return made[0], made[1], made[2] if len(made) > 2 else ""
 
 
 def _digest_mail(
@@ -129,14 +139,17 @@ def _view(links: Links, item: DigestItem) -> dict[str, str]:
         "url": links.paper(item.paper_id),
         "byline": f"{authors} · {item.category}" if item.category else authors,
         "snippet": plain(item.snippet),
+        "paper": quote(item.paper_id, safe=".-"),  # in the rating links' query
     }
 
 
 _MARK = "\x1e"  # brackets a slot's name in a skeleton; markupsafe leaves it as it is
-_PARTS = ("head", "item", "foot")
+_PARTS = ("head", "item", "rated", "foot")  # "rated": an item with its 👍 / 👎 links
+_ITEM = ("index", "item.title", "item.url", "item.byline", "item.why", "item.snippet")
 _SLOTS = {
     "head": ("subject", "home_url", "heading"),
-    "item": ("index", "item.title", "item.url", "item.byline", "item.why", "item.snippet"),
+    "item": _ITEM,
+    "rated": (*_ITEM, "rate_url", "item.paper"),
     "foot": ("frequency", "home_url", "manage_url", "unsubscribe_url"),
 }
 
@@ -153,10 +166,12 @@ class _Skeleton:
     def of(cls, part: str, autoescape: bool) -> _Skeleton:
         """The skeleton of one part (digest_head, digest_item, digest_foot) of the digest."""
         slots = {slot: f"{_MARK}{slot}{_MARK}" for slot in _SLOTS[part]}
-        marks: dict[str, object] = {k: v for k, v in slots.items() if "." not in k}
+        marks: dict[str, object] = {"rate_url": ""}  # an item without 👍 / 👎 links
+        marks |= {k: v for k, v in slots.items() if "." not in k}
         marks["item"] = {k.removeprefix("item."): v for k, v in slots.items() if "." in k}
         ext = "html" if autoescape else "txt"
-        text = _env(autoescape).get_template(f"digest_{part}.{ext}").render(**marks)
+        name = "item" if part == "rated" else part
+        text = _env(autoescape).get_template(f"digest_{name}.{ext}").render(**marks)
         return cls(tuple(text.split(_MARK)), autoescape)
 
     def filled(self, values: Mapping[str, object]) -> _Skeleton:
@@ -195,7 +210,7 @@ class _Utf8:
             out += values[slot], literals[i]
 
 
-_PER_MESSAGE = {"manage_url", "unsubscribe_url"}  # token links: never the same twice
+_PER_MESSAGE = {"manage_url", "unsubscribe_url", "rate_url"}  # token links: never twice
 _ITEMS_KEPT = 100_000  # item objects a renderer remembers by identity
 
 
@@ -220,7 +235,7 @@ class DigestRenderer:
             for autoescape in (False, True)
         }
         self.papers: dict[tuple[object, ...], tuple[_Utf8, _Utf8]] = {}
-        self.items: dict[int, tuple[DigestItem, str, tuple[_Utf8, _Utf8]]] = {}
+        self.items: dict[tuple[int, bool], tuple[DigestItem, str, tuple[_Utf8, _Utf8]]] = {}
         self.values: dict[bool, dict[object, bytes]] = {False: {}, True: {}}
         self.subjects: dict[tuple[str, int, str], str] = {}
         self.home: dict[str, str] = {}
@@ -235,9 +250,7 @@ class DigestRenderer:
 
     def _context(self, links: Links, digest: Digest) -> dict[str, str]:
         # `_digest_context`, with what repeats between messages worked out once a run.
-        manage, unsubscribe = links.token_urls(
-            ("/preferences", "manage"), ("/unsubscribe", "unsubscribe")
-        )
+        manage, unsubscribe, rate = _token_links(links, digest)
         items = digest.items
         frequency = digest.subscriber.prefs.frequency
         key = (items[0].title if items else "", len(items), frequency)
@@ -254,6 +267,7 @@ class DigestRenderer:
             "home_url": home,
             "manage_url": manage,
             "unsubscribe_url": unsubscribe,
+            "rate_url": rate,
         }
 
     def _bodies(
@@ -267,14 +281,16 @@ class DigestRenderer:
         self.utf8[False]["head"].extend(text, plain_values)
         self.utf8[True]["head"].extend(html, html_values)
         known_plain, known_html = self.values[False], self.values[True]
+        rated = bool(context["rate_url"])
+        plain_rate, html_rate = plain_values["rate_url"], html_values["rate_url"]
         for n, item in enumerate(digest.items, 1):
-            text_part, html_part = self._paper(links, item)
+            text_part, html_part = self._paper(links, item, rated)
             why = item.why
             plain_why = known_plain.get(why) or self._value(why, False)
             html_why = known_html.get(why) or self._value(why, True)
             index = known_plain.get(n) or self._value(n, False)  # digits: the same in HTML
-            text_part.extend(text, {"index": index, "item.why": plain_why})
-            html_part.extend(html, {"index": index, "item.why": html_why})
+            text_part.extend(text, {"index": index, "item.why": plain_why, "rate_url": plain_rate})
+            html_part.extend(html, {"index": index, "item.why": html_why, "rate_url": html_rate})
         self.utf8[False]["foot"].extend(text, plain_values)
         self.utf8[True]["foot"].extend(html, html_values)
         return b"".join(text), b"".join(html)
@@ -290,25 +306,26 @@ class DigestRenderer:
                 known[value] = out
         return out
 
-    def _paper(self, links: Links, item: DigestItem) -> tuple[_Utf8, _Utf8]:
+    def _paper(self, links: Links, item: DigestItem, rated: bool) -> tuple[_Utf8, _Utf8]:
         # Digests share their item objects (compose makes one per pick): the object's own
         # parts are found by identity first (the entry keeps the object, so its id stays its
         # own), by content otherwise.
-        seen = self.items.get(id(item))
+        seen = self.items.get((id(item), rated))
         if seen is not None and seen[0] is item and seen[1] == links.base_url:
             return seen[2]
         key = (links.base_url, item.paper_id, item.title, item.authors, item.category, item.snippet)
-        pair = self.papers.get(key)
+        part = "rated" if rated else "item"
+        pair = self.papers.get((*key, rated))
         if pair is None:
             view = {f"item.{k}": v for k, v in _view(links, item).items()}
             pair = (
-                _Utf8.of(self.parts[False]["item"].filled(view)),
-                _Utf8.of(self.parts[True]["item"].filled(view)),
+                _Utf8.of(self.parts[False][part].filled(view)),
+                _Utf8.of(self.parts[True][part].filled(view)),
             )
-            self.papers[key] = pair
+            self.papers[(*key, rated)] = pair
         if len(self.items) >= _ITEMS_KEPT:  # they are kept alive here: memory stays bounded
             self.items.clear()
-        self.items[id(item)] = (item, links.base_url, pair)
+        self.items[(id(item), rated)] = (item, links.base_url, pair)
         return pair
 
 

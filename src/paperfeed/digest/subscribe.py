@@ -263,6 +263,12 @@ def subscriber_for(engine: Engine, settings: Settings, token: str) -> Subscriber
     return sub
 
 
+def subscriber_by_rate_token(engine: Engine, settings: Settings, token: str) -> Subscriber:
+    """The subscription a digest's rating link belongs to."""
+    with engine.connect() as conn:
+        return _by_token(conn, settings, "rate", token)
+
+
 def subscriber_by_unsubscribe_token(engine: Engine, settings: Settings, token: str) -> Subscriber:
     """The subscription an unsubscribe link belongs to."""
     with engine.connect() as conn:

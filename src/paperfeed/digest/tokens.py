@@ -21,6 +21,7 @@ MAX_AGE = {
     "unsubscribe": timedelta(days=400),  # RFC 8058 links must keep working for a long while
     "notices": timedelta(days=400),  # turns a user's community notice emails off
     "link": timedelta(days=3),  # links a confirmed subscription to an account
+    "rate": timedelta(days=400),  # 👍 / 👎 on a digest's papers, for the linked account
 }
 
 

@@ -25,12 +25,14 @@ from paperfeed.digest.compose import Embeddings
 from paperfeed.digest.deliver import make_mailer
 from paperfeed.digest.mailbox import read_mailbox
 from paperfeed.digest.notices import LINK_PATH, STOP_PATH, stop_notices, user_of_stop_token
+from paperfeed.digest.render import RATE_PATH
 from paperfeed.digest.subscribe import (
     RateLimited,
     confirm,
     link_account,
     links_for,
     request_subscription,
+    subscriber_by_rate_token,
     subscriber_by_unsubscribe_token,
     subscriber_for,
     unsubscribe,
@@ -38,7 +40,11 @@ from paperfeed.digest.subscribe import (
 )
 from paperfeed.digest.subscriber import MAX_PAPERS, WEEKDAYS, BadInput, Preferences, Subscriber
 from paperfeed.digest.tokens import TokenError
+from paperfeed.latex import plain
 from paperfeed.settings import Settings
+from paperfeed.store.accounts import user_by_id
+from paperfeed.store.library import set_rating
+from paperfeed.store.papers import get_paper
 
 router = APIRouter(tags=["digests"])
 CHECK_INBOX = (
@@ -368,3 +374,105 @@ async def link_account_page(request: Request, token: str = "") -> HTMLResponse:
         return _message(ctx, "Link not valid", str(exc), status=400)
     line = f"Emails about replies and comments on your papers will go to {sub.email}."
     return _message(ctx, "Address linked", line)
+
+
+# --- 👍 / 👎 from a digest ---------------------------------------------------------------------
+
+RATINGS = {"1": 1, "-1": -1, "0": 0}
+_HEADINGS = {
+    (False, 1): "👍 More like this?",
+    (False, -1): "👎 Less like this?",
+    (True, 1): "Noted: more like this",
+    (True, -1): "Noted: less like this",
+    (True, 0): "Rating taken back",
+}
+
+
+@dataclass(frozen=True)
+class _Rating:
+    """What a digest's rating link asks for: whose account, which paper, which rating."""
+
+    user_id: int
+    username: str
+    paper_id: str
+    title: str
+    rating: int
+
+
+class _NotRated(ValueError):
+    """A rating link that cannot be followed (its status code and message)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _rating_of(ctx: DigestSite, token: str, paper: str, r: str) -> _Rating:
+    if r not in RATINGS:
+        raise _NotRated(400, "A rating is 1 (more like this), -1 (less like this) or 0.")
+    sub = subscriber_by_rate_token(ctx.engine, ctx.settings, token)  # TokenError: a bad link
+    with ctx.engine.connect() as conn:
+        user = user_by_id(conn, sub.user_id) if sub.user_id is not None else None
+        found = get_paper(conn, paper) if paper else None
+    if user is None:
+        raise _NotRated(400, "This subscription has no account, so it keeps no ratings.")
+    if found is None:
+        raise _NotRated(404, f"There is no paper {paper[:80]!r} here.")
+    return _Rating(user.id, user.username, found.id, plain(found.title), RATINGS[r])
+
+
+def _rate_page(ctx: DigestSite, token: str, paper: str, r: str) -> HTMLResponse | _Rating:
+    try:
+        return _rating_of(ctx, token, paper, r)
+    except TokenError as exc:
+        return _message(ctx, "Link not valid", str(exc), status=400)
+    except _NotRated as exc:
+        return _message(ctx, "Not rated", str(exc), status=exc.status)
+
+
+def _rated(ctx: DigestSite, token: str, asked: _Rating, done: bool) -> HTMLResponse:
+    def action(r: int) -> str:
+        return f"{RATE_PATH}?" + urlencode({"token": token, "paper": asked.paper_id, "r": r})
+
+    word = {1: "More like this", -1: "Less like this"}.get(asked.rating, "Take back")
+    return _page(
+        ctx,
+        "rate",
+        heading=_HEADINGS.get((done, asked.rating), word),
+        title=asked.title,
+        paper_url=f"/papers/{asked.paper_id}",
+        username=asked.username,
+        rating=asked.rating,
+        done=done,
+        button=word,
+        action=action(asked.rating),
+        undo=action(0),
+    )
+
+
+@router.get(RATE_PATH, response_class=HTMLResponse, include_in_schema=False)
+async def rate_page(
+    request: Request, token: str = "", paper: str = "", r: str = ""
+) -> HTMLResponse:
+    """A digest's 👍 / 👎 link: asks first (link scanners follow GET links, only a POST rates)."""
+    ctx = _ctx(request)
+    asked = await run_in_threadpool(_rate_page, ctx, token, paper, r)
+    return asked if isinstance(asked, HTMLResponse) else _rated(ctx, token, asked, False)
+
+
+@router.post(RATE_PATH, response_class=HTMLResponse, include_in_schema=False)
+async def rate_now(request: Request, token: str = "", paper: str = "", r: str = "") -> HTMLResponse:
+    """Rate the paper for the subscription's account, by the link's token alone (no login)."""
+    ctx = _ctx(request)
+    if not same_origin(request, ctx.settings):
+        return _cross_site(ctx)
+    asked = await run_in_threadpool(_rate_page, ctx, token, paper, r)
+    if isinstance(asked, HTMLResponse):
+        return asked
+
+    def store() -> None:
+        with ctx.engine.begin() as conn:
+            set_rating(conn, asked.user_id, asked.paper_id, asked.rating or None)
+
+    await run_in_threadpool(store)
+    return _rated(ctx, token, asked, True)
