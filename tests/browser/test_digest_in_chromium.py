@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from paperfeed.digest.deliver import make_mailer
+from paperfeed.digest.schedule import run_due
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
 from paperfeed.store import open_store
+from paperfeed.store.library import user_ratings
 from paperfeed.web.app import create_app
-from tests.browser.conftest import mail_site
+from tests.browser.conftest import mail_site, sign_up
 from tests.digest_support import copy_newest_papers, free_port, serve
 
 
@@ -60,3 +63,46 @@ def test_demo_mailbox_holds_the_confirmation_whose_link_confirms(
         status = conn.execute(select(db.subscribers.c.status)).scalar_one()
     engine.dispose()
     assert status == "confirmed"
+
+
+@pytest.mark.browser
+def test_a_readers_digest_rates_a_paper_from_the_demo_mailbox(
+    sqlite_settings: Settings, demo_settings: Settings, page: Page
+) -> None:
+    """Signed in, rate a paper, subscribe, confirm; the digest in the demo mailbox carries 👍 /
+    👎 links: the 👎 one asks, its button rates for the account, "Take it back" clears it."""
+    port = free_port()
+    s = sqlite_settings.model_copy(
+        update={"mailbox": True, "secret_key": "e" * 32, "listen_url": f"http://127.0.0.1:{port}"}
+    )
+    engine = open_store(s)
+    copy_newest_papers(demo_settings, engine, 1)
+    with serve(create_app(s, engine), port) as url:
+        sign_up(page, url, "digester")
+        page.goto(f"{url}/daily")
+        page.locator("article.card").first.get_by_role("button", name="More like this").click()
+        page.fill("form.subscribe input[name=email]", "digester@example.org")
+        page.click("form.subscribe button[type=submit]")
+        page.click("header >> text=Demo mailbox")
+        page.click("a[href^='/confirm?token=']")
+        page.wait_for_selector("text=You are subscribed")
+        assert run_due(engine, s, make_mailer(s), due_all=True).sent == 1
+        page.click("header >> text=Demo mailbox")
+        less = page.locator("a[href*='/digest/rate?token='][href$='&r=-1']")
+        expect(less).to_have_count(10)  # each paper of the digest: the demo day has plenty
+        href = less.first.get_attribute("href")
+        assert href and "paper=" in href
+        paper = href.split("paper=")[1].split("&")[0]
+        less.first.click()
+        expect(page.locator("h1")).to_have_text("👎 Less like this?")
+        with engine.connect() as conn:
+            assert user_ratings(conn, 1, [paper]) == {}  # following the link rated nothing
+        page.get_by_role("button", name="Less like this").click()
+        expect(page.locator("h1")).to_have_text("Noted: less like this")
+        with engine.connect() as conn:
+            assert user_ratings(conn, 1, [paper]) == {paper: -1}
+        page.get_by_role("button", name="Take it back").click()
+        expect(page.locator("h1")).to_have_text("Rating taken back")
+        with engine.connect() as conn:
+            assert user_ratings(conn, 1, [paper]) == {}
+    engine.dispose()
