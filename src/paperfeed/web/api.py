@@ -118,7 +118,8 @@ class TokenOut(BaseModel):
     username: str
 
 
-def _stamp(value: date | datetime | None) -> str | None:
+def stamp(value: date | datetime | None) -> str | None:
+    """A date or time as the API writes it (Hugging Face's `2026-07-01T00:00:00.000Z`)."""
     if value is None:
         return None
     when = value if isinstance(value, datetime) else datetime.combine(value, time.min)
@@ -145,7 +146,7 @@ def paper_json(card: Card) -> dict[str, Any]:
         "title": p.title,
         "summary": p.abstract,
         "authors": [{"name": a} for a in p.authors],
-        "publishedAt": _stamp(p.published or p.listing_date),
+        "publishedAt": stamp(p.published or p.listing_date),
         "upvotes": card.upvotes,
         "categories": list(p.categories),
         "listingDate": p.listing_date.isoformat() if p.listing_date else None,
@@ -174,7 +175,7 @@ def item_json(card: Card) -> dict[str, Any]:
         "paper": paper_json(card),
         "title": card.paper.title,
         "summary": card.paper.abstract,
-        "publishedAt": _stamp(day or card.paper.published),
+        "publishedAt": stamp(day or card.paper.published),
         "numComments": card.comments,
         "submittedBy": _submitter(card),
         "thumbnail": None,

@@ -370,8 +370,8 @@ def edit_collection(
 ) -> Response:
     """Rename a collection, or change its description or visibility (its link stays)."""
     with site.engine.begin() as conn, _bad_request():
-        _own_collection(conn, user, collection_id)
-        lib.edit_collection(conn, user.id, collection_id, description, visibility, name)
+        if not lib.edit_collection(conn, user.id, collection_id, description, visibility, name):
+            raise HTTPException(404, "no such collection of yours")
     return RedirectResponse(f"/library?collection={collection_id}", status_code=303)
 
 
@@ -379,8 +379,8 @@ def edit_collection(
 def delete_collection(site: SiteDep, user: SignedInDep, collection_id: int) -> Response:
     """Delete a collection; its papers stay in the library."""
     with site.engine.begin() as conn:
-        _own_collection(conn, user, collection_id)
-        lib.delete_collection(conn, user.id, collection_id)
+        if not lib.delete_collection(conn, user.id, collection_id):
+            raise HTTPException(404, "no such collection of yours")
     return RedirectResponse("/library", status_code=303)
 
 

@@ -19,7 +19,7 @@ from paperfeed.store import library as lib
 from paperfeed.store.accounts import User
 from paperfeed.store.listings import latest_day
 from paperfeed.web import api_links, community, views
-from paperfeed.web.api import ItemOut, PaperOut, item_json, paper_json
+from paperfeed.web.api import ItemOut, PaperOut, item_json, paper_json, stamp
 from paperfeed.web.deps import ApiCsrf, SignedInDep, Site, SiteDep
 from paperfeed.web.feeds import resolve_id
 
@@ -123,7 +123,7 @@ def ratings(site: SiteDep, user: SignedInDep) -> Response:
             {
                 "paper": paper_json(cards[r.paper_id]),
                 "rating": r.rating,
-                "ratedAt": r.rated_at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "ratedAt": stamp(r.rated_at),
             }
             for r in rated
             if r.paper_id in cards
@@ -227,7 +227,7 @@ def library(site: SiteDep, user: SignedInDep) -> Response:
                 "state": i.state,
                 "note": i.note,
                 "collections": list(i.collections),
-                "addedAt": i.added_at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "addedAt": stamp(i.added_at),
             }
             for i in items
             if i.paper_id in cards
