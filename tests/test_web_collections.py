@@ -94,3 +94,27 @@ def test_an_unreadable_import_file_is_said_on_the_import_form(
         assert got.status_code == 400
         assert 'class="error-msg" role="alert">Nothing was imported: ' in got.text
         assert 'action="/library/import"' in got.text  # the form, to try another file
+
+
+def test_a_shared_collection_gets_a_new_link_and_the_old_one_stops(
+    site: Settings, engine: Engine
+) -> None:
+    first = sorted(on_day(engine, DAYS[0]))[0]
+    with client(site, engine) as c:
+        sign_up(c, "sharer")
+        post_form(c, f"/papers/{first}/save", {"collection": "Shared", "next": "/library"})
+        with engine.connect() as conn:
+            (col,) = user_collections(conn, 1)
+        post_form(c, f"/collections/{col.id}/edit", {"name": "Shared", "visibility": "public"})
+        page = c.get(f"/library?collection={col.id}").text
+        assert f'href="/c/{col.share_key}"' in page and "New link" in page
+        assert c.get(f"/c/{col.share_key}").status_code == 200
+        moved = post_form(c, f"/collections/{col.id}/new-link", {})
+        assert moved.headers["location"] == f"/library?collection={col.id}"
+        with engine.connect() as conn:
+            (now,) = user_collections(conn, 1)
+        assert now.share_key != col.share_key and now.visibility == "public"
+        assert c.get(f"/c/{col.share_key}").status_code == 404
+        assert first in c.get(f"/c/{now.share_key}").text
+        sign_up(c, "other")
+        assert post_form(c, f"/collections/{col.id}/new-link", {}).status_code == 404

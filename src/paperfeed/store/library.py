@@ -364,6 +364,14 @@ def edit_collection(
     return conn.execute(update(collections).where(where).values(**values)).rowcount > 0
 
 
+def new_share_key(conn: Connection, user_id: int, collection_id: int) -> bool:
+    """Give a collection a new shared link (the old one stops working); False when it is not
+    the user's."""
+    where = (collections.c.id == collection_id) & (collections.c.user_id == user_id)
+    query = update(collections).where(where).values(share_key=secrets.token_urlsafe(12))
+    return conn.execute(query).rowcount > 0
+
+
 def delete_collection(conn: Connection, user_id: int, collection_id: int) -> bool:
     """Delete one of the user's collections (its papers stay in the library)."""
     where = (collections.c.id == collection_id) & (collections.c.user_id == user_id)

@@ -375,6 +375,15 @@ def edit_collection(
     return RedirectResponse(f"/library?collection={collection_id}", status_code=303)
 
 
+@router.post("/collections/{collection_id}/new-link", dependencies=[FormCsrf])
+def new_link(site: SiteDep, user: SignedInDep, collection_id: int) -> Response:
+    """A new shared link for a collection: whoever had the old one loses it."""
+    with site.engine.begin() as conn:
+        if not lib.new_share_key(conn, user.id, collection_id):
+            raise HTTPException(404, "no such collection of yours")
+    return RedirectResponse(f"/library?collection={collection_id}", status_code=303)
+
+
 @router.post("/collections/{collection_id}/delete", dependencies=[FormCsrf])
 def delete_collection(site: SiteDep, user: SignedInDep, collection_id: int) -> Response:
     """Delete a collection; its papers stay in the library."""
