@@ -113,3 +113,22 @@ def test_feed_token_is_revocable(engine: Engine) -> None:
         assert lib.feed_token_user(conn, new) == uid
         lib.revoke_feed_tokens(conn, uid)
         assert lib.feed_token_user(conn, new) is None
+
+
+def test_an_added_note_goes_below_the_readers_own_once_and_within_the_limit(
+    engine: Engine,
+) -> None:
+    uid = _user(engine)
+    pid = PAPERS[0].id
+    with engine.begin() as conn:
+        assert not lib.add_note(conn, uid, pid, "not saved yet")
+        lib.save_paper(conn, uid, pid)
+        lib.update_item(conn, uid, pid, note="Mine.")
+        assert lib.add_note(conn, uid, pid, "  Imported.\n")
+        assert not lib.add_note(conn, uid, pid, "Imported.")  # already there
+        assert not lib.add_note(conn, uid, pid, "   ")
+        with pytest.raises(lib.LibraryError, match="20,000 characters"):
+            lib.add_note(conn, uid, pid, "x" * lib.NOTE_MAX)
+        assert lib.mark_read(conn, uid, pid) and not lib.mark_read(conn, uid, pid)
+        [item] = lib.library(conn, uid)
+    assert (item.note, item.state) == ("Mine.\n\nImported.", "read")

@@ -150,6 +150,32 @@ def test_import_ris_and_csl_json(site: Settings, engine: Engine) -> None:
     assert two.json()["matched"] == 1 and len(two.json()["unmatched"]) == 1
 
 
+def test_import_through_the_api_keeps_notes_tags_and_reading_state(
+    site: Settings, engine: Engine
+) -> None:
+    a, b = _some(engine, 2)
+    ris = (
+        f"TY  - GEN\nTI  - x\nUR  - https://arxiv.org/abs/{a}\nN1  - arXiv:{a}\n"
+        "N1  - Compare with the **baseline**.\nKW  - Theory\nKW  - read\nER  - \n"
+        f"TY  - GEN\nTI  - y\nUR  - https://arxiv.org/abs/{b}\nKW  - Theory\nER  - \n"
+    )
+    with client(site, engine) as c:
+        auth = _bearer(c, engine)
+        url = "/api/me/library/import"
+        plain = c.post(url, files={"file": ("a.ris", ris)}, headers=auth).json()
+        filed = c.post(
+            url, files={"file": ("a.ris", ris)}, data={"tags_as_collections": "true"}, headers=auth
+        ).json()
+        items = {i["paper"]["id"]: i for i in c.get("/api/me/library", headers=auth).json()}
+    assert (plain["matched"], plain["notes"], plain["read"]) == (2, 1, 1)
+    assert (plain["tags"], plain["collections"]) == (["Theory"], [])
+    assert (filed["notes"], filed["read"], filed["tags"]) == (0, 0, [])  # nothing twice
+    assert filed["collections"] == ["Theory"]
+    assert items[a]["note"] == "Compare with the **baseline**." and items[a]["state"] == "read"
+    assert items[b]["state"] == "to_read"
+    assert items[a]["collections"] == items[b]["collections"] == ["Theory"]
+
+
 def _unknown_ids_bibtex(known: str) -> bytes:
     return (
         f"@article{{here, title={{x}}, eprint={{{known}}}}}\n"

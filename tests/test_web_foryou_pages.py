@@ -6,7 +6,9 @@ import json
 import re
 from collections import Counter
 from dataclasses import replace
+from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from paperfeed import categories
@@ -253,6 +255,87 @@ def test_library_export_carries_your_notes_collections_and_reading_state(
     assert "note" not in items[plain]
 
     assert noted in public and "annote" not in public and "keywords" not in public  # private
+
+
+def _import(c: TestClient, data: bytes, name: str, **form: str) -> Any:
+    token = csrf_token(c, "/library/import")
+    return c.post(
+        "/library/import", data={"csrf_token": token, **form}, files={"file": (name, data)}
+    )
+
+
+def _kept(engine: Engine, user_id: int) -> dict[str, tuple[str, str, set[str]]]:
+    with engine.connect() as conn:
+        items = library(conn, user_id)
+    return {i.paper_id: (i.state, i.note, set(i.collections)) for i in items}
+
+
+def test_an_export_imported_elsewhere_brings_back_notes_collections_and_reading_state(
+    site: Settings, engine: Engine
+) -> None:
+    """Moving to another paperfeed (or another account) through any of the three exports keeps
+    what the reader wrote: notes, collections (from tags, when asked) and what they have read."""
+    noted, plain, third = sorted(on_day(engine, DAYS[2]))[:3]
+    with client(site, engine) as c:
+        sign_up(c, "leaver")
+        post_form(c, f"/papers/{noted}/save", {"collection": "GNN reading"})
+        post_form(c, f"/papers/{noted}/save", {"collection": "Reading group, week 3"})
+        post_form(c, f"/papers/{plain}/save", {})
+        post_form(c, f"/papers/{third}/save", {"collection": "GNN reading"})
+        post_form(c, f"/library/{noted}/edit", {"note": NOTE, "state": "read"})
+        exports = {fmt: c.get(f"/library/export.{fmt}").content for fmt in ("bib", "ris", "json")}
+    mine = _kept(engine, 1)
+    assert mine[noted] == ("read", NOTE, {"GNN reading", "Reading group, week 3"})
+    for n, (fmt, data) in enumerate(exports.items(), start=2):
+        with client(site, engine) as c:
+            sign_up(c, f"arriver{fmt}")
+            page = _import(c, data, f"library.{fmt}", tags_as_collections="true")
+            again = _import(c, data, f"library.{fmt}", tags_as_collections="true")
+        assert page.status_code == 200, page.text
+        assert "1 note added to yours; 1 paper marked read." in page.text
+        assert "Filed into 2 collections by their tags" in page.text
+        assert "note added" not in again.text  # nothing twice
+        kept = _kept(engine, n)
+        # BibTeX and CSL-JSON keywords are comma-separated: "Reading group, week 3" comes back
+        # as "Reading group week 3", the same collection by its address
+        week = "Reading group, week 3" if fmt == "ris" else "Reading group week 3"
+        assert kept[noted] == ("read", NOTE, {"GNN reading", week}), fmt
+        assert kept[plain] == ("to_read", "", set()), fmt
+        assert kept[third] == ("to_read", "", {"GNN reading"}), fmt
+
+
+def test_an_import_adds_notes_to_yours_and_offers_tags_it_did_not_use(
+    site: Settings, engine: Engine
+) -> None:
+    a, b = sorted(on_day(engine, DAYS[1]))[:2]
+    zotero = json.dumps(
+        [
+            {
+                "title": "x",
+                "URL": f"https://arxiv.org/abs/{a}",
+                "note": f"arXiv: {a}",
+                "keyword": "Computer Science - Machine Learning, to read",
+            },
+            {
+                "title": "y",
+                "URL": f"https://arxiv.org/abs/{b}",
+                "note": "From the *reading group*",
+                "keyword": "read",
+            },
+        ]
+    ).encode()
+    with client(site, engine) as c:
+        sign_up(c, "zotero")
+        post_form(c, f"/papers/{b}/save", {})
+        post_form(c, f"/library/{b}/edit", {"note": "My own thoughts."})
+        page = _import(c, zotero, "zotero.json")
+    assert page.status_code == 200
+    kept = _kept(engine, 1)
+    assert kept[a] == ("to_read", "", set())  # Zotero's "arXiv: id" line is no note
+    assert kept[b] == ("read", "My own thoughts.\n\nFrom the *reading group*", set())
+    text = page.text
+    assert "The entries carry 1 tag (Computer Science - Machine Learning)" in text
+    assert "Filed into" not in text
 
 
 def test_a_new_reader_starts_for_you_by_ticking_categories(site: Settings, engine: Engine) -> None:

@@ -1,7 +1,8 @@
 """Reference-manager files: read BibTeX, RIS and CSL-JSON exports; write them for a list of papers.
 
-Reading keeps what matching needs (arXiv id, DOI, title) and reports entries it cannot use,
-so one malformed entry never stops the rest of a file.
+Reading keeps what matching needs (arXiv id, DOI, title), and the reader's own note and tags
+where the file carries them (as paperfeed, Zotero and JabRef write them), and reports entries it
+cannot use, so one malformed entry never stops the rest of a file.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ _ARXIV_IN_TEXT = re.compile(
 # arXiv's own DOI for every paper (DataCite): 10.48550/arXiv.2401.12345
 _ARXIV_DOI = re.compile(rf"10\.48550/arxiv\.({_NEW_ID}|{_OLD_ID})", re.I)
 _DOI = re.compile(r"10\.\d{4,9}/\S+", re.I)
+# Lines of a note field that only say where the paper is (paperfeed's RIS writes "arXiv:ID" as a
+# note, Zotero's CSL-JSON and BibTeX put "arXiv: ID" and its citation key in the same field).
+_NOT_A_NOTE = re.compile(
+    rf"^\s*(?:arxiv:?\s*(?:{_NEW_ID}|{_OLD_ID})|citation key:.*|_eprint:.*)\s*$", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,8 @@ class Reference:
     title: str = ""
     arxiv_id: str | None = None
     doi: str | None = None
+    note: str = ""
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,7 +134,12 @@ def _bibtex(text: str) -> Parsed:
         )
         refs.append(
             Reference(
-                f"@{e.entry_type}{{{e.key}}}", _title(f.get("title")), arxiv, _doi(f.get("doi"))
+                f"@{e.entry_type}{{{e.key}}}",
+                _title(f.get("title")),
+                arxiv,
+                _doi(f.get("doi")),
+                _note(_BIB_ESCAPE.sub(r"\1", str(f.get("annote") or ""))),
+                _tags(f.get("keywords")),
             )
         )
     errors = [
@@ -136,6 +149,22 @@ def _bibtex(text: str) -> Parsed:
     if not refs and not errors:
         raise UnreadableFile("no BibTeX entries found")
     return Parsed("bibtex", refs, errors)
+
+
+_BIB_ESCAPE = re.compile(r"\\([&%#_])")  # as paperfeed and Zotero escape them
+
+
+def _note(text: str) -> str:
+    """A note field's text without the lines that only name the paper."""
+    lines = [line.rstrip() for line in text.splitlines() if not _NOT_A_NOTE.match(line)]
+    return "\n".join(lines).strip()
+
+
+def _tags(value: object) -> tuple[str, ...]:
+    """Tags (keywords) as a tuple, from a list or a comma- or semicolon-separated text."""
+    items = value if isinstance(value, list) else re.split(r"[,;]", str(value or ""))
+    tags = (" ".join(_clean(t).split()) for t in items)
+    return tuple(dict.fromkeys(t for t in tags if t))
 
 
 def _title(value: object) -> str:
@@ -170,7 +199,18 @@ def _ris(text: str) -> Parsed:
             entry.get("doi"),
         )
         title = _clean(entry.get("title") or entry.get("primary_title"))
-        refs.append(Reference(f"entry {n}", title, arxiv, _doi(entry.get("doi"))))
+        # each N1 line is a note of its own (paperfeed writes a note's lines as N1 lines)
+        note = _note("\n\n".join(str(line) for line in entry.get("notes", [])))
+        refs.append(
+            Reference(
+                f"entry {n}",
+                title,
+                arxiv,
+                _doi(entry.get("doi")),
+                note,
+                _tags(entry.get("keywords")),
+            )
+        )
     return Parsed("ris", refs, errors)
 
 
@@ -196,7 +236,14 @@ def _csl(text: str) -> Parsed:
             item.get("volume"),
             item.get("DOI"),
         )
-        ref = Reference(f"item {n}", _clean(item.get("title")), arxiv, _doi(item.get("DOI")))
+        ref = Reference(
+            f"item {n}",
+            _clean(item.get("title")),
+            arxiv,
+            _doi(item.get("DOI")),
+            _note(str(item.get("note") or "")),
+            _tags(item.get("keyword")),
+        )
         if not (ref.title or ref.arxiv_id or ref.doi):
             errors.append(f"item {n}: no title, DOI or arXiv id")
         else:
@@ -244,7 +291,7 @@ def csl_json(papers: Sequence[Paper], annotated: AnnotationsById | None = None) 
         if extra and extra.note:
             item["note"] = extra.note
         if extra and extra.tags:
-            item["keyword"] = ", ".join(extra.tags)
+            item["keyword"] = ", ".join(t.replace(",", " ") for t in extra.tags)
         items.append(item)
     return json.dumps(items, ensure_ascii=False, indent=1)
 

@@ -269,6 +269,30 @@ def test_a_note_and_reading_state_from_the_library_page_go_out_with_the_export(
     assert "N1  - Read **twice**: the 50% claim holds." in texts["RIS"]
     assert "KW  - read" in texts["RIS"]
 
+    # The BibTeX download, imported by another account (the form's file, checkbox and button),
+    # brings the note and the reading state back.
+    assert page.context.browser is not None
+    elsewhere = page.context.browser.new_context()
+    try:
+        other = elsewhere.new_page()
+        other.set_viewport_size(DESKTOP)
+        sign_up(other, url, "arriver")
+        other.goto(url + "/library/import")
+        bib = Path(str(download.value.path())).with_suffix(".bib")
+        bib.write_text(texts["BibTeX"], encoding="utf-8")
+        other.get_by_label("File").set_input_files(str(bib))
+        other.get_by_label("Put papers into collections named after their tags").check()
+        other.get_by_role("button", name="Import").click()
+        report = other.locator(".import-report")
+        expect(report).to_contain_text("1 paper matched")
+        expect(report).to_contain_text("1 note added to yours; 1 paper marked read.")
+        report.get_by_role("link", name="Go to your library").click()
+        moved = other.locator(f'article.library-item[data-id="{pid}"]')
+        expect(moved.locator(".note strong")).to_have_text("twice")
+        expect(moved.get_by_label("Reading state")).to_have_value("read")
+    finally:
+        elsewhere.close()
+
 
 def test_a_new_reader_ticks_categories_then_for_you_ranks(page: Page, live_site: LiveSite) -> None:
     """The empty For you page's category picker (each checkbox, then Follow and rank), its search

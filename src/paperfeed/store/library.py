@@ -38,6 +38,7 @@ from paperfeed.store.tables import metadata, paper_authors, papers
 from paperfeed.util import utcnow
 
 READING_STATES = ("to_read", "read")
+NOTE_MAX = 20_000  # characters in a private note
 VISIBILITIES = ("private", "unlisted", "public")
 FOLLOW_KINDS = ("author", "category", "search")
 MUTE_KINDS = ("keyword", "author", "category")
@@ -246,6 +247,27 @@ def update_item(
         values["note"] = note
     where = (library_items.c.user_id == user_id) & (library_items.c.paper_id == paper_id)
     return conn.execute(update(library_items).where(where).values(**values)).rowcount > 0
+
+
+def mark_read(conn: Connection, user_id: int, paper_id: str) -> bool:
+    """Mark a saved paper read; True when it was not read before."""
+    where = (library_items.c.user_id == user_id) & (library_items.c.paper_id == paper_id)
+    changed = update(library_items).where(where, library_items.c.state != "read")
+    return conn.execute(changed.values(state="read", updated_at=utcnow())).rowcount > 0
+
+
+def add_note(conn: Connection, user_id: int, paper_id: str, note: str) -> bool:
+    """Add text to a saved paper's note: below what is there, unless the note already holds it.
+    True when the note changed; LibraryError when it would grow past `NOTE_MAX`."""
+    where = (library_items.c.user_id == user_id) & (library_items.c.paper_id == paper_id)
+    current = conn.execute(select(library_items.c.note).where(where)).scalar_one_or_none()
+    note = note.strip()
+    if current is None or not note or note in current:
+        return False
+    merged = f"{current.rstrip()}\n\n{note}" if current.strip() else note
+    if len(merged) > NOTE_MAX:
+        raise LibraryError(f"a note has at most {NOTE_MAX:,} characters")
+    return update_item(conn, user_id, paper_id, note=merged)
 
 
 def library(conn: Connection, user_id: int, collection_id: int | None = None) -> list[LibraryItem]:

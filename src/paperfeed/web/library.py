@@ -325,7 +325,7 @@ def edit_item(
     user: SignedInDep,
     paper_id: str,
     state: Annotated[str, Form(max_length=16)] = "",
-    note: Annotated[str | None, Form(max_length=20000)] = None,
+    note: Annotated[str | None, Form(max_length=lib.NOTE_MAX)] = None,
     next: NextField = "/library",
 ) -> Response:
     """Change a saved paper's reading state or note."""
@@ -528,6 +528,7 @@ async def import_upload(
     user: SignedInDep,
     file: Annotated[UploadFile, File()],
     collection: Annotated[str, Form(max_length=200)] = "",
+    tags_as_collections: Annotated[bool, Form()] = False,
 ) -> Response:
     """Import an export into the library and show what matched."""
     from starlette.concurrency import run_in_threadpool
@@ -535,7 +536,7 @@ async def import_upload(
     try:
         data = await me_api.read_upload(file)
         report = await run_in_threadpool(
-            me_api.import_references, site, user, data, collection or None
+            me_api.import_references, site, user, data, collection or None, tags_as_collections
         )
     except HTTPException as exc:  # a file that cannot be read: said on the form, to try again
         page = site.render(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
@@ -244,10 +245,12 @@ async def read_upload(file: UploadFile) -> bytes:
 
 
 def import_references(
-    site: Site, user: User, data: bytes, collection: str | None
+    site: Site, user: User, data: bytes, collection: str | None, tags_as_collections: bool = False
 ) -> dict[str, Any]:
     """Match an export's entries to stored papers by arXiv id, DOI or title, fetch the arXiv
-    ones the store lacks (as Submit does, within `import_fetch_max`) and save them all."""
+    ones the store lacks (as Submit does, within `import_fetch_max`) and save them all, with
+    the entries' notes (added to the reader's own, never over them) and a "read" tag as the
+    reading state; the other tags become collections when asked (as paperfeed exports them)."""
     try:
         parsed = references.read(data)
     except references.UnreadableFile as exc:
@@ -265,6 +268,7 @@ def import_references(
     ids |= set(fetched.ids)
     matched: list[str] = []
     unmatched = [{"entry": e, "reason": "could not be read"} for e in parsed.errors]
+    extras = _Extras()
     with site.engine.begin() as conn:
         for r in refs:
             pid = _match(r, ids, by_doi, by_title)
@@ -277,6 +281,7 @@ def import_references(
                 lib.save_paper(conn, user.id, pid, collection)
             except lib.LibraryError as exc:
                 raise HTTPException(400, str(exc)) from exc
+            extras.apply(conn, user.id, pid, r, tags_as_collections)
             matched.append(pid)
     return {
         "format": parsed.format,
@@ -284,7 +289,53 @@ def import_references(
         "ids": matched,
         "fetched": [pid for pid in fetched.ids if pid in matched],
         "unmatched": unmatched,
+        "notes": extras.notes,
+        "read": extras.read,
+        "collections": sorted(extras.collections, key=str.lower),
+        "tags": [] if tags_as_collections else sorted(extras.tags, key=str.lower),
+        "problems": extras.problems,
     }
+
+
+_STATE_TAGS = {"read": "read", "to read": "to_read", "to_read": "to_read"}
+
+
+@dataclass
+class _Extras:
+    """What an import did beyond saving: notes added, papers marked read, collections filled
+    from tags (or the tags left unused), and entries whose extras could not be kept."""
+
+    notes: int = 0
+    read: int = 0
+    collections: set[str] = field(default_factory=set)
+    tags: set[str] = field(default_factory=set)
+    problems: list[dict[str, str]] = field(default_factory=list)
+
+    def apply(
+        self,
+        conn: Connection,
+        user_id: int,
+        paper_id: str,
+        ref: references.Reference,
+        tags_as_collections: bool,
+    ) -> None:
+        try:
+            self.notes += lib.add_note(conn, user_id, paper_id, ref.note)
+        except lib.LibraryError as exc:
+            self.problems.append({"entry": ref.where, "reason": f"note not added: {exc}"})
+        states = {_STATE_TAGS[t.lower()] for t in ref.tags if t.lower() in _STATE_TAGS}
+        if "read" in states:  # a paper is never put back to "to read" by an import
+            self.read += lib.mark_read(conn, user_id, paper_id)
+        for tag in (t for t in ref.tags if t.lower() not in _STATE_TAGS):
+            if not tags_as_collections:
+                self.tags.add(tag)
+                continue
+            try:
+                lib.save_paper(conn, user_id, paper_id, tag)
+            except lib.LibraryError as exc:
+                self.problems.append({"entry": ref.where, "reason": f"tag “{tag}”: {exc}"})
+                continue
+            self.collections.add(tag)
 
 
 def _match(
@@ -303,12 +354,19 @@ async def import_file(
     user: SignedInDep,
     file: Annotated[UploadFile, File(description="BibTeX, RIS or CSL-JSON")],
     collection: Annotated[str | None, Form(max_length=200)] = None,
+    tags_as_collections: Annotated[
+        bool, Form(description="put each paper into collections named after its tags")
+    ] = False,
 ) -> Response:
-    """Import a reference-manager export, fetching arXiv papers not here; reports the outcome."""
+    """Import a reference-manager export, fetching arXiv papers not here; reports the outcome.
+    Notes in the file are added to yours, a "read" tag marks a paper read, and the other tags
+    become collections when `tags_as_collections` is true."""
     data = await read_upload(file)
     from starlette.concurrency import run_in_threadpool
 
-    report = await run_in_threadpool(import_references, site, user, data, collection or None)
+    report = await run_in_threadpool(
+        import_references, site, user, data, collection or None, tags_as_collections
+    )
     return _json(report)
 
 
