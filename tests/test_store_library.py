@@ -132,3 +132,39 @@ def test_an_added_note_goes_below_the_readers_own_once_and_within_the_limit(
         assert lib.mark_read(conn, uid, pid) and not lib.mark_read(conn, uid, pid)
         [item] = lib.library(conn, uid)
     assert (item.note, item.state) == ("Mine.\n\nImported.", "read")
+
+
+def test_a_library_is_searched_by_title_author_and_note_words_in_any_case(
+    engine: Engine,
+) -> None:
+    uid = _user(engine)
+    with engine.begin() as conn:
+        upsert_papers(
+            conn,
+            [
+                Paper(
+                    id="2601.00011",
+                    title="Graph Transformers at 100% scale",
+                    authors=("Ada Byron",),
+                    source="test",
+                ),
+                Paper(
+                    id="2601.00012",
+                    title="Diffusion for graphs",
+                    authors=("Alan Turing",),
+                    source="test",
+                ),
+            ],
+        )
+        for pid in ("2601.00011", "2601.00012", PAPERS[0].id):
+            lib.save_paper(conn, uid, pid)
+        lib.update_item(conn, uid, PAPERS[0].id, note="Compare with the GRAPH baseline")
+
+        def found(words: str) -> set[str]:
+            return {i.paper_id for i in lib.library(conn, uid, words=words)}
+
+        assert found("graph") == {"2601.00011", "2601.00012", PAPERS[0].id}
+        assert found("graph turing") == {"2601.00012"}  # every word, each anywhere
+        assert found("BYRON") == {"2601.00011"}
+        assert found("100%") == {"2601.00011"} and found("1_0") == set()  # no wildcards
+        assert found("") == found("   ") and len(found("")) == 3

@@ -118,3 +118,51 @@ def test_a_shared_collection_gets_a_new_link_and_the_old_one_stops(
         assert first in c.get(f"/c/{now.share_key}").text
         sign_up(c, "other")
         assert post_form(c, f"/collections/{col.id}/new-link", {}).status_code == 404
+
+
+def _listed(page: str) -> list[str]:
+    return re.findall(r'<article class="library-item" data-id="([^"]+)"', page)
+
+
+def test_the_library_comes_a_page_at_a_time_by_reading_state_and_found_words(
+    site: Settings, engine: Engine
+) -> None:
+    """A library of thousands (a Zotero import) is not one page of thousands of forms: pages
+    of `page_size`, tabs for to read / read with counts, and a search of titles, authors and
+    notes; a form on page 2 brings the reader back to page 2."""
+    papers = on_day(engine, DAYS[0])
+    ids = sorted(papers)[:7]
+    assert site.page_size == 5
+    with client(site, engine) as c:
+        sign_up(c, "hoarder")
+        for pid in ids:
+            post_form(c, f"/papers/{pid}/save", {})
+        for pid in ids[:2]:
+            post_form(c, f"/library/{pid}/edit", {"state": "read"})
+        post_form(c, f"/library/{ids[3]}/edit", {"note": "Ask Zelda about the proof"})
+        first, second = c.get("/library"), c.get("/library?page=2")
+        assert len(_listed(first.text)) == 5 and len(_listed(second.text)) == 2
+        assert not set(_listed(first.text)) & set(_listed(second.text))
+        assert "Page 1 of 2" in first.text and 'href="/library?page=2"' in first.text
+        assert "6–7 of 7" in second.text
+        assert "All (7)" in first.text and "To read (5)" in first.text and "Read (2)" in first.text
+        read = c.get("/library?state=read").text
+        assert sorted(_listed(read)) == ids[:2] and "Page 1 of" not in read
+        assert _listed(c.get("/library?q=zelda").text) == [ids[3]]  # the note's words
+        word = papers[ids[4]].title.split()[0]
+        by_title = _listed(c.get(f"/library?q={word}").text)
+        assert ids[4] in by_title and all(
+            word.lower() in papers[p].title.lower() for p in by_title if p != ids[3]
+        )
+        author = papers[ids[5]].authors[0].split()[-1]
+        assert ids[5] in _listed(c.get(f"/library?q={author}&state=to_read").text)
+        assert "Nothing here matches “qqqxqq”." in c.get("/library?q=qqqxqq").text
+        assert c.get("/library?state=skimmed").status_code == 400
+        # Removing a paper from page 2 comes back to page 2 (or the last page, once empty).
+        gone = _listed(second.text)[0]
+        back = re.search(r'name="next" value="([^"]+)"', second.text)
+        assert back and unescape(back[1]) == "/library?page=2"
+        answer = post_form(c, f"/papers/{gone}/save", {"saved": "0", "next": unescape(back[1])})
+        assert answer.headers["location"] == "/library?page=2"
+        assert len(_listed(c.get("/library?page=2").text)) == 1
+        assert len(_listed(c.get("/library?page=9").text)) == 1  # past the end: the last page

@@ -314,3 +314,44 @@ def test_import_reads_arxiv_ids_as_semantic_scholar_zotero_and_google_scholar_wr
             for name, body in (("s2.bib", semantic_scholar), ("z.ris", zotero_ris), ("z.json", csl))
         ]
     assert [(r["ids"], r["unmatched"]) for r in reports] == [([a], []), ([b], []), ([c_id], [])]
+
+
+def test_library_api_edits_pages_and_filters_and_lists_collections(
+    site: Settings, engine: Engine
+) -> None:
+    ids = _some(engine, 4)
+    with client(site, engine) as c:
+        auth = _bearer(c, engine)
+        for pid in ids:
+            c.post("/api/me/library", json={"paper_id": pid}, headers=auth)
+        c.post("/api/me/library", json={"paper_id": ids[1], "collection": "Proofs"}, headers=auth)
+        edit = {"state": "read", "note": "Zelda's trick"}
+        edited = c.patch(f"/api/me/library/{ids[0]}", json=edit, headers=auth)
+        empty = c.patch(f"/api/me/library/{ids[0]}", json={}, headers=auth)
+        unsaved = c.patch("/api/me/library/2101.00001", json=edit, headers=auth)
+        everything = c.get("/api/me/library", headers=auth)
+        page = c.get("/api/me/library?limit=3&p=1", headers=auth)
+        read = c.get("/api/me/library?state=read", headers=auth)
+        found = c.get("/api/me/library?q=ZELDA", headers=auth)
+        bad = c.get("/api/me/library?state=skimmed", headers=auth)
+        [proofs] = c.get("/api/me/collections", headers=auth).json()
+        inside = c.get(f"/api/me/library?collection={proofs['id']}", headers=auth)
+        elsewhere = c.get("/api/me/library?collection=999", headers=auth)
+    assert edited.json() == {"paper_id": ids[0], "state": "read", "note": "Zelda's trick"}
+    assert (empty.status_code, unsaved.status_code) == (400, 404)  # nothing to change; not saved
+    assert len(everything.json()) == 4 and everything.headers["X-Total-Count"] == "4"
+    assert [i["paper"]["id"] for i in page.json()] == [everything.json()[3]["paper"]["id"]]
+    assert page.headers["X-Total-Count"] == "4"
+    assert [i["paper"]["id"] for i in read.json()] == [ids[0]]
+    assert [i["paper"]["id"] for i in found.json()] == [ids[0]]
+    assert bad.status_code == 422 and "state" in bad.json()["detail"]
+    assert elsewhere.status_code == 404
+    assert proofs | {"id": 0} == {
+        "id": 0,
+        "name": "Proofs",
+        "description": "",
+        "visibility": "private",
+        "url": None,
+        "papers": 1,
+    }
+    assert [i["paper"]["id"] for i in inside.json()] == [ids[1]]

@@ -257,6 +257,25 @@ def test_a_note_and_reading_state_from_the_library_page_go_out_with_the_export(
     item.get_by_role("button", name="Save note").click()
     expect(item.locator(".note strong")).to_have_text("twice")
     expect(item.locator("p.meta")).to_contain_text("Read")
+    # A second paper, then the library's own search box and its reading-state links.
+    page.goto(url + newest_day_path(live_site.engine))
+    other_card = page.locator("article.card").nth(1)
+    other_card.get_by_role("button", name="Save").click()
+    expect(other_card.get_by_role("button", name="Saved")).to_be_visible()
+    page.get_by_role("link", name="Library").first.click()
+    expect(page.locator("article.library-item")).to_have_count(2)
+    page.get_by_role("link", name="Read (1)", exact=True).click()
+    expect(page.locator("article.library-item")).to_have_count(1)
+    expect(page.get_by_role("link", name="Read (1)", exact=True)).to_have_attribute("aria-current", "page")
+    page.get_by_role("link", name="All (2)").click()
+    finder = page.get_by_role("search", name="Find in your library")
+    finder.get_by_label("Find in your library").fill("TWICE")  # a word of the note
+    finder.get_by_role("button", name="Find").click()
+    expect(page).to_have_url(re.compile(r"/library\?q=TWICE$"))
+    expect(page.locator("article.library-item")).to_have_count(1)
+    expect(page.locator(f'article.library-item[data-id="{pid}"]')).to_have_count(1)
+    finder.get_by_role("link", name="Show all").click()
+    expect(page.locator("article.library-item")).to_have_count(2)
     texts = {}
     for name in ("BibTeX", "RIS"):
         with page.expect_download() as download:
@@ -284,7 +303,7 @@ def test_a_note_and_reading_state_from_the_library_page_go_out_with_the_export(
         other.get_by_label("Put papers into collections named after their tags").check()
         other.get_by_role("button", name="Import").click()
         report = other.locator(".import-report")
-        expect(report).to_contain_text("1 paper matched")
+        expect(report).to_contain_text("2 papers matched")
         expect(report).to_contain_text("1 note added to yours; 1 paper marked read.")
         report.get_by_role("link", name="Go to your library").click()
         moved = other.locator(f'article.library-item[data-id="{pid}"]')

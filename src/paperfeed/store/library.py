@@ -27,6 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
     delete,
     func,
+    or_,
     select,
     update,
 )
@@ -39,6 +40,7 @@ from paperfeed.util import utcnow
 
 READING_STATES = ("to_read", "read")
 NOTE_MAX = 20_000  # characters in a private note
+MAX_FIND_WORDS = 8  # words of a search within a library
 VISIBILITIES = ("private", "unlisted", "public")
 FOLLOW_KINDS = ("author", "category", "search")
 MUTE_KINDS = ("keyword", "author", "category")
@@ -270,14 +272,33 @@ def add_note(conn: Connection, user_id: int, paper_id: str, note: str) -> bool:
     return update_item(conn, user_id, paper_id, note=merged)
 
 
-def library(conn: Connection, user_id: int, collection_id: int | None = None) -> list[LibraryItem]:
-    """The user's saved papers, newest first (only one collection's when given)."""
+def library(
+    conn: Connection, user_id: int, collection_id: int | None = None, words: str = ""
+) -> list[LibraryItem]:
+    """The user's saved papers, newest first (only one collection's when given; only those
+    whose title, authors or note hold every one of `words`, in any case, when given)."""
     query = select(library_items).where(library_items.c.user_id == user_id)
     if collection_id is not None:
         inside = select(collection_items.c.paper_id).where(
             collection_items.c.collection_id == collection_id
         )
         query = query.where(library_items.c.paper_id.in_(inside))
+    for word in words.lower().split()[:MAX_FIND_WORDS]:  # each saved paper looked up by key
+        in_title = select(papers.c.id).where(
+            papers.c.id == library_items.c.paper_id,
+            func.lower(papers.c.title).contains(word, autoescape=True),
+        )
+        by_author = select(paper_authors.c.paper_id).where(
+            paper_authors.c.paper_id == library_items.c.paper_id,
+            func.lower(paper_authors.c.name).contains(word, autoescape=True),
+        )
+        query = query.where(
+            or_(
+                func.lower(library_items.c.note).contains(word, autoescape=True),
+                in_title.exists(),
+                by_author.exists(),
+            )
+        )
     rows = conn.execute(
         query.order_by(library_items.c.added_at.desc(), library_items.c.paper_id)
     ).all()

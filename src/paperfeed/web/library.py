@@ -6,11 +6,13 @@ forms with fetch (Accept: application/json) so the page does not reload.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Annotated
+from math import ceil
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, FastAPI, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -297,17 +299,37 @@ def follow_author_page(request: Request, site: SiteDep, user: SignedInDep, slug:
 
 @router.get("/library")
 def library_page(
-    request: Request, site: SiteDep, user: SignedInDep, collection: int | None = None
+    request: Request,
+    site: SiteDep,
+    user: SignedInDep,
+    collection: int | None = None,
+    state: Annotated[Literal["to_read", "read"] | None, Query()] = None,
+    q: Annotated[str, Query(max_length=200)] = "",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
-    """Your saved papers with reading state and notes, your collections, follows and mutes."""
+    """Your saved papers with reading state and notes, a page at a time (those to read or
+    read, those matching words of their title, authors or note), your collections, follows
+    and mutes."""
     with site.engine.connect() as conn:
         chosen = lib.get_collection(conn, collection) if collection else None
         if collection and (chosen is None or chosen.user_id != user.id):
             raise HTTPException(404, "no such collection of yours")
-        items = lib.library(conn, user.id, chosen.id if chosen else None)
+        found = lib.library(conn, user.id, chosen.id if chosen else None, q)
+        shown = [i for i in found if state is None or i.state == state]
+        per = site.settings.page_size
+        pages = max(ceil(len(shown) / per), 1)
+        page = min(page, pages)  # past the end (the last paper of a page removed): the last
+        items = shown[(page - 1) * per : page * per]
         cards = {c.paper.id: c for c in views.cards(conn, [i.paper_id for i in items], user)}
         context = {
             "items": [(i, cards[i.paper_id]) for i in items if i.paper_id in cards],
+            "counts": {"all": len(found)} | Counter(i.state for i in found),
+            "shown": len(shown),
+            "state": state,
+            "q": q.strip(),
+            "paging": {"page": page, "pages": pages, "first": (page - 1) * per + 1},
+            "note_max": lib.NOTE_MAX,
+            "back": str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
             "collections": lib.user_collections(conn, user.id),
             "chosen": chosen,
             "follows": lib.interests(conn, user.id, "follow"),

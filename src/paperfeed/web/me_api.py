@@ -20,7 +20,7 @@ from paperfeed.store import library as lib
 from paperfeed.store.accounts import User
 from paperfeed.store.listings import latest_day
 from paperfeed.web import api_links, community, views
-from paperfeed.web.api import ItemOut, PaperOut, item_json, paper_json, stamp
+from paperfeed.web.api import ItemOut, PageIndex, PaperOut, item_json, paper_json, stamp
 from paperfeed.web.deps import ApiCsrf, SignedInDep, Site, SiteDep
 from paperfeed.web.feeds import resolve_id
 
@@ -66,6 +66,22 @@ class RatingIn(BaseModel):
 class SaveIn(BaseModel):
     paper_id: str = Field(max_length=200)
     collection: str | None = Field(None, max_length=200)
+
+
+class ItemEditIn(BaseModel):
+    state: Literal["to_read", "read"] | None = Field(None, description="your reading state")
+    note: str | None = Field(
+        None, max_length=lib.NOTE_MAX, description="your private note (Markdown); replaces it"
+    )
+
+
+class CollectionOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    visibility: Literal["private", "unlisted", "public"]
+    url: str | None
+    papers: int
 
 
 class InterestIn(BaseModel):
@@ -190,6 +206,41 @@ def save(site: SiteDep, user: SignedInDep, body: SaveIn) -> Response:
     return _json({"paper_id": pid, "saved": True, "new": new}, 201 if new else 200)
 
 
+@router.patch("/library/{paper_id:path}", dependencies=[ApiCsrf])
+def edit_item(site: SiteDep, user: SignedInDep, paper_id: str, body: ItemEditIn) -> Response:
+    """Change a saved paper's reading state and/or note."""
+    if body.state is None and body.note is None:
+        raise HTTPException(400, "give a state (to_read or read), a note, or both")
+    pid = resolve_id(paper_id)
+    with site.engine.begin() as conn:
+        if not lib.update_item(conn, user.id, pid, body.state, body.note):
+            raise HTTPException(404, f"{pid} is not in your library")
+        [item] = [i for i in lib.library(conn, user.id) if i.paper_id == pid]
+    return _json({"paper_id": pid, "state": item.state, "note": item.note})
+
+
+@router.get("/collections", response_model=list[CollectionOut])
+def my_collections(site: SiteDep, user: SignedInDep) -> Response:
+    """Your collections by name, with their papers' count and, when shared, their page."""
+    with site.engine.connect() as conn:
+        found = lib.user_collections(conn, user.id)
+        sizes = {c.id: len(lib.collection_paper_ids(conn, c.id)) for c in found}
+    base = site.settings.public_url.rstrip("/")
+    return _json(
+        [
+            {
+                "id": c.id,
+                "name": c.name,
+                "description": c.description,
+                "visibility": c.visibility,
+                "url": None if c.visibility == "private" else f"{base}/c/{c.share_key}",
+                "papers": sizes[c.id],
+            }
+            for c in found
+        ]
+    )
+
+
 @router.delete("/library/{paper_id:path}", dependencies=[ApiCsrf])
 def unsave(site: SiteDep, user: SignedInDep, paper_id: str) -> Response:
     """Remove a paper from your library."""
@@ -216,12 +267,31 @@ def unsave(site: SiteDep, user: SignedInDep, paper_id: str) -> Response:
         },
     ),
 )
-def library(site: SiteDep, user: SignedInDep) -> Response:
-    """Your saved papers, newest first, with reading state, note and collections."""
+def library(
+    site: SiteDep,
+    user: SignedInDep,
+    collection: Annotated[int | None, Query(description="one of your collections' id")] = None,
+    state: Annotated[Literal["to_read", "read"] | None, Query()] = None,
+    q: Annotated[
+        str, Query(max_length=200, description="words of the title, an author or your note")
+    ] = "",
+    p: PageIndex = 0,
+    limit: Annotated[
+        int | None, Query(ge=1, le=1000, description="items per page; all when left out")
+    ] = None,
+) -> Response:
+    """Your saved papers, newest first, with reading state, note and collections; those to
+    read or read, or matching `q`, when asked; a page at a time with `limit` (X-Total-Count:
+    how many there are in all)."""
     with site.engine.connect() as conn:
-        items = lib.library(conn, user.id)
+        chosen = lib.get_collection(conn, collection) if collection is not None else None
+        if collection is not None and (chosen is None or chosen.user_id != user.id):
+            raise HTTPException(404, "no such collection of yours")
+        found = lib.library(conn, user.id, collection, q)
+        found = [i for i in found if state in (None, i.state)]
+        items = found[p * limit : (p + 1) * limit] if limit else found
         cards = {c.paper.id: c for c in views.cards(conn, [i.paper_id for i in items], user)}
-    return _json(
+    answer = _json(
         [
             {
                 "paper": paper_json(cards[i.paper_id]),
@@ -234,6 +304,8 @@ def library(site: SiteDep, user: SignedInDep) -> Response:
             if i.paper_id in cards
         ]
     )
+    answer.headers["X-Total-Count"] = str(len(found))
+    return answer
 
 
 async def read_upload(file: UploadFile) -> bytes:
