@@ -6,11 +6,13 @@ import re
 from html import unescape
 from xml.etree import ElementTree
 
+import pytest
 from sqlalchemy import Engine
 
 from paperfeed.search import embed_papers
 from paperfeed.settings import Settings
 from paperfeed.store.library import library, user_collections
+from paperfeed.web import feeds
 from tests.web_support import DAYS, client, csrf_token, on_day, post_form, sign_up
 
 
@@ -166,3 +168,31 @@ def test_the_library_comes_a_page_at_a_time_by_reading_state_and_found_words(
         assert answer.headers["location"] == "/library?page=2"
         assert len(_listed(c.get("/library?page=2").text)) == 1
         assert len(_listed(c.get("/library?page=9").text)) == 1  # past the end: the last page
+
+
+def test_a_shared_collection_comes_a_page_at_a_time_and_its_feed_holds_the_newest(
+    site: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(feeds, "FEED_SIZE", 3)
+    ids = sorted(on_day(engine, DAYS[0]))[:7]
+    with client(site, engine) as c, client(site, engine) as visitor:
+        sign_up(c, "curator")
+        for pid in ids:
+            post_form(c, f"/papers/{pid}/save", {"collection": "Big"})
+        with engine.connect() as conn:
+            (col,) = user_collections(conn, 1)
+        post_form(c, f"/collections/{col.id}/edit", {"name": "Big", "visibility": "public"})
+        first = visitor.get(f"/c/{col.share_key}")
+        second = visitor.get(f"/c/{col.share_key}?page=2")
+        past = visitor.get(f"/c/{col.share_key}?page=3")
+        bib = visitor.get(f"/c/{col.share_key}/feed.bib").text
+        atom = ElementTree.fromstring(visitor.get(f"/c/{col.share_key}/feed.atom").content)
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    newest = [e.findtext("a:id", "", ns) for e in atom.findall("a:entry", ns)]
+    assert len(newest) == 3 and all(p in e for p, e in zip(ids[::-1][:3], newest, strict=True))
+    cards = re.compile(r'<article class="card[^"]*" data-id="([^"]+)"')
+    assert len(cards.findall(first.text)) == 5 and len(cards.findall(second.text)) == 2
+    assert "7 papers" in first.text and "Page 1 of 2" in first.text
+    assert f'href="/c/{col.share_key}?page=2"' in first.text
+    assert past.status_code == 404
+    assert all(pid in bib for pid in ids)  # the exports hold them all

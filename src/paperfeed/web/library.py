@@ -329,7 +329,7 @@ def library_page(
             "q": q.strip(),
             "paging": {"page": page, "pages": pages, "first": (page - 1) * per + 1},
             "note_max": lib.NOTE_MAX,
-            "back": str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
+            "back": _here(request),
             "collections": lib.user_collections(conn, user.id),
             "chosen": chosen,
             "follows": lib.interests(conn, user.id, "follow"),
@@ -431,31 +431,37 @@ def remove_from_collection(
 
 
 @router.get("/c/{share_key}")
-def collection_page(request: Request, site: SiteDep, user: UserDep, share_key: str) -> Response:
-    """A public or unlisted collection, with its feeds and exports."""
+def collection_page(
+    request: Request,
+    site: SiteDep,
+    user: UserDep,
+    share_key: str,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+) -> Response:
+    """A public or unlisted collection, a page at a time, with its feeds and exports."""
     with site.engine.connect() as conn:
         found = lib.shared_collection(conn, share_key)
         if found is None:
             raise HTTPException(404, "no such collection (it may be private)")
-        shown = views.cards(conn, lib.collection_paper_ids(conn, found.id), user)
+        ids, per = lib.collection_paper_ids(conn, found.id), site.settings.page_size
+        views.check_page(page, len(ids), per)
+        shown = views.cards(conn, ids[views.offset_of(page, per) :][:per], user)
         listing = views.Listing(
-            found.name,
-            shown,
-            len(shown),
-            1,
-            max(len(shown), 1),
-            f"/c/{share_key}",
-            f"/c/{share_key}/feed",
+            found.name, shown, len(ids), page, per, f"/c/{share_key}", f"/c/{share_key}/feed"
         )
         context = {
             "collection": found,
             "listing": listing,
             **personal_context(conn, user, [c.paper.id for c in shown]),
         }
-    page = html(
-        site, request, site.render("collection.html", user=user, here=request.url.path, **context)
-    )
-    return _unlisted(page, found.visibility)
+    body = site.render("collection.html", user=user, here=_here(request), **context)
+    return _unlisted(html(site, request, body), found.visibility)
+
+
+def _here(request: Request) -> str:
+    """This page's path and query: where a form on it comes back to."""
+    query = request.url.query
+    return str(request.url.path) + (f"?{query}" if query else "")
 
 
 NOINDEX = "noindex, nofollow"
@@ -478,6 +484,8 @@ def collection_feed(site: SiteDep, share_key: str, fmt: str) -> Response:
         if found is None:
             raise HTTPException(404, "no such collection (it may be private)")
         ids = lib.collection_paper_ids(conn, found.id)
+        if fmt in ("atom", "rss"):  # a feed reader polls: the newest additions, as other feeds
+            ids = ids[: feeds.FEED_SIZE]
         shown = views.cards(conn, ids, None)
     listing = views.Listing(
         found.name,

@@ -188,7 +188,7 @@ def stars_listing(
     ranked.sort(key=lambda t: (-t[0], t[1]))
     ids = list(dict.fromkeys(pid for _, pid in ranked))
     result = reader_page(conn, _slicer(ids), hide, page, per_page)
-    _check_page(page, result.total, per_page)
+    check_page(page, result.total, per_page)
     shown = [c for c in cards(conn, result.ids, user) if not c.flags.hidden]
     paths = "/trending/stars", "/feeds/trending"
     return _listing("Trending by GitHub stars", shown, result, page, per_page, *paths)
@@ -239,7 +239,8 @@ def offset_of(page: int, per_page: int) -> int:
     return (page - 1) * per_page
 
 
-def _check_page(page: int, total: int, per_page: int) -> None:
+def check_page(page: int, total: int, per_page: int) -> None:
+    """PageOutOfRange when a page past the first lies beyond a list of `total`."""
     if page > 1 and offset_of(page, per_page) >= total:
         last = max(ceil(total / per_page), 1)
         raise PageOutOfRange(f"page {page} is past the end; the last page is {last}")
@@ -259,7 +260,7 @@ def daily(
         return papers_between(conn, period.start, period.end, offset, limit)
 
     result = reader_page(conn, fetch, hide, page, per_page)
-    _check_page(page, result.total, per_page)
+    check_page(page, result.total, per_page)
     return Listing(
         title=f"Daily papers · {period.heading}",
         cards=cards(conn, result.ids, user),
@@ -293,7 +294,7 @@ def trending_listing(
         ranked = trending.rank(rows, trending.reference_time(newest), weights)
     scores = {r.id: r.score for r in ranked}
     result = reader_page(conn, _slicer(list(scores)), hide, page, per_page)
-    _check_page(page, result.total, per_page)
+    check_page(page, result.total, per_page)
     shown = [_with_score(c, scores[c.paper.id]) for c in cards(conn, result.ids, user)]
     return _listing(
         "Trending papers", shown, result, page, per_page, "/trending", "/feeds/trending"
@@ -318,7 +319,7 @@ def by_author(
         return None
     fetch = partial(papers_by_author, conn, key)
     result = reader_page(conn, fetch, hide, page, per_page)
-    _check_page(page, result.total, per_page)
+    check_page(page, result.total, per_page)
     slug = key.replace(" ", "-")
     shown = cards(conn, result.ids, user)
     return _listing(
@@ -338,7 +339,7 @@ def by_category(
     result = reader_page(conn, partial(papers_in_category, conn, category), hide, page, per_page)
     if result.total == 0 and not result.hidden:
         return None
-    _check_page(page, result.total, per_page)
+    check_page(page, result.total, per_page)
     shown = cards(conn, result.ids, user)
     paths = f"/categories/{category}", f"/feeds/category/{category}"
     name = categories.name_of(category)
