@@ -325,3 +325,57 @@ def test_a_first_view_during_a_large_stores_first_fit_is_ranked_without_waiting(
         _model, after = rec.model(conn, ana, DAYS[0], DAYS[-1])
     assert after.vectorizer is store[1].vectorizer  # rebuilt in the store's features
     assert len(_feed(engine, rec, ana)) == 5
+
+
+def _topic(pid: str, day: date, topic: str, n: int, author: str = "A. Writer") -> Paper:
+    words = {
+        "codes": "quantum error correction with surface codes and stabilizer decoders",
+        "proteins": "protein structure prediction with folding and residue contact maps",
+    }[topic]
+    return Paper(
+        id=pid,
+        title=f"{words.split(' with ')[0].title()} {n}",
+        abstract=f"We study {words}. Variant {n} of {words}.",
+        authors=(author,),
+        categories=("cs.LG",),
+        source="test",
+        listing_date=day,
+    )
+
+
+def test_a_collection_ranks_by_its_own_papers_alone(site: Settings, engine: Engine) -> None:
+    """arxiv-sanity-lite's per-tag ranking: a collection's feed learns from its papers only
+    (not the reader's other saves, nor their follows), and follows the collection's changes."""
+    from paperfeed.store import library as lib
+
+    old = [_topic(f"2501.0{n:04d}", date(2025, 1, 6), "codes", n) for n in range(3)]
+    old += [_topic(f"2501.0{n:04d}", date(2025, 1, 6), "proteins", n) for n in range(3, 6)]
+    new = [
+        _topic("2612.90001", DAYS[1], "codes", 7),
+        _topic("2612.90002", DAYS[1], "codes", 8),
+        _topic("2612.90003", DAYS[1], "proteins", 9, author="Fay Follow"),
+        _topic("2612.90004", DAYS[1], "proteins", 10),
+    ]
+    with engine.begin() as conn:
+        upsert_papers(conn, [*old, *new])
+        user = create_user(conn, "tagger", "not a real hash").id
+        for paper in old[:3]:
+            lib.save_paper(conn, user, paper.id, "Decoders")
+        for paper in old[3:]:
+            lib.save_paper(conn, user, paper.id, "Folding")
+        add_interest(conn, user, "follow", "author", author_key("Fay Follow"), "Fay Follow")
+        decoders, folding = (c.id for c in lib.user_collections(conn, user))
+    rec = Recommender(engine)
+
+    def top(collection: int | None, n: int = 2) -> set[str]:
+        with engine.connect() as conn:
+            found = rec.feed(conn, user, DAYS[0], DAYS[-1], 10, collection=collection)
+        return {r.id for r in found[:n]}
+
+    assert top(decoders) == {"2612.90001", "2612.90002"}
+    assert top(folding) == {"2612.90003", "2612.90004"}
+    assert "2612.90003" in top(None, 1)  # everything: the followed author's paper on top
+    with engine.begin() as conn:  # the collection emptied: nothing to rank it by
+        for paper in old[:3]:
+            lib.remove_from_collection(conn, decoders, paper.id)
+    assert top(decoders) == set()

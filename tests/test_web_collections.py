@@ -13,7 +13,7 @@ from paperfeed.search import embed_papers
 from paperfeed.settings import Settings
 from paperfeed.store.library import library, user_collections
 from paperfeed.web import feeds
-from tests.web_support import DAYS, client, csrf_token, on_day, post_form, sign_up
+from tests.web_support import DAYS, bearer, client, csrf_token, on_day, post_form, sign_up
 
 
 def test_a_collection_is_renamed_in_place_and_deleted_without_losing_papers(
@@ -196,3 +196,41 @@ def test_a_shared_collection_comes_a_page_at_a_time_and_its_feed_holds_the_newes
     assert f'href="/c/{col.share_key}?page=2"' in first.text
     assert past.status_code == 404
     assert all(pid in bib for pid in ids)  # the exports hold them all
+
+
+def test_for_you_ranks_by_one_collection_on_the_page_and_in_the_api(
+    site: Settings, engine: Engine
+) -> None:
+    ids = sorted(on_day(engine, DAYS[0]))[:2]
+    with client(site, engine) as c, client(site, engine) as other:
+        auth = bearer(c, "tagger")  # signed up, then a token (the client signed out)
+        for pid in ids:
+            c.post("/api/me/library", json={"paper_id": pid, "collection": "Mine"}, headers=auth)
+        c.post(
+            "/signin",
+            data={
+                "username": "tagger",
+                "password": "correct horse battery",
+                "csrf_token": csrf_token(c),
+            },
+        )
+        with engine.connect() as conn:
+            (col,) = user_collections(conn, 1)
+        library_page = c.get(f"/library?collection={col.id}").text
+        page = c.get(f"/for-you?window=month&collection={col.id}")
+        everything = c.get("/for-you?window=month&collection=")  # the form's first choice
+        odd = [c.get(f"/for-you?collection={v}").status_code for v in ("0", "x", "-1")]
+        sign_up(other, "snoop")
+        snooped = other.get(f"/for-you?collection={col.id}")
+        api = c.get(f"/api/me/feed?window=month&collection={col.id}", headers=auth)
+        missing = c.get("/api/me/feed?collection=999", headers=auth)
+    assert f'href="/for-you?collection={col.id}">Papers like these</a>' in library_page
+    assert page.status_code == 200 and "Papers like “Mine”" in page.text
+    assert f'<option value="{col.id}" selected>the collection “Mine”</option>' in page.text
+    assert f'href="/for-you?window=week&amp;collection={col.id}"' in page.text
+    assert len(re.findall(r'<p class="why">', page.text)) >= 3
+    assert snooped.status_code == 404 and missing.status_code == 404
+    assert everything.status_code == 200 and "Papers for tagger" in everything.text
+    assert odd == [404, 400, 400]
+    assert api.status_code == 200 and len(api.json()) >= 3
+    assert not {i["paper"]["id"] for i in api.json()} & set(ids)

@@ -147,6 +147,21 @@ def test_follow_mute_import_and_share_a_collection(
     expect(page).to_have_url(url + f"/papers/{HOSTILE_ID}")
     expect(held.locator("a")).to_have_text(["Reading group", "Security papers"])
 
+    # For you ranked by one collection (its link on the library page), then by everything again
+    # through the page's own "Rank by" form.
+    page.goto(url + "/library")
+    page.locator("aside").get_by_role("link", name="Security papers").click()
+    page.get_by_role("link", name="Papers like these").click()
+    expect(page.locator("h1")).to_have_text("Papers like “Security papers”")
+    page.get_by_role("link", name="This month").click()
+    expect(page).to_have_url(re.compile(r"window=month&collection=\d+$"))
+    rank_by = page.get_by_role("form", name="Rank by")
+    expect(rank_by.get_by_label("Rank by")).to_have_value(re.compile(r"^\d+$"))
+    rank_by.get_by_label("Rank by").select_option(label="everything you saved, rated and follow")
+    rank_by.get_by_role("button", name="Rank").click()
+    expect(page.locator("h1")).to_have_text("Papers for curator")
+    expect(page).to_have_url(re.compile(r"/for-you\?window=month&collection=$"))  # "everything"
+
 
 def test_import_fetches_an_unknown_arxiv_paper(
     page: Page, live_site: LiveSite, tmp_path: Path

@@ -22,7 +22,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -58,7 +58,14 @@ from paperfeed.recommend.model import (
 from paperfeed.recommend.whole import Neighbours, Reach, candidate_ids, centres, per_query
 from paperfeed.store import get_papers
 from paperfeed.store.accounts import site_revision
-from paperfeed.store.library import interests, paper_signals, signal_version, vector_contract
+from paperfeed.store.library import (
+    collection_paper_ids,
+    collection_signals,
+    interests,
+    paper_signals,
+    signal_version,
+    vector_contract,
+)
 from paperfeed.store.listings import latest_day, newest_listed, paper_flags, papers_between
 from paperfeed.store.search_store import get_vectors, latest_change
 from paperfeed.util import Lru, utcnow
@@ -190,16 +197,23 @@ class Recommender:
         return model, space
 
     def _model(
-        self, conn: Connection, user_id: int, since: date, until: date
+        self,
+        conn: Connection,
+        user_id: int,
+        since: date,
+        until: date,
+        collection: int | None = None,
     ) -> tuple[UserModel, Space, tuple[object, ...]]:
         space, space_key = self._space(conn, since, until)
-        key = (user_id, signal_version(conn, user_id), site_revision(conn), space_key)
-        return self._models.get_or_build(key, lambda: self._train(user_id, space)), space, key
+        basis = _basis(conn, collection)
+        key = (user_id, signal_version(conn, user_id), site_revision(conn), space_key, basis)
+        model = self._models.get_or_build(key, lambda: self._train(user_id, space, collection))
+        return model, space, key
 
-    def _train(self, user_id: int, space: Space) -> UserModel:
+    def _train(self, user_id: int, space: Space, collection: int | None = None) -> UserModel:
         with self.engine.connect() as conn:
-            signals = _signals(conn, user_id, space.vectors.shape[1])
-            follows = follows_of(conn, user_id)
+            signals = _signals(conn, user_id, space.vectors.shape[1], collection)
+            follows = _follows(conn, user_id, collection)
         return train(signals, space, follows, self.tuning)
 
     def feed(
@@ -210,13 +224,16 @@ class Recommender:
         until: date,
         limit: int,
         show_muted: bool = False,
+        collection: int | None = None,
     ) -> list[Recommendation]:
         """The user's ranked papers of [since, until] with a reason each (seen ones left out,
-        and muted ones unless `show_muted`)."""
+        and muted ones unless `show_muted`). With a `collection` (one of the user's), ranked by
+        a model of that collection's papers alone (and the user's 👎 and mutes), as
+        arxiv-sanity-lite ranks by one tag."""
         window = self._window(conn, since, until)
         if not window:
             return []  # nothing was listed then: nothing to rank (and no model to fit)
-        model, space, key = self._model(conn, user_id, since, until)
+        model, space, key = self._model(conn, user_id, since, until, collection)
         if not model.has_signals:
             return []
 
@@ -244,7 +261,12 @@ class Recommender:
         return Learned(terms, papers_leaned_on(model), positive_papers(model))
 
     def feed_all(
-        self, conn: Connection, user_id: int, limit: int, show_muted: bool = False
+        self,
+        conn: Connection,
+        user_id: int,
+        limit: int,
+        show_muted: bool = False,
+        collection: int | None = None,
     ) -> list[Recommendation] | None:
         """The user's ranked papers of the whole store, with a reason each (seen ones left out,
         and muted ones unless `show_muted`); None when it cannot be ranked: no vector index, or
@@ -256,10 +278,11 @@ class Recommender:
         # in features fitted on the candidates, and again once the store's are in (day in key).
         day, vocabulary = self._vocabulary_soon(conn, change)
         version = (signal_version(conn, user_id), site_revision(conn), change, day)
-        key = (user_id, *version, "all", limit, show_muted)
+        key = (user_id, *version, "all", limit, show_muted, _basis(conn, collection))
         try:
             ranked = self._feeds.get_or_build(
-                key, lambda: self._rank_all(conn, user_id, limit, vocabulary, show_muted)
+                key,
+                lambda: self._rank_all(conn, user_id, limit, vocabulary, show_muted, collection),
             )
         except _Unranked:
             return None
@@ -272,10 +295,11 @@ class Recommender:
         limit: int,
         vocabulary: Vocabulary | None,
         show_muted: bool,
+        collection: int | None = None,
     ) -> tuple[Recommendation, ...]:
         contract = vector_contract(conn)
         assert contract is not None and self.neighbours is not None
-        signals = _signals(conn, user_id, contract[1])
+        signals = _signals(conn, user_id, contract[1], collection)
         seen = acted_on(conn, user_id)
         ids = self._candidates(signals, seen)
         flags = paper_flags(conn, ids)
@@ -284,7 +308,7 @@ class Recommender:
         docs = [doc_of(papers[i]) for i in ids if i in papers]
         vectors = _matrix(conn, contract, [d.id for d in docs])
         space = _space_over(docs, vectors, vocabulary)
-        model = train(signals, space, follows_of(conn, user_id), self.tuning)
+        model = train(signals, space, _follows(conn, user_id, collection), self.tuning)
         return tuple(rank(model, space, limit, seen, show_muted=show_muted))
 
     def _candidates(self, signals: Sequence[Signal], seen: frozenset[str]) -> list[str]:
@@ -530,8 +554,26 @@ def _matrix(conn: Connection, contract: tuple[str, int] | None, ids: Sequence[st
     return out
 
 
-def _signals(conn: Connection, user_id: int, dim: int) -> list[Signal]:
+def _basis(conn: Connection, collection: int | None) -> tuple[object, ...] | None:
+    """What a collection's model is trained on, for cache keys (None: all the user's signals)."""
+    return None if collection is None else (collection, *collection_paper_ids(conn, collection))
+
+
+def _follows(conn: Connection, user_id: int, collection: int | None) -> Follows:
+    """The user's follows and mutes; for a collection's feed, the mutes only (a followed
+    author's papers are not what the collection is about)."""
+    found = follows_of(conn, user_id)
+    if collection is None:
+        return found
+    return replace(found, authors=frozenset(), categories=frozenset(), searches=())
+
+
+def _signals(
+    conn: Connection, user_id: int, dim: int, collection: int | None = None
+) -> list[Signal]:
     raw = paper_signals(conn, user_id)
+    if collection is not None:  # the collection's papers, and the user's 👎 still
+        raw = [s for s in raw if s.sign < 0] + collection_signals(conn, collection)
     papers = get_papers(conn, list({s.paper_id for s in raw}), brief=True)
     contract = vector_contract(conn)
     vectors = get_vectors(conn, contract[0], list(papers), contract[1]) if contract else {}

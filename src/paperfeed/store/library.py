@@ -626,6 +626,12 @@ def paper_signals(conn: Connection, user_id: int) -> list[PaperSignal]:
     return out
 
 
+def collection_signals(conn: Connection, collection_id: int) -> list[PaperSignal]:
+    """A collection's papers as positive signals, dated when they were put in it."""
+    query = select(collection_items).where(collection_items.c.collection_id == collection_id)
+    return [PaperSignal(r.paper_id, "library", 1, r.added_at) for r in conn.execute(query)]
+
+
 def vector_contract(conn: Connection) -> tuple[str, int] | None:
     """The embedding contract holding the most stored vectors, and its dimension."""
     rows = conn.execute(select(embedding_contracts.c.id, embedding_contracts.c.dim)).all()

@@ -37,6 +37,7 @@ from paperfeed.web.deps import FormCsrf, SignedInDep, Site, SiteDep, UserDep, ht
 from paperfeed.web.feeds import resolve_id
 from paperfeed.web.limits import allow_body
 from paperfeed.web.markup import render_markdown
+from paperfeed.web.render import query_string
 
 router = APIRouter(include_in_schema=False)
 WINDOWS = me_api.WINDOWS  # the page, the API and the private feed name the same windows
@@ -311,9 +312,9 @@ def library_page(
     read, those matching words of their title, authors or note), your collections, follows
     and mutes."""
     with site.engine.connect() as conn:
-        chosen = lib.get_collection(conn, collection) if collection else None
-        if collection and (chosen is None or chosen.user_id != user.id):
-            raise HTTPException(404, "no such collection of yours")
+        chosen = (
+            me_api.own_collection(conn, user.id, collection) if collection is not None else None
+        )
         found = lib.library(conn, user.id, chosen.id if chosen else None, q)
         shown = [i for i in found if state is None or i.state == state]
         per = site.settings.page_size
@@ -374,13 +375,6 @@ def create_collection(
     return RedirectResponse(f"/library?collection={found.id}", status_code=303)
 
 
-def _own_collection(conn: Connection, user: User, collection_id: int) -> lib.Collection:
-    found = lib.get_collection(conn, collection_id)
-    if found is None or found.user_id != user.id:
-        raise HTTPException(404, "no such collection of yours")
-    return found
-
-
 @router.post("/collections/{collection_id}/edit", dependencies=[FormCsrf])
 def edit_collection(
     site: SiteDep,
@@ -425,7 +419,7 @@ def remove_from_collection(
 ) -> Response:
     """Take a paper out of one of your collections (it stays in the library)."""
     with site.engine.begin() as conn:
-        _own_collection(conn, user, collection_id)
+        me_api.own_collection(conn, user.id, collection_id)
         lib.remove_from_collection(conn, collection_id, resolve_id(paper_id))
     return RedirectResponse(safe_next(next or f"/library?collection={collection_id}"), 303)
 
@@ -589,40 +583,64 @@ def for_you(
     user: UserDep,
     window: str = "week",
     show_muted: Annotated[int, Query(ge=0, le=1)] = 0,
+    collection: Annotated[str, Query(max_length=18, pattern=r"^\d*$")] = "",
 ) -> Response:
-    """Papers of today, this week or this month ranked by your model, each with why."""
+    """Papers of today, this week or this month ranked by your model, each with why; ranked by
+    one of your collections alone when `collection` names it (empty, as the page's "Rank by"
+    form sends "everything": by all your signals)."""
     if user is None:
         return _signin("/for-you")
+    collection_id = int(collection) if collection else None
     if window not in WINDOWS:
         raise HTTPException(400, f"window is one of {', '.join(WINDOWS)}")
     recommender, size = _recommender(request), site.settings.page_size
     with site.engine.connect() as conn:
-        recs, notice = ranked_feed(recommender, conn, user.id, window, size, bool(show_muted))
+        chosen = (
+            me_api.own_collection(conn, user.id, collection_id)
+            if collection_id is not None
+            else None
+        )
+        recs, notice = ranked_feed(
+            recommender, conn, user.id, window, size, bool(show_muted), collection_id
+        )
         shown = {c.paper.id: c for c in views.cards(conn, [r.id for r in recs], user)}
         items = [(shown[r.id], r.why) for r in recs if r.id in shown]
+        muted = _muted_in_feed(
+            conn, recommender, user.id, window, size, bool(show_muted), collection_id
+        )
         context = {
             "items": items,
             "window": window,
             "windows": list(WINDOWS),
             "notice": notice,
             "show_muted": bool(show_muted),
-            **_muted_in_feed(conn, recommender, user.id, window, size, bool(show_muted)),
+            "chosen": chosen,
+            "collections": lib.user_collections(conn, user.id),
+            **muted,
             **personal_context(conn, user, list(shown)),
-            **(_starting(conn, user.id) if not items else {}),
+            **(_starting(conn, user.id) if not items and chosen is None else {}),
         }
-    here = f"/for-you?window={window}" + ("&show_muted=1" if show_muted else "")
+    here = "/for-you" + query_string(  # show_muted last: the mutes note drops it from here
+        window=window, collection=collection_id, show_muted=show_muted or None
+    )
     return html(site, request, site.render("for_you.html", user=user, here=here, **context))
 
 
 def _muted_in_feed(
-    conn: Connection, recommender: Recommender, user_id: int, window: str, size: int, shown: bool
+    conn: Connection,
+    recommender: Recommender,
+    user_id: int,
+    window: str,
+    size: int,
+    shown: bool,
+    collection: int | None = None,
 ) -> dict[str, object]:
     """How many of the papers ranked highest for the reader their mutes hide (the ranking
     without mutes, kept beside the page's own; nothing for a reader without mutes)."""
     follows = follows_of(conn, user_id)
     if not has_mutes(follows):
         return {}
-    every, _notice = ranked_feed(recommender, conn, user_id, window, size, show_muted=True)
+    every, _notice = ranked_feed(recommender, conn, user_id, window, size, True, collection)
     papers = views.current_papers(conn, [r.id for r in every])
     count = sum(hides(p, follows) for p in papers.values())
     return {"muted": Muted(count, "page")} if count or shown else {}
@@ -667,17 +685,19 @@ def ranked_feed(
     window: str,
     limit: int,
     show_muted: bool = False,
+    collection: int | None = None,
 ) -> tuple[list[Recommendation], str | None]:
-    """The user's feed for a named window, and a notice when all time fell back to the month."""
+    """The user's feed for a named window (ranked by one collection when given), and a notice
+    when all time fell back to the month."""
     if window == "all":
-        found = recommender.feed_all(conn, user_id, limit, show_muted)
+        found = recommender.feed_all(conn, user_id, limit, show_muted, collection)
         if found is not None:
             return found, None
     newest = latest_day(conn)
     if newest is None:
         return [], None
     start, end = me_api.feed_window(conn, None, newest, WINDOWS[window] or WINDOWS["month"])
-    recs = recommender.feed(conn, user_id, start, end, limit, show_muted)
+    recs = recommender.feed(conn, user_id, start, end, limit, show_muted, collection)
     return recs, ALL_TIME_FALLBACK if window == "all" else None
 
 

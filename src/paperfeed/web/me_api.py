@@ -51,6 +51,14 @@ def _json(data: object, status: int = 200) -> Response:
     return Response(json.dumps(data), status, media_type=JSON)
 
 
+def own_collection(conn: Connection, user_id: int, collection_id: int) -> lib.Collection:
+    """One of the user's collections; 404 when there is none of this id, or it is another's."""
+    found = lib.get_collection(conn, collection_id)
+    if found is None or found.user_id != user_id:
+        raise HTTPException(404, "no such collection of yours")
+    return found
+
+
 def known_paper(conn: Connection, paper_id: str) -> str:
     """The stored paper's canonical id; 404 when there is no such paper."""
     pid = resolve_id(paper_id)
@@ -284,9 +292,8 @@ def library(
     read or read, or matching `q`, when asked; a page at a time with `limit` (X-Total-Count:
     how many there are in all)."""
     with site.engine.connect() as conn:
-        chosen = lib.get_collection(conn, collection) if collection is not None else None
-        if collection is not None and (chosen is None or chosen.user_id != user.id):
-            raise HTTPException(404, "no such collection of yours")
+        if collection is not None:
+            own_collection(conn, user.id, collection)
         found = lib.library(conn, user.id, collection, q)
         found = [i for i in found if state in (None, i.state)]
         items = found[p * limit : (p + 1) * limit] if limit else found
@@ -548,20 +555,26 @@ def feed(
     until: date | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     window: Window | None = None,
+    collection: Annotated[
+        int | None, Query(description="rank by this collection of yours alone")
+    ] = None,
 ) -> Response:
     """Your For you feed: the window's papers ranked by your model, each with why. The window is
     since..until (the last week of listings by default), or one the page names instead: `today`,
-    `week`, `month` (ending on the newest listing day), `all` (every stored paper)."""
+    `week`, `month` (ending on the newest listing day), `all` (every stored paper). With
+    `collection`, ranked by that collection's papers alone (and your 👎 and mutes)."""
     if window and (since or until):
         raise HTTPException(400, f"window={window} names its own days: leave out since and until")
     with site.engine.connect() as conn:
+        if collection is not None:
+            own_collection(conn, user.id, collection)
         if window == "all":
-            found = recommender.feed_all(conn, user.id, limit)
+            found = recommender.feed_all(conn, user.id, limit, collection=collection)
             if found is None:
                 raise HTTPException(409, ALL_TIME_UNAVAILABLE)
             recs = found
         else:
             start, end = feed_window(conn, since, until, WINDOWS[window] if window else 7)
-            recs = recommender.feed(conn, user.id, start, end, limit)
+            recs = recommender.feed(conn, user.id, start, end, limit, collection=collection)
         cards = {c.paper.id: c for c in views.cards(conn, [r.id for r in recs], user)}
     return _json([item_json(cards[r.id]) | {"why": r.why} for r in recs if r.id in cards])
