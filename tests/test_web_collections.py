@@ -234,3 +234,39 @@ def test_for_you_ranks_by_one_collection_on_the_page_and_in_the_api(
     assert odd == [404, 400, 400]
     assert api.status_code == 200 and len(api.json()) >= 3
     assert not {i["paper"]["id"] for i in api.json()} & set(ids)
+
+
+def test_a_collections_model_is_shown_and_carried_by_the_private_feed(
+    site: Settings, engine: Engine
+) -> None:
+    ids = sorted(on_day(engine, DAYS[0]))[:3]
+    with client(site, engine) as c, client(site, engine) as reader:
+        sign_up(c, "tagger")
+        post_form(c, f"/papers/{ids[0]}/save", {"collection": "Mine"})
+        for pid in ids[1:]:
+            post_form(c, f"/papers/{pid}/save", {})
+        post_form(c, "/collections", {"name": "Empty"})
+        with engine.connect() as conn:
+            empty, mine = user_collections(conn, 1)
+        learned = c.get(f"/for-you/learned?collection={mine.id}").text
+        everything = c.get("/for-you/learned").text
+        nothing = c.get(f"/for-you/learned?collection={empty.id}").text
+        made = post_form(c, "/for-you/feed-url", {}).text
+        urls = re.findall(r'value="(http[^"]+/feeds/for-you/[^"]+)"', made)
+        assert len(urls) == 3 and urls[1:] == [
+            f"{urls[0]}?collection={empty.id}",
+            f"{urls[0]}?collection={mine.id}",
+        ]
+        path = urls[2].split("://", 1)[1].split("/", 1)[1]
+        atom = ElementTree.fromstring(reader.get("/" + path).content)
+        foreign = reader.get("/" + path.replace(f"collection={mine.id}", "collection=999"))
+    assert (
+        "What “Mine” taught the model" in learned
+        and "Trained on the 1 paper of your collection" in learned
+    )
+    assert "Trained on 3 papers you saved" in everything
+    assert "No papers in “Empty” yet" in nothing
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    assert atom.findtext("a:title", "", ns).startswith("Papers like “Mine”")
+    assert len(atom.findall("a:entry", ns)) >= 3
+    assert foreign.status_code == 404

@@ -254,9 +254,17 @@ class Recommender:
             key, lambda: frozenset(papers_between(conn, since, until, 0, MAX_CANDIDATES).ids)
         )
 
-    def learned(self, conn: Connection, user_id: int, since: date, until: date) -> Learned:
-        """The strongest terms and the most weighted positive papers of the user's model."""
-        model, space = self.model(conn, user_id, since, until)
+    def learned(
+        self,
+        conn: Connection,
+        user_id: int,
+        since: date,
+        until: date,
+        collection: int | None = None,
+    ) -> Learned:
+        """The strongest terms and the most weighted positive papers of the user's model (the
+        model of one of their collections, when given)."""
+        model, space, _key = self._model(conn, user_id, since, until, collection)
         terms = strongest_terms(model, space)
         return Learned(terms, papers_leaned_on(model), positive_papers(model))
 

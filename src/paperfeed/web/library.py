@@ -583,14 +583,14 @@ def for_you(
     user: UserDep,
     window: str = "week",
     show_muted: Annotated[int, Query(ge=0, le=1)] = 0,
-    collection: Annotated[str, Query(max_length=18, pattern=r"^\d*$")] = "",
+    collection: CollectionParam = "",
 ) -> Response:
     """Papers of today, this week or this month ranked by your model, each with why; ranked by
     one of your collections alone when `collection` names it (empty, as the page's "Rank by"
     form sends "everything": by all your signals)."""
     if user is None:
         return _signin("/for-you")
-    collection_id = int(collection) if collection else None
+    collection_id = _collection_id(collection)
     if window not in WINDOWS:
         raise HTTPException(400, f"window is one of {', '.join(WINDOWS)}")
     recommender, size = _recommender(request), site.settings.page_size
@@ -701,15 +701,34 @@ def ranked_feed(
     return recs, ALL_TIME_FALLBACK if window == "all" else None
 
 
+CollectionParam = Annotated[str, Query(max_length=18, pattern=r"^\d*$")]
+
+
+def _collection_id(value: str) -> int | None:
+    """A `collection` query value as an id; empty (a form's "everything") is None."""
+    return int(value) if value else None
+
+
 @router.get("/for-you/learned")
-def learned(request: Request, site: SiteDep, user: SignedInDep) -> Response:
-    """What your model learned: strongest terms and the papers it leans on."""
+def learned(
+    request: Request, site: SiteDep, user: SignedInDep, collection: CollectionParam = ""
+) -> Response:
+    """What your model learned (or one collection's): strongest terms and the papers it leans
+    on."""
+    collection_id = _collection_id(collection)
     with site.engine.connect() as conn:
+        chosen = (
+            me_api.own_collection(conn, user.id, collection_id)
+            if collection_id is not None
+            else None
+        )
         end = latest_day(conn)
         found = None
         if end is not None:
-            found = _recommender(request).learned(conn, user.id, end - timedelta(days=6), end)
-    return html(site, request, site.render("learned.html", user=user, learned=found))
+            start = end - timedelta(days=6)
+            found = _recommender(request).learned(conn, user.id, start, end, collection_id)
+    body = site.render("learned.html", user=user, learned=found, chosen=chosen)
+    return html(site, request, body)
 
 
 @router.post("/for-you/reset", dependencies=[FormCsrf])
@@ -731,30 +750,54 @@ def feed_url(
             token = None
         else:
             token = lib.new_feed_token(conn, user.id)
+        collections = lib.user_collections(conn, user.id)
     base = site.settings.public_url.rstrip("/")
     url = f"{base}/feeds/for-you/{token}.atom" if token else None
-    body = site.render("feed_url.html", user=user, url=url)
+    body = site.render("feed_url.html", user=user, url=url, collections=collections)
     return html(site, request, body)
 
 
 @router.get("/feeds/for-you/{token}.{fmt}")
 def private_feed(
-    request: Request, site: SiteDep, token: str, fmt: str, window: str = "week"
+    request: Request,
+    site: SiteDep,
+    token: str,
+    fmt: str,
+    window: str = "week",
+    collection: CollectionParam = "",
 ) -> Response:
     """Your For you feed for feed readers, behind a private, revocable URL (`?window=all`: the
-    whole store, or the month when it cannot be ranked yet)."""
+    whole store, or the month when it cannot be ranked yet; `?collection=ID`: ranked by that
+    collection of yours alone)."""
     if fmt not in ("atom", "rss"):
         raise HTTPException(404, "formats: atom, rss")
     if window not in WINDOWS:
         raise HTTPException(400, f"window is one of {', '.join(WINDOWS)}")
+    collection_id = _collection_id(collection)
     with site.engine.connect() as conn:
         user_id = lib.feed_token_user(conn, token)
         if user_id is None:
             raise HTTPException(404, "this feed URL was revoked or never existed")
-        recs, _notice = ranked_feed(_recommender(request), conn, user_id, window, 50)
+        chosen = (
+            me_api.own_collection(conn, user_id, collection_id)
+            if collection_id is not None
+            else None
+        )
+        recs, _notice = ranked_feed(
+            _recommender(request), conn, user_id, window, 50, collection=collection_id
+        )
         shown = views.cards(conn, [r.id for r in recs], None)
+    title = f"Papers like “{chosen.name}”" if chosen else "For you"
+    page = "/for-you" + query_string(collection=collection_id)
     listing = views.Listing(
-        "For you", shown, len(shown), 1, 50, "/for-you", f"/feeds/for-you/{token}"
+        title,
+        shown,
+        len(shown),
+        1,
+        50,
+        page,
+        f"/feeds/for-you/{token}",
+        query_string(window=window if window != "week" else None, collection=collection_id),
     )
     return _unlisted(
         Response(
