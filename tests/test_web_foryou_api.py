@@ -156,8 +156,8 @@ def test_import_through_the_api_keeps_notes_tags_and_reading_state(
     a, b = _some(engine, 2)
     ris = (
         f"TY  - GEN\nTI  - x\nUR  - https://arxiv.org/abs/{a}\nN1  - arXiv:{a}\n"
-        "N1  - Compare with the **baseline**.\nKW  - Theory\nKW  - read\nER  - \n"
-        f"TY  - GEN\nTI  - y\nUR  - https://arxiv.org/abs/{b}\nKW  - Theory\nER  - \n"
+        "N1  - Compare with the **baseline**.\nKW  - Theory\nKW  - read\nKW  - ***\nER  - \n"
+        f"TY  - GEN\nTI  - y\nUR  - https://arxiv.org/abs/{b}\nKW  - Theory\nKW  - ***\nER  - \n"
     )
     with client(site, engine) as c:
         auth = _bearer(c, engine)
@@ -168,7 +168,10 @@ def test_import_through_the_api_keeps_notes_tags_and_reading_state(
         ).json()
         items = {i["paper"]["id"]: i for i in c.get("/api/me/library", headers=auth).json()}
     assert (plain["matched"], plain["notes"], plain["read"]) == (2, 1, 1)
-    assert (plain["tags"], plain["collections"]) == (["Theory"], [])
+    assert (plain["tags"], plain["collections"]) == (["***", "Theory"], [])
+    assert [p["reason"] for p in filed["problems"]] == [  # once, not once per paper
+        "tag “***”: a collection name has 1 to 200 characters, with letters or digits"
+    ]
     assert (filed["notes"], filed["read"], filed["tags"]) == (0, 0, [])  # nothing twice
     assert filed["collections"] == ["Theory"]
     assert items[a]["note"] == "Compare with the **baseline**." and items[a]["state"] == "read"

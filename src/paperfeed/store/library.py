@@ -309,6 +309,27 @@ def library(
     ]
 
 
+def library_item(conn: Connection, user_id: int, paper_id: str) -> LibraryItem | None:
+    """One saved paper of the user (None when it is not saved)."""
+    where = (library_items.c.user_id == user_id) & (library_items.c.paper_id == paper_id)
+    row = conn.execute(select(library_items).where(where)).first()
+    if row is None:
+        return None
+    held = collections_holding(conn, user_id, paper_id)
+    return LibraryItem(row.paper_id, row.state, row.note, row.added_at, held)
+
+
+def collection_sizes(conn: Connection, user_id: int) -> dict[int, int]:
+    """How many papers each of the user's collections holds (empty ones left out)."""
+    mine = select(collections.c.id).where(collections.c.user_id == user_id)
+    query = (
+        select(collection_items.c.collection_id, func.count())
+        .where(collection_items.c.collection_id.in_(mine))
+        .group_by(collection_items.c.collection_id)
+    )
+    return {int(cid): int(n) for cid, n in conn.execute(query)}
+
+
 def collections_holding(conn: Connection, user_id: int, paper_id: str) -> tuple[str, ...]:
     """The names of the user's collections that hold this paper."""
     return _collection_names(conn, user_id, paper_id).get(paper_id, ())

@@ -221,9 +221,10 @@ def edit_item(site: SiteDep, user: SignedInDep, paper_id: str, body: ItemEditIn)
         raise HTTPException(400, "give a state (to_read or read), a note, or both")
     pid = resolve_id(paper_id)
     with site.engine.begin() as conn:
-        if not lib.update_item(conn, user.id, pid, body.state, body.note):
-            raise HTTPException(404, f"{pid} is not in your library")
-        [item] = [i for i in lib.library(conn, user.id) if i.paper_id == pid]
+        lib.update_item(conn, user.id, pid, body.state, body.note)
+        item = lib.library_item(conn, user.id, pid)
+    if item is None:
+        raise HTTPException(404, f"{pid} is not in your library")
     return _json({"paper_id": pid, "state": item.state, "note": item.note})
 
 
@@ -232,7 +233,7 @@ def my_collections(site: SiteDep, user: SignedInDep) -> Response:
     """Your collections by name, with their papers' count and, when shared, their page."""
     with site.engine.connect() as conn:
         found = lib.user_collections(conn, user.id)
-        sizes = {c.id: len(lib.collection_paper_ids(conn, c.id)) for c in found}
+        sizes = lib.collection_sizes(conn, user.id)
     base = site.settings.public_url.rstrip("/")
     return _json(
         [
@@ -242,7 +243,7 @@ def my_collections(site: SiteDep, user: SignedInDep) -> Response:
                 "description": c.description,
                 "visibility": c.visibility,
                 "url": None if c.visibility == "private" else f"{base}/c/{c.share_key}",
-                "papers": sizes[c.id],
+                "papers": sizes.get(c.id, 0),
             }
             for c in found
         ]
@@ -389,6 +390,7 @@ class _Extras:
     collections: set[str] = field(default_factory=set)
     tags: set[str] = field(default_factory=set)
     problems: list[dict[str, str]] = field(default_factory=list)
+    unusable: set[str] = field(default_factory=set)  # tags no collection can be named after
 
     def apply(
         self,
@@ -409,9 +411,12 @@ class _Extras:
             if not tags_as_collections:
                 self.tags.add(tag)
                 continue
+            if tag in self.unusable:
+                continue
             try:
                 lib.save_paper(conn, user_id, paper_id, tag)
-            except lib.LibraryError as exc:
+            except lib.LibraryError as exc:  # said once per tag, not once per paper
+                self.unusable.add(tag)
                 self.problems.append({"entry": ref.where, "reason": f"tag “{tag}”: {exc}"})
                 continue
             self.collections.add(tag)
