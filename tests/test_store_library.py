@@ -168,3 +168,30 @@ def test_a_library_is_searched_by_title_author_and_note_words_in_any_case(
         assert found("BYRON") == {"2601.00011"}
         assert found("100%") == {"2601.00011"} and found("1_0") == set()  # no wildcards
         assert found("") == found("   ") and len(found("")) == 3
+
+
+def test_a_library_in_the_order_asked(engine: Engine) -> None:
+    from datetime import datetime
+
+    uid = _user(engine)
+    titles = {"2601.00021": "beta", "2601.00022": "Alpha", "2601.00023": "gamma"}
+    published = {"2601.00021": 1, "2601.00022": 3, "2601.00023": 2}
+    with engine.begin() as conn:
+        upsert_papers(
+            conn,
+            [
+                Paper(id=i, title=t, source="test", published=datetime(2026, 1, published[i]))
+                for i, t in titles.items()
+            ],
+        )
+        for pid in ("2601.00022", "2601.00023", "2601.00021"):  # saved in this order
+            lib.save_paper(conn, uid, pid)
+
+        def ids(order: str) -> list[str]:
+            return [i.paper_id for i in lib.library(conn, uid, order=order)]
+
+        assert ids("added") == ["2601.00021", "2601.00023", "2601.00022"]
+        assert ids("published") == ["2601.00022", "2601.00023", "2601.00021"]
+        assert ids("title") == ["2601.00022", "2601.00021", "2601.00023"]  # any case
+        with pytest.raises(lib.LibraryError, match="order is one of"):
+            ids("random")

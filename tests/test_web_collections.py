@@ -159,6 +159,12 @@ def test_the_library_comes_a_page_at_a_time_by_reading_state_and_found_words(
         author = papers[ids[5]].authors[0].split()[-1]
         assert ids[5] in _listed(c.get(f"/library?q={author}&state=to_read").text)
         assert "Nothing here matches “qqqxqq”." in c.get("/library?q=qqqxqq").text
+        by_title = _listed(c.get("/library?order=title&state=to_read").text)
+        titles = [papers[p].title.lower() for p in by_title]
+        assert len(by_title) == 5 and titles == sorted(titles)
+        ordered = c.get("/library?order=title").text  # the state links keep the order
+        assert 'href="/library?state=read&amp;order=title">Read (2)' in ordered
+        assert c.get("/library?order=random").status_code == 400
         assert c.get("/library?state=skimmed").status_code == 400
         # Removing a paper from page 2 comes back to page 2 (or the last page, once empty).
         gone = _listed(second.text)[0]

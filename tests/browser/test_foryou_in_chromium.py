@@ -294,6 +294,10 @@ def test_a_note_and_reading_state_from_the_library_page_go_out_with_the_export(
     expect(page.locator(f'article.library-item[data-id="{pid}"]')).to_have_count(1)
     finder.get_by_role("link", name="Show all").click()
     expect(page.locator("article.library-item")).to_have_count(2)
+    page.get_by_role("navigation", name="Order").get_by_role("link", name="title").click()
+    expect(page).to_have_url(re.compile(r"/library\?order=title$"))
+    titles = page.locator("article.library-item h3").all_inner_texts()
+    assert titles == sorted(titles, key=str.lower)
     texts = {}
     for name in ("BibTeX", "RIS"):
         with page.expect_download() as download:

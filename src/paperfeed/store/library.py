@@ -15,6 +15,7 @@ from datetime import datetime
 from slugify import slugify
 from sqlalchemy import (
     Column,
+    ColumnElement,
     Connection,
     DateTime,
     ForeignKey,
@@ -272,11 +273,21 @@ def add_note(conn: Connection, user_id: int, paper_id: str, note: str) -> bool:
     return update_item(conn, user_id, paper_id, note=merged)
 
 
+LIBRARY_ORDERS = ("added", "published", "title")  # newest saved, newest paper, title A to Z
+
+
 def library(
-    conn: Connection, user_id: int, collection_id: int | None = None, words: str = ""
+    conn: Connection,
+    user_id: int,
+    collection_id: int | None = None,
+    words: str = "",
+    order: str = "added",
 ) -> list[LibraryItem]:
-    """The user's saved papers, newest first (only one collection's when given; only those
-    whose title, authors or note hold every one of `words`, in any case, when given)."""
+    """The user's saved papers in `order` (newest saved first by default; only one
+    collection's when given; only those whose title, authors or note hold every one of
+    `words`, in any case, when given)."""
+    if order not in LIBRARY_ORDERS:
+        raise LibraryError(f"order is one of {', '.join(LIBRARY_ORDERS)}")
     query = select(library_items).where(library_items.c.user_id == user_id)
     if collection_id is not None:
         inside = select(collection_items.c.paper_id).where(
@@ -299,9 +310,13 @@ def library(
                 by_author.exists(),
             )
         )
-    rows = conn.execute(
-        query.order_by(library_items.c.added_at.desc(), library_items.c.paper_id)
-    ).all()
+    if order == "added":
+        first: ColumnElement[object] = library_items.c.added_at.desc()
+    else:
+        query = query.join(papers, papers.c.id == library_items.c.paper_id)
+        newest = func.coalesce(papers.c.published, papers.c.first_seen).desc()
+        first = newest if order == "published" else func.lower(papers.c.title)
+    rows = conn.execute(query.order_by(first, library_items.c.paper_id)).all()
     names = _collection_names(conn, user_id)
     return [
         LibraryItem(r.paper_id, r.state, r.note, r.added_at, names.get(r.paper_id, ()))

@@ -307,15 +307,16 @@ def library_page(
     state: Annotated[Literal["to_read", "read"] | None, Query()] = None,
     q: Annotated[str, Query(max_length=200)] = "",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    order: Annotated[Literal["added", "published", "title"], Query()] = "added",
 ) -> Response:
     """Your saved papers with reading state and notes, a page at a time (those to read or
-    read, those matching words of their title, authors or note), your collections, follows
-    and mutes."""
+    read, those matching words of their title, authors or note; newest saved, newest
+    published or by title), your collections, follows and mutes."""
     with site.engine.connect() as conn:
         chosen = (
             me_api.own_collection(conn, user.id, collection) if collection is not None else None
         )
-        found = lib.library(conn, user.id, chosen.id if chosen else None, q)
+        found = lib.library(conn, user.id, chosen.id if chosen else None, q, order)
         shown = [i for i in found if state is None or i.state == state]
         per = site.settings.page_size
         pages = max(ceil(len(shown) / per), 1)
@@ -328,6 +329,7 @@ def library_page(
             "shown": len(shown),
             "state": state,
             "q": q.strip(),
+            "order": order,
             "paging": {"page": page, "pages": pages, "first": (page - 1) * per + 1},
             "note_max": lib.NOTE_MAX,
             "back": _here(request),

@@ -288,6 +288,10 @@ def library(
     limit: Annotated[
         int | None, Query(ge=1, le=1000, description="items per page; all when left out")
     ] = None,
+    order: Annotated[
+        Literal["added", "published", "title"],
+        Query(description="newest saved (default), newest published, or title A to Z"),
+    ] = "added",
 ) -> Response:
     """Your saved papers, newest first, with reading state, note and collections; those to
     read or read, or matching `q`, when asked; a page at a time with `limit` (X-Total-Count:
@@ -295,7 +299,7 @@ def library(
     with site.engine.connect() as conn:
         if collection is not None:
             own_collection(conn, user.id, collection)
-        found = lib.library(conn, user.id, collection, q)
+        found = lib.library(conn, user.id, collection, q, order)
         found = [i for i in found if state in (None, i.state)]
         items = found[p * limit : (p + 1) * limit] if limit else found
         cards = {c.paper.id: c for c in views.cards(conn, [i.paper_id for i in items], user)}
