@@ -193,5 +193,9 @@ def test_a_library_in_the_order_asked(engine: Engine) -> None:
         assert ids("added") == ["2601.00021", "2601.00023", "2601.00022"]
         assert ids("published") == ["2601.00022", "2601.00023", "2601.00021"]
         assert ids("title") == ["2601.00022", "2601.00021", "2601.00023"]  # any case
+        for order in ("published", "title"):  # words with an order that joins the papers
+            found = lib.library(conn, uid, words="TA", order=order)  # beta, not Alpha or gamma
+            assert [i.paper_id for i in found] == ["2601.00021"]
+            assert len(lib.library(conn, uid, words="a", order=order)) == 3
         with pytest.raises(lib.LibraryError, match="order is one of"):
             ids("random")

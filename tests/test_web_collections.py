@@ -165,6 +165,8 @@ def test_the_library_comes_a_page_at_a_time_by_reading_state_and_found_words(
         ordered = c.get("/library?order=title").text  # the state links keep the order
         assert 'href="/library?state=read&amp;order=title">Read (2)' in ordered
         assert c.get("/library?order=random").status_code == 400
+        found_in_order = c.get(f"/library?q={word}&order=published")  # words and a join
+        assert found_in_order.status_code == 200 and ids[4] in _listed(found_in_order.text)
         assert c.get("/library?state=skimmed").status_code == 400
         # Removing a paper from page 2 comes back to page 2 (or the last page, once empty).
         gone = _listed(second.text)[0]

@@ -295,13 +295,22 @@ def library(
         )
         query = query.where(library_items.c.paper_id.in_(inside))
     for word in words.lower().split()[:MAX_FIND_WORDS]:  # each saved paper looked up by key
-        in_title = select(papers.c.id).where(
-            papers.c.id == library_items.c.paper_id,
-            func.lower(papers.c.title).contains(word, autoescape=True),
+        # correlated with the saved paper only (the query may join `papers` for its order)
+        in_title = (
+            select(papers.c.id)
+            .where(
+                papers.c.id == library_items.c.paper_id,
+                func.lower(papers.c.title).contains(word, autoescape=True),
+            )
+            .correlate(library_items)
         )
-        by_author = select(paper_authors.c.paper_id).where(
-            paper_authors.c.paper_id == library_items.c.paper_id,
-            func.lower(paper_authors.c.name).contains(word, autoescape=True),
+        by_author = (
+            select(paper_authors.c.paper_id)
+            .where(
+                paper_authors.c.paper_id == library_items.c.paper_id,
+                func.lower(paper_authors.c.name).contains(word, autoescape=True),
+            )
+            .correlate(library_items)
         )
         query = query.where(
             or_(
