@@ -294,7 +294,8 @@ def test_an_export_imported_elsewhere_brings_back_notes_collections_and_reading_
         assert page.status_code == 200, page.text
         assert "1 note added to yours; 1 paper marked read." in page.text
         assert "Filed into 2 collections by their tags" in page.text
-        assert "note added" not in again.text  # nothing twice
+        assert again.status_code == 200  # the same file again: matched, nothing added twice
+        assert "matched and saved" in again.text and "note added" not in again.text  # once
         kept = _kept(engine, n)
         # BibTeX and CSL-JSON keywords are comma-separated: "Reading group, week 3" comes back
         # as "Reading group week 3", the same collection by its address
