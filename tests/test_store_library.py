@@ -199,3 +199,42 @@ def test_a_library_in_the_order_asked(engine: Engine) -> None:
             assert len(lib.library(conn, uid, words="a", order=order)) == 3
         with pytest.raises(lib.LibraryError, match="order is one of"):
             ids("random")
+
+
+def test_a_bulk_change_touches_only_saved_papers_and_says_what_it_did(engine: Engine) -> None:
+    """Marking, adding, moving, taking out and removing several saved papers at once: papers
+    not saved are reported and left alone; a paper already in a state or a collection is not
+    counted again; removing takes papers out of their collections too."""
+    user = _user(engine)
+    one, two, three = (p.id for p in PAPERS)
+    with engine.begin() as conn:
+        lib.save_paper(conn, user, one)
+        lib.save_paper(conn, user, two, "Old")
+        lib.mark_read(conn, user, two)
+        marked = lib.bulk_change(conn, user, [one, two, three, one], "read")
+        assert (marked.changed, marked.not_saved) == (1, (three,))
+        assert {i.paper_id: i.state for i in lib.library(conn, user)} == {one: "read", two: "read"}
+        added = lib.bulk_change(conn, user, [one, two], "add", "Reading group")
+        assert added.changed == 2 and added.into is not None and added.into.name == "Reading group"
+        assert lib.bulk_change(conn, user, [one, two], "add", "reading group").changed == 0
+        old = lib.ensure_collection(conn, user, "Old")
+        moved = lib.bulk_change(conn, user, [two], "move", "New", old.id)
+        assert moved.changed == 1 and lib.collection_paper_ids(conn, old.id) == []
+        assert lib.collections_holding(conn, user, two) == ("New", "Reading group")
+        group = lib.ensure_collection(conn, user, "Reading group")
+        assert lib.bulk_change(conn, user, [one], "take_out", out_of=group.id).changed == 1
+        assert lib.collection_paper_ids(conn, group.id) == [two]
+        before = lib.signal_version(conn, user)
+        removed = lib.bulk_change(conn, user, [one, two], "remove")
+        assert removed.changed == 2 and lib.library(conn, user) == []
+        assert lib.collection_paper_ids(conn, group.id) == []
+        assert lib.signal_version(conn, user) > before
+        for bad in (
+            lambda: lib.bulk_change(conn, user, [], "read"),
+            lambda: lib.bulk_change(conn, user, [one], "archive"),
+            lambda: lib.bulk_change(conn, user, [one], "add", " "),
+            lambda: lib.bulk_change(conn, user, [one], "take_out"),
+            lambda: lib.bulk_change(conn, user, [str(i) for i in range(lib.BULK_MAX + 1)], "read"),
+        ):
+            with pytest.raises(lib.LibraryError):
+                bad()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from typing import Any
 from xml.etree import ElementTree
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import Engine
 
 from paperfeed.search import embed_papers
 from paperfeed.settings import Settings
-from paperfeed.store.library import library, user_collections
+from paperfeed.store.library import Collection, library, user_collections
 from paperfeed.web import feeds
 from tests.web_support import DAYS, bearer, client, csrf_token, on_day, post_form, sign_up
 
@@ -242,6 +243,9 @@ def test_for_you_ranks_by_one_collection_on_the_page_and_in_the_api(
     assert odd == [404, 400, 400]
     assert api.status_code == 200 and len(api.json()) >= 3
     assert not {i["paper"]["id"] for i in api.json()} & set(ids)
+    whys = [i["why"] for i in api.json()]  # the collection's papers, not "your papers"
+    assert any(w.endswith(("in this collection", "which this collection is about")) for w in whys)
+    assert not any("your library" in w or "your papers" in w for w in whys), whys
 
 
 def test_a_collections_model_is_shown_and_carried_by_the_private_feed(
@@ -278,3 +282,67 @@ def test_a_collections_model_is_shown_and_carried_by_the_private_feed(
     assert atom.findtext("a:title", "", ns).startswith("Papers like “Mine”")
     assert len(atom.findall("a:entry", ns)) >= 3
     assert foreign.status_code == 404
+
+
+def test_the_librarys_ticked_papers_are_changed_at_once_and_the_page_says_so(
+    site: Settings, engine: Engine
+) -> None:
+    """The library's bulk form: the ticked papers marked read, added to a collection, moved
+    out of it, removed; the page it returns to (same page, same filters) says what was done,
+    and its own forms do not carry that line on."""
+    ids = sorted(on_day(engine, DAYS[0]))[:4]
+    with client(site, engine) as c:
+        sign_up(c, "sorter")
+        for pid in ids:
+            post_form(c, f"/papers/{pid}/save", {})
+        page = c.get("/library?order=title").text
+        assert 'form="bulk"' in page and f'value="{ids[0]}" form="bulk"' in page
+
+        def bulk(data: dict[str, object]) -> Any:
+            token = csrf_token(c, "/")
+            return c.post(
+                "/library/bulk", data=data | {"csrf_token": token}, follow_redirects=False
+            )
+
+        done = bulk({"paper_id": ids[:2], "action": "read", "next": "/library?order=title"})
+        assert done.status_code == 303
+        assert done.headers["location"] == "/library?order=title&did=read&n=2"
+        after = c.get(done.headers["location"]).text
+        assert "2 papers marked read." in after and "Read (2)" in after
+        back = re.search(
+            r'id="bulk"[^>]*>\s*<input[^>]*>\s*<input type="hidden" name="next" value="([^"]+)"',
+            after,
+        )
+        assert back and unescape(back[1]) == "/library?order=title"
+        added = bulk({"paper_id": ids[1:3], "action": "add", "collection": "Reading group"})
+        [group] = [col for col in _collections(engine) if col.name == "Reading group"]
+        assert added.headers["location"] == f"/library?did=add&n=2&into={group.id}"
+        assert "2 papers added to Reading group." in c.get(added.headers["location"]).text
+        inside = c.get(f"/library?collection={group.id}").text
+        assert sorted(_listed(inside)) == ids[1:3] and 'name="from_collection"' in inside
+        here = f"/library?collection={group.id}"
+        moved = bulk(
+            {
+                "paper_id": [ids[1]],
+                "action": "move",
+                "collection": "Done",
+                "from_collection": str(group.id),
+                "next": here,
+            }
+        )
+        assert "1 paper moved to Done." in c.get(moved.headers["location"]).text
+        assert _listed(c.get(here).text) == [ids[2]]
+        nameless = bulk({"paper_id": ids, "action": "add"})
+        nothing = bulk({"action": "read"})
+        odd = bulk({"paper_id": ids, "action": "archive"})
+        removed = bulk({"paper_id": [ids[0], ids[2]], "action": "remove"})
+        assert "2 papers removed from your library." in c.get(removed.headers["location"]).text
+        assert sorted(_listed(c.get("/library").text)) == sorted([ids[1], ids[3]])
+    assert nameless.status_code == 400 and "name the collection" in nameless.text
+    assert nothing.status_code == 400 and "tick at least one paper" in nothing.text
+    assert odd.status_code in (400, 422)
+
+
+def _collections(engine: Engine) -> list[Collection]:
+    with engine.connect() as conn:
+        return list(user_collections(conn, 1))

@@ -358,3 +358,50 @@ def test_library_api_edits_pages_and_filters_and_lists_collections(
         "papers": 1,
     }
     assert [i["paper"]["id"] for i in inside.json()] == [ids[1]]
+
+
+def test_library_api_changes_several_papers_at_once(site: Settings, engine: Engine) -> None:
+    """`POST /api/me/library/bulk`: mark, add, move, take out and remove; ids not saved are
+    reported; bad requests are 4xx with a reason, another reader's collection a 404."""
+    ids = _some(engine, 4)
+    with client(site, engine) as c:
+        auth = _bearer(c, engine)
+        other = _bearer(c, engine, "other")
+        for pid in ids[:3]:
+            c.post("/api/me/library", json={"paper_id": pid}, headers=auth)
+        c.post("/api/me/library", json={"paper_id": ids[0], "collection": "Theirs"}, headers=other)
+        [theirs] = c.get("/api/me/collections", headers=other).json()
+        url = "/api/me/library/bulk"
+        read = c.post(url, json={"paper_ids": ids, "action": "read"}, headers=auth)
+        added = c.post(
+            url, json={"paper_ids": ids[:2], "action": "add", "collection": "Proofs"}, headers=auth
+        )
+        [proofs] = c.get("/api/me/collections", headers=auth).json()
+        move = {"paper_ids": [ids[1]], "action": "move", "collection": "Lemmas"}
+        moved = c.post(url, json=move | {"from_collection": proofs["id"]}, headers=auth)
+        sizes = {
+            col["name"]: col["papers"] for col in c.get("/api/me/collections", headers=auth).json()
+        }
+        stolen = c.post(url, json=move | {"from_collection": theirs["id"]}, headers=auth)
+        nameless = c.post(url, json={"paper_ids": ids, "action": "add"}, headers=auth)
+        empty = c.post(url, json={"paper_ids": [], "action": "read"}, headers=auth)
+        unknown = c.post(url, json={"paper_ids": ids, "action": "archive"}, headers=auth)
+        many = c.post(url, json={"paper_ids": ["1"] * 1001, "action": "read"}, headers=auth)
+        removed = c.post(url, json={"paper_ids": ids[2:], "action": "remove"}, headers=auth)
+        left = _ids(c, "/api/me/library?state=read", auth)
+        theirs_after = _ids(c, "/api/me/library", other)
+    assert read.status_code == 200, read.text
+    assert read.json() == {
+        "action": "read",
+        "changed": 3,
+        "not_saved": [ids[3]],
+        "collection": None,
+    }
+    assert added.json()["changed"] == 2 and added.json()["collection"]["name"] == "Proofs"
+    assert moved.json()["changed"] == 1 and sizes == {"Proofs": 1, "Lemmas": 1}
+    assert stolen.status_code == 404
+    assert nameless.status_code == 400 and "collection" in nameless.json()["detail"]
+    assert (empty.status_code, unknown.status_code, many.status_code) == (422, 422, 422)
+    assert removed.json()["changed"] == 1 and removed.json()["not_saved"] == [ids[3]]
+    assert sorted(left) == sorted(ids[:2])
+    assert theirs_after == [ids[0]]

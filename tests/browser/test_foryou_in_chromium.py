@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, ViewportSize, expect
+from playwright.sync_api import Dialog, Page, ViewportSize, expect
 
 from paperfeed.recommend.service import follows_of
 from paperfeed.search import embed_papers
@@ -421,3 +421,73 @@ def test_maths_in_notes_and_on_the_learned_page_is_typeset(page: Page, live_site
     expect(leaned).to_have_count(1)
     expect(leaned.locator("a .katex")).to_have_count(1)
     expect(leaned).to_contain_text("saved, 👍, upvoted")
+
+
+def test_ticked_papers_in_the_library_are_filed_moved_and_removed_at_once(
+    page: Page, live_site: LiveSite
+) -> None:
+    """The library's bulk bar as a reader uses it: "Tick all", untick one, add the rest to a
+    new collection; in that collection, move one on; mark them read; remove after the
+    question (declined first, then accepted). The collection box shows only when needed."""
+    url = live_site.url
+    page.set_viewport_size(DESKTOP)
+    sign_up(page, url, "sorter")
+    page.goto(url + newest_day_path(live_site.engine))
+    cards = page.locator("article.card")
+    ids = [cards.nth(i).get_attribute("data-id") for i in range(3)]
+    for i in range(3):
+        cards.nth(i).get_by_role("button", name="Save").click()
+        expect(cards.nth(i).get_by_role("button", name="Saved")).to_be_visible()
+    page.get_by_role("link", name="Library").first.click()
+    bar = page.get_by_role("form", name="Change the ticked papers")
+    apply, where = bar.get_by_role("button", name="Apply"), bar.get_by_label("Collection to put")
+    expect(apply).to_be_disabled()
+    expect(where).to_be_hidden()  # "mark read" needs no collection
+    bar.get_by_label("Tick all on this page").check()
+    expect(bar).to_contain_text("3 ticked")
+    page.locator(f'article.library-item[data-id="{ids[2]}"]').get_by_role("checkbox").uncheck()
+    expect(bar).to_contain_text("2 ticked")
+    bar.get_by_label("With the ticked papers").select_option("add")
+    expect(where).to_be_visible()
+    where.fill("Reading group")
+    apply.click()
+    expect(page.get_by_role("status")).to_have_text("2 papers added to Reading group.")
+    with live_site.engine.connect() as conn:
+        [group] = user_collections(conn, 1)
+        assert sorted(i.paper_id for i in library(conn, 1, group.id)) == sorted(ids[:2])
+    page.get_by_role("link", name="Reading group").first.click()
+    expect(page.locator("article.library-item")).to_have_count(2)
+    page.locator(f'article.library-item[data-id="{ids[0]}"]').get_by_role("checkbox").check()
+    bar.get_by_label("With the ticked papers").select_option("move")
+    where.fill("Done")
+    apply.click()
+    expect(page.get_by_role("status")).to_have_text("1 paper moved to Done.")
+    expect(page.locator("article.library-item")).to_have_count(1)  # still in Reading group
+    page.get_by_role("link", name="All saved papers").first.click()
+    bar.get_by_label("Tick all on this page").check()
+    apply.click()  # "mark read" is the first action
+    expect(page.get_by_role("status")).to_have_text("3 papers marked read.")
+    violations = Axe().run(page).response["violations"]
+    where_found = [n["target"] for v in violations for n in v["nodes"]]
+    assert [v["id"] for v in violations] == [], where_found
+    page.locator(f'article.library-item[data-id="{ids[1]}"]').get_by_role("checkbox").check()
+    bar.get_by_label("With the ticked papers").select_option("remove")
+    asked: list[str] = []
+
+    def decline(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", decline)
+    apply.click()
+    expect(page.locator("article.library-item")).to_have_count(3)
+    assert asked == ["Remove 1 paper from your library, with their notes?"]
+    page.once("dialog", lambda dialog: dialog.accept())
+    apply.click()
+    expect(page.get_by_role("status")).to_have_text("1 paper removed from your library.")
+    expect(page.locator("article.library-item")).to_have_count(2)
+    with live_site.engine.connect() as conn:
+        assert {i.paper_id: i.state for i in library(conn, 1)} == {
+            ids[0]: "read",
+            ids[2]: "read",
+        }

@@ -40,14 +40,27 @@ if TYPE_CHECKING:
     from scipy import sparse
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-SOURCE_WEIGHTS = {"library": 1.0, "rating": 1.0, "upvote": 0.7, "submission": 0.8}
-SOURCE_PHRASES = {
+SOURCE_WEIGHTS = {
+    "library": 1.0,
+    "collection": 1.0,
+    "rating": 1.0,
+    "upvote": 0.7,
+    "submission": 0.8,
+}
+SOURCE_PHRASES = {  # a feed ranked by one collection: its papers are "in this collection"
     "library": "in your library",
+    "collection": "in this collection",
     "rating": "which you rated 👍",
     "upvote": "which you upvoted",
     "submission": "which you submitted",
 }
-SOURCE_LABELS = {"library": "saved", "rating": "👍", "upvote": "upvoted", "submission": "submitted"}
+SOURCE_LABELS = {
+    "library": "saved",
+    "collection": "in the collection",
+    "rating": "👍",
+    "upvote": "upvoted",
+    "submission": "submitted",
+}
 
 
 @dataclass(frozen=True)
@@ -639,8 +652,14 @@ def explain(model: UserModel, space: Space, scored: Scored, row: int) -> str:
         return f"in {cats[0]}, which you follow"
     terms = matching_terms(model, space, row, 3)
     if terms:
-        return "mentions " + ", ".join(f"“{t}”" for t in terms) + ", which your papers are about"
+        about = "this collection is" if _of_a_collection(model) else "your papers are"
+        return "mentions " + ", ".join(f"“{t}”" for t in terms) + f", which {about} about"
     return "new in this period"
+
+
+def _of_a_collection(model: UserModel) -> bool:
+    """Whether the model learned from one collection's papers (they are all its positives)."""
+    return bool(model.positives) and model.positives[0].source == "collection"
 
 
 def _clip(title: str, limit: int = 80) -> str:
@@ -728,7 +747,7 @@ def positive_papers(model: UserModel) -> int:
 
 
 def _leaned_on(signals: Sequence[Signal], tuning: Tuning) -> LeanedOn:
-    order = {source: i for i, source in enumerate(SOURCE_LABELS)}  # saved, 👍, upvoted, submitted
+    order = {source: i for i, source in enumerate(SOURCE_LABELS)}  # saved first, then the rest
     every = {source for s in signals for source in (s.source, *s.also)}
     sources = sorted(every, key=lambda x: (order.get(x, len(order)), x))
     weight = max(_weight(s, tuning) for s in signals)

@@ -224,17 +224,23 @@ def save_paper(
 
 def unsave_paper(conn: Connection, user_id: int, paper_id: str) -> bool:
     """Remove a paper from the library and the user's collections; True when it was there."""
+    return unsave_papers(conn, user_id, [paper_id]) > 0
+
+
+def unsave_papers(conn: Connection, user_id: int, paper_ids: Sequence[str]) -> int:
+    """Remove papers from the library and the user's collections; how many were saved."""
+    ids = list(paper_ids)
     mine = select(collections.c.id).where(collections.c.user_id == user_id)
     conn.execute(
         delete(collection_items).where(
-            collection_items.c.collection_id.in_(mine), collection_items.c.paper_id == paper_id
+            collection_items.c.collection_id.in_(mine), collection_items.c.paper_id.in_(ids)
         )
     )
-    where = (library_items.c.user_id == user_id) & (library_items.c.paper_id == paper_id)
-    gone = conn.execute(delete(library_items).where(where)).rowcount > 0
+    where = (library_items.c.user_id == user_id) & library_items.c.paper_id.in_(ids)
+    gone = conn.execute(delete(library_items).where(where)).rowcount
     if gone:
         bump_signals(conn, user_id)
-    return gone
+    return int(gone)
 
 
 def update_item(
@@ -259,6 +265,16 @@ def mark_read(conn: Connection, user_id: int, paper_id: str) -> bool:
     return conn.execute(changed.values(state="read", updated_at=utcnow())).rowcount > 0
 
 
+def set_states(conn: Connection, user_id: int, paper_ids: Sequence[str], state: str) -> int:
+    """Give saved papers a reading state; how many changed (those already in it, and papers
+    not saved, are left)."""
+    if state not in READING_STATES:
+        raise LibraryError(f"reading state must be one of {', '.join(READING_STATES)}")
+    where = (library_items.c.user_id == user_id) & library_items.c.paper_id.in_(list(paper_ids))
+    changed = update(library_items).where(where, library_items.c.state != state)
+    return int(conn.execute(changed.values(state=state, updated_at=utcnow())).rowcount)
+
+
 def add_note(conn: Connection, user_id: int, paper_id: str, note: str) -> bool:
     """Add text to a saved paper's note: below what is there, unless the note already holds it.
     True when the note changed; LibraryError when it would grow past `NOTE_MAX`."""
@@ -271,6 +287,59 @@ def add_note(conn: Connection, user_id: int, paper_id: str, note: str) -> bool:
     if len(merged) > NOTE_MAX:
         raise LibraryError(f"a note has at most {NOTE_MAX:,} characters")
     return update_item(conn, user_id, paper_id, note=merged)
+
+
+BULK_ACTIONS = ("read", "to_read", "add", "move", "take_out", "remove")
+BULK_MAX = 1000  # papers changed by one bulk request
+
+
+@dataclass(frozen=True)
+class BulkChange:
+    """What a bulk change did: how many papers it changed, which of those asked for are not
+    saved (left alone), and the collection it added them to."""
+
+    changed: int
+    not_saved: tuple[str, ...]
+    into: Collection | None = None
+
+
+def bulk_change(
+    conn: Connection,
+    user_id: int,
+    paper_ids: Sequence[str],
+    action: str,
+    into: str | None = None,
+    out_of: int | None = None,
+) -> BulkChange:
+    """Apply one action to several saved papers at once: mark them read or to read, add them
+    to the collection named `into` (created if new), move them there out of collection
+    `out_of` (the user's: checked by the caller), take them out of `out_of`, or remove them
+    from the library. Papers not saved are reported and left alone."""
+    ids = list(dict.fromkeys(paper_ids))
+    if action not in BULK_ACTIONS:
+        raise LibraryError(f"action is one of {', '.join(BULK_ACTIONS)}")
+    if not ids:
+        raise LibraryError("tick at least one paper")
+    if len(ids) > BULK_MAX:
+        raise LibraryError(f"at most {BULK_MAX:,} papers at once")
+    if action in ("add", "move") and not (into or "").strip():
+        raise LibraryError("name the collection to put them in")
+    if action in ("move", "take_out") and out_of is None:
+        raise LibraryError("say which collection to take them out of")
+    saved = saved_ids(conn, user_id, ids)
+    kept, missing = [i for i in ids if i in saved], tuple(i for i in ids if i not in saved)
+    if action in ("read", "to_read"):
+        return BulkChange(set_states(conn, user_id, kept, action), missing)
+    if action == "remove":
+        return BulkChange(unsave_papers(conn, user_id, kept), missing)
+    if action == "take_out":
+        assert out_of is not None
+        return BulkChange(remove_many_from_collection(conn, out_of, kept), missing)
+    target = ensure_collection(conn, user_id, into or "")
+    changed = add_many_to_collection(conn, target.id, kept)
+    if action == "move" and out_of is not None and out_of != target.id:
+        changed = max(changed, remove_many_from_collection(conn, out_of, kept))
+    return BulkChange(changed, missing, target)
 
 
 LIBRARY_ORDERS = ("added", "published", "title")  # newest saved, newest paper, title A to Z
@@ -472,20 +541,41 @@ def delete_collection(conn: Connection, user_id: int, collection_id: int) -> boo
 
 def add_to_collection(conn: Connection, collection_id: int, paper_id: str) -> None:
     """Put a paper in a collection (idempotent)."""
-    where = (collection_items.c.collection_id == collection_id) & (
-        collection_items.c.paper_id == paper_id
+    add_many_to_collection(conn, collection_id, [paper_id])
+
+
+def add_many_to_collection(conn: Connection, collection_id: int, paper_ids: Sequence[str]) -> int:
+    """Put papers in a collection (those already there stay as they were); how many were
+    added."""
+    ids = list(dict.fromkeys(paper_ids))
+    inside = select(collection_items.c.paper_id).where(
+        collection_items.c.collection_id == collection_id, collection_items.c.paper_id.in_(ids)
     )
-    if conn.execute(select(collection_items.c.paper_id).where(where)).first() is None:
-        row = {"collection_id": collection_id, "paper_id": paper_id, "added_at": utcnow()}
-        conn.execute(collection_items.insert().values(**row))
+    there = set(conn.scalars(inside))
+    now = utcnow()
+    rows = [
+        {"collection_id": collection_id, "paper_id": pid, "added_at": now}
+        for pid in ids
+        if pid not in there
+    ]
+    if rows:
+        conn.execute(collection_items.insert(), rows)
+    return len(rows)
 
 
 def remove_from_collection(conn: Connection, collection_id: int, paper_id: str) -> None:
     """Take a paper out of a collection (it stays in the library)."""
-    where = (collection_items.c.collection_id == collection_id) & (
-        collection_items.c.paper_id == paper_id
+    remove_many_from_collection(conn, collection_id, [paper_id])
+
+
+def remove_many_from_collection(
+    conn: Connection, collection_id: int, paper_ids: Sequence[str]
+) -> int:
+    """Take papers out of a collection (they stay in the library); how many were in it."""
+    where = (collection_items.c.collection_id == collection_id) & collection_items.c.paper_id.in_(
+        list(paper_ids)
     )
-    conn.execute(delete(collection_items).where(where))
+    return int(conn.execute(delete(collection_items).where(where)).rowcount)
 
 
 def user_collections(conn: Connection, user_id: int) -> list[Collection]:
@@ -648,7 +738,8 @@ def feed_token_user(conn: Connection, token: str) -> int | None:
 
 @dataclass(frozen=True)
 class PaperSignal:
-    """One paper the user acted on: how (library, rating, upvote, submission), sign and when."""
+    """One paper the user acted on: how (library, collection, rating, upvote, submission), sign
+    and when."""
 
     paper_id: str
     source: str
@@ -674,7 +765,7 @@ def paper_signals(conn: Connection, user_id: int) -> list[PaperSignal]:
 def collection_signals(conn: Connection, collection_id: int) -> list[PaperSignal]:
     """A collection's papers as positive signals, dated when they were put in it."""
     query = select(collection_items).where(collection_items.c.collection_id == collection_id)
-    return [PaperSignal(r.paper_id, "library", 1, r.added_at) for r in conn.execute(query)]
+    return [PaperSignal(r.paper_id, "collection", 1, r.added_at) for r in conn.execute(query)]
 
 
 def vector_contract(conn: Connection) -> tuple[str, int] | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from math import ceil
 from typing import Annotated, Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi import APIRouter, FastAPI, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -308,6 +309,9 @@ def library_page(
     q: Annotated[str, Query(max_length=200)] = "",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     order: Annotated[Literal["added", "published", "title"], Query()] = "added",
+    did: Annotated[BulkAction | None, Query()] = None,
+    n: Annotated[int, Query(ge=0, le=lib.BULK_MAX)] = 0,
+    into: int | None = None,
 ) -> Response:
     """Your saved papers with reading state and notes, a page at a time (those to read or
     read, those matching words of their title, authors or note; newest saved, newest
@@ -332,9 +336,10 @@ def library_page(
             "order": order,
             "paging": {"page": page, "pages": pages, "first": (page - 1) * per + 1},
             "note_max": lib.NOTE_MAX,
-            "back": _here(request),
-            "collections": lib.user_collections(conn, user.id),
+            "back": _here(request, DONE_KEYS),
+            "collections": (mine := lib.user_collections(conn, user.id)),
             "chosen": chosen,
+            "done": _said(did, n, next((c for c in mine if c.id == into), None), chosen),
             "follows": lib.interests(conn, user.id, "follow"),
             "mutes": lib.interests(conn, user.id, "mute"),
             "feed_token": lib.has_feed_token(conn, user.id),
@@ -360,6 +365,42 @@ def edit_item(
     if not found:
         raise HTTPException(404, f"{pid} is not in your library")
     return _done(request, next, {"id": pid, "state": state, "note": note})
+
+
+BulkAction = Literal["read", "to_read", "add", "move", "take_out", "remove"]
+DONE_KEYS = ("did", "n", "into")  # what the library page says after a bulk change
+
+
+@router.post("/library/bulk", dependencies=[FormCsrf])
+def bulk(
+    request: Request,
+    site: SiteDep,
+    user: SignedInDep,
+    action: Annotated[BulkAction, Form()],
+    paper_id: Annotated[list[str], Form(max_length=lib.BULK_MAX)] = [],  # noqa: B006
+    collection: Annotated[str, Form(max_length=200)] = "",
+    from_collection: Annotated[int | None, Form()] = None,
+    next: NextField = "/library",
+) -> Response:
+    """The library's ticked papers at once: mark read or to read, add to a collection, move
+    there from this one, take out of this one, or remove from the library. The page comes
+    back saying what was done."""
+    ids = [resolve_id(pid) for pid in paper_id]
+    with site.engine.begin() as conn, _bad_request():
+        if from_collection is not None:
+            me_api.own_collection(conn, user.id, from_collection)
+        done = lib.bulk_change(conn, user.id, ids, action, collection, from_collection)
+    into = done.into.id if done.into else None
+    data: Reply = {"action": action, "changed": done.changed, "collection": into}
+    return _done(request, _with_done(next, action, done.changed, into), data)
+
+
+def _with_done(target: str, action: str, changed: int, into: int | None) -> str:
+    """`target` (a library page) with what a bulk change did, for the page to say."""
+    parts = urlsplit(safe_next(target))
+    kept = [(k, v) for k, v in parse_qsl(parts.query) if k not in DONE_KEYS]
+    said = [("did", action), ("n", str(changed))] + ([("into", str(into))] if into else [])
+    return urlunsplit(parts._replace(query=urlencode(kept + said)))
 
 
 @router.post("/collections", dependencies=[FormCsrf])
@@ -454,10 +495,32 @@ def collection_page(
     return _unlisted(html(site, request, body), found.visibility)
 
 
-def _here(request: Request) -> str:
-    """This page's path and query: where a form on it comes back to."""
+def _here(request: Request, drop: Sequence[str] = ()) -> str:
+    """This page's path and query (less the `drop` keys): where a form on it comes back to."""
     query = request.url.query
+    if drop:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = urlencode([(k, v) for k, v in pairs if k not in drop])
     return str(request.url.path) + (f"?{query}" if query else "")
+
+
+def _said(
+    did: str | None, n: int, into: lib.Collection | None, chosen: lib.Collection | None
+) -> str | None:
+    """The library page's line after a bulk change: what was done to how many papers."""
+    if did is None:
+        return None
+    papers = f"{n:,} paper{'' if n == 1 else 's'}"
+    here = chosen.name if chosen else "the collection"
+    there = into.name if into else "the collection"
+    return {
+        "read": f"{papers} marked read.",
+        "to_read": f"{papers} marked to read.",
+        "add": f"{papers} added to {there}.",
+        "move": f"{papers} moved to {there}.",
+        "take_out": f"{papers} taken out of {here}.",
+        "remove": f"{papers} removed from your library.",
+    }[did]
 
 
 NOINDEX = "noindex, nofollow"

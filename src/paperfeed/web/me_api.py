@@ -83,6 +83,22 @@ class ItemEditIn(BaseModel):
     )
 
 
+class BulkIn(BaseModel):
+    paper_ids: list[Annotated[str, Field(max_length=200)]] = Field(
+        min_length=1, max_length=lib.BULK_MAX, description="saved papers to change"
+    )
+    action: Literal["read", "to_read", "add", "move", "take_out", "remove"] = Field(
+        description="mark read or to read; add to `collection`; move from `from_collection` "
+        "to `collection`; take out of `from_collection`; remove from the library"
+    )
+    collection: str | None = Field(
+        None, max_length=200, description="for add and move: a collection's name (new or yours)"
+    )
+    from_collection: int | None = Field(
+        None, description="for move and take_out: the id of one of your collections"
+    )
+
+
 class CollectionOut(BaseModel):
     id: int
     name: str
@@ -226,6 +242,31 @@ def edit_item(site: SiteDep, user: SignedInDep, paper_id: str, body: ItemEditIn)
     if item is None:
         raise HTTPException(404, f"{pid} is not in your library")
     return _json({"paper_id": pid, "state": item.state, "note": item.note})
+
+
+@router.post("/library/bulk", dependencies=[ApiCsrf])
+def bulk(site: SiteDep, user: SignedInDep, body: BulkIn) -> Response:
+    """Change several saved papers at once (at most 1,000): `changed` says how many changed,
+    `not_saved` lists the ids asked for that are not in your library (left alone)."""
+    ids = [resolve_id(pid) for pid in body.paper_ids]
+    with site.engine.begin() as conn:
+        if body.from_collection is not None:
+            own_collection(conn, user.id, body.from_collection)
+        try:
+            done = lib.bulk_change(
+                conn, user.id, ids, body.action, body.collection, body.from_collection
+            )
+        except lib.LibraryError as exc:
+            raise HTTPException(400, str(exc)) from exc
+    into = {"id": done.into.id, "name": done.into.name} if done.into else None
+    return _json(
+        {
+            "action": body.action,
+            "changed": done.changed,
+            "not_saved": list(done.not_saved),
+            "collection": into,
+        }
+    )
 
 
 @router.get("/collections", response_model=list[CollectionOut])

@@ -40,3 +40,52 @@ function setState(button, on) {
   button.classList.toggle("on", on);
   button.setAttribute("aria-pressed", on ? "true" : "false");
 }
+
+// The library's bulk bar: a "tick all" box, the count ticked, the collection box only for the
+// actions that need one, and a question before removing papers. Without JS the form posts.
+document.addEventListener("DOMContentLoaded", function () {
+  var form = document.getElementById("bulk");
+  if (!form) return;
+  var boxes = document.querySelectorAll('input[type=checkbox][form="bulk"]');
+  var action = form.querySelector("select[name=action]");
+  var where = form.querySelector("input[name=collection]");
+  var apply = form.querySelector("button[type=submit]");
+  var label = document.createElement("label");
+  var all = document.createElement("input");
+  all.type = "checkbox";
+  label.appendChild(all);
+  label.appendChild(document.createTextNode(" Tick all on this page"));
+  form.insertBefore(label, action.closest("label"));
+  var count = document.createElement("span");
+  count.className = "muted";
+  count.setAttribute("aria-live", "polite");
+  form.appendChild(count);
+  function ticked() {
+    return Array.prototype.filter.call(boxes, function (b) { return b.checked; }).length;
+  }
+  function update() {
+    var n = ticked();
+    count.textContent = n ? n + " ticked" : "";
+    apply.disabled = n === 0;
+    all.checked = n === boxes.length;
+    all.indeterminate = n > 0 && n < boxes.length;
+    var needs = action.value === "add" || action.value === "move";
+    where.hidden = !needs;
+    where.required = needs;
+  }
+  all.addEventListener("change", function () {
+    boxes.forEach(function (b) { b.checked = all.checked; });
+    update();
+  });
+  boxes.forEach(function (b) { b.addEventListener("change", update); });
+  action.addEventListener("change", update);
+  form.addEventListener("submit", function (event) {
+    var n = ticked();
+    if (action.value === "remove" &&
+        !window.confirm("Remove " + n + " paper" + (n === 1 ? "" : "s") +
+                        " from your library, with their notes?")) {
+      event.preventDefault();
+    }
+  });
+  update();
+});
