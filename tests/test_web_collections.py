@@ -346,3 +346,29 @@ def test_the_librarys_ticked_papers_are_changed_at_once_and_the_page_says_so(
 def _collections(engine: Engine) -> list[Collection]:
     with engine.connect() as conn:
         return list(user_collections(conn, 1))
+
+
+def test_a_saved_papers_page_shows_and_edits_the_readers_private_note(
+    site: Settings, engine: Engine
+) -> None:
+    """A paper's page, for the reader who saved it: their note (Markdown, inert) and reading
+    state, with the form to change them that returns to the paper; nobody else sees it."""
+    pid = sorted(on_day(engine, DAYS[0]))[0]
+    with client(site, engine) as c, client(site, engine) as other:
+        sign_up(c, "annotator")
+        unsaved = c.get(f"/papers/{pid}").text
+        post_form(c, f"/papers/{pid}/save", {})
+        empty = c.get(f"/papers/{pid}").text
+        note = "Check **lemma 2** <script>alert(1)</script>"
+        done = post_form(
+            c, f"/library/{pid}/edit", {"note": note, "state": "read", "next": f"/papers/{pid}"}
+        )
+        shown = c.get(f"/papers/{pid}").text
+        sign_up(other, "passerby")
+        theirs = other.get(f"/papers/{pid}").text
+    assert 'id="my-note"' not in unsaved
+    assert 'id="my-note"' in empty and "<details open>" in empty and "Write a note" in empty
+    assert done.headers["location"] == f"/papers/{pid}"
+    assert "<strong>lemma 2</strong>" in shown and "<script>alert(1)" not in shown
+    assert "(private) · read" in shown and "Edit your note" in shown
+    assert 'id="my-note"' not in theirs and "lemma 2" not in theirs

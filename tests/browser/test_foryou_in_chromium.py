@@ -428,7 +428,8 @@ def test_ticked_papers_in_the_library_are_filed_moved_and_removed_at_once(
 ) -> None:
     """The library's bulk bar as a reader uses it: "Tick all", untick one, add the rest to a
     new collection; in that collection, move one on; mark them read; remove after the
-    question (declined first, then accepted). The collection box shows only when needed."""
+    question (declined first, then accepted). The collection box shows only when needed. Then
+    a saved paper's page: its note and reading state, edited there."""
     url = live_site.url
     page.set_viewport_size(DESKTOP)
     sign_up(page, url, "sorter")
@@ -491,3 +492,15 @@ def test_ticked_papers_in_the_library_are_filed_moved_and_removed_at_once(
             ids[0]: "read",
             ids[2]: "read",
         }
+    # A saved paper's own page: the reader's note and reading state, written there.
+    page.locator(f'article.library-item[data-id="{ids[0]}"] h3 a').click()
+    mine = page.get_by_role("region", name="Your note")
+    expect(mine).to_contain_text("(private) · read")
+    mine.get_by_label("Reading state").select_option("to_read")
+    mine.get_by_label("Private note (Markdown)").fill("See *section 4*")
+    mine.get_by_role("button", name="Save note").click()
+    expect(page).to_have_url(re.compile(r"/papers/"))
+    expect(mine.locator(".note em")).to_have_text("section 4")
+    expect(mine).to_contain_text("(private) · to read")
+    expect(mine.get_by_text("Edit your note")).to_be_visible()
+    assert [v["id"] for v in Axe().run(page).response["violations"]] == []

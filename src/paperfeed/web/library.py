@@ -183,10 +183,12 @@ def personalise(
         return
     listing, card = context.get("listing"), context.get("c")
     with site.engine.connect() as conn:
-        if isinstance(card, views.Card):  # a paper's page: its collections too
+        if isinstance(card, views.Card):  # a paper's page: its collections and your note too
             context.update(personal_context(conn, user, [card.paper.id]))
             context["my_collections"] = lib.user_collections(conn, user.id)
             context["holding"] = lib.collections_holding(conn, user.id, card.paper.id)
+            context["my_item"] = lib.library_item(conn, user.id, card.paper.id)
+            context["note_max"] = lib.NOTE_MAX
         if not isinstance(listing, views.Listing):
             return
         follows = follows if follows is not None else follows_of(conn, user.id)
