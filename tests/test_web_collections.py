@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from paperfeed.search import embed_papers
 from paperfeed.settings import Settings
+from paperfeed.store.accounts import set_suspended
 from paperfeed.store.library import Collection, library, user_collections
 from paperfeed.web import feeds
 from tests.web_support import DAYS, bearer, client, csrf_token, on_day, post_form, sign_up
@@ -372,3 +373,40 @@ def test_a_saved_papers_page_shows_and_edits_the_readers_private_note(
     assert "<strong>lemma 2</strong>" in shown and "<script>alert(1)" not in shown
     assert "(private) · read" in shown and "Edit your note" in shown
     assert 'id="my-note"' not in theirs and "lemma 2" not in theirs
+
+
+def test_public_collections_are_listed_with_their_owner_and_nothing_else_is(
+    site: Settings, engine: Engine
+) -> None:
+    """/collections lists public collections with papers, newest addition first, a page at a
+    time; the owner's profile lists theirs; a collection's page names its owner. Private,
+    unlisted and empty collections are not listed, nor a suspended reader's."""
+    ids = sorted(on_day(engine, DAYS[0]))[:3]
+    with client(site, engine) as c, client(site, engine) as spam:
+        sign_up(c, "curator")
+        for n, vis in enumerate(("public", "unlisted", "private", "public", "public")):
+            post_form(c, "/collections", {"name": f"List {n}", "visibility": vis})
+        for n in (0, 1, 2, 4):  # "List 3" stays empty
+            post_form(c, f"/papers/{ids[n % 3]}/save", {"collection": f"List {n}"})
+        sign_up(spam, "spammer")
+        post_form(spam, "/collections", {"name": "Buy now", "visibility": "public"})
+        post_form(spam, f"/papers/{ids[0]}/save", {"collection": "Buy now"})
+        with engine.begin() as conn:
+            set_suspended(conn, 2, True)
+        listed = c.get("/collections").text
+        names = re.findall(r'<h2><a href="/c/[^"]+">([^<]+)</a></h2>', listed)
+        profile = c.get("/users/curator").text
+        spam_profile = c.get("/users/spammer").text
+        with engine.connect() as conn:
+            mine = {col.name: col for col in user_collections(conn, 1)}
+        own_view = c.get(f"/c/{mine['List 0'].share_key}").text
+        other_view = spam.get(f"/c/{mine['List 0'].share_key}").text
+        past_end = c.get("/collections?page=9")
+    assert names == ["List 4", "List 0"]  # newest addition first
+    assert 'by <a href="/users/curator">curator</a> · 1 paper' in listed
+    assert "Public collections" in profile and "List 4" in profile and "List 1" not in profile
+    assert "Buy now" not in spam_profile
+    assert 'By <a href="/users/curator">curator</a>' in own_view
+    assert f'href="/library?collection={mine["List 0"].id}">Edit in your library' in own_view
+    assert "Edit in your library" not in other_view
+    assert past_end.status_code in (400, 404)

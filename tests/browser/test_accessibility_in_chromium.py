@@ -30,6 +30,7 @@ PUBLIC = (
     "/signin",
     "/signup",
     "/discussions",
+    "/collections",
     "/categories/cs.LG",
     "/no-such-page",
 )

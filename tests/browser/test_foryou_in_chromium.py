@@ -118,6 +118,17 @@ def test_follow_mute_import_and_share_a_collection(
         assert [(c.name, c.visibility) for c in user_collections(conn, 1)] == [
             ("Security papers", "public")
         ]
+    shared_url = page.url
+    # Found again the way a visitor finds it: the footer's public collections, then its owner.
+    page.get_by_role("contentinfo").get_by_role("link", name="Public collections").click()
+    page.get_by_role("link", name="Security papers").click()
+    expect(page).to_have_url(shared_url)
+    page.get_by_role("main").get_by_role("link", name="curator", exact=True).click()
+    expect(page.get_by_role("heading", name="Public collections")).to_be_visible()
+    page.get_by_role("main").get_by_role("link", name="Security papers").click()
+    expect(page).to_have_url(shared_url)
+    page.get_by_role("link", name="Edit in your library").click()
+    expect(page.get_by_role("form", name="Edit collection")).to_be_visible()
 
     # The same paper in a second collection, typed on its library entry; then out of it again.
     page.goto(url + "/library")

@@ -33,7 +33,7 @@ from sqlalchemy import (
     update,
 )
 
-from paperfeed.store.accounts import submissions, votes
+from paperfeed.store.accounts import submissions, users, votes
 from paperfeed.store.papers import find_by_title_keys
 from paperfeed.store.search_store import embedding_contracts, paper_vectors
 from paperfeed.store.tables import metadata, paper_authors, papers
@@ -597,6 +597,64 @@ def shared_collection(conn: Connection, share_key: str) -> Collection | None:
     )
     row = conn.execute(query).first()
     return _collection(row) if row else None
+
+
+@dataclass(frozen=True)
+class PublicCollection:
+    """A public collection as lists of them show it: its owner, size and newest addition."""
+
+    collection: Collection
+    owner: str
+    papers: int
+    updated: datetime | None
+
+
+def public_collections(
+    conn: Connection, user_id: int | None = None, limit: int = 30, offset: int = 0
+) -> list[PublicCollection]:
+    """Public collections with at least one paper, the most recently added to first (one
+    user's when `user_id` is given; none of a suspended user's)."""
+    size, newest = func.count(collection_items.c.paper_id), func.max(collection_items.c.added_at)
+    query = (
+        select(collections, users.c.username, size.label("size"), newest.label("newest"))
+        .join(users, users.c.id == collections.c.user_id)
+        .join(collection_items, collection_items.c.collection_id == collections.c.id)
+        .where(collections.c.visibility == "public", users.c.suspended_at.is_(None))
+        .group_by(collections.c.id, users.c.username)
+        .order_by(newest.desc(), collections.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    if user_id is not None:
+        query = query.where(collections.c.user_id == user_id)
+    return [
+        PublicCollection(_collection(r), r.username, int(r.size), r.newest)
+        for r in conn.execute(query)
+    ]
+
+
+def count_public_collections(conn: Connection) -> int:
+    """How many public collections `public_collections` lists in all."""
+    inside = select(collection_items.c.collection_id)
+    query = (
+        select(func.count())
+        .select_from(collections)
+        .join(users, users.c.id == collections.c.user_id)
+        .where(
+            collections.c.visibility == "public",
+            users.c.suspended_at.is_(None),
+            collections.c.id.in_(inside),
+        )
+    )
+    return int(conn.execute(query).scalar() or 0)
+
+
+def owner_name(conn: Connection, collection: Collection) -> str | None:
+    """The username of a collection's owner (None when they are suspended)."""
+    query = select(users.c.username).where(
+        users.c.id == collection.user_id, users.c.suspended_at.is_(None)
+    )
+    return conn.execute(query).scalar()
 
 
 def collection_paper_ids(conn: Connection, collection_id: int) -> list[str]:

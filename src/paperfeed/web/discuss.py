@@ -48,6 +48,7 @@ from paperfeed.store.community import (
 from paperfeed.store.community import CommentError as StoreCommentError
 from paperfeed.store.digests import paper_titles, user_subscription
 from paperfeed.store.jobs import record_action
+from paperfeed.store.library import public_collections
 from paperfeed.store.listings import paper_flags
 from paperfeed.text import xml_safe
 from paperfeed.web import api_links, discussion
@@ -238,9 +239,13 @@ def discussion_feed(request: Request, site: SiteDep, paper_id: str, fmt: str) ->
     return Response(serialise(feed, fmt), media_type=MEDIA[fmt])
 
 
+PROFILE_COLLECTIONS = 50  # public collections a profile lists
+
+
 @router.get("/users/{name}")
 def profile_page(request: Request, site: SiteDep, user: UserDep, name: str) -> Response:
-    """A user's profile: bio, links, claimed papers, comments and submissions."""
+    """A user's profile: bio, links, public collections, claimed papers, comments and
+    submissions."""
     with site.engine.connect() as conn:
         found = find_user_id(conn, name)
         if found is None:
@@ -251,8 +256,10 @@ def profile_page(request: Request, site: SiteDep, user: UserDep, name: str) -> R
         said = user_comments(conn, uid, 30)
         titles = _titles(conn, {c.paper_id for c in said} | {c.paper_id for c in claims})
         subs = _submitted(conn, uid)
+        shared = [] if suspended else public_collections(conn, uid, PROFILE_COLLECTIONS)
     body = site.render(
         "profile.html",
+        collections=shared,
         user=user,
         username=username,
         created=created,

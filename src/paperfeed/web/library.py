@@ -490,11 +490,32 @@ def collection_page(
         )
         context = {
             "collection": found,
+            "owner": lib.owner_name(conn, found),
             "listing": listing,
             **personal_context(conn, user, [c.paper.id for c in shown]),
         }
     body = site.render("collection.html", user=user, here=_here(request), **context)
     return _unlisted(html(site, request, body), found.visibility)
+
+
+@router.get("/collections")
+def public_collections_page(
+    request: Request,
+    site: SiteDep,
+    user: UserDep,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+) -> Response:
+    """Readers' public collections, the most recently added to first, a page at a time."""
+    per = site.settings.page_size
+    with site.engine.connect() as conn:
+        total = lib.count_public_collections(conn)
+        views.check_page(page, total, per)
+        shown = lib.public_collections(conn, None, per, views.offset_of(page, per))
+    paging = {"page": page, "pages": max(ceil(total / per), 1)}
+    body = site.render(
+        "collections.html", user=user, here="/collections", shown=shown, total=total, paging=paging
+    )
+    return html(site, request, body)
 
 
 def _here(request: Request, drop: Sequence[str] = ()) -> str:
