@@ -410,3 +410,46 @@ def test_public_collections_are_listed_with_their_owner_and_nothing_else_is(
     assert f'href="/library?collection={mine["List 0"].id}">Edit in your library' in own_view
     assert "Edit in your library" not in other_view
     assert past_end.status_code in (400, 404)
+
+
+def test_a_shared_collection_is_copied_into_another_readers_library(
+    site: Settings, engine: Engine
+) -> None:
+    """A reader copies a shared reading list: its papers are saved (those saved already keep
+    their state and note) into a collection of theirs, named as they chose; the library page
+    says how many were added; the owner is not offered the copy; a private one is a 404."""
+    ids = sorted(on_day(engine, DAYS[0]))[:3]
+    with client(site, engine) as owner, client(site, engine) as reader:
+        sign_up(owner, "teacher")
+        post_form(owner, "/collections", {"name": "Week 1", "visibility": "unlisted"})
+        post_form(owner, "/collections", {"name": "Secret"})
+        for pid in ids:
+            post_form(owner, f"/papers/{pid}/save", {"collection": "Week 1"})
+        with engine.connect() as conn:
+            week, secret = (
+                next(col for col in user_collections(conn, 1) if col.name == n)
+                for n in ("Week 1", "Secret")
+            )
+        own_view = owner.get(f"/c/{week.share_key}").text
+        anonymous = reader.get(f"/c/{week.share_key}").text
+        sign_up(reader, "student")
+        post_form(reader, f"/papers/{ids[0]}/save", {})
+        post_form(reader, f"/library/{ids[0]}/edit", {"state": "read", "note": "done already"})
+        offered = reader.get(f"/c/{week.share_key}").text
+        copied = post_form(reader, f"/c/{week.share_key}/copy", {"name": "Course: week 1"})
+        said = reader.get(copied.headers["location"]).text
+        again = post_form(reader, f"/c/{week.share_key}/copy", {"name": "Course: week 1"})
+        hidden = post_form(reader, f"/c/{secret.share_key}/copy", {})
+        with engine.connect() as conn:
+            mine = {i.paper_id: i for i in library(conn, 2)}
+            (course,) = user_collections(conn, 2)
+            in_course = {i.paper_id for i in library(conn, 2, course.id)}
+    assert "Copy into your library" not in own_view
+    assert "to copy it into your library" in anonymous
+    assert 'aria-label="Copy into your library"' in offered and "Copy its 3 papers" in offered
+    assert copied.status_code == 303
+    assert "3 papers added to Course: week 1." in said
+    assert again.headers["location"].endswith("did=add&n=0&into=" + str(course.id))
+    assert hidden.status_code == 404
+    assert set(mine) == set(ids) and in_course == set(ids) and course.name == "Course: week 1"
+    assert (mine[ids[0]].state, mine[ids[0]].note) == ("read", "done already")

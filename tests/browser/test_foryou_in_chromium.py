@@ -14,7 +14,15 @@ from playwright.sync_api import Dialog, Page, ViewportSize, expect
 from paperfeed.recommend.service import follows_of
 from paperfeed.search import embed_papers
 from paperfeed.store import get_paper, upsert_papers
-from paperfeed.store.library import library, user_collections, user_ratings
+from paperfeed.store.accounts import create_user
+from paperfeed.store.library import (
+    ensure_collection,
+    library,
+    save_paper,
+    user_collections,
+    user_ratings,
+)
+from paperfeed.store.listings import newest_listed
 from tests.browser.conftest import LiveSite, newest_day_path, sign_up
 from tests.web_support import HOSTILE, HOSTILE_ID
 
@@ -515,3 +523,38 @@ def test_ticked_papers_in_the_library_are_filed_moved_and_removed_at_once(
     expect(mine).to_contain_text("(private) · to read")
     expect(mine.get_by_text("Edit your note")).to_be_visible()
     assert [v["id"] for v in Axe().run(page).response["violations"]] == []
+
+
+def test_a_public_reading_list_is_found_and_copied_into_a_readers_library(
+    page: Page, live_site: LiveSite
+) -> None:
+    """A teacher's public collection, found from the footer's list by a student, who signs in
+    from its page and copies it into a collection of their own, renamed."""
+    url = live_site.url
+    page.set_viewport_size(DESKTOP)
+    with live_site.engine.begin() as conn:
+        teacher = create_user(conn, "teacher", "not a hash: never signs in").id
+        ids = sorted(newest_listed(conn, 3))
+        week = ensure_collection(conn, teacher, "Week 1 readings", "For Monday", "public")
+        for pid in ids:
+            save_paper(conn, teacher, pid, week.name)
+    page.goto(url + "/")
+    page.get_by_role("contentinfo").get_by_role("link", name="Public collections").click()
+    page.get_by_role("link", name="Week 1 readings").click()
+    expect(page.get_by_role("main")).to_contain_text("By teacher")
+    page.get_by_role("link", name="Sign in").last.click()
+    page.get_by_role("link", name="Sign up").last.click()
+    page.get_by_label("User name").fill("student")
+    page.get_by_label("Password").fill("a long password")
+    page.get_by_role("button", name="Sign up").click()
+    page.goto(url + f"/c/{week.share_key}")
+    copy = page.get_by_role("form", name="Copy into your library")
+    copy.get_by_label("Copy its 3 papers into your library as").fill("Course: week 1")
+    copy.get_by_role("button", name="Copy").click()
+    expect(page.get_by_role("status")).to_have_text("3 papers added to Course: week 1.")
+    expect(page.locator("h1")).to_have_text("Course: week 1")
+    expect(page.locator("article.library-item")).to_have_count(3)
+    with live_site.engine.connect() as conn:
+        student = user_collections(conn, teacher + 1)
+        assert [c.name for c in student] == ["Course: week 1"]
+        assert sorted(i.paper_id for i in library(conn, teacher + 1, student[0].id)) == ids

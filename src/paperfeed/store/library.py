@@ -243,6 +243,33 @@ def unsave_papers(conn: Connection, user_id: int, paper_ids: Sequence[str]) -> i
     return int(gone)
 
 
+def save_papers(conn: Connection, user_id: int, paper_ids: Sequence[str]) -> int:
+    """Put papers in the library at once (those saved already stay as they are); how many
+    were new."""
+    ids = list(dict.fromkeys(paper_ids))
+    new = [pid for pid in ids if pid not in saved_ids(conn, user_id, ids)]
+    if new:
+        now = utcnow()
+        row = {"user_id": user_id, "state": "to_read", "note": "", "added_at": now}
+        conn.execute(
+            library_items.insert(), [row | {"paper_id": pid, "updated_at": now} for pid in new]
+        )
+        bump_signals(conn, user_id)
+    return len(new)
+
+
+def copy_collection(
+    conn: Connection, user_id: int, source: Collection, name: str
+) -> tuple[Collection, int, int]:
+    """Another reader's shared collection copied into the user's library, in their collection
+    `name` (created if new): the collection, how many papers were newly saved and how many
+    were added to it."""
+    ids = collection_paper_ids(conn, source.id)
+    target = ensure_collection(conn, user_id, name, source.description)
+    saved = save_papers(conn, user_id, ids)
+    return target, saved, add_many_to_collection(conn, target.id, ids)
+
+
 def update_item(
     conn: Connection, user_id: int, paper_id: str, state: str | None = None, note: str | None = None
 ) -> bool:

@@ -518,6 +518,24 @@ def public_collections_page(
     return html(site, request, body)
 
 
+@router.post("/c/{share_key}/copy", dependencies=[FormCsrf])
+def copy_collection(
+    site: SiteDep,
+    user: SignedInDep,
+    share_key: str,
+    name: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Copy a shared collection into your library, as a collection of yours (its name, or
+    `name`); the library page then says how many papers it took in."""
+    with site.engine.begin() as conn, _bad_request():
+        found = lib.shared_collection(conn, share_key)
+        if found is None:
+            raise HTTPException(404, "no such collection (it may be private)")
+        target, _saved, added = lib.copy_collection(conn, user.id, found, name or found.name)
+    back = f"/library?collection={target.id}"
+    return RedirectResponse(_with_done(back, "add", added, target.id), status_code=303)
+
+
 def _here(request: Request, drop: Sequence[str] = ()) -> str:
     """This page's path and query (less the `drop` keys): where a form on it comes back to."""
     query = request.url.query
