@@ -402,6 +402,8 @@ def test_public_collections_are_listed_with_their_owner_and_nothing_else_is(
         own_view = c.get(f"/c/{mine['List 0'].share_key}").text
         other_view = spam.get(f"/c/{mine['List 0'].share_key}").text
         past_end = c.get("/collections?page=9")
+        api = c.get("/api/collections")
+        api_page = c.get("/api/collections?limit=1&p=1")
     assert names == ["List 4", "List 0"]  # newest addition first
     assert 'by <a href="/users/curator">curator</a> · 1 paper' in listed
     assert "Public collections" in profile and "List 4" in profile and "List 1" not in profile
@@ -410,6 +412,14 @@ def test_public_collections_are_listed_with_their_owner_and_nothing_else_is(
     assert f'href="/library?collection={mine["List 0"].id}">Edit in your library' in own_view
     assert "Edit in your library" not in other_view
     assert past_end.status_code in (400, 404)
+    assert [x["name"] for x in api.json()] == ["List 4", "List 0"]
+    assert api.headers["X-Total-Count"] == "2" and [x["name"] for x in api_page.json()] == [
+        "List 0"
+    ]
+    first = api.json()[1]
+    assert first["owner"] == "curator" and first["papers"] == 1
+    assert first["url"].endswith(f"/c/{mine['List 0'].share_key}")
+    assert first["feeds"]["bib"] == first["url"] + "/feed.bib"
 
 
 def test_a_shared_collection_is_copied_into_another_readers_library(

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from paperfeed.models import Paper
+from paperfeed.store import library as lib
 from paperfeed.store.accounts import User, delete_session
 from paperfeed.store.listings import Hide, latest_day
 from paperfeed.web import api_links, community, views
@@ -271,6 +272,48 @@ def daily_papers(
             return None
 
     return _listed(request, site, hide, listing)
+
+
+class CollectionFeedsOut(BaseModel):
+    atom: str
+    rss: str
+    bib: str
+    ris: str
+    json_: str = Field(alias="json")
+
+
+class PublicCollectionOut(BaseModel):
+    name: str
+    description: str
+    owner: str
+    papers: int
+    updatedAt: str | None
+    url: str
+    feeds: CollectionFeedsOut
+
+
+@router.get("/collections", response_model=list[PublicCollectionOut], summary="Public collections")
+def public_collections(site: SiteDep, p: PageIndex = 0, limit: Limit = 50) -> Response:
+    """Readers' public collections with papers, the most recently added to first, with their
+    page and their papers' feeds (X-Total-Count: how many there are)."""
+    with site.engine.connect() as conn:
+        total = lib.count_public_collections(conn)
+        found = lib.public_collections(conn, None, limit, p * limit)
+    base = site.settings.public_url.rstrip("/")
+
+    def one(pc: lib.PublicCollection) -> dict[str, Any]:
+        page = f"{base}/c/{pc.collection.share_key}"
+        return {
+            "name": pc.collection.name,
+            "description": pc.collection.description,
+            "owner": pc.owner,
+            "papers": pc.papers,
+            "updatedAt": stamp(pc.updated),
+            "url": page,
+            "feeds": {f: f"{page}/feed.{f}" for f in ("atom", "rss", "bib", "ris", "json")},
+        }
+
+    return _json([one(pc) for pc in found], headers={"X-Total-Count": str(total)})
 
 
 @router.get(
