@@ -463,3 +463,28 @@ def test_a_shared_collection_is_copied_into_another_readers_library(
     assert hidden.status_code == 404
     assert set(mine) == set(ids) and in_course == set(ids) and course.name == "Course: week 1"
     assert (mine[ids[0]].state, mine[ids[0]].note) == ("read", "done already")
+
+
+def test_the_headers_sign_in_links_come_back_to_the_page(site: Settings, engine: Engine) -> None:
+    """Sign in and Sign up in the header carry the page a visitor is on, and signing up there
+    returns to it; the home page and the sign-in pages carry nothing."""
+    pid = sorted(on_day(engine, DAYS[0]))[0]
+    with client(site, engine) as c:
+        paper = c.get(f"/papers/{pid}").text
+        home = c.get("/").text
+        signin = c.get(f"/signin?next=/papers/{pid}").text
+        made = c.post(
+            "/signup",
+            data={
+                "username": "returner",
+                "password": "correct horse battery",
+                "next": f"/papers/{pid}",
+                "csrf_token": csrf_token(c, "/signup"),
+            },
+            follow_redirects=False,
+        )
+    assert f'href="/signin?next=%2Fpapers%2F{pid}">Sign in</a>' in paper
+    assert f'href="/signup?next=%2Fpapers%2F{pid}" class="button">Sign up</a>' in paper
+    assert 'href="/signin">Sign in</a>' in home
+    assert 'href="/signin">Sign in</a>' in signin  # not "back to the sign-in page"
+    assert made.status_code == 303 and made.headers["location"] == f"/papers/{pid}"

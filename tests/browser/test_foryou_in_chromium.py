@@ -528,8 +528,9 @@ def test_ticked_papers_in_the_library_are_filed_moved_and_removed_at_once(
 def test_a_public_reading_list_is_found_and_copied_into_a_readers_library(
     page: Page, live_site: LiveSite
 ) -> None:
-    """A teacher's public collection, found from the footer's list by a student, who signs in
-    from its page and copies it into a collection of their own, renamed."""
+    """A teacher's public collection, found from the footer's list by a student, who signs up
+    from its page (the header's link brings them back to it) and copies it into a collection
+    of their own, renamed."""
     url = live_site.url
     page.set_viewport_size(DESKTOP)
     with live_site.engine.begin() as conn:
@@ -542,12 +543,11 @@ def test_a_public_reading_list_is_found_and_copied_into_a_readers_library(
     page.get_by_role("contentinfo").get_by_role("link", name="Public collections").click()
     page.get_by_role("link", name="Week 1 readings").click()
     expect(page.get_by_role("main")).to_contain_text("By teacher")
-    page.get_by_role("link", name="Sign in").last.click()
-    page.get_by_role("link", name="Sign up").last.click()
+    page.get_by_role("banner").get_by_role("link", name="Sign up").click()  # the header's
     page.get_by_label("User name").fill("student")
     page.get_by_label("Password").fill("a long password")
     page.get_by_role("button", name="Sign up").click()
-    page.goto(url + f"/c/{week.share_key}")
+    expect(page).to_have_url(f"{url}/c/{week.share_key}")  # back where they were
     copy = page.get_by_role("form", name="Copy into your library")
     copy.get_by_label("Copy its 3 papers into your library as").fill("Course: week 1")
     copy.get_by_role("button", name="Copy").click()
