@@ -6,6 +6,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import replace
+from html import unescape
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -413,3 +414,32 @@ def test_a_category_is_followed_or_muted_as_arxiv_spells_it(site: Settings, engi
         follows = follows_of(conn, 1)
     assert follows.categories == {"cs.CV"} and follows.muted_categories == {"cs.CR"}
     assert follows.muted_authors == follows.authors == {"mallory o hara"}
+
+
+def test_a_learned_term_is_followed_or_muted_from_the_learned_page(
+    site: Settings, engine: Engine
+) -> None:
+    """Each strongest term has follow (a saved search) and mute buttons that return to the
+    page, which then offers to undo them; the library lists them like any other."""
+    embed_papers(site, engine)
+    with client(site, engine) as c:
+        sign_up(c, "tuner")
+        for pid in sorted(on_day(engine, DAYS[2]))[:2]:
+            post_form(c, f"/papers/{pid}/rate", {"rating": "1"})
+        page = c.get("/for-you/learned").text
+        terms = re.findall(r'name="value" value="([^"]+)"', page.split("Strongest terms")[1])
+        assert len(terms) >= 4, page  # two buttons per term
+        first, second = unescape(terms[0]), unescape(terms[2])
+        assert f'aria-label="follow “{terms[0]}”"' in page
+        followed = post_form(
+            c,
+            "/me/follow",
+            {"kind": "search", "value": first, "next": "/for-you/learned"},
+        )
+        post_form(c, "/me/mute", {"kind": "keyword", "value": second, "next": "/for-you/learned"})
+        after = c.get("/for-you/learned").text
+        library_page = c.get("/library").text
+    assert followed.status_code == 303 and followed.headers["location"] == "/for-you/learned"
+    assert f'aria-label="unfollow “{terms[0]}”"' in after
+    assert f'aria-label="unmute “{terms[2]}”"' in after
+    assert f"search: {terms[0]}" in library_page and f"keyword: {terms[2]}" in library_page

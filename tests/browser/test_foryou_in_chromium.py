@@ -62,6 +62,13 @@ def test_save_and_rate_without_reload_then_for_you(
     page.screenshot(path=str(screenshots / "for-you.png"))
     page.get_by_role("link", name="What the model learned").click()
     expect(page.locator("ul.terms li").first).to_be_visible()
+    # A learned term muted from the page, which comes back offering to unmute it.
+    page.locator("ul.terms li").first.get_by_role("button", name=re.compile("^mute ")).click()
+    expect(page).to_have_url(re.compile(r"/for-you/learned$"))
+    unmute = page.locator("ul.terms li").first.get_by_role("button", name=re.compile("^unmute "))
+    expect(unmute).to_be_visible()
+    with live_site.engine.connect() as conn:
+        assert len(follows_of(conn, 1).muted_keywords) == 1
 
 
 def test_follow_mute_import_and_share_a_collection(

@@ -819,8 +819,8 @@ def _collection_id(value: str) -> int | None:
 def learned(
     request: Request, site: SiteDep, user: SignedInDep, collection: CollectionParam = ""
 ) -> Response:
-    """What your model learned (or one collection's): strongest terms and the papers it leans
-    on."""
+    """What your model learned (or one collection's): strongest terms, each to follow as a
+    saved search or to mute, and the papers it leans on."""
     collection_id = _collection_id(collection)
     with site.engine.connect() as conn:
         chosen = (
@@ -833,7 +833,17 @@ def learned(
         if end is not None:
             start = end - timedelta(days=6)
             found = _recommender(request).learned(conn, user.id, start, end, collection_id)
-    body = site.render("learned.html", user=user, learned=found, chosen=chosen)
+        followed = {i.value for i in lib.interests(conn, user.id, "follow") if i.kind == "search"}
+        muted = {i.value for i in lib.interests(conn, user.id, "mute") if i.kind == "keyword"}
+    body = site.render(
+        "learned.html",
+        user=user,
+        learned=found,
+        chosen=chosen,
+        here=_here(request),
+        followed=followed,  # the terms' keys (lower case) the reader follows as searches
+        muted=muted,  # ... and mutes as keywords
+    )
     return html(site, request, body)
 
 
