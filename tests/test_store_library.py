@@ -238,3 +238,29 @@ def test_a_bulk_change_touches_only_saved_papers_and_says_what_it_did(engine: En
         ):
             with pytest.raises(lib.LibraryError):
                 bad()
+
+
+def test_a_collection_is_copied_in_chunks_keeping_what_the_reader_had(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Copying another reader's collection saves its papers (a paper saved already keeps its
+    state and note) into a collection of the reader's; ids are looked up `IN_CHUNK` at a time
+    (a big collection would pass SQLite's parameter limit in one statement)."""
+    monkeypatch.setattr(lib, "IN_CHUNK", 2)
+    owner = _user(engine)
+    with engine.begin() as conn:
+        reader = create_user(conn, "bob", "x").id
+        source = lib.ensure_collection(conn, owner, "Week 1", "For Monday", "public")
+        for p in PAPERS:
+            lib.save_paper(conn, owner, p.id, "Week 1")
+        lib.save_paper(conn, reader, PAPERS[0].id)
+        lib.update_item(conn, reader, PAPERS[0].id, "read", "mine")
+        target, saved, added = lib.copy_collection(conn, reader, source, "Course")
+        again = lib.copy_collection(conn, reader, source, "Course")
+        items = {i.paper_id: i for i in lib.library(conn, reader)}
+        assert lib.saved_ids(conn, reader, [p.id for p in PAPERS] + ["2601.99999"]) == set(items)
+    assert (target.name, target.description, saved, added) == ("Course", "For Monday", 2, 3)
+    assert again[1:] == (0, 0)
+    assert set(items) == {p.id for p in PAPERS}
+    assert (items[PAPERS[0].id].state, items[PAPERS[0].id].note) == ("read", "mine")
+    assert all(i.collections == ("Course",) for i in items.values())

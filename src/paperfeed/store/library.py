@@ -472,12 +472,23 @@ def _collection_names(
     return {k: tuple(v) for k, v in out.items()}
 
 
+IN_CHUNK = 5_000  # ids per `IN (...)`: SQLite takes at most 32,766 parameters a statement
+
+
+def _chunks(ids: Sequence[str]) -> list[list[str]]:
+    ids = list(ids)
+    return [ids[i : i + IN_CHUNK] for i in range(0, len(ids), IN_CHUNK)]
+
+
 def saved_ids(conn: Connection, user_id: int, ids: Sequence[str] | None = None) -> set[str]:
-    """Ids of the user's saved papers (among `ids` when given)."""
+    """Ids of the user's saved papers (among `ids` when given, however many)."""
     query = select(library_items.c.paper_id).where(library_items.c.user_id == user_id)
-    if ids is not None:
-        query = query.where(library_items.c.paper_id.in_(list(ids)))
-    return set(conn.scalars(query))
+    if ids is None:
+        return set(conn.scalars(query))
+    found: set[str] = set()
+    for chunk in _chunks(ids):
+        found.update(conn.scalars(query.where(library_items.c.paper_id.in_(chunk))))
+    return found
 
 
 # --- collections ------------------------------------------------------------------------------
@@ -576,9 +587,11 @@ def add_many_to_collection(conn: Connection, collection_id: int, paper_ids: Sequ
     added."""
     ids = list(dict.fromkeys(paper_ids))
     inside = select(collection_items.c.paper_id).where(
-        collection_items.c.collection_id == collection_id, collection_items.c.paper_id.in_(ids)
+        collection_items.c.collection_id == collection_id
     )
-    there = set(conn.scalars(inside))
+    there: set[str] = set()
+    for chunk in _chunks(ids):
+        there.update(conn.scalars(inside.where(collection_items.c.paper_id.in_(chunk))))
     now = utcnow()
     rows = [
         {"collection_id": collection_id, "paper_id": pid, "added_at": now}
