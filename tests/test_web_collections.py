@@ -488,3 +488,35 @@ def test_the_headers_sign_in_links_come_back_to_the_page(site: Settings, engine:
     assert 'href="/signin">Sign in</a>' in home
     assert 'href="/signin">Sign in</a>' in signin  # not "back to the sign-in page"
     assert made.status_code == 303 and made.headers["location"] == f"/papers/{pid}"
+
+
+def test_the_ticked_papers_are_exported_with_the_readers_notes(
+    site: Settings, engine: Engine
+) -> None:
+    """The bulk bar's export buttons: only the ticked (and saved) papers, with their notes and
+    tags, as a download; nothing ticked is a 400 with the reason."""
+    ids = sorted(on_day(engine, DAYS[0]))[:3]
+    with client(site, engine) as c:
+        sign_up(c, "exporter")
+        for pid in ids:
+            post_form(c, f"/papers/{pid}/save", {})
+        post_form(c, f"/library/{ids[1]}/edit", {"note": "Zelda's proof", "state": "read"})
+        token = csrf_token(c, "/")
+        bib = c.post(
+            "/library/export-ticked",
+            data={"paper_id": [ids[1], ids[2], "2101.00001"], "fmt": "bib", "csrf_token": token},
+        )
+        ris = c.post(
+            "/library/export-ticked",
+            data={"paper_id": [ids[1]], "fmt": "ris", "csrf_token": token},
+        )
+        none = c.post("/library/export-ticked", data={"fmt": "bib", "csrf_token": token})
+        odd = c.post(
+            "/library/export-ticked", data={"paper_id": [ids[0]], "fmt": "pdf", "csrf_token": token}
+        )
+    assert bib.status_code == 200 and "attachment" in bib.headers["content-disposition"]
+    assert sorted(re.findall(r"eprint\s*=\s*\{([^}]+)\}", bib.text)) == ids[1:]
+    assert "Zelda's proof" in bib.text and "keywords      = {read}" in bib.text
+    assert "N1  - Zelda's proof" in ris.text and ris.text.count("ER  -") == 1
+    assert none.status_code == 400 and "tick at least one paper" in none.text
+    assert odd.status_code in (400, 422)

@@ -491,8 +491,18 @@ def test_ticked_papers_in_the_library_are_filed_moved_and_removed_at_once(
     expect(page.get_by_role("status")).to_have_text("1 paper moved to Done.")
     expect(page.locator("article.library-item")).to_have_count(1)  # still in Reading group
     page.get_by_role("link", name="All saved papers").first.click()
+    export = bar.get_by_role("button", name="Export the ticked papers as RIS")
+    expect(export).to_be_disabled()
+    page.locator(f'article.library-item[data-id="{ids[2]}"]').get_by_role("checkbox").check()
+    bar.get_by_label("With the ticked papers").select_option("add")  # box required, empty
+    with page.expect_download() as download:
+        export.click()  # an export needs no collection name
+    ris = Path(download.value.path()).read_text(encoding="utf-8")
+    assert ris.count("ER  -") == 1 and ids[2] in ris
+    assert download.value.suggested_filename == "library-selection.ris"
+    bar.get_by_label("With the ticked papers").select_option("read")
     bar.get_by_label("Tick all on this page").check()
-    apply.click()  # "mark read" is the first action
+    apply.click()
     expect(page.get_by_role("status")).to_have_text("3 papers marked read.")
     violations = Axe().run(page).response["violations"]
     where_found = [n["target"] for v in violations for n in v["nodes"]]

@@ -637,6 +637,28 @@ def export_library(
     return _export(site, listing, fmt, chosen.slug if chosen else "library", annotated)
 
 
+@router.post("/library/export-ticked", dependencies=[FormCsrf])
+def export_ticked(
+    site: SiteDep,
+    user: SignedInDep,
+    fmt: Annotated[Literal["bib", "ris", "json"], Form()],
+    paper_id: Annotated[list[str], Form(max_length=lib.BULK_MAX)] = [],  # noqa: B006
+) -> Response:
+    """The library's ticked papers as BibTeX, RIS or CSL-JSON, with your notes and tags, as a
+    download (papers not saved are left out)."""
+    ticked = {resolve_id(pid) for pid in paper_id}
+    if not ticked:
+        raise HTTPException(400, "tick at least one paper")
+    with site.engine.connect() as conn:
+        items = [i for i in lib.library(conn, user.id) if i.paper_id in ticked]
+        shown = views.cards(conn, [i.paper_id for i in items], user)
+    listing = views.Listing("Library", shown, len(shown), 1, 1, "/library", "/library/export")
+    annotated = {i.paper_id: _annotations(i) for i in items}
+    answer = _export(site, listing, fmt, "library-selection", annotated)
+    answer.headers["Content-Disposition"] = f'attachment; filename="library-selection.{fmt}"'
+    return answer
+
+
 def _annotations(item: lib.LibraryItem) -> references.Annotations:
     state = "read" if item.state == "read" else "to read"
     return references.Annotations(item.note.strip(), (*item.collections, state))

@@ -49,7 +49,8 @@ document.addEventListener("DOMContentLoaded", function () {
   var boxes = document.querySelectorAll('input[type=checkbox][form="bulk"]');
   var action = form.querySelector("select[name=action]");
   var where = form.querySelector("input[name=collection]");
-  var apply = form.querySelector("button[type=submit]");
+  var apply = form.querySelector("button[name=apply]");
+  var exports = form.querySelectorAll("button[formaction]");
   var label = document.createElement("label");
   var all = document.createElement("input");
   all.type = "checkbox";
@@ -67,6 +68,7 @@ document.addEventListener("DOMContentLoaded", function () {
     var n = ticked();
     count.textContent = n ? n + " ticked" : "";
     apply.disabled = n === 0;
+    exports.forEach(function (b) { b.disabled = n === 0; });
     all.checked = n === boxes.length;
     all.indeterminate = n > 0 && n < boxes.length;
     var needs = action.value === "add" || action.value === "move";
@@ -81,6 +83,7 @@ document.addEventListener("DOMContentLoaded", function () {
   action.addEventListener("change", update);
   form.addEventListener("submit", function (event) {
     var n = ticked();
+    if (event.submitter && event.submitter.hasAttribute("formaction")) return;  // an export
     if (action.value === "remove" &&
         !window.confirm("Remove " + n + " paper" + (n === 1 ? "" : "s") +
                         " from your library, with their notes?")) {
