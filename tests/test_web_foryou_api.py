@@ -405,3 +405,13 @@ def test_library_api_changes_several_papers_at_once(site: Settings, engine: Engi
     assert removed.json()["changed"] == 1 and removed.json()["not_saved"] == [ids[3]]
     assert sorted(left) == sorted(ids[:2])
     assert theirs_after == [ids[0]]
+
+
+def test_the_bulk_actions_offered_are_those_the_store_does() -> None:
+    """The page's and the API's list of bulk actions is the store's."""
+    from typing import get_args
+
+    from paperfeed.store.library import BULK_ACTIONS
+    from paperfeed.web.me_api import BulkAction
+
+    assert get_args(BulkAction) == BULK_ACTIONS

@@ -369,7 +369,7 @@ def edit_item(
     return _done(request, next, {"id": pid, "state": state, "note": note})
 
 
-BulkAction = Literal["read", "to_read", "add", "move", "take_out", "remove"]
+BulkAction = me_api.BulkAction
 DONE_KEYS = ("did", "n", "into")  # what the library page says after a bulk change
 
 
@@ -630,11 +630,18 @@ def export_library(
         if collection and (chosen is None or chosen.user_id != user.id):
             raise HTTPException(404, "no such collection of yours")
         items = lib.library(conn, user.id, chosen.id if chosen else None)
-        shown = views.cards(conn, [i.paper_id for i in items], user)
+        return _export_items(site, conn, user, items, fmt, chosen.slug if chosen else "library")
+
+
+def _export_items(
+    site: Site, conn: Connection, user: User, items: list[lib.LibraryItem], fmt: str, name: str
+) -> Response:
+    """Saved papers as an export of yours: with your notes, and your collections and reading
+    state as tags."""
+    shown = views.cards(conn, [i.paper_id for i in items], user)
     listing = views.Listing("Library", shown, len(shown), 1, 1, "/library", "/library/export")
-    # Yours: with your notes, and your collections and reading state as tags.
     annotated = {i.paper_id: _annotations(i) for i in items}
-    return _export(site, listing, fmt, chosen.slug if chosen else "library", annotated)
+    return _export(site, listing, fmt, name, annotated)
 
 
 @router.post("/library/export-ticked", dependencies=[FormCsrf])
@@ -651,10 +658,7 @@ def export_ticked(
         raise HTTPException(400, "tick at least one paper")
     with site.engine.connect() as conn:
         items = [i for i in lib.library(conn, user.id) if i.paper_id in ticked]
-        shown = views.cards(conn, [i.paper_id for i in items], user)
-    listing = views.Listing("Library", shown, len(shown), 1, 1, "/library", "/library/export")
-    annotated = {i.paper_id: _annotations(i) for i in items}
-    answer = _export(site, listing, fmt, "library-selection", annotated)
+        answer = _export_items(site, conn, user, items, fmt, "library-selection")
     answer.headers["Content-Disposition"] = f'attachment; filename="library-selection.{fmt}"'
     return answer
 

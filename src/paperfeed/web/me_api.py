@@ -83,11 +83,14 @@ class ItemEditIn(BaseModel):
     )
 
 
+BulkAction = Literal["read", "to_read", "add", "move", "take_out", "remove"]  # lib.BULK_ACTIONS
+
+
 class BulkIn(BaseModel):
     paper_ids: list[Annotated[str, Field(max_length=200)]] = Field(
         min_length=1, max_length=lib.BULK_MAX, description="saved papers to change"
     )
-    action: Literal["read", "to_read", "add", "move", "take_out", "remove"] = Field(
+    action: BulkAction = Field(
         description="mark read or to read; add to `collection`; move from `from_collection` "
         "to `collection`; take out of `from_collection`; remove from the library"
     )
