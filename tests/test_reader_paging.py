@@ -88,6 +88,10 @@ def test_muted_papers_leave_daily_and_search_pages_full(site: Settings, engine: 
         assert f" · {len(seen)} papers</p>" in first  # the reader's count, read to the end
         showing = c.get(f"{day}?show_muted=1").text
         assert _cards(showing) == everything[:5]
+        # Paging on from there goes on showing them: the link keeps the choice.
+        following = re.search(r'class="pager".*?<a rel="next" href="([^"]+)"', showing, re.S)
+        assert following and "show_muted=1" in following[1]
+        assert _cards(c.get(following[1].replace("&amp;", "&")).text) == everything[5:10]
         on_page = len([pid for pid in everything[:5] if pid not in seen])
         assert f"Showing the papers your mutes hide ({on_page} on this page)" in showing
         # Search: the muted category's papers are left out before paging too.
@@ -95,7 +99,9 @@ def test_muted_papers_leave_daily_and_search_pages_full(site: Settings, engine: 
         muted = {pid for pid, p in papers.items() if category in p.categories}
         title = papers[sorted(muted)[0]].title  # a muted paper's title: the plain top hit
         query = f"/search?{urlencode({'q': title})}"
-        plain = _cards(c.get(query + "&show_muted=1").text)
+        shown = c.get(query + "&show_muted=1").text
+        plain = _cards(shown)
+        assert re.search(r'class="pager".*?<a rel="next" href="[^"]*show_muted=1', shown, re.S)
         assert len(plain) == 5 and muted & set(plain)  # the plain page holds muted papers
         kept = _cards(c.get(query).text)
         assert len(kept) == 5 and not muted & set(kept)
