@@ -352,10 +352,18 @@ def test_profiles(site: Settings, engine: Engine) -> None:
         assert saved.status_code == 303
         page = c.get("/users/ada").text
         assert "Analytical Engines Ltd" in page and "I study &lt;b&gt;graphs&lt;/b&gt;" in page
-        bad = c.post(
-            "/settings/profile", data={"links": "javascript:alert(1)", "csrf_token": token}
-        )
+        typed = {"bio": "Now <i>hypergraphs</i>", "affiliation": "Difference Engines"}
+        links = "javascript:alert(1)\nhttps://example.org/new"
+        bad = c.post("/settings/profile", data=typed | {"links": links, "csrf_token": token})
+        # The form comes back with the reason by the links and nothing typed lost.
         assert bad.status_code == 400
+        assert "Not an http(s) address: javascript:alert(1)" in bad.text
+        assert ">Now &lt;i&gt;hypergraphs&lt;/i&gt;</textarea>" in bad.text
+        assert 'value="Difference Engines"' in bad.text and "https://example.org/new" in bad.text
+        assert "Analytical Engines Ltd" in c.get("/users/ada").text  # nothing saved
+        many = "\n".join(f"https://example.org/{i}" for i in range(6))
+        too_many = c.post("/settings/profile", data={"links": many, "csrf_token": token})
+        assert too_many.status_code == 400 and "At most five links." in too_many.text
         avatar = c.get("/avatars/ada.svg")
         assert avatar.status_code == 200 and avatar.text.startswith("<svg")
         assert c.get("/users/nobody-here").status_code == 404

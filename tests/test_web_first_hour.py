@@ -363,3 +363,29 @@ def test_a_paper_pages_browser_title_reads_its_latex_as_text(
         page = c.get("/papers/2606.99997").text
     shown = re.search(r"<title>(.*?)</title>", page, re.S)
     assert shown and shown[1] == "TerraDiT-Ω: Terrain diffusion &lt;b&gt;x&lt;/b&gt; · paperfeed"
+
+
+def test_a_pasted_abstract_is_searched_by_its_beginning(site: Settings, engine: Engine) -> None:
+    # A long query (an abstract pasted into the box) used to get a bare 400 page.
+    with client(site, engine) as c:
+        words = "attention " * 800
+        got = c.get("/search", params={"q": words, "mode": "keyword"})
+        assert got.status_code == 200
+        assert "its first 500 characters were searched" in got.text
+        box = re.search(r'<input type="search" name="q" value="([^"]*)"', got.text)
+        assert box and 0 < len(box[1]) <= 500 and box[1].endswith("attention")
+        short = c.get("/search", params={"q": "attention", "mode": "keyword"})
+        assert "characters were searched" not in short.text
+
+
+def test_a_query_of_punctuation_alone_lists_nothing_and_says_why(
+    site: Settings, engine: Engine
+) -> None:
+    with client(site, engine) as c:
+        for q in ["*", "(((", '"', "%", "-"]:
+            got = c.get("/search", params={"q": q, "mode": "hybrid"})
+            assert got.status_code == 200, q
+            assert "has no words to search for" in got.text, q
+            assert 'class="card' not in got.text and "Best matches" not in got.text, q
+        words = c.get("/search", params={"q": "the", "mode": "keyword"}).text
+        assert "has no words to search for" not in words

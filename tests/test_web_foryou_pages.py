@@ -237,6 +237,10 @@ def test_library_export_carries_your_notes_collections_and_reading_state(
             shared = user_collections(conn, 1)[0]
         public = anon.get(f"/c/{shared.share_key}/feed.bib").text
     assert {r.status_code for r in (bib, ris, csl)} == {200}
+    # Each downloads as a file (a browser would show the JSON in the tab otherwise).
+    assert [r.headers["content-disposition"] for r in (bib, ris, csl)] == [
+        f'attachment; filename="library.{ext}"' for ext in ("bib", "ris", "json")
+    ]
 
     entries = {
         e.fields_dict["eprint"].value: e for e in bibtexparser.parse_string(bib.text).entries

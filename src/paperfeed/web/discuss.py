@@ -18,6 +18,7 @@ from paperfeed.store.accounts import User, set_password_hash, set_suspended
 from paperfeed.store.community import (
     ClaimedAlready,
     Comment,
+    Profile,
     add_claim,
     add_paper_link,
     approved_names,
@@ -304,13 +305,24 @@ def profile_edit_page(request: Request, site: SiteDep, user: SignedInDep) -> Res
     """The form to edit one's profile and change the password."""
     with site.engine.connect() as conn:
         profile = get_profile(conn, user.id)
+    return _profile_form(request, site, user, profile)
+
+
+def _profile_form(
+    request: Request, site: Site, user: User, profile: Profile, problem: str = ""
+) -> Response:
+    """The profile form, with what was typed and what is wrong with it (a 400) when refused."""
+    with site.engine.connect() as conn:
         linked = user_subscription(conn, user.id)
-    page = site.render("profile_edit.html", user=user, profile=profile, linked=linked)
-    return html(site, request, page)
+    page = site.render(
+        "profile_edit.html", user=user, profile=profile, linked=linked, problem=problem
+    )
+    return html(site, request, page, 400 if problem else 200)
 
 
 @router.post("/settings/profile", dependencies=[FormCsrf])
 def profile_edit(
+    request: Request,
     site: SiteDep,
     user: SignedInDep,
     bio: Annotated[str, Form(max_length=2000)] = "",
@@ -322,8 +334,10 @@ def profile_edit(
     """Save the profile."""
     urls = [u.strip() for u in links.splitlines() if u.strip()]
     bad = [u for u in urls if not u.startswith(("https://", "http://"))]
-    if bad or len(urls) > 5:
-        raise HTTPException(400, "links: up to five http(s) addresses, one per line")
+    if bad or len(urls) > 5:  # the form again, nothing typed lost
+        typed = Profile(bio, affiliation, tuple(urls), bool(notify_replies), bool(notify_email))
+        problem = f"Not an http(s) address: {bad[0]}" if bad else "At most five links."
+        return _profile_form(request, site, user, typed, problem)
     with site.writing() as conn:
         save_profile(
             conn,

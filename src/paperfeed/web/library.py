@@ -616,7 +616,7 @@ def _export(
     write = {"bib": bibtex.entries, "ris": references.ris, "json": references.csl_json}[fmt]
     text = write(papers, annotated)
     media, ext = EXPORTS[fmt]
-    headers = {"Content-Disposition": f'inline; filename="{name}.{ext}"'}
+    headers = {"Content-Disposition": f'attachment; filename="{name}.{ext}"'}
     return Response(text, media_type=media, headers=headers)
 
 

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
 from paperfeed.models import clean_text
+from paperfeed.search.query import parse_query
 from paperfeed.store.accounts import User
 from paperfeed.store.community import (
     approved_names,
@@ -278,12 +279,16 @@ def category_page(
     return _page(request, site, user, "listing.html", build)
 
 
+QUERY_MOST = 500  # characters of a query searched (the API's limit too)
+QUERY_READ_MOST = 100_000  # a longer query string is refused (a pasted abstract is not)
+
+
 @router.get("/search")
 def search_page(
     request: Request,
     site: SiteDep,
     user: UserDep,
-    q: Annotated[str, Query(max_length=500)] = "",
+    q: Annotated[str, Query(max_length=QUERY_READ_MOST)] = "",
     mode: Annotated[str, Query(pattern="^(hybrid|keyword|semantic|)$")] = "hybrid",
     category: Annotated[str, Query(max_length=64)] = "",
     author: Annotated[str, Query(max_length=200)] = "",
@@ -295,8 +300,18 @@ def search_page(
     """Search with one box, a mode, filters and pages (an empty filter field means no filter)."""
     cat, who = clean_text(category), clean_text(author)
     dates = _form_date("since", since), _form_date("until", until)
-    params = views.SearchParams(clean_text(q), mode or "hybrid", cat or None, who or None, *dates)
-    return _search(request, site, user, replace(params, sort=sort or "relevance"), page)
+    text, cut = _cut_query(clean_text(q))
+    params = views.SearchParams(text, mode or "hybrid", cat or None, who or None, *dates)
+    return _search(request, site, user, replace(params, sort=sort or "relevance"), page, cut)
+
+
+def _cut_query(text: str) -> tuple[str, bool]:
+    """The query as searched: a pasted abstract is cut to its first `QUERY_MOST` characters
+    (at a word's end), and whether it was cut."""
+    if len(text) <= QUERY_MOST:
+        return text, False
+    head = text[:QUERY_MOST]
+    return (head.rsplit(" ", 1)[0] if " " in head else head).rstrip(), True
 
 
 def _form_date(name: str, text: str) -> date | None:
@@ -310,7 +325,12 @@ def _form_date(name: str, text: str) -> date | None:
 
 
 def _search(
-    request: Request, site: Site, user: User | None, params: views.SearchParams, page: int
+    request: Request,
+    site: Site,
+    user: User | None,
+    params: views.SearchParams,
+    page: int,
+    cut: bool = False,
 ) -> Response:
     q, mode, sort = params.q, params.mode, params.sort
     category, author = params.category or "", params.author or ""
@@ -321,8 +341,11 @@ def _search(
         ctx |= {"category": category, "author": author, "since": since, "until": until}
         ctx["filters_used"] = bool(category or author or since or until or sort != "relevance")
         ctx["search_key"] = interest_key("search", q)[0]  # as a followed search is kept
+        ctx["cut"] = QUERY_MOST if cut else None
         if not q:
             return ctx | {"listing": None}
+        if parse_query(q).empty:  # only punctuation: nothing to look for
+            return ctx | {"listing": None, "wordless": True}
         per_page, hide = site.settings.page_size, _hide(request, site, user)
         outcome = views.search(site.search(), site.engine, params, page, per_page, user, hide)
         return ctx | {
