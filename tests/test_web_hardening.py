@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from paperfeed.secret import InsecureSettings
 from paperfeed.settings import Settings
 from paperfeed.store import open_store, upsert_papers
+from paperfeed.store.accounts import set_admin
 from paperfeed.web import community, csrf
 from paperfeed.web.app import create_app
 from paperfeed.web.limits import allow_body
@@ -31,11 +32,13 @@ from tests.digest_support import Sink, copy_newest_papers
 from tests.replay import Reply, Request, replay
 from tests.web_support import (
     HOSTILE,
+    bearer,
     client,
     csrf_token,
     fill_store,
     post_form,
     sign_up,
+    stored,
     web_settings,
 )
 
@@ -323,19 +326,35 @@ def test_store_files_are_private(sqlite_settings: Settings) -> None:
 
 @pytest.mark.parametrize("style", ["plain", "json", "off"])
 def test_access_log_has_one_line_per_request(
-    sqlite_settings: Settings, style: str, caplog: pytest.LogCaptureFixture
+    sqlite_settings: Settings, style: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     s = web_settings(sqlite_settings, access_log=style)
-    with client(s, open_store(s)) as c, caplog.at_level(logging.INFO, "paperfeed.access"):
+    # The lines as the logger hands them out (whatever the tests before left of its settings).
+    logger, lines = logging.getLogger("paperfeed.access"), []
+    kept = logging.Handler(logging.INFO)
+    kept.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
+    logger.addHandler(kept)
+    monkeypatch.setattr(logger, "level", logging.INFO)
+    with client(s, open_store(s)) as c:
         c.get("/about")
         c.get("/nowhere")
         c.get("/preferences?token=secret-link-token&x=1")
-    lines = [r.getMessage() for r in caplog.records if r.name == "paperfeed.access"]
+        # A path that would forge a second line (and colour a terminal), and secret paths.
+        c.get("/papers/x%0A127.0.0.1%20%22GET%20/admin%22%20200%201%201.0ms%0A%1B%5B31mRED")
+        c.get("/feeds/for-you/private-feed-token.atom")
+        c.get("/c/shared-collection-key/feed.bib")
+    logger.removeHandler(kept)
     if style == "off":
         assert lines == []
         return
-    assert len(lines) == 3 and not any("secret-link-token" in line for line in lines)
+    assert len(lines) == 6 and not any("secret-link-token" in line for line in lines)
     assert "/preferences?token=[redacted]&x=1" in lines[2]
+    assert not any("\n" in line or "\x1b" in line for line in lines)
+    assert "/papers/x\\x0a127.0.0.1 \\x22GET /admin\\x22 200 1 1.0ms\\x0a\\x1b[31mRED" in (
+        json.loads(lines[3])["path"] if style == "json" else lines[3]
+    )
+    assert "/feeds/for-you/[redacted].atom" in lines[4] and "private-feed-token" not in lines[4]
+    assert "/c/[redacted]/feed.bib" in lines[5] and "shared-collection-key" not in lines[5]
     if style == "json":
         entries = [json.loads(line) for line in lines]
         assert [(e["path"], e["status"]) for e in entries[:2]] == [
@@ -411,3 +430,60 @@ def test_a_route_may_allow_larger_bodies(sqlite_settings: Settings) -> None:
     with TestClient(app) as c:
         assert c.post("/api/login", json=body).status_code == 401  # read, and refused as wrong
         assert c.post("/api/submit", json={"id": "x" * 2000}).status_code == 413
+
+
+BIG = "99999999999999999999999"  # past a 64-bit INTEGER: the store cannot even be asked
+
+
+def test_ids_past_the_stores_integers_are_a_4xx(site: Settings, engine: Engine) -> None:
+    pid = next(iter(stored(engine)))
+    with client(site, engine) as c, client(site, engine) as api:
+        sign_up(c, "bigids")
+        with engine.begin() as conn:
+            set_admin(conn, "bigids", True)
+        auth = bearer(api, "bigapi")
+        gets = [f"/library?collection={BIG}", f"/library?into={BIG}"]
+        gets += [f"/library/export.{fmt}?collection={BIG}" for fmt in ("bib", "ris", "json")]
+        for path in gets:
+            assert c.get(path).status_code == 400, path
+        forms = {
+            f"/collections/{BIG}/edit": {"name": "x"},
+            f"/collections/{BIG}/delete": {},
+            f"/collections/{BIG}/new-link": {},
+            f"/collections/{BIG}/remove": {"paper_id": pid},
+            f"/comments/{BIG}/edit": {"body": "x"},
+            f"/comments/{BIG}/delete": {},
+            f"/papers/{pid}/comments": {"body": "hello there", "parent": BIG},
+            f"/admin/outbox/{BIG}/retry": {},
+            "/library/bulk": {"action": "take_out", "paper_id": pid, "from_collection": BIG},
+        }
+        for path, data in forms.items():
+            assert 400 <= post_form(c, path, data).status_code < 500, path
+        for path in (f"/api/me/library?collection={BIG}", f"/api/me/feed?collection={BIG}"):
+            got = api.get(path, headers=auth)
+            assert got.status_code in (400, 422) and "collection" in got.text, path
+        body = {"paper_ids": [pid], "action": "move", "collection": "x", "from_collection": BIG}
+        bulk = api.post("/api/me/library/bulk", json=json.loads(json.dumps(body)), headers=auth)
+        assert bulk.status_code in (400, 422) and "from_collection" in bulk.text
+
+
+def test_a_feed_window_outside_the_calendar_is_a_400(site: Settings, engine: Engine) -> None:
+    with client(site, engine) as c:
+        auth = bearer(c, "farback")
+        for query in (
+            "until=0001-01-01",
+            "until=0001-01-03&limit=1",
+            "since=9999-12-31",
+            "until=0",
+        ):
+            got = c.get(f"/api/me/feed?{query}", headers=auth)
+            assert got.status_code == 400 and "is outside" in got.json()["detail"], query
+
+
+def test_an_import_nested_too_deep_is_refused_with_a_reason(site: Settings, engine: Engine) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    with client(site, engine) as c:
+        auth = bearer(c, "nester")
+        files = {"file": ("deep.json", deep, "application/json")}
+        got = c.post("/api/me/library/import", files=files, headers=auth)
+        assert got.status_code == 400 and "nests too deeply" in got.json()["detail"]

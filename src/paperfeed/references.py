@@ -105,6 +105,13 @@ def read(data: bytes) -> Parsed:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise UnreadableFile("the file is not UTF-8 text") from exc
+    try:
+        return _parse(text)
+    except RecursionError as exc:  # e.g. a JSON array in a JSON array, a hundred thousand deep
+        raise UnreadableFile("the file nests too deeply to be a library export") from exc
+
+
+def _parse(text: str) -> Parsed:
     head = text.lstrip()[:1]
     if head in "[{" and head:
         return _csl(text)

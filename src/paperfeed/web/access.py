@@ -11,8 +11,22 @@ from datetime import UTC, datetime
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("paperfeed.access")
-# Signed links carry their authority in ?token=…: never write one to a log.
+# Signed links carry their authority in ?token=…, and private feeds and shared collections in
+# their path: never write one to a log.
 _TOKEN_RE = re.compile(r"(^|&)(token=)[^&]*")
+_SECRET_PATH_RE = re.compile(r"^(/feeds/for-you/|/c/)[^/.]+")
+# A path is the client's text: quotes, backslashes and control characters (a newline would
+# start a forged line, an escape sequence would colour a terminal) are written escaped.
+_UNSAFE_RE = re.compile(r'[\x00-\x1f\x7f-\x9f"\\]')
+
+
+def log_target(scope: Scope, with_query: bool = True) -> str:
+    """The request's path (and query) as a log line may show it: secrets out, text escaped."""
+    target = _SECRET_PATH_RE.sub(r"\1[redacted]", scope["path"])
+    if with_query:
+        query = _TOKEN_RE.sub(r"\1\2[redacted]", scope.get("query_string", b"").decode("latin-1"))
+        target += f"?{query}" if query else ""
+    return _UNSAFE_RE.sub(lambda m: f"\\x{ord(m[0]):02x}", target)
 
 
 class AccessLog:
@@ -42,8 +56,7 @@ class AccessLog:
 
     def _line(self, scope: Scope, status: int, size: int, ms: float) -> str:
         client = scope.get("client")
-        query = _TOKEN_RE.sub(r"\1\2[redacted]", scope.get("query_string", b"").decode("latin-1"))
-        target = scope["path"] + (f"?{query}" if query else "")
+        target = log_target(scope)
         host = client[0] if client else "-"
         if self.style == "json":
             when = datetime.now(UTC).isoformat(timespec="milliseconds")

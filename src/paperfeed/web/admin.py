@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from paperfeed.pipeline import Context, find_job, registry, run_job
 from paperfeed.store import jobs as db
 from paperfeed.store.accounts import list_users, set_admin, set_suspended, user_by_id
-from paperfeed.web.deps import AdminDep, FormCsrf, Site, SiteDep, html
+from paperfeed.web.deps import AdminDep, FormCsrf, RowId, Site, SiteDep, html
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 Flag = Annotated[int, Form(ge=0, le=1)]
@@ -55,7 +55,7 @@ def run_now(site: SiteDep, admin: AdminDep, name: str) -> Response:
 
 
 @router.post("/outbox/{outbox_id}/retry", dependencies=[FormCsrf])
-def retry(site: SiteDep, admin: AdminDep, outbox_id: int) -> Response:
+def retry(site: SiteDep, admin: AdminDep, outbox_id: RowId) -> Response:
     """Queue a failed email again; the next digest run sends it."""
     with site.writing() as conn:
         if not db.retry_delivery(conn, outbox_id):
@@ -65,7 +65,7 @@ def retry(site: SiteDep, admin: AdminDep, outbox_id: int) -> Response:
 
 
 @router.post("/users/{user_id}/suspend", dependencies=[FormCsrf])
-def suspend(site: SiteDep, admin: AdminDep, user_id: int, suspended: Flag) -> Response:
+def suspend(site: SiteDep, admin: AdminDep, user_id: RowId, suspended: Flag) -> Response:
     """Suspend a user (their sessions end, sign-in is refused) or lift the suspension."""
     if user_id == admin.id:
         raise HTTPException(400, "you cannot suspend yourself")
@@ -79,7 +79,7 @@ def suspend(site: SiteDep, admin: AdminDep, user_id: int, suspended: Flag) -> Re
 
 
 @router.post("/users/{user_id}/admin", dependencies=[FormCsrf])
-def make_admin(site: SiteDep, admin: AdminDep, user_id: int, is_admin: Flag) -> Response:
+def make_admin(site: SiteDep, admin: AdminDep, user_id: RowId, is_admin: Flag) -> Response:
     """Grant or revoke the admin role."""
     if user_id == admin.id and not is_admin:
         raise HTTPException(400, "you cannot take your own admin role away")

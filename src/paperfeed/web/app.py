@@ -29,7 +29,7 @@ from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
 from paperfeed.util import is_disk_full
-from paperfeed.web.access import AccessLog
+from paperfeed.web.access import AccessLog, log_target
 from paperfeed.web.baseurl import BaseUrlCheck
 from paperfeed.web.deps import SignInRequired, Site, html, signed_in_id
 from paperfeed.web.limits import RETRY_AFTER, BodyLimit, ConcurrencyLimit
@@ -210,7 +210,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def _crash(request: Request, exc: Exception) -> Response:
         if is_disk_full(exc):  # e.g. OSError ENOSPC from a file write
             return disk_full_response(request, exc)
-        log.exception("unhandled error on %s", request.url.path)
+        log.exception("unhandled error on %s", log_target(request.scope, with_query=False))
         return error_response(request, 500, "An unexpected error occurred; it has been logged.")
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import Depends, Form, Header, HTTPException, Request
+from fastapi import Depends, Form, Header, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment
 from sqlalchemy import Connection, Engine
@@ -122,6 +122,13 @@ async def get_site(request: Request) -> Site:
 
 
 SiteDep = Annotated[Site, Depends(get_site)]
+
+# Every id the store hands out (a comment's, a collection's, a user's) fits a 32-bit INTEGER in
+# both databases; a larger number in a request is refused here, before a query fails on it.
+ROW_ID_MOST = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=ROW_ID_MOST)]
+RowIdQuery = Annotated[int | None, Query(ge=1, le=ROW_ID_MOST)]
+RowIdForm = Annotated[int | None, Form(ge=1, le=ROW_ID_MOST)]
 
 
 def session_token(request: Request) -> str | None:

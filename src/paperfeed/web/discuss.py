@@ -61,9 +61,12 @@ from paperfeed.web.auth import (
     safe_next,
 )
 from paperfeed.web.deps import (
+    ROW_ID_MOST,
     AdminDep,
     ApiCsrf,
     FormCsrf,
+    RowId,
+    RowIdForm,
     SignedInDep,
     Site,
     SiteDep,
@@ -99,7 +102,7 @@ def comment_form(
     paper_id: str,
     later: BackgroundTasks,
     body: Body = "",
-    parent: int | None = Form(None),
+    parent: RowIdForm = None,
 ) -> Response:
     """Post a comment or a reply from the paper page."""
     pid = resolve_id(paper_id)
@@ -110,7 +113,7 @@ def comment_form(
 
 
 @router.post("/comments/{comment_id}/edit", dependencies=[FormCsrf])
-def edit_form(site: SiteDep, user: SignedInDep, comment_id: int, body: Body = "") -> Response:
+def edit_form(site: SiteDep, user: SignedInDep, comment_id: RowId, body: Body = "") -> Response:
     """Replace a comment's text (marked edited)."""
     text = discussion.check_body(body)
     with site.writing() as conn:
@@ -120,7 +123,7 @@ def edit_form(site: SiteDep, user: SignedInDep, comment_id: int, body: Body = ""
 
 
 @router.post("/comments/{comment_id}/delete", dependencies=[FormCsrf])
-def delete_form(site: SiteDep, user: SignedInDep, comment_id: int) -> Response:
+def delete_form(site: SiteDep, user: SignedInDep, comment_id: RowId) -> Response:
     """Delete a comment; replies to it stay readable."""
     with site.writing() as conn:
         comment = discussion.own_comment(conn, comment_id, user)
@@ -141,7 +144,7 @@ def vote_form(
     request: Request,
     site: SiteDep,
     user: SignedInDep,
-    comment_id: int,
+    comment_id: RowId,
     up: Annotated[int, Form(ge=0, le=1)] = 1,
 ) -> Response:
     """Upvote (or undo) a comment; answers JSON to scripts, a redirect to forms."""
@@ -160,7 +163,7 @@ def vote_form(
 def report_form(
     site: SiteDep,
     user: SignedInDep,
-    comment_id: int,
+    comment_id: RowId,
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """Report a comment to the moderators."""
@@ -174,7 +177,7 @@ def report_form(
 def moderate_form(
     site: SiteDep,
     admin: AdminDep,
-    comment_id: int,
+    comment_id: RowId,
     action: Annotated[str, Form(pattern="^(hide|show|dismiss)$")],
 ) -> Response:
     """Hide, restore or clear the reports of a comment (admins)."""
@@ -417,7 +420,7 @@ def add_link_form(
 
 
 @router.post("/papers/{paper_id:path}/links/{link_id}/delete", dependencies=[FormCsrf])
-def remove_link_form(site: SiteDep, user: SignedInDep, paper_id: str, link_id: int) -> Response:
+def remove_link_form(site: SiteDep, user: SignedInDep, paper_id: str, link_id: RowId) -> Response:
     """Remove a link from a paper (authors and admins)."""
     pid = _paper_or_404(site, paper_id)
     _may_edit_links(site, user, pid)
@@ -431,7 +434,7 @@ def remove_link_form(site: SiteDep, user: SignedInDep, paper_id: str, link_id: i
 def decide_claim_form(
     site: SiteDep,
     admin: AdminDep,
-    claim_id: int,
+    claim_id: RowId,
     decision: Annotated[str, Form(pattern="^(approve|reject)$")],
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
@@ -488,7 +491,7 @@ def notifications_page(request: Request, site: SiteDep, user: SignedInDep) -> Re
 
 class CommentIn(BaseModel):
     body: str = Field(min_length=1, max_length=MAX_COMMENT, description="Markdown with LaTeX")
-    parent: int | None = Field(None, ge=1, le=2**31 - 1, description="comment replied to")
+    parent: int | None = Field(None, ge=1, le=ROW_ID_MOST, description="comment replied to")
 
 
 class CommentAuthorOut(BaseModel):

@@ -34,7 +34,17 @@ from paperfeed.store.accounts import User
 from paperfeed.store.listings import Hide, author_name, latest_day, top_categories
 from paperfeed.web import bibtex, feeds, me_api, views
 from paperfeed.web.auth import safe_next
-from paperfeed.web.deps import FormCsrf, SignedInDep, Site, SiteDep, UserDep, html
+from paperfeed.web.deps import (
+    FormCsrf,
+    RowId,
+    RowIdForm,
+    RowIdQuery,
+    SignedInDep,
+    Site,
+    SiteDep,
+    UserDep,
+    html,
+)
 from paperfeed.web.feeds import resolve_id
 from paperfeed.web.limits import allow_body
 from paperfeed.web.markup import render_markdown
@@ -306,14 +316,14 @@ def library_page(
     request: Request,
     site: SiteDep,
     user: SignedInDep,
-    collection: int | None = None,
+    collection: RowIdQuery = None,
     state: Annotated[Literal["to_read", "read"] | None, Query()] = None,
     q: Annotated[str, Query(max_length=200)] = "",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     order: Annotated[Literal["added", "published", "title"], Query()] = "added",
     did: Annotated[BulkAction | None, Query()] = None,
     n: Annotated[int, Query(ge=0, le=lib.BULK_MAX)] = 0,
-    into: int | None = None,
+    into: RowIdQuery = None,
 ) -> Response:
     """Your saved papers with reading state and notes, a page at a time (those to read or
     read, those matching words of their title, authors or note; newest saved, newest
@@ -381,7 +391,7 @@ def bulk(
     action: Annotated[BulkAction, Form()],
     paper_id: Annotated[list[str], Form(max_length=lib.BULK_MAX)] = [],  # noqa: B006
     collection: Annotated[str, Form(max_length=200)] = "",
-    from_collection: Annotated[int | None, Form()] = None,
+    from_collection: RowIdForm = None,
     next: NextField = "/library",
 ) -> Response:
     """The library's ticked papers at once: mark read or to read, add to a collection, move
@@ -424,7 +434,7 @@ def create_collection(
 def edit_collection(
     site: SiteDep,
     user: SignedInDep,
-    collection_id: int,
+    collection_id: RowId,
     name: Annotated[str, Form(max_length=200)],
     description: Annotated[str, Form(max_length=5000)] = "",
     visibility: Annotated[str, Form(max_length=16)] = "private",
@@ -437,7 +447,7 @@ def edit_collection(
 
 
 @router.post("/collections/{collection_id}/new-link", dependencies=[FormCsrf])
-def new_link(site: SiteDep, user: SignedInDep, collection_id: int) -> Response:
+def new_link(site: SiteDep, user: SignedInDep, collection_id: RowId) -> Response:
     """A new shared link for a collection: whoever had the old one loses it."""
     with site.engine.begin() as conn:
         if not lib.new_share_key(conn, user.id, collection_id):
@@ -446,7 +456,7 @@ def new_link(site: SiteDep, user: SignedInDep, collection_id: int) -> Response:
 
 
 @router.post("/collections/{collection_id}/delete", dependencies=[FormCsrf])
-def delete_collection(site: SiteDep, user: SignedInDep, collection_id: int) -> Response:
+def delete_collection(site: SiteDep, user: SignedInDep, collection_id: RowId) -> Response:
     """Delete a collection; its papers stay in the library."""
     with site.engine.begin() as conn:
         if not lib.delete_collection(conn, user.id, collection_id):
@@ -458,7 +468,7 @@ def delete_collection(site: SiteDep, user: SignedInDep, collection_id: int) -> R
 def remove_from_collection(
     site: SiteDep,
     user: SignedInDep,
-    collection_id: int,
+    collection_id: RowId,
     paper_id: Annotated[str, Form(max_length=200)],
     next: NextField = "",
 ) -> Response:
@@ -622,7 +632,7 @@ def _export(
 
 @router.get("/library/export.{fmt}")
 def export_library(
-    site: SiteDep, user: SignedInDep, fmt: str, collection: int | None = None
+    site: SiteDep, user: SignedInDep, fmt: str, collection: RowIdQuery = None
 ) -> Response:
     """Your library (or one collection) as BibTeX, RIS or CSL-JSON."""
     with site.engine.connect() as conn:

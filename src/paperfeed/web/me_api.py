@@ -21,8 +21,9 @@ from paperfeed.store.accounts import User
 from paperfeed.store.listings import latest_day
 from paperfeed.web import api_links, community, views
 from paperfeed.web.api import ItemOut, PageIndex, PaperOut, item_json, paper_json, stamp
-from paperfeed.web.deps import ApiCsrf, SignedInDep, Site, SiteDep
+from paperfeed.web.deps import ROW_ID_MOST, ApiCsrf, SignedInDep, Site, SiteDep
 from paperfeed.web.feeds import resolve_id
+from paperfeed.web.periods import FIRST_DAY, LAST_DAY
 
 router = APIRouter(prefix="/api/me", tags=["me"])
 JSON = "application/json"
@@ -98,7 +99,10 @@ class BulkIn(BaseModel):
         None, max_length=200, description="for add and move: a collection's name (new or yours)"
     )
     from_collection: int | None = Field(
-        None, description="for move and take_out: the id of one of your collections"
+        None,
+        ge=1,
+        le=ROW_ID_MOST,
+        description="for move and take_out: the id of one of your collections",
     )
 
 
@@ -323,7 +327,9 @@ def unsave(site: SiteDep, user: SignedInDep, paper_id: str) -> Response:
 def library(
     site: SiteDep,
     user: SignedInDep,
-    collection: Annotated[int | None, Query(description="one of your collections' id")] = None,
+    collection: Annotated[
+        int | None, Query(ge=1, le=ROW_ID_MOST, description="one of your collections' id")
+    ] = None,
     state: Annotated[Literal["to_read", "read"] | None, Query()] = None,
     q: Annotated[
         str, Query(max_length=200, description="words of the title, an author or your note")
@@ -590,6 +596,9 @@ def feed_window(
     conn: Connection, since: date | None, until: date | None, days: int = 7
 ) -> tuple[date, date]:
     """The window a feed ranks: [since, until], by default the last week of listings."""
+    for name, day in (("since", since), ("until", until)):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise HTTPException(400, f"{name}: {day} is outside {FIRST_DAY}–{LAST_DAY}")
     end = until or latest_day(conn) or date.today()
     start = since or end - timedelta(days=days - 1)
     if start > end:
@@ -609,7 +618,8 @@ def feed(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     window: Window | None = None,
     collection: Annotated[
-        int | None, Query(description="rank by this collection of yours alone")
+        int | None,
+        Query(ge=1, le=ROW_ID_MOST, description="rank by this collection of yours alone"),
     ] = None,
 ) -> Response:
     """Your For you feed: the window's papers ranked by your model, each with why. The window is

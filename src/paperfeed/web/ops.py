@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import time
@@ -111,10 +110,10 @@ def _number(value: object) -> float:
 
 
 class OpsMiddleware:
-    """Times every request, counts it under its route template and writes the access log."""
+    """Times every request and counts it under its route template."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics, log_format: str) -> None:
-        self.app, self.metrics, self.log_format = app, metrics, log_format
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app, self.metrics = app, metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -145,8 +144,6 @@ class OpsMiddleware:
         if route.endswith("/search") and seen["status"] == 200:
             mode = seen["mode"] or _query_mode(scope)
             self.metrics.search.labels(mode).observe(seconds)
-        if self.log_format != "off":
-            access_log.info(_log_line(self.log_format, scope, seen["status"], route, seconds))
 
 
 def _route(scope: Scope) -> str:
@@ -167,21 +164,6 @@ def _query_mode(scope: Scope) -> str:
     return "hybrid"
 
 
-def _log_line(fmt: str, scope: Scope, status: int, route: str, seconds: float) -> str:
-    client = scope.get("client") or ("-", 0)
-    fields = {
-        "client": client[0],
-        "method": scope["method"],
-        "path": scope["path"],
-        "route": route,
-        "status": status,
-        "ms": round(seconds * 1000, 1),
-    }
-    if fmt == "json":
-        return json.dumps(fields)
-    return f'{fields["client"]} "{fields["method"]} {fields["path"]}" {status} {fields["ms"]}ms'
-
-
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever sys.stderr is now (test runners swap it between tests)."""
 
@@ -199,8 +181,8 @@ def install(app: FastAPI, settings: Settings, engine: Engine) -> None:
     metrics = Metrics(engine)
     app.state.metrics = metrics
     app.include_router(router)
-    # Access-log lines come from web.middleware.AccessLog (query tokens redacted); this one times.
-    app.add_middleware(OpsMiddleware, metrics=metrics, log_format="off")
+    # Access-log lines come from web.access.AccessLog (secrets redacted); this one times.
+    app.add_middleware(OpsMiddleware, metrics=metrics)
     if settings.access_log != "off" and not access_log.handlers:
         handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
