@@ -264,3 +264,21 @@ def test_a_collection_is_copied_in_chunks_keeping_what_the_reader_had(
     assert set(items) == {p.id for p in PAPERS}
     assert (items[PAPERS[0].id].state, items[PAPERS[0].id].note) == ("read", "mine")
     assert all(i.collections == ("Course",) for i in items.values())
+
+
+def test_control_characters_are_no_part_of_names_notes_or_interests(engine: Engine) -> None:
+    uid = _user(engine)
+    with engine.begin() as conn:
+        lib.save_paper(conn, uid, "2601.00002", "a\x00b\x01\x0b")
+        lib.update_item(conn, uid, "2601.00002", note="line one\n\tline\x00 two\ufffe")
+        lib.add_note(conn, uid, "2601.00002", "more\x07")
+        shelf = lib.user_collections(conn, uid)[0]
+        lib.edit_collection(conn, uid, shelf.id, "about \x1b[31mred", "private")
+        assert lib.add_interest(conn, uid, "mute", "keyword", "bad\x00word", "bad\x00word")
+        assert not lib.add_interest(conn, uid, "mute", "keyword", "badword", "badword")
+    with engine.connect() as conn:
+        [item] = lib.library(conn, uid)
+        assert item.note == "line one\n\tline two\n\nmore" and item.collections == ("ab",)
+        assert lib.user_collections(conn, uid)[0].description == "about [31mred"
+    with engine.begin() as conn:
+        assert lib.remove_interest(conn, uid, "mute", "keyword", "bad\x00word")

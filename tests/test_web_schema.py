@@ -194,3 +194,28 @@ def test_links_name_real_operations_parameters_and_fields(api_app: FastAPI) -> N
                         assert pointer != expression, where
                         assert not body or _pointer_in(body, pointer, doc), (where, pointer)
     assert found >= 40
+
+
+def test_the_document_says_how_errors_look_and_how_to_send_a_token(api_app: FastAPI) -> None:
+    doc = api_app.openapi()
+    assert doc["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    assert "HTTPValidationError" not in str(doc)  # the shape FastAPI would claim for a 422
+    problem = doc["components"]["schemas"]["Problem"]
+    operations = [
+        (path, method, op)
+        for path, item in doc["paths"].items()
+        for method, op in item.items()
+        if method in ("get", "put", "post", "delete", "patch")
+    ]
+    assert len(operations) >= 20
+    for path, method, op in operations:
+        assert "4XX" in op["responses"] and "422" not in op["responses"], (method, path)
+        if path.startswith("/api/me/"):
+            assert op["security"] == [{"bearerAuth": []}], (method, path)
+    with TestClient(api_app) as c:
+        refused = c.get("/api/collections", params={"p": -1})
+        assert refused.status_code == 422
+        body = refused.json()
+        assert set(body) == set(problem["required"]) and isinstance(body["detail"], str)
+        bib = doc["paths"]["/papers/{paper_id}/bibtex"]["get"]["responses"]["200"]["content"]
+        assert list(bib) == ["application/x-bibtex; charset=utf-8"]

@@ -37,6 +37,7 @@ from paperfeed.store.accounts import submissions, users, votes
 from paperfeed.store.papers import find_by_title_keys
 from paperfeed.store.search_store import embedding_contracts, paper_vectors
 from paperfeed.store.tables import metadata, paper_authors, papers
+from paperfeed.text import xml_safe
 from paperfeed.util import utcnow
 
 READING_STATES = ("to_read", "read")
@@ -280,7 +281,7 @@ def update_item(
             raise LibraryError(f"reading state must be one of {', '.join(READING_STATES)}")
         values["state"] = state
     if note is not None:
-        values["note"] = note
+        values["note"] = xml_safe(note)  # control characters dropped (tabs and newlines kept)
     where = (library_items.c.user_id == user_id) & (library_items.c.paper_id == paper_id)
     return conn.execute(update(library_items).where(where).values(**values)).rowcount > 0
 
@@ -307,7 +308,7 @@ def add_note(conn: Connection, user_id: int, paper_id: str, note: str) -> bool:
     True when the note changed; LibraryError when it would grow past `NOTE_MAX`."""
     where = (library_items.c.user_id == user_id) & (library_items.c.paper_id == paper_id)
     current = conn.execute(select(library_items.c.note).where(where)).scalar_one_or_none()
-    note = note.strip()
+    note = xml_safe(note).strip()
     if current is None or not note or note in current:
         return False
     merged = f"{current.rstrip()}\n\n{note}" if current.strip() else note
@@ -501,7 +502,7 @@ def _collection(row: object) -> Collection:
 
 def _named(name: str) -> tuple[str, str]:
     """A collection name with its spaces tidied, and its slug; LibraryError when unusable."""
-    name = " ".join(name.split())
+    name = " ".join(xml_safe(name).split())  # control characters (a NUL) are no part of a name
     slug = slugify(name, max_length=190)
     if not name or not slug or len(name) > 200:
         raise LibraryError("a collection name has 1 to 200 characters, with letters or digits")
@@ -520,6 +521,7 @@ def ensure_collection(
     """The user's collection of this name, created when there is none."""
     name, slug = _named(name)
     _visible(visibility)
+    description = xml_safe(description)
     query = select(collections).where(collections.c.user_id == user_id, collections.c.slug == slug)
     row = conn.execute(query).first()
     if row:
@@ -545,7 +547,8 @@ def edit_collection(
     """Change a collection's description and visibility, and rename it when `name` is given
     (LibraryError when another of the user's collections has that name); False when it is not
     the user's."""
-    values: dict[str, object] = {"description": description, "visibility": _visible(visibility)}
+    values: dict[str, object] = {"visibility": _visible(visibility)}
+    values["description"] = xml_safe(description)
     if name is not None:
         values["name"], values["slug"] = _named(name)
         other = select(collections.c.id).where(
@@ -769,6 +772,7 @@ def add_interest(
     table, kinds = _interest_table(what)
     if kind not in kinds:
         raise LibraryError(f"you can {what} only: {', '.join(kinds)}")
+    value, label = xml_safe(value), xml_safe(label)
     if not value.strip() or len(value) > 500 or len(label) > 500:
         raise LibraryError(f"what to {what} must have 1 to 500 characters")
     where = (table.c.user_id == user_id) & (table.c.kind == kind) & (table.c.value == value)
@@ -783,6 +787,7 @@ def add_interest(
 def remove_interest(conn: Connection, user_id: int, what: str, kind: str, value: str) -> bool:
     """Unfollow or unmute; True when something was removed."""
     table, _ = _interest_table(what)
+    value = xml_safe(value)  # as it was kept
     where = (table.c.user_id == user_id) & (table.c.kind == kind) & (table.c.value == value)
     gone = conn.execute(delete(table).where(where)).rowcount > 0
     if gone:

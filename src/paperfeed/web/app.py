@@ -29,6 +29,7 @@ from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
 from paperfeed.util import is_disk_full
+from paperfeed.web import openapi
 from paperfeed.web.access import AccessLog, log_target
 from paperfeed.web.baseurl import BaseUrlCheck
 from paperfeed.web.deps import SignInRequired, Site, html, signed_in_id
@@ -56,6 +57,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         redoc_url=None,
         lifespan=_lifespan,
     )
+    openapi.install(app)
     app.state.site = site = Site(settings, engine or open_store(settings), secret)
     account = partial(signed_in_id, site)  # subscribing while signed in links the account
     app.state.digest = DigestSite(settings, site.engine, site.search, site.env, account)

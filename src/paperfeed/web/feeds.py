@@ -297,7 +297,12 @@ def resolve_id(text: str) -> str:
     return parse_arxiv_id(text)[0]
 
 
-@router.get("/papers/{paper_id:path}/bibtex", summary="BibTeX for one paper")
+@router.get(
+    "/papers/{paper_id:path}/bibtex",
+    summary="BibTeX for one paper",
+    response_class=Response,
+    responses={200: {"content": {bibtex.MEDIA_TYPE: {"schema": {"type": "string"}}}}},
+)
 def paper_bibtex(site: SiteDep, paper_id: str) -> Response:
     """One paper as a BibTeX entry."""
     pid = resolve_id(paper_id)

@@ -59,7 +59,12 @@ def paper_markdown(card: views.Card, site_url: str) -> str:
     return "\n\n".join(part for part in parts if part) + "\n"
 
 
-@router.get("/papers/{paper_id:path}.md", summary="One paper as Markdown")
+@router.get(
+    "/papers/{paper_id:path}.md",
+    summary="One paper as Markdown",
+    response_class=Response,
+    responses={200: {"content": {MEDIA_TYPE: {"schema": {"type": "string"}}}}},
+)
 def paper_md(site: SiteDep, paper_id: str) -> Response:
     """The paper page as Markdown (what `HfApi.read_paper` reads)."""
     pid = resolve_id(paper_id)

@@ -1,0 +1,75 @@
+"""The served OpenAPI document, made to say what the API really does.
+
+FastAPI describes a 422 as a list of validation errors and knows nothing of the bearer token or of
+the other refusals; every error this API sends is `{"detail": "<the reason>"}`, any call may be
+made with a token from `POST /api/login`, and `/api/me/...` needs one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+PROBLEM = {
+    "title": "Problem",
+    "type": "object",
+    "properties": {"detail": {"type": "string", "description": "what was wrong, in words"}},
+    "required": ["detail"],
+}
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+REFUSED = {
+    "description": "Refused, with the reason in `detail`: a bad parameter (400, 422), no or a "
+    "bad token (401), not allowed (403), no such thing (404), a conflict (409), too large (413) "
+    "or too many requests (429, with Retry-After)",
+    "content": {"application/json": {"schema": _PROBLEM_REF}},
+}
+BEARER = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "a token from `POST /api/login` (or a session cookie in the browser)",
+}
+_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
+
+
+def install(app: FastAPI) -> None:
+    """Serve `document(app)` (made once) as the app's OpenAPI document."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document(app)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def document(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document with the errors, the token and the personal routes' need of it."""
+    doc = get_openapi(
+        title=app.title,
+        version=app.version,
+        summary=app.summary,
+        description=app.description,
+        routes=app.routes,
+    )
+    components = doc.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    schemas["Problem"] = PROBLEM
+    components["securitySchemes"] = {"bearerAuth": BEARER}
+    doc["security"] = [{}, {"bearerAuth": []}]  # optional: a token makes answers personal
+    for path, item in doc.get("paths", {}).items():
+        for method, operation in item.items():
+            if method in _METHODS:
+                _refusals(operation)
+                if path.startswith("/api/me/") or path == "/api/me":
+                    operation["security"] = [{"bearerAuth": []}]
+    return doc
+
+
+def _refusals(operation: dict[str, Any]) -> None:
+    responses = operation.setdefault("responses", {})
+    responses.pop("422", None)  # FastAPI's list-of-errors shape; 4XX says what is sent
+    responses.setdefault("4XX", REFUSED)
