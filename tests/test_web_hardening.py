@@ -487,3 +487,17 @@ def test_an_import_nested_too_deep_is_refused_with_a_reason(site: Settings, engi
         files = {"file": ("deep.json", deep, "application/json")}
         got = c.post("/api/me/library/import", files=files, headers=auth)
         assert got.status_code == 400 and "nests too deeply" in got.json()["detail"]
+
+
+def test_a_wrong_method_is_told_every_method_the_address_answers(
+    site: Settings, engine: Engine
+) -> None:
+    with client(site, engine) as c:
+        for method, path, allowed in (
+            ("OPTIONS", "/api/me/follows", "DELETE, GET, HEAD, POST"),
+            ("PATCH", "/api/me/ratings/2401.00001", "DELETE, PUT"),
+            ("PUT", "/about", "GET, HEAD"),
+        ):
+            got = c.request(method, path)
+            assert got.status_code == 405 and got.headers["allow"] == allowed, path
+        assert c.options("/api/me/library").json()["detail"].endswith("use GET, HEAD, POST.")

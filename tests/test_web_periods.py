@@ -56,25 +56,27 @@ def test_headings_read_like_the_seed_page() -> None:
 
 
 @pytest.mark.parametrize(
-    "kind,text",
+    "kind,text,why",
     [
-        ("date", "2026-02-30"),
-        ("date", "20260701"),
-        ("date", "2026-W26-1"),
-        ("date", ""),
-        ("week", "2026-W54"),
-        ("week", "2026-26"),
-        ("month", "2026-00"),
-        ("month", "2026-7"),
-        ("date", "0001-01-01"),
-        ("date", "9999-12-31"),
-        ("year", "2026"),
+        ("date", "2026-02-30", "'2026-02-30' is no date of the calendar"),
+        ("date", "20260701", "a date must look like 2026-07-01"),
+        ("date", "2026-W26-1", "a date must look like 2026-07-01"),
+        ("date", "", "a date must look like 2026-07-01"),
+        ("week", "2026-W54", "'2026-W54' is no week of the calendar"),
+        ("week", "2026-26", "a week must look like 2026-W27"),
+        ("week", "9999-W53", "'9999-W53' is outside 1991–2200"),
+        ("month", "2026-00", "'2026-00' is no month of the calendar"),
+        ("month", "2026-7", "a month must look like 2026-07"),
+        ("month", "9999-12", "'9999-12' is outside 1991–2200"),  # its end is in the year 10000
+        ("date", "0001-01-01", "'0001-01-01' is outside 1991–2200"),
+        ("date", "9999-12-31", "'9999-12-31' is outside 1991–2200"),
+        ("year", "2026", "unknown period kind 'year'"),
     ],
 )
-def test_bad_periods_are_refused_with_a_message(kind: str, text: str) -> None:
+def test_bad_periods_are_refused_with_a_message(kind: str, text: str, why: str) -> None:
     with pytest.raises(BadPeriod) as info:
         parse_period(kind, text)
-    assert str(info.value)
+    assert str(info.value) == why
 
 
 def test_query_picks_one_period_or_the_latest_day() -> None:

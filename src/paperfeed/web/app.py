@@ -17,11 +17,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.routing import iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from paperfeed.digest.web import DigestSite
@@ -153,6 +155,17 @@ def wants_json(request: Request) -> bool:
     return path.startswith(("/api/", "/feeds/")) or path.endswith(("/bibtex", ".md"))
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of this path answers (HEAD wherever GET is)."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        if route.path and compile_path(route.path)[0].fullmatch(request.url.path):
+            methods |= route.methods or set()
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
 def error_response(request: Request, status: int, message: str) -> Response:
     """A 4xx/5xx answer with a message, as JSON or as a page."""
     if wants_json(request):
@@ -170,10 +183,14 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
+        headers = dict(exc.headers or {})
         if exc.status_code == 404 and message == "Not Found":
             message = f"There is nothing at {request.url.path}."
+        if exc.status_code == 405:  # Starlette names the methods of one route of the path
+            headers["Allow"] = ", ".join(allowed_methods(request))
+            message = f"{request.method} is not allowed here; use {headers['Allow']}."
         response = error_response(request, exc.status_code, message)
-        for key, value in (exc.headers or {}).items():
+        for key, value in headers.items():
             response.headers[key] = value
         return response
 

@@ -98,10 +98,22 @@ def parse_period(kind: str, text: str) -> Period:
     except OverflowError as exc:  # 9999-W52 ends in the year 10000
         raise BadPeriod(_outside(text)) from exc
     except ValueError as exc:
-        raise BadPeriod(_EXPECTED.get(kind, f"unknown period kind {kind!r}")) from exc
+        raise BadPeriod(_why_not(kind, text.strip())) from exc
     if _checked(period) is None:
         raise BadPeriod(_outside(text))
     return period
+
+
+def _why_not(kind: str, text: str) -> str:
+    """Why a period that did not parse is refused: its shape, its year, or no such day."""
+    shape = {"date": r"\d{4}-\d{2}-\d{2}", "week": _WEEK_RE.pattern, "month": _MONTH_RE.pattern}
+    if kind not in shape:
+        return f"unknown period kind {kind!r}"
+    if not re.fullmatch(shape[kind].strip("^$"), text):
+        return _EXPECTED[kind]
+    if not FIRST_DAY.year <= int(text[:4]) <= LAST_DAY.year:
+        return _outside(text)
+    return f"{text!r} is no {kind} of the calendar"
 
 
 def _outside(text: str) -> str:
