@@ -100,6 +100,10 @@ def test_follow_mute_import_and_share_a_collection(
     expect(page.locator(".muted-note")).to_contain_text("Showing the papers your mutes hide")
     page.locator(".muted-note").get_by_role("link", name="hide them").click()
     expect(page.locator(f"article[data-id='{HOSTILE_ID}']")).to_have_count(0)
+    # On a list of several pages, the next page goes on showing them (its link dropped that).
+    page.goto(url + newest_day_path(live_site.engine) + "?show_muted=1")
+    page.locator("nav.pager").get_by_role("link", name="Next page →").click()
+    expect(page).to_have_url(re.compile(r"page=2.*show_muted=1|show_muted=1.*page=2"))
 
     # Import a BibTeX file with one good entry and one malformed one.
     bib = tmp_path / "zotero.bib"

@@ -18,7 +18,7 @@ from paperfeed.store import upsert_papers
 from paperfeed.store.listings import latest_day
 from paperfeed.web import community
 from paperfeed.web.deps import Site
-from tests.browser.conftest import LiveSite, mail_site
+from tests.browser.conftest import LiveSite, mail_site, sign_up
 
 pytestmark = pytest.mark.browser
 
@@ -293,3 +293,38 @@ def test_a_preferences_error_keeps_what_was_typed(
         page.click("form.digest-prefs button[type=submit]")
         expect(page.get_by_role("status")).to_contain_text("Saved")
         expect(page.locator("input[name=categories]")).to_have_value("cs.CL, cs.LG")
+
+
+def test_a_profile_link_refused_keeps_what_was_typed(page: Page, live_site: LiveSite) -> None:
+    sign_up(page, live_site.url, "typist")
+    page.goto(live_site.url + "/settings/profile")
+    page.get_by_label("Affiliation").fill("Analytical Engines")
+    page.get_by_label("About you").fill("Notes on $x^2$ and <b>engines</b>")
+    page.get_by_label("Links (http or https, one per line, up to five)").fill(
+        "javascript:alert(1)\nhttps://example.org/me"
+    )
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_role("alert")).to_contain_text("Not an http(s) address: javascript:alert(1)")
+    expect(page.get_by_label("Affiliation")).to_have_value("Analytical Engines")
+    expect(page.get_by_label("About you")).to_have_value("Notes on $x^2$ and <b>engines</b>")
+    links = page.get_by_label("Links (http or https, one per line, up to five)")
+    links.fill("https://example.org/me")
+    page.get_by_role("button", name="Save profile").click()
+    expect(page).to_have_url(re.compile(r"/users/typist$"))
+    expect(page.locator("main")).to_contain_text("Analytical Engines")
+
+
+def test_a_pasted_abstract_and_bare_punctuation_in_the_search_form(
+    page: Page, live_site: LiveSite
+) -> None:
+    page.goto(live_site.url + "/search")
+    box = page.locator("form.search-form").get_by_label("Query")
+    box.fill("We study video diffusion models for robots. " * 30)  # ~1,300 characters
+    _search_button(page)
+    expect(page.get_by_role("status").first).to_contain_text("first 500 characters were searched")
+    expect(page.locator("article.card").first).to_be_visible()
+    assert len(box.input_value()) <= 500
+    box.fill("(((")
+    _search_button(page)
+    expect(page.get_by_role("status").first).to_contain_text("has no words to search for")
+    expect(page.locator("article.card")).to_have_count(0)
