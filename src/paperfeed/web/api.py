@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from paperfeed.models import Paper
+from paperfeed.search.service import MAX_OFFSET
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import User, delete_session
 from paperfeed.store.listings import Hide, latest_day
@@ -36,6 +37,15 @@ router = APIRouter(prefix="/api", tags=["api"])
 JSON = "application/json"
 Limit = Annotated[int, Query(ge=1, le=100, description="Items per page (at most 100)")]
 PageIndex = Annotated[int, Query(ge=0, le=MAX_PAGE - 1, description="0-based page index")]
+SearchPage = Annotated[
+    int,
+    Query(
+        ge=0,
+        le=MAX_PAGE - 1,
+        description=f"0-based page index; a search pages through its first {MAX_OFFSET:,} "
+        "results (p × limit past that is a 400)",
+    ),
+]
 ShowMuted = Annotated[
     bool,
     Query(
@@ -360,7 +370,7 @@ def search(
     since: date | None = None,
     until: date | None = None,
     sort: Annotated[str, Query(pattern="^(relevance|date)$")] = "relevance",
-    p: PageIndex = 0,
+    p: SearchPage = 0,
     limit: Limit = 20,
     show_muted: ShowMuted = False,
 ) -> Response:
