@@ -65,7 +65,7 @@ def test_daily_papers_pages_and_periods(site: Settings, engine: Engine) -> None:
 
 
 BAD_REQUESTS = [
-    ("/api/daily_papers?date=2026-02-30", "2026-07-01"),
+    ("/api/daily_papers?date=2026-02-30", "no date of the calendar"),
     ("/api/daily_papers?date=01/07/2026", "2026-07-01"),
     ("/api/daily_papers?date=2026-06-25&week=2026-W26", "only one"),
     ("/api/daily_papers?limit=1000", "limit"),

@@ -280,7 +280,7 @@ def category_page(
 
 
 QUERY_MOST = 500  # characters of a query searched (the API's limit too)
-QUERY_READ_MOST = 100_000  # a longer query string is refused (a pasted abstract is not)
+QUERY_READ_MOST = 10_000  # a longer query string is refused (a pasted abstract is not)
 
 
 @router.get("/search")
