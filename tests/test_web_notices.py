@@ -319,3 +319,15 @@ def test_an_address_for_notices_only_gets_notices_and_no_digest_until_asked(
     saved = c.post(manage, data=form | {"weekday": "0"})
     assert saved.status_code == 200 and "Saved" in saved.text, saved.text
     assert run_due(engine, s, SmtpMailer(s), due_all=True).sent == 1
+    # The digest's Unsubscribe stops digests only: the account's notices keep coming.
+    digest = [m for m in sink.to("pia@example.org") if m not in _notices(sink, "pia@example.org")]
+    leave = _path(_link(digest[-1], "unsubscribe"))
+    gone = c.post(leave)
+    assert gone.status_code == 200 and "Notices of replies to you" in gone.text
+    with engine.connect() as conn:
+        after = db.find_subscriber(conn, "pia@example.org")
+    assert after is not None and (after["status"], after["frequency"]) == ("confirmed", "none")
+    assert run_due(engine, s, SmtpMailer(s), due_all=True).sent == 0
+    _post(c, pid, _bearer(c, "rosa"), "another answer", top)
+    assert len(_notices(sink, "pia@example.org")) == 2
+    assert 'value="none" selected' in c.get(manage).text  # its preferences link still works

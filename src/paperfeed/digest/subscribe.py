@@ -29,6 +29,7 @@ from paperfeed.digest.tokens import TokenError, read_token
 from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
+from paperfeed.store.community import get_profile
 from paperfeed.util import utcnow
 
 ADDRESS_LIMIT = 3  # subscription requests per address per hour
@@ -295,16 +296,28 @@ def update_preferences(
         return _load(conn, sub.id)
 
 
-def unsubscribe(engine: Engine, settings: Settings, token: str) -> None:
-    """Stop all digests for the link's address (idempotent; queued digests are dropped)."""
+def unsubscribe(engine: Engine, settings: Settings, token: str) -> bool:
+    """Stop all digests for the link's address (idempotent; queued digests are dropped).
+
+    An address an account takes its reply notices at keeps them (it asks for notices only
+    from now on: its preferences link still works); True then. Any other address leaves the
+    list."""
     with engine.begin() as conn:
         sub = _by_token(conn, settings, "unsubscribe", token)
         if sub.status == "unsubscribed":
-            return
+            return False
+        db.cancel_pending(conn, sub.id)
+        if (
+            sub.status == "confirmed"
+            and sub.user_id
+            and get_profile(conn, sub.user_id).notify_email
+        ):
+            db.update_subscriber(conn, sub.id, {"frequency": "none"})
+            return True
         values = {"status": "unsubscribed", "unsubscribed_at": utcnow(), "nonce": _nonce()}
         db.update_subscriber(conn, sub.id, values)
-        db.cancel_pending(conn, sub.id)
         db.drop_pending(conn, sub.id, db.NOTICE_KIND, "unsubscribed")
+        return False
 
 
 def find_by_email(engine: Engine, email: str) -> Subscriber | None:

@@ -334,9 +334,17 @@ async def unsubscribe_now(request: Request, token: str = "") -> HTMLResponse:
     """RFC 8058 one-click unsubscribe (and the button on the page): no cookies, no login."""
     ctx = _ctx(request)
     try:
-        await run_in_threadpool(unsubscribe, ctx.engine, ctx.settings, token)
+        notices = await run_in_threadpool(unsubscribe, ctx.engine, ctx.settings, token)
     except TokenError as exc:
         return _message(ctx, "Link not valid", str(exc), status=400)
+    if notices:
+        return _message(
+            ctx,
+            "You are unsubscribed",
+            "No more digests will be sent to this address. Notices of replies to you and of "
+            "comments on your papers still come here; each has a link to stop them, and your "
+            "profile settings turn them off.",
+        )
     return _message(ctx, "You are unsubscribed", "No more digests will be sent to this address.")
 
 
