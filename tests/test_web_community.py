@@ -21,6 +21,7 @@ from tests.web_support import (
     on_day,
     post_form,
     sign_up,
+    stored,
 )
 
 PASSWORD = "correct horse battery"
@@ -380,3 +381,30 @@ def test_profiles(site: Settings, engine: Engine) -> None:
         assert changed.status_code == 303
         login = c.post("/api/login", json={"username": "ada", "password": "a much better one"})
         assert login.status_code == 200
+
+
+def test_a_form_posted_signed_out_leads_back_to_its_page_after_signing_in(
+    site: Settings, engine: Engine
+) -> None:
+    pid = next(iter(stored(engine)))
+    with client(site, engine) as c:
+        token = csrf_token(c, f"/papers/{pid}")
+        page = f"http://testserver/papers/{pid}?sort=new"
+        vote = c.post(
+            "/comments/1/vote",
+            data={"value": "1", "csrf_token": token},
+            headers={"referer": page},
+            follow_redirects=False,
+        )
+        # The vote's own address answers POST only: signing in goes back to the paper.
+        assert vote.status_code == 303
+        assert vote.headers["location"] == f"/signin?next=/papers/{pid}%3Fsort%3Dnew"
+        elsewhere = c.post(
+            "/comments/1/vote",
+            data={"value": "1", "csrf_token": token},
+            headers={"referer": "https://elsewhere.example/papers/x"},
+            follow_redirects=False,
+        )
+        assert elsewhere.headers["location"] == "/signin?next=/"
+        asked = c.get("/library?state=read", follow_redirects=False)
+        assert asked.headers["location"] == "/signin?next=/library%3Fstate%3Dread"

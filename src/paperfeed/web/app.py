@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from anyio import to_thread
 from fastapi import FastAPI, Request
@@ -33,6 +33,7 @@ from paperfeed.store import open_store
 from paperfeed.util import is_disk_full
 from paperfeed.web import openapi
 from paperfeed.web.access import AccessLog, log_target
+from paperfeed.web.auth import safe_next
 from paperfeed.web.baseurl import BaseUrlCheck
 from paperfeed.web.deps import SignInRequired, Site, html, signed_in_id
 from paperfeed.web.limits import RETRY_AFTER, BodyLimit, ConcurrencyLimit
@@ -155,6 +156,19 @@ def wants_json(request: Request) -> bool:
     return path.startswith(("/api/", "/feeds/")) or path.endswith(("/bibtex", ".md"))
 
 
+def _back_after_sign_in(request: Request) -> str:
+    """Where signing in leads back to: the page asked for, or, for a form posted while signed
+    out (a vote on a comment), the page the form was on (a form's own address answers POST
+    only)."""
+    if request.method in ("GET", "HEAD"):
+        query = request.url.query
+        return request.url.path + (f"?{query}" if query else "")
+    came = urlsplit(request.headers.get("referer", ""))
+    if came.netloc and came.netloc != request.url.netloc:
+        return "/"
+    return safe_next(came.path + (f"?{came.query}" if came.query else "")) if came.path else "/"
+
+
 def allowed_methods(request: Request) -> list[str]:
     """Every method some route of this path answers (HEAD wherever GET is)."""
     methods: set[str] = set()
@@ -203,7 +217,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
         if wants_json(request):
             return JSONResponse({"detail": "sign in first"}, status_code=401)
-        target = "/signin?next=" + quote(request.url.path, safe="/")
+        target = "/signin?next=" + quote(_back_after_sign_in(request), safe="/")
         return RedirectResponse(target, status_code=303)
 
     @app.exception_handler(BadPeriod)
