@@ -323,6 +323,17 @@ def test_author_claims(site: Settings, engine: Engine) -> None:
         )
         assert bad.status_code == 400
         assert 'href="https://huggingface.co/org/model"' in c.get(f"/papers/{pid}").text
+        # Its code link shows wherever the paper's code does (once, however often it is added).
+        repo = "https://github.com/org/polyflow"
+        for _ in range(2):
+            code = {"kind": "code", "url": repo, "csrf_token": token}
+            assert c.post(f"/papers/{pid}/links", data=code).status_code == 200
+        page = c.get(f"/papers/{pid}").text
+        assert page.count(f'href="{repo}"') == 1 + (not stored(engine)[pid].code_links)
+        assert repo in c.get(f"/api/papers/{pid}").json()["codeLinks"]
+        assert not stored(engine)[pid].code_links  # else the card's Code is the paper's own
+        found = c.get("/search", params={"q": pid, "mode": "keyword"}).text  # its card first
+        assert f'<a class="code" href="{repo}"' in found
         c.cookies.clear()
         sign_up(c, "stranger", PASSWORD)
         stranger = c.post(

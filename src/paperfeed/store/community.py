@@ -614,11 +614,17 @@ def paper_link_list(conn: Connection, paper_id: str) -> list[PaperLink]:
     return [PaperLink(int(i), str(k), str(u)) for i, k, u in rows]
 
 
-def add_paper_link(conn: Connection, paper_id: str, kind: str, url: str, user_id: int) -> None:
-    """Add a link of a known kind to a paper."""
+def add_paper_link(conn: Connection, paper_id: str, kind: str, url: str, user_id: int) -> bool:
+    """Add a link of a known kind to a paper; False when the paper has that link already."""
+    there = select(paper_links.c.id).where(
+        paper_links.c.paper_id == paper_id, paper_links.c.kind == kind, paper_links.c.url == url
+    )
+    if conn.execute(there).first() is not None:
+        return False
     values = {"paper_id": paper_id, "kind": kind, "url": url, "user_id": user_id}
     conn.execute(paper_links.insert().values(**values, created_at=utcnow()))
     bump_revision(conn)
+    return True
 
 
 def remove_paper_link(conn: Connection, paper_id: str, link_id: int) -> bool:

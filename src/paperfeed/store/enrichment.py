@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 
 from paperfeed.store.accounts import bump_revision
+from paperfeed.store.community import paper_links
 from paperfeed.store.sql import in_list
 from paperfeed.store.tables import code_links, metadata, signals
 from paperfeed.util import utcnow
@@ -89,6 +90,7 @@ class Enrichment:
     models: int = 0
     datasets: int = 0
     spaces: int = 0
+    code: tuple[str, ...] = ()  # code links its claimed authors or an admin added
 
 
 def repo_key(owner_name: str) -> str:
@@ -99,8 +101,8 @@ def repo_key(owner_name: str) -> str:
 def paper_repos(conn: Connection, limit: int | None = None) -> dict[str, str]:
     """Every GitHub repository the store links to a paper: key -> owner/name as written."""
     found: dict[str, str] = {}
-    for (url,) in conn.execute(select(code_links.c.url)):
-        name = github_name(str(url))
+    for _pid, url in _all_code_urls(conn):
+        name = github_name(url)
         if name:
             found.setdefault(repo_key(name), name)
     for (repo,) in conn.execute(
@@ -251,7 +253,10 @@ def enrichment_for(
     """Repository facts (first linked repo GitHub knows) and artifact counts per paper."""
     if not paper_ids:
         return {}
+    added = community_code(conn, paper_ids)
     keys = {pid: [repo_key(n) for n in names] for pid, names in links.items()}
+    for pid, urls in added.items():  # an added repository counts after the paper's own
+        keys.setdefault(pid, []).extend(repo_key(n) for n in map(github_name, urls) if n)
     wanted = sorted({k for ks in keys.values() for k in ks})
     facts = {}
     if wanted:
@@ -265,9 +270,35 @@ def enrichment_for(
     for pid in paper_ids:
         repo = next((facts[k] for k in keys.get(pid, []) if k in facts), None)
         c = counts.get(pid, {})
-        if repo or c:
-            found[pid] = Enrichment(repo, c.get("model", 0), c.get("dataset", 0), c.get("space", 0))
+        code = tuple(added.get(pid, ()))
+        if repo or c or code:
+            models, datasets, spaces = c.get("model", 0), c.get("dataset", 0), c.get("space", 0)
+            found[pid] = Enrichment(repo, models, datasets, spaces, code)
     return found
+
+
+def community_code(conn: Connection, paper_ids: Sequence[str]) -> dict[str, list[str]]:
+    """The code links people added to these papers (claimed authors, admins), oldest first."""
+    query = (
+        select(paper_links.c.paper_id, paper_links.c.url)
+        .where(
+            paper_links.c.kind == "code",
+            in_list(paper_links.c.paper_id, conn.dialect.name, values=list(paper_ids)),
+        )
+        .order_by(paper_links.c.id)
+    )
+    found: dict[str, list[str]] = {}
+    for pid, url in conn.execute(query):
+        if url not in found.setdefault(str(pid), []):
+            found[str(pid)].append(str(url))
+    return found
+
+
+def _all_code_urls(conn: Connection) -> list[tuple[str, str]]:
+    """(paper id, url) of every code link, the sources' and those people added."""
+    added = select(paper_links.c.paper_id, paper_links.c.url).where(paper_links.c.kind == "code")
+    rows = conn.execute(select(code_links.c.paper_id, code_links.c.url)).all()
+    return [(str(p), str(u)) for p, u in [*rows, *conn.execute(added).all()]]
 
 
 def stars_gained(conn: Connection, today: date, days: int = 7) -> dict[str, int]:
@@ -290,10 +321,10 @@ def papers_with_repos(conn: Connection, keys: set[str]) -> list[tuple[str, str]]
     if not keys:
         return []
     found = []
-    for pid, url in conn.execute(select(code_links.c.paper_id, code_links.c.url)):
-        name = github_name(str(url))
+    for pid, url in _all_code_urls(conn):
+        name = github_name(url)
         if name and repo_key(name) in keys:
-            found.append((str(pid), repo_key(name)))
+            found.append((pid, repo_key(name)))
     query = select(signals.c.paper_id, signals.c.github_repo).where(
         signals.c.github_repo.isnot(None)
     )

@@ -167,7 +167,9 @@ def paper_json(card: Card) -> dict[str, Any]:
         "doi": p.doi,
         "arxivUrl": p.abs_url,
         "pdfUrl": p.pdf_url,
-        "codeLinks": list(p.code_links),
+        "codeLinks": list(
+            dict.fromkeys(p.code_links + (card.enrichment.code if card.enrichment else ()))
+        ),
         "githubRepo": repo.full_name if repo else (sig.github_repo if sig else None),
         "githubStars": repo.stars if repo else (sig.github_stars if sig else None),
         "numModels": card.enrichment.models if card.enrichment else 0,
