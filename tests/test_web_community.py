@@ -204,6 +204,16 @@ def test_report_hide_and_suspend(site: Settings, engine: Engine) -> None:
         assert "buy cheap pills" not in c.get("/discussions").text
         again = _post(c, pid, spam, "more pills")  # a suspended account's sessions end
         assert again.status_code == 401
+        # The queue shows what was hidden, to be unhidden; the console logs both.
+        queue = c.get("/admin/community").text.split("<h2>Hidden comments</h2>")[1]
+        assert "buy cheap pills" in queue and "Unhide comment" in queue
+        c.post(f"/comments/{cid}/moderate", data={"action": "show", "csrf_token": token})
+        assert "buy cheap pills" in c.get(f"/papers/{pid}").text
+        assert "No hidden comments." in c.get("/admin/community").text
+        console = c.get("/admin").text
+        assert "hide comment" in console and "unhide comment" in console
+        gone = c.post("/comments/999999/moderate", data={"action": "hide", "csrf_token": token})
+        assert gone.status_code == 404
 
 
 def test_new_accounts_are_rate_limited(site: Settings, engine: Engine) -> None:
@@ -300,6 +310,7 @@ def test_author_claims(site: Settings, engine: Engine) -> None:
         queue = c.get("/admin/community").text
         claim_id = int(queue.split('action="/admin/claims/')[1].split('"')[0])
         c.post(f"/admin/claims/{claim_id}", data={"decision": "approve", "csrf_token": token})
+        assert "approve claim" in c.get("/admin").text  # the console's log of admin actions
         page = c.get(f"/papers/{pid}").text
         assert 'href="/users/claimer"' in page
         # The author page shows the profile.

@@ -243,6 +243,17 @@ def recent_comments(conn: Connection, limit: int, offset: int = 0) -> list[Comme
     return [_comment(r) for r in conn.execute(query)]
 
 
+def hidden_comments(conn: Connection, limit: int = 50) -> list[Comment]:
+    """The newest comments moderators hid (and did not delete), for a second look."""
+    query = (
+        _comment_query()
+        .where(comments.c.hidden.is_(True), comments.c.deleted.is_(False))
+        .order_by(comments.c.id.desc())
+        .limit(limit)
+    )
+    return [_comment(r) for r in conn.execute(query)]
+
+
 def user_comments(conn: Connection, user_id: int, limit: int = 50) -> list[Comment]:
     """A user's newest visible comments."""
     query = (

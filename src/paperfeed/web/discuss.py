@@ -31,6 +31,7 @@ from paperfeed.store.community import (
     find_user_id,
     get_comment,
     get_profile,
+    hidden_comments,
     is_claimed_author,
     mark_seen,
     open_reports,
@@ -182,10 +183,14 @@ def moderate_form(
 ) -> Response:
     """Hide, restore or clear the reports of a comment (admins)."""
     with site.writing() as conn:
+        if get_comment(conn, comment_id) is None:
+            raise HTTPException(404, f"no comment {comment_id}")
         if action == "dismiss":
             dismiss_reports(conn, comment_id)
         else:
             set_comment_hidden(conn, comment_id, action == "hide")
+        done = {"hide": "hide comment", "show": "unhide comment", "dismiss": "dismiss reports"}
+        record_action(conn, admin.username, done[action], f"comment {comment_id}")
     return RedirectResponse("/admin/community", status_code=303)
 
 
@@ -442,8 +447,11 @@ def decide_claim_form(
     if decision == "reject" and not reason.strip():
         raise HTTPException(400, "say why the claim is rejected")
     with site.writing() as conn:
-        if decide_claim(conn, claim_id, decision == "approve", reason.strip()) is None:
+        claim = decide_claim(conn, claim_id, decision == "approve", reason.strip())
+        if claim is None:
             raise HTTPException(404, f"no claim {claim_id}")
+        target = f"{claim.username} as {claim.author} on {claim.paper_id}"
+        record_action(conn, admin.username, f"{decision} claim", target)
     return RedirectResponse("/admin/community", status_code=303)
 
 
@@ -469,7 +477,10 @@ def moderation_page(request: Request, site: SiteDep, admin: AdminDep) -> Respons
     with site.engine.connect() as conn:
         reports = [(c, n, r, discussion.body_html(c)) for c, n, r in open_reports(conn)]
         claims = pending_claims(conn)
-    body = site.render("admin_community.html", user=admin, reports=reports, claims=claims)
+        hidden = [(c, discussion.body_html(c)) for c in hidden_comments(conn)]
+    body = site.render(
+        "admin_community.html", user=admin, reports=reports, claims=claims, hidden=hidden
+    )
     return html(site, request, body)
 
 
