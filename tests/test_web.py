@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import replace
 from datetime import date, datetime
 from html import escape
 from pathlib import Path
@@ -12,10 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from paperfeed.models import Paper
 from paperfeed.search import embed_papers
 from paperfeed.secret import InsecureSettings
 from paperfeed.settings import Settings
-from paperfeed.store import get_paper
+from paperfeed.store import get_paper, upsert_papers
 from paperfeed.store.accounts import set_admin, users
 from paperfeed.web import community
 from paperfeed.web.app import create_app
@@ -80,8 +82,21 @@ def test_day_week_and_month_views_cover_their_days(site: Settings, engine: Engin
         assert set(all_card_ids(c, "/papers/week/2026-W26")) == everything
         assert set(all_card_ids(c, "/papers/month/2026-06")) == everything
         assert all_card_ids(c, "/papers/month/2026-05") == []
+        # Week and month arrows lead to the nearest periods with papers, and no further.
+        week, month = c.get("/papers/week/2026-W26").text, c.get("/papers/month/2026-06").text
+        assert not re.search(r'rel="(prev|next)" href="/papers/week/[-W0-9]+"', week)
+        assert not re.search(r'rel="(prev|next)" href="/papers/month/[-0-9]+"', month)
+        earlier = Paper("2604.00001", "An April paper", "On graphs.", ("A. Author",), ("cs.LG",))
+        with engine.begin() as conn:
+            upsert_papers(conn, [replace(earlier, listing_date=date(2026, 4, 20))])
         week = c.get("/papers/week/2026-W26").text
-        assert 'href="/papers/week/2026-W25"' in week and 'href="/papers/week/2026-W27"' in week
+        assert 'rel="prev" href="/papers/week/2026-W17"' in week
+        assert not re.search(r'rel="next" href="/papers/week/[-W0-9]+"', week)
+        back = c.get("/papers/week/2026-W17").text
+        assert 'rel="next" href="/papers/week/2026-W26"' in back
+        assert not re.search(r'rel="prev" href="/papers/week/[-W0-9]+"', back)
+        month = c.get("/papers/month/2026-06").text
+        assert 'rel="prev" href="/papers/month/2026-04"' in month
 
 
 def test_cards_show_authors_abstract_categories_upvotes_and_code(

@@ -43,7 +43,7 @@ from paperfeed.web.deps import (
 )
 from paperfeed.web.feeds import resolve_id
 from paperfeed.web.me_api import interest_key
-from paperfeed.web.periods import Period, day_period, parse_period, week_period
+from paperfeed.web.periods import Period, day_period, month_period, parse_period, week_period
 from paperfeed.web.render import query_string
 from paperfeed.web.views import MAX_PAGE
 
@@ -112,11 +112,11 @@ def _daily_context(
 
 def _day_nav(conn: Connection, period: Period) -> dict[str, object]:
     week = week_period(period.start).slug
-    if period.kind == "date":
-        before, after = neighbour_days(conn, period.start, period.end)
-        prev, nxt = (day_period(d) if d else None for d in (before, after))
-    else:
-        prev, nxt = period.shifted(-1), period.shifted(1)
+    # The nearest periods with papers: empty weeks and months are skipped, and the first and
+    # last ones lead nowhere further.
+    before, after = neighbour_days(conn, period.start, period.end)
+    of = {"date": day_period, "week": week_period, "month": month_period}[period.kind]
+    prev, nxt = (of(d) if d else None for d in (before, after))
     return {
         "week_slug": week,
         "prev_path": prev.path if prev else None,

@@ -58,16 +58,6 @@ class Period:
         """The HTML page of this period."""
         return f"/papers/{self.kind}/{self.slug}"
 
-    def shifted(self, steps: int) -> Period | None:
-        """The week or month `steps` away (None outside the supported range)."""
-        if self.kind == "week":
-            start = self.start + timedelta(weeks=steps)
-            return _checked(week_period(start))
-        if self.kind == "month":
-            months = self.start.year * 12 + self.start.month - 1 + steps
-            return _checked(month_period(date(months // 12, months % 12 + 1, 1)))
-        return _checked(day_period(self.start + timedelta(days=steps)))
-
 
 def _checked(period: Period) -> Period | None:
     return period if period.start >= FIRST_DAY and period.end <= LAST_DAY else None
