@@ -19,6 +19,7 @@ from paperfeed.secret import InsecureSettings
 from paperfeed.settings import Settings
 from paperfeed.store import get_paper, upsert_papers
 from paperfeed.store.accounts import set_admin, users
+from paperfeed.store.digests import find_subscriber, get_interests
 from paperfeed.web import community
 from paperfeed.web.app import create_app
 from paperfeed.web.periods import day_period
@@ -544,7 +545,28 @@ def test_subscribe_call_to_action_reaches_the_digest(site: Settings, engine: Eng
             )
             assert form and 'name="email"' in form[0], path
         response = post_form(c, "/subscribe", {"email": "reader@example.org"})
-    assert response.status_code == 200 and "Check your inbox" in response.text
+        assert response.status_code == 200 and "Check your inbox" in response.text
+        # A category's, an author's and a search's page subscribe to that one thing.
+        paper = next(iter(on_day(engine, DAYS[0]).values()))
+        category, author = paper.categories[0], paper.authors[0]
+        pages = {
+            f"/categories/{category}": ("categories", category),
+            f"/authors/{author_slug(author)}": ("authors", author),
+            f"/search?q={paper.title.split()[0]}": ("searches", paper.title.split()[0]),
+        }
+        for n, (path, (field, value)) in enumerate(pages.items()):
+            form = re.search(
+                r'<form method="post" action="/subscribe".*?</form>', c.get(path).text, re.S
+            )
+            assert form and f'name="{field}" value="{escape(value)}"' in form[0], path
+            address = f"reader{n}@example.org"
+            sent = post_form(c, "/subscribe", {"email": address, field: value})
+            assert sent.status_code == 200, sent.text
+            with engine.connect() as conn:
+                row = find_subscriber(conn, address)
+                assert row is not None
+                found = get_interests(conn, [int(row["id"])]).get(int(row["id"]), [])
+            assert any(value.lower() in str(r.value).lower() for r in found), (path, found)
 
 
 def test_an_empty_store_explains_how_to_fill_it(settings: Settings, engine: Engine) -> None:
