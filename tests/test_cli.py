@@ -108,3 +108,63 @@ def test_the_command_line_starts_without_the_web_stack_or_scikit_learn() -> None
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def _paperfeed(args: list[str], env: dict[str, str], stdin: str = "") -> tuple[int, str]:
+    """The console script as installed: its exit status and what it wrote to stderr."""
+    import os
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).parent / "paperfeed"
+    done = subprocess.run(
+        [str(script), *args],
+        env={k: v for k, v in os.environ.items() if k != "PAPERFEED_DATABASE_URL"} | env,
+        input=stdin.encode("utf-8", "surrogateescape"),  # "\udcff": the byte 0xff
+        capture_output=True,
+        timeout=120,
+    )
+    return done.returncode, done.stderr.decode("utf-8", "replace")
+
+
+def test_a_store_that_cannot_be_used_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    not_a_db = tmp_path / "d1"
+    not_a_db.mkdir()
+    (not_a_db / "paperfeed.db").write_text("hello\n")
+    a_file = tmp_path / "plain-file"
+    a_file.write_text("x")
+    cases = [
+        ({"PAPERFEED_DATA_DIR": str(not_a_db)}, "file is not a database"),
+        ({"PAPERFEED_DATABASE_URL": "garbage"}, "Could not parse"),
+        ({"PAPERFEED_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}, "connection"),
+        ({"PAPERFEED_DATA_DIR": str(a_file / "d")}, "Not a directory"),
+    ]
+    for env, says in cases:
+        code, said = _paperfeed(["stats"], env)
+        said = " ".join(said.split())
+        assert code == 1 and "Traceback" not in said and says in said, (env, said)
+
+
+def test_a_file_of_another_kind_is_refused_not_stored(tmp_path: Path) -> None:
+    env = {"PAPERFEED_DATA_DIR": str(tmp_path / "data")}
+    page = tmp_path / "saved.html"
+    page.write_text("<!DOCTYPE html>\n<html>\n<body>\n<div>nav</div>\n</body>\n</html>\n")
+    code, said = _paperfeed(["ingest", "page", str(page)], env)
+    assert code == 1 and "is an HTML or XML page" in " ".join(said.split())
+    snapshot = FIXTURES / "snapshot" / "arxiv-metadata-oai-snapshot.head200.json"
+    code, said = _paperfeed(["ingest", "page", str(snapshot)], env)
+    assert code == 1 and "holds JSON" in " ".join(said.split())
+    code, said = _paperfeed(["ingest", "listing", str(snapshot)], env)
+    assert code == 1 and "no record could be read as listing" in " ".join(said.split())
+    code, said = _paperfeed(["stats", "--json"], env)
+    assert code == 0
+
+
+def test_serve_and_harvest_and_user_add_check_their_arguments(tmp_path: Path) -> None:
+    env = {"PAPERFEED_DATA_DIR": str(tmp_path / "data")}
+    assert _paperfeed(["serve", "--port", "70000"], env)[0] == 2
+    assert _paperfeed(["serve", "--workers", "0"], env)[0] == 2
+    code, said = _paperfeed(["harvest", "--from", "2026-07-01", "--until", "2026-06-01"], env)
+    assert code == 1 and "is after --until" in said
+    code, said = _paperfeed(["user", "add", "frank", "--password-stdin"], env, "pw\udcff\n")
+    assert code == 1 and "not UTF-8" in said and "Traceback" not in said

@@ -17,6 +17,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 from sqlalchemy import Engine
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from paperfeed import pipeline
 from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
@@ -108,7 +109,9 @@ def _file_kind(value: str) -> str:
 @app.command()
 def ingest(
     kind: Annotated[str, typer.Argument(help=_kinds_help(), parser=_file_kind)],
-    files: Annotated[list[Path], typer.Argument(help="Files to import (plain or .gz).")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Files to import (plain, .gz, or a .zip of one file).")
+    ],
     as_json: JsonOpt = False,
     year: Annotated[int | None, typer.Option(help="Year for 'page' date headings.")] = None,
     day: Annotated[str | None, typer.Option("--date", help="Listing date (YYYY-MM-DD).")] = None,
@@ -127,6 +130,9 @@ def ingest(
     for message in failed:
         _say(err, f"error: {message}")
     _print_report(report, as_json)
+    if report.read and report.skipped == report.read:  # not one record could be used
+        _say(err, f"error: no record could be read as {kind}: is it another kind's file?")
+        raise typer.Exit(1)
     if failed:
         raise typer.Exit(1)
 
@@ -148,6 +154,8 @@ def harvest(
         start, end = (parse_day(since) if since else None), (parse_day(until) if until else None)
     except BadDate as exc:
         raise fail(str(exc)) from exc
+    if start and end and start > end:
+        raise fail(f"--from {start} is after --until {end}")
     if prefix not in ("arXiv", "arXivRaw"):
         raise fail("--prefix must be arXiv or arXivRaw")
     settings = _settings()
@@ -299,10 +307,17 @@ def main() -> None:
             _say(err, f"error: {name}: {problem['msg']} (got {problem.get('input')!r})")
         sys.exit(2)
     except Exception as exc:
-        if not is_disk_full(exc):
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0:1] or [repr(exc)]
+        if is_disk_full(exc):
+            _say(err, f"error: the disk is full ({reason[0]}). Free some space and run it again.")
+        elif isinstance(exc, DBAPIError | ArgumentError):  # no server, no such database, a bad
+            # URL, a file that is no database: the store cannot be used at all
+            _say(err, f"error: the store cannot be used: {reason[0]}")
+            _say(err, "(check PAPERFEED_DATABASE_URL and PAPERFEED_DATA_DIR; `paperfeed doctor`)")
+        elif isinstance(exc, OSError):  # e.g. a data folder that cannot be made or written
+            _say(err, f"error: {exc}")
+        else:
             raise
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        _say(err, f"error: the disk is full ({reason}). Free some space and run it again.")
         sys.exit(1)
 
 

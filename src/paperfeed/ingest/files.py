@@ -160,7 +160,9 @@ def json_value(data: str | bytes) -> object:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise BadRecord(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+        raise BadRecord(
+            f"invalid JSON: {exc.msg.removesuffix(' at')} at line {exc.lineno} column {exc.colno}"
+        ) from exc
     except RecursionError as exc:
         raise BadRecord("invalid JSON: nested too deeply") from exc
     except ValueError as exc:  # e.g. a number past Python's digit limit

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -12,12 +13,13 @@ from sqlalchemy import Engine
 
 from paperfeed.ingest.code_links import find_code_links
 from paperfeed.ingest.files import checkpoint_name, read_document
-from paperfeed.ingest.run import Checkpoint, Item, ReadCheckpoint
+from paperfeed.ingest.run import Checkpoint, Item, ReadCheckpoint, SourceError
 from paperfeed.models import Paper, local_id, normalise_title
 from paperfeed.store.papers import find_by_title_keys
 
 _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 _HEADING = re.compile(r"^(?P<mon>[A-Z][a-z]{2})[a-z]* (?P<day>\d{1,2})(?:, (?P<year>\d{4}))?$")
+_MARKUP = re.compile(r"<(!doctype|html|head|body|\?xml|div|p[ >])", re.IGNORECASE)
 _BOILERPLATE = {
     "new",
     "subscribe",
@@ -47,12 +49,42 @@ class PageSource:
 
     def items(self, read_checkpoint: ReadCheckpoint) -> Iterator[Item]:
         """Yield a Paper per entry: a stored paper's id when the title matches, else a local id."""
-        entries = list(parse_page(read_document(self.path), self.year))
+        entries = list(parse_page(_page_text(self.path), self.year))
         with self.engine.connect() as conn:
             known = find_by_title_keys(conn, [normalise_title(e.title) for e in entries])
         for entry in entries:
             yield _paper(entry, known.get(normalise_title(entry.title)))
         yield Checkpoint(checkpoint_name(self.name, self.path), None)
+
+
+def _page_text(path: Path) -> str:
+    """The page's text; a saved HTML page or a JSON file (another kind's input) is refused:
+    their lines would be stored as papers."""
+    text = read_document(path)
+    head = text.lstrip()[:200]
+    if _MARKUP.match(head):
+        raise SourceError(
+            f"{path} is an HTML or XML page, not copied text: select the page's text in the "
+            "browser, copy it into a file and ingest that"
+        )
+    if head[:1] in "[{" and head and _is_json(text):
+        raise SourceError(
+            f"{path} holds JSON, not a copied page: use `paperfeed ingest snapshot`, `listing` "
+            "or `hf` for JSON files"
+        )
+    return text
+
+
+def _is_json(text: str) -> bool:
+    """True when the text is a JSON document or its first line a JSON object or array."""
+    first = text.lstrip().split("\n", 1)[0]
+    for candidate in (first, text):
+        try:
+            if isinstance(json.loads(candidate), dict | list):
+                return True
+        except ValueError:
+            continue
+    return False
 
 
 def _paper(entry: Entry, stored_id: str | None) -> Paper:

@@ -26,8 +26,10 @@ if TYPE_CHECKING:
 # every other `paperfeed` command starts without it (web/server.py).
 
 HostOpt = Annotated[str, typer.Option(help="Address to listen on.")]
-PortOpt = Annotated[int, typer.Option(help="Port to listen on.")]
-WorkersOpt = Annotated[int, typer.Option(help="Worker processes (each keeps its own caches).")]
+PortOpt = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
+WorkersOpt = Annotated[
+    int, typer.Option(min=1, max=64, help="Worker processes (each keeps its own caches).")
+]
 DigestsOpt = Annotated[
     bool,
     typer.Option("--digests/--no-digests", help="Also send due email digests on schedule."),
@@ -232,6 +234,11 @@ def user_add(
     from paperfeed.web.auth import BadCredentials, sign_up
 
     password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 (read as surrogates)
+        err.print("error: the password is not UTF-8 text", markup=False, highlight=False)
+        raise typer.Exit(1) from None
     engine = open_store(Settings())
     try:
         sign_up(engine, username, password)
