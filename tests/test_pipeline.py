@@ -348,3 +348,42 @@ def test_jobs_list_and_run_from_the_command_line(sqlite_settings: Settings) -> N
     down |= {"PAPERFEED_JOB_MAX_ATTEMPTS": "1"}
     failed = runner.invoke(app, ["jobs", "run", "hf-daily"], env=down)
     assert failed.exit_code == 1 and "cannot reach" in failed.output
+
+
+class StopAfter(threading.Event):
+    """A stop event that reads as set from its `n`th look on (a process told to stop mid-job)."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.looks, self.n = 0, n
+
+    def is_set(self) -> bool:
+        self.looks += 1
+        return self.looks >= self.n or super().is_set()
+
+
+def test_a_stopping_process_ends_the_embedding_run_after_a_batch_and_the_next_resumes(
+    engine: Engine, settings: Settings
+) -> None:
+    from paperfeed.models import Paper
+    from paperfeed.search.backfill import EMBED_BATCH
+    from paperfeed.store import upsert_papers
+    from paperfeed.store.search_store import count_vectors, paper_vectors
+
+    s = settings.model_copy(update={"embed_model": "static"})
+    count = EMBED_BATCH + 10
+    rows = [Paper(f"2601.{i:05d}", f"Paper {i} on graphs", "An abstract.") for i in range(count)]
+    with engine.begin() as conn:
+        upsert_papers(conn, rows)
+    embed = next(j for j in registry() if j.name == "embed")
+    # Told to stop after the first batch: the batch is kept, the run is left to be resumed.
+    first = run_job(Context(engine, s, stop=StopAfter(2)), embed)
+    assert first.status == "interrupted" and "256" in str(first.error)
+    with engine.connect() as conn:
+        assert [r.status for r in db.recent_runs(conn, 5, "embed")] == ["running"]
+        cid = conn.execute(select(func.min(paper_vectors.c.contract_id))).scalar_one()
+        assert count_vectors(conn, cid) == EMBED_BATCH
+    done = run_job(Context(engine, s), embed)
+    assert done.status == "ok" and done.counts == {"embedded": 10}
+    with engine.connect() as conn:
+        assert [r.status for r in db.recent_runs(conn, 5, "embed")] == ["ok", "abandoned"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -28,6 +29,15 @@ class Context:
     slot: str | None = None
     mailer: Any = None  # a digest Mailer; None: SMTP from the settings
     cache: dict[str, Any] | None = None  # what a long-lived scheduler keeps between runs
+    stop: threading.Event | None = None  # set when the process is stopping: long jobs end early
+
+    def stopping(self) -> bool:
+        """True once the process running the job is stopping."""
+        return self.stop is not None and self.stop.is_set()
+
+
+class Interrupted(Exception):  # noqa: N818 - what happened to the run, not a fault in it
+    """A job ended early because its process is stopping; the next run resumes it."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +96,10 @@ def embed(ctx: Context) -> Counts:
     """Embed new and changed papers (resumable: done papers are skipped)."""
     from paperfeed.search import embed_papers  # the model loads only when this job runs
 
-    return {"embedded": embed_papers(ctx.settings, ctx.engine)}
+    embedded = embed_papers(ctx.settings, ctx.engine, should_stop=ctx.stopping)
+    if ctx.stopping():
+        raise Interrupted(f"stopped after embedding {embedded} papers")
+    return {"embedded": embedded}
 
 
 def digests(ctx: Context) -> Counts:

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from paperfeed.pipeline.registry import Context, Counts, Job
+from paperfeed.pipeline.registry import Context, Counts, Interrupted, Job
 from paperfeed.store import jobs as db
 
 log = logging.getLogger(__name__)
@@ -16,7 +16,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Outcome:
-    """How a request to run a job ended: ok, failed, busy (another runner has it) or done."""
+    """How a request to run a job ended: ok, failed, busy (another runner has it), done, or
+    interrupted (its process is stopping)."""
 
     job: str
     status: str
@@ -47,7 +48,12 @@ def run_job(
             if ctx.slot and db.slot_status(conn, [job.name], ctx.slot).get(job.name) == "ok":
                 return Outcome(job.name, "done")
             run_id = db.start_run(conn, job.name, ctx.slot, trigger, db.node_name())
-        outcome = _attempts(ctx, job, run_id, sleep)
+        try:
+            outcome = _attempts(ctx, job, run_id, sleep)
+        except Interrupted as exc:
+            # The run stays "running": the next runner finds it abandoned and resumes it.
+            log.warning("%s: %s, as the process is stopping", job.name, exc)
+            return Outcome(job.name, "interrupted", {}, str(exc), run_id)
         with ctx.engine.begin() as conn:
             if outcome.status == "ok" and keep is not None and not keep(outcome.counts):
                 db.delete_run(conn, run_id)
@@ -66,6 +72,8 @@ def _attempts(ctx: Context, job: Job, run_id: int, sleep: Callable[[float], None
             sleep(settings.job_retry_delay * 2 ** (attempt - 2))
         try:
             counts = job.run(ctx)
+        except Interrupted:
+            raise
         except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
             error = f"{type(exc).__name__}: {exc}"
             log.warning("%s attempt %d failed: %s", job.name, attempt, error)

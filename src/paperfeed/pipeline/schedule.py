@@ -54,6 +54,9 @@ def _worth_keeping(counts: dict[str, object]) -> bool:
     return any(counts.get(k) for k in ("composed", "sent", "failed", "retrying", "recovered"))
 
 
+STOP_WAIT = 25.0  # seconds a stopping process waits for its job (docs/deploy.md: TimeoutStopSec 30)
+
+
 class Scheduler:
     """Runs the day's jobs once per slot (retrying failures), then sends due digests."""
 
@@ -72,12 +75,13 @@ class Scheduler:
         self.digests, self.mailer = digests, mailer
         self._retry_at: dict[tuple[str, str], tuple[datetime, int]] = {}
         self.cache: dict[str, object] = {}
+        self.stop: threading.Event | None = None  # run_forever's: long jobs end early when set
 
     def tick(self) -> list[Outcome]:
         """One check: run what the current slot still lacks, then digests unless held back."""
         now = self.clock()
         slot, at = current_slot(self.settings, now)
-        ctx = Context(self.engine, self.settings, now, slot, self.mailer, self.cache)
+        ctx = Context(self.engine, self.settings, now, slot, self.mailer, self.cache, self.stop)
         outcomes = [self._run_step(ctx, job) for job in self._steps() if self._due(job, slot, now)]
         if self.digests and not self.digests_held(slot, at, now):
             job = next((j for j in self.jobs if j.name == "digests"), None)
@@ -114,7 +118,9 @@ class Scheduler:
         return any(status.get(name) != "ok" for name in feeding)
 
     def run_forever(self, stop: threading.Event) -> None:
-        """Tick every jobs_tick_seconds until `stop` is set; a failing tick never ends the loop."""
+        """Tick every jobs_tick_seconds until `stop` is set; a failing tick never ends the loop
+        (a long job ends early once it is set, to be resumed by the next run)."""
+        self.stop = stop
         while not stop.is_set():
             try:
                 for outcome in self.tick():
@@ -134,10 +140,25 @@ class Scheduler:
         self.cache.clear()
 
 
-def start_scheduler(settings: Settings, engine: Engine, digests: bool = True) -> threading.Event:
-    """Run the scheduler in a background thread of this process; set the event to stop it."""
-    stop = threading.Event()
-    scheduler = Scheduler(engine, settings, digests=digests)
-    thread = threading.Thread(target=scheduler.run_forever, args=(stop,), name="jobs", daemon=True)
-    thread.start()
-    return stop
+class Background:
+    """A scheduler running in a thread of this process."""
+
+    def __init__(self, settings: Settings, engine: Engine, digests: bool = True) -> None:
+        self.stop = threading.Event()
+        scheduler = Scheduler(engine, settings, digests=digests)
+        self.thread = threading.Thread(
+            target=scheduler.run_forever, args=(self.stop,), name="jobs", daemon=True
+        )
+        self.thread.start()
+
+    def close(self, wait: float = STOP_WAIT) -> bool:
+        """Ask it to stop and wait for the job it is in to end (an embedding run ends after its
+        batch); True when it did. A process must not exit while a job is inside the model."""
+        self.stop.set()
+        self.thread.join(wait)
+        return not self.thread.is_alive()
+
+
+def start_scheduler(settings: Settings, engine: Engine, digests: bool = True) -> Background:
+    """Run the scheduler in a background thread of this process; `close` it to stop it."""
+    return Background(settings, engine, digests)

@@ -45,8 +45,12 @@ def embed_papers(
     engine: Engine,
     progress: EmbedProgress = None,
     embedder: Embedder | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> int:
-    """Embed papers lacking a vector for the current contract (or whose text changed)."""
+    """Embed papers lacking a vector for the current contract (or whose text changed).
+
+    `should_stop` is asked between batches: when it says so, what is embedded is kept and the
+    count so far returned (a later run goes on from there)."""
     embedder = embedder or get_embedder(settings.embed_model)
     cid, spec = contract_of(embedder)
     with engine.begin() as conn:
@@ -56,7 +60,7 @@ def embed_papers(
     while True:
         with engine.connect() as conn:
             rows = db.papers_to_embed(conn, cid, after, EMBED_BATCH)
-        if not rows:
+        if not rows or (should_stop is not None and should_stop()):
             return embedded
         embedded += _embed_batch(engine, embedder, cid, rows)
         after, checked = rows[-1].id, checked + len(rows)

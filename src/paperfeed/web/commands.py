@@ -7,6 +7,7 @@ import signal
 import socket
 import sys
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
@@ -61,13 +62,13 @@ def _serve(
     if jobs:
         stop = _start_jobs(settings, digests)
     else:
-        stop = _start_digests(settings) if digests else threading.Event()
+        stop = _start_digests(settings) if digests else (lambda: None)
     # uvicorn re-raises SIGTERM once it has shut down: end with SystemExit, so cleanup runs.
     signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         server.run_uvicorn(host, port, workers, reservation)
     finally:
-        stop.set()
+        stop()
         record_served(settings, None)
         if reservation is not None:
             reservation.close()
@@ -149,21 +150,25 @@ def _port_taken(host: str, port: int, exc: OSError) -> NoReturn:
     raise typer.Exit(1) from exc
 
 
-def _start_digests(settings: Settings) -> threading.Event:
+Stopper = Callable[[], object]  # ends a background loop of `serve`'s
+
+
+def _start_digests(settings: Settings) -> Stopper:
     """Send due email digests on schedule in this process, as cron + `digest run` would."""
     from paperfeed.digest import run_scheduler_forever  # the digest stack loads only when used
 
     stop = threading.Event()
     args = (settings, open_store(settings), stop)
     threading.Thread(target=run_scheduler_forever, args=args, name="digests", daemon=True).start()
-    return stop
+    return stop.set
 
 
-def _start_jobs(settings: Settings, digests: bool) -> threading.Event:
-    """The daily pipeline (and due digests, held for late sources) in this process."""
+def _start_jobs(settings: Settings, digests: bool) -> Stopper:
+    """The daily pipeline (and due digests, held for late sources) in this process; stopping
+    waits for the job under way to end (an embedding run after its batch)."""
     from paperfeed.pipeline import start_scheduler
 
-    return start_scheduler(settings, open_store(settings), digests)
+    return start_scheduler(settings, open_store(settings), digests).close
 
 
 def serve(
