@@ -144,3 +144,16 @@ def test_the_digest_pages_pass_axe(
         expect(page.get_by_role("status")).to_contain_text("Saved")
         found += _violations(page, axe, "preferences, saved")
     assert found == []
+
+
+def test_the_first_tab_offers_to_skip_to_the_content(page: Page, live_site: LiveSite) -> None:
+    page.goto(live_site.url + f"/papers/{HOSTILE_ID}")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_visible()  # shown while focused, off screen otherwise
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    page.keyboard.press("Tab")  # the next stop is inside the paper, not the header
+    inside = page.evaluate("document.activeElement.closest('main') !== null")
+    assert inside
