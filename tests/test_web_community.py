@@ -188,7 +188,8 @@ def test_report_hide_and_suspend(site: Settings, engine: Engine) -> None:
         cid = _post(c, pid, spam, "buy cheap pills").json()["id"]
         sign_up(c, "reader", PASSWORD)
         token = csrf_token(c, "/")
-        c.post(f"/comments/{cid}/report", data={"reason": "spam", "csrf_token": token})
+        sent = c.post(f"/comments/{cid}/report", data={"reason": "spam", "csrf_token": token})
+        assert "Thank you: your report was sent" in sent.text  # the page it returns to says so
         assert c.get("/admin/community", follow_redirects=False).status_code == 403
         with engine.begin() as conn:
             set_admin(conn, "reader", True)
@@ -204,6 +205,11 @@ def test_report_hide_and_suspend(site: Settings, engine: Engine) -> None:
         assert "buy cheap pills" not in c.get("/discussions").text
         again = _post(c, pid, spam, "more pills")  # a suspended account's sessions end
         assert again.status_code == 401
+        # Signing in again says why it fails, to the password's owner only.
+        owner = c.post("/api/login", json={"username": "spammer", "password": PASSWORD})
+        assert owner.status_code == 401 and "suspended" in owner.json()["detail"]
+        guess = c.post("/api/login", json={"username": "spammer", "password": "a wrong guess"})
+        assert guess.json()["detail"] == "wrong user name or password"
         # The queue shows what was hidden, to be unhidden; the console logs both.
         queue = c.get("/admin/community").text.split("<h2>Hidden comments</h2>")[1]
         assert "buy cheap pills" in queue and "Unhide comment" in queue

@@ -129,6 +129,14 @@ def find_user(conn: Connection, username: str) -> tuple[User, str] | None:
     return (_user(row), row.password_hash) if row else None
 
 
+def suspended_hash(conn: Connection, username: str) -> str | None:
+    """The password hash of a suspended account of this name (None when there is none)."""
+    query = select(users.c.password_hash).where(
+        users.c.name_key == username.lower(), users.c.suspended_at.isnot(None)
+    )
+    return conn.execute(query).scalar_one_or_none()
+
+
 def set_password_hash(conn: Connection, user_id: int, password_hash: str) -> None:
     """Store a re-hashed password (argon2 parameters were raised)."""
     conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))

@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from paperfeed.store.accounts import (
     User,
@@ -22,6 +22,7 @@ from paperfeed.store.accounts import (
     delete_session,
     find_user,
     set_password_hash,
+    suspended_hash,
 )
 from paperfeed.web import community
 from paperfeed.web.deps import (
@@ -78,6 +79,18 @@ def sign_up(engine: Engine, username: str, password: str) -> User:
         raise BadCredentials(str(exc)) from exc
 
 
+def _refusal(conn: Connection, username: str, password: str) -> str:
+    """Why a sign-in failed: a suspended account is told so, but only with its own password."""
+    held = suspended_hash(conn, username) if len(username) <= 64 else None
+    if held is not None:
+        try:
+            _hasher.verify(held, password[:MAX_PASSWORD])
+            return "this account is suspended; the site's admins can restore it"
+        except (VerificationError, InvalidHashError):
+            pass
+    return "wrong user name or password"
+
+
 def authenticate(engine: Engine, username: str, password: str) -> User:
     """The user whose password this is; BadCredentials otherwise."""
     with engine.begin() as conn:
@@ -88,7 +101,7 @@ def authenticate(engine: Engine, username: str, password: str) -> User:
         except (VerificationError, InvalidHashError):
             found = None
         if found is None:
-            raise BadCredentials("wrong user name or password")
+            raise BadCredentials(_refusal(conn, username, password))
         if _hasher.check_needs_rehash(stored):
             set_password_hash(conn, found[0].id, _hasher.hash(password))
         return found[0]

@@ -31,6 +31,7 @@ from paperfeed.web.auth import limit, safe_next
 from paperfeed.web.bibtex import entry
 from paperfeed.web.cache import Cached
 from paperfeed.web.deps import (
+    ROW_ID_MOST,
     AdminDep,
     FormCsrf,
     Site,
@@ -479,6 +480,7 @@ def paper_page(
     user: UserDep,
     paper_id: str,
     sort: Annotated[str, Query(pattern="^(top|new)$")] = "top",
+    reported: Annotated[int, Query(ge=0, le=ROW_ID_MOST)] = 0,
 ) -> Response:
     """One paper: abstract with math, links, upvote, discussion, similar papers and BibTeX."""
     pid = resolve_id(paper_id.rstrip("/"))  # a trailing slash too: /papers/2401.12345/
@@ -500,6 +502,7 @@ def paper_page(
             "similar": similar,
             "similar_available": available,
             "volatile": not available,
+            "reported": reported,  # the comment this reader just reported, to say it was sent
         }
 
     return _page(request, site, user, "paper.html", build)
