@@ -17,6 +17,7 @@ from paperfeed.store import jobs as db
 from paperfeed.store import open_store
 from paperfeed.store.accounts import create_session, create_user, set_vote
 from paperfeed.store.backup import all_tables
+from paperfeed.store.tables import papers
 from tests.digest_support import add_outbox_message
 from tests.web_support import HOSTILE_ID, fill_store, web_settings
 
@@ -132,6 +133,29 @@ def test_postgresql_dump_restores_into_sqlite(
     restored = runner.invoke(app, ["restore", str(file)], env=env(sqlite_settings))
     assert restored.exit_code == 0, restored.output
     assert contents(open_store(sqlite_settings)) == contents(pg)
+    # A copy cut short is refused with the reason (it used to say only "Aborted.").
+    cut = tmp_path / "cut.dump.gz"
+    cut.write_bytes(file.read_bytes()[: file.stat().st_size // 2])
+    elsewhere = sqlite_settings.model_copy(update={"data_dir": tmp_path / "elsewhere"})
+    refused = runner.invoke(app, ["restore", str(cut)], env=env(elsewhere))
+    assert refused.exit_code == 1 and "cannot be read as a paperfeed backup" in refused.output
+    with open_store(elsewhere).connect() as conn:  # nothing of the cut copy was kept
+        assert conn.execute(select(papers.c.id)).first() is None
+
+
+def test_a_sqlite_backup_cut_short_is_refused_with_the_reason(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    source = open_store(sqlite_settings)
+    fill(source, sqlite_settings, tmp_path / "listings")
+    file = tmp_path / "backup.db"
+    assert runner.invoke(app, ["backup", str(file)], env=env(sqlite_settings)).exit_code == 0
+    cut = tmp_path / "cut.db"
+    cut.write_bytes(file.read_bytes()[: file.stat().st_size // 3])
+    elsewhere = sqlite_settings.model_copy(update={"data_dir": tmp_path / "elsewhere"})
+    refused = runner.invoke(app, ["restore", str(cut)], env=env(elsewhere))
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 1 and "cannot be read as a paperfeed backup" in said, said
 
 
 def test_a_damaged_backup_is_refused(sqlite_settings: Settings, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import pkgutil
 import shutil
 import sqlite3
 import tempfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -34,6 +35,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.pool import StaticPool
 
 import paperfeed.store
@@ -270,7 +272,11 @@ def _restore_sqlite(target: Engine, path: Path, progress: Progress | None) -> di
         shutil.copyfile(path, work)  # an older backup is migrated on a copy, never in place
         source = create_engine(f"sqlite:///{work}")
         try:
-            migrate(source)
+            try:
+                migrate(source)
+            except DatabaseError as exc:  # e.g. a copy cut short ("disk image is malformed")
+                reason = f"{path} cannot be read as a paperfeed backup ({exc.orig})"
+                raise BackupError(reason) from exc
             return _copy(source, target, progress)
         finally:
             source.dispose()
@@ -288,7 +294,8 @@ def _restore_dump(target: Engine, path: Path, progress: Progress | None) -> dict
                     f"with that version, then upgrade (this one is at {sorted(migration_heads())})"
                 )
             return _load_dump(target, lines, progress)
-    except (OSError, json.JSONDecodeError, StopIteration, KeyError) as exc:
+    except (OSError, EOFError, zlib.error, json.JSONDecodeError, StopIteration, KeyError) as exc:
+        # EOFError: a gzip file cut short (a copy that did not finish)
         raise BackupError(f"{path} cannot be read as a paperfeed backup ({exc})") from exc
 
 
