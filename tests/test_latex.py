@@ -31,6 +31,7 @@ def test_plain_forms_of_math_and_text_macros() -> None:
     )
     assert plain("Attention <script>x</script> & more") == "Attention <script>x</script> & more"
     assert plain("an unclosed $x and \\(y") == "an unclosed $x and \\(y"
+    assert plain(r"\textsc{DiARC} as in Lee~\citep{lee21}") == "DiARC as in Lee [lee21]"
 
 
 def test_feeds_show_math_as_readable_text(site: Settings, engine: Engine) -> None:

@@ -9,9 +9,11 @@ from hypothesis import strategies as st
 
 from paperfeed.web.render import safe_snippet, short_text, tex_text
 
-_ALLOWED_TEX = re.compile(r"</?(em|strong|code)>")
+_ALLOWED_TEX = re.compile(r'</?(em|strong|code|u)>|<span class="sc">|</span>')
 _ALLOWED_SNIPPET = re.compile(r"</?mark>")
-texty = st.sampled_from(list("ab $\\{}<>&\"'%_#/") + ["emph", "textbf", "script", "img"])
+texty = st.sampled_from(
+    list("ab $\\{}<>&\"'%_#/~[]") + ["emph", "textbf", "textsc", "citealp", "script", "img"]
+)
 
 
 @given(text=st.lists(texty, max_size=30).map("".join))
@@ -25,6 +27,12 @@ def test_tex_text_turns_text_macros_into_html_but_leaves_math() -> None:
     assert "<em>study</em>" in html and "96%" in html
     assert r"$a \% b$" in html  # KaTeX reads this; unescaping it would start a comment
     assert "<b>" not in html
+
+
+def test_tex_text_shows_small_caps_and_citations_readably() -> None:
+    html = str(tex_text(r"\textsc{DiARC}: as in Smith~\citealp{smith20} and \cite[p.~3]{a,b}"))
+    assert html == '<span class="sc">DiARC</span>: as in Smith [smith20] and  [a,b]'
+    assert str(tex_text(r"\textsc{<img src=x>}")) == '<span class="sc">&lt;img src=x&gt;</span>'
 
 
 @given(

@@ -21,6 +21,9 @@ _MATH_RE = re.compile(
 _TEXT_MACRO_RE = re.compile(
     r"\\(?:emph|textit|textbf|texttt|textrm|textsf|textsc|textsl|underline|text)\{([^{}]*)\}"
 )
+_CITE_RE = re.compile(
+    r"~?\\(?:cite[a-z]*|ref|eqref|autoref|cref|Cref)\*?(?:\[[^\]]*\])*\{([^{}]*)\}"
+)
 _ESCAPE_RE = re.compile(r"\\([%&#_${}])")
 _BARE_PERCENT_RE = re.compile(r"(?<!\\)%")
 
@@ -53,4 +56,5 @@ def plain(text: str) -> str:
 
 
 def _prose(text: str) -> str:
-    return _ESCAPE_RE.sub(r"\1", _TEXT_MACRO_RE.sub(r"\1", text))
+    cited = _CITE_RE.sub(lambda m: f" [{m[1]}]", text)
+    return _ESCAPE_RE.sub(r"\1", _TEXT_MACRO_RE.sub(r"\1", cited))

@@ -56,8 +56,25 @@ def short_text(text: str, limit: int = SHORT_ABSTRACT) -> str:
     return text[: cut if cut > limit // 2 else limit].rstrip(",;:. ") + "…"
 
 
-_TEXT_MACROS = {"emph": "em", "textit": "em", "textbf": "strong", "texttt": "code"}
-_TEXT_MACRO_RE = re.compile(r"\\(emph|textit|textbf|texttt)\{([^{}$\\]*)\}")
+_TEXT_MACROS = {
+    "emph": "em",
+    "textit": "em",
+    "textsl": "em",
+    "textbf": "strong",
+    "texttt": "code",
+    "textsc": 'span class="sc"',
+    "underline": "u",
+    "textrm": "",
+    "textsf": "",
+    "text": "",
+}
+_TEXT_MACRO_RE = re.compile(
+    r"\\(emph|textit|textsl|textbf|texttt|textsc|underline|textrm|textsf|text)\{([^{}$\\]*)\}"
+)
+# A citation or cross-reference in an abstract: its key in brackets (the tie before it a space).
+_CITE_RE = re.compile(
+    r"~?\\(?:cite[a-z]*|ref|eqref|autoref|cref|Cref)\*?(?:\[[^\]]*\])*\{([^{}]*)\}"
+)
 _TEXT_ESCAPE_RE = re.compile(r"\\([%_#]|&amp;)")
 _ENVS = r"(?:equation|align|gather)\*?"
 _MATH_RE = re.compile(
@@ -77,9 +94,10 @@ def tex_text(text: str) -> Markup:
 def _text_macros(escaped: str) -> str:
     def swap(match: re.Match[str]) -> str:
         tag = _TEXT_MACROS[match[1]]
-        return f"<{tag}>{match[2]}</{tag}>"
+        return f"<{tag}>{match[2]}</{tag.split()[0]}>" if tag else match[2]
 
-    return _TEXT_ESCAPE_RE.sub(r"\1", _TEXT_MACRO_RE.sub(swap, escaped))
+    cited = _CITE_RE.sub(lambda m: f" [{m[1]}]", escaped)
+    return _TEXT_ESCAPE_RE.sub(r"\1", _TEXT_MACRO_RE.sub(swap, cited))
 
 
 def author_slug(name: str) -> str:
