@@ -30,11 +30,15 @@ def test_comment_reply_edit_report_moderate_and_claim(
     sign_up(page, url, "writer")
     expect(page.get_by_role("link", name="writer")).to_have_attribute("href", "/users/writer")
     page.goto(f"{url}/papers/{pid}")
-    page.get_by_label("Add a comment").fill("Does $x^2$ bound it? <script>alert(1)</script>")
+    page.get_by_label("Add a comment").fill(
+        "Does $x^2$ bound it for $5 and $6? <script>alert(1)</script>"
+    )
     page.get_by_role("button", name="Post comment").click()
     comment = page.locator("article.comment").first
     expect(comment).to_contain_text("Does")
     expect(comment.locator(".katex").first).to_be_visible()  # math typeset by KaTeX
+    expect(comment.locator(".katex")).to_have_count(1)  # prices are no maths
+    expect(comment).to_contain_text("for $5 and $6?")
     expect(comment).to_contain_text("<script>alert(1)</script>")  # shown as text
 
     # Edit it: marked "edited".

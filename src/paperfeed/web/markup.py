@@ -11,7 +11,11 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 MAX_COMMENT = 20_000
-_MATH_RE = re.compile(r"(\$\$.+?\$\$|\$[^$\n]+\$|\\\(.+?\\\)|\\\[.+?\\\])", re.S)
+# Inline $...$ as pandoc reads it: no space just inside either dollar and no digit right after
+# the closing one, so "it costs $5 and $6" stays prose while "$x^2$" is maths.
+_MATH_RE = re.compile(
+    r"(\$\$.+?\$\$|\$(?=[^\s$])[^$\n]*?(?<=\S)\$(?!\d)|\\\(.+?\\\)|\\\[.+?\\\])", re.S
+)
 _TOKEN = "\u2063PFMATH{}\u2063"
 _TOKEN_RE = re.compile("\u2063PFMATH(\\d+)\u2063")
 # Code, whose maths stays as typed, and tags, whose attributes are no place for markup.
