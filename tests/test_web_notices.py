@@ -108,7 +108,7 @@ def test_a_reply_emails_the_parent_author_once_and_the_opt_out_stops_it(
 
     [mail] = _notices(sink, "ada@example.org")
     assert _notices(sink, "bob@example.org") == []  # the reply's own author gets none
-    assert "bob replied" in str(mail["Subject"])
+    assert "bob replied to your comment" in str(mail["Subject"])  # ada wrote the comment
     html = mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert "<script>" not in html and "&lt;script&gt;" in html  # the comment is inert text
     assert 'href="javascript' not in html

@@ -30,6 +30,7 @@ STOP_PATH = "/notices/stop"
 LINK_PATH = "/notices/link"
 _EXCERPT = 1200  # characters of the comment an email quotes
 _WHAT = {
+    "reply_to_you": "{who} replied to your comment",
     "reply": "{who} replied in a thread you are in",
     "author": "{who} commented on your paper",
 }

@@ -142,7 +142,8 @@ def _notify(conn: Connection, paper_id: str, author_id: int, comment_id: int) ->
         }
         replied = [u for u in people if get_profile(conn, u).notify_replies]
         notify(conn, replied, comment_id, "reply")
-        kinds.update((u, "reply") for u in replied)
+        top = get_comment(conn, comment.parent_id)  # whose comment was answered: told so
+        kinds.update((u, "reply_to_you" if top and u == top.user_id else "reply") for u in replied)
     authors = {
         c.user_id
         for c in claims_for_papers(conn, [paper_id])
