@@ -30,12 +30,13 @@ from paperfeed.digest.web import DigestSite
 from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
+from paperfeed.store.accounts import User
 from paperfeed.util import is_disk_full
 from paperfeed.web import openapi
 from paperfeed.web.access import AccessLog, log_target
 from paperfeed.web.auth import safe_next
 from paperfeed.web.baseurl import BaseUrlCheck
-from paperfeed.web.deps import SignInRequired, Site, html, signed_in_id
+from paperfeed.web.deps import SignInRequired, Site, get_user, html, session_token, signed_in_id
 from paperfeed.web.limits import RETRY_AFTER, BodyLimit, ConcurrencyLimit
 from paperfeed.web.middleware import HeadAsGet, SiteMiddleware
 from paperfeed.web.periods import BadPeriod
@@ -180,17 +181,40 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
-def error_response(request: Request, status: int, message: str) -> Response:
-    """A 4xx/5xx answer with a message, as JSON or as a page."""
+_HEADINGS = {
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not this way",
+    409: "Already so",
+    413: "Too large",
+    429: "Slow down",
+    503: "Busy",
+    507: "Disk full",
+}
+
+
+def error_response(
+    request: Request, status: int, message: str, user: User | None = None
+) -> Response:
+    """A 4xx/5xx answer with a message, as JSON or as a page (with the reader's header)."""
     if wants_json(request):
         return JSONResponse({"detail": message}, status_code=status)
     site: Site = request.app.state.site
-    headings = {404: "Not found", 403: "Not allowed", 429: "Slow down", 503: "Busy"}
-    heading = (headings | {507: "Disk full"}).get(status, "Bad request")
+    heading = _HEADINGS.get(status, "Bad request")
     if status >= 500 and status not in (503, 507):
         heading = "Something went wrong"
-    body = site.render("error.html", status=status, heading=heading, message=message, user=None)
+    body = site.render("error.html", status=status, heading=heading, message=message, user=user)
     return html(site, request, body, status)
+
+
+async def _reader(request: Request) -> User | None:
+    """Who is signed in, for an error page's header; None when it cannot be told cheaply."""
+    if wants_json(request) or session_token(request) is None:
+        return None
+    try:
+        return await get_user(request, request.app.state.site)
+    except Exception:  # noqa: BLE001 - an error page never fails for want of its header
+        return None
 
 
 def _add_error_handlers(app: FastAPI) -> None:
@@ -203,7 +227,8 @@ def _add_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 405:  # Starlette names the methods of one route of the path
             headers["Allow"] = ", ".join(allowed_methods(request))
             message = f"{request.method} is not allowed here; use {headers['Allow']}."
-        response = error_response(request, exc.status_code, message)
+        user = await _reader(request) if exc.status_code < 500 else None
+        response = error_response(request, exc.status_code, message, user)
         for key, value in headers.items():
             response.headers[key] = value
         return response
@@ -211,7 +236,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         status = 422 if wants_json(request) else 400
-        return error_response(request, status, validation_message(exc))
+        return error_response(request, status, validation_message(exc), await _reader(request))
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
@@ -222,11 +247,11 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(BadPeriod)
     async def _bad_period(request: Request, exc: BadPeriod) -> Response:
-        return error_response(request, 400, str(exc))
+        return error_response(request, 400, str(exc), await _reader(request))
 
     @app.exception_handler(PageOutOfRange)
     async def _past_end(request: Request, exc: PageOutOfRange) -> Response:
-        return error_response(request, 404, str(exc))
+        return error_response(request, 404, str(exc), await _reader(request))
 
     @app.exception_handler(SQLAlchemyTimeout)
     @app.exception_handler(OperationalError)
