@@ -57,7 +57,8 @@ def list_jobs(
 
 @jobs_app.command("run")
 def run(name: Annotated[str, typer.Argument(help="The job to run (see `jobs list`).")]) -> None:
-    """Run one job now (waits for nothing: if another process is running it, says so)."""
+    """Run one job now (if another process is running it, says so at once; a source that fails
+    is retried after PAPERFEED_JOB_RETRY_DELAY seconds, doubling, as on schedule)."""
     job = find_job(name)
     if job is None:
         names = ", ".join(j.name for j in registry())

@@ -58,7 +58,9 @@ def safe_next(target: str | None) -> str:
 def check_new_account(username: str, password: str) -> None:
     """Raise BadCredentials unless the name and password are acceptable for a new account."""
     if not _USERNAME_RE.match(username):
-        raise BadCredentials("a user name has 3 to 32 letters, digits, '-' or '_'")
+        raise BadCredentials(
+            "a user name has 3 to 32 characters: letters a-z (no accents), digits, '-' or '_'"
+        )
     problem = password_problem(password, username)
     if problem:
         raise BadCredentials(problem)
