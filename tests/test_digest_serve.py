@@ -37,7 +37,7 @@ def test_serve_sends_due_digests_on_schedule(
         while not sink.to("early@example.org") and time.monotonic() < deadline:
             time.sleep(0.1)
         time.sleep(1.0)  # several more scheduler rounds: the period must not be sent again
-        stop.set()
+        stop()
         digests = sink.to("early@example.org")
         engine.dispose()
     assert len(digests) == 1
