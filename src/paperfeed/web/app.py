@@ -227,7 +227,8 @@ def _add_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 405:  # Starlette names the methods of one route of the path
             headers["Allow"] = ", ".join(allowed_methods(request))
             message = f"{request.method} is not allowed here; use {headers['Allow']}."
-        user = await _reader(request) if exc.status_code < 500 else None
+        # A refusal for load (429) or a server error does not spend a store query on the header.
+        user = await _reader(request) if exc.status_code < 500 and exc.status_code != 429 else None
         response = error_response(request, exc.status_code, message, user)
         for key, value in headers.items():
             response.headers[key] = value
