@@ -3,6 +3,7 @@ linked digest address (real SMTP sink), with a one-click opt-out; on SQLite and 
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -238,12 +239,21 @@ def test_a_confirmed_address_joins_an_account_only_through_its_emailed_link(
     with engine.connect() as conn:
         assert db.subscriber_for_user(conn, _uid(engine, "gus")) is None  # not yet
     link = _link(sink.to("gus@example.org")[-1], "notices/link")
-    page = c.get(_path(link))
-    assert page.status_code == 200 and "Address linked" in page.text
+    page = c.get(_path(link))  # what a mail scanner fetches: it asks, and links nothing
+    assert page.status_code == 200 and "gus@example.org" in page.text and "gus" in page.text
+    with engine.connect() as conn:
+        assert db.subscriber_for_user(conn, _uid(engine, "gus")) is None
+    action = html.unescape(re.findall(r'<form method="post" action="([^"]+)"', page.text)[0])
+    assert action == _path(link)
+    elsewhere = c.post(action, headers={"Origin": "https://elsewhere.example"})
+    assert elsewhere.status_code == 403
+    done = c.post(action)
+    assert done.status_code == 200 and "Address linked" in done.text
     with engine.connect() as conn:
         linked = db.subscriber_for_user(conn, _uid(engine, "gus"))
     assert linked is not None and linked["email"] == "gus@example.org"
     assert c.get(_path(link).replace("token=", "token=x")).status_code == 400
+    assert c.post(_path(link).replace("token=", "token=x")).status_code == 400
 
 
 def test_notices_about_a_hidden_comment_are_dropped_unsent(

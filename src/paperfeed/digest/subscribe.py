@@ -29,6 +29,7 @@ from paperfeed.digest.tokens import TokenError, read_token
 from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
+from paperfeed.store.accounts import user_by_id
 from paperfeed.store.community import get_profile
 from paperfeed.util import utcnow
 
@@ -244,14 +245,31 @@ def _take_over_link(conn: Connection, sid: int) -> None:
         db.link_user(conn, sid, user_id)
 
 
+def _link_request(conn: Connection, settings: Settings, token: str) -> tuple[Subscriber, int]:
+    sid, nonce, user_id = read_link_token(settings, token)
+    sub = _load(conn, sid)
+    if sub.nonce != nonce or sub.status != "confirmed":
+        raise TokenError("This link is no longer valid.")
+    return sub, user_id
+
+
+def link_request(engine: Engine, settings: Settings, token: str) -> tuple[Subscriber, str]:
+    """The address and the account name an emailed link-account link asks to join (no change)."""
+    with engine.connect() as conn:
+        sub, user_id = _link_request(conn, settings, token)
+        user = user_by_id(conn, user_id)
+    if user is None:
+        raise TokenError("The account this link was made for no longer exists.")
+    return sub, user.username
+
+
 def link_account(engine: Engine, settings: Settings, token: str) -> Subscriber:
     """Link a confirmed subscription to the account that asked, from the emailed link."""
-    sid, nonce, user_id = read_link_token(settings, token)
     with engine.begin() as conn:
-        sub = _load(conn, sid)
-        if sub.nonce != nonce or sub.status != "confirmed":
-            raise TokenError("This link is no longer valid.")
-        db.link_user(conn, sid, user_id)
+        sub, user_id = _link_request(conn, settings, token)
+        if user_by_id(conn, user_id) is None:
+            raise TokenError("The account this link was made for no longer exists.")
+        db.link_user(conn, sub.id, user_id)
         return sub
 
 

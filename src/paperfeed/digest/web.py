@@ -30,6 +30,7 @@ from paperfeed.digest.subscribe import (
     RateLimited,
     confirm,
     link_account,
+    link_request,
     links_for,
     request_subscription,
     subscriber_by_rate_token,
@@ -374,8 +375,23 @@ async def stop_notices_now(request: Request, token: str = "") -> HTMLResponse:
 
 @router.get(LINK_PATH, response_class=HTMLResponse, include_in_schema=False)
 async def link_account_page(request: Request, token: str = "") -> HTMLResponse:
-    """The link in the link-account email: like the confirmation link, a plain GET links."""
+    """Ask before linking: a mail scanner that follows the emailed link must not join an
+    address to an account; the page names both, and only its button (a POST) links."""
     ctx = _ctx(request)
+    try:
+        sub, username = await run_in_threadpool(link_request, ctx.engine, ctx.settings, token)
+    except TokenError as exc:
+        return _message(ctx, "Link not valid", str(exc), status=400)
+    action = f"{LINK_PATH}?" + urlencode({"token": token})
+    return _page(ctx, "notices_link", action=action, email=sub.email, username=username)
+
+
+@router.post(LINK_PATH, response_class=HTMLResponse, include_in_schema=False)
+async def link_account_now(request: Request, token: str = "") -> HTMLResponse:
+    """The link-account page's button: joins the address to the account, by token alone."""
+    ctx = _ctx(request)
+    if not same_origin(request, ctx.settings):
+        return _message(ctx, "Not linked", "This form was sent from another site.", status=403)
     try:
         sub = await run_in_threadpool(link_account, ctx.engine, ctx.settings, token)
     except TokenError as exc:
