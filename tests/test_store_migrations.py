@@ -19,7 +19,7 @@ from paperfeed.store.tables import paper_authors
 from tests.digest_support import add_outbox_message
 from tests.web_support import HOSTILE, client, web_settings
 
-HEAD = "0013"  # the newest migration
+HEAD = "0014"  # the newest migration
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 
 # Keys as stores ingested before author keys transliterated hold them (the letters dropped).
@@ -154,3 +154,38 @@ def _alembic(engine: Engine, action: str, revision: str) -> None:
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         getattr(command, action)(config, revision)
+
+
+def _notification_columns(engine: Engine) -> dict[str, bool]:
+    columns = inspect(engine).get_columns("notifications")
+    return {c["name"]: bool(c["nullable"]) for c in columns}
+
+
+def test_0014_lets_a_notification_be_about_a_claim_and_goes_back(engine: Engine) -> None:
+    """Down to 0013 (every notification about a comment), then up again: a claim decision is
+    then told to its user, on both databases."""
+    from paperfeed.store.community import add_claim, decide_claim, user_notifications
+    from paperfeed.store.tables import papers
+
+    _alembic(engine, "downgrade", "0013")
+    assert _notification_columns(engine) == {
+        "id": False, "user_id": False, "comment_id": False, "kind": False,
+        "created_at": False, "seen": False,
+    }  # fmt: skip
+    migrate(engine)
+    assert _notification_columns(engine)["claim_id"] is True
+    assert _notification_columns(engine)["comment_id"] is True
+    with engine.begin() as conn:
+        upsert_papers(conn, [replace(HOSTILE, id="2606.77778", authors=("Ada Lovelace",))])
+        assert conn.execute(select(papers.c.id)).first() is not None
+        user = create_user(conn, "ada", "hash").id
+        claim = add_claim(conn, user, "2606.77778", "Ada Lovelace")
+        decided = decide_claim(conn, claim, False, "no proof")
+        assert decided is not None and decided.status == "rejected"
+        [told] = user_notifications(conn, user)
+    assert told.kind == "claim_rejected" and told.claim is not None
+    assert (told.claim.author, told.claim.reason, told.comment) == ("Ada Lovelace", "no proof", None)
+    _alembic(engine, "downgrade", "0013")  # the claim's notification cannot be kept there
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM notifications")).scalar_one() == 0
+    migrate(engine)

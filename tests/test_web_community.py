@@ -305,6 +305,12 @@ def test_author_claims(site: Settings, engine: Engine) -> None:
         )
         token = csrf_token(c, "/")
         assert "no proof" in c.get(f"/papers/{pid}").text
+        # The claimer is told: a count in every page's header, the decision on /notifications.
+        assert 'aria-label="Notifications: 1 new"' in c.get("/daily").text
+        told = c.get("/notifications").text
+        assert f"Your claim to be <strong>{escape(author)}</strong>" in told
+        assert "was rejected" in told and "The moderator said: no proof" in told
+        assert 'Notifications: 1 new' not in c.get("/daily").text  # opened: seen
         again = c.post(
             f"/papers/{pid}/claim",
             data={"author": author, "csrf_token": token},
@@ -317,6 +323,10 @@ def test_author_claims(site: Settings, engine: Engine) -> None:
         claim_id = int(queue.split('action="/admin/claims/')[1].split('"')[0])
         c.post(f"/admin/claims/{claim_id}", data={"decision": "approve", "csrf_token": token})
         assert "approve claim" in c.get("/admin").text  # the console's log of admin actions
+        c.post(f"/admin/claims/{claim_id}", data={"decision": "approve", "csrf_token": token})
+        assert 'aria-label="Notifications: 1 new"' in c.get("/daily").text  # told once
+        told = c.get("/notifications").text
+        assert told.count("was approved") == 1 and told.count("was rejected") == 1
         page = c.get(f"/papers/{pid}").text
         assert 'href="/users/claimer"' in page
         # The author page shows the profile.

@@ -86,6 +86,7 @@ class User:
     id: int
     username: str
     is_admin: bool
+    unseen: int = 0  # notifications not opened yet (counted for pages, which show it)
 
 
 @dataclass(frozen=True)

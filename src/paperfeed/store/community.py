@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -105,8 +105,10 @@ notifications = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
-    Column("comment_id", Integer, ForeignKey("comments.id", ondelete="CASCADE"), nullable=False),
-    Column("kind", String(16), nullable=False),  # reply | author
+    # About a comment (reply | reply_to_you | author) or a claim (claim_approved | claim_rejected)
+    Column("comment_id", Integer, ForeignKey("comments.id", ondelete="CASCADE"), nullable=True),
+    Column("claim_id", Integer, ForeignKey("author_claims.id", ondelete="CASCADE"), nullable=True),
+    Column("kind", String(16), nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("seen", Boolean, nullable=False, default=False),
     Index("ix_notifications_user_id", "user_id"),
@@ -522,15 +524,21 @@ def add_claim(conn: Connection, user_id: int, paper_id: str, author: str) -> int
 
 
 def decide_claim(conn: Connection, claim_id: int, approve: bool, reason: str) -> Claim | None:
-    """Approve or reject a pending claim; returns it, or None when there is no such claim."""
+    """Approve or reject a claim and tell its user (a notification); returns the claim as
+    decided, or None when there is no such claim."""
     row = conn.execute(_CLAIMS.where(author_claims.c.id == claim_id)).first()
     if row is None:
         return None
     status = "approved" if approve else "rejected"
+    now = utcnow()
     query = update(author_claims).where(author_claims.c.id == claim_id)
-    conn.execute(query.values(status=status, reason=reason, decided_at=utcnow()))
+    conn.execute(query.values(status=status, reason=reason, decided_at=now))
+    claim = replace(_claim(row), status=status, reason=reason)
+    if _claim(row).status != status:  # deciding the same way again tells nobody twice
+        new = {"user_id": claim.user_id, "claim_id": claim_id, "created_at": now, "seen": False}
+        conn.execute(notifications.insert().values(kind=f"claim_{status}", **new))
     bump_revision(conn)
-    return _claim(row)
+    return claim
 
 
 def is_claimed_author(conn: Connection, user_id: int, paper_id: str) -> bool:
@@ -576,21 +584,44 @@ def set_notify_email(conn: Connection, user_id: int, on: bool) -> None:
     save_profile(conn, user_id, notify_email=on)
 
 
-def user_notifications(
-    conn: Connection, user_id: int, limit: int = 50
-) -> list[tuple[str, bool, Comment]]:
-    """A user's newest notifications: kind, seen, and the comment."""
+@dataclass(frozen=True)
+class Notification:
+    """What a user is told: a comment (a reply, one on their paper) or a decided claim."""
+
+    kind: str
+    seen: bool
+    comment: Comment | None
+    claim: Claim | None
+
+
+def user_notifications(conn: Connection, user_id: int, limit: int = 50) -> list[Notification]:
+    """A user's newest notifications (those about hidden or deleted comments left out)."""
     query = (
-        select(notifications.c.kind, notifications.c.seen, notifications.c.comment_id)
+        select(
+            notifications.c.kind,
+            notifications.c.seen,
+            notifications.c.comment_id,
+            notifications.c.claim_id,
+        )
         .where(notifications.c.user_id == user_id)
         .order_by(notifications.c.id.desc())
         .limit(limit)
     )
+    rows = conn.execute(query).all()
+    claim_ids = sorted({int(r.claim_id) for r in rows if r.claim_id is not None})
+    claims = {}
+    if claim_ids:
+        found_claims = conn.execute(_CLAIMS.where(author_claims.c.id.in_(claim_ids)))
+        claims = {c.id: c for c in map(_claim, found_claims)}
     found = []
-    for kind, seen, cid in conn.execute(query).all():
+    for kind, seen, cid, claim_id in rows:
+        if claim_id is not None:
+            if claim_id in claims:
+                found.append(Notification(str(kind), bool(seen), None, claims[claim_id]))
+            continue
         comment = get_comment(conn, cid)
         if comment is not None and not comment.hidden:
-            found.append((str(kind), bool(seen), comment))
+            found.append(Notification(str(kind), bool(seen), comment, None))
     return found
 
 

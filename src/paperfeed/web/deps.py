@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Form, Header, HTTPException, Path, Query, Request
@@ -16,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from paperfeed.settings import Settings
 from paperfeed.store.accounts import User, session_user
+from paperfeed.store.community import unseen_count
 from paperfeed.trending import TrendingWeights
 from paperfeed.util import Lru
 from paperfeed.web import csrf
@@ -142,12 +144,19 @@ def session_token(request: Request) -> str | None:
 async def get_user(request: Request, site: SiteDep) -> User | None:
     """The signed-in user, or None (anonymous requests cost no database call or thread)."""
     token = session_token(request)
-    return await run_in_threadpool(_session_user, site.engine, token) if token else None
+    if not token:
+        return None
+    pages = not request.headers.get("authorization", "").lower().startswith("bearer ")
+    return await run_in_threadpool(_session_user, site.engine, token, pages)
 
 
-def _session_user(engine: Engine, token: str) -> User | None:
+def _session_user(engine: Engine, token: str, count_unseen: bool) -> User | None:
+    """The session's user; with the count of unseen notifications a page's header shows."""
     with engine.connect() as conn:
-        return session_user(conn, token)
+        user = session_user(conn, token)
+        if user is None or not count_unseen:
+            return user
+        return replace(user, unseen=unseen_count(conn, user.id))
 
 
 UserDep = Annotated[User | None, Depends(get_user)]
@@ -203,7 +212,7 @@ def signed_in_id(site: Site, request: Request, data: Mapping[str, object]) -> in
         cookie = request.cookies.get(csrf.CSRF_COOKIE)
         if not csrf.is_valid(site.secret, cookie, str(sent) if sent else None):
             return None
-    user = _session_user(site.engine, token)
+    user = _session_user(site.engine, token, count_unseen=False)
     return user.id if user else None
 
 

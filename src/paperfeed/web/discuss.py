@@ -486,12 +486,13 @@ def moderation_page(request: Request, site: SiteDep, admin: AdminDep) -> Respons
 
 @router.get("/notifications")
 def notifications_page(request: Request, site: SiteDep, user: SignedInDep) -> Response:
-    """Replies to the user's comments and comments on papers they authored."""
+    """Replies to the user's comments, comments on papers they authored, decided claims."""
     with site.writing() as conn:
         items = user_notifications(conn, user.id)
-        titles = _titles(conn, {c.paper_id for _, _, c in items})
+        papers = {n.comment.paper_id for n in items if n.comment}
+        titles = _titles(conn, papers | {n.claim.paper_id for n in items if n.claim})
         mark_seen(conn, user.id)
-    views = [(kind, seen, c, discussion.body_html(c)) for kind, seen, c in items]
+    views = [(n, discussion.body_html(n.comment) if n.comment else "") for n in items]
     return html(
         site, request, site.render("notifications.html", user=user, items=views, titles=titles)
     )
