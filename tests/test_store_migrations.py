@@ -184,7 +184,8 @@ def test_0014_lets_a_notification_be_about_a_claim_and_goes_back(engine: Engine)
         assert decided is not None and decided.status == "rejected"
         [told] = user_notifications(conn, user)
     assert told.kind == "claim_rejected" and told.claim is not None
-    assert (told.claim.author, told.claim.reason, told.comment) == ("Ada Lovelace", "no proof", None)
+    said = (told.claim.author, told.claim.reason, told.comment)
+    assert said == ("Ada Lovelace", "no proof", None)
     _alembic(engine, "downgrade", "0013")  # the claim's notification cannot be kept there
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM notifications")).scalar_one() == 0
