@@ -310,7 +310,7 @@ def test_author_claims(site: Settings, engine: Engine) -> None:
         told = c.get("/notifications").text
         assert f"Your claim to be <strong>{escape(author)}</strong>" in told
         assert "was rejected" in told and "The moderator said: no proof" in told
-        assert 'Notifications: 1 new' not in c.get("/daily").text  # opened: seen
+        assert "Notifications: 1 new" not in c.get("/daily").text  # opened: seen
         again = c.post(
             f"/papers/{pid}/claim",
             data={"author": author, "csrf_token": token},
