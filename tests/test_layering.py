@@ -28,6 +28,7 @@ RULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "paperfeed.util": ("only", ()),
     "paperfeed.text": ("only", ()),
     "paperfeed.mailwire": ("only", ()),
+    "paperfeed.markup": ("only", ()),  # user Markdown to safe HTML: pages, feeds and email
     "paperfeed.templating": ("only", ()),
     "paperfeed.cli_support": ("only", ("paperfeed.text",)),
     "paperfeed.store": ("only", ("paperfeed.store", *BOTTOM)),

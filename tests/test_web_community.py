@@ -446,3 +446,22 @@ def test_a_form_posted_signed_out_leads_back_to_its_page_after_signing_in(
         assert elsewhere.headers["location"] == "/signin?next=/"
         asked = c.get("/library?state=read", follow_redirects=False)
         assert asked.headers["location"] == "/signin?next=/library%3Fstate%3Dread"
+
+
+def test_the_discussion_feed_shows_comments_as_the_page_does(
+    site: Settings, engine: Engine
+) -> None:
+    """Entries carry the rendered, sanitised Markdown (feed readers show HTML), never markup
+    a reader would run."""
+    pid = _pid(engine)
+    body = "**Bold claim**\n\n- one\n- two <script>alert(1)</script> [x](javascript:alert(2))"
+    with client(site, engine) as c:
+        _post(c, pid, _bearer(c, "feeder"), body)
+        for fmt in ("atom", "rss"):
+            feed = c.get(f"/feeds/papers/{pid}/comments.{fmt}")
+            assert feed.status_code == 200
+            texts = [e.text or "" for e in ET.fromstring(feed.content).iter()]
+            [shown] = [t for t in texts if "Bold claim</strong>" in t]  # the entry's content
+            assert "<strong>Bold claim</strong>" in shown and "<li>one</li>" in shown
+            assert "<script" not in shown and "&lt;script&gt;" in shown  # shown as text
+            assert "href=" not in shown  # a javascript: link stays words

@@ -113,6 +113,7 @@ def test_a_reply_emails_the_parent_author_once_and_the_opt_out_stops_it(
     html = mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert "<script>" not in html and "&lt;script&gt;" in html  # the comment is inert text
     assert 'href="javascript' not in html
+    assert "<strong>yes</strong>" in html  # its Markdown shown as on the site
     text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert hostile in text
     comment_url = f"{BASE}/papers/{pid}#c{reply}"

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from markupsafe import Markup
 from sqlalchemy import Connection, Engine
 
 from paperfeed.digest.deliver import make_mailer, send_one
@@ -19,6 +20,7 @@ from paperfeed.digest.render import Links, Mail, build_message, render_pair
 from paperfeed.digest.subscriber import Subscriber
 from paperfeed.digest.tokens import MAX_AGE, TokenError, make_token, read_token
 from paperfeed.latex import plain
+from paperfeed.markup import excerpt, render_markdown
 from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
@@ -44,8 +46,9 @@ class Notice:
     who: str
     paper_id: str
     title: str
-    excerpt: str
+    excerpt: str  # Markdown as typed
     comment_id: int
+    excerpt_html: Markup = Markup("")  # the same, rendered and sanitised
 
 
 def queue_notices(
@@ -71,9 +74,11 @@ def queue_notices(
 
 
 def _notice(comment: Comment, title: str, kind: str) -> Notice:
-    text = " ".join(comment.body.split())  # Markdown as typed, on one line: inert in any mail
-    excerpt = text if len(text) <= _EXCERPT else text[: _EXCERPT - 1].rstrip() + "…"
-    return Notice(kind, comment.username, comment.paper_id, plain(title), excerpt, comment.id)
+    # The text part quotes the Markdown as typed (lines kept); the HTML part shows it rendered
+    # and sanitised as on the site (links nofollow, no raw HTML, maths left as TeX).
+    text = excerpt(comment.body, _EXCERPT)
+    shown = render_markdown(text)
+    return Notice(kind, comment.username, comment.paper_id, plain(title), text, comment.id, shown)
 
 
 def _message(

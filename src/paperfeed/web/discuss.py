@@ -13,6 +13,7 @@ from feedgen.feed import FeedGenerator
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
+from paperfeed.markup import MAX_COMMENT, plain_text, render_markdown
 from paperfeed.store import get_paper
 from paperfeed.store.accounts import User, set_password_hash, set_suspended
 from paperfeed.store.community import (
@@ -75,7 +76,6 @@ from paperfeed.web.deps import (
     html,
 )
 from paperfeed.web.feeds import MEDIA, resolve_id, serialise
-from paperfeed.web.markup import MAX_COMMENT, plain_text
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["community"])
@@ -240,7 +240,7 @@ def discussion_feed(request: Request, site: SiteDep, paper_id: str, fmt: str) ->
         entry.title(xml_safe(f"{c.username}: {plain_text(c.body)[:80]}"))
         entry.link(href=f"{base}/papers/{pid}#c{c.id}")
         entry.author(name=xml_safe(c.username))
-        entry.content(xml_safe(plain_text(c.body)), type="text")
+        entry.content(xml_safe(str(render_markdown(c.body))), type="html")  # as on the page
         entry.published(c.created_at.replace(tzinfo=UTC))
         entry.updated((c.edited_at or c.created_at).replace(tzinfo=UTC))
     if not items:

@@ -10,6 +10,7 @@ from markupsafe import Markup
 from sqlalchemy import Connection
 
 from paperfeed.digest.notices import queue_notices, send_queued
+from paperfeed.markup import MAX_COMMENT, render_markdown
 from paperfeed.store.accounts import User
 from paperfeed.store.community import (
     Comment,
@@ -27,7 +28,6 @@ from paperfeed.store.community import (
 from paperfeed.store.listings import paper_flags
 from paperfeed.util import utcnow
 from paperfeed.web.deps import Site
-from paperfeed.web.markup import MAX_COMMENT, render_markdown
 
 NEW_ACCOUNT = timedelta(days=1)
 SORTS = ("top", "new")

@@ -21,6 +21,7 @@ from markupsafe import Markup
 from sqlalchemy import Connection
 
 from paperfeed import references
+from paperfeed.markup import render_markdown
 from paperfeed.recommend.model import Follows, Recommendation
 from paperfeed.recommend.service import (
     Recommender,
@@ -47,7 +48,6 @@ from paperfeed.web.deps import (
 )
 from paperfeed.web.feeds import resolve_id
 from paperfeed.web.limits import allow_body
-from paperfeed.web.markup import render_markdown
 from paperfeed.web.render import query_string
 
 router = APIRouter(include_in_schema=False)

@@ -77,5 +77,15 @@ def _restore_maths(html: str, maths: list[str]) -> str:
 
 
 def plain_text(text: str) -> str:
-    """A comment as plain text (for feeds and email): Markdown stays as typed."""
+    """A comment on one line (a feed entry's title): Markdown stays as typed."""
     return " ".join(text.split())
+
+
+def excerpt(text: str, most: int) -> str:
+    """At most `most` characters of a comment as typed (its lines kept), cut at a word."""
+    text = "\n".join(line.rstrip() for line in text.strip().splitlines())
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    if len(text) <= most:
+        return text
+    cut = text[: most - 1]
+    return (cut.rsplit(None, 1)[0] if " " in cut[most // 2 :] else cut).rstrip() + "…"
