@@ -10,6 +10,15 @@ from paperfeed.text import has_lone_surrogate, is_xml_clean, xml_safe
 
 MAX_VERSION = 10_000  # arXiv's most revised papers have a few dozen versions
 MAX_COUNT = 1_000_000_000  # upvotes and stars; fits every backend's INTEGER
+# Sizes far above any real record (arXiv's longest titles run to ~400 characters, its abstracts
+# to 1,920, its largest author lists to ~5,200 names), far below what would swamp a page or an
+# index: a record over one is reported and skipped, never cut.
+MAX_TITLE = 2_000
+MAX_ABSTRACT = 200_000
+MAX_AUTHORS = 20_000
+MAX_NAME = 1_000  # one author's name
+MAX_FIELD = 20_000  # comments, journal reference, DOI, licence, a code link
+MAX_LIST = 1_000  # categories, code links
 # arXiv category syntax: archive, or archive.SUBJECT ("hep-th", "cs.AI", "cond-mat.mes-hall").
 _CATEGORY = re.compile(r"^[a-z][a-z\-]{0,19}(?:\.[A-Za-z][A-Za-z\-]{0,19})?$")
 
@@ -37,6 +46,7 @@ def check_count(value: object, name: str) -> int:
 def check_paper(paper: Paper) -> tuple[Paper, list[str]]:
     """The paper with XML-safe strings and only valid categories, plus notes on what was dropped."""
     _check_numbers(paper)
+    _check_sizes(paper)
     # The common case: one scan of all the record's text finds nothing to clean.
     clean = paper if _all_clean(paper) else _cleaned(paper)
     if not clean.title.strip():
@@ -56,6 +66,29 @@ def _check_numbers(paper: Paper) -> None:
         check_count(paper.signals.upvotes, "upvotes")
         if paper.signals.github_stars is not None:
             check_count(paper.signals.github_stars, "githubStars")
+
+
+def _check_sizes(paper: Paper) -> None:
+    _check_length("title", paper.title, MAX_TITLE)
+    _check_length("abstract", paper.abstract, MAX_ABSTRACT)
+    if len(paper.authors) > MAX_AUTHORS:
+        raise BadRecord(f"{len(paper.authors):,} authors is over the {MAX_AUTHORS:,} limit")
+    for name in paper.authors:
+        _check_length("author name", name, MAX_NAME)
+    for what, many in (("categories", paper.categories), ("code links", paper.code_links)):
+        if len(many) > MAX_LIST:
+            raise BadRecord(f"{len(many):,} {what} is over the {MAX_LIST:,} limit")
+    optional = {"comments": paper.comments, "journal_ref": paper.journal_ref, "doi": paper.doi}
+    optional |= {"license": paper.license}
+    for what, text in optional.items():
+        _check_length(what, text, MAX_FIELD)
+    for url in paper.code_links:
+        _check_length("code link", url, MAX_FIELD)
+
+
+def _check_length(what: str, text: object, most: int) -> None:
+    if isinstance(text, str) and len(text) > most:
+        raise BadRecord(f"{what} of {len(text):,} characters is over the {most:,} limit")
 
 
 def _cleaned(paper: Paper) -> Paper:
