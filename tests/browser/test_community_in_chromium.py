@@ -84,6 +84,13 @@ def test_comment_reply_edit_report_moderate_and_claim(
     page.get_by_role("button", name="Approve").click()
     page.goto(f"{url}/papers/{pid}")
     expect(page.locator("#authors a.claimed")).to_have_attribute("href", "/users/reader")
+    # The claimant is told: the header counts it, the notifications page says what was decided.
+    told = page.locator("header .account a.notices")
+    expect(told.locator(".unseen")).to_have_text("1")
+    told.click()
+    expect(page.locator("main")).to_contain_text("Your claim to be Mallory O'Hara on")
+    expect(page.locator("main")).to_contain_text("was approved")
+    expect(page.locator("header .account a.notices .unseen")).to_have_count(0)
 
     # The admin hides the reported comment: it is gone from the page.
     page.goto(f"{url}/admin/community")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -494,7 +495,10 @@ def notifications_page(request: Request, site: SiteDep, user: SignedInDep) -> Re
         mark_seen(conn, user.id)
     views = [(n, discussion.body_html(n.comment) if n.comment else "") for n in items]
     return html(
-        site, request, site.render("notifications.html", user=user, items=views, titles=titles)
+        site,
+        request,
+        # Opened now: the header counts nothing unseen on this page.
+        site.render("notifications.html", user=replace(user, unseen=0), items=views, titles=titles),
     )
 
 
