@@ -26,7 +26,9 @@ from paperfeed.store.community import (
     add_comment,
     decide_claim,
     get_profile,
+    notify,
     set_comment_hidden,
+    unseen_count,
     user_notifications,
 )
 from paperfeed.store.digest_tables import outbox
@@ -270,7 +272,10 @@ def test_notices_about_a_hidden_comment_are_dropped_unsent(
         [queued] = queue_notices(conn, s, reply, {_uid(engine, "hal"): "reply"})
         assert queue_notices(conn, s, reply, {_uid(engine, "ivy"): "reply"}) == []  # the author
         assert queue_notices(conn, s, reply, {_uid(engine, "hal"): "author"}) == []  # once
+        notify(conn, [_uid(engine, "hal")], reply, "reply")  # and told on the site
+        assert unseen_count(conn, _uid(engine, "hal")) == 1
         set_comment_hidden(conn, reply, True)
+        assert unseen_count(conn, _uid(engine, "hal")) == 0  # the header counts what is shown
         row = db.get_message(conn, queued)
     assert row is not None and row.status == "dropped" and row.period == f"comment:{reply}"
     assert _notices(sink, "hal@example.org") == []

@@ -626,9 +626,14 @@ def user_notifications(conn: Connection, user_id: int, limit: int = 50) -> list[
 
 
 def unseen_count(conn: Connection, user_id: int) -> int:
-    """Notifications the user has not opened yet."""
-    query = select(func.count()).where(
-        notifications.c.user_id == user_id, notifications.c.seen.is_(False)
+    """Notifications the user has not opened yet (as `user_notifications` shows them: those
+    about a hidden comment left out)."""
+    query = (
+        select(func.count())
+        .select_from(notifications)
+        .outerjoin(comments, comments.c.id == notifications.c.comment_id)
+        .where(notifications.c.user_id == user_id, notifications.c.seen.is_(False))
+        .where(or_(notifications.c.comment_id.is_(None), comments.c.hidden.is_(False)))
     )
     return int(conn.execute(query).scalar_one())
 
