@@ -77,7 +77,7 @@ def test_comment_reply_and_counts(site: Settings, engine: Engine) -> None:
         c.post("/api/login", json={"username": "ada", "password": PASSWORD})
         sign_in = {"username": "ada", "password": PASSWORD, "csrf_token": csrf_token(c, "/signin")}
         c.post("/signin", data=sign_in)
-        assert "replied in a thread you are in" in c.get("/notifications").text
+        assert "replied to your comment" in c.get("/notifications").text
 
 
 def test_markdown_is_inert(site: Settings, engine: Engine) -> None:

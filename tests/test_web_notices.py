@@ -137,7 +137,9 @@ def test_a_reply_emails_the_parent_author_once_and_the_opt_out_stops_it(
     _post(c, pid, bob, "And for n = 2 as well.", top)
     assert len(_notices(sink, "ada@example.org")) == 1  # no new email ...
     with engine.connect() as conn:  # ... but the site still tells her
-        assert len(user_notifications(conn, _uid(engine, "ada"))) == 2
+        told = user_notifications(conn, _uid(engine, "ada"))
+    assert [n.kind for n in told] == ["reply_to_you", "reply_to_you"]  # as the email said
+    assert c.get("/notifications", headers=ada).text.count("replied to your comment") == 2
     assert c.post(_path(stop) + "x").status_code == 400  # a forged token changes nothing
 
 

@@ -141,9 +141,10 @@ def _notify(conn: Connection, paper_id: str, author_id: int, comment_id: int) ->
             if comment.parent_id in (c.id, c.parent_id) and c.user_id != author_id
         }
         replied = [u for u in people if get_profile(conn, u).notify_replies]
-        notify(conn, replied, comment_id, "reply")
         top = get_comment(conn, comment.parent_id)  # whose comment was answered: told so
         kinds.update((u, "reply_to_you" if top and u == top.user_id else "reply") for u in replied)
+        for kind in ("reply_to_you", "reply"):  # on the site as in the email
+            notify(conn, [u for u, k in kinds.items() if k == kind], comment_id, kind)
     authors = {
         c.user_id
         for c in claims_for_papers(conn, [paper_id])
