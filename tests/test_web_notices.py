@@ -19,7 +19,7 @@ from paperfeed.digest.schedule import run_due
 from paperfeed.digest.subscribe import links_for, to_subscriber
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
-from paperfeed.store.accounts import set_suspended, users
+from paperfeed.store.accounts import set_admin, set_suspended, users
 from paperfeed.store.community import (
     Profile,
     add_claim,
@@ -165,6 +165,35 @@ def test_a_claimed_author_gets_one_email_for_a_new_comment(
     mine = _post(c, pid, author, "Randomly, 80/20.", top)
     _post(c, pid, carol, "Thanks!", mine)
     assert len(_notices(sink, "author@example.org")) == 2
+
+
+def test_a_claim_decision_is_emailed_to_the_claimant_once_per_outcome(
+    c: TestClient, sink: Sink, engine: Engine
+) -> None:
+    pid = _pid(engine)
+    _subscribe(c, sink, _bearer(c, "kay"), "kay@example.org")
+    with engine.begin() as conn:
+        claim = add_claim(conn, _uid(engine, "kay"), pid, "Someone")
+    sign_up(c, "mod", PASSWORD)  # a moderator, signed in with a cookie
+    with engine.begin() as conn:
+        set_admin(conn, "mod", True)
+    token = csrf_token(c, "/")
+    reject = {"decision": "reject", "reason": "<b>no</b> proof", "csrf_token": token}
+    for _ in range(2):  # deciding the same way twice tells once
+        done = c.post(f"/admin/claims/{claim}", data=reject, follow_redirects=False)
+        assert done.status_code == 303
+    [mail] = _notices(sink, "kay@example.org")
+    assert str(mail["Subject"]).startswith("Your claim as Someone was rejected: ")
+    text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    html = mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "The moderator said: <b>no</b> proof" in text
+    assert "&lt;b&gt;no&lt;/b&gt; proof" in html and "<b>no" not in html  # inert
+    assert f"{BASE}/papers/{pid}" in text and mail["List-Unsubscribe-Post"]
+    approve = {"decision": "approve", "csrf_token": token}
+    c.post(f"/admin/claims/{claim}", data=approve, follow_redirects=False)
+    approved = _notices(sink, "kay@example.org")[-1]
+    assert "was approved" in str(approved["Subject"])
+    assert f"{BASE}/users/kay" in approved.get_body(("plain",)).get_content()  # type: ignore[union-attr]
 
 
 def test_no_email_without_a_confirmed_linked_address(

@@ -1,4 +1,5 @@
-"""Community notices by email: a reply to someone's comment, a new comment on a paper they wrote.
+"""Community notices by email: a reply to someone's comment, a new comment on a paper they wrote,
+the decision on their author claim.
 
 A notice goes to the address of the user's confirmed, linked digest subscription, through the
 digest outbox (kind "notice", one period per comment, so one email per user and comment at most).
@@ -24,7 +25,13 @@ from paperfeed.markup import excerpt, render_markdown
 from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
-from paperfeed.store.community import Comment, email_recipients, get_comment, set_notify_email
+from paperfeed.store.community import (
+    Claim,
+    Comment,
+    email_recipients,
+    get_comment,
+    set_notify_email,
+)
 
 log = logging.getLogger(__name__)
 SCOPE = "notices"  # the opt-out token's scope: it can only turn notices off
@@ -104,6 +111,38 @@ def _message(
     return db.NewMessage(
         sid, db.NOTICE_KIND, period, address, mail.message_id, "", packed=mail.packed()
     )
+
+
+def queue_claim_notice(conn: Connection, settings: Settings, claim: Claim) -> list[int]:
+    """Queue the email that tells a claimant the decision on their claim (once per claim and
+    outcome), when they take notices by email; returns the outbox ids."""
+    if claim.status not in ("approved", "rejected"):
+        return []
+    period = db.claim_period(claim.id, claim.status)
+    sub = email_recipients(conn, [claim.user_id]).get(claim.user_id)
+    if sub is None or (int(str(sub["id"])), period) in db.periods_recorded(conn, [period]):
+        return []
+    title = plain(db.paper_titles(conn, [claim.paper_id]).get(claim.paper_id, claim.paper_id))
+    links = Links(settings.public_url, secret_key(settings), int(str(sub["id"])), str(sub["nonce"]))
+    stop = stop_url(settings, claim.user_id)
+    subject = f"Your claim as {claim.author} was {claim.status}: {_short(title)}"
+    text, html = render_pair(
+        "claim",
+        subject=subject,
+        claim=claim,
+        title=title,
+        paper_url=links.paper(claim.paper_id),
+        profile_url=links.url(f"/users/{claim.username}"),
+        settings_url=links.url("/settings/profile"),
+        stop_url=stop,
+    )
+    address = str(sub["email"])
+    mail = build_message(settings, address, subject, text, html, datetime.now(UTC), stop)
+    message = db.NewMessage(
+        int(str(sub["id"])), db.NOTICE_KIND, period, address, mail.message_id, "",
+        packed=mail.packed(),
+    )  # fmt: skip
+    return db.record_messages(conn, [message])
 
 
 def _short(title: str) -> str:

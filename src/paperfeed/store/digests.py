@@ -582,6 +582,11 @@ def notice_period(comment_id: int) -> str:
     return f"comment:{comment_id}"
 
 
+def claim_period(claim_id: int, status: str) -> str:
+    """The outbox period of the email telling a claim's decision: one per claim and outcome."""
+    return f"claim:{claim_id}:{status}"
+
+
 def drop_comment_notices(conn: Connection, comment_id: int, reason: str) -> int:
     """Drop unsent notices about a comment (hidden or deleted since); returns how many."""
     period = outbox.c.period == notice_period(comment_id)

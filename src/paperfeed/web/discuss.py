@@ -14,6 +14,7 @@ from feedgen.feed import FeedGenerator
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
+from paperfeed.digest.notices import queue_claim_notice, send_queued
 from paperfeed.markup import MAX_COMMENT, plain_text, render_markdown
 from paperfeed.store import get_paper
 from paperfeed.store.accounts import User, set_password_hash, set_suspended
@@ -442,9 +443,11 @@ def decide_claim_form(
     admin: AdminDep,
     claim_id: RowId,
     decision: Annotated[str, Form(pattern="^(approve|reject)$")],
+    later: BackgroundTasks,
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    """Approve or reject an author claim (a rejection says why; the user may ask again)."""
+    """Approve or reject an author claim (a rejection says why; the user may ask again); the
+    claimant is told on the site and, when they take notices by email, by email."""
     if decision == "reject" and not reason.strip():
         raise HTTPException(400, "say why the claim is rejected")
     with site.writing() as conn:
@@ -453,6 +456,9 @@ def decide_claim_form(
             raise HTTPException(404, f"no claim {claim_id}")
         target = f"{claim.username} as {claim.author} on {claim.paper_id}"
         record_action(conn, admin.username, f"{decision} claim", target)
+        queued = queue_claim_notice(conn, site.settings, claim)
+    if queued:
+        later.add_task(send_queued, site.engine, site.settings, queued)
     return RedirectResponse("/admin/community", status_code=303)
 
 
