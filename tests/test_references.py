@@ -86,3 +86,28 @@ def test_ris_export_is_plain_records_from_ty_to_er() -> None:
     records = rispy.loads(text)
     assert [r["title"] for r in records] == ["First", "Second"]
     assert records[0]["notes"] == ["arXiv:2401.12345", "Key idea: a.", "Check the appendix, #3."]
+
+
+def test_a_paper_is_cited_by_its_first_version_not_by_the_day_it_was_listed() -> None:
+    from datetime import date, datetime
+
+    from paperfeed.models import Version
+    from paperfeed.web.bibtex import entry, paper_year
+
+    listed = date(2026, 3, 2)
+    late = Paper(id="2512.10359", title="Tool use", authors=("Ann Fan",), listing_date=listed,
+                 published=datetime(2026, 3, 1))  # fmt: skip
+    assert paper_year(late) == 2025 and references.issued(late) == (2025, 12)
+    assert "year          = {2025}" in entry(late) and "fan2025tool" in entry(late)
+    first = Version(1, datetime(2025, 12, 11, 9, 0))
+    dated = Paper(id="2512.10359", title="Tool use", versions=(first,), listing_date=listed)
+    assert references.issued(dated) == (2025, 12, 11)
+    assert '"date-parts": [\n    [\n     2025,\n     12,\n     11' in references.csl_json([dated])
+    assert "PY  - 2025" in references.ris([dated])
+    assert paper_year(Paper(id="hep-th/9901001", title="Old")) == 1999
+    assert paper_year(Paper(id="math/0211159", title="Ricci flow")) == 2002
+    # A paper from a plain page has only the day it was listed here: no year is better than 2026.
+    local = Paper(id="local-fdbe49ac6c2d", title="CBNet", listing_date=listed)
+    assert paper_year(local) is None and "year" not in entry(local)
+    journal = Paper(id="local-1", title="J", published=datetime(2019, 5, 1), listing_date=listed)
+    assert paper_year(journal) == 2019

@@ -37,3 +37,18 @@ def looks_like_arxiv_id(text: str) -> bool:
     except BadArxivId:
         return False
     return True
+
+
+_NEW_MONTH = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}$")
+_OLD_MONTH = re.compile(r"/(\d{2})(\d{2})\d{3}$")
+
+
+def submitted_month(paper_id: str) -> tuple[int, int] | None:
+    """(year, month) of an arXiv paper's first version, as its id says (2512.10359: December
+    2025; hep-th/9901001: January 1999); None for other ids."""
+    match = _NEW_MONTH.match(paper_id) or _OLD_MONTH.search(paper_id)
+    if match is None or not 1 <= int(match[2]) <= 12:
+        return None
+    yy = int(match[1])
+    year = 2000 + yy if match.re is _NEW_MONTH or yy < 91 else 1900 + yy
+    return year, int(match[2])

@@ -12,9 +12,10 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
+from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id, submitted_month
 from paperfeed.latex import plain_math
 from paperfeed.models import Paper
 
@@ -279,10 +280,24 @@ def csl_item(paper: Paper) -> dict[str, Any]:
         item |= {"URL": paper.abs_url, "number": f"arXiv:{paper.id}", "publisher": "arXiv"}
     if paper.doi:
         item["DOI"] = paper.doi
-    day = paper.published or paper.listing_date
-    if day:
-        item["issued"] = {"date-parts": [[day.year, day.month, day.day]]}
+    parts = issued(paper)
+    if parts:
+        item["issued"] = {"date-parts": [list(parts)]}
     return item
+
+
+def issued(paper: Paper) -> tuple[int, ...] | None:
+    """When a paper appeared, to cite: an arXiv paper's first version (its id gives the year
+    and month; the day too when a stored date agrees with them), else its publication date.
+    The day it was listed here is not a publication date: a paper with nothing else has none."""
+    first = paper.versions[0].created if paper.versions else None
+    day: date | None = first or paper.published
+    month = submitted_month(paper.id) if paper.is_arxiv else None
+    if month is not None:
+        return (*month, day.day) if day and (day.year, day.month) == month else month
+    if day is None and paper.is_arxiv:
+        day = paper.listing_date  # an arXiv id of no known shape: the listing is near enough
+    return (day.year, day.month, day.day) if day else None
 
 
 def _csl_name(name: str) -> dict[str, str]:
@@ -318,9 +333,9 @@ def ris(papers: Sequence[Paper], annotated: AnnotationsById | None = None) -> st
             record["notes"] = [f"arXiv:{p.id}"]
         if p.doi:
             record["doi"] = p.doi
-        day = p.published or p.listing_date
-        if day:
-            record["year"] = str(day.year)
+        parts = issued(p)
+        if parts:
+            record["year"] = str(parts[0])
         extra = (annotated or {}).get(p.id)
         if extra and extra.note:  # one N1 line per line: a RIS line cannot hold a line break
             record["notes"] = [*record.get("notes", []), *_note_lines(extra.note)]

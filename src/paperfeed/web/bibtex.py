@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from paperfeed.models import Paper, normalise_title
-from paperfeed.references import Annotations, AnnotationsById
+from paperfeed.references import Annotations, AnnotationsById, issued
 
 _SPECIAL = re.compile(r"(?<!\\)([&%#])")
 _STOPWORDS = {"a", "an", "the", "on", "of", "for", "in", "to", "and", "with", "towards", "via"}
@@ -15,12 +15,10 @@ MEDIA_TYPE = "application/x-bibtex; charset=utf-8"
 
 
 def paper_year(paper: Paper) -> int | None:
-    """The year to cite: publication, first version, listing, or the new-style id's yymm."""
-    for when in (paper.published, *(v.created for v in paper.versions[:1]), paper.listing_date):
-        if when is not None:
-            return when.year
-    match = re.match(r"^(\d{2})(\d{2})\.\d{4,5}$", paper.id)
-    return 2000 + int(match[1]) if match else None
+    """The year to cite: an arXiv paper's first version (as arXiv's own BibTeX does), else its
+    publication; None when only the day it was listed here is known."""
+    parts = issued(paper)
+    return parts[0] if parts else None
 
 
 def cite_key(paper: Paper) -> str:
