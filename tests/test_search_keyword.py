@@ -80,12 +80,17 @@ def test_exact_title_comes_first(service: SearchService) -> None:
 
 
 @pytest.mark.parametrize("form", ["{id}", "{id}v2", "https://arxiv.org/abs/{id}", "arXiv:{id}v1"])
-def test_arxiv_id_or_url_comes_first(service: SearchService, form: str) -> None:
+def test_an_arxiv_id_or_url_finds_that_paper_alone(service: SearchService, form: str) -> None:
     with service.engine.connect() as conn:
         pid = conn.execute(
             select(papers.c.id).where(papers.c.id.not_like("local-%")).limit(1).offset(500)
         ).scalar_one()
-    assert service.search(form.format(id=pid), mode="keyword", limit=3).hits[0].id == pid
+    for mode in ("keyword", "hybrid", "semantic"):
+        found = service.search(form.format(id=pid), mode=mode, limit=3)
+        # The paper named is the answer: the URL's words ("https", "abs") list nothing else.
+        assert [h.id for h in found.hits] == [pid] and found.total == 1
+    unknown = service.search(form.format(id="2912.99999"), mode="keyword", limit=3)
+    assert all(h.id != "2912.99999" for h in unknown.hits)  # not stored: its words are searched
 
 
 def test_phrase_requires_the_words_in_order(service: SearchService) -> None:

@@ -319,6 +319,10 @@ class SearchService:
     ) -> tuple[list[tuple[str, float]], int, str, str | None]:
         # The ranking with pinned papers (an id or exact title named) first.
         pinned = self._pinned(parsed, filters)
+        if parsed.paper_id and pinned[:1] == [parsed.paper_id]:
+            # The whole query names a stored paper (an id, `arXiv:id` or a pasted arXiv URL):
+            # that paper is the answer; the URL's words ("https", "abs") would match hundreds.
+            return [(parsed.paper_id, 1.0)], 1, mode, None
         ranking, total, used, fallback = self._rank(query, parsed, filters, mode, need, sort)
         return _pin(pinned, ranking), total, used, fallback
 
