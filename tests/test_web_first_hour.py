@@ -404,3 +404,23 @@ def test_an_error_page_keeps_the_readers_header(site: Settings, engine: Engine) 
         assert bad.status_code == 400 and 'href="/users/erring"' in bad.text
     with client(site, engine) as anon:
         assert "Sign up" in anon.get("/papers/2601.99998").text
+
+
+def test_the_search_page_says_what_its_filters_do(site: Settings, engine: Engine) -> None:
+    """Found clicking through the search page: filters that cannot match said nothing, a
+    lower-case category matched nothing (the suggestion that keeps filters and "Newest matches"
+    are driven in Chromium, tests/browser/test_search_in_chromium.py)."""
+    with client(site, engine) as c:
+        base = {"q": "attention", "mode": "keyword"}
+        upper = c.get("/search", params=base | {"category": "cs.CR"}).text
+        lower = c.get("/search", params=base | {"category": "cs.cr"}).text
+        assert f'data-id="{HOSTILE_ID}"' in upper and f'data-id="{HOSTILE_ID}"' in lower
+        assert 'name="category" value="cs.CR"' in lower  # shown as arXiv spells it
+        unknown = c.get("/search", params=base | {"category": "cs.XY"}).text
+        assert "&#39;cs.XY&#39; is not an arXiv category." in unknown
+        reversed_ = c.get("/search", params=base | {"since": "2026-07-01", "until": "2026-06-01"})
+        assert "From (2026-07-01) is after Until (2026-06-01)" in reversed_.text
+        bare = c.get("/search", params={"q": "", "category": "cs.CR"}).text
+        assert "Type words to search in cs.CR" in bare and 'href="/categories/cs.CR"' in bare
+        moved = c.get("/categories/cs.cr", follow_redirects=False)
+        assert moved.status_code == 301 and moved.headers["location"] == "/categories/cs.CR"

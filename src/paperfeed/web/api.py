@@ -11,6 +11,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from paperfeed import categories
 from paperfeed.models import Paper
 from paperfeed.search.service import MAX_OFFSET
 from paperfeed.store import library as lib
@@ -378,6 +379,7 @@ def search(
 ) -> Response:
     """Hybrid (default), keyword or semantic search; X-Search-Mode says which answered. With a
     bearer token, the user's mutes leave papers out (see show_muted)."""
+    category = categories.canonical(category or "") or category  # cs.cl is cs.CL
     params = views.SearchParams(q, mode, category or None, author or None, since, until, sort)
     hide = _reader_hide(request, site, user, show_muted)
     if hide is not None:  # personal: not cached

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
+from paperfeed import categories
 from paperfeed.models import clean_text
 from paperfeed.search.query import parse_query
 from paperfeed.store.accounts import User
@@ -45,7 +46,7 @@ from paperfeed.web.deps import (
 from paperfeed.web.feeds import resolve_id
 from paperfeed.web.me_api import interest_key
 from paperfeed.web.periods import Period, day_period, month_period, parse_period, week_period
-from paperfeed.web.render import query_string
+from paperfeed.web.render import category_url, query_string
 from paperfeed.web.views import MAX_PAGE
 
 router = APIRouter(include_in_schema=False)
@@ -268,6 +269,10 @@ def category_page(
     """A category's papers, newest first."""
     if not _CATEGORY_RE.match(category):
         raise HTTPException(404, f"{category!r} is not a category name")
+    known = categories.canonical(category)
+    if known and known != category:  # /categories/cs.cv is cs.CV's page
+        where = category_url(known) + (f"?page={page}" if page > 1 else "")
+        return RedirectResponse(where, status_code=301)
 
     def build() -> dict[str, object]:
         per_page, hide = site.settings.page_size, _hide(request, site, user)
@@ -300,6 +305,7 @@ def search_page(
 ) -> Response:
     """Search with one box, a mode, filters and pages (an empty filter field means no filter)."""
     cat, who = clean_text(category), clean_text(author)
+    cat = categories.canonical(cat) or cat  # cs.ro is cs.RO
     dates = _form_date("since", since), _form_date("until", until)
     text, cut = _cut_query(clean_text(q))
     params = views.SearchParams(text, mode or "hybrid", cat or None, who or None, *dates)
@@ -343,6 +349,7 @@ def _search(
         ctx["filters_used"] = bool(category or author or since or until or sort != "relevance")
         ctx["search_key"] = interest_key("search", q)[0]  # as a followed search is kept
         ctx["cut"] = QUERY_MOST if cut else None
+        ctx["notes"] = _filter_notes(category, since, until)
         if not q:
             return ctx | {"listing": None}
         if parse_query(q).empty:  # only punctuation: nothing to look for
@@ -359,6 +366,20 @@ def _search(
         }
 
     return _page(request, site, user, "search.html", build, search_cache_key)
+
+
+def _filter_notes(category: str, since: date | None, until: date | None) -> list[str]:
+    """What the search page says about filters that cannot match anything."""
+    notes = []
+    if category:
+        try:
+            categories.checked(category)
+        except ValueError as exc:
+            notes.append(str(exc))
+    if since and until and since > until:
+        notes.append(f"From ({since.isoformat()}) is after Until ({until.isoformat()}): "
+                     "no paper can be in that range. Swap the dates?")  # fmt: skip
+    return notes
 
 
 def _similar(site: Site, pid: str, user: User | None) -> tuple[list[views.Card], bool]:
