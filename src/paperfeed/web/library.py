@@ -30,6 +30,7 @@ from paperfeed.recommend.service import (
     hides,
     shared_recommender,
 )
+from paperfeed.store import get_paper
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import User
 from paperfeed.store.listings import Hide, author_name, latest_day, top_categories
@@ -227,8 +228,15 @@ def save(
     saved: Annotated[int, Form(ge=0, le=1)] = 1,
     collection: Annotated[str, Form(max_length=200)] = "",
     next: NextField = "",
+    confirm: Annotated[int, Form(ge=0, le=1)] = 0,
 ) -> Response:
-    """Save (saved=1) or unsave (saved=0) a paper, optionally into a collection."""
+    """Save (saved=1) or unsave (saved=0) a paper, optionally into a collection. Unsaving a
+    paper the reader wrote a note on or filed in collections asks first (`confirm=1` answers):
+    one click on a card's "Saved" must not lose them."""
+    if not saved and not confirm and user is not None:
+        asked = _ask_before_unsaving(request, site, user, resolve_id(paper_id), next)
+        if asked is not None:
+            return asked
 
     def change(conn: Connection, user_id: int, pid: str) -> Reply:
         if saved:
@@ -238,6 +246,33 @@ def save(
         return {"id": pid, "saved": bool(saved)}
 
     return _paper_button(request, site, user, paper_id, next, change)
+
+
+def _ask_before_unsaving(
+    request: Request, site: Site, user: User, pid: str, next: str
+) -> Response | None:
+    """The question to ask before unsaving a paper with a note or collections; None when
+    nothing of the reader's would go with it."""
+    with site.engine.connect() as conn:
+        item = lib.library_item(conn, user.id, pid)
+        paper = get_paper(conn, pid)
+    if item is None or not (item.note.strip() or item.collections):
+        return None
+    lost = ["your note"] if item.note.strip() else []
+    if item.collections:
+        names = ", ".join(f"“{n}”" for n in item.collections)
+        lost.append(f"its place in {names}" if len(item.collections) <= 3 else
+                    f"its place in {len(item.collections)} collections")  # fmt: skip
+    said = " and ".join(lost)
+    verb = "go" if len(lost) > 1 else "goes"
+    question = f"Remove this paper from your library? {said[:1].upper()}{said[1:]} {verb} with it."
+    if _wants_json(request):
+        return JSONResponse({"detail": question, "confirm": question}, status_code=409)
+    target = safe_next(next or f"/papers/{pid}")
+    body = site.render(
+        "unsave.html", user=user, question=question, paper=paper, pid=pid, back=target
+    )
+    return html(site, request, body)  # a question, answered by its form
 
 
 @router.post("/papers/{paper_id:path}/rate", dependencies=[FormCsrf])

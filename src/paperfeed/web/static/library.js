@@ -5,15 +5,21 @@ document.addEventListener("submit", function (event) {
   event.preventDefault();
   var button = form.querySelector("button");
   button.disabled = true;
-  fetch(form.action, {
-    method: "POST",
-    body: new FormData(form),
-    headers: { "Accept": "application/json" },
-    credentials: "same-origin"
+  send(form).then(function (response) {
+    if (response.status !== 409) return response;
+    // Unsaving would lose the reader's note or collections: ask, and send again if they agree.
+    return response.json().then(function (asked) {
+      if (!window.confirm(asked.confirm)) return null;
+      var extra = new FormData(form);
+      extra.set("confirm", "1");
+      return send(form, extra);
+    });
   }).then(function (response) {
+    if (response === null) return null;
     if (!response.ok) throw new Error("HTTP " + response.status);
     return response.json();
   }).then(function (data) {
+    if (data === null) return;  // kept: nothing changed
     if (form.dataset.field === "saved") {
       var on = data.saved;
       form.querySelector("input[name=saved]").value = on ? "0" : "1";
@@ -35,6 +41,15 @@ document.addEventListener("submit", function (event) {
     button.disabled = false;
   });
 });
+
+function send(form, body) {
+  return fetch(form.action, {
+    method: "POST",
+    body: body || new FormData(form),
+    headers: { "Accept": "application/json" },
+    credentials: "same-origin"
+  });
+}
 
 function setState(button, on) {
   button.classList.toggle("on", on);

@@ -1,0 +1,71 @@
+"""A card's "Saved" button asks before a paper with the reader's note leaves the library."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Dialog, Page, expect
+
+from tests.browser.conftest import LiveSite, newest_day_path, sign_up
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_unsaving_a_paper_with_a_note_asks_first(
+    page: Page, live_site: LiveSite, javascript: bool
+) -> None:
+    url = live_site.url
+    if not javascript:
+        page.context.close()
+        browser = page.context.browser
+        assert browser is not None
+        page = browser.new_context(java_script_enabled=False).new_page()
+    sign_up(page, url, f"keeper{'js' if javascript else 'plain'}")
+    day = url + newest_day_path(live_site.engine)
+    page.goto(day)
+    card = page.locator("article.card").nth(2 if javascript else 3)
+    pid = card.get_attribute("data-id")
+    card.get_by_role("button", name="Save").click()
+    page.goto(f"{url}/library")
+    item = page.locator(f'article.library-item[data-id="{pid}"]')
+    item.get_by_label("Private note (Markdown)").fill("Key idea: **lemma 2**.")
+    item.get_by_role("button", name="Save note").click()
+    expect(item.locator(".note strong")).to_have_text("lemma 2")
+    page.goto(day)
+    card = page.locator(f'article.card[data-id="{pid}"]')
+    if javascript:
+        asked: list[str] = []
+
+        def answer(dialog: Dialog, accept: bool) -> None:
+            asked.append(dialog.message)
+            dialog.accept() if accept else dialog.dismiss()
+
+        page.once("dialog", lambda d: answer(d, False))
+        card.get_by_role("button", name="Saved").click()
+        expect(card.get_by_role("button", name="Saved")).to_be_enabled()
+        assert asked and "Your note goes with it" in asked[0]
+        page.goto(f"{url}/library")
+        expect(page.locator(f'article.library-item[data-id="{pid}"] .note')).to_contain_text(
+            "lemma 2"
+        )  # kept
+        page.goto(day)
+        card = page.locator(f'article.card[data-id="{pid}"]')
+        page.once("dialog", lambda d: answer(d, True))
+        card.get_by_role("button", name="Saved").click()
+        expect(card.get_by_role("button", name="Save", exact=True)).to_be_visible()
+    else:
+        card.get_by_role("button", name="Saved").click()
+        expect(page.get_by_role("heading", name="Remove from your library?")).to_be_visible()
+        expect(page.locator("main")).to_contain_text("Your note goes with it")
+        page.get_by_role("link", name="Keep it").click()
+        expect(
+            page.locator(f'article.card[data-id="{pid}"]').get_by_role("button", name="Saved")
+        ).to_be_visible()
+        page.locator(f'article.card[data-id="{pid}"]').get_by_role("button", name="Saved").click()
+        page.get_by_role("button", name="Remove it").click()
+        card = page.locator(f'article.card[data-id="{pid}"]')
+        expect(card.get_by_role("button", name="Save", exact=True)).to_be_visible()
+    page.goto(f"{url}/library")
+    expect(page.locator(f'article.library-item[data-id="{pid}"]')).to_have_count(0)
+    if not javascript:
+        page.context.close()
