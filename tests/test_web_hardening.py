@@ -238,6 +238,12 @@ def test_oversized_json_forms_and_uploads_get_413(sqlite_settings: Settings) -> 
         ]
         assert [a.status_code for a in answers] == [413] * len(answers), [a.text for a in answers]
         assert "larger than 10,000 bytes" in answers[0].text
+        # A browser's form gets a page that says so, not JSON (found importing a 20 MB file).
+        page = c.post("/signin", data=form, headers={"Accept": "text/html,*/*;q=0.8"})
+        assert page.status_code == 413 and page.headers["content-type"].startswith("text/html")
+        assert "<h1>Too large</h1>" in page.text and "Nothing was changed" in page.text
+        api = c.post("/api/login", json={"u": big}, headers={"Accept": "text/html"})
+        assert api.json()["detail"] == "the request body is larger than 10,000 bytes"
         small = c.post("/api/login", json={"username": "u", "password": "wrong password"})
         assert small.status_code == 401
 

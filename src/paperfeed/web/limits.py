@@ -87,7 +87,7 @@ class BodyLimit:
         limit = _allowance(scope, self.max_bytes)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await too_large(send, limit)
+            await too_large(send, limit, _from_a_page(scope))
             return
         seen = 0
 
@@ -128,11 +128,39 @@ def _too_large_text(limit: int) -> str:
     return f"the request body is larger than {limit:,} bytes"
 
 
-async def too_large(send: Send, limit: int) -> None:
-    """Answer 413 Content Too Large without reading the body."""
-    body = json.dumps({"detail": _too_large_text(limit)}).encode()
+def _from_a_page(scope: Scope) -> bool:
+    """Whether a person's browser sent the form (not an API client): it gets a page."""
+    accept = b""
+    for key, value in scope["headers"]:
+        if key == b"accept":
+            accept = value
+    return b"text/html" in accept and not scope["path"].startswith("/api/")
+
+
+def _too_large_page(limit: int) -> bytes:
+    megabytes = f"{limit / 1_000_000:g} MB"
+    text = (
+        f"<p>What this form sent is larger than {megabytes} ({limit:,} bytes), more than this "
+        "page takes. Nothing was changed. A library export can be imported in parts: one "
+        "collection, or a reference manager's selection, at a time.</p>"
+    )
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        '<title>Too large · paperfeed</title><link rel="stylesheet" href="/static/site.css">'
+        '</head><body><main id="main" class="error"><h1>Too large</h1>'
+        f'{text}<p><a href="/">paperfeed</a></p></main></body></html>'
+    ).encode()
+
+
+async def too_large(send: Send, limit: int, page: bool = False) -> None:
+    """Answer 413 Content Too Large without reading the body (a page for a browser's form)."""
+    body = (
+        _too_large_page(limit) if page else json.dumps({"detail": _too_large_text(limit)}).encode()
+    )
+    kind = b"text/html; charset=utf-8" if page else b"application/json"
     headers = [
-        (b"content-type", b"application/json"),
+        (b"content-type", kind),
         (b"content-length", str(len(body)).encode()),
         (b"connection", b"close"),  # the unread body must not be taken for the next request
     ]
