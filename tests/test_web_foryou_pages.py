@@ -138,8 +138,11 @@ def test_for_you_page_learned_page_reset_and_private_feed(site: Settings, engine
         assert c.get("/for-you?window=year").status_code == 400
         learned = c.get("/for-you/learned").text
         assert "Strongest terms" in learned
-        post_form(c, "/for-you/reset", {})
-        assert "nothing to learn from" in c.get("/for-you/learned").text
+        assert 'data-confirm="Forget all your 👍 and 👎 ratings?' in learned  # asked in the page
+        done = post_form(c, "/for-you/reset", {})
+        assert done.headers["location"] == "/for-you/learned?reset=2"
+        after = c.get(done.headers["location"]).text
+        assert "Reset: 2 ratings forgotten" in after and "nothing to learn from" in after
         post_form(c, f"/papers/{HOSTILE_ID}/save", {})
         made = post_form(c, "/for-you/feed-url", {}).text
         url = re.search(r'value="([^"]+)" aria-label="Private feed URL"', made)

@@ -69,6 +69,18 @@ def test_save_and_rate_without_reload_then_for_you(
     expect(unmute).to_be_visible()
     with live_site.engine.connect() as conn:
         assert len(follows_of(conn, 1).muted_keywords) == 1
+    # Reset asks first: "no" keeps the 👍, "yes" forgets it and the page says so.
+    reset = page.get_by_role("button", name="Reset the model")
+    page.once("dialog", lambda d: d.dismiss())
+    reset.click()
+    expect(page).to_have_url(re.compile(r"/for-you/learned$"))
+    with live_site.engine.connect() as conn:
+        assert user_ratings(conn, 1) == {second_id: 1}
+    page.once("dialog", lambda d: d.accept())
+    reset.click()
+    expect(page.get_by_role("status")).to_contain_text("Reset: 1 rating forgotten")
+    with live_site.engine.connect() as conn:
+        assert user_ratings(conn, 1) == {}
 
 
 def test_follow_mute_import_and_share_a_collection(

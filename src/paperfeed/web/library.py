@@ -888,7 +888,11 @@ def _collection_id(value: str) -> int | None:
 
 @router.get("/for-you/learned")
 def learned(
-    request: Request, site: SiteDep, user: SignedInDep, collection: CollectionParam = ""
+    request: Request,
+    site: SiteDep,
+    user: SignedInDep,
+    collection: CollectionParam = "",
+    reset: Annotated[int | None, Query(ge=0, le=10**9)] = None,
 ) -> Response:
     """What your model learned (or one collection's): strongest terms, each to follow as a
     saved search or to mute, and the papers it leans on."""
@@ -914,6 +918,7 @@ def learned(
         here=_here(request),
         followed=followed,  # the terms' keys (lower case) the reader follows as searches
         muted=muted,  # ... and mutes as keywords
+        reset=reset,  # how many ratings a reset just forgot
     )
     return html(site, request, body)
 
@@ -922,8 +927,8 @@ def learned(
 def reset(site: SiteDep, user: SignedInDep) -> Response:
     """Forget your ratings: the model starts again from your library and follows."""
     with site.engine.begin() as conn:
-        lib.clear_ratings(conn, user.id)
-    return RedirectResponse("/for-you/learned", status_code=303)
+        forgotten = lib.clear_ratings(conn, user.id)
+    return RedirectResponse(f"/for-you/learned?reset={forgotten}", status_code=303)
 
 
 @router.post("/for-you/feed-url", dependencies=[FormCsrf])

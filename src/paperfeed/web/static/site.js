@@ -1,3 +1,13 @@
+// A form that undoes much (data-confirm="question") asks first; without JS it posts as it is.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.dataset.confirm) return;
+  if (!window.confirm(form.dataset.confirm)) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);
+
 // Render LaTeX in titles and abstracts with the bundled KaTeX; the page reads fine without it.
 document.addEventListener("DOMContentLoaded", function () {
   if (typeof renderMathInElement !== "function") return;
