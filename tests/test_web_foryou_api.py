@@ -95,6 +95,12 @@ def test_mutes_removal_refuses_unknown_kinds_and_takes_a_json_body(
         assert c.get("/api/me/mutes", headers=auth).json() == []
         again = c.delete("/api/me/mutes?kind=keyword&value=diffusion", headers=auth)
         assert again.status_code == 404
+        # Punctuation alone would mute every paper with maths ("$"): refused, with the reason.
+        for path, kind in (("/api/me/mutes", "keyword"), ("/api/me/follows", "search")):
+            sign = c.post(path, json={"kind": kind, "value": " $ "}, headers=auth)
+            assert sign.status_code == 400, sign.text
+            assert sign.json()["detail"] == f"a {kind} needs a letter or digit, not just '$'"
+        assert c.get("/api/me/mutes", headers=auth).json() == []
 
 
 def test_library_save_with_collection_and_list(site: Settings, engine: Engine) -> None:

@@ -308,6 +308,8 @@ def follow_or_mute(
     if what not in ("follow", "mute"):
         raise HTTPException(404, f"there is nothing at /me/{what}")
     key, label = me_api.interest_key(kind, value)
+    if not undo:
+        me_api.check_new_interest(kind, label)
     with site.engine.begin() as conn, _bad_request():
         if undo:
             lib.remove_interest(conn, user.id, what, kind, key)

@@ -532,6 +532,7 @@ def _interest_routes(what: str, path: str) -> None:
     )
     def add(site: SiteDep, user: SignedInDep, body: InterestIn) -> Response:
         value, label = interest_key(body.kind, body.value)
+        check_new_interest(body.kind, label)
         with site.engine.begin() as conn:
             try:
                 lib.add_interest(conn, user.id, what, body.kind, value, label)
@@ -568,6 +569,13 @@ def _kind_and_value(
     if kind not in kinds:
         raise HTTPException(400, f"you can {what} only: {', '.join(kinds)}")
     return kind, value
+
+
+def check_new_interest(kind: str, label: str) -> None:
+    """Refuse a keyword or search to follow or mute that has no letter or digit: muting "$"
+    would hide every paper with maths. (Removing one is always allowed.)"""
+    if kind in ("keyword", "search") and not any(ch.isalnum() for ch in label):
+        raise HTTPException(400, f"a {kind} needs a letter or digit, not just {label!r:.40}")
 
 
 def interest_key(kind: str, value: str) -> tuple[str, str]:
