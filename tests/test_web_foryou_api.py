@@ -46,6 +46,9 @@ def test_ratings_set_clear_and_refuse_bad_input(site: Settings, engine: Engine) 
         }
         bad = c.put(f"/api/me/ratings/{pid}", json={"rating": 2}, headers=auth)
         assert bad.status_code == 422 and "rating" in bad.json()["detail"]
+        for loose in (True, -1.0, "1"):  # a rating is the number 1 or -1, nothing like it
+            refused = c.put(f"/api/me/ratings/{pid}", json={"rating": loose}, headers=auth)
+            assert refused.status_code == 422, (loose, refused.text)
         unknown = c.put("/api/me/ratings/2601.99999", json={"rating": 1}, headers=auth)
         assert unknown.status_code == 404 and "2601.99999" in unknown.json()["detail"]
         with engine.connect() as conn:
@@ -113,11 +116,19 @@ def test_library_save_with_collection_and_list(site: Settings, engine: Engine) -
         missing = c.post("/api/me/library", json={"paper_id": "nope"}, headers=auth)
         assert missing.status_code == 404
         items = c.get("/api/me/library", headers=auth).json()
-    assert {i["paper"]["id"]: i["collections"] for i in items} == {
-        first: ["Reading group"],
-        second: [],
-    }
-    assert {i["state"] for i in items} == {"to_read"}
+        assert {i["paper"]["id"]: i["collections"] for i in items} == {
+            first: ["Reading group"],
+            second: [],
+        }
+        assert {i["state"] for i in items} == {"to_read"}
+        # A state and a note given when saving are kept (they were dropped without a word) ...
+        body = {"paper_id": second, "state": "read", "note": "Lemma **2**"}
+        assert c.post("/api/me/library", json=body, headers=auth).status_code == 200
+        kept = {i["paper"]["id"]: i for i in c.get("/api/me/library", headers=auth).json()}
+        assert (kept[second]["state"], kept[second]["note"]) == ("read", "Lemma **2**")
+        # ... and a field the API does not know is named, not ignored.
+        typo = c.post("/api/me/library", json={"paper_id": second, "colection": "x"}, headers=auth)
+        assert typo.status_code == 422 and "colection" in typo.json()["detail"]
 
 
 def _bibtex(by_id: str, title: str) -> str:

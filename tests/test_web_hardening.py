@@ -507,3 +507,18 @@ def test_a_wrong_method_is_told_every_method_the_address_answers(
             got = c.request(method, path)
             assert got.status_code == 405 and got.headers["allow"] == allowed, path
         assert c.options("/api/me/library").json()["detail"].endswith("use GET, HEAD, POST.")
+
+
+def test_bad_bodies_and_long_ids_get_short_clear_answers(site: Settings, engine: Engine) -> None:
+    with client(site, engine) as c:
+        auth = bearer(c, "terse")
+        broken = c.put(
+            "/api/me/ratings/2606.99999",
+            content=b"{rating: 1",
+            headers=auth | {"content-type": "application/json"},
+        )
+        assert broken.status_code == 422
+        assert broken.json()["detail"].startswith("the body is not valid JSON (")
+        long_id = "x" * 5000
+        missing = c.get(f"/api/papers/{long_id}")
+        assert missing.status_code == 404 and len(missing.json()["detail"]) < 200

@@ -291,6 +291,9 @@ def validation_message(exc: RequestValidationError) -> str:
     """One readable sentence per invalid parameter."""
     parts = []
     for err in exc.errors():
+        if err.get("type") == "json_invalid":  # its location is a character offset
+            parts.append(f"the body is not valid JSON ({err.get('ctx', {}).get('error', '')})")
+            continue
         where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body"))
         parts.append(f"{where or 'request'}: {err.get('msg', 'invalid')}")
-    return "; ".join(parts) or "invalid request"
+    return "; ".join(dict.fromkeys(parts)) or "invalid request"

@@ -293,7 +293,8 @@ def resolve_id(text: str) -> str:
     if text.startswith(LOCAL_PREFIX):
         return text
     if not looks_like_arxiv_id(text):
-        raise HTTPException(404, f"{text!r} is not an arXiv id or a paperfeed id")
+        shown = text if len(text) <= 80 else text[:80] + "…"  # never a whole pasted page back
+        raise HTTPException(404, f"{shown!r} is not an arXiv id or a paperfeed id")
     return parse_arxiv_id(text)[0]
 
 

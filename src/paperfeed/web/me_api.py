@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Connection
 
 from paperfeed import categories, references
@@ -71,10 +71,23 @@ def known_paper(conn: Connection, paper_id: str) -> str:
 class RatingIn(BaseModel):
     rating: Literal[1, -1] = Field(description="1: more like this; -1: less like this")
 
+    @field_validator("rating", mode="before")
+    @classmethod
+    def _a_whole_number(cls, value: object) -> object:
+        if type(value) is not int:  # true, -1.0 and "1" are not ratings
+            raise ValueError("a rating is the number 1 or -1")
+        return value
+
 
 class SaveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is said, not ignored
+
     paper_id: str = Field(max_length=200)
     collection: str | None = Field(None, max_length=200)
+    state: Literal["to_read", "read"] | None = Field(None, description="your reading state")
+    note: str | None = Field(
+        None, max_length=lib.NOTE_MAX, description="your private note (Markdown); replaces it"
+    )
 
 
 class ItemEditIn(BaseModel):
@@ -227,11 +240,14 @@ def unrate(site: SiteDep, user: SignedInDep, paper_id: str) -> Response:
     ),
 )
 def save(site: SiteDep, user: SignedInDep, body: SaveIn) -> Response:
-    """Save a paper to your library (and to a collection, created if new)."""
+    """Save a paper to your library (and to a collection, created if new), with a reading
+    state and a note if given (as PATCH sets them)."""
     with site.engine.begin() as conn:
         pid = known_paper(conn, body.paper_id)
         try:
             new = lib.save_paper(conn, user.id, pid, body.collection)
+            if body.state is not None or body.note is not None:
+                lib.update_item(conn, user.id, pid, body.state, body.note)
         except lib.LibraryError as exc:
             raise HTTPException(400, str(exc)) from exc
     return _json({"paper_id": pid, "saved": True, "new": new}, 201 if new else 200)
