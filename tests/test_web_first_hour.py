@@ -424,3 +424,38 @@ def test_the_search_page_says_what_its_filters_do(site: Settings, engine: Engine
         assert "Type words to search in cs.CR" in bare and 'href="/categories/cs.CR"' in bare
         moved = c.get("/categories/cs.cr", follow_redirects=False)
         assert moved.status_code == 301 and moved.headers["location"] == "/categories/cs.CR"
+
+
+def test_day_week_and_month_switch_around_a_day_with_papers(site: Settings, engine: Engine) -> None:
+    """Week 27 runs from 29 June to 5 July: from it, Month opened June and Day 29 June (no
+    papers), not the July day the reader came from."""
+    from dataclasses import replace
+
+    with engine.begin() as conn:
+        upsert_papers(conn, [replace(HOSTILE, id="2607.00001", listing_date=date(2026, 7, 1))])
+    with client(site, engine) as c:
+        week = c.get("/papers/week/2026-W27").text
+        links = dict(re.findall(r'<a href="([^"]+)"[^>]*>(Day|Week|Month)</a>', week))
+        assert set(links) == {
+            "/papers/date/2026-07-01",
+            "/papers/week/2026-W27",
+            "/papers/month/2026-07",
+        }
+        month = c.get("/papers/month/2026-06").text  # June: its last day with papers
+        links = {
+            name: href
+            for href, name in re.findall(r'<a href="([^"]+)"[^>]*>(Day|Week|Month)</a>', month)
+        }
+        assert (
+            links["Day"] == "/papers/date/2026-06-26" and links["Week"] == "/papers/week/2026-W26"
+        )
+        day = c.get("/papers/date/2026-06-24").text
+        links = {
+            name: href
+            for href, name in re.findall(r'<a href="([^"]+)"[^>]*>(Day|Week|Month)</a>', day)
+        }
+        assert links == {
+            "Day": "/papers/date/2026-06-24",
+            "Week": "/papers/week/2026-W26",
+            "Month": "/papers/month/2026-06",
+        }

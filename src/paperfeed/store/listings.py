@@ -217,6 +217,12 @@ def neighbour_days(conn: Connection, start: date, end: date) -> tuple[date | Non
     return _as_date(before), _as_date(after)
 
 
+def last_day_within(conn: Connection, start: date, end: date) -> date | None:
+    """The latest day with papers from `start` to `end` (an indexed max: no scan)."""
+    day = papers.c.listing_date
+    return _as_date(conn.execute(select(func.max(day)).where(day >= start, day <= end)).scalar())
+
+
 def _as_date(value: object) -> date | None:
     # SQLite hands back the union's dates as text.
     if value is None or isinstance(value, date):

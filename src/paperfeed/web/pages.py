@@ -25,7 +25,7 @@ from paperfeed.store.community import (
 )
 from paperfeed.store.enrichment import artifacts
 from paperfeed.store.library import signal_version
-from paperfeed.store.listings import Hide, latest_day, neighbour_days, set_flags
+from paperfeed.store.listings import Hide, last_day_within, latest_day, neighbour_days, set_flags
 from paperfeed.util import utcnow
 from paperfeed.web import community, discussion, views
 from paperfeed.web.auth import limit, safe_next
@@ -113,14 +113,20 @@ def _daily_context(
 
 
 def _day_nav(conn: Connection, period: Period) -> dict[str, object]:
-    week = week_period(period.start).slug
+    # Day / Week / Month switch around one day: the period's latest day with papers (a week
+    # across two months opens the month the reader was in, Day a day with papers).
+    anchor = period.start
+    if period.kind != "date":
+        anchor = last_day_within(conn, period.start, period.end) or period.start
     # The nearest periods with papers: empty weeks and months are skipped, and the first and
     # last ones lead nowhere further.
     before, after = neighbour_days(conn, period.start, period.end)
     of = {"date": day_period, "week": week_period, "month": month_period}[period.kind]
     prev, nxt = (of(d) if d else None for d in (before, after))
     return {
-        "week_slug": week,
+        "day_path": day_period(anchor).path,
+        "week_path": week_period(anchor).path,
+        "month_path": month_period(anchor).path,
         "prev_path": prev.path if prev else None,
         "prev_label": prev.heading if prev else "",
         "next_path": nxt.path if nxt else None,
