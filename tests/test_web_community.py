@@ -465,3 +465,18 @@ def test_the_discussion_feed_shows_comments_as_the_page_does(
             assert "<strong>Bold claim</strong>" in shown and "<li>one</li>" in shown
             assert "<script" not in shown and "&lt;script&gt;" in shown  # shown as text
             assert "href=" not in shown  # a javascript: link stays words
+
+
+def test_the_discussion_feeds_channel_links_to_the_paper_and_dates_from_it(
+    site: Settings, engine: Engine
+) -> None:
+    pid = sorted(on_day(engine, DAYS[2]))[0]  # a paper nobody has commented on
+    with client(site, engine) as c:
+        rss = ET.fromstring(c.get(f"/feeds/papers/{pid}/comments.rss").content)
+        atom = ET.fromstring(c.get(f"/feeds/papers/{pid}/comments.atom").content)
+    channel = rss.find("channel")
+    assert channel is not None
+    assert (channel.findtext("link") or "").endswith(f"/papers/{pid}#discussion")
+    assert "1991" not in (channel.findtext("lastBuildDate") or "")
+    updated = atom.findtext("{http://www.w3.org/2005/Atom}updated") or ""
+    assert updated.startswith(DAYS[2].isoformat()), updated

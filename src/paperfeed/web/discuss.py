@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Form, HTTPException, Query, Request
@@ -233,8 +233,8 @@ def discussion_feed(request: Request, site: SiteDep, paper_id: str, fmt: str) ->
     feed = FeedGenerator()
     feed.id(f"{base}/papers/{pid}#discussion")
     feed.title(xml_safe(f"Discussion: {paper.title if paper else pid} · paperfeed"))
-    feed.link(href=f"{base}/papers/{pid}#discussion", rel="alternate")
     feed.link(href=f"{base}/feeds/papers/{pid}/comments.{fmt}", rel="self")
+    feed.link(href=f"{base}/papers/{pid}#discussion", rel="alternate")  # last: RSS's <link>
     feed.description(xml_safe(f"Comments on {pid}"))
     for c in items:
         entry = feed.add_entry(order="append")
@@ -245,8 +245,11 @@ def discussion_feed(request: Request, site: SiteDep, paper_id: str, fmt: str) ->
         entry.content(xml_safe(str(render_markdown(c.body))), type="html")  # as on the page
         entry.published(c.created_at.replace(tzinfo=UTC))
         entry.updated((c.edited_at or c.created_at).replace(tzinfo=UTC))
-    if not items:
-        feed.updated(datetime(1991, 8, 1, tzinfo=UTC))
+    if not items:  # no comment yet: the feed is as old as the paper's page
+        when = paper.published if paper and paper.published else None
+        listed = paper.listing_date if paper else None
+        since = when or (datetime.combine(listed, time.min) if listed else datetime(1991, 8, 1))
+        feed.updated(since.replace(tzinfo=UTC))
     return Response(serialise(feed, fmt), media_type=MEDIA[fmt])
 
 
