@@ -459,3 +459,12 @@ def test_day_week_and_month_switch_around_a_day_with_papers(site: Settings, engi
             "Week": "/papers/week/2026-W26",
             "Month": "/papers/month/2026-06",
         }
+
+
+def test_daily_takes_a_date_as_hugging_faces_address_does(site: Settings, engine: Engine) -> None:
+    with client(site, engine) as c:
+        moved = c.get("/daily", params={"date": DAYS[0].isoformat()}, follow_redirects=False)
+        assert moved.status_code == 301
+        assert moved.headers["location"] == f"/papers/date/{DAYS[0].isoformat()}"
+        assert c.get("/daily", params={"date": "2026-13-40"}).status_code == 400
+        assert c.get("/daily").status_code == 200

@@ -148,8 +148,17 @@ def home(request: Request, site: SiteDep, user: UserDep, page: PageNo = 1) -> Re
 
 
 @router.get("/daily")
-def daily_home(request: Request, site: SiteDep, user: UserDep, page: PageNo = 1) -> Response:
-    """Daily papers of the newest day in the store."""
+def daily_home(
+    request: Request,
+    site: SiteDep,
+    user: UserDep,
+    page: PageNo = 1,
+    day: Annotated[str | None, Query(alias="date", max_length=32)] = None,
+) -> Response:
+    """Daily papers of the newest day in the store (`?date=` goes to that day's page, as
+    /papers?date= does)."""
+    if day:
+        return RedirectResponse(parse_period("date", day).path, status_code=301)
 
     def build() -> dict[str, object]:
         hide = _hide(request, site, user)
