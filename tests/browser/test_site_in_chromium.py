@@ -128,8 +128,10 @@ def test_pages_fit_a_phone(page: Page, live_site: LiveSite) -> None:
         assert overflow <= 0, path
 
 
-# Controls that must read on one line: the site's menu, For you's windows, search's modes.
-_ONE_LINE = "header.top nav a, nav.days a, fieldset.modes legend, fieldset.modes label"
+# Controls that must read on one line: the menu, For you's windows, search's modes, the pager.
+_ONE_LINE = (
+    "header.top nav a, nav.days a, fieldset.modes legend, fieldset.modes label, nav.pager > *"
+)
 
 
 def test_a_signed_in_readers_pages_fit_a_phone(page: Page, live_site: LiveSite) -> None:
@@ -155,6 +157,16 @@ def test_a_signed_in_readers_pages_fit_a_phone(page: Page, live_site: LiveSite) 
         assert broken == [], (path, broken)
     page.goto(live_site.url + "/for-you")
     expect(page.locator("nav.days a")).to_have_count(4)
+    page.goto(live_site.url + "/search?q=learning&mode=keyword&page=2")  # both pager links
+    expect(page.locator("nav.pager a")).to_have_count(2)
+    pager = page.evaluate(
+        """(sel) => [...document.querySelectorAll(sel)].filter((el) => {
+             const line = parseFloat(getComputedStyle(el).lineHeight) || 24;
+             return el.getBoundingClientRect().height > 1.6 * line;
+           }).map((el) => el.textContent.trim())""",
+        "nav.pager > *",
+    )
+    assert pager == []
 
 
 def test_pages_work_without_javascript(live_site: LiveSite, browser) -> None:  # type: ignore[no-untyped-def]
