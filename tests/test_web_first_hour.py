@@ -468,3 +468,15 @@ def test_daily_takes_a_date_as_hugging_faces_address_does(site: Settings, engine
         assert moved.headers["location"] == f"/papers/date/{DAYS[0].isoformat()}"
         assert c.get("/daily", params={"date": "2026-13-40"}).status_code == 400
         assert c.get("/daily").status_code == 200
+
+
+def test_a_refused_form_leads_back_to_the_page_it_came_from(site: Settings, engine: Engine) -> None:
+    with client(site, engine) as c:
+        sign_up(c, "returner")
+        form = {"kind": "category", "value": "cs.XX", "csrf_token": csrf_token(c, "/")}
+        came = {"Referer": "http://testserver/library?page=2"}
+        refused = c.post("/me/follow", data=form, headers=came)
+        assert refused.status_code == 400 and "is not an arXiv category" in refused.text
+        assert '<a href="/library?page=2">Back to the page you came from</a>' in refused.text
+        elsewhere = c.post("/me/follow", data=form, headers={"Referer": "https://evil.example/x"})
+        assert "Back to the page you came from" not in elsewhere.text

@@ -203,8 +203,26 @@ def error_response(
     heading = _HEADINGS.get(status, "Bad request")
     if status >= 500 and status not in (503, 507):
         heading = "Something went wrong"
-    body = site.render("error.html", status=status, heading=heading, message=message, user=user)
+    back = _came_from(request)
+    body = site.render(
+        "error.html", status=status, heading=heading, message=message, user=user, back=back
+    )
     return html(site, request, body, status)
+
+
+def _came_from(request: Request) -> str | None:
+    """The page of this site a refused form was sent from, to go back to (None: elsewhere,
+    not said, or this same address)."""
+    referer = request.headers.get("referer", "")
+    site: Site = request.app.state.site
+    origins = (f"{request.url.scheme}://{request.url.netloc}", site.settings.public_url.rstrip("/"))
+    here = next((o for o in origins if referer.startswith(o + "/")), None)
+    if here is None:
+        return None
+    path = referer[len(here) :]
+    if path.startswith(("//", "/\\")) or path == request.url.path or len(path) > 2000:
+        return None
+    return path
 
 
 async def _reader(request: Request) -> User | None:
