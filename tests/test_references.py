@@ -67,7 +67,8 @@ def test_bibtex_titles_written_in_latex_match_the_stored_title(
 
 def test_ris_export_is_plain_records_from_ty_to_er() -> None:
     """Each record starts at `TY  -` and ends at `ER  -` (no "1." numbering before it), and a
-    note's lines become N1 lines, so Zotero, EndNote and rispy read every record back."""
+    note's lines become N1 lines (a blank line an empty one), so Zotero, EndNote and rispy read
+    every record back."""
     import rispy
 
     papers = [
@@ -85,7 +86,12 @@ def test_ris_export_is_plain_records_from_ty_to_er() -> None:
     assert not inside
     records = rispy.loads(text)
     assert [r["title"] for r in records] == ["First", "Second"]
-    assert records[0]["notes"] == ["arXiv:2401.12345", "Key idea: a.", "Check the appendix, #3."]
+    assert records[0]["notes"] == [
+        "arXiv:2401.12345",
+        "Key idea: a.",
+        "",
+        "Check the appendix, #3.",
+    ]
 
 
 def test_a_paper_is_cited_by_its_first_version_not_by_the_day_it_was_listed() -> None:

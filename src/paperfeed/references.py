@@ -17,7 +17,7 @@ from typing import Any
 
 from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id, submitted_month
 from paperfeed.latex import plain_math
-from paperfeed.models import Paper
+from paperfeed.models import Paper, normalise_title
 
 MAX_IMPORT_BYTES = 5_000_000
 _NEW_ID = r"\d{4}\.\d{4,5}(?:v\d+)?"
@@ -33,10 +33,12 @@ _ARXIV_IN_TEXT = re.compile(
 _ARXIV_DOI = re.compile(rf"10\.48550/arxiv\.({_NEW_ID}|{_OLD_ID})", re.I)
 _DOI = re.compile(r"10\.\d{4,9}/\S+", re.I)
 # Lines of a note field that only say where the paper is (paperfeed's RIS writes "arXiv:ID" as a
-# note, Zotero's CSL-JSON and BibTeX put "arXiv: ID" and its citation key in the same field).
+# note, Zotero's RIS "arXiv:ID [cs.LG]", its CSL-JSON and BibTeX "arXiv: ID" and its citation key).
 _NOT_A_NOTE = re.compile(
-    rf"^\s*(?:arxiv:?\s*(?:{_NEW_ID}|{_OLD_ID})|citation key:.*|_eprint:.*)\s*$", re.I
+    rf"^\s*(?:arxiv:?\s*(?:{_NEW_ID}|{_OLD_ID})(?:\s*\[[^\]]*\])?|citation key:.*|_eprint:.*)\s*$",
+    re.I,
 )
+NO_KEY = "no title, DOI or arXiv id"
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,12 @@ class Reference:
     doi: str | None = None
     note: str = ""
     tags: tuple[str, ...] = ()
+    title_keys: tuple[str, ...] = ()  # the title's match keys, the likeliest first
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The normalised titles to look the entry up by: `title_keys`, else its title's."""
+        return self.title_keys or _keys(self.title)
 
 
 @dataclass(frozen=True)
@@ -128,7 +136,8 @@ def _bibtex(text: str) -> Parsed:
 
     logging.getLogger("bibtexparser").setLevel(logging.ERROR)
     library = bibtexparser.parse_string(text)  # type: ignore[attr-defined]  # untyped re-export
-    refs = []
+    refs: list[Reference] = []
+    errors: list[str] = []
     for e in library.entries:
         f = {k.lower(): v.value for k, v in e.fields_dict.items()}
         arxiv = _arxiv(
@@ -140,17 +149,18 @@ def _bibtex(text: str) -> Parsed:
             f.get("volume"),
             f.get("doi"),
         )
-        refs.append(
-            Reference(
-                f"@{e.entry_type}{{{e.key}}}",
-                _title(f.get("title")),
-                arxiv,
-                _doi(f.get("doi")),
-                _note(_BIB_ESCAPE.sub(r"\1", str(f.get("annote") or ""))),
-                _tags(f.get("keywords")),
-            )
+        raw_title = _text(f.get("title"))
+        ref = Reference(
+            f"@{e.entry_type}{{{e.key}}}",
+            _title(raw_title),
+            arxiv,
+            _doi(f.get("doi")),
+            _note(_BIB_ESCAPE.sub(r"\1", str(f.get("annote") or ""))),
+            _tags(_KEYWORD_ESCAPE.sub(r"\1", _text(f.get("keywords"))), bibtex=True),
+            _bibtex_title_keys(raw_title),
         )
-    errors = [
+        _keep(ref, refs, errors)
+    errors += [
         f"line {(b.start_line or 0) + 1}: {_first_line(b.raw or '')} cannot be read"
         for b in library.failed_blocks
     ]
@@ -160,6 +170,30 @@ def _bibtex(text: str) -> Parsed:
 
 
 _BIB_ESCAPE = re.compile(r"\\([&%#_])")  # as paperfeed and Zotero escape them
+# ... and, in keywords (collection names), the dollar that Zotero escapes too
+_KEYWORD_ESCAPE = re.compile(r"\\([&%#_$])")
+
+
+def _keep(ref: Reference, refs: list[Reference], errors: list[str]) -> None:
+    """Add an entry to `refs`, or, when nothing can match it, say so in `errors`."""
+    if ref.title or ref.arxiv_id or ref.doi:
+        refs.append(ref)
+    else:
+        errors.append(f"{ref.where}: {NO_KEY}")
+
+
+def _keys(*titles: str) -> tuple[str, ...]:
+    """The distinct, non-empty normalised forms of titles, in order."""
+    return tuple(dict.fromkeys(k for k in map(normalise_title, titles) if k))
+
+
+def _bibtex_title_keys(raw: str) -> tuple[str, ...]:
+    """A BibTeX title's match keys: of its text with the LaTeX converted, as the store's titles
+    from other sources are written; of the title as written (arXiv keeps a title's LaTeX, and
+    converting math changes its key: U$^2$Mamba is not U²Mamba); and as written without the
+    braces BibTeX adds to protect capitals ({GNN}s, {U$^2$Mamba})."""
+    written = " ".join(raw.split())
+    return _keys(_title(written), written, written.replace("{", "").replace("}", ""))
 
 
 def _note(text: str) -> str:
@@ -168,10 +202,11 @@ def _note(text: str) -> str:
     return "\n".join(lines).strip()
 
 
-def _tags(value: object) -> tuple[str, ...]:
-    """Tags (keywords) as a tuple, from a list or a comma- or semicolon-separated text."""
-    items = value if isinstance(value, list) else re.split(r"[,;]", str(value or ""))
-    tags = (" ".join(_clean(t).split()) for t in items)
+def _tags(value: object, bibtex: bool = False) -> tuple[str, ...]:
+    """Tags (keywords) as a tuple, from a list or a comma- or semicolon-separated text; braces
+    are kept, but in BibTeX, where they are the file's syntax."""
+    items = value if isinstance(value, list) else re.split(r"[,;]", _text(value))
+    tags = (_clean(t) if bibtex else _one_line(t) for t in items)
     return tuple(dict.fromkeys(t for t in tags if t))
 
 
@@ -185,40 +220,75 @@ def _first_line(raw: str) -> str:
     return raw.strip().splitlines()[0][:80] if raw.strip() else "an entry"
 
 
+_RIS_START = re.compile(r"^TY  -")
+_RIS_END = re.compile(r"^ER  -")
+
+
+def _ris_records(text: str) -> list[str]:
+    """The file's records, each from its `TY  -` line to its `ER  -` line; a record whose
+    `ER  -` is missing ends where the next `TY  -` starts. Lines outside records are skipped."""
+    records: list[str] = []
+    lines: list[str] | None = None
+    for line in text.splitlines():
+        if _RIS_START.match(line):
+            if lines:
+                records.append("\n".join(lines))
+            lines = [line]
+        elif lines is not None:
+            if _RIS_END.match(line):
+                records.append("\n".join(lines))
+                lines = None
+            else:
+                lines.append(line)
+    if lines:
+        records.append("\n".join(lines))
+    return records
+
+
+def _ris_parser() -> type[Any]:
+    """rispy's reader, keeping the indentation of note (N1) lines: a note's nested lists."""
+    import rispy
+
+    class _Parser(rispy.RisParser):  # type: ignore[misc]  # rispy has no type hints
+        def parse_line(self, line: str) -> tuple[str | None, str]:
+            tag, content = super().parse_line(line)
+            return (tag, line[6:].rstrip()) if tag == "N1" else (tag, content)
+
+    return _Parser
+
+
 def _ris(text: str) -> Parsed:
     import rispy
 
-    refs, errors = [], []
-    for n, chunk in enumerate(re.split(r"(?m)^ER  -.*$", text), start=1):
-        if not chunk.strip():
-            continue
+    parser = _ris_parser()
+    refs: list[Reference] = []
+    errors: list[str] = []
+    for n, record in enumerate(_ris_records(text), start=1):
         try:
-            [entry] = rispy.loads(chunk + "\nER  - \n")
+            [entry] = rispy.loads(record + "\nER  - \n", implementation=parser)
         except Exception as exc:  # rispy raises plain Exceptions on bad lines
             errors.append(f"entry {n}: {exc}")
             continue
         urls = entry.get("urls", [])
+        notes = [str(line) for line in entry.get("notes", [])]
         arxiv = _arxiv(
             *urls,
             entry.get("notes_abstract"),
-            *entry.get("notes", []),
+            *notes,
             entry.get("journal_name") or entry.get("secondary_title"),
             entry.get("volume"),
             entry.get("doi"),
         )
-        title = _clean(entry.get("title") or entry.get("primary_title"))
-        # each N1 line is a note of its own (paperfeed writes a note's lines as N1 lines)
-        note = _note("\n\n".join(str(line) for line in entry.get("notes", [])))
-        refs.append(
-            Reference(
-                f"entry {n}",
-                title,
-                arxiv,
-                _doi(entry.get("doi")),
-                note,
-                _tags(entry.get("keywords")),
-            )
+        ref = Reference(
+            f"entry {n}",
+            _one_line(entry.get("title") or entry.get("primary_title")),
+            arxiv,
+            _doi(entry.get("doi")),
+            # N1 lines are a note's lines (paperfeed writes a blank line as an empty N1)
+            _note("\n".join(notes)),
+            _tags(entry.get("keywords")),
         )
+        _keep(ref, refs, errors)
     return Parsed("ris", refs, errors)
 
 
@@ -230,7 +300,8 @@ def _csl(text: str) -> Parsed:
             f"the CSL-JSON is not valid JSON: {exc.msg} at line {exc.lineno}"
         ) from exc
     items = data if isinstance(data, list) else data.get("items", [data])
-    refs, errors = [], []
+    refs: list[Reference] = []
+    errors: list[str] = []
     for n, item in enumerate(items, start=1):
         if not isinstance(item, dict):
             errors.append(f"item {n}: not an object")
@@ -246,22 +317,34 @@ def _csl(text: str) -> Parsed:
         )
         ref = Reference(
             f"item {n}",
-            _clean(item.get("title")),
+            _one_line(item.get("title")),
             arxiv,
             _doi(item.get("DOI")),
-            _note(str(item.get("note") or "")),
+            _note(_text(item.get("note"))),
             _tags(item.get("keyword")),
         )
-        if not (ref.title or ref.arxiv_id or ref.doi):
-            errors.append(f"item {n}: no title, DOI or arXiv id")
-        else:
-            refs.append(ref)
+        _keep(ref, refs, errors)
     return Parsed("csl-json", refs, errors)
 
 
+def _text(value: object) -> str:
+    """A field's value as text: a list's items joined by spaces (CSL-JSON allows a title as a
+    list), nothing for a missing value or an object."""
+    if isinstance(value, list):
+        return " ".join(t for t in map(_text, value) if t)
+    if value is None or isinstance(value, dict):
+        return ""
+    return str(value)
+
+
+def _one_line(value: object) -> str:
+    """A field's text on one line, as written (RIS and CSL-JSON have no brace syntax)."""
+    return " ".join(_text(value).split())
+
+
 def _clean(value: object) -> str:
-    text = " ".join(str(value or "").split())
-    return text.replace("{", "").replace("}", "")
+    """A BibTeX field's text on one line, without the braces that are BibTeX's syntax."""
+    return _one_line(value).replace("{", "").replace("}", "")
 
 
 # --- export -----------------------------------------------------------------------------------
@@ -337,7 +420,7 @@ def ris(papers: Sequence[Paper], annotated: AnnotationsById | None = None) -> st
         if parts:
             record["year"] = str(parts[0])
         extra = (annotated or {}).get(p.id)
-        if extra and extra.note:  # one N1 line per line: a RIS line cannot hold a line break
+        if extra and extra.note:
             record["notes"] = [*record.get("notes", []), *_note_lines(extra.note)]
         if extra and extra.tags:
             record["keywords"] = list(extra.tags)
@@ -346,7 +429,9 @@ def ris(papers: Sequence[Paper], annotated: AnnotationsById | None = None) -> st
 
 
 def _note_lines(note: str) -> list[str]:
-    return [" ".join(line.split()) for line in note.splitlines() if line.strip()]
+    """A note as N1 lines, one per line (a RIS line cannot hold a line break): blank lines and
+    indentation kept, so the note reads back as written, its lists tight or loose as they were."""
+    return [line.rstrip() for line in note.strip().splitlines()]
 
 
 def _ris_text(records: list[dict[str, Any]]) -> str:

@@ -13,7 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Connection
 
 from paperfeed import categories, references
-from paperfeed.models import normalise_title
 from paperfeed.recommend.service import Recommender
 from paperfeed.store import get_papers
 from paperfeed.store import library as lib
@@ -400,7 +399,9 @@ def import_references(
     """Match an export's entries to stored papers by arXiv id, DOI or title, fetch the arXiv
     ones the store lacks (as Submit does, within `import_fetch_max`) and save them all, with
     the entries' notes (added to the reader's own, never over them) and a "read" tag as the
-    reading state; the other tags become collections when asked (as paperfeed exports them)."""
+    reading state; the other tags become collections when asked (as paperfeed exports them).
+    A paper the file lists more than once is counted once: `matched` and `unmatched` are
+    distinct papers, `duplicates` the entries that repeat another."""
     try:
         parsed = references.read(data)
     except references.UnreadableFile as exc:
@@ -411,32 +412,42 @@ def import_references(
             conn,
             [r.arxiv_id for r in refs if r.arxiv_id],
             [r.doi for r in refs if r.doi],
-            [normalise_title(r.title) for r in refs if r.title],
+            [key for r in refs for key in r.keys],
         )
     missing = [r.arxiv_id for r in refs if r.arxiv_id and not _match(r, ids, by_doi, by_title)]
     fetched = community.fetch_missing(site, user, missing) if missing else community.Fetched()
     ids |= set(fetched.ids)
-    matched: list[str] = []
+    matched: dict[str, None] = {}  # in the file's order, each paper once
     unmatched = [{"entry": e, "reason": "could not be read"} for e in parsed.errors]
+    unmatched_seen: set[str] = set()
+    duplicates = 0
     extras = _Extras()
     with site.engine.begin() as conn:
         for r in refs:
             pid = _match(r, ids, by_doi, by_title)
             if pid is None:
+                if _identity(r) in unmatched_seen:
+                    duplicates += 1
+                    continue
+                unmatched_seen.add(_identity(r))
                 why = fetched.failed.get(r.arxiv_id or "", "")
                 reason = f"not in this store; {why}" if why else "not in this store"
                 unmatched.append({"entry": r.where, "title": r.title, "reason": reason})
                 continue
-            try:
-                lib.save_paper(conn, user.id, pid, collection)
-            except lib.LibraryError as exc:
-                raise HTTPException(400, str(exc)) from exc
+            if pid in matched:  # the file lists it again: its notes and tags still count
+                duplicates += 1
+            else:
+                try:
+                    lib.save_paper(conn, user.id, pid, collection)
+                except lib.LibraryError as exc:
+                    raise HTTPException(400, str(exc)) from exc
+                matched[pid] = None
             extras.apply(conn, user.id, pid, r, tags_as_collections)
-            matched.append(pid)
     return {
         "format": parsed.format,
         "matched": len(matched),
-        "ids": matched,
+        "ids": list(matched),
+        "duplicates": duplicates,
         "fetched": [pid for pid in fetched.ids if pid in matched],
         "unmatched": unmatched,
         "notes": extras.notes,
@@ -495,11 +506,22 @@ class _Extras:
 def _match(
     ref: references.Reference, ids: set[str], by_doi: dict[str, str], by_title: dict[str, str]
 ) -> str | None:
+    """The stored paper an entry names: by arXiv id, else DOI, else the first of its title's
+    keys that a stored title has."""
     if ref.arxiv_id and ref.arxiv_id in ids:
         return ref.arxiv_id
     if ref.doi and ref.doi in by_doi:
         return by_doi[ref.doi]
-    return by_title.get(normalise_title(ref.title)) if ref.title else None
+    return next((by_title[key] for key in ref.keys if key in by_title), None)
+
+
+def _identity(ref: references.Reference) -> str:
+    """What makes two unmatched entries the same paper: arXiv id, else DOI, else title key."""
+    if ref.arxiv_id:
+        return f"arxiv:{ref.arxiv_id}"
+    if ref.doi:
+        return f"doi:{ref.doi}"
+    return f"title:{ref.keys[0]}" if ref.keys else f"entry:{ref.where}"
 
 
 @router.post("/library/import", dependencies=[ApiCsrf])

@@ -1,0 +1,223 @@
+"""Library import: records, duplicates, collection names, arXiv notes, LaTeX titles and the
+report's wording, through the importer and through the API."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from paperfeed import references
+from paperfeed.models import Paper, normalise_title
+from paperfeed.settings import Settings
+from paperfeed.store import open_store, upsert_papers
+from paperfeed.web.bibtex import entries
+from tests.web_support import bearer, client, csrf_token, sign_up, web_settings
+
+GNN = Paper(id="2111.03080", title="Local Augmentation for Graph Neural Networks")
+MAMBA = Paper(
+    id="2409.00001",
+    title="U$^2$Mamba: A Two-level Nested U-structure Mamba for Segmentation",
+    listing_date=date(2024, 9, 2),
+)
+HULLS = Paper(
+    id="2409.00002",
+    title=r"Hulls and sums of codes over $\mathbb{F}_q \times \mathbb{F}_q$",
+    listing_date=date(2024, 9, 2),
+)
+OTHERS = [
+    Paper(id=f"2409.1000{n}", title=f"Paper number {n} on graphs", listing_date=date(2024, 9, 2))
+    for n in range(9)
+]
+
+
+@contextmanager
+def _api(sqlite_settings: Settings) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    settings = web_settings(sqlite_settings)
+    engine: Engine = open_store(settings)
+    with engine.begin() as conn:
+        upsert_papers(conn, [GNN, MAMBA, HULLS, *OTHERS])
+    try:
+        with client(settings, engine) as c:
+            yield c, bearer(c, "importer")
+    finally:
+        engine.dispose()
+
+
+def _import(c: TestClient, auth: dict[str, str], name: str, body: str) -> Any:
+    got = c.post("/api/me/library/import", files={"file": (name, body.encode())}, headers=auth)
+    assert got.status_code == 200, got.text
+    return got.json()
+
+
+# --- 1. an RIS record without its ER line ----------------------------------------------------
+
+MISSING_ER = (
+    "TY  - JOUR\nTI  - missing end record\n"
+    "TY  - JOUR\nTI  - Local Augmentation for Graph Neural Networks\nER  - \n"
+)
+
+
+def test_a_ris_record_without_er_does_not_swallow_the_next() -> None:
+    parsed = references.read(MISSING_ER.encode())
+    titles = [r.title for r in parsed.references]
+    assert titles == ["missing end record", "Local Augmentation for Graph Neural Networks"]
+    assert parsed.errors == []
+
+
+def test_the_record_after_one_without_er_is_matched(sqlite_settings: Settings) -> None:
+    with _api(sqlite_settings) as (c, auth):
+        report = _import(c, auth, "lib.ris", MISSING_ER)
+    assert report["ids"] == [GNN.id]
+    assert [u["title"] for u in report["unmatched"]] == ["missing end record"]
+
+
+# --- 2. duplicates ----------------------------------------------------------------------------
+
+
+def _bib(paper: Paper, key: str) -> str:
+    return f"@misc{{{key}, title={{{paper.title}}}, eprint={{{paper.id}}}}}\n"
+
+
+def test_a_paper_listed_twice_is_counted_once_and_said_a_duplicate(
+    sqlite_settings: Settings,
+) -> None:
+    bib = "".join(_bib(p, f"k{n}") for n, p in enumerate(OTHERS)) + _bib(OTHERS[0], "again")
+    bib += "@misc{nowhere, title={Nowhere at all}}\n@misc{nowhere2, title={Nowhere at all}}\n"
+    with _api(sqlite_settings) as (c, auth):
+        report = _import(c, auth, "lib.bib", bib)
+        saved = c.get("/api/me/library", headers=auth).json()
+    assert report["matched"] == 9 == len(saved)
+    assert report["ids"] == [p.id for p in OTHERS]
+    assert report["duplicates"] == 2  # OTHERS[0] again, and "Nowhere at all" again
+    assert [u["title"] for u in report["unmatched"]] == ["Nowhere at all"]
+
+
+def test_the_import_page_says_how_many_entries_were_duplicates(
+    sqlite_settings: Settings,
+) -> None:
+    bib = _bib(GNN, "one") + _bib(GNN, "two")
+    with _api(sqlite_settings) as (c, _):
+        sign_up(c, "pager")
+        token = csrf_token(c, "/library/import")
+        page = c.post(
+            "/library/import",
+            data={"csrf_token": token},
+            files={"file": ("lib.bib", bib.encode())},
+        )
+    assert page.status_code == 200, page.text
+    assert "<strong>1</strong> paper matched and saved" in page.text
+    assert "1 entry was a duplicate of another entry in the file" in page.text
+
+
+# --- 3. collection names through BibTeX -------------------------------------------------------
+
+
+def test_a_collection_name_survives_bibtex_export_and_import() -> None:
+    name = r"Agents $\alpha$ & <b>RL</b>"
+    others = ("50% done", "#1 pick", "snake_case", "costs $5")
+    notes = references.Annotations(tags=(name, *others))
+    exported = entries([GNN], {GNN.id: notes})
+    [ref] = references.read(exported.encode()).references
+    assert ref.tags == (name, *others)
+    zotero = r"@misc{z, title={T}, keywords={A \& B, 100\%, \#2, a\_b, \$5}}"
+    [theirs] = references.read(zotero.encode()).references
+    assert theirs.tags == ("A & B", "100%", "#2", "a_b", "$5")
+
+
+# --- 4. Zotero's arXiv line in RIS ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("line", ["arXiv:2606.23129 [cs]", "arXiv:2606.23129 [cs.LG]"])
+def test_zoteros_arxiv_line_with_a_category_is_the_id_not_a_note(line: str) -> None:
+    ris = f"TY  - PREP\nTI  - No such title\nN1  - {line}\nN1  - My own words\nER  - \n"
+    [ref] = references.read(ris.encode()).references
+    assert ref.arxiv_id == "2606.23129"
+    assert ref.note == "My own words"
+
+
+# --- 5. titles with LaTeX math ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("paper", [MAMBA, HULLS], ids=["superscript", "mathbb"])
+@pytest.mark.parametrize("fmt", ["bib", "bib-braced", "ris", "json"])
+def test_an_exact_title_with_latex_math_matches(
+    sqlite_settings: Settings, paper: Paper, fmt: str
+) -> None:
+    body = {
+        "bib": f"@misc{{k, title={{{paper.title}}}}}\n",
+        "bib-braced": f"@misc{{k, title={{{{{paper.title}}}}}}}\n",
+        "ris": f"TY  - JOUR\nTI  - {paper.title}\nER  - \n",
+        "json": json.dumps([{"type": "article", "title": paper.title}]),
+    }[fmt]
+    with _api(sqlite_settings) as (c, auth):
+        report = _import(c, auth, f"lib.{fmt[:4]}", body)
+    assert (report["ids"], report["unmatched"]) == ([paper.id], [])
+
+
+@pytest.mark.parametrize("fmt", ["ris", "json"])
+def test_ris_and_csl_titles_keep_their_braces(fmt: str) -> None:
+    body = {
+        "ris": f"TY  - JOUR\nTI  - {HULLS.title}\nER  - \n",
+        "json": json.dumps([{"title": HULLS.title}]),
+    }[fmt]
+    [ref] = references.read(body.encode()).references
+    assert ref.title == HULLS.title
+    assert ref.keys == (normalise_title(HULLS.title),)
+
+
+# --- 6. the report's wording ------------------------------------------------------------------
+
+
+def test_a_csl_title_given_as_a_list_is_reported_as_text(sqlite_settings: Settings) -> None:
+    csl = json.dumps([{"type": "article", "title": ["list title"]}])
+    [ref] = references.read(csl.encode()).references
+    assert ref.title == "list title"
+    with _api(sqlite_settings) as (c, auth):
+        report = _import(c, auth, "lib.json", csl)
+    assert report["unmatched"] == [
+        {"entry": "item 1", "title": "list title", "reason": "not in this store"}
+    ]
+
+
+def test_an_entry_without_title_doi_or_id_is_reported_alike_in_every_format(
+    sqlite_settings: Settings,
+) -> None:
+    files = {
+        "lib.bib": "@misc{empty, author={Nobody}}\n",
+        "lib.json": json.dumps([{"type": "article", "author": [{"literal": "Nobody"}]}]),
+        "lib.ris": "TY  - JOUR\nAU  - Nobody\nER  - \n",
+    }
+    with _api(sqlite_settings) as (c, auth):
+        reports = {name: _import(c, auth, name, body) for name, body in files.items()}
+    assert {name: r["unmatched"] for name, r in reports.items()} == {
+        "lib.bib": [
+            {"entry": "@misc{empty}: no title, DOI or arXiv id", "reason": "could not be read"}
+        ],
+        "lib.json": [{"entry": "item 1: no title, DOI or arXiv id", "reason": "could not be read"}],
+        "lib.ris": [{"entry": "entry 1: no title, DOI or arXiv id", "reason": "could not be read"}],
+    }
+
+
+# --- 7. notes through RIS ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Reading list:\n- one\n- two\n- three",
+        "Key idea: a.\n\nSteps:\n1. first\n2. second\n   - nested detail\n\nLast paragraph.",
+    ],
+    ids=["tight-list", "paragraphs-and-nesting"],
+)
+def test_a_note_survives_ris_export_and_import_unchanged(note: str) -> None:
+    text = references.ris([GNN], {GNN.id: references.Annotations(note=note)})
+    [ref] = references.read(text.encode()).references
+    assert ref.arxiv_id == GNN.id
+    assert ref.note == note
