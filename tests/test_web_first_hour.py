@@ -480,3 +480,24 @@ def test_a_refused_form_leads_back_to_the_page_it_came_from(site: Settings, engi
         assert '<a href="/library?page=2">Back to the page you came from</a>' in refused.text
         elsewhere = c.post("/me/follow", data=form, headers={"Referer": "https://evil.example/x"})
         assert "Back to the page you came from" not in elsewhere.text
+
+
+def test_a_semantic_search_that_finds_few_says_why(
+    site: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Semantic mode keeps only papers above the model's similarity floor: a one-word query
+    listed 6 papers with no word of why (found on the demo)."""
+    from paperfeed.search import embed_papers
+    from paperfeed.search.service import SearchService
+
+    embed_papers(site, engine)
+    monkeypatch.setattr(SearchService, "min_similarity", lambda self: 0.8)
+    with client(site, engine) as c:
+        few = c.get("/search", params={"q": "model", "mode": "semantic", "category": "cs.CR"})
+        assert "(semantic)" in few.text
+        assert "Semantic search lists only papers close in meaning" in few.text
+        link = re.search(r'try <a href="([^"]+)">hybrid search</a>', few.text)
+        assert link and "category=cs.CR" in link[1] and "mode=semantic" not in link[1]
+        monkeypatch.setattr(SearchService, "min_similarity", lambda self: -1.0)
+        many = c.get("/search", params={"q": "model", "mode": "semantic", "p": "1"})
+        assert "Semantic search lists only" not in many.text
