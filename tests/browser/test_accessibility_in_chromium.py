@@ -12,6 +12,8 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, ViewportSize, expect
 
 from paperfeed.settings import Settings
+from paperfeed.store.community import add_claim, decide_claim, find_user_id
+from paperfeed.store.library import add_note
 from paperfeed.web.render import author_url
 from tests.browser.conftest import LiveSite, mail_site, newest_day_path, sign_up
 from tests.web_support import HOSTILE, HOSTILE_ID
@@ -94,6 +96,7 @@ def test_pages_pass_axe_signed_out_and_signed_in(page: Page, live_site: LiveSite
     cards = page.locator("article.card")
     cards.nth(0).get_by_role("button", name="Save").click()
     expect(cards.nth(0).get_by_role("button", name="Saved")).to_be_visible()
+    cards_saved = str(cards.nth(0).get_attribute("data-id"))
     cards.nth(1).get_by_role("button", name="More like this").click()
     expect(cards.nth(1).get_by_role("button", name="More like this")).to_have_attribute(
         "aria-pressed", "true"
@@ -107,7 +110,19 @@ def test_pages_pass_axe_signed_out_and_signed_in(page: Page, live_site: LiveSite
     page.goto(url + "/for-you")
     expect(page.locator(".recommended .why").first).to_be_visible()  # the reasons are checked
     follow = author.replace("/authors/", "/follow/author/", 1)
+    # A decided claim (notification and the header's count) and the unsave question page.
+    with live_site.engine.begin() as conn:
+        reader = find_user_id(conn, "reader")
+        assert reader is not None
+        claim = add_claim(conn, reader[0], HOSTILE_ID, HOSTILE.authors[0])
+        decide_claim(conn, claim, False, "no proof <b>given</b>")
+        add_note(conn, reader[0], cards_saved, "n")
     found += _check(page, url, (*SIGNED_IN, day, paper, author, follow))
+    page.goto(url + f"/papers/{cards_saved}")
+    saved = page.locator('main form.js-toggle[data-field="saved"]').first
+    saved.evaluate("form => form.submit()")  # as without JavaScript: the question page
+    expect(page.get_by_role("heading", name="Remove from your library?")).to_be_visible()
+    found += _violations(page, Axe(), "unsave question")
 
     page.set_viewport_size(PHONE)
     found += _check(page, url, ("/", "/for-you", "/search?q=diffusion", paper))
