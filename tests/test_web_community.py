@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
-from html import escape
+from html import escape, unescape
 from xml.etree import ElementTree as ET
 
 from fastapi.testclient import TestClient
@@ -217,9 +218,23 @@ def test_report_hide_and_suspend(site: Settings, engine: Engine) -> None:
         assert "buy cheap pills" in c.get(f"/papers/{pid}").text
         assert "No hidden comments." in c.get("/admin/community").text
         console = c.get("/admin").text
-        assert "hide comment" in console and "unhide comment" in console
+        assert f"hide comment {cid}" in console and f"unhide comment {cid}" in console
+        assert "comment comment" not in console
         gone = c.post("/comments/999999/moderate", data={"action": "hide", "csrf_token": token})
         assert gone.status_code == 404
+        # One's own comment is edited or deleted, not reported.
+        own = _post(c, pid, _bearer(c, "selfish"), "my own words").json()["id"]
+        c.post("/api/login", json={"username": "selfish", "password": PASSWORD})
+        sign_in = {
+            "username": "selfish",
+            "password": PASSWORD,
+            "csrf_token": csrf_token(c, "/signin"),
+        }
+        c.post("/signin", data=sign_in)
+        mine = c.post(
+            f"/comments/{own}/report", data={"reason": "x", "csrf_token": csrf_token(c, "/")}
+        )
+        assert mine.status_code == 400 and "your own comment" in mine.text
 
 
 def test_new_accounts_are_rate_limited(site: Settings, engine: Engine) -> None:
@@ -329,6 +344,8 @@ def test_author_claims(site: Settings, engine: Engine) -> None:
         assert told.count("was approved") == 1 and told.count("was rejected") == 1
         page = c.get(f"/papers/{pid}").text
         assert 'href="/users/claimer"' in page
+        # Only the current decision is shown (the rejection before it is over) ...
+        assert "is approved" in page and "was rejected" not in page
         # The author page shows the profile.
         author_url = c.get(f"/papers/{pid}").text.split(
             '<p class="authors" id="authors"><a href="'
@@ -368,6 +385,9 @@ def test_author_claims(site: Settings, engine: Engine) -> None:
             data={"kind": "code", "url": "https://example.org/x", "csrf_token": csrf_token(c, "/")},
         )
         assert stranger.status_code == 403
+        # ... and a name someone holds is not offered to anyone else.
+        box = c.get(f"/papers/{pid}").text.split('id="claim"')[1].split("</details>")[0]
+        assert f"<option>{escape(author)}</option>" not in box
         profile = c.get("/api/users/claimer").json()
         assert profile["claimedPapers"] == [pid]
         assert pid in c.get("/users/claimer").text
@@ -480,3 +500,24 @@ def test_the_discussion_feeds_channel_links_to_the_paper_and_dates_from_it(
     assert "1991" not in (channel.findtext("lastBuildDate") or "")
     updated = atom.findtext("{http://www.w3.org/2005/Atom}updated") or ""
     assert updated.startswith(DAYS[2].isoformat()), updated
+
+
+def test_a_refused_comment_comes_back_in_its_box(site: Settings, engine: Engine) -> None:
+    """Over the hourly limit, the typed text was lost behind a bare error page."""
+    pid = _pid(engine)
+    with client(site, engine) as c:
+        sign_up(c, "hasty")
+        token = csrf_token(c, "/")
+        typed = "Line one </textarea><script>alert(1)</script>\n\nLine two"
+        posted = [
+            c.post(f"/papers/{pid}/comments", data={"body": f"{typed} {i}", "csrf_token": token})
+            for i in range(8)
+        ]
+        refused = posted[-1]
+        assert refused.status_code == 429 and "comments an hour" in refused.text
+        box = re.search(
+            r'<textarea id="comment-body" name="body"[^>]*>(.*?)</textarea>', refused.text, re.S
+        )
+        assert box and unescape(box[1]) == f"{typed} 7"  # kept, and inert in the box
+        assert "<script>alert(1)" not in refused.text
+        assert f'action="/papers/{pid}/comments"' in refused.text

@@ -25,6 +25,7 @@ from paperfeed.store.community import (
     add_claim,
     add_comment,
     decide_claim,
+    delete_comment,
     get_profile,
     notify,
     set_comment_hidden,
@@ -307,6 +308,12 @@ def test_notices_about_a_hidden_comment_are_dropped_unsent(
         assert unseen_count(conn, _uid(engine, "hal")) == 1
         set_comment_hidden(conn, reply, True)
         assert unseen_count(conn, _uid(engine, "hal")) == 0  # the header counts what is shown
+        second = add_comment(conn, pid, _uid(engine, "ivy"), "more", top)
+        notify(conn, [_uid(engine, "hal")], second, "reply")
+        assert unseen_count(conn, _uid(engine, "hal")) == 1
+        delete_comment(conn, second)  # deleted by its author: gone from the list and the count
+        assert unseen_count(conn, _uid(engine, "hal")) == 0
+        assert user_notifications(conn, _uid(engine, "hal")) == []  # the hidden one too
         row = db.get_message(conn, queued)
     assert row is not None and row.status == "dropped" and row.period == f"comment:{reply}"
     assert _notices(sink, "hal@example.org") == []

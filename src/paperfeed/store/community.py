@@ -620,20 +620,25 @@ def user_notifications(conn: Connection, user_id: int, limit: int = 50) -> list[
                 found.append(Notification(str(kind), bool(seen), None, claims[claim_id]))
             continue
         comment = get_comment(conn, cid)
-        if comment is not None and not comment.hidden:
+        if comment is not None and not comment.hidden and not comment.deleted:
             found.append(Notification(str(kind), bool(seen), comment, None))
     return found
 
 
 def unseen_count(conn: Connection, user_id: int) -> int:
     """Notifications the user has not opened yet (as `user_notifications` shows them: those
-    about a hidden comment left out)."""
+    about a hidden or deleted comment left out)."""
     query = (
         select(func.count())
         .select_from(notifications)
         .outerjoin(comments, comments.c.id == notifications.c.comment_id)
         .where(notifications.c.user_id == user_id, notifications.c.seen.is_(False))
-        .where(or_(notifications.c.comment_id.is_(None), comments.c.hidden.is_(False)))
+        .where(
+            or_(
+                notifications.c.comment_id.is_(None),
+                and_(comments.c.hidden.is_(False), comments.c.deleted.is_(False)),
+            )
+        )
     )
     return int(conn.execute(query).scalar_one())
 

@@ -100,6 +100,7 @@ def _back(pid: str, anchor: str = "discussion") -> RedirectResponse:
 
 @router.post("/papers/{paper_id:path}/comments", dependencies=[FormCsrf])
 def comment_form(
+    request: Request,
     site: SiteDep,
     user: UserDep,
     paper_id: str,
@@ -107,12 +108,26 @@ def comment_form(
     body: Body = "",
     parent: RowIdForm = None,
 ) -> Response:
-    """Post a comment or a reply from the paper page."""
+    """Post a comment or a reply from the paper page; a refused one comes back in its box."""
     pid = resolve_id(paper_id)
     if user is None:
         return RedirectResponse(f"/signin?next={safe_next('/papers/' + pid)}", status_code=303)
-    new_id = discussion.post_comment(site, user, _paper_or_404(site, pid), body, parent, later)
+    try:
+        new_id = discussion.post_comment(site, user, _paper_or_404(site, pid), body, parent, later)
+    except HTTPException as exc:
+        if exc.status_code not in (400, 413, 429):
+            raise
+        page = site.render(
+            "comment_refused.html", user=user, pid=pid, body=body, parent=parent,
+            reason=str(exc.detail), title=_titles_of(site, pid),
+        )  # fmt: skip
+        return html(site, request, page, exc.status_code)
     return _back(pid, f"c{new_id}")
+
+
+def _titles_of(site: Site, pid: str) -> str:
+    with site.engine.connect() as conn:
+        return _titles(conn, {pid}).get(pid, pid)
 
 
 @router.post("/comments/{comment_id}/edit", dependencies=[FormCsrf])
@@ -169,8 +184,10 @@ def report_form(
     comment_id: RowId,
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    """Report a comment to the moderators."""
+    """Report a comment to the moderators (someone else's)."""
     comment = _visible(site, comment_id)
+    if comment.user_id == user.id:
+        raise HTTPException(400, "you cannot report your own comment; edit or delete it instead")
     with site.writing() as conn:
         report_comment(conn, comment_id, user.id, reason.strip() or "no reason given")
     return RedirectResponse(f"/papers/{comment.paper_id}?reported={comment_id}#c{comment_id}", 303)
@@ -191,7 +208,7 @@ def moderate_form(
             dismiss_reports(conn, comment_id)
         else:
             set_comment_hidden(conn, comment_id, action == "hide")
-        done = {"hide": "hide comment", "show": "unhide comment", "dismiss": "dismiss reports"}
+        done = {"hide": "hide", "show": "unhide", "dismiss": "dismiss reports on"}
         record_action(conn, admin.username, done[action], f"comment {comment_id}")
     return RedirectResponse("/admin/community", status_code=303)
 

@@ -414,7 +414,14 @@ def _discussion(site: Site, pid: str, user: User | None, sort: str) -> dict[str,
             "sort": sort,
             "claims": {c.author: c for c in claims if c.status == "approved"},
             "claimed_users": {c.username for c in claims if c.status == "approved"},
-            "my_claims": [c for c in claims if user and c.user_id == user.id],
+            # The reader's claims, the newest per name (a rejection then a new claim: one).
+            "my_claims": list(
+                {
+                    c.author: c
+                    for c in sorted(claims, key=lambda c: c.id)
+                    if user and c.user_id == user.id
+                }.values()
+            ),  # fmt: skip
             "links": paper_link_list(conn, pid),
             "artifacts": artifacts(conn, pid),
             "may_edit_links": bool(
