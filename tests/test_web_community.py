@@ -197,7 +197,13 @@ def test_report_hide_and_suspend(site: Settings, engine: Engine) -> None:
         queue = c.get("/admin/community").text
         assert "buy cheap pills" in queue and "spam" in queue
         c.post(f"/comments/{cid}/moderate", data={"action": "hide", "csrf_token": token})
-        c.post("/admin/community/suspend/spammer", data={"suspended": "1", "csrf_token": token})
+        barred = c.post(
+            "/admin/community/suspend/spammer", data={"suspended": "1", "csrf_token": token}
+        )
+        assert "spammer is suspended: their sessions ended" in barred.text  # said, and undoable
+        assert (
+            "Lift spammer's suspension" in barred.text and "Suspend spammer" not in barred.text
+        )
         assert "buy cheap pills" not in c.get(f"/papers/{pid}").text
         assert c.get(f"/api/papers/{pid}/comments").json() == []
         assert c.get(f"/api/papers/{pid}").json()["numComments"] == 0

@@ -7,6 +7,7 @@ import json
 from dataclasses import replace
 from datetime import UTC, datetime, time
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, BackgroundTasks, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -495,18 +496,34 @@ def suspend_form(
             raise HTTPException(400, "you cannot suspend yourself")
         set_suspended(conn, found[0], bool(suspended))
         record_action(conn, admin.username, "suspend" if suspended else "unsuspend", found[1])
-    return RedirectResponse("/admin/community", status_code=303)
+    said = urlencode({"suspended" if suspended else "restored": found[1]})
+    return RedirectResponse(f"/admin/community?{said}", status_code=303)
 
 
 @router.get("/admin/community")
-def moderation_page(request: Request, site: SiteDep, admin: AdminDep) -> Response:
-    """The moderation queue: reported comments and pending author claims."""
+def moderation_page(
+    request: Request,
+    site: SiteDep,
+    admin: AdminDep,
+    suspended: Annotated[str, Query(max_length=64)] = "",
+    restored: Annotated[str, Query(max_length=64)] = "",
+) -> Response:
+    """The moderation queue: reported comments and pending author claims; the authors shown
+    who are suspended, to lift it where it was done."""
     with site.engine.connect() as conn:
         reports = [(c, n, r, discussion.body_html(c)) for c, n, r in open_reports(conn)]
         claims = pending_claims(conn)
         hidden = [(c, discussion.body_html(c)) for c in hidden_comments(conn)]
+        names = {c.username for c, *_ in reports} | {c.username for c, _ in hidden}
+        barred = {n for n in names if (found := find_user_id(conn, n)) and found[4]}
     body = site.render(
-        "admin_community.html", user=admin, reports=reports, claims=claims, hidden=hidden
+        "admin_community.html",
+        user=admin,
+        reports=reports,
+        claims=claims,
+        hidden=hidden,
+        barred=barred,
+        done=(suspended, restored),
     )
     return html(site, request, body)
 
