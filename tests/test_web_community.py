@@ -201,9 +201,7 @@ def test_report_hide_and_suspend(site: Settings, engine: Engine) -> None:
             "/admin/community/suspend/spammer", data={"suspended": "1", "csrf_token": token}
         )
         assert "spammer is suspended: their sessions ended" in barred.text  # said, and undoable
-        assert (
-            "Lift spammer's suspension" in barred.text and "Suspend spammer" not in barred.text
-        )
+        assert "Lift spammer's suspension" in barred.text and "Suspend spammer" not in barred.text
         assert "buy cheap pills" not in c.get(f"/papers/{pid}").text
         assert c.get(f"/api/papers/{pid}/comments").json() == []
         assert c.get(f"/api/papers/{pid}").json()["numComments"] == 0
