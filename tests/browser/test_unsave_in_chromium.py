@@ -20,12 +20,16 @@ def test_unsaving_a_paper_with_a_note_asks_first(
         browser = page.context.browser
         assert browser is not None
         page = browser.new_context(java_script_enabled=False).new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
     sign_up(page, url, f"keeper{'js' if javascript else 'plain'}")
     day = url + newest_day_path(live_site.engine)
     page.goto(day)
     card = page.locator("article.card").nth(2 if javascript else 3)
     pid = card.get_attribute("data-id")
     card.get_by_role("button", name="Save").click()
+    saved = page.locator(f'article.card[data-id="{pid}"]').get_by_role("button", name="Saved")
+    expect(saved).to_be_visible()  # saved (the fetch, or the form's round trip) before moving on
     page.goto(f"{url}/library")
     item = page.locator(f'article.library-item[data-id="{pid}"]')
     item.get_by_label("Private note (Markdown)").fill("Key idea: **lemma 2**.")
@@ -67,5 +71,6 @@ def test_unsaving_a_paper_with_a_note_asks_first(
         expect(card.get_by_role("button", name="Save", exact=True)).to_be_visible()
     page.goto(f"{url}/library")
     expect(page.locator(f'article.library-item[data-id="{pid}"]')).to_have_count(0)
+    assert errors == []  # asking is an answer, not a failed request in the console
     if not javascript:
         page.context.close()

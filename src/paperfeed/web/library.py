@@ -266,8 +266,8 @@ def _ask_before_unsaving(
     said = " and ".join(lost)
     verb = "go" if len(lost) > 1 else "goes"
     question = f"Remove this paper from your library? {said[:1].upper()}{said[1:]} {verb} with it."
-    if _wants_json(request):
-        return JSONResponse({"detail": question, "confirm": question}, status_code=409)
+    if _wants_json(request):  # nothing changed: the card asks and sends again with confirm=1
+        return JSONResponse({"id": pid, "saved": True, "confirm": question})
     target = safe_next(next or f"/papers/{pid}")
     body = site.render(
         "unsave.html", user=user, question=question, paper=paper, pid=pid, back=target

@@ -5,19 +5,13 @@ document.addEventListener("submit", function (event) {
   event.preventDefault();
   var button = form.querySelector("button");
   button.disabled = true;
-  send(form).then(function (response) {
-    if (response.status !== 409) return response;
+  send(form).then(answer).then(function (data) {
+    if (!data.confirm) return data;
     // Unsaving would lose the reader's note or collections: ask, and send again if they agree.
-    return response.json().then(function (asked) {
-      if (!window.confirm(asked.confirm)) return null;
-      var extra = new FormData(form);
-      extra.set("confirm", "1");
-      return send(form, extra);
-    });
-  }).then(function (response) {
-    if (response === null) return null;
-    if (!response.ok) throw new Error("HTTP " + response.status);
-    return response.json();
+    if (!window.confirm(data.confirm)) return null;
+    var extra = new FormData(form);
+    extra.set("confirm", "1");
+    return send(form, extra).then(answer);
   }).then(function (data) {
     if (data === null) return;  // kept: nothing changed
     if (form.dataset.field === "saved") {
@@ -41,6 +35,11 @@ document.addEventListener("submit", function (event) {
     button.disabled = false;
   });
 });
+
+function answer(response) {
+  if (!response.ok) throw new Error("HTTP " + response.status);
+  return response.json();
+}
 
 function send(form, body) {
   return fetch(form.action, {
