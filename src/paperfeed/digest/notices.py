@@ -9,7 +9,7 @@ Each carries a signed one-click opt-out (RFC 8058) that turns the user's notify_
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -91,23 +91,40 @@ def _notice(comment: Comment, title: str, kind: str) -> Notice:
 def _message(
     settings: Settings, notice: Notice, user_id: int, sub: Mapping[str, object], now: datetime
 ) -> db.NewMessage:
-    links = Links(settings.public_url, secret_key(settings), int(str(sub["id"])), str(sub["nonce"]))
-    stop = stop_url(settings, user_id)
     what = _WHAT.get(notice.kind, _WHAT["reply"]).format(who=notice.who)
     subject = f"{what}: {_short(notice.title)}"
+    period = db.notice_period(notice.comment_id)
+    return _compose(settings, user_id, sub, period, now, "notice", subject, lambda links: {
+        "what": what,
+        "notice": notice,
+        "comment_url": f"{links.paper(notice.paper_id)}#c{notice.comment_id}",
+    })  # fmt: skip
+
+
+def _compose(
+    settings: Settings,
+    user_id: int,
+    sub: Mapping[str, object],
+    period: str,
+    now: datetime,
+    template: str,
+    subject: str,
+    context: Callable[[Links], dict[str, object]],
+) -> db.NewMessage:
+    """One notice email to a user's linked address, with the opt-out every notice carries;
+    `context` gives the template its own values from the address's signed links."""
+    sid = int(str(sub["id"]))
+    links = Links(settings.public_url, secret_key(settings), sid, str(sub["nonce"]))
+    stop = stop_url(settings, user_id)
     text, html = render_pair(
-        "notice",
+        template,
         subject=subject,
-        what=what,
-        notice=notice,
-        comment_url=f"{links.paper(notice.paper_id)}#c{notice.comment_id}",
         settings_url=links.url("/settings/profile"),
         stop_url=stop,
+        **context(links),
     )
     address = str(sub["email"])
     mail = build_message(settings, address, subject, text, html, now, stop)
-    period = db.notice_period(notice.comment_id)
-    sid = int(str(sub["id"]))
     return db.NewMessage(
         sid, db.NOTICE_KIND, period, address, mail.message_id, "", packed=mail.packed()
     )
@@ -123,25 +140,14 @@ def queue_claim_notice(conn: Connection, settings: Settings, claim: Claim) -> li
     if sub is None or (int(str(sub["id"])), period) in db.periods_recorded(conn, [period]):
         return []
     title = plain(db.paper_titles(conn, [claim.paper_id]).get(claim.paper_id, claim.paper_id))
-    links = Links(settings.public_url, secret_key(settings), int(str(sub["id"])), str(sub["nonce"]))
-    stop = stop_url(settings, claim.user_id)
     subject = f"Your claim as {claim.author} was {claim.status}: {_short(title)}"
-    text, html = render_pair(
-        "claim",
-        subject=subject,
-        claim=claim,
-        title=title,
-        paper_url=links.paper(claim.paper_id),
-        profile_url=links.url(f"/users/{claim.username}"),
-        settings_url=links.url("/settings/profile"),
-        stop_url=stop,
-    )
-    address = str(sub["email"])
-    mail = build_message(settings, address, subject, text, html, datetime.now(UTC), stop)
-    message = db.NewMessage(
-        int(str(sub["id"])), db.NOTICE_KIND, period, address, mail.message_id, "",
-        packed=mail.packed(),
-    )  # fmt: skip
+    now = datetime.now(UTC)
+    message = _compose(settings, claim.user_id, sub, period, now, "claim", subject, lambda links: {
+        "claim": claim,
+        "title": title,
+        "paper_url": links.paper(claim.paper_id),
+        "profile_url": links.url(f"/users/{claim.username}"),
+    })  # fmt: skip
     return db.record_messages(conn, [message])
 
 
