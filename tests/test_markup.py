@@ -17,3 +17,11 @@ def test_an_excerpt_renders_as_the_site_does() -> None:
     shown = str(render_markdown(excerpt("**x** and `y`\n\n> quoted", 500)))
     assert "<strong>x</strong>" in shown and "<code>y</code>" in shown
     assert "<blockquote>" in shown
+
+
+def test_without_links_an_address_stays_readable_as_text() -> None:
+    shown = str(render_markdown("see [the code](https://example.org/a?b=1&c=2) now", links=False))
+    assert "<a" not in shown
+    assert "see the code (https://example.org/a?b=1&amp;c=2) now" in shown
+    hostile = str(render_markdown('[x](https://e.org/"><script>alert(1)</script>)', links=False))
+    assert "<script" not in hostile

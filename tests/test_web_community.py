@@ -118,6 +118,7 @@ def test_links_of_new_accounts_are_not_clickable(site: Settings, engine: Engine)
         young = _post(c, pid, new, "see https://example.org and [site](https://example.org)")
         aged = _post(c, pid, old, "see [site](https://example.org)")
         assert "<a " not in young.json()["html"] and "example.org" in young.json()["html"]
+        assert "site (https://example.org)" in young.json()["html"]  # the address stays readable
         assert 'href="https://example.org"' in aged.json()["html"]
         assert "nofollow" in aged.json()["html"]
 

@@ -42,6 +42,8 @@ def render_markdown(text: str, links: bool = True) -> Markup:
         return _TOKEN.format(len(maths) - 1)
 
     html = _restore_maths(_render(_MATH_RE.sub(hold, text)), maths)
+    if not links:  # a link's address stays readable, as text: "paper (https://…)"
+        html = _LINK_RE.sub(_link_as_text, html)
     clean = nh3.clean(
         html,
         tags=_TAGS if links else _TAGS - {"a"},
@@ -50,6 +52,15 @@ def render_markdown(text: str, links: bool = True) -> Markup:
         link_rel="nofollow ugc noopener",
     )
     return Markup(clean)
+
+
+_LINK_RE = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.S)
+
+
+def _link_as_text(match: re.Match[str]) -> str:
+    # Both parts are markdown-it's output, escaped already.
+    href, label = match[1], match[2]
+    return label if href in (label, "") else f"{label} ({href})"
 
 
 def _render(text: str) -> str:
