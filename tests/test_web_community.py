@@ -209,13 +209,18 @@ def test_report_hide_and_suspend(site: Settings, engine: Engine) -> None:
         feed = c.get(f"/feeds/papers/{pid}/comments.atom")
         assert feed.status_code == 200 and "buy cheap pills" not in feed.text
         assert "buy cheap pills" not in c.get("/discussions").text
-        again = _post(c, pid, spam, "more pills")  # a suspended account's sessions end
-        assert again.status_code == 401
+        again = _post(c, pid, spam, "more pills")  # a suspended account's sessions end, saying why
+        assert again.status_code == 403 and "suspended" in again.json()["detail"], again.text
+        assert c.get("/api/me/library", headers=spam).json()["detail"].startswith("this account")
         # Signing in again says why it fails, to the password's owner only.
         owner = c.post("/api/login", json={"username": "spammer", "password": PASSWORD})
         assert owner.status_code == 401 and "suspended" in owner.json()["detail"]
         guess = c.post("/api/login", json={"username": "spammer", "password": "a wrong guess"})
         assert guess.json()["detail"] == "wrong user name or password"
+        # Lifting the suspension does not bring the old sessions back: the user signs in again.
+        c.post("/admin/community/suspend/spammer", data={"suspended": "0", "csrf_token": token})
+        assert _post(c, pid, spam, "sorry").status_code == 401
+        c.post("/admin/community/suspend/spammer", data={"suspended": "1", "csrf_token": token})
         # The queue shows what was hidden, to be unhidden; the console logs both.
         queue = c.get("/admin/community").text.split("<h2>Hidden comments</h2>")[1]
         assert "buy cheap pills" in queue and "Unhide comment" in queue

@@ -179,15 +179,18 @@ def user_by_id(conn: Connection, user_id: int) -> User | None:
 
 
 def set_suspended(conn: Connection, user_id: int, suspended: bool) -> bool:
-    """Suspend a user (sign-in refused; sessions and unsent notices dropped) or lift it.
+    """Suspend a user (sign-in refused, sessions dead, unsent notices dropped) or lift it.
 
+    A suspended account's sessions stay stored, dead, so that a request made with one can be told
+    why it is refused; lifting the suspension deletes them (the user signs in again).
     False when there is no such user.
     """
     value = utcnow() if suspended else None
     found = conn.execute(update(users).where(users.c.id == user_id).values(suspended_at=value))
     if suspended:
-        conn.execute(delete(sessions).where(sessions.c.user_id == user_id))
         drop_user_notices(conn, user_id, "the account was suspended")
+    else:
+        conn.execute(delete(sessions).where(sessions.c.user_id == user_id))
     return found.rowcount > 0
 
 
@@ -213,6 +216,17 @@ def session_user(conn: Connection, token: str) -> User | None:
     )
     row = conn.execute(query).first()
     return _user(row) if row else None
+
+
+def session_suspended(conn: Connection, token: str) -> bool:
+    """True when a live session token belongs to a suspended account."""
+    query = (
+        select(users.c.id)
+        .join(sessions, sessions.c.user_id == users.c.id)
+        .where(sessions.c.token_hash == _token_hash(token), sessions.c.expires_at > utcnow())
+        .where(users.c.suspended_at.isnot(None))
+    )
+    return conn.execute(query).first() is not None
 
 
 def delete_session(conn: Connection, token: str) -> None:

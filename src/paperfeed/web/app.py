@@ -30,11 +30,11 @@ from paperfeed.digest.web import DigestSite
 from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
-from paperfeed.store.accounts import User
+from paperfeed.store.accounts import User, session_suspended
 from paperfeed.util import is_disk_full
 from paperfeed.web import openapi
 from paperfeed.web.access import AccessLog, log_target
-from paperfeed.web.auth import safe_next
+from paperfeed.web.auth import SUSPENDED, safe_next
 from paperfeed.web.baseurl import BaseUrlCheck
 from paperfeed.web.deps import SignInRequired, Site, get_user, html, session_token, signed_in_id
 from paperfeed.web.limits import RETRY_AFTER, BodyLimit, ConcurrencyLimit
@@ -225,6 +225,13 @@ def _came_from(request: Request) -> str | None:
     return path
 
 
+def _suspended(request: Request, token: str) -> bool:
+    """True when the request's session belongs to a suspended account (blocking)."""
+    site: Site = request.app.state.site
+    with site.engine.connect() as conn:
+        return session_suspended(conn, token)
+
+
 async def _reader(request: Request) -> User | None:
     """Who is signed in, for an error page's header; None when it cannot be told cheaply."""
     if wants_json(request) or session_token(request) is None:
@@ -259,6 +266,9 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
+        token = session_token(request)
+        if token is not None and await to_thread.run_sync(_suspended, request, token):
+            return error_response(request, 403, SUSPENDED, None)
         if wants_json(request):
             return JSONResponse({"detail": "sign in first"}, status_code=401)
         target = "/signin?next=" + quote(_back_after_sign_in(request), safe="/")

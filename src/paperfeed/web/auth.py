@@ -81,13 +81,16 @@ def sign_up(engine: Engine, username: str, password: str) -> User:
         raise BadCredentials(str(exc)) from exc
 
 
+SUSPENDED = "this account is suspended; the site's admins can restore it"
+
+
 def _refusal(conn: Connection, username: str, password: str) -> str:
     """Why a sign-in failed: a suspended account is told so, but only with its own password."""
     held = suspended_hash(conn, username) if len(username) <= 64 else None
     if held is not None:
         try:
             _hasher.verify(held, password[:MAX_PASSWORD])
-            return "this account is suspended; the site's admins can restore it"
+            return SUSPENDED
         except (VerificationError, InvalidHashError):
             pass
     return "wrong user name or password"
