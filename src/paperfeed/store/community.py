@@ -613,13 +613,18 @@ def user_notifications(conn: Connection, user_id: int, limit: int = 50) -> list[
     if claim_ids:
         found_claims = conn.execute(_CLAIMS.where(author_claims.c.id.in_(claim_ids)))
         claims = {c.id: c for c in map(_claim, found_claims)}
+    comment_ids = sorted({int(r.comment_id) for r in rows if r.comment_id is not None})
+    by_id = {}
+    if comment_ids:
+        found_comments = conn.execute(_comment_query().where(comments.c.id.in_(comment_ids)))
+        by_id = {c.id: c for c in map(_comment, found_comments)}
     found = []
     for kind, seen, cid, claim_id in rows:
         if claim_id is not None:
             if claim_id in claims:
                 found.append(Notification(str(kind), bool(seen), None, claims[claim_id]))
             continue
-        comment = get_comment(conn, cid)
+        comment = by_id.get(cid)
         if comment is not None and not comment.hidden and not comment.deleted:
             found.append(Notification(str(kind), bool(seen), comment, None))
     return found
