@@ -19,7 +19,7 @@ from paperfeed.store import digests as db
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import create_user
 from tests.digest_support import Sink
-from tests.web_support import HOSTILE_ID, client, stored
+from tests.web_support import HOSTILE_ID, client, csrf_token, stored
 
 PASSWORD = "correct horse battery"
 NOW = datetime(2026, 6, 29, 12, tzinfo=UTC)
@@ -239,3 +239,13 @@ def test_a_readers_digest_rates_its_papers_from_the_email(
         assert forged.status_code == 400 and "Link not valid" in forged.text
         assert c.get(link.replace(f"paper={pid}", "paper=9999.99999")).status_code == 404
         assert c.get(link.replace("r=1", "r=5")).status_code == 400
+        # Opened while signed in, the page's header shows the reader, and its Sign out works.
+        assert 'href="/signin' in asked.text and 'class="who"' not in asked.text
+        form = {"username": "reader", "password": PASSWORD, "csrf_token": csrf_token(c)}
+        assert c.post("/signin", data=form).status_code == 200
+        page = c.get(link).text
+        assert 'class="who" href="/users/reader"' in page and "/digest/rate" in page
+        sent = re.search(r'action="/signout"[^>]*>\s*<input [^>]*value="([^"]+)"', page)
+        assert sent and sent[1] == csrf_token(c, "/")
+        assert c.post("/signout", data={"csrf_token": sent[1]}).status_code == 200
+        assert 'class="who"' not in c.get(link).text

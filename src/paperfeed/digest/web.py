@@ -9,12 +9,13 @@ authorised by its signed token alone, since mail providers send it without cooki
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment
 from sqlalchemy import Engine
@@ -43,11 +44,10 @@ from paperfeed.digest.subscriber import MAX_PAPERS, WEEKDAYS, BadInput, Preferen
 from paperfeed.digest.tokens import TokenError
 from paperfeed.latex import plain
 from paperfeed.settings import Settings
-from paperfeed.store.accounts import user_by_id
+from paperfeed.store.accounts import User, user_by_id
 from paperfeed.store.library import set_rating
 from paperfeed.store.papers import get_paper
 
-router = APIRouter(tags=["digests"])
 CHECK_INBOX = (
     "If that address can receive mail, a confirmation link is on its way. Follow it to start."
 )
@@ -63,6 +63,14 @@ def _nobody(request: Request, data: Mapping[str, object]) -> int | None:
     return None
 
 
+async def _no_reader(request: Request) -> User | None:
+    return None
+
+
+def _unsigned(request: Request, body: str) -> str:
+    return body
+
+
 @dataclass(frozen=True)
 class DigestSite:
     """What the subscription pages need from the app that serves them."""
@@ -74,6 +82,25 @@ class DigestSite:
     # The signed-in user a subscribe request speaks for (the site's sessions), or None; run in
     # a worker thread. A subscription made while signed in is linked to that account.
     account: Callable[[Request, Mapping[str, object]], int | None] = _nobody
+    # Who is signed in, for the page header; and how the site puts its CSRF token in the
+    # header's forms (`csrf` is the placeholder `sign` replaces).
+    reader: Callable[[Request], Awaitable[User | None]] = _no_reader
+    sign: Callable[[Request, str], str] = _unsigned
+    csrf: str = ""
+
+
+# The request being answered and its signed-in reader, for the page header (set per request).
+_HERE: ContextVar[tuple[Request, User | None] | None] = ContextVar("digest_page", default=None)
+
+
+async def _note_reader(request: Request) -> None:
+    """Remember who is signed in, so that these pages' header shows them as every page does."""
+    ctx = request.app.state.digest
+    reader = await ctx.reader(request) if isinstance(ctx, DigestSite) else None
+    _HERE.set((request, reader))
+
+
+router = APIRouter(tags=["digests"], dependencies=[Depends(_note_reader)])
 
 
 def _ctx(request: Request) -> DigestSite:
@@ -84,7 +111,12 @@ def _ctx(request: Request) -> DigestSite:
 
 
 def _page(ctx: DigestSite, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    body = ctx.env.get_template(f"pages/{template}.html").render(csrf="", **context)
+    here = _HERE.get()
+    user = here[1] if here else None
+    page = ctx.env.get_template(f"pages/{template}.html")
+    body = page.render(csrf=ctx.csrf if user else "", user=user, **context)
+    if here and user:
+        body = ctx.sign(here[0], body)
     headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
     return HTMLResponse(body, status_code=status, headers=headers)
 

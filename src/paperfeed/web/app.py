@@ -32,11 +32,19 @@ from paperfeed.settings import Settings
 from paperfeed.store import open_store
 from paperfeed.store.accounts import User, session_suspended
 from paperfeed.util import is_disk_full
-from paperfeed.web import openapi
+from paperfeed.web import csrf, openapi
 from paperfeed.web.access import AccessLog, log_target
 from paperfeed.web.auth import SUSPENDED, safe_next
 from paperfeed.web.baseurl import BaseUrlCheck
-from paperfeed.web.deps import SignInRequired, Site, get_user, html, session_token, signed_in_id
+from paperfeed.web.deps import (
+    SignInRequired,
+    Site,
+    get_user,
+    html,
+    session_token,
+    signed,
+    signed_in_id,
+)
 from paperfeed.web.limits import RETRY_AFTER, BodyLimit, ConcurrencyLimit
 from paperfeed.web.middleware import HeadAsGet, SiteMiddleware
 from paperfeed.web.periods import BadPeriod
@@ -64,7 +72,16 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     openapi.install(app)
     app.state.site = site = Site(settings, engine or open_store(settings), secret)
     account = partial(signed_in_id, site)  # subscribing while signed in links the account
-    app.state.digest = DigestSite(settings, site.engine, site.search, site.env, account)
+    app.state.digest = DigestSite(
+        settings,
+        site.engine,
+        site.search,
+        site.env,
+        account,
+        reader=_reader,
+        sign=partial(signed, site),
+        csrf=csrf.PLACEHOLDER,
+    )
     slots, queue, wait = settings.web_threads, settings.web_queue, settings.web_queue_timeout
     app.add_middleware(HeadAsGet)
     app.add_middleware(ConcurrencyLimit, slots=slots, queue=queue, wait=wait)

@@ -231,8 +231,12 @@ def client_key(request: Request) -> str:
 
 def html(site: Site, request: Request, body: str, status: int = 200) -> HTMLResponse:
     """An HTML response with this visitor's CSRF token swapped into its forms."""
-    token = csrf.token_for(site.secret, request.state.csrf_cookie)
-    return HTMLResponse(csrf.fill(body, token), status_code=status)
+    return HTMLResponse(signed(site, request, body), status_code=status)
+
+
+def signed(site: Site, request: Request, body: str) -> str:
+    """A rendered page with this visitor's CSRF token swapped into its forms."""
+    return csrf.fill(body, csrf.token_for(site.secret, request.state.csrf_cookie))
 
 
 def search_cache_key(request: Request, site: Site) -> tuple[str, ...]:
