@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from paperfeed.markup import excerpt, render_markdown
+from paperfeed.markup import MAX_NESTING, excerpt, render_markdown
+from paperfeed.templating import page_env
 
 
 def test_an_excerpt_keeps_lines_and_cuts_at_a_word() -> None:
@@ -25,3 +26,46 @@ def test_without_links_an_address_stays_readable_as_text() -> None:
     assert "see the code (https://example.org/a?b=1&amp;c=2) now" in shown
     hostile = str(render_markdown('[x](https://e.org/"><script>alert(1)</script>)', links=False))
     assert "<script" not in hostile
+
+
+def test_typed_text_cannot_pose_as_held_maths() -> None:
+    """The renderer holds maths behind a marker; typing one must neither fail nor pull maths."""
+    for typed in (
+        "a \u2063PFMATH7\u2063 b",
+        "$x$ and \u2063PFMATH0\u2063",
+        "\u2063PFMATH0x0\u2063",
+    ):
+        shown = str(render_markdown(typed))
+        assert "PFMATH" in shown and shown.count('class="math"') == typed.count("$") // 2
+
+
+def test_deep_nesting_is_capped_and_keeps_its_text() -> None:
+    for marker, tag in (("> ", "<blockquote>"), ("- ", "<ul>"), ("1. ", "<ol>")):
+        shown = str(render_markdown(marker * 5000 + "deep words"))
+        assert "deep words" in shown and shown.count(tag) == MAX_NESTING, marker
+    assert str(render_markdown("- a\n  - b\n- c")).count("<ul>") == 2  # ordinary lists unchanged
+    assert str(render_markdown("> q\n> > r")).count("<blockquote>") == 2
+
+
+def test_an_image_becomes_a_link_named_by_its_alt_text() -> None:
+    shown = str(render_markdown("See ![Figure 1: *arch*](https://example.org/f.png) end."))
+    assert "<img" not in shown
+    assert '<a href="https://example.org/f.png" rel="nofollow ugc noopener">image: Figure' in shown
+    assert "image: Figure 1: arch</a> end." in shown
+    plain = str(render_markdown("![Fig](https://example.org/f.png)", links=False))
+    assert "image: Fig (https://example.org/f.png)" in plain and "<a" not in plain
+    assert "<a" not in str(render_markdown("![x](javascript:alert(1))"))
+
+
+def test_bare_web_addresses_become_links_but_file_names_do_not() -> None:
+    shown = str(render_markdown("Code: https://github.com/a/b, see train.py or $https://x.y$."))
+    assert '<a href="https://github.com/a/b" rel="nofollow ugc noopener">' in shown
+    assert "train.py" in shown and shown.count("<a ") == 1
+    assert "<a" not in str(render_markdown("Code: https://github.com/a/b", links=False))
+
+
+def test_an_unclosed_bidi_override_is_closed_where_the_text_ends() -> None:
+    page = page_env().from_string("<p>{{ name }} public</p>{{ n }}")
+    shown = page.render(name="\u202eevil\u2067x", n=3)
+    assert shown == "<p>\u202eevil\u2067x\u202c\u2069 public</p>3"
+    assert page.render(name="\u202eok\u202c", n=1) == "<p>\u202eok\u202c public</p>1"

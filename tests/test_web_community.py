@@ -531,3 +531,35 @@ def test_a_refused_comment_comes_back_in_its_box(site: Settings, engine: Engine)
         assert box and unescape(box[1]) == f"{typed} 7"  # kept, and inert in the box
         assert "<script>alert(1)" not in refused.text
         assert f'action="/papers/{pid}/comments"' in refused.text
+
+
+def test_hiding_a_comment_keeps_the_replies_others_wrote(site: Settings, engine: Engine) -> None:
+    pid = _pid(engine)
+    with client(site, engine) as c:
+        ada, bob = _bearer(c, "ada"), _bearer(c, "bob")
+        top = _post(c, pid, ada, "rude words").json()["id"]
+        reply = _post(c, pid, bob, "a fair answer", top).json()["id"]
+        lone = _post(c, pid, ada, "more rude words").json()["id"]
+        sign_up(c, "mod", PASSWORD)
+        with engine.begin() as conn:
+            set_admin(conn, "mod", True)
+        token = csrf_token(c, "/")
+        for cid in (top, lone):
+            c.post(f"/comments/{cid}/moderate", data={"action": "hide", "csrf_token": token})
+        page = c.get(f"/papers/{pid}").text
+        assert "a fair answer" in page and "[hidden by a moderator]" in page
+        assert "rude words" not in page and f'id="c{lone}"' not in page
+        shown = c.get(f"/api/papers/{pid}/comments").json()
+        assert [(t["id"], t["deleted"], t["body"]) for t in shown] == [(top, True, "")]
+        assert [r["id"] for r in shown[0]["replies"]] == [reply]
+        assert c.get(f"/api/papers/{pid}").json()["numComments"] == 1  # as many as are shown
+
+
+def test_a_comment_of_invisible_characters_is_empty(site: Settings, engine: Engine) -> None:
+    pid = _pid(engine)
+    with client(site, engine) as c:
+        ada = _bearer(c, "ada")
+        for body in ("\u200b\u200b", "\u2063 \u202e", "\ufeff\n\u00a0"):
+            refused = _post(c, pid, ada, body)
+            assert refused.status_code == 400 and "empty" in refused.json()["detail"], body
+        assert _post(c, pid, ada, "\u200bok").status_code == 201

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import secrets
 from functools import lru_cache
 from html import escape
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from markupsafe import Markup
 
 MAX_COMMENT = 20_000
@@ -16,8 +18,15 @@ MAX_COMMENT = 20_000
 _MATH_RE = re.compile(
     r"(\$\$.+?\$\$|\$(?=[^\s$])[^$\n]*?(?<=\S)\$(?!\d)|\\\(.+?\\\)|\\\[.+?\\\])", re.S
 )
-_TOKEN = "\u2063PFMATH{}\u2063"
-_TOKEN_RE = re.compile("\u2063PFMATH(\\d+)\u2063")
+# Held maths is marked with a random key per rendering, so typed text can never pose as one.
+_TOKEN = "\u2063PFMATH{key}x{n}\u2063"
+_TOKEN_RE = "\u2063PFMATH{key}x(\\d+)\u2063"
+# Blockquotes and lists nest at most this deep; markers past it are kept as text (thousands of
+# "> " would otherwise drop the text after them and widen the page).
+MAX_NESTING = 8
+_MARK = r"[ \t]{0,3}(?:>[ \t]?|(?:[*+-]|\d{1,9}[.)])[ \t]+)"
+_PREFIX_RE = re.compile(rf"^(?:{_MARK}){{{MAX_NESTING + 1},}}", re.M)
+_MARK_RE = re.compile(_MARK)
 # Code, whose maths stays as typed, and tags, whose attributes are no place for markup.
 _AS_TEXT_RE = re.compile(r"(<code[^>]*>.*?</code>|<[^>]*>)", re.S)
 HEADING_SHIFT = 3  # "#" is an h4: below the page's h1, its sections' h2 and a card's h3
@@ -30,18 +39,35 @@ _TAGS = {
 @lru_cache(maxsize=1)
 def _md() -> MarkdownIt:
     # "js-default": no raw HTML, no typographer; tables and strikethrough on.
-    return MarkdownIt("js-default").enable(["table", "strikethrough"])
+    # Bare http(s) addresses become links too; "train.py" and other bare names stay text.
+    md = MarkdownIt("js-default", {"linkify": True}).enable(["table", "strikethrough", "linkify"])
+    md.linkify.set({"fuzzy_link": False, "fuzzy_email": False})  # type: ignore[union-attr]
+    md.add_render_rule("image", _image_as_link)
+    return md
+
+
+def _image_as_link(
+    self: object, tokens: list[Token], idx: int, options: object, env: object
+) -> str:
+    """Images are not shown inline (they would load from anywhere): a link named by its alt text."""
+    token = tokens[idx]
+    src = escape(str(token.attrGet("src") or ""))
+    alt = escape("".join(child.content for child in token.children or []))
+    label = f"image: {alt}" if alt else "image"
+    return f'<a href="{src}">{label}</a>' if src else label
 
 
 def render_markdown(text: str, links: bool = True) -> Markup:
     """Render a comment or note: Markdown with math left for KaTeX, sanitised; links optional."""
     maths: list[str] = []
+    key = secrets.token_hex(6)
 
     def hold(match: re.Match[str]) -> str:
         maths.append(match[0])
-        return _TOKEN.format(len(maths) - 1)
+        return _TOKEN.format(key=key, n=len(maths) - 1)
 
-    html = _restore_maths(_render(_MATH_RE.sub(hold, text)), maths)
+    held = _MATH_RE.sub(hold, _cap_nesting(text))
+    html = _restore_maths(_render(held), maths, re.compile(_TOKEN_RE.format(key=key)))
     if not links:  # a link's address stays readable, as text: "paper (https://…)"
         html = _LINK_RE.sub(_link_as_text, html)
     clean = nh3.clean(
@@ -73,7 +99,23 @@ def _render(text: str) -> str:
     return str(md.renderer.render(tokens, md.options, {}))
 
 
-def _restore_maths(html: str, maths: list[str]) -> str:
+def _cap_nesting(text: str) -> str:
+    """Keep the first MAX_NESTING quote and list markers of a line; escape the rest (as text)."""
+
+    def cap(match: re.Match[str]) -> str:
+        marks = _MARK_RE.findall(match[0])
+        return "".join(marks[:MAX_NESTING]) + "".join(map(_as_text, marks[MAX_NESTING:]))
+
+    return _PREFIX_RE.sub(cap, text)
+
+
+def _as_text(mark: str) -> str:
+    """A quote or list marker escaped, so that Markdown shows it as typed."""
+    mark = mark.lstrip()
+    return re.sub(r"^(\d+)([.)])", r"\1\\\2", mark) if mark[0].isdigit() else "\\" + mark
+
+
+def _restore_maths(html: str, maths: list[str], token: re.Pattern[str]) -> str:
     """Put the held maths back: in a `.math` span for KaTeX, or as text in code and tags."""
 
     def put(piece: str, typeset: bool) -> str:
@@ -81,7 +123,7 @@ def _restore_maths(html: str, maths: list[str]) -> str:
             source = escape(maths[int(match[1])], quote=not typeset)
             return f'<span class="math">{source}</span>' if typeset else source
 
-        return _TOKEN_RE.sub(one, piece)
+        return token.sub(one, piece)
 
     parts = _AS_TEXT_RE.split(html)
     return "".join(put(part, i % 2 == 0) for i, part in enumerate(parts))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
+from paperfeed.text import bidi_closed
+
 TEMPLATE_FOLDERS = (("paperfeed.web", "templates"), ("paperfeed.digest", "templates"))
 
 
@@ -19,4 +21,5 @@ def page_env() -> Environment:
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=bidi_closed,  # user text never reverses the page after it
     )

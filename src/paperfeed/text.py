@@ -56,3 +56,27 @@ def terminal_safe(text: str) -> str:
 def _visible(match: re.Match[str]) -> str:
     code = ord(match[0])
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+# Bidi embeddings and overrides (closed by PDF) and isolates (closed by PDI).
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_EMBEDS, _PDF = "\u202a\u202b\u202d\u202e", "\u202c"
+_ISOLATES, _PDI = "\u2066\u2067\u2068", "\u2069"
+
+
+def bidi_closed(value: object) -> object:
+    """A string with the bidi embeddings, overrides and isolates it opened closed at its end, so
+    that a right-to-left override typed into a name cannot reverse the page text after it."""
+    if not isinstance(value, str) or _BIDI.search(value) is None:
+        return value
+    embeds = isolates = 0
+    for mark in _BIDI.findall(value):
+        if mark in _EMBEDS:
+            embeds += 1
+        elif mark == _PDF:
+            embeds = max(embeds - 1, 0)
+        elif mark in _ISOLATES:
+            isolates += 1
+        else:
+            isolates = max(isolates - 1, 0)
+    return value + _PDF * embeds + _PDI * isolates if embeds or isolates else value

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import unicodedata
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from fastapi import BackgroundTasks, HTTPException
@@ -56,16 +57,24 @@ def body_html(comment: Comment) -> Markup:
     return render_markdown(comment.body, links=not is_new_account(comment.user_created))
 
 
+def _view(comment: Comment, upvoted: bool, mine: bool) -> CommentView:
+    if comment.hidden:  # shown as a deleted comment is: no text, no actions
+        gone = replace(comment, deleted=True, body="")
+        return CommentView(
+            gone, Markup('<p class="muted">[hidden by a moderator]</p>'), False, False
+        )
+    return CommentView(comment, body_html(comment), upvoted, mine)
+
+
 def thread_views(
     conn: Connection, paper_id: str, user: User | None, sort: str
 ) -> list[CommentView]:
     """The discussion of a paper: top-level comments sorted, replies oldest first."""
-    items = thread(conn, paper_id)
+    # A hidden comment that others answered stays as a placeholder, so its replies still show.
+    items = thread(conn, paper_id, include_hidden=True)
+    items = [c for c in items if not (c.hidden and c.parent_id is not None)]
     mine = voted_comments(conn, user.id, [c.id for c in items]) if user else set()
-    views = {
-        c.id: CommentView(c, body_html(c), c.id in mine, bool(user and user.id == c.user_id))
-        for c in items
-    }
+    views = {c.id: _view(c, c.id in mine, bool(user and user.id == c.user_id)) for c in items}
     tops = [v for v in views.values() if v.comment.parent_id is None]
     for v in views.values():
         parent = v.comment.parent_id
@@ -80,9 +89,9 @@ def thread_views(
 
 
 def check_body(body: str) -> str:
-    """A comment's text, trimmed; refuses empty and oversized ones."""
+    """A comment's text, trimmed; refuses oversized ones and those with nothing visible."""
     body = body.strip().replace("\x00", "")
-    if not body:
+    if not any(unicodedata.category(ch)[0] not in "CZ" for ch in body):  # invisible marks alone
         raise HTTPException(400, "write something first: the comment is empty")
     if len(body) > MAX_COMMENT:
         raise HTTPException(413, f"a comment holds at most {MAX_COMMENT:,} characters")
