@@ -32,3 +32,4 @@ class SearchResult:
     suggestion: str | None = None
     hidden: int = 0  # papers the reader's `hide` left out of this page
     estimated: bool = False  # `total` estimated after leaving out what `hide` named
+    named: frozenset[str] = frozenset()  # papers the query names (id, URL, title): never hidden

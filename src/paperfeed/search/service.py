@@ -261,8 +261,8 @@ class SearchService:
         """Search papers; any query text is valid, bad options raise BadSearch.
 
         `hide` names papers a reader does not want to see: they are left out before paging
-        (the result's `hidden` says how many of all the results they leave out); past
-        `SCAN_MOST` results it is not applied, and the page is the plain one.
+        (the result's `hidden` says how many of all the results they leave out), except a paper
+        the query names; past `SCAN_MOST` results it is not applied (the plain page is shown).
         """
         _check(mode, limit, offset, sort)
         hide = hide if offset + limit <= SCAN_MOST else None
@@ -270,6 +270,8 @@ class SearchService:
         parsed = parse_query(query)
         filters = Filters(since, until, category or None, author or None)
         depth = offset + limit if hide is None else min(2 * (offset + limit), SCAN_MOST)
+        # A paper the query names (its id, URL or exact title) is looked up: mutes do not hide it.
+        named = frozenset(self._pinned(parsed, filters) if hide is not None else ())
         hidden: set[str] = set()
         while True:
             ordered, total, used, fallback = self._ordered(
@@ -281,7 +283,7 @@ class SearchService:
                 break
             ids = [pid for pid, _s in ordered]
             with self.engine.connect() as conn:
-                hidden |= hide(conn, [pid for pid in ids if pid not in hidden])
+                hidden |= hide(conn, [pid for pid in ids if pid not in hidden]) - named
             kept = kept_window(ids, hidden, offset, limit, total)
             if len(kept.ids) == limit or len(ordered) < depth or depth >= SCAN_MOST:
                 break
@@ -292,7 +294,7 @@ class SearchService:
         suggestion = suggest(parsed, self.keyword.frequencies)
         estimated = not kept.exact
         return SearchResult(
-            hits, kept.total, used, fallback, counted, suggestion, kept.hidden, estimated
+            hits, kept.total, used, fallback, counted, suggestion, kept.hidden, estimated, named
         )
 
     def search_ids(

@@ -205,7 +205,9 @@ def personalise(
         follows = follows if follows is not None else follows_of(conn, user.id)
         context.update(personal_context(conn, user, [c.paper.id for c in listing.cards]))
     context["interests"] = follows  # what the page's follow and mute buttons show
-    muted = [c for c in listing.cards if hides(c.paper, follows)]
+    muted = [
+        c for c in listing.cards if c.paper.id not in listing.named and hides(c.paper, follows)
+    ]
     context["show_muted"] = show_muted
     if listing.hidden:  # the whole list's count, left out before paging
         context["muted"] = Muted(listing.hidden, "list", listing.estimated)

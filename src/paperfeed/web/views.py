@@ -87,6 +87,7 @@ class Listing:
     extra: dict[str, object] = field(default_factory=dict)
     hidden: int = 0  # papers of the whole list the reader's mutes leave out (see `estimated`)
     estimated: bool = False  # `total` estimated (the reader's mutes, a long listing)
+    named: frozenset[str] = frozenset()  # papers a search named: mutes never hide them
 
     @property
     def pages(self) -> int:
@@ -423,6 +424,7 @@ def search(
         f"?{query}",
         hidden=result.hidden,
         estimated=result.estimated,
+        named=result.named,
     )
     return SearchOutcome(listing, result.mode, result.fallback, result.counted, result.suggestion)
 
