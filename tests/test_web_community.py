@@ -73,6 +73,8 @@ def test_comment_reply_and_counts(site: Settings, engine: Engine) -> None:
         assert "Nice result" in page and "Agreed" in page
         assert "💬 3" in c.get(f"/papers/date/{DAYS[1].isoformat()}").text
         assert f"/papers/{pid}#c{top}" in c.get("/discussions").text
+        past = c.get("/discussions?page=2")  # not "Nobody has commented yet"
+        assert past.status_code == 404 and "past the oldest comment" in past.text
         # The top-level author is told about replies, in the site.
         c.cookies.clear()
         c.post("/api/login", json={"username": "ada", "password": PASSWORD})
@@ -525,6 +527,11 @@ def test_a_refused_comment_comes_back_in_its_box(site: Settings, engine: Engine)
         ]
         refused = posted[-1]
         assert refused.status_code == 429 and "comments an hour" in refused.text
+        assert 3000 < int(refused.headers["Retry-After"]) <= 3600  # as the sign-in limit says
+        assert re.search(r"try again in (59|60) minutes", refused.text)
+        api = _post(c, pid, {"X-CSRF-Token": token}, "once more")
+        assert api.status_code == 429 and "Retry-After" in api.headers
+        assert "try again in " in api.json()["detail"]
         box = re.search(
             r'<textarea id="comment-body" name="body"[^>]*>(.*?)</textarea>', refused.text, re.S
         )

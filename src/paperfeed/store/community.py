@@ -411,12 +411,14 @@ def dismiss_reports(conn: Connection, comment_id: int) -> None:
     conn.execute(query.values(resolved=True))
 
 
-def comments_since(conn: Connection, user_id: int, since: datetime) -> int:
-    """How many comments a user wrote since a moment (for rate limits)."""
-    query = select(func.count()).where(
-        comments.c.user_id == user_id, comments.c.created_at >= since
+def comment_times_since(conn: Connection, user_id: int, since: datetime) -> list[datetime]:
+    """When a user wrote each comment since a moment, oldest first (for rate limits)."""
+    query = (
+        select(comments.c.created_at)
+        .where(comments.c.user_id == user_id, comments.c.created_at >= since)
+        .order_by(comments.c.created_at)
     )
-    return int(conn.execute(query).scalar_one())
+    return list(conn.execute(query).scalars())
 
 
 def get_profile(conn: Connection, user_id: int) -> Profile:

@@ -79,6 +79,7 @@ from paperfeed.web.deps import (
     html,
 )
 from paperfeed.web.feeds import MEDIA, resolve_id, serialise
+from paperfeed.web.views import PageOutOfRange
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["community"])
@@ -122,7 +123,9 @@ def comment_form(
             "comment_refused.html", user=user, pid=pid, body=body, parent=parent,
             reason=str(exc.detail), title=_titles_of(site, pid),
         )  # fmt: skip
-        return html(site, request, page, exc.status_code)
+        refused = html(site, request, page, exc.status_code)
+        refused.headers.update(exc.headers or {})  # a 429's Retry-After
+        return refused
     return _back(pid, f"c{new_id}")
 
 
@@ -223,6 +226,8 @@ def recent_page(
     with site.engine.connect() as conn:
         items = recent_comments(conn, per_page + 1, (page - 1) * per_page)
         titles = _titles(conn, {c.paper_id for c in items})
+    if page > 1 and not items:
+        raise PageOutOfRange(f"page {page} is past the oldest comment; page 1 has the newest")
     views = [(c, discussion.body_html(c), titles.get(c.paper_id, c.paper_id)) for c in items]
     body = site.render(
         "discussions.html",

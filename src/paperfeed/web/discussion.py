@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from math import ceil
 
 from fastapi import BackgroundTasks, HTTPException
 from markupsafe import Markup
@@ -18,7 +19,7 @@ from paperfeed.store.community import (
     CommentError,
     add_comment,
     claims_for_papers,
-    comments_since,
+    comment_times_since,
     find_user_id,
     get_comment,
     get_profile,
@@ -105,9 +106,21 @@ def _check_author(site: Site, conn: Connection, user: User) -> None:
         raise HTTPException(403, "your account is suspended; you cannot comment")
     new = is_new_account(created)
     per_hour = site.settings.new_account_comment_limit if new else site.settings.comment_rate_limit
-    if comments_since(conn, user.id, utcnow() - timedelta(hours=1)) >= per_hour:
+    now = utcnow()
+    times = comment_times_since(conn, user.id, now - timedelta(hours=1))
+    if len(times) >= per_hour:
         hint = " (new accounts have a lower limit for their first day)" if new else ""
-        raise HTTPException(429, f"at most {per_hour} comments an hour{hint}; try again later")
+        # The moment enough of the hour's comments have aged out of it to allow one more.
+        wait = max(
+            ceil((times[len(times) - per_hour] + timedelta(hours=1) - now).total_seconds()), 1
+        )
+        message = f"at most {per_hour} comments an hour{hint}; try again in {_minutes(wait)}"
+        raise HTTPException(429, message, headers={"Retry-After": str(wait)})
+
+
+def _minutes(seconds: int) -> str:
+    minutes = ceil(seconds / 60)
+    return "a minute" if minutes == 1 else f"{minutes} minutes"
 
 
 def post_comment(
