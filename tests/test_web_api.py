@@ -190,7 +190,7 @@ def test_submit_through_the_api(
             trending = [i["paper"]["id"] for i in c.get("/api/trending?limit=100").json()]
             assert "1707.08567" not in trending  # old next to the store's week: not new
             assert set(trending) == set(stored(engine)) - {"1707.08567"}
-            again = c.post("/api/submit", json={"id": "1707.08567"}, headers=headers)
+            again = c.post("/api/submit", json={"paper_id": "1707.08567"}, headers=headers)
             assert again.status_code == 409 and "already submitted" in again.json()["detail"]
             bad = c.post(
                 "/api/submit",
@@ -206,3 +206,21 @@ def test_logout_revokes_the_token(site: Settings, engine: Engine) -> None:
         headers = _bearer(c, "mia")
         assert c.post("/api/logout", headers=headers).json() == {"ok": True}
         assert c.post(f"/api/papers/{HOSTILE_ID}/upvote", headers=headers).status_code == 401
+
+
+def test_refused_values_are_explained_in_words(site: Settings, engine: Engine) -> None:
+    pid = sorted(stored(engine))[0]
+    with client(site, engine) as c:
+        mode = c.get("/search?q=x&mode=foo")
+        assert mode.status_code == 400
+        assert "mode: use one of hybrid, keyword, semantic, not &#39;foo&#39;" in mode.text
+        sign_up(c, "worded")
+        number = c.get("/for-you?collection=abc")
+        assert (
+            number.status_code == 400
+            and "collection: give a number, not &#39;abc&#39;" in number.text
+        )
+        headers = _bearer(c, "worded2")
+        empty = c.put(f"/api/me/ratings/{pid}", headers=headers)
+        assert empty.status_code == 422
+        assert empty.json()["detail"].startswith("send a JSON body"), empty.text

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field
 
 from paperfeed import categories
 from paperfeed.models import Paper
@@ -117,7 +117,11 @@ class VoteOut(BaseModel):
 
 
 class SubmitIn(BaseModel):
-    id: str = Field(max_length=1000, description="arXiv id or arxiv.org URL")
+    id: str = Field(
+        max_length=1000,
+        description="arXiv id or arxiv.org URL (`paper_id`, as the library calls it, is read too)",
+        validation_alias=AliasChoices("id", "paper_id"),
+    )
 
 
 class LoginIn(BaseModel):

@@ -6,10 +6,11 @@ import base64
 import hashlib
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from anyio import to_thread
@@ -340,5 +341,25 @@ def validation_message(exc: RequestValidationError) -> str:
             parts.append(f"the body is not valid JSON ({err.get('ctx', {}).get('error', '')})")
             continue
         where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body"))
-        parts.append(f"{where or 'request'}: {err.get('msg', 'invalid')}")
+        if not where and err.get("type") == "missing":
+            parts.append("send a JSON body: the API's page, /docs, shows its fields")
+            continue
+        parts.append(f"{where or 'request'}: {_explain(err)}")
     return "; ".join(dict.fromkeys(parts)) or "invalid request"
+
+
+_CHOICES_RE = re.compile(r"^\^\(([\w|]+)\)\$$")
+
+
+def _explain(err: Mapping[str, Any]) -> str:
+    """What is wrong with one value, in words (a pattern of choices is named as its choices)."""
+    message = str(err.get("msg", "invalid"))
+    if err.get("type") != "string_pattern_mismatch":
+        return message
+    pattern, given = str((err.get("ctx") or {}).get("pattern", "")), repr(err.get("input", ""))
+    choices = _CHOICES_RE.match(pattern)
+    if choices:
+        return f"use one of {', '.join(c for c in choices[1].split('|') if c)}, not {given}"
+    if pattern in (r"^\d*$", r"^\d+$"):
+        return f"give a number, not {given}"
+    return message
