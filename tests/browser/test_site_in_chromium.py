@@ -139,6 +139,11 @@ def test_a_signed_in_readers_pages_fit_a_phone(page: Page, live_site: LiveSite) 
     the screen and on one line, and so do For you's windows and the search form's modes."""
     page.set_viewport_size({"width": 390, "height": 844})
     sign_up(page, live_site.url, "phone")
+    # A long collection name is an option of For you's "Rank by" menu.
+    page.goto(live_site.url + "/library")
+    form = page.get_by_role("form", name="New collection")
+    form.get_by_label("Name").fill("Efficient attention for long-context language models " * 3)
+    form.get_by_role("button", name="New collection").click()
     paths = ("/", "/for-you", "/library", "/search?q=diffusion", f"/papers/{HOSTILE_ID}")
     for path in paths:
         page.goto(live_site.url + path)
