@@ -159,6 +159,8 @@ def test_site_form_subscribes_and_refuses_cross_site_posts(
     assert status_of(engine, "fox@example.org") == "pending"
     bad = client.post("/subscribe", data={"email": "fox"}, headers={"Origin": BASE})
     assert bad.status_code == 400 and "not a valid email" in bad.text
+    again = client.get("/subscribe", follow_redirects=False)  # the answer's page, reopened
+    assert again.status_code == 303 and again.headers["location"] == "/#subscribe-email"
 
 
 def test_tokens_are_scoped(client: TestClient, sink: Sink, engine: Engine) -> None:

@@ -148,6 +148,12 @@ def test_for_you_page_learned_page_reset_and_private_feed(site: Settings, engine
         url = re.search(r'value="([^"]+)" aria-label="Private feed URL"', made)
         assert url and "/feeds/for-you/" in url[1]
         path = "/feeds/for-you/" + url[1].split("/feeds/for-you/")[1]
+        # Opened again (history, a bookmark), the page leads to the library's section, which
+        # says the URL exists and asks before a new one or a revoke ends it.
+        again = c.get("/for-you/feed-url", follow_redirects=False)
+        assert again.status_code == 303 and again.headers["location"] == "/library#private-feed"
+        section = c.get("/library").text.split('id="private-feed"')[1]
+        assert "You have one" in section and section.count("data-confirm=") == 2
         c.cookies.clear()
         feed = c.get(path)
         assert feed.status_code == 200 and "<entry>" in feed.text

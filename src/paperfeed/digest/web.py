@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -152,6 +152,12 @@ async def _form(request: Request) -> dict[str, object]:
 
 def _cross_site(ctx: DigestSite) -> HTMLResponse:
     return _message(ctx, "Not sent", "This form was posted from another site.", status=403)
+
+
+@router.get("/subscribe", include_in_schema=False)
+async def subscribe_again() -> Response:
+    """Opened again after a subscription (history, a bookmark): the pages with the form."""
+    return RedirectResponse("/#subscribe-email", status_code=303)
 
 
 @router.post("/subscribe", response_class=HTMLResponse, openapi_extra=api_doc.subscribe_form())

@@ -935,6 +935,12 @@ def reset(site: SiteDep, user: SignedInDep) -> Response:
     return RedirectResponse(f"/for-you/learned?reset={forgotten}", status_code=303)
 
 
+@router.get("/for-you/feed-url", include_in_schema=False)
+def feed_url_page() -> Response:
+    """The URL is shown once, by the POST that makes it; opened again, the library's section."""
+    return RedirectResponse("/library#private-feed", status_code=303)
+
+
 @router.post("/for-you/feed-url", dependencies=[FormCsrf])
 def feed_url(
     request: Request, site: SiteDep, user: SignedInDep, revoke: Annotated[int, Form(ge=0, le=1)] = 0
