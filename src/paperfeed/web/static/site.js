@@ -198,3 +198,36 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+// A saved paper's reading state is kept as soon as it is changed (a note still waits for its
+// button); without JavaScript it is sent with the note form's button.
+document.addEventListener("change", function (event) {
+  var select = event.target;
+  if (!(select instanceof HTMLSelectElement) || select.name !== "state") return;
+  var form = select.closest("form.note-form");
+  if (!form) return;
+  var body = new FormData();
+  body.append("csrf_token", form.querySelector("input[name=csrf_token]").value);
+  body.append("state", select.value);
+  var said = form.querySelector(".state-saved");
+  if (!said) {
+    said = document.createElement("span");
+    said.className = "state-saved muted";
+    said.setAttribute("role", "status");
+    select.insertAdjacentElement("afterend", said);
+  }
+  fetch(form.action, {
+    method: "POST", body: body, headers: { Accept: "application/json" }, credentials: "same-origin"
+  }).then(function (response) {
+    if (!response.ok) throw new Error(String(response.status));
+    var label = select.value === "read" ? "read" : "to read";
+    said.textContent = " Saved: " + label;
+    var item = form.closest(".library-item");
+    var meta = item && item.querySelector("p.meta");
+    if (meta) meta.textContent = select.value === "read" ? "Read" : "To read";
+    var heading = document.querySelector(".my-note h2 .muted");
+    if (!item && heading) heading.textContent = "(private) · " + label;
+  }).catch(function () {
+    said.textContent = " Not saved: use the Save note button";
+  });
+});
