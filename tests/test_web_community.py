@@ -306,12 +306,17 @@ def test_author_claims(site: Settings, engine: Engine) -> None:
         c.cookies.clear()
         sign_up(c, "rival", PASSWORD)
         token = csrf_token(c, "/")
-        taken = c.post(f"/papers/{pid}/claim", data={"author": author, "csrf_token": token})
-        assert taken.status_code == 409 and "already claimed" in taken.text
+        # A claim still waiting does not lock the name: a second one waits beside it.
+        rival = c.post(
+            f"/papers/{pid}/claim",
+            data={"author": author, "csrf_token": token},
+            follow_redirects=False,
+        )
+        assert rival.status_code == 303
         with engine.begin() as conn:
             set_admin(conn, "rival", True)
         queue = c.get("/admin/community").text
-        claim_id = int(queue.split('action="/admin/claims/')[1].split('"')[0])
+        claim_id, rival_id = sorted({int(i) for i in re.findall(r'/admin/claims/(\d+)"', queue)})
         no_reason = c.post(
             f"/admin/claims/{claim_id}", data={"decision": "reject", "csrf_token": token}
         )
@@ -347,8 +352,13 @@ def test_author_claims(site: Settings, engine: Engine) -> None:
         with engine.begin() as conn:
             set_admin(conn, "claimer", True)
         queue = c.get("/admin/community").text
-        claim_id = int(queue.split('action="/admin/claims/')[1].split('"')[0])
+        claim_id = max(int(i) for i in re.findall(r'/admin/claims/(\d+)"', queue))
         c.post(f"/admin/claims/{claim_id}", data={"decision": "approve", "csrf_token": token})
+        # One name, one approved account: the rival's waiting claim cannot be approved too.
+        clash = c.post(
+            f"/admin/claims/{rival_id}", data={"decision": "approve", "csrf_token": token}
+        )
+        assert clash.status_code == 409 and "reject that claim first" in clash.text
         assert "approve claim" in c.get("/admin").text  # the console's log of admin actions
         c.post(f"/admin/claims/{claim_id}", data={"decision": "approve", "csrf_token": token})
         assert 'aria-label="Notifications: 1 new"' in c.get("/daily").text  # told once

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Row,
     Select,
     String,
     Table,
@@ -510,7 +511,9 @@ def add_claim(conn: Connection, user_id: int, paper_id: str, author: str) -> int
         if claim.author != author or claim.status == "rejected":
             continue
         if claim.user_id != user_id:
-            raise CommentError(f"{author} on this paper is already claimed by {claim.username}")
+            if claim.status == "approved":
+                raise CommentError(f"{author} on this paper is claimed by {claim.username}")
+            continue  # another account's claim waits too: the moderators choose between them
         raise ClaimedAlready(f"you already claimed {author} on this paper ({claim.status})")
     values = {
         "user_id": user_id,
@@ -532,6 +535,11 @@ def decide_claim(conn: Connection, claim_id: int, approve: bool, reason: str) ->
     if row is None:
         return None
     status = "approved" if approve else "rejected"
+    if approve and _rival_approved(conn, row):
+        raise CommentError(
+            f"{row.author} on {row.paper_id} is approved for another account already;"
+            " reject that claim first"
+        )
     now = utcnow()
     query = update(author_claims).where(author_claims.c.id == claim_id)
     conn.execute(query.values(status=status, reason=reason, decided_at=now))
@@ -541,6 +549,17 @@ def decide_claim(conn: Connection, claim_id: int, approve: bool, reason: str) ->
         conn.execute(notifications.insert().values(kind=f"claim_{status}", **new))
     bump_revision(conn)
     return claim
+
+
+def _rival_approved(conn: Connection, row: Row[Any]) -> bool:
+    """True when another account's claim on the same author of the same paper is approved."""
+    query = select(author_claims.c.id).where(
+        author_claims.c.paper_id == row.paper_id,
+        author_claims.c.author == row.author,
+        author_claims.c.status == "approved",
+        author_claims.c.user_id != row.user_id,
+    )
+    return conn.execute(query).first() is not None
 
 
 def is_claimed_author(conn: Connection, user_id: int, paper_id: str) -> bool:

@@ -477,7 +477,10 @@ def decide_claim_form(
     if decision == "reject" and not reason.strip():
         raise HTTPException(400, "say why the claim is rejected")
     with site.writing() as conn:
-        claim = decide_claim(conn, claim_id, decision == "approve", reason.strip())
+        try:
+            claim = decide_claim(conn, claim_id, decision == "approve", reason.strip())
+        except StoreCommentError as exc:
+            raise HTTPException(409, str(exc)) from exc
         if claim is None:
             raise HTTPException(404, f"no claim {claim_id}")
         target = f"{claim.username} as {claim.author} on {claim.paper_id}"
