@@ -580,3 +580,26 @@ def test_a_comment_of_invisible_characters_is_empty(site: Settings, engine: Engi
             refused = _post(c, pid, ada, body)
             assert refused.status_code == 400 and "empty" in refused.json()["detail"], body
         assert _post(c, pid, ada, "\u200bok").status_code == 201
+
+
+def test_a_moderator_deletes_but_never_edits_anothers_comment(
+    site: Settings, engine: Engine
+) -> None:
+    pid = _pid(engine)
+    with client(site, engine) as c:
+        carol = _bearer(c, "carol")
+        cid = _post(c, pid, carol, "what carol said").json()["id"]
+        sign_up(c, "modmax", PASSWORD)
+        with engine.begin() as conn:
+            set_admin(conn, "modmax", True)
+        token = csrf_token(c, "/")
+        page = c.get(f"/papers/{pid}").text.split(f'id="c{cid}"')[1].split("</article>")[0]
+        assert "Edit comment" not in page and "logged as a moderator" in page
+        edit = c.post(
+            f"/comments/{cid}/edit", data={"body": "words never said", "csrf_token": token}
+        )
+        assert edit.status_code == 403 and "only its author can edit" in edit.text
+        assert "what carol said" in c.get(f"/papers/{pid}").text
+        gone = c.post(f"/comments/{cid}/delete", data={"csrf_token": token})
+        assert gone.status_code == 200 and "what carol said" not in gone.text
+        assert f"delete comment {cid} by carol on {pid}" in c.get("/admin").text

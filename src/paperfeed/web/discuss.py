@@ -148,8 +148,11 @@ def edit_form(site: SiteDep, user: SignedInDep, comment_id: RowId, body: Body = 
 def delete_form(site: SiteDep, user: SignedInDep, comment_id: RowId) -> Response:
     """Delete a comment; replies to it stay readable."""
     with site.writing() as conn:
-        comment = discussion.own_comment(conn, comment_id, user)
+        comment = discussion.own_comment(conn, comment_id, user, moderating=True)
         delete_comment(conn, comment_id)
+        if comment.user_id != user.id:  # a moderator's delete is in the admin log
+            target = f"{comment_id} by {comment.username} on {comment.paper_id}"
+            record_action(conn, user.username, "delete comment", target)
     return _back(comment.paper_id)
 
 

@@ -176,13 +176,15 @@ def _notify(conn: Connection, paper_id: str, author_id: int, comment_id: int) ->
     return {u: "author" for u in authors} | kinds
 
 
-def own_comment(conn: Connection, comment_id: int, user: User) -> Comment:
-    """A comment the user may change (their own; admins may change any)."""
+def own_comment(conn: Connection, comment_id: int, user: User, moderating: bool = False) -> Comment:
+    """A comment the user may change: their own; with `moderating` (a delete), admins may
+    take any away, but nobody puts words in another's mouth (edits are the author's)."""
     comment = get_comment(conn, comment_id)
     if comment is None or comment.hidden:
         raise HTTPException(404, f"no comment {comment_id}")
-    if comment.user_id != user.id and not user.is_admin:
-        raise HTTPException(403, "only its author can change a comment")
+    if comment.user_id != user.id and not (moderating and user.is_admin):
+        also = "; a moderator can hide or delete it" if user.is_admin else ""
+        raise HTTPException(403, f"only its author can edit a comment{also}")
     if comment.deleted:
         raise HTTPException(409, "that comment was deleted")
     return comment
