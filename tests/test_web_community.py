@@ -12,6 +12,7 @@ from sqlalchemy import Engine, update
 
 from paperfeed.settings import Settings
 from paperfeed.store.accounts import set_admin, users
+from paperfeed.store.enrichment import hub_artifacts
 from paperfeed.util import utcnow
 from tests.web_support import (
     DAYS,
@@ -377,12 +378,30 @@ def test_author_claims(site: Settings, engine: Engine) -> None:
         # A claimed author adds links; someone else may not.
         with engine.begin() as conn:
             set_admin(conn, "claimer", False)
+        before = c.get(f"/api/papers/{pid}").json()
         added = c.post(
             f"/papers/{pid}/links",
             data={"kind": "model", "url": "https://huggingface.co/org/model", "csrf_token": token},
             follow_redirects=False,
         )
         assert added.status_code == 303
+        # Added models and datasets count as the Hub's do, once each: a dataset the Hub already
+        # lists for the paper is not counted again.
+        with engine.begin() as conn:
+            conn.execute(
+                hub_artifacts.insert().values(
+                    paper_id=pid, kind="dataset", hub_id="org/data", fetched_at=utcnow()
+                )
+            )
+        for kind, url in (
+            ("dataset", "http://huggingface.co/datasets/org/data/"),
+            ("model", "https://huggingface.co/org/model"),  # the same model twice
+        ):
+            c.post(f"/papers/{pid}/links", data={"kind": kind, "url": url, "csrf_token": token})
+        after = c.get(f"/api/papers/{pid}").json()
+        assert after["numModels"] == before["numModels"] + 1
+        assert after["numDatasets"] == before["numDatasets"] + 1  # the Hub's, already listed
+        assert "1 model" in c.get("/search", params={"q": pid, "mode": "keyword"}).text
         bad = c.post(
             f"/papers/{pid}/links",
             data={"kind": "model", "url": "javascript:alert(1)", "csrf_token": token},

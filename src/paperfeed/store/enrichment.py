@@ -253,7 +253,7 @@ def enrichment_for(
     """Repository facts (first linked repo GitHub knows) and artifact counts per paper."""
     if not paper_ids:
         return {}
-    added = community_code(conn, paper_ids)
+    added, hub_added = _community_links(conn, paper_ids)
     keys = {pid: [repo_key(n) for n in names] for pid, names in links.items()}
     for pid, urls in added.items():  # an added repository counts after the paper's own
         keys.setdefault(pid, []).extend(repo_key(n) for n in map(github_name, urls) if n)
@@ -266,6 +266,8 @@ def enrichment_for(
     statement = _artifact_counts(conn.dialect.name)
     for pid, kind, n in conn.execute(statement, {"ids": list(paper_ids)}):
         counts.setdefault(pid, {})[kind] = int(n)
+    for pid, kind, n in _new_hub_links(conn, hub_added):  # added links the Hub did not list
+        counts.setdefault(pid, {})[kind] = counts[pid].get(kind, 0) + n
     found = {}
     for pid in paper_ids:
         repo = next((facts[k] for k in keys.get(pid, []) if k in facts), None)
@@ -277,21 +279,53 @@ def enrichment_for(
     return found
 
 
-def community_code(conn: Connection, paper_ids: Sequence[str]) -> dict[str, list[str]]:
-    """The code links people added to these papers (claimed authors, admins), oldest first."""
+# What a model, dataset or demo link people added counts as, beside the Hub's own counts.
+_ADDED_HUB_KINDS = {"model": "model", "dataset": "dataset", "demo": "space"}
+_HUB_PATH = {"model": "", "dataset": "datasets/", "space": "spaces/"}
+HubLinks = dict[str, list[tuple[str, str]]]  # paper id -> [(hub kind, url)]
+
+
+def _community_links(
+    conn: Connection, paper_ids: Sequence[str]
+) -> tuple[dict[str, list[str]], HubLinks]:
+    """The code links, and the model, dataset and demo links, that people added to these
+    papers (claimed authors, admins), oldest first."""
     query = (
-        select(paper_links.c.paper_id, paper_links.c.url)
+        select(paper_links.c.paper_id, paper_links.c.kind, paper_links.c.url)
         .where(
-            paper_links.c.kind == "code",
+            paper_links.c.kind.in_(["code", *_ADDED_HUB_KINDS]),
             in_list(paper_links.c.paper_id, conn.dialect.name, values=list(paper_ids)),
         )
         .order_by(paper_links.c.id)
     )
-    found: dict[str, list[str]] = {}
-    for pid, url in conn.execute(query):
-        if url not in found.setdefault(str(pid), []):
-            found[str(pid)].append(str(url))
-    return found
+    code: dict[str, list[str]] = {}
+    hub: HubLinks = {}
+    for pid, kind, url in conn.execute(query):
+        if kind == "code":
+            if url not in code.setdefault(str(pid), []):
+                code[str(pid)].append(str(url))
+        elif (_ADDED_HUB_KINDS[kind], url) not in hub.get(pid, []):
+            hub.setdefault(str(pid), []).append((_ADDED_HUB_KINDS[kind], str(url)))
+    return code, hub
+
+
+def _new_hub_links(conn: Connection, added: HubLinks) -> list[tuple[str, str, int]]:
+    """(paper, kind, n): the added links of each kind that are not a Hub artifact already
+    counted for the paper (a Hugging Face address of one is the same artifact)."""
+    if not added:
+        return []
+    query = select(hub_artifacts.c.paper_id, hub_artifacts.c.kind, hub_artifacts.c.hub_id)
+    listed = {
+        (str(p), str(k), f"https://huggingface.co/{_HUB_PATH.get(str(k), '')}{h}".lower())
+        for p, k, h in conn.execute(query.where(hub_artifacts.c.paper_id.in_(sorted(added))))
+    }
+    counts: dict[tuple[str, str], int] = {}
+    for pid, links in added.items():
+        for kind, url in links:
+            address = url.rstrip("/").lower().replace("http://", "https://", 1)
+            if (pid, kind, address.replace("://www.", "://", 1)) not in listed:
+                counts[pid, kind] = counts.get((pid, kind), 0) + 1
+    return [(pid, kind, n) for (pid, kind), n in counts.items()]
 
 
 def _all_code_urls(conn: Connection) -> list[tuple[str, str]]:
