@@ -8,10 +8,11 @@ from html import escape, unescape
 from xml.etree import ElementTree as ET
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 
 from paperfeed.settings import Settings
 from paperfeed.store.accounts import set_admin, users
+from paperfeed.store.community import comments
 from paperfeed.store.enrichment import hub_artifacts
 from paperfeed.util import utcnow
 from tests.web_support import (
@@ -622,3 +623,40 @@ def test_a_moderator_deletes_but_never_edits_anothers_comment(
         gone = c.post(f"/comments/{cid}/delete", data={"csrf_token": token})
         assert gone.status_code == 200 and "what carol said" not in gone.text
         assert f"delete comment {cid} by carol on {pid}" in c.get("/admin").text
+
+
+def test_a_reported_comment_deleted_by_its_author_is_kept_for_the_moderators(
+    site: Settings, engine: Engine
+) -> None:
+    pid = _pid(engine)
+    title = stored(engine)[pid].title
+    with client(site, engine) as c:
+        bob = _bearer(c, "bob")
+        cid = _post(c, pid, bob, "offensive *maths*").json()["id"]
+        sign_up(c, "carol", PASSWORD)
+        token = csrf_token(c, "/")
+        c.post(f"/comments/{cid}/report", data={"reason": "rude", "csrf_token": token})
+        c.cookies.clear()  # the author deletes it next
+        sign_in = {"username": "bob", "password": PASSWORD, "csrf_token": csrf_token(c, "/signin")}
+        c.post("/signin", data=sign_in)
+        c.post(f"/comments/{cid}/delete", data={"csrf_token": csrf_token(c, "/")})
+        assert "offensive" not in c.get(f"/papers/{pid}").text
+        assert c.get(f"/api/papers/{pid}/comments").json() == []
+        with engine.begin() as conn:
+            set_admin(conn, "carol", True)
+        c.cookies.clear()
+        sign_in = {
+            "username": "carol",
+            "password": PASSWORD,
+            "csrf_token": csrf_token(c, "/signin"),
+        }
+        c.post("/signin", data=sign_in)
+        queue = c.get("/admin/community").text.split("<h2>Author claims</h2>")[0]
+        assert "deleted by its author after the report" in queue and "<em>maths</em>" in queue
+        assert 'href="/users/carol">carol</a>: “rude”' in queue and escape(title) in queue
+        token = csrf_token(c, "/")
+        c.post(f"/comments/{cid}/moderate", data={"action": "dismiss", "csrf_token": token})
+        assert "No open reports." in c.get("/admin/community").text
+        with engine.connect() as conn:
+            body = conn.execute(select(comments.c.body).where(comments.c.id == cid)).scalar()
+        assert body == ""  # handled: the deleted text is gone for good

@@ -321,9 +321,14 @@ def edit_comment(conn: Connection, comment_id: int, body: str) -> None:
 
 
 def delete_comment(conn: Connection, comment_id: int) -> None:
-    """Blank a comment; its replies stay readable under a "deleted" placeholder."""
+    """Blank a comment; its replies stay readable under a "deleted" placeholder. While reports
+    on it wait for a moderator, its text is kept for them (shown nowhere else)."""
+    waiting = select(comment_reports.c.id).where(
+        comment_reports.c.comment_id == comment_id, comment_reports.c.resolved.is_(False)
+    )
+    reported = conn.execute(waiting.limit(1)).first() is not None
     query = update(comments).where(comments.c.id == comment_id)
-    conn.execute(query.values(deleted=True, body=""))
+    conn.execute(query.values(deleted=True) if reported else query.values(deleted=True, body=""))
     drop_comment_notices(conn, comment_id, "the comment was deleted")
     bump_revision(conn)
 
@@ -333,6 +338,7 @@ def set_comment_hidden(conn: Connection, comment_id: int, hidden: bool) -> None:
     conn.execute(update(comments).where(comments.c.id == comment_id).values(hidden=hidden))
     reports = update(comment_reports).where(comment_reports.c.comment_id == comment_id)
     conn.execute(reports.values(resolved=True))
+    _forget_deleted_text(conn, comment_id)
     if hidden:
         drop_comment_notices(conn, comment_id, "the comment was hidden")
     bump_revision(conn)
@@ -387,29 +393,43 @@ def report_comment(conn: Connection, comment_id: int, user_id: int, reason: str)
         pass  # reported already
 
 
-def open_reports(conn: Connection) -> list[tuple[Comment, int, str]]:
-    """Reported comments awaiting a moderator: the comment, report count and latest reason."""
+@dataclass(frozen=True)
+class OpenReport:
+    """A reported comment awaiting a moderator, with who reported it and why, oldest first."""
+
+    comment: Comment
+    reports: list[tuple[str, str]]  # (reporter, reason)
+
+
+def open_reports(conn: Connection) -> list[OpenReport]:
+    """Reported comments awaiting a moderator, the longest waiting first."""
     query = (
-        select(
-            comment_reports.c.comment_id,
-            func.count().label("n"),
-            func.max(comment_reports.c.reason).label("reason"),
-        )
+        select(comment_reports.c.comment_id, users.c.username, comment_reports.c.reason)
+        .join(users, users.c.id == comment_reports.c.user_id)
         .where(comment_reports.c.resolved.is_(False))
-        .group_by(comment_reports.c.comment_id)
+        .order_by(comment_reports.c.id)
     )
-    found = []
-    for cid, n, reason in conn.execute(query):
-        comment = get_comment(conn, cid)
-        if comment is not None:
-            found.append((comment, int(n), str(reason)))
-    return found
+    reports: dict[int, list[tuple[str, str]]] = {}
+    for cid, who, reason in conn.execute(query):
+        reports.setdefault(int(cid), []).append((str(who), str(reason)))
+    if not reports:
+        return []
+    found = conn.execute(_comment_query().where(comments.c.id.in_(list(reports))))
+    by_id = {c.id: c for c in map(_comment, found)}
+    return [OpenReport(by_id[cid], said) for cid, said in reports.items() if cid in by_id]
 
 
 def dismiss_reports(conn: Connection, comment_id: int) -> None:
     """Mark a comment's reports handled without hiding it."""
     query = update(comment_reports).where(comment_reports.c.comment_id == comment_id)
     conn.execute(query.values(resolved=True))
+    _forget_deleted_text(conn, comment_id)
+
+
+def _forget_deleted_text(conn: Connection, comment_id: int) -> None:
+    """A deleted comment's text, kept while reports on it waited, goes once they are handled."""
+    query = update(comments).where(comments.c.id == comment_id, comments.c.deleted.is_(True))
+    conn.execute(query.values(body=""))
 
 
 def comment_times_since(conn: Connection, user_id: int, since: datetime) -> list[datetime]:

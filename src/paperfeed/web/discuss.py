@@ -522,11 +522,14 @@ def moderation_page(
     """The moderation queue: reported comments and pending author claims; the authors shown
     who are suspended, to lift it where it was done."""
     with site.engine.connect() as conn:
-        reports = [(c, n, r, discussion.body_html(c)) for c, n, r in open_reports(conn)]
+        reports = [(r, discussion.evidence_html(r.comment)) for r in open_reports(conn)]
         claims = pending_claims(conn)
         hidden = [(c, discussion.body_html(c)) for c in hidden_comments(conn)]
-        names = {c.username for c, *_ in reports} | {c.username for c, _ in hidden}
+        names = {r.comment.username for r, _ in reports} | {c.username for c, _ in hidden}
         barred = {n for n in names if (found := find_user_id(conn, n)) and found[4]}
+        papers = {r.comment.paper_id for r, _ in reports} | {c.paper_id for c, _ in hidden}
+        papers |= {cl.paper_id for cl in claims}
+        titles = _titles(conn, papers)
     body = site.render(
         "admin_community.html",
         user=admin,
@@ -534,6 +537,7 @@ def moderation_page(
         claims=claims,
         hidden=hidden,
         barred=barred,
+        titles=titles,
         done=(suspended, restored),
     )
     return html(site, request, body)

@@ -67,6 +67,15 @@ def _view(comment: Comment, upvoted: bool, mine: bool) -> CommentView:
     return CommentView(comment, body_html(comment), upvoted, mine)
 
 
+def evidence_html(comment: Comment) -> Markup:
+    """A reported comment as a moderator sees it: also when its author deleted it since (its
+    text is kept, for them only, while the reports wait)."""
+    if not comment.deleted:
+        return body_html(comment)
+    kept = render_markdown(comment.body, links=False) if comment.body else Markup("")
+    return Markup('<p class="muted">[deleted by its author after the report]</p>') + kept
+
+
 def thread_views(
     conn: Connection, paper_id: str, user: User | None, sort: str
 ) -> list[CommentView]:
