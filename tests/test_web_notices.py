@@ -385,3 +385,13 @@ def test_an_address_for_notices_only_gets_notices_and_no_digest_until_asked(
     _post(c, pid, _bearer(c, "rosa"), "another answer", top)
     assert len(_notices(sink, "pia@example.org")) == 2
     assert 'value="none" selected' in c.get(manage).text  # its preferences link still works
+    # Asking for digests again says they are off and where to turn them on; the page too.
+    page = c.get(manage).text
+    assert "Digests are off: this address gets notices only" in page
+    again = c.post("/subscribe", data={"email": "pia@example.org", "csrf_token": token})
+    assert again.status_code == 200
+    told = sink.to("pia@example.org")[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "its digests are off" in told and "already subscribed" not in told
+    assert _path(_link(sink.to("pia@example.org")[-1], "preferences")).startswith("/preferences?")
+    off = c.post(manage, data=form | {"frequency": "none", "weekday": "0"})
+    assert "Saved. Digests are off" in off.text and "Your next digest" not in off.text
