@@ -102,6 +102,12 @@ def test_ratings_follows_mutes_bump_the_signal_version(engine: Engine) -> None:
         assert [(s.paper_id, s.sign) for s in signals] == [("2601.00002", -1)]
         assert [m.value for m in lib.interests(conn, uid, "mute")] == ["llm"]
         assert lib.remove_interest(conn, uid, "mute", "keyword", "llm")
+        # Never both: muting what one follows ends the follow, and following ends the mute.
+        assert lib.add_interest(conn, uid, "follow", "author", "yang li", "Yang Li")
+        assert lib.add_interest(conn, uid, "mute", "author", "yang li", "Yang Li")
+        assert [i.value for i in lib.interests(conn, uid, "follow")] == ["cs.LG"]
+        assert lib.add_interest(conn, uid, "follow", "author", "yang li", "Yang Li")
+        assert lib.interests(conn, uid, "mute") == []
 
 
 def test_feed_token_is_revocable(engine: Engine) -> None:

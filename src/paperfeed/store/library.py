@@ -768,7 +768,8 @@ def _interest_table(what: str) -> tuple[Table, tuple[str, ...]]:
 def add_interest(
     conn: Connection, user_id: int, what: str, kind: str, value: str, label: str
 ) -> bool:
-    """Follow (what="follow") or mute (what="mute") something; True when new."""
+    """Follow (what="follow") or mute (what="mute") something; True when new. Following what
+    one muted ends the mute, and muting what one follows ends the follow: never both."""
     table, kinds = _interest_table(what)
     if kind not in kinds:
         raise LibraryError(f"you can {what} only: {', '.join(kinds)}")
@@ -780,6 +781,9 @@ def add_interest(
         return False
     row = {"user_id": user_id, "kind": kind, "value": value, "label": label or value}
     conn.execute(table.insert().values(**row, created_at=utcnow()))
+    other, _ = _interest_table("mute" if what == "follow" else "follow")
+    same = (other.c.user_id == user_id) & (other.c.kind == kind) & (other.c.value == value)
+    conn.execute(delete(other).where(same))
     bump_signals(conn, user_id)
     return True
 
