@@ -76,6 +76,13 @@ def test_bad_dates_are_refused(data_dir: Path) -> None:
         ("PAPERFEED_SMTP_CONNECTIONS", "0", "greater than or equal to 1"),
         ("PAPERFEED_SMTP_CONNECTIONS", "many", "valid integer"),
         ("PAPERFEED_DIGEST_SEND_RATE", "-1", "greater than or equal to 0"),
+        # A schedule that cannot be read would stop every job and digest at each tick.
+        ("PAPERFEED_PIPELINE_TIME", "25:99", "no time of day: give HH:MM"),
+        ("PAPERFEED_PIPELINE_TIME", "8pm", "give a time as HH:MM"),
+        ("PAPERFEED_PIPELINE_TIMEZONE", "Mars/Base", "no time zone name"),
+        ("PAPERFEED_PIPELINE_DAYS", "funday", "name days as mon,tue"),
+        ("PAPERFEED_SMTP_PORT", "99999", "less than or equal to 65535"),
+        ("PAPERFEED_MAIL_FROM", "garbage", "give an address like"),
     ],
 )
 def test_a_bad_setting_is_named_without_a_traceback(
@@ -93,6 +100,7 @@ def test_a_bad_setting_is_named_without_a_traceback(
     )
     said = " ".join(done.stderr.split())
     assert done.returncode == 2 and f"error: {name}: " in said and says in said, said
+    assert "Value error" not in said
     assert "Traceback" not in done.stderr and repr(value) in said
 
 

@@ -59,6 +59,7 @@ def test_a_broken_install_gets_a_list_of_what_to_fix(sqlite_settings: Settings) 
             "base_url": other.url,
             "smtp_port": str(free_port()),
             "embed_model": str(sqlite_settings.data_dir / "no-such-model"),
+            "trusted_proxies": "10.0.0.0/8, /run/proxy.sock, proxy.example",
         }
         result = runner.invoke(app, ["doctor"], env=env(sqlite_settings, **extra))
     assert result.exit_code == 1
@@ -70,7 +71,8 @@ def test_a_broken_install_gets_a_list_of_what_to_fix(sqlite_settings: Settings) 
     assert "cannot connect to the mail server" in text
     assert "cannot be loaded" in text
     assert "schema is at no schema" in text
-    assert len(problems) == 6 and "6 problem(s) to fix" in result.output
+    assert "'proxy.example' is no IP address or network" in text
+    assert len(problems) == 7 and "7 problem(s) to fix" in result.output
 
 
 def test_unembedded_papers_and_a_stale_index_are_problems(

@@ -304,7 +304,8 @@ def main() -> None:
             raise
         for problem in exc.errors():  # a bad PAPERFEED_* value: say which, no traceback
             name = f"PAPERFEED_{str(problem['loc'][0]).upper()}" if problem["loc"] else "a setting"
-            _say(err, f"error: {name}: {problem['msg']} (got {problem.get('input')!r})")
+            msg = str(problem["msg"]).removeprefix("Value error, ")
+            _say(err, f"error: {name}: {msg} (got {problem.get('input')!r})")
         sys.exit(2)
     except Exception as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0:1] or [repr(exc)]

@@ -7,6 +7,7 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from ipaddress import ip_network
 from urllib.parse import urlsplit
 
 import httpx
@@ -39,6 +40,20 @@ def check_secret(settings: Settings, found: Findings) -> None:
         (found.notes if settings.dev_mode else found.problems).append(message)
     elif len(key) < 32 or len(set(key)) < 8:
         found.problems.append("PAPERFEED_SECRET_KEY is short or repetitive: use 32+ random chars")
+
+
+def check_proxies(settings: Settings, found: Findings) -> None:
+    """Trusted proxies are addresses or networks (a name matches only a Unix socket's peer)."""
+    for item in (i.strip() for i in settings.trusted_proxies.split(",")):
+        if not item or item == "*" or item.startswith("/"):
+            continue
+        try:
+            ip_network(item, strict=False)
+        except ValueError:
+            found.problems.append(
+                f"PAPERFEED_TRUSTED_PROXIES: {item!r} is no IP address or network (e.g. "
+                "10.0.0.0/8), so no proxy is trusted and every client looks like the proxy"
+            )
 
 
 def check_base_url(settings: Settings, found: Findings, timeout: float = 5.0) -> None:
@@ -151,6 +166,7 @@ def check_store(settings: Settings, found: Findings) -> None:
 
 CHECKS: list[Callable[[Settings, Findings], None]] = [
     check_secret,
+    check_proxies,
     check_base_url,
     check_smtp,
     check_model,

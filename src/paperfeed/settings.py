@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_URL = "http://127.0.0.1:8000"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SMTP_FIELDS = {"smtp_host", "smtp_port", "smtp_username", "smtp_password", "smtp_tls"}
 
 
@@ -110,7 +113,7 @@ class Settings(BaseSettings):
         "sending it; `demo` turns it on when no SMTP server is set. Not for production.",
     )
     smtp_host: str = Field(default="127.0.0.1", description="SMTP server host.")
-    smtp_port: int = Field(default=25, description="SMTP server port.")
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP server port.")
     smtp_username: str | None = Field(default=None, description="SMTP user name.")
     smtp_password: str | None = Field(default=None, description="SMTP password.")
     smtp_tls: Literal["none", "starttls", "ssl"] = Field(
@@ -282,6 +285,41 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds between checks of the job schedule (serve, worker).",
     )
+
+    @field_validator("pipeline_time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        parts = value.strip().split(":")
+        if len(parts) != 2 or not all(p.isdigit() and len(p) <= 2 for p in parts):
+            raise ValueError("give a time as HH:MM, e.g. 20:05")
+        if int(parts[0]) > 23 or int(parts[1]) > 59:
+            raise ValueError("no time of day: give HH:MM from 00:00 to 23:59")
+        return value.strip()
+
+    @field_validator("pipeline_timezone")
+    @classmethod
+    def _time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value.strip())
+        except (ValueError, KeyError, ZoneInfoNotFoundError):
+            raise ValueError("no time zone name, e.g. America/New_York or UTC") from None
+        return value.strip()
+
+    @field_validator("pipeline_days")
+    @classmethod
+    def _week_days(cls, value: str) -> str:
+        days = [d.strip()[:3].lower() for d in value.split(",") if d.strip()]
+        wrong = [d for d in days if d not in WEEKDAYS]
+        if not days or wrong:
+            raise ValueError(f"name days as {','.join(WEEKDAYS)}, comma-separated")
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        if "@" not in parseaddr(value)[1]:
+            raise ValueError("give an address like 'paperfeed <feeds@example.org>'")
+        return value
 
     @property
     def index_dir(self) -> Path:
