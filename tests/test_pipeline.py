@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -348,6 +349,8 @@ def test_jobs_list_and_run_from_the_command_line(sqlite_settings: Settings) -> N
     down |= {"PAPERFEED_JOB_MAX_ATTEMPTS": "1"}
     failed = runner.invoke(app, ["jobs", "run", "hf-daily"], env=down)
     assert failed.exit_code == 1 and "cannot reach" in failed.output
+    said = runner.invoke(app, ["jobs", "list"], env=env).output  # why it failed, in words too
+    assert re.search(r"^hf-daily +failed at .*\n +why: .*cannot reach", said, re.M), said
 
 
 class StopAfter(threading.Event):
@@ -379,11 +382,34 @@ def test_a_stopping_process_ends_the_embedding_run_after_a_batch_and_the_next_re
     # Told to stop after the first batch: the batch is kept, the run is left to be resumed.
     first = run_job(Context(engine, s, stop=StopAfter(2)), embed)
     assert first.status == "interrupted" and "256" in str(first.error)
-    with engine.connect() as conn:
-        assert [r.status for r in db.recent_runs(conn, 5, "embed")] == ["running"]
+    with engine.connect() as conn:  # recorded as stopped at once, not left "running"
+        [stopped] = db.recent_runs(conn, 5, "embed")
+        assert stopped.status == "abandoned" and "the next run resumes it" in str(stopped.error)
         cid = conn.execute(select(func.min(paper_vectors.c.contract_id))).scalar_one()
         assert count_vectors(conn, cid) == EMBED_BATCH
     done = run_job(Context(engine, s), embed)
     assert done.status == "ok" and done.counts == {"embedded": 10}
     with engine.connect() as conn:
         assert [r.status for r in db.recent_runs(conn, 5, "embed")] == ["ok", "abandoned"]
+
+
+def test_a_stopping_process_does_not_wait_to_retry_a_failed_job(
+    engine: Engine, settings: Settings
+) -> None:
+    """A failed attempt waits job_retry_delay before the next; a process told to stop (SIGTERM)
+    ends the run there, recorded, instead of sleeping through its stop timeout."""
+    tries: list[int] = []
+
+    def broken(ctx: Context) -> dict[str, object]:
+        tries.append(1)
+        raise OSError("the source is down")
+
+    s = settings.model_copy(update={"job_max_attempts": 3, "job_retry_delay": 600.0})
+    stop = threading.Event()
+    stop.set()
+    outcome = run_job(Context(engine, s, stop=stop), Job("flaky", broken, "a failing source"))
+    assert (outcome.status, len(tries)) == ("interrupted", 1)
+    assert "waiting to retry" in str(outcome.error)
+    with engine.connect() as conn:
+        [run] = db.recent_runs(conn, 5, "flaky")
+    assert run.status == "abandoned" and "waiting to retry" in str(run.error)

@@ -53,6 +53,8 @@ def list_jobs(
         last_run = row["last_run"]
         state = f"{last_run['status']} at {last_run['started_at']}" if last_run else "never run"
         typer.echo(f"{row['name']:<10} {state:<40} {row['help']}")
+        if last_run and last_run["status"] != "ok" and last_run["error"]:
+            typer.echo(f"{'':<10} why: {' '.join(str(last_run['error']).split())[:300]}")
 
 
 @jobs_app.command("run")
@@ -65,10 +67,18 @@ def run(name: Annotated[str, typer.Argument(help="The job to run (see `jobs list
         err.print(f"[red]error:[/red] no job {name!r}; jobs: {names}", highlight=False)
         raise typer.Exit(1)
     settings = Settings()
-    outcome = run_job(Context(open_store(settings), settings), job, "manual")
+    stop = threading.Event()  # SIGTERM: the job ends where it can, recorded; run again to resume
+    before = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        outcome = run_job(Context(open_store(settings), settings, stop=stop), job, "manual")
+    finally:
+        signal.signal(signal.SIGTERM, before)
     if outcome.status == "busy":
         typer.echo(f"{name} is already running elsewhere; nothing done")
         return
+    if outcome.status == "interrupted":
+        err.print(f"{name} stopped ({outcome.error}); run it again to resume", highlight=False)
+        raise typer.Exit(143)
     typer.echo(json.dumps({"job": name, "status": outcome.status, "counts": outcome.counts}))
     if outcome.status == "failed":
         err.print(f"[red]error:[/red] {outcome.error}", highlight=False)

@@ -51,8 +51,11 @@ def run_job(
         try:
             outcome = _attempts(ctx, job, run_id, sleep)
         except Interrupted as exc:
-            # The run stays "running": the next runner finds it abandoned and resumes it.
+            # Recorded as stopped, not left "running"; the next run resumes it.
             log.warning("%s: %s, as the process is stopping", job.name, exc)
+            with ctx.engine.begin() as conn:
+                reason = f"stopped with its process ({exc}); the next run resumes it"
+                db.finish_run(conn, run_id, "abandoned", {}, reason)
             return Outcome(job.name, "interrupted", {}, str(exc), run_id)
         with ctx.engine.begin() as conn:
             if outcome.status == "ok" and keep is not None and not keep(outcome.counts):
@@ -69,7 +72,7 @@ def _attempts(ctx: Context, job: Job, run_id: int, sleep: Callable[[float], None
         if attempt > 1:
             with ctx.engine.begin() as conn:
                 db.update_run(conn, run_id, attempt, {"last_error": error})
-            sleep(settings.job_retry_delay * 2 ** (attempt - 2))
+            _wait(ctx, settings.job_retry_delay * 2 ** (attempt - 2), sleep)
         try:
             counts = job.run(ctx)
         except Interrupted:
@@ -80,3 +83,13 @@ def _attempts(ctx: Context, job: Job, run_id: int, sleep: Callable[[float], None
             continue
         return Outcome(job.name, "ok", counts, None, run_id)
     return Outcome(job.name, "failed", {"attempts": settings.job_max_attempts}, error, run_id)
+
+
+def _wait(ctx: Context, seconds: float, sleep: Callable[[float], None]) -> None:
+    """Wait before a retry; a stopping process does not wait, and the run stops there."""
+    if ctx.stop is not None and sleep is time.sleep:
+        ctx.stop.wait(seconds)
+    else:
+        sleep(seconds)
+    if ctx.stopping():
+        raise Interrupted("stopped while waiting to retry")
