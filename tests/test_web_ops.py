@@ -103,6 +103,14 @@ def test_admin_runs_jobs_retries_mail_and_manages_users(site: Settings, engine: 
         page = admin.get("/admin").text
         assert "550 mailbox &lt;b&gt;unavailable&lt;/b&gt;" in page  # reasons shown, escaped
         assert post_form(admin, "/admin/jobs/nope/run", {}).status_code == 404
+        with db.job_lock(engine, "harvest", "another-node:1") as held:  # running elsewhere
+            assert held
+            busy = post_form(admin, "/admin/jobs/harvest/run", {})
+        assert busy.status_code == 303 and "already+running+elsewhere" in busy.headers["location"]
+        assert (
+            "harvest is already running elsewhere; nothing was started"
+            in admin.get(busy.headers["location"]).text
+        )
         assert post_form(admin, "/admin/jobs/harvest/run", {}).status_code == 303
         deadline = time.monotonic() + 60
         while not _runs(engine) and time.monotonic() < deadline:

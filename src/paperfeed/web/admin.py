@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
@@ -47,11 +48,22 @@ def run_now(site: SiteDep, admin: AdminDep, name: str) -> Response:
     job = find_job(name)
     if job is None:
         raise HTTPException(404, f"there is no job called {name!r}")
-    _log(site, admin.username, "run job", name)
     ctx = Context(site.engine, site.settings)
-    thread = threading.Thread(target=run_job, args=(ctx, job, "admin"), daemon=True)
+    ended: list[str] = []
+    thread = threading.Thread(
+        target=lambda: ended.append(run_job(ctx, job, "admin").status), daemon=True
+    )
     thread.start()
-    return RedirectResponse(f"/admin?done=started+{name}", status_code=303)
+    thread.join(RUN_NOW_WAIT)  # long enough to learn that another process holds the job
+    if ended == ["busy"]:
+        said = f"{name} is already running elsewhere; nothing was started"
+        return RedirectResponse(f"/admin?{urlencode({'done': said})}", status_code=303)
+    _log(site, admin.username, "run job", name)
+    said = f"{name} ran: {ended[0]}" if ended else f"started {name}"
+    return RedirectResponse(f"/admin?{urlencode({'done': said})}", status_code=303)
+
+
+RUN_NOW_WAIT = 1.0  # seconds "Run now" waits before answering "started"
 
 
 @router.post("/outbox/{outbox_id}/retry", dependencies=[FormCsrf])
