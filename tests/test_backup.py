@@ -148,8 +148,14 @@ def test_a_sqlite_backup_cut_short_is_refused_with_the_reason(
 ) -> None:
     source = open_store(sqlite_settings)
     fill(source, sqlite_settings, tmp_path / "listings")
-    file = tmp_path / "backup.db"
+    file = tmp_path / "nightly" / "backup.db"  # a folder not made yet is made
     assert runner.invoke(app, ["backup", str(file)], env=env(sqlite_settings)).exit_code == 0
+    blocked = tmp_path / "a-file"
+    blocked.write_text("x")
+    nowhere = runner.invoke(app, ["backup", str(blocked / "b.db")], env=env(sqlite_settings))
+    said = " ".join(nowhere.output.split())
+    assert nowhere.exit_code == 1 and f"cannot write {blocked / 'b.db'}" in said, said
+    assert "Traceback" not in nowhere.output
     cut = tmp_path / "cut.db"
     cut.write_bytes(file.read_bytes()[: file.stat().st_size // 3])
     elsewhere = sqlite_settings.model_copy(update={"data_dir": tmp_path / "elsewhere"})

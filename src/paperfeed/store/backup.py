@@ -190,6 +190,12 @@ def backup(engine: Engine, path: Path) -> dict[str, int]:
     """Write a backup of the store to `path`; returns rows per table."""
     if path.exists():
         raise BackupError(f"{path} exists; choose a new file name")
+    try:  # a nightly backup into a folder not made yet: make it
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(exist_ok=False)
+        path.unlink()
+    except OSError as exc:
+        raise BackupError(f"cannot write {path}: {exc.strerror or exc}") from exc
     if engine.dialect.name == "sqlite":
         return _sqlite_backup(engine, path)
     return _dump(engine, path)
