@@ -29,7 +29,7 @@ RULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "paperfeed.text": ("only", ()),
     "paperfeed.mailwire": ("only", ()),
     "paperfeed.markup": ("only", ()),  # user Markdown to safe HTML: pages, feeds and email
-    "paperfeed.templating": ("only", ()),
+    "paperfeed.templating": ("only", ("paperfeed.text",)),
     "paperfeed.cli_support": ("only", ("paperfeed.text",)),
     "paperfeed.store": ("only", ("paperfeed.store", *BOTTOM)),
     "paperfeed.trending": ("only", BOTTOM),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import http.client
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -15,12 +17,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from typer.testing import CliRunner
 
 from paperfeed.cli import app
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
-from paperfeed.store.accounts import create_user, find_user
+from paperfeed.store.accounts import create_session, create_user, find_user, session_user
 from paperfeed.web import reuseport
 
 PAPERFEED = Path(sys.executable).with_name("paperfeed")
@@ -289,12 +292,36 @@ def test_user_add_creates_accounts_for_scripts(
     engine = open_store(Settings(_env_file=None))  # type: ignore[call-arg]
     with engine.connect() as conn:
         found = find_user(conn, "petra")
-    engine.dispose()
     assert found is not None and found[0].is_admin
     again = runner.invoke(app, args, input="another long secret\n")
     assert again.exit_code == 1 and "taken" in again.output
     weak = runner.invoke(app, ["user", "add", "quinn", "--password-stdin"], input="short\n")
     assert weak.exit_code == 1 and "password" in weak.output
+    # An admin resets a forgotten password from the command line; the old sessions end.
+    with engine.begin() as conn:
+        create_session(conn, found[0].id, "old-session-token", 7)
+    reset = runner.invoke(
+        app, ["user", "passwd", "Petra", "--password-stdin"], input="brand new secret\n"
+    )
+    assert reset.exit_code == 0 and "1 session(s) signed out" in reset.output, reset.output
+    with engine.connect() as conn:
+        held = find_user(conn, "petra")
+        assert held is not None and PasswordHasher().verify(held[1], "brand new secret")
+        assert session_user(conn, "old-session-token") is None
+    refused = runner.invoke(app, ["user", "passwd", "petra", "--password-stdin"], input="x\n")
+    assert refused.exit_code == 1 and "password" in refused.output
+    nobody = runner.invoke(app, ["user", "passwd", "nobody", "--password-stdin"], input="x\n")
+    assert nobody.exit_code == 1 and "no user 'nobody'" in nobody.output
+    # Suspend, list, lift.
+    assert runner.invoke(app, ["user", "suspend", "petra"]).exit_code == 0
+    listed = runner.invoke(app, ["user", "list"]).output
+    assert re.search(r"^petra +\d{4}-\d\d-\d\d +admin suspended$", listed, re.M), listed
+    assert runner.invoke(app, ["user", "suspend", "petra", "--lift"]).exit_code == 0
+    rows = json.loads(runner.invoke(app, ["user", "list", "--json"]).output)
+    assert [(r["username"], r["is_admin"], r["suspended"]) for r in rows] == [
+        ("petra", True, False)
+    ]
+    engine.dispose()
 
 
 def test_serve_on_a_busy_port_says_so_first_and_fails(tmp_path: Path) -> None:

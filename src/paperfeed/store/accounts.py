@@ -218,6 +218,11 @@ def session_user(conn: Connection, token: str) -> User | None:
     return _user(row) if row else None
 
 
+def end_sessions(conn: Connection, user_id: int) -> int:
+    """Sign a user out everywhere (a password an admin reset); how many sessions ended."""
+    return conn.execute(delete(sessions).where(sessions.c.user_id == user_id)).rowcount
+
+
 def session_suspended(conn: Connection, token: str) -> bool:
     """True when a live session token belongs to a suspended account."""
     query = (

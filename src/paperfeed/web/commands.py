@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -11,12 +12,21 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+from sqlalchemy import Connection
 
 from paperfeed.cli_support import err
 from paperfeed.secret import InsecureSettings, secret_key
 from paperfeed.settings import Settings, record_served
 from paperfeed.store import open_store
-from paperfeed.store.accounts import set_admin
+from paperfeed.store.accounts import (
+    end_sessions,
+    list_users,
+    set_admin,
+    set_password_hash,
+    set_suspended,
+)
+from paperfeed.store.community import find_user_id
+from paperfeed.store.jobs import record_action
 from paperfeed.store.listings import has_papers
 from paperfeed.web.baseurl import address, same_address
 
@@ -238,12 +248,7 @@ def user_add(
         raise typer.Exit(2)
     from paperfeed.web.auth import BadCredentials, sign_up
 
-    password = sys.stdin.readline().rstrip("\r\n")
-    try:
-        password.encode("utf-8")
-    except UnicodeEncodeError:  # bytes that are not UTF-8 (read as surrogates)
-        err.print("error: the password is not UTF-8 text", markup=False, highlight=False)
-        raise typer.Exit(1) from None
+    password = _password_from_stdin()
     engine = open_store(Settings())
     try:
         sign_up(engine, username, password)
@@ -254,6 +259,81 @@ def user_add(
         with engine.begin() as conn:
             set_admin(conn, username, True)
     typer.echo(f"created {'admin ' if is_admin else ''}user {username}")
+
+
+def _password_from_stdin() -> str:
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 (read as surrogates)
+        err.print("error: the password is not UTF-8 text", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    return password
+
+
+def _found(conn: Connection, username: str) -> int:
+    found = find_user_id(conn, username)
+    if found is None:
+        err.print(f"error: no user {username!r}", markup=False, highlight=False)
+        raise typer.Exit(1)
+    return int(found[0])
+
+
+@user_app.command("passwd")
+def user_passwd(
+    username: Annotated[str, typer.Argument(help="The account whose password to set.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the new password from standard input.")
+    ] = False,
+) -> None:
+    """Set a new password for an account (one who forgot theirs); its sessions end."""
+    if not password_stdin:
+        err.print("[red]error:[/red] pass --password-stdin and the new password on stdin")
+        raise typer.Exit(2)
+    from paperfeed.web.auth import BadCredentials, check_new_account, hash_new_password
+
+    password = _password_from_stdin()
+    engine = open_store(Settings())
+    with engine.begin() as conn:
+        user_id = _found(conn, username)
+        try:
+            check_new_account(username.lower(), password)
+        except BadCredentials as exc:
+            err.print(f"error: {exc}", markup=False, highlight=False)
+            raise typer.Exit(1) from exc
+        set_password_hash(conn, user_id, hash_new_password(password))
+        ended = end_sessions(conn, user_id)
+    typer.echo(f"new password set for {username}; {ended} session(s) signed out")
+
+
+@user_app.command("list")
+def user_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Every account, newest first: name, role, whether suspended, when made."""
+    with open_store(Settings()).connect() as conn:
+        rows = list_users(conn, limit=100_000)
+    if as_json:
+        keys = ("username", "is_admin", "suspended")
+        out = [{k: getattr(r, k) for k in keys} | {"created_at": str(r.created_at)} for r in rows]
+        typer.echo(json.dumps(out))
+        return
+    for r in rows:
+        marks = " ".join(m for m, on in (("admin", r.is_admin), ("suspended", r.suspended)) if on)
+        typer.echo(f"{r.username:<32} {r.created_at:%Y-%m-%d}  {marks}".rstrip())
+
+
+@user_app.command("suspend")
+def user_suspend(
+    username: Annotated[str, typer.Argument(help="The account to suspend.")],
+    lift: Annotated[bool, typer.Option("--lift", help="Lift the suspension instead.")] = False,
+) -> None:
+    """Suspend an account (sign-in refused, sessions dead), or --lift it."""
+    engine = open_store(Settings())
+    with engine.begin() as conn:
+        set_suspended(conn, _found(conn, username), not lift)
+        record_action(conn, "command line", "unsuspend" if lift else "suspend", username)
+    typer.echo(f"{username} is {'no longer ' if lift else ''}suspended")
 
 
 def register(app: typer.Typer) -> None:
