@@ -132,8 +132,16 @@ def test_page_matches_stored_titles_else_creates_local_papers(
         + "of problems concerning tree decompositions of graphs. More words follow here.\n\n"
         + "A Title With No Abstract\n\nAnother Paper Only On This Page\n"
     )
-    report, _ = ingest_files(engine, settings, "page", [page], year=2007)
-    assert report.read == 3 and report.inserted == 2 and report.updated == 1
+    (page.parent / "local.txt").write_text(
+        "Mar 15\n\nA Paper Only On This Page\n\n" + "Its abstract, long enough to read as one. " * 8
+    )
+    report, _ = ingest_files(engine, settings, "page", [page, page.parent / "local.txt"], year=2007)
+    # A title with its abstract is a paper (a stored one when the title matches, else a local
+    # one); a title line alone is one only when it names a stored paper: a stray line of any
+    # text file is not made a paper.
+    assert (report.read, report.inserted, report.updated, report.skipped) == (4, 1, 1, 2)
+    assert {e.where.rsplit(":", 1)[1] for e in report.errors} == {"9", "11"}  # their lines
+    assert all("no abstract after it" in e.reason for e in report.errors)
     with engine.connect() as conn:
         matched = get_paper(conn, "0704.0002")
     assert matched is not None and matched.listing_date == date(2007, 3, 14)

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from paperfeed.ingest.code_links import find_code_links
 from paperfeed.ingest.files import checkpoint_name, read_document
 from paperfeed.ingest.run import Checkpoint, Item, ReadCheckpoint, SourceError
-from paperfeed.models import Paper, local_id, normalise_title
+from paperfeed.models import Paper, RecordError, local_id, normalise_title
 from paperfeed.store.papers import find_by_title_keys
 
 _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
@@ -53,7 +53,13 @@ class PageSource:
         with self.engine.connect() as conn:
             known = find_by_title_keys(conn, [normalise_title(e.title) for e in entries])
         for entry in entries:
-            yield _paper(entry, known.get(normalise_title(entry.title)))
+            stored = known.get(normalise_title(entry.title))
+            if stored is None and not entry.abstract:  # a stray line: no paper without its text
+                where = f"{self.path}:{entry.line}"
+                yield RecordError(where, "a title line with no abstract after it, and no stored "
+                                  "paper has that title")  # fmt: skip
+                continue
+            yield _paper(entry, stored)
         yield Checkpoint(checkpoint_name(self.name, self.path), None)
 
 
