@@ -110,6 +110,22 @@ def test_listing_files_keep_the_listing_date(settings: Settings, engine: Engine)
     assert all("." in c or "-" in c for c in stats["top_categories"])  # type: ignore[union-attr]
 
 
+def test_a_listing_named_without_its_day_is_noted_and_dated_by_option(
+    settings: Settings, engine: Engine, tmp_path: Path
+) -> None:
+    listings, _ = demo_files()
+    lines = gzip.decompress(listings[-1].read_bytes()).splitlines()[:5]
+    plain = tmp_path / "mylist.jsonl"
+    plain.write_bytes(b"\n".join(lines))
+    report, _ = ingest_files(engine, settings, "listing", [plain])
+    assert report.inserted == 5 and [w.where for w in report.warnings] == [str(plain)]
+    assert "no listing day" in report.warnings[0].reason and "--date" in report.warnings[0].reason
+    dated, _ = ingest_files(engine, settings, "listing", [plain], day=date(2026, 7, 1))
+    assert dated.updated == 5 and dated.warnings == []
+    with engine.connect() as conn:
+        assert store_stats(conn)["last_listing_date"] == "2026-07-01"
+
+
 def test_hf_daily_papers_keep_signals(settings: Settings, engine: Engine) -> None:
     report, _ = ingest_files(engine, settings, "hf", [HF])
     assert report.inserted == 4

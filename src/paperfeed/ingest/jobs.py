@@ -15,7 +15,7 @@ from paperfeed.ingest.arxiv_api import ArxivApiSource
 from paperfeed.ingest.files import checkpoint_name
 from paperfeed.ingest.hf_daily import HfDailySource
 from paperfeed.ingest.http import PoliteClient
-from paperfeed.ingest.listing import ListingSource
+from paperfeed.ingest.listing import ListingSource, listing_day
 from paperfeed.ingest.oai import OaiSource
 from paperfeed.ingest.page import PageSource
 from paperfeed.ingest.run import Report, Source, SourceError, StoreFull, run_source
@@ -31,6 +31,12 @@ _BULK_KINDS = ("snapshot", "listing")  # line formats whose sources can run in a
 # Bulk mode pays when the file holds more papers than the store; records average less than
 # this many bytes (about 770 gzipped, 1,700 plain), so size // this underestimates the count.
 _MAX_BYTES_PER_RECORD = 2000
+
+
+NO_DAY = (
+    "its name gives no listing day (e.g. 2026-07-01.jsonl.gz), so its papers are on no daily "
+    "page: ingest it again with --date YYYY-MM-DD, or renamed"
+)
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,8 @@ def ingest_files(
         try:
             source = file_source(engine, kind, path, year, day)
             total.merge(_run_file(engine, settings, kind, source, path, on_progress))
+            if kind == "listing" and day is None and listing_day(path) is None:
+                total.warnings.append(RecordError(str(path), NO_DAY))
         except StoreFull as exc:
             failed.append(_stopped_at(engine, source, path, exc))
             total.merge(exc.report or Report())
