@@ -116,12 +116,14 @@ def test_a_listing_named_without_its_day_is_noted_and_dated_by_option(
     listings, _ = demo_files()
     lines = gzip.decompress(listings[-1].read_bytes()).splitlines()[:5]
     plain = tmp_path / "mylist.jsonl"
-    plain.write_bytes(b"\n".join(lines))
+    plain.write_bytes(b"\n".join([*lines, lines[0]]))  # one paper listed twice
     report, _ = ingest_files(engine, settings, "listing", [plain])
     assert report.inserted == 5 and [w.where for w in report.warnings] == [str(plain)]
+    assert (report.read, report.duplicates) == (6, 1)  # every record read is counted once
+    assert report.to_dict()["duplicates"] == 1
     assert "no listing day" in report.warnings[0].reason and "--date" in report.warnings[0].reason
     dated, _ = ingest_files(engine, settings, "listing", [plain], day=date(2026, 7, 1))
-    assert dated.updated == 5 and dated.warnings == []
+    assert (dated.updated, dated.duplicates) == (5, 1) and dated.warnings == []
     with engine.connect() as conn:
         assert store_stats(conn)["last_listing_date"] == "2026-07-01"
 

@@ -94,6 +94,7 @@ class Report:
     unchanged: int = 0
     skipped: int = 0
     withdrawn: int = 0
+    duplicates: int = 0  # records repeating an id read just before them, merged into it
     errors: list[RecordError] = field(default_factory=list)
     warnings: list[RecordError] = field(default_factory=list)
 
@@ -103,7 +104,8 @@ class Report:
 
     def merge(self, other: Report) -> None:
         """Add another run's report (several files in one command)."""
-        for name in ("read", "inserted", "updated", "unchanged", "skipped", "withdrawn"):
+        counted = ("read", "inserted", "updated", "unchanged", "skipped", "withdrawn", "duplicates")
+        for name in counted:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors += other.errors[: MAX_REPORTED_ERRORS - len(self.errors)]
         self.warnings += other.warnings[: MAX_REPORTED_ERRORS - len(self.warnings)]
@@ -248,6 +250,7 @@ def _flush(
     report.inserted += counts.inserted
     report.updated += counts.updated
     report.unchanged += counts.unchanged
+    report.duplicates += counts.duplicates
     batch.clear()
     gone.clear()
     marks.clear()

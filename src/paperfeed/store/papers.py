@@ -68,12 +68,14 @@ class UpsertCounts:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    duplicates: int = 0  # records of the batch whose id an earlier one in it had (merged in)
 
     def add(self, other: UpsertCounts) -> None:
         """Accumulate another batch's counts."""
         self.inserted += other.inserted
         self.updated += other.updated
         self.unchanged += other.unchanged
+        self.duplicates += other.duplicates
 
 
 def upsert_papers(conn: Connection, batch: Sequence[Paper]) -> UpsertCounts:
@@ -86,7 +88,7 @@ def upsert_papers(conn: Connection, batch: Sequence[Paper]) -> UpsertCounts:
     load = [pid for pid in incoming if pid in stored and pid not in same]
     existing = get_papers(conn, load) if load else {}
     now = utcnow()
-    counts = UpsertCounts(unchanged=len(same))
+    counts = UpsertCounts(unchanged=len(same), duplicates=len(batch) - len(incoming))
     new = [p for pid, p in incoming.items() if pid not in existing and pid not in same]
     changed, refresh = [], []
     for pid, old in existing.items():
