@@ -349,7 +349,10 @@ def test_jobs_list_and_run_from_the_command_line(sqlite_settings: Settings) -> N
     down |= {"PAPERFEED_JOB_MAX_ATTEMPTS": "1"}
     failed = runner.invoke(app, ["jobs", "run", "hf-daily"], env=down)
     assert failed.exit_code == 1 and "cannot reach" in failed.output
+    idle = runner.invoke(app, ["jobs", "run", "harvest"], env=env | {"PAPERFEED_HARVEST_SETS": ""})
+    assert idle.exit_code == 0 and '"disabled": 1' in idle.output  # no sets: nothing harvested
     said = runner.invoke(app, ["jobs", "list"], env=env).output  # why it failed, in words too
+    assert re.search(r"^harvest +skipped \(not configured\) at ", said, re.M), said
     assert re.search(r"^hf-daily +failed at .*\n +why: .*cannot reach", said, re.M), said
 
 

@@ -51,7 +51,10 @@ def list_jobs(
         return
     for row in rows:
         last_run = row["last_run"]
-        state = f"{last_run['status']} at {last_run['started_at']}" if last_run else "never run"
+        status = last_run and last_run["status"]
+        if status == "ok" and last_run["counts"].get("disabled"):
+            status = "skipped (not configured)"
+        state = f"{status} at {last_run['started_at']}" if last_run else "never run"
         typer.echo(f"{row['name']:<10} {state:<40} {row['help']}")
         if last_run and last_run["status"] != "ok" and last_run["error"]:
             typer.echo(f"{'':<10} why: {' '.join(str(last_run['error']).split())[:300]}")

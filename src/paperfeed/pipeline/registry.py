@@ -63,6 +63,8 @@ def _report_counts(report: Report) -> Counts:
 
 def harvest(ctx: Context) -> Counts:
     """Harvest every configured set from where its last harvest ended."""
+    if not harvest_sets(ctx.settings):
+        return {"disabled": 1}  # PAPERFEED_HARVEST_SETS is empty: nothing to harvest
     total = Report()
     for spec in harvest_sets(ctx.settings):
         total.merge(ingest_jobs.harvest(ctx.engine, ctx.settings, spec, None, None))
