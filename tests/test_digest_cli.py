@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 from typer.testing import CliRunner
 
 from paperfeed.cli import app
 from paperfeed.digest.subscribe import confirm
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
-from tests.digest_support import Sink, copy_newest_papers
+from paperfeed.store.digest_tables import outbox
+from tests.digest_support import Sink, copy_newest_papers, free_port
 
 runner = CliRunner()
 
@@ -72,3 +75,25 @@ def test_subscribe_preview_run_and_status(cli_settings: Settings, sink: Sink) ->
     assert (again["due"], again["sent"]) == (0, 0)
     status = json.loads(runner.invoke(app, ["digest", "status", "--json"]).output)
     assert status == {"subscribers": {"confirmed": 1}, "outbox": {"sent": 2}, "undelivered": []}
+
+
+def test_a_mail_server_that_cannot_be_reached_is_said_and_shown_to_admins(
+    cli_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No SMTP session: the emails are kept (no try is counted against them), but `digest run`
+    says so and exits 1, and /admin shows it, rather than 'retrying (0 tries)' forever."""
+    from paperfeed.store import jobs as db
+
+    monkeypatch.setenv("PAPERFEED_SMTP_PORT", str(free_port()))  # nothing listens there
+    made = runner.invoke(app, ["subscribe", "lab@example.org", "--category", "cs.CV"])
+    assert made.exit_code == 0, made.output
+    engine = open_store(Settings())
+    with engine.begin() as conn:  # its retry is due now
+        conn.execute(update(outbox).values(next_attempt_at=datetime(2000, 1, 1)))
+    ran = runner.invoke(app, ["digest", "run"])
+    said = " ".join(ran.output.split())
+    assert ran.exit_code == 1 and "could not be reached" in said and "doctor" in said, said
+    with engine.connect() as conn:
+        waiting = db.unreachable_mail(conn)
+    engine.dispose()
+    assert waiting is not None and waiting[0] == 1 and "cannot open an SMTP session" in waiting[1]

@@ -102,6 +102,12 @@ def test_admin_runs_jobs_retries_mail_and_manages_users(site: Settings, engine: 
             set_admin(conn, "root", True)
         page = admin.get("/admin").text
         assert "550 mailbox &lt;b&gt;unavailable&lt;/b&gt;" in page  # reasons shown, escaped
+        assert "The mail server cannot be reached" not in page
+        with engine.begin() as conn:
+            down = "cannot open an SMTP session: ConnectionRefusedError(111)"
+            add_outbox_message(conn, "b@example.org", status="pending", attempts=0, last_error=down)
+        alert = admin.get("/admin").text
+        assert "The mail server cannot be reached: 1 email waits" in alert and down in alert
         assert post_form(admin, "/admin/jobs/nope/run", {}).status_code == 404
         with db.job_lock(engine, "harvest", "another-node:1") as held:  # running elsewhere
             assert held
@@ -118,7 +124,7 @@ def test_admin_runs_jobs_retries_mail_and_manages_users(site: Settings, engine: 
         assert post_form(admin, f"/admin/outbox/{failed}/retry", {}).status_code == 303
         assert post_form(admin, f"/admin/outbox/{failed}/retry", {}).status_code == 400
         with engine.connect() as conn:
-            status = conn.execute(select(outbox.c.status)).scalar_one()
+            status = conn.execute(select(outbox.c.status).where(outbox.c.id == failed)).scalar_one()
             mallory = conn.execute(text("SELECT id FROM users WHERE username='mallory'")).scalar()
         assert status == "pending"
         assert other.get("/").text.count("mallory") >= 1

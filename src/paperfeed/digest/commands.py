@@ -46,7 +46,13 @@ def run(
     elif report.busy:
         typer.echo("another digest run is in progress; nothing done")
     else:
-        typer.echo(", ".join(f"{k} {v}" for k, v in report.to_dict().items() if k != "busy"))
+        shown = {k: v for k, v in report.to_dict().items() if k not in ("busy", "mail_server_down")}
+        typer.echo(", ".join(f"{k} {v}" for k, v in shown.items()))
+    if report.mail_server_down:
+        raise fail(
+            f"the mail server {settings.smtp_host}:{settings.smtp_port} could not be reached; the "
+            "emails wait and go out once it answers (check PAPERFEED_SMTP_*, `paperfeed doctor`)"
+        )
 
 
 @digest_app.command("preview")

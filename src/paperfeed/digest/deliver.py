@@ -33,6 +33,7 @@ from paperfeed.digest.render import sender_address
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
 from paperfeed.store import in_memory
+from paperfeed.store.jobs import UNREACHABLE
 from paperfeed.util import utcnow
 
 log = logging.getLogger(__name__)
@@ -142,7 +143,7 @@ class SmtpMailer:
                 self._smtp = self._open()
             except (smtplib.SMTPException, OSError) as exc:
                 # A refused login or handshake says nothing about the message: never fail it.
-                raise ServerUnavailable(f"cannot open an SMTP session: {exc!r}") from exc
+                raise ServerUnavailable(f"{UNREACHABLE}: {exc!r}") from exc
         return self._smtp
 
     def _open(self) -> smtplib.SMTP:

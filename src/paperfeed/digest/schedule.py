@@ -63,6 +63,7 @@ class RunReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    mail_server_down: bool = False  # no SMTP session could be opened: nothing was tried
 
     def to_dict(self) -> dict[str, object]:
         """Plain data for printing."""
@@ -119,6 +120,7 @@ def run_due(
         compose_due(engine, settings, now or datetime.now(UTC), due_all, embeddings, report)
         sent = deliver_due(engine, settings, mailer, keep_going=_renewer(engine, holder))
         report.sent, report.retrying, report.failed = sent.sent, sent.retrying, sent.failed
+        report.mail_server_down = sent.server_down
         return report
     finally:
         _RUNNING.discard(holder)

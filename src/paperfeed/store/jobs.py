@@ -377,6 +377,24 @@ def outbox_depth(conn: Connection) -> dict[str, int]:
     return {status: int(n) for status, n in conn.execute(query)}
 
 
+UNREACHABLE = "cannot open an SMTP session"  # how a send that found no mail server begins
+
+
+def unreachable_mail(conn: Connection) -> tuple[int, str, datetime] | None:
+    """Emails waiting because the mail server could not be reached: how many, the newest
+    reason, and since when the oldest waits; None when none waits for that."""
+    from paperfeed.store.digest_tables import outbox
+
+    waiting = (outbox.c.status == "pending") & outbox.c.last_error.startswith(UNREACHABLE)
+    n, since = conn.execute(
+        select(func.count(), func.min(outbox.c.created_at)).where(waiting)
+    ).one()
+    if not n:
+        return None
+    newest = select(outbox.c.last_error).where(waiting).order_by(outbox.c.id.desc()).limit(1)
+    return int(n), str(conn.execute(newest).scalar_one()), since
+
+
 @dataclass(frozen=True)
 class FailedDelivery:
     """An email that will not go out without help."""

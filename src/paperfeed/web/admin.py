@@ -27,6 +27,7 @@ def console(request: Request, site: SiteDep, admin: AdminDep, done: str = "") ->
             "last": db.last_runs(conn),
             "runs": db.recent_runs(conn, 30),
             "outbox": db.outbox_depth(conn),
+            "unreachable": db.unreachable_mail(conn),
             "not_embedded": db.papers_not_embedded(conn),
             "failed": db.failed_deliveries(conn, 50),
             "users": list_users(conn),
