@@ -457,3 +457,35 @@ def test_a_learned_term_is_followed_or_muted_from_the_learned_page(
     assert f'aria-label="unfollow “{terms[0]}”"' in after
     assert f'aria-label="unmute “{terms[2]}”"' in after
     assert f"search: {terms[0]}" in library_page and f"keyword: {terms[2]}" in library_page
+
+
+def test_for_you_pages_down_its_ranking(site: Settings, engine: Engine) -> None:
+    """For you showed only its first page: its pager reads on down the same ranking."""
+    embed_papers(site, engine)
+
+    def cards(html: str) -> list[str]:
+        return re.findall(r'<article class="card[^"]*" data-id="([^"]+)"', html)
+
+    with client(site, engine) as c:
+        sign_up(c, "reader")
+        category = Counter(cat for p in stored(engine).values() for cat in p.categories)
+        post_form(c, "/me/follow", {"kind": "category", "value": category.most_common(1)[0][0]})
+        first = c.get("/for-you?window=month").text
+        assert 'rel="next"' in first and 'rel="prev"' not in first
+        nxt = re.search(r'<a rel="next" href="([^"]+)"', first)
+        assert nxt and "page=2" in nxt[1]
+        second = c.get(nxt[1].replace("&amp;", "&")).text
+        assert 'rel="prev"' in second and "Page 2" in second
+        one, two = cards(first), cards(second)
+        assert len(one) == site.page_size and two and not set(one) & set(two)
+        # Read down to the last page (or the 20th): every paper once; past it, a 404.
+        seen, page, html = one + two, 2, second
+        while (nxt := re.search(r'<a rel="next" href="([^"]+)"', html)) and page < 20:
+            page += 1
+            html = c.get(nxt[1].replace("&amp;", "&")).text
+            seen += cards(html)
+        assert len(seen) == len(set(seen)) > 2 * site.page_size
+        if page < 20:
+            past = c.get(f"/for-you?window=month&page={page + 1}")
+            assert past.status_code == 404 and "past the end" in past.text
+        assert c.get("/for-you?window=month&page=21").status_code == 400

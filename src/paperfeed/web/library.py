@@ -765,10 +765,11 @@ def for_you(
     window: str = "week",
     show_muted: Annotated[int, Query(ge=0, le=1)] = 0,
     collection: CollectionParam = "",
+    page: Annotated[int, Query(ge=1, le=FOR_YOU_PAGES)] = 1,
 ) -> Response:
     """Papers of today, this week or this month ranked by your model, each with why; ranked by
     one of your collections alone when `collection` names it (empty, as the page's "Rank by"
-    form sends "everything": by all your signals)."""
+    form sends "everything": by all your signals); `page` reads further down the ranking."""
     if user is None:
         return _signin("/for-you")
     collection_id = _collection_id(collection)
@@ -781,9 +782,12 @@ def for_you(
             if collection_id is not None
             else None
         )
-        recs, notice = ranked_feed(
-            recommender, conn, user.id, window, size, bool(show_muted), collection_id
+        ranked, notice = ranked_feed(
+            recommender, conn, user.id, window, size * page + 1, bool(show_muted), collection_id
         )
+        recs, more = ranked[size * (page - 1) : size * page], len(ranked) > size * page
+        if page > 1 and not recs:
+            raise views.PageOutOfRange(f"page {page} is past the end of this window's ranking")
         shown = {c.paper.id: c for c in views.cards(conn, [r.id for r in recs], user)}
         items = [(shown[r.id], r.why) for r in recs if r.id in shown]
         muted = _muted_in_feed(
@@ -796,13 +800,18 @@ def for_you(
             "notice": notice,
             "show_muted": bool(show_muted),
             "chosen": chosen,
+            "page": page,
+            "more": more and page < FOR_YOU_PAGES,
             "collections": lib.user_collections(conn, user.id),
             **muted,
             **personal_context(conn, user, list(shown)),
             **(_starting(conn, user.id) if not items and chosen is None else {}),
         }
     here = "/for-you" + query_string(  # show_muted last: the mutes note drops it from here
-        window=window, collection=collection_id, show_muted=show_muted or None
+        window=window,
+        collection=collection_id,
+        page=page if page > 1 else None,
+        show_muted=show_muted or None,
     )
     return html(site, request, site.render("for_you.html", user=user, here=here, **context))
 
@@ -827,6 +836,7 @@ def _muted_in_feed(
     return {"muted": Muted(count, "page")} if count or shown else {}
 
 
+FOR_YOU_PAGES = 20  # pages of For you one can read down (600 papers at the default page size)
 START_DAYS = 30  # a new reader is offered the categories of the last month's papers
 START_OFFERED = 16
 
