@@ -287,8 +287,21 @@ def test_a_private_feed_from_the_for_you_page_then_revoked(page: Page, live_site
         got = outsider.request.get(feed_url)
         assert got.status == 200 and got.text().count("<entry>") >= 3
         page.get_by_role("link", name="Back to your library").click()
+        expect(page.locator("#private-feed + p")).to_contain_text("You have one")
+        asked: list[str] = []  # a revoke asks first; cancelled, the URL still works
+
+        def answer(dialog: Dialog, yes: bool) -> None:
+            asked.append(dialog.message)
+            dialog.accept() if yes else dialog.dismiss()
+
+        page.once("dialog", lambda d: answer(d, False))
+        page.get_by_role("button", name="revoke").click()
+        expect(page.get_by_role("button", name="revoke")).to_be_visible()
+        assert outsider.request.get(feed_url).status == 200
+        page.once("dialog", lambda d: answer(d, True))
         page.get_by_role("button", name="revoke").click()
         expect(page.locator("main")).to_contain_text("was revoked")
+        assert len(asked) == 2 and "Revoke your private feed URL?" in asked[0]
         assert outsider.request.get(feed_url).status == 404
     finally:
         outsider.close()
@@ -425,8 +438,12 @@ def test_follow_and_mute_from_a_category_page_and_follow_a_search(
     page.get_by_role("button", name="Mute", exact=True).click()
     expect(page.locator(".muted-note")).to_contain_text("hidden by your mutes")
     expect(page.locator("article.card")).to_have_count(0)  # every paper here is in cs.CL
+    # Muting what one follows ends the follow: never both.
+    expect(page.get_by_role("button", name="Follow this category")).to_be_visible()
     page.get_by_role("button", name="Muted · unmute").click()
     expect(page.locator("article.card").first).to_be_visible()
+    page.get_by_role("button", name="Follow this category").click()
+    expect(page.get_by_role("button", name="Following · unfollow")).to_be_visible()
     page.get_by_label("Search papers").fill("graph  neural networks")
     page.get_by_label("Search papers").press("Enter")
     page.get_by_role("button", name="Follow this search").click()
