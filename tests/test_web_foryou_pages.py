@@ -489,3 +489,16 @@ def test_for_you_pages_down_its_ranking(site: Settings, engine: Engine) -> None:
             past = c.get(f"/for-you?window=month&page={page + 1}")
             assert past.status_code == 404 and "past the end" in past.text
         assert c.get("/for-you?window=month&page=21").status_code == 400
+
+
+def test_following_a_filtered_search_says_the_filters_stay_behind(
+    site: Settings, engine: Engine
+) -> None:
+    with client(site, engine) as c:
+        sign_up(c, "filterer")
+        plain = c.get("/search?q=learning&mode=keyword").text
+        assert "Follow this search" in plain and "not this page's filters" not in plain
+        filtered = c.get("/search?q=learning&mode=keyword&category=cs.CV").text
+        box = filtered.split('class="interests"')[1].split("</div>")[0]
+        assert "keeps its words, not this page's filters" in box
+        assert "(its words; not this page&#39;s filters)" in filtered
