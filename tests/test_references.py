@@ -117,3 +117,22 @@ def test_a_paper_is_cited_by_its_first_version_not_by_the_day_it_was_listed() ->
     assert paper_year(local) is None and "year" not in entry(local)
     journal = Paper(id="local-1", title="J", published=datetime(2019, 5, 1), listing_date=listed)
     assert paper_year(journal) == 2019
+
+
+@pytest.mark.parametrize("kind", ["bibtex", "csl-json"])
+def test_tags_with_separators_and_notes_with_lone_braces_come_back_whole(kind: str) -> None:
+    """A collection named "Vision, Language; Robotics" came back as two; a note's lone brace
+    was dropped and another added (BibTeX fields must balance their braces)."""
+    from paperfeed.web.bibtex import entries
+
+    paper = Paper("2606.30840", "A title", "An abstract.", authors=("Ada Lovelace",))
+    note = "50% of {cases} \\cite{x} and a lone } brace; @misc{\n\nSecond paragraph."
+    tags = ("Vision, Language; Robotics", "to read", "a;b", 'say "hi", ok')
+    extra = {paper.id: references.Annotations(note, tags)}
+    text = entries([paper], extra) if kind == "bibtex" else references.csl_json([paper], extra)
+    [ref] = references.read(text.encode()).references
+    # CSL-JSON quotes such a tag, so a double quote in it becomes a single one.
+    assert ref.tags == (tags if kind == "bibtex" else tuple(t.replace('"', "'") for t in tags))
+    assert ref.note == note
+    if kind == "bibtex":
+        assert text.count("{") == text.count("}")  # every field balances

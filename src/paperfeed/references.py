@@ -155,7 +155,7 @@ def _bibtex(text: str) -> Parsed:
             _title(raw_title),
             arxiv,
             _doi(f.get("doi")),
-            _note(_BIB_ESCAPE.sub(r"\1", str(f.get("annote") or ""))),
+            _note(_braces_back(_BIB_ESCAPE.sub(r"\1", str(f.get("annote") or "")))),
             _tags(_KEYWORD_ESCAPE.sub(r"\1", _text(f.get("keywords"))), bibtex=True),
             _bibtex_title_keys(raw_title),
         )
@@ -170,6 +170,15 @@ def _bibtex(text: str) -> Parsed:
 
 
 _BIB_ESCAPE = re.compile(r"\\([&%#_])")  # as paperfeed and Zotero escape them
+# A note's unmatched brace, which no BibTeX field can hold, as paperfeed writes it (a command
+# that LaTeX prints as the brace).
+BRACE_LEFT, BRACE_RIGHT = "\\textbraceleft{}", "\\textbraceright{}"
+
+
+def _braces_back(text: str) -> str:
+    return text.replace(BRACE_LEFT, "{").replace(BRACE_RIGHT, "}")
+
+
 # ... and, in keywords (collection names), the dollar that Zotero escapes too
 _KEYWORD_ESCAPE = re.compile(r"\\([&%#_$])")
 
@@ -205,9 +214,37 @@ def _note(text: str) -> str:
 def _tags(value: object, bibtex: bool = False) -> tuple[str, ...]:
     """Tags (keywords) as a tuple, from a list or a comma- or semicolon-separated text; braces
     are kept, but in BibTeX, where they are the file's syntax."""
-    items = value if isinstance(value, list) else re.split(r"[,;]", _text(value))
+    items = value if isinstance(value, list) else _split_tags(_text(value), bibtex)
     tags = (_clean(t) if bibtex else _one_line(t) for t in items)
     return tuple(dict.fromkeys(t for t in tags if t))
+
+
+def _split_tags(text: str, bibtex: bool) -> list[str]:
+    """A keyword list split at its commas and semicolons, but not those inside braces (BibTeX)
+    or double quotes (CSL-JSON): how `listed_tag` writes a tag that holds one."""
+    parts: list[str] = []
+    part: list[str] = []
+    depth, quoted = 0, False
+    for ch in text:
+        if bibtex and ch in "{}":
+            depth = depth + 1 if ch == "{" else max(depth - 1, 0)
+        elif not bibtex and ch == '"':
+            quoted = not quoted
+            continue
+        elif ch in ",;" and not depth and not quoted:
+            parts.append("".join(part))
+            part = []
+            continue
+        part.append(ch)
+    return [*parts, "".join(part)]
+
+
+def listed_tag(tag: str, bibtex: bool) -> str:
+    """A tag as a comma-separated keyword list holds it: one with a comma or semicolon in
+    braces (BibTeX) or double quotes (CSL-JSON), so that it reads back as one tag."""
+    if not any(sep in tag for sep in ",;"):
+        return tag
+    return "{" + tag + "}" if bibtex else '"' + tag.replace('"', "'") + '"'
 
 
 def _title(value: object) -> str:
@@ -396,7 +433,7 @@ def csl_json(papers: Sequence[Paper], annotated: AnnotationsById | None = None) 
         if extra and extra.note:
             item["note"] = extra.note
         if extra and extra.tags:
-            item["keyword"] = ", ".join(t.replace(",", " ") for t in extra.tags)
+            item["keyword"] = ", ".join(listed_tag(t, bibtex=False) for t in extra.tags)
         items.append(item)
     return json.dumps(items, ensure_ascii=False, indent=1)
 

@@ -7,7 +7,14 @@ from collections.abc import Sequence
 from datetime import date
 
 from paperfeed.models import Paper, normalise_title
-from paperfeed.references import Annotations, AnnotationsById, issued
+from paperfeed.references import (
+    BRACE_LEFT,
+    BRACE_RIGHT,
+    Annotations,
+    AnnotationsById,
+    issued,
+    listed_tag,
+)
 
 _SPECIAL = re.compile(r"(?<!\\)([&%#])")
 _STOPWORDS = {"a", "an", "the", "on", "of", "for", "in", "to", "and", "with", "towards", "via"}
@@ -46,6 +53,24 @@ def _field(text: str) -> str:
     return _SPECIAL.sub(r"\\\1", "".join(out).rstrip("\\") + "}" * depth)
 
 
+def _braces_matched(text: str) -> str:
+    """A note's line with each brace that has no partner written as the LaTeX command that
+    prints it (a field must balance its braces; the import reads them back)."""
+    opened: list[int] = []
+    lone: set[int] = set()
+    for i, ch in enumerate(text):
+        if ch == "{":
+            opened.append(i)
+        elif ch == "}":
+            if opened:
+                opened.pop()
+            else:
+                lone.add(i)
+    lone.update(opened)
+    spelled = {"{": BRACE_LEFT, "}": BRACE_RIGHT}
+    return "".join(spelled[ch] if i in lone else ch for i, ch in enumerate(text))
+
+
 def bib_name(name: str) -> str:
     """An author as "Surname, Given names"."""
     parts = name.split()
@@ -71,9 +96,13 @@ def entry(paper: Paper, key: str | None = None, extra: Annotations | None = None
         if value:
             fields.append((name, _field(value)))
     if extra and extra.note:  # line by line: the note keeps its paragraphs
-        fields.append(("annote", "\n".join(_field(line) for line in extra.note.splitlines())))
+        lines = extra.note.splitlines()
+        fields.append(("annote", "\n".join(_field(_braces_matched(line)) for line in lines)))
     if extra and extra.tags:
-        fields.append(("keywords", _field(", ".join(t.replace(",", " ") for t in extra.tags))))
+        listed = ", ".join(
+            listed_tag(t.replace("{", "").replace("}", ""), True) for t in extra.tags
+        )
+        fields.append(("keywords", _field(listed)))
     body = ",\n".join(f"  {name:<13} = {{{value}}}" for name, value in fields)
     return f"@misc{{{key or cite_key(paper)},\n{body}\n}}\n"
 
