@@ -176,3 +176,30 @@ def test_serve_and_harvest_and_user_add_check_their_arguments(tmp_path: Path) ->
     assert code == 1 and "is after --until" in said
     code, said = _paperfeed(["user", "add", "frank", "--password-stdin"], env, "pw\udcff\n")
     assert code == 1 and "not UTF-8" in said and "Traceback" not in said
+
+
+def test_an_unusable_data_folder_or_target_store_is_named(tmp_path: Path) -> None:
+    """The console script: the setting or option at fault is named, not only an errno."""
+    import os
+    import subprocess
+    import sys
+
+    script = str(Path(sys.executable).parent / "paperfeed")
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    base = {k: v for k, v in os.environ.items() if not k.startswith("PAPERFEED_")}
+    base["COLUMNS"] = "1000"  # one line however long the path
+    done = subprocess.run(
+        [script, "stats"], env=base | {"PAPERFEED_DATA_DIR": str(a_file)},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 1 and f"PAPERFEED_DATA_DIR={a_file} cannot be the data folder" in said
+    done = subprocess.run(
+        [script, "migrate-store", "--to", "foo://bar"],
+        env=base | {"PAPERFEED_DATA_DIR": str(tmp_path / "data")},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 1 and "--to 'foo://bar': cannot open that store" in said, said
+    assert "Traceback" not in done.stderr

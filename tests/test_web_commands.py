@@ -324,6 +324,14 @@ def test_user_add_creates_accounts_for_scripts(
     engine.dispose()
 
 
+def test_serve_on_a_host_not_of_this_machine_names_the_host(tmp_path: Path) -> None:
+    args = [str(PAPERFEED), "serve", "--host", "192.0.2.77", "--port", "8833", "--no-digests"]
+    done = subprocess.run(args, env=_env(tmp_path / "data"), capture_output=True, timeout=120)
+    said = " ".join(done.stderr.decode().split())
+    assert done.returncode != 0 and "192.0.2.77 is no address of this machine" in said, said
+    assert "another server" not in said
+
+
 def test_serve_on_a_busy_port_says_so_first_and_fails(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

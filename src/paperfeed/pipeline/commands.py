@@ -157,7 +157,15 @@ def migrate_store(
     target_settings = settings.model_copy(update={"database_url": to})
     if to.startswith("sqlite:///"):
         Path(to.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    target = open_store(target_settings)
+    try:
+        target = open_store(target_settings)
+    except Exception as exc:  # noqa: BLE001 - a target that cannot be opened is the --to's fault
+        source.dispose()
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise _fail(
+            f"--to {to!r}: cannot open that store ({reason}); give a URL like "
+            "postgresql://user@host/db or sqlite:///path/to/new.db"
+        ) from exc
     try:
         counts = copy_store(source, target)
         for name in unknown_tables(source):

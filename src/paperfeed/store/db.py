@@ -17,6 +17,13 @@ from paperfeed.store.bulk import restore_indexes_if_room
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+class DataDirError(OSError):
+    """The data folder cannot be made or used."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 def connect(settings: Settings) -> Engine:
     """Create an engine for the configured database (SQLite in WAL mode by default)."""
     url = settings.sqlalchemy_url
@@ -25,7 +32,13 @@ def connect(settings: Settings) -> Engine:
     size = settings.db_pool_size or settings.web_threads + 4
     pool = {"pool_size": size, "max_overflow": 4, "pool_timeout": settings.db_pool_timeout}
     if url.startswith("sqlite"):
-        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:  # named as the setting it comes from, not as an errno
+            raise DataDirError(
+                f"PAPERFEED_DATA_DIR={settings.data_dir} cannot be the data folder: "
+                f"{exc.strerror or exc} (point it at a folder this user may create and write)"
+            ) from exc
         _private_file(make_url(url).database)
         busy = settings.sqlite_busy_seconds
         engine = create_engine(url, connect_args={"timeout": busy}, **pool)

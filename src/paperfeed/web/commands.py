@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -151,9 +152,16 @@ def _reserve_port(host: str, port: int) -> Reservation:
 
 
 def _port_taken(host: str, port: int, exc: OSError) -> NoReturn:
+    if exc.errno == errno.EADDRINUSE:
+        hint = "is another server using the port? pass --port"
+    elif exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT) or isinstance(exc, socket.gaierror):
+        hint = f"{host} is no address of this machine: pass --host 127.0.0.1 or 0.0.0.0"
+    elif exc.errno == errno.EACCES:
+        hint = "ports below 1024 need privileges: pass --port 8000 or put a proxy in front"
+    else:
+        hint = "pass another --host or --port"
     err.print(
-        f"[red]error:[/red] cannot listen on {host}:{port}: {exc.strerror} "
-        "(is another server using the port? pass --port)",
+        f"[red]error:[/red] cannot listen on {host}:{port}: {exc.strerror or exc} ({hint})",
         highlight=False,
         soft_wrap=True,
     )
