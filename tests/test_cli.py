@@ -58,6 +58,13 @@ def test_unreadable_file_is_one_clear_error(data_dir: Path) -> None:
 def test_init_demo_then_stats_and_show(data_dir: Path) -> None:
     assert runner.invoke(app, ["init", "--demo"]).exit_code == 0
     stats = json.loads(runner.invoke(app, ["stats", "--json"]).output)
+    again = runner.invoke(app, ["init", "--demo"])  # a store with papers: said, not mixed
+    assert (
+        again.exit_code == 1
+        and "already holds" in again.output
+        and "--into-existing" in again.output
+    )
+    assert runner.invoke(app, ["init", "--demo", "--into-existing"]).exit_code == 0
     assert stats["papers"] > 2000 and stats["last_listing_date"] == "2026-07-01"
     missing = runner.invoke(app, ["show", "2303.14567"])
     assert missing.exit_code == 1 and "no paper 2303.14567" in missing.output

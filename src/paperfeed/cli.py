@@ -27,6 +27,7 @@ from paperfeed.ingest.run import Report, SourceError
 from paperfeed.models import LOCAL_PREFIX, Paper
 from paperfeed.settings import Settings
 from paperfeed.store import get_paper, open_store
+from paperfeed.store.bulk import paper_count
 from paperfeed.store.stats import store_stats
 from paperfeed.text import terminal_safe
 from paperfeed.util import BadDate, is_disk_full, iso, parse_day
@@ -81,12 +82,22 @@ def _print_report(report: Report, as_json: bool) -> None:
 @app.command()
 def init(
     demo: Annotated[bool, typer.Option(help="Fill the store with the bundled sample.")] = False,
+    into_existing: Annotated[
+        bool, typer.Option(help="With --demo: add the sample to a store that has papers.")
+    ] = False,
 ) -> None:
     """Create the store (and apply migrations); --demo loads the bundled real papers."""
     settings = _settings()
     engine = open_store(settings)
     _say(out, f"store ready: {_describe(settings)}")
     if demo:
+        with engine.connect() as conn:
+            held = paper_count(conn)
+        if held and not into_existing:
+            _say(err, f"error: the store already holds {held:,} papers, and the sample would mix "
+                 "with them: use an empty PAPERFEED_DATA_DIR for the demo, or pass "
+                 "--into-existing")  # fmt: skip
+            raise typer.Exit(1)
         report = pipeline.load_demo(engine, settings)
         _print_report(report, False)
 

@@ -219,6 +219,12 @@ def demo(
         err.print("loading the bundled sample of real papers…", highlight=False)
         report = load_demo(engine, settings)
         err.print(f"stored {report.inserted:,} papers", highlight=False)
+    else:
+        err.print(
+            "this store holds papers already: serving them as they are (the sample is loaded "
+            "into an empty store only; a new PAPERFEED_DATA_DIR gives one)",
+            highlight=False,
+        )
     engine.dispose()
     _serve(host, port, workers, digests, jobs=False, demo=True)  # the demo stays the sample
 
