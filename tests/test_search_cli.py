@@ -128,3 +128,15 @@ def test_bad_input_is_a_clear_error(cli: CliRunner) -> None:
         and "nothing to embed" in str(body["fallback"])
         and isinstance(body["hits"], list)
     )
+
+
+def test_filters_that_cannot_match_are_named_as_on_the_search_page(cli: CliRunner) -> None:
+    unknown = cli.invoke(app, ["search", "x", "--mode", "keyword", "--category", "zz.QQ"])
+    assert unknown.exit_code == 0 and "note: " in unknown.output and "zz.QQ" in unknown.output
+    assert "not an arXiv category" in " ".join(unknown.output.split())
+    backwards = cli.invoke(
+        app, ["search", "x", "--mode", "keyword", "--since", "2026-07-01", "--until", "2026-01-01"]
+    )
+    assert "is after Until" in " ".join(backwards.output.split())
+    lower = cli.invoke(app, ["search", "graph", "--mode", "keyword", "--category", "cs.lg"])
+    assert "note:" not in lower.output  # cs.lg is cs.LG

@@ -14,10 +14,11 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import Engine
 
+from paperfeed import categories
 from paperfeed.cli_support import err, fail, out
 from paperfeed.search.backfill import contract_of, embed_papers
 from paperfeed.search.embed import EmbedderUnavailable, get_embedder
-from paperfeed.search.query import paper_id_in, parse_query
+from paperfeed.search.query import filter_notes, paper_id_in, parse_query
 from paperfeed.search.results import Hit
 from paperfeed.search.service import BadSearch, SearchService
 from paperfeed.settings import Settings
@@ -101,6 +102,10 @@ def search(
     if parse_query(query).empty:
         raise fail('the query is empty: give some words, a "phrase" or an arXiv id')
     first, last = _day(since, "--since"), _day(until, "--until")
+    if category:
+        category = categories.canonical(category) or category  # cs.lg is cs.LG
+    for note in filter_notes(category or "", first, last):  # as the search page says them
+        err.print(f"note: {escape(note)}", highlight=False)
     service = _service()
     try:
         result = service.search(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
+from paperfeed import categories
 from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
 from paperfeed.models import LOCAL_PREFIX
 
@@ -151,3 +153,17 @@ def semantic_text(text: str) -> str:
     """The query text for an embedding model: exclusions removed, quotes and `*` dropped."""
     kept = _NEGATED_RE.sub(" ", text[:MAX_QUERY_CHARS])
     return " ".join(kept.replace('"', " ").replace("*", " ").split())
+
+
+def filter_notes(category: str, since: date | None, until: date | None) -> list[str]:
+    """What a search says about its filters that cannot match anything (page and CLI)."""
+    notes = []
+    if category:
+        try:
+            categories.checked(category)
+        except ValueError as exc:
+            notes.append(str(exc))
+    if since and until and since > until:
+        notes.append(f"From ({since.isoformat()}) is after Until ({until.isoformat()}): "
+                     "no paper can be in that range. Swap the dates?")  # fmt: skip
+    return notes

@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 
 from paperfeed import categories
 from paperfeed.models import clean_text
-from paperfeed.search.query import parse_query
+from paperfeed.search.query import filter_notes, parse_query
 from paperfeed.store.accounts import User
 from paperfeed.store.community import (
     approved_names,
@@ -364,7 +364,7 @@ def _search(
         ctx["filters_used"] = bool(category or author or since or until or sort != "relevance")
         ctx["search_key"] = interest_key("search", q)[0]  # as a followed search is kept
         ctx["cut"] = QUERY_MOST if cut else None
-        ctx["notes"] = _filter_notes(category, since, until)
+        ctx["notes"] = filter_notes(category, since, until)
         if not q:
             return ctx | {"listing": None}
         if parse_query(q).empty:  # only punctuation: nothing to look for
@@ -381,20 +381,6 @@ def _search(
         }
 
     return _page(request, site, user, "search.html", build, search_cache_key)
-
-
-def _filter_notes(category: str, since: date | None, until: date | None) -> list[str]:
-    """What the search page says about filters that cannot match anything."""
-    notes = []
-    if category:
-        try:
-            categories.checked(category)
-        except ValueError as exc:
-            notes.append(str(exc))
-    if since and until and since > until:
-        notes.append(f"From ({since.isoformat()}) is after Until ({until.isoformat()}): "
-                     "no paper can be in that range. Swap the dates?")  # fmt: skip
-    return notes
 
 
 def _similar(site: Site, pid: str, user: User | None) -> tuple[list[views.Card], bool]:
