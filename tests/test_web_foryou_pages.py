@@ -176,7 +176,7 @@ def test_learned_page_lists_a_paper_once_with_all_its_signals(
         post_form(c, f"/papers/{pid}/upvote", {"up": "1"})
         page = c.get("/for-you/learned").text
     assert "Trained on 1 paper " in page and "paper signal" not in page
-    leaned = page.split("Papers it leans on most")[1].split("Start again")[0]
+    leaned = page.split("Papers it leans on most")[1].split("</ol>")[0]
     assert leaned.count("<li>") == 1 and leaned.count(f'href="/papers/{pid}"') == 1
     assert "weight 1.00" in leaned and "saved, 👍, upvoted" in leaned
 
@@ -502,3 +502,23 @@ def test_following_a_filtered_search_says_the_filters_stay_behind(
         box = filtered.split('class="interests"')[1].split("</div>")[0]
         assert "keeps its words, not this page's filters" in box
         assert "(its words; not this page&#39;s filters)" in filtered
+
+
+def test_the_learned_page_lists_ratings_to_take_back(site: Settings, engine: Engine) -> None:
+    """👎 ratings were listed nowhere: only a reset of all of them could undo one."""
+    up, down = sorted(stored(engine))[:2]
+    with client(site, engine) as c:
+        sign_up(c, "rater")
+        post_form(c, f"/papers/{up}/rate", {"rating": "1"})
+        post_form(c, f"/papers/{down}/rate", {"rating": "-1"})
+        page = c.get("/for-you/learned").text
+        listed = page.split('id="ratings"')[1].split("</ul>")[0]
+        assert f'href="/papers/{down}"' in listed and f'href="/papers/{up}"' in listed
+        assert listed.index(down) < listed.index(up)  # newest first
+        assert 'aria-label="less like this">👎' in listed
+        back = post_form(
+            c, f"/papers/{down}/rate", {"rating": "0", "next": "/for-you/learned#ratings"}
+        )
+        assert back.status_code == 303 and back.headers["location"] == "/for-you/learned#ratings"
+        after = c.get("/for-you/learned").text.split('id="ratings"')[1].split("</ul>")[0]
+        assert f'href="/papers/{down}"' not in after and f'href="/papers/{up}"' in after

@@ -836,6 +836,7 @@ def _muted_in_feed(
     return {"muted": Muted(count, "page")} if count or shown else {}
 
 
+RATINGS_SHOWN = 500  # the newest 👍 and 👎 the learned page lists, each to take back
 FOR_YOU_PAGES = 20  # pages of For you one can read down (600 papers at the default page size)
 START_DAYS = 30  # a new reader is offered the categories of the last month's papers
 START_OFFERED = 16
@@ -924,12 +925,15 @@ def learned(
             found = _recommender(request).learned(conn, user.id, start, end, collection_id)
         followed = {i.value for i in lib.interests(conn, user.id, "follow") if i.kind == "search"}
         muted = {i.value for i in lib.interests(conn, user.id, "mute") if i.kind == "keyword"}
+        rated = lib.list_ratings(conn, user.id)[:RATINGS_SHOWN] if chosen is None else []
+        papers = views.current_papers(conn, [r.paper_id for r in rated])
     body = site.render(
         "learned.html",
+        ratings=[(r, papers[r.paper_id]) for r in rated if r.paper_id in papers],
         user=user,
         learned=found,
         chosen=chosen,
-        here=_here(request),
+        here=_here(request, ("reset",)),
         followed=followed,  # the terms' keys (lower case) the reader follows as searches
         muted=muted,  # ... and mutes as keywords
         reset=reset,  # how many ratings a reset just forgot
