@@ -61,12 +61,15 @@ def _progress(enabled: bool, label: str) -> Iterator[Callable[[Report], None]]:
         yield lambda r: bar.update(task, description=f"{label}: {r.read:,} records")
 
 
-def _print_report(report: Report, as_json: bool) -> None:
+def _print_report(report: Report, as_json: bool, said: set[str] | None = None) -> None:
     if as_json:
         typer.echo(json.dumps(report.to_dict()))
         return
     for error in report.errors[:20]:
-        _say(err, f"skipped {error.where}: {error.reason}")
+        if error.reason in (said or ()):  # a file that failed whole: its error line said it
+            continue
+        where = "" if error.reason.startswith(error.where) else f" {error.where}:"
+        _say(err, f"skipped{where} {error.reason}")
     if len(report.errors) > 20:
         err.print(f"… and {report.skipped - 20} more skipped records")
     for note in report.warnings[:20]:
@@ -140,7 +143,7 @@ def ingest(
         )
     for message in failed:
         _say(err, f"error: {message}")
-    _print_report(report, as_json)
+    _print_report(report, as_json, said=set(failed))
     if report.read and report.skipped == report.read:  # not one record could be used
         _say(err, f"error: no record could be read as {kind}: is it another kind's file?")
         raise typer.Exit(1)
