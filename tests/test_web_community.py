@@ -660,3 +660,33 @@ def test_a_reported_comment_deleted_by_its_author_is_kept_for_the_moderators(
         with engine.connect() as conn:
             body = conn.execute(select(comments.c.body).where(comments.c.id == cid)).scalar()
         assert body == ""  # handled: the deleted text is gone for good
+
+
+def test_the_api_edits_and_deletes_comments_as_the_page_does(
+    site: Settings, engine: Engine
+) -> None:
+    pid = _pid(engine)
+    with client(site, engine) as c:
+        ada, bob = _bearer(c, "ada"), _bearer(c, "bob")
+        cid = _post(c, pid, ada, "first words").json()["id"]
+        reply = _post(c, pid, bob, "an answer", cid).json()["id"]
+        edited = c.patch(f"/api/comments/{cid}", json={"body": "better *words*"}, headers=ada)
+        assert edited.status_code == 200, edited.text
+        got = edited.json()
+        assert (
+            got["body"] == "better *words*" and got["editedAt"] and "<em>words</em>" in got["html"]
+        )
+        assert [r["id"] for r in got["replies"]] == [reply]
+        theirs = c.patch(f"/api/comments/{cid}", json={"body": "not mine"}, headers=bob)
+        assert theirs.status_code == 403 and "only its author" in theirs.json()["detail"]
+        assert c.delete(f"/api/comments/{cid}", headers=bob).status_code == 403
+        assert c.patch(f"/api/comments/{cid}", json={"body": ""}, headers=ada).status_code == 422
+        assert c.patch("/api/comments/999999", json={"body": "x"}, headers=ada).status_code == 404
+        assert c.delete(f"/api/comments/{cid}").status_code == 401  # signed out
+        gone = c.delete(f"/api/comments/{cid}", headers=ada)
+        assert gone.status_code == 204 and gone.content == b""
+        shown = c.get(f"/api/papers/{pid}/comments").json()
+        assert [(t["id"], t["deleted"], t["body"]) for t in shown] == [(cid, True, "")]
+        assert c.delete(f"/api/comments/{cid}", headers=ada).status_code == 409
+        paths = c.get("/openapi.json").json()["paths"]["/api/comments/{comment_id}"]
+        assert {"patch", "delete"} <= set(paths)

@@ -147,13 +147,18 @@ def edit_form(site: SiteDep, user: SignedInDep, comment_id: RowId, body: Body = 
 @router.post("/comments/{comment_id}/delete", dependencies=[FormCsrf])
 def delete_form(site: SiteDep, user: SignedInDep, comment_id: RowId) -> Response:
     """Delete a comment; replies to it stay readable."""
+    return _back(_delete(site, user, comment_id).paper_id)
+
+
+def _delete(site: Site, user: User, comment_id: int) -> Comment:
+    """Delete one's own comment, or (an admin) anyone's, which the admin log records."""
     with site.writing() as conn:
         comment = discussion.own_comment(conn, comment_id, user, moderating=True)
         delete_comment(conn, comment_id)
-        if comment.user_id != user.id:  # a moderator's delete is in the admin log
+        if comment.user_id != user.id:
             target = f"{comment_id} by {comment.username} on {comment.paper_id}"
             record_action(conn, user.username, "delete comment", target)
-    return _back(comment.paper_id)
+    return comment
 
 
 def _visible(site: Site, comment_id: int) -> Comment:
@@ -668,6 +673,47 @@ def api_comment(
         status_code=201,
         media_type="application/json",
     )
+
+
+JSON_MEDIA = "application/json"
+
+
+class CommentEdit(BaseModel):
+    body: str = Field(min_length=1, max_length=MAX_COMMENT, description="Markdown with LaTeX")
+
+
+@api.patch(
+    "/comments/{comment_id}",
+    response_model=CommentOut,
+    dependencies=[ApiCsrf],
+    summary="Edit your comment",
+    openapi_extra=api_links.links(200, _comment_links("")),
+)
+def api_edit_comment(
+    site: SiteDep, user: SignedInDep, comment_id: RowId, body: CommentEdit
+) -> Response:
+    """Replace the text of a comment of yours (it is marked edited); only its author edits."""
+    text = discussion.check_body(body.body)
+    with site.writing() as conn:
+        comment = discussion.own_comment(conn, comment_id, user)
+        edit_comment(conn, comment_id, text)
+        views = discussion.thread_views(conn, comment.paper_id, user, "new")
+        authors = _claimed(conn, comment.paper_id)
+    flat = {v.comment.id: v for t in views for v in [t, *t.replies]}
+    return Response(json.dumps(comment_json(flat[comment_id], authors)), media_type=JSON_MEDIA)
+
+
+@api.delete(
+    "/comments/{comment_id}",
+    status_code=204,
+    dependencies=[ApiCsrf],
+    summary="Delete a comment",
+    responses={204: {"description": "Deleted: its replies stay readable"}},
+)
+def api_delete_comment(site: SiteDep, user: SignedInDep, comment_id: RowId) -> Response:
+    """Delete a comment of yours (an admin: anyone's, recorded in the admin log)."""
+    _delete(site, user, comment_id)
+    return Response(status_code=204)
 
 
 class ProfileOut(BaseModel):
