@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import uvicorn
-from playwright.sync_api import Page
+from playwright.sync_api import Dialog, Page
 from sqlalchemy import Engine
 
 from paperfeed.search import embed_papers
@@ -126,6 +126,19 @@ def _has_emoji_font() -> bool:
         ["fc-list", ":charset=1f44d", "family"], capture_output=True, text=True, check=False
     )
     return bool(found.stdout.strip())
+
+
+def answer_next_dialog(page: Page, accept: bool, asked: list[str]) -> None:
+    """Answer the page's next question (window.confirm): OK or Cancel; note it in `asked`."""
+
+    def answer(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        if accept:
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+    page.once("dialog", answer)
 
 
 def sign_up(page: Page, url: str, name: str, password: str = "a long password") -> None:

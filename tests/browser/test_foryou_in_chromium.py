@@ -23,7 +23,7 @@ from paperfeed.store.library import (
     user_ratings,
 )
 from paperfeed.store.listings import newest_listed
-from tests.browser.conftest import LiveSite, newest_day_path, sign_up
+from tests.browser.conftest import LiveSite, answer_next_dialog, newest_day_path, sign_up
 from tests.web_support import HOSTILE, HOSTILE_ID
 
 pytestmark = pytest.mark.browser
@@ -289,16 +289,11 @@ def test_a_private_feed_from_the_for_you_page_then_revoked(page: Page, live_site
         page.get_by_role("link", name="Back to your library").click()
         expect(page.locator("#private-feed + p")).to_contain_text("You have one")
         asked: list[str] = []  # a revoke asks first; cancelled, the URL still works
-
-        def answer(dialog: Dialog, yes: bool) -> None:
-            asked.append(dialog.message)
-            dialog.accept() if yes else dialog.dismiss()
-
-        page.once("dialog", lambda d: answer(d, False))
+        answer_next_dialog(page, False, asked)
         page.get_by_role("button", name="revoke").click()
         expect(page.get_by_role("button", name="revoke")).to_be_visible()
         assert outsider.request.get(feed_url).status == 200
-        page.once("dialog", lambda d: answer(d, True))
+        answer_next_dialog(page, True, asked)
         page.get_by_role("button", name="revoke").click()
         expect(page.locator("main")).to_contain_text("was revoked")
         assert len(asked) == 2 and "Revoke your private feed URL?" in asked[0]

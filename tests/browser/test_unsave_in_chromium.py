@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Dialog, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import LiveSite, newest_day_path, sign_up
+from tests.browser.conftest import LiveSite, answer_next_dialog, newest_day_path, sign_up
 
 pytestmark = pytest.mark.browser
 
@@ -39,12 +39,7 @@ def test_unsaving_a_paper_with_a_note_asks_first(
     card = page.locator(f'article.card[data-id="{pid}"]')
     if javascript:
         asked: list[str] = []
-
-        def answer(dialog: Dialog, accept: bool) -> None:
-            asked.append(dialog.message)
-            dialog.accept() if accept else dialog.dismiss()
-
-        page.once("dialog", lambda d: answer(d, False))
+        answer_next_dialog(page, False, asked)
         card.get_by_role("button", name="Saved").click()
         expect(card.get_by_role("button", name="Saved")).to_be_enabled()
         assert asked and "Your note goes with it" in asked[0]
@@ -54,7 +49,7 @@ def test_unsaving_a_paper_with_a_note_asks_first(
         )  # kept
         page.goto(day)
         card = page.locator(f'article.card[data-id="{pid}"]')
-        page.once("dialog", lambda d: answer(d, True))
+        answer_next_dialog(page, True, asked)
         card.get_by_role("button", name="Saved").click()
         expect(card.get_by_role("button", name="Save", exact=True)).to_be_visible()
     else:
