@@ -744,10 +744,10 @@ class Rating:
     rated_at: datetime
 
 
-def list_ratings(conn: Connection, user_id: int) -> list[Rating]:
-    """The user's ratings, newest first."""
+def list_ratings(conn: Connection, user_id: int, limit: int | None = None) -> list[Rating]:
+    """The user's ratings, newest first (the newest `limit` when given)."""
     query = select(ratings).where(ratings.c.user_id == user_id)
-    query = query.order_by(ratings.c.created_at.desc(), ratings.c.paper_id)
+    query = query.order_by(ratings.c.created_at.desc(), ratings.c.paper_id).limit(limit)
     return [Rating(r.paper_id, int(r.rating), r.created_at) for r in conn.execute(query)]
 
 

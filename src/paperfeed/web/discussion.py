@@ -192,6 +192,8 @@ def own_comment(conn: Connection, comment_id: int, user: User, moderating: bool 
     if comment is None or comment.hidden:
         raise HTTPException(404, f"no comment {comment_id}")
     if comment.user_id != user.id and not (moderating and user.is_admin):
+        if moderating:
+            raise HTTPException(403, "only its author or a moderator can delete a comment")
         also = "; a moderator can hide or delete it" if user.is_admin else ""
         raise HTTPException(403, f"only its author can edit a comment{also}")
     if comment.deleted:

@@ -925,7 +925,7 @@ def learned(
             found = _recommender(request).learned(conn, user.id, start, end, collection_id)
         followed = {i.value for i in lib.interests(conn, user.id, "follow") if i.kind == "search"}
         muted = {i.value for i in lib.interests(conn, user.id, "mute") if i.kind == "keyword"}
-        rated = lib.list_ratings(conn, user.id)[:RATINGS_SHOWN] if chosen is None else []
+        rated = lib.list_ratings(conn, user.id, RATINGS_SHOWN) if chosen is None else []
         papers = views.current_papers(conn, [r.paper_id for r in rated])
     body = site.render(
         "learned.html",
