@@ -271,11 +271,12 @@ class SearchService:
         filters = Filters(since, until, category or None, author or None)
         depth = offset + limit if hide is None else min(2 * (offset + limit), SCAN_MOST)
         # A paper the query names (its id, URL or exact title) is looked up: mutes do not hide it.
-        named = frozenset(self._pinned(parsed, filters) if hide is not None else ())
+        pinned = self._pinned(parsed, filters)  # looked up once, however deep the scan goes
+        named = frozenset(pinned if hide is not None else ())
         hidden: set[str] = set()
         while True:
             ordered, total, used, fallback = self._ordered(
-                query, parsed, filters, mode, depth, sort
+                query, parsed, filters, mode, depth, sort, pinned
             )
             total = max(total, len(ordered))
             if hide is None:
@@ -317,10 +318,18 @@ class SearchService:
         return [pid for pid in page if pid in known]
 
     def _ordered(
-        self, query: str, parsed: ParsedQuery, filters: Filters, mode: str, need: int, sort: str
+        self,
+        query: str,
+        parsed: ParsedQuery,
+        filters: Filters,
+        mode: str,
+        need: int,
+        sort: str,
+        pinned: list[str] | None = None,
     ) -> tuple[list[tuple[str, float]], int, str, str | None]:
         # The ranking with pinned papers (an id or exact title named) first.
-        pinned = self._pinned(parsed, filters)
+        if pinned is None:
+            pinned = self._pinned(parsed, filters)
         if parsed.paper_id and pinned[:1] == [parsed.paper_id]:
             # The whole query names a stored paper (an id, `arXiv:id` or a pasted arXiv URL):
             # that paper is the answer; the URL's words ("https", "abs") would match hundreds.
