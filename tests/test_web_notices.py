@@ -6,12 +6,13 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from paperfeed.digest.deliver import SmtpMailer, deliver_due
 from paperfeed.digest.notices import queue_notices
@@ -395,3 +396,69 @@ def test_an_address_for_notices_only_gets_notices_and_no_digest_until_asked(
     assert _path(_link(sink.to("pia@example.org")[-1], "preferences")).startswith("/preferences?")
     off = c.post(manage, data=form | {"frequency": "none", "weekday": "0"})
     assert "Saved. Digests are off" in off.text and "Your next digest" not in off.text
+
+
+def _age(engine: Engine, *names: str) -> None:
+    """Make accounts older than a day: only they link and notify with "@name"."""
+    with engine.begin() as conn:
+        for name in names:
+            query = update(users).where(users.c.username == name)
+            conn.execute(query.values(created_at=utcnow() - timedelta(days=3)))
+
+
+def test_an_at_name_links_the_account_tells_it_once_and_an_edit_tells_only_the_new_names(
+    c: TestClient, sink: Sink, engine: Engine
+) -> None:
+    pid = _pid(engine)
+    ada, bob, cy, dee = (_bearer(c, n) for n in ("ada", "Bob_2", "cy-x", "dee"))
+    _age(engine, "ada", "Bob_2", "cy-x", "dee")
+    _subscribe(c, sink, bob, "bob@example.org")
+    body = (
+        "@bob_2, see this; mail bob_2@example.org, `@cy-x` in code, [@cy-x](https://a.example)"
+        " and @nobody. Also @BOB_2 again, and @ada herself."
+    )
+    top = _post(c, pid, ada, body)
+
+    html_of = c.get(f"/papers/{pid}").text
+    assert '<a href="/users/Bob_2" class="mention"' in html_of  # as the account spells it
+    assert ">@bob_2</a>" in html_of and ">@BOB_2</a>" in html_of
+    assert "@nobody" in html_of and "/users/nobody" not in html_of  # no such account
+    assert "<code>@cy-x</code>" in html_of and "/users/cy-x" not in html_of
+    assert "bob_2@example.org" in html_of and "/users/example" not in html_of
+    [mail] = _notices(sink, "bob@example.org")  # named twice, told once
+    assert "ada mentioned you" in str(mail["Subject"])
+    with engine.connect() as conn:
+        assert [n.kind for n in user_notifications(conn, _uid(engine, "Bob_2"))] == ["mention"]
+        assert user_notifications(conn, _uid(engine, "cy-x")) == []  # in code: not a mention
+        assert user_notifications(conn, _uid(engine, "ada")) == []  # one's own name: nothing
+    assert "mentioned you on" in c.get("/notifications", headers=bob).text
+    comments = c.get(f"/api/papers/{pid}/comments", headers=ada).json()
+    assert [x["mentions"] for x in comments] == [["Bob_2", "ada"]]
+
+    edited = c.patch(f"/api/comments/{top}", json={"body": body + " Thanks @dee."}, headers=ada)
+    assert edited.status_code == 200 and edited.json()["mentions"] == ["Bob_2", "ada", "dee"]
+    with engine.connect() as conn:  # the edit tells dee; bob, told already, is not told again
+        assert len(user_notifications(conn, _uid(engine, "Bob_2"))) == 1
+        assert [n.kind for n in user_notifications(conn, _uid(engine, "dee"))] == ["mention"]
+    assert len(_notices(sink, "bob@example.org")) == 1
+
+    # A reply to bob's comment that also names him tells him once, as the reply to him.
+    mine = _post(c, pid, bob, "A question of my own.")
+    _post(c, pid, dee, "@Bob_2 agreed.", mine)
+    with engine.connect() as conn:
+        kinds = [n.kind for n in user_notifications(conn, _uid(engine, "Bob_2"))]
+    assert kinds == ["reply_to_you", "mention"]
+
+
+def test_an_account_younger_than_a_day_names_nobody(
+    c: TestClient, sink: Sink, engine: Engine
+) -> None:
+    """A new account's "@name"s neither link nor notify (as its links do not): spam control."""
+    pid = _pid(engine)
+    old, new = _bearer(c, "old"), _bearer(c, "newbie")
+    _age(engine, "old")
+    _post(c, pid, new, "hey @old, look")
+    with engine.connect() as conn:
+        assert user_notifications(conn, _uid(engine, "old")) == []
+    assert "/users/old" not in c.get(f"/papers/{pid}").text
+    assert old  # signed up, so the name exists

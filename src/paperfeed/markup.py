@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Collection, Mapping
 from functools import lru_cache
 from html import escape
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markupsafe import Markup
 
@@ -43,7 +45,78 @@ def _md() -> MarkdownIt:
     md = MarkdownIt("js-default", {"linkify": True}).enable(["table", "strikethrough", "linkify"])
     md.linkify.set({"fuzzy_link": False, "fuzzy_email": False})  # type: ignore[union-attr]
     md.add_render_rule("image", _image_as_link)
+    md.core.ruler.push("mentions", _link_mentions)
     return md
+
+
+# "@name" names an account (usernames: 3-32 letters, digits, "_" and "-"), not the middle of an
+# address ("bob@example.org") nor of a longer word.
+_MENTION_RE = re.compile(r"(?<![\w@./+-])@([A-Za-z0-9_-]{3,32})(?![A-Za-z0-9_@-]|\.\w)")
+MAX_MENTIONS = 10  # accounts one comment can name (and notify)
+
+
+def mentions(text: str) -> list[str]:
+    """The names a comment mentions with "@name", in order, once each (case kept as typed):
+    in its prose only, not in code, maths or a link's text."""
+    found: dict[str, str] = {}
+    for token in _md().parse(_MATH_RE.sub(" ", text)):
+        for child in _prose(token):
+            for name in _MENTION_RE.findall(child.content):
+                found.setdefault(name.lower(), name)
+    return list(found.values())
+
+
+def _prose(token: Token) -> list[Token]:
+    """An inline token's text children outside links."""
+    inside, out = 0, []
+    for child in token.children or []:
+        inside += {"link_open": 1, "link_close": -1}.get(child.type, 0)
+        if child.type == "text" and not inside:
+            out.append(child)
+    return out
+
+
+def _link_mentions(state: StateCore) -> None:
+    """Link "@name" to the account's page for the names in `env["mentions"]` (lowercased, to
+    the name as the account spells it)."""
+    known: Mapping[str, str] = state.env.get("mentions", {}) if isinstance(state.env, dict) else {}
+    if not known:
+        return
+    for token in state.tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        children: list[Token] = []
+        inside = 0
+        for child in token.children:
+            inside += {"link_open": 1, "link_close": -1}.get(child.type, 0)
+            if child.type == "text" and not inside:
+                children.extend(_split_mentions(child, known))
+            else:
+                children.append(child)
+        token.children = children
+
+
+def _split_mentions(text: Token, known: Mapping[str, str]) -> list[Token]:
+    out: list[Token] = []
+    at = 0
+    for match in _MENTION_RE.finditer(text.content):
+        name = known.get(match[1].lower())
+        if name is None:
+            continue
+        if match.start() > at:
+            out.append(_text(text.content[at : match.start()]))
+        link = Token("link_open", "a", 1, attrs={"href": f"/users/{name}", "class": "mention"})
+        out += [link, _text(match[0]), Token("link_close", "a", -1)]
+        at = match.end()
+    if at == 0:
+        return [text]
+    if at < len(text.content):
+        out.append(_text(text.content[at:]))
+    return out
+
+
+def _text(content: str) -> Token:
+    return Token("text", "", 0, content=content)
 
 
 def _image_as_link(
@@ -57,8 +130,9 @@ def _image_as_link(
     return f'<a href="{src}">{label}</a>' if src else label
 
 
-def render_markdown(text: str, links: bool = True) -> Markup:
-    """Render a comment or note: Markdown with math left for KaTeX, sanitised; links optional."""
+def render_markdown(text: str, links: bool = True, named: Collection[str] = ()) -> Markup:
+    """Render a comment or note: Markdown with math left for KaTeX, sanitised; links optional.
+    `named`: the accounts (their names) whose "@name" links to their page."""
     maths: list[str] = []
     key = secrets.token_hex(6)
 
@@ -67,13 +141,14 @@ def render_markdown(text: str, links: bool = True) -> Markup:
         return _TOKEN.format(key=key, n=len(maths) - 1)
 
     held = _MATH_RE.sub(hold, _cap_nesting(text))
-    html = _restore_maths(_render(held), maths, re.compile(_TOKEN_RE.format(key=key)))
+    rendered = _render(held, {n.lower(): n for n in named} if links else {})
+    html = _restore_maths(rendered, maths, re.compile(_TOKEN_RE.format(key=key)))
     if not links:  # a link's address stays readable, as text: "paper (https://…)"
         html = _LINK_RE.sub(_link_as_text, html)
     clean = nh3.clean(
         html,
         tags=_TAGS if links else _TAGS - {"a"},
-        attributes={"a": {"href", "title"}, "span": {"class"}},
+        attributes={"a": {"href", "title", "class"}, "span": {"class"}},
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow ugc noopener",
     )
@@ -89,14 +164,16 @@ def _link_as_text(match: re.Match[str]) -> str:
     return label if href in (label, "") else f"{label} ({href})"
 
 
-def _render(text: str) -> str:
-    """Markdown to HTML with headings moved down HEADING_SHIFT levels (never past h6)."""
+def _render(text: str, named: Mapping[str, str] | None = None) -> str:
+    """Markdown to HTML with headings moved down HEADING_SHIFT levels (never past h6) and the
+    `named` accounts' "@name" linked."""
     md = _md()
-    tokens = md.parse(text)
+    env = {"mentions": named or {}}
+    tokens = md.parse(text, env)
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
             token.tag = f"h{min(int(token.tag[1]) + HEADING_SHIFT, 6)}"
-    return str(md.renderer.render(tokens, md.options, {}))
+    return str(md.renderer.render(tokens, md.options, env))
 
 
 def _cap_nesting(text: str) -> str:

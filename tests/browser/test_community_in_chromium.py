@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from paperfeed.store.accounts import set_admin
+from sqlalchemy import update
+
+from paperfeed.store.accounts import set_admin, users
+from paperfeed.util import utcnow
 from tests.browser.conftest import LiveSite, sign_up
 from tests.web_support import HOSTILE_ID
 
@@ -157,3 +161,38 @@ def test_a_link_to_a_comment_or_the_cite_box_lands_below_the_header(
         assert errors == []
     finally:
         context.close()
+
+
+def test_an_at_name_in_a_comment_links_the_profile_and_tells_that_reader(
+    page: Page, live_site: LiveSite
+) -> None:
+    """Typed in the page's comment box, "@name" becomes a link to that reader's profile, and
+    the reader sees "mentioned you on" in their notifications and goes to the comment."""
+    url, pid = live_site.url, HOSTILE_ID
+    sign_up(page, url, "mentioned")
+    page.get_by_role("button", name="Sign out").click()
+    sign_up(page, url, "mentioner")
+    with live_site.engine.begin() as conn:  # names link and tell from accounts a day old
+        query = update(users).where(users.c.username.in_(["mentioned", "mentioner"]))
+        conn.execute(query.values(created_at=utcnow() - timedelta(days=2)))
+    page.goto(f"{url}/papers/{pid}")
+    page.get_by_label("Add a comment").fill("What do you think, @Mentioned? Mail me@example.org")
+    page.get_by_role("button", name="Post comment").click()
+    comment = page.locator("article.comment").first
+    mention = comment.get_by_role("link", name="@Mentioned")
+    expect(mention).to_have_attribute("href", "/users/mentioned")
+    expect(comment.locator(".comment-body a")).to_have_count(1)  # the address is no mention
+    mention.click()
+    expect(page.locator("h1")).to_contain_text("mentioned")
+
+    page.get_by_role("button", name="Sign out").click()
+    page.goto(f"{url}/signin")
+    page.get_by_label("User name").fill("mentioned")
+    page.get_by_label("Password").fill("a long password")
+    page.get_by_role("button", name="Sign in").click()
+    told = page.locator("header .account a.notices")
+    expect(told.locator(".unseen")).to_have_text("1")
+    told.click()
+    expect(page.locator("main")).to_contain_text("mentioner mentioned you on")
+    page.locator("main article.comment a[href*='#c']").click()
+    expect(page.locator("article.comment").first).to_contain_text("What do you think")

@@ -42,6 +42,7 @@ _WHAT = {
     "reply_to_you": "{who} replied to your comment",
     "reply": "{who} replied in a thread you are in",
     "author": "{who} commented on your paper",
+    "mention": "{who} mentioned you",
 }
 
 

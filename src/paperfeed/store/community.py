@@ -49,6 +49,8 @@ comments = Table(
     Column("edited_at", DateTime),
     Column("deleted", Boolean, nullable=False, default=False),
     Column("hidden", Boolean, nullable=False, default=False),
+    # The accounts its "@name"s named when last written, by their names, space-separated.
+    Column("mentions", Text, nullable=False, default="", server_default=""),
     Index("ix_comments_paper_id", "paper_id"),
     Index("ix_comments_created_at", "created_at"),
     Index("ix_comments_user_id", "user_id"),
@@ -147,6 +149,7 @@ class Comment:
     deleted: bool
     hidden: bool
     votes: int
+    mentions: tuple[str, ...] = ()  # the accounts its "@name"s name
 
 
 @dataclass(frozen=True)
@@ -217,6 +220,7 @@ def _comment(row: object) -> Comment:
         deleted=bool(r["deleted"]),
         hidden=bool(r["hidden"]),
         votes=int(r["votes"]),
+        mentions=tuple(str(r["mentions"] or "").split()),
     )
 
 
@@ -289,9 +293,15 @@ def comment_counts(conn: Connection, paper_ids: Sequence[str]) -> dict[str, int]
 
 
 def add_comment(
-    conn: Connection, paper_id: str, user_id: int, body: str, parent_id: int | None
+    conn: Connection,
+    paper_id: str,
+    user_id: int,
+    body: str,
+    parent_id: int | None,
+    named: Sequence[str] = (),
 ) -> int:
-    """Store a comment (a reply attaches to a top-level comment); returns its id."""
+    """Store a comment (a reply attaches to a top-level comment); returns its id. `named`: the
+    accounts its "@name"s name."""
     if parent_id is not None:
         parent = get_comment(conn, parent_id)
         if parent is None or parent.paper_id != paper_id or parent.hidden:
@@ -307,16 +317,17 @@ def add_comment(
         "created_at": utcnow(),
         "deleted": False,
         "hidden": False,
+        "mentions": " ".join(named),
     }
     new_id = conn.execute(comments.insert().values(**values)).inserted_primary_key[0]  # type: ignore[index]
     bump_revision(conn)
     return int(new_id)
 
 
-def edit_comment(conn: Connection, comment_id: int, body: str) -> None:
-    """Replace a comment's text and mark it edited."""
+def edit_comment(conn: Connection, comment_id: int, body: str, named: Sequence[str] = ()) -> None:
+    """Replace a comment's text (and the accounts it names) and mark it edited."""
     query = update(comments).where(comments.c.id == comment_id, comments.c.deleted.is_(False))
-    conn.execute(query.values(body=body, edited_at=utcnow()))
+    conn.execute(query.values(body=body, edited_at=utcnow(), mentions=" ".join(named)))
     bump_revision(conn)
 
 
@@ -468,6 +479,19 @@ def save_profile(conn: Connection, user_id: int, **values: object) -> None:
     else:
         conn.execute(update(profiles).where(profiles.c.user_id == user_id).values(**values))
     bump_revision(conn)
+
+
+def existing_names(conn: Connection, names: Sequence[str]) -> list[str]:
+    """Of `names`, those that are accounts (as the accounts spell them; case-insensitive, in
+    the order given, once each); suspended accounts left out."""
+    keys = [n.lower() for n in names]
+    if not keys:
+        return []
+    query = select(users.c.name_key, users.c.username).where(
+        users.c.name_key.in_(keys), users.c.suspended_at.is_(None)
+    )
+    found = {str(k): str(n) for k, n in conn.execute(query)}
+    return [found[k] for k in dict.fromkeys(keys) if k in found]
 
 
 def find_user_id(conn: Connection, username: str) -> tuple[int, str, datetime, bool, bool] | None:

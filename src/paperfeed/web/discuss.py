@@ -31,7 +31,6 @@ from paperfeed.store.community import (
     decide_claim,
     delete_comment,
     dismiss_reports,
-    edit_comment,
     find_user_id,
     get_comment,
     get_profile,
@@ -135,12 +134,14 @@ def _titles_of(site: Site, pid: str) -> str:
 
 
 @router.post("/comments/{comment_id}/edit", dependencies=[FormCsrf])
-def edit_form(site: SiteDep, user: SignedInDep, comment_id: RowId, body: Body = "") -> Response:
+def edit_form(
+    site: SiteDep, user: SignedInDep, comment_id: RowId, later: BackgroundTasks, body: Body = ""
+) -> Response:
     """Replace a comment's text (marked edited)."""
     text = discussion.check_body(body)
     with site.writing() as conn:
         comment = discussion.own_comment(conn, comment_id, user)
-        edit_comment(conn, comment_id, text)
+        discussion.revise_comment(site, conn, comment, text, later)
     return _back(comment.paper_id, f"c{comment_id}")
 
 
@@ -569,7 +570,11 @@ def notifications_page(request: Request, site: SiteDep, user: SignedInDep) -> Re
 
 
 class CommentIn(BaseModel):
-    body: str = Field(min_length=1, max_length=MAX_COMMENT, description="Markdown with LaTeX")
+    body: str = Field(
+        min_length=1,
+        max_length=MAX_COMMENT,
+        description="Markdown with LaTeX; an @name tells that account",
+    )
     parent: int | None = Field(None, ge=1, le=ROW_ID_MOST, description="comment replied to")
 
 
@@ -590,6 +595,7 @@ class CommentOut(BaseModel):
     editedAt: str | None
     deleted: bool
     upvotes: int
+    mentions: list[str] = Field([], description="the accounts its @names name")
     replies: list[CommentOut] = []
 
 
@@ -611,6 +617,7 @@ def comment_json(view: discussion.CommentView, authors: set[str]) -> dict[str, A
         "editedAt": c.edited_at.replace(tzinfo=UTC).isoformat() if c.edited_at else None,
         "deleted": c.deleted,
         "upvotes": c.votes,
+        "mentions": [] if c.deleted else list(c.mentions),
         "replies": [comment_json(r, authors) for r in view.replies],
     }
 
@@ -690,13 +697,14 @@ class CommentEdit(BaseModel):
     openapi_extra=api_links.links(200, _comment_links("")),
 )
 def api_edit_comment(
-    site: SiteDep, user: SignedInDep, comment_id: RowId, body: CommentEdit
+    site: SiteDep, user: SignedInDep, comment_id: RowId, body: CommentEdit, later: BackgroundTasks
 ) -> Response:
-    """Replace the text of a comment of yours (it is marked edited); only its author edits."""
+    """Replace the text of a comment of yours (it is marked edited); only its author edits.
+    Accounts it newly names with "@name" are told."""
     text = discussion.check_body(body.body)
     with site.writing() as conn:
         comment = discussion.own_comment(conn, comment_id, user)
-        edit_comment(conn, comment_id, text)
+        discussion.revise_comment(site, conn, comment, text, later)
         views = discussion.thread_views(conn, comment.paper_id, user, "new")
         authors = _claimed(conn, comment.paper_id)
     flat = {v.comment.id: v for t in views for v in [t, *t.replies]}

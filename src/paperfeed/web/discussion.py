@@ -12,7 +12,7 @@ from markupsafe import Markup
 from sqlalchemy import Connection
 
 from paperfeed.digest.notices import queue_notices, send_queued
-from paperfeed.markup import MAX_COMMENT, render_markdown
+from paperfeed.markup import MAX_COMMENT, MAX_MENTIONS, mentions, render_markdown
 from paperfeed.store.accounts import User
 from paperfeed.store.community import (
     Comment,
@@ -20,6 +20,8 @@ from paperfeed.store.community import (
     add_comment,
     claims_for_papers,
     comment_times_since,
+    edit_comment,
+    existing_names,
     find_user_id,
     get_comment,
     get_profile,
@@ -55,7 +57,8 @@ def body_html(comment: Comment) -> Markup:
     """A comment's rendered Markdown (links live only for accounts older than a day)."""
     if comment.deleted:
         return Markup('<p class="muted">[deleted]</p>')
-    return render_markdown(comment.body, links=not is_new_account(comment.user_created))
+    links = not is_new_account(comment.user_created)
+    return render_markdown(comment.body, links=links, named=comment.mentions)
 
 
 def _view(comment: Comment, upvoted: bool, mine: bool) -> CommentView:
@@ -148,8 +151,9 @@ def post_comment(
         if flags is None or flags.hidden:
             raise HTTPException(404, f"no paper {paper_id} here")
         _check_author(site, conn, user)
+        named = _named(conn, body, user)
         try:
-            new_id = add_comment(conn, paper_id, user.id, body, parent)
+            new_id = add_comment(conn, paper_id, user.id, body, parent, named)
         except CommentError as exc:
             raise HTTPException(400, str(exc)) from exc
         kinds = _notify(conn, paper_id, user.id, new_id)
@@ -159,12 +163,50 @@ def post_comment(
     return new_id
 
 
+def revise_comment(
+    site: Site, conn: Connection, comment: Comment, body: str, later: BackgroundTasks | None
+) -> None:
+    """Replace a comment's text (`body` checked); the accounts it newly names are told."""
+    named = _named(conn, body, comment)
+    edit_comment(conn, comment.id, body, named)
+    before = {n.lower() for n in comment.mentions}
+    told = _mentioned(conn, [n for n in named if n.lower() not in before], comment.user_id)
+    notify(conn, sorted(told), comment.id, "mention")
+    queued = queue_notices(conn, site.settings, comment.id, told)
+    if queued and later is not None:
+        later.add_task(send_queued, site.engine, site.settings, queued)
+
+
+def _named(conn: Connection, body: str, author: User | Comment) -> list[str]:
+    """The accounts a comment's "@name"s name (the first MAX_MENTIONS that exist). Comments
+    of an account younger than a day name nobody: it cannot yet link nor notify."""
+    created = author.user_created if isinstance(author, Comment) else _created(conn, author)
+    if is_new_account(created):
+        return []
+    return existing_names(conn, mentions(body))[:MAX_MENTIONS]
+
+
+def _created(conn: Connection, user: User) -> datetime:
+    found = find_user_id(conn, user.username)
+    return found[2] if found else utcnow()
+
+
+def _mentioned(conn: Connection, names: list[str], author_id: int) -> dict[int, str]:
+    """The accounts named, by id, each told "mention": the comment's author left out, and
+    those who asked not to be told of replies to them (a mention is one)."""
+    ids = {found[0] for n in names if (found := find_user_id(conn, n)) is not None}
+    wanted = [u for u in ids if u != author_id and get_profile(conn, u).notify_replies]
+    return {uid: "mention" for uid in wanted}
+
+
 def _notify(conn: Connection, paper_id: str, author_id: int, comment_id: int) -> dict[int, str]:
-    """Add the in-site notifications; returns who got one, and of which kind (reply first)."""
+    """Add the in-site notifications; returns who got one, and of which kind (a reply to one's
+    own comment first, then a mention, then a claimed author's paper, then a thread's reply)."""
     comment = get_comment(conn, comment_id)
     if comment is None:
         return {}
     kinds: dict[int, str] = {}
+    named = _mentioned(conn, list(comment.mentions), author_id)
     if comment.parent_id is not None:
         people = {
             c.user_id
@@ -174,15 +216,17 @@ def _notify(conn: Connection, paper_id: str, author_id: int, comment_id: int) ->
         replied = [u for u in people if get_profile(conn, u).notify_replies]
         top = get_comment(conn, comment.parent_id)  # whose comment was answered: told so
         kinds.update((u, "reply_to_you" if top and u == top.user_id else "reply") for u in replied)
-        for kind in ("reply_to_you", "reply"):  # on the site as in the email
-            notify(conn, [u for u, k in kinds.items() if k == kind], comment_id, kind)
     authors = {
         c.user_id
         for c in claims_for_papers(conn, [paper_id])
         if c.status == "approved" and c.user_id != author_id
     }
-    notify(conn, sorted(authors), comment_id, "author")
-    return {u: "author" for u in authors} | kinds
+    told = {u: "reply" for u, k in kinds.items() if k == "reply"}
+    told |= {u: "author" for u in authors} | named
+    told |= {u: "reply_to_you" for u, k in kinds.items() if k == "reply_to_you"}
+    for kind in ("reply_to_you", "mention", "author", "reply"):  # on the site as in the email
+        notify(conn, sorted(u for u, k in told.items() if k == kind), comment_id, kind)
+    return told
 
 
 def own_comment(conn: Connection, comment_id: int, user: User, moderating: bool = False) -> Comment:
