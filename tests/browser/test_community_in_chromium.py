@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-
 from sqlalchemy import update
 
 from paperfeed.store.accounts import set_admin, users
