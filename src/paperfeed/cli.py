@@ -21,7 +21,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from paperfeed import pipeline
 from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
-from paperfeed.cli_support import err, fail, out
+from paperfeed.cli_support import err, fail, out, progress_lines, stoppable
 from paperfeed.ingest.jobs import FILE_KINDS
 from paperfeed.ingest.run import Report, SourceError
 from paperfeed.models import LOCAL_PREFIX, Paper
@@ -52,8 +52,12 @@ def _say(console: Console, text: str, style: str = "") -> None:
 
 @contextmanager
 def _progress(enabled: bool, label: str) -> Iterator[Callable[[Report], None]]:
-    if not enabled or not err.is_terminal:
+    if not enabled:
         yield lambda _r: None
+        return
+    if not err.is_terminal:  # a log: a line now and then
+        lines = progress_lines(label, "records")
+        yield lambda r: lines(r.read, None)
         return
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as bar:
@@ -137,7 +141,7 @@ def ingest(
         raise fail(str(exc)) from exc
     settings = _settings()
     engine = open_store(settings)
-    with _progress(not as_json, f"ingest {kind}") as progress:
+    with stoppable("ingest"), _progress(not as_json, f"ingest {kind}") as progress:
         report, failed = pipeline.ingest_files(
             engine, settings, kind, files, year=year, day=listing_day, on_progress=progress
         )
@@ -174,7 +178,7 @@ def harvest(
         raise fail("--prefix must be arXiv or arXivRaw")
     settings = _settings()
     engine = open_store(settings)
-    with _progress(not as_json, "harvest") as progress:
+    with stoppable("harvest"), _progress(not as_json, "harvest") as progress:
         try:
             report = pipeline.harvest(engine, settings, set_spec, start, end, prefix, progress)
         except SourceError as exc:

@@ -1,6 +1,14 @@
-"""What every command module shares: the two consoles and the one way to fail."""
+"""What every command module shares: the two consoles, the one way to fail, how a long command
+stops on a signal and how it reports progress where no progress bar can be drawn."""
 
 from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
 
 import typer
 from rich.console import Console
@@ -11,8 +19,66 @@ from paperfeed.text import terminal_safe
 err = Console(stderr=True)
 out = Console()
 
+PROGRESS_EVERY_S = 30.0  # a progress line this often when stderr is no terminal (a log)
+
 
 def fail(message: str) -> typer.Exit:
     """Print `error: message` to stderr and return the exit to raise (status 1)."""
     err.print(f"[red]error:[/red] {escape(terminal_safe(message))}", highlight=False)
     return typer.Exit(1)
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM arrived: unwinds as Ctrl-C does (open transactions roll back, helpers end)."""
+
+
+@contextmanager
+def stoppable(command: str) -> Iterator[None]:
+    """Run a long, resumable command so that Ctrl-C or SIGTERM ends it with one line saying
+    that what it finished is kept and that running it again resumes (exit 130 or 143)."""
+    pid = os.getpid()
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        if os.getpid() != pid:  # a forked helper process: end as SIGTERM means
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise Stopped
+
+    before = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        why = "stopped (SIGTERM)" if isinstance(exc, Stopped) else "interrupted"
+        err.print(
+            f"{command}: {why}; what it finished is kept: run the same command again to resume",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(143 if isinstance(exc, Stopped) else 130) from None
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def progress_lines(
+    label: str,
+    unit: str,
+    every: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    say: Callable[[str], None] | None = None,
+) -> Callable[[int, int | None], None]:
+    """A progress callback for logs: `label: done of total unit (n %)` at most once per `every`
+    seconds (the first after `every`), for when stderr is no terminal."""
+    interval = PROGRESS_EVERY_S if every is None else every
+    write = say or (lambda line: err.print(line, highlight=False, soft_wrap=True))
+    last = [clock()]
+
+    def report(done: int, total: int | None) -> None:
+        now = clock()
+        if now - last[0] < interval:
+            return
+        last[0] = now
+        of = f" of {total:,} {unit} ({100 * done // total} %)" if total else f" {unit}"
+        write(f"{label}: {done:,}{of}")
+
+    return report

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import Engine
 
 from paperfeed import categories
-from paperfeed.cli_support import err, fail, out
+from paperfeed.cli_support import err, fail, out, progress_lines, stoppable
 from paperfeed.search.backfill import contract_of, embed_papers
 from paperfeed.search.embed import EmbedderUnavailable, get_embedder
 from paperfeed.search.query import filter_notes, paper_id_in, parse_query
@@ -164,7 +164,8 @@ def embed(
     settings = Settings()
     engine = open_store(settings)
     try:
-        count = _embed_with_bar(settings, engine)
+        with stoppable("embed"):
+            count = _embed_with_bar(settings, engine)
     except EmbedderUnavailable as exc:
         raise fail(str(exc)) from exc
     typer.echo(f"embedded {count:,} papers with {settings.embed_model}")
@@ -175,8 +176,8 @@ def embed(
 
 
 def _embed_with_bar(settings: Settings, engine: Engine) -> int:
-    if not err.is_terminal:
-        return embed_papers(settings, engine)
+    if not err.is_terminal:  # a log: a line now and then
+        return embed_papers(settings, engine, progress_lines("embed", "papers"))
     columns = (
         TextColumn("embed"),
         BarColumn(),
