@@ -183,3 +183,11 @@ def test_for_you_says_what_the_mutes_hide_and_shows_it_on_request(
         assert _cards(showing) == plain  # the ranking as it was, muted papers in
         assert f"Showing the papers your mutes hide ({count} on this page)" in showing
         assert 'href="/for-you?window=month&amp;">hide them</a>' in showing
+        # Page 2 counts what the mutes hide from its own stretch of the ranking, not page 1's.
+        second = c.get("/for-you?window=month&page=2&show_muted=1").text
+        on_second = len(muted & set(_cards(second)))
+        assert _cards(second) and on_second != count  # the two pages differ here
+        assert f"Showing the papers your mutes hide ({on_second} on this page)" in second
+        hiding = c.get("/for-you?window=month&page=2").text
+        said = f"{on_second} hidden by your mutes on this page · " if on_second else "hidden by"
+        assert (said in hiding) == bool(on_second)

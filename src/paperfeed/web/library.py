@@ -791,7 +791,7 @@ def for_you(
         shown = {c.paper.id: c for c in views.cards(conn, [r.id for r in recs], user)}
         items = [(shown[r.id], r.why) for r in recs if r.id in shown]
         muted = _muted_in_feed(
-            conn, recommender, user.id, window, size, bool(show_muted), collection_id
+            conn, recommender, user.id, window, size, bool(show_muted), collection_id, page
         )
         context = {
             "items": items,
@@ -824,14 +824,15 @@ def _muted_in_feed(
     size: int,
     shown: bool,
     collection: int | None = None,
+    page: int = 1,
 ) -> dict[str, object]:
-    """How many of the papers ranked highest for the reader their mutes hide (the ranking
-    without mutes, kept beside the page's own; nothing for a reader without mutes)."""
+    """How many papers the reader's mutes hide from the `page`th page of the ranking without
+    mutes (kept beside the page's own; nothing for a reader without mutes)."""
     follows = follows_of(conn, user_id)
     if not has_mutes(follows):
         return {}
-    every, _notice = ranked_feed(recommender, conn, user_id, window, size, True, collection)
-    papers = views.current_papers(conn, [r.id for r in every])
+    every, _notice = ranked_feed(recommender, conn, user_id, window, size * page, True, collection)
+    papers = views.current_papers(conn, [r.id for r in every[size * (page - 1) :]])
     count = sum(hides(p, follows) for p in papers.values())
     return {"muted": Muted(count, "page")} if count or shown else {}
 
