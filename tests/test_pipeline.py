@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -155,6 +156,36 @@ def test_a_source_that_is_down_holds_digests_for_a_bounded_time(
         runs = db.recent_runs(conn, 20, job="hf-daily")
     assert [r.status for r in runs] == ["failed", "failed", "failed"]
     assert runs[-1].attempts == 2 and "503" in str(runs[-1].error)
+
+
+def test_a_source_that_is_down_holds_back_no_other_job(sqlite_settings: Settings) -> None:
+    """hf-daily answering 503 is retried after the jobs behind it ran, not before them (its
+    waits were minutes that enrich, embed and the digests sat behind)."""
+    engine = open_store(sqlite_settings)
+    events: list[str] = []
+
+    def traced(job: Job) -> Job:
+        def run(ctx: Context) -> dict[str, object]:
+            events.append(job.name)
+            return job.run(ctx)
+
+        return replace(job, run=run)
+
+    jobs = [traced(job) for job in with_fake_digests([])]
+    with replay(sources(hf_status=503)) as server:
+        s = pipeline_settings(sqlite_settings, server.url, digest_wait_hours=0.0)
+        scheduler = Scheduler(
+            engine, s, Clock(MONDAY_EVENING), lambda _s: events.append("wait"), jobs
+        )
+        outcomes = {o.job: o for o in scheduler.tick()}
+    assert events == [
+        "harvest", "hf-daily", "enrich", "embed", "wait", "hf-daily", "digests"
+    ]  # fmt: skip
+    assert outcomes["embed"].status == "ok" and outcomes["hf-daily"].status == "failed"
+    assert outcomes["embed"].counts["embedded"] == 9  # harvest's papers, not held back
+    with engine.connect() as conn:  # one row for hf-daily's two tries, as before
+        [run] = db.recent_runs(conn, 20, job="hf-daily")
+    assert run.status == "failed" and run.attempts == 2 and "503" in str(run.error)
 
 
 def test_two_runners_at_once_one_runs(engine: Engine, settings: Settings) -> None:

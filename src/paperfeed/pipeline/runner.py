@@ -32,11 +32,16 @@ def run_job(
     trigger: str = "manual",
     sleep: Callable[[float], None] = time.sleep,
     keep: Callable[[Counts], bool] | None = None,
+    tries: range | None = None,
+    retried: bool = False,
 ) -> Outcome:
     """Run `job` unless another process is running it (or it already succeeded for the slot).
 
     `keep` decides whether a successful run is worth a row (a periodic job that found nothing
-    to do leaves none).
+    to do leaves none). `tries`: which of its attempts this run makes (default: all of
+    `job_max_attempts`, waiting before each after the first: `range(2, n + 1)` starts by
+    waiting, as a second attempt does). `retried`: a failure leaves no row, as the run that
+    makes its next tries will say how they went.
     """
     holder = f"{db.node_name()}:{uuid.uuid4().hex[:8]}"
     with db.job_lock(ctx.engine, job.name, holder) as held:
@@ -49,7 +54,7 @@ def run_job(
                 return Outcome(job.name, "done")
             run_id = db.start_run(conn, job.name, ctx.slot, trigger, db.node_name())
         try:
-            outcome = _attempts(ctx, job, run_id, sleep)
+            outcome = _attempts(ctx, job, run_id, sleep, tries)
         except Interrupted as exc:
             # Recorded as stopped, not left "running"; the next run resumes it.
             log.warning("%s: %s, as the process is stopping", job.name, exc)
@@ -58,17 +63,21 @@ def run_job(
                 db.finish_run(conn, run_id, "abandoned", {}, reason)
             return Outcome(job.name, "interrupted", {}, str(exc), run_id)
         with ctx.engine.begin() as conn:
-            if outcome.status == "ok" and keep is not None and not keep(outcome.counts):
+            unkept = outcome.status == "ok" and keep is not None and not keep(outcome.counts)
+            if unkept or (outcome.status == "failed" and retried):
                 db.delete_run(conn, run_id)
                 return replace(outcome, run_id=None)
             db.finish_run(conn, run_id, outcome.status, outcome.counts, outcome.error)
         return outcome
 
 
-def _attempts(ctx: Context, job: Job, run_id: int, sleep: Callable[[float], None]) -> Outcome:
+def _attempts(
+    ctx: Context, job: Job, run_id: int, sleep: Callable[[float], None], tries: range | None
+) -> Outcome:
     settings = ctx.settings
     error = ""
-    for attempt in range(1, settings.job_max_attempts + 1):
+    tries = tries if tries is not None else range(1, settings.job_max_attempts + 1)
+    for attempt in tries:
         if attempt > 1:
             with ctx.engine.begin() as conn:
                 db.update_run(conn, run_id, attempt, {"last_error": error})
@@ -82,7 +91,7 @@ def _attempts(ctx: Context, job: Job, run_id: int, sleep: Callable[[float], None
             log.warning("%s attempt %d failed: %s", job.name, attempt, error)
             continue
         return Outcome(job.name, "ok", counts, None, run_id)
-    return Outcome(job.name, "failed", {"attempts": settings.job_max_attempts}, error, run_id)
+    return Outcome(job.name, "failed", {"attempts": tries.stop - 1}, error, run_id)
 
 
 def _wait(ctx: Context, seconds: float, sleep: Callable[[float], None]) -> None:

@@ -82,7 +82,7 @@ class Scheduler:
         now = self.clock()
         slot, at = current_slot(self.settings, now)
         ctx = Context(self.engine, self.settings, now, slot, self.mailer, self.cache, self.stop)
-        outcomes = [self._run_step(ctx, job) for job in self._steps() if self._due(job, slot, now)]
+        outcomes = self._run_steps(ctx, [job for job in self._steps() if self._due(job, slot, now)])
         if self.digests and not self.digests_held(slot, at, now):
             job = next((j for j in self.jobs if j.name == "digests"), None)
             if job is not None:
@@ -97,8 +97,26 @@ class Scheduler:
         retry = self._retry_at.get((job.name, slot))
         return retry is None or now >= retry[0]
 
-    def _run_step(self, ctx: Context, job: Job) -> Outcome:
-        outcome = run_job(ctx, job, "schedule", self.sleep)
+    def _run_steps(self, ctx: Context, jobs: list[Job]) -> list[Outcome]:
+        """Each job's first attempt, in order; then the retries of those that failed, so that
+        a source that is down (and the waits before its retries) holds back no other job."""
+        most = self.settings.job_max_attempts
+        first = [
+            run_job(ctx, job, "schedule", self.sleep, tries=range(1, 2), retried=most > 1)
+            for job in jobs
+        ]
+        outcomes = []
+        for job, outcome in zip(jobs, first, strict=True):
+            if outcome.status == "failed" and most > 1 and not ctx.stopping():
+                log.warning(
+                    "%s failed (%s); retrying after the other jobs", job.name, outcome.error
+                )
+                outcome = run_job(ctx, job, "schedule", self.sleep, tries=range(2, most + 1))
+            outcomes.append(self._note(ctx, job, outcome))
+        return outcomes
+
+    def _note(self, ctx: Context, job: Job, outcome: Outcome) -> Outcome:
+        """Keep when a failed job is next due in this slot (or that it is done for it)."""
         key = (job.name, str(ctx.slot))
         if outcome.status == "failed":
             tries = self._retry_at.get(key, (ctx.now, 0))[1] + 1
