@@ -330,3 +330,21 @@ def test_every_word_still_weighs_the_title(service: SearchService) -> None:
     full = [i for i, n in enumerate(in_title) if n == len(wanted)]
     none = [i for i, n in enumerate(in_title) if n == 0]
     assert full and none and max(full) < min(none)
+
+
+def test_c_plus_plus_and_c_sharp_are_words_of_their_own(service: SearchService) -> None:
+    """ "C++" was searched as "c" (every paper with a lone C, a variable or a class): it is now
+    a word of its own, in the query, the index and the snippet's marks."""
+    found = service.search("C++", mode="keyword", limit=10)
+    assert [h.id for h in found.hits] == ["2606.24780"] and found.total == 1  # "A C++/CUDA …"
+    hit = found.hits[0]
+    assert "<mark>C++</mark>" in hit.snippet or "C++" not in _paper(service, hit.id).abstract
+    assert _ids(service, '"C++ framework"') == []  # phrase: the title's words are not adjacent
+    assert "2606.24780" in _ids(service, "c++ cuda framework", limit=3)
+    assert "2606.24780" not in _ids(service, "c++ -cuda")
+    assert service.search("c", mode="keyword").total > 50  # what "C++" used to find
+    sharp = service.search("C#", mode="keyword")
+    assert sharp.total == 0 and sharp.suggestion is None  # no C# paper; "sharp" is no fix
+    assert parse_query("C# and F# or c++17, not C++x").words == (
+        "csharp", "and", "fsharp", "or", "cplusplus", "17", "not", "c", "x",
+    )  # fmt: skip

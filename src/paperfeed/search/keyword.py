@@ -27,12 +27,13 @@ from tantivy import FieldType, Filter, Occur, Query, TextAnalyzerBuilder, Tokeni
 from paperfeed.models import normalise_title
 from paperfeed.search.ids import id_key, key_id
 from paperfeed.search.progress import Progress
-from paperfeed.search.query import ParsedQuery, words_of
+from paperfeed.search.query import ParsedQuery, code_words, words_of
 from paperfeed.store.search_store import IndexRow
 from paperfeed.util import DiskFull, utcnow
 
-# 3: the numeric `key` fast field (ids without reading documents); 4: the combined `text` field
-SCHEMA_VERSION = 4
+# 3: the numeric `key` fast field (ids without reading documents); 4: the combined `text` field;
+# 5: "C++", "C#" and "F#" indexed as words of their own in `text` (`query.code_words`)
+SCHEMA_VERSION = 5
 _STATE = "paperfeed-state.json"
 _TEXT_FIELDS = ("title", "text")
 _REMEMBERED = 2000  # stored documents of recent hits kept for showing them
@@ -267,8 +268,8 @@ class KeywordIndex:
     def _document(self, row: IndexRow) -> tantivy.Document:
         doc = tantivy.Document(id=row.id, title=row.title, abstract=row.abstract)
         doc.add_text("title_key", normalise_title(row.title))
-        doc.add_text("text", row.title)
-        doc.add_text("text", row.abstract)
+        doc.add_text("text", code_words(row.title))
+        doc.add_text("text", code_words(row.abstract))
         for name in row.authors:
             doc.add_text("authors", name)
             doc.add_text("text", name)

@@ -57,9 +57,22 @@ class ParsedQuery:
         return not (self.positive or self.excluded_words or self.excluded_phrases)
 
 
+# Languages whose names the word splitter would cut to one letter: "C++" and "C#" are indexed
+# and searched as these words (a search for "c" is no search for C++).
+CODE_WORDS = {"c++": "cplusplus", "c#": "csharp", "f#": "fsharp"}
+CODE_RE = re.compile(r"(?<![\w+#])(?:[cC]\+\+|[cCfF]#)(?![A-Za-z_+#])")
+
+
+def code_words(text: str) -> str:
+    """`text` with "C++", "C#" and "F#" spelled as the words the index holds for them."""
+    if "+" not in text and "#" not in text:
+        return text
+    return CODE_RE.sub(lambda m: f" {CODE_WORDS[m[0].lower()]} ", text)
+
+
 def words_of(text: str) -> list[str]:
-    """Lower-case alphanumeric words, the way the index splits text."""
-    return [w.lower() for w in _WORD_RE.findall(text)]
+    """Lower-case alphanumeric words, the way the index splits text ("C++" is "cplusplus")."""
+    return [w.lower() for w in _WORD_RE.findall(code_words(text))]
 
 
 def paper_id_in(text: str) -> str | None:

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import tantivy
 
-from paperfeed.search.query import ParsedQuery
+from paperfeed.search.query import CODE_RE, CODE_WORDS, ParsedQuery
 
 SNIPPET_CHARS = 280
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
@@ -43,7 +43,9 @@ class Highlighter:
 
     def snippet(self, text: str, parsed: ParsedQuery, size: int = SNIPPET_CHARS) -> str:
         """The best window of `text` for this query, escaped, with matches in <mark>."""
-        marks = self.marked(text, *self.targets(parsed))
+        stems, prefixes = self.targets(parsed)
+        marks = self.marked(text, stems, prefixes) + self._code_marks(text, stems)
+        marks.sort()
         start, end = _window(text, marks, size)
         shown = [(a, b) for a, b in marks if a >= start and b <= end]
         body = _render(text, start, end, shown)
@@ -60,6 +62,13 @@ class Highlighter:
         return [
             m.span() for _s, m in sorted(found.items()) if self._matches(m.group(), stems, prefixes)
         ]
+
+    def _code_marks(self, text: str, stems: frozenset[str]) -> list[tuple[int, int]]:
+        """Where "C++", "C#" or "F#" stand in `text` when the query asks for them."""
+        wanted = {k for k, word in CODE_WORDS.items() if self._stem(word) in stems}
+        if not wanted:
+            return []
+        return [m.span() for m in CODE_RE.finditer(text) if m[0].lower() in wanted]
 
     def _candidates(self, text: str, heads: tuple[str, ...]) -> list[re.Match[str]]:
         low = text.lower()

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Sequence
 from string import ascii_lowercase
 
-from paperfeed.search.query import STOP_WORDS, ParsedQuery
+from paperfeed.search.query import CODE_WORDS, STOP_WORDS, ParsedQuery
 
 Frequencies = Callable[[Sequence[str]], list[int]]  # in how many papers each word occurs
 RARE = 2  # a word in at most this many papers may be a typo
@@ -20,13 +20,17 @@ def suggest(parsed: ParsedQuery, frequencies: Frequencies) -> str | None:
     fixes = {w: fix for w in parsed.meaningful if (fix := correct(w, frequencies))}
     if not fixes:
         return None
-    fixed = _WORD_RE.sub(lambda m: fixes.get(m.group().lower(), m.group()), parsed.raw)
-    return " ".join(fixed.split())
+    fixed = " ".join(
+        _WORD_RE.sub(lambda m: fixes.get(m.group().lower(), m.group()), parsed.raw).split()
+    )
+    return fixed if fixed != " ".join(parsed.raw.split()) else None
 
 
 def correct(word: str, frequencies: Frequencies) -> str | None:
     """The most frequent known word one edit away, when `word` itself is rare; else None."""
     if not 4 <= len(word) <= 30 or not word.isalpha() or not word.isascii() or word in STOP_WORDS:
+        return None
+    if word in CODE_WORDS.values():  # "C#" typed: no typo for "sharp"
         return None
     own = frequencies([word])[0]
     if own > RARE:
