@@ -520,3 +520,27 @@ def test_the_ticked_papers_are_exported_with_the_readers_notes(
     assert "N1  - Zelda's proof" in ris.text and ris.text.count("ER  -") == 1
     assert none.status_code == 400 and "tick at least one paper" in none.text
     assert odd.status_code in (400, 422)
+
+
+def test_a_new_collection_named_as_one_of_yours_leaves_that_one_as_it_was(
+    site: Settings, engine: Engine
+) -> None:
+    """ "New collection" with a name in use (any case) made it private, blanked its description
+    and broke its shared link. It now leads to that collection, unchanged, and says so."""
+    with client(site, engine) as c:
+        sign_up(c, "grouper")
+        made = post_form(
+            c,
+            "/collections",
+            {"name": "Reading group", "description": "Papers for Friday", "visibility": "public"},
+        )
+        with engine.connect() as conn:
+            [before] = user_collections(conn, 1)
+        assert made.headers["location"] == f"/library?collection={before.id}"
+        again = post_form(c, "/collections", {"name": "reading GROUP", "visibility": "private"})
+        assert again.headers["location"] == f"/library?collection={before.id}&exists=1"
+        with engine.connect() as conn:
+            assert user_collections(conn, 1) == [before]  # description, visibility, link kept
+        page = c.get(again.headers["location"]).text
+        assert "You already have a collection named “Reading group”: here it is, unchanged." in page
+        assert c.get(f"/c/{before.share_key}").status_code == 200

@@ -515,6 +515,14 @@ def _visible(visibility: str) -> str:
     return visibility
 
 
+def find_collection(conn: Connection, user_id: int, name: str) -> Collection | None:
+    """The user's collection of this name (as `ensure_collection` matches names), if any."""
+    _name, slug = _named(name)
+    query = select(collections).where(collections.c.user_id == user_id, collections.c.slug == slug)
+    row = conn.execute(query).first()
+    return _collection(row) if row else None
+
+
 def ensure_collection(
     conn: Connection, user_id: int, name: str, description: str = "", visibility: str = "private"
 ) -> Collection:

@@ -363,6 +363,7 @@ def library_page(
     did: Annotated[BulkAction | None, Query()] = None,
     n: Annotated[int, Query(ge=0, le=lib.BULK_MAX)] = 0,
     into: RowIdQuery = None,
+    exists: Annotated[int, Query(ge=0, le=1)] = 0,
 ) -> Response:
     """Your saved papers with reading state and notes, a page at a time (those to read or
     read, those matching words of their title, authors or note; newest saved, newest
@@ -390,7 +391,8 @@ def library_page(
             "back": _here(request, DONE_KEYS),
             "collections": (mine := lib.user_collections(conn, user.id)),
             "chosen": chosen,
-            "done": _said(did, n, next((c for c in mine if c.id == into), None), chosen),
+            "done": _said(did, n, next((c for c in mine if c.id == into), None), chosen)
+            or (_exists(chosen) if exists else None),
             "follows": lib.interests(conn, user.id, "follow"),
             "mutes": lib.interests(conn, user.id, "mute"),
             "feed_token": lib.has_feed_token(conn, user.id),
@@ -419,7 +421,7 @@ def edit_item(
 
 
 BulkAction = me_api.BulkAction
-DONE_KEYS = ("did", "n", "into")  # what the library page says after a bulk change
+DONE_KEYS = ("did", "n", "into", "exists")  # what the library page says after a bulk change
 
 
 @router.post("/library/bulk", dependencies=[FormCsrf])
@@ -462,10 +464,13 @@ def create_collection(
     description: Annotated[str, Form(max_length=5000)] = "",
     visibility: Annotated[str, Form(max_length=16)] = "private",
 ) -> Response:
-    """Create a collection (or change the one of that name)."""
+    """Create a collection; a name the reader already uses leads to that collection, unchanged
+    (its description, visibility and link are not overwritten), and says so."""
     with site.engine.begin() as conn, _bad_request():
+        existing = lib.find_collection(conn, user.id, name)
+        if existing is not None:
+            return RedirectResponse(f"/library?collection={existing.id}&exists=1", status_code=303)
         found = lib.ensure_collection(conn, user.id, name, description, visibility)
-        lib.edit_collection(conn, user.id, found.id, description, visibility)
     return RedirectResponse(f"/library?collection={found.id}", status_code=303)
 
 
@@ -592,6 +597,12 @@ def _here(request: Request, drop: Sequence[str] = ()) -> str:
         pairs = parse_qsl(query, keep_blank_values=True)
         query = urlencode([(k, v) for k, v in pairs if k not in drop])
     return str(request.url.path) + (f"?{query}" if query else "")
+
+
+def _exists(chosen: lib.Collection | None) -> str | None:
+    if chosen is None:
+        return None
+    return f"You already have a collection named “{chosen.name}”: here it is, unchanged."
 
 
 def _said(
