@@ -518,7 +518,8 @@ def test_the_discussion_feed_shows_comments_as_the_page_does(
     pid = _pid(engine)
     body = "**Bold claim**\n\n- one\n- two <script>alert(1)</script> [x](javascript:alert(2))"
     with client(site, engine) as c:
-        _post(c, pid, _bearer(c, "feeder"), body)
+        feeder = _bearer(c, "feeder")
+        _post(c, pid, feeder, body)
         for fmt in ("atom", "rss"):
             feed = c.get(f"/feeds/papers/{pid}/comments.{fmt}")
             assert feed.status_code == 200
@@ -527,6 +528,15 @@ def test_the_discussion_feed_shows_comments_as_the_page_does(
             assert "<strong>Bold claim</strong>" in shown and "<li>one</li>" in shown
             assert "<script" not in shown and "&lt;script&gt;" in shown  # shown as text
             assert "href=" not in shown  # a javascript: link stays words
+        # A link of an account younger than a day is text in the feed, as on the page.
+        _post(c, pid, _bearer(c, "newcomer"), "See https://spam.example/offer for more")
+        _age(engine, "feeder")
+        _post(c, pid, feeder, "Also https://fine.example/paper")
+        for fmt in ("atom", "rss"):
+            content = c.get(f"/feeds/papers/{pid}/comments.{fmt}").text
+            assert "https://spam.example/offer" in content
+            assert 'href="https://spam.example' not in unescape(content)
+            assert 'href="https://fine.example/paper"' in unescape(content)
 
 
 def test_the_discussion_feeds_channel_links_to_the_paper_and_dates_from_it(

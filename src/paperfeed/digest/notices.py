@@ -25,6 +25,7 @@ from paperfeed.markup import excerpt, render_markdown
 from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
+from paperfeed.store.accounts import is_new_account
 from paperfeed.store.community import (
     Claim,
     Comment,
@@ -85,7 +86,9 @@ def _notice(comment: Comment, title: str, kind: str) -> Notice:
     # The text part quotes the Markdown as typed (lines kept); the HTML part shows it rendered
     # and sanitised as on the site (links nofollow, no raw HTML, maths left as TeX).
     text = excerpt(comment.body, _EXCERPT)
-    shown = render_markdown(text)
+    # Links and "@name"s as on the page: an account younger than a day links nothing.
+    links = not is_new_account(comment.user_created)
+    shown = render_markdown(text, links=links, named=comment.mentions)
     return Notice(kind, comment.username, comment.paper_id, plain(title), text, comment.id, shown)
 
 

@@ -30,6 +30,14 @@ from paperfeed.store.digests import drop_user_notices
 from paperfeed.store.tables import metadata
 from paperfeed.util import utcnow
 
+NEW_ACCOUNT = timedelta(days=1)
+
+
+def is_new_account(created: datetime, now: datetime | None = None) -> bool:
+    """Accounts younger than a day: their links are not clickable, their limits are stricter."""
+    return (now or utcnow()) - created < NEW_ACCOUNT
+
+
 users = Table(
     "users",
     metadata,

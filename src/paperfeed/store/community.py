@@ -108,7 +108,8 @@ notifications = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
-    # About a comment (reply | reply_to_you | mention | author) or a claim (claim_approved | claim_rejected)
+    # About a comment (reply | reply_to_you | mention | author) or a claim (claim_approved |
+    # claim_rejected)
     Column("comment_id", Integer, ForeignKey("comments.id", ondelete="CASCADE"), nullable=True),
     Column("claim_id", Integer, ForeignKey("author_claims.id", ondelete="CASCADE"), nullable=True),
     Column("kind", String(16), nullable=False),

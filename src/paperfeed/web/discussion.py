@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 
 from paperfeed.digest.notices import queue_notices, send_queued
 from paperfeed.markup import MAX_COMMENT, MAX_MENTIONS, mentions, render_markdown
-from paperfeed.store.accounts import User
+from paperfeed.store.accounts import User, is_new_account
 from paperfeed.store.community import (
     Comment,
     CommentError,
@@ -33,7 +33,6 @@ from paperfeed.store.listings import paper_flags
 from paperfeed.util import utcnow
 from paperfeed.web.deps import Site
 
-NEW_ACCOUNT = timedelta(days=1)
 SORTS = ("top", "new")
 
 
@@ -46,11 +45,6 @@ class CommentView:
     upvoted: bool
     mine: bool
     replies: list[CommentView] = field(default_factory=list)
-
-
-def is_new_account(created: datetime, now: datetime | None = None) -> bool:
-    """Accounts younger than a day: their links are not clickable, their limits are stricter."""
-    return (now or utcnow()) - created < NEW_ACCOUNT
 
 
 def body_html(comment: Comment) -> Markup:
