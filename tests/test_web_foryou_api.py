@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -432,3 +433,33 @@ def test_the_bulk_actions_offered_are_those_the_store_does() -> None:
     from paperfeed.web.me_api import BulkAction
 
     assert get_args(BulkAction) == BULK_ACTIONS
+
+
+def test_an_import_that_meets_another_into_the_same_library_starts_again(
+    site: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two imports at once (a script's retry, two tabs) gave a 500: the second to commit met
+    the first's rows. Here the other import commits its save first; this one starts again."""
+    from paperfeed.store import library as lib
+
+    a, b = _some(engine, 2)
+    ris = "".join(
+        f"TY  - JOUR\nTI  - x\nUR  - https://arxiv.org/abs/{pid}\nER  - \n" for pid in (a, b)
+    )
+    real = lib.save_paper
+    raced: list[str] = []
+
+    def save_after_the_other(conn, user_id, paper_id, collection=None):  # type: ignore[no-untyped-def]
+        if not raced:  # the other import saves this paper and commits, in between
+            raced.append(paper_id)
+            with engine.begin() as other:
+                real(other, user_id, paper_id, collection)
+        return real(conn, user_id, paper_id, collection)
+
+    monkeypatch.setattr(lib, "save_paper", save_after_the_other)
+    with client(site, engine) as c:
+        auth = _bearer(c, engine)
+        done = c.post("/api/me/library/import", files={"file": ("a.ris", ris)}, headers=auth)
+        assert done.status_code == 200, done.text
+        assert done.json()["matched"] == 2 and raced == [a]
+        assert sorted(_ids(c, "/api/me/library", auth)) == [a, b]

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, Query, 
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
 
 from paperfeed import categories, references
 from paperfeed.recommend.service import Recommender
@@ -417,8 +418,50 @@ def import_references(
     missing = [r.arxiv_id for r in refs if r.arxiv_id and not _match(r, ids, by_doi, by_title)]
     fetched = community.fetch_missing(site, user, missing) if missing else community.Fetched()
     ids |= set(fetched.ids)
-    matched: dict[str, None] = {}  # in the file's order, each paper once
-    unmatched = [{"entry": e, "reason": "could not be read"} for e in parsed.errors]
+    for attempt in range(IMPORT_TRIES):
+        try:
+            found = (ids, by_doi, by_title)
+            saved = _save_matched(site, user, refs, found, fetched, collection, tags_as_collections)
+            break
+        except IntegrityError as exc:  # another import into this library committed first
+            if attempt + 1 == IMPORT_TRIES:
+                raise HTTPException(
+                    409, "another import into your library ran at the same time; try again"
+                ) from exc
+    matched, unmatched, duplicates, extras = saved
+    unmatched = [{"entry": e, "reason": "could not be read"} for e in parsed.errors] + unmatched
+    return {
+        "format": parsed.format,
+        "matched": len(matched),
+        "ids": list(matched),
+        "duplicates": duplicates,
+        "fetched": [pid for pid in fetched.ids if pid in matched],
+        "unmatched": unmatched,
+        "notes": extras.notes,
+        "read": extras.read,
+        "collections": sorted(extras.collections, key=str.lower),
+        "tags": [] if tags_as_collections else sorted(extras.tags, key=str.lower),
+        "problems": extras.problems,
+    }
+
+
+IMPORT_TRIES = 3  # an import that meets another one into the same library starts again
+
+
+def _save_matched(
+    site: Site,
+    user: User,
+    refs: list[references.Reference],
+    found: tuple[set[str], dict[str, str], dict[str, str]],
+    fetched: community.Fetched,
+    collection: str | None,
+    tags_as_collections: bool,
+) -> tuple[dict[str, None], list[dict[str, str]], int, _Extras]:
+    """Save the matched entries in one transaction: the papers (in the file's order, each
+    once), the unmatched entries, how many repeat another, and the notes and tags applied."""
+    ids, by_doi, by_title = found
+    matched: dict[str, None] = {}
+    unmatched: list[dict[str, str]] = []
     unmatched_seen: set[str] = set()
     duplicates = 0
     extras = _Extras()
@@ -443,19 +486,7 @@ def import_references(
                     raise HTTPException(400, str(exc)) from exc
                 matched[pid] = None
             extras.apply(conn, user.id, pid, r, tags_as_collections)
-    return {
-        "format": parsed.format,
-        "matched": len(matched),
-        "ids": list(matched),
-        "duplicates": duplicates,
-        "fetched": [pid for pid in fetched.ids if pid in matched],
-        "unmatched": unmatched,
-        "notes": extras.notes,
-        "read": extras.read,
-        "collections": sorted(extras.collections, key=str.lower),
-        "tags": [] if tags_as_collections else sorted(extras.tags, key=str.lower),
-        "problems": extras.problems,
-    }
+    return matched, unmatched, duplicates, extras
 
 
 _STATE_TAGS = {"read": "read", "to read": "to_read", "to_read": "to_read"}
