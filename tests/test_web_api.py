@@ -224,3 +224,24 @@ def test_refused_values_are_explained_in_words(site: Settings, engine: Engine) -
         empty = c.put(f"/api/me/ratings/{pid}", headers=headers)
         assert empty.status_code == 422
         assert empty.json()["detail"].startswith("send a JSON body"), empty.text
+
+
+def test_a_search_the_page_would_call_empty_or_impossible_is_a_400_that_says_why(
+    site: Settings, engine: Engine
+) -> None:
+    """The API answered 20 arbitrary papers for "*" and 200 [] for an unknown category or a
+    reversed date range, where the page says what is wrong."""
+    with client(site, engine) as c:
+        for q in ("*", "-", '"'):
+            answer = c.get("/api/papers/search", params={"q": q})
+            assert answer.status_code == 400 and "no words to search for" in answer.json()["detail"]
+        odd = c.get("/api/papers/search", params={"q": "mamba", "category": "xx.YY"})
+        assert odd.status_code == 400 and "xx.YY" in odd.json()["detail"]
+        swapped = {"q": "mamba", "since": "2026-07-01", "until": "2026-06-01"}
+        backwards = c.get("/api/papers/search", params=swapped)
+        assert backwards.status_code == 400 and "Swap the dates" in backwards.json()["detail"]
+        assert c.get("/api/papers/search", params={"q": "C++"}).status_code == 200
+        assert (
+            c.get("/api/papers/search", params={"q": "mamba", "category": "cs.cl"}).status_code
+            == 200
+        )

@@ -13,6 +13,7 @@ from pydantic import AliasChoices, BaseModel, Field
 
 from paperfeed import categories
 from paperfeed.models import Paper
+from paperfeed.search.query import filter_notes, paper_id_in, parse_query
 from paperfeed.search.service import MAX_OFFSET
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import User, delete_session
@@ -384,6 +385,11 @@ def search(
     """Hybrid (default), keyword or semantic search; X-Search-Mode says which answered. With a
     bearer token, the user's mutes leave papers out (see show_muted)."""
     category = categories.canonical(category or "") or category  # cs.cl is cs.CL
+    refused = filter_notes(category or "", since, until)
+    if parse_query(q).empty and paper_id_in(q) is None:
+        refused.insert(0, f"q: {q.strip()[:40]!r} has no words to search for")
+    if refused:  # what the page says of such a search, as an error
+        raise HTTPException(400, " ".join(refused))
     params = views.SearchParams(q, mode, category or None, author or None, since, until, sort)
     hide = _reader_hide(request, site, user, show_muted)
     if hide is not None:  # personal: not cached
