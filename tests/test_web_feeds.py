@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from xml.etree import ElementTree as ET
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine
@@ -283,3 +284,33 @@ def test_no_field_can_close_early(
     )
     fields = _parsed_fields(bibtex.entry(paper))
     assert _FIELDS <= set(fields) <= _FIELDS | {"doi", "journal"}
+
+
+def test_the_latest_day_feed_keeps_an_undated_self_link(site: Settings, engine: Engine) -> None:
+    base, newest = site.public_url.rstrip("/"), max(DAYS).isoformat()
+    with client(site, engine) as c:
+        latest = ET.fromstring(c.get("/feeds/daily.atom").content)
+        dated = ET.fromstring(c.get(f"/feeds/daily.atom?date={newest}").content)
+        rss = ET.fromstring(c.get("/feeds/daily.rss").content)
+    assert _self_link(latest) == f"{base}/feeds/daily.atom"  # a reader adopting it keeps up
+    assert _self_link(dated) == f"{base}/feeds/daily.atom?date={newest}"
+    assert _self_link(rss) == f"{base}/feeds/daily.rss"
+
+
+def _self_link(root: ET.Element) -> str | None:
+    link = root.find(f".//{ATOM}link[@rel='self']")
+    return None if link is None else link.get("href")
+
+
+@pytest.mark.xfail(strict=True, reason="pages.daily_home must give its listing feed_query=''")
+def test_the_latest_day_pages_advertise_the_feed_that_follows_it(
+    site: Settings, engine: Engine
+) -> None:
+    newest = max(DAYS).isoformat()
+    with client(site, engine) as c:
+        pages = {path: c.get(path).text for path in ("/", "/daily", f"/papers/date/{newest}")}
+    for path in ("/", "/daily"):
+        assert 'href="/feeds/daily.atom"' in pages[path], path  # rel=alternate and visible
+        assert 'href="/feeds/daily.rss"' in pages[path], path
+        assert "/feeds/daily.atom?date=" not in pages[path], path
+    assert f'href="/feeds/daily.atom?date={newest}"' in pages[f"/papers/date/{newest}"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
@@ -217,7 +218,10 @@ def daily_feed(
             period = period_from_query(day, week, month, latest_day(conn))
             if period is None:
                 return views.Listing("Daily papers", [], 0, 1, DAY_FEED_SIZE, "/", "/feeds/daily")
-            return views.daily(conn, period, page, DAY_FEED_SIZE, None)
+            listing = views.daily(conn, period, page, DAY_FEED_SIZE, None)
+        if not (day or week or month):  # the feed that follows the latest day says so itself
+            return replace(listing, feed_query="")
+        return listing
 
     return _serve(request, site, fmt, build)
 
