@@ -328,3 +328,26 @@ def test_a_pasted_abstract_and_bare_punctuation_in_the_search_form(
     _search_button(page)
     expect(page.get_by_role("status").first).to_contain_text("has no words to search for")
     expect(page.locator("article.card")).to_have_count(0)
+
+
+def test_the_keyboard_stays_on_a_toggle_after_pressing_it(page: Page, live_site: LiveSite) -> None:
+    """▲, Save and 👍 disabled themselves during the request, and a disabled button drops the
+    focus: Enter again did nothing until the reader tabbed back. Focus now stays, and a second
+    Enter undoes the first."""
+    url = live_site.url
+    sign_up(page, url, "keyboarder")
+    page.goto(f"{url}/papers/date/2026-06-25")
+    card = page.locator("article.card").first
+    for selector in (
+        "form.vote button",
+        "form[data-field=saved] button",
+        "form[data-field=rating] button",
+    ):
+        button = card.locator(selector).first
+        button.focus()
+        page.keyboard.press("Enter")
+        expect(button).to_have_attribute("aria-pressed", "true")
+        assert button.evaluate("b => document.activeElement === b"), selector
+        page.keyboard.press("Enter")
+        expect(button).to_have_attribute("aria-pressed", "false")
+        assert button.evaluate("b => document.activeElement === b"), selector

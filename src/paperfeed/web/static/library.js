@@ -4,7 +4,9 @@ document.addEventListener("submit", function (event) {
   if (!form.classList || !form.classList.contains("js-toggle") || !window.fetch) return;
   event.preventDefault();
   var button = form.querySelector("button");
-  button.disabled = true;
+  // Busy, not disabled: a disabled button loses the keyboard focus.
+  if (button.getAttribute("aria-busy") === "true") return;
+  button.setAttribute("aria-busy", "true");
   send(form).then(answer).then(function (data) {
     if (!data.confirm) return data;
     // Unsaving would lose the reader's note or collections: ask, and send again if they agree.
@@ -32,7 +34,7 @@ document.addEventListener("submit", function (event) {
   }).catch(function () {
     form.submit();  // fall back to the plain form
   }).finally(function () {
-    button.disabled = false;
+    button.removeAttribute("aria-busy");
   });
 });
 

@@ -77,8 +77,10 @@ document.addEventListener("submit", function (event) {
   if (!(form instanceof HTMLFormElement) || !form.classList.contains("vote") || !window.fetch) return;
   event.preventDefault();
   var button = form.querySelector("button");
-  if (button.disabled) return;
-  button.disabled = true;
+  // Busy, not disabled: a disabled button loses the keyboard focus (Enter again would do
+  // nothing, and a screen reader loses its place).
+  if (button.getAttribute("aria-busy") === "true") return;
+  button.setAttribute("aria-busy", "true");
   fetch(form.action, {
     method: "POST",
     body: new FormData(form),
@@ -93,7 +95,7 @@ document.addEventListener("submit", function (event) {
   }).catch(function () {
     form.submit();
   }).finally(function () {
-    button.disabled = false;
+    button.removeAttribute("aria-busy");
   });
 });
 
