@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from html.parser import HTMLParser
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -16,7 +17,7 @@ from paperfeed.latex import plain
 from paperfeed.models import Paper, Version
 from paperfeed.settings import Settings
 from paperfeed.web import bibtex, views
-from paperfeed.web.feeds import DAY_FEED_SIZE
+from paperfeed.web.feeds import DAY_FEED_SIZE, render_listing
 from paperfeed.web.periods import day_period
 from paperfeed.web.render import author_slug
 from tests.web_support import (
@@ -29,6 +30,7 @@ from tests.web_support import (
 )
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+DC = "{http://purl.org/dc/elements/1.1/}"
 
 
 def _atom_ids(body: str) -> list[str]:
@@ -314,3 +316,53 @@ def test_the_latest_day_pages_advertise_the_feed_that_follows_it(
         assert 'href="/feeds/daily.rss"' in pages[path], path
         assert "/feeds/daily.atom?date=" not in pages[path], path
     assert f'href="/feeds/daily.atom?date={newest}"' in pages[f"/papers/date/{newest}"]
+
+
+class _Html(HTMLParser):
+    """What a feed reader shows of an HTML description: its text, and the tags it obeys."""
+
+    def __init__(self, markup: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text, self.tags = "", list[str]()
+        self.feed(markup)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+
+
+def test_rss_descriptions_are_html_that_shows_the_text(site: Settings, engine: Engine) -> None:
+    from paperfeed.store import upsert_papers
+
+    brackets = Paper(
+        id="2606.99997",
+        title="Ontology triples",
+        abstract="Each triple <O, classify, {inst}>: the token <part_k>; and <b>bold</b> & more.",
+        authors=("Ada <b>Lovelace</b>", "Alan Turing"),
+        categories=("cs.AI",),
+        listing_date=DAYS[1],
+        source="test",
+    )
+    with engine.begin() as conn:
+        upsert_papers(conn, [brackets])
+    with client(site, engine) as c:
+        rss = ET.fromstring(c.get(f"/feeds/daily.rss?date={DAYS[1]}").content)
+    items = {i.findtext("guid", "").rsplit("/papers/", 1)[1]: i for i in rss.iter("item")}
+    for pid, paper in [(brackets.id, brackets), (HOSTILE_ID, HOSTILE)]:
+        shown = _Html(items[pid].findtext("description", ""))
+        assert shown.text == plain(paper.abstract) and set(shown.tags) <= {"p"}, pid
+        creators = [e.text for e in items[pid].findall(f"{DC}creator")]
+        assert creators == list(paper.authors), pid
+
+
+def test_an_rss_channel_description_shows_its_name_as_text() -> None:
+    name = "Reading group, 2026 <b>&</b>"
+    listing = views.Listing(name, [], 0, 1, 10, "/c/key", "/c/key/feed")
+    rss = ET.fromstring(render_listing(listing, "rss", "http://example.org"))
+    atom = ET.fromstring(render_listing(listing, "atom", "http://example.org"))
+    shown = _Html(rss.findtext("channel/description", ""))
+    assert shown.text == f"{name} on paperfeed" and set(shown.tags) <= {"p"}
+    assert atom.findtext(f"{ATOM}subtitle") == f"{name} on paperfeed"  # Atom: text as it is

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -63,7 +64,9 @@ def _generator(
     feed.generator("paperfeed")
     feed.id(_xml_text(base_url + feed_url(listing, "atom", listing.page)))
     feed.title(_xml_text(f"{listing.title}{_part(listing)} · paperfeed"))
-    feed.description(_xml_text(f"{listing.title}{_part(listing)} on paperfeed"))
+    feed.description(_described(f"{listing.title}{_part(listing)} on paperfeed", fmt))
+    if fmt == "rss":  # RSS's <author> must be an email address: names go in dc:creator
+        feed.load_extension("dc", atom=False, rss=True)
     feed.updated(max((_when(p) for p in papers), default=datetime(1991, 8, 1, tzinfo=UTC)))
     feed.link(href=_xml_text(base_url + feed_url(listing, fmt, listing.page)), rel="self")
     paging = [
@@ -95,10 +98,12 @@ def _entry(
         _entry_link(entry, _xml_text(paper.abs_url), "related")
     for name in paper.authors:
         entry.author(name=_xml_text(name))
+        if fmt == "rss":
+            entry.dc.dc_creator(_xml_text(name))
     for category in paper.categories:
         entry.category(term=_xml_text(category))
     summary = plain(paper.abstract)
-    entry.summary(_xml_text(f"Why: {why}\n\n{summary}" if why else summary), type="text")
+    entry.summary(_described(f"Why: {why}\n\n{summary}" if why else summary, fmt), type="text")
 
 
 def _entry_link(entry: FeedEntry, href: str, rel: str) -> None:
@@ -161,6 +166,15 @@ def _part(listing: views.Listing) -> str:
     first = views.offset_of(listing.page, listing.per_page) + 1
     last = first + len(listing.cards) - 1
     return f" (papers {first}–{last} of {listing.total})"
+
+
+def _described(text: str, fmt: str) -> str:
+    """Text for a description: Atom's is marked as text; RSS's is HTML, where `<O, x>` in an
+    abstract would vanish as an unknown tag, so it is escaped (and paragraphs kept)."""
+    if fmt != "rss":
+        return _xml_text(text)
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    return "".join(f"<p>{html.escape(_xml_text(p), quote=False)}</p>" for p in paragraphs)
 
 
 def _xml_text(text: str) -> str:
