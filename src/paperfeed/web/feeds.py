@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import html
 import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -23,6 +26,7 @@ from paperfeed.models import LOCAL_PREFIX, Paper
 from paperfeed.store import get_paper
 from paperfeed.store.listings import latest_day, paper_flags
 from paperfeed.text import xml_safe
+from paperfeed.util import Lru
 from paperfeed.web import bibtex, views
 from paperfeed.web.cache import Cached
 from paperfeed.web.deps import Site, SiteDep, cache_key, search_cache_key
@@ -44,6 +48,10 @@ MEDIA = {
 }
 _CATEGORY_RE = re.compile(r"^[A-Za-z][A-Za-z\-]*(\.[A-Za-z\-]+)?$")
 _SERIALISE = threading.Lock()
+FEED_MAX_AGE = 300  # seconds a reader or proxy may keep a feed without asking again
+_GZIP_TAG = "-gzip"  # what a gzipped body's ETag adds to the plain body's
+_GZIPPED: Lru[str, bytes] = Lru(32)  # gzipped feed bodies by ETag: a poll costs no compression
+_FIRST_SEEN: Lru[str, datetime] = Lru(4096)  # Last-Modified: when this process first made a body
 
 
 def _when(paper: Paper) -> datetime:
@@ -207,12 +215,67 @@ def _serve(
 ) -> Response:
     if fmt not in MEDIA:
         raise HTTPException(404, f"unknown feed format {fmt!r}; use atom, rss or bib")
-    key = key_of(request, site)
+    # Not the pages' key: the site middleware would answer those itself, without validators.
+    key = ("feed", *key_of(request, site))
     hit = site.cache.get(key)
     if hit is None:
         hit = Cached(render_listing(build(), fmt, site.settings.public_url), MEDIA[fmt])
         site.cache.put(key, hit)
-    return Response(hit.body, media_type=hit.media_type)
+    return feed_response(request, hit.body, hit.media_type)
+
+
+def feed_response(request: Request, body: str, media_type: str, private: bool = False) -> Response:
+    """A feed with validators (a strong ETag, Last-Modified) and caching advice (`private`:
+    for one reader only), 304 when the reader has it already, gzipped when it may be."""
+    data = body.encode()
+    tag = hashlib.sha256(data).hexdigest()[:32]
+    modified = _FIRST_SEEN.get_or_build(tag, lambda: datetime.now(UTC).replace(microsecond=0))
+    gzipped = _accepts_gzip(request.headers.get("accept-encoding", ""))
+    headers = {
+        "ETag": f'"{tag}{_GZIP_TAG if gzipped else ""}"',  # another coding, another tag
+        "Last-Modified": format_datetime(modified, usegmt=True),
+        "Cache-Control": f"{'private' if private else 'public'}, max-age={FEED_MAX_AGE}",
+        "Vary": "Accept-Encoding",
+    }
+    if _unchanged(request, tag, modified):
+        return Response(status_code=304, headers=headers)
+    if gzipped:
+        data = _GZIPPED.get_or_build(tag, lambda: gzip.compress(data, compresslevel=6, mtime=0))
+        headers["Content-Encoding"] = "gzip"
+    return Response(data, media_type=media_type, headers=headers)
+
+
+def _unchanged(request: Request, tag: str, modified: datetime) -> bool:
+    """Whether the reader's copy is this one: If-None-Match (weakly compared, any coding), or
+    else If-Modified-Since (RFC 9110, 13.1.3)."""
+    if "if-none-match" in request.headers:
+        held = [
+            t.strip().removeprefix("W/").strip('"')
+            for t in request.headers["if-none-match"].split(",")
+        ]
+        return any(t == "*" or t.removesuffix(_GZIP_TAG) == tag for t in held)
+    try:
+        since = parsedate_to_datetime(request.headers.get("if-modified-since", ""))
+    except (TypeError, ValueError):  # absent or not a date: as if not sent
+        return False
+    return since.tzinfo is not None and modified <= since
+
+
+def _accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header allows gzip (by name or by `*`, with q above 0)."""
+    weights = dict(_coding_weight(part) for part in accept_encoding.lower().split(","))
+    named = weights.get("gzip", weights.get("x-gzip"))
+    return (weights.get("*", 0.0) if named is None else named) > 0
+
+
+def _coding_weight(part: str) -> tuple[str, float]:
+    """("gzip", 0.5) from "gzip;q=0.5": 1 without a q, 0 for a q that is no number."""
+    coding, _, params = part.partition(";")
+    q = params.strip()
+    try:
+        return coding.strip(), float(q[2:]) if q.startswith("q=") else 1.0
+    except ValueError:
+        return coding.strip(), 0.0
 
 
 @router.get("/feeds/daily.{fmt}", summary="Daily papers feed (latest day, or date/week/month)")
