@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -366,3 +367,27 @@ def test_an_rss_channel_description_shows_its_name_as_text() -> None:
     shown = _Html(rss.findtext("channel/description", ""))
     assert shown.text == f"{name} on paperfeed" and set(shown.tags) <= {"p"}
     assert atom.findtext(f"{ATOM}subtitle") == f"{name} on paperfeed"  # Atom: text as it is
+
+
+def test_a_search_feed_and_export_list_what_the_search_page_lists(
+    site: Settings, engine: Engine
+) -> None:
+    papers, day = stored(engine), DAYS[1].isoformat()
+    filters = f"q=model&mode=keyword&since={day}&until={day}"
+    with client(site, engine) as c:
+        everywhere = _atom_ids(c.get("/feeds/search.atom?q=model&mode=keyword").text)
+        page = c.get(f"/search?{filters}&sort=date").text
+        links = dict(re.findall(r'href="(/feeds/search\.(atom|rss|bib)\?[^"]+)"', page))
+        feeds = {fmt: c.get(html.unescape(link)).text for link, fmt in links.items()}
+        by_category = _atom_ids(c.get(f"/feeds/search.atom?{filters}&category=cs.it").text)
+        reversed_dates = c.get(f"/feeds/search.atom?q=model&since={day}&until=2026-06-01")
+    expected = {p for p in everywhere if papers[p].listing_date == DAYS[1]}
+    assert len(everywhere) > len(expected) > 1  # the filter leaves some out
+    shown = set(re.findall(r'href="/papers/(\d{4}\.\d{5})"', page))
+    assert shown == expected  # (the whole range fits one page)
+    assert set(_atom_ids(feeds["atom"])) == expected
+    rss_items = ET.fromstring(feeds["rss"]).iter("item")
+    assert {i.findtext("guid", "").rsplit("/papers/", 1)[1] for i in rss_items} == expected
+    assert set(re.findall(r"eprint\s+= \{([^}]+)\}", feeds["bib"])) == expected
+    assert set(by_category) == {p for p in expected if "cs.IT" in papers[p].categories} != set()
+    assert reversed_dates.status_code == 400 and "Swap the dates" in reversed_dates.text

@@ -20,9 +20,11 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
+from paperfeed import categories
 from paperfeed.arxiv_ids import looks_like_arxiv_id, parse_arxiv_id
 from paperfeed.latex import plain
-from paperfeed.models import LOCAL_PREFIX, Paper
+from paperfeed.models import LOCAL_PREFIX, Paper, clean_text
+from paperfeed.search.query import filter_notes
 from paperfeed.store import get_paper
 from paperfeed.store.listings import latest_day, paper_flags
 from paperfeed.text import xml_safe
@@ -357,9 +359,16 @@ def search_feed(
     mode: Annotated[str, Query(pattern="^(hybrid|keyword|semantic)$")] = "hybrid",
     category: Annotated[str | None, Query(max_length=64)] = None,
     author: Annotated[str | None, Query(max_length=200)] = None,
+    since: Annotated[date | None, Query(description="listed on or after (YYYY-MM-DD)")] = None,
+    until: Annotated[date | None, Query(description="listed on or before (YYYY-MM-DD)")] = None,
 ) -> Response:
-    """Papers matching a query, as a feed to follow."""
-    params = views.SearchParams(q, mode, category or None, author or None, sort="date")
+    """Papers matching a query, with the search page's filters, as a feed to follow."""
+    cat, who = clean_text(category), clean_text(author)
+    cat = categories.canonical(cat) or cat  # cs.cv is cs.CV, as on the page
+    refused = filter_notes(cat, since, until)
+    if refused:  # what the page says of such a search, as an error
+        raise HTTPException(400, " ".join(refused))
+    params = views.SearchParams(q, mode, cat or None, who or None, since, until, sort="date")
     return _serve(
         request,
         site,
