@@ -32,7 +32,7 @@ from paperfeed.util import Lru
 from paperfeed.web import bibtex, views
 from paperfeed.web.cache import Cached
 from paperfeed.web.deps import Site, SiteDep, cache_key, search_cache_key
-from paperfeed.web.periods import period_from_query
+from paperfeed.web.periods import Period, period_from_query
 from paperfeed.web.render import paper_url
 
 router = APIRouter(tags=["feeds"])
@@ -60,15 +60,25 @@ def _when(paper: Paper) -> datetime:
     day = paper.updated or paper.published or paper.first_seen
     if day is None:
         day = datetime.combine(paper.listing_date or date(1991, 8, 1), time.min)
-    return day.replace(tzinfo=UTC) if day.tzinfo is None else day
+    return _utc(day)
+
+
+def _utc(moment: datetime) -> datetime:
+    """The store's naive times are UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _generator(
-    listing: views.Listing, fmt: str, base_url: str, why: Mapping[str, str] | None = None
+    listing: views.Listing,
+    fmt: str,
+    base_url: str,
+    why: Mapping[str, str] | None = None,
+    added: Mapping[str, datetime] | None = None,
 ) -> FeedGenerator:
     """The listing's page as a feedgen feed, links and entries for `fmt` (atom or rss);
-    `why`: a line per paper put before its abstract (a personal feed's reasons)."""
-    papers = [c.paper for c in listing.cards]
+    `why`: a line per paper put before its abstract (a personal feed's reasons); `added`: when
+    each paper was put in the collection listed (what dates its entry, and the feed)."""
+    papers, added = [c.paper for c in listing.cards], added or {}
     feed = FeedGenerator()
     feed.register_extension("link_rels", BaseExtension, _AtomLinkRels, atom=True, rss=False)
     feed.generator("paperfeed")
@@ -77,7 +87,15 @@ def _generator(
     feed.description(_described(f"{listing.title}{_part(listing)} on paperfeed", fmt))
     if fmt == "rss":  # RSS's <author> must be an email address: names go in dc:creator
         feed.load_extension("dc", atom=False, rss=True)
-    feed.updated(max((_when(p) for p in papers), default=datetime(1991, 8, 1, tzinfo=UTC)))
+    stamps = [_entry_updated(p, added.get(p.id)) for p in papers]
+    feed.updated(max(stamps, default=_empty_since(listing)))
+    _links(feed, listing, fmt, base_url)
+    for paper in papers:
+        _entry(feed, paper, base_url, fmt, (why or {}).get(paper.id), added.get(paper.id))
+    return feed
+
+
+def _links(feed: FeedGenerator, listing: views.Listing, fmt: str, base_url: str) -> None:
     feed.link(href=_xml_text(base_url + feed_url(listing, fmt, listing.page)), rel="self")
     paging = [
         (rel, _xml_text(base_url + feed_url(listing, fmt, n))) for rel, n in _neighbours(listing)
@@ -88,20 +106,36 @@ def _generator(
     for rel, href in paging:
         feed.link(href=href, rel=rel)
     feed.link(href=_xml_text(base_url + listing.page_path), rel="alternate")  # last: RSS's link
-    for paper in papers:
-        _entry(feed, paper, base_url, fmt, (why or {}).get(paper.id))
-    return feed
+
+
+def _empty_since(listing: views.Listing) -> datetime:
+    """An empty feed's date: its period's first day (an empty day's is that day)."""
+    period = listing.extra.get("period")
+    day = period.start if isinstance(period, Period) else date(1991, 8, 1)  # arXiv's opening
+    return datetime.combine(day, time.min, UTC)
+
+
+def _entry_updated(paper: Paper, added: datetime | None) -> datetime:
+    """A paper's last change, or when it was put in the collection listed if that is later."""
+    return _when(paper) if added is None else max(_when(paper), _utc(added))
 
 
 def _entry(
-    feed: FeedGenerator, paper: Paper, base_url: str, fmt: str, why: str | None = None
+    feed: FeedGenerator,
+    paper: Paper,
+    base_url: str,
+    fmt: str,
+    why: str | None = None,
+    added: datetime | None = None,
 ) -> None:
     url = _xml_text(base_url + paper_url(paper.id))
     entry = feed.add_entry(order="append")
     entry.guid(url, permalink=True)  # the Atom id too
     entry.title(_xml_text(plain(paper.title)) or paper.id)  # feedgen refuses an empty title
-    entry.updated(_when(paper))
-    if fmt == "rss":  # Atom's <published> would claim a first-version date this is not
+    entry.updated(_entry_updated(paper, added))
+    if added is not None:  # it appeared in this feed when it was put in the collection
+        entry.published(_utc(added))
+    elif fmt == "rss":  # Atom's <published> would claim a first-version date this is not
         entry.pubDate(_when(paper))
     _entry_link(entry, url, "alternate")
     if paper.abs_url:
@@ -194,11 +228,15 @@ def _xml_text(text: str) -> str:
 
 
 def render_listing(
-    listing: views.Listing, fmt: str, base_url: str, why: Mapping[str, str] | None = None
+    listing: views.Listing,
+    fmt: str,
+    base_url: str,
+    why: Mapping[str, str] | None = None,
+    added: Mapping[str, datetime] | None = None,
 ) -> str:
-    """A listing in one of the feed formats (`why`: as `_generator`'s)."""
+    """A listing in one of the feed formats (`why`, `added`: as `_generator`'s)."""
     if fmt in ("atom", "rss"):
-        return serialise(_generator(listing, fmt, base_url, why), fmt)
+        return serialise(_generator(listing, fmt, base_url, why, added), fmt)
     body = bibtex.entries([c.paper for c in listing.cards])
     more = [
         f"% {rel} part: {base_url}{feed_url(listing, 'bib', n)}\n"
