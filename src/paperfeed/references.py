@@ -1,18 +1,21 @@
 """Reference-manager files: read BibTeX, RIS and CSL-JSON exports; write them for a list of papers.
 
-Reading keeps what matching needs (arXiv id, DOI, title), and the reader's own note and tags
-where the file carries them (as paperfeed, Zotero and JabRef write them), and reports entries it
-cannot use, so one malformed entry never stops the rest of a file.
+Reading keeps what matching needs (arXiv id, DOI, title), and the reader's own notes, tags and
+reading state where the file carries them (as paperfeed, Zotero, JabRef and Mendeley write
+them), and reports entries it cannot use, and why, so one malformed entry never stops the rest
+of a file.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from html.parser import HTMLParser
 from typing import Any
 
 from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id, submitted_month
@@ -22,10 +25,12 @@ from paperfeed.models import Paper, normalise_title
 MAX_IMPORT_BYTES = 5_000_000
 _NEW_ID = r"\d{4}\.\d{4,5}(?:v\d+)?"
 _OLD_ID = r"[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?"
-# "arXiv:2401.12345", "arXiv preprint arXiv:cs/0601001", "arxiv.org/abs/...", and the
-# `abs/2401.12345` that Semantic Scholar and DBLP write as an arXiv paper's volume.
+# "arXiv:2401.12345", "arXiv preprint arXiv:cs/0601001", "arxiv.org/abs/...", the
+# `abs/2401.12345` that Semantic Scholar and DBLP write as an arXiv paper's volume, and
+# Hugging Face's paper pages.
 _ARXIV_IN_TEXT = re.compile(
-    rf"(?:arxiv[:./\s]*(?:org/)?(?:abs/|pdf/)?\s*(?:preprint\s*)?(?:arxiv:\s*)?|\babs/)"
+    rf"(?:arxiv[:./\s]*(?:org/)?(?:abs/|pdf/)?\s*(?:preprint\s*)?(?:arxiv:\s*)?|\babs/"
+    r"|huggingface\.co/papers/)"
     rf"({_NEW_ID}|{_OLD_ID})\b",
     re.I,
 )
@@ -39,6 +44,12 @@ _NOT_A_NOTE = re.compile(
     re.I,
 )
 NO_KEY = "no title, DOI or arXiv id"
+# The reading state as an export writes it: a tag of its own, so that a collection named "read"
+# or "to read" is not taken for it. Older exports wrote the bare "read" / "to read", which an
+# entry without a tag of the new form still means.
+STATE_TAGS = {"read": "paperfeed:read", "to_read": "paperfeed:to read"}
+_STATE_TAG = re.compile(r"^paperfeed:\s*(read|to[\s_-]?read)$", re.I)
+_BARE_STATE_TAGS = {"read": "read", "to read": "to_read", "to_read": "to_read"}
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,28 @@ class Reference:
         """The normalised titles to look the entry up by: `title_keys`, else its title's."""
         return self.title_keys or _keys(self.title)
 
+    @property
+    def state(self) -> str | None:
+        """The reading state its tags give ("read" wins over "to_read"), or None."""
+        states = set(_tag_states(self.tags))
+        return "read" if "read" in states else "to_read" if "to_read" in states else None
+
+    @property
+    def other_tags(self) -> tuple[str, ...]:
+        """Its tags but the reading state's: those collections may be named after."""
+        return tuple(
+            t for t, state in zip(self.tags, _tag_states(self.tags), strict=True) if state is None
+        )
+
+
+def _tag_states(tags: Sequence[str]) -> list[str | None]:
+    """The reading state each tag names, if any: only the `STATE_TAGS` form where the entry has
+    one (its bare "read" is then a collection), else the bare "read" / "to read" too."""
+    if any(_STATE_TAG.match(t) for t in tags):
+        found = (_STATE_TAG.match(t) for t in tags)
+        return [m and ("read" if m[1].lower() == "read" else "to_read") for m in found]
+    return [_BARE_STATE_TAGS.get(t.lower()) for t in tags]
+
 
 @dataclass(frozen=True)
 class Parsed:
@@ -75,6 +108,13 @@ class Annotations:
 
     note: str = ""
     tags: tuple[str, ...] = ()
+    state: str | None = None  # "read" or "to_read"
+
+    @property
+    def all_tags(self) -> tuple[str, ...]:
+        """The tags to write: its tags, then the reading state in its own form; each once."""
+        state = STATE_TAGS.get(self.state or "")
+        return tuple(dict.fromkeys((*self.tags, *([state] if state else []))))
 
 
 AnnotationsById = Mapping[str, Annotations]
@@ -90,19 +130,26 @@ def _arxiv(*texts: object) -> str | None:
             continue
         value = str(text).strip()
         try:
-            return parse_arxiv_id(value)[0]
+            return _no_subject_class(parse_arxiv_id(value)[0])
         except BadArxivId:
             found = _ARXIV_IN_TEXT.search(value) or _ARXIV_DOI.search(value)
             if found:
                 try:  # a DOI may be written in capitals: 10.48550/ARXIV.2401.12345V2
-                    return parse_arxiv_id(re.sub(r"V(\d+)$", r"v\1", found[1]))[0]
+                    return _no_subject_class(
+                        parse_arxiv_id(re.sub(r"V(\d+)$", r"v\1", found[1]))[0]
+                    )
                 except BadArxivId:  # an old-style look-alike with a capitalised archive
                     continue
     return None
 
 
+def _no_subject_class(arxiv_id: str) -> str:
+    """An old-style id as arXiv names the paper: DBLP's cs.DS/0112017 is cs/0112017."""
+    return re.sub(r"^([a-z\-]+)\.[A-Z]{2}/", r"\1/", arxiv_id)
+
+
 def _doi(text: object) -> str | None:
-    found = _DOI.search(str(text or ""))
+    found = _DOI.search(_text(text))
     return found[0].rstrip(".").lower() if found else None
 
 
@@ -110,14 +157,37 @@ def read(data: bytes) -> Parsed:
     """Parse an export, guessing its format from its content."""
     if len(data) > MAX_IMPORT_BYTES:
         raise UnreadableFile(f"the file is over {MAX_IMPORT_BYTES // 1_000_000} MB")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UnreadableFile("the file is not UTF-8 text") from exc
+    text = _decode(data)
+    if "\x00" in text or len(_CONTROL.findall(text[:100_000])) > len(text[:100_000]) // 100:
+        raise UnreadableFile(
+            "the file is not text: a BibTeX, RIS or CSL-JSON export in UTF-8, UTF-16 or "
+            "Windows-1252"
+        )
     try:
         return _parse(text)
     except RecursionError as exc:  # e.g. a JSON array in a JSON array, a hundred thousand deep
         raise UnreadableFile("the file nests too deeply to be a library export") from exc
+
+
+_CONTROL = re.compile(r"[\x01-\x08\x0e-\x19\x1b-\x1f]")
+# JabRef's first line, "% Encoding: windows-1252", names the file's encoding.
+_DECLARED = re.compile(rb"^%\s*Encoding:\s*([\w.-]+)", re.I | re.M)
+
+
+def _decode(data: bytes) -> str:
+    """The file's text: UTF-16 with its BOM, UTF-8 (with or without one), the encoding JabRef
+    declares, else Windows-1252 (Latin-1 for the bytes it leaves undefined), as reference
+    managers on Windows write; decoding never fails."""
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    codecs_to_try = ["utf-16"] if utf16 else []
+    declared = _DECLARED.search(data[:500])
+    codecs_to_try += ["utf-8-sig", *([declared[1].decode()] if declared else []), "cp1252"]
+    for codec in codecs_to_try:
+        try:
+            return data.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return data.decode("latin-1")
 
 
 def _parse(text: str) -> Parsed:
@@ -133,43 +203,149 @@ def _parse(text: str) -> Parsed:
 
 def _bibtex(text: str) -> Parsed:
     import bibtexparser
+    from bibtexparser.middlewares.parsestack import default_parse_stack
 
     logging.getLogger("bibtexparser").setLevel(logging.ERROR)
-    library = bibtexparser.parse_string(text)  # type: ignore[attr-defined]  # untyped re-export
+    stack = [_repeats_read(), *default_parse_stack()]
+    library = bibtexparser.parse_string(text, parse_stack=stack)  # type: ignore[attr-defined]  # untyped re-export
     refs: list[Reference] = []
     errors: list[str] = []
     for e in library.entries:
         f = {k.lower(): v.value for k, v in e.fields_dict.items()}
-        arxiv = _arxiv(
-            f.get("eprint"),
-            f.get("arxiv"),
-            f.get("url"),
-            f.get("journal"),
-            f.get("note"),
-            f.get("volume"),
-            f.get("doi"),
-        )
-        raw_title = _text(f.get("title"))
-        ref = Reference(
-            f"@{e.entry_type}{{{e.key}}}",
-            _title(raw_title),
-            arxiv,
-            _doi(f.get("doi")),
-            _note(_braces_back(_BIB_ESCAPE.sub(r"\1", str(f.get("annote") or "")))),
-            _tags(_KEYWORD_ESCAPE.sub(r"\1", _text(f.get("keywords"))), bibtex=True),
-            _bibtex_title_keys(raw_title),
-        )
-        _keep(ref, refs, errors)
-    errors += [
-        f"line {(b.start_line or 0) + 1}: {_first_line(b.raw or '')} cannot be read"
-        for b in library.failed_blocks
-    ]
+        key = e.get_parser_metadata(_KEY_AS_WRITTEN) or e.key
+        _keep(_bib_reference(f"@{e.entry_type}{{{key}}}", f), refs, errors)
+    errors += [_unreadable(b) for b in library.failed_blocks]
     if not refs and not errors:
         raise UnreadableFile("no BibTeX entries found")
     return Parsed("bibtex", refs, errors)
 
 
-_BIB_ESCAPE = re.compile(r"\\([&%#_])")  # as paperfeed and Zotero escape them
+def _bib_reference(where: str, f: dict[str, Any]) -> Reference:
+    """An entry's fields as a reference: the id wherever an exporter put it, its notes (Zotero
+    and Mendeley write `annote`, JabRef `comment`, Zotero reads `review` too), its keywords and
+    JabRef's or Mendeley's groups as tags, JabRef's `readstatus` as the reading state."""
+    arxiv_fields = ("eprint", "arxivid", "arxiv", "url", "howpublished", "pdf", "journal")
+    arxiv = _arxiv(*(f.get(k) for k in (*arxiv_fields, "note", "volume", "doi")))
+    raw_title = _text(f.get("title"))
+    notes = (_bib_note(_text(f.get(k))) for k in ("annote", "comment", "review"))
+    listed = (_text(f.get(k)) for k in ("keywords", "groups", "mendeley-groups"))
+    tags = _tags(_latex_accents(_unescaped(", ".join(t for t in listed if t))), bibtex=True)
+    if _text(f.get("readstatus")).strip().lower() == "read" and not _has_state_tag(tags):
+        tags = (*tags, "read")
+    note = "\n\n".join(n for n in notes if n)
+    return Reference(
+        where,
+        _title(raw_title),
+        arxiv,
+        _doi(f.get("doi")),
+        note,
+        tags,
+        _bibtex_title_keys(raw_title),
+    )
+
+
+def _has_state_tag(tags: Sequence[str]) -> bool:
+    return any(_STATE_TAG.match(t) for t in tags)
+
+
+def _bib_note(value: str) -> str:
+    """A BibTeX note field as the note's text: escapes undone and LaTeX accents decoded."""
+    return _note(_braces_back(_latex_accents(_unescaped(value))))
+
+
+_KEY_AS_WRITTEN = "paperfeed_key"
+# Fields that an entry may repeat and that are joined, with what: Zotero writes one `annote` per
+# note; keywords and groups are lists. Of any other repeated field the last one counts.
+_JOINED = {"annote": "\n\n", "comment": "\n\n", "review": "\n\n", "note": "\n\n"}
+_JOINED |= dict.fromkeys(("keywords", "groups", "mendeley-groups", "mendeley-tags"), ", ")
+
+
+def _repeats_read() -> Any:
+    """A parse step that reads an entry repeating a field, or one whose key an earlier entry
+    has, as any other (bibtexparser sets both aside as failed blocks)."""
+    from bibtexparser.middlewares.middleware import BlockMiddleware
+    from bibtexparser.model import (
+        Block,
+        DuplicateBlockKeyBlock,
+        DuplicateFieldKeyBlock,
+        Entry,
+        ParsingFailedBlock,
+    )
+
+    class _Repeats(BlockMiddleware):
+        again = 0
+
+        def transform_failed_block(self, block: ParsingFailedBlock, library: Any) -> Block:
+            entry = block.ignore_error_block
+            if not isinstance(entry, Entry):
+                return block
+            if isinstance(block, DuplicateFieldKeyBlock):
+                entry.fields = _merged(entry.fields)
+            elif isinstance(block, DuplicateBlockKeyBlock):
+                # a key of its own, for the library; the report says the one written
+                self.again += 1
+                entry.set_parser_metadata(_KEY_AS_WRITTEN, entry.key)
+                entry.key = f"{entry.key} {self.again}"
+            else:
+                return block
+            return entry
+
+    return _Repeats(allow_inplace_modification=True)
+
+
+def _merged(fields: list[Any]) -> list[Any]:
+    """An entry's fields with each repeated one once: joined (`_JOINED`), else the last."""
+    from bibtexparser.model import Field
+
+    kept: dict[str, Any] = {}
+    for field in fields:
+        name = field.key.lower()
+        before = kept.get(name)
+        if before is not None and name in _JOINED:
+            value = _JOINED[name].join((_unenclosed(before.value), _unenclosed(field.value)))
+            field = Field(field.key, "{" + value + "}", before.start_line)
+        kept[name] = field
+    return list(kept.values())
+
+
+def _unenclosed(value: object) -> str:
+    text = str(value).strip()
+    return text[1:-1] if text[:1] + text[-1:] in ("{}", '""') else text
+
+
+def _unreadable(block: Any) -> str:
+    """Where an entry that cannot be read is, and why."""
+    why = getattr(block.error, "abort_reason", None) or str(block.error) or "a syntax error"
+    where = f"line {(block.start_line or 0) + 1}: {_first_line(block.raw or '')}"
+    return f"{where} cannot be read ({why})"
+
+
+# BibTeX's escapes, as paperfeed and Zotero write them: \& \% \# \_ \$ and \^{}
+_BIB_ESCAPE = re.compile(r"\\([&%#_$])|\\\^\{\}")
+
+
+def _unescaped(text: str) -> str:
+    return _BIB_ESCAPE.sub(lambda m: m[1] or "^", text)
+
+
+# LaTeX accents and letters as reference managers write them in notes: {\"{u}}, \'e, {\ss}
+_LETTER = r"(?:\{[A-Za-z]\}|[A-Za-z])"
+_ACCENT_CMD = (
+    rf"(?:[`'^\"~=.]\s*{_LETTER}|[cvuHkrdb](?:\{{[A-Za-z]\}}|\s+[A-Za-z])"
+    r"|(?:ss|ae|AE|oe|OE|aa|AA|o|O|l|L|i|j)(?![A-Za-z])(?:\{\})?)"
+)
+_ACCENT = re.compile(
+    rf"\{{\\{_ACCENT_CMD}\}}|\\(?:[`'^\"~=.]{_LETTER}|[cvuHkrdb]\{{[A-Za-z]\}}"
+    r"|(?:ss|ae|AE|oe|OE|aa|AA)\{\})"
+)
+
+
+def _latex_accents(text: str) -> str:
+    """Text with its LaTeX accents and letters decoded, and nothing else of its LaTeX (a note
+    may hold LaTeX of its own, and braces, that an export wrote and an import reads back)."""
+    return _ACCENT.sub(lambda m: plain_math(m[0]), text)
+
+
 # A note's unmatched brace, which no BibTeX field can hold, as paperfeed writes it (a command
 # that LaTeX prints as the brace).
 BRACE_LEFT, BRACE_RIGHT = "\\textbraceleft{}", "\\textbraceright{}"
@@ -177,10 +353,6 @@ BRACE_LEFT, BRACE_RIGHT = "\\textbraceleft{}", "\\textbraceright{}"
 
 def _braces_back(text: str) -> str:
     return text.replace(BRACE_LEFT, "{").replace(BRACE_RIGHT, "}")
-
-
-# ... and, in keywords (collection names), the dollar that Zotero escapes too
-_KEYWORD_ESCAPE = re.compile(r"\\([&%#_$])")
 
 
 def _keep(ref: Reference, refs: list[Reference], errors: list[str]) -> None:
@@ -206,9 +378,93 @@ def _bibtex_title_keys(raw: str) -> tuple[str, ...]:
 
 
 def _note(text: str) -> str:
-    """A note field's text without the lines that only name the paper."""
-    lines = [line.rstrip() for line in text.splitlines() if not _NOT_A_NOTE.match(line)]
+    """A note field's text (Markdown, where the file holds HTML) without the lines that only
+    name the paper."""
+    plain = _markdown(text) if _HTML_NOTE.search(text) else text
+    lines = [line.rstrip() for line in plain.splitlines() if not _NOT_A_NOTE.match(line)]
     return "\n".join(lines).strip()
+
+
+# A note in HTML, as Zotero keeps them: a block element, which no Markdown note starts with.
+_HTML_NOTE = re.compile(r"<(?:p|div|h[1-6]|ul|ol|li|br|blockquote|pre|table)\b[^>]*>", re.I)
+_INLINE_MARKS = {"strong": "**", "b": "**", "em": "*", "i": "*", "code": "`", "s": "~~"}
+
+
+class _HtmlToMarkdown(HTMLParser):
+    """A note's HTML as Markdown: headings, paragraphs, lists, emphasis and links kept,
+    entities decoded, everything else its text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.lists: list[int] = []  # each open list's next number; 0 for bullets
+        self.links: list[tuple[int, str]] = []
+        self.pre = False
+
+    def _break(self, newlines: int) -> None:
+        """End the line, and leave at least `newlines - 1` blank lines after it."""
+        text = "".join(self.out).rstrip(" ")
+        had = len(text) - len(text.rstrip("\n"))
+        self.out = [text.rstrip("\n") + "\n" * max(had, newlines)] if text.strip() else []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            self._break(2)
+            self.out.append("#" * int(tag[1]) + " ")
+        elif tag in ("ul", "ol"):
+            self._break(1 if self.lists else 2)
+            self.lists.append(1 if tag == "ol" else 0)
+        elif tag == "li" and self.lists:
+            self._break(1)
+            number = self.lists[-1]
+            self.lists[-1] = number + 1 if number else 0
+            self.out.append("   " * (len(self.lists) - 1) + (f"{number}. " if number else "- "))
+        elif tag in ("p", "div", "blockquote", "table", "tr", "pre") and not self.lists:
+            self._break(2)
+            self.pre = tag == "pre"
+            self.out.append("```\n" if self.pre else "")
+        elif tag == "br":
+            self.out.append("\n")
+        elif tag in _INLINE_MARKS:
+            self.out.append(_INLINE_MARKS[tag])
+        elif tag == "a":
+            self.links.append((len(self.out), dict(attrs).get("href") or ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("ul", "ol") and self.lists:
+            self.lists.pop()
+            self._break(1 if self.lists else 2)
+        elif tag in ("h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "blockquote", "table"):
+            self._break(1 if self.lists else 2)
+        elif tag == "pre":
+            self.out.append("\n```")
+            self.pre = False
+            self._break(2)
+        elif tag in _INLINE_MARKS:
+            self.out.append(_INLINE_MARKS[tag])
+        elif tag == "a" and self.links:
+            at, href = self.links.pop()
+            text = "".join(self.out[at:])
+            self.out[at:] = [f"[{text}]({href})" if href and text and text != href else text]
+
+    def handle_data(self, data: str) -> None:
+        if self.pre:
+            self.out.append(data)
+            return
+        text = " ".join(data.split()) + (" " if data[-1:].isspace() and data.strip() else "")
+        if not self.out or self.out[-1].endswith(("\n", " ")):
+            text = text.lstrip()
+        elif data[:1].isspace():
+            text = " " + text
+        self.out.append(text)
+
+
+def _markdown(html: str) -> str:
+    parser = _HtmlToMarkdown()
+    parser.feed(html)
+    parser.close()
+    text = "\n".join(line.rstrip() for line in "".join(parser.out).splitlines())
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
 def _tags(value: object, bibtex: bool = False) -> tuple[str, ...]:
@@ -282,51 +538,70 @@ def _ris_records(text: str) -> list[str]:
     return records
 
 
-def _ris_parser() -> type[Any]:
-    """rispy's reader, keeping the indentation of note (N1) lines: a note's nested lists."""
-    import rispy
+# A tag line: "TI  - text" (Zotero reads one space before the dash too).
+_RIS_LINE = re.compile(r"^([A-Z][A-Z0-9]) {1,2}-(?: (.*))?$")
+_RIS_MULTILINE = {"N1", "RN", "AB", "N2", "KW"}  # the tags whose values keep their line breaks
 
-    class _Parser(rispy.RisParser):  # type: ignore[misc]  # rispy has no type hints
-        def parse_line(self, line: str) -> tuple[str | None, str]:
-            tag, content = super().parse_line(line)
-            return (tag, line[6:].rstrip()) if tag == "N1" else (tag, content)
 
-    return _Parser
+def _ris_fields(record: str) -> dict[str, list[str]]:
+    """A record's values by tag. A line without a tag continues the value before it: on a line
+    of its own in a note, an abstract or keywords (a note's lines keep their indentation),
+    after a space elsewhere (a long title)."""
+    fields: dict[str, list[str]] = {}
+    last: list[str] | None = None
+    multiline = False
+    for line in record.splitlines():
+        tagged = _RIS_LINE.match(line)
+        if tagged:
+            multiline = tagged[1] in _RIS_MULTILINE
+            value = tagged[2] or ""
+            last = fields.setdefault(tagged[1], [])
+            last.append(value.rstrip() if multiline else value.strip())
+        elif last is not None and multiline:  # a note's line that reads as a tag is indented
+            last[-1] += "\n" + (line[1:] if _RIS_LINE.match(line[1:]) else line).rstrip()
+        elif last is not None:
+            last[-1] = f"{last[-1]} {line.strip()}".strip()
+    return fields
 
 
 def _ris(text: str) -> Parsed:
-    import rispy
-
-    parser = _ris_parser()
     refs: list[Reference] = []
     errors: list[str] = []
     for n, record in enumerate(_ris_records(text), start=1):
-        try:
-            [entry] = rispy.loads(record + "\nER  - \n", implementation=parser)
-        except Exception as exc:  # rispy raises plain Exceptions on bad lines
-            errors.append(f"entry {n}: {exc}")
-            continue
-        urls = entry.get("urls", [])
-        notes = [str(line) for line in entry.get("notes", [])]
+        f = _ris_fields(record)
+
+        def values(*tags: str, f: dict[str, list[str]] = f) -> list[str]:
+            return [v for tag in tags for v in f.get(tag, []) if v.strip()]
+
+        notes = f.get("N1", []) + f.get("RN", [])
         arxiv = _arxiv(
-            *urls,
-            entry.get("notes_abstract"),
+            *values("UR", "L1", "L2", "L3", "L4", "LK", "AN", "M1", "M3", "DO"),
             *notes,
-            entry.get("journal_name") or entry.get("secondary_title"),
-            entry.get("volume"),
-            entry.get("doi"),
+            *values("JO", "JF", "JA", "J2", "T2", "VL", "N2"),
         )
         ref = Reference(
             f"entry {n}",
-            _one_line(entry.get("title") or entry.get("primary_title")),
+            _rich_text_stripped(_one_line((values("TI", "T1", "CT") or [""])[0])),
             arxiv,
-            _doi(entry.get("doi")),
-            # N1 lines are a note's lines (paperfeed writes a blank line as an empty N1)
-            _note("\n".join(notes)),
-            _tags(entry.get("keywords")),
+            _doi((values("DO", "M3") or [""])[0]),
+            _ris_note(notes),
+            _tags([t for v in values("KW") for t in v.splitlines()]),
         )
         _keep(ref, refs, errors)
     return Parsed("ris", refs, errors)
+
+
+# paperfeed's RIS before one N1 per note: the id as the first N1, then the note's lines
+_LINE_PER_N1 = re.compile(rf"^arxiv:(?:{_NEW_ID}|{_OLD_ID})$", re.I)
+
+
+def _ris_note(notes: list[str]) -> str:
+    """A record's N1 values as one note: each is a note, a blank line apart (Zotero writes one
+    N1 per note, in HTML), but where the record is an older paperfeed export's, whose N1 lines
+    were one note's lines (a blank line an empty N1, after an "arXiv:ID" N1)."""
+    if any(not n.strip() for n in notes) or (notes and _LINE_PER_N1.match(notes[0].strip())):
+        return _note("\n".join(notes))
+    return "\n\n".join(n for n in map(_note, notes) if n)
 
 
 def _csl(text: str) -> Parsed:
@@ -336,7 +611,7 @@ def _csl(text: str) -> Parsed:
         raise UnreadableFile(
             f"the CSL-JSON is not valid JSON: {exc.msg} at line {exc.lineno}"
         ) from exc
-    items = data if isinstance(data, list) else data.get("items", [data])
+    items = _csl_items(data)
     refs: list[Reference] = []
     errors: list[str] = []
     for n, item in enumerate(items, start=1):
@@ -354,7 +629,7 @@ def _csl(text: str) -> Parsed:
         )
         ref = Reference(
             f"item {n}",
-            _one_line(item.get("title")),
+            _rich_text_stripped(_one_line(item.get("title"))),
             arxiv,
             _doi(item.get("DOI")),
             _note(_text(item.get("note"))),
@@ -362,6 +637,34 @@ def _csl(text: str) -> Parsed:
         )
         _keep(ref, refs, errors)
     return Parsed("csl-json", refs, errors)
+
+
+_CSL_ITEM_KEYS = {"type", "title", "id", "DOI", "URL", "author", "number", "arxiv"}
+
+
+def _csl_items(data: object) -> list[Any]:
+    """The items of a CSL-JSON file: a list of them, as Zotero and pandoc write; also an object
+    holding the list under "items", one item alone, or items by id (citeproc-js's form)."""
+    if isinstance(data, dict):
+        if "items" in data:
+            data = data["items"]
+        elif data.keys() & _CSL_ITEM_KEYS:
+            data = [data]
+        elif data and all(isinstance(v, dict) for v in data.values()):
+            data = list(data.values())
+    if not isinstance(data, list):
+        raise UnreadableFile("CSL-JSON must be a list of items")
+    if not data:
+        raise UnreadableFile("the CSL-JSON has no items")
+    return data
+
+
+# The rich text that CSL (and Zotero in titles) allows: <i>, <b>, <sup>, <sub>, <span class=...>
+_RICH_TEXT = re.compile(r"</?(?:i|b|sup|sub|sc|span)(?:\s[^<>]*)?>", re.I)
+
+
+def _rich_text_stripped(title: str) -> str:
+    return " ".join(_RICH_TEXT.sub("", title).split())
 
 
 def _text(value: object) -> str:
@@ -420,9 +723,22 @@ def issued(paper: Paper) -> tuple[int, ...] | None:
     return (day.year, day.month, day.day) if day else None
 
 
+def split_name(name: str) -> tuple[str, str]:
+    """An author's (family name, given names); the given names are empty for a one-word name.
+    Every export splits names here."""
+    given, _, family = " ".join(name.split()).rpartition(" ")
+    return family, given
+
+
 def _csl_name(name: str) -> dict[str, str]:
-    parts = name.rsplit(" ", 1)
-    return {"family": parts[-1], "given": parts[0]} if len(parts) == 2 else {"literal": name}
+    family, given = split_name(name)
+    return {"family": family, "given": given} if given else {"literal": name}
+
+
+def ris_name(name: str) -> str:
+    """An author as RIS writes one: "Family, Given"."""
+    family, given = split_name(name)
+    return f"{family}, {given}" if given else family
 
 
 def csl_json(papers: Sequence[Paper], annotated: AnnotationsById | None = None) -> str:
@@ -432,43 +748,49 @@ def csl_json(papers: Sequence[Paper], annotated: AnnotationsById | None = None) 
         item, extra = csl_item(p), (annotated or {}).get(p.id)
         if extra and extra.note:
             item["note"] = extra.note
-        if extra and extra.tags:
-            item["keyword"] = ", ".join(listed_tag(t, bibtex=False) for t in extra.tags)
+        if extra and extra.all_tags:
+            item["keyword"] = ", ".join(listed_tag(t, bibtex=False) for t in extra.all_tags)
         items.append(item)
     return json.dumps(items, ensure_ascii=False, indent=1)
 
 
 def ris(papers: Sequence[Paper], annotated: AnnotationsById | None = None) -> str:
     """Papers as RIS records (with a reader's notes and tags, when given)."""
-    records = []
-    for p in papers:
-        record: dict[str, Any] = {
-            "type_of_reference": "JOUR" if p.journal_ref else "GEN",
-            "title": " ".join(p.title.split()),
-            "authors": list(p.authors),
-            "abstract": " ".join(p.abstract.split()),
-        }
-        if p.is_arxiv:
-            record["urls"] = [p.abs_url]
-            record["notes"] = [f"arXiv:{p.id}"]
-        if p.doi:
-            record["doi"] = p.doi
-        parts = issued(p)
-        if parts:
-            record["year"] = str(parts[0])
-        extra = (annotated or {}).get(p.id)
-        if extra and extra.note:
-            record["notes"] = [*record.get("notes", []), *_note_lines(extra.note)]
-        if extra and extra.tags:
-            record["keywords"] = list(extra.tags)
-        records.append(record)
-    return _ris_text(records)
+    return _ris_text([_ris_record(p, (annotated or {}).get(p.id)) for p in papers])
 
 
-def _note_lines(note: str) -> list[str]:
-    """A note as N1 lines, one per line (a RIS line cannot hold a line break): blank lines and
-    indentation kept, so the note reads back as written, its lists tight or loose as they were."""
-    return [line.rstrip() for line in note.strip().splitlines()]
+def _ris_record(p: Paper, extra: Annotations | None) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "type_of_reference": "JOUR" if p.journal_ref else "GEN",
+        "title": " ".join(p.title.split()),
+        "authors": [ris_name(a) for a in p.authors],
+        "abstract": " ".join(p.abstract.split()),
+    }
+    if p.journal_ref:
+        record["journal_name"] = " ".join(p.journal_ref.split())  # JO
+    # The arXiv id goes where Zotero keeps an identifier: the abs page as UR (its URL field)
+    # and arXiv's DOI as DO (its DOI field, as Zotero's own arXiv import sets it). N1 would be
+    # a note to it, AN a location in an archive, M1 "extra" or, in a JOUR, the issue.
+    if p.is_arxiv:
+        record["urls"] = [p.abs_url]
+    doi = p.doi or (f"10.48550/arXiv.{p.id}" if p.is_arxiv else None)
+    if doi:
+        record["doi"] = doi
+    parts = issued(p)
+    if parts:
+        record["year"] = str(parts[0])
+    if extra and extra.note:
+        record["notes"] = [_ris_note_value(extra.note)]
+    if extra and extra.all_tags:
+        record["keywords"] = list(extra.all_tags)
+    return record
+
+
+def _ris_note_value(note: str) -> str:
+    """A note as one N1 value, its lines after the first on lines of their own (as Zotero writes
+    and reads them), blank lines and indentation kept; a line that reads as a tag is indented."""
+    lines = [line.rstrip() for line in note.strip().splitlines()]
+    return "\n".join(" " + line if _RIS_LINE.match(line) else line for line in lines)
 
 
 def _ris_text(records: list[dict[str, Any]]) -> str:

@@ -14,9 +14,15 @@ from paperfeed.references import (
     AnnotationsById,
     issued,
     listed_tag,
+    split_name,
 )
 
 _SPECIAL = re.compile(r"(?<!\\)([&%#])")
+# In text (titles, names, notes, keywords): maths as written, and outside it what LaTeX would
+# read as markup escaped, as `&`, `%` and `#` are everywhere (`~` stays: arXiv's titles are
+# LaTeX, where it is a tie).
+_MATH = re.compile(r"(?<!\\)\$\$.+?(?<!\\)\$\$|(?<!\\)\$.+?(?<!\\)\$|\\\(.+?\\\)|\\\[.+?\\\]")
+_TEXT_SPECIAL = re.compile(r"(?<!\\)([_$^])")
 _STOPWORDS = {"a", "an", "the", "on", "of", "for", "in", "to", "and", "with", "towards", "via"}
 MEDIA_TYPE = "application/x-bibtex; charset=utf-8"
 
@@ -36,6 +42,19 @@ def cite_key(paper: Paper) -> str:
     parts = [*surname, str(year) if year else "", *words[:1]]
     key = "".join(parts) or re.sub(r"[^A-Za-z0-9]", "", paper.id)
     return key or "paper"
+
+
+def _text_field(text: str) -> str:
+    """A field of text: as `_field`, with `_`, `$` and `^` escaped outside maths too."""
+    out, last = [], 0
+    for math in _MATH.finditer(text):
+        out += [_TEXT_SPECIAL.sub(_escape, text[last : math.start()]), math[0]]
+        last = math.end()
+    return _field("".join([*out, _TEXT_SPECIAL.sub(_escape, text[last:])]))
+
+
+def _escape(special: re.Match[str]) -> str:
+    return r"\^{}" if special[1] == "^" else "\\" + special[1]
 
 
 def _field(text: str) -> str:
@@ -73,17 +92,18 @@ def _braces_matched(text: str) -> str:
 
 def bib_name(name: str) -> str:
     """An author as "Surname, Given names"."""
-    parts = name.split()
-    return f"{parts[-1]}, {' '.join(parts[:-1])}" if len(parts) > 1 else name
+    family, given = split_name(name)
+    return f"{family}, {given}" if given else family
 
 
 def entry(paper: Paper, key: str | None = None, extra: Annotations | None = None) -> str:
     """One @misc entry for a paper; every field value is escaped, so none can close early.
-    A reader's note goes in `annote` and their tags in `keywords`, as Zotero and JabRef read
-    them."""
-    fields: list[tuple[str, str]] = [("title", "{" + _field(paper.title) + "}")]
+    A reader's note goes in `annote`, their tags in `keywords`, as Zotero and JabRef read
+    them, and a paper read in JabRef's `readstatus` too."""
+    fields: list[tuple[str, str]] = [("title", "{" + _text_field(paper.title) + "}")]
     if paper.authors:
-        fields.append(("author", _field(" and ".join(bib_name(a) for a in paper.authors))))
+        names = " and ".join(bib_name(a) for a in paper.authors)
+        fields.append(("author", _text_field(names)))
     year = paper_year(paper)
     if year:
         fields.append(("year", str(year)))
@@ -92,19 +112,27 @@ def entry(paper: Paper, key: str | None = None, extra: Annotations | None = None
         if paper.categories:
             fields.append(("primaryClass", _field(paper.categories[0])))
         fields.append(("url", _field(paper.abs_url or "")))
-    for name, value in (("doi", paper.doi), ("journal", paper.journal_ref)):
-        if value:
-            fields.append((name, _field(value)))
-    if extra and extra.note:  # line by line: the note keeps its paragraphs
-        lines = extra.note.splitlines()
-        fields.append(("annote", "\n".join(_field(_braces_matched(line)) for line in lines)))
-    if extra and extra.tags:
-        listed = ", ".join(
-            listed_tag(t.replace("{", "").replace("}", ""), True) for t in extra.tags
-        )
-        fields.append(("keywords", _field(listed)))
+    if paper.doi:
+        fields.append(("doi", _field(paper.doi)))
+    if paper.journal_ref:
+        fields.append(("journal", _text_field(paper.journal_ref)))
+    if extra:
+        fields += _annotation_fields(extra)
     body = ",\n".join(f"  {name:<13} = {{{value}}}" for name, value in fields)
     return f"@misc{{{key or cite_key(paper)},\n{body}\n}}\n"
+
+
+def _annotation_fields(extra: Annotations) -> list[tuple[str, str]]:
+    fields = []
+    if extra.note:  # line by line: the note keeps its paragraphs
+        lines = extra.note.splitlines()
+        fields.append(("annote", "\n".join(_text_field(_braces_matched(ln)) for ln in lines)))
+    if extra.all_tags:
+        tags = (t.replace("{", "").replace("}", "") for t in extra.all_tags)
+        fields.append(("keywords", _text_field(", ".join(listed_tag(t, True) for t in tags))))
+    if extra.state == "read":
+        fields.append(("readstatus", "read"))
+    return fields
 
 
 def entries(papers: Sequence[Paper], annotated: AnnotationsById | None = None) -> str:
