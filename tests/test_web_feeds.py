@@ -470,3 +470,25 @@ def test_collection_and_discussion_feeds_have_validators(site: Settings, engine:
             again = visitor.get(path, headers={"If-None-Match": tag or "none"})
             assert tag and again.status_code == 304, path
             assert again.headers["cache-control"].startswith("public"), path
+
+
+def test_a_category_feed_answers_in_any_case(site: Settings, engine: Engine) -> None:
+    with client(site, engine) as c:
+        lower = c.get("/feeds/category/cs.cr.atom", follow_redirects=False)
+        paged = c.get("/feeds/category/CS.CR.rss?page=2", follow_redirects=False)
+        followed = _atom_ids(c.get("/feeds/category/cs.cr.atom").text)
+        canonical = _atom_ids(c.get("/feeds/category/cs.CR.atom").text)
+        assert c.get("/feeds/category/zz.zz.atom").status_code == 404
+    assert lower.status_code == 301 and lower.headers["location"] == "/feeds/category/cs.CR.atom"
+    assert paged.headers["location"] == "/feeds/category/cs.CR.rss?page=2"
+    assert followed == canonical != []
+
+
+def test_a_personal_feeds_reasons_read_as_plain_text_as_its_titles_do() -> None:
+    paper = Paper(id="2606.00002", title="Codes $RM(7,14)$", abstract="About $\\alpha$ codes.")
+    listing = views.Listing("For you", [views.Card(paper, 0)], 1, 1, 50, "/for-you", "/f/x")
+    why = {paper.id: "close to “On the Weight Spectrum of $RM(7,14)$” in your library"}
+    atom = ET.fromstring(render_listing(listing, "atom", "http://x", why))
+    summary = atom.findtext(f"{ATOM}entry/{ATOM}summary", "")
+    assert summary.startswith(f"Why: close to “On the Weight Spectrum of {plain('$RM(7,14)$')}”")
+    assert "$" not in summary

@@ -14,7 +14,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
@@ -147,7 +147,9 @@ def _entry(
     for category in paper.categories:
         entry.category(term=_xml_text(category))
     summary = plain(paper.abstract)
-    entry.summary(_described(f"Why: {why}\n\n{summary}" if why else summary, fmt), type="text")
+    if why:  # a reason may quote a title of the reader's, LaTeX and all
+        summary = f"Why: {plain(why)}\n\n{summary}"
+    entry.summary(_described(summary, fmt), type="text")
 
 
 def _entry_link(entry: FeedEntry, href: str, rel: str) -> None:
@@ -361,6 +363,10 @@ def category_feed(
     """A category's newest papers."""
     if not _CATEGORY_RE.match(category):
         raise HTTPException(404, f"{category!r} is not a category name")
+    known = categories.canonical(category)
+    if known and known != category:  # cs.cv is cs.CV, as /categories/cs.cv is
+        where = f"/feeds/category/{known}.{fmt}" + (f"?page={page}" if page > 1 else "")
+        return RedirectResponse(where, status_code=301)
 
     def build() -> views.Listing:
         with site.engine.connect() as conn:
