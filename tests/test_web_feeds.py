@@ -492,3 +492,18 @@ def test_a_personal_feeds_reasons_read_as_plain_text_as_its_titles_do() -> None:
     summary = atom.findtext(f"{ATOM}entry/{ATOM}summary", "")
     assert summary.startswith(f"Why: close to “On the Weight Spectrum of {plain('$RM(7,14)$')}”")
     assert "$" not in summary
+
+
+@pytest.mark.xfail(strict=True, reason="discuss.discussion_feed must title with plain(title)")
+def test_a_discussion_feed_is_titled_in_plain_text_as_other_feeds(
+    site: Settings, engine: Engine
+) -> None:
+    from paperfeed.store import upsert_papers
+
+    paper = Paper(id="2606.20282", title="U$^2$Mamba: a $\\mathcal{U}$-shaped model")
+    with engine.begin() as conn:
+        upsert_papers(conn, [paper])
+    with client(site, engine) as c:
+        atom = ET.fromstring(c.get(f"/feeds/papers/{paper.id}/comments.atom").content)
+    assert atom.findtext(f"{ATOM}title") == f"Discussion: {plain(paper.title)} · paperfeed"
+    assert "$" not in plain(paper.title)
