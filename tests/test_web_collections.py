@@ -53,14 +53,14 @@ def test_a_collection_is_renamed_in_place_and_deleted_without_losing_papers(
         back = f"/library?collection={old.id}"
         out = post_form(c, f"/collections/{old.id}/remove", {"paper_id": second, "next": back})
         assert out.headers["location"] == back
-        gone = post_form(c, f"/collections/{before['Solvers'].id}/delete", {})
+        gone = post_form(c, f"/collections/{before['Solvers'].id}/delete", {"confirmed": "1"})
         assert gone.headers["location"] == "/library"
         with engine.connect() as conn:
             assert [col.id for col in user_collections(conn, 1)] == [old.id]
             assert {i.paper_id for i in library(conn, 1)} == {first, second}  # all still saved
             assert {i.paper_id for i in library(conn, 1, old.id)} == {first}
         sign_up(c, "stranger")
-        assert post_form(c, f"/collections/{old.id}/delete", {}).status_code == 404
+        assert post_form(c, f"/collections/{old.id}/delete", {"confirmed": "1"}).status_code == 404
         strange = post_form(c, f"/collections/{old.id}/edit", {"name": "mine now"})
         assert strange.status_code == 404
 
@@ -336,7 +336,13 @@ def test_the_librarys_ticked_papers_are_changed_at_once_and_the_page_says_so(
         nameless = bulk({"paper_id": ids, "action": "add"})
         nothing = bulk({"action": "read"})
         odd = bulk({"paper_id": ids, "action": "archive"})
-        removed = bulk({"paper_id": [ids[0], ids[2]], "action": "remove"})
+        asked = bulk({"paper_id": [ids[0], ids[2]], "action": "remove", "next": "/library"})
+        assert asked.status_code == 200  # without JavaScript the server asks first
+        assert "Remove 2 papers from your library, with their notes and collections?" in asked.text
+        for pid in (ids[0], ids[2]):
+            assert f'name="paper_id" value="{pid}"' in asked.text
+        assert sorted(_listed(c.get("/library").text)) == sorted(ids)  # nothing removed yet
+        removed = bulk({"paper_id": [ids[0], ids[2]], "action": "remove", "confirmed": "1"})
         assert "2 papers removed from your library." in c.get(removed.headers["location"]).text
         assert sorted(_listed(c.get("/library").text)) == sorted([ids[1], ids[3]])
     assert nameless.status_code == 400 and "name the collection" in nameless.text
@@ -544,3 +550,34 @@ def test_a_new_collection_named_as_one_of_yours_leaves_that_one_as_it_was(
         page = c.get(again.headers["location"]).text
         assert "You already have a collection named “Reading group”: here it is, unchanged." in page
         assert c.get(f"/c/{before.share_key}").status_code == 200
+
+
+def test_what_undoes_much_asks_first_without_javascript_too(site: Settings, engine: Engine) -> None:
+    """Deleting a collection, forgetting the ratings, a new or revoked private feed URL, and an
+    admin's suspend or make-admin acted at once without JavaScript (or always): each now
+    answers with a page asking the question, whose button posts the same form, answered."""
+    pid = sorted(on_day(engine, DAYS[0]))[0]
+    with client(site, engine) as c:
+        sign_up(c, "asker")
+        post_form(c, f"/papers/{pid}/save", {"collection": "Keep me"})
+        post_form(c, f"/papers/{pid}/rate", {"rating": "1"})
+        with engine.connect() as conn:
+            [kept] = user_collections(conn, 1)
+        post_form(c, "/for-you/feed-url", {})  # the first URL: nothing to lose, no question
+        questions = {
+            f"/collections/{kept.id}/delete": "Delete the collection “Keep me”?",
+            "/for-you/reset": "Forget all your 👍 and 👎 ratings?",
+            "/for-you/feed-url": "Make a new private feed URL?",
+        }
+        for url, question in questions.items():
+            page = post_form(c, url, {})
+            assert page.status_code == 200 and question in page.text, url
+            assert f'action="{url}"' in page.text and 'name="confirmed" value="1"' in page.text
+        revoke = post_form(c, "/for-you/feed-url", {"revoke": "1"})
+        assert "Revoke your private feed URL?" in revoke.text
+        assert 'name="revoke" value="1"' in revoke.text
+        with engine.connect() as conn:  # nothing was done by asking
+            assert user_collections(conn, 1) == [kept]
+        assert "Keep me" in c.get("/library").text and "You have one" in c.get("/library").text
+        gone = post_form(c, f"/collections/{kept.id}/delete", {"confirmed": "1"})
+        assert gone.status_code == 303

@@ -151,7 +151,7 @@ def test_delete_keeps_replies_and_refuses_new_ones(site: Settings, engine: Engin
         # Only the author may delete: bob's session is the bearer; a cookie session for ada2.
         forbidden = c.post(
             f"/comments/{top}/delete",
-            data={"csrf_token": csrf_token(c, "/")},
+            data={"csrf_token": csrf_token(c, "/"), "confirmed": "1"},
             follow_redirects=False,
         )
         assert forbidden.status_code == 403
@@ -161,7 +161,11 @@ def test_delete_keeps_replies_and_refuses_new_ones(site: Settings, engine: Engin
         token = csrf_token(c, "/")
         forged = c.post(f"/comments/{top}/delete", data={"csrf_token": "x"}, follow_redirects=False)
         assert forged.status_code == 403
-        done = c.post(f"/comments/{top}/delete", data={"csrf_token": token}, follow_redirects=False)
+        asked = c.post(f"/comments/{top}/delete", data={"csrf_token": token})
+        assert asked.status_code == 200 and "Delete your comment? Replies to it stay." in asked.text
+        assert get_comment_of(engine, top) == "original point"  # asked, nothing done yet
+        answer = {"csrf_token": token, "confirmed": "1"}
+        done = c.post(f"/comments/{top}/delete", data=answer, follow_redirects=False)
         assert done.status_code == 303
         thread = c.get(f"/api/papers/{pid}/comments").json()
         assert thread[0]["deleted"] and thread[0]["body"] == ""
@@ -630,7 +634,7 @@ def test_a_moderator_deletes_but_never_edits_anothers_comment(
         )
         assert edit.status_code == 403 and "only its author can edit" in edit.text
         assert "what carol said" in c.get(f"/papers/{pid}").text
-        gone = c.post(f"/comments/{cid}/delete", data={"csrf_token": token})
+        gone = c.post(f"/comments/{cid}/delete", data={"csrf_token": token, "confirmed": "1"})
         assert gone.status_code == 200 and "what carol said" not in gone.text
         assert f"delete comment {cid} by carol on {pid}" in c.get("/admin").text
 
@@ -649,7 +653,7 @@ def test_a_reported_comment_deleted_by_its_author_is_kept_for_the_moderators(
         c.cookies.clear()  # the author deletes it next
         sign_in = {"username": "bob", "password": PASSWORD, "csrf_token": csrf_token(c, "/signin")}
         c.post("/signin", data=sign_in)
-        c.post(f"/comments/{cid}/delete", data={"csrf_token": csrf_token(c, "/")})
+        c.post(f"/comments/{cid}/delete", data={"csrf_token": csrf_token(c, "/"), "confirmed": "1"})
         assert "offensive" not in c.get(f"/papers/{pid}").text
         assert c.get(f"/api/papers/{pid}/comments").json() == []
         with engine.begin() as conn:
@@ -701,3 +705,12 @@ def test_the_api_edits_and_deletes_comments_as_the_page_does(
         assert c.delete(f"/api/comments/{cid}", headers=ada).status_code == 409
         paths = c.get("/openapi.json").json()["paths"]["/api/comments/{comment_id}"]
         assert {"patch", "delete"} <= set(paths)
+
+
+def get_comment_of(engine: Engine, comment_id: int) -> str:
+    from paperfeed.store.community import get_comment
+
+    with engine.connect() as conn:
+        found = get_comment(conn, comment_id)
+    assert found is not None
+    return found.body

@@ -91,7 +91,8 @@ def test_public_collection_page_and_exports(site: Settings, engine: Engine) -> N
         with engine.connect() as conn:
             col = user_collections(conn, 1)[0]
         assert anon.get(f"/c/{col.share_key}").status_code == 404  # private until shared
-        post_form(c, "/collections", {"name": "Shared reading", "visibility": "unlisted"})
+        shared = {"name": "Shared reading", "visibility": "unlisted"}
+        post_form(c, f"/collections/{col.id}/edit", shared)
         page = anon.get(f"/c/{col.share_key}")
         assert page.status_code == 200 and "Shared reading" in page.text and pid in page.text
         for fmt, needle in (
@@ -106,7 +107,7 @@ def test_public_collection_page_and_exports(site: Settings, engine: Engine) -> N
             assert answer.headers["x-robots-tag"] == "noindex, nofollow"  # unlisted
         assert page.headers["x-robots-tag"] == "noindex, nofollow"
         assert '<meta name="robots" content="noindex, nofollow">' in page.text
-        post_form(c, "/collections", {"name": "Shared reading", "visibility": "public"})
+        post_form(c, f"/collections/{col.id}/edit", shared | {"visibility": "public"})
         public = anon.get(f"/c/{col.share_key}")
         assert public.status_code == 200 and "x-robots-tag" not in public.headers
         assert 'name="robots"' not in public.text
@@ -139,7 +140,7 @@ def test_for_you_page_learned_page_reset_and_private_feed(site: Settings, engine
         learned = c.get("/for-you/learned").text
         assert "Strongest terms" in learned
         assert 'data-confirm="Forget all your 👍 and 👎 ratings?' in learned  # asked in the page
-        done = post_form(c, "/for-you/reset", {})
+        done = post_form(c, "/for-you/reset", {"confirmed": "1"})
         assert done.headers["location"] == "/for-you/learned?reset=2"
         after = c.get(done.headers["location"]).text
         assert "Reset: 2 ratings forgotten" in after and "nothing to learn from" in after
@@ -158,7 +159,7 @@ def test_for_you_page_learned_page_reset_and_private_feed(site: Settings, engine
         feed = c.get(path)
         assert feed.status_code == 200 and "<entry>" in feed.text
         sign_up(c, "fan2")
-        post_form(c, "/for-you/feed-url", {"revoke": "1"})
+        post_form(c, "/for-you/feed-url", {"revoke": "1", "confirmed": "1"})
     with client(site, engine) as c:
         assert c.get(path).status_code == 200  # fan2's revoke leaves fan's URL alone
 
@@ -240,10 +241,11 @@ def test_library_export_carries_your_notes_collections_and_reading_state(
         post_form(c, f"/papers/{noted}/save", {"collection": "GNN reading"})
         post_form(c, f"/papers/{plain}/save", {})
         post_form(c, f"/library/{noted}/edit", {"note": NOTE, "state": "read"})
-        post_form(c, "/collections", {"name": "GNN reading", "visibility": "public"})
-        bib, ris, csl = (c.get(f"/library/export.{fmt}") for fmt in ("bib", "ris", "json"))
         with engine.connect() as conn:
             shared = user_collections(conn, 1)[0]
+        made_public = {"name": "GNN reading", "visibility": "public"}
+        post_form(c, f"/collections/{shared.id}/edit", made_public)
+        bib, ris, csl = (c.get(f"/library/export.{fmt}") for fmt in ("bib", "ris", "json"))
         public = anon.get(f"/c/{shared.share_key}/feed.bib").text
     assert {r.status_code for r in (bib, ris, csl)} == {200}
     # Each downloads as a file (a browser would show the JSON in the tab otherwise).

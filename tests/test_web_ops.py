@@ -128,9 +128,13 @@ def test_admin_runs_jobs_retries_mail_and_manages_users(site: Settings, engine: 
             mallory = conn.execute(text("SELECT id FROM users WHERE username='mallory'")).scalar()
         assert status == "pending"
         assert other.get("/").text.count("mallory") >= 1
-        assert post_form(admin, f"/admin/users/{mallory}/suspend", {"suspended": "1"}).is_redirect
+        assert post_form(
+            admin, f"/admin/users/{mallory}/suspend", {"suspended": "1", "confirmed": "1"}
+        ).is_redirect
         assert "mallory" not in other.get("/").text  # the session ended
-        assert post_form(admin, f"/admin/users/{mallory}/admin", {"is_admin": "1"}).is_redirect
+        assert post_form(
+            admin, f"/admin/users/{mallory}/admin", {"is_admin": "1", "confirmed": "1"}
+        ).is_redirect
         me = admin.get("/admin").text
     assert [(r.job, r.trigger, r.status) for r in _runs(engine)] == [("harvest", "admin", "ok")]
     with engine.connect() as conn:

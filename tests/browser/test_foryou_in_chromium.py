@@ -175,8 +175,11 @@ def test_follow_mute_import_and_share_a_collection(
     expect(item.locator(".in-collections a")).to_have_text(["Security papers"])
     page.locator("aside").get_by_role("link", name="To discuss").click()
     expect(page.locator(".library-item")).to_have_count(0)
+    asked: list[str] = []
+    answer_next_dialog(page, True, asked)
     page.get_by_role("button", name="Delete this collection").click()
     expect(page).to_have_url(url + "/library")
+    assert asked == ["Delete the collection “To discuss”? Its papers stay in your library."]
     expect(page.locator("aside").get_by_role("link", name="To discuss")).to_have_count(0)
     expect(item.locator(".in-collections a")).to_have_text(["Security papers"])
 

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from paperfeed.pipeline import Context, find_job, registry, run_job
 from paperfeed.store import jobs as db
 from paperfeed.store.accounts import list_users, set_admin, set_suspended, user_by_id
+from paperfeed.web.confirm import Confirmed, ask
 from paperfeed.web.deps import AdminDep, FormCsrf, RowId, Site, SiteDep, html
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -64,6 +65,14 @@ def run_now(site: SiteDep, admin: AdminDep, name: str) -> Response:
     return RedirectResponse(f"/admin?{urlencode({'done': said})}", status_code=303)
 
 
+def _name_of(site: Site, user_id: int) -> str:
+    with site.engine.connect() as conn:
+        target = user_by_id(conn, user_id)
+    if target is None:
+        raise HTTPException(404, "no such user")
+    return target.username
+
+
 RUN_NOW_WAIT = 1.0  # seconds "Run now" waits before answering "started"
 
 
@@ -78,10 +87,22 @@ def retry(site: SiteDep, admin: AdminDep, outbox_id: RowId) -> Response:
 
 
 @router.post("/users/{user_id}/suspend", dependencies=[FormCsrf])
-def suspend(site: SiteDep, admin: AdminDep, user_id: RowId, suspended: Flag) -> Response:
-    """Suspend a user (their sessions end, sign-in is refused) or lift the suspension."""
+def suspend(
+    request: Request,
+    site: SiteDep,
+    admin: AdminDep,
+    user_id: RowId,
+    suspended: Flag,
+    confirmed: Confirmed = 0,
+) -> Response:
+    """Suspend a user (after a question: their sessions end, sign-in is refused) or lift the
+    suspension."""
     if user_id == admin.id:
         raise HTTPException(400, "you cannot suspend yourself")
+    if suspended and not confirmed:
+        name = _name_of(site, user_id)
+        question = f"Suspend {name}? Their sessions end and they cannot sign in."
+        return ask(request, site, admin, question, "/admin#users", [("suspended", "1")], "Suspend")
     with site.writing() as conn:
         target = user_by_id(conn, user_id)
         if target is None or not set_suspended(conn, user_id, bool(suspended)):
@@ -92,10 +113,23 @@ def suspend(site: SiteDep, admin: AdminDep, user_id: RowId, suspended: Flag) -> 
 
 
 @router.post("/users/{user_id}/admin", dependencies=[FormCsrf])
-def make_admin(site: SiteDep, admin: AdminDep, user_id: RowId, is_admin: Flag) -> Response:
-    """Grant or revoke the admin role."""
+def make_admin(
+    request: Request,
+    site: SiteDep,
+    admin: AdminDep,
+    user_id: RowId,
+    is_admin: Flag,
+    confirmed: Confirmed = 0,
+) -> Response:
+    """Grant (after a question) or revoke the admin role."""
     if user_id == admin.id and not is_admin:
         raise HTTPException(400, "you cannot take your own admin role away")
+    if is_admin and not confirmed:
+        name = _name_of(site, user_id)
+        question = f"Make {name} an admin? Admins moderate, suspend accounts and run jobs."
+        return ask(
+            request, site, admin, question, "/admin#users", [("is_admin", "1")], "Make admin"
+        )
     with site.writing() as conn:
         target = user_by_id(conn, user_id)
         if target is None:

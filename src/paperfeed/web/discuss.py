@@ -64,6 +64,7 @@ from paperfeed.web.auth import (
     hash_new_password,
     safe_next,
 )
+from paperfeed.web.confirm import Confirmed, ask
 from paperfeed.web.deps import (
     ROW_ID_MOST,
     AdminDep,
@@ -78,6 +79,7 @@ from paperfeed.web.deps import (
     html,
 )
 from paperfeed.web.feeds import MEDIA, resolve_id, serialise
+from paperfeed.web.render import paper_url
 from paperfeed.web.views import PageOutOfRange
 
 router = APIRouter(include_in_schema=False)
@@ -146,8 +148,20 @@ def edit_form(
 
 
 @router.post("/comments/{comment_id}/delete", dependencies=[FormCsrf])
-def delete_form(site: SiteDep, user: SignedInDep, comment_id: RowId) -> Response:
-    """Delete a comment; replies to it stay readable."""
+def delete_form(
+    request: Request, site: SiteDep, user: SignedInDep, comment_id: RowId, confirmed: Confirmed = 0
+) -> Response:
+    """Delete a comment (after a question); replies to it stay readable."""
+    if not confirmed:
+        comment = _visible(site, comment_id)
+        mine = comment.user_id == user.id
+        question = (
+            "Delete your comment? Replies to it stay."
+            if mine
+            else f"Delete {comment.username}'s comment? It is logged as a moderator's action."
+        )
+        back = f"{paper_url(comment.paper_id)}#c{comment_id}"
+        return ask(request, site, user, question, back, yes="Delete the comment")
     return _back(_delete(site, user, comment_id).paper_id)
 
 

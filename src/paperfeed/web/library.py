@@ -36,6 +36,7 @@ from paperfeed.store.accounts import User
 from paperfeed.store.listings import Hide, author_name, latest_day, top_categories
 from paperfeed.web import bibtex, feeds, me_api, views
 from paperfeed.web.auth import safe_next
+from paperfeed.web.confirm import Confirmed, ask
 from paperfeed.web.deps import (
     FormCsrf,
     RowId,
@@ -434,11 +435,18 @@ def bulk(
     collection: Annotated[str, Form(max_length=200)] = "",
     from_collection: RowIdForm = None,
     next: NextField = "/library",
+    confirmed: Confirmed = 0,
 ) -> Response:
     """The library's ticked papers at once: mark read or to read, add to a collection, move
-    there from this one, take out of this one, or remove from the library. The page comes
-    back saying what was done."""
+    there from this one, take out of this one, or remove from the library (after a question).
+    The page comes back saying what was done."""
     ids = [resolve_id(pid) for pid in paper_id]
+    if action == "remove" and ids and not confirmed and not _wants_json(request):
+        n = f"{len(ids):,} paper{'' if len(ids) == 1 else 's'}"
+        fields = [("action", action), ("next", next), *(("paper_id", pid) for pid in ids)]
+        fields += [("from_collection", str(from_collection))] if from_collection else []
+        question = f"Remove {n} from your library, with their notes and collections?"
+        return ask(request, site, user, question, next, fields, f"Remove {n}")
     with site.engine.begin() as conn, _bad_request():
         if from_collection is not None:
             me_api.own_collection(conn, user.id, from_collection)
@@ -500,8 +508,20 @@ def new_link(site: SiteDep, user: SignedInDep, collection_id: RowId) -> Response
 
 
 @router.post("/collections/{collection_id}/delete", dependencies=[FormCsrf])
-def delete_collection(site: SiteDep, user: SignedInDep, collection_id: RowId) -> Response:
-    """Delete a collection; its papers stay in the library."""
+def delete_collection(
+    request: Request,
+    site: SiteDep,
+    user: SignedInDep,
+    collection_id: RowId,
+    confirmed: Confirmed = 0,
+) -> Response:
+    """Delete a collection (after a question); its papers stay in the library."""
+    if not confirmed:
+        with site.engine.connect() as conn:
+            chosen = me_api.own_collection(conn, user.id, collection_id)
+        question = f"Delete the collection “{chosen.name}”? Its papers stay in your library."
+        back = f"/library?collection={collection_id}"
+        return ask(request, site, user, question, back, yes="Delete the collection")
     with site.engine.begin() as conn:
         if not lib.delete_collection(conn, user.id, collection_id):
             raise HTTPException(404, "no such collection of yours")
@@ -954,8 +974,12 @@ def learned(
 
 
 @router.post("/for-you/reset", dependencies=[FormCsrf])
-def reset(site: SiteDep, user: SignedInDep) -> Response:
-    """Forget your ratings: the model starts again from your library and follows."""
+def reset(request: Request, site: SiteDep, user: SignedInDep, confirmed: Confirmed = 0) -> Response:
+    """Forget your ratings (after a question): the model starts again from your library and
+    follows."""
+    if not confirmed:
+        question = "Forget all your 👍 and 👎 ratings? Your library and follows stay."
+        return ask(request, site, user, question, "/for-you/learned", yes="Forget my ratings")
     with site.engine.begin() as conn:
         forgotten = lib.clear_ratings(conn, user.id)
     return RedirectResponse(f"/for-you/learned?reset={forgotten}", status_code=303)
@@ -969,9 +993,26 @@ def feed_url_page() -> Response:
 
 @router.post("/for-you/feed-url", dependencies=[FormCsrf])
 def feed_url(
-    request: Request, site: SiteDep, user: SignedInDep, revoke: Annotated[int, Form(ge=0, le=1)] = 0
+    request: Request,
+    site: SiteDep,
+    user: SignedInDep,
+    revoke: Annotated[int, Form(ge=0, le=1)] = 0,
+    confirmed: Confirmed = 0,
 ) -> Response:
-    """Make a new private feed URL (the old one stops working), or revoke it."""
+    """Make a new private feed URL (the old one stops working), or revoke it; either asks
+    first when a URL is in use."""
+    if not confirmed:
+        with site.engine.connect() as conn:
+            in_use = lib.has_feed_token(conn, user.id)
+        if in_use:
+            question = (
+                "Revoke your private feed URL? Feed readers using it stop getting papers."
+                if revoke
+                else "Make a new private feed URL? The one in your feed reader stops working."
+            )
+            fields = [("revoke", "1")] if revoke else []
+            yes = "Revoke it" if revoke else "Make a new one"
+            return ask(request, site, user, question, "/library#private-feed", fields, yes)
     with site.engine.begin() as conn:
         if revoke:
             lib.revoke_feed_tokens(conn, user.id)

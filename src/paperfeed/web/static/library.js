@@ -100,11 +100,20 @@ document.addEventListener("DOMContentLoaded", function () {
   form.addEventListener("submit", function (event) {
     var n = ticked();
     if (event.submitter && event.submitter.hasAttribute("formaction")) return;  // an export
-    if (action.value === "remove" &&
-        !window.confirm("Remove " + n + " paper" + (n === 1 ? "" : "s") +
+    if (action.value !== "remove") return;
+    if (!window.confirm("Remove " + n + " paper" + (n === 1 ? "" : "s") +
                         " from your library, with their notes?")) {
       event.preventDefault();
+      return;
     }
+    var answer = form.querySelector("input[name=confirmed]");
+    if (!answer) {
+      answer = document.createElement("input");
+      answer.type = "hidden";
+      answer.name = "confirmed";
+      form.appendChild(answer);
+    }
+    answer.value = "1";  // asked here: the server does not ask again
   });
   update();
 });

@@ -1,11 +1,21 @@
-// A form that undoes much (data-confirm="question") asks first; without JS it posts as it is.
+// A form that undoes much (data-confirm="question") asks first and says it was answered
+// (`confirmed`); without JS the server answers with a page that asks the same question.
 document.addEventListener("submit", function (event) {
   var form = event.target;
   if (!(form instanceof HTMLFormElement) || !form.dataset.confirm) return;
   if (!window.confirm(form.dataset.confirm)) {
     event.preventDefault();
     event.stopImmediatePropagation();
+    return;
   }
+  var answer = form.querySelector("input[name=confirmed]");
+  if (!answer) {
+    answer = document.createElement("input");
+    answer.type = "hidden";
+    answer.name = "confirmed";
+    form.appendChild(answer);
+  }
+  answer.value = "1";
 }, true);
 
 // Render LaTeX in titles and abstracts with the bundled KaTeX; the page reads fine without it.
