@@ -522,7 +522,7 @@ def test_the_ticked_papers_are_exported_with_the_readers_notes(
         )
     assert bib.status_code == 200 and "attachment" in bib.headers["content-disposition"]
     assert sorted(re.findall(r"eprint\s*=\s*\{([^}]+)\}", bib.text)) == ids[1:]
-    assert "Zelda's proof" in bib.text and "keywords      = {read}" in bib.text
+    assert "Zelda's proof" in bib.text and "keywords      = {paperfeed:read}" in bib.text
     assert "N1  - Zelda's proof" in ris.text and ris.text.count("ER  -") == 1
     assert none.status_code == 400 and "tick at least one paper" in none.text
     assert odd.status_code in (400, 422)

@@ -258,16 +258,17 @@ def test_library_export_carries_your_notes_collections_and_reading_state(
     }
     annote = entries[noted].fields_dict["annote"].value
     assert "{message passing}" in annote and r"50\% faster" in annote and "\n\n" in annote
-    assert entries[noted].fields_dict["keywords"].value == "GNN reading, read"
-    assert entries[plain].fields_dict["keywords"].value == "to read"
+    assert entries[noted].fields_dict["keywords"].value == "GNN reading, paperfeed:read"
+    assert entries[plain].fields_dict["keywords"].value == "paperfeed:to read"
     assert "annote" not in entries[plain].fields_dict
 
     records = {r["urls"][0].rsplit("/", 1)[1]: r for r in rispy.loads(ris.text)}
     assert "Check the appendix, section #3." in records[noted]["notes"][-1]
-    assert records[noted]["keywords"] == ["GNN reading", "read"]
+    assert records[noted]["keywords"] == ["GNN reading", "paperfeed:read"]
 
     items = {i["id"]: i for i in json.loads(csl.text)}
-    assert items[noted]["note"] == NOTE and items[noted]["keyword"] == "GNN reading, read"
+    assert items[noted]["note"] == NOTE
+    assert items[noted]["keyword"] == "GNN reading, paperfeed:read"
     assert "note" not in items[plain]
 
     assert noted in public and "annote" not in public and "keywords" not in public  # private

@@ -744,8 +744,7 @@ def export_ticked(
 
 
 def _annotations(item: lib.LibraryItem) -> references.Annotations:
-    state = "read" if item.state == "read" else "to read"
-    return references.Annotations(item.note.strip(), (*item.collections, state))
+    return references.Annotations(item.note.strip(), tuple(item.collections), item.state)
 
 
 @router.get("/library/import")

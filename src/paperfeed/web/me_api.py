@@ -489,9 +489,6 @@ def _save_matched(
     return matched, unmatched, duplicates, extras
 
 
-_STATE_TAGS = {"read": "read", "to read": "to_read", "to_read": "to_read"}
-
-
 @dataclass
 class _Extras:
     """What an import did beyond saving: notes added, papers marked read, collections filled
@@ -516,10 +513,9 @@ class _Extras:
             self.notes += lib.add_note(conn, user_id, paper_id, ref.note)
         except lib.LibraryError as exc:
             self.problems.append({"entry": ref.where, "reason": f"note not added: {exc}"})
-        states = {_STATE_TAGS[t.lower()] for t in ref.tags if t.lower() in _STATE_TAGS}
-        if "read" in states:  # a paper is never put back to "to read" by an import
+        if ref.state == "read":  # a paper is never put back to "to read" by an import
             self.read += lib.mark_read(conn, user_id, paper_id)
-        for tag in (t for t in ref.tags if t.lower() not in _STATE_TAGS):
+        for tag in ref.other_tags:
             if not tags_as_collections:
                 self.tags.add(tag)
                 continue
