@@ -176,3 +176,40 @@ def test_a_damaged_backup_is_refused(sqlite_settings: Settings, tmp_path: Path) 
 @pytest.mark.parametrize("name", ["backup", "restore", "migrate-store"])
 def test_commands_exist(name: str) -> None:
     assert runner.invoke(app, [name, "--help"]).exit_code == 0
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_a_backup_is_for_its_owner_only_and_never_left_half_written_under_its_name(
+    sqlite_settings: Settings,
+    pg_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    database: str,
+) -> None:
+    """Backups hold password hashes, addresses and tokens: they were 0644. A backup killed
+    half-way left a truncated file under the final name that looked like a backup."""
+    from paperfeed.store import backup as backup_module
+
+    settings = (
+        sqlite_settings
+        if database == "sqlite"
+        else sqlite_settings.model_copy(update={"database_url": pg_url})
+    )
+    source = open_store(settings)
+    fill(source, settings, tmp_path / "listings")
+    file = tmp_path / "nightly" / "paperfeed.backup"
+    made = runner.invoke(app, ["backup", str(file)], env=env(settings, settings.database_url))
+    assert made.exit_code == 0, made.output
+    assert file.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in file.parent.iterdir()) == ["paperfeed.backup"]
+
+    def cut_short(engine: Engine, path: Path) -> dict[str, int]:
+        path.write_bytes(b"half a backup")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(backup_module, "_sqlite_backup", cut_short)
+    monkeypatch.setattr(backup_module, "_dump", cut_short)
+    second = tmp_path / "nightly" / "second.backup"
+    with pytest.raises(OSError):
+        backup_module.backup(source, second)
+    assert sorted(p.name for p in file.parent.iterdir()) == ["paperfeed.backup"]

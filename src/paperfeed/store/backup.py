@@ -11,6 +11,7 @@ import base64
 import gzip
 import importlib
 import json
+import os
 import pkgutil
 import shutil
 import sqlite3
@@ -196,9 +197,18 @@ def backup(engine: Engine, path: Path) -> dict[str, int]:
         path.unlink()
     except OSError as exc:
         raise BackupError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    if engine.dialect.name == "sqlite":
-        return _sqlite_backup(engine, path)
-    return _dump(engine, path)
+    # Written under a temporary name, readable by its owner only (it holds password hashes,
+    # addresses and tokens), and renamed when complete: a backup killed half-way leaves no
+    # file that looks whole under the name asked for.
+    partial = path.with_name(f".{path.name}.partial")
+    partial.unlink(missing_ok=True)
+    os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    try:
+        counts = (_sqlite_backup if engine.dialect.name == "sqlite" else _dump)(engine, partial)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return counts
 
 
 def _sqlite_backup(engine: Engine, path: Path) -> dict[str, int]:
