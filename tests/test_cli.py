@@ -90,6 +90,9 @@ def test_bad_dates_are_refused(data_dir: Path) -> None:
         ("PAPERFEED_PIPELINE_DAYS", "funday", "name days as mon,tue"),
         ("PAPERFEED_SMTP_PORT", "99999", "less than or equal to 65535"),
         ("PAPERFEED_MAIL_FROM", "garbage", "give an address like"),
+        # A database no driver here speaks printed 80 lines of traceback, doctor's included.
+        ("PAPERFEED_DATABASE_URL", "mysql://u@db/papers", "'mysql' is no database"),
+        ("PAPERFEED_TRUSTED_PROXIES", "10.0.0.0/33", "'10.0.0.0/33' is no IP address"),
     ],
 )
 def test_a_bad_setting_is_named_without_a_traceback(

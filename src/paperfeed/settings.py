@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from email.utils import parseaddr
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -312,6 +314,34 @@ class Settings(BaseSettings):
         wrong = [d for d in days if d not in WEEKDAYS]
         if not days or wrong:
             raise ValueError(f"name days as {','.join(WEEKDAYS)}, comma-separated")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str | None) -> str | None:
+        if value and not re.match(r"(sqlite|postgres|postgresql)(\+\w+)?://", value.strip()):
+            scheme = value.split("://", 1)[0] if "://" in value else value[:20]
+            raise ValueError(
+                f"{scheme!r} is no database paperfeed can use: give a postgresql:// or "
+                "sqlite:/// URL (or leave it unset for SQLite in the data folder)"
+            )
+        return value.strip() if value else value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        # An address or network that does not parse is refused ("10.0.0.0/33"); a name is a
+        # Unix socket peer's or a test client's (`doctor` says what it means for a proxy).
+        for item in (i.strip() for i in value.split(",")):
+            looks_numeric = re.fullmatch(r"[0-9a-fA-F.:/]+", item) and re.search(r"\d[.:]", item)
+            if not looks_numeric or item.startswith("/"):
+                continue
+            try:
+                ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is no IP address or network (e.g. 127.0.0.1 or 10.0.0.0/8)"
+                ) from None
         return value
 
     @field_validator("mail_from")
