@@ -120,14 +120,14 @@ def test_bad_input_is_a_clear_error(cli: CliRunner) -> None:
     assert bad_limit.exit_code == 1 and "limit" in bad_limit.output
     unknown = cli.invoke(app, ["similar", "2606.00001"])
     assert unknown.exit_code == 1 and "no paper 2606.00001" in unknown.output
-    odd = cli.invoke(app, ["search", "--json", "--", '-"unbalanced C++ :* 😀'])
+    odd = cli.invoke(app, ["search", "--json", "--", '-"unbalanced ++ :* 😀'])
     assert odd.exit_code == 0, odd.output
     body = json.loads(odd.stdout.strip().splitlines()[-1])
-    assert (
-        body["mode"] == "keyword"
-        and "nothing to embed" in str(body["fallback"])
-        and isinstance(body["hits"], list)
-    )
+    # Its one searchable word ("unbalanced") is in no paper of the day: nothing, quietly.
+    assert body["hits"] == [] and body["total"] == 0 and body["mode"] == "hybrid"
+    excluded = cli.invoke(app, ["search", "--json", "--", "-model"])
+    body = json.loads(excluded.stdout.strip().splitlines()[-1])
+    assert body["mode"] == "keyword" and "nothing to embed" in str(body["fallback"])
 
 
 def test_filters_that_cannot_match_are_named_as_on_the_search_page(cli: CliRunner) -> None:
@@ -140,3 +140,30 @@ def test_filters_that_cannot_match_are_named_as_on_the_search_page(cli: CliRunne
     assert "is after Until" in " ".join(backwards.output.split())
     lower = cli.invoke(app, ["search", "graph", "--mode", "keyword", "--category", "cs.lg"])
     assert "note:" not in lower.output  # cs.lg is cs.LG
+
+
+def test_reindex_refuses_while_a_server_of_the_folder_runs(cli: CliRunner) -> None:
+    """Reindexing under a running server emptied its searches for many seconds (and for
+    minutes when the reindex was killed). It now says to stop the server first; a record
+    left by a server that is gone does not stop it."""
+    import subprocess
+    import sys
+
+    from paperfeed.settings import SERVED_FILE
+
+    stand_in = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "paperfeed"])
+    served = Settings().data_dir / SERVED_FILE
+    try:
+        record = {"listen_url": "http://127.0.0.1:8123", "mailbox": False, "pid": stand_in.pid}
+        served.write_text(json.dumps(record))
+        refused = cli.invoke(app, ["reindex"])
+        assert refused.exit_code == 1
+        said = " ".join(refused.output.split())
+        assert "a server is serving this data folder (http://127.0.0.1:8123)" in said
+        assert "stop it, run `paperfeed reindex`, then start it again" in said
+    finally:
+        stand_in.kill()
+        stand_in.wait()
+    done = cli.invoke(app, ["reindex"])
+    assert done.exit_code == 0 and "indexed" in done.output
+    served.unlink()

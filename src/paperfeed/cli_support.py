@@ -33,9 +33,11 @@ class Stopped(KeyboardInterrupt):
 
 
 @contextmanager
-def stoppable(command: str) -> Iterator[None]:
-    """Run a long, resumable command so that Ctrl-C or SIGTERM ends it with one line saying
-    that what it finished is kept and that running it again resumes (exit 130 or 143)."""
+def stoppable(
+    command: str, then: str = "what it finished is kept: run the same command again to resume"
+) -> Iterator[None]:
+    """Run a long command so that Ctrl-C or SIGTERM ends it with one line saying what to do
+    next (by default: what it finished is kept, running it again resumes); exit 130 or 143."""
     pid = os.getpid()
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -51,7 +53,7 @@ def stoppable(command: str) -> Iterator[None]:
     except KeyboardInterrupt as exc:
         why = "stopped (SIGTERM)" if isinstance(exc, Stopped) else "interrupted"
         err.print(
-            f"{command}: {why}; what it finished is kept: run the same command again to resume",
+            f"{command}: {why}; {then}",
             highlight=False,
             soft_wrap=True,
         )

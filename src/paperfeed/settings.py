@@ -393,7 +393,27 @@ def record_served(settings: Settings, listen_url: str | None) -> None:
         path.unlink(missing_ok=True)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"listen_url": listen_url, "mailbox": settings.mailbox}))
+    served = {"listen_url": listen_url, "mailbox": settings.mailbox, "pid": os.getpid()}
+    path.write_text(json.dumps(served))
+
+
+def live_server(settings: Settings) -> str | None:
+    """Where a `serve` of this data folder listens, while its process runs (a server that
+    was killed leaves its record behind: that one is not live)."""
+    try:
+        data = json.loads((settings.data_dir / SERVED_FILE).read_text())
+        pid = int(data["pid"])
+        os.kill(pid, 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if pid == os.getpid():
+        return None
+    try:  # a pid reused by another program since the server was killed
+        if b"paperfeed" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+            return None
+    except OSError:
+        pass  # no /proc here: trust the record
+    return str(data.get("listen_url") or "")
 
 
 def as_served(settings: Settings) -> Settings:

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from paperfeed.cli_support import stoppable
 from paperfeed.pipeline.registry import Context, find_job, registry
 from paperfeed.pipeline.runner import run_job
 from paperfeed.pipeline.schedule import Scheduler
@@ -167,7 +168,10 @@ def migrate_store(
             "postgresql://user@host/db or sqlite:///path/to/new.db"
         ) from exc
     try:
-        counts = copy_store(source, target)
+        with stoppable(
+            "migrate-store", "nothing was copied (the copy is one transaction): run it again"
+        ):
+            counts = copy_store(source, target)
         for name in unknown_tables(source):
             err.print(f"not copied (no paperfeed module declares it): {name}", highlight=False)
         mismatches = verify(target, counts)

@@ -21,7 +21,7 @@ from paperfeed.search.embed import EmbedderUnavailable, get_embedder
 from paperfeed.search.query import filter_notes, paper_id_in, parse_query
 from paperfeed.search.results import Hit
 from paperfeed.search.service import BadSearch, SearchService
-from paperfeed.settings import Settings
+from paperfeed.settings import Settings, live_server
 from paperfeed.store import get_paper, open_store
 from paperfeed.store import search_store as db
 from paperfeed.text import terminal_safe
@@ -192,10 +192,21 @@ def _embed_with_bar(settings: Settings, engine: Engine) -> int:
 
 
 def reindex() -> None:
-    """Rebuild the local keyword and vector indexes from the store."""
+    """Rebuild the local keyword and vector indexes from the store (with the server of this
+    data folder stopped: it reads them)."""
+    settings = Settings()
+    serving = live_server(settings)
+    if serving is not None:
+        raise fail(
+            f"a server is serving this data folder ({serving or 'running'}) and searches these "
+            "indexes: stop it, run `paperfeed reindex`, then start it again (a server also "
+            "brings its indexes up to date by itself; reindex is only needed after a change "
+            "of model or a damaged index)"
+        )
     service = _service()
     try:
-        service.rebuild()
+        with stoppable("reindex", "run `paperfeed reindex` again before serving"):
+            service.rebuild()
         typer.echo(f"indexed {service.keyword.num_docs:,} papers")
     finally:
         service.close()
