@@ -141,7 +141,7 @@ def test_an_ingest_that_fills_the_store_stops_clearly_and_a_rerun_resumes(
         limit.pages += 60  # room for a few batches, not for the whole file
         report, failed = ingest_files(engine, settings, "snapshot", [SNAPSHOT])
         assert len(failed) == 1 and "the disk is full" in failed[0], failed
-        where = re.search(r"stopped after line (\d+)", failed[0])
+        where = re.search(r"this file stopped after its line (\d+)", failed[0])
         assert where and "run the same command again" in failed[0], failed
         stored = _paper_count(engine)
         assert 0 < stored < SNAPSHOT_IDS and report.inserted == stored
@@ -262,7 +262,7 @@ def test_ingest_on_a_full_disk_exits_1_naming_where_it_stopped_and_a_rerun_finis
     assert first.returncode == 1, first.stderr
     said = " ".join(first.stderr.split())  # the console wraps long lines
     assert "the disk is full" in said and "run the same command again" in said
-    assert "stopped after paper 0704.0" in said  # no line checkpoint
+    assert "this file stopped after its paper 0704.0" in said  # no line checkpoint
     assert "Traceback" not in first.stderr
     stopped = json.loads(first.stdout)
     engine = open_store(settings)

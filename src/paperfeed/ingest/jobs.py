@@ -115,7 +115,7 @@ def ingest_files(
             if kind == "listing" and day is None and listing_day(path) is None:
                 total.warnings.append(RecordError(str(path), NO_DAY))
         except StoreFull as exc:
-            failed.append(_stopped_at(engine, source, path, exc))
+            failed.append(_stopped_at(engine, source, path, exc, _stored(total)))
             total.merge(exc.report or Report())
             break  # the next file would not fit either
         except SourceError as exc:
@@ -125,18 +125,24 @@ def ingest_files(
     return total, failed
 
 
-def _stopped_at(engine: Engine, source: Source, path: Path, exc: StoreFull) -> str:
-    """Where a run stopped by a full disk stopped, and what to do about it."""
+def _stored(report: Report) -> int:
+    return report.inserted + report.updated + report.unchanged
+
+
+def _stopped_at(engine: Engine, source: Source, path: Path, exc: StoreFull, before: int = 0) -> str:
+    """Where a run stopped by a full disk stopped (`before`: records the files before this
+    one stored), and what to do about it."""
     with engine.connect() as conn:
         line = get_checkpoint(conn, checkpoint_name(source.name, path))
-    done = exc.report.inserted + exc.report.updated + exc.report.unchanged if exc.report else 0
+    done = _stored(exc.report) if exc.report else 0
     if line:
-        where = f"after line {line} (every record up to it is stored)"
+        where = f"after its line {line} (every record up to it is stored)"
     else:
-        where = f"after paper {exc.last_stored}" if exc.last_stored else "before storing any"
+        where = f"after its paper {exc.last_stored}" if exc.last_stored else "before any record"
+    earlier = f"; the files before it are stored whole ({before:,} records)" if before else ""
     return (
-        f"{path}: the disk is full ({exc.reason}); stopped {where}, {done:,} records stored by "
-        "this run. "
+        f"{path}: the disk is full ({exc.reason}); this file stopped {where}, {done:,} of its "
+        f"records stored{earlier}. "
         "Free some disk space and run the same command again: it resumes where it stopped."
     )
 
