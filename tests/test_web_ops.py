@@ -108,6 +108,11 @@ def test_admin_runs_jobs_retries_mail_and_manages_users(site: Settings, engine: 
             add_outbox_message(conn, "b@example.org", status="pending", attempts=0, last_error=down)
         alert = admin.get("/admin").text
         assert "The mail server cannot be reached: 1 email waits" in alert and down in alert
+        with engine.begin() as conn:  # an enrich run's counts, one of them unset
+            run = db.start_run(conn, "enrich", None, "manual", "node")
+            db.finish_run(conn, run, "ok", {"stars": 3, "rate_limited_until": None}, None)
+        counts = admin.get("/admin").text
+        assert "stars 3" in counts and "rate_limited_until" not in counts  # no raw "None"
         assert post_form(admin, "/admin/jobs/nope/run", {}).status_code == 404
         with db.job_lock(engine, "harvest", "another-node:1") as held:  # running elsewhere
             assert held
