@@ -113,6 +113,8 @@ def test_admin_runs_jobs_retries_mail_and_manages_users(site: Settings, engine: 
             db.finish_run(conn, run, "ok", {"stars": 3, "rate_limited_until": None}, None)
         counts = admin.get("/admin").text
         assert "stars 3" in counts and "rate_limited_until" not in counts  # no raw "None"
+        with engine.begin() as conn:
+            db.delete_run(conn, run)
         assert post_form(admin, "/admin/jobs/nope/run", {}).status_code == 404
         with db.job_lock(engine, "harvest", "another-node:1") as held:  # running elsewhere
             assert held
