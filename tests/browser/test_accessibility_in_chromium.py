@@ -172,3 +172,44 @@ def test_the_first_tab_offers_to_skip_to_the_content(page: Page, live_site: Live
     page.keyboard.press("Tab")  # the next stop is inside the paper, not the header
     inside = page.evaluate("document.activeElement.closest('main') !== null")
     assert inside
+
+
+def test_phone_and_keyboard_details_a_tester_found(page: Page, live_site: LiveSite) -> None:
+    """On a phone /admin and a library with a long collection name scrolled sideways; held
+    sideways the sticky header took a third of the screen; the sign-up rule was never said;
+    the results page put the keyboard over the results; the main nav marked no section."""
+    url = live_site.url
+    page.goto(f"{url}/signup")
+    rule = page.locator("#username-rule")
+    expect(rule).to_contain_text("3 to 32 characters")
+    expect(page.get_by_label("User name")).to_have_attribute("aria-describedby", "username-rule")
+    sign_up(page, url, "phoneadmin")
+    with live_site.engine.begin() as conn:
+        from paperfeed.store.accounts import set_admin
+
+        set_admin(conn, "phoneadmin", True)
+    long_name = "Papers to read before the NeurIPS 2026 deadline on efficient diffusion transformers for video"
+    page.goto(f"{url}/papers/{HOSTILE_ID}")
+    page.set_viewport_size({"width": 375, "height": 740})
+    for path in ("/admin", "/library"):
+        if path == "/library":
+            page.goto(f"{url}/library")
+            made = page.locator("form[aria-label='New collection']")
+            made.evaluate("f => f.closest('details').open = true")
+            made.get_by_label("Name").fill(long_name)
+            made.get_by_role("button", name="New collection").click()
+            expect(page.locator("main")).to_contain_text(long_name)
+        else:
+            page.goto(f"{url}{path}")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, (path, overflow)
+    page.goto(f"{url}/search?q=diffusion")
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") != "Query"
+    expect(page.locator("nav[aria-label=Main] a[aria-current=page]")).to_have_count(0)
+    page.goto(f"{url}/library")
+    expect(page.locator("nav[aria-label=Main] a[aria-current=page]")).to_have_text("Library")
+    page.set_viewport_size({"width": 740, "height": 375})  # a phone held sideways
+    page.goto(f"{url}/papers/{HOSTILE_ID}")
+    assert (
+        page.evaluate("getComputedStyle(document.querySelector('header.top')).position") == "static"
+    )

@@ -243,3 +243,15 @@ document.addEventListener("change", function (event) {
     said.textContent = " Not saved: use the Save note button";
   });
 });
+
+// The main navigation marks the section this page belongs to (for screen readers too).
+document.addEventListener("DOMContentLoaded", function () {
+  var path = window.location.pathname;
+  document.querySelectorAll("nav[aria-label=Main] a").forEach(function (link) {
+    var href = link.getAttribute("href");
+    var daily = href === "/daily" && (path === "/" || path.indexOf("/papers/date") === 0);
+    if (path === href || path.indexOf(href + "/") === 0 || daily) {
+      link.setAttribute("aria-current", "page");
+    }
+  });
+});
