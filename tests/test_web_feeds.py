@@ -9,7 +9,6 @@ from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from xml.etree import ElementTree as ET
 
-import pytest
 from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
@@ -308,7 +307,6 @@ def _self_link(root: ET.Element) -> str | None:
     return None if link is None else link.get("href")
 
 
-@pytest.mark.xfail(strict=True, reason="pages.daily_home must give its listing feed_query=''")
 def test_the_latest_day_pages_advertise_the_feed_that_follows_it(
     site: Settings, engine: Engine
 ) -> None:
@@ -442,7 +440,6 @@ def _public_collection(c: TestClient, engine: Engine, ids: list[str]) -> str:
     return col.share_key
 
 
-@pytest.mark.xfail(strict=True, reason="library.collection_feed must pass feeds the added times")
 def test_a_paper_put_in_a_collection_is_new_in_its_feed(site: Settings, engine: Engine) -> None:
     from paperfeed.store import upsert_papers
 
@@ -459,7 +456,6 @@ def test_a_paper_put_in_a_collection_is_new_in_its_feed(site: Settings, engine: 
     assert atom.findtext(f"{ATOM}updated") == first.findtext(f"{ATOM}updated")
 
 
-@pytest.mark.xfail(strict=True, reason="library and discuss feeds must use feeds.feed_response")
 def test_collection_and_discussion_feeds_have_validators(site: Settings, engine: Engine) -> None:
     pid = sorted(on_day(engine, DAYS[2]))[0]
     with client(site, engine) as c, client(site, engine) as visitor:
@@ -494,7 +490,6 @@ def test_a_personal_feeds_reasons_read_as_plain_text_as_its_titles_do() -> None:
     assert "$" not in summary
 
 
-@pytest.mark.xfail(strict=True, reason="discuss.discussion_feed must title with plain(title)")
 def test_a_discussion_feed_is_titled_in_plain_text_as_other_feeds(
     site: Settings, engine: Engine
 ) -> None:

@@ -188,7 +188,10 @@ def test_phone_and_keyboard_details_a_tester_found(page: Page, live_site: LiveSi
         from paperfeed.store.accounts import set_admin
 
         set_admin(conn, "phoneadmin", True)
-    long_name = "Papers to read before the NeurIPS 2026 deadline on efficient diffusion transformers for video"
+    long_name = (
+        "Papers to read before the NeurIPS 2026 deadline on efficient diffusion transformers"
+        " for video"
+    )
     page.goto(f"{url}/papers/{HOSTILE_ID}")
     page.set_viewport_size({"width": 375, "height": 740})
     for path in ("/admin", "/library"):

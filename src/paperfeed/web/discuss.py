@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
 from paperfeed.digest.notices import queue_claim_notice, send_queued
+from paperfeed.latex import plain
 from paperfeed.markup import MAX_COMMENT, plain_text
 from paperfeed.store import get_paper
 from paperfeed.store.accounts import User, set_password_hash, set_suspended
@@ -78,7 +79,7 @@ from paperfeed.web.deps import (
     UserDep,
     html,
 )
-from paperfeed.web.feeds import MEDIA, resolve_id, serialise
+from paperfeed.web.feeds import MEDIA, feed_response, resolve_id, serialise
 from paperfeed.web.render import paper_url
 from paperfeed.web.views import PageOutOfRange
 
@@ -278,7 +279,7 @@ def discussion_feed(request: Request, site: SiteDep, paper_id: str, fmt: str) ->
     base = site.settings.public_url.rstrip("/")
     feed = FeedGenerator()
     feed.id(f"{base}/papers/{pid}#discussion")
-    feed.title(xml_safe(f"Discussion: {paper.title if paper else pid} · paperfeed"))
+    feed.title(xml_safe(f"Discussion: {plain(paper.title) if paper else pid} · paperfeed"))
     feed.link(href=f"{base}/feeds/papers/{pid}/comments.{fmt}", rel="self")
     feed.link(href=f"{base}/papers/{pid}#discussion", rel="alternate")  # last: RSS's <link>
     feed.description(xml_safe(f"Comments on {pid}"))
@@ -296,7 +297,7 @@ def discussion_feed(request: Request, site: SiteDep, paper_id: str, fmt: str) ->
         listed = paper.listing_date if paper else None
         since = when or (datetime.combine(listed, time.min) if listed else datetime(1991, 8, 1))
         feed.updated(since.replace(tzinfo=UTC))
-    return Response(serialise(feed, fmt), media_type=MEDIA[fmt])
+    return feed_response(request, serialise(feed, fmt), MEDIA[fmt])
 
 
 PROFILE_COLLECTIONS = 50  # public collections a profile lists

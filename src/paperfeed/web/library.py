@@ -657,8 +657,9 @@ def _unlisted(response: Response, visibility: str = "unlisted") -> Response:
 
 
 @router.get("/c/{share_key}/feed.{fmt}")
-def collection_feed(site: SiteDep, share_key: str, fmt: str) -> Response:
-    """A shared collection as Atom, RSS, BibTeX, RIS or CSL-JSON."""
+def collection_feed(request: Request, site: SiteDep, share_key: str, fmt: str) -> Response:
+    """A shared collection as Atom, RSS (entries dated when they were added, with validators
+    for feed readers), BibTeX, RIS or CSL-JSON."""
     with site.engine.connect() as conn:
         found = lib.shared_collection(conn, share_key)
         if found is None:
@@ -667,6 +668,7 @@ def collection_feed(site: SiteDep, share_key: str, fmt: str) -> Response:
         if fmt in ("atom", "rss"):  # a feed reader polls: the newest additions, as other feeds
             ids = ids[: feeds.FEED_SIZE]
         shown = views.cards(conn, ids, None)
+        added = {s.paper_id: s.at for s in lib.collection_signals(conn, found.id)}
     listing = views.Listing(
         found.name,
         shown,
@@ -676,7 +678,12 @@ def collection_feed(site: SiteDep, share_key: str, fmt: str) -> Response:
         f"/c/{share_key}",
         f"/c/{share_key}/feed",
     )
-    exported = _export(site, listing, fmt, found.slug)
+    if fmt in ("atom", "rss"):
+        body = feeds.render_listing(listing, fmt, site.settings.public_url.rstrip("/"), added=added)
+        private = found.visibility != "public"
+        exported = feeds.feed_response(request, body, feeds.MEDIA[fmt], private=private)
+    else:
+        exported = _export(site, listing, fmt, found.slug)
     return _unlisted(exported, found.visibility)
 
 
@@ -1067,11 +1074,6 @@ def private_feed(
         f"/feeds/for-you/{token}",
         query_string(window=window if window != "week" else None, collection=collection_id),
     )
-    return _unlisted(
-        Response(
-            feeds.render_listing(
-                listing, fmt, site.settings.public_url.rstrip("/"), {r.id: r.why for r in recs}
-            ),
-            media_type=feeds.MEDIA[fmt],
-        )
-    )
+    base = site.settings.public_url.rstrip("/")
+    body = feeds.render_listing(listing, fmt, base, {r.id: r.why for r in recs})
+    return _unlisted(feeds.feed_response(request, body, feeds.MEDIA[fmt], private=True))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.datastructures import MutableHeaders
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,6 +24,9 @@ _HEADERS = [
 ]
 
 
+_FEED_PATH = re.compile(r"/feeds/|/c/[^/]+/feed\.")
+
+
 class SiteMiddleware:
     """Gives every browser a CSRF cookie and every response the security headers.
 
@@ -40,7 +45,9 @@ class SiteMiddleware:
         existing = cookies.get(csrf.CSRF_COOKIE)
         value = existing or csrf.new_cookie_value()
         scope.setdefault("state", {})["csrf_cookie"] = value
-        extra = _extra_headers(scope, value, existing is None, self.secure)
+        # A feed is read by feed readers and shared caches: it gets no cookie.
+        new = existing is None and not _FEED_PATH.match(scope["path"])
+        extra = _extra_headers(scope, value, new, self.secure)
         hit = _cached(scope, cookies)
         if hit is not None:
             await _send_cached(scope["app"].state.site, hit, value, extra, send)

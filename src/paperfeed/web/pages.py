@@ -107,8 +107,11 @@ def _daily_context(
     period: Period,
     page: int,
     hide: Hide | None,
+    latest: bool = False,
 ) -> dict[str, object]:
     listing = views.daily(conn, period, page, site.settings.page_size, user, hide)
+    if latest:  # the newest day's page offers the feed that follows the newest day
+        listing = replace(listing, feed_query="")
     return {"listing": listing, **_day_nav(conn, period)}
 
 
@@ -164,7 +167,7 @@ def daily_home(
         hide = _hide(request, site, user)
         with site.engine.connect() as conn:
             newest = latest_day(conn) or date.today()
-            return _daily_context(site, conn, user, day_period(newest), page, hide)
+            return _daily_context(site, conn, user, day_period(newest), page, hide, latest=True)
 
     return _page(request, site, user, "daily.html", build)
 
