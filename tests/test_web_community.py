@@ -477,12 +477,20 @@ def test_profiles(site: Settings, engine: Engine) -> None:
             data={"current": "nope", "new": "a much better one", "csrf_token": token},
         )
         assert wrong.status_code == 400
+        elsewhere = c.post("/api/login", json={"username": "ada", "password": PASSWORD})
+        other = {"Authorization": f"Bearer {elsewhere.json()['token']}"}
+        assert c.get("/api/me/library", headers=other).status_code == 200
         changed = c.post(
             "/settings/password",
             data={"current": PASSWORD, "new": "a much better one", "csrf_token": token},
             follow_redirects=False,
         )
+        assert c.get("/api/me/library", headers=other).status_code == 401  # signed out
         assert changed.status_code == 303
+        assert changed.headers["location"] == "/settings/profile?password=changed#password"
+        said = c.get(changed.headers["location"]).text  # this session stays signed in
+        assert "Your password was changed. Your other sessions were signed out." in said
+        assert 'minlength="8"' in said.split('id="new"')[1].split(">")[0]
         login = c.post("/api/login", json={"username": "ada", "password": "a much better one"})
         assert login.status_code == 200
 

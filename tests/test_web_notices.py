@@ -431,7 +431,8 @@ def test_an_at_name_links_the_account_tells_it_once_and_an_edit_tells_only_the_n
         assert [n.kind for n in user_notifications(conn, _uid(engine, "Bob_2"))] == ["mention"]
         assert user_notifications(conn, _uid(engine, "cy-x")) == []  # in code: not a mention
         assert user_notifications(conn, _uid(engine, "ada")) == []  # one's own name: nothing
-    assert "mentioned you on" in c.get("/notifications", headers=bob).text
+    told = c.get("/notifications", headers=bob).text
+    assert "mentioned you on" in told and " UTC</time>" in told  # each notice is dated
     comments = c.get(f"/api/papers/{pid}/comments", headers=ada).json()
     assert [x["mentions"] for x in comments] == [["Bob_2", "ada"]]
 

@@ -226,9 +226,13 @@ def session_user(conn: Connection, token: str) -> User | None:
     return _user(row) if row else None
 
 
-def end_sessions(conn: Connection, user_id: int) -> int:
-    """Sign a user out everywhere (a password an admin reset); how many sessions ended."""
-    return conn.execute(delete(sessions).where(sessions.c.user_id == user_id)).rowcount
+def end_sessions(conn: Connection, user_id: int, keep: str | None = None) -> int:
+    """Sign a user out everywhere (a password an admin reset) but the session `keep` (the one
+    that changed the password); how many sessions ended."""
+    query = delete(sessions).where(sessions.c.user_id == user_id)
+    if keep:
+        query = query.where(sessions.c.token_hash != _token_hash(keep))
+    return conn.execute(query).rowcount
 
 
 def session_suspended(conn: Connection, token: str) -> bool:

@@ -218,7 +218,7 @@ def error_response(
     if wants_json(request):
         return JSONResponse({"detail": message}, status_code=status)
     site: Site = request.app.state.site
-    heading = _HEADINGS.get(status, "Bad request")
+    heading = _HEADINGS.get(status, "Please check what you sent")
     if status >= 500 and status not in (503, 507):
         heading = "Something went wrong"
     back = _came_from(request)

@@ -19,7 +19,7 @@ from paperfeed.digest.notices import queue_claim_notice, send_queued
 from paperfeed.latex import plain
 from paperfeed.markup import MAX_COMMENT, plain_text
 from paperfeed.store import get_paper
-from paperfeed.store.accounts import User, set_password_hash, set_suspended
+from paperfeed.store.accounts import User, end_sessions, set_password_hash, set_suspended
 from paperfeed.store.community import (
     ClaimedAlready,
     Comment,
@@ -68,6 +68,7 @@ from paperfeed.web.auth import (
 from paperfeed.web.confirm import Confirmed, ask
 from paperfeed.web.deps import (
     ROW_ID_MOST,
+    SESSION_COOKIE,
     AdminDep,
     ApiCsrf,
     FormCsrf,
@@ -361,21 +362,37 @@ def avatar(name: str) -> Response:
 
 
 @router.get("/settings/profile")
-def profile_edit_page(request: Request, site: SiteDep, user: SignedInDep) -> Response:
-    """The form to edit one's profile and change the password."""
+def profile_edit_page(
+    request: Request,
+    site: SiteDep,
+    user: SignedInDep,
+    password: Annotated[str, Query(max_length=16)] = "",
+) -> Response:
+    """The form to edit one's profile and change the password (`password=changed`: it says
+    the change was made)."""
     with site.engine.connect() as conn:
         profile = get_profile(conn, user.id)
-    return _profile_form(request, site, user, profile)
+    return _profile_form(request, site, user, profile, changed=password == "changed")
 
 
 def _profile_form(
-    request: Request, site: Site, user: User, profile: Profile, problem: str = ""
+    request: Request,
+    site: Site,
+    user: User,
+    profile: Profile,
+    problem: str = "",
+    changed: bool = False,
 ) -> Response:
     """The profile form, with what was typed and what is wrong with it (a 400) when refused."""
     with site.engine.connect() as conn:
         linked = user_subscription(conn, user.id)
     page = site.render(
-        "profile_edit.html", user=user, profile=profile, linked=linked, problem=problem
+        "profile_edit.html",
+        user=user,
+        profile=profile,
+        linked=linked,
+        problem=problem,
+        password_changed=changed,
     )
     return html(site, request, page, 400 if problem else 200)
 
@@ -413,12 +430,14 @@ def profile_edit(
 
 @router.post("/settings/password", dependencies=[FormCsrf])
 def change_password(
+    request: Request,
     site: SiteDep,
     user: SignedInDep,
     current: Annotated[str, Form(max_length=1000)],
     new: Annotated[str, Form(max_length=1000)],
 ) -> Response:
-    """Change the password after checking the current one."""
+    """Change the password after checking the current one; every other session (other
+    browsers, API tokens) ends, as a stolen password's would."""
     try:
         authenticate(site.engine, user.username, current)
     except BadCredentials as exc:
@@ -429,7 +448,8 @@ def change_password(
         raise HTTPException(400, str(exc)) from exc
     with site.writing() as conn:
         set_password_hash(conn, user.id, hash_new_password(new))
-    return RedirectResponse(f"/users/{user.username}?password=changed", status_code=303)
+        end_sessions(conn, user.id, keep=request.cookies.get(SESSION_COOKIE))
+    return RedirectResponse("/settings/profile?password=changed#password", status_code=303)
 
 
 @router.post("/papers/{paper_id:path}/claim", dependencies=[FormCsrf])
