@@ -367,7 +367,9 @@ def test_admin_hides_and_features_papers(site: Settings, engine: Engine) -> None
         assert card_ids(page)[0] == target and "Featured" in page
         post_form(admin, f"/papers/{target}/moderate", {"hidden": "1", "featured": "0"})
         assert target not in card_ids(visitor.get(day).text)
-        assert visitor.get(f"/papers/{target}").status_code == 404
+        gone = visitor.get(f"/papers/{target}")
+        assert gone.status_code == 404 and "a moderator took it down" in gone.text
+        assert "submit it" not in gone.text  # a paper taken down is not offered for resubmitting
         assert visitor.get(f"/api/papers/{target}").status_code == 404
         assert "hidden from listings" in admin.get(f"/papers/{target}").text
 

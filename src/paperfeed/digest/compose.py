@@ -387,9 +387,9 @@ def candidate_item(
 
 def _trending_why(cand: Candidate) -> str:
     if cand.upvotes:
-        return f"trending: {cand.upvotes} upvotes"
+        return f"trending: {cand.upvotes} upvote{'' if cand.upvotes == 1 else 's'}"
     if cand.stars:
-        return f"trending: {cand.stars} GitHub stars"
+        return f"trending: {cand.stars} GitHub star{'' if cand.stars == 1 else 's'}"
     return "trending"
 
 

@@ -562,7 +562,7 @@ def _check(mode: str, limit: int, offset: int, sort: str) -> None:
     if not 1 <= limit <= MAX_LIMIT:
         raise BadSearch(f"limit must be between 1 and {MAX_LIMIT}")
     if not 0 <= offset <= MAX_OFFSET:
-        raise BadSearch(f"offset must be between 0 and {MAX_OFFSET}")
+        raise BadSearch(f"results go no further than {MAX_OFFSET:,} deep: ask for an earlier page")
 
 
 def _pin(pinned: list[str], ranking: list[tuple[str, float]]) -> list[tuple[str, float]]:

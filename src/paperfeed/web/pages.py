@@ -522,7 +522,9 @@ def paper_page(
     def build() -> dict[str, object]:
         with site.engine.connect() as conn:
             found = views.cards(conn, [pid], user)
-        if not found or (found[0].flags.hidden and not (user and user.is_admin)):
+        if found and found[0].flags.hidden and not (user and user.is_admin):
+            raise HTTPException(404, f"paper {pid} is not shown here (a moderator took it down)")
+        if not found:
             raise HTTPException(404, f"no paper {pid} here (submit it from arXiv at /submit)")
         card = found[0]
         similar, available = _similar(site, pid, user)
