@@ -245,3 +245,35 @@ def test_a_search_the_page_would_call_empty_or_impossible_is_a_400_that_says_why
             c.get("/api/papers/search", params={"q": "mamba", "category": "cs.cl"}).status_code
             == 200
         )
+
+
+def test_a_401_says_how_to_sign_in_and_challenges_for_a_bearer_token(
+    site: Settings, engine: Engine
+) -> None:
+    with client(site, engine) as c:
+        none = c.get("/api/me/library")
+        assert (
+            none.status_code == 401
+            and none.headers["www-authenticate"] == 'Bearer realm="paperfeed"'
+        )
+        assert "POST /api/login" in none.json()["detail"]
+        bad = c.get("/api/me/library", headers={"Authorization": "Bearer not-a-token"})
+        assert bad.status_code == 401 and 'error="invalid_token"' in bad.headers["www-authenticate"]
+        assert "not valid" in bad.json()["detail"]
+
+
+def test_a_database_that_cannot_be_reached_is_told_apart_from_a_busy_one() -> None:
+    """PostgreSQL stopped under a running site: readers were told the server was busy."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import OperationalError
+
+    from paperfeed.web.app import _unreachable
+
+    closed = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    with pytest.raises(OperationalError) as down:
+        closed.connect()
+    assert _unreachable(down.value)
+    locked = create_engine("sqlite://")
+    with locked.connect() as conn, pytest.raises(OperationalError) as busy:
+        conn.exec_driver_sql("SELECT * FROM no_such_table")
+    assert not _unreachable(busy.value)

@@ -288,7 +288,17 @@ def _add_error_handlers(app: FastAPI) -> None:
         if token is not None and await to_thread.run_sync(_suspended, request, token):
             return error_response(request, 403, SUSPENDED, None)
         if wants_json(request):
-            return JSONResponse({"detail": "sign in first"}, status_code=401)
+            sent = request.headers.get("authorization", "").lower().startswith("bearer ")
+            detail = (
+                "that bearer token is not valid (revoked, expired or mistyped): get a new one "
+                "from POST /api/login"
+                if sent
+                else "sign in first: a bearer token from POST /api/login, or a session cookie"
+            )
+            challenge = 'Bearer realm="paperfeed"' + (', error="invalid_token"' if sent else "")
+            return JSONResponse(
+                {"detail": detail}, status_code=401, headers={"WWW-Authenticate": challenge}
+            )
         target = "/signin?next=" + quote(_back_after_sign_in(request), safe="/")
         return RedirectResponse(target, status_code=303)
 
@@ -305,9 +315,13 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def _store_busy(request: Request, exc: Exception) -> Response:
         if is_disk_full(exc):
             return disk_full_response(request, exc)
-        # A full pool or a locked database: say so at once, the client retries (issue 9).
-        log.warning("store busy on %s: %s", request.url.path, exc)
-        response = error_response(request, 503, "The server is busy; try again in a few seconds.")
+        if _unreachable(exc):  # the database server is down or cannot be reached
+            log.warning("the database cannot be reached (%s): %s", request.url.path, _first(exc))
+            message = "The database cannot be reached just now; try again in a minute."
+        else:  # a full pool or a locked database: say so at once, the client retries
+            log.warning("store busy on %s: %s", request.url.path, _first(exc))
+            message = "The server is busy; try again in a few seconds."
+        response = error_response(request, 503, message)
         response.headers["Retry-After"] = RETRY_AFTER
         return response
 
@@ -317,6 +331,25 @@ def _add_error_handlers(app: FastAPI) -> None:
             return disk_full_response(request, exc)
         log.exception("unhandled error on %s", log_target(request.scope, with_query=False))
         return error_response(request, 500, "An unexpected error occurred; it has been logged.")
+
+
+_UNREACHABLE = (
+    "connection refused", "could not connect", "connection failed", "server closed the connection",
+    "connection is bad", "terminating connection", "no route to host", "timeout expired",
+    "the database system is starting up", "the database system is shutting down",
+)  # fmt: skip
+
+
+def _unreachable(exc: Exception) -> bool:
+    """An error that says the database server cannot be reached (not that it is busy)."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return any(words in text for words in _UNREACHABLE)
+
+
+def _first(exc: Exception) -> str:
+    """An error's first line (a driver's message can run to many)."""
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return text[0] if text else repr(exc)
 
 
 DISK_FULL_MESSAGE = (
