@@ -332,6 +332,23 @@ def test_serve_on_a_host_not_of_this_machine_names_the_host(tmp_path: Path) -> N
     assert "another server" not in said
 
 
+def test_serve_with_a_data_folder_it_cannot_write_says_so_before_announcing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A read-only data folder: serve said where it listened, then died on a traceback. The
+    check runs before the announcement (/sys: a folder nobody, root included, writes in)."""
+    import typer
+
+    from paperfeed.web.commands import _check_writable
+
+    settings = Settings(data_dir=Path("/sys/kernel"), _env_file=None)  # type: ignore[call-arg]
+    with pytest.raises(typer.Exit) as stopped:
+        _check_writable(settings)
+    said = " ".join(capsys.readouterr().err.split())
+    assert stopped.value.exit_code == 1
+    assert "the data folder /sys/kernel cannot be written" in said and "PAPERFEED_DATA_DIR" in said
+
+
 def test_serve_on_a_busy_port_says_so_first_and_fails(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

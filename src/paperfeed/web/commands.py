@@ -64,6 +64,7 @@ def _serve(
     from paperfeed.web import reuseport, server
 
     _check_port(host, port)
+    _check_writable(settings)
     reservation = _reserve_port(host, port) if workers > 1 and reuseport.SUPPORTED else None
     listen = listen_url(host, port)
     settings = _as_listening(settings, listen, demo)
@@ -83,6 +84,27 @@ def _serve(
         record_served(settings, None)
         if reservation is not None:
             reservation.close()
+
+
+def _check_writable(settings: Settings) -> None:
+    """The data folder takes the server's files (its indexes, where it listens, SQLite's
+    store): a read-only or foreign one is said in one line, before the server says where
+    it listens."""
+    folder = settings.data_dir
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write-check-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        err.print(
+            f"[red]error:[/red] the data folder {folder} cannot be written ({why}): the server "
+            "keeps its indexes there. Give it a writable folder (PAPERFEED_DATA_DIR) or fix "
+            "its permissions.",
+            highlight=False,
+        )
+        raise typer.Exit(1) from exc
 
 
 def _exit_on_signal(signum: int, _frame: object) -> None:
