@@ -168,3 +168,50 @@ def test_unsubscribed_failures_are_not_retried(site: Settings, engine: Engine) -
     with engine.begin() as conn:
         conn.execute(update(outbox).values(last_error="unsubscribed"))
         assert not db.retry_delivery(conn, failed)
+
+
+@pytest.mark.parametrize("gives_up", [False, True], ids=["ends-when-told", "keeps-going"])
+def test_a_job_run_from_admin_is_not_left_running_when_the_server_stops(
+    site: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch, gives_up: bool
+) -> None:
+    """SIGTERM to `serve` during "Run now" left the run "running" with nothing running it.
+    The job is told to stop; one that does not stop in time is recorded as stopped anyway."""
+    import threading
+
+    from paperfeed.pipeline import Job
+    from paperfeed.pipeline.registry import Context, Interrupted
+    from paperfeed.web import admin
+
+    started, release = threading.Event(), threading.Event()
+
+    def slow(ctx: Context) -> dict[str, object]:
+        started.set()
+        if gives_up:
+            release.wait(30)  # deaf to the stop: the server cannot wait for it
+            return {}
+        assert ctx.stop is not None
+        ctx.stop.wait(30)
+        raise Interrupted("stopped while fetching")
+
+    monkeypatch.setattr(admin, "find_job", lambda name: Job(name, slow, "a slow source"))
+    monkeypatch.setattr(admin, "stop_runs", _quick(admin.stop_runs))
+    with client(site, engine) as c:
+        sign_up(c, "root")
+        with engine.begin() as conn:
+            set_admin(conn, "root", True)
+        assert post_form(c, "/admin/jobs/slowjob/run", {}).status_code == 303
+        assert started.wait(10)
+    with engine.connect() as conn:
+        [run] = db.recent_runs(conn, 5, job="slowjob")
+    assert run.status == "abandoned", run
+    release.set()  # the deaf job ends too (here the process lives on), before the store goes
+    deadline = time.monotonic() + 15
+    while gives_up and time.monotonic() < deadline:
+        with engine.connect() as conn:
+            if db.recent_runs(conn, 5, job="slowjob")[0].status != "abandoned":
+                break
+        time.sleep(0.05)
+
+
+def _quick(stop_runs):  # type: ignore[no-untyped-def]
+    return lambda site, wait=25.0: stop_runs(site, 1.0)

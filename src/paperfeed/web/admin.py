@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -15,6 +17,7 @@ from paperfeed.store.accounts import list_users, set_admin, set_suspended, user_
 from paperfeed.web.confirm import Confirmed, ask
 from paperfeed.web.deps import AdminDep, FormCsrf, RowId, Site, SiteDep, html
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/admin", include_in_schema=False)
 Flag = Annotated[int, Form(ge=0, le=1)]
 
@@ -50,11 +53,14 @@ def run_now(site: SiteDep, admin: AdminDep, name: str) -> Response:
     job = find_job(name)
     if job is None:
         raise HTTPException(404, f"there is no job called {name!r}")
-    ctx = Context(site.engine, site.settings)
+    stop = threading.Event()  # set when this process shuts down: the job ends, recorded
+    ctx = Context(site.engine, site.settings, stop=stop)
     ended: list[str] = []
     thread = threading.Thread(
         target=lambda: ended.append(run_job(ctx, job, "admin").status), daemon=True
     )
+    _RUNNING[:] = [r for r in _RUNNING if r[0].is_alive()]
+    _RUNNING.append((thread, stop, job.name))
     thread.start()
     thread.join(RUN_NOW_WAIT)  # long enough to learn that another process holds the job
     if ended == ["busy"]:
@@ -74,6 +80,23 @@ def _name_of(site: Site, user_id: int) -> str:
 
 
 RUN_NOW_WAIT = 1.0  # seconds "Run now" waits before answering "started"
+# Jobs started by "Run now" in this process: told to stop when it shuts down.
+_RUNNING: list[tuple[threading.Thread, threading.Event, str]] = []
+
+
+def stop_runs(site: Site, wait: float = 25.0) -> None:
+    """Ask the jobs "Run now" started here to stop, wait for them (at most `wait` seconds in
+    all), and record any still going as stopped with the process: never left "running"."""
+    for _thread, stop, _name in _RUNNING:
+        stop.set()
+    deadline = time.monotonic() + wait
+    for thread, _stop, name in _RUNNING:
+        thread.join(max(deadline - time.monotonic(), 0))
+        if thread.is_alive():
+            with site.engine.begin() as conn:
+                db.abandon_running(conn, name)
+            log.warning("%s: still running as the server stopped; recorded as stopped", name)
+    _RUNNING.clear()
 
 
 @router.post("/outbox/{outbox_id}/retry", dependencies=[FormCsrf])

@@ -107,6 +107,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.site.settings.web_threads + 8
     )
     yield
+    from paperfeed.web.admin import stop_runs
+
+    stop_runs(app.state.site)  # jobs "Run now" started here end, recorded, not left running
     app.state.site.close()
 
 
