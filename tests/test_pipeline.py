@@ -19,7 +19,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, func, select
 
-from paperfeed.pipeline import Context, Job, Scheduler, current_slot, registry, run_job
+from paperfeed.pipeline import (
+    Context,
+    Job,
+    Scheduler,
+    current_slot,
+    find_job,
+    registry,
+    run_job,
+)
 from paperfeed.settings import Settings
 from paperfeed.store import jobs as db
 from paperfeed.store import open_store
@@ -447,3 +455,28 @@ def test_a_stopping_process_does_not_wait_to_retry_a_failed_job(
     with engine.connect() as conn:
         [run] = db.recent_runs(conn, 5, "flaky")
     assert run.status == "abandoned" and "waiting to retry" in str(run.error)
+
+
+def test_a_stopping_process_does_not_wait_out_a_sources_http_retries(
+    engine: Engine, settings: Settings
+) -> None:
+    """`jobs run hf-daily` against a source answering 503 took 32 s to end after SIGTERM: the
+    HTTP client's own waits between retries did not listen. They end with the process now."""
+    asked: list[str] = []
+    handler = sources(hf_status=503)
+
+    def counting(request: Request) -> Reply:
+        asked.append(request.path)
+        return handler(request)
+
+    with replay(counting) as server:
+        s = pipeline_settings(settings, server.url, http_retries=5, request_delay=0.0)
+        stop = threading.Event()
+        stop.set()  # SIGTERM came: the first wait ends the job
+        job = find_job("hf-daily")
+        assert job is not None
+        outcome = run_job(Context(engine, s, stop=stop), job)
+    assert outcome.status == "interrupted" and "waiting to ask the source again" in str(
+        outcome.error
+    )
+    assert len([p for p in asked if "daily_papers" in p]) == 1  # no retry was waited for

@@ -147,9 +147,16 @@ def _stopped_at(engine: Engine, source: Source, path: Path, exc: StoreFull, befo
     )
 
 
-def _client(settings: Settings, deadline: float | None = None) -> PoliteClient:
+def _client(
+    settings: Settings,
+    deadline: float | None = None,
+    sleep: Callable[[float], None] | None = None,
+) -> PoliteClient:
     timeout, retries = settings.http_timeout, settings.http_retries
-    return PoliteClient(settings.request_delay, retries, timeout, deadline=deadline)
+    client = PoliteClient(settings.request_delay, retries, timeout, deadline=deadline)
+    if sleep is not None:  # a job's: its waits end when its process stops
+        client.sleep = sleep
+    return client
 
 
 def harvest(
@@ -160,9 +167,11 @@ def harvest(
     until: date | None,
     prefix: str = "arXiv",
     on_progress: Progress = None,
+    sleep: Callable[[float], None] | None = None,
 ) -> Report:
-    """Harvest from OAI-PMH; without `since` it continues from the last harvest."""
-    client = _client(settings)
+    """Harvest from OAI-PMH; without `since` it continues from the last harvest (`sleep`:
+    how to wait between requests and before retries)."""
+    client = _client(settings, sleep=sleep)
     try:
         source = OaiSource(settings.oai_base_url, client, set_spec, since, until, prefix)
         report = run_source(engine, source, settings.batch_size, on_progress)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -61,13 +62,28 @@ def _report_counts(report: Report) -> Counts:
     return data
 
 
+def waiting(ctx: Context) -> Callable[[float], None]:
+    """How a job's HTTP client waits (between requests, before a retry): a wait that a
+    stopping process ends at once, ending the job (recorded as stopped; the next run resumes)."""
+
+    def wait(seconds: float) -> None:
+        if ctx.stop is None:
+            time.sleep(seconds)
+            return
+        if ctx.stop.wait(seconds):
+            raise Interrupted("stopped while waiting to ask the source again")
+
+    return wait
+
+
 def harvest(ctx: Context) -> Counts:
     """Harvest every configured set from where its last harvest ended."""
     if not harvest_sets(ctx.settings):
         return {"disabled": 1}  # PAPERFEED_HARVEST_SETS is empty: nothing to harvest
     total = Report()
     for spec in harvest_sets(ctx.settings):
-        total.merge(ingest_jobs.harvest(ctx.engine, ctx.settings, spec, None, None))
+        wait = waiting(ctx)
+        total.merge(ingest_jobs.harvest(ctx.engine, ctx.settings, spec, None, None, sleep=wait))
     return {"sets": len(harvest_sets(ctx.settings))} | _report_counts(total)
 
 
@@ -77,7 +93,7 @@ def hf_daily(ctx: Context) -> Counts:
     if not url:
         return {"disabled": 1}  # PAPERFEED_HF_DAILY_URL is empty
     s = ctx.settings
-    client = PoliteClient(s.request_delay, s.http_retries, s.http_timeout)
+    client = PoliteClient(s.request_delay, s.http_retries, s.http_timeout, sleep=waiting(ctx))
     try:
         response = client.get(url, {})
     finally:
