@@ -214,3 +214,55 @@ def test_csl_json_in_an_object_is_read_or_refused_clearly() -> None:
         references.read(json.dumps({"items": {"a": 1}}).encode())
     with pytest.raises(references.UnreadableFile, match="no items"):
         references.read(b'{"items": []}')
+
+
+# --- names with particles --------------------------------------------------------------------
+
+JOINED = "Antonio de Sousa Leitão Filho; Allan Kardec Vieira Sousa"  # an arXiv listing's artefact
+
+
+@pytest.mark.parametrize(
+    ("name", "family", "given"),
+    [
+        ("Fons van der Sommen", "van der Sommen", "Fons"),
+        ("Sam Van der Jeught", "Van der Jeught", "Sam"),
+        ("Ivan De Boi", "De Boi", "Ivan"),
+        ("Max Van Puyvelde", "Van Puyvelde", "Max"),
+        ("Jean-Baptiste  le Roux", "le Roux", "Jean-Baptiste"),
+        ("Le Song", "Song", "Le"),  # a given name that looks like a particle stays given
+        ("Ada Augusta Lovelace", "Lovelace", "Ada Augusta"),
+        ("Mark DE Berg", "Berg", "Mark DE"),  # a particle is lower or title case
+        ("van der Sommen, Fons", "van der Sommen", "Fons"),  # "Family, Given" as given
+        ("Plato", "Plato", ""),
+        (JOINED, JOINED, ""),
+    ],
+)
+def test_split_name_keeps_particles_with_the_family_name(
+    name: str, family: str, given: str
+) -> None:
+    assert references.split_name(name) == (family, given)
+
+
+def test_every_export_cites_a_family_name_with_its_particles() -> None:
+    paper = Paper(
+        id="2606.19908",
+        title="T",
+        authors=("Ivan De Boi", "Fons van der Sommen", "Sam Van der Jeught", JOINED),
+    )
+    bib = entry(paper)
+    assert (
+        "author        = {De Boi, Ivan and van der Sommen, Fons and Van der Jeught, Sam and "
+        f"{JOINED}}}" in bib
+    )
+    ris = references.ris([paper])
+    assert "AU  - van der Sommen, Fons\n" in ris and f"AU  - {JOINED}\n" in ris
+    [item] = json.loads(references.csl_json([paper]))
+    assert item["author"] == [
+        {"family": "Boi", "given": "Ivan", "non-dropping-particle": "De"},
+        {"family": "Sommen", "given": "Fons", "non-dropping-particle": "van der"},
+        {"family": "Jeught", "given": "Sam", "non-dropping-particle": "Van der"},
+        {"literal": JOINED},
+    ]
+    families = ("De Boi", "van der Sommen", "Van der Jeught", JOINED)
+    for text in (bib, ris, references.csl_json([paper])):  # and read back
+        assert _one(text).authors == families

@@ -1,6 +1,7 @@
 """Reference-manager files: read BibTeX, RIS and CSL-JSON exports; write them for a list of papers.
 
-Reading keeps what matching needs (arXiv id, DOI, title), and the reader's own notes, tags and
+Reading keeps what matching needs (arXiv id, DOI, title; authors' family names and the year, to
+check a match by title), and the reader's own notes, tags and
 reading state where the file carries them (as paperfeed, Zotero, JabRef and Mendeley write
 them), and reports entries it cannot use, and why, so one malformed entry never stops the rest
 of a file.
@@ -9,6 +10,7 @@ of a file.
 from __future__ import annotations
 
 import codecs
+import itertools
 import json
 import logging
 import re
@@ -21,6 +23,7 @@ from typing import Any
 from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id, submitted_month
 from paperfeed.latex import plain_math
 from paperfeed.models import Paper, normalise_title
+from paperfeed.store.papers import author_key
 
 MAX_IMPORT_BYTES = 5_000_000
 _NEW_ID = r"\d{4}\.\d{4,5}(?:v\d+)?"
@@ -63,11 +66,21 @@ class Reference:
     note: str = ""
     tags: tuple[str, ...] = ()
     title_keys: tuple[str, ...] = ()  # the title's match keys, the likeliest first
+    authors: tuple[str, ...] = ()  # family names, as the file gives them
+    year: int | None = None
 
     @property
     def keys(self) -> tuple[str, ...]:
         """The normalised titles to look the entry up by: `title_keys`, else its title's."""
         return self.title_keys or _keys(self.title)
+
+    @property
+    def loose_keys(self) -> tuple[str, ...]:
+        """Keys to try when no stored title has one of `keys`: with "&" read as "and" and
+        "and" left out (a title may be written either way), and a digit set apart from the
+        letters beside it (Google Scholar writes U$^2$Mamba, whose key is "u 2 mamba", as
+        U2Mamba)."""
+        return tuple(k for k in dict.fromkeys(_loose_keys(self.title)) if k not in self.keys)
 
     @property
     def state(self) -> str | None:
@@ -241,7 +254,58 @@ def _bib_reference(where: str, f: dict[str, Any]) -> Reference:
         note,
         tags,
         _bibtex_title_keys(raw_title),
+        tuple(_bib_family(n) for n in _bib_names(_text(f.get("author")))),
+        _year(f.get("year") or f.get("date")),
     )
+
+
+def _bib_names(value: str) -> list[str]:
+    """A BibTeX name list's names: split at each "and" outside braces, "others" left out."""
+    names, depth, start = [], 0, 0
+    for m in re.finditer(r"[{}]|\s+and\s+", value, re.I):
+        if m[0] in "{}":
+            depth = depth + 1 if m[0] == "{" else max(depth - 1, 0)
+        elif not depth:
+            names.append(value[start : m.start()])
+            start = m.end()
+    names.append(value[start:])
+    return [n for n in (" ".join(n.split()) for n in names) if n and n.lower() != "others"]
+
+
+def _bib_family(name: str) -> str:
+    """A BibTeX name's family name; all of a name in braces ({OpenAI Team}) is one."""
+    whole = re.fullmatch(r"\{([^{}]*)\}", name)
+    return _title(whole[1]) if whole else _family(_title(name))
+
+
+def _family(name: str) -> str:
+    """A name's family name: what comes before its comma ("van der Sommen, Fons"), else the
+    last word with the particles before it."""
+    if "," in name:
+        return name.partition(",")[0].strip()
+    return split_name(name)[0]
+
+
+def _year(value: object) -> int | None:
+    """The first year a date's text holds (BibTeX's `year` or `date`, RIS's "2017/06/12/")."""
+    found = re.search(r"(?<!\d)(\d{4})(?!\d)", _text(value))
+    return int(found[1]) if found else None
+
+
+def disagreement(ref: Reference, paper: Paper) -> str:
+    """How an entry matched to a paper by title alone contradicts it ("authors", "year",
+    "authors and year"), or "" when it does not: none of its family names is among the
+    paper's authors (case and accents aside), or its year is before the paper's first
+    version's but one (a preprint may come years before its venue, not after)."""
+    wrong = []
+    names = [f" {author_key(a)} " for a in paper.authors]
+    families = [key for key in map(author_key, ref.authors) if key]
+    if names and families and not any(f" {f} " in n for f in families for n in names):
+        wrong.append("authors")
+    appeared = issued(paper)
+    if ref.year and appeared and ref.year < appeared[0] - 1:
+        wrong.append("year")
+    return " and ".join(wrong)
 
 
 def _has_state_tag(tags: Sequence[str]) -> bool:
@@ -366,6 +430,39 @@ def _keep(ref: Reference, refs: list[Reference], errors: list[str]) -> None:
 def _keys(*titles: str) -> tuple[str, ...]:
     """The distinct, non-empty normalised forms of titles, in order."""
     return tuple(dict.fromkeys(k for k in map(normalise_title, titles) if k))
+
+
+# A digit beside a letter in a key's word: where a title's markup may have put a space (U$^2$Mamba)
+_DIGIT_EDGE = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
+_MOST_CHOICES = 5  # beyond this many places to vary, each kind varies all at once
+_LEFT_OUT = -1  # a place (word, _LEFT_OUT): the word "and", left out
+
+
+def _loose_keys(title: str) -> list[str]:
+    """A title's keys with "&" read as "and", each "and" kept or left out, and a space put or
+    not at each place where a digit meets a letter."""
+    words = normalise_title(re.sub(r"\\?&", " and ", title)).split()
+    ands = [(i, _LEFT_OUT) for i, w in enumerate(words) if w == "and"]
+    edges = [(i, m.start()) for i, w in enumerate(words) for m in _DIGIT_EDGE.finditer(w)]
+    places = ands + edges
+    if len(places) > _MOST_CHOICES:
+        choices = [[], ands, edges, places]
+    else:
+        choices = [
+            list(c) for n in range(len(places) + 1) for c in itertools.combinations(places, n)
+        ]
+    return [_varied(words, set(chosen)) for chosen in choices]
+
+
+def _varied(words: list[str], chosen: set[tuple[int, int]]) -> str:
+    """`words` as a key, without the "and"s and with a space at the digit edges `chosen`."""
+    out = []
+    for i, word in enumerate(words):
+        if (i, _LEFT_OUT) in chosen:
+            continue
+        cuts = [0, *sorted(at for n, at in chosen if n == i), len(word)]
+        out.append(" ".join(word[a:b] for a, b in itertools.pairwise(cuts)))
+    return " ".join(out)
 
 
 def _bibtex_title_keys(raw: str) -> tuple[str, ...]:
@@ -586,6 +683,8 @@ def _ris(text: str) -> Parsed:
             _doi((values("DO", "M3") or [""])[0]),
             _ris_note(notes),
             _tags([t for v in values("KW") for t in v.splitlines()]),
+            authors=tuple(_family(_one_line(n)) for n in values("AU", "A1")),
+            year=_year((values("PY", "Y1", "DA") or [""])[0]),
         )
         _keep(ref, refs, errors)
     return Parsed("ris", refs, errors)
@@ -634,9 +733,34 @@ def _csl(text: str) -> Parsed:
             _doi(item.get("DOI")),
             _note(_text(item.get("note"))),
             _tags(item.get("keyword")),
+            authors=_csl_families(item.get("author")),
+            year=_csl_year(item.get("issued")),
         )
         _keep(ref, refs, errors)
     return Parsed("csl-json", refs, errors)
+
+
+def _csl_families(value: object) -> tuple[str, ...]:
+    """The family names of a CSL item's authors (with their particles), or their literal
+    names' families."""
+    names = value if isinstance(value, list) else []
+    found = (
+        _one_line(f"{n.get('non-dropping-particle') or ''} {_text(n.get('family'))}")
+        or _family(_one_line(n.get("literal")))
+        for n in names
+        if isinstance(n, dict)
+    )
+    return tuple(n for n in found if n)
+
+
+def _csl_year(value: object) -> int | None:
+    """The year a CSL date gives: its first date part, else its raw or literal text."""
+    if not isinstance(value, dict):
+        return _year(value)
+    parts = value.get("date-parts")
+    if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
+        return _year(parts[0][0])
+    return _year(value.get("raw") or value.get("literal"))
 
 
 _CSL_ITEM_KEYS = {"type", "title", "id", "DOI", "URL", "author", "number", "arxiv"}
@@ -723,16 +847,55 @@ def issued(paper: Paper) -> tuple[int, ...] | None:
     return (day.year, day.month, day.day) if day else None
 
 
+# Words that, before a last name, are part of the family name: "van der Sommen", "De Boi"
+_PARTICLES = frozenset(
+    {"van", "von", "der", "den", "de", "del", "della", "dei", "degli", "di", "da", "das", "dos"}
+    | {"do", "du", "des", "la", "le", "lo", "ter", "ten", "zu", "zur", "bin", "binti", "ibn"}
+    | {"al", "el"}
+)
+_SUFFIX = re.compile(r"(?:jr|sr|[ivx]+)\.?", re.I)
+
+
+def _is_particle(word: str) -> bool:
+    return word.lower() in _PARTICLES and (word.islower() or word.istitle())
+
+
+def name_parts(name: str) -> tuple[str, str, str]:
+    """An author's (given names, particles, last name). A name written "Family, Given" keeps
+    its parts; a name of one word, one with a suffix after its comma, or several people that
+    an arXiv listing joined by ";", is its last name alone, given names and particles empty."""
+    text = " ".join(name.split())
+    family, comma, given = (part.strip() for part in text.partition(","))
+    if ";" in text or (
+        comma and (not family or not given or "," in given or _SUFFIX.fullmatch(given))
+    ):
+        return "", "", text
+    if not comma:
+        words = text.split(" ")
+        start = len(words) - 1
+        while start > 1 and _is_particle(words[start - 1]):  # one given name stays given
+            start -= 1
+        given, family = " ".join(words[:start]), " ".join(words[start:])
+    if not given:
+        return "", "", text
+    words = family.split(" ")
+    n = next(i for i, word in enumerate(words) if i == len(words) - 1 or not _is_particle(word))
+    return given, " ".join(words[:n]), " ".join(words[n:])
+
+
 def split_name(name: str) -> tuple[str, str]:
-    """An author's (family name, given names); the given names are empty for a one-word name.
-    Every export splits names here."""
-    given, _, family = " ".join(name.split()).rpartition(" ")
-    return family, given
+    """An author's (family name with its particles, given names); the given names are empty
+    for a name of one word, or of several people joined by ";". Every export splits names here."""
+    given, particles, last = name_parts(name)
+    return " ".join(w for w in (particles, last) if w), given
 
 
 def _csl_name(name: str) -> dict[str, str]:
-    family, given = split_name(name)
-    return {"family": family, "given": given} if given else {"literal": name}
+    given, particles, last = name_parts(name)
+    if not given:
+        return {"literal": name}
+    parts = {"family": last, "given": given}
+    return parts | {"non-dropping-particle": particles} if particles else parts
 
 
 def ris_name(name: str) -> str:

@@ -902,7 +902,10 @@ def match_papers(
     conn: Connection, arxiv_ids: Sequence[str], dois: Sequence[str], title_keys: Sequence[str]
 ) -> tuple[set[str], dict[str, str], dict[str, str]]:
     """Stored ids among `arxiv_ids`, and stored paper ids by lower-case DOI and by title key."""
-    found = set(conn.scalars(select(papers.c.id).where(papers.c.id.in_(list(set(arxiv_ids))))))
+    found: set[str] = set()
+    if arxiv_ids:
+        query = select(papers.c.id).where(papers.c.id.in_(list(set(arxiv_ids))))
+        found = set(conn.scalars(query))
     by_doi: dict[str, str] = {}
     if dois:
         query = select(func.lower(papers.c.doi), papers.c.id).where(

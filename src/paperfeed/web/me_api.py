@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from paperfeed import categories, references
+from paperfeed.models import Paper
 from paperfeed.recommend.service import Recommender
 from paperfeed.store import get_papers
 from paperfeed.store import library as lib
@@ -402,25 +403,21 @@ def import_references(
     the entries' notes (added to the reader's own, never over them) and a "read" tag as the
     reading state; the other tags become collections when asked (as paperfeed exports them).
     A paper the file lists more than once is counted once: `matched` and `unmatched` are
-    distinct papers, `duplicates` the entries that repeat another."""
+    distinct papers, `duplicates` the entries that repeat another. A match by title alone is
+    refused where the entry's authors or year contradict the paper; `matched_by` counts the
+    papers by how they matched, and `by_title` lists the title matches, to review."""
     try:
         parsed = references.read(data)
     except references.UnreadableFile as exc:
         raise HTTPException(400, str(exc)) from exc
     refs = parsed.references
     with site.engine.connect() as conn:
-        ids, by_doi, by_title = lib.match_papers(
-            conn,
-            [r.arxiv_id for r in refs if r.arxiv_id],
-            [r.doi for r in refs if r.doi],
-            [key for r in refs for key in r.keys],
-        )
-    missing = [r.arxiv_id for r in refs if r.arxiv_id and not _match(r, ids, by_doi, by_title)]
+        found = _find(conn, refs)
+    missing = [r.arxiv_id for r in refs if r.arxiv_id and _match(r, found)[0] is None]
     fetched = community.fetch_missing(site, user, missing) if missing else community.Fetched()
-    ids |= set(fetched.ids)
+    found.ids.update(fetched.ids)
     for attempt in range(IMPORT_TRIES):
         try:
-            found = (ids, by_doi, by_title)
             saved = _save_matched(site, user, refs, found, fetched, collection, tags_as_collections)
             break
         except IntegrityError as exc:  # another import into this library committed first
@@ -442,6 +439,8 @@ def import_references(
         "collections": sorted(extras.collections, key=str.lower),
         "tags": [] if tags_as_collections else sorted(extras.tags, key=str.lower),
         "problems": extras.problems,
+        "matched_by": {how: list(matched.values()).count(how) for how in _HOW},
+        "by_title": extras.by_title,
     }
 
 
@@ -452,30 +451,30 @@ def _save_matched(
     site: Site,
     user: User,
     refs: list[references.Reference],
-    found: tuple[set[str], dict[str, str], dict[str, str]],
+    found: _Found,
     fetched: community.Fetched,
     collection: str | None,
     tags_as_collections: bool,
-) -> tuple[dict[str, None], list[dict[str, str]], int, _Extras]:
+) -> tuple[dict[str, str], list[dict[str, str]], int, _Extras]:
     """Save the matched entries in one transaction: the papers (in the file's order, each
-    once), the unmatched entries, how many repeat another, and the notes and tags applied."""
-    ids, by_doi, by_title = found
-    matched: dict[str, None] = {}
+    once, with how each matched), the unmatched entries, how many repeat another, and the
+    notes and tags applied."""
+    matched: dict[str, str] = {}
     unmatched: list[dict[str, str]] = []
     unmatched_seen: set[str] = set()
     duplicates = 0
     extras = _Extras()
     with site.engine.begin() as conn:
         for r in refs:
-            pid = _match(r, ids, by_doi, by_title)
+            pid, how = _match(r, found)
             if pid is None:
                 if _identity(r) in unmatched_seen:
                     duplicates += 1
                     continue
                 unmatched_seen.add(_identity(r))
-                why = fetched.failed.get(r.arxiv_id or "", "")
-                reason = f"not in this store; {why}" if why else "not in this store"
-                unmatched.append({"entry": r.where, "title": r.title, "reason": reason})
+                unmatched.append(
+                    {"entry": r.where, "title": r.title, "reason": _why(r, how, fetched)}
+                )
                 continue
             if pid in matched:  # the file lists it again: its notes and tags still count
                 duplicates += 1
@@ -484,9 +483,18 @@ def _save_matched(
                     lib.save_paper(conn, user.id, pid, collection)
                 except lib.LibraryError as exc:
                     raise HTTPException(400, str(exc)) from exc
-                matched[pid] = None
+                matched[pid] = how
+                if how == "title":
+                    extras.by_title.append({"entry": r.where, "id": pid, "title": found.title(pid)})
             extras.apply(conn, user.id, pid, r, tags_as_collections)
     return matched, unmatched, duplicates, extras
+
+
+def _why(ref: references.Reference, refused: str, fetched: community.Fetched) -> str:
+    """Why an entry matched nothing: a stored paper of its title that it contradicts, else
+    that none is stored; and why arXiv did not give it, when asked."""
+    why = fetched.failed.get(ref.arxiv_id or "", "")
+    return "; ".join(w for w in (refused or "not in this store", why) if w)
 
 
 @dataclass
@@ -500,6 +508,7 @@ class _Extras:
     tags: set[str] = field(default_factory=set)
     problems: list[dict[str, str]] = field(default_factory=list)
     unusable: set[str] = field(default_factory=set)  # tags no collection can be named after
+    by_title: list[dict[str, str]] = field(default_factory=list)  # papers matched by title
 
     def apply(
         self,
@@ -530,16 +539,60 @@ class _Extras:
             self.collections.add(tag)
 
 
-def _match(
-    ref: references.Reference, ids: set[str], by_doi: dict[str, str], by_title: dict[str, str]
-) -> str | None:
-    """The stored paper an entry names: by arXiv id, else DOI, else the first of its title's
-    keys that a stored title has."""
-    if ref.arxiv_id and ref.arxiv_id in ids:
-        return ref.arxiv_id
-    if ref.doi and ref.doi in by_doi:
-        return by_doi[ref.doi]
-    return next((by_title[key] for key in ref.keys if key in by_title), None)
+_HOW = ("arxiv id", "doi", "title")  # how an entry may match a paper, the surest first
+
+
+@dataclass(frozen=True)
+class _Found:
+    """The stored papers an import's entries name: ids among theirs, ids by DOI and by title
+    key, and the papers found by title (to check an entry's authors and year against)."""
+
+    ids: set[str]
+    by_doi: dict[str, str]
+    by_title: dict[str, str]
+    titled: dict[str, Paper]
+
+    def title(self, paper_id: str) -> str:
+        """The stored title of a paper found by title."""
+        paper = self.titled.get(paper_id)
+        return paper.title if paper else ""
+
+
+def _find(conn: Connection, refs: list[references.Reference]) -> _Found:
+    """Look the entries up: by arXiv id, DOI and title keys, then the loose title keys of
+    those still unmatched."""
+    ids, by_doi, by_title = lib.match_papers(
+        conn,
+        [r.arxiv_id for r in refs if r.arxiv_id],
+        [r.doi for r in refs if r.doi],
+        [key for r in refs for key in r.keys],
+    )
+    found = _Found(ids, by_doi, by_title, {})
+    loose = [key for r in refs if _match(r, found)[1] == "" for key in r.loose_keys]
+    if loose:
+        by_title = by_title | lib.match_papers(conn, [], [], loose)[2]
+    return _Found(ids, by_doi, by_title, get_papers(conn, list(set(by_title.values())), brief=True))
+
+
+def _match(ref: references.Reference, found: _Found) -> tuple[str | None, str]:
+    """The stored paper an entry names and how (one of `_HOW`): by arXiv id, else DOI, else
+    the first of its title's keys, then of its loose keys, that a stored title has, where the
+    entry's authors and year do not contradict the paper. Unmatched: None and why, or ""
+    when no stored paper has its title."""
+    if ref.arxiv_id and ref.arxiv_id in found.ids:
+        return ref.arxiv_id, "arxiv id"
+    if ref.doi and ref.doi in found.by_doi:
+        return found.by_doi[ref.doi], "doi"
+    keys = (key for keys in (ref.keys, ref.loose_keys) for key in keys)
+    pid = next((found.by_title[key] for key in keys if key in found.by_title), None)
+    if pid is None:
+        return None, ""
+    paper = found.titled.get(pid)
+    wrong = references.disagreement(ref, paper) if paper else ""
+    if wrong:
+        differ = "differs" if wrong == "year" else "differ"
+        return None, f"a paper of that title is stored ({pid}), but its {wrong} {differ}"
+    return pid, "title"
 
 
 def _identity(ref: references.Reference) -> str:
