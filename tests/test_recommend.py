@@ -287,3 +287,21 @@ def test_reasons_and_learned_terms_never_show_a_comment_lines_scaffolding() -> N
 def test_a_keyword_mute_hides_the_word_and_its_plural(muted: str, text: str, hidden: bool) -> None:
     doc = rec.Doc("x", "A title", text)
     assert rec.is_muted(doc, rec.Follows(muted_keywords=(muted,))) is hidden
+
+
+@pytest.mark.parametrize(
+    ("term", "shown"),
+    [
+        ("tremendous potential", False),  # an abstract's filler says nothing of the topic
+        ("maintaining precise", False),
+        ("based inverse", False),  # a fragment that begins with glue
+        ("used design", False),
+        ("used", False),
+        ("inverse design", True),
+        ("large language", True),
+        ("diffusion", True),
+        ("github io", False),  # a comment line's scaffolding, as before
+    ],
+)
+def test_reasons_and_the_learned_page_leave_filler_out(term: str, shown: bool) -> None:
+    assert rec.shown_term(term) is shown

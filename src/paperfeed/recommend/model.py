@@ -679,9 +679,31 @@ SCAFFOLDING = frozenset(
 )
 
 
+# Words any abstract may use, which say nothing of its topic ("tremendous potential"), and of
+# them the glue that makes a two-word term read as a fragment ("based inverse", "used design").
+GLUE = frozenset(
+    "based using used use uses via also well including across within without however "  # noqa: SIM905
+    "moreover furthermore first novel new propose proposed proposes present presents "
+    "presented show shows shown introduce introduces introduced".split()
+)
+FILLER = GLUE | frozenset(
+    "approach approaches method methods result results paper work works demonstrate "  # noqa: SIM905
+    "demonstrates demonstrated potential tremendous inherent capability capabilities diverse "
+    "maintaining maintain precise significant significantly effective effectively various "
+    "existing recent recently key important achieve achieves achieving improve improves "
+    "improved improving extensive experiments experimental enable enables enabling provide "
+    "provides providing remarkable promising crucial critical robust robustness superior "
+    "outperforms outperform comprehensive study studies task tasks".split()
+)
+
+
 def shown_term(term: str) -> bool:
-    """Whether a term means something to a reader: not only a comment line's scaffolding."""
-    return not all(word in SCAFFOLDING for word in term.split())
+    """Whether a term means something to a reader: not only a comment line's scaffolding or
+    an abstract's filler, nor a fragment that begins or ends with glue."""
+    words = term.split()
+    if all(word in SCAFFOLDING or word in FILLER for word in words):
+        return False
+    return not (len(words) > 1 and (words[0] in GLUE or words[-1] in GLUE))
 
 
 def matching_terms(model: UserModel, space: Space, row: int, k: int) -> list[str]:
