@@ -252,7 +252,7 @@ def test_every_export_cites_a_family_name_with_its_particles() -> None:
     bib = entry(paper)
     assert (
         "author        = {De Boi, Ivan and van der Sommen, Fons and Van der Jeught, Sam and "
-        f"{JOINED}}}" in bib
+        f"{{{JOINED}}}}}" in bib
     )
     ris = references.ris([paper])
     assert "AU  - van der Sommen, Fons\n" in ris and f"AU  - {JOINED}\n" in ris

@@ -524,3 +524,18 @@ def test_the_learned_page_lists_ratings_to_take_back(site: Settings, engine: Eng
         assert back.status_code == 303 and back.headers["location"] == "/for-you/learned#ratings"
         after = c.get("/for-you/learned").text.split('id="ratings"')[1].split("</ul>")[0]
         assert f'href="/papers/{down}"' not in after and f'href="/papers/{up}"' in after
+
+
+def test_the_import_page_lists_the_papers_matched_by_title_alone(
+    site: Settings, engine: Engine
+) -> None:
+    """A title match is the one a reader should check: the page lists them, linked."""
+    pid = sorted(on_day(engine, DAYS[2]))[0]
+    title = stored(engine)[pid].title
+    bib = f"@article{{byname, title = {{{title}}}}}\n".encode()
+    with client(site, engine) as c:
+        sign_up(c, "reviewer")
+        page = _import(c, bib, "one.bib")
+    assert page.status_code == 200
+    assert "1 matched by title alone; check it:" in page.text
+    assert f'href="/papers/{pid}"' in page.text.split('class="by-title"')[2]

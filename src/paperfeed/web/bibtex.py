@@ -91,9 +91,12 @@ def _braces_matched(text: str) -> str:
 
 
 def bib_name(name: str) -> str:
-    """An author as "Surname, Given names"."""
+    """An author as "Surname, Given names"; a name that cannot be split, in braces (BibTeX
+    would otherwise split it at its last word)."""
     family, given = split_name(name)
-    return f"{family}, {given}" if given else family
+    if given:
+        return f"{family}, {given}"
+    return "{" + family + "}" if " " in family else family
 
 
 def entry(paper: Paper, key: str | None = None, extra: Annotations | None = None) -> str:
