@@ -364,9 +364,9 @@ def test_a_note_and_reading_state_from_the_library_page_go_out_with_the_export(
         texts[name] = Path(path).read_text(encoding="utf-8")
     assert f"eprint        = {{{pid}}}" in texts["BibTeX"]
     assert r"Read **twice**: the 50\% claim holds." in texts["BibTeX"]
-    assert "keywords      = {read}" in texts["BibTeX"]
+    assert "keywords      = {paperfeed:read}" in texts["BibTeX"]
     assert "N1  - Read **twice**: the 50% claim holds." in texts["RIS"]
-    assert "KW  - read" in texts["RIS"]
+    assert "KW  - paperfeed:read" in texts["RIS"]
 
     # The BibTeX download, imported by another account (the form's file, checkbox and button),
     # brings the note and the reading state back.
