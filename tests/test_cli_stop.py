@@ -11,14 +11,14 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from paperfeed.cli_support import progress_lines
 from paperfeed.ingest.jobs import demo_files
 from paperfeed.settings import Settings
 from paperfeed.store.search_store import paper_vectors
 from paperfeed.store.tables import checkpoints, papers
-from tests.test_ingest_kill import _make_snapshot
+from tests.test_ingest_kill import _count, _make_snapshot
 
 
 def _env(settings: Settings, **extra: str) -> dict[str, str]:
@@ -26,11 +26,6 @@ def _env(settings: Settings, **extra: str) -> dict[str, str]:
     if settings.database_url:
         env["PAPERFEED_DATABASE_URL"] = settings.database_url
     return env
-
-
-def _count(engine: Engine, table) -> int:  # type: ignore[no-untyped-def]
-    with engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
 
 def _term_when(proc: subprocess.Popen[str], ready) -> str:  # type: ignore[no-untyped-def]

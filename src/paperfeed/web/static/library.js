@@ -106,14 +106,7 @@ document.addEventListener("DOMContentLoaded", function () {
       event.preventDefault();
       return;
     }
-    var answer = form.querySelector("input[name=confirmed]");
-    if (!answer) {
-      answer = document.createElement("input");
-      answer.type = "hidden";
-      answer.name = "confirmed";
-      form.appendChild(answer);
-    }
-    answer.value = "1";  // asked here: the server does not ask again
+    markAnswered(form);  // site.js: asked here, the server does not ask again
   });
   update();
 });

@@ -8,6 +8,11 @@ document.addEventListener("submit", function (event) {
     event.stopImmediatePropagation();
     return;
   }
+  markAnswered(form);
+}, true);
+
+// Tell the server the question was asked and answered here, so that it does not ask again.
+function markAnswered(form) {
   var answer = form.querySelector("input[name=confirmed]");
   if (!answer) {
     answer = document.createElement("input");
@@ -16,7 +21,7 @@ document.addEventListener("submit", function (event) {
     form.appendChild(answer);
   }
   answer.value = "1";
-}, true);
+}
 
 // Render LaTeX in titles and abstracts with the bundled KaTeX; the page reads fine without it.
 document.addEventListener("DOMContentLoaded", function () {
