@@ -152,15 +152,16 @@ def test_a_store_that_cannot_be_used_is_one_line_not_a_traceback(tmp_path: Path)
     a_file = tmp_path / "plain-file"
     a_file.write_text("x")
     cases = [
-        ({"PAPERFEED_DATA_DIR": str(not_a_db)}, "file is not a database"),
-        ({"PAPERFEED_DATABASE_URL": "garbage"}, "Could not parse"),
-        ({"PAPERFEED_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}, "connection"),
-        ({"PAPERFEED_DATA_DIR": str(a_file / "d")}, "Not a directory"),
+        ({"PAPERFEED_DATA_DIR": str(not_a_db)}, 1, "file is not a database"),
+        # Not a URL of a database paperfeed speaks: a bad setting (exit 2), named.
+        ({"PAPERFEED_DATABASE_URL": "garbage"}, 2, "is no database paperfeed can use"),
+        ({"PAPERFEED_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}, 1, "connection"),
+        ({"PAPERFEED_DATA_DIR": str(a_file / "d")}, 1, "Not a directory"),
     ]
-    for env, says in cases:
+    for env, status, says in cases:
         code, said = _paperfeed(["stats"], env)
         said = " ".join(said.split())
-        assert code == 1 and "Traceback" not in said and says in said, (env, said)
+        assert code == status and "Traceback" not in said and says in said, (env, said)
 
 
 def test_a_file_of_another_kind_is_refused_not_stored(tmp_path: Path) -> None:
