@@ -4,21 +4,22 @@ report's wording, through the importer and through the API."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import date
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
 from paperfeed import references
 from paperfeed.models import Paper, normalise_title
 from paperfeed.settings import Settings
-from paperfeed.store import open_store, upsert_papers
 from paperfeed.web.bibtex import entries
-from tests.web_support import bearer, client, csrf_token, sign_up, web_settings
+from tests.web_support import (
+    csrf_token,
+    import_file,
+    importing,
+    sign_up,
+)
 
 GNN = Paper(id="2111.03080", title="Local Augmentation for Graph Neural Networks")
 MAMBA = Paper(
@@ -37,23 +38,11 @@ OTHERS = [
 ]
 
 
-@contextmanager
-def _api(sqlite_settings: Settings) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    settings = web_settings(sqlite_settings)
-    engine: Engine = open_store(settings)
-    with engine.begin() as conn:
-        upsert_papers(conn, [GNN, MAMBA, HULLS, *OTHERS])
-    try:
-        with client(settings, engine) as c:
-            yield c, bearer(c, "importer")
-    finally:
-        engine.dispose()
+def _api(settings: Settings) -> AbstractContextManager[tuple[TestClient, dict[str, str]]]:
+    return importing(settings, [GNN, MAMBA, HULLS, *OTHERS], "importer")
 
 
-def _import(c: TestClient, auth: dict[str, str], name: str, body: str) -> Any:
-    got = c.post("/api/me/library/import", files={"file": (name, body.encode())}, headers=auth)
-    assert got.status_code == 200, got.text
-    return got.json()
+_import = import_file
 
 
 # --- 1. an RIS record without its ER line ----------------------------------------------------

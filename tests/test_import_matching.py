@@ -5,20 +5,16 @@ Google Scholar drops, still match; the report says how each entry matched."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import date
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
 from paperfeed import references
 from paperfeed.models import Paper
 from paperfeed.settings import Settings
-from paperfeed.store import open_store, upsert_papers
-from tests.web_support import bearer, client, web_settings
+from tests.web_support import import_file, importing
 
 LISTED = date(2024, 9, 2)
 ATTENTION = Paper(
@@ -42,23 +38,11 @@ SPELLED = Paper(id="2606.20003", title="Cats and Dogs in Vision Models", listing
 GNN = Paper(id="2111.03080", title="Local Augmentation for Graph Neural Networks")
 
 
-@contextmanager
-def _api(settings: Settings) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    settings = web_settings(settings)
-    engine: Engine = open_store(settings)
-    with engine.begin() as conn:
-        upsert_papers(conn, [ATTENTION, SNIFF, EXPERTS, MAMBA, SPELLED, GNN])
-    try:
-        with client(settings, engine) as c:
-            yield c, bearer(c, "matcher")
-    finally:
-        engine.dispose()
+def _api(settings: Settings) -> AbstractContextManager[tuple[TestClient, dict[str, str]]]:
+    return importing(settings, [ATTENTION, SNIFF, EXPERTS, MAMBA, SPELLED, GNN], "matcher")
 
 
-def _import(c: TestClient, auth: dict[str, str], name: str, body: str) -> Any:
-    got = c.post("/api/me/library/import", files={"file": (name, body.encode())}, headers=auth)
-    assert got.status_code == 200, got.text
-    return got.json()
+_import = import_file
 
 
 # --- a match by title alone is checked against the entry's authors and year ---------------------

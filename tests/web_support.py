@@ -109,6 +109,31 @@ def post_form(c: TestClient, path: str, data: dict[str, str]) -> Any:
     return c.post(path, data=data | {"csrf_token": csrf_token(c, "/")}, follow_redirects=False)
 
 
+@contextmanager
+def importing(
+    settings: Settings, stored: list[Paper], username: str
+) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    """A site over a store of `stored` papers, and a new reader's bearer token: for imports."""
+    from paperfeed.store import open_store
+
+    settings = web_settings(settings)
+    engine: Engine = open_store(settings)
+    with engine.begin() as conn:
+        upsert_papers(conn, stored)
+    try:
+        with client(settings, engine) as c:
+            yield c, bearer(c, username)
+    finally:
+        engine.dispose()
+
+
+def import_file(c: TestClient, auth: dict[str, str], name: str, body: str) -> Any:
+    """`POST /api/me/library/import` of a file; its report (asserting a 200)."""
+    got = c.post("/api/me/library/import", files={"file": (name, body.encode())}, headers=auth)
+    assert got.status_code == 200, got.text
+    return got.json()
+
+
 def bearer(c: TestClient, username: str, password: str = "correct horse battery") -> dict[str, str]:
     """Sign a new account up, then log in through the API: its Authorization header."""
     sign_up(c, username, password)
