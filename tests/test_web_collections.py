@@ -350,6 +350,54 @@ def test_the_librarys_ticked_papers_are_changed_at_once_and_the_page_says_so(
     assert odd.status_code in (400, 422)
 
 
+def test_a_form_problem_shows_the_library_again_with_the_input_kept(
+    site: Settings, engine: Engine
+) -> None:
+    """Without JavaScript, a bulk change with no collection named, an export with nothing
+    ticked, and a follow or mute box with what cannot be followed or muted each come back to
+    the library page they were sent from (same collection and order), saying what was wrong,
+    with what was typed, chosen and ticked still there; nothing is changed."""
+    ids = sorted(on_day(engine, DAYS[0]))[:3]
+    with client(site, engine) as c:
+        sign_up(c, "typist")
+        for pid in ids:
+            post_form(c, f"/papers/{pid}/save", {})
+        post_form(c, "/collections", {"name": "Keep"})
+        [keep] = _collections(engine)
+        post_form(c, "/library/bulk", {"paper_id": ids, "action": "add", "collection": "Keep"})
+        here = f"/library?collection={keep.id}&order=title"
+
+        def sent(path: str, data: dict[str, object]) -> Any:
+            token = csrf_token(c, "/")
+            return c.post(path, data=data | {"csrf_token": token}, follow_redirects=False)
+
+        nameless = sent("/library/bulk", {"paper_id": ids[:2], "action": "move", "next": here})
+        unticked = sent("/library/export-ticked", {"fmt": "bib", "next": here})
+        bad_follow = sent("/me/follow", {"kind": "category", "value": "cs.XX", "box": "1"})
+        bad_mute = sent("/me/mute", {"kind": "keyword", "value": "$$", "box": "1"})
+    for answer in (nameless, unticked, bad_follow, bad_mute):
+        assert answer.status_code == 400 and "<title>Your library" in answer.text
+    assert "Nothing changed: name the collection to put them in." in nameless.text
+    assert "<h1>Keep</h1>" in nameless.text  # the collection it was sent from
+    assert '<option value="move" selected>' in nameless.text
+    ticked = re.findall(r'value="([^"]+)" form="bulk"[^>]*?( checked)?>', nameless.text)
+    assert sorted(ticked) == sorted([(ids[0], " checked"), (ids[1], " checked"), (ids[2], "")])
+    assert f'name="next" value="{here.replace("&", "&amp;")}"' in nameless.text
+    assert "Nothing exported: tick at least one paper." in unticked.text
+    assert "<h1>Keep</h1>" in unticked.text
+    assert "Not followed:" in bad_follow.text and "cs.XX" in bad_follow.text
+    assert re.search(r'<option value="category" selected>', bad_follow.text)
+    assert re.search(
+        r'aria-label="What to follow" value="cs.XX"[^>]*aria-invalid="true"', bad_follow.text
+    )
+    assert "Not muted: a keyword needs a letter or digit" in bad_mute.text
+    assert re.search(r'aria-label="What to mute" value="\$\$"', bad_mute.text)
+    assert "Not followed" not in bad_mute.text  # the problem is said at its own box
+    with engine.connect() as conn:
+        assert sorted(i.paper_id for i in library(conn, 1, keep.id)) == ids
+        assert len(_collections(engine)) == 1
+
+
 def _collections(engine: Engine) -> list[Collection]:
     with engine.connect() as conn:
         return list(user_collections(conn, 1))

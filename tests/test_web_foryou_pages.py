@@ -374,8 +374,12 @@ def test_a_new_reader_starts_for_you_by_ticking_categories(site: Settings, engin
         named = f"{first} · {categories.name_of(first)}" if categories.name_of(first) else first
         assert f'{named} <span class="muted">({counts[first]:,})</span>' in page
         assert "cs.CV · Computer Vision and Pattern Recognition" in c.get("/categories/cs.CV").text
+        nothing = post_form(c, "/for-you/start", {"category": []})  # type: ignore[dict-item]
+        assert nothing.headers["location"] == "/for-you?window=month&pick=1"
+        again = c.get(nothing.headers["location"]).text
+        assert "Nothing followed: tick at least one category" in again
+        assert re.findall(r'name="category" value="([^"]+)"', again) == offered
         for bad, why in (
-            ([], "tick at least one"),
             (["cs.XX"], "not an arXiv category"),
             (["x" * 65], "is not an arXiv category"),
             (["cs.CV"] * 101, "at most 100 items"),

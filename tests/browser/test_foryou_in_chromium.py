@@ -100,9 +100,18 @@ def test_follow_mute_import_and_share_a_collection(
     page.goto(url + "/library")
     mute = page.get_by_role("form", name="Mute")
     mute.locator("select[name=kind]").select_option("category")
+    mute.get_by_label("What to mute").fill("cs.CRR")  # a typo: said at the box, input kept
+    mute.get_by_role("button", name="Mute").click()
+    expect(mute.get_by_role("alert")).to_contain_text("Not muted:")
+    expect(mute.get_by_label("What to mute")).to_have_value("cs.CRR")
+    expect(mute.get_by_label("What to mute")).to_be_focused()
+    expect(mute.locator("select[name=kind]")).to_have_value("category")
+    expect(page.locator("ul.mutes li")).to_have_count(0)
     mute.get_by_label("What to mute").fill("cs.CR")
     mute.get_by_role("button", name="Mute").click()
+    expect(page).to_have_url(url + "/library")
     expect(page.locator("ul.mutes")).to_contain_text("cs.CR")
+    expect(mute.get_by_role("alert")).to_have_count(0)
     page.goto(url + f"/papers/{HOSTILE_ID}")
     page.locator("dd a[href^='/papers/date/']").first.click()
     expect(page.locator(".muted-note")).to_contain_text("hidden by your mutes")
@@ -410,6 +419,8 @@ def test_a_new_reader_ticks_categories_then_for_you_ranks(page: Page, live_site:
     page.get_by_role("search", name="Find papers you like").get_by_role("button").click()
     expect(page).to_have_url(re.compile(r"/search\?q=neural"))
     page.go_back()
+    page.get_by_role("button", name="Follow and rank").click()  # nothing ticked yet
+    expect(page.get_by_role("alert")).to_contain_text("tick at least one category")
     for name in names[:2]:
         picker.get_by_label(name).check()
     page.get_by_role("button", name="Follow and rank").click()

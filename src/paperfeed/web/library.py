@@ -7,12 +7,12 @@ forms with fetch (Accept: application/json) so the page does not reload.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from math import ceil
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi import APIRouter, FastAPI, File, Form, HTTPException, Query, Request, UploadFile
@@ -306,18 +306,29 @@ def follow_or_mute(
     value: TextField,
     undo: Annotated[int, Form(ge=0, le=1)] = 0,
     next: NextField = "/library",
+    box: Annotated[int, Form(ge=0, le=1)] = 0,
 ) -> Response:
-    """Follow, unfollow, mute or unmute an author, category, saved search or keyword."""
+    """Follow, unfollow, mute or unmute an author, category, saved search or keyword. A
+    problem with what was typed in the library's box shows the library again, saying what,
+    with the input kept."""
     if what not in ("follow", "mute"):
         raise HTTPException(404, f"there is nothing at /me/{what}")
-    key, label = me_api.interest_key(kind, value)
-    if not undo:
-        me_api.check_new_interest(kind, label)
-    with site.engine.begin() as conn, _bad_request():
-        if undo:
-            lib.remove_interest(conn, user.id, what, kind, key)
-        else:
-            lib.add_interest(conn, user.id, what, kind, key, label)
+    try:
+        key, label = me_api.interest_key(kind, value)
+        if not undo:
+            me_api.check_new_interest(kind, label)
+        with site.engine.begin() as conn, _bad_request():
+            if undo:
+                lib.remove_interest(conn, user.id, what, kind, key)
+            else:
+                lib.add_interest(conn, user.id, what, kind, key, label)
+    except HTTPException as exc:
+        if not box or exc.status_code != 400 or _wants_json(request):
+            raise
+        kept = {what: {"kind": kind, "value": value}}
+        done = "followed" if what == "follow" else "muted"
+        said = Said(problem=_sentence(f"Not {done}: {exc.detail}"), kept=kept)
+        return _library(request, site, user, _shelf_of(next), said, 400)
     return _done(request, next, {"what": what, "kind": kind, "value": key, "on": not undo})
 
 
@@ -351,16 +362,20 @@ def follow_author_page(request: Request, site: SiteDep, user: SignedInDep, slug:
 # --- library ----------------------------------------------------------------------------------
 
 
+LibraryOrder = Literal["added", "published", "title"]
+ReadingState = Literal["to_read", "read"]
+
+
 @router.get("/library")
 def library_page(
     request: Request,
     site: SiteDep,
     user: SignedInDep,
     collection: RowIdQuery = None,
-    state: Annotated[Literal["to_read", "read"] | None, Query()] = None,
+    state: Annotated[ReadingState | None, Query()] = None,
     q: Annotated[str, Query(max_length=200)] = "",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
-    order: Annotated[Literal["added", "published", "title"], Query()] = "added",
+    order: Annotated[LibraryOrder, Query()] = "added",
     did: Annotated[BulkAction | None, Query()] = None,
     n: Annotated[int, Query(ge=0, le=lib.BULK_MAX)] = 0,
     into: RowIdQuery = None,
@@ -369,37 +384,111 @@ def library_page(
     """Your saved papers with reading state and notes, a page at a time (those to read or
     read, those matching words of their title, authors or note; newest saved, newest
     published or by title), your collections, follows and mutes."""
+    shelf = Shelf(collection, state, q, page, order)
+    return _library(request, site, user, shelf, Said(did, n, into, bool(exists)))
+
+
+@dataclass(frozen=True)
+class Shelf:
+    """Which part of the library a page shows."""
+
+    collection: int | None = None
+    state: ReadingState | None = None
+    q: str = ""
+    page: int = 1
+    order: LibraryOrder = "added"
+
+
+@dataclass(frozen=True)
+class Said:
+    """What the library page says above its list: a bulk change done, a collection that
+    already existed, or a form's problem (shown with the form's input kept)."""
+
+    did: str | None = None
+    n: int = 0
+    into: int | None = None
+    exists: bool = False
+    problem: str | None = None
+    kept: Mapping[str, object] | None = None
+
+
+def _library(
+    request: Request, site: Site, user: User, shelf: Shelf, said: Said, status: int = 200
+) -> Response:
+    """The library page showing `shelf`, saying `said`."""
     with site.engine.connect() as conn:
         chosen = (
-            me_api.own_collection(conn, user.id, collection) if collection is not None else None
+            me_api.own_collection(conn, user.id, shelf.collection)
+            if shelf.collection is not None
+            else None
         )
-        found = lib.library(conn, user.id, chosen.id if chosen else None, q, order)
-        shown = [i for i in found if state is None or i.state == state]
+        found = lib.library(conn, user.id, chosen.id if chosen else None, shelf.q, shelf.order)
+        shown = [i for i in found if shelf.state is None or i.state == shelf.state]
         per = site.settings.page_size
         pages = max(ceil(len(shown) / per), 1)
-        page = min(page, pages)  # past the end (the last paper of a page removed): the last
+        page = min(shelf.page, pages)  # past the end (the last paper of a page removed): the last
         items = shown[(page - 1) * per : page * per]
         cards = {c.paper.id: c for c in views.cards(conn, [i.paper_id for i in items], user)}
+        mine = lib.user_collections(conn, user.id)
+        into = next((c for c in mine if c.id == said.into), None)
         context = {
             "items": [(i, cards[i.paper_id]) for i in items if i.paper_id in cards],
             "counts": {"all": len(found)} | Counter(i.state for i in found),
             "shown": len(shown),
-            "state": state,
-            "q": q.strip(),
-            "order": order,
+            "state": shelf.state,
+            "q": shelf.q.strip(),
+            "order": shelf.order,
             "paging": {"page": page, "pages": pages, "first": (page - 1) * per + 1},
             "note_max": lib.NOTE_MAX,
-            "back": _here(request, DONE_KEYS),
-            "collections": (mine := lib.user_collections(conn, user.id)),
+            "back": _shelf_url(shelf) if status != 200 else _here(request, DONE_KEYS),
+            "collections": mine,
             "chosen": chosen,
-            "done": _said(did, n, next((c for c in mine if c.id == into), None), chosen)
-            or (_exists(chosen) if exists else None),
+            "done": _said(said.did, said.n, into, chosen)
+            or (_exists(chosen) if said.exists else None),
+            "problem": said.problem,
+            "kept": said.kept or {},
             "follows": lib.interests(conn, user.id, "follow"),
             "mutes": lib.interests(conn, user.id, "mute"),
             "feed_token": lib.has_feed_token(conn, user.id),
         }
-    body = site.render("library.html", user=user, here=request.url.path, **context)
-    return html(site, request, body)
+    body = site.render("library.html", user=user, here="/library", **context)
+    return html(site, request, body, status)
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "?", "!")) else f"{text}."
+
+
+def _shelf_url(shelf: Shelf) -> str:
+    """The library page's address for `shelf` (where its forms come back to)."""
+    pairs = {
+        "collection": shelf.collection,
+        "state": shelf.state,
+        "q": shelf.q or None,
+        "page": shelf.page if shelf.page > 1 else None,
+        "order": shelf.order if shelf.order != "added" else None,
+    }
+    kept = [(k, str(v)) for k, v in pairs.items() if v is not None]
+    return "/library" + (f"?{urlencode(kept)}" if kept else "")
+
+
+def _shelf_of(target: str) -> Shelf:
+    """The part of the library a form's `next` address shows (what is unreadable in it: the
+    default), to show that page again with the form's problem."""
+    parts = urlsplit(safe_next(target))
+    if parts.path != "/library":
+        return Shelf()
+    got = dict(parse_qsl(parts.query))
+    number = {k: int(v) for k, v in got.items() if k in ("collection", "page") and v.isdigit()}
+    state = got.get("state")
+    order = got.get("order")
+    return Shelf(
+        collection=number.get("collection"),
+        state=cast(ReadingState, state) if state in ("to_read", "read") else None,
+        q=got.get("q", "")[:200],
+        page=max(min(number.get("page", 1), 1_000_000), 1),
+        order=cast(LibraryOrder, order) if order in ("published", "title") else "added",
+    )
 
 
 @router.post("/library/{paper_id:path}/edit", dependencies=[FormCsrf])
@@ -447,10 +536,17 @@ def bulk(
         fields += [("from_collection", str(from_collection))] if from_collection else []
         question = f"Remove {n} from your library, with their notes and collections?"
         return ask(request, site, user, question, next, fields, f"Remove {n}")
-    with site.engine.begin() as conn, _bad_request():
-        if from_collection is not None:
-            me_api.own_collection(conn, user.id, from_collection)
-        done = lib.bulk_change(conn, user.id, ids, action, collection, from_collection)
+    try:
+        with site.engine.begin() as conn, _bad_request():
+            if from_collection is not None:
+                me_api.own_collection(conn, user.id, from_collection)
+            done = lib.bulk_change(conn, user.id, ids, action, collection, from_collection)
+    except HTTPException as exc:
+        if exc.status_code != 400 or _wants_json(request):
+            raise
+        kept = {"bulk": {"action": action, "collection": collection, "ticked": ids}}
+        said = Said(problem=_sentence(f"Nothing changed: {exc.detail}"), kept=kept)
+        return _library(request, site, user, _shelf_of(next), said, 400)
     into = done.into.id if done.into else None
     data: Reply = {"action": action, "changed": done.changed, "collection": into}
     return _done(request, _with_done(next, action, done.changed, into), data)
@@ -733,16 +829,21 @@ def _export_items(
 
 @router.post("/library/export-ticked", dependencies=[FormCsrf])
 def export_ticked(
+    request: Request,
     site: SiteDep,
     user: SignedInDep,
     fmt: Annotated[Literal["bib", "ris", "json"], Form()],
     paper_id: Annotated[list[str], Form(max_length=lib.BULK_MAX)] = [],  # noqa: B006
+    next: NextField = "/library",
 ) -> Response:
     """The library's ticked papers as BibTeX, RIS or CSL-JSON, with your notes and tags, as a
-    download (papers not saved are left out)."""
+    download (papers not saved are left out). None ticked: the library again, saying so."""
     ticked = {resolve_id(pid) for pid in paper_id}
     if not ticked:
-        raise HTTPException(400, "tick at least one paper")
+        if _wants_json(request):
+            raise HTTPException(400, "tick at least one paper")
+        said = Said(problem="Nothing exported: tick at least one paper.", kept={"bulk": {}})
+        return _library(request, site, user, _shelf_of(next), said, 400)
     with site.engine.connect() as conn:
         items = [i for i in lib.library(conn, user.id) if i.paper_id in ticked]
         answer = _export_items(site, conn, user, items, fmt, "library-selection")
@@ -803,10 +904,12 @@ def for_you(
     show_muted: Annotated[int, Query(ge=0, le=1)] = 0,
     collection: CollectionParam = "",
     page: Annotated[int, Query(ge=1, le=FOR_YOU_PAGES)] = 1,
+    pick: Annotated[int, Query(ge=0, le=1)] = 0,
 ) -> Response:
     """Papers of today, this week or this month ranked by your model, each with why; ranked by
     one of your collections alone when `collection` names it (empty, as the page's "Rank by"
-    form sends "everything": by all your signals); `page` reads further down the ranking."""
+    form sends "everything": by all your signals); `page` reads further down the ranking.
+    `pick=1`: the starting categories were sent with none ticked (the page says so)."""
     if user is None:
         return _signin("/for-you")
     collection_id = _collection_id(collection)
@@ -843,6 +946,7 @@ def for_you(
             **muted,
             **personal_context(conn, user, list(shown)),
             **(_starting(conn, user.id) if not items and chosen is None else {}),
+            "pick_problem": bool(pick),
         }
     here = "/for-you" + query_string(  # show_muted last: the mutes note drops it from here
         window=window,
@@ -899,8 +1003,8 @@ def start(
     """Follow the categories a new reader ticked, then show what For you ranks with them
     (at most 100 at once: `max_length` bounds the list; each name must be a known category)."""
     chosen = [me_api.interest_key("category", name)[0] for name in category]
-    if not chosen:
-        raise HTTPException(400, "tick at least one category")
+    if not chosen:  # back to the picker, which says so
+        return RedirectResponse("/for-you?window=month&pick=1", status_code=303)
     with site.engine.begin() as conn:
         for name in dict.fromkeys(chosen):
             key, label = me_api.interest_key("category", name)
