@@ -1,0 +1,82 @@
+"""Reference-manager files: read BibTeX, RIS and CSL-JSON exports; write them for a list of papers.
+
+Reading keeps what matching needs (arXiv id, DOI, title; authors' family names and the year, to
+check a match by title), and the reader's own notes, tags and
+reading state where the file carries them (as paperfeed, Zotero, JabRef and Mendeley write
+them), and reports entries it cannot use, and why, so one malformed entry never stops the rest
+of a file.
+"""
+
+from __future__ import annotations
+
+import re
+
+from paperfeed.references.bibtex_format import BRACE_LEFT, BRACE_RIGHT, read_bibtex
+from paperfeed.references.csl_format import csl_item, csl_json, read_csl
+from paperfeed.references.dates import issued
+from paperfeed.references.encoding import CONTROL, decode
+from paperfeed.references.fields import listed_tag
+from paperfeed.references.matching import disagreement
+from paperfeed.references.model import (
+    NO_KEY,
+    STATE_TAGS,
+    Annotations,
+    AnnotationsById,
+    Parsed,
+    Reference,
+    UnreadableFile,
+)
+from paperfeed.references.names import name_parts, split_name
+from paperfeed.references.ris_format import read_ris, ris, ris_name
+
+__all__ = [
+    "BRACE_LEFT",
+    "BRACE_RIGHT",
+    "MAX_IMPORT_BYTES",
+    "NO_KEY",
+    "STATE_TAGS",
+    "Annotations",
+    "AnnotationsById",
+    "Parsed",
+    "Reference",
+    "UnreadableFile",
+    "csl_item",
+    "csl_json",
+    "disagreement",
+    "issued",
+    "listed_tag",
+    "name_parts",
+    "read",
+    "ris",
+    "ris_name",
+    "split_name",
+]
+
+MAX_IMPORT_BYTES = 5_000_000
+
+
+def read(data: bytes) -> Parsed:
+    """Parse an export, guessing its format from its content."""
+    if len(data) > MAX_IMPORT_BYTES:
+        raise UnreadableFile(f"the file is over {MAX_IMPORT_BYTES // 1_000_000} MB")
+    text = decode(data)
+    if "\x00" in text or len(CONTROL.findall(text[:100_000])) > len(text[:100_000]) // 100:
+        raise UnreadableFile(
+            "the file is not text: a BibTeX, RIS or CSL-JSON export in UTF-8, UTF-16 or "
+            "Windows-1252"
+        )
+    try:
+        return _parse(text)
+    except RecursionError as exc:  # e.g. a JSON array in a JSON array, a hundred thousand deep
+        raise UnreadableFile("the file nests too deeply to be a library export") from exc
+
+
+def _parse(text: str) -> Parsed:
+    head = text.lstrip()[:1]
+    if head in "[{" and head:
+        return read_csl(text)
+    if re.search(r"^TY  - ", text, re.M):
+        return read_ris(text)
+    if "@" in text:
+        return read_bibtex(text)
+    raise UnreadableFile("the file is not BibTeX, RIS or CSL-JSON")

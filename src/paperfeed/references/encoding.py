@@ -1,0 +1,26 @@
+"""An import file's bytes as text, in whichever encoding reference managers write."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+CONTROL = re.compile(r"[\x01-\x08\x0e-\x19\x1b-\x1f]")
+# JabRef's first line, "% Encoding: windows-1252", names the file's encoding.
+_DECLARED = re.compile(rb"^%\s*Encoding:\s*([\w.-]+)", re.I | re.M)
+
+
+def decode(data: bytes) -> str:
+    """The file's text: UTF-16 with its BOM, UTF-8 (with or without one), the encoding JabRef
+    declares, else Windows-1252 (Latin-1 for the bytes it leaves undefined), as reference
+    managers on Windows write; decoding never fails."""
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    codecs_to_try = ["utf-16"] if utf16 else []
+    declared = _DECLARED.search(data[:500])
+    codecs_to_try += ["utf-8-sig", *([declared[1].decode()] if declared else []), "cp1252"]
+    for codec in codecs_to_try:
+        try:
+            return data.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return data.decode("latin-1")

@@ -1,0 +1,55 @@
+"""Authors' names: given names, particles and family names, as every export splits them."""
+
+from __future__ import annotations
+
+import re
+
+# Words that, before a last name, are part of the family name: "van der Sommen", "De Boi"
+_PARTICLES = frozenset(
+    {"van", "von", "der", "den", "de", "del", "della", "dei", "degli", "di", "da", "das", "dos"}
+    | {"do", "du", "des", "la", "le", "lo", "ter", "ten", "zu", "zur", "bin", "binti", "ibn"}
+    | {"al", "el"}
+)
+_SUFFIX = re.compile(r"(?:jr|sr|[ivx]+)\.?", re.I)
+
+
+def _is_particle(word: str) -> bool:
+    return word.lower() in _PARTICLES and (word.islower() or word.istitle())
+
+
+def name_parts(name: str) -> tuple[str, str, str]:
+    """An author's (given names, particles, last name). A name written "Family, Given" keeps
+    its parts; a name of one word, one with a suffix after its comma, or several people that
+    an arXiv listing joined by ";", is its last name alone, given names and particles empty."""
+    text = " ".join(name.split())
+    family, comma, given = (part.strip() for part in text.partition(","))
+    if ";" in text or (
+        comma and (not family or not given or "," in given or _SUFFIX.fullmatch(given))
+    ):
+        return "", "", text
+    if not comma:
+        words = text.split(" ")
+        start = len(words) - 1
+        while start > 1 and _is_particle(words[start - 1]):  # one given name stays given
+            start -= 1
+        given, family = " ".join(words[:start]), " ".join(words[start:])
+    if not given:
+        return "", "", text
+    words = family.split(" ")
+    n = next(i for i, word in enumerate(words) if i == len(words) - 1 or not _is_particle(word))
+    return given, " ".join(words[:n]), " ".join(words[n:])
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """An author's (family name with its particles, given names); the given names are empty
+    for a name of one word, or of several people joined by ";". Every export splits names here."""
+    given, particles, last = name_parts(name)
+    return " ".join(w for w in (particles, last) if w), given
+
+
+def family_name(name: str) -> str:
+    """A name's family name: what comes before its comma ("van der Sommen, Fons"), else the
+    last word with the particles before it."""
+    if "," in name:
+        return name.partition(",")[0].strip()
+    return split_name(name)[0]
