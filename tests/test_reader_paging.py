@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from html import unescape
 from urllib.parse import urlencode
 
 from sqlalchemy import Engine
@@ -94,6 +95,9 @@ def test_muted_papers_leave_daily_and_search_pages_full(site: Settings, engine: 
         assert _cards(c.get(following[1].replace("&amp;", "&")).text) == everything[5:10]
         on_page = len([pid for pid in everything[:5] if pid not in seen])
         assert f"Showing the papers your mutes hide ({on_page} on this page)" in showing
+        said = f"Hidden by your mute of the category {category}: shown because you asked."
+        assert _marked(showing) == {pid: said for pid in everything[:5] if pid not in seen}
+        assert not _marked(first)  # hidden there, so nothing to mark
         # Search: the muted category's papers are left out before paging too.
         papers = stored(engine)
         muted = {pid for pid, p in papers.items() if category in p.categories}
@@ -103,6 +107,7 @@ def test_muted_papers_leave_daily_and_search_pages_full(site: Settings, engine: 
         plain = _cards(shown)
         assert re.search(r'class="pager".*?<a rel="next" href="[^"]*show_muted=1', shown, re.S)
         assert len(plain) == 5 and muted & set(plain)  # the plain page holds muted papers
+        assert set(_marked(shown)) == (muted & set(plain)) - {sorted(muted)[0]}  # not the named
         # The paper the query names by its title is looked up, muted or not; the others are not.
         named = sorted(muted)[0]
         kept = _cards(c.get(query).text)
@@ -182,6 +187,8 @@ def test_for_you_says_what_the_mutes_hide_and_shows_it_on_request(
         showing = c.get("/for-you?window=month&show_muted=1").text
         assert _cards(showing) == plain  # the ranking as it was, muted papers in
         assert f"Showing the papers your mutes hide ({count} on this page)" in showing
+        assert set(_marked(showing)) == muted & set(plain) and count
+        assert f"Hidden by your mute of the category {category}" in showing
         assert 'href="/for-you?window=month&amp;">hide them</a>' in showing
         # Page 2 counts what the mutes hide from its own stretch of the ranking, not page 1's.
         second = c.get("/for-you?window=month&page=2&show_muted=1").text
@@ -191,3 +198,10 @@ def test_for_you_says_what_the_mutes_hide_and_shows_it_on_request(
         hiding = c.get("/for-you?window=month&page=2").text
         said = f"{on_second} hidden by your mutes on this page · " if on_second else "hidden by"
         assert (said in hiding) == bool(on_second)
+
+
+def _marked(page: str) -> dict[str, str]:
+    """The cards of a page that say which mute would hide them, and what they say."""
+    found = re.findall(r'<article class="card[^"]*" data-id="([^"]+)">(.*?)</article>', page, re.S)
+    marks = {pid: re.search(r'<p class="muted-why">([^<]*)</p>', body) for pid, body in found}
+    return {pid: unescape(m[1]) for pid, m in marks.items() if m}

@@ -118,6 +118,9 @@ def test_follow_mute_import_and_share_a_collection(
     expect(page.locator(f"article[data-id='{HOSTILE_ID}']")).to_have_count(0)
     page.locator(".muted-note").get_by_role("link", name="show them").click()
     expect(page.locator(f"article[data-id='{HOSTILE_ID}']")).to_have_count(1)
+    expect(page.locator(f"article[data-id='{HOSTILE_ID}'] .muted-why")).to_have_text(
+        "Hidden by your mute of the category cs.CR: shown because you asked."
+    )
     expect(page.locator(".muted-note")).to_contain_text("Showing the papers your mutes hide")
     page.locator(".muted-note").get_by_role("link", name="hide them").click()
     expect(page.locator(f"article[data-id='{HOSTILE_ID}']")).to_have_count(0)

@@ -544,12 +544,24 @@ def matched_search(doc: Doc, follows: Follows) -> str | None:
 
 def is_muted(doc: Doc, follows: Follows) -> bool:
     """Whether a mute (keyword, author or category) hides this paper."""
-    if follows.muted_categories.intersection(doc.categories):
-        return True
-    if follows.muted_authors and any(author_key(a) in follows.muted_authors for a in doc.authors):
-        return True
+    return mute_reason(doc, follows) is not None
+
+
+def mute_reason(doc: Doc, follows: Follows) -> str | None:
+    """The first mute that hides this paper, in words ("the category cs.CR", "the author Ann
+    Lee", "the keyword “llm”"); None when none does."""
+    for category in doc.categories:
+        if category in follows.muted_categories:
+            return f"the category {category}"
+    if follows.muted_authors:
+        for name in doc.authors:
+            if author_key(name) in follows.muted_authors:
+                return f"the author {name}"
     text = doc.text.lower()
-    return any(_mute_pattern(k).search(text) for k in follows.muted_keywords)
+    for keyword in follows.muted_keywords:
+        if _mute_pattern(keyword).search(text):
+            return f"the keyword “{keyword}”"
+    return None
 
 
 @functools.lru_cache(maxsize=4096)

@@ -55,6 +55,9 @@ from paperfeed.recommend.model import (
     strongest_terms,
     train,
 )
+from paperfeed.recommend.model import (
+    mute_reason as model_mute_reason,
+)
 from paperfeed.recommend.whole import Neighbours, Reach, candidate_ids, centres, per_query
 from paperfeed.store import get_papers
 from paperfeed.store.accounts import site_revision
@@ -606,6 +609,11 @@ def _age(now: datetime, at: datetime) -> float:
 def hides(paper: Paper, follows: Follows) -> bool:
     """Whether the user's mutes hide this paper from lists."""
     return is_muted(doc_of(paper), follows)
+
+
+def mute_reason(paper: Paper, follows: Follows) -> str | None:
+    """Which of the user's mutes hides this paper, in words; None when none does."""
+    return model_mute_reason(doc_of(paper), follows)
 
 
 def has_mutes(follows: Follows) -> bool:

@@ -272,7 +272,7 @@ class SearchService:
         depth = offset + limit if hide is None else min(2 * (offset + limit), SCAN_MOST)
         # A paper the query names (its id, URL or exact title) is looked up: mutes do not hide it.
         pinned = self._pinned(parsed, filters)  # looked up once, however deep the scan goes
-        named = frozenset(pinned if hide is not None else ())
+        named = frozenset(pinned)
         hidden: set[str] = set()
         while True:
             ordered, total, used, fallback = self._ordered(

@@ -22,12 +22,14 @@ from sqlalchemy import Connection
 
 from paperfeed import references
 from paperfeed.markup import render_markdown
+from paperfeed.models import Paper
 from paperfeed.recommend.model import Follows, Recommendation
 from paperfeed.recommend.service import (
     Recommender,
     follows_of,
     has_mutes,
     hides,
+    mute_reason,
     shared_recommender,
 )
 from paperfeed.store import get_paper
@@ -150,6 +152,14 @@ def personal_context(conn: Connection, user: User | None, ids: list[str]) -> dic
     }
 
 
+def mark_muted(context: dict[str, object], follows: Follows, papers: Sequence[Paper]) -> None:
+    """Say on each of `papers` which mute would hide it (a page showing what mutes hide)."""
+    mine = context.get("mine")
+    if isinstance(mine, dict):
+        found = {p.id: mute_reason(p, follows) for p in papers}
+        mine["muted"] = {pid: why for pid, why in found.items() if why}
+
+
 def hide_for(request: Request, site: Site, user: User, show_muted: bool) -> Hide | None:
     """What a signed-in reader's mutes leave out of a list, unless they asked to see all (read
     before the list's own connection is opened: a request holds one pooled connection at a
@@ -209,6 +219,8 @@ def personalise(
     muted = [
         c for c in listing.cards if c.paper.id not in listing.named and hides(c.paper, follows)
     ]
+    if show_muted:  # each card a mute would hide says which
+        mark_muted(context, follows, [c.paper for c in listing.cards if c in muted])
     context["show_muted"] = show_muted
     if listing.hidden:  # the whole list's count, left out before paging
         context["muted"] = Muted(listing.hidden, "list", listing.estimated)
@@ -948,6 +960,9 @@ def for_you(
             **(_starting(conn, user.id) if not items and chosen is None else {}),
             "pick_problem": bool(pick),
         }
+        if show_muted:
+            follows = follows_of(conn, user.id)
+            mark_muted(context, follows, [c.paper for c in shown.values()])
     here = "/for-you" + query_string(  # show_muted last: the mutes note drops it from here
         window=window,
         collection=collection_id,
