@@ -73,7 +73,7 @@ def test_the_private_feed_says_why_each_paper_is_in_it(site: Settings, engine: E
             post_form(c, f"/papers/{pid}/rate", {"rating": "1"})
         page = c.get("/for-you").text
         whys = [unescape(w) for w in re.findall(r'<p class="why">Why: (.+?)</p>', page)]
-        made = post_form(c, "/for-you/feed-url", {}).text
+        made = c.get(post_form(c, "/for-you/feed-url", {}).headers["location"]).text
         url = re.search(r'value="[^"]*(/feeds/for-you/[^"]+)" aria-label="Private feed URL"', made)
         assert url and whys
         c.cookies.clear()
@@ -264,7 +264,7 @@ def test_a_collections_model_is_shown_and_carried_by_the_private_feed(
         learned = c.get(f"/for-you/learned?collection={mine.id}").text
         everything = c.get("/for-you/learned").text
         nothing = c.get(f"/for-you/learned?collection={empty.id}").text
-        made = post_form(c, "/for-you/feed-url", {}).text
+        made = c.get(post_form(c, "/for-you/feed-url", {}).headers["location"]).text
         urls = re.findall(r'value="(http[^"]+/feeds/for-you/[^"]+)"', made)
         assert len(urls) == 3 and urls[1:] == [
             f"{urls[0]}?collection={empty.id}",

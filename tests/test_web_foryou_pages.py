@@ -145,12 +145,18 @@ def test_for_you_page_learned_page_reset_and_private_feed(site: Settings, engine
         after = c.get(done.headers["location"]).text
         assert "Reset: 2 ratings forgotten" in after and "nothing to learn from" in after
         post_form(c, f"/papers/{HOSTILE_ID}/save", {})
-        made = post_form(c, "/for-you/feed-url", {}).text
-        url = re.search(r'value="([^"]+)" aria-label="Private feed URL"', made)
-        assert url and "/feeds/for-you/" in url[1]
+        making = post_form(c, "/for-you/feed-url", {})
+        assert making.status_code == 303 and making.headers["location"] == "/for-you/feed-url"
+        made = c.get("/for-you/feed-url")
+        url = re.search(r'value="([^"]+)" aria-label="Private feed URL"', made.text)
+        assert url and "/feeds/for-you/" in url[1] and made.headers["cache-control"] == "no-store"
         path = "/feeds/for-you/" + url[1].split("/feeds/for-you/")[1]
-        # Opened again (history, a bookmark), the page leads to the library's section, which
-        # says the URL exists and asks before a new one or a revoke ends it.
+        reloaded = c.get("/for-you/feed-url").text  # a reload shows the same URL, made once
+        assert re.search(r'value="([^"]+)" aria-label="Private feed URL"', reloaded)[1] == url[1]  # type: ignore[index]
+        # Without the browser's note of it (another browser, or ten minutes on), the page leads
+        # to the library's section, which says the URL exists and asks before a new one or a
+        # revoke ends it.
+        c.cookies.delete("feed_url_once", path="/for-you/feed-url")
         again = c.get("/for-you/feed-url", follow_redirects=False)
         assert again.status_code == 303 and again.headers["location"] == "/library#private-feed"
         section = c.get("/library").text.split('id="private-feed"')[1]

@@ -295,6 +295,8 @@ def test_a_private_feed_from_the_for_you_page_then_revoked(page: Page, live_site
     page.get_by_role("button", name="Copy", exact=True).click()
     expect(page.get_by_role("button", name="Copied")).to_be_visible()
     assert page.evaluate("navigator.clipboard.readText()") == feed_url
+    page.reload()  # the same URL again, not a new one (nor a question)
+    expect(page.get_by_label("Private feed URL")).to_have_value(feed_url)
     reader = page.context.browser
     assert reader is not None
     outsider = reader.new_context()  # a feed reader: no session cookie

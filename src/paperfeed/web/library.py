@@ -1110,10 +1110,25 @@ def reset(request: Request, site: SiteDep, user: SignedInDep, confirmed: Confirm
     return RedirectResponse(f"/for-you/learned?reset={forgotten}", status_code=303)
 
 
+FEED_URL_COOKIE = "feed_url_once"  # the URL just made, for the page it leads to
+FEED_URL_SHOWN_SECONDS = 600
+
+
 @router.get("/for-you/feed-url", include_in_schema=False)
-def feed_url_page() -> Response:
-    """The URL is shown once, by the POST that makes it; opened again, the library's section."""
-    return RedirectResponse("/library#private-feed", status_code=303)
+def feed_url_page(request: Request, site: SiteDep, user: SignedInDep) -> Response:
+    """The URL just made, for ten minutes in this browser (a reload shows it again; only its
+    fingerprint is stored); otherwise the library's section, which says whether one exists."""
+    token = request.cookies.get(FEED_URL_COOKIE, "")
+    with site.engine.connect() as conn:
+        if not token or lib.feed_token_user(conn, token) != user.id:
+            return RedirectResponse("/library#private-feed", status_code=303)
+        collections = lib.user_collections(conn, user.id)
+    base = site.settings.public_url.rstrip("/")
+    url = f"{base}/feeds/for-you/{token}.atom"
+    body = site.render("feed_url.html", user=user, url=url, collections=collections)
+    answer = html(site, request, body)
+    answer.headers["Cache-Control"] = "no-store"
+    return answer
 
 
 @router.post("/for-you/feed-url", dependencies=[FormCsrf])
@@ -1124,8 +1139,8 @@ def feed_url(
     revoke: Annotated[int, Form(ge=0, le=1)] = 0,
     confirmed: Confirmed = 0,
 ) -> Response:
-    """Make a new private feed URL (the old one stops working), or revoke it; either asks
-    first when a URL is in use."""
+    """Make a new private feed URL (the old one stops working) and show it, or revoke it;
+    either asks first when a URL is in use."""
     if not confirmed:
         with site.engine.connect() as conn:
             in_use = lib.has_feed_token(conn, user.id)
@@ -1141,14 +1156,24 @@ def feed_url(
     with site.engine.begin() as conn:
         if revoke:
             lib.revoke_feed_tokens(conn, user.id)
-            token = None
         else:
             token = lib.new_feed_token(conn, user.id)
-        collections = lib.user_collections(conn, user.id)
-    base = site.settings.public_url.rstrip("/")
-    url = f"{base}/feeds/for-you/{token}.atom" if token else None
-    body = site.render("feed_url.html", user=user, url=url, collections=collections)
-    return html(site, request, body)
+    if revoke:
+        body = site.render("feed_url.html", user=user, url=None, collections=[])
+        answer = html(site, request, body)
+        answer.delete_cookie(FEED_URL_COOKIE, path="/for-you/feed-url")
+        return answer
+    shown = RedirectResponse("/for-you/feed-url", status_code=303)  # a reload makes no new one
+    shown.set_cookie(
+        FEED_URL_COOKIE,
+        token,
+        max_age=FEED_URL_SHOWN_SECONDS,
+        path="/for-you/feed-url",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https" or site.settings.public_url.startswith("https://"),
+    )
+    return shown
 
 
 @router.get("/feeds/for-you/{token}.{fmt}")
