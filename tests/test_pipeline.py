@@ -358,14 +358,25 @@ def test_the_scheduler_sends_digests_once_the_days_papers_are_in(
         scheduler = Scheduler(engine, s, Clock(MONDAY_EVENING))
         first = {o.job: o for o in scheduler.tick()}
         second = {o.job: o for o in scheduler.tick()}
+        with engine.connect() as conn:
+            after_second = db.recent_runs(conn, job="digests")
+        third = {o.job: o for o in scheduler.tick()}
         scheduler.close()
         digests = sink.to("early@example.org")
     assert first["embed"].counts["embedded"] == 40
     assert first["digests"].status == "ok" and first["digests"].counts["sent"] == 1
-    assert second["digests"].status == "ok" and second["digests"].run_id is None  # nothing due
+    assert second["digests"].status == "ok" and not second["digests"].counts.get("sent")
     assert len(digests) == 1
+    # A check that found nothing due is kept as one row, the newest replacing the one before:
+    # the job shows as alive (and when it last looked) without a row per tick.
+    assert [(r.id, r.counts.get(db.QUIET)) for r in after_second] == [
+        (second["digests"].run_id, True),
+        (first["digests"].run_id, None),
+    ]
     with engine.connect() as conn:
-        assert [r.status for r in db.recent_runs(conn, job="digests")] == ["ok"]
+        runs = db.recent_runs(conn, job="digests")
+    assert [r.id for r in runs] == [third["digests"].run_id, first["digests"].run_id]
+    assert runs[0].id != after_second[0].id and runs[0].counts.get(db.QUIET)
 
 
 def test_jobs_list_and_run_from_the_command_line(sqlite_settings: Settings) -> None:

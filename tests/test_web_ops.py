@@ -111,10 +111,16 @@ def test_admin_runs_jobs_retries_mail_and_manages_users(site: Settings, engine: 
         with engine.begin() as conn:  # an enrich run's counts, one of them unset
             run = db.start_run(conn, "enrich", None, "manual", "node")
             db.finish_run(conn, run, "ok", {"stars": 3, "rate_limited_until": None}, None)
+            quiet = db.start_run(conn, "digests", None, "schedule", "node")
+            db.keep_quiet_run(conn, "digests", quiet, {"composed": 0, "sent": 0})
         counts = admin.get("/admin").text
         assert "stars 3" in counts and "rate_limited_until" not in counts  # no raw "None"
+        digests = counts.split('data-job="digests"')[1].split("</tr>")[0]
+        assert "checked: nothing due" in digests and "never" not in digests
+        assert "nothing_due" not in digests
         with engine.begin() as conn:
             db.delete_run(conn, run)
+            db.delete_run(conn, quiet)
         assert post_form(admin, "/admin/jobs/nope/run", {}).status_code == 404
         with db.job_lock(engine, "harvest", "another-node:1") as held:  # running elsewhere
             assert held

@@ -55,6 +55,8 @@ def list_jobs(
         status = last_run and last_run["status"]
         if status == "ok" and last_run["counts"].get("disabled"):
             status = "skipped (not configured)"
+        elif status == "ok" and last_run["counts"].get("nothing_due"):
+            status = "ok (nothing due)"
         state = f"{status} at {last_run['started_at']}" if last_run else "never run"
         typer.echo(f"{row['name']:<10} {state:<40} {row['help']}")
         if last_run and last_run["status"] != "ok" and last_run["error"]:

@@ -37,11 +37,11 @@ def run_job(
 ) -> Outcome:
     """Run `job` unless another process is running it (or it already succeeded for the slot).
 
-    `keep` decides whether a successful run is worth a row (a periodic job that found nothing
-    to do leaves none). `tries`: which of its attempts this run makes (default: all of
-    `job_max_attempts`, waiting before each after the first: `range(2, n + 1)` starts by
-    waiting, as a second attempt does). `retried`: a failure leaves no row, as the run that
-    makes its next tries will say how they went.
+    `keep` decides whether a successful run is worth a row of its own (a periodic check that
+    found nothing to do replaces the job's previous such row). `tries`: which of its attempts
+    this run makes (default: all of `job_max_attempts`, waiting before each after the first:
+    `range(2, n + 1)` starts by waiting, as a second attempt does). `retried`: a failure
+    leaves no row, as the run that makes its next tries will say how they went.
     """
     holder = f"{db.node_name()}:{uuid.uuid4().hex[:8]}"
     with db.job_lock(ctx.engine, job.name, holder) as held:
@@ -63,8 +63,10 @@ def run_job(
                 db.finish_run(conn, run_id, "abandoned", {}, reason)
             return Outcome(job.name, "interrupted", {}, str(exc), run_id)
         with ctx.engine.begin() as conn:
-            unkept = outcome.status == "ok" and keep is not None and not keep(outcome.counts)
-            if unkept or (outcome.status == "failed" and retried):
+            if outcome.status == "ok" and keep is not None and not keep(outcome.counts):
+                db.keep_quiet_run(conn, job.name, run_id, outcome.counts)
+                return outcome
+            if outcome.status == "failed" and retried:
                 db.delete_run(conn, run_id)
                 return replace(outcome, run_id=None)
             db.finish_run(conn, run_id, outcome.status, outcome.counts, outcome.error)

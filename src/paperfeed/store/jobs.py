@@ -161,6 +161,22 @@ def finish_run(
     conn.execute(update(job_runs).where(job_runs.c.id == run_id).values(**values))
 
 
+QUIET = "nothing_due"  # a periodic check's counts key: it found nothing to do
+
+
+def keep_quiet_run(conn: Connection, job: str, run_id: int, counts: dict[str, object]) -> None:
+    """Record a periodic check that found nothing to do as the job's one such row: this run
+    replaces the quiet one before it, so the job's last check shows without a row a minute."""
+    finish_run(conn, run_id, "ok", counts | {QUIET: True}, None)
+    earlier = (
+        (job_runs.c.job == job)
+        & (job_runs.c.id != run_id)
+        & (job_runs.c.status == "ok")
+        & job_runs.c.counts.like(f'%"{QUIET}": true%')
+    )
+    conn.execute(delete(job_runs).where(earlier))
+
+
 def delete_run(conn: Connection, run_id: int) -> None:
     """Forget a run that did nothing worth recording (a periodic check)."""
     conn.execute(delete(job_runs).where(job_runs.c.id == run_id))
