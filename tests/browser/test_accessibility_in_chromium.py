@@ -5,6 +5,7 @@ comment)."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, cast
 
 import pytest
@@ -216,3 +217,51 @@ def test_phone_and_keyboard_details_a_tester_found(page: Page, live_site: LiveSi
     assert (
         page.evaluate("getComputedStyle(document.querySelector('header.top')).position") == "static"
     )
+
+
+_TAB_STOPS = """(scope) => [...document.querySelectorAll(scope)].flatMap((root) =>
+  [...root.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea')])
+  .filter((el) => el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden')
+  .map((el) => { const r = el.getBoundingClientRect();
+                 return [el.textContent.trim() || el.getAttribute('aria-label') || el.name,
+                         Math.round(r.top), Math.round(r.left), Math.round(r.bottom)]; })"""
+
+
+def _out_of_reading_order(stops: list[list[Any]]) -> list[tuple[str, str]]:
+    """Consecutive Tab stops where the second is above the first's line, or left of it on
+    the same line: where the keyboard jumps against the eye."""
+    jumps = []
+    for (name_a, top_a, left_a, bottom_a), (name_b, top_b, left_b, bottom_b) in itertools.pairwise(
+        stops
+    ):
+        above = bottom_b <= top_a + 2  # wholly above the first's line
+        same_line = top_b < bottom_a - 2 and bottom_b > top_a + 2
+        if above or (same_line and left_b < left_a):
+            jumps.append((name_a, name_b))
+    return jumps
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_tab_goes_through_the_header_and_the_library_as_they_are_seen(
+    page: Page, live_site: LiveSite, width: int
+) -> None:
+    """On a phone the header's account links were shown first but reached last by Tab, and
+    the library's sidebar was reached before the papers shown left of (or above) it."""
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_up(page, live_site.url, f"tabber{width}")
+    page.goto(live_site.url + newest_day_path(live_site.engine))
+    page.locator("article.card").first.get_by_role("button", name="Save").click()
+    expect(page.locator("article.card").first.get_by_role("button", name="Saved")).to_be_visible()
+    page.goto(live_site.url + "/library")
+    header = page.evaluate(_TAB_STOPS, "header.top")
+    assert len(header) >= 8 and _out_of_reading_order(header) == []
+    items, aside = (
+        page.evaluate(_TAB_STOPS, s) for s in (".library-items", ".library-layout > aside")
+    )
+    assert items and aside
+    everything = page.evaluate(_TAB_STOPS, ".library-layout")
+    assert everything == items + aside  # Tab reaches the papers, then the sidebar
+    first_aside, last_item = aside[0], items[-1]
+    beside = first_aside[2] > max(i[2] for i in items)  # to the right of the papers
+    below = first_aside[1] > last_item[1]
+    assert beside if width > 760 else below
