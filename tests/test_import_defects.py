@@ -210,3 +210,23 @@ def test_a_note_survives_ris_export_and_import_unchanged(note: str) -> None:
     [ref] = references.read(text.encode()).references
     assert ref.arxiv_id == GNN.id
     assert ref.note == note
+
+
+@pytest.mark.parametrize("fmt", ["bib", "ris", "json"])
+def test_importing_your_own_export_again_leaves_a_multi_line_note_as_it_was(
+    sqlite_settings: Settings, fmt: str
+) -> None:
+    """A browser sends a note's lines ended by CR LF; the export writes them with LF. Each
+    re-import of the export added the note again below itself (1, 2, 4, 8 copies)."""
+    note = "first line\r\nsecond line\r\n\r\n- a point"
+    with _api(sqlite_settings) as (c, auth):
+        assert c.post("/api/me/library", json={"paper_id": GNN.id}, headers=auth).is_success
+        patched = c.patch(f"/api/me/library/{GNN.id}", json={"note": note}, headers=auth)
+        assert patched.is_success, patched.text
+        for _ in range(2):
+            exported = c.get(f"/library/export.{fmt}", headers=auth)
+            assert exported.status_code == 200 and "second line" in exported.text
+            report = _import(c, auth, f"mine.{fmt}", exported.text)
+            assert report["matched"] == 1 and report["notes"] == 0
+        [item] = c.get("/api/me/library", headers=auth).json()
+    assert item["note"] == "first line\nsecond line\n\n- a point"

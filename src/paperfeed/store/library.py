@@ -280,8 +280,8 @@ def update_item(
         if state not in READING_STATES:
             raise LibraryError(f"reading state must be one of {', '.join(READING_STATES)}")
         values["state"] = state
-    if note is not None:
-        values["note"] = xml_safe(note)  # control characters dropped (tabs and newlines kept)
+    if note is not None:  # control characters dropped (tabs and newlines kept, as "\n")
+        values["note"] = _lines(xml_safe(note))
     where = (library_items.c.user_id == user_id) & (library_items.c.paper_id == paper_id)
     return conn.execute(update(library_items).where(where).values(**values)).rowcount > 0
 
@@ -308,13 +308,23 @@ def add_note(conn: Connection, user_id: int, paper_id: str, note: str) -> bool:
     True when the note changed; LibraryError when it would grow past `NOTE_MAX`."""
     where = (library_items.c.user_id == user_id) & (library_items.c.paper_id == paper_id)
     current = conn.execute(select(library_items.c.note).where(where)).scalar_one_or_none()
-    note = xml_safe(note).strip()
-    if current is None or not note or note in current:
-        return False
+    note = _lines(xml_safe(note)).strip()
+    if current is None or not note or _words(note) in _words(current):
+        return False  # held already, however its lines were wrapped or ended
     merged = f"{current.rstrip()}\n\n{note}" if current.strip() else note
     if len(merged) > NOTE_MAX:
         raise LibraryError(f"a note has at most {NOTE_MAX:,} characters")
     return update_item(conn, user_id, paper_id, note=merged)
+
+
+def _lines(text: str) -> str:
+    """Text with its line breaks as "\n" (a browser's form sends "\r\n")."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _words(text: str) -> str:
+    """Text as its words, one space apart: to ask whether one note holds another."""
+    return " ".join(text.split())
 
 
 BULK_ACTIONS = ("read", "to_read", "add", "move", "take_out", "remove")
