@@ -222,6 +222,15 @@ def test_home_is_for_you_once_a_reader_has_signals(site: Settings, engine: Engin
     with client(site, engine) as c:
         sign_up(c, "newcomer")
         assert "Papers for newcomer" not in heading(c.get("/").text)  # no signals yet
+        # A 👎 or a mute alone says what to leave out, not what to rank towards: the home page
+        # stays the daily list (it was an empty For you page, even once both were undone).
+        post_form(c, f"/papers/{pid}/rate", {"rating": "-1"})
+        post_form(c, "/me/mute", {"kind": "keyword", "value": "transformer"})
+        assert "Papers for newcomer" not in heading(c.get("/").text)
+        assert 'class="card' in c.get("/").text
+        post_form(c, f"/papers/{pid}/rate", {"rating": "0"})
+        post_form(c, "/me/mute", {"kind": "keyword", "value": "transformer", "undo": "1"})
+        assert "Papers for newcomer" not in heading(c.get("/").text)
         post_form(c, f"/papers/{pid}/rate", {"rating": "1"})
         assert "Papers for newcomer" in heading(c.get("/").text)
         daily = c.get("/daily").text

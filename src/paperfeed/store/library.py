@@ -887,6 +887,22 @@ def paper_signals(conn: Connection, user_id: int) -> list[PaperSignal]:
     return out
 
 
+def has_positives(conn: Connection, user_id: int) -> bool:
+    """Whether the user gave anything For you ranks towards: a saved paper, a 👍, a follow, an
+    upvote or a submission (a 👎 or a mute alone only says what to leave out)."""
+    sources = (
+        (library_items, library_items.c.user_id == user_id),
+        (ratings, (ratings.c.user_id == user_id) & (ratings.c.rating > 0)),
+        (follows, follows.c.user_id == user_id),
+        (votes, votes.c.user_id == user_id),
+        (submissions, submissions.c.user_id == user_id),
+    )
+    return any(
+        conn.execute(select(table.c.user_id).where(where).limit(1)).first() is not None
+        for table, where in sources
+    )
+
+
 def collection_signals(conn: Connection, collection_id: int) -> list[PaperSignal]:
     """A collection's papers as positive signals, dated when they were put in it."""
     query = select(collection_items).where(collection_items.c.collection_id == collection_id)

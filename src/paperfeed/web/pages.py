@@ -24,7 +24,7 @@ from paperfeed.store.community import (
     paper_link_list,
 )
 from paperfeed.store.enrichment import artifacts
-from paperfeed.store.library import signal_version
+from paperfeed.store.library import has_positives
 from paperfeed.store.listings import Hide, last_day_within, latest_day, neighbour_days, set_flags
 from paperfeed.util import utcnow
 from paperfeed.web import community, discussion, views
@@ -139,10 +139,12 @@ def _day_nav(conn: Connection, period: Period) -> dict[str, object]:
 
 @router.get("/")
 def home(request: Request, site: SiteDep, user: UserDep, page: PageNo = 1) -> Response:
-    """For you once the signed-in reader has given signals; otherwise the newest day's papers."""
+    """For you once the signed-in reader has given something to rank towards (a save, 👍,
+    follow, upvote or submission: not a 👎 or a mute alone); otherwise the newest day's
+    papers."""
     if user is not None and page == 1:
         with site.engine.connect() as conn:
-            personal = signal_version(conn, user.id) > 0
+            personal = has_positives(conn, user.id)
         if personal:
             from paperfeed.web.library import for_you
 
