@@ -722,3 +722,32 @@ def get_comment_of(engine: Engine, comment_id: int) -> str:
         found = get_comment(conn, comment_id)
     assert found is not None
     return found.body
+
+
+def test_a_hub_link_added_to_a_paper_the_hub_lists_nothing_for_breaks_no_page(
+    site: Settings, engine: Engine
+) -> None:
+    """A model link added to a paper without Hub artifacts made every page showing its card
+    (home, daily, search, its own page, the API) answer 500: its count was read before it
+    was made."""
+    pid = sorted(on_day(engine, DAYS[0]))[0]
+    with engine.begin() as conn:
+        conn.execute(hub_artifacts.delete().where(hub_artifacts.c.paper_id == pid))
+    with client(site, engine) as c:
+        sign_up(c, "linker", PASSWORD)
+        with engine.begin() as conn:
+            set_admin(conn, "linker", True)
+        for kind, url in (
+            ("model", "https://huggingface.co/org/model"),
+            ("demo", "https://huggingface.co/spaces/org/demo"),
+        ):
+            added = post_form(c, f"/papers/{pid}/links", {"kind": kind, "url": url})
+            assert added.status_code == 303, added.text
+        paper = c.get(f"/papers/{pid}")
+        day = c.get(f"/papers/date/{DAYS[0].isoformat()}")
+        api = c.get(f"/api/papers/{pid}")
+        found = c.get("/search", params={"q": pid, "mode": "keyword"})
+    assert paper.status_code == day.status_code == api.status_code == found.status_code == 200
+    assert (api.json()["numModels"], api.json()["numSpaces"]) == (1, 1)
+    card = day.text.split(f'data-id="{pid}"')[1].split("</article>")[0]
+    assert "1 model" in card and "1 demo" in card

@@ -267,7 +267,8 @@ def enrichment_for(
     for pid, kind, n in conn.execute(statement, {"ids": list(paper_ids)}):
         counts.setdefault(pid, {})[kind] = int(n)
     for pid, kind, n in _new_hub_links(conn, hub_added):  # added links the Hub did not list
-        counts.setdefault(pid, {})[kind] = counts[pid].get(kind, 0) + n
+        held = counts.setdefault(pid, {})
+        held[kind] = held.get(kind, 0) + n
     found = {}
     for pid in paper_ids:
         repo = next((facts[k] for k in keys.get(pid, []) if k in facts), None)
