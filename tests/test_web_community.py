@@ -618,7 +618,7 @@ def test_a_comment_of_invisible_characters_is_empty(site: Settings, engine: Engi
     pid = _pid(engine)
     with client(site, engine) as c:
         ada = _bearer(c, "ada")
-        for body in ("\u200b\u200b", "\u2063 \u202e", "\ufeff\n\u00a0"):
+        for body in ("\u200b\u200b", "\u2063 \u202e", "\ufeff\n\u00a0", "\u2800", "&nbsp;", ">"):
             refused = _post(c, pid, ada, body)
             assert refused.status_code == 400 and "empty" in refused.json()["detail"], body
         assert _post(c, pid, ada, "\u200bok").status_code == 201
@@ -751,3 +751,49 @@ def test_a_hub_link_added_to_a_paper_the_hub_lists_nothing_for_breaks_no_page(
     assert (api.json()["numModels"], api.json()["numSpaces"]) == (1, 1)
     card = day.text.split(f'data-id="{pid}"')[1].split("</article>")[0]
     assert "1 model" in card and "1 demo" in card
+
+
+def test_a_long_comment_of_many_lines_is_counted_as_its_text(
+    site: Settings, engine: Engine
+) -> None:
+    """A browser sends each line break as CR LF: 19,500 characters on 1,500 lines were
+    refused as over 20,000 from the page, and taken from the API."""
+    pid = _pid(engine)
+    line = "word word wo"  # 12 characters and a break: 13 each (14 as sent)
+    text = "\n".join([line] * 1500)
+    assert 19_000 < len(text) < 20_000 < len(text.replace("\n", "\r\n"))
+    with client(site, engine) as c:
+        sign_up(c, "poet")
+        sent = post_form(c, f"/papers/{pid}/comments", {"body": text.replace("\n", "\r\n")})
+        assert sent.status_code == 303, sent.text[:300]
+        [stored_comment] = c.get(f"/api/papers/{pid}/comments").json()
+    assert stored_comment["body"] == text  # kept with "\n" breaks
+
+
+def test_a_refused_edit_comes_back_in_its_box(site: Settings, engine: Engine) -> None:
+    """An edit refused (blank, too long, or of a comment deleted in another tab) went to a
+    bare error page and lost the text; a reply to a comment deleted meanwhile came back as a
+    reply that could only fail again."""
+    pid = _pid(engine)
+    with client(site, engine) as c:
+        sign_up(c, "editor")
+        auth = {"X-CSRF-Token": csrf_token(c, "/")}
+        first = _post(c, pid, auth, "First thoughts").json()["id"]
+        gone = _post(c, pid, auth, "Soon deleted").json()["id"]
+        blank = post_form(c, f"/comments/{first}/edit", {"body": "&nbsp;"})
+        long = post_form(c, f"/comments/{first}/edit", {"body": "x" * 20_001})
+        post_form(c, f"/comments/{gone}/delete", {"confirmed": "1"})
+        late = post_form(c, f"/comments/{gone}/edit", {"body": "Second thoughts, kept"})
+        reply = post_form(c, f"/papers/{pid}/comments", {"body": "An answer", "parent": str(gone)})
+    box = r'<textarea id="comment-body" name="body"[^>]*>(.*?)</textarea>'
+    for answer, status, action in (
+        (blank, 400, f"/comments/{first}/edit"),
+        (long, 413, f"/comments/{first}/edit"),
+    ):
+        assert answer.status_code == status and "Edit not saved" in answer.text
+        assert f'action="{action}"' in answer.text
+    assert re.search(box, blank.text, re.S)[1] == "&amp;nbsp;"  # type: ignore[index]
+    assert late.status_code == 409 and "Comment not posted" in late.text
+    assert "Second thoughts, kept" in late.text and f'action="/papers/{pid}/comments"' in late.text
+    assert reply.status_code == 400 and "An answer" in reply.text
+    assert 'name="parent"' not in reply.text  # offered as a comment of its own

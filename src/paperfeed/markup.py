@@ -132,7 +132,14 @@ def _image_as_link(
 
 def render_markdown(text: str, links: bool = True, named: Collection[str] = ()) -> Markup:
     """Render a comment or note: Markdown with math left for KaTeX, sanitised; links optional.
-    `named`: the accounts (their names) whose "@name" links to their page."""
+    `named`: the accounts (their names) whose "@name" links to their page. Kept for the next
+    view: a page shows the same comments to every reader (and markdown-it takes most of a
+    second over some 20,000-character texts, such as one of "[" alone)."""
+    return _rendered(text, links, tuple(sorted(named)))
+
+
+@lru_cache(maxsize=512)
+def _rendered(text: str, links: bool, named: tuple[str, ...]) -> Markup:
     maths: list[str] = []
     key = secrets.token_hex(6)
 

@@ -122,6 +122,10 @@ def comment_form(
     except HTTPException as exc:
         if exc.status_code not in (400, 413, 429):
             raise
+        if parent is not None:  # a reply to a comment gone meanwhile: offered as a comment
+            with site.engine.connect() as conn:
+                above = get_comment(conn, parent)
+            parent = parent if above and not (above.deleted or above.hidden) else None
         page = site.render(
             "comment_refused.html", user=user, pid=pid, body=body, parent=parent,
             reason=str(exc.detail), title=_titles_of(site, pid),
@@ -139,13 +143,33 @@ def _titles_of(site: Site, pid: str) -> str:
 
 @router.post("/comments/{comment_id}/edit", dependencies=[FormCsrf])
 def edit_form(
-    site: SiteDep, user: SignedInDep, comment_id: RowId, later: BackgroundTasks, body: Body = ""
+    request: Request,
+    site: SiteDep,
+    user: SignedInDep,
+    comment_id: RowId,
+    later: BackgroundTasks,
+    body: Body = "",
 ) -> Response:
-    """Replace a comment's text (marked edited)."""
-    text = discussion.check_body(body)
-    with site.writing() as conn:
-        comment = discussion.own_comment(conn, comment_id, user)
-        discussion.revise_comment(site, conn, comment, text, later)
+    """Replace a comment's text (marked edited). A refused edit comes back in its box; one of
+    a comment deleted meanwhile (another tab) is offered as a new comment instead."""
+    try:
+        text = discussion.check_body(body)
+        with site.writing() as conn:
+            comment = discussion.own_comment(conn, comment_id, user)
+            discussion.revise_comment(site, conn, comment, text, later)
+    except HTTPException as exc:
+        if exc.status_code not in (400, 409, 413):
+            raise
+        with site.engine.connect() as conn:
+            found = get_comment(conn, comment_id)
+        if found is None or found.user_id != user.id:
+            raise
+        page = site.render(
+            "comment_refused.html", user=user, pid=found.paper_id, body=body, parent=None,
+            reason=str(exc.detail), title=_titles_of(site, found.paper_id),
+            edit_id=None if found.deleted else comment_id,
+        )  # fmt: skip
+        return html(site, request, page, exc.status_code)
     return _back(comment.paper_id, f"c{comment_id}")
 
 

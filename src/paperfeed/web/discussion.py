@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from html import unescape as html_unescape
 from math import ceil
 
 from fastapi import BackgroundTasks, HTTPException
@@ -96,13 +98,32 @@ def thread_views(
 
 
 def check_body(body: str) -> str:
-    """A comment's text, trimmed; refuses oversized ones and those with nothing visible."""
-    body = body.strip().replace("\x00", "")
-    if not any(unicodedata.category(ch)[0] not in "CZ" for ch in body):  # invisible marks alone
+    """A comment's text, trimmed, its line breaks "\n" (a browser sends "\r\n": a long
+    comment of many lines was counted nearly twice); refuses oversized ones and those that
+    show nothing (blanks, an HTML comment, a lone ">", "&nbsp;")."""
+    body = body.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").strip()
+    if not _shows_something(body):
         raise HTTPException(400, "write something first: the comment is empty")
     if len(body) > MAX_COMMENT:
         raise HTTPException(413, f"a comment holds at most {MAX_COMMENT:,} characters")
     return body
+
+
+_BLANK_SIGNS = {"\u2800", "\u3164", "\u115f", "\u1160", "\uffa0"}  # blank, yet "letters"
+
+
+def _visible(text: str) -> bool:
+    return any(unicodedata.category(ch)[0] not in "CZ" and ch not in _BLANK_SIGNS for ch in text)
+
+
+def _shows_something(body: str) -> bool:
+    """Whether a comment shows any mark once rendered (text, maths, a rule or an image)."""
+    if not _visible(body):
+        return False
+    rendered = str(render_markdown(body, links=False))
+    if re.search(r"<(?:img|hr)\b", rendered):
+        return True
+    return _visible(html_unescape(re.sub(r"<[^>]*>", "", rendered)))
 
 
 def _check_author(site: Site, conn: Connection, user: User) -> None:
