@@ -442,6 +442,13 @@ def test_an_at_name_links_the_account_tells_it_once_and_an_edit_tells_only_the_n
         assert len(user_notifications(conn, _uid(engine, "Bob_2"))) == 1
         assert [n.kind for n in user_notifications(conn, _uid(engine, "dee"))] == ["mention"]
     assert len(_notices(sink, "bob@example.org")) == 1
+    # Taking bob's name out and putting it back, edit after edit, tells him nothing more.
+    for text in ("No names now.", body, "Again none.", body + " Thanks @dee."):
+        assert c.patch(f"/api/comments/{top}", json={"body": text}, headers=ada).is_success
+    with engine.connect() as conn:
+        assert len(user_notifications(conn, _uid(engine, "Bob_2"))) == 1
+        assert len(user_notifications(conn, _uid(engine, "dee"))) == 1
+    assert len(_notices(sink, "bob@example.org")) == 1
 
     # A reply to bob's comment that also names him tells him once, as the reply to him.
     mine = _post(c, pid, bob, "A question of my own.")

@@ -628,6 +628,15 @@ def notify(conn: Connection, user_ids: Sequence[int], comment_id: int, kind: str
         )
 
 
+def notified(conn: Connection, comment_id: int, kind: str) -> set[int]:
+    """The users already told of this comment, as `kind` (a mention is told once per comment,
+    however often edits take the name out and put it back)."""
+    query = select(notifications.c.user_id).where(
+        notifications.c.comment_id == comment_id, notifications.c.kind == kind
+    )
+    return set(conn.scalars(query))
+
+
 def email_recipients(conn: Connection, user_ids: Sequence[int]) -> dict[int, dict[str, object]]:
     """Of the given users, those who take notices by email (notify_email on, not suspended),
     each with their newest confirmed linked subscription."""

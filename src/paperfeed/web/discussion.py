@@ -27,6 +27,7 @@ from paperfeed.store.community import (
     find_user_id,
     get_comment,
     get_profile,
+    notified,
     notify,
     thread,
     voted_comments,
@@ -186,6 +187,9 @@ def revise_comment(
     edit_comment(conn, comment.id, body, named)
     before = {n.lower() for n in comment.mentions}
     told = _mentioned(conn, [n for n in named if n.lower() not in before], comment.user_id)
+    already = notified(conn, comment.id, "mention")  # each told once per comment, and at
+    room = max(MAX_MENTIONS - len(already), 0)  # most MAX_MENTIONS told, however it is edited
+    told = dict(sorted((u, k) for u, k in told.items() if u not in already)[:room])
     notify(conn, sorted(told), comment.id, "mention")
     queued = queue_notices(conn, site.settings, comment.id, told)
     if queued and later is not None:
