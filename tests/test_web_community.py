@@ -206,8 +206,16 @@ def test_report_hide_and_suspend(site: Settings, engine: Engine) -> None:
         queue = c.get("/admin/community").text
         assert "buy cheap pills" in queue and "spam" in queue
         c.post(f"/comments/{cid}/moderate", data={"action": "hide", "csrf_token": token})
-        barred = c.post(
+        asked = c.post(
             "/admin/community/suspend/spammer", data={"suspended": "1", "csrf_token": token}
+        )  # without JavaScript the page asks first, as /admin does (the button asks with it)
+        assert "Suspend spammer? Their sessions end" in asked.text
+        assert 'name="confirmed" value="1"' in asked.text
+        assert 'data-confirm="Suspend spammer?' in c.get("/admin/community").text
+        assert c.get("/api/me/library", headers=spam).status_code == 200  # not suspended yet
+        barred = c.post(
+            "/admin/community/suspend/spammer",
+            data={"suspended": "1", "confirmed": "1", "csrf_token": token},
         )
         assert "spammer is suspended: their sessions ended" in barred.text  # said, and undoable
         assert "Lift spammer's suspension" in barred.text and "Suspend spammer" not in barred.text
@@ -228,7 +236,10 @@ def test_report_hide_and_suspend(site: Settings, engine: Engine) -> None:
         # Lifting the suspension does not bring the old sessions back: the user signs in again.
         c.post("/admin/community/suspend/spammer", data={"suspended": "0", "csrf_token": token})
         assert _post(c, pid, spam, "sorry").status_code == 401
-        c.post("/admin/community/suspend/spammer", data={"suspended": "1", "csrf_token": token})
+        c.post(
+            "/admin/community/suspend/spammer",
+            data={"suspended": "1", "confirmed": "1", "csrf_token": token},
+        )
         # The queue shows what was hidden, to be unhidden; the console logs both.
         queue = c.get("/admin/community").text.split("<h2>Hidden comments</h2>")[1]
         assert "buy cheap pills" in queue and "Unhide comment" in queue

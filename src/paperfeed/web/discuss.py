@@ -561,9 +561,19 @@ def decide_claim_form(
 
 @router.post("/admin/community/suspend/{name}", dependencies=[FormCsrf])
 def suspend_form(
-    site: SiteDep, admin: AdminDep, name: str, suspended: Annotated[int, Form(ge=0, le=1)] = 1
+    request: Request,
+    site: SiteDep,
+    admin: AdminDep,
+    name: str,
+    suspended: Annotated[int, Form(ge=0, le=1)] = 1,
+    confirmed: Confirmed = 0,
 ) -> Response:
-    """Suspend (or restore) an account from the moderation queue: its sessions end."""
+    """Suspend (after a question, as /admin does) or restore an account from the moderation
+    queue: a suspension ends its sessions."""
+    if suspended and not confirmed:
+        question = f"Suspend {name}? Their sessions end, and they cannot sign in or post."
+        fields = [("suspended", "1")]
+        return ask(request, site, admin, question, "/admin/community", fields, f"Suspend {name}")
     with site.writing() as conn:
         found = find_user_id(conn, name)
         if found is None:
