@@ -427,6 +427,12 @@ def test_an_at_name_links_the_account_tells_it_once_and_an_edit_tells_only_the_n
     assert "bob_2@example.org" in html_of and "/users/example" not in html_of
     [mail] = _notices(sink, "bob@example.org")  # named twice, told once
     assert "ada mentioned you" in str(mail["Subject"])
+    mailed = mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert re.search(r'href="https?://[^"/]+(:\d+)?/users/Bob_2" class="mention"', mailed)
+    assert 'href="/' not in mailed  # every link whole: a mail client has no site to be on
+    feed = c.get(f"/feeds/papers/{pid}/comments.atom").text
+    assert re.search(r'&lt;a href="https?://[^"/]+(:\d+)?/users/Bob_2" class="mention"', feed)
+    assert '&lt;a href="/' not in feed
     with engine.connect() as conn:
         assert [n.kind for n in user_notifications(conn, _uid(engine, "Bob_2"))] == ["mention"]
         assert user_notifications(conn, _uid(engine, "cy-x")) == []  # in code: not a mention

@@ -162,6 +162,12 @@ def _rendered(text: str, links: bool, named: tuple[str, ...]) -> Markup:
     return Markup(clean)
 
 
+def absolute_links(html: Markup, base: str) -> Markup:
+    """Rendered Markdown for a place outside the site (an email, a feed reader): its links
+    to the site's own pages ("@name" links to /users/...) made absolute on `base`."""
+    return Markup(str(html).replace('href="/', f'href="{escape(base.rstrip("/"))}/'))
+
+
 _LINK_RE = re.compile(r'<a href="([^"]*)"[^>]*>(.*?)</a>', re.S)
 
 

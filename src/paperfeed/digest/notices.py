@@ -21,7 +21,7 @@ from paperfeed.digest.render import Links, Mail, build_message, render_pair
 from paperfeed.digest.subscriber import Subscriber
 from paperfeed.digest.tokens import MAX_AGE, TokenError, make_token, read_token
 from paperfeed.latex import plain
-from paperfeed.markup import excerpt, render_markdown
+from paperfeed.markup import absolute_links, excerpt, render_markdown
 from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
@@ -76,19 +76,19 @@ def queue_notices(
     title = db.paper_titles(conn, [comment.paper_id]).get(comment.paper_id, comment.paper_id)
     now = datetime.now(UTC)
     messages = [
-        _message(settings, _notice(comment, title, kinds[uid]), uid, sub, now)
+        _message(settings, _notice(comment, title, kinds[uid], settings.public_url), uid, sub, now)
         for uid, sub in sorted(recipients.items())
     ]
     return db.record_messages(conn, messages)
 
 
-def _notice(comment: Comment, title: str, kind: str) -> Notice:
+def _notice(comment: Comment, title: str, kind: str, base: str) -> Notice:
     # The text part quotes the Markdown as typed (lines kept); the HTML part shows it rendered
     # and sanitised as on the site (links nofollow, no raw HTML, maths left as TeX).
     text = excerpt(comment.body, _EXCERPT)
     # Links and "@name"s as on the page: an account younger than a day links nothing.
     links = not is_new_account(comment.user_created)
-    shown = render_markdown(text, links=links, named=comment.mentions)
+    shown = absolute_links(render_markdown(text, links=links, named=comment.mentions), base)
     return Notice(kind, comment.username, comment.paper_id, plain(title), text, comment.id, shown)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 
 from paperfeed.digest.notices import queue_claim_notice, send_queued
 from paperfeed.latex import plain
-from paperfeed.markup import MAX_COMMENT, plain_text
+from paperfeed.markup import MAX_COMMENT, absolute_links, plain_text
 from paperfeed.store import get_paper
 from paperfeed.store.accounts import User, end_sessions, set_password_hash, set_suspended
 from paperfeed.store.community import (
@@ -314,7 +314,8 @@ def discussion_feed(request: Request, site: SiteDep, paper_id: str, fmt: str) ->
         entry.title(xml_safe(f"{c.username}: {plain_text(c.body)[:80]}"))
         entry.link(href=f"{base}/papers/{pid}#c{c.id}")
         entry.author(name=xml_safe(c.username))
-        entry.content(xml_safe(str(discussion.body_html(c))), type="html")  # as on the page
+        shown = absolute_links(discussion.body_html(c), base)  # as on the page, links whole
+        entry.content(xml_safe(str(shown)), type="html")
         entry.published(c.created_at.replace(tzinfo=UTC))
         entry.updated((c.edited_at or c.created_at).replace(tzinfo=UTC))
     if not items:  # no comment yet: the feed is as old as the paper's page
