@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 
 import pytest
@@ -288,3 +290,50 @@ def test_control_characters_are_no_part_of_names_notes_or_interests(engine: Engi
         assert lib.user_collections(conn, uid)[0].description == "about [31mred"
     with engine.begin() as conn:
         assert lib.remove_interest(conn, uid, "mute", "keyword", "bad\x00word")
+
+
+def test_a_save_follow_and_rating_sent_twice_at_once_both_succeed(engine: Engine) -> None:
+    """A double click (or two tabs) saved, followed or rated while the first request's
+    transaction was still open: the second found nothing there, inserted, and answered 500
+    on the key the first had just taken. Now the second leaves the first's row."""
+    uid = _user(engine)
+    pid = PAPERS[0].id
+    first_done, second_started = threading.Event(), threading.Event()
+    answers: dict[str, object] = {}
+
+    def first() -> None:
+        with engine.begin() as conn:
+            answers["first"] = (
+                lib.save_paper(conn, uid, pid, "Reading"),
+                lib.add_interest(conn, uid, "follow", "category", "cs.LG", "cs.LG"),
+            )
+            lib.set_rating(conn, uid, pid, 1)
+            first_done.set()
+            second_started.wait(5)
+            time.sleep(0.3)  # the second is now waiting on the rows this one holds
+
+    def second() -> None:
+        first_done.wait(5)
+        second_started.set()
+        try:
+            with engine.begin() as conn:
+                answers["second"] = (
+                    lib.save_paper(conn, uid, pid, "Reading"),
+                    lib.add_interest(conn, uid, "follow", "category", "cs.LG", "cs.LG"),
+                )
+                lib.set_rating(conn, uid, pid, -1)
+        except Exception as exc:  # noqa: BLE001 - what the test is about
+            answers["second"] = exc
+
+    threads = [threading.Thread(target=f) for f in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert answers == {"first": (True, True), "second": (False, False)}
+    with engine.connect() as conn:
+        assert [i.paper_id for i in lib.library(conn, uid)] == [pid]
+        assert lib.user_ratings(conn, uid) == {pid: -1}  # the later rating stands
+        assert len(lib.interests(conn, uid, "follow")) == 1
+        [reading] = lib.user_collections(conn, uid)
+        assert [i.paper_id for i in lib.library(conn, uid, reading.id)] == [pid]

@@ -32,6 +32,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 
 from paperfeed.store.accounts import submissions, users, votes
 from paperfeed.store.papers import find_by_title_keys
@@ -207,16 +208,23 @@ def signal_version(conn: Connection, user_id: int) -> int:
 # --- library ----------------------------------------------------------------------------------
 
 
+def _added(conn: Connection, table: Table, row: dict[str, object]) -> bool:
+    """Insert `row` unless its key is taken (a double click, or two tabs at once, that both
+    found it missing): True when it was added."""
+    make = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    key = next(iter(table.primary_key.columns))
+    added = make(table).values(**row).on_conflict_do_nothing().returning(key)
+    return conn.execute(added).first() is not None
+
+
 def save_paper(
     conn: Connection, user_id: int, paper_id: str, collection: str | None = None
 ) -> bool:
     """Put a paper in the library (and a collection, created if new); True when newly saved."""
-    where = (library_items.c.user_id == user_id) & (library_items.c.paper_id == paper_id)
-    new = conn.execute(select(library_items.c.paper_id).where(where)).first() is None
+    now = utcnow()
+    row = {"state": "to_read", "note": "", "added_at": now, "updated_at": now}
+    new = _added(conn, library_items, {"user_id": user_id, "paper_id": paper_id, **row})
     if new:
-        now = utcnow()
-        row = {"state": "to_read", "note": "", "added_at": now, "updated_at": now}
-        conn.execute(library_items.insert().values(user_id=user_id, paper_id=paper_id, **row))
         bump_signals(conn, user_id)
     if collection:
         add_to_collection(conn, ensure_collection(conn, user_id, collection).id, paper_id)
@@ -252,11 +260,11 @@ def save_papers(conn: Connection, user_id: int, paper_ids: Sequence[str]) -> int
     if new:
         now = utcnow()
         row = {"user_id": user_id, "state": "to_read", "note": "", "added_at": now}
-        conn.execute(
-            library_items.insert(), [row | {"paper_id": pid, "updated_at": now} for pid in new]
-        )
+        rows = [row | {"paper_id": pid, "updated_at": now} for pid in new]
+        added = sum(_added(conn, library_items, r) for r in rows)
         bump_signals(conn, user_id)
-    return len(new)
+        return added
+    return 0
 
 
 def copy_collection(
@@ -619,9 +627,7 @@ def add_many_to_collection(conn: Connection, collection_id: int, paper_ids: Sequ
         for pid in ids
         if pid not in there
     ]
-    if rows:
-        conn.execute(collection_items.insert(), rows)
-    return len(rows)
+    return sum(_added(conn, collection_items, r) for r in rows)
 
 
 def remove_from_collection(conn: Connection, collection_id: int, paper_id: str) -> None:
@@ -737,9 +743,12 @@ def set_rating(conn: Connection, user_id: int, paper_id: str, rating: int | None
         raise LibraryError("a rating is 1 or -1")
     where = (ratings.c.user_id == user_id) & (ratings.c.paper_id == paper_id)
     conn.execute(delete(ratings).where(where))
-    if rating is not None:
+    if rating is not None:  # a rating sent twice at once: the one that comes second stands
         row = {"user_id": user_id, "paper_id": paper_id, "rating": rating, "created_at": utcnow()}
-        conn.execute(ratings.insert().values(**row))
+        _added(conn, ratings, row)
+        conn.execute(
+            update(ratings).where(where).values(rating=rating, created_at=row["created_at"])
+        )
     bump_signals(conn, user_id)
 
 
@@ -794,11 +803,9 @@ def add_interest(
     value, label = xml_safe(value), xml_safe(label)
     if not value.strip() or len(value) > 500 or len(label) > 500:
         raise LibraryError(f"what to {what} must have 1 to 500 characters")
-    where = (table.c.user_id == user_id) & (table.c.kind == kind) & (table.c.value == value)
-    if conn.execute(select(table.c.id).where(where)).first() is not None:
-        return False
     row = {"user_id": user_id, "kind": kind, "value": value, "label": label or value}
-    conn.execute(table.insert().values(**row, created_at=utcnow()))
+    if not _added(conn, table, row | {"created_at": utcnow()}):
+        return False  # followed (or muted) already
     other, _ = _interest_table("mute" if what == "follow" else "follow")
     same = (other.c.user_id == user_id) & (other.c.kind == kind) & (other.c.value == value)
     conn.execute(delete(other).where(same))
