@@ -21,6 +21,7 @@ from paperfeed.ingest.jobs import demo_files
 from paperfeed.models import Paper
 from paperfeed.pipeline import ingest_files
 from paperfeed.search import SearchService, backfill, embed_papers
+from paperfeed.search import service as search_service
 from paperfeed.search.embed import get_embedder, paper_text
 from paperfeed.settings import Settings
 from paperfeed.store import get_paper, get_papers, open_store, upsert_papers
@@ -128,6 +129,33 @@ def test_semantic_and_hybrid_find_a_paper_by_its_abstract(service: SearchService
         result = service.search(paper.abstract[:400], mode=mode, limit=3)
         assert result.mode == mode and result.fallback is None
         assert result.hits[0].id == paper.id
+
+
+@pytest.mark.parametrize("sort", ["relevance", "date"])
+def test_hybrid_pages_read_one_ranking_to_its_end(
+    service: SearchService, sort: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fusing each side to the depth a page needed reordered the ranking page by page: papers
+    came twice, others never, and small pages never ended. Pages of 3 and of 40 now read the
+    same ranking, each paper once, and both end (the first fusion's depth made small here, as
+    this store is: pages read past it)."""
+    monkeypatch.setattr(search_service, "HYBRID_DEPTH", 4)
+
+    def read(limit: int) -> list[str]:
+        ids: list[str] = []
+        for page in range(200):
+            got = service.search("learning models", "hybrid", limit, page * limit, sort=sort)
+            assert got.mode == "hybrid"
+            if not got.hits:
+                return ids
+            ids += [h.id for h in got.hits]
+        raise AssertionError("the pages never ended")
+
+    small, large = read(3), read(40)
+    assert len(small) > 2 * 4 + 3  # past what the first fusion holds
+    assert small == large and len(set(small)) == len(small)
+    whole = service.search("learning models", "hybrid", len(small) + 10, sort=sort)
+    assert [h.id for h in whole.hits] == small
 
 
 def test_hybrid_respects_exclusions_and_filters(service: SearchService) -> None:

@@ -33,7 +33,8 @@ MODES = ("keyword", "semantic", "hybrid")
 SORTS = ("relevance", "date")
 MAX_LIMIT = 1000
 MAX_OFFSET = 10_000
-HYBRID_DEPTH = 100  # candidates taken from each side before fusing
+HYBRID_DEPTH = 100  # candidates taken from each side before fusing (the first pages)
+HYBRID_DEEP = 1_000  # ... and for pages past those, to the end of a hybrid ranking
 # A weak (static) model gets less say in hybrid ranking; measured on SciFact dev (bench/RESULTS.md).
 # Pseudo-relevance feedback: the query vector moves toward the best fused hit, then re-fuses
 # (measured on SciFact dev, bench/RESULTS.md, Search).
@@ -350,10 +351,10 @@ class SearchService:
             return [], 0, mode, None  # the nearest vectors to words no paper uses mean nothing
         index, reason = self._vector_index()
         if index is not None and mode == "hybrid":
-            fused, reason = self._hybrid(index, query, parsed, filters, need)
+            fused, reason = self._hybrid(index, query, parsed, filters, need, by_date)
             if fused is not None:
                 hits, total = fused
-                return self._by_date(hits) if by_date else hits, total, "hybrid", None
+                return hits, total, "hybrid", None
         elif index is not None:
             vector, reason = self._query_vector(query)
             if vector is not None:
@@ -394,9 +395,36 @@ class SearchService:
         parsed: ParsedQuery,
         filters: Filters,
         need: int,
+        by_date: bool = False,
     ) -> tuple[tuple[list[tuple[str, float]], int] | None, str | None]:
-        """Fused keyword and meaning ranking, or None and why there is no query vector."""
-        depth = max(need, HYBRID_DEPTH)
+        """Fused keyword and meaning ranking, or None and why there is no query vector.
+
+        One ranking however deep a page reads: the fusion of each side's first HYBRID_DEPTH,
+        then (for pages past it) the fusion of each side's first HYBRID_DEEP less those, which
+        ends the list. Fusing to the depth a page needs instead reordered the papers each page
+        deeper, so that pages repeated some and skipped others, and never ended.
+        """
+        first, reason = self._fused(index, query, parsed, filters, HYBRID_DEPTH)
+        if first is None:
+            return None, reason
+        hits, total = first
+        hits = self._by_date(hits) if by_date else hits
+        if need > len(hits):
+            deeper, _reason = self._fused(index, query, parsed, filters, HYBRID_DEEP)
+            shown = {pid for pid, _s in hits}
+            more = [(pid, s) for pid, s in (deeper[0] if deeper else []) if pid not in shown]
+            hits += self._by_date(more) if by_date else more
+        return (hits, min(total, HYBRID_DEEP * 2)), None
+
+    def _fused(
+        self,
+        index: FaissIndex,
+        query: str,
+        parsed: ParsedQuery,
+        filters: Filters,
+        depth: int,
+    ) -> tuple[tuple[list[tuple[str, float]], int] | None, str | None]:
+        """Each side's first `depth` papers, fused; None and why when there is no vector."""
         nearest, reason = self._nearest_soon(query, index, parsed, filters, depth)
         if nearest is None:
             return None, reason
