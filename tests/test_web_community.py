@@ -808,3 +808,26 @@ def test_a_refused_edit_comes_back_in_its_box(site: Settings, engine: Engine) ->
     assert "Second thoughts, kept" in late.text and f'action="/papers/{pid}/comments"' in late.text
     assert reply.status_code == 400 and "An answer" in reply.text
     assert 'name="parent"' not in reply.text  # offered as a comment of its own
+
+
+def test_a_discussion_feed_with_comments_answers_304_until_a_new_one(
+    site: Settings, engine: Engine
+) -> None:
+    """The feed was dated the moment it was asked for, so its ETag changed on every request
+    and a feed reader never got a 304."""
+    pid = _pid(engine)
+    path = f"/feeds/papers/{pid}/comments.atom"
+    with client(site, engine) as c:
+        ada = _bearer(c, "ada")
+        assert _post(c, pid, ada, "A first comment").status_code == 201
+        first = c.get(path)
+        tag = first.headers["etag"]
+        again = c.get(path, headers={"If-None-Match": tag})
+        assert again.status_code == 304
+        assert _post(c, pid, ada, "A second comment").status_code == 201
+        changed = c.get(path, headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and "A second comment" in changed.text
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    newest = ET.fromstring(changed.content).findtext("a:updated", "", ns)
+    entries = ET.fromstring(changed.content).findall("a:entry", ns)
+    assert newest == max(e.findtext("a:updated", "", ns) for e in entries)

@@ -318,7 +318,9 @@ def discussion_feed(request: Request, site: SiteDep, paper_id: str, fmt: str) ->
         entry.content(xml_safe(str(shown)), type="html")
         entry.published(c.created_at.replace(tzinfo=UTC))
         entry.updated((c.edited_at or c.created_at).replace(tzinfo=UTC))
-    if not items:  # no comment yet: the feed is as old as the paper's page
+    if items:  # as new as its newest comment or edit (not the moment of asking: its ETag holds)
+        feed.updated(max((c.edited_at or c.created_at) for c in items).replace(tzinfo=UTC))
+    else:  # no comment yet: the feed is as old as the paper's page
         when = paper.published if paper and paper.published else None
         listed = paper.listing_date if paper else None
         since = when or (datetime.combine(listed, time.min) if listed else datetime(1991, 8, 1))
