@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import anyio
@@ -522,3 +523,48 @@ def test_bad_bodies_and_long_ids_get_short_clear_answers(site: Settings, engine:
         long_id = "x" * 5000
         missing = c.get(f"/api/papers/{long_id}")
         assert missing.status_code == 404 and len(missing.json()["detail"]) < 200
+
+
+def test_a_full_server_still_answers_its_health_checks_and_the_api_in_json() -> None:
+    """Past the queue, /healthz waited (and got 503) with the pages, so a load balancer took a
+    busy server for a dead one; the API's 503 was plain text, unlike its other errors."""
+    from paperfeed.web.limits import ConcurrencyLimit
+
+    held, release = anyio.Event(), anyio.Event()
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["path"] == "/slow":
+            held.set()
+            await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    limited = ConcurrencyLimit(app, slots=1, queue=0, wait=0.1)
+
+    async def ask(path: str) -> tuple[int, dict[bytes, bytes], bytes]:
+        sent: list[dict[str, Any]] = []
+
+        async def send(message: Any) -> None:
+            sent.append(message)
+
+        async def receive() -> Any:
+            return {"type": "http.request", "body": b""}
+
+        await limited({"type": "http", "path": path, "method": "GET"}, receive, send)
+        return sent[0]["status"], dict(sent[0]["headers"]), sent[1]["body"]
+
+    async def main() -> list[tuple[int, dict[bytes, bytes], bytes]]:
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(ask, "/slow")
+            await held.wait()  # the one slot is taken
+            answers = [await ask(p) for p in ("/api/papers/search", "/daily", "/healthz")]
+            answers += [await ask("/readyz"), await ask("/metrics")]
+            release.set()
+        return answers
+
+    api, page, healthz, readyz, metrics = anyio.run(main)
+    assert api[0] == page[0] == 503 and api[1][b"retry-after"] and page[1][b"retry-after"]
+    assert api[1][b"content-type"] == b"application/json"
+    assert json.loads(api[2])["detail"].startswith("The server is busy")
+    assert page[1][b"content-type"].startswith(b"text/plain")
+    assert healthz[0] == readyz[0] == metrics[0] == 200

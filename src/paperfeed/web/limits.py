@@ -11,6 +11,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 RETRY_AFTER = "2"
 _BUSY = b"The server is busy; try again in a few seconds.\n"
+_BUSY_JSON = json.dumps({"detail": _BUSY.decode().strip()}).encode()
+# What a load balancer and a monitor ask: answered past the queue, so that a busy server is
+# not taken for a dead one (they read nothing heavy).
+UNQUEUED = ("/healthz", "/readyz", "/metrics")
 
 
 class ConcurrencyLimit:
@@ -26,13 +30,17 @@ class ConcurrencyLimit:
         self._waiting = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith("/static/"):
+        if (
+            scope["type"] != "http"
+            or scope["path"].startswith("/static/")
+            or scope["path"] in UNQUEUED
+        ):
             await self.app(scope, receive, send)
             return
         if self._limiter is None:  # made inside the event loop that serves the requests
             self._limiter = anyio.CapacityLimiter(self.slots)
         if not await self._enter(self._limiter):
-            await busy(send)
+            await busy(send, scope["path"].startswith("/api/"))
             return
         try:
             await self.app(scope, receive, send)
@@ -57,16 +65,18 @@ class ConcurrencyLimit:
             self._waiting -= 1
 
 
-async def busy(send: Send) -> None:
-    """Answer 503 Service Unavailable with Retry-After."""
+async def busy(send: Send, as_json: bool = False) -> None:
+    """Answer 503 Service Unavailable with Retry-After (to the API as its other errors are)."""
+    body = _BUSY_JSON if as_json else _BUSY
+    kind = b"application/json" if as_json else b"text/plain; charset=utf-8"
     headers = [
-        (b"content-type", b"text/plain; charset=utf-8"),
-        (b"content-length", str(len(_BUSY)).encode()),
+        (b"content-type", kind),
+        (b"content-length", str(len(body)).encode()),
         (b"retry-after", RETRY_AFTER.encode()),
         (b"cache-control", b"no-store"),
     ]
     await send({"type": "http.response.start", "status": 503, "headers": headers})
-    await send({"type": "http.response.body", "body": _BUSY})
+    await send({"type": "http.response.body", "body": body})
 
 
 class BodyLimit:
