@@ -568,3 +568,21 @@ def test_a_full_server_still_answers_its_health_checks_and_the_api_in_json() -> 
     assert json.loads(api[2])["detail"].startswith("The server is busy")
     assert page[1][b"content-type"].startswith(b"text/plain")
     assert healthz[0] == readyz[0] == metrics[0] == 200
+
+
+def test_a_trailing_slash_leads_to_the_page_without_trusting_the_host_header(
+    site: Settings, engine: Engine
+) -> None:
+    """`/daily/` led to `http://<whatever Host said>/daily`; `/api/me/library/` answered 405."""
+    with client(site, engine) as c:
+        auth = bearer(c, "slasher")
+        daily = c.get("/daily/?page=2", headers={"Host": "evil.example"}, follow_redirects=False)
+        sneaky = c.get("http://testserver//evil.example/", follow_redirects=False)
+        listed = c.get("/api/me/library/", headers=auth)
+        saved = c.post("/api/me/library/", json={"paper_id": HOSTILE.id}, headers=auth)
+        home = c.get("/", follow_redirects=False)
+    assert daily.status_code == 307 and daily.headers["location"] == "/daily?page=2"
+    assert sneaky.status_code == 307 and sneaky.headers["location"] == "/evil.example"
+    assert listed.status_code == 200 and listed.json() == []
+    assert saved.status_code in (200, 201), saved.text  # the method kept on the way
+    assert home.status_code == 200

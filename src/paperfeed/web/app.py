@@ -47,7 +47,7 @@ from paperfeed.web.deps import (
     signed_in_id,
 )
 from paperfeed.web.limits import RETRY_AFTER, BodyLimit, ConcurrencyLimit
-from paperfeed.web.middleware import HeadAsGet, SiteMiddleware
+from paperfeed.web.middleware import HeadAsGet, SiteMiddleware, TrailingSlash
 from paperfeed.web.periods import BadPeriod
 from paperfeed.web.views import PageOutOfRange
 
@@ -84,6 +84,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         csrf=csrf.PLACEHOLDER,
     )
     slots, queue, wait = settings.web_threads, settings.web_queue, settings.web_queue_timeout
+    app.router.redirect_slashes = False  # TrailingSlash does it, without the Host header
+    app.add_middleware(TrailingSlash)
     app.add_middleware(HeadAsGet)
     app.add_middleware(ConcurrencyLimit, slots=slots, queue=queue, wait=wait)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

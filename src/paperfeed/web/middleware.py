@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import cookie_parser
@@ -139,3 +140,23 @@ class HeadAsGet:
             await send(message)
 
         await self.app({**scope, "method": "GET"}, receive, without_body)
+
+
+class TrailingSlash:
+    """`/daily/` leads to `/daily` (307, the method kept) by a relative address: the client's
+    Host header never goes into it, as it did in the router's own redirect."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] != "http" or path == "/" or not path.endswith("/"):
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"").decode("latin-1")
+        target = quote("/" + path.strip("/"), safe="/:@!$&'()*+,;=~.-_") or "/"
+        location = (target + (f"?{query}" if query else "")).encode("latin-1", "replace")
+        headers = [(b"location", location), (b"content-length", b"0")]
+        await send({"type": "http.response.start", "status": 307, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
