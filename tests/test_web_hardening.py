@@ -586,3 +586,24 @@ def test_a_trailing_slash_leads_to_the_page_without_trusting_the_host_header(
     assert listed.status_code == 200 and listed.json() == []
     assert saved.status_code in (200, 201), saved.text  # the method kept on the way
     assert home.status_code == 200
+
+
+def test_a_bad_bearer_token_is_refused_where_a_token_is_optional(
+    site: Settings, engine: Engine
+) -> None:
+    """A revoked or mistyped token on a public API call was taken for no token: the answer
+    came back without the reader's mutes, and nothing said why."""
+    with client(site, engine) as c:
+        good = bearer(c, "tokened")
+        bad = {"Authorization": "Bearer not-a-token"}
+        answers = [
+            c.get(path, headers=bad)
+            for path in ("/api/daily_papers", "/api/trending", "/api/papers/search?q=graph")
+        ]
+        fine = c.get("/api/daily_papers", headers=good)
+        anonymous = c.get("/api/daily_papers")
+    for answer in answers:
+        assert answer.status_code == 401, answer.text
+        assert "not valid" in answer.json()["detail"]
+        assert 'error="invalid_token"' in answer.headers["www-authenticate"]
+    assert fine.status_code == anonymous.status_code == 200

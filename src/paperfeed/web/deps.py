@@ -142,12 +142,17 @@ def session_token(request: Request) -> str | None:
 
 
 async def get_user(request: Request, site: SiteDep) -> User | None:
-    """The signed-in user, or None (anonymous requests cost no database call or thread)."""
+    """The signed-in user, or None (anonymous requests cost no database call or thread). A
+    bearer token that is not valid is refused (401), not taken for no token: the answer would
+    silently lack the reader's mutes."""
     token = session_token(request)
     if not token:
         return None
     pages = not request.headers.get("authorization", "").lower().startswith("bearer ")
-    return await run_in_threadpool(_session_user, site.engine, token, pages)
+    user = await run_in_threadpool(_session_user, site.engine, token, pages)
+    if user is None and not pages:
+        raise SignInRequired()
+    return user
 
 
 def _session_user(engine: Engine, token: str, count_unseen: bool) -> User | None:
