@@ -213,3 +213,27 @@ def test_a_backup_is_for_its_owner_only_and_never_left_half_written_under_its_na
     with pytest.raises(OSError):
         backup_module.backup(source, second)
     assert sorted(p.name for p in file.parent.iterdir()) == ["paperfeed.backup"]
+
+
+def test_a_restored_store_is_not_taken_for_the_one_backed_up(
+    sqlite_settings: Settings, tmp_path: Path
+) -> None:
+    """Search indexes kept in a data folder know their store by its identity: a restore gives
+    the copy a new one, so indexes built before (perhaps ahead of the backup) are rebuilt."""
+    from paperfeed.store.accounts import store_identity
+    from paperfeed.store.backup import backup, restore
+
+    source = open_store(sqlite_settings)
+    with source.begin() as conn:
+        before = store_identity(conn)
+        assert store_identity(conn) == before  # made once, then kept
+    backup(source, tmp_path / "copy.db")
+    target = open_store(
+        sqlite_settings.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'new.db'}"})
+    )
+    restore(target, tmp_path / "copy.db")
+    with target.begin() as conn, source.connect() as old:
+        assert store_identity(conn) != before
+        assert store_identity(old) == before
+    source.dispose()
+    target.dispose()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -347,3 +347,36 @@ def test_ingest_embeds_right_away_when_asked(fast: Settings, engine: Engine) -> 
         assert svc.search("language models", mode="semantic").mode == "semantic"
     finally:
         svc.close()
+
+
+def test_indexes_kept_from_another_store_are_built_again(
+    fast: Settings, filled: Engine, tmp_path: Path
+) -> None:
+    """One data folder, a second database (a new database URL, a restored backup): the
+    keyword index kept the first store's papers, read only the second's newer than its
+    cursor, and searches answered with papers the store did not have."""
+    first = SearchService(fast, filled)
+    try:
+        assert first.search("learning", mode="keyword", limit=5).hits
+    finally:
+        first.close()
+    other = fast.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'other.db'}"})
+    engine = open_store(other)
+    mine = Paper(
+        id="2101.00042",
+        title="Quokka counting with drones",
+        abstract="We count quokkas on Rottnest Island from the air.",
+        source="test",
+        listing_date=date(2021, 1, 4),  # older than every paper the first store held
+    )
+    with engine.begin() as conn:
+        upsert_papers(conn, [mine])
+    second = SearchService(other, engine)
+    try:
+        found = second.search("quokka", mode="keyword", limit=5)
+        elsewhere = second.search("learning", mode="keyword", limit=5)
+    finally:
+        second.close()
+        engine.dispose()
+    assert [h.id for h in found.hits] == [mine.id]
+    assert elsewhere.hits == []  # none of the first store's papers

@@ -25,6 +25,7 @@ from paperfeed.search.spelling import suggest
 from paperfeed.search.vectors import FaissIndex, normalise
 from paperfeed.settings import Settings
 from paperfeed.store import search_store as db
+from paperfeed.store.accounts import store_identity
 from paperfeed.store.listings import SCAN_MOST, Hide, Kept, kept_window
 from paperfeed.util import Lru, is_disk_full, utcnow
 
@@ -33,6 +34,7 @@ MODES = ("keyword", "semantic", "hybrid")
 SORTS = ("relevance", "date")
 MAX_LIMIT = 1000
 MAX_OFFSET = 10_000
+STORE_FILE = "store-id"  # in the index folder: the identity of the store the indexes are of
 HYBRID_DEPTH = 100  # candidates taken from each side before fusing (the first pages)
 HYBRID_DEEP = 1_000  # ... and for pages past those, to the end of a hybrid ranking
 # A weak (static) model gets less say in hybrid ranking; measured on SciFact dev (bench/RESULTS.md).
@@ -72,6 +74,7 @@ class SearchService:
         # thread: the vector index serves one search at a time anyway (its lock).
         self._ann = ThreadPoolExecutor(1, thread_name_prefix="ann")
         self._query_vectors: Lru[str, np.ndarray] = Lru(QUERY_VECTORS_KEPT)
+        self._store_checked = False  # whether the indexes are known to be this store's
 
     # --- keeping up with the store ----------------------------------------------------------
 
@@ -90,6 +93,8 @@ class SearchService:
 
     def _refresh_indexes(self) -> tuple[int, int]:
         try:
+            if not self._store_checked:
+                self._own_store()
             try:
                 written = self._refresh_keyword()
             except IndexBusy:
@@ -102,6 +107,34 @@ class SearchService:
             # Searches go on over the indexes as they are; the next refresh writes the rest.
             log.error("the search indexes could not be updated: %s", exc)
             return 0, 0
+
+    def _own_store(self) -> None:
+        """Drop indexes the data folder kept from another store (the database URL changed, a
+        backup was restored): they answered with papers this store lacks, and missed its own
+        older than their cursor. Indexes from before stores had an identity are adopted."""
+        with self.engine.begin() as conn:
+            identity = store_identity(conn)
+        path = self.settings.index_dir / STORE_FILE
+        try:
+            kept: int | None = int(path.read_text())
+        except (OSError, ValueError):
+            kept = None
+        if kept is not None and kept != identity:
+            log.warning(
+                "the search indexes in %s were built from another store (a different "
+                "database, or one restored from a backup): building them again",
+                self.settings.index_dir,
+            )
+            self.keyword.clear()
+            for old in self._vector_dir.glob("*"):
+                old.unlink(missing_ok=True)
+            self._vectors = None
+        if kept != identity:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(str(identity))
+            tmp.replace(path)
+        self._store_checked = True
 
     def is_loaded(self) -> bool:
         """True once the indexes have been brought up to date at least once."""

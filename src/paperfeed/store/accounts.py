@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -24,7 +25,9 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.dml import Insert
 
 from paperfeed.store.digests import drop_user_notices
 from paperfeed.store.tables import metadata
@@ -85,6 +88,34 @@ site_state = Table(
     Column("key", String(32), primary_key=True),
     Column("value", Integer, nullable=False),
 )
+
+
+STORE_ID = "store_id"  # site_state's key for this store's identity (a random number)
+
+
+def store_identity(conn: Connection) -> int:
+    """This store's identity: a random number made once, so that a search index kept in a
+    data folder can tell the store it was built from (a new database URL, a restored backup)
+    from another."""
+    query = select(site_state.c.value).where(site_state.c.key == STORE_ID)
+    found = conn.execute(query).scalar()
+    if found is None:
+        conn.execute(_new_identity(conn))
+        found = conn.execute(query).scalar_one()
+    return int(found)
+
+
+def renew_store_identity(conn: Connection) -> None:
+    """Give the store a new identity, if it has one (after a restore: indexes kept from before
+    are not its own); a store without one gets one, new, when first asked."""
+    value = secrets.randbelow(2**31 - 2) + 1
+    conn.execute(update(site_state).where(site_state.c.key == STORE_ID).values(value=value))
+
+
+def _new_identity(conn: Connection) -> Insert:
+    make = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    value = secrets.randbelow(2**31 - 2) + 1
+    return make(site_state).values(key=STORE_ID, value=value).on_conflict_do_nothing()
 
 
 @dataclass(frozen=True)

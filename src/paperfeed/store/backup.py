@@ -40,6 +40,7 @@ from sqlalchemy.exc import DatabaseError
 from sqlalchemy.pool import StaticPool
 
 import paperfeed.store
+from paperfeed.store.accounts import renew_store_identity
 from paperfeed.store.db import migrate
 from paperfeed.store.health import migration_heads
 from paperfeed.store.tables import metadata
@@ -278,8 +279,12 @@ def restore(target: Engine, path: Path, progress: Progress | None = None) -> dic
     with path.open("rb") as handle:
         head = handle.read(16)
     if head == SQLITE_MAGIC:
-        return _restore_sqlite(target, path, progress)
-    return _restore_dump(target, path, progress)
+        counts = _restore_sqlite(target, path, progress)
+    else:
+        counts = _restore_dump(target, path, progress)
+    with target.begin() as conn:  # search indexes kept from before are not of this store
+        renew_store_identity(conn)
+    return counts
 
 
 def _restore_sqlite(target: Engine, path: Path, progress: Progress | None) -> dict[str, int]:
