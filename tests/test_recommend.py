@@ -282,6 +282,11 @@ def test_reasons_and_learned_terms_never_show_a_comment_lines_scaffolding() -> N
         ("GPT", "GPT-4o as a judge.", True),
         ("Qwen", "Qwenlike models.", False),
         ("YOLOv8", "YOLOv80 does not exist.", False),  # a word ending in a digit: no versions
+        ("language model", "A language-model agent.", True),  # a phrase, hyphenated
+        ("language-model", "Large language models today.", True),
+        ("language model", "A languagemodel library.", False),
+        ("C++", "Rewriting C++ kernels in Rust.", True),  # ends in no letter
+        ("C++", "Notes on C and Rust.", False),
     ],
 )
 def test_a_keyword_mute_hides_the_word_and_its_plural(muted: str, text: str, hidden: bool) -> None:

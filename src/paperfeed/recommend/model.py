@@ -571,7 +571,10 @@ def _mute_pattern(keyword: str) -> re.Pattern[str]:
     "diffusion models", "Qwen" those on "Qwen2.5" and "Llama" those on "Llama3"."""
     word = keyword.lower()
     versions = r"|\d+(?:\.\d+)*" if word[-1:].isalpha() else ""
-    return re.compile(rf"\b{re.escape(word)}(?:s|es{versions})?\b")
+    # A phrase's words may be joined by spaces or hyphens: "language model", "language-model".
+    words = r"[\s\-]+".join(re.escape(w) for w in re.split(r"[\s\-]+", word) if w)
+    # Not inside a longer word ("C++" ends in no letter, so \b would not do after it).
+    return re.compile(rf"(?<!\w){words or re.escape(word)}(?:s|es{versions})?(?!\w)")
 
 
 @dataclass(frozen=True)
