@@ -53,6 +53,8 @@ def test_save_and_rate_without_reload_then_for_you(
         assert [i.paper_id for i in library(conn, 1)] == [first_id]
         assert user_ratings(conn, 1) == {second_id: 1}
 
+    page.goto(url + "/")  # home is For you now: the menu marks For you, not Daily
+    expect(page.locator("nav[aria-label=Main] a[aria-current=page]")).to_have_text("For you")
     page.get_by_role("link", name="For you").click()
     items = page.locator(".recommended")
     expect(items.first.locator(".why")).to_contain_text("Why:")

@@ -252,6 +252,7 @@ document.addEventListener("change", function (event) {
 // The main navigation marks the section this page belongs to (for screen readers too).
 document.addEventListener("DOMContentLoaded", function () {
   var path = window.location.pathname;
+  if (path === "/" && document.querySelector(".cards.foryou")) path = "/for-you";  // home, For you
   document.querySelectorAll("nav[aria-label=Main] a").forEach(function (link) {
     var href = link.getAttribute("href");
     var daily = href === "/daily" && (path === "/" || path.indexOf("/papers/date") === 0);
