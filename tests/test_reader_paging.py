@@ -205,3 +205,22 @@ def _marked(page: str) -> dict[str, str]:
     found = re.findall(r'<article class="card[^"]*" data-id="([^"]+)">(.*?)</article>', page, re.S)
     marks = {pid: re.search(r'<p class="muted-why">([^<]*)</p>', body) for pid, body in found}
     return {pid: unescape(m[1]) for pid, m in marks.items() if m}
+
+
+def test_a_search_whose_results_are_all_muted_says_so(site: Settings, engine: Engine) -> None:
+    """A search filtered to a muted category said "No results" above "184 hidden by your
+    mutes"."""
+    papers = stored(engine)
+    category = Counter(c for p in papers.values() for c in p.categories).most_common(1)[0][0]
+    one = next(p for p in papers.values() if category in p.categories)
+    word = max(one.title.split(), key=len)
+    query = f"/search?{urlencode({'q': word, 'category': category, 'mode': 'keyword'})}"
+    with client(site, engine) as c:
+        sign_up(c, "allmuted")
+        assert _cards(c.get(query).text)  # there are results, before the mute
+        post_form(c, "/me/mute", {"kind": "category", "value": category})
+        page = c.get(query).text
+        plain = c.get(f"/search?{urlencode({'q': 'zzqqxx', 'category': category})}").text
+    assert "Nothing to show: your mutes hide every result" in page and not _cards(page)
+    assert "hidden by your mutes" in page and "No results" not in page
+    assert "No results" in plain and "Nothing to show" not in plain
