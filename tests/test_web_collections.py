@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from html import unescape
 from typing import Any
 from xml.etree import ElementTree
@@ -82,6 +83,19 @@ def test_the_private_feed_says_why_each_paper_is_in_it(site: Settings, engine: E
         summaries = [e.findtext("a:summary", "", ns) for e in atom.findall("a:entry", ns)]
         assert len(summaries) >= len(whys) >= 3  # the page shows fewer than the feed's 50
         assert [s.split("\n")[0] for s in summaries[: len(whys)]] == [f"Why: {w}" for w in whys]
+        # Each window's feed has a title of its own, and the page says which days it ranks.
+        titles = [
+            ElementTree.fromstring(c.get(url[1] + q).content).findtext("a:title", "", ns)
+            for q in ("", "?window=today", "?window=month")
+        ]
+        assert [t.split(" · ")[0] for t in titles] == [
+            "For you, this week",
+            "For you, today",
+            "For you, this month",
+        ]
+    newest = max(DAYS)
+    week = newest - timedelta(days=6)
+    assert f"Papers listed {week.day} {week:%B} – {newest.day} {newest:%B %Y}" in page
 
 
 def test_an_unreadable_import_file_is_said_on_the_import_form(

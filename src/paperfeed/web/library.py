@@ -959,6 +959,7 @@ def for_you(
             **personal_context(conn, user, list(shown)),
             **(_starting(conn, user.id) if not items and chosen is None else {}),
             "pick_problem": bool(pick),
+            "span": window_span(conn, window),
         }
         if show_muted:
             follows = follows_of(conn, user.id)
@@ -1048,6 +1049,23 @@ def ranked_feed(
     start, end = me_api.feed_window(conn, None, newest, WINDOWS[window] or WINDOWS["month"])
     recs = recommender.feed(conn, user_id, start, end, limit, show_muted, collection)
     return recs, ALL_TIME_FALLBACK if window == "all" else None
+
+
+WINDOW_NAMES = {"today": "today", "week": "this week", "month": "this month", "all": "all time"}
+
+
+def window_span(conn: Connection, window: str) -> str:
+    """The days a window covers, in words ("listed 25 June – 1 July 2026"): its "today" is
+    the newest listing day stored, which need not be the calendar's."""
+    newest = latest_day(conn)
+    if newest is None or window == "all":
+        return "every paper stored" if newest else ""
+    start, end = me_api.feed_window(conn, None, newest, WINDOWS[window] or WINDOWS["month"])
+    last = f"{end.day} {end:%B %Y}"
+    if start == end:
+        return f"listed {last}"
+    first = f"{start.day} {start:%B}" + (f" {start:%Y}" if start.year != end.year else "")
+    return f"listed {first} – {last}"
 
 
 CollectionParam = Annotated[str, Query(max_length=18, pattern=r"^\d*$")]
@@ -1207,6 +1225,7 @@ def private_feed(
         )
         shown = views.cards(conn, [r.id for r in recs], None)
     title = f"Papers like “{chosen.name}”" if chosen else "For you"
+    title += f", {WINDOW_NAMES.get(window, window)}"  # one feed per window: told apart
     page = "/for-you" + query_string(collection=collection_id)
     listing = views.Listing(
         title,
