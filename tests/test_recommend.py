@@ -310,3 +310,16 @@ def test_a_keyword_mute_hides_the_word_and_its_plural(muted: str, text: str, hid
 )
 def test_reasons_and_the_learned_page_leave_filler_out(term: str, shown: bool) -> None:
     assert rec.shown_term(term) is shown
+
+
+def test_a_reason_names_a_title_with_its_latex_as_text() -> None:
+    """A reason cut a title through its TeX: "close to “Hulls … $\\mathbb{F}_q \\times (\\math…”",
+    raw on the page, in the API, feeds and email."""
+    docs, vecs = _docs()
+    title = r"Hulls and sums of codes over $\mathbb{F}_q \times (\mathbb{F}_q + u\mathbb{F}_q)$"
+    liked = replace(docs[0], title=title + " and their duals, with a long subtitle")
+    space = rec.build_space(docs[1:], vecs[1:])
+    model = rec.train([_signal(liked, 1, vecs[0])], space, rec.Follows(), rec.Tuning())
+    why = rec.rank(model, space, 1)[0].why
+    assert why.startswith("close to “Hulls and sums of codes over 𝔽_q ×(𝔽_q + u𝔽_q)")
+    assert "\\" not in why and "$" not in why and why.endswith("…” in your library")

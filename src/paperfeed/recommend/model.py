@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+from paperfeed.latex import plain
 from paperfeed.store.papers import author_key
 
 # scikit-learn and SciPy (most of a second to import) load when a model is first built, so
@@ -678,7 +679,9 @@ def _of_a_collection(model: UserModel) -> bool:
 
 
 def _clip(title: str, limit: int = 80) -> str:
-    title = " ".join(title.split())
+    """A title for a one-line reason: its LaTeX as text (a cut through "$\\mathbb{F}_q$" showed
+    raw TeX on the page, in the API, feeds and email), then cut at `limit`."""
+    title = plain(title)
     return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
 
 
