@@ -55,6 +55,13 @@ def test_comment_reply_edit_report_moderate_and_claim(
     sign_up(page, url, "reader")
     page.goto(f"{url}/papers/{pid}")
     top = page.locator("article.comment").first
+    vote = top.get_by_role("button", name=re.compile(r"^Upvote writer's comment, upvotes: \d+$"))
+    before = int(vote.locator(".count").inner_text())
+    vote.click()  # named for a screen reader (it was "▲ 0"), its count kept up to date
+    expect(vote).to_have_attribute("aria-pressed", "true")
+    expect(vote).to_have_accessible_name(f"Upvote writer's comment, upvotes: {before + 1}")
+    vote.click()
+    expect(vote).to_have_attribute("aria-pressed", "false")
     top.locator("summary", has_text="Reply").click()
     top.get_by_label("Your reply").fill("Only for *small* x.")
     top.get_by_role("button", name="Post reply").click()
