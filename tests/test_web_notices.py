@@ -476,3 +476,27 @@ def test_an_account_younger_than_a_day_names_nobody(
         assert user_notifications(conn, _uid(engine, "old")) == []
     assert "/users/old" not in c.get(f"/papers/{pid}").text
     assert old  # signed up, so the name exists
+
+
+def test_a_reply_to_a_reply_tells_the_one_answered_and_not_a_removed_replier(
+    c: TestClient, engine: Engine
+) -> None:
+    """A reply to a reply joins the top comment's thread: its author was told "replied to
+    you" and the reader answered only "replied in a thread". A reader whose one reply a
+    moderator removed was still told of the thread's replies."""
+    pid = _pid(engine)
+    ada, bob, cy, dee = (_bearer(c, n) for n in ("ada", "bob", "cyd", "dee"))
+    top = _post(c, pid, ada, "A question.")
+    answer = _post(c, pid, bob, "An answer.", top)
+    removed = _post(c, pid, dee, "Buy pills.", top)
+    with engine.begin() as conn:
+        set_comment_hidden(conn, removed, True)
+    _post(c, pid, cy, "A follow-up to bob.", answer)  # parent: bob's reply
+    with engine.connect() as conn:
+        told = {
+            name: [n.kind for n in user_notifications(conn, _uid(engine, name))]
+            for name in ("ada", "bob", "dee")
+        }
+    assert told["bob"] == ["reply_to_you"]
+    assert told["ada"].count("reply") == 1 and "reply_to_you" not in told["ada"][:1]
+    assert told["dee"] == []

@@ -172,7 +172,7 @@ def post_comment(
             new_id = add_comment(conn, paper_id, user.id, body, parent, named)
         except CommentError as exc:
             raise HTTPException(400, str(exc)) from exc
-        kinds = _notify(conn, paper_id, user.id, new_id)
+        kinds = _notify(conn, paper_id, user.id, new_id, parent)
         queued = queue_notices(conn, site.settings, new_id, kinds)
     if queued and later is not None:
         later.add_task(send_queued, site.engine, site.settings, queued)
@@ -218,22 +218,28 @@ def _mentioned(conn: Connection, names: list[str], author_id: int) -> dict[int, 
     return {uid: "mention" for uid in wanted}
 
 
-def _notify(conn: Connection, paper_id: str, author_id: int, comment_id: int) -> dict[int, str]:
+def _notify(
+    conn: Connection, paper_id: str, author_id: int, comment_id: int, answered: int | None = None
+) -> dict[int, str]:
     """Add the in-site notifications; returns who got one, and of which kind (a reply to one's
-    own comment first, then a mention, then a claimed author's paper, then a thread's reply)."""
+    own comment first, then a mention, then a claimed author's paper, then a thread's reply).
+    `answered`: the comment replied to (a reply to a reply joins the top comment's thread, but
+    it is the reply's author who was answered)."""
     comment = get_comment(conn, comment_id)
     if comment is None:
         return {}
     kinds: dict[int, str] = {}
     named = _mentioned(conn, list(comment.mentions), author_id)
     if comment.parent_id is not None:
-        people = {
+        people = {  # those whose words stand in the thread (not deleted or hidden ones)
             c.user_id
             for c in thread(conn, paper_id)
-            if comment.parent_id in (c.id, c.parent_id) and c.user_id != author_id
+            if comment.parent_id in (c.id, c.parent_id)
+            and c.user_id != author_id
+            and not (c.deleted or c.hidden)
         }
         replied = [u for u in people if get_profile(conn, u).notify_replies]
-        top = get_comment(conn, comment.parent_id)  # whose comment was answered: told so
+        top = get_comment(conn, answered or comment.parent_id)  # whose words were answered
         kinds.update((u, "reply_to_you" if top and u == top.user_id else "reply") for u in replied)
     authors = {
         c.user_id
