@@ -831,3 +831,28 @@ def test_a_discussion_feed_with_comments_answers_304_until_a_new_one(
     newest = ET.fromstring(changed.content).findtext("a:updated", "", ns)
     entries = ET.fromstring(changed.content).findall("a:entry", ns)
     assert newest == max(e.findtext("a:updated", "", ns) for e in entries)
+
+
+def test_a_reported_comment_is_not_edited_away_from_the_moderators(
+    site: Settings, engine: Engine
+) -> None:
+    """Edited after a report, a comment showed the moderators only its clean new words."""
+    pid = _pid(engine)
+    with client(site, engine) as c:
+        bob = _bearer(c, "bob")
+        cid = _post(c, pid, bob, "offensive words").json()["id"]
+        sign_up(c, "carol", PASSWORD)
+        c.post(
+            f"/comments/{cid}/report",
+            data={"reason": "rude", "csrf_token": csrf_token(c, "/")},
+        )
+        api = c.patch(f"/api/comments/{cid}", json={"body": "kind words"}, headers=bob)
+        with engine.begin() as conn:
+            set_admin(conn, "carol", True)
+        queue = c.get("/admin/community").text
+        dismiss = {"action": "dismiss", "csrf_token": csrf_token(c, "/")}
+        c.post(f"/comments/{cid}/moderate", data=dismiss)
+        later = c.patch(f"/api/comments/{cid}", json={"body": "kind words"}, headers=bob)
+    assert api.status_code == 409 and "waits for a moderator" in api.json()["detail"]
+    assert "offensive words" in queue and "kind words" not in queue
+    assert later.status_code == 200  # once a moderator has looked, the author edits again

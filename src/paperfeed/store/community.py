@@ -332,13 +332,18 @@ def edit_comment(conn: Connection, comment_id: int, body: str, named: Sequence[s
     bump_revision(conn)
 
 
-def delete_comment(conn: Connection, comment_id: int) -> None:
-    """Blank a comment; its replies stay readable under a "deleted" placeholder. While reports
-    on it wait for a moderator, its text is kept for them (shown nowhere else)."""
+def is_reported(conn: Connection, comment_id: int) -> bool:
+    """Whether reports on a comment wait for a moderator."""
     waiting = select(comment_reports.c.id).where(
         comment_reports.c.comment_id == comment_id, comment_reports.c.resolved.is_(False)
     )
-    reported = conn.execute(waiting.limit(1)).first() is not None
+    return conn.execute(waiting.limit(1)).first() is not None
+
+
+def delete_comment(conn: Connection, comment_id: int) -> None:
+    """Blank a comment; its replies stay readable under a "deleted" placeholder. While reports
+    on it wait for a moderator, its text is kept for them (shown nowhere else)."""
+    reported = is_reported(conn, comment_id)
     query = update(comments).where(comments.c.id == comment_id)
     conn.execute(query.values(deleted=True) if reported else query.values(deleted=True, body=""))
     drop_comment_notices(conn, comment_id, "the comment was deleted")

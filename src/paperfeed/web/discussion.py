@@ -27,6 +27,7 @@ from paperfeed.store.community import (
     find_user_id,
     get_comment,
     get_profile,
+    is_reported,
     notified,
     notify,
     thread,
@@ -182,7 +183,15 @@ def post_comment(
 def revise_comment(
     site: Site, conn: Connection, comment: Comment, body: str, later: BackgroundTasks | None
 ) -> None:
-    """Replace a comment's text (`body` checked); the accounts it newly names are told."""
+    """Replace a comment's text (`body` checked); the accounts it newly names are told. A
+    comment whose reports wait for a moderator is not edited: the moderator would see only the
+    new words (deleting it keeps the reported ones for them)."""
+    if is_reported(conn, comment.id):
+        raise HTTPException(
+            409,
+            "this comment was reported and waits for a moderator: it cannot be edited until "
+            "then (you can delete it)",
+        )
     named = _named(conn, body, comment)
     edit_comment(conn, comment.id, body, named)
     before = {n.lower() for n in comment.mentions}
