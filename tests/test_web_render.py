@@ -54,3 +54,22 @@ def test_short_text_is_short_and_a_prefix(text: str, limit: int) -> None:
     assert " ".join(text.split()).startswith(out.rstrip("…").rstrip(",;:. ")) or out == " ".join(
         text.split()
     )
+
+
+def test_the_pager_of_an_estimated_list_says_about() -> None:
+    """A long list with a reader's mutes is counted from the share seen so far: its pager said
+    "Page 1 of 50" where 34 pages came (the papers said "about" already)."""
+    from types import SimpleNamespace
+
+    from paperfeed.web.render import create_env
+
+    macro = '{% from "_macros.html" import pager with context %}{{ pager(listing, "/x") }}'
+    page = create_env().from_string(macro)
+    shown = {
+        estimated: page.render(
+            listing=SimpleNamespace(page=1, pages=50, estimated=estimated), show_muted=False
+        )
+        for estimated in (True, False)
+    }
+    assert "Page 1 of about 50" in shown[True]
+    assert "Page 1 of 50" in shown[False] and "about" not in shown[False]
