@@ -99,6 +99,15 @@ def test_mutes_removal_refuses_unknown_kinds_and_takes_a_json_body(
         assert c.get("/api/me/mutes", headers=auth).json() == []
         again = c.delete("/api/me/mutes?kind=keyword&value=diffusion", headers=auth)
         assert again.status_code == 404
+        # A control character is dropped before the answer says what was muted, as it is stored.
+        nul = c.post(
+            "/api/me/mutes", json={"kind": "keyword", "value": "zz\u0000top"}, headers=auth
+        )
+        assert nul.status_code == 201 and nul.json()["value"] == "zztop", nul.text
+        assert [m["value"] for m in c.get("/api/me/mutes", headers=auth).json()] == ["zztop"]
+        c.request(
+            "DELETE", "/api/me/mutes", json={"kind": "keyword", "value": "zztop"}, headers=auth
+        )
         # Punctuation alone would mute every paper with maths ("$"): refused, with the reason.
         for path, kind in (("/api/me/mutes", "keyword"), ("/api/me/follows", "search")):
             sign = c.post(path, json={"kind": kind, "value": " $ "}, headers=auth)

@@ -20,6 +20,7 @@ from paperfeed.store import get_papers
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import User
 from paperfeed.store.listings import latest_day
+from paperfeed.text import xml_safe
 from paperfeed.web import api_links, community, views
 from paperfeed.web.api import ItemOut, PageIndex, PaperOut, item_json, paper_json, stamp
 from paperfeed.web.deps import ROW_ID_MOST, ApiCsrf, SignedInDep, Site, SiteDep
@@ -700,7 +701,7 @@ def interest_key(kind: str, value: str) -> tuple[str, str]:
     """The stored key of a follow or mute (author name key, lower-case keyword) and its label."""
     from paperfeed.store.papers import author_key
 
-    label = " ".join(value.split())
+    label = " ".join(xml_safe(value).split())  # as stored: control characters dropped
     if kind == "author":
         return author_key(label), label
     if kind in ("keyword", "search"):
