@@ -110,8 +110,13 @@ def test_comment_headings_stay_headings_below_the_page(site: Settings, engine: E
     pid = _pid(engine)
     with client(site, engine) as c:
         made = _post(c, pid, _bearer(c, "hedy"), "# Result\n\nIt is $x^2$.")
+        paper = c.get(f"/papers/{pid}").text
+        listed = [c.get(path).text for path in ("/discussions", "/users/hedy")]
     assert made.status_code == 201
     assert made.json()["html"] == '<h4>Result</h4>\n<p>It is <span class="math">$x^2$</span>.</p>\n'
+    assert "<h4>Result</h4>" in paper
+    for page in listed:  # lists of comments have no heading of the paper to sit under
+        assert "<p><strong>Result</strong></p>" in page and "<h4>Result" not in page
 
 
 def test_links_of_new_accounts_are_not_clickable(site: Settings, engine: Engine) -> None:

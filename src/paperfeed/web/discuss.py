@@ -277,7 +277,7 @@ def recent_page(
         titles = _titles(conn, {c.paper_id for c in items})
     if page > 1 and not items:
         raise PageOutOfRange(f"page {page} is past the oldest comment; page 1 has the newest")
-    views = [(c, discussion.body_html(c), titles.get(c.paper_id, c.paper_id)) for c in items]
+    views = [(c, discussion.listed_html(c), titles.get(c.paper_id, c.paper_id)) for c in items]
     body = site.render(
         "discussions.html",
         user=user,
@@ -354,7 +354,7 @@ def profile_page(request: Request, site: SiteDep, user: UserDep, name: str) -> R
         created=created,
         profile=profile,
         claims=claims,
-        comments=[(c, discussion.body_html(c)) for c in said],
+        comments=[(c, discussion.listed_html(c)) for c in said],
         titles=titles,
         submissions=subs,
         is_admin=is_admin,
@@ -629,7 +629,7 @@ def notifications_page(request: Request, site: SiteDep, user: SignedInDep) -> Re
         papers = {n.comment.paper_id for n in items if n.comment}
         titles = _titles(conn, papers | {n.claim.paper_id for n in items if n.claim})
         mark_seen(conn, user.id)
-    views = [(n, discussion.body_html(n.comment) if n.comment else "") for n in items]
+    views = [(n, discussion.listed_html(n.comment) if n.comment else "") for n in items]
     return html(
         site,
         request,

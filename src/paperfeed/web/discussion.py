@@ -59,6 +59,15 @@ def body_html(comment: Comment) -> Markup:
     return render_markdown(comment.body, links=links, named=comment.mentions)
 
 
+_HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.S)
+
+
+def listed_html(comment: Comment) -> Markup:
+    """A comment as a list of comments shows it (/discussions, /notifications, a profile):
+    its Markdown headings as bold lines, as they sit under no heading of their paper there."""
+    return Markup(_HEADING.sub(r"<p><strong>\2</strong></p>", str(body_html(comment))))
+
+
 def _view(comment: Comment, upvoted: bool, mine: bool) -> CommentView:
     if comment.hidden:  # shown as a deleted comment is: no text, no actions
         gone = replace(comment, deleted=True, body="")
