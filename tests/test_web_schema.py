@@ -87,6 +87,12 @@ def test_subscription_routes_document_what_they_accept(api_app: FastAPI) -> None
     )
 
 
+def test_a_save_documents_both_of_its_answers(api_app: FastAPI) -> None:
+    """Saving a paper already saved answers 200, which the document did not list."""
+    answers = api_app.openapi()["paths"]["/api/me/library"]["post"]["responses"]
+    assert {"200", "201"} <= set(answers)
+
+
 def test_a_restarted_app_still_searches(api_app: FastAPI) -> None:
     """Shutting the app down closed its search service for good: a restart's searches were 500s."""
     for attempt in ("first", "second"):

@@ -228,6 +228,7 @@ def unrate(site: SiteDep, user: SignedInDep, paper_id: str) -> Response:
     "/library",
     status_code=201,
     dependencies=[ApiCsrf],
+    responses={200: {"description": "The paper was in the library already (`new`: false)"}},
     openapi_extra=api_links.links(
         201,
         {
