@@ -562,7 +562,8 @@ def test_a_full_server_still_answers_its_health_checks_and_the_api_in_json() -> 
             release.set()
         return answers
 
-    api, page, healthz, readyz, metrics = anyio.run(main)
+    with ThreadPoolExecutor(1) as own_loop:  # pytest's thread may hold an event loop already
+        api, page, healthz, readyz, metrics = own_loop.submit(anyio.run, main).result()
     assert api[0] == page[0] == 503 and api[1][b"retry-after"] and page[1][b"retry-after"]
     assert api[1][b"content-type"] == b"application/json"
     assert json.loads(api[2])["detail"].startswith("The server is busy")

@@ -143,8 +143,9 @@ class HeadAsGet:
 
 
 class TrailingSlash:
-    """`/daily/` leads to `/daily` (307, the method kept) by a relative address: the client's
-    Host header never goes into it, as it did in the router's own redirect."""
+    """`/daily/` leads to `/daily` (307, the method kept) by a relative address, when no route
+    takes the address as it is (a route's 404 or 405): the client's Host header never goes
+    into it, as it did in the router's own redirect."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -154,9 +155,23 @@ class TrailingSlash:
         if scope["type"] != "http" or path == "/" or not path.endswith("/"):
             await self.app(scope, receive, send)
             return
-        query = scope.get("query_string", b"").decode("latin-1")
-        target = quote("/" + path.strip("/"), safe="/:@!$&'()*+,;=~.-_") or "/"
-        location = (target + (f"?{query}" if query else "")).encode("latin-1", "replace")
-        headers = [(b"location", location), (b"content-length", b"0")]
-        await send({"type": "http.response.start", "status": 307, "headers": headers})
-        await send({"type": "http.response.body", "body": b""})
+        instead = False
+
+        async def send_or_redirect(message: Message) -> None:
+            nonlocal instead
+            if message["type"] == "http.response.start" and message["status"] in (404, 405):
+                instead = True
+                await _send_redirect(scope, path, send)
+            elif not instead:  # the 404's own body goes nowhere
+                await send(message)
+
+        await self.app(scope, receive, send_or_redirect)
+
+
+async def _send_redirect(scope: Scope, path: str, send: Send) -> None:
+    query = scope.get("query_string", b"").decode("latin-1")
+    target = quote("/" + path.strip("/"), safe="/:@!$&'()*+,;=~.-_") or "/"
+    location = (target + (f"?{query}" if query else "")).encode("latin-1", "replace")
+    headers = [(b"location", location), (b"content-length", b"0")]
+    await send({"type": "http.response.start", "status": 307, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
