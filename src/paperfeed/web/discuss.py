@@ -126,19 +126,30 @@ def comment_form(
             with site.engine.connect() as conn:
                 above = get_comment(conn, parent)
             parent = parent if above and not (above.deleted or above.hidden) else None
-        page = site.render(
-            "comment_refused.html", user=user, pid=pid, body=body, parent=parent,
-            reason=str(exc.detail), title=_titles_of(site, pid),
-        )  # fmt: skip
-        refused = html(site, request, page, exc.status_code)
-        refused.headers.update(exc.headers or {})  # a 429's Retry-After
-        return refused
+        return _refused(request, site, user, exc, pid, body, parent=parent)
     return _back(pid, f"c{new_id}")
 
 
-def _titles_of(site: Site, pid: str) -> str:
+def _refused(
+    request: Request,
+    site: Site,
+    user: User,
+    exc: HTTPException,
+    pid: str,
+    body: str,
+    parent: int | None = None,
+    edit_id: int | None = None,
+) -> Response:
+    """A refused comment, reply or edit: why, with the text back in its box to send again."""
     with site.engine.connect() as conn:
-        return _titles(conn, {pid}).get(pid, pid)
+        title = _titles(conn, {pid}).get(pid, pid)
+    page = site.render(
+        "comment_refused.html", user=user, pid=pid, body=body, parent=parent,
+        edit_id=edit_id, reason=str(exc.detail), title=title,
+    )  # fmt: skip
+    refused = html(site, request, page, exc.status_code)
+    refused.headers.update(exc.headers or {})  # a 429's Retry-After
+    return refused
 
 
 @router.post("/comments/{comment_id}/edit", dependencies=[FormCsrf])
@@ -164,12 +175,8 @@ def edit_form(
             found = get_comment(conn, comment_id)
         if found is None or found.user_id != user.id:
             raise
-        page = site.render(
-            "comment_refused.html", user=user, pid=found.paper_id, body=body, parent=None,
-            reason=str(exc.detail), title=_titles_of(site, found.paper_id),
-            edit_id=None if found.deleted else comment_id,
-        )  # fmt: skip
-        return html(site, request, page, exc.status_code)
+        edit_id = None if found.deleted else comment_id
+        return _refused(request, site, user, exc, found.paper_id, body, edit_id=edit_id)
     return _back(comment.paper_id, f"c{comment_id}")
 
 
