@@ -35,7 +35,9 @@ def _term_when(proc: subprocess.Popen[str], ready) -> str:  # type: ignore[no-un
         time.sleep(0.02)
     assert proc.poll() is None, "it ended before it could be stopped"
     proc.send_signal(signal.SIGTERM)
-    _, stderr = proc.communicate(timeout=60)
+    # A hang guard, not a timing: a write waiting on SQLite's lock (its busy timeout is 60 s)
+    # takes the signal only once that wait ends.
+    _, stderr = proc.communicate(timeout=180)
     return stderr
 
 
