@@ -175,8 +175,11 @@ def _run(
                 if on_progress:
                     on_progress(report)
     except BaseException as exc:
-        if not is_disk_full(exc):
-            # Keep what was read before a source failed, with its checkpoint, so a rerun resumes.
+        # Keep what was read before a source failed, with its checkpoint, so a rerun resumes.
+        # Not after Ctrl-C or SIGTERM: raised between any two steps, it may have left a write
+        # half done on a connection still holding SQLite's lock, and this write waited out the
+        # busy timeout (60 s) and failed; the rerun reads the batch again from its checkpoint.
+        if not is_disk_full(exc) and not isinstance(exc, KeyboardInterrupt):
             _flush(engine, batch, gone, marks, report)
         raise
     _flush(engine, batch, gone, marks, report)
