@@ -216,11 +216,15 @@ def personalise(
         follows = follows if follows is not None else follows_of(conn, user.id)
         context.update(personal_context(conn, user, [c.paper.id for c in listing.cards]))
     context["interests"] = follows  # what the page's follow and mute buttons show
-    muted = [
-        c for c in listing.cards if c.paper.id not in listing.named and hides(c.paper, follows)
-    ]
-    if show_muted:  # each card a mute would hide says which
-        mark_muted(context, follows, [c.paper for c in listing.cards if c in muted])
+    why = {
+        c.paper.id: reason
+        for c in listing.cards
+        if c.paper.id not in listing.named and (reason := mute_reason(c.paper, follows))
+    }
+    muted = [c for c in listing.cards if c.paper.id in why]
+    mine = context.get("mine")
+    if show_muted and isinstance(mine, dict):  # each card a mute would hide says which
+        mine["muted"] = why
     context["show_muted"] = show_muted
     if listing.hidden:  # the whole list's count, left out before paging
         context["muted"] = Muted(listing.hidden, "list", listing.estimated)
