@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from paperfeed.markup import MAX_NESTING, excerpt, render_markdown
+from paperfeed.markup import MAX_NESTING, excerpt, mentions, render_markdown
 from paperfeed.templating import page_env
 
 
@@ -69,3 +69,22 @@ def test_an_unclosed_bidi_override_is_closed_where_the_text_ends() -> None:
     shown = page.render(name="\u202eevil\u2067x", n=3)
     assert shown == "<p>\u202eevil\u2067x\u202c\u2069 public</p>3"
     assert page.render(name="\u202eok\u202c", n=1) == "<p>\u202eok\u202c public</p>1"
+
+
+def test_www_addresses_become_links_to_https() -> None:
+    html = str(
+        render_markdown("see www.example.org/data?v=2. and train.py, example.org or www.foo")
+    )
+    assert '<a href="https://www.example.org/data?v=2"' in html
+    assert ">www.example.org/data?v=2</a>." in html
+    assert "train.py" in html and 'href="https://example.org' not in html
+    assert 'href="https://www.foo"' not in html  # no dot after "www.": not an address
+    assert "<code>www.code.org</code>" in str(render_markdown("`www.code.org`"))
+
+
+def test_an_escaped_at_sign_neither_mentions_nor_links() -> None:
+    text = r"thanks \@bob, and @alice"
+    assert mentions(text) == ["alice"]
+    html = str(render_markdown(text, named=["bob", "alice"]))
+    assert 'href="/users/alice"' in html
+    assert 'href="/users/bob"' not in html and "@bob" in html

@@ -9,6 +9,8 @@ from functools import lru_cache
 from html import escape
 
 import nh3
+from linkify_it import LinkifyIt
+from linkify_it.main import Match
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
@@ -44,9 +46,27 @@ def _md() -> MarkdownIt:
     # Bare http(s) addresses become links too; "train.py" and other bare names stay text.
     md = MarkdownIt("js-default", {"linkify": True}).enable(["table", "strikethrough", "linkify"])
     md.linkify.set({"fuzzy_link": False, "fuzzy_email": False})  # type: ignore[union-attr]
+    # ... but "www.example.org" is an address as people write one.
+    md.linkify.add("www.", {"validate": _www_link, "normalize": _www_address})  # type: ignore[union-attr]
     md.add_render_rule("image", _image_as_link)
-    md.core.ruler.push("mentions", _link_mentions)
+    # Before text_join, which would merge an escaped "\@" back into the text around it.
+    md.core.ruler.before("text_join", "mentions", _link_mentions)
     return md
+
+
+def _www_link(self: LinkifyIt, text: str, pos: int) -> int:
+    """How much of `text` after a "www." is an address's host and path (0: none)."""
+    pattern = self.re.get("paperfeed_www")
+    if pattern is None:
+        source = "^" + self.re["src_host_port_strict"] + self.re["src_path"]
+        pattern = self.re["paperfeed_www"] = re.compile(source, re.IGNORECASE)
+    match = pattern.search(text[pos:])
+    host = match[0].split("/", 1)[0] if match else ""
+    return len(match[0]) if match and "." in host else 0
+
+
+def _www_address(self: LinkifyIt, match: Match) -> None:
+    match.url = "https://" + match.url
 
 
 # "@name" names an account (usernames: 3-32 letters, digits, "_" and "-"), not the middle of an
@@ -57,12 +77,9 @@ MAX_MENTIONS = 10  # accounts one comment can name (and notify)
 
 def mentions(text: str) -> list[str]:
     """The names a comment mentions with "@name", in order, once each (case kept as typed):
-    in its prose only, not in code, maths or a link's text."""
+    in its prose only, not in code, maths or a link's text, nor escaped ("\\@name")."""
     found: dict[str, str] = {}
-    for token in _md().parse(_MATH_RE.sub(" ", text)):
-        for child in _prose(token):
-            for name in _MENTION_RE.findall(child.content):
-                found.setdefault(name.lower(), name)
+    _md().parse(_MATH_RE.sub(" ", text), {"found": found})
     return list(found.values())
 
 
@@ -78,8 +95,16 @@ def _prose(token: Token) -> list[Token]:
 
 def _link_mentions(state: StateCore) -> None:
     """Link "@name" to the account's page for the names in `env["mentions"]` (lowercased, to
-    the name as the account spells it)."""
-    known: Mapping[str, str] = state.env.get("mentions", {}) if isinstance(state.env, dict) else {}
+    the name as the account spells it); or, asked with `env["found"]`, collect the names."""
+    env = state.env if isinstance(state.env, dict) else {}
+    found: dict[str, str] | None = env.get("found")
+    if found is not None:
+        for token in state.tokens:
+            for child in _prose(token):
+                for name in _MENTION_RE.findall(child.content):
+                    found.setdefault(name.lower(), name)
+        return
+    known: Mapping[str, str] = env.get("mentions", {})
     if not known:
         return
     for token in state.tokens:
