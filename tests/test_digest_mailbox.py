@@ -92,6 +92,13 @@ def test_demo_mailbox_keeps_mail_and_links_it(
         box = client.get("/demo/mailbox")
     assert box.status_code == 200 and "To demo@example.org" in box.text
     assert 'href="/confirm?token=' in box.text  # this site's links open here
+    # The HTML part too, framed without scripts, its links opening in the page.
+    assert '<iframe title="Confirm' in box.text and 'sandbox="allow-top' in box.text
+    assert (
+        'srcdoc="' in box.text
+        and "&lt;a target=&#34;_top&#34; href=&#34;/confirm?token=" in box.text
+    )
+    assert SITE not in box.text.split("srcdoc=", 1)[1].split("</iframe>")[0]
     err = capfd.readouterr().err
     assert "mail to demo@example.org: " in err and f"{SITE}/demo/mailbox" in err
     with engine.connect() as conn:

@@ -66,6 +66,35 @@ def test_demo_mailbox_holds_the_confirmation_whose_link_confirms(
 
 
 @pytest.mark.browser
+def test_the_mailbox_shows_the_html_mail_whose_link_opens_in_the_page(
+    sqlite_settings: Settings, demo_settings: Settings, page: Page
+) -> None:
+    port = free_port()
+    s = sqlite_settings.model_copy(
+        update={"mailbox": True, "secret_key": "h" * 32, "listen_url": f"http://127.0.0.1:{port}"}
+    )
+    engine = open_store(s)
+    copy_newest_papers(demo_settings, engine, 1)
+    with serve(create_app(s, engine), port) as url:
+        page.goto(f"{url}/")
+        page.fill("form.subscribe input[name=email]", "html@example.org")
+        page.click("form.subscribe button[type=submit]")
+        page.wait_for_selector("text=Check the demo mailbox")
+        page.click("header >> text=Demo mailbox")
+        page.click("details.letter-html summary")
+        mail = page.frame_locator("details.letter-html iframe")
+        link = mail.locator("a[href^='/confirm?token=']").first
+        expect(link).to_be_visible()
+        link.click()
+        page.wait_for_selector("text=You are subscribed")
+        assert page.url.startswith(f"{url}/confirm?token=")
+    with engine.connect() as conn:
+        status = conn.execute(select(db.subscribers.c.status)).scalar_one()
+    engine.dispose()
+    assert status == "confirmed"
+
+
+@pytest.mark.browser
 def test_a_readers_digest_rates_a_paper_from_the_demo_mailbox(
     sqlite_settings: Settings, demo_settings: Settings, page: Page
 ) -> None:

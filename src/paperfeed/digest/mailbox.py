@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email import message_from_string, policy
 from email.message import EmailMessage
+from html import escape
 
 from sqlalchemy import Engine
 
@@ -26,6 +27,7 @@ class Letter:
     kind: str
     queued: datetime | None
     parts: tuple[tuple[str, str | None], ...]  # (text, href or None)
+    html: str | None = None  # the HTML part, its links to this site relative and opening here
 
 
 def read_mailbox(engine: Engine, settings: Settings, limit: int = 50) -> list[Letter]:
@@ -41,7 +43,17 @@ def _letter(row: db.OutboxRow, site: str) -> Letter:
     body = message.get_body(("plain",))
     text = body.get_content() if body is not None else ""
     subject = str(message["Subject"] or "(no subject)")
-    return Letter(row.recipient, subject, row.kind, row.created_at, _parts(text, site))
+    html = message.get_body(("html",))
+    shown = _html_here(str(html.get_content()), site) if html is not None else None
+    return Letter(row.recipient, subject, row.kind, row.created_at, _parts(text, site), shown)
+
+
+def _html_here(html: str, site: str) -> str:
+    """An email's HTML as the mailbox frames it: links to this site relative (they open at the
+    address the mailbox was reached at) and every link opening in the page, not the frame."""
+    here = re.escape(escape(site.rstrip("/")))
+    html = re.sub(rf'href="{here}(?=[/"?#])/?', 'href="/', html)
+    return re.sub(r"<a\b", '<a target="_top"', html)
 
 
 def _parts(text: str, site: str) -> tuple[tuple[str, str | None], ...]:
