@@ -1,5 +1,5 @@
 """Community notices by email: a reply to someone's comment, a new comment on a paper they wrote,
-the decision on their author claim.
+the decision on their author claim (or its revocation).
 
 A notice goes to the address of the user's confirmed, linked digest subscription, through the
 digest outbox (kind "notice", one period per comment, so one email per user and comment at most).
@@ -135,9 +135,10 @@ def _compose(
 
 
 def queue_claim_notice(conn: Connection, settings: Settings, claim: Claim) -> list[int]:
-    """Queue the email that tells a claimant the decision on their claim (once per claim and
-    outcome), when they take notices by email; returns the outbox ids."""
-    if claim.status not in ("approved", "rejected"):
+    """Queue the email that tells a claimant the decision on their claim (approved, rejected,
+    or revoked after its approval; once per claim and outcome), when they take notices by
+    email; returns the outbox ids."""
+    if claim.status not in ("approved", "rejected", "revoked"):
         return []
     period = db.claim_period(claim.id, claim.status)
     sub = email_recipients(conn, [claim.user_id]).get(claim.user_id)

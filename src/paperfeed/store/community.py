@@ -95,7 +95,8 @@ author_claims = Table(
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("paper_id", String(64), nullable=False),
     Column("author", String(300), nullable=False),
-    Column("status", String(16), nullable=False),  # pending | approved | rejected
+    # pending | approved | rejected | withdrawn (by its claimant) | revoked (approved, then undone)
+    Column("status", String(16), nullable=False),
     Column("reason", Text, nullable=False, default=""),
     Column("created_at", DateTime, nullable=False),
     Column("decided_at", DateTime),
@@ -109,7 +110,7 @@ notifications = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     # About a comment (reply | reply_to_you | mention | author) or a claim (claim_approved |
-    # claim_rejected)
+    # claim_rejected | claim_revoked)
     Column("comment_id", Integer, ForeignKey("comments.id", ondelete="CASCADE"), nullable=True),
     Column("claim_id", Integer, ForeignKey("author_claims.id", ondelete="CASCADE"), nullable=True),
     Column("kind", String(16), nullable=False),
@@ -130,7 +131,8 @@ paper_links = Table(
     Index("ix_paper_links_paper_id", "paper_id"),
 )
 
-CLAIM_STATES = ("pending", "approved", "rejected")
+CLAIM_STATES = ("pending", "approved", "rejected", "withdrawn", "revoked")
+LIVE_CLAIMS = ("pending", "approved")  # the states a claimant may withdraw from
 LINK_KINDS = ("code", "project", "model", "dataset", "demo")
 
 
@@ -165,6 +167,27 @@ class Claim:
     status: str
     reason: str
     created_at: datetime
+    decided_at: datetime | None = None  # approved, rejected, withdrawn or revoked then
+
+
+@dataclass(frozen=True)
+class ClaimGroup:
+    """The claims on one author name of one paper that a moderator weighs together: those
+    waiting, beside any approved one (only one account can be approved)."""
+
+    paper_id: str
+    author: str
+    claims: tuple[Claim, ...]  # oldest first
+
+    @property
+    def approved(self) -> Claim | None:
+        """The approved claim of the group, if one is."""
+        return next((c for c in self.claims if c.status == "approved"), None)
+
+    @property
+    def waiting(self) -> tuple[Claim, ...]:
+        """The claims of the group awaiting a decision."""
+        return tuple(c for c in self.claims if c.status == "pending")
 
 
 @dataclass(frozen=True)
@@ -522,6 +545,7 @@ def _claim(row: object) -> Claim:
         r["status"],
         r["reason"],
         r["created_at"],
+        r["decided_at"],
     )
 
 
@@ -542,24 +566,77 @@ def claims_by_user(conn: Connection, user_id: int) -> list[Claim]:
     return [_claim(r) for r in conn.execute(query)]
 
 
+def get_claim(conn: Connection, claim_id: int) -> Claim | None:
+    """One claim by id."""
+    row = conn.execute(_CLAIMS.where(author_claims.c.id == claim_id)).first()
+    return _claim(row) if row else None
+
+
 def pending_claims(conn: Connection) -> list[Claim]:
     """Claims awaiting an admin."""
     query = _CLAIMS.where(author_claims.c.status == "pending").order_by(author_claims.c.id)
     return [_claim(r) for r in conn.execute(query)]
 
 
-def approved_names(conn: Connection, author: str) -> list[str]:
-    """User names approved as an author name (on any paper)."""
+def claim_queue(conn: Connection) -> list[ClaimGroup]:
+    """The claims awaiting an admin, grouped by paper and author name (rival accounts' claims
+    together, with the approved one of the name when there is one), the longest waiting
+    first."""
+    waiting = pending_claims(conn)
+    keys = list(dict.fromkeys((c.paper_id, c.author) for c in waiting))
+    if not keys:
+        return []
+    query = _CLAIMS.where(
+        author_claims.c.paper_id.in_(sorted({pid for pid, _ in keys})),
+        author_claims.c.status.in_(LIVE_CLAIMS),
+    )
+    found: dict[tuple[str, str], list[Claim]] = {key: [] for key in keys}
+    for claim in map(_claim, conn.execute(query.order_by(author_claims.c.id))):
+        found.get((claim.paper_id, claim.author), []).append(claim)
+    return [ClaimGroup(pid, author, tuple(found[(pid, author)])) for pid, author in keys]
+
+
+def approved_claims(conn: Connection, limit: int = 200) -> list[Claim]:
+    """Approved claims, the most recently approved first (for admins to review or revoke)."""
+    query = _CLAIMS.where(author_claims.c.status == "approved")
+    order = (author_claims.c.decided_at.desc(), author_claims.c.id.desc())
+    return [_claim(r) for r in conn.execute(query.order_by(*order).limit(limit))]
+
+
+def approved_names(
+    conn: Connection, author: str, paper_ids: Sequence[str] | None = None
+) -> list[str]:
+    """User names approved as an author name: on the given papers, or (no `paper_ids`) on any
+    paper, which says nothing of the name's other papers (see `claimed_papers`)."""
     query = select(users.c.username).join(author_claims, users.c.id == author_claims.c.user_id)
     query = query.where(author_claims.c.author == author, author_claims.c.status == "approved")
+    if paper_ids is not None:
+        query = query.where(author_claims.c.paper_id.in_(list(paper_ids)))
     return sorted(set(conn.scalars(query)))
+
+
+def claimed_papers(conn: Connection, paper_ids: Sequence[str]) -> dict[str, dict[str, str]]:
+    """Of the given papers, those with approved claims: paper id -> author name -> the user
+    name approved as that author on that paper (a claim is of one paper only)."""
+    if not paper_ids:
+        return {}
+    query = select(author_claims.c.paper_id, author_claims.c.author, users.c.username).join(
+        users, users.c.id == author_claims.c.user_id
+    )
+    query = query.where(
+        author_claims.c.paper_id.in_(list(paper_ids)), author_claims.c.status == "approved"
+    )
+    found: dict[str, dict[str, str]] = {}
+    for pid, author, username in conn.execute(query.order_by(author_claims.c.id)):
+        found.setdefault(str(pid), {})[str(author)] = str(username)
+    return found
 
 
 def add_claim(conn: Connection, user_id: int, paper_id: str, author: str) -> int:
     """Ask to be recognised as an author of a paper; refuses duplicates and others' authors."""
     for claim in claims_for_papers(conn, [paper_id]):
-        if claim.author != author or claim.status == "rejected":
-            continue
+        if claim.author != author or claim.status not in LIVE_CLAIMS:
+            continue  # rejected, withdrawn or revoked: over
         if claim.user_id != user_id:
             if claim.status == "approved":
                 raise CommentError(f"{author} on this paper is claimed by {claim.username}")
@@ -585,6 +662,8 @@ def decide_claim(conn: Connection, claim_id: int, approve: bool, reason: str) ->
     if row is None:
         return None
     status = "approved" if approve else "rejected"
+    if row.status not in (*LIVE_CLAIMS, "rejected"):
+        raise CommentError(f"{row.username}'s claim as {row.author} was {row.status}")
     if approve and _rival_approved(conn, row):
         raise CommentError(
             f"{row.author} on {row.paper_id} is approved for another account already;"
@@ -593,12 +672,50 @@ def decide_claim(conn: Connection, claim_id: int, approve: bool, reason: str) ->
     now = utcnow()
     query = update(author_claims).where(author_claims.c.id == claim_id)
     conn.execute(query.values(status=status, reason=reason, decided_at=now))
-    claim = replace(_claim(row), status=status, reason=reason)
+    claim = replace(_claim(row), status=status, reason=reason, decided_at=now)
     if _claim(row).status != status:  # deciding the same way again tells nobody twice
         new = {"user_id": claim.user_id, "claim_id": claim_id, "created_at": now, "seen": False}
         conn.execute(notifications.insert().values(kind=f"claim_{status}", **new))
     bump_revision(conn)
     return claim
+
+
+def withdraw_claim(conn: Connection, claim_id: int, user_id: int) -> Claim:
+    """The claimant takes back a pending or approved claim (the paper leaves their profile);
+    they may claim again later. Refuses another's claim and one already over."""
+    claim = get_claim(conn, claim_id)
+    if claim is None or claim.user_id != user_id:
+        raise CommentError(f"you have no claim {claim_id}")
+    return _end_claim(conn, claim, "withdrawn", "", LIVE_CLAIMS)
+
+
+def revoke_claim(conn: Connection, claim_id: int, reason: str) -> Claim | None:
+    """An admin undoes an approved claim, saying why, and its user is told (a notification);
+    returns the claim as revoked, or None when there is no such claim."""
+    claim = get_claim(conn, claim_id)
+    if claim is None:
+        return None
+    revoked = _end_claim(conn, claim, "revoked", reason, ("approved",))
+    new = {"user_id": claim.user_id, "claim_id": claim_id, "created_at": revoked.decided_at}
+    conn.execute(notifications.insert().values(kind="claim_revoked", seen=False, **new))
+    return revoked
+
+
+def _end_claim(
+    conn: Connection, claim: Claim, status: str, reason: str, allowed: Sequence[str]
+) -> Claim:
+    """Move a claim from one of the `allowed` states to `status` (in one guarded update, so a
+    second click or a parallel request finds it moved already)."""
+    now = utcnow()
+    query = update(author_claims).where(
+        author_claims.c.id == claim.id, author_claims.c.status.in_(list(allowed))
+    )
+    if conn.execute(query.values(status=status, reason=reason, decided_at=now)).rowcount == 0:
+        now_is = get_claim(conn, claim.id)
+        state = now_is.status if now_is else "gone"
+        raise CommentError(f"the claim as {claim.author} on {claim.paper_id} is {state} already")
+    bump_revision(conn)
+    return replace(claim, status=status, reason=reason, decided_at=now)
 
 
 def _rival_approved(conn: Connection, row: Row[Any]) -> bool:

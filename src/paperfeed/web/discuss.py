@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, time
 from typing import Annotated, Any
@@ -21,28 +22,34 @@ from paperfeed.markup import MAX_COMMENT, absolute_links, plain_text
 from paperfeed.store import get_paper
 from paperfeed.store.accounts import User, end_sessions, set_password_hash, set_suspended
 from paperfeed.store.community import (
+    LIVE_CLAIMS,
+    Claim,
     ClaimedAlready,
     Comment,
     Profile,
     add_claim,
     add_paper_link,
+    approved_claims,
     approved_names,
+    claim_queue,
+    claimed_papers,
     claims_by_user,
     claims_for_papers,
     decide_claim,
     delete_comment,
     dismiss_reports,
     find_user_id,
+    get_claim,
     get_comment,
     get_profile,
     hidden_comments,
     is_claimed_author,
     mark_seen,
     open_reports,
-    pending_claims,
     recent_comments,
     remove_paper_link,
     report_comment,
+    revoke_claim,
     save_profile,
     set_comment_hidden,
     set_comment_vote,
@@ -50,6 +57,7 @@ from paperfeed.store.community import (
     thread,
     user_comments,
     user_notifications,
+    withdraw_claim,
 )
 from paperfeed.store.community import CommentError as StoreCommentError
 from paperfeed.store.digests import paper_titles, user_subscription
@@ -88,6 +96,8 @@ router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["community"])
 Body = Annotated[str, Form(max_length=MAX_COMMENT * 2)]
 Sort = Annotated[str, Query(pattern="^(top|new)$", description="top or new")]
+Reason = Annotated[str, Form(max_length=500)]
+Next = Annotated[str, Form(max_length=2000)]
 
 
 def _paper_or_404(site: Site, paper_id: str) -> str:
@@ -262,15 +272,51 @@ def moderate_form(
 ) -> Response:
     """Hide, restore or clear the reports of a comment (admins)."""
     with site.writing() as conn:
-        if get_comment(conn, comment_id) is None:
+        comment = get_comment(conn, comment_id)
+        if comment is None:
             raise HTTPException(404, f"no comment {comment_id}")
         if action == "dismiss":
             dismiss_reports(conn, comment_id)
         else:
             set_comment_hidden(conn, comment_id, action == "hide")
         done = {"hide": "hide", "show": "unhide", "dismiss": "dismiss reports on"}
-        record_action(conn, admin.username, done[action], f"comment {comment_id}")
+        record_action(conn, admin.username, done[action], _logged(comment))
     return RedirectResponse("/admin/community", status_code=303)
+
+
+def _logged(comment: Comment, reason: str = "") -> str:
+    """A comment as the admin log names it: whose, on which paper (and why, when said)."""
+    said = f" ({reason})" if reason else ""
+    return f"comment {comment.id} by {comment.username} on {comment.paper_id}{said}"
+
+
+@router.post("/comments/{comment_id}/hide", dependencies=[FormCsrf])
+def hide_form(
+    request: Request,
+    site: SiteDep,
+    admin: AdminDep,
+    comment_id: RowId,
+    reason: Reason = "",
+    next: Next = "",
+    confirmed: Confirmed = 0,
+) -> Response:
+    """Hide any comment (admins), reported or not, saying why (after a question); the admin
+    log names its author and paper, and /admin/community lists it to unhide."""
+    comment = _visible(site, comment_id)
+    back = safe_next(next or f"{paper_url(comment.paper_id)}#discussion")
+    if not reason.strip():
+        raise HTTPException(400, "say why the comment is hidden")
+    if not confirmed:
+        question = (
+            f"Hide {comment.username}'s comment on {comment.paper_id}? Nobody but moderators"
+            " sees it then; it is logged as a moderator's action."
+        )
+        fields = [("reason", reason.strip()), ("next", back)]
+        return ask(request, site, admin, question, back, fields, "Hide the comment")
+    with site.writing() as conn:
+        set_comment_hidden(conn, comment_id, True)
+        record_action(conn, admin.username, "hide", _logged(comment, reason.strip()))
+    return RedirectResponse(back, status_code=303)
 
 
 @router.get("/discussions")
@@ -348,7 +394,9 @@ def profile_page(request: Request, site: SiteDep, user: UserDep, name: str) -> R
             raise HTTPException(404, f"there is no user {name}")
         uid, username, created, is_admin, suspended = found
         profile = get_profile(conn, uid)
-        claims = [c for c in claims_by_user(conn, uid) if c.status == "approved"]
+        own = user is not None and user.id == uid  # the claimant also sees claims waiting
+        shown = ("approved", "pending") if own else ("approved",)
+        claims = [c for c in claims_by_user(conn, uid) if c.status in shown]
         said = user_comments(conn, uid, 30)
         titles = _titles(conn, {c.paper_id for c in said} | {c.paper_id for c in claims})
         subs = _submitted(conn, uid)
@@ -569,6 +617,94 @@ def decide_claim_form(
     return RedirectResponse("/admin/community", status_code=303)
 
 
+@router.post("/claims/{claim_id}/withdraw", dependencies=[FormCsrf])
+def withdraw_form(
+    request: Request,
+    site: SiteDep,
+    user: SignedInDep,
+    claim_id: RowId,
+    next: Next = "",
+    confirmed: Confirmed = 0,
+) -> Response:
+    """Take back one's pending or approved author claim (after a question): the paper leaves
+    one's profile and its author name no longer links there; one may claim it again later."""
+    claim = _own_live_claim(site, claim_id, user)
+    back = safe_next(next or f"{paper_url(claim.paper_id)}#claim")
+    if not confirmed:
+        question = (
+            f"Withdraw your approved claim to be {claim.author} on {claim.paper_id}? The paper"
+            " leaves your profile; you can claim it again later."
+            if claim.status == "approved"
+            else f"Withdraw your claim to be {claim.author} on {claim.paper_id}?"
+        )
+        fields = [("next", back)]
+        return ask(request, site, user, question, back, fields, "Withdraw the claim")
+    with site.writing() as conn:
+        try:
+            withdraw_claim(conn, claim_id, user.id)
+        except StoreCommentError as exc:  # withdrawn meanwhile (another tab)
+            raise HTTPException(409, str(exc)) from exc
+    return RedirectResponse(back, status_code=303)
+
+
+def _own_live_claim(site: Site, claim_id: int, user: User) -> Claim:
+    """The user's claim, still pending or approved; a 404, 403 or 409 saying why not."""
+    with site.engine.connect() as conn:
+        claim = get_claim(conn, claim_id)
+    if claim is None:
+        raise HTTPException(404, f"no claim {claim_id}")
+    if claim.user_id != user.id:
+        raise HTTPException(403, f"claim {claim_id} is not yours: only its claimant withdraws it")
+    if claim.status not in LIVE_CLAIMS:
+        raise HTTPException(409, f"your claim as {claim.author} on {claim.paper_id} was "
+                            f"{claim.status} already")  # fmt: skip
+    return claim
+
+
+@router.post("/admin/claims/{claim_id}/revoke", dependencies=[FormCsrf])
+def revoke_form(
+    request: Request,
+    site: SiteDep,
+    admin: AdminDep,
+    claim_id: RowId,
+    later: BackgroundTasks,
+    reason: Reason = "",
+    confirmed: Confirmed = 0,
+) -> Response:
+    """Revoke an approved author claim (admins), saying why, after a question: the paper
+    leaves the claimant's profile, the admin log records it, and the claimant is told on the
+    site and, when they take notices by email, by email."""
+    with site.engine.connect() as conn:
+        found = get_claim(conn, claim_id)
+    if found is None:
+        raise HTTPException(404, f"no claim {claim_id}")
+    if found.status != "approved":
+        raise HTTPException(
+            409, f"only an approved claim can be revoked; this one is {found.status}"
+        )
+    if not reason.strip():
+        raise HTTPException(400, "say why the claim is revoked")
+    if not confirmed:
+        question = (
+            f"Revoke {found.username}'s claim to be {found.author} on {found.paper_id}?"
+            " They are told why, and the paper leaves their profile."
+        )
+        back = f"/admin/community#approved{claim_id}"
+        return ask(request, site, admin, question, back, [("reason", reason.strip())], "Revoke")
+    with site.writing() as conn:
+        try:
+            claim = revoke_claim(conn, claim_id, reason.strip())
+        except StoreCommentError as exc:  # revoked or withdrawn meanwhile
+            raise HTTPException(409, str(exc)) from exc
+        assert claim is not None  # found above; claims are never deleted but with their user
+        target = f"{claim.username} as {claim.author} on {claim.paper_id} ({claim.reason})"
+        record_action(conn, admin.username, "revoke claim", target)
+        queued = queue_claim_notice(conn, site.settings, claim)
+    if queued:
+        later.add_task(send_queued, site.engine, site.settings, queued)
+    return RedirectResponse("/admin/community#approved-claims", status_code=303)
+
+
 @router.post("/admin/community/suspend/{name}", dependencies=[FormCsrf])
 def suspend_form(
     request: Request,
@@ -604,22 +740,25 @@ def moderation_page(
     suspended: Annotated[str, Query(max_length=64)] = "",
     restored: Annotated[str, Query(max_length=64)] = "",
 ) -> Response:
-    """The moderation queue: reported comments and pending author claims; the authors shown
-    who are suspended, to lift it where it was done."""
+    """The moderation queue: reported comments, pending author claims (rival accounts' claims
+    on one name together) and approved ones to revoke; the authors shown who are suspended,
+    to lift it where it was done."""
     with site.engine.connect() as conn:
         reports = [(r, discussion.evidence_html(r.comment)) for r in open_reports(conn)]
-        claims = pending_claims(conn)
+        groups = claim_queue(conn)
+        approved = approved_claims(conn)
         hidden = [(c, discussion.body_html(c)) for c in hidden_comments(conn)]
         names = {r.comment.username for r, _ in reports} | {c.username for c, _ in hidden}
         barred = {n for n in names if (found := find_user_id(conn, n)) and found[4]}
         papers = {r.comment.paper_id for r, _ in reports} | {c.paper_id for c, _ in hidden}
-        papers |= {cl.paper_id for cl in claims}
+        papers |= {g.paper_id for g in groups} | {cl.paper_id for cl in approved}
         titles = _titles(conn, papers)
     body = site.render(
         "admin_community.html",
         user=admin,
         reports=reports,
-        claims=claims,
+        groups=groups,
+        approved=approved,
         hidden=hidden,
         barred=barred,
         titles=titles,
@@ -831,8 +970,17 @@ def api_profile(site: SiteDep, name: str) -> dict[str, Any]:
     }
 
 
-def claimed_profiles(conn: Any, names: list[str]) -> dict[str, str]:
-    """Author name -> user name of an approved claim, for linking authors to profiles."""
+def claimed_profiles(
+    conn: Connection, names: Sequence[str], paper_id: str | None = None
+) -> dict[str, str]:
+    """Author name -> user name approved as that author, for linking a paper's author names
+    to profiles. A claim is of one paper: pass the paper (its page, its card) and only the
+    claims approved on it count. Without one, a name links where a single account is approved
+    as it on some paper, which does not make the other papers by that name theirs: callers
+    should pass `paper_id` (or use `claimed_papers` for a list of papers)."""
+    if paper_id is not None:
+        on_paper = claimed_papers(conn, [paper_id]).get(paper_id, {})
+        return {name: on_paper[name] for name in names if name in on_paper}
     found = {}
     for name in names:
         users = approved_names(conn, name)
