@@ -144,8 +144,23 @@ def one_per_paper(signals: Sequence[Signal], tuning: Tuning) -> list[Signal]:
 
 
 @dataclass(frozen=True)
+class Namesake:
+    """One of the authors who share a name: the name's key and the keys of the co-authors that
+    tell them apart (the name's own key never among them)."""
+
+    key: str
+    coauthors: frozenset[str]
+
+    def wrote(self, keys: frozenset[str]) -> bool:
+        """Whether a paper with these author keys is theirs: it has the name and one of the
+        co-authors."""
+        return self.key in keys and not self.coauthors.isdisjoint(keys)
+
+
+@dataclass(frozen=True)
 class Follows:
-    """What the user follows and mutes (values already normalised as the store keeps them)."""
+    """What the user follows and mutes (values already normalised as the store keeps them):
+    `authors` every author of a name, `namesakes` one author among several of a name."""
 
     authors: frozenset[str] = frozenset()
     categories: frozenset[str] = frozenset()
@@ -153,11 +168,16 @@ class Follows:
     muted_keywords: tuple[str, ...] = ()
     muted_authors: frozenset[str] = frozenset()
     muted_categories: frozenset[str] = frozenset()
+    namesakes: tuple[Namesake, ...] = ()
 
     @property
     def empty(self) -> bool:
         """True when nothing is followed."""
-        return not (self.authors or self.categories or self.searches)
+        return not (self.authors or self.namesakes or self.categories or self.searches)
+
+    def follows_author(self, keys: frozenset[str]) -> bool:
+        """Whether a paper with these author keys is by an author the user follows."""
+        return not keys.isdisjoint(self.authors) or any(n.wrote(keys) for n in self.namesakes)
 
 
 def new_vectorizer() -> TfidfVectorizer:
@@ -509,8 +529,8 @@ def _follow_bonus(model: UserModel, space: Space) -> np.ndarray:
     if f.empty:
         return np.zeros(len(space.docs), dtype=np.float32)
     bonus = np.zeros(len(space.docs), dtype=np.float32)
-    if f.authors:
-        bonus += t.author_bonus * np.array([bool(k & f.authors) for k in space.author_keys])
+    if f.authors or f.namesakes:
+        bonus += t.author_bonus * np.array([f.follows_author(k) for k in space.author_keys])
     if f.categories and space.category_rows is not None:
         wanted = [space.categories[c] for c in f.categories if c in space.categories]
         hits = np.asarray(space.category_rows[:, wanted].sum(axis=1)).ravel() > 0
@@ -521,10 +541,13 @@ def _follow_bonus(model: UserModel, space: Space) -> np.ndarray:
 
 
 def followed_authors(doc: Doc, follows: Follows) -> list[str]:
-    """The paper's authors the user follows."""
-    if not follows.authors:
+    """The paper's authors the user follows (by name, or as the namesake they follow)."""
+    if not (follows.authors or follows.namesakes):
         return []
-    return [a for a in doc.authors if author_key(a) in follows.authors]
+    keys = [author_key(a) for a in doc.authors]
+    present = frozenset(keys)
+    wanted = follows.authors | {n.key for n in follows.namesakes if n.wrote(present)}
+    return [a for a, k in zip(doc.authors, keys, strict=True) if k in wanted]
 
 
 def _words(text: str) -> set[str]:

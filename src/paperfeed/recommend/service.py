@@ -35,6 +35,7 @@ from paperfeed.recommend.model import (
     Doc,
     Follows,
     LeanedOn,
+    Namesake,
     Recommendation,
     Signal,
     Space,
@@ -58,14 +59,17 @@ from paperfeed.recommend.model import (
 from paperfeed.recommend.model import (
     mute_reason as model_mute_reason,
 )
+from paperfeed.recommend.namesakes import circle
 from paperfeed.recommend.whole import Neighbours, Reach, candidate_ids, centres, per_query
 from paperfeed.store import get_papers
 from paperfeed.store.accounts import site_revision
 from paperfeed.store.library import (
+    author_follow,
     collection_paper_ids,
     collection_signals,
     interests,
     paper_signals,
+    papers_under_name,
     signal_version,
     vector_contract,
 )
@@ -96,8 +100,10 @@ def follows_of(conn: Connection, user_id: int) -> Follows:
     def pick(items: Sequence[object], kind: str) -> list[str]:
         return [i.value for i in items if i.kind == kind]  # type: ignore[attr-defined]
 
+    authors = [author_follow(v) for v in pick(fol, "author")]
     return Follows(
-        authors=frozenset(pick(fol, "author")),
+        authors=frozenset(key for key, anchors in authors if not anchors),
+        namesakes=tuple(Namesake(key, anchors - {key}) for key, anchors in authors if anchors),
         categories=frozenset(pick(fol, "category")),
         searches=tuple(pick(fol, "search")),
         muted_keywords=tuple(pick(mut, "keyword")),
@@ -575,8 +581,16 @@ def _follows(conn: Connection, user_id: int, collection: int | None) -> Follows:
     author's papers are not what the collection is about)."""
     found = follows_of(conn, user_id)
     if collection is None:
-        return found
-    return replace(found, authors=frozenset(), categories=frozenset(), searches=())
+        return replace(found, namesakes=tuple(grown(conn, n) for n in found.namesakes))
+    return replace(found, authors=frozenset(), categories=frozenset(), searches=(), namesakes=())
+
+
+def grown(conn: Connection, namesake: Namesake) -> Namesake:
+    """A followed namesake with the co-authors of the papers under the name that joined them
+    since (the store read once per model: models are cached per store change)."""
+    papers = papers_under_name(conn, namesake.key)
+    coauthors = circle(papers, namesake.key, namesake.coauthors)
+    return replace(namesake, coauthors=coauthors)
 
 
 def _signals(

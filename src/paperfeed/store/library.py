@@ -35,9 +35,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from paperfeed.store.accounts import submissions, users, votes
-from paperfeed.store.papers import find_by_title_keys
+from paperfeed.store.papers import author_key, find_by_title_keys
 from paperfeed.store.search_store import embedding_contracts, paper_vectors
-from paperfeed.store.tables import metadata, paper_authors, papers
+from paperfeed.store.tables import metadata, paper_authors, paper_categories, papers
 from paperfeed.text import xml_safe
 from paperfeed.util import utcnow
 
@@ -47,6 +47,11 @@ MAX_FIND_WORDS = 8  # words of a search within a library
 VISIBILITIES = ("private", "unlisted", "public")
 FOLLOW_KINDS = ("author", "category", "search")
 MUTE_KINDS = ("keyword", "author", "category")
+# An author follow of one of several namesakes keeps, after the name's key, the keys of the
+# co-authors that tell that one apart: "yang li ~ a smith; b chen" (a key has no "~" or ";").
+NAMESAKE = " ~ "
+ANCHOR_SEP = "; "
+INTEREST_MAX = 500  # characters in a follow's or mute's value and label
 
 
 def _user_fk(primary_key: bool = False) -> Column[int]:
@@ -801,27 +806,63 @@ def add_interest(
     if kind not in kinds:
         raise LibraryError(f"you can {what} only: {', '.join(kinds)}")
     value, label = xml_safe(value), xml_safe(label)
-    if not value.strip() or len(value) > 500 or len(label) > 500:
-        raise LibraryError(f"what to {what} must have 1 to 500 characters")
+    if not value.strip() or len(value) > INTEREST_MAX or len(label) > INTEREST_MAX:
+        raise LibraryError(f"what to {what} must have 1 to {INTEREST_MAX} characters")
     row = {"user_id": user_id, "kind": kind, "value": value, "label": label or value}
     if not _added(conn, table, row | {"created_at": utcnow()}):
         return False  # followed (or muted) already
     other, _ = _interest_table("mute" if what == "follow" else "follow")
-    same = (other.c.user_id == user_id) & (other.c.kind == kind) & (other.c.value == value)
-    conn.execute(delete(other).where(same))
+    mine = (other.c.user_id == user_id) & (other.c.kind == kind)
+    conn.execute(delete(other).where(mine, _same_thing(other, kind, value)))
     bump_signals(conn, user_id)
     return True
 
 
+def _same_thing(table: Table, kind: str, value: str) -> ColumnElement[bool]:
+    """The follows or mutes of what `value` names: for an author, the name (a mute) and every
+    follow of it, of every namesake or of one (muting the name ends them; following one of them
+    ends the mute)."""
+    if kind != "author":
+        return table.c.value == value
+    key = author_follow(value)[0]
+    return (table.c.value == key) | table.c.value.startswith(key + NAMESAKE, autoescape=True)
+
+
 def remove_interest(conn: Connection, user_id: int, what: str, kind: str, value: str) -> bool:
-    """Unfollow or unmute; True when something was removed."""
+    """Unfollow or unmute; True when something was removed. A namesake's author follow is also
+    found by its value folded as an author name is ("yang li a smith b chen"): how a form or
+    the API hands back the value it was shown."""
     table, _ = _interest_table(what)
     value = xml_safe(value)  # as it was kept
-    where = (table.c.user_id == user_id) & (table.c.kind == kind) & (table.c.value == value)
-    gone = conn.execute(delete(table).where(where)).rowcount > 0
+    mine = (table.c.user_id == user_id) & (table.c.kind == kind)
+    gone = conn.execute(delete(table).where(mine, table.c.value == value)).rowcount > 0
+    if not gone and what == "follow" and kind == "author":
+        folded = select(table.c.value).where(mine, table.c.value.contains(NAMESAKE))
+        found = [v for v in conn.scalars(folded) if author_key(v) == author_key(value)]
+        if found:
+            gone = conn.execute(delete(table).where(mine, table.c.value == found[0])).rowcount > 0
     if gone:
         bump_signals(conn, user_id)
     return gone
+
+
+def namesake_value(key: str, anchors: Sequence[str]) -> str:
+    """The value of an author follow of one of the authors named `key` (a name key): the key,
+    then the co-author keys that tell them apart, as many as fit (the first count most)."""
+    value = key
+    for i, anchor in enumerate(anchors):
+        longer = value + (NAMESAKE if i == 0 else ANCHOR_SEP) + anchor
+        if len(longer) > INTEREST_MAX:
+            break
+        value = longer
+    return value
+
+
+def author_follow(value: str) -> tuple[str, frozenset[str]]:
+    """An author follow's name key and its anchors: the co-author keys of the namesake it
+    follows (none: every author of that name)."""
+    key, _, anchors = value.partition(NAMESAKE)
+    return key, frozenset(a for a in anchors.split(ANCHOR_SEP) if a)
 
 
 def interests(conn: Connection, user_id: int, what: str) -> list[Interest]:
@@ -960,3 +1001,47 @@ def coauthors(conn: Connection, key: str, limit: int = 12) -> list[tuple[str, in
         .limit(limit)
     )
     return [(str(name), int(n)) for name, n in conn.execute(query)]
+
+
+NAME_PAPERS = 2000  # the newest papers under a name that namesakes are told apart by
+
+
+@dataclass(frozen=True)
+class NamedPaper:
+    """A paper under an author's name: its title, categories (primary first) and every
+    author, as (name, key) in order."""
+
+    id: str
+    title: str
+    categories: tuple[str, ...]
+    authors: tuple[tuple[str, str], ...]
+
+
+def papers_under_name(conn: Connection, key: str, limit: int = NAME_PAPERS) -> list[NamedPaper]:
+    """The newest visible papers with an author of this name key, with their authors and
+    categories: what tells namesakes apart."""
+    mine = select(paper_authors.c.paper_id).where(paper_authors.c.name_key == key)
+    newest = func.coalesce(papers.c.published, papers.c.first_seen).desc()
+    query = (
+        select(papers.c.id, papers.c.title)
+        .where(papers.c.id.in_(mine), papers.c.hidden.is_(False))
+        .order_by(newest, papers.c.id.desc())
+        .limit(limit)
+    )
+    rows = conn.execute(query).all()
+    ids = [r.id for r in rows]
+    authors: dict[str, list[tuple[str, str]]] = {}
+    cats: dict[str, list[str]] = {}
+    for chunk in _chunks(ids):
+        by = paper_authors.c
+        named = select(by.paper_id, by.name, by.name_key).where(by.paper_id.in_(chunk))
+        for pid, name, name_key in conn.execute(named.order_by(by.paper_id, by.position)):
+            authors.setdefault(pid, []).append((name, name_key))
+        pc = paper_categories.c
+        listed = select(pc.paper_id, pc.category).where(pc.paper_id.in_(chunk))
+        for pid, category in conn.execute(listed.order_by(pc.paper_id, pc.position)):
+            cats.setdefault(pid, []).append(category)
+    return [
+        NamedPaper(r.id, r.title, tuple(cats.get(r.id, ())), tuple(authors.get(r.id, ())))
+        for r in rows
+    ]

@@ -23,6 +23,7 @@ from sqlalchemy import Connection
 from paperfeed import references
 from paperfeed.markup import render_markdown
 from paperfeed.models import Paper
+from paperfeed.recommend import namesakes
 from paperfeed.recommend.model import Follows, Recommendation
 from paperfeed.recommend.service import (
     Recommender,
@@ -350,29 +351,94 @@ def follow_or_mute(
 
 @router.get("/follow/author/{slug}")
 def follow_author_page(request: Request, site: SiteDep, user: SignedInDep, slug: str) -> Response:
-    """Before following an author: their papers and co-authors, to tell namesakes apart."""
+    """Before following an author: their papers and co-authors, to tell namesakes apart; when
+    the papers fall into groups that share no co-author, each group can be followed alone."""
     key = slug.replace("-", " ")
     with site.engine.connect() as conn:
-        name = author_name(conn, key)
-        if name is None:
-            raise HTTPException(404, f"no papers by an author {slug!r} here")
+        name = _author_named(conn, key, slug)
         listing = views.by_author(conn, key, 1, 10, user)
-        following = any(
-            i.kind == "author" and i.value == key for i in lib.interests(conn, user.id, "follow")
-        )
+        followed = [i.value for i in lib.interests(conn, user.id, "follow") if i.kind == "author"]
+        found = namesakes.groups(lib.papers_under_name(conn, key), key)
         context = {
             "name": name,
             "key": key,
             "slug": slug,
             "listing": listing,
-            "following": following,
+            "following": key in followed,
             "coauthors": lib.coauthors(conn, key),
+            "groups": _shown_groups(conn, key, found, followed),
+            "more_groups": max(len(found) - namesakes.MAX_GROUPS, 0),
         }
     return html(
         site,
         request,
         site.render("follow_author.html", user=user, here=request.url.path, **context),
     )
+
+
+def _author_named(conn: Connection, key: str, slug: str) -> str:
+    name = author_name(conn, key)
+    if name is None:
+        raise HTTPException(404, f"no papers by an author {slug!r} here")
+    return name
+
+
+@dataclass(frozen=True)
+class ShownGroup:
+    """A group of a name's papers on the follow page, and the value of the reader's follow of
+    that namesake (None when they do not follow it)."""
+
+    group: namesakes.Group
+    followed: str | None
+
+
+def _shown_groups(
+    conn: Connection, key: str, found: Sequence[namesakes.Group], followed: Sequence[str]
+) -> list[ShownGroup]:
+    """The biggest groups when there are several (one group: nothing to choose between), each
+    with the reader's follow of it: one whose co-authors, grown since, meet the group's."""
+    if len(found) < 2:
+        return []
+    papers = [p for g in found for p in g.papers]
+    circles = {}
+    for value in followed:
+        name_key, anchors = lib.author_follow(value)
+        if name_key == key and anchors:
+            circles[value] = namesakes.circle(papers, key, anchors - {key})
+    return [
+        ShownGroup(g, next((v for v, c in circles.items() if not c.isdisjoint(g.keys)), None))
+        for g in found[: namesakes.MAX_GROUPS]
+    ]
+
+
+def _group_with(found: Sequence[namesakes.Group], anchor: str) -> namesakes.Group | None:
+    """The group with this co-author (None: no paper under the name has them)."""
+    return next((g for g in found if anchor in g.keys), None)
+
+
+@router.post("/follow/author/{slug}/namesake", dependencies=[FormCsrf])
+def follow_namesake(
+    request: Request,
+    site: SiteDep,
+    user: SignedInDep,
+    slug: str,
+    anchor: TextField,
+    next: NextField = "",
+) -> Response:
+    """Follow one of the authors of a name: the group of their papers with the co-author
+    `anchor` (a name key, as the follow page's button sends it). Unfollowing is /me/follow's."""
+    key = slug.replace("-", " ")
+    with site.engine.begin() as conn, _bad_request():
+        name = _author_named(conn, key, slug)
+        found = namesakes.groups(lib.papers_under_name(conn, key), key)
+        group = _group_with(found, anchor)
+        if group is None:
+            raise HTTPException(400, f"no paper by {name} here has the co-author {anchor!r:.80}")
+        value = lib.namesake_value(key, [k for _n, k, _c in group.coauthors])
+        label = namesakes.label(name, group)[: lib.INTEREST_MAX]
+        lib.add_interest(conn, user.id, "follow", "author", value, label)
+    target = next or f"/follow/author/{slug}"
+    return _done(request, target, {"what": "follow", "kind": "author", "value": value, "on": True})
 
 
 # --- library ----------------------------------------------------------------------------------
