@@ -3,6 +3,7 @@ the library's list of follows."""
 
 from __future__ import annotations
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from paperfeed.models import Paper
@@ -41,6 +42,8 @@ def test_follow_one_yang_li_and_see_which_in_the_library(page: Page, live_site: 
     expect(astronomer).to_have_count(1)
     expect(astronomer).not_to_contain_text("Ann Smith")
     expect(page.get_by_role("button", name="Follow every Yang Li")).to_be_visible()
+    found = Axe().run(page).response["violations"]  # Deque's WCAG rules, as for every page
+    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in found] == []
     astronomer.get_by_role("button", name="Follow this Yang Li").click()
     expect(astronomer.get_by_role("button", name="Unfollow this Yang Li")).to_be_visible()
     learner = groups.filter(has_text="Ann Smith")
