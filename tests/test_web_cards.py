@@ -120,3 +120,16 @@ def test_a_repository_gone_missing_leaves_cached_cards_and_pages(
         with other_process.begin() as conn:
             mark_repo(conn, "example/hostile", "example/hostile", "missing", "404 Not Found")
         assert "★ 777" not in _card(visitor.get(PATH).text, HOSTILE_ID)
+
+
+def test_each_author_name_on_a_card_keeps_its_own_direction(site: Settings, engine: Engine) -> None:
+    """Arabic and Hebrew names side by side are isolated, so the list keeps its order."""
+    with engine.begin() as conn:
+        paper = get_paper(conn, HOSTILE_ID)
+        assert paper is not None
+        rtl = replace(paper, authors=["Ann Lee", "محمد علي", "יעקב כהן", "Bo Li"])
+        upsert_papers(conn, [rtl])
+    with client(site, engine) as c:
+        card = _card(c.get(PATH).text, HOSTILE_ID)
+    names = re.findall(r"<bdi>([^<]*)</bdi>", card)
+    assert names == ["Ann Lee", "محمد علي", "יעקב כהן", "Bo Li"]
