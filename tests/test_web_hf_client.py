@@ -72,3 +72,19 @@ def test_every_paper_call_of_huggingface_hub(hf_api, engine: Engine) -> None:  #
     assert f"https://arxiv.org/abs/{HOSTILE_ID}" in text and "## Abstract" in text
     with pytest.raises(HfHubHTTPError):
         api.read_paper("9999.99999")
+
+
+def test_markdown_escapes_raw_html_but_keeps_maths_as_written() -> None:
+    from paperfeed.web.markdown import _text
+
+    assert _text(r"Sets $\{x \mid x^2 < 1\}$ and $a<b$, <5 % error") == (
+        r"Sets $\{x \mid x^2 < 1\}$ and $a<b$, <5 % error"
+    )
+    assert (
+        _text("a <img src=x onerror=alert(1)> b </b>")
+        == "a &lt;img src=x onerror=alert(1)> b &lt;/b>"
+    )
+    assert _text("<!-- x --> <javascript:alert(1)> <https://ok.org>") == (
+        "&lt;!-- x --> &lt;javascript:alert(1)> <https://ok.org>"
+    )
+    assert _text("<div") == "&lt;div"

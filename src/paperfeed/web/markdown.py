@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import Response
 
@@ -15,9 +17,18 @@ router = APIRouter(tags=["papers"])
 MEDIA_TYPE = "text/markdown; charset=utf-8"
 
 
+# A "<" that a CommonMark renderer would take for raw HTML: a tag, a closing tag, a comment,
+# a declaration or a processing instruction (or, first on a line, the start of an HTML block).
+# Every other "<" ("$x^2 < 1$", "$a<b$", "<5 %") is left as written, for LaTeX and readers.
+_HTML_START = re.compile(
+    r"<(?=/?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|!--|\?|![A-Za-z]|!\[CDATA\[)"
+    r"|^<(?=[A-Za-z/])|<(?=(?!https?:)[A-Za-z][A-Za-z0-9+.-]*:[^\s<>]*>)"
+)  # ... and an autolink to anything but http(s) ("<javascript:…>")
+
+
 def _text(text: str) -> str:
     # One line, and no raw HTML for a Markdown renderer to run; LaTeX is left as written.
-    return " ".join(text.split()).replace("<", "&lt;")
+    return _HTML_START.sub("&lt;", " ".join(text.split()))
 
 
 def _facts(card: views.Card) -> list[str]:
