@@ -173,8 +173,12 @@ def safe_snippet(snippet_html: str) -> Markup:
 
 
 def _unmark_math(snippet_html: str) -> str:
-    # A highlight inside $...$ would split the formula and KaTeX could not typeset it.
-    return _MATH_RE.sub(lambda m: re.sub(r"</?mark>", "", m[0]), snippet_html)
+    # A highlight inside $...$ would split the formula and KaTeX could not typeset it; outside
+    # maths, text macros show as the abstract's do (\textbf{...} bold, \% a percent sign).
+    parts = _MATH_RE.split(snippet_html)
+    return "".join(
+        re.sub(r"</?mark>", "", p) if i % 2 else _text_macros(p) for i, p in enumerate(parts)
+    )
 
 
 def _balanced_marks(text: str) -> bool:
