@@ -237,7 +237,11 @@ def test_admins_see_approved_claims_and_revoke_them_with_a_reason(
     # The claimant is told on the site and by email, and the paper left their profile.
     [mail] = _notices(sink, "kay@example.org")
     assert str(mail["Subject"]).startswith("Your claim as Someone <b> was revoked: ")
-    assert "The moderator said: not them" in mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "The moderator said: not them" in text and "rejected" not in text
+    assert "revoked your approved claim to be Someone <b>" in text
+    shown = mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "revoked your approved claim" in shown and "rejected" not in shown
     _as(c, "kay")
     told = c.get("/notifications").text
     assert "revoked by a moderator" in told and "The moderator said: not them" in told
@@ -321,6 +325,10 @@ def test_admins_hide_any_comment_saying_why(c: TestClient, engine: Engine) -> No
     token = _as(c, "mod")
     page = c.get(f"/papers/{pid}").text
     assert f'action="/comments/{cid}/hide"' in page  # not reported: hidden all the same
+    listed = c.get("/discussions").text  # the recent discussions offer it too
+    assert f'action="/comments/{cid}/hide"' in listed
+    assert f'action="/comments/{own}/hide"' not in listed
+    assert 'name="next" value="/discussions?page=1"' in listed
     assert f'action="/comments/{own}/hide"' not in page  # one's own: delete it instead
     no_reason = _post(c, f"/comments/{cid}/hide", {"csrf_token": token, "confirmed": "1"})
     assert no_reason.status_code == 400 and "say why" in no_reason.text
@@ -343,6 +351,7 @@ def test_admins_hide_any_comment_saying_why(c: TestClient, engine: Engine) -> No
     not_admin = _post(c, f"/comments/{own}/hide", data | {"csrf_token": token})
     assert not_admin.status_code == 403 and "only an admin" in not_admin.text
     assert f'action="/comments/{own}/hide"' not in c.get(f"/papers/{pid}").text
+    assert "/hide" not in c.get("/discussions").text  # not an admin: no hide anywhere
 
 
 def test_the_log_of_the_report_queue_names_the_comment_author_and_paper(
