@@ -19,7 +19,7 @@ class BadArxivId(ValueError):
 
 
 def parse_arxiv_id(text: str) -> tuple[str, int | None]:
-    """Split an arXiv id or URL into (versionless id, version or None)."""
+    """Split an arXiv id or URL into (versionless id, version or None); v0 is refused."""
     raw = text.strip()
     if raw.lower().startswith("arxiv:"):
         raw = raw[6:]
@@ -27,6 +27,8 @@ def parse_arxiv_id(text: str) -> tuple[str, int | None]:
     if not match:
         raise BadArxivId(f"not an arXiv id or URL: {text!r}")
     version = match.group("v")
+    if version is not None and int(version) < 1:  # v0 names no version arXiv ever had
+        raise BadArxivId(f"not an arXiv id or URL: {text!r} (arXiv versions start at v1)")
     return match.group("id"), int(version) if version else None
 
 
