@@ -7,6 +7,8 @@ from typing import Any
 from paperfeed.digest.subscriber import FREQUENCIES, MAX_INTERESTS, MAX_PAPERS, WEEKDAYS
 
 _LIST_NOTE = "a list, or text with one entry per line (';' also separates)"
+# The preferences that take several entries: a JSON list of more than MAX_INTERESTS is refused.
+LISTS = ("categories", "keywords", "searches", "authors", "seeds")
 
 
 def _preferences(lists_as: str) -> dict[str, Any]:
@@ -16,7 +18,8 @@ def _preferences(lists_as: str) -> dict[str, Any]:
             return text
         items = {"type": "string", "maxLength": 200}
         array = {"type": "array", "items": items, "maxItems": MAX_INTERESTS}
-        return {"anyOf": [array, text], "description": f"{what} ({MAX_INTERESTS} at most)"}
+        told = f"{what} ({MAX_INTERESTS} at most; a longer list is a 400)"
+        return {"anyOf": [array, text], "description": told}
 
     return {
         "frequency": {"type": "string", "enum": list(FREQUENCIES), "default": "daily"},

@@ -40,7 +40,14 @@ from paperfeed.digest.subscribe import (
     unsubscribe,
     update_preferences,
 )
-from paperfeed.digest.subscriber import MAX_PAPERS, WEEKDAYS, BadInput, Preferences, Subscriber
+from paperfeed.digest.subscriber import (
+    MAX_INTERESTS,
+    MAX_PAPERS,
+    WEEKDAYS,
+    BadInput,
+    Preferences,
+    Subscriber,
+)
 from paperfeed.digest.tokens import TokenError
 from paperfeed.latex import plain
 from paperfeed.settings import Settings
@@ -110,6 +117,13 @@ def _ctx(request: Request) -> DigestSite:
     return site
 
 
+def wants_json(request: Request) -> bool:
+    """An API client: it asks for JSON (Accept), or sends a bearer token, and not for a page."""
+    accept = request.headers.get("accept", "").lower()
+    bearer = request.headers.get("authorization", "").lower().startswith("bearer ")
+    return "text/html" not in accept and ("json" in accept or bearer)
+
+
 def _page(ctx: DigestSite, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     here = _HERE.get()
     user = here[1] if here else None
@@ -121,9 +135,13 @@ def _page(ctx: DigestSite, template: str, status: int = 200, **context: Any) -> 
     return HTMLResponse(body, status_code=status, headers=headers)
 
 
-def _message(
-    ctx: DigestSite, title: str, *lines: str, status: int = 200, **links: str
-) -> HTMLResponse:
+def _message(ctx: DigestSite, title: str, *lines: str, status: int = 200, **links: str) -> Response:
+    """A page that says what happened; to an API client, JSON as the rest of the API answers
+    (`{"detail": ...}`, and the page's title beside it when all went well)."""
+    here = _HERE.get()
+    if here and wants_json(here[0]):
+        said = {"detail": " ".join(lines)} | ({"title": title} if status < 400 else {})
+        return JSONResponse(said, status, headers={"Cache-Control": "no-store"})
     return _page(ctx, "message", status, title=title, lines=lines, **links)
 
 
@@ -150,7 +168,7 @@ async def _form(request: Request) -> dict[str, object]:
     return {key: str(form.getlist(key)[-1]) for key in form}
 
 
-def _cross_site(ctx: DigestSite) -> HTMLResponse:
+def _cross_site(ctx: DigestSite) -> Response:
     return _message(ctx, "Not sent", "This form was posted from another site.", status=403)
 
 
@@ -212,6 +230,9 @@ async def subscribe_api(request: Request) -> JSONResponse:
         return JSONResponse({"detail": "the body is not valid JSON (UTF-8, not too deep)"}, 400)
     if not isinstance(data, dict):
         return JSONResponse({"detail": 'send an object like {"email": "you@example.org"}'}, 400)
+    too_many = _too_many(data)
+    if too_many:
+        return JSONResponse({"detail": too_many}, 400)
     try:
         await run_in_threadpool(_subscribe, ctx, data, request)
     except RateLimited as exc:
@@ -221,6 +242,16 @@ async def subscribe_api(request: Request) -> JSONResponse:
     return JSONResponse({"status": "pending", "detail": CHECK_INBOX}, 202)
 
 
+def _too_many(data: Mapping[str, object]) -> str | None:
+    """Why a list of the body is refused: more entries than the schema's maxItems (repeats count:
+    a longer list is not silently cut to the first ones)."""
+    for name in api_doc.LISTS:
+        value = data.get(name)
+        if isinstance(value, list) and len(value) > MAX_INTERESTS:
+            return f"{name}: {MAX_INTERESTS} at most, not {len(value)}"
+    return None
+
+
 def _json_body(body: bytes) -> object:
     data = json.loads(body)  # RecursionError when nested too deep
     json.dumps(data, ensure_ascii=False).encode()  # lone surrogates like "\ud800" raise here
@@ -228,7 +259,7 @@ def _json_body(body: bytes) -> object:
 
 
 @router.get("/demo/mailbox", response_class=HTMLResponse, include_in_schema=False)
-async def mailbox_page(request: Request) -> HTMLResponse:
+async def mailbox_page(request: Request) -> Response:
     """The demo's mailbox: the emails a demo without a mail server would have sent."""
     ctx = _ctx(request)
     if not ctx.settings.mailbox:
@@ -239,7 +270,7 @@ async def mailbox_page(request: Request) -> HTMLResponse:
 
 
 @router.get("/confirm", response_class=HTMLResponse)
-async def confirm_page(request: Request, token: str = "") -> HTMLResponse:
+async def confirm_page(request: Request, token: str = "") -> Response:
     """The link in the confirmation email: a plain GET confirms."""
     ctx = _ctx(request)
     try:
@@ -263,7 +294,7 @@ async def confirm_page(request: Request, token: str = "") -> HTMLResponse:
 
 
 @router.get("/preferences", response_class=HTMLResponse)
-async def preferences_page(request: Request, token: str = "") -> HTMLResponse:
+async def preferences_page(request: Request, token: str = "") -> Response:
     """A page to change what and when, reached by the signed link in every email."""
     ctx = _ctx(request)
     try:
@@ -310,7 +341,10 @@ def _preferences(
     error: str = "",
     status: int = 200,
     typed: dict[str, object] | None = None,
-) -> HTMLResponse:
+) -> Response:
+    here = _HERE.get()
+    if error and here and wants_json(here[0]):
+        return JSONResponse({"detail": error}, status, headers={"Cache-Control": "no-store"})
     links = links_for(ctx.settings, sub)
     return _page(
         ctx,
@@ -330,7 +364,7 @@ def _preferences(
 
 
 @router.post("/preferences", response_class=HTMLResponse, openapi_extra=api_doc.preferences_form())
-async def save_preferences(request: Request, token: str = "") -> HTMLResponse:
+async def save_preferences(request: Request, token: str = "") -> Response:
     """Save the preferences form."""
     ctx = _ctx(request)
     if not same_origin(request, ctx.settings):
@@ -351,7 +385,7 @@ async def save_preferences(request: Request, token: str = "") -> HTMLResponse:
 
 
 @router.get("/unsubscribe", response_class=HTMLResponse)
-async def unsubscribe_page(request: Request, token: str = "") -> HTMLResponse:
+async def unsubscribe_page(request: Request, token: str = "") -> Response:
     """Ask before leaving: link scanners follow GET links, so only a POST unsubscribes."""
     ctx = _ctx(request)
     try:
@@ -369,7 +403,7 @@ async def unsubscribe_page(request: Request, token: str = "") -> HTMLResponse:
 
 
 @router.post("/unsubscribe", response_class=HTMLResponse)
-async def unsubscribe_now(request: Request, token: str = "") -> HTMLResponse:
+async def unsubscribe_now(request: Request, token: str = "") -> Response:
     """RFC 8058 one-click unsubscribe (and the button on the page): no cookies, no login."""
     ctx = _ctx(request)
     try:
@@ -388,7 +422,7 @@ async def unsubscribe_now(request: Request, token: str = "") -> HTMLResponse:
 
 
 @router.get(STOP_PATH, response_class=HTMLResponse, include_in_schema=False)
-async def stop_notices_page(request: Request, token: str = "") -> HTMLResponse:
+async def stop_notices_page(request: Request, token: str = "") -> Response:
     """Ask before stopping notice emails: link scanners follow GET links, only a POST acts."""
     ctx = _ctx(request)
     try:
@@ -399,7 +433,7 @@ async def stop_notices_page(request: Request, token: str = "") -> HTMLResponse:
 
 
 @router.post(STOP_PATH, response_class=HTMLResponse, include_in_schema=False)
-async def stop_notices_now(request: Request, token: str = "") -> HTMLResponse:
+async def stop_notices_now(request: Request, token: str = "") -> Response:
     """RFC 8058 one-click (and the page's button): turns notice emails off, by token alone."""
     ctx = _ctx(request)
     try:
@@ -412,7 +446,7 @@ async def stop_notices_now(request: Request, token: str = "") -> HTMLResponse:
 
 
 @router.get(LINK_PATH, response_class=HTMLResponse, include_in_schema=False)
-async def link_account_page(request: Request, token: str = "") -> HTMLResponse:
+async def link_account_page(request: Request, token: str = "") -> Response:
     """Ask before linking: a mail scanner that follows the emailed link must not join an
     address to an account; the page names both, and only its button (a POST) links."""
     ctx = _ctx(request)
@@ -425,7 +459,7 @@ async def link_account_page(request: Request, token: str = "") -> HTMLResponse:
 
 
 @router.post(LINK_PATH, response_class=HTMLResponse, include_in_schema=False)
-async def link_account_now(request: Request, token: str = "") -> HTMLResponse:
+async def link_account_now(request: Request, token: str = "") -> Response:
     """The link-account page's button: joins the address to the account, by token alone."""
     ctx = _ctx(request)
     if not same_origin(request, ctx.settings):
@@ -483,7 +517,7 @@ def _rating_of(ctx: DigestSite, token: str, paper: str, r: str) -> _Rating:
     return _Rating(user.id, user.username, found.id, plain(found.title), RATINGS[r])
 
 
-def _rate_page(ctx: DigestSite, token: str, paper: str, r: str) -> HTMLResponse | _Rating:
+def _rate_page(ctx: DigestSite, token: str, paper: str, r: str) -> Response | _Rating:
     try:
         return _rating_of(ctx, token, paper, r)
     except TokenError as exc:
@@ -492,7 +526,7 @@ def _rate_page(ctx: DigestSite, token: str, paper: str, r: str) -> HTMLResponse 
         return _message(ctx, "Not rated", str(exc), status=exc.status)
 
 
-def _rated(ctx: DigestSite, token: str, asked: _Rating, done: bool) -> HTMLResponse:
+def _rated(ctx: DigestSite, token: str, asked: _Rating, done: bool) -> Response:
     def action(r: int) -> str:
         return f"{RATE_PATH}?" + urlencode({"token": token, "paper": asked.paper_id, "r": r})
 
@@ -513,23 +547,21 @@ def _rated(ctx: DigestSite, token: str, asked: _Rating, done: bool) -> HTMLRespo
 
 
 @router.get(RATE_PATH, response_class=HTMLResponse, include_in_schema=False)
-async def rate_page(
-    request: Request, token: str = "", paper: str = "", r: str = ""
-) -> HTMLResponse:
+async def rate_page(request: Request, token: str = "", paper: str = "", r: str = "") -> Response:
     """A digest's 👍 / 👎 link: asks first (link scanners follow GET links, only a POST rates)."""
     ctx = _ctx(request)
     asked = await run_in_threadpool(_rate_page, ctx, token, paper, r)
-    return asked if isinstance(asked, HTMLResponse) else _rated(ctx, token, asked, False)
+    return asked if isinstance(asked, Response) else _rated(ctx, token, asked, False)
 
 
 @router.post(RATE_PATH, response_class=HTMLResponse, include_in_schema=False)
-async def rate_now(request: Request, token: str = "", paper: str = "", r: str = "") -> HTMLResponse:
+async def rate_now(request: Request, token: str = "", paper: str = "", r: str = "") -> Response:
     """Rate the paper for the subscription's account, by the link's token alone (no login)."""
     ctx = _ctx(request)
     if not same_origin(request, ctx.settings):
         return _cross_site(ctx)
     asked = await run_in_threadpool(_rate_page, ctx, token, paper, r)
-    if isinstance(asked, HTMLResponse):
+    if isinstance(asked, Response):
         return asked
 
     def store() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Annotated, Any
 
@@ -56,6 +58,33 @@ ShowMuted = Annotated[
     ),
 ]
 HIDDEN = "X-Hidden-By-Mutes"
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A text parameter's shape: the pattern its schema documents and the server holds it to."""
+
+    pattern: str
+    example: str
+
+    def query(self, description: str, fmt: str | None = None, **query: Any) -> Any:
+        """The parameter's Query, its pattern in the schema (checked by `check`, which says
+        what was expected in words where a pattern mismatch would not)."""
+        extra = {"pattern": self.pattern} | ({"format": fmt} if fmt else {})
+        return Query(description=description, json_schema_extra=extra, **query)
+
+    def check(self, name: str, value: str | None) -> None:
+        """400 when a given value does not have the shape, saying what was expected."""
+        if value is not None and not re.fullmatch(self.pattern, value):
+            raise HTTPException(400, f"{name}: give {self.example}, not {value[:40]!r}")
+
+
+DAY = Shape(r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", "a day like 2026-07-01")
+WEEK = Shape(r"^[0-9]{4}-W(0?[1-9]|[1-4][0-9]|5[0-3])$", "an ISO week like 2026-W27")
+MONTH = Shape(r"^[0-9]{4}-(0[1-9]|1[0-2])$", "a month like 2026-07")
+CATEGORY = Shape(
+    r"^[A-Za-z]+(-[A-Za-z]+)*(\.[A-Za-z]+(-[A-Za-z]+)*)?$", "an arXiv category like cs.CL"
+)
 
 
 class AuthorOut(BaseModel):
@@ -119,6 +148,7 @@ class VoteOut(BaseModel):
 
 class SubmitIn(BaseModel):
     id: str = Field(
+        min_length=1,
         max_length=1000,
         description="arXiv id or arxiv.org URL (`paper_id`, as the library calls it, is read too)",
         validation_alias=AliasChoices("id", "paper_id"),
@@ -259,9 +289,9 @@ def daily_papers(
     request: Request,
     site: SiteDep,
     user: UserDep,
-    day: Annotated[str | None, Query(alias="date", description="YYYY-MM-DD")] = None,
-    week: Annotated[str | None, Query(description="ISO week, YYYY-Www")] = None,
-    month: Annotated[str | None, Query(description="YYYY-MM")] = None,
+    day: Annotated[str | None, DAY.query("YYYY-MM-DD", fmt="date", alias="date")] = None,
+    week: Annotated[str | None, WEEK.query("ISO week, YYYY-Www")] = None,
+    month: Annotated[str | None, MONTH.query("YYYY-MM")] = None,
     p: PageIndex = 0,
     limit: Limit = 50,
     sort: Annotated[
@@ -275,6 +305,8 @@ def daily_papers(
 ) -> Response:
     """Papers of a day (default: the newest), week or month; past the end gives []. With a
     bearer token, the user's mutes leave papers out (see show_muted)."""
+    for name, shape, value in (("date", DAY, day), ("week", WEEK, week), ("month", MONTH, month)):
+        shape.check(name, value)
     if sort == "trending" and not (day or week or month):
         return trending(request, site, user, p, limit, show_muted)
     hide = _reader_hide(request, site, user, show_muted)
@@ -373,7 +405,9 @@ def search(
     user: UserDep,
     q: Annotated[str, Query(min_length=1, max_length=500)],
     mode: Annotated[str, Query(pattern="^(hybrid|keyword|semantic)$")] = "hybrid",
-    category: Annotated[str | None, Query(max_length=64)] = None,
+    category: Annotated[
+        str | None, CATEGORY.query("an arXiv category, like cs.CL (any case)", max_length=64)
+    ] = None,
     author: Annotated[str | None, Query(max_length=200)] = None,
     since: date | None = None,
     until: date | None = None,
@@ -384,6 +418,7 @@ def search(
 ) -> Response:
     """Hybrid (default), keyword or semantic search; X-Search-Mode says which answered. With a
     bearer token, the user's mutes leave papers out (see show_muted)."""
+    CATEGORY.check("category", category)
     category = categories.canonical(category or "") or category  # cs.cl is cs.CL
     refused = filter_notes(category or "", since, until)
     if parse_query(q).empty and paper_id_in(q) is None:
@@ -507,6 +542,10 @@ def paper(request: Request, site: SiteDep, paper_id: str) -> Response:
     response_model=ItemOut,
     status_code=201,
     dependencies=[ApiCsrf],
+    responses={
+        502: {"description": "arXiv could not be reached, or its answer was not usable: retry"},
+        503: {"description": "other papers are being fetched from arXiv: retry in a minute"},
+    },
     openapi_extra=api_links.links(201, api_links.paper_links("/paper/id")),
 )
 def submit(request: Request, site: SiteDep, user: SignedInDep, body: SubmitIn) -> Response:

@@ -130,12 +130,52 @@ class CollectionOut(BaseModel):
     papers: int
 
 
-class InterestIn(BaseModel):
-    kind: str = Field(
-        max_length=16,
-        description="author, category or search (follows); keyword, author or category (mutes)",
-    )
+def _kind(kinds: tuple[str, ...]) -> Any:
+    """A follow's or mute's kind: one of `kinds` (an enum in the schema; others get a 400)."""
+    return Field(max_length=16, description=", ".join(kinds), json_schema_extra={"enum": [*kinds]})
+
+
+class FollowIn(BaseModel):
+    kind: str = _kind(lib.FOLLOW_KINDS)
     value: str = Field(max_length=500)
+
+
+class MuteIn(BaseModel):
+    kind: str = _kind(lib.MUTE_KINDS)
+    value: str = Field(max_length=500)
+
+
+InterestIn = FollowIn | MuteIn
+FollowKind = Annotated[
+    str | None, Query(max_length=16, json_schema_extra={"enum": [*lib.FOLLOW_KINDS]})
+]
+MuteKind = Annotated[
+    str | None, Query(max_length=16, json_schema_extra={"enum": [*lib.MUTE_KINDS]})
+]
+InterestValue = Annotated[str | None, Query(max_length=500)]
+REMOVED = (
+    "Idempotent: removing what is not there answers 200 too, with `removed` false (a 404 only "
+    "for a paper id that names no paper here)."
+)
+
+
+class RemovedOut(BaseModel):
+    removed: bool = Field(description="false when there was nothing to remove")
+
+
+class RatingClearedOut(RemovedOut):
+    id: str
+    rating: None
+
+
+class UnsavedOut(RemovedOut):
+    paper_id: str
+    saved: Literal[False]
+
+
+class InterestRemovedOut(RemovedOut):
+    kind: str
+    value: str
 
 
 class LibraryItemOut(BaseModel):
@@ -215,13 +255,19 @@ def rate(site: SiteDep, user: SignedInDep, paper_id: str, body: RatingIn) -> Res
     return _json({"id": pid, "rating": body.rating})
 
 
-@router.delete("/ratings/{paper_id:path}", dependencies=[ApiCsrf])
+@router.delete(
+    "/ratings/{paper_id:path}",
+    dependencies=[ApiCsrf],
+    response_model=RatingClearedOut,
+    description=f"Clear your rating of a paper. {REMOVED}",
+)
 def unrate(site: SiteDep, user: SignedInDep, paper_id: str) -> Response:
     """Clear your rating of a paper."""
     with site.engine.begin() as conn:
         pid = known_paper(conn, paper_id)
+        removed = bool(lib.user_ratings(conn, user.id, [pid]))
         lib.set_rating(conn, user.id, pid, None)
-    return _json({"id": pid, "rating": None})
+    return _json({"id": pid, "rating": None, "removed": removed})
 
 
 @router.post(
@@ -317,15 +363,20 @@ def my_collections(site: SiteDep, user: SignedInDep) -> Response:
     )
 
 
-@router.delete("/library/{paper_id:path}", dependencies=[ApiCsrf])
+@router.delete(
+    "/library/{paper_id:path}",
+    dependencies=[ApiCsrf],
+    response_model=UnsavedOut,
+    description=f"Remove a paper from your library (and your collections). {REMOVED}",
+)
 def unsave(site: SiteDep, user: SignedInDep, paper_id: str) -> Response:
     """Remove a paper from your library."""
     with site.engine.begin() as conn:
         pid = resolve_id(paper_id)
-        gone = lib.unsave_paper(conn, user.id, pid)
-    if not gone:
-        raise HTTPException(404, f"{pid} is not in your library")
-    return _json({"paper_id": pid, "saved": False})
+        removed = lib.unsave_paper(conn, user.id, pid)
+        if not removed:
+            known_paper(conn, pid)
+    return _json({"paper_id": pid, "saved": False, "removed": removed})
 
 
 @router.get(
@@ -628,53 +679,114 @@ async def import_file(
     return _json(report)
 
 
-def _interest_routes(what: str, path: str) -> None:
+def _links(path: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The links of a list of follows or mutes, and of one just added."""
     here = f"/api/me/{path}"
     first = api_links.links(200, {"Remove": api_links.remove_interest(here, "/0")})
-
-    @router.get(f"/{path}", name=f"list_{path}", openapi_extra=first)
-    def listing(site: SiteDep, user: SignedInDep) -> Response:
-        with site.engine.connect() as conn:
-            found = lib.interests(conn, user.id, what)
-        return _json([{"kind": i.kind, "value": i.value, "label": i.label} for i in found])
-
     added = {
         "Remove": api_links.remove_interest(here, ""),
         "List": api_links.link("GET", here, "All of them"),
     }
+    return first, api_links.links(201, added)
 
-    @router.post(
-        f"/{path}",
-        status_code=201,
-        dependencies=[ApiCsrf],
-        name=f"add_{path}",
-        openapi_extra=api_links.links(201, added),
-    )
-    def add(site: SiteDep, user: SignedInDep, body: InterestIn) -> Response:
-        value, label = interest_key(body.kind, body.value)
-        check_new_interest(body.kind, label)
-        with site.engine.begin() as conn:
-            try:
-                lib.add_interest(conn, user.id, what, body.kind, value, label)
-            except lib.LibraryError as exc:
-                raise HTTPException(400, str(exc)) from exc
-        return _json({"kind": body.kind, "value": value, "label": label}, 201)
 
-    @router.delete(f"/{path}", dependencies=[ApiCsrf], name=f"remove_{path}")
-    def remove(
-        site: SiteDep,
-        user: SignedInDep,
-        kind: Annotated[str | None, Query(max_length=16)] = None,
-        value: Annotated[str | None, Query(max_length=500)] = None,
-        body: Annotated[InterestIn | None, Body()] = None,
-    ) -> Response:
-        """Remove one: its kind and value as query parameters, or as the JSON body POST takes."""
-        kind, value = _kind_and_value(what, kind, value, body)
-        key, _ = interest_key(kind, value)
-        with site.engine.begin() as conn:
-            if not lib.remove_interest(conn, user.id, what, kind, key):
-                raise HTTPException(404, f"you do not {what} that {kind}")
-        return _json({"kind": kind, "value": key, "removed": True})
+_FOLLOWS, _MUTES = _links("follows"), _links("mutes")
+_REMOVE_ONE = (
+    f"Remove one: its kind and value as query parameters, or as the JSON body POST takes. {REMOVED}"
+)
+
+
+@router.get("/follows", name="list_follows", openapi_extra=_FOLLOWS[0])
+def list_follows(site: SiteDep, user: SignedInDep) -> Response:
+    """The authors, categories and searches you follow."""
+    return _interests(site, user, "follow")
+
+
+@router.post(
+    "/follows",
+    status_code=201,
+    dependencies=[ApiCsrf],
+    name="add_follows",
+    openapi_extra=_FOLLOWS[1],
+)
+def add_follow(site: SiteDep, user: SignedInDep, body: FollowIn) -> Response:
+    """Follow an author, a category or a search."""
+    return _add_interest(site, user, "follow", body)
+
+
+@router.delete(
+    "/follows",
+    dependencies=[ApiCsrf],
+    name="remove_follows",
+    response_model=InterestRemovedOut,
+    description=_REMOVE_ONE,
+)
+def remove_follow(
+    site: SiteDep,
+    user: SignedInDep,
+    kind: FollowKind = None,
+    value: InterestValue = None,
+    body: Annotated[FollowIn | None, Body()] = None,
+) -> Response:
+    """Unfollow one."""
+    return _remove_interest(site, user, "follow", _kind_and_value("follow", kind, value, body))
+
+
+@router.get("/mutes", name="list_mutes", openapi_extra=_MUTES[0])
+def list_mutes(site: SiteDep, user: SignedInDep) -> Response:
+    """The keywords, authors and categories you mute."""
+    return _interests(site, user, "mute")
+
+
+@router.post(
+    "/mutes", status_code=201, dependencies=[ApiCsrf], name="add_mutes", openapi_extra=_MUTES[1]
+)
+def add_mute(site: SiteDep, user: SignedInDep, body: MuteIn) -> Response:
+    """Mute a keyword, an author or a category."""
+    return _add_interest(site, user, "mute", body)
+
+
+@router.delete(
+    "/mutes",
+    dependencies=[ApiCsrf],
+    name="remove_mutes",
+    response_model=InterestRemovedOut,
+    description=_REMOVE_ONE,
+)
+def remove_mute(
+    site: SiteDep,
+    user: SignedInDep,
+    kind: MuteKind = None,
+    value: InterestValue = None,
+    body: Annotated[MuteIn | None, Body()] = None,
+) -> Response:
+    """Unmute one."""
+    return _remove_interest(site, user, "mute", _kind_and_value("mute", kind, value, body))
+
+
+def _interests(site: Site, user: User, what: str) -> Response:
+    with site.engine.connect() as conn:
+        found = lib.interests(conn, user.id, what)
+    return _json([{"kind": i.kind, "value": i.value, "label": i.label} for i in found])
+
+
+def _add_interest(site: Site, user: User, what: str, body: InterestIn) -> Response:
+    value, label = interest_key(body.kind, body.value)
+    check_new_interest(body.kind, label)
+    with site.engine.begin() as conn:
+        try:
+            lib.add_interest(conn, user.id, what, body.kind, value, label)
+        except lib.LibraryError as exc:
+            raise HTTPException(400, str(exc)) from exc
+    return _json({"kind": body.kind, "value": value, "label": label}, 201)
+
+
+def _remove_interest(site: Site, user: User, what: str, asked: tuple[str, str]) -> Response:
+    kind, value = asked
+    key, _ = interest_key(kind, value)
+    with site.engine.begin() as conn:
+        removed = lib.remove_interest(conn, user.id, what, kind, key)
+    return _json({"kind": kind, "value": key, "removed": removed})
 
 
 def _kind_and_value(
@@ -716,10 +828,6 @@ def interest_key(kind: str, value: str) -> tuple[str, str]:
     return label, label
 
 
-_interest_routes("follow", "follows")
-_interest_routes("mute", "mutes")
-
-
 def feed_window(
     conn: Connection, since: date | None, until: date | None, days: int = 7
 ) -> tuple[date, date]:
@@ -732,17 +840,31 @@ def feed_window(
     if start > end:
         raise HTTPException(400, "since must not be after until")
     if (end - start).days >= MAX_WINDOW_DAYS:
-        raise HTTPException(400, f"the window is at most {MAX_WINDOW_DAYS} days")
+        days = (end - start).days + 1
+        raise HTTPException(
+            400, f"the window is at most {MAX_WINDOW_DAYS} days (since..until spans {days})"
+        )
     return start, end
 
 
-@router.get("/feed", response_model=list[FeedItemOut], openapi_extra=api_links.listing_links())
+_SINCE = (
+    "first listing day of the window (default: 6 days before until); the window spans "
+    f"at most {MAX_WINDOW_DAYS} days, since and until included, from {FIRST_DAY} to {LAST_DAY}"
+)
+_UNTIL = "last listing day of the window (default: the newest); see since for its limits"
+
+
+@router.get(
+    "/feed",
+    response_model=list[FeedItemOut],
+    openapi_extra=api_links.listing_links() | {"x-max-window-days": MAX_WINDOW_DAYS},
+)
 def feed(
     site: SiteDep,
     user: SignedInDep,
     recommender: RecommenderDep,
-    since: date | None = None,
-    until: date | None = None,
+    since: Annotated[date | None, Query(description=_SINCE)] = None,
+    until: Annotated[date | None, Query(description=_UNTIL)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     window: Window | None = None,
     collection: Annotated[
@@ -751,7 +873,8 @@ def feed(
     ] = None,
 ) -> Response:
     """Your For you feed: the window's papers ranked by your model, each with why. The window is
-    since..until (the last week of listings by default), or one the page names instead: `today`,
+    since..until (the last week of listings by default; at most 366 days, from 1991-01-01 to
+    2200-12-31: a longer one is a 400), or one the page names instead: `today`,
     `week`, `month` (ending on the newest listing day), `all` (every stored paper). With
     `collection`, ranked by that collection's papers alone (and your 👎 and mutes)."""
     if window and (since or until):

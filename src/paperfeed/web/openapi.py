@@ -12,19 +12,29 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-PROBLEM = {
+PROBLEM: dict[str, Any] = {
     "title": "Problem",
     "type": "object",
     "properties": {"detail": {"type": "string", "description": "what was wrong, in words"}},
     "required": ["detail"],
 }
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
-REFUSED = {
+REFUSED: dict[str, Any] = {
     "description": "Refused, with the reason in `detail`: a bad parameter (400, 422), no or a "
     "bad token (401), not allowed (403), no such thing (404), a conflict (409), too large (413) "
     "or too many requests (429, with Retry-After)",
     "content": {"application/json": {"schema": _PROBLEM_REF}},
 }
+FAILED: dict[str, Any] = {
+    "description": "The server could not answer, with the reason in `detail`: an unexpected "
+    "error (500), the database busy or unreachable, or too many requests at once (503, with "
+    "Retry-After), or its disk full (507)",
+    "content": {"application/json": {"schema": _PROBLEM_REF}},
+}
+# Pages (the subscription links of an email) answer a page, and a refusal as a page too, unless
+# the client asks for JSON (Accept: application/json).
+_PAGE: dict[str, Any] = {"text/html": {"schema": {"type": "string"}}}
+_NEGOTIATED = " (a page, or this JSON to a client whose Accept asks for application/json)"
 BEARER = {
     "type": "http",
     "scheme": "bearer",
@@ -72,4 +82,23 @@ def document(app: FastAPI) -> dict[str, Any]:
 def _refusals(operation: dict[str, Any]) -> None:
     responses = operation.setdefault("responses", {})
     responses.pop("422", None)  # FastAPI's list-of-errors shape; 4XX says what is sent
-    responses.setdefault("4XX", REFUSED)
+    for status, response in responses.items():  # a route's own error statuses: the same shape
+        if status[0] in "45" and "content" not in response:
+            response["content"] = REFUSED["content"]
+    refused, failed = REFUSED, FAILED
+    if _is_page(responses):
+        refused, failed = _as_page(REFUSED), _as_page(FAILED)
+    responses.setdefault("4XX", refused)
+    responses.setdefault("5XX", failed)
+
+
+def _is_page(responses: dict[str, Any]) -> bool:
+    """True for an operation whose success is an HTML page."""
+    ok: dict[str, Any] = next((r for s, r in responses.items() if s.startswith("2")), {})
+    return "text/html" in ok.get("content", {})
+
+
+def _as_page(response: dict[str, Any]) -> dict[str, Any]:
+    """An error response of a page: a page, or the JSON to a client that asks for it."""
+    content = _PAGE | response["content"]
+    return response | {"description": response["description"] + _NEGOTIATED, "content": content}
