@@ -270,3 +270,23 @@ def test_following_a_namesake_refuses_what_is_not_there(settings: Settings, engi
         # One group only: the page is as it was, one button for the name.
         single = c.get("/follow/author/gus-apart").text
         assert "Follow this" not in single and ">Follow Gus Apart</button>" in single
+
+
+def test_a_followed_namesake_can_be_unfollowed_where_the_name_has_one_group(
+    settings: Settings, engine: Engine
+) -> None:
+    site = _site(settings, engine)
+    with client(site, engine) as c:
+        sign_up(c, "reader")
+        with engine.begin() as conn:
+            value = namesake_value("gus apart", ["hal else"])
+            add_interest(conn, _user(engine, "reader"), "follow", "author", value, "Gus Apart")
+        page = c.get("/follow/author/gus-apart").text
+        assert ">Unfollow this Gus Apart</button>" in page
+        assert ">Follow every Gus Apart</button>" in page
+        sent = (
+            'name="value" value="gus apart ~ hal else"><input type="hidden" name="undo" value="1"'
+        )
+        assert sent in page
+        post_form(c, "/me/follow", {"kind": "author", "value": "gus apart ~ hal else", "undo": "1"})
+        assert ">Follow Gus Apart</button>" in c.get("/follow/author/gus-apart").text

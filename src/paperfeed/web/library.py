@@ -395,16 +395,17 @@ class ShownGroup:
 def _shown_groups(
     conn: Connection, key: str, found: Sequence[namesakes.Group], followed: Sequence[str]
 ) -> list[ShownGroup]:
-    """The biggest groups when there are several (one group: nothing to choose between), each
-    with the reader's follow of it: one whose co-authors, grown since, meet the group's."""
-    if len(found) < 2:
-        return []
+    """The biggest groups when there are several, or when the reader follows one (one group,
+    not followed: nothing to choose between), each with the reader's follow of it: one whose
+    co-authors, grown since, meet the group's."""
     papers = [p for g in found for p in g.papers]
     circles = {}
     for value in followed:
         name_key, anchors = lib.author_follow(value)
         if name_key == key and anchors:
             circles[value] = namesakes.circle(papers, key, anchors - {key})
+    if len(found) < 2 and not circles:
+        return []
     return [
         ShownGroup(g, next((v for v, c in circles.items() if not c.isdisjoint(g.keys)), None))
         for g in found[: namesakes.MAX_GROUPS]
