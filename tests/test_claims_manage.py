@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from email.message import EmailMessage
 from html import escape
 
@@ -13,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from paperfeed.settings import Settings
+from paperfeed.store import get_paper, upsert_papers
 from paperfeed.store.accounts import set_admin, users
 from paperfeed.store.community import (
     add_claim,
@@ -367,3 +369,28 @@ def test_the_log_of_the_report_queue_names_the_comment_author_and_paper(
     log = _log(engine)
     assert f"mod: hide comment {cid} by wendy on {pid}" in log
     assert f"mod: unhide comment {cid} by wendy on {pid}" in log
+
+
+def test_the_author_page_marks_only_the_papers_a_claim_is_of(c: TestClient, engine: Engine) -> None:
+    """Two papers by a "Yang Li", one claimed: the author page says so of that paper alone."""
+    mine, other = "2606.99991", "2606.99992"
+    with engine.begin() as conn:
+        paper = get_paper(conn, _pids(engine)[0])
+        assert paper is not None
+        namesakes = [
+            replace(paper, id=pid, authors=["Yang Li", "Ann Ode"]) for pid in (mine, other)
+        ]
+        upsert_papers(conn, namesakes)
+    sign_up(c, "yang", PASSWORD)
+    with engine.begin() as conn:
+        decide_claim(conn, add_claim(conn, _uid(engine, "yang"), mine, "Yang Li"), True, "")
+    page = c.get("/authors/yang-li").text
+    assert 'href="/users/yang">yang</a> on paperfeed claimed 1 of these papers' in page
+    assert "On paperfeed as" not in page
+
+    def card(pid: str) -> str:
+        start = page.index(f'data-id="{pid}"')
+        return page[start : page.index("</article>", start)]
+
+    assert 'Claimed by <a href="/users/yang">yang</a>' in card(mine)
+    assert "Claimed by" not in card(other)

@@ -395,7 +395,9 @@ def test_author_claims(site: Settings, engine: Engine) -> None:
             '<p class="authors" id="authors"><a href="'
         )[1]
         author_page = c.get(author_url.split('"')[0]).text
-        assert 'On paperfeed as <a href="/users/claimer">' in author_page
+        assert 'href="/users/claimer">claimer</a> on paperfeed claimed 1 of these papers' in (
+            author_page
+        )
         # A claimed author adds links; someone else may not.
         with engine.begin() as conn:
             set_admin(conn, "claimer", False)

@@ -34,6 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from paperfeed.store.accounts import bump_revision, submissions, users
 from paperfeed.store.digest_tables import subscribers
 from paperfeed.store.digests import drop_comment_notices
+from paperfeed.store.papers import author_key
 from paperfeed.store.tables import metadata
 from paperfeed.util import utcnow
 
@@ -613,6 +614,21 @@ def approved_names(
     if paper_ids is not None:
         query = query.where(author_claims.c.paper_id.in_(list(paper_ids)))
     return sorted(set(conn.scalars(query)))
+
+
+def claims_as_author(conn: Connection, key: str) -> dict[str, list[str]]:
+    """Approved claims of the author whose name key (`author_key`) is `key`: user name -> the
+    papers each claimed as that author (an author page lists several namesakes' papers; each
+    claim is of its own paper)."""
+    query = select(author_claims.c.paper_id, author_claims.c.author, users.c.username).join(
+        users, users.c.id == author_claims.c.user_id
+    )
+    query = query.where(author_claims.c.status == "approved").order_by(author_claims.c.id)
+    found: dict[str, list[str]] = {}
+    for pid, author, username in conn.execute(query):
+        if author_key(str(author)) == key:
+            found.setdefault(str(username), []).append(str(pid))
+    return found
 
 
 def claimed_papers(conn: Connection, paper_ids: Sequence[str]) -> dict[str, dict[str, str]]:

@@ -18,7 +18,7 @@ from paperfeed.models import clean_text
 from paperfeed.search.query import filter_notes, parse_query
 from paperfeed.store.accounts import User
 from paperfeed.store.community import (
-    approved_names,
+    claims_as_author,
     claims_for_papers,
     is_claimed_author,
     paper_link_list,
@@ -260,7 +260,10 @@ def author_page(
     request: Request, site: SiteDep, user: UserDep, slug: str, page: PageNo = 1
 ) -> Response:
     """An author's papers, newest first."""
-    if not _SLUG_RE.match(slug):
+    from paperfeed.web.render import author_slug
+
+    # A name key with dashes: ASCII for Latin-script names, a script's own letters for others.
+    if not slug or author_slug(slug.replace("-", " ")) != slug:
         raise HTTPException(404, f"{slug!r} is not an author link")
 
     def build() -> dict[str, object]:
@@ -268,14 +271,17 @@ def author_page(
         with site.engine.connect() as conn:
             key, per_page = slug.replace("-", " "), site.settings.page_size
             listing = views.by_author(conn, key, page, per_page, user, hide)
-            members = approved_names(conn, listing.title) if listing else []
+            claims = claims_as_author(conn, key) if listing else {}
         if listing is None:
             raise HTTPException(404, f"no papers by an author {slug!r} here")
+        # A claim is of one paper: the page names who claimed which, not the whole page.
+        claimed = {pid: name for name, pids in claims.items() for pid in pids}
         return {
             "listing": listing,
             "kicker": "Author",
             "base": listing.page_path,
-            "members": members,
+            "members": sorted((name, len(pids)) for name, pids in claims.items()),
+            "claimed": claimed,
             "author_key": key,  # as follows and mutes keep it
         }
 
