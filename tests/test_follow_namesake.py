@@ -221,6 +221,9 @@ def test_the_follow_page_offers_each_yang_li_and_the_library_says_which(
         assert ">Follow this Yang Li</button>" in astronomer
         library = c.get("/library").text
         assert "author: Yang Li (with Ann Smith, Bo Chen)" in library
+        # The author page says one Yang Li is followed, and leads to where it is managed.
+        author_page = c.get("/authors/yang-li").text
+        assert 'href="/follow/author/yang-li">Following one Yang Li · manage</a>' in author_page
 
         reader = _user(engine, "reader")
         why = _reasons(engine, reader)
