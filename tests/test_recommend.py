@@ -287,6 +287,11 @@ def test_reasons_and_learned_terms_never_show_a_comment_lines_scaffolding() -> N
         ("language model", "A languagemodel library.", False),
         ("C++", "Rewriting C++ kernels in Rust.", True),  # ends in no letter
         ("C++", "Notes on C and Rust.", False),
+        ("godel", "Gödel numbering for programs.", True),  # accents either way
+        ("Über", "Uber-style ride sharing.", True),
+        ("strasse", "Die Straße der Daten.", True),
+        ("isik", "Işık and light fields.", True),
+        ("ＧＯＤＥＬ", "Godel again.", True),  # full width, as CJK input methods type it
     ],
 )
 def test_a_keyword_mute_hides_the_word_and_its_plural(muted: str, text: str, hidden: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # XML 1.0's Char production: tab, newline, carriage return and the non-surrogate planes
 # except U+FFFE and U+FFFF.
@@ -80,3 +81,28 @@ def bidi_closed(value: object) -> object:
         else:
             isolates = max(isolates - 1, 0)
     return value + _PDF * embeds + _PDI * isolates if embeds or isolates else value
+
+
+# Latin letters NFKD does not take apart.
+_LATIN_LETTERS = str.maketrans(
+    {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe",
+     "Œ": "OE", "đ": "d", "Đ": "D", "ı": "i", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th"}
+)  # fmt: skip
+
+
+def fold_accents(text: str) -> str:
+    """Latin letters without their accents ("Gödel" -> "Godel", "Straße" -> "Strasse", "Işık"
+    and "İ" -> "Isik" and "I", full-width "ＧＯＤＥＬ" -> "GODEL"); other scripts' marks kept
+    (が stays が). Plain ASCII comes back as it is."""
+    if text.isascii():
+        return text
+    out: list[str] = []
+    latin = False
+    for char in unicodedata.normalize("NFKD", text.translate(_LATIN_LETTERS)):
+        if unicodedata.combining(char):
+            if latin:
+                continue
+        else:
+            latin = char < "\u0250" or "\u1e00" <= char <= "\u1eff"
+        out.append(char)
+    return unicodedata.normalize("NFC", "".join(out))

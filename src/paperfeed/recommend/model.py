@@ -34,6 +34,7 @@ from threadpoolctl import ThreadpoolController
 
 from paperfeed.latex import plain
 from paperfeed.store.papers import author_key
+from paperfeed.text import fold_accents
 
 # scikit-learn and SciPy (most of a second to import) load when a model is first built, so
 # that commands which never rank (ingest, search, mail) start without them.
@@ -581,9 +582,9 @@ def mute_reason(doc: Doc, follows: Follows) -> str | None:
         for name in doc.authors:
             if author_key(name) in follows.muted_authors:
                 return f"the author {name}"
-    text = doc.text.lower()
+    text = fold_accents(doc.text.lower())  # "godel" hides "Gödel", "Über" hides "uber"
     for keyword in follows.muted_keywords:
-        if _mute_pattern(keyword).search(text):
+        if _mute_pattern(fold_accents(keyword)).search(text):
             return f"the keyword “{keyword}”"
     return None
 

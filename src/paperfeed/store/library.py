@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from paperfeed.models import normalise_title
 from paperfeed.store.accounts import submissions, users, votes
 from paperfeed.store.papers import author_key, find_by_title_keys
 from paperfeed.store.search_store import embedding_contracts, paper_vectors
@@ -415,21 +416,24 @@ def library(
         )
         query = query.where(library_items.c.paper_id.in_(inside))
     for word in words.lower().split()[:MAX_FIND_WORDS]:  # each saved paper looked up by key
-        # correlated with the saved paper only (the query may join `papers` for its order)
+        # correlated with the saved paper only (the query may join `papers` for its order);
+        # titles and names also by their accent-free keys ("godel" finds "Gödel", "isik" Işık)
+        title_word = func.lower(papers.c.title).contains(word, autoescape=True)
+        if title_folded := normalise_title(word):
+            title_word = or_(title_word, papers.c.title_key.contains(title_folded, autoescape=True))
         in_title = (
             select(papers.c.id)
-            .where(
-                papers.c.id == library_items.c.paper_id,
-                func.lower(papers.c.title).contains(word, autoescape=True),
-            )
+            .where(papers.c.id == library_items.c.paper_id, title_word)
             .correlate(library_items)
         )
+        name_word = func.lower(paper_authors.c.name).contains(word, autoescape=True)
+        if name_folded := author_key(word):
+            name_word = or_(
+                name_word, paper_authors.c.name_key.contains(name_folded, autoescape=True)
+            )
         by_author = (
             select(paper_authors.c.paper_id)
-            .where(
-                paper_authors.c.paper_id == library_items.c.paper_id,
-                func.lower(paper_authors.c.name).contains(word, autoescape=True),
-            )
+            .where(paper_authors.c.paper_id == library_items.c.paper_id, name_word)
             .correlate(library_items)
         )
         query = query.where(
