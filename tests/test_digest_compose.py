@@ -56,6 +56,7 @@ def run(
     vectors=VECTORS,
     trend=None,  # type: ignore[no-untyped-def,assignment]
     rows: list[InterestRow] | None = None,
+    seed_title: str = "A seed paper",
 ):
     sub = Subscriber(1, "a@b.org", "confirmed", "n", prefs)
     trend = np.zeros(len(CANDS), dtype=np.float32) if trend is None else trend
@@ -66,7 +67,7 @@ def run(
         vectors,
         {1: set(excluded)},
         trend,
-        {"seed": "A seed paper"},
+        {"seed": seed_title},
         RANKING,
         {1: "daily:x"},
     )
@@ -93,6 +94,12 @@ def test_seed_papers_pull_in_similar_ones_and_are_never_sent_themselves() -> Non
     got = run(Preferences(seeds=("seed",), include_trending=False))
     assert got[0] == ("p2", "like “A seed paper”, a paper you picked")
     assert "p1" not in [pid for pid, _ in got] and "p3" not in [pid for pid, _ in got]
+
+
+def test_a_seed_papers_title_reads_as_text_in_the_reason() -> None:
+    title = r"Attention Is $\mathcal{O}(n^2)$ for \emph{all}"
+    got = run(Preferences(seeds=("seed",), include_trending=False), seed_title=title)
+    assert got[0] == ("p2", "like “Attention Is 𝒪(n^2) for all”, a paper you picked")
 
 
 def test_semantic_search_uses_the_stored_query_vector() -> None:

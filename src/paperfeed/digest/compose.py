@@ -14,6 +14,7 @@ import numpy as np
 from sqlalchemy import Engine
 
 from paperfeed.digest.subscriber import Subscriber
+from paperfeed.latex import plain
 from paperfeed.settings import Settings
 from paperfeed.store.digests import Candidate, InterestRow
 from paperfeed.store.papers import author_key
@@ -190,7 +191,8 @@ class _Scores:
             name = next((a for a, k in pairs if k == key), value)
             return f"by {name}, whom you follow"
         if kind == "seed":
-            return f"like “{_clip(self.titles.get(value, value), 70)}”, a paper you picked"
+            title = plain(self.titles.get(value, value))  # its LaTeX as text, as email needs
+            return f"like “{_clip(title, 70)}”, a paper you picked"
         if kind == "semantic":
             return f"close to your search “{_clip(value, 60)}”"
         return f"matches your search “{_clip(value, 60)}”"
