@@ -164,7 +164,7 @@ PAGE_ROUTES = [
 def test_the_subscription_routes_answer_api_clients_in_json(site: Settings, engine: Engine) -> None:
     """A client that asks for JSON, or sends a bearer token, gets `{"detail": ...}` errors from
     the subscription links' routes; a browser still gets the page; the schema says both."""
-    with client(site, engine) as c:
+    with client(site.model_copy(update={"mailbox": True}), engine) as c:
         doc = c.get("/openapi.json").json()
         auth = _bearer(c, engine)
         for method, url in PAGE_ROUTES:
@@ -179,7 +179,12 @@ def test_the_subscription_routes_answer_api_clients_in_json(site: Settings, engi
             refused = doc["paths"][path][method.lower()]["responses"]["4XX"]["content"]
             assert set(refused) == {"text/html", "application/json"}
         form = c.post("/subscribe", data={"email": "not an address"}, headers=auth)
+        told = c.post("/subscribe", data={"email": "ann@example.org"}, headers=auth)
     assert form.status_code == 400 and "not a valid email" in form.json()["detail"]
+    assert told.status_code == 200 and set(told.json()) == {"title", "detail"}, told.text
+    ok = doc["paths"]["/subscribe"]["post"]["responses"]["200"]["content"]
+    assert set(ok) == {"text/html", "application/json"}
+    assert ok["application/json"]["schema"]["required"] == ["title", "detail"]
 
 
 def test_every_removal_of_yours_is_idempotent_and_documented(

@@ -35,6 +35,14 @@ FAILED: dict[str, Any] = {
 # the client asks for JSON (Accept: application/json).
 _PAGE: dict[str, Any] = {"text/html": {"schema": {"type": "string"}}}
 _NEGOTIATED = " (a page, or this JSON to a client whose Accept asks for application/json)"
+_TOLD: dict[str, Any] = {  # what such a page says, as JSON
+    "type": "object",
+    "properties": {
+        "title": {"type": "string", "description": "the page's heading"},
+        "detail": {"type": "string", "description": "what happened, in words"},
+    },
+    "required": ["title", "detail"],
+}
 BEARER = {
     "type": "http",
     "scheme": "bearer",
@@ -88,6 +96,9 @@ def _refusals(operation: dict[str, Any]) -> None:
     refused, failed = REFUSED, FAILED
     if _is_page(responses):
         refused, failed = _as_page(REFUSED), _as_page(FAILED)
+        for status, response in responses.items():
+            if status.startswith("2"):  # a page that only tells an outcome: JSON when asked
+                response["content"].setdefault("application/json", {"schema": _TOLD})
     responses.setdefault("4XX", refused)
     responses.setdefault("5XX", failed)
 
