@@ -863,3 +863,18 @@ def test_a_reported_comment_is_not_edited_away_from_the_moderators(
     assert api.status_code == 409 and "waits for a moderator" in api.json()["detail"]
     assert "offensive words" in queue and "kind words" not in queue
     assert later.status_code == 200  # once a moderator has looked, the author edits again
+
+
+def test_comment_feeds_read_markdown_and_maths_as_text(site: Settings, engine: Engine) -> None:
+    """Feed readers run no KaTeX and show entry titles as text: neither gets raw TeX or "**"."""
+    pid = _pid(engine)
+    body = r"**Gödel** & _Rényi_: $\mathcal{O}(n^2)$ and [code](https://x.org)"
+    with client(site, engine) as c:
+        assert _post(c, pid, _bearer(c, "tex"), body).status_code == 201
+        atom = ET.fromstring(c.get(f"/feeds/papers/{pid}/comments.atom").content)
+    ns = "{http://www.w3.org/2005/Atom}"
+    [entry] = atom.findall(f"{ns}entry")
+    assert entry.findtext(f"{ns}title") == "tex: Gödel & Rényi: 𝒪(n^2) and code (https://x.org)"
+    content = entry.findtext(f"{ns}content") or ""
+    assert "<strong>Gödel</strong>" in content and "𝒪(n^2)" in content
+    assert "mathcal" not in content and "code (https://x.org)" in content  # a new account

@@ -6,7 +6,7 @@ import re
 import secrets
 from collections.abc import Collection, Mapping
 from functools import lru_cache
-from html import escape
+from html import escape, unescape
 
 import nh3
 from linkify_it import LinkifyIt
@@ -15,6 +15,8 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markupsafe import Markup
+
+from paperfeed.latex import plain
 
 MAX_COMMENT = 20_000
 # Inline $...$ as pandoc reads it: no space just inside either dollar and no digit right after
@@ -245,8 +247,19 @@ def _restore_maths(html: str, maths: list[str], token: re.Pattern[str]) -> str:
 
 
 def plain_text(text: str) -> str:
-    """A comment on one line (a feed entry's title): Markdown stays as typed."""
-    return " ".join(text.split())
+    """A comment on one line as text (a feed entry's title): its Markdown and maths read as
+    text ("**Gödel**: $\\mathcal{O}(n^2)$" is "Gödel: 𝒪(n^2)"), a link as "label (address)"."""
+    shown = nh3.clean(str(maths_as_text(_rendered(text, False, ()))), tags=set())
+    return " ".join(unescape(shown).split())
+
+
+_MATH_SPAN_RE = re.compile(r'<span class="math">(.*?)</span>', re.S)
+
+
+def maths_as_text(html: Markup) -> Markup:
+    """Rendered Markdown for a place without KaTeX (an email, a feed reader): its maths as
+    readable text (\\alpha is α) instead of TeX."""
+    return Markup(_MATH_SPAN_RE.sub(lambda m: escape(plain(unescape(m[1])), quote=False), html))
 
 
 def excerpt(text: str, most: int) -> str:

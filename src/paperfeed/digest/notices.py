@@ -21,7 +21,7 @@ from paperfeed.digest.render import Links, Mail, build_message, render_pair
 from paperfeed.digest.subscriber import Subscriber
 from paperfeed.digest.tokens import MAX_AGE, TokenError, make_token, read_token
 from paperfeed.latex import plain
-from paperfeed.markup import absolute_links, excerpt, render_markdown
+from paperfeed.markup import absolute_links, excerpt, maths_as_text, render_markdown
 from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
@@ -89,6 +89,7 @@ def _notice(comment: Comment, title: str, kind: str, base: str) -> Notice:
     # Links and "@name"s as on the page: an account younger than a day links nothing.
     links = not is_new_account(comment.user_created)
     shown = absolute_links(render_markdown(text, links=links, named=comment.mentions), base)
+    shown = maths_as_text(shown)  # mail programs run no KaTeX
     return Notice(kind, comment.username, comment.paper_id, plain(title), text, comment.id, shown)
 
 

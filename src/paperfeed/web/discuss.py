@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 
 from paperfeed.digest.notices import queue_claim_notice, send_queued
 from paperfeed.latex import plain
-from paperfeed.markup import MAX_COMMENT, absolute_links, plain_text
+from paperfeed.markup import MAX_COMMENT, absolute_links, maths_as_text, plain_text
 from paperfeed.store import get_paper
 from paperfeed.store.accounts import User, end_sessions, set_password_hash, set_suspended
 from paperfeed.store.community import (
@@ -367,7 +367,8 @@ def discussion_feed(request: Request, site: SiteDep, paper_id: str, fmt: str) ->
         entry.title(xml_safe(f"{c.username}: {plain_text(c.body)[:80]}"))
         entry.link(href=f"{base}/papers/{pid}#c{c.id}")
         entry.author(name=xml_safe(c.username))
-        shown = absolute_links(discussion.body_html(c), base)  # as on the page, links whole
+        # As on the page, links whole and maths as text (feed readers run no KaTeX).
+        shown = maths_as_text(absolute_links(discussion.body_html(c), base))
         entry.content(xml_safe(str(shown)), type="html")
         entry.published(c.created_at.replace(tzinfo=UTC))
         entry.updated((c.edited_at or c.created_at).replace(tzinfo=UTC))
