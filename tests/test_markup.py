@@ -88,3 +88,8 @@ def test_an_escaped_at_sign_neither_mentions_nor_links() -> None:
     html = str(render_markdown(text, named=["bob", "alice"]))
     assert 'href="/users/alice"' in html
     assert 'href="/users/bob"' not in html and "@bob" in html
+
+
+def test_a_mention_right_after_cjk_text_counts_but_not_inside_an_address() -> None:
+    text = "ありがとう@kim_lee, 감사@dan; mail bob@example.org or josé@ann"
+    assert mentions(text) == ["kim_lee", "dan"]

@@ -155,7 +155,8 @@ def test_paper_page_has_everything_a_reader_needs(site: Settings, engine: Engine
         )
     assert escape(paper.title, quote=False) in html
     for name in paper.authors:
-        assert f'<a href="/authors/{author_slug(name)}">{escape(name, quote=False)}</a>' in html
+        shown = f'<a href="/authors/{author_slug(name)}"><bdi>{escape(name, quote=False)}</bdi></a>'
+        assert shown in html  # each name isolated: right-to-left names keep the list's order
     assert f'href="https://arxiv.org/abs/{paper.id}"' in html
     assert f'href="https://arxiv.org/pdf/{paper.id}"' in html
     for category in paper.categories:

@@ -72,8 +72,12 @@ def _www_address(self: LinkifyIt, match: Match) -> None:
 
 
 # "@name" names an account (usernames: 3-32 letters, digits, "_" and "-"), not the middle of an
-# address ("bob@example.org") nor of a longer word.
-_MENTION_RE = re.compile(r"(?<![\w@./+-])@([A-Za-z0-9_-]{3,32})(?![A-Za-z0-9_@-]|\.\w)")
+# address ("bob@example.org") nor of a longer word; right after CJK text ("ありがとう@kim"),
+# written without spaces, it does.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f"
+_MENTION_RE = re.compile(
+    rf"(?:^|(?<=[^\w@./+-])|(?<=[{_CJK}]))@([A-Za-z0-9_-]{{3,32}})(?![A-Za-z0-9_@-]|\.\w)"
+)
 MAX_MENTIONS = 10  # accounts one comment can name (and notify)
 
 
