@@ -66,3 +66,9 @@ def test_any_text_parses(text: str) -> None:
     assert all(w == w.lower() and w for w in parsed.words)
     assert len(parsed.words) <= MAX_WORDS
     semantic_text(text)
+
+
+def test_a_full_width_arxiv_id_reads_as_the_id() -> None:
+    """CJK input methods type digits and the dot full width."""
+    assert paper_id_in("２６０７．００００１") == "2607.00001"
+    assert paper_id_in("arXiv：2607.00001ｖ２") == "2607.00001"

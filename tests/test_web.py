@@ -579,3 +579,13 @@ def test_an_empty_store_explains_how_to_fill_it(settings: Settings, engine: Engi
         assert c.get("/trending").status_code == 200
         assert c.get("/api/daily_papers").json() == []
         assert c.get("/feeds/daily.atom").status_code == 200
+
+
+def test_a_full_width_arxiv_id_opens_the_paper(site: Settings, engine: Engine) -> None:
+    paper = next(iter(on_day(engine, DAYS[0]).values()))
+    wide = paper.id.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789."})
+    with client(site, engine) as c:
+        page = c.get(f"/papers/{wide}")
+        found = c.get("/search", params={"q": wide})
+    assert page.status_code == 200 and escape(paper.title, quote=False) in page.text
+    assert found.status_code == 200 and f'data-id="{paper.id}"' in found.text

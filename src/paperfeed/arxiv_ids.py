@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _NEW = r"\d{4}\.\d{4,5}"
 _OLD = r"[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}"
@@ -19,8 +20,9 @@ class BadArxivId(ValueError):
 
 
 def parse_arxiv_id(text: str) -> tuple[str, int | None]:
-    """Split an arXiv id or URL into (versionless id, version or None); v0 is refused."""
-    raw = text.strip()
+    """Split an arXiv id or URL into (versionless id, version or None); v0 is refused. Full-width
+    characters, as CJK input methods type them ("２６０７．００００１"), read as ASCII."""
+    raw = unicodedata.normalize("NFKC", text).strip()
     if raw.lower().startswith("arxiv:"):
         raw = raw[6:]
     match = _ID_RE.match(raw) or _URL_RE.match(raw)
