@@ -44,12 +44,19 @@ def _split_tags(text: str, bibtex: bool) -> list[str]:
     or double quotes (CSL-JSON): how `listed_tag` writes a tag that holds one."""
     parts: list[str] = []
     part: list[str] = []
-    depth, quoted = 0, False
-    for ch in text:
+    depth, quoted, skip = 0, False, False
+    for i, ch in enumerate(text):
+        if skip:  # the second quote of a doubled one
+            skip = False
+            continue
         if bibtex and ch in "{}":
             depth = depth + 1 if ch == "{" else max(depth - 1, 0)
         elif not bibtex and ch == '"':
-            quoted = not quoted
+            if quoted and text[i + 1 : i + 2] == '"':  # "" inside quotes: one quote
+                part.append(ch)
+                skip = True
+            else:
+                quoted = not quoted
             continue
         elif ch in ",;" and not depth and not quoted:
             parts.append("".join(part))
@@ -61,10 +68,13 @@ def _split_tags(text: str, bibtex: bool) -> list[str]:
 
 def listed_tag(tag: str, bibtex: bool) -> str:
     """A tag as a comma-separated keyword list holds it: one with a comma or semicolon in
-    braces (BibTeX) or double quotes (CSL-JSON), so that it reads back as one tag."""
-    if not any(sep in tag for sep in ",;"):
+    braces (BibTeX) or double quotes (CSL-JSON; a quote in it doubled, as CSV does), so that it
+    reads back as the same one tag."""
+    if bibtex:
+        return "{" + tag + "}" if any(sep in tag for sep in ",;") else tag
+    if not any(sep in tag for sep in ',;"'):
         return tag
-    return "{" + tag + "}" if bibtex else '"' + tag.replace('"', "'") + '"'
+    return '"' + tag.replace('"', '""') + '"'
 
 
 # The rich text that CSL (and Zotero in titles) allows: <i>, <b>, <sup>, <sub>, <span class=...>
