@@ -131,3 +131,14 @@ def test_tags_with_separators_and_notes_with_lone_braces_come_back_whole(kind: s
     assert ref.note == note
     if kind == "bibtex":
         assert text.count("{") == text.count("}")  # every field balances
+
+
+def test_a_name_in_cjk_script_puts_its_family_name_first() -> None:
+    from paperfeed.references.names import split_name
+
+    assert split_name("山田 太郎") == ("山田", "太郎")
+    assert split_name("김 민수") == ("김", "민수")
+    assert split_name("张伟") == ("张伟", "")  # one word: the whole name
+    assert split_name("Taro Yamada") == ("Yamada", "Taro")
+    ris = references.ris([Paper("2606.30841", "T", "A.", authors=("山田 太郎",))])
+    assert "AU  - 山田, 太郎" in ris

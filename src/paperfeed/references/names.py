@@ -11,6 +11,11 @@ _PARTICLES = frozenset(
     | {"al", "el"}
 )
 _SUFFIX = re.compile(r"(?:jr|sr|[ivx]+)\.?", re.I)
+# A name in Chinese, Japanese or Korean script, of more than one word: its family name comes first.
+_CJK_NAME = re.compile(
+    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+"
+    r"(?: [\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+)+"
+)
 
 
 def _is_particle(word: str) -> bool:
@@ -27,6 +32,9 @@ def name_parts(name: str) -> tuple[str, str, str]:
         comma and (not family or not given or "," in given or _SUFFIX.fullmatch(given))
     ):
         return "", "", text
+    if not comma and _CJK_NAME.fullmatch(text):  # family name first: 山田 太郎, 김 민수
+        family, _space, given = text.partition(" ")
+        return given, "", family
     if not comma:
         words = text.split(" ")
         start = len(words) - 1
