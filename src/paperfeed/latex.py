@@ -1,13 +1,19 @@
-"""LaTeX in titles and abstracts as readable plain text, for feeds and email where KaTeX cannot run.
+"""LaTeX in titles, abstracts and names: TeX accents as Unicode, and plain text for feeds and email.
 
-Only math ($...$, \\(...\\), \\[...\\], $$...$$, equation-like environments) goes through
-pylatexenc's LatexNodes2Text; the prose around it keeps its characters (a bare % in an abstract
-is a percent sign, not a LaTeX comment), with the common text macros and escapes unwrapped.
+arXiv writes accented letters in TeX (P\\'eter, Erd\\H{o}s, {\\O}bro): `tex_accents` turns them into
+characters, `decode_prose` does so outside a title's or abstract's math (which KaTeX reads as
+written), and `decode_name` for an author's name, with its grouping braces dropped.
+
+For feeds and email, only math ($...$, \\(...\\), \\[...\\], $$...$$, equation-like
+environments) goes through pylatexenc's LatexNodes2Text; the prose around it keeps its
+characters (a bare % in an abstract is a percent sign, not a LaTeX comment), with the common
+text macros and escapes unwrapped and its accents decoded.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from pylatexenc.latex2text import LatexNodes2Text
@@ -26,6 +32,28 @@ _CITE_RE = re.compile(
 )
 _ESCAPE_RE = re.compile(r"\\([%&#_${}])")
 _BARE_PERCENT_RE = re.compile(r"(?<!\\)%")
+_URL_RE = re.compile(r"((?:https?://|www\.)[^\s$]+)")
+# An accent's letter: a letter, or a dotless i or j (\'\i is í).
+_BASE = r"[A-Za-z]|\\[ij](?![A-Za-z])"
+# \'e \'{e} {\'e} {\'{e}} \v{S} \v S {\v S}; then \ss \o{} {\O} (a control word eats the
+# spaces after it: Bj\o rn is Bjørn).
+_ACCENT_RE = re.compile(
+    r"(?P<open>\{\s*)?"
+    r"(?:\\(?P<sym>['`^\"~=.])|\\(?P<word>[vHcukrdb])(?:\s+|(?=\{)))"
+    rf"(?:\{{\s*(?P<inner>{_BASE})\s*\}}|(?P<bare>{_BASE}))"
+    r"(?(open)\s*\})"
+    r"|(?P<lopen>\{\s*)?\\(?P<letter>ss|SS|aa|AA|ae|AE|oe|OE|o|O|l|L|i|j)(?![A-Za-z])"
+    r"(?:\{\}|[ \t]*)(?(lopen)\s*\})"
+)
+_MARKS = {
+    "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304",
+    ".": "\u0307", "H": "\u030b", "v": "\u030c", "u": "\u0306", "c": "\u0327", "k": "\u0328",
+    "r": "\u030a", "d": "\u0323", "b": "\u0331",
+}  # fmt: skip
+_LETTERS = {
+    "ss": "ß", "SS": "SS", "aa": "å", "AA": "Å", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ",
+    "o": "ø", "O": "Ø", "l": "ł", "L": "Ł", "i": "ı", "j": "ȷ",
+}  # fmt: skip
 
 
 @lru_cache(maxsize=1)
@@ -55,6 +83,52 @@ def plain(text: str) -> str:
     return " ".join("".join(parts).split())
 
 
+def tex_accents(text: str) -> str:
+    """Text with its TeX accents and special letters as Unicode (P\\'eter -> Péter, {\\O}bro ->
+    Øbro, Erd\\H{o}s -> Erdős, {\\ss} -> ß); an accent with no single character for it (\\"q)
+    and everything else stay as written. For text with no math in it: see `decode_prose`."""
+    return _ACCENT_RE.sub(_accented, text) if "\\" in text else text
+
+
+def _accented(match: re.Match[str]) -> str:
+    if match["letter"]:
+        return _LETTERS[match["letter"]]
+    base = match["inner"] or match["bare"]
+    mark = _MARKS[match["sym"] or match["word"]]
+    char = unicodedata.normalize("NFC", base[-1] + mark)  # \i under an accent is a plain i
+    return char if len(char) == 1 else match[0]
+
+
+def decode_prose(text: str) -> str:
+    """A title or abstract with the TeX accents outside its math decoded (Gr\\"obner ->
+    Gröbner); math ($\\hat{x}$, \\(...\\), environments) stays exactly as written, for KaTeX."""
+    if "\\" not in text:
+        return text
+    parts: list[str] = []
+    last = 0
+    for match in _MATH_RE.finditer(text):
+        parts += [_outside_urls(text[last : match.start()]), match[0]]
+        last = match.end()
+    parts.append(_outside_urls(text[last:]))
+    return "".join(parts)
+
+
+def _outside_urls(text: str) -> str:
+    """Accents decoded, but not in a link (http://host/\\~name keeps its tilde)."""
+    pieces = _URL_RE.split(text)  # odd pieces are links
+    return "".join(p if i % 2 else tex_accents(p) for i, p in enumerate(pieces))
+
+
+def decode_name(name: str) -> str:
+    """An author's name as arXiv's TeX means it: accents decoded, grouping braces and ties
+    dropped, spaces collapsed (Mikkel {\\O}bro -> Mikkel Øbro). Names hold no math."""
+    if "\\" not in name and "{" not in name:
+        return name
+    text = tex_accents(name).replace("{", "").replace("}", "").replace("~", " ")
+    return " ".join(text.split())
+
+
 def _prose(text: str) -> str:
+    text = _outside_urls(text)
     cited = _CITE_RE.sub(lambda m: f" [{m[1]}]", text)
     return _ESCAPE_RE.sub(r"\1", _TEXT_MACRO_RE.sub(r"\1", cited))

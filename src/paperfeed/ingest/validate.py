@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from paperfeed.latex import decode_name, decode_prose
 from paperfeed.models import Paper, Signals
 from paperfeed.text import has_lone_surrogate, is_xml_clean, xml_safe
 
@@ -48,7 +49,7 @@ def check_paper(paper: Paper) -> tuple[Paper, list[str]]:
     _check_numbers(paper)
     _check_sizes(paper)
     # The common case: one scan of all the record's text finds nothing to clean.
-    clean = paper if _all_clean(paper) else _cleaned(paper)
+    clean = _tex_decoded(paper if _all_clean(paper) else _cleaned(paper))
     if not clean.title.strip():
         raise BadRecord("the title is empty")
     categories = tuple(dict.fromkeys(clean.categories))
@@ -107,6 +108,18 @@ def _cleaned(paper: Paper) -> Paper:
     }
     changed = {k: v for k, v in cleaned.items() if v != getattr(paper, k)}
     return replace(paper, **changed)  # type: ignore[arg-type]
+
+
+def _tex_decoded(paper: Paper) -> Paper:
+    """The paper with the TeX accents of its names, and of its title and abstract outside their
+    math, as Unicode (Erd\\H{o}s is Erdős), as every source's papers are stored and searched."""
+    title, abstract = decode_prose(paper.title), decode_prose(paper.abstract)
+    authors = paper.authors
+    if any("\\" in a or "{" in a for a in authors):
+        authors = tuple(n for n in map(decode_name, authors) if n)
+    if (title, abstract, authors) == (paper.title, paper.abstract, paper.authors):
+        return paper
+    return replace(paper, title=title, abstract=abstract, authors=authors)
 
 
 def _all_clean(paper: Paper) -> bool:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, TypeVar
 
 import orjson
@@ -26,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy import Row as SqlRow
 from text_unidecode import unidecode
 
+from paperfeed.latex import decode_name, tex_accents
 from paperfeed.models import Paper, Signals, Version, normalise_title
 from paperfeed.store.sql import in_list
 from paperfeed.store.tables import (
@@ -44,6 +46,9 @@ _CHILDREN = (versions, paper_authors, paper_categories, code_links, signals)
 _BRIEF = (paper_authors, paper_categories)
 _LATEX = re.compile(r"[{}$\\]")
 _WORD = re.compile(r"[a-z0-9]+")
+# A key's words: ASCII letters and digits, or letters of another script as written.
+_KEY_WORD = re.compile(r"[a-z0-9]+|[^\x00-\x7f]+")
+_CONTROL_WORD = re.compile(r"\\[A-Za-z]+")  # a TeX command left in a name: not a word of it
 Row = tuple[Any, ...]
 _COMPARED = tuple(f.name for f in fields(Paper) if f.compare)
 # The columns bulk inserts fill, in the order of the row tuples built below.
@@ -323,8 +328,55 @@ def _convert(row: Row, converters: tuple[tuple[int, Converter], ...]) -> Row:
 
 
 def author_key(name: str) -> str:
-    """The key an author is looked up by (case- and accent-insensitive; ł, ø, ß transliterated)."""
-    return _fold(name if name.isascii() else unidecode(name))
+    """The key an author is looked up by: TeX accents decoded (Erd\\H{o}s is Erdős), Latin
+    letters case- and accent-insensitive with ł, ø, ß transliterated (Łukasz Søren Işık İnce is
+    "lukasz soren isik ince"), other scripts' letters kept, NFKC and case-folded (张伟 and 章伟,
+    both Zhang Wei in pinyin, are two authors; Мария is мария). A key's key is itself."""
+    if name.isascii() and not _LATEX.search(name):
+        return " ".join(_WORD.findall(name.lower()))
+    # The same names recur across an ingest's papers; a long one (a URL's) is not kept.
+    return _remembered_key(name) if len(name) <= _REMEMBERED else _script_key(name)
+
+
+_REMEMBERED = 200
+
+
+@lru_cache(maxsize=16_384)
+def _remembered_key(name: str) -> str:
+    return _script_key(name)
+
+
+def _script_key(name: str) -> str:
+    text = decode_name(_CONTROL_WORD.sub(" ", tex_accents(name)))
+    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    out: list[str] = []
+    kept = False  # whether the last character was a letter (or its mark) kept as written
+    for char in text:
+        if char.isascii():
+            out.append(char)
+            kept = False
+        elif _kept_letter(char) or (kept and unicodedata.category(char)[0] == "M"):
+            out.append(char)
+            kept = True
+        else:  # Latin (ł -> l, é -> e, a mark after a Latin letter -> ""), digits: as ASCII
+            out.append(_ascii_of(char))
+            kept = False
+    return " ".join(_KEY_WORD.findall("".join(out)))
+
+
+def _ascii_of(char: str) -> str:
+    category = unicodedata.category(char)[0]
+    if category in "LMN":
+        return str(unidecode(char)).lower()
+    return "" if unicodedata.category(char) == "Cf" else " "  # 山田・太郎: two words; ZWNJ: none
+
+
+@lru_cache(maxsize=4096)
+def _kept_letter(char: str) -> bool:
+    """A letter of a script other than Latin (its modifier letters count as Latin)."""
+    if unicodedata.category(char)[0] != "L":
+        return False
+    return not unicodedata.name(char, "LATIN").startswith(("LATIN", "MODIFIER LETTER"))
 
 
 def _fold(text: str) -> str:

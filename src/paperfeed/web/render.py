@@ -101,14 +101,16 @@ def _text_macros(escaped: str) -> str:
 
 
 def author_slug(name: str) -> str:
-    """The URL slug of an author (their name key with dashes); empty when it has none."""
+    """The URL slug of an author (their name key with dashes: "paul-erdos", "李明"); empty when
+    it has none."""
     return author_key(name).replace(" ", "-")
 
 
 def author_url(name: str) -> str | None:
-    """The author page of a name, or None when the name has no usable key."""
+    """The author page of a name (a slug in another script percent-encoded as UTF-8), or None
+    when the name has no usable key."""
     slug = author_slug(name)
-    return f"/authors/{slug}" if slug else None
+    return "/authors/" + quote(slug, safe="-") if slug else None
 
 
 def paper_url(paper_id: str) -> str:
