@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 import signal
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from sqlalchemy import Engine
 
 from paperfeed.cli_support import stoppable
+from paperfeed.pipeline.plan import describe, in_words, plans
 from paperfeed.pipeline.registry import Context, find_job, registry
 from paperfeed.pipeline.runner import run_job
 from paperfeed.pipeline.schedule import Scheduler
@@ -30,26 +34,17 @@ err = Console(stderr=True)
 def list_jobs(
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
-    """Every job with its last run."""
-    with open_store(Settings()).connect() as conn:
-        last = db.last_runs(conn)
-    rows: list[dict[str, Any]] = []
-    for job in registry():
-        run = last.get(job.name)
-        latest = None
-        if run is not None:
-            latest = {
-                "status": run.status,
-                "started_at": run.started_at.isoformat(),
-                "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-                "counts": run.counts,
-                "error": run.error,
-                "node": run.node,
-            }
-        rows.append({"name": job.name, "help": job.help, "last_run": latest})
+    """Every job with its last run and when it runs next; the schedule first."""
+    settings = Settings()
+    engine = open_store(settings)
+    try:
+        rows = job_rows(engine, settings, datetime.now(UTC))
+    finally:
+        engine.dispose()
     if as_json:
         typer.echo(json.dumps(rows))
         return
+    typer.echo(_schedule_line(rows[0]["schedule"] if rows else {}))
     for row in rows:
         last_run = row["last_run"]
         status = last_run and last_run["status"]
@@ -58,9 +53,67 @@ def list_jobs(
         elif status == "ok" and last_run["counts"].get("nothing_due"):
             status = "ok (nothing due)"
         state = f"{status} at {last_run['started_at']}" if last_run else "never run"
-        typer.echo(f"{row['name']:<10} {state:<40} {row['help']}")
+        typer.echo(f"{row['name']:<10} {state:<48} {row['help']}")
         if last_run and last_run["status"] != "ok" and last_run["error"]:
             typer.echo(f"{'':<10} why: {' '.join(str(last_run['error']).split())[:300]}")
+        typer.echo(f"{'':<10} next: {row['next_run_words']}")
+
+
+def _aware(value: datetime | None) -> str | None:
+    """A stored (naive UTC) time as ISO 8601 with its offset."""
+    return value.replace(tzinfo=UTC).isoformat() if value is not None else None
+
+
+def job_rows(engine: Engine, settings: Settings, now: datetime) -> list[dict[str, Any]]:
+    """Every job as `jobs list --json` prints it: its last run, its next, the schedule."""
+    jobs = registry()
+    with engine.connect() as conn:
+        last = db.last_runs(conn)
+        upcoming = {p.job: p for p in plans(conn, settings, jobs, now)}
+        checked = db.last_schedule_check(conn)
+    schedule = describe(settings) | {
+        "last_check": checked[0].isoformat() if checked else None,
+        "last_check_pid": checked[1] if checked else None,
+    }
+    zone = ZoneInfo(settings.pipeline_timezone)
+    rows: list[dict[str, Any]] = []
+    for job in jobs:
+        run, then = last.get(job.name), upcoming[job.name]
+        latest = None
+        if run is not None:
+            latest = {
+                "status": run.status,
+                "trigger": run.trigger,
+                "started_at": _aware(run.started_at),
+                "finished_at": _aware(run.finished_at),
+                "counts": run.counts,
+                "error": run.error,
+                "node": run.node,
+            }
+        rows.append(
+            {
+                "name": job.name,
+                "help": job.help,
+                "last_run": latest,
+                "next_run": then.at.astimezone(zone).isoformat() if then.at else None,
+                "next_run_utc": then.at.astimezone(UTC).isoformat() if then.at else None,
+                "next_run_reason": then.why,
+                "next_run_words": in_words(then, settings.pipeline_timezone),
+                "failed_runs_this_slot": then.failures,
+                "schedule": schedule,
+            }
+        )
+    return rows
+
+
+def _schedule_line(schedule: dict[str, Any]) -> str:
+    days = ",".join(schedule.get("days", []))
+    said = f"schedule: {schedule.get('time')} {schedule.get('timezone')} on {days}; "
+    if schedule.get("last_check"):
+        said += f"last checked {schedule['last_check']} by process {schedule['last_check_pid']}"
+    else:
+        said += "never checked yet: no `paperfeed serve` (without --no-jobs) or `worker` ran"
+    return said
 
 
 @jobs_app.command("run")

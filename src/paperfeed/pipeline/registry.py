@@ -31,6 +31,11 @@ class Context:
     mailer: Any = None  # a digest Mailer; None: SMTP from the settings
     cache: dict[str, Any] | None = None  # what a long-lived scheduler keeps between runs
     stop: threading.Event | None = None  # set when the process is stopping: long jobs end early
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # runs' times
+
+    def stamp(self) -> datetime:
+        """The clock's time as the store keeps it (naive UTC)."""
+        return self.clock().astimezone(UTC).replace(tzinfo=None)
 
     def stopping(self) -> bool:
         """True once the process running the job is stopping."""

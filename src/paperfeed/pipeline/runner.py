@@ -8,6 +8,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from sqlalchemy import Connection
+
 from paperfeed.pipeline.registry import Context, Counts, Interrupted, Job
 from paperfeed.store import jobs as db
 
@@ -16,8 +18,9 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Outcome:
-    """How a request to run a job ended: ok, failed, busy (another runner has it), done, or
-    interrupted (its process is stopping)."""
+    """How a request to run a job ended: ok, failed, busy (another runner has it), done, not
+    due (its backoff runs, or it gave up for the slot), or interrupted (its process is
+    stopping)."""
 
     job: str
     status: str
@@ -34,6 +37,7 @@ def run_job(
     keep: Callable[[Counts], bool] | None = None,
     tries: range | None = None,
     retried: bool = False,
+    due: Callable[[Connection], bool] | None = None,
 ) -> Outcome:
     """Run `job` unless another process is running it (or it already succeeded for the slot).
 
@@ -41,18 +45,21 @@ def run_job(
     found nothing to do replaces the job's previous such row). `tries`: which of its attempts
     this run makes (default: all of `job_max_attempts`, waiting before each after the first:
     `range(2, n + 1)` starts by waiting, as a second attempt does). `retried`: a failure
-    leaves no row, as the run that makes its next tries will say how they went.
+    leaves no row, as the run that makes its next tries will say how they went. `due`: asked
+    again under the lock (another node may have just run the job); False: "not due", no run.
     """
     holder = f"{db.node_name()}:{uuid.uuid4().hex[:8]}"
     with db.job_lock(ctx.engine, job.name, holder) as held:
         if not held:
             return Outcome(job.name, "busy")
         with ctx.engine.begin() as conn:
-            if db.abandon_running(conn, job.name):
-                log.warning("%s: a previous run was interrupted; this run resumes it", job.name)
             if ctx.slot and db.slot_status(conn, [job.name], ctx.slot).get(job.name) == "ok":
                 return Outcome(job.name, "done")
-            run_id = db.start_run(conn, job.name, ctx.slot, trigger, db.node_name())
+            if due is not None and not due(conn):
+                return Outcome(job.name, "not due")
+            if db.abandon_running(conn, job.name, ctx.stamp()):
+                log.warning("%s: a previous run was interrupted; this run resumes it", job.name)
+            run_id = db.start_run(conn, job.name, ctx.slot, trigger, db.node_name(), ctx.stamp())
         try:
             outcome = _attempts(ctx, job, run_id, sleep, tries)
         except Interrupted as exc:
@@ -60,16 +67,16 @@ def run_job(
             log.warning("%s: %s, as the process is stopping", job.name, exc)
             with ctx.engine.begin() as conn:
                 reason = f"stopped with its process ({exc}); the next run resumes it"
-                db.finish_run(conn, run_id, "abandoned", {}, reason)
+                db.finish_run(conn, run_id, "abandoned", {}, reason, ctx.stamp())
             return Outcome(job.name, "interrupted", {}, str(exc), run_id)
         with ctx.engine.begin() as conn:
             if outcome.status == "ok" and keep is not None and not keep(outcome.counts):
-                db.keep_quiet_run(conn, job.name, run_id, outcome.counts)
+                db.keep_quiet_run(conn, job.name, run_id, outcome.counts, ctx.stamp())
                 return outcome
             if outcome.status == "failed" and retried:
                 db.delete_run(conn, run_id)
                 return replace(outcome, run_id=None)
-            db.finish_run(conn, run_id, outcome.status, outcome.counts, outcome.error)
+            db.finish_run(conn, run_id, outcome.status, outcome.counts, outcome.error, ctx.stamp())
         return outcome
 
 

@@ -6,48 +6,31 @@ The clock is injectable, so tests move time instead of waiting for it.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
+from paperfeed.pipeline.plan import (
+    MAX_FAILED_RUNS,
+    RUNS_NOW,
+    BadSchedule,
+    current_slot,
+    in_words,
+    plan,
+)
 from paperfeed.pipeline.registry import Context, Job, registry
 from paperfeed.pipeline.runner import Outcome, run_job
 from paperfeed.settings import Settings
 from paperfeed.store import jobs as db
 
 log = logging.getLogger(__name__)
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Clock = Callable[[], datetime]
-
-
-class BadSchedule(ValueError):
-    """The pipeline time, time zone or days cannot be read."""
-
-
-def _parse(settings: Settings) -> tuple[int, int, ZoneInfo, set[int]]:
-    try:
-        hour, minute = (int(x) for x in settings.pipeline_time.split(":"))
-        zone = ZoneInfo(settings.pipeline_timezone)
-        days = {DAYS.index(d.strip()[:3].lower()) for d in settings.pipeline_days.split(",")}
-    except (ValueError, KeyError) as exc:
-        raise BadSchedule(f"cannot read the pipeline schedule: {exc}") from exc
-    return hour, minute, zone, days
-
-
-def current_slot(settings: Settings, now: datetime) -> tuple[str, datetime]:
-    """The newest scheduled run at or before `now`: its day (the slot id) and its time in UTC."""
-    hour, minute, zone, days = _parse(settings)
-    local = now.astimezone(zone)
-    for back in range(8):
-        day = local.date() - timedelta(days=back)
-        at = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
-        if day.weekday() in days and at <= local:
-            return day.isoformat(), at.astimezone(UTC)
-    raise BadSchedule("the pipeline has no days to run on (PAPERFEED_PIPELINE_DAYS)")
+__all__ = ["BadSchedule", "Scheduler", "current_slot", "start_scheduler"]
 
 
 def _worth_keeping(counts: dict[str, object]) -> bool:
@@ -73,57 +56,78 @@ class Scheduler:
         self.engine, self.settings, self.clock, self.sleep = engine, settings, clock, sleep
         self.jobs = jobs if jobs is not None else registry()
         self.digests, self.mailer = digests, mailer
-        self._retry_at: dict[tuple[str, str], tuple[datetime, int]] = {}
         self.cache: dict[str, object] = {}
         self.stop: threading.Event | None = None  # run_forever's: long jobs end early when set
 
     def tick(self) -> list[Outcome]:
-        """One check: run what the current slot still lacks, then digests unless held back."""
+        """One check: run what the current slot still lacks (or a run cut short left undone),
+        then digests unless held back."""
         now = self.clock()
         slot, at = current_slot(self.settings, now)
-        ctx = Context(self.engine, self.settings, now, slot, self.mailer, self.cache, self.stop)
-        outcomes = self._run_steps(ctx, [job for job in self._steps() if self._due(job, slot, now)])
+        with self.engine.begin() as conn:
+            db.note_schedule_check(conn, now, os.getpid())
+        ctx = Context(
+            self.engine, self.settings, now, slot, self.mailer, self.cache, self.stop, self.clock
+        )
+        outcomes = self._run_steps(ctx, [job for job in self._steps() if self._due(job, now)])
         if self.digests and not self.digests_held(slot, at, now):
             job = next((j for j in self.jobs if j.name == "digests"), None)
             if job is not None:
-                ctx.slot = None  # due digests are checked every tick, not once a day
-                outcomes.append(run_job(ctx, job, "schedule", self.sleep, _worth_keeping))
+                digest_ctx = replace(ctx, slot=None)  # due digests: checked every tick
+                outcomes.append(run_job(digest_ctx, job, "schedule", self.sleep, _worth_keeping))
         return outcomes
 
     def _steps(self) -> list[Job]:
         return [job for job in self.jobs if job.name != "digests"]
 
-    def _due(self, job: Job, slot: str, now: datetime) -> bool:
-        retry = self._retry_at.get((job.name, slot))
-        return retry is None or now >= retry[0]
+    def _plan_of(self, job: Job, conn: Connection) -> str:
+        return plan(conn, self.settings, job, self.clock()).why
+
+    def _due(self, job: Job, now: datetime) -> bool:
+        with self.engine.connect() as conn:
+            return plan(conn, self.settings, job, now).why in RUNS_NOW
 
     def _run_steps(self, ctx: Context, jobs: list[Job]) -> list[Outcome]:
         """Each job's first attempt, in order; then the retries of those that failed, so that
         a source that is down (and the waits before its retries) holds back no other job."""
         most = self.settings.job_max_attempts
-        first = [
-            run_job(ctx, job, "schedule", self.sleep, tries=range(1, 2), retried=most > 1)
-            for job in jobs
-        ]
+        first = [self._run(ctx, job, range(1, 2), most > 1) for job in jobs]
         outcomes = []
         for job, outcome in zip(jobs, first, strict=True):
             if outcome.status == "failed" and most > 1 and not ctx.stopping():
                 log.warning(
                     "%s failed (%s); retrying after the other jobs", job.name, outcome.error
                 )
-                outcome = run_job(ctx, job, "schedule", self.sleep, tries=range(2, most + 1))
+                outcome = self._run(ctx, job, range(2, most + 1), False)
             outcomes.append(self._note(ctx, job, outcome))
         return outcomes
 
+    def _run(self, ctx: Context, job: Job, tries: range, retried: bool) -> Outcome:
+        """One scheduled run of `job`, checked again under its lock (another node may have run
+        it meanwhile); a run that finishes one cut short is recorded as a resume."""
+        with self.engine.connect() as conn:
+            why = self._plan_of(job, conn)
+        if why == "resume":
+            ctx = replace(ctx, slot=None)
+        trigger = "resume" if why == "resume" else "schedule"
+        due = lambda conn: self._plan_of(job, conn) in RUNS_NOW  # noqa: E731 - read under the lock
+        return run_job(ctx, job, trigger, self.sleep, None, tries, retried, due)
+
     def _note(self, ctx: Context, job: Job, outcome: Outcome) -> Outcome:
-        """Keep when a failed job is next due in this slot (or that it is done for it)."""
-        key = (job.name, str(ctx.slot))
-        if outcome.status == "failed":
-            tries = self._retry_at.get(key, (ctx.now, 0))[1] + 1
-            wait = self.settings.job_retry_delay * 2**tries
-            self._retry_at[key] = (ctx.now + timedelta(seconds=wait), tries)
-        elif outcome.status in ("ok", "done"):
-            self._retry_at[key] = (datetime.max.replace(tzinfo=UTC), 0)
+        """Say once (the run that reached the cap says it) that a job waits for its next slot."""
+        if outcome.status != "failed" or outcome.run_id is None or ctx.slot is None:
+            return outcome
+        with self.engine.connect() as conn:
+            failures, _last = db.slot_failures(conn, job.name, ctx.slot)
+            if failures == MAX_FAILED_RUNS:
+                then = plan(conn, self.settings, job, self.clock())
+                log.error(
+                    "%s failed %d times for the %s slot; %s",
+                    job.name,
+                    failures,
+                    ctx.slot,
+                    in_words(then, self.settings.pipeline_timezone),
+                )
         return outcome
 
     def digests_held(self, slot: str, at: datetime, now: datetime) -> bool:

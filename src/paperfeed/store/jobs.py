@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import (
     Column,
@@ -38,6 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from paperfeed.store.accounts import site_state
 from paperfeed.store.tables import metadata
 from paperfeed.util import utcnow
 
@@ -126,13 +127,20 @@ def _run(row: object) -> JobRun:
     )
 
 
-def start_run(conn: Connection, job: str, slot: str | None, trigger: str, node: str) -> int:
-    """Record that a job started; returns the run id."""
+def start_run(
+    conn: Connection,
+    job: str,
+    slot: str | None,
+    trigger: str,
+    node: str,
+    at: datetime | None = None,
+) -> int:
+    """Record that a job started (at `at`, naive UTC; default now); returns the run id."""
     values = {
         "job": job,
         "slot": slot,
         "trigger": trigger,
-        "started_at": utcnow(),
+        "started_at": at or utcnow(),
         "status": "running",
         "attempts": 1,
         "counts": "{}",
@@ -149,11 +157,16 @@ def update_run(conn: Connection, run_id: int, attempts: int, counts: dict[str, o
 
 
 def finish_run(
-    conn: Connection, run_id: int, status: str, counts: dict[str, object], error: str | None
+    conn: Connection,
+    run_id: int,
+    status: str,
+    counts: dict[str, object],
+    error: str | None,
+    at: datetime | None = None,
 ) -> None:
-    """Record how a run ended."""
+    """Record how a run ended (at `at`, naive UTC; default now)."""
     values = {
-        "finished_at": utcnow(),
+        "finished_at": at or utcnow(),
         "status": status,
         "counts": json.dumps(counts, default=str),
         "error": error,
@@ -164,10 +177,16 @@ def finish_run(
 QUIET = "nothing_due"  # a periodic check's counts key: it found nothing to do
 
 
-def keep_quiet_run(conn: Connection, job: str, run_id: int, counts: dict[str, object]) -> None:
+def keep_quiet_run(
+    conn: Connection,
+    job: str,
+    run_id: int,
+    counts: dict[str, object],
+    at: datetime | None = None,
+) -> None:
     """Record a periodic check that found nothing to do as the job's one such row: this run
     replaces the quiet one before it, so the job's last check shows without a row a minute."""
-    finish_run(conn, run_id, "ok", counts | {QUIET: True}, None)
+    finish_run(conn, run_id, "ok", counts | {QUIET: True}, None, at)
     earlier = (
         (job_runs.c.job == job)
         & (job_runs.c.id != run_id)
@@ -182,14 +201,60 @@ def delete_run(conn: Connection, run_id: int) -> None:
     conn.execute(delete(job_runs).where(job_runs.c.id == run_id))
 
 
-def abandon_running(conn: Connection, job: str) -> int:
+def abandon_running(conn: Connection, job: str, at: datetime | None = None) -> int:
     """Mark runs left 'running' by a dead process as abandoned (call while holding the lock)."""
     query = (
         update(job_runs)
         .where(job_runs.c.job == job, job_runs.c.status == "running")
-        .values(status="abandoned", finished_at=utcnow(), error="the process running it stopped")
+        .values(
+            status="abandoned", finished_at=at or utcnow(), error="the process running it stopped"
+        )
     )
     return conn.execute(query).rowcount
+
+
+def slot_failures(conn: Connection, job: str, slot: str) -> tuple[int, datetime | None]:
+    """How many runs of `job` failed for a scheduled slot, and when the last of them ended."""
+    where = (job_runs.c.job == job) & (job_runs.c.slot == slot) & (job_runs.c.status == "failed")
+    query = select(func.count(), func.max(job_runs.c.finished_at)).where(where)
+    n, last = conn.execute(query).one()
+    return int(n), last
+
+
+def to_resume(conn: Connection, job: str) -> JobRun | None:
+    """The job's newest run when it was cut short (abandoned, or left running by a process
+    that may have died): the work it did not finish waits for a run that resumes it."""
+    query = select(job_runs).where(job_runs.c.job == job).order_by(job_runs.c.id.desc())
+    row = conn.execute(query.limit(1)).first()
+    run = _run(row) if row is not None else None
+    return run if run is not None and run.status in ("abandoned", "running") else None
+
+
+SCHEDULE_CHECKED = "jobs_checked_at"  # site_state: when a scheduler last checked (epoch s)
+SCHEDULE_PID = "jobs_checked_pid"  # site_state: the process id of that scheduler
+
+
+def note_schedule_check(conn: Connection, at: datetime, pid: int) -> None:
+    """Record that a scheduler (process `pid`) checked the schedule at `at` (aware)."""
+    for key, value in ((SCHEDULE_CHECKED, int(at.timestamp())), (SCHEDULE_PID, pid)):
+        query = update(site_state).where(site_state.c.key == key).values(value=value)
+        if not conn.execute(query).rowcount:
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(site_state).values(key=key, value=value))
+            except IntegrityError:  # another scheduler wrote it first: ours is as new
+                pass
+
+
+def last_schedule_check(conn: Connection) -> tuple[datetime, int] | None:
+    """When a scheduler last checked the schedule (aware UTC) and its process id; None: never."""
+    query = select(site_state.c.key, site_state.c.value).where(
+        site_state.c.key.in_([SCHEDULE_CHECKED, SCHEDULE_PID])
+    )
+    found = {str(key): int(value) for key, value in conn.execute(query)}
+    if SCHEDULE_CHECKED not in found:
+        return None
+    return datetime.fromtimestamp(found[SCHEDULE_CHECKED], UTC), int(found.get(SCHEDULE_PID, 0))
 
 
 def slot_status(conn: Connection, jobs: Sequence[str], slot: str) -> dict[str, str]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -12,6 +14,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from paperfeed.pipeline import Context, find_job, registry, run_job
+from paperfeed.pipeline.plan import describe, in_words, plans
 from paperfeed.store import jobs as db
 from paperfeed.store.accounts import list_users, set_admin, set_suspended, user_by_id
 from paperfeed.web.confirm import Confirmed, ask
@@ -25,9 +28,16 @@ Flag = Annotated[int, Form(ge=0, le=1)]
 @router.get("")
 def console(request: Request, site: SiteDep, admin: AdminDep, done: str = "") -> Response:
     """Everything an operator checks: jobs, queues, failed mail, users, recent admin actions."""
+    jobs, settings = registry(), site.settings
     with site.engine.connect() as conn:
+        upcoming = plans(conn, settings, jobs, datetime.now(UTC))
+        checked = db.last_schedule_check(conn)
         context = {
-            "jobs": registry(),
+            "jobs": jobs,
+            "next": {p.job: (p, in_words(p, settings.pipeline_timezone)) for p in upcoming},
+            "schedule": describe(settings),
+            "checked": checked,
+            "jobs_here": checked is not None and checked[1] in (os.getpid(), os.getppid()),
             "last": db.last_runs(conn),
             "runs": db.recent_runs(conn, 30),
             "outbox": db.outbox_depth(conn),

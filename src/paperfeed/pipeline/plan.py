@@ -1,0 +1,140 @@
+"""When each job runs next, derived from the settings and the store alone, so that every node,
+every restart, `jobs list` and /admin agree: the daily slots, the backoff after failed runs
+(doubling from job_retry_delay, counted from the end of the last), the cap per slot, resumes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+
+from paperfeed.pipeline.registry import Job
+from paperfeed.settings import Settings
+from paperfeed.store import jobs as db
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MAX_FAILED_RUNS = 5  # failed scheduled runs of a job per slot; then it waits for the next slot
+RUNS_NOW = ("due", "resume", "running")  # plans the scheduler acts on at its next check
+
+
+class BadSchedule(ValueError):
+    """The pipeline time, time zone or days cannot be read."""
+
+
+def _parse(settings: Settings) -> tuple[int, int, ZoneInfo, set[int]]:
+    try:
+        hour, minute = (int(x) for x in settings.pipeline_time.split(":"))
+        zone = ZoneInfo(settings.pipeline_timezone)
+        days = {DAYS.index(d.strip()[:3].lower()) for d in settings.pipeline_days.split(",")}
+    except (ValueError, KeyError) as exc:
+        raise BadSchedule(f"cannot read the pipeline schedule: {exc}") from exc
+    return hour, minute, zone, days
+
+
+def _slot_times(settings: Settings, now: datetime, days_back: range) -> list[datetime]:
+    hour, minute, zone, days = _parse(settings)
+    local = now.astimezone(zone).date()
+    found = []
+    for back in days_back:
+        day = local - timedelta(days=back)
+        if day.weekday() in days:
+            found.append(datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone))
+    return found
+
+
+def current_slot(settings: Settings, now: datetime) -> tuple[str, datetime]:
+    """The newest scheduled run at or before `now`: its day (the slot id) and its time in UTC."""
+    for at in _slot_times(settings, now, range(8)):
+        if at <= now:
+            return at.date().isoformat(), at.astimezone(UTC)
+    raise BadSchedule("the pipeline has no days to run on (PAPERFEED_PIPELINE_DAYS)")
+
+
+def next_slot(settings: Settings, now: datetime) -> datetime:
+    """The first scheduled run after `now`, in the schedule's time zone."""
+    for at in _slot_times(settings, now, range(0, -9, -1)):
+        if at > now:
+            return at
+    raise BadSchedule("the pipeline has no days to run on (PAPERFEED_PIPELINE_DAYS)")
+
+
+def backoff(settings: Settings, failures: int) -> timedelta:
+    """The wait after a slot's `failures`th failed run: job_retry_delay, doubling."""
+    return timedelta(seconds=settings.job_retry_delay * 2 ** max(failures - 1, 0))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """When a job runs next and why: due (at the next check), retry (after a failed run's
+    backoff), gave up (failed MAX_FAILED_RUNS times this slot), resume (a run was cut short),
+    running, scheduled (the next slot), or every check (digests)."""
+
+    job: str
+    why: str
+    at: datetime | None  # aware; None: at every check
+    failures: int = 0  # failed runs in the current slot
+
+
+def plan(conn: Connection, settings: Settings, job: Job, now: datetime) -> Plan:
+    """When `job` runs next, as of `now`."""
+    if job.name == "digests":
+        return Plan(job.name, "every check", None)
+    slot, _at = current_slot(settings, now)
+    upcoming = next_slot(settings, now)
+    status = db.slot_status(conn, [job.name], slot).get(job.name)
+    if status == "ok":
+        cut = db.to_resume(conn, job.name)
+        return Plan(job.name, "resume", now) if cut else Plan(job.name, "scheduled", upcoming)
+    if status == "running":
+        return Plan(job.name, "running", now)
+    failures, last = db.slot_failures(conn, job.name, slot)
+    if failures >= MAX_FAILED_RUNS:
+        return Plan(job.name, "gave up", upcoming, failures)
+    if failures and last is not None:
+        retry = last.replace(tzinfo=UTC) + backoff(settings, failures)
+        if retry > now:
+            return Plan(job.name, "retry", retry, failures)
+    return Plan(job.name, "due", now, failures)
+
+
+def plans(conn: Connection, settings: Settings, jobs: list[Job], now: datetime) -> list[Plan]:
+    """Every job's plan, in pipeline order."""
+    return [plan(conn, settings, job, now) for job in jobs]
+
+
+def describe(settings: Settings) -> dict[str, object]:
+    """The schedule in words and values, for `jobs list` and /admin."""
+    return {
+        "time": settings.pipeline_time,
+        "timezone": settings.pipeline_timezone,
+        "days": [d.strip()[:3].lower() for d in settings.pipeline_days.split(",") if d.strip()],
+        "retry_delay_s": settings.job_retry_delay,
+        "max_failed_runs": MAX_FAILED_RUNS,
+        "tick_s": settings.jobs_tick_seconds,
+    }
+
+
+def in_words(p: Plan, zone: str) -> str:
+    """A plan as one line: 'retry at 2026-12-04 20:07 EST (01:07 UTC), after 2 failed runs'."""
+    when = _both(p.at, zone) if p.at is not None else ""
+    failed = f"after {p.failures} failed run{'' if p.failures == 1 else 's'}"
+    return {
+        "due": "at the next check",
+        "resume": "at the next check, to finish a run that was cut short",
+        "running": "running now",
+        "retry": f"retry at {when}, {failed}",
+        "gave up": f"{failed} this slot it waits for the next: {when}",
+        "scheduled": when,
+        "every check": "at every check of the schedule",
+    }.get(p.why, p.why)
+
+
+def _both(at: datetime, zone: str) -> str:
+    local = at.astimezone(ZoneInfo(zone))
+    utc = at.astimezone(UTC)
+    same = local.utcoffset() == timedelta(0)
+    tail = "" if same else f" ({utc:%Y-%m-%d %H:%M} UTC)"
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}{tail}"
