@@ -23,8 +23,9 @@ from paperfeed.store.community import author_claims
 from paperfeed.store.library import add_interest, follows, mutes
 from paperfeed.store.papers import author_key
 from paperfeed.store.tables import paper_authors, papers
+from paperfeed.web.bibtex import cite_key
 from paperfeed.web.render import author_url
-from tests.web_support import DAYS, client, web_settings
+from tests.web_support import DAYS, client, import_file, importing, web_settings
 
 BEFORE = "0015"  # the revision before the one that decodes stored TeX
 TITLE = r"On Erd\H{o}s--R\'{e}nyi graphs: $\"o$ and $\hat{x}$ stay, Fr\"ohlich goes"
@@ -110,6 +111,20 @@ def test_every_source_is_decoded_at_ingest() -> None:
     assert (checked.abstract, checked.authors) == (r"á $\'a$", ("A. Øbro",))
     plain_paper = Paper(id="2606.70002", title="Plain", abstract="Text", authors=("A B",))
     assert check_paper(plain_paper)[0] is plain_paper
+
+
+def test_imports_match_and_cite_keys_read_the_decoded_names(settings: Settings) -> None:
+    raw = Paper(
+        id="2606.70003", title=r"Erd\H{o}s--R\'enyi random graphs", abstract="Text.",
+        authors=(r"Rastislav \v{S}r\'amek", r"Paul Erd\H{o}s"), version=1, source="test",
+        published=datetime(2026, 6, 1),
+    )  # fmt: skip
+    paper = check_paper(raw)[0]  # as ingest stores it
+    assert cite_key(paper) == "sramek2026erdos"
+    bib = "@article{k, title={Erdős–Rényi random graphs}, author={Erdős, Paul}, year={2026}}"
+    with importing(settings, [paper], "reader") as (c, auth):
+        report = import_file(c, auth, "lib.bib", bib)
+    assert (report["ids"], report["unmatched"]) == ([paper.id], [])
 
 
 def _search(settings: Settings, engine: Engine) -> SearchService:
