@@ -30,6 +30,11 @@ jobs_app = typer.Typer(
 err = Console(stderr=True)
 
 
+def now() -> datetime:
+    """The time the next runs are counted from (a seam for tests)."""
+    return datetime.now(UTC)
+
+
 @jobs_app.command("list")
 def list_jobs(
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
@@ -38,7 +43,7 @@ def list_jobs(
     settings = Settings()
     engine = open_store(settings)
     try:
-        rows = job_rows(engine, settings, datetime.now(UTC))
+        rows = job_rows(engine, settings, now())
     finally:
         engine.dispose()
     if as_json:

@@ -21,6 +21,13 @@ from paperfeed.web.confirm import Confirmed, ask
 from paperfeed.web.deps import AdminDep, FormCsrf, RowId, Site, SiteDep, html
 
 log = logging.getLogger(__name__)
+
+
+def now() -> datetime:
+    """The time the next runs are counted from (a seam for tests)."""
+    return datetime.now(UTC)
+
+
 router = APIRouter(prefix="/admin", include_in_schema=False)
 Flag = Annotated[int, Form(ge=0, le=1)]
 
@@ -30,7 +37,7 @@ def console(request: Request, site: SiteDep, admin: AdminDep, done: str = "") ->
     """Everything an operator checks: jobs, queues, failed mail, users, recent admin actions."""
     jobs, settings = registry(), site.settings
     with site.engine.connect() as conn:
-        upcoming = plans(conn, settings, jobs, datetime.now(UTC))
+        upcoming = plans(conn, settings, jobs, now())
         checked = db.last_schedule_check(conn)
         context = {
             "jobs": jobs,
