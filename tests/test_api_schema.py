@@ -85,6 +85,10 @@ def test_follow_and_mute_kinds_are_enums_in_the_schema(site: Settings, engine: E
             assert doc["components"]["schemas"][body]["properties"]["kind"]["enum"] == list(kinds)
             refused = c.post(path, json={"kind": "", "value": "x"}, headers=auth)
             assert refused.status_code == 400 and kinds[0] in refused.json()["detail"]
+            value = doc["components"]["schemas"][body]["properties"]["value"]
+            assert value["minLength"] == 1
+            empty = c.post(path, json={"kind": kinds[0], "value": ""}, headers=auth)
+            assert empty.status_code == 422 and "value" in empty.json()["detail"], empty.text
 
 
 def test_the_feeds_window_limit_is_documented(site: Settings, engine: Engine) -> None:

@@ -137,12 +137,12 @@ def _kind(kinds: tuple[str, ...]) -> Any:
 
 class FollowIn(BaseModel):
     kind: str = _kind(lib.FOLLOW_KINDS)
-    value: str = Field(max_length=500)
+    value: str = Field(min_length=1, max_length=500)
 
 
 class MuteIn(BaseModel):
     kind: str = _kind(lib.MUTE_KINDS)
-    value: str = Field(max_length=500)
+    value: str = Field(min_length=1, max_length=500)
 
 
 InterestIn = FollowIn | MuteIn
