@@ -97,3 +97,29 @@ def test_admin_actions_and_suspension(engine: Engine) -> None:
         assert find_user(conn, "mallory") is not None
         actions = db.recent_actions(conn)
     assert [(a.who, a.action, a.target) for a in actions] == [("root", "suspend", "Mallory")]
+
+
+def test_a_slots_failures_and_a_run_to_resume(engine: Engine) -> None:
+    from datetime import UTC, datetime
+
+    t0 = datetime(2026, 11, 30, 1, 0)
+    with engine.begin() as conn:
+        assert db.slot_failures(conn, "harvest", "2026-11-30") == (0, None)
+        assert db.to_resume(conn, "harvest") is None
+        for minutes in (0, 7):
+            run = db.start_run(conn, "harvest", "2026-11-30", "schedule", "n1", t0)
+            db.finish_run(conn, run, "failed", {}, "down", t0 + timedelta(minutes=minutes))
+        other = db.start_run(conn, "harvest", "2026-11-29", "schedule", "n1", t0)
+        db.finish_run(conn, other, "failed", {}, "down", t0 + timedelta(hours=1))
+        assert db.slot_failures(conn, "harvest", "2026-11-30") == (2, t0 + timedelta(minutes=7))
+        cut = db.start_run(conn, "harvest", None, "admin", "dead:1")
+        assert getattr(db.to_resume(conn, "harvest"), "id", None) == cut  # left running
+        db.abandon_running(conn, "harvest")
+        assert getattr(db.to_resume(conn, "harvest"), "status", None) == "abandoned"
+        done = db.start_run(conn, "harvest", None, "resume", "n2")
+        db.finish_run(conn, done, "ok", {}, None)
+        assert db.to_resume(conn, "harvest") is None  # finished by the resume run
+        assert db.last_schedule_check(conn) is None
+        db.note_schedule_check(conn, datetime(2026, 12, 4, 22, 0, tzinfo=UTC), 41)
+        db.note_schedule_check(conn, datetime(2026, 12, 4, 22, 1, tzinfo=UTC), 42)
+        assert db.last_schedule_check(conn) == (datetime(2026, 12, 4, 22, 1, tzinfo=UTC), 42)
