@@ -348,3 +348,26 @@ def test_c_plus_plus_and_c_sharp_are_words_of_their_own(service: SearchService) 
     assert parse_query("C# and F# or c++17, not C++x").words == (
         "csharp", "and", "fsharp", "or", "cplusplus", "17", "not", "c", "x",
     )  # fmt: skip
+
+
+def test_a_turkish_dotted_capital_i_is_found_without_its_dot(tmp_path: Path) -> None:
+    """ "İsmail" lower-cases to "i" with a combining dot, which neither "ismail" nor "İsmail"
+    typed as a query matched."""
+    from datetime import UTC, datetime
+
+    from paperfeed.search.keyword import KeywordIndex
+    from paperfeed.store.search_store import IndexRow
+
+    index = KeywordIndex(tmp_path / "keyword")
+    now = datetime(2026, 7, 1, tzinfo=UTC).replace(tzinfo=None)
+    papers = [
+        ("2607.00002", "Light fields", "We study light.", ("İsmail Işık",)),
+        ("2607.00003", "Ismail's İstanbul dataset", "Roads.", ("Ann Lee",)),
+    ]
+    rows = [IndexRow(*p, ("cs.CV",), None, now, False) for p in papers]
+    index.apply([rows])
+    for query in ("ismail", "İsmail", "İSMAİL", "isik"):
+        hits, _total = index.search(parse_query(query), Filters(), 10)
+        assert "2607.00002" in {p for p, _s in hits}, query
+    hits, _total = index.search(parse_query("istanbul"), Filters(), 10)
+    assert {p for p, _s in hits} == {"2607.00003"}

@@ -32,8 +32,10 @@ from paperfeed.store.search_store import IndexRow
 from paperfeed.util import DiskFull, utcnow
 
 # 3: the numeric `key` fast field (ids without reading documents); 4: the combined `text` field;
-# 5: "C++", "C#" and "F#" indexed as words of their own in `text` (`query.code_words`)
-SCHEMA_VERSION = 5
+# 5: "C++", "C#" and "F#" indexed as words of their own in `text` (`query.code_words`);
+# 6: author names in `text` through `code_words` too, where Turkish "İ" is "I" ("ismail" finds
+# "İsmail Işık")
+SCHEMA_VERSION = 6
 _STATE = "paperfeed-state.json"
 _TEXT_FIELDS = ("title", "text")
 _REMEMBERED = 2000  # stored documents of recent hits kept for showing them
@@ -272,7 +274,7 @@ class KeywordIndex:
         doc.add_text("text", code_words(row.abstract))
         for name in row.authors:
             doc.add_text("authors", name)
-            doc.add_text("text", name)
+            doc.add_text("text", code_words(name))
         for category in row.categories:
             doc.add_text("category", category)
         if row.day:

@@ -64,7 +64,10 @@ CODE_RE = re.compile(r"(?<![\w+#])(?:[cC]\+\+|[cCfF]#)(?![A-Za-z_+#])")
 
 
 def code_words(text: str) -> str:
-    """`text` with "C++", "C#" and "F#" spelled as the words the index holds for them."""
+    """`text` with "C++", "C#" and "F#" spelled as the words the index holds for them, and
+    Turkish "İ" as "I" (lower-cased, it is "i" with a combining dot, which no word matches)."""
+    if "İ" in text:
+        text = text.replace("İ", "I")
     if "+" not in text and "#" not in text:
         return text
     return CODE_RE.sub(lambda m: f" {CODE_WORDS[m[0].lower()]} ", text)
