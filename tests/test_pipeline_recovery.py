@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -124,9 +125,9 @@ def test_two_schedulers_back_off_from_the_store_and_give_up_for_the_day(
     assert gave_up.why == "gave up" and gave_up.at == next_slot(s, clock.now)
     assert gave_up.at == datetime(2026, 12, 1, 20, 5, tzinfo=EASTERN)
     said = [r.getMessage() for r in caplog.records if "failed 5 times" in r.getMessage()]
-    assert said == [
-        "harvest failed 5 times for the 2026-11-30 slot; after 5 failed runs this slot it "
-        "waits for the next: 2026-12-01 20:05 EST (2026-12-02 01:05 UTC)"
+    assert said == [  # once, by the node whose run was the last
+        "harvest failed 5 times for the 2026-11-30 run; it waits for the next, "
+        "2026-12-01 20:05 EST (2026-12-02 01:05 UTC)"
     ]
     clock.now = datetime(2026, 12, 1, 20, 5, tzinfo=EASTERN)  # the next slot: tried again
     nodes[0].tick()
@@ -229,10 +230,17 @@ def test_admin_shows_the_schedule_and_each_jobs_next_run(
         with engine.begin() as conn:
             set_admin(conn, "root", True)
         page = c.get("/admin").text
+        cookies = dict(c.cookies)
     assert "Schedule: daily at 20:05 America/New_York on mon, wed" in page
     assert "No process has checked it yet" in page
     embed = page.split('data-job="embed"')[1].split("</tr>")[0]
     assert 'data-next="2026-12-02T20:05:00-05:00"' in embed
     assert "2026-12-02 20:05 EST (2026-12-03 01:05 UTC)" in embed
     hf = page.split('data-job="hf-daily"')[1].split("</tr>")[0]
-    assert "after 5 failed runs this slot it waits for the next: 2026-12-02 20:05 EST" in hf
+    assert "2026-12-02 20:05 EST (2026-12-03 01:05 UTC): gave up for this day after 5" in hf
+    with engine.begin() as conn:
+        db.note_schedule_check(conn, MONDAY_EVENING, os.getpid())
+    with client(s, engine) as c:
+        c.cookies.update(cookies)
+        here = c.get("/admin").text
+    assert "Last checked 2026-12-01 01:10:00 UTC by this server" in here

@@ -118,21 +118,23 @@ def describe(settings: Settings) -> dict[str, object]:
 
 
 def in_words(p: Plan, zone: str) -> str:
-    """A plan as one line: 'retry at 2026-12-04 20:07 EST (01:07 UTC), after 2 failed runs'."""
-    when = _both(p.at, zone) if p.at is not None else ""
+    """A plan in words: 'retry at 2026-12-04 20:07 EST (2026-12-05 01:07 UTC), after 2 failed
+    runs'."""
+    when = local_and_utc(p.at, zone) if p.at is not None else ""
     failed = f"after {p.failures} failed run{'' if p.failures == 1 else 's'}"
     return {
         "due": "at the next check",
         "resume": "at the next check, to finish a run that was cut short",
         "running": "running now",
         "retry": f"retry at {when}, {failed}",
-        "gave up": f"{failed} this slot it waits for the next: {when}",
+        "gave up": f"{when}: gave up for this day {failed}",
         "scheduled": when,
         "every check": "at every check of the schedule",
     }.get(p.why, p.why)
 
 
-def _both(at: datetime, zone: str) -> str:
+def local_and_utc(at: datetime, zone: str) -> str:
+    """A time in the schedule's zone, and in UTC when that differs."""
     local = at.astimezone(ZoneInfo(zone))
     utc = at.astimezone(UTC)
     same = local.utcoffset() == timedelta(0)

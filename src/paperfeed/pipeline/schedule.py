@@ -20,7 +20,8 @@ from paperfeed.pipeline.plan import (
     RUNS_NOW,
     BadSchedule,
     current_slot,
-    in_words,
+    local_and_utc,
+    next_slot,
     plan,
 )
 from paperfeed.pipeline.registry import Context, Job, registry
@@ -120,13 +121,13 @@ class Scheduler:
         with self.engine.connect() as conn:
             failures, _last = db.slot_failures(conn, job.name, ctx.slot)
             if failures == MAX_FAILED_RUNS:
-                then = plan(conn, self.settings, job, self.clock())
+                then = next_slot(self.settings, self.clock())
                 log.error(
-                    "%s failed %d times for the %s slot; %s",
+                    "%s failed %d times for the %s run; it waits for the next, %s",
                     job.name,
                     failures,
                     ctx.slot,
-                    in_words(then, self.settings.pipeline_timezone),
+                    local_and_utc(then, self.settings.pipeline_timezone),
                 )
         return outcome
 
