@@ -34,6 +34,15 @@ def test_plain_forms_of_math_and_text_macros() -> None:
     assert plain(r"\textsc{DiARC} as in Lee~\citep{lee21}") == "DiARC as in Lee [lee21]"
 
 
+def test_plain_maths_keeps_what_a_fraction_or_a_script_groups() -> None:
+    """ "\\frac{1}{1-\\alpha}" read "1/1-α", "n^{1/2}" "n^1/2": another meaning."""
+    assert plain(r"$\frac{1}{1-\alpha}\log\sum_i p_i^\alpha$") == "1/(1-α) log ∑_i p_i^α"
+    assert (
+        plain(r"$\frac{a+b}{c+d}$, $O(n^{1/2})$, $e^{-x^2}$") == "(a+b)/(c+d), O(n^(1/2)), e^(-x^2)"
+    )
+    assert plain(r"$x_{i,j}$ $x_{ij}$ $2^{10}$ $\frac12$") == "x_(i,j) x_ij 2^10 1/2"
+
+
 def test_feeds_show_math_as_readable_text(site: Settings, engine: Engine) -> None:
     paper = Paper(
         id="2606.77777", title=TITLE, abstract=ABSTRACT, authors=("A B",), version=1,

@@ -16,7 +16,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from pylatexenc.latex2text import LatexNodes2Text
+from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+from pylatexenc.latexwalker import LatexMacroNode
 
 _ENVS = r"equation|align|gather|multline|eqnarray|displaymath|math"
 _MATH_RE = re.compile(
@@ -56,15 +57,36 @@ _LETTERS = {
 }  # fmt: skip
 
 
+_FUNCTIONS = ("log", "ln", "exp", "sin", "cos", "tan", "max", "min", "arg", "det", "lim", "sup")
+# A super- or subscript group of more than one word's characters ("n^{1/2}", "e^{-x^2}").
+_SCRIPT_GROUP_RE = re.compile(r"([_^])\{([^{}]*[^\w{}][^{}]*)\}")
+_ATOM_RE = re.compile(r"[\w.]+|\S")
+
+
+def _frac(node: LatexMacroNode, l2tobj: LatexNodes2Text) -> str:
+    """\\frac{a+b}{c} as "(a+b)/c": what a fraction groups, kept grouped."""
+    args = [a for a in (node.nodeargd.argnlist if node.nodeargd else []) if a is not None]
+    parts = [l2tobj.nodelist_to_text([a]).strip() for a in args[-2:]]
+    if len(parts) != 2:
+        return "/"
+    return "/".join(p if _ATOM_RE.fullmatch(p) else f"({p})" for p in parts)
+
+
 @lru_cache(maxsize=1)
 def _converter() -> LatexNodes2Text:
-    return LatexNodes2Text(math_mode="text")
+    context = get_default_latex_context_db().filter_context()  # a copy to add to
+    macros = [MacroTextSpec(name, simplify_repl=_frac) for name in ("frac", "dfrac", "tfrac")]
+    macros += [MacroTextSpec(name, simplify_repl=f" {name} ") for name in _FUNCTIONS]
+    context.add_context_category("paperfeed", prepend=True, macros=macros)
+    return LatexNodes2Text(latex_context=context, math_mode="text")
 
 
 def plain_math(source: str) -> str:
-    """One math expression as Unicode text (\\alpha -> α, \\frac{a}{b} -> a/b)."""
+    """One math expression as Unicode text (\\alpha -> α, \\frac{a+b}{c} -> (a+b)/c,
+    n^{1/2} -> n^(1/2), \\log\\sum -> log ∑)."""
+    grouped = _SCRIPT_GROUP_RE.sub(lambda m: f"{m[1]}{{({m[2]})}}", source)
     try:
-        text = _converter().latex_to_text(_BARE_PERCENT_RE.sub(r"\\%", source))
+        text = _converter().latex_to_text(_BARE_PERCENT_RE.sub(r"\\%", grouped))
     except Exception:  # a malformed expression reads better as written than not at all
         return " ".join(source.split())
     return " ".join(text.split())
