@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from html import unescape
 from typing import Any
+from urllib.parse import unquote
 from xml.etree import ElementTree
 
 import pytest
@@ -643,3 +644,20 @@ def test_what_undoes_much_asks_first_without_javascript_too(site: Settings, engi
         assert "Keep me" in c.get("/library").text and "You have one" in c.get("/library").text
         gone = post_form(c, f"/collections/{kept.id}/delete", {"confirmed": "1"})
         assert gone.status_code == 303
+
+
+def test_a_collection_download_keeps_its_own_name(site: Settings, engine: Engine) -> None:
+    """A name the slug cannot spell ("日本語の論文 & Łódź") is the file's name too (RFC 6266)."""
+    pid = sorted(on_day(engine, DAYS[0]))[0]
+    with client(site, engine) as c:
+        sign_up(c, "yuki")
+        post_form(c, "/collections", {"name": "日本語の論文 & Łódź", "visibility": "unlisted"})
+        post_form(c, f"/papers/{pid}/save", {"collection": "日本語の論文 & Łódź"})
+        [col] = _collections(engine)
+        got = c.get(f"/c/{col.share_key}/feed.bib")
+        plain = c.get("/library/export.bib")
+    assert got.status_code == 200, got.text
+    disposition = got.headers["content-disposition"]
+    assert disposition.startswith(f"attachment; filename=\"{col.slug}.bib\"; filename*=UTF-8''")
+    assert unquote(disposition.split("''", 1)[1]) == "日本語の論文 & Łódź.bib"
+    assert plain.headers["content-disposition"] == 'attachment; filename="library.bib"'

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from math import ceil
 from typing import Annotated, Literal, cast
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from fastapi import APIRouter, FastAPI, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -882,8 +882,17 @@ def _export(
     write = {"bib": bibtex.entries, "ris": references.ris, "json": references.csl_json}[fmt]
     text = write(papers, annotated)
     media, ext = EXPORTS[fmt]
-    headers = {"Content-Disposition": f'attachment; filename="{name}.{ext}"'}
-    return Response(text, media_type=media, headers=headers)
+    return Response(text, media_type=media, headers=_attachment(name, listing.title, ext))
+
+
+def _attachment(slug: str, title: str, ext: str) -> dict[str, str]:
+    """The download's file name: the slug, and (RFC 6266) the collection's own name where the
+    slug lost some of it ("日本語の論文" is no "ri-ben-yu-nolun-wen")."""
+    disposition = f'attachment; filename="{slug}.{ext}"'
+    if not title.isascii():
+        safe = "".join(ch for ch in title if ch.isprintable() and ch not in '/\\"')
+        disposition += f"; filename*=UTF-8''{quote(f'{safe.strip()}.{ext}', safe='')}"
+    return {"Content-Disposition": disposition}
 
 
 @router.get("/library/export.{fmt}")
