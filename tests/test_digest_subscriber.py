@@ -166,3 +166,10 @@ def test_tokens_made_together_are_the_strings_itsdangerous_makes(
         assert [read_token(secret, s, t) for s, t in zip(scopes, made, strict=True)] == [
             (sid, nonce)
         ] * 3
+
+
+def test_an_internationalised_domain_is_kept_as_mail_servers_take_it() -> None:
+    assert normalise_email("lukasz@例え.jp") == ("lukasz@xn--r8jz45g.jp",) * 2
+    assert normalise_email("Ann@Bücher.de")[1] == "ann@xn--bcher-kva.de"
+    with pytest.raises(BadInput):
+        normalise_email("łukasz@example.org")  # a non-ASCII mailbox name: not sent here

@@ -58,12 +58,24 @@ class Subscriber:
 
 def normalise_email(text: object) -> tuple[str, str]:
     """A checked address and the key it is stored under; BadInput when it is not an address."""
-    email = str(text or "").strip()
+    email = _ascii_domain(str(text or "").strip())
     if not email:
         raise BadInput("Please enter an email address.")
     if len(email) > 254 or not _EMAIL.fullmatch(email) or len(email.split("@")[0]) > 64:
         raise BadInput(f"{_clip(email)!r} is not a valid email address (like name@example.org).")
     return email, email.lower()
+
+
+def _ascii_domain(email: str) -> str:
+    """An address whose domain is internationalised ("例え.jp") with that domain as mail
+    servers take it (punycode: "xn--r8jz45g.jp"); any other text as it is."""
+    local, at, domain = email.rpartition("@")
+    if not at or domain.isascii():
+        return email
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        return email  # not a domain: refused as an address below
 
 
 def mailbox_key(key: str) -> str:
