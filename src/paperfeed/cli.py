@@ -21,12 +21,12 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from paperfeed import pipeline
 from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
-from paperfeed.cli_support import err, fail, out, progress_lines, stoppable
+from paperfeed.cli_support import err, fail, load_env_file, out, progress_lines, stoppable
 from paperfeed.ingest.jobs import FILE_KINDS
 from paperfeed.ingest.run import Report, SourceError
 from paperfeed.models import LOCAL_PREFIX, Paper
 from paperfeed.settings import Settings
-from paperfeed.store import get_paper, open_store
+from paperfeed.store import connect, get_paper, open_store
 from paperfeed.store.bulk import paper_count
 from paperfeed.store.stats import store_stats
 from paperfeed.text import terminal_safe
@@ -35,6 +35,23 @@ from paperfeed.util import BadDate, is_disk_full, iso, parse_day
 app = typer.Typer(help="paperfeed: self-hostable research-paper discovery.", no_args_is_help=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+EnvFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--env-file",
+        exists=True,
+        dir_okay=False,
+        help="Read settings from this file first, e.g. the systemd unit's EnvironmentFile: "
+        "KEY=value lines (values may hold spaces), # comment lines; its values win.",
+    ),
+]
+
+
+@app.callback()
+def _options(env_file: EnvFileOpt = None) -> None:
+    if env_file is not None:
+        for warning in load_env_file(env_file):
+            _say(err, f"warning: {warning}")
 
 
 def _settings() -> Settings:
@@ -107,6 +124,31 @@ def init(
             raise typer.Exit(1)
         report = pipeline.load_demo(engine, settings)
         _print_report(report, False)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the store's schema up to this version, saying from which revision to which (the
+    other commands and the site migrate it too when they open it: this does it on purpose)."""
+    from paperfeed.store.health import migration_heads, store_revisions
+
+    settings = _settings()
+    probe = connect(settings)
+    try:
+        before = store_revisions(probe)
+    finally:
+        probe.dispose()
+    head = migration_heads()
+    if before == head:
+        typer.echo(f"the store is up to date (revision {_revisions(head)}): {_describe(settings)}")
+        return
+    open_store(settings).dispose()
+    where = _describe(settings)
+    typer.echo(f"migrated the store from {_revisions(before)} to {_revisions(head)}: {where}")
+
+
+def _revisions(revisions: set[str]) -> str:
+    return ", ".join(sorted(revisions)) or "no schema (a new store)"
 
 
 def _describe(settings: Settings) -> str:

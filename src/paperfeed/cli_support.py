@@ -4,10 +4,12 @@ stops on a signal and how it reports progress where no progress bar can be drawn
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType
 
 import typer
@@ -26,6 +28,26 @@ def fail(message: str) -> typer.Exit:
     """Print `error: message` to stderr and return the exit to raise (status 1)."""
     err.print(f"[red]error:[/red] {escape(terminal_safe(message))}", highlight=False)
     return typer.Exit(1)
+
+
+def load_env_file(path: Path) -> list[str]:
+    """Put a settings file's KEY=value lines into the environment (its values win), as systemd's
+    EnvironmentFile= reads them: a value may hold spaces or be quoted; # starts a comment line.
+    Returns what to warn about: a `# …` after a value, which systemd keeps in the value."""
+    from dotenv import dotenv_values
+
+    values = dotenv_values(path, interpolate=False)
+    os.environ.update({k: v for k, v in values.items() if v is not None})
+    return [
+        f"{path} line {n}: systemd keeps {comment.strip()!r} in {key}'s value: put the "
+        "comment on a line of its own"
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if (match := _INLINE_COMMENT.match(line))
+        for key, comment in [match.groups()]
+    ]
+
+
+_INLINE_COMMENT = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*[^\s'\"#][^#]*?\s(#.*)$")
 
 
 class Stopped(KeyboardInterrupt):

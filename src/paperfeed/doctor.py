@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import smtplib
 import ssl
 from collections.abc import Callable
@@ -43,7 +44,13 @@ def check_secret(settings: Settings, found: Findings) -> None:
 
 
 def check_proxies(settings: Settings, found: Findings) -> None:
-    """Trusted proxies are addresses or networks (a name matches only a Unix socket's peer)."""
+    """Trusted proxies are addresses or networks (a name matches only a Unix socket's peer),
+    and uvicorn's FORWARDED_ALLOW_IPS, which paperfeed ignores, is not relied on."""
+    from paperfeed.web.baseurl import ignored_forwarded_allow_ips
+
+    ignored = ignored_forwarded_allow_ips(os.environ, settings.trusted_proxies)
+    if ignored:
+        (found.notes if settings.trusted_proxies.strip() else found.problems).append(ignored)
     for item in (i.strip() for i in settings.trusted_proxies.split(",")):
         if not item or item == "*" or item.startswith("/"):
             continue
@@ -65,10 +72,16 @@ def check_base_url(settings: Settings, found: Findings, timeout: float = 5.0) ->
                 "server listens on; set it to the address people use"
             )
         return
+    from paperfeed.web.baseurl import path_problem
+
     base: str = settings.base_url
     parts = urlsplit(base)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         found.problems.append(f"PAPERFEED_BASE_URL {base!r} is not an http(s) URL")
+        return
+    problem = path_problem(base)
+    if problem:
+        found.problems.append(problem)
         return
     local = parts.hostname in ("localhost", "127.0.0.1", "::1")
     if local and not settings.dev_mode:

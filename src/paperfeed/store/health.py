@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from datetime import datetime
 
 from alembic.config import Config
@@ -11,6 +13,8 @@ from sqlalchemy import Engine, func, select, text
 
 from paperfeed.store.db import _MIGRATIONS
 
+UNREACHABLE = "the store cannot be reached"
+
 
 def migration_heads() -> set[str]:
     """The newest migration revision(s) this code ships."""
@@ -19,20 +23,66 @@ def migration_heads() -> set[str]:
     return set(ScriptDirectory.from_config(config).get_heads())
 
 
-def store_problems(engine: Engine) -> list[str]:
-    """What keeps the store from serving, in plain words (empty when all is well)."""
+def store_revisions(engine: Engine) -> set[str]:
+    """The migration revision(s) the store is at (empty: no schema yet)."""
+    with engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads())
+
+
+def failure_kind(exc: BaseException) -> str:
+    """A failure in one line: the driver's exception type and the first line of its message."""
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0]}" if lines else type(cause).__name__
+
+
+class Outage:
+    """Logs a failure to reach the store once per kind while it lasts (not at every retry),
+    and once when the store answers again."""
+
+    def __init__(self, log: logging.Logger, what: str) -> None:
+        self.log, self.what, self.kind = log, what, ""
+        self._lock = threading.Lock()
+
+    def failed(self, exc: BaseException) -> None:
+        """Say what failed, unless the same failure was said last."""
+        kind = failure_kind(exc)
+        with self._lock:
+            said, self.kind = self.kind == kind, kind
+        if not said:
+            self.log.warning("%s: store unreachable (%s), retrying", self.what, kind)
+
+    def answered(self) -> None:
+        """The store answered: say so once if it had failed."""
+        with self._lock:
+            was, self.kind = self.kind, ""
+        if was:
+            self.log.warning("%s: the store is reachable again", self.what)
+
+
+def store_problems(engine: Engine, outage: Outage | None = None) -> list[str]:
+    """What keeps the store from serving, in plain words (empty when all is well).
+
+    With an `outage`, an unreachable store is answered in short (the driver's detail, with
+    internal host names, goes to the log through it); without one, the detail is included.
+    """
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-            current = set(MigrationContext.configure(conn).get_current_heads())
+        current = store_revisions(engine)
     except Exception as exc:  # noqa: BLE001 - any failure to reach the store is the answer
-        return [f"the store cannot be reached ({type(exc).__name__}: {exc})"]
+        if outage is None:
+            return [f"{UNREACHABLE} ({failure_kind(exc)})"]
+        outage.failed(exc)
+        return [UNREACHABLE]
+    if outage is not None:
+        outage.answered()
     head = migration_heads()
     if current != head:
         have = ", ".join(sorted(current)) or "no schema"
         return [
             f"the store's schema is at {have} but this version needs {', '.join(sorted(head))}: "
-            "run `paperfeed init` (or restart the site) to migrate it"
+            "run `paperfeed migrate` (after `paperfeed backup`) to migrate it"
         ]
     return []
 

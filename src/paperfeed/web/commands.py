@@ -29,7 +29,13 @@ from paperfeed.store.accounts import (
 from paperfeed.store.community import find_user_id
 from paperfeed.store.jobs import record_action
 from paperfeed.store.listings import has_papers
-from paperfeed.web.baseurl import address, same_address
+from paperfeed.web.baseurl import (
+    address,
+    ignored_forwarded_allow_ips,
+    path_problem,
+    proxied_locally,
+    same_address,
+)
 
 if TYPE_CHECKING:
     from paperfeed.web.reuseport import Reservation
@@ -47,6 +53,8 @@ DigestsOpt = Annotated[
     typer.Option("--digests/--no-digests", help="Also send due email digests on schedule."),
 ]
 
+CLI = "command line"  # who made a change, in the admin log, when it came from these commands
+
 JobsOpt = Annotated[
     bool, typer.Option("--jobs/--no-jobs", help="Run the daily pipeline on schedule here.")
 ]
@@ -61,6 +69,7 @@ def _serve(
     except InsecureSettings as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1) from exc
+    _check_proxy_settings(settings)
     from paperfeed.web import reuseport, server
 
     _check_port(host, port)
@@ -84,6 +93,19 @@ def _serve(
         record_served(settings, None)
         if reservation is not None:
             reservation.close()
+
+
+def _check_proxy_settings(settings: Settings) -> None:
+    """Refuse a base URL with a path (pages would leave it); name FORWARDED_ALLOW_IPS as
+    ignored, each in one line."""
+    problem = path_problem(settings.base_url) if settings.base_url else None
+    if problem:
+        err.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    ignored = ignored_forwarded_allow_ips(os.environ, settings.trusted_proxies)
+    if ignored:
+        label = "note:" if settings.trusted_proxies.strip() else "warning:"
+        err.print(f"{label} {ignored}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _check_writable(settings: Settings) -> None:
@@ -129,7 +151,9 @@ def _as_listening(settings: Settings, listen: str, demo: bool) -> Settings:
 
 def _explain_links(settings: Settings, host: str, listen: str) -> None:
     base = settings.base_url
-    if base and not same_address(base, listen):
+    if base and proxied_locally(base, listen):
+        pass  # behind a reverse proxy on this machine, as docs/deploy.md sets it up
+    elif base and not same_address(base, listen):
         local = address(base)[0] in ("127.0.0.1", "localhost", "::1", host)
         err.print(
             f"{'[yellow]warning:[/yellow]' if local else 'note:'} links in emails and feeds use "
@@ -259,6 +283,8 @@ def admin(
     engine = open_store(Settings())
     with engine.begin() as conn:
         found = set_admin(conn, username, not revoke)
+        if found:
+            record_action(conn, CLI, "revoke admin" if revoke else "make admin", username)
     if not found:
         err.print(f"[red]error:[/red] no user {username!r}", highlight=False)
         raise typer.Exit(1)
@@ -291,9 +317,11 @@ def user_add(
     except BadCredentials as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(1) from exc
-    if is_admin:
-        with engine.begin() as conn:
+    with engine.begin() as conn:
+        record_action(conn, CLI, "add user", username)
+        if is_admin:
             set_admin(conn, username, True)
+            record_action(conn, CLI, "make admin", username)
     typer.echo(f"created {'admin ' if is_admin else ''}user {username}")
 
 
@@ -339,6 +367,7 @@ def user_passwd(
             raise typer.Exit(1) from exc
         set_password_hash(conn, user_id, hash_new_password(password))
         ended = end_sessions(conn, user_id)
+        record_action(conn, CLI, "set password", username)
     typer.echo(f"new password set for {username}; {ended} session(s) signed out")
 
 
@@ -368,7 +397,7 @@ def user_suspend(
     engine = open_store(Settings())
     with engine.begin() as conn:
         set_suspended(conn, _found(conn, username), not lift)
-        record_action(conn, "command line", "unsuspend" if lift else "suspend", username)
+        record_action(conn, CLI, "unsuspend" if lift else "suspend", username)
     typer.echo(f"{username} is {'no longer ' if lift else ''}suspended")
 
 

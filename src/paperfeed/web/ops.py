@@ -24,12 +24,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from paperfeed.settings import Settings
 from paperfeed.store import jobs as db
-from paperfeed.store.health import store_problems
+from paperfeed.store.health import Outage, store_problems
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
 access_log = logging.getLogger("paperfeed.access")
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _STORE_TTL = 15.0  # seconds a scrape reuses the store's queue counts
+# What a job's last run mainly did, by the count each job records (ingest jobs read records,
+# embed embeds papers, digests send mail, enrich checks repositories).
+MAIN_COUNTS = ("read", "embedded", "sent", "repos")
+SKIP_COUNTS = ("skipped", "errors", "failed")
 
 
 class Metrics:
@@ -80,10 +85,20 @@ class StoreCollector(Collector):
             "paperfeed_job_runs", "Recorded job runs by job and outcome.", labels=["job", "status"]
         )
         pages = GaugeMetricFamily(
-            "paperfeed_job_last_records", "Records the last run of a job read.", labels=["job"]
+            "paperfeed_job_last_records",
+            "What the last run of a job handled: records read (harvest, hf-daily), papers "
+            "embedded (embed), digests sent (digests), repositories checked (enrich).",
+            labels=["job"],
         )
         errors = GaugeMetricFamily(
-            "paperfeed_job_last_errors", "Records the last run of a job skipped.", labels=["job"]
+            "paperfeed_job_last_errors",
+            "What the last run of a job skipped or failed on.",
+            labels=["job"],
+        )
+        counts = GaugeMetricFamily(
+            "paperfeed_job_last_count",
+            "Every count the last run of a job recorded, by its name.",
+            labels=["job", "count"],
         )
         outbox = GaugeMetricFamily(
             "paperfeed_outbox_messages", "Digest outbox messages by status.", labels=["status"]
@@ -95,18 +110,30 @@ class StoreCollector(Collector):
             for (job, status), n in db.run_counts(conn).items():
                 runs.add_metric([job, status], n)
             for job, run in db.last_runs(conn).items():
-                pages.add_metric([job], _number(run.counts.get("read")))
-                errors.add_metric(
-                    [job], _number(run.counts.get("skipped", run.counts.get("errors")))
-                )
+                numbers = _numbers(run.counts)
+                pages.add_metric([job], _first(numbers, MAIN_COUNTS))
+                errors.add_metric([job], _first(numbers, SKIP_COUNTS))
+                for name, value in numbers.items():
+                    counts.add_metric([job, name], value)
             for status, n in db.outbox_depth(conn).items():
                 outbox.add_metric([status], n)
             behind.add_metric([], db.papers_not_embedded(conn))
-        return [runs, pages, errors, outbox, behind]
+        return [runs, pages, errors, counts, outbox, behind]
 
 
-def _number(value: object) -> float:
-    return float(value) if isinstance(value, int | float) else 0.0
+def _numbers(counts: dict[str, object]) -> dict[str, float]:
+    """A run's counts as numbers: a list (of errors) counts its items; text is left out."""
+    found: dict[str, float] = {}
+    for name, value in counts.items():
+        if isinstance(value, bool | int | float):
+            found[name] = float(value)
+        elif isinstance(value, list):
+            found[name] = float(len(value))
+    return found
+
+
+def _first(numbers: dict[str, float], names: tuple[str, ...]) -> float:
+    return next((numbers[name] for name in names if name in numbers), 0.0)
 
 
 class OpsMiddleware:
@@ -180,6 +207,8 @@ def install(app: FastAPI, settings: Settings, engine: Engine) -> None:
     """Add the ops routes, the metrics registry and the timing/access-log middleware to `app`."""
     metrics = Metrics(engine)
     app.state.metrics = metrics
+    # /readyz answers "the store cannot be reached"; the driver's detail is logged, once.
+    app.state.ready_outage = Outage(log, "readiness check")
     app.include_router(router)
     # Access-log lines come from web.access.AccessLog (secrets redacted); this one times.
     app.add_middleware(OpsMiddleware, metrics=metrics)
@@ -242,7 +271,7 @@ def healthz() -> PlainTextResponse:
 def readyz(request: Request) -> Response:
     """Ready for traffic: the store answers, its schema is current, search indexes are loaded."""
     site = request.app.state.site
-    problems = store_problems(site.engine)
+    problems = store_problems(site.engine, request.app.state.ready_outage)
     if not site.search_loaded():
         problems.append("search indexes not loaded yet")
     if problems:

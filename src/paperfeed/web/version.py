@@ -9,6 +9,7 @@ import time
 
 from sqlalchemy import Engine
 
+from paperfeed.store.health import Outage
 from paperfeed.store.listings import data_version
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,8 @@ class DataVersion:
         self._version, self._read_at, self._generation = "", -math.inf, 0
         self._lock = threading.Lock()
         self._refreshing = False
+        # While the store is down this runs every `check_seconds`: one log line per outage.
+        self._outage = Outage(log, "page cache")
 
     def known(self) -> str | None:
         """The version if it is recent enough to serve cached pages with, else None."""
@@ -65,7 +68,9 @@ class DataVersion:
     def _refresh(self) -> None:
         try:
             self._read()
-        except Exception:  # the pool may be exhausted: routes still read it themselves
-            log.warning("refreshing the data version failed", exc_info=True)
+        except Exception as exc:  # the pool may be exhausted: routes still read it themselves
+            self._outage.failed(exc)
+        else:
+            self._outage.answered()
         finally:
             self._refreshing = False
