@@ -135,23 +135,25 @@ def _kind(kinds: tuple[str, ...]) -> Any:
     return Field(max_length=16, description=", ".join(kinds), json_schema_extra={"enum": [*kinds]})
 
 
-class FollowIn(BaseModel):
+class InterestIn(BaseModel):
+    kind: str = Field(max_length=16)
+    value: str = Field(min_length=1, max_length=500)
+
+
+class FollowIn(InterestIn):
     kind: str = _kind(lib.FOLLOW_KINDS)
-    value: str = Field(min_length=1, max_length=500)
 
 
-class MuteIn(BaseModel):
+class MuteIn(InterestIn):
     kind: str = _kind(lib.MUTE_KINDS)
-    value: str = Field(min_length=1, max_length=500)
 
 
-InterestIn = FollowIn | MuteIn
-FollowKind = Annotated[
-    str | None, Query(max_length=16, json_schema_extra={"enum": [*lib.FOLLOW_KINDS]})
-]
-MuteKind = Annotated[
-    str | None, Query(max_length=16, json_schema_extra={"enum": [*lib.MUTE_KINDS]})
-]
+def _kind_query(kinds: tuple[str, ...]) -> Any:
+    return Query(max_length=16, json_schema_extra={"enum": [*kinds]})
+
+
+FollowKind = Annotated[str | None, _kind_query(lib.FOLLOW_KINDS)]
+MuteKind = Annotated[str | None, _kind_query(lib.MUTE_KINDS)]
 InterestValue = Annotated[str | None, Query(max_length=500)]
 REMOVED = (
     "Idempotent: removing what is not there answers 200 too, with `removed` false (a 404 only "
