@@ -230,6 +230,9 @@ def test_a_readers_digest_rates_its_papers_from_the_email(
         assert done.status_code == 200 and "Noted: more like this" in done.text
         with engine.connect() as conn:
             assert lib.user_ratings(conn, uid, [pid]) == {pid: 1}
+        used = c.get(link)  # the link again: it says what was done, and offers the undo
+        assert "Noted: more like this" in used.text and "More like this?" not in used.text
+        assert "r=0" in used.text
         undo = re.search(r'<form method="post" action="([^"]+)"', done.text)
         assert undo and "r=0" in undo[1]
         assert "Rating taken back" in c.post(undo[1].replace("&amp;", "&")).text

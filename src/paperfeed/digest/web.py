@@ -52,7 +52,7 @@ from paperfeed.digest.tokens import TokenError
 from paperfeed.latex import plain
 from paperfeed.settings import Settings
 from paperfeed.store.accounts import User, user_by_id
-from paperfeed.store.library import set_rating
+from paperfeed.store.library import set_rating, user_ratings
 from paperfeed.store.papers import get_paper
 
 CHECK_INBOX = (
@@ -493,6 +493,7 @@ class _Rating:
     paper_id: str
     title: str
     rating: int
+    current: int = 0  # the rating the reader gave the paper already (0: none)
 
 
 class _NotRated(ValueError):
@@ -510,11 +511,13 @@ def _rating_of(ctx: DigestSite, token: str, paper: str, r: str) -> _Rating:
     with ctx.engine.connect() as conn:
         user = user_by_id(conn, sub.user_id) if sub.user_id is not None else None
         found = get_paper(conn, paper) if paper else None
+        given = user_ratings(conn, user.id, [found.id]) if user and found else {}
     if user is None:
         raise _NotRated(400, "This subscription has no account, so it keeps no ratings.")
     if found is None:
         raise _NotRated(404, f"There is no paper {paper[:80]!r} here.")
-    return _Rating(user.id, user.username, found.id, plain(found.title), RATINGS[r])
+    title = plain(found.title)
+    return _Rating(user.id, user.username, found.id, title, RATINGS[r], given.get(found.id, 0))
 
 
 def _rate_page(ctx: DigestSite, token: str, paper: str, r: str) -> Response | _Rating:
@@ -551,7 +554,10 @@ async def rate_page(request: Request, token: str = "", paper: str = "", r: str =
     """A digest's 👍 / 👎 link: asks first (link scanners follow GET links, only a POST rates)."""
     ctx = _ctx(request)
     asked = await run_in_threadpool(_rate_page, ctx, token, paper, r)
-    return asked if isinstance(asked, Response) else _rated(ctx, token, asked, False)
+    if isinstance(asked, Response):
+        return asked
+    # A link used already (or a rating given on the site) says so, with its undo; not again.
+    return _rated(ctx, token, asked, asked.rating != 0 and asked.current == asked.rating)
 
 
 @router.post(RATE_PATH, response_class=HTMLResponse, include_in_schema=False)
