@@ -316,6 +316,8 @@ def test_no_base_url_warning_behind_a_proxy_on_this_machine(
     lan = sqlite_settings.model_copy(update={"base_url": PUBLIC})
     commands._explain_links(lan, "10.0.0.11", "http://10.0.0.11:8871")
     assert "but this server listens on http://10.0.0.11:8871" in capsys.readouterr().err
+    commands._explain_links(lan, "0.0.0.0", "http://127.0.0.1:8871")  # every address
+    assert "but this server listens on http://127.0.0.1:8871" in capsys.readouterr().err
 
 
 def test_requests_warn_only_for_a_visitor_at_another_address(

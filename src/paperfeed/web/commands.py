@@ -151,7 +151,7 @@ def _as_listening(settings: Settings, listen: str, demo: bool) -> Settings:
 
 def _explain_links(settings: Settings, host: str, listen: str) -> None:
     base = settings.base_url
-    if base and proxied_locally(base, listen):
+    if base and proxied_locally(base, host):
         pass  # behind a reverse proxy on this machine, as docs/deploy.md sets it up
     elif base and not same_address(base, listen):
         local = address(base)[0] in ("127.0.0.1", "localhost", "::1", host)
@@ -313,15 +313,15 @@ def user_add(
     password = _password_from_stdin()
     engine = open_store(Settings())
     try:
-        sign_up(engine, username, password)
+        made = sign_up(engine, username, password)
     except BadCredentials as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(1) from exc
     with engine.begin() as conn:
-        record_action(conn, CLI, "add user", username)
+        record_action(conn, CLI, "add user", made.username)
         if is_admin:
             set_admin(conn, username, True)
-            record_action(conn, CLI, "make admin", username)
+            record_action(conn, CLI, "make admin", made.username)
     typer.echo(f"created {'admin ' if is_admin else ''}user {username}")
 
 
