@@ -233,3 +233,31 @@ def test_an_index_whose_fields_differ_is_started_over(tmp_path: Path) -> None:
     (folder / "paperfeed-state.json").write_text(json.dumps({"schema": SCHEMA_VERSION}))
     index = KeywordIndex(folder)
     assert index.num_docs == 0 and index.progress.cursor is None
+
+
+def test_a_store_that_is_down_is_said_once_by_the_index_refresh(
+    fast: Settings, engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """While the store could not be reached, every refresh logged a whole traceback."""
+    import logging
+
+    from sqlalchemy import create_engine
+
+    down = create_engine(f"sqlite:///{tmp_path / 'no-such-folder' / 'paperfeed.db'}")
+    service = SearchService(fast, engine)
+    try:
+        service.engine = down
+        with caplog.at_level(logging.WARNING, "paperfeed.search.service"):
+            for _ in range(4):
+                service._background.acquire()
+                service._refresh_behind()
+            service.engine = engine
+            service._background.acquire()
+            service._refresh_behind()
+    finally:
+        service.close()
+        down.dispose()
+    said = [r for r in caplog.records if r.name == "paperfeed.search.service"]
+    assert [r.exc_info for r in said] == [None, None]
+    assert "search index refresh: store unreachable (OperationalError" in said[0].getMessage()
+    assert said[1].getMessage() == "search index refresh: the store is reachable again"

@@ -13,6 +13,7 @@ from datetime import date
 
 import numpy as np
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from paperfeed.search import fusion
 from paperfeed.search.backfill import contract_of
@@ -26,6 +27,7 @@ from paperfeed.search.vectors import FaissIndex, normalise
 from paperfeed.settings import Settings
 from paperfeed.store import search_store as db
 from paperfeed.store.accounts import store_identity
+from paperfeed.store.health import Outage
 from paperfeed.store.listings import SCAN_MOST, Hide, Kept, kept_window
 from paperfeed.util import Lru, is_disk_full, utcnow
 
@@ -55,6 +57,7 @@ class SearchService:
 
     def __init__(self, settings: Settings, engine: Engine, embedder: Embedder | None = None):
         self.settings, self.engine = settings, engine
+        self._outage = Outage(log, "search index refresh")
         root = settings.index_dir
         self.keyword = KeywordIndex(root / "keyword")
         self.highlighter = Highlighter(self.keyword.stem)
@@ -163,9 +166,14 @@ class SearchService:
     def _refresh_behind(self) -> None:
         try:
             self.refresh()
+        except DBAPIError as exc:  # the store is down: said once while it lasts, no traceback
+            self._outage.failed(exc)
+            self._last_refresh = time.monotonic()
         except Exception:  # the next due search tries again; searching goes on meanwhile
             log.exception("refreshing the search indexes failed")
             self._last_refresh = time.monotonic()
+        else:
+            self._outage.answered()
         finally:
             self._background.release()
 
