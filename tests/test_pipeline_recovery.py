@@ -233,10 +233,10 @@ def test_admin_shows_the_schedule_and_each_jobs_next_run(
         cookies = dict(c.cookies)
     assert "Schedule: daily at 20:05 America/New_York on mon, wed" in page
     assert "No process has checked it yet" in page
-    embed = page.split('data-job="embed"')[1].split("</tr>")[0]
+    embed = page.split('data-next-job="embed"')[1].split("</li>")[0]
     assert 'data-next="2026-12-02T20:05:00-05:00"' in embed
     assert "2026-12-02 20:05 EST (2026-12-03 01:05 UTC)" in embed
-    hf = page.split('data-job="hf-daily"')[1].split("</tr>")[0]
+    hf = page.split('data-next-job="hf-daily"')[1].split("</li>")[0]
     assert "2026-12-02 20:05 EST (2026-12-03 01:05 UTC): gave up for this day after 5" in hf
     with engine.begin() as conn:
         db.note_schedule_check(conn, MONDAY_EVENING, os.getpid())
