@@ -18,6 +18,7 @@ BOTTOM = (
     "paperfeed.text",
     "paperfeed.arxiv_ids",
     "paperfeed.mailwire",  # a message's wire and kept forms: the outbox stores the latter
+    "paperfeed.latex",  # TeX as text: accents decoded at ingest and in keys, maths for email
 )
 ABOVE_FEATURES = ("paperfeed.web", "paperfeed.cli", "paperfeed.pipeline")
 
@@ -28,7 +29,9 @@ RULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "paperfeed.util": ("only", ()),
     "paperfeed.text": ("only", ()),
     "paperfeed.mailwire": ("only", ()),
-    "paperfeed.markup": ("only", ()),  # user Markdown to safe HTML: pages, feeds and email
+    "paperfeed.latex": ("only", ()),
+    # user Markdown to safe HTML: pages, feeds and email (its maths as text where no KaTeX runs)
+    "paperfeed.markup": ("only", ("paperfeed.latex",)),
     "paperfeed.templating": ("only", ("paperfeed.text",)),
     "paperfeed.cli_support": ("only", ("paperfeed.text",)),
     "paperfeed.store": ("only", ("paperfeed.store", *BOTTOM)),
