@@ -76,7 +76,10 @@ def test_the_pager_of_an_estimated_list_says_about() -> None:
 
 
 def test_a_snippet_shows_text_macros_as_the_abstract_does_and_leaves_maths() -> None:
-    snippet = r"… \textbf{<mark>scaling</mark>} laws cut 50\% \&amp; \emph{more} in $\textbf{<mark>x</mark>}^2$ …"
+    snippet = (
+        r"… \textbf{<mark>scaling</mark>} laws cut 50\% \&amp; \emph{more} in "
+        r"$\textbf{<mark>x</mark>}^2$ …"
+    )
     html = str(safe_snippet(snippet))
     assert "<strong><mark>scaling</mark></strong> laws cut 50% &amp; <em>more</em>" in html
     assert r"$\textbf{x}^2$" in html  # maths as written, for KaTeX, without the highlight
