@@ -604,18 +604,6 @@ def approved_claims(conn: Connection, limit: int = 200) -> list[Claim]:
     return [_claim(r) for r in conn.execute(query.order_by(*order).limit(limit))]
 
 
-def approved_names(
-    conn: Connection, author: str, paper_ids: Sequence[str] | None = None
-) -> list[str]:
-    """User names approved as an author name: on the given papers, or (no `paper_ids`) on any
-    paper, which says nothing of the name's other papers (see `claimed_papers`)."""
-    query = select(users.c.username).join(author_claims, users.c.id == author_claims.c.user_id)
-    query = query.where(author_claims.c.author == author, author_claims.c.status == "approved")
-    if paper_ids is not None:
-        query = query.where(author_claims.c.paper_id.in_(list(paper_ids)))
-    return sorted(set(conn.scalars(query)))
-
-
 def claims_as_author(conn: Connection, key: str) -> dict[str, list[str]]:
     """Approved claims of the author whose name key (`author_key`) is `key`: user name -> the
     papers each claimed as that author (an author page lists several namesakes' papers; each
@@ -628,23 +616,6 @@ def claims_as_author(conn: Connection, key: str) -> dict[str, list[str]]:
     for pid, author, username in conn.execute(query):
         if author_key(str(author)) == key:
             found.setdefault(str(username), []).append(str(pid))
-    return found
-
-
-def claimed_papers(conn: Connection, paper_ids: Sequence[str]) -> dict[str, dict[str, str]]:
-    """Of the given papers, those with approved claims: paper id -> author name -> the user
-    name approved as that author on that paper (a claim is of one paper only)."""
-    if not paper_ids:
-        return {}
-    query = select(author_claims.c.paper_id, author_claims.c.author, users.c.username).join(
-        users, users.c.id == author_claims.c.user_id
-    )
-    query = query.where(
-        author_claims.c.paper_id.in_(list(paper_ids)), author_claims.c.status == "approved"
-    )
-    found: dict[str, dict[str, str]] = {}
-    for pid, author, username in conn.execute(query.order_by(author_claims.c.id)):
-        found.setdefault(str(pid), {})[str(author)] = str(username)
     return found
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, time
 from typing import Annotated, Any
@@ -16,30 +15,21 @@ from feedgen.feed import FeedGenerator
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
-from paperfeed.digest.notices import queue_claim_notice, send_queued
 from paperfeed.latex import plain
 from paperfeed.markup import MAX_COMMENT, absolute_links, maths_as_text, plain_text
 from paperfeed.store import get_paper
 from paperfeed.store.accounts import User, end_sessions, set_password_hash, set_suspended
 from paperfeed.store.community import (
-    LIVE_CLAIMS,
-    Claim,
-    ClaimedAlready,
     Comment,
     Profile,
-    add_claim,
     add_paper_link,
     approved_claims,
-    approved_names,
     claim_queue,
-    claimed_papers,
     claims_by_user,
     claims_for_papers,
-    decide_claim,
     delete_comment,
     dismiss_reports,
     find_user_id,
-    get_claim,
     get_comment,
     get_profile,
     hidden_comments,
@@ -49,7 +39,6 @@ from paperfeed.store.community import (
     recent_comments,
     remove_paper_link,
     report_comment,
-    revoke_claim,
     save_profile,
     set_comment_hidden,
     set_comment_vote,
@@ -57,9 +46,7 @@ from paperfeed.store.community import (
     thread,
     user_comments,
     user_notifications,
-    withdraw_claim,
 )
-from paperfeed.store.community import CommentError as StoreCommentError
 from paperfeed.store.digests import paper_titles, user_subscription
 from paperfeed.store.jobs import record_action
 from paperfeed.store.library import public_collections
@@ -100,7 +87,7 @@ Reason = Annotated[str, Form(max_length=500)]
 Next = Annotated[str, Form(max_length=2000)]
 
 
-def _paper_or_404(site: Site, paper_id: str) -> str:
+def paper_or_404(site: Site, paper_id: str) -> str:
     pid = resolve_id(paper_id)
     with site.engine.connect() as conn:
         flags = paper_flags(conn, [pid]).get(pid)
@@ -109,7 +96,7 @@ def _paper_or_404(site: Site, paper_id: str) -> str:
     return pid
 
 
-def _back(pid: str, anchor: str = "discussion") -> RedirectResponse:
+def back_to_paper(pid: str, anchor: str = "discussion") -> RedirectResponse:
     return RedirectResponse(f"/papers/{pid}#{anchor}", status_code=303)
 
 
@@ -128,7 +115,7 @@ def comment_form(
     if user is None:
         return RedirectResponse(f"/signin?next={safe_next('/papers/' + pid)}", status_code=303)
     try:
-        new_id = discussion.post_comment(site, user, _paper_or_404(site, pid), body, parent, later)
+        new_id = discussion.post_comment(site, user, paper_or_404(site, pid), body, parent, later)
     except HTTPException as exc:
         if exc.status_code not in (400, 413, 429):
             raise
@@ -137,7 +124,7 @@ def comment_form(
                 above = get_comment(conn, parent)
             parent = parent if above and not (above.deleted or above.hidden) else None
         return _refused(request, site, user, exc, pid, body, parent=parent)
-    return _back(pid, f"c{new_id}")
+    return back_to_paper(pid, f"c{new_id}")
 
 
 def _refused(
@@ -187,7 +174,7 @@ def edit_form(
             raise
         edit_id = None if found.deleted else comment_id
         return _refused(request, site, user, exc, found.paper_id, body, edit_id=edit_id)
-    return _back(comment.paper_id, f"c{comment_id}")
+    return back_to_paper(comment.paper_id, f"c{comment_id}")
 
 
 @router.post("/comments/{comment_id}/delete", dependencies=[FormCsrf])
@@ -205,7 +192,7 @@ def delete_form(
         )
         back = f"{paper_url(comment.paper_id)}#c{comment_id}"
         return ask(request, site, user, question, back, yes="Delete the comment")
-    return _back(_delete(site, user, comment_id).paper_id)
+    return back_to_paper(_delete(site, user, comment_id).paper_id)
 
 
 def _delete(site: Site, user: User, comment_id: int) -> Comment:
@@ -244,7 +231,7 @@ def vote_form(
             f'{{"votes": {count}, "upvoted": {str(bool(up)).lower()}}}',
             media_type="application/json",
         )
-    return _back(comment.paper_id, f"c{comment_id}")
+    return back_to_paper(comment.paper_id, f"c{comment_id}")
 
 
 @router.post("/comments/{comment_id}/report", dependencies=[FormCsrf])
@@ -350,7 +337,7 @@ def discussion_feed(request: Request, site: SiteDep, paper_id: str, fmt: str) ->
     """A paper's discussion as an Atom or RSS feed."""
     if fmt not in ("atom", "rss"):
         raise HTTPException(404, "feeds come as .atom or .rss")
-    pid = _paper_or_404(site, paper_id)
+    pid = paper_or_404(site, paper_id)
     with site.engine.connect() as conn:
         paper = get_paper(conn, pid)
         items = [c for c in thread(conn, pid) if not c.deleted]
@@ -535,25 +522,6 @@ def change_password(
     return RedirectResponse("/settings/profile?password=changed#password", status_code=303)
 
 
-@router.post("/papers/{paper_id:path}/claim", dependencies=[FormCsrf])
-def claim_form(
-    site: SiteDep, user: SignedInDep, paper_id: str, author: Annotated[str, Form(max_length=300)]
-) -> Response:
-    """Ask to be recognised as one of the paper's authors ("this is me")."""
-    pid = _paper_or_404(site, paper_id)
-    with site.writing() as conn:
-        paper = get_paper(conn, pid)
-        if paper is None or author not in paper.authors:
-            raise HTTPException(400, f"{author!r} is not an author of {pid}")
-        try:
-            add_claim(conn, user.id, pid, author)
-        except ClaimedAlready:
-            pass  # asking twice: the paper page says where the first claim stands
-        except StoreCommentError as exc:
-            raise HTTPException(409, str(exc)) from exc
-    return RedirectResponse(f"/papers/{pid}?claimed=1#claim", status_code=303)
-
-
 def _may_edit_links(site: Site, user: User, pid: str) -> None:
     with site.engine.connect() as conn:
         if not (user.is_admin or is_claimed_author(conn, user.id, pid)):
@@ -569,141 +537,25 @@ def add_link_form(
     url: Annotated[str, Form(max_length=500)],
 ) -> Response:
     """Add a code, project, model, dataset or demo link to a paper (authors and admins)."""
-    pid = _paper_or_404(site, paper_id)
+    pid = paper_or_404(site, paper_id)
     _may_edit_links(site, user, pid)
     url = url.strip()
     if not url.startswith(("https://", "http://")) or any(ch.isspace() for ch in url):
         raise HTTPException(400, "a link is an http(s) address without spaces")
     with site.writing() as conn:
         add_paper_link(conn, pid, kind, url, user.id)
-    return _back(pid, "links")
+    return back_to_paper(pid, "links")
 
 
 @router.post("/papers/{paper_id:path}/links/{link_id}/delete", dependencies=[FormCsrf])
 def remove_link_form(site: SiteDep, user: SignedInDep, paper_id: str, link_id: RowId) -> Response:
     """Remove a link from a paper (authors and admins)."""
-    pid = _paper_or_404(site, paper_id)
+    pid = paper_or_404(site, paper_id)
     _may_edit_links(site, user, pid)
     with site.writing() as conn:
         if not remove_paper_link(conn, pid, link_id):
             raise HTTPException(404, f"no link {link_id} on {pid}")
-    return _back(pid, "links")
-
-
-@router.post("/admin/claims/{claim_id}", dependencies=[FormCsrf])
-def decide_claim_form(
-    site: SiteDep,
-    admin: AdminDep,
-    claim_id: RowId,
-    decision: Annotated[str, Form(pattern="^(approve|reject)$")],
-    later: BackgroundTasks,
-    reason: Annotated[str, Form(max_length=500)] = "",
-) -> Response:
-    """Approve or reject an author claim (a rejection says why; the user may ask again); the
-    claimant is told on the site and, when they take notices by email, by email."""
-    if decision == "reject" and not reason.strip():
-        raise HTTPException(400, "say why the claim is rejected")
-    with site.writing() as conn:
-        try:
-            claim = decide_claim(conn, claim_id, decision == "approve", reason.strip())
-        except StoreCommentError as exc:
-            raise HTTPException(409, str(exc)) from exc
-        if claim is None:
-            raise HTTPException(404, f"no claim {claim_id}")
-        target = f"{claim.username} as {claim.author} on {claim.paper_id}"
-        record_action(conn, admin.username, f"{decision} claim", target)
-        queued = queue_claim_notice(conn, site.settings, claim)
-    if queued:
-        later.add_task(send_queued, site.engine, site.settings, queued)
-    return RedirectResponse("/admin/community", status_code=303)
-
-
-@router.post("/claims/{claim_id}/withdraw", dependencies=[FormCsrf])
-def withdraw_form(
-    request: Request,
-    site: SiteDep,
-    user: SignedInDep,
-    claim_id: RowId,
-    next: Next = "",
-    confirmed: Confirmed = 0,
-) -> Response:
-    """Take back one's pending or approved author claim (after a question): the paper leaves
-    one's profile and its author name no longer links there; one may claim it again later."""
-    claim = _own_live_claim(site, claim_id, user)
-    back = safe_next(next or f"{paper_url(claim.paper_id)}#claim")
-    if not confirmed:
-        question = (
-            f"Withdraw your approved claim to be {claim.author} on {claim.paper_id}? The paper"
-            " leaves your profile; you can claim it again later."
-            if claim.status == "approved"
-            else f"Withdraw your claim to be {claim.author} on {claim.paper_id}?"
-        )
-        fields = [("next", back)]
-        return ask(request, site, user, question, back, fields, "Withdraw the claim")
-    with site.writing() as conn:
-        try:
-            withdraw_claim(conn, claim_id, user.id)
-        except StoreCommentError as exc:  # withdrawn meanwhile (another tab)
-            raise HTTPException(409, str(exc)) from exc
-    return RedirectResponse(back, status_code=303)
-
-
-def _own_live_claim(site: Site, claim_id: int, user: User) -> Claim:
-    """The user's claim, still pending or approved; a 404, 403 or 409 saying why not."""
-    with site.engine.connect() as conn:
-        claim = get_claim(conn, claim_id)
-    if claim is None:
-        raise HTTPException(404, f"no claim {claim_id}")
-    if claim.user_id != user.id:
-        raise HTTPException(403, f"claim {claim_id} is not yours: only its claimant withdraws it")
-    if claim.status not in LIVE_CLAIMS:
-        raise HTTPException(409, f"your claim as {claim.author} on {claim.paper_id} was "
-                            f"{claim.status} already")  # fmt: skip
-    return claim
-
-
-@router.post("/admin/claims/{claim_id}/revoke", dependencies=[FormCsrf])
-def revoke_form(
-    request: Request,
-    site: SiteDep,
-    admin: AdminDep,
-    claim_id: RowId,
-    later: BackgroundTasks,
-    reason: Reason = "",
-    confirmed: Confirmed = 0,
-) -> Response:
-    """Revoke an approved author claim (admins), saying why, after a question: the paper
-    leaves the claimant's profile, the admin log records it, and the claimant is told on the
-    site and, when they take notices by email, by email."""
-    with site.engine.connect() as conn:
-        found = get_claim(conn, claim_id)
-    if found is None:
-        raise HTTPException(404, f"no claim {claim_id}")
-    if found.status != "approved":
-        raise HTTPException(
-            409, f"only an approved claim can be revoked; this one is {found.status}"
-        )
-    if not reason.strip():
-        raise HTTPException(400, "say why the claim is revoked")
-    if not confirmed:
-        question = (
-            f"Revoke {found.username}'s claim to be {found.author} on {found.paper_id}?"
-            " They are told why, and the paper leaves their profile."
-        )
-        back = f"/admin/community#approved{claim_id}"
-        return ask(request, site, admin, question, back, [("reason", reason.strip())], "Revoke")
-    with site.writing() as conn:
-        try:
-            claim = revoke_claim(conn, claim_id, reason.strip())
-        except StoreCommentError as exc:  # revoked or withdrawn meanwhile
-            raise HTTPException(409, str(exc)) from exc
-        assert claim is not None  # found above; claims are never deleted but with their user
-        target = f"{claim.username} as {claim.author} on {claim.paper_id} ({claim.reason})"
-        record_action(conn, admin.username, "revoke claim", target)
-        queued = queue_claim_notice(conn, site.settings, claim)
-    if queued:
-        later.add_task(send_queued, site.engine, site.settings, queued)
-    return RedirectResponse("/admin/community#approved-claims", status_code=303)
+    return back_to_paper(pid, "links")
 
 
 @router.post("/admin/community/suspend/{name}", dependencies=[FormCsrf])
@@ -868,7 +720,7 @@ def _comment_links(pointer: str) -> dict[str, dict[str, Any]]:
 )
 def api_comments(site: SiteDep, user: UserDep, paper_id: str, sort: Sort = "top") -> Response:
     """A paper's discussion: top-level comments, each with its replies."""
-    pid = _paper_or_404(site, paper_id)
+    pid = paper_or_404(site, paper_id)
     with site.engine.connect() as conn:
         views = discussion.thread_views(conn, pid, user, sort)
         authors = _claimed(conn, pid)
@@ -888,7 +740,7 @@ def api_comment(
     site: SiteDep, user: SignedInDep, paper_id: str, body: CommentIn, later: BackgroundTasks
 ) -> Response:
     """Post a comment (or a reply, with `parent`) in Markdown with LaTeX."""
-    pid = _paper_or_404(site, paper_id)
+    pid = paper_or_404(site, paper_id)
     new_id = discussion.post_comment(site, user, pid, body.body, body.parent, later)
     with site.engine.connect() as conn:
         views = discussion.thread_views(conn, pid, user, "new")
@@ -969,22 +821,3 @@ def api_profile(site: SiteDep, name: str) -> dict[str, Any]:
         "links": list(profile.links),
         "claimedPapers": claims,
     }
-
-
-def claimed_profiles(
-    conn: Connection, names: Sequence[str], paper_id: str | None = None
-) -> dict[str, str]:
-    """Author name -> user name approved as that author, for linking a paper's author names
-    to profiles. A claim is of one paper: pass the paper (its page, its card) and only the
-    claims approved on it count. Without one, a name links where a single account is approved
-    as it on some paper, which does not make the other papers by that name theirs: callers
-    should pass `paper_id` (or use `claimed_papers` for a list of papers)."""
-    if paper_id is not None:
-        on_paper = claimed_papers(conn, [paper_id]).get(paper_id, {})
-        return {name: on_paper[name] for name in names if name in on_paper}
-    found = {}
-    for name in names:
-        users = approved_names(conn, name)
-        if len(users) == 1:
-            found[name] = users[0]
-    return found

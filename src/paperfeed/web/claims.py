@@ -1,0 +1,176 @@
+"""Routes of author claims: a reader claims an author name on a paper or withdraws the claim;
+admins approve, reject or revoke it (the claimant is told)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from paperfeed.digest.notices import queue_claim_notice, send_queued
+from paperfeed.store import get_paper
+from paperfeed.store.accounts import User
+from paperfeed.store.community import (
+    LIVE_CLAIMS,
+    Claim,
+    ClaimedAlready,
+    add_claim,
+    decide_claim,
+    get_claim,
+    revoke_claim,
+    withdraw_claim,
+)
+from paperfeed.store.community import CommentError as StoreCommentError
+from paperfeed.store.jobs import record_action
+from paperfeed.web.auth import (
+    safe_next,
+)
+from paperfeed.web.confirm import Confirmed, ask
+from paperfeed.web.deps import (
+    AdminDep,
+    FormCsrf,
+    RowId,
+    SignedInDep,
+    Site,
+    SiteDep,
+)
+from paperfeed.web.discuss import Next, Reason, paper_or_404
+from paperfeed.web.render import paper_url
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.post("/papers/{paper_id:path}/claim", dependencies=[FormCsrf])
+def claim_form(
+    site: SiteDep, user: SignedInDep, paper_id: str, author: Annotated[str, Form(max_length=300)]
+) -> Response:
+    """Ask to be recognised as one of the paper's authors ("this is me")."""
+    pid = paper_or_404(site, paper_id)
+    with site.writing() as conn:
+        paper = get_paper(conn, pid)
+        if paper is None or author not in paper.authors:
+            raise HTTPException(400, f"{author!r} is not an author of {pid}")
+        try:
+            add_claim(conn, user.id, pid, author)
+        except ClaimedAlready:
+            pass  # asking twice: the paper page says where the first claim stands
+        except StoreCommentError as exc:
+            raise HTTPException(409, str(exc)) from exc
+    return RedirectResponse(f"/papers/{pid}?claimed=1#claim", status_code=303)
+
+
+@router.post("/admin/claims/{claim_id}", dependencies=[FormCsrf])
+def decide_claim_form(
+    site: SiteDep,
+    admin: AdminDep,
+    claim_id: RowId,
+    decision: Annotated[str, Form(pattern="^(approve|reject)$")],
+    later: BackgroundTasks,
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """Approve or reject an author claim (a rejection says why; the user may ask again); the
+    claimant is told on the site and, when they take notices by email, by email."""
+    if decision == "reject" and not reason.strip():
+        raise HTTPException(400, "say why the claim is rejected")
+    with site.writing() as conn:
+        try:
+            claim = decide_claim(conn, claim_id, decision == "approve", reason.strip())
+        except StoreCommentError as exc:
+            raise HTTPException(409, str(exc)) from exc
+        if claim is None:
+            raise HTTPException(404, f"no claim {claim_id}")
+        target = f"{claim.username} as {claim.author} on {claim.paper_id}"
+        record_action(conn, admin.username, f"{decision} claim", target)
+        queued = queue_claim_notice(conn, site.settings, claim)
+    if queued:
+        later.add_task(send_queued, site.engine, site.settings, queued)
+    return RedirectResponse("/admin/community", status_code=303)
+
+
+@router.post("/claims/{claim_id}/withdraw", dependencies=[FormCsrf])
+def withdraw_form(
+    request: Request,
+    site: SiteDep,
+    user: SignedInDep,
+    claim_id: RowId,
+    next: Next = "",
+    confirmed: Confirmed = 0,
+) -> Response:
+    """Take back one's pending or approved author claim (after a question): the paper leaves
+    one's profile and its author name no longer links there; one may claim it again later."""
+    claim = _own_live_claim(site, claim_id, user)
+    back = safe_next(next or f"{paper_url(claim.paper_id)}#claim")
+    if not confirmed:
+        question = (
+            f"Withdraw your approved claim to be {claim.author} on {claim.paper_id}? The paper"
+            " leaves your profile; you can claim it again later."
+            if claim.status == "approved"
+            else f"Withdraw your claim to be {claim.author} on {claim.paper_id}?"
+        )
+        fields = [("next", back)]
+        return ask(request, site, user, question, back, fields, "Withdraw the claim")
+    with site.writing() as conn:
+        try:
+            withdraw_claim(conn, claim_id, user.id)
+        except StoreCommentError as exc:  # withdrawn meanwhile (another tab)
+            raise HTTPException(409, str(exc)) from exc
+    return RedirectResponse(back, status_code=303)
+
+
+def _own_live_claim(site: Site, claim_id: int, user: User) -> Claim:
+    """The user's claim, still pending or approved; a 404, 403 or 409 saying why not."""
+    with site.engine.connect() as conn:
+        claim = get_claim(conn, claim_id)
+    if claim is None:
+        raise HTTPException(404, f"no claim {claim_id}")
+    if claim.user_id != user.id:
+        raise HTTPException(403, f"claim {claim_id} is not yours: only its claimant withdraws it")
+    if claim.status not in LIVE_CLAIMS:
+        raise HTTPException(409, f"your claim as {claim.author} on {claim.paper_id} was "
+                            f"{claim.status} already")  # fmt: skip
+    return claim
+
+
+@router.post("/admin/claims/{claim_id}/revoke", dependencies=[FormCsrf])
+def revoke_form(
+    request: Request,
+    site: SiteDep,
+    admin: AdminDep,
+    claim_id: RowId,
+    later: BackgroundTasks,
+    reason: Reason = "",
+    confirmed: Confirmed = 0,
+) -> Response:
+    """Revoke an approved author claim (admins), saying why, after a question: the paper
+    leaves the claimant's profile, the admin log records it, and the claimant is told on the
+    site and, when they take notices by email, by email."""
+    with site.engine.connect() as conn:
+        found = get_claim(conn, claim_id)
+    if found is None:
+        raise HTTPException(404, f"no claim {claim_id}")
+    if found.status != "approved":
+        raise HTTPException(
+            409, f"only an approved claim can be revoked; this one is {found.status}"
+        )
+    if not reason.strip():
+        raise HTTPException(400, "say why the claim is revoked")
+    if not confirmed:
+        question = (
+            f"Revoke {found.username}'s claim to be {found.author} on {found.paper_id}?"
+            " They are told why, and the paper leaves their profile."
+        )
+        back = f"/admin/community#approved{claim_id}"
+        return ask(request, site, admin, question, back, [("reason", reason.strip())], "Revoke")
+    with site.writing() as conn:
+        try:
+            claim = revoke_claim(conn, claim_id, reason.strip())
+        except StoreCommentError as exc:  # revoked or withdrawn meanwhile
+            raise HTTPException(409, str(exc)) from exc
+        assert claim is not None  # found above; claims are never deleted but with their user
+        target = f"{claim.username} as {claim.author} on {claim.paper_id} ({claim.reason})"
+        record_action(conn, admin.username, "revoke claim", target)
+        queued = queue_claim_notice(conn, site.settings, claim)
+    if queued:
+        later.add_task(send_queued, site.engine, site.settings, queued)
+    return RedirectResponse("/admin/community#approved-claims", status_code=303)
