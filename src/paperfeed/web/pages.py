@@ -53,7 +53,6 @@ router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
 PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number")]
 _CATEGORY_RE = re.compile(r"^[A-Za-z][A-Za-z\-]*(\.[A-Za-z\-]+)?$")
-_SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 SIMILAR = 6
 
 
