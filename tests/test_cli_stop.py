@@ -52,7 +52,7 @@ def test_sigterm_mid_import_says_so_and_the_rerun_resumes(
     stderr = _term_when(
         proc, lambda: _count(engine, checkpoints) and _count(engine, papers) >= 1000
     )
-    assert proc.returncode == 143
+    assert proc.returncode == 143, stderr
     assert "ingest: stopped (SIGTERM); what it finished is kept" in stderr
     assert "run the same command again to resume" in stderr
     assert "Traceback" not in stderr

@@ -33,7 +33,7 @@ RULES: dict[str, tuple[str, tuple[str, ...]]] = {
     # user Markdown to safe HTML: pages, feeds and email (its maths as text where no KaTeX runs)
     "paperfeed.markup": ("only", ("paperfeed.latex",)),
     "paperfeed.templating": ("only", ("paperfeed.text",)),
-    "paperfeed.cli_support": ("only", ("paperfeed.text",)),
+    "paperfeed.cli_support": ("only", ("paperfeed.text", "paperfeed.util")),
     "paperfeed.store": ("only", ("paperfeed.store", *BOTTOM)),
     "paperfeed.trending": ("only", BOTTOM),
     "paperfeed.ingest": ("never", ("paperfeed.search", "paperfeed.digest", *ABOVE_FEATURES)),

@@ -161,3 +161,25 @@ def test_threads_sharing_one_map_never_corrupt_it() -> None:
     assert len(cache) <= 16
     assert all(value == key * 2 for key, value in cache._items.items())
     assert cache._building == {}
+
+
+def test_a_stop_inside_an_uninterrupted_block_waits_for_its_end() -> None:
+    """A SIGTERM raised mid-write left a PostgreSQL connection busy mid-statement: the command
+    ended with a database error instead of its stop line (one stop in eight, under load)."""
+    from paperfeed.util import stop_now, uninterrupted
+
+    done: list[str] = []
+    with pytest.raises(KeyboardInterrupt), uninterrupted():
+        with uninterrupted():  # nested: the outer block's end is the one that counts
+            stop_now(KeyboardInterrupt())
+            done.append("inner")
+        done.append("outer")
+    assert done == ["inner", "outer"]
+    with pytest.raises(KeyboardInterrupt):
+        stop_now(KeyboardInterrupt())  # outside a block: at once
+    with pytest.raises(ValueError), uninterrupted():  # the block's own error wins ...
+        stop_now(KeyboardInterrupt())
+        raise ValueError("disk")
+    with uninterrupted():  # ... and the stop it dropped does not come back later
+        done.append("after")
+    assert done[-1] == "after"

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from paperfeed.text import terminal_safe
+from paperfeed.util import stop_now
 
 err = Console(stderr=True)
 out = Console()
@@ -67,9 +68,11 @@ def stoppable(
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
             return
-        raise Stopped
+        stop_now(Stopped() if signum == signal.SIGTERM else KeyboardInterrupt())
 
     before = signal.signal(signal.SIGTERM, stop)
+    # Ctrl-C too: neither cuts a database write in two (`util.uninterrupted`).
+    before_int = signal.signal(signal.SIGINT, stop)
     try:
         yield
     except KeyboardInterrupt as exc:
@@ -82,6 +85,7 @@ def stoppable(
         raise typer.Exit(143 if isinstance(exc, Stopped) else 130) from None
     finally:
         signal.signal(signal.SIGTERM, before)
+        signal.signal(signal.SIGINT, before_int)
 
 
 def progress_lines(

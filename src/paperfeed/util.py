@@ -214,3 +214,43 @@ class Lru(Generic[K, V]):
             self._items.move_to_end(key)
         while len(self._items) > max(self.size, 0):
             self._items.popitem(last=False)
+
+
+class _Shield:
+    """Whether the main thread is in a block a stop must not cut in two, and a stop that came."""
+
+    depth = 0
+    pending: BaseException | None = None
+
+
+@contextmanager
+def uninterrupted() -> Iterator[None]:
+    """A block (a database write) that a stop signal does not cut in two: a stop that arrives
+    in it (`stop_now`) takes effect as the block ends. Raised mid-write, the stop could leave
+    the connection busy mid-statement, so that the rollback on the way out failed and the
+    command ended with a database error instead of its stop line. Signals interrupt the main
+    thread only: elsewhere the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _Shield.depth += 1
+    try:
+        yield
+    except BaseException:
+        _Shield.depth -= 1
+        if not _Shield.depth:
+            _Shield.pending = None  # the block's own error ends the command anyway
+        raise
+    _Shield.depth -= 1
+    if not _Shield.depth and _Shield.pending is not None:
+        stop, _Shield.pending = _Shield.pending, None
+        raise stop
+
+
+def stop_now(stop: BaseException) -> None:
+    """Raise `stop` (from a signal handler), or, inside an `uninterrupted` block of the main
+    thread, as that block ends."""
+    if _Shield.depth:  # signal handlers run in the main thread, whose blocks are counted
+        _Shield.pending = stop
+        return
+    raise stop

@@ -19,7 +19,7 @@ from paperfeed.store.checkpoints import (
     set_checkpoint,
 )
 from paperfeed.store.papers import UpsertCounts, mark_withdrawn, upsert_papers
-from paperfeed.util import fewer_collections, is_disk_full
+from paperfeed.util import fewer_collections, is_disk_full, uninterrupted
 
 MAX_REPORTED_ERRORS = 1000
 # What a malformed record can raise while a source parses it: reported, never fatal.
@@ -238,7 +238,7 @@ def _flush(
     report: Report,
 ) -> None:
     try:
-        with engine.begin() as conn:
+        with uninterrupted(), engine.begin() as conn:  # a stop waits for the batch's commit
             counts = upsert_papers(conn, batch) if batch else UpsertCounts()
             report.withdrawn += mark_withdrawn(conn, gone) if gone else 0
             _set_marks(conn, marks)
@@ -247,7 +247,7 @@ def _flush(
             raise
         # One record the database refuses must not lose the batch: store the rest one by one.
         counts = _one_by_one(engine, batch, report)
-        with engine.begin() as conn:
+        with uninterrupted(), engine.begin() as conn:
             report.withdrawn += mark_withdrawn(conn, gone) if gone else 0
             _set_marks(conn, marks)
     report.inserted += counts.inserted

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from paperfeed.search.embed import Embedder, EmbedderUnavailable, get_embedder, paper_text
 from paperfeed.settings import Settings
 from paperfeed.store import search_store as db
+from paperfeed.util import uninterrupted
 
 EMBED_BATCH = 256  # papers per transaction: a crash loses at most one batch of work
 DEMO_MODEL = "minilm"
@@ -74,7 +75,7 @@ def _embed_batch(engine: Engine, embedder: Embedder, cid: str, rows: list[db.Tex
     same = [r.id for r, h in zip(rows, hashes, strict=True) if r.stored_hash == h]
     texts = [paper_text(r.title, r.abstract) for r, _h in fresh]
     vectors = embedder.embed(texts) if texts else np.zeros((0, embedder.dim), dtype=np.float32)
-    with engine.begin() as conn:
+    with uninterrupted(), engine.begin() as conn:  # a stop waits for the batch's commit
         db.save_vectors(conn, cid, [(r.id, h, v) for (r, h), v in zip(fresh, vectors, strict=True)])
         db.mark_checked(conn, cid, same)
     return len(fresh)
