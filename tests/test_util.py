@@ -183,3 +183,9 @@ def test_a_stop_inside_an_uninterrupted_block_waits_for_its_end() -> None:
     with uninterrupted():  # ... and the stop it dropped does not come back later
         done.append("after")
     assert done[-1] == "after"
+    with pytest.raises(KeyboardInterrupt), uninterrupted():  # a second stop cuts a hung write
+        stop_now(KeyboardInterrupt())
+        done.append("one stop waits")
+        stop_now(KeyboardInterrupt())
+        done.append("never")
+    assert done[-1] == "one stop waits"

@@ -249,8 +249,9 @@ def uninterrupted() -> Iterator[None]:
 
 def stop_now(stop: BaseException) -> None:
     """Raise `stop` (from a signal handler), or, inside an `uninterrupted` block of the main
-    thread, as that block ends."""
-    if _Shield.depth:  # signal handlers run in the main thread, whose blocks are counted
+    thread, as that block ends. A second stop while one waits is raised at once: a write
+    that hangs (a locked database) can still be cut short."""
+    if _Shield.depth and _Shield.pending is None:  # handlers run in the main thread
         _Shield.pending = stop
         return
     raise stop
