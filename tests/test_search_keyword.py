@@ -371,3 +371,6 @@ def test_a_turkish_dotted_capital_i_is_found_without_its_dot(tmp_path: Path) -> 
         assert "2607.00002" in {p for p, _s in hits}, query
     hits, _total = index.search(parse_query("istanbul"), Filters(), 10)
     assert {p for p, _s in hits} == {"2607.00003"}
+    for name in ("Ismail Isik", "İsmail Işık", "ismail"):  # the author filter reads names so too
+        hits, _total = index.search(parse_query(""), Filters(author=name), 10)
+        assert {p for p, _s in hits} == {"2607.00002"}, name

@@ -34,8 +34,9 @@ from paperfeed.util import DiskFull, utcnow
 # 3: the numeric `key` fast field (ids without reading documents); 4: the combined `text` field;
 # 5: "C++", "C#" and "F#" indexed as words of their own in `text` (`query.code_words`);
 # 6: author names in `text` through `code_words` too, where Turkish "İ" is "I" ("ismail" finds
-# "İsmail Işık")
-SCHEMA_VERSION = 6
+# "İsmail Işık"); 7: names searched in `author_words`, read the same way (the author filter
+# "Ismail Isik" finds "İsmail Işık"), `authors` only stored
+SCHEMA_VERSION = 7
 _STATE = "paperfeed-state.json"
 _TEXT_FIELDS = ("title", "text")
 _REMEMBERED = 2000  # stored documents of recent hits kept for showing them
@@ -126,7 +127,8 @@ def _schema() -> tantivy.Schema:
     sb.add_text_field("id", stored=True, tokenizer_name="raw")
     sb.add_text_field("title", stored=True, tokenizer_name="en_stem")
     sb.add_text_field("abstract", stored=True, tokenizer_name="stored_only")
-    sb.add_text_field("authors", stored=True, tokenizer_name="names")
+    sb.add_text_field("authors", stored=True, tokenizer_name="stored_only")
+    sb.add_text_field("author_words", tokenizer_name="names")  # as `query.code_words` reads
     sb.add_text_field("text", tokenizer_name="en_stem")
     sb.add_text_field("title_key", tokenizer_name="raw")
     sb.add_text_field("category", tokenizer_name="raw")
@@ -274,6 +276,7 @@ class KeywordIndex:
         doc.add_text("text", code_words(row.abstract))
         for name in row.authors:
             doc.add_text("authors", name)
+            doc.add_text("author_words", code_words(name))
             doc.add_text("text", code_words(name))
         for category in row.categories:
             doc.add_text("category", category)
@@ -357,7 +360,7 @@ class KeywordIndex:
         return [
             max(
                 searcher.doc_freq("text", stem),
-                searcher.doc_freq("authors", word),
+                searcher.doc_freq("author_words", word),
             )
             for word, stem in zip(words, stems, strict=True)
         ]
@@ -366,7 +369,7 @@ class KeywordIndex:
         """In how many papers the word occurs (as the index reads it): title, abstract or name."""
         searcher = self.index.searcher()
         counts = [searcher.doc_freq("text", t) for t in self.stem.analyze(word)[:1]]
-        counts += [searcher.doc_freq("authors", t) for t in self.names.analyze(word)[:1]]
+        counts += [searcher.doc_freq("author_words", t) for t in self.names.analyze(word)[:1]]
         return int(max(counts, default=0))
 
     def keep(
@@ -474,7 +477,7 @@ class KeywordIndex:
                 title = Query.term_query(self.schema, "title", token)
                 clauses.append((Occur.Should, Query.boost_query(title, weights.title)))
             for token in self.names.analyze(word):
-                author = Query.term_query(self.schema, "authors", token)
+                author = Query.term_query(self.schema, "author_words", token)
                 clauses.append((Occur.Should, Query.boost_query(author, weights.authors)))
         for prefix in prefixes:
             pattern = _regex_escape(self._prefix_stem(prefix)) + ".*"
@@ -487,7 +490,7 @@ class KeywordIndex:
         tokens: list[str | tuple[int, str]] = [t for w in words for t in self.names.analyze(w)]
         if not 2 <= len(tokens) <= 4:
             return []
-        name = Query.phrase_query(self.schema, "authors", tokens)
+        name = Query.phrase_query(self.schema, "author_words", tokens)
         return [Query.boost_query(name, FULL_NAME_BOOST)]
 
     def _word(self, word: str, weights: Weights = KEYWORD) -> list[Query]:
@@ -500,7 +503,7 @@ class KeywordIndex:
                 Query.boost_query(abstract, weights.abstract),
             ]
         for token in self.names.analyze(word):
-            author = Query.term_query(self.schema, "authors", token)
+            author = Query.term_query(self.schema, "author_words", token)
             out.append(Query.boost_query(author, weights.authors))
         return out
 
@@ -545,8 +548,8 @@ class KeywordIndex:
         if not tokens:
             return Query.empty_query()
         if len(tokens) == 1:
-            return Query.term_query(self.schema, "authors", tokens[0])
-        return Query.phrase_query(self.schema, "authors", tokens)
+            return Query.term_query(self.schema, "author_words", tokens[0])
+        return Query.phrase_query(self.schema, "author_words", tokens)
 
 
 def _clamp(day: date) -> date:
