@@ -71,6 +71,19 @@ def test_period_and_category_parameters_have_the_pattern_the_server_holds_them_t
                 assert detail.startswith(f"{name}: give ") and " like " in detail, detail
 
 
+def test_the_daily_feed_documents_and_holds_its_period_parameters_to_the_same_patterns(
+    site: Settings, engine: Engine
+) -> None:
+    with client(site, engine) as c:
+        doc = c.get("/openapi.json").json()
+        for name, _path, matching, refused in SHAPED[:3]:
+            api = _param(doc, "/api/daily_papers", "get", name)["schema"]["pattern"]
+            assert _param(doc, "/feeds/daily.{fmt}", "get", name)["schema"]["pattern"] == api
+            assert c.get("/feeds/daily.rss", params={name: matching[0]}).status_code == 200
+            got = c.get("/feeds/daily.rss", params={name: refused[0]})
+            assert got.status_code == 400 and f"{name}: give " in got.text, got.text
+
+
 def test_follow_and_mute_kinds_are_enums_in_the_schema(site: Settings, engine: Engine) -> None:
     with client(site, engine) as c:
         doc = c.get("/openapi.json").json()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Annotated, Any
 
@@ -34,7 +32,14 @@ from paperfeed.web.deps import (
     session_token,
 )
 from paperfeed.web.feeds import resolve_id
-from paperfeed.web.periods import period_from_query
+from paperfeed.web.periods import (
+    CATEGORY,
+    DAY,
+    MONTH,
+    WEEK,
+    check_period_params,
+    period_from_query,
+)
 from paperfeed.web.views import MAX_PAGE, Card
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -58,33 +63,6 @@ ShowMuted = Annotated[
     ),
 ]
 HIDDEN = "X-Hidden-By-Mutes"
-
-
-@dataclass(frozen=True)
-class Shape:
-    """A text parameter's shape: the pattern its schema documents and the server holds it to."""
-
-    pattern: str
-    example: str
-
-    def query(self, description: str, fmt: str | None = None, **query: Any) -> Any:
-        """The parameter's Query, its pattern in the schema (checked by `check`, which says
-        what was expected in words where a pattern mismatch would not)."""
-        extra = {"pattern": self.pattern} | ({"format": fmt} if fmt else {})
-        return Query(description=description, json_schema_extra=extra, **query)
-
-    def check(self, name: str, value: str | None) -> None:
-        """400 when a given value does not have the shape, saying what was expected."""
-        if value is not None and not re.fullmatch(self.pattern, value):
-            raise HTTPException(400, f"{name}: give {self.example}, not {value[:40]!r}")
-
-
-DAY = Shape(r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", "a day like 2026-07-01")
-WEEK = Shape(r"^[0-9]{4}-W(0?[1-9]|[1-4][0-9]|5[0-3])$", "an ISO week like 2026-W27")
-MONTH = Shape(r"^[0-9]{4}-(0[1-9]|1[0-2])$", "a month like 2026-07")
-CATEGORY = Shape(
-    r"^[A-Za-z]+(-[A-Za-z]+)*(\.[A-Za-z]+(-[A-Za-z]+)*)?$", "an arXiv category like cs.CL"
-)
 
 
 class AuthorOut(BaseModel):
@@ -305,8 +283,7 @@ def daily_papers(
 ) -> Response:
     """Papers of a day (default: the newest), week or month; past the end gives []. With a
     bearer token, the user's mutes leave papers out (see show_muted)."""
-    for name, shape, value in (("date", DAY, day), ("week", WEEK, week), ("month", MONTH, month)):
-        shape.check(name, value)
+    check_period_params(day, week, month)
     if sort == "trending" and not (day or week or month):
         return trending(request, site, user, p, limit, show_muted)
     hide = _reader_hide(request, site, user, show_muted)

@@ -32,7 +32,14 @@ from paperfeed.util import Lru
 from paperfeed.web import bibtex, views
 from paperfeed.web.cache import Cached
 from paperfeed.web.deps import Site, SiteDep, cache_key, search_cache_key
-from paperfeed.web.periods import Period, period_from_query
+from paperfeed.web.periods import (
+    DAY,
+    MONTH,
+    WEEK,
+    Period,
+    check_period_params,
+    period_from_query,
+)
 from paperfeed.web.render import paper_url
 
 router = APIRouter(tags=["feeds"])
@@ -325,12 +332,13 @@ def daily_feed(
     request: Request,
     site: SiteDep,
     fmt: str,
-    day: Annotated[str | None, Query(alias="date", description="YYYY-MM-DD")] = None,
-    week: Annotated[str | None, Query(description="YYYY-Www")] = None,
-    month: Annotated[str | None, Query(description="YYYY-MM")] = None,
+    day: Annotated[str | None, DAY.query("YYYY-MM-DD", fmt="date", alias="date")] = None,
+    week: Annotated[str | None, WEEK.query("ISO week, YYYY-Www")] = None,
+    month: Annotated[str | None, MONTH.query("YYYY-MM")] = None,
     page: FeedPage = 1,
 ) -> Response:
     """The papers of the latest day (all of them), or of the given day, week or month."""
+    check_period_params(day, week, month)
 
     def build() -> views.Listing:
         with site.engine.connect() as conn:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
+from typing import Any, Literal
+
+from fastapi import HTTPException, Query
 
 PeriodKind = Literal["date", "week", "month"]
 FIRST_DAY = date(1991, 1, 1)  # arXiv opened in August 1991
@@ -150,3 +152,36 @@ def period_from_query(
     if given:
         return parse_period(*given[0])
     return day_period(latest) if latest else None
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A text parameter's shape: the pattern its schema documents and the server holds it to."""
+
+    pattern: str
+    example: str
+
+    def query(self, description: str, fmt: str | None = None, **query: Any) -> Any:
+        """The parameter's Query, its pattern in the schema (checked by `check`, which says
+        what was expected in words where a pattern mismatch would not)."""
+        extra = {"pattern": self.pattern} | ({"format": fmt} if fmt else {})
+        return Query(description=description, json_schema_extra=extra, **query)
+
+    def check(self, name: str, value: str | None) -> None:
+        """400 when a given value does not have the shape, saying what was expected."""
+        if value is not None and not re.fullmatch(self.pattern, value):
+            raise HTTPException(400, f"{name}: give {self.example}, not {value[:40]!r}")
+
+
+DAY = Shape(r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", "a day like 2026-07-01")
+WEEK = Shape(r"^[0-9]{4}-W(0?[1-9]|[1-4][0-9]|5[0-3])$", "an ISO week like 2026-W27")
+MONTH = Shape(r"^[0-9]{4}-(0[1-9]|1[0-2])$", "a month like 2026-07")
+CATEGORY = Shape(
+    r"^[A-Za-z]+(-[A-Za-z]+)*(\.[A-Za-z]+(-[A-Za-z]+)*)?$", "an arXiv category like cs.CL"
+)
+
+
+def check_period_params(day: str | None, week: str | None, month: str | None) -> None:
+    """400 for a date, week or month parameter of the wrong shape, saying what was expected."""
+    for name, shape, value in (("date", DAY, day), ("week", WEEK, week), ("month", MONTH, month)):
+        shape.check(name, value)
