@@ -230,3 +230,33 @@ def test_importing_your_own_export_again_leaves_a_multi_line_note_as_it_was(
             assert report["matched"] == 1 and report["notes"] == 0
         [item] = c.get("/api/me/library", headers=auth).json()
     assert item["note"] == "first line\nsecond line\n\n- a point"
+
+
+# --- 8. RIS written with one space before the dash --------------------------------------------
+
+ONE_SPACE_RIS = (
+    "TY - JOUR\nTI - Local Augmentation for Graph Neural Networks\nAU - Liu, Songtao\n"
+    "UR - https://arxiv.org/abs/2111.03080\nER - \n\n"
+    "TY - JOUR\nTI - Paper number 3 on graphs\nER -\n"
+)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_ris_with_one_space_before_the_dash_is_read(newline: str) -> None:
+    """Zotero reads "TY - JOUR" as RIS; such a file was refused as "not BibTeX, RIS or
+    CSL-JSON", though each of its lines was read."""
+    text = "\ufeff" + ONE_SPACE_RIS.replace("\n", newline)
+    parsed = references.read(text.encode())
+    assert parsed.format == "ris"
+    assert [(r.title, r.arxiv_id) for r in parsed.references] == [
+        ("Local Augmentation for Graph Neural Networks", GNN.id),
+        ("Paper number 3 on graphs", None),
+    ]
+    assert parsed.errors == []
+
+
+def test_ris_with_one_space_before_the_dash_is_imported(sqlite_settings: Settings) -> None:
+    with _api(sqlite_settings) as (c, auth):
+        report = _import(c, auth, "mendeley.ris", ONE_SPACE_RIS)
+    assert report["format"] == "ris"
+    assert report["ids"] == [GNN.id, OTHERS[3].id]

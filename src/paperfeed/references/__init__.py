@@ -9,8 +9,6 @@ of a file.
 
 from __future__ import annotations
 
-import re
-
 from paperfeed.references.bibtex_format import BRACE_LEFT, BRACE_RIGHT, read_bibtex
 from paperfeed.references.csl_format import csl_item, csl_json, read_csl
 from paperfeed.references.dates import issued
@@ -27,7 +25,7 @@ from paperfeed.references.model import (
     UnreadableFile,
 )
 from paperfeed.references.names import name_parts, split_name
-from paperfeed.references.ris_format import read_ris, ris, ris_name
+from paperfeed.references.ris_format import RIS_FILE, read_ris, ris, ris_name
 
 __all__ = [
     "BRACE_LEFT",
@@ -75,7 +73,7 @@ def _parse(text: str) -> Parsed:
     head = text.lstrip()[:1]
     if head in "[{" and head:
         return read_csl(text)
-    if re.search(r"^TY  - ", text, re.M):
+    if RIS_FILE.search(text):
         return read_ris(text)
     if "@" in text:
         return read_bibtex(text)

@@ -14,8 +14,11 @@ from paperfeed.references.model import Annotations, AnnotationsById, Parsed, Ref
 from paperfeed.references.names import family_name, split_name
 from paperfeed.references.notes import note_text
 
-_RIS_START = re.compile(r"^TY  -")
-_RIS_END = re.compile(r"^ER  -")
+# A record's first and last lines; like every tag line, with one space before the dash or two.
+_RIS_START = re.compile(r"^TY {1,2}-")
+_RIS_END = re.compile(r"^ER {1,2}-")
+# A file of RIS records: one of its lines starts a record.
+RIS_FILE = re.compile(r"^TY {1,2}- ", re.M)
 
 
 def _ris_records(text: str) -> list[str]:
