@@ -508,6 +508,12 @@ def test_a_wrong_method_is_told_every_method_the_address_answers(
             got = c.request(method, path)
             assert got.status_code == 405 and got.headers["allow"] == allowed, path
         assert c.options("/api/me/library").json()["detail"].endswith("use GET, HEAD, POST.")
+        # A GET of an upvote's address was read as a paper id: "not an arXiv id" (404).
+        got = c.get(f"/api/papers/{HOSTILE.id}/upvote")
+        assert got.status_code == 405 and got.headers["allow"] == "DELETE, POST", got.text
+        assert got.json()["detail"] == "GET is not allowed here; use DELETE, POST."
+        got = c.patch(f"/api/papers/{HOSTILE.id}/upvote")  # not GET, which it does not take
+        assert got.status_code == 405 and got.headers["allow"] == "DELETE, POST", got.text
 
 
 def test_bad_bodies_and_long_ids_get_short_clear_answers(site: Settings, engine: Engine) -> None:

@@ -195,11 +195,18 @@ def _back_after_sign_in(request: Request) -> str:
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route of this path answers (HEAD wherever GET is)."""
+    """Every method some route of this path answers (HEAD wherever GET is). A route whose
+    path ends in a `{name:path}` parameter counts only where no route names the address more
+    closely (`/api/papers/{id}/upvote` is not a paper's id)."""
+    matching = [
+        route
+        for route in iter_route_contexts(request.app.routes)
+        if route.path and compile_path(route.path)[0].fullmatch(request.url.path)
+    ]
+    closer = [r for r in matching if not (r.path or "").endswith(":path}")]
     methods: set[str] = set()
-    for route in iter_route_contexts(request.app.routes):
-        if route.path and compile_path(route.path)[0].fullmatch(request.url.path):
-            methods |= route.methods or set()
+    for route in closer or matching:
+        methods |= route.methods or set()
     if "GET" in methods:
         methods.add("HEAD")
     return sorted(methods)
