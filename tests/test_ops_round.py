@@ -364,3 +364,30 @@ def test_deploy_docs_have_an_upgrade_procedure() -> None:
     assert positions == sorted(positions)
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     assert "docs/deploy.md#upgrading" in readme and "paperfeed migrate " in readme
+
+
+def test_commands_on_a_store_a_newer_version_migrated_say_so_without_a_traceback(
+    settings: Settings,
+) -> None:
+    """Rolled back without restoring the backup: migrate, stats and serve end in one sentence."""
+    import subprocess
+    import sys
+
+    from sqlalchemy import text
+
+    open_store(settings).dispose()
+    engine = create_engine(settings.sqlalchemy_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    engine.dispose()
+    script = str(Path(sys.executable).parent / "paperfeed")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERFEED_")}
+    env |= _env(settings, COLUMNS="1000")
+    for command in (["migrate"], ["stats"], ["serve", "--no-jobs", "--port", str(free_port())]):
+        done = subprocess.run(
+            [script, *command], env=env, capture_output=True, text=True, timeout=120
+        )
+        said = " ".join(done.stderr.split())
+        assert done.returncode == 1, (command, done.stderr)
+        assert "error: the store's schema is at 0099" in said and "Traceback" not in said, said
+        assert "paperfeed restore FILE" in said

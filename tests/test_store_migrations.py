@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
+import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, inspect, select, text, update
@@ -190,3 +191,21 @@ def test_0014_lets_a_notification_be_about_a_claim_and_goes_back(engine: Engine)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM notifications")).scalar_one() == 0
     migrate(engine)
+
+
+def test_a_store_a_newer_version_migrated_is_refused_with_what_to_do(engine: Engine) -> None:
+    """An operator rolling back to this version (or one node left on it) gets a sentence, not
+    Alembic's "Can't locate revision", from every command, `doctor` and /readyz alike."""
+    from paperfeed.store import NewerStoreError
+    from paperfeed.store.health import store_problems
+
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    with pytest.raises(NewerStoreError) as refused:
+        migrate(engine)
+    said = str(refused.value)
+    assert f"at 0099, which this version of paperfeed does not know (it ships up to {HEAD})" in said
+    assert "a newer version migrated it" in said and "paperfeed restore" in said
+    assert store_problems(engine) == [said]  # not "run `paperfeed migrate`": it cannot go back
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0099"

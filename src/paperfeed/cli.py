@@ -26,7 +26,7 @@ from paperfeed.ingest.jobs import FILE_KINDS
 from paperfeed.ingest.run import Report, SourceError
 from paperfeed.models import LOCAL_PREFIX, Paper
 from paperfeed.settings import Settings
-from paperfeed.store import connect, get_paper, open_store
+from paperfeed.store import NewerStoreError, connect, get_paper, open_store
 from paperfeed.store.bulk import paper_count
 from paperfeed.store.stats import store_stats
 from paperfeed.text import terminal_safe
@@ -375,8 +375,8 @@ def main() -> None:
             # URL, a file that is no database: the store cannot be used at all
             _say(err, f"error: the store cannot be used: {reason[0]}")
             _say(err, "(check PAPERFEED_DATABASE_URL and PAPERFEED_DATA_DIR; `paperfeed doctor`)")
-        elif isinstance(exc, OSError):  # e.g. a data folder that cannot be made or written
-            _say(err, f"error: {exc}")
+        elif isinstance(exc, OSError | NewerStoreError):  # e.g. a data folder that cannot be
+            _say(err, f"error: {exc}")  # made or written, a store a newer version migrated
         else:
             raise
         sys.exit(1)

@@ -9,7 +9,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, make_url
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 
 from paperfeed.settings import Settings
 from paperfeed.store.bulk import restore_indexes_if_room
@@ -22,6 +24,10 @@ class DataDirError(OSError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class NewerStoreError(RuntimeError):
+    """The store was migrated by a newer paperfeed than this one."""
 
 
 def connect(settings: Settings) -> Engine:
@@ -75,12 +81,35 @@ def _sqlite_pragmas(dbapi_conn: object, _record: object, busy_ms: int = 60_000) 
 
 
 def migrate(engine: Engine) -> None:
-    """Apply every pending Alembic migration."""
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
+    """Apply every pending Alembic migration; NewerStoreError when a newer version migrated
+    the store (this one cannot read or undo that)."""
+    config = _config()
     with engine.begin() as conn:
+        if problem := newer_store_problem(conn):
+            raise NewerStoreError(problem)
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
+
+
+def newer_store_problem(conn: Connection) -> str | None:
+    """What to do when the store is at a revision this code does not ship, else None."""
+    script = ScriptDirectory.from_config(_config())
+    known = {s.revision for s in script.walk_revisions()}
+    newer = sorted(set(MigrationContext.configure(conn).get_current_heads()) - known)
+    if not newer:
+        return None
+    return (
+        f"the store's schema is at {', '.join(newer)}, which this version of paperfeed does not "
+        f"know (it ships up to {', '.join(sorted(script.get_heads()))}): a newer version "
+        "migrated it. Run that version, or go back by restoring a backup made before the "
+        "upgrade into an empty store (`paperfeed restore FILE`)"
+    )
+
+
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    return config
 
 
 def open_store(settings: Settings) -> Engine:

@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, func, select, text
 
-from paperfeed.store.db import _MIGRATIONS
+from paperfeed.store.db import _MIGRATIONS, newer_store_problem
 
 UNREACHABLE = "the store cannot be reached"
 
@@ -79,6 +79,9 @@ def store_problems(engine: Engine, outage: Outage | None = None) -> list[str]:
         outage.answered()
     head = migration_heads()
     if current != head:
+        with engine.connect() as conn:
+            if newer := newer_store_problem(conn):
+                return [newer]
         have = ", ".join(sorted(current)) or "no schema"
         return [
             f"the store's schema is at {have} but this version needs {', '.join(sorted(head))}: "
