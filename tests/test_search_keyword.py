@@ -374,3 +374,34 @@ def test_a_turkish_dotted_capital_i_is_found_without_its_dot(tmp_path: Path) -> 
     for name in ("Ismail Isik", "İsmail Işık", "ismail"):  # the author filter reads names so too
         hits, _total = index.search(parse_query(""), Filters(author=name), 10)
         assert {p for p, _s in hits} == {"2607.00002"}, name
+
+
+def test_a_word_inside_chinese_or_japanese_text_is_found(tmp_path: Path) -> None:
+    """Written without spaces, a whole title or sentence was one word: "学习" found nothing
+    in "基于深度学习的图像分割". Runs are indexed as pairs of characters; a query's run is a
+    phrase of its pairs, so it matches those characters in that order only."""
+    from datetime import UTC, datetime
+
+    from paperfeed.search.keyword import KeywordIndex
+    from paperfeed.store.search_store import IndexRow
+
+    index = KeywordIndex(tmp_path / "keyword")
+    now = datetime(2026, 7, 1, tzinfo=UTC).replace(tzinfo=None)
+    papers = [
+        ("2607.00011", "基于深度学习的图像分割", "本文提出一种新方法。We segment.", ("王小明",)),
+        ("2607.00012", "大規模言語モデルの評価", "言語モデルを評価する。", ("山田 太郎",)),
+        ("2607.00013", "Learning to read", "学深 and 习学: the same characters, not in order.", ()),
+    ]
+    index.apply([[IndexRow(*p, ("cs.CV",), None, now, False) for p in papers]])
+
+    def found(query: str, author: str | None = None) -> set[str]:
+        hits, _total = index.search(parse_query(query), Filters(author=author), 10)
+        return {p for p, _s in hits}
+
+    assert found("学习") == found("深度学习") == found("图像分割 segment") == {"2607.00011"}
+    assert found("言語モデル") == found("モデル") == found('"言語モデル"') == {"2607.00012"}
+    assert found("学深习") == set()  # its pairs appear, but not in a row
+    assert found("learning -学习") == {"2607.00013"}
+    assert found("", author="小明") == found("", author="王小明") == {"2607.00011"}
+    assert parse_query("深度学习 model").phrases == (("深度", "度学", "学习"),)
+    assert parse_query("state-of-the-art").phrases == ()  # other scripts' words stay words

@@ -35,7 +35,8 @@ from paperfeed.util import DiskFull, utcnow
 # 5: "C++", "C#" and "F#" indexed as words of their own in `text` (`query.code_words`);
 # 6: author names in `text` through `code_words` too, where Turkish "İ" is "I" ("ismail" finds
 # "İsmail Işık"); 7: names searched in `author_words`, read the same way (the author filter
-# "Ismail Isik" finds "İsmail Işık"), `authors` only stored
+# "Ismail Isik" finds "İsmail Işık"), `authors` only stored; Chinese and Japanese runs indexed
+# as pairs of characters (`query.code_words`)
 SCHEMA_VERSION = 7
 _STATE = "paperfeed-state.json"
 _TEXT_FIELDS = ("title", "text")

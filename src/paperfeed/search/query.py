@@ -63,11 +63,30 @@ CODE_WORDS = {"c++": "cplusplus", "c#": "csharp", "f#": "fsharp"}
 CODE_RE = re.compile(r"(?<![\w+#])(?:[cC]\+\+|[cCfF]#)(?![A-Za-z_+#])")
 
 
+# Chinese and Japanese are written without spaces: a run of Han or kana is indexed and
+# searched as its overlapping pairs of characters (深度学习 as 深度 度学 学习, as Lucene's CJK
+# analyzer does), so a word inside a run is found; a query's run is a phrase of its pairs.
+_CJK_RUN_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
+
+
+def _pairs(run: re.Match[str]) -> str:
+    text = run[0]
+    return " " + " ".join(text[i : i + 2] for i in range(len(text) - 1)) + " "
+
+
+def has_cjk_run(text: str) -> bool:
+    """Whether `text` holds two or more Han or kana characters in a row."""
+    return not text.isascii() and _CJK_RUN_RE.search(text) is not None
+
+
 def code_words(text: str) -> str:
-    """`text` with "C++", "C#" and "F#" spelled as the words the index holds for them, and
-    Turkish "İ" as "I" (lower-cased, it is "i" with a combining dot, which no word matches)."""
-    if "İ" in text:
-        text = text.replace("İ", "I")
+    """`text` with "C++", "C#" and "F#" spelled as the words the index holds for them,
+    Turkish "İ" as "I" (lower-cased, it is "i" with a combining dot, which no word matches),
+    and runs of Chinese or Japanese characters as their pairs of characters."""
+    if not text.isascii():
+        if "İ" in text:
+            text = text.replace("İ", "I")
+        text = _CJK_RUN_RE.sub(_pairs, text)
     if "+" not in text and "#" not in text:
         return text
     return CODE_RE.sub(lambda m: f" {CODE_WORDS[m[0].lower()]} ", text)
@@ -136,6 +155,8 @@ def _add_bare(parts: dict, token: str, negate: bool) -> None:  # type: ignore[ty
     if negative:
         key = "excluded_words" if len(words) == 1 else "excluded_phrases"
         parts[key].append(words[0] if len(words) == 1 else tuple(words))
+    elif len(words) > 1 and has_cjk_run(body):  # its characters' pairs, in their order
+        parts["phrases"].append(tuple(words))
     elif body.endswith("*") and len(words[-1]) >= 2:
         parts["words"].extend(words[:-1])
         parts["prefixes"].append(words[-1])
