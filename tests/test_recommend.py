@@ -292,6 +292,11 @@ def test_reasons_and_learned_terms_never_show_a_comment_lines_scaffolding() -> N
         ("strasse", "Die Straße der Daten.", True),
         ("isik", "Işık and light fields.", True),
         ("ＧＯＤＥＬ", "Godel again.", True),  # full width, as CJK input methods type it
+        ("学习", "基于深度学习的图像分割", True),  # written without spaces: no word ends to find
+        ("モデル", "大規模言語モデルの評価", True),
+        ("学习", "学深习", False),
+        ("llm", "基于LLM的方法", True),  # a Latin word between Han characters
+        ("llm", "基于LLMs的方法", True),
     ],
 )
 def test_a_keyword_mute_hides_the_word_and_its_plural(muted: str, text: str, hidden: bool) -> None:

@@ -61,6 +61,8 @@ def _visible(match: re.Match[str]) -> str:
 
 # Bidi embeddings and overrides (closed by PDF) and isolates (closed by PDI).
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Han and kana: Chinese and Japanese are written without spaces between words.
+CJK_LETTERS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _EMBEDS, _PDF = "\u202a\u202b\u202d\u202e", "\u202c"
 _ISOLATES, _PDI = "\u2066\u2067\u2068", "\u2069"
 

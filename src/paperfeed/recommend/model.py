@@ -34,7 +34,7 @@ from threadpoolctl import ThreadpoolController
 
 from paperfeed.latex import plain
 from paperfeed.store.papers import author_key
-from paperfeed.text import fold_accents
+from paperfeed.text import CJK_LETTERS, fold_accents
 
 # scikit-learn and SciPy (most of a second to import) load when a model is first built, so
 # that commands which never rank (ingest, search, mail) start without them.
@@ -598,8 +598,12 @@ def _mute_pattern(keyword: str) -> re.Pattern[str]:
     versions = r"|\d+(?:\.\d+)*" if word[-1:].isalpha() else ""
     # A phrase's words may be joined by spaces or hyphens: "language model", "language-model".
     words = r"[\s\-]+".join(re.escape(w) for w in re.split(r"[\s\-]+", word) if w)
-    # Not inside a longer word ("C++" ends in no letter, so \b would not do after it).
-    return re.compile(rf"(?<!\w){words or re.escape(word)}(?:s|es{versions})?(?!\w)")
+    # Not inside a longer word ("C++" ends in no letter, so \b would not do after it). Chinese
+    # and Japanese are written without spaces: their characters are no part of a word here.
+    return re.compile(rf"(?<!{_LETTER}){words or re.escape(word)}(?:s|es{versions})?(?!{_LETTER})")
+
+
+_LETTER = f"[^\\W{CJK_LETTERS}]"  # a word's character that is not Han or kana
 
 
 @dataclass(frozen=True)

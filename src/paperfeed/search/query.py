@@ -9,6 +9,7 @@ from datetime import date
 from paperfeed import categories
 from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
 from paperfeed.models import LOCAL_PREFIX
+from paperfeed.text import CJK_LETTERS
 
 MAX_QUERY_CHARS = 20_000
 MAX_WORDS = 64  # a pasted abstract still makes a useful (and fast) keyword query
@@ -66,7 +67,7 @@ CODE_RE = re.compile(r"(?<![\w+#])(?:[cC]\+\+|[cCfF]#)(?![A-Za-z_+#])")
 # Chinese and Japanese are written without spaces: a run of Han or kana is indexed and
 # searched as its overlapping pairs of characters (深度学习 as 深度 度学 学习, as Lucene's CJK
 # analyzer does), so a word inside a run is found; a query's run is a phrase of its pairs.
-_CJK_RUN_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")
+_CJK_RUN_RE = re.compile(f"[{CJK_LETTERS}]{{2,}}")
 
 
 def _pairs(run: re.Match[str]) -> str:
