@@ -142,3 +142,30 @@ def test_a_name_in_cjk_script_puts_its_family_name_first() -> None:
     assert split_name("Taro Yamada") == ("Yamada", "Taro")
     ris = references.ris([Paper("2606.30841", "T", "A.", authors=("山田 太郎",))])
     assert "AU  - 山田, 太郎" in ris
+
+
+@pytest.mark.parametrize("name", ["John Smith Jr.", "John Smith, Jr.", "Smith, John, Jr."])
+def test_a_name_with_jr_keeps_its_family_name_in_every_export(name: str) -> None:
+    """ "John Smith Jr." was exported as the family name "Jr." with the given names "John Smith"
+    (BibTeX "Jr., John Smith", cited as "J. S. Jr."; RIS "Jr., John Smith"; the key "jr…")."""
+    from paperfeed.web.bibtex import bib_name, cite_key, entry
+
+    paper = Paper("2606.30841", "Turbulence in stars", authors=(name, "Ada Lovelace"))
+    assert bib_name(name) == "Smith, Jr., John"
+    assert cite_key(paper).startswith("smith")
+    assert references.ris_name(name) == "Smith, John, Jr."
+    [first, _] = references.csl_item(paper)["author"]
+    assert first == {"family": "Smith", "given": "John", "suffix": "Jr."}
+    # and each reads back with Smith as the family name
+    [ref] = references.read(entry(paper).encode()).references
+    assert ref.authors == ("Smith", "Lovelace")
+    [ref] = references.read(references.ris([paper]).encode()).references
+    assert ref.authors == ("Smith", "Lovelace")
+    [ref] = references.read(references.csl_json([paper]).encode()).references
+    assert ref.authors == ("Smith", "Lovelace")
+
+
+@pytest.mark.parametrize("name", ["Jing Xi", "Henry IV", "Vi Tran", "Hao Li"])
+def test_a_last_name_that_looks_like_a_numeral_stays_the_family_name(name: str) -> None:
+    family = name.split()[-1]
+    assert references.split_name(name) == (family, name.split()[0])

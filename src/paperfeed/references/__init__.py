@@ -24,7 +24,7 @@ from paperfeed.references.model import (
     Reference,
     UnreadableFile,
 )
-from paperfeed.references.names import name_parts, split_name
+from paperfeed.references.names import name_parts, split_name, suffixed
 from paperfeed.references.ris_format import RIS_FILE, read_ris, ris, ris_name
 
 __all__ = [
@@ -48,6 +48,7 @@ __all__ = [
     "ris",
     "ris_name",
     "split_name",
+    "suffixed",
 ]
 
 MAX_IMPORT_BYTES = 5_000_000

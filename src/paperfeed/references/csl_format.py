@@ -18,7 +18,7 @@ from paperfeed.references.fields import (
 )
 from paperfeed.references.identifiers import find_arxiv_id, find_doi
 from paperfeed.references.model import AnnotationsById, Parsed, Reference, UnreadableFile, keep
-from paperfeed.references.names import family_name, name_parts
+from paperfeed.references.names import family_name, name_parts, suffixed
 from paperfeed.references.notes import note_text
 
 
@@ -123,11 +123,13 @@ def csl_item(paper: Paper) -> dict[str, Any]:
 
 
 def _csl_name(name: str) -> dict[str, str]:
-    given, particles, last = name_parts(name)
+    base, suffix = suffixed(name)
+    given, particles, last = name_parts(base)
     if not given:
         return {"literal": name}
     parts = {"family": last, "given": given}
-    return parts | {"non-dropping-particle": particles} if particles else parts
+    parts |= {"non-dropping-particle": particles} if particles else {}
+    return parts | {"suffix": suffix} if suffix else parts
 
 
 def csl_json(papers: Sequence[Paper], annotated: AnnotationsById | None = None) -> str:

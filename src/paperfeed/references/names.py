@@ -18,6 +18,20 @@ _CJK_NAME = re.compile(
 )
 
 
+# A generational suffix after a name: "John Smith Jr.", "Luther King, Jr.", "Smith, John, III"
+_TRAILING_SUFFIX = re.compile(r"(?P<name>.+?\S)(?:\s*,)?\s+(?P<suffix>[JS]r\.?|II|III|IV)")
+
+
+def suffixed(name: str) -> tuple[str, str]:
+    """A name without its generational suffix, and the suffix ("" when it has none): "John
+    Smith Jr." is ("John Smith", "Jr."); a name of one word before it ("Henry IV") has none."""
+    text = " ".join(name.split())
+    found = _TRAILING_SUFFIX.fullmatch(text)
+    if found is None or len(found["name"].replace(",", " ").split()) < 2:
+        return text, ""
+    return found["name"], found["suffix"]
+
+
 def _is_particle(word: str) -> bool:
     return word.lower() in _PARTICLES and (word.islower() or word.istitle())
 
@@ -57,7 +71,8 @@ def split_name(name: str) -> tuple[str, str]:
 
 def family_name(name: str) -> str:
     """A name's family name: what comes before its comma ("van der Sommen, Fons"), else the
-    last word with the particles before it."""
+    last word with the particles before it; never a suffix ("Smith" of "John Smith Jr.")."""
+    name = suffixed(name)[0]
     if "," in name:
         return name.partition(",")[0].strip()
     return split_name(name)[0]

@@ -11,7 +11,7 @@ from paperfeed.references.dates import issued
 from paperfeed.references.fields import one_line, rich_text_stripped, tags_in, year_in
 from paperfeed.references.identifiers import NEW_ID, OLD_ID, find_arxiv_id, find_doi
 from paperfeed.references.model import Annotations, AnnotationsById, Parsed, Reference, keep
-from paperfeed.references.names import family_name, split_name
+from paperfeed.references.names import family_name, split_name, suffixed
 from paperfeed.references.notes import note_text
 
 # A record's first and last lines; like every tag line, with one space before the dash or two.
@@ -112,9 +112,12 @@ def _ris_note(notes: list[str]) -> str:
 
 
 def ris_name(name: str) -> str:
-    """An author as RIS writes one: "Family, Given"."""
-    family, given = split_name(name)
-    return f"{family}, {given}" if given else family
+    """An author as RIS writes one: "Family, Given" (and ", Suffix")."""
+    base, suffix = suffixed(name)
+    family, given = split_name(base)
+    if not given:
+        return " ".join(name.split())
+    return ", ".join(part for part in (family, given, suffix) if part)
 
 
 def ris(papers: Sequence[Paper], annotated: AnnotationsById | None = None) -> str:

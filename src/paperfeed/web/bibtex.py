@@ -15,6 +15,7 @@ from paperfeed.references import (
     issued,
     listed_tag,
     split_name,
+    suffixed,
 )
 
 _SPECIAL = re.compile(r"(?<!\\)([&%#])")
@@ -36,7 +37,8 @@ def paper_year(paper: Paper) -> int | None:
 
 def cite_key(paper: Paper) -> str:
     """A readable key: first author's surname, year and first significant title word."""
-    surname = normalise_title(paper.authors[0]).split()[-1:] if paper.authors else []
+    first = split_name(suffixed(paper.authors[0])[0])[0] if paper.authors else ""
+    surname = normalise_title(first).split()[-1:]
     words = [w for w in normalise_title(paper.title).split() if w not in _STOPWORDS]
     year = paper_year(paper)
     parts = [*surname, str(year) if year else "", *words[:1]]
@@ -91,11 +93,13 @@ def _braces_matched(text: str) -> str:
 
 
 def bib_name(name: str) -> str:
-    """An author as "Surname, Given names"; a name that cannot be split, in braces (BibTeX
-    would otherwise split it at its last word)."""
-    family, given = split_name(name)
+    """An author as "Surname, Given names" (or "Surname, Jr., Given names"); a name that cannot
+    be split, in braces (BibTeX would otherwise split it at its last word)."""
+    base, suffix = suffixed(name)
+    family, given = split_name(base)
     if given:
-        return f"{family}, {given}"
+        return ", ".join(part for part in (family, suffix, given) if part)
+    family = " ".join(name.split())
     return "{" + family + "}" if " " in family else family
 
 
