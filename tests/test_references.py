@@ -169,3 +169,11 @@ def test_a_name_with_jr_keeps_its_family_name_in_every_export(name: str) -> None
 def test_a_last_name_that_looks_like_a_numeral_stays_the_family_name(name: str) -> None:
     family = name.split()[-1]
     assert references.split_name(name) == (family, name.split()[0])
+
+
+def test_tex_logos_and_angle_brackets_in_a_bibtex_title_are_kept() -> None:
+    """Zotero writes < and > as {\\textless} and {\\textgreater}; a JabRef title holds \\LaTeX:
+    each was dropped ("The {\\TeX}book" was reported as "The book")."""
+    bib = r"@book{k, title={The {\TeX}book: \LaTeX{} and Bib\TeX, {\textless}3 {\textgreater}}}"
+    [ref] = references.read(bib.encode()).references
+    assert ref.title == "The TeXbook: LaTeX and BibTeX, <3 >"

@@ -57,6 +57,9 @@ _LETTERS = {
 }  # fmt: skip
 
 
+# Text that pylatexenc drops, as Zotero and JabRef write it in titles: TeX's logos, < and >
+_TEXT_SYMBOLS = {"TeX": "TeX", "LaTeX": "LaTeX", "LaTeXe": "LaTeX2e", "BibTeX": "BibTeX"}
+_TEXT_SYMBOLS |= {"textless": "<", "textgreater": ">"}
 _FUNCTIONS = ("log", "ln", "exp", "sin", "cos", "tan", "max", "min", "arg", "det", "lim", "sup")
 # A super- or subscript group of more than one word's characters ("n^{1/2}", "e^{-x^2}").
 _SCRIPT_GROUP_RE = re.compile(r"([_^])\{([^{}]*[^\w{}][^{}]*)\}")
@@ -77,6 +80,7 @@ def _converter() -> LatexNodes2Text:
     context = get_default_latex_context_db().filter_context()  # a copy to add to
     macros = [MacroTextSpec(name, simplify_repl=_frac) for name in ("frac", "dfrac", "tfrac")]
     macros += [MacroTextSpec(name, simplify_repl=f" {name} ") for name in _FUNCTIONS]
+    macros += [MacroTextSpec(name, simplify_repl=text) for name, text in _TEXT_SYMBOLS.items()]
     context.add_context_category("paperfeed", prepend=True, macros=macros)
     return LatexNodes2Text(latex_context=context, math_mode="text")
 
