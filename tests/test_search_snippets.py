@@ -66,3 +66,11 @@ def test_snippet_is_inert_and_marks_query_words(
     assert all(HIGHLIGHTER._stem(html.unescape(w)) in stems for w in marked)
     if _stem_every_word(text, query):
         assert marked  # a text with a matching word shows one marked
+
+
+def test_a_chinese_or_japanese_query_is_marked_inside_text_without_spaces() -> None:
+    text = "本文提出一种基于深度学习的图像分割方法。学习 is studied; 学习 again."
+    snippet = HIGHLIGHTER.snippet(text, parse_query("学习 -方法"), 280)
+    assert snippet.count("<mark>学习</mark>") == 3 and "学习学习" not in snippet
+    snippet = HIGHLIGHTER.snippet("大規模言語モデルの評価", parse_query("言語モデル"), 280)
+    assert snippet == "大規模<mark>言語モデル</mark>の評価"

@@ -67,7 +67,7 @@ CODE_RE = re.compile(r"(?<![\w+#])(?:[cC]\+\+|[cCfF]#)(?![A-Za-z_+#])")
 # Chinese and Japanese are written without spaces: a run of Han or kana is indexed and
 # searched as its overlapping pairs of characters (深度学习 as 深度 度学 学习, as Lucene's CJK
 # analyzer does), so a word inside a run is found; a query's run is a phrase of its pairs.
-_CJK_RUN_RE = re.compile(f"[{CJK_LETTERS}]{{2,}}")
+CJK_RUN_RE = re.compile(f"[{CJK_LETTERS}]{{2,}}")
 
 
 def _pairs(run: re.Match[str]) -> str:
@@ -77,7 +77,7 @@ def _pairs(run: re.Match[str]) -> str:
 
 def has_cjk_run(text: str) -> bool:
     """Whether `text` holds two or more Han or kana characters in a row."""
-    return not text.isascii() and _CJK_RUN_RE.search(text) is not None
+    return not text.isascii() and CJK_RUN_RE.search(text) is not None
 
 
 def code_words(text: str) -> str:
@@ -87,7 +87,7 @@ def code_words(text: str) -> str:
     if not text.isascii():
         if "İ" in text:
             text = text.replace("İ", "I")
-        text = _CJK_RUN_RE.sub(_pairs, text)
+        text = CJK_RUN_RE.sub(_pairs, text)
     if "+" not in text and "#" not in text:
         return text
     return CODE_RE.sub(lambda m: f" {CODE_WORDS[m[0].lower()]} ", text)

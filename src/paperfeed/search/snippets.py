@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import tantivy
 
-from paperfeed.search.query import CODE_RE, CODE_WORDS, ParsedQuery
+from paperfeed.search.query import CJK_RUN_RE, CODE_RE, CODE_WORDS, ParsedQuery
 
 SNIPPET_CHARS = 280
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
@@ -45,6 +45,8 @@ class Highlighter:
         """The best window of `text` for this query, escaped, with matches in <mark>."""
         stems, prefixes = self.targets(parsed)
         marks = self.marked(text, stems, prefixes) + self._code_marks(text, stems)
+        if not text.isascii():
+            marks = _apart(marks + _cjk_marks(text, parsed.raw))
         marks.sort()
         start, end = _window(text, marks, size)
         shown = [(a, b) for a, b in marks if a >= start and b <= end]
@@ -89,6 +91,27 @@ class Highlighter:
     def _matches(self, word: str, stems: frozenset[str], prefixes: tuple[str, ...]) -> bool:
         stem = self._stem(word)
         return stem in stems or (bool(prefixes) and stem.startswith(prefixes))
+
+
+def _cjk_marks(text: str, query: str) -> list[tuple[int, int]]:
+    """Where the query's runs of Chinese or Japanese characters stand in `text` (such text has
+    no spaces between words, so a run is found anywhere)."""
+    out: list[tuple[int, int]] = []
+    for run in dict.fromkeys(CJK_RUN_RE.findall(query)):
+        at = text.find(run)
+        while at >= 0:
+            out.append((at, at + len(run)))
+            at = text.find(run, at + len(run))
+    return out
+
+
+def _apart(marks: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The marks in order, each overlapping an earlier one left out."""
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(marks):
+        if not out or a >= out[-1][1]:
+            out.append((a, b))
+    return out
 
 
 def _is_word_char(char: str) -> bool:
