@@ -260,3 +260,48 @@ def test_ris_with_one_space_before_the_dash_is_imported(sqlite_settings: Setting
         report = _import(c, auth, "mendeley.ris", ONE_SPACE_RIS)
     assert report["format"] == "ris"
     assert report["ids"] == [GNN.id, OTHERS[3].id]
+
+
+# --- a plain list of ids and URLs ---------------------------------------------------------------
+
+
+def test_a_text_list_of_arxiv_ids_urls_and_dois_is_read_line_by_line() -> None:
+    """The import box offered .txt files; a reading list of ids was refused as "not BibTeX,
+    RIS or CSL-JSON"."""
+    text = (
+        "# to read\n2401.01234\n\nhttps://arxiv.org/abs/2312.00001v2 (Ana's pick)\n"
+        "arXiv:hep-th/9901001\n<https://doi.org/10.1145/3292500.3330701>\n"
+        "10.48550/arXiv.2402.00002\nhttps://huggingface.co/papers/2403.00003\nask Ana\n"
+    )
+    parsed = references.read(text.encode())
+    assert parsed.format == "list of ids"
+    assert [(r.where, r.arxiv_id, r.doi) for r in parsed.references] == [
+        ("line 2", "2401.01234", None),
+        ("line 4", "2312.00001", None),
+        ("line 5", "hep-th/9901001", None),
+        ("line 6", None, "10.1145/3292500.3330701"),
+        ("line 7", "2402.00002", None),
+        ("line 8", "2403.00003", None),
+    ]
+    assert parsed.errors == ["line 9: 'ask Ana' holds no arXiv id, arXiv URL or DOI"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hello\nworld\n",  # names no paper
+        "We read 2401.01234 today, and more.\n",  # a sentence is no list
+        "a\nb\nc\n2401.01234\n",  # mostly not a list
+    ],
+)
+def test_text_that_is_no_list_of_papers_is_still_refused(text: str) -> None:
+    with pytest.raises(references.UnreadableFile, match="list of arXiv ids"):
+        references.read(text.encode())
+
+
+def test_a_list_of_ids_is_imported_through_the_api(sqlite_settings: Settings) -> None:
+    with _api(sqlite_settings) as (c, auth):
+        listed = f"{GNN.id}\nhttps://arxiv.org/abs/{OTHERS[3].id}v1\n"
+        report = _import(c, auth, "reading.txt", listed)
+    assert report["format"] == "list of ids"
+    assert report["ids"] == [GNN.id, OTHERS[3].id]

@@ -246,6 +246,27 @@ def test_import_fetches_an_unknown_arxiv_paper(
     assert [r.params.get("id_list") for r in live_site.arxiv.requests] == ["1605.08386"]
 
 
+def test_a_reading_list_of_ids_and_urls_is_imported_from_a_text_file(
+    page: Page, live_site: LiveSite, tmp_path: Path
+) -> None:
+    """The upload box offered .txt files, and a plain list of arXiv ids and URLs was refused
+    as "not BibTeX, RIS or CSL-JSON"."""
+    url = live_site.url
+    sign_up(page, url, "lister")
+    reading = tmp_path / "reading-list.txt"
+    reading.write_text(
+        f"# to read this week\n{HOSTILE_ID}\nhttps://arxiv.org/abs/1605.08386v2\nask Ana\n"
+    )
+    page.goto(url + "/library/import")
+    page.get_by_label("File").set_input_files(str(reading))
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator(".import-report")).to_contain_text("2 papers matched")
+    expect(page.locator(".import-report")).to_contain_text("list of ids")
+    expect(page.locator(".import-report")).to_contain_text("line 4")
+    with live_site.engine.connect() as conn:
+        assert {i.paper_id for i in library(conn, 1)} == {HOSTILE_ID, "1605.08386"}
+
+
 def test_all_time_ranks_an_old_paper_the_month_does_not_hold(
     page: Page, live_site: LiveSite
 ) -> None:

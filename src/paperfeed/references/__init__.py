@@ -14,6 +14,7 @@ from paperfeed.references.csl_format import csl_item, csl_json, read_csl
 from paperfeed.references.dates import issued
 from paperfeed.references.encoding import CONTROL, decode
 from paperfeed.references.fields import listed_tag
+from paperfeed.references.id_list import looks_like_id_list, read_id_list
 from paperfeed.references.matching import disagreement
 from paperfeed.references.model import (
     NO_KEY,
@@ -76,6 +77,10 @@ def _parse(text: str) -> Parsed:
         return read_csl(text)
     if RIS_FILE.search(text):
         return read_ris(text)
+    if looks_like_id_list(text):
+        return read_id_list(text)
     if "@" in text:
         return read_bibtex(text)
-    raise UnreadableFile("the file is not BibTeX, RIS or CSL-JSON")
+    raise UnreadableFile(
+        "the file is not BibTeX, RIS, CSL-JSON or a list of arXiv ids, URLs or DOIs"
+    )

@@ -663,7 +663,9 @@ def _identity(ref: references.Reference) -> str:
 async def import_file(
     site: SiteDep,
     user: SignedInDep,
-    file: Annotated[UploadFile, File(description="BibTeX, RIS or CSL-JSON")],
+    file: Annotated[
+        UploadFile, File(description="BibTeX, RIS, CSL-JSON, or a list of arXiv ids, URLs or DOIs")
+    ],
     collection: Annotated[str | None, Form(max_length=200)] = None,
     tags_as_collections: Annotated[
         bool, Form(description="put each paper into collections named after its tags")
