@@ -177,3 +177,16 @@ def test_tex_logos_and_angle_brackets_in_a_bibtex_title_are_kept() -> None:
     bib = r"@book{k, title={The {\TeX}book: \LaTeX{} and Bib\TeX, {\textless}3 {\textgreater}}}"
     [ref] = references.read(bib.encode()).references
     assert ref.title == "The TeXbook: LaTeX and BibTeX, <3 >"
+
+
+@pytest.mark.parametrize(
+    ("name", "start"),
+    [("张伟", "zhangwei2026"), ("Иван Иванов", "ivanov2026"), ("Paul Erdős", "erdos2026")],
+)
+def test_a_cite_key_spells_a_name_of_another_script_in_latin_letters(name: str, start: str) -> None:
+    """A first author written in Chinese or Cyrillic gave the key "2026" (then 2026a, 2026b):
+    valid, but no reader could tell whose paper it was."""
+    from paperfeed.web.bibtex import cite_key
+
+    paper = Paper("2606.30841", "Turbulence in stars", authors=(name,))
+    assert cite_key(paper) == start + "turbulence"

@@ -6,6 +6,8 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
+from slugify import slugify
+
 from paperfeed.models import Paper, normalise_title
 from paperfeed.references import (
     BRACE_LEFT,
@@ -38,7 +40,9 @@ def paper_year(paper: Paper) -> int | None:
 def cite_key(paper: Paper) -> str:
     """A readable key: first author's surname, year and first significant title word."""
     first = split_name(suffixed(paper.authors[0])[0])[0] if paper.authors else ""
-    surname = normalise_title(first).split()[-1:]
+    # A name in another script is transliterated (张伟 is zhangwei, Иванов ivanov), as
+    # reference managers make keys, rather than left out of the key.
+    surname = normalise_title(first).split()[-1:] or [slugify(first, separator="")]
     words = [w for w in normalise_title(paper.title).split() if w not in _STOPWORDS]
     year = paper_year(paper)
     parts = [*surname, str(year) if year else "", *words[:1]]
