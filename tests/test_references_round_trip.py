@@ -50,7 +50,8 @@ def test_an_entry_whose_key_an_earlier_one_has_is_read_and_a_broken_one_says_why
         ("@misc{after}", None),
     ]
     [error] = parsed.errors
-    assert error.startswith("line 3: @misc{broken,") and "Unexpected block start" in error
+    assert error.startswith("line 3: cannot be read (") and "Unexpected block start" in error
+    assert error.endswith(": @misc{broken, title={Never closed"), error
 
 
 # --- encodings -------------------------------------------------------------------------------

@@ -141,7 +141,7 @@ def test_follow_mute_import_and_share_a_collection(
     page.get_by_label("Into collection (optional)").fill("Security reading")
     page.get_by_role("button", name="Import").click()
     expect(page.locator(".import-report")).to_contain_text("1 paper matched")
-    expect(page.locator("ul.unmatched")).to_contain_text("could not be read")
+    expect(page.locator("ul.unmatched")).to_contain_text("line 2 (cannot be read (")
 
     # Share the collection and open its public page.
     page.goto(url + "/library")

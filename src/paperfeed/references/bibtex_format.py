@@ -148,8 +148,8 @@ def _unenclosed(value: object) -> str:
 def _unreadable(block: Any) -> str:
     """Where an entry that cannot be read is, and why."""
     why = getattr(block.error, "abort_reason", None) or str(block.error) or "a syntax error"
-    where = f"line {(block.start_line or 0) + 1}: {_first_line(block.raw or '')}"
-    return f"{where} cannot be read ({why})"
+    line, first = (block.start_line or 0) + 1, _first_line(block.raw or "")
+    return f"line {line}: cannot be read ({why}): {first}"
 
 
 # BibTeX's escapes, as paperfeed and Zotero write them: \& \% \# \_ \$ and \^{}

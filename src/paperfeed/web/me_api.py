@@ -450,6 +450,12 @@ async def read_upload(file: UploadFile) -> bytes:
     return data
 
 
+def _unread(error: str) -> dict[str, str]:
+    """An entry the file's reader could not use: where it is, and why (said once)."""
+    where, _sep, why = error.partition(": ")
+    return {"entry": where, "reason": why or "could not be read"}
+
+
 def import_references(
     site: Site, user: User, data: bytes, collection: str | None, tags_as_collections: bool = False
 ) -> dict[str, Any]:
@@ -481,7 +487,7 @@ def import_references(
                     409, "another import into your library ran at the same time; try again"
                 ) from exc
     matched, unmatched, duplicates, extras = saved
-    unmatched = [{"entry": e, "reason": "could not be read"} for e in parsed.errors] + unmatched
+    unmatched = [_unread(e) for e in parsed.errors] + unmatched
     return {
         "format": parsed.format,
         "matched": len(matched),
