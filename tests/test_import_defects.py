@@ -304,3 +304,16 @@ def test_a_list_of_ids_is_imported_through_the_api(sqlite_settings: Settings) ->
         report = _import(c, auth, "reading.txt", listed)
     assert report["format"] == "list of ids"
     assert report["ids"] == [GNN.id, OTHERS[3].id]
+
+
+def test_the_report_names_the_collection_the_papers_went_into(sqlite_settings: Settings) -> None:
+    with _api(sqlite_settings) as (c, auth):
+        files = {"file": ("reading.txt", f"{GNN.id}\n".encode())}
+        form = {"collection": "  Thesis  reading "}
+        report = c.post("/api/me/library/import", files=files, data=form, headers=auth).json()
+        nothing = c.post(
+            "/api/me/library/import", files={"file": ("x.txt", b"2101.99999\n")}, headers=auth
+        ).json()
+        listed = c.get("/api/me/collections", headers=auth).json()
+    assert report["into"]["name"] == listed[0]["name"] and report["into"]["id"] == listed[0]["id"]
+    assert nothing["into"] is None

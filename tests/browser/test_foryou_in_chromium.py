@@ -142,6 +142,9 @@ def test_follow_mute_import_and_share_a_collection(
     page.get_by_role("button", name="Import").click()
     expect(page.locator(".import-report")).to_contain_text("1 paper matched")
     expect(page.locator("ul.unmatched")).to_contain_text("line 2 (cannot be read (")
+    expect(page.locator(".import-report .into")).to_have_text(
+        "Put into your collection Security reading."
+    )
 
     # Share the collection and open its public page.
     page.goto(url + "/library")

@@ -466,7 +466,8 @@ def import_references(
     A paper the file lists more than once is counted once: `matched` and `unmatched` are
     distinct papers, `duplicates` the entries that repeat another. A match by title alone is
     refused where the entry's authors or year contradict the paper; `matched_by` counts the
-    papers by how they matched, and `by_title` lists the title matches, to review."""
+    papers by how they matched, `by_title` lists the title matches, to review, and `into`
+    names the collection they were put into (id and name) when one was asked for."""
     try:
         parsed = references.read(data)
     except references.UnreadableFile as exc:
@@ -497,6 +498,7 @@ def import_references(
         "unmatched": unmatched,
         "notes": extras.notes,
         "read": extras.read,
+        "into": extras.into,
         "collections": sorted(extras.collections, key=str.lower),
         "tags": [] if tags_as_collections else sorted(extras.tags, key=str.lower),
         "problems": extras.problems,
@@ -548,6 +550,9 @@ def _save_matched(
                 if how == "title":
                     extras.by_title.append({"entry": r.where, "id": pid, "title": found.title(pid)})
             extras.apply(conn, user.id, pid, r, tags_as_collections)
+        if collection and matched:
+            into = lib.ensure_collection(conn, user.id, collection)
+            extras.into = {"id": into.id, "name": into.name}
     return matched, unmatched, duplicates, extras
 
 
@@ -570,6 +575,7 @@ class _Extras:
     problems: list[dict[str, str]] = field(default_factory=list)
     unusable: set[str] = field(default_factory=set)  # tags no collection can be named after
     by_title: list[dict[str, str]] = field(default_factory=list)  # papers matched by title
+    into: dict[str, int | str] | None = None  # the collection the reader named, when filled
 
     def apply(
         self,
