@@ -193,12 +193,18 @@ document.addEventListener("DOMContentLoaded", function () {
     var source = document.querySelector(button.getAttribute("data-copy"));
     if (!source) return;
     var label = button.textContent;
+    // A focused button's new text is not read out: a status line says what happened.
+    var said = document.createElement("span");
+    said.className = "sr";
+    said.setAttribute("role", "status");
+    button.after(said);
     button.hidden = false;
     button.addEventListener("click", function () {
       var text = source instanceof HTMLInputElement ? source.value : source.textContent;
       var done = function (ok) {
         button.textContent = ok ? "Copied" : "Select and copy";
-        setTimeout(function () { button.textContent = label; }, 2000);
+        said.textContent = ok ? "Copied." : "Not copied: the text is selected, copy it with your keys.";
+        setTimeout(function () { button.textContent = label; said.textContent = ""; }, 2000);
       };
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(text).then(function () { done(true); }, function () { done(false); });
