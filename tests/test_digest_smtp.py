@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -292,3 +293,60 @@ def test_every_session_stops_when_the_run_must_end(store: Engine, s: Settings, s
     assert report.sent == 3
     states = Counter(str(row["status"]) for row in outbox(store))
     assert states == {"sent": 3, "pending": 9}
+
+
+def _down(s: Settings) -> Settings:
+    """Settings whose mail server cannot be reached, with a retry far off."""
+    return s.model_copy(
+        update={"smtp_host": "127.0.0.2", "smtp_port": 1, "digest_retry_delay": 600}
+    )
+
+
+def test_a_message_waiting_for_its_retry_is_not_tried_again_by_a_session_that_held_it(
+    store: Engine, s: Settings, sink: Sink, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With the mail server down, one message was logged three times within a second ("could
+    not deliver … yet"), its attempts still 0: sessions that had fetched it before another
+    session's try claimed it again, although its next try was set for later."""
+    from paperfeed.digest.deliver import send_one
+
+    subscribe(store, s, sink, "stale@example.org")
+    down = _down(s)
+    run(store, down)  # composed; the mail server cannot be reached
+    with store.begin() as conn:  # due again: each session's copy of the row is now the same
+        conn.execute(update(db.outbox).values(next_attempt_at=datetime(2000, 1, 1)))
+    with store.connect() as conn:
+        [held] = db.due_messages(conn, 10)
+    caplog.clear()
+    mailer = SmtpMailer(down)
+    with caplog.at_level(logging.WARNING, logger="paperfeed.digest.deliver"):
+        assert send_one(store, down, mailer, held) == "pending"
+        assert send_one(store, down, mailer, held) == "taken"  # its retry is 10 minutes off
+    mailer.close()
+    assert len([r for r in caplog.records if "stale@example.org" in r.getMessage()]) == 1
+    [row] = outbox(store)
+    assert row["status"] == "pending" and row["attempts"] == 0
+    live = SmtpMailer(s)
+    assert send_one(store, s, live, held) == "taken"  # nor sent before then, server or not
+    live.close()
+    assert digests(sink, "stale@example.org") == []
+
+
+def test_a_run_with_the_server_down_tries_each_message_once(
+    store: Engine, s: Settings, sink: Sink, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Several sessions side by side: each waiting message is tried (and logged) once per run
+    while the server cannot be reached, and the run's count says so."""
+    addresses = [f"down{i}@example.org" for i in range(3)]
+    for address in addresses:
+        subscribe(store, s, sink, address)
+    down = _down(s)
+    run(store, down)
+    with store.begin() as conn:
+        conn.execute(update(db.outbox).values(next_attempt_at=datetime(2000, 1, 1)))
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="paperfeed.digest.deliver"):
+        report = run(store, down)
+    lines = Counter(a for r in caplog.records for a in addresses if a in r.getMessage())
+    assert set(lines.values()) <= {1} and report.retrying == sum(lines.values())
+    assert {row["attempts"] for row in outbox(store)} == {0}

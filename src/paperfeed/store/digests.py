@@ -501,7 +501,12 @@ def _outbox_row(r: Row[Any]) -> OutboxRow:
 # executing it.
 _CLAIM = (
     update(outbox)
-    .where(outbox.c.id == bindparam("outbox_id"), outbox.c.status == "pending")
+    .where(
+        outbox.c.id == bindparam("outbox_id"),
+        outbox.c.status == "pending",
+        # a session's copy of a row outlives another session's failed try of it
+        outbox.c.next_attempt_at <= bindparam("now"),
+    )
     .values(status="sending", attempts=outbox.c.attempts + 1)
 )
 _SENT = (
@@ -512,8 +517,9 @@ _SENT = (
 
 
 def claim_message(conn: Connection, outbox_id: int) -> bool:
-    """Mark a pending message as in flight; False when someone else has it."""
-    result = conn.execute(_CLAIM, {"outbox_id": outbox_id})
+    """Mark a due pending message as in flight; False when someone else has it or its retry
+    is not due yet."""
+    result = conn.execute(_CLAIM, {"outbox_id": outbox_id, "now": utcnow()})
     return result.rowcount == 1
 
 
