@@ -145,6 +145,24 @@ def test_a_reply_emails_the_parent_author_once_and_the_opt_out_stops_it(
     assert c.post(_path(stop) + "x").status_code == 400  # a forged token changes nothing
 
 
+def test_an_opt_out_link_followed_again_says_notices_are_off_without_asking_again(
+    c: TestClient, sink: Sink, engine: Engine
+) -> None:
+    """A reader who stopped notices and opened the email's link again was asked once more
+    to "Stop these emails", as if they still came."""
+    pid = _pid(engine)
+    ada, bob = _bearer(c, "ada"), _bearer(c, "bob")
+    _subscribe(c, sink, ada, "ada@example.org")
+    _post(c, pid, bob, "Agreed.", _post(c, pid, ada, "Is the bound tight?"))
+    [mail] = _notices(sink, "ada@example.org")
+    stop = _path(_link(mail, "notices/stop"))
+    assert c.post(stop).status_code == 200
+    again = c.get(stop)
+    assert again.status_code == 200 and "Notice emails are off" in again.text
+    assert "Stop these emails" not in again.text
+    assert c.get(stop + "x").status_code == 400
+
+
 def get_profile_of(engine: Engine, name: str) -> Profile:
     with engine.connect() as conn:
         return get_profile(conn, _uid(engine, name))

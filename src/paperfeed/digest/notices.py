@@ -31,6 +31,7 @@ from paperfeed.store.community import (
     Comment,
     email_recipients,
     get_comment,
+    get_profile,
     set_notify_email,
 )
 
@@ -170,6 +171,13 @@ def stop_url(settings: Settings, user_id: int) -> str:
 def user_of_stop_token(settings: Settings, token: str) -> int:
     """The user an opt-out link belongs to; TokenError when it is not a valid opt-out link."""
     return read_token(secret_key(settings), SCOPE, token)[0]
+
+
+def notices_stopped(engine: Engine, settings: Settings, token: str) -> bool:
+    """Whether the opt-out link's user has notice emails off already; TokenError when invalid."""
+    user_id = user_of_stop_token(settings, token)
+    with engine.connect() as conn:
+        return not get_profile(conn, user_id).notify_email
 
 
 def stop_notices(engine: Engine, settings: Settings, token: str) -> None:

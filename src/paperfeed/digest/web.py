@@ -25,7 +25,7 @@ from paperfeed.digest import api_doc
 from paperfeed.digest.compose import Embeddings
 from paperfeed.digest.deliver import make_mailer
 from paperfeed.digest.mailbox import read_mailbox
-from paperfeed.digest.notices import LINK_PATH, STOP_PATH, stop_notices, user_of_stop_token
+from paperfeed.digest.notices import LINK_PATH, STOP_PATH, notices_stopped, stop_notices
 from paperfeed.digest.render import RATE_PATH
 from paperfeed.digest.subscribe import (
     RateLimited,
@@ -426,9 +426,13 @@ async def stop_notices_page(request: Request, token: str = "") -> Response:
     """Ask before stopping notice emails: link scanners follow GET links, only a POST acts."""
     ctx = _ctx(request)
     try:
-        user_of_stop_token(ctx.settings, token)
+        stopped = await run_in_threadpool(notices_stopped, ctx.engine, ctx.settings, token)
     except TokenError as exc:
         return _message(ctx, "Link not valid", str(exc), status=400)
+    if stopped:  # a link followed again says so, as it does not ask twice
+        lines = ("No emails about replies and comments are sent to you.",
+                 "Turn them back on in your settings at any time.")  # fmt: skip
+        return _message(ctx, "Notice emails are off", *lines)
     return _page(ctx, "notices_stop", action=f"{STOP_PATH}?" + urlencode({"token": token}))
 
 
