@@ -306,6 +306,9 @@ def test_a_confirmed_address_joins_an_account_only_through_its_emailed_link(
     with engine.connect() as conn:
         linked = db.subscriber_for_user(conn, _uid(engine, "gus"))
     assert linked is not None and linked["email"] == "gus@example.org"
+    again = c.get(_path(link))  # followed again: it asked once more, as if nothing was linked
+    assert again.status_code == 200 and "Address linked" in again.text, again.text
+    assert "<form" not in again.text.split("<main", 1)[1].split("</main>", 1)[0]
     assert c.get(_path(link).replace("token=", "token=x")).status_code == 400
     assert c.post(_path(link).replace("token=", "token=x")).status_code == 400
 

@@ -253,14 +253,15 @@ def _link_request(conn: Connection, settings: Settings, token: str) -> tuple[Sub
     return sub, user_id
 
 
-def link_request(engine: Engine, settings: Settings, token: str) -> tuple[Subscriber, str]:
-    """The address and the account name an emailed link-account link asks to join (no change)."""
+def link_request(engine: Engine, settings: Settings, token: str) -> tuple[Subscriber, str, bool]:
+    """The address and the account name an emailed link-account link asks to join (no change),
+    and whether they are joined already (the link was used, or the address linked since)."""
     with engine.connect() as conn:
         sub, user_id = _link_request(conn, settings, token)
         user = user_by_id(conn, user_id)
     if user is None:
         raise TokenError("The account this link was made for no longer exists.")
-    return sub, user.username
+    return sub, user.username, sub.user_id == user_id
 
 
 def link_account(engine: Engine, settings: Settings, token: str) -> Subscriber:

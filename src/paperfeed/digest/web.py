@@ -455,9 +455,14 @@ async def link_account_page(request: Request, token: str = "") -> Response:
     address to an account; the page names both, and only its button (a POST) links."""
     ctx = _ctx(request)
     try:
-        sub, username = await run_in_threadpool(link_request, ctx.engine, ctx.settings, token)
+        sub, username, linked = await run_in_threadpool(
+            link_request, ctx.engine, ctx.settings, token
+        )
     except TokenError as exc:
         return _message(ctx, "Link not valid", str(exc), status=400)
+    if linked:  # used already: nothing to ask
+        line = f"Emails about replies and comments on your papers go to {sub.email} already."
+        return _message(ctx, "Address linked", line)
     action = f"{LINK_PATH}?" + urlencode({"token": token})
     return _page(ctx, "notices_link", action=action, email=sub.email, username=username)
 
