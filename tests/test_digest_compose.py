@@ -196,3 +196,37 @@ def test_keyword_index_matches_word_starts_like_a_regex(texts: list[str], query:
         if terms and all(re.search(rf"\b{re.escape(w)}", t.lower()) for w in terms)
     }  # fmt: skip
     assert _TextIndex(texts).having_all(terms) == expected
+
+
+def test_each_interest_gets_its_turn_before_one_fills_the_digest() -> None:
+    """A keyword that matched most of the week filled every place (8 of 10 in a tester's
+    digest), and the followed category, whose papers score lower, got none."""
+    many = [cand(f"t{n}", f"Transformer study {n}", cats=("cs.CL",)) for n in range(12)]
+    robots = [cand(f"r{n}", f"Robot arm {n}", cats=("cs.RO",)) for n in range(3)]
+    sub = Subscriber(
+        1,
+        "a@b.org",
+        "confirmed",
+        "n",
+        Preferences(
+            keywords=("transformer",), categories=("cs.RO",), include_trending=False, max_papers=6
+        ),
+    )
+    cands = many + robots
+    [digest] = compose(
+        [sub],
+        {1: interest_rows(sub)},
+        cands,
+        {},
+        {1: set()},
+        np.zeros(len(cands), dtype=np.float32),
+        {},
+        RANKING,
+        {1: "daily:x"},
+    )
+    got = [(i.paper_id, i.why) for i in digest.items]
+    assert len(got) == 6
+    assert [why for _pid, why in got].count("new in cs.RO") == 3  # each turn, until none is left
+    assert [pid for pid, _why in got[:3]] == ["t0", "t1", "t2"]  # best first, as before
+    alone = run(Preferences(keywords=("speech",), include_trending=False))
+    assert [pid for pid, _ in alone] == ["p1", "p3"]  # one interest: unchanged

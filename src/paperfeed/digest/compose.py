@@ -8,6 +8,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import zip_longest
 from typing import Protocol
 
 import numpy as np
@@ -290,6 +291,8 @@ def compose(
         for s in subscribers
     }
     matrix = scores.stacked()
+    # Twice the most papers any digest takes: an interest's share survives exclusions.
+    tops = _Tops(matrix, 2 * max((s.prefs.max_papers for s in subscribers), default=1))
     snippets = [_snippet(c.abstract) for c in cands]
     out: list[Digest] = []
     # Many digests pick the same paper for the same reason with the same score: one item
@@ -297,7 +300,7 @@ def compose(
     made: dict[_Pick, DigestItem] = {}
     for start in range(0, len(subscribers), _CHUNK):
         chunk = subscribers[start : start + _CHUNK]
-        picks = _rank_chunk(chunk, rows, matrix, trending, excluded, scores.index, ranking)
+        picks = _rank_chunk(chunk, rows, matrix, trending, excluded, scores.index, ranking, tops)
         for sub, chosen in zip(chunk, picks, strict=True):
             items = tuple(
                 made.get(pick) or made.setdefault(pick, _item(scores, cands, snippets, pick))
@@ -318,6 +321,7 @@ def _rank_chunk(
     excluded: dict[int, set[str]],
     index: dict[str, int],
     ranking: Ranking,
+    tops: _Tops,
 ) -> list[list[_Pick]]:
     if matrix.shape[1] == 0:
         return [[] for _ in chunk]
@@ -332,10 +336,79 @@ def _rank_chunk(
         drop = [index[p] for p in excluded.get(sub.id, ()) if p in index]
         drop += [index[p] for p in sub.prefs.seeds if p in index]
         final[i, drop] = -1.0
-    cols, vals = _top(final, max(s.prefs.max_papers for s in chunk))
+    wanted = max(s.prefs.max_papers for s in chunk)
+    cols, vals = _top(final, wanted)
     owner = np.repeat(np.arange(len(chunk)), sizes)
     reasons = _reasons(matrix, flat, owner, starts, cols)
-    return [_picks(cols[i], vals[i], reasons[i], s.prefs.max_papers) for i, s in enumerate(chunk)]
+    picks = [_picks(cols[i], vals[i], reasons[i], s.prefs.max_papers) for i, s in enumerate(chunk)]
+    for i, n in enumerate(sizes):
+        if n > 1:
+            mine = flat[starts[i] : starts[i] + n]
+            shares = [_share(tops(int(r)), final[i]) for r in mine]
+            picks[i] = _in_turn(matrix, mine, final[i], shares, picks[i], chunk[i])
+    return picks
+
+
+def _share(cols: np.ndarray, scores: np.ndarray) -> list[int]:
+    """An interest's best papers for one subscriber: those it may get, best first."""
+    got = scores[cols]
+    keep = got >= 0
+    cols, got = cols[keep], got[keep]
+    return [int(c) for c in cols[np.lexsort((cols, -got))]]
+
+
+class _Tops:
+    """Each interest row's best papers (columns, at most `depth`), found once per run."""
+
+    def __init__(self, matrix: np.ndarray, depth: int) -> None:
+        self.matrix, self.depth = matrix, depth
+        self._found: dict[int, np.ndarray] = {}
+
+    def __call__(self, row: int) -> np.ndarray:
+        found = self._found.get(row)
+        if found is None:
+            values = self.matrix[row]
+            hits = np.flatnonzero(values > 0)
+            if len(hits) > self.depth:
+                hits = hits[np.argpartition(-values[hits], self.depth - 1)[: self.depth]]
+            found = self._found[row] = hits
+        return found
+
+
+def _in_turn(
+    matrix: np.ndarray,
+    rows: np.ndarray,
+    scores: np.ndarray,
+    shares: list[list[int]],
+    top: list[_Pick],
+    sub: Subscriber,
+) -> list[_Pick]:
+    """A digest of several interests takes each interest's best papers in turn (a keyword
+    that matches dozens of papers no longer fills every place before a followed category
+    gets one), then the best of the rest (trending among them), shown best first."""
+    wanted = sub.prefs.max_papers
+    chosen: list[int] = []
+    taken: set[int] = set()
+    ordered = sorted(shares, key=lambda share: -scores[share[0]] if share else 0.0)
+    for round_ in zip_longest(*ordered):
+        for col in round_:
+            if col is not None and col not in taken and len(chosen) < wanted:
+                taken.add(col)
+                chosen.append(col)
+    for col, _value, _reason in top:
+        if len(chosen) >= wanted:
+            break
+        if col not in taken:
+            taken.add(col)
+            chosen.append(col)
+    chosen.sort(key=lambda col: (-scores[col], col))
+    values = matrix[np.ix_(rows, chosen)] if chosen else np.zeros((len(rows), 0))
+    best = values.max(axis=0) if chosen else np.zeros(0)
+    why = np.where(best > 0, rows[values.argmax(axis=0)], 0) if chosen else np.zeros(0)
+    return [
+        (col, float(scores[col]), int(reason))
+        for col, reason in zip(chosen, why.tolist(), strict=True)
+    ]
 
 
 def _top(final: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
