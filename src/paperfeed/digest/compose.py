@@ -402,7 +402,7 @@ def _in_turn(
             taken.add(col)
             chosen.append(col)
     chosen.sort(key=lambda col: (-scores[col], col))
-    values = matrix[np.ix_(rows, chosen)] if chosen else np.zeros((len(rows), 0))
+    values = matrix[np.ix_(rows, np.array(chosen, dtype=np.intp))]
     best = values.max(axis=0) if chosen else np.zeros(0)
     why = np.where(best > 0, rows[values.argmax(axis=0)], 0) if chosen else np.zeros(0)
     return [
