@@ -332,10 +332,12 @@ def _rank_chunk(
     wants = np.array([s.prefs.include_trending for s in chunk], dtype=bool)
     final = personal + (wants * ranking.trending_weight)[:, None] * trending[None, :]
     final[~((personal > 0) | wants[:, None])] = -1.0
+    dropped: list[list[int]] = []
     for i, sub in enumerate(chunk):
         drop = [index[p] for p in excluded.get(sub.id, ()) if p in index]
         drop += [index[p] for p in sub.prefs.seeds if p in index]
         final[i, drop] = -1.0
+        dropped.append(drop)
     wanted = max(s.prefs.max_papers for s in chunk)
     cols, vals = _top(final, wanted)
     owner = np.repeat(np.arange(len(chunk)), sizes)
@@ -344,34 +346,29 @@ def _rank_chunk(
     for i, n in enumerate(sizes):
         if n > 1:
             mine = flat[starts[i] : starts[i] + n]
-            shares = [_share(tops(int(r)), final[i]) for r in mine]
-            picks[i] = _in_turn(matrix, mine, final[i], shares, picks[i], chunk[i])
+            shares = [tops(r) for r in mine.tolist()]
+            never = set(dropped[i])  # sent before, or a seed paper
+            picks[i] = _in_turn(matrix, mine, final[i], shares, never, picks[i], chunk[i])
     return picks
 
 
-def _share(cols: np.ndarray, scores: np.ndarray) -> list[int]:
-    """An interest's best papers for one subscriber: those it may get, best first."""
-    got = scores[cols]
-    keep = got >= 0
-    cols, got = cols[keep], got[keep]
-    return [int(c) for c in cols[np.lexsort((cols, -got))]]
-
-
 class _Tops:
-    """Each interest row's best papers (columns, at most `depth`), found once per run."""
+    """Each interest row's best papers (columns, best first, at most `depth`), found once
+    per run."""
 
     def __init__(self, matrix: np.ndarray, depth: int) -> None:
         self.matrix, self.depth = matrix, depth
-        self._found: dict[int, np.ndarray] = {}
+        self._found: dict[int, list[int]] = {}
 
-    def __call__(self, row: int) -> np.ndarray:
+    def __call__(self, row: int) -> list[int]:
         found = self._found.get(row)
         if found is None:
             values = self.matrix[row]
             hits = np.flatnonzero(values > 0)
             if len(hits) > self.depth:
                 hits = hits[np.argpartition(-values[hits], self.depth - 1)[: self.depth]]
-            found = self._found[row] = hits
+            hits = hits[np.lexsort((hits, -values[hits]))]
+            found = self._found[row] = hits.tolist()
         return found
 
 
@@ -380,35 +377,36 @@ def _in_turn(
     rows: np.ndarray,
     scores: np.ndarray,
     shares: list[list[int]],
+    never: set[int],
     top: list[_Pick],
     sub: Subscriber,
 ) -> list[_Pick]:
-    """A digest of several interests takes each interest's best papers in turn (a keyword
-    that matches dozens of papers no longer fills every place before a followed category
-    gets one), then the best of the rest (trending among them), shown best first."""
+    """A digest of several interests takes each interest's best papers in turn, by that
+    interest's own score (a keyword that matches dozens of papers no longer fills every place
+    before a followed category gets one), then the best of the rest (trending among them);
+    shown best first by the blended score."""
     wanted = sub.prefs.max_papers
     chosen: list[int] = []
-    taken: set[int] = set()
-    ordered = sorted(shares, key=lambda share: -scores[share[0]] if share else 0.0)
+    taken = set(never)
+    ordered = sorted((share for share in shares if share), key=lambda share: -scores[share[0]])
     for round_ in zip_longest(*ordered):
         for col in round_:
-            if col is not None and col not in taken and len(chosen) < wanted:
+            if col is not None and col not in taken:
                 taken.add(col)
                 chosen.append(col)
-    for col, _value, _reason in top:
-        if len(chosen) >= wanted:
+                if len(chosen) == wanted:
+                    break
+        if len(chosen) == wanted:
             break
-        if col not in taken:
-            taken.add(col)
-            chosen.append(col)
-    chosen.sort(key=lambda col: (-scores[col], col))
-    values = matrix[np.ix_(rows, np.array(chosen, dtype=np.intp))]
-    best = values.max(axis=0) if chosen else np.zeros(0)
-    why = np.where(best > 0, rows[values.argmax(axis=0)], 0) if chosen else np.zeros(0)
-    return [
-        (col, float(scores[col]), int(reason))
-        for col, reason in zip(chosen, why.tolist(), strict=True)
-    ]
+    chosen += [col for col, _value, _reason in top if col not in taken][: wanted - len(chosen)]
+    if not chosen:
+        return []
+    at = np.array(chosen, dtype=np.intp)
+    values = matrix[np.ix_(rows, at)]
+    got = scores[at]
+    why = np.where(values.max(axis=0) > 0, rows[values.argmax(axis=0)], 0)
+    picks = zip(chosen, got.tolist(), why.tolist(), strict=True)
+    return sorted(picks, key=lambda pick: (-pick[1], pick[0]))
 
 
 def _top(final: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
