@@ -57,8 +57,10 @@ def test_a_chosen_collection_and_the_admin_tables_pass_axe(page: Page, live_site
     runs = page.get_by_role("region", name="Recent runs")
     runs.focus()  # Tab reaches it; the arrow keys then scroll it
     expect(runs).to_be_focused()
+    assert runs.evaluate("el => el.scrollWidth > el.clientWidth")  # there is something to scroll
     page.keyboard.press("ArrowRight")
-    assert runs.evaluate("el => el.scrollLeft") > 0
+    # The browser scrolls on its own time (smoothly, where it does): wait for it, not a frame.
+    page.wait_for_function("el => el.scrollLeft > 0", arg=runs.element_handle(), timeout=5000)
 
 
 def test_copying_the_bibtex_is_said(page: Page, live_site: LiveSite) -> None:
