@@ -82,6 +82,30 @@ def test_rendered_digest_is_ascii_on_the_wire_and_escapes_html() -> None:
     assert 'href="https://p.example/papers/2606.1"' in html
 
 
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Weekly papers: "
+        + "Scaling laws for mixture of experts language models " * 2
+        + "(+9 more)",
+        "Weekly papers: 基于深度学习的医学图像分割方法研究与大规模预训练模型的对齐和评估 (+9 more)",
+        "Daily papers: Über die Vollständigkeit der Axiome des logischen Funktionenkalküls"
+        " (+2 more)",
+    ],
+)
+def test_long_subjects_are_folded_and_read_back_whole(subject: str) -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    mail = build_message(settings, "a@b.org", subject, "t", "<p>h</p>", THU, None)
+    head = mail.wire.split("\r\n\r\n", 1)[0]
+    lines = head.split("\r\n")
+    subject_lines = [i for i, line in enumerate(lines) if line.startswith("Subject: ")]
+    assert len(subject_lines) == 1
+    first = subject_lines[0]
+    assert lines[first + 1].startswith(" "), "a long subject continues on a folded line"
+    assert all(len(line) <= 78 for line in lines if "://" not in line)
+    assert mail.parsed()["Subject"] == subject
+
+
 @pytest.mark.parametrize("field", ["to", "subject"])
 def test_line_breaks_in_headers_are_refused(field: str) -> None:
     settings = Settings(_env_file=None)  # type: ignore[call-arg]

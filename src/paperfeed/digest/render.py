@@ -426,7 +426,7 @@ def _assemble(
         ("MIME-Version", "1.0"),
         ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
     ]
-    head = _CRLF.join(f"{name}: {_checked(value)}" for name, value in headers)
+    head = _CRLF.join(f"{name}: {_folded(name, _checked(value))}" for name, value in headers)
     return Mail(message_id, head, boundary, bodies)
 
 
@@ -435,6 +435,28 @@ def _checked(value: str) -> str:
     if "\r" in value or "\n" in value or not value.isascii():
         raise ValueError(f"refusing a header value with a line break or raw non-ASCII: {value!r}")
     return value
+
+
+_FOLD = "\r\n "
+_LINE = 78  # RFC 5322's recommended longest header line, CRLF not counted
+
+
+@lru_cache(maxsize=4096)
+def _folded(name: str, value: str) -> str:
+    """A header value folded at its spaces so no line passes 78 characters where it can."""
+    if len(name) + 2 + len(value) <= _LINE:
+        return value
+    lines: list[str] = []
+    line = ""
+    width = _LINE - len(name) - 2  # the first line holds "Name: " too
+    for word in value.split(" "):
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line, width = word, _LINE - 1  # a continuation line starts with its space
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return _FOLD.join(lines)
 
 
 @lru_cache(maxsize=4096)  # a run's subjects repeat (same lead paper, same count)
