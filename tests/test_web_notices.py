@@ -313,6 +313,35 @@ def test_a_confirmed_address_joins_an_account_only_through_its_emailed_link(
     assert c.post(_path(link).replace("token=", "token=x")).status_code == 400
 
 
+def test_an_older_link_request_cannot_take_back_an_address_linked_since(
+    c: TestClient, sink: Sink, engine: Engine
+) -> None:
+    for address in ("old@example.org", "new@example.org"):  # both confirmed, neither linked
+        c.post("/api/subscribe", json={"email": address})
+        c.get(_path(_link(sink.to(address)[-1], "confirm")))
+    kim = _bearer(c, "kim")
+    c.post("/api/subscribe", json={"email": "old@example.org"}, headers=kim)
+    c.post("/api/subscribe", json={"email": "new@example.org"}, headers=kim)
+    older = _path(_link(sink.to("old@example.org")[-1], "notices/link"))
+    newer = _path(_link(sink.to("new@example.org")[-1], "notices/link"))
+    assert c.post(newer).status_code == 200
+    page = c.get(older)  # the first request, followed after the second was used
+    assert page.status_code == 400 and "linked another address since" in page.text
+    assert c.post(older).status_code == 400
+    with engine.connect() as conn:
+        linked = db.subscriber_for_user(conn, _uid(engine, "kim"))
+    assert linked is not None and linked["email"] == "new@example.org"
+    # Asked again, the older address can be linked: the account's latest choice stands.
+    c.post("/api/subscribe", json={"email": "old@example.org"}, headers=kim)
+    again = _path(_link(sink.to("old@example.org")[-1], "notices/link"))
+    assert again != older and c.post(again).status_code == 200
+    with engine.connect() as conn:
+        linked = db.subscriber_for_user(conn, _uid(engine, "kim"))
+    assert linked is not None and linked["email"] == "old@example.org"
+    assert "Address linked" in c.get(again).text  # followed again: done, not refused
+    assert c.get(newer).status_code == 400  # and the used newer link cannot switch back
+
+
 def test_notices_about_a_hidden_comment_are_dropped_unsent(
     s: Settings, c: TestClient, sink: Sink, engine: Engine
 ) -> None:

@@ -190,9 +190,14 @@ def stop_notices(engine: Engine, settings: Settings, token: str) -> None:
             db.drop_pending(conn, int(str(sub["id"])), db.NOTICE_KIND, "notices turned off")
 
 
-def render_link(settings: Settings, sub: Subscriber, user_id: int, now: datetime) -> Mail:
-    """The email that asks a confirmed address's owner to link it to the account that asked."""
-    token = make_token(secret_key(settings), "link", sub.id, f"{sub.nonce}.{user_id}")
+def render_link(
+    settings: Settings, sub: Subscriber, user_id: int, now: datetime, linked: int = 0
+) -> Mail:
+    """The email that asks a confirmed address's owner to link it to the account that asked.
+    `linked` is the account's linked subscription when it asked (0: none): once the account
+    links another address the link no longer applies."""
+    value = f"{sub.nonce}.{user_id}.{linked}"
+    token = make_token(secret_key(settings), "link", sub.id, value)
     links = Links(settings.public_url, secret_key(settings), sub.id, sub.nonce)
     subject = "paperfeed: link this address to your account"
     text, html = render_pair(
@@ -205,13 +210,17 @@ def render_link(settings: Settings, sub: Subscriber, user_id: int, now: datetime
     return build_message(settings, sub.email, subject, text, html, now, None)
 
 
-def read_link_token(settings: Settings, token: str) -> tuple[int, str, int]:
-    """(subscriber id, nonce, user id) of a link-account token; TokenError when not valid."""
+def read_link_token(settings: Settings, token: str) -> tuple[int, str, int, int | None]:
+    """(subscriber id, nonce, user id, the account's linked subscription when it asked, 0 for
+    none, None in links made before that was written) of a link-account token; TokenError when
+    not valid."""
     sid, value = read_token(secret_key(settings), "link", token)
-    nonce, _, user = value.partition(".")
-    if not user.isascii() or not user.isdigit():
+    nonce, _, rest = value.partition(".")
+    user, _, linked = rest.partition(".")
+    numbers = (user, linked) if linked else (user,)
+    if not all(n.isascii() and n.isdigit() for n in numbers):
         raise TokenError("This link is not valid.")
-    return sid, nonce, int(user)
+    return sid, nonce, int(user), int(linked) if linked else None
 
 
 def send_queued(engine: Engine, settings: Settings, outbox_ids: list[int]) -> None:

@@ -142,7 +142,9 @@ def _upsert_and_queue(conn: Connection, settings: Settings, request: _Request) -
     linked = existing["user_id"] if existing is not None else None
     if request.user_id is not None and already and linked != request.user_id:
         # A confirmed address joins the account only when its owner follows the emailed link.
-        message = render_link(settings, sub, request.user_id, _now())
+        current = db.subscriber_for_user(conn, request.user_id)
+        asked_with = int(str(current["id"])) if current is not None else 0
+        message = render_link(settings, sub, request.user_id, _now(), asked_with)
     else:
         links, digests = _links(settings, sub), sub.prefs.frequency != "none"
         message = render_confirmation(settings, links, address, already, _now(), digests)
@@ -246,10 +248,19 @@ def _take_over_link(conn: Connection, sid: int) -> None:
 
 
 def _link_request(conn: Connection, settings: Settings, token: str) -> tuple[Subscriber, int]:
-    sid, nonce, user_id = read_link_token(settings, token)
+    sid, nonce, user_id, linked_then = read_link_token(settings, token)
     sub = _load(conn, sid)
     if sub.nonce != nonce or sub.status != "confirmed":
         raise TokenError("This link is no longer valid.")
+    current = db.subscriber_for_user(conn, user_id)
+    now_linked = int(str(current["id"])) if current is not None else 0
+    if linked_then is not None and now_linked not in (linked_then, sid):
+        # The account linked another address after asking for this one: the newer choice
+        # stands, and this older link must not take it back.
+        raise TokenError(
+            "This link was replaced: the account has linked another address since it asked. "
+            "Ask again from your account's settings to use this one."
+        )
     return sub, user_id
 
 
