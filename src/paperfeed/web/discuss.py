@@ -55,9 +55,9 @@ from paperfeed.text import xml_safe
 from paperfeed.web import api_links, discussion
 from paperfeed.web.auth import (
     BadCredentials,
-    authenticate,
     check_new_account,
     hash_new_password,
+    limited_sign_in,
     safe_next,
 )
 from paperfeed.web.confirm import Confirmed, ask
@@ -508,8 +508,8 @@ def change_password(
 ) -> Response:
     """Change the password after checking the current one; every other session (other
     browsers, API tokens) ends, as a stolen password's would."""
-    try:
-        authenticate(site.engine, user.username, current)
+    try:  # under the sign-in limits: a borrowed session must not guess the password freely
+        limited_sign_in(site, request, user.username, current)
     except BadCredentials as exc:
         raise HTTPException(400, "the current password is not right") from exc
     try:
