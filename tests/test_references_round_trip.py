@@ -170,8 +170,7 @@ def test_bibtex_escapes_what_latex_reads_as_markup_outside_maths(title: str, wri
     ref = _one(text)
     assert normalise_title(title) in ref.keys
     unescaped = title.replace(r"\_", "_")
-    tag = unescaped.replace("{", "").replace("}", "")  # a keyword has no braces of its own
-    assert (ref.note, ref.tags) == (f"see {unescaped}", (tag,))
+    assert (ref.note, ref.tags) == (f"see {unescaped}", (unescaped,))  # braces kept
 
 
 # --- where an arXiv id is ---------------------------------------------------------------------
@@ -267,3 +266,11 @@ def test_every_export_cites_a_family_name_with_its_particles() -> None:
     families = ("De Boi", "van der Sommen", "Van der Jeught", JOINED)
     for text in (bib, ris, references.csl_json([paper])):  # and read back
         assert _one(text).authors == families
+
+
+@pytest.mark.parametrize("tag", ["Set {A}", "odd { one", "closing } first", "a, {b}; c"])
+def test_a_tag_or_collection_name_with_braces_reads_back_whole_from_bibtex(tag: str) -> None:
+    paper = Paper("2606.24122", "A title", authors=("Ada Lovelace",))
+    text = entry(paper, extra=references.Annotations(tags=(tag, "plain")))
+    assert bibtexparser.parse_string(text).entries  # type: ignore[attr-defined]
+    assert _one(text).tags == (tag, "plain")

@@ -44,7 +44,7 @@ def _bib_reference(where: str, f: dict[str, Any]) -> Reference:
     raw_title = field_text(f.get("title"))
     notes = (_bib_note(field_text(f.get(k))) for k in ("annote", "comment", "review"))
     listed = (field_text(f.get(k)) for k in ("keywords", "groups", "mendeley-groups"))
-    tags = tags_in(_latex_accents(_unescaped(", ".join(t for t in listed if t))), bibtex=True)
+    tags = _bib_tags(", ".join(t for t in listed if t))
     if field_text(f.get("readstatus")).strip().lower() == "read" and not has_state_tag(tags):
         tags = (*tags, "read")
     note = "\n\n".join(n for n in notes if n)
@@ -59,6 +59,17 @@ def _bib_reference(where: str, f: dict[str, Any]) -> Reference:
         tuple(_bib_family(n) for n in _bib_names(field_text(f.get("author")))),
         year_in(f.get("year") or f.get("date")),
     )
+
+
+def _bib_tags(listed: str) -> tuple[str, ...]:
+    """Keywords as tags: BibTeX's braces dropped, but a brace the tag holds (written as the
+    command that prints it, as paperfeed exports one) kept."""
+    held = listed.replace(BRACE_LEFT, _HELD_LEFT).replace(BRACE_RIGHT, _HELD_RIGHT)
+    tags = tags_in(_latex_accents(_unescaped(held)), bibtex=True)
+    return tuple(t.replace(_HELD_LEFT, "{").replace(_HELD_RIGHT, "}") for t in tags)
+
+
+_HELD_LEFT, _HELD_RIGHT = "\ue000", "\ue001"  # private-use stand-ins while braces are dropped
 
 
 def _bib_names(value: str) -> list[str]:

@@ -139,7 +139,8 @@ def _annotation_fields(extra: Annotations) -> list[tuple[str, str]]:
         lines = extra.note.splitlines()
         fields.append(("annote", "\n".join(_text_field(_braces_matched(ln)) for ln in lines)))
     if extra.all_tags:
-        tags = (t.replace("{", "").replace("}", "") for t in extra.all_tags)
+        spelled = {"{": BRACE_LEFT, "}": BRACE_RIGHT}  # a tag's own braces read back as such
+        tags = ("".join(spelled.get(ch, ch) for ch in t) for t in extra.all_tags)
         fields.append(("keywords", _text_field(", ".join(listed_tag(t, True) for t in tags))))
     if extra.state == "read":
         fields.append(("readstatus", "read"))
