@@ -274,3 +274,18 @@ def test_a_tag_or_collection_name_with_braces_reads_back_whole_from_bibtex(tag: 
     text = entry(paper, extra=references.Annotations(tags=(tag, "plain")))
     assert bibtexparser.parse_string(text).entries  # type: ignore[attr-defined]
     assert _one(text).tags == (tag, "plain")
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ("eprint = {9901001}, archivePrefix = {arXiv}, primaryClass = {cs.LG}", "cs/9901001"),
+        ("eprint = {0601001v2}, primaryClass = {math.AG}", "math/0601001"),
+        ("eprint = {9901001}, archivePrefix = {PMC}, primaryClass = {cs.LG}", None),
+        ("eprint = {9901001}", None),
+    ],
+)
+def test_an_old_style_id_split_between_eprint_and_primary_class_is_read(
+    fields: str, expected: str | None
+) -> None:
+    assert _one(f"@misc{{k, title = {{Old}}, {fields}}}").arxiv_id == expected

@@ -41,6 +41,7 @@ def _bib_reference(where: str, f: dict[str, Any]) -> Reference:
     JabRef's or Mendeley's groups as tags, JabRef's `readstatus` as the reading state."""
     arxiv_fields = ("eprint", "arxivid", "arxiv", "url", "howpublished", "pdf", "journal")
     arxiv = find_arxiv_id(*(f.get(k) for k in (*arxiv_fields, "note", "volume", "doi")))
+    arxiv = arxiv or _old_style_eprint(f)
     raw_title = field_text(f.get("title"))
     notes = (_bib_note(field_text(f.get(k))) for k in ("annote", "comment", "review"))
     listed = (field_text(f.get(k)) for k in ("keywords", "groups", "mendeley-groups"))
@@ -59,6 +60,20 @@ def _bib_reference(where: str, f: dict[str, Any]) -> Reference:
         tuple(_bib_family(n) for n in _bib_names(field_text(f.get("author")))),
         year_in(f.get("year") or f.get("date")),
     )
+
+
+_OLD_NUMBER = re.compile(r"\d{7}(?:v\d+)?")
+
+
+def _old_style_eprint(f: dict[str, Any]) -> str | None:
+    """An old-style id split in two, as some exporters write it: eprint = {9901001} and
+    primaryClass = {cs.LG} (the archive) for cs/9901001."""
+    number = field_text(f.get("eprint")).strip()
+    archive = field_text(f.get("primaryclass")).strip()
+    prefix = field_text(f.get("archiveprefix")).strip().lower()
+    if not archive or prefix not in ("", "arxiv") or not _OLD_NUMBER.fullmatch(number):
+        return None
+    return find_arxiv_id(f"{archive}/{number}")
 
 
 def _bib_tags(listed: str) -> tuple[str, ...]:
