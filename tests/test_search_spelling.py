@@ -14,6 +14,8 @@ COUNTS = {
     "evil": 2,
     "evid": 60,
     "graph": 500,
+    "schrodinger": 80,
+    "godel": 12,
 }
 
 
@@ -38,3 +40,10 @@ def test_suggestion_keeps_the_query_and_fixes_its_words() -> None:
     parsed = parse_query('Transfomer  atention for "graph" -survey')
     assert suggest(parsed, _frequencies) == 'transformer attention for "graph" -survey'
     assert suggest(parse_query("graph attention"), _frequencies) is None
+
+
+def test_a_misspelt_accented_word_gets_a_suggestion_and_a_right_one_none() -> None:
+    assert correct("schrödnger", _frequencies) == "schrodinger"  # folded as the index folds
+    assert correct("gödel", _frequencies) is None  # spelt right, accent and all
+    parsed = parse_query("Schrödnger equation")
+    assert suggest(parsed, _frequencies) == "schrodinger equation"

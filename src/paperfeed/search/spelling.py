@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from string import ascii_lowercase
 
 from paperfeed.search.query import CODE_WORDS, STOP_WORDS, ParsedQuery
+from paperfeed.text import fold_accents
 
 Frequencies = Callable[[Sequence[str]], list[int]]  # in how many papers each word occurs
 RARE = 2  # a word in at most this many papers may be a typo
@@ -27,7 +28,9 @@ def suggest(parsed: ParsedQuery, frequencies: Frequencies) -> str | None:
 
 
 def correct(word: str, frequencies: Frequencies) -> str | None:
-    """The most frequent known word one edit away, when `word` itself is rare; else None."""
+    """The most frequent known word one edit away, when `word` itself is rare; else None.
+    Accents are read as the index reads them ("schrödnger" is "schrodnger")."""
+    word = fold_accents(word).lower()
     if not 4 <= len(word) <= 30 or not word.isalpha() or not word.isascii() or word in STOP_WORDS:
         return None
     if word in CODE_WORDS.values():  # "C#" typed: no typo for "sharp"
