@@ -1,0 +1,45 @@
+"""What a reader coming from Hugging Face Papers and a feed reader expects of pages and feeds."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+from sqlalchemy import Engine
+
+from paperfeed.settings import Settings
+from tests.web_support import HOSTILE_ID, client
+
+
+class _Alternates(HTMLParser):
+    """The `<link rel="alternate">` feeds a page's head announces."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[dict[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {k: v or "" for k, v in attrs}
+        if tag == "link" and found.get("rel") == "alternate" and "type" in found:
+            self.links.append(found)
+
+
+def _alternates(page: str) -> dict[str, dict[str, str]]:
+    parser = _Alternates()
+    parser.feed(page)
+    return {link["type"]: link for link in parser.links}
+
+
+def test_a_paper_page_announces_its_discussion_feed(site: Settings, engine: Engine) -> None:
+    with client(site, engine) as c:
+        page = c.get(f"/papers/{HOSTILE_ID}")
+        found = _alternates(page.text)
+        atom = found["application/atom+xml"]
+        rss = found["application/rss+xml"]
+        assert atom["href"] == f"/feeds/papers/{HOSTILE_ID}/comments.atom"
+        assert rss["href"] == f"/feeds/papers/{HOSTILE_ID}/comments.rss"
+        assert atom["title"].startswith("Discussion: Attention <script>")  # text, once unescaped
+        assert "<script>" not in page.text.split("</head>")[0]
+        for link in (atom, rss):
+            feed = c.get(link["href"])
+            assert feed.status_code == 200
+            assert feed.headers["content-type"].startswith(link["type"])
