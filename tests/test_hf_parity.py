@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from html.parser import HTMLParser
+from xml.etree import ElementTree as ET
 
 from sqlalchemy import Engine
 
 from paperfeed.settings import Settings
-from tests.web_support import HOSTILE_ID, client
+from paperfeed.web.periods import day_period
+from tests.web_support import DAYS, HOSTILE_ID, client
+
+ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 class _Alternates(HTMLParser):
@@ -43,3 +47,22 @@ def test_a_paper_page_announces_its_discussion_feed(site: Settings, engine: Engi
             feed = c.get(link["href"])
             assert feed.status_code == 200
             assert feed.headers["content-type"].startswith(link["type"])
+
+
+def test_the_feed_that_follows_the_newest_day_has_a_name_without_a_date(
+    site: Settings, engine: Engine
+) -> None:
+    newest, older = max(DAYS), min(DAYS)
+    heading = day_period(newest).heading
+    with client(site, engine) as c:
+        home = _alternates(c.get("/").text)["application/atom+xml"]
+        dated = _alternates(c.get(f"/papers/date/{older}").text)["application/atom+xml"]
+        atom = ET.fromstring(c.get("/feeds/daily.atom").content)
+        rss = ET.fromstring(c.get("/feeds/daily.rss").content)
+        old = ET.fromstring(c.get(f"/feeds/daily.atom?date={older}").content)
+    assert (home["title"], home["href"]) == ("Daily papers (Atom)", "/feeds/daily.atom")
+    assert dated["title"] == f"Daily papers · {day_period(older).heading} (Atom)"
+    assert atom.findtext(f"{ATOM}title") == "Daily papers · paperfeed"
+    assert rss.findtext("channel/title") == "Daily papers · paperfeed"
+    assert atom.findtext(f"{ATOM}subtitle") == f"Daily papers · {heading} on paperfeed"
+    assert old.findtext(f"{ATOM}title") == f"Daily papers · {day_period(older).heading} · paperfeed"

@@ -8,7 +8,6 @@ import html
 import re
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated, Any
@@ -90,7 +89,7 @@ def _generator(
     feed.register_extension("link_rels", BaseExtension, _AtomLinkRels, atom=True, rss=False)
     feed.generator("paperfeed")
     feed.id(_xml_text(base_url + feed_url(listing, "atom", listing.page)))
-    feed.title(_xml_text(f"{listing.title}{_part(listing)} · paperfeed"))
+    feed.title(_xml_text(f"{listing.feed_name}{_part(listing)} · paperfeed"))
     feed.description(_described(f"{listing.title}{_part(listing)} on paperfeed", fmt))
     if fmt == "rss":  # RSS's <author> must be an email address: names go in dc:creator
         feed.load_extension("dc", atom=False, rss=True)
@@ -347,7 +346,7 @@ def daily_feed(
                 return views.Listing("Daily papers", [], 0, 1, DAY_FEED_SIZE, "/", "/feeds/daily")
             listing = views.daily(conn, period, page, DAY_FEED_SIZE, None)
         if not (day or week or month):  # the feed that follows the latest day says so itself
-            return replace(listing, feed_query="")
+            return views.following_newest(listing)
         return listing
 
     return _serve(request, site, fmt, build)

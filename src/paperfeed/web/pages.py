@@ -110,7 +110,7 @@ def _daily_context(
 ) -> dict[str, object]:
     listing = views.daily(conn, period, page, site.settings.page_size, user, hide)
     if latest:  # the newest day's page offers the feed that follows the newest day
-        listing = replace(listing, feed_query="")
+        listing = views.following_newest(listing)
     return {"listing": listing, **_day_nav(conn, period)}
 
 

@@ -88,6 +88,12 @@ class Listing:
     hidden: int = 0  # papers of the whole list the reader's mutes leave out (see `estimated`)
     estimated: bool = False  # `total` estimated (the reader's mutes, a long listing)
     named: frozenset[str] = frozenset()  # papers a search named: mutes never hide them
+    feed_title: str = ""  # the feed's name where it is not the page's title
+
+    @property
+    def feed_name(self) -> str:
+        """What the listing's feed is called (in a feed reader's list of subscriptions)."""
+        return self.feed_title or self.title
 
     @property
     def pages(self) -> int:
@@ -97,6 +103,12 @@ class Listing:
     def feed(self, fmt: str) -> str:
         """The URL of this listing as a feed or BibTeX file."""
         return f"{self.feed_path}.{fmt}{self.feed_query}"
+
+
+def following_newest(listing: Listing) -> Listing:
+    """The newest day's listing offering the feed that follows the newest day: that feed's
+    name has no date, which would go stale in a reader's list of subscriptions."""
+    return replace(listing, feed_query="", feed_title="Daily papers")
 
 
 class PageOutOfRange(ValueError):
