@@ -10,6 +10,8 @@ from sqlalchemy import Engine
 
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
+from paperfeed.store.accounts import find_user, set_suspended
+from paperfeed.store.library import new_feed_token
 from tests.web_support import client, post_form, sign_up, web_settings
 
 PASSWORD = "correct horse battery"
@@ -46,3 +48,25 @@ def test_changing_the_password_guesses_the_current_one_under_the_sign_in_limits(
     # ... and the right password is still refused while the limit lasts (no oracle)
     right = post_form(bob, "/settings/password", {"current": PASSWORD, "new": "y" * 20})
     assert right.status_code == 429
+
+
+def _user_id(engine: Engine, username: str) -> int:
+    with engine.connect() as conn:
+        found = find_user(conn, username)
+    assert found is not None
+    return found[0].id
+
+
+def test_a_suspended_readers_private_feed_url_stops_with_their_sessions(
+    small: tuple[Settings, Engine], bob: TestClient
+) -> None:
+    _settings, engine = small
+    uid = _user_id(engine, "bob")
+    with engine.begin() as conn:
+        token = new_feed_token(conn, uid)
+    assert bob.get(f"/feeds/for-you/{token}.atom").status_code == 200
+    with engine.begin() as conn:
+        set_suspended(conn, uid, True)
+    assert bob.get("/library").status_code == 403  # the session, as before
+    refused = bob.get(f"/feeds/for-you/{token}.atom")
+    assert refused.status_code == 404 and "revoked" in refused.text

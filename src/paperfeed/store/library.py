@@ -904,8 +904,12 @@ def has_feed_token(conn: Connection, user_id: int) -> bool:
 
 
 def feed_token_user(conn: Connection, token: str) -> int | None:
-    """The id of the user a private feed token belongs to."""
-    query = select(feed_tokens.c.user_id).where(feed_tokens.c.token_hash == _hash(token))
+    """The id of the user a private feed token belongs to (None while they are suspended)."""
+    query = (
+        select(feed_tokens.c.user_id)
+        .join(users, users.c.id == feed_tokens.c.user_id)
+        .where(feed_tokens.c.token_hash == _hash(token), users.c.suspended_at.is_(None))
+    )
     found = conn.execute(query).scalar()
     return int(found) if found is not None else None
 
