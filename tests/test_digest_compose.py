@@ -230,3 +230,34 @@ def test_each_interest_gets_its_turn_before_one_fills_the_digest() -> None:
     assert [pid for pid, _why in got[:3]] == ["t0", "t1", "t2"]  # best first, as before
     alone = run(Preferences(keywords=("speech",), include_trending=False))
     assert [pid for pid, _ in alone] == ["p1", "p3"]  # one interest: unchanged
+
+
+def test_trending_takes_a_turn_in_a_digest_of_several_interests_when_wanted() -> None:
+    """Interests that matched dozens of papers filled every place, so "include trending" did
+    nothing for a subscriber with more than one interest."""
+    many = [cand(f"t{n}", f"Transformer study {n}", cats=("cs.CL",)) for n in range(12)]
+    robots = [cand(f"r{n}", f"Robot arm {n}", cats=("cs.RO",)) for n in range(12)]
+    hot = [cand(f"h{n}", f"Protein folding {n}", cats=("q-bio.BM",)) for n in range(3)]
+    cands = many + robots + hot
+    trending = np.zeros(len(cands), dtype=np.float32)
+    trending[-3:] = [1.0, 0.8, 0.6]  # only the unrelated papers trend
+
+    def picks(include: bool) -> list[tuple[str, str]]:
+        prefs = Preferences(
+            keywords=("transformer",), categories=("cs.RO",), include_trending=include,
+            max_papers=8,
+        )  # fmt: skip
+        sub = Subscriber(1, "a@b.org", "confirmed", "n", prefs)
+        [digest] = compose(
+            [sub], {1: interest_rows(sub)}, cands, {}, {1: {"h0"}}, trending, {}, RANKING,
+            {1: "daily:x"},
+        )  # fmt: skip
+        return [(i.paper_id, i.why) for i in digest.items]
+
+    wanted = picks(True)
+    trend = [(pid, why) for pid, why in wanted if pid.startswith("h")]
+    assert [pid for pid, _ in trend] == ["h1", "h2"]  # a quarter of 8; h0 was sent before
+    assert all(why.startswith("trending") for _, why in trend)
+    assert len(wanted) == 8 and sum(pid.startswith("r") for pid, _ in wanted) >= 2
+    unwanted = picks(False)
+    assert len(unwanted) == 8 and not any(pid.startswith("h") for pid, _ in unwanted)

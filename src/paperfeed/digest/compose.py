@@ -293,6 +293,7 @@ def compose(
     matrix = scores.stacked()
     # Twice the most papers any digest takes: an interest's share survives exclusions.
     tops = _Tops(matrix, 2 * max((s.prefs.max_papers for s in subscribers), default=1))
+    tops.trending = _best(trending, tops.depth)
     snippets = [_snippet(c.abstract) for c in cands]
     out: list[Digest] = []
     # Many digests pick the same paper for the same reason with the same score: one item
@@ -347,6 +348,8 @@ def _rank_chunk(
         if n > 1:
             mine = flat[starts[i] : starts[i] + n]
             shares = [tops(r) for r in mine.tolist()]
+            if chunk[i].prefs.include_trending:  # trending takes a turn too, a quarter at most
+                shares.append(_fresh(tops.trending, set(dropped[i]), chunk[i].prefs.max_papers))
             never = set(dropped[i])  # sent before, or a seed paper
             picks[i] = _in_turn(matrix, mine, final[i], shares, never, picks[i], chunk[i])
     return picks
@@ -359,17 +362,26 @@ class _Tops:
     def __init__(self, matrix: np.ndarray, depth: int) -> None:
         self.matrix, self.depth = matrix, depth
         self._found: dict[int, list[int]] = {}
+        self.trending: list[int] = []  # the most trending papers' columns, most first
 
     def __call__(self, row: int) -> list[int]:
         found = self._found.get(row)
         if found is None:
-            values = self.matrix[row]
-            hits = np.flatnonzero(values > 0)
-            if len(hits) > self.depth:
-                hits = hits[np.argpartition(-values[hits], self.depth - 1)[: self.depth]]
-            hits = hits[np.lexsort((hits, -values[hits]))]
-            found = self._found[row] = hits.tolist()
+            found = self._found[row] = _best(self.matrix[row], self.depth)
         return found
+
+
+def _best(values: np.ndarray, depth: int) -> list[int]:
+    """The columns of the highest positive values, highest first (ties by column)."""
+    hits = np.flatnonzero(values > 0)
+    if len(hits) > depth:
+        hits = hits[np.argpartition(-values[hits], depth - 1)[:depth]]
+    return hits[np.lexsort((hits, -values[hits]))].tolist()  # type: ignore[no-any-return]
+
+
+def _fresh(trending: list[int], never: set[int], wanted: int) -> list[int]:
+    # Trending's share of a digest of several interests: a quarter of its places at most.
+    return [col for col in trending if col not in never][: max(1, wanted // 4)]
 
 
 def _in_turn(
@@ -383,8 +395,8 @@ def _in_turn(
 ) -> list[_Pick]:
     """A digest of several interests takes each interest's best papers in turn, by that
     interest's own score (a keyword that matches dozens of papers no longer fills every place
-    before a followed category gets one), then the best of the rest (trending among them);
-    shown best first by the blended score."""
+    before a followed category gets one; trending, when wanted, takes a turn for a quarter of
+    the places at most), then the best of the rest; shown best first by the blended score."""
     wanted = sub.prefs.max_papers
     chosen: list[int] = []
     taken = set(never)
