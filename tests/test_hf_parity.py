@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from paperfeed.settings import Settings
 from paperfeed.web.periods import day_period
-from tests.web_support import DAYS, HOSTILE_ID, client
+from tests.web_support import DAYS, HOSTILE_ID, client, on_day, sign_up
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -66,3 +66,21 @@ def test_the_feed_that_follows_the_newest_day_has_a_name_without_a_date(
     assert rss.findtext("channel/title") == "Daily papers · paperfeed"
     assert atom.findtext(f"{ATOM}subtitle") == f"Daily papers · {heading} on paperfeed"
     assert old.findtext(f"{ATOM}title") == f"Daily papers · {day_period(older).heading} · paperfeed"
+
+
+def test_searching_an_arxiv_id_not_here_offers_arxiv_and_submitting(
+    site: Settings, engine: Engine
+) -> None:
+    here = next(iter(on_day(engine, DAYS[0])))
+    with client(site, engine) as c:
+        missing = c.get("/search", params={"q": "arXiv:2607.00042v2"}).text
+        present = c.get("/search", params={"q": here}).text
+        signed_out = c.get("/submit", params={"paper": "2607.00042"}).text
+        sign_up(c, "reader")
+        form = c.get("/submit", params={"paper": "2607.00042"}).text
+    assert "2607.00042 is not on paperfeed yet" in missing
+    assert 'href="https://arxiv.org/abs/2607.00042"' in missing
+    assert 'href="/submit?paper=2607.00042"' in missing
+    assert "not on paperfeed yet" not in present
+    assert 'href="/signin?next=/submit?paper=2607.00042"' in signed_out
+    assert 'name="paper" value="2607.00042"' in form

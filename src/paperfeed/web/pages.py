@@ -14,8 +14,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
 from paperfeed import categories
-from paperfeed.models import clean_text
-from paperfeed.search.query import filter_notes, parse_query
+from paperfeed.models import LOCAL_PREFIX, clean_text
+from paperfeed.search.query import filter_notes, paper_id_in, parse_query
 from paperfeed.store.accounts import User
 from paperfeed.store.community import (
     claims_as_author,
@@ -25,7 +25,14 @@ from paperfeed.store.community import (
 )
 from paperfeed.store.enrichment import artifacts
 from paperfeed.store.library import has_positives
-from paperfeed.store.listings import Hide, last_day_within, latest_day, neighbour_days, set_flags
+from paperfeed.store.listings import (
+    Hide,
+    last_day_within,
+    latest_day,
+    neighbour_days,
+    paper_flags,
+    set_flags,
+)
 from paperfeed.util import utcnow
 from paperfeed.web import community, discussion, views
 from paperfeed.web.auth import limit, safe_next
@@ -388,9 +395,19 @@ def _search(
             "counted": outcome.counted,
             "suggestion": outcome.suggestion,
             "volatile": outcome.fallback is not None,  # the model may only be busy for now
+            "missing_id": _missing_arxiv_id(site, q),
         }
 
     return _page(request, site, user, "search.html", build, search_cache_key)
+
+
+def _missing_arxiv_id(site: Site, q: str) -> str | None:
+    """The arXiv id the whole query is, when no such paper is stored (to offer it)."""
+    pid = paper_id_in(q)
+    if pid is None or pid.startswith(LOCAL_PREFIX):
+        return None
+    with site.engine.connect() as conn:
+        return None if paper_flags(conn, [pid]) else pid
 
 
 def _similar(site: Site, pid: str, user: User | None) -> tuple[list[views.Card], bool]:
@@ -433,13 +450,15 @@ def _paragraphs(abstract: str) -> list[str]:
 
 
 @router.get("/submit")
-def submit_page(request: Request, site: SiteDep, user: UserDep) -> Response:
+def submit_page(
+    request: Request,
+    site: SiteDep,
+    user: UserDep,
+    paper: Annotated[str, Query(max_length=200, description="an arXiv id to fill in")] = "",
+) -> Response:
     """The form to submit a paper by arXiv id or URL."""
-    return html(
-        site,
-        request,
-        site.render("submit.html", user=user, window=site.settings.submit_window_days),
-    )
+    days = site.settings.submit_window_days
+    return html(site, request, site.render("submit.html", user=user, window=days, paper=paper))
 
 
 @router.post("/submit", dependencies=[FormCsrf])
