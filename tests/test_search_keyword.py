@@ -403,5 +403,9 @@ def test_a_word_inside_chinese_or_japanese_text_is_found(tmp_path: Path) -> None
     assert found("学深习") == set()  # its pairs appear, but not in a row
     assert found("learning -学习") == {"2607.00013"}
     assert found("", author="小明") == found("", author="王小明") == {"2607.00011"}
+    assert found("模") == found("モ") == {"2607.00012"}  # one character, inside a run
+    assert found("深") == {"2607.00011", "2607.00013"}  # at a pair's start or end
+    assert found("分 segment") == {"2607.00011"} and found("learning -深") == set()
+    assert found("鳥") == set()
     assert parse_query("深度学习 model").phrases == (("深度", "度学", "学习"),)
     assert parse_query("state-of-the-art").phrases == ()  # other scripts' words stay words

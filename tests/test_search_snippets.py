@@ -72,5 +72,8 @@ def test_a_chinese_or_japanese_query_is_marked_inside_text_without_spaces() -> N
     text = "本文提出一种基于深度学习的图像分割方法。学习 is studied; 学习 again."
     snippet = HIGHLIGHTER.snippet(text, parse_query("学习 -方法"), 280)
     assert snippet.count("<mark>学习</mark>") == 3 and "学习学习" not in snippet
+    assert "<mark>方法</mark>" not in snippet  # excluded, not asked for
+    snippet = HIGHLIGHTER.snippet(text, parse_query("图 深度学习"), 280)
+    assert "<mark>深度学习</mark>" in snippet and "<mark>图</mark>像" in snippet
     snippet = HIGHLIGHTER.snippet("大規模言語モデルの評価", parse_query("言語モデル"), 280)
     assert snippet == "大規模<mark>言語モデル</mark>の評価"

@@ -13,6 +13,7 @@ beside the index.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import threading
 from collections.abc import Iterable, Sequence
@@ -29,6 +30,7 @@ from paperfeed.search.ids import id_key, key_id
 from paperfeed.search.progress import Progress
 from paperfeed.search.query import ParsedQuery, code_words, words_of
 from paperfeed.store.search_store import IndexRow
+from paperfeed.text import CJK_LETTERS
 from paperfeed.util import DiskFull, utcnow
 
 # 3: the numeric `key` fast field (ids without reading documents); 4: the combined `text` field;
@@ -40,6 +42,7 @@ from paperfeed.util import DiskFull, utcnow
 SCHEMA_VERSION = 7
 _STATE = "paperfeed-state.json"
 _TEXT_FIELDS = ("title", "text")
+_ONE_CJK = re.compile(f"[{CJK_LETTERS}]")  # a query word of one Chinese or Japanese character
 _REMEMBERED = 2000  # stored documents of recent hits kept for showing them
 # tantivy reports a failed write without its OS error; with less than this free, it was space.
 _LOW_SPACE = 64 * 1024 * 1024
@@ -469,6 +472,12 @@ class KeywordIndex:
         title and author names adding their own evidence as the separate fields do."""
         clauses: list[tuple[Occur, Query]] = []
         for word in words:
+            if _ONE_CJK.fullmatch(word):
+                letter = self._cjk_letter(word, weights)
+                clauses.append(
+                    (Occur.Must, Query.boolean_query([(Occur.Should, q) for q in letter]))
+                )
+                continue
             stems = self.stem.analyze(word)
             if not stems:
                 continue
@@ -495,6 +504,8 @@ class KeywordIndex:
         return [Query.boost_query(name, FULL_NAME_BOOST)]
 
     def _word(self, word: str, weights: Weights = KEYWORD) -> list[Query]:
+        if _ONE_CJK.fullmatch(word):
+            return self._cjk_letter(word, weights)
         out = []
         for token in self.stem.analyze(word):
             title = Query.term_query(self.schema, "title", token)
@@ -507,6 +518,14 @@ class KeywordIndex:
             author = Query.term_query(self.schema, "author_words", token)
             out.append(Query.boost_query(author, weights.authors))
         return out
+
+    def _cjk_letter(self, letter: str, weights: Weights) -> list[Query]:
+        """One Chinese or Japanese character: it stands alone or in the pairs its runs were
+        indexed as (`query.code_words`), so any term of one or two such characters that holds
+        it matches."""
+        pattern = f"[{CJK_LETTERS}]?{letter}[{CJK_LETTERS}]?"
+        title, text = (Query.regex_query(self.schema, f, pattern) for f in _TEXT_FIELDS)
+        return [Query.boost_query(title, weights.title), Query.boost_query(text, weights.abstract)]
 
     def _prefix(self, prefix: str) -> list[Query]:
         pattern = _regex_escape(self._prefix_stem(prefix)) + ".*"

@@ -15,10 +15,12 @@ from functools import lru_cache
 
 import tantivy
 
-from paperfeed.search.query import CJK_RUN_RE, CODE_RE, CODE_WORDS, ParsedQuery
+from paperfeed.search.query import CODE_RE, CODE_WORDS, ParsedQuery
+from paperfeed.text import CJK_LETTERS
 
 SNIPPET_CHARS = 280
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+_CJK_ONLY = re.compile(f"[{CJK_LETTERS}]+")
 _FOLDED_RE = re.compile(r"[^\W_]*[^\W_\x00-\x7f][^\W_]*")  # a word with a non-ASCII letter
 _LEAD = 25  # characters of context shown before the first match
 
@@ -46,7 +48,7 @@ class Highlighter:
         stems, prefixes = self.targets(parsed)
         marks = self.marked(text, stems, prefixes) + self._code_marks(text, stems)
         if not text.isascii():
-            marks = _apart(marks + _cjk_marks(text, parsed.raw))
+            marks = _apart(marks + _cjk_marks(text, parsed))
         marks.sort()
         start, end = _window(text, marks, size)
         shown = [(a, b) for a, b in marks if a >= start and b <= end]
@@ -93,11 +95,30 @@ class Highlighter:
         return stem in stems or (bool(prefixes) and stem.startswith(prefixes))
 
 
-def _cjk_marks(text: str, query: str) -> list[tuple[int, int]]:
+def _cjk_runs(parsed: ParsedQuery) -> list[str]:
+    """The runs of Chinese or Japanese characters the query asks for (one character too; not
+    those it excludes): its words, and its phrases of pairs joined back into runs."""
+    runs = [w for w in parsed.meaningful if _CJK_ONLY.fullmatch(w)]
+    for phrase in parsed.phrases:
+        run = ""
+        for token in phrase:
+            if not _CJK_ONLY.fullmatch(token):
+                runs.append(run)
+                run = ""
+            elif run and len(token) == 2 and run[-1] == token[0]:
+                run += token[1]
+            else:
+                runs.append(run)
+                run = token
+        runs.append(run)
+    return [r for r in dict.fromkeys(runs) if r]
+
+
+def _cjk_marks(text: str, parsed: ParsedQuery) -> list[tuple[int, int]]:
     """Where the query's runs of Chinese or Japanese characters stand in `text` (such text has
     no spaces between words, so a run is found anywhere)."""
     out: list[tuple[int, int]] = []
-    for run in dict.fromkeys(CJK_RUN_RE.findall(query)):
+    for run in _cjk_runs(parsed):
         at = text.find(run)
         while at >= 0:
             out.append((at, at + len(run)))
