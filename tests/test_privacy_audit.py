@@ -70,3 +70,20 @@ def test_a_suspended_readers_private_feed_url_stops_with_their_sessions(
     assert bob.get("/library").status_code == 403  # the session, as before
     refused = bob.get(f"/feeds/for-you/{token}.atom")
     assert refused.status_code == 404 and "revoked" in refused.text
+
+
+@pytest.mark.parametrize("path", ["/library", "/settings/profile", "/api/me/library", "/"])
+def test_signed_in_answers_are_kept_by_no_cache(bob: TestClient, path: str) -> None:
+    # a shared proxy must not hand bob's library to the next reader, nor the browser show it
+    # from its cache after he signs out
+    assert bob.get(path).headers.get("cache-control") == "private, no-store"
+
+
+def test_anonymous_pages_and_public_feeds_keep_their_caching(
+    small: tuple[Settings, Engine],
+) -> None:
+    with client(*small) as c:
+        assert "no-store" not in c.get("/about").headers.get("cache-control", "")
+        sign_up(c, "carol", PASSWORD)
+        feed = c.get("/feeds/trending.rss")  # the same for everyone, cookie or not
+    assert feed.headers["cache-control"].startswith("public")

@@ -54,9 +54,16 @@ class SiteMiddleware:
             await _send_cached(scope["app"].state.site, hit, value, extra, send)
             return
 
+        personal = SESSION_COOKIE in cookies or bool(_header(scope, b"authorization"))
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message).raw.extend(extra)
+                headers = MutableHeaders(scope=message)
+                headers.raw.extend(extra)
+                if personal and "cache-control" not in headers:
+                    # A signed-in answer (notes, library, For you) must not be kept by a shared
+                    # proxy, nor shown from the browser's cache after signing out.
+                    headers["cache-control"] = "private, no-store"
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
