@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from paperfeed.settings import Settings
 from paperfeed.web.periods import day_period
-from tests.web_support import DAYS, HOSTILE_ID, client, on_day, sign_up
+from tests.web_support import DAYS, HOSTILE_ID, client, on_day, post_form, sign_up
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -84,3 +84,16 @@ def test_searching_an_arxiv_id_not_here_offers_arxiv_and_submitting(
     assert "not on paperfeed yet" not in present
     assert 'href="/signin?next=/submit?paper=2607.00042"' in signed_out
     assert 'name="paper" value="2607.00042"' in form
+
+
+def test_submitting_a_paper_that_is_here_already_links_to_it(
+    site: Settings, engine: Engine
+) -> None:
+    here = next(iter(on_day(engine, DAYS[0])))  # listed months before the tests' today
+    with client(site, engine) as c:
+        sign_up(c, "reader")
+        refused = post_form(c, "/submit", {"paper": f"https://arxiv.org/abs/{here}v1"})
+    assert refused.status_code == 400
+    error = refused.text.split('class="error-msg"', 1)[1].split("</p>", 1)[0]
+    assert "only papers from the last" in error
+    assert f'<a href="/papers/{here}">Open its page here</a>' in error

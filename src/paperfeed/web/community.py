@@ -36,9 +36,10 @@ log = logging.getLogger(__name__)
 class SubmitError(Exception):
     """A submission that cannot go ahead, with the HTTP status that says why."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, paper_id: str | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.paper_id = paper_id  # the paper, when it is on the site already (to link to)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -149,15 +150,26 @@ def _id_month_end(pid: str) -> date | None:
     return month - timedelta(days=1)
 
 
-def _check_new(site: Site, pid: str, first: date | None, today: date, when: str) -> None:
-    """Refuse a paper that appeared on arXiv more than the submission window ago."""
+def _check_new(
+    site: Site, pid: str, first: date | None, today: date, when: str, here: str | None
+) -> None:
+    """Refuse a paper that appeared on arXiv more than the submission window ago (`here`: its
+    id when it is on the site already)."""
     window = site.settings.submit_window_days
     if first is not None and (today - first).days > window:
         raise SubmitError(
             400,
             f"{pid} appeared on arXiv {when}: only papers from the last {window} days can be "
             "submitted (older papers stay on their own day's page and are found by search).",
+            here,
         )
+
+
+def _shown_here(site: Site, pid: str) -> str | None:
+    """The paper's id when the site shows it already (stored and not hidden)."""
+    with site.engine.connect() as conn:
+        flags = paper_flags(conn, [pid]).get(pid)
+    return pid if flags is not None and not flags.hidden else None
 
 
 def _on_its_day(site: Site, paper: Paper, day: date | None) -> None:
@@ -172,16 +184,17 @@ def submit_paper(site: Site, user: User, text: str) -> Submission:
     pid = _parse(text)
     with site.engine.connect() as conn:
         earlier = get_submissions(conn, [pid]).get(pid)
+    here = _shown_here(site, pid)
     if earlier is not None:
-        raise SubmitError(409, _already(earlier))
+        raise SubmitError(409, _already(earlier), here)
     day = utcnow().date()
     month_end = _id_month_end(pid)  # clearly old ids are refused before asking arXiv
     if month_end is not None:
-        _check_new(site, pid, month_end, day, f"in {month_end:%B %Y}")
+        _check_new(site, pid, month_end, day, f"in {month_end:%B %Y}", here)
     paper = _fetch(site, pid)
     first = arxiv_day(paper)
     if first is not None:
-        _check_new(site, pid, first, day, f"on {first.day} {first:%b %Y}")
+        _check_new(site, pid, first, day, f"on {first.day} {first:%b %Y}", _shown_here(site, pid))
     _on_its_day(site, paper, first)
     try:
         with site.writing() as conn:

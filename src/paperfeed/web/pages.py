@@ -479,6 +479,7 @@ def submit(
             "submit.html",
             user=user,
             error=str(exc),
+            here=exc.paper_id,
             paper=paper,
             window=site.settings.submit_window_days,
         )

@@ -133,7 +133,8 @@ function showSubmitError(form, message) {
     box.setAttribute("role", "alert");
     form.before(box);
   }
-  box.textContent = message;
+  if (typeof message === "string") box.textContent = message;
+  else box.replaceChildren.apply(box, Array.from(document.importNode(message, true).childNodes));
 }
 
 function showPage(page) {
@@ -156,7 +157,7 @@ document.addEventListener("submit", function (event) {
         var page = new DOMParser().parseFromString(text, "text/html");
         var error = page.querySelector("main .error-msg, main .error p");
         submitProgress(form, false);
-        if (error) showSubmitError(form, error.textContent);
+        if (error) showSubmitError(form, error);  // its link too (a paper already here)
         else showPage(page);  // any other answer is shown as it is; never posted twice
       });
     })
