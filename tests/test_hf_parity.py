@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from html.parser import HTMLParser
 from xml.etree import ElementTree as ET
 
 from sqlalchemy import Engine
 
+from paperfeed.models import Signals
 from paperfeed.settings import Settings
+from paperfeed.store import upsert_papers
 from paperfeed.web.periods import day_period
-from tests.web_support import DAYS, HOSTILE_ID, client, on_day, post_form, sign_up
+from tests.web_support import DAYS, HOSTILE, HOSTILE_ID, client, on_day, post_form, sign_up
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -97,3 +100,18 @@ def test_submitting_a_paper_that_is_here_already_links_to_it(
     error = refused.text.split('class="error-msg"', 1)[1].split("</p>", 1)[0]
     assert "only papers from the last" in error
     assert f'<a href="/papers/{here}">Open its page here</a>' in error
+
+
+def test_a_paper_page_credits_its_submitter_as_its_card_does(
+    site: Settings, engine: Engine
+) -> None:
+    credited = replace(
+        HOSTILE, id="2606.99998", signals=Signals(upvotes=7, submitted_by="<b>ak</b>")
+    )
+    with engine.begin() as conn:
+        upsert_papers(conn, [credited])
+    with client(site, engine) as c:
+        day = c.get(f"/papers/date/{credited.listing_date}").text
+        page = c.get("/papers/2606.99998").text
+    assert "submitted by &lt;b&gt;ak&lt;/b&gt;" in day
+    assert '<p class="credit">Submitted by &lt;b&gt;ak&lt;/b&gt;</p>' in page
