@@ -399,8 +399,8 @@ class SearchService:
         elif index is not None:
             vector, reason = self._query_vector(query)
             if vector is not None:
-                hits = self._dense(index, vector, parsed, filters, max(need, HYBRID_DEPTH))
-                return self._by_date(hits) if by_date else hits, len(hits), "semantic", None
+                hits = self._semantic(index, vector, parsed, filters, need, by_date)
+                return hits, len(hits), "semantic", None
         hits, total = self.keyword.search(
             parsed, filters, need + 2, by_date=by_date, all_words=True
         )
@@ -411,6 +411,23 @@ class SearchService:
         if parsed.phrases or parsed.prefixes or parsed.paper_id or not parsed.words:
             return False
         return not any(self.keyword.frequency(w) for w in parsed.meaningful)
+
+    def _semantic(
+        self,
+        index: FaissIndex,
+        vector: np.ndarray,
+        parsed: ParsedQuery,
+        filters: Filters,
+        need: int,
+        by_date: bool,
+    ) -> list[tuple[str, float]]:
+        """The nearest papers; by date, as `_hybrid` pages: the first HYBRID_DEPTH by date, then
+        the rest to HYBRID_DEEP (sorting as many as each page needed repeated and skipped)."""
+        if not by_date:
+            return self._dense(index, vector, parsed, filters, max(need, HYBRID_DEPTH))
+        depth = HYBRID_DEPTH if need <= HYBRID_DEPTH else HYBRID_DEEP
+        hits = self._dense(index, vector, parsed, filters, depth)
+        return self._by_date(hits[:HYBRID_DEPTH]) + self._by_date(hits[HYBRID_DEPTH:])
 
     def _dense(
         self, index: FaissIndex, vector: np.ndarray, parsed: ParsedQuery, filters: Filters, k: int

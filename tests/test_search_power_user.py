@@ -1,0 +1,58 @@
+"""Searches as a researcher used to arXiv, Google Scholar and Semantic Scholar types them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import Engine, select, update
+
+from paperfeed.ingest.jobs import demo_files
+from paperfeed.pipeline import ingest_files
+from paperfeed.search import SearchService, embed_papers
+from paperfeed.search import service as search_service
+from paperfeed.settings import Settings
+from paperfeed.store import open_store
+from paperfeed.store.tables import papers
+
+DAY = "2026-06-25"  # the smallest listing day of the demo sample: 26 real papers
+
+
+@pytest.fixture
+def service(sqlite_settings: Settings) -> Iterator[SearchService]:
+    """One real listing day, embedded with the fast static model, and a service over it."""
+    fast = sqlite_settings.model_copy(
+        update={"embed_model": "static", "search_refresh_seconds": 0.0}
+    )
+    engine: Engine = open_store(fast)
+    listing = next(p for p in demo_files()[0] if p.name.startswith(DAY))
+    _report, failed = ingest_files(engine, fast, "listing", [listing])
+    assert not failed
+    with engine.begin() as conn:  # a day each, in an order unlike any ranking's
+        ids = sorted(conn.execute(select(papers.c.id)).scalars())
+        for i, pid in enumerate(ids):
+            day = date(2026, 6, 1) + timedelta(days=i * 7 % len(ids))
+            conn.execute(update(papers).where(papers.c.id == pid).values(listing_date=day))
+    embed_papers(fast, engine)
+    svc = SearchService(fast, engine)
+    yield svc
+    svc.close()
+    engine.dispose()
+
+
+def test_semantic_pages_by_date_neither_repeat_nor_skip(
+    service: SearchService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Sorted by date, each page deeper took more nearest papers and sorted them all by date
+    # again: later pages repeated papers earlier pages had shown (and skipped others).
+    monkeypatch.setattr(search_service, "HYBRID_DEPTH", 6)
+    whole = [h.id for h in service.search("models", "semantic", limit=40, sort="date").hits]
+    assert len(whole) > 12
+    paged = [
+        h.id
+        for offset in range(0, 40, 4)
+        for h in service.search("models", "semantic", 4, offset, sort="date").hits
+    ]
+    assert len(paged) == len(set(paged))
+    assert paged == whole
