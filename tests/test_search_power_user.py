@@ -56,3 +56,24 @@ def test_semantic_pages_by_date_neither_repeat_nor_skip(
     ]
     assert len(paged) == len(set(paged))
     assert paged == whole
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "arXiv: {id}",
+        "arxiv {id}",
+        "arXiv:{id}v2 [cs.CL]",
+        "10.48550/arXiv.{id}",
+        "https://doi.org/10.48550/arXiv.{id}",
+        "https://huggingface.co/papers/{id}",
+    ],
+)
+def test_an_arxiv_id_as_citations_write_it_finds_the_paper(
+    service: SearchService, written: str
+) -> None:
+    # These were searched as words ("arxiv", "10", "48550", the id's halves): the paper was
+    # not even among the results.
+    pid = service.search("language models", "keyword", limit=1).hits[0].id
+    for mode in ("keyword", "hybrid"):
+        assert [h.id for h in service.search(written.format(id=pid), mode).hits] == [pid]

@@ -98,6 +98,17 @@ def words_of(text: str) -> list[str]:
     return [w.lower() for w in _WORD_RE.findall(code_words(text))]
 
 
+# How citations and other sites write one arXiv paper around its id: "arXiv: 2401.12345",
+# "arXiv:2401.12345v2 [cs.CL]", its DOI (10.48550/arXiv.2401.12345, also as a doi.org URL) and
+# a Hugging Face or alphaXiv paper page.
+_CITED_ID_RE = re.compile(
+    r"(?:arxiv\s*[:：]?\s*|(?:https?://)?(?:dx\.)?(?:doi\.org/|doi:\s*)?10\.48550/arxiv\."
+    r"|(?:https?://)?(?:www\.)?(?:huggingface\.co/papers|alphaxiv\.org/abs)/)?"
+    r"(?P<id>\S+?)/?(?:\s*\[[a-z\-]+(?:\.[a-z\-]+)?\])?",
+    re.IGNORECASE,
+)
+
+
 def paper_id_in(text: str) -> str | None:
     """The versionless arXiv id (or local id) when the whole query is one, else None."""
     raw = text.strip()
@@ -105,6 +116,11 @@ def paper_id_in(text: str) -> str | None:
         return raw
     try:
         return parse_arxiv_id(raw)[0]
+    except BadArxivId:
+        pass
+    cited = _CITED_ID_RE.fullmatch(raw)
+    try:
+        return parse_arxiv_id(cited["id"])[0] if cited else None
     except BadArxivId:
         return None
 
