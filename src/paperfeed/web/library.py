@@ -346,7 +346,16 @@ def follow_or_mute(
         done = "followed" if what == "follow" else "muted"
         said = Said(problem=_sentence(f"Not {done}: {exc.detail}"), kept=kept)
         return _library(request, site, user, _shelf_of(next), said, 400)
+    if what == "mute" and not undo:
+        next = _first_page(next)  # what it hides may have been all of the page it came from
     return _done(request, next, {"what": what, "kind": kind, "value": key, "on": not undo})
+
+
+def _first_page(target: str) -> str:
+    """`target` without its page number."""
+    parts = urlsplit(target)
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "page"]
+    return urlunsplit(parts._replace(query=urlencode(kept)))
 
 
 @router.get("/follow/author/{slug}")
