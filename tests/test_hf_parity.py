@@ -115,3 +115,19 @@ def test_a_paper_page_credits_its_submitter_as_its_card_does(
         page = c.get("/papers/2606.99998").text
     assert "submitted by &lt;b&gt;ak&lt;/b&gt;" in day
     assert '<p class="credit">Submitted by &lt;b&gt;ak&lt;/b&gt;</p>' in page
+
+
+def test_a_hugging_face_repository_opens_from_the_paper_page(
+    site: Settings, engine: Engine
+) -> None:
+    # As the Hub gives it, and not fetched from GitHub yet: no Code link of its own either.
+    hub = Signals(upvotes=2, github_repo="https://github.com/DAMO-NLP-SG/Inf-CLIP", github_stars=5)
+    with engine.begin() as conn:
+        upsert_papers(conn, [replace(HOSTILE, id="2606.99997", code_links=(), signals=hub)])
+    with client(site, engine) as c:
+        page = c.get("/papers/2606.99997").text
+    facts = page.split('<dl class="facts">', 1)[1].split("</dl>", 1)[0]
+    assert (
+        '<dt>GitHub</dt><dd><a href="https://github.com/DAMO-NLP-SG/Inf-CLIP" '
+        'rel="nofollow noopener">DAMO-NLP-SG/Inf-CLIP</a> · ★ 5</dd>'
+    ) in facts

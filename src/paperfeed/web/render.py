@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 
 from paperfeed import categories
 from paperfeed.latex import plain
+from paperfeed.store.enrichment import github_name
 from paperfeed.store.papers import author_key
 from paperfeed.templating import page_env
 from paperfeed.web.bibtex import bib_name
@@ -36,6 +37,7 @@ def create_env() -> Environment:
         plain=plain,
         slash_date=slash_date,
         bib_name=bib_name,
+        github_name=github_name,
     )
     env.globals["query"] = query_string
     env.globals["card_body"] = card_body_renderer(env)
