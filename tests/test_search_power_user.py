@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 
 import pytest
@@ -12,6 +12,8 @@ from paperfeed.ingest.jobs import demo_files
 from paperfeed.pipeline import ingest_files
 from paperfeed.search import SearchService, embed_papers
 from paperfeed.search import service as search_service
+from paperfeed.search.query import parse_query
+from paperfeed.search.spelling import suggest
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
 from paperfeed.store.tables import papers
@@ -77,3 +79,30 @@ def test_an_arxiv_id_as_citations_write_it_finds_the_paper(
     pid = service.search("language models", "keyword", limit=1).hits[0].id
     for mode in ("keyword", "hybrid"):
         assert [h.id for h in service.search(written.format(id=pid), mode).hits] == [pid]
+
+
+def test_no_typo_is_seen_in_a_contraction() -> None:
+    # "doesn't" is read as "doesn" and "t"; "doesn" is rare, so it was corrected to "does",
+    # and the suggestion read "LLM does't Know".
+    counts = {"doesn": 1, "does": 400, "know": 300, "llm": 200}
+
+    def frequencies(words: Sequence[str]) -> list[int]:
+        return [counts.get(w, 0) for w in words]
+
+    for apostrophe in "'\u2019":
+        assert suggest(parse_query(f"LLM Doesn{apostrophe}t Know"), frequencies) is None
+    assert suggest(parse_query("LLM Doesn Know"), frequencies) == "LLM does Know"
+
+
+def test_a_query_naming_a_paper_gets_no_did_you_mean(
+    service: SearchService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A pasted title holds words only that paper uses: rare words, which "did you mean" offered
+    # to correct above the very paper the reader asked for.
+    monkeypatch.setattr(search_service, "suggest", lambda _parsed, _freq: "a correction")
+    first = service.search("language models", "keyword", limit=1).hits[0]
+    for named in (first.title, first.id, f"arXiv:{first.id}"):
+        result = service.search(named, "keyword")
+        assert result.hits[0].id == first.id
+        assert result.suggestion is None
+    assert service.search("language models", "keyword").suggestion == "a correction"

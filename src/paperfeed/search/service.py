@@ -334,7 +334,8 @@ class SearchService:
         scores = dict(ordered)
         hits = self._hits([(pid, scores[pid]) for pid in kept.ids], parsed)
         counted = used == "keyword" and not parsed.empty
-        suggestion = suggest(parsed, self.keyword.frequencies)
+        # A query that names a paper (its id, its exact title) was not misspelt.
+        suggestion = None if named else suggest(parsed, self.keyword.frequencies)
         estimated = not kept.exact
         return SearchResult(
             hits, kept.total, used, fallback, counted, suggestion, kept.hidden, estimated, named

@@ -14,11 +14,18 @@ Frequencies = Callable[[Sequence[str]], list[int]]  # in how many papers each wo
 RARE = 2  # a word in at most this many papers may be a typo
 LIFT = 50  # a correction of a word some papers use must be this many times more frequent
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+# "doesn't" is read as "doesn" and "t": "doesn" is rare, and was "corrected" to "does" ("does't")
+_CONTRACTED_RE = re.compile(r"([^\W_]+n)['’]t\b", re.UNICODE)
 
 
 def suggest(parsed: ParsedQuery, frequencies: Frequencies) -> str | None:
     """The query with its likely typos corrected, or None when no word looks misspelt."""
-    fixes = {w: fix for w in parsed.meaningful if (fix := correct(w, frequencies))}
+    contracted = {m[1].lower() for m in _CONTRACTED_RE.finditer(parsed.raw)}
+    fixes = {
+        w: fix
+        for w in parsed.meaningful
+        if w not in contracted and (fix := correct(w, frequencies))
+    }
     if not fixes:
         return None
     fixed = " ".join(
