@@ -106,3 +106,17 @@ def test_a_query_naming_a_paper_gets_no_did_you_mean(
         assert result.hits[0].id == first.id
         assert result.suggestion is None
     assert service.search("language models", "keyword").suggestion == "a correction"
+
+
+def test_the_author_filter_reads_names_as_citations_write_them(service: SearchService) -> None:
+    # "Last, First", "F. Last" and arXiv's "Last_F" found none of the author's papers.
+    hits = service.search("learning", "keyword", limit=50).hits
+    docs = service.keyword.docs([h.id for h in hits])
+    name = next(a for d in docs.values() for a in d.authors if len(a.split()) == 2)
+    given, family = name.split()
+    want = {h.id for h in service.search("learning", "keyword", author=name, limit=50).hits}
+    assert want
+    for written in (f"{family}, {given}", f"{given[0]}. {family}", f"{family}_{given[0]}"):
+        found = service.search("learning", "keyword", author=written, limit=50).hits
+        assert want <= {h.id for h in found}, written
+    assert not service.search("learning", "keyword", author=f"{family}, Q", limit=50).hits

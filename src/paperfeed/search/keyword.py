@@ -563,13 +563,25 @@ class KeywordIndex:
 
     def _author(self, name: str) -> Query:
         tokens: list[str | tuple[int, str]] = [
-            t for w in words_of(name) for t in self.names.analyze(w)
+            t for w in words_of(_given_name_first(name)) for t in self.names.analyze(w)
         ]
         if not tokens:
             return Query.empty_query()
         if len(tokens) == 1:
             return Query.term_query(self.schema, "author_words", tokens[0])
+        if any(len(t) == 1 for t in tokens):  # an initial ("M. Färber") stands for any name
+            patterns: list[str | tuple[int, str]] = [
+                f"{t}.*" if len(t) == 1 else _regex_escape(str(t)) for t in tokens
+            ]
+            return Query.regex_phrase_query(self.schema, "author_words", patterns)
         return Query.phrase_query(self.schema, "author_words", tokens)
+
+
+def _given_name_first(name: str) -> str:
+    """A name as papers write it: "Färber, Michael" and arXiv's "Farber_M" as "Michael Färber"
+    and "M Farber"."""
+    family, comma, given = name.replace("_", ",", 1).partition(",")
+    return f"{given} {family}" if comma else name
 
 
 def _clamp(day: date) -> date:
