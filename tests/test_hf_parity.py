@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from html.parser import HTMLParser
 from xml.etree import ElementTree as ET
@@ -131,3 +132,27 @@ def test_a_hugging_face_repository_opens_from_the_paper_page(
         '<dt>GitHub</dt><dd><a href="https://github.com/DAMO-NLP-SG/Inf-CLIP" '
         'rel="nofollow noopener">DAMO-NLP-SG/Inf-CLIP</a> · ★ 5</dd>'
     ) in facts
+
+
+def test_a_long_feed_is_named_without_its_count_on_its_first_page(
+    site: Settings, engine: Engine
+) -> None:
+    many = [
+        replace(HOSTILE, id=f"2606.9{n:04d}", categories=("math.CO",), signals=None)
+        for n in range(105)
+    ]
+    with engine.begin() as conn:
+        upsert_papers(conn, many)
+    with client(site, engine) as c:
+        first = ET.fromstring(c.get("/feeds/category/math.CO.atom").content)
+        rss = ET.fromstring(c.get("/feeds/category/math.CO.rss").content)
+        second = ET.fromstring(c.get("/feeds/category/math.CO.atom?page=2").content)
+    assert first.findtext(f"{ATOM}title") == "math.CO · Combinatorics · paperfeed"
+    assert rss.findtext("channel/title") == "math.CO · Combinatorics · paperfeed"
+    assert re.search(
+        r"\(papers 1–100 of 10[5-9]\) on paperfeed$", first.findtext(f"{ATOM}subtitle", "")
+    )
+    title = second.findtext(f"{ATOM}title", "")
+    assert re.fullmatch(
+        r"math\.CO · Combinatorics \(papers 101–10[5-9] of 10[5-9]\) · paperfeed", title
+    )

@@ -89,7 +89,9 @@ def _generator(
     feed.register_extension("link_rels", BaseExtension, _AtomLinkRels, atom=True, rss=False)
     feed.generator("paperfeed")
     feed.id(_xml_text(base_url + feed_url(listing, "atom", listing.page)))
-    feed.title(_xml_text(f"{listing.feed_name}{_part(listing)} · paperfeed"))
+    # A feed's first page is what readers subscribe to: its name holds no count that changes.
+    named_part = _part(listing) if listing.page > 1 else ""
+    feed.title(_xml_text(f"{listing.feed_name}{named_part} · paperfeed"))
     feed.description(_described(f"{listing.title}{_part(listing)} on paperfeed", fmt))
     if fmt == "rss":  # RSS's <author> must be an email address: names go in dc:creator
         feed.load_extension("dc", atom=False, rss=True)
