@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from html import unescape
 
 from sqlalchemy import Engine
 
@@ -30,3 +32,24 @@ def test_muting_from_a_later_page_comes_back_to_a_page_that_is_there(
             c, "/me/mute", {"kind": "category", "value": category, "undo": "1", "next": listing}
         )
         assert unmuted.headers["location"] == listing  # unmuting hides nothing: the same page
+
+
+def test_unfollowing_and_unmuting_in_the_library_keep_its_view(
+    site: Settings, engine: Engine
+) -> None:
+    with client(site, engine) as c:
+        sign_up(c, "keeper")
+        post_form(c, "/me/follow", {"kind": "category", "value": "cs.CR"})
+        post_form(c, "/me/mute", {"kind": "keyword", "value": "transformer"})
+        view = "/library?state=read&order=title"
+        page = c.get(view).text
+        for what in ("follow", "mute"):
+            [form] = re.findall(
+                rf'<form method="post" action="/me/{what}" class="inline">.*?</form>', page
+            )
+            fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form))
+            assert fields["undo"] == "1"
+            undone = post_form(
+                c, f"/me/{what}", fields | {"next": unescape(fields.get("next", ""))}
+            )
+            assert undone.headers["location"] == view, what  # not the whole library

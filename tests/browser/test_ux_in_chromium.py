@@ -117,7 +117,7 @@ def test_upvote_in_place_and_after_signing_in(page: Page, live_site: LiveSite) -
     page.get_by_label("User name").fill("voter")
     page.get_by_label("Password").fill("a long password")
     page.get_by_role("button", name="Sign up").click()
-    expect(page).to_have_url(listing)
+    expect(page).to_have_url(f"{listing}#card-{target}")  # back at the card upvoted
     expect(button).to_have_attribute("aria-pressed", "true")
     expect(button.locator(".count")).to_have_text(str(before + 1))
 
@@ -153,7 +153,7 @@ def test_upvote_form_works_without_javascript(live_site: LiveSite, browser) -> N
     page.get_by_label("User name").fill("plain")
     page.get_by_label("Password").fill("a long password")
     page.get_by_role("button", name="Sign up").click()
-    expect(page).to_have_url(live_site.url + "/trending")
+    expect(page).to_have_url(f"{live_site.url}/trending#card-{target}")  # at the card upvoted
     expect(button).to_have_attribute("aria-pressed", "true")
     expect(button.locator(".count")).to_have_text(str(before + 1))
     page.get_by_role("link", name="plain").click()  # the name in the header: the profile

@@ -1,0 +1,63 @@
+"""Without JavaScript a card's and a library item's forms come back to that card, scrolled to;
+with it, Back after a change in place shows the change, not the page as it was first loaded."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from paperfeed.store import library as lib
+from paperfeed.store.accounts import find_user
+from tests.browser.conftest import LiveSite, newest_day_path, sign_up
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def plain(browser: Browser) -> Iterator[Page]:
+    """A page in a browser context with JavaScript turned off."""
+    context = browser.new_context(java_script_enabled=False)
+    yield context.new_page()
+    context.close()
+
+
+def test_card_buttons_come_back_to_the_card(plain: Page, live_site: LiveSite) -> None:
+    sign_up(plain, live_site.url, "plainreader")
+    listing = live_site.url + "/search?q=learning&mode=keyword&page=2"
+    plain.goto(listing)
+    pid = plain.locator("article.card").nth(20).get_attribute("data-id")
+    card = plain.locator(f'article.card[data-id="{pid}"]')
+    presses = (("Save", "Saved"), ("More like this", "More like this"), ("Upvote", "Undo upvote"))
+    for press, pressed in presses:
+        card.get_by_role("button", name=press, exact=True).or_(card.get_by_title(press)).click()
+        button = card.get_by_role("button", name=pressed, exact=True).or_(
+            card.get_by_title(pressed)
+        )
+        expect(button).to_have_attribute("aria-pressed", "true")
+        expect(plain).to_have_url(f"{listing}#card-{pid}")  # the same query and page number
+        expect(card).to_be_in_viewport()  # where the reader was, not the top of the page
+        plain.evaluate("window.scrollTo(0, 0)")
+
+
+def test_library_item_forms_come_back_to_the_item(plain: Page, live_site: LiveSite) -> None:
+    sign_up(plain, live_site.url, "plainshelf")
+    plain.goto(live_site.url + newest_day_path(live_site.engine))
+    ids = [str(card.get_attribute("data-id")) for card in plain.locator("article.card").all()]
+    with live_site.engine.begin() as conn:
+        found = find_user(conn, "plainshelf")
+        assert found is not None
+        lib.save_papers(conn, found[0].id, ids[:20])
+    plain.goto(live_site.url + "/library?state=to_read")
+    pid = plain.locator("article.library-item").nth(15).get_attribute("data-id")
+    item = plain.locator(f'article.library-item[data-id="{pid}"]')
+    item.get_by_label("Private note (Markdown)").fill("Read **section 3**.")
+    item.get_by_role("button", name="Save note").click()
+    expect(item.locator(".note strong")).to_have_text("section 3")
+    expect(plain).to_have_url(f"{live_site.url}/library?state=to_read#item-{pid}")
+    expect(item).to_be_in_viewport()
+    item.locator("input[name=collection]").fill("Thesis")
+    item.get_by_role("button", name="Add to collection").click()
+    expect(item.locator(".in-collections a")).to_have_text(["Thesis"])
+    expect(item).to_be_in_viewport()
