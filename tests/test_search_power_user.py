@@ -120,3 +120,37 @@ def test_the_author_filter_reads_names_as_citations_write_them(service: SearchSe
         found = service.search("learning", "keyword", author=written, limit=50).hits
         assert want <= {h.id for h in found}, written
     assert not service.search("learning", "keyword", author=f"{family}, Q", limit=50).hits
+
+
+def test_arxiv_field_prefixes_are_read_not_searched_as_words() -> None:
+    # "ti:" was searched as the word "ti", "cat:cs.CL" as the words "cat", "cs" and "cl"
+    # (which ranked papers titled "CAT-Q" first).
+    assert parse_query("ti:NRITYAM abs:dance").words == ("nrityam", "dance")
+    assert parse_query('ti:"language models"').phrases == (("language", "models"),)
+    assert parse_query("-ti:medical images").excluded_words == ("medical",)
+    parsed = parse_query("cat:cs.cl transformer")
+    assert (parsed.words, parsed.category) == (("transformer",), "cs.CL")
+    assert parse_query("cat:cs.CL").category == "cs.CL" and not parse_query("cat:cs.CL").empty
+    both = parse_query("cat:cs.CL OR cat:cs.LG attention")  # either: no one category to keep
+    assert (both.words, both.category) == (("attention",), None)
+    assert parse_query("TiO2:doped").words == ("tio2", "doped")
+
+
+def test_cat_in_the_query_restricts_the_search_to_that_category(service: SearchService) -> None:
+    for mode in ("keyword", "hybrid", "semantic"):
+        filtered = service.search("codes", mode, category="cs.IT", limit=50)
+        typed = service.search("cat:cs.IT codes", mode, limit=50)
+        assert filtered.hits and [h.id for h in typed.hits] == [h.id for h in filtered.hits]
+    listed = service.search("cat:cs.IT", "hybrid", limit=50)
+    newest = service.search("", "keyword", category="cs.IT", limit=50, sort="date")
+    assert listed.fallback == "nothing to embed in the query"
+    assert {h.id for h in listed.hits} == {h.id for h in newest.hits}
+
+
+def test_only_exclusions_list_the_newest_papers(service: SearchService) -> None:
+    # Hybrid mode fell back to keyword (rightly) and listed the papers in no order at all.
+    result = service.search("-models", "hybrid", limit=50)
+    assert result.mode == "keyword" and result.hits
+    days = service.keyword.docs([h.id for h in result.hits])
+    listed = [days[h.id].day for h in result.hits]
+    assert listed == sorted(listed, reverse=True)

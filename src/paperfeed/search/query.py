@@ -40,6 +40,7 @@ class ParsedQuery:
     excluded_phrases: tuple[tuple[str, ...], ...] = ()
     paper_id: str | None = None
     notes: tuple[str, ...] = field(default=())
+    category: str | None = None  # arXiv's "cat:cs.CL" typed in the query
 
     @property
     def positive(self) -> bool:
@@ -55,7 +56,7 @@ class ParsedQuery:
     @property
     def empty(self) -> bool:
         """True when nothing searchable is left."""
-        return not (self.positive or self.excluded_words or self.excluded_phrases)
+        return not (self.positive or self.excluded_words or self.excluded_phrases or self.category)
 
 
 # Languages whose names the word splitter would cut to one letter: "C++" and "C#" are indexed
@@ -125,9 +126,27 @@ def paper_id_in(text: str) -> str | None:
         return None
 
 
+# arXiv's search syntax: "ti:", "abs:", "au:" and "all:" before a word search it as any word is
+# (the prefix was searched as a word: "ti:" matched "Ti"); "cat:cs.CL" restricts the search to
+# that category, as the category filter does.
+_FIELD_RE = re.compile(r"(?<![^\s(\"-])(?:ti|abs|au|all|co|jr|cat):(?=\S)", re.IGNORECASE)
+_CATEGORY_RE = re.compile(r"(?<![^\s(])cat:([\w.\-]+)", re.IGNORECASE)
+
+
+def _fields(text: str) -> tuple[str, str | None]:
+    """The text without arXiv's field prefixes, and the one category its "cat:" names."""
+    if ":" not in text:
+        return text, None
+    named = {known for m in _CATEGORY_RE.finditer(text) if (known := categories.canonical(m[1]))}
+    kept = _CATEGORY_RE.sub(lambda m: " " if categories.canonical(m[1]) else m[0], text)
+    return _FIELD_RE.sub("", kept), named.pop() if len(named) == 1 else None
+
+
 def parse_query(text: str) -> ParsedQuery:
-    """Parse any string: quotes make phrases, `-` excludes, `word*` is a prefix, AND/OR noise."""
+    """Parse any string: quotes make phrases, `-` excludes, `word*` is a prefix, AND/OR noise,
+    arXiv's `ti:`/`abs:`/`au:` prefixes are dropped and `cat:cs.CL` is a category."""
     raw = text[:MAX_QUERY_CHARS]
+    body, category = _fields(raw)
     parts: dict[str, list] = {  # type: ignore[type-arg]
         "words": [],
         "phrases": [],
@@ -136,7 +155,7 @@ def parse_query(text: str) -> ParsedQuery:
         "excluded_phrases": [],
     }
     negate_next = False
-    for match in _TOKEN_RE.finditer(raw):
+    for match in _TOKEN_RE.finditer(body):
         minus, quoted, closed, bare = match.groups()
         if bare is None:
             _add_phrase(parts, words_of(quoted), bool(minus) or negate_next, bool(closed))
@@ -147,7 +166,7 @@ def parse_query(text: str) -> ParsedQuery:
             continue
         _add_bare(parts, bare, negate_next)
         negate_next = False
-    return _finish(raw, parts)
+    return _finish(raw, parts, category)
 
 
 def _add_phrase(parts: dict, words: list[str], negative: bool, closed: bool) -> None:  # type: ignore[type-arg]
@@ -181,7 +200,7 @@ def _add_bare(parts: dict, token: str, negate: bool) -> None:  # type: ignore[ty
         parts["words"].extend(words)
 
 
-def _finish(raw: str, parts: dict) -> ParsedQuery:  # type: ignore[type-arg]
+def _finish(raw: str, parts: dict, category: str | None) -> ParsedQuery:  # type: ignore[type-arg]
     words = list(dict.fromkeys(parts["words"]))[:MAX_WORDS]
     notes = ("query shortened to its first words",) if len(parts["words"]) > MAX_WORDS else ()
     parsed = ParsedQuery(
@@ -193,6 +212,7 @@ def _finish(raw: str, parts: dict) -> ParsedQuery:  # type: ignore[type-arg]
         excluded_phrases=tuple(dict.fromkeys(parts["excluded_phrases"]))[:8],
         paper_id=paper_id_in(raw),
         notes=notes,
+        category=category,
     )
     if parsed.positive or not parsed.empty:
         return parsed
@@ -205,7 +225,7 @@ _NEGATED_RE = re.compile(r'(?:^|\s)(?:-"[^"]*"?|-\S+|NOT\s+(?:"[^"]*"?|\S+))')
 
 def semantic_text(text: str) -> str:
     """The query text for an embedding model: exclusions removed, quotes and `*` dropped."""
-    kept = _NEGATED_RE.sub(" ", text[:MAX_QUERY_CHARS])
+    kept = _NEGATED_RE.sub(" ", _fields(text[:MAX_QUERY_CHARS])[0])
     return " ".join(kept.replace('"', " ").replace("*", " ").split())
 
 

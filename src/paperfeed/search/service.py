@@ -46,6 +46,7 @@ PRF_WEIGHT = 0.5
 SAVE_EVERY = 1000  # new vectors before a large saved vector index is rewritten
 QUERY_VECTORS_KEPT = 512  # embedded queries kept per process (a few kB each)
 TOO_SLOW = "embedding model too slow"
+NOTHING_TO_EMBED = "nothing to embed in the query"
 
 
 class BadSearch(ValueError):
@@ -269,7 +270,7 @@ class SearchService:
             return None, "", self._embedder_error or "embedding model unavailable"
         clean = semantic_text(text)
         if not clean:
-            return None, "", "nothing to embed in the query"
+            return None, "", NOTHING_TO_EMBED
         return model, clean, None
 
     def _embed_now(self, model: Embedder, clean: str) -> np.ndarray:
@@ -310,7 +311,7 @@ class SearchService:
         hide = hide if offset + limit <= SCAN_MOST else None
         self._maybe_refresh()
         parsed = parse_query(query)
-        filters = Filters(since, until, category or None, author or None)
+        filters = Filters(since, until, category or parsed.category, author or None)
         depth = offset + limit if hide is None else min(2 * (offset + limit), SCAN_MOST)
         # A paper the query names (its id, URL or exact title) is looked up: mutes do not hide it.
         pinned = self._pinned(parsed, filters)  # looked up once, however deep the scan goes
@@ -354,7 +355,7 @@ class SearchService:
         _check(mode, limit, 0, "relevance")
         self._maybe_refresh()
         parsed = parse_query(query)
-        filters = Filters(since, until)
+        filters = Filters(since, until, parsed.category)
         ordered = self._ordered(query, parsed, filters, mode, limit, "relevance")[0]
         page = [pid for pid, _score in ordered[:limit]]
         known = self.keyword.docs(page)  # as `search`: a paper it cannot show is left out
@@ -383,12 +384,14 @@ class SearchService:
     def _rank(
         self, query: str, parsed: ParsedQuery, filters: Filters, mode: str, need: int, sort: str
     ) -> tuple[list[tuple[str, float]], int, str, str | None]:
-        by_date = sort == "date" or parsed.empty
-        if mode == "keyword" or parsed.empty:
+        # Nothing to rank by (only "cat:cs.CL", only exclusions): the newest papers first.
+        by_date = sort == "date" or not parsed.positive
+        if mode == "keyword" or not parsed.positive:
             hits, total = self.keyword.search(
                 parsed, filters, need + 2, by_date=by_date, all_words=True
             )
-            return hits, total, "keyword", None
+            unread = mode != "keyword" and not parsed.empty  # words it could have embedded
+            return hits, total, "keyword", NOTHING_TO_EMBED if unread else None
         if self._unknown_words(parsed):
             return [], 0, mode, None  # the nearest vectors to words no paper uses mean nothing
         index, reason = self._vector_index()
