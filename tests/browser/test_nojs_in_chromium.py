@@ -61,3 +61,23 @@ def test_library_item_forms_come_back_to_the_item(plain: Page, live_site: LiveSi
     item.get_by_role("button", name="Add to collection").click()
     expect(item.locator(".in-collections a")).to_have_text(["Thesis"])
     expect(item).to_be_in_viewport()
+
+
+def test_back_after_a_change_in_place_shows_the_change(page: Page, live_site: LiveSite) -> None:
+    sign_up(page, live_site.url, "tabreader")
+    listing = live_site.url + "/search?q=learning&mode=keyword"
+    page.goto(listing)
+    pid = page.locator("article.card").nth(5).get_attribute("data-id")
+    card = page.locator(f'article.card[data-id="{pid}"]')
+    card.get_by_role("button", name="Save", exact=True).click()  # sent by fetch: no reload
+    expect(card.get_by_role("button", name="Saved", exact=True)).to_be_visible()
+    card.locator("form.vote button").click()
+    expect(card.locator("form.vote button")).to_have_attribute("aria-pressed", "true")
+    card.locator("h3 a").click()
+    expect(page).to_have_url(f"{live_site.url}/papers/{pid}")
+    page.go_back()
+    expect(page).to_have_url(listing)
+    # Not the page as first loaded (Save, not upvoted), whose next click would undo nothing.
+    expect(card.get_by_role("button", name="Saved", exact=True)).to_be_visible()
+    expect(card.locator("form.vote button")).to_have_attribute("aria-pressed", "true")
+    expect(card.locator("input[name=saved]")).to_have_value("0")
