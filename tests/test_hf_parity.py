@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import replace
+from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from xml.etree import ElementTree as ET
 
@@ -12,6 +14,8 @@ from sqlalchemy import Engine
 from paperfeed.models import Signals
 from paperfeed.settings import Settings
 from paperfeed.store import upsert_papers
+from paperfeed.store.accounts import create_user
+from paperfeed.store.community import add_comment, delete_comment
 from paperfeed.web.periods import day_period
 from tests.web_support import DAYS, HOSTILE, HOSTILE_ID, client, on_day, post_form, sign_up
 
@@ -156,3 +160,28 @@ def test_a_long_feed_is_named_without_its_count_on_its_first_page(
     assert re.fullmatch(
         r"math\.CO · Combinatorics \(papers 101–10[5-9] of 10[5-9]\) · paperfeed", title
     )
+
+
+def test_a_feed_that_changes_back_is_not_answered_as_unchanged(
+    site: Settings, engine: Engine
+) -> None:
+    """A reader that keeps only Last-Modified saw a comment that was deleted since: the feed
+    is back to a body the site made before, which must not take that body's older date."""
+    path = f"/feeds/papers/{HOSTILE_ID}/comments.atom"
+    with engine.begin() as conn:
+        ada = create_user(conn, "ada", "not a real hash")
+        add_comment(conn, HOSTILE_ID, ada.id, "A first comment", None)
+    with client(site, engine) as c:
+        assert c.get(path).status_code == 200
+        time.sleep(1.1)  # Last-Modified counts whole seconds
+        with engine.begin() as conn:
+            extra = add_comment(conn, HOSTILE_ID, ada.id, "Soon deleted", None)
+        second = c.get(path)
+        held = second.headers["last-modified"]
+        time.sleep(1.1)
+        with engine.begin() as conn:
+            delete_comment(conn, extra)
+        third = c.get(path, headers={"If-Modified-Since": held})
+    assert "Soon deleted" in second.text
+    assert third.status_code == 200 and "Soon deleted" not in third.text
+    assert parsedate_to_datetime(third.headers["last-modified"]) > parsedate_to_datetime(held)

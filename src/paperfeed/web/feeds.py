@@ -59,7 +59,9 @@ _SERIALISE = threading.Lock()
 FEED_MAX_AGE = 300  # seconds a reader or proxy may keep a feed without asking again
 _GZIP_TAG = "-gzip"  # what a gzipped body's ETag adds to the plain body's
 _GZIPPED: Lru[str, bytes] = Lru(32)  # gzipped feed bodies by ETag: a poll costs no compression
-_FIRST_SEEN: Lru[str, datetime] = Lru(4096)  # Last-Modified: when this process first made a body
+# Last-Modified: per feed address, its body's ETag and when this process first served that body
+# there; a body the feed had before and now has again is dated anew.
+_CHANGED: Lru[str, tuple[str, datetime]] = Lru(4096)
 
 
 def _when(paper: Paper) -> datetime:
@@ -279,7 +281,7 @@ def feed_response(request: Request, body: str, media_type: str, private: bool = 
     for one reader only), 304 when the reader has it already, gzipped when it may be."""
     data = body.encode()
     tag = hashlib.sha256(data).hexdigest()[:32]
-    modified = _FIRST_SEEN.get_or_build(tag, lambda: datetime.now(UTC).replace(microsecond=0))
+    modified = _last_modified(_address(request), tag)
     gzipped = _accepts_gzip(request.headers.get("accept-encoding", ""))
     headers = {
         "ETag": f'"{tag}{_GZIP_TAG if gzipped else ""}"',  # another coding, another tag
@@ -293,6 +295,22 @@ def feed_response(request: Request, body: str, media_type: str, private: bool = 
         data = _GZIPPED.get_or_build(tag, lambda: gzip.compress(data, compresslevel=6, mtime=0))
         headers["Content-Encoding"] = "gzip"
     return Response(data, media_type=media_type, headers=headers)
+
+
+def _address(request: Request) -> str:
+    """The path and query a feed was asked at (what its Last-Modified is kept under)."""
+    query: bytes = request.scope.get("query_string", b"")
+    return f"{request.scope.get('path', '')}?{query.decode('latin-1')}"
+
+
+def _last_modified(url: str, tag: str) -> datetime:
+    """When the feed at `url` changed to the body tagged `tag` (as far as this process saw)."""
+    held = _CHANGED.get(url)
+    if held is not None and held[0] == tag:
+        return held[1]
+    now = datetime.now(UTC).replace(microsecond=0)
+    _CHANGED.put(url, (tag, now))
+    return now
 
 
 def _unchanged(request: Request, tag: str, modified: datetime) -> bool:
