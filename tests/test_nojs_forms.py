@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from html import unescape
+from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import Engine
 
@@ -53,3 +54,15 @@ def test_unfollowing_and_unmuting_in_the_library_keep_its_view(
                 c, f"/me/{what}", fields | {"next": unescape(fields.get("next", ""))}
             )
             assert undone.headers["location"] == view, what  # not the whole library
+
+
+def test_a_card_button_pressed_signed_out_signs_in_back_to_the_same_search(
+    site: Settings, engine: Engine
+) -> None:
+    pid = next(iter(stored(engine)))
+    with client(site, engine) as c:  # a session that ended (signed out in another tab)
+        back = f"/search?q=graph&mode=keyword&page=2#card-{pid}"
+        for action, field in (("save", "saved"), ("rate", "rating")):
+            sent = post_form(c, f"/papers/{pid}/{action}", {field: "1", "next": back})
+            where = urlsplit(sent.headers["location"])
+            assert where.path == "/signin" and parse_qs(where.query)["next"] == [back], action

@@ -138,7 +138,7 @@ def _paper_button(
 
 
 def _signin(target: str) -> Response:
-    return RedirectResponse(f"/signin?next={safe_next(target)}", status_code=303)
+    return RedirectResponse("/signin?next=" + quote(safe_next(target), safe="/"), status_code=303)
 
 
 def personal_context(conn: Connection, user: User | None, ids: list[str]) -> dict[str, object]:
