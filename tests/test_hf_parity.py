@@ -185,3 +185,22 @@ def test_a_feed_that_changes_back_is_not_answered_as_unchanged(
     assert "Soon deleted" in second.text
     assert third.status_code == 200 and "Soon deleted" not in third.text
     assert parsedate_to_datetime(third.headers["last-modified"]) > parsedate_to_datetime(held)
+
+
+def test_a_search_feed_s_next_page_holds_the_next_papers(site: Settings, engine: Engine) -> None:
+    many = [
+        replace(HOSTILE, id=f"2606.9{n:04d}", title=f"Zebrafish study {n}", signals=None)
+        for n in range(105)
+    ]
+    with engine.begin() as conn:
+        upsert_papers(conn, many)
+    with client(site, engine) as c:
+        first = ET.fromstring(c.get("/feeds/search.atom", params={"q": "zebrafish"}).content)
+        [nxt] = [link.get("href", "") for link in first.findall(f"{ATOM}link[@rel='next']")]
+        second = ET.fromstring(c.get(nxt.removeprefix(site.public_url.rstrip("/"))).content)
+        past = c.get("/feeds/search.atom", params={"q": "zebrafish", "page": "3"})
+    ids = [e.findtext(f"{ATOM}id") for e in first.iter(f"{ATOM}entry")]
+    more = [e.findtext(f"{ATOM}id") for e in second.iter(f"{ATOM}entry")]
+    assert len(ids) == 100 and len(more) == 5 and not set(ids) & set(more)
+    assert re.search(r"\(papers 101–105 of 105\)", second.findtext(f"{ATOM}title", ""))
+    assert past.status_code == 404

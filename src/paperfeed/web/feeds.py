@@ -432,6 +432,7 @@ def search_feed(
     author: Annotated[str | None, Query(max_length=200)] = None,
     since: Annotated[date | None, Query(description="listed on or after (YYYY-MM-DD)")] = None,
     until: Annotated[date | None, Query(description="listed on or before (YYYY-MM-DD)")] = None,
+    page: FeedPage = 1,
 ) -> Response:
     """Papers matching a query, with the search page's filters, as a feed to follow."""
     cat, who = clean_text(category), clean_text(author)
@@ -444,7 +445,7 @@ def search_feed(
         request,
         site,
         fmt,
-        lambda: views.search(site.search(), site.engine, params, 1, FEED_SIZE, None).listing,
+        lambda: views.search(site.search(), site.engine, params, page, FEED_SIZE, None).listing,
         search_cache_key,
     )
 
