@@ -204,3 +204,27 @@ def test_a_search_feed_s_next_page_holds_the_next_papers(site: Settings, engine:
     assert len(ids) == 100 and len(more) == 5 and not set(ids) & set(more)
     assert re.search(r"\(papers 101–105 of 105\)", second.findtext(f"{ATOM}title", ""))
     assert past.status_code == 404
+
+
+def test_recent_discussions_come_as_a_feed_too(site: Settings, engine: Engine) -> None:
+    other = next(iter(on_day(engine, DAYS[0])))
+    with engine.begin() as conn:
+        ada = create_user(conn, "ada", "not a real hash")
+        first = add_comment(conn, HOSTILE_ID, ada.id, "On the $x<y$ claim", None)
+        gone = add_comment(conn, other, ada.id, "Soon deleted", None)
+        newest = add_comment(conn, other, ada.id, "A **later** word", None)
+        delete_comment(conn, gone)
+    base = site.public_url.rstrip("/")
+    with client(site, engine) as c:
+        found = _alternates(c.get("/discussions").text)
+        atom = c.get(found["application/atom+xml"]["href"])
+        rss = c.get(found["application/rss+xml"]["href"])
+        again = c.get("/feeds/discussions.atom", headers={"If-None-Match": atom.headers["etag"]})
+    entries = list(ET.fromstring(atom.content).iter(f"{ATOM}entry"))
+    links = [e.find(f"{ATOM}link").get("href") for e in entries]  # type: ignore[union-attr]
+    assert links == [f"{base}/papers/{other}#c{newest}", f"{base}/papers/{HOSTILE_ID}#c{first}"]
+    titles = [e.findtext(f"{ATOM}title", "") for e in entries]
+    assert titles[1].startswith("ada on Attention <script>alert('title')</script> Is Not Enough: ")
+    assert rss.headers["content-type"].startswith("application/rss+xml")
+    assert len(ET.fromstring(rss.content).findall("./channel/item")) == 2
+    assert again.status_code == 304

@@ -349,16 +349,7 @@ def discussion_feed(request: Request, site: SiteDep, paper_id: str, fmt: str) ->
     feed.link(href=f"{base}/papers/{pid}#discussion", rel="alternate")  # last: RSS's <link>
     feed.description(xml_safe(f"Comments on {pid}"))
     for c in items:
-        entry = feed.add_entry(order="append")
-        entry.id(f"{base}/papers/{pid}#c{c.id}")
-        entry.title(xml_safe(f"{c.username}: {plain_text(c.body)[:80]}"))
-        entry.link(href=f"{base}/papers/{pid}#c{c.id}")
-        entry.author(name=xml_safe(c.username))
-        # As on the page, links whole and maths as text (feed readers run no KaTeX).
-        shown = maths_as_text(absolute_links(discussion.body_html(c), base))
-        entry.content(xml_safe(str(shown)), type="html")
-        entry.published(c.created_at.replace(tzinfo=UTC))
-        entry.updated((c.edited_at or c.created_at).replace(tzinfo=UTC))
+        _comment_entry(feed, c, base, f"{c.username}: {plain_text(c.body)[:80]}")
     if items:  # as new as its newest comment or edit (not the moment of asking: its ETag holds)
         feed.updated(max((c.edited_at or c.created_at) for c in items).replace(tzinfo=UTC))
     else:  # no comment yet: the feed is as old as the paper's page
@@ -366,6 +357,46 @@ def discussion_feed(request: Request, site: SiteDep, paper_id: str, fmt: str) ->
         listed = paper.listing_date if paper else None
         since = when or (datetime.combine(listed, time.min) if listed else datetime(1991, 8, 1))
         feed.updated(since.replace(tzinfo=UTC))
+    return feed_response(request, serialise(feed, fmt), MEDIA[fmt])
+
+
+def _comment_entry(feed: FeedGenerator, c: Comment, base: str, title: str) -> None:
+    """One comment as a feed entry, its id and link the comment's place on its paper's page."""
+    entry = feed.add_entry(order="append")
+    entry.id(f"{base}/papers/{c.paper_id}#c{c.id}")
+    entry.title(xml_safe(title))
+    entry.link(href=f"{base}/papers/{c.paper_id}#c{c.id}")
+    entry.author(name=xml_safe(c.username))
+    # As on the page, links whole and maths as text (feed readers run no KaTeX).
+    shown = maths_as_text(absolute_links(discussion.body_html(c), base))
+    entry.content(xml_safe(str(shown)), type="html")
+    entry.published(c.created_at.replace(tzinfo=UTC))
+    entry.updated((c.edited_at or c.created_at).replace(tzinfo=UTC))
+
+
+FEED_COMMENTS = 50  # comments the site-wide discussion feed holds
+
+
+@router.get("/feeds/discussions.{fmt}")
+def recent_feed(request: Request, site: SiteDep, fmt: str) -> Response:
+    """The newest comments across all papers (the Recent discussions page) as Atom or RSS."""
+    if fmt not in ("atom", "rss"):
+        raise HTTPException(404, "feeds come as .atom or .rss")
+    with site.engine.connect() as conn:
+        items = recent_comments(conn, FEED_COMMENTS)
+        titles = _titles(conn, {c.paper_id for c in items})
+    base = site.settings.public_url.rstrip("/")
+    feed = FeedGenerator()
+    feed.id(f"{base}/discussions")
+    feed.title("Recent discussions · paperfeed")
+    feed.link(href=f"{base}/feeds/discussions.{fmt}", rel="self")
+    feed.link(href=f"{base}/discussions", rel="alternate")  # last: RSS's <link>
+    feed.description("The newest comments on papers")
+    for c in items:
+        on = plain(titles.get(c.paper_id, c.paper_id))
+        _comment_entry(feed, c, base, f"{c.username} on {on}: {plain_text(c.body)[:80]}")
+    newest = max((c.edited_at or c.created_at for c in items), default=datetime(1991, 8, 1))
+    feed.updated(newest.replace(tzinfo=UTC))  # as new as its newest comment: its ETag holds
     return feed_response(request, serialise(feed, fmt), MEDIA[fmt])
 
 
