@@ -184,11 +184,11 @@ def test_follow_mute_import_and_share_a_collection(
     add = item.get_by_role("form", name=re.compile(r"^Add .+ to a collection$"))
     add.get_by_role("combobox").fill("To discuss")  # an input with a list of names
     add.get_by_role("button", name="Add to collection").click()
-    expect(page).to_have_url(url + "/library")
+    expect(page).to_have_url(url + f"/library#item-{HOSTILE_ID}")  # back at the entry
     links = item.locator(".in-collections a")
     expect(links).to_have_text(["Security papers", "To discuss"])
     item.get_by_role("button", name="Take out of To discuss").click()
-    expect(page).to_have_url(url + "/library")
+    expect(page).to_have_url(url + f"/library#item-{HOSTILE_ID}")
     expect(item.locator(".in-collections a")).to_have_text(["Security papers"])
     page.locator("aside").get_by_role("link", name="To discuss").click()
     expect(page.locator(".library-item")).to_have_count(0)
