@@ -81,3 +81,25 @@ def test_back_after_a_change_in_place_shows_the_change(page: Page, live_site: Li
     expect(card.get_by_role("button", name="Saved", exact=True)).to_be_visible()
     expect(card.locator("form.vote button")).to_have_attribute("aria-pressed", "true")
     expect(card.locator("input[name=saved]")).to_have_value("0")
+
+
+def test_a_paper_saved_or_rated_on_for_you_is_said_as_it_leaves(
+    plain: Page, live_site: LiveSite
+) -> None:
+    sign_up(plain, live_site.url, "plainfan")
+    plain.goto(live_site.url + "/for-you")
+    picker = plain.locator("form.start fieldset")
+    picker.get_by_role("checkbox").first.check()
+    plain.get_by_role("button", name="Follow and rank").click()
+    for press, said in (("Save", "saved to your library"), ("Less like this", "rated 👎")):
+        card = plain.locator("article.card").nth(2)
+        pid = card.get_attribute("data-id")
+        title = card.locator("h3").inner_text()
+        card.get_by_role("button", name=press, exact=True).click()
+        # For you leaves out what was saved or rated: the card goes, and the page says why.
+        expect(plain.locator(f'article.card[data-id="{pid}"]')).to_have_count(0)
+        notice = plain.get_by_role("status").filter(has_text=said)
+        expect(notice).to_contain_text(title)
+        expect(notice.get_by_role("link", name=title)).to_have_attribute("href", f"/papers/{pid}")
+    plain.goto(live_site.url + "/for-you?window=month")  # said after the button, not after
+    expect(plain.get_by_role("status").filter(has_text="rated 👎")).to_have_count(0)

@@ -1006,11 +1006,13 @@ def for_you(
     collection: CollectionParam = "",
     page: Annotated[int, Query(ge=1, le=FOR_YOU_PAGES)] = 1,
     pick: Annotated[int, Query(ge=0, le=1)] = 0,
+    acted: Annotated[str, Query(max_length=100)] = "",
 ) -> Response:
     """Papers of today, this week or this month ranked by your model, each with why; ranked by
     one of your collections alone when `collection` names it (empty, as the page's "Rank by"
     form sends "everything": by all your signals); `page` reads further down the ranking.
-    `pick=1`: the starting categories were sent with none ticked (the page says so)."""
+    `pick=1`: the starting categories were sent with none ticked (the page says so).
+    `acted`: the paper whose card's button (a plain form) came back here."""
     if user is None:
         return _signin("/for-you")
     collection_id = _collection_id(collection)
@@ -1049,6 +1051,7 @@ def for_you(
             **(_starting(conn, user.id) if not items and chosen is None else {}),
             "pick_problem": bool(pick),
             "span": window_span(conn, window),
+            "left_out": _left_out(conn, user.id, acted) if acted not in shown else None,
         }
         if show_muted:
             follows = follows_of(conn, user.id)
@@ -1060,6 +1063,17 @@ def for_you(
         show_muted=show_muted or None,
     )
     return html(site, request, site.render("for_you.html", user=user, here=here, **context))
+
+
+def _left_out(conn: Connection, user_id: int, pid: str) -> tuple[Paper, str] | None:
+    """A paper whose card left For you when saved or rated there, and what was done to it."""
+    paper = get_paper(conn, pid) if pid else None
+    if paper is None:
+        return None
+    rating = lib.user_ratings(conn, user_id, [pid]).get(pid)
+    done = ["saved to your library"] if lib.library_item(conn, user_id, pid) else []
+    done += {1: ["rated 👍 more like this"], -1: ["rated 👎 less like this"]}.get(rating or 0, [])
+    return (paper, " and ".join(done)) if done else None
 
 
 def _muted_in_feed(
