@@ -103,3 +103,27 @@ def test_a_paper_saved_or_rated_on_for_you_is_said_as_it_leaves(
         expect(notice.get_by_role("link", name=title)).to_have_attribute("href", f"/papers/{pid}")
     plain.goto(live_site.url + "/for-you?window=month")  # said after the button, not after
     expect(plain.get_by_role("status").filter(has_text="rated 👎")).to_have_count(0)
+
+
+def test_a_comment_upvote_stays_in_place(page: Page, live_site: LiveSite) -> None:
+    sign_up(page, live_site.url, "talker")
+    page.goto(live_site.url + newest_day_path(live_site.engine))
+    page.locator("article.card h3 a").first.click()
+    paper = page.url
+    page.get_by_label("Add a comment").fill("A question about lemma 2.")
+    page.get_by_role("button", name="Post comment").click()
+    vote = page.locator("article.comment").first.locator("form.comment-vote button")
+    expect(vote.locator(".count")).to_have_text("0")
+    page.evaluate("window.stayed = true")
+    vote.click()
+    expect(vote).to_have_attribute("aria-pressed", "true")
+    expect(vote.locator(".count")).to_have_text("1")
+    vote.press("Enter")  # the keyboard stays on it, and undoes it
+    expect(vote).to_have_attribute("aria-pressed", "false")
+    expect(vote.locator(".count")).to_have_text("0")
+    vote.click()
+    expect(vote).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate("window.stayed === true")  # no reload
+    page.goto(paper)  # the server agrees
+    expect(vote).to_have_attribute("aria-pressed", "true")
+    expect(vote.locator(".count")).to_have_text("1")

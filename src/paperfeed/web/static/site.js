@@ -114,6 +114,34 @@ document.addEventListener("submit", function (event) {
   });
 });
 
+// A comment's upvote in place too; without JavaScript the form posts and comes back to it.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.classList.contains("comment-vote") || !window.fetch) return;
+  event.preventDefault();
+  var button = form.querySelector("button");
+  if (button.getAttribute("aria-busy") === "true") return;  // busy, not disabled: keeps the focus
+  button.setAttribute("aria-busy", "true");
+  fetch(form.action, {
+    method: "POST",
+    body: new FormData(form),
+    headers: { Accept: "application/json" },
+    credentials: "same-origin"
+  }).then(function (response) {
+    if (!response.ok) throw new Error(String(response.status));
+    return response.json();
+  }).then(function (data) {
+    form.querySelector("input[name=up]").value = data.upvoted ? "0" : "1";
+    button.classList.toggle("on", data.upvoted);
+    button.setAttribute("aria-pressed", data.upvoted ? "true" : "false");
+    button.querySelector(".count").textContent = String(data.votes);
+  }).catch(function () {
+    form.submit();  // signed out, or refused: the server's page says what to do
+  }).finally(function () {
+    button.removeAttribute("aria-busy");
+  });
+});
+
 // Submitting fetches from arXiv, which can take a while: say so while waiting, keep the button
 // from being pressed twice, and show the server's answer in place. Without JavaScript the form
 // posts as usual.
