@@ -228,3 +228,20 @@ def test_recent_discussions_come_as_a_feed_too(site: Settings, engine: Engine) -
     assert rss.headers["content-type"].startswith("application/rss+xml")
     assert len(ET.fromstring(rss.content).findall("./channel/item")) == 2
     assert again.status_code == 304
+
+
+def test_an_atom_feed_with_a_paper_of_no_named_author_is_valid(
+    site: Settings, engine: Engine
+) -> None:
+    nameless = replace(HOSTILE, id="local-00000000abcd", authors=(), signals=None)
+    with engine.begin() as conn:
+        upsert_papers(conn, [nameless])
+    day = nameless.listing_date
+    with client(site, engine) as c:
+        atom = ET.fromstring(c.get(f"/feeds/daily.atom?date={day}").content)
+        named = ET.fromstring(c.get(f"/feeds/daily.atom?date={DAYS[0]}").content)
+    entries = {e.findtext(f"{ATOM}id", "").rsplit("/", 1)[1]: e for e in atom.iter(f"{ATOM}entry")}
+    assert not entries["local-00000000abcd"].findall(f"{ATOM}author")
+    # RFC 4287, 4.1.1: a feed names an author unless every entry does.
+    assert [a.findtext(f"{ATOM}name") for a in atom.findall(f"{ATOM}author")] == ["paperfeed"]
+    assert not named.findall(f"{ATOM}author")

@@ -97,6 +97,8 @@ def _generator(
     feed.description(_described(f"{listing.title}{_part(listing)} on paperfeed", fmt))
     if fmt == "rss":  # RSS's <author> must be an email address: names go in dc:creator
         feed.load_extension("dc", atom=False, rss=True)
+    elif not all(p.authors for p in papers):  # Atom needs an author for an entry without
+        feed.author(name="paperfeed")  # one (a paper from a web page may name none)
     stamps = [_entry_updated(p, added.get(p.id)) for p in papers]
     feed.updated(max(stamps, default=_empty_since(listing)))
     _links(feed, listing, fmt, base_url)
