@@ -12,7 +12,7 @@ from paperfeed.settings import Settings
 from paperfeed.store import open_store
 from paperfeed.store.accounts import find_user, set_suspended
 from paperfeed.store.library import new_feed_token
-from tests.web_support import client, post_form, sign_up, web_settings
+from tests.web_support import client, csrf_token, post_form, sign_up, web_settings
 
 PASSWORD = "correct horse battery"
 
@@ -87,3 +87,25 @@ def test_anonymous_pages_and_public_feeds_keep_their_caching(
         sign_up(c, "carol", PASSWORD)
         feed = c.get("/feeds/trending.rss")  # the same for everyone, cookie or not
     assert feed.headers["cache-control"].startswith("public")
+
+
+def test_a_form_token_for_a_planted_csrf_cookie_does_not_pass_for_a_signed_in_reader(
+    small: tuple[Settings, Engine], bob: TestClient
+) -> None:
+    # A neighbouring site (another service under the lab's domain) can plant a CSRF cookie
+    # of its choosing in bob's browser, and read the form token that goes with it on any page.
+    chosen = "planted-by-the-neighbour"
+    with client(*small) as mallory:
+        mallory.cookies.set("pf_csrf", chosen)
+        forged_token = csrf_token(mallory, "/")
+    session = bob.cookies["pf_session"]
+    bob.cookies.clear()
+    bob.cookies.set("pf_csrf", chosen)
+    bob.cookies.set("pf_session", session)
+    forged = {"name": "planted", "csrf_token": forged_token}
+    assert bob.post("/collections", data=forged, follow_redirects=False).status_code == 403
+    assert bob.get("/api/me/collections").json() == []
+    # bob's own page's token (for the same cookie, and his session) still works
+    made = post_form(bob, "/collections", {"name": "mine"})
+    assert made.status_code == 303
+    assert [c["name"] for c in bob.get("/api/me/collections").json()] == ["mine"]

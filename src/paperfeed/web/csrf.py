@@ -21,16 +21,21 @@ def new_cookie_value() -> str:
     return secrets.token_urlsafe(24)
 
 
-def token_for(secret: bytes, cookie_value: str) -> str:
-    """The form token that matches a CSRF cookie value."""
-    return hmac.new(secret, b"csrf:" + cookie_value.encode(), hashlib.sha256).hexdigest()
+def token_for(secret: bytes, cookie_value: str, session: str | None = None) -> str:
+    """The form token that matches a CSRF cookie value and the browser's session cookie (none
+    while signed out). Bound to the session, a token is worth nothing to a neighbouring site
+    that planted a CSRF cookie of its own choosing in the reader's browser (cookie tossing)."""
+    message = b"csrf:" + cookie_value.encode() + (b"\n" + session.encode() if session else b"")
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
-def is_valid(secret: bytes, cookie_value: str | None, token: str | None) -> bool:
-    """True when the submitted token matches the browser's CSRF cookie."""
+def is_valid(
+    secret: bytes, cookie_value: str | None, token: str | None, session: str | None = None
+) -> bool:
+    """True when the submitted token matches the browser's CSRF cookie and session cookie."""
     if not cookie_value or not token:
         return False
-    return hmac.compare_digest(token_for(secret, cookie_value), token)
+    return hmac.compare_digest(token_for(secret, cookie_value, session), token)
 
 
 def fill(body: str, token: str) -> str:

@@ -191,7 +191,7 @@ def check_form_csrf(
     request: Request, site: SiteDep, csrf_token: Annotated[str, Form()] = ""
 ) -> None:
     """Reject a form post whose CSRF token does not match the browser's cookie."""
-    if not csrf.is_valid(site.secret, request.cookies.get(csrf.CSRF_COOKIE), csrf_token):
+    if not _csrf_ok(site, request, csrf_token):
         raise HTTPException(403, "the form expired or came from another site; reload and retry")
 
 
@@ -202,8 +202,16 @@ def check_api_csrf(
     bearer = request.headers.get("authorization", "").lower().startswith("bearer ")
     if bearer or SESSION_COOKIE not in request.cookies:
         return  # nothing a forged request could ride on; sign-in is checked next
-    if not csrf.is_valid(site.secret, request.cookies.get(csrf.CSRF_COOKIE), x_csrf_token):
+    if not _csrf_ok(site, request, x_csrf_token):
         raise HTTPException(403, "send Authorization: Bearer <token> or an X-CSRF-Token header")
+
+
+def _csrf_ok(site: Site, request: Request, token: str | None) -> bool:
+    """True when a token sent with a form or fetch is this browser's, for its session."""
+    cookies = request.cookies
+    return csrf.is_valid(
+        site.secret, cookies.get(csrf.CSRF_COOKIE), token, cookies.get(SESSION_COOKIE)
+    )
 
 
 def signed_in_id(site: Site, request: Request, data: Mapping[str, object]) -> int | None:
@@ -214,8 +222,7 @@ def signed_in_id(site: Site, request: Request, data: Mapping[str, object]) -> in
         return None
     if not request.headers.get("authorization", "").lower().startswith("bearer "):
         sent = data.get(csrf.CSRF_FIELD) or request.headers.get(csrf.CSRF_HEADER)
-        cookie = request.cookies.get(csrf.CSRF_COOKIE)
-        if not csrf.is_valid(site.secret, cookie, str(sent) if sent else None):
+        if not _csrf_ok(site, request, str(sent) if sent else None):
             return None
     user = _session_user(site.engine, token, count_unseen=False)
     return user.id if user else None
@@ -241,7 +248,8 @@ def html(site: Site, request: Request, body: str, status: int = 200) -> HTMLResp
 
 def signed(site: Site, request: Request, body: str) -> str:
     """A rendered page with this visitor's CSRF token swapped into its forms."""
-    return csrf.fill(body, csrf.token_for(site.secret, request.state.csrf_cookie))
+    session = request.cookies.get(SESSION_COOKIE)
+    return csrf.fill(body, csrf.token_for(site.secret, request.state.csrf_cookie, session))
 
 
 def search_cache_key(request: Request, site: Site) -> tuple[str, ...]:
