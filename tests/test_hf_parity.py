@@ -20,6 +20,7 @@ from paperfeed.web.periods import day_period
 from tests.web_support import DAYS, HOSTILE, HOSTILE_ID, client, on_day, post_form, sign_up
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+DC = "{http://purl.org/dc/elements/1.1/}"
 
 
 class _Alternates(HTMLParser):
@@ -245,3 +246,14 @@ def test_an_atom_feed_with_a_paper_of_no_named_author_is_valid(
     # RFC 4287, 4.1.1: a feed names an author unless every entry does.
     assert [a.findtext(f"{ATOM}name") for a in atom.findall(f"{ATOM}author")] == ["paperfeed"]
     assert not named.findall(f"{ATOM}author")
+
+
+def test_comment_feeds_in_rss_name_each_commenter(site: Settings, engine: Engine) -> None:
+    with engine.begin() as conn:
+        ada = create_user(conn, "ada", "not a real hash")
+        add_comment(conn, HOSTILE_ID, ada.id, "A first comment", None)
+    with client(site, engine) as c:
+        feeds = [c.get(f"/feeds/papers/{HOSTILE_ID}/comments.rss"), c.get("/feeds/discussions.rss")]
+    for feed in feeds:
+        [item] = ET.fromstring(feed.content).findall("./channel/item")
+        assert item.findtext(f"{DC}creator") == "ada"

@@ -342,14 +342,14 @@ def discussion_feed(request: Request, site: SiteDep, paper_id: str, fmt: str) ->
         paper = get_paper(conn, pid)
         items = [c for c in thread(conn, pid) if not c.deleted]
     base = site.settings.public_url.rstrip("/")
-    feed = FeedGenerator()
+    feed = _comment_feed(fmt)
     feed.id(f"{base}/papers/{pid}#discussion")
     feed.title(xml_safe(f"Discussion: {plain(paper.title) if paper else pid} · paperfeed"))
     feed.link(href=f"{base}/feeds/papers/{pid}/comments.{fmt}", rel="self")
     feed.link(href=f"{base}/papers/{pid}#discussion", rel="alternate")  # last: RSS's <link>
     feed.description(xml_safe(f"Comments on {pid}"))
     for c in items:
-        _comment_entry(feed, c, base, f"{c.username}: {plain_text(c.body)[:80]}")
+        _comment_entry(feed, c, base, f"{c.username}: {plain_text(c.body)[:80]}", fmt)
     if items:  # as new as its newest comment or edit (not the moment of asking: its ETag holds)
         feed.updated(max((c.edited_at or c.created_at) for c in items).replace(tzinfo=UTC))
     else:  # no comment yet: the feed is as old as the paper's page
@@ -360,13 +360,23 @@ def discussion_feed(request: Request, site: SiteDep, paper_id: str, fmt: str) ->
     return feed_response(request, serialise(feed, fmt), MEDIA[fmt])
 
 
-def _comment_entry(feed: FeedGenerator, c: Comment, base: str, title: str) -> None:
+def _comment_feed(fmt: str) -> FeedGenerator:
+    """An empty feed of comments; RSS's <author> must be an email: names go in dc:creator."""
+    feed = FeedGenerator()
+    if fmt == "rss":
+        feed.load_extension("dc", atom=False, rss=True)
+    return feed
+
+
+def _comment_entry(feed: FeedGenerator, c: Comment, base: str, title: str, fmt: str) -> None:
     """One comment as a feed entry, its id and link the comment's place on its paper's page."""
     entry = feed.add_entry(order="append")
     entry.id(f"{base}/papers/{c.paper_id}#c{c.id}")
     entry.title(xml_safe(title))
     entry.link(href=f"{base}/papers/{c.paper_id}#c{c.id}")
     entry.author(name=xml_safe(c.username))
+    if fmt == "rss":
+        entry.dc.dc_creator(xml_safe(c.username))
     # As on the page, links whole and maths as text (feed readers run no KaTeX).
     shown = maths_as_text(absolute_links(discussion.body_html(c), base))
     entry.content(xml_safe(str(shown)), type="html")
@@ -386,7 +396,7 @@ def recent_feed(request: Request, site: SiteDep, fmt: str) -> Response:
         items = recent_comments(conn, FEED_COMMENTS)
         titles = _titles(conn, {c.paper_id for c in items})
     base = site.settings.public_url.rstrip("/")
-    feed = FeedGenerator()
+    feed = _comment_feed(fmt)
     feed.id(f"{base}/discussions")
     feed.title("Recent discussions · paperfeed")
     feed.link(href=f"{base}/feeds/discussions.{fmt}", rel="self")
@@ -394,7 +404,8 @@ def recent_feed(request: Request, site: SiteDep, fmt: str) -> Response:
     feed.description("The newest comments on papers")
     for c in items:
         on = plain(titles.get(c.paper_id, c.paper_id))
-        _comment_entry(feed, c, base, f"{c.username} on {on}: {plain_text(c.body)[:80]}")
+        title = f"{c.username} on {on}: {plain_text(c.body)[:80]}"
+        _comment_entry(feed, c, base, title, fmt)
     newest = max((c.edited_at or c.created_at for c in items), default=datetime(1991, 8, 1))
     feed.updated(newest.replace(tzinfo=UTC))  # as new as its newest comment: its ETag holds
     return feed_response(request, serialise(feed, fmt), MEDIA[fmt])
