@@ -127,3 +127,25 @@ def test_a_comment_upvote_stays_in_place(page: Page, live_site: LiveSite) -> Non
     page.goto(paper)  # the server agrees
     expect(vote).to_have_attribute("aria-pressed", "true")
     expect(vote.locator(".count")).to_have_text("1")
+
+
+def test_back_shows_the_reading_state_as_it_is_now(page: Page, live_site: LiveSite) -> None:
+    sign_up(page, live_site.url, "stater")
+    page.goto(live_site.url + newest_day_path(live_site.engine))
+    pid = page.locator("article.card").first.get_attribute("data-id")
+    page.locator("article.card").first.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("article.card").first.locator(".save-btn")).to_have_text("Saved")
+    page.goto(live_site.url + "/library")
+    item = page.locator(f'article.library-item[data-id="{pid}"]')
+    item.get_by_label("Reading state").select_option("read")  # kept at once, in place
+    expect(item.locator(".state-saved")).to_contain_text("Saved: read")
+    item.locator("h3 a").click()
+    state = page.locator(".my-note").get_by_label("Reading state")
+    expect(state).to_have_value("read")
+    state.select_option("to_read")
+    expect(page.locator(".my-note .state-saved")).to_contain_text("Saved: to read")
+    page.go_back()
+    # What the library says now, not the choice the browser remembered for this page: a note
+    # saved next would otherwise mark the paper read again.
+    expect(item.locator("p.meta")).to_have_text("To read")
+    expect(item.get_by_label("Reading state")).to_have_value("to_read")
