@@ -257,3 +257,17 @@ def test_comment_feeds_in_rss_name_each_commenter(site: Settings, engine: Engine
     for feed in feeds:
         [item] = ET.fromstring(feed.content).findall("./channel/item")
         assert item.findtext(f"{DC}creator") == "ada"
+
+
+def test_feeds_of_one_query_with_other_filters_have_other_names(
+    site: Settings, engine: Engine
+) -> None:
+    query = {"q": "attention", "category": "cs.cr", "since": "2026-06-01", "mode": "keyword"}
+    with client(site, engine) as c:
+        page = _alternates(c.get("/search", params=query).text)["application/atom+xml"]
+        feed = ET.fromstring(c.get(page["href"]).content)
+        plain_feed = ET.fromstring(c.get("/feeds/search.atom", params={"q": "attention"}).content)
+    name = "Search: attention (in cs.CR, since 2026-06-01)"
+    assert page["title"] == f"{name} (Atom)"
+    assert feed.findtext(f"{ATOM}title") == f"{name} · paperfeed"
+    assert plain_feed.findtext(f"{ATOM}title") == "Search: attention · paperfeed"

@@ -385,6 +385,15 @@ class SearchParams:
         out |= {"sort": self.sort if self.sort != "relevance" else ""}
         return {k: v for k, v in out.items() if v}
 
+    def feed_name(self) -> str:
+        """What a feed of this search is called: its words and its filters, so that two feeds
+        of one query with other filters are told apart in a feed reader."""
+        limits = [f"in {self.category}"] if self.category else []
+        limits += [f"by {self.author}"] if self.author else []
+        limits += [f"since {self.since.isoformat()}"] if self.since else []
+        limits += [f"until {self.until.isoformat()}"] if self.until else []
+        return f"Search: {self.q}" + (f" ({', '.join(limits)})" if limits else "")
+
 
 @dataclass(frozen=True)
 class SearchOutcome:
@@ -437,6 +446,7 @@ def search(
         hidden=result.hidden,
         estimated=result.estimated,
         named=result.named,
+        feed_title=params.feed_name(),
     )
     return SearchOutcome(listing, result.mode, result.fallback, result.counted, result.suggestion)
 
