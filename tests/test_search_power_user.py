@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -15,7 +16,7 @@ from paperfeed.search import service as search_service
 from paperfeed.search.query import parse_query
 from paperfeed.search.spelling import suggest
 from paperfeed.settings import Settings
-from paperfeed.store import open_store
+from paperfeed.store import get_paper, open_store, upsert_papers
 from paperfeed.store.tables import papers
 
 DAY = "2026-06-25"  # the smallest listing day of the demo sample: 26 real papers
@@ -154,3 +155,19 @@ def test_only_exclusions_list_the_newest_papers(service: SearchService) -> None:
     days = service.keyword.docs([h.id for h in result.hits])
     listed = [days[h.id].day for h in result.hits]
     assert listed == sorted(listed, reverse=True)
+
+
+def test_an_arxiv_id_not_stored_finds_only_papers_that_cite_it(service: SearchService) -> None:
+    # Its URL or citation was searched as words: "https", "arxiv", "abs", "cs" matched papers
+    # that merely mention arXiv or have "CS" in them, under the notice that it is not here.
+    for mode in ("keyword", "hybrid", "semantic"):
+        for written in ("https://arxiv.org/abs/2607.99999v2", "arXiv:2607.99999 [cs.CL]"):
+            assert service.search(written, mode).hits == [], (mode, written)
+    with service.engine.begin() as conn:
+        paper = get_paper(conn, service.search("codes", "keyword", limit=1).hits[0].id)
+        assert paper is not None
+        citing = replace(paper, id="2606.99998", abstract=paper.abstract + " See arXiv:2605.28062.")
+        upsert_papers(conn, [citing])
+    for mode in ("keyword", "hybrid"):
+        found = service.search("https://arxiv.org/abs/2605.28062", mode).hits
+        assert [h.id for h in found] == ["2606.99998"]

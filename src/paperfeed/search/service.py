@@ -19,7 +19,13 @@ from paperfeed.search import fusion
 from paperfeed.search.backfill import contract_of
 from paperfeed.search.embed import Calibration, Embedder, EmbedderUnavailable, get_embedder
 from paperfeed.search.keyword import HYBRID, Filters, IndexBusy, KeywordIndex
-from paperfeed.search.query import ParsedQuery, paper_id_in, parse_query, semantic_text
+from paperfeed.search.query import (
+    ParsedQuery,
+    paper_id_in,
+    parse_query,
+    semantic_text,
+    words_of,
+)
 from paperfeed.search.results import Hit, SearchResult
 from paperfeed.search.snippets import Highlighter
 from paperfeed.search.spelling import suggest
@@ -378,6 +384,11 @@ class SearchService:
             # The whole query names a stored paper (an id, `arXiv:id` or a pasted arXiv URL):
             # that paper is the answer; the URL's words ("https", "abs") would match hundreds.
             return [(parsed.paper_id, 1.0)], 1, mode, None
+        if parsed.paper_id and parsed.paper_id not in pinned:
+            # An id not stored (or filtered out): the papers that cite it, not those that share
+            # the words around it ("https", "arxiv", "abs", "cs") or are near them in meaning.
+            cited = ParsedQuery(parsed.raw, phrases=(tuple(words_of(parsed.paper_id)),))
+            return self._rank(query, cited, filters, "keyword", need, sort)
         ranking, total, used, fallback = self._rank(query, parsed, filters, mode, need, sort)
         return _pin(pinned, ranking), total, used, fallback
 
