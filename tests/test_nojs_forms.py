@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy import Engine
 
 from paperfeed.settings import Settings
-from tests.web_support import client, post_form, sign_up, stored
+from tests.web_support import client, csrf_token, post_form, sign_up, stored
 
 
 def test_muting_from_a_later_page_comes_back_to_a_page_that_is_there(
@@ -66,3 +66,22 @@ def test_a_card_button_pressed_signed_out_signs_in_back_to_the_same_search(
             sent = post_form(c, f"/papers/{pid}/{action}", {field: "1", "next": back})
             where = urlsplit(sent.headers["location"])
             assert where.path == "/signin" and parse_qs(where.query)["next"] == [back], action
+
+
+def test_a_refused_subscription_links_back_to_the_page_it_came_from(
+    site: Settings, engine: Engine
+) -> None:
+    with client(site, engine) as c:
+        came = "http://testserver/categories/cs.CR?page=1"
+        refused = c.post(
+            "/subscribe",
+            data={"email": "not an address", "categories": "cs.CR", "csrf_token": csrf_token(c)},
+            headers={"referer": came},
+        )
+        assert refused.status_code == 400 and "Not subscribed" in refused.text
+        assert 'href="/categories/cs.CR?page=1">Back to the page you came from</a>' in refused.text
+        elsewhere = c.post(
+            "/subscribe",
+            data={"email": "not an address", "csrf_token": csrf_token(c)},
+        )
+        assert 'href="/">Back to today’s papers</a>' in elsewhere.text  # not said: home

@@ -159,6 +159,17 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
+def _came_from(request: Request, settings: Settings) -> str:
+    """The page of this site a form was posted from ("" when not said, or elsewhere)."""
+    referer = request.headers.get("referer", "")
+    parts = urlsplit(referer)
+    allowed = {_origin(settings.public_url), _origin(str(request.base_url))}
+    local = parts.path.startswith("/") and not parts.path.startswith(("//", "/\\"))
+    if _origin(referer) not in allowed or not local or parts.path == request.url.path:
+        return ""
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def _client(request: Request) -> str | None:
     return request.client.host if request.client else None
 
@@ -190,7 +201,9 @@ async def subscribe_form(request: Request) -> Response:
     except RateLimited as exc:
         return _message(ctx, "Slow down", str(exc), status=429)
     except BadInput as exc:
-        return _message(ctx, "Not subscribed", str(exc), status=400)
+        back = _came_from(request, ctx.settings)
+        links = {"back_url": back} if back else {}
+        return _message(ctx, "Not subscribed", str(exc), status=400, **links)
     if ctx.settings.mailbox:
         return _message(
             ctx, "Check the demo mailbox", DEMO_INBOX, mailbox_url="/demo/mailbox", mailbox="1"
