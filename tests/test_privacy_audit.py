@@ -109,3 +109,21 @@ def test_a_form_token_for_a_planted_csrf_cookie_does_not_pass_for_a_signed_in_re
     made = post_form(bob, "/collections", {"name": "mine"})
     assert made.status_code == 303
     assert [c["name"] for c in bob.get("/api/me/collections").json()] == ["mine"]
+
+
+def test_a_token_that_is_not_ascii_is_refused_not_a_500(bob: TestClient) -> None:
+    form = bob.post("/collections", data={"name": "x", "csrf_token": "é"})
+    api = bob.post(
+        "/api/me/library", json={"paper_id": "x"}, headers={"X-CSRF-Token": "é.é".encode()}
+    )
+    assert (form.status_code, api.status_code) == (403, 403)
+
+
+def test_a_signed_in_pages_form_sent_after_signing_out_elsewhere_asks_to_sign_in(
+    bob: TestClient,
+) -> None:
+    token = csrf_token(bob, "/")
+    bob.cookies.delete("pf_session")  # signed out in another tab
+    form = {"kind": "category", "value": "cs.LG", "csrf_token": token}
+    sent = bob.post("/me/follow", data=form, follow_redirects=False)
+    assert sent.status_code == 303 and sent.headers["location"].startswith("/signin")

@@ -248,7 +248,6 @@ def test_sign_up_sign_in_sign_out(site: Settings, engine: Engine) -> None:
             == 303
         )
         assert "Sign in" in c.get("/").text
-        token = csrf_token(c, "/signin")  # form tokens are bound to the session they were for
         bad = c.post(
             "/signin",
             data={"username": "alice", "password": "wrong password", "csrf_token": token},

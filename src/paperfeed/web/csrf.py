@@ -22,20 +22,30 @@ def new_cookie_value() -> str:
 
 
 def token_for(secret: bytes, cookie_value: str, session: str | None = None) -> str:
-    """The form token that matches a CSRF cookie value and the browser's session cookie (none
-    while signed out). Bound to the session, a token is worth nothing to a neighbouring site
-    that planted a CSRF cookie of its own choosing in the reader's browser (cookie tossing)."""
-    message = b"csrf:" + cookie_value.encode() + (b"\n" + session.encode() if session else b"")
-    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+    """The form token for a CSRF cookie value: while signed in, a second part binds it to the
+    session cookie too, so a token is worth nothing to a neighbouring site that planted a CSRF
+    cookie of its own choosing in the reader's browser (cookie tossing)."""
+    browser = _mac(secret, cookie_value)
+    return f"{browser}.{_mac(secret, cookie_value, session)}" if session else browser
 
 
 def is_valid(
     secret: bytes, cookie_value: str | None, token: str | None, session: str | None = None
 ) -> bool:
-    """True when the submitted token matches the browser's CSRF cookie and session cookie."""
+    """True when the submitted token matches the browser's CSRF cookie and, when the request
+    carries a session cookie, that session (signed out, a signed-in page's token still passes:
+    its form then asks to sign in)."""
     if not cookie_value or not token:
         return False
-    return hmac.compare_digest(token_for(secret, cookie_value, session), token)
+    browser, _, bound = token.encode("utf-8", "replace").partition(b".")
+    if not hmac.compare_digest(_mac(secret, cookie_value).encode(), browser):
+        return False
+    return not session or hmac.compare_digest(_mac(secret, cookie_value, session).encode(), bound)
+
+
+def _mac(secret: bytes, cookie_value: str, session: str | None = None) -> str:
+    message = b"csrf:" + cookie_value.encode() + (b"\n" + session.encode() if session else b"")
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
 def fill(body: str, token: str) -> str:
