@@ -171,3 +171,15 @@ def test_an_arxiv_id_not_stored_finds_only_papers_that_cite_it(service: SearchSe
     for mode in ("keyword", "hybrid"):
         found = service.search("https://arxiv.org/abs/2605.28062", mode).hits
         assert [h.id for h in found] == ["2606.99998"]
+
+
+def test_typographic_quotes_quote_a_phrase(service: SearchService) -> None:
+    # Phones and word processors type “ ” (and « », „ “): the quotes were read as part of the
+    # words, so -“secrecy capacity” excluded "secrecy" and searched for "capacity".
+    for quoted in ("“secrecy capacity”", "„secrecy capacity“", "«secrecy capacity»"):
+        assert parse_query(quoted).phrases == (("secrecy", "capacity"),)
+    excluded = parse_query("-“secrecy capacity” codes")
+    assert (excluded.words, excluded.excluded_phrases) == (("codes",), (("secrecy", "capacity"),))
+    plain = service.search('"secrecy capacity"', "keyword", limit=50)
+    curly = service.search("“secrecy capacity”", "keyword", limit=50)
+    assert plain.hits and [h.id for h in curly.hits] == [h.id for h in plain.hits]

@@ -17,6 +17,9 @@ MAX_WORDS = 64  # a pasted abstract still makes a useful (and fast) keyword quer
 # A quoted phrase (closed or running to the end), or a run of non-space characters.
 _TOKEN_RE = re.compile(r'(-?)"([^"]*)("?)|(\S+)')
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+# Typographic double quotes (what phones, word processors and PDFs give) quote a phrase too:
+# -“deep learning” excluded "deep" and searched for "learning".
+_QUOTES = str.maketrans(dict.fromkeys("\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033", '"'))
 _OPERATORS = {"AND", "OR", "&&", "||"}
 # Words too common to say what a query is about (Lucene's English set plus a few of papers').
 # fmt: off
@@ -146,7 +149,7 @@ def parse_query(text: str) -> ParsedQuery:
     """Parse any string: quotes make phrases, `-` excludes, `word*` is a prefix, AND/OR noise,
     arXiv's `ti:`/`abs:`/`au:` prefixes are dropped and `cat:cs.CL` is a category."""
     raw = text[:MAX_QUERY_CHARS]
-    body, category = _fields(raw)
+    body, category = _fields(raw.translate(_QUOTES))
     parts: dict[str, list] = {  # type: ignore[type-arg]
         "words": [],
         "phrases": [],
@@ -225,7 +228,7 @@ _NEGATED_RE = re.compile(r'(?:^|\s)(?:-"[^"]*"?|-\S+|NOT\s+(?:"[^"]*"?|\S+))')
 
 def semantic_text(text: str) -> str:
     """The query text for an embedding model: exclusions removed, quotes and `*` dropped."""
-    kept = _NEGATED_RE.sub(" ", _fields(text[:MAX_QUERY_CHARS])[0])
+    kept = _NEGATED_RE.sub(" ", _fields(text[:MAX_QUERY_CHARS].translate(_QUOTES))[0])
     return " ".join(kept.replace('"', " ").replace("*", " ").split())
 
 
