@@ -261,6 +261,20 @@ def test_sign_up_sign_in_sign_out(site: Settings, engine: Engine) -> None:
         assert good.status_code == 303 and "pf_session" in c.cookies
 
 
+def test_signing_in_over_a_session_ends_it(site: Settings, engine: Engine) -> None:
+    """Someone signing in on a browser left signed in as another reader ended only the cookie:
+    the earlier session stayed valid in the store for its 30 days."""
+    with client(site, engine) as c:
+        sign_up(c, "alice", "a long password")
+        alices = c.cookies["pf_session"]
+        sign_up(c, "bobby", "another long password")  # over alice's session, same browser
+        assert c.cookies["pf_session"] != alices and "bobby" in c.get("/account").text
+    with client(site, engine) as other:  # the earlier cookie, kept or copied elsewhere
+        other.cookies.set("pf_session", alices)
+        page = other.get("/account", follow_redirects=False)
+        assert page.status_code == 303 and page.headers["location"].startswith("/signin")
+
+
 BAD_ACCOUNTS = [
     ("al", "a long password", "3 to 32"),
     ("a<script>", "a long password", "3 to 32"),

@@ -274,6 +274,10 @@ def _enter(
     except BadCredentials as exc:
         return _form(site, request, new, next_, str(exc), vote, username=username)
     token = start_session(site.engine, user, site.settings.session_days)
+    earlier = session_token(request)
+    if earlier:  # signing in over a session (another account's, or this one's) ends it
+        with site.engine.begin() as conn:
+            delete_session(conn, earlier)
     if vote:
         _count_pending_vote(site, user, vote)
     return signed_in_redirect(site, request, token, next_)
