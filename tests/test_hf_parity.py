@@ -17,7 +17,16 @@ from paperfeed.store import upsert_papers
 from paperfeed.store.accounts import create_user
 from paperfeed.store.community import add_comment, delete_comment
 from paperfeed.web.periods import day_period
-from tests.web_support import DAYS, HOSTILE, HOSTILE_ID, client, on_day, post_form, sign_up
+from tests.web_support import (
+    DAYS,
+    HOSTILE,
+    HOSTILE_ID,
+    PER_DAY,
+    client,
+    on_day,
+    post_form,
+    sign_up,
+)
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 DC = "{http://purl.org/dc/elements/1.1/}"
@@ -271,3 +280,30 @@ def test_feeds_of_one_query_with_other_filters_have_other_names(
     assert page["title"] == f"{name} (Atom)"
     assert feed.findtext(f"{ATOM}title") == f"{name} · paperfeed"
     assert plain_feed.findtext(f"{ATOM}title") == "Search: attention · paperfeed"
+
+
+def test_the_newest_week_and_month_offer_feeds_that_move_on(site: Settings, engine: Engine) -> None:
+    """A reader subscribing from the weekly page got that week's feed, fixed: it never showed
+    the next week's papers."""
+    with client(site, engine) as c:
+        week = _alternates(c.get("/papers/week/2026-W26").text)["application/atom+xml"]
+        month = _alternates(c.get("/papers/month/2026-06").text)["application/rss+xml"]
+        older = _alternates(c.get("/papers/week/2026-W25").text)["application/atom+xml"]
+        feed = ET.fromstring(c.get("/feeds/daily.atom?latest=week").content)
+        monthly = ET.fromstring(c.get("/feeds/daily.rss?latest=month").content)
+        dated = ET.fromstring(c.get("/feeds/daily.atom?week=2026-W26").content)
+        mixed = c.get(f"/feeds/daily.atom?latest=week&date={DAYS[0]}")
+        unknown = c.get("/feeds/daily.atom?latest=year")
+    assert (week["title"], week["href"]) == (
+        "Weekly papers (Atom)",
+        "/feeds/daily.atom?latest=week",
+    )
+    assert month["href"] == "/feeds/daily.rss?latest=month" and month["title"].startswith("Monthly")
+    assert older["href"] == "/feeds/daily.atom?week=2026-W25"
+    assert feed.findtext(f"{ATOM}title") == "Weekly papers · paperfeed"
+    ids = [e.findtext(f"{ATOM}id") for e in feed.findall(f"{ATOM}entry")]
+    assert len(ids) >= len(DAYS) * PER_DAY  # the whole week so far
+    assert ids == [e.findtext(f"{ATOM}id") for e in dated.findall(f"{ATOM}entry")]
+    assert monthly.findtext("channel/title") == "Monthly papers · paperfeed"
+    assert mixed.status_code == 400 and "latest alone" in mixed.text
+    assert unknown.status_code in (400, 422)

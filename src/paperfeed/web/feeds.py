@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time
 from email.utils import format_datetime, parsedate_to_datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -37,7 +37,9 @@ from paperfeed.web.periods import (
     WEEK,
     Period,
     check_period_params,
+    month_period,
     period_from_query,
+    week_period,
 )
 from paperfeed.web.render import paper_url
 
@@ -356,19 +358,29 @@ def daily_feed(
     day: Annotated[str | None, DAY.query("YYYY-MM-DD", fmt="date", alias="date")] = None,
     week: Annotated[str | None, WEEK.query("ISO week, YYYY-Www")] = None,
     month: Annotated[str | None, MONTH.query("YYYY-MM")] = None,
+    latest: Annotated[
+        Literal["week", "month"] | None,
+        Query(description="the week or month holding the newest day, moving on with it"),
+    ] = None,
     page: FeedPage = 1,
 ) -> Response:
-    """The papers of the latest day (all of them), or of the given day, week or month."""
+    """The papers of the latest day (all of them), of the week or month holding it
+    (`latest`), or of the given day, week or month."""
     check_period_params(day, week, month)
+    if latest and (day or week or month):
+        raise HTTPException(400, "give latest alone, or a date, week or month")
 
     def build() -> views.Listing:
         with site.engine.connect() as conn:
-            period = period_from_query(day, week, month, latest_day(conn))
+            newest = latest_day(conn)
+            period = period_from_query(day, week, month, newest)
+            if period is not None and latest and newest is not None:
+                period = (week_period if latest == "week" else month_period)(newest)
             if period is None:
                 return views.Listing("Daily papers", [], 0, 1, DAY_FEED_SIZE, "/", "/feeds/daily")
             listing = views.daily(conn, period, page, DAY_FEED_SIZE, None)
         if not (day or week or month):  # the feed that follows the latest day says so itself
-            return views.following_newest(listing)
+            return views.following_newest(listing, period.kind)
         return listing
 
     return _serve(request, site, fmt, build)

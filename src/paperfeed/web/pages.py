@@ -116,9 +116,15 @@ def _daily_context(
     latest: bool = False,
 ) -> dict[str, object]:
     listing = views.daily(conn, period, page, site.settings.page_size, user, hide)
-    if latest:  # the newest day's page offers the feed that follows the newest day
-        listing = views.following_newest(listing)
+    if latest or (period.kind != "date" and _holds_newest(conn, period)):
+        # the newest day's page (or its week's or month's) offers the feed that moves on
+        listing = views.following_newest(listing, period.kind)
     return {"listing": listing, **_day_nav(conn, period)}
+
+
+def _holds_newest(conn: Connection, period: Period) -> bool:
+    newest = latest_day(conn)
+    return newest is not None and period.start <= newest <= period.end
 
 
 def _day_nav(conn: Connection, period: Period) -> dict[str, object]:

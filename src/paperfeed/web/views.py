@@ -105,10 +105,16 @@ class Listing:
         return f"{self.feed_path}.{fmt}{self.feed_query}"
 
 
-def following_newest(listing: Listing) -> Listing:
-    """The newest day's listing offering the feed that follows the newest day: that feed's
-    name has no date, which would go stale in a reader's list of subscriptions."""
-    return replace(listing, feed_query="", feed_title="Daily papers")
+_FOLLOWING = {"date": ("", "Daily papers"), "week": ("?latest=week", "Weekly papers"),
+              "month": ("?latest=month", "Monthly papers")}  # fmt: skip
+
+
+def following_newest(listing: Listing, kind: str = "date") -> Listing:
+    """The newest day's (or the week's or month's holding it) listing offering the feed that
+    follows the newest day on: that feed's name has no date, which would go stale in a
+    reader's list of subscriptions."""
+    query, title = _FOLLOWING[kind]
+    return replace(listing, feed_query=query, feed_title=title)
 
 
 class PageOutOfRange(ValueError):
