@@ -85,3 +85,31 @@ def test_a_refused_subscription_links_back_to_the_page_it_came_from(
             data={"email": "not an address", "csrf_token": csrf_token(c)},
         )
         assert 'href="/">Back to today’s papers</a>' in elsewhere.text  # not said: home
+
+
+def test_following_or_muting_by_a_plain_form_says_so_on_the_page_it_comes_back_to(
+    site: Settings, engine: Engine
+) -> None:
+    """A follow or mute came back to the page with only its button changed: nothing said what
+    was done (a screen reader heard nothing)."""
+    with client(site, engine) as c:
+        sign_up(c, "reader")
+        back = "/categories/cs.CR"
+        done = post_form(c, "/me/follow", {"kind": "category", "value": "cs.CR", "next": back})
+        assert done.status_code == 303 and done.headers["location"] == back
+        page = c.get(back).text
+        said = re.findall(r'<p class="notice" role="status" data-said>([^<]*)</p>', page)
+        assert [unescape(s) for s in said] == ["Followed category “cs.CR”."]
+        assert "data-said" not in c.get(back).text  # said once
+        hostile = '<img src=x onerror="alert(1)">'
+        post_form(c, "/me/mute", {"kind": "keyword", "value": hostile, "next": back})
+        page = c.get(back).text
+        assert "Muted keyword “&lt;img src=x" in page and "<img src=x" not in page
+        post_form(c, "/me/mute", {"kind": "keyword", "value": hostile, "undo": "1", "next": back})
+        assert "Unmuted keyword" in c.get(back).text
+        json = c.post(
+            "/me/follow",
+            data={"kind": "category", "value": "cs.LG", "csrf_token": csrf_token(c, "/")},
+            headers={"Accept": "application/json"},
+        )
+        assert json.status_code == 200 and "pf_said" not in json.headers.get("set-cookie", "")

@@ -149,3 +149,16 @@ def test_back_shows_the_reading_state_as_it_is_now(page: Page, live_site: LiveSi
     # saved next would otherwise mark the paper read again.
     expect(item.locator("p.meta")).to_have_text("To read")
     expect(item.get_by_label("Reading state")).to_have_value("to_read")
+
+
+def test_a_follow_says_what_it_did_where_it_comes_back(page: Page, live_site: LiveSite) -> None:
+    """Follow and mute reload the page (with or without JavaScript) and only their button
+    changed: no line said what was done, so a screen reader heard nothing."""
+    sign_up(page, live_site.url, "statusreader")
+    page.goto(live_site.url + "/categories/cs.CR")
+    page.get_by_role("button", name="Follow this category").click()
+    said = page.get_by_role("status").filter(has_text="Followed category “cs.CR”.")
+    expect(said).to_be_visible()
+    expect(page.get_by_role("button", name="Following · unfollow")).to_be_visible()
+    page.reload()
+    expect(page.get_by_role("status").filter(has_text="Followed category")).to_have_count(0)

@@ -7,10 +7,12 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
+from html import escape
 from typing import TYPE_CHECKING, Annotated
+from urllib.parse import quote, unquote
 
 from fastapi import Depends, Form, Header, HTTPException, Path, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment
 from sqlalchemy import Connection, Engine
 from starlette.concurrency import run_in_threadpool
@@ -242,8 +244,31 @@ def client_key(request: Request) -> str:
 
 
 def html(site: Site, request: Request, body: str, status: int = 200) -> HTMLResponse:
-    """An HTML response with this visitor's CSRF token swapped into its forms."""
-    return HTMLResponse(signed(site, request, body), status_code=status)
+    """An HTML response with this visitor's CSRF token swapped into its forms, and what the
+    form that led here did said at the top of its main part (`say_next`)."""
+    said = request.cookies.get(SAID_COOKIE)
+    if said:
+        body = _with_said(body, unquote(said)[:300])
+    response = HTMLResponse(signed(site, request, body), status_code=status)
+    if said:
+        response.delete_cookie(SAID_COOKIE, httponly=True, samesite="lax")
+    return response
+
+
+SAID_COOKIE = "pf_said"
+_MAIN_OPENED = '<main id="main" tabindex="-1">'
+
+
+def say_next(response: Response, message: str) -> Response:
+    """Have the next page shown say `message` (a plain form's redirect: the page it lands on
+    says what was done, for screen readers too, as a fetch's status line does)."""
+    response.set_cookie(SAID_COOKIE, quote(message), max_age=60, httponly=True, samesite="lax")
+    return response
+
+
+def _with_said(body: str, message: str) -> str:
+    line = f'<p class="notice" role="status" data-said>{escape(message)}</p>'
+    return body.replace(_MAIN_OPENED, _MAIN_OPENED + line, 1)
 
 
 def signed(site: Site, request: Request, body: str) -> str:

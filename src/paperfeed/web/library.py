@@ -50,6 +50,7 @@ from paperfeed.web.deps import (
     SiteDep,
     UserDep,
     html,
+    say_next,
 )
 from paperfeed.web.feeds import resolve_id
 from paperfeed.web.limits import allow_body
@@ -348,7 +349,16 @@ def follow_or_mute(
         return _library(request, site, user, _shelf_of(next), said, 400)
     if what == "mute" and not undo:
         next = _first_page(next)  # what it hides may have been all of the page it came from
-    return _done(request, next, {"what": what, "kind": kind, "value": key, "on": not undo})
+    answer = _done(request, next, {"what": what, "kind": kind, "value": key, "on": not undo})
+    if _wants_json(request):
+        return answer
+    verb = {"follow": "Followed", "mute": "Muted"}[what]
+    return say_next(
+        answer, f"{'Un' + verb.lower() if undo else verb} {_KINDS.get(kind, kind)} “{label}”."
+    )
+
+
+_KINDS = {"author": "author", "category": "category", "search": "search", "keyword": "keyword"}
 
 
 def _first_page(target: str) -> str:

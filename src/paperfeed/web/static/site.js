@@ -296,3 +296,13 @@ document.addEventListener("DOMContentLoaded", function () {
     }
   });
 });
+
+// A plain form's page came back saying what it did (`data-said`): written again once the page
+// has loaded, so screen readers read it out as they do a status line that changes.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("[data-said]").forEach(function (line) {
+    var text = line.textContent;
+    line.textContent = "";
+    setTimeout(function () { line.textContent = text; }, 100);
+  });
+});
