@@ -183,3 +183,14 @@ def test_typographic_quotes_quote_a_phrase(service: SearchService) -> None:
     plain = service.search('"secrecy capacity"', "keyword", limit=50)
     curly = service.search("“secrecy capacity”", "keyword", limit=50)
     assert plain.hits and [h.id for h in curly.hits] == [h.id for h in plain.hits]
+
+
+def test_a_model_name_typed_without_its_hyphen_finds_it(service: SearchService) -> None:
+    # "GPT5" is one word that no paper has (they write "GPT-5", two words to the index): it
+    # found nothing, in every mode, and "did you mean" had nothing to offer.
+    written = service.search("GPT-5", "keyword", limit=5).hits
+    assert written
+    for mode in ("keyword", "hybrid"):
+        typed = service.search("GPT5", mode, limit=5).hits
+        assert typed and typed[0].id == written[0].id, mode
+        assert "<mark>GPT</mark>-<mark>5</mark>" in typed[0].snippet

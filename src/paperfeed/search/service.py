@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -53,6 +55,8 @@ SAVE_EVERY = 1000  # new vectors before a large saved vector index is rewritten
 QUERY_VECTORS_KEPT = 512  # embedded queries kept per process (a few kB each)
 TOO_SLOW = "embedding model too slow"
 NOTHING_TO_EMBED = "nothing to embed in the query"
+_MIXED_RE = re.compile(r"[a-z]+\d+|\d+[a-z]+|[a-z]+\d+[a-z]+")  # one change of letters to digits
+_LETTERS_OR_DIGITS_RE = re.compile(r"[a-z]+|\d+")
 
 
 class BadSearch(ValueError):
@@ -316,7 +320,7 @@ class SearchService:
         _check(mode, limit, offset, sort)
         hide = hide if offset + limit <= SCAN_MOST else None
         self._maybe_refresh()
-        parsed = parse_query(query)
+        parsed = self._spelled_apart(parse_query(query))
         filters = Filters(since, until, category or parsed.category, author or None)
         depth = offset + limit if hide is None else min(2 * (offset + limit), SCAN_MOST)
         # A paper the query names (its id, URL or exact title) is looked up: mutes do not hide it.
@@ -360,7 +364,7 @@ class SearchService:
         or a spelling suggestion (a digest's saved searches need only the ids)."""
         _check(mode, limit, 0, "relevance")
         self._maybe_refresh()
-        parsed = parse_query(query)
+        parsed = self._spelled_apart(parse_query(query))
         filters = Filters(since, until, parsed.category)
         ordered = self._ordered(query, parsed, filters, mode, limit, "relevance")[0]
         page = [pid for pid, _score in ordered[:limit]]
@@ -420,6 +424,22 @@ class SearchService:
             parsed, filters, need + 2, by_date=by_date, all_words=True
         )
         return hits, total, "keyword", reason
+
+    def _spelled_apart(self, parsed: ParsedQuery) -> ParsedQuery:
+        """A word of letters and digits that no paper uses ("GPT4", "Qwen3") searched for as
+        the words papers write it as ("GPT-4", "Qwen 3" are two words in the index)."""
+        mixed = [w for w in parsed.words if _MIXED_RE.fullmatch(w)]
+        if not mixed:
+            return parsed
+        unknown = [w for w, n in zip(mixed, self.keyword.frequencies(mixed), strict=True) if not n]
+        if not unknown:
+            return parsed
+        words = [
+            p
+            for w in parsed.words
+            for p in ([w] if w not in unknown else _LETTERS_OR_DIGITS_RE.findall(w))
+        ]
+        return replace(parsed, words=tuple(dict.fromkeys(words)))
 
     def _unknown_words(self, parsed: ParsedQuery) -> bool:
         """True when the query is only words that no stored paper uses (gibberish, typos)."""
