@@ -20,7 +20,7 @@ from paperfeed.store.tables import paper_authors
 from tests.digest_support import add_outbox_message
 from tests.web_support import HOSTILE, client, web_settings
 
-HEAD = "0016"  # the newest migration
+HEAD = "0017"  # the newest migration
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 
 # Keys as stores ingested before author keys transliterated hold them (the letters dropped).
@@ -190,6 +190,31 @@ def test_0014_lets_a_notification_be_about_a_claim_and_goes_back(engine: Engine)
     _alembic(engine, "downgrade", "0013")  # the claim's notification cannot be kept there
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM notifications")).scalar_one() == 0
+    migrate(engine)
+
+
+def test_0017_adds_the_shared_sign_in_failures_to_a_store_0016_made(
+    settings: Settings, engine: Engine
+) -> None:
+    """A store as 0016 left it (limits counted in each process) upgrades, and its sign-ins are
+    then limited through the store; down again drops the table."""
+    _alembic(engine, "downgrade", "0016")
+    assert "sign_in_failures" not in inspect(engine).get_table_names()
+    migrate(engine)
+    indexes = {
+        ix["name"]: ix["column_names"] for ix in inspect(engine).get_indexes("sign_in_failures")
+    }
+    assert indexes == {
+        "ix_sign_in_failures_key_at": ["key", "at"],
+        "ix_sign_in_failures_at": ["at"],
+    }
+    with client(web_settings(settings, auth_rate_limit=1), engine) as c:
+        guesses = [
+            c.post("/api/login", json={"username": "ada", "password": "guess"}) for _ in "ab"
+        ]
+    assert [g.status_code for g in guesses] == [401, 429]
+    _alembic(engine, "downgrade", "0016")
+    assert "sign_in_failures" not in inspect(engine).get_table_names()
     migrate(engine)
 
 

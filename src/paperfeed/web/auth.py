@@ -157,11 +157,11 @@ def _too_many(wait: float) -> HTTPException:
 def limited_sign_in(site: Site, request: Request, username: str, password: str) -> User:
     """`authenticate` under the sign-in limits: failures count, a right password does not."""
     address = client_key(request)
-    wait = site.sign_in_limits.begin(address, username)
-    if wait is not None:
-        raise _too_many(wait)
+    attempt = site.sign_in_limits.begin(address, username)
+    if attempt.wait is not None:
+        raise _too_many(attempt.wait)
     user = authenticate(site.engine, username, password)
-    site.sign_in_limits.succeeded(address, username)
+    site.sign_in_limits.succeeded(attempt)
     return user
 
 

@@ -50,10 +50,13 @@ class Site:
         self.cache: Lru[PageKey, Cached] = Lru(settings.page_cache_entries)  # 0: none
         window = settings.rate_window_seconds
         self.auth_limiter = RateLimiter(settings.auth_rate_limit, window)  # sign-ups
-        self.sign_in_limits = SignInLimits(
-            settings.auth_rate_limit,
-            settings.auth_account_rate_limit,
-            settings.auth_address_rate_limit,
+        self.sign_in_limits = SignInLimits(  # failures counted in the store: all workers see them
+            engine,
+            (
+                settings.auth_rate_limit,
+                settings.auth_account_rate_limit,
+                settings.auth_address_rate_limit,
+            ),
             window,
         )
         self.submit_limiter = RateLimiter(settings.submit_rate_limit, window)

@@ -1,4 +1,5 @@
-"""Sliding-window rate limits for sign-in, sign-up and submit (per client, in memory)."""
+"""Sliding-window rate limits: sign-up and submit per client in memory, failed sign-ins in the
+store (shared by every worker and node, so that N processes do not let N times the guesses in)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+
+from paperfeed.store.sign_ins import Tally, record_attempt, take_back, tally
+from paperfeed.util import utcnow
 
 
 class RateLimiter:
@@ -53,40 +61,74 @@ class RateLimiter:
         return None
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """A sign-in attempt under the limits: refused (`wait` seconds), or counted until it is
+    known to have succeeded."""
+
+    wait: float | None
+    pair: str = ""
+    ids: tuple[int, ...] = ()
+
+
 class SignInLimits:
     """Failed sign-ins limited per address and account, per account, and per address.
 
     Only failures count, so a right password is let in unless that very account is under attack
     from that address; guesses at one account from many addresses (or forged X-Forwarded-For)
     meet the per-account limit, guesses at many accounts from one address the per-address one.
+    The failures are kept in the store: every worker and node counts the same ones.
+
+    An attempt is written before it is counted, and counted after it was written (committed):
+    two processes racing each see the other, so together they never let more than a limit's
+    failures through; at worst both are refused where one could have gone (a 429 early).
     """
 
-    def __init__(self, pair: int, account: int, address: int, window: float) -> None:
-        self._limiters = {
-            "pair": RateLimiter(pair, window),
-            "account": RateLimiter(account, window),
-            "address": RateLimiter(address, window),
-        }
+    def __init__(
+        self,
+        engine: Engine,
+        limits: tuple[int, int, int],
+        window: float,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.engine, self.window, self.clock = engine, timedelta(seconds=window), clock
+        self._limits = dict(zip(("pair", "account", "address"), limits, strict=True))
 
-    def begin(self, address: str, account: str) -> float | None:
-        """Count an attempt as failed until `succeeded`; seconds to wait when over a limit."""
+    def begin(self, address: str, account: str) -> Attempt:
+        """Count an attempt as failed until `succeeded`; refused when over a limit."""
         keys = self._keys(address, account)
-        waits = [w for name, key in keys if (w := self._limiters[name].wait(key)) is not None]
-        if waits:
-            return max(waits)
-        for name, key in keys:
-            self._limiters[name].hit(key)
-        return None
+        now = self.clock()
+        with self.engine.begin() as conn:
+            ids = tuple(record_attempt(conn, list(keys.values()), now, now - self.window))
+        with self.engine.connect() as conn:
+            found = tally(conn, keys.values(), now - self.window)
+        waits = [
+            self._wait(found[key], now)
+            for name, key in keys.items()
+            if self._over(name, found.get(key))
+        ]
+        if not waits:
+            return Attempt(None, keys["pair"], ids)
+        with self.engine.begin() as conn:
+            take_back(conn, ids)
+        return Attempt(max(waits))
 
-    def succeeded(self, address: str, account: str) -> None:
-        """The password was right: the attempt does not count."""
-        for name, key in self._keys(address, account):
-            if name == "pair":
-                self._limiters[name].clear(key)
-            else:
-                self._limiters[name].undo(key)
+    def succeeded(self, attempt: Attempt) -> None:
+        """The password was right: the attempt does not count, nor earlier failures of the pair."""
+        with self.engine.begin() as conn:
+            take_back(conn, attempt.ids, clear=attempt.pair)
+
+    def _over(self, name: str, found: Tally | None) -> bool:
+        return found is not None and found.count > self._limits[name]  # this attempt included
+
+    def _wait(self, found: Tally, now: datetime) -> float:
+        return max((found.oldest + self.window - now).total_seconds(), 1.0)
 
     @staticmethod
-    def _keys(address: str, account: str) -> list[tuple[str, str]]:
+    def _keys(address: str, account: str) -> dict[str, str]:
         name = account.strip().lower()
-        return [("pair", f"{address}\n{name}"), ("account", name), ("address", address)]
+        return {
+            "pair": f"pair\n{address}\n{name}",
+            "account": f"account\n{name}",
+            "address": f"address\n{address}",
+        }
