@@ -100,6 +100,15 @@ def back_to_paper(pid: str, anchor: str = "discussion") -> RedirectResponse:
     return RedirectResponse(f"/papers/{pid}#{anchor}", status_code=303)
 
 
+def comment_url(pid: str, comment_id: int) -> str:
+    """A comment on its paper's page: the page of the discussion that holds it."""
+    return f"{paper_url(pid)}?comment={comment_id}#c{comment_id}"
+
+
+def back_to_comment(pid: str, comment_id: int) -> RedirectResponse:
+    return RedirectResponse(comment_url(pid, comment_id), status_code=303)
+
+
 @router.post("/papers/{paper_id:path}/comments", dependencies=[FormCsrf])
 def comment_form(
     request: Request,
@@ -124,7 +133,7 @@ def comment_form(
                 above = get_comment(conn, parent)
             parent = parent if above and not (above.deleted or above.hidden) else None
         return _refused(request, site, user, exc, pid, body, parent=parent)
-    return back_to_paper(pid, f"c{new_id}")
+    return back_to_comment(pid, new_id)
 
 
 def _refused(
@@ -174,7 +183,7 @@ def edit_form(
             raise
         edit_id = None if found.deleted else comment_id
         return _refused(request, site, user, exc, found.paper_id, body, edit_id=edit_id)
-    return back_to_paper(comment.paper_id, f"c{comment_id}")
+    return back_to_comment(comment.paper_id, comment_id)
 
 
 @router.post("/comments/{comment_id}/delete", dependencies=[FormCsrf])
@@ -190,7 +199,7 @@ def delete_form(
             if mine
             else f"Delete {comment.username}'s comment? It is logged as a moderator's action."
         )
-        back = f"{paper_url(comment.paper_id)}#c{comment_id}"
+        back = comment_url(comment.paper_id, comment_id)
         return ask(request, site, user, question, back, yes="Delete the comment")
     return back_to_paper(_delete(site, user, comment_id).paper_id)
 
@@ -231,7 +240,7 @@ def vote_form(
             f'{{"votes": {count}, "upvoted": {str(bool(up)).lower()}}}',
             media_type="application/json",
         )
-    return back_to_paper(comment.paper_id, f"c{comment_id}")
+    return back_to_comment(comment.paper_id, comment_id)
 
 
 @router.post("/comments/{comment_id}/report", dependencies=[FormCsrf])

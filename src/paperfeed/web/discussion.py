@@ -90,22 +90,78 @@ def thread_views(
     conn: Connection, paper_id: str, user: User | None, sort: str
 ) -> list[CommentView]:
     """The discussion of a paper: top-level comments sorted, replies oldest first."""
-    # A hidden comment that others answered stays as a placeholder, so its replies still show.
+    return _viewed(conn, _threads(conn, paper_id, sort), user)
+
+
+THREADS_PER_PAGE = 50  # top-level comments (each with its replies) on a page of discussion
+
+
+@dataclass(frozen=True)
+class ThreadPage:
+    """One page of a paper's discussion: some top-level comments, each with its replies."""
+
+    threads: list[CommentView]
+    page: int
+    pages: int
+
+
+def thread_page(
+    conn: Connection,
+    paper_id: str,
+    user: User | None,
+    sort: str,
+    page: int = 1,
+    focus: int | None = None,
+) -> ThreadPage:
+    """A page of `thread_views` (only its comments rendered); with `focus`, the page that
+    holds that comment (or its thread), whatever `page` says."""
+    threads = _threads(conn, paper_id, sort)
+    pages = max(ceil(len(threads) / THREADS_PER_PAGE), 1)
+    if focus is not None:
+        at = next((i for i, (top, rs) in enumerate(threads) if focus in _ids(top, rs)), None)
+        page = page if at is None else at // THREADS_PER_PAGE + 1
+    page = min(max(page, 1), pages)
+    shown = threads[(page - 1) * THREADS_PER_PAGE : page * THREADS_PER_PAGE]
+    return ThreadPage(_viewed(conn, shown, user), page, pages)
+
+
+def _ids(top: Comment, replies: list[Comment]) -> set[int]:
+    return {top.id, *(r.id for r in replies)}
+
+
+def _threads(conn: Connection, paper_id: str, sort: str) -> list[tuple[Comment, list[Comment]]]:
+    """The top-level comments sorted, each with its replies oldest first; a deleted or hidden
+    one stays as a placeholder while replies stand under it."""
     items = thread(conn, paper_id, include_hidden=True)
-    items = [c for c in items if not (c.hidden and c.parent_id is not None)]
-    mine = voted_comments(conn, user.id, [c.id for c in items]) if user else set()
-    views = {c.id: _view(c, c.id in mine, bool(user and user.id == c.user_id)) for c in items}
-    tops = [v for v in views.values() if v.comment.parent_id is None]
-    for v in views.values():
-        parent = v.comment.parent_id
-        if parent is not None and parent in views:
-            views[parent].replies.append(v)
-    tops = [t for t in tops if not (t.comment.deleted and not t.replies)]
+    replies: dict[int, list[Comment]] = {}
+    for c in items:
+        if c.parent_id is not None and not c.hidden:
+            replies.setdefault(c.parent_id, []).append(c)
+    threads = [(c, replies.get(c.id, [])) for c in items if c.parent_id is None]
+    threads = [(c, rs) for c, rs in threads if rs or not (c.deleted or c.hidden)]
     if sort == "new":
-        tops.sort(key=lambda t: t.comment.id, reverse=True)
+        threads.sort(key=lambda t: t[0].id, reverse=True)
     else:
-        tops.sort(key=lambda t: (t.comment.votes, t.comment.id), reverse=True)
-    return tops
+        threads.sort(key=lambda t: (t[0].votes, t[0].id), reverse=True)
+    return threads
+
+
+def _viewed(
+    conn: Connection, threads: list[tuple[Comment, list[Comment]]], user: User | None
+) -> list[CommentView]:
+    """The threads rendered for the reader (their upvotes and own comments marked)."""
+    ids = [i for top, rs in threads for i in sorted(_ids(top, rs))]
+    mine = voted_comments(conn, user.id, ids) if user else set()
+
+    def view(c: Comment) -> CommentView:
+        return _view(c, c.id in mine, bool(user and user.id == c.user_id))
+
+    out = []
+    for top, rs in threads:
+        shown = view(top)
+        shown.replies = [view(r) for r in rs]
+        out.append(shown)
+    return out
 
 
 def check_body(body: str) -> str:

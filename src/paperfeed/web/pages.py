@@ -425,11 +425,15 @@ def _similar(site: Site, pid: str, user: User | None) -> tuple[list[views.Card],
         return [], False
 
 
-def _discussion(site: Site, pid: str, user: User | None, sort: str) -> dict[str, object]:
+def _discussion(
+    site: Site, pid: str, user: User | None, sort: str, page: int, focus: int | None
+) -> dict[str, object]:
     with site.engine.connect() as conn:
         claims = claims_for_papers(conn, [pid])
+        shown = discussion.thread_page(conn, pid, user, sort, page, focus)
         return {
-            "thread": discussion.thread_views(conn, pid, user, sort),
+            "thread": shown.threads,
+            "thread_page": shown,
             "sort": sort,
             "claims": {c.author: c for c in claims if c.status == "approved"},
             "claimed_users": {c.username for c in claims if c.status == "approved"},
@@ -546,6 +550,10 @@ def paper_page(
     paper_id: str,
     sort: Annotated[str, Query(pattern="^(top|new)$")] = "top",
     reported: Annotated[int, Query(ge=0, le=ROW_ID_MOST)] = 0,
+    cpage: Annotated[int, Query(ge=1, le=ROW_ID_MOST, description="page of the discussion")] = 1,
+    comment: Annotated[
+        int, Query(ge=0, le=ROW_ID_MOST, description="a comment to show: its page, not cpage")
+    ] = 0,
 ) -> Response:
     """One paper: abstract with math, links, upvote, discussion, similar papers and BibTeX."""
     pid = resolve_id(paper_id.rstrip("/"))  # a trailing slash too: /papers/2401.12345/
@@ -563,7 +571,7 @@ def paper_page(
         similar, available = _similar(site, pid, user)
         return {
             "c": card,
-            **_discussion(site, pid, user, sort),
+            **_discussion(site, pid, user, sort, cpage, comment or reported or None),
             "paragraphs": _paragraphs(card.paper.abstract),
             "bibtex": entry(card.paper),
             "similar": similar,

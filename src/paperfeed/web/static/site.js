@@ -199,6 +199,17 @@ document.addEventListener("submit", function (event) {
 // scrolling by --header-height, kept here to the header's height (it wraps on narrow screens).
 // Once typeset math and images have moved things, the linked target is scrolled to again.
 (function () {
+  // A link to a comment (#c12, from a feed or an email) on a later page of a long discussion:
+  // the page that holds it is asked for.
+  var wanted = /^#c(\d+)$/.exec(location.hash);
+  if (wanted && !document.getElementById("c" + wanted[1]) && document.getElementById("discussion")) {
+    var url = new URL(location.href);
+    if (!url.searchParams.has("comment")) {
+      url.searchParams.set("comment", wanted[1]);
+      location.replace(url.href);
+      return;
+    }
+  }
   var header = document.querySelector("header.top");
   if (!header) return;
   var root = document.documentElement;
