@@ -8,6 +8,7 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 
+from paperfeed.markup import render_markdown
 from paperfeed.settings import Settings
 from paperfeed.store.accounts import users
 from paperfeed.store.community import add_comment, comments
@@ -89,3 +90,16 @@ def test_a_link_to_a_comment_opens_the_page_that_holds_it(site: Settings, engine
         assert f'id="c{replies[0]}"' in c.get(edited.headers["location"]).text
         # A comment that is not there (or on another paper) leaves the page as asked.
         assert "Comments page 1 of 2" in c.get(f"/papers/{pid}?comment=999999").text
+
+
+def test_display_environments_in_a_comment_stay_maths() -> None:
+    # KaTeX on the page typesets \begin{align}...\end{align}; Markdown ate its "\\" line breaks
+    # and left it outside the maths spans KaTeX looks in.
+    html = str(render_markdown(r"Then \begin{align} a &= b \\ c &= d \end{align} holds."))
+    assert r'<span class="math">\begin{align} a &amp;= b \\ c &amp;= d \end{align}</span>' in html
+    starred = str(render_markdown("\\begin{equation*}\n@ada x\n\n y\n\\end{equation*}"))
+    assert starred.startswith('<p><span class="math">\\begin{equation*}') and "<a" not in starred
+    # A mismatched pair is not maths; in code it stays code.
+    assert "math" not in str(render_markdown(r"\begin{align} x \end{gather}"))
+    code = str(render_markdown("```\n\\begin{align}a\\\\b\\end{align}\n```"))
+    assert code.strip() == "<pre><code>\\begin{align}a\\\\b\\end{align}\n</code></pre>"

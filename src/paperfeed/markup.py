@@ -20,9 +20,12 @@ from paperfeed.latex import plain
 
 MAX_COMMENT = 20_000
 # Inline $...$ as pandoc reads it: no space just inside either dollar and no digit right after
-# the closing one, so "it costs $5 and $6" stays prose while "$x^2$" is maths.
+# the closing one, so "it costs $5 and $6" stays prose while "$x^2$" is maths. The display
+# environments the page's KaTeX typesets are maths too (Markdown would eat their "\\" breaks).
 _MATH_RE = re.compile(
-    r"(\$\$.+?\$\$|\$(?=[^\s$])[^$\n]*?(?<=\S)\$(?!\d)|\\\(.+?\\\)|\\\[.+?\\\])", re.S
+    r"(\$\$.+?\$\$|\$(?=[^\s$])[^$\n]*?(?<=\S)\$(?!\d)|\\\(.+?\\\)|\\\[.+?\\\]"
+    r"|\\begin\{(?P<env>(?:equation|align|gather)\*?)\}.+?\\end\{(?P=env)\})",
+    re.S,
 )
 # Held maths is marked with a random key per rendering, so typed text can never pose as one.
 _TOKEN = "\u2063PFMATH{key}x{n}\u2063"
