@@ -13,6 +13,7 @@ from paperfeed.settings import Settings
 from paperfeed.store.accounts import users
 from paperfeed.store.community import add_comment, comments
 from paperfeed.util import utcnow
+from paperfeed.web.discuss import FEED_COMMENTS
 from paperfeed.web.discussion import THREADS_PER_PAGE
 from tests.web_support import DAYS, client, on_day, post_form, sign_up
 
@@ -103,3 +104,19 @@ def test_display_environments_in_a_comment_stay_maths() -> None:
     assert "math" not in str(render_markdown(r"\begin{align} x \end{gather}"))
     code = str(render_markdown("```\n\\begin{align}a\\\\b\\end{align}\n```"))
     assert code.strip() == "<pre><code>\\begin{align}a\\\\b\\end{align}\n</code></pre>"
+
+
+def test_a_popular_papers_comment_feed_holds_its_newest_comments(
+    site: Settings, engine: Engine
+) -> None:
+    pid = _pid(engine)
+    with client(site, engine) as c:
+        ada = _reader(c, engine, "ada")
+        tops, replies = _popular(engine, pid, ada, 30)  # 90 comments
+        with engine.begin() as conn:  # the oldest comment, edited since: news to a reader
+            query = update(comments).where(comments.c.id == tops[0])
+            conn.execute(query.values(edited_at=utcnow()))
+        feed = c.get(f"/feeds/papers/{pid}/comments.atom").text
+        ids = [int(i) for i in re.findall(r"<id>[^<]*#c(\d+)</id>", feed)]
+        newest = sorted(tops + replies)[-(FEED_COMMENTS - 1) :]
+        assert ids == [tops[0], *newest]

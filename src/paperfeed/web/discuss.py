@@ -341,6 +341,9 @@ def _titles(conn: Connection, ids: set[str]) -> dict[str, str]:
     return paper_titles(conn, sorted(ids))
 
 
+FEED_COMMENTS = 50  # comments a discussion feed (a paper's, the site-wide one) holds
+
+
 @router.get("/feeds/papers/{paper_id:path}/comments.{fmt}")
 def discussion_feed(request: Request, site: SiteDep, paper_id: str, fmt: str) -> Response:
     """A paper's discussion as an Atom or RSS feed."""
@@ -349,7 +352,7 @@ def discussion_feed(request: Request, site: SiteDep, paper_id: str, fmt: str) ->
     pid = paper_or_404(site, paper_id)
     with site.engine.connect() as conn:
         paper = get_paper(conn, pid)
-        items = [c for c in thread(conn, pid) if not c.deleted]
+        items = _newest([c for c in thread(conn, pid) if not c.deleted])
     base = site.settings.public_url.rstrip("/")
     feed = _comment_feed(fmt)
     feed.id(f"{base}/papers/{pid}#discussion")
@@ -367,6 +370,13 @@ def discussion_feed(request: Request, site: SiteDep, paper_id: str, fmt: str) ->
         since = when or (datetime.combine(listed, time.min) if listed else datetime(1991, 8, 1))
         feed.updated(since.replace(tzinfo=UTC))
     return feed_response(request, serialise(feed, fmt), MEDIA[fmt])
+
+
+def _newest(items: list[Comment]) -> list[Comment]:
+    """The FEED_COMMENTS comments last written or edited, oldest first (a popular paper's
+    whole discussion took a second to render, at each poll of each reader)."""
+    newest = sorted(items, key=lambda c: (c.edited_at or c.created_at, c.id))[-FEED_COMMENTS:]
+    return sorted(newest, key=lambda c: c.id)
 
 
 def _comment_feed(fmt: str) -> FeedGenerator:
@@ -391,9 +401,6 @@ def _comment_entry(feed: FeedGenerator, c: Comment, base: str, title: str, fmt: 
     entry.content(xml_safe(str(shown)), type="html")
     entry.published(c.created_at.replace(tzinfo=UTC))
     entry.updated((c.edited_at or c.created_at).replace(tzinfo=UTC))
-
-
-FEED_COMMENTS = 50  # comments the site-wide discussion feed holds
 
 
 @router.get("/feeds/discussions.{fmt}")
