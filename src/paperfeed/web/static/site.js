@@ -87,6 +87,16 @@ function askToSignIn(form, signin) {
   links[1].href = signin.replace(/^\/signin/, "/signup");
 }
 
+// A form posted by fetch, asking for the JSON answer the server gives scripts.
+function postForJson(form) {
+  return fetch(form.action, {
+    method: "POST",
+    body: new FormData(form),
+    headers: { Accept: "application/json" },
+    credentials: "same-origin"
+  });
+}
+
 document.addEventListener("submit", function (event) {
   var form = event.target;
   if (!(form instanceof HTMLFormElement) || !form.classList.contains("vote") || !window.fetch) return;
@@ -96,12 +106,7 @@ document.addEventListener("submit", function (event) {
   // nothing, and a screen reader loses its place).
   if (button.getAttribute("aria-busy") === "true") return;
   button.setAttribute("aria-busy", "true");
-  fetch(form.action, {
-    method: "POST",
-    body: new FormData(form),
-    headers: { Accept: "application/json" },
-    credentials: "same-origin"
-  }).then(function (response) {
+  postForJson(form).then(function (response) {
     return response.json().then(function (data) { return { status: response.status, data: data }; });
   }).then(function (answer) {
     if (answer.status === 401 && answer.data.signin) askToSignIn(form, answer.data.signin);
@@ -122,12 +127,7 @@ document.addEventListener("submit", function (event) {
   var button = form.querySelector("button");
   if (button.getAttribute("aria-busy") === "true") return;  // busy, not disabled: keeps the focus
   button.setAttribute("aria-busy", "true");
-  fetch(form.action, {
-    method: "POST",
-    body: new FormData(form),
-    headers: { Accept: "application/json" },
-    credentials: "same-origin"
-  }).then(function (response) {
+  postForJson(form).then(function (response) {
     if (!response.ok) throw new Error(String(response.status));
     return response.json();
   }).then(function (data) {
