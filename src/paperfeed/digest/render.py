@@ -441,11 +441,15 @@ _FOLD = "\r\n "
 _LINE = 78  # RFC 5322's recommended longest header line, CRLF not counted
 
 
-@lru_cache(maxsize=4096)
 def _folded(name: str, value: str) -> str:
     """A header value folded at its spaces so no line passes 78 characters where it can."""
-    if len(name) + 2 + len(value) <= _LINE:
-        return value
+    if len(name) + 2 + len(value) <= _LINE or " " not in value:
+        return value  # most headers, and each digest's own unsubscribe and message ids
+    return _fold(name, value)
+
+
+@lru_cache(maxsize=4096)  # long subjects repeat within a run
+def _fold(name: str, value: str) -> str:
     lines: list[str] = []
     line = ""
     width = _LINE - len(name) - 2  # the first line holds "Name: " too
