@@ -374,7 +374,7 @@ def daily_feed(
         with site.engine.connect() as conn:
             newest = latest_day(conn)
             period = period_from_query(day, week, month, newest)
-            if period is not None and latest and newest is not None:
+            if latest and newest is not None:
                 period = (week_period if latest == "week" else month_period)(newest)
             if period is None:
                 return views.Listing("Daily papers", [], 0, 1, DAY_FEED_SIZE, "/", "/feeds/daily")
