@@ -7,7 +7,7 @@ import re
 from sqlalchemy import Engine
 
 from paperfeed.settings import Settings
-from tests.web_support import DAYS, client
+from tests.web_support import DAYS, client, on_day, sign_up
 
 _REL_RE = re.compile(r'<a rel="(prev|next)" href="([^"]+)"')
 
@@ -28,3 +28,42 @@ def test_a_day_page_names_one_prev_and_one_next_neighbour(site: Settings, engine
     assert rels_second.count("prev") == 1 and rels_second.count("next") == 1, second
     assert dict(second)["prev"].startswith(middle)
     assert dict(second)["next"].startswith(f"/papers/date/{DAYS[2].isoformat()}")
+
+
+_FORM_RE = re.compile(r'<form method="post" action="([^"]+)"[^>]*>(.*?)</form>', re.S)
+_HIDDEN_RE = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+
+
+def _form(page: str, action_end: str) -> tuple[str, dict[str, str]]:
+    """The first form on a page posting to an address ending so, with its hidden fields."""
+    for action, inner in _FORM_RE.findall(page):
+        if action.endswith(action_end):
+            return action, dict(_HIDDEN_RE.findall(inner))
+    raise AssertionError(f"no form posting to …{action_end}")
+
+
+def test_plain_comment_forms_come_back_to_the_newest_first_discussion(
+    site: Settings, engine: Engine
+) -> None:
+    """Without JavaScript, posting, upvoting or editing from `?sort=new` came back sorted by top."""
+    pid = sorted(on_day(engine, DAYS[0]))[0]
+    with client(site, engine) as c:
+        sign_up(c, "reader")
+        newest = c.get(f"/papers/{pid}?sort=new").text
+        action, fields = _form(newest, "/comments")
+        posted = c.post(action, data=fields | {"body": "A first question."}, follow_redirects=False)
+        assert posted.status_code == 303
+        assert "sort=new" in posted.headers["location"], posted.headers["location"]
+        back = c.get(posted.headers["location"]).text
+        assert "<b>newest</b>" in back and "A first question." in back
+        for end in ("/vote", "/edit"):
+            action, fields = _form(back, end)
+            done = c.post(
+                action, data=fields | {"body": "An edited question."}, follow_redirects=False
+            )
+            assert done.status_code == 303 and "sort=new" in done.headers["location"], end
+        # From the default order nothing is added.
+        top = c.get(f"/papers/{pid}").text
+        action, fields = _form(top, "/vote")
+        done = c.post(action, data=fields, follow_redirects=False)
+        assert done.status_code == 303 and "sort=" not in done.headers["location"]

@@ -96,17 +96,26 @@ def paper_or_404(site: Site, paper_id: str) -> str:
     return pid
 
 
-def back_to_paper(pid: str, anchor: str = "discussion") -> RedirectResponse:
-    return RedirectResponse(f"/papers/{pid}#{anchor}", status_code=303)
+# The discussion's order a plain form came from ("new" sent by its page), kept on the way back.
+KeptSort = Annotated[str, Form(pattern="^(top|new)$", description="the discussion's order")]
 
 
-def comment_url(pid: str, comment_id: int) -> str:
+def _sorted(sort: str) -> str:
+    return "sort=new&" if sort == "new" else ""
+
+
+def back_to_paper(pid: str, anchor: str = "discussion", sort: str = "top") -> RedirectResponse:
+    query = f"?{_sorted(sort)[:-1]}" if sort == "new" else ""
+    return RedirectResponse(f"/papers/{pid}{query}#{anchor}", status_code=303)
+
+
+def comment_url(pid: str, comment_id: int, sort: str = "top") -> str:
     """A comment on its paper's page: the page of the discussion that holds it."""
-    return f"{paper_url(pid)}?comment={comment_id}#c{comment_id}"
+    return f"{paper_url(pid)}?{_sorted(sort)}comment={comment_id}#c{comment_id}"
 
 
-def back_to_comment(pid: str, comment_id: int) -> RedirectResponse:
-    return RedirectResponse(comment_url(pid, comment_id), status_code=303)
+def back_to_comment(pid: str, comment_id: int, sort: str = "top") -> RedirectResponse:
+    return RedirectResponse(comment_url(pid, comment_id, sort), status_code=303)
 
 
 @router.post("/papers/{paper_id:path}/comments", dependencies=[FormCsrf])
@@ -118,6 +127,7 @@ def comment_form(
     later: BackgroundTasks,
     body: Body = "",
     parent: RowIdForm = None,
+    sort: KeptSort = "top",
 ) -> Response:
     """Post a comment or a reply from the paper page; a refused one comes back in its box."""
     pid = resolve_id(paper_id)
@@ -133,7 +143,7 @@ def comment_form(
                 above = get_comment(conn, parent)
             parent = parent if above and not (above.deleted or above.hidden) else None
         return _refused(request, site, user, exc, pid, body, parent=parent)
-    return back_to_comment(pid, new_id)
+    return back_to_comment(pid, new_id, sort)
 
 
 def _refused(
@@ -166,6 +176,7 @@ def edit_form(
     comment_id: RowId,
     later: BackgroundTasks,
     body: Body = "",
+    sort: KeptSort = "top",
 ) -> Response:
     """Replace a comment's text (marked edited). A refused edit comes back in its box; one of
     a comment deleted meanwhile (another tab) is offered as a new comment instead."""
@@ -183,12 +194,17 @@ def edit_form(
             raise
         edit_id = None if found.deleted else comment_id
         return _refused(request, site, user, exc, found.paper_id, body, edit_id=edit_id)
-    return back_to_comment(comment.paper_id, comment_id)
+    return back_to_comment(comment.paper_id, comment_id, sort)
 
 
 @router.post("/comments/{comment_id}/delete", dependencies=[FormCsrf])
 def delete_form(
-    request: Request, site: SiteDep, user: SignedInDep, comment_id: RowId, confirmed: Confirmed = 0
+    request: Request,
+    site: SiteDep,
+    user: SignedInDep,
+    comment_id: RowId,
+    confirmed: Confirmed = 0,
+    sort: KeptSort = "top",
 ) -> Response:
     """Delete a comment (after a question); replies to it stay readable."""
     if not confirmed:
@@ -199,9 +215,10 @@ def delete_form(
             if mine
             else f"Delete {comment.username}'s comment? It is logged as a moderator's action."
         )
-        back = comment_url(comment.paper_id, comment_id)
-        return ask(request, site, user, question, back, yes="Delete the comment")
-    return back_to_paper(_delete(site, user, comment_id).paper_id)
+        back = comment_url(comment.paper_id, comment_id, sort)
+        kept = [("sort", sort)] if sort == "new" else []
+        return ask(request, site, user, question, back, kept, yes="Delete the comment")
+    return back_to_paper(_delete(site, user, comment_id).paper_id, sort=sort)
 
 
 def _delete(site: Site, user: User, comment_id: int) -> Comment:
@@ -230,6 +247,7 @@ def vote_form(
     user: SignedInDep,
     comment_id: RowId,
     up: Annotated[int, Form(ge=0, le=1)] = 1,
+    sort: KeptSort = "top",
 ) -> Response:
     """Upvote (or undo) a comment; answers JSON to scripts, a redirect to forms."""
     comment = _visible(site, comment_id)
@@ -240,7 +258,7 @@ def vote_form(
             f'{{"votes": {count}, "upvoted": {str(bool(up)).lower()}}}',
             media_type="application/json",
         )
-    return back_to_comment(comment.paper_id, comment_id)
+    return back_to_comment(comment.paper_id, comment_id, sort)
 
 
 @router.post("/comments/{comment_id}/report", dependencies=[FormCsrf])
@@ -249,6 +267,7 @@ def report_form(
     user: SignedInDep,
     comment_id: RowId,
     reason: Annotated[str, Form(max_length=500)] = "",
+    sort: KeptSort = "top",
 ) -> Response:
     """Report a comment to the moderators (someone else's)."""
     comment = _visible(site, comment_id)
@@ -256,7 +275,8 @@ def report_form(
         raise HTTPException(400, "you cannot report your own comment; edit or delete it instead")
     with site.writing() as conn:
         report_comment(conn, comment_id, user.id, reason.strip() or "no reason given")
-    return RedirectResponse(f"/papers/{comment.paper_id}?reported={comment_id}#c{comment_id}", 303)
+    back = f"/papers/{comment.paper_id}?{_sorted(sort)}reported={comment_id}#c{comment_id}"
+    return RedirectResponse(back, 303)
 
 
 @router.post("/comments/{comment_id}/moderate", dependencies=[FormCsrf])
