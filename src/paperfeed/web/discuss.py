@@ -344,6 +344,7 @@ def recent_page(
     with site.engine.connect() as conn:
         items = recent_comments(conn, per_page + 1, (page - 1) * per_page)
         titles = _titles(conn, {c.paper_id for c in items})
+        authored = _authored(conn, {c.paper_id for c in items})
     if page > 1 and not items:
         raise PageOutOfRange(f"page {page} is past the oldest comment; page 1 has the newest")
     views = [(c, discussion.listed_html(c), titles.get(c.paper_id, c.paper_id)) for c in items]
@@ -351,10 +352,18 @@ def recent_page(
         "discussions.html",
         user=user,
         items=views[:per_page],
+        authored=authored,
         page=page,
         more=len(items) > per_page,
     )
     return html(site, request, body)
+
+
+def _authored(conn: Connection, paper_ids: set[str]) -> set[tuple[int, str]]:
+    """(user id, paper id) of each approved author claim on these papers: their comments
+    there are marked as the author's wherever they are listed."""
+    claims = claims_for_papers(conn, sorted(paper_ids))
+    return {(c.user_id, c.paper_id) for c in claims if c.status == "approved"}
 
 
 def _titles(conn: Connection, ids: set[str]) -> dict[str, str]:
@@ -476,6 +485,7 @@ def profile_page(request: Request, site: SiteDep, user: UserDep, name: str) -> R
         profile=profile,
         claims=claims,
         comments=[(c, discussion.listed_html(c)) for c in said],
+        authored={c.paper_id for c in claims if c.status == "approved"},
         titles=titles,
         submissions=subs,
         is_admin=is_admin,
