@@ -454,7 +454,7 @@ class KeywordIndex:
     ) -> Query:
         words = list(dict.fromkeys(parsed.meaningful))
         if all_words:
-            clauses = self._every_word(words, parsed.prefixes, weights)
+            clauses = self._every_word(words, parsed.prefixes, weights, parsed.either)
         else:  # one flat union of term queries scores the same, and tantivy runs it faster
             each = [self._word(w, weights) for w in words]
             each += [self._prefix(p) for p in parsed.prefixes]
@@ -466,12 +466,24 @@ class KeywordIndex:
         return Query.boolean_query(clauses)
 
     def _every_word(
-        self, words: Sequence[str], prefixes: Sequence[str], weights: Weights
+        self,
+        words: Sequence[str],
+        prefixes: Sequence[str],
+        weights: Weights,
+        either: Sequence[Sequence[Sequence[str]]] = (),
     ) -> list[tuple[Occur, Query]]:
         """Every word required in the combined `text` field (scored as the abstract is), the
-        title and author names adding their own evidence as the separate fields do."""
+        title and author names adding their own evidence as the separate fields do; words
+        joined by OR need one of their group."""
         clauses: list[tuple[Occur, Query]] = []
+        alternatives = {w for group in either for alternative in group for w in alternative}
+        for group in either:
+            clauses.append((Occur.Must, self._one_of(group, weights)))
         for word in words:
+            if word in alternatives:
+                for query in self._word(word, weights):  # its evidence, not a requirement
+                    clauses.append((Occur.Should, query))
+                continue
             if _ONE_CJK.fullmatch(word):
                 letter = self._cjk_letter(word, weights)
                 clauses.append(
@@ -493,6 +505,20 @@ class KeywordIndex:
             pattern = _regex_escape(self._prefix_stem(prefix)) + ".*"
             clauses.append((Occur.Must, Query.regex_query(self.schema, "text", pattern)))
         return clauses
+
+    def _one_of(self, group: Sequence[Sequence[str]], weights: Weights) -> Query:
+        """Papers holding every word of one of these alternatives (in the `text` field)."""
+        options: list[tuple[Occur, Query]] = []
+        for alternative in group:
+            needed = [
+                (Occur.Must, _either([Query.term_query(self.schema, "text", t) for t in stems]))
+                for word in alternative
+                if (stems := self.stem.analyze(word))
+            ]
+            if needed:
+                query = Query.boolean_query(needed)
+                options.append((Occur.Should, Query.boost_query(query, weights.abstract)))
+        return Query.boolean_query(options) if options else Query.empty_query()
 
     def _full_name(self, words: Sequence[str]) -> list[Query]:
         # A query that is someone's name ("Carlos Guestrin") puts their papers first, above

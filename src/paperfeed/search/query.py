@@ -44,6 +44,9 @@ class ParsedQuery:
     paper_id: str | None = None
     notes: tuple[str, ...] = field(default=())
     category: str | None = None  # arXiv's "cat:cs.CL" typed in the query
+    # Words joined by OR ("GAN OR diffusion"): a paper needs one of each group's alternatives
+    # (an alternative is the words of one typed token, "GPT-4" two words both needed).
+    either: tuple[tuple[tuple[str, ...], ...], ...] = ()
 
     @property
     def positive(self) -> bool:
@@ -146,7 +149,8 @@ def _fields(text: str) -> tuple[str, str | None]:
 
 
 def parse_query(text: str) -> ParsedQuery:
-    """Parse any string: quotes make phrases, `-` excludes, `word*` is a prefix, AND/OR noise,
+    """Parse any string: quotes make phrases, `-` excludes, `word*` is a prefix, `a OR b` needs
+    either word (AND and parentheses are noise),
     arXiv's `ti:`/`abs:`/`au:` prefixes are dropped and `cat:cs.CL` is a category."""
     raw = text[:MAX_QUERY_CHARS]
     body, category = _fields(raw.translate(_QUOTES))
@@ -158,18 +162,53 @@ def parse_query(text: str) -> ParsedQuery:
         "excluded_phrases": [],
     }
     negate_next = False
+    chain: list[tuple[str, ...] | str] = []  # plain words' tokens, "OR" and breaks, in order
     for match in _TOKEN_RE.finditer(body):
         minus, quoted, closed, bare = match.groups()
         if bare is None:
             _add_phrase(parts, words_of(quoted), bool(minus) or negate_next, bool(closed))
             negate_next = False
+            chain.append("")
             continue
         if bare == "NOT":
             negate_next = True
             continue
+        chain.append(_plain(bare) if not negate_next else "")
+        if bare in _ALTERNATION:
+            chain[-1] = "OR"
         _add_bare(parts, bare, negate_next)
         negate_next = False
-    return _finish(raw, parts, category)
+    return _finish(raw, parts, category, _groups(chain))
+
+
+_ALTERNATION = {"OR", "||", "|"}
+
+
+def _plain(token: str) -> tuple[str, ...] | str:
+    """The words of a token that searches for them plainly (no "-", "*" or CJK run), or ""."""
+    body = token.strip("()")
+    if body.startswith("-") or body.endswith("*") or has_cjk_run(body) or body in _OPERATORS:
+        return ""
+    return tuple(words_of(body)) or ""
+
+
+def _groups(chain: list[tuple[str, ...] | str]) -> list[tuple[tuple[str, ...], ...]]:
+    """Runs of plain tokens joined by OR: `a OR b OR c` is one group of three alternatives."""
+    groups: list[tuple[tuple[str, ...], ...]] = []
+    run: list[tuple[str, ...]] = []
+    joined = False
+    for item in [*chain, ""]:
+        if item == "OR":
+            joined = bool(run)
+            continue
+        if isinstance(item, tuple) and (joined or not run):
+            run.append(item)
+        else:
+            if len(run) > 1:
+                groups.append(tuple(dict.fromkeys(run)))
+            run = [item] if isinstance(item, tuple) else []
+        joined = False
+    return [g for g in groups if len(g) > 1]
 
 
 def _add_phrase(parts: dict, words: list[str], negative: bool, closed: bool) -> None:  # type: ignore[type-arg]
@@ -203,7 +242,12 @@ def _add_bare(parts: dict, token: str, negate: bool) -> None:  # type: ignore[ty
         parts["words"].extend(words)
 
 
-def _finish(raw: str, parts: dict, category: str | None) -> ParsedQuery:  # type: ignore[type-arg]
+def _finish(
+    raw: str,
+    parts: dict,  # type: ignore[type-arg]
+    category: str | None,
+    either: list[tuple[tuple[str, ...], ...]],
+) -> ParsedQuery:
     words = list(dict.fromkeys(parts["words"]))[:MAX_WORDS]
     notes = ("query shortened to its first words",) if len(parts["words"]) > MAX_WORDS else ()
     parsed = ParsedQuery(
@@ -216,6 +260,7 @@ def _finish(raw: str, parts: dict, category: str | None) -> ParsedQuery:  # type
         paper_id=paper_id_in(raw),
         notes=notes,
         category=category,
+        either=tuple(either)[:8],
     )
     if parsed.positive or not parsed.empty:
         return parsed
