@@ -52,7 +52,7 @@ from paperfeed.store.jobs import record_action
 from paperfeed.store.library import public_collections
 from paperfeed.store.listings import paper_flags
 from paperfeed.text import xml_safe
-from paperfeed.web import api_links, discussion
+from paperfeed.web import api_links, discussion, paging
 from paperfeed.web.auth import (
     BadCredentials,
     check_new_account,
@@ -800,20 +800,43 @@ def _comment_links(pointer: str) -> dict[str, dict[str, Any]]:
     }
 
 
+THREADS_MOST = 100  # top-level comments an API page of a discussion holds at most
+ThreadLimit = Annotated[
+    int,
+    Query(
+        ge=1,
+        le=THREADS_MOST,
+        description=f"top-level comments per page, each with its replies (at most {THREADS_MOST})",
+    ),
+]
+
+
 @api.get(
     "/papers/{paper_id:path}/comments",
     response_model=list[CommentOut],
     summary="Comments",
-    openapi_extra=api_links.links(200, _comment_links("/0")),
+    openapi_extra=paging.documented(api_links.links(200, _comment_links("/0"))),
 )
-def api_comments(site: SiteDep, user: UserDep, paper_id: str, sort: Sort = "top") -> Response:
-    """A paper's discussion: top-level comments, each with its replies."""
+def api_comments(
+    request: Request,
+    site: SiteDep,
+    user: UserDep,
+    paper_id: str,
+    sort: Sort = "top",
+    p: paging.PageIndex = 0,
+    limit: ThreadLimit = discussion.THREADS_PER_PAGE,
+) -> Response:
+    """A paper's discussion, a page at a time: top-level comments, each with all its replies
+    (past the end: []); `Link` names the next page, X-Total-Count the top-level comments."""
     pid = paper_or_404(site, paper_id)
     with site.engine.connect() as conn:
-        views = discussion.thread_views(conn, pid, user, sort)
+        views, total = discussion.thread_slice(conn, pid, user, sort, p * limit, limit)
         authors = _claimed(conn, pid)
+    more = (p + 1) * limit < total
+    headers = {"X-Total-Count": str(total)}
+    headers |= paging.page_links(request, site.settings.public_url, p, more)
     data = [comment_json(v, authors) for v in views]
-    return Response(json.dumps(data), media_type="application/json")
+    return Response(json.dumps(data), media_type="application/json", headers=headers)
 
 
 @api.post(

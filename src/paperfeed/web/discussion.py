@@ -125,6 +125,15 @@ def thread_page(
     return ThreadPage(_viewed(conn, shown, user), page, pages)
 
 
+def thread_slice(
+    conn: Connection, paper_id: str, user: User | None, sort: str, offset: int, limit: int
+) -> tuple[list[CommentView], int]:
+    """`limit` threads of `thread_views` from `offset` (only their comments rendered), and how
+    many threads the discussion has."""
+    threads = _threads(conn, paper_id, sort)
+    return _viewed(conn, threads[offset : offset + limit], user), len(threads)
+
+
 def _ids(top: Comment, replies: list[Comment]) -> set[int]:
     return {top.id, *(r.id for r in replies)}
 

@@ -1,0 +1,51 @@
+"""How the API's lists page: `p` (0-based) and `limit`, and RFC 8288 `Link` headers to the
+next and previous pages, so a client follows `rel="next"` until there is none."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import Query, Request
+
+from paperfeed.web.views import MAX_PAGE
+
+PageIndex = Annotated[int, Query(ge=0, le=MAX_PAGE - 1, description="0-based page index")]
+_PATH_SAFE = "/:@-._~!$&'()*+,;="
+HEADERS: dict[str, Any] = {
+    "Link": {
+        "description": 'RFC 8288 links to the rel="next" page (when there is more) and the '
+        'rel="prev" page (after the first)',
+        "schema": {"type": "string"},
+    },
+    "X-Total-Count": {
+        "description": "how many items the whole list holds",
+        "schema": {"type": "string"},
+    },
+}
+
+
+def page_links(request: Request, base_url: str, p: int, more: bool) -> dict[str, str]:
+    """The `Link` header of page `p` of a list (none for a lone page): `next` when `more`
+    items follow it, `prev` after the first page."""
+    rels = ([("next", p + 1)] if more else []) + ([("prev", p - 1)] if p > 0 else [])
+    if not rels:
+        return {}
+    links = (f'<{_page_url(request, base_url, page)}>; rel="{rel}"' for rel, page in rels)
+    return {"Link": ", ".join(links)}
+
+
+def _page_url(request: Request, base_url: str, page: int) -> str:
+    """The request's address at the site's public URL with its page `page` (other parameters
+    kept, in order)."""
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "p"]
+    query += [("p", str(page))] if page else []
+    path = base_url.rstrip("/") + quote(request.url.path, safe=_PATH_SAFE)
+    return f"{path}?{urlencode(query)}" if query else path
+
+
+def documented(extra: dict[str, Any]) -> dict[str, Any]:
+    """A route's `openapi_extra` with the paging headers on its 200 response."""
+    responses = extra.setdefault("responses", {})
+    responses.setdefault("200", {})["headers"] = HEADERS
+    return extra

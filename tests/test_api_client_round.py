@@ -1,0 +1,96 @@
+"""The JSON API as a client or a bot uses it, on SQLite and PostgreSQL: a long discussion read
+a page at a time by following `Link: rel="next"`, and empty filters meaning no filter."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from paperfeed.settings import Settings
+from paperfeed.store.accounts import users
+from paperfeed.store.community import add_comment
+from tests.web_support import DAYS, bearer, client, on_day
+
+
+def _follow(c: TestClient, site: Settings, url: str) -> tuple[list[dict[str, object]], int]:
+    """Every item of a paged list, following its `Link: rel="next"` to the end; the pages."""
+    items: list[dict[str, object]] = []
+    pages = 0
+    next_url: str | None = url
+    while next_url is not None:
+        got = c.get(next_url)
+        assert got.status_code == 200, got.text
+        assert got.headers["content-type"] == "application/json"
+        items += got.json()
+        pages += 1
+        following = got.links.get("next")
+        next_url = None
+        if following:
+            at = urlsplit(following["url"])
+            assert following["url"].startswith(site.public_url.rstrip("/") + "/api/"), following
+            next_url = f"{at.path}?{at.query}"
+    return items, pages
+
+
+def _discussion(c: TestClient, engine: Engine, pid: str, threads: int) -> dict[str, object]:
+    """`threads` top-level comments on `pid` (stored directly: the rate limit is not the
+    point here), the first with two replies; a reader's bearer header."""
+    auth = bearer(c, "bot")
+    with engine.begin() as conn:
+        uid = conn.execute(users.select().where(users.c.username == "bot")).one().id
+        first = add_comment(conn, pid, uid, "comment 0", None)
+        for n in range(1, threads):
+            add_comment(conn, pid, uid, f"comment {n}", None)
+        for n in range(2):
+            add_comment(conn, pid, uid, f"reply {n}", first)
+    return auth
+
+
+def test_a_long_discussion_comes_a_page_at_a_time_with_a_link_to_the_next(
+    site: Settings, engine: Engine
+) -> None:
+    """Past 50 threads the API answers 50 and names the next page (Link, RFC 8288) and the
+    total (X-Total-Count); following the links reads every comment once, replies included."""
+    pid = sorted(on_day(engine, DAYS[1]))[0]
+    with client(site, engine) as c:
+        _discussion(c, engine, pid, 120)
+        first = c.get(f"/api/papers/{pid}/comments")
+        assert first.status_code == 200
+        assert len(first.json()) == 50 and first.headers["X-Total-Count"] == "120"
+        assert "next" in first.links and "prev" not in first.links
+
+        for sort in ("top", "new"):
+            items, pages = _follow(c, site, f"/api/papers/{pid}/comments?sort={sort}&limit=40")
+            assert pages == 3
+            tops = [str(i["body"]) for i in items]
+            assert sorted(tops) == sorted(f"comment {n}" for n in range(120))
+            replies = [r for i in items for r in i["replies"]]  # type: ignore[attr-defined]
+            assert [r["body"] for r in replies] == ["reply 0", "reply 1"]
+
+        last = c.get(f"/api/papers/{pid}/comments?limit=40&p=2")
+        assert "next" not in last.links and "p=1" in last.links["prev"]["url"]
+        assert c.get(f"/api/papers/{pid}/comments?p=3&limit=40").json() == []
+        for bad in ("limit=0", "limit=101", "p=-1", "limit=ten"):
+            refused = c.get(f"/api/papers/{pid}/comments?{bad}")
+            assert refused.status_code == 422, (bad, refused.text)
+            assert refused.json()["detail"].startswith(bad.split("=")[0] + ":"), refused.text
+
+
+def test_a_short_discussion_is_one_page_without_links(site: Settings, engine: Engine) -> None:
+    pid = sorted(on_day(engine, DAYS[1]))[0]
+    with client(site, engine) as c:
+        _discussion(c, engine, pid, 3)
+        got = c.get(f"/api/papers/{pid}/comments")
+        assert len(got.json()) == 3 and got.headers["X-Total-Count"] == "3"
+        assert "link" not in got.headers
+
+
+def test_the_schema_documents_the_discussions_paging(site: Settings, engine: Engine) -> None:
+    with client(site, engine) as c:
+        operation = c.get("/openapi.json").json()["paths"]["/api/papers/{paper_id}/comments"]
+    names = {p["name"]: p for p in operation["get"]["parameters"]}
+    assert names["limit"]["schema"]["maximum"] == 100 and names["limit"]["schema"]["default"] == 50
+    assert names["p"]["schema"]["minimum"] == 0
+    assert {"Link", "X-Total-Count"} <= set(operation["get"]["responses"]["200"]["headers"])
