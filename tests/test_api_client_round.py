@@ -34,7 +34,7 @@ def _follow(c: TestClient, site: Settings, url: str) -> tuple[list[dict[str, obj
     return items, pages
 
 
-def _discussion(c: TestClient, engine: Engine, pid: str, threads: int) -> dict[str, object]:
+def _discussion(c: TestClient, engine: Engine, pid: str, threads: int) -> dict[str, str]:
     """`threads` top-level comments on `pid` (stored directly: the rate limit is not the
     point here), the first with two replies; a reader's bearer header."""
     auth = bearer(c, "bot")
