@@ -249,6 +249,9 @@ def test_report_hide_and_suspend(site: Settings, engine: Engine) -> None:
         queue = c.get("/admin/community").text.split("<h2>Hidden comments</h2>")[1]
         assert "buy cheap pills" in queue and "Unhide comment" in queue
         c.post(f"/comments/{cid}/moderate", data={"action": "show", "csrf_token": token})
+        # Unhidden, it still waits for its author's suspension to be lifted.
+        assert "buy cheap pills" not in c.get(f"/papers/{pid}").text
+        c.post("/admin/community/suspend/spammer", data={"suspended": "0", "csrf_token": token})
         assert "buy cheap pills" in c.get(f"/papers/{pid}").text
         assert "No hidden comments." in c.get("/admin/community").text
         console = c.get("/admin").text

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import (
     Boolean,
     Column,
+    ColumnElement,
     Connection,
     Date,
     DateTime,
@@ -230,6 +231,7 @@ def set_suspended(conn: Connection, user_id: int, suspended: bool) -> bool:
         drop_user_notices(conn, user_id, "the account was suspended")
     else:
         conn.execute(delete(sessions).where(sessions.c.user_id == user_id))
+    bump_revision(conn)  # its comments and votes leave (or rejoin) every page
     return found.rowcount > 0
 
 
@@ -308,13 +310,19 @@ def set_vote(conn: Connection, user_id: int, paper_id: str, up: bool) -> bool:
     return True
 
 
+def counted_vote() -> ColumnElement[bool]:
+    """An upvote that counts: one by an account not suspended (a suspended account's votes
+    leave every count and trending while it is suspended, and return when it is lifted)."""
+    return votes.c.user_id.in_(select(users.c.id).where(_active))
+
+
 def vote_counts(conn: Connection, ids: Sequence[str]) -> dict[str, int]:
     """Site upvotes per paper id (papers without votes are absent)."""
     if not ids:
         return {}
     query = (
         select(votes.c.paper_id, func.count())
-        .where(votes.c.paper_id.in_(list(ids)))
+        .where(votes.c.paper_id.in_(list(ids)), counted_vote())
         .group_by(votes.c.paper_id)
     )
     return {pid: int(n) for pid, n in conn.execute(query)}

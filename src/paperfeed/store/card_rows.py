@@ -25,8 +25,15 @@ from sqlalchemy import (
     select,
 )
 
-from paperfeed.store.accounts import Submission, site_state, submissions, users, votes
-from paperfeed.store.community import comments
+from paperfeed.store.accounts import (
+    Submission,
+    counted_vote,
+    site_state,
+    submissions,
+    users,
+    votes,
+)
+from paperfeed.store.community import comments, shown_comment
 from paperfeed.store.sql import in_list
 from paperfeed.store.tables import papers
 
@@ -55,14 +62,17 @@ class CardRows:
 
 _REVISION = select(site_state.c.value).where(site_state.c.key == "revision").scalar_subquery()
 _UPVOTES = (
-    select(func.count()).select_from(votes).where(votes.c.paper_id == papers.c.id).scalar_subquery()
+    select(func.count())
+    .select_from(votes)
+    .where(votes.c.paper_id == papers.c.id, counted_vote())
+    .scalar_subquery()
 )
 _COMMENTS = (
     select(func.count())
     .select_from(comments)
     .where(
         comments.c.paper_id == papers.c.id,
-        comments.c.hidden.is_(False),
+        shown_comment(),
         comments.c.deleted.is_(False),
     )
     .scalar_subquery()

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Column,
+    ColumnElement,
     Connection,
     DateTime,
     ForeignKey,
@@ -210,8 +211,12 @@ class ClaimedAlready(CommentError):
     """The user already has a pending or approved claim to that author name on that paper."""
 
 
+# Only accounts in good standing count: a suspended account's votes and comments leave the
+# site while it is suspended, and come back when the suspension is lifted.
+_ACTIVE_IDS = select(users.c.id).where(users.c.suspended_at.is_(None))
 _VOTES = (
     select(comment_votes.c.comment_id, func.count().label("n"))
+    .where(comment_votes.c.user_id.in_(_ACTIVE_IDS))
     .group_by(comment_votes.c.comment_id)
     .subquery()
 )
@@ -223,6 +228,7 @@ def _comment_query() -> Select[Any]:
             comments,
             users.c.username,
             users.c.created_at.label("user_created"),
+            users.c.suspended_at.label("author_suspended_at"),
             func.coalesce(_VOTES.c.n, 0).label("votes"),
         )
         .join(users, users.c.id == comments.c.user_id)
@@ -243,7 +249,7 @@ def _comment(row: object) -> Comment:
         created_at=r["created_at"],
         edited_at=r["edited_at"],
         deleted=bool(r["deleted"]),
-        hidden=bool(r["hidden"]),
+        hidden=bool(r["hidden"]) or r["author_suspended_at"] is not None,
         votes=int(r["votes"]),
         mentions=tuple(str(r["mentions"] or "").split()),
     )
@@ -255,11 +261,16 @@ def get_comment(conn: Connection, comment_id: int) -> Comment | None:
     return _comment(row) if row else None
 
 
+def shown_comment() -> ColumnElement[bool]:
+    """A comment readers see: not hidden by a moderator, by an account not suspended."""
+    return and_(comments.c.hidden.is_(False), comments.c.user_id.in_(_ACTIVE_IDS))
+
+
 def thread(conn: Connection, paper_id: str, include_hidden: bool = False) -> list[Comment]:
     """Every comment on a paper, oldest first (hidden ones only for moderators)."""
     query = _comment_query().where(comments.c.paper_id == paper_id)
     if not include_hidden:
-        query = query.where(comments.c.hidden.is_(False))
+        query = query.where(shown_comment())
     return [_comment(r) for r in conn.execute(query.order_by(comments.c.id))]
 
 
@@ -267,7 +278,7 @@ def recent_comments(conn: Connection, limit: int, offset: int = 0) -> list[Comme
     """The newest visible, undeleted comments across all papers."""
     query = (
         _comment_query()
-        .where(comments.c.hidden.is_(False), comments.c.deleted.is_(False))
+        .where(shown_comment(), comments.c.deleted.is_(False))
         .order_by(comments.c.id.desc())
         .limit(limit)
         .offset(offset)
@@ -292,7 +303,7 @@ def user_comments(conn: Connection, user_id: int, limit: int = 50) -> list[Comme
         _comment_query()
         .where(
             comments.c.user_id == user_id,
-            comments.c.hidden.is_(False),
+            shown_comment(),
             comments.c.deleted.is_(False),
         )
         .order_by(comments.c.id.desc())
@@ -309,7 +320,7 @@ def comment_counts(conn: Connection, paper_ids: Sequence[str]) -> dict[str, int]
         select(comments.c.paper_id, func.count())
         .where(
             comments.c.paper_id.in_(list(paper_ids)),
-            comments.c.hidden.is_(False),
+            shown_comment(),
             comments.c.deleted.is_(False),
         )
         .group_by(comments.c.paper_id)

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 
 from paperfeed.models import TrendingRow
-from paperfeed.store.accounts import bump_revision, site_state, votes
+from paperfeed.store.accounts import bump_revision, counted_vote, site_state, votes
 from paperfeed.store.tables import code_links, paper_authors, paper_categories, papers, signals
 from paperfeed.util import utcnow
 
@@ -115,7 +115,8 @@ class Flags:
 
 
 def _vote_counts() -> Subquery:
-    return select(votes.c.paper_id, func.count().label("n")).group_by(votes.c.paper_id).subquery()
+    counted = select(votes.c.paper_id, func.count().label("n")).where(counted_vote())
+    return counted.group_by(votes.c.paper_id).subquery()
 
 
 def _upvotes_expr(vote_sub: Subquery) -> ColumnElement[int]:
