@@ -92,7 +92,15 @@ class Scheduler:
         """Each job's first attempt, in order; then the retries of those that failed, so that
         a source that is down (and the waits before its retries) holds back no other job."""
         most = self.settings.job_max_attempts
-        first = [self._run(ctx, job, range(1, 2), most > 1) for job in jobs]
+        first: list[Outcome] = []
+        for job in jobs:
+            first.append(self._run(ctx, job, range(1, 2), most > 1))
+            if first[-1].status == "busy":
+                # Its runner goes on with the jobs after it, in order: running them here
+                # would embed (or enrich) before that job's papers are in.
+                log.info("%s is running elsewhere, which runs the jobs after it", job.name)
+                jobs = jobs[: len(first)]
+                break
         outcomes = []
         for job, outcome in zip(jobs, first, strict=True):
             if outcome.status == "failed" and most > 1 and not ctx.stopping():
