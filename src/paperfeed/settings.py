@@ -16,6 +16,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _weekday(word: str) -> str | None:
+    """A day's three letters, from its name or an abbreviation of three letters or more."""
+    found = [name[:3] for name in _DAY_NAMES if len(word) >= 3 and name.startswith(word)]
+    return found[0] if found else None
+
+
 _SMTP_FIELDS = {"smtp_host", "smtp_port", "smtp_username", "smtp_password", "smtp_tls"}
 
 
@@ -296,7 +305,7 @@ class Settings(BaseSettings):
             raise ValueError("give a time as HH:MM, e.g. 20:05")
         if int(parts[0]) > 23 or int(parts[1]) > 59:
             raise ValueError("no time of day: give HH:MM from 00:00 to 23:59")
-        return value.strip()
+        return f"{int(parts[0]):02d}:{int(parts[1]):02d}"
 
     @field_validator("pipeline_timezone")
     @classmethod
@@ -310,11 +319,12 @@ class Settings(BaseSettings):
     @field_validator("pipeline_days")
     @classmethod
     def _week_days(cls, value: str) -> str:
-        days = [d.strip()[:3].lower() for d in value.split(",") if d.strip()]
-        wrong = [d for d in days if d not in WEEKDAYS]
-        if not days or wrong:
+        # "mon tue", "Monday,Friday" and "mon,tue," read as meant; "monkey" is no day.
+        words = [w.lower() for w in re.split(r"[,\s]+", value) if w]
+        days = [_weekday(w) for w in words]
+        if not days or None in days:
             raise ValueError(f"name days as {','.join(WEEKDAYS)}, comma-separated")
-        return value
+        return ",".join(dict.fromkeys(d for d in days if d))
 
     @field_validator("database_url")
     @classmethod
