@@ -37,6 +37,7 @@ from paperfeed.web.periods import (
     DAY,
     MONTH,
     WEEK,
+    OptionalDay,
     check_period_params,
     period_from_query,
 )
@@ -383,11 +384,12 @@ def search(
     q: Annotated[str, Query(min_length=1, max_length=500)],
     mode: Annotated[str, Query(pattern="^(hybrid|keyword|semantic)$")] = "hybrid",
     category: Annotated[
-        str | None, CATEGORY.query("an arXiv category, like cs.CL (any case)", max_length=64)
+        str | None,
+        CATEGORY.query("an arXiv category, like cs.CL (any case); empty: any", max_length=64),
     ] = None,
     author: Annotated[str | None, Query(max_length=200)] = None,
-    since: date | None = None,
-    until: date | None = None,
+    since: Annotated[OptionalDay, Query(description="listed on or after; empty: no limit")] = None,
+    until: Annotated[OptionalDay, Query(description="listed on or before; empty: no limit")] = None,
     sort: Annotated[str, Query(pattern="^(relevance|date)$")] = "relevance",
     p: SearchPage = 0,
     limit: Limit = 20,

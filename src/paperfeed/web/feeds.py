@@ -35,6 +35,7 @@ from paperfeed.web.periods import (
     DAY,
     MONTH,
     WEEK,
+    OptionalDay,
     Period,
     check_period_params,
     month_period,
@@ -444,8 +445,8 @@ def search_feed(
     mode: Annotated[str, Query(pattern="^(hybrid|keyword|semantic)$")] = "hybrid",
     category: Annotated[str | None, Query(max_length=64)] = None,
     author: Annotated[str | None, Query(max_length=200)] = None,
-    since: Annotated[date | None, Query(description="listed on or after (YYYY-MM-DD)")] = None,
-    until: Annotated[date | None, Query(description="listed on or before (YYYY-MM-DD)")] = None,
+    since: Annotated[OptionalDay, Query(description="listed on or after (YYYY-MM-DD)")] = None,
+    until: Annotated[OptionalDay, Query(description="listed on or before (YYYY-MM-DD)")] = None,
     page: FeedPage = 1,
 ) -> Response:
     """Papers matching a query, with the search page's filters, as a feed to follow."""

@@ -25,7 +25,7 @@ from paperfeed.web import api_links, community, views
 from paperfeed.web.api import ItemOut, PageIndex, PaperOut, item_json, paper_json, stamp
 from paperfeed.web.deps import ROW_ID_MOST, ApiCsrf, SignedInDep, Site, SiteDep
 from paperfeed.web.feeds import resolve_id
-from paperfeed.web.periods import FIRST_DAY, LAST_DAY
+from paperfeed.web.periods import BLANK_IS_NONE, FIRST_DAY, LAST_DAY, OptionalDay
 
 router = APIRouter(prefix="/api/me", tags=["me"])
 JSON = "application/json"
@@ -35,6 +35,8 @@ MAX_WINDOW_DAYS = 366
 WINDOWS = {"today": 1, "week": 7, "month": 30, "all": 0}
 INTEREST_KINDS = {"follow": lib.FOLLOW_KINDS, "mute": lib.MUTE_KINDS}
 Window = Literal["today", "week", "month", "all"]
+# A collection's id as a query parameter; given empty, left out.
+OptionalId = Annotated[Annotated[int, Field(ge=1, le=ROW_ID_MOST)] | None, BLANK_IS_NONE]
 ALL_TIME_UNAVAILABLE = (
     "the all-time feed ranks papers near the ones you saved or rated 👍, found by the search's "
     "vector index: it needs both (the index is built by `paperfeed embed`); use since/until"
@@ -400,9 +402,11 @@ def library(
     site: SiteDep,
     user: SignedInDep,
     collection: Annotated[
-        int | None, Query(ge=1, le=ROW_ID_MOST, description="one of your collections' id")
+        OptionalId, Query(description="one of your collections' id; empty: all")
     ] = None,
-    state: Annotated[Literal["to_read", "read"] | None, Query()] = None,
+    state: Annotated[
+        Literal["to_read", "read"] | None, BLANK_IS_NONE, Query(description="empty: either")
+    ] = None,
     q: Annotated[
         str, Query(max_length=200, description="words of the title, an author or your note")
     ] = "",
@@ -879,13 +883,12 @@ def feed(
     site: SiteDep,
     user: SignedInDep,
     recommender: RecommenderDep,
-    since: Annotated[date | None, Query(description=_SINCE)] = None,
-    until: Annotated[date | None, Query(description=_UNTIL)] = None,
+    since: Annotated[OptionalDay, Query(description=_SINCE)] = None,
+    until: Annotated[OptionalDay, Query(description=_UNTIL)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     window: Window | None = None,
     collection: Annotated[
-        int | None,
-        Query(ge=1, le=ROW_ID_MOST, description="rank by this collection of yours alone"),
+        OptionalId, Query(description="rank by this collection of yours alone")
     ] = None,
 ) -> Response:
     """Your For you feed: the window's papers ranked by your model, each with why. The window is

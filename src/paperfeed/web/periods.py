@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import HTTPException, Query
+from pydantic import BeforeValidator
 
 PeriodKind = Literal["date", "week", "month"]
 FIRST_DAY = date(1991, 1, 1)  # arXiv opened in August 1991
@@ -176,9 +177,19 @@ class Shape:
 DAY = Shape(r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", "a day like 2026-07-01")
 WEEK = Shape(r"^[0-9]{4}-W(0?[1-9]|[1-4][0-9]|5[0-3])$", "an ISO week like 2026-W27")
 MONTH = Shape(r"^[0-9]{4}-(0[1-9]|1[0-2])$", "a month like 2026-07")
+# Empty: no category (a filter left empty is one left out, as on the search page).
 CATEGORY = Shape(
-    r"^[A-Za-z]+(-[A-Za-z]+)*(\.[A-Za-z]+(-[A-Za-z]+)*)?$", "an arXiv category like cs.CL"
+    r"^([A-Za-z]+(-[A-Za-z]+)*(\.[A-Za-z]+(-[A-Za-z]+)*)?)?$", "an arXiv category like cs.CL"
 )
+
+
+def _blank_is_none(value: object) -> object:
+    return None if value == "" else value
+
+
+# A filter parameter given empty (`since=`, as a form's empty field sends it) is one left out.
+BLANK_IS_NONE = BeforeValidator(_blank_is_none)
+OptionalDay = Annotated[date | None, BLANK_IS_NONE]
 
 
 def check_period_params(day: str | None, week: str | None, month: str | None) -> None:
