@@ -3,12 +3,17 @@ them, paging through thousands of users, reports and log lines; on SQLite and Po
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from paperfeed.settings import Settings
-from paperfeed.store.accounts import set_admin, users
+from paperfeed.store.accounts import create_user, set_admin, users
 from paperfeed.store.community import set_comment_vote
+from paperfeed.store.jobs import record_action
+from paperfeed.web.auth import hash_new_password
 from tests.web_support import DAYS, bearer, client, csrf_token, on_day, sign_up
 
 PASSWORD = "correct horse battery"
@@ -88,3 +93,75 @@ def test_a_suspended_ring_leaves_counts_trending_and_discussions_until_lifted(
         assert _comment_votes(c, pid)["A careful reading."] == 1
         page = c.get(f"/papers/{pid}").text
         assert "BUY PILLS 2" in page and "BUY PILLS 1" not in page
+
+
+def _crowd(engine: Engine, names: list[str]) -> None:
+    """Accounts made through the store (one password hash for all: hashing is slow on purpose)."""
+    hashed = hash_new_password(PASSWORD)
+    with engine.begin() as conn:
+        for name in names:
+            create_user(conn, name, hashed)
+
+
+def _listed(page: str) -> list[str]:
+    return re.findall(r'<tr data-user="([^"]+)"', page)
+
+
+def test_the_console_finds_and_pages_thousands_of_users(site: Settings, engine: Engine) -> None:
+    """Past the newest 200 accounts a user could not be found, suspended or made admin from
+    /admin; now the list is paged and searched by name, and acting keeps the search."""
+    _crowd(engine, ["Old_Troll"] + [f"reader{i:04d}" for i in range(1199)])
+    with client(site, engine) as c:
+        token = _admin(c, engine)
+        first = c.get("/admin")
+        assert first.status_code == 200
+        assert len(_listed(first.text)) == 100 and "Old_Troll" not in _listed(first.text)
+        assert "1201 users, newest first: page 1 of 13" in first.text
+        last = c.get("/admin?users_page=13")
+        assert (
+            _listed(last.text) == ["Old_Troll"]
+            and 'rel="next"' not in last.text.split('id="log"')[0]
+        )
+        beyond = c.get("/admin?users_page=99")  # past the end: the last page, not an empty one
+        assert _listed(beyond.text) == ["Old_Troll"]
+        found = c.get("/admin?user=old_%")  # any case; % is a plain character
+        assert _listed(found.text) == []
+        found = c.get("/admin?user=old_tr")
+        assert _listed(found.text) == ["Old_Troll"] and "1 user with “old_tr”" in found.text
+        form = re.search(r'action="/admin/users/(\d+)/suspend"', found.text)
+        assert form is not None and 'name="user" value="old_tr"' in found.text
+        data = {"suspended": "1", "confirmed": "1", "csrf_token": token, "user": "old_tr"}
+        done = c.post(f"/admin/users/{form[1]}/suspend", data=data, follow_redirects=False)
+        assert done.status_code == 303
+        assert done.headers["location"] == "/admin?done=suspend+Old_Troll&user=old_tr#users"
+        assert (
+            "suspended"
+            in c.get(done.headers["location"]).text.split('data-user="Old_Troll"')[1][:200]
+        )
+        for bad in ("users_page=0", "users_page=x", "log_page=-1", "user=" + "x" * 65):
+            refused = c.get(f"/admin?{bad}")
+            assert refused.status_code in (400, 422), (bad, refused.status_code)
+
+
+def test_the_admin_log_pages_and_answers_who_did_what_to_whom(
+    site: Settings, engine: Engine
+) -> None:
+    with engine.begin() as conn:
+        for i in range(120):
+            record_action(
+                conn, f"mod{i % 2}", "hide comment", f"{i} by spammer{i % 3} on 2606.0000"
+            )
+        record_action(conn, "command line", "suspend", "Spammer0")
+    with client(site, engine) as c:
+        _admin(c, engine, "chief")
+        first = c.get("/admin").text
+        assert "121 actions, newest first: page 1 of 3" in first
+        assert "command line: suspend Spammer0" in first
+        older = re.search(r'href="([^"]*log_page=2[^"]*#log)" rel="next"', first)
+        assert older is not None
+        page2 = c.get(unescape(older[1])).text
+        assert "hide comment 70 by spammer1" in page2 and "command line: suspend" not in page2
+        about = c.get("/admin?log=SPAMMER0").text  # by or about a name, any case
+        assert "41 actions by or about “SPAMMER0”" in about
+        mine = c.get("/admin?log=mod1").text
+        assert "60 actions by or about “mod1”" in mine and "mod0:" not in mine.split('id="log"')[1]

@@ -203,13 +203,28 @@ class UserRow:
     created_at: datetime
 
 
-def list_users(conn: Connection, limit: int = 200) -> list[UserRow]:
-    """Users, newest first."""
-    query = select(users).order_by(users.c.id.desc()).limit(limit)
+def _named(name: str) -> ColumnElement[bool]:
+    """Users whose name holds `name` (any case; `%` and `_` are plain characters)."""
+    return func.lower(users.c.username).contains(name.lower(), autoescape=True)
+
+
+def list_users(
+    conn: Connection, limit: int = 200, offset: int = 0, name: str = ""
+) -> list[UserRow]:
+    """Users, newest first; with `name`, those whose name holds it."""
+    query = select(users).order_by(users.c.id.desc()).limit(limit).offset(offset)
+    if name:
+        query = query.where(_named(name))
     return [
         UserRow(r.id, r.username, bool(r.is_admin), r.suspended_at is not None, r.created_at)
         for r in conn.execute(query)
     ]
+
+
+def count_users(conn: Connection, name: str = "") -> int:
+    """How many users `list_users` pages through."""
+    query = select(func.count()).select_from(users)
+    return int(conn.execute(query.where(_named(name)) if name else query).scalar_one())
 
 
 def user_by_id(conn: Connection, user_id: int) -> User | None:

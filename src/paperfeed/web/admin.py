@@ -6,17 +6,26 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Annotated
+from math import ceil
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from paperfeed.pipeline import Context, find_job, registry, run_job
 from paperfeed.pipeline.plan import describe, in_words, plans
 from paperfeed.store import jobs as db
-from paperfeed.store.accounts import list_users, set_admin, set_suspended, user_by_id
+from paperfeed.store.accounts import (
+    count_users,
+    list_users,
+    set_admin,
+    set_suspended,
+    user_by_id,
+)
 from paperfeed.web.confirm import Confirmed, ask
 from paperfeed.web.deps import AdminDep, FormCsrf, RowId, Site, SiteDep, html
 
@@ -32,11 +41,84 @@ router = APIRouter(prefix="/admin", include_in_schema=False)
 Flag = Annotated[int, Form(ge=0, le=1)]
 
 
+USERS_PER_PAGE = 100  # users listed on one page of the console
+ACTIONS_PER_PAGE = 50  # lines of the admin log on one page
+Find = Annotated[str, Query(max_length=64, description="a part of a user name")]
+FoundBy = Annotated[str, Form(max_length=64, description="the console's user search")]
+PageNo = Annotated[int, Query(ge=1, le=100_000, description="the page, from 1")]
+
+
+@dataclass(frozen=True)
+class Paged:
+    """One page of a long list the console shows, with links to its neighbours."""
+
+    items: list[Any]
+    page: int
+    pages: int
+    total: int
+    find: str
+    prev: str = ""  # the console at the newer page, "" on the first
+    next: str = ""  # the console at the older page, "" on the last
+
+
+def _paged(
+    count: int, page: int, per_page: int, find: str, read: Callable[[int], list[Any]]
+) -> Paged:
+    pages = max(ceil(count / per_page), 1)
+    page = min(page, pages)
+    return Paged(read((page - 1) * per_page), page, pages, count, find)
+
+
+def _linked(users: Paged, actions: Paged) -> tuple[Paged, Paged]:
+    """Both lists with page links that keep the other list where it is."""
+    here = {"user": users.find, "users_page": users.page, "log": actions.find}
+    here["log_page"] = actions.page
+
+    def url(key: str, page: int, anchor: str) -> str:
+        return f"/admin?{urlencode(here | {key: page})}#{anchor}"
+
+    def link(p: Paged, key: str, anchor: str) -> Paged:
+        newer = url(key, p.page - 1, anchor) if p.page > 1 else ""
+        return replace(p, prev=newer, next=url(key, p.page + 1, anchor) if p.page < p.pages else "")
+
+    return link(users, "users_page", "users"), link(actions, "log_page", "log")
+
+
+def _users_at(user: str) -> str:
+    """The console's user list, as found by `user`."""
+    return f"/admin?{urlencode({'user': user})}#users" if user else "/admin#users"
+
+
 @router.get("")
-def console(request: Request, site: SiteDep, admin: AdminDep, done: str = "") -> Response:
-    """Everything an operator checks: jobs, queues, failed mail, users, recent admin actions."""
+def console(
+    request: Request,
+    site: SiteDep,
+    admin: AdminDep,
+    done: str = "",
+    user: Find = "",
+    users_page: PageNo = 1,
+    log: Find = "",
+    log_page: PageNo = 1,
+) -> Response:
+    """Everything an operator checks: jobs, queues, failed mail, users (found by name, paged),
+    the log of admin actions (by or about a name, paged)."""
     jobs, settings = registry(), site.settings
+    user, log = user.strip(), log.strip()
     with site.engine.connect() as conn:
+        people = _paged(
+            count_users(conn, user),
+            users_page,
+            USERS_PER_PAGE,
+            user,
+            lambda at: list_users(conn, USERS_PER_PAGE, at, user),
+        )
+        logged = _paged(
+            db.count_actions(conn, log),
+            log_page,
+            ACTIONS_PER_PAGE,
+            log,
+            lambda at: db.recent_actions(conn, ACTIONS_PER_PAGE, at, log),
+        )
         upcoming = plans(conn, settings, jobs, now())
         checked = db.last_schedule_check(conn)
         context = {
@@ -51,9 +133,10 @@ def console(request: Request, site: SiteDep, admin: AdminDep, done: str = "") ->
             "unreachable": db.unreachable_mail(conn),
             "not_embedded": db.papers_not_embedded(conn),
             "failed": db.failed_deliveries(conn, 50),
-            "users": list_users(conn),
-            "actions": db.recent_actions(conn, 30),
+            "users": people,
+            "actions": logged,
         }
+    context["users"], context["actions"] = _linked(people, logged)
     notice = done[:200]
     body = site.render("admin.html", user=admin, notice=notice, **context)
     return html(site, request, body)
@@ -134,6 +217,7 @@ def suspend(
     user_id: RowId,
     suspended: Flag,
     confirmed: Confirmed = 0,
+    user: FoundBy = "",
 ) -> Response:
     """Suspend a user (after a question: their sessions end, sign-in is refused) or lift the
     suspension."""
@@ -142,14 +226,16 @@ def suspend(
     if suspended and not confirmed:
         name = _name_of(site, user_id)
         question = f"Suspend {name}? Their sessions end and they cannot sign in."
-        return ask(request, site, admin, question, "/admin#users", [("suspended", "1")], "Suspend")
+        fields = [("suspended", "1"), ("user", user)]
+        return ask(request, site, admin, question, _users_at(user), fields, "Suspend")
     with site.writing() as conn:
         target = user_by_id(conn, user_id)
         if target is None or not set_suspended(conn, user_id, bool(suspended)):
             raise HTTPException(404, "no such user")
         action = "suspend" if suspended else "unsuspend"
         db.record_action(conn, admin.username, action, target.username)
-    return RedirectResponse(f"/admin?done={action}+{target.username}#users", status_code=303)
+    said = urlencode({"done": f"{action} {target.username}", "user": user})
+    return RedirectResponse(f"/admin?{said}#users", status_code=303)
 
 
 @router.post("/users/{user_id}/admin", dependencies=[FormCsrf])
@@ -160,6 +246,7 @@ def make_admin(
     user_id: RowId,
     is_admin: Flag,
     confirmed: Confirmed = 0,
+    user: FoundBy = "",
 ) -> Response:
     """Grant (after a question) or revoke the admin role."""
     if user_id == admin.id and not is_admin:
@@ -167,9 +254,8 @@ def make_admin(
     if is_admin and not confirmed:
         name = _name_of(site, user_id)
         question = f"Make {name} an admin? Admins moderate, suspend accounts and run jobs."
-        return ask(
-            request, site, admin, question, "/admin#users", [("is_admin", "1")], "Make admin"
-        )
+        fields = [("is_admin", "1"), ("user", user)]
+        return ask(request, site, admin, question, _users_at(user), fields, "Make admin")
     with site.writing() as conn:
         target = user_by_id(conn, user_id)
         if target is None:
@@ -177,4 +263,4 @@ def make_admin(
         set_admin(conn, target.username, bool(is_admin))
         action = "make admin" if is_admin else "revoke admin"
         db.record_action(conn, admin.username, action, target.username)
-    return RedirectResponse(f"/admin?done={action.replace(' ', '+')}#users", status_code=303)
+    return RedirectResponse(f"/admin?{urlencode({'done': action, 'user': user})}#users", 303)
