@@ -11,6 +11,8 @@ from sqlalchemy import Engine
 from paperfeed.settings import Settings
 from paperfeed.store.accounts import users
 from paperfeed.store.community import add_comment
+from paperfeed.store.digests import find_subscriber
+from tests.digest_support import Sink
 from tests.web_support import DAYS, bearer, client, on_day
 
 
@@ -142,3 +144,23 @@ def test_a_filter_of_the_wrong_shape_is_still_refused_in_words(
 
 def _a_paper(engine: Engine) -> str:
     return sorted(on_day(engine, DAYS[0]))[0]
+
+
+def test_a_subscription_takes_what_its_schema_allows(
+    site: Settings, engine: Engine, sink: Sink
+) -> None:
+    """JSON's 20.0 is the whole number 20 (it was refused as not one), and a list given as
+    null is none (it was taken, though the schema did not say so)."""
+    settings = site.model_copy(update={"smtp_port": sink.port, "digest_send_rate": 0})
+    with client(settings, engine) as c:
+        doc = c.get("/openapi.json").json()
+        body = doc["paths"]["/api/subscribe"]["post"]["requestBody"]["content"]
+        seeds = body["application/json"]["schema"]["properties"]["seeds"]
+        assert {"type": "null"} in seeds["anyOf"]
+        sent = {"email": "bot@example.org", "max_papers": 20.0, "seeds": None}
+        got = c.post("/api/subscribe", json=sent)
+        assert got.status_code == 202, got.text
+        assert c.post("/api/subscribe", json=sent | {"max_papers": 20.5}).status_code == 400
+    with engine.connect() as conn:
+        row = find_subscriber(conn, "bot@example.org")
+    assert row is not None and row["max_papers"] == 20

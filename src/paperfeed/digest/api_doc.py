@@ -18,8 +18,8 @@ def _preferences(lists_as: str) -> dict[str, Any]:
             return text
         items = {"type": "string", "maxLength": 200}
         array = {"type": "array", "items": items, "maxItems": MAX_INTERESTS}
-        told = f"{what} ({MAX_INTERESTS} at most; a longer list is a 400)"
-        return {"anyOf": [array, text], "description": told}
+        told = f"{what} ({MAX_INTERESTS} at most; a longer list is a 400; null: none)"
+        return {"anyOf": [array, text, {"type": "null"}], "description": told}
 
     return {
         "frequency": {"type": "string", "enum": list(FREQUENCIES), "default": "daily"},

@@ -156,6 +156,8 @@ def _flag(data: Mapping[str, object], name: str, default: bool) -> bool:
 
 
 def _count(value: object) -> int:
+    if isinstance(value, float) and value.is_integer():  # JSON's 20.0 is the whole number 20
+        value = int(value)
     try:
         number = int(str(value).strip())
     except ValueError as exc:
