@@ -7,11 +7,11 @@ import re
 from html import unescape
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from paperfeed.settings import Settings
 from paperfeed.store.accounts import create_user, set_admin, users
-from paperfeed.store.community import set_comment_vote
+from paperfeed.store.community import add_comment, report_comment, set_comment_vote
 from paperfeed.store.jobs import record_action
 from paperfeed.web.auth import hash_new_password
 from tests.web_support import DAYS, bearer, client, csrf_token, on_day, sign_up
@@ -30,6 +30,10 @@ def _admin(c: TestClient, engine: Engine, name: str = "mod") -> str:
 def _user_id(engine: Engine, name: str) -> int:
     with engine.connect() as conn:
         return int(conn.scalar(select(users.c.id).where(users.c.username == name)))
+
+
+def _id(conn: Connection, name: str) -> int:
+    return int(conn.scalar(select(users.c.id).where(users.c.username == name)))
 
 
 def _suspend(c: TestClient, token: str, user_id: int, on: bool) -> None:
@@ -165,3 +169,47 @@ def test_the_admin_log_pages_and_answers_who_did_what_to_whom(
         assert "41 actions by or about “SPAMMER0”" in about
         mine = c.get("/admin?log=mod1").text
         assert "60 actions by or about “mod1”" in mine and "mod0:" not in mine.split('id="log"')[1]
+
+
+def _reported_ids(page: str) -> list[int]:
+    return [int(i) for i in re.findall(r'<article class="comment report" id="r(\d+)"', page)]
+
+
+def test_the_report_queue_pages_and_a_suspension_clears_its_authors_reports(
+    site: Settings, engine: Engine
+) -> None:
+    """Readers report a spam wave: the queue holds 50 at a time, the longest waiting first;
+    suspending the spammers takes their reported comments out of it (and off the site), so
+    what is left is what needs a decision; lifting one brings its reports back."""
+    pid = sorted(on_day(engine, DAYS[1]))[0]
+    _crowd(engine, ["spamA", "spamB", "decent", "reporter"])
+    with engine.begin() as conn:
+        ids = {n: _id(conn, n) for n in ("spamA", "spamB", "decent", "reporter")}
+        wave = []
+        for i in range(100):
+            author = ids["spamA"] if i % 2 else ids["spamB"]
+            wave.append(add_comment(conn, pid, author, f"cheap pills <b>{i}</b>", None))
+            report_comment(conn, wave[-1], ids["reporter"], "spam <script>x()</script>")
+        fair = add_comment(conn, pid, ids["decent"], "I disagree with section 3.", None)
+        report_comment(conn, fair, ids["reporter"], "rude")
+    with client(site, engine) as c:
+        token = _admin(c, engine)
+        queue = c.get("/admin/community").text
+        assert "101 reported comments wait, the longest waiting first: page 1 of 3" in queue
+        assert _reported_ids(queue) == wave[:50]
+        assert "<script>x()" not in queue and "&lt;script&gt;x()" in queue  # reasons are inert
+        last = c.get("/admin/community?page=3").text
+        assert _reported_ids(last) == [fair]
+        for name in ("spamA", "spamB"):
+            data = {"suspended": "1", "confirmed": "1", "csrf_token": token}
+            c.post(f"/admin/community/suspend/{name}", data=data)
+        left = c.get("/admin/community").text
+        assert _reported_ids(left) == [fair] and "1 reported comment waits" in left
+        assert "cheap pills" not in c.get(f"/papers/{pid}").text
+        data = {"suspended": "0", "csrf_token": token}  # spamB was a mistake
+        c.post("/admin/community/suspend/spamB", data=data)
+        back = c.get("/admin/community").text
+        assert "51 reported comments wait" in back
+        assert _reported_ids(back) == [w for w in wave if w % 2 == wave[0] % 2][:50]
+        for bad in ("page=0", "page=two"):
+            assert c.get(f"/admin/community?{bad}").status_code in (400, 422)

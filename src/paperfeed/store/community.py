@@ -453,12 +453,34 @@ class OpenReport:
     reports: list[tuple[str, str]]  # (reporter, reason)
 
 
-def open_reports(conn: Connection) -> list[OpenReport]:
-    """Reported comments awaiting a moderator, the longest waiting first."""
+def _waiting_reports() -> Select[Any]:
+    """Reported comments awaiting a moderator (by their first report), leaving out those of
+    suspended accounts: off the site already, they come back with their reports if it is
+    lifted."""
+    return (
+        select(comment_reports.c.comment_id, func.min(comment_reports.c.id).label("first"))
+        .join(comments, comments.c.id == comment_reports.c.comment_id)
+        .where(comment_reports.c.resolved.is_(False), comments.c.user_id.in_(_ACTIVE_IDS))
+        .group_by(comment_reports.c.comment_id)
+    )
+
+
+def count_open_reports(conn: Connection) -> int:
+    """How many comments `open_reports` pages through."""
+    waiting = _waiting_reports().subquery()
+    return int(conn.execute(select(func.count()).select_from(waiting)).scalar_one())
+
+
+def open_reports(conn: Connection, limit: int = 50, offset: int = 0) -> list[OpenReport]:
+    """Reported comments awaiting a moderator, the longest waiting first (a page of them)."""
+    waiting = _waiting_reports().order_by("first").limit(limit).offset(offset)
+    ids = [int(cid) for cid, _ in conn.execute(waiting)]
+    if not ids:
+        return []
     query = (
         select(comment_reports.c.comment_id, users.c.username, comment_reports.c.reason)
         .join(users, users.c.id == comment_reports.c.user_id)
-        .where(comment_reports.c.resolved.is_(False))
+        .where(comment_reports.c.resolved.is_(False), comment_reports.c.comment_id.in_(ids))
         .order_by(comment_reports.c.id)
     )
     reports: dict[int, list[tuple[str, str]]] = {}

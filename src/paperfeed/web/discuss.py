@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, time
+from math import ceil
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -27,6 +28,7 @@ from paperfeed.store.community import (
     claim_queue,
     claims_by_user,
     claims_for_papers,
+    count_open_reports,
     delete_comment,
     dismiss_reports,
     find_user_id,
@@ -673,6 +675,9 @@ def suspend_form(
     return RedirectResponse(f"/admin/community?{said}", status_code=303)
 
 
+REPORTS_PER_PAGE = 50  # reported comments on one page of the moderation queue
+
+
 @router.get("/admin/community")
 def moderation_page(
     request: Request,
@@ -680,12 +685,16 @@ def moderation_page(
     admin: AdminDep,
     suspended: Annotated[str, Query(max_length=64)] = "",
     restored: Annotated[str, Query(max_length=64)] = "",
+    page: Annotated[int, Query(ge=1, le=100_000, description="the page of reports")] = 1,
 ) -> Response:
     """The moderation queue: reported comments, pending author claims (rival accounts' claims
     on one name together) and approved ones to revoke; the authors shown who are suspended,
     to lift it where it was done."""
     with site.engine.connect() as conn:
-        reports = [(r, discussion.evidence_html(r.comment)) for r in open_reports(conn)]
+        waiting = count_open_reports(conn)
+        page = min(page, max(ceil(waiting / REPORTS_PER_PAGE), 1))
+        shown = open_reports(conn, REPORTS_PER_PAGE, (page - 1) * REPORTS_PER_PAGE)
+        reports = [(r, discussion.evidence_html(r.comment)) for r in shown]
         groups = claim_queue(conn)
         approved = approved_claims(conn)
         hidden = [(c, discussion.body_html(c)) for c in hidden_comments(conn)]
@@ -704,6 +713,9 @@ def moderation_page(
         barred=barred,
         titles=titles,
         done=(suspended, restored),
+        waiting=waiting,
+        page=page,
+        pages=max(ceil(waiting / REPORTS_PER_PAGE), 1),
     )
     return html(site, request, body)
 
