@@ -3,8 +3,9 @@ morning run in the log."""
 
 from __future__ import annotations
 
+import re
 import threading
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,18 @@ from sqlalchemy import Engine
 from paperfeed.pipeline import Context, Job, Scheduler, current_slot
 from paperfeed.pipeline.plan import describe
 from paperfeed.settings import Settings
-from tests.test_pipeline import EASTERN, MONDAY_EVENING, Clock
+from paperfeed.store import open_store
+from tests.replay import replay
+from tests.test_pipeline import (
+    EASTERN,
+    MONDAY_EVENING,
+    Clock,
+    _runs_when,
+    _worker,
+    _worker_env,
+    pipeline_settings,
+    sources,
+)
 
 
 def test_a_node_finding_a_job_running_elsewhere_leaves_the_jobs_after_it_to_that_node(
@@ -76,3 +88,29 @@ def test_a_word_that_is_no_day_is_refused(
     monkeypatch.setenv("PAPERFEED_PIPELINE_DAYS", days)
     with pytest.raises(ValidationError, match="name days as mon,tue"):
         Settings(data_dir=tmp_path)
+
+
+def test_the_worker_log_says_what_the_morning_run_did(pg_url: str, tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", database_url=pg_url, _env_file=None)  # type: ignore[call-arg]
+    engine = open_store(settings)
+    start = datetime.now(UTC) - timedelta(minutes=2)  # the day's run time: just gone
+    with replay(sources()) as server:
+        env = _worker_env(pipeline_settings(settings, server.url), start)
+        worker = _worker(env)
+        try:
+            _runs_when(engine, lambda rs: "embed" in {r.job for r in rs if r.status == "ok"})
+        finally:
+            worker.terminate()
+            _out, err = worker.communicate(timeout=60)
+    engine.dispose()
+    log = err.decode()
+    slot = start.date().isoformat()
+    stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ INFO paperfeed\.pipeline\.runner: "
+    assert re.search(
+        stamp + rf"harvest ok \(schedule run for {slot}\) in [\d.]+ s: .*inserted 9", log
+    ), log
+    assert re.search(
+        rf"hf-daily ok \(schedule run for {slot}\) .*: skipped \(not configured\)", log
+    )
+    assert re.search(r"embed ok \(.*\) in [\d.]+ s: embedded 9", log), log
+    assert re.search(r"running the job schedule \(process \d+\); next daily run ", log), log

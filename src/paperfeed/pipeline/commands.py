@@ -19,7 +19,7 @@ from paperfeed.cli_support import stoppable
 from paperfeed.pipeline.plan import describe, in_words, plans
 from paperfeed.pipeline.registry import Context, find_job, registry
 from paperfeed.pipeline.runner import run_job
-from paperfeed.pipeline.schedule import Scheduler
+from paperfeed.pipeline.schedule import Scheduler, log_to_stderr
 from paperfeed.settings import Settings
 from paperfeed.store import jobs as db
 from paperfeed.store import open_store
@@ -159,6 +159,7 @@ def worker(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     err.print("paperfeed worker: running the job schedule", highlight=False)
+    log_to_stderr()
     try:
         Scheduler(open_store(settings), settings, digests=digests).run_forever(stop)
     except KeyboardInterrupt:

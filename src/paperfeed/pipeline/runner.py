@@ -60,6 +60,7 @@ def run_job(
             if db.abandon_running(conn, job.name, ctx.stamp()):
                 log.warning("%s: a previous run was interrupted; this run resumes it", job.name)
             run_id = db.start_run(conn, job.name, ctx.slot, trigger, db.node_name(), ctx.stamp())
+        started = time.monotonic()
         try:
             outcome = _attempts(ctx, job, run_id, sleep, tries)
         except Interrupted as exc:
@@ -77,7 +78,18 @@ def run_job(
                 db.delete_run(conn, run_id)
                 return replace(outcome, run_id=None)
             db.finish_run(conn, run_id, outcome.status, outcome.counts, outcome.error, ctx.stamp())
+        if outcome.status == "ok":
+            _say(job.name, trigger, ctx.slot, outcome.counts, time.monotonic() - started)
         return outcome
+
+
+def _say(name: str, trigger: str, slot: str | None, counts: Counts, seconds: float) -> None:
+    """One log line per run that did something: what the morning run did, in the log."""
+    did = ", ".join(f"{k} {v}" for k, v in counts.items() if isinstance(v, int | float) and v)
+    run = f"{trigger} run for {slot}" if slot else f"{trigger} run"
+    if counts.get("disabled"):
+        did = "skipped (not configured)"
+    log.info("%s ok (%s) in %.1f s: %s", name, run, seconds, did or "nothing to do")
 
 
 def _attempts(

@@ -28,10 +28,11 @@ from paperfeed.pipeline.registry import Context, Job, registry
 from paperfeed.pipeline.runner import Outcome, run_job
 from paperfeed.settings import Settings
 from paperfeed.store import jobs as db
+from paperfeed.util import StderrHandler
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
-__all__ = ["BadSchedule", "Scheduler", "current_slot", "start_scheduler"]
+__all__ = ["BadSchedule", "Scheduler", "current_slot", "log_to_stderr", "start_scheduler"]
 
 
 def _worth_keeping(counts: dict[str, object]) -> bool:
@@ -98,7 +99,7 @@ class Scheduler:
             if first[-1].status == "busy":
                 # Its runner goes on with the jobs after it, in order: running them here
                 # would embed (or enrich) before that job's papers are in.
-                log.info("%s is running elsewhere, which runs the jobs after it", job.name)
+                log.debug("%s is running elsewhere, which runs the jobs after it", job.name)
                 jobs = jobs[: len(first)]
                 break
         outcomes = []
@@ -152,6 +153,9 @@ class Scheduler:
         """Tick every jobs_tick_seconds until `stop` is set; a failing tick never ends the loop
         (a long job ends early once it is set, to be resumed by the next run)."""
         self.stop = stop
+        then = next_slot(self.settings, self.clock())
+        where = local_and_utc(then, self.settings.pipeline_timezone)
+        log.info("running the job schedule (process %d); next daily run %s", os.getpid(), where)
         while not stop.is_set():
             try:
                 for outcome in self.tick():
@@ -192,4 +196,16 @@ class Background:
 
 def start_scheduler(settings: Settings, engine: Engine, digests: bool = True) -> Background:
     """Run the scheduler in a background thread of this process; `close` it to stop it."""
+    log_to_stderr()
     return Background(settings, engine, digests)
+
+
+def log_to_stderr() -> None:
+    """Say each job run and the schedule's warnings on standard error, with the time (serve,
+    worker: a service's log)."""
+    pipeline = logging.getLogger("paperfeed.pipeline")
+    if not pipeline.handlers:
+        handler = StderrHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        pipeline.addHandler(handler)
+        pipeline.setLevel(logging.INFO)

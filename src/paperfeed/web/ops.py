@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -25,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from paperfeed.settings import Settings
 from paperfeed.store import jobs as db
 from paperfeed.store.health import Outage, store_problems
+from paperfeed.util import StderrHandler
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
@@ -191,18 +191,6 @@ def _query_mode(scope: Scope) -> str:
     return "hybrid"
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever sys.stderr is now (test runners swap it between tests)."""
-
-    @property
-    def stream(self) -> Any:
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _value: Any) -> None:
-        pass
-
-
 def install(app: FastAPI, settings: Settings, engine: Engine) -> None:
     """Add the ops routes, the metrics registry and the timing/access-log middleware to `app`."""
     metrics = Metrics(engine)
@@ -213,7 +201,7 @@ def install(app: FastAPI, settings: Settings, engine: Engine) -> None:
     # Access-log lines come from web.access.AccessLog (secrets redacted); this one times.
     app.add_middleware(OpsMiddleware, metrics=metrics)
     if settings.access_log != "off" and not access_log.handlers:
-        handler = _StderrHandler()
+        handler = StderrHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
         access_log.addHandler(handler)
         access_log.setLevel(logging.INFO)
