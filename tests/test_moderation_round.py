@@ -11,8 +11,8 @@ from sqlalchemy import Connection, Engine, select
 
 from paperfeed.settings import Settings
 from paperfeed.store.accounts import create_user, set_admin, users
-from paperfeed.store.community import add_comment, report_comment, set_comment_vote
-from paperfeed.store.jobs import record_action
+from paperfeed.store.community import add_claim, add_comment, report_comment, set_comment_vote
+from paperfeed.store.jobs import recent_actions, record_action
 from paperfeed.web.auth import hash_new_password
 from tests.web_support import DAYS, bearer, client, csrf_token, on_day, sign_up
 
@@ -213,3 +213,64 @@ def test_the_report_queue_pages_and_a_suspension_clears_its_authors_reports(
         assert _reported_ids(back) == [w for w in wave if w % 2 == wave[0] % 2][:50]
         for bad in ("page=0", "page=two"):
             assert c.get(f"/admin/community?{bad}").status_code in (400, 422)
+
+
+def test_no_admin_route_answers_a_reader_a_stranger_or_a_forged_post(
+    site: Settings, engine: Engine
+) -> None:
+    """Every moderation and admin action refuses a signed-in reader (form with a valid token,
+    and bearer token), an anonymous visitor and a post without the form token, changing
+    nothing; an admin whose role is taken away loses it on the next request."""
+    pid = sorted(on_day(engine, DAYS[1]))[0]
+    _crowd(engine, ["victim"])
+    with engine.begin() as conn:
+        victim = _id(conn, "victim")
+        cid = add_comment(conn, pid, victim, "a fine comment", None)
+        claim = add_claim(conn, victim, pid, on_day(engine, DAYS[1])[pid].authors[0])
+    posts = {
+        f"/admin/users/{victim}/suspend": {"suspended": "1", "confirmed": "1"},
+        f"/admin/users/{victim}/admin": {"is_admin": "1", "confirmed": "1"},
+        "/admin/community/suspend/victim": {"suspended": "1", "confirmed": "1"},
+        f"/comments/{cid}/moderate": {"action": "hide"},
+        f"/comments/{cid}/hide": {"reason": "spam", "confirmed": "1"},
+        f"/admin/claims/{claim}": {"decision": "approve"},
+        f"/admin/claims/{claim}/revoke": {"reason": "no"},
+        "/admin/jobs/embed/run": {},
+        "/admin/outbox/1/retry": {},
+        f"/papers/{pid}/moderate": {"hidden": "1", "featured": "0"},
+    }
+    with client(site, engine) as c:
+        reader = bearer(c, "reader", PASSWORD)
+        c.post(
+            "/signin",
+            data={"username": "reader", "password": PASSWORD, "csrf_token": csrf_token(c)},
+        )
+        token = csrf_token(c, "/")
+        for path in ("/admin", "/admin/community", "/admin?user=victim", "/admin/community?page=2"):
+            assert c.get(path, follow_redirects=False).status_code == 403, path
+            assert c.get(path, headers=reader, follow_redirects=False).status_code == 403, path
+        for path, data in posts.items():
+            signed = c.post(path, data=data | {"csrf_token": token}, follow_redirects=False)
+            assert signed.status_code == 403, (path, signed.status_code)
+            api = c.post(path, data=data, headers=reader, follow_redirects=False)
+            assert api.status_code in (401, 403), (path, api.status_code)
+        c.cookies.clear()
+        for path, data in posts.items():  # anonymous, with or without a token
+            anon = c.post(path, data=data | {"csrf_token": token}, follow_redirects=False)
+            assert anon.status_code in (401, 403) or anon.headers.get("location", "").startswith(
+                "/signin"
+            ), (path, anon.status_code)
+        # An admin's forms are refused without the form token (a forged cross-site post).
+        chief = _admin(c, engine, "chief")
+        for path, data in posts.items():
+            forged = c.post(path, data=data, follow_redirects=False)
+            assert forged.status_code == 403, (path, forged.status_code)
+        assert chief
+        with engine.connect() as conn:
+            row = conn.execute(select(users).where(users.c.id == victim)).one()
+            assert row.suspended_at is None and not row.is_admin
+            assert recent_actions(conn) == []
+        assert "a fine comment" in c.get(f"/papers/{pid}").text
+        with engine.begin() as conn:
+            set_admin(conn, "chief", False)
+        assert c.get("/admin", follow_redirects=False).status_code == 403
