@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from paperfeed.models import Paper
 from paperfeed.settings import Settings
+from paperfeed.store import upsert_papers
 from paperfeed.store.accounts import set_admin
+from paperfeed.store.community import claims_for_papers
 from tests.digest_support import Sink
 from tests.web_support import DAYS, client, csrf_token, on_day, sign_up
 
@@ -47,12 +51,18 @@ def _post(c: TestClient, path: str, data: dict[str, str]):  # type: ignore[no-un
     return c.post(path, data=data, follow_redirects=False)
 
 
-def _claim_approved(c: TestClient, engine: Engine, who: str, pid: str, author: str) -> None:
+def _claim_approved(
+    c: TestClient,
+    engine: Engine,
+    who: str,
+    pid: str,
+    author: str,
+    more: dict[str, str] | None = None,
+) -> None:
     """`who` claims `author` on `pid` through the paper page; an admin approves it."""
     token = _as(c, who)
-    assert (
-        _post(c, f"/papers/{pid}/claim", {"author": author, "csrf_token": token}).status_code == 303
-    )
+    data = {"author": author, "csrf_token": token} | (more or {})
+    assert _post(c, f"/papers/{pid}/claim", data).status_code == 303
     claim = max(map(int, re.findall(r'/claims/(\d+)/withdraw"', c.get(f"/papers/{pid}").text)))
     token = _as(c, "moderator")
     done = _post(c, f"/admin/claims/{claim}", {"decision": "approve", "csrf_token": token})
@@ -92,3 +102,100 @@ def test_an_authors_answer_is_marked_as_the_authors_on_recent_discussions_and_pr
     items = re.findall(r'<article class="comment">(.*?)</article>', profile, re.S)
     marked = {f"#c{answer}" in i: BADGE in i for i in items}
     assert marked == {True: True, False: False}  # the answer marked, the aside not
+
+
+NAMESAKES = Paper(
+    id="2606.88888",
+    title="Two Qi Zhangs Write a Paper",
+    abstract="A paper whose author list names two different people called Qi Zhang.",
+    authors=("Honglin Guo", "Qi Zhang", "Yu Zhang", "Qi Zhang"),
+    categories=("cs.CL",),
+    version=1,
+    source="test",
+    listing_date=DAYS[1],
+)
+
+
+def _authors_line(c: TestClient, pid: str) -> list[str]:
+    """Each author of the paper page's list with what follows their name (a claimant's link)."""
+    line = c.get(f"/papers/{pid}").text.split('id="authors">')[1].split("</p>")[0]
+    return line.split(", ")
+
+
+def test_two_namesakes_on_one_paper_claim_their_own_places(c: TestClient, engine: Engine) -> None:
+    with engine.begin() as conn:
+        upsert_papers(conn, [NAMESAKES])
+    pid = NAMESAKES.id
+    for name in ("qi-first", "qi-last", "moderator"):
+        _as(c, name, new=True)
+    with engine.begin() as conn:
+        set_admin(conn, "moderator", True)
+    token = _as(c, "qi-first")
+    form = c.get(f"/papers/{pid}").text.split('id="claim-author"')[1].split("</select>")[0]
+    assert '<option value="1">Qi Zhang (author 2 of 4)</option>' in form
+    assert '<option value="3">Qi Zhang (author 4 of 4)</option>' in form
+    assert '<option value="0">Honglin Guo</option>' in form  # a unique name needs no number
+    _claim_approved(c, engine, "qi-first", pid, "", {"position": "1"})
+    line = _authors_line(c, pid)
+    assert "/users/qi-first" in line[1] and "/users/" not in line[3]  # not the namesake
+    # The second Qi Zhang is offered their own place, claims it and is approved too.
+    token = _as(c, "qi-last")
+    form = c.get(f"/papers/{pid}").text.split('id="claim-author"')[1].split("</select>")[0]
+    assert 'value="1"' not in form and '<option value="3">Qi Zhang (author 4 of 4)</option>' in form
+    _claim_approved(c, engine, "qi-last", pid, "", {"position": "3"})
+    line = _authors_line(c, pid)
+    assert "/users/qi-first" in line[1] and "/users/qi-last" in line[3]
+    assert "/users/" not in line[0] + line[2]
+    assert c.get("/api/users/qi-last").json()["claimedPapers"] == [pid]
+    # A form naming no such place, or another author's, is refused and stores nothing.
+    token = _as(c, "moderator")
+    for bad, says in (
+        ({"position": "4"}, "5 is not a number of an author"),
+        ({"position": "0", "author": "Qi Zhang"}, "author 1 of 2606.88888 is not 'Qi Zhang'"),
+        ({"author": "Nobody"}, "'Nobody' is not an author"),
+    ):
+        refused = _post(c, f"/papers/{pid}/claim", bad | {"csrf_token": token})
+        assert refused.status_code == 400 and says in unescape(refused.text), refused.text
+    with engine.connect() as conn:
+        assert len(claims_for_papers(conn, [pid])) == 2
+
+
+def test_0018_gives_an_existing_claim_its_names_first_place(engine: Engine) -> None:
+    """A claim made before claims named a place takes its name's first place in the list (as the
+    paper page then marked it), and down again drops the column."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import inspect, text
+
+    from paperfeed.store import migrate
+    from paperfeed.store.accounts import create_user
+    from paperfeed.store.db import _MIGRATIONS
+
+    def alembic(action: str, revision: str) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            getattr(command, action)(config, revision)
+
+    with engine.begin() as conn:
+        upsert_papers(conn, [NAMESAKES])
+        uid = create_user(conn, "qi", "x" * 60).id
+    alembic("downgrade", "0017")
+    assert "position" not in {c["name"] for c in inspect(engine).get_columns("author_claims")}
+    with engine.begin() as conn:
+        for author in ("Qi Zhang", "Yu Zhang", "Someone Else"):
+            conn.execute(
+                text(
+                    "INSERT INTO author_claims (user_id, paper_id, author, status, reason,"
+                    " created_at) VALUES (:u, :p, :a, 'approved', '', CURRENT_TIMESTAMP)"
+                ),
+                {"u": uid, "p": NAMESAKES.id, "a": author},
+            )
+    migrate(engine)
+    with engine.connect() as conn:
+        places = {c.author: c.position for c in claims_for_papers(conn, [NAMESAKES.id])}
+    assert places == {"Qi Zhang": 1, "Yu Zhang": 2, "Someone Else": 0}
+    alembic("downgrade", "0017")
+    assert "position" not in {c["name"] for c in inspect(engine).get_columns("author_claims")}
+    migrate(engine)

@@ -36,7 +36,7 @@ from paperfeed.store.accounts import bump_revision, submissions, users
 from paperfeed.store.digest_tables import subscribers
 from paperfeed.store.digests import drop_comment_notices
 from paperfeed.store.papers import author_key
-from paperfeed.store.tables import metadata
+from paperfeed.store.tables import metadata, paper_authors
 from paperfeed.util import utcnow
 
 comments = Table(
@@ -97,6 +97,8 @@ author_claims = Table(
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("paper_id", String(64), nullable=False),
     Column("author", String(300), nullable=False),
+    # The author's place in the paper's list (from 0): a paper may name two namesakes.
+    Column("position", Integer, nullable=False, server_default="0"),
     # pending | approved | rejected | withdrawn (by its claimant) | revoked (approved, then undone)
     Column("status", String(16), nullable=False),
     Column("reason", Text, nullable=False, default=""),
@@ -170,6 +172,7 @@ class Claim:
     reason: str
     created_at: datetime
     decided_at: datetime | None = None  # approved, rejected, withdrawn or revoked then
+    position: int = 0  # which of the paper's authors (from 0): namesakes may share a paper
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,7 @@ class ClaimGroup:
     paper_id: str
     author: str
     claims: tuple[Claim, ...]  # oldest first
+    position: int = 0  # the author's place in the paper's list
 
     @property
     def approved(self) -> Claim | None:
@@ -580,6 +584,7 @@ def _claim(row: object) -> Claim:
         r["reason"],
         r["created_at"],
         r["decided_at"],
+        r["position"],
     )
 
 
@@ -617,17 +622,17 @@ def claim_queue(conn: Connection) -> list[ClaimGroup]:
     together, with the approved one of the name when there is one), the longest waiting
     first."""
     waiting = pending_claims(conn)
-    keys = list(dict.fromkeys((c.paper_id, c.author) for c in waiting))
+    keys = list(dict.fromkeys((c.paper_id, c.author, c.position) for c in waiting))
     if not keys:
         return []
     query = _CLAIMS.where(
-        author_claims.c.paper_id.in_(sorted({pid for pid, _ in keys})),
+        author_claims.c.paper_id.in_(sorted({key[0] for key in keys})),
         author_claims.c.status.in_(LIVE_CLAIMS),
     )
-    found: dict[tuple[str, str], list[Claim]] = {key: [] for key in keys}
+    found: dict[tuple[str, str, int], list[Claim]] = {key: [] for key in keys}
     for claim in map(_claim, conn.execute(query.order_by(author_claims.c.id))):
-        found.get((claim.paper_id, claim.author), []).append(claim)
-    return [ClaimGroup(pid, author, tuple(found[(pid, author)])) for pid, author in keys]
+        found.get((claim.paper_id, claim.author, claim.position), []).append(claim)
+    return [ClaimGroup(k[0], k[1], tuple(found[k]), k[2]) for k in keys]
 
 
 def approved_claims(conn: Connection, limit: int = 200) -> list[Claim]:
@@ -652,10 +657,17 @@ def claims_as_author(conn: Connection, key: str) -> dict[str, list[str]]:
     return found
 
 
-def add_claim(conn: Connection, user_id: int, paper_id: str, author: str) -> int:
-    """Ask to be recognised as an author of a paper; refuses duplicates and others' authors."""
+def add_claim(
+    conn: Connection, user_id: int, paper_id: str, author: str, position: int | None = None
+) -> int:
+    """Ask to be recognised as an author of a paper (the one at `position` in its list; by
+    default the first of that name); refuses duplicates and others' authors."""
+    if position is None:
+        position = _first_position(conn, paper_id, author)
     for claim in claims_for_papers(conn, [paper_id]):
-        if claim.author != author or claim.status not in LIVE_CLAIMS:
+        if (claim.author, claim.position) != (author, position):
+            continue  # another author of the paper, a namesake included
+        if claim.status not in LIVE_CLAIMS:
             continue  # rejected, withdrawn or revoked: over
         if claim.user_id != user_id:
             if claim.status == "approved":
@@ -666,6 +678,7 @@ def add_claim(conn: Connection, user_id: int, paper_id: str, author: str) -> int
         "user_id": user_id,
         "paper_id": paper_id,
         "author": author,
+        "position": position,
         "status": "pending",
         "reason": "",
         "created_at": utcnow(),
@@ -673,6 +686,14 @@ def add_claim(conn: Connection, user_id: int, paper_id: str, author: str) -> int
     new_id = conn.execute(author_claims.insert().values(**values)).inserted_primary_key[0]  # type: ignore[index]
     bump_revision(conn)
     return int(new_id)
+
+
+def _first_position(conn: Connection, paper_id: str, author: str) -> int:
+    """Where the paper lists `author` first (0 when it does not)."""
+    query = select(func.min(paper_authors.c.position)).where(
+        paper_authors.c.paper_id == paper_id, paper_authors.c.name == author
+    )
+    return int(conn.execute(query).scalar() or 0)
 
 
 def decide_claim(conn: Connection, claim_id: int, approve: bool, reason: str) -> Claim | None:
@@ -743,6 +764,7 @@ def _rival_approved(conn: Connection, row: Row[Any]) -> bool:
     query = select(author_claims.c.id).where(
         author_claims.c.paper_id == row.paper_id,
         author_claims.c.author == row.author,
+        author_claims.c.position == row.position,
         author_claims.c.status == "approved",
         author_claims.c.user_id != row.user_id,
     )

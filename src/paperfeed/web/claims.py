@@ -43,16 +43,29 @@ router = APIRouter(include_in_schema=False)
 
 @router.post("/papers/{paper_id:path}/claim", dependencies=[FormCsrf])
 def claim_form(
-    site: SiteDep, user: SignedInDep, paper_id: str, author: Annotated[str, Form(max_length=300)]
+    site: SiteDep,
+    user: SignedInDep,
+    paper_id: str,
+    author: Annotated[str, Form(max_length=300)] = "",
+    position: Annotated[int | None, Form(ge=0, le=100_000)] = None,
 ) -> Response:
-    """Ask to be recognised as one of the paper's authors ("this is me")."""
+    """Ask to be recognised as one of the paper's authors ("this is me"): the one at
+    `position` in its list (the form's choice; a namesake co-author is another), or the first
+    named `author`."""
     pid = paper_or_404(site, paper_id)
     with site.writing() as conn:
         paper = get_paper(conn, pid)
-        if paper is None or author not in paper.authors:
-            raise HTTPException(400, f"{author!r} is not an author of {pid}")
+        names = paper.authors if paper else ()
+        if position is None:
+            position = names.index(author) if author in names else None
+        if position is None or position >= len(names):
+            wrong = f"{author!r} is not" if author else f"{(position or 0) + 1} is not a number of"
+            raise HTTPException(400, f"{wrong} an author of {pid}")
+        if author and names[position] != author:
+            raise HTTPException(400, f"author {position + 1} of {pid} is not {author!r}")
+        author = names[position]
         try:
-            add_claim(conn, user.id, pid, author)
+            add_claim(conn, user.id, pid, author, position)
         except ClaimedAlready:
             pass  # asking twice: the paper page says where the first claim stands
         except StoreCommentError as exc:

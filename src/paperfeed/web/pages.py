@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Annotated
@@ -18,6 +18,7 @@ from paperfeed.models import LOCAL_PREFIX, clean_text
 from paperfeed.search.query import filter_notes, paper_id_in, parse_query
 from paperfeed.store.accounts import User
 from paperfeed.store.community import (
+    Claim,
     claims_as_author,
     claims_for_papers,
     is_claimed_author,
@@ -426,7 +427,13 @@ def _similar(site: Site, pid: str, user: User | None) -> tuple[list[views.Card],
 
 
 def _discussion(
-    site: Site, pid: str, user: User | None, sort: str, page: int, focus: int | None
+    site: Site,
+    pid: str,
+    user: User | None,
+    sort: str,
+    page: int,
+    focus: int | None,
+    authors: Sequence[str],
 ) -> dict[str, object]:
     with site.engine.connect() as conn:
         claims = claims_for_papers(conn, [pid])
@@ -435,12 +442,12 @@ def _discussion(
             "thread": shown.threads,
             "thread_page": shown,
             "sort": sort,
-            "claims": {c.author: c for c in claims if c.status == "approved"},
+            "claims": _by_place(authors, [c for c in claims if c.status == "approved"]),
             "claimed_users": {c.username for c in claims if c.status == "approved"},
-            # The reader's claims, the newest per name (a rejection then a new claim: one).
+            # The reader's claims, the newest per author (a rejection then a new claim: one).
             "my_claims": list(
                 {
-                    c.author: c
+                    (c.author, c.position): c
                     for c in sorted(claims, key=lambda c: c.id)
                     if user and c.user_id == user.id
                 }.values()
@@ -451,6 +458,19 @@ def _discussion(
                 user and (user.is_admin or is_claimed_author(conn, user.id, pid))
             ),
         }
+
+
+def _by_place(authors: Sequence[str], claims: list[Claim]) -> dict[int, Claim]:
+    """Approved claims by the place of their author in the paper's list (a namesake co-author
+    is not claimed with them); a claim whose place a new version moved finds its name."""
+    found: dict[int, Claim] = {}
+    for claim in claims:
+        at = claim.position
+        if not (at < len(authors) and authors[at] == claim.author):
+            at = authors.index(claim.author) if claim.author in authors else -1
+        if at >= 0:
+            found.setdefault(at, claim)
+    return found
 
 
 def _paragraphs(abstract: str) -> list[str]:
@@ -571,7 +591,9 @@ def paper_page(
         similar, available = _similar(site, pid, user)
         return {
             "c": card,
-            **_discussion(site, pid, user, sort, cpage, comment or reported or None),
+            **_discussion(
+                site, pid, user, sort, cpage, comment or reported or None, card.paper.authors
+            ),
             "paragraphs": _paragraphs(card.paper.abstract),
             "bibtex": entry(card.paper),
             "similar": similar,
