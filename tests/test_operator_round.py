@@ -13,8 +13,10 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from paperfeed.pipeline import Context, Job, Scheduler, current_slot
+from paperfeed.pipeline.commands import job_rows
 from paperfeed.pipeline.plan import describe
 from paperfeed.settings import Settings
+from paperfeed.store import jobs as db
 from paperfeed.store import open_store
 from tests.replay import replay
 from tests.test_pipeline import (
@@ -114,3 +116,28 @@ def test_the_worker_log_says_what_the_morning_run_did(pg_url: str, tmp_path: Pat
     )
     assert re.search(r"embed ok \(.*\) in [\d.]+ s: embedded 9", log), log
     assert re.search(r"running the job schedule \(process \d+\); next daily run ", log), log
+
+
+def test_jobs_list_tells_a_killed_run_from_one_still_going(
+    engine: Engine, settings: Settings
+) -> None:
+    """kill -9 during the harvest leaves its run "running" in the store: `jobs list` and /admin
+    say the next check finishes it, not that it runs now; a run whose process lives runs now."""
+    at = MONDAY_EVENING.astimezone(UTC).replace(tzinfo=None)
+    with engine.begin() as conn:
+        db.start_run(conn, "harvest", "2026-11-30", "schedule", "gone-host:4242", at)
+
+    def harvest_row() -> dict[str, object]:
+        return next(r for r in job_rows(engine, settings, MONDAY_EVENING) if r["name"] == "harvest")
+
+    killed = harvest_row()
+    assert killed["next_run_reason"] == "cut short"
+    assert "to finish a run whose process is gone" in str(killed["next_run_words"])
+    with db.job_lock(engine, "harvest", f"{db.node_name()}:live") as held:
+        assert held
+        going = harvest_row()
+    assert (going["next_run_reason"], going["next_run_words"]) == ("running", "running now")
+    ran: list[str] = []
+    jobs = [Job("harvest", lambda ctx: ran.append("harvest") or {}, "h")]
+    Scheduler(engine, settings, Clock(MONDAY_EVENING), jobs=jobs, digests=False).tick()
+    assert ran == ["harvest"] and harvest_row()["next_run_reason"] == "scheduled"

@@ -17,7 +17,7 @@ from paperfeed.store import jobs as db
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_FAILED_RUNS = 5  # failed scheduled runs of a job per slot; then it waits for the next slot
-RUNS_NOW = ("due", "resume", "running")  # plans the scheduler acts on at its next check
+RUNS_NOW = ("due", "resume", "running", "cut short")  # plans the next check acts on
 
 
 class BadSchedule(ValueError):
@@ -70,7 +70,8 @@ def backoff(settings: Settings, failures: int) -> timedelta:
 class Plan:
     """When a job runs next and why: due (at the next check), retry (after a failed run's
     backoff), gave up (failed MAX_FAILED_RUNS times this slot), resume (a run was cut short),
-    running, scheduled (the next slot), or every check (digests)."""
+    running, cut short (recorded as running, but no process holds its lock), scheduled (the
+    next slot), or every check (digests)."""
 
     job: str
     why: str
@@ -89,7 +90,9 @@ def plan(conn: Connection, settings: Settings, job: Job, now: datetime) -> Plan:
         cut = db.to_resume(conn, job.name)
         return Plan(job.name, "resume", now) if cut else Plan(job.name, "scheduled", upcoming)
     if status == "running":
-        return Plan(job.name, "running", now)
+        # A run whose process was killed stays "running" in the store until the next check.
+        alive = db.lock_taken(conn, job.name)
+        return Plan(job.name, "running" if alive else "cut short", now)
     failures, last = db.slot_failures(conn, job.name, slot)
     if failures >= MAX_FAILED_RUNS:
         return Plan(job.name, "gave up", upcoming, failures)
@@ -126,6 +129,7 @@ def in_words(p: Plan, zone: str) -> str:
         "due": "at the next check",
         "resume": "at the next check, to finish a run that was cut short",
         "running": "running now",
+        "cut short": "at the next check, to finish a run whose process is gone",
         "retry": f"retry at {when}, {failed}",
         "gave up": f"{when}: gave up for this day {failed}",
         "scheduled": when,

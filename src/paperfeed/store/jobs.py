@@ -388,6 +388,20 @@ def release_row_lock(conn: Connection, name: str, holder: str) -> None:
     conn.execute(delete(job_locks).where(job_locks.c.name == name, job_locks.c.holder == holder))
 
 
+def lock_taken(conn: Connection, name: str) -> bool:
+    """Whether a live process holds the lock named `name` (looks only: takes nothing)."""
+    if conn.dialect.name == "postgresql":
+        # A bigint advisory key is kept as classid (high 32 bits) and objid (low 32 bits).
+        query = text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            " AND ((classid::bigint << 32) | objid::bigint) = :key"
+        )
+        return bool(conn.execute(query, {"key": advisory_key(name)}).scalar_one())
+    row = lock_row(conn, name)
+    return row is not None and row[1] > utcnow() and not holder_is_dead(row[0])
+
+
 LEASE = timedelta(minutes=5)  # a row lock whose heartbeats stopped this long is free
 
 
