@@ -11,7 +11,13 @@ from sqlalchemy import Connection, Engine, select
 
 from paperfeed.settings import Settings
 from paperfeed.store.accounts import create_user, set_admin, users
-from paperfeed.store.community import add_claim, add_comment, report_comment, set_comment_vote
+from paperfeed.store.community import (
+    add_claim,
+    add_comment,
+    report_comment,
+    save_profile,
+    set_comment_vote,
+)
 from paperfeed.store.jobs import recent_actions, record_action
 from paperfeed.web.auth import hash_new_password
 from tests.web_support import DAYS, bearer, client, csrf_token, on_day, sign_up
@@ -274,3 +280,40 @@ def test_no_admin_route_answers_a_reader_a_stranger_or_a_forged_post(
         with engine.begin() as conn:
             set_admin(conn, "chief", False)
         assert c.get("/admin", follow_redirects=False).status_code == 403
+
+
+def test_a_suspended_spammers_profile_stops_advertising(site: Settings, engine: Engine) -> None:
+    """A spam account's bio and links were its advert, still served on its profile page and
+    by the API after the suspension; now they are not (to anyone but admins reviewing it,
+    who also see the comments the suspension took off the site), until it is lifted."""
+    pid = sorted(on_day(engine, DAYS[1]))[0]
+    _crowd(engine, ["pillshop"])
+    with engine.begin() as conn:
+        shop = _id(conn, "pillshop")
+        save_profile(
+            conn,
+            shop,
+            bio="Cheap pills <b>now</b>",
+            affiliation="PillCo",
+            links="https://pills.example",
+        )
+        add_comment(conn, pid, shop, "visit my shop", None)
+    with client(site, engine) as c:
+        token = _admin(c, engine)
+        _suspend(c, token, shop, True)
+        seen_by_admin = c.get("/users/pillshop").text
+        assert "visit my shop" in seen_by_admin and "suspended" in seen_by_admin
+        sign_up(c, "passerby", PASSWORD)
+        for page in (c.get("/users/pillshop").text, TestClient(c.app).get("/users/pillshop").text):
+            assert "pills.example" not in page and "Cheap pills" not in page
+            assert "PillCo" not in page and "visit my shop" not in page
+        api = c.get("/api/users/pillshop").json()
+        assert api["bio"] == "" and api["links"] == [] and api["affiliation"] == ""
+        c.cookies.clear()
+        _admin(c, engine, "chief")
+        _suspend(c, csrf_token(c, "/"), shop, False)
+        back = c.get("/api/users/pillshop").json()
+        assert back["bio"] == "Cheap pills <b>now</b>" and back["links"] == [
+            "https://pills.example"
+        ]
+        assert "Cheap pills &lt;b&gt;now&lt;/b&gt;" in c.get("/users/pillshop").text

@@ -301,15 +301,15 @@ def hidden_comments(conn: Connection, limit: int = 50) -> list[Comment]:
     return [_comment(r) for r in conn.execute(query)]
 
 
-def user_comments(conn: Connection, user_id: int, limit: int = 50) -> list[Comment]:
-    """A user's newest visible comments."""
+def user_comments(
+    conn: Connection, user_id: int, limit: int = 50, moderator: bool = False
+) -> list[Comment]:
+    """A user's newest visible comments (for a `moderator`, those a suspension took off the
+    site too, to review them)."""
+    shown = comments.c.hidden.is_(False) if moderator else shown_comment()
     query = (
         _comment_query()
-        .where(
-            comments.c.user_id == user_id,
-            shown_comment(),
-            comments.c.deleted.is_(False),
-        )
+        .where(comments.c.user_id == user_id, shown, comments.c.deleted.is_(False))
         .order_by(comments.c.id.desc())
         .limit(limit)
     )

@@ -470,11 +470,13 @@ def profile_page(request: Request, site: SiteDep, user: UserDep, name: str) -> R
         if found is None:
             raise HTTPException(404, f"there is no user {name}")
         uid, username, created, is_admin, suspended = found
-        profile = get_profile(conn, uid)
+        moderator = user is not None and user.is_admin
+        hide = suspended and not moderator  # a suspended account's bio, links and claims
+        profile = _BLANK if hide else get_profile(conn, uid)
         own = user is not None and user.id == uid  # the claimant also sees claims waiting
         shown = ("approved", "pending") if own else ("approved",)
-        claims = [c for c in claims_by_user(conn, uid) if c.status in shown]
-        said = user_comments(conn, uid, 30)
+        claims = [] if hide else [c for c in claims_by_user(conn, uid) if c.status in shown]
+        said = user_comments(conn, uid, 30, moderator=moderator)
         titles = _titles(conn, {c.paper_id for c in said} | {c.paper_id for c in claims})
         subs = _submitted(conn, uid)
         shared = [] if suspended else public_collections(conn, uid, PROFILE_COLLECTIONS)
@@ -494,6 +496,10 @@ def profile_page(request: Request, site: SiteDep, user: UserDep, name: str) -> R
         suspended=suspended,
     )
     return html(site, request, body)
+
+
+# What a suspended account's profile says of it (its own words may be the spam).
+_BLANK = Profile("", "", (), notify_replies=False, notify_email=False)
 
 
 def _submitted(conn: Connection, user_id: int) -> list[tuple[str, str]]:
@@ -934,8 +940,10 @@ def api_profile(site: SiteDep, name: str) -> dict[str, Any]:
         found = find_user_id(conn, name)
         if found is None:
             raise HTTPException(404, f"there is no user {name}")
-        profile = get_profile(conn, found[0])
-        claims = [c.paper_id for c in claims_by_user(conn, found[0]) if c.status == "approved"]
+        suspended = found[4]
+        profile = _BLANK if suspended else get_profile(conn, found[0])
+        mine = [] if suspended else claims_by_user(conn, found[0])
+        claims = [c.paper_id for c in mine if c.status == "approved"]
     return {
         "name": found[1],
         "avatarUrl": f"/avatars/{found[1]}.svg",
