@@ -70,7 +70,7 @@ def test_a_broken_install_gets_a_list_of_what_to_fix(sqlite_settings: Settings) 
     assert "answered HTTP 200, not paperfeed" in text
     assert "cannot connect to the mail server" in text
     assert "cannot be loaded" in text
-    assert "schema is at no schema" in text
+    assert "the store has no tables yet: run `paperfeed init`" in text
     assert "'proxy.example' is no IP address or network" in text
     assert len(problems) == 7 and "7 problem(s) to fix" in result.output
 

@@ -141,3 +141,14 @@ def test_jobs_list_tells_a_killed_run_from_one_still_going(
     jobs = [Job("harvest", lambda ctx: ran.append("harvest") or {}, "h")]
     Scheduler(engine, settings, Clock(MONDAY_EVENING), jobs=jobs, digests=False).tick()
     assert ran == ["harvest"] and harvest_row()["next_run_reason"] == "scheduled"
+
+
+def test_doctor_on_a_new_empty_database_says_to_init_it(pg_url: str, tmp_path: Path) -> None:
+    from paperfeed.doctor import Findings, check_store
+
+    settings = Settings(data_dir=tmp_path / "data", database_url=pg_url, _env_file=None)  # type: ignore[call-arg]
+    found = Findings()
+    check_store(settings, found)
+    said = found.problems
+    assert any("run `paperfeed init`" in line for line in said), said
+    assert not any("backup" in line for line in said), said

@@ -82,7 +82,9 @@ def store_problems(engine: Engine, outage: Outage | None = None) -> list[str]:
         with engine.connect() as conn:
             if newer := newer_store_problem(conn):
                 return [newer]
-        have = ", ".join(sorted(current)) or "no schema"
+        if not current:  # a new, empty database: there is nothing to back up or migrate
+            return ["the store has no tables yet: run `paperfeed init` to create them"]
+        have = ", ".join(sorted(current))
         return [
             f"the store's schema is at {have} but this version needs {', '.join(sorted(head))}: "
             "run `paperfeed migrate` (after `paperfeed backup`) to migrate it"
