@@ -18,7 +18,7 @@ from paperfeed.search.service import MAX_OFFSET
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import User, delete_session
 from paperfeed.store.listings import Hide, latest_day
-from paperfeed.web import api_links, community, views
+from paperfeed.web import api_links, community, paging, views
 from paperfeed.web.auth import BadCredentials, limit, limited_sign_in, start_session
 from paperfeed.web.cache import Cached
 from paperfeed.web.deps import (
@@ -244,14 +244,42 @@ def _reader_hide(request: Request, site: Site, user: User | None, show: bool) ->
 
 
 def _listed(
-    request: Request, site: Site, hide: Hide | None, listing: Callable[[], views.Listing | None]
+    request: Request,
+    site: Site,
+    hide: Hide | None,
+    p: int,
+    listing: Callable[[], views.Listing | None],
 ) -> Response:
-    """A list's items: cached for everyone alike, or left without the caller's mutes (and not
-    cached) with the count they left out in X-Hidden-By-Mutes."""
+    """A list's items with its paging links: cached for everyone alike, or left without the
+    caller's mutes (and not cached) with the count they left out in X-Hidden-By-Mutes."""
     if hide is None:
-        return _cached(request, site, lambda: _items(listing()))
+        key = cache_key(request, site)
+        hit = site.cache.get(key)
+        if hit is None:
+            found = listing()
+            hit = Cached(dumps(_items(found)), JSON, _paged(request, site, p, found))
+            site.cache.put(key, hit)
+        return Response(hit.body, media_type=JSON, headers=dict(hit.headers))
     found = listing()
-    return _json(_items(found), headers={HIDDEN: str(found.hidden if found else 0)})
+    headers = dict(_paged(request, site, p, found))
+    return _json(_items(found), headers={HIDDEN: str(found.hidden if found else 0)} | headers)
+
+
+def _paged(
+    request: Request,
+    site: Site,
+    p: int,
+    found: views.Listing | None,
+    deepest: int | None = None,
+) -> tuple[tuple[str, str], ...]:
+    """The paging headers of page `p` of a listing: Link to the next and previous pages (no
+    next past the `deepest` item a client may ask to start from)."""
+    more = False
+    if found is not None:
+        following = (p + 1) * found.per_page  # where the next page starts
+        more = following < found.total and (deepest is None or following <= deepest)
+    links = paging.page_links(request, site.settings.public_url, p, more)
+    return tuple(links.items())
 
 
 def _items(listing: views.Listing | None) -> list[dict[str, Any]]:
@@ -262,7 +290,7 @@ def _items(listing: views.Listing | None) -> list[dict[str, Any]]:
     "/daily_papers",
     response_model=list[ItemOut],
     summary="Daily papers",
-    openapi_extra=api_links.listing_links(),
+    openapi_extra=paging.documented(api_links.listing_links(), total=False),
 )
 def daily_papers(
     request: Request,
@@ -299,7 +327,7 @@ def daily_papers(
         except views.PageOutOfRange:
             return None
 
-    return _listed(request, site, hide, listing)
+    return _listed(request, site, hide, p, listing)
 
 
 class CollectionFeedsOut(BaseModel):
@@ -320,8 +348,15 @@ class PublicCollectionOut(BaseModel):
     feeds: CollectionFeedsOut
 
 
-@router.get("/collections", response_model=list[PublicCollectionOut], summary="Public collections")
-def public_collections(site: SiteDep, p: PageIndex = 0, limit: Limit = 50) -> Response:
+@router.get(
+    "/collections",
+    response_model=list[PublicCollectionOut],
+    summary="Public collections",
+    openapi_extra=paging.documented({}),
+)
+def public_collections(
+    request: Request, site: SiteDep, p: PageIndex = 0, limit: Limit = 50
+) -> Response:
     """Readers' public collections with papers, the most recently added to first, with their
     page and their papers' feeds (X-Total-Count: how many there are)."""
     with site.engine.connect() as conn:
@@ -341,14 +376,15 @@ def public_collections(site: SiteDep, p: PageIndex = 0, limit: Limit = 50) -> Re
             "feeds": {f: f"{page}/feed.{f}" for f in ("atom", "rss", "bib", "ris", "json")},
         }
 
-    return _json([one(pc) for pc in found], headers={"X-Total-Count": str(total)})
+    links = paging.page_links(request, site.settings.public_url, p, (p + 1) * limit < total)
+    return _json([one(pc) for pc in found], headers={"X-Total-Count": str(total)} | links)
 
 
 @router.get(
     "/trending",
     response_model=list[ItemOut],
     summary="Trending papers",
-    openapi_extra=api_links.listing_links(),
+    openapi_extra=paging.documented(api_links.listing_links(), total=False),
 )
 def trending(
     request: Request,
@@ -368,14 +404,14 @@ def trending(
         except views.PageOutOfRange:
             return None
 
-    return _listed(request, site, hide, listing)
+    return _listed(request, site, hide, p, listing)
 
 
 @router.get(
     "/papers/search",
     response_model=list[ItemOut],
     summary="Search papers",
-    openapi_extra=api_links.listing_links(),
+    openapi_extra=paging.documented(api_links.listing_links(), total=False),
 )
 def search(
     request: Request,
@@ -407,12 +443,12 @@ def search(
     params = views.SearchParams(q, mode, category or None, author or None, since, until, sort)
     hide = _reader_hide(request, site, user, show_muted)
     if hide is not None:  # personal: not cached
-        mine = _search_body(site, params, p, limit, hide)
+        mine = _search_body(request, site, params, p, limit, hide)
         return Response(mine.body, media_type=JSON, headers=dict(mine.headers))
     key = search_cache_key(request, site)
     hit = site.cache.get(key)
     if hit is None:
-        hit = _search_body(site, params, p, limit)
+        hit = _search_body(request, site, params, p, limit)
         if all(name != "X-Search-Fallback" for name, _v in hit.headers):
             # A fallback may be passing (model busy): only an answer without one is kept.
             site.cache.put(key, hit)
@@ -420,7 +456,12 @@ def search(
 
 
 def _search_body(
-    site: Site, params: views.SearchParams, p: int, limit: int, hide: Hide | None = None
+    request: Request,
+    site: Site,
+    params: views.SearchParams,
+    p: int,
+    limit: int,
+    hide: Hide | None = None,
 ) -> Cached:
     muted = () if hide is None else ((HIDDEN, "0"),)
     try:
@@ -428,6 +469,7 @@ def _search_body(
     except views.PageOutOfRange:
         return Cached("[]", JSON, (("X-Search-Mode", params.mode), *muted))
     headers = [("X-Search-Mode", outcome.mode)]
+    headers += _paged(request, site, p, outcome.listing, MAX_OFFSET)  # a search's depth
     if hide is not None:
         headers.append((HIDDEN, str(outcome.listing.hidden)))
     if outcome.fallback:

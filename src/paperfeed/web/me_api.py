@@ -21,11 +21,11 @@ from paperfeed.store import library as lib
 from paperfeed.store.accounts import User
 from paperfeed.store.listings import latest_day
 from paperfeed.text import xml_safe
-from paperfeed.web import api_links, community, views
+from paperfeed.web import api_links, community, paging, views
 from paperfeed.web.api import ItemOut, PageIndex, PaperOut, item_json, paper_json, stamp
 from paperfeed.web.deps import ROW_ID_MOST, ApiCsrf, SignedInDep, Site, SiteDep
 from paperfeed.web.feeds import resolve_id
-from paperfeed.web.periods import BLANK_IS_NONE, FIRST_DAY, LAST_DAY, OptionalDay
+from paperfeed.web.periods import BLANK_IS_NONE, FIRST_DAY, LAST_DAY, OptionalDay, blank_or
 
 router = APIRouter(prefix="/api/me", tags=["me"])
 JSON = "application/json"
@@ -36,7 +36,11 @@ WINDOWS = {"today": 1, "week": 7, "month": 30, "all": 0}
 INTEREST_KINDS = {"follow": lib.FOLLOW_KINDS, "mute": lib.MUTE_KINDS}
 Window = Literal["today", "week", "month", "all"]
 # A collection's id as a query parameter; given empty, left out.
-OptionalId = Annotated[Annotated[int, Field(ge=1, le=ROW_ID_MOST)] | None, BLANK_IS_NONE]
+OptionalId = Annotated[
+    Annotated[int, Field(ge=1, le=ROW_ID_MOST)] | None,
+    BLANK_IS_NONE,
+    blank_or({"type": "integer", "minimum": 1, "maximum": ROW_ID_MOST}),
+]
 ALL_TIME_UNAVAILABLE = (
     "the all-time feed ranks papers near the ones you saved or rated 👍, found by the search's "
     "vector index: it needs both (the index is built by `paperfeed embed`); use since/until"
@@ -386,26 +390,32 @@ def unsave(site: SiteDep, user: SignedInDep, paper_id: str) -> Response:
 @router.get(
     "/library",
     response_model=list[LibraryItemOut],
-    openapi_extra=api_links.links(
-        200,
-        {
-            "Unsave": api_links.link(
-                "DELETE",
-                _LIBRARY + "/{paper_id}",
-                "Remove the first",
-                {"paper_id": "$response.body#/0/paper/id"},
-            )
-        },
+    openapi_extra=paging.documented(
+        api_links.links(
+            200,
+            {
+                "Unsave": api_links.link(
+                    "DELETE",
+                    _LIBRARY + "/{paper_id}",
+                    "Remove the first",
+                    {"paper_id": "$response.body#/0/paper/id"},
+                )
+            },
+        )
     ),
 )
 def library(
+    request: Request,
     site: SiteDep,
     user: SignedInDep,
     collection: Annotated[
         OptionalId, Query(description="one of your collections' id; empty: all")
     ] = None,
     state: Annotated[
-        Literal["to_read", "read"] | None, BLANK_IS_NONE, Query(description="empty: either")
+        Literal["to_read", "read"] | None,
+        BLANK_IS_NONE,
+        blank_or({"type": "string", "enum": ["to_read", "read"]}),
+        Query(description="empty: either"),
     ] = None,
     q: Annotated[
         str, Query(max_length=200, description="words of the title, an author or your note")
@@ -443,6 +453,8 @@ def library(
         ]
     )
     answer.headers["X-Total-Count"] = str(len(found))
+    more = limit is not None and (p + 1) * limit < len(found)
+    answer.headers.update(paging.page_links(request, site.settings.public_url, p, more))
     return answer
 
 

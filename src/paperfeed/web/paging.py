@@ -27,7 +27,8 @@ HEADERS: dict[str, Any] = {
 
 def page_links(request: Request, base_url: str, p: int, more: bool) -> dict[str, str]:
     """The `Link` header of page `p` of a list (none for a lone page): `next` when `more`
-    items follow it, `prev` after the first page."""
+    items follow it (within the pages `p` reaches), `prev` after the first page."""
+    more = more and p + 1 < MAX_PAGE
     rels = ([("next", p + 1)] if more else []) + ([("prev", p - 1)] if p > 0 else [])
     if not rels:
         return {}
@@ -44,8 +45,10 @@ def _page_url(request: Request, base_url: str, page: int) -> str:
     return f"{path}?{urlencode(query)}" if query else path
 
 
-def documented(extra: dict[str, Any]) -> dict[str, Any]:
-    """A route's `openapi_extra` with the paging headers on its 200 response."""
+def documented(extra: dict[str, Any], total: bool = True) -> dict[str, Any]:
+    """A route's `openapi_extra` with the paging headers on its 200 response (X-Total-Count
+    where the list says how long it is)."""
     responses = extra.setdefault("responses", {})
-    responses.setdefault("200", {})["headers"] = HEADERS
+    headers = HEADERS if total else {"Link": HEADERS["Link"]}
+    responses.setdefault("200", {}).setdefault("headers", {}).update(headers)
     return extra

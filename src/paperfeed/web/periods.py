@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import HTTPException, Query
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, WithJsonSchema
 
 PeriodKind = Literal["date", "week", "month"]
 FIRST_DAY = date(1991, 1, 1)  # arXiv opened in August 1991
@@ -189,7 +189,14 @@ def _blank_is_none(value: object) -> object:
 
 # A filter parameter given empty (`since=`, as a form's empty field sends it) is one left out.
 BLANK_IS_NONE = BeforeValidator(_blank_is_none)
-OptionalDay = Annotated[date | None, BLANK_IS_NONE]
+
+
+def blank_or(schema: dict[str, Any]) -> WithJsonSchema:
+    """A filter parameter's documented schema: `schema`, or empty (the same as left out)."""
+    return WithJsonSchema({"anyOf": [schema, {"type": "string", "maxLength": 0}]})
+
+
+OptionalDay = Annotated[date | None, BLANK_IS_NONE, blank_or({"type": "string", "format": "date"})]
 
 
 def check_period_params(day: str | None, week: str | None, month: str | None) -> None:
