@@ -3,6 +3,7 @@ dark, forced colours): what they met that the earlier sweeps did not reach."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from paperfeed.store.accounts import create_user
 from paperfeed.store.community import add_claim, add_comment, decide_claim, find_user_id
-from tests.browser.conftest import LiveSite, newest_day_path, sign_up
+from tests.browser.conftest import LiveSite, answer_next_dialog, newest_day_path, sign_up
 from tests.web_support import HOSTILE, HOSTILE_ID
 
 pytestmark = pytest.mark.browser
@@ -138,3 +139,54 @@ def test_new_notifications_and_ratings_are_said(page: Page, live_site: LiveSite)
         page.goto(url + path)
         found += _violations(page, f"dark phone {path}")
     assert found == []
+
+
+# Records what status lines say once the page has loaded (what a screen reader reads out): a
+# status line already there when the page loads is not read out, only one that changes.
+_LISTEN = """window.said = [];
+document.addEventListener("DOMContentLoaded", () => {
+  new MutationObserver((changes) => changes.forEach((change) => {
+    const box = change.target.closest && change.target.closest("[role=status]");
+    if (box && change.addedNodes.length) window.said.push(box.textContent.trim());
+  })).observe(document.body, { childList: true, subtree: true });
+});"""
+
+
+def _said(page: Page, words: str) -> None:
+    page.wait_for_function("words => (window.said || []).some((t) => t.includes(words))", arg=words)
+
+
+def test_what_a_form_did_is_read_out(page: Page, live_site: LiveSite, tmp_path: Path) -> None:
+    """A bulk change in the library, an import's report and a reset of the model came back to
+    a page whose status line was there from the start, so a screen reader never read it."""
+    url = live_site.url
+    page.add_init_script(_LISTEN)
+    sign_up(page, url, "listener")
+    page.goto(url + newest_day_path(live_site.engine))
+    card = page.locator("article.card").nth(0)
+    card.get_by_role("button", name="Save").click()
+    card.get_by_role("button", name="More like this").click()
+    expect(card.get_by_role("button", name="More like this")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    page.goto(url + "/library")
+    page.locator(".library-item input[type=checkbox]").first.check()
+    page.get_by_role("button", name="Apply").click()
+    _said(page, "read")
+
+    bib = tmp_path / "mine.bib"
+    bib.write_text(
+        f"@misc{{h, title = {{x}}, eprint = {{{HOSTILE_ID}}}, archivePrefix = {{arXiv}}}}\n"
+    )
+    page.goto(url + "/library/import")
+    page.get_by_label("File").set_input_files(bib)
+    page.get_by_role("button", name="Import").click()
+    _said(page, "matched and saved")
+    expect(page.locator(".import-report p").first).to_contain_text("matched")  # kept its lines
+
+    page.goto(url + "/for-you/learned")
+    asked: list[str] = []
+    answer_next_dialog(page, True, asked)
+    page.get_by_role("button", name="Reset the model").click()
+    _said(page, "forgotten")
+    assert asked

@@ -312,8 +312,8 @@ document.addEventListener("DOMContentLoaded", function () {
 // has loaded, so screen readers read it out as they do a status line that changes.
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("[data-said]").forEach(function (line) {
-    var text = line.textContent;
-    line.textContent = "";
-    setTimeout(function () { line.textContent = text; }, 100);
+    var said = Array.from(line.childNodes);  // its links and paragraphs too, not only its text
+    line.replaceChildren();
+    setTimeout(function () { line.replaceChildren.apply(line, said); }, 100);
   });
 });
