@@ -146,7 +146,7 @@ def test_new_notifications_and_ratings_are_said(page: Page, live_site: LiveSite)
 _LISTEN = """window.said = [];
 document.addEventListener("DOMContentLoaded", () => {
   new MutationObserver((changes) => changes.forEach((change) => {
-    const box = change.target.closest && change.target.closest("[role=status]");
+    const box = change.target.closest && change.target.closest("[role=status], [role=alert]");
     if (box && change.addedNodes.length) window.said.push(box.textContent.trim());
   })).observe(document.body, { childList: true, subtree: true });
 });"""
@@ -190,3 +190,14 @@ def test_what_a_form_did_is_read_out(page: Page, live_site: LiveSite, tmp_path: 
     page.get_by_role("button", name="Reset the model").click()
     _said(page, "forgotten")
     assert asked
+
+
+def test_a_refused_sign_in_is_read_out(page: Page, live_site: LiveSite) -> None:
+    """A wrong password came back as a page whose alert was there from the start: a screen
+    reader heard "Sign in" again and nothing of why."""
+    page.add_init_script(_LISTEN)
+    page.goto(live_site.url + "/signin")
+    page.get_by_label("User name").fill("nobody-here")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    _said(page, "wrong user name or password")

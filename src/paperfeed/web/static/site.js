@@ -308,10 +308,11 @@ document.addEventListener("DOMContentLoaded", function () {
   });
 });
 
-// A plain form's page came back saying what it did (`data-said`): written again once the page
-// has loaded, so screen readers read it out as they do a status line that changes.
+// A plain form's page came back saying what it did (`data-said`) or what went wrong (an alert):
+// written again once the page has loaded, so screen readers read it out as they do a status
+// line that changes (one there from the start is not read).
 document.addEventListener("DOMContentLoaded", function () {
-  document.querySelectorAll("[data-said]").forEach(function (line) {
+  document.querySelectorAll("[data-said], main [role=alert]").forEach(function (line) {
     var said = Array.from(line.childNodes);  // its links and paragraphs too, not only its text
     line.replaceChildren();
     setTimeout(function () { line.replaceChildren.apply(line, said); }, 100);
