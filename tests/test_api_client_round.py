@@ -236,3 +236,31 @@ def test_the_schema_says_an_empty_filter_is_taken(site: Settings, engine: Engine
             found = {p["name"]: p["schema"] for p in doc["paths"][path]["get"]["parameters"]}
             for name in filters:
                 assert _takes_empty(found[name]), (path, name, found[name])
+
+
+def test_a_body_that_is_not_json_is_a_415_that_says_what_to_send(
+    site: Settings, engine: Engine
+) -> None:
+    """A bot posting its comment as text or a form got a 422 about "a valid dictionary"."""
+    pid = _a_paper(engine)
+    with client(site, engine) as c:
+        auth = bearer(c, "bot")
+        for media, body in (("text/plain", "hi"), ("application/x-www-form-urlencoded", "body=hi")):
+            got = c.post(
+                f"/api/papers/{pid}/comments",
+                content=body,
+                headers=auth | {"Content-Type": media},
+            )
+            assert got.status_code == 415, got.text
+            assert got.json() == {
+                "detail": f"send the body as JSON (Content-Type: application/json), not {media}"
+            }
+        bad = c.put(f"/api/me/ratings/{pid}", json={"rating": 7}, headers=auth)
+        assert bad.status_code == 422 and bad.json()["detail"].startswith("rating:")
+        broken = c.post(
+            f"/api/papers/{pid}/comments",
+            content="{bad",
+            headers=auth | {"Content-Type": "application/json"},
+        )
+        assert broken.status_code == 422 and "not valid JSON" in broken.json()["detail"]
+        assert c.get(f"/api/papers/{pid}/comments").json() == []  # nothing was posted

@@ -293,7 +293,11 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         status = 422 if wants_json(request) else 400
-        return error_response(request, status, validation_message(exc), await _reader(request))
+        message = validation_message(exc)
+        unread = not_json(request, exc)
+        if unread:  # a JSON body sent as another media type: 415, saying what to send
+            status, message = 415, unread
+        return error_response(request, status, message, await _reader(request))
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
@@ -377,6 +381,17 @@ def disk_full_response(request: Request, exc: Exception) -> Response:
     response = error_response(request, 507, DISK_FULL_MESSAGE)
     response.headers["Retry-After"] = "60"  # space is freed by a person, not in seconds
     return response
+
+
+def not_json(request: Request, exc: RequestValidationError) -> str | None:
+    """Why a body was not read, when a route that takes JSON was sent another media type."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if not media or media == "application/json" or media.endswith("+json"):
+        return None
+    whole = [e for e in exc.errors() if tuple(e.get("loc", ())) == ("body",)]
+    if not any(e.get("type") in ("model_attributes_type", "dict_type") for e in whole):
+        return None
+    return f"send the body as JSON (Content-Type: application/json), not {media[:60]}"
 
 
 def validation_message(exc: RequestValidationError) -> str:

@@ -21,7 +21,8 @@ PROBLEM: dict[str, Any] = {
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 REFUSED: dict[str, Any] = {
     "description": "Refused, with the reason in `detail`: a bad parameter (400, 422), no or a "
-    "bad token (401), not allowed (403), no such thing (404), a conflict (409), too large (413) "
+    "bad token (401), not allowed (403), no such thing (404), a method the address does not take "
+    "(405), a conflict (409), too large (413), a body that is not JSON (415) "
     "or too many requests (429, with Retry-After)",
     "content": {"application/json": {"schema": _PROBLEM_REF}},
 }
