@@ -18,7 +18,7 @@ from paperfeed.pipeline.plan import describe
 from paperfeed.settings import Settings
 from paperfeed.store import jobs as db
 from paperfeed.store import open_store
-from tests.replay import replay
+from tests.replay import Reply, Request, replay
 from tests.test_pipeline import (
     EASTERN,
     MONDAY_EVENING,
@@ -28,6 +28,7 @@ from tests.test_pipeline import (
     _worker_env,
     pipeline_settings,
     sources,
+    with_fake_digests,
 )
 
 
@@ -152,3 +153,32 @@ def test_doctor_on_a_new_empty_database_says_to_init_it(pg_url: str, tmp_path: P
     said = found.problems
     assert any("run `paperfeed init`" in line for line in said), said
     assert not any("backup" in line for line in said), said
+
+
+def test_a_harvest_that_succeeds_on_its_retry_has_its_papers_embedded_before_the_digests(
+    engine: Engine, settings: Settings
+) -> None:
+    """arXiv answered 503 once: the harvest's retry (after the other jobs) brought the day's
+    papers in after embed had run, and they waited unembedded for the next day's run."""
+    asked: list[str] = []
+    sent: list[datetime] = []
+
+    def flaky(req: Request) -> Reply:
+        if req.path == "/oai" and not asked:
+            asked.append("503")
+            return Reply(b"busy", 503, {}, "text/plain")
+        return sources()(req)
+
+    with replay(flaky) as server:
+        s = pipeline_settings(settings, server.url)
+        scheduler = Scheduler(
+            engine, s, Clock(MONDAY_EVENING), lambda _s: None, with_fake_digests(sent)
+        )
+        outcomes = [(o.job, o.status, o.counts.get("embedded")) for o in scheduler.tick()]
+    assert ("harvest", "ok", None) in outcomes and ("embed", "ok", 9) in outcomes, outcomes
+    assert [o for o in outcomes if o[0] == "embed"] == [("embed", "ok", 4), ("embed", "ok", 9)]
+    assert outcomes[-1][0] == "digests" and len(sent) == 1  # after the follow-up embedding
+    with engine.connect() as conn:
+        assert db.papers_not_embedded(conn) == 0
+        embeds = [(r.trigger, r.slot) for r in db.recent_runs(conn, 20, "embed")]
+    assert embeds == [("follow-up", None), ("schedule", "2026-11-30")]

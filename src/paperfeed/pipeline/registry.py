@@ -54,6 +54,7 @@ class Job:
     run: Callable[[Context], Counts]
     help: str
     feeds_digests: bool = True  # digests wait (boundedly) for this job on a scheduled day
+    after_sources: bool = False  # works on stored papers: runs again after a late source
 
 
 def harvest_sets(settings: Settings) -> list[str]:
@@ -168,8 +169,14 @@ def registry() -> list[Job]:
             enrich,
             "GitHub stars of linked repos; Hub models, datasets, Spaces.",
             feeds_digests=False,
+            after_sources=True,
         ),  # digests do not wait for stars
-        Job("embed", embed, "Embed new and changed papers for semantic search."),
+        Job(
+            "embed",
+            embed,
+            "Embed new and changed papers for semantic search.",
+            after_sources=True,
+        ),
         Job("digests", digests, "Send the email digests that are due.", feeds_digests=False),
     ]
     return jobs

@@ -110,7 +110,25 @@ class Scheduler:
                 )
                 outcome = self._run(ctx, job, range(2, most + 1), False)
             outcomes.append(self._note(ctx, job, outcome))
-        return outcomes
+        firsts = [j.name for j, o in zip(jobs, first, strict=True) if o.status == "ok"]
+        retried = [j.name for j, o in zip(jobs, outcomes, strict=True) if o.status == "ok"]
+        return outcomes + self._follow_up(ctx, firsts + [n for n in retried if n not in firsts])
+
+    def _follow_up(self, ctx: Context, done: list[str]) -> list[Outcome]:
+        """Run again each job that works on the stored papers (embed, enrich) that did not run
+        after a source that succeeded late (on its retry): its papers are embedded now, not
+        at the next slot, and before the digests."""
+        steps = self._steps()
+        names = [job.name for job in steps]
+        again: set[str] = set()
+        for i, name in enumerate(done):
+            if not steps[names.index(name)].after_sources:
+                later = steps[names.index(name) + 1 :]
+                again |= {j.name for j in later if j.after_sources and j.name not in done[i + 1 :]}
+        if ctx.stopping():
+            return []
+        late = replace(ctx, slot=None)  # the slot's own run is done: this one comes after it
+        return [run_job(late, j, "follow-up", self.sleep) for j in steps if j.name in again]
 
     def _run(self, ctx: Context, job: Job, tries: range, retried: bool) -> Outcome:
         """One scheduled run of `job`, checked again under its lock (another node may have run
