@@ -112,7 +112,8 @@ def test_a_phone_at_200_percent_zoom_and_its_taps(page: Page, live_site: LiveSit
 def test_new_notifications_and_ratings_are_said(page: Page, live_site: LiveSite) -> None:
     """A new notification was marked by an amber border alone (colour only; nothing for a
     screen reader or forced colours); the model page's 👍/👎 lost their names (an aria-label on
-    a plain span is not read), so a rating was read as an emoji. Checked by axe, light and
+    a plain span is not read), so a rating was read as an emoji, and the BibTeX box, a Tab
+    stop, was nameless text. Checked by axe, light and
     dark, with a phone's width."""
     url = live_site.url
     sign_up(page, url, "noticed")
@@ -133,6 +134,8 @@ def test_new_notifications_and_ratings_are_said(page: Page, live_site: LiveSite)
     page.goto(url + "/for-you/learned")
     expect(page.get_by_role("img", name="less like this")).to_be_visible()
     found += _violations(page, "learned")
+    page.goto(url + f"/papers/{HOSTILE_ID}")  # the BibTeX box, a Tab stop to scroll, by name
+    expect(page.get_by_role("region", name="BibTeX")).to_contain_text("@")
     page.set_viewport_size({"width": 375, "height": 667})
     page.emulate_media(color_scheme="dark")
     for path in ("/for-you/learned", "/library/import", "/collections", "/settings/profile"):
