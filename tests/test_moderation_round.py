@@ -14,6 +14,7 @@ from paperfeed.store.accounts import create_user, set_admin, users
 from paperfeed.store.community import (
     add_claim,
     add_comment,
+    decide_claim,
     report_comment,
     save_profile,
     set_comment_vote,
@@ -317,3 +318,35 @@ def test_a_suspended_spammers_profile_stops_advertising(site: Settings, engine: 
             "https://pills.example"
         ]
         assert "Cheap pills &lt;b&gt;now&lt;/b&gt;" in c.get("/users/pillshop").text
+
+
+def test_a_suspended_accounts_claims_leave_the_queue_and_the_paper_until_lifted(
+    site: Settings, engine: Engine
+) -> None:
+    """A spammer claims to be a famous author: its claim sat beside the real author's as a
+    rival in the queue, and its approved claim kept linking another paper's author to its
+    profile after the suspension; now both wait for the suspension to be lifted."""
+    papers = on_day(engine, DAYS[1])
+    contested, taken = sorted(papers)[:2]
+    author = papers[contested].authors[0]
+    _crowd(engine, ["impostor", "real"])
+    with engine.begin() as conn:
+        impostor, real = _id(conn, "impostor"), _id(conn, "real")
+        add_claim(conn, impostor, contested, author)
+        add_claim(conn, real, contested, author)
+        approved = add_claim(conn, impostor, taken, papers[taken].authors[0])
+        decide_claim(conn, approved, True, "")
+    with client(site, engine) as c:
+        token = _admin(c, engine)
+        queue = c.get("/admin/community").text
+        assert "2 accounts claim" in queue
+        assert 'href="/users/impostor"' in c.get(f"/papers/{taken}").text
+        _suspend(c, token, impostor, True)
+        queue = c.get("/admin/community").text
+        assert "2 accounts claim" not in queue
+        waiting = queue.split("<h2>Author claims</h2>")[1].split('id="approved-claims"')[0]
+        assert "/users/real" in waiting and "/users/impostor" not in waiting
+        assert 'href="/users/impostor"' not in c.get(f"/papers/{taken}").text
+        _suspend(c, token, impostor, False)
+        assert "2 accounts claim" in c.get("/admin/community").text
+        assert 'href="/users/impostor"' in c.get(f"/papers/{taken}").text

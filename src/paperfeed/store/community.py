@@ -589,13 +589,16 @@ def _claim(row: object) -> Claim:
 
 
 _CLAIMS = select(author_claims, users.c.username).join(users, users.c.id == author_claims.c.user_id)
+# The claims that stand: a suspended account's claims leave the site and the queue with it,
+# and return if the suspension is lifted.
+_STANDING = users.c.suspended_at.is_(None)
 
 
 def claims_for_papers(conn: Connection, paper_ids: Sequence[str]) -> list[Claim]:
     """Every claim on the given papers."""
     if not paper_ids:
         return []
-    query = _CLAIMS.where(author_claims.c.paper_id.in_(list(paper_ids)))
+    query = _CLAIMS.where(author_claims.c.paper_id.in_(list(paper_ids)), _STANDING)
     return [_claim(r) for r in conn.execute(query.order_by(author_claims.c.id))]
 
 
@@ -613,7 +616,8 @@ def get_claim(conn: Connection, claim_id: int) -> Claim | None:
 
 def pending_claims(conn: Connection) -> list[Claim]:
     """Claims awaiting an admin."""
-    query = _CLAIMS.where(author_claims.c.status == "pending").order_by(author_claims.c.id)
+    query = _CLAIMS.where(author_claims.c.status == "pending", _STANDING)
+    query = query.order_by(author_claims.c.id)
     return [_claim(r) for r in conn.execute(query)]
 
 
@@ -628,6 +632,7 @@ def claim_queue(conn: Connection) -> list[ClaimGroup]:
     query = _CLAIMS.where(
         author_claims.c.paper_id.in_(sorted({key[0] for key in keys})),
         author_claims.c.status.in_(LIVE_CLAIMS),
+        _STANDING,
     )
     found: dict[tuple[str, str, int], list[Claim]] = {key: [] for key in keys}
     for claim in map(_claim, conn.execute(query.order_by(author_claims.c.id))):
@@ -649,9 +654,9 @@ def claims_as_author(conn: Connection, key: str) -> dict[str, list[str]]:
     query = select(author_claims.c.paper_id, author_claims.c.author, users.c.username).join(
         users, users.c.id == author_claims.c.user_id
     )
-    query = query.where(author_claims.c.status == "approved").order_by(author_claims.c.id)
+    query = query.where(author_claims.c.status == "approved", _STANDING)
     found: dict[str, list[str]] = {}
-    for pid, author, username in conn.execute(query):
+    for pid, author, username in conn.execute(query.order_by(author_claims.c.id)):
         if author_key(str(author)) == key:
             found.setdefault(str(username), []).append(str(pid))
     return found
