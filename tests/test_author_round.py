@@ -199,3 +199,33 @@ def test_0018_gives_an_existing_claim_its_names_first_place(engine: Engine) -> N
     alembic("downgrade", "0017")
     assert "position" not in {c["name"] for c in inspect(engine).get_columns("author_claims")}
     migrate(engine)
+
+
+def test_an_authors_answer_is_emailed_as_the_authors(
+    c: TestClient, engine: Engine, sink: Sink
+) -> None:
+    """A reader notified of replies learns which answer comes from the paper's author."""
+    pid = sorted(on_day(engine, DAYS[1]))[0]
+    author = c.get(f"/api/papers/{pid}").json()["authors"][0]["name"]
+    for name in ("writer", "reader", "bystander", "moderator"):
+        _as(c, name, new=True)
+    with engine.begin() as conn:
+        set_admin(conn, "moderator", True)
+    _claim_approved(c, engine, "writer", pid, author)
+    token = _as(c, "reader")
+    asked = _post(
+        c, "/subscribe", {"email": "reader@example.org", "frequency": "none", "csrf_token": token}
+    )
+    assert asked.status_code == 200, asked.text
+    body = sink.to("reader@example.org")[-1].get_body(("plain",))
+    assert body is not None
+    [confirm] = re.findall(r"http://testserver(/confirm\S+)", str(body.get_content()))
+    assert c.get(confirm).status_code == 200
+    question = _comment(c, token, pid, "Does it hold for small graphs?")
+    _comment(c, _as(c, "bystander"), pid, "I wondered too.", parent=question)
+    _comment(c, _as(c, "writer"), pid, "Yes: see the appendix.", parent=question)
+    subjects = [str(m["Subject"]) for m in sink.to("reader@example.org")[1:]]
+    assert [s.split(":")[0] for s in subjects] == [
+        "bystander replied to your comment",
+        "writer (an author of the paper) replied to your comment",
+    ]

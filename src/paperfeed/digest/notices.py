@@ -32,6 +32,7 @@ from paperfeed.store.community import (
     email_recipients,
     get_comment,
     get_profile,
+    is_claimed_author,
     set_notify_email,
 )
 
@@ -59,6 +60,7 @@ class Notice:
     excerpt: str  # Markdown as typed
     comment_id: int
     excerpt_html: Markup = Markup("")  # the same, rendered and sanitised
+    by_author: bool = False  # written by an approved author of the paper
 
 
 def queue_notices(
@@ -75,15 +77,22 @@ def queue_notices(
     if not recipients:
         return []
     title = db.paper_titles(conn, [comment.paper_id]).get(comment.paper_id, comment.paper_id)
+    by_author = is_claimed_author(conn, comment.user_id, comment.paper_id)
     now = datetime.now(UTC)
     messages = [
-        _message(settings, _notice(comment, title, kinds[uid], settings.public_url), uid, sub, now)
+        _message(
+            settings,
+            _notice(comment, title, kinds[uid], settings.public_url, by_author),
+            uid,
+            sub,
+            now,
+        )
         for uid, sub in sorted(recipients.items())
     ]
     return db.record_messages(conn, messages)
 
 
-def _notice(comment: Comment, title: str, kind: str, base: str) -> Notice:
+def _notice(comment: Comment, title: str, kind: str, base: str, by_author: bool) -> Notice:
     # The text part quotes the Markdown as typed (lines kept); the HTML part shows it rendered
     # and sanitised as on the site (links nofollow, no raw HTML, maths left as TeX).
     text = excerpt(comment.body, _EXCERPT)
@@ -91,13 +100,17 @@ def _notice(comment: Comment, title: str, kind: str, base: str) -> Notice:
     links = not is_new_account(comment.user_created)
     shown = absolute_links(render_markdown(text, links=links, named=comment.mentions), base)
     shown = maths_as_text(shown)  # mail programs run no KaTeX
-    return Notice(kind, comment.username, comment.paper_id, plain(title), text, comment.id, shown)
+    return Notice(
+        kind, comment.username, comment.paper_id, plain(title), text, comment.id, shown, by_author
+    )
 
 
 def _message(
     settings: Settings, notice: Notice, user_id: int, sub: Mapping[str, object], now: datetime
 ) -> db.NewMessage:
-    what = _WHAT.get(notice.kind, _WHAT["reply"]).format(who=notice.who)
+    # An answer from the paper's author says so, as its comment on the page does.
+    who = f"{notice.who} (an author of the paper)" if notice.by_author else notice.who
+    what = _WHAT.get(notice.kind, _WHAT["reply"]).format(who=who)
     subject = f"{what}: {_short(notice.title)}"
     period = db.notice_period(notice.comment_id)
     return _compose(settings, user_id, sub, period, now, "notice", subject, lambda links: {
