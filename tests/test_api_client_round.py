@@ -264,3 +264,27 @@ def test_a_body_that_is_not_json_is_a_415_that_says_what_to_send(
         )
         assert broken.status_code == 422 and "not valid JSON" in broken.json()["detail"]
         assert c.get(f"/api/papers/{pid}/comments").json() == []  # nothing was posted
+
+
+def test_a_client_polling_a_list_gets_304_until_it_changes(site: Settings, engine: Engine) -> None:
+    """Public lists and papers carry an ETag; If-None-Match with it is a 304 without a body,
+    through the route and through the kept answer alike, until the data changes."""
+    pid = _a_paper(engine)
+    with client(site, engine) as c:
+        for path in ("/api/daily_papers?limit=2", "/api/trending", f"/api/papers/{pid}"):
+            first = c.get(path)
+            tag = first.headers["etag"]
+            again = c.get(path)  # now answered from what was kept
+            assert again.headers["etag"] == tag and again.content == first.content
+            for held in (tag, f"W/{tag}", f'"other", {tag}', "*"):
+                same = c.get(path, headers={"If-None-Match": held})
+                assert same.status_code == 304 and same.content == b"", (path, held)
+                assert same.headers["etag"] == tag
+            assert c.get(path, headers={"If-None-Match": '"other"'}).status_code == 200
+        tag = c.get(f"/api/papers/{pid}").headers["etag"]
+        auth = bearer(c, "bot")
+        assert c.post(f"/api/papers/{pid}/upvote", headers=auth).status_code == 200
+        c.headers.pop("Authorization", None)
+        changed = c.get(f"/api/papers/{pid}", headers={"If-None-Match": tag})
+        assert changed.status_code == 200 and changed.headers["etag"] != tag
+        assert changed.json()["upvotes"] == c.get(f"/api/papers/{pid}").json()["upvotes"]

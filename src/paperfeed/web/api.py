@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Annotated, Any
@@ -20,7 +21,7 @@ from paperfeed.store.accounts import User, delete_session
 from paperfeed.store.listings import Hide, latest_day
 from paperfeed.web import api_links, community, paging, views
 from paperfeed.web.auth import BadCredentials, limit, limited_sign_in, start_session
-from paperfeed.web.cache import Cached
+from paperfeed.web.cache import Cached, not_modified
 from paperfeed.web.deps import (
     ApiCsrf,
     SignedInDep,
@@ -229,9 +230,23 @@ def _cached(request: Request, site: Site, build: Callable[[], object]) -> Respon
     key = cache_key(request, site)
     hit = site.cache.get(key)
     if hit is None:
-        hit = Cached(dumps(build()), JSON)
+        hit = _tagged(dumps(build()))
         site.cache.put(key, hit)
-    return Response(hit.body, media_type=JSON)
+    return _answer(request, hit)
+
+
+def _tagged(body: str, headers: tuple[tuple[str, str], ...] = ()) -> Cached:
+    """A public answer to keep, with its ETag (a client polling it gets a 304 until it changes)."""
+    tag = hashlib.sha256(body.encode()).hexdigest()[:32]
+    return Cached(body, JSON, (*headers, ("ETag", f'"{tag}"')))
+
+
+def _answer(request: Request, hit: Cached) -> Response:
+    """A kept answer, or 304 Not Modified when the client's If-None-Match names its ETag."""
+    headers = dict(hit.headers)
+    if not_modified(hit, request.headers.get("if-none-match", "")):
+        return Response(status_code=304, headers=headers)
+    return Response(hit.body, media_type=JSON, headers=headers)
 
 
 def _reader_hide(request: Request, site: Site, user: User | None, show: bool) -> Hide | None:
@@ -257,9 +272,9 @@ def _listed(
         hit = site.cache.get(key)
         if hit is None:
             found = listing()
-            hit = Cached(dumps(_items(found)), JSON, _paged(request, site, p, found))
+            hit = _tagged(dumps(_items(found)), _paged(request, site, p, found))
             site.cache.put(key, hit)
-        return Response(hit.body, media_type=JSON, headers=dict(hit.headers))
+        return _answer(request, hit)
     found = listing()
     headers = dict(_paged(request, site, p, found))
     return _json(_items(found), headers={HIDDEN: str(found.hidden if found else 0)} | headers)
@@ -451,8 +466,9 @@ def search(
         hit = _search_body(request, site, params, p, limit)
         if all(name != "X-Search-Fallback" for name, _v in hit.headers):
             # A fallback may be passing (model busy): only an answer without one is kept.
+            hit = _tagged(hit.body, hit.headers)
             site.cache.put(key, hit)
-    return Response(hit.body, media_type=JSON, headers=dict(hit.headers))
+    return _answer(request, hit)
 
 
 def _search_body(

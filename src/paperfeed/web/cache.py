@@ -19,3 +19,11 @@ class Cached:
 
 
 PageKey = tuple[str, ...]  # the request (path, query, ...) and the data version
+
+
+def not_modified(hit: Cached, if_none_match: str) -> bool:
+    """Whether a client's If-None-Match names the kept answer's ETag (weakly compared, as
+    RFC 9110 asks of GET), so that a 304 answers it."""
+    tag = dict(hit.headers).get("ETag")
+    held = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    return tag is not None and bool(if_none_match) and (tag in held or "*" in held)

@@ -10,7 +10,7 @@ from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from paperfeed.web import csrf
-from paperfeed.web.cache import Cached
+from paperfeed.web.cache import Cached, not_modified
 from paperfeed.web.deps import SESSION_COOKIE, Site
 
 _CSP = (
@@ -51,7 +51,8 @@ class SiteMiddleware:
         extra = _extra_headers(scope, value, new, self.secure)
         hit = _cached(scope, cookies)
         if hit is not None:
-            await _send_cached(scope["app"].state.site, hit, value, extra, send)
+            fresh = not_modified(hit, _header(scope, b"if-none-match"))
+            await _send_cached(scope["app"].state.site, hit, value, extra, send, fresh)
             return
 
         personal = SESSION_COOKIE in cookies or bool(_header(scope, b"authorization"))
@@ -95,8 +96,19 @@ def _cached(scope: Scope, cookies: dict[str, str]) -> Cached | None:
 
 
 async def _send_cached(
-    site: Site, hit: Cached, value: str, extra: list[tuple[bytes, bytes]], send: Send
+    site: Site,
+    hit: Cached,
+    value: str,
+    extra: list[tuple[bytes, bytes]],
+    send: Send,
+    unchanged: bool = False,
 ) -> None:
+    """A kept answer (304 without its body when the client holds it already)."""
+    if unchanged:
+        kept = [(k.lower().encode(), v.encode()) for k, v in hit.headers]
+        await send({"type": "http.response.start", "status": 304, "headers": kept + extra})
+        await send({"type": "http.response.body", "body": b""})
+        return
     body = hit.body
     if hit.media_type.startswith("text/html"):
         body = csrf.fill(body, csrf.token_for(site.secret, value))
