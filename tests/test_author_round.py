@@ -229,3 +229,21 @@ def test_an_authors_answer_is_emailed_as_the_authors(
         "bystander replied to your comment",
         "writer (an author of the paper) replied to your comment",
     ]
+
+
+def test_the_readers_notifications_mark_the_authors_reply(c: TestClient, engine: Engine) -> None:
+    pid = sorted(on_day(engine, DAYS[1]))[0]
+    author = c.get(f"/api/papers/{pid}").json()["authors"][0]["name"]
+    for name in ("writer", "reader", "bystander", "moderator"):
+        _as(c, name, new=True)
+    with engine.begin() as conn:
+        set_admin(conn, "moderator", True)
+    _claim_approved(c, engine, "writer", pid, author)
+    question = _comment(c, _as(c, "reader"), pid, "Does it hold for small graphs?")
+    _comment(c, _as(c, "bystander"), pid, "I wondered too.", parent=question)
+    _comment(c, _as(c, "writer"), pid, "Yes: see the appendix.", parent=question)
+    _as(c, "reader")
+    page = c.get("/notifications").text
+    heads = re.findall(r'<p class="comment-head">(.*?)</p>', page, re.S)
+    marked = {re.search(r'href="/users/(\w+)"', h)[1]: BADGE in h for h in heads}  # type: ignore[index]
+    assert marked == {"writer": True, "bystander": False}

@@ -733,14 +733,12 @@ def notifications_page(request: Request, site: SiteDep, user: SignedInDep) -> Re
         items = user_notifications(conn, user.id)
         papers = {n.comment.paper_id for n in items if n.comment}
         titles = _titles(conn, papers | {n.claim.paper_id for n in items if n.claim})
+        authored = _authored(conn, papers)
         mark_seen(conn, user.id)
     views = [(n, discussion.listed_html(n.comment) if n.comment else "") for n in items]
-    return html(
-        site,
-        request,
-        # Opened now: the header counts nothing unseen on this page.
-        site.render("notifications.html", user=replace(user, unseen=0), items=views, titles=titles),
-    )
+    seen = replace(user, unseen=0)  # opened now: the header counts nothing unseen on this page
+    shown = {"items": views, "titles": titles, "authored": authored}
+    return html(site, request, site.render("notifications.html", user=seen, **shown))
 
 
 # ---- JSON API ---------------------------------------------------------------------------
