@@ -204,3 +204,16 @@ def test_a_refused_sign_in_is_read_out(page: Page, live_site: LiveSite) -> None:
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Sign in").click()
     _said(page, "wrong user name or password")
+
+
+def test_submitting_by_keyboard_keeps_the_focus(page: Page, live_site: LiveSite) -> None:
+    """Submit disabled its button while arXiv was asked: the focus fell to the page's top, and
+    the keyboard reader, told of an error, had to Tab back through the whole header."""
+    sign_up(page, live_site.url, "keysubmitter")
+    page.goto(live_site.url + "/submit")
+    page.get_by_label("arXiv id or URL").fill("not an arXiv id")
+    button = page.locator("form.submit-paper").get_by_role("button", name="Submit")
+    button.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(button).to_be_focused()

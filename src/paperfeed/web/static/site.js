@@ -147,7 +147,9 @@ document.addEventListener("submit", function (event) {
 // posts as usual.
 function submitProgress(form, sending) {
   var button = form.querySelector("button[type=submit]");
-  button.disabled = sending;
+  // aria-disabled, not disabled: a disabled button drops the keyboard focus to the page's top.
+  if (sending) button.setAttribute("aria-disabled", "true");
+  else button.removeAttribute("aria-disabled");
   button.textContent = sending ? "Fetching…" : "Submit";
   form.querySelector(".progress").textContent =
     sending ? "Fetching the paper from arXiv… this can take a few seconds." : "";
@@ -176,7 +178,7 @@ document.addEventListener("submit", function (event) {
   var form = event.target;
   if (!(form instanceof HTMLFormElement) || !form.classList.contains("submit-paper") || !window.fetch) return;
   event.preventDefault();
-  if (form.querySelector("button[type=submit]").disabled) return;
+  if (form.querySelector("button[type=submit]").getAttribute("aria-disabled") === "true") return;
   submitProgress(form, true);
   fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" })
     .then(function (response) {
