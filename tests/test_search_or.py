@@ -76,3 +76,25 @@ def test_the_search_page_tells_how_to_write_a_query(site: Settings, engine: Engi
         assert "<summary>Search tips</summary>" in page and "<code>GAN OR diffusion</code>" in page
         for example in re.findall(r"<li><code>([^<]+)</code>", page):
             assert c.get("/search", params={"q": html.unescape(example)}).status_code == 200
+
+
+def test_acronyms_are_read_from_capitals() -> None:
+    assert parse_query("GAN image synthesis").acronyms == ("gan",)
+    assert parse_query("RAG OR LLM agents").acronyms == ("rag", "llm")
+    # Names, a word in lower case, and a query typed all in capitals are not acronyms.
+    for text in ("HINTON", "gan", "Gan", "GRAPH NEURAL NETWORKS"):
+        assert parse_query(text).acronyms == (), text
+
+
+def test_an_acronym_is_not_found_in_authors_names(service: SearchService) -> None:
+    """ "GAN" listed papers by people named Gan (author names are searched too) among GAN papers."""
+    with service.engine.connect() as conn:
+        gans = [h.id for h in service.search("GAN", mode="keyword", limit=100).hits]
+        found = get_papers(conn, gans)
+        by_name = [h.id for h in service.search("Gan", mode="keyword", limit=100).hits]
+        named = get_papers(conn, by_name)
+    assert gans and len(found) == len(gans)
+    for paper in found.values():
+        assert re.search(r"\bgans?\b", f"{paper.title} {paper.abstract}", re.I), paper.id
+    # The name still finds its authors when written as a name.
+    assert any(not re.search(r"\bgans?\b", f"{p.title} {p.abstract}", re.I) for p in named.values())

@@ -454,9 +454,11 @@ class KeywordIndex:
     ) -> Query:
         words = list(dict.fromkeys(parsed.meaningful))
         if all_words:
-            clauses = self._every_word(words, parsed.prefixes, weights, parsed.either)
+            clauses = self._every_word(
+                words, parsed.prefixes, weights, parsed.either, parsed.acronyms
+            )
         else:  # one flat union of term queries scores the same, and tantivy runs it faster
-            each = [self._word(w, weights) for w in words]
+            each = [self._word(w, weights, w in parsed.acronyms) for w in words]
             each += [self._prefix(p) for p in parsed.prefixes]
             clauses = [(Occur.Should, q) for qs in each for q in qs]
         clauses += [(Occur.Should, q) for q in self._full_name(words)]
@@ -471,6 +473,7 @@ class KeywordIndex:
         prefixes: Sequence[str],
         weights: Weights,
         either: Sequence[Sequence[Sequence[str]]] = (),
+        acronyms: Sequence[str] = (),
     ) -> list[tuple[Occur, Query]]:
         """Every word required in the combined `text` field (scored as the abstract is), the
         title and author names adding their own evidence as the separate fields do; words
@@ -481,7 +484,7 @@ class KeywordIndex:
             clauses.append((Occur.Must, self._one_of(group, weights)))
         for word in words:
             if word in alternatives:
-                for query in self._word(word, weights):  # its evidence, not a requirement
+                for query in self._word(word, weights, word in acronyms):  # evidence only
                     clauses.append((Occur.Should, query))
                 continue
             if _ONE_CJK.fullmatch(word):
@@ -493,12 +496,12 @@ class KeywordIndex:
             stems = self.stem.analyze(word)
             if not stems:
                 continue
-            text = [Query.term_query(self.schema, "text", t) for t in stems]
+            text = self._text(word, stems, word in acronyms)
             clauses.append((Occur.Must, Query.boost_query(_either(text), weights.abstract)))
             for token in stems:
                 title = Query.term_query(self.schema, "title", token)
                 clauses.append((Occur.Should, Query.boost_query(title, weights.title)))
-            for token in self.names.analyze(word):
+            for token in [] if word in acronyms else self.names.analyze(word):
                 author = Query.term_query(self.schema, "author_words", token)
                 clauses.append((Occur.Should, Query.boost_query(author, weights.authors)))
         for prefix in prefixes:
@@ -529,21 +532,44 @@ class KeywordIndex:
         name = Query.phrase_query(self.schema, "author_words", tokens)
         return [Query.boost_query(name, FULL_NAME_BOOST)]
 
-    def _word(self, word: str, weights: Weights = KEYWORD) -> list[Query]:
+    def _word(self, word: str, weights: Weights = KEYWORD, acronym: bool = False) -> list[Query]:
         if _ONE_CJK.fullmatch(word):
             return self._cjk_letter(word, weights)
         out = []
-        for token in self.stem.analyze(word):
-            title = Query.term_query(self.schema, "title", token)
-            abstract = Query.term_query(self.schema, "text", token)  # the abstract's evidence
+        stems = self.stem.analyze(word)
+        for token, abstract in zip(stems, self._text(word, stems, acronym), strict=True):
+            title = Query.term_query(self.schema, "title", token)  # `abstract`: its evidence
             out += [
                 Query.boost_query(title, weights.title),
                 Query.boost_query(abstract, weights.abstract),
             ]
-        for token in self.names.analyze(word):
+        for token in [] if acronym else self.names.analyze(word):
             author = Query.term_query(self.schema, "author_words", token)
             out.append(Query.boost_query(author, weights.authors))
         return out
+
+    def _text(self, word: str, stems: Sequence[str], acronym: bool) -> list[Query]:
+        """The `text` field's query for each stem of a word. An acronym ("GAN") written in an
+        author's name ("Lu Gan") is not the word: such a paper needs it in its title."""
+        text = [Query.term_query(self.schema, "text", t) for t in stems]
+        names = self.names.analyze(word) if acronym else []
+        if not names:
+            return text
+        authors = [Query.term_query(self.schema, "author_words", t) for t in names]
+        return [
+            Query.boolean_query(
+                [
+                    (Occur.Should, Query.term_query(self.schema, "title", stem)),
+                    (
+                        Occur.Should,
+                        Query.boolean_query(
+                            [(Occur.Must, query)] + [(Occur.MustNot, a) for a in authors]
+                        ),
+                    ),
+                ]
+            )
+            for stem, query in zip(stems, text, strict=True)
+        ]
 
     def _cjk_letter(self, letter: str, weights: Weights) -> list[Query]:
         """One Chinese or Japanese character: it stands alone or in the pairs its runs were

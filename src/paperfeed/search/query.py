@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from paperfeed import categories
@@ -47,6 +47,9 @@ class ParsedQuery:
     # Words joined by OR ("GAN OR diffusion"): a paper needs one of each group's alternatives
     # (an alternative is the words of one typed token, "GPT-4" two words both needed).
     either: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    # Words typed in capitals ("GAN", "RAG"): acronyms, not people, so author names holding
+    # them ("Zhongxue Gan") are no evidence.
+    acronyms: tuple[str, ...] = ()
 
     @property
     def positive(self) -> bool:
@@ -178,7 +181,12 @@ def parse_query(text: str) -> ParsedQuery:
             chain[-1] = "OR"
         _add_bare(parts, bare, negate_next)
         negate_next = False
-    return _finish(raw, parts, category, _groups(chain))
+    parsed = _finish(raw, parts, category, _groups(chain))
+    typed = _WORD_RE.findall(body)
+    shouted = len(typed) > 1 and all(w.isupper() or not w.isalpha() for w in typed)
+    capitals = {w.lower() for w in typed if 2 <= len(w) <= 5 and w.isupper() and not shouted}
+    acronyms = tuple(w for w in parsed.words if w in capitals)
+    return replace(parsed, acronyms=acronyms) if acronyms else parsed
 
 
 _ALTERNATION = {"OR", "||", "|"}
