@@ -150,7 +150,8 @@ def test_two_namesakes_on_one_paper_claim_their_own_places(c: TestClient, engine
     # A form naming no such place, or another author's, is refused and stores nothing.
     token = _as(c, "moderator")
     for bad, says in (
-        ({"position": "4"}, "5 is not a number of an author"),
+        ({"position": "4"}, "2606.88888 lists 4 authors: there is no author 5"),
+        ({}, "choose which of the paper's authors you are"),
         ({"position": "0", "author": "Qi Zhang"}, "author 1 of 2606.88888 is not 'Qi Zhang'"),
         ({"author": "Nobody"}, "'Nobody' is not an author"),
     ):

@@ -56,11 +56,15 @@ def claim_form(
     with site.writing() as conn:
         paper = get_paper(conn, pid)
         names = paper.authors if paper else ()
+        if position is None and not author:
+            raise HTTPException(400, "choose which of the paper's authors you are")
         if position is None:
-            position = names.index(author) if author in names else None
-        if position is None or position >= len(names):
-            wrong = f"{author!r} is not" if author else f"{(position or 0) + 1} is not a number of"
-            raise HTTPException(400, f"{wrong} an author of {pid}")
+            if author not in names:
+                raise HTTPException(400, f"{author!r} is not an author of {pid}")
+            position = names.index(author)
+        if position >= len(names):
+            raise HTTPException(400, f"{pid} lists {len(names)} authors: there is no author "
+                                f"{position + 1}")  # fmt: skip
         if author and names[position] != author:
             raise HTTPException(400, f"author {position + 1} of {pid} is not {author!r}")
         author = names[position]
