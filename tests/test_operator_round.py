@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -94,7 +95,7 @@ def test_a_word_that_is_no_day_is_refused(
 
 
 def test_the_worker_log_says_what_the_morning_run_did(pg_url: str, tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "data", database_url=pg_url, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(data_dir=tmp_path / "data", database_url=pg_url, _env_file=None)
     engine = open_store(settings)
     start = datetime.now(UTC) - timedelta(minutes=2)  # the day's run time: just gone
     with replay(sources()) as server:
@@ -139,7 +140,12 @@ def test_jobs_list_tells_a_killed_run_from_one_still_going(
         going = harvest_row()
     assert (going["next_run_reason"], going["next_run_words"]) == ("running", "running now")
     ran: list[str] = []
-    jobs = [Job("harvest", lambda ctx: ran.append("harvest") or {}, "h")]
+
+    def harvest(ctx: Context) -> dict[str, object]:
+        ran.append("harvest")
+        return {}
+
+    jobs = [Job("harvest", harvest, "h")]
     Scheduler(engine, settings, Clock(MONDAY_EVENING), jobs=jobs, digests=False).tick()
     assert ran == ["harvest"] and harvest_row()["next_run_reason"] == "scheduled"
 
@@ -147,7 +153,7 @@ def test_jobs_list_tells_a_killed_run_from_one_still_going(
 def test_doctor_on_a_new_empty_database_says_to_init_it(pg_url: str, tmp_path: Path) -> None:
     from paperfeed.doctor import Findings, check_store
 
-    settings = Settings(data_dir=tmp_path / "data", database_url=pg_url, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(data_dir=tmp_path / "data", database_url=pg_url, _env_file=None)
     found = Findings()
     check_store(settings, found)
     said = found.problems
@@ -182,3 +188,27 @@ def test_a_harvest_that_succeeds_on_its_retry_has_its_papers_embedded_before_the
         assert db.papers_not_embedded(conn) == 0
         embeds = [(r.trigger, r.slot) for r in db.recent_runs(conn, 20, "embed")]
     assert embeds == [("follow-up", None), ("schedule", "2026-11-30")]
+
+
+def test_a_stopping_server_starts_no_further_job(engine: Engine, settings: Settings) -> None:
+    """systemctl stop during the harvest: the harvest ended, then hf-daily and enrich still ran
+    (and the digests would have), eating the 30 s systemd gives before its SIGKILL."""
+    stop, ran = threading.Event(), []
+
+    def step(name: str, then_stop: bool = False) -> Job:
+        def run(ctx: Context) -> dict[str, object]:
+            ran.append(name)
+            if then_stop:
+                stop.set()  # SIGTERM arrives while this job runs
+            return {}
+
+        return Job(name, run, name)
+
+    digests = replace(step("digests"), feeds_digests=False)
+    jobs = [step("harvest", then_stop=True), step("enrich"), digests]
+    scheduler = Scheduler(engine, settings, Clock(MONDAY_EVENING), jobs=jobs)
+    scheduler.stop = stop
+    outcomes = scheduler.tick()
+    assert ran == ["harvest"] and [(o.job, o.status) for o in outcomes] == [("harvest", "ok")]
+    Scheduler(engine, settings, Clock(MONDAY_EVENING), jobs=jobs).tick()  # after the restart
+    assert ran == ["harvest", "enrich", "digests"]

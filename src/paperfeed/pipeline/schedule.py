@@ -72,7 +72,7 @@ class Scheduler:
             self.engine, self.settings, now, slot, self.mailer, self.cache, self.stop, self.clock
         )
         outcomes = self._run_steps(ctx, [job for job in self._steps() if self._due(job, now)])
-        if self.digests and not self.digests_held(slot, at, now):
+        if self.digests and not ctx.stopping() and not self.digests_held(slot, at, now):
             job = next((j for j in self.jobs if j.name == "digests"), None)
             if job is not None:
                 digest_ctx = replace(ctx, slot=None)  # due digests: checked every tick
@@ -95,6 +95,9 @@ class Scheduler:
         most = self.settings.job_max_attempts
         first: list[Outcome] = []
         for job in jobs:
+            if ctx.stopping():  # told to stop: start no job (the next check runs the rest)
+                jobs = jobs[: len(first)]
+                break
             first.append(self._run(ctx, job, range(1, 2), most > 1))
             if first[-1].status == "busy":
                 # Its runner goes on with the jobs after it, in order: running them here
