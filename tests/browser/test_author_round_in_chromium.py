@@ -60,3 +60,20 @@ def test_two_namesakes_claim_their_places_and_an_answer_is_marked(
     page.goto(f"{url}/discussions")
     head = page.locator("article.comment .comment-head", has_text="qi-two")
     expect(head.locator(".badge")).to_have_text("author")
+
+
+def test_an_authors_bio_keeps_its_lines_and_stays_inert(page: Page, live_site: LiveSite) -> None:
+    url = live_site.url
+    sign_up(page, url, "qi-bio")
+    page.goto(f"{url}/settings/profile")
+    page.get_by_label("Affiliation").fill("Fudan University <b>NLP</b>")
+    page.get_by_label("About you").fill("PhD student.\nI work on <script>alert(1)</script> agents.")
+    page.get_by_label("Links").fill("https://github.com/qi-bio\nhttps://scholar.google.com/x")
+    page.get_by_role("button", name="Save profile").click()
+    page.wait_for_url(f"{url}/users/qi-bio")
+    bio = page.locator(".profile .bio")
+    assert bio.inner_text() == "PhD student.\nI work on <script>alert(1)</script> agents."
+    expect(page.locator(".profile .affiliation")).to_have_text("Fudan University <b>NLP</b>")
+    links = page.locator(".profile .links a")
+    expect(links).to_have_count(2)
+    expect(links.first).to_have_attribute("href", "https://github.com/qi-bio")
