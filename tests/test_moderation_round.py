@@ -350,3 +350,29 @@ def test_a_suspended_accounts_claims_leave_the_queue_and_the_paper_until_lifted(
         _suspend(c, token, impostor, False)
         assert "2 accounts claim" in c.get("/admin/community").text
         assert 'href="/users/impostor"' in c.get(f"/papers/{taken}").text
+
+
+def test_the_claim_queue_pages_a_flood_of_claims(site: Settings, engine: Engine) -> None:
+    """Hundreds of accounts claiming authors all came on one page; now 50 names a page, the
+    longest waiting first, and the reports' page is kept while paging claims."""
+    papers = on_day(engine, DAYS[0]) | on_day(engine, DAYS[1]) | on_day(engine, DAYS[2])
+    names = [(pid, a) for pid, p in sorted(papers.items()) for a in p.authors[:8]][:120]
+    _crowd(engine, [f"claimer{i}" for i in range(len(names))])
+    with engine.begin() as conn:
+        for i, (pid, author) in enumerate(names):
+            add_claim(conn, _id(conn, f"claimer{i}"), pid, author)
+    with client(site, engine) as c:
+        _admin(c, engine)
+        first = c.get("/admin/community").text
+        waiting = first.split("<h2>Author claims</h2>")[1].split('id="approved-claims"')[0]
+        assert "names are claimed and waiting, the longest waiting first: page 1 of" in first
+        assert waiting.count('class="claim-one"') == 50 and "/users/claimer0" in waiting
+        last_page = -(-len(names) // 50)
+        assert (
+            len(names) > 50 and "/admin/community?page=1&amp;claims_page=2#claim-queue" in waiting
+        )
+        page2 = c.get("/admin/community?claims_page=2").text
+        assert '/users/claimer50"' in page2 and '/users/claimer0"' not in page2
+        last = c.get(f"/admin/community?claims_page={last_page}").text
+        assert f'/users/claimer{len(names) - 1}"' in last and 'rel="next"' not in last
+        assert c.get("/admin/community?claims_page=0").status_code in (400, 422)

@@ -682,6 +682,7 @@ def suspend_form(
 
 
 REPORTS_PER_PAGE = 50  # reported comments on one page of the moderation queue
+CLAIMS_PER_PAGE = 50  # author names with claims waiting, on one page of it
 
 
 @router.get("/admin/community")
@@ -692,6 +693,7 @@ def moderation_page(
     suspended: Annotated[str, Query(max_length=64)] = "",
     restored: Annotated[str, Query(max_length=64)] = "",
     page: Annotated[int, Query(ge=1, le=100_000, description="the page of reports")] = 1,
+    claims_page: Annotated[int, Query(ge=1, le=100_000, description="the page of claims")] = 1,
 ) -> Response:
     """The moderation queue: reported comments, pending author claims (rival accounts' claims
     on one name together) and approved ones to revoke; the authors shown who are suspended,
@@ -701,7 +703,10 @@ def moderation_page(
         page = min(page, max(ceil(waiting / REPORTS_PER_PAGE), 1))
         shown = open_reports(conn, REPORTS_PER_PAGE, (page - 1) * REPORTS_PER_PAGE)
         reports = [(r, discussion.evidence_html(r.comment)) for r in shown]
-        groups = claim_queue(conn)
+        queue = claim_queue(conn)
+        claim_pages = max(ceil(len(queue) / CLAIMS_PER_PAGE), 1)
+        claims_page = min(claims_page, claim_pages)
+        groups = queue[(claims_page - 1) * CLAIMS_PER_PAGE : claims_page * CLAIMS_PER_PAGE]
         approved = approved_claims(conn)
         hidden = [(c, discussion.body_html(c)) for c in hidden_comments(conn)]
         names = {r.comment.username for r, _ in reports} | {c.username for c, _ in hidden}
@@ -722,6 +727,7 @@ def moderation_page(
         waiting=waiting,
         page=page,
         pages=max(ceil(waiting / REPORTS_PER_PAGE), 1),
+        claims=(len(queue), claims_page, claim_pages),
     )
     return html(site, request, body)
 
