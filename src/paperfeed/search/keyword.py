@@ -549,27 +549,14 @@ class KeywordIndex:
         return out
 
     def _text(self, word: str, stems: Sequence[str], acronym: bool) -> list[Query]:
-        """The `text` field's query for each stem of a word. An acronym ("GAN") written in an
-        author's name ("Lu Gan") is not the word: such a paper needs it in its title."""
+        """The `text` field's query for each stem of a word. An acronym ("GAN") is not found in
+        an author's name ("Lu Gan"): a paper by a Gan needs none (scored as the word alone)."""
         text = [Query.term_query(self.schema, "text", t) for t in stems]
         names = self.names.analyze(word) if acronym else []
         if not names:
             return text
-        authors = [Query.term_query(self.schema, "author_words", t) for t in names]
-        return [
-            Query.boolean_query(
-                [
-                    (Occur.Should, Query.term_query(self.schema, "title", stem)),
-                    (
-                        Occur.Should,
-                        Query.boolean_query(
-                            [(Occur.Must, query)] + [(Occur.MustNot, a) for a in authors]
-                        ),
-                    ),
-                ]
-            )
-            for stem, query in zip(stems, text, strict=True)
-        ]
+        unnamed = [(Occur.MustNot, Query.term_query(self.schema, "author_words", t)) for t in names]
+        return [Query.boolean_query([(Occur.Must, query), *unnamed]) for query in text]
 
     def _cjk_letter(self, letter: str, weights: Weights) -> list[Query]:
         """One Chinese or Japanese character: it stands alone or in the pairs its runs were
