@@ -288,3 +288,17 @@ def test_a_client_polling_a_list_gets_304_until_it_changes(site: Settings, engin
         changed = c.get(f"/api/papers/{pid}", headers={"If-None-Match": tag})
         assert changed.status_code == 200 and changed.headers["etag"] != tag
         assert changed.json()["upvotes"] == c.get(f"/api/papers/{pid}").json()["upvotes"]
+
+
+def test_the_schema_names_the_etag_and_the_304(site: Settings, engine: Engine) -> None:
+    with client(site, engine) as c:
+        paths = c.get("/openapi.json").json()["paths"]
+    for path in (
+        "/api/daily_papers",
+        "/api/trending",
+        "/api/papers/search",
+        "/api/papers/{paper_id}",
+        "/api/papers/{paper_id}/similar",
+    ):
+        responses = paths[path]["get"]["responses"]
+        assert "ETag" in responses["200"]["headers"] and "304" in responses, path

@@ -241,6 +241,18 @@ def _tagged(body: str, headers: tuple[tuple[str, str], ...] = ()) -> Cached:
     return Cached(body, JSON, (*headers, ("ETag", f'"{tag}"')))
 
 
+def _conditional(extra: dict[str, Any]) -> dict[str, Any]:
+    """A public GET's `openapi_extra` with its ETag and the 304 that If-None-Match gets."""
+    responses = extra.setdefault("responses", {})
+    etag = {
+        "description": "the answer's version: send it as If-None-Match",
+        "schema": {"type": "string"},
+    }
+    responses.setdefault("200", {}).setdefault("headers", {})["ETag"] = etag
+    responses["304"] = {"description": "Not modified: the copy If-None-Match names is current"}
+    return extra
+
+
 def _answer(request: Request, hit: Cached) -> Response:
     """A kept answer, or 304 Not Modified when the client's If-None-Match names its ETag."""
     headers = dict(hit.headers)
@@ -305,7 +317,7 @@ def _items(listing: views.Listing | None) -> list[dict[str, Any]]:
     "/daily_papers",
     response_model=list[ItemOut],
     summary="Daily papers",
-    openapi_extra=paging.documented(api_links.listing_links(), total=False),
+    openapi_extra=_conditional(paging.documented(api_links.listing_links(), total=False)),
 )
 def daily_papers(
     request: Request,
@@ -399,7 +411,7 @@ def public_collections(
     "/trending",
     response_model=list[ItemOut],
     summary="Trending papers",
-    openapi_extra=paging.documented(api_links.listing_links(), total=False),
+    openapi_extra=_conditional(paging.documented(api_links.listing_links(), total=False)),
 )
 def trending(
     request: Request,
@@ -426,7 +438,7 @@ def trending(
     "/papers/search",
     response_model=list[ItemOut],
     summary="Search papers",
-    openapi_extra=paging.documented(api_links.listing_links(), total=False),
+    openapi_extra=_conditional(paging.documented(api_links.listing_links(), total=False)),
 )
 def search(
     request: Request,
@@ -510,7 +522,7 @@ def _one(site: Site, paper_id: str) -> Card:
     "/papers/{paper_id:path}/similar",
     response_model=list[ItemOut],
     summary="Similar",
-    openapi_extra=api_links.listing_links(),
+    openapi_extra=_conditional(api_links.listing_links()),
 )
 def similar(
     request: Request,
@@ -566,7 +578,7 @@ def remove_upvote(site: SiteDep, user: SignedInDep, paper_id: str) -> Response:
     "/papers/{paper_id:path}",
     response_model=PaperOut,
     summary="One paper",
-    openapi_extra=api_links.links(200, api_links.paper_links("/id")),
+    openapi_extra=_conditional(api_links.links(200, api_links.paper_links("/id"))),
 )
 def paper(request: Request, site: SiteDep, paper_id: str) -> Response:
     """One paper by arXiv id (versions and URLs are accepted)."""
