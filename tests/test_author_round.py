@@ -248,3 +248,40 @@ def test_the_readers_notifications_mark_the_authors_reply(c: TestClient, engine:
     heads = re.findall(r'<p class="comment-head">(.*?)</p>', page, re.S)
     marked = {re.search(r'href="/users/(\w+)"', h)[1]: BADGE in h for h in heads}  # type: ignore[index]
     assert marked == {"writer": True, "bystander": False}
+
+
+def test_the_authors_own_code_link_comes_before_one_found_in_the_abstract(
+    c: TestClient, engine: Engine
+) -> None:
+    """arXiv's metadata named a baseline's repository; the author adds the official one: the
+    paper's Code button, its card, its GitHub facts and the API lead with the author's."""
+    from dataclasses import replace
+
+    from paperfeed.store.enrichment import RepoFacts, save_repo
+
+    pid = "2606.88889"
+    coded = replace(NAMESAKES, id=pid, code_links=("https://github.com/else/baseline",))
+    with engine.begin() as conn:
+        upsert_papers(conn, [coded])
+        for name, stars in (("else/baseline", 9000), ("qi/official", 12)):
+            facts = RepoFacts(name, stars, 1, "Python", "MIT", None)
+            save_repo(conn, name, facts, None, DAYS[1])
+    for name in ("writer", "moderator"):
+        _as(c, name, new=True)
+    with engine.begin() as conn:
+        set_admin(conn, "moderator", True)
+    _claim_approved(c, engine, "writer", pid, "Honglin Guo")
+    token = _as(c, "writer")
+    official = "https://github.com/qi/official"
+    added = _post(c, f"/papers/{pid}/links", {"kind": "code", "url": official, "csrf_token": token})
+    assert added.status_code == 303
+    c.cookies.clear()  # what any reader sees
+    page = c.get(f"/papers/{pid}").text
+    buttons = re.findall(r'<a class="button code" href="([^"]+)"', page)
+    assert buttons == [official, "https://github.com/else/baseline"]
+    assert re.search(r"<dt>GitHub</dt><dd><a href=\"https://github.com/qi/official\"", page)
+    day = c.get("/authors/honglin-guo").text  # a listing of cards
+    card = day.split(f'href="/papers/{pid}"')[1].split("</article>")[0]
+    assert re.findall(r'<a class="code" href="([^"]+)"', card) == [official]
+    api = c.get(f"/api/papers/{pid}").json()
+    assert api["codeLinks"][0] == official and api["githubRepo"] == "qi/official"

@@ -255,8 +255,8 @@ def enrichment_for(
         return {}
     added, hub_added = _community_links(conn, paper_ids)
     keys = {pid: [repo_key(n) for n in names] for pid, names in links.items()}
-    for pid, urls in added.items():  # an added repository counts after the paper's own
-        keys.setdefault(pid, []).extend(repo_key(n) for n in map(github_name, urls) if n)
+    for pid, urls in added.items():  # added by the paper's authors (or admins): theirs first
+        keys[pid] = [repo_key(n) for n in map(github_name, urls) if n] + keys.get(pid, [])
     wanted = sorted({k for ks in keys.values() for k in ks})
     facts = {}
     if wanted:

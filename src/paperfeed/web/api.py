@@ -184,7 +184,7 @@ def paper_json(card: Card) -> dict[str, Any]:
         "arxivUrl": p.abs_url,
         "pdfUrl": p.pdf_url,
         "codeLinks": list(
-            dict.fromkeys(p.code_links + (card.enrichment.code if card.enrichment else ()))
+            dict.fromkeys((card.enrichment.code if card.enrichment else ()) + p.code_links)
         ),
         "githubRepo": repo.full_name if repo else (sig.github_repo if sig else None),
         "githubStars": repo.stars if repo else (sig.github_stars if sig else None),
