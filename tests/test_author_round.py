@@ -285,3 +285,21 @@ def test_the_authors_own_code_link_comes_before_one_found_in_the_abstract(
     assert re.findall(r'<a class="code" href="([^"]+)"', card) == [official]
     api = c.get(f"/api/papers/{pid}").json()
     assert api["codeLinks"][0] == official and api["githubRepo"] == "qi/official"
+
+
+def test_the_moderator_sees_which_namesake_each_claim_is(c: TestClient, engine: Engine) -> None:
+    with engine.begin() as conn:
+        upsert_papers(conn, [NAMESAKES])
+    for name in ("qi-first", "qi-last", "moderator"):
+        _as(c, name, new=True)
+    with engine.begin() as conn:
+        set_admin(conn, "moderator", True)
+    for who, place in (("qi-first", "1"), ("qi-last", "3")):
+        token = _as(c, who)
+        data = {"position": place, "csrf_token": token}
+        assert _post(c, f"/papers/{NAMESAKES.id}/claim", data).status_code == 303
+    _as(c, "moderator")
+    page = unescape(re.sub(r"<[^>]+>", "", c.get("/admin/community").text))
+    assert "qi-first says they are Qi Zhang (author 2 of the paper's list) on" in page
+    assert "qi-last says they are Qi Zhang (author 4 of the paper's list) on" in page
+    assert "accounts claim" not in page  # two authors, not rivals for one
