@@ -556,7 +556,7 @@ def ensure_collection(
     """The user's collection of this name, created when there is none."""
     name, slug = _named(name)
     _visible(visibility)
-    description = xml_safe(description)
+    description = _lines(xml_safe(description))
     query = select(collections).where(collections.c.user_id == user_id, collections.c.slug == slug)
     row = conn.execute(query).first()
     if row:
@@ -583,7 +583,7 @@ def edit_collection(
     (LibraryError when another of the user's collections has that name); False when it is not
     the user's."""
     values: dict[str, object] = {"visibility": _visible(visibility)}
-    values["description"] = xml_safe(description)
+    values["description"] = _lines(xml_safe(description))
     if name is not None:
         values["name"], values["slug"] = _named(name)
         other = select(collections.c.id).where(

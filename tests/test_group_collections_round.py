@@ -1,0 +1,45 @@
+"""A reading group shares collections: what the lead, a member and a stranger each see."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import Engine
+
+from paperfeed.settings import Settings
+from paperfeed.store.library import user_collections
+from tests.web_support import DAYS, client, on_day, post_form, sign_up
+
+NAME = "Reading group — week 49 🧪 <script>alert(1)</script> $x^2$ עברית"
+DESCRIPTION = (
+    "We read **two** papers on $\\alpha + \\beta$.\r\n\r\n"
+    "<script>alert(2)</script> [bad](javascript:alert(3))"
+)
+
+
+def test_a_collections_description_is_markdown_with_maths_and_inert(
+    site: Settings, engine: Engine
+) -> None:
+    ids = sorted(on_day(engine, DAYS[0]))[:2]
+    with client(site, engine) as lead, client(site, engine) as stranger:
+        sign_up(lead, "lead")
+        for pid in ids:
+            post_form(lead, f"/papers/{pid}/save", {"collection": NAME, "next": "/library"})
+        with engine.connect() as conn:
+            (week,) = user_collections(conn, 1)
+        edit = {"name": NAME, "description": DESCRIPTION, "visibility": "public"}
+        assert post_form(lead, f"/collections/{week.id}/edit", edit).status_code == 303
+        with engine.connect() as conn:
+            (week,) = user_collections(conn, 1)
+        assert week.description == DESCRIPTION.replace("\r\n", "\n")  # as typed, lines kept
+        form = lead.get(f"/library?collection={week.id}").text
+        assert re.search(r'<textarea name="description"[^>]*>We read \*\*two\*\*', form)
+        for path in (f"/c/{week.share_key}", "/collections"):
+            shown = stranger.get(path).text
+            assert "<strong>two</strong>" in shown, path
+            assert '<span class="math">$\\alpha + \\beta$</span>' in shown, path
+            assert "<script>alert" not in shown and 'href="javascript:' not in shown, path
+            assert "&lt;script&gt;alert(1)&lt;/script&gt;" in shown, path  # the name, as text
+        page = stranger.get(f"/c/{week.share_key}").text
+        described = re.search(r'<div class="sub description">(.*?)</div>', page, re.S)
+        assert described and described[1].count("<p>") == 2  # its paragraphs kept apart
