@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
+import httpx
+import pytest
 from sqlalchemy import Engine
 
 from paperfeed.settings import Settings
+from paperfeed.web import reuseport
+from tests.digest_support import free_port
 from tests.web_support import DAYS, client, on_day, sign_up
 
+PAPERFEED = Path(sys.executable).with_name("paperfeed")
 _REL_RE = re.compile(r'<a rel="(prev|next)" href="([^"]+)"')
 
 
@@ -67,3 +78,75 @@ def test_plain_comment_forms_come_back_to_the_newest_first_discussion(
         action, fields = _form(top, "/vote")
         done = c.post(action, data=fields, follow_redirects=False)
         assert done.status_code == 303 and "sort=" not in done.headers["location"]
+
+
+def _broken_workers(folder: Path, after_kill: bool) -> str:
+    """A PYTHONPATH under which serve's workers (not its supervisor) cannot import the app, as
+    during a half-installed upgrade: from the start, or (after_kill) once a marker file exists."""
+    hooks = folder / "hooks"
+    hooks.mkdir(parents=True)
+    marker = folder / "broken"
+    check = f"__import__('os').path.exists({str(marker)!r})" if after_kill else "True"
+    (hooks / "sitecustomize.py").write_text(
+        "import sys\n"
+        f"if '--multiprocessing-fork' in sys.argv and {check}:\n"
+        "    sys.modules['paperfeed.web.app'] = None  # importing it raises ImportError\n"
+    )
+    return os.pathsep.join([str(hooks), os.environ.get("PYTHONPATH", "")])
+
+
+@pytest.mark.skipif(not reuseport.SUPPORTED, reason="the SO_REUSEPORT supervisor is Linux's")
+def test_serve_stops_with_a_failure_when_its_workers_cannot_start(tmp_path: Path) -> None:
+    """Workers failing at import were restarted forever, each restart holding the supervisor
+    (and any SIGTERM) for the 120 s healthcheck: systemd had to kill it. Now serve exits 3."""
+    port = free_port()
+    env = os.environ | {
+        "PAPERFEED_DATA_DIR": str(tmp_path / "data"),
+        "HF_HUB_OFFLINE": "1",
+        "PYTHONPATH": _broken_workers(tmp_path, after_kill=False),
+    }
+    args = [str(PAPERFEED), "serve", "--port", str(port), "--workers", "2", "--no-jobs"]
+    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=110)
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert "a worker cannot start: ModuleNotFoundError" in done.stderr, done.stderr[-2000:]
+
+
+@pytest.mark.skipif(not reuseport.SUPPORTED, reason="the SO_REUSEPORT supervisor is Linux's")
+def test_sigterm_is_read_while_a_dead_worker_is_restarted(tmp_path: Path) -> None:
+    """A worker killed while the installed code is broken: serve stops, not after minutes."""
+    port = free_port()
+    env = os.environ | {
+        "PAPERFEED_DATA_DIR": str(tmp_path / "data"),
+        "HF_HUB_OFFLINE": "1",
+        "PYTHONPATH": _broken_workers(tmp_path, after_kill=True),
+    }
+    args = [str(PAPERFEED), "serve", "--port", str(port), "--workers", "2", "--no-jobs"]
+    proc = subprocess.Popen(args, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
+            for _ in range(600):
+                try:
+                    if http.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.2)
+        (tmp_path / "broken").touch()
+        workers = [
+            int(p)
+            for p in subprocess.run(
+                ["pgrep", "-P", str(proc.pid), "-f", "multiprocessing-fork"],
+                capture_output=True,
+                text=True,
+                check=False,
+            ).stdout.split()
+        ]
+        assert len(workers) == 2, workers
+        os.kill(workers[0], signal.SIGKILL)
+        stderr = proc.communicate(timeout=100)[1]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 3, stderr[-2000:]
+    assert "a worker cannot start: ModuleNotFoundError" in stderr, stderr[-2000:]

@@ -9,8 +9,10 @@ address with SO_REUSEPORT, and the kernel spreads new connections over the worke
 from __future__ import annotations
 
 import logging
+import pickle
 import socket
 import sys
+import time
 from dataclasses import dataclass
 
 from uvicorn import Config, Server
@@ -81,16 +83,48 @@ def run(config: Config, reservation: Reservation) -> None:
     original = multiprocess.Process
     # Multiprocess builds (and rebuilds) each worker through this module-level name.
     setattr(multiprocess, "Process", _WorkerProcess)  # noqa: B010
+    supervisor = multiprocess.Multiprocess(config, sockets=[reservation.group])
     try:
-        multiprocess.Multiprocess(config, sockets=[reservation.group]).run()
+        supervisor.run()
     except KeyboardInterrupt:
         pass  # as uvicorn.run: the supervisor has already stopped its workers
     finally:
         setattr(multiprocess, "Process", original)  # noqa: B010
+    if any(w.process.exitcode == STARTUP_FAILURE for w in supervisor.processes):
+        # A worker that cannot start (a half-installed upgrade's import error) stopped the
+        # supervisor: fail, so that systemd's Restart=on-failure tries again after its pause.
+        raise SystemExit(STARTUP_FAILURE)
 
 
 class _WorkerProcess(multiprocess.Process):
     """A worker process whose server listens on its own socket (the class travels by pickle)."""
+
+    def is_alive(self, timeout: float = 5) -> bool:
+        """uvicorn's check, but a worker that dies while it is asked is found dead at once:
+        uvicorn waited out the whole healthcheck time (120 s), its SIGTERM unread meanwhile."""
+        deadline = time.monotonic() + timeout
+        try:
+            self.parent_conn.send(b"ping")
+            while self.process.is_alive():
+                if self.parent_conn.poll(max(0.0, min(0.5, deadline - time.monotonic()))):
+                    self.parent_conn.recv()
+                    return True
+                if time.monotonic() >= deadline:
+                    return False
+        except (OSError, EOFError, pickle.UnpicklingError):
+            return False
+        return False
+
+    def target(self, sockets: list[socket.socket] | None = None) -> None:
+        """Serve; failing before serving (an import error) ends with uvicorn's startup-failure
+        status, which stops the supervisor instead of restarting this worker forever."""
+        try:
+            super().target(sockets)
+        except Exception as exc:
+            if self._server is not None and self._server.started:
+                raise
+            logger.error("a worker cannot start: %s: %s", type(exc).__name__, exc)
+            sys.exit(STARTUP_FAILURE)
 
     @property
     def server(self) -> Server:
