@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from html import escape
 
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from paperfeed.settings import Settings
@@ -43,3 +45,48 @@ def test_a_collections_description_is_markdown_with_maths_and_inert(
         page = stranger.get(f"/c/{week.share_key}").text
         described = re.search(r'<div class="sub description">(.*?)</div>', page, re.S)
         assert described and described[1].count("<p>") == 2  # its paragraphs kept apart
+
+
+def _named_on(c: TestClient, pid: str) -> list[str]:
+    """The public collections a paper's page names, as its reader sees them."""
+    page = c.get(f"/papers/{pid}").text
+    section = re.search(r'<section class="in-public-collections".*?</section>', page, re.S)
+    return re.findall(r'<a href="/c/[^"]+">([^<]*)</a>', section[0]) if section else []
+
+
+def test_a_papers_page_names_the_public_collections_holding_it_and_no_other(
+    site: Settings, engine: Engine
+) -> None:
+    pid, other = sorted(on_day(engine, DAYS[0]))[:2]
+    with client(site, engine) as lead, client(site, engine) as stranger:
+        sign_up(lead, "lead")
+        for name in (NAME, "drafts"):
+            post_form(lead, f"/papers/{pid}/save", {"collection": name, "next": "/library"})
+        post_form(lead, f"/papers/{other}/save", {"collection": NAME, "next": "/library"})
+        with engine.connect() as conn:
+            cols = {c.name: c for c in user_collections(conn, 1)}
+        week, drafts = cols[NAME], cols["drafts"]
+        shown = escape(NAME, quote=False)
+
+        def edit(visibility: str, name: str = NAME) -> None:
+            form = {"name": name, "description": "", "visibility": visibility}
+            assert post_form(lead, f"/collections/{week.id}/edit", form).status_code == 303
+
+        unlisted = {"name": "drafts", "description": "", "visibility": "unlisted"}
+        post_form(lead, f"/collections/{drafts.id}/edit", unlisted)
+        assert _named_on(stranger, pid) == []  # private and unlisted ones are never named
+        edit("public")
+        assert _named_on(stranger, pid) == [shown]  # a page kept before is not served stale
+        page = stranger.get(f"/papers/{pid}").text
+        assert "<script>alert(1)" not in page and 'by <a href="/users/lead">lead</a>' in page
+        assert "2 papers" in page
+        edit("public", "Week 49, renamed")
+        assert _named_on(stranger, pid) == ["Week 49, renamed"]
+        edit("private", "Week 49, renamed")
+        assert _named_on(stranger, pid) == []
+        edit("public")
+        back = f"/library?collection={week.id}"
+        post_form(lead, f"/collections/{week.id}/remove", {"paper_id": pid, "next": back})
+        assert _named_on(stranger, pid) == [] and _named_on(stranger, other) == [shown]
+        post_form(lead, f"/collections/{week.id}/delete", {"confirmed": "1"})
+        assert _named_on(stranger, other) == []

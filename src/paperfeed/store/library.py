@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from paperfeed.models import normalise_title
-from paperfeed.store.accounts import submissions, users, votes
+from paperfeed.store.accounts import bump_revision, submissions, users, votes
 from paperfeed.store.papers import author_key, find_by_title_keys
 from paperfeed.store.search_store import embedding_contracts, paper_vectors
 from paperfeed.store.tables import metadata, paper_authors, paper_categories, papers
@@ -246,11 +246,13 @@ def unsave_papers(conn: Connection, user_id: int, paper_ids: Sequence[str]) -> i
     """Remove papers from the library and the user's collections; how many were saved."""
     ids = list(paper_ids)
     mine = select(collections.c.id).where(collections.c.user_id == user_id)
-    conn.execute(
+    taken = conn.execute(
         delete(collection_items).where(
             collection_items.c.collection_id.in_(mine), collection_items.c.paper_id.in_(ids)
         )
     )
+    if taken.rowcount:
+        _touch(conn, *conn.scalars(mine))
     where = (library_items.c.user_id == user_id) & library_items.c.paper_id.in_(ids)
     gone = conn.execute(delete(library_items).where(where)).rowcount
     if gone:
@@ -594,7 +596,10 @@ def edit_collection(
         if conn.execute(other).first() is not None:
             raise LibraryError(f"you already have a collection named {values['name']}")
     where = (collections.c.id == collection_id) & (collections.c.user_id == user_id)
-    return conn.execute(update(collections).where(where).values(**values)).rowcount > 0
+    _touch(conn, collection_id)  # public before, or
+    changed = conn.execute(update(collections).where(where).values(**values)).rowcount > 0
+    _touch(conn, collection_id)  # public now
+    return changed
 
 
 def new_share_key(conn: Connection, user_id: int, collection_id: int) -> bool:
@@ -602,6 +607,7 @@ def new_share_key(conn: Connection, user_id: int, collection_id: int) -> bool:
     the user's."""
     where = (collections.c.id == collection_id) & (collections.c.user_id == user_id)
     query = update(collections).where(where).values(share_key=secrets.token_urlsafe(12))
+    _touch(conn, collection_id)
     return conn.execute(query).rowcount > 0
 
 
@@ -610,6 +616,7 @@ def delete_collection(conn: Connection, user_id: int, collection_id: int) -> boo
     where = (collections.c.id == collection_id) & (collections.c.user_id == user_id)
     if conn.execute(select(collections.c.id).where(where)).first() is None:
         return False
+    _touch(conn, collection_id)
     conn.execute(delete(collection_items).where(collection_items.c.collection_id == collection_id))
     conn.execute(delete(collections).where(where))
     return True
@@ -636,7 +643,10 @@ def add_many_to_collection(conn: Connection, collection_id: int, paper_ids: Sequ
         for pid in ids
         if pid not in there
     ]
-    return sum(_added(conn, collection_items, r) for r in rows)
+    added = sum(_added(conn, collection_items, r) for r in rows)
+    if added:
+        _touch(conn, collection_id)
+    return added
 
 
 def remove_from_collection(conn: Connection, collection_id: int, paper_id: str) -> None:
@@ -651,7 +661,20 @@ def remove_many_from_collection(
     where = (collection_items.c.collection_id == collection_id) & collection_items.c.paper_id.in_(
         list(paper_ids)
     )
-    return int(conn.execute(delete(collection_items).where(where)).rowcount)
+    taken = int(conn.execute(delete(collection_items).where(where)).rowcount)
+    if taken:
+        _touch(conn, collection_id)
+    return taken
+
+
+def _touch(conn: Connection, *collection_ids: int) -> None:
+    """Mark cached pages stale when a public collection changes: paper pages name the public
+    collections that hold them."""
+    public = select(collections.c.id).where(
+        collections.c.id.in_(collection_ids), collections.c.visibility == "public"
+    )
+    if collection_ids and conn.execute(public.limit(1)).first() is not None:
+        bump_revision(conn)
 
 
 def user_collections(conn: Connection, user_id: int) -> list[Collection]:
@@ -686,10 +709,15 @@ class PublicCollection:
 
 
 def public_collections(
-    conn: Connection, user_id: int | None = None, limit: int = 30, offset: int = 0
+    conn: Connection,
+    user_id: int | None = None,
+    limit: int = 30,
+    offset: int = 0,
+    holding: str | None = None,
 ) -> list[PublicCollection]:
     """Public collections with at least one paper, the most recently added to first (one
-    user's when `user_id` is given; none of a suspended user's)."""
+    user's when `user_id` is given, those holding the paper `holding` when it is; none of a
+    suspended user's)."""
     size, newest = func.count(collection_items.c.paper_id), func.max(collection_items.c.added_at)
     query = (
         select(collections, users.c.username, size.label("size"), newest.label("newest"))
@@ -703,6 +731,11 @@ def public_collections(
     )
     if user_id is not None:
         query = query.where(collections.c.user_id == user_id)
+    if holding is not None:
+        held = select(collection_items.c.collection_id).where(
+            collection_items.c.paper_id == holding
+        )
+        query = query.where(collections.c.id.in_(held))
     return [
         PublicCollection(_collection(r), r.username, int(r.size), r.newest)
         for r in conn.execute(query)

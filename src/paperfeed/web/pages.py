@@ -25,7 +25,7 @@ from paperfeed.store.community import (
     paper_link_list,
 )
 from paperfeed.store.enrichment import artifacts
-from paperfeed.store.library import has_positives
+from paperfeed.store.library import has_positives, public_collections
 from paperfeed.store.listings import (
     Hide,
     last_day_within,
@@ -562,6 +562,9 @@ def moderate(
     return RedirectResponse(f"/papers/{pid}", status_code=303)
 
 
+PAPER_COLLECTIONS = 10  # public collections a paper's page names
+
+
 @router.get("/papers/{paper_id:path}")
 def paper_page(
     request: Request,
@@ -583,6 +586,7 @@ def paper_page(
     def build() -> dict[str, object]:
         with site.engine.connect() as conn:
             found = views.cards(conn, [pid], user)
+            held = public_collections(conn, None, PAPER_COLLECTIONS, holding=pid)
         if found and found[0].flags.hidden and not (user and user.is_admin):
             raise HTTPException(404, f"paper {pid} is not shown here (a moderator took it down)")
         if not found:
@@ -598,6 +602,7 @@ def paper_page(
             "bibtex": entry(card.paper),
             "similar": similar,
             "similar_available": available,
+            "in_public": held,
             "volatile": not available,
             "reported": reported,  # the comment this reader just reported, to say it was sent
         }
