@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -495,6 +495,13 @@ def open_reports(conn: Connection, limit: int = 50, offset: int = 0) -> list[Ope
     found = conn.execute(_comment_query().where(comments.c.id.in_(list(reports))))
     by_id = {c.id: c for c in map(_comment, found)}
     return [OpenReport(by_id[cid], said) for cid, said in reports.items() if cid in by_id]
+
+
+def waiting_among(conn: Connection, ids: Collection[int]) -> list[Comment]:
+    """Those of `ids` still in the moderation queue (open reports, an active author), by id."""
+    waiting = _waiting_reports().where(comment_reports.c.comment_id.in_(list(ids))).subquery()
+    query = _comment_query().where(comments.c.id.in_(select(waiting.c.comment_id)))
+    return [_comment(r) for r in conn.execute(query.order_by(comments.c.id))]
 
 
 def dismiss_reports(conn: Connection, comment_id: int) -> None:

@@ -117,7 +117,17 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def _add_routes(app: FastAPI) -> None:
     from paperfeed.digest.web import router as digest_router
-    from paperfeed.web import api, auth, claims, discuss, feeds, library, markdown, pages
+    from paperfeed.web import (
+        api,
+        auth,
+        claims,
+        discuss,
+        feeds,
+        library,
+        markdown,
+        moderation,
+        pages,
+    )
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/docs", _docs, include_in_schema=False)
@@ -129,6 +139,7 @@ def _add_routes(app: FastAPI) -> None:
     app.include_router(digest_router)
     app.include_router(discuss.router)
     app.include_router(claims.router)
+    app.include_router(moderation.router)
     library.install(app)  # personal pages and /api/me; before pages' /papers/{id} catch-all
     app.include_router(pages.router)
 

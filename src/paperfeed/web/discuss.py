@@ -298,11 +298,11 @@ def moderate_form(
         else:
             set_comment_hidden(conn, comment_id, action == "hide")
         done = {"hide": "hide", "show": "unhide", "dismiss": "dismiss reports on"}
-        record_action(conn, admin.username, done[action], _logged(comment))
+        record_action(conn, admin.username, done[action], logged_comment(comment))
     return RedirectResponse("/admin/community", status_code=303)
 
 
-def _logged(comment: Comment, reason: str = "") -> str:
+def logged_comment(comment: Comment, reason: str = "") -> str:
     """A comment as the admin log names it: whose, on which paper (and why, when said)."""
     said = f" ({reason})" if reason else ""
     return f"comment {comment.id} by {comment.username} on {comment.paper_id}{said}"
@@ -333,7 +333,7 @@ def hide_form(
         return ask(request, site, admin, question, back, fields, "Hide the comment")
     with site.writing() as conn:
         set_comment_hidden(conn, comment_id, True)
-        record_action(conn, admin.username, "hide", _logged(comment, reason.strip()))
+        record_action(conn, admin.username, "hide", logged_comment(comment, reason.strip()))
     return RedirectResponse(back, status_code=303)
 
 

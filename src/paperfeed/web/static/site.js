@@ -1,15 +1,40 @@
-// A form that undoes much (data-confirm="question") asks first and says it was answered
-// (`confirmed`); without JS the server answers with a page that asks the same question.
+// A form that undoes much (data-confirm="question", on the form or the button pressed) asks
+// first and says it was answered (`confirmed`); without JS the server answers with a page that
+// asks the same question. "{n}" in a question counts the ticked boxes named "ids".
 document.addEventListener("submit", function (event) {
   var form = event.target;
-  if (!(form instanceof HTMLFormElement) || !form.dataset.confirm) return;
-  if (!window.confirm(form.dataset.confirm)) {
+  if (!(form instanceof HTMLFormElement)) return;
+  var button = event.submitter;
+  var question = (button && button.dataset.confirm) || form.dataset.confirm;
+  if (!question) return;
+  var ticked = Array.prototype.filter.call(form.elements, function (e) {
+    return e.name === "ids" && e.checked;
+  }).length;
+  if (question.indexOf("{n}") >= 0 && ticked === 0) {
+    window.alert("Tick the comments to act on first.");
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    return;
+  }
+  if (!window.confirm(question.replace("{n}", String(ticked)))) {
     event.preventDefault();
     event.stopImmediatePropagation();
     return;
   }
   markAnswered(form);
 }, true);
+
+// "Select all" (data-select-all="ids") ticks or clears the form's boxes of that name; clearing
+// one of them clears "Select all" too, so that only the boxes still ticked are sent.
+document.addEventListener("change", function (event) {
+  var box = event.target;
+  if (!(box instanceof HTMLInputElement) || !box.form) return;
+  var all = box.dataset.selectAll;
+  Array.prototype.forEach.call(box.form.elements, function (e) {
+    if (all && e.name === all) e.checked = box.checked;
+    if (!all && !box.checked && e.dataset && e.dataset.selectAll === box.name) e.checked = false;
+  });
+});
 
 // Tell the server the question was asked and answered here, so that it does not ask again.
 function markAnswered(form) {
