@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from html import escape
+from html import escape, unescape
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -51,7 +51,7 @@ def _named_on(c: TestClient, pid: str) -> list[str]:
     """The public collections a paper's page names, as its reader sees them."""
     page = c.get(f"/papers/{pid}").text
     section = re.search(r'<section class="in-public-collections".*?</section>', page, re.S)
-    return re.findall(r'<a href="/c/[^"]+">([^<]*)</a>', section[0]) if section else []
+    return re.findall(r'<a href="/c/[^"]+"><bdi>([^<]*)</bdi></a>', section[0]) if section else []
 
 
 def test_a_papers_page_names_the_public_collections_holding_it_and_no_other(
@@ -90,3 +90,38 @@ def test_a_papers_page_names_the_public_collections_holding_it_and_no_other(
         assert _named_on(stranger, pid) == [] and _named_on(stranger, other) == [shown]
         post_form(lead, f"/collections/{week.id}/delete", {"confirmed": "1"})
         assert _named_on(stranger, other) == []
+
+
+def test_a_shared_collection_is_sorted_by_title_or_newest_paper_across_its_pages(
+    site: Settings, engine: Engine
+) -> None:
+    papers = on_day(engine, DAYS[0]) | on_day(engine, DAYS[1])
+    chosen = sorted(papers)[:7]
+    with client(site, engine) as lead, client(site, engine) as member:
+        sign_up(lead, "lead")
+        for pid in chosen:
+            post_form(lead, f"/papers/{pid}/save", {"collection": "week 49", "next": "/library"})
+        with engine.connect() as conn:
+            (week,) = user_collections(conn, 1)
+        edit = {"name": "week 49", "description": "", "visibility": "unlisted"}
+        post_form(lead, f"/collections/{week.id}/edit", edit)
+        sign_up(member, "member")
+        by_title = sorted(chosen, key=lambda pid: (papers[pid].title.lower(), pid))
+        for order, expected in (("title", by_title), ("published", None)):
+            first = member.get(f"/c/{week.share_key}?order={order}")
+            assert first.status_code == 200
+            assert f'href="/c/{week.share_key}?order={order}" aria-current="page"' in first.text
+            nxt = re.search(r'rel="next" href="([^"]+)"', first.text)
+            assert nxt and f"order={order}" in unescape(nxt[1])  # the next page keeps the order
+            second = member.get(unescape(nxt[1])).text
+            shown = re.findall(r'data-id="([^"]+)"', first.text + second)
+            if expected is not None:
+                assert shown == expected
+            else:
+                p = [papers[pid] for pid in shown]
+                dates = [str(x.published or x.first_seen) for x in p]  # as stored
+                assert "None" not in dates
+                assert sorted(shown) == sorted(chosen) and dates == sorted(dates, reverse=True)
+        bad = member.get(f"/c/{week.share_key}?order=<script>")
+        assert bad.status_code == 400 and "order is one of added, published, title" in bad.text
+        assert "<script>" not in bad.text  # the value is not echoed

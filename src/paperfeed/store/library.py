@@ -766,14 +766,19 @@ def owner_name(conn: Connection, collection: Collection) -> str | None:
     return conn.execute(query).scalar()
 
 
-def collection_paper_ids(conn: Connection, collection_id: int) -> list[str]:
-    """A collection's paper ids, most recently added first."""
-    query = (
-        select(collection_items.c.paper_id)
-        .where(collection_items.c.collection_id == collection_id)
-        .order_by(collection_items.c.added_at.desc(), collection_items.c.paper_id)
+def collection_paper_ids(conn: Connection, collection_id: int, order: str = "added") -> list[str]:
+    """A collection's paper ids in `order` (one of LIBRARY_ORDERS): most recently added
+    first by default."""
+    query = select(collection_items.c.paper_id).where(
+        collection_items.c.collection_id == collection_id
     )
-    return list(conn.scalars(query))
+    if order == "added":
+        first: ColumnElement[object] = collection_items.c.added_at.desc()
+    else:
+        query = query.join(papers, papers.c.id == collection_items.c.paper_id)
+        newest = func.coalesce(papers.c.published, papers.c.first_seen).desc()
+        first = newest if order == "published" else func.lower(papers.c.title)
+    return list(conn.scalars(query.order_by(first, collection_items.c.paper_id)))
 
 
 # --- ratings ----------------------------------------------------------------------------------

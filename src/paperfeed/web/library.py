@@ -748,13 +748,17 @@ def collection_page(
     user: UserDep,
     share_key: str,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    order: Annotated[str, Query(max_length=16)] = "added",
 ) -> Response:
-    """A public or unlisted collection, a page at a time, with its feeds and exports."""
+    """A public or unlisted collection, a page at a time (newest added, newest papers or
+    titles first), with its feeds and exports."""
+    if order not in lib.LIBRARY_ORDERS:
+        raise HTTPException(400, f"order is one of {', '.join(lib.LIBRARY_ORDERS)}")
     with site.engine.connect() as conn:
         found = lib.shared_collection(conn, share_key)
         if found is None:
             raise HTTPException(404, "no such collection (it may be private)")
-        ids, per = lib.collection_paper_ids(conn, found.id), site.settings.page_size
+        ids, per = lib.collection_paper_ids(conn, found.id, order), site.settings.page_size
         views.check_page(page, len(ids), per)
         shown = views.cards(conn, ids[views.offset_of(page, per) :][:per], user)
         listing = views.Listing(
@@ -764,6 +768,7 @@ def collection_page(
             "collection": found,
             "owner": lib.owner_name(conn, found),
             "listing": listing,
+            "order": order,
             **personal_context(conn, user, [c.paper.id for c in shown]),
         }
     body = site.render("collection.html", user=user, here=_here(request), **context)
