@@ -232,8 +232,11 @@ def test_no_email_without_a_confirmed_linked_address(
     ztop = _post(c, pid, zed, "comment by zed")
     with engine.begin() as conn:
         set_suspended(conn, _uid(engine, "zed"), True)
-    for parent in (*tops, ztop):
+    for parent in tops:
         _post(c, pid, writer, "a reply", parent)
+    # A suspended account's comments leave the site: a reply to zed's is refused.
+    body = {"body": "a reply", "parent": ztop}
+    assert c.post(f"/api/papers/{pid}/comments", json=body, headers=writer).status_code == 400
     for address in ("dan@example.org", "eve@example.org", "zed@example.org"):
         assert _notices(sink, address) == []
     with engine.connect() as conn:
