@@ -285,6 +285,8 @@ def test_the_authors_own_code_link_comes_before_one_found_in_the_abstract(
     assert re.findall(r'<a class="code" href="([^"]+)"', card) == [official]
     api = c.get(f"/api/papers/{pid}").json()
     assert api["codeLinks"][0] == official and api["githubRepo"] == "qi/official"
+    md = c.get(f"/papers/{pid}.md").text  # what HfApi.read_paper reads: the same order
+    assert f"- Code: {official}" in md and md.index(official) < md.index("else/baseline")
 
 
 def test_the_moderator_sees_which_namesake_each_claim_is(c: TestClient, engine: Engine) -> None:

@@ -47,7 +47,8 @@ def _facts(card: views.Card) -> list[str]:
     return [f"- **{name}:** {value}" for name, value in rows if value]
 
 
-def _links(p: Paper, site_url: str) -> list[str]:
+def _links(p: Paper, site_url: str, added: tuple[str, ...] = ()) -> list[str]:
+    """The paper's addresses; code links its authors added (`added`) first, as its page."""
     links = [
         f"- Page: {site_url}{paper_url(p.id)}",
         f"- BibTeX: {site_url}{paper_url(p.id)}/bibtex",
@@ -56,7 +57,7 @@ def _links(p: Paper, site_url: str) -> list[str]:
         links += [f"- arXiv: {p.abs_url}", f"- PDF: {p.pdf_url}"]
     if p.doi:
         links.append(f"- DOI: https://doi.org/{p.doi}")
-    code = [u for u in p.code_links if u.startswith(("https://", "http://"))]
+    code = [u for u in dict.fromkeys(added + p.code_links) if u.startswith(("https://", "http://"))]
     return links + [f"- Code: {u}" for u in code]
 
 
@@ -66,7 +67,8 @@ def paper_markdown(card: views.Card, site_url: str) -> str:
     parts = [f"# {_text(p.title)}", "\n".join(_facts(card)), "## Abstract", _text(p.abstract)]
     if p.comments:
         parts.append(f"**Comments:** {_text(p.comments)}")
-    parts += ["## Links", "\n".join(_links(p, site_url))]
+    added = card.enrichment.code if card.enrichment else ()
+    parts += ["## Links", "\n".join(_links(p, site_url, tuple(added)))]
     return "\n\n".join(part for part in parts if part) + "\n"
 
 
