@@ -6,8 +6,14 @@ import pytest
 from playwright.sync_api import Dialog, Page, expect
 
 from paperfeed.store.accounts import find_user
-from paperfeed.store.library import user_collections
+from paperfeed.store.library import (
+    add_many_to_collection,
+    ensure_collection,
+    save_papers,
+    user_collections,
+)
 from tests.browser.conftest import LiveSite, sign_up
+from tests.web_support import stored
 
 pytestmark = pytest.mark.browser
 
@@ -51,3 +57,27 @@ def test_a_described_collection_shows_its_markdown_and_maths_to_a_stranger(
     expect(described.locator(".katex")).to_have_count(1)  # typeset, not "$\alpha + \beta$"
     expect(described.locator("p")).to_have_count(2)
     assert dialogs == []  # the name's <script> never ran
+
+
+def test_a_stranger_sorts_a_collection_and_finds_it_again_from_a_papers_page(
+    page: Page, live_site: LiveSite
+) -> None:
+    url = live_site.url
+    sign_up(page, url, "sorter")
+    with live_site.engine.begin() as conn:
+        found = find_user(conn, "sorter")
+        assert found is not None
+        week = ensure_collection(conn, found[0].id, NAME, "", "public")
+        ids = sorted(stored(live_site.engine))[:3]
+        save_papers(conn, found[0].id, ids)
+        add_many_to_collection(conn, week.id, ids)
+    page.context.clear_cookies()  # now a stranger
+    page.goto(f"{url}/c/{week.share_key}")
+    page.get_by_role("navigation", name="Order").get_by_role("link", name="title").click()
+    expect(page.get_by_role("link", name="title")).to_have_attribute("aria-current", "page")
+    titles = page.locator("article.card h3").all_inner_texts()
+    assert len(titles) == 3 and titles == sorted(titles, key=str.lower)
+    page.locator("article.card h3 a").first.click()
+    held = page.get_by_role("region", name="In public collections")
+    held.get_by_role("link", name=NAME).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(NAME)
