@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Dialog, Page, expect
 
 from paperfeed.store.accounts import find_user
@@ -67,7 +70,7 @@ def test_a_stranger_sorts_a_collection_and_finds_it_again_from_a_papers_page(
     with live_site.engine.begin() as conn:
         found = find_user(conn, "sorter")
         assert found is not None
-        week = ensure_collection(conn, found[0].id, NAME, "", "public")
+        week = ensure_collection(conn, found[0].id, NAME, "Week **49**: $e^{i\\pi}$", "public")
         ids = sorted(stored(live_site.engine))[:3]
         save_papers(conn, found[0].id, ids)
         add_many_to_collection(conn, week.id, ids)
@@ -75,9 +78,18 @@ def test_a_stranger_sorts_a_collection_and_finds_it_again_from_a_papers_page(
     page.goto(f"{url}/c/{week.share_key}")
     page.get_by_role("navigation", name="Order").get_by_role("link", name="title").click()
     expect(page.get_by_role("link", name="title")).to_have_attribute("aria-current", "page")
+    problems = _violations(page)
     titles = page.locator("article.card h3").all_inner_texts()
     assert len(titles) == 3 and titles == sorted(titles, key=str.lower)
     page.locator("article.card h3 a").first.click()
     held = page.get_by_role("region", name="In public collections")
+    expect(held).to_be_visible()
+    assert problems + _violations(page) == []
     held.get_by_role("link", name=NAME).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(NAME)
+
+
+def _violations(page: Page) -> list[str]:
+    """What axe-core finds wrong on the page, one line each."""
+    response: dict[str, Any] = Axe().run(page).response
+    return [f"{v['id']} at {n['target']}" for v in response["violations"] for n in v["nodes"]]
