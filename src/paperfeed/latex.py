@@ -64,6 +64,8 @@ _FUNCTIONS = ("log", "ln", "exp", "sin", "cos", "tan", "max", "min", "arg", "det
 # A super- or subscript group of more than one word's characters ("n^{1/2}", "e^{-x^2}").
 _SCRIPT_GROUP_RE = re.compile(r"([_^])\{([^{}]*[^\w{}][^{}]*)\}")
 _ATOM_RE = re.compile(r"[\w.]+|\S")
+# A control word ends at the first character that is not an ASCII letter (\mathbfβ is \mathbf β).
+_WORD_THEN_UNICODE_RE = re.compile(r"(\\[A-Za-z]+)(?=[^\x00-\x7f])")
 
 
 def _frac(node: LatexMacroNode, l2tobj: LatexNodes2Text) -> str:
@@ -88,7 +90,8 @@ def _converter() -> LatexNodes2Text:
 def plain_math(source: str) -> str:
     """One math expression as Unicode text (\\alpha -> α, \\frac{a+b}{c} -> (a+b)/c,
     n^{1/2} -> n^(1/2), \\log\\sum -> log ∑)."""
-    grouped = _SCRIPT_GROUP_RE.sub(lambda m: f"{m[1]}{{({m[2]})}}", source)
+    ended = _WORD_THEN_UNICODE_RE.sub(r"\1 ", source)
+    grouped = _SCRIPT_GROUP_RE.sub(lambda m: f"{m[1]}{{({m[2]})}}", ended)
     try:
         text = _converter().latex_to_text(_BARE_PERCENT_RE.sub(r"\\%", grouped))
     except Exception:  # a malformed expression reads better as written than not at all

@@ -106,3 +106,12 @@ def local_id(title: str) -> str:
 def clean_text(text: str | None) -> str:
     """Collapse arXiv's hard wraps and runs of whitespace."""
     return " ".join((text or "").split())
+
+
+_SPLIT_INITIALS = re.compile(r"\.\s+-(?=\w)")
+
+
+def name_from_parts(*parts: str | None) -> str:
+    """An author's name from arXiv's parsed parts (forenames, keyname, suffix), as arXiv prints
+    it: its parser writes the forenames "C.-P." as "C. -P.", which is "C.-P." again."""
+    return _SPLIT_INITIALS.sub(".-", clean_text(" ".join(p for p in parts if p)))

@@ -20,7 +20,7 @@ from paperfeed.ingest.run import (
     SourceError,
     Withdrawn,
 )
-from paperfeed.models import Paper, RecordError, Version, clean_text
+from paperfeed.models import Paper, RecordError, Version, clean_text, name_from_parts
 from paperfeed.util import iso
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
@@ -173,17 +173,8 @@ def parse_record(record: Element) -> Paper | RecordError | Withdrawn:
 
 def _from_arxiv(m: Element) -> Paper:
     authors = tuple(
-        clean_text(
-            " ".join(
-                filter(
-                    None,
-                    (
-                        a.findtext(f"{ARXIV}forenames"),
-                        a.findtext(f"{ARXIV}keyname"),
-                        a.findtext(f"{ARXIV}suffix"),
-                    ),
-                )
-            )
+        name_from_parts(
+            *(a.findtext(f"{ARXIV}{part}") for part in ("forenames", "keyname", "suffix"))
         )
         for a in m.findall(f"{ARXIV}authors/{ARXIV}author")
     )

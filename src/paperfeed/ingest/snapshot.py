@@ -14,7 +14,7 @@ from paperfeed.ingest.dates import BadDate, parse_date, parse_rfc822
 from paperfeed.ingest.files import json_value, numbered_lines
 from paperfeed.ingest.run import RECORD_FAULTS, Item, ReadCheckpoint
 from paperfeed.ingest.validate import BadRecord
-from paperfeed.models import Paper, RecordError, Version, clean_text
+from paperfeed.models import Paper, RecordError, Version, clean_text, name_from_parts
 
 _GMT = re.compile(r"[A-Za-z]{3}, (\d{1,2}) ([A-Z][a-z]{2}) ([12]\d{3}) (\d\d):(\d\d):(\d\d) GMT")
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -89,10 +89,10 @@ def _authors(r: dict) -> tuple[str, ...]:  # type: ignore[type-arg]
     parsed = r.get("authors_parsed")
     if isinstance(parsed, list) and all(isinstance(a, list) for a in parsed):
         try:  # [last, first, suffix] of strings, as arXiv writes them: "first last suffix"
-            names = [" ".join(" ".join(a[1:2] + a[0:1] + a[2:3]).split()) for a in parsed]
+            names = [name_from_parts(*a[1:2], *a[0:1], *a[2:3]) for a in parsed]
         except TypeError:  # a part that is not a string: the general form
             names = [
-                clean_text(" ".join(str(x) for x in a[1:2] + a[0:1] + a[2:3] if x)) for a in parsed
+                name_from_parts(*(str(x) for x in a[1:2] + a[0:1] + a[2:3] if x)) for a in parsed
             ]
         return tuple(n for n in names if n)
     text = clean_text(_text(r, "authors"))
