@@ -80,3 +80,35 @@ def test_feeds_keep_a_greek_letter_after_a_control_word(site: Settings, engine: 
     )
     assert entry.findtext(f"{ATOM}title") == "Weighting by β"
     assert entry.findtext(f"{ATOM}summary") == "A tuned weight (β) controls it."
+
+
+# Author names as real listing records write them (2506.05195, 2507.06261, 2512.04219, 2601.05747).
+SLIPPED_NAMES = {
+    "2506.05195": ("\\\\Ajinkya Umesh Mulik", "Ajinkya Umesh Mulik"),
+    "2507.06261": ("Thanh Nguy\\~ên", "Thanh Nguyễn"),
+    "2512.04219": ("Sathyanarayanan N. Aakur\\\\", "Sathyanarayanan N. Aakur"),
+    "2601.05747": ("Peter St\\ütz", "Peter Stütz"),
+}
+
+
+def test_listing_names_with_tex_slips_read_as_the_name(
+    settings: Settings, engine: Engine, tmp_path: Path
+) -> None:
+    """A TeX line break (\\\\), an accent on an accented letter and a stray backslash were shown
+    as written ("Nguy\\ ên", "St\\ütz"), and "\\\\Ajinkya" lost Ajinkya from its author page."""
+    path = tmp_path / "2026-06-15.jsonl"
+    lines = [
+        json.dumps({"id": pid, "title": f"Paper {pid}", "summary": "An abstract.",
+                    "authors": [raw, "Ann Lee"], "categories": ["cs.CV"], "comment": None})
+        for pid, (raw, _) in SLIPPED_NAMES.items()
+    ]  # fmt: skip
+    path.write_text("\n".join(lines) + "\n")
+    ingest_files(engine, settings, "listing", [path])
+    with engine.connect() as conn:
+        stored = {pid: get_paper(conn, pid) for pid in SLIPPED_NAMES}
+    assert {pid: p.authors[0] for pid, p in stored.items() if p} == {
+        pid: shown for pid, (_, shown) in SLIPPED_NAMES.items()
+    }
+    with client(settings, engine) as c:
+        page = c.get("/authors/ajinkya-umesh-mulik")
+    assert page.status_code == 200 and "2506.05195" in page.text

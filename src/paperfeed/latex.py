@@ -34,8 +34,11 @@ _CITE_RE = re.compile(
 _ESCAPE_RE = re.compile(r"\\([%&#_${}])")
 _BARE_PERCENT_RE = re.compile(r"(?<!\\)%")
 _URL_RE = re.compile(r"((?:https?://|www\.)[^\s$]+)")
-# An accent's letter: a letter, or a dotless i or j (\'\i is í).
-_BASE = r"[A-Za-z]|\\[ij](?![A-Za-z])"
+# An accent's letter: a letter, or a dotless i or j (\'\i is í); a letter already accented
+# too (Nguy\~ên is Nguyễn).
+_BASE = r"[A-Za-z]|\\[ij](?![A-Za-z])|[^\W\d_\x00-\x7f]"
+# A backslash before a letter no TeX command starts with (St\ütz): a slip, not a command.
+_STRAY_BACKSLASH_RE = re.compile(r"\\(?=[^\W\d_\x00-\x7f])")
 # \'e \'{e} {\'e} {\'{e}} \v{S} \v S {\v S}; then \ss \o{} {\O} (a control word eats the
 # spaces after it: Bj\o rn is Bjørn).
 _ACCENT_RE = re.compile(
@@ -153,7 +156,8 @@ def decode_name(name: str) -> str:
     dropped, spaces collapsed (Mikkel {\\O}bro -> Mikkel Øbro). Names hold no math."""
     if "\\" not in name and "{" not in name:
         return name
-    text = tex_accents(name).replace("{", "").replace("}", "").replace("~", " ")
+    text = _STRAY_BACKSLASH_RE.sub("", tex_accents(name.replace("\\\\", " ")))  # \\: a line break
+    text = text.replace("{", "").replace("}", "").replace("~", " ")
     return " ".join(text.split())
 
 
