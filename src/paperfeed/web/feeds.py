@@ -8,7 +8,7 @@ import html
 import re
 import threading
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated, Any, Literal
 
@@ -314,6 +314,8 @@ def _last_modified(url: str, tag: str) -> datetime:
     if held is not None and held[0] == tag:
         return held[1]
     now = datetime.now(UTC).replace(microsecond=0)
+    if held is not None and now <= held[1]:  # changed within the second the old body was dated:
+        now = held[1] + timedelta(seconds=1)  # dated later, or If-Modified-Since keeps the old
     _CHANGED.put(url, (tag, now))
     return now
 
