@@ -35,6 +35,10 @@ MAX_WINDOW_DAYS = 366
 WINDOWS = {"today": 1, "week": 7, "month": 30, "all": 0}
 INTEREST_KINDS = {"follow": lib.FOLLOW_KINDS, "mute": lib.MUTE_KINDS}
 Window = Literal["today", "week", "month", "all"]
+# A window as a query parameter; given empty (`window=`), left out as other filters are.
+OptionalWindow = Annotated[
+    Window | None, BLANK_IS_NONE, blank_or({"type": "string", "enum": list(WINDOWS)})
+]
 # A collection's id as a query parameter; given empty, left out.
 OptionalId = Annotated[
     Annotated[int, Field(ge=1, le=ROW_ID_MOST)] | None,
@@ -898,7 +902,7 @@ def feed(
     since: Annotated[OptionalDay, Query(description=_SINCE)] = None,
     until: Annotated[OptionalDay, Query(description=_UNTIL)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    window: Window | None = None,
+    window: OptionalWindow = None,
     collection: Annotated[
         OptionalId, Query(description="rank by this collection of yours alone")
     ] = None,
