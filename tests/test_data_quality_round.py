@@ -112,3 +112,24 @@ def test_listing_names_with_tex_slips_read_as_the_name(
     with client(settings, engine) as c:
         page = c.get("/authors/ajinkya-umesh-mulik")
     assert page.status_code == 200 and "2506.05195" in page.text
+
+
+def test_feeds_read_the_text_macros_of_real_abstracts() -> None:
+    """Abstracts of real listing days (1 in 70) carry \\href, \\url, \\, and nested groups, which
+    feeds, email and link previews showed as raw TeX."""
+    assert plain(r"Project page: \href{https://robotic-vis.github.io/}{this page}.") == (
+        "Project page: this page (https://robotic-vis.github.io/)."
+    )
+    assert plain(r"Code: \url{https://github.com/a/b}.") == "Code: https://github.com/a/b."
+    assert plain(r"a dataset (\textbf{15{,}729} images) of ACL\,2026") == (
+        "a dataset (15,729 images) of ACL 2026"
+    )
+    assert plain(r"found \href{https://x.org/k}{\textcolor{blue}{here}}") == (
+        "found here (https://x.org/k)"
+    )
+    assert plain(r"in {\em Cover and Thomas} with \emph{all} $x\,y$") == (
+        "in Cover and Thomas with all x y"
+    )
+    assert plain(r"a set {1,2,3} and \href{https://a.b/}{https://a.b/}") == (
+        "a set {1,2,3} and https://a.b/"
+    )

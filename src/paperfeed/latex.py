@@ -25,9 +25,16 @@ _MATH_RE = re.compile(
     rf"|\\begin\{{(?P<env>(?:{_ENVS})\*?)\}}(?P<e>.+?)\\end\{{(?P=env)\}}",
     re.S,
 )
+_GROUP = r"((?:[^{}]|\{[^{}]*\})*)"  # a group's text, one level of braces within
 _TEXT_MACRO_RE = re.compile(
-    r"\\(?:emph|textit|textbf|texttt|textrm|textsf|textsc|textsl|underline|text)\{([^{}]*)\}"
+    r"\\(?:emph|textit|textbf|texttt|textrm|textsf|textsc|textsl|underline|text)\{" + _GROUP + r"\}"
+    r"|\\textcolor\{[^{}]*\}\{" + _GROUP + r"\}|\{\\(?:em|it|bf|sl|sc|tt)\s+([^{}]*)\}"
 )
+# \url{u} and \href{u}{text}, as a reader of plain text wants them: u, and "text (u)".
+_LINK_RE = re.compile(r"\\url\{([^{}\s]*)\}|\\href\{([^{}\s]*)\}\{" + _GROUP + r"\}")
+# TeX's small spaces (0.50\,m, ACL\,2026), and a group of punctuation alone (15{,}729).
+_SPACING_RE = re.compile(r"\\[,;: ]")
+_PUNCT_GROUP_RE = re.compile(r"\{([^\w\s{}\\]?)\}")
 _CITE_RE = re.compile(
     r"~?\\(?:cite[a-z]*|ref|eqref|autoref|cref|Cref)\*?(?:\[[^\]]*\])*\{([^{}]*)\}"
 )
@@ -162,6 +169,15 @@ def decode_name(name: str) -> str:
 
 
 def _prose(text: str) -> str:
-    text = _outside_urls(text)
+    text = _outside_urls(_LINK_RE.sub(_link, text))
     cited = _CITE_RE.sub(lambda m: f" [{m[1]}]", text)
-    return _ESCAPE_RE.sub(r"\1", _TEXT_MACRO_RE.sub(r"\1", cited))
+    unwrapped = _TEXT_MACRO_RE.sub(lambda m: next(g for g in m.groups() if g is not None), cited)
+    spaced = _PUNCT_GROUP_RE.sub(r"\1", _SPACING_RE.sub(" ", unwrapped))
+    return _ESCAPE_RE.sub(r"\1", spaced)
+
+
+def _link(match: re.Match[str]) -> str:
+    if match[1] is not None:
+        return match[1]
+    url, text = match[2], " ".join(match[3].split())
+    return url if text in ("", url) else f"{text} ({url})"
