@@ -52,6 +52,8 @@ class _Crawl:
             self.problems.append(f"{self.current}: console {message.type}: {message.text}")
 
     def _failed(self, request: Request) -> None:
+        if request.failure == "net::ERR_ABORTED":
+            return  # cut short by the next page (a late favicon); a missing file answers 404
         self.problems.append(f"{self.current}: {request.url} failed ({request.failure})")
 
     def _response(self, response: Response) -> None:
