@@ -108,3 +108,32 @@ def fold_accents(text: str) -> str:
             latin = char < "\u0250" or "\u1e00" <= char <= "\u1eff"
         out.append(char)
     return unicodedata.normalize("NFC", "".join(out))
+
+
+DISPLAY_NAME_MOST = 80  # characters in a display name
+# Controls, line breaks and the marks that reorder or hide text (bidi, zero width space, BOM);
+# the joiners (U+200C, U+200D) stay: Persian, Indic scripts and emoji need them.
+_NAME_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f\ufeff]"
+)
+_BLANK_LETTERS = "\u115f\u1160\u3164\uffa0"  # Hangul fillers: letters that show nothing
+
+
+def display_name(typed: str) -> str:
+    """A display name as kept (NFC, trimmed, inner spaces single); ValueError saying why when
+    it holds a control or bidi character, shows nothing, is too long or starts with "@"."""
+    name = re.sub(" {2,}", " ", unicodedata.normalize("NFC", typed).strip())
+    if _NAME_UNSAFE.search(name):
+        raise ValueError("a display name cannot hold control, line-break or text-direction marks")
+    if len(name) > DISPLAY_NAME_MOST:
+        raise ValueError(f"a display name is at most {DISPLAY_NAME_MOST} characters")
+    if name.startswith(("@", "＠", "﹫")):
+        raise ValueError("a display name cannot start with “@”: that is how handles look")
+    if name and not any(_shows(ch) for ch in name):
+        raise ValueError("a display name needs a visible letter, digit or sign")
+    return name
+
+
+def _shows(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    return category[0] not in "ZC" and ch not in _BLANK_LETTERS and category != "Mn"

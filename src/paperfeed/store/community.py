@@ -88,6 +88,8 @@ profiles = Table(
     Column("notify_replies", Boolean, nullable=False, default=True),
     # community notices also go by email (to the address of the user's confirmed subscription)
     Column("notify_email", Boolean, nullable=False, default=True, server_default=true()),
+    # a real name shown beside the handle ("" for none); the handle stays the identity
+    Column("display_name", String(80), nullable=False, default="", server_default=""),
 )
 
 author_claims = Table(
@@ -157,6 +159,7 @@ class Comment:
     hidden: bool
     votes: int
     mentions: tuple[str, ...] = ()  # the accounts its "@name"s name
+    display_name: str = ""  # its author's, shown beside the handle ("" when suspended)
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,7 @@ class Claim:
     created_at: datetime
     decided_at: datetime | None = None  # approved, rejected, withdrawn or revoked then
     position: int = 0  # which of the paper's authors (from 0): namesakes may share a paper
+    display_name: str = ""  # the claimant's, shown beside the handle ("" when suspended)
 
 
 @dataclass(frozen=True)
@@ -205,6 +209,7 @@ class Profile:
     links: tuple[str, ...]
     notify_replies: bool
     notify_email: bool = True
+    display_name: str = ""  # shown beside the handle; "" for none
 
 
 class CommentError(ValueError):
@@ -234,9 +239,11 @@ def _comment_query() -> Select[Any]:
             users.c.created_at.label("user_created"),
             users.c.suspended_at.label("author_suspended_at"),
             func.coalesce(_VOTES.c.n, 0).label("votes"),
+            profiles.c.display_name,
         )
         .join(users, users.c.id == comments.c.user_id)
         .outerjoin(_VOTES, _VOTES.c.comment_id == comments.c.id)
+        .outerjoin(profiles, profiles.c.user_id == comments.c.user_id)
     )
 
 
@@ -256,6 +263,7 @@ def _comment(row: object) -> Comment:
         hidden=bool(r["hidden"]) or r["author_suspended_at"] is not None,
         votes=int(r["votes"]),
         mentions=tuple(str(r["mentions"] or "").split()),
+        display_name="" if r["author_suspended_at"] else str(r["display_name"] or ""),
     )
 
 
@@ -533,9 +541,8 @@ def get_profile(conn: Connection, user_id: int) -> Profile:
     if row is None:
         return Profile("", "", (), True, True)
     links = tuple(line for line in row.links.splitlines() if line.strip())
-    return Profile(
-        row.bio, row.affiliation, links, bool(row.notify_replies), bool(row.notify_email)
-    )
+    notify = (bool(row.notify_replies), bool(row.notify_email))
+    return Profile(row.bio, row.affiliation, links, *notify, display_name=row.display_name)
 
 
 def save_profile(conn: Connection, user_id: int, **values: object) -> None:
@@ -548,6 +555,7 @@ def save_profile(conn: Connection, user_id: int, **values: object) -> None:
             "links": "",
             "notify_replies": True,
             "notify_email": True,
+            "display_name": "",
         }
         conn.execute(profiles.insert().values(user_id=user_id, **(base | values)))
     else:
@@ -592,10 +600,15 @@ def _claim(row: object) -> Claim:
         r["created_at"],
         r["decided_at"],
         r["position"],
+        "" if r["suspended_at"] else str(r["display_name"] or ""),
     )
 
 
-_CLAIMS = select(author_claims, users.c.username).join(users, users.c.id == author_claims.c.user_id)
+_CLAIMS = (
+    select(author_claims, users.c.username, users.c.suspended_at, profiles.c.display_name)
+    .join(users, users.c.id == author_claims.c.user_id)
+    .outerjoin(profiles, profiles.c.user_id == author_claims.c.user_id)
+)
 # The claims that stand: a suspended account's claims leave the site and the queue with it,
 # and return if the suspension is lifted.
 _STANDING = users.c.suspended_at.is_(None)

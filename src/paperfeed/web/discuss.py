@@ -16,6 +16,7 @@ from feedgen.feed import FeedGenerator
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
+from paperfeed import text as text_rules
 from paperfeed.latex import plain
 from paperfeed.markup import MAX_COMMENT, absolute_links, maths_as_text, plain_text
 from paperfeed.store import get_paper
@@ -548,8 +549,10 @@ def _profile_form(
     profile: Profile,
     problem: str = "",
     changed: bool = False,
+    field: str = "links",
 ) -> Response:
-    """The profile form, with what was typed and what is wrong with it (a 400) when refused."""
+    """The profile form, with what was typed and what is wrong with it (a 400) when refused,
+    said beside the `field` it is about."""
     with site.engine.connect() as conn:
         linked = user_subscription(conn, user.id)
     page = site.render(
@@ -558,6 +561,7 @@ def _profile_form(
         profile=profile,
         linked=linked,
         problem=problem,
+        problem_field=field,
         password_changed=changed,
     )
     return html(site, request, page, 400 if problem else 200)
@@ -570,6 +574,7 @@ def profile_edit(
     user: SignedInDep,
     bio: Annotated[str, Form(max_length=2000)] = "",
     affiliation: Annotated[str, Form(max_length=200)] = "",
+    display_name: Annotated[str, Form(max_length=1000)] = "",
     links: Annotated[str, Form(max_length=2000)] = "",
     notify_replies: Annotated[int, Form(ge=0, le=1)] = 0,
     notify_email: Annotated[int, Form(ge=0, le=1)] = 0,
@@ -577,14 +582,23 @@ def profile_edit(
     """Save the profile."""
     urls = [u.strip() for u in links.splitlines() if u.strip()]
     bad = [u for u in urls if not u.startswith(("https://", "http://"))]
-    if bad or len(urls) > 5:  # the form again, nothing typed lost
-        typed = Profile(bio, affiliation, tuple(urls), bool(notify_replies), bool(notify_email))
+    notify = (bool(notify_replies), bool(notify_email))
+    typed = Profile(bio, affiliation, tuple(urls), *notify, display_name=display_name)
+    try:
+        name = text_rules.display_name(display_name)
+    except ValueError as refused:  # the form again, nothing typed lost
+        said = str(refused)
+        return _profile_form(
+            request, site, user, typed, said[0].upper() + said[1:] + ".", field="display_name"
+        )
+    if bad or len(urls) > 5:
         problem = f"Not an http(s) address: {bad[0]}" if bad else "At most five links."
         return _profile_form(request, site, user, typed, problem)
     with site.writing() as conn:
         save_profile(
             conn,
             user.id,
+            display_name=name,
             bio=bio.strip(),
             affiliation=affiliation.strip(),
             links="\n".join(urls),
@@ -761,6 +775,7 @@ class CommentIn(BaseModel):
 
 class CommentAuthorOut(BaseModel):
     name: str
+    displayName: str = Field(description="shown beside the handle (`name`); '' for none")
     avatarUrl: str
     isAuthor: bool
 
@@ -789,6 +804,7 @@ def comment_json(view: discussion.CommentView, authors: set[str]) -> dict[str, A
         "parent": c.parent_id,
         "author": {
             "name": c.username,
+            "displayName": c.display_name,
             "avatarUrl": f"/avatars/{c.username}.svg",
             "isAuthor": c.username in authors,
         },
@@ -930,6 +946,7 @@ def api_delete_comment(site: SiteDep, user: SignedInDep, comment_id: RowId) -> R
 
 class ProfileOut(BaseModel):
     name: str
+    displayName: str = Field(description="a real name shown beside the handle; '' for none")
     avatarUrl: str
     bio: str
     affiliation: str
@@ -950,6 +967,7 @@ def api_profile(site: SiteDep, name: str) -> dict[str, Any]:
         claims = [c.paper_id for c in mine if c.status == "approved"]
     return {
         "name": found[1],
+        "displayName": profile.display_name,
         "avatarUrl": f"/avatars/{found[1]}.svg",
         "bio": profile.bio,
         "affiliation": profile.affiliation,
