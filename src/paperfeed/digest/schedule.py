@@ -262,11 +262,14 @@ def _with_trending(
     rows = {r.id: r for r in trending_rows(conn, span[0])}
     weights = trending.TrendingWeights.from_settings(settings)
     ranked = trending.rank(list(rows.values()), trending.reference_time(span[1]), weights)
+    place = {r.id: i for i, r in enumerate(ranked)}
+    # In the trending page's order: papers of equal score (no votes yet) are then taken as it
+    # lists them, so a digest's "trending" papers are the ones at the top of that page.
     cands = [
         replace(c, upvotes=rows[c.id].upvotes, stars=rows[c.id].github_stars or 0)
         if c.id in rows
         else c
-        for c in cands
+        for c in sorted(cands, key=lambda c: place.get(c.id, len(place)))
     ]
     return cands, trending_vector(cands, {r.id: r.score for r in ranked})
 
