@@ -12,9 +12,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import Engine
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, inspect
 
 from paperfeed.settings import Settings
+from paperfeed.store import migrate
+from paperfeed.store.db import _MIGRATIONS as MIGRATIONS
 from paperfeed.web import reuseport
 from tests.digest_support import free_port
 from tests.web_support import DAYS, client, on_day, sign_up
@@ -150,3 +154,22 @@ def test_sigterm_is_read_while_a_dead_worker_is_restarted(tmp_path: Path) -> Non
             proc.wait()
     assert proc.returncode == 3, stderr[-2000:]
     assert "a worker cannot start: ModuleNotFoundError" in stderr, stderr[-2000:]
+
+
+def test_0020_indexes_collection_entries_by_paper(engine: Engine) -> None:
+    """A paper's page asks which public collections hold it: an index on the paper, not a
+    read of every collection entry; a store 0019 made gets it, and down again drops it."""
+
+    def indexed() -> bool:
+        names = {i["name"] for i in inspect(engine).get_indexes("collection_items")}
+        return "ix_collection_items_paper" in names
+
+    assert indexed()
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0019")
+    assert not indexed()
+    migrate(engine)
+    assert indexed()

@@ -102,6 +102,7 @@ collection_items = Table(
     ),
     _paper_fk(primary_key=True),
     Column("added_at", DateTime, nullable=False),
+    Index("ix_collection_items_paper", "paper_id"),  # the public collections holding a paper
 )
 
 ratings = Table(
