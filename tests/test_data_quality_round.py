@@ -133,3 +133,24 @@ def test_feeds_read_the_text_macros_of_real_abstracts() -> None:
     assert plain(r"a set {1,2,3} and \href{https://a.b/}{https://a.b/}") == (
         "a set {1,2,3} and https://a.b/"
     )
+
+
+def test_paper_pages_read_the_text_macros_of_real_abstracts(site: Settings, engine: Engine) -> None:
+    """The page showed "\\href{https://...}{code}", "0.50\\,m" and "\\textbf{15{,}729}" as typed."""
+    abstract = (
+        r"We release our \href{https://github.com/a/b}{code}; see \url{https://x.org/p}. "
+        r"The error is 0.50\,m on \textbf{15{,}729} images, with $a\,b$ and {1,2,3}."
+    )
+    paper = Paper(
+        id="2606.77779", title="Macros", abstract=abstract, authors=("A B",), version=1,
+        source="test", listing_date=DAYS[2],
+    )  # fmt: skip
+    with engine.begin() as conn:
+        upsert_papers(conn, [paper])
+    with client(site, engine) as c:
+        page = c.get("/papers/2606.77779").text
+    shown = page.split('class="abstract math">', 1)[1].split("</div>", 1)[0]
+    assert shown == (
+        "<p>We release our code (https://github.com/a/b); see https://x.org/p. The error is "
+        "0.50\u2009m on <strong>15,729</strong> images, with $a\\,b$ and {1,2,3}.</p>"
+    )

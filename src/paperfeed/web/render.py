@@ -71,13 +71,18 @@ _TEXT_MACROS = {
     "text": "",
 }
 _TEXT_MACRO_RE = re.compile(
-    r"\\(emph|textit|textsl|textbf|texttt|textsc|underline|textrm|textsf|text)\{([^{}$\\]*)\}"
+    r"\\(emph|textit|textsl|textbf|texttt|textsc|underline|textrm|textsf|text)"
+    r"\{((?:[^{}$\\]|\{[^{}$\\]*\})*)\}"
 )
+_PUNCT_GROUP_RE = re.compile(r"\{([^\w\s{}\\]?)\}")  # 15{,}729: a group of punctuation alone
 # A citation or cross-reference in an abstract: its key in brackets (the tie before it a space).
 _CITE_RE = re.compile(
     r"~?\\(?:cite[a-z]*|ref|eqref|autoref|cref|Cref)\*?(?:\[[^\]]*\])*\{([^{}]*)\}"
 )
 _TEXT_ESCAPE_RE = re.compile(r"\\([%_#]|&amp;)")
+# \url{u} and \href{u}{text} (escaped already; one level of braces within): u, "text (u)".
+_LINK_RE = re.compile(r"\\url\{([^{}\s]*)\}|\\href\{([^{}\s]*)\}\{((?:[^{}]|\{[^{}]*\})*)\}")
+_SPACING_RE = re.compile(r"\\[,;: ]")  # TeX's small spaces: 0.50\,m
 _ENVS = r"(?:equation|align|gather)\*?"
 _MATH_RE = re.compile(
     r"(\$\$.+?\$\$|\$[^$]+\$|\\\(.+?\\\)|\\\[.+?\\\]"
@@ -98,8 +103,17 @@ def _text_macros(escaped: str) -> str:
         tag = _TEXT_MACROS[match[1]]
         return f"<{tag}>{match[2]}</{tag.split()[0]}>" if tag else match[2]
 
-    cited = _CITE_RE.sub(lambda m: f" [{m[1]}]", escaped)
-    return _TEXT_ESCAPE_RE.sub(r"\1", _TEXT_MACRO_RE.sub(swap, cited))
+    cited = _CITE_RE.sub(lambda m: f" [{m[1]}]", _SPACING_RE.sub("\u2009", escaped))
+    linked = _LINK_RE.sub(_link, _PUNCT_GROUP_RE.sub(r"\1", _TEXT_MACRO_RE.sub(swap, cited)))
+    return _TEXT_ESCAPE_RE.sub(r"\1", linked)
+
+
+def _link(match: re.Match[str]) -> str:
+    # As text, as the page shows a bare address (and a title inside a link can hold no other).
+    if match[1] is not None:
+        return match[1]
+    url, text = match[2], " ".join(match[3].split())
+    return url if text in ("", url) else f"{text} ({url})"
 
 
 def author_slug(name: str) -> str:
