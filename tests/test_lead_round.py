@@ -173,3 +173,32 @@ def test_0020_indexes_collection_entries_by_paper(engine: Engine) -> None:
     assert not indexed()
     migrate(engine)
     assert indexed()
+
+
+def test_reasons_and_the_learned_page_show_no_latex_source() -> None:
+    """Saved papers about codes over $\\mathbb{F}_q$ gave reasons "mentions “mathbb”, “_q”"
+    and the learned page listed "mathbb" with a follow button; the topic's words show instead."""
+    import numpy as np
+
+    from paperfeed.recommend import model as rec
+
+    maths = "Codes over the finite field $\\mathbb{F}_q$ with $\\ell$ symbols and $\\alpha$ rates"
+    other = "Image segmentation with convolutional vision transformers on pixels"
+    docs, vecs = [], []
+    for i in range(12):
+        text, axis = (maths, 0) if i < 6 else (other, 1)
+        docs.append(
+            rec.Doc(f"p{i}", f"Paper {i}", f"{text}, variant {i}.", (f"A{i}",), ("cs.IT",), DAYS[0])
+        )
+        vecs.append(np.eye(2, dtype=np.float32)[axis] + 0.01 * i)
+    space = rec.build_space(docs[2:], np.vstack(vecs[2:]))
+    liked = [rec.Signal(docs[i], 1, "library", 1.0, vecs[i]) for i in range(2)]
+    model = rec.train(liked, space, rec.Follows(), rec.Tuning())
+    terms = [t for t, _ in rec.strongest_terms(model, space)]
+    whys = [r.why for r in rec.rank(model, space, 4)]
+    assert terms and any("finite" in t or "codes" in t for t in terms), terms
+    for shown in [*terms, *whys]:
+        for tex in ("mathbb", "_q", "ell", "alpha"):
+            assert tex not in shown.split() and f"“{tex}”" not in shown, (tex, shown)
+    assert not rec.shown_term("mathbb") and not rec.shown_term("_q")
+    assert rec.shown_term("finite field") and rec.shown_term("cancer")

@@ -743,10 +743,29 @@ FILLER = GLUE | frozenset(
 )
 
 
+# Words of LaTeX source an abstract's maths leaves among the terms ("$\\mathbb{F}_q$" gives
+# "mathbb" and "_q"): the model may weigh them (they mark a mathematical reader), but a reason
+# or the learned page naming one shows TeX, not a topic. Greek letters' names are among them;
+# words that are also English ("log", "top", "left") are not.
+TEX_WORDS = frozenset(
+    "mathbb mathcal mathrm mathbf mathfrak mathsf mathit mathscr mathtt mathop mathbbm "  # noqa: SIM905
+    "operatorname boldsymbol textbf textit textrm texttt textsc textsf textsuperscript emph "
+    "frac dfrac tfrac sqrt cdot cdots ldots vdots ddots leq geq neq le ge ne leqslant "
+    "geqslant approx simeq equiv propto infty nabla varepsilon epsilon vartheta varphi "
+    "varrho varsigma varpi alpha beta gamma delta zeta eta theta iota kappa lambda mu nu xi "
+    "omicron rho sigma tau upsilon phi chi psi omega qquad quad widehat widetilde overline "
+    "underline overrightarrow hbar ket bra braket rangle langle lvert rvert lfloor rfloor "
+    "lceil rceil emptyset varnothing setminus subseteq supseteq notin forall otimes oplus "
+    "rightarrow leftarrow mapsto longrightarrow ell mathrel limits displaystyle bm".split()
+)
+
+
 def shown_term(term: str) -> bool:
     """Whether a term means something to a reader: not only a comment line's scaffolding or
-    an abstract's filler, nor a fragment that begins or ends with glue."""
+    an abstract's filler, nor a fragment that begins or ends with glue, nor LaTeX source."""
     words = term.split()
+    if any(word in TEX_WORDS or word.startswith("_") for word in words):
+        return False
     if all(word in SCAFFOLDING or word in FILLER for word in words):
         return False
     return not (len(words) > 1 and (words[0] in GLUE or words[-1] in GLUE))
