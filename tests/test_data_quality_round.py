@@ -3,7 +3,9 @@ records (the Kaggle snapshot sample, recorded OAI-PMH responses, real listing te
 
 from __future__ import annotations
 
+import gzip
 import json
+from datetime import date
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -154,3 +156,30 @@ def test_paper_pages_read_the_text_macros_of_real_abstracts(site: Settings, engi
         "<p>We release our code (https://github.com/a/b); see https://x.org/p. The error is "
         "0.50\u2009m on <strong>15,729</strong> images, with $a\\,b$ and {1,2,3}.</p>"
     )
+
+
+DEMO_LISTINGS = Path(__file__).parent.parent / "src" / "paperfeed" / "demo" / "listings"
+
+
+def test_an_old_paper_back_in_a_listing_is_not_that_days_new_paper(
+    settings: Settings, engine: Engine, tmp_path: Path
+) -> None:
+    """2411.19594 (November 2024) is in the real listing of 2026-06-29, as a replacement: it was
+    shown among that day's new papers, and the API dated it 2026-06-29."""
+    with gzip.open(DEMO_LISTINGS / "2026-06-29.jsonl.gz", "rt") as handle:
+        records = [json.loads(line) for line in handle]
+    old = next(r for r in records if r["id"] == "2411.19594")
+    new = next(r for r in records if r["id"].startswith("2606."))
+    path = tmp_path / "2026-06-29.jsonl"
+    path.write_text(json.dumps(old) + "\n" + json.dumps(new) + "\n")
+    ingest_files(engine, settings, "listing", [path])
+    with engine.connect() as conn:
+        kept, listed = get_paper(conn, "2411.19594"), get_paper(conn, new["id"])
+    assert kept is not None and kept.title and kept.listing_date is None
+    assert listed is not None and listed.listing_date == date(2026, 6, 29)
+    with client(settings, engine) as c:
+        day = c.get("/api/daily_papers?date=2026-06-29").json()
+        assert c.get("/papers/2411.19594").status_code == 200
+        shown = c.get("/api/papers/2411.19594").json()
+    assert [d["paper"]["id"] for d in day] == [new["id"]]
+    assert shown["publishedAt"] is None and shown["listingDate"] is None
