@@ -202,3 +202,24 @@ def test_reasons_and_the_learned_page_show_no_latex_source() -> None:
             assert tex not in shown.split() and f"“{tex}”" not in shown, (tex, shown)
     assert not rec.shown_term("mathbb") and not rec.shown_term("_q")
     assert rec.shown_term("finite field") and rec.shown_term("cancer")
+
+
+def test_a_harvested_new_paper_is_listed_on_the_day_arxiv_stamped_it(engine: Engine) -> None:
+    """Papers from `harvest` (what the daily pipeline runs) had no listing day, so a store fed
+    by it showed none on its daily pages or in digests. A new paper is listed on its record's
+    datestamp (its announcement); a replaced old paper, as in arXiv's new listings, on none."""
+    from datetime import date
+
+    from paperfeed.store import get_paper
+    from tests.replay import Reply, replay
+    from tests.test_ingest_oai import LAST_PAGE, harvest
+
+    page = LAST_PAGE.replace(b"<created>2014-12-29</created>", b"<created>2017-12-13</created>")
+    assert page != LAST_PAGE
+    with replay(lambda r: Reply(page)) as server:
+        report, _ = harvest(engine, server.url, retries=0)
+    assert report.inserted == 3  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        new, old = get_paper(conn, "1412.8323"), get_paper(conn, "1507.07790")
+    assert new is not None and new.listing_date == date(2017, 12, 14)
+    assert old is not None and old.listing_date is None

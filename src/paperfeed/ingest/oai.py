@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from xml.etree.ElementTree import Element
 
@@ -162,13 +162,32 @@ def parse_record(record: Element) -> Paper | RecordError | Withdrawn:
             return Withdrawn(parse_arxiv_id(identifier.rsplit(":", 1)[-1])[0])
         meta = record.find(f"{OAI}metadata")
         raw, plain = meta.find(f"{RAW}arXivRaw"), meta.find(f"{ARXIV}arXiv")  # type: ignore[union-attr]
-        if raw is not None:
-            return _from_raw(raw)
-        if plain is not None:
-            return _from_arxiv(plain)
-        return RecordError(identifier, "no arXiv or arXivRaw metadata in the record")
+        if raw is None and plain is None:
+            return RecordError(identifier, "no arXiv or arXivRaw metadata in the record")
+        paper = _from_raw(raw) if raw is not None else _from_arxiv(plain)  # type: ignore[arg-type]
+        return _listed(paper, record.findtext(f"{OAI}header/{OAI}datestamp"))
     except RECORD_FAULTS as exc:
         return RecordError(identifier[:200], f"malformed record: {exc}")
+
+
+# A record whose first version is this recent when arXiv stamps it is a new paper of that
+# announcement (a weekend's submissions wait three days); an older one is a replacement.
+NEW_WITHIN_DAYS = 7
+
+
+def _listed(paper: Paper, datestamp: str | None) -> Paper:
+    """A new paper listed on the day arXiv's OAI stamped it (its announcement): harvested
+    papers had no day, so a store fed by `harvest` showed none on its daily pages or in
+    digests. A replacement of an older paper gets no day, as in arXiv's own new listings."""
+    try:
+        stamped = parse_date(datestamp)
+    except BadDate:
+        return paper
+    if stamped is None or paper.published is None:
+        return paper
+    if not 0 <= (stamped.date() - paper.published.date()).days <= NEW_WITHIN_DAYS:
+        return paper
+    return replace(paper, listing_date=stamped.date())
 
 
 def _from_arxiv(m: Element) -> Paper:
