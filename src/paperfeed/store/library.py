@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from slugify import slugify
 from sqlalchemy import (
@@ -21,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Select,
     SmallInteger,
     String,
     Table,
@@ -446,13 +448,7 @@ def library(
                 by_author.exists(),
             )
         )
-    if order == "added":
-        first: ColumnElement[object] = library_items.c.added_at.desc()
-    else:
-        query = query.join(papers, papers.c.id == library_items.c.paper_id)
-        newest = func.coalesce(papers.c.published, papers.c.first_seen).desc()
-        first = newest if order == "published" else func.lower(papers.c.title)
-    rows = conn.execute(query.order_by(first, library_items.c.paper_id)).all()
+    rows = conn.execute(_in_order(query, library_items, order)).all()
     names = _collection_names(conn, user_id)
     return [
         LibraryItem(r.paper_id, r.state, r.note, r.added_at, names.get(r.paper_id, ()))
@@ -773,13 +769,19 @@ def collection_paper_ids(conn: Connection, collection_id: int, order: str = "add
     query = select(collection_items.c.paper_id).where(
         collection_items.c.collection_id == collection_id
     )
+    return list(conn.scalars(_in_order(query, collection_items, order)))
+
+
+def _in_order(query: Select[Any], items: Table, order: str) -> Select[Any]:
+    """A query over library or collection entries (`items`) in `order` (one of
+    LIBRARY_ORDERS): most recently added, newest paper or title first; ties by paper id."""
     if order == "added":
-        first: ColumnElement[object] = collection_items.c.added_at.desc()
+        first: ColumnElement[object] = items.c.added_at.desc()
     else:
-        query = query.join(papers, papers.c.id == collection_items.c.paper_id)
+        query = query.join(papers, papers.c.id == items.c.paper_id)
         newest = func.coalesce(papers.c.published, papers.c.first_seen).desc()
         first = newest if order == "published" else func.lower(papers.c.title)
-    return list(conn.scalars(query.order_by(first, collection_items.c.paper_id)))
+    return query.order_by(first, items.c.paper_id)
 
 
 # --- ratings ----------------------------------------------------------------------------------
