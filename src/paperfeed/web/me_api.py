@@ -216,24 +216,35 @@ _LIBRARY = "/api/me/library"
     "/ratings",
     response_model=list[RatingOut],
     summary="List your ratings",
-    openapi_extra=api_links.links(
-        200,
-        {
-            "Unrate": api_links.link(
-                "DELETE",
-                _RATINGS,
-                "Take the first back",
-                {"paper_id": "$response.body#/0/paper/id"},
-            )
-        },
+    openapi_extra=paging.documented(
+        api_links.links(
+            200,
+            {
+                "Unrate": api_links.link(
+                    "DELETE",
+                    _RATINGS,
+                    "Take the first back",
+                    {"paper_id": "$response.body#/0/paper/id"},
+                )
+            },
+        )
     ),
 )
-def ratings(site: SiteDep, user: SignedInDep) -> Response:
-    """Your ratings, newest first: each paper with 1 (more like this) or -1 (less like this)."""
+def ratings(
+    request: Request,
+    site: SiteDep,
+    user: SignedInDep,
+    p: PageIndex = 0,
+    limit: paging.OptionalLimit = None,
+) -> Response:
+    """Your ratings, newest first: each paper with 1 (more like this) or -1 (less like this);
+    a page at a time with `limit` (X-Total-Count: how many there are in all)."""
     with site.engine.connect() as conn:
-        rated = lib.list_ratings(conn, user.id)
+        rated, headers = paging.in_pages(
+            request, site.settings.public_url, lib.list_ratings(conn, user.id), p, limit
+        )
         cards = {c.paper.id: c for c in views.cards(conn, [r.paper_id for r in rated], user)}
-    return _json(
+    answer = _json(
         [
             {
                 "paper": paper_json(cards[r.paper_id]),
@@ -244,6 +255,8 @@ def ratings(site: SiteDep, user: SignedInDep) -> Response:
             if r.paper_id in cards
         ]
     )
+    answer.headers.update(headers)
+    return answer
 
 
 @router.put(
@@ -425,9 +438,7 @@ def library(
         str, Query(max_length=200, description="words of the title, an author or your note")
     ] = "",
     p: PageIndex = 0,
-    limit: Annotated[
-        int | None, Query(ge=1, le=1000, description="items per page; all when left out")
-    ] = None,
+    limit: paging.OptionalLimit = None,
     order: Annotated[
         Literal["added", "published", "title"],
         Query(description="newest saved (default), newest published, or title A to Z"),
@@ -441,7 +452,7 @@ def library(
             own_collection(conn, user.id, collection)
         found = lib.library(conn, user.id, collection, q, order)
         found = [i for i in found if state in (None, i.state)]
-        items = found[p * limit : (p + 1) * limit] if limit else found
+        items, headers = paging.in_pages(request, site.settings.public_url, found, p, limit)
         cards = {c.paper.id: c for c in views.cards(conn, [i.paper_id for i in items], user)}
     answer = _json(
         [
@@ -456,9 +467,7 @@ def library(
             if i.paper_id in cards
         ]
     )
-    answer.headers["X-Total-Count"] = str(len(found))
-    more = limit is not None and (p + 1) * limit < len(found)
-    answer.headers.update(paging.page_links(request, site.settings.public_url, p, more))
+    answer.headers.update(headers)
     return answer
 
 
@@ -718,7 +727,9 @@ async def import_file(
 def _links(path: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The links of a list of follows or mutes, and of one just added."""
     here = f"/api/me/{path}"
-    first = api_links.links(200, {"Remove": api_links.remove_interest(here, "/0")})
+    first = paging.documented(
+        api_links.links(200, {"Remove": api_links.remove_interest(here, "/0")})
+    )
     added = {
         "Remove": api_links.remove_interest(here, ""),
         "List": api_links.link("GET", here, "All of them"),
@@ -733,9 +744,16 @@ _REMOVE_ONE = (
 
 
 @router.get("/follows", name="list_follows", openapi_extra=_FOLLOWS[0])
-def list_follows(site: SiteDep, user: SignedInDep) -> Response:
-    """The authors, categories and searches you follow."""
-    return _interests(site, user, "follow")
+def list_follows(
+    request: Request,
+    site: SiteDep,
+    user: SignedInDep,
+    p: PageIndex = 0,
+    limit: paging.OptionalLimit = None,
+) -> Response:
+    """The authors, categories and searches you follow, oldest first; a page at a time with
+    `limit` (X-Total-Count: how many there are in all)."""
+    return _interests(request, site, user, "follow", p, limit)
 
 
 @router.post(
@@ -769,9 +787,16 @@ def remove_follow(
 
 
 @router.get("/mutes", name="list_mutes", openapi_extra=_MUTES[0])
-def list_mutes(site: SiteDep, user: SignedInDep) -> Response:
-    """The keywords, authors and categories you mute."""
-    return _interests(site, user, "mute")
+def list_mutes(
+    request: Request,
+    site: SiteDep,
+    user: SignedInDep,
+    p: PageIndex = 0,
+    limit: paging.OptionalLimit = None,
+) -> Response:
+    """The keywords, authors and categories you mute, oldest first; a page at a time with
+    `limit` (X-Total-Count: how many there are in all)."""
+    return _interests(request, site, user, "mute", p, limit)
 
 
 @router.post(
@@ -800,10 +825,15 @@ def remove_mute(
     return _remove_interest(site, user, "mute", _kind_and_value("mute", kind, value, body))
 
 
-def _interests(site: Site, user: User, what: str) -> Response:
+def _interests(
+    request: Request, site: Site, user: User, what: str, p: int, limit: int | None
+) -> Response:
     with site.engine.connect() as conn:
         found = lib.interests(conn, user.id, what)
-    return _json([{"kind": i.kind, "value": i.value, "label": i.label} for i in found])
+    items, headers = paging.in_pages(request, site.settings.public_url, found, p, limit)
+    answer = _json([{"kind": i.kind, "value": i.value, "label": i.label} for i in items])
+    answer.headers.update(headers)
+    return answer
 
 
 def _add_interest(site: Site, user: User, what: str, body: InterestIn) -> Response:

@@ -3,7 +3,8 @@ next and previous pages, so a client follows `rel="next"` until there is none.""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Sequence
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, urlencode
 
 from fastapi import Query, Request
@@ -11,6 +12,11 @@ from fastapi import Query, Request
 from paperfeed.web.views import MAX_PAGE
 
 PageIndex = Annotated[int, Query(ge=0, le=MAX_PAGE - 1, description="0-based page index")]
+# The page size of a personal list (library, ratings, follows, mutes): all of it when left out.
+OptionalLimit = Annotated[
+    int | None, Query(ge=1, le=1000, description="items per page; all when left out")
+]
+T = TypeVar("T")
 _PATH_SAFE = "/:@-._~!$&'()*+,;="
 HEADERS: dict[str, Any] = {
     "Link": {
@@ -34,6 +40,16 @@ def page_links(request: Request, base_url: str, p: int, more: bool) -> dict[str,
         return {}
     links = (f'<{_page_url(request, base_url, page)}>; rel="{rel}"' for rel, page in rels)
     return {"Link": ", ".join(links)}
+
+
+def in_pages(
+    request: Request, base_url: str, found: Sequence[T], p: int, limit: int | None
+) -> tuple[list[T], dict[str, str]]:
+    """Page `p` of a whole list (all of it when `limit` is None) and its headers: how many the
+    list holds (X-Total-Count) and the links to the pages beside it."""
+    items = list(found[p * limit : (p + 1) * limit] if limit else found)
+    more = limit is not None and (p + 1) * limit < len(found)
+    return items, {"X-Total-Count": str(len(found))} | page_links(request, base_url, p, more)
 
 
 def _page_url(request: Request, base_url: str, page: int) -> str:
