@@ -471,6 +471,8 @@ def candidate_item(
 
 
 def _trending_why(cand: Candidate) -> str:
+    if cand.featured:
+        return "featured on trending"
     if cand.upvotes:
         return f"trending: {cand.upvotes} upvote{'' if cand.upvotes == 1 else 's'}"
     if cand.stars:

@@ -266,12 +266,19 @@ def _with_trending(
     # In the trending page's order: papers of equal score (no votes yet) are then taken as it
     # lists them, so a digest's "trending" papers are the ones at the top of that page.
     cands = [
-        replace(c, upvotes=rows[c.id].upvotes, stars=rows[c.id].github_stars or 0)
+        replace(
+            c,
+            upvotes=rows[c.id].upvotes,
+            stars=rows[c.id].github_stars or 0,
+            featured=rows[c.id].featured,
+        )
         if c.id in rows
         else c
         for c in sorted(cands, key=lambda c: place.get(c.id, len(place)))
     ]
-    return cands, trending_vector(cands, {r.id: r.score for r in ranked})
+    # A featured paper heads the trending page whatever its votes: it scores as the top one.
+    top = max((r.score for r in ranked), default=0.0)
+    return cands, trending_vector(cands, {r.id: top if r.featured else r.score for r in ranked})
 
 
 def stored_vectors(embeddings: Embeddings | None, ids: Sequence[str]) -> dict[str, np.ndarray]:

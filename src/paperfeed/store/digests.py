@@ -228,6 +228,7 @@ class Candidate:
     upvotes: int
     stars: int
     listing_date: date | None
+    featured: bool = False  # put first on the trending page by an editor
 
 
 def candidates(conn: Connection, start: date, end: date) -> list[Candidate]:
