@@ -52,7 +52,7 @@ from paperfeed.store.community import (
 )
 from paperfeed.store.digests import paper_titles, user_subscription
 from paperfeed.store.jobs import record_action
-from paperfeed.store.library import public_collections
+from paperfeed.store.library import has_feed_token, public_collections, revoke_feed_tokens
 from paperfeed.store.listings import paper_flags
 from paperfeed.text import xml_safe
 from paperfeed.web import api_links, discussion, paging
@@ -536,10 +536,11 @@ def profile_edit_page(
     password: Annotated[str, Query(max_length=16)] = "",
 ) -> Response:
     """The form to edit one's profile and change the password (`password=changed`: it says
-    the change was made)."""
+    the change was made; `changed-feed`: and the private feed URL was revoked)."""
     with site.engine.connect() as conn:
         profile = get_profile(conn, user.id)
-    return _profile_form(request, site, user, profile, changed=password == "changed")
+    said = password if password in ("changed", "changed-feed") else ""
+    return _profile_form(request, site, user, profile, changed=said)
 
 
 def _profile_form(
@@ -548,7 +549,7 @@ def _profile_form(
     user: User,
     profile: Profile,
     problem: str = "",
-    changed: bool = False,
+    changed: str = "",
     field: str = "links",
 ) -> Response:
     """The profile form, with what was typed and what is wrong with it (a 400) when refused,
@@ -617,7 +618,8 @@ def change_password(
     new: Annotated[str, Form(max_length=1000)],
 ) -> Response:
     """Change the password after checking the current one; every other session (other
-    browsers, API tokens) ends, as a stolen password's would."""
+    browsers, API tokens) ends and the private feed URL is revoked, as a stolen password's
+    would be: whoever held the old password may have taken any of them."""
     try:  # under the sign-in limits: a borrowed session must not guess the password freely
         limited_sign_in(site, request, user.username, current)
     except BadCredentials as exc:
@@ -629,7 +631,10 @@ def change_password(
     with site.writing() as conn:
         set_password_hash(conn, user.id, hash_new_password(new))
         end_sessions(conn, user.id, keep=request.cookies.get(SESSION_COOKIE))
-    return RedirectResponse("/settings/profile?password=changed#password", status_code=303)
+        had_feed = has_feed_token(conn, user.id)
+        revoke_feed_tokens(conn, user.id)
+    said = "changed-feed" if had_feed else "changed"
+    return RedirectResponse(f"/settings/profile?password={said}#password", status_code=303)
 
 
 def _may_edit_links(site: Site, user: User, pid: str) -> None:
