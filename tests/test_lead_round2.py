@@ -12,12 +12,14 @@ from paperfeed.digest.schedule import run_due
 from paperfeed.digest.subscriber import normalise_email
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
-from paperfeed.store.accounts import create_user, set_vote
+from paperfeed.store.accounts import create_user, set_admin, set_vote
+from paperfeed.store.community import add_comment, report_comment
 from paperfeed.store.listings import set_flags
 from tests.digest_support import Sink
-from tests.web_support import client
+from tests.web_support import DAYS, client, csrf_token, on_day, sign_up
 
 NOW = datetime(2026, 6, 29, 12, tzinfo=UTC)
+PASSWORD = "correct horse battery"
 
 
 def _trending_subscriber(engine: Engine, email: str) -> None:
@@ -67,3 +69,34 @@ def test_a_featured_paper_heads_a_digests_trending_as_it_heads_the_trending_page
     whys = re.findall(r"Why: (.+)", text)
     assert sent[0] == low and whys[0] == "featured on trending", (sent, whys)
     assert sent[1:] == voted[:3] and whys[1:] == ["trending: 1 upvote"] * 3
+
+
+def test_a_suspended_accounts_reports_leave_the_queue_until_lifted(
+    site: Settings, engine: Engine
+) -> None:
+    """A troll mass-reports fair comments, and is suspended: those reports no longer fill the
+    moderators' queue (only the troll's were counted there before); a comment another reader
+    also reported stays, naming only that reader; lifting the suspension brings them back."""
+    pid = sorted(on_day(engine, DAYS[1]))[0]
+    with engine.begin() as conn:
+        ids = {n: create_user(conn, n, "x").id for n in ("troll", "fair", "reader")}
+        fair = [
+            add_comment(conn, pid, ids["fair"], f"Section {i} is clear.", None) for i in range(5)
+        ]
+        for cid in fair:
+            report_comment(conn, cid, ids["troll"], "trollreason")
+        report_comment(conn, fair[0], ids["reader"], "readerreason")
+    with client(site, engine) as c:
+        sign_up(c, "mod", PASSWORD)
+        with engine.begin() as conn:
+            set_admin(conn, "mod", True)
+        token = csrf_token(c, "/")
+        assert "5 reported comments wait" in c.get("/admin/community").text
+        data = {"suspended": "1", "confirmed": "1", "csrf_token": token}
+        assert c.post("/admin/community/suspend/troll", data=data).status_code < 400
+        left = c.get("/admin/community").text
+        assert "1 reported comment waits" in left, left
+        assert "readerreason" in left and "trollreason" not in left
+        data = {"suspended": "0", "csrf_token": token}
+        assert c.post("/admin/community/suspend/troll", data=data).status_code < 400
+        assert "5 reported comments wait" in c.get("/admin/community").text

@@ -468,11 +468,13 @@ class OpenReport:
 def _waiting_reports() -> Select[Any]:
     """Reported comments awaiting a moderator (by their first report), leaving out those of
     suspended accounts: off the site already, they come back with their reports if it is
-    lifted."""
+    lifted. Reports by suspended accounts count neither (a suspended spammer's reports no
+    longer fill the queue) and come back the same way."""
     return (
         select(comment_reports.c.comment_id, func.min(comment_reports.c.id).label("first"))
         .join(comments, comments.c.id == comment_reports.c.comment_id)
         .where(comment_reports.c.resolved.is_(False), comments.c.user_id.in_(_ACTIVE_IDS))
+        .where(comment_reports.c.user_id.in_(_ACTIVE_IDS))
         .group_by(comment_reports.c.comment_id)
     )
 
@@ -493,6 +495,7 @@ def open_reports(conn: Connection, limit: int = 50, offset: int = 0) -> list[Ope
         select(comment_reports.c.comment_id, users.c.username, comment_reports.c.reason)
         .join(users, users.c.id == comment_reports.c.user_id)
         .where(comment_reports.c.resolved.is_(False), comment_reports.c.comment_id.in_(ids))
+        .where(users.c.suspended_at.is_(None))
         .order_by(comment_reports.c.id)
     )
     reports: dict[int, list[tuple[str, str]]] = {}
