@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 
 _NEW = r"\d{4}\.\d{4,5}"
 _OLD = r"[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}"
@@ -56,3 +57,11 @@ def submitted_month(paper_id: str) -> tuple[int, int] | None:
     yy = int(match[1])
     year = 2000 + yy if match.re is _NEW_MONTH or yy < 91 else 1900 + yy
     return year, int(match[2])
+
+
+def new_that_day(paper_id: str, day: date) -> bool:
+    """Whether a paper listed on `day` can be that day's new paper: an id names the month of
+    its first version, so one two months or more older is an old paper back as a replacement
+    or cross-list (arXiv lists those apart). Ids of no known shape count as new."""
+    month = submitted_month(paper_id)
+    return month is None or (day.year - month[0]) * 12 + day.month - month[1] < 2

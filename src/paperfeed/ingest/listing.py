@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
-from paperfeed.arxiv_ids import parse_arxiv_id, submitted_month
+from paperfeed.arxiv_ids import new_that_day, parse_arxiv_id
 from paperfeed.ingest.code_links import find_code_links
 from paperfeed.ingest.files import json_value, numbered_lines
 from paperfeed.ingest.run import RECORD_FAULTS, Item, ReadCheckpoint
@@ -71,19 +71,11 @@ def paper_from_listing(r: object, day: date | None) -> Paper:
         comments=comment,
         code_links=find_code_links(abstract, comment),
         source="listing",
-        listing_date=day if day and _new_that_day(pid, day) else None,
+        listing_date=day if day and new_that_day(pid, day) else None,
         # Without versions, the listing day orders re-listings: a later one is newer.
         updated=datetime.combine(day, time()) if day else None,
         withdrawn=bool(comment and "withdrawn" in comment.lower()),
     )
-
-
-def _new_that_day(pid: str, day: date) -> bool:
-    """Whether a listed paper is new that day: an id names the month of the first version, so one
-    two months or more older is an old paper back as a replacement or cross-list (not on the day's
-    page, as arXiv lists those apart)."""
-    month = submitted_month(pid)
-    return month is None or (day.year - month[0]) * 12 + day.month - month[1] < 2
 
 
 def _str(r: dict, key: str) -> str:  # type: ignore[type-arg]
