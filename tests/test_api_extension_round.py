@@ -3,9 +3,12 @@ every personal list a page at a time, calls from another origin, and refusals in
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from paperfeed.settings import Settings
@@ -71,3 +74,89 @@ def test_the_schema_documents_the_paging_of_every_personal_list(
         names = {p["name"] for p in get["parameters"]}
         assert {"p", "limit"} <= names, path
         assert {"Link", "X-Total-Count"} <= set(get["responses"]["200"]["headers"]), path
+
+
+ELSEWHERE = "https://elsewhere.example"
+EXTENSION = "chrome-extension://abcdefghijklmnop"
+
+
+def _preflight(c: TestClient, path: str, origin: str, method: str, headers: str) -> Any:
+    return c.options(
+        path,
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": method,
+            "Access-Control-Request-Headers": headers,
+        },
+    )
+
+
+def test_any_origin_may_read_the_public_api_and_feeds_without_cookies(
+    site: Settings, engine: Engine
+) -> None:
+    """A page of another site reads public GETs (`*`, never with credentials), sees the
+    paging headers, and gets nothing CORS on the HTML site."""
+    pid = sorted(on_day(engine, DAYS[1]))[0]
+    with client(site, engine) as c:
+        for path in (
+            "/api/daily_papers?limit=2",
+            f"/api/papers/{pid}",
+            "/feeds/daily.atom",
+            "/openapi.json",
+            f"/papers/{pid}/bibtex",
+            "/api/nothing-here",
+        ):
+            got = c.get(path, headers={"Origin": ELSEWHERE})
+            assert got.headers["access-control-allow-origin"] == "*", path
+            assert "access-control-allow-credentials" not in got.headers, path
+        exposed = got.headers["access-control-expose-headers"]
+        assert {"Link", "X-Total-Count", "ETag", "Retry-After"} <= set(exposed.split(", "))
+        assert (
+            "access-control-allow-origin" not in c.get("/", headers={"Origin": ELSEWHERE}).headers
+        )
+        # Conditional GETs are preflighted: allowed for any origin.
+        ok = _preflight(c, "/api/daily_papers", ELSEWHERE, "GET", "if-none-match")
+        assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == "*"
+
+
+def test_only_configured_origins_may_send_a_bearer_token_or_write(
+    site: Settings, engine: Engine
+) -> None:
+    """The preflight of a bearer-token call or a write is answered 200 for an origin in
+    PAPERFEED_CORS_ORIGINS (that origin echoed, no credentials) and refused in the API's error
+    shape for any other; another origin's write gets no CORS header to read it by."""
+    configured = site.model_copy(update={"cors_origins": f"{EXTENSION},https://app.example.org"})
+    with client(configured, engine) as c:
+        for method, headers in (("GET", "authorization"), ("POST", "authorization,content-type")):
+            ok = _preflight(c, "/api/me/library", EXTENSION, method, headers)
+            assert ok.status_code == 200, ok.text
+            assert ok.headers["access-control-allow-origin"] == EXTENSION
+            assert method in ok.headers["access-control-allow-methods"]
+            assert "Authorization" in ok.headers["access-control-allow-headers"]
+            assert "access-control-allow-credentials" not in ok.headers
+
+            refused = _preflight(c, "/api/me/library", ELSEWHERE, method, headers)
+            assert refused.status_code == 400
+            assert refused.headers["content-type"] == "application/json"
+            assert "PAPERFEED_CORS_ORIGINS" in refused.json()["detail"]
+            assert "Authorization" not in refused.headers.get("access-control-allow-headers", "")
+
+        auth = bearer(c, "extension")
+        c.cookies.clear()
+        mine = c.get("/api/me/library", headers=auth | {"Origin": EXTENSION})
+        assert mine.status_code == 200
+        assert mine.headers["access-control-allow-origin"] == EXTENSION
+        assert "Origin" in mine.headers["vary"]
+        login = {"username": "extension", "password": "correct horse battery"}
+        theirs = c.post("/api/login", json=login, headers={"Origin": ELSEWHERE})
+        assert "access-control-allow-origin" not in theirs.headers
+
+
+def test_a_cors_origin_must_be_an_origin() -> None:
+    taken = Settings(
+        cors_origins=" https://App.example.org/ , moz-extension://x-1 ", _env_file=None
+    )
+    assert taken.cors_origins == "https://app.example.org,moz-extension://x-1"
+    for wrong in ("https://app.example.org/path", "app.example.org", "https://a.org?x"):
+        with pytest.raises(ValidationError, match="is no origin"):
+            Settings(cors_origins=wrong, _env_file=None)

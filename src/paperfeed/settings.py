@@ -226,6 +226,11 @@ class Settings(BaseSettings):
         default="",
         description="Comma-separated proxy addresses/networks whose X-Forwarded-For is believed.",
     )
+    cors_origins: str = Field(
+        default="",
+        description="Comma-separated origins (https://app.example.org, chrome-extension://id) "
+        "whose pages may call the API with a bearer token; any origin may GET the API and feeds.",
+    )
     access_log: Literal["plain", "json", "off"] = Field(
         default="plain", description="One log line per request on stderr: plain, json or off."
     )
@@ -353,6 +358,19 @@ class Settings(BaseSettings):
                     f"{item!r} is no IP address or network (e.g. 127.0.0.1 or 10.0.0.0/8)"
                 ) from None
         return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        # A browser sends an origin as scheme://host[:port], lower-case, without a path.
+        found = [o.strip().rstrip("/").lower() for o in value.split(",") if o.strip()]
+        for origin in found:
+            if origin != "*" and not re.fullmatch(r"[a-z][a-z0-9+.-]*://[^/?#\s]+", origin):
+                raise ValueError(
+                    f"{origin!r} is no origin: give scheme://host[:port], e.g. "
+                    "https://app.example.org or moz-extension://<uuid>, or *"
+                )
+        return ",".join(found)
 
     @field_validator("mail_from")
     @classmethod

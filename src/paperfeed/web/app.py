@@ -33,10 +33,11 @@ from paperfeed.settings import Settings
 from paperfeed.store import open_store
 from paperfeed.store.accounts import User, session_suspended
 from paperfeed.util import is_disk_full
-from paperfeed.web import csrf, openapi
+from paperfeed.web import cors, csrf, openapi
 from paperfeed.web.access import AccessLog, log_target
 from paperfeed.web.auth import SUSPENDED, safe_next
 from paperfeed.web.baseurl import BaseUrlCheck
+from paperfeed.web.cors import Cors
 from paperfeed.web.deps import (
     SignInRequired,
     Site,
@@ -96,6 +97,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     if settings.base_url:
         app.add_middleware(BaseUrlCheck, base_url=settings.base_url)
+    app.add_middleware(Cors, origins=cors.origins(settings.cors_origins))
     _add_ops(app, settings)
     _add_error_handlers(app)
     _add_routes(app)
