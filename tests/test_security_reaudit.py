@@ -4,11 +4,15 @@ could have handed out, sessions end when left idle (both databases)."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
+from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Row, select, update
 
 from paperfeed.settings import Settings
+from paperfeed.store.accounts import sessions
+from paperfeed.util import utcnow
 from tests.web_support import client, post_form, sign_up
 
 PASSWORD = "correct horse battery"
@@ -68,3 +72,54 @@ def test_a_password_change_without_a_feed_url_says_nothing_of_one(
         said = c.get(changed.headers["location"]).text
         assert "Your password was changed." in said
         assert "private feed URL was revoked" not in said
+
+
+def _session(engine: Engine) -> Row[Any]:
+    with engine.connect() as conn:
+        return conn.execute(select(sessions)).one()
+
+
+def _set_session(engine: Engine, **values: datetime) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(sessions).values(**values))
+
+
+def test_a_sign_in_left_idle_ends_and_one_in_use_lasts_to_its_whole_length(
+    site: Settings, engine: Engine
+) -> None:
+    """With `session_idle_hours`, a browser left signed in on a shared computer, or an API
+    token forgotten in a script, stops working once unused that long; using it starts the idle
+    limit again, but never past `session_days`."""
+    idle = timedelta(hours=2)
+    short = site.model_copy(update={"session_idle_hours": 2, "session_days": 30})
+    with client(short, engine) as c:
+        sign_up(c, "idler", PASSWORD)
+        made = _session(engine)
+        assert made.expires_at <= made.created_at + idle  # not the 30 days of session_days
+        # Unused for all but ten minutes of the limit: a page seen now starts it again.
+        _set_session(engine, expires_at=utcnow() + timedelta(minutes=10))
+        assert _signed_in(c)
+        assert _session(engine).expires_at > utcnow() + idle - timedelta(minutes=5)
+        # Near the end of its 30 days, use no longer lengthens it past them.
+        created = utcnow() - timedelta(days=30) + timedelta(minutes=30)
+        _set_session(engine, created_at=created, expires_at=utcnow() + timedelta(minutes=10))
+        assert _signed_in(c)
+        assert _session(engine).expires_at == created + timedelta(days=30)
+        # Left idle past the limit: signed out, the page asks to sign in.
+        _set_session(engine, expires_at=utcnow() - timedelta(seconds=1))
+        assert not _signed_in(c)
+        c.cookies.clear()
+        token = c.post("/api/login", json={"username": "idler", "password": PASSWORD})
+        auth = {"Authorization": f"Bearer {token.json()['token']}"}
+        assert c.get("/api/me/library", headers=auth).status_code == 200
+        _set_session(engine, expires_at=utcnow() - timedelta(seconds=1))
+        assert c.get("/api/me/library", headers=auth).status_code == 401
+
+
+def test_the_idle_limit_can_be_turned_off(site: Settings, engine: Engine) -> None:
+    with client(site.model_copy(update={"session_idle_hours": 0}), engine) as c:
+        sign_up(c, "forever", PASSWORD)
+        made = _session(engine)
+        assert made.expires_at == made.created_at + timedelta(days=site.session_days)
+        assert _signed_in(c)
+        assert _session(engine).expires_at == made.expires_at

@@ -155,6 +155,12 @@ class Settings(BaseSettings):
     )
     page_size: int = Field(default=30, ge=1, le=200, description="Papers per listing page.")
     session_days: int = Field(default=30, ge=1, description="Days a sign-in lasts.")
+    session_idle_hours: int = Field(
+        default=336,
+        ge=0,
+        description="Hours a sign-in (a browser's, or an API token's) lasts unused: one left "
+        "idle that long must sign in again (0: none, only session_days).",
+    )
     auth_rate_limit: int = Field(
         default=10,
         ge=1,

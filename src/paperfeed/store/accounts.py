@@ -255,23 +255,58 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_session(conn: Connection, user_id: int, token: str, days: int) -> None:
-    """Remember a sign-in under the hash of its random token."""
+@dataclass(frozen=True)
+class SessionTerms:
+    """How long a sign-in lasts: in all (`lasts`), and unused (`idle`; None: no idle limit)."""
+
+    lasts: timedelta
+    idle: timedelta | None = None
+
+    def end(self, created: datetime, used: datetime) -> datetime:
+        """When a session made at `created` and last used at `used` ends."""
+        whole = created + self.lasts
+        return min(whole, used + self.idle) if self.idle else whole
+
+
+def create_session(
+    conn: Connection, user_id: int, token: str, days: int, idle: timedelta | None = None
+) -> None:
+    """Remember a sign-in under the hash of its random token (ending after `days`, or once
+    unused for `idle`)."""
     now = utcnow()
     row = {"token_hash": _token_hash(token), "user_id": user_id, "created_at": now}
-    conn.execute(sessions.insert().values(**row, expires_at=now + timedelta(days=days)))
+    ends = SessionTerms(timedelta(days=days), idle).end(now, now)
+    conn.execute(sessions.insert().values(**row, expires_at=ends))
 
 
-def session_user(conn: Connection, token: str) -> User | None:
-    """The user a live session token belongs to."""
+def session_user(conn: Connection, token: str, terms: SessionTerms | None = None) -> User | None:
+    """The user a live session token belongs to; with `terms`, the session counts as used now
+    (its idle limit starts again, never past its whole length)."""
+    now = utcnow()
     query = (
-        select(users)
+        select(
+            users, sessions.c.created_at.label("s_created"), sessions.c.expires_at.label("s_end")
+        )
         .join(sessions, sessions.c.user_id == users.c.id)
-        .where(sessions.c.token_hash == _token_hash(token), sessions.c.expires_at > utcnow())
+        .where(sessions.c.token_hash == _token_hash(token), sessions.c.expires_at > now)
         .where(_active)
     )
     row = conn.execute(query).first()
-    return _user(row) if row else None
+    if row is None:
+        return None
+    if terms is not None:
+        _renew(conn, token, terms.end(row.s_created, now), row.s_end, terms)
+    return _user(row)
+
+
+def _renew(
+    conn: Connection, token: str, ends: datetime, ended: datetime, terms: SessionTerms
+) -> None:
+    # Written only when the end moves by over 1% of the idle limit: not on every request.
+    step = (terms.idle or terms.lasts) / 100
+    if abs(ends - ended) > step:
+        query = update(sessions).where(sessions.c.token_hash == _token_hash(token))
+        conn.execute(query.values(expires_at=ends))
 
 
 def end_sessions(conn: Connection, user_id: int, keep: str | None = None) -> int:

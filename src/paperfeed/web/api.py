@@ -629,7 +629,7 @@ def login(request: Request, site: SiteDep, body: LoginIn) -> Response:
         user = limited_sign_in(site, request, body.username, body.password)
     except BadCredentials as exc:
         raise HTTPException(401, str(exc)) from exc
-    token = start_session(site.engine, user, site.settings.session_days)
+    token = start_session(site.engine, user, site.session_terms)
     return _json({"token": token, "username": user.username})
 
 

@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection, Engine
 
 from paperfeed.store.accounts import (
+    SessionTerms,
     User,
     UsernameTaken,
     create_session,
@@ -112,11 +113,11 @@ def authenticate(engine: Engine, username: str, password: str) -> User:
         return found[0]
 
 
-def start_session(engine: Engine, user: User, days: int) -> str:
-    """A new random session token for the user."""
+def start_session(engine: Engine, user: User, terms: SessionTerms) -> str:
+    """A new random session token for the user, lasting as `terms` say."""
     token = secrets.token_urlsafe(32)
     with engine.begin() as conn:
-        create_session(conn, user.id, token, days)
+        create_session(conn, user.id, token, terms.lasts.days, terms.idle)
     return token
 
 
@@ -273,7 +274,7 @@ def _enter(
             user = limited_sign_in(site, request, username.strip(), password)
     except BadCredentials as exc:
         return _form(site, request, new, next_, str(exc), vote, username=username)
-    token = start_session(site.engine, user, site.settings.session_days)
+    token = start_session(site.engine, user, site.session_terms)
     earlier = session_token(request)
     if earlier:  # signing in over a session (another account's, or this one's) ends it
         with site.engine.begin() as conn:

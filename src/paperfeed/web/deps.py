@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import timedelta
 from html import escape
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import quote, unquote
@@ -18,7 +19,7 @@ from sqlalchemy import Connection, Engine
 from starlette.concurrency import run_in_threadpool
 
 from paperfeed.settings import Settings
-from paperfeed.store.accounts import User, session_user
+from paperfeed.store.accounts import SessionTerms, User, session_user
 from paperfeed.store.community import unseen_count
 from paperfeed.trending import TrendingWeights
 from paperfeed.util import Lru
@@ -44,6 +45,8 @@ class Site:
 
     def __init__(self, settings: Settings, engine: Engine, secret: bytes) -> None:
         self.settings, self.engine, self.secret = settings, engine, secret
+        idle = timedelta(hours=settings.session_idle_hours) if settings.session_idle_hours else None
+        self.session_terms = SessionTerms(timedelta(days=settings.session_days), idle)
         self.env: Environment = create_env()
         self.env.globals["mailbox"] = settings.mailbox  # the demo links its mailbox page
         self.env.globals["public_url"] = settings.public_url.rstrip("/")  # for canonical links
@@ -154,16 +157,17 @@ async def get_user(request: Request, site: SiteDep) -> User | None:
     if not token:
         return None
     pages = not request.headers.get("authorization", "").lower().startswith("bearer ")
-    user = await run_in_threadpool(_session_user, site.engine, token, pages)
+    user = await run_in_threadpool(_session_user, site, token, pages)
     if user is None and not pages:
         raise SignInRequired()
     return user
 
 
-def _session_user(engine: Engine, token: str, count_unseen: bool) -> User | None:
-    """The session's user; with the count of unseen notifications a page's header shows."""
-    with engine.connect() as conn:
-        user = session_user(conn, token)
+def _session_user(site: Site, token: str, count_unseen: bool) -> User | None:
+    """The session's user (the session counts as used: its idle limit starts again); with the
+    count of unseen notifications a page's header shows."""
+    with site.engine.begin() as conn:
+        user = session_user(conn, token, site.session_terms)
         if user is None or not count_unseen:
             return user
         return replace(user, unseen=unseen_count(conn, user.id))
@@ -229,7 +233,7 @@ def signed_in_id(site: Site, request: Request, data: Mapping[str, object]) -> in
         sent = data.get(csrf.CSRF_FIELD) or request.headers.get(csrf.CSRF_HEADER)
         if not _csrf_ok(site, request, str(sent) if sent else None):
             return None
-    user = _session_user(site.engine, token, count_unseen=False)
+    user = _session_user(site, token, count_unseen=False)
     return user.id if user else None
 
 
