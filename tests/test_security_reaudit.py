@@ -7,6 +7,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, Row, select, update
 
@@ -123,3 +124,19 @@ def test_the_idle_limit_can_be_turned_off(site: Settings, engine: Engine) -> Non
         assert made.expires_at == made.created_at + timedelta(days=site.session_days)
         assert _signed_in(c)
         assert _session(engine).expires_at == made.expires_at
+
+
+@pytest.mark.parametrize("name", ["ada @ada", "Ada Lovelace (@ada)", "Ada ＠ada", "ada﹫admin"])
+def test_a_display_name_cannot_carry_a_fake_handle(
+    name: str, site: Settings, engine: Engine
+) -> None:
+    """mallory names herself "ada @ada": beside her real handle her profile, comments and
+    claims would read "ada @ada @mallory", the first handle a reader sees being ada's. An "@"
+    anywhere in a display name is refused, with the reason beside the field."""
+    with client(site, engine) as c:
+        sign_up(c, "mallory", PASSWORD)
+        refused = post_form(c, "/settings/profile", {"display_name": name})
+        assert refused.status_code == 400
+        assert "A display name cannot hold “@”: that is how handles look." in refused.text
+        profile = c.get("/users/mallory").text
+        assert 'class="display-name"' not in profile and "@ada" not in profile

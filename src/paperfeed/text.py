@@ -117,18 +117,21 @@ _NAME_UNSAFE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f\ufeff]"
 )
 _BLANK_LETTERS = "\u115f\u1160\u3164\uffa0"  # Hangul fillers: letters that show nothing
+_AT_SIGNS = ("@", "＠", "﹫")  # how a handle is written (and its full-width and small forms)
 
 
 def display_name(typed: str) -> str:
     """A display name as kept (NFC, trimmed, inner spaces single); ValueError saying why when
-    it holds a control or bidi character, shows nothing, is too long or starts with "@"."""
+    it holds a control or bidi character, shows nothing, is too long or holds "@"."""
     name = re.sub(" {2,}", " ", unicodedata.normalize("NFC", typed).strip())
     if _NAME_UNSAFE.search(name):
         raise ValueError("a display name cannot hold control, line-break or text-direction marks")
     if len(name) > DISPLAY_NAME_MOST:
         raise ValueError(f"a display name is at most {DISPLAY_NAME_MOST} characters")
-    if name.startswith(("@", "＠", "﹫")):
+    if name.startswith(_AT_SIGNS):
         raise ValueError("a display name cannot start with “@”: that is how handles look")
+    if any(at in name for at in _AT_SIGNS):  # "Ada @ada" beside @mallory passes for ada
+        raise ValueError("a display name cannot hold “@”: that is how handles look")
     if name and not any(_shows(ch) for ch in name):
         raise ValueError("a display name needs a visible letter, digit or sign")
     return name
