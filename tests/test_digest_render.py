@@ -109,7 +109,8 @@ def test_a_paper_shared_by_two_digests_keeps_each_ones_why_line() -> None:
 
 
 def test_plain_text_digest_reads_as_before() -> None:
-    # The templates were split into head, item and foot parts: the text is unchanged.
+    # The templates were split into head, item and foot parts: the text is unchanged (but
+    # for each paper's snippet, since added for readers of the plain text alone).
     sub = Subscriber(7, "t@example.org", "confirmed", "n", Preferences(frequency="weekly"))
     items = (
         DigestItem("2611.1", "On $\\alpha$-nets", ("Zoë",), "cs.LG", "s", "new in cs.LG", 1.0),
@@ -119,8 +120,9 @@ def test_plain_text_digest_reads_as_before() -> None:
     mail = DigestRenderer(SETTINGS).render(links, Digest(sub, "weekly:x", items), NOW)
     assert mail.parsed().get_body(("plain",)).get_content() == (  # type: ignore[union-attr]
         "2 new papers picked for you\n"
-        "1. On α-nets\n   Zoë · cs.LG\n   Why: new in cs.LG\n   https://p.example/papers/2611.1\n\n"
-        "2. Two\n   A, B\n   Why: trending\n   https://p.example/papers/2611.2\n\n"
+        "1. On α-nets\n   Zoë · cs.LG\n   Why: new in cs.LG\n   https://p.example/papers/2611.1\n"
+        "   s\n\n"
+        "2. Two\n   A, B\n   Why: trending\n   https://p.example/papers/2611.2\n   s\n\n"
         "--\nYou get this weekly digest because you subscribed at https://p.example/.\n"
         "Change what you get: https://p.example/preferences?token=manage.7.n\n"
         "Unsubscribe: https://p.example/unsubscribe?token=unsubscribe.7.n\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import functools
 import secrets
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -100,6 +101,7 @@ def _digest_context(links: Links, digest: Digest) -> dict[str, str]:
     manage, unsubscribe, rate = _token_links(links, digest)
     return {
         "subject": digest_subject(digest),
+        "preheader": digest_preheader(digest),
         "heading": _heading(digest),
         "frequency": digest.subscriber.prefs.frequency,
         "home_url": links.url("/"),
@@ -126,6 +128,16 @@ def _digest_mail(
     return build_message(settings, digest.subscriber.email, subject, text, html, now, unsubscribe)
 
 
+def digest_preheader(digest: Digest) -> str:
+    """The inbox preview after the subject (which names the lead paper): the next titles."""
+    titles = [plain(item.title) for item in digest.items[1:4]]
+    text = "Also: " + " · ".join(titles) if titles else _heading(digest)
+    return text if len(text) <= _PREVIEW else text[: _PREVIEW - 1].rstrip() + "…"
+
+
+_PREVIEW = 140  # characters an inbox shows of a preview, at most
+
+
 def _heading(digest: Digest) -> str:
     n = len(digest.items)
     return f"{n} new paper{'s' if n != 1 else ''} picked for you"
@@ -139,15 +151,23 @@ def _view(links: Links, item: DigestItem) -> dict[str, str]:
         "url": links.paper(item.paper_id),
         "byline": f"{authors} · {item.category}" if item.category else authors,
         "snippet": plain(item.snippet),
+        "snippet_text": _indented(plain(item.snippet)),  # the plain-text part's, wrapped
         "paper": quote(item.paper_id, safe=".-"),  # in the rating links' query
     }
 
 
+def _indented(text: str) -> str:
+    """Text in lines of 72 characters at most (where words allow), each indented under its
+    paper's number and ending its line."""
+    return "".join(f"   {line}\n" for line in textwrap.wrap(text, 72, break_on_hyphens=False))
+
+
 _MARK = "\x1e"  # brackets a slot's name in a skeleton; markupsafe leaves it as it is
 _PARTS = ("head", "item", "rated", "foot")  # "rated": an item with its 👍 / 👎 links
-_ITEM = ("index", "item.title", "item.url", "item.byline", "item.why", "item.snippet")
+_ITEM = ("index", "item.title", "item.url", "item.byline", "item.why", "item.snippet",
+         "item.snippet_text")  # fmt: skip
 _SLOTS = {
-    "head": ("subject", "home_url", "heading"),
+    "head": ("subject", "preheader", "home_url", "heading"),
     "item": _ITEM,
     "rated": (*_ITEM, "rate_url", "item.paper"),
     "foot": ("frequency", "home_url", "manage_url", "unsubscribe_url"),
@@ -238,6 +258,7 @@ class DigestRenderer:
         self.items: dict[tuple[int, bool], tuple[DigestItem, str, tuple[_Utf8, _Utf8]]] = {}
         self.values: dict[bool, dict[object, bytes]] = {False: {}, True: {}}
         self.subjects: dict[tuple[str, int, str], str] = {}
+        self.preheaders: dict[tuple[str, ...], str] = {}
         self.home: dict[str, str] = {}
 
     def render(self, links: Links, digest: Digest, now: datetime) -> Mail:
@@ -257,11 +278,16 @@ class DigestRenderer:
         subject = self.subjects.get(key)
         if subject is None:
             subject = self.subjects[key] = digest_subject(digest)
+        key_titles = tuple(item.title for item in items[:4])
+        preheader = self.preheaders.get(key_titles)
+        if preheader is None:
+            preheader = self.preheaders[key_titles] = digest_preheader(digest)
         home = self.home.get(links.base_url)
         if home is None:
             home = self.home[links.base_url] = links.url("/")
         return {
             "subject": subject,
+            "preheader": preheader,
             "heading": _heading(digest),
             "frequency": frequency,
             "home_url": home,
@@ -420,6 +446,7 @@ def _assemble(
         headers += [
             ("List-Unsubscribe", f"<{unsubscribe_url}>"),
             ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+            ("Precedence", "bulk"),  # an automatic mailing: out-of-office replies skip it
         ]
     boundary = f"=_pf_{secrets.token_hex(12)}"
     headers += [
