@@ -153,9 +153,11 @@ def test_paper_pages_read_the_text_macros_of_real_abstracts(site: Settings, engi
         page = c.get("/papers/2606.77779").text
     shown = page.split('class="abstract math">', 1)[1].split("</div>", 1)[0]
     assert shown == (
-        "<p>We release our code (https://github.com/a/b); see https://x.org/p. The error is "
+        '<p>We release our code (<a href="https://github.com/a/b" rel="nofollow ugc noopener">'
+        'https://github.com/a/b</a>); see <a href="https://x.org/p" rel="nofollow ugc noopener">'
+        "https://x.org/p</a>. The error is "
         "0.50\u2009m on <strong>15,729</strong> images, with $a\\,b$ and {1,2,3}.</p>"
-    )
+    )  # addresses are links, as arXiv shows them
 
 
 DEMO_LISTINGS = Path(__file__).parent.parent / "src" / "paperfeed" / "demo" / "listings"

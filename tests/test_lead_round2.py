@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from unittest.mock import ANY
 
 from sqlalchemy import Engine
 
 from paperfeed.digest.deliver import SmtpMailer
 from paperfeed.digest.schedule import run_due
 from paperfeed.digest.subscriber import normalise_email
+from paperfeed.models import Paper
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
 from paperfeed.store.accounts import create_user, set_admin, set_vote
 from paperfeed.store.community import add_comment, report_comment
 from paperfeed.store.listings import set_flags
+from paperfeed.store.papers import upsert_papers
 from tests.digest_support import Sink
 from tests.web_support import DAYS, client, csrf_token, on_day, sign_up
 
@@ -100,3 +103,41 @@ def test_a_suspended_accounts_reports_leave_the_queue_until_lifted(
         data = {"suspended": "0", "csrf_token": token}
         assert c.post("/admin/community/suspend/troll", data=data).status_code < 400
         assert "5 reported comments wait" in c.get("/admin/community").text
+
+
+def test_addresses_in_an_abstract_and_its_comments_are_links_and_nothing_else_is(
+    site: Settings, engine: Engine
+) -> None:
+    """arXiv links the code and project addresses an abstract names; the paper page showed
+    them as text to copy. Now each http(s) address is a link (the sentence's full stop left
+    out); other schemes, maths and the page's own markup are not."""
+    paper = Paper(
+        id="2606.99901",
+        title="Linked Abstracts",
+        abstract=(
+            "Code is released at https://github.com/Peizeli1/MambaRaw. We also show "
+            "$\\text{https://maths.example.org}$, javascript:alert(1) and <b>bold</b> "
+            '(see https://example.org/a_b?c=1&d=2"onmouseover=x).'
+        ),
+        authors=("Ada Lovelace",),
+        categories=("cs.LG",),
+        version=1,
+        comments="Project page: http://proj.example.org/x",
+        source="test",
+        listing_date=DAYS[1],
+    )
+    with engine.begin() as conn:
+        upsert_papers(conn, [paper])
+    with client(site, engine) as c:
+        page = c.get("/papers/2606.99901")
+    assert page.status_code == 200
+    links = re.findall(r'<a href="([^"]*)" rel="nofollow ugc noopener">([^<]*)</a>', page.text)
+    assert links == [
+        ("https://github.com/Peizeli1/MambaRaw", "https://github.com/Peizeli1/MambaRaw"),
+        ("https://example.org/a_b?c=1&amp;d=2&#34;onmouseover=x", ANY),
+        ("http://proj.example.org/x", "http://proj.example.org/x"),
+    ], links
+    assert "MambaRaw</a>. We also" in page.text
+    assert "$\\text{https://maths.example.org}$" in page.text
+    abstract = page.text.split('<div class="abstract math">')[1].split("</div>")[0]
+    assert "&lt;b&gt;bold&lt;/b&gt;" in abstract, abstract

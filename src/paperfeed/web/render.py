@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from jinja2 import Environment
+from linkify_it import LinkifyIt
 from markupsafe import Markup, escape
 
 from paperfeed import categories
@@ -34,6 +35,7 @@ def create_env() -> Environment:
         category_url=category_url,
         category_name=categories.name_of,
         tex=tex_text,
+        linked=linked_addresses,
         plain=plain,
         slash_date=slash_date,
         bib_name=bib_name,
@@ -106,6 +108,37 @@ def _text_macros(escaped: str) -> str:
     cited = _CITE_RE.sub(lambda m: f" [{m[1]}]", _SPACING_RE.sub("\u2009", escaped))
     linked = _LINK_RE.sub(_link, _PUNCT_GROUP_RE.sub(r"\1", _TEXT_MACRO_RE.sub(swap, cited)))
     return _TEXT_ESCAPE_RE.sub(r"\1", linked)
+
+
+_TAG_RE = re.compile(r"(<[^>]*>)")
+_LINKIFY = LinkifyIt(options={"fuzzy_link": False, "fuzzy_email": False, "fuzzy_ip": False})
+
+
+def linked_addresses(text: str) -> Markup:
+    """Text (escaped here unless it is markup already) with its http(s) addresses as links, as
+    arXiv shows an abstract's code and project addresses; markup's tags are left as they are."""
+    html = str(text if isinstance(text, Markup) else escape(text))
+    parts = _TAG_RE.split(html)
+    return Markup("".join(p if i % 2 else _linked(p) for i, p in enumerate(parts)))
+
+
+def _linked(escaped: str) -> str:
+    if "://" not in escaped:
+        return escaped
+    parts = _MATH_RE.split(escaped)  # KaTeX reads maths as written: no links inside it
+    return "".join(p if i % 2 else _linked_prose(p) for i, p in enumerate(parts))
+
+
+def _linked_prose(escaped: str) -> str:
+    out, at = [], 0
+    for match in _LINKIFY.match(escaped) or []:
+        if match.schema.lower() not in ("http:", "https:"):
+            continue
+        url = match.url  # escaped already: "&amp;" is how an attribute writes "&"
+        out += [escaped[at : match.index], f'<a href="{url}" rel="nofollow ugc noopener">']
+        out += [escaped[match.index : match.last_index], "</a>"]
+        at = match.last_index
+    return "".join(out) + escaped[at:]
 
 
 def _link(match: re.Match[str]) -> str:
