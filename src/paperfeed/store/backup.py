@@ -41,7 +41,7 @@ from sqlalchemy.pool import StaticPool
 
 import paperfeed.store
 from paperfeed.store.accounts import renew_store_identity
-from paperfeed.store.db import migrate
+from paperfeed.store.db import known_revisions, migrate
 from paperfeed.store.health import migration_heads
 from paperfeed.store.tables import metadata
 
@@ -309,20 +309,50 @@ def _restore_dump(target: Engine, path: Path, progress: Progress | None) -> dict
             header = json.loads(next(lines))
             if header.get("format") != FORMAT:
                 raise BackupError(f"{path} is not a paperfeed backup")
-            if sorted(header["revision"]) != sorted(migration_heads()):
+            revision = sorted(header["revision"])
+            if revision == sorted(migration_heads()):
+                return _load_dump(target, lines, progress)
+            if not set(revision) <= known_revisions():
                 raise BackupError(
-                    f"{path} was made by a paperfeed at schema {header['revision']}; restore it "
-                    f"with that version, then upgrade (this one is at {sorted(migration_heads())})"
+                    f"{path} was made by a newer paperfeed (schema {revision}); restore it "
+                    f"with that version (this one is at {sorted(migration_heads())})"
                 )
-            return _load_dump(target, lines, progress)
+            return _restore_older_dump(target, lines, revision, progress)
     except (OSError, EOFError, zlib.error, json.JSONDecodeError, StopIteration, KeyError) as exc:
         # EOFError: a gzip file cut short (a copy that did not finish)
         raise BackupError(f"{path} cannot be read as a paperfeed backup ({exc})") from exc
 
 
-def _load_dump(target: Engine, lines: Iterator[str], progress: Progress | None) -> dict[str, int]:
-    seeded = check_empty(target)
-    tables = {t.name: t for t in all_tables()}
+def _restore_older_dump(
+    target: Engine, lines: Iterator[str], revision: list[str], progress: Progress | None
+) -> dict[str, int]:
+    """A dump an earlier version made: loaded into a scratch store at its schema, migrated
+    there (data migrations included), then copied, as an older SQLite backup is."""
+    with tempfile.TemporaryDirectory() as folder:
+        source = create_engine(f"sqlite:///{Path(folder) / 'restore.db'}")
+        try:
+            for to in revision:
+                migrate(source, to)
+            old = MetaData()
+            old.reflect(source)
+            tables = {t.name: t for t in old.sorted_tables if t.name != "alembic_version"}
+            _load_dump(source, lines, None, tables)
+            migrate(source)
+            return _copy(source, target, progress)
+        finally:
+            source.dispose()
+
+
+def _load_dump(
+    target: Engine,
+    lines: Iterator[str],
+    progress: Progress | None,
+    schema: dict[str, Table] | None = None,
+) -> dict[str, int]:
+    """Load a dump's rows into `target`: an empty store at this version's schema, or a scratch
+    one at the dump's own (`schema`: its tables, whose seeded rows make way)."""
+    seeded = check_empty(target) if schema is None else set(schema)
+    tables = schema or {t.name: t for t in all_tables()}
     copied = dict.fromkeys(tables, 0)
     batch: list[dict[str, Any]] = []
     current = ""

@@ -80,22 +80,26 @@ def _sqlite_pragmas(dbapi_conn: object, _record: object, busy_ms: int = 60_000) 
     cur.close()
 
 
-def migrate(engine: Engine) -> None:
-    """Apply every pending Alembic migration; NewerStoreError when a newer version migrated
-    the store (this one cannot read or undo that)."""
+def migrate(engine: Engine, to: str = "head") -> None:
+    """Apply every pending Alembic migration (up to revision `to`); NewerStoreError when a newer
+    version migrated the store (this one cannot read or undo that)."""
     config = _config()
     with engine.begin() as conn:
         if problem := newer_store_problem(conn):
             raise NewerStoreError(problem)
         config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+        command.upgrade(config, to)
+
+
+def known_revisions() -> set[str]:
+    """Every migration revision this code ships."""
+    return {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}
 
 
 def newer_store_problem(conn: Connection) -> str | None:
     """What to do when the store is at a revision this code does not ship, else None."""
     script = ScriptDirectory.from_config(_config())
-    known = {s.revision for s in script.walk_revisions()}
-    newer = sorted(set(MigrationContext.configure(conn).get_current_heads()) - known)
+    newer = sorted(set(MigrationContext.configure(conn).get_current_heads()) - known_revisions())
     if not newer:
         return None
     return (
