@@ -14,7 +14,7 @@ from sqlalchemy import Engine, Row, select, update
 from paperfeed.settings import Settings
 from paperfeed.store.accounts import sessions
 from paperfeed.util import utcnow
-from tests.web_support import client, post_form, sign_up
+from tests.web_support import HOSTILE_ID, bearer, client, csrf_token, post_form, sign_up
 
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a much better one, at last"
@@ -140,3 +140,39 @@ def test_a_display_name_cannot_carry_a_fake_handle(
         assert "A display name cannot hold “@”: that is how handles look." in refused.text
         profile = c.get("/users/mallory").text
         assert 'class="display-name"' not in profile and "@ada" not in profile
+
+
+def test_many_accounts_from_one_address_share_its_comment_limit(
+    site: Settings, engine: Engine
+) -> None:
+    """A spammer signing up account after account (each within its own hourly limit) from one
+    address is stopped at the address's limit, on the API and the paper page's form alike; a
+    reader elsewhere is not."""
+    limited = site.model_copy(
+        update={"comment_address_rate_limit": 3, "trusted_proxies": "testclient"}
+    )
+    spammer, elsewhere = {"X-Forwarded-For": "203.0.113.5"}, {"X-Forwarded-For": "198.51.100.7"}
+    pid = HOSTILE_ID
+    with client(limited, engine) as c:
+        first, second = bearer(c, "spam1"), bearer(c, "spam2")
+
+        def comment(auth: dict[str, str], where: dict[str, str], text: str) -> int:
+            said = c.post(f"/api/papers/{pid}/comments", json={"body": text}, headers=auth | where)
+            return said.status_code
+
+        assert [comment(first, spammer, f"buy {i}") for i in range(2)] == [201, 201]
+        assert comment(second, spammer, "buy 2") == 201
+        refused = c.post(
+            f"/api/papers/{pid}/comments", json={"body": "buy 3"}, headers=second | spammer
+        )
+        assert refused.status_code == 429
+        assert "from one address" in refused.json()["detail"]
+        assert int(refused.headers["Retry-After"]) > 0
+        assert comment(second, elsewhere, "a real question") == 201
+        c.cookies.clear()
+        sign_up(c, "spam3", PASSWORD)
+        form = {"body": "buy 4", "csrf_token": csrf_token(c, f"/papers/{pid}")}
+        page = c.post(f"/papers/{pid}/comments", data=form, headers=spammer)
+        assert page.status_code == 429 and "from one address" in page.text
+        shown = c.get(f"/api/papers/{pid}/comments").json()
+        assert sorted(x["body"] for x in shown) == ["a real question", "buy 0", "buy 1", "buy 2"]

@@ -182,6 +182,11 @@ class Settings(BaseSettings):
     )
     rate_window_seconds: int = Field(default=600, ge=1, description="Rate-limit window length.")
     comment_rate_limit: int = Field(default=30, ge=1, description="Comments per account per hour.")
+    comment_address_rate_limit: int = Field(
+        default=60,
+        ge=1,
+        description="Comments per client address per hour, all its accounts together.",
+    )
     new_account_comment_limit: int = Field(
         default=5, ge=1, description="Comments per hour for accounts younger than a day."
     )

@@ -63,6 +63,7 @@ class Site:
             window,
         )
         self.submit_limiter = RateLimiter(settings.submit_rate_limit, window)
+        self.comment_limiter = RateLimiter(settings.comment_address_rate_limit, 3600)
         self.weights = TrendingWeights.from_settings(settings)
         # Submissions wait on arXiv in request threads: only a few at once (issue 9).
         self.fetch_slots = threading.BoundedSemaphore(settings.submit_concurrent_fetches)

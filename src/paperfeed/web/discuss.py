@@ -76,6 +76,7 @@ from paperfeed.web.deps import (
     Site,
     SiteDep,
     UserDep,
+    client_key,
     html,
 )
 from paperfeed.web.feeds import MEDIA, feed_response, resolve_id, serialise
@@ -137,7 +138,10 @@ def comment_form(
     if user is None:
         return RedirectResponse(f"/signin?next={safe_next('/papers/' + pid)}", status_code=303)
     try:
-        new_id = discussion.post_comment(site, user, paper_or_404(site, pid), body, parent, later)
+        found = paper_or_404(site, pid)
+        new_id = discussion.post_comment(
+            site, user, found, body, parent, later, address=client_key(request)
+        )
     except HTTPException as exc:
         if exc.status_code not in (400, 413, 429):
             raise
@@ -891,11 +895,17 @@ def api_comments(
     openapi_extra=api_links.links(201, _comment_links("")),
 )
 def api_comment(
-    site: SiteDep, user: SignedInDep, paper_id: str, body: CommentIn, later: BackgroundTasks
+    request: Request,
+    site: SiteDep,
+    user: SignedInDep,
+    paper_id: str,
+    body: CommentIn,
+    later: BackgroundTasks,
 ) -> Response:
     """Post a comment (or a reply, with `parent`) in Markdown with LaTeX."""
     pid = paper_or_404(site, paper_id)
-    new_id = discussion.post_comment(site, user, pid, body.body, body.parent, later)
+    address = client_key(request)
+    new_id = discussion.post_comment(site, user, pid, body.body, body.parent, later, address)
     with site.engine.connect() as conn:
         views = discussion.thread_views(conn, pid, user, "new")
         authors = _claimed(conn, pid)

@@ -221,6 +221,19 @@ def _check_author(site: Site, conn: Connection, user: User) -> None:
         raise HTTPException(429, message, headers={"Retry-After": str(wait)})
 
 
+def _check_address(site: Site, address: str) -> None:
+    """Refuse (429) a comment from an address over its hourly limit: many new accounts from one
+    place each within their own limit are still one spammer."""
+    wait = site.comment_limiter.wait(f"comment:{address}")
+    if wait is not None:
+        per_hour = site.settings.comment_address_rate_limit
+        message = f"at most {per_hour} comments an hour from one address; try again in"
+        seconds = ceil(wait)
+        raise HTTPException(
+            429, f"{message} {_minutes(seconds)}", headers={"Retry-After": str(seconds)}
+        )
+
+
 def _minutes(seconds: int) -> str:
     minutes = ceil(seconds / 60)
     return "a minute" if minutes == 1 else f"{minutes} minutes"
@@ -233,15 +246,18 @@ def post_comment(
     body: str,
     parent: int | None,
     later: BackgroundTasks | None = None,
+    address: str = "",
 ) -> int:
     """Store a comment on a visible paper and notify the thread and claimed authors (in the
-    site, and by email to those who asked: sent after the response when `later` is given)."""
+    site, and by email to those who asked: sent after the response when `later` is given);
+    `address`: the client's, whose comments (by any account) are limited too."""
     body = check_body(body)
     with site.writing() as conn:
         flags = paper_flags(conn, [paper_id]).get(paper_id)
         if flags is None or flags.hidden:
             raise HTTPException(404, f"no paper {paper_id} here")
         _check_author(site, conn, user)
+        _check_address(site, address)
         named = _named(conn, body, user)
         try:
             new_id = add_comment(conn, paper_id, user.id, body, parent, named)
@@ -249,6 +265,7 @@ def post_comment(
             raise HTTPException(400, str(exc)) from exc
         kinds = _notify(conn, paper_id, user.id, new_id, parent)
         queued = queue_notices(conn, site.settings, new_id, kinds)
+    site.comment_limiter.hit(f"comment:{address}")
     if queued and later is not None:
         later.add_task(send_queued, site.engine, site.settings, queued)
     return new_id
