@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Words that, before a last name, are part of the family name: "van der Sommen", "De Boi"
 _PARTICLES = frozenset(
@@ -36,6 +37,7 @@ def _is_particle(word: str) -> bool:
     return word.lower() in _PARTICLES and (word.islower() or word.istitle())
 
 
+@lru_cache(maxsize=16384)  # pure, and an export of thousands of papers splits each name again
 def name_parts(name: str) -> tuple[str, str, str]:
     """An author's (given names, particles, last name). A name written "Family, Given" keeps
     its parts; a name of one word, one with a suffix after its comma, or several people that

@@ -65,8 +65,11 @@ def _escape(special: re.Match[str]) -> str:
 
 def _field(text: str) -> str:
     # Keep the LaTeX arXiv uses, but never emit unbalanced braces or bare & % #.
+    text = " ".join(text.split())
+    if "{" not in text and "}" not in text:  # most fields: nothing to balance
+        return _SPECIAL.sub(r"\\\1", text.rstrip("\\"))
     out, depth = [], 0
-    for ch in " ".join(text.split()):
+    for ch in text:
         if ch == "{":
             depth += 1
         elif ch == "}":

@@ -903,10 +903,22 @@ def _export(
         return Response(body, media_type=feeds.MEDIA[fmt])
     if fmt not in EXPORTS:
         raise HTTPException(404, "formats: atom, rss, bib, ris, json")
+    return _written(papers, fmt, name, listing.title, annotated)
+
+
+def _written(
+    papers: list[Paper],
+    fmt: str,
+    name: str,
+    title: str,
+    annotated: references.AnnotationsById | None,
+) -> Response:
+    """Papers as a BibTeX, RIS or CSL-JSON download."""
     write = {"bib": bibtex.entries, "ris": references.ris, "json": references.csl_json}[fmt]
-    text = write(papers, annotated)
     media, ext = EXPORTS[fmt]
-    return Response(text, media_type=media, headers=_attachment(name, listing.title, ext))
+    return Response(
+        write(papers, annotated), media_type=media, headers=_attachment(name, title, ext)
+    )
 
 
 def _attachment(slug: str, title: str, ext: str) -> dict[str, str]:
@@ -937,9 +949,14 @@ def _export_items(
 ) -> Response:
     """Saved papers as an export of yours: with your notes, and your collections and reading
     state as tags."""
-    shown = views.cards(conn, [i.paper_id for i in items], user)
-    listing = views.Listing("Library", shown, len(shown), 1, 1, "/library", "/library/export")
+    ids = [i.paper_id for i in items]
     annotated = {i.paper_id: _annotations(i) for i in items}
+    if fmt in EXPORTS:  # the papers alone: no card's votes and comments counted for each
+        found = views.current_papers(conn, ids)
+        papers = [found[pid] for pid in ids if pid in found]
+        return _written(papers, fmt, name, "Library", annotated)
+    shown = views.cards(conn, ids, user)
+    listing = views.Listing("Library", shown, len(shown), 1, 1, "/library", "/library/export")
     return _export(site, listing, fmt, name, annotated)
 
 
