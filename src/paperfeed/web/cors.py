@@ -10,15 +10,17 @@ Access-Control-Allow-Credentials), so another site cannot act as a signed-in vis
 from __future__ import annotations
 
 import re
+from functools import partial
 
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # What other origins may call: the API, the feeds and the machine-readable copies of a paper.
 _SHARED = re.compile(r"/api/|/feeds/|/openapi\.json$|/c/[^/]+/feed\.|/papers/.+(/bibtex|\.md)$")
 _READS = ("GET", "HEAD")
+_PREFLIGHT = "access-control-request-method"
 # Response headers a cross-origin script may read besides the CORS-safelisted ones.
 EXPOSED = (
     "ETag",
@@ -26,6 +28,7 @@ EXPOSED = (
     "Location",
     "Retry-After",
     "WWW-Authenticate",
+    "X-Search-Mode",
     "X-Search-Suggestion",
     "X-Total-Count",
 )
@@ -37,7 +40,7 @@ REFUSED = (
 
 
 class _Policy(CORSMiddleware):
-    """CORSMiddleware whose refused preflight says why in the API's error shape."""
+    """CORSMiddleware's preflight, whose refusal says why in the API's error shape."""
 
     def preflight_response(self, request_headers: Headers) -> Response:
         answer = super().preflight_response(request_headers)
@@ -49,37 +52,47 @@ class _Policy(CORSMiddleware):
 
 
 class Cors:
-    """Answers preflights and marks responses readable: public reads for any origin, every
-    call (bearer token included) for the configured origins, nothing for other paths."""
+    """Answers preflights (reads for any origin; every call, a bearer token included, for the
+    configured origins) and marks answers readable, on the API's and the feeds' paths only.
+
+    An answer says `Access-Control-Allow-Origin: *` whoever asks, as GitHub's API does: it is
+    the same for every origin (no Vary: Origin, so a shared cache keeps one copy of a feed) and
+    never lets cookies through; what a page may send is settled by the preflight.
+    """
 
     def __init__(self, app: ASGIApp, origins: list[str]) -> None:
         self.app = app
+        readable = {"access-control-allow-origin": "*"}
+        self.headers = readable | {"access-control-expose-headers": ", ".join(EXPOSED)}
         self.public = _Policy(
-            app,
-            allow_origins=["*"],
-            allow_methods=_READS,
-            allow_headers=["If-None-Match"],
-            expose_headers=EXPOSED,
+            app, allow_origins=["*"], allow_methods=_READS, allow_headers=["If-None-Match"]
         )
         self.trusted = _Policy(
             app,
             allow_origins=origins,
             allow_methods=["*"],
             allow_headers=["Authorization", "Content-Type", "If-None-Match"],
-            expose_headers=EXPOSED,
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not _SHARED.match(scope["path"]):
             await self.app(scope, receive, send)
             return
-        origin = Headers(scope=scope).get("origin")
-        if origin is not None and self.trusted.is_allowed_origin(origin):
-            await self.trusted(scope, receive, send)
-        elif scope["method"] in (*_READS, "OPTIONS"):
-            await self.public(scope, receive, send)
+        asked = Headers(scope=scope)
+        origin = asked.get("origin")
+        trusted = origin is not None and self.trusted.is_allowed_origin(origin)
+        if origin is not None and scope["method"] == "OPTIONS" and asked.get(_PREFLIGHT):
+            policy = self.trusted if trusted else self.public
+            await policy.preflight_response(asked)(scope, receive, send)
+        elif trusted or scope["method"] in _READS:
+            await self.app(scope, receive, partial(self._readable, send))
         else:  # another origin's write: answered, but not readable by its page
             await self.app(scope, receive, send)
+
+    async def _readable(self, send: Send, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            MutableHeaders(scope=message).update(self.headers)
+        await send(message)
 
 
 def origins(setting: str) -> list[str]:
