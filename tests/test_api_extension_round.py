@@ -163,3 +163,29 @@ def test_a_cors_origin_must_be_an_origin() -> None:
     for wrong in ("https://app.example.org/path", "app.example.org", "https://a.org?x"):
         with pytest.raises(ValidationError, match="is no origin"):
             Settings(cors_origins=wrong, _env_file=None)
+
+
+def test_a_feed_asked_with_an_empty_or_malformed_parameter_is_a_400_that_says_why(
+    site: Settings, engine: Engine
+) -> None:
+    """A feed reader given `/feeds/search.atom?q=` got a 422 (the API's validation status), and
+    `q=*` or `q=%20` a feed of every paper; now each is a 400 naming the parameter."""
+    with client(site, engine) as c:
+        for query, says in (
+            ("q=", "q: "),
+            ("", "q: Field required"),
+            ("q=*", "no words to search for"),
+            ("q=%20", "no words to search for"),
+            ("q=mamba&mode=", "mode: use one of hybrid, keyword, semantic"),
+            ("q=mamba&page=", "page: "),
+            ("q=mamba&page=0", "page: "),
+        ):
+            got = c.get(f"/feeds/search.atom?{query}")
+            assert got.status_code == 400, (query, got.status_code)
+            assert got.headers["content-type"] == "application/json"
+            assert list(got.json()) == ["detail"] and says in got.json()["detail"], got.text
+        for path in ("/feeds/daily.atom?page=abc", "/feeds/trending.rss?page=-1"):
+            assert c.get(path).status_code == 400, path
+        assert c.get("/feeds/search.atom?q=attention").status_code == 200
+        # The API keeps its documented 422 for a parameter of the wrong type.
+        assert c.get("/api/papers/search?q=").status_code == 422

@@ -305,7 +305,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        status = 422 if wants_json(request) else 400
+        # 422 is the API's documented status; a feed reader, like a person, is told 400.
+        status = 422 if request.url.path.startswith("/api/") else 400
         message = validation_message(exc)
         unread = not_json(request, exc)
         if unread:  # a JSON body sent as another media type: 415, saying what to send

@@ -23,7 +23,7 @@ from paperfeed import categories
 from paperfeed.arxiv_ids import looks_like_arxiv_id, parse_arxiv_id
 from paperfeed.latex import plain
 from paperfeed.models import LOCAL_PREFIX, Paper, clean_text
-from paperfeed.search.query import filter_notes
+from paperfeed.search.query import filter_notes, paper_id_in, parse_query
 from paperfeed.store import get_paper
 from paperfeed.store.listings import latest_day, paper_flags
 from paperfeed.text import xml_safe
@@ -455,6 +455,8 @@ def search_feed(
     cat, who = clean_text(category), clean_text(author)
     cat = categories.canonical(cat) or cat  # cs.cv is cs.CV, as on the page
     refused = filter_notes(cat, since, until)
+    if parse_query(q).empty and paper_id_in(q) is None:  # "*" would be a feed of everything
+        refused.insert(0, f"q: {q.strip()[:40]!r} has no words to search for")
     if refused:  # what the page says of such a search, as an error
         raise HTTPException(400, " ".join(refused))
     params = views.SearchParams(q, mode, cat or None, who or None, since, until, sort="date")
