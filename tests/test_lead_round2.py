@@ -141,3 +141,29 @@ def test_addresses_in_an_abstract_and_its_comments_are_links_and_nothing_else_is
     assert "$\\text{https://maths.example.org}$" in page.text
     abstract = page.text.split('<div class="abstract math">')[1].split("</div>")[0]
     assert "&lt;b&gt;bold&lt;/b&gt;" in abstract, abstract
+
+
+def test_tex_dashes_read_as_dashes_on_the_page_and_in_feeds(site: Settings, engine: Engine) -> None:
+    """One real abstract in five writes TeX's dashes ("1.2--1.4 dB", "models -- which",
+    "---"); pages, feeds and meta tags showed the hyphens as typed. An address and maths keep
+    theirs."""
+    paper = Paper(
+        id="2606.99902",
+        title="Dashes -- Typeset",
+        abstract=("PSNR rises by 1.2--1.4 dB --- at no cost -- see https://x.org/a--b and $a--b$."),
+        authors=("Ada Lovelace",),
+        categories=("cs.LG",),
+        version=1,
+        source="test",
+        listing_date=DAYS[1],
+    )
+    with engine.begin() as conn:
+        upsert_papers(conn, [paper])
+    with client(site, engine) as c:
+        page = c.get("/papers/2606.99902").text
+        feed = c.get(f"/feeds/daily.atom?date={DAYS[1].isoformat()}").text
+    shown = page.split('<div class="abstract math">')[1].split("</div>")[0]
+    assert "1.2\u20131.4 dB \u2014 at no cost \u2013 see" in shown, shown
+    assert 'href="https://x.org/a--b"' in shown and "$a--b$" in shown
+    assert "<h1" in page and "Dashes \u2013 Typeset" in page
+    assert "1.2\u20131.4 dB \u2014 at no cost" in feed, feed[:2000]

@@ -13,7 +13,7 @@ from linkify_it import LinkifyIt
 from markupsafe import Markup, escape
 
 from paperfeed import categories
-from paperfeed.latex import plain
+from paperfeed.latex import plain, tex_dashes
 from paperfeed.store.enrichment import github_name
 from paperfeed.store.papers import author_key
 from paperfeed.templating import page_env
@@ -105,7 +105,8 @@ def _text_macros(escaped: str) -> str:
         tag = _TEXT_MACROS[match[1]]
         return f"<{tag}>{match[2]}</{tag.split()[0]}>" if tag else match[2]
 
-    cited = _CITE_RE.sub(lambda m: f" [{m[1]}]", _SPACING_RE.sub("\u2009", escaped))
+    spaced = _SPACING_RE.sub("\u2009", tex_dashes(escaped))
+    cited = _CITE_RE.sub(lambda m: f" [{m[1]}]", spaced)
     linked = _LINK_RE.sub(_link, _PUNCT_GROUP_RE.sub(r"\1", _TEXT_MACRO_RE.sub(swap, cited)))
     return _TEXT_ESCAPE_RE.sub(r"\1", linked)
 
