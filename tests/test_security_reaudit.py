@@ -176,3 +176,27 @@ def test_many_accounts_from_one_address_share_its_comment_limit(
         assert page.status_code == 429 and "from one address" in page.text
         shown = c.get(f"/api/papers/{pid}/comments").json()
         assert sorted(x["body"] for x in shown) == ["a real question", "buy 0", "buy 1", "buy 2"]
+
+
+def test_a_shared_cache_keeps_visitors_pages_apart_from_signed_in_ones(
+    site: Settings, engine: Engine
+) -> None:
+    """A visitor's page (and the API's public answer, with its ETag) says it varies with the
+    session cookie and bearer token, whether rendered, kept by the site, or a 304: a proxy must
+    not hand it, or its 304, to a signed-in reader; a signed-in page is never kept."""
+    with client(site, engine) as c:
+        for path in ("/", "/api/daily_papers"):
+            first, kept = c.get(path), c.get(path)  # rendered, then the site's kept copy
+            for answer in (first, kept):
+                assert answer.status_code == 200
+                assert "cache-control" not in answer.headers
+                assert answer.headers["vary"] == "Cookie, Authorization"
+        tag = c.get("/api/daily_papers").headers["etag"]
+        unchanged = c.get("/api/daily_papers", headers={"If-None-Match": tag})
+        assert unchanged.status_code == 304
+        assert unchanged.headers["vary"] == "Cookie, Authorization"
+        feed = c.get("/feeds/daily.atom")
+        assert feed.headers["vary"] == "Accept-Encoding"  # the same for everyone
+        sign_up(c, "reader", PASSWORD)
+        mine = c.get("/")
+        assert mine.headers["cache-control"] == "private, no-store"

@@ -26,6 +26,10 @@ _HEADERS = [
 
 
 _FEED_PATH = re.compile(r"/feeds/|/c/[^/]+/feed\.")
+# A page differs with the session cookie or bearer token (signed in or not, the CSRF token in
+# its forms): a shared cache keeps a visitor's copy apart from a signed-in reader's. Feeds and
+# static files are the same for everyone.
+_VARY = (b"vary", b"Cookie, Authorization")
 
 
 class SiteMiddleware:
@@ -74,6 +78,8 @@ def _extra_headers(
     scope: Scope, value: str, new_cookie: bool, secure: bool
 ) -> list[tuple[bytes, bytes]]:
     extra = list(_HEADERS)
+    if not _FEED_PATH.match(scope["path"]) and not scope["path"].startswith("/static/"):
+        extra.append(_VARY)
     if scope["path"] != "/docs":  # the docs page sends its own, allowing its inline script
         extra.append((b"content-security-policy", _CSP))
     if secure:  # the site is served over https: browsers must never try plain http
