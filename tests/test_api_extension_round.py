@@ -12,6 +12,9 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 
 from paperfeed.settings import Settings
+from paperfeed.util import utcnow
+from tests.replay import Reply, replay
+from tests.replay import Request as ReplayRequest
 from tests.web_support import DAYS, bearer, client, on_day
 
 CATEGORIES = ("cs.CL", "cs.CV", "cs.LG", "cs.AI", "stat.ML")
@@ -189,3 +192,33 @@ def test_a_feed_asked_with_an_empty_or_malformed_parameter_is_a_400_that_says_wh
         assert c.get("/feeds/search.atom?q=attention").status_code == 200
         # The API keeps its documented 422 for a parameter of the wrong type.
         assert c.get("/api/papers/search?q=").status_code == 422
+
+
+def _busy(_: ReplayRequest) -> Reply:
+    return Reply(b"busy", 503)
+
+
+def test_after_arxiv_failed_an_import_reports_at_once_instead_of_waiting_again(
+    site: Settings, engine: Engine
+) -> None:
+    """A Zotero plugin importing unknown arXiv ids while arXiv does not answer waited out the
+    fetch deadline (15 s) on every import; after one failed fetch, the next imports and
+    submissions within a minute say so at once, without asking arXiv again."""
+    with replay(_busy) as arxiv:
+        down = {"arxiv_api_url": arxiv.url, "http_retries": 0, "submit_fetch_seconds": 1.0}
+        with client(site.model_copy(update=down), engine) as c:
+            c.headers.update(bearer(c, "plugin"))
+            files = {"file": ("ids.txt", b"2101.00001\n")}
+            first = c.post("/api/me/library/import", files=files).json()
+            assert "can't be reached" in first["unmatched"][0]["reason"]
+            asked = len(arxiv.requests)
+            assert asked == 1
+
+            files = {"file": ("ids.txt", b"2101.00002\n2101.00003\n")}
+            again = c.post("/api/me/library/import", files=files).json()
+            reasons = [u["reason"] for u in again["unmatched"]]
+            assert len(reasons) == 2 and all("s ago" in r for r in reasons), reasons
+            new = utcnow().strftime("%y%m") + ".00004"  # within the submission window
+            submitted = c.post("/api/submit", json={"id": new})
+            assert submitted.status_code == 502 and "s ago" in submitted.json()["detail"]
+            assert len(arxiv.requests) == asked  # arXiv was not asked again

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import socket
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -57,6 +58,9 @@ def _parse(text: str) -> str:
 UNREACHABLE = (
     "arXiv can't be reached from this server right now. Please try again in a few minutes."
 )
+# After a failed fetch, submissions and imports do not ask arXiv again for this long: each would
+# wait out submit_fetch_seconds for the same answer.
+ARXIV_PAUSE = 60.0
 
 
 def _check_resolvable(url: str) -> None:
@@ -86,16 +90,21 @@ def _fetch(site: Site, pid: str) -> Paper:
 
 
 def _fetch_ids(site: Site, ids: Sequence[str], wait: float = 0.0) -> None:
-    """Fetch papers through the arXiv API into the store, in one of the site's fetch slots."""
+    """Fetch papers through the arXiv API into the store, in one of the site's fetch slots;
+    within ARXIV_PAUSE s of a failed fetch, refuse at once instead of waiting it out again."""
+    since = time.monotonic() - site.arxiv_failed_at
+    if since < ARXIV_PAUSE:
+        raise SubmitError(502, f"{UNREACHABLE} (It did not answer {int(since)} s ago.)")
     if not site.fetch_slots.acquire(timeout=wait):
         raise SubmitError(503, "other papers are being fetched from arXiv; try again in a minute")
     try:
         _check_resolvable(site.settings.arxiv_api_url)
         add_papers(site.engine, site.settings, ids, site.settings.submit_fetch_seconds)
-    except SourceError as exc:
+    except (SourceError, SubmitError) as exc:
         if is_disk_full(exc):
             raise  # a 507 from the app's handler, not "arXiv unreachable"
         log.warning("fetching %s from arXiv failed: %s", ", ".join(ids), exc)
+        site.arxiv_failed_at = time.monotonic()
         raise SubmitError(502, UNREACHABLE) from exc
     finally:
         site.fetch_slots.release()

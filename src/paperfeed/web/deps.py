@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -67,6 +68,7 @@ class Site:
         self.weights = TrendingWeights.from_settings(settings)
         # Submissions wait on arXiv in request threads: only a few at once (issue 9).
         self.fetch_slots = threading.BoundedSemaphore(settings.submit_concurrent_fetches)
+        self.arxiv_failed_at = -math.inf  # time.monotonic() of the last failed fetch from arXiv
         self._search: SearchService | None = None
         self._lock = threading.Lock()
         self.version = DataVersion(engine, settings.page_cache_check_seconds)
