@@ -35,6 +35,9 @@ from paperfeed.store.tables import metadata
 from paperfeed.util import utcnow
 
 NEW_ACCOUNT = timedelta(days=1)
+# What a deleted account is called wherever its comments and submissions stay: no handle can
+# be this (handles have no spaces), and the old handle stays reserved for good.
+DELETED_NAME = "deleted account"
 
 
 def is_new_account(created: datetime, now: datetime | None = None) -> bool:
@@ -52,6 +55,8 @@ users = Table(
     Column("is_admin", Boolean, nullable=False, default=False),
     Column("created_at", DateTime, nullable=False),
     Column("suspended_at", DateTime),  # a suspended user cannot sign in; sessions stop working
+    # A deleted account: no private data left, named DELETED_NAME, its handle kept in name_key
+    Column("deleted_at", DateTime),
 )
 
 sessions = Table(
@@ -189,7 +194,7 @@ def set_admin(conn: Connection, username: str, is_admin: bool) -> bool:
     return conn.execute(query).rowcount > 0
 
 
-_active = users.c.suspended_at.is_(None)
+_active = users.c.suspended_at.is_(None) & users.c.deleted_at.is_(None)
 
 
 @dataclass(frozen=True)
@@ -201,6 +206,7 @@ class UserRow:
     is_admin: bool
     suspended: bool
     created_at: datetime
+    deleted: bool = False
 
 
 def _named(name: str) -> ColumnElement[bool]:
@@ -216,7 +222,14 @@ def list_users(
     if name:
         query = query.where(_named(name))
     return [
-        UserRow(r.id, r.username, bool(r.is_admin), r.suspended_at is not None, r.created_at)
+        UserRow(
+            r.id,
+            r.username,
+            bool(r.is_admin),
+            r.suspended_at is not None,
+            r.created_at,
+            r.deleted_at is not None,
+        )
         for r in conn.execute(query)
     ]
 

@@ -160,6 +160,7 @@ class Comment:
     votes: int
     mentions: tuple[str, ...] = ()  # the accounts its "@name"s name
     display_name: str = ""  # its author's, shown beside the handle ("" when suspended)
+    author_deleted: bool = False  # written by an account since deleted: shown unnamed
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,7 @@ def _comment_query() -> Select[Any]:
             users.c.username,
             users.c.created_at.label("user_created"),
             users.c.suspended_at.label("author_suspended_at"),
+            users.c.deleted_at.label("author_deleted_at"),
             func.coalesce(_VOTES.c.n, 0).label("votes"),
             profiles.c.display_name,
         )
@@ -264,6 +266,7 @@ def _comment(row: object) -> Comment:
         votes=int(r["votes"]),
         mentions=tuple(str(r["mentions"] or "").split()),
         display_name="" if r["author_suspended_at"] else str(r["display_name"] or ""),
+        author_deleted=r["author_deleted_at"] is not None,
     )
 
 
@@ -573,18 +576,18 @@ def existing_names(conn: Connection, names: Sequence[str]) -> list[str]:
     if not keys:
         return []
     query = select(users.c.name_key, users.c.username).where(
-        users.c.name_key.in_(keys), users.c.suspended_at.is_(None)
+        users.c.name_key.in_(keys), users.c.suspended_at.is_(None), users.c.deleted_at.is_(None)
     )
     found = {str(k): str(n) for k, n in conn.execute(query)}
     return [found[k] for k in dict.fromkeys(keys) if k in found]
 
 
 def find_user_id(conn: Connection, username: str) -> tuple[int, str, datetime, bool, bool] | None:
-    """A user's id, name, sign-up time, admin and suspended flags, by case-insensitive name."""
+    """A user's id, name, sign-up time, admin and suspended flags, by case-insensitive name
+    (a deleted account's handle finds nobody)."""
     cols = (users.c.id, users.c.username, users.c.created_at, users.c.is_admin)
-    row = conn.execute(
-        select(*cols, users.c.suspended_at).where(users.c.name_key == username.lower())
-    ).first()
+    by_name = (users.c.name_key == username.lower()) & users.c.deleted_at.is_(None)
+    row = conn.execute(select(*cols, users.c.suspended_at).where(by_name)).first()
     if row is None:
         return None
     return (row.id, row.username, row.created_at, bool(row.is_admin), row.suspended_at is not None)

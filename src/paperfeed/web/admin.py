@@ -20,12 +20,14 @@ from paperfeed.pipeline import Context, find_job, registry, run_job
 from paperfeed.pipeline.plan import describe, in_words, plans
 from paperfeed.store import jobs as db
 from paperfeed.store.accounts import (
+    DELETED_NAME,
     count_users,
     list_users,
     set_admin,
     set_suspended,
     user_by_id,
 )
+from paperfeed.store.erasure import delete_account
 from paperfeed.web.confirm import Confirmed, ask
 from paperfeed.web.deps import AdminDep, FormCsrf, RowId, Site, SiteDep, html
 
@@ -235,6 +237,35 @@ def suspend(
         action = "suspend" if suspended else "unsuspend"
         db.record_action(conn, admin.username, action, target.username)
     said = urlencode({"done": f"{action} {target.username}", "user": user})
+    return RedirectResponse(f"/admin?{said}#users", status_code=303)
+
+
+@router.post("/users/{user_id}/delete", dependencies=[FormCsrf])
+def delete_user(
+    request: Request,
+    site: SiteDep,
+    admin: AdminDep,
+    user_id: RowId,
+    confirmed: Confirmed = 0,
+    user: FoundBy = "",
+) -> Response:
+    """Delete an account (after a question), as its owner can: private data gone, comments
+    left as DELETED_NAME's, the handle reserved; logged."""
+    if user_id == admin.id:
+        raise HTTPException(400, "delete your own account from /account/delete")
+    if not confirmed:
+        name = _name_of(site, user_id)
+        question = (
+            f"Delete the account {name}? Its private data goes for good; its comments stay "
+            f"as “{DELETED_NAME}” and the handle stays reserved."
+        )
+        return ask(request, site, admin, question, _users_at(user), [("user", user)], "Delete")
+    with site.writing() as conn:
+        target = user_by_id(conn, user_id)
+        if target is None or not delete_account(conn, user_id):
+            raise HTTPException(404, "no such account (or it is deleted already)")
+        db.record_action(conn, admin.username, "delete account", target.username)
+    said = urlencode({"done": f"deleted {target.username}", "user": user})
     return RedirectResponse(f"/admin?{said}#users", status_code=303)
 
 

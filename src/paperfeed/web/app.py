@@ -125,6 +125,7 @@ def _add_routes(app: FastAPI) -> None:
         claims,
         discuss,
         feeds,
+        leaving,
         library,
         markdown,
         moderation,
@@ -142,6 +143,8 @@ def _add_routes(app: FastAPI) -> None:
     app.include_router(discuss.router)
     app.include_router(claims.router)
     app.include_router(moderation.router)
+    app.include_router(leaving.router)
+    app.include_router(leaving.api)
     library.install(app)  # personal pages and /api/me; before pages' /papers/{id} catch-all
     app.include_router(pages.router)
 

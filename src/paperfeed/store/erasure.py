@@ -1,0 +1,178 @@
+"""A user's data rights: everything the store keeps about an account, as one document, and the
+account's deletion (its private data gone, its public comments and submissions left unnamed)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Table, delete, select, update
+
+from paperfeed.store.accounts import (
+    DELETED_NAME,
+    bump_revision,
+    sessions,
+    submissions,
+    users,
+    votes,
+)
+from paperfeed.store.community import (
+    author_claims,
+    comment_reports,
+    comment_votes,
+    comments,
+    notifications,
+    paper_links,
+    profiles,
+)
+from paperfeed.store.digest_tables import interests, subscribers
+from paperfeed.store.library import (
+    collection_items,
+    collections,
+    feed_tokens,
+    follows,
+    library_items,
+    mutes,
+    ratings,
+    signal_versions,
+)
+from paperfeed.util import utcnow
+
+EXPORT_FORMAT = "paperfeed-account-export/1"
+
+# What an export lists of each table of the user's own rows (never a hash, token or key).
+_OWN: dict[str, tuple[Table, tuple[str, ...]]] = {
+    "library": (library_items, ("paper_id", "state", "note", "added_at", "updated_at")),
+    "ratings": (ratings, ("paper_id", "rating", "created_at")),
+    "follows": (follows, ("kind", "value", "label", "created_at")),
+    "mutes": (mutes, ("kind", "value", "label", "created_at")),
+    "upvotes": (votes, ("paper_id", "created_at")),
+    "submissions": (submissions, ("paper_id", "day", "created_at")),
+    "comments": (
+        comments,
+        ("id", "paper_id", "parent_id", "body", "created_at", "edited_at", "deleted", "hidden"),
+    ),
+    "comment_upvotes": (comment_votes, ("comment_id", "created_at")),
+    "comment_reports": (comment_reports, ("comment_id", "reason", "created_at", "resolved")),
+    "author_claims": (
+        author_claims,
+        ("id", "paper_id", "author", "position", "status", "reason", "created_at", "decided_at"),
+    ),
+    "paper_links": (paper_links, ("paper_id", "kind", "url", "created_at")),
+    "notifications": (notifications, ("kind", "comment_id", "claim_id", "created_at", "seen")),
+    "sign_ins": (sessions, ("created_at", "expires_at")),
+}
+_SUBSCRIPTION = (
+    "id",
+    "email",
+    "status",
+    "frequency",
+    "send_time",
+    "timezone",
+    "weekday",
+    "skip_weekends",
+    "max_papers",
+    "include_trending",
+    "created_at",
+    "confirmed_at",
+    "unsubscribed_at",
+)
+
+
+def _plain(value: object) -> object:
+    """A value as JSON holds it (dates and times in ISO 8601)."""
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+def _rows(conn: Connection, table: Table, where: ColumnElement[bool], cols: Any) -> list[Any]:
+    query = select(*(table.c[c] for c in cols)).where(where).order_by(*table.primary_key)
+    return [{c: _plain(v) for c, v in zip(cols, r, strict=True)} for r in conn.execute(query)]
+
+
+def export_account(conn: Connection, user_id: int) -> dict[str, Any] | None:
+    """Everything kept about a live account, as one JSON-ready document (None: no such one)."""
+    user = conn.execute(select(users).where(users.c.id == user_id, users.c.deleted_at.is_(None)))
+    row = user.first()
+    if row is None:
+        return None
+    out: dict[str, Any] = {"format": EXPORT_FORMAT, "exported_at": _plain(utcnow())}
+    out["account"] = _account(conn, row)
+    for name, (table, cols) in _OWN.items():
+        out[name] = _rows(conn, table, table.c.user_id == user_id, cols)
+    out["saved_searches"] = [f for f in out["follows"] if f["kind"] == "search"]
+    out["collections"] = _collections(conn, user_id)
+    out["digest_subscriptions"] = _subscriptions(conn, user_id)
+    feed = select(feed_tokens.c.created_at).where(feed_tokens.c.user_id == user_id)
+    out["private_feed_urls"] = [{"created_at": _plain(t)} for t in conn.scalars(feed)]
+    return out
+
+
+def _account(conn: Connection, row: Any) -> dict[str, Any]:
+    found = conn.execute(select(profiles).where(profiles.c.user_id == row.id)).first()
+    profile = found._mapping if found else {}
+    return {
+        "handle": row.username,
+        "display_name": profile.get("display_name", ""),
+        "bio": profile.get("bio", ""),
+        "affiliation": profile.get("affiliation", ""),
+        "links": [line for line in profile.get("links", "").splitlines() if line.strip()],
+        "created_at": _plain(row.created_at),
+        "is_admin": bool(row.is_admin),
+        "notifications": {
+            "replies": bool(profile.get("notify_replies", True)),
+            "by_email": bool(profile.get("notify_email", True)),
+        },
+    }
+
+
+def _collections(conn: Connection, user_id: int) -> list[dict[str, Any]]:
+    cols = ("id", "name", "slug", "description", "visibility", "created_at")
+    found = _rows(conn, collections, collections.c.user_id == user_id, cols)
+    for c in found:
+        where = collection_items.c.collection_id == c["id"]
+        c["papers"] = _rows(conn, collection_items, where, ("paper_id", "added_at"))
+    return found
+
+
+def _subscriptions(conn: Connection, user_id: int) -> list[dict[str, Any]]:
+    found = _rows(conn, subscribers, subscribers.c.user_id == user_id, _SUBSCRIPTION)
+    for s in found:
+        where = interests.c.subscriber_id == s["id"]
+        s["interests"] = _rows(conn, interests, where, ("kind", "value"))
+    return found
+
+
+# Deleted with the account: every row only its owner sees, and its votes (counts drop).
+_PRIVATE = (
+    sessions,
+    feed_tokens,
+    library_items,
+    collections,  # their entries go by cascade
+    ratings,
+    follows,
+    mutes,
+    signal_versions,
+    votes,
+    comment_votes,
+    comment_reports,
+    author_claims,  # pending and decided: nobody is left to be the author
+    notifications,
+    profiles,
+    subscribers,  # the account's digests: interests, queued mail and sent lists by cascade
+)
+
+
+def delete_account(conn: Connection, user_id: int) -> bool:
+    """Delete an account in the caller's transaction: its private data goes, its comments and
+    submissions stay under DELETED_NAME, its handle stays taken; False when there is none."""
+    live = select(users.c.id).where(users.c.id == user_id, users.c.deleted_at.is_(None))
+    if conn.execute(live).first() is None:
+        return False
+    for table in _PRIVATE:
+        conn.execute(delete(table).where(table.c.user_id == user_id))
+    conn.execute(update(paper_links).where(paper_links.c.user_id == user_id).values(user_id=None))
+    gone = {"username": DELETED_NAME, "password_hash": "!", "is_admin": False}
+    # A suspension stays: a suspended troll's hidden comments stay hidden once deleted.
+    conn.execute(update(users).where(users.c.id == user_id).values(**gone, deleted_at=utcnow()))
+    bump_revision(conn)  # its votes leave every count, its name every page
+    return True
