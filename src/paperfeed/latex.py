@@ -97,6 +97,7 @@ def _converter() -> LatexNodes2Text:
     return LatexNodes2Text(latex_context=context, math_mode="text")
 
 
+@lru_cache(maxsize=4096)  # pure: a feed of 100 abstracts converted the same maths each view
 def plain_math(source: str) -> str:
     """One math expression as Unicode text (\\alpha -> α, \\frac{a+b}{c} -> (a+b)/c,
     n^{1/2} -> n^(1/2), \\log\\sum -> log ∑)."""
