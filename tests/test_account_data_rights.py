@@ -10,7 +10,7 @@ from sqlalchemy import Engine, func, select
 
 from paperfeed.settings import Settings
 from paperfeed.store.accounts import add_submission, find_user, set_admin, users, vote_counts
-from paperfeed.store.community import comments
+from paperfeed.store.community import comments, notifications
 from paperfeed.store.digest_tables import subscribers
 from paperfeed.store.digests import insert_subscriber
 from paperfeed.store.erasure import _PRIVATE
@@ -234,3 +234,18 @@ def test_the_account_page_links_download_and_delete(site: Settings, engine: Engi
         assert 'href="/account/delete"' in page
         c.cookies.clear()
         assert c.get("/account/delete", follow_redirects=False).status_code == 303
+
+
+def test_a_reply_to_a_deleted_accounts_comment_tells_nobody(site: Settings, engine: Engine) -> None:
+    with client(site, engine) as c:
+        s = _ada_is_busy(c, engine)
+        assert post_form(c, "/account/delete", {"password": PASSWORD}).status_code == 303
+        with engine.connect() as conn:
+            top = conn.execute(select(comments.c.id).where(comments.c.user_id == s["uid"]))
+            parent = top.scalar_one()
+        answer = {"body": "Another answer, @ada", "parent": parent}
+        made = c.post(f"/api/papers/{s['p1']}/comments", json=answer, headers=s["bob"])  # type: ignore[arg-type]
+        assert made.status_code == 201, made.text
+    with engine.connect() as conn:
+        told = select(func.count()).where(notifications.c.user_id == s["uid"])
+        assert conn.execute(told).scalar() == 0

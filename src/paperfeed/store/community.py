@@ -813,9 +813,10 @@ def is_claimed_author(conn: Connection, user_id: int, paper_id: str) -> bool:
 
 
 def notify(conn: Connection, user_ids: Sequence[int], comment_id: int, kind: str) -> None:
-    """Add an in-site notification for each user."""
+    """Add an in-site notification for each user (a deleted account is told nothing)."""
     now = utcnow()
-    for uid in sorted(set(user_ids)):
+    live = select(users.c.id).where(users.c.id.in_(set(user_ids)), users.c.deleted_at.is_(None))
+    for uid in sorted(conn.scalars(live)):
         conn.execute(
             notifications.insert().values(
                 user_id=uid, comment_id=comment_id, kind=kind, created_at=now, seen=False
