@@ -15,7 +15,7 @@ from paperfeed.settings import Settings
 from paperfeed.util import utcnow
 from tests.replay import Reply, replay
 from tests.replay import Request as ReplayRequest
-from tests.web_support import DAYS, bearer, client, on_day
+from tests.web_support import DAYS, bearer, client, on_day, post_form
 
 CATEGORIES = ("cs.CL", "cs.CV", "cs.LG", "cs.AI", "stat.ML")
 
@@ -222,3 +222,20 @@ def test_after_arxiv_failed_an_import_reports_at_once_instead_of_waiting_again(
             submitted = c.post("/api/submit", json={"id": new})
             assert submitted.status_code == 502 and "s ago" in submitted.json()["detail"]
             assert len(arxiv.requests) == asked  # arXiv was not asked again
+
+
+def test_a_subscription_refused_for_too_many_requests_says_when_to_retry(
+    site: Settings, engine: Engine
+) -> None:
+    """Every other 429 carries Retry-After; a subscription over its hourly limit did not."""
+    with client(site.model_copy(update={"mailbox": True}), engine) as c:
+        codes = [
+            c.post("/api/subscribe", json={"email": "eel@example.org"}).status_code
+            for _ in range(4)
+        ]
+        assert codes == [202, 202, 202, 429]
+        again = c.post("/api/subscribe", json={"email": "eel@example.org"})
+        assert again.status_code == 429 and again.headers["Retry-After"] == "3600"
+        assert list(again.json()) == ["detail"]
+        form = post_form(c, "/subscribe", {"email": "eel@example.org"})
+        assert form.status_code == 429 and form.headers["Retry-After"] == "3600"

@@ -36,6 +36,7 @@ from paperfeed.util import utcnow
 ADDRESS_LIMIT = 3  # subscription requests per address per hour
 CLIENT_LIMIT = 20  # subscription requests per client (IP) per hour
 _WINDOW = timedelta(hours=1)
+RETRY_AFTER = str(int(_WINDOW.total_seconds()))  # a refused request's Retry-After: the window
 
 
 class RateLimited(BadInput):

@@ -28,8 +28,10 @@ from paperfeed.digest.mailbox import read_mailbox
 from paperfeed.digest.notices import LINK_PATH, STOP_PATH, notices_stopped, stop_notices
 from paperfeed.digest.render import RATE_PATH
 from paperfeed.digest.subscribe import (
+    RETRY_AFTER,
     RateLimited,
     confirm,
+    confirm_request,
     link_account,
     link_request,
     links_for,
@@ -199,7 +201,9 @@ async def subscribe_form(request: Request) -> Response:
     try:
         await run_in_threadpool(_subscribe, ctx, data, request)
     except RateLimited as exc:
-        return _message(ctx, "Slow down", str(exc), status=429)
+        slow = _message(ctx, "Slow down", str(exc), status=429)
+        slow.headers["Retry-After"] = RETRY_AFTER
+        return slow
     except BadInput as exc:
         back = _came_from(request, ctx.settings)
         links = {"back_url": back} if back else {}
@@ -249,7 +253,7 @@ async def subscribe_api(request: Request) -> JSONResponse:
     try:
         await run_in_threadpool(_subscribe, ctx, data, request)
     except RateLimited as exc:
-        return JSONResponse({"detail": str(exc)}, 429)
+        return JSONResponse({"detail": str(exc)}, 429, headers={"Retry-After": RETRY_AFTER})
     except BadInput as exc:
         return JSONResponse({"detail": str(exc)}, 400)
     return JSONResponse({"status": "pending", "detail": CHECK_INBOX}, 202)
