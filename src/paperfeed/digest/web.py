@@ -31,7 +31,6 @@ from paperfeed.digest.subscribe import (
     RETRY_AFTER,
     RateLimited,
     confirm,
-    confirm_request,
     link_account,
     link_request,
     links_for,
