@@ -221,7 +221,7 @@ def test_an_authors_answer_is_emailed_as_the_authors(
     body = sink.to("reader@example.org")[-1].get_body(("plain",))
     assert body is not None
     [confirm] = re.findall(r"http://testserver(/confirm\S+)", str(body.get_content()))
-    assert c.get(confirm).status_code == 200
+    assert c.post(confirm).status_code == 200  # the confirm page's button
     question = _comment(c, token, pid, "Does it hold for small graphs?")
     _comment(c, _as(c, "bystander"), pid, "I wondered too.", parent=question)
     _comment(c, _as(c, "writer"), pid, "Yes: see the appendix.", parent=question)

@@ -76,7 +76,7 @@ def test_demo_on_another_port_links_to_that_port(demo_copy: Path, sink: Sink) ->
         [confirm] = re.findall(r"http://\S+/confirm\?token=\S+", text)
         assert confirm.startswith(f"{site}/confirm?token=")
 
-        page = http.get(confirm.removeprefix(site)).text
+        page = http.post(confirm.removeprefix(site)).text  # the confirm page's button
         [manage] = re.findall(r'href="([^"]+/preferences\?token=[^"]+)"', page)
         assert manage.startswith(f"{site}/preferences?token=")
 

@@ -139,7 +139,7 @@ def test_malformed_subscriptions_are_a_400(subscribing: TestClient, sink: Sink) 
     assert c.post("/api/subscribe", json={"email": "d@example.org"}).status_code == 202
     confirm = re.search(r"\S+/confirm\?token=\S+", _last_body(sink, "d@example.org"))
     assert confirm
-    page = c.get(urlsplit(confirm[0]).path + "?" + urlsplit(confirm[0]).query)
+    page = c.post(urlsplit(confirm[0]).path + "?" + urlsplit(confirm[0]).query)  # its button
     manage = re.search(r'href="[^"]*(/preferences\?token=[^"]+)"', page.text.replace("&amp;", "&"))
     assert manage, page.text
     saved = c.post(manage[1], data={"weekday": "²"})

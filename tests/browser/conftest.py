@@ -172,6 +172,7 @@ class MailSite:
         page.click("form.subscribe button[type=submit]")
         page.wait_for_selector("text=Check your inbox")
         page.goto(self.confirm_url(address))
+        page.get_by_role("button", name="Confirm my subscription").click()
         page.wait_for_selector("text=You are subscribed")
 
 

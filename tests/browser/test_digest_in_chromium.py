@@ -58,6 +58,7 @@ def test_demo_mailbox_holds_the_confirmation_whose_link_confirms(
         page.click("header >> text=Demo mailbox")
         page.wait_for_selector("text=To demo@example.org")
         page.click("a[href^='/confirm?token=']")
+        page.get_by_role("button", name="Confirm my subscription").click()
         page.wait_for_selector("text=You are subscribed")
     with engine.connect() as conn:
         status = conn.execute(select(db.subscribers.c.status)).scalar_one()
@@ -86,6 +87,7 @@ def test_the_mailbox_shows_the_html_mail_whose_link_opens_in_the_page(
         link = mail.locator("a[href^='/confirm?token=']").first
         expect(link).to_be_visible()
         link.click()
+        page.get_by_role("button", name="Confirm my subscription").click()
         page.wait_for_selector("text=You are subscribed")
         assert page.url.startswith(f"{url}/confirm?token=")
     with engine.connect() as conn:
@@ -114,6 +116,7 @@ def test_a_readers_digest_rates_a_paper_from_the_demo_mailbox(
         page.click("form.subscribe button[type=submit]")
         page.click("header >> text=Demo mailbox")
         page.click("a[href^='/confirm?token=']")
+        page.get_by_role("button", name="Confirm my subscription").click()
         page.wait_for_selector("text=You are subscribed")
         assert run_due(engine, s, make_mailer(s), due_all=True).sent == 1
         page.click("header >> text=Demo mailbox")

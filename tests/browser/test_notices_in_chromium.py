@@ -34,6 +34,7 @@ def test_add_an_address_and_switch_notice_emails_on_the_settings_page(
         text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
         assert "no digests" in text  # the box for the daily digest was left unticked
         page.goto(site.confirm_url("noor@example.org"))
+        page.get_by_role("button", name="Confirm my address").click()
         expect(page.get_by_role("heading", name="Address confirmed")).to_be_visible()
 
         page.goto(f"{url}/settings/profile")
@@ -79,6 +80,7 @@ def test_ticking_also_send_the_digest_subscribes_the_address_to_daily_digests(
         page.get_by_role("button", name="Send confirmation link").click()
         expect(page.get_by_text("Check your inbox")).to_be_visible()
         page.goto(site.confirm_url("omar@example.org"))
+        page.get_by_role("button", name="Confirm my subscription").click()
         expect(page.get_by_role("heading", name="You are subscribed")).to_be_visible()
         with site.engine.connect() as conn:
             found = db.find_subscriber(conn, "omar@example.org")

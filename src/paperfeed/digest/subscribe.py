@@ -227,12 +227,24 @@ def _by_token(conn: Connection, settings: Settings, scope: str, token: str) -> S
     return sub
 
 
+def confirm_request(engine: Engine, settings: Settings, token: str) -> Subscriber:
+    """The subscription a confirmation link would confirm, changing nothing (the page that
+    opening the link shows: mail scanners open links, so only its button confirms)."""
+    with engine.connect() as conn:
+        return _confirmable(conn, settings, token)
+
+
+def _confirmable(conn: Connection, settings: Settings, token: str) -> Subscriber:
+    sub = _by_token(conn, settings, "confirm", token)
+    if sub.status == "unsubscribed":
+        raise TokenError("This link is no longer valid.")
+    return sub
+
+
 def confirm(engine: Engine, settings: Settings, token: str) -> Subscriber:
     """Confirm an address from its emailed link (idempotent)."""
     with engine.begin() as conn:
-        sub = _by_token(conn, settings, "confirm", token)
-        if sub.status == "unsubscribed":
-            raise TokenError("This link is no longer valid.")
+        sub = _confirmable(conn, settings, token)
         if sub.status == "pending":
             db.update_subscriber(conn, sub.id, {"status": "confirmed", "confirmed_at": utcnow()})
             # Confirmation emails still queued (a mail server was down) are of no use now.
