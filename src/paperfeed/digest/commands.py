@@ -164,7 +164,7 @@ def subscribe(
 def _outcome(email: str, row: db.OutboxRow | None, settings: Settings) -> str:
     if row is not None and row.status == "sent":
         where = f" (demo mailbox: {settings.public_url}/demo/mailbox)" if settings.mailbox else ""
-        return f"confirmation link sent to {email}{where}; digests start once it is followed"
+        return f"confirmation link sent to {email}{where}; digests start once its owner confirms"
     reason = f": {row.last_error}" if row is not None and row.last_error else ""
     return (
         f"confirmation for {email} queued, not sent yet{reason}\n"
