@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import email
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -205,3 +206,15 @@ def serve(app: Any, port: int) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join()
+
+
+def digest_reasons(text: str) -> list[str]:
+    """The "Why:" reasons of a digest's plain text, each whole (a long one is wrapped, its
+    later lines indented)."""
+    return [" ".join(why.split()) for why in re.findall(r"Why: (.+(?:\n {8}\S.*)*)", text)]
+
+
+def digest_paper_ids(text: str) -> list[str]:
+    """The paper ids of a digest's plain text, in order: each paper's link under its number,
+    title, byline and "Why:" lines (however many lines each takes)."""
+    return re.findall(r"^\d+\. (?:.*\n)*?   \S+/papers/(\S+)$", text, re.M)

@@ -18,7 +18,7 @@ from paperfeed.settings import Settings
 from paperfeed.store import digests as db
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import create_user
-from tests.digest_support import Sink
+from tests.digest_support import Sink, digest_paper_ids, digest_reasons
 from tests.web_support import HOSTILE_ID, client, csrf_token, stored
 
 PASSWORD = "correct horse battery"
@@ -116,7 +116,7 @@ def test_a_readers_digest_is_their_for_you_ranking_without_sent_papers(
 
     text = sink.to("reader@example.org")[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
     ids = re.findall(r"/papers/(\S+)", text)
-    reasons = re.findall(r"Why: (.+)", text)
+    reasons = digest_reasons(text)
     expected = [item for item in api if item[0] != sent][:MAX]
     assert list(zip(ids, reasons, strict=True)) == expected
     assert not any(_muted(engine, pid) for pid in ids)
@@ -209,7 +209,7 @@ def test_a_readers_digest_rates_its_papers_from_the_email(
     mail = sink.to("reader@example.org")[-1]
     text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     html = mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
-    ids = re.findall(r"^\d+\. .*\n.*\n.*\n\s+\S+/papers/(\S+)", text, re.M)
+    ids = digest_paper_ids(text)
     more = re.findall(r"More like this: \S+(/digest/rate\?token=\S+&paper=(\S+)&r=1)", text)
     less = re.findall(r"Less like this: \S+/digest/rate\?token=\S+&paper=(\S+)&r=-1", text)
     assert len(ids) == MAX and [m[1] for m in more] == ids == less

@@ -91,7 +91,10 @@ def digest_subject(digest: Digest) -> str:
 def render_digest(settings: Settings, links: Links, digest: Digest, now: datetime) -> Mail:
     """The digest email, with one-click unsubscribe headers and links back to the site."""
     context = _digest_context(links, digest)
-    items = [{**_view(links, item), "why": item.why} for item in digest.items]
+    items = [
+        {**_view(links, item), "why": item.why, "why_text": why_text(item.why)}
+        for item in digest.items
+    ]
     text, html = render_pair("digest", items=items, **context)
     return _digest_mail(settings, digest, context, text, html, now)
 
@@ -146,25 +149,57 @@ def _heading(digest: Digest) -> str:
 def _view(links: Links, item: DigestItem) -> dict[str, str]:
     """What the digest shows of a paper, the same for every subscriber (the why-line aside)."""
     authors = ", ".join(item.authors[:3]) + (" et al." if len(item.authors) > 3 else "")
+    title = plain(item.title)  # no KaTeX in mail: math as readable text
+    byline = " · ".join(part for part in (authors, item.category) if part)
     return {
-        "title": plain(item.title),  # no KaTeX in mail: math as readable text
+        "title": title,
+        "title_text": _title_text(title),
         "url": links.paper(item.paper_id),
-        "byline": f"{authors} · {item.category}" if item.category else authors,
+        "byline": byline,
+        "byline_text": _lines(byline, "   ", "   "),  # none at all without authors or category
         "snippet": plain(item.snippet),
-        "snippet_text": _indented(plain(item.snippet)),  # the plain-text part's, wrapped
+        "snippet_text": _lines(plain(item.snippet), "   ", "   "),  # the plain text's, wrapped
         "paper": quote(item.paper_id, safe=".-"),  # in the rating links' query
     }
 
 
-def _indented(text: str) -> str:
-    """Text in lines of 72 characters at most (where words allow), each indented under its
-    paper's number and ending its line."""
-    return "".join(f"   {line}\n" for line in textwrap.wrap(text, 72, break_on_hyphens=False))
+_WIDTH = 72  # the plain text's lines, indent included (links alone may run past it)
+_NUMBER = "    "  # room for a paper's number ("50. ") before its title's first line
+
+
+def _title_text(title: str) -> str:
+    """A title wrapped to follow its paper's number: its later lines indented under it."""
+    title = " ".join(title.split())
+    if len(_NUMBER) + len(title) <= _WIDTH:
+        return title
+    return _lines(title, _NUMBER, "   ").removeprefix(_NUMBER).removesuffix("\n")
+
+
+def why_text(why: str) -> str:
+    """A paper's "Why:" line of the plain text, wrapped, its later lines indented under its
+    reason ("" for a paper without one)."""
+    return _lines(f"Why: {why}", "   ", "        ") if why else ""
+
+
+def _lines(text: str, first: str, rest: str) -> str:
+    """Text in lines of _WIDTH columns at most (where words allow; a link is never cut), each
+    ending in a line break; "" for no text."""
+    text = " ".join(text.split())  # a line break or tab inside would break the layout
+    if not text:
+        return ""
+    if len(first) + len(text) <= _WIDTH:
+        return f"{first}{text}\n"
+    wrap = textwrap.wrap(
+        text, _WIDTH, initial_indent=first, subsequent_indent=rest,
+        break_long_words=False, break_on_hyphens=False,
+    )  # fmt: skip
+    return "".join(f"{line}\n" for line in wrap)
 
 
 _MARK = "\x1e"  # brackets a slot's name in a skeleton; markupsafe leaves it as it is
 _PARTS = ("head", "item", "rated", "foot")  # "rated": an item with its 👍 / 👎 links
-_ITEM = ("index", "item.title", "item.url", "item.byline", "item.why", "item.snippet",
+_ITEM = ("index", "item.title", "item.title_text", "item.url", "item.byline",
+         "item.byline_text", "item.why", "item.why_text", "item.snippet",
          "item.snippet_text")  # fmt: skip
 _SLOTS = {
     "head": ("subject", "preheader", "home_url", "heading"),
@@ -312,14 +347,20 @@ class DigestRenderer:
         for n, item in enumerate(digest.items, 1):
             text_part, html_part = self._paper(links, item, rated)
             why = item.why
-            plain_why = known_plain.get(why) or self._value(why, False)
+            plain_why = known_plain.get(("why", why)) or self._why_text(why)
             html_why = known_html.get(why) or self._value(why, True)
             index = known_plain.get(n) or self._value(n, False)  # digits: the same in HTML
-            text_part.extend(text, {"index": index, "item.why": plain_why, "rate_url": plain_rate})
+            values = {"index": index, "item.why_text": plain_why, "rate_url": plain_rate}
+            text_part.extend(text, values)
             html_part.extend(html, {"index": index, "item.why": html_why, "rate_url": html_rate})
         self.utf8[False]["foot"].extend(text, plain_values)
         self.utf8[True]["foot"].extend(html, html_values)
         return b"".join(text), b"".join(html)
+
+    def _why_text(self, why: str) -> bytes:
+        # The wrapped "Why:" line in UTF-8, once per distinct reason a run.
+        out = self.values[False][("why", why)] = why_text(why).encode("utf-8")
+        return out
 
     def _value(self, value: object, autoescape: bool, keep: bool = True) -> bytes:
         # A slot's value in UTF-8, escaped as Jinja's autoescape does for HTML; once per
