@@ -52,7 +52,8 @@ class Tally:
     oldest: datetime
 
 
-def _digest(key: str) -> str:
+def key_digest(key: str) -> str:
+    """A limit key as stored: its SHA-256 hex digest."""
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -61,14 +62,14 @@ def record_attempt(
 ) -> list[int]:
     """Forget failures at or before `cutoff`, and count an attempt under each key; its row ids."""
     conn.execute(delete(sign_in_failures).where(sign_in_failures.c.at <= cutoff))
-    rows = [{"key": _digest(key), "at": now} for key in keys]
+    rows = [{"key": key_digest(key), "at": now} for key in keys]
     query = insert(sign_in_failures).returning(sign_in_failures.c.id)
     return [int(i) for i in conn.scalars(query, rows)]
 
 
 def tally(conn: Connection, keys: Iterable[str], cutoff: datetime) -> dict[str, Tally]:
     """Each key's failures after `cutoff` (keys without any are left out)."""
-    digests = {_digest(key): key for key in keys}
+    digests = {key_digest(key): key for key in keys}
     t = sign_in_failures
     query = (
         select(t.c.key, func.count(), func.min(t.c.at))
@@ -83,5 +84,5 @@ def take_back(conn: Connection, ids: Sequence[int], clear: str | None = None) ->
     t = sign_in_failures
     match: ColumnElement[bool] = t.c.id.in_(ids)
     if clear is not None:
-        match = or_(match, t.c.key == _digest(clear))
+        match = or_(match, t.c.key == key_digest(clear))
     conn.execute(delete(t).where(match))
