@@ -26,7 +26,7 @@ from paperfeed.trending import TrendingWeights
 from paperfeed.util import Lru
 from paperfeed.web import csrf
 from paperfeed.web.cache import Cached, PageKey
-from paperfeed.web.ratelimit import RateLimiter, SignInLimits
+from paperfeed.web.ratelimit import SharedLimiter, SignInLimits
 from paperfeed.web.render import create_env
 from paperfeed.web.version import DataVersion
 
@@ -51,10 +51,12 @@ class Site:
         self.env: Environment = create_env()
         self.env.globals["mailbox"] = settings.mailbox  # the demo links its mailbox page
         self.env.globals["public_url"] = settings.public_url.rstrip("/")  # for canonical links
+        self.env.globals["signup_open"] = settings.signup == "open"  # the header's Sign up
         self.cache: Lru[PageKey, Cached] = Lru(settings.page_cache_entries)  # 0: none
         window = settings.rate_window_seconds
-        self.auth_limiter = RateLimiter(settings.auth_rate_limit, window)  # sign-ups
-        self.sign_in_limits = SignInLimits(  # failures counted in the store: all workers see them
+        # Every limit is counted in the store: N workers (or nodes) do not allow N times as many.
+        self.auth_limiter = SharedLimiter(engine, settings.auth_rate_limit, window)  # sign-ups
+        self.sign_in_limits = SignInLimits(
             engine,
             (
                 settings.auth_rate_limit,
@@ -63,8 +65,8 @@ class Site:
             ),
             window,
         )
-        self.submit_limiter = RateLimiter(settings.submit_rate_limit, window)
-        self.comment_limiter = RateLimiter(settings.comment_address_rate_limit, 3600)
+        self.submit_limiter = SharedLimiter(engine, settings.submit_rate_limit, window)
+        self.comment_limiter = SharedLimiter(engine, settings.comment_address_rate_limit, 3600)
         self.weights = TrendingWeights.from_settings(settings)
         # Submissions wait on arXiv in request threads: only a few at once (issue 9).
         self.fetch_slots = threading.BoundedSemaphore(settings.submit_concurrent_fetches)
@@ -174,6 +176,11 @@ def _session_user(site: Site, token: str, count_unseen: bool) -> User | None:
         if user is None or not count_unseen:
             return user
         return replace(user, unseen=unseen_count(conn, user.id))
+
+
+def live_session(site: Site, token: str) -> bool:
+    """Whether a session token (cookie or bearer) is signed in now. Blocking: run in a thread."""
+    return _session_user(site, token, count_unseen=False) is not None
 
 
 UserDep = Annotated[User | None, Depends(get_user)]

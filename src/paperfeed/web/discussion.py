@@ -36,6 +36,7 @@ from paperfeed.store.community import (
 from paperfeed.store.listings import paper_flags
 from paperfeed.util import utcnow
 from paperfeed.web.deps import Site
+from paperfeed.web.ratelimit import Attempt
 
 SORTS = ("top", "new")
 
@@ -221,10 +222,11 @@ def _check_author(site: Site, conn: Connection, user: User) -> None:
         raise HTTPException(429, message, headers={"Retry-After": str(wait)})
 
 
-def _check_address(site: Site, address: str) -> None:
-    """Refuse (429) a comment from an address over its hourly limit: many new accounts from one
-    place each within their own limit are still one spammer."""
-    wait = site.comment_limiter.wait(f"comment:{address}")
+def _check_address(site: Site, address: str) -> Attempt:
+    """Count a comment from an address, or refuse it (429) over the address's hourly limit: many
+    new accounts from one place each within their own limit are still one spammer."""
+    attempt = site.comment_limiter.begin(f"comment:{address}")
+    wait = attempt.wait
     if wait is not None:
         per_hour = site.settings.comment_address_rate_limit
         message = f"at most {per_hour} comments an hour from one address; try again in"
@@ -232,6 +234,7 @@ def _check_address(site: Site, address: str) -> None:
         raise HTTPException(
             429, f"{message} {_minutes(seconds)}", headers={"Retry-After": str(seconds)}
         )
+    return attempt
 
 
 def _minutes(seconds: int) -> str:
@@ -252,23 +255,34 @@ def post_comment(
     site, and by email to those who asked: sent after the response when `later` is given);
     `address`: the client's, whose comments (by any account) are limited too."""
     body = check_body(body)
+    # Counted before the store's write transaction (every worker sees it), taken back when the
+    # comment is not posted after all.
+    attempt = _check_address(site, address)
+    try:
+        new_id, queued = _store_comment(site, user, paper_id, body, parent)
+    except BaseException:
+        site.comment_limiter.undo(attempt)
+        raise
+    if queued and later is not None:
+        later.add_task(send_queued, site.engine, site.settings, queued)
+    return new_id
+
+
+def _store_comment(
+    site: Site, user: User, paper_id: str, body: str, parent: int | None
+) -> tuple[int, list[int]]:
     with site.writing() as conn:
         flags = paper_flags(conn, [paper_id]).get(paper_id)
         if flags is None or flags.hidden:
             raise HTTPException(404, f"no paper {paper_id} here")
         _check_author(site, conn, user)
-        _check_address(site, address)
         named = _named(conn, body, user)
         try:
             new_id = add_comment(conn, paper_id, user.id, body, parent, named)
         except CommentError as exc:
             raise HTTPException(400, str(exc)) from exc
         kinds = _notify(conn, paper_id, user.id, new_id, parent)
-        queued = queue_notices(conn, site.settings, new_id, kinds)
-    site.comment_limiter.hit(f"comment:{address}")
-    if queued and later is not None:
-        later.add_task(send_queued, site.engine, site.settings, queued)
-    return new_id
+        return new_id, queue_notices(conn, site.settings, new_id, kinds)
 
 
 def revise_comment(

@@ -1,74 +1,70 @@
-"""Sliding-window rate limits: sign-up and submit per client in memory, failed sign-ins in the
-store (shared by every worker and node, so that N processes do not let N times the guesses in)."""
+"""Sliding-window rate limits, all counted in the store (shared by every worker and node, so
+that N processes do not let N times the limit in): sign-ups, submissions and comments per client,
+and failed sign-ins."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
+from paperfeed.store.rate_limits import count_events, record_event, remove_event
 from paperfeed.store.sign_ins import Tally, record_attempt, take_back, tally
 from paperfeed.util import utcnow
 
 
-class RateLimiter:
-    """Allow at most `limit` events per `window` seconds for each key."""
-
-    def __init__(
-        self, limit: int, window: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.limit, self.window, self._clock = limit, window, clock
-        self._events: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def hit(self, key: str) -> float | None:
-        """Record one event; returns seconds to wait when over the limit (nothing recorded)."""
-        with self._lock:
-            wait = self._wait(key)
-            if wait is None:
-                self._events[key].append(self._clock())
-            return wait
-
-    def wait(self, key: str) -> float | None:
-        """Seconds to wait when the key is over its limit, without recording anything."""
-        with self._lock:
-            return self._wait(key)
-
-    def undo(self, key: str) -> None:
-        """Take back the key's most recent event (it turned out not to count)."""
-        with self._lock:
-            events = self._events.get(key)
-            if events:
-                events.pop()
-
-    def clear(self, key: str) -> None:
-        """Forget every event of the key."""
-        with self._lock:
-            self._events.pop(key, None)
-
-    def _wait(self, key: str) -> float | None:
-        now = self._clock()
-        events = self._events.setdefault(key, deque())
-        while events and events[0] <= now - self.window:
-            events.popleft()
-        if len(events) >= self.limit:
-            return max(events[0] + self.window - now, 1.0)
-        return None
-
-
 @dataclass(frozen=True)
 class Attempt:
-    """A sign-in attempt under the limits: refused (`wait` seconds), or counted until it is
-    known to have succeeded."""
+    """An attempt under a limit: refused (`wait` seconds), or counted (its rows, `ids`) until it
+    is known not to count (a right password, a comment that was not posted)."""
 
     wait: float | None
     pair: str = ""
     ids: tuple[int, ...] = ()
+
+
+class SharedLimiter:
+    """At most `limit` events per `window` seconds for each key (sign-ups, submissions, comments
+    per address), counted in the store: every worker and node of the site counts the same ones.
+
+    An event is written before it is counted, as sign-in failures are: two processes racing each
+    see the other, so together they never let more than the limit through.
+    """
+
+    def __init__(
+        self, engine: Engine, limit: int, window: float, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self.engine, self.limit, self.clock = engine, limit, clock
+        self.window = timedelta(seconds=window)
+
+    def hit(self, key: str) -> float | None:
+        """Record one event; returns seconds to wait when over the limit (nothing recorded)."""
+        return self.begin(key).wait
+
+    def begin(self, key: str) -> Attempt:
+        """Record one event, to be taken back with `undo` if it turns out not to count;
+        refused (nothing recorded) when over the limit."""
+        now = self.clock()
+        with self.engine.begin() as conn:
+            event = record_event(conn, key, now, now + self.window)
+        with self.engine.connect() as conn:
+            found = count_events(conn, key, now - self.window)
+        if found is None or found.count <= self.limit:  # this event included
+            return Attempt(None, key, (event,))
+        with self.engine.begin() as conn:
+            remove_event(conn, event)
+        return Attempt(self._wait(found, now))
+
+    def undo(self, attempt: Attempt) -> None:
+        """Take back an event (the action it allowed failed)."""
+        with self.engine.begin() as conn:
+            for event in attempt.ids:
+                remove_event(conn, event)
+
+    def _wait(self, found: Tally, now: datetime) -> float:
+        return max((found.oldest + self.window - now).total_seconds(), 1.0)
 
 
 class SignInLimits:
