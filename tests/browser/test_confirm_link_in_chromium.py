@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
@@ -46,3 +47,18 @@ def test_the_confirmation_link_asks_and_its_button_confirms_without_javascript(
         expect(plain.get_by_role("heading", name="You are subscribed")).to_be_visible()
         expect(plain.get_by_role("button", name="Confirm my subscription")).to_have_count(0)
     assert (before, after) == ("pending", "confirmed")
+
+
+@pytest.mark.browser
+def test_the_confirmation_page_passes_axe(
+    sqlite_settings: Settings, demo_settings: Settings, page: Page
+) -> None:
+    with mail_site(sqlite_settings, demo_settings, "x") as site:
+        page.goto(f"{site.url}/")
+        page.fill("form.subscribe input[name=email]", "axe@example.org")
+        page.click("form.subscribe button[type=submit]")
+        expect(page.get_by_text("Check your inbox")).to_be_visible()
+        page.goto(site.confirm_url("axe@example.org"))
+        expect(page.get_by_role("button", name="Confirm my subscription")).to_be_visible()
+        found = Axe().run(page).response["violations"]
+    assert found == []
