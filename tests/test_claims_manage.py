@@ -199,7 +199,8 @@ def _subscribe(c: TestClient, sink: Sink, auth: dict[str, str], address: str) ->
     assert r.status_code == 202, r.text
     text = sink.to(address)[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
     [link] = re.findall(rf"{re.escape(BASE)}(/\S*confirm\S*)", text)
-    assert "You are subscribed" in c.get(link).text
+    assert "You are subscribed" not in c.get(link).text  # opening the link only asks
+    assert "You are subscribed" in c.post(link).text
 
 
 def test_admins_see_approved_claims_and_revoke_them_with_a_reason(
