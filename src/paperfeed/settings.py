@@ -155,6 +155,19 @@ class Settings(BaseSettings):
     )
     page_size: int = Field(default=30, ge=1, le=200, description="Papers per listing page.")
     session_days: int = Field(default=30, ge=1, description="Days a sign-in lasts.")
+    signup: Literal["open", "invite", "closed"] = Field(
+        default="open",
+        description="Who may make an account on the site: anyone (open), only someone with an "
+        "admin's invite link (invite), or no one (closed: `paperfeed user add` only).",
+    )
+    invite_days: int = Field(
+        default=7, ge=1, le=365, description="Days an invite link works (it works once)."
+    )
+    private: bool = Field(
+        default=False,
+        description="Private instance: every page, API answer and feed needs a signed-in user, "
+        "a bearer token or (feeds) the reader's private feed token; nothing is indexed.",
+    )
     session_idle_hours: int = Field(
         default=336,
         ge=0,

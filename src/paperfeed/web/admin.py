@@ -28,6 +28,8 @@ from paperfeed.store.accounts import (
     user_by_id,
 )
 from paperfeed.store.erasure import delete_account
+from paperfeed.store.invites import recent_invites
+from paperfeed.util import utcnow
 from paperfeed.web.confirm import Confirmed, ask
 from paperfeed.web.deps import AdminDep, FormCsrf, RowId, Site, SiteDep, html
 
@@ -137,6 +139,10 @@ def console(
             "failed": db.failed_deliveries(conn, 50),
             "users": people,
             "actions": logged,
+            "invites": recent_invites(conn, 30),
+            "today": utcnow(),
+            "signup": settings.signup,
+            "invite_days": settings.invite_days,
         }
     context["users"], context["actions"] = _linked(people, logged)
     notice = done[:200]

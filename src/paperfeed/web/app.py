@@ -50,6 +50,7 @@ from paperfeed.web.deps import (
 from paperfeed.web.limits import RETRY_AFTER, BodyLimit, ConcurrencyLimit
 from paperfeed.web.middleware import HeadAsGet, SiteMiddleware, TrailingSlash
 from paperfeed.web.periods import BadPeriod
+from paperfeed.web.private import PrivateGate
 from paperfeed.web.views import PageOutOfRange
 
 log = logging.getLogger(__name__)
@@ -90,14 +91,17 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.add_middleware(HeadAsGet)
     app.add_middleware(ConcurrencyLimit, slots=slots, queue=queue, wait=wait)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(SiteMiddleware, secure=settings.public_url.startswith("https://"))
+    if settings.private:  # inside the site middleware: its cached pages are never shown unasked
+        app.add_middleware(PrivateGate)
+    secure = settings.public_url.startswith("https://")
+    app.add_middleware(SiteMiddleware, secure=secure, cached=not settings.private)
     if settings.access_log != "off":
         app.add_middleware(AccessLog, style=settings.access_log)
     if settings.trusted_proxies.strip():  # only these may say who the client is
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     if settings.base_url:
         app.add_middleware(BaseUrlCheck, base_url=settings.base_url)
-    app.add_middleware(Cors, origins=cors.origins(settings.cors_origins))
+    app.add_middleware(Cors, origins=cors.origins(settings.cors_origins), private=settings.private)
     _add_ops(app, settings)
     _add_error_handlers(app)
     _add_routes(app)
@@ -150,10 +154,11 @@ def _add_routes(app: FastAPI) -> None:
 
 
 def _add_ops(app: FastAPI, settings: Settings) -> None:
-    from paperfeed.web import admin, ops
+    from paperfeed.web import admin, invites, ops
 
     ops.install(app, settings, app.state.site.engine)  # outermost: times cached pages too
     app.include_router(admin.router)
+    app.include_router(invites.router)
 
 
 _DOCS_BACK = (

@@ -25,6 +25,8 @@ from paperfeed.store.accounts import (
     set_password_hash,
     suspended_hash,
 )
+from paperfeed.store.invites import invite_usable, use_invite
+from paperfeed.store.jobs import record_action
 from paperfeed.web import community
 from paperfeed.web.deps import (
     SESSION_COOKIE,
@@ -72,14 +74,50 @@ def hash_new_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def sign_up(engine: Engine, username: str, password: str) -> User:
-    """Create an account with an argon2 hash of the password."""
+class SignUpRefused(ValueError):
+    """The site's sign-up policy does not let this visitor make an account."""
+
+
+def sign_up(engine: Engine, username: str, password: str, invite: str | None = None) -> User:
+    """Create an account with an argon2 hash of the password (spending `invite`, if given,
+    in the same transaction: the account exists only if the invite was open)."""
     check_new_account(username, password)
     try:
         with engine.begin() as conn:
-            return create_user(conn, username, _hasher.hash(password))
+            user = create_user(conn, username, _hasher.hash(password))
+            if invite is not None:
+                if not use_invite(conn, invite, user.username):
+                    raise SignUpRefused(INVITE_SPENT)
+                record_action(conn, user.username, "sign up by invite", user.username)
+            return user
     except UsernameTaken as exc:
         raise BadCredentials(str(exc)) from exc
+
+
+SIGNUP_CLOSED = (
+    "sign-up is closed on this site: its administrators make the accounts "
+    "(ask one of them for an account)"
+)
+INVITE_ONLY = (
+    "sign-up on this site is by invitation only: open the invite link an administrator gave you"
+)
+INVITE_SPENT = (
+    "this invite link no longer works: it was used already, revoked or has expired "
+    "(ask an administrator for a new one)"
+)
+
+
+def signup_refusal(site: Site, invite: str) -> str | None:
+    """Why the sign-up policy refuses a sign-up with this invite token ("" for none), or None."""
+    policy = site.settings.signup
+    if policy == "open":
+        return None
+    if policy == "closed":
+        return SIGNUP_CLOSED
+    if not invite:
+        return INVITE_ONLY
+    with site.engine.connect() as conn:
+        return None if len(invite) <= 64 and invite_usable(conn, invite) else INVITE_SPENT
 
 
 SUSPENDED = "this account is suspended; the site's admins can restore it"
@@ -173,6 +211,7 @@ def _form(
     next_: str,
     error: str = "",
     vote: str = "",
+    status: int = 0,
     **kw: str,
 ) -> Response:
     heading, action = ("Sign up", "/signup") if signup else ("Sign in", "/signin")
@@ -185,9 +224,10 @@ def _form(
         error=error,
         vote=vote if _PENDING_VOTE_RE.match(vote) else "",
         user=None,
+        policy=site.settings.signup,
         **kw,
     )
-    return html(site, request, body, 400 if error else 200)
+    return html(site, request, body, status or (400 if error else 200))
 
 
 # The paper an anonymous upvote was for: counted once the visitor has signed in.
@@ -205,14 +245,27 @@ def signin_page(
     return _form(site, request, False, next, vote=vote)
 
 
+# An invite link's token (`/signup?invite=...`), when sign-up is by invitation.
+InviteQuery = Annotated[str, Query(max_length=200, description="an invite link's token")]
+
+
 @router.get("/signup")
 def signup_page(
-    request: Request, site: SiteDep, user: UserDep, next: str = "/", vote: Vote = ""
+    request: Request,
+    site: SiteDep,
+    user: UserDep,
+    next: str = "/",
+    vote: Vote = "",
+    invite: InviteQuery = "",
 ) -> Response:
-    """The sign-up form."""
+    """The sign-up form (or, where the sign-up policy refuses, why not)."""
     if user is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return _form(site, request, True, next, vote=vote)
+    refused = signup_refusal(site, invite)
+    if refused:  # said on the page, no form; a link that no longer works is a 403
+        status = 403 if invite or site.settings.signup == "closed" else 200
+        return _form(site, request, True, next, vote=vote, refused=refused, status=status)
+    return _form(site, request, True, next, vote=vote, invite=invite)
 
 
 # The names other sites use for these pages (Hugging Face, GitHub, most forums): a reader who
@@ -257,23 +310,39 @@ def signup(
     password: Text,
     next: Text = "/",
     vote: PendingVote = "",
+    invite: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    """Create an account and sign it in (and count a pending upvote)."""
-    return _enter(site, request, True, (username, password), next, vote)
+    """Create an account and sign it in (and count a pending upvote); where sign-up is by
+    invitation, only with an open invite, which it spends."""
+    refused = signup_refusal(site, invite)
+    if refused:
+        raise HTTPException(403, refused)
+    spend = invite if site.settings.signup == "invite" else None
+    return _enter(site, request, True, (username, password), next, vote, spend)
 
 
 def _enter(
-    site: Site, request: Request, new: bool, login: tuple[str, str], next_: str, vote: str
+    site: Site,
+    request: Request,
+    new: bool,
+    login: tuple[str, str],
+    next_: str,
+    vote: str,
+    invite: str | None = None,
 ) -> Response:
     username, password = login
     try:
         if new:
             limit(site, request, "auth")
-            user = sign_up(site.engine, username.strip(), password)
+            user = sign_up(site.engine, username.strip(), password, invite)
         else:
             user = limited_sign_in(site, request, username.strip(), password)
     except BadCredentials as exc:
-        return _form(site, request, new, next_, str(exc), vote, username=username)
+        return _form(
+            site, request, new, next_, str(exc), vote, username=username, invite=invite or ""
+        )
+    except SignUpRefused as exc:  # the invite was spent by another sign-up meanwhile
+        raise HTTPException(403, str(exc)) from exc
     token = start_session(site.engine, user, site.session_terms)
     earlier = session_token(request)
     if earlier:  # signing in over a session (another account's, or this one's) ends it

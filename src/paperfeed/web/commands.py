@@ -401,6 +401,31 @@ def user_suspend(
     typer.echo(f"{username} is {'no longer ' if lift else ''}suspended")
 
 
+@user_app.command("invite")
+def user_invite(
+    days: Annotated[
+        int | None,
+        typer.Option(min=1, max=365, help="Days the link works (default: PAPERFEED_INVITE_DAYS)."),
+    ] = None,
+) -> None:
+    """Make a single-use invite link (for PAPERFEED_SIGNUP=invite) and print it."""
+    from paperfeed.settings import as_served
+    from paperfeed.store.invites import create_invite
+    from paperfeed.web.invites import invite_url
+
+    settings = as_served(Settings())
+    with open_store(settings).begin() as conn:
+        token = create_invite(conn, CLI, days or settings.invite_days)
+        record_action(conn, CLI, "make invite", f"link for {days or settings.invite_days} days")
+    if settings.signup != "invite":
+        err.print(
+            f"note: sign-up is {settings.signup!r} here; the link works only while "
+            "PAPERFEED_SIGNUP=invite",
+            highlight=False,
+        )
+    typer.echo(invite_url(settings, token))
+
+
 def register(app: typer.Typer) -> None:
     """Add serve, demo, admin and user to the `paperfeed` command."""
     app.command()(serve)

@@ -2,6 +2,8 @@
 
 Any site may read what is public: GET and HEAD of /api, the feeds, a paper's BibTeX and
 Markdown, and /openapi.json.
+On a private site (PAPERFEED_PRIVATE) no other site may: only the configured origins, each
+answer naming the one origin it is for.
 A browser extension or web app at one of the origins in PAPERFEED_CORS_ORIGINS may also send a
 bearer token (Authorization) and write. Cookies never count across origins (no
 Access-Control-Allow-Credentials), so another site cannot act as a signed-in visitor.
@@ -60,8 +62,8 @@ class Cors:
     never lets cookies through; what a page may send is settled by the preflight.
     """
 
-    def __init__(self, app: ASGIApp, origins: list[str]) -> None:
-        self.app = app
+    def __init__(self, app: ASGIApp, origins: list[str], private: bool = False) -> None:
+        self.app, self.private = app, private
         readable = {"access-control-allow-origin": "*"}
         self.headers = readable | {"access-control-expose-headers": ", ".join(EXPOSED)}
         self.public = _Policy(
@@ -82,8 +84,11 @@ class Cors:
         origin = asked.get("origin")
         trusted = origin is not None and self.trusted.is_allowed_origin(origin)
         if origin is not None and scope["method"] == "OPTIONS" and asked.get(_PREFLIGHT):
-            policy = self.trusted if trusted else self.public
+            policy = self.trusted if trusted or self.private else self.public
             await policy.preflight_response(asked)(scope, receive, send)
+        elif self.private:  # readable by the configured origins only, each for itself
+            readable = partial(self._readable_by, origin, send) if trusted else send
+            await self.app(scope, receive, readable)
         elif trusted or scope["method"] in _READS:
             await self.app(scope, receive, partial(self._readable, send))
         else:  # another origin's write: answered, but not readable by its page
@@ -92,6 +97,13 @@ class Cors:
     async def _readable(self, send: Send, message: Message) -> None:
         if message["type"] == "http.response.start":
             MutableHeaders(scope=message).update(self.headers)
+        await send(message)
+
+    async def _readable_by(self, origin: str | None, send: Send, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = MutableHeaders(scope=message)
+            headers.update(self.headers | {"access-control-allow-origin": origin or "null"})
+            headers.add_vary_header("Origin")
         await send(message)
 
 

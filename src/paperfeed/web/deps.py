@@ -51,6 +51,7 @@ class Site:
         self.env: Environment = create_env()
         self.env.globals["mailbox"] = settings.mailbox  # the demo links its mailbox page
         self.env.globals["public_url"] = settings.public_url.rstrip("/")  # for canonical links
+        self.env.globals["signup_open"] = settings.signup == "open"  # the header's Sign up
         self.cache: Lru[PageKey, Cached] = Lru(settings.page_cache_entries)  # 0: none
         window = settings.rate_window_seconds
         # Every limit is counted in the store: N workers (or nodes) do not allow N times as many.
@@ -175,6 +176,11 @@ def _session_user(site: Site, token: str, count_unseen: bool) -> User | None:
         if user is None or not count_unseen:
             return user
         return replace(user, unseen=unseen_count(conn, user.id))
+
+
+def live_session(site: Site, token: str) -> bool:
+    """Whether a session token (cookie or bearer) is signed in now. Blocking: run in a thread."""
+    return _session_user(site, token, count_unseen=False) is not None
 
 
 UserDep = Annotated[User | None, Depends(get_user)]

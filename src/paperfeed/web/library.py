@@ -1278,7 +1278,10 @@ def feed_url_page(request: Request, site: SiteDep, user: SignedInDep) -> Respons
         collections = lib.user_collections(conn, user.id)
     base = site.settings.public_url.rstrip("/")
     url = f"{base}/feeds/for-you/{token}.atom"
-    body = site.render("feed_url.html", user=user, url=url, collections=collections)
+    private = {"base": base, "token": token} if site.settings.private else None
+    body = site.render(
+        "feed_url.html", user=user, url=url, collections=collections, private=private
+    )
     answer = html(site, request, body)
     answer.headers["Cache-Control"] = "no-store"
     return answer

@@ -39,8 +39,8 @@ class SiteMiddleware:
     before routing: the home page and other popular pages cost a dictionary lookup.
     """
 
-    def __init__(self, app: ASGIApp, secure: bool) -> None:
-        self.app, self.secure = app, secure
+    def __init__(self, app: ASGIApp, secure: bool, cached: bool = True) -> None:
+        self.app, self.secure, self.cached = app, secure, cached  # cached: False on a private site
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -53,7 +53,7 @@ class SiteMiddleware:
         # A feed is read by feed readers and shared caches: it gets no cookie.
         new = existing is None and not _FEED_PATH.match(scope["path"])
         extra = _extra_headers(scope, value, new, self.secure)
-        hit = _cached(scope, cookies)
+        hit = _cached(scope, cookies) if self.cached else None
         if hit is not None:
             fresh = not_modified(hit, _header(scope, b"if-none-match"))
             await _send_cached(scope["app"].state.site, hit, value, extra, send, fresh)

@@ -238,9 +238,15 @@ Disallow: /demo/
 
 
 @router.get("/robots.txt", include_in_schema=False)
-def robots() -> PlainTextResponse:
-    """What crawlers may read: the public pages, not searches, personal pages or token links."""
-    return PlainTextResponse(ROBOTS, headers={"cache-control": "public, max-age=86400"})
+def robots(request: Request) -> PlainTextResponse:
+    """What crawlers may read: the public pages, not searches, personal pages or token links
+    (on a private site: nothing)."""
+    private = request.app.state.site.settings.private
+    text = PRIVATE_ROBOTS if private else ROBOTS
+    return PlainTextResponse(text, headers={"cache-control": "public, max-age=86400"})
+
+
+PRIVATE_ROBOTS = "User-agent: *\nDisallow: /\n"
 
 
 @router.get("/favicon.ico", include_in_schema=False)
