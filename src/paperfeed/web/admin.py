@@ -135,7 +135,7 @@ def console(
             "runs": db.recent_runs(conn, 30),
             "outbox": db.outbox_depth(conn),
             "unreachable": db.unreachable_mail(conn),
-            "not_embedded": db.papers_not_embedded(conn),
+            "not_embedded": request.app.state.metrics.backlog.read(),
             "failed": db.failed_deliveries(conn, 50),
             "users": people,
             "actions": logged,
