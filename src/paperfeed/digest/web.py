@@ -49,6 +49,8 @@ from paperfeed.digest.subscriber import (
     BadInput,
     Preferences,
     Subscriber,
+    normalise_email,
+    parse_preferences,
 )
 from paperfeed.digest.tokens import TokenError
 from paperfeed.latex import plain
@@ -185,7 +187,11 @@ def _cross_site(ctx: DigestSite) -> Response:
     return _message(ctx, "Not sent", "This form was posted from another site.", status=403)
 
 
-@router.get("/subscribe", include_in_schema=False)
+_AGAIN = {"description": "to the subscribe box of the home page", "headers": {"Location": {
+    "description": "/#subscribe-email", "schema": {"type": "string"}}}}  # fmt: skip
+
+
+@router.get("/subscribe", status_code=303, response_class=Response, responses={303: _AGAIN})
 async def subscribe_again() -> Response:
     """Opened again after a subscription (history, a bookmark): the pages with the form."""
     return RedirectResponse("/#subscribe-email", status_code=303)
@@ -215,8 +221,16 @@ async def subscribe_form(request: Request) -> Response:
     return _message(ctx, "Check your inbox", CHECK_INBOX)
 
 
-def _subscribe(ctx: DigestSite, data: dict[str, object], request: Request) -> None:
+class _NotSignedIn(Exception):
+    """A cross-site subscription whose bearer token names no account."""
+
+
+def _subscribe(
+    ctx: DigestSite, data: dict[str, object], request: Request, token_needed: bool = False
+) -> None:
     user_id = ctx.account(request, data)
+    if token_needed and user_id is None:
+        raise _NotSignedIn
     mailer = make_mailer(ctx.settings)
     try:
         prefs = {k: v for k, v in data.items() if k not in ("email", "csrf_token")}
@@ -234,13 +248,16 @@ async def subscribe_api(request: Request) -> JSONResponse:
     """JSON: {"email", "frequency", ...preferences} → 202 and a confirmation email.
 
     Sent with a bearer token (or a session cookie and X-CSRF-Token), the subscription is linked
-    to that account once confirmed: community notices then go to it by email.
+    to that account once confirmed: community notices then go to it by email. A body the schema
+    refuses is a 422 naming the field. Another site's page may subscribe with a bearer token,
+    or without one from an origin PAPERFEED_CORS_ORIGINS names.
     """
     ctx = _ctx(request)
     if not request.headers.get("content-type", "").startswith("application/json"):
         return JSONResponse({"detail": "send a JSON body (Content-Type: application/json)"}, 415)
-    if not same_origin(request, ctx.settings):
-        return JSONResponse({"detail": "cross-site request refused"}, 403)
+    cross = not same_origin(request, ctx.settings)
+    if cross and not (_bearer(request) or _trusted_origin(request, ctx.settings)):
+        return JSONResponse({"detail": CROSS_SITE}, 403)
     try:
         data = _json_body(await request.body())
     except (ValueError, RecursionError):
@@ -250,13 +267,50 @@ async def subscribe_api(request: Request) -> JSONResponse:
     too_many = _too_many(data)
     if too_many:
         return JSONResponse({"detail": too_many}, 400)
+    # A token from another site must name an account: it is what lets that site subscribe.
+    token_needed = cross and not _trusted_origin(request, ctx.settings)
     try:
-        await run_in_threadpool(_subscribe, ctx, data, request)
+        misfit = await run_in_threadpool(_schema_misfit, data)
+        if misfit:
+            return JSONResponse({"detail": misfit}, 422)
+        await run_in_threadpool(_subscribe, ctx, data, request, token_needed)
     except RateLimited as exc:
         return JSONResponse({"detail": str(exc)}, 429, headers={"Retry-After": RETRY_AFTER})
     except BadInput as exc:
         return JSONResponse({"detail": str(exc)}, 400)
+    except _NotSignedIn:
+        challenge = {"WWW-Authenticate": 'Bearer realm="paperfeed", error="invalid_token"'}
+        return JSONResponse({"detail": BAD_TOKEN}, 401, headers=challenge)
     return JSONResponse({"status": "pending", "detail": CHECK_INBOX}, 202)
+
+
+CROSS_SITE = (
+    "cross-site request refused: another site's page subscribes with a bearer token, or from "
+    "an origin the server's PAPERFEED_CORS_ORIGINS names"
+)
+BAD_TOKEN = (
+    "that bearer token is not valid (revoked, expired or mistyped): get a new one from "
+    "POST /api/login"
+)
+
+
+def _bearer(request: Request) -> bool:
+    return request.headers.get("authorization", "").lower().startswith("bearer ")
+
+
+def _trusted_origin(request: Request, settings: Settings) -> bool:
+    """True when the request comes from an origin PAPERFEED_CORS_ORIGINS names (or it is *)."""
+    source = request.headers.get("origin") or request.headers.get("referer") or ""
+    trusted = set(settings.cors_origins.split(",")) - {""}
+    return "*" in trusted or _origin(source) in trusted
+
+
+def _schema_misfit(data: dict[str, object]) -> str | None:
+    """Why a body breaks the documented schema; what the preferences' own checks refuse is
+    left to them first (BadInput, a 400 in their words, as the API has always said)."""
+    normalise_email(data.get("email"))
+    parse_preferences(data)
+    return api_doc.schema_problem(data)
 
 
 def _too_many(data: Mapping[str, object]) -> str | None:
