@@ -32,6 +32,7 @@ from paperfeed.web import bibtex, views
 from paperfeed.web.cache import Cached
 from paperfeed.web.deps import Site, SiteDep, cache_key, search_cache_key
 from paperfeed.web.periods import (
+    CATEGORY,
     DAY,
     MONTH,
     WEEK,
@@ -445,13 +446,17 @@ def search_feed(
     fmt: str,
     q: Annotated[str, Query(min_length=1, max_length=500)],
     mode: Annotated[str, Query(pattern="^(hybrid|keyword|semantic)$")] = "hybrid",
-    category: Annotated[str | None, Query(max_length=64)] = None,
+    category: Annotated[
+        str | None,
+        CATEGORY.query("an arXiv category, like cs.CL (any case); empty: any", max_length=64),
+    ] = None,
     author: Annotated[str | None, Query(max_length=200)] = None,
     since: Annotated[OptionalDay, Query(description="listed on or after (YYYY-MM-DD)")] = None,
     until: Annotated[OptionalDay, Query(description="listed on or before (YYYY-MM-DD)")] = None,
     page: FeedPage = 1,
 ) -> Response:
     """Papers matching a query, with the search page's filters, as a feed to follow."""
+    CATEGORY.check("category", category)  # the shape its schema documents, as the API's
     cat, who = clean_text(category), clean_text(author)
     cat = categories.canonical(cat) or cat  # cs.cv is cs.CV, as on the page
     refused = filter_notes(cat, since, until)
