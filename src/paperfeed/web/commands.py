@@ -27,7 +27,9 @@ from paperfeed.store.accounts import (
     set_suspended,
 )
 from paperfeed.store.community import find_user_id
+from paperfeed.store.erasure import delete_account
 from paperfeed.store.jobs import record_action
+from paperfeed.store.library import has_feed_token, revoke_feed_tokens
 from paperfeed.store.listings import has_papers
 from paperfeed.web.baseurl import (
     address,
@@ -350,7 +352,8 @@ def user_passwd(
         bool, typer.Option("--password-stdin", help="Read the new password from standard input.")
     ] = False,
 ) -> None:
-    """Set a new password for an account (one who forgot theirs); its sessions end."""
+    """Set a new password for an account (one who forgot theirs); its sessions and API tokens
+    end and its private feed URL is revoked, as when its owner changes the password."""
     if not password_stdin:
         err.print("[red]error:[/red] pass --password-stdin and the new password on stdin")
         raise typer.Exit(2)
@@ -367,8 +370,37 @@ def user_passwd(
             raise typer.Exit(1) from exc
         set_password_hash(conn, user_id, hash_new_password(password))
         ended = end_sessions(conn, user_id)
+        # Whoever knew the old password may have taken the feed URL too (as the site's change).
+        had_feed = has_feed_token(conn, user_id)
+        revoke_feed_tokens(conn, user_id)
         record_action(conn, CLI, "set password", username)
-    typer.echo(f"new password set for {username}; {ended} session(s) signed out")
+    feed = "; its private feed URL is revoked (a new one is made on /library)" if had_feed else ""
+    typer.echo(f"new password set for {username}; {ended} session(s) signed out{feed}")
+
+
+@user_app.command("delete")
+def user_delete(
+    username: Annotated[str, typer.Argument(help="The account to delete.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask first.")] = False,
+) -> None:
+    """Delete an account as its owner can from /account/delete: private data goes, comments
+    stay as "deleted account", the handle stays reserved; logged."""
+    engine = open_store(Settings())
+    with engine.connect() as conn:
+        name = find_user_id(conn, username)
+    if name is None:
+        err.print(f"error: no user {username!r}", markup=False, highlight=False)
+        raise typer.Exit(1)
+    if not yes:
+        typer.echo(f"Deleting {name[1]} removes its private data for good; its comments stay as")
+        typer.echo("'deleted account' and the handle stays reserved.")
+        typer.confirm(f"Delete the account {name[1]}?", abort=True)
+    with engine.begin() as conn:
+        if not delete_account(conn, name[0]):  # deleted meanwhile (from /admin)
+            err.print(f"error: no user {username!r}", markup=False, highlight=False)
+            raise typer.Exit(1)
+        record_action(conn, CLI, "delete account", name[1])
+    typer.echo(f"deleted the account {name[1]}")
 
 
 @user_app.command("list")

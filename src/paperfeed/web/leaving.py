@@ -8,12 +8,22 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
 
 from paperfeed.store.accounts import User
 from paperfeed.store.erasure import delete_account, export_account
 from paperfeed.util import utcnow
 from paperfeed.web.auth import BadCredentials, limited_sign_in
-from paperfeed.web.deps import SESSION_COOKIE, FormCsrf, SignedInDep, Site, SiteDep, UserDep, html
+from paperfeed.web.deps import (
+    SESSION_COOKIE,
+    ApiCsrf,
+    FormCsrf,
+    SignedInDep,
+    Site,
+    SiteDep,
+    UserDep,
+    html,
+)
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/me", tags=["me"])
@@ -48,6 +58,34 @@ def api_export(site: SiteDep, user: SignedInDep) -> Response:
     follows, mutes, saved searches, upvotes, submissions, comments, claims, digests and
     notification settings (no password hash, session or feed token)."""
     return _json(_export(site, user))
+
+
+class DeleteIn(BaseModel):
+    password: Annotated[str, Field(min_length=1, max_length=1000, description="your password")]
+
+
+class DeletedOut(BaseModel):
+    deleted: str = Field(description="the handle of the deleted account (kept reserved)")
+
+
+@api.delete(
+    "",
+    response_model=DeletedOut,
+    summary="Delete your account",
+    dependencies=[ApiCsrf],
+    responses={403: {"description": "the password is not right: nothing was deleted"}},
+)
+def api_delete(request: Request, site: SiteDep, user: SignedInDep, body: DeleteIn) -> Response:
+    """Delete your account once the password says it is you, as /account/delete does: private
+    data, upvotes, claims, digests, sessions, tokens (this one too) and the private feed URL
+    go; comments stay as "deleted account", submissions unnamed; the handle stays reserved."""
+    try:
+        limited_sign_in(site, request, user.username, body.password)
+    except BadCredentials as exc:
+        raise HTTPException(403, "that password is not right: nothing was deleted") from exc
+    with site.writing() as conn:
+        delete_account(conn, user.id)
+    return _json({"deleted": user.username})
 
 
 @router.get("/account/delete")
