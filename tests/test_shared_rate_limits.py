@@ -3,16 +3,9 @@
 
 from __future__ import annotations
 
-import http.client
 import json
-import os
 import re
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -24,8 +17,8 @@ from paperfeed.settings import Settings
 from paperfeed.store import open_store, upsert_papers
 from paperfeed.store.rate_limits import rate_limit_events
 from paperfeed.web.ratelimit import SharedLimiter
-from tests.digest_support import free_port
 from tests.web_support import HOSTILE, HOSTILE_ID, bearer, client, sign_up, web_settings
+from tests.workers_support import Worker, serving
 
 pytestmark = [pytest.mark.slow]
 T0 = datetime(2026, 6, 1, 8, 0)
@@ -88,130 +81,6 @@ def _csrf(c: TestClient) -> str:
     return match[1]
 
 
-# --- real `paperfeed serve --workers 2` processes ---------------------------------------------
-
-
-@dataclass
-class Worker:
-    """A keep-alive connection known to be served by one worker process."""
-
-    pid: int
-    conn: http.client.HTTPConnection
-    cookies: dict[str, str] = field(default_factory=dict)
-
-    def ask(
-        self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
-    ) -> tuple[int, str]:
-        sent = dict(headers or {})
-        if self.cookies:
-            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        self.conn.request(method, path, body=body or None, headers=sent)
-        answer = self.conn.getresponse()
-        text = answer.read().decode()
-        for value in answer.headers.get_all("set-cookie") or []:
-            name, _, rest = value.partition("=")
-            self.cookies[name] = rest.split(";", 1)[0]
-        # The answer came over the connection this worker holds (not a new one elsewhere).
-        assert _worker_of(self.conn) == self.pid
-        return answer.status, text
-
-
-def _children(pid: int) -> set[int]:
-    found = set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.add(int(entry))
-    return found
-
-
-def _worker_of(conn: http.client.HTTPConnection) -> int | None:
-    """The process holding the server's end of this connection (from /proc/net/tcp)."""
-    assert conn.sock is not None
-    ours, theirs = conn.sock.getsockname()[1], conn.sock.getpeername()[1]
-    inode = None
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        cols = line.split()
-        local, remote = int(cols[1].split(":")[1], 16), int(cols[2].split(":")[1], 16)
-        if (local, remote) == (theirs, ours):
-            inode = cols[9]
-    for pid in _children(_server_pid(conn)):
-        try:
-            fds = os.listdir(f"/proc/{pid}/fd")
-        except OSError:
-            continue
-        for fd in fds:
-            try:
-                if os.readlink(f"/proc/{pid}/fd/{fd}") == f"socket:[{inode}]":
-                    return pid
-            except OSError:
-                continue
-    return None
-
-
-_SERVERS: dict[int, int] = {}  # port → the supervisor's pid
-
-
-def _server_pid(conn: http.client.HTTPConnection) -> int:
-    return _SERVERS[conn.port]
-
-
-@contextmanager
-def serving(s: Settings, tmp: Path) -> Iterator[list[Worker]]:
-    """`paperfeed serve --workers 2` over the store; a connection held to each worker."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERFEED_")} | {
-        "PAPERFEED_DATA_DIR": str(s.data_dir),
-        "PAPERFEED_SECRET_KEY": "k" * 40,
-        "PAPERFEED_EMBED_MODEL": "static",
-        "PAPERFEED_ACCESS_LOG": "off",
-        "PAPERFEED_AUTH_RATE_LIMIT": "2",
-        "PAPERFEED_COMMENT_ADDRESS_RATE_LIMIT": "2",
-        "PYTHONPATH": str(Path(__file__).parent.parent / "src"),
-    }
-    if s.database_url:
-        env["PAPERFEED_DATABASE_URL"] = s.database_url
-    cmd = [sys.executable, "-m", "paperfeed", "serve", "--port", str(port), "--workers", "2"]
-    log = (tmp / "serve.log").open("wb")
-    proc = subprocess.Popen([*cmd, "--no-jobs", "--no-digests"], env=env, stderr=log)
-    _SERVERS[port] = proc.pid
-    held: list[http.client.HTTPConnection] = []
-    try:
-        yield _one_per_worker(port, proc, held)
-    finally:
-        for conn in held:
-            conn.close()
-        proc.terminate()
-        proc.wait(timeout=60)
-        log.close()
-
-
-def _one_per_worker(
-    port: int, proc: subprocess.Popen[bytes], held: list[http.client.HTTPConnection]
-) -> list[Worker]:
-    workers: dict[int, Worker] = {}
-    deadline = time.monotonic() + 180
-    while len(workers) < 2 and time.monotonic() < deadline:
-        assert proc.poll() is None, "serve exited (its log is in the test's folder)"
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        held.append(conn)
-        try:
-            conn.request("GET", "/healthz")
-            conn.getresponse().read()
-        except OSError:
-            time.sleep(0.3)
-            continue
-        pid = _worker_of(conn)
-        if pid is not None and pid not in workers:
-            workers[pid] = Worker(pid, conn)
-    assert len(workers) == 2, "no connection reached the second worker"
-    return list(workers.values())
-
-
 def _form(worker: Worker, path: str, fields: dict[str, str]) -> int:
     status, page = worker.ask("GET", "/signup")
     token = _TOKEN_RE.search(page)
@@ -246,7 +115,8 @@ def test_serve_with_two_workers_keeps_one_sign_up_and_comment_limit(
     with engine.begin() as conn:
         upsert_papers(conn, [HOSTILE])
     engine.dispose()
-    with serving(settings, tmp_path) as (a, b):
+    limits = {"auth_rate_limit": "2", "comment_address_rate_limit": "2"}
+    with serving(settings, tmp_path, **limits) as (a, b):
         # two sign-ups from this address on one worker use up the limit of 2...
         assert [_signup(a, "ann"), _signup(a, "bob")] == [303, 303]
         # ...and the other worker, with its own memory, refuses the third

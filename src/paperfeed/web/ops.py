@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 access_log = logging.getLogger("paperfeed.access")
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _STORE_TTL = 15.0  # seconds a scrape reuses the store's queue counts
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's multiprocess mode
 BACKLOG_TTL = 60.0  # seconds the count of papers waiting for an embedding is reused
 # What a job's last run mainly did, by the count each job records (ingest jobs read records,
 # embed embeds papers, digests send mail, enrich checks repositories).
@@ -40,30 +43,39 @@ SKIP_COUNTS = ("skipped", "errors", "failed")
 
 
 class Metrics:
-    """The app's own Prometheus registry (one per app, so tests can build many apps)."""
+    """The app's own Prometheus registry (one per app, so tests can build many apps).
+
+    Under `serve --workers N` (PROMETHEUS_MULTIPROC_DIR set by serve) each worker writes its
+    request counts to that folder and a scrape adds up every worker's: whichever worker answers,
+    Prometheus sees the whole server, not one worker's counts that jump back and forth.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.registry = CollectorRegistry()
         self.backlog = Backlog(engine)
+        shared = bool(os.environ.get(MULTIPROC_ENV))
+        own = None if shared else self.registry  # shared: read back from the folder, summed
+        if shared:
+            MultiProcessCollector(self.registry)  # type: ignore[no-untyped-call]  # untyped upstream
         self.requests = Counter(
             "paperfeed_http_requests",
             "HTTP requests by route template, method and status.",
             ["route", "method", "status"],
-            registry=self.registry,
+            registry=own,
         )
         self.latency = Histogram(
             "paperfeed_http_request_duration_seconds",
             "HTTP request latency by route template.",
             ["route"],
             buckets=_BUCKETS,
-            registry=self.registry,
+            registry=own,
         )
         self.search = Histogram(
             "paperfeed_search_duration_seconds",
             "Search request latency by the mode that answered.",
             ["mode"],
             buckets=_BUCKETS,
-            registry=self.registry,
+            registry=own,
         )
         self.registry.register(StoreCollector(engine, self.backlog))
 

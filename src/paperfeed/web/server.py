@@ -8,9 +8,13 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
+import shutil
 import socket
+import tempfile
 import threading
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import uvicorn
@@ -21,6 +25,7 @@ from paperfeed.settings import Settings
 from paperfeed.web import reuseport
 from paperfeed.web.access import log_to_stderr
 from paperfeed.web.app import create_app
+from paperfeed.web.ops import MULTIPROC_ENV
 from paperfeed.web.reuseport import Reservation
 
 
@@ -91,7 +96,33 @@ def run_uvicorn(host: str, port: int, workers: int, reservation: Reservation | N
         "http": "paperfeed.web.server:NoDelayHTTP",
     }
     app = "paperfeed.web.server:app_from_env"
-    if reservation is None:
-        uvicorn.run(app, **options)
-    else:
-        reuseport.run(uvicorn.Config(app, **options), reservation)
+    with shared_metrics(workers):
+        if reservation is None:
+            uvicorn.run(app, **options)
+        else:
+            reuseport.run(uvicorn.Config(app, **options), reservation)
+
+
+@contextmanager
+def shared_metrics(workers: int) -> Iterator[None]:
+    """With several workers, a folder (made here, removed after) where each writes its request
+    metrics and from which /metrics adds them up, whichever worker a scrape reaches.
+
+    Workers are started afresh (spawned) and read PROMETHEUS_MULTIPROC_DIR as they import
+    prometheus_client; one the operator set is used as it is.
+    """
+    if workers < 2 or os.environ.get(MULTIPROC_ENV):
+        yield
+        return
+    try:
+        folder = tempfile.mkdtemp(prefix="paperfeed-metrics-")
+    except OSError as exc:  # no writable temporary folder: each worker counts on its own
+        logging.getLogger(__name__).warning("/metrics: each worker's own counts (%s)", exc)
+        yield
+        return
+    os.environ[MULTIPROC_ENV] = folder
+    try:
+        yield
+    finally:
+        del os.environ[MULTIPROC_ENV]
+        shutil.rmtree(folder, ignore_errors=True)
