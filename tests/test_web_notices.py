@@ -83,7 +83,9 @@ def _subscribe(c: TestClient, sink: Sink, auth: dict[str, str], address: str) ->
     """Subscribe while signed in (bearer) and follow the emailed confirmation link."""
     r = c.post("/api/subscribe", json={"email": address}, headers=auth)
     assert r.status_code == 202, r.text
-    page = c.get(_path(_link(sink.to(address)[-1], "confirm")))
+    link = _path(_link(sink.to(address)[-1], "confirm"))
+    assert "You are subscribed" not in c.get(link).text  # opening the link only asks
+    page = c.post(link)
     assert page.status_code == 200 and "You are subscribed" in page.text
 
 
@@ -225,7 +227,7 @@ def test_no_email_without_a_confirmed_linked_address(
     assert c.post("/api/subscribe", json={"email": "dan@example.org"}, headers=dan).status_code
     # eve's address is confirmed, but was subscribed without signing in: not hers.
     c.post("/api/subscribe", json={"email": "eve@example.org"})
-    c.get(_path(_link(sink.to("eve@example.org")[-1], "confirm")))
+    c.post(_path(_link(sink.to("eve@example.org")[-1], "confirm")))
     # zed's is linked and confirmed, but zed is suspended.
     _subscribe(c, sink, zed, "zed@example.org")
     tops = [_post(c, pid, auth, f"comment by {n}") for auth, n in ((dan, "dan"), (eve, "e"))]
@@ -257,7 +259,7 @@ def test_subscribing_while_signed_in_links_the_account(
     r = c.post("/subscribe", data={"email": "fay@example.org", "csrf_token": token})
     assert r.status_code == 200 and "Check your inbox" in r.text
     assert "fay@example.org</strong> is waiting" in c.get("/settings/profile").text
-    c.get(_path(_link(sink.to("fay@example.org")[-1], "confirm")))
+    c.post(_path(_link(sink.to("fay@example.org")[-1], "confirm")))
     with engine.connect() as conn:
         linked = db.subscriber_for_user(conn, _uid(engine, "fay"))
     assert linked is not None and linked["email"] == "fay@example.org"
@@ -265,7 +267,7 @@ def test_subscribing_while_signed_in_links_the_account(
     # Another address replaces it once confirmed: an account has one address.
     c.post("/subscribe", data={"email": "fay2@example.org", "csrf_token": token})
     assert "fay@example.org</strong> (confirmed)" in c.get("/settings/profile").text
-    c.get(_path(_link(sink.to("fay2@example.org")[-1], "confirm")))
+    c.post(_path(_link(sink.to("fay2@example.org")[-1], "confirm")))
     with engine.connect() as conn:
         linked = db.subscriber_for_user(conn, _uid(engine, "fay"))
         first = db.find_subscriber(conn, "fay@example.org")
@@ -289,7 +291,7 @@ def test_a_confirmed_address_joins_an_account_only_through_its_emailed_link(
     c: TestClient, sink: Sink, engine: Engine
 ) -> None:
     c.post("/api/subscribe", json={"email": "gus@example.org"})
-    c.get(_path(_link(sink.to("gus@example.org")[-1], "confirm")))
+    c.post(_path(_link(sink.to("gus@example.org")[-1], "confirm")))
     gus = _bearer(c, "gus")
     r = c.post("/api/subscribe", json={"email": "gus@example.org"}, headers=gus)
     assert r.status_code == 202
@@ -321,7 +323,7 @@ def test_an_older_link_request_cannot_take_back_an_address_linked_since(
 ) -> None:
     for address in ("old@example.org", "new@example.org"):  # both confirmed, neither linked
         c.post("/api/subscribe", json={"email": address})
-        c.get(_path(_link(sink.to(address)[-1], "confirm")))
+        c.post(_path(_link(sink.to(address)[-1], "confirm")))
     kim = _bearer(c, "kim")
     c.post("/api/subscribe", json={"email": "old@example.org"}, headers=kim)
     c.post("/api/subscribe", json={"email": "new@example.org"}, headers=kim)
@@ -410,7 +412,7 @@ def test_an_address_for_notices_only_gets_notices_and_no_digest_until_asked(
     assert c.post("/subscribe", data=form).status_code == 200
     [ask] = sink.to("pia@example.org")
     assert "no digests" in ask.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    page = c.get(_path(_link(ask, "confirm")))
+    page = c.post(_path(_link(ask, "confirm")))
     assert page.status_code == 200 and "Address confirmed" in page.text
     assert run_due(engine, s, SmtpMailer(s), due_all=True).sent == 0  # no digest for it
     login = c.post("/api/login", json={"username": "pia", "password": PASSWORD})
