@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
+    exists,
     func,
     select,
     update,
@@ -376,7 +377,11 @@ def set_vote(conn: Connection, user_id: int, paper_id: str, up: bool) -> bool:
 def counted_vote() -> ColumnElement[bool]:
     """An upvote that counts: one by an account not suspended (a suspended account's votes
     leave every count and trending while it is suspended, and return when it is lifted)."""
-    return votes.c.user_id.in_(select(users.c.id).where(_active))
+    # Not `user_id IN (active ids)`: PostgreSQL, guessing few active accounts, looped over every
+    # account and read its votes; this looks up the voter of each vote it counts.
+    voter = users.alias("voter")
+    barred = voter.c.suspended_at.is_not(None) | voter.c.deleted_at.is_not(None)
+    return ~exists().where(voter.c.id == votes.c.user_id, barred)
 
 
 def vote_counts(conn: Connection, ids: Sequence[str]) -> dict[str, int]:

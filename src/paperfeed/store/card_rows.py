@@ -15,11 +15,13 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Row,
     Select,
+    Subquery,
+    Table,
     bindparam,
-    exists,
     func,
     literal,
     select,
@@ -61,47 +63,55 @@ class CardRows:
 
 
 _REVISION = select(site_state.c.value).where(site_state.c.key == "revision").scalar_subquery()
-_UPVOTES = (
-    select(func.count())
-    .select_from(votes)
-    .where(votes.c.paper_id == papers.c.id, counted_vote())
-    .scalar_subquery()
-)
-_COMMENTS = (
-    select(func.count())
-    .select_from(comments)
-    .where(
-        comments.c.paper_id == papers.c.id,
-        shown_comment(),
-        comments.c.deleted.is_(False),
+
+
+def _per_paper(table: Table, shown: ColumnElement[bool], dialect: str) -> Subquery:
+    """The asked papers' rows of `table` counted in one pass (not one count per paper)."""
+    return (
+        select(table.c.paper_id, func.count().label("n"))
+        .where(in_list(table.c.paper_id, dialect), shown)
+        .group_by(table.c.paper_id)
+        .subquery()
     )
-    .scalar_subquery()
-)
-_MINE = exists().where(votes.c.paper_id == papers.c.id, votes.c.user_id == bindparam("user_id"))
 
 
 @cache
 def _rows_query(dialect: str, reader: bool) -> Select[Any]:
-    """Built once per dialect: this runs for every set of cards."""
-    mine = _MINE if reader else literal(False)
+    """Built once per dialect: this runs for every set of cards.
+
+    Upvotes and comments are counted by grouped subqueries over the asked ids and joined, and
+    the reader's own votes joined: as correlated subqueries PostgreSQL ran each per paper, and
+    without fresh statistics on users looped over every account inside each (25-50 ms for a
+    collection's 100 cards).
+    """
+    upvotes = _per_paper(votes, counted_vote(), dialect)
+    shown = _per_paper(comments, shown_comment() & comments.c.deleted.is_(False), dialect)
+    mine = votes.alias("mine")
+    joined = (
+        papers.outerjoin(submissions, submissions.c.paper_id == papers.c.id)
+        .outerjoin(users, users.c.id == submissions.c.user_id)
+        .outerjoin(upvotes, upvotes.c.paper_id == papers.c.id)
+        .outerjoin(shown, shown.c.paper_id == papers.c.id)
+    )
+    upvoted: ColumnElement[bool] = literal(False)
+    if reader:
+        on_mine = (mine.c.paper_id == papers.c.id) & (mine.c.user_id == bindparam("user_id"))
+        joined = joined.outerjoin(mine, on_mine)
+        upvoted = mine.c.user_id.is_not(None)
     return (
         select(
             papers.c.id,
             papers.c.changed_at,
             papers.c.hidden,
             papers.c.featured,
-            _UPVOTES.label("upvotes"),
-            _COMMENTS.label("comments"),
+            func.coalesce(upvotes.c.n, 0).label("upvotes"),
+            func.coalesce(shown.c.n, 0).label("comments"),
             users.c.username,
             submissions.c.day,
-            mine.label("mine"),
+            upvoted.label("mine"),
             _REVISION.label("revision"),
         )
-        .select_from(
-            papers.outerjoin(submissions, submissions.c.paper_id == papers.c.id).outerjoin(
-                users, users.c.id == submissions.c.user_id
-            )
-        )
+        .select_from(joined)
         .where(in_list(papers.c.id, dialect))
     )
 

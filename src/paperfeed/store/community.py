@@ -24,6 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     delete,
+    exists,
     func,
     or_,
     select,
@@ -278,7 +279,12 @@ def get_comment(conn: Connection, comment_id: int) -> Comment | None:
 
 def shown_comment() -> ColumnElement[bool]:
     """A comment readers see: not hidden by a moderator, by an account not suspended."""
-    return and_(comments.c.hidden.is_(False), comments.c.user_id.in_(_ACTIVE_IDS))
+    # NOT EXISTS of a suspended author rather than IN the active ones (see `counted_vote`)
+    author = users.alias("author")
+    suspended = exists().where(
+        author.c.id == comments.c.user_id, author.c.suspended_at.is_not(None)
+    )
+    return and_(comments.c.hidden.is_(False), ~suspended)
 
 
 def thread(conn: Connection, paper_id: str, include_hidden: bool = False) -> list[Comment]:
