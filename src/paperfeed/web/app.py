@@ -355,10 +355,10 @@ def _add_error_handlers(app: FastAPI) -> None:
         if is_disk_full(exc):
             return disk_full_response(request, exc)
         if _unreachable(exc):  # the database server is down or cannot be reached
-            log.warning("the database cannot be reached (%s): %s", request.url.path, _first(exc))
+            log.warning("the database cannot be reached (%s): %s", _target(request), _first(exc))
             message = "The database cannot be reached just now; try again in a minute."
         else:  # a full pool or a locked database: say so at once, the client retries
-            log.warning("store busy on %s: %s", request.url.path, _first(exc))
+            log.warning("store busy on %s: %s", _target(request), _first(exc))
             message = "The server is busy; try again in a few seconds."
         response = error_response(request, 503, message)
         response.headers["Retry-After"] = RETRY_AFTER
@@ -385,6 +385,12 @@ def _unreachable(exc: Exception) -> bool:
     return any(words in text for words in _UNREACHABLE)
 
 
+def _target(request: Request) -> str:
+    """The request's path as a log line may show it (secret keys out, control characters
+    escaped)."""
+    return log_target(request.scope, with_query=False)
+
+
 def _first(exc: Exception) -> str:
     """An error's first line (a driver's message can run to many)."""
     text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
@@ -399,7 +405,8 @@ DISK_FULL_MESSAGE = (
 
 def disk_full_response(request: Request, exc: Exception) -> Response:
     """507 Insufficient Storage with Retry-After: the write was refused, reads go on."""
-    log.error("disk full on %s %s: %s", request.method, request.url.path, exc)
+    # One line, without the statement's parameters (what a user typed, tokens).
+    log.error("disk full on %s %s: %s", request.method, _target(request), _first(exc))
     response = error_response(request, 507, DISK_FULL_MESSAGE)
     response.headers["Retry-After"] = "60"  # space is freed by a person, not in seconds
     return response
