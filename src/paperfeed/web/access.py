@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("paperfeed.access")
-# Signed links carry their authority in ?token=…, and private feeds and shared collections in
-# their path: never write one to a log.
-_TOKEN_RE = re.compile(r"(^|&)(token=)[^&]*")
+# Signed links carry their authority in ?token=… (invite links in ?invite=…), and private feeds
+# and shared collections in their path: never write one to a log.
+_TOKEN_RE = re.compile(r"(^|&)((?:token|invite)=)[^&]*")
 _SECRET_PATH_RE = re.compile(r"^(/feeds/for-you/|/c/)[^/.]+")
 # A path is the client's text: quotes, backslashes and control characters (a newline would
 # start a forged line, an escape sequence would colour a terminal) are written escaped.
