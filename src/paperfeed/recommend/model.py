@@ -585,23 +585,28 @@ def mute_reason(doc: Doc, follows: Follows) -> str | None:
                 return f"the author {name}"
     text = fold_accents(doc.text.lower())  # "godel" hides "Gödel", "Über" hides "uber"
     for keyword in follows.muted_keywords:
-        if _mute_pattern(fold_accents(keyword)).search(text):
+        piece, pattern = _mute_pattern(fold_accents(keyword))
+        if piece in text and pattern.search(text):
             return f"the keyword “{keyword}”"
     return None
 
 
 @functools.lru_cache(maxsize=4096)
-def _mute_pattern(keyword: str) -> re.Pattern[str]:
+def _mute_pattern(keyword: str) -> tuple[str, re.Pattern[str]]:
     """A muted keyword as a whole word or phrase, its plural and its numbered versions: muting
     "LLM" hides papers on "LLMs", "agent" those on "agents", "diffusion model" those on
-    "diffusion models", "Qwen" those on "Qwen2.5" and "Llama" those on "Llama3"."""
+    "diffusion models", "Qwen" those on "Qwen2.5" and "Llama" those on "Llama3". With it, a
+    piece of text every match contains: a paper without it is passed at once (the pattern's
+    look-behind runs at every character; a day page with 6 muted words spent 60 ms in it)."""
     word = keyword.lower()
     versions = r"|\d+(?:\.\d+)*" if word[-1:].isalpha() else ""
     # A phrase's words may be joined by spaces or hyphens: "language model", "language-model".
-    words = r"[\s\-]+".join(re.escape(w) for w in re.split(r"[\s\-]+", word) if w)
+    parts = [w for w in re.split(r"[\s\-]+", word) if w]
+    words = r"[\s\-]+".join(re.escape(w) for w in parts)
     # Not inside a longer word ("C++" ends in no letter, so \b would not do after it). Chinese
     # and Japanese are written without spaces: their characters are no part of a word here.
-    return re.compile(rf"(?<!{_LETTER}){words or re.escape(word)}(?:s|es{versions})?(?!{_LETTER})")
+    pattern = rf"(?<!{_LETTER}){words or re.escape(word)}(?:s|es{versions})?(?!{_LETTER})"
+    return (parts[0] if parts else word), re.compile(pattern)
 
 
 _LETTER = f"[^\\W{CJK_LETTERS}]"  # a word's character that is not Han or kana
