@@ -37,6 +37,7 @@ from paperfeed.store.accounts import bump_revision, submissions, users
 from paperfeed.store.digest_tables import subscribers
 from paperfeed.store.digests import drop_comment_notices
 from paperfeed.store.papers import author_key
+from paperfeed.store.sql import in_list
 from paperfeed.store.tables import metadata, paper_authors
 from paperfeed.util import utcnow
 
@@ -443,9 +444,10 @@ def voted_comments(conn: Connection, user_id: int, ids: Sequence[int]) -> set[in
     """Which of the comments the user upvoted."""
     if not ids:
         return set()
-    query = select(comment_votes.c.comment_id).where(
-        comment_votes.c.user_id == user_id, comment_votes.c.comment_id.in_(list(ids))
-    )
+    # One array parameter: a thread of 1,500 comments as 1,500 bound values took PostgreSQL
+    # 10-25 ms to parse and plan on every view.
+    listed = in_list(comment_votes.c.comment_id, conn.dialect.name, values=list(ids))
+    query = select(comment_votes.c.comment_id).where(comment_votes.c.user_id == user_id, listed)
     return set(conn.scalars(query))
 
 

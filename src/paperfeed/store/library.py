@@ -40,6 +40,7 @@ from paperfeed.models import normalise_title
 from paperfeed.store.accounts import bump_revision, submissions, users, votes
 from paperfeed.store.papers import author_key, find_by_title_keys
 from paperfeed.store.search_store import embedding_contracts, paper_vectors
+from paperfeed.store.sql import in_list
 from paperfeed.store.tables import metadata, paper_authors, paper_categories, papers
 from paperfeed.text import xml_safe
 from paperfeed.util import utcnow
@@ -512,10 +513,8 @@ def saved_ids(conn: Connection, user_id: int, ids: Sequence[str] | None = None) 
     query = select(library_items.c.paper_id).where(library_items.c.user_id == user_id)
     if ids is None:
         return set(conn.scalars(query))
-    found: set[str] = set()
-    for chunk in _chunks(ids):
-        found.update(conn.scalars(query.where(library_items.c.paper_id.in_(chunk))))
-    return found
+    listed = in_list(library_items.c.paper_id, conn.dialect.name, values=list(ids))
+    return set(conn.scalars(query.where(listed)))
 
 
 # --- collections ------------------------------------------------------------------------------
@@ -808,7 +807,7 @@ def user_ratings(
     """The user's ratings by paper id (among `ids` when given)."""
     query = select(ratings.c.paper_id, ratings.c.rating).where(ratings.c.user_id == user_id)
     if ids is not None:
-        query = query.where(ratings.c.paper_id.in_(list(ids)))
+        query = query.where(in_list(ratings.c.paper_id, conn.dialect.name, values=list(ids)))
     return {pid: int(r) for pid, r in conn.execute(query)}
 
 
