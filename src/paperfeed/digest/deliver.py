@@ -365,11 +365,20 @@ class _Sender:
                 self._record_sent(conn)
 
 
+def one_line(text: str) -> str:
+    """A server's reply for a log line: a multi-line reply's lines joined, one event a line."""
+    return " ".join(text.split())
+
+
 def _failed(engine: Engine, row: db.OutboxRow, reason: str, report: DeliveryReport) -> str:
     with engine.begin() as conn:
         db.mark_failed(conn, row.id, reason)
     log.warning(
-        "could not deliver the %s email to %s, giving up: %s", row.kind, row.recipient, reason
+        "could not deliver the %s email #%d to %s, giving up: %s",
+        row.kind,
+        row.id,
+        row.recipient,
+        one_line(reason),
     )
     report.failed += 1
     return "failed"
@@ -392,10 +401,11 @@ def _transient(
     with engine.begin() as conn:
         db.mark_retry(conn, row.id, reason, at, counts)
     log.warning(
-        "could not deliver the %s email to %s yet (%s); trying again at %s UTC",
+        "could not deliver the %s email #%d to %s yet (%s); trying again at %s UTC",
         row.kind,
+        row.id,
         row.recipient,
-        reason,
+        one_line(reason),
         at.strftime("%Y-%m-%d %H:%M:%S"),
     )
     report.retrying += 1
