@@ -42,7 +42,8 @@ class Worker:
         return answer.status, text
 
 
-def _children(pid: int) -> set[int]:
+def children(pid: int) -> set[int]:
+    """The processes whose parent is `pid`."""
     found = set()
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -65,7 +66,7 @@ def _worker_of(conn: http.client.HTTPConnection) -> int | None:
         local, remote = int(cols[1].split(":")[1], 16), int(cols[2].split(":")[1], 16)
         if (local, remote) == (theirs, ours):
             inode = cols[9]
-    for pid in _children(_server_pid(conn)):
+    for pid in children(server_pid(conn)):
         try:
             fds = os.listdir(f"/proc/{pid}/fd")
         except OSError:
@@ -82,7 +83,8 @@ def _worker_of(conn: http.client.HTTPConnection) -> int | None:
 _SERVERS: dict[int, int] = {}  # port → the supervisor's pid
 
 
-def _server_pid(conn: http.client.HTTPConnection) -> int:
+def server_pid(conn: http.client.HTTPConnection) -> int:
+    """The `paperfeed serve` (supervisor) process this connection went to."""
     return _SERVERS[conn.port]
 
 

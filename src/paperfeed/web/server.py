@@ -10,6 +10,7 @@ import gc
 import logging
 import os
 import shutil
+import signal
 import socket
 import tempfile
 import threading
@@ -96,11 +97,21 @@ def run_uvicorn(host: str, port: int, workers: int, reservation: Reservation | N
         "http": "paperfeed.web.server:NoDelayHTTP",
     }
     app = "paperfeed.web.server:app_from_env"
+    if workers == 1:  # with more, uvicorn's supervisor restarts the workers one by one
+        signal.signal(signal.SIGHUP, _hangup)
     with shared_metrics(workers):
         if reservation is None:
             uvicorn.run(app, **options)
         else:
             reuseport.run(uvicorn.Config(app, **options), reservation)
+
+
+def _hangup(_signum: int, _frame: object) -> None:
+    """SIGHUP (`systemctl reload`) to a single process: said, not obeyed; it used to end it."""
+    logging.getLogger(__name__).warning(
+        "SIGHUP: one worker has nothing to reload (--workers 2 or more restart their workers one "
+        "at a time); restart the service to load new settings or code"
+    )
 
 
 @contextmanager
