@@ -51,4 +51,4 @@ def test_names_belong_to_known_categories_and_unknown_ones_have_none() -> None:
     assert all(f"cs.{sub}" in NAMES for sub in ("AI", "CL", "CV", "LG", "RO", "SY"))
     assert name_of("cs.LG") == "Machine Learning" and name_of("stat.ML") == "Machine Learning"
     assert name_of("eess.IV") == "Image and Video Processing"
-    assert name_of("physics.optics") == "" and name_of("cs.XX") == ""
+    assert name_of("physics.optics") == "Optics" and name_of("cs.XX") == ""

@@ -36,7 +36,7 @@ KNOWN: frozenset[str] = frozenset(
 )
 _BY_LOWER = {c.lower(): c for c in KNOWN}
 
-# Names as arXiv's taxonomy page gives them, for the archives most readers follow.
+# Names as arXiv's taxonomy page gives them, for every category it lists.
 _NAMES = {
     "cs": {
         "AI": "Artificial Intelligence",
@@ -121,6 +121,56 @@ _NAMES = {
         "SP": "Spectral Theory",
         "ST": "Statistics Theory",
     },
+    "astro-ph": {
+        "CO": "Cosmology and Nongalactic Astrophysics",
+        "EP": "Earth and Planetary Astrophysics",
+        "GA": "Astrophysics of Galaxies",
+        "HE": "High Energy Astrophysical Phenomena",
+        "IM": "Instrumentation and Methods for Astrophysics",
+        "SR": "Solar and Stellar Astrophysics",
+    },
+    "cond-mat": {
+        "dis-nn": "Disordered Systems and Neural Networks",
+        "mes-hall": "Mesoscale and Nanoscale Physics",
+        "mtrl-sci": "Materials Science",
+        "other": "Other Condensed Matter",
+        "quant-gas": "Quantum Gases",
+        "soft": "Soft Condensed Matter",
+        "stat-mech": "Statistical Mechanics",
+        "str-el": "Strongly Correlated Electrons",
+        "supr-con": "Superconductivity",
+    },
+    "nlin": {
+        "AO": "Adaptation and Self-Organizing Systems",
+        "CD": "Chaotic Dynamics",
+        "CG": "Cellular Automata and Lattice Gases",
+        "PS": "Pattern Formation and Solitons",
+        "SI": "Exactly Solvable and Integrable Systems",
+    },
+    "physics": {
+        "acc-ph": "Accelerator Physics",
+        "ao-ph": "Atmospheric and Oceanic Physics",
+        "app-ph": "Applied Physics",
+        "atm-clus": "Atomic and Molecular Clusters",
+        "atom-ph": "Atomic Physics",
+        "bio-ph": "Biological Physics",
+        "chem-ph": "Chemical Physics",
+        "class-ph": "Classical Physics",
+        "comp-ph": "Computational Physics",
+        "data-an": "Data Analysis, Statistics and Probability",
+        "ed-ph": "Physics Education",
+        "flu-dyn": "Fluid Dynamics",
+        "gen-ph": "General Physics",
+        "geo-ph": "Geophysics",
+        "hist-ph": "History and Philosophy of Physics",
+        "ins-det": "Instrumentation and Detectors",
+        "med-ph": "Medical Physics",
+        "optics": "Optics",
+        "plasm-ph": "Plasma Physics",
+        "pop-ph": "Popular Physics",
+        "soc-ph": "Physics and Society",
+        "space-ph": "Space Physics",
+    },
     "q-bio": {
         "BM": "Biomolecules",
         "CB": "Cell Behavior",
@@ -165,6 +215,25 @@ _WHOLE_NAMES = {
     "nucl-ex": "Nuclear Experiment",
     "astro-ph": "Astrophysics",
     "cond-mat": "Condensed Matter",
+    # Archives arXiv has since folded into others; older papers still carry them.
+    "acc-phys": "Accelerator Physics",
+    "adap-org": "Adaptation, Noise, and Self-Organizing Systems",
+    "alg-geom": "Algebraic Geometry",
+    "ao-sci": "Atmospheric-Oceanic Sciences",
+    "atom-ph": "Atomic, Molecular and Optical Physics",
+    "bayes-an": "Bayesian Analysis",
+    "chao-dyn": "Chaotic Dynamics",
+    "chem-ph": "Chemical Physics",
+    "cmp-lg": "Computation and Language",
+    "comp-gas": "Cellular Automata and Lattice Gases",
+    "dg-ga": "Differential Geometry",
+    "funct-an": "Functional Analysis",
+    "mtrl-th": "Materials Theory",
+    "patt-sol": "Pattern Formation and Solitons",
+    "plasm-ph": "Plasma Physics",
+    "q-alg": "Quantum Algebra and Topology",
+    "solv-int": "Exactly Solvable and Integrable Systems",
+    "supr-con": "Superconductivity",
 }
 NAMES: dict[str, str] = {
     f"{archive}.{sub}": name for archive, subs in _NAMES.items() for sub, name in subs.items()

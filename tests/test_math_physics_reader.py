@@ -1,0 +1,63 @@
+"""paperfeed as a mathematician and a physicist read it: their categories named, their papers
+(TeX titles, cross-lists, a collaboration of thousands) on pages, feeds and exports."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlalchemy import Engine
+
+from paperfeed.categories import KNOWN, name_of
+from paperfeed.ingest.validate import check_paper
+from paperfeed.models import Paper
+from paperfeed.settings import Settings
+from paperfeed.store import upsert_papers
+from tests.web_support import client, web_settings
+
+DAY = date(2026, 7, 1)
+PAPERS = [
+    Paper(
+        id="2607.00001",
+        title=r"Mirror symmetry for Calabi-Yau threefolds in $\mathbb{P}^4$",
+        abstract=r"Let $X\subset\mathbb{P}^4$ be a smooth quintic.",
+        authors=("Maxim Kontsevich",),
+        categories=("math.AG", "hep-th", "math-ph", "math.MP"),
+        journal_ref="Invent. Math. 231 (2023) 1--58",
+        source="test",
+        listing_date=DAY,
+    ),
+    Paper(
+        id="2607.00005",
+        title=r"Kondo lattices in $\mathrm{CeCoIn}_5$ seen by light",
+        abstract="Optical conductivity of a heavy-fermion metal.",
+        authors=("A. Physicist",),
+        categories=("cond-mat.str-el", "physics.optics", "astro-ph.CO", "nlin.CD"),
+        source="test",
+        listing_date=DAY,
+    ),
+]
+
+
+def test_every_arxiv_category_has_its_name() -> None:
+    assert {c for c in KNOWN if not name_of(c)} == set()  # physics.*, cond-mat.*, astro-ph.*: none
+    assert name_of("cond-mat.str-el") == "Strongly Correlated Electrons"
+    assert name_of("astro-ph.CO") == "Cosmology and Nongalactic Astrophysics"
+    assert name_of("physics.optics") == "Optics" and name_of("nlin.CD") == "Chaotic Dynamics"
+    assert name_of("alg-geom") == "Algebraic Geometry"  # an archive older papers still carry
+
+
+def test_physics_category_pages_and_chips_say_what_the_category_is(
+    settings: Settings, engine: Engine
+) -> None:
+    with engine.begin() as conn:
+        upsert_papers(conn, [check_paper(p)[0] for p in PAPERS])
+    with client(web_settings(settings), engine) as c:
+        for category in ("cond-mat.str-el", "physics.optics", "astro-ph.CO", "nlin.CD"):
+            page = c.get(f"/categories/{category}")
+            assert page.status_code == 200
+            heading = re.search(r"<h1>(.*?)</h1>", page.text)
+            assert heading and heading[1] == f"{category} · {name_of(category)}"
+        paper = c.get("/papers/2607.00005").text
+        assert 'title="Strongly Correlated Electrons">cond-mat.str-el</a>' in paper
+        assert 'title="Cosmology and Nongalactic Astrophysics">astro-ph.CO</a>' in paper
