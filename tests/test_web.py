@@ -444,7 +444,11 @@ def test_rate_limits_on_sign_in_sign_up_and_submit(
         assert [c.post("/signup", data=bad).status_code for _ in range(3)] == [400] * 3
         limited = c.post("/signup", data=form | {"username": "newbie"})
         assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
-    with client(strict, engine) as c:  # a fresh process: new limits, same client address
+    with client(strict, engine) as c:  # another process (a second worker): the same limits
+        again = c.post("/signup", data=form | {"username": "newbie2", "csrf_token": csrf_token(c)})
+        assert again.status_code == 429  # counted in the store, not in one worker's memory
+    lenient = web_settings(settings, submit_rate_limit=2)  # sign-ups allowed again
+    with client(lenient, engine) as c:
         sign_up(c, "frank")
         codes = [post_form(c, "/submit", {"paper": "nonsense"}).status_code for _ in range(3)]
         assert codes == [400, 400, 429]
