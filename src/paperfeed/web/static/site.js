@@ -64,11 +64,26 @@ document.addEventListener("DOMContentLoaded", function () {
       { left: "\\begin{gather}", right: "\\end{gather}", display: true },
       { left: "\\begin{gather*}", right: "\\end{gather*}", display: true }
     ],
+    // A formula KaTeX cannot read, or an author's own macro in one (\R, \eps), stays as
+    // written in the text's colour, not in alarm red; the formulas around it are still typeset.
     throwOnError: false,
+    errorColor: "inherit",
+    errorCallback: function () {},
+    // A bare % in an abstract's formula is a percent sign ($\textbf{16.3%}$), not a comment
+    // that would eat the rest of it: the feeds' plain text reads it so too.
+    preProcess: function (tex) { return tex.replace(/(?<!\\)%/g, "\\%"); },
     trust: false,      // no \href, \url, \htmlClass ...: abstracts are untrusted text
     strict: "ignore",
     maxExpand: 200,
     maxSize: 10
+  };
+  // KaTeX throws more than parse errors (\texttt{\textbf{x}}: "Font metrics not found"), and
+  // auto-render then gives up on the whole abstract: such a formula is one it cannot read.
+  var render = katex.render;
+  katex.render = function (tex, element, opts) {
+    try { render(tex, element, opts); } catch (e) {
+      throw e instanceof katex.ParseError ? e : new katex.ParseError(String(e && e.message));
+    }
   };
   document.querySelectorAll(".math").forEach(function (el) {
     if (el.parentElement && el.parentElement.closest(".math")) return;  // typeset with its box
