@@ -3,6 +3,7 @@ read typeset, one it cannot left as written in the text's colour, never the whol
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from playwright.sync_api import Locator, Page, expect
@@ -110,3 +111,28 @@ def test_a_geometers_card_and_page_show_typeset_maths_and_a_misprint_calmly(
     expect(page.locator("a.chip", has_text="math-ph")).to_have_attribute(
         "title", "Mathematical Physics"
     )
+
+
+def test_a_collaboration_of_2900_authors_leaves_the_abstract_on_the_first_screen(
+    page: Page, live_site: LiveSite
+) -> None:
+    names = tuple(f"Author{i} Physicist{i}" for i in range(2899)) + ("Zofia Zwalinska",)
+    title = (
+        r"Measurement of the $t\bar{t}$ cross-section at $\sqrt{s}=13$ TeV with the ATLAS detector"
+    )
+    atlas = _paper("2607.91004", title, r"We find $\sigma_{t\bar t} = 830 \pm 38$ pb.", "hep-ex")
+    with live_site.engine.begin() as conn:
+        upsert_papers(conn, [replace(atlas, authors=names)])
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    page.goto(live_site.url + "/papers/2607.91004")
+    page.wait_for_selector("html.math-ready")
+    # All 2,900 names came first: the abstract began about 50 screens down.
+    heading = page.get_by_role("heading", name="Abstract").bounding_box()
+    assert heading and heading["y"] < 844
+    expect(page.locator("#authors a")).to_have_count(20)
+    last = page.get_by_role("link", name="Zofia Zwalinska", exact=True)
+    expect(last).to_be_hidden()
+    page.get_by_text("and 2,880 more authors").click()
+    last.click()
+    page.wait_for_url(live_site.url + "/authors/zofia-zwalinska")
+    expect(page.locator("main")).to_contain_text("ATLAS detector")
