@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from paperfeed import references
 from paperfeed.search import embed_papers
 from paperfeed.settings import Settings
 from paperfeed.store.accounts import create_user
@@ -279,7 +280,9 @@ def test_import_refuses_garbage_and_huge_files(site: Settings, engine: Engine) -
             "/api/me/library/import", files={"file": ("x.bin", b"\xff\xfe\x00")}, headers=auth
         )
         huge = c.post(
-            "/api/me/library/import", files={"file": ("x.bib", b"@" * 6_000_000)}, headers=auth
+            "/api/me/library/import",
+            files={"file": ("x.bib", b"@" * (references.MAX_IMPORT_BYTES + 1))},
+            headers=auth,
         )
         none = c.post("/api/me/library/import", files={"file": ("x.txt", b"hello")}, headers=auth)
     assert junk.status_code == 400 and "UTF-8" in junk.json()["detail"]
@@ -455,17 +458,17 @@ def test_an_import_that_meets_another_into_the_same_library_starts_again(
     ris = "".join(
         f"TY  - JOUR\nTI  - x\nUR  - https://arxiv.org/abs/{pid}\nER  - \n" for pid in (a, b)
     )
-    real = lib.save_paper
+    real = lib.save_papers
     raced: list[str] = []
 
-    def save_after_the_other(conn, user_id, paper_id, collection=None):  # type: ignore[no-untyped-def]
-        if not raced:  # the other import saves this paper and commits, in between
-            raced.append(paper_id)
+    def save_after_the_other(conn, user_id, paper_ids):  # type: ignore[no-untyped-def]
+        if not raced:  # the other import saves the first paper and commits, in between
+            raced.append(paper_ids[0])
             with engine.begin() as other:
-                real(other, user_id, paper_id, collection)
-        return real(conn, user_id, paper_id, collection)
+                real(other, user_id, paper_ids[:1])
+        return real(conn, user_id, paper_ids)
 
-    monkeypatch.setattr(lib, "save_paper", save_after_the_other)
+    monkeypatch.setattr(lib, "save_papers", save_after_the_other)
     with client(site, engine) as c:
         auth = _bearer(c, engine)
         done = c.post("/api/me/library/import", files={"file": ("a.ris", ris)}, headers=auth)

@@ -50,15 +50,27 @@ __all__ = [
     "ris_name",
     "split_name",
     "suffixed",
+    "too_big",
 ]
 
-MAX_IMPORT_BYTES = 5_000_000
+# A 10,000-entry library exported with abstracts is 7-12 MB (BibTeX, RIS, CSL-JSON): this takes
+# twice that, and a library of 20,000 entries, while bounding what one request may hold.
+MAX_IMPORT_BYTES = 25_000_000
+
+
+def too_big(size: int) -> str:
+    """Why a file of `size` bytes is refused, and what to do instead."""
+    return (
+        f"the file is {size / 1_000_000:.1f} MB, over the {MAX_IMPORT_BYTES // 1_000_000} MB an "
+        "import may be: export your library a collection at a time, or without abstracts, notes "
+        "and attachments, and import each file"
+    )
 
 
 def read(data: bytes) -> Parsed:
     """Parse an export, guessing its format from its content."""
     if len(data) > MAX_IMPORT_BYTES:
-        raise UnreadableFile(f"the file is over {MAX_IMPORT_BYTES // 1_000_000} MB")
+        raise UnreadableFile(too_big(len(data)))
     text = decode(data)
     if "\x00" in text or len(CONTROL.findall(text[:100_000])) > len(text[:100_000]) // 100:
         raise UnreadableFile(

@@ -37,7 +37,7 @@ from paperfeed.store import get_paper
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import User
 from paperfeed.store.listings import Hide, author_name, latest_day, top_categories
-from paperfeed.web import bibtex, feeds, me_api, views
+from paperfeed.web import bibtex, feeds, library_import, me_api, views
 from paperfeed.web.auth import safe_next
 from paperfeed.web.confirm import Confirmed, ask
 from paperfeed.web.deps import (
@@ -1010,9 +1010,14 @@ async def import_upload(
     from starlette.concurrency import run_in_threadpool
 
     try:
-        data = await me_api.read_upload(file)
+        data = await library_import.read_upload(file)
         report = await run_in_threadpool(
-            me_api.import_references, site, user, data, collection or None, tags_as_collections
+            library_import.import_references,
+            site,
+            user,
+            data,
+            collection or None,
+            tags_as_collections,
         )
     except HTTPException as exc:  # a file that cannot be read: said on the form, to try again
         page = site.render(

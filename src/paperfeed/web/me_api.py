@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
@@ -11,17 +10,15 @@ from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, Query, 
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
 
-from paperfeed import categories, references
-from paperfeed.models import Paper
+from paperfeed import categories
 from paperfeed.recommend.service import Recommender
 from paperfeed.store import get_papers
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import User
 from paperfeed.store.listings import latest_day
 from paperfeed.text import xml_safe
-from paperfeed.web import api_links, community, paging, views
+from paperfeed.web import api_links, library_import, paging, views
 from paperfeed.web.api import ItemOut, PageIndex, PaperOut, item_json, paper_json, stamp
 from paperfeed.web.deps import ROW_ID_MOST, ApiCsrf, SignedInDep, Site, SiteDep
 from paperfeed.web.feeds import resolve_id
@@ -471,235 +468,6 @@ def library(
     return answer
 
 
-async def read_upload(file: UploadFile) -> bytes:
-    """The upload's bytes; 413 when it is over the import limit."""
-    data = await file.read(references.MAX_IMPORT_BYTES + 1)
-    if len(data) > references.MAX_IMPORT_BYTES:
-        raise HTTPException(413, f"the file is over {references.MAX_IMPORT_BYTES // 1_000_000} MB")
-    return data
-
-
-def _unread(error: str) -> dict[str, str]:
-    """An entry the file's reader could not use: where it is, and why (said once)."""
-    where, _sep, why = error.partition(": ")
-    return {"entry": where, "reason": why or "could not be read"}
-
-
-def import_references(
-    site: Site, user: User, data: bytes, collection: str | None, tags_as_collections: bool = False
-) -> dict[str, Any]:
-    """Match an export's entries to stored papers by arXiv id, DOI or title, fetch the arXiv
-    ones the store lacks (as Submit does, within `import_fetch_max`) and save them all, with
-    the entries' notes (added to the reader's own, never over them) and a "read" tag as the
-    reading state; the other tags become collections when asked (as paperfeed exports them).
-    A paper the file lists more than once is counted once: `matched` and `unmatched` are
-    distinct papers, `duplicates` the entries that repeat another. A match by title alone is
-    refused where the entry's authors or year contradict the paper; `matched_by` counts the
-    papers by how they matched, `by_title` lists the title matches, to review, and `into`
-    names the collection they were put into (id and name) when one was asked for."""
-    try:
-        parsed = references.read(data)
-    except references.UnreadableFile as exc:
-        raise HTTPException(400, str(exc)) from exc
-    refs = parsed.references
-    with site.engine.connect() as conn:
-        found = _find(conn, refs)
-    missing = [r.arxiv_id for r in refs if r.arxiv_id and _match(r, found)[0] is None]
-    fetched = community.fetch_missing(site, user, missing) if missing else community.Fetched()
-    found.ids.update(fetched.ids)
-    for attempt in range(IMPORT_TRIES):
-        try:
-            saved = _save_matched(site, user, refs, found, fetched, collection, tags_as_collections)
-            break
-        except IntegrityError as exc:  # another import into this library committed first
-            if attempt + 1 == IMPORT_TRIES:
-                raise HTTPException(
-                    409, "another import into your library ran at the same time; try again"
-                ) from exc
-    matched, unmatched, duplicates, extras = saved
-    unmatched = [_unread(e) for e in parsed.errors] + unmatched
-    return {
-        "format": parsed.format,
-        "matched": len(matched),
-        "ids": list(matched),
-        "duplicates": duplicates,
-        "fetched": [pid for pid in fetched.ids if pid in matched],
-        "unmatched": unmatched,
-        "notes": extras.notes,
-        "read": extras.read,
-        "into": extras.into,
-        "collections": sorted(extras.collections, key=str.lower),
-        "tags": [] if tags_as_collections else sorted(extras.tags, key=str.lower),
-        "problems": extras.problems,
-        "matched_by": {how: list(matched.values()).count(how) for how in _HOW},
-        "by_title": extras.by_title,
-    }
-
-
-IMPORT_TRIES = 3  # an import that meets another one into the same library starts again
-
-
-def _save_matched(
-    site: Site,
-    user: User,
-    refs: list[references.Reference],
-    found: _Found,
-    fetched: community.Fetched,
-    collection: str | None,
-    tags_as_collections: bool,
-) -> tuple[dict[str, str], list[dict[str, str]], int, _Extras]:
-    """Save the matched entries in one transaction: the papers (in the file's order, each
-    once, with how each matched), the unmatched entries, how many repeat another, and the
-    notes and tags applied."""
-    matched: dict[str, str] = {}
-    unmatched: list[dict[str, str]] = []
-    unmatched_seen: set[str] = set()
-    duplicates = 0
-    extras = _Extras()
-    with site.engine.begin() as conn:
-        for r in refs:
-            pid, how = _match(r, found)
-            if pid is None:
-                if _identity(r) in unmatched_seen:
-                    duplicates += 1
-                    continue
-                unmatched_seen.add(_identity(r))
-                unmatched.append(
-                    {"entry": r.where, "title": r.title, "reason": _why(r, how, fetched)}
-                )
-                continue
-            if pid in matched:  # the file lists it again: its notes and tags still count
-                duplicates += 1
-            else:
-                try:
-                    lib.save_paper(conn, user.id, pid, collection)
-                except lib.LibraryError as exc:
-                    raise HTTPException(400, str(exc)) from exc
-                matched[pid] = how
-                if how == "title":
-                    extras.by_title.append({"entry": r.where, "id": pid, "title": found.title(pid)})
-            extras.apply(conn, user.id, pid, r, tags_as_collections)
-        if collection and matched:
-            into = lib.ensure_collection(conn, user.id, collection)
-            extras.into = {"id": into.id, "name": into.name}
-    return matched, unmatched, duplicates, extras
-
-
-def _why(ref: references.Reference, refused: str, fetched: community.Fetched) -> str:
-    """Why an entry matched nothing: a stored paper of its title that it contradicts, else
-    that none is stored; and why arXiv did not give it, when asked."""
-    why = fetched.failed.get(ref.arxiv_id or "", "")
-    return "; ".join(w for w in (refused or "not in this store", why) if w)
-
-
-@dataclass
-class _Extras:
-    """What an import did beyond saving: notes added, papers marked read, collections filled
-    from tags (or the tags left unused), and entries whose extras could not be kept."""
-
-    notes: int = 0
-    read: int = 0
-    collections: set[str] = field(default_factory=set)
-    tags: set[str] = field(default_factory=set)
-    problems: list[dict[str, str]] = field(default_factory=list)
-    unusable: set[str] = field(default_factory=set)  # tags no collection can be named after
-    by_title: list[dict[str, str]] = field(default_factory=list)  # papers matched by title
-    into: dict[str, int | str] | None = None  # the collection the reader named, when filled
-
-    def apply(
-        self,
-        conn: Connection,
-        user_id: int,
-        paper_id: str,
-        ref: references.Reference,
-        tags_as_collections: bool,
-    ) -> None:
-        try:
-            self.notes += lib.add_note(conn, user_id, paper_id, ref.note)
-        except lib.LibraryError as exc:
-            self.problems.append({"entry": ref.where, "reason": f"note not added: {exc}"})
-        if ref.state == "read":  # a paper is never put back to "to read" by an import
-            self.read += lib.mark_read(conn, user_id, paper_id)
-        for tag in ref.other_tags:
-            if not tags_as_collections:
-                self.tags.add(tag)
-                continue
-            if tag in self.unusable:
-                continue
-            try:
-                lib.save_paper(conn, user_id, paper_id, tag)
-            except lib.LibraryError as exc:  # said once per tag, not once per paper
-                self.unusable.add(tag)
-                self.problems.append({"entry": ref.where, "reason": f"tag “{tag}”: {exc}"})
-                continue
-            self.collections.add(tag)
-
-
-_HOW = ("arxiv id", "doi", "title")  # how an entry may match a paper, the surest first
-
-
-@dataclass(frozen=True)
-class _Found:
-    """The stored papers an import's entries name: ids among theirs, ids by DOI and by title
-    key, and the papers found by title (to check an entry's authors and year against)."""
-
-    ids: set[str]
-    by_doi: dict[str, str]
-    by_title: dict[str, str]
-    titled: dict[str, Paper]
-
-    def title(self, paper_id: str) -> str:
-        """The stored title of a paper found by title."""
-        paper = self.titled.get(paper_id)
-        return paper.title if paper else ""
-
-
-def _find(conn: Connection, refs: list[references.Reference]) -> _Found:
-    """Look the entries up: by arXiv id, DOI and title keys, then the loose title keys of
-    those still unmatched."""
-    ids, by_doi, by_title = lib.match_papers(
-        conn,
-        [r.arxiv_id for r in refs if r.arxiv_id],
-        [r.doi for r in refs if r.doi],
-        [key for r in refs for key in r.keys],
-    )
-    found = _Found(ids, by_doi, by_title, {})
-    loose = [key for r in refs if _match(r, found)[1] == "" for key in r.loose_keys]
-    if loose:
-        by_title = by_title | lib.match_papers(conn, [], [], loose)[2]
-    return _Found(ids, by_doi, by_title, get_papers(conn, list(set(by_title.values())), brief=True))
-
-
-def _match(ref: references.Reference, found: _Found) -> tuple[str | None, str]:
-    """The stored paper an entry names and how (one of `_HOW`): by arXiv id, else DOI, else
-    the first of its title's keys, then of its loose keys, that a stored title has, where the
-    entry's authors and year do not contradict the paper. Unmatched: None and why, or ""
-    when no stored paper has its title."""
-    if ref.arxiv_id and ref.arxiv_id in found.ids:
-        return ref.arxiv_id, "arxiv id"
-    if ref.doi and ref.doi in found.by_doi:
-        return found.by_doi[ref.doi], "doi"
-    keys = (key for keys in (ref.keys, ref.loose_keys) for key in keys)
-    pid = next((found.by_title[key] for key in keys if key in found.by_title), None)
-    if pid is None:
-        return None, ""
-    paper = found.titled.get(pid)
-    wrong = references.disagreement(ref, paper) if paper else ""
-    if wrong:
-        differ = "differs" if wrong == "year" else "differ"
-        return None, f"a paper of that title is stored ({pid}), but its {wrong} {differ}"
-    return pid, "title"
-
-
-def _identity(ref: references.Reference) -> str:
-    """What makes two unmatched entries the same paper: arXiv id, else DOI, else title key."""
-    if ref.arxiv_id:
-        return f"arxiv:{ref.arxiv_id}"
-    if ref.doi:
-        return f"doi:{ref.doi}"
-    return f"title:{ref.keys[0]}" if ref.keys else f"entry:{ref.where}"
-
-
 @router.post("/library/import", dependencies=[ApiCsrf])
 async def import_file(
     site: SiteDep,
@@ -715,11 +483,11 @@ async def import_file(
     """Import a reference-manager export, fetching arXiv papers not here; reports the outcome.
     Notes in the file are added to yours, a "read" tag marks a paper read, and the other tags
     become collections when `tags_as_collections` is true."""
-    data = await read_upload(file)
+    data = await library_import.read_upload(file)
     from starlette.concurrency import run_in_threadpool
 
     report = await run_in_threadpool(
-        import_references, site, user, data, collection or None, tags_as_collections
+        library_import.import_references, site, user, data, collection or None, tags_as_collections
     )
     return _json(report)
 
