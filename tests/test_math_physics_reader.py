@@ -13,6 +13,7 @@ from paperfeed.ingest.validate import check_paper
 from paperfeed.models import Paper
 from paperfeed.settings import Settings
 from paperfeed.store import upsert_papers
+from paperfeed.web.render import tex_text
 from tests.web_support import client, web_settings
 
 DAY = date(2026, 7, 1)
@@ -61,3 +62,22 @@ def test_physics_category_pages_and_chips_say_what_the_category_is(
         paper = c.get("/papers/2607.00005").text
         assert 'title="Strongly Correlated Electrons">cond-mat.str-el</a>' in paper
         assert 'title="Cosmology and Nongalactic Astrophysics">astro-ph.CO</a>' in paper
+
+
+def test_text_macros_around_escapes_nested_or_old_style_show_as_html_not_tex() -> None:
+    """Real abstracts' prose (arXiv 2503.14891, 2503.15390, 2504.11379, 2503.20925, 2503.18484):
+    one in forty showed a TeX command as typed on its page."""
+    cases = {
+        r"(\textbf{10.3\%} accuracy gain)": "(<strong>10.3%</strong> accuracy gain)",
+        r"\underline{\textbf{Fed}}erated": "<u><strong>Fed</strong></u>erated",
+        r"(\textbf{\textit{Any2Omni}})": "(<strong><em>Any2Omni</em></strong>)",
+        r"to {\em backdoor attacks} and {\it target similarity}": (
+            "to <em>backdoor attacks</em> and <em>target similarity</em>"
+        ),
+        r"PM\textsuperscript{4}Bench": "PM<sup>4</sup>Bench",
+        r"at \textcolor{red}{our site}.": "at our site.",
+        r"for $\textbf{x}_{10\%}$ \emph{only}": r"for $\textbf{x}_{10\%}$ <em>only</em>",
+    }
+    for tex, html in cases.items():
+        assert str(tex_text(tex)) == html, tex
+    assert str(tex_text(r"\emph{<img src=x>}")) == "<em>&lt;img src=x&gt;</em>"  # still inert

@@ -67,15 +67,23 @@ _TEXT_MACROS = {
     "textbf": "strong",
     "texttt": "code",
     "textsc": 'span class="sc"',
+    "textsuperscript": "sup",
+    "textsubscript": "sub",
     "underline": "u",
     "textrm": "",
     "textsf": "",
     "text": "",
 }
+_OLD_STYLE = {"em": "emph", "it": "textit", "sl": "textsl", "bf": "textbf", "tt": "texttt"}
+_OLD_STYLE |= {"sc": "textsc"}
+_ARGUMENT = r"\{((?:[^{}$\\]|\{[^{}$\\]*\})*)\}"  # one level of braces within, no macro
+# \textbf{x}; {\bf x} as older TeX writes it; \textcolor{red}{x}, shown in the page's colour.
 _TEXT_MACRO_RE = re.compile(
-    r"\\(emph|textit|textsl|textbf|texttt|textsc|underline|textrm|textsf|text)"
-    r"\{((?:[^{}$\\]|\{[^{}$\\]*\})*)\}"
+    r"\\(emph|textit|textsl|textbf|texttt|textsc|textsuperscript|textsubscript|underline"
+    r"|textrm|textsf|text)" + _ARGUMENT + r"|\{\\(em|it|sl|bf|tt|sc)\s+([^{}$\\]*)\}"
+    r"|\\textcolor\{[^{}$\\]*\}" + _ARGUMENT
 )
+_NESTING = 4  # \underline{\textbf{Fed}}erated: the innermost first, a level a pass
 _PUNCT_GROUP_RE = re.compile(r"\{([^\w\s{}\\]?)\}")  # 15{,}729: a group of punctuation alone
 # A citation or cross-reference in an abstract: its key in brackets (the tie before it a space).
 _CITE_RE = re.compile(
@@ -101,14 +109,23 @@ def tex_text(text: str) -> Markup:
 
 
 def _text_macros(escaped: str) -> str:
-    def swap(match: re.Match[str]) -> str:
-        tag = _TEXT_MACROS[match[1]]
-        return f"<{tag}>{match[2]}</{tag.split()[0]}>" if tag else match[2]
-
     spaced = _SPACING_RE.sub("\u2009", tex_dashes(escaped))
     cited = _CITE_RE.sub(lambda m: f" [{m[1]}]", spaced)
-    linked = _LINK_RE.sub(_link, _PUNCT_GROUP_RE.sub(r"\1", _TEXT_MACRO_RE.sub(swap, cited)))
-    return _TEXT_ESCAPE_RE.sub(r"\1", linked)
+    # Escapes first: \textbf{10.3\%} is a macro around a percent sign, not TeX left as typed.
+    text = _TEXT_ESCAPE_RE.sub(r"\1", cited)
+    for _ in range(_NESTING):
+        text, swapped = _TEXT_MACRO_RE.subn(_as_html, text)
+        if not swapped:
+            break
+    return _LINK_RE.sub(_link, _PUNCT_GROUP_RE.sub(r"\1", text))
+
+
+def _as_html(match: re.Match[str]) -> str:
+    if match[5] is not None:  # \textcolor
+        return match[5]
+    name, body = (match[1], match[2]) if match[1] else (_OLD_STYLE[match[3]], match[4])
+    tag = _TEXT_MACROS[name]
+    return f"<{tag}>{body}</{tag.split()[0]}>" if tag else body
 
 
 _TAG_RE = re.compile(r"(<[^>]*>)")
