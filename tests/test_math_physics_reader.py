@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from paperfeed.categories import KNOWN, name_of
 from paperfeed.ingest.validate import check_paper
+from paperfeed.latex import plain
 from paperfeed.models import Paper
 from paperfeed.settings import Settings
 from paperfeed.store import upsert_papers
@@ -81,3 +82,11 @@ def test_text_macros_around_escapes_nested_or_old_style_show_as_html_not_tex() -
     for tex, html in cases.items():
         assert str(tex_text(tex)) == html, tex
     assert str(tex_text(r"\emph{<img src=x>}")) == "<em>&lt;img src=x&gt;</em>"  # still inert
+
+
+def test_feeds_and_email_unwrap_nested_text_macros() -> None:
+    """Feeds and digests (plain text) showed "\\textbf{Fed}erated" for arXiv 2503.15390."""
+    assert plain(r"a \underline{\textbf{Fed}}erated \underline{\textbf{S}}imilarity") == (
+        "a Federated Similarity"
+    )
+    assert plain(r"(\textbf{\textit{Any2Omni}}) in $\mathbb{Z}_2$") == "(Any2Omni) in ℤ_2"

@@ -186,9 +186,17 @@ def decode_name(name: str) -> str:
 def _prose(text: str) -> str:
     text = tex_dashes(_outside_urls(_LINK_RE.sub(_link, text)))
     cited = _CITE_RE.sub(lambda m: f" [{m[1]}]", text)
-    unwrapped = _TEXT_MACRO_RE.sub(lambda m: next(g for g in m.groups() if g is not None), cited)
+    unwrapped = cited
+    for _ in range(4):  # \underline{\textbf{Fed}}erated: a level a pass
+        unwrapped, found = _TEXT_MACRO_RE.subn(_unwrapped, unwrapped)
+        if not found:
+            break
     spaced = _PUNCT_GROUP_RE.sub(r"\1", _SPACING_RE.sub(" ", unwrapped))
     return _ESCAPE_RE.sub(r"\1", spaced)
+
+
+def _unwrapped(match: re.Match[str]) -> str:
+    return next(g for g in match.groups() if g is not None)
 
 
 def _link(match: re.Match[str]) -> str:
