@@ -90,3 +90,28 @@ def test_feeds_and_email_unwrap_nested_text_macros() -> None:
         "a Federated Similarity"
     )
     assert plain(r"(\textbf{\textit{Any2Omni}}) in $\mathbb{Z}_2$") == "(Any2Omni) in ℤ_2"
+
+
+def test_an_archive_page_and_feed_hold_all_of_its_categories(
+    settings: Settings, engine: Engine
+) -> None:
+    """/categories/cond-mat and /categories/astro-ph answered 404 with cond-mat.str-el and
+    astro-ph.CO papers in the store; /categories/math was no page at all."""
+    with engine.begin() as conn:
+        upsert_papers(conn, [check_paper(p)[0] for p in PAPERS])
+    with client(web_settings(settings), engine) as c:
+        for archive, name, pid in (
+            ("cond-mat", "Condensed Matter", "2607.00005"),
+            ("astro-ph", "Astrophysics", "2607.00005"),
+            ("math", "Mathematics", "2607.00001"),
+        ):
+            page = c.get(f"/categories/{archive}")
+            assert page.status_code == 200, archive
+            assert f"<h1>{archive} · {name}</h1>" in page.text
+            assert f'href="/papers/{pid}"' in page.text
+            feed = c.get(f"/feeds/category/{archive}.atom")
+            assert feed.status_code == 200 and f"/papers/{pid}</id>" in feed.text
+        assert 'href="/papers/2607.00005"' not in c.get("/categories/math").text
+        moved = c.get("/categories/MATH", follow_redirects=False)
+        assert moved.status_code == 301 and moved.headers["location"].endswith("/categories/math")
+        assert c.get("/categories/q-fin").status_code == 404  # an archive with no papers here

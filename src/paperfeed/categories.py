@@ -30,6 +30,21 @@ _WHOLE = (
     "cond-mat dg-ga funct-an mtrl-th patt-sol plasm-ph q-alg solv-int supr-con"
 )
 
+# An archive's own page holds all its categories, as arXiv's listing of cond-mat or math does.
+_ARCHIVE_NAMES = {
+    "cs": "Computer Science",
+    "econ": "Economics",
+    "eess": "Electrical Engineering and Systems Science",
+    "math": "Mathematics",
+    "astro-ph": "Astrophysics",
+    "cond-mat": "Condensed Matter",
+    "nlin": "Nonlinear Sciences",
+    "physics": "Physics",
+    "q-bio": "Quantitative Biology",
+    "q-fin": "Quantitative Finance",
+    "stat": "Statistics",
+}
+
 KNOWN: frozenset[str] = frozenset(
     [f"{archive}.{sub}" for archive, subs in _GROUPS.items() for sub in subs.split()]
     + _WHOLE.split()
@@ -246,9 +261,22 @@ def canonical(name: str) -> str | None:
 
 
 def name_of(category: str) -> str:
-    """The category's name ("cs.CV" -> "Computer Vision and Pattern Recognition"); empty when
-    it has none here."""
-    return NAMES.get(category, "")
+    """The category's or archive's name ("cs.CV" -> "Computer Vision and Pattern Recognition",
+    "math" -> "Mathematics"); empty when it has none here."""
+    return NAMES.get(category) or _ARCHIVE_NAMES.get(category, "")
+
+
+def archive(name: str) -> str | None:
+    """The archive of subject categories as arXiv spells it (MATH -> math), or None."""
+    key = name.strip().lower()
+    return key if key in _GROUPS else None
+
+
+def members(category: str) -> tuple[str, ...]:
+    """The categories a page of `category` lists: an archive's own and all of its subcategories
+    (cond-mat: cond-mat, cond-mat.str-el, ...), else the category alone."""
+    subs = _GROUPS.get(category)
+    return (category, *(f"{category}.{sub}" for sub in subs.split())) if subs else (category,)
 
 
 def checked(name: str) -> str:

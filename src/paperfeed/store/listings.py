@@ -174,9 +174,9 @@ def papers_by_author(conn: Connection, key: str, offset: int, limit: int) -> Pag
     return _page(conn, papers.c.id.in_(ids), "newest", offset, limit)
 
 
-def papers_in_category(conn: Connection, category: str, offset: int, limit: int) -> Page:
-    """A category's papers (primary or cross-listed), newest first."""
-    ids = select(paper_categories.c.paper_id).where(paper_categories.c.category == category)
+def papers_in_category(conn: Connection, names: Sequence[str], offset: int, limit: int) -> Page:
+    """The papers in any of these categories (primary or cross-listed), newest first."""
+    ids = select(paper_categories.c.paper_id).where(paper_categories.c.category.in_(names))
     return _page(conn, papers.c.id.in_(ids), "newest", offset, limit)
 
 

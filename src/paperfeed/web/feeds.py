@@ -408,7 +408,7 @@ def category_feed(
     """A category's newest papers."""
     if not _CATEGORY_RE.match(category):
         raise HTTPException(404, f"{category!r} is not a category name")
-    known = categories.canonical(category)
+    known = categories.canonical(category) or categories.archive(category)
     if known and known != category:  # cs.cv is cs.CV, as /categories/cs.cv is
         where = f"/feeds/category/{known}.{fmt}" + (f"?page={page}" if page > 1 else "")
         return RedirectResponse(where, status_code=301)

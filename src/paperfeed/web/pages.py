@@ -308,7 +308,7 @@ def category_page(
     """A category's papers, newest first."""
     if not _CATEGORY_RE.match(category):
         raise HTTPException(404, f"{category!r} is not a category name")
-    known = categories.canonical(category)
+    known = categories.canonical(category) or categories.archive(category)
     if known and known != category:  # /categories/cs.cv is cs.CV's page
         where = category_url(known) + (f"?page={page}" if page > 1 else "")
         return RedirectResponse(where, status_code=301)

@@ -354,8 +354,10 @@ def by_category(
     user: User | None,
     hide: Hide | None = None,
 ) -> Listing | None:
-    """A category's papers, newest first (None when it has none)."""
-    result = reader_page(conn, partial(papers_in_category, conn, category), hide, page, per_page)
+    """A category's papers, or an archive's (cond-mat: all of cond-mat.*), newest first (None
+    when it has none)."""
+    fetch = partial(papers_in_category, conn, categories.members(category))
+    result = reader_page(conn, fetch, hide, page, per_page)
     if result.total == 0 and not result.hidden:
         return None
     check_page(page, result.total, per_page)
