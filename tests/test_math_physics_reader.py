@@ -115,3 +115,30 @@ def test_an_archive_page_and_feed_hold_all_of_its_categories(
         moved = c.get("/categories/MATH", follow_redirects=False)
         assert moved.status_code == 301 and moved.headers["location"].endswith("/categories/math")
         assert c.get("/categories/q-fin").status_code == 404  # an archive with no papers here
+
+
+ORBIFOLD = (
+    r"For the $\mathbb{Z}_2$ quotient of a Calabi-Yau threefold we show that the Hodge numbers "
+    r"change as \begin{equation} h^{1,1}(X/\mathbb{Z}_2)=\frac{1}{2}\left(h^{1,1}+1\right) "
+    r"+ \sum_{p \in \mathrm{Fix}} \chi(E_p) \end{equation} and that the quotient is again a "
+    r"Calabi-Yau orbifold with $\mathrm{SU}(3) \times \mathrm{U}(1)$ holonomy; mirror symmetry "
+    r"then follows for "
+    r"every $\mathbb{Z}_2$ action in the list."
+)
+
+
+def test_cards_and_snippets_never_cut_a_formula_in_two() -> None:
+    """A card's short abstract and a search snippet ended inside "\\begin{equation} h^{1,1}…",
+    which KaTeX cannot typeset: the reader saw the TeX."""
+    from paperfeed.search.keyword import stemmer
+    from paperfeed.search.query import parse_query
+    from paperfeed.search.snippets import Highlighter
+    from paperfeed.web.render import short_text
+
+    card = short_text(ORBIFOLD, 150)
+    assert card.endswith("change as…") and "\\begin" not in card
+    highlighter = Highlighter(stemmer())
+    snippet = highlighter.snippet(ORBIFOLD, parse_query("Hodge"), size=100)
+    assert "<mark>Hodge</mark> numbers change as …" in snippet and "\\begin" not in snippet
+    late = highlighter.snippet(ORBIFOLD, parse_query("holonomy"), size=40)
+    assert late.startswith(r"… $\mathrm{SU}(3) \times \mathrm{U}(1)$ <mark>holonomy</mark>")

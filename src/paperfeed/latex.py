@@ -123,6 +123,12 @@ def plain(text: str) -> str:
     return " ".join("".join(parts).split())
 
 
+def math_spans(text: str) -> list[tuple[int, int]]:
+    """Where a title's or abstract's formulas are, in order: (start, end) of each, delimiters
+    included."""
+    return [m.span() for m in _MATH_RE.finditer(text)] if "$" in text or "\\" in text else []
+
+
 def tex_accents(text: str) -> str:
     """Text with its TeX accents and special letters as Unicode (P\\'eter -> Péter, {\\O}bro ->
     Øbro, Erd\\H{o}s -> Erdős, {\\ss} -> ß); an accent with no single character for it (\\"q)

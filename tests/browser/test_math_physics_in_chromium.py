@@ -96,6 +96,8 @@ def test_a_geometers_card_and_page_show_typeset_maths_and_a_misprint_calmly(
     page.wait_for_selector("html.math-ready")
     expect(card.locator("h3 .katex")).to_have_count(2)
     assert "$" not in _source_outside_katex(card.locator("h3"))
+    # The card's short abstract ended in "\begin{equation}…", shown as typed.
+    assert "begin{equation}" not in _source_outside_katex(card.locator(".abstract"))
     card.get_by_role("link", name="Mirror symmetry").first.click()
     page.wait_for_url(live_site.url + "/papers/2607.91003")
     page.wait_for_selector("html.math-ready")

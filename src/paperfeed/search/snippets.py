@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import tantivy
 
+from paperfeed.latex import math_spans
 from paperfeed.search.query import CODE_RE, CODE_WORDS, ParsedQuery
 from paperfeed.text import CJK_LETTERS
 
@@ -50,7 +51,7 @@ class Highlighter:
         if not text.isascii():
             marks = _apart(marks + _cjk_marks(text, parsed))
         marks.sort()
-        start, end = _window(text, marks, size)
+        start, end = _whole_formulas(text, *_window(text, marks, size))
         shown = [(a, b) for a, b in marks if a >= start and b <= end]
         body = _render(text, start, end, shown)
         return ("… " if start > 0 else "") + body + (" …" if end < len(text) else "")
@@ -165,6 +166,17 @@ def _window(text: str, marks: list[tuple[int, int]], size: int) -> tuple[int, in
     start = 0 if first <= lead else _word_start(text, first - lead)
     end = min(len(text), max(start + size, first_end))
     return start, end if end == len(text) else _word_end(text, max(start, first_end), end)
+
+
+def _whole_formulas(text: str, start: int, end: int) -> tuple[int, int]:
+    """The window widened or cut so that no formula is cut in two: half of one ("\\begin{equation}
+    h^{1,1} …") is TeX that KaTeX cannot typeset, shown as typed."""
+    for a, b in math_spans(text):
+        if a < start < b:
+            start = a
+        if a < end < b:
+            end = a if a > start else b  # before the formula, or all of it when it is all
+    return start, end
 
 
 def _word_start(text: str, at: int) -> int:

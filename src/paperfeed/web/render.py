@@ -13,7 +13,7 @@ from linkify_it import LinkifyIt
 from markupsafe import Markup, escape
 
 from paperfeed import categories
-from paperfeed.latex import plain, tex_dashes
+from paperfeed.latex import math_spans, plain, tex_dashes
 from paperfeed.store.enrichment import github_name
 from paperfeed.store.papers import author_key
 from paperfeed.templating import page_env
@@ -57,7 +57,11 @@ def short_text(text: str, limit: int = SHORT_ABSTRACT) -> str:
     if len(text) <= limit:
         return text
     cut = text.rfind(" ", 0, limit)
-    return text[: cut if cut > limit // 2 else limit].rstrip(",;:. ") + "…"
+    cut = cut if cut > limit // 2 else limit
+    for start, end in math_spans(text):
+        if start < cut < end:  # half a formula is TeX that KaTeX cannot typeset: all or none
+            cut = start if start > 0 else end
+    return text[:cut].rstrip(",;:. ") + "…"
 
 
 _TEXT_MACROS = {
