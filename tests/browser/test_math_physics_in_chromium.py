@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Locator, Page, expect
 
 from paperfeed.ingest.validate import check_paper
@@ -135,6 +136,8 @@ def test_a_collaboration_of_2900_authors_leaves_the_abstract_on_the_first_screen
     last = page.get_by_role("link", name="Zofia Zwalinska", exact=True)
     expect(last).to_be_hidden()
     page.get_by_text("and 2,880 more authors").click()
+    violations = Axe().run(page).response["violations"]  # the folded list, opened
+    assert [v["id"] for v in violations] == []
     last.click()
     page.wait_for_url(live_site.url + "/authors/zofia-zwalinska")
     expect(page.locator("main")).to_contain_text("ATLAS detector")
