@@ -20,8 +20,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import Connection, Engine, select
 
+from paperfeed.digest.subscriber import normalise_email
 from paperfeed.settings import Settings
-from paperfeed.store import get_papers, open_store, upsert_papers
+from paperfeed.store import digests, get_papers, open_store, upsert_papers
 from paperfeed.store.digest_tables import outbox, subscribers
 from paperfeed.store.tables import papers
 
@@ -218,3 +219,23 @@ def digest_paper_ids(text: str) -> list[str]:
     """The paper ids of a digest's plain text, in order: each paper's link under its number,
     title, byline and "Why:" lines (however many lines each takes)."""
     return re.findall(r"^\d+\. (?:.*\n)*?   \S+/papers/(\S+)$", text, re.M)
+
+
+def trending_subscriber(engine: Engine, email: str) -> None:
+    """A confirmed daily subscriber who asked for trending papers alone (four a digest)."""
+    address, key = normalise_email(email)
+    values = {
+        "email": address,
+        "email_key": key,
+        "status": "confirmed",
+        "nonce": "n" * 16,
+        "frequency": "daily",
+        "send_time": "08:00",
+        "timezone": "UTC",
+        "weekday": 0,
+        "skip_weekends": False,
+        "max_papers": 4,
+        "include_trending": True,
+    }
+    with engine.begin() as conn:
+        digests.insert_subscriber(conn, values)

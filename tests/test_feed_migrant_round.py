@@ -13,11 +13,9 @@ from sqlalchemy import Engine
 
 from paperfeed.digest.deliver import SmtpMailer
 from paperfeed.digest.schedule import run_due
-from paperfeed.digest.subscriber import normalise_email
 from paperfeed.settings import Settings
-from paperfeed.store import digests as db
 from paperfeed.web import feeds
-from tests.digest_support import Sink
+from tests.digest_support import Sink, trending_subscriber
 from tests.web_support import client, post_form, sign_up
 
 PASSWORD = "correct horse battery"
@@ -89,33 +87,13 @@ def test_an_empty_window_on_the_api_feed_is_one_left_out(site: Settings, engine:
         assert bad.status_code == 422 and "'today', 'week', 'month' or 'all'" in bad.text
 
 
-def _trending_subscriber(engine: Engine, email: str) -> None:
-    """A confirmed daily subscriber who asked for trending papers alone."""
-    address, key = normalise_email(email)
-    values = {
-        "email": address,
-        "email_key": key,
-        "status": "confirmed",
-        "nonce": "n" * 16,
-        "frequency": "daily",
-        "send_time": "08:00",
-        "timezone": "UTC",
-        "weekday": 0,
-        "skip_weekends": False,
-        "max_papers": 4,
-        "include_trending": True,
-    }
-    with engine.begin() as conn:
-        db.insert_subscriber(conn, values)
-
-
 def test_a_digests_trending_papers_are_the_top_of_the_trending_page(
     site: Settings, engine: Engine, sink: Sink
 ) -> None:
     """Papers of one day with no votes yet tie on the trending formula: the digest takes them
     in the trending page's order, so "Why: trending" names the papers that page puts first,
     not the day's lowest arXiv ids."""
-    _trending_subscriber(engine, "reader@example.org")
+    trending_subscriber(engine, "reader@example.org")
     s = site.model_copy(
         update={"smtp_port": sink.port, "secret_key": "d" * 32, "digest_send_rate": 0}
     )

@@ -10,39 +10,17 @@ from sqlalchemy import Engine
 
 from paperfeed.digest.deliver import SmtpMailer
 from paperfeed.digest.schedule import run_due
-from paperfeed.digest.subscriber import normalise_email
 from paperfeed.models import Paper
 from paperfeed.settings import Settings
-from paperfeed.store import digests as db
 from paperfeed.store.accounts import create_user, set_admin, set_vote
 from paperfeed.store.community import add_comment, report_comment
 from paperfeed.store.listings import set_flags
 from paperfeed.store.papers import upsert_papers
-from tests.digest_support import Sink
+from tests.digest_support import Sink, trending_subscriber
 from tests.web_support import DAYS, client, csrf_token, on_day, sign_up
 
 NOW = datetime(2026, 6, 29, 12, tzinfo=UTC)
 PASSWORD = "correct horse battery"
-
-
-def _trending_subscriber(engine: Engine, email: str) -> None:
-    """A confirmed daily subscriber who asked for trending papers alone."""
-    address, key = normalise_email(email)
-    values = {
-        "email": address,
-        "email_key": key,
-        "status": "confirmed",
-        "nonce": "n" * 16,
-        "frequency": "daily",
-        "send_time": "08:00",
-        "timezone": "UTC",
-        "weekday": 0,
-        "skip_weekends": False,
-        "max_papers": 4,
-        "include_trending": True,
-    }
-    with engine.begin() as conn:
-        db.insert_subscriber(conn, values)
 
 
 def test_a_featured_paper_heads_a_digests_trending_as_it_heads_the_trending_page(
@@ -62,7 +40,7 @@ def test_a_featured_paper_heads_a_digests_trending_as_it_heads_the_trending_page
         assert set_flags(conn, low, hidden=False, featured=True)
     with client(site, engine) as c:
         assert c.get("/api/trending?limit=1").json()[0]["paper"]["id"] == low
-    _trending_subscriber(engine, "reader@example.org")
+    trending_subscriber(engine, "reader@example.org")
     s = site.model_copy(
         update={"smtp_port": sink.port, "secret_key": "d" * 32, "digest_send_rate": 0}
     )

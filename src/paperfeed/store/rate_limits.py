@@ -2,7 +2,7 @@
 that every worker and node of a site counts the same ones: N processes do not allow N times
 the limit.
 
-Migration 0023 creates the table. Each event is one row: its key (a SHA-256 digest, one size
+Migration 0024 creates the table. Each event is one row: its key (a SHA-256 digest, one size
 whatever a client sends), when it happened, and when it stops counting; rows past that go as new
 ones come, so the table holds at most one window of each limit's events.
 """
