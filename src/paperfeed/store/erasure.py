@@ -26,6 +26,7 @@ from paperfeed.store.community import (
     profiles,
 )
 from paperfeed.store.digest_tables import interests, subscribers
+from paperfeed.store.digests import SUBSCRIBER_FIELDS
 from paperfeed.store.library import (
     collection_items,
     collections,
@@ -66,13 +67,7 @@ _SUBSCRIPTION = (
     "id",
     "email",
     "status",
-    "frequency",
-    "send_time",
-    "timezone",
-    "weekday",
-    "skip_weekends",
-    "max_papers",
-    "include_trending",
+    *SUBSCRIBER_FIELDS,
     "created_at",
     "confirmed_at",
     "unsubscribed_at",
