@@ -56,5 +56,5 @@ def test_a_multi_line_refusal_is_logged_in_one_line(
     assert row is not None and row.status == "failed"
     assert "\n" in str(row.last_error)  # the store keeps the reply as the server gave it
     (line,) = [r.getMessage() for r in caplog.records if "could not deliver" in r.getMessage()]
-    assert f"email #{row.id} to nobody@example.org, giving up: " in line, line
+    assert f"email #{row.id} to n***@example.org, giving up: " in line, line
     assert "does not exist. 5.1.1 Please try" in line and "\n" not in line, line

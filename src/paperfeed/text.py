@@ -54,6 +54,22 @@ def terminal_safe(text: str) -> str:
     return _TERMINAL_UNSAFE.sub(_visible, _SURROGATE.sub(_visible, text))
 
 
+# An address as written in a message or a URL's query ("a@b.org", "a%40b.org").
+_ADDRESS = re.compile(r"([^\s<>()\[\],;:\"'=&?/@%]+)(@|%40)([\w-]+(?:\.[\w-]+)+)")
+
+
+def masked_address(address: str) -> str:
+    """An email address for a log line: its first character and its domain ("a***@example.org"),
+    enough to tell mailboxes apart without writing one down."""
+    local, at, domain = address.rpartition("@")
+    return f"{local[:1]}***@{domain}" if at and local else "***"
+
+
+def mask_addresses(text: str) -> str:
+    """The text with each email address in it masked as `masked_address` masks one."""
+    return _ADDRESS.sub(lambda m: f"{m[1][:1]}***{m[2]}{m[3]}", text)
+
+
 def _visible(match: re.Match[str]) -> str:
     code = ord(match[0])
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

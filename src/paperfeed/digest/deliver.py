@@ -34,6 +34,7 @@ from paperfeed.settings import Settings
 from paperfeed.store import digests as db
 from paperfeed.store import in_memory
 from paperfeed.store.jobs import UNREACHABLE
+from paperfeed.text import mask_addresses, masked_address
 from paperfeed.util import utcnow
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,8 @@ class MailboxMailer:
         """Announce the message; the outbox row that holds it is the mailbox."""
         subject = BytesParser(policy=policy.default).parsebytes(message, headersonly=True)
         console = self.console or sys.stderr
-        print(f"mail to {recipient}: {subject['Subject']} (read it at {self.where})", file=console)
+        to = masked_address(recipient)  # the console is the server's log
+        print(f"mail to {to}: {subject['Subject']} (read it at {self.where})", file=console)
         console.flush()
 
     def close(self) -> None:
@@ -366,8 +368,9 @@ class _Sender:
 
 
 def one_line(text: str) -> str:
-    """A server's reply for a log line: a multi-line reply's lines joined, one event a line."""
-    return " ".join(text.split())
+    """A server's reply for a log line: a multi-line reply's lines joined, one event a line, and
+    any address it names masked (the store keeps the reply as given)."""
+    return mask_addresses(" ".join(text.split()))
 
 
 def _failed(engine: Engine, row: db.OutboxRow, reason: str, report: DeliveryReport) -> str:
@@ -377,7 +380,7 @@ def _failed(engine: Engine, row: db.OutboxRow, reason: str, report: DeliveryRepo
         "could not deliver the %s email #%d to %s, giving up: %s",
         row.kind,
         row.id,
-        row.recipient,
+        masked_address(row.recipient),
         one_line(reason),
     )
     report.failed += 1
@@ -404,7 +407,7 @@ def _transient(
         "could not deliver the %s email #%d to %s yet (%s); trying again at %s UTC",
         row.kind,
         row.id,
-        row.recipient,
+        masked_address(row.recipient),
         one_line(reason),
         at.strftime("%Y-%m-%d %H:%M:%S"),
     )

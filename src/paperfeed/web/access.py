@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from paperfeed.text import mask_addresses
+
 log = logging.getLogger("paperfeed.access")
 # Signed links carry their authority in ?token=… (invite links in ?invite=…), and private feeds
 # and shared collections in their path: never write one to a log.
@@ -25,7 +27,7 @@ def log_target(scope: Scope, with_query: bool = True) -> str:
     target = _SECRET_PATH_RE.sub(r"\1[redacted]", scope["path"])
     if with_query:
         query = _TOKEN_RE.sub(r"\1\2[redacted]", scope.get("query_string", b"").decode("latin-1"))
-        target += f"?{query}" if query else ""
+        target += f"?{mask_addresses(query)}" if query else ""  # ?email=… is a reader's address
     return _UNSAFE_RE.sub(lambda m: f"\\x{ord(m[0]):02x}", target)
 
 
