@@ -4,23 +4,32 @@ author lines, claim emails' width, follow removal, unlisted caching, rating page
 from __future__ import annotations
 
 import logging
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from starlette.types import Scope
 
 from paperfeed.digest.deliver import SmtpMailer
 from paperfeed.digest.subscribe import request_subscription
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
+from paperfeed.store.accounts import users
 from paperfeed.store.digest_tables import outbox
+from paperfeed.store.library import new_feed_token
+from paperfeed.web import feeds
 from paperfeed.web.access import log_target
+from paperfeed.web.auth import sign_up as make_account
 from tests.digest_support import free_port
+from tests.web_support import client, stored, web_settings
+
+ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 class NamesTheAddress:
@@ -69,3 +78,50 @@ def test_the_access_log_masks_an_address_in_a_query() -> None:
     assert log_target(scope) == "/subscribe?email=a***%40ex.org"
     scope["query_string"] = b"q=graph&email=bob@example.org&page=2"
     assert log_target(scope) == "/subscribe?q=graph&email=b***@example.org&page=2"
+
+
+# --- a private instance's feeds link to themselves with the reader's feed token ----------------
+
+
+def _links(feed_xml: str) -> dict[str, str]:
+    """rel -> the path and query of each Atom link of a feed (an RSS channel's too)."""
+    found = {}
+    for link in ET.fromstring(feed_xml).iter(f"{ATOM}link"):
+        href = urlsplit(link.get("href", ""))
+        found[link.get("rel", "")] = href.path + (f"?{href.query}" if href.query else "")
+    return found
+
+
+def test_a_private_feed_s_self_and_next_links_carry_its_token(
+    site: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(feeds, "FEED_SIZE", 3)  # the store's 24 papers make several pages
+    make_account(engine, "ada", "correct horse battery")
+    with engine.begin() as conn:
+        [ada] = conn.scalars(select(users.c.id).where(users.c.username == "ada"))
+        token = new_feed_token(conn, ada)
+    private = web_settings(site, private=True, signup="closed")
+    with client(private, engine) as reader:  # a feed reader: no session, only the token
+        for fmt in ("atom", "rss"):
+            first = reader.get(f"/feeds/trending.{fmt}?token={token}")
+            assert first.status_code == 200, first.text
+            links = _links(first.text)
+            assert links["self"] == f"/feeds/trending.{fmt}?token={token}", links
+            assert links["next"] == f"/feeds/trending.{fmt}?page=2&token={token}", links
+            second = reader.get(links["next"])
+            assert second.status_code == 200 and _links(second.text)["previous"] == links["self"]
+        bib = reader.get(f"/feeds/trending.bib?token={token}").text
+        assert f"% next part: {private.public_url}/feeds/trending.bib?page=2&token={token}" in bib
+        # a category named in another case is sent on with its token (and page) kept
+        moved = reader.get(
+            f"/feeds/category/CS.LG.atom?page=2&token={token}", follow_redirects=False
+        )
+        assert moved.status_code == 301
+        assert moved.headers["location"] == f"/feeds/category/cs.LG.atom?page=2&token={token}"
+        [pid, *_] = stored(engine)
+        comments = reader.get(f"/feeds/papers/{pid}/comments.atom?token={token}")
+        assert _links(comments.text)["self"] == f"/feeds/papers/{pid}/comments.atom?token={token}"
+        recent = reader.get(f"/feeds/discussions.rss?token={token}")
+        assert _links(recent.text)["self"] == f"/feeds/discussions.rss?token={token}"
+    with client(web_settings(site), engine) as anyone:  # an open site's links name no token
+        assert "token" not in anyone.get(f"/feeds/trending.atom?token={token}").text

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, time
 from math import ceil
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, BackgroundTasks, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -79,7 +79,7 @@ from paperfeed.web.deps import (
     client_key,
     html,
 )
-from paperfeed.web.feeds import MEDIA, feed_response, resolve_id, serialise
+from paperfeed.web.feeds import MEDIA, feed_response, reader_token, resolve_id, serialise
 from paperfeed.web.render import paper_url
 from paperfeed.web.views import PageOutOfRange
 
@@ -393,7 +393,8 @@ def discussion_feed(request: Request, site: SiteDep, paper_id: str, fmt: str) ->
     feed = _comment_feed(fmt)
     feed.id(f"{base}/papers/{pid}#discussion")
     feed.title(xml_safe(f"Discussion: {plain(paper.title) if paper else pid} · paperfeed"))
-    feed.link(href=f"{base}/feeds/papers/{pid}/comments.{fmt}", rel="self")
+    self_link = f"{base}/feeds/papers/{pid}/comments.{fmt}"
+    feed.link(href=self_link + _token_query(request, site), rel="self")
     feed.link(href=f"{base}/papers/{pid}#discussion", rel="alternate")  # last: RSS's <link>
     feed.description(xml_safe(f"Comments on {pid}"))
     for c in items:
@@ -406,6 +407,12 @@ def discussion_feed(request: Request, site: SiteDep, paper_id: str, fmt: str) ->
         since = when or (datetime.combine(listed, time.min) if listed else datetime(1991, 8, 1))
         feed.updated(since.replace(tzinfo=UTC))
     return feed_response(request, serialise(feed, fmt), MEDIA[fmt])
+
+
+def _token_query(request: Request, site: Site) -> str:
+    """`?token=…` for a feed's self link on a private instance, where its reader has no session."""
+    token = reader_token(request, site)
+    return f"?token={quote(token)}" if token else ""
 
 
 def _newest(items: list[Comment]) -> list[Comment]:
@@ -451,7 +458,7 @@ def recent_feed(request: Request, site: SiteDep, fmt: str) -> Response:
     feed = _comment_feed(fmt)
     feed.id(f"{base}/discussions")
     feed.title("Recent discussions · paperfeed")
-    feed.link(href=f"{base}/feeds/discussions.{fmt}", rel="self")
+    feed.link(href=f"{base}/feeds/discussions.{fmt}{_token_query(request, site)}", rel="self")
     feed.link(href=f"{base}/discussions", rel="alternate")  # last: RSS's <link>
     feed.description("The newest comments on papers")
     for c in items:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -86,10 +87,12 @@ def _generator(
     base_url: str,
     why: Mapping[str, str] | None = None,
     added: Mapping[str, datetime] | None = None,
+    token: str = "",
 ) -> FeedGenerator:
     """The listing's page as a feedgen feed, links and entries for `fmt` (atom or rss);
     `why`: a line per paper put before its abstract (a personal feed's reasons); `added`: when
-    each paper was put in the collection listed (what dates its entry, and the feed)."""
+    each paper was put in the collection listed (what dates its entry, and the feed); `token`:
+    the feed token its self and paging links carry (a private instance's)."""
     papers, added = [c.paper for c in listing.cards], added or {}
     feed = FeedGenerator()
     feed.register_extension("link_rels", BaseExtension, _AtomLinkRels, atom=True, rss=False)
@@ -105,16 +108,20 @@ def _generator(
         feed.author(name="paperfeed")  # one (a paper from a web page may name none)
     stamps = [_entry_updated(p, added.get(p.id)) for p in papers]
     feed.updated(max(stamps, default=_empty_since(listing)))
-    _links(feed, listing, fmt, base_url)
+    _links(feed, listing, fmt, base_url, token)
     for paper in papers:
         _entry(feed, paper, base_url, fmt, (why or {}).get(paper.id), added.get(paper.id))
     return feed
 
 
-def _links(feed: FeedGenerator, listing: views.Listing, fmt: str, base_url: str) -> None:
-    feed.link(href=_xml_text(base_url + feed_url(listing, fmt, listing.page)), rel="self")
+def _links(
+    feed: FeedGenerator, listing: views.Listing, fmt: str, base_url: str, token: str
+) -> None:
+    here = feed_url(listing, fmt, listing.page, token)
+    feed.link(href=_xml_text(base_url + here), rel="self")
     paging = [
-        (rel, _xml_text(base_url + feed_url(listing, fmt, n))) for rel, n in _neighbours(listing)
+        (rel, _xml_text(base_url + feed_url(listing, fmt, n, token)))
+        for rel, n in _neighbours(listing)
     ]
     if fmt == "rss":
         feed.register_extension("paging", _RssPaging, atom=False, rss=True)
@@ -208,12 +215,18 @@ def serialise(feed: FeedGenerator, fmt: str) -> str:
     return body.decode()
 
 
-def feed_url(listing: views.Listing, fmt: str, page: int) -> str:
-    """The URL of one page of a listing's feed (page 1 has no page parameter)."""
+def feed_url(listing: views.Listing, fmt: str, page: int, token: str = "") -> str:
+    """The URL of one page of a listing's feed (page 1 has no page parameter), with the
+    private instance's feed `token` when it was read with one."""
     url = listing.feed(fmt)
-    if page == 1:
-        return url
-    return url + ("&" if "?" in url else "?") + f"page={page}"
+    extra = ([f"page={page}"] if page > 1 else []) + ([f"token={quote(token)}"] if token else [])
+    return (url + ("&" if "?" in url else "?") + "&".join(extra)) if extra else url
+
+
+def reader_token(request: Request, site: Site) -> str:
+    """The feed token a private instance's feed was read with (`?token=`), which its links to
+    itself must carry: a feed reader following them has no session. Empty elsewhere."""
+    return request.query_params.get("token", "") if site.settings.private else ""
 
 
 def _neighbours(listing: views.Listing) -> list[tuple[str, int]]:
@@ -251,13 +264,14 @@ def render_listing(
     base_url: str,
     why: Mapping[str, str] | None = None,
     added: Mapping[str, datetime] | None = None,
+    token: str = "",
 ) -> str:
-    """A listing in one of the feed formats (`why`, `added`: as `_generator`'s)."""
+    """A listing in one of the feed formats (`why`, `added`, `token`: as `_generator`'s)."""
     if fmt in ("atom", "rss"):
-        return serialise(_generator(listing, fmt, base_url, why, added), fmt)
+        return serialise(_generator(listing, fmt, base_url, why, added, token), fmt)
     body = bibtex.entries([c.paper for c in listing.cards])
     more = [
-        f"% {rel} part: {base_url}{feed_url(listing, 'bib', n)}\n"
+        f"% {rel} part: {base_url}{feed_url(listing, 'bib', n, token)}\n"
         for rel, n in _neighbours(listing)
     ]
     head = bibtex.header(listing.title + _part(listing), date.today())
@@ -277,7 +291,10 @@ def _serve(
     key = ("feed", *key_of(request, site))
     hit = site.cache.get(key)
     if hit is None:
-        hit = Cached(render_listing(build(), fmt, site.settings.public_url), MEDIA[fmt])
+        token = reader_token(request, site)  # in the key too: the cache key holds the query
+        hit = Cached(
+            render_listing(build(), fmt, site.settings.public_url, token=token), MEDIA[fmt]
+        )
         site.cache.put(key, hit)
     return feed_response(request, hit.body, hit.media_type)
 
@@ -410,8 +427,10 @@ def category_feed(
         raise HTTPException(404, f"{category!r} is not a category name")
     known = categories.canonical(category) or categories.archive(category)
     if known and known != category:  # cs.cv is cs.CV, as /categories/cs.cv is
-        where = f"/feeds/category/{known}.{fmt}" + (f"?page={page}" if page > 1 else "")
-        return RedirectResponse(where, status_code=301)
+        where = f"/feeds/category/{known}.{fmt}" + (
+            f"?{request.url.query}" if request.url.query else ""
+        )
+        return RedirectResponse(where, status_code=301)  # ?token= too: a reader has no session
 
     def build() -> views.Listing:
         with site.engine.connect() as conn:

@@ -882,7 +882,8 @@ def collection_feed(request: Request, site: SiteDep, share_key: str, fmt: str) -
         f"/c/{share_key}/feed",
     )
     if fmt in ("atom", "rss"):
-        body = feeds.render_listing(listing, fmt, site.settings.public_url.rstrip("/"), added=added)
+        base, token = site.settings.public_url.rstrip("/"), feeds.reader_token(request, site)
+        body = feeds.render_listing(listing, fmt, base, added=added, token=token)
         private = found.visibility != "public"
         exported = feeds.feed_response(request, body, feeds.MEDIA[fmt], private=private)
     else:
