@@ -360,3 +360,22 @@ document.addEventListener("DOMContentLoaded", function () {
     setTimeout(function () { line.replaceChildren.apply(line, said); }, 100);
   });
 });
+
+// Times written in UTC (<time class="local-time">: comments, notices) read in the reader's own
+// time zone, its name beside them ("2026-12-05 19:50 GMT+9"); the UTC time stays as the title.
+document.addEventListener("DOMContentLoaded", function () {
+  if (!window.Intl || !Intl.DateTimeFormat) return;
+  var format = new Intl.DateTimeFormat("en-US", {
+    year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+    hourCycle: "h23", timeZoneName: "short"
+  });
+  document.querySelectorAll("time.local-time[datetime]").forEach(function (time) {
+    var at = new Date(time.getAttribute("datetime"));
+    if (isNaN(at.getTime())) return;
+    var part = {};
+    format.formatToParts(at).forEach(function (p) { part[p.type] = p.value; });
+    time.title = time.textContent;
+    time.textContent = part.year + "-" + part.month + "-" + part.day + " " + part.hour + ":" +
+      part.minute + " " + part.timeZoneName;
+  });
+});
