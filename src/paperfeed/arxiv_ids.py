@@ -9,8 +9,11 @@ from datetime import date
 _NEW = r"\d{4}\.\d{4,5}"
 _OLD = r"[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}"
 _ID_RE = re.compile(rf"^(?P<id>{_NEW}|{_OLD})(?:v(?P<v>\d+))?$")
+# arXiv's own pages, and the Hugging Face and alphaXiv pages of an arXiv paper (the addresses
+# their readers copy), each naming the paper by its arXiv id.
 _URL_RE = re.compile(
-    rf"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/"
+    r"^(?:https?://)?(?:(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)"
+    r"|(?:www\.)?(?:huggingface|hf)\.co/papers|(?:www\.)?alphaxiv\.org/(?:abs|overview|pdf))/"
     rf"(?P<id>{_NEW}|{_OLD})(?:v(?P<v>\d+))?(?:\.pdf)?/?(?:[?#].*)?$",
     re.IGNORECASE,
 )

@@ -52,7 +52,13 @@ def _parse(text: str) -> str:
     try:
         return parse_arxiv_id(text)[0]
     except BadArxivId as exc:
-        raise SubmitError(400, "give an arXiv id such as 2106.09685 or an arxiv.org URL") from exc
+        raise SubmitError(
+            400,
+            (
+                "give an arXiv id such as 2106.09685, or the paper's address on arxiv.org, "
+                "huggingface.co/papers or alphaxiv.org"
+            ),
+        ) from exc
 
 
 UNREACHABLE = (

@@ -1,0 +1,49 @@
+"""A daily Hugging Face Papers and alphaXiv reader's moves: their addresses, the calendar, who
+upvoted."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine
+
+from paperfeed.arxiv_ids import parse_arxiv_id
+from paperfeed.settings import Settings
+from tests.web_support import DAYS, bearer, client, on_day, post_form, sign_up
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("https://huggingface.co/papers/2606.30673", ("2606.30673", None)),
+        ("hf.co/papers/2606.30673#community", ("2606.30673", None)),
+        ("https://www.alphaxiv.org/abs/2606.30673v2", ("2606.30673", 2)),
+        ("https://www.alphaxiv.org/overview/2606.30673", ("2606.30673", None)),
+    ],
+)
+def test_hugging_face_and_alphaxiv_pages_name_their_arxiv_paper(
+    text: str, expected: tuple[str, int | None]
+) -> None:
+    assert parse_arxiv_id(text) == expected
+
+
+def test_submitting_a_hugging_face_or_alphaxiv_address_reads_its_arxiv_id(
+    site: Settings, engine: Engine
+) -> None:
+    """Submit refused "https://huggingface.co/papers/ID" (the address HF readers copy) as not an
+    arXiv id, though search took it; it is now read as the paper it names."""
+    here = next(iter(on_day(engine, DAYS[0])))  # listed months before the tests' today
+    with client(site, engine) as c:
+        sign_up(c, "reader")
+        page = post_form(c, "/submit", {"paper": f"https://huggingface.co/papers/{here}"})
+        junk = post_form(c, "/submit", {"paper": "https://huggingface.co/models/gpt2"})
+        token = bearer(c, "client")
+        api = c.post(
+            "/api/submit", json={"id": f"https://www.alphaxiv.org/abs/{here}"}, headers=token
+        )
+    assert page.status_code == 400
+    assert "only papers from the last" in page.text
+    assert f'<a href="/papers/{here}">Open its page here</a>' in page.text
+    assert api.status_code == 400
+    assert "only papers from the last" in api.json()["detail"]
+    assert junk.status_code == 400
+    assert "huggingface.co/papers" in junk.text
