@@ -4,9 +4,11 @@ author lines, claim emails' width, follow removal, unlisted caching, rating page
 from __future__ import annotations
 
 import logging
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,8 +18,11 @@ from aiosmtpd.smtp import SMTP
 from sqlalchemy import Engine, select
 from starlette.types import Scope
 
+from paperfeed.digest.compose import Digest, DigestItem
 from paperfeed.digest.deliver import SmtpMailer
+from paperfeed.digest.render import DigestRenderer, Links, render_digest
 from paperfeed.digest.subscribe import request_subscription
+from paperfeed.digest.subscriber import Preferences, Subscriber
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
 from paperfeed.store.accounts import users
@@ -30,6 +35,7 @@ from tests.digest_support import free_port
 from tests.web_support import client, stored, web_settings
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 class NamesTheAddress:
@@ -125,3 +131,39 @@ def test_a_private_feed_s_self_and_next_links_carry_its_token(
         assert _links(recent.text)["self"] == f"/feeds/discussions.rss?token={token}"
     with client(web_settings(site), engine) as anyone:  # an open site's links name no token
         assert "token" not in anyone.get(f"/feeds/trending.atom?token={token}").text
+
+
+# --- a digest's paper without authors has no empty author line ----------------------------------
+
+
+def _digest_bodies(items: tuple[DigestItem, ...]) -> list[tuple[str, str]]:
+    """(plain text, HTML) of a digest of `items`, as render_digest and a digest run make it."""
+    s = Settings(secret_key="r" * 32, base_url="https://p.example/", _env_file=None)  # type: ignore[call-arg]
+    sub = Subscriber(7, "t@example.org", "confirmed", "n", Preferences())
+    digest, links = Digest(sub, "daily:x", items), Links("https://p.example", "k", 7, "n")
+    out = []
+    for mail in (
+        render_digest(s, links, digest, NOW),
+        DigestRenderer(s).render(links, digest, NOW),
+    ):
+        parsed = mail.parsed()
+        text = parsed.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        html = parsed.get_body(("html",)).get_content()  # type: ignore[union-attr]
+        out.append((text, html))
+    return out
+
+
+def test_a_digest_paper_without_authors_has_no_empty_author_line() -> None:
+    items = (
+        DigestItem("2611.1", "Named", ("Zoë", "Ada"), "cs.LG", "s", "new in cs.LG", 1.0),
+        DigestItem("web-1", "From a web page", (), "", "s", "matches “graphs”", 0.5),
+        DigestItem("web-2", "Blank names", (" ", ""), "", "s", "trending", 0.4),
+        DigestItem("2611.3", "Category only", (), "cs.CL", "s", "new in cs.CL", 0.3),
+    )
+    for text, html in _digest_bodies(items):
+        assert "1. Named\n   Zoë, Ada · cs.LG\n   Why: new in cs.LG\n" in text
+        assert "2. From a web page\n   Why: matches “graphs”\n" in text
+        assert "3. Blank names\n   Why: trending\n" in text
+        assert "4. Category only\n   cs.CL\n   Why: new in cs.CL\n" in text
+        bylines = re.findall(r'<p style="margin:4px 0 0 0;">(.*?)<span class="pf-why"', html)
+        assert bylines == ["Zoë, Ada · cs.LG<br>", "", "", "cs.CL<br>"], bylines

@@ -16,7 +16,7 @@ from functools import lru_cache
 from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from paperfeed import mailwire
 from paperfeed.digest.compose import Digest, DigestItem
@@ -148,14 +148,16 @@ def _heading(digest: Digest) -> str:
 
 def _view(links: Links, item: DigestItem) -> dict[str, str]:
     """What the digest shows of a paper, the same for every subscriber (the why-line aside)."""
-    authors = ", ".join(item.authors[:3]) + (" et al." if len(item.authors) > 3 else "")
+    names = [name for name in item.authors if name.strip()]  # a blank name is no author
+    authors = ", ".join(names[:3]) + (" et al." if len(names) > 3 else "")
     title = plain(item.title)  # no KaTeX in mail: math as readable text
-    byline = " · ".join(part for part in (authors, item.category) if part)
+    byline = " · ".join(part for part in (authors, item.category.strip()) if part)
     return {
         "title": title,
         "title_text": _title_text(title),
         "url": links.paper(item.paper_id),
-        "byline": byline,
+        # a line of its own only when there is one: no empty line above "Why:" (HTML's <br>)
+        "byline": Markup("{}<br>").format(byline) if byline else Markup(""),
         "byline_text": _lines(byline, "   ", "   "),  # none at all without authors or category
         "snippet": plain(item.snippet),
         "snippet_text": _lines(plain(item.snippet), "   ", "   "),  # the plain text's, wrapped
