@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, expect
-from sqlalchemy import select
+from datetime import date
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import func, select
 
 from paperfeed.store.tables import papers
+from paperfeed.web.periods import day_period
 from paperfeed.web.render import paper_url
 from tests.browser.conftest import LiveSite, sign_up
 
@@ -25,3 +29,26 @@ def test_a_hugging_face_paper_address_is_submitted_as_its_arxiv_paper(
     expect(alert).to_contain_text("only papers from the last 14 days")
     alert.get_by_role("link", name="Open its page here").click()
     expect(page).to_have_url(live_site.url + paper_url(pid))
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_the_calendar_opens_the_day_picked(
+    browser: Browser, live_site: LiveSite, javascript: bool
+) -> None:
+    """The daily page had previous/next and week/month, but no calendar to go to a day."""
+    with live_site.engine.connect() as conn:
+        listed = conn.scalars(select(func.distinct(papers.c.listing_date))).all()
+    days = sorted(date.fromisoformat(str(d)) for d in listed if d is not None)
+    first, older = days[0], days[-3]
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto(live_site.url + "/daily")
+    picker = page.get_by_label("Go to day")
+    expect(picker).to_have_attribute("min", first.isoformat())
+    expect(picker).to_have_attribute("max", days[-1].isoformat())
+    picker.fill(older.isoformat())
+    page.get_by_role("button", name="Go", exact=True).click()
+    expect(page).to_have_url(live_site.url + day_period(older).path)
+    expect(page.locator("h1")).to_have_text(day_period(older).heading)
+    expect(page.get_by_label("Go to day")).to_have_value(older.isoformat())
+    context.close()

@@ -209,6 +209,11 @@ def latest_listing_day(conn: Connection) -> date | None:
     return _as_date(conn.execute(select(func.max(papers.c.listing_date))).scalar())
 
 
+def first_listing_day(conn: Connection) -> date | None:
+    """The oldest arXiv listing day in the store (an indexed min: no scan)."""
+    return _as_date(conn.execute(select(func.min(papers.c.listing_date))).scalar())
+
+
 def neighbour_days(conn: Connection, start: date, end: date) -> tuple[date | None, date | None]:
     """The nearest days with papers before `start` and after `end`."""
     # max/min queries on the indexed column: no scan even at millions of papers.

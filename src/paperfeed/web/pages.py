@@ -28,6 +28,7 @@ from paperfeed.store.enrichment import artifacts
 from paperfeed.store.library import has_positives, public_collections
 from paperfeed.store.listings import (
     Hide,
+    first_listing_day,
     last_day_within,
     latest_day,
     neighbour_days,
@@ -147,6 +148,9 @@ def _day_nav(conn: Connection, period: Period) -> dict[str, object]:
         "prev_label": prev.heading if prev else "",
         "next_path": nxt.path if nxt else None,
         "next_label": nxt.heading if nxt else "",
+        # the calendar's bounds: the days the store holds
+        "first_day": first_listing_day(conn),
+        "last_day": latest_day(conn),
     }
 
 
