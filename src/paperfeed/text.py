@@ -126,6 +126,44 @@ def fold_accents(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(out))
 
 
+# How German, Danish and Norwegian write these letters on a keyboard without them: "Schrödinger"
+# is "Schroedinger", "Müller" "Mueller", "Søren" "Soeren", "Ålborg" "Aalborg".
+_SPELLED_OUT = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ø": "oe", "Ø": "Oe",
+     "å": "aa", "Å": "Aa"}
+)  # fmt: skip
+_SPELLABLE_RE = re.compile("[äöüÄÖÜøØåÅ]")
+_SPELLABLE_WORD_RE = re.compile(r"[^\W_]*[äöüÄÖÜøØåÅ][^\W_]*")
+
+
+def spelled_out(text: str) -> str:
+    """`text` with its umlauts (and ø, å) written as two letters, "Gödel" as "Goedel" (NFC
+    first: "o" and a combining diaeresis is "ö"); text without them comes back as it is."""
+    if text.isascii():
+        return text
+    composed = unicodedata.normalize("NFC", text)
+    return composed.translate(_SPELLED_OUT) if _SPELLABLE_RE.search(composed) else text
+
+
+_SPELLED_RE = re.compile(r"([ao]|(?<!q)u)e")
+
+
+def spelled_in(word: str) -> str:
+    """A lower-case word that may spell umlauts out, as their letters read without their dots:
+    "schroedinger" as "schrodinger" (as "Schrödinger" is folded), "queue" keeping its "ue".
+    A guess: "does" gives "dos" too."""
+    return _SPELLED_RE.sub(r"\1", word) if "e" in word else word
+
+
+def spelled_out_words(text: str) -> list[str]:
+    """The words of `text` that hold an umlaut (or ø, å), spelled out: "Gödel's Müller" gives
+    ["Goedel", "Mueller"]."""
+    if text.isascii():
+        return []
+    composed = unicodedata.normalize("NFC", text)
+    return [spelled_out(m[0]) for m in _SPELLABLE_WORD_RE.finditer(composed)]
+
+
 DISPLAY_NAME_MOST = 80  # characters in a display name
 # Controls, line breaks and the marks that reorder or hide text (bidi, zero width space, BOM);
 # the joiners (U+200C, U+200D) stay: Persian, Indic scripts and emoji need them.

@@ -30,7 +30,7 @@ from paperfeed.search.ids import id_key, key_id
 from paperfeed.search.progress import Progress
 from paperfeed.search.query import ParsedQuery, code_words, words_of
 from paperfeed.store.search_store import IndexRow
-from paperfeed.text import CJK_LETTERS
+from paperfeed.text import CJK_LETTERS, spelled_in, spelled_out, spelled_out_words
 from paperfeed.util import DiskFull, utcnow
 
 # 3: the numeric `key` fast field (ids without reading documents); 4: the combined `text` field;
@@ -38,8 +38,9 @@ from paperfeed.util import DiskFull, utcnow
 # 6: author names in `text` through `code_words` too, where Turkish "İ" is "I" ("ismail" finds
 # "İsmail Işık"); 7: names searched in `author_words`, read the same way (the author filter
 # "Ismail Isik" finds "İsmail Işık"), `authors` only stored; Chinese and Japanese runs indexed
-# as pairs of characters (`query.code_words`)
-SCHEMA_VERSION = 7
+# as pairs of characters (`query.code_words`); 8: words with umlauts (and ø, å) indexed once more
+# as German spells them out, "Schrödinger" as "Schroedinger" too (`text.spelled_out`)
+SCHEMA_VERSION = 8
 _STATE = "paperfeed-state.json"
 _TEXT_FIELDS = ("title", "text")
 _ONE_CJK = re.compile(f"[{CJK_LETTERS}]")  # a query word of one Chinese or Japanese character
@@ -282,12 +283,28 @@ class KeywordIndex:
             doc.add_text("authors", name)
             doc.add_text("author_words", code_words(name))
             doc.add_text("text", code_words(name))
+        self._add_spelled_out(doc, row)
         for category in row.categories:
             doc.add_text("category", category)
         if row.day:
             doc.add_date("day", datetime.combine(row.day, time()))
         doc.add_unsigned("key", id_key(row.id))
         return doc
+
+    def _add_spelled_out(self, doc: tantivy.Document, row: IndexRow) -> None:
+        # Words with umlauts once more as spelled out ("Schroedinger", "Mueller"), after the
+        # text's own words: each name whole, so that a name's words stay next to each other.
+        title = spelled_out_words(row.title)
+        if title:
+            doc.add_text("title", " ".join(title))
+        words = title + spelled_out_words(row.abstract)
+        for name in row.authors:
+            spelled = spelled_out(name)
+            if spelled != name:
+                doc.add_text("author_words", code_words(spelled))
+                words += spelled_out_words(name)
+        if words:
+            doc.add_text("text", code_words(" ".join(words)))
 
     # --- querying -------------------------------------------------------------------------
 
@@ -372,9 +389,24 @@ class KeywordIndex:
     def frequency(self, word: str) -> int:
         """In how many papers the word occurs (as the index reads it): title, abstract or name."""
         searcher = self.index.searcher()
-        counts = [searcher.doc_freq("text", t) for t in self.stem.analyze(word)[:1]]
-        counts += [searcher.doc_freq("author_words", t) for t in self.names.analyze(word)[:1]]
+        counts = [searcher.doc_freq("text", t) for t in self._stems(word)]
+        counts += [searcher.doc_freq("author_words", t) for t in self._name_tokens(word)]
         return int(max(counts, default=0))
+
+    def _stems(self, word: str) -> list[str]:
+        """A query word's stem as the index holds it, and its stem spelled out when it holds an
+        umlaut ("müller": muller, and mueller as other papers write it)."""
+        stems = self.stem.analyze(word)
+        spelled = spelled_out(word)
+        return stems if spelled == word else list(dict.fromkeys(stems + self.stem.analyze(spelled)))
+
+    def _name_tokens(self, word: str) -> list[str]:
+        """`_stems` for author names (not stemmed)."""
+        tokens = self.names.analyze(word)
+        spelled = spelled_out(word)
+        return (
+            tokens if spelled == word else list(dict.fromkeys(tokens + self.names.analyze(spelled)))
+        )
 
     def keep(
         self, ids: Sequence[str], filters: Filters, parsed: ParsedQuery | None = None
@@ -493,16 +525,16 @@ class KeywordIndex:
                     (Occur.Must, Query.boolean_query([(Occur.Should, q) for q in letter]))
                 )
                 continue
-            stems = self.stem.analyze(word)
+            stems = self._stems(word)
             if not stems:
                 continue
             text = self._text(word, stems, word in acronyms)
-            clauses.append((Occur.Must, Query.boost_query(_either(text), weights.abstract)))
-            for token in stems:
-                title = Query.term_query(self.schema, "title", token)
-                clauses.append((Occur.Should, Query.boost_query(title, weights.title)))
-            for token in [] if word in acronyms else self.names.analyze(word):
-                author = Query.term_query(self.schema, "author_words", token)
+            clauses.append((Occur.Must, Query.boost_query(_best(text), weights.abstract)))
+            title = _best([Query.term_query(self.schema, "title", t) for t in stems])
+            clauses.append((Occur.Should, Query.boost_query(title, weights.title)))
+            names = [] if word in acronyms else self._name_tokens(word)
+            if names:
+                author = _best([Query.term_query(self.schema, "author_words", t) for t in names])
                 clauses.append((Occur.Should, Query.boost_query(author, weights.authors)))
         for prefix in prefixes:
             pattern = _regex_escape(self._prefix_stem(prefix)) + ".*"
@@ -514,9 +546,9 @@ class KeywordIndex:
         options: list[tuple[Occur, Query]] = []
         for alternative in group:
             needed = [
-                (Occur.Must, _either([Query.term_query(self.schema, "text", t) for t in stems]))
+                (Occur.Must, _best([Query.term_query(self.schema, "text", t) for t in stems]))
                 for word in alternative
-                if (stems := self.stem.analyze(word))
+                if (stems := self._stems(word))
             ]
             if needed:
                 query = Query.boolean_query(needed)
@@ -526,25 +558,27 @@ class KeywordIndex:
     def _full_name(self, words: Sequence[str]) -> list[Query]:
         # A query that is someone's name ("Carlos Guestrin") puts their papers first, above
         # papers that only share one of the words ("Monte Carlo").
-        tokens: list[str | tuple[int, str]] = [t for w in words for t in self.names.analyze(w)]
-        if not 2 <= len(tokens) <= 4:
+        spellings = _spellings(words, self.names)
+        if not 2 <= len(spellings[0]) <= 4:
             return []
-        name = Query.phrase_query(self.schema, "author_words", tokens)
-        return [Query.boost_query(name, FULL_NAME_BOOST)]
+        name = [Query.phrase_query(self.schema, "author_words", list(t)) for t in spellings]
+        return [Query.boost_query(_best(name), FULL_NAME_BOOST)]
 
     def _word(self, word: str, weights: Weights = KEYWORD, acronym: bool = False) -> list[Query]:
         if _ONE_CJK.fullmatch(word):
             return self._cjk_letter(word, weights)
         out = []
-        stems = self.stem.analyze(word)
-        for token, abstract in zip(stems, self._text(word, stems, acronym), strict=True):
-            title = Query.term_query(self.schema, "title", token)  # `abstract`: its evidence
+        stems = self._stems(word)
+        if stems:  # the `text` field's match is the abstract's evidence
+            title = _best([Query.term_query(self.schema, "title", t) for t in stems])
+            abstract = _best(self._text(word, stems, acronym))
             out += [
                 Query.boost_query(title, weights.title),
                 Query.boost_query(abstract, weights.abstract),
             ]
-        for token in [] if acronym else self.names.analyze(word):
-            author = Query.term_query(self.schema, "author_words", token)
+        names = [] if acronym else self._name_tokens(word)
+        if names:
+            author = _best([Query.term_query(self.schema, "author_words", t) for t in names])
             out.append(Query.boost_query(author, weights.authors))
         return out
 
@@ -575,11 +609,14 @@ class KeywordIndex:
         return tokens[0] if tokens and prefix.startswith(tokens[0]) else prefix
 
     def _phrase(self, words: tuple[str, ...], weights: Weights = KEYWORD) -> Query:
-        tokens: list[str | tuple[int, str]] = [t for w in words for t in self.stem.analyze(w)]
-        if len(tokens) < 2:
+        spellings = _spellings(words, self.stem, guess=True)
+        if len(spellings[0]) < 2:
             return Query.boolean_query([(Occur.Should, q) for w in words for q in self._word(w)])
-        options = [Query.phrase_query(self.schema, f, list(tokens)) for f in _TEXT_FIELDS]
-        boosted = [Query.boost_query(options[0], weights.title), options[1]]
+        title, text = (
+            _best([Query.phrase_query(self.schema, f, list(t)) for t in spellings])
+            for f in _TEXT_FIELDS
+        )
+        boosted = [Query.boost_query(title, weights.title), text]
         return Query.boolean_query([(Occur.Should, q) for q in boosted])
 
     def _exclusions(self, parsed: ParsedQuery) -> list[tuple[Occur, Query]]:
@@ -601,19 +638,20 @@ class KeywordIndex:
         return out
 
     def _author(self, name: str) -> Query:
-        tokens: list[str | tuple[int, str]] = [
-            t for w in words_of(_given_name_first(name)) for t in self.names.analyze(w)
-        ]
-        if not tokens:
+        spellings = _spellings(words_of(_given_name_first(name)), self.names)
+        if not spellings[0]:
             return Query.empty_query()
+        return _best([self._one_name(list(tokens)) for tokens in spellings])
+
+    def _one_name(self, tokens: list[str]) -> Query:
         if len(tokens) == 1:
             return Query.term_query(self.schema, "author_words", tokens[0])
         if any(len(t) == 1 for t in tokens):  # an initial ("M. Färber") stands for any name
             patterns: list[str | tuple[int, str]] = [
-                f"{t}.*" if len(t) == 1 else _regex_escape(str(t)) for t in tokens
+                f"{t}.*" if len(t) == 1 else _regex_escape(t) for t in tokens
             ]
             return Query.regex_phrase_query(self.schema, "author_words", patterns)
-        return Query.phrase_query(self.schema, "author_words", tokens)
+        return Query.phrase_query(self.schema, "author_words", list(tokens))
 
 
 def _given_name_first(name: str) -> str:
@@ -623,17 +661,27 @@ def _given_name_first(name: str) -> str:
     return f"{given} {family}" if comma else name
 
 
+def _spellings(
+    words: Sequence[str], analyzer: tantivy.TextAnalyzer, guess: bool = False
+) -> list[tuple[str, ...]]:
+    """The terms of these words in a row, and once more with their umlauts spelled out when
+    they hold any ("Müller" as muller and mueller: a paper writes one or the other). With
+    `guess`, spelled-out umlauts are read back too ("Mueller" as muller): for phrases, where
+    the words around make a wrong guess ("does" as "dos") unlikely to match."""
+    typed = tuple(t for w in words for t in analyzer.analyze(w))
+    spelled = tuple(t for w in words for t in analyzer.analyze(spelled_out(w)))
+    guessed = tuple(t for w in words for t in analyzer.analyze(spelled_in(w))) if guess else ()
+    return [typed] + [s for s in dict.fromkeys((spelled, guessed)) if s and s != typed]
+
+
+def _best(queries: list[Query]) -> Query:
+    """One query, or the best-scoring of several spellings of one thing (never their sum)."""
+    return queries[0] if len(queries) == 1 else Query.disjunction_max_query(queries)
+
+
 def _clamp(day: date) -> date:
     """A day inside the range the index can hold (no paper lies outside it)."""
     return min(max(day, FIRST_DAY), LAST_DAY)
-
-
-def _either(queries: list[Query]) -> Query:
-    return (
-        queries[0]
-        if len(queries) == 1
-        else Query.boolean_query([(Occur.Should, q) for q in queries])
-    )
 
 
 def _stored(doc: tantivy.Document) -> StoredDoc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -95,6 +96,7 @@ def code_words(text: str) -> str:
     Turkish "İ" as "I" (lower-cased, it is "i" with a combining dot, which no word matches),
     and runs of Chinese or Japanese characters as their pairs of characters."""
     if not text.isascii():
+        text = unicodedata.normalize("NFC", text)  # "o" and a combining diaeresis: "ö"
         if "İ" in text:
             text = text.replace("İ", "I")
         text = CJK_RUN_RE.sub(_pairs, text)

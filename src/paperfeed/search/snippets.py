@@ -17,7 +17,7 @@ import tantivy
 
 from paperfeed.latex import math_spans
 from paperfeed.search.query import CODE_RE, CODE_WORDS, ParsedQuery
-from paperfeed.text import CJK_LETTERS
+from paperfeed.text import CJK_LETTERS, spelled_out
 
 SNIPPET_CHARS = 280
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
@@ -40,6 +40,7 @@ class Highlighter:
     def targets(self, parsed: ParsedQuery) -> tuple[frozenset[str], tuple[str, ...]]:
         """The stems to mark and the prefixes to mark."""
         words = list(parsed.meaningful) + [w for p in parsed.phrases for w in p]
+        words += [spelled_out(w) for w in words if not w.isascii()]  # "Gödel" marks "Goedel"
         stems = frozenset(s for s in (self._stem(w) for w in words) if s)
         prefixes = tuple(self._stem(p) or p for p in parsed.prefixes)
         return stems, prefixes
@@ -93,6 +94,9 @@ class Highlighter:
 
     def _matches(self, word: str, stems: frozenset[str], prefixes: tuple[str, ...]) -> bool:
         stem = self._stem(word)
+        if stem not in stems and not word.isascii():  # "Goedel" marks "Gödel"
+            spelled = self._stem(spelled_out(word))
+            stem = spelled if spelled in stems else stem
         return stem in stems or (bool(prefixes) and stem.startswith(prefixes))
 
 
