@@ -139,9 +139,13 @@ def paper_id_in(text: str) -> str | None:
 
 # arXiv's search syntax: "ti:", "abs:", "au:" and "all:" before a word search it as any word is
 # (the prefix was searched as a word: "ti:" matched "Ti"); "cat:cs.CL" restricts the search to
-# that category, as the category filter does.
-_FIELD_RE = re.compile(r"(?<![^\s(\"-])(?:ti|abs|au|all|co|jr|cat):(?=\S)", re.IGNORECASE)
-_CATEGORY_RE = re.compile(r"(?<![^\s(])cat:([\w.\-]+)", re.IGNORECASE)
+# that category, as the category filter does. Other engines' spellings ("author:", "title:",
+# Google Scholar's "intitle:", "category:") read the same ("author:Hinton" found "Authorization").
+_FIELD_RE = re.compile(
+    r"(?<![^\s(\"-])(?:ti|abs|au|all|co|jr|cat|title|intitle|abstract|authors?|category):(?=\S)",
+    re.IGNORECASE,
+)
+_CATEGORY_RE = re.compile(r"(?<![^\s(])(?:cat|category):([\w.\-]+)", re.IGNORECASE)
 
 
 def _fields(text: str) -> tuple[str, str | None]:
