@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,14 +26,15 @@ from paperfeed.digest.subscribe import request_subscription
 from paperfeed.digest.subscriber import Preferences, Subscriber
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
-from paperfeed.store.accounts import users
+from paperfeed.store.accounts import set_admin, users
+from paperfeed.store.community import add_claim
 from paperfeed.store.digest_tables import outbox
 from paperfeed.store.library import new_feed_token
 from paperfeed.web import feeds
 from paperfeed.web.access import log_target
 from paperfeed.web.auth import sign_up as make_account
-from tests.digest_support import free_port
-from tests.web_support import client, stored, web_settings
+from tests.digest_support import Sink, free_port
+from tests.web_support import bearer, client, csrf_token, sign_up, stored, web_settings
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -167,3 +169,65 @@ def test_a_digest_paper_without_authors_has_no_empty_author_line() -> None:
         assert "4. Category only\n   cs.CL\n   Why: new in cs.CL\n" in text
         bylines = re.findall(r'<p style="margin:4px 0 0 0;">(.*?)<span class="pf-why"', html)
         assert bylines == ["Zoë, Ada · cs.LG<br>", "", "", "cs.CL<br>"], bylines
+
+
+# --- claim and notice emails' plain text keeps to 72 columns, as the digest's does -----------
+
+BASE = "http://testserver"
+
+
+def _too_wide(mail: EmailMessage) -> list[str]:
+    """The plain text's lines over 72 columns that could have been broken (a link alone on
+    its line, indent aside, cannot)."""
+    text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    return [line for line in text.splitlines() if len(line) > 72 and len(line.split()) > 1]
+
+
+def _sent_link(mail: EmailMessage, word: str) -> str:
+    text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    [found, *_] = re.findall(rf"{re.escape(BASE)}(/\S*{word}\S*)", text)
+    return str(found)
+
+
+def test_claim_notice_and_confirmation_emails_wrap_at_72_columns(
+    site: Settings, engine: Engine, sink: Sink
+) -> None:
+    update = {"smtp_port": sink.port, "digest_send_rate": 0, "secret_key": "n" * 32}
+    s = site.model_copy(update=update | {"base_url": BASE})
+    [pid, *_] = sorted(stored(engine))
+    reason = "The arXiv listing names a different affiliation for this author, " * 3
+    with client(s, engine) as c:
+        kay, bob = (
+            bearer(c, "kay", "correct horse battery"),
+            bearer(c, "bob", "correct horse battery"),
+        )
+        assert (
+            c.post("/api/subscribe", json={"email": "kay@example.org"}, headers=kay).status_code
+            == 202
+        )
+        [confirm] = sink.to("kay@example.org")
+        assert c.post(_sent_link(confirm, "confirm")).status_code == 200
+        with engine.begin() as conn:
+            kay_id = conn.scalar(select(users.c.id).where(users.c.username == "kay"))
+            claim = add_claim(conn, int(str(kay_id)), pid, "Katherine Johnson-Okonkwo")
+        sign_up(c, "mod", "correct horse battery")
+        with engine.begin() as conn:
+            set_admin(conn, "mod", True)
+        token = csrf_token(c, "/")
+        for decision in ("reject", "approve"):
+            form = {"decision": decision, "reason": reason, "csrf_token": token}
+            assert (
+                c.post(f"/admin/claims/{claim}", data=form, follow_redirects=False).status_code
+                == 303
+            )
+        comment = {"body": "How was the data split? " * 6}
+        assert c.post(f"/api/papers/{pid}/comments", json=comment, headers=bob).status_code == 201
+    mails = sink.to("kay@example.org")
+    subjects = [str(m["Subject"]) for m in mails]
+    assert len(mails) == 4 and "was rejected" in subjects[1] and "was approved" in subjects[2]
+    assert "commented on your paper" in subjects[3], subjects
+    for mail in mails:
+        assert _too_wide(mail) == [], (mail["Subject"], _too_wide(mail))
+    rejected = mails[1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    said = " ".join(rejected.split("The moderator said: ", 1)[1].split("\n\n")[0].split())
+    assert said == reason.strip()  # wrapped, not cut

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from sqlalchemy import Connection, Engine
 
 from paperfeed.digest.deliver import make_mailer, send_one
-from paperfeed.digest.render import Links, Mail, build_message, render_pair
+from paperfeed.digest.render import Links, Mail, build_message, render_pair, wrapped
 from paperfeed.digest.subscriber import Subscriber
 from paperfeed.digest.tokens import MAX_AGE, TokenError, make_token, read_token
 from paperfeed.latex import plain
@@ -143,7 +143,7 @@ def _compose(
         **context(links),
     )
     address = str(sub["email"])
-    mail = build_message(settings, address, subject, text, html, now, stop)
+    mail = build_message(settings, address, subject, wrapped(text), html, now, stop)
     return db.NewMessage(
         sid, db.NOTICE_KIND, period, address, mail.message_id, "", packed=mail.packed()
     )
@@ -220,7 +220,7 @@ def render_link(
         manage_url=links.token_url("/preferences", "manage"),
         days=MAX_AGE["link"].days,
     )
-    return build_message(settings, sub.email, subject, text, html, now, None)
+    return build_message(settings, sub.email, subject, wrapped(text), html, now, None)
 
 
 def read_link_token(settings: Settings, token: str) -> tuple[int, str, int, int | None]:

@@ -198,6 +198,22 @@ def _lines(text: str, first: str, rest: str) -> str:
     return "".join(f"{line}\n" for line in wrap)
 
 
+def wrapped(text: str) -> str:
+    """A plain-text body with each line over _WIDTH columns wrapped where words allow (its
+    indent kept on the lines it continues on; a link is never cut), as the digest's are."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        if len(line) <= _WIDTH:
+            out.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip(" "))]
+        out += textwrap.wrap(
+            line.strip(), _WIDTH, initial_indent=indent, subsequent_indent=indent,
+            break_long_words=False, break_on_hyphens=False,
+        )  # fmt: skip
+    return "\n".join(out)
+
+
 _MARK = "\x1e"  # brackets a slot's name in a skeleton; markupsafe leaves it as it is
 _PARTS = ("head", "item", "rated", "foot")  # "rated": an item with its 👍 / 👎 links
 _ITEM = ("index", "item.title", "item.title_text", "item.url", "item.byline",
@@ -422,7 +438,7 @@ def render_confirmation(
         manage_url=links.token_url("/preferences", "manage"),
         days=MAX_AGE["confirm"].days,
     )
-    return build_message(settings, email, subject, text, html, now, None)
+    return build_message(settings, email, subject, wrapped(text), html, now, None)
 
 
 @dataclass(frozen=True)
