@@ -3,6 +3,8 @@ upvoted."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import Engine
 
@@ -47,3 +49,21 @@ def test_submitting_a_hugging_face_or_alphaxiv_address_reads_its_arxiv_id(
     assert "only papers from the last" in api.json()["detail"]
     assert junk.status_code == 400
     assert "huggingface.co/papers" in junk.text
+
+
+def test_a_week_sorted_newest_first_pages_on_in_that_order(site: Settings, engine: Engine) -> None:
+    """`?sort=new` lists a period's papers newest first, and its next page carries it on."""
+    week = f"/papers/week/{DAYS[0].isocalendar()[0]}-W{DAYS[0].isocalendar()[1]:02d}"
+    with client(site, engine) as c:
+        first = c.get(week + "?sort=new")
+        second = c.get(week + "?sort=new&page=2")
+        bad = c.get(week + "?sort=oldest")
+        picked = c.get(f"/daily?date={DAYS[0].isoformat()}&sort=new", follow_redirects=False)
+    assert first.status_code == second.status_code == 200
+    shown = re.findall(r'<article class="card" data-id="([^"]+)"', first.text + second.text)
+    day_of = {pid: day for day in DAYS for pid in on_day(engine, day)}
+    assert len(shown) == 2 * site.page_size
+    assert shown == sorted(shown, key=lambda pid: (day_of[pid], pid), reverse=True)
+    assert "page=2&amp;sort=new" in first.text
+    assert bad.status_code == 400
+    assert picked.headers["location"].endswith(f"/papers/date/{DAYS[0].isoformat()}?sort=new")

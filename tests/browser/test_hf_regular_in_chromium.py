@@ -52,3 +52,26 @@ def test_the_calendar_opens_the_day_picked(
     expect(page.locator("h1")).to_have_text(day_period(older).heading)
     expect(page.get_by_label("Go to day")).to_have_value(older.isoformat())
     context.close()
+
+
+def test_a_day_sorted_newest_first_stays_so_from_day_to_day(
+    page: Page, live_site: LiveSite
+) -> None:
+    """Daily pages listed the most upvoted first only; arXiv readers want the newest first."""
+    with live_site.engine.connect() as conn:
+        listed = conn.scalars(select(func.distinct(papers.c.listing_date))).all()
+        days = sorted(date.fromisoformat(str(d)) for d in listed if d is not None)
+        newest_of = {
+            day: conn.scalar(select(func.max(papers.c.id)).where(papers.c.listing_date == day))
+            for day in days[-2:]
+        }
+    page.goto(live_site.url + "/daily")
+    page.locator(".sort-by").get_by_role("link", name="newest").click()
+    expect(page).to_have_url(live_site.url + day_period(days[-1]).path + "?sort=new")
+    expect(page.locator("article.card").first).to_have_attribute("data-id", newest_of[days[-1]])
+    page.get_by_role("navigation", name="Dates").get_by_role("link", name="←").click()
+    expect(page).to_have_url(live_site.url + day_period(days[-2]).path + "?sort=new")
+    expect(page.locator("article.card").first).to_have_attribute("data-id", newest_of[days[-2]])
+    expect(page.locator(".sort-by b")).to_have_text("newest")
+    page.locator(".sort-by").get_by_role("link", name="most upvoted").click()
+    expect(page).to_have_url(live_site.url + day_period(days[-2]).path)

@@ -152,9 +152,11 @@ def _in_days(start: date, end: date) -> ColumnElement[bool]:
     return papers.c.listing_date.between(start, end)
 
 
-def papers_between(conn: Connection, start: date, end: date, offset: int, limit: int) -> Page:
-    """Papers listed in [start, end], featured then most upvoted first."""
-    return _page(conn, _in_days(start, end), "votes", offset, limit)
+def papers_between(
+    conn: Connection, start: date, end: date, offset: int, limit: int, newest: bool = False
+) -> Page:
+    """Papers listed in [start, end], featured then most upvoted first (or newest first)."""
+    return _page(conn, _in_days(start, end), "newest" if newest else "votes", offset, limit)
 
 
 def newest_listed(conn: Connection, limit: int) -> list[str]:

@@ -61,6 +61,10 @@ from paperfeed.web.views import MAX_PAGE
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
 PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number")]
+# A daily page's order: most upvoted first (Hugging Face's) or newest first (arXiv's).
+DailySort = Annotated[
+    str, Query(pattern="^(votes|new)$", description="votes: most upvoted first; new: newest")
+]
 _CATEGORY_RE = re.compile(r"^[A-Za-z][A-Za-z\-]*(\.[A-Za-z\-]+)?$")
 SIMILAR = 6
 
@@ -116,12 +120,18 @@ def _daily_context(
     page: int,
     hide: Hide | None,
     latest: bool = False,
+    sort: str = "votes",
 ) -> dict[str, object]:
-    listing = views.daily(conn, period, page, site.settings.page_size, user, hide)
+    newest = sort == "new"
+    listing = views.daily(conn, period, page, site.settings.page_size, user, hide, newest)
     if latest or (period.kind != "date" and _holds_newest(conn, period)):
         # the newest day's page (or its week's or month's) offers the feed that moves on
         listing = views.following_newest(listing, period.kind)
-    return {"listing": listing, **_day_nav(conn, period)}
+    nav = _day_nav(conn, period)
+    if newest:  # the other days, weeks and months keep the order chosen
+        keep = {k: f"{v}?sort=new" for k, v in nav.items() if k.endswith("_path") and v}
+        nav |= keep
+    return {"listing": listing, "sort": sort, **nav}
 
 
 def _holds_newest(conn: Connection, period: Period) -> bool:
@@ -176,17 +186,20 @@ def daily_home(
     user: UserDep,
     page: PageNo = 1,
     day: Annotated[str | None, Query(alias="date", max_length=32)] = None,
+    sort: DailySort = "votes",
 ) -> Response:
     """Daily papers of the newest day in the store (`?date=` goes to that day's page, as
     /papers?date= does)."""
     if day:
-        return RedirectResponse(parse_period("date", day).path, status_code=301)
+        keep = "?sort=new" if sort == "new" else ""
+        return RedirectResponse(parse_period("date", day).path + keep, status_code=301)
 
     def build() -> dict[str, object]:
         hide = _hide(request, site, user)
         with site.engine.connect() as conn:
             newest = latest_day(conn) or date.today()
-            return _daily_context(site, conn, user, day_period(newest), page, hide, latest=True)
+            period = day_period(newest)
+            return _daily_context(site, conn, user, period, page, hide, True, sort)
 
     return _page(request, site, user, "daily.html", build)
 
@@ -225,6 +238,7 @@ def daily_page(
     kind: str,
     value: str,
     page: PageNo = 1,
+    sort: DailySort = "votes",
 ) -> Response:
     """Daily papers of a day (date), an ISO week (week) or a month (month)."""
     if kind not in ("date", "week", "month"):
@@ -234,7 +248,7 @@ def daily_page(
     def build() -> dict[str, object]:
         hide = _hide(request, site, user)
         with site.engine.connect() as conn:
-            return _daily_context(site, conn, user, period, page, hide)
+            return _daily_context(site, conn, user, period, page, hide, sort=sort)
 
     return _page(request, site, user, "daily.html", build)
 

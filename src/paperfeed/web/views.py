@@ -272,11 +272,13 @@ def daily(
     per_page: int,
     user: User | None,
     hide: Hide | None = None,
+    newest: bool = False,
 ) -> Listing:
-    """The papers of a day, week or month, featured then most upvoted first."""
+    """The papers of a day, week or month, featured then most upvoted first (or newest first:
+    the latest day first, each day's newest arXiv ids first)."""
 
     def fetch(offset: int, limit: int) -> Page:
-        return papers_between(conn, period.start, period.end, offset, limit)
+        return papers_between(conn, period.start, period.end, offset, limit, newest)
 
     result = reader_page(conn, fetch, hide, page, per_page)
     check_page(page, result.total, per_page)
