@@ -7,11 +7,12 @@ import math
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
+from typing import TypeVar
 
 import numpy as np
 from sqlalchemy import Engine
@@ -59,6 +60,11 @@ _MIXED_RE = re.compile(r"[a-z]+\d+|\d+[a-z]+|[a-z]+\d+[a-z]+")  # one change of 
 _LETTERS_OR_DIGITS_RE = re.compile(r"[a-z]+|\d+")
 
 
+_Batch = TypeVar("_Batch")
+_Vectors = tuple[list[str], np.ndarray, list[datetime]]
+VECTORS_ADDED_AT_ONCE = 1000  # a stopping server waits for one such add at most
+
+
 class BadSearch(ValueError):
     """A search request with an invalid option (not the query text: any text is fine)."""
 
@@ -82,6 +88,7 @@ class SearchService:
         self.generation = 0  # grows whenever the indexes change: cached results key on it
         self._refreshing = threading.Event()  # set while a refresh runs
         self._background = threading.Lock()  # held while a background refresh runs
+        self._closing = threading.Event()  # set by close(): a refresh ends after its batch
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="embed-query")
         # A hybrid query's ANN search runs here, when its vector is kept, while tantivy searches
         # (a new vector is searched with in the embedding thread, right after it is made); one
@@ -95,6 +102,8 @@ class SearchService:
     def refresh(self) -> int:
         """Pick up new and changed papers (and vectors) from the store; returns papers indexed."""
         with self._lock:
+            if self._closing.is_set():  # the process is stopping: its next start goes on
+                return 0
             self._refreshing.set()
             try:
                 written, added = self._refresh_indexes()
@@ -195,7 +204,7 @@ class SearchService:
         with self.engine.connect() as conn:
             progress = self.keyword.progress
             rows = db.changed_papers(conn, progress.cursor, applied=progress.recent)
-            return self.keyword.apply(rows, utcnow())
+            return self.keyword.apply(self._until_closed(rows), utcnow())
 
     def _refresh_vectors(self) -> int:
         contract = self._contract()
@@ -209,8 +218,10 @@ class SearchService:
             )
         index, added, now = self._vectors, 0, utcnow()
         with self.engine.connect() as conn:
-            for ids, matrix, stamps in db.vectors_since(
-                conn, cid, dim, index.progress.cursor, applied=index.progress.recent
+            for ids, matrix, stamps in self._in_parts(
+                db.vectors_since(
+                    conn, cid, dim, index.progress.cursor, applied=index.progress.recent
+                )
             ):
                 keys = list(zip(ids, stamps, strict=True))
                 fresh = index.progress.fresh(keys)
@@ -220,6 +231,23 @@ class SearchService:
         if added >= SAVE_EVERY or (added and len(index) < 100_000) or index.outdated:
             index.save(self._vector_dir, cid)  # saving a big index for a few is wasteful
         return added
+
+    def _until_closed(self, batches: Iterable[_Batch]) -> Iterator[_Batch]:
+        """The batches until close() is called: what was read before is written and kept."""
+        for batch in batches:
+            if self._closing.is_set():
+                return
+            yield batch
+
+    def _in_parts(self, batches: Iterable[_Vectors]) -> Iterator[_Vectors]:
+        """Each batch of vectors in parts, until close() is called: an HNSW index adds a whole
+        20,000-row batch in one call that a stopping server had to wait out."""
+        for ids, matrix, stamps in self._until_closed(batches):
+            for start in range(0, len(ids), VECTORS_ADDED_AT_ONCE):
+                if self._closing.is_set():
+                    return
+                part = slice(start, start + VECTORS_ADDED_AT_ONCE)
+                yield ids[part], matrix[part], stamps[part]
 
     def _new_vectors(self, cid: str, dim: int) -> FaissIndex:
         kind = self.settings.vector_index
@@ -659,11 +687,21 @@ class SearchService:
         with self.engine.connect() as conn:
             return db.get_vectors(conn, contract[0], list(paper_ids), contract[1])
 
+    def stop(self) -> None:
+        """Ask a refresh under way to end after its current batch; close() waits for that."""
+        self._closing.set()
+
     def close(self) -> None:
-        """Stop the query-embedding and ANN threads and let a background refresh finish."""
+        """Stop the query-embedding and ANN threads, and end a refresh after its current batch.
+
+        A stopping server used to wait for a whole build of the indexes (15 s and more for a
+        large store under `serve --workers 2`); what the refresh wrote is kept, and the next
+        start goes on from there.
+        """
+        self.stop()
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._ann.shutdown(wait=False, cancel_futures=True)
-        with self._background:
+        with self._background, self._lock:
             pass
 
 
