@@ -231,3 +231,30 @@ def test_claim_notice_and_confirmation_emails_wrap_at_72_columns(
     rejected = mails[1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
     said = " ".join(rejected.split("The moderator said: ", 1)[1].split("\n\n")[0].split())
     assert said == reason.strip()  # wrapped, not cut
+
+
+# --- removing a follow or mute: the query or the body, and the 400 says which ----------------
+
+
+def test_removing_a_follow_with_a_query_and_a_body_says_to_use_one(
+    site: Settings, engine: Engine
+) -> None:
+    follow = {"kind": "category", "value": "cs.LG"}
+    with client(site, engine) as c:
+        auth = bearer(c, "ada", "correct horse battery")
+        assert c.post("/api/me/follows", json=follow, headers=auth).status_code == 201
+        for path in ("/api/me/follows", "/api/me/mutes"):
+            both = c.request("DELETE", path, params=follow, json=follow, headers=auth)
+            assert both.status_code == 400, both.text
+            said = both.json()["detail"]
+            assert "query parameters" in said and "JSON body" in said and "not both" in said
+            half = c.request("DELETE", path, params={"kind": "category"}, json=follow, headers=auth)
+            assert half.status_code == 400 and "not both" in half.json()["detail"]
+            alone = c.delete(f"{path}?kind=category", headers=auth)
+            assert alone.status_code == 400 and alone.json()["detail"].startswith(
+                "value is missing"
+            )
+        assert c.get("/api/me/follows", headers=auth).json() != []  # nothing was removed
+        gone = c.request("DELETE", "/api/me/follows", json=follow, headers=auth)
+        assert gone.status_code == 200 and gone.json()["removed"] is True
+        assert c.get("/api/me/follows", headers=auth).json() == []

@@ -507,7 +507,8 @@ def _links(path: str) -> tuple[dict[str, Any], dict[str, Any]]:
 
 _FOLLOWS, _MUTES = _links("follows"), _links("mutes")
 _REMOVE_ONE = (
-    f"Remove one: its kind and value as query parameters, or as the JSON body POST takes. {REMOVED}"
+    "Remove one: its kind and value as query parameters, or as the JSON body POST takes (one "
+    f"or the other, not both). {REMOVED}"
 )
 
 
@@ -623,14 +624,25 @@ def _remove_interest(site: Site, user: User, what: str, asked: tuple[str, str]) 
     return _json({"kind": kind, "value": key, "removed": removed})
 
 
+_ONE_WAY = (
+    "give kind and value together, either as query parameters (?kind=author&value=Ada%20"
+    'Lovelace) or as a JSON body ({"kind": "author", "value": "Ada Lovelace"})'
+)
+
+
 def _kind_and_value(
     what: str, kind: str | None, value: str | None, body: InterestIn | None
 ) -> tuple[str, str]:
-    """A removal's kind and value, from the query or else the body; 400 when unusable."""
-    if kind is None and value is None and body is not None:
+    """A removal's kind and value, from the query or else the body; 400 saying which to give
+    when unusable (both, or half of the query)."""
+    asked = [name for name, given in (("kind", kind), ("value", value)) if given is not None]
+    if asked and body is not None:
+        raise HTTPException(400, f"{_ONE_WAY}, not both")
+    if body is not None:
         kind, value = body.kind, body.value
     if kind is None or value is None:
-        raise HTTPException(400, "give kind and value, as query parameters or a JSON body")
+        missing = "value" if kind is not None else "kind"
+        raise HTTPException(400, f"{missing} is missing: {_ONE_WAY}" if asked else _ONE_WAY)
     kinds = INTEREST_KINDS[what]
     if kind not in kinds:
         raise HTTPException(400, f"you can {what} only: {', '.join(kinds)}")
