@@ -140,7 +140,7 @@ def test_a_private_feed_s_self_and_next_links_carry_its_token(
 
 def _digest_bodies(items: tuple[DigestItem, ...]) -> list[tuple[str, str]]:
     """(plain text, HTML) of a digest of `items`, as render_digest and a digest run make it."""
-    s = Settings(secret_key="r" * 32, base_url="https://p.example/", _env_file=None)  # type: ignore[call-arg]
+    s = Settings(secret_key="r" * 32, base_url="https://p.example/", _env_file=None)
     sub = Subscriber(7, "t@example.org", "confirmed", "n", Preferences())
     digest, links = Digest(sub, "daily:x", items), Links("https://p.example", "k", 7, "n")
     out = []
@@ -149,8 +149,8 @@ def _digest_bodies(items: tuple[DigestItem, ...]) -> list[tuple[str, str]]:
         DigestRenderer(s).render(links, digest, NOW),
     ):
         parsed = mail.parsed()
-        text = parsed.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-        html = parsed.get_body(("html",)).get_content()  # type: ignore[union-attr]
+        text = parsed.get_body(("plain",)).get_content()
+        html = parsed.get_body(("html",)).get_content()
         out.append((text, html))
     return out
 
