@@ -83,28 +83,30 @@ def test_serve_and_doctor_say_forwarded_allow_ips_is_ignored(
     assert capsys.readouterr().err == ""
 
 
-# --- 2. a base URL with a path is refused --------------------------------------------------------
+# --- 2. a base URL that cannot be served is refused (one with a path is served) ----------------
 
 
-def test_a_base_url_with_a_path_is_refused_by_serve_and_doctor(sqlite_settings: Settings) -> None:
+def test_a_base_url_that_cannot_be_served_is_refused_by_serve_and_doctor(
+    sqlite_settings: Settings,
+) -> None:
     assert path_problem(PUBLIC) is None and path_problem(PUBLIC + "/") is None
-    with_path = sqlite_settings.model_copy(update={"base_url": PUBLIC + "/pf"})
+    with_path = sqlite_settings.model_copy(update={"base_url": PUBLIC + "/p f"})
     with pytest.raises(Exception) as stopped:
         commands._check_proxy_settings(with_path)
     assert getattr(stopped.value, "exit_code", None) == 1
     found = doctor.Findings()
     doctor.check_base_url(with_path, found, timeout=0.1)
     [problem] = found.problems
-    assert "has a path (/pf)" in problem and "https://papers.example.org" in problem
+    assert "has a path (/p f)" in problem and "https://papers.example.org" in problem
 
 
-def test_serve_with_a_base_url_path_exits_with_one_line(tmp_path: Path) -> None:
+def test_serve_with_a_base_url_it_cannot_serve_exits_with_one_line(tmp_path: Path) -> None:
     import subprocess
     import sys
 
     script = Path(sys.executable).parent / "paperfeed"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERFEED_")}
-    env |= {"PAPERFEED_DATA_DIR": str(tmp_path), "PAPERFEED_BASE_URL": PUBLIC + "/pf"}
+    env |= {"PAPERFEED_DATA_DIR": str(tmp_path), "PAPERFEED_BASE_URL": PUBLIC + "/p f"}
     done = subprocess.run(
         [str(script), "serve", "--port", str(free_port()), "--no-jobs", "--no-digests"],
         env=env,
@@ -113,7 +115,7 @@ def test_serve_with_a_base_url_path_exits_with_one_line(tmp_path: Path) -> None:
         timeout=120,
     )
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
-    assert done.returncode == 1 and len(errors) == 1 and "has a path (/pf)" in errors[0]
+    assert done.returncode == 1 and len(errors) == 1 and "has a path (/p f)" in errors[0]
     assert "paperfeed at" not in done.stderr
 
 

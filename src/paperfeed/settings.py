@@ -9,6 +9,7 @@ from email.utils import parseaddr
 from ipaddress import ip_network
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
@@ -413,6 +414,11 @@ class Settings(BaseSettings):
     def public_url(self) -> str:
         """The address links and emails use: base_url, else where the server listens."""
         return (self.base_url or self.listen_url or DEFAULT_URL).rstrip("/")
+
+    @property
+    def root_path(self) -> str:
+        """The path the site is served under: "" at a host's root, else e.g. "/papers"."""
+        return urlsplit(self.base_url or "").path.rstrip("/")
 
     @property
     def smtp_configured(self) -> bool:

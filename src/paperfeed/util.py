@@ -61,6 +61,24 @@ def parse_day(value: str) -> date:
         raise BadDate(f"bad day {value!r:.40}, expected YYYY-MM-DD") from exc
 
 
+def site_url(root: str, path: str) -> str:
+    """The address of one of the site's own paths (`/about`) under the path it is served at
+    (`/papers/about`); other addresses (`https://…`, `//…`, `#…`) are returned as they are."""
+    if root and path.startswith("/") and not path.startswith("//"):
+        return root + path
+    return path
+
+
+def site_path(root: str, path: str) -> str | None:
+    """The site's own path for a path a browser saw (`/papers/about` → `/about`); None when it
+    lies outside the path the site is served at."""
+    if not root:
+        return path
+    if path == root:
+        return "/"
+    return path[len(root) :] if path.startswith(root + "/") else None
+
+
 def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     """Consecutive slices of at most `size` items (keeps SQL parameter lists bounded)."""
     for i in range(0, len(items), size):

@@ -8,6 +8,7 @@ from datetime import datetime
 from email import message_from_string, policy
 from email.message import EmailMessage
 from html import escape
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 
@@ -52,7 +53,8 @@ def _html_here(html: str, site: str) -> str:
     """An email's HTML as the mailbox frames it: links to this site relative (they open at the
     address the mailbox was reached at) and every link opening in the page, not the frame."""
     here = re.escape(escape(site.rstrip("/")))
-    html = re.sub(rf'href="{here}(?=[/"?#])/?', 'href="/', html)
+    root = escape(urlsplit(site).path.rstrip("/"))  # the path the site is served under, if any
+    html = re.sub(rf'href="{here}(?=[/"?#])/?', lambda _: f'href="{root}/', html)
     return re.sub(r"<a\b", '<a target="_top"', html)
 
 

@@ -58,6 +58,7 @@ from paperfeed.settings import Settings
 from paperfeed.store.accounts import User, user_by_id
 from paperfeed.store.library import set_rating, user_ratings
 from paperfeed.store.papers import get_paper
+from paperfeed.util import site_path
 
 CHECK_INBOX = (
     "If that address can receive mail, a confirmation link is on its way. Follow it to start."
@@ -168,10 +169,11 @@ def _came_from(request: Request, settings: Settings) -> str:
     referer = request.headers.get("referer", "")
     parts = urlsplit(referer)
     allowed = {_origin(settings.public_url), _origin(str(request.base_url))}
-    local = parts.path.startswith("/") and not parts.path.startswith(("//", "/\\"))
-    if _origin(referer) not in allowed or not local or parts.path == request.url.path:
+    path = site_path(settings.root_path, parts.path) or ""  # the site's own path, if it is one
+    local = path.startswith("/") and not path.startswith(("//", "/\\"))
+    if _origin(referer) not in allowed or not local or path == request.url.path:
         return ""
-    return parts.path + (f"?{parts.query}" if parts.query else "")
+    return path + (f"?{parts.query}" if parts.query else "")
 
 
 def _client(request: Request) -> str | None:

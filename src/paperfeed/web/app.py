@@ -9,6 +9,7 @@ import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from functools import partial
+from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -32,11 +33,11 @@ from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
 from paperfeed.store.accounts import User, session_suspended
-from paperfeed.util import is_disk_full
+from paperfeed.util import is_disk_full, site_path
 from paperfeed.web import cors, csrf, openapi
 from paperfeed.web.access import AccessLog, log_target
 from paperfeed.web.auth import SUSPENDED, safe_next
-from paperfeed.web.baseurl import BaseUrlCheck
+from paperfeed.web.baseurl import BaseUrlCheck, PrefixMount
 from paperfeed.web.cors import Cors
 from paperfeed.web.deps import (
     SignInRequired,
@@ -90,7 +91,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.add_middleware(TrailingSlash)
     app.add_middleware(HeadAsGet)
     app.add_middleware(ConcurrencyLimit, slots=slots, queue=queue, wait=wait)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, root=settings.root_path)
     if settings.private:  # inside the site middleware: its cached pages are never shown unasked
         app.add_middleware(PrivateGate)
     secure = settings.public_url.startswith("https://")
@@ -103,6 +104,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         app.add_middleware(BaseUrlCheck, base_url=settings.base_url)
     app.add_middleware(Cors, origins=cors.origins(settings.cors_origins), private=settings.private)
     _add_ops(app, settings)
+    if settings.root_path:  # outermost: the site's routes and checks see paths without it
+        app.add_middleware(PrefixMount, root=settings.root_path)
     _add_error_handlers(app)
     _add_routes(app)
     return app
@@ -164,19 +167,21 @@ def _add_ops(app: FastAPI, settings: Settings) -> None:
 _DOCS_BACK = (
     '<nav style="font: 15px system-ui, sans-serif; padding: 12px 20px; '
     'border-bottom: 1px solid #ddd">'
-    '<a href="/">← Back to paper<b>feed</b></a> · <a href="/about">About</a></nav>'
+    '<a href="{root}/">← Back to paper<b>feed</b></a> · <a href="{root}/about">About</a></nav>'
 )
 
 
-def _docs() -> HTMLResponse:
+def _docs(request: Request) -> HTMLResponse:
+    root = request.app.state.site.settings.root_path  # the path the site is served under
     page = get_swagger_ui_html(
-        openapi_url="/openapi.json",
+        openapi_url=f"{root}/openapi.json",
         title="paperfeed API",
-        swagger_js_url="/static/swagger/swagger-ui-bundle.js",
-        swagger_css_url="/static/swagger/swagger-ui.css",
-        swagger_favicon_url="/static/favicon.svg",
+        swagger_js_url=f"{root}/static/swagger/swagger-ui-bundle.js",
+        swagger_css_url=f"{root}/static/swagger/swagger-ui.css",
+        swagger_favicon_url=f"{root}/static/favicon.svg",
     )
-    body = bytes(page.body).decode().replace("<body>", "<body>\n" + _DOCS_BACK, 1)
+    back = _DOCS_BACK.format(root=escape(root))
+    body = bytes(page.body).decode().replace("<body>", "<body>\n" + back, 1)
     response = HTMLResponse(body)
     response.headers["content-security-policy"] = docs_csp(body)
     return response
@@ -212,7 +217,8 @@ def _back_after_sign_in(request: Request) -> str:
     came = urlsplit(request.headers.get("referer", ""))
     if came.netloc and came.netloc != request.url.netloc:
         return "/"
-    return safe_next(came.path + (f"?{came.query}" if came.query else "")) if came.path else "/"
+    path = site_path(request.app.state.site.settings.root_path, came.path) if came.path else None
+    return safe_next(path + (f"?{came.query}" if came.query else "")) if path else "/"
 
 
 def allowed_methods(request: Request) -> list[str]:
@@ -267,14 +273,15 @@ def _came_from(request: Request) -> str | None:
     not said, or this same address)."""
     referer = request.headers.get("referer", "")
     site: Site = request.app.state.site
-    origins = (f"{request.url.scheme}://{request.url.netloc}", site.settings.public_url.rstrip("/"))
+    public = urlsplit(site.settings.public_url)
+    origins = (f"{request.url.scheme}://{request.url.netloc}", f"{public.scheme}://{public.netloc}")
     here = next((o for o in origins if referer.startswith(o + "/")), None)
     if here is None:
         return None
-    path = referer[len(here) :]
-    if path.startswith(("//", "/\\")) or path == request.url.path or len(path) > 2000:
+    path = site_path(site.settings.root_path, referer[len(here) :])  # None: outside the site
+    if path is None or path.startswith(("//", "/\\")) or path == request.url.path:
         return None
-    return path
+    return path if len(path) <= 2000 else None
 
 
 def _suspended(request: Request, token: str) -> bool:

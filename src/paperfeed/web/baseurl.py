@@ -1,17 +1,21 @@
 """How the site is reached: the configured base URL and the reverse proxy in front.
 
-Says so when visitors reach the site at another address than PAPERFEED_BASE_URL, refuses a base
-URL with a path (the site serves at a host's root), and names FORWARDED_ALLOW_IPS as ignored.
+Says so when visitors reach the site at another address than PAPERFEED_BASE_URL, serves the site
+under the base URL's path when it has one (`PrefixMount`), refuses a base URL that cannot be
+served, and names FORWARDED_ALLOW_IPS as ignored.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from ipaddress import ip_address
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from paperfeed.util import site_path
 
 log = logging.getLogger(__name__)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -53,17 +57,97 @@ def proxied_locally(base_url: str, url_or_host: str) -> bool:
     return not is_loopback(address(base_url)[0]) and is_loopback(address(url_or_host)[0])
 
 
+_PATH_SAFE = "/-._~!$&'()*+,;=:@"
+
+
 def path_problem(base_url: str) -> str | None:
-    """Why a base URL with a path cannot work (None when it has none)."""
+    """Why a base URL cannot be served (None when it can): a query, a fragment, or a path
+    that is not plain (`..`, `//`, spaces or other characters a URL must escape)."""
     parts = urlsplit(base_url)
-    if not parts.path.strip("/"):
+    path = parts.path.rstrip("/")
+    why = ""
+    if parts.query or parts.fragment:
+        why = "has a query or fragment"
+    elif "//" in path or any(seg in (".", "..") for seg in path.split("/")):
+        why = f"has a path ({parts.path}) with an empty, '.' or '..' part"
+    elif quote(path, safe=_PATH_SAFE) != path:
+        why = f"has a path ({parts.path}) with characters a URL must escape"
+    if not why:
         return None
     return (
-        f"PAPERFEED_BASE_URL={base_url} has a path ({parts.path}), but paperfeed's pages, forms "
-        f"and redirects are served at a host's root: use {parts.scheme}://{parts.netloc} or a "
-        "host of its own "
-        "(e.g. https://papers.example.org), and proxy it to paperfeed as a whole"
+        f"PAPERFEED_BASE_URL={base_url} {why}: use an address such as "
+        f"{parts.scheme or 'https'}://{parts.netloc or 'example.org'}/papers"
     )
+
+
+class PrefixMount:
+    """Serves the site under its base URL's path P (`https://example.org/papers`).
+
+    A request under P reaches the site with P taken off its path, so the site's routes and
+    checks are those of a site at a host's root; a redirect (`Location: /x`) or cookie
+    (`Path=/x`) it answers gets P put back. `/` leads to `P/`, the ops endpoints answer at the
+    root too (load balancers and Prometheus ask a node by its own address), anything else
+    outside P is not found.
+    """
+
+    def __init__(self, app: ASGIApp, root: str) -> None:
+        self.app, self.root = app, root
+        self.raw_root = root.encode("latin-1")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        inner = site_path(self.root, scope["path"])
+        if inner is not None:
+            await self.app(self._inside(scope, inner), receive, self._outgoing(send))
+        elif scope["path"] in OPS_PATHS:  # its CSRF cookie, too, is for the site's path only
+            await self.app(scope, receive, self._outgoing(send))
+        elif scope["type"] == "http" and scope["path"] == "/":
+            await _answer(send, 308, [(b"location", self.raw_root + b"/")])
+        elif scope["type"] == "http":
+            await _answer(send, 404, [(b"content-type", b"text/plain; charset=utf-8")], NOT_HERE)
+        else:
+            await send({"type": "websocket.close", "code": 1000})
+
+    def _inside(self, scope: Scope, path: str) -> Scope:
+        inner = dict(scope, path=path)
+        raw = scope.get("raw_path")
+        if isinstance(raw, bytes):
+            inner["raw_path"] = (
+                raw[len(self.raw_root) :] or b"/"
+                if raw.startswith(self.raw_root)
+                else path.encode()
+            )
+        return inner
+
+    def _outgoing(self, send: Send) -> Send:
+        async def rewrite(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [self._header(k, v) for k, v in message.get("headers", [])]
+            await send(message)
+
+        return rewrite
+
+    def _header(self, key: bytes, value: bytes) -> tuple[bytes, bytes]:
+        name = key.lower()
+        if name == b"location" and value.startswith(b"/") and not value.startswith(b"//"):
+            return key, self.raw_root + value
+        if name == b"set-cookie":
+            return key, _COOKIE_PATH.sub(lambda m: m[1] + self.raw_root + m[2].rstrip(b"/"), value)
+        return key, value
+
+
+NOT_HERE = b"Not found: this site is served under its base URL's path.\n"
+_COOKIE_PATH = re.compile(rb"(;\s*path=)(/[^;]*)", re.IGNORECASE)
+
+
+async def _answer(
+    send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes = b""
+) -> None:
+    length = (b"content-length", str(len(body)).encode())
+    await send({"type": "http.response.start", "status": status, "headers": [*headers, length]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def ignored_forwarded_allow_ips(env: Mapping[str, str], trusted_proxies: str) -> str | None:

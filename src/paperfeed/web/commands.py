@@ -98,8 +98,8 @@ def _serve(
 
 
 def _check_proxy_settings(settings: Settings) -> None:
-    """Refuse a base URL with a path (pages would leave it); name FORWARDED_ALLOW_IPS as
-    ignored, each in one line."""
+    """Refuse a base URL that cannot be served (a query, a path with `..`); name
+    FORWARDED_ALLOW_IPS as ignored, each in one line."""
     problem = path_problem(settings.base_url) if settings.base_url else None
     if problem:
         err.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)

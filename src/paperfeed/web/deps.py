@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
+from functools import partial
 from html import escape
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import quote, unquote
@@ -23,7 +24,7 @@ from paperfeed.settings import Settings
 from paperfeed.store.accounts import SessionTerms, User, session_user
 from paperfeed.store.community import unseen_count
 from paperfeed.trending import TrendingWeights
-from paperfeed.util import Lru
+from paperfeed.util import Lru, site_url
 from paperfeed.web import csrf
 from paperfeed.web.cache import Cached, PageKey
 from paperfeed.web.ratelimit import SharedLimiter, SignInLimits
@@ -52,6 +53,8 @@ class Site:
         self.env.globals["mailbox"] = settings.mailbox  # the demo links its mailbox page
         self.env.globals["public_url"] = settings.public_url.rstrip("/")  # for canonical links
         self.env.globals["signup_open"] = settings.signup == "open"  # the header's Sign up
+        # Every link of the site, under the path it is served at (PAPERFEED_BASE_URL's).
+        self.env.globals["site_url"] = partial(site_url, settings.root_path)
         self.cache: Lru[PageKey, Cached] = Lru(settings.page_cache_entries)  # 0: none
         window = settings.rate_window_seconds
         # Every limit is counted in the store: N workers (or nodes) do not allow N times as many.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from html import escape
 
 import anyio
 from starlette.applications import Starlette
@@ -87,8 +88,8 @@ class BodyLimit:
     `allow_body`.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app: ASGIApp, max_bytes: int, root: str = "") -> None:
+        self.app, self.max_bytes, self.root = app, max_bytes, root  # root: the site's path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -97,7 +98,7 @@ class BodyLimit:
         limit = _allowance(scope, self.max_bytes)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await too_large(send, limit, _from_a_page(scope))
+            await too_large(send, limit, _from_a_page(scope), self.root)
             return
         seen = 0
 
@@ -147,7 +148,7 @@ def _from_a_page(scope: Scope) -> bool:
     return b"text/html" in accept and not scope["path"].startswith("/api/")
 
 
-def _too_large_page(limit: int) -> bytes:
+def _too_large_page(limit: int, root: str) -> bytes:
     megabytes = f"{limit / 1_000_000:g} MB"
     text = (
         f"<p>What this form sent is larger than {megabytes} ({limit:,} bytes), more than this "
@@ -157,16 +158,18 @@ def _too_large_page(limit: int) -> bytes:
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        '<title>Too large · paperfeed</title><link rel="stylesheet" href="/static/site.css">'
+        f'<title>Too large · paperfeed</title><link rel="stylesheet" href="{root}/static/site.css">'
         '</head><body><main id="main" class="error"><h1>Too large</h1>'
-        f'{text}<p><a href="/">paperfeed</a></p></main></body></html>'
+        f'{text}<p><a href="{root}/">paperfeed</a></p></main></body></html>'
     ).encode()
 
 
-async def too_large(send: Send, limit: int, page: bool = False) -> None:
+async def too_large(send: Send, limit: int, page: bool = False, root: str = "") -> None:
     """Answer 413 Content Too Large without reading the body (a page for a browser's form)."""
     body = (
-        _too_large_page(limit) if page else json.dumps({"detail": _too_large_text(limit)}).encode()
+        _too_large_page(limit, escape(root))
+        if page
+        else json.dumps({"detail": _too_large_text(limit)}).encode()
     )
     kind = b"text/html; charset=utf-8" if page else b"application/json"
     headers = [

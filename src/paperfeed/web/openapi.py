@@ -79,6 +79,9 @@ def document(app: FastAPI) -> dict[str, Any]:
     schemas["Problem"] = PROBLEM
     components["securitySchemes"] = {"bearerAuth": BEARER}
     doc["security"] = [{}, {"bearerAuth": []}]  # optional: a token makes answers personal
+    site = getattr(app.state, "site", None)
+    if site is not None and site.settings.root_path:  # served under a path: calls go there
+        doc["servers"] = [{"url": site.settings.root_path}]
     for path, item in doc.get("paths", {}).items():
         for method, operation in item.items():
             if method in _METHODS:

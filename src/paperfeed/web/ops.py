@@ -279,8 +279,10 @@ Disallow: /demo/
 def robots(request: Request) -> PlainTextResponse:
     """What crawlers may read: the public pages, not searches, personal pages or token links
     (on a private site: nothing)."""
-    private = request.app.state.site.settings.private
-    text = PRIVATE_ROBOTS if private else ROBOTS
+    settings = request.app.state.site.settings
+    text = PRIVATE_ROBOTS if settings.private else ROBOTS
+    if settings.root_path:  # under a path: the lines an operator copies into the host's own file
+        text = text.replace("Disallow: /", f"Disallow: {settings.root_path}/")
     return PlainTextResponse(text, headers={"cache-control": "public, max-age=86400"})
 
 

@@ -35,7 +35,7 @@ from paperfeed.store.listings import (
     paper_flags,
     set_flags,
 )
-from paperfeed.util import utcnow
+from paperfeed.util import site_url, utcnow
 from paperfeed.web import community, discussion, views
 from paperfeed.web.auth import limit, safe_next
 from paperfeed.web.bibtex import entry
@@ -556,7 +556,8 @@ def upvote(
     if user is None:
         signin = "/signin" + query_string(next=target, vote=pid)
         if in_place:
-            return JSONResponse({"detail": "sign in to upvote", "signin": signin}, 401)
+            there = site_url(site.settings.root_path, signin)  # the page's script links to it
+            return JSONResponse({"detail": "sign in to upvote", "signin": there}, 401)
         return RedirectResponse(signin, status_code=303)
     count, state = community.vote(site, user, pid, bool(up))
     if in_place:

@@ -106,6 +106,15 @@ function applyVote(form, data) {
     (data.upvoted ? ", upvoted by you (click to undo)" : "");
 }
 
+// The site's own path of an address under the path the site is served at (<body data-root>,
+// "/papers/" under https://example.org/papers/): "/papers/daily" is "/daily".
+function sitePath(path) {
+  var root = (document.body.getAttribute("data-root") || "/").replace(/\/$/, "");
+  if (!root) return path;
+  if (path === root) return "/";
+  return path.indexOf(root + "/") === 0 ? path.slice(root.length) : path;
+}
+
 function askToSignIn(form, signin) {
   var card = form.closest("article.card");
   var holder = card ? card.querySelector(".card-body") : form.parentNode.parentNode;
@@ -124,7 +133,7 @@ function askToSignIn(form, signin) {
   }
   var links = note.querySelectorAll("a");
   links[0].href = signin;
-  links[1].href = signin.replace(/^\/signin/, "/signup");
+  links[1].href = signin.replace(/\/signin(?=[?#]|$)/, "/signup");
 }
 
 // A form posted by fetch, asking for the JSON answer the server gives scripts.
@@ -339,10 +348,10 @@ document.addEventListener("change", function (event) {
 
 // The main navigation marks the section this page belongs to (for screen readers too).
 document.addEventListener("DOMContentLoaded", function () {
-  var path = window.location.pathname;
+  var path = sitePath(window.location.pathname);
   if (path === "/" && document.querySelector(".cards.foryou")) path = "/for-you";  // home, For you
   document.querySelectorAll("nav[aria-label=Main] a").forEach(function (link) {
-    var href = link.getAttribute("href");
+    var href = sitePath(link.getAttribute("href"));
     var daily = href === "/daily" && (path === "/" || path.indexOf("/papers/date") === 0);
     if (path === href || path.indexOf(href + "/") === 0 || daily) {
       link.setAttribute("aria-current", "page");
