@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from starlette.types import Scope
 
@@ -29,12 +30,20 @@ from paperfeed.store import open_store
 from paperfeed.store.accounts import set_admin, users
 from paperfeed.store.community import add_claim
 from paperfeed.store.digest_tables import outbox
-from paperfeed.store.library import new_feed_token
+from paperfeed.store.library import new_feed_token, user_collections
 from paperfeed.web import feeds
 from paperfeed.web.access import log_target
 from paperfeed.web.auth import sign_up as make_account
 from tests.digest_support import Sink, free_port
-from tests.web_support import bearer, client, csrf_token, sign_up, stored, web_settings
+from tests.web_support import (
+    bearer,
+    client,
+    csrf_token,
+    post_form,
+    sign_up,
+    stored,
+    web_settings,
+)
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -258,3 +267,39 @@ def test_removing_a_follow_with_a_query_and_a_body_says_to_use_one(
         gone = c.request("DELETE", "/api/me/follows", json=follow, headers=auth)
         assert gone.status_code == 200 and gone.json()["removed"] is True
         assert c.get("/api/me/follows", headers=auth).json() == []
+
+
+# --- what an unlisted link shows is kept by its reader only, never by a shared cache ----------
+
+
+def _shared(c: TestClient, engine: Engine, name: str, visibility: str, pid: str) -> str:
+    """A collection of the signed-in reader's holding `pid`, made `visibility`: its share key."""
+    post_form(c, f"/papers/{pid}/save", {"collection": name, "next": "/library"})
+    with engine.connect() as conn:
+        [found] = [col for col in user_collections(conn, 1) if col.name == name]
+    edit = {"name": name, "description": "", "visibility": visibility}
+    assert post_form(c, f"/collections/{found.id}/edit", edit).status_code == 303
+    return str(found.share_key)
+
+
+def test_an_unlisted_collection_is_never_kept_by_a_shared_cache(
+    site: Settings, engine: Engine
+) -> None:
+    [pid, *_] = sorted(stored(engine))
+    with client(site, engine) as owner:
+        sign_up(owner, "collector")
+        unlisted = _shared(owner, engine, "Reading group", "unlisted", pid)
+        public = _shared(owner, engine, "Open list", "public", pid)
+    kinds = ("", "?page=1&order=title", "/feed.atom", "/feed.rss", "/feed.bib", "/feed.ris")
+    with client(site, engine) as stranger:  # anyone given the link, signed out
+        for tail in (*kinds, "/feed.json"):
+            answer = stranger.get(f"/c/{unlisted}{tail}")
+            assert answer.status_code == 200, (tail, answer.text)
+            said = answer.headers.get("cache-control", "")
+            assert "private" in said or "no-store" in said, (tail, said)
+            assert "public" not in said, (tail, said)
+            assert answer.headers["x-robots-tag"] == "noindex, nofollow", tail
+            again = stranger.get(f"/c/{unlisted}{tail}")  # a kept answer says the same
+            assert "public" not in again.headers.get("cache-control", ""), tail
+        # a public collection's feed may still be kept by shared caches
+        assert stranger.get(f"/c/{public}/feed.atom").headers["cache-control"].startswith("public")

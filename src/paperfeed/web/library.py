@@ -852,10 +852,14 @@ NOINDEX = "noindex, nofollow"
 
 def _unlisted(response: Response, visibility: str = "unlisted") -> Response:
     """An unlisted page (a collection shared by link, a private feed): only those given the
-    link should find it, so search engines are asked not to list it. Public pages pass as
+    link should find it, so search engines are asked not to list it, and only its reader's
+    browser may keep it (a shared cache would hand it to whoever asks). Public pages pass as
     they are."""
     if visibility == "unlisted":
         response.headers["X-Robots-Tag"] = NOINDEX
+        said = response.headers.get("cache-control", "")
+        kept = said.replace("public", "private") if "public" in said else said
+        response.headers["Cache-Control"] = kept or "private, no-cache"
     return response
 
 
