@@ -8,6 +8,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
@@ -26,11 +27,11 @@ from paperfeed.digest.render import DigestRenderer, Links, render_digest
 from paperfeed.digest.subscribe import request_subscription
 from paperfeed.digest.subscriber import Preferences, Subscriber
 from paperfeed.settings import Settings
-from paperfeed.store import open_store
+from paperfeed.store import open_store, upsert_papers
 from paperfeed.store.accounts import set_admin, users
 from paperfeed.store.community import add_claim
 from paperfeed.store.digest_tables import outbox
-from paperfeed.store.library import new_feed_token, user_collections
+from paperfeed.store.library import new_feed_token, set_rating, user_collections
 from paperfeed.web import feeds
 from paperfeed.web.access import log_target
 from paperfeed.web.auth import sign_up as make_account
@@ -303,3 +304,31 @@ def test_an_unlisted_collection_is_never_kept_by_a_shared_cache(
             assert "public" not in again.headers.get("cache-control", ""), tail
         # a public collection's feed may still be kept by shared caches
         assert stranger.get(f"/c/{public}/feed.atom").headers["cache-control"].startswith("public")
+
+
+# --- /api/me/ratings comes a page at a time without a limit too -------------------------------
+
+
+def test_ratings_come_fifty_at_a_time_with_a_next_link(site: Settings, engine: Engine) -> None:
+    [model, *_] = stored(engine).values()
+    copies = [replace(model, id=f"2606.{90000 + n}") for n in range(60)]
+    with engine.begin() as conn:
+        upsert_papers(conn, copies)
+    with client(site, engine) as c:
+        auth = bearer(c, "rater", "correct horse battery")
+        with engine.begin() as conn:
+            rater = int(str(conn.scalar(select(users.c.id).where(users.c.username == "rater"))))
+            for paper in copies:
+                set_rating(conn, rater, paper.id, 1)
+        first = c.get("/api/me/ratings", headers=auth)
+        assert first.status_code == 200 and len(first.json()) == 50
+        assert first.headers["x-total-count"] == "60"
+        [link] = re.findall(r'<([^>]+)>; rel="next"', first.headers["link"])
+        rest = c.get(link.removeprefix(site.public_url.rstrip("/")), headers=auth)
+        assert len(rest.json()) == 10 and 'rel="next"' not in rest.headers.get("link", "")
+        seen = {r["paper"]["id"] for r in first.json() + rest.json()}
+        assert seen == {p.id for p in copies}
+        assert len(c.get("/api/me/ratings?limit=1000", headers=auth).json()) == 60
+        schema = c.get("/openapi.json").json()["paths"]["/api/me/ratings"]["get"]
+        [limit] = [q for q in schema["parameters"] if q["name"] == "limit"]
+        assert limit["schema"]["default"] == 50 and "50 when left out" in limit["description"]

@@ -232,10 +232,11 @@ def ratings(
     site: SiteDep,
     user: SignedInDep,
     p: PageIndex = 0,
-    limit: paging.OptionalLimit = None,
+    limit: paging.Limit = paging.DEFAULT_LIMIT,
 ) -> Response:
     """Your ratings, newest first: each paper with 1 (more like this) or -1 (less like this);
-    a page at a time with `limit` (X-Total-Count: how many there are in all)."""
+    a page of `limit` at a time (50 unless asked; the Link header's rel="next" is the next
+    page, X-Total-Count how many there are in all)."""
     with site.engine.connect() as conn:
         rated, headers = paging.in_pages(
             request, site.settings.public_url, lib.list_ratings(conn, user.id), p, limit
