@@ -193,6 +193,10 @@ class KeywordIndex:
         self.path.mkdir(parents=True)
         self._save_state({"schema": SCHEMA_VERSION, "progress": None})
 
+    def missing(self) -> bool:
+        """Whether the index's folder was deleted under this process (it searches the old one)."""
+        return not (self.path / "meta.json").exists()
+
     def _state(self) -> dict[str, object]:
         try:
             return dict(json.loads((self.path / _STATE).read_text()))

@@ -116,6 +116,8 @@ class SearchService:
 
     def _refresh_indexes(self) -> tuple[int, int]:
         try:
+            if self.keyword.missing():
+                self._start_over()
             if not self._store_checked:
                 self._own_store()
             try:
@@ -130,6 +132,15 @@ class SearchService:
             # Searches go on over the indexes as they are; the next refresh writes the rest.
             log.error("the search indexes could not be updated: %s", exc)
             return 0, 0
+
+    def _start_over(self) -> None:
+        """The index folder was deleted while this process ran: build it again from the store."""
+        log.warning(
+            "the search index in %s was deleted: building it again from the store",
+            self.settings.index_dir,
+        )
+        self.keyword.clear()
+        self._vectors, self._store_checked = None, False
 
     def _own_store(self) -> None:
         """Drop indexes the data folder kept from another store (the database URL changed, a
