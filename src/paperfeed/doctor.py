@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import smtplib
 import ssl
 from collections.abc import Callable
@@ -16,9 +17,11 @@ import httpx
 from paperfeed.settings import Settings
 from paperfeed.store import connect
 from paperfeed.store import jobs as jobs_db
+from paperfeed.store.db import DataDirError, unwritable
 from paperfeed.store.health import newest_change, store_problems
 
 INDEX_LAG = timedelta(hours=1)  # a node's search index may trail the store by its refresh
+LOW_SPACE = 100 * 2**20  # with less free, a day's import or the index soon fills the disk
 
 
 @dataclass
@@ -151,7 +154,12 @@ def check_store(settings: Settings, found: Findings) -> None:
     """The store answers and is migrated; this node's search index and embeddings keep up."""
     from paperfeed.search.keyword import saved_watermark
 
-    engine = connect(settings)
+    try:
+        engine = connect(settings)
+    except DataDirError as exc:
+        if str(exc) not in found.problems:  # check_data_dir said it
+            found.problems.append(str(exc))
+        return
     try:
         problems = store_problems(engine)
         found.problems.extend(problems)
@@ -169,11 +177,33 @@ def check_store(settings: Settings, found: Findings) -> None:
         )
     mark = saved_watermark(settings.index_dir / "keyword")
     if newest is not None and mark is None:
-        found.notes.append("no search index on this node yet; the site builds it when it starts")
+        found.notes.append(
+            "no search index on this node: the site builds it when it starts (a running one "
+            "within PAPERFEED_SEARCH_REFRESH_SECONDS), or build it now with `paperfeed reindex` "
+            "(with the site stopped)"
+        )
     elif newest is not None and mark is not None and newest - mark > INDEX_LAG:
         found.problems.append(
             f"this node's search index is {newest - mark} behind the store: start the site "
             "(it catches up) or run `paperfeed reindex`"
+        )
+
+
+def check_data_dir(settings: Settings, found: Findings) -> None:
+    """The data folder can be written and its disk has room."""
+    folder = settings.data_dir
+    if not folder.is_dir():
+        return  # the first command that needs it makes it (check_store says if it cannot)
+    problem = unwritable(folder, settings)
+    if problem:
+        found.problems.append(problem)
+        return
+    free = shutil.disk_usage(folder).free
+    if free < LOW_SPACE:
+        found.problems.append(
+            f"the disk of PAPERFEED_DATA_DIR {folder} has {free / 2**20:.1f} MB free: votes, "
+            "comments, sign-ups and imports fail (the site answers 507) once it is full; "
+            "free some space"
         )
 
 
@@ -183,6 +213,7 @@ CHECKS: list[Callable[[Settings, Findings], None]] = [
     check_base_url,
     check_smtp,
     check_model,
+    check_data_dir,
     check_store,
 ]
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import tempfile
 from contextlib import suppress
 from functools import partial
 from pathlib import Path
@@ -45,12 +47,40 @@ def connect(settings: Settings) -> Engine:
                 f"PAPERFEED_DATA_DIR={settings.data_dir} cannot be the data folder: "
                 f"{exc.strerror or exc} (point it at a folder this user may create and write)"
             ) from exc
-        _private_file(make_url(url).database)
+        database = make_url(url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            problem = unwritable(Path(database).parent, settings)
+            if problem:
+                raise DataDirError(problem)
+        _private_file(database)
         busy = settings.sqlite_busy_seconds
         engine = create_engine(url, connect_args={"timeout": busy}, **pool)
         event.listen(engine, "connect", partial(_sqlite_pragmas, busy_ms=int(busy * 1000)))
         return engine
     return create_engine(url, pool_pre_ping=True, **pool)
+
+
+def unwritable(folder: Path, settings: Settings) -> str | None:
+    """Why paperfeed cannot write in this folder (read-only, not this user's), or None.
+
+    A full disk is not such a problem: reads go on, and writes get a clear error of their own.
+    """
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return None
+    except OSError as exc:
+        if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return None
+        reason, read_only = exc.strerror or str(exc), exc.errno == errno.EROFS
+    name = "PAPERFEED_DATA_DIR" if folder == settings.data_dir else "the folder of the store"
+    if read_only:
+        fix = "remount it read-write, or point PAPERFEED_DATA_DIR at a writable folder"
+    else:
+        fix = "make it writable by the user paperfeed runs as"
+    return (
+        f"{name} {folder} cannot be written ({reason}): paperfeed keeps its store, search "
+        f"index and keys there; {fix}"
+    )
 
 
 def in_memory(engine: Engine) -> bool:
