@@ -115,7 +115,7 @@ def test_enrich_stores_recorded_facts_stars_and_artifacts(site: Settings, engine
         paper = c.get(f"/api/papers/{REPO_PAPER}").json()
         assert paper["githubStars"] == 7122 and paper["githubRepo"] == "PyGithub/PyGithub"
         page = c.get(f"/papers/{REPO_PAPER}").text
-        assert "★ 7122" in page and "1793 forks" in page and "LGPL-3.0" in page
+        assert "★ 7,122" in page and "1,793 forks" in page and "LGPL-3.0" in page
         hostile = c.get(f"/api/papers/{HOSTILE_ID}").json()
         assert (hostile["numModels"], hostile["numDatasets"], hostile["numSpaces"]) == (2, 1, 0)
         page = c.get(f"/papers/{HOSTILE_ID}").text
