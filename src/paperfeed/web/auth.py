@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
 from paperfeed.store.accounts import (
     SessionTerms,
@@ -27,7 +29,8 @@ from paperfeed.store.accounts import (
 )
 from paperfeed.store.invites import invite_usable, use_invite
 from paperfeed.store.jobs import record_action
-from paperfeed.web import community
+from paperfeed.util import is_disk_full
+from paperfeed.web import community, upvoters
 from paperfeed.web.deps import (
     SESSION_COOKIE,
     FormCsrf,
@@ -36,11 +39,13 @@ from paperfeed.web.deps import (
     UserDep,
     client_key,
     html,
+    say_next,
     session_token,
 )
 from paperfeed.web.feeds import resolve_id
 from paperfeed.web.passwords import MAX_PASSWORD, password_problem
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password")  # keeps unknown-user sign-ins as slow as real
@@ -360,14 +365,27 @@ def _count_pending_vote(site: Site, user: User, paper_id: str) -> None:
 
 @router.post("/signout", dependencies=[FormCsrf])
 def signout(request: Request, site: SiteDep) -> Response:
-    """End this session."""
+    """End this session; the cookie goes even when the store cannot be written (a full disk)."""
     token = session_token(request)
-    if token:
-        with site.engine.begin() as conn:
-            delete_session(conn, token)
     response = RedirectResponse("/", status_code=303)
+    try:
+        if token:
+            with site.engine.begin() as conn:
+                delete_session(conn, token)
+    except OperationalError as exc:
+        if not is_disk_full(exc):
+            raise
+        log.error("disk full on sign-out: the session stays in the store until it expires")
+        say_next(response, _NOT_ENDED.format(days=site.settings.session_days))
     response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax")
     return response
+
+
+_NOT_ENDED = (
+    "You are signed out in this browser. The server's disk is full, so the sign-in could not "
+    "be ended on the server: it ends by itself within {days} days, or at once when you change "
+    "your password."
+)
 
 
 @router.get("/account")
@@ -375,4 +393,7 @@ def account_page(request: Request, site: SiteDep, user: UserDep) -> Response:
     """The signed-in user's own page (the name in the header links here)."""
     if user is None:
         return RedirectResponse("/signin?next=/account", status_code=303)
-    return html(site, request, site.render("account_home.html", user=user))
+    with site.engine.connect() as conn:
+        public = upvoters.shows_upvotes(conn, user.id)
+    body = site.render("account_home.html", user=user, public_upvotes=public)
+    return html(site, request, body)
