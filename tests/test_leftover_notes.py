@@ -3,6 +3,7 @@ author lines, claim emails' width, follow removal, unlisted caching, rating page
 
 from __future__ import annotations
 
+import html as html_text
 import logging
 import re
 import xml.etree.ElementTree as ET
@@ -29,7 +30,7 @@ from paperfeed.digest.subscriber import Preferences, Subscriber
 from paperfeed.settings import Settings
 from paperfeed.store import open_store, upsert_papers
 from paperfeed.store.accounts import set_admin, users
-from paperfeed.store.community import add_claim
+from paperfeed.store.community import add_claim, get_comment, thread
 from paperfeed.store.digest_tables import outbox
 from paperfeed.store.library import new_feed_token, set_rating, user_collections
 from paperfeed.web import feeds
@@ -332,3 +333,53 @@ def test_ratings_come_fifty_at_a_time_with_a_next_link(site: Settings, engine: E
         schema = c.get("/openapi.json").json()["paths"]["/api/me/ratings"]["get"]
         [limit] = [q for q in schema["parameters"] if q["name"] == "limit"]
         assert limit["schema"]["default"] == 50 and "50 when left out" in limit["description"]
+
+
+# --- a right-to-left override survives an edit-and-save unchanged ------------------------------
+
+RLO = "\u202e"  # right-to-left override: its text reads backwards until a U+202C closes it
+
+
+def _field(page: str, pattern: str) -> str:
+    """A form field's text as the browser would send it back (entities read)."""
+    found = re.search(pattern, page, re.DOTALL)
+    assert found, pattern
+    return html_text.unescape(found[1])
+
+
+def test_form_round_trips_keep_text_with_a_bidi_override_as_typed(
+    site: Settings, engine: Engine
+) -> None:
+    [pid, *_] = sorted(stored(engine))
+    typed = f"Results {RLO}reversed here"
+    with client(site, engine) as c:
+        sign_up(c, "rtl")
+        assert post_form(c, f"/papers/{pid}/comments", {"body": typed}).status_code == 303
+        with engine.connect() as conn:
+            [comment] = thread(conn, pid)
+        for _ in range(2):  # open the edit box, save without changing anything
+            page = c.get(f"/papers/{pid}").text
+            box = _field(page, r'aria-label="Edit comment">(.*?)</textarea>')
+            assert box == typed
+            assert post_form(c, f"/comments/{comment.id}/edit", {"body": box}).status_code == 303
+        with engine.connect() as conn:
+            saved = get_comment(conn, comment.id)
+        assert saved is not None and saved.body == typed
+        # the page's text still closes the override, so what follows it reads as written
+        shown = c.get(f"/papers/{pid}").text
+        assert "reversed here</p>\n\u202c</div>" in shown
+        assert "· edited" not in shown  # saved unchanged: not marked edited
+        profile = {"bio": f"About {RLO}me", "affiliation": f"Lab {RLO}X", "display_name": ""}
+        assert post_form(c, "/settings/profile", profile).status_code == 303
+        for _ in range(2):
+            form = c.get("/settings/profile").text
+            bio = _field(form, r'<textarea id="bio"[^>]*>(.*?)</textarea>')
+            affiliation = _field(form, r'id="affiliation"[^>]*value="([^"]*)"')
+            assert (bio, affiliation) == (profile["bio"], profile["affiliation"])
+            again = profile | {"bio": bio, "affiliation": affiliation}
+            assert post_form(c, "/settings/profile", again).status_code == 303
+        # a refused display name comes back in its box exactly as typed
+        refused = post_form(c, "/settings/profile", profile | {"display_name": f"Ada {RLO}X"})
+        assert refused.status_code == 400 and "text-direction" in refused.text
+        shown = _field(refused.text, r'id="display_name"[^>]*value="([^"]*)"')
+        assert shown == f"Ada {RLO}X"

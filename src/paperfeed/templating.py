@@ -6,20 +6,42 @@ including the digest's subscription pages, which extend the site's `base.html`.
 
 from __future__ import annotations
 
-from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
+import re
 
-from paperfeed.text import bidi_closed
+from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
+from jinja2.ext import Extension
+from markupsafe import Markup
+
+from paperfeed.text import AsTyped, bidi_closed
 
 TEMPLATE_FOLDERS = (("paperfeed.web", "templates"), ("paperfeed.digest", "templates"))
+# A value put back into a form field: `value="{{ x }}"`, or a textarea's text.
+_FIELD_VALUE = re.compile(r'(\bvalue="|<textarea\b[^>]*>)\{\{(-?)\s*(.+?)\s*(-?)\}\}', re.DOTALL)
+
+
+def as_typed(value: object) -> object:
+    """A string for a form field, left as typed (see `AsTyped`)."""
+    return AsTyped(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+
+
+class FormFieldsAsTyped(Extension):
+    """Marks every form field's value in a template `as_typed`: a page that closed the bidi
+    marks in a field's text would change it at each save (edit, save: one U+202C more)."""
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        return _FIELD_VALUE.sub(r"\1{{\2 (\3)|as_typed \4}}", source)
 
 
 def page_env() -> Environment:
     """A new autoescaping environment that finds templates in every page-template folder."""
     loader = ChoiceLoader([PackageLoader(package, folder) for package, folder in TEMPLATE_FOLDERS])
-    return Environment(
+    env = Environment(
         loader=loader,
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
         finalize=bidi_closed,  # user text never reverses the page after it
+        extensions=[FormFieldsAsTyped],
     )
+    env.filters["as_typed"] = as_typed
+    return env

@@ -83,10 +83,15 @@ _EMBEDS, _PDF = "\u202a\u202b\u202d\u202e", "\u202c"
 _ISOLATES, _PDI = "\u2066\u2067\u2068", "\u2069"
 
 
+class AsTyped(str):
+    """Text given back to a form field (an input's value, a textarea) as it was typed: a field
+    holds its own text, so `bidi_closed` adds no closing marks (which a save would keep)."""
+
+
 def bidi_closed(value: object) -> object:
     """A string with the bidi embeddings, overrides and isolates it opened closed at its end, so
     that a right-to-left override typed into a name cannot reverse the page text after it."""
-    if not isinstance(value, str) or _BIDI.search(value) is None:
+    if not isinstance(value, str) or isinstance(value, AsTyped) or _BIDI.search(value) is None:
         return value
     embeds = isolates = 0
     for mark in _BIDI.findall(value):

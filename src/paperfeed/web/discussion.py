@@ -297,6 +297,8 @@ def revise_comment(
             "this comment was reported and waits for a moderator: it cannot be edited until "
             "then (you can delete it)",
         )
+    if body == comment.body:  # saved as it was: not marked edited
+        return
     named = _named(conn, body, comment)
     edit_comment(conn, comment.id, body, named)
     before = {n.lower() for n in comment.mentions}
