@@ -28,6 +28,7 @@ from paperfeed.models import LOCAL_PREFIX, Paper
 from paperfeed.settings import Settings
 from paperfeed.store import NewerStoreError, connect, get_paper, open_store
 from paperfeed.store.bulk import paper_count
+from paperfeed.store.db import full_disk
 from paperfeed.store.stats import store_stats
 from paperfeed.text import terminal_safe
 from paperfeed.util import BadDate, is_disk_full, iso, parse_day
@@ -371,6 +372,8 @@ def main() -> None:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0:1] or [repr(exc)]
         if is_disk_full(exc):
             _say(err, f"error: the disk is full ({reason[0]}). Free some space and run it again.")
+        elif isinstance(exc, DBAPIError) and (full := _full_disk()):
+            _say(err, f"error: {full}")  # SQLite itself says only 'disk I/O error'
         elif isinstance(exc, DBAPIError | ArgumentError):  # no server, no such database, a bad
             # URL, a file that is no database: the store cannot be used at all
             _say(err, f"error: the store cannot be used: {reason[0]}")
@@ -380,6 +383,13 @@ def main() -> None:
         else:
             raise
         sys.exit(1)
+
+
+def _full_disk() -> str | None:
+    try:
+        return full_disk(_settings())
+    except (ValidationError, OSError):  # no settings to look with: say what the store said
+        return None
 
 
 # Feature command groups register themselves here, one line each.

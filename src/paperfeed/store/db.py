@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import tempfile
 from contextlib import suppress
 from functools import partial
@@ -81,6 +82,34 @@ def unwritable(folder: Path, settings: Settings) -> str | None:
         f"{name} {folder} cannot be written ({reason}): paperfeed keeps its store, search "
         f"index and keys there; {fix}"
     )
+
+
+NEARLY_FULL = 1 << 20  # SQLite's working files (-wal, -shm: 32 KB and more) need this much
+
+
+def full_disk(settings: Settings) -> str | None:
+    """That the disk of a SQLite store's folder is (nearly) full, for a store that cannot be
+    opened; None when it has room or the store is no SQLite file."""
+    folder = _sqlite_folder(settings)
+    if folder is None or not folder.is_dir():
+        return None
+    free = shutil.disk_usage(folder).free
+    if free >= NEARLY_FULL:
+        return None
+    name = "PAPERFEED_DATA_DIR" if folder == settings.data_dir else "the folder of the store"
+    return (
+        f"the disk of {name} {folder} is full ({free // 1024} KB free), so the store cannot "
+        "be opened (SQLite makes its -wal and -shm files beside it): free some space there "
+        "(old backups, logs), then run it again"
+    )
+
+
+def _sqlite_folder(settings: Settings) -> Path | None:
+    url = make_url(settings.sqlalchemy_url)
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    return None if database.startswith("file:") else Path(database).parent
 
 
 def in_memory(engine: Engine) -> bool:
