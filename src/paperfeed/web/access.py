@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from paperfeed.text import mask_addresses
+from paperfeed.web.baseurl import PREFIX_KEY
 
 log = logging.getLogger("paperfeed.access")
 # Signed links carry their authority in ?token=… (invite links in ?invite=…), and private feeds
@@ -23,8 +24,10 @@ _UNSAFE_RE = re.compile(r'[\x00-\x1f\x7f-\x9f"\\]')
 
 
 def log_target(scope: Scope, with_query: bool = True) -> str:
-    """The request's path (and query) as a log line may show it: secrets out, text escaped."""
+    """The path (and query) the client asked for, as a log line may show it: secrets out, text
+    escaped; under a base URL's path, with that path."""
     target = _SECRET_PATH_RE.sub(r"\1[redacted]", scope["path"])
+    target = str(scope.get(PREFIX_KEY, "")) + target
     if with_query:
         query = _TOKEN_RE.sub(r"\1\2[redacted]", scope.get("query_string", b"").decode("latin-1"))
         target += f"?{mask_addresses(query)}" if query else ""  # ?email=… is a reader's address

@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Health checks and Prometheus ask a node by its own address, not the public one.
 OPS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+# The base URL's path that `PrefixMount` took off a request's path (in the request's scope).
+PREFIX_KEY = "paperfeed.prefix"
 
 
 def address(url: str) -> tuple[str, int | None]:
@@ -112,6 +114,7 @@ class PrefixMount:
 
     def _inside(self, scope: Scope, path: str) -> Scope:
         inner = dict(scope, path=path)
+        inner[PREFIX_KEY] = self.root  # the access log shows the path the client asked for
         raw = scope.get("raw_path")
         if isinstance(raw, bytes):
             inner["raw_path"] = (
