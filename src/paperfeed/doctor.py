@@ -175,6 +175,8 @@ def check_store(settings: Settings, found: Findings) -> None:
             f"{behind:,} papers are not embedded yet: run `paperfeed embed` (the pipeline's "
             "embed job does it nightly)"
         )
+    if newest is not None and _index_rebuilt(settings, found):
+        return
     mark = saved_watermark(settings.index_dir / "keyword")
     if newest is not None and mark is None:
         found.notes.append(
@@ -187,6 +189,27 @@ def check_store(settings: Settings, found: Findings) -> None:
             f"this node's search index is {newest - mark} behind the store: start the site "
             "(it catches up) or run `paperfeed reindex`"
         )
+
+
+def _index_rebuilt(settings: Settings, found: Findings) -> bool:
+    """Note a search index being built from scratch (and how far it got), or one of an older
+    version that the site's next start builds again; True when either was said."""
+    from paperfeed.search.keyword import SCHEMA_VERSION, saved_state
+
+    schema, build = saved_state(settings.index_dir / "keyword")
+    if build is not None:
+        found.notes.append(
+            f"this node's search index is being built from the store: {build} so far; "
+            "searches answer 'being rebuilt' until it is done (a stopped or killed build goes "
+            "on from there at the next start)"
+        )
+    elif schema is not None and schema != SCHEMA_VERSION:
+        found.notes.append(
+            f"this node's search index is of an older version ({schema}, now {SCHEMA_VERSION}): "
+            "the site builds it again from the store when it starts (or `paperfeed reindex`, "
+            "with the site stopped); see the CHANGELOG for how long that takes"
+        )
+    return build is not None or (schema is not None and schema != SCHEMA_VERSION)
 
 
 def check_data_dir(settings: Settings, found: Findings) -> None:

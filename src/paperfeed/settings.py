@@ -97,6 +97,13 @@ class Settings(BaseSettings):
         description="Search indexes pick up store changes this often, in the background (0: "
         "before every search).",
     )
+    search_wait_for_build: int = Field(
+        default=20_000,
+        ge=0,
+        description="A search index built from scratch (an upgrade, a new node) over more papers "
+        "than this is built in the background: searches answer 'being rebuilt' (503 with "
+        "Retry-After) until it is done; over fewer, the first search waits for it.",
+    )
     search_embed_timeout: float = Field(
         default=2.0, gt=0, description="Seconds a query embedding may take before keyword fallback."
     )

@@ -12,12 +12,13 @@ beside the index.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import re
 import shutil
 import threading
-from collections.abc import Iterable, Sequence
-from contextlib import suppress
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -27,7 +28,7 @@ from tantivy import FieldType, Filter, Occur, Query, TextAnalyzerBuilder, Tokeni
 
 from paperfeed.models import normalise_title
 from paperfeed.search.ids import id_key, key_id
-from paperfeed.search.progress import Progress
+from paperfeed.search.progress import Build, Progress
 from paperfeed.search.query import ParsedQuery, code_words, words_of
 from paperfeed.store.search_store import IndexRow
 from paperfeed.text import CJK_LETTERS, spelled_in, spelled_out, spelled_out_words
@@ -47,6 +48,9 @@ _ONE_CJK = re.compile(f"[{CJK_LETTERS}]")  # a query word of one Chinese or Japa
 _REMEMBERED = 2000  # stored documents of recent hits kept for showing them
 # tantivy reports a failed write without its OS error; with less than this free, it was space.
 _LOW_SPACE = 64 * 1024 * 1024
+# A long build commits (and saves how far it got) after this many papers: killed, it loses at
+# most these, and the next start goes on from there.
+COMMIT_EVERY = 50_000
 
 
 class IndexBusy(RuntimeError):
@@ -159,6 +163,32 @@ def saved_watermark(path: Path) -> datetime | None:
     return datetime.fromisoformat(str(value)) if value else None
 
 
+def saved_state(path: Path) -> tuple[int | None, Build | None]:
+    """The schema version of the index saved in `path` and the build under way there, if any
+    (read without opening it: `paperfeed doctor`, the admin console)."""
+    try:
+        state = json.loads((path / _STATE).read_text())
+    except (OSError, ValueError):
+        return None, None
+    if not isinstance(state, dict):
+        return None, None
+    schema = state.get("schema")
+    return (schema if isinstance(schema, int) else None), Build.from_json(state.get("build"))
+
+
+@contextmanager
+def _folder_lock(path: Path) -> Iterator[None]:
+    """Held while a process checks the index's version and wipes an old one: several workers
+    starting at once wiped the folder under the one that had begun building it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.parent / f".{path.name}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 class KeywordIndex:
     """A tantivy index in one directory, safe to search from many threads."""
 
@@ -173,9 +203,10 @@ class KeywordIndex:
         self._open()
 
     def _open(self) -> None:
-        self.path.mkdir(parents=True, exist_ok=True)
-        if self._state().get("schema") != SCHEMA_VERSION:
-            self._wipe()
+        with _folder_lock(self.path):
+            self.path.mkdir(parents=True, exist_ok=True)
+            if self._state().get("schema") != SCHEMA_VERSION:
+                self._wipe()
         self.schema = _schema()
         try:
             self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
@@ -214,6 +245,28 @@ class KeywordIndex:
         return Progress.from_json(self._state().get("progress"))
 
     @property
+    def build(self) -> Build | None:
+        """The build from scratch under way in this folder (by any process), if any."""
+        return Build.from_json(self._state().get("build"))
+
+    def begin_build(self, total: int) -> Build:
+        """Note that the index is being built from scratch over `total` papers: searches say
+        so (and how far it got) instead of answering from a part of the papers."""
+        with self._write_lock:
+            state = self._state()
+            build = Build.from_json(state.get("build")) or Build(total)
+            self._save_state(state | {"build": build.to_json()})
+        return build
+
+    def end_build(self) -> None:
+        """The build read the store to its end: searches answer from the index again."""
+        with self._write_lock:
+            state = self._state()
+            if "build" in state:
+                del state["build"]
+                self._save_state(state)
+
+    @property
     def num_docs(self) -> int:
         """How many papers the index holds."""
         return int(self.index.searcher().num_docs)
@@ -229,12 +282,14 @@ class KeywordIndex:
         batches: Iterable[list[IndexRow]],
         now: datetime | None = None,
         heap: int = 200_000_000,
+        commit_every: int = COMMIT_EVERY,
     ) -> int:
         """Write rows read from the store after `progress.cursor`, skipping those already applied
-        (hidden papers are removed); returns how many papers were (re)indexed."""
+        (hidden papers are removed); returns how many papers were (re)indexed. What is written
+        is committed, with how far it got, every `commit_every` papers and at the end."""
         with self._write_lock:
             progress, changed = self.progress, False
-            writer, written = None, 0
+            writer, written, pending = None, 0, 0
             try:
                 for batch in batches:
                     keys = [(row.id, row.changed_at) for row in batch]
@@ -242,8 +297,11 @@ class KeywordIndex:
                     if fresh:
                         writer = writer or self._writer(heap)  # opened only when there is work
                         self._write(writer, fresh)
-                        written += len(fresh)
+                        written, pending = written + len(fresh), pending + len(fresh)
                     changed |= progress.advance(keys, now or utcnow())
+                    if writer is not None and pending >= commit_every:
+                        self._commit(writer, progress, pending)
+                        pending, changed = 0, False
                 if writer is not None:
                     writer.commit()
                     writer.wait_merging_threads()
@@ -253,12 +311,24 @@ class KeywordIndex:
                 self._raise_if_full(exc)
                 raise
             if writer is not None or changed:
-                newest = progress.newest.isoformat() if progress.newest else None
-                state = {"schema": SCHEMA_VERSION, "progress": progress.to_json()}
-                self._save_state(state | {"watermark": newest})  # read by `paperfeed doctor`
+                self._save_progress(progress, pending)
         if writer is not None:
             self.reload()
         return written
+
+    def _commit(self, writer: tantivy.IndexWriter, progress: Progress, written: int) -> None:
+        """Commit a long apply's papers so far, and how far it got (a kill loses no more)."""
+        writer.commit()
+        self._save_progress(progress, written)
+
+    def _save_progress(self, progress: Progress, written: int) -> None:
+        state = self._state()
+        newest = progress.newest.isoformat() if progress.newest else None
+        saved: dict[str, object] = {"schema": SCHEMA_VERSION, "progress": progress.to_json()}
+        build = Build.from_json(state.get("build"))
+        if build is not None:  # begun by this process or another: it goes on
+            saved["build"] = Build(build.total, build.done + written).to_json()
+        self._save_state(saved | {"watermark": newest})  # read by `paperfeed doctor`
 
     def _raise_if_full(self, exc: Exception) -> None:
         # The progress file was not saved: a later apply writes the same rows again.

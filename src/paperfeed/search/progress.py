@@ -69,3 +69,34 @@ class Progress:
         except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             return cls()
         return cls(cursor, recent)
+
+
+@dataclass(frozen=True)
+class Build:
+    """An index being built from scratch: the store's papers when it began, and how many
+    are indexed so far (kept in the index's state file, read by every process and `doctor`)."""
+
+    total: int
+    done: int = 0
+
+    @property
+    def percent(self) -> int:
+        """How far it got, 0-99 (100 only once it is done and no longer a build)."""
+        return min(99, self.done * 100 // self.total) if self.total else 0
+
+    def __str__(self) -> str:
+        return f"{self.done:,} of {self.total:,} papers ({self.percent}%)"
+
+    def to_json(self) -> dict[str, int]:
+        """A JSON-able form."""
+        return {"total": self.total, "done": self.done}
+
+    @classmethod
+    def from_json(cls, data: object) -> Build | None:
+        """Read `to_json`'s form back (None: no build under way)."""
+        if not isinstance(data, dict):
+            return None
+        try:
+            return cls(int(data["total"]), int(data.get("done", 0)))
+        except (KeyError, TypeError, ValueError):
+            return None

@@ -22,6 +22,7 @@ from paperfeed.search import fusion
 from paperfeed.search.backfill import contract_of
 from paperfeed.search.embed import Calibration, Embedder, EmbedderUnavailable, get_embedder
 from paperfeed.search.keyword import HYBRID, Filters, IndexBusy, KeywordIndex
+from paperfeed.search.progress import Build
 from paperfeed.search.query import (
     ParsedQuery,
     paper_id_in,
@@ -67,6 +68,18 @@ VECTORS_ADDED_AT_ONCE = 1000  # a stopping server waits for one such add at most
 
 class BadSearch(ValueError):
     """A search request with an invalid option (not the query text: any text is fine)."""
+
+
+class SearchRebuilding(RuntimeError):
+    """The keyword index is being built from scratch (an upgrade, a new node): a search now
+    would answer from a part of the papers, as if the rest did not match."""
+
+    def __init__(self, build: Build) -> None:
+        super().__init__(
+            f"The search index is being built from the store: {build} so far. Search works "
+            "again when it is done; try again in a few minutes."
+        )
+        self.build = build
 
 
 class SearchService:
@@ -184,7 +197,7 @@ class SearchService:
         if not self._due():
             return
         first = self._last_refresh == -math.inf and not self._refreshing.is_set()
-        if self.settings.search_refresh_seconds == 0 or first:
+        if (self.settings.search_refresh_seconds == 0 or first) and not self._long_build():
             with self._lock:
                 if self._due():  # another thread may have refreshed while this one waited
                     self.refresh()
@@ -212,10 +225,35 @@ class SearchService:
         return time.monotonic() - self._last_refresh >= self.settings.search_refresh_seconds
 
     def _refresh_keyword(self) -> int:
+        self._long_build()
         with self.engine.connect() as conn:
             progress = self.keyword.progress
             rows = db.changed_papers(conn, progress.cursor, applied=progress.recent)
-            return self.keyword.apply(self._until_closed(rows), utcnow())
+            written = self.keyword.apply(self._until_closed(rows), utcnow())
+        if not self._closing.is_set():  # read to the end (another process busy: IndexBusy)
+            self.keyword.end_build()
+        return written
+
+    def _long_build(self) -> bool:
+        """Whether the keyword index is being built from scratch (after an upgrade, on a new
+        node) over more papers than a search waits for; such a build is noted in the index's
+        state, and searches say so until it is done instead of answering from part of it."""
+        if self.keyword.build is not None:
+            return True
+        progress = self.keyword.progress
+        if progress.cursor is not None or progress.recent:
+            return False
+        with self.engine.connect() as conn:
+            total = db.count_papers(conn)
+        if total <= self.settings.search_wait_for_build:
+            return False
+        self.keyword.begin_build(total)
+        return True
+
+    def _check_built(self) -> None:
+        build = self.keyword.build
+        if build is not None:
+            raise SearchRebuilding(build)
 
     def _refresh_vectors(self) -> int:
         contract = self._contract()
@@ -359,6 +397,7 @@ class SearchService:
         _check(mode, limit, offset, sort)
         hide = hide if offset + limit <= SCAN_MOST else None
         self._maybe_refresh()
+        self._check_built()
         parsed = self._spelled_apart(parse_query(query))
         filters = Filters(since, until, category or parsed.category, author or None)
         depth = offset + limit if hide is None else min(2 * (offset + limit), SCAN_MOST)
@@ -403,6 +442,7 @@ class SearchService:
         or a spelling suggestion (a digest's saved searches need only the ids)."""
         _check(mode, limit, 0, "relevance")
         self._maybe_refresh()
+        self._check_built()
         parsed = self._spelled_apart(parse_query(query))
         filters = Filters(since, until, parsed.category)
         ordered = self._ordered(query, parsed, filters, mode, limit, "relevance")[0]

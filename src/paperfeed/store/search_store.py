@@ -222,6 +222,11 @@ def _normalisation(spec: dict[str, object]) -> str:
     return "l2" if spec.get("normalised") else "none"
 
 
+def count_papers(conn: Connection) -> int:
+    """How many papers the store holds (what a search index built from scratch reads)."""
+    return int(conn.execute(select(func.count()).select_from(papers)).scalar_one())
+
+
 def count_vectors(conn: Connection, contract_id: str) -> int:
     """How many papers have a vector under this contract."""
     query = select(func.count()).where(paper_vectors.c.contract_id == contract_id)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from math import ceil
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from paperfeed.pipeline import Context, find_job, registry, run_job
 from paperfeed.pipeline.plan import describe, in_words, plans
+from paperfeed.settings import Settings
 from paperfeed.store import jobs as db
 from paperfeed.store.accounts import (
     DELETED_NAME,
@@ -32,6 +33,9 @@ from paperfeed.store.invites import recent_invites
 from paperfeed.util import utcnow
 from paperfeed.web.confirm import Confirmed, ask
 from paperfeed.web.deps import AdminDep, FormCsrf, RowId, Site, SiteDep, html
+
+if TYPE_CHECKING:  # the search stack loads on first use
+    from paperfeed.search.progress import Build
 
 log = logging.getLogger(__name__)
 
@@ -145,9 +149,17 @@ def console(
             "invite_days": settings.invite_days,
         }
     context["users"], context["actions"] = _linked(people, logged)
+    context["index_build"] = _index_build(settings)
     notice = done[:200]
     body = site.render("admin.html", user=admin, notice=notice, **context)
     return html(site, request, body)
+
+
+def _index_build(settings: Settings) -> Build | None:
+    """This node's search index build from scratch under way (how far it got), if any."""
+    from paperfeed.search.keyword import saved_state  # the search stack loads on first use
+
+    return saved_state(settings.index_dir / "keyword")[1]
 
 
 def _log(site: Site, who: str, action: str, target: str) -> None:

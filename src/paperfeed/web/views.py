@@ -416,6 +416,9 @@ class SearchOutcome:
     suggestion: str | None = None  # the query with likely typos corrected
 
 
+REBUILD_RETRY = "120"  # seconds: a search index build takes minutes, not seconds
+
+
 def search(
     service: SearchService,
     engine: Engine,
@@ -427,12 +430,14 @@ def search(
 ) -> SearchOutcome:
     """Run a search and turn its hits into cards with highlighted snippets (`hide`: papers
     the reader's mutes leave out, before paging)."""
-    from paperfeed.search import BadSearch  # the search stack loads on first use
+    from paperfeed.search import BadSearch, SearchRebuilding  # loads on first use
 
     try:
         result = _run_search(service, params, page, per_page, hide)
     except BadSearch as exc:
         raise HTTPException(400, str(exc)) from exc
+    except SearchRebuilding as exc:  # not "nothing found" from a part of the papers
+        raise HTTPException(503, str(exc), headers={"Retry-After": REBUILD_RETRY}) from exc
     if page > 1 and not result.hits:
         raise PageOutOfRange(f"page {page} is past the end of the results")
     hits = {h.id: h for h in result.hits}
