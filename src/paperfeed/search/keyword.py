@@ -29,7 +29,7 @@ from tantivy import FieldType, Filter, Occur, Query, TextAnalyzerBuilder, Tokeni
 from paperfeed.models import normalise_title
 from paperfeed.search.ids import id_key, key_id
 from paperfeed.search.progress import Build, Progress
-from paperfeed.search.query import ParsedQuery, code_words, words_of
+from paperfeed.search.query import ParsedQuery, code_words, name_words, words_of
 from paperfeed.store.search_store import IndexRow
 from paperfeed.text import CJK_LETTERS, spelled_in, spelled_out, spelled_out_words
 from paperfeed.util import DiskFull, utcnow
@@ -40,11 +40,14 @@ from paperfeed.util import DiskFull, utcnow
 # "İsmail Işık"); 7: names searched in `author_words`, read the same way (the author filter
 # "Ismail Isik" finds "İsmail Işık"), `authors` only stored; Chinese and Japanese runs indexed
 # as pairs of characters (`query.code_words`); 8: words with umlauts (and ø, å) indexed once more
-# as German spells them out, "Schrödinger" as "Schroedinger" too (`text.spelled_out`)
-SCHEMA_VERSION = 8
+# as German spells them out, "Schrödinger" as "Schroedinger" too (`text.spelled_out`); 9: the
+# parts of a Chinese or Japanese name written together, "山田 太郎" as "山田太郎"
+# (`query.name_words`)
+SCHEMA_VERSION = 9
 _STATE = "paperfeed-state.json"
 _TEXT_FIELDS = ("title", "text")
 _ONE_CJK = re.compile(f"[{CJK_LETTERS}]")  # a query word of one Chinese or Japanese character
+_CJK_WORD = re.compile(f"[{CJK_LETTERS}]+")
 _REMEMBERED = 2000  # stored documents of recent hits kept for showing them
 # tantivy reports a failed write without its OS error; with less than this free, it was space.
 _LOW_SPACE = 64 * 1024 * 1024
@@ -355,8 +358,8 @@ class KeywordIndex:
         doc.add_text("text", code_words(row.abstract))
         for name in row.authors:
             doc.add_text("authors", name)
-            doc.add_text("author_words", code_words(name))
-            doc.add_text("text", code_words(name))
+            doc.add_text("author_words", name_words(name))
+            doc.add_text("text", name_words(name))
         self._add_spelled_out(doc, row)
         for category in row.categories:
             doc.add_text("category", category)
@@ -632,7 +635,7 @@ class KeywordIndex:
     def _full_name(self, words: Sequence[str]) -> list[Query]:
         # A query that is someone's name ("Carlos Guestrin") puts their papers first, above
         # papers that only share one of the words ("Monte Carlo").
-        spellings = _spellings(words, self.names)
+        spellings = _spellings(_as_name(words), self.names)
         if not 2 <= len(spellings[0]) <= 4:
             return []
         name = [Query.phrase_query(self.schema, "author_words", list(t)) for t in spellings]
@@ -712,7 +715,7 @@ class KeywordIndex:
         return out
 
     def _author(self, name: str) -> Query:
-        spellings = _spellings(words_of(_given_name_first(name)), self.names)
+        spellings = _spellings(words_of(name_words(_given_name_first(name))), self.names)
         if not spellings[0]:
             return Query.empty_query()
         return _best([self._one_name(list(tokens)) for tokens in spellings])
@@ -726,6 +729,14 @@ class KeywordIndex:
             ]
             return Query.regex_phrase_query(self.schema, "author_words", patterns)
         return Query.phrase_query(self.schema, "author_words", list(tokens))
+
+
+def _as_name(words: Sequence[str]) -> Sequence[str]:
+    """Words that are the parts of a Chinese or Japanese name ("山田 太郎") as the index holds
+    the name: written together, as its pairs of characters."""
+    if len(words) > 1 and all(_CJK_WORD.fullmatch(w) for w in words):
+        return words_of("".join(words))
+    return words
 
 
 def _given_name_first(name: str) -> str:

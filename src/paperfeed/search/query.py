@@ -105,6 +105,19 @@ def code_words(text: str) -> str:
     return CODE_RE.sub(lambda m: f" {CODE_WORDS[m[0].lower()]} ", text)
 
 
+# Chinese and Japanese names are written with a space between family and given name or without
+# one ("山田 太郎", "山田太郎"): a name is indexed and looked up written together, so both match.
+_CJK_GAP_RE = re.compile(f"(?<=[{CJK_LETTERS}])\\s+(?=[{CJK_LETTERS}])")
+
+
+def name_words(name: str) -> str:
+    """An author's name as the index holds it: `code_words`, with the parts of a Chinese or
+    Japanese name written together."""
+    if not name.isascii():
+        name = _CJK_GAP_RE.sub("", name)
+    return code_words(name)
+
+
 def words_of(text: str) -> list[str]:
     """Lower-case alphanumeric words, the way the index splits text ("C++" is "cplusplus")."""
     return [w.lower() for w in _WORD_RE.findall(code_words(text))]
