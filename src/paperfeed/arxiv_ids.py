@@ -19,6 +19,9 @@ _URL_RE = re.compile(
 )
 
 
+_VERSION_DIGITS = 6  # a version of more digits is refused (no paper has a million)
+
+
 class BadArxivId(ValueError):
     """The text is not an arXiv id or an arXiv URL."""
 
@@ -32,10 +35,13 @@ def parse_arxiv_id(text: str) -> tuple[str, int | None]:
     match = _ID_RE.match(raw) or _URL_RE.match(raw)
     if not match:
         raise BadArxivId(f"not an arXiv id or URL: {text!r}")
-    version = match.group("v")
-    if version is not None and int(version) < 1:  # v0 names no version arXiv ever had
+    digits = (match.group("v") or "").lstrip("0")
+    if len(digits) > _VERSION_DIGITS:  # int() of 4,300 digits or more raises ValueError
+        shown = text if len(text) <= 80 else text[:80] + "…"
+        raise BadArxivId(f"not an arXiv id or URL: {shown!r} (no paper has that version)")
+    if match.group("v") is not None and not digits:  # v0 names no version arXiv ever had
         raise BadArxivId(f"not an arXiv id or URL: {text!r} (arXiv versions start at v1)")
-    return match.group("id"), int(version) if version else None
+    return match.group("id"), int(digits) if digits else None
 
 
 def looks_like_arxiv_id(text: str) -> bool:
