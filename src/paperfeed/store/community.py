@@ -25,6 +25,7 @@ from sqlalchemy import (
     and_,
     delete,
     exists,
+    false,
     func,
     or_,
     select,
@@ -92,6 +93,8 @@ profiles = Table(
     Column("notify_email", Boolean, nullable=False, default=True, server_default=true()),
     # a real name shown beside the handle ("" for none); the handle stays the identity
     Column("display_name", String(80), nullable=False, default="", server_default=""),
+    # named among a paper's upvoters, their upvotes on their profile (opt-in: off by default)
+    Column("public_upvotes", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 author_claims = Table(
@@ -213,6 +216,7 @@ class Profile:
     notify_replies: bool
     notify_email: bool = True
     display_name: str = ""  # shown beside the handle; "" for none
+    public_upvotes: bool = False  # named among upvoters, upvotes listed on the profile
 
 
 class CommentError(ValueError):
@@ -556,7 +560,14 @@ def get_profile(conn: Connection, user_id: int) -> Profile:
         return Profile("", "", (), True, True)
     links = tuple(line for line in row.links.splitlines() if line.strip())
     notify = (bool(row.notify_replies), bool(row.notify_email))
-    return Profile(row.bio, row.affiliation, links, *notify, display_name=row.display_name)
+    return Profile(
+        row.bio,
+        row.affiliation,
+        links,
+        *notify,
+        display_name=row.display_name,
+        public_upvotes=bool(row.public_upvotes),
+    )
 
 
 def save_profile(conn: Connection, user_id: int, **values: object) -> None:
@@ -570,6 +581,7 @@ def save_profile(conn: Connection, user_id: int, **values: object) -> None:
             "notify_replies": True,
             "notify_email": True,
             "display_name": "",
+            "public_upvotes": False,
         }
         conn.execute(profiles.insert().values(user_id=user_id, **(base | values)))
     else:

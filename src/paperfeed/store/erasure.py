@@ -117,6 +117,7 @@ def _account(conn: Connection, row: Any) -> dict[str, Any]:
             "replies": bool(profile.get("notify_replies", True)),
             "by_email": bool(profile.get("notify_email", True)),
         },
+        "upvotes_public": bool(profile.get("public_upvotes", False)),
     }
 
 

@@ -42,6 +42,7 @@ from paperfeed.web.periods import (
     check_period_params,
     period_from_query,
 )
+from paperfeed.web.upvoters import upvoters, upvoters_json
 from paperfeed.web.views import MAX_PAGE, Card
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -103,6 +104,11 @@ class PaperOut(BaseModel):
     numSpaces: int = 0
     withdrawn: bool
     submittedOnDailyBy: UserOut | None
+    upvotedBy: list[UserOut] | None = Field(
+        None,
+        description="GET /api/papers/{id} only: the newest upvoters who chose to show their "
+        "upvotes (at most 3); the rest of `upvotes` are counted, never named",
+    )
 
 
 class ItemOut(BaseModel):
@@ -585,7 +591,13 @@ def paper(request: Request, site: SiteDep, paper_id: str) -> Response:
     if paper_id.endswith("/upvote"):  # this path takes any id, an upvote's address too
         raise HTTPException(405)  # the handler names the methods the address takes
     card = _one(site, paper_id)
-    return _cached(request, site, lambda: paper_json(card))
+
+    def build() -> object:
+        with site.engine.connect() as conn:
+            shown = upvoters(conn, card.paper.id, card.upvotes)
+        return paper_json(card) | {"upvotedBy": upvoters_json(shown)}
+
+    return _cached(request, site, build)
 
 
 @router.post(

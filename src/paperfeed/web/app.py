@@ -137,6 +137,7 @@ def _add_routes(app: FastAPI) -> None:
         markdown,
         moderation,
         pages,
+        upvoters,
     )
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -152,6 +153,7 @@ def _add_routes(app: FastAPI) -> None:
     app.include_router(moderation.router)
     app.include_router(leaving.router)
     app.include_router(leaving.api)
+    app.include_router(upvoters.router)
     library.install(app)  # personal pages and /api/me; before pages' /papers/{id} catch-all
     app.include_router(pages.router)
 

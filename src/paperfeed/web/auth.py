@@ -30,7 +30,7 @@ from paperfeed.store.accounts import (
 from paperfeed.store.invites import invite_usable, use_invite
 from paperfeed.store.jobs import record_action
 from paperfeed.util import is_disk_full
-from paperfeed.web import community
+from paperfeed.web import community, upvoters
 from paperfeed.web.deps import (
     SESSION_COOKIE,
     FormCsrf,
@@ -393,4 +393,7 @@ def account_page(request: Request, site: SiteDep, user: UserDep) -> Response:
     """The signed-in user's own page (the name in the header links here)."""
     if user is None:
         return RedirectResponse("/signin?next=/account", status_code=303)
-    return html(site, request, site.render("account_home.html", user=user))
+    with site.engine.connect() as conn:
+        public = upvoters.shows_upvotes(conn, user.id)
+    body = site.render("account_home.html", user=user, public_upvotes=public)
+    return html(site, request, body)

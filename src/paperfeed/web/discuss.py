@@ -54,6 +54,7 @@ from paperfeed.store.digests import paper_titles, user_subscription
 from paperfeed.store.jobs import record_action
 from paperfeed.store.library import has_feed_token, public_collections, revoke_feed_tokens
 from paperfeed.store.listings import paper_flags
+from paperfeed.store.upvoters import upvoted_publicly
 from paperfeed.text import xml_safe
 from paperfeed.web import api_links, discussion, paging
 from paperfeed.web.auth import (
@@ -489,7 +490,9 @@ def profile_page(request: Request, site: SiteDep, user: UserDep, name: str) -> R
         shown = ("approved", "pending") if own else ("approved",)
         claims = [] if hide else [c for c in claims_by_user(conn, uid) if c.status in shown]
         said = user_comments(conn, uid, 30, moderator=moderator)
-        titles = _titles(conn, {c.paper_id for c in said} | {c.paper_id for c in claims})
+        upvoted = [] if suspended else upvoted_publicly(conn, uid)  # [] unless they opted in
+        named = {c.paper_id for c in said} | {c.paper_id for c in claims} | set(upvoted)
+        titles = _titles(conn, named)
         subs = _submitted(conn, uid)
         shared = [] if suspended else public_collections(conn, uid, PROFILE_COLLECTIONS)
     body = site.render(
@@ -504,6 +507,7 @@ def profile_page(request: Request, site: SiteDep, user: UserDep, name: str) -> R
         authored={c.paper_id for c in claims if c.status == "approved"},
         titles=titles,
         submissions=subs,
+        upvoted=upvoted,
         is_admin=is_admin,
         suspended=suspended,
     )

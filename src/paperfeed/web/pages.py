@@ -56,6 +56,7 @@ from paperfeed.web.feeds import resolve_id
 from paperfeed.web.me_api import interest_key
 from paperfeed.web.periods import Period, day_period, month_period, parse_period, week_period
 from paperfeed.web.render import category_url, query_string
+from paperfeed.web.upvoters import upvoters
 from paperfeed.web.views import MAX_PAGE
 
 router = APIRouter(include_in_schema=False)
@@ -606,6 +607,7 @@ def paper_page(
         with site.engine.connect() as conn:
             found = views.cards(conn, [pid], user)
             held = public_collections(conn, None, PAPER_COLLECTIONS, holding=pid)
+            voters = upvoters(conn, pid, found[0].upvotes) if found else None
         if found and found[0].flags.hidden and not (user and user.is_admin):
             raise HTTPException(404, f"paper {pid} is not shown here (a moderator took it down)")
         if not found:
@@ -622,6 +624,7 @@ def paper_page(
             "similar": similar,
             "similar_available": available,
             "in_public": held,
+            "upvoters": voters,
             "volatile": not available,
             "reported": reported,  # the comment this reader just reported, to say it was sent
         }
