@@ -8,14 +8,19 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from alembic import command
+from alembic.config import Config
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, inspect
 
 from paperfeed.settings import Settings
+from paperfeed.store import migrate, upsert_papers
 from paperfeed.store.accounts import create_user, set_suspended, set_vote
-from paperfeed.store.community import save_profile
+from paperfeed.store.community import get_profile, save_profile
+from paperfeed.store.db import _MIGRATIONS as MIGRATIONS
 from paperfeed.store.erasure import delete_account
-from tests.web_support import DAYS, client, on_day, post_form, sign_up
+from paperfeed.store.upvoters import public_upvoters
+from tests.web_support import DAYS, HOSTILE, HOSTILE_ID, client, on_day, post_form, sign_up
 
 _LINE = re.compile(r'<p class="upvoters[^"]*" id="upvoters">(.*?)</p>', re.S)
 
@@ -34,7 +39,7 @@ def _line(page: str) -> str:
 
 def _reader(engine: Engine, name: str, public: bool) -> int:
     with engine.begin() as conn:
-        uid = create_user(conn, name, "!").id
+        uid = int(create_user(conn, name, "!").id)
         if public:
             save_profile(conn, uid, public_upvotes=True)
     return uid
@@ -191,3 +196,25 @@ def test_a_paper_page_reads_upvoters_in_one_query_however_many(
         many, page, profile = _read_both(c, engine, pid)
         assert len(_named(page)) == 3 and all(p in profile for p in more)
     assert few == many
+
+
+def test_profiles_and_votes_made_before_the_choice_stay_unnamed(engine: Engine) -> None:
+    """Migration 0025 on a store that already holds profiles and votes: every one stays off."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        upsert_papers(conn, [HOSTILE])
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0024")
+    assert "public_upvotes" not in {c["name"] for c in inspect(engine).get_columns("profiles")}
+    with engine.begin() as conn:
+        uid = create_user(conn, "ann", "!").id
+        conn.exec_driver_sql(
+            "INSERT INTO profiles (user_id, bio, affiliation, links, notify_replies, "
+            f"notify_email, display_name) VALUES ({uid}, 'hi', '', '', true, true, 'Ann')"
+        )
+        assert set_vote(conn, uid, HOSTILE_ID, True)
+    migrate(engine)
+    with engine.connect() as conn:
+        assert get_profile(conn, uid).bio == "hi" and not get_profile(conn, uid).public_upvotes
+        assert public_upvoters(conn, HOSTILE_ID) == []
