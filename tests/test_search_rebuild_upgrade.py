@@ -9,15 +9,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
+from typer.testing import CliRunner
 
+from paperfeed.cli import app
 from paperfeed.doctor import diagnose
 from paperfeed.models import Paper
 from paperfeed.search import SearchService
 from paperfeed.search.keyword import SCHEMA_VERSION, KeywordIndex, saved_state
 from paperfeed.settings import Settings
+from paperfeed.store import open_store, upsert_papers
 from paperfeed.store import search_store as db
-from paperfeed.store import upsert_papers
 from paperfeed.store.accounts import set_admin
 from tests.web_support import client, sign_up, web_settings
 
@@ -130,3 +133,26 @@ def test_a_build_killed_half_way_goes_on_where_it_was(site: Settings, engine: En
         assert [h.id for h in service.search("Mueller", mode="keyword").hits] == [BRIDGE.id]
     finally:
         service.close()
+
+
+def test_the_search_command_says_the_index_is_being_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key in ("PAPERFEED_DATABASE_URL", "PAPERFEED_EMBED_ON_INGEST"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("PAPERFEED_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("PAPERFEED_EMBED_MODEL", "static")
+    monkeypatch.setenv("PAPERFEED_SEARCH_WAIT_FOR_BUILD", "0")
+    settings = Settings(_env_file=None)
+    engine = open_store(settings)
+    folder = _old_index(settings, engine)
+    writer = KeywordIndex(folder).index.writer(15_000_000, 1)  # the site is building it
+    try:
+        result = CliRunner().invoke(app, ["search", "Schroedinger"])
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+        said = "The search index is being built from the store: 0 of 1 papers (0%) so far."
+        assert said in " ".join(result.output.split())
+    finally:
+        writer.rollback()
+        writer.wait_merging_threads()
+        engine.dispose()
