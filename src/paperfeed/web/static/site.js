@@ -372,11 +372,17 @@ document.addEventListener("DOMContentLoaded", function () {
 
 // Times written in UTC (<time class="local-time">: comments, notices) read in the reader's own
 // time zone, its name beside them ("2026-12-05 19:50 GMT+9"); the UTC time stays as the title.
+// A screen reader is given the words ("5 December 2026 at 19:50 Japan Standard Time"), not
+// the digits, dashes and "GMT plus 9".
 document.addEventListener("DOMContentLoaded", function () {
   if (!window.Intl || !Intl.DateTimeFormat) return;
   var format = new Intl.DateTimeFormat("en-US", {
     year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
     hourCycle: "h23", timeZoneName: "short"
+  });
+  var spoken = new Intl.DateTimeFormat("en-GB", {
+    year: "numeric", month: "long", day: "numeric", hour: "2-digit", minute: "2-digit",
+    hourCycle: "h23", timeZoneName: "long"
   });
   document.querySelectorAll("time.local-time[datetime]").forEach(function (time) {
     var at = new Date(time.getAttribute("datetime"));
@@ -386,5 +392,6 @@ document.addEventListener("DOMContentLoaded", function () {
     time.title = time.textContent;
     time.textContent = part.year + "-" + part.month + "-" + part.day + " " + part.hour + ":" +
       part.minute + " " + part.timeZoneName;
+    time.setAttribute("aria-label", spoken.format(at));
   });
 });
