@@ -38,6 +38,7 @@ from paperfeed.store.accounts import bump_revision, submissions, users
 from paperfeed.store.digest_tables import subscribers
 from paperfeed.store.digests import drop_comment_notices
 from paperfeed.store.papers import author_key
+from paperfeed.store.reactions import drop_reactions
 from paperfeed.store.sql import in_list
 from paperfeed.store.tables import metadata, paper_authors
 from paperfeed.util import utcnow
@@ -402,11 +403,13 @@ def is_reported(conn: Connection, comment_id: int) -> bool:
 
 
 def delete_comment(conn: Connection, comment_id: int) -> None:
-    """Blank a comment; its replies stay readable under a "deleted" placeholder. While reports
-    on it wait for a moderator, its text is kept for them (shown nowhere else)."""
+    """Blank a comment (its reactions go); its replies stay readable under a "deleted"
+    placeholder. While reports on it wait for a moderator, its text is kept for them (shown
+    nowhere else)."""
     reported = is_reported(conn, comment_id)
     query = update(comments).where(comments.c.id == comment_id)
     conn.execute(query.values(deleted=True) if reported else query.values(deleted=True, body=""))
+    drop_reactions(conn, comment_id)
     drop_comment_notices(conn, comment_id, "the comment was deleted")
     bump_revision(conn)
 

@@ -37,6 +37,7 @@ from paperfeed.store.library import (
     ratings,
     signal_versions,
 )
+from paperfeed.store.reactions import comment_reactions
 from paperfeed.util import utcnow
 
 EXPORT_FORMAT = "paperfeed-account-export/1"
@@ -54,6 +55,7 @@ _OWN: dict[str, tuple[Table, tuple[str, ...]]] = {
         ("id", "paper_id", "parent_id", "body", "created_at", "edited_at", "deleted", "hidden"),
     ),
     "comment_upvotes": (comment_votes, ("comment_id", "created_at")),
+    "comment_reactions": (comment_reactions, ("comment_id", "emoji", "created_at")),
     "comment_reports": (comment_reports, ("comment_id", "reason", "created_at", "resolved")),
     "author_claims": (
         author_claims,
@@ -150,6 +152,7 @@ _PRIVATE = (
     signal_versions,
     votes,
     comment_votes,
+    comment_reactions,
     comment_reports,
     author_claims,  # pending and decided: nobody is left to be the author
     notifications,

@@ -137,18 +137,21 @@ def _add_routes(app: FastAPI) -> None:
         markdown,
         moderation,
         pages,
+        reactions,
         upvoters,
     )
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/docs", _docs, include_in_schema=False)
     app.include_router(discuss.api)
+    app.include_router(reactions.api)
     app.include_router(api.router)
     app.include_router(feeds.router)
     app.include_router(markdown.router)
     app.include_router(auth.router)
     app.include_router(digest_router)
     app.include_router(discuss.router)
+    app.include_router(reactions.router)
     app.include_router(claims.router)
     app.include_router(moderation.router)
     app.include_router(leaving.router)

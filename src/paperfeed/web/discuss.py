@@ -81,6 +81,7 @@ from paperfeed.web.deps import (
     html,
 )
 from paperfeed.web.feeds import MEDIA, feed_response, reader_token, resolve_id, serialise
+from paperfeed.web.reactions import ReactionOut, reaction_json
 from paperfeed.web.render import paper_url
 from paperfeed.web.views import PageOutOfRange
 
@@ -812,6 +813,9 @@ class CommentOut(BaseModel):
     deleted: bool
     upvotes: int
     mentions: list[str] = Field([], description="the accounts its @names name")
+    reactions: list[ReactionOut] = Field(
+        [], description="its emoji reactions, those used only; they never change its rank"
+    )
     replies: list[CommentOut] = []
 
 
@@ -835,6 +839,7 @@ def comment_json(view: discussion.CommentView, authors: set[str]) -> dict[str, A
         "deleted": c.deleted,
         "upvotes": c.votes,
         "mentions": [] if c.deleted else list(c.mentions),
+        "reactions": [reaction_json(r) for r in view.reactions],
         "replies": [comment_json(r, authors) for r in view.replies],
     }
 

@@ -34,6 +34,7 @@ from paperfeed.store.community import (
     voted_comments,
 )
 from paperfeed.store.listings import paper_flags
+from paperfeed.store.reactions import Reaction, reactions_on
 from paperfeed.util import utcnow
 from paperfeed.web.deps import Site
 from paperfeed.web.ratelimit import Attempt
@@ -50,6 +51,7 @@ class CommentView:
     upvoted: bool
     mine: bool
     replies: list[CommentView] = field(default_factory=list)
+    reactions: tuple[Reaction, ...] = ()  # its emoji reactions, in the site's order
 
 
 def body_html(comment: Comment) -> Markup:
@@ -159,12 +161,16 @@ def _threads(conn: Connection, paper_id: str, sort: str) -> list[tuple[Comment, 
 def _viewed(
     conn: Connection, threads: list[tuple[Comment, list[Comment]]], user: User | None
 ) -> list[CommentView]:
-    """The threads rendered for the reader (their upvotes and own comments marked)."""
+    """The threads rendered for the reader (their upvotes, reactions and own comments marked)."""
     ids = [i for top, rs in threads for i in sorted(_ids(top, rs))]
     mine = voted_comments(conn, user.id, ids) if user else set()
+    reacted = reactions_on(conn, ids, user.id if user else None)  # one query for the page
 
     def view(c: Comment) -> CommentView:
-        return _view(c, c.id in mine, bool(user and user.id == c.user_id))
+        shown = _view(c, c.id in mine, bool(user and user.id == c.user_id))
+        if not shown.comment.deleted:  # a hidden comment shows as deleted: no reactions
+            shown.reactions = reacted.get(c.id, ())
+        return shown
 
     out = []
     for top, rs in threads:

@@ -16,6 +16,7 @@ from paperfeed import categories
 from paperfeed.latex import math_spans, plain, tex_dashes
 from paperfeed.store.enrichment import github_name
 from paperfeed.store.papers import author_key
+from paperfeed.store.reactions import REACTIONS
 from paperfeed.templating import page_env
 from paperfeed.web.bibtex import bib_name
 from paperfeed.web.card_cache import card_body_renderer
@@ -43,6 +44,7 @@ def create_env() -> Environment:
     )
     env.globals["query"] = query_string
     env.globals["card_body"] = card_body_renderer(env)
+    env.globals["reaction_kinds"] = REACTIONS  # a comment's reaction bar offers these
     return env
 
 

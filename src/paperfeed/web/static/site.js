@@ -191,6 +191,37 @@ document.addEventListener("submit", function (event) {
   });
 });
 
+// A comment's reaction in place: the server answers with the comment's new reaction bar, and
+// the focus stays on the emoji pressed. Without JavaScript the form posts and comes back to it.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.classList.contains("react") || !window.fetch) return;
+  event.preventDefault();
+  var button = form.querySelector("button");
+  if (button.getAttribute("aria-busy") === "true") return;  // busy, not disabled: keeps the focus
+  button.setAttribute("aria-busy", "true");
+  var bar = form.closest(".reactions");
+  var picked = form.closest(".react-box") !== null;
+  var selector = 'button[data-emoji="' + button.getAttribute("data-emoji") + '"]';
+  postForJson(form).then(function (response) {
+    if (!response.ok) throw new Error(String(response.status));
+    return response.json();
+  }).then(function (data) {
+    var holder = document.createElement("div");
+    holder.innerHTML = data.html;
+    var fresh = holder.querySelector(".reactions");
+    bar.replaceWith(fresh);
+    var box = fresh.querySelector(".react-box");
+    if (picked && box) box.open = true;
+    var again = fresh.querySelector((picked ? ".react-box " : ":scope > form ") + selector);
+    (again || (box && box.querySelector("summary")) || fresh).focus();
+  }).catch(function () {
+    form.submit();  // signed out, or refused: the server's page says what to do
+  }).finally(function () {
+    button.removeAttribute("aria-busy");
+  });
+});
+
 // Submitting fetches from arXiv, which can take a while: say so while waiting, keep the button
 // from being pressed twice, and show the server's answer in place. Without JavaScript the form
 // posts as usual.
