@@ -146,7 +146,8 @@ def test_the_sort_and_calendar_by_keyboard_and_screen_reader(
 def test_the_days_header_fits_a_phone(page: Page, live_site: LiveSite, width: int) -> None:
     """At 200 % zoom on a 375 px phone the calendar (label, date and Go on one line) was wider
     than the screen: every daily page scrolled sideways by 34 px. It now wraps. (The page
-    itself is not measured: a card's long inline formula is another matter.)"""
+    itself is not measured: a card's long inline formula is another matter.) The two orders
+    were 19 px tall to tap, Day, Week and Month 23.8 px: all are now at least 24 px."""
     page.set_viewport_size({"width": width, "height": 740})
     for path in _periods(live_site):
         page.goto(live_site.url + path)
@@ -167,6 +168,12 @@ def test_the_days_header_fits_a_phone(page: Page, live_site: LiveSite, width: in
             if a[1] < b[3] - 1 and b[1] < a[3] - 1 and a[2] < b[4] - 1 and b[2] < a[4] - 1
         ]
         assert covered == [], (path, covered)
+        taps = page.locator(".days a, .pick-day :is(input:not([type=hidden]), button), .sort-by a")
+        sizes = taps.evaluate_all(
+            """els => els.map(e => { const r = e.getBoundingClientRect();
+            return [e.textContent.trim() || e.id, r.width, r.height]; })"""
+        )
+        assert [s for s in sizes if s[1] < 24 or s[2] < 24] == [], (path, sizes)
 
 
 def _spoken(at: datetime, zone: str) -> str:
