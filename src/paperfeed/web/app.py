@@ -227,23 +227,37 @@ def _back_after_sign_in(request: Request) -> str:
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route of this path answers (HEAD wherever GET is). A route whose
-    path ends in a `{name:path}` parameter counts only where no route names the address more
-    closely (`/api/papers/{id}/upvote` is not a paper's id)."""
+    """Every method the routes that name this path most closely answer (HEAD wherever GET
+    is): those with the most of the path written out, not taken by parameters
+    (`/papers/{id:path}/rate` names /papers/ID/rate, which `/papers/{id:path}` and
+    `/papers/{kind}/{value}` would take as an id)."""
     matching = [
         route
         for route in iter_route_contexts(request.app.routes)
         if route.path and compile_path(route.path)[0].fullmatch(request.url.path)
     ]
-    closer = [r for r in matching if not (r.path or "").endswith(":path}")]
+    written = [len(_PARAM_RE.sub("", route.path or "")) for route in matching]
     methods: set[str] = set()
-    for route in closer or matching:
-        methods |= route.methods or set()
+    for route, length in zip(matching, written, strict=True):
+        if length == max(written):
+            methods |= route.methods or set()
     if "GET" in methods:
         methods.add("HEAD")
     return sorted(methods)
 
 
+def _other_methods_only(request: Request) -> bool:
+    """Whether a 404 came from a route whose parameters took the address of a closer route
+    that answers other methods only (GET /papers/ID/rate): the address is there, the method
+    is not."""
+    taken_by = getattr(request.scope.get("route"), "path", "")
+    if "{" not in str(taken_by):
+        return False
+    methods = allowed_methods(request)
+    return bool(methods) and request.method not in methods
+
+
+_PARAM_RE = re.compile(r"\{[^}]*\}")
 _HEADINGS = {
     403: "Not allowed",
     404: "Not found",
@@ -313,6 +327,8 @@ def _add_error_handlers(app: FastAPI) -> None:
         headers = dict(exc.headers or {})
         if exc.status_code == 404 and message == "Not Found":
             message = f"There is nothing at {request.url.path}."
+        if exc.status_code == 404 and _other_methods_only(request):
+            exc = StarletteHTTPException(405)
         if exc.status_code == 405:  # Starlette names the methods of one route of the path
             headers["Allow"] = ", ".join(allowed_methods(request))
             message = f"{request.method} is not allowed here; use {headers['Allow']}."
