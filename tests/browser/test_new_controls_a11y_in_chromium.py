@@ -201,7 +201,8 @@ def test_a_comment_time_is_read_in_words(browser: Browser, live_site: LiveSite) 
     """A screen reader read a comment's local time as typed: '2026 dash 12 dash 05 20:20
     G M T plus 9'. It now hears '5 December 2026 at 20:20 Japan Standard Time' (its reader's
     zone by its name), the page still shows '2026-12-05 20:20 GMT+9' and the UTC time as title;
-    the paper page with comments passes axe in Tokyo and California."""
+    the paper page with comments passes axe in Tokyo and California. The comments' order
+    ('Sort: top · newest') said which was on only in bold; it is marked current too."""
     with live_site.engine.begin() as conn:
         writer = create_user(conn, "writer", "not a usable hash")
         add_comment(conn, HOSTILE_ID, writer.id, "Worth reading.", None)
@@ -216,5 +217,13 @@ def test_a_comment_time_is_read_in_words(browser: Browser, live_site: LiveSite) 
         expect(stamp).to_have_attribute("title", f"{at:%Y-%m-%d %H:%M} UTC")
         assert _accessible_name(page, f"#c{cid} time") == _spoken(at, zone)
         found += _violations(page, zone)
+        order = page.locator(".discussion .sort-by")
+        expect(order.get_by_role("link", name="top")).to_have_attribute("aria-current", "true")
+        order.get_by_role("link", name="newest").focus()
+        page.keyboard.press("Enter")
+        expect(page).to_have_url(f"{live_site.url}/papers/{HOSTILE_ID}?sort=new#discussion")
+        expect(order.get_by_role("link", name="newest")).to_have_attribute("aria-current", "true")
+        expect(order.get_by_role("link", name="top")).not_to_have_attribute("aria-current")
+        found += _violations(page, f"{zone}, newest first")
         context.close()
     assert found == []
