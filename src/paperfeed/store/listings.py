@@ -216,6 +216,14 @@ def first_listing_day(conn: Connection) -> date | None:
     return _as_date(conn.execute(select(func.min(papers.c.listing_date))).scalar())
 
 
+def listing_day_near(conn: Connection, day: date) -> date | None:
+    """The listing day on or before `day` (arXiv announces nothing at weekends), else the
+    first one; None in an empty store."""
+    listed = papers.c.listing_date
+    before = conn.execute(select(func.max(listed)).where(listed <= day)).scalar()
+    return _as_date(before) or first_listing_day(conn)
+
+
 def neighbour_days(conn: Connection, start: date, end: date) -> tuple[date | None, date | None]:
     """The nearest days with papers before `start` and after `end`."""
     # max/min queries on the indexed column: no scan even at millions of papers.

@@ -31,6 +31,7 @@ from paperfeed.store.listings import (
     first_listing_day,
     last_day_within,
     latest_day,
+    listing_day_near,
     neighbour_days,
     paper_flags,
     set_flags,
@@ -192,8 +193,7 @@ def daily_home(
     """Daily papers of the newest day in the store (`?date=` goes to that day's page, as
     /papers?date= does)."""
     if day:
-        keep = "?sort=new" if sort == "new" else ""
-        return RedirectResponse(parse_period("date", day).path + keep, status_code=301)
+        return _picked_day(site, parse_period("date", day).start, sort)
 
     def build() -> dict[str, object]:
         hide = _hide(request, site, user)
@@ -231,6 +231,30 @@ def arxiv_address(paper_id: str) -> Response:
     return RedirectResponse(f"/papers/{resolve_id(text)}", status_code=301)
 
 
+def _picked_day(site: Site, asked: date, sort: str) -> Response:
+    """The calendar's day, or the nearest listing day on or before it (the first one before
+    the store's first), the page then saying why."""
+    with site.engine.connect() as conn:
+        shown = listing_day_near(conn, asked) or asked
+    moved = asked.isoformat() if shown != asked else None
+    params = query_string(sort="new" if sort == "new" else None, asked=moved)
+    # where an empty day leads changes as papers arrive: not a permanent redirect
+    return RedirectResponse(day_period(shown).path + params, status_code=302 if moved else 301)
+
+
+def _moved_notice(conn: Connection, period: Period, asked: date) -> str | None:
+    """Why the calendar's day led to this one (nothing when it did not)."""
+    if period.kind != "date" or asked == period.start:
+        return None
+    if listing_day_near(conn, asked) != period.start:
+        return None  # an `asked` this page was not reached from
+    day = day_period(asked).subheading
+    if asked < period.start:
+        return f"Nothing is listed on {day}: the papers here begin on {period.subheading}."
+    weekend = " (arXiv announces none at weekends)" if asked.weekday() >= 5 else ""
+    return f"No papers were announced on {day}{weekend}: here is the nearest day before it."
+
+
 @router.get("/papers/{kind}/{value}")
 def daily_page(
     request: Request,
@@ -240,16 +264,22 @@ def daily_page(
     value: str,
     page: PageNo = 1,
     sort: DailySort = "votes",
+    asked: Annotated[
+        str | None, Query(max_length=32, description="the day picked, when it had no papers")
+    ] = None,
 ) -> Response:
     """Daily papers of a day (date), an ISO week (week) or a month (month)."""
     if kind not in ("date", "week", "month"):
         return paper_page(request, site, user, f"{kind}/{value}")
     period = parse_period(kind, value)
+    picked = parse_period("date", asked).start if asked else None
 
     def build() -> dict[str, object]:
         hide = _hide(request, site, user)
         with site.engine.connect() as conn:
-            return _daily_context(site, conn, user, period, page, hide, sort=sort)
+            context = _daily_context(site, conn, user, period, page, hide, sort=sort)
+            moved = _moved_notice(conn, period, picked) if picked else None
+            return context | {"moved": moved}
 
     return _page(request, site, user, "daily.html", build)
 
