@@ -90,7 +90,18 @@ document.addEventListener("DOMContentLoaded", function () {
     try { renderMathInElement(el, options); } catch (e) { /* leave the source text */ }
   });
   document.documentElement.classList.add("math-ready");
+  focusWideFormulas();
+  window.addEventListener("resize", focusWideFormulas);
 });
+
+// An inline formula too long for a phone scrolls in its own box (site.css): the keyboard
+// reaches it too, to scroll it with the arrow keys.
+function focusWideFormulas() {
+  document.querySelectorAll(".card .katex, .abstract .katex").forEach(function (k) {
+    if (k.scrollWidth > k.clientWidth + 1) k.setAttribute("tabindex", "0");
+    else k.removeAttribute("tabindex");
+  });
+}
 
 // Upvote in place: no reload, no jump, no re-sorting under the reader. Without JavaScript the
 // form posts and comes back to the same page.
