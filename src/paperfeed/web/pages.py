@@ -57,7 +57,7 @@ from paperfeed.web.feeds import resolve_id
 from paperfeed.web.me_api import interest_key
 from paperfeed.web.periods import Period, day_period, month_period, parse_period, week_period
 from paperfeed.web.render import category_url, query_string
-from paperfeed.web.upvoters import upvoters
+from paperfeed.web.upvoters import shows_upvotes, upvoters
 from paperfeed.web.views import MAX_PAGE
 
 router = APIRouter(include_in_schema=False)
@@ -592,7 +592,13 @@ def upvote(
         return RedirectResponse(signin, status_code=303)
     count, state = community.vote(site, user, pid, bool(up))
     if in_place:
-        return JSONResponse({"id": pid, "upvotes": count, "upvoted": state})
+        answer: dict[str, object] = {"id": pid, "upvotes": count, "upvoted": state}
+        with site.engine.connect() as conn:
+            shown = upvoters(conn, pid, count)
+            changed = bool(shown.named) or shows_upvotes(conn, user.id)
+        if changed:  # the paper page's "Upvoted by …" line as it now reads, for its script
+            answer["upvotersHtml"] = site.render("_upvoters.html", upvoters=shown)
+        return JSONResponse(answer)
     return RedirectResponse(target, status_code=303)
 
 

@@ -115,6 +115,12 @@ function applyVote(form, data) {
   button.querySelector(".count").textContent = String(n);
   button.querySelector(".sr").textContent = " upvote" + (n === 1 ? "" : "s") +
     (data.upvoted ? ", upvoted by you (click to undo)" : "");
+  // The paper page's "Upvoted by …" line, rendered (and escaped) by the server.
+  document.querySelectorAll("[data-upvoters]").forEach(function (box) {
+    if (box.getAttribute("data-upvoters") === data.id && typeof data.upvotersHtml === "string") {
+      box.innerHTML = data.upvotersHtml;
+    }
+  });
 }
 
 // The site's own path of an address under the path the site is served at (<body data-root>,
