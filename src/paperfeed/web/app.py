@@ -157,6 +157,7 @@ def _add_routes(app: FastAPI) -> None:
     app.include_router(leaving.router)
     app.include_router(leaving.api)
     app.include_router(upvoters.router)
+    app.include_router(upvoters.api)
     library.install(app)  # personal pages and /api/me; before pages' /papers/{id} catch-all
     app.include_router(pages.router)
 

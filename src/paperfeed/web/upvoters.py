@@ -8,13 +8,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy import Connection
 
 from paperfeed.store.community import get_profile, save_profile
 from paperfeed.store.upvoters import Upvoter, public_upvoters
-from paperfeed.web.deps import FormCsrf, SignedInDep, SiteDep, say_next
+from paperfeed.web.deps import ApiCsrf, FormCsrf, SignedInDep, SiteDep, say_next
 
 router = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/me", tags=["me"])
+_PUBLIC = (
+    "Show my upvotes publicly: papers you upvote name you among their upvoters and your profile"
+    " lists them; off (the default), your upvotes only add to the counts"
+)
 
 
 @dataclass(frozen=True)
@@ -57,3 +63,37 @@ def set_public_upvotes(
         else "Your upvotes are private again: they count, without your name."
     )
     return say_next(RedirectResponse("/account#upvotes", status_code=303), said)
+
+
+class SettingsOut(BaseModel):
+    """Your account settings as /account shows them."""
+
+    upvotesPublic: bool = Field(description=_PUBLIC)
+
+
+class SettingsIn(BaseModel):
+    """The settings to change; those left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt setting is said, not ignored
+    upvotesPublic: StrictBool | None = Field(None, description=_PUBLIC + " (true or false)")
+
+
+@api.get("/settings", response_model=SettingsOut, summary="Your account settings")
+def api_settings(site: SiteDep, user: SignedInDep) -> dict[str, Any]:
+    """Your account settings (as on /account)."""
+    with site.engine.connect() as conn:
+        return {"upvotesPublic": shows_upvotes(conn, user.id)}
+
+
+@api.patch(
+    "/settings",
+    response_model=SettingsOut,
+    dependencies=[ApiCsrf],
+    summary="Change your account settings",
+)
+def api_change_settings(site: SiteDep, user: SignedInDep, body: SettingsIn) -> dict[str, Any]:
+    """Change the settings given (cached pages drop a name taken back at once); answers them all."""
+    with site.writing() as conn:
+        if body.upvotesPublic is not None:
+            save_profile(conn, user.id, public_upvotes=body.upvotesPublic)
+        return {"upvotesPublic": shows_upvotes(conn, user.id)}
