@@ -8,7 +8,8 @@ from datetime import date
 
 _NEW = r"\d{4}\.\d{4,5}"
 _OLD = r"[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}"
-_ID_RE = re.compile(rf"^(?P<id>{_NEW}|{_OLD})(?:v(?P<v>\d+))?$")
+# Any case, as readers type and paste them: read back in arXiv's spelling (`_arxiv_case`).
+_ID_RE = re.compile(rf"^(?P<id>{_NEW}|{_OLD})(?:v(?P<v>\d+))?$", re.IGNORECASE)
 # arXiv's own pages, and the Hugging Face and alphaXiv pages of an arXiv paper (the addresses
 # their readers copy), each naming the paper by its arXiv id.
 _URL_RE = re.compile(
@@ -41,7 +42,17 @@ def parse_arxiv_id(text: str) -> tuple[str, int | None]:
         raise BadArxivId(f"not an arXiv id or URL: {shown!r} (no paper has that version)")
     if match.group("v") is not None and not digits:  # v0 names no version arXiv ever had
         raise BadArxivId(f"not an arXiv id or URL: {text!r} (arXiv versions start at v1)")
-    return match.group("id"), int(digits) if digits else None
+    return _arxiv_case(match.group("id")), int(digits) if digits else None
+
+
+def _arxiv_case(paper_id: str) -> str:
+    """An old-style id as arXiv writes it: the archive lower case, a subject class upper
+    (HEP-TH/9901001 is hep-th/9901001, math.ag/0101001 is math.AG/0101001)."""
+    archive, slash, number = paper_id.partition("/")
+    if not slash:
+        return paper_id
+    name, dot, subject = archive.partition(".")
+    return f"{name.lower()}{dot}{subject.upper()}/{number}"
 
 
 def looks_like_arxiv_id(text: str) -> bool:
