@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import Engine
 
 from paperfeed.models import Paper
@@ -32,3 +34,35 @@ def test_a_busy_days_count_reads_with_thousands_separators(site: Settings, engin
         day = c.get(f"/papers/date/{BUSY_DAY.isoformat()}")
         assert day.status_code == 200
         assert "1,204 papers" in day.text and "1204 papers" not in day.text
+
+
+def test_an_upper_case_old_style_address_leads_to_arxivs_spelling(
+    site: Settings, engine: Engine
+) -> None:
+    """/papers/HEP-TH/9901001 opens the paper by one address only: arXiv's spelling."""
+    old = Paper(id="hep-th/9901001", title="An Old Paper", abstract="Strings.")
+    with engine.begin() as conn:
+        upsert_papers(conn, [old])
+    with client(site, engine) as c:
+        moved = c.get("/papers/HEP-TH/9901001", follow_redirects=False)
+        assert moved.status_code == 301
+        assert moved.headers["location"] == "/papers/hep-th/9901001"
+        assert "An Old Paper" in c.get(moved.headers["location"]).text
+
+
+def test_hugging_faces_address_for_a_weekend_opens_the_friday_before(
+    site: Settings, engine: Engine
+) -> None:
+    """/papers?date=SATURDAY (Hugging Face's daily address) showed '0 papers'; it now leads
+    where the calendar does: the nearest listing day before it, saying why."""
+    saturday = DAYS[-1] + timedelta(days=1)
+    assert saturday.weekday() == 5
+    with client(site, engine) as c:
+        moved = c.get(f"/papers?date={saturday}", follow_redirects=False)
+        assert moved.status_code == 302
+        assert moved.headers["location"] == f"/papers/date/{DAYS[-1]}?asked={saturday}"
+        page = c.get(moved.headers["location"]).text
+        assert "No papers were announced on Saturday" in page
+        listed = c.get(f"/papers?date={DAYS[-1]}", follow_redirects=False)
+        assert listed.status_code == 301
+        assert listed.headers["location"] == f"/papers/date/{DAYS[-1]}"

@@ -210,10 +210,14 @@ def daily_home(
 # (/abs/2401.12345, /pdf/2401.12345v2, as alphaXiv invites).
 @router.get("/papers", include_in_schema=False)
 @router.get("/papers/", include_in_schema=False)
-def papers_index(day: Annotated[str | None, Query(alias="date", max_length=32)] = None) -> Response:
-    """Hugging Face's daily-papers address: the day asked for, or the newest day."""
-    path = parse_period("date", day).path if day else "/daily"
-    return RedirectResponse(path, status_code=301)
+def papers_index(
+    site: SiteDep, day: Annotated[str | None, Query(alias="date", max_length=32)] = None
+) -> Response:
+    """Hugging Face's daily-papers address: the day asked for (the nearest listing day on or
+    before it, as the calendar does), or the newest day."""
+    if day:
+        return _picked_day(site, parse_period("date", day).start, "votes")
+    return RedirectResponse("/daily", status_code=301)
 
 
 @router.get("/papers/trending", include_in_schema=False)
