@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from functools import partial
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -18,6 +19,7 @@ from paperfeed.store.enrichment import github_name
 from paperfeed.store.papers import author_key
 from paperfeed.store.reactions import REACTIONS
 from paperfeed.templating import page_env
+from paperfeed.util import site_url
 from paperfeed.web.bibtex import bib_name
 from paperfeed.web.card_cache import card_body_renderer
 
@@ -45,6 +47,7 @@ def create_env() -> Environment:
     env.globals["query"] = query_string
     env.globals["card_body"] = card_body_renderer(env)
     env.globals["reaction_kinds"] = REACTIONS  # a comment's reaction bar offers these
+    env.globals["site_url"] = partial(site_url, "")  # at a host's root; the site sets its path
     return env
 
 
