@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 import threading
 import time
@@ -65,8 +66,11 @@ class LiveSite:
     arxiv: ReplayServer
 
 
-def _serve(server: uvicorn.Server) -> threading.Thread:
-    thread = threading.Thread(target=server.run, name="live-site", daemon=True)
+def _serve(server: uvicorn.Server, sock: socket.socket | None = None) -> threading.Thread:
+    sockets = [sock] if sock else None  # bound already: no other process can take the port
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": sockets}, name="live-site", daemon=True
+    )
     thread.start()
     deadline = time.monotonic() + 30
     while not server.started:
@@ -81,8 +85,12 @@ def live_site(demo_settings: Settings, tmp_path: Path) -> Iterator[LiveSite]:
     """A copy of the demo store (all bundled real papers, plus one hostile record), served."""
     data = tmp_path / "data"
     shutil.copytree(demo_settings.data_dir, data, ignore=shutil.ignore_patterns("index"))
-    port = free_port()  # known before the app is made: its absolute links (feeds) use it
-    with replay(arxiv_api_handler) as arxiv:
+    # bound before the app is made (its absolute links, feeds, use the port) and kept bound:
+    # a port only looked up could be taken by another process before the site listened
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    with sock, replay(arxiv_api_handler) as arxiv:
         settings = Settings(  # type: ignore[call-arg]
             data_dir=data,
             request_delay=0.0,
@@ -98,7 +106,7 @@ def live_site(demo_settings: Settings, tmp_path: Path) -> Iterator[LiveSite]:
         config = uvicorn.Config(create_app(settings, engine), host="127.0.0.1", port=port)
         config.log_level = "warning"
         server = uvicorn.Server(config)
-        thread = _serve(server)
+        thread = _serve(server, sock)
         try:
             yield LiveSite(f"http://127.0.0.1:{port}", settings, engine, arxiv)
         finally:
