@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 
 from paperfeed.models import Paper
 from paperfeed.settings import Settings
 from paperfeed.store.papers import upsert_papers
+from tests.digest_support import free_port
+from tests.test_served_links import _env, _running
 from tests.web_support import DAYS, PER_DAY, client
 
 BUSY_DAY = DAYS[-1]
@@ -66,3 +71,21 @@ def test_hugging_faces_address_for_a_weekend_opens_the_friday_before(
         listed = c.get(f"/papers?date={DAYS[-1]}", follow_redirects=False)
         assert listed.status_code == 301
         assert listed.headers["location"] == f"/papers/date/{DAYS[-1]}"
+
+
+@pytest.mark.slow
+def test_the_demo_under_a_path_says_its_address_with_the_path(
+    demo_settings: Settings, tmp_path: Path
+) -> None:
+    """`paperfeed demo` with a base URL under a path said "paperfeed at http://host:port/" and
+    the mailbox at /demo/mailbox, both outside the site (404); it now names them under it."""
+    data = tmp_path / "data"
+    shutil.copytree(demo_settings.data_dir, data, ignore=shutil.ignore_patterns("index"))
+    port = free_port()
+    site = f"http://127.0.0.1:{port}"
+    env = _env(data, PAPERFEED_BASE_URL=f"{site}/papers")
+    with _running(["demo", "--port", str(port), "--no-digests"], env, port) as (http, err):
+        assert http.get("/papers/demo/mailbox").status_code == 200
+    said = err[0]
+    assert f"paperfeed at {site}/papers/\n" in said, said
+    assert f"demo mailbox, {site}/papers/demo/mailbox" in said, said

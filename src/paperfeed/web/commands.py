@@ -79,7 +79,7 @@ def _serve(
     reservation = _reserve_port(host, port) if workers > 1 and reuseport.SUPPORTED else None
     listen = listen_url(host, port)
     settings = _as_listening(settings, listen, demo)
-    err.print(f"paperfeed at {listen}/", highlight=False)
+    err.print(f"paperfeed at {listen}{settings.root_path}/", highlight=False)  # under its path
     _explain_links(settings, host, listen)
     record_served(settings, listen)
     if jobs:
@@ -172,7 +172,8 @@ def _explain_links(settings: Settings, host: str, listen: str) -> None:
         )
     if settings.mailbox:
         err.print(
-            f"no SMTP server configured: mail is kept in the demo mailbox, {listen}/demo/mailbox",
+            "no SMTP server configured: mail is kept in the demo mailbox, "
+            f"{listen}{settings.root_path}/demo/mailbox",
             highlight=False,
             soft_wrap=True,
         )
