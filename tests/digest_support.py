@@ -103,6 +103,17 @@ def free_port() -> int:
 
 
 @contextmanager
+def smtp_server(handler: object, port: int) -> Iterator[None]:
+    """A real SMTP server on loopback answering through `handler` (aiosmtpd's hooks)."""
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield
+    finally:
+        controller.stop()
+
+
+@contextmanager
 def smtp_sink(login: tuple[str, str] | None = None) -> Iterator[Sink]:
     """Run a Sink on 127.0.0.1 for the duration of the block (requiring `login`, if given)."""
     sink = Sink(port=free_port())

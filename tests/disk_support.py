@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -146,3 +147,15 @@ def page_limit(engine: Engine) -> Iterator[PageLimit]:
     finally:
         event.remove(engine, "checkout", _checkout)
         engine.pool.dispose()
+
+
+def paperfeed_command(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run one `paperfeed` command over a data folder, its messages one line each."""
+    env = os.environ | {
+        "PAPERFEED_DATA_DIR": str(data_dir),
+        "PAPERFEED_EMBED_MODEL": "static",
+        "HF_HUB_OFFLINE": "1",
+        "COLUMNS": "400",  # one line per message
+    }
+    command = [sys.executable, "-m", "paperfeed", *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)

@@ -6,9 +6,6 @@ A real full disk: a small tmpfs (root only; skips with the reason elsewhere).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,18 +13,7 @@ import pytest
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
 from tests.digest_support import free_port
-from tests.disk_support import small_disk
-
-
-def _paperfeed(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {
-        "PAPERFEED_DATA_DIR": str(data_dir),
-        "PAPERFEED_EMBED_MODEL": "static",
-        "HF_HUB_OFFLINE": "1",
-        "COLUMNS": "400",  # one line per message
-    }
-    command = [sys.executable, "-m", "paperfeed", *args]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+from tests.disk_support import paperfeed_command, small_disk
 
 
 @pytest.mark.slow
@@ -37,8 +23,8 @@ def test_stats_and_serve_on_a_full_disk_say_the_disk_is_full(tmp_path: Path) -> 
         open_store(settings).dispose()  # closed: its -wal and -shm files are gone
         disk.fill()
         runs = {
-            "stats": _paperfeed(settings.data_dir, "stats"),
-            "serve": _paperfeed(
+            "stats": paperfeed_command(settings.data_dir, "stats"),
+            "serve": paperfeed_command(
                 settings.data_dir, "serve", "--port", str(free_port()), "--no-digests"
             ),
         }
@@ -48,5 +34,5 @@ def test_stats_and_serve_on_a_full_disk_say_the_disk_is_full(tmp_path: Path) -> 
             assert said in run.stderr and "free some space there" in run.stderr, (name, run)
             assert "disk I/O error" not in run.stderr and "Traceback" not in run.stderr, run
         disk.free()
-        again = _paperfeed(settings.data_dir, "stats", "--json")
+        again = paperfeed_command(settings.data_dir, "stats", "--json")
         assert again.returncode == 0, again.stderr

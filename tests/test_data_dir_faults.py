@@ -6,10 +6,8 @@ elsewhere).
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +20,7 @@ from paperfeed.search.keyword import saved_watermark
 from paperfeed.settings import Settings
 from paperfeed.store import open_store, upsert_papers
 from tests.digest_support import free_port
-from tests.disk_support import Disk, small_disk
+from tests.disk_support import Disk, paperfeed_command, small_disk
 from tests.web_support import fill_store, web_settings
 
 SNAPSHOT = (
@@ -74,17 +72,6 @@ def disk(tmp_path: Path) -> Iterator[Disk]:
         yield mounted
 
 
-def _paperfeed(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {
-        "PAPERFEED_DATA_DIR": str(data_dir),
-        "PAPERFEED_EMBED_MODEL": "static",
-        "HF_HUB_OFFLINE": "1",
-        "COLUMNS": "400",  # one line per message
-    }
-    command = [sys.executable, "-m", "paperfeed", *args]
-    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
-
-
 @pytest.mark.slow
 def test_a_read_only_data_dir_is_named_by_doctor_ingest_and_serve(disk: Disk) -> None:
     settings = Settings(data_dir=disk.path / "data", _env_file=None)
@@ -92,9 +79,9 @@ def test_a_read_only_data_dir_is_named_by_doctor_ingest_and_serve(disk: Disk) ->
     subprocess.run(["mount", "-o", "remount,ro", str(disk.path)], check=True)
     try:
         runs = {
-            "doctor": _paperfeed(settings.data_dir, "doctor"),
-            "ingest": _paperfeed(settings.data_dir, "ingest", "snapshot", str(SNAPSHOT)),
-            "serve": _paperfeed(
+            "doctor": paperfeed_command(settings.data_dir, "doctor"),
+            "ingest": paperfeed_command(settings.data_dir, "ingest", "snapshot", str(SNAPSHOT)),
+            "serve": paperfeed_command(
                 settings.data_dir, "serve", "--port", str(free_port()), "--no-digests"
             ),
         }

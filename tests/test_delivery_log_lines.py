@@ -4,19 +4,16 @@ answers over several lines (as large providers do)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
 from paperfeed.digest.deliver import SmtpMailer
 from paperfeed.digest.subscribe import request_subscription
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
-from tests.digest_support import free_port
+from tests.digest_support import free_port, smtp_server
 
 REFUSAL = (
     "550-5.1.1 The email account that you tried to reach does not exist.\r\n"
@@ -33,16 +30,6 @@ class Refuses:
         return REFUSAL
 
 
-@contextmanager
-def refusing(port: int) -> Iterator[None]:
-    controller = Controller(Refuses(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield
-    finally:
-        controller.stop()
-
-
 def test_a_multi_line_refusal_is_logged_in_one_line(
     sqlite_settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -50,7 +37,7 @@ def test_a_multi_line_refusal_is_logged_in_one_line(
     port = free_port()
     update = {"smtp_host": "127.0.0.1", "smtp_port": port, "secret_key": "c" * 32}
     s = sqlite_settings.model_copy(update=update | {"digest_send_rate": 0})
-    with refusing(port), caplog.at_level(logging.WARNING, "paperfeed.digest.deliver"):
+    with smtp_server(Refuses(), port), caplog.at_level(logging.WARNING, "paperfeed.digest.deliver"):
         row = request_subscription(engine, s, SmtpMailer(s), "nobody@example.org", {})
     engine.dispose()
     assert row is not None and row.status == "failed"

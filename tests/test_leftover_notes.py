@@ -7,8 +7,6 @@ import html as html_text
 import logging
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -16,7 +14,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
@@ -36,7 +33,7 @@ from paperfeed.store.library import new_feed_token, set_rating, user_collections
 from paperfeed.web import feeds
 from paperfeed.web.access import log_target
 from paperfeed.web.auth import sign_up as make_account
-from tests.digest_support import Sink, free_port
+from tests.digest_support import Sink, free_port, smtp_server
 from tests.web_support import (
     bearer,
     client,
@@ -60,16 +57,6 @@ class NamesTheAddress:
         return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
 
 
-@contextmanager
-def _refusing(port: int) -> Iterator[None]:
-    controller = Controller(NamesTheAddress(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield
-    finally:
-        controller.stop()
-
-
 def test_delivery_log_lines_mask_the_address_the_store_keeps_it(
     sqlite_settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -77,7 +64,7 @@ def test_delivery_log_lines_mask_the_address_the_store_keeps_it(
     port = free_port()
     update = {"smtp_host": "127.0.0.1", "smtp_port": port, "secret_key": "c" * 32}
     s = sqlite_settings.model_copy(update=update | {"digest_send_rate": 0})
-    with _refusing(port), caplog.at_level(logging.DEBUG, "paperfeed"):
+    with smtp_server(NamesTheAddress(), port), caplog.at_level(logging.DEBUG, "paperfeed"):
         row = request_subscription(engine, s, SmtpMailer(s), "ada.lovelace@example.org", {})
     assert row is not None and row.status == "failed"
     lines = [r.getMessage() for r in caplog.records]
