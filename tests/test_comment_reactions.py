@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Engine, func, select
 
 from paperfeed.settings import Settings
 from paperfeed.store.accounts import create_user, set_suspended
 from paperfeed.store.community import add_comment, notifications, set_comment_vote
 from paperfeed.store.erasure import delete_account, export_account
 from paperfeed.store.reactions import comment_reactions, set_reaction
-from tests.web_support import DAYS, client, on_day, post_form, sign_up
+from tests.web_support import DAYS, client, on_day, post_form, sign_up, statements
 
 
 def _paper(engine: Engine) -> str:
@@ -192,22 +190,8 @@ def test_suspended_reactors_leave_the_count_and_deleted_ones_go_with_their_expor
         assert conn.execute(ann_left).scalar_one() == 0
 
 
-@contextmanager
-def _statements(engine: Engine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def note(*args: object) -> None:
-        seen.append(str(args[2]))
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
-
-
 def _page_statements(c: TestClient, engine: Engine, pid: str) -> tuple[list[str], str]:
-    with _statements(engine) as seen:
+    with statements(engine) as seen:
         page = c.get(f"/papers/{pid}").text
     return [s for s in seen if "site_state" not in s], page
 

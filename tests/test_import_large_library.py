@@ -5,13 +5,10 @@ report's long lists start folded."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
-from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 
 from paperfeed import references
 from paperfeed.latex import plain_math
@@ -21,7 +18,7 @@ from paperfeed.references.fields import clean
 from paperfeed.settings import Settings
 from paperfeed.store import upsert_papers
 from paperfeed.store.library import library, user_collections
-from tests.web_support import bearer, client, csrf_token, sign_up, web_settings
+from tests.web_support import bearer, client, csrf_token, sign_up, statements, web_settings
 
 DAY = date(2025, 6, 2)
 
@@ -45,21 +42,6 @@ def _zotero_bib(papers: list[Paper], abstract: str = "") -> str:
     )
 
 
-@contextmanager
-def _counted(engine: Engine) -> Iterator[list[str]]:
-    """The SQL statements the engine runs meanwhile."""
-    seen: list[str] = []
-
-    def note(*args: Any) -> None:
-        seen.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
-
-
 def test_an_import_writes_in_batches_not_once_per_entry(settings: Settings, engine: Engine) -> None:
     """A 10,000-entry BibTeX file took 143 s: each entry was saved, filed and marked read by
     statements of its own, and saving asked for the library's saved ids once per paper. Now
@@ -73,7 +55,7 @@ def test_an_import_writes_in_batches_not_once_per_entry(settings: Settings, engi
         for name, chunk in (("small", papers[:20]), ("large", papers[20:80])):
             auth = bearer(c, name)
             body = {"file": ("lib.bib", _zotero_bib(chunk).encode())}
-            with _counted(engine) as seen:
+            with statements(engine) as seen:
                 got = c.post(
                     "/api/me/library/import",
                     files=body,

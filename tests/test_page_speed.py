@@ -3,14 +3,12 @@ and nothing read that the page does not show."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any, cast
 
 import numpy as np
 import pytest
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, select
 
 from paperfeed.latex import plain, plain_math
 from paperfeed.recommend.model import (
@@ -25,22 +23,7 @@ from paperfeed.settings import Settings
 from paperfeed.store import library
 from paperfeed.store.accounts import users
 from paperfeed.store.tables import papers
-from tests.web_support import client, sign_up
-
-
-@contextmanager
-def statements(engine: Engine) -> Iterator[list[str]]:
-    """The SQL statements run on this engine inside the block."""
-    seen: list[str] = []
-
-    def note(*args: object) -> None:
-        seen.append(" ".join(str(args[2]).split()))
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
+from tests.web_support import client, sign_up, statements
 
 
 def _save(engine: Engine, username: str, ids: list[str]) -> None:

@@ -5,13 +5,11 @@ PostgreSQL."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from alembic import command
 from alembic.config import Config
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, inspect
+from sqlalchemy import Engine, inspect
 
 from paperfeed.settings import Settings
 from paperfeed.store import migrate, upsert_papers
@@ -20,7 +18,16 @@ from paperfeed.store.community import get_profile, save_profile
 from paperfeed.store.db import _MIGRATIONS as MIGRATIONS
 from paperfeed.store.erasure import delete_account
 from paperfeed.store.upvoters import public_upvoters
-from tests.web_support import DAYS, HOSTILE, HOSTILE_ID, client, on_day, post_form, sign_up
+from tests.web_support import (
+    DAYS,
+    HOSTILE,
+    HOSTILE_ID,
+    client,
+    on_day,
+    post_form,
+    sign_up,
+    statements,
+)
 
 _LINE = re.compile(r'<p class="upvoters[^"]*" id="upvoters">(.*?)</p>', re.S)
 
@@ -157,22 +164,8 @@ def test_the_choice_is_in_the_export_and_bad_input_is_refused(
         assert signed_out.status_code in (303, 401)
 
 
-@contextmanager
-def _statements(engine: Engine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def note(*args: object) -> None:
-        seen.append(str(args[2]))
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
-
-
 def _read_both(c: TestClient, engine: Engine, pid: str) -> tuple[int, str, str]:
-    with _statements(engine) as seen:
+    with statements(engine) as seen:
         page, profile = c.get(f"/papers/{pid}").text, c.get("/users/a1").text
     # Not the data version's reads: a background thread checks it too, as often as it likes.
     return len([s for s in seen if "site_state" not in s]), page, profile

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 
 from paperfeed.ingest.jobs import demo_files
 from paperfeed.models import Paper, Signals
@@ -140,3 +140,18 @@ def bearer(c: TestClient, username: str, password: str = "correct horse battery"
     c.cookies.clear()
     token = c.post("/api/login", json={"username": username, "password": password}).json()
     return {"Authorization": f"Bearer {token['token']}"}
+
+
+@contextmanager
+def statements(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements run on this engine inside the block, each on one line."""
+    seen: list[str] = []
+
+    def note(*args: object) -> None:
+        seen.append(" ".join(str(args[2]).split()))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
