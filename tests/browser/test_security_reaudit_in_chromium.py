@@ -20,6 +20,8 @@ def test_changing_a_leaked_password_signs_the_thief_out_and_revokes_the_feed_url
     sign_up(page, url, "leaky", PASSWORD)
     page.goto(f"{url}/library")
     page.get_by_role("button", name="Make a private feed URL").click()
+    # the answer is a new page: wait for it, not for whatever the old one holds meanwhile
+    page.wait_for_url("**/for-you/feed-url")
     found = re.search(r"https?://[^\s\"<]+/feeds/for-you/[\w-]+\.atom", page.content())
     assert found, "the private feed URL is not shown"
     feed = found[0]
