@@ -588,8 +588,6 @@ def remove_upvote(site: SiteDep, user: SignedInDep, paper_id: str) -> Response:
 )
 def paper(request: Request, site: SiteDep, paper_id: str) -> Response:
     """One paper by arXiv id (versions and URLs are accepted)."""
-    if paper_id.endswith("/upvote"):  # this path takes any id, an upvote's address too
-        raise HTTPException(405)  # the handler names the methods the address takes
     card = _one(site, paper_id)
 
     def build() -> object:
