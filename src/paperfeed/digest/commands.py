@@ -123,7 +123,10 @@ def subscribe(
     send_time: Annotated[str, typer.Option("--time", help="Local send time, HH:MM.")] = "08:00",
     timezone: Annotated[str, typer.Option("--timezone", help="IANA time zone.")] = "UTC",
     weekday: Annotated[str, typer.Option(help="Weekly digests: the day to send.")] = "monday",
-    skip_weekends: Annotated[bool, typer.Option(help="No daily digest on weekends.")] = True,
+    skip_weekends: Annotated[
+        bool,
+        typer.Option(help="No daily digest on the local days that follow no arXiv announcement."),
+    ] = True,
     papers: Annotated[int, typer.Option(help="Papers per digest at most.")] = 10,
     trending: Annotated[bool, typer.Option(help="Include trending papers.")] = True,
     category: Many = None,

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -49,6 +50,8 @@ _LEASE = timedelta(minutes=10)
 # release failed (a full disk), and must not block the next run for the rest of the lease.
 _RUNNING: set[str] = set()
 _RECORD_BATCH = 500
+_ARXIV_ZONE = ZoneInfo("America/New_York")
+_ANNOUNCED_AT = dt_time(20)
 
 
 @dataclass
@@ -86,8 +89,24 @@ def is_due(prefs: Preferences, now: datetime) -> bool:
     past_time = (local.hour, local.minute) >= (hour, minute)
     if prefs.frequency == "weekly":
         return local.weekday() > prefs.weekday or (local.weekday() == prefs.weekday and past_time)
-    # arXiv announces Sunday to Thursday evenings (US Eastern): nothing new on weekends.
-    return past_time and not (prefs.skip_weekends and local.weekday() >= 5)
+    if not past_time or not prefs.skip_weekends:
+        return past_time
+    # "Skip weekends": skip the local days with nothing new, which depend on the zone (Los
+    # Angeles at 20:00 has Monday's listing on Sunday and none on Friday).
+    send = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return announced_between(send - timedelta(days=1), send)
+
+
+def announced_between(start: datetime, end: datetime) -> bool:
+    """Whether arXiv announced a listing after `start`, up to `end` (it announces Sunday to
+    Thursday at 20:00 US Eastern, each listing dated the next day)."""
+    day = start.astimezone(_ARXIV_ZONE).date()
+    while day <= end.astimezone(_ARXIV_ZONE).date():
+        moment = datetime.combine(day, _ANNOUNCED_AT, _ARXIV_ZONE)
+        if day.weekday() not in (4, 5) and start < moment <= end:
+            return True
+        day += timedelta(days=1)
+    return False
 
 
 def window(sub: Subscriber, latest: date | None) -> tuple[date, date] | None:
