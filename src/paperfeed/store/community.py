@@ -40,7 +40,7 @@ from paperfeed.store.digests import drop_comment_notices
 from paperfeed.store.papers import author_key
 from paperfeed.store.reactions import drop_reactions
 from paperfeed.store.sql import in_list
-from paperfeed.store.tables import metadata, paper_authors
+from paperfeed.store.tables import metadata, paper_authors, papers
 from paperfeed.util import utcnow
 
 comments = Table(
@@ -988,7 +988,17 @@ def remove_paper_link(conn: Connection, paper_id: str, link_id: int) -> bool:
     return gone
 
 
-def submitted_by(conn: Connection, user_id: int, limit: int = 50) -> list[str]:
-    """Ids of the papers a user submitted, newest first."""
+def unhidden_paper(paper_id: ColumnElement[str]) -> ColumnElement[bool]:
+    """A paper id readers may be shown: no moderator hid the paper."""
+    return ~exists().where(papers.c.id == paper_id, papers.c.hidden.is_(True))
+
+
+def submitted_by(
+    conn: Connection, user_id: int, limit: int = 50, include_hidden: bool = False
+) -> list[str]:
+    """Ids of the papers a user submitted, newest first (those a moderator hid only with
+    `include_hidden`)."""
     query = select(submissions.c.paper_id).where(submissions.c.user_id == user_id)
+    if not include_hidden:
+        query = query.where(unhidden_paper(submissions.c.paper_id))
     return list(conn.scalars(query.order_by(submissions.c.created_at.desc()).limit(limit)))

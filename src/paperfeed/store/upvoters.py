@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Select, select
 
 from paperfeed.store.accounts import users, votes
-from paperfeed.store.community import profiles
+from paperfeed.store.community import profiles, unhidden_paper
 
 NAMED = 3  # upvoters a paper's page names; the rest are counted
 
@@ -51,13 +51,13 @@ def public_upvoters(conn: Connection, paper_id: str, limit: int = NAMED) -> list
     return [Upvoter(r.username, r.display_name) for r in conn.execute(query)]
 
 
-def upvoted_publicly(conn: Connection, user_id: int, limit: int = 30) -> list[str]:
+def upvoted_publicly(
+    conn: Connection, user_id: int, limit: int = 30, include_hidden: bool = False
+) -> list[str]:
     """Ids of the papers a user upvoted, newest first, when they show their upvotes (else
-    none)."""
-    query = (
-        _shown_votes(votes.c.paper_id)
-        .where(votes.c.user_id == user_id)
-        .order_by(votes.c.created_at.desc(), votes.c.paper_id)
-        .limit(limit)
-    )
+    none); those a moderator hid only with `include_hidden`."""
+    query = _shown_votes(votes.c.paper_id).where(votes.c.user_id == user_id)
+    if not include_hidden:
+        query = query.where(unhidden_paper(votes.c.paper_id))
+    query = query.order_by(votes.c.created_at.desc(), votes.c.paper_id).limit(limit)
     return [str(pid) for pid in conn.scalars(query)]

@@ -491,10 +491,16 @@ def profile_page(request: Request, site: SiteDep, user: UserDep, name: str) -> R
         shown = ("approved", "pending") if own else ("approved",)
         claims = [] if hide else [c for c in claims_by_user(conn, uid) if c.status in shown]
         said = user_comments(conn, uid, 30, moderator=moderator)
-        upvoted = [] if suspended else upvoted_publicly(conn, uid)  # [] unless they opted in
-        named = {c.paper_id for c in said} | {c.paper_id for c in claims} | set(upvoted)
+        # Papers a moderator hid: a moderator and the owner see them marked, no one else.
+        marked = moderator or own
+        upvoted = [] if suspended else upvoted_publicly(conn, uid, include_hidden=marked)
+        subs = submitted_by(conn, uid, include_hidden=marked)
+        named = {c.paper_id for c in said} | {c.paper_id for c in claims} | {*upvoted, *subs}
         titles = _titles(conn, named)
-        subs = _submitted(conn, uid)
+        taken_down = {pid for pid, f in paper_flags(conn, sorted(named)).items() if f.hidden}
+        if not marked:  # claims and comments on a paper taken down leave with it
+            claims = [c for c in claims if c.paper_id not in taken_down]
+            said = [c for c in said if c.paper_id not in taken_down]
         shared = [] if suspended else public_collections(conn, uid, PROFILE_COLLECTIONS)
     body = site.render(
         "profile.html",
@@ -509,6 +515,7 @@ def profile_page(request: Request, site: SiteDep, user: UserDep, name: str) -> R
         titles=titles,
         submissions=subs,
         upvoted=upvoted,
+        taken_down=taken_down,
         is_admin=is_admin,
         suspended=suspended,
     )
@@ -517,12 +524,6 @@ def profile_page(request: Request, site: SiteDep, user: UserDep, name: str) -> R
 
 # What a suspended account's profile says of it (its own words may be the spam).
 _BLANK = Profile("", "", (), notify_replies=False, notify_email=False)
-
-
-def _submitted(conn: Connection, user_id: int) -> list[tuple[str, str]]:
-    ids = submitted_by(conn, user_id)
-    titles = _titles(conn, set(ids))
-    return [(pid, titles.get(pid, pid)) for pid in ids]
 
 
 @router.get("/avatars/{name}.svg")
@@ -995,7 +996,9 @@ def api_profile(site: SiteDep, name: str) -> dict[str, Any]:
         suspended = found[4]
         profile = _BLANK if suspended else get_profile(conn, found[0])
         mine = [] if suspended else claims_by_user(conn, found[0])
-        claims = [c.paper_id for c in mine if c.status == "approved"]
+        approved = [c.paper_id for c in mine if c.status == "approved"]
+        flags = paper_flags(conn, approved)  # a paper a moderator hid leaves the list
+        claims = [pid for pid in approved if not (pid in flags and flags[pid].hidden)]
     return {
         "name": found[1],
         "displayName": profile.display_name,
