@@ -211,6 +211,11 @@ class Settings(BaseSettings):
     new_account_comment_limit: int = Field(
         default=5, ge=1, description="Comments per hour for accounts younger than a day."
     )
+    reaction_rate_limit: int = Field(
+        default=60,
+        ge=1,
+        description="Reactions on comments added or taken back per account per minute.",
+    )
     page_cache_entries: int = Field(
         default=512, ge=0, description="Rendered anonymous pages kept in memory (0 disables)."
     )

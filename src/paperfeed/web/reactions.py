@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from math import ceil
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Path, Request
@@ -48,8 +49,22 @@ def reaction_json(r: Reaction) -> dict[str, Any]:
     }
 
 
+def _within_limit(site: Site, user_id: int) -> None:
+    """Count a reaction of an account, or refuse it (429) past the account's limit a minute:
+    a script toggling thousands would fill the store and everyone's notices of it."""
+    wait = site.reaction_limiter.hit(f"react:{user_id}")
+    if wait is not None:
+        seconds = ceil(wait)
+        per = site.settings.reaction_rate_limit
+        unit = "second" if seconds == 1 else "seconds"
+        message = f"at most {per} reactions a minute; try again in {seconds} {unit}"
+        raise HTTPException(429, message, headers={"Retry-After": str(seconds)})
+
+
 def react(site: Site, user_id: int, comment_id: int, name: str, on: bool) -> tuple[Reaction, ...]:
-    """Add or take back the user's reaction on a visible comment; the comment's reactions."""
+    """Add or take back the user's reaction on a visible comment (within the account's rate
+    limit); the comment's reactions."""
+    _within_limit(site, user_id)
     with site.writing() as conn:
         comment = get_comment(conn, comment_id)
         if comment is None or comment.hidden or comment.deleted:
@@ -79,18 +94,31 @@ def react_form(
     on: Annotated[int, Form(ge=0, le=1)] = 1,
     sort: Annotated[str, Form(pattern="^(top|new)$")] = "top",
 ) -> Response:
-    """React to a comment (or take it back): JSON with the new bar to scripts, else back to it."""
-    shown = react(site, user.id, comment_id, emoji, bool(on))
+    """React to a comment (or take it back): JSON with the new bar to scripts, else back to it
+    (a refusal too is JSON to scripts, which say it beside the bar)."""
+    script = request.headers.get("accept", "").startswith("application/json")
+    try:
+        shown = react(site, user.id, comment_id, emoji, bool(on))
+    except HTTPException as refused:
+        if not script:
+            raise
+        said = json.dumps({"detail": refused.detail})
+        return Response(said, refused.status_code, refused.headers, "application/json")
     with site.engine.connect() as conn:
         comment = get_comment(conn, comment_id)
     assert comment is not None  # reacted to just now; a deletion drops reactions with it
-    if request.headers.get("accept", "").startswith("application/json"):
+    if script:
         data = {"reactions": [reaction_json(r) for r in shown]}
         data["html"] = _bar(site, request, comment, shown, sort)  # type: ignore[assignment]
         return Response(json.dumps(data), media_type="application/json")
     query = "sort=new&" if sort == "new" else ""
     target = f"{paper_url(comment.paper_id)}?{query}comment={comment_id}#c{comment_id}"
     return Response(status_code=303, headers={"Location": target})
+
+
+_LIMITED: dict[int | str, dict[str, Any]] = {
+    429: {"description": "Over your reactions a minute (Retry-After says when to try again)"}
+}
 
 
 def _answer(comment_id: int, shown: tuple[Reaction, ...]) -> Response:
@@ -103,6 +131,7 @@ def _answer(comment_id: int, shown: tuple[Reaction, ...]) -> Response:
     response_model=ReactionsOut,
     dependencies=[ApiCsrf],
     summary="React to a comment",
+    responses=_LIMITED,
 )
 def api_react(site: SiteDep, user: SignedInDep, comment_id: RowId, emoji: EmojiPath) -> Response:
     """Add your reaction to a comment (idempotent): the comment's reactions after it."""
@@ -114,6 +143,7 @@ def api_react(site: SiteDep, user: SignedInDep, comment_id: RowId, emoji: EmojiP
     response_model=ReactionsOut,
     dependencies=[ApiCsrf],
     summary="Take back a reaction",
+    responses=_LIMITED,
 )
 def api_unreact(site: SiteDep, user: SignedInDep, comment_id: RowId, emoji: EmojiPath) -> Response:
     """Take back your reaction to a comment (idempotent): the comment's reactions after it."""

@@ -221,23 +221,41 @@ document.addEventListener("submit", function (event) {
   var picked = form.closest(".react-box") !== null;
   var selector = 'button[data-emoji="' + button.getAttribute("data-emoji") + '"]';
   postForJson(form).then(function (response) {
+    if (response.status === 429) {  // too many too fast: said beside the bar, the focus kept
+      return response.json().then(function (data) { reactionRefused(bar, data.detail); });
+    }
     if (!response.ok) throw new Error(String(response.status));
-    return response.json();
-  }).then(function (data) {
-    var holder = document.createElement("div");
-    holder.innerHTML = data.html;
-    var fresh = holder.querySelector(".reactions");
-    bar.replaceWith(fresh);
-    var box = fresh.querySelector(".react-box");
-    if (picked && box) box.open = true;
-    var again = fresh.querySelector((picked ? ".react-box " : ":scope > form ") + selector);
-    (again || (box && box.querySelector("summary")) || fresh).focus();
+    return response.json().then(function (data) { return showReactions(bar, data, picked, selector); });
   }).catch(function () {
     form.submit();  // signed out, or refused: the server's page says what to do
   }).finally(function () {
     button.removeAttribute("aria-busy");
   });
 });
+
+function reactionRefused(bar, detail) {
+  var note = bar.nextElementSibling;
+  if (!note || !note.classList.contains("react-note")) {
+    note = document.createElement("p");
+    note.className = "react-note error-msg";
+    note.setAttribute("role", "alert");
+    bar.after(note);
+  }
+  note.textContent = "Not counted: " + detail + ".";
+}
+
+function showReactions(bar, data, picked, selector) {
+  var note = bar.nextElementSibling;
+  if (note && note.classList.contains("react-note")) note.remove();
+  var holder = document.createElement("div");
+  holder.innerHTML = data.html;
+  var fresh = holder.querySelector(".reactions");
+  bar.replaceWith(fresh);
+  var box = fresh.querySelector(".react-box");
+  if (picked && box) box.open = true;
+  var again = fresh.querySelector((picked ? ".react-box " : ":scope > form ") + selector);
+  (again || (box && box.querySelector("summary")) || fresh).focus();
+}
 
 // Submitting fetches from arXiv, which can take a while: say so while waiting, keep the button
 // from being pressed twice, and show the server's answer in place. Without JavaScript the form
