@@ -58,6 +58,9 @@ users = Table(
     Column("suspended_at", DateTime),  # a suspended user cannot sign in; sessions stop working
     # A deleted account: no private data left, named DELETED_NAME, its handle kept in name_key
     Column("deleted_at", DateTime),
+    # Where set-password links go (lower-case; migration 0029); None for most accounts
+    Column("email", String(254)),
+    Index("ix_users_email", "email", unique=True),
 )
 
 sessions = Table(

@@ -37,6 +37,7 @@ from paperfeed.store.library import (
     ratings,
     signal_versions,
 )
+from paperfeed.store.password_links import password_links
 from paperfeed.store.reactions import comment_reactions
 from paperfeed.util import utcnow
 
@@ -161,6 +162,7 @@ _PRIVATE = (
 )
 
 
+    password_links,
 def delete_account(conn: Connection, user_id: int) -> bool:
     """Delete an account in the caller's transaction: its private data goes, its comments and
     submissions stay under DELETED_NAME, its handle stays taken; False when there is none."""
@@ -170,7 +172,7 @@ def delete_account(conn: Connection, user_id: int) -> bool:
     for table in _PRIVATE:
         conn.execute(delete(table).where(table.c.user_id == user_id))
     conn.execute(update(paper_links).where(paper_links.c.user_id == user_id).values(user_id=None))
-    gone = {"username": DELETED_NAME, "password_hash": "!", "is_admin": False}
+    gone = {"username": DELETED_NAME, "password_hash": "!", "is_admin": False, "email": None}
     # A suspension stays: a suspended troll's hidden comments stay hidden once deleted.
     conn.execute(update(users).where(users.c.id == user_id).values(**gone, deleted_at=utcnow()))
     bump_revision(conn)  # its votes leave every count, its name every page

@@ -163,7 +163,7 @@ def _add_routes(app: FastAPI) -> None:
 
 
 def _add_ops(app: FastAPI, settings: Settings) -> None:
-    from paperfeed.web import admin, invites, ops
+    from paperfeed.web import admin, invites, ops, set_password
 
     ops.install(app, settings, app.state.site.engine)  # outermost: times cached pages too
     app.include_router(admin.router)
@@ -173,6 +173,8 @@ def _add_ops(app: FastAPI, settings: Settings) -> None:
 _DOCS_BACK = (
     '<nav style="font: 15px system-ui, sans-serif; padding: 12px 20px; '
     'border-bottom: 1px solid #ddd">'
+    app.include_router(invites.accounts)
+    app.include_router(set_password.router)
     '<a href="{root}/">← Back to paper<b>feed</b></a> · <a href="{root}/about">About</a></nav>'
 )
 

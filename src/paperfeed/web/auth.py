@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password")  # keeps unknown-user sign-ins as slow as real
-_USERNAME_RE = re.compile(r"^[A-Za-z0-9_\-]{3,32}$")
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_\-]{3,32}$")
 
 
 class BadCredentials(ValueError):
@@ -65,7 +65,7 @@ def safe_next(target: str | None) -> str:
 
 def check_new_account(username: str, password: str) -> None:
     """Raise BadCredentials unless the name and password are acceptable for a new account."""
-    if not _USERNAME_RE.match(username):
+    if not USERNAME_RE.match(username):
         raise BadCredentials(
             "a user name has 3 to 32 characters: letters a-z (no accents), digits, '-' or '_'"
         )

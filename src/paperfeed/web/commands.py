@@ -461,6 +461,30 @@ def user_invite(
 
 def register(app: typer.Typer) -> None:
     """Add serve, demo, admin and user to the `paperfeed` command."""
+@user_app.command("import")
+def user_import(
+    roster: Annotated[
+        typer.FileText,
+        typer.Argument(
+            help="CSV file (or - for stdin): username,email[,role] a line, role "
+            "member (the default) or admin."
+        ),
+    ],
+) -> None:
+    """Make many accounts without passwords, each mailed a single-use link to choose one
+    (expiring after PAPERFEED_INVITE_DAYS); if any line is refused, none is made."""
+    from paperfeed.settings import as_served
+    from paperfeed.web.roster import import_roster
+
+    settings = as_served(Settings())
+    outcomes = import_roster(open_store(settings), settings, roster.read(), CLI)
+    for o in outcomes:
+        where = f"line {o.line}: {o.username}: " if o.line else ""
+        typer.echo(f"{where}{o.said}")
+    if not any(o.ok for o in outcomes):
+        raise typer.Exit(1)
+
+
     app.command()(serve)
     app.command()(demo)
     app.command()(admin)

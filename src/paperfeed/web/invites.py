@@ -6,9 +6,10 @@ A link is `/signup?invite=TOKEN`; it makes one account, before it expires, unles
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from paperfeed.settings import Settings
@@ -16,8 +17,10 @@ from paperfeed.store.invites import create_invite, revoke_invite
 from paperfeed.store.jobs import record_action
 from paperfeed.util import utcnow
 from paperfeed.web.deps import AdminDep, FormCsrf, RowId, SiteDep, html
+from paperfeed.web.roster import import_roster
 
 router = APIRouter(prefix="/admin/invites", include_in_schema=False)
+accounts = APIRouter(prefix="/admin/accounts", include_in_schema=False)
 
 
 def invite_url(settings: Settings, token: str) -> str:
@@ -54,3 +57,19 @@ def revoke(site: SiteDep, admin: AdminDep, invite_id: RowId) -> Response:
         record_action(conn, admin.username, "revoke invite", f"invite {invite_id}")
     said = urlencode({"done": f"invite {invite_id} revoked"})
     return RedirectResponse(f"/admin?{said}#invites", status_code=303)
+
+
+@accounts.post("/import", dependencies=[FormCsrf])
+def import_accounts(
+    request: Request,
+    site: SiteDep,
+    admin: AdminDep,
+    roster: Annotated[str, Form(max_length=200_000)],
+) -> Response:
+    """Make the roster's accounts (each mailed a set-password link), or none, saying per line."""
+    outcomes = import_roster(site.engine, site.settings, roster, admin.username)
+    made = sum(o.ok for o in outcomes)
+    body = site.render("accounts_imported.html", user=admin, outcomes=outcomes, made=made)
+    answer = html(site, request, body, 200 if made else 400)
+    answer.headers["Cache-Control"] = "no-store"  # it may show set-password links
+    return answer
