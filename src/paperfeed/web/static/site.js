@@ -439,7 +439,8 @@ document.addEventListener("DOMContentLoaded", function () {
 // Times written in UTC (<time class="local-time">: comments, notices) read in the reader's own
 // time zone, its name beside them ("2026-12-05 19:50 GMT+9"); the UTC time stays as the title.
 // A screen reader is given the words ("5 December 2026 at 19:50 Japan Standard Time"), not
-// the digits, dashes and "GMT plus 9".
+// the digits, dashes and "GMT plus 9". A day only (<time class="local-time local-day">: joined,
+// rated) is the reader's own day of that moment ("2026-12-05", read "5 December 2026").
 document.addEventListener("DOMContentLoaded", function () {
   if (!window.Intl || !Intl.DateTimeFormat) return;
   var format = new Intl.DateTimeFormat("en-US", {
@@ -450,14 +451,20 @@ document.addEventListener("DOMContentLoaded", function () {
     year: "numeric", month: "long", day: "numeric", hour: "2-digit", minute: "2-digit",
     hourCycle: "h23", timeZoneName: "long"
   });
+  var spokenDay = new Intl.DateTimeFormat("en-GB", {year: "numeric", month: "long", day: "numeric"});
   document.querySelectorAll("time.local-time[datetime]").forEach(function (time) {
     var at = new Date(time.getAttribute("datetime"));
     if (isNaN(at.getTime())) return;
     var part = {};
     format.formatToParts(at).forEach(function (p) { part[p.type] = p.value; });
+    var day = part.year + "-" + part.month + "-" + part.day;
+    if (time.classList.contains("local-day")) {  // its title names the UTC moment already
+      time.textContent = day;
+      time.setAttribute("aria-label", spokenDay.format(at));
+      return;
+    }
     time.title = time.textContent;
-    time.textContent = part.year + "-" + part.month + "-" + part.day + " " + part.hour + ":" +
-      part.minute + " " + part.timeZoneName;
+    time.textContent = day + " " + part.hour + ":" + part.minute + " " + part.timeZoneName;
     time.setAttribute("aria-label", spoken.format(at));
   });
 });
