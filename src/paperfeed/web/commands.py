@@ -87,7 +87,7 @@ def _serve(
     else:
         stop = _start_digests(settings) if digests else (lambda: None)
     # uvicorn re-raises SIGTERM once it has shut down: end with SystemExit, so cleanup runs.
-    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGTERM, _stop_on_signal)
     try:
         server.run_uvicorn(host, port, workers, reservation)
     finally:
@@ -131,8 +131,10 @@ def _check_writable(settings: Settings) -> None:
         raise typer.Exit(1) from exc
 
 
-def _exit_on_signal(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)
+def _stop_on_signal(_signum: int, _frame: object) -> None:
+    # A stop asked for and carried out: status 0, as `--workers 2` (uvicorn's supervisor) ends;
+    # one process used to end with 143.
+    raise SystemExit(0)
 
 
 def listen_url(host: str, port: int) -> str:
@@ -459,8 +461,6 @@ def user_invite(
     typer.echo(invite_url(settings, token))
 
 
-def register(app: typer.Typer) -> None:
-    """Add serve, demo, admin and user to the `paperfeed` command."""
 @user_app.command("import")
 def user_import(
     roster: Annotated[
@@ -485,6 +485,8 @@ def user_import(
         raise typer.Exit(1)
 
 
+def register(app: typer.Typer) -> None:
+    """Add serve, demo, admin and user to the `paperfeed` command."""
     app.command()(serve)
     app.command()(demo)
     app.command()(admin)
