@@ -18,7 +18,7 @@ import re
 import shutil
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -44,6 +44,9 @@ from paperfeed.util import DiskFull, utcnow
 # parts of a Chinese or Japanese name written together, "山田 太郎" as "山田太郎"
 # (`query.name_words`)
 SCHEMA_VERSION = 9
+# The oldest schema whose fields the current queries read (7: `author_words`, `authors` stored
+# only; 8 and 9 only added terms): such an index keeps answering while its successor is built.
+SEARCHABLE_SINCE = 7
 _STATE = "paperfeed-state.json"
 _TEXT_FIELDS = ("title", "text")
 _ONE_CJK = re.compile(f"[{CJK_LETTERS}]")  # a query word of one Chinese or Japanese character
@@ -180,7 +183,7 @@ def saved_state(path: Path) -> tuple[int | None, Build | None]:
 
 
 @contextmanager
-def _folder_lock(path: Path) -> Iterator[None]:
+def folder_lock(path: Path) -> Iterator[None]:
     """Held while a process checks the index's version and wipes an old one: several workers
     starting at once wiped the folder under the one that had begun building it."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -195,21 +198,25 @@ def _folder_lock(path: Path) -> Iterator[None]:
 class KeywordIndex:
     """A tantivy index in one directory, safe to search from many threads."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path, keep_outdated: bool = False, locked: bool = False) -> None:
+        """Open (or create) the index in `path`; one of an older schema is wiped, unless
+        `keep_outdated` (it answers while its successor is built beside it); `locked`: the
+        caller holds `folder_lock`."""
+        self.path, self._keep_outdated = path, keep_outdated
         self._write_lock = threading.Lock()
         # Stored documents of recent hits, until a reload; read into a StoredDoc only when shown.
         self._docs: dict[str, tantivy.Document] = {}
         # Recent hits' ids -> the searcher and address they were found at (`docs` reads them).
         self._where: dict[str, tuple[tantivy.Searcher, tantivy.DocAddress]] = {}
         self.stem, self.names = stemmer(), _names()
-        self._open()
+        self._open(locked)
 
-    def _open(self) -> None:
-        with _folder_lock(self.path):
+    def _open(self, locked: bool = False) -> None:
+        with nullcontext() if locked else folder_lock(self.path):
             self.path.mkdir(parents=True, exist_ok=True)
-            if self._state().get("schema") != SCHEMA_VERSION:
+            if self._state().get("schema") != SCHEMA_VERSION and not self._keep_outdated:
                 self._wipe()
+        self._inode = self.path.stat().st_ino
         self.schema = _schema()
         try:
             self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
@@ -230,6 +237,14 @@ class KeywordIndex:
     def missing(self) -> bool:
         """Whether the index's folder was deleted under this process (it searches the old one)."""
         return not (self.path / "meta.json").exists()
+
+    def replaced(self) -> bool:
+        """Whether another folder took this one's place (a rebuilt index swapped in) or it is
+        gone: this process should open it again."""
+        try:
+            return self.path.stat().st_ino != self._inode
+        except OSError:
+            return True
 
     def _state(self) -> dict[str, object]:
         try:
@@ -277,6 +292,7 @@ class KeywordIndex:
     def clear(self) -> None:
         """Drop everything (a rebuild follows)."""
         with self._write_lock:
+            self._keep_outdated = False
             self._wipe()
             self._open()
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 
 from paperfeed.search import fusion
 from paperfeed.search.backfill import contract_of
+from paperfeed.search.beside import open_after_delete, open_keyword, start_beside, swap
 from paperfeed.search.embed import Calibration, Embedder, EmbedderUnavailable, get_embedder
 from paperfeed.search.keyword import HYBRID, Filters, IndexBusy, KeywordIndex
 from paperfeed.search.progress import Build
@@ -89,7 +90,8 @@ class SearchService:
         self.settings, self.engine = settings, engine
         self._outage = Outage(log, "search index refresh")
         root = settings.index_dir
-        self.keyword = KeywordIndex(root / "keyword")
+        # The index searches read, and one being built beside it (an upgrade, a reindex).
+        self.keyword, self._next = open_keyword(root / "keyword")
         self.highlighter = Highlighter(self.keyword.stem)
         self._vector_dir = root / "vectors"
         self._embedder, self._embedder_error = embedder, ""
@@ -131,6 +133,8 @@ class SearchService:
         try:
             if self.keyword.missing():
                 self._start_over()
+            elif self.keyword.replaced() or (self._next and self._next.replaced()):
+                self._reopen()  # another worker swapped a rebuilt index in
             if not self._store_checked:
                 self._own_store()
             try:
@@ -147,13 +151,20 @@ class SearchService:
             return 0, 0
 
     def _start_over(self) -> None:
-        """The index folder was deleted while this process ran: build it again from the store."""
-        log.warning(
-            "the search index in %s was deleted: building it again from the store",
-            self.settings.index_dir,
-        )
-        self.keyword.clear()
+        """The index folder was deleted while this process ran: build it again from the store
+        (one worker does; the others open what it builds)."""
+        self.keyword, self._next, gone = open_after_delete(self.keyword.path)
+        if gone:
+            log.warning(
+                "the search index in %s was deleted: building it again from the store",
+                self.settings.index_dir,
+            )
         self._vectors, self._store_checked = None, False
+
+    def _reopen(self) -> None:
+        """Open the index folders again: a rebuilt index took the old one's place."""
+        self.keyword, self._next = open_keyword(self.keyword.path)
+        self.generation += 1
 
     def _own_store(self) -> None:
         """Drop indexes the data folder kept from another store (the database URL changed, a
@@ -197,7 +208,9 @@ class SearchService:
         if not self._due():
             return
         first = self._last_refresh == -math.inf and not self._refreshing.is_set()
-        if (self.settings.search_refresh_seconds == 0 or first) and not self._long_build():
+        waits = self.settings.search_refresh_seconds == 0 or first
+        # A build beside the index searches read never holds them up.
+        if waits and self._next is None and not self._long_build():
             with self._lock:
                 if self._due():  # another thread may have refreshed while this one waited
                     self.refresh()
@@ -225,6 +238,8 @@ class SearchService:
         return time.monotonic() - self._last_refresh >= self.settings.search_refresh_seconds
 
     def _refresh_keyword(self) -> int:
+        if self._next is not None:
+            return self._build_beside(self._next)
         self._long_build()
         with self.engine.connect() as conn:
             progress = self.keyword.progress
@@ -232,6 +247,23 @@ class SearchService:
             written = self.keyword.apply(self._until_closed(rows), utcnow())
         if not self._closing.is_set():  # read to the end (another process busy: IndexBusy)
             self.keyword.end_build()
+        return written
+
+    def _build_beside(self, upcoming: KeywordIndex) -> int:
+        """Go on with the index built beside the one searches read; swap it in once it has
+        read the store to its end (searches answer from the old one meanwhile)."""
+        progress = upcoming.progress
+        if upcoming.build is None and progress.cursor is None and not progress.recent:
+            with self.engine.connect() as conn:
+                upcoming.begin_build(db.count_papers(conn))
+        with self.engine.connect() as conn:
+            rows = db.changed_papers(conn, progress.cursor, applied=progress.recent)
+            written = upcoming.apply(self._until_closed(rows), utcnow())
+        if self._closing.is_set():  # the next start goes on with it
+            return written
+        upcoming.end_build()
+        swap(self.keyword.path)
+        self._reopen()
         return written
 
     def _long_build(self) -> bool:
@@ -309,7 +341,7 @@ class SearchService:
     def rebuild(self) -> None:
         """Drop both local indexes and build them again from the store."""
         with self._lock:
-            self.keyword.clear()
+            self._next = start_beside(self.keyword.path)  # searches go on from the old one
             contract = self._contract()
             if contract:
                 for suffix in (".faiss", ".json"):
@@ -717,8 +749,16 @@ class SearchService:
         centre = normalise(np.mean(np.stack(list(vectors.values())), axis=0))
         found = index.search(centre, limit + len(ids) + 10, width)
         found = [(p, s) for p, s in found if p not in set(ids)]
+        if self.keyword.build is not None:  # it holds part of the papers yet: the store says
+            return self._stored_hits(found, limit)
         kept = self.keyword.keep([p for p, _s in found], Filters())
         return self._hits([(p, s) for p, s in found if p in kept][:limit], parse_query(""))
+
+    def _stored_hits(self, found: list[tuple[str, float]], limit: int) -> list[Hit]:
+        """The first `limit` of these papers that the store shows, titled from it."""
+        with self.engine.connect() as conn:
+            titles = db.shown_titles(conn, [p for p, _s in found])
+        return [Hit(p, titles[p], s, "") for p, s in found if p in titles][:limit]
 
     def neighbours(self, queries: np.ndarray, k: int) -> list[list[str]]:
         """For each query vector (rows of paper-like vectors), the ids of its k nearest papers,

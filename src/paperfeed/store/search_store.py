@@ -227,6 +227,16 @@ def count_papers(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(papers)).scalar_one())
 
 
+def shown_titles(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
+    """The titles of these papers that are stored and not hidden, by id."""
+    query = select(papers.c.id, papers.c.title).where(~papers.c.hidden)
+    return {
+        row.id: row.title
+        for chunk in chunks(ids, _CHUNK)
+        for row in conn.execute(query.where(papers.c.id.in_(chunk)))
+    }
+
+
 def count_vectors(conn: Connection, contract_id: str) -> int:
     """How many papers have a vector under this contract."""
     query = select(func.count()).where(paper_vectors.c.contract_id == contract_id)
