@@ -116,3 +116,27 @@ def test_reactions_are_rate_limited_per_account_with_retry_after(
         assert page.status_code == 429 and "at most 3 reactions a minute" in page.text
         schema = c.get("/openapi.json").json()["paths"]
         assert "429" in schema["/api/comments/{comment_id}/reactions/{emoji}"]["put"]["responses"]
+
+
+def test_the_daily_api_sorts_newest_first_on_a_day_and_a_week(
+    site: Settings, engine: Engine
+) -> None:
+    """`sort=new`, as the day pages' ?sort=new: the latest day first, each day's newest arXiv
+    ids first; an unknown sort is a 422 naming the sorts there are."""
+    newest_first = [pid for day in reversed(DAYS) for pid in sorted(on_day(engine, day))[::-1]]
+    week = DAYS[0].isocalendar()
+    with client(site, engine) as c:
+        by_day = c.get("/api/daily_papers", params={"date": DAYS[1].isoformat(), "sort": "new"})
+        assert by_day.status_code == 200, by_day.text
+        assert [i["paper"]["id"] for i in by_day.json()] == sorted(on_day(engine, DAYS[1]))[::-1]
+        query = {"week": f"{week.year}-W{week.week:02d}", "sort": "new", "limit": "100"}
+        by_week = c.get("/api/daily_papers", params=query).json()
+        assert [i["paper"]["id"] for i in by_week] == newest_first
+        voted = c.get("/api/daily_papers", params=query | {"sort": "publishedAt"}).json()
+        assert [i["paper"]["id"] for i in voted] != newest_first  # the hostile one, 3 upvotes
+        wrong = c.get("/api/daily_papers", params={"sort": "newest"})
+        assert wrong.status_code == 422
+        assert "use one of publishedAt, trending, new, not 'newest'" in wrong.json()["detail"]
+        described = c.get("/openapi.json").json()["paths"]["/api/daily_papers"]["get"]
+        sort = next(p for p in described["parameters"] if p["name"] == "sort")
+        assert "new" in sort["schema"]["pattern"] and "?sort=new" in sort["description"]

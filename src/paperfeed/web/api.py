@@ -337,8 +337,11 @@ def daily_papers(
     sort: Annotated[
         str,
         Query(
-            pattern="^(publishedAt|trending)$",
-            description="trending without a date, week or month: the trending papers",
+            pattern="^(publishedAt|trending|new)$",
+            description="publishedAt: featured, then most upvoted first (as the day pages); "
+            "new: newest first (the latest day first, each day's newest arXiv ids first, as "
+            "the day pages' ?sort=new); trending without a date, week or month: the trending "
+            "papers",
         ),
     ] = "publishedAt",
     show_muted: ShowMuted = False,
@@ -356,7 +359,7 @@ def daily_papers(
                 period = period_from_query(day, week, month, latest_day(conn))
                 if period is None:
                     return None
-                return views.daily(conn, period, p + 1, limit, None, hide)
+                return views.daily(conn, period, p + 1, limit, None, hide, sort == "new")
         except views.PageOutOfRange:
             return None
 
