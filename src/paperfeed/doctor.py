@@ -194,10 +194,17 @@ def check_store(settings: Settings, found: Findings) -> None:
 def _index_rebuilt(settings: Settings, found: Findings) -> bool:
     """Note a search index being built from scratch (and how far it got), or one of an older
     version that the site's next start builds again; True when either was said."""
-    from paperfeed.search.keyword import SCHEMA_VERSION, saved_state
+    from paperfeed.search.beside import build_under_way
+    from paperfeed.search.keyword import SCHEMA_VERSION, SEARCHABLE_SINCE, saved_state
 
-    schema, build = saved_state(settings.index_dir / "keyword")
-    if build is not None:
+    schema = saved_state(settings.index_dir / "keyword")[0]
+    build, answering = build_under_way(settings.index_dir / "keyword")
+    if build is not None and answering:
+        found.notes.append(
+            f"keyword index: rebuilding beside the current one, {build}; search answers from "
+            "the current index meanwhile"
+        )
+    elif build is not None:
         found.notes.append(
             f"this node's search index is being built from the store: {build} so far; "
             "searches answer 'being rebuilt' until it is done (a stopped or killed build goes "
@@ -208,6 +215,7 @@ def _index_rebuilt(settings: Settings, found: Findings) -> bool:
             f"this node's search index is of an older version ({schema}, now {SCHEMA_VERSION}): "
             "the site builds it again from the store when it starts (or `paperfeed reindex`, "
             "with the site stopped); see the CHANGELOG for how long that takes"
+            + ("; searches answer from this one meanwhile" if schema >= SEARCHABLE_SINCE else "")
         )
     return build is not None or (schema is not None and schema != SCHEMA_VERSION)
 

@@ -18,6 +18,7 @@ from paperfeed.search.keyword import (
     folder_lock,
     saved_state,
 )
+from paperfeed.search.progress import Build
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,15 @@ def _searchable(folder: Path) -> bool:
     """Whether the index in `folder` is there and current queries can read it."""
     schema, _build = saved_state(folder)
     return (folder / "meta.json").exists() and schema is not None and schema >= SEARCHABLE_SINCE
+
+
+def build_under_way(live: Path) -> tuple[Build | None, bool]:
+    """The build of `live`'s index under way (None: none is), and whether it is beside an index
+    that searches answer from meanwhile (`doctor` and `/admin` say how far it got)."""
+    upcoming = saved_state(beside(live))[1]
+    if upcoming is not None:
+        return upcoming, _searchable(live)
+    return saved_state(live)[1], False
 
 
 def start_beside(live: Path) -> KeywordIndex:

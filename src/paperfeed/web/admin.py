@@ -149,17 +149,18 @@ def console(
             "invite_days": settings.invite_days,
         }
     context["users"], context["actions"] = _linked(people, logged)
-    context["index_build"] = _index_build(settings)
+    context["index_build"], context["index_beside"] = _index_build(settings)
     notice = done[:200]
     body = site.render("admin.html", user=admin, notice=notice, **context)
     return html(site, request, body)
 
 
-def _index_build(settings: Settings) -> Build | None:
-    """This node's search index build from scratch under way (how far it got), if any."""
-    from paperfeed.search.keyword import saved_state  # the search stack loads on first use
+def _index_build(settings: Settings) -> tuple[Build | None, bool]:
+    """This node's search index build under way (how far it got), if any, and whether it is
+    beside the index searches answer from meanwhile."""
+    from paperfeed.search.beside import build_under_way  # the search stack loads on first use
 
-    return saved_state(settings.index_dir / "keyword")[1]
+    return build_under_way(settings.index_dir / "keyword")
 
 
 def _log(site: Site, who: str, action: str, target: str) -> None:
