@@ -207,7 +207,8 @@ def test_reasons_and_the_learned_page_show_no_latex_source() -> None:
 def test_a_harvested_new_paper_is_listed_on_the_day_arxiv_stamped_it(engine: Engine) -> None:
     """Papers from `harvest` (what the daily pipeline runs) had no listing day, so a store fed
     by it showed none on its daily pages or in digests. A new paper is listed on its record's
-    datestamp (its announcement); a replaced old paper, as in arXiv's new listings, on none."""
+    datestamp (its announcement); a replaced old paper not on the day of its replacement, as in
+    arXiv's new listings, but on its first announcement (tests/test_late_harvest_days.py)."""
     from datetime import date
 
     from paperfeed.store import get_paper
@@ -222,4 +223,4 @@ def test_a_harvested_new_paper_is_listed_on_the_day_arxiv_stamped_it(engine: Eng
     with engine.connect() as conn:
         new, old = get_paper(conn, "1412.8323"), get_paper(conn, "1507.07790")
     assert new is not None and new.listing_date == date(2017, 12, 14)
-    assert old is not None and old.listing_date is None
+    assert old is not None and old.listing_date == date(2015, 7, 29)

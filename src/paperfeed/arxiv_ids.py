@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 _NEW = r"\d{4}\.\d{4,5}"
 _OLD = r"[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}"
@@ -85,3 +86,21 @@ def new_that_day(paper_id: str, day: date) -> bool:
     or cross-list (arXiv lists those apart). Ids of no known shape count as new."""
     month = submitted_month(paper_id)
     return month is None or (day.year - month[0]) * 12 + day.month - month[1] < 2
+
+
+# arXiv's schedule: a daily submission deadline at 14:00 US Eastern (none at weekends), its
+# papers announced that evening at 20:00 (Sunday to Thursday), each listing dated the next day.
+ARXIV_ZONE = ZoneInfo("America/New_York")
+DEADLINE = time(14)
+ANNOUNCED_AT = time(20)
+
+
+def first_listing_day(submitted: datetime) -> date:
+    """The day of the listing that first announces a paper submitted then (naive UTC), by
+    arXiv's schedule (a paper held or a holiday moves it later)."""
+    local = submitted.replace(tzinfo=UTC).astimezone(ARXIV_ZONE)
+    day = local.date() + timedelta(days=1) if local.time() >= DEADLINE else local.date()
+    while day.weekday() >= 5:  # no deadline on weekends
+        day += timedelta(days=1)
+    # Announced that evening and dated the next day; a Friday's deadline is announced Sunday.
+    return day + timedelta(days=3 if day.weekday() == 4 else 1)

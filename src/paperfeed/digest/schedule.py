@@ -15,13 +15,13 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from datetime import time as dt_time
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import Connection, Engine
 
 from paperfeed import trending
+from paperfeed.arxiv_ids import ANNOUNCED_AT, ARXIV_ZONE
 from paperfeed.digest import personal
 from paperfeed.digest.assembly import Assembler
 from paperfeed.digest.compose import (
@@ -50,8 +50,6 @@ _LEASE = timedelta(minutes=10)
 # release failed (a full disk), and must not block the next run for the rest of the lease.
 _RUNNING: set[str] = set()
 _RECORD_BATCH = 500
-_ARXIV_ZONE = ZoneInfo("America/New_York")
-_ANNOUNCED_AT = dt_time(20)
 
 
 @dataclass
@@ -100,9 +98,9 @@ def is_due(prefs: Preferences, now: datetime) -> bool:
 def announced_between(start: datetime, end: datetime) -> bool:
     """Whether arXiv announced a listing after `start`, up to `end` (it announces Sunday to
     Thursday at 20:00 US Eastern, each listing dated the next day)."""
-    day = start.astimezone(_ARXIV_ZONE).date()
-    while day <= end.astimezone(_ARXIV_ZONE).date():
-        moment = datetime.combine(day, _ANNOUNCED_AT, _ARXIV_ZONE)
+    day = start.astimezone(ARXIV_ZONE).date()
+    while day <= end.astimezone(ARXIV_ZONE).date():
+        moment = datetime.combine(day, ANNOUNCED_AT, ARXIV_ZONE)
         if day.weekday() not in (4, 5) and start < moment <= end:
             return True
         day += timedelta(days=1)

@@ -178,7 +178,9 @@ NEW_WITHIN_DAYS = 7
 def _listed(paper: Paper, datestamp: str | None) -> Paper:
     """A new paper listed on the day arXiv's OAI stamped it (its announcement): harvested
     papers had no day, so a store fed by `harvest` showed none on its daily pages or in
-    digests. A replacement of an older paper gets no day, as in arXiv's own new listings."""
+    digests. A record stamped later (a paper replaced since, a late harvest) is not listed on
+    its stamp's day, as in arXiv's own new listings: the ingest loop gives it its first
+    announcement's day (`dates.announced_on`)."""
     try:
         stamped = parse_date(datestamp)
     except BadDate:

@@ -10,6 +10,7 @@ from typing import Protocol
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 
+from paperfeed.ingest.dates import announced_on
 from paperfeed.ingest.validate import BadRecord, check_paper
 from paperfeed.models import Paper, RecordError
 from paperfeed.store.checkpoints import (
@@ -239,7 +240,7 @@ def _flush(
 ) -> None:
     try:
         with uninterrupted(), engine.begin() as conn:  # a stop waits for the batch's commit
-            counts = upsert_papers(conn, batch) if batch else UpsertCounts()
+            counts = upsert_papers(conn, batch, announced_on) if batch else UpsertCounts()
             report.withdrawn += mark_withdrawn(conn, gone) if gone else 0
             _set_marks(conn, marks)
     except (*_ROW_FAULTS, StatementError) as exc:
@@ -278,7 +279,7 @@ def _one_by_one(engine: Engine, batch: list[Paper], report: Report) -> UpsertCou
     for paper in batch:
         try:
             with engine.begin() as conn:
-                counts.add(upsert_papers(conn, [paper]))
+                counts.add(upsert_papers(conn, [paper], announced_on))
         except (*_ROW_FAULTS, StatementError) as exc:
             if not _is_row_fault(exc):
                 raise

@@ -83,9 +83,13 @@ class UpsertCounts:
         self.duplicates += other.duplicates
 
 
-def upsert_papers(conn: Connection, batch: Sequence[Paper]) -> UpsertCounts:
-    """Insert new papers and merge newer data into stored ones, in the caller's transaction."""
+def upsert_papers(
+    conn: Connection, batch: Sequence[Paper], day_of: Callable[[Paper], date | None] | None = None
+) -> UpsertCounts:
+    """Insert new papers and merge newer data into stored ones, in the caller's transaction;
+    `day_of` gives a listing day to a paper that has none, never replacing a stored one."""
     incoming = _dedupe(batch)
+    dated = _give_days(incoming, day_of) if day_of else set()
     prints = {pid: fingerprint(paper) for pid, paper in incoming.items()}
     stored = _stored_fingerprints(conn, list(incoming))
     # A paper whose stored fingerprint is the incoming one's is unchanged: nothing to load.
@@ -98,6 +102,8 @@ def upsert_papers(conn: Connection, batch: Sequence[Paper]) -> UpsertCounts:
     changed, refresh = [], []
     for pid, old in existing.items():
         merged = merge_paper(old, incoming[pid])
+        if pid in dated and old.listing_date:  # a day it was shown on stays
+            merged = replace(merged, listing_date=old.listing_date)
         if merged != old:
             changed.append(merged)
             continue
@@ -110,6 +116,15 @@ def upsert_papers(conn: Connection, batch: Sequence[Paper]) -> UpsertCounts:
         conn.execute(update(papers).where(papers.c.id == bindparam("_id")), refresh)
     counts.inserted, counts.updated = len(new), len(changed)
     return counts
+
+
+def _give_days(incoming: dict[str, Paper], day_of: Callable[[Paper], date | None]) -> set[str]:
+    dated = set()
+    for pid, paper in incoming.items():
+        if paper.listing_date is None and (day := day_of(paper)) is not None:
+            incoming[pid] = replace(paper, listing_date=day)
+            dated.add(pid)
+    return dated
 
 
 def fingerprint(paper: Paper) -> str:
