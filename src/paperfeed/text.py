@@ -79,6 +79,9 @@ def _visible(match: re.Match[str]) -> str:
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # Han and kana: Chinese and Japanese are written without spaces between words.
 CJK_LETTERS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# Chinese and Japanese names are written with a space between family and given name or without
+# one ("山田 太郎", "山田太郎"): one name, whose parts search and author keys write together.
+_CJK_GAP_RE = re.compile(f"(?<=[{CJK_LETTERS}])\\s+(?=[{CJK_LETTERS}])")
 _EMBEDS, _PDF = "\u202a\u202b\u202d\u202e", "\u202c"
 _ISOLATES, _PDI = "\u2066\u2067\u2068", "\u2069"
 
@@ -104,6 +107,12 @@ def bidi_closed(value: object) -> object:
         else:
             isolates = max(isolates - 1, 0)
     return value + _PDF * embeds + _PDI * isolates if embeds or isolates else value
+
+
+def cjk_name_joined(name: str) -> str:
+    """A name with the parts of a Chinese or Japanese name written together: "山田 太郎" (or
+    "山田　太郎", with an ideographic space) as "山田太郎"; other names as they are."""
+    return name if name.isascii() else _CJK_GAP_RE.sub("", name)
 
 
 # Latin letters NFKD does not take apart.

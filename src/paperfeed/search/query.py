@@ -10,7 +10,7 @@ from datetime import date
 from paperfeed import categories
 from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
 from paperfeed.models import LOCAL_PREFIX
-from paperfeed.text import CJK_LETTERS
+from paperfeed.text import CJK_LETTERS, cjk_name_joined
 
 MAX_QUERY_CHARS = 20_000
 MAX_WORDS = 64  # a pasted abstract still makes a useful (and fast) keyword query
@@ -105,17 +105,10 @@ def code_words(text: str) -> str:
     return CODE_RE.sub(lambda m: f" {CODE_WORDS[m[0].lower()]} ", text)
 
 
-# Chinese and Japanese names are written with a space between family and given name or without
-# one ("山田 太郎", "山田太郎"): a name is indexed and looked up written together, so both match.
-_CJK_GAP_RE = re.compile(f"(?<=[{CJK_LETTERS}])\\s+(?=[{CJK_LETTERS}])")
-
-
 def name_words(name: str) -> str:
     """An author's name as the index holds it: `code_words`, with the parts of a Chinese or
-    Japanese name written together."""
-    if not name.isascii():
-        name = _CJK_GAP_RE.sub("", name)
-    return code_words(name)
+    Japanese name written together ("山田 太郎" and "山田太郎" match)."""
+    return code_words(cjk_name_joined(name))
 
 
 def words_of(text: str) -> list[str]:
