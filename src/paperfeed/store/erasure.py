@@ -39,6 +39,7 @@ from paperfeed.store.library import (
 )
 from paperfeed.store.password_links import password_links
 from paperfeed.store.reactions import comment_reactions
+from paperfeed.store.shared_lists import collection_follows
 from paperfeed.util import utcnow
 
 EXPORT_FORMAT = "paperfeed-account-export/1"
@@ -49,6 +50,7 @@ _OWN: dict[str, tuple[Table, tuple[str, ...]]] = {
     "ratings": (ratings, ("paper_id", "rating", "created_at")),
     "follows": (follows, ("kind", "value", "label", "created_at")),
     "mutes": (mutes, ("kind", "value", "label", "created_at")),
+    "followed_collections": (collection_follows, ("collection_id", "created_at")),
     "upvotes": (votes, ("paper_id", "created_at")),
     "submissions": (submissions, ("paper_id", "day", "created_at")),
     "comments": (
@@ -129,7 +131,7 @@ def _collections(conn: Connection, user_id: int) -> list[dict[str, Any]]:
     found = _rows(conn, collections, collections.c.user_id == user_id, cols)
     for c in found:
         where = collection_items.c.collection_id == c["id"]
-        c["papers"] = _rows(conn, collection_items, where, ("paper_id", "added_at"))
+        c["papers"] = _rows(conn, collection_items, where, ("paper_id", "added_at", "note"))
     return found
 
 
@@ -146,7 +148,8 @@ _PRIVATE = (
     sessions,
     feed_tokens,
     library_items,
-    collections,  # their entries go by cascade
+    collection_follows,
+    collections,  # their entries and followers go by cascade
     ratings,
     follows,
     mutes,

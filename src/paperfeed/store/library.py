@@ -105,6 +105,8 @@ collection_items = Table(
     ),
     _paper_fk(primary_key=True),
     Column("added_at", DateTime, nullable=False),
+    # what the list's owner says of the paper to its readers ("read on 12 Dec"): Markdown, public
+    Column("note", Text, nullable=False, server_default=""),
     Index("ix_collection_items_paper", "paper_id"),  # the public collections holding a paper
 )
 

@@ -138,6 +138,7 @@ def _add_routes(app: FastAPI) -> None:
         moderation,
         pages,
         reactions,
+        shared_lists,
         upvoters,
     )
 
@@ -158,6 +159,8 @@ def _add_routes(app: FastAPI) -> None:
     app.include_router(leaving.api)
     app.include_router(upvoters.router)
     app.include_router(upvoters.api)
+    app.include_router(shared_lists.router)
+    app.include_router(shared_lists.api)
     library.install(app)  # personal pages and /api/me; before pages' /papers/{id} catch-all
     app.include_router(pages.router)
 

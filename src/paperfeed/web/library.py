@@ -37,7 +37,7 @@ from paperfeed.store import get_paper
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import User
 from paperfeed.store.listings import Hide, author_name, latest_day, top_categories
-from paperfeed.web import bibtex, feeds, library_import, me_api, views
+from paperfeed.web import bibtex, feeds, library_import, me_api, shared_lists, views
 from paperfeed.web.auth import safe_next
 from paperfeed.web.confirm import Confirmed, ask
 from paperfeed.web.deps import (
@@ -770,6 +770,7 @@ def collection_page(
             "listing": listing,
             "order": order,
             **personal_context(conn, user, [c.paper.id for c in shown]),
+            **shared_lists.list_context(conn, user, found, [c.paper.id for c in shown]),
         }
     body = site.render("collection.html", user=user, here=_here(request), **context)
     return _unlisted(html(site, request, body), found.visibility)
@@ -1088,6 +1089,7 @@ def for_you(
             "page": page,
             "more": more and page < FOR_YOU_PAGES,
             "collections": lib.user_collections(conn, user.id),
+            "list_news": shared_lists.news(conn, user) if page == 1 else [],
             **muted,
             **personal_context(conn, user, list(shown)),
             **(_starting(conn, user.id) if not items and chosen is None else {}),

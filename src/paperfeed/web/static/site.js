@@ -468,3 +468,28 @@ document.addEventListener("DOMContentLoaded", function () {
     time.setAttribute("aria-label", spoken.format(at));
   });
 });
+
+// Following a shared collection in place: the button says whether the reader follows it and the
+// page's count of followers follows. Without JavaScript the form posts and comes back to it.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.classList.contains("follow-list") || !window.fetch) return;
+  event.preventDefault();
+  var button = form.querySelector("button");
+  if (button.getAttribute("aria-busy") === "true") return;  // busy, not disabled: keeps the focus
+  button.setAttribute("aria-busy", "true");
+  postForJson(form).then(function (response) {
+    if (!response.ok) throw new Error(String(response.status));
+    return response.json();
+  }).then(function (data) {
+    form.querySelector("input[name=follow]").value = data.following ? "0" : "1";
+    button.setAttribute("aria-pressed", data.following ? "true" : "false");
+    button.textContent = data.following ? "Following" : "Follow";
+    var count = document.querySelector(".followers");
+    if (count) count.textContent = data.followers + (data.followers === 1 ? " follower" : " followers");
+  }).catch(function () {
+    form.submit();  // signed out, or refused: the server's page says what to do
+  }).finally(function () {
+    button.removeAttribute("aria-busy");
+  });
+});

@@ -1,0 +1,208 @@
+"""A shared collection as a reading group uses it: its owner's public note on each paper
+("read on 12 Dec"), and readers following it, who find its newest additions on For you."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Path, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Connection
+
+from paperfeed.store import library as lib
+from paperfeed.store import shared_lists as lists
+from paperfeed.store.accounts import User
+from paperfeed.web import views
+from paperfeed.web.deps import ApiCsrf, FormCsrf, RowId, SignedInDep, Site, SiteDep, say_next
+from paperfeed.web.feeds import resolve_id
+
+router = APIRouter(include_in_schema=False)
+api = APIRouter(prefix="/api/me", tags=["me"])
+ShareKey = Annotated[str, Path(max_length=32, description="the collection's shared link key")]
+NoteForm = Annotated[str, Form(max_length=lists.ITEM_NOTE_MAX * 2)]  # longer: said as a 400
+
+
+def list_context(
+    conn: Connection, user: User | None, found: lib.Collection, paper_ids: list[str]
+) -> dict[str, Any]:
+    """What a shared collection's page shows beside its papers: their notes, its followers and
+    whether the reader follows it."""
+    following = user is not None and lists.is_following(conn, user.id, found)
+    return {
+        "item_notes": lists.item_notes(conn, found.id, paper_ids),
+        "followers": lists.follower_count(conn, found),
+        "following": following,
+    }
+
+
+def news(conn: Connection, user: User) -> list[tuple[lists.Addition, views.Card]]:
+    """The newest papers put in the collections the reader follows, for For you."""
+    found = lists.followed_additions(conn, user.id)
+    shown = {c.paper.id: c for c in views.cards(conn, [a.paper_id for a in found], user)}
+    return [
+        (a, shown[a.paper_id])
+        for a in found
+        if a.paper_id in shown and not shown[a.paper_id].flags.hidden
+    ]
+
+
+def _shared(conn: Connection, share_key: str) -> lib.Collection:
+    found = lib.shared_collection(conn, share_key)
+    if found is None:
+        raise HTTPException(404, "no such collection (it may be private)")
+    return found
+
+
+def _follow(site: Site, user_id: int, share_key: str, on: bool) -> dict[str, Any]:
+    """Follow or stop following a shared collection: whether the reader follows it now, and
+    how many do."""
+    with site.writing() as conn:
+        found = _shared(conn, share_key)
+        try:
+            if on:
+                changed = lists.follow_collection(conn, user_id, found)
+            else:
+                changed = lists.unfollow_collection(conn, user_id, found.id)
+        except lib.LibraryError as exc:
+            raise HTTPException(400, str(exc)) from exc
+        return {"following": on, "followers": lists.follower_count(conn, found), "changed": changed}
+
+
+@router.post("/c/{share_key}/follow", dependencies=[FormCsrf])
+def follow_form(
+    request: Request,
+    site: SiteDep,
+    user: SignedInDep,
+    share_key: ShareKey,
+    follow: Annotated[int, Form(ge=0, le=1)] = 1,
+) -> Response:
+    """Follow (follow=1) or stop following (0) a shared collection: JSON to scripts, else back
+    to its page, saying so."""
+    data = _follow(site, user.id, share_key, bool(follow))
+    del data["changed"]
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse(data)
+    said = (
+        "You follow this collection: its new papers appear on your For you page."
+        if follow
+        else "You no longer follow this collection."
+    )
+    return say_next(RedirectResponse(f"/c/{share_key}", status_code=303), said)
+
+
+def _set_note(site: Site, user_id: int, found: lib.Collection, paper_id: str, note: str) -> str:
+    """Write the owner's note on one paper of their collection: the note as kept."""
+    if found.user_id != user_id:
+        raise HTTPException(404, "no such collection of yours")
+    with site.writing() as conn:
+        try:
+            if not lists.set_item_note(conn, found.id, paper_id, note):
+                raise HTTPException(404, "that paper is not in this collection")
+        except lib.LibraryError as exc:
+            raise HTTPException(400, str(exc)) from exc
+        return lists.item_notes(conn, found.id, [paper_id]).get(paper_id, "")
+
+
+@router.post("/c/{share_key}/note", dependencies=[FormCsrf])
+def note_form(
+    site: SiteDep,
+    user: SignedInDep,
+    share_key: ShareKey,
+    paper_id: Annotated[str, Form(max_length=200)],
+    note: NoteForm = "",
+) -> Response:
+    """The owner's public note on one paper of a shared collection; back to it on the page."""
+    with site.engine.connect() as conn:
+        found = _shared(conn, share_key)
+    pid = resolve_id(paper_id)
+    _set_note(site, user.id, found, pid, note)
+    back = RedirectResponse(f"/c/{share_key}#note-{pid}", status_code=303)
+    return say_next(back, "Note saved." if note.strip() else "Note removed.")
+
+
+class FollowedOut(BaseModel):
+    """A shared collection you follow."""
+
+    id: int
+    name: str
+    description: str
+    url: str = Field(description="its page, under the site")
+
+
+class FollowOut(BaseModel):
+    """Whether you follow the collection now, and how many readers do."""
+
+    following: bool
+    followers: int
+
+
+class UnfollowOut(FollowOut):
+    """Whether you follow the collection now (no), how many readers do, and whether you did."""
+
+    removed: bool
+
+
+class NoteIn(BaseModel):
+    """A public note on one paper of your collection (Markdown; empty removes it)."""
+
+    model_config = ConfigDict(extra="forbid")
+    note: str = Field(max_length=lists.ITEM_NOTE_MAX)
+
+
+@api.get("/followed-collections", response_model=list[FollowedOut])
+def api_followed(site: SiteDep, user: SignedInDep) -> list[dict[str, Any]]:
+    """The shared collections you follow, by name."""
+    with site.engine.connect() as conn:
+        found = lists.followed_collections(conn, user.id)
+    return [
+        {"id": c.id, "name": c.name, "description": c.description, "url": f"/c/{c.share_key}"}
+        for c in found
+    ]
+
+
+@api.put(
+    "/followed-collections/{share_key}",
+    response_model=FollowOut,
+    dependencies=[ApiCsrf],
+    summary="Follow a shared collection",
+)
+def api_follow(site: SiteDep, user: SignedInDep, share_key: ShareKey) -> dict[str, Any]:
+    """Follow a public or unlisted collection by its link's key (idempotent)."""
+    data = _follow(site, user.id, share_key, True)
+    del data["changed"]
+    return data
+
+
+@api.delete(
+    "/followed-collections/{share_key}",
+    response_model=UnfollowOut,
+    dependencies=[ApiCsrf],
+    summary="Stop following a shared collection",
+    description="Stop following a collection by its link's key. Idempotent: stopping what you "
+    "do not follow answers 200 too, with `removed` false (a 404 only for a key that names no "
+    "shared collection).",
+)
+def api_unfollow(site: SiteDep, user: SignedInDep, share_key: ShareKey) -> dict[str, Any]:
+    """Stop following a shared collection."""
+    data = _follow(site, user.id, share_key, False)
+    data["removed"] = data.pop("changed")
+    return data
+
+
+@api.put(
+    "/collections/{collection_id}/papers/{paper_id:path}/note",
+    dependencies=[ApiCsrf],
+    summary="Write a public note on a paper of your collection",
+)
+def api_note(
+    site: SiteDep, user: SignedInDep, collection_id: RowId, paper_id: str, body: NoteIn
+) -> dict[str, Any]:
+    """Your collection's public note on one of its papers, shown under it on the collection's
+    shared page (Markdown, sanitised; empty removes it)."""
+    with site.engine.connect() as conn:
+        found = lib.get_collection(conn, collection_id)
+    if found is None:
+        raise HTTPException(404, "no such collection of yours")
+    pid = resolve_id(paper_id)
+    return {"paperId": pid, "note": _set_note(site, user.id, found, pid, body.note)}
