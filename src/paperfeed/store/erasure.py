@@ -162,10 +162,10 @@ _PRIVATE = (
     notifications,
     profiles,
     subscribers,  # the account's digests: interests, queued mail and sent lists by cascade
+    password_links,
 )
 
 
-    password_links,
 def delete_account(conn: Connection, user_id: int) -> bool:
     """Delete an account in the caller's transaction: its private data goes, its comments and
     submissions stay under DELETED_NAME, its handle stays taken; False when there is none."""

@@ -171,13 +171,13 @@ def _add_ops(app: FastAPI, settings: Settings) -> None:
     ops.install(app, settings, app.state.site.engine)  # outermost: times cached pages too
     app.include_router(admin.router)
     app.include_router(invites.router)
+    app.include_router(invites.accounts)
+    app.include_router(set_password.router)
 
 
 _DOCS_BACK = (
     '<nav style="font: 15px system-ui, sans-serif; padding: 12px 20px; '
     'border-bottom: 1px solid #ddd">'
-    app.include_router(invites.accounts)
-    app.include_router(set_password.router)
     '<a href="{root}/">← Back to paper<b>feed</b></a> · <a href="{root}/about">About</a></nav>'
 )
 
