@@ -100,7 +100,9 @@ class Settings(BaseSettings):
     search_wait_for_build: int = Field(
         default=20_000,
         ge=0,
-        description="A search index built from scratch (an upgrade, a new node) over more papers "
+        description="A search index built from scratch with no index to answer from meanwhile "
+        "(a new node, a deleted index folder, an upgrade from keyword index schema 6 or older; "
+        "others are built beside the current one, which answers) over more papers "
         "than this is built in the background: searches answer 'being rebuilt' (503 with "
         "Retry-After) until it is done; over fewer, the first search waits for it.",
     )
