@@ -436,15 +436,15 @@ def library(
         str, Query(max_length=200, description="words of the title, an author or your note")
     ] = "",
     p: PageIndex = 0,
-    limit: paging.OptionalLimit = None,
+    limit: paging.Limit = paging.DEFAULT_LIMIT,
     order: Annotated[
         Literal["added", "published", "title"],
         Query(description="newest saved (default), newest published, or title A to Z"),
     ] = "added",
 ) -> Response:
     """Your saved papers, newest first, with reading state, note and collections; those to
-    read or read, or matching `q`, when asked; a page at a time with `limit` (X-Total-Count:
-    how many there are in all)."""
+    read or read, or matching `q`, when asked; a page of `limit` at a time (50 unless asked;
+    the Link header's rel="next" is the next page, X-Total-Count how many there are in all)."""
     with site.engine.connect() as conn:
         if collection is not None:
             own_collection(conn, user.id, collection)

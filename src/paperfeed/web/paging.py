@@ -12,12 +12,13 @@ from fastapi import Query, Request
 from paperfeed.web.views import MAX_PAGE
 
 PageIndex = Annotated[int, Query(ge=0, le=MAX_PAGE - 1, description="0-based page index")]
-# The page size of a personal list (library, follows, mutes): all of it when left out.
+# The page size of a short personal list (follows, mutes): all of it when left out.
 OptionalLimit = Annotated[
     int | None, Query(ge=1, le=1000, description="items per page; all when left out")
 ]
-# A personal list that grows with every click (ratings: each 👍 / 👎 in a digest) comes a page
-# at a time even when no limit is given, as the site's other lists do.
+# A personal list that grows with every click (ratings: each 👍 / 👎 in a digest; the library:
+# each save or import) comes a page at a time even when no limit is given, as the site's
+# other lists do.
 DEFAULT_LIMIT = 50
 Limit = Annotated[
     int, Query(ge=1, le=1000, description=f"items per page ({DEFAULT_LIMIT} when left out)")
