@@ -40,6 +40,7 @@ from paperfeed.util import site_url, utcnow
 from paperfeed.web import community, discussion, views
 from paperfeed.web.auth import limit, safe_next
 from paperfeed.web.bibtex import entry
+from paperfeed.web.citation import apa, scholarly_article
 from paperfeed.web.cache import Cached
 from paperfeed.web.deps import (
     ROW_ID_MOST,
@@ -56,7 +57,7 @@ from paperfeed.web.deps import (
 from paperfeed.web.feeds import resolve_id
 from paperfeed.web.me_api import interest_key
 from paperfeed.web.periods import Period, day_period, month_period, parse_period, week_period
-from paperfeed.web.render import category_url, query_string
+from paperfeed.web.render import category_url, paper_url, query_string
 from paperfeed.web.upvoters import shows_upvotes, upvoters
 from paperfeed.web.views import MAX_PAGE
 
@@ -668,6 +669,8 @@ def paper_page(
             ),
             "paragraphs": _paragraphs(card.paper.abstract),
             "bibtex": entry(card.paper),
+            "apa": apa(card.paper),
+            "json_ld": scholarly_article(card.paper, site.settings.public_url + paper_url(pid)),
             "similar": similar,
             "similar_available": available,
             "in_public": held,

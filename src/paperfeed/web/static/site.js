@@ -342,9 +342,10 @@ document.addEventListener("submit", function (event) {
   });
 })();
 
-// Copy buttons (the BibTeX box, the private feed URL): hidden without JavaScript, where the text
-// can still be selected. The clipboard API needs a secure context (https, or this machine); on a
-// plain-http address the text is selected and copied the older way.
+// Copy buttons (the Cite box, the private feed URL, a comment's link): hidden without JavaScript,
+// where the text can still be selected. The clipboard API needs a secure context (https, or this
+// machine); on a plain-http address the text is selected and copied the older way. A link's
+// address is copied, whole, as the browser resolves it.
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("button[data-copy]").forEach(function (button) {
     var source = document.querySelector(button.getAttribute("data-copy"));
@@ -357,7 +358,8 @@ document.addEventListener("DOMContentLoaded", function () {
     button.after(said);
     button.hidden = false;
     button.addEventListener("click", function () {
-      var text = source instanceof HTMLInputElement ? source.value : source.textContent;
+      var text = source instanceof HTMLInputElement ? source.value
+        : source instanceof HTMLAnchorElement ? source.href : source.textContent;
       var done = function (ok) {
         button.textContent = ok ? "Copied" : "Select and copy";
         said.textContent = ok ? "Copied." : "Not copied: the text is selected, copy it with your keys.";
@@ -367,13 +369,23 @@ document.addEventListener("DOMContentLoaded", function () {
         navigator.clipboard.writeText(text).then(function () { done(true); }, function () { done(false); });
         return;
       }
+      var shown = source;
+      if (source instanceof HTMLAnchorElement) {  // the address, not the link's words, selected
+        if (button.nextElementSibling instanceof HTMLInputElement) button.nextElementSibling.remove();
+        shown = document.createElement("input");
+        shown.value = text;
+        shown.readOnly = true;
+        shown.setAttribute("aria-label", "Link address");
+        button.after(shown);
+      }
       var range = document.createRange();
-      range.selectNodeContents(source);
+      range.selectNodeContents(shown);
       var selection = window.getSelection();
       selection.removeAllRanges();
-      if (typeof source.select === "function") source.select(); else selection.addRange(range);
+      if (typeof shown.select === "function") shown.select(); else selection.addRange(range);
       var ok = false;
       try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      if (ok && shown !== source) shown.remove();
       done(ok);
     });
   });
