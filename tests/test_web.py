@@ -163,7 +163,7 @@ def test_paper_page_has_everything_a_reader_needs(site: Settings, engine: Engine
         assert f'href="/categories/{category}"' in html
     assert f"eprint        = {{{paper.id}}}" in html  # the cite box
     assert 'action="/papers/' + paper.id + '/upvote"' in html
-    assert '<script defer src="/static/katex/katex.min.js"></script>' in html
+    assert 'data-katex="/static/v/' in html  # KaTeX, fetched by site.js for a formula
     assert "Similar papers" in html
 
 

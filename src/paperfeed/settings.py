@@ -173,6 +173,12 @@ class Settings(BaseSettings):
     invite_days: int = Field(
         default=7, ge=1, le=365, description="Days an invite link works (it works once)."
     )
+    signup_email_domains: str = Field(
+        default="",
+        description="Comma-separated email domains (lab.example.edu,uni.example.edu): open "
+        "sign-up then needs an address in one of them, and the account is made only when the "
+        "link mailed to it is followed. Empty: any sign-up, an address optional.",
+    )
     private: bool = Field(
         default=False,
         description="Private instance: every page, API answer and feed needs a signed-in user, "
@@ -410,6 +416,22 @@ class Settings(BaseSettings):
                     "https://app.example.org or moz-extension://<uuid>, or *"
                 )
         return ",".join(found)
+
+    @field_validator("signup_email_domains")
+    @classmethod
+    def _domains(cls, value: str) -> str:
+        found = [d.strip().lstrip("@").rstrip(".").lower() for d in value.split(",") if d.strip()]
+        for domain in found:
+            if not re.fullmatch(
+                r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+", domain
+            ):
+                raise ValueError(f"{domain!r} is no email domain: give e.g. lab.example.edu")
+        return ",".join(found)
+
+    @property
+    def signup_domains(self) -> tuple[str, ...]:
+        """The email domains open sign-up is limited to (none: no limit)."""
+        return tuple(d for d in self.signup_email_domains.split(",") if d)
 
     @field_validator("mail_from")
     @classmethod

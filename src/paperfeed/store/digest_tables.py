@@ -70,13 +70,9 @@ outbox = Table(
     "digest_outbox",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "subscriber_id",
-        Integer,
-        ForeignKey("digest_subscribers.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
-    Column("kind", String(16), nullable=False),  # digest | confirm | notice
+    # None for an account mail kept in the demo's mailbox (migration 0030)
+    Column("subscriber_id", Integer, ForeignKey("digest_subscribers.id", ondelete="CASCADE")),
+    Column("kind", String(16), nullable=False),  # digest | confirm | notice | account
     Column("period", String(40), nullable=False),
     Column("status", String(16), nullable=False),  # pending | sending | sent | failed | empty
     Column("recipient", String(254), nullable=False),

@@ -59,7 +59,7 @@ class OutboxRow:
     """One message waiting in (or done with) the outbox."""
 
     id: int
-    subscriber_id: int
+    subscriber_id: int | None  # None: an account mail in the demo's mailbox
     kind: str
     period: str
     status: str
@@ -604,6 +604,19 @@ def drop_user_notices(conn: Connection, user_id: int, reason: str) -> int:
     """Drop unsent notices to a user (suspended since), retries included; returns how many."""
     theirs = select(subscribers.c.id).where(subscribers.c.user_id == user_id).scalar_subquery()
     return _drop(conn, reason, outbox.c.kind == NOTICE_KIND, outbox.c.subscriber_id.in_(theirs))
+
+
+def keep_account_mail(conn: Connection, recipient: str, message_id: str, message: str) -> None:
+    """Keep an account mail (a set-password or confirmation link) as sent, in the demo's
+    mailbox: it belongs to no subscriber and is never delivered."""
+    now = utcnow()
+    values: dict[str, object] = {"subscriber_id": None, "kind": ACCOUNT_KIND, "status": "sent"}
+    values |= {"period": message_id[:40], "recipient": recipient, "message_id": message_id}
+    values |= {"message": message, "attempts": 1, "next_attempt_at": now}
+    conn.execute(outbox.insert().values(**values, created_at=now, sent_at=now))
+
+
+ACCOUNT_KIND = "account"
 
 
 def sent_messages(conn: Connection, limit: int) -> list[OutboxRow]:

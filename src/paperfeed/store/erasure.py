@@ -27,6 +27,7 @@ from paperfeed.store.community import (
 )
 from paperfeed.store.digest_tables import interests, subscribers
 from paperfeed.store.digests import SUBSCRIBER_FIELDS
+from paperfeed.store.email_links import email_links
 from paperfeed.store.library import (
     collection_items,
     collections,
@@ -112,6 +113,7 @@ def _account(conn: Connection, row: Any) -> dict[str, Any]:
     profile = found._mapping if found else {}
     return {
         "handle": row.username,
+        "email": row.email,  # where set-password links go; None when the account has none
         "display_name": profile.get("display_name", ""),
         "bio": profile.get("bio", ""),
         "affiliation": profile.get("affiliation", ""),
@@ -163,6 +165,7 @@ _PRIVATE = (
     profiles,
     subscribers,  # the account's digests: interests, queued mail and sent lists by cascade
     password_links,
+    email_links,
 )
 
 

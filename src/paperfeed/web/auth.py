@@ -11,11 +11,12 @@ from typing import Annotated
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
+from paperfeed.digest.subscriber import BadInput, normalise_email
 from paperfeed.store.accounts import (
     SessionTerms,
     User,
@@ -27,10 +28,12 @@ from paperfeed.store.accounts import (
     set_password_hash,
     suspended_hash,
 )
+from paperfeed.store.email_links import account_email, name_taken, pending_email
 from paperfeed.store.invites import invite_usable, use_invite
 from paperfeed.store.jobs import record_action
 from paperfeed.util import is_disk_full
 from paperfeed.web import community, upvoters
+from paperfeed.web.account_mail import mail_change_link, mail_signup_link
 from paperfeed.web.deps import (
     SESSION_COOKIE,
     FormCsrf,
@@ -230,6 +233,7 @@ def _form(
         vote=vote if _PENDING_VOTE_RE.match(vote) else "",
         user=None,
         policy=site.settings.signup,
+        email_domains=site.settings.signup_domains if site.settings.signup == "open" else (),
         **kw,
     )
     return html(site, request, body, status or (400 if error else 200))
@@ -311,19 +315,96 @@ def signin(
 def signup(
     request: Request,
     site: SiteDep,
+    tasks: BackgroundTasks,
     username: Text,
     password: Text,
     next: Text = "/",
     vote: PendingVote = "",
     invite: Annotated[str, Form(max_length=200)] = "",
+    email: Text = "",
 ) -> Response:
     """Create an account and sign it in (and count a pending upvote); where sign-up is by
-    invitation, only with an open invite, which it spends."""
+    invitation, only with an open invite, which it spends. A given address is mailed a link
+    that makes it the account's; where sign-up is limited to email domains, the account is
+    made only when that link is followed."""
     refused = signup_refusal(site, invite)
     if refused:
         raise HTTPException(403, refused)
     spend = invite if site.settings.signup == "invite" else None
-    return _enter(site, request, True, (username, password), next, vote, spend)
+    domains = site.settings.signup_domains if spend is None else ()
+    address, problem = _signup_email(email, domains)
+    if problem:
+        return _form(site, request, True, next, problem, vote, username=username, email=email)
+    if domains:
+        return _pending_signup(site, request, (username.strip(), password), address, next)
+    response = _enter(site, request, True, (username, password), next, vote, spend)
+    if address and response.status_code == 303:  # made: mail its address the link
+        with site.engine.connect() as conn:
+            made = find_user(conn, username.strip())
+        if made is not None:
+            user = made[0]
+            tasks.add_task(
+                mail_change_link, site.engine, site.settings, user.id, user.username, address
+            )
+            say_next(response, CONFIRM_SENT.format(address=address))
+    return response
+
+
+CONFIRM_SENT = (
+    "A link to confirm {address} is on its way to it: the address becomes your account's when "
+    "you follow it (within a day)."
+)
+SIGNUP_SENT = (
+    "A link is on its way to {address}: your account {username} is made when you follow it "
+    "(within a day)."
+)
+
+
+def in_domains(address: str, domains: tuple[str, ...]) -> bool:
+    """Whether the address is at one of the domains (or a subdomain of one)."""
+    host = address.rpartition("@")[2].lower()
+    return any(host == d or host.endswith(f".{d}") for d in domains)
+
+
+def _signup_email(email: str, domains: tuple[str, ...]) -> tuple[str, str]:
+    """The sign-up's checked address ("" for none) and why it is refused ("" if it is not)."""
+    needed = " or ".join(domains)
+    if not email.strip():
+        return (
+            ("", f"sign-up on this site needs an email address at {needed}")
+            if domains
+            else ("", "")
+        )
+    try:
+        address = normalise_email(email)[1]
+    except BadInput as exc:
+        return "", str(exc)
+    if domains and not in_domains(address, domains):
+        return "", f"sign-up on this site needs an email address at {needed}"
+    return address, ""
+
+
+def _pending_signup(
+    site: Site, request: Request, login: tuple[str, str], address: str, next_: str
+) -> Response:
+    """Mail the address the link that makes the account; nothing is made before."""
+    username, password = login
+    limit(site, request, "auth")
+    try:
+        check_new_account(username, password)
+        with site.engine.connect() as conn:
+            if name_taken(conn, username):
+                raise BadCredentials(f"the user name {username!r} is taken")
+    except BadCredentials as exc:
+        return _form(site, request, True, next_, str(exc), username=username, email=address)
+    failed = mail_signup_link(site.engine, site.settings, username, address, _hasher.hash(password))
+    if failed:
+        error = "the mail with your link could not be sent; please try again later"
+        return _form(
+            site, request, True, next_, error, username=username, email=address, status=503
+        )
+    sent = SIGNUP_SENT.format(address=address, username=username)
+    return html(site, request, site.render("email_confirm.html", user=None, sent=sent))
 
 
 def _enter(
@@ -393,7 +474,17 @@ def account_page(request: Request, site: SiteDep, user: UserDep) -> Response:
     """The signed-in user's own page (the name in the header links here)."""
     if user is None:
         return RedirectResponse("/signin?next=/account", status_code=303)
+    return account_home(site, request, user)
+
+
+def account_home(
+    site: Site, request: Request, user: User, status: int = 200, **extra: str
+) -> Response:
+    """The account page, with its address, the one waiting for confirmation, and `extra`."""
     with site.engine.connect() as conn:
         public = upvoters.shows_upvotes(conn, user.id)
-    body = site.render("account_home.html", user=user, public_upvotes=public)
-    return html(site, request, body)
+        email, pending = account_email(conn, user.id), pending_email(conn, user.id)
+    body = site.render(
+        "account_home.html", user=user, public_upvotes=public, email=email, pending=pending, **extra
+    )
+    return html(site, request, body, status)

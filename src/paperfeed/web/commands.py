@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from paperfeed.cli_support import err
 from paperfeed.secret import InsecureSettings, secret_key
@@ -31,6 +31,7 @@ from paperfeed.store.erasure import delete_account
 from paperfeed.store.jobs import record_action
 from paperfeed.store.library import has_feed_token, revoke_feed_tokens
 from paperfeed.store.listings import has_papers
+from paperfeed.store.password_links import emails_in_use, set_email
 from paperfeed.web.baseurl import (
     address,
     ignored_forwarded_allow_ips,
@@ -308,6 +309,12 @@ def user_add(
     is_admin: Annotated[
         bool, typer.Option("--admin", help="Give the account the admin role.")
     ] = False,
+    email: Annotated[
+        str,
+        typer.Option(
+            "--email", help="The account's address, for 'Forgot your password?' (not mailed)."
+        ),
+    ] = "",
 ) -> None:
     """Create an account (for scripts and admins); the password is read from stdin."""
     if not password_stdin:
@@ -316,6 +323,8 @@ def user_add(
     from paperfeed.web.auth import BadCredentials, sign_up
 
     password = _password_from_stdin()
+    address = _new_address(engine, email) if email else None
+    password = _password_from_stdin()
     engine = open_store(Settings())
     try:
         made = sign_up(engine, username, password)
@@ -323,11 +332,29 @@ def user_add(
         err.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(1) from exc
     with engine.begin() as conn:
+        if address:
+            set_email(conn, made.id, address)
         record_action(conn, CLI, "add user", made.username)
         if is_admin:
             set_admin(conn, username, True)
             record_action(conn, CLI, "make admin", made.username)
     typer.echo(f"created {'admin ' if is_admin else ''}user {username}")
+
+def _new_address(engine: Engine, email: str) -> str:
+    """The checked, lower-case address for a new account; exits when it is refused."""
+    from paperfeed.digest.subscriber import BadInput, normalise_email
+
+    try:
+        address = normalise_email(email)[1]
+    except BadInput as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        raise typer.Exit(1) from exc
+    with engine.connect() as conn:
+        if emails_in_use(conn, [address]):
+            err.print("error: an account has this address already", markup=False, highlight=False)
+            raise typer.Exit(1)
+    return address
+
 
 
 def _password_from_stdin() -> str:

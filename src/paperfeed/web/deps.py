@@ -28,7 +28,7 @@ from paperfeed.util import Lru, site_url
 from paperfeed.web import csrf
 from paperfeed.web.cache import Cached, PageKey
 from paperfeed.web.ratelimit import SharedLimiter, SignInLimits
-from paperfeed.web.render import create_env
+from paperfeed.web.render import create_env, static_url
 from paperfeed.web.version import DataVersion
 
 if TYPE_CHECKING:
@@ -55,6 +55,7 @@ class Site:
         self.env.globals["signup_open"] = settings.signup == "open"  # the header's Sign up
         # Every link of the site, under the path it is served at (PAPERFEED_BASE_URL's).
         self.env.globals["site_url"] = partial(site_url, settings.root_path)
+        self.env.globals["static_url"] = partial(static_url, settings.root_path)
         self.cache: Lru[PageKey, Cached] = Lru(settings.page_cache_entries)  # 0: none
         window = settings.rate_window_seconds
         # Every limit is counted in the store: N workers (or nodes) do not allow N times as many.

@@ -30,7 +30,7 @@ OPEN_PATHS = frozenset(
         "/signin", "/signup", "/login", "/register", "/join", "/signout", "/api/login",
         # email links: each checks its own signed token
         "/confirm", "/unsubscribe", "/preferences", "/notices/stop", "/notices/link",
-        "/digest/rate", "/password/set", "/signin/forgot",
+        "/digest/rate", "/password/set", "/signin/forgot", "/email/confirm",
     }
 )  # fmt: skip
 OPEN_PREFIXES = ("/static/", "/feeds/for-you/")  # the For you feed checks the token in its path

@@ -20,6 +20,7 @@ from paperfeed.store.papers import author_key
 from paperfeed.store.reactions import REACTIONS
 from paperfeed.templating import page_env
 from paperfeed.util import site_url
+from paperfeed.web.assets import static_path
 from paperfeed.web.bibtex import bib_name
 from paperfeed.web.card_cache import card_body_renderer
 
@@ -48,7 +49,13 @@ def create_env() -> Environment:
     env.globals["card_body"] = card_body_renderer(env)
     env.globals["reaction_kinds"] = REACTIONS  # a comment's reaction bar offers these
     env.globals["site_url"] = partial(site_url, "")  # at a host's root; the site sets its path
+    env.globals["static_url"] = partial(static_url, "")
     return env
+
+
+def static_url(root: str, name: str) -> str:
+    """The versioned address of a static file (`site.css`), which browsers keep for a year."""
+    return site_url(root, static_path(name))
 
 
 def slash_date(when: date | datetime | None) -> str:

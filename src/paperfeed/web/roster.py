@@ -12,11 +12,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from markupsafe import escape
 from sqlalchemy import Connection, Engine, select
 
-from paperfeed.digest.deliver import MailError, make_mailer
-from paperfeed.digest.render import build_message, sender_address
 from paperfeed.digest.subscriber import BadInput, normalise_email
 from paperfeed.settings import Settings
 from paperfeed.store.accounts import create_user, set_admin, users
@@ -28,7 +25,7 @@ from paperfeed.store.password_links import (
     emails_in_use,
     set_email,
 )
-from paperfeed.util import utcnow
+from paperfeed.web.account_mail import send_mail
 from paperfeed.web.auth import USERNAME_RE
 
 log = logging.getLogger(__name__)
@@ -124,7 +121,7 @@ def import_roster(engine: Engine, settings: Settings, text: str, by: str) -> lis
         if taken or len(entries) < len(read) or not entries:
             return _nothing_made(read, taken)
         links = [(e, _make(conn, settings, e, by)) for e in entries]
-    return [_mail_welcome(settings, e, token) for e, token in links]
+    return [_mail_welcome(engine, settings, e, token) for e, token in links]
 
 
 def _nothing_made(read: list[Entry | Outcome], taken: dict[int, str]) -> list[Outcome]:
@@ -151,7 +148,7 @@ def set_password_url(settings: Settings, token: str) -> str:
     return f"{settings.public_url}/password/set?{urlencode({'token': token})}"
 
 
-def _mail_welcome(settings: Settings, entry: Entry, token: str) -> Outcome:
+def _mail_welcome(engine: Engine, settings: Settings, entry: Entry, token: str) -> Outcome:
     url = set_password_url(settings, token)
     days = settings.invite_days
     text = (
@@ -159,7 +156,7 @@ def _mail_welcome(settings: Settings, entry: Entry, token: str) -> Outcome:
         f"Choose your password here (the link works once, for {days} day"
         f"{'' if days == 1 else 's'}):\n\n{url}\n"
     )
-    sent = send_mail(settings, entry.email, "Your new account: choose a password", text)
+    sent = send_mail(engine, settings, entry.email, "Your new account: choose a password", text)
     role = " admin" if entry.role == "admin" else ""
     if sent is None:
         return Outcome(
@@ -167,23 +164,6 @@ def _mail_welcome(settings: Settings, entry: Entry, token: str) -> Outcome:
         )
     said = f"made{role}; the mail failed ({sent}): give them this link yourself: {url}"
     return Outcome(entry.line, entry.username, said, True)
-
-
-def send_mail(settings: Settings, to: str, subject: str, text: str) -> str | None:
-    """Send one short account email now; None when sent, else why not."""
-    if settings.mailbox:  # the demo's mailbox keeps digests only: the caller shows the link
-        return "the demo sends no account mail"
-    html = f'<pre style="font-family:sans-serif;white-space:pre-wrap">{escape(text)}</pre>'
-    mail = build_message(settings, to, subject, text, html, utcnow(), None)
-    mailer = make_mailer(settings)
-    try:
-        mailer.send(sender_address(settings), to, mail.wire.encode("ascii"))
-    except MailError as exc:
-        log.warning("account mail to %s not sent: %s", to.split("@")[-1], exc)
-        return str(exc)
-    finally:
-        mailer.close()
-    return None
 
 
 def mail_reset_links(engine: Engine, settings: Settings, email: str) -> None:
@@ -206,4 +186,4 @@ def mail_reset_links(engine: Engine, settings: Settings, email: str) -> None:
             f"{set_password_url(settings, token)}\n\nDid not ask? Ignore this mail: your "
             "password stays as it is.\n"
         )
-        send_mail(settings, key, "Set a new password", text)
+        send_mail(engine, settings, key, "Set a new password", text)

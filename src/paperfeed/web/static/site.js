@@ -49,7 +49,35 @@ function markAnswered(form) {
 }
 
 // Render LaTeX in titles and abstracts with the bundled KaTeX; the page reads fine without it.
+// KaTeX (about 80 KB compressed, and its fonts) is fetched only by a page with a formula in it.
+var MATH_SIGN = /\$|\\\(|\\\[|\\begin\{/;
 document.addEventListener("DOMContentLoaded", function () {
+  var formulas = Array.prototype.some.call(document.querySelectorAll(".math"), function (el) {
+    return MATH_SIGN.test(el.textContent);
+  });
+  if (!formulas) {
+    document.documentElement.classList.add("math-ready");
+    return;
+  }
+  loadKatex(document.body.getAttribute("data-katex") || "", typesetMath);
+});
+
+// KaTeX's stylesheet, then its script and auto-render, fetched side by side, run in order.
+function loadKatex(base, then) {
+  var css = document.createElement("link");
+  css.rel = "stylesheet";
+  css.href = base + "katex.min.css";
+  document.head.appendChild(css);
+  ["katex.min.js", "contrib/auto-render.min.js"].forEach(function (name, i) {
+    var script = document.createElement("script");
+    script.src = base + name;
+    script.async = false;  // in insertion order
+    if (i === 1) script.onload = then;
+    document.head.appendChild(script);
+  });
+}
+
+function typesetMath() {
   if (typeof renderMathInElement !== "function") return;
   var options = {
     delimiters: [
@@ -92,7 +120,7 @@ document.addEventListener("DOMContentLoaded", function () {
   document.documentElement.classList.add("math-ready");
   focusWideFormulas();
   window.addEventListener("resize", focusWideFormulas);
-});
+}
 
 // An inline formula too long for a phone scrolls in its own box (site.css): the keyboard
 // reaches it too, to scroll it with the arrow keys.

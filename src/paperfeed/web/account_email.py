@@ -1,0 +1,132 @@
+"""An account's email address: a signed-in reader adds, changes or removes it on /account (a new
+one counts once the link mailed to it is followed), and /email/confirm follows such a link, which
+also makes the account of a sign-up that had to confirm its address."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import Connection
+
+from paperfeed.digest.subscriber import BadInput, normalise_email
+from paperfeed.store.accounts import User, UsernameTaken, create_user, find_user
+from paperfeed.store.email_links import EmailLink, account_email, drop_links, find_link, spend_link
+from paperfeed.store.jobs import record_action
+from paperfeed.store.password_links import emails_in_use, set_email
+from paperfeed.web.account_mail import mail_change_link
+from paperfeed.web.auth import (
+    CONFIRM_SENT,
+    BadCredentials,
+    account_home,
+    limit,
+    limited_sign_in,
+    signed_in_redirect,
+    start_session,
+)
+from paperfeed.web.deps import FormCsrf, SignedInDep, Site, SiteDep, html, say_next
+
+router = APIRouter(include_in_schema=False)
+SPENT = (
+    "this link no longer works: it was used already or has expired "
+    "(ask for a new one where you gave the address)"
+)
+ADDRESS_HELD = (
+    "another account has this address already: sign in to that one, or use “Forgot your "
+    "password?” on the sign-in page"
+)
+Token = Annotated[str, Query(max_length=200, description="an email confirmation link's token")]
+
+
+def _page(site: Site, request: Request, status: int = 200, **context: object) -> Response:
+    return html(site, request, site.render("email_confirm.html", user=None, **context), status)
+
+
+@router.post("/account/email", dependencies=[FormCsrf])
+def change_email(
+    request: Request,
+    site: SiteDep,
+    user: SignedInDep,
+    tasks: BackgroundTasks,
+    email: Annotated[str, Form(max_length=1000)],
+    password: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """Mail the new address a link that makes it the account's (after the password again);
+    the current address keeps working until the link is followed."""
+    limit(site, request, "auth")
+    try:
+        address = normalise_email(email)[1]
+        limited_sign_in(site, request, user.username, password)
+    except (BadInput, BadCredentials) as exc:
+        return account_home(site, request, user, 400, email_error=str(exc), email_given=email)
+    tasks.add_task(mail_change_link, site.engine, site.settings, user.id, user.username, address)
+    response = RedirectResponse("/account#email", status_code=303)
+    return say_next(response, CONFIRM_SENT.format(address=address))
+
+
+@router.post("/account/email/remove", dependencies=[FormCsrf])
+def remove_email(site: SiteDep, user: SignedInDep) -> Response:
+    """Take the address off the account (and stop a change waiting for confirmation)."""
+    with site.engine.begin() as conn:
+        set_email(conn, user.id, None)
+        drop_links(conn, user.id)
+        record_action(conn, user.username, "remove email", user.username)
+    response = RedirectResponse("/account#email", status_code=303)
+    return say_next(response, "Your account has no email address now.")
+
+
+@router.get("/email/confirm")
+def confirm_page(request: Request, site: SiteDep, token: Token = "") -> Response:
+    """The button that confirms the address (a mail scanner's visit changes nothing)."""
+    with site.engine.connect() as conn:
+        link = find_link(conn, token) if token else None
+    if link is None:
+        return _page(site, request, 400, refused=SPENT)
+    return _page(site, request, token=token, link=link)
+
+
+@router.post("/email/confirm", dependencies=[FormCsrf])
+def confirm(
+    request: Request, site: SiteDep, token: Annotated[str, Form(max_length=200)]
+) -> Response:
+    """Make the address the account's, or make the sign-up's account and sign it in."""
+    with site.engine.begin() as conn:
+        link = find_link(conn, token)
+        if link is None or not spend_link(conn, token):
+            return _page(site, request, 400, refused=SPENT)
+        if _held(conn, link):
+            return _page(site, request, 409, refused=ADDRESS_HELD)
+        made = _apply(conn, link)
+    if isinstance(made, str):
+        return _page(site, request, 409, refused=made)
+    if made is None:  # an address change: the account page says so
+        response = RedirectResponse("/account#email", status_code=303)
+        return say_next(response, f"Your account's email address is now {link.email}.")
+    session = start_session(site.engine, made, site.session_terms)
+    return signed_in_redirect(site, request, session, "/")
+
+
+def _held(conn: Connection, link: EmailLink) -> bool:
+    """Whether another account has the address already."""
+    return (
+        bool(emails_in_use(conn, [link.email]))
+        and account_email(conn, link.user_id or 0) != link.email
+    )
+
+
+def _apply(conn: Connection, link: EmailLink) -> User | str | None:
+    """Set the address (None), or make the sign-up's account (the User, or why not)."""
+    if link.user_id is not None:
+        set_email(conn, link.user_id, link.email)
+        record_action(conn, link.username, "confirm email", link.username)
+        return None
+    assert link.password_hash is not None  # a sign-up's link has one
+    try:
+        user = create_user(conn, link.username, link.password_hash)
+    except UsernameTaken:
+        return f"the user name {link.username!r} was taken meanwhile: sign up again with another"
+    set_email(conn, user.id, link.email)
+    record_action(conn, user.username, "sign up", "by a confirmed email address")
+    found = find_user(conn, user.username)
+    return found[0] if found else user

@@ -1,0 +1,73 @@
+"""Account mail: the short messages that carry a set-password or an address-confirmation link,
+sent at once over SMTP or, in the demo, kept in its mailbox (/demo/mailbox) beside the digests."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from markupsafe import escape
+from sqlalchemy import Engine
+
+from paperfeed.digest.deliver import MailboxMailer, MailError, make_mailer
+from paperfeed.digest.render import build_message, sender_address
+from paperfeed.settings import Settings
+from paperfeed.store.digests import keep_account_mail
+from paperfeed.store.email_links import create_change_link, create_signup_link
+from paperfeed.util import utcnow
+
+log = logging.getLogger(__name__)
+CONFIRM_LASTS = timedelta(days=1)
+
+
+def send_mail(engine: Engine, settings: Settings, to: str, subject: str, text: str) -> str | None:
+    """Send one short account email now; None when sent (or kept in the demo's mailbox), else
+    why not."""
+    html = f'<pre style="font-family:sans-serif;white-space:pre-wrap">{escape(text)}</pre>'
+    mail = build_message(settings, to, subject, text, html, utcnow(), None)
+    mailer = make_mailer(settings)
+    if isinstance(mailer, MailboxMailer):  # the outbox row is the demo's mailbox
+        with engine.begin() as conn:
+            keep_account_mail(conn, to, mail.message_id, mail.wire)
+    try:
+        mailer.send(sender_address(settings), to, mail.wire.encode("ascii"))
+    except MailError as exc:
+        log.warning("account mail to %s not sent: %s", to.split("@")[-1], exc)
+        return str(exc)
+    finally:
+        mailer.close()
+    return None
+
+
+def confirm_url(settings: Settings, token: str) -> str:
+    """The address of an email confirmation link."""
+    return f"{settings.public_url}/email/confirm?{urlencode({'token': token})}"
+
+
+def mail_change_link(
+    engine: Engine, settings: Settings, user_id: int, username: str, email: str
+) -> str | None:
+    """Mail the new address a link that makes it the account's; None when sent, else why not."""
+    with engine.begin() as conn:
+        token = create_change_link(conn, user_id, email, CONFIRM_LASTS)
+    text = (
+        f"Someone (we hope you) asked to make this the email address of the account {username} "
+        f"on {settings.public_url}.\n\nConfirm it here (the link works once, for a day):\n\n"
+        f"{confirm_url(settings, token)}\n\nDid not ask? Ignore this mail: nothing changes.\n"
+    )
+    return send_mail(engine, settings, email, "Confirm your email address", text)
+
+
+def mail_signup_link(
+    engine: Engine, settings: Settings, username: str, email: str, password_hash: str
+) -> str | None:
+    """Mail a sign-up's address the link that makes its account; None when sent."""
+    with engine.begin() as conn:
+        token = create_signup_link(conn, username, email, password_hash, CONFIRM_LASTS)
+    text = (
+        f"Someone (we hope you) signed up as {username} on {settings.public_url} with this "
+        f"address.\n\nConfirm it to make the account (the link works once, for a day):\n\n"
+        f"{confirm_url(settings, token)}\n\nDid not ask? Ignore this mail: no account is made.\n"
+    )
+    return send_mail(engine, settings, email, "Confirm your email address", text)
