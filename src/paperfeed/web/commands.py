@@ -322,23 +322,23 @@ def user_add(
         raise typer.Exit(2)
     from paperfeed.web.auth import BadCredentials, sign_up
 
-    password = _password_from_stdin()
+    engine = open_store(Settings())
     address = _new_address(engine, email) if email else None
     password = _password_from_stdin()
-    engine = open_store(Settings())
     try:
         made = sign_up(engine, username, password)
     except BadCredentials as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)
         raise typer.Exit(1) from exc
     with engine.begin() as conn:
+        record_action(conn, CLI, "add user", made.username)
         if address:
             set_email(conn, made.id, address)
-        record_action(conn, CLI, "add user", made.username)
         if is_admin:
             set_admin(conn, username, True)
             record_action(conn, CLI, "make admin", made.username)
     typer.echo(f"created {'admin ' if is_admin else ''}user {username}")
+
 
 def _new_address(engine: Engine, email: str) -> str:
     """The checked, lower-case address for a new account; exits when it is refused."""
