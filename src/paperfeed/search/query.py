@@ -51,6 +51,9 @@ class ParsedQuery:
     # Words typed in capitals ("GAN", "RAG"): acronyms, not people, so author names holding
     # them ("Zhongxue Gan") are no evidence.
     acronyms: tuple[str, ...] = ()
+    # Days typed in the query ("year:2025", "after:2025-06-01"), both ends included.
+    since: date | None = None
+    until: date | None = None
 
     @property
     def positive(self) -> bool:
@@ -66,7 +69,14 @@ class ParsedQuery:
     @property
     def empty(self) -> bool:
         """True when nothing searchable is left."""
-        return not (self.positive or self.excluded_words or self.excluded_phrases or self.category)
+        return not (
+            self.positive
+            or self.excluded_words
+            or self.excluded_phrases
+            or self.category
+            or self.since
+            or self.until
+        )
 
 
 # Languages whose names the word splitter would cut to one letter: "C++" and "C#" are indexed
@@ -155,12 +165,91 @@ _CATEGORY_RE = re.compile(r"(?<![^\s(])(?:cat|category):([\w.\-]+)", re.IGNORECA
 
 
 def _fields(text: str) -> tuple[str, str | None]:
-    """The text without arXiv's field prefixes, and the one category its "cat:" names."""
+    """The text without arXiv's field prefixes and date prefixes, and the one category its
+    "cat:" names."""
     if ":" not in text:
         return text, None
     named = {known for m in _CATEGORY_RE.finditer(text) if (known := categories.canonical(m[1]))}
     kept = _CATEGORY_RE.sub(lambda m: " " if categories.canonical(m[1]) else m[0], text)
+    kept = _DATE_RE.sub(" ", kept)
     return _FIELD_RE.sub("", kept), named.pop() if len(named) == 1 else None
+
+
+# Days typed in the query, as search sites take them: "year:2025", "year:2024..2025" (either
+# end may be left open), "after:2025-06-01" and "before:2025-09-30" (or a month, 2025-09),
+# every bound included.
+_DATE_RE = re.compile(r"(?<![^\s(])(year|after|before):([^\s()]+)", re.IGNORECASE)
+_YEAR_RE = re.compile(r"(\d{4})?(?:(\.\.)(\d{4})?)?")
+_DAY_RE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
+
+
+@dataclass(frozen=True)
+class QueryDates:
+    """The days a query's "year:", "after:" and "before:" keep, and what was wrong with any."""
+
+    since: date | None = None
+    until: date | None = None
+    problems: tuple[str, ...] = ()
+
+
+def query_dates(text: str) -> QueryDates:
+    """The range of days the query's date prefixes name (all of them together); a prefix that
+    names no day ("year:20x5", "year:2026..2024") is left out, and said in `problems`."""
+    if ":" not in text:
+        return QueryDates()
+    since: date | None = None
+    until: date | None = None
+    problems: list[str] = []
+    for match in _DATE_RE.finditer(text[:MAX_QUERY_CHARS]):
+        try:
+            low, high = _date_bounds(match[1].lower(), match[2])
+        except ValueError as exc:
+            problems.append(f"{match[0]} was left out of the search: {exc}.")
+            continue
+        since = max(since, low) if since and low else since or low
+        until = min(until, high) if until and high else until or high
+    if since and until and since > until and not problems:
+        problems.append(
+            f"No day is in every date the query names ({since.isoformat()} to "
+            f"{until.isoformat()}): no paper can match."
+        )
+    return QueryDates(since, until, tuple(problems))
+
+
+def _date_bounds(prefix: str, value: str) -> tuple[date | None, date | None]:
+    """The first and last day one date prefix keeps; ValueError saying what to type."""
+    if prefix == "year":
+        years = _YEAR_RE.fullmatch(value)
+        if not years or not (years[1] or years[3]):
+            raise ValueError("give a year as 2025, or years as 2024..2025")
+        first = date(int(years[1]), 1, 1) if years[1] else None
+        last = date(int(years[3] or years[1]), 12, 31) if years[3] or not years[2] else None
+        if first and last and first > last:
+            raise ValueError(f"{years[1]} is after {years[3]} (write the earlier year first)")
+        return first, last
+    day = _DAY_RE.fullmatch(value)
+    if not day:
+        raise ValueError("give a day as YYYY-MM-DD (or a month as YYYY-MM)")
+    try:
+        first = date(int(day[1]), int(day[2]), int(day[3] or 1))
+        last = first if day[3] else _month_end(first)
+    except ValueError:
+        raise ValueError(f"there is no day {value}") from None
+    return (first, None) if prefix == "after" else (None, last)
+
+
+def _month_end(first: date) -> date:
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return date.fromordinal(following.toordinal() - 1)
+
+
+def within(
+    since: date | None, until: date | None, dates: QueryDates | ParsedQuery
+) -> tuple[date | None, date | None]:
+    """The days both a search's filters and its query's date prefixes keep."""
+    low = max(since, dates.since) if since and dates.since else since or dates.since
+    high = min(until, dates.until) if until and dates.until else until or dates.until
+    return low, high
 
 
 def parse_query(text: str) -> ParsedQuery:
@@ -169,6 +258,7 @@ def parse_query(text: str) -> ParsedQuery:
     arXiv's `ti:`/`abs:`/`au:` prefixes are dropped and `cat:cs.CL` is a category."""
     raw = text[:MAX_QUERY_CHARS]
     body, category = _fields(raw.translate(_QUOTES))
+    dates = query_dates(raw)
     parts: dict[str, list] = {  # type: ignore[type-arg]
         "words": [],
         "phrases": [],
@@ -193,7 +283,7 @@ def parse_query(text: str) -> ParsedQuery:
             chain[-1] = "OR"
         _add_bare(parts, bare, negate_next)
         negate_next = False
-    parsed = _finish(raw, parts, category, _groups(chain))
+    parsed = _finish(raw, parts, category, _groups(chain), dates)
     typed = _WORD_RE.findall(body)
     shouted = len(typed) > 1 and all(w.isupper() or not w.isalpha() for w in typed)
     capitals = {w.lower() for w in typed if 2 <= len(w) <= 5 and w.isupper() and not shouted}
@@ -267,6 +357,7 @@ def _finish(
     parts: dict,  # type: ignore[type-arg]
     category: str | None,
     either: list[tuple[tuple[str, ...], ...]],
+    dates: QueryDates,
 ) -> ParsedQuery:
     words = list(dict.fromkeys(parts["words"]))[:MAX_WORDS]
     notes = ("query shortened to its first words",) if len(parts["words"]) > MAX_WORDS else ()
@@ -281,8 +372,10 @@ def _finish(
         notes=notes,
         category=category,
         either=tuple(either)[:8],
+        since=dates.since,
+        until=dates.until,
     )
-    if parsed.positive or not parsed.empty:
+    if parsed.positive or not parsed.empty or dates.problems:
         return parsed
     # Only operators or symbols: search for whatever words there are, literally.
     return ParsedQuery(raw=raw, words=tuple(dict.fromkeys(words_of(raw)))[:MAX_WORDS])
@@ -297,9 +390,11 @@ def semantic_text(text: str) -> str:
     return " ".join(kept.replace('"', " ").replace("*", " ").split())
 
 
-def filter_notes(category: str, since: date | None, until: date | None) -> list[str]:
-    """What a search says about its filters that cannot match anything (page and CLI)."""
-    notes = []
+def filter_notes(category: str, since: date | None, until: date | None, q: str = "") -> list[str]:
+    """What a search says about its filters (and the query's date prefixes) that cannot match
+    anything (page, API and CLI)."""
+    dates = query_dates(q)
+    notes = list(dates.problems)
     if category:
         try:
             categories.checked(category)
@@ -308,4 +403,9 @@ def filter_notes(category: str, since: date | None, until: date | None) -> list[
     if since and until and since > until:
         notes.append(f"From ({since.isoformat()}) is after Until ({until.isoformat()}): "
                      "no paper can be in that range. Swap the dates?")  # fmt: skip
+    elif (dates.since or dates.until) and not dates.problems:
+        low, high = within(since, until, dates)
+        if low and high and low > high:
+            notes.append("The query's dates and the From/Until filters have no day in common: "
+                         "no paper can match.")  # fmt: skip
     return notes

@@ -29,6 +29,7 @@ from paperfeed.search.query import (
     paper_id_in,
     parse_query,
     semantic_text,
+    within,
     words_of,
 )
 from paperfeed.search.results import Hit, SearchResult
@@ -431,7 +432,9 @@ class SearchService:
         self._maybe_refresh()
         self._check_built()
         parsed = self._spelled_apart(parse_query(query))
-        filters = Filters(since, until, category or parsed.category, author or None)
+        filters = Filters(
+            *within(since, until, parsed), category or parsed.category, author or None
+        )
         depth = offset + limit if hide is None else min(2 * (offset + limit), SCAN_MOST)
         # A paper the query names (its id, URL or exact title) is looked up: mutes do not hide it.
         pinned = self._pinned(parsed, filters)  # looked up once, however deep the scan goes
@@ -476,7 +479,7 @@ class SearchService:
         self._maybe_refresh()
         self._check_built()
         parsed = self._spelled_apart(parse_query(query))
-        filters = Filters(since, until, parsed.category)
+        filters = Filters(*within(since, until, parsed), parsed.category)
         ordered = self._ordered(query, parsed, filters, mode, limit, "relevance")[0]
         page = [pid for pid, _score in ordered[:limit]]
         known = self.keyword.docs(page)  # as `search`: a paper it cannot show is left out

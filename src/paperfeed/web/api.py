@@ -471,7 +471,7 @@ def search(
     bearer token, the user's mutes leave papers out (see show_muted)."""
     CATEGORY.check("category", category)
     category = categories.canonical(category or "") or category  # cs.cl is cs.CL
-    refused = filter_notes(category or "", since, until)
+    refused = filter_notes(category or "", since, until, q)
     if parse_query(q).empty and paper_id_in(q) is None:
         refused.insert(0, f"q: {q.strip()[:40]!r} has no words to search for")
     if refused:  # what the page says of such a search, as an error

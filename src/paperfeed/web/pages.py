@@ -449,7 +449,7 @@ def _search(
         ctx["filters_used"] = bool(category or author or since or until or sort != "relevance")
         ctx["search_key"] = interest_key("search", q)[0]  # as a followed search is kept
         ctx["cut"] = QUERY_MOST if cut else None
-        ctx["notes"] = filter_notes(category, since, until)
+        ctx["notes"] = filter_notes(category, since, until, q)
         if not q:
             return ctx | {"listing": None}
         if parse_query(q).empty:  # only punctuation: nothing to look for
