@@ -40,6 +40,7 @@ from paperfeed.digest.subscriber import Preferences, Subscriber
 from paperfeed.digest.writer import OutboxWriter
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
+from paperfeed.store import jobs as jobs_db
 from paperfeed.store.listings import trending_rows
 from paperfeed.util import fewer_collections
 
@@ -65,6 +66,7 @@ class RunReport:
     retrying: int = 0
     failed: int = 0
     mail_server_down: bool = False  # no SMTP session could be opened: nothing was tried
+    held: int = 0  # due, but waiting for an ingest storing papers meanwhile (the next run)
 
     def to_dict(self) -> dict[str, object]:
         """Plain data for printing."""
@@ -93,6 +95,16 @@ def is_due(prefs: Preferences, now: datetime) -> bool:
     # Angeles at 20:00 has Monday's listing on Sunday and none on Friday).
     send = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
     return announced_between(send - timedelta(days=1), send)
+
+
+def due_since(prefs: Preferences, now: datetime) -> datetime:
+    """The send time of the subscriber's current period (its day's, or its weekday's)."""
+    local = now.astimezone(ZoneInfo(prefs.timezone))
+    hour, minute = (int(x) for x in prefs.send_time.split(":"))
+    send = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return send - timedelta(
+        days=local.weekday() - prefs.weekday if prefs.frequency == "weekly" else 0
+    )
 
 
 def announced_between(start: datetime, end: datetime) -> bool:
@@ -209,9 +221,13 @@ def compose_due(
 ) -> None:
     """Compose and record every due digest (empty ones recorded as such, never sent)."""
     with engine.connect() as conn:
+        ingest = jobs_db.ingest_state(conn)  # read first: what follows may be part of a day
         due, interests, period = due_subscribers(conn, now, due_all)
         latest = db.latest_listing_day(conn)
     report.due = len(due)
+    wait = _waiting(settings, now, ingest.running)
+    due = [s for s in due if not wait(s)]
+    report.held = report.due - len(due)
     groups: dict[tuple[date, date] | None, list[Subscriber]] = {}
     for sub in due:
         groups.setdefault(window(sub, latest), []).append(sub)
@@ -223,9 +239,27 @@ def compose_due(
                 digests = compose_window(
                     engine, settings, span, subs, interests, period, embeddings
                 )
+                if not _settled(engine, ingest):  # an ingest stored papers while we read
+                    wait, ready = _waiting(settings, now, True), len(digests)
+                    digests = [d for d in digests if not wait(d.subscriber)]
+                    report.held += ready - len(digests)
                 _record(writer, assembler, digests, span[1] if span else None)
     finally:  # what was written, also when the run stopped part-way
         report.empty, report.composed = writer.empty, writer.composed
+
+
+def _waiting(settings: Settings, now: datetime, ingesting: bool) -> Callable[[Subscriber], bool]:
+    """Whether a due digest waits for the ingest storing papers now: a day it would cover may be
+    partly stored, and the rest would never reach it. At most digest_wait_hours after its send
+    time (a backfill of hours), as the daily pipeline waits for a failing source."""
+    most = timedelta(hours=settings.digest_wait_hours)
+    return lambda sub: ingesting and now - due_since(sub.prefs, now) < most
+
+
+def _settled(engine: Engine, before: jobs_db.IngestState) -> bool:
+    """No ingest runs now, and none started since `before` (it might have ended meanwhile)."""
+    with engine.connect() as conn:
+        return jobs_db.ingest_state(conn) == replace(before, running=False)
 
 
 def compose_window(

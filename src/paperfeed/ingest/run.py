@@ -19,6 +19,7 @@ from paperfeed.store.checkpoints import (
     get_checkpoint,
     set_checkpoint,
 )
+from paperfeed.store.jobs import storing_papers
 from paperfeed.store.papers import UpsertCounts, mark_withdrawn, upsert_papers
 from paperfeed.util import fewer_collections, is_disk_full, uninterrupted
 
@@ -137,7 +138,8 @@ def run_source(
     report = Report()
     last: list[str] = []  # the id of the last paper committed, once there is one
     try:
-        with fewer_collections() if parallel else nullcontext():
+        # Marked while it stores: digests composed meanwhile wait for the days it completes.
+        with storing_papers(engine), fewer_collections() if parallel else nullcontext():
             _run(engine, source, batch_size, on_progress, parallel, report, last)
     except SourceError as exc:
         exc.report = report

@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import threading
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -460,6 +461,67 @@ def _heartbeat(
                 renew_row_lock(conn, name, holder, lease)
         except Exception:  # noqa: BLE001 - a busy database must not end the heartbeat
             log.warning("could not renew the %s lock; trying again", name, exc_info=True)
+
+
+INGEST = "ingest"  # held (shared) by every ingest run while it stores papers
+INGESTS_STARTED = "ingests_started"  # site_state: how many ingest runs have started
+
+
+@dataclass(frozen=True)
+class IngestState:
+    """Whether papers are being stored now, and how many ingest runs have started so far."""
+
+    running: bool
+    started: int
+
+
+@contextmanager
+def storing_papers(engine: Engine) -> Iterator[None]:
+    """Mark an ingest run for the block, before it stores anything, so that digests composed
+    meanwhile can tell that a day they read may be partly stored (several runs may hold it)."""
+    run = uuid.uuid4().hex[:8]
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:  # dedicated: a killed process frees the lock
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            conn.execute(
+                text("SELECT pg_advisory_lock_shared(:key)"), {"key": advisory_key(INGEST)}
+            )
+            try:
+                _count_ingest(engine)
+                yield
+            finally:
+                query = text("SELECT pg_advisory_unlock_shared(:key)")
+                conn.execute(query, {"key": advisory_key(INGEST)})
+        return
+    holder = f"{node_name()}:{run}"
+    with _row_lock(engine, f"{INGEST}:{run}", holder, LEASE):  # a name of its own: always free
+        _count_ingest(engine)
+        yield
+
+
+def _count_ingest(engine: Engine) -> None:
+    with engine.begin() as conn:
+        bump = update(site_state).where(site_state.c.key == INGESTS_STARTED)
+        if conn.execute(bump.values(value=site_state.c.value + 1)).rowcount:
+            return
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(site_state).values(key=INGESTS_STARTED, value=1))
+        except IntegrityError:  # another run counted itself first
+            conn.execute(bump.values(value=site_state.c.value + 1))
+
+
+def ingest_state(conn: Connection) -> IngestState:
+    """Whether a live ingest run is storing papers, and how many have started."""
+    query = select(site_state.c.value).where(site_state.c.key == INGESTS_STARTED)
+    started = int(conn.execute(query).scalar_one_or_none() or 0)
+    if conn.dialect.name == "postgresql":
+        return IngestState(lock_taken(conn, INGEST), started)
+    rows = select(job_locks.c.holder).where(
+        job_locks.c.name.startswith(f"{INGEST}:"), job_locks.c.expires_at > utcnow()
+    )
+    running = any(not holder_is_dead(holder) for holder in conn.execute(rows).scalars())
+    return IngestState(running, started)
 
 
 def node_name() -> str:
