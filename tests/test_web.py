@@ -151,7 +151,7 @@ def test_paper_page_has_everything_a_reader_needs(site: Settings, engine: Engine
     with client(site, engine) as c:
         html = c.get(f"/papers/{paper.id}").text
         assert c.get(f"/papers/{paper.id}v1", follow_redirects=False).headers["location"] == (
-            f"/papers/{paper.id}"
+            f"/papers/{paper.id}?v=1"
         )
     assert escape(paper.title, quote=False) in html
     for name in paper.authors:

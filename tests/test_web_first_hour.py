@@ -287,9 +287,9 @@ def test_addresses_from_other_sites_lead_to_ours(site: Settings, engine: Engine)
     pid = sorted(_big_day(engine, 1))[0]
     expected = {
         f"/abs/{pid}": f"/papers/{pid}",
-        f"/abs/{pid}v2": f"/papers/{pid}",
-        f"/pdf/{pid}v1.pdf": f"/papers/{pid}",
-        f"/html/{pid}v1": f"/papers/{pid}",
+        f"/abs/{pid}v2": f"/papers/{pid}?v=2",
+        f"/pdf/{pid}v1.pdf": f"/papers/{pid}?v=1",
+        f"/html/{pid}v1": f"/papers/{pid}?v=1",
         "/abs/hep-th/9901001": "/papers/hep-th/9901001",
         f"/papers/{pid}/": f"/papers/{pid}",
         f"/papers?date={BIG_DAY}": f"/papers/date/{BIG_DAY}",

@@ -22,6 +22,7 @@ from paperfeed.store.listings import Hide, latest_day
 from paperfeed.web import api_links, community, paging, views
 from paperfeed.web.auth import BadCredentials, limit, limited_sign_in, start_session
 from paperfeed.web.cache import Cached, not_modified
+from paperfeed.web.citation import AskedVersion, asked_version, version_named
 from paperfeed.web.deps import (
     ApiCsrf,
     SignedInDep,
@@ -78,6 +79,16 @@ class UserOut(BaseModel):
     type: str = "user"
 
 
+class AskedVersionOut(BaseModel):
+    """The arXiv version a versioned id named (2401.00001v1), beside the latest stored."""
+
+    number: int
+    exists: bool | None = Field(description="false: arXiv has no such version; null: not known")
+    submittedAt: str | None = Field(description="when arXiv received that version, where known")
+    latest: int | None = Field(description="the latest version this site holds; null: not known")
+    arxivUrl: str | None = Field(description="arXiv's page of that version, where it has one")
+
+
 class PaperOut(BaseModel):
     """A paper, with Hugging Face's field names where they exist."""
 
@@ -108,6 +119,11 @@ class PaperOut(BaseModel):
         None,
         description="GET /api/papers/{id} only: the newest upvoters who chose to show their "
         "upvotes (at most 3); the rest of `upvotes` are counted, never named",
+    )
+    askedVersion: AskedVersionOut | None = Field(
+        None,
+        description="GET /api/papers/{id}vN only: the version the id named; the rest of the "
+        "answer is the latest version",
     )
 
 
@@ -518,6 +534,20 @@ def _search_body(
     return Cached(dumps([item_json(c) for c in outcome.listing.cards]), JSON, tuple(headers))
 
 
+def _asked_json(asked: AskedVersion | None) -> dict[str, Any]:
+    if asked is None:
+        return {}
+    return {
+        "askedVersion": {
+            "number": asked.number,
+            "exists": asked.exists,
+            "submittedAt": stamp(asked.created),
+            "latest": asked.latest,
+            "arxivUrl": asked.arxiv_url,
+        }
+    }
+
+
 def _one(site: Site, paper_id: str) -> Card:
     pid = resolve_id(paper_id)
     with site.engine.connect() as conn:
@@ -590,13 +620,15 @@ def remove_upvote(site: SiteDep, user: SignedInDep, paper_id: str) -> Response:
     openapi_extra=_conditional(api_links.links(200, api_links.paper_links("/id"))),
 )
 def paper(request: Request, site: SiteDep, paper_id: str) -> Response:
-    """One paper by arXiv id (versions and URLs are accepted)."""
+    """One paper by arXiv id (versions and URLs are accepted: `askedVersion` says which)."""
     card = _one(site, paper_id)
+    number = version_named(paper_id)
+    asked = asked_version(card.paper, number) if number else None
 
     def build() -> object:
         with site.engine.connect() as conn:
             shown = upvoters(conn, card.paper.id, card.upvotes)
-        return paper_json(card) | {"upvotedBy": upvoters_json(shown)}
+        return paper_json(card) | {"upvotedBy": upvoters_json(shown)} | _asked_json(asked)
 
     return _cached(request, site, build)
 

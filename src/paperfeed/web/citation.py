@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from paperfeed.arxiv_ids import looks_like_arxiv_id, parse_arxiv_id
 from paperfeed.latex import plain
-from paperfeed.models import Paper
+from paperfeed.models import LOCAL_PREFIX, Paper
 from paperfeed.references import split_name, suffixed
 from paperfeed.web.bibtex import paper_year
 
@@ -105,3 +108,37 @@ def scholarly_article(paper: Paper, url: str) -> str:
         data["license"] = paper.license
     text = json.dumps(data, ensure_ascii=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+@dataclass(frozen=True)
+class AskedVersion:
+    """The arXiv version a link named (a citation of 2401.00001v1), beside the latest stored."""
+
+    number: int
+    latest: int | None  # None: this site does not know the paper's versions
+    exists: bool | None  # None: not known
+    created: datetime | None  # when that version was submitted, where arXiv said
+    arxiv_url: str | None  # arXiv's page of that version, where it has one
+
+
+def version_named(text: str) -> int | None:
+    """The version an arXiv id or address names (2401.00001v2: 2); None for none, or a local id."""
+    if text.startswith(LOCAL_PREFIX) or not looks_like_arxiv_id(text):
+        return None
+    return parse_arxiv_id(text)[1]
+
+
+def asked_version(paper: Paper, number: int) -> AskedVersion | None:
+    """What this site knows of version `number` of an arXiv paper; None for a local paper."""
+    if not paper.is_arxiv:
+        return None
+    known = {v.number: v for v in paper.versions}
+    latest = max(known, default=paper.version)
+    exists = None if latest is None else number in known if known else number <= latest
+    return AskedVersion(
+        number,
+        latest,
+        exists,
+        known[number].created if number in known else None,
+        None if exists is False else f"https://arxiv.org/abs/{paper.id}v{number}",
+    )

@@ -40,8 +40,8 @@ from paperfeed.util import site_url, utcnow
 from paperfeed.web import community, discussion, views
 from paperfeed.web.auth import limit, safe_next
 from paperfeed.web.bibtex import entry
-from paperfeed.web.citation import apa, scholarly_article
 from paperfeed.web.cache import Cached
+from paperfeed.web.citation import apa, asked_version, scholarly_article, version_named
 from paperfeed.web.deps import (
     ROW_ID_MOST,
     AdminDep,
@@ -230,10 +230,17 @@ def papers_trending() -> Response:
 @router.get("/abs/{paper_id:path}", include_in_schema=False)
 @router.get("/pdf/{paper_id:path}", include_in_schema=False)
 @router.get("/html/{paper_id:path}", include_in_schema=False)
-def arxiv_address(paper_id: str) -> Response:
-    """An arXiv address with this site's host: the paper's page here."""
+def arxiv_address(request: Request, paper_id: str) -> Response:
+    """An arXiv address with this site's host: the paper's page here (saying which version)."""
     text = paper_id.strip("/").removesuffix(".pdf")
-    return RedirectResponse(f"/papers/{resolve_id(text)}", status_code=301)
+    return _to_paper(request, resolve_id(text), version_named(text))
+
+
+def _to_paper(request: Request, pid: str, version: int | None) -> Response:
+    """A permanent redirect to a paper's page, its query kept and a version the address named
+    carried as ?v= (the page says which version the link meant, its canonical link stays)."""
+    params = dict(request.query_params) | ({"v": str(version)} if version else {})
+    return RedirectResponse(paper_url(pid) + query_string(**params), status_code=301)
 
 
 def _picked_day(site: Site, asked: date, sort: str) -> Response:
@@ -631,6 +638,7 @@ def moderate(
 
 
 PAPER_COLLECTIONS = 10  # public collections a paper's page names
+VERSION_MOST = 999_999  # arXiv ids of longer versions are refused (`parse_arxiv_id`)
 
 
 @router.get("/papers/{paper_id:path}")
@@ -645,11 +653,15 @@ def paper_page(
     comment: Annotated[
         int, Query(ge=0, le=ROW_ID_MOST, description="a comment to show: its page, not cpage")
     ] = 0,
+    v: Annotated[
+        int | None,
+        Query(ge=1, le=VERSION_MOST, description="the arXiv version a link named (a notice)"),
+    ] = None,
 ) -> Response:
     """One paper: abstract with math, links, upvote, discussion, similar papers and BibTeX."""
     pid = resolve_id(paper_id.rstrip("/"))  # a trailing slash too: /papers/2401.12345/
-    if pid != paper_id:
-        return RedirectResponse(f"/papers/{pid}", status_code=301)
+    if pid != paper_id:  # /papers/2401.12345v1, as a citation names it: ?v=1
+        return _to_paper(request, pid, version_named(paper_id.rstrip("/")))
 
     def build() -> dict[str, object]:
         with site.engine.connect() as conn:
@@ -677,6 +689,7 @@ def paper_page(
             "upvoters": voters,
             "volatile": not available,
             "reported": reported,  # the comment this reader just reported, to say it was sent
+            "asked": asked_version(card.paper, v) if v else None,
         }
 
     return _page(request, site, user, "paper.html", build)
