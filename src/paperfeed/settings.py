@@ -339,7 +339,10 @@ class Settings(BaseSettings):
     digest_wait_hours: float = Field(
         default=3.0,
         ge=0,
-        description="How long digests wait for a failing source before going out anyway.",
+        description=(
+            "How long digests wait for a failing source, or an ingest storing papers, before"
+            " going out anyway."
+        ),
     )
     jobs_tick_seconds: float = Field(
         default=60.0,
