@@ -48,6 +48,7 @@ from paperfeed.web.deps import (
     signed,
     signed_in_id,
 )
+from paperfeed.web.etags import ETags
 from paperfeed.web.limits import RETRY_AFTER, BodyLimit, ConcurrencyLimit
 from paperfeed.web.middleware import HeadAsGet, SiteMiddleware, TrailingSlash
 from paperfeed.web.periods import BadPeriod
@@ -88,6 +89,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     slots, queue, wait = settings.web_threads, settings.web_queue, settings.web_queue_timeout
     app.router.redirect_slashes = False  # TrailingSlash does it, without the Host header
     app.add_middleware(TrailingSlash)
+    app.add_middleware(ETags)  # inside HeadAsGet: a HEAD gets the GET's tag
     app.add_middleware(HeadAsGet)
     app.add_middleware(ConcurrencyLimit, slots=slots, queue=queue, wait=wait)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, root=settings.root_path)

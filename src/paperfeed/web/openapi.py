@@ -44,6 +44,13 @@ _TOLD: dict[str, Any] = {  # what such a page says, as JSON
     },
     "required": ["title", "detail"],
 }
+ETAG: dict[str, Any] = {
+    "description": "the answer's version: send it as If-None-Match to get a 304 while it holds",
+    "schema": {"type": "string"},
+}
+NOT_MODIFIED: dict[str, Any] = {
+    "description": "Not modified: the copy If-None-Match names is current (no body)"
+}
 BEARER = {
     "type": "http",
     "scheme": "bearer",
@@ -86,9 +93,21 @@ def document(app: FastAPI) -> dict[str, Any]:
         for method, operation in item.items():
             if method in _METHODS:
                 _refusals(operation)
+                if method == "get" and path.startswith("/api/"):
+                    _validated(operation)
                 if path.startswith("/api/me/") or path == "/api/me":
                     operation["security"] = [{"bearerAuth": []}]
     return doc
+
+
+def _validated(operation: dict[str, Any]) -> None:
+    """An API read's ETag (every 200 has one, web/etags.py) and the 304 If-None-Match gets."""
+    responses = operation["responses"]
+    ok = responses.get("200")
+    if ok is None:
+        return
+    ok.setdefault("headers", {}).setdefault("ETag", ETAG)
+    responses.setdefault("304", NOT_MODIFIED)
 
 
 def _refusals(operation: dict[str, Any]) -> None:
