@@ -1,5 +1,6 @@
 """A librarian follows a citation's versioned address (/papers/2401.00001v1): the page says
-which version the link meant, and when it was submitted, instead of silently showing the latest."""
+which version the link meant, and when it was submitted, instead of silently showing the latest;
+author and collection pages name their canonical address, as paper pages do."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from sqlalchemy import Engine
 from paperfeed.models import Paper, Version
 from paperfeed.settings import Settings
 from paperfeed.store import open_store, upsert_papers
+from paperfeed.store.accounts import create_user
+from paperfeed.store.library import ensure_collection, save_paper
 from tests.web_support import client, web_settings
 
 BASE = "https://papers.example.org/lab"
@@ -149,3 +152,29 @@ def test_the_api_says_which_version_a_versioned_id_named(lab: tuple[Settings, En
     assert unknown["askedVersion"]["exists"] is None and unknown["askedVersion"]["latest"] is None
     assert "askedVersion" not in plain
     assert {k: v for k, v in old.items() if k != "askedVersion"} == plain
+
+
+def test_author_and_collection_pages_name_their_canonical_address(
+    lab: tuple[Settings, Engine],
+) -> None:
+    """They had none: a crawler took /authors/ada-lovelace?page=1&x=y for a page of its own."""
+    s, engine = lab
+    with engine.begin() as conn:
+        owner = create_user(conn, "librarian", "unused-hash")
+        shared = ensure_collection(conn, owner.id, "Cited", visibility="public")
+        save_paper(conn, owner.id, CITED, "Cited")
+    with client(s, engine) as c:
+        pages = {
+            "/lab/authors/ada-lovelace": f"{BASE}/authors/ada-lovelace",
+            "/lab/authors/ada-lovelace?page=1&utm_source=x": f"{BASE}/authors/ada-lovelace",
+            "/lab/authors/ada-lovelace?page=2": f"{BASE}/authors/ada-lovelace?page=2",
+            "/lab/authors/山田太郎": f"{BASE}/authors/%E5%B1%B1%E7%94%B0%E5%A4%AA%E9%83%8E",
+            f"/lab/c/{shared.share_key}?page=1": f"{BASE}/c/{shared.share_key}",
+            f"/lab/c/{shared.share_key}?order=title": f"{BASE}/c/{shared.share_key}?order=title",
+        }
+        found = {}
+        for path in pages:
+            answer = c.get(path)
+            assert answer.status_code == 200, path
+            found[path] = _CANONICAL_RE.findall(answer.text)
+    assert found == {path: [link] for path, link in pages.items()}

@@ -766,6 +766,11 @@ def collection_page(
         )
         context = {
             "collection": found,
+            "canonical_url": site.settings.public_url
+            + listing.page_path
+            + query_string(
+                page=page if page > 1 else None, order=order if order != "added" else None
+            ),
             "owner": lib.owner_name(conn, found),
             "listing": listing,
             "order": order,

@@ -364,6 +364,9 @@ def author_page(
             "members": sorted((name, len(pids)) for name, pids in claims.items()),
             "claimed": claimed,
             "author_key": key,  # as follows and mutes keep it
+            "canonical_url": site.settings.public_url
+            + (author_url(key) or "")
+            + query_string(page=page if page > 1 else None),
         }
 
     return _page(request, site, user, "listing.html", build)
