@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from itertools import combinations, pairwise
 from pathlib import Path
 
 import tantivy
@@ -42,11 +43,15 @@ from paperfeed.util import DiskFull, utcnow
 # as pairs of characters (`query.code_words`); 8: words with umlauts (and ø, å) indexed once more
 # as German spells them out, "Schrödinger" as "Schroedinger" too (`text.spelled_out`); 9: the
 # parts of a Chinese or Japanese name written together, "山田 太郎" as "山田太郎"
-# (`query.name_words`)
-SCHEMA_VERSION = 9
+# (`query.name_words`); 10: the `umlauts` field, the words written with umlauts spelled out
+# ("schroedinger"): a plain "Schrodinger" finds "Schroedinger" (and back) only where a paper wrote
+# "Schrödinger" (`other_spellings`)
+SCHEMA_VERSION = 10
 # The oldest schema whose fields the current queries read (7: `author_words`, `authors` stored
-# only; 8 and 9 only added terms): such an index keeps answering while its successor is built.
+# only; 8 and 9 only added terms; 10's `umlauts` is read where the index has it): such an index
+# keeps answering while its successor is built.
 SEARCHABLE_SINCE = 7
+UMLAUTS_SINCE = 10
 _STATE = "paperfeed-state.json"
 _TEXT_FIELDS = ("title", "text")
 _ONE_CJK = re.compile(f"[{CJK_LETTERS}]")  # a query word of one Chinese or Japanese character
@@ -137,7 +142,8 @@ def _names() -> tantivy.TextAnalyzer:
     return builder.filter(Filter.lowercase()).filter(Filter.ascii_fold()).build()
 
 
-def _schema() -> tantivy.Schema:
+def _schema(version: int = SCHEMA_VERSION) -> tantivy.Schema:
+    """The index's fields, as an index of schema `version` (an older one searched) has them."""
     sb = tantivy.SchemaBuilder()
     sb.add_text_field("id", stored=True, tokenizer_name="raw")
     sb.add_text_field("title", stored=True, tokenizer_name="en_stem")
@@ -149,6 +155,8 @@ def _schema() -> tantivy.Schema:
     sb.add_text_field("category", tokenizer_name="raw")
     sb.add_date_field("day", stored=True, indexed=True, fast=True)
     sb.add_unsigned_field("key", fast=True)  # `id_key`: a hit's id without its stored document
+    if version >= UMLAUTS_SINCE:
+        sb.add_text_field("umlauts", tokenizer_name="names")  # words written with umlauts
     return sb.build()
 
 
@@ -214,16 +222,27 @@ class KeywordIndex:
     def _open(self, locked: bool = False) -> None:
         with nullcontext() if locked else folder_lock(self.path):
             self.path.mkdir(parents=True, exist_ok=True)
-            if self._state().get("schema") != SCHEMA_VERSION and not self._keep_outdated:
+            saved = self._state().get("schema")
+            if saved != SCHEMA_VERSION and not self._keep_outdated:
                 self._wipe()
         self._inode = self.path.stat().st_ino
-        self.schema = _schema()
-        try:
-            self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
-        except ValueError as exc:
-            if "schema does not match" not in str(exc):
-                raise
+        old = isinstance(saved, int) and SEARCHABLE_SINCE <= saved < SCHEMA_VERSION
+        self.version = (
+            saved if isinstance(saved, int) and old and self._keep_outdated else SCHEMA_VERSION
+        )
+        # An older index kept answering is opened with its own fields (it may lack newer ones).
+        for fields in dict.fromkeys((self.version, SCHEMA_VERSION)):
+            self.fields, self.schema = fields, _schema(fields)
+            try:
+                self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+                break
+            except ValueError as exc:
+                if "schema does not match" not in str(exc):
+                    raise
+        else:
             self._wipe()  # fields changed without a new version number: start over
+            self.version = self.fields = SCHEMA_VERSION
+            self.schema = _schema()
             self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
         self.index.register_tokenizer("en_stem", self.stem)
         self.index.register_tokenizer("names", self.names)
@@ -343,7 +362,8 @@ class KeywordIndex:
     def _save_progress(self, progress: Progress, written: int) -> None:
         state = self._state()
         newest = progress.newest.isoformat() if progress.newest else None
-        saved: dict[str, object] = {"schema": SCHEMA_VERSION, "progress": progress.to_json()}
+        # An older index kept answering stays of its schema: its papers lack newer terms.
+        saved: dict[str, object] = {"schema": self.version, "progress": progress.to_json()}
         build = Build.from_json(state.get("build"))
         if build is not None:  # begun by this process or another: it goes on
             saved["build"] = Build(build.total, build.done + written).to_json()
@@ -398,6 +418,8 @@ class KeywordIndex:
                 words += spelled_out_words(name)
         if words:
             doc.add_text("text", code_words(" ".join(words)))
+            if self.fields >= UMLAUTS_SINCE:
+                doc.add_text("umlauts", " ".join(words))
 
     # --- querying -------------------------------------------------------------------------
 
@@ -488,18 +510,32 @@ class KeywordIndex:
 
     def _stems(self, word: str) -> list[str]:
         """A query word's stem as the index holds it, and its stem spelled out when it holds an
-        umlaut ("müller": muller, and mueller as other papers write it)."""
-        stems = self.stem.analyze(word)
-        spelled = spelled_out(word)
-        return stems if spelled == word else list(dict.fromkeys(stems + self.stem.analyze(spelled)))
+        umlaut ("müller": muller, and mueller as other papers write it), or in the other way
+        papers wrote it ("schrodinger": schroedinger too, `other_spellings`)."""
+        return self._forms(word, self.stem)
 
     def _name_tokens(self, word: str) -> list[str]:
         """`_stems` for author names (not stemmed)."""
-        tokens = self.names.analyze(word)
+        return self._forms(word, self.names)
+
+    def _forms(self, word: str, analyzer: tantivy.TextAnalyzer) -> list[str]:
         spelled = spelled_out(word)
-        return (
-            tokens if spelled == word else list(dict.fromkeys(tokens + self.names.analyze(spelled)))
-        )
+        others = [spelled] if spelled != word else self.other_spellings(word)
+        tokens = analyzer.analyze(word)
+        return list(dict.fromkeys(tokens + [t for o in others for t in analyzer.analyze(o)]))
+
+    def other_spellings(self, word: str) -> list[str]:
+        """A plain lower-case word's other spelling where a paper wrote it with an umlaut:
+        "schroedinger" as "schrodinger" and back, once a paper wrote "Schrödinger"; none where
+        no paper backs the guess ("does" is not "dos": no paper wrote "Dös"), nor in an index
+        older than the field that says so."""
+        if self.fields < UMLAUTS_SINCE or not word.isascii() or not word.isalpha():
+            return []
+        searcher = self.index.searcher()
+        plain = spelled_in(word)
+        if plain != word and searcher.doc_freq("umlauts", word):
+            return [plain]
+        return [w for w in _umlauts_spelled_out(word) if searcher.doc_freq("umlauts", w)]
 
     def keep(
         self, ids: Sequence[str], filters: Filters, parsed: ParsedQuery | None = None
@@ -703,6 +739,9 @@ class KeywordIndex:
 
     def _phrase(self, words: tuple[str, ...], weights: Weights = KEYWORD) -> Query:
         spellings = _spellings(words, self.stem, guess=True)
+        other = [(self.other_spellings(w) or [w])[0] for w in words]
+        if other != list(words):  # "Schrodinger bridge" as "Schroedinger bridge" too
+            spellings += [t for t in _spellings(other, self.stem) if t not in spellings]
         if len(spellings[0]) < 2:
             return Query.boolean_query([(Occur.Should, q) for w in words for q in self._word(w)])
         title, text = (
@@ -773,6 +812,17 @@ def _spellings(
     spelled = tuple(t for w in words for t in analyzer.analyze(spelled_out(w)))
     guessed = tuple(t for w in words for t in analyzer.analyze(spelled_in(w))) if guess else ()
     return [typed] + [s for s in dict.fromkeys((spelled, guessed)) if s and s != typed]
+
+
+def _umlauts_spelled_out(word: str) -> list[str]:
+    """The ways a plain word could spell umlauts out: an "e" after an "a", "o" or "u" (its
+    first four), "schrodinger" as "schroedinger"."""
+    spots = [i + 1 for i, c in enumerate(word) if c in "aou" and word[i + 1 : i + 2] != "e"][:4]
+    return [
+        "".join(word[a:b] + "e" for a, b in pairwise((0, *combo))) + word[combo[-1] :]
+        for n in range(1, len(spots) + 1)
+        for combo in combinations(spots, n)
+    ]
 
 
 def _best(queries: list[Query]) -> Query:

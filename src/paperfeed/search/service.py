@@ -723,8 +723,11 @@ class SearchService:
 
     def _hits(self, page: list[tuple[str, float]], parsed: ParsedQuery) -> list[Hit]:
         docs = self.keyword.docs([pid for pid, _s in page])
+        words = [*parsed.meaningful, *(w for p in parsed.phrases for w in p)]
+        also = [o for w in words for o in self.keyword.other_spellings(w)] if page else []
+        mark = self.highlighter.snippet
         return [
-            Hit(pid, docs[pid].title, score, self.highlighter.snippet(docs[pid].abstract, parsed))
+            Hit(pid, docs[pid].title, score, mark(docs[pid].abstract, parsed, also=also))
             for pid, score in page
             if pid in docs
         ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_left
+from collections.abc import Sequence
 from functools import lru_cache
 
 import tantivy
@@ -37,17 +38,22 @@ class Highlighter:
         tokens = self._analyzer.analyze(word)
         return tokens[0] if tokens else ""
 
-    def targets(self, parsed: ParsedQuery) -> tuple[frozenset[str], tuple[str, ...]]:
-        """The stems to mark and the prefixes to mark."""
-        words = list(parsed.meaningful) + [w for p in parsed.phrases for w in p]
+    def targets(
+        self, parsed: ParsedQuery, also: Sequence[str] = ()
+    ) -> tuple[frozenset[str], tuple[str, ...]]:
+        """The stems to mark (of the query's words and `also`, other spellings the index found
+        for them) and the prefixes to mark."""
+        words = list(parsed.meaningful) + [w for p in parsed.phrases for w in p] + list(also)
         words += [spelled_out(w) for w in words if not w.isascii()]  # "Gödel" marks "Goedel"
         stems = frozenset(s for s in (self._stem(w) for w in words) if s)
         prefixes = tuple(self._stem(p) or p for p in parsed.prefixes)
         return stems, prefixes
 
-    def snippet(self, text: str, parsed: ParsedQuery, size: int = SNIPPET_CHARS) -> str:
+    def snippet(
+        self, text: str, parsed: ParsedQuery, size: int = SNIPPET_CHARS, also: Sequence[str] = ()
+    ) -> str:
         """The best window of `text` for this query, escaped, with matches in <mark>."""
-        stems, prefixes = self.targets(parsed)
+        stems, prefixes = self.targets(parsed, also)
         marks = self.marked(text, stems, prefixes) + self._code_marks(text, stems)
         if not text.isascii():
             marks = _apart(marks + _cjk_marks(text, parsed))
