@@ -469,7 +469,18 @@ def search(
     request: Request,
     site: SiteDep,
     user: UserDep,
-    q: Annotated[str, Query(min_length=1, max_length=500)],
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=500,
+            description=(
+                'words, "a phrase", OR, -word, and fields: author:, title:, abstract:, '
+                "category:, year:2025, year:2024..2025, after:2025-06-01, before:2025-09-30 "
+                "(a malformed date: 400)"
+            ),
+        ),
+    ],
     mode: Annotated[str, Query(pattern="^(hybrid|keyword|semantic)$")] = "hybrid",
     category: Annotated[
         str | None,
