@@ -95,6 +95,10 @@ def emails_in_use(conn: Connection, emails: list[str]) -> set[str]:
 
 
 def set_email(conn: Connection, user_id: int, email: str | None) -> None:
-    """Give the account an address for its set-password links (stored lower-case)."""
+    """Give the account an address for its set-password links (stored lower-case); a link
+    mailed to the address it had stops working."""
     value = email.lower() if email else None
+    before = conn.execute(select(users.c.email).where(users.c.id == user_id)).scalar()
+    if before != value:  # whoever reads the old mailbox now must not get into the account
+        conn.execute(delete(password_links).where(password_links.c.user_id == user_id))
     conn.execute(update(users).where(users.c.id == user_id).values(email=value))
