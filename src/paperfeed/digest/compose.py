@@ -61,6 +61,8 @@ class DigestItem:
     snippet: str
     why: str
     score: float
+    section: str = ""  # a heading it goes under, after the picked papers ("": none)
+    note: str = ""  # Markdown said of it where it comes from (a followed collection's note)
 
 
 @dataclass(frozen=True)

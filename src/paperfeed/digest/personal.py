@@ -6,12 +6,17 @@ searches, authors, categories, trending) are interleaved with them; the user's m
 papers from both, and, as on the page, papers the user already saved, rated, upvoted or
 submitted are left out. Subscribers without an account, and users without signals, get their
 digest exactly as composed.
+
+After those papers come the papers newly put in the shared collections the user follows (as on
+For you), under each collection's name with its owner's note: added since the previous digest
+(no further back than a digest's window reaches), cleared of mutes, each sent once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from itertools import zip_longest
 from pathlib import Path
 
@@ -21,7 +26,16 @@ from paperfeed.digest.compose import Digest, DigestItem, candidate_item
 from paperfeed.digest.subscriber import Subscriber
 from paperfeed.recommend.model import Doc, Follows, Recommendation, is_muted
 from paperfeed.recommend.service import acted_on, follows_of, has_mutes, shared_recommender
+from paperfeed.store import digests as db
+from paperfeed.store import shared_lists as lists
 from paperfeed.store.digests import Candidate
+from paperfeed.util import utcnow
+
+SECTION = "New in collections you follow: {name}"
+FOLLOWED_MOST = 10  # papers a digest carries from the collections its reader follows
+_FIRST_DAYS = {"weekly": 7}  # a first digest takes a period's additions (a day unless here)
+_MOST_DAYS = {"weekly": 14}  # never older than a digest's window reaches (a week unless here)
+_OVERLAP = timedelta(hours=1)  # added while the last digest was composed (sent ones still go)
 
 
 def personalise(
@@ -50,6 +64,57 @@ def personalise(
             items = _for_user(conn, sub, sub.user_id, span, digest.items, by_id, sent)
             out.append(Digest(sub, digest.period, items))
     return out
+
+
+def with_followed(engine: Engine, digests: Sequence[Digest]) -> list[Digest]:
+    """Each account holder's digest with the papers newly put in the collections they follow
+    after its own (also a digest of no new listing days: a weekend's)."""
+    users = [d.subscriber.user_id for d in digests if d.subscriber.user_id is not None]
+    if not users:
+        return list(digests)
+    out: list[Digest] = []
+    with engine.connect() as conn:
+        following = lists.following_anything(conn, users)
+        for digest in digests:
+            uid, taken = digest.subscriber.user_id, {i.paper_id for i in digest.items}
+            if uid in following and uid is not None:
+                added = followed_section(conn, digest.subscriber, uid, taken)
+                digest = Digest(digest.subscriber, digest.period, digest.items + added)
+            out.append(digest)
+    return out
+
+
+def followed_section(
+    conn: Connection, sub: Subscriber, user_id: int, taken: set[str]
+) -> tuple[DigestItem, ...]:
+    """The papers newly put in the collections the user follows and not yet sent to them (nor
+    in `taken`, nor muted), by collection, each under its collection's heading."""
+    found = lists.followed_additions(conn, user_id, FOLLOWED_MOST * 5, since=_since(conn, sub))
+    found = [a for a in found if a.paper_id not in taken]
+    ids = [a.paper_id for a in found]
+    skip = db.sent_paper_ids(conn, [sub.id], ids).get(sub.id, set())
+    cands = {c.id: c for c in db.candidates_of(conn, [p for p in ids if p not in skip])}
+    follows = follows_of(conn, user_id)
+    kept = [a for a in found if a.paper_id in cands and not _muted(cands[a.paper_id], follows)]
+    order = {a.collection.id: i for i, a in reversed(list(enumerate(kept)))}
+    kept = sorted(kept[:FOLLOWED_MOST], key=lambda a: order[a.collection.id])  # stable: newest
+    return tuple(_added(cands[a.paper_id], a) for a in kept)
+
+
+def _since(conn: Connection, sub: Subscriber) -> datetime:
+    """Additions after the subscriber's previous digest (a first one: its period's)."""
+    now, often = utcnow(), sub.prefs.frequency
+    earliest = now - timedelta(days=_MOST_DAYS.get(often, 7))
+    last = db.last_digest_at(conn, sub.id)
+    first = now - timedelta(days=_FIRST_DAYS.get(often, 1))
+    return max(earliest, last - _OVERLAP if last else first)
+
+
+def _added(cand: Candidate, addition: lists.Addition) -> DigestItem:
+    name = addition.collection.name
+    why = f"new in “{name}”, a collection you follow"
+    item = candidate_item(cand, why, 0.0)
+    return replace(item, section=SECTION.format(name=name), note=addition.note)
 
 
 def _for_user(

@@ -22,6 +22,7 @@ from paperfeed import mailwire
 from paperfeed.digest.compose import Digest, DigestItem
 from paperfeed.digest.tokens import MAX_AGE, make_token, make_tokens
 from paperfeed.latex import plain
+from paperfeed.markup import absolute_links, maths_as_text, plain_text, render_markdown
 from paperfeed.settings import Settings
 
 PAPER_PATH = "/papers/{id}"  # the site's paper page
@@ -93,6 +94,7 @@ def render_digest(settings: Settings, links: Links, digest: Digest, now: datetim
     context = _digest_context(links, digest)
     items = [
         {**_view(links, item), "why": item.why, "why_text": why_text(item.why)}
+        | {"section": item.section, "section_text": section_text(item.section)}
         for item in digest.items
     ]
     text, html = render_pair("digest", items=items, **context)
@@ -162,7 +164,31 @@ def _view(links: Links, item: DigestItem) -> dict[str, str]:
         "snippet": plain(item.snippet),
         "snippet_text": _lines(plain(item.snippet), "   ", "   "),  # the plain text's, wrapped
         "paper": quote(item.paper_id, safe=".-"),  # in the rating links' query
+        "note": _note(item.note, links.base_url),
+        "note_text": _lines(f"Note: {plain_text(item.note)}", "   ", "   ") if item.note else "",
     }
+
+
+_NOTE = (
+    '<div class="pf-note" style="margin:6px 0 0 0;padding:0 0 0 8px;'
+    'border-left:3px solid #d4d4d8;color:#27272a;">{}</div>'
+)
+
+
+def _note(note: str, base: str) -> Markup:
+    """A note (Markdown) as the site shows it, sanitised, its links absolute and its maths as
+    text (mail programs run no KaTeX); nothing for no note."""
+    if not note:
+        return Markup("")
+    return Markup(_NOTE).format(maths_as_text(absolute_links(render_markdown(note), base)))
+
+
+def section_text(section: str) -> str:
+    """A section's heading in the plain text, wrapped, underlined ("" for no section)."""
+    if not section:
+        return ""
+    heading = _lines(section, "", "")
+    return f"{heading}{'-' * max(len(line) for line in heading.splitlines())}\n"
 
 
 _WIDTH = 72  # the plain text's lines, indent included (links alone may run past it)
@@ -215,12 +241,13 @@ def wrapped(text: str) -> str:
 
 
 _MARK = "\x1e"  # brackets a slot's name in a skeleton; markupsafe leaves it as it is
-_PARTS = ("head", "item", "rated", "foot")  # "rated": an item with its 👍 / 👎 links
+_PARTS = ("head", "item", "rated", "section", "foot")  # "rated": an item with 👍 / 👎 links
 _ITEM = ("index", "item.title", "item.title_text", "item.url", "item.byline",
          "item.byline_text", "item.why", "item.why_text", "item.snippet",
-         "item.snippet_text")  # fmt: skip
+         "item.snippet_text", "item.note", "item.note_text")  # fmt: skip
 _SLOTS = {
     "head": ("subject", "preheader", "home_url", "heading"),
+    "section": ("section", "section_text"),
     "item": _ITEM,
     "rated": (*_ITEM, "rate_url", "item.paper"),
     "foot": ("frequency", "home_url", "manage_url", "unsubscribe_url"),
@@ -362,7 +389,11 @@ class DigestRenderer:
         known_plain, known_html = self.values[False], self.values[True]
         rated = bool(context["rate_url"])
         plain_rate, html_rate = plain_values["rate_url"], html_values["rate_url"]
+        section = ""
         for n, item in enumerate(digest.items, 1):
+            if item.section and item.section != section:
+                self._section(item.section, text, html)
+            section = item.section
             text_part, html_part = self._paper(links, item, rated)
             why = item.why
             plain_why = known_plain.get(("why", why)) or self._why_text(why)
@@ -374,6 +405,12 @@ class DigestRenderer:
         self.utf8[False]["foot"].extend(text, plain_values)
         self.utf8[True]["foot"].extend(html, html_values)
         return b"".join(text), b"".join(html)
+
+    def _section(self, section: str, text: list[bytes], html: list[bytes]) -> None:
+        # A heading before the papers of a section (its words escaped as the template would).
+        heading = section_text(section)
+        self.utf8[False]["section"].extend(text, {"section_text": self._value(heading, False)})
+        self.utf8[True]["section"].extend(html, {"section": self._value(section, True)})
 
     def _why_text(self, why: str) -> bytes:
         # The wrapped "Why:" line in UTF-8, once per distinct reason a run.
@@ -398,7 +435,10 @@ class DigestRenderer:
         seen = self.items.get((id(item), rated))
         if seen is not None and seen[0] is item and seen[1] == links.base_url:
             return seen[2]
-        key = (links.base_url, item.paper_id, item.title, item.authors, item.category, item.snippet)
+        key = (
+            links.base_url, item.paper_id, item.title, item.authors, item.category, item.snippet,
+            item.note,
+        )  # fmt: skip
         part = "rated" if rated else "item"
         pair = self.papers.get((*key, rated))
         if pair is None:

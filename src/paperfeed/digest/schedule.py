@@ -272,8 +272,8 @@ def compose_window(
     embeddings: Embeddings | None,
 ) -> list[Digest]:
     """Digests of subscribers who share one window of listing days, ranked together."""
-    if span is None:
-        return [Digest(s, period[s.id], ()) for s in subs]
+    if span is None:  # no new listing day; papers new in followed collections all the same
+        return personal.with_followed(engine, [Digest(s, period[s.id], ()) for s in subs])
     seeds = sorted({p for s in subs for p in s.prefs.seeds})
     with engine.connect() as conn:
         cands, trend = _with_trending(conn, settings, db.candidates(conn, *span), span)
@@ -285,7 +285,8 @@ def compose_window(
     found = saved_search_hits(embeddings, _search_depths(subs, interests), span)
     done = compose(subs, interests, cands, vectors, excluded, trend, titles, ranking, period, found)
     kept = settings.index_dir / "vocabulary"  # where the site keeps them too
-    return personal.personalise(engine, done, span, cands, excluded, kept)
+    done = personal.personalise(engine, done, span, cands, excluded, kept)
+    return personal.with_followed(engine, done)
 
 
 def _search_depths(

@@ -239,7 +239,23 @@ def candidates(conn: Connection, start: date, end: date) -> list[Candidate]:
         .where(papers.c.hidden.is_(False), papers.c.withdrawn.is_(False))
         .order_by(papers.c.id)
     )
-    rows = conn.execute(query).all()
+    return _as_candidates(conn, conn.execute(query).all())
+
+
+def candidates_of(conn: Connection, ids: Sequence[str]) -> list[Candidate]:
+    """These papers, those visible, as candidates (papers new in a followed collection)."""
+    out: list[Candidate] = []
+    for chunk in chunks(list(ids), _CHUNK):
+        query = (
+            select(papers.c.id, papers.c.title, papers.c.abstract, papers.c.listing_date)
+            .where(papers.c.id.in_(chunk))
+            .where(papers.c.hidden.is_(False), papers.c.withdrawn.is_(False))
+        )
+        out += _as_candidates(conn, conn.execute(query).all())
+    return out
+
+
+def _as_candidates(conn: Connection, rows: Sequence[Row[Any, Any, Any, Any]]) -> list[Candidate]:
     ids = [r.id for r in rows]
     authors, cats, sig = _authors(conn, ids), _categories(conn, ids), _signals(conn, ids)
     return [
@@ -316,6 +332,14 @@ def sent_paper_ids(
             if sid in wanted:
                 out.setdefault(sid, set()).add(pid)
     return out
+
+
+def last_digest_at(conn: Connection, subscriber_id: int) -> datetime | None:
+    """When the subscriber's latest digest was composed (an empty one too), if ever."""
+    query = select(func.max(outbox.c.created_at)).where(
+        outbox.c.subscriber_id == subscriber_id, outbox.c.kind == "digest"
+    )
+    return conn.execute(query).scalar_one()  # type: ignore[no-any-return]
 
 
 # --- the outbox ------------------------------------------------------------------------------

@@ -148,6 +148,14 @@ def follower_count(conn: Connection, collection: Collection) -> int:
     return int(conn.execute(query).scalar_one())
 
 
+def following_anything(conn: Connection, user_ids: Sequence[int]) -> set[int]:
+    """Which of these users follow at least one collection (live or not)."""
+    query = select(collection_follows.c.user_id).where(
+        in_list(collection_follows.c.user_id, conn.dialect.name, values=list(user_ids))
+    )
+    return set(conn.execute(query.distinct()).scalars())
+
+
 def followed_collections(conn: Connection, user_id: int) -> list[Collection]:
     """The shared collections the user follows, by name."""
     query = _live_follows(user_id)
@@ -165,10 +173,15 @@ class Addition:
 
 
 def followed_additions(
-    conn: Connection, user_id: int, limit: int = 10, days: int = NEW_DAYS
+    conn: Connection,
+    user_id: int,
+    limit: int = 10,
+    days: int = NEW_DAYS,
+    since: datetime | None = None,
 ) -> list[Addition]:
-    """The newest papers put in the collections the user follows in the last `days` days,
-    newest first (a paper in several of them once, in the one it reached last)."""
+    """The newest papers put in the collections the user follows in the last `days` days (or
+    since `since`), newest first (a paper in several of them once, in the one it reached last)."""
+    since = utcnow() - timedelta(days=days) if since is None else since
     query = (
         _live_follows(user_id)
         .add_columns(
@@ -177,7 +190,7 @@ def followed_additions(
             collection_items.c.note.label("item_note"),
         )
         .join(collection_items, collection_items.c.collection_id == collections.c.id)
-        .where(collection_items.c.added_at >= utcnow() - timedelta(days=days))
+        .where(collection_items.c.added_at > since)
         .order_by(collection_items.c.added_at.desc(), collection_items.c.paper_id)
     )
     out: dict[str, Addition] = {}
