@@ -279,6 +279,11 @@ class Settings(BaseSettings):
     access_log: Literal["plain", "json", "off"] = Field(
         default="plain", description="One log line per request on stderr: plain, json or off."
     )
+    compress: bool = Field(
+        default=True,
+        description="Gzip pages, API answers and static files for clients that take it (false "
+        "behind a proxy that compresses).",
+    )
 
     # Email digests (digest/).
     digest_send_rate: float = Field(

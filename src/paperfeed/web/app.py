@@ -38,6 +38,7 @@ from paperfeed.web.access import AccessLog, log_target
 from paperfeed.web.assets import STATIC, Assets
 from paperfeed.web.auth import SUSPENDED, safe_next
 from paperfeed.web.baseurl import BaseUrlCheck, PrefixMount
+from paperfeed.web.compress import LEVEL, MINIMUM
 from paperfeed.web.cors import Cors
 from paperfeed.web.deps import (
     SignInRequired,
@@ -95,11 +96,13 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, root=settings.root_path)
     if settings.private:  # inside the site middleware: its cached pages are never shown unasked
         app.add_middleware(PrivateGate)
+    if settings.compress:  # what the routes answer; feeds and fonts come compressed already
+        app.add_middleware(GZipMiddleware, minimum_size=MINIMUM, compresslevel=LEVEL)
     secure = settings.public_url.startswith("https://")
-    app.add_middleware(SiteMiddleware, secure=secure, cached=not settings.private)
-    # Outside the site middleware, so pages it answers from its cache are compressed too; feeds
-    # and fonts come compressed already. Level 5: nearly level 9's size at half its CPU.
-    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=5)
+    # Pages it answers from its cache it compresses itself, once per page, not per request.
+    app.add_middleware(
+        SiteMiddleware, secure=secure, cached=not settings.private, compress=settings.compress
+    )
     if settings.access_log != "off":
         app.add_middleware(AccessLog, style=settings.access_log)
     if settings.trusted_proxies.strip():  # only these may say who the client is

@@ -6,7 +6,9 @@ simply age out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from paperfeed.web.compress import Packed
 
 
 @dataclass(frozen=True)
@@ -16,6 +18,8 @@ class Cached:
     body: str
     media_type: str
     headers: tuple[tuple[str, str], ...] = ()
+    # The body compressed, made at its first gzip answer (`compress.gzipped`), by field length.
+    packed: dict[int, Packed] = field(default_factory=dict, compare=False, repr=False)
 
 
 PageKey = tuple[str, ...]  # the request (path, query, ...) and the data version

@@ -9,7 +9,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from paperfeed.web import csrf
+from paperfeed.web import compress, csrf
 from paperfeed.web.cache import Cached, not_modified
 from paperfeed.web.deps import SESSION_COOKIE, Site
 
@@ -30,17 +30,24 @@ _FEED_PATH = re.compile(r"/feeds/|/c/[^/]+/feed\.")
 # its forms): a shared cache keeps a visitor's copy apart from a signed-in reader's. Feeds and
 # static files are the same for everyone.
 _VARY = (b"vary", b"Cookie, Authorization")
+_VARY_ENCODING = (b"vary", b"Accept-Encoding")
+# The CSRF field as cached pages hold it (`csrf.fill` fills it in).
+_FIELD = f'name="{csrf.CSRF_FIELD}" value="{csrf.PLACEHOLDER}"'
 
 
 class SiteMiddleware:
     """Gives every browser a CSRF cookie and every response the security headers.
 
     An anonymous GET whose rendering is cached for the current data version is answered here,
-    before routing: the home page and other popular pages cost a dictionary lookup.
+    before routing: the home page and other popular pages cost a dictionary lookup. With
+    `compress`, one to a client that takes gzip goes out compressed, from the kept compression.
     """
 
-    def __init__(self, app: ASGIApp, secure: bool, cached: bool = True) -> None:
+    def __init__(
+        self, app: ASGIApp, secure: bool, cached: bool = True, compress: bool = False
+    ) -> None:
         self.app, self.secure, self.cached = app, secure, cached  # cached: False on a private site
+        self.compress = compress
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -56,7 +63,11 @@ class SiteMiddleware:
         hit = _cached(scope, cookies) if self.cached else None
         if hit is not None:
             fresh = not_modified(hit, _header(scope, b"if-none-match"))
-            await _send_cached(scope["app"].state.site, hit, value, extra, send, fresh)
+            gzip = self.compress and _compressible(hit)
+            if gzip:  # the answer differs with what the client takes, whether it takes gzip or not
+                extra.append(_VARY_ENCODING)
+                gzip = compress.accepts_gzip(_header(scope, b"accept-encoding"))
+            await _send_cached(scope["app"].state.site, hit, value, extra, send, fresh, gzip)
             return
 
         personal = SESSION_COOKIE in cookies or bool(_header(scope, b"authorization"))
@@ -101,6 +112,12 @@ def _cached(scope: Scope, cookies: dict[str, str]) -> Cached | None:
     return site.cache.get((scope["path"], query, version))
 
 
+def _compressible(hit: Cached) -> bool:
+    """A kept answer worth compressing: text (pages, JSON) of `compress.MINIMUM` or more."""
+    media = hit.media_type
+    return len(hit.body) >= compress.MINIMUM and (media.startswith("text/") or "json" in media)
+
+
 async def _send_cached(
     site: Site,
     hit: Cached,
@@ -108,25 +125,37 @@ async def _send_cached(
     extra: list[tuple[bytes, bytes]],
     send: Send,
     unchanged: bool = False,
+    gzip: bool = False,
 ) -> None:
-    """A kept answer (304 without its body when the client holds it already)."""
+    """A kept answer (304 without its body when the client holds it already), gzipped from
+    its kept compression when `gzip` (its ETag then weak: the bytes differ)."""
+    kept = [(k.lower().encode(), v.encode()) for k, v in hit.headers]
+    if gzip:
+        kept = [(k, _weak(v) if k == b"etag" else v) for k, v in kept]
     if unchanged:
-        kept = [(k.lower().encode(), v.encode()) for k, v in hit.headers]
         await send({"type": "http.response.start", "status": 304, "headers": kept + extra})
         await send({"type": "http.response.body", "body": b""})
         return
-    body = hit.body
-    if hit.media_type.startswith("text/html"):
-        body = csrf.fill(body, csrf.token_for(site.secret, value))
-    data = body.encode()
+    html = hit.media_type.startswith("text/html")
+    token = csrf.token_for(site.secret, value) if html else ""
+    if gzip:
+        filled = csrf.fill(_FIELD, token) if html else ""
+        data = compress.gzipped(hit.body, _FIELD, filled, hit.packed)
+        kept.append((b"content-encoding", b"gzip"))
+    else:
+        data = (csrf.fill(hit.body, token) if html else hit.body).encode()
     headers = [
         (b"content-type", hit.media_type.encode()),
         (b"content-length", str(len(data)).encode()),
-        *((k.lower().encode(), v.encode()) for k, v in hit.headers),
+        *kept,
         *extra,
     ]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": data})
+
+
+def _weak(tag: bytes) -> bytes:
+    return tag if tag.startswith(b"W/") else b"W/" + tag
 
 
 def _header(scope: Scope, name: bytes) -> str:
