@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
-from pydantic import AliasChoices, BaseModel, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from paperfeed import categories
 from paperfeed.models import Paper
@@ -149,6 +149,8 @@ class VoteOut(BaseModel):
 
 
 class SubmitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is said, not ignored
+
     id: str = Field(
         min_length=1,
         max_length=1000,
@@ -158,6 +160,8 @@ class SubmitIn(BaseModel):
 
 
 class LoginIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is said, not ignored
+
     username: str = Field(max_length=64)
     password: str = Field(max_length=1000)
 

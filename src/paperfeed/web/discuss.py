@@ -13,7 +13,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, BackgroundTasks, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from feedgen.feed import FeedGenerator
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection
 
 from paperfeed import text as text_rules
@@ -787,6 +787,8 @@ def notifications_page(request: Request, site: SiteDep, user: SignedInDep) -> Re
 
 
 class CommentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is said, not ignored
+
     body: str = Field(
         min_length=1,
         max_length=MAX_COMMENT,
@@ -938,6 +940,8 @@ JSON_MEDIA = "application/json"
 
 
 class CommentEdit(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is said, not ignored
+
     body: str = Field(min_length=1, max_length=MAX_COMMENT, description="Markdown with LaTeX")
 
 

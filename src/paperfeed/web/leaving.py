@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from paperfeed.store.accounts import User
 from paperfeed.store.erasure import delete_account, export_account
@@ -61,6 +61,8 @@ def api_export(site: SiteDep, user: SignedInDep) -> Response:
 
 
 class DeleteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is said, not ignored
+
     password: Annotated[str, Field(min_length=1, max_length=1000, description="your password")]
 
 

@@ -78,6 +78,8 @@ def known_paper(conn: Connection, paper_id: str) -> str:
 
 
 class RatingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is said, not ignored
+
     rating: Literal[1, -1] = Field(description="1: more like this; -1: less like this")
 
     @field_validator("rating", mode="before")
@@ -100,6 +102,8 @@ class SaveIn(BaseModel):
 
 
 class ItemEditIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is said, not ignored
+
     state: Literal["to_read", "read"] | None = Field(None, description="your reading state")
     note: str | None = Field(
         None, max_length=lib.NOTE_MAX, description="your private note (Markdown); replaces it"
@@ -110,6 +114,8 @@ BulkAction = Literal["read", "to_read", "add", "move", "take_out", "remove"]  # 
 
 
 class BulkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is said, not ignored
+
     paper_ids: list[Annotated[str, Field(max_length=200)]] = Field(
         min_length=1, max_length=lib.BULK_MAX, description="saved papers to change"
     )
@@ -143,6 +149,8 @@ def _kind(kinds: tuple[str, ...]) -> Any:
 
 
 class InterestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is said, not ignored
+
     kind: str = Field(max_length=16)
     value: str = Field(min_length=1, max_length=500)
 
