@@ -67,3 +67,19 @@ def test_the_schema_says_no_other_fields_are_taken(site: Settings, engine: Engin
         schemas = c.get("/openapi.json").json()["components"]["schemas"]
     for name in ("CommentIn", "CommentEdit", "ItemEditIn", "RatingIn", "BulkIn", "LoginIn"):
         assert schemas[name]["additionalProperties"] is False, name
+
+
+def test_a_wrong_password_at_login_is_a_401_that_names_the_scheme(
+    site: Settings, engine: Engine
+) -> None:
+    """Every 401 says what it asks for (WWW-Authenticate: Bearer), a wrong password too."""
+    with client(site, engine) as c:
+        bearer(c, "bot")
+        c.cookies.clear()
+        wrong = c.post("/api/login", json={"username": "bot", "password": "not it at all"})
+        assert wrong.status_code == 401 and wrong.json()["detail"], wrong.text
+        assert wrong.headers["www-authenticate"] == 'Bearer realm="paperfeed"'
+        unsigned = c.get("/api/me/library")
+        assert unsigned.status_code == 401 and unsigned.headers["www-authenticate"].startswith(
+            "Bearer"
+        )

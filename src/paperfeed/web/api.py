@@ -159,6 +159,9 @@ class SubmitIn(BaseModel):
     )
 
 
+CHALLENGE = 'Bearer realm="paperfeed"'  # what a 401 asks for: the token login gives
+
+
 class LoginIn(BaseModel):
     model_config = ConfigDict(extra="forbid")  # a misspelt field is said, not ignored
 
@@ -687,8 +690,8 @@ def login(request: Request, site: SiteDep, body: LoginIn) -> Response:
     """Exchange a user name and password for a token to send as `Authorization: Bearer`."""
     try:
         user = limited_sign_in(site, request, body.username, body.password)
-    except BadCredentials as exc:
-        raise HTTPException(401, str(exc)) from exc
+    except BadCredentials as exc:  # a 401 names its scheme (RFC 9110 11.6.1)
+        raise HTTPException(401, str(exc), {"WWW-Authenticate": CHALLENGE}) from exc
     token = start_session(site.engine, user, site.session_terms)
     return _json({"token": token, "username": user.username})
 
