@@ -23,6 +23,7 @@ from feedgen.util import xml_elem
 from paperfeed import categories
 from paperfeed.arxiv_ids import looks_like_arxiv_id, parse_arxiv_id
 from paperfeed.latex import plain
+from paperfeed.markup import absolute_links, maths_as_text, render_markdown
 from paperfeed.models import LOCAL_PREFIX, Paper, clean_text
 from paperfeed.search.query import filter_notes, paper_id_in, parse_query
 from paperfeed.store import get_paper
@@ -88,12 +89,14 @@ def _generator(
     why: Mapping[str, str] | None = None,
     added: Mapping[str, datetime] | None = None,
     token: str = "",
+    notes: Mapping[str, str] | None = None,
 ) -> FeedGenerator:
     """The listing's page as a feedgen feed, links and entries for `fmt` (atom or rss);
     `why`: a line per paper put before its abstract (a personal feed's reasons); `added`: when
     each paper was put in the collection listed (what dates its entry, and the feed); `token`:
-    the feed token its self and paging links carry (a private instance's)."""
-    papers, added = [c.paper for c in listing.cards], added or {}
+    the feed token its self and paging links carry (a private instance's); `notes`: Markdown
+    said of a paper by the collection listed, in its entry's content before the abstract."""
+    papers, added, notes = [c.paper for c in listing.cards], added or {}, notes or {}
     feed = FeedGenerator()
     feed.register_extension("link_rels", BaseExtension, _AtomLinkRels, atom=True, rss=False)
     feed.generator("paperfeed")
@@ -111,7 +114,17 @@ def _generator(
     _links(feed, listing, fmt, base_url, token)
     for paper in papers:
         _entry(feed, paper, base_url, fmt, (why or {}).get(paper.id), added.get(paper.id))
+        if notes.get(paper.id):
+            feed.entry()[-1].content(_noted(notes[paper.id], paper, base_url), type="html")
     return feed
+
+
+def _noted(note: str, paper: Paper, base_url: str) -> str:
+    """An entry's content: a collection's note on the paper (Markdown, sanitised as on its page,
+    links absolute, maths as text) and the paper's abstract, as HTML."""
+    shown = maths_as_text(absolute_links(render_markdown(note), base_url))
+    abstract = html.escape(_xml_text(plain(paper.abstract)), quote=False)
+    return _xml_text(f'<div class="note">{shown}</div><p>{abstract}</p>')
 
 
 def _links(
@@ -265,10 +278,12 @@ def render_listing(
     why: Mapping[str, str] | None = None,
     added: Mapping[str, datetime] | None = None,
     token: str = "",
+    notes: Mapping[str, str] | None = None,
 ) -> str:
-    """A listing in one of the feed formats (`why`, `added`, `token`: as `_generator`'s)."""
+    """A listing in one of the feed formats (`why`, `added`, `token`, `notes`: as
+    `_generator`'s)."""
     if fmt in ("atom", "rss"):
-        return serialise(_generator(listing, fmt, base_url, why, added, token), fmt)
+        return serialise(_generator(listing, fmt, base_url, why, added, token, notes), fmt)
     body = bibtex.entries([c.paper for c in listing.cards])
     more = [
         f"% {rel} part: {base_url}{feed_url(listing, 'bib', n, token)}\n"

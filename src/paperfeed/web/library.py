@@ -37,6 +37,7 @@ from paperfeed.store import get_paper
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import User
 from paperfeed.store.listings import Hide, author_name, latest_day, top_categories
+from paperfeed.store.shared_lists import item_notes
 from paperfeed.web import bibtex, feeds, library_import, me_api, shared_lists, views
 from paperfeed.web.auth import safe_next
 from paperfeed.web.confirm import Confirmed, ask
@@ -882,6 +883,7 @@ def collection_feed(request: Request, site: SiteDep, share_key: str, fmt: str) -
             ids = ids[: feeds.FEED_SIZE]
         shown = views.cards(conn, ids, None)
         added = {s.paper_id: s.at for s in lib.collection_signals(conn, found.id)}
+        notes = item_notes(conn, found.id, ids)  # its owner's, public as on its page
     listing = views.Listing(
         found.name,
         shown,
@@ -893,11 +895,12 @@ def collection_feed(request: Request, site: SiteDep, share_key: str, fmt: str) -
     )
     if fmt in ("atom", "rss"):
         base, token = site.settings.public_url.rstrip("/"), feeds.reader_token(request, site)
-        body = feeds.render_listing(listing, fmt, base, added=added, token=token)
+        body = feeds.render_listing(listing, fmt, base, added=added, token=token, notes=notes)
         private = found.visibility != "public"
         exported = feeds.feed_response(request, body, feeds.MEDIA[fmt], private=private)
-    else:
-        exported = _export(site, listing, fmt, found.slug)
+    else:  # as a reader's notes are in their export: what Zotero and JabRef read as notes
+        noted = {pid: references.Annotations(note) for pid, note in notes.items()}
+        exported = _export(site, listing, fmt, found.slug, noted)
     return _unlisted(exported, found.visibility)
 
 
