@@ -15,7 +15,7 @@ from paperfeed.store.accounts import User, UsernameTaken, create_user, find_user
 from paperfeed.store.email_links import EmailLink, account_email, drop_links, find_link, spend_link
 from paperfeed.store.jobs import record_action
 from paperfeed.store.password_links import emails_in_use, set_email
-from paperfeed.web.account_mail import mail_change_link
+from paperfeed.web.account_mail import mail_change_link, mail_old_address
 from paperfeed.web.auth import (
     CONFIRM_SENT,
     BadCredentials,
@@ -25,7 +25,7 @@ from paperfeed.web.auth import (
     signed_in_redirect,
     start_session,
 )
-from paperfeed.web.deps import FormCsrf, SignedInDep, Site, SiteDep, html, say_next
+from paperfeed.web.deps import FormCsrf, SignedInDep, Site, SiteDep, UserDep, html, say_next
 
 router = APIRouter(include_in_schema=False)
 SPENT = (
@@ -88,23 +88,40 @@ def confirm_page(request: Request, site: SiteDep, token: Token = "") -> Response
 
 @router.post("/email/confirm", dependencies=[FormCsrf])
 def confirm(
-    request: Request, site: SiteDep, token: Annotated[str, Form(max_length=200)]
+    request: Request,
+    site: SiteDep,
+    user: UserDep,
+    tasks: BackgroundTasks,
+    token: Annotated[str, Form(max_length=200)],
 ) -> Response:
-    """Make the address the account's, or make the sign-up's account and sign it in."""
+    """Make the address the account's (the address it replaces is told), or make the sign-up's
+    account and sign it in."""
     with site.engine.begin() as conn:
         link = find_link(conn, token)
         if link is None or not spend_link(conn, token):
             return _page(site, request, 400, refused=SPENT)
         if _held(conn, link):
             return _page(site, request, 409, refused=ADDRESS_HELD)
+        old = account_email(conn, link.user_id) if link.user_id is not None else None
         made = _apply(conn, link)
     if isinstance(made, str):
         return _page(site, request, 409, refused=made)
-    if made is None:  # an address change: the account page says so
-        response = RedirectResponse("/account#email", status_code=303)
-        return say_next(response, f"Your account's email address is now {link.email}.")
+    if made is None:
+        if old is not None and old != link.email:
+            tasks.add_task(mail_old_address, site.engine, site.settings, old, link)
+        return _changed(site, request, user, link)
     session = start_session(site.engine, made, site.session_terms)
     return signed_in_redirect(site, request, session, "/")
+
+
+def _changed(site: Site, request: Request, user: User | None, link: EmailLink) -> Response:
+    """Say the address changed: on the account page when its owner is signed in here, else on
+    this page (the link opened on another device, where /account would only ask to sign in)."""
+    if user is not None and user.id == link.user_id:
+        said = f"Your account's email address is now {link.email}."
+        return say_next(RedirectResponse("/account#email", status_code=303), said)
+    done = f"The email address of the account {link.username} is now {link.email}."
+    return _page(site, request, done=done)
 
 
 def _held(conn: Connection, link: EmailLink) -> bool:

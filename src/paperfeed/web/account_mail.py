@@ -4,6 +4,7 @@ sent at once over SMTP or, in the demo, kept in its mailbox (/demo/mailbox) besi
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -14,17 +15,21 @@ from paperfeed.digest.deliver import MailboxMailer, MailError, make_mailer
 from paperfeed.digest.render import build_message, sender_address
 from paperfeed.settings import Settings
 from paperfeed.store.digests import keep_account_mail
-from paperfeed.store.email_links import create_change_link, create_signup_link
+from paperfeed.store.email_links import EmailLink, create_change_link, create_signup_link
+from paperfeed.text import masked_address
 from paperfeed.util import utcnow
 
 log = logging.getLogger(__name__)
 CONFIRM_LASTS = timedelta(days=1)
+# A link in a message's text, without the punctuation after it ("(…/account).")
+_URL_RE = re.compile(r"https?://[^\s<>\"()]*[^\s<>\"().,;:!?]")
 
 
 def send_mail(engine: Engine, settings: Settings, to: str, subject: str, text: str) -> str | None:
     """Send one short account email now; None when sent (or kept in the demo's mailbox), else
     why not."""
-    html = f'<pre style="font-family:sans-serif;white-space:pre-wrap">{escape(text)}</pre>'
+    linked = _URL_RE.sub(lambda m: f'<a href="{m[0]}">{m[0]}</a>', str(escape(text)))
+    html = f'<pre style="font-family:sans-serif;white-space:pre-wrap">{linked}</pre>'
     mail = build_message(settings, to, subject, text, html, utcnow(), None)
     mailer = make_mailer(settings)
     if isinstance(mailer, MailboxMailer):  # the outbox row is the demo's mailbox
@@ -57,6 +62,20 @@ def mail_change_link(
         f"{confirm_url(settings, token)}\n\nDid not ask? Ignore this mail: nothing changes.\n"
     )
     return send_mail(engine, settings, email, "Confirm your email address", text)
+
+
+def mail_old_address(engine: Engine, settings: Settings, old: str, link: EmailLink) -> str | None:
+    """Tell the address an account had that a confirmed link replaced it (masked: the old
+    mailbox may no longer be the reader's); None when sent, else why not."""
+    when = utcnow().strftime("%-d %B %Y at %H:%M UTC")
+    site = settings.public_url
+    text = (
+        f"The email address on your paperfeed account {link.username} on {site} was changed "
+        f"to {masked_address(link.email)} on {when}.\n\nIf this was not you, someone knows your "
+        f"password: sign in and change it at once ({site}/settings/profile), then set your "
+        f"address again on {site}/account. If you cannot sign in, ask the site's administrator.\n"
+    )
+    return send_mail(engine, settings, old, "Your account's email address was changed", text)
 
 
 def mail_signup_link(

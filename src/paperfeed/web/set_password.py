@@ -14,7 +14,7 @@ from paperfeed.store.jobs import record_action
 from paperfeed.store.library import revoke_feed_tokens
 from paperfeed.store.password_links import link_owner, spend_link
 from paperfeed.web.auth import hash_new_password, limit, signed_in_redirect, start_session
-from paperfeed.web.deps import FormCsrf, Site, SiteDep, html
+from paperfeed.web.deps import FormCsrf, Site, SiteDep, html, say_next
 from paperfeed.web.passwords import password_problem
 from paperfeed.web.roster import mail_reset_links
 
@@ -66,9 +66,9 @@ def set_password(
         revoke_feed_tokens(conn, owner[0])
         record_action(conn, owner[1], "set password", "by an emailed link")
     user = _signed_in(site, owner)
-    return signed_in_redirect(
-        site, request, start_session(site.engine, user, site.session_terms), "/"
-    )
+    session = start_session(site.engine, user, site.session_terms)
+    landed = signed_in_redirect(site, request, session, "/")
+    return say_next(landed, f"Your password is set: you are signed in as {user.username}.")
 
 
 def _signed_in(site: Site, owner: tuple[int, str]) -> User:
