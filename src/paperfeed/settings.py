@@ -201,6 +201,13 @@ class Settings(BaseSettings):
     auth_address_rate_limit: int = Field(
         default=100, ge=1, description="Failed sign-ins per address (any account) per window."
     )
+    account_mail_rate_limit: int = Field(
+        default=3,
+        ge=1,
+        description="Password reset mails, and address confirmation mails, sent to one email "
+        "address per hour (each kind counted apart, from every client together); more asked "
+        "for are not sent, and the page answers the same.",
+    )
     submit_window_days: int = Field(
         default=14,
         ge=0,

@@ -18,6 +18,7 @@ from paperfeed.store.digests import keep_account_mail
 from paperfeed.store.email_links import EmailLink, create_change_link, create_signup_link
 from paperfeed.text import masked_address
 from paperfeed.util import utcnow
+from paperfeed.web.ratelimit import SharedLimiter
 
 log = logging.getLogger(__name__)
 CONFIRM_LASTS = timedelta(days=1)
@@ -45,6 +46,18 @@ def send_mail(engine: Engine, settings: Settings, to: str, subject: str, text: s
     return None
 
 
+def may_mail(engine: Engine, settings: Settings, kind: str, address: str) -> bool:
+    """Whether one more `kind` mail ("reset", "confirm") may go to this address this hour,
+    counted in the store from every client together: many clients cannot flood one mailbox."""
+    local, _, domain = address.lower().rpartition("@")
+    mailbox = f"{local.split('+')[0]}@{domain}"  # name+tag@ reaches name@'s mailbox
+    limiter = SharedLimiter(engine, settings.account_mail_rate_limit, 3600)
+    if limiter.hit(f"mail {kind}:{mailbox}") is None:
+        return True
+    log.warning("%s mail to an address at %s not sent: its hourly limit is reached", kind, domain)
+    return False
+
+
 def confirm_url(settings: Settings, token: str) -> str:
     """The address of an email confirmation link."""
     return f"{settings.public_url}/email/confirm?{urlencode({'token': token})}"
@@ -53,7 +66,10 @@ def confirm_url(settings: Settings, token: str) -> str:
 def mail_change_link(
     engine: Engine, settings: Settings, user_id: int, username: str, email: str
 ) -> str | None:
-    """Mail the new address a link that makes it the account's; None when sent, else why not."""
+    """Mail the new address a link that makes it the account's; None when sent (or held back:
+    the address had its hour's mails, and the link it has keeps working), else why not."""
+    if not may_mail(engine, settings, "confirm", email):
+        return None
     with engine.begin() as conn:
         token = create_change_link(conn, user_id, email, CONFIRM_LASTS)
     text = (
@@ -81,7 +97,10 @@ def mail_old_address(engine: Engine, settings: Settings, old: str, link: EmailLi
 def mail_signup_link(
     engine: Engine, settings: Settings, username: str, email: str, password_hash: str
 ) -> str | None:
-    """Mail a sign-up's address the link that makes its account; None when sent."""
+    """Mail a sign-up's address the link that makes its account; None when sent (or held back:
+    the address had its hour's mails, and the sign-up is told the same)."""
+    if not may_mail(engine, settings, "confirm", email):
+        return None
     with engine.begin() as conn:
         token = create_signup_link(conn, username, email, password_hash, CONFIRM_LASTS)
     text = (

@@ -25,7 +25,7 @@ from paperfeed.store.password_links import (
     emails_in_use,
     set_email,
 )
-from paperfeed.web.account_mail import send_mail
+from paperfeed.web.account_mail import may_mail, send_mail
 from paperfeed.web.auth import USERNAME_RE
 
 log = logging.getLogger(__name__)
@@ -167,8 +167,11 @@ def _mail_welcome(engine: Engine, settings: Settings, entry: Entry, token: str) 
 
 
 def mail_reset_links(engine: Engine, settings: Settings, email: str) -> None:
-    """Mail a reset link to each account with this address (none: nothing happens)."""
+    """Mail a reset link to each account with this address (none: nothing happens; nor when
+    the address had its hour's reset mails: the last link mailed keeps working)."""
     key = email.lower()
+    if not may_mail(engine, settings, "reset", key):
+        return
     with engine.begin() as conn:
         tokens = [
             (i, create_link(conn, i, "reset", RESET_LASTS)) for i in accounts_of_email(conn, key)
