@@ -1,8 +1,9 @@
-"""Mail asked for one address is limited per address (not only per client): SQLite and
-PostgreSQL, a real SMTP server on loopback."""
+"""Mail asked for one address is limited per address (not only per client), and a new password
+ends the reset links mailed before it: SQLite and PostgreSQL, a real SMTP server on loopback."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,13 +11,18 @@ from contextlib import contextmanager
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from typer.testing import CliRunner
 
+from paperfeed.cli import app as cli
 from paperfeed.settings import Settings
+from paperfeed.store.accounts import find_user
+from paperfeed.store.email_links import account_email
 from paperfeed.web.app import create_app
 from tests.digest_support import Sink, smtp_sink
 from tests.web_support import client, csrf_token, sign_up, web_settings
 
 PASSWORD = "correct horse battery"
+NEW_PASSWORD = "a brand new passphrase"
 _CONFIRM = re.compile(r"/email/confirm\?token=([A-Za-z0-9_\-]+)")
 _SET = re.compile(r"/password/set\?token=([A-Za-z0-9_\-]+)")
 
@@ -112,3 +118,74 @@ def test_confirmation_mails_to_one_mailbox_stop_at_three_from_account_pages_and_
             assert answer.status_code == 200
             assert "A link is on its way to dave@uni.example.edu" in answer.text
     assert len(sink.to("dave@uni.example.edu")) == 3
+
+
+def test_changing_the_password_on_the_site_ends_reset_links_and_a_waiting_address_change(
+    mailing: tuple[Settings, Sink], engine: Engine
+) -> None:
+    # ada's password leaked: the thief asked a reset link (her lab mailbox, read by others
+    # too) and an address change to his mailbox; her new password ends both
+    site, sink = mailing
+    with client(site, engine) as c:
+        sign_up(c, "ada", PASSWORD)
+        _with_address(c, sink, "ada@lab.example.edu")
+        assert _post(c, "/signin/forgot", email="ada@lab.example.edu")[0] == 200
+        reset = _link(sink, "ada@lab.example.edu", _SET)
+        assert c.get(f"/password/set?token={reset}").status_code == 200  # it works until then
+        code, _ = _post(c, "/account/email", email="thief@evil.example", password=PASSWORD)
+        assert code == 303
+        change = _link(sink, "thief@evil.example", _CONFIRM)
+        assert c.get(f"/email/confirm?token={change}").status_code == 200
+        form = {"current": PASSWORD, "new": NEW_PASSWORD, "csrf_token": csrf_token(c)}
+        changed = c.post("/settings/password", data=form)
+        assert changed.status_code == 200
+        assert "Links mailed before to set a new password" in changed.text
+        assert c.get(f"/password/set?token={reset}").status_code == 400
+        assert _post(c, "/password/set", token=reset, password="taken over " * 3)[0] == 400
+        assert _post(c, "/email/confirm", token=change)[0] == 400
+    with engine.connect() as conn:  # the address stays hers
+        found = find_user(conn, "ada")
+        assert found is not None
+        assert account_email(conn, found[0].id) == "ada@lab.example.edu"
+
+
+def test_user_passwd_ends_the_reset_links_mailed_before(
+    mailing: tuple[Settings, Sink], engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site, sink = mailing
+    with client(site, engine) as c:
+        sign_up(c, "ada", PASSWORD)
+        _with_address(c, sink, "ada@lab.example.edu")
+        assert _post(c, "/signin/forgot", email="ada@lab.example.edu")[0] == 200
+        reset = _link(sink, "ada@lab.example.edu", _SET)
+        assert c.get(f"/password/set?token={reset}").status_code == 200
+        for key in [k for k in os.environ if k.startswith("PAPERFEED_")]:
+            monkeypatch.delenv(key)
+        monkeypatch.setenv("PAPERFEED_DATA_DIR", str(site.data_dir))
+        if site.database_url:
+            monkeypatch.setenv("PAPERFEED_DATABASE_URL", site.database_url)
+        args = ["user", "passwd", "ada", "--password-stdin"]
+        done = CliRunner().invoke(cli, args, input=f"{NEW_PASSWORD}\n")
+        assert done.exit_code == 0, done.output
+        assert c.get(f"/password/set?token={reset}").status_code == 400
+        assert _post(c, "/password/set", token=reset, password="taken over " * 3)[0] == 400
+
+
+def test_a_password_set_by_a_mailed_link_ends_a_waiting_address_change(
+    mailing: tuple[Settings, Sink], engine: Engine
+) -> None:
+    site, sink = mailing
+    with client(site, engine) as c:
+        sign_up(c, "ada", PASSWORD)
+        _with_address(c, sink, "ada@lab.example.edu")
+        code, _ = _post(c, "/account/email", email="thief@evil.example", password=PASSWORD)
+        assert code == 303
+        change = _link(sink, "thief@evil.example", _CONFIRM)
+        assert _post(c, "/signin/forgot", email="ada@lab.example.edu")[0] == 200
+        reset = _link(sink, "ada@lab.example.edu", _SET)
+        assert _post(c, "/password/set", token=reset, password=NEW_PASSWORD)[0] == 303
+        assert _post(c, "/email/confirm", token=change)[0] == 400
+    with engine.connect() as conn:
+        found = find_user(conn, "ada")
+        assert found is not None
+        assert account_email(conn, found[0].id) == "ada@lab.example.edu"

@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 
 from paperfeed.store.accounts import users
+from paperfeed.store.email_links import drop_links
 from paperfeed.store.tables import metadata
 from paperfeed.util import utcnow
 
@@ -52,7 +53,7 @@ def create_link(
 ) -> str:
     """A new link's token for the account; earlier links of the account stop working."""
     token, at = secrets.token_urlsafe(24), now or utcnow()
-    conn.execute(delete(password_links).where(password_links.c.user_id == user_id))
+    end_links(conn, user_id)
     row = {"token_hash": _hash(token), "user_id": user_id, "purpose": purpose, "created_at": at}
     conn.execute(password_links.insert().values(**row, expires_at=at + lasts))
     return token
@@ -72,6 +73,18 @@ def link_owner(conn: Connection, token: str, now: datetime | None = None) -> tup
     )
     row = conn.execute(query).first()
     return (int(row.id), str(row.username)) if row else None
+
+
+def end_links(conn: Connection, user_id: int) -> None:
+    """Stop every set-password link of the account (its password or its address changed)."""
+    conn.execute(delete(password_links).where(password_links.c.user_id == user_id))
+
+
+def end_mailed_links(conn: Connection, user_id: int) -> None:
+    """A new password ends what was mailed before it: the account's set-password links and an
+    address change waiting for its confirmation (asked with the old password)."""
+    end_links(conn, user_id)
+    drop_links(conn, user_id)
 
 
 def spend_link(conn: Connection, token: str) -> bool:
@@ -100,5 +113,5 @@ def set_email(conn: Connection, user_id: int, email: str | None) -> None:
     value = email.lower() if email else None
     before = conn.execute(select(users.c.email).where(users.c.id == user_id)).scalar()
     if before != value:  # whoever reads the old mailbox now must not get into the account
-        conn.execute(delete(password_links).where(password_links.c.user_id == user_id))
+        end_links(conn, user_id)
     conn.execute(update(users).where(users.c.id == user_id).values(email=value))

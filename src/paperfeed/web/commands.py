@@ -31,7 +31,7 @@ from paperfeed.store.erasure import delete_account
 from paperfeed.store.jobs import record_action
 from paperfeed.store.library import has_feed_token, revoke_feed_tokens
 from paperfeed.store.listings import has_papers
-from paperfeed.store.password_links import emails_in_use, set_email
+from paperfeed.store.password_links import emails_in_use, end_mailed_links, set_email
 from paperfeed.web.baseurl import (
     address,
     ignored_forwarded_allow_ips,
@@ -383,7 +383,8 @@ def user_passwd(
     ] = False,
 ) -> None:
     """Set a new password for an account (one who forgot theirs); its sessions and API tokens
-    end and its private feed URL is revoked, as when its owner changes the password."""
+    end, its private feed URL is revoked and links mailed to set a password stop working, as
+    when its owner changes the password."""
     if not password_stdin:
         err.print("[red]error:[/red] pass --password-stdin and the new password on stdin")
         raise typer.Exit(2)
@@ -400,6 +401,7 @@ def user_passwd(
             raise typer.Exit(1) from exc
         set_password_hash(conn, user_id, hash_new_password(password))
         ended = end_sessions(conn, user_id)
+        end_mailed_links(conn, user_id)  # reset links mailed before, a waiting address change
         # Whoever knew the old password may have taken the feed URL too (as the site's change).
         had_feed = has_feed_token(conn, user_id)
         revoke_feed_tokens(conn, user_id)

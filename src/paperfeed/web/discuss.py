@@ -54,6 +54,7 @@ from paperfeed.store.digests import paper_titles, user_subscription
 from paperfeed.store.jobs import record_action
 from paperfeed.store.library import has_feed_token, public_collections, revoke_feed_tokens
 from paperfeed.store.listings import paper_flags
+from paperfeed.store.password_links import end_mailed_links
 from paperfeed.store.upvoters import upvoted_publicly
 from paperfeed.text import xml_safe
 from paperfeed.web import api_links, discussion, paging
@@ -635,8 +636,9 @@ def change_password(
     new: Annotated[str, Form(max_length=1000)],
 ) -> Response:
     """Change the password after checking the current one; every other session (other
-    browsers, API tokens) ends and the private feed URL is revoked, as a stolen password's
-    would be: whoever held the old password may have taken any of them."""
+    browsers, API tokens) ends, the private feed URL is revoked and mailed reset links and a
+    waiting address change stop working, as a stolen password's would: whoever held the old
+    password may have taken any of them."""
     try:  # under the sign-in limits: a borrowed session must not guess the password freely
         limited_sign_in(site, request, user.username, current)
     except BadCredentials as exc:
@@ -648,6 +650,7 @@ def change_password(
     with site.writing() as conn:
         set_password_hash(conn, user.id, hash_new_password(new))
         end_sessions(conn, user.id, keep=request.cookies.get(SESSION_COOKIE))
+        end_mailed_links(conn, user.id)
         had_feed = has_feed_token(conn, user.id)
         revoke_feed_tokens(conn, user.id)
     said = "changed-feed" if had_feed else "changed"

@@ -12,7 +12,7 @@ from paperfeed.digest.subscriber import BadInput, normalise_email
 from paperfeed.store.accounts import User, end_sessions, find_user, set_password_hash
 from paperfeed.store.jobs import record_action
 from paperfeed.store.library import revoke_feed_tokens
-from paperfeed.store.password_links import link_owner, spend_link
+from paperfeed.store.password_links import end_mailed_links, link_owner, spend_link
 from paperfeed.web.auth import hash_new_password, limit, signed_in_redirect, start_session
 from paperfeed.web.deps import FormCsrf, Site, SiteDep, html, say_next
 from paperfeed.web.passwords import password_problem
@@ -63,6 +63,7 @@ def set_password(
             return _page(site, request, 400, refused=SPENT)
         set_password_hash(conn, owner[0], hash_new_password(password))
         end_sessions(conn, owner[0])
+        end_mailed_links(conn, owner[0])
         revoke_feed_tokens(conn, owner[0])
         record_action(conn, owner[1], "set password", "by an emailed link")
     user = _signed_in(site, owner)
