@@ -143,9 +143,13 @@ def migrate() -> None:
     if before == head:
         typer.echo(f"the store is up to date (revision {_revisions(head)}): {_describe(settings)}")
         return
-    open_store(settings).dispose()
+    open_store(settings, applied=_say_applied).dispose()
     where = _describe(settings)
     typer.echo(f"migrated the store from {_revisions(before)} to {_revisions(head)}: {where}")
+
+
+def _say_applied(revision: str, title: str, seconds: float) -> None:
+    typer.echo(f"applied {revision} ({title}) in {seconds:.1f} s")
 
 
 def _revisions(revisions: set[str]) -> str:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import errno
+import fcntl
+import logging
 import os
 import shutil
 import tempfile
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from functools import partial
 from pathlib import Path
 
@@ -14,12 +17,19 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 
 from paperfeed.settings import Settings
 from paperfeed.store.bulk import restore_indexes_if_room
+from paperfeed.store.jobs import advisory_key
 
+log = logging.getLogger(__name__)
 _MIGRATIONS = Path(__file__).parent / "migrations"
+Applied = Callable[[str, str, float], None]  # revision, its title, seconds it took
+WAITING = (
+    "another paperfeed process is upgrading the store (applying its migrations): waiting for "
+    "it to finish"
+)
 
 
 class DataDirError(OSError):
@@ -139,15 +149,86 @@ def _sqlite_pragmas(dbapi_conn: object, _record: object, busy_ms: int = 60_000) 
     cur.close()
 
 
-def migrate(engine: Engine, to: str = "head") -> None:
-    """Apply every pending Alembic migration (up to revision `to`); NewerStoreError when a newer
-    version migrated the store (this one cannot read or undo that)."""
+def migrate(engine: Engine, to: str = "head", applied: Applied | None = None) -> None:
+    """Apply every pending Alembic migration (up to revision `to`), each committed on its own,
+    so a run killed part-way resumes at the first one not applied; a process that finds another
+    migrating the store waits for it. NewerStoreError when a newer version migrated the store
+    (this one cannot read or undo that)."""
     config = _config()
-    with engine.begin() as conn:
+    if to == "head" and _up_to_date(engine, config):
+        return
+    with upgrade_lock(engine), engine.connect() as conn:
         if problem := newer_store_problem(conn):
             raise NewerStoreError(problem)
-        config.attributes["connection"] = conn
-        command.upgrade(config, to)
+        with _sqlite_foreign_keys_off(conn):
+            conn.commit()  # env.py: one transaction per migration, not one for them all
+            config.attributes["connection"] = conn
+            config.attributes["applied"] = applied
+            command.upgrade(config, to)
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(conn: Connection) -> Iterator[None]:
+    """SQLite: foreign keys off while migrating, as SQLite's own advice for schema changes says:
+    a table rebuilt in batch mode is dropped, and dropping it deleted, by cascade, every row
+    that referred to it (0030 emptied digest_sent_papers)."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    conn.commit()
+    conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside a transaction, or it does nothing
+    try:
+        yield
+    except BaseException:
+        conn.invalidate()  # the pool opens a new one, with them on
+        raise
+    conn.commit()
+    conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+    conn.commit()
+
+
+def _up_to_date(engine: Engine, config: Config) -> bool:
+    with engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    return current == set(ScriptDirectory.from_config(config).get_heads())
+
+
+@contextmanager
+def upgrade_lock(engine: Engine) -> Iterator[None]:
+    """Held while this process migrates the store (released by the system if it dies): two
+    processes starting at once (the site and a cron job, two nodes) applied the same migration
+    twice and the second failed."""
+    if engine.dialect.name == "postgresql":
+        with _advisory_upgrade_lock(engine):
+            yield
+        return
+    database = engine.url.database
+    if in_memory(engine) or not database or database.startswith("file:"):
+        yield  # no other process can see it
+        return
+    path = Path(database).with_name(f".{Path(database).name}.upgrade-lock")
+    with open(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning(WAITING)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+@contextmanager
+def _advisory_upgrade_lock(engine: Engine) -> Iterator[None]:
+    key = {"key": advisory_key("store-upgrade")}
+    with engine.connect() as conn:
+        if not conn.execute(text("SELECT pg_try_advisory_lock(:key)"), key).scalar_one():
+            log.warning(WAITING)
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), key)
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), key)
+            conn.commit()
 
 
 def known_revisions() -> set[str]:
@@ -175,9 +256,9 @@ def _config() -> Config:
     return config
 
 
-def open_store(settings: Settings) -> Engine:
+def open_store(settings: Settings, applied: Applied | None = None) -> Engine:
     """Connect and migrate: the one way the rest of paperfeed gets a database."""
     engine = connect(settings)
-    migrate(engine)
+    migrate(engine, applied=applied)
     restore_indexes_if_room(engine)  # a bulk load killed part-way leaves them missing
     return engine
