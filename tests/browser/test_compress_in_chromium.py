@@ -41,7 +41,7 @@ def kept_site(demo_settings: Settings, tmp_path: Path) -> Iterator[KeptSite]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    settings = Settings(  # type: ignore[call-arg]
+    settings = Settings(
         data_dir=data,
         embed_model="static",
         page_cache_check_seconds=3600.0,
