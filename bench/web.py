@@ -17,6 +17,7 @@ Endpoints:
 
     .venv/bin/python bench/web.py
     .venv/bin/python bench/web.py --seconds 5 --connections 16 --workers 1 2
+    .venv/bin/python bench/web.py --only home --workers 2 --gzip   # as browsers ask
 """
 
 from __future__ import annotations
@@ -207,8 +208,13 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
         body += chunk[:-2]
 
 
+# Header lines every request carries besides Host and Accept (`--gzip`: as browsers send).
+EXTRA_HEADERS: list[str] = []
+
+
 def _request(port: int, path: str) -> bytes:
-    return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: */*\r\n\r\n".encode()
+    extra = "".join(f"{line}\r\n" for line in EXTRA_HEADERS)
+    return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: */*\r\n{extra}\r\n".encode()
 
 
 async def fetch_once(port: int, path: str) -> tuple[int, bytes]:
@@ -353,6 +359,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--only", nargs="*", help="endpoints to run (default: all)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
+        "--gzip", action="store_true", help="send Accept-Encoding: gzip, as browsers do"
+    )
+    parser.add_argument(
         "--breakdown", action="store_true", help="also time search service vs web layer"
     )
     parser.add_argument(
@@ -362,6 +371,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="PAPERFEED_SEARCH_REFRESH_SECONDS for the server (the store does not change here)",
     )
     args = parser.parse_args(argv)
+    if args.gzip:
+        EXTRA_HEADERS.append("Accept-Encoding: gzip")
 
     settings = bench_settings(args.work.resolve(), args.model, args.search_refresh)
     ids = build_store(settings, args.data_dir)
@@ -406,7 +417,8 @@ def _row(name: str, workers: int, connections: int, stats: Stats, wall: float) -
 def _print_table(papers_count: int, args: argparse.Namespace, rows: list[list[str]]) -> None:
     print(
         f"\n{papers_count:,} papers, model {args.model}, {args.seconds:g} s per endpoint, "
-        f"{os.cpu_count()} CPUs shared by server and load generator\n"
+        f"{os.cpu_count()} CPUs shared by server and load generator, "
+        f"{'Accept-Encoding: gzip' if args.gzip else 'no Accept-Encoding'}\n"
     )
     header = ["endpoint", "workers", "conns", "requests", "errors", "req/s", "p50 ms", "p99 ms"]
     header.append("repeated paths")
