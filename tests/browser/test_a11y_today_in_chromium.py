@@ -9,7 +9,7 @@ from typing import Any, cast
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, ViewportSize, expect
+from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 
 from paperfeed.store.accounts import create_user, set_admin
 from paperfeed.store.community import add_comment, find_user_id
@@ -120,6 +120,39 @@ def test_todays_pages_pass_axe_and_fit_a_zoomed_phone(page: Page, live_site: Liv
     page.set_viewport_size(PHONE_ZOOMED)
     assert _sideways(page) <= 0
     assert found == []
+
+
+def _focused_said(page: Page, button: Locator, said: str) -> None:
+    expect(button).to_be_focused()  # in place: the focus stays on the toggle
+    expect(page.get_by_role("status").filter(has_text=said)).to_have_count(1)
+
+
+def test_following_a_shared_collection_is_said(browser: Browser, live_site: LiveSite) -> None:
+    """Follow toggled in place and the page's follower count changed, but a screen reader
+    heard nothing of either (a focused button's new words are not read out, the count was
+    plain text). A status line now says 'You follow this collection: 1 follower.' and,
+    pressed again, 'You no longer follow this collection: 0 followers.'"""
+    url = live_site.url
+    with live_site.engine.begin() as conn:
+        create_user(conn, "organiser", "not a usable hash")
+    shared = _shared_list(live_site, "organiser", HOSTILE_ID)
+    page = browser.new_context().new_page()
+    sign_up(page, url, "member")
+    page.goto(f"{url}/c/{shared.share_key}")
+    follow = page.locator("form.follow-list button")
+    expect(follow).to_have_attribute("aria-pressed", "false")
+    follow.focus()
+    page.keyboard.press("Enter")
+    expect(follow).to_have_attribute("aria-pressed", "true")
+    expect(follow).to_have_accessible_name("Following")
+    _focused_said(page, follow, "You follow this collection: 1 follower.")
+    assert _violations(page, "followed") == []
+    page.keyboard.press("Space")
+    expect(follow).to_have_attribute("aria-pressed", "false")
+    _focused_said(page, follow, "You no longer follow this collection: 0 followers.")
+    page.emulate_media(forced_colors="active")  # its edge still shows without the page's colours
+    assert follow.evaluate("b => getComputedStyle(b).borderTopStyle") != "none"
+    page.context.close()
 
 
 def test_a_comments_link_is_a_24_px_target(page: Page, live_site: LiveSite) -> None:

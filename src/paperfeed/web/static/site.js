@@ -526,7 +526,11 @@ document.addEventListener("submit", function (event) {
     button.setAttribute("aria-pressed", data.following ? "true" : "false");
     button.textContent = data.following ? "Following" : "Follow";
     var count = document.querySelector(".followers");
-    if (count) count.textContent = data.followers + (data.followers === 1 ? " follower" : " followers");
+    var followers = data.followers + (data.followers === 1 ? " follower" : " followers");
+    if (count) count.textContent = followers;
+    // The button's new words are not read out while it has the focus: a status line says them.
+    var said = form.querySelector("[data-follow-said]");
+    if (said) said.textContent = (data.following ? "You follow this collection" : "You no longer follow this collection") + ": " + followers + ".";
   }).catch(function () {
     form.submit();  // signed out, or refused: the server's page says what to do
   }).finally(function () {
