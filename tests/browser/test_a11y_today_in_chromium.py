@@ -5,6 +5,7 @@ version notice, the password and email forms, and /admin's Add accounts."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, cast
 
 import pytest
@@ -16,6 +17,7 @@ from paperfeed.store.community import add_comment, find_user_id
 from paperfeed.store.enrichment import save_artifacts
 from paperfeed.store.library import Collection, add_to_collection, ensure_collection
 from paperfeed.store.listings import latest_day
+from paperfeed.store.password_links import create_link
 from paperfeed.store.shared_lists import set_item_note
 from tests.browser.conftest import LiveSite, sign_up
 from tests.web_support import HOSTILE_ID, on_day
@@ -153,6 +155,76 @@ def test_following_a_shared_collection_is_said(browser: Browser, live_site: Live
     page.emulate_media(forced_colors="active")  # its edge still shows without the page's colours
     assert follow.evaluate("b => getComputedStyle(b).borderTopStyle") != "none"
     page.context.close()
+
+
+def _refused(field: Locator, error: str, autocomplete: str) -> None:
+    """The field is marked invalid and a screen reader hears why on reaching it."""
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(field).to_have_accessible_description(error)
+    expect(field).to_have_attribute("autocomplete", autocomplete)
+
+
+def test_a_refused_address_or_password_is_tied_to_its_field(
+    page: Page, live_site: LiveSite
+) -> None:
+    """'Forgot your password?', the set-password page, /account's 'Email address' and sign-up's
+    email said what was wrong at the top of the form only: a screen-reader user tabbing to the
+    field heard nothing of it, and the field was not marked invalid. Each field now is, and
+    names the message as its description."""
+    url = live_site.url
+    bad = "'ann@lab' is not a valid email address (like name@example.org)."
+    page.goto(url + "/signin")
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.get_by_label("Email address").fill("ann@lab")  # the browser lets it through
+    page.get_by_role("button", name="Mail me a link").click()
+    _refused(page.get_by_label("Email address"), bad, "email")
+
+    page.goto(url + "/signup")
+    page.get_by_label("User name").fill("newcomer")
+    page.get_by_label("Password").fill("a long password")
+    page.get_by_label("Email address (optional)").fill("ann@lab")
+    page.get_by_role("button", name="Sign up").click()
+    email = page.get_by_label("Email address (optional)")
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(email).to_have_accessible_description(f"{bad} " + _text(page, "#email-rule"))
+    expect(page.get_by_label("User name")).not_to_have_attribute("aria-invalid", "true")
+
+    sign_up(page, url, "reader")
+    page.goto(url + "/account#email")
+    form = page.locator("form[action='/account/email']")
+    form.get_by_label("Address").fill("ann@lab")
+    form.get_by_label("Your password").fill("a long password")
+    form.get_by_role("button", name="Mail me a link to confirm it").click()
+    _refused(form.get_by_label("Address"), bad, "email")
+    expect(form.get_by_label("Your password")).not_to_have_attribute("aria-invalid", "true")
+    form.get_by_label("Address").fill("ann@lab.example.edu")
+    form.get_by_label("Your password").fill("not my password")
+    form.get_by_role("button", name="Mail me a link to confirm it").click()
+    expect(page.locator("#email-problem")).not_to_have_text(bad)  # the next page's message
+    wrong = page.locator("#email-problem").inner_text()
+    _refused(form.get_by_label("Your password"), wrong, "current-password")
+    expect(form.get_by_label("Address")).not_to_have_attribute("aria-invalid", "true")
+
+    with live_site.engine.begin() as conn:
+        found = find_user_id(conn, "reader")
+        assert found is not None
+        token = create_link(conn, found[0], "reset", timedelta(hours=1))
+    page.context.clear_cookies()
+    page.goto(f"{url}/password/set?token={token}")
+    page.get_by_label("New password").fill("reader")  # long enough for the browser, too easy
+    page.get_by_label("New password").evaluate("e => e.removeAttribute('minlength')")
+    page.get_by_role("button", name="Set password and sign in").click()
+    problem = page.locator("#password-problem").inner_text()
+    _refused(
+        page.get_by_label("New password"),
+        f"{problem} " + _text(page, "#password-rule"),
+        "new-password",
+    )
+    assert _violations(page, "set password refused") == []
+
+
+def _text(page: Page, selector: str) -> str:
+    return page.locator(selector).inner_text().strip()
 
 
 def test_a_comments_link_is_a_24_px_target(page: Page, live_site: LiveSite) -> None:

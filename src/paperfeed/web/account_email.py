@@ -59,7 +59,10 @@ def change_email(
         address = normalise_email(email)[1]
         limited_sign_in(site, request, user.username, password)
     except (BadInput, BadCredentials) as exc:
-        return account_home(site, request, user, 400, email_error=str(exc), email_given=email)
+        field = "email" if isinstance(exc, BadInput) else "password"  # the field it is tied to
+        return account_home(
+            site, request, user, 400, email_error=str(exc), email_given=email, email_field=field
+        )
     tasks.add_task(mail_change_link, site.engine, site.settings, user.id, user.username, address)
     response = RedirectResponse("/account#email", status_code=303)
     return say_next(response, CONFIRM_SENT.format(address=address))

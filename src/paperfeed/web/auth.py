@@ -334,7 +334,17 @@ def signup(
     domains = site.settings.signup_domains if spend is None else ()
     address, problem = _signup_email(email, domains)
     if problem:
-        return _form(site, request, True, next, problem, vote, username=username, email=email)
+        return _form(
+            site,
+            request,
+            True,
+            next,
+            problem,
+            vote,
+            username=username,
+            email=email,
+            error_field="email",
+        )
     if domains:
         return _pending_signup(site, request, (username.strip(), password), address, next)
     response = _enter(site, request, True, (username, password), next, vote, spend)
