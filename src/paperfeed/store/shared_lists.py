@@ -157,9 +157,10 @@ def following_anything(conn: Connection, user_ids: Sequence[int]) -> set[int]:
 
 
 def followed_collections(conn: Connection, user_id: int) -> list[Collection]:
-    """The shared collections the user follows, by name."""
-    query = _live_follows(user_id)
-    return [_collection(r) for r in conn.execute(query.order_by(collections.c.name))]
+    """The shared collections the user follows, by name (two owners' of one name, oldest
+    first: the same order at every request, as paging needs)."""
+    query = _live_follows(user_id).order_by(collections.c.name, collections.c.id)
+    return [_collection(r) for r in conn.execute(query)]
 
 
 @dataclass(frozen=True)

@@ -372,14 +372,23 @@ def bulk(site: SiteDep, user: SignedInDep, body: BulkIn) -> Response:
     )
 
 
-@router.get("/collections", response_model=list[CollectionOut])
-def my_collections(site: SiteDep, user: SignedInDep) -> Response:
-    """Your collections by name, with their papers' count and, when shared, their page."""
+@router.get("/collections", response_model=list[CollectionOut], openapi_extra=paging.documented({}))
+def my_collections(
+    request: Request,
+    site: SiteDep,
+    user: SignedInDep,
+    p: PageIndex = 0,
+    limit: paging.Limit = paging.DEFAULT_LIMIT,
+) -> Response:
+    """Your collections by name, with their papers' count and, when shared, their page; a
+    page of `limit` at a time (50 unless asked; the Link header's rel="next" is the next page,
+    X-Total-Count how many there are in all)."""
     with site.engine.connect() as conn:
         found = lib.user_collections(conn, user.id)
         sizes = lib.collection_sizes(conn, user.id)
+    shown, headers = paging.in_pages(request, site.settings.public_url, found, p, limit)
     base = site.settings.public_url.rstrip("/")
-    return _json(
+    answer = _json(
         [
             {
                 "id": c.id,
@@ -389,9 +398,11 @@ def my_collections(site: SiteDep, user: SignedInDep) -> Response:
                 "url": None if c.visibility == "private" else f"{base}/c/{c.share_key}",
                 "papers": sizes.get(c.id, 0),
             }
-            for c in found
+            for c in shown
         ]
     )
+    answer.headers.update(headers)
+    return answer
 
 
 @router.delete(
@@ -527,10 +538,10 @@ def list_follows(
     site: SiteDep,
     user: SignedInDep,
     p: PageIndex = 0,
-    limit: paging.OptionalLimit = None,
+    limit: paging.Limit = paging.DEFAULT_LIMIT,
 ) -> Response:
-    """The authors, categories and searches you follow, oldest first; a page at a time with
-    `limit` (X-Total-Count: how many there are in all)."""
+    """The authors, categories and searches you follow, oldest first; a page of `limit` at a
+    time (50 unless asked; X-Total-Count: how many there are in all)."""
     return _interests(request, site, user, "follow", p, limit)
 
 
@@ -570,10 +581,10 @@ def list_mutes(
     site: SiteDep,
     user: SignedInDep,
     p: PageIndex = 0,
-    limit: paging.OptionalLimit = None,
+    limit: paging.Limit = paging.DEFAULT_LIMIT,
 ) -> Response:
-    """The keywords, authors and categories you mute, oldest first; a page at a time with
-    `limit` (X-Total-Count: how many there are in all)."""
+    """The keywords, authors and categories you mute, oldest first; a page of `limit` at a
+    time (50 unless asked; X-Total-Count: how many there are in all)."""
     return _interests(request, site, user, "mute", p, limit)
 
 
@@ -603,9 +614,7 @@ def remove_mute(
     return _remove_interest(site, user, "mute", _kind_and_value("mute", kind, value, body))
 
 
-def _interests(
-    request: Request, site: Site, user: User, what: str, p: int, limit: int | None
-) -> Response:
+def _interests(request: Request, site: Site, user: User, what: str, p: int, limit: int) -> Response:
     with site.engine.connect() as conn:
         found = lib.interests(conn, user.id, what)
     items, headers = paging.in_pages(request, site.settings.public_url, found, p, limit)

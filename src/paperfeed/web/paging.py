@@ -12,13 +12,9 @@ from fastapi import Query, Request
 from paperfeed.web.views import MAX_PAGE
 
 PageIndex = Annotated[int, Query(ge=0, le=MAX_PAGE - 1, description="0-based page index")]
-# The page size of a short personal list (follows, mutes): all of it when left out.
-OptionalLimit = Annotated[
-    int | None, Query(ge=1, le=1000, description="items per page; all when left out")
-]
-# A personal list that grows with every click (ratings: each 👍 / 👎 in a digest; the library:
-# each save or import) comes a page at a time even when no limit is given, as the site's
-# other lists do.
+# A personal list grows with every click and has no cap (ratings: each 👍 / 👎 in a digest;
+# the library: each save or import; collections: an import's tags; follows and mutes), so it
+# comes a page at a time even when no limit is given, as the site's other lists do.
 DEFAULT_LIMIT = 50
 Limit = Annotated[
     int, Query(ge=1, le=1000, description=f"items per page ({DEFAULT_LIMIT} when left out)")
@@ -50,12 +46,12 @@ def page_links(request: Request, base_url: str, p: int, more: bool) -> dict[str,
 
 
 def in_pages(
-    request: Request, base_url: str, found: Sequence[T], p: int, limit: int | None
+    request: Request, base_url: str, found: Sequence[T], p: int, limit: int
 ) -> tuple[list[T], dict[str, str]]:
-    """Page `p` of a whole list (all of it when `limit` is None) and its headers: how many the
-    list holds (X-Total-Count) and the links to the pages beside it."""
-    items = list(found[p * limit : (p + 1) * limit] if limit else found)
-    more = limit is not None and (p + 1) * limit < len(found)
+    """Page `p` of a whole list and its headers: how many the list holds (X-Total-Count) and
+    the links to the pages beside it."""
+    items = list(found[p * limit : (p + 1) * limit])
+    more = (p + 1) * limit < len(found)
     return items, {"X-Total-Count": str(len(found))} | page_links(request, base_url, p, more)
 
 

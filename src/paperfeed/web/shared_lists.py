@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 from paperfeed.store import library as lib
 from paperfeed.store import shared_lists as lists
 from paperfeed.store.accounts import User
-from paperfeed.web import views
+from paperfeed.web import paging, views
 from paperfeed.web.deps import ApiCsrf, FormCsrf, RowId, SignedInDep, Site, SiteDep, say_next
 from paperfeed.web.feeds import resolve_id
 
@@ -150,14 +150,28 @@ class NoteIn(BaseModel):
     note: str = Field(max_length=lists.ITEM_NOTE_MAX)
 
 
-@api.get("/followed-collections", response_model=list[FollowedOut])
-def api_followed(site: SiteDep, user: SignedInDep) -> list[dict[str, Any]]:
-    """The shared collections you follow, by name."""
+@api.get(
+    "/followed-collections",
+    response_model=list[FollowedOut],
+    openapi_extra=paging.documented({}),
+)
+def api_followed(
+    request: Request,
+    response: Response,
+    site: SiteDep,
+    user: SignedInDep,
+    p: paging.PageIndex = 0,
+    limit: paging.Limit = paging.DEFAULT_LIMIT,
+) -> list[dict[str, Any]]:
+    """The shared collections you follow, by name; a page of `limit` at a time (50 unless
+    asked; the Link header's rel="next" is the next page, X-Total-Count how many in all)."""
     with site.engine.connect() as conn:
         found = lists.followed_collections(conn, user.id)
+    shown, headers = paging.in_pages(request, site.settings.public_url, found, p, limit)
+    response.headers.update(headers)
     return [
         {"id": c.id, "name": c.name, "description": c.description, "url": f"/c/{c.share_key}"}
-        for c in found
+        for c in shown
     ]
 
 
