@@ -31,6 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.dml import Insert
 
+from paperfeed.store.api_tokens import api_tokens, end_tokens, is_personal, token_hash, touch
 from paperfeed.store.digests import drop_user_notices
 from paperfeed.store.tables import metadata
 from paperfeed.util import utcnow
@@ -253,8 +254,9 @@ def user_by_id(conn: Connection, user_id: int) -> User | None:
 def set_suspended(conn: Connection, user_id: int, suspended: bool) -> bool:
     """Suspend a user (sign-in refused, sessions dead, unsent notices dropped) or lift it.
 
-    A suspended account's sessions stay stored, dead, so that a request made with one can be told
-    why it is refused; lifting the suspension deletes them (the user signs in again).
+    A suspended account's sessions and API tokens stay stored, dead, so that a request made with
+    one can be told why it is refused; lifting the suspension deletes them (the user signs in
+    again and makes new tokens).
     False when there is no such user.
     """
     value = utcnow() if suspended else None
@@ -263,6 +265,7 @@ def set_suspended(conn: Connection, user_id: int, suspended: bool) -> bool:
         drop_user_notices(conn, user_id, "the account was suspended")
     else:
         conn.execute(delete(sessions).where(sessions.c.user_id == user_id))
+        end_tokens(conn, user_id)
     bump_revision(conn)  # its comments and votes leave (or rejoin) every page
     return found.rowcount > 0
 
@@ -328,15 +331,48 @@ def _renew(
 
 def end_sessions(conn: Connection, user_id: int, keep: str | None = None) -> int:
     """Sign a user out everywhere (a password an admin reset) but the session `keep` (the one
-    that changed the password); how many sessions ended."""
+    that changed the password), and end its personal API tokens; how many sessions ended."""
+    end_tokens(conn, user_id)
     query = delete(sessions).where(sessions.c.user_id == user_id)
     if keep:
         query = query.where(sessions.c.token_hash != _token_hash(keep))
     return conn.execute(query).rowcount
 
 
+@dataclass(frozen=True)
+class TokenGrant:
+    """What a personal API token lets its bearer do: act as its user, only reading when
+    `read_only`."""
+
+    token_id: int
+    read_only: bool
+
+
+def token_user(conn: Connection, token: str) -> tuple[User, TokenGrant] | None:
+    """The live account a working personal API token is for, and what it may do; its use is
+    recorded (at most once a minute)."""
+    now = utcnow()
+    unexpired = api_tokens.c.expires_at.is_(None) | (api_tokens.c.expires_at > now)
+    query = (
+        select(users, api_tokens.c.id.label("t_id"), api_tokens.c.read_only.label("t_ro"))
+        .add_columns(api_tokens.c.last_used_at.label("t_used"))
+        .join(api_tokens, api_tokens.c.user_id == users.c.id)
+        .where(api_tokens.c.token_hash == token_hash(token), unexpired, _active)
+    )
+    row = conn.execute(query).first()
+    if row is None:
+        return None
+    touch(conn, row.t_id, row.t_used, now)
+    return _user(row), TokenGrant(int(row.t_id), bool(row.t_ro))
+
+
 def session_suspended(conn: Connection, token: str) -> bool:
-    """True when a live session token belongs to a suspended account."""
+    """True when a live session token (or personal API token) belongs to a suspended account."""
+    if is_personal(token):
+        held = select(users.c.id).join(api_tokens, api_tokens.c.user_id == users.c.id)
+        found = held.where(api_tokens.c.token_hash == token_hash(token))
+        if conn.execute(found.where(users.c.suspended_at.isnot(None))).first() is not None:
+            return True
     query = (
         select(users.c.id)
         .join(sessions, sessions.c.user_id == users.c.id)

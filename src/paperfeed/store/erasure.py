@@ -25,6 +25,7 @@ from paperfeed.store.community import (
     paper_links,
     profiles,
 )
+from paperfeed.store.api_tokens import api_tokens
 from paperfeed.store.digest_tables import interests, subscribers
 from paperfeed.store.digests import SUBSCRIBER_FIELDS
 from paperfeed.store.email_links import email_links
@@ -68,6 +69,7 @@ _OWN: dict[str, tuple[Table, tuple[str, ...]]] = {
     "paper_links": (paper_links, ("paper_id", "kind", "url", "created_at")),
     "notifications": (notifications, ("kind", "comment_id", "claim_id", "created_at", "seen")),
     "sign_ins": (sessions, ("created_at", "expires_at")),
+    "api_tokens": (api_tokens, ("name", "read_only", "created_at", "last_used_at", "expires_at")),
 }
 _SUBSCRIPTION = (
     "id",
@@ -148,6 +150,7 @@ def _subscriptions(conn: Connection, user_id: int) -> list[dict[str, Any]]:
 # Deleted with the account: every row only its owner sees, and its votes (counts drop).
 _PRIVATE = (
     sessions,
+    api_tokens,
     feed_tokens,
     library_items,
     collection_follows,

@@ -18,6 +18,7 @@ from paperfeed.search.query import filter_notes, paper_id_in, parse_query
 from paperfeed.search.service import MAX_OFFSET
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import User, delete_session
+from paperfeed.store.api_tokens import revoke_secret
 from paperfeed.store.listings import Hide, latest_day
 from paperfeed.web import api_links, community, paging, views
 from paperfeed.web.auth import BadCredentials, limit, limited_sign_in, start_session
@@ -29,6 +30,7 @@ from paperfeed.web.deps import (
     Site,
     SiteDep,
     UserDep,
+    api_token_of,
     cache_key,
     search_cache_key,
     session_token,
@@ -698,9 +700,12 @@ def login(request: Request, site: SiteDep, body: LoginIn) -> Response:
 
 @router.post("/logout", summary="Revoke the bearer token", dependencies=[ApiCsrf])
 def logout(request: Request, site: SiteDep, user: SignedInDep) -> Response:
-    """End the session the request is authenticated with."""
+    """End the session the request is authenticated with (or revoke its personal API token)."""
     token = session_token(request)
     if token:
         with site.writing() as conn:
-            delete_session(conn, token)
+            if api_token_of(request) is not None:
+                revoke_secret(conn, token)
+            else:
+                delete_session(conn, token)
     return _json({"ok": True})

@@ -32,6 +32,7 @@ from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
 from paperfeed.store.accounts import User, session_suspended
+from paperfeed.store.api_tokens import is_personal
 from paperfeed.util import is_disk_full, site_path
 from paperfeed.web import cors, csrf, openapi
 from paperfeed.web.access import AccessLog, log_target
@@ -135,6 +136,7 @@ def _add_routes(app: FastAPI) -> None:
     from paperfeed.digest.web import router as digest_router
     from paperfeed.web import (
         api,
+        api_tokens,
         auth,
         claims,
         discuss,
@@ -168,6 +170,8 @@ def _add_routes(app: FastAPI) -> None:
     app.include_router(upvoters.api)
     app.include_router(shared_lists.router)
     app.include_router(shared_lists.api)
+    app.include_router(api_tokens.api)
+    app.include_router(api_tokens.router)
     library.install(app)  # personal pages and /api/me; before pages' /papers/{id} catch-all
     app.include_router(pages.router)
 
@@ -371,11 +375,16 @@ def _add_error_handlers(app: FastAPI) -> None:
         if wants_json(request):
             sent = request.headers.get("authorization", "").lower().startswith("bearer ")
             detail = (
-                "that bearer token is not valid (revoked, expired or mistyped): get a new one "
-                "from POST /api/login"
-                if sent
-                else "sign in first: a bearer token from POST /api/login, or a session cookie"
+                "sign in first: a bearer token from POST /api/login or an API token made on "
+                "/account, or a session cookie"
             )
+            if sent:
+                anew = (
+                    "make a new one on /account"
+                    if is_personal(token or "")
+                    else "get a new one from POST /api/login"
+                )
+                detail = f"that bearer token is not valid (revoked, expired or mistyped): {anew}"
             challenge = 'Bearer realm="paperfeed"' + (', error="invalid_token"' if sent else "")
             return JSONResponse(
                 {"detail": detail}, status_code=401, headers={"WWW-Authenticate": challenge}

@@ -28,6 +28,7 @@ from paperfeed.store.accounts import (
     set_password_hash,
     suspended_hash,
 )
+from paperfeed.store.api_tokens import user_tokens
 from paperfeed.store.email_links import account_email, name_taken, pending_email
 from paperfeed.store.invites import invite_usable, use_invite
 from paperfeed.store.jobs import record_action
@@ -479,6 +480,10 @@ _NOT_ENDED = (
 )
 
 
+# The expiries a personal API token can be made with (form value, as the page says it).
+TOKEN_LASTS = (("never", "Never"), ("30", "In 30 days"), ("90", "In 90 days"), ("365", "In a year"))
+
+
 @router.get("/account")
 def account_page(request: Request, site: SiteDep, user: UserDep) -> Response:
     """The signed-in user's own page (the name in the header links here)."""
@@ -494,7 +499,15 @@ def account_home(
     with site.engine.connect() as conn:
         public = upvoters.shows_upvotes(conn, user.id)
         email, pending = account_email(conn, user.id), pending_email(conn, user.id)
+        tokens = user_tokens(conn, user.id)
     body = site.render(
-        "account_home.html", user=user, public_upvotes=public, email=email, pending=pending, **extra
+        "account_home.html",
+        user=user,
+        public_upvotes=public,
+        email=email,
+        pending=pending,
+        tokens=tokens,
+        token_lasts=TOKEN_LASTS,
+        **extra,
     )
     return html(site, request, body, status)

@@ -21,7 +21,8 @@ from sqlalchemy import Connection, Engine
 from starlette.concurrency import run_in_threadpool
 
 from paperfeed.settings import Settings
-from paperfeed.store.accounts import SessionTerms, User, session_user
+from paperfeed.store.accounts import SessionTerms, TokenGrant, User, session_user, token_user
+from paperfeed.store.api_tokens import is_personal
 from paperfeed.store.community import unseen_count
 from paperfeed.trending import TrendingWeights
 from paperfeed.util import Lru, site_url
@@ -159,33 +160,67 @@ def session_token(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
+def bearer_sent(request: Request) -> bool:
+    """Whether the request names its token in an `Authorization: Bearer` header (a script)."""
+    return request.headers.get("authorization", "").lower().startswith("bearer ")
+
+
+READ_ONLY = (
+    "this API token is read-only: it can read (GET) but not change anything; make a token "
+    "without “Read only” on /account for that"
+)
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def get_user(request: Request, site: SiteDep) -> User | None:
     """The signed-in user, or None (anonymous requests cost no database call or thread). A
     bearer token that is not valid is refused (401), not taken for no token: the answer would
-    silently lack the reader's mutes."""
+    silently lack the reader's mutes. A read-only personal token may only read (403)."""
     token = session_token(request)
     if not token:
         return None
-    pages = not request.headers.get("authorization", "").lower().startswith("bearer ")
-    user = await run_in_threadpool(_session_user, site, token, pages)
-    if user is None and not pages:
+    bearer = bearer_sent(request)
+    user, grant = await run_in_threadpool(_signed_in, site, token, bearer)
+    if user is None and bearer:
         raise SignInRequired()
+    _check_grant(request, grant)
     return user
 
 
-def _session_user(site: Site, token: str, count_unseen: bool) -> User | None:
-    """The session's user (the session counts as used: its idle limit starts again); with the
-    count of unseen notifications a page's header shows."""
+def _check_grant(request: Request, grant: TokenGrant | None) -> None:
+    """Note a personal token's grant on the request; refuse a write by a read-only one."""
+    if grant is None:
+        return
+    request.state.api_token = grant
+    if grant.read_only and request.method not in _READS:
+        raise HTTPException(403, READ_ONLY)
+
+
+def api_token_of(request: Request) -> TokenGrant | None:
+    """The personal API token the request was made with (None: a sign-in, or no one)."""
+    grant: TokenGrant | None = getattr(request.state, "api_token", None)
+    return grant
+
+
+def _signed_in(site: Site, token: str, bearer: bool) -> tuple[User | None, TokenGrant | None]:
+    """The user of a personal API token (bearer only) or of a session, and the token's grant;
+    the session counts as used (its idle limit starts again). A page's user (not `bearer`)
+    comes with the count of unseen notifications its header shows."""
     with site.engine.begin() as conn:
+        if bearer and is_personal(token):
+            found = token_user(conn, token)
+            if found is not None:
+                return found
         user = session_user(conn, token, site.session_terms)
-        if user is None or not count_unseen:
-            return user
-        return replace(user, unseen=unseen_count(conn, user.id))
+        if user is None or bearer:
+            return user, None
+        return replace(user, unseen=unseen_count(conn, user.id)), None
 
 
-def live_session(site: Site, token: str) -> bool:
-    """Whether a session token (cookie or bearer) is signed in now. Blocking: run in a thread."""
-    return _session_user(site, token, count_unseen=False) is not None
+def live_session(site: Site, token: str, bearer: bool = False) -> bool:
+    """Whether a session token (cookie or bearer) or a personal API token (bearer) is signed
+    in now. Blocking: run in a thread."""
+    return _signed_in(site, token, bearer)[0] is not None
 
 
 UserDep = Annotated[User | None, Depends(get_user)]
@@ -244,11 +279,13 @@ def signed_in_id(site: Site, request: Request, data: Mapping[str, object]) -> in
     token = session_token(request)
     if token is None:
         return None
-    if not request.headers.get("authorization", "").lower().startswith("bearer "):
+    bearer = bearer_sent(request)
+    if not bearer:
         sent = data.get(csrf.CSRF_FIELD) or request.headers.get(csrf.CSRF_HEADER)
         if not _csrf_ok(site, request, str(sent) if sent else None):
             return None
-    user = _session_user(site, token, count_unseen=False)
+    user, grant = _signed_in(site, token, bearer)
+    _check_grant(request, grant)
     return user.id if user else None
 
 

@@ -70,19 +70,27 @@ class SiteMiddleware:
             await _send_cached(scope["app"].state.site, hit, value, extra, send, fresh, gzip)
             return
 
-        personal = SESSION_COOKIE in cookies or bool(_header(scope, b"authorization"))
+        kept = _personal_caching(cookies, scope)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 headers.raw.extend(extra)
-                if personal and "cache-control" not in headers:
-                    # A signed-in answer (notes, library, For you) must not be kept by a shared
-                    # proxy, nor shown from the browser's cache after signing out.
-                    headers["cache-control"] = "private, no-store"
+                if kept and "cache-control" not in headers:
+                    headers["cache-control"] = kept
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _personal_caching(cookies: dict[str, str], scope: Scope) -> str:
+    """Cache-Control for a signed-in answer ("" for an anonymous one). A page signed in by cookie
+    (notes, library, For you) must be kept by no shared proxy, nor shown from the browser's cache
+    after signing out: no-store. A script's (an Authorization header, no cookie) may keep its
+    private copy to revalidate with If-None-Match (the API's ETags): no-cache."""
+    if SESSION_COOKIE in cookies:
+        return "private, no-store"
+    return "private, no-cache" if _header(scope, b"authorization") else ""
 
 
 def _extra_headers(

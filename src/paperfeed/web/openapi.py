@@ -54,7 +54,10 @@ NOT_MODIFIED: dict[str, Any] = {
 BEARER = {
     "type": "http",
     "scheme": "bearer",
-    "description": "a token from `POST /api/login` (or a session cookie in the browser)",
+    "description": (
+        "a personal API token (`pf_...`) made on /account or by `POST /api/me/tokens`, "
+        "or a sign-in's token from `POST /api/login` (or a session cookie in the browser)"
+    ),
 }
 _METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 

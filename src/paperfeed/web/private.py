@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from paperfeed.store.library import feed_token_user
-from paperfeed.web.deps import Site, live_session, session_token
+from paperfeed.web.deps import Site, bearer_sent, live_session, session_token
 
 # Reachable without signing in (exact paths, then prefixes).
 OPEN_PATHS = frozenset(
@@ -78,7 +78,7 @@ async def _admitted(request: Request) -> bool:
     site: Site = request.app.state.site
     token = session_token(request)
     if token is not None:
-        signed_in: bool = await run_in_threadpool(live_session, site, token)
+        signed_in: bool = await run_in_threadpool(live_session, site, token, bearer_sent(request))
         if signed_in:
             return True
     feed_token = request.query_params.get("token", "")
