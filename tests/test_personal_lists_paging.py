@@ -5,6 +5,7 @@ X-Total-Count, a 422 naming a bad parameter, and the paging in the OpenAPI schem
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -135,3 +136,28 @@ def test_the_schema_documents_each_lists_paging(settings: Settings, engine: Engi
         assert "50 when left out" in limit["description"], path
         assert "p" in {q["name"] for q in get["parameters"]}, path
         assert {"Link", "X-Total-Count"} <= set(get["responses"]["200"]["headers"]), path
+
+
+def test_the_paging_table_in_the_docs_says_what_the_schema_does(
+    settings: Settings, engine: Engine
+) -> None:
+    """docs/api.md's paging table: each list's default and largest `limit`, and whether it
+    says X-Total-Count, as the OpenAPI schema has them; each list of yours is in it."""
+    text = (Path(__file__).parent.parent / "docs" / "api.md").read_text()
+    rows = re.findall(r"^\| `GET (/api/[^|]+)\| (\d+), ([\d,]+) \| (yes|no) \|$", text, re.M)
+    with client(web_settings(settings), engine) as c:
+        paths = c.get("/openapi.json").json()["paths"]
+    listed = set()
+    for names, default, most, total in rows:
+        for name in re.findall(r"`?(/api/[^`]+)`", "`" + names):
+            get = paths[name.replace("{id}", "{paper_id}")]["get"]
+            [limit] = [q["schema"] for q in get["parameters"] if q["name"] == "limit"]
+            said = (
+                limit["default"],
+                limit["maximum"],
+                "X-Total-Count" in get["responses"]["200"]["headers"],
+            )
+            assert said == (int(default), int(most.replace(",", "")), total == "yes"), name
+            listed.add(name)
+    assert {f"/api/me/{path}" for path in (*PATHS, "library", "ratings")} <= listed, listed
+    assert {"/api/daily_papers", "/api/trending", "/api/papers/search"} <= listed, listed
