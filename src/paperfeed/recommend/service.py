@@ -3,7 +3,7 @@
 Keyword features (the vocabulary and its idf) are fitted once per day the store changed, on
 its newest papers (`Reach.vocabulary_papers`), and shared by every space. Candidate spaces
 (those features + stored vectors of a window's papers) are built once per window and store
-change; user models once per (user, signal version, site revision, space); ranked feeds once per
+change; user models once per (user, signal version, space); ranked feeds once per
 (model key, window, limit): a returning reader's page view does no ranking at all.
 
 The whole store ("all time") has no shared space: each reader's candidates come from the
@@ -62,7 +62,6 @@ from paperfeed.recommend.model import (
 from paperfeed.recommend.namesakes import circle
 from paperfeed.recommend.whole import Neighbours, Reach, candidate_ids, centres, per_query
 from paperfeed.store import get_papers
-from paperfeed.store.accounts import site_revision
 from paperfeed.store.library import (
     author_follow,
     collection_paper_ids,
@@ -148,8 +147,8 @@ class Recommender:
         self._models: Lru[tuple[object, ...], UserModel] = Lru(512)
         self._windows: Lru[tuple[object, ...], frozenset[str]] = Lru(8)
         # Ranked feeds, mutes and seen papers applied: every input is in the key (a new rating,
-        # save, follow or mute bumps the signal version; votes, submissions and moderation the
-        # site revision; new papers the store change inside the space key).
+        # save, follow, mute, one's own upvote or submission bumps the signal version; new papers
+        # and moderation the store change inside the space key).
         self._feeds: Lru[tuple[object, ...], tuple[Recommendation, ...]] = Lru(FEED_CACHE)
 
     def _space(
@@ -215,7 +214,9 @@ class Recommender:
     ) -> tuple[UserModel, Space, tuple[object, ...]]:
         space, space_key = self._space(conn, since, until)
         basis = _basis(conn, collection)
-        key = (user_id, signal_version(conn, user_id), site_revision(conn), space_key, basis)
+        # Not the site revision: others' votes and comments teach a reader's model nothing, and
+        # a busy site's every vote retrained every reader's (~0.3 s each; bench/RESULTS.md).
+        key = (user_id, signal_version(conn, user_id), space_key, basis)
         model = self._models.get_or_build(key, lambda: self._train(user_id, space, collection))
         return model, space, key
 
@@ -294,7 +295,7 @@ class Recommender:
         # As for the windows: while a large store's first fit runs (a server's start), ranked
         # in features fitted on the candidates, and again once the store's are in (day in key).
         day, vocabulary = self._vocabulary_soon(conn, change)
-        version = (signal_version(conn, user_id), site_revision(conn), change, day)
+        version = (signal_version(conn, user_id), change, day)
         key = (user_id, *version, "all", limit, show_muted, _basis(conn, collection))
         try:
             ranked = self._feeds.get_or_build(

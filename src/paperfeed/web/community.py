@@ -27,6 +27,7 @@ from paperfeed.store.accounts import (
     set_vote,
     vote_counts,
 )
+from paperfeed.store.library import bump_signals
 from paperfeed.store.listings import paper_flags
 from paperfeed.util import is_disk_full, utcnow
 from paperfeed.web.deps import Site
@@ -214,6 +215,7 @@ def submit_paper(site: Site, user: User, text: str) -> Submission:
     try:
         with site.writing() as conn:
             add_submission(conn, pid, user.id, day)
+            bump_signals(conn, user.id)  # For you learns from one's own submissions
     except IntegrityError as exc:  # someone else submitted it a moment ago
         raise SubmitError(409, f"{pid} was just submitted by someone else") from exc
     site.paper_changed()
@@ -230,7 +232,8 @@ def vote(site: Site, user: User, paper_id: str, up: bool) -> tuple[int, bool]:
         flags = paper_flags(conn, [paper_id]).get(paper_id)
         if flags is None or flags.hidden:
             raise HTTPException(404, f"no paper {paper_id} here")
-        set_vote(conn, user.id, paper_id, up)
+        if set_vote(conn, user.id, paper_id, up):
+            bump_signals(conn, user.id)  # For you learns from one's own upvotes
         paper = get_paper(conn, paper_id)
         imported = paper.signals.upvotes if paper and paper.signals else 0
         return imported + vote_counts(conn, [paper_id]).get(paper_id, 0), up
