@@ -98,7 +98,7 @@ def test_an_address_counts_only_once_its_link_is_followed_and_can_be_removed(
             assert "data-email>ada@lab.example.edu" in c.get("/account").text
             assert _post(c, "/signin/forgot", email="ada@lab.example.edu") == 200
             assert _SET_RE.search(_text(sink.to("ada@lab.example.edu")[-1]))
-            assert _post(c, "/account/email/remove") == 303
+            assert _post(c, "/account/email/remove", password=PASSWORD) == 303
             assert (
                 _email(engine, "ada") is None and "has no email address" in c.get("/account").text
             )

@@ -179,6 +179,7 @@ def test_an_address_added_on_account_is_confirmed_by_its_page_button_and_removed
         page.reload()
         expect(page.locator("[data-email]")).to_have_text("grace@uni.example.org")
 
+        page.get_by_label("Password to remove the address").fill(PASSWORD)
         page.get_by_role("button", name="Remove the address").click()
         expect(page.get_by_text("Your account has no email address now.")).to_be_visible()
         expect(page.locator("[data-email]")).to_have_count(0)

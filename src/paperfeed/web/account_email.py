@@ -15,7 +15,7 @@ from paperfeed.store.accounts import User, UsernameTaken, create_user, find_user
 from paperfeed.store.email_links import EmailLink, account_email, drop_links, find_link, spend_link
 from paperfeed.store.jobs import record_action
 from paperfeed.store.password_links import emails_in_use, set_email
-from paperfeed.web.account_mail import mail_change_link, mail_old_address
+from paperfeed.web.account_mail import mail_change_link, mail_old_address, mail_removed_address
 from paperfeed.web.auth import (
     CONFIRM_SENT,
     BadCredentials,
@@ -69,12 +69,27 @@ def change_email(
 
 
 @router.post("/account/email/remove", dependencies=[FormCsrf])
-def remove_email(site: SiteDep, user: SignedInDep) -> Response:
-    """Take the address off the account (and stop a change waiting for confirmation)."""
+def remove_email(
+    request: Request,
+    site: SiteDep,
+    user: SignedInDep,
+    tasks: BackgroundTasks,
+    password: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """Take the address off the account after the password again (a borrowed session must not
+    cut the owner off from password resets), stop a change waiting for confirmation, and tell
+    the address it was removed."""
+    try:
+        limited_sign_in(site, request, user.username, password)
+    except BadCredentials as exc:
+        return account_home(site, request, user, 400, remove_error=str(exc))
     with site.engine.begin() as conn:
+        old = account_email(conn, user.id)
         set_email(conn, user.id, None)
         drop_links(conn, user.id)
         record_action(conn, user.username, "remove email", user.username)
+    if old is not None:
+        tasks.add_task(mail_removed_address, site.engine, site.settings, old, user.username)
     response = RedirectResponse("/account#email", status_code=303)
     return say_next(response, "Your account has no email address now.")
 

@@ -94,6 +94,23 @@ def mail_old_address(engine: Engine, settings: Settings, old: str, link: EmailLi
     return send_mail(engine, settings, old, "Your account's email address was changed", text)
 
 
+def mail_removed_address(
+    engine: Engine, settings: Settings, address: str, username: str
+) -> str | None:
+    """Tell an address that it was taken off its account (which can no longer reset its
+    password by mail); None when sent, else why not."""
+    when = utcnow().strftime("%-d %B %Y at %H:%M UTC")
+    site = settings.public_url
+    text = (
+        f"This address was removed from your paperfeed account {username} on {site} on {when}: "
+        f"“Forgot your password?” can no longer mail it a link.\n\nIf this was not you, "
+        f"someone knows your password: sign in and change it at once ({site}/settings/profile), "
+        f"then set your address again on {site}/account. If you cannot sign in, ask the site's "
+        f"administrator.\n"
+    )
+    return send_mail(engine, settings, address, "Your account's email address was removed", text)
+
+
 def mail_signup_link(
     engine: Engine, settings: Settings, username: str, email: str, password_hash: str
 ) -> str | None:
