@@ -57,7 +57,12 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9_\-]{3,32}$")
 
 
 class BadCredentials(ValueError):
-    """The user name or password is not acceptable, or does not match."""
+    """The user name or password is not acceptable, or does not match; `field` is the form
+    field it is about ("username" or "password"; "" when it cannot say which)."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def safe_next(target: str | None) -> str:
@@ -71,11 +76,12 @@ def check_new_account(username: str, password: str) -> None:
     """Raise BadCredentials unless the name and password are acceptable for a new account."""
     if not USERNAME_RE.match(username):
         raise BadCredentials(
-            "a user name has 3 to 32 characters: letters a-z (no accents), digits, '-' or '_'"
+            "a user name has 3 to 32 characters: letters a-z (no accents), digits, '-' or '_'",
+            "username",
         )
     problem = password_problem(password, username)
     if problem:
-        raise BadCredentials(problem)
+        raise BadCredentials(problem, "password")
 
 
 def hash_new_password(password: str) -> str:
@@ -100,7 +106,7 @@ def sign_up(engine: Engine, username: str, password: str, invite: str | None = N
                 record_action(conn, user.username, "sign up by invite", user.username)
             return user
     except UsernameTaken as exc:
-        raise BadCredentials(str(exc)) from exc
+        raise BadCredentials(str(exc), "username") from exc
 
 
 SIGNUP_CLOSED = (
@@ -405,9 +411,18 @@ def _pending_signup(
         check_new_account(username, password)
         with site.engine.connect() as conn:
             if name_taken(conn, username):
-                raise BadCredentials(f"the user name {username!r} is taken")
+                raise BadCredentials(f"the user name {username!r} is taken", "username")
     except BadCredentials as exc:
-        return _form(site, request, True, next_, str(exc), username=username, email=address)
+        return _form(
+            site,
+            request,
+            True,
+            next_,
+            str(exc),
+            username=username,
+            email=address,
+            error_field=exc.field,
+        )
     failed = mail_signup_link(site.engine, site.settings, username, address, _hasher.hash(password))
     if failed:
         error = "the mail with your link could not be sent; please try again later"
@@ -436,7 +451,15 @@ def _enter(
             user = limited_sign_in(site, request, username.strip(), password)
     except BadCredentials as exc:
         return _form(
-            site, request, new, next_, str(exc), vote, username=username, invite=invite or ""
+            site,
+            request,
+            new,
+            next_,
+            str(exc),
+            vote,
+            username=username,
+            invite=invite or "",
+            error_field=exc.field,
         )
     except SignUpRefused as exc:  # the invite was spent by another sign-up meanwhile
         raise HTTPException(403, str(exc)) from exc
