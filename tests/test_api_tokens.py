@@ -216,7 +216,9 @@ def test_the_account_page_makes_shows_once_and_revokes(c: TestClient, engine: En
     odd = post_form(c, "/account/tokens", {"name": "x", "expires": "forever"})
     assert odd.status_code == 400
     hostile = "<script>alert(1)</script>"
-    shown = post_form(c, "/account/tokens", {"name": hostile, "expires": "30", "read_only": "true"})
+    made = post_form(c, "/account/tokens", {"name": hostile, "expires": "30", "read_only": "true"})
+    assert made.status_code == 303 and made.headers["location"] == "/account/tokens/new#api-tokens"
+    shown = c.get("/account/tokens/new")
     assert shown.status_code == 200 and shown.headers["cache-control"] == "no-store"
     assert hostile not in shown.text and "&lt;script&gt;" in shown.text
     found = re.search(r'value="(pf_[A-Za-z0-9_\-]+)"', shown.text)
@@ -224,6 +226,8 @@ def test_the_account_page_makes_shows_once_and_revokes(c: TestClient, engine: En
     token = _auth(found[1])
     assert c.get("/api/me/follows", headers=token).status_code == 200
     assert c.post("/api/me/follows", json=FOLLOW, headers=token).status_code == 403
+    reloaded = c.get("/account/tokens/new", follow_redirects=False)  # shown once
+    assert reloaded.status_code == 303 and found[1] not in reloaded.text
     again = c.get("/account")
     assert found[1] not in again.text and "(read only)" in again.text
     with engine.connect() as conn:

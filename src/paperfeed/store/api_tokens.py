@@ -114,6 +114,13 @@ def user_tokens(conn: Connection, user_id: int) -> list[ApiToken]:
     return [_token(r) for r in conn.execute(query.order_by(api_tokens.c.id.desc()))]
 
 
+def own_token(conn: Connection, user_id: int, token: str) -> ApiToken | None:
+    """The account's token with this secret (None: another's, revoked or never made)."""
+    mine = (api_tokens.c.token_hash == token_hash(token)) & (api_tokens.c.user_id == user_id)
+    row = conn.execute(select(api_tokens).where(mine)).first()
+    return _token(row) if row else None
+
+
 def revoke_token(conn: Connection, user_id: int, token_id: int) -> bool:
     """Delete one of the account's tokens; False when it has none of this id."""
     where = (api_tokens.c.id == token_id) & (api_tokens.c.user_id == user_id)

@@ -147,6 +147,10 @@ def revoke(site: SiteDep, user: SignedInDep, token_id: RowId) -> Response:
 Lasts = Annotated[Literal["never", "30", "90", "365"], Form()]
 
 
+SHOWN_COOKIE = "api_token_once"  # the token just made, for the one page that shows it
+SHOWN_PATH = "/account/tokens/new"
+
+
 @router.post("/account/tokens", dependencies=[FormCsrf])
 def create_on_page(
     request: Request,
@@ -156,19 +160,37 @@ def create_on_page(
     expires: Lasts = "never",
     read_only: Annotated[bool, Form()] = False,
 ) -> Response:
-    """Make a token from /account and show it, once, on the account page."""
+    """Make a token from /account; the page it leads to shows it, once (a reload of that page
+    makes no second token)."""
     name = name.strip()
     if not name or len(name) > store.NAME_MAX:
         problem = f"name the token (1 to {store.NAME_MAX} characters), e.g. lab slack bot"
         return account_home(site, request, user, 400, token_error=problem, token_given=name)
     try:
-        made, secret = make_token(site, request, user, name, LASTS[expires], read_only)
+        secret = make_token(site, request, user, name, LASTS[expires], read_only)[1]
     except HTTPException as exc:
         if exc.status_code != 409:
             raise
         return account_home(site, request, user, 409, token_error=str(exc.detail))
+    shown = RedirectResponse(f"{SHOWN_PATH}#api-tokens", status_code=303)
+    https = request.url.scheme == "https" or site.settings.public_url.startswith("https://")
+    shown.set_cookie(
+        SHOWN_COOKIE, secret, 600, path=SHOWN_PATH, httponly=True, samesite="strict", secure=https
+    )
+    return shown
+
+
+@router.get(SHOWN_PATH)
+def new_token_page(request: Request, site: SiteDep, user: SignedInDep) -> Response:
+    """The account page with the token just made, shown this once; then /account."""
+    secret = request.cookies.get(SHOWN_COOKIE, "")
+    with site.engine.connect() as conn:
+        made = store.own_token(conn, user.id, secret) if secret else None
+    if made is None:
+        return RedirectResponse("/account#api-tokens", status_code=303)
     shown = account_home(site, request, user, new_token=secret, new_token_name=made.name)
     shown.headers["Cache-Control"] = "no-store"  # the token is on this page only
+    shown.delete_cookie(SHOWN_COOKIE, path=SHOWN_PATH)
     return shown
 
 
