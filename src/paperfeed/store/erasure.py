@@ -16,6 +16,8 @@ from paperfeed.store.accounts import (
     users,
     votes,
 )
+from paperfeed.store.api_tokens import api_tokens
+from paperfeed.store.collection_editors import collection_editors
 from paperfeed.store.community import (
     author_claims,
     comment_reports,
@@ -25,7 +27,6 @@ from paperfeed.store.community import (
     paper_links,
     profiles,
 )
-from paperfeed.store.api_tokens import api_tokens
 from paperfeed.store.digest_tables import interests, subscribers
 from paperfeed.store.digests import SUBSCRIBER_FIELDS
 from paperfeed.store.email_links import email_links
@@ -53,6 +54,7 @@ _OWN: dict[str, tuple[Table, tuple[str, ...]]] = {
     "follows": (follows, ("kind", "value", "label", "created_at")),
     "mutes": (mutes, ("kind", "value", "label", "created_at")),
     "followed_collections": (collection_follows, ("collection_id", "created_at")),
+    "edited_collections": (collection_editors, ("collection_id", "created_at")),
     "upvotes": (votes, ("paper_id", "created_at")),
     "submissions": (submissions, ("paper_id", "day", "created_at")),
     "comments": (
@@ -154,6 +156,7 @@ _PRIVATE = (
     feed_tokens,
     library_items,
     collection_follows,
+    collection_editors,  # the account's editorships; its own collections' editors by cascade
     collections,  # their entries and followers go by cascade
     ratings,
     follows,

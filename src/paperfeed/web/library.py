@@ -33,12 +33,21 @@ from paperfeed.recommend.service import (
     mute_reason,
     shared_recommender,
 )
+from paperfeed.store import collection_editors as editors
 from paperfeed.store import get_paper
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import User
 from paperfeed.store.listings import Hide, author_name, latest_day, top_categories
-from paperfeed.store.shared_lists import item_notes
-from paperfeed.web import bibtex, feeds, library_import, me_api, shared_lists, views
+from paperfeed.store.shared_lists import ITEM_NOTE_MAX, item_notes
+from paperfeed.web import (
+    bibtex,
+    collection_editors,
+    feeds,
+    library_import,
+    me_api,
+    shared_lists,
+    views,
+)
 from paperfeed.web.auth import safe_next
 from paperfeed.web.confirm import Confirmed, ask
 from paperfeed.web.deps import (
@@ -87,7 +96,9 @@ def install(app: FastAPI) -> None:
     for path in ("/api/me/library/import", "/library/import"):  # uploads, checked again inside
         allow_body(app, path, 2 * references.MAX_IMPORT_BYTES)
     app.include_router(me_api.router)
+    app.include_router(collection_editors.api)
     app.include_router(router)
+    app.include_router(collection_editors.router)
 
 
 def markdown_html(text: str) -> Markup:
@@ -211,6 +222,7 @@ def personalise(
         if isinstance(card, views.Card):  # a paper's page: its collections and your note too
             context.update(personal_context(conn, user, [card.paper.id]))
             context["my_collections"] = lib.user_collections(conn, user.id)
+            context["shared_with"] = editors.shared_with(conn, user.id)
             context["holding"] = lib.collections_holding(conn, user.id, card.paper.id)
             context["my_item"] = lib.library_item(conn, user.id, card.paper.id)
             context["note_max"] = lib.NOTE_MAX
@@ -251,17 +263,21 @@ def save(
     collection: Annotated[str, Form(max_length=200)] = "",
     next: NextField = "",
     confirm: Annotated[int, Form(ge=0, le=1)] = 0,
+    into: RowIdForm = None,
 ) -> Response:
-    """Save (saved=1) or unsave (saved=0) a paper, optionally into a collection. Unsaving a
-    paper the reader wrote a note on or filed in collections asks first (`confirm=1` answers):
-    one click on a card's "Saved" must not lose them."""
+    """Save (saved=1) or unsave (saved=0) a paper, optionally into a collection (by name, or
+    by id `into`: one of the reader's or one they edit). Unsaving a paper the reader wrote a
+    note on or filed in collections asks first (`confirm=1` answers): one click on a card's
+    "Saved" must not lose them."""
     if not saved and not confirm and user is not None:
         asked = _ask_before_unsaving(request, site, user, resolve_id(paper_id), next)
         if asked is not None:
             return asked
 
     def change(conn: Connection, user_id: int, pid: str) -> Reply:
-        if saved:
+        if saved and into is not None:
+            editors.put_in(conn, user_id, me_api.editable_collection(conn, user_id, into), pid)
+        elif saved:
             lib.save_paper(conn, user_id, pid, collection or None)
         else:
             lib.unsave_paper(conn, user_id, pid)
@@ -521,11 +537,13 @@ def _library(
     """The library page showing `shelf`, saying `said`."""
     with site.engine.connect() as conn:
         chosen = (
-            me_api.own_collection(conn, user.id, shelf.collection)
+            me_api.editable_collection(conn, user.id, shelf.collection)
             if shelf.collection is not None
             else None
         )
         found = lib.library(conn, user.id, chosen.id if chosen else None, shelf.q, shelf.order)
+        if chosen is not None and chosen.user_id != user.id:
+            found = _shared_shelf(conn, user.id, chosen, shelf, found)
         shown = [i for i in found if shelf.state is None or i.state == shelf.state]
         per = site.settings.page_size
         pages = max(ceil(len(shown) / per), 1)
@@ -553,9 +571,46 @@ def _library(
             "follows": lib.interests(conn, user.id, "follow"),
             "mutes": lib.interests(conn, user.id, "mute"),
             "feed_token": lib.has_feed_token(conn, user.id),
+            **_group_context(conn, user, chosen, [i.paper_id for i in items]),
         }
     body = site.render("library.html", user=user, here="/library", **context)
     return html(site, request, body, status)
+
+
+def _shared_shelf(
+    conn: Connection,
+    user_id: int,
+    chosen: lib.Collection,
+    shelf: Shelf,
+    mine: list[lib.LibraryItem],
+) -> list[lib.LibraryItem]:
+    """A collection the reader edits, as their library shows it: every paper of it, those they
+    saved with their reading state and note, the others with none (state "")."""
+    if shelf.q.strip():
+        return mine  # words are looked for in the reader's own papers and notes
+    saved = {i.paper_id: i for i in mine}
+    added = dict(editors.added_at(conn, chosen.id))
+    return [
+        saved.get(pid) or lib.LibraryItem(pid, "", "", added[pid])
+        for pid in lib.collection_paper_ids(conn, chosen.id, shelf.order)
+    ]
+
+
+def _group_context(
+    conn: Connection, user: User, chosen: lib.Collection | None, ids: list[str]
+) -> dict[str, object]:
+    """What the library shows of collections shared between readers: those the reader edits,
+    the chosen one's owner or editors, and the notes on its papers shown."""
+    context: dict[str, object] = {"shared_with": editors.shared_with(conn, user.id)}
+    if chosen is None:
+        return context
+    owned = chosen.user_id == user.id
+    context["owned"] = owned
+    context["owner_name"] = None if owned else lib.owner_name(conn, chosen)
+    context["editors"] = editors.editor_names(conn, chosen.id) if owned else []
+    context["item_notes"] = item_notes(conn, chosen.id, ids)
+    context["list_note_max"] = ITEM_NOTE_MAX
+    return context
 
 
 def _sentence(text: str) -> str:
@@ -642,7 +697,7 @@ def bulk(
     try:
         with site.engine.begin() as conn, _bad_request():
             if from_collection is not None:
-                me_api.own_collection(conn, user.id, from_collection)
+                me_api.editable_collection(conn, user.id, from_collection)
             done = lib.bulk_change(conn, user.id, ids, action, collection, from_collection)
     except HTTPException as exc:
         if exc.status_code != 400 or _wants_json(request):
@@ -735,9 +790,10 @@ def remove_from_collection(
     paper_id: Annotated[str, Form(max_length=200)],
     next: NextField = "",
 ) -> Response:
-    """Take a paper out of one of your collections (it stays in the library)."""
+    """Take a paper out of one of your collections, or one you edit (it stays in the
+    library)."""
     with site.engine.begin() as conn:
-        me_api.own_collection(conn, user.id, collection_id)
+        me_api.editable_collection(conn, user.id, collection_id)
         lib.remove_from_collection(conn, collection_id, resolve_id(paper_id))
     return RedirectResponse(safe_next(next or f"/library?collection={collection_id}"), 303)
 
@@ -949,12 +1005,12 @@ def _attachment(slug: str, title: str, ext: str) -> dict[str, str]:
 def export_library(
     site: SiteDep, user: SignedInDep, fmt: str, collection: RowIdQuery = None
 ) -> Response:
-    """Your library (or one collection) as BibTeX, RIS or CSL-JSON."""
+    """Your library (or one collection, yours or one you edit) as BibTeX, RIS or CSL-JSON."""
     with site.engine.connect() as conn:
-        chosen = lib.get_collection(conn, collection) if collection else None
-        if collection and (chosen is None or chosen.user_id != user.id):
-            raise HTTPException(404, "no such collection of yours")
+        chosen = me_api.editable_collection(conn, user.id, collection) if collection else None
         items = lib.library(conn, user.id, chosen.id if chosen else None)
+        if chosen is not None and chosen.user_id != user.id:
+            items = _shared_shelf(conn, user.id, chosen, Shelf(), items)
         return _export_items(site, conn, user, items, fmt, chosen.slug if chosen else "library")
 
 

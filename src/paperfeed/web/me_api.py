@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from paperfeed import categories
 from paperfeed.recommend.service import Recommender
+from paperfeed.store import collection_editors as editors
 from paperfeed.store import get_papers
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import User
@@ -65,6 +66,15 @@ def own_collection(conn: Connection, user_id: int, collection_id: int) -> lib.Co
     """One of the user's collections; 404 when there is none of this id, or it is another's."""
     found = lib.get_collection(conn, collection_id)
     if found is None or found.user_id != user_id:
+        raise HTTPException(404, "no such collection of yours")
+    return found
+
+
+def editable_collection(conn: Connection, user_id: int, collection_id: int) -> lib.Collection:
+    """A collection the user may put papers in and take out of (theirs, or one they are an
+    editor of); 404 otherwise."""
+    found = editors.editable_collection(conn, user_id, collection_id)
+    if found is None:
         raise HTTPException(404, "no such collection of yours")
     return found
 
@@ -354,7 +364,7 @@ def bulk(site: SiteDep, user: SignedInDep, body: BulkIn) -> Response:
     ids = [resolve_id(pid) for pid in body.paper_ids]
     with site.engine.begin() as conn:
         if body.from_collection is not None:
-            own_collection(conn, user.id, body.from_collection)
+            editable_collection(conn, user.id, body.from_collection)
         try:
             done = lib.bulk_change(
                 conn, user.id, ids, body.action, body.collection, body.from_collection

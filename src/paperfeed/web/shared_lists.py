@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection
 
+from paperfeed.store import collection_editors as editors
 from paperfeed.store import library as lib
 from paperfeed.store import shared_lists as lists
 from paperfeed.store.accounts import User
@@ -26,13 +27,15 @@ NoteForm = Annotated[str, Form(max_length=lists.ITEM_NOTE_MAX * 2)]  # longer: s
 def list_context(
     conn: Connection, user: User | None, found: lib.Collection, paper_ids: list[str]
 ) -> dict[str, Any]:
-    """What a shared collection's page shows beside its papers: their notes, its followers and
-    whether the reader follows it."""
+    """What a shared collection's page shows beside its papers: their notes, its followers,
+    whether the reader follows it and whether they may write its notes."""
     following = user is not None and lists.is_following(conn, user.id, found)
+    editing = user is not None and editors.editable_collection(conn, user.id, found.id)
     return {
         "item_notes": lists.item_notes(conn, found.id, paper_ids),
         "followers": lists.follower_count(conn, found),
         "following": following,
+        "can_edit": bool(editing),  # its owner, or one of its editors
     }
 
 
@@ -92,10 +95,10 @@ def follow_form(
 
 
 def _set_note(site: Site, user_id: int, found: lib.Collection, paper_id: str, note: str) -> str:
-    """Write the owner's note on one paper of their collection: the note as kept."""
-    if found.user_id != user_id:
-        raise HTTPException(404, "no such collection of yours")
+    """Write the note on one paper of a collection the user owns or edits: the note as kept."""
     with site.writing() as conn:
+        if editors.editable_collection(conn, user_id, found.id) is None:
+            raise HTTPException(404, "no such collection of yours")
         try:
             if not lists.set_item_note(conn, found.id, paper_id, note):
                 raise HTTPException(404, "that paper is not in this collection")

@@ -1,0 +1,162 @@
+"""Co-editors of a collection: a reading group has two or three organisers, a collection one
+owner. The owner names editors, who may put papers in and take them out and write the notes
+on its papers; renaming, sharing, deleting and naming editors stay the owner's.
+
+A collection's papers are papers of its owner's library (taking a paper out of the library
+takes it out of its collections), so a paper an editor puts in is saved to the owner's
+library too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Table,
+    delete,
+    func,
+    select,
+)
+
+from paperfeed.store.accounts import users
+from paperfeed.store.library import (
+    Collection,
+    LibraryError,
+    _added,
+    _collection,
+    add_to_collection,
+    collection_items,
+    collections,
+    get_collection,
+    save_papers,
+)
+from paperfeed.store.tables import metadata
+from paperfeed.util import utcnow
+
+EDITORS_MAX = 10  # editors of one collection, besides its owner
+
+collection_editors = Table(
+    "collection_editors",
+    metadata,
+    Column(
+        "collection_id",
+        Integer,
+        ForeignKey("collections.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_collection_editors_user", "user_id"),
+)
+
+_active = users.c.suspended_at.is_(None) & users.c.deleted_at.is_(None)
+
+
+@dataclass(frozen=True)
+class SharedWith:
+    """A collection another reader lets you edit, with its owner's name."""
+
+    collection: Collection
+    owner: str
+    since: datetime
+
+
+def editable_collection(conn: Connection, user_id: int, collection_id: int) -> Collection | None:
+    """The collection when the user may put papers in it, take them out and write its notes:
+    its owner, or an editor whose account is active; None otherwise."""
+    found = get_collection(conn, collection_id)
+    if found is None or found.user_id == user_id:
+        return found
+    query = (
+        select(collection_editors.c.user_id)
+        .join(users, users.c.id == collection_editors.c.user_id)
+        .where(
+            collection_editors.c.collection_id == collection_id,
+            collection_editors.c.user_id == user_id,
+            _active,
+        )
+    )
+    return found if conn.execute(query).first() is not None else None
+
+
+def editor_names(conn: Connection, collection_id: int) -> list[str]:
+    """The user names of a collection's editors, in the order they were named."""
+    query = (
+        select(users.c.username)
+        .join(collection_editors, collection_editors.c.user_id == users.c.id)
+        .where(collection_editors.c.collection_id == collection_id, users.c.deleted_at.is_(None))
+        .order_by(collection_editors.c.created_at, users.c.id)
+    )
+    return list(conn.scalars(query))
+
+
+def _user_named(conn: Connection, username: str) -> int:
+    query = select(users.c.id).where(users.c.name_key == username.strip().lower(), _active)
+    found = conn.execute(query).scalar()
+    if found is None:
+        raise LookupError(f"there is no reader named {username.strip()!r} here")
+    return int(found)
+
+
+def add_editor(conn: Connection, collection: Collection, username: str) -> bool:
+    """Let the reader named `username` edit the owner's collection; True when newly added.
+    LookupError for no such active reader, LibraryError for the owner or one too many."""
+    user_id = _user_named(conn, username)
+    if user_id == collection.user_id:
+        raise LibraryError("this collection is yours: you edit it already")
+    mine = collection_editors.c.collection_id == collection.id
+    count = conn.execute(select(func.count()).where(mine)).scalar_one()
+    if int(count) >= EDITORS_MAX:
+        raise LibraryError(f"a collection has at most {EDITORS_MAX} editors")
+    row = {"collection_id": collection.id, "user_id": user_id, "created_at": utcnow()}
+    return _added(conn, collection_editors, row)
+
+
+def remove_editor(conn: Connection, collection_id: int, username: str) -> bool:
+    """Stop the reader named `username` editing the collection; True when they did."""
+    ids = select(users.c.id).where(users.c.name_key == username.strip().lower())
+    where = (collection_editors.c.collection_id == collection_id) & (
+        collection_editors.c.user_id.in_(ids)
+    )
+    return conn.execute(delete(collection_editors).where(where)).rowcount > 0
+
+
+def shared_with(conn: Connection, user_id: int) -> list[SharedWith]:
+    """The collections of active owners that the user may edit, by name."""
+    owners = users.alias("owners")
+    query = (
+        select(collections, owners.c.username.label("owner"), collection_editors.c.created_at)
+        .join(collection_editors, collection_editors.c.collection_id == collections.c.id)
+        .join(owners, owners.c.id == collections.c.user_id)
+        .where(
+            collection_editors.c.user_id == user_id,
+            owners.c.suspended_at.is_(None),
+            owners.c.deleted_at.is_(None),
+        )
+        .order_by(collections.c.name, collections.c.id)
+    )
+    return [SharedWith(_collection(r), r.owner, r.created_at) for r in conn.execute(query)]
+
+
+def put_in(conn: Connection, user_id: int, collection: Collection, paper_id: str) -> None:
+    """Put a paper in a collection the user edits: saved to their library and to the owner's
+    (a collection holds papers of its owner's library), then filed."""
+    save_papers(conn, user_id, [paper_id])
+    if collection.user_id != user_id:
+        save_papers(conn, collection.user_id, [paper_id])
+    add_to_collection(conn, collection.id, paper_id)
+
+
+def added_at(conn: Connection, collection_id: int) -> list[tuple[str, datetime]]:
+    """When each paper of the collection was put in it."""
+    query = select(collection_items.c.paper_id, collection_items.c.added_at).where(
+        collection_items.c.collection_id == collection_id
+    )
+    return [(pid, at) for pid, at in conn.execute(query)]
