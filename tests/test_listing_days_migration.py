@@ -15,6 +15,7 @@ from paperfeed.store.tables import papers
 from tests.web_support import client, web_settings
 
 BEFORE = "0020"  # the revision this migration follows
+AFTER = "0021"  # this migration (0031 then gives day-less harvested papers a day: its own tests)
 SEEN = datetime(2026, 6, 30, 9, 0)  # when the old daily harvest stored the new papers
 
 # id, source, v1 submitted (naive UTC), first seen, day stored, day expected after the upgrade
@@ -101,7 +102,7 @@ def test_harvested_papers_get_their_announcement_and_re_announced_ones_lose_the_
         friday = c.get("/api/daily_papers?date=2026-06-26").json()
         assert [d["paper"]["id"] for d in friday] == ["2606.10006"]  # what old stores showed
 
-    migrate(engine)
+    migrate(engine, to=AFTER)
     assert _days(engine) == {pid: want for pid, *_, want in CASES}
     after = _stamps(engine)
     changed = {pid for pid, _, _, _, day, want in CASES if day != want}
@@ -121,11 +122,11 @@ def test_harvested_papers_get_their_announcement_and_re_announced_ones_lose_the_
 
 def test_running_it_again_changes_nothing(settings: Settings, engine: Engine) -> None:
     _old_store(engine)
-    migrate(engine)
+    migrate(engine, to=AFTER)
     days, stamps = _days(engine), _stamps(engine)
     with engine.begin() as conn:
         conn.execute(text(f"UPDATE alembic_version SET version_num = '{BEFORE}'"))
-    migrate(engine)
+    migrate(engine, to=AFTER)
     assert _days(engine) == days and _stamps(engine) == stamps
 
 
@@ -155,12 +156,12 @@ def test_an_upgrade_cut_off_part_way_leaves_the_store_as_it_was_and_runs_again(
     days = _days(engine)
     _refuse_update(engine, "2606.10002")  # written after 1412.8323 ... 2411.19594 (id order)
     with pytest.raises(Exception, match="cut off"):
-        migrate(engine)
+        migrate(engine, to=AFTER)
     assert _days(engine) == days
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == BEFORE
     with engine.begin() as conn:
         on = "" if engine.dialect.name == "sqlite" else " ON papers"
         conn.execute(text(f"DROP TRIGGER refuse{on}"))
-    migrate(engine)
+    migrate(engine, to=AFTER)
     assert _days(engine) == {pid: want for pid, *_, want in CASES}
