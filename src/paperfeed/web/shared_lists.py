@@ -210,13 +210,13 @@ def api_unfollow(site: SiteDep, user: SignedInDep, share_key: ShareKey) -> dict[
 @api.put(
     "/collections/{collection_id}/papers/{paper_id:path}/note",
     dependencies=[ApiCsrf],
-    summary="Write a public note on a paper of your collection",
+    summary="Write a public note on a paper of a collection you own or edit",
 )
 def api_note(
     site: SiteDep, user: SignedInDep, collection_id: RowId, paper_id: str, body: NoteIn
 ) -> dict[str, Any]:
-    """Your collection's public note on one of its papers, shown under it on the collection's
-    shared page (Markdown, sanitised; empty removes it)."""
+    """The collection's public note on one of its papers, shown under it on the collection's
+    shared page and in its library view (Markdown, sanitised; empty removes it)."""
     with site.engine.connect() as conn:
         found = lib.get_collection(conn, collection_id)
     if found is None:
