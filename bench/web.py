@@ -15,9 +15,19 @@ Endpoints:
   search keyword  the same with mode=keyword
   search hybrid (repeat)  50 popular queries over and over (cached per data version)
 
+With `--signed-in N`, N readers (made once in the store: 2 followed categories, 12 saved and 3
+👍 papers of the newest week, every other one a muted keyword) each get a session, and every
+request carries the next reader's session cookie in turn; pages render per request then:
+  home (signed in)     GET /              (For you, as the readers have signals)
+  day (signed in)      GET /papers/date/{day}, the newest 20 listing days
+  paper (signed in)    GET /papers/{id}, the same 200 ids as paper (cached)
+  for you              GET /for-you?window=... (today, week, month in turn)
+  search page (signed in)  GET /search?q=..., 50 queries over and over
+
     .venv/bin/python bench/web.py
     .venv/bin/python bench/web.py --seconds 5 --connections 16 --workers 1 2
     .venv/bin/python bench/web.py --only home --workers 2 --gzip   # as browsers ask
+    .venv/bin/python bench/web.py --signed-in 200 --workers 2 --gzip   # signed-in pages only
 """
 
 from __future__ import annotations
@@ -25,12 +35,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gzip
+import itertools
 import json
 import os
 import random
+import secrets
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -38,7 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from paperfeed.pipeline import ingest_files
 from paperfeed.settings import Settings
@@ -117,6 +130,126 @@ def search_queries(data_dir: Path, count: int, seed: int) -> list[str]:
     rng.shuffle(titles)
     queries = dict.fromkeys(" ".join(t.split()[: rng.randint(2, 5)]) for t in titles)
     return list(queries)[:count]
+
+
+# --- signed-in readers --------------------------------------------------------------------------
+
+READER = "bench-reader-{}"
+FOLLOWED = ("cs.LG", "cs.CL", "cs.CV", "cs.AI", "cs.RO", "cs.CR")
+MUTED = ("benchmark", "survey", "quantum", "federated")
+
+
+def signed_in_readers(settings: Settings, count: int, seed: int) -> list[str]:
+    """A session token each for `count` readers with signals (made in the store on first use)."""
+    from paperfeed.store.accounts import create_session, find_user
+    from paperfeed.store.listings import newest_listed
+
+    rng = random.Random(seed)
+    engine = open_store(settings)
+    tokens = []
+    with engine.begin() as conn:
+        recent = newest_listed(conn, 3000)
+        for i in range(count):
+            found = find_user(conn, READER.format(i))
+            user_id = found[0].id if found else _new_reader(conn, i, rng.sample(recent, 15), rng)
+            tokens.append(secrets.token_urlsafe(32))
+            create_session(conn, user_id, tokens[-1], settings.session_days)
+    engine.dispose()
+    return tokens
+
+
+def _new_reader(conn: Connection, i: int, picked: list[str], rng: random.Random) -> int:
+    from paperfeed.store.accounts import create_user
+    from paperfeed.store.library import add_interest, save_papers, set_rating
+
+    user = create_user(conn, READER.format(i), "!")  # no password: signed in by session only
+    for category in rng.sample(FOLLOWED, 2):
+        add_interest(conn, user.id, "follow", "category", category, category)
+    if i % 2:
+        word = rng.choice(MUTED)
+        add_interest(conn, user.id, "mute", "keyword", word, word)
+    save_papers(conn, user.id, picked[:12])
+    for pid in picked[12:]:
+        set_rating(conn, user.id, pid, 1)
+    made: int = user.id
+    return made
+
+
+@contextmanager
+def others_voting(settings: Settings, per_second: float, seed: int) -> Iterator[list[int]]:
+    """Other accounts upvote papers of the newest days, `per_second` a second, as on a busy
+    site, until the block ends (each vote bumps the site revision); yields [votes cast]."""
+    cast = [0]
+    if per_second <= 0:
+        yield cast
+        return
+    stop = threading.Event()
+    thread = threading.Thread(target=_vote, args=(settings, per_second, seed, stop, cast))
+    thread.start()
+    try:
+        yield cast
+    finally:
+        stop.set()
+        thread.join()
+
+
+def _vote(
+    settings: Settings, per_second: float, seed: int, stop: threading.Event, cast: list[int]
+) -> None:
+    from paperfeed.store.accounts import create_user, find_user, set_vote
+    from paperfeed.store.listings import newest_listed
+
+    rng = random.Random(seed)
+    engine = open_store(settings)
+    with engine.begin() as conn:
+        recent = newest_listed(conn, 3000)
+        names = [f"bench-voter-{i}" for i in range(50)]
+        voters = [(find_user(conn, n) or (create_user(conn, n, "!"), ""))[0].id for n in names]
+    while not stop.wait(1 / per_second):
+        with engine.begin() as conn:
+            voter, paper = rng.choice(voters), rng.choice(recent)
+            # an earlier run's vote (the same seed picks the same) is taken back instead
+            cast[0] += set_vote(conn, voter, paper, True) or set_vote(conn, voter, paper, False)
+    engine.dispose()
+
+
+def warm_readers(port: int, connections: int, limit: float = 600) -> None:
+    """Ask For you for every reader, a round at a time, until a round is quick: each worker
+    has then fitted the store's keyword features and trained each reader's model (what a
+    returning reader finds; a reader's first view trains theirs, see --signed-in in RESULTS)."""
+    until, quick = time.monotonic() + limit, 0
+    while time.monotonic() < until and quick < 2:  # two quick rounds in a row
+        stats, wall = load(port, ["/for-you"] * len(COOKIES) * 2, limit, connections, True)
+        p50 = percentile(stats.latencies, 0.5)
+        log(f"warming readers: {len(stats.latencies)} in {wall:.0f} s, p50 {p50 * 1000:.0f} ms")
+        quick = quick + 1 if p50 < 0.5 and not stats.errors else 0
+
+
+def newest_days(settings: Settings, count: int) -> list[str]:
+    """The newest `count` listing days, ISO."""
+    engine = open_store(settings)
+    with engine.connect() as conn:
+        day = papers.c.listing_date
+        query = select(day).where(day.is_not(None)).distinct().order_by(day.desc()).limit(count)
+        days = [d.isoformat() for d in conn.scalars(query)]
+    engine.dispose()
+    return days
+
+
+def signed_in_scenarios(
+    plain: dict[str, tuple[list[str], list[str]]], days: list[str], queries: list[str]
+) -> dict[str, tuple[list[str], list[str]]]:
+    """Per signed-in page: warm-up paths and measured paths (the same: nothing is cached)."""
+    searches = [f"/search?q={quote(q)}" for q in queries[:50]]
+    windows = [f"/for-you?window={w}" for w in ("today", "week", "month")]
+    pages = {
+        "home (signed in)": ["/"],
+        "day (signed in)": [f"/papers/date/{d}" for d in days],
+        "paper (signed in)": plain["paper (cached)"][1],
+        "for you": windows,
+        "search page (signed in)": searches,
+    }
+    return {name: (paths, paths) for name, paths in pages.items()}
 
 
 # --- the server ---------------------------------------------------------------------------------
@@ -210,10 +343,15 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
 
 # Header lines every request carries besides Host and Accept (`--gzip`: as browsers send).
 EXTRA_HEADERS: list[str] = []
+# `--signed-in`: a Cookie header per reader; each request carries the next one in turn.
+COOKIES: list[str] = []
+_turn = itertools.count()
 
 
 def _request(port: int, path: str) -> bytes:
     extra = "".join(f"{line}\r\n" for line in EXTRA_HEADERS)
+    if COOKIES:
+        extra += f"Cookie: {COOKIES[next(_turn) % len(COOKIES)]}\r\n"
     return f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: */*\r\n{extra}\r\n".encode()
 
 
@@ -362,6 +500,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--gzip", action="store_true", help="send Accept-Encoding: gzip, as browsers do"
     )
     parser.add_argument(
+        "--signed-in",
+        type=int,
+        default=0,
+        metavar="N",
+        help="measure the signed-in pages instead, cycling N readers' session cookies",
+    )
+    parser.add_argument(
+        "--votes-per-second",
+        type=float,
+        default=0.0,
+        help="meanwhile, other accounts upvote this many papers a second (a busy site)",
+    )
+    parser.add_argument(
         "--breakdown", action="store_true", help="also time search service vs web layer"
     )
     parser.add_argument(
@@ -378,17 +529,25 @@ def main(argv: Sequence[str] | None = None) -> None:
     ids = build_store(settings, args.data_dir)
     queries = search_queries(args.data_dir, 20_000, args.seed)
     plan = scenarios(ids, queries, args.seed)
+    if args.signed_in:
+        plan = signed_in_scenarios(plan, newest_days(settings, 20), queries)
+        csrf = secrets.token_urlsafe(24)  # a browser's CSRF cookie, as a page view sets it
+        tokens = signed_in_readers(settings, args.signed_in, args.seed)
+        COOKIES.extend(f"pf_session={t}; pf_csrf={csrf}" for t in tokens)
     rows = []
     for workers in args.workers:
         with serve(settings, workers) as port:
+            if args.signed_in:
+                warm_readers(port, args.connections)
             for name, (warm, measured) in plan.items():
                 if args.only and name not in args.only:
                     continue
                 load(port, warm, args.warmup, args.connections)
                 distinct = name in DISTINCT
-                stats, wall = load(port, measured, args.seconds, args.connections, distinct)
+                with others_voting(settings, args.votes_per_second, args.seed) as votes:
+                    stats, wall = load(port, measured, args.seconds, args.connections, distinct)
                 rows.append(_row(name, workers, args.connections, stats, wall))
-                log("  ".join(rows[-1]))
+                log("  ".join(rows[-1]) + (f"  ({votes[0]} votes by others)" if votes[0] else ""))
     _print_table(len(ids), args, rows)
     if args.breakdown:
         split = breakdown(settings, queries[:200])
@@ -418,7 +577,9 @@ def _print_table(papers_count: int, args: argparse.Namespace, rows: list[list[st
     print(
         f"\n{papers_count:,} papers, model {args.model}, {args.seconds:g} s per endpoint, "
         f"{os.cpu_count()} CPUs shared by server and load generator, "
-        f"{'Accept-Encoding: gzip' if args.gzip else 'no Accept-Encoding'}\n"
+        f"{'Accept-Encoding: gzip' if args.gzip else 'no Accept-Encoding'}"
+        f"{f', {args.signed_in} signed-in readers in turn' if args.signed_in else ''}"
+        f"{f', others upvote {args.votes_per_second:g}/s' if args.votes_per_second else ''}\n"
     )
     header = ["endpoint", "workers", "conns", "requests", "errors", "req/s", "p50 ms", "p99 ms"]
     header.append("repeated paths")
