@@ -23,9 +23,12 @@ def test_a_get_to_a_post_only_paper_address_is_405_with_allow(
     routes = list(iter_route_contexts(create_app(settings, engine).routes))
     read = {r.path for r in routes if "GET" in (r.methods or ())}
     post_only = sorted(
-        (r.path or "").replace("{paper_id:path}", pid).replace("{link_id}", "1")
+        path
         for r in routes
         if "/papers/{paper_id:path}/" in (r.path or "") and r.path not in read
+        # addresses of one paper only (a collection's paper note, PUT, names a collection too)
+        if "{"
+        not in (path := (r.path or "").replace("{paper_id:path}", pid).replace("{link_id}", "1"))
     )
     assert f"/papers/{pid}/rate" in post_only and len(post_only) >= 8, post_only
     with client(settings, engine) as c:
