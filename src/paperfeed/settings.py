@@ -320,6 +320,12 @@ class Settings(BaseSettings):
     digest_scheduler_interval: float = Field(
         default=60.0, gt=0, description="Seconds between digest schedule checks in `serve`."
     )
+    outbox_keep_days: int = Field(
+        default=30,
+        ge=0,
+        description="Days a sent email's text stays in the outbox before it is cleared (the "
+        "record of which papers each reader got stays; 0: keep the texts).",
+    )
 
     # The daily pipeline (pipeline/): harvest, fetch, enrich, embed, then digests.
     harvest_sets: str = Field(

@@ -1,4 +1,4 @@
-"""`paperfeed digest run|preview|status` and `paperfeed subscribe`."""
+"""`paperfeed digest run|preview|status|prune` and `paperfeed subscribe`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from paperfeed.digest.render import render_digest
 from paperfeed.digest.schedule import preview, run_due
 from paperfeed.digest.subscribe import find_by_email, links_for, request_subscription
 from paperfeed.digest.subscriber import BadInput
+from paperfeed.digest.upkeep import prune_outbox
 from paperfeed.settings import Settings, as_served
 from paperfeed.store import digests as db
 from paperfeed.store import open_store
@@ -102,6 +103,24 @@ def status(
             f"  {p['status']} {p['kind']} to {p['recipient']} ({p['attempts']} tries): "
             f"{p['reason']}"
         )
+
+
+@digest_app.command("prune")
+def prune(
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Clear the text of emails sent over PAPERFEED_OUTBOX_KEEP_DAYS ago (`digest run` clears
+    a few thousand a run too); queued and failed ones keep theirs, and no reader is sent a
+    paper twice after it."""
+    settings = Settings()
+    cleared = prune_outbox(open_store(settings), settings)
+    days = settings.outbox_keep_days
+    if as_json:
+        typer.echo(json.dumps({"pruned": cleared, "keep_days": days}))
+    elif days == 0:
+        typer.echo("PAPERFEED_OUTBOX_KEEP_DAYS is 0: sent emails keep their text")
+    else:
+        typer.echo(f"cleared the text of {cleared} emails sent over {days} days ago")
 
 
 def _problem(row: db.OutboxRow) -> dict[str, object]:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from paperfeed import trending
 from paperfeed.arxiv_ids import ANNOUNCED_AT, ARXIV_ZONE
@@ -37,6 +38,7 @@ from paperfeed.digest.deliver import Mailer, deliver_due, make_mailer
 from paperfeed.digest.render import Mail
 from paperfeed.digest.subscribe import links_for, to_subscriber
 from paperfeed.digest.subscriber import Preferences, Subscriber
+from paperfeed.digest.upkeep import PER_RUN, prune_outbox
 from paperfeed.digest.writer import OutboxWriter
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
@@ -67,6 +69,7 @@ class RunReport:
     failed: int = 0
     mail_server_down: bool = False  # no SMTP session could be opened: nothing was tried
     held: int = 0  # due, but waiting for an ingest storing papers meanwhile (the next run)
+    pruned: int = 0  # sent emails whose text was cleared (PAPERFEED_OUTBOX_KEEP_DAYS)
 
     def to_dict(self) -> dict[str, object]:
         """Plain data for printing."""
@@ -150,11 +153,21 @@ def run_due(
         sent = deliver_due(engine, settings, mailer, keep_going=_renewer(engine, holder))
         report.sent, report.retrying, report.failed = sent.sent, sent.retrying, sent.failed
         report.mail_server_down = sent.server_down
+        report.pruned = _prune(engine, settings)
         return report
     finally:
         _RUNNING.discard(holder)
         with engine.begin() as conn:
             db.release_lock(conn, LOCK, holder)
+
+
+def _prune(engine: Engine, settings: Settings) -> int:
+    """Clear old sent emails' text, a few batches a run (sent_at is the real clock's)."""
+    try:
+        return prune_outbox(engine, settings, batches=PER_RUN)
+    except SQLAlchemyError:  # the run's mail went out: say so, and the next run tries again
+        log.exception("clearing the text of old sent emails failed; the next run tries again")
+        return 0
 
 
 def _acquire(engine: Engine, holder: str) -> bool:

@@ -74,7 +74,8 @@ outbox = Table(
     Column("subscriber_id", Integer, ForeignKey("digest_subscribers.id", ondelete="CASCADE")),
     Column("kind", String(16), nullable=False),  # digest | confirm | notice | account
     Column("period", String(40), nullable=False),
-    Column("status", String(16), nullable=False),  # pending | sending | sent | failed | empty
+    # pending | sending | sent | failed | empty | dropped | pruned (sent, its text cleared)
+    Column("status", String(16), nullable=False),
     Column("recipient", String(254), nullable=False),
     Column("message_id", String(255), nullable=False),
     Column("message", Text, nullable=False),  # "" when `packed` holds it
@@ -102,6 +103,8 @@ sent_papers = Table(
     Column("paper_id", String(64), ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
     Column("outbox_id", Integer, ForeignKey("digest_outbox.id", ondelete="CASCADE")),
     Index("ix_digest_sent_papers_paper", "paper_id"),
+    # a failed message forgets its papers by outbox_id, and deleting outbox rows cascades here
+    Index("ix_digest_sent_papers_outbox", "outbox_id"),
 )
 
 rate_events = Table(

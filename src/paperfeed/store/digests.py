@@ -657,6 +657,26 @@ def undelivered(conn: Connection, limit: int) -> list[OutboxRow]:
     return [_outbox_row(r) for r in conn.execute(query.order_by(outbox.c.id.desc()).limit(limit))]
 
 
+PRUNED = "pruned"  # sent, and its text cleared after outbox_keep_days
+
+
+def prune_sent(conn: Connection, sent_before: datetime, limit: int) -> int:
+    """Clear the text of at most `limit` messages sent before `sent_before` (status pruned);
+    returns how many. The rows stay: they keep a period from being composed again, and the
+    papers they carried (digest_sent_papers) from being mailed to the reader again."""
+    old = (
+        outbox.c.status == "sent",
+        # never after sent_at: bounds the (status, next_attempt_at) index to the old sent rows
+        outbox.c.next_attempt_at < sent_before,
+        outbox.c.sent_at < sent_before,
+    )
+    ids = list(conn.execute(select(outbox.c.id).where(*old).limit(limit)).scalars())
+    if not ids:
+        return 0
+    cleared = update(outbox).where(outbox.c.id.in_(ids), outbox.c.status == "sent")
+    return int(conn.execute(cleared.values(status=PRUNED, message="", packed=None)).rowcount)
+
+
 def outbox_counts(conn: Connection) -> dict[str, int]:
     """How many outbox rows are in each status."""
     query = select(outbox.c.status, func.count()).group_by(outbox.c.status)
