@@ -356,7 +356,6 @@ def _new_address(engine: Engine, email: str) -> str:
     return address
 
 
-
 def _password_from_stdin() -> str:
     password = sys.stdin.readline().rstrip("\r\n")
     try:
