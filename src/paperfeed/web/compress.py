@@ -60,12 +60,18 @@ def pack(parts: list[bytes], field: int) -> Packed:
 
 
 def accepts_gzip(accept_encoding: str) -> bool:
-    """Whether an Accept-Encoding header takes gzip (named, or `*`, and not with `q=0`)."""
+    """Whether an Accept-Encoding header takes gzip: named without `q=0`, or by `*` when gzip is
+    not named (`gzip;q=0, *` refuses it: the named coding wins, RFC 9110 12.5.3)."""
+    named: bool | None = None
+    anything = False
     for item in accept_encoding.lower().split(","):
         name, _, params = item.partition(";")
-        if name.strip() in ("gzip", "x-gzip", "*") and not _refused(params):
-            return True
-    return False
+        name = name.strip()
+        if name in ("gzip", "x-gzip"):
+            named = bool(named) or not _refused(params)
+        elif name == "*":
+            anything = not _refused(params)
+    return anything if named is None else named
 
 
 def _joined(packed: Packed, field: bytes) -> bytes:
