@@ -19,14 +19,14 @@ from paperfeed.store.enrichment import RepoFacts, mark_repo, save_artifacts, sav
 from paperfeed.store.listings import set_flags
 from paperfeed.store.tables import papers
 from paperfeed.web.views import cards
-from tests.web_support import HOSTILE, HOSTILE_ID, client, post_form, sign_up
+from tests.web_support import HOSTILE, HOSTILE_ID, client, post_form, sign_up, untokened
 
 PATH = "/papers/date/2026-06-25"  # the hostile paper's day
 
 
 def _card(html: str, paper_id: str) -> str:
     start = html.index(f'data-id="{paper_id}"')
-    return html[start : html.index("</article>", start)]
+    return untokened(html[start : html.index("</article>", start)])
 
 
 def _votes(card: str) -> int:

@@ -86,6 +86,12 @@ def client(settings: Settings, engine: Engine, https: bool = False) -> Iterator[
         yield c
 
 
+def untokened(html: str) -> str:
+    """The page without its form tokens' values (masked afresh in every answer): two answers
+    of the same page compare equal."""
+    return _TOKEN_RE.sub('name="csrf_token" value=""', html)
+
+
 def csrf_token(c: TestClient, path: str = "/signin") -> str:
     """The CSRF token the site puts in its forms for this client."""
     match = _TOKEN_RE.search(c.get(path).text)
