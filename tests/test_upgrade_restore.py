@@ -30,10 +30,11 @@ SENT = datetime(2026, 12, 5, 8, 14, tzinfo=UTC)  # when the old version sent the
 SESSION = "7elXgX27pNzApPwQNmU0_StY3gi1RmGUHv65DX-A3QI"
 TOKEN = "6CTRBFsleGdiiQwfvJj_kkn1kWw1aQ6wch4Q-1jhxRA"
 UNSUBSCRIBE = "/unsubscribe?token=WzEsIjFhMThmMzI4NGU3MDJkNzkiXQ.axPHxw.liJ_lNWzMlK8SD02H00F3iYHyJ8"
-DAYS = {  # as this version's ingest dates them (migration 0021 ran on the restored data)
+DAYS = {  # as this version dates them (migrations 0021 and 0031 ran on the restored data)
     "1412.8323": date(2026, 12, 4),  # submitted Thursday 2026-12-03, announced for Friday
-    "1507.07790": None,  # papers of 2015 and 2016 in the harvest: not new then
-    "1607.01710": None,
+    # papers of 2015 and 2016 in the harvest: migration 0031 gives them their first listing day
+    "1507.07790": date(2015, 7, 29),
+    "1607.01710": date(2016, 7, 7),
     "2411.19594": None,  # an old paper the listing re-announced
     "2606.27531": date(2026, 6, 29),
 }
