@@ -25,7 +25,7 @@ def test_arxiv_syntax_typed_into_the_search_form(page: Page, live_site: LiveSite
     _search(page, "cat:cs.CL")
     expect(page.locator("article.card").first).to_be_visible()
     notice = page.locator(".notice").first
-    expect(notice).to_contain_text("only a category or words to leave out")
+    expect(notice).to_contain_text("only a category, dates or words to leave out")
     expect(notice).not_to_contain_text("only excluded ones")
     # A citation of a paper that is stored opens with that paper alone.
     _search(page, "arXiv:2606.27538v1 [cs.CL]")
