@@ -213,27 +213,35 @@ document.addEventListener("submit", function (event) {
   });
 });
 
-// A comment's upvote in place too; without JavaScript the form posts and comes back to it.
-document.addEventListener("submit", function (event) {
-  var form = event.target;
-  if (!(form instanceof HTMLFormElement) || !form.classList.contains("comment-vote") || !window.fetch) return;
-  event.preventDefault();
-  var button = form.querySelector("button");
-  if (button.getAttribute("aria-busy") === "true") return;  // busy, not disabled: keeps the focus
-  button.setAttribute("aria-busy", "true");
-  postForJson(form).then(function (response) {
-    if (!response.ok) throw new Error(String(response.status));
-    return response.json();
-  }).then(function (data) {
-    form.querySelector("input[name=up]").value = data.upvoted ? "0" : "1";
-    button.classList.toggle("on", data.upvoted);
-    button.setAttribute("aria-pressed", data.upvoted ? "true" : "false");
-    button.querySelector(".count").textContent = String(data.votes);
-  }).catch(function () {
-    form.submit();  // signed out, or refused: the server's page says what to do
-  }).finally(function () {
-    button.removeAttribute("aria-busy");
+// A form answered in place: posted for JSON, `apply` shows the answer; a refusal or a signed-out
+// reader gets the plain post, whose page says what to do. Busy, not disabled: keeps the focus.
+function postInPlace(className, apply) {
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.classList.contains(className) || !window.fetch) return;
+    event.preventDefault();
+    var button = form.querySelector("button");
+    if (button.getAttribute("aria-busy") === "true") return;
+    button.setAttribute("aria-busy", "true");
+    postForJson(form).then(function (response) {
+      if (!response.ok) throw new Error(String(response.status));
+      return response.json();
+    }).then(function (data) {
+      apply(form, button, data);
+    }).catch(function () {
+      form.submit();
+    }).finally(function () {
+      button.removeAttribute("aria-busy");
+    });
   });
+}
+
+// A comment's upvote in place too; without JavaScript the form posts and comes back to it.
+postInPlace("comment-vote", function (form, button, data) {
+  form.querySelector("input[name=up]").value = data.upvoted ? "0" : "1";
+  button.classList.toggle("on", data.upvoted);
+  button.setAttribute("aria-pressed", data.upvoted ? "true" : "false");
+  button.querySelector(".count").textContent = String(data.votes);
 });
 
 // A comment's reaction in place: the server answers with the comment's new reaction bar, and
@@ -511,29 +519,14 @@ document.addEventListener("DOMContentLoaded", function () {
 
 // Following a shared collection in place: the button says whether the reader follows it and the
 // page's count of followers follows. Without JavaScript the form posts and comes back to it.
-document.addEventListener("submit", function (event) {
-  var form = event.target;
-  if (!(form instanceof HTMLFormElement) || !form.classList.contains("follow-list") || !window.fetch) return;
-  event.preventDefault();
-  var button = form.querySelector("button");
-  if (button.getAttribute("aria-busy") === "true") return;  // busy, not disabled: keeps the focus
-  button.setAttribute("aria-busy", "true");
-  postForJson(form).then(function (response) {
-    if (!response.ok) throw new Error(String(response.status));
-    return response.json();
-  }).then(function (data) {
-    form.querySelector("input[name=follow]").value = data.following ? "0" : "1";
-    button.setAttribute("aria-pressed", data.following ? "true" : "false");
-    button.textContent = data.following ? "Following" : "Follow";
-    var count = document.querySelector(".followers");
-    var followers = data.followers + (data.followers === 1 ? " follower" : " followers");
-    if (count) count.textContent = followers;
-    // The button's new words are not read out while it has the focus: a status line says them.
-    var said = form.querySelector("[data-follow-said]");
-    if (said) said.textContent = (data.following ? "You follow this collection" : "You no longer follow this collection") + ": " + followers + ".";
-  }).catch(function () {
-    form.submit();  // signed out, or refused: the server's page says what to do
-  }).finally(function () {
-    button.removeAttribute("aria-busy");
-  });
+postInPlace("follow-list", function (form, button, data) {
+  form.querySelector("input[name=follow]").value = data.following ? "0" : "1";
+  button.setAttribute("aria-pressed", data.following ? "true" : "false");
+  button.textContent = data.following ? "Following" : "Follow";
+  var count = document.querySelector(".followers");
+  var followers = data.followers + (data.followers === 1 ? " follower" : " followers");
+  if (count) count.textContent = followers;
+  // The button's new words are not read out while it has the focus: a status line says them.
+  var said = form.querySelector("[data-follow-said]");
+  if (said) said.textContent = (data.following ? "You follow this collection" : "You no longer follow this collection") + ": " + followers + ".";
 });
