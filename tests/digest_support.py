@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email import policy
 from email.message import EmailMessage
 from typing import Any
@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, select
 from paperfeed.digest.subscriber import normalise_email
 from paperfeed.settings import Settings
 from paperfeed.store import digests, get_papers, open_store, upsert_papers
-from paperfeed.store.digest_tables import outbox, subscribers
+from paperfeed.store.digest_tables import outbox, sent_papers, subscribers
 from paperfeed.store.tables import papers
 
 
@@ -250,3 +250,30 @@ def trending_subscriber(engine: Engine, email: str) -> None:
     }
     with engine.begin() as conn:
         digests.insert_subscriber(conn, values)
+
+
+def daily_reader(covered: date | None) -> dict[str, object]:
+    """A confirmed daily subscriber at 08:00 UTC, every day, covered up to `covered`."""
+    return {
+        "email": "reader@example.org",
+        "email_key": "reader@example.org",
+        "status": "confirmed",
+        "nonce": "n" * 16,
+        "frequency": "daily",
+        "send_time": "08:00",
+        "timezone": "UTC",
+        "weekday": 0,
+        "skip_weekends": False,
+        "max_papers": 10,
+        "include_trending": True,
+        "covered_until": covered,
+    }
+
+
+def carried_papers(engine: Engine) -> set[tuple[str, str]]:
+    """(period, paper id) of every paper a digest carried."""
+    query = select(outbox.c.period, sent_papers.c.paper_id).join(
+        sent_papers, sent_papers.c.outbox_id == outbox.c.id
+    )
+    with engine.connect() as conn:
+        return {(period, pid) for period, pid in conn.execute(query)}

@@ -17,8 +17,8 @@ from paperfeed.models import Paper
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
 from paperfeed.store import migrate, upsert_papers
-from paperfeed.store.digest_tables import outbox, sent_papers
 from paperfeed.store.tables import papers
+from tests.digest_support import carried_papers, daily_reader
 
 FILLED = "0031"  # the migration that gives these papers their days
 BEFORE = "0030"  # the one before it
@@ -62,37 +62,12 @@ def _back_to_before(engine: Engine) -> None:
         conn.execute(text(f"UPDATE alembic_version SET version_num = '{BEFORE}'"))
 
 
-def _reader(covered: date) -> dict[str, object]:
-    return {
-        "email": "reader@example.org",
-        "email_key": "reader@example.org",
-        "status": "confirmed",
-        "nonce": "n" * 16,
-        "frequency": "daily",
-        "send_time": "08:00",
-        "timezone": "UTC",
-        "weekday": 0,
-        "skip_weekends": False,
-        "max_papers": 10,
-        "include_trending": True,
-        "covered_until": covered,
-    }
-
-
-def _carried(engine: Engine) -> set[tuple[str, str]]:
-    query = select(outbox.c.period, sent_papers.c.paper_id).join(
-        sent_papers, sent_papers.c.outbox_id == outbox.c.id
-    )
-    with engine.connect() as conn:
-        return {(period, pid) for period, pid in conn.execute(query)}
-
-
 def test_harvested_papers_without_a_day_get_their_first_announcement_once(
     settings: Settings, engine: Engine
 ) -> None:
     with engine.begin() as conn:
         upsert_papers(conn, STORED)  # as stored before harvests gave days: none
-        db.insert_subscriber(conn, _reader(date(2015, 7, 30)))  # sent up to Thursday 30 July
+        db.insert_subscriber(conn, daily_reader(date(2015, 7, 30)))  # sent up to Thursday 30 July
     _back_to_before(engine)
     assert _days(engine)["1507.07790"] is None
 
@@ -106,7 +81,7 @@ def test_harvested_papers_without_a_day_get_their_first_announcement_once(
     for day in (31, 32):  # and Saturday's: nothing new, nothing again
         now = datetime(2015, 7, 31, 12, tzinfo=UTC) + timedelta(days=day - 31)
         compose_due(engine, settings, now, False, None, RunReport())
-    assert _carried(engine) == {
+    assert carried_papers(engine) == {
         ("daily:2015-07-31", "1507.08500"),
         ("daily:2015-07-31", "1507.09000"),
     }

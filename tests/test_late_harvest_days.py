@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from paperfeed.arxiv_ids import first_listing_day
 from paperfeed.digest.schedule import RunReport, compose_due
@@ -20,7 +20,7 @@ from paperfeed.models import Paper
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
 from paperfeed.store import get_paper, upsert_papers
-from paperfeed.store.digest_tables import outbox, sent_papers
+from tests.digest_support import carried_papers, daily_reader
 from tests.replay import Reply, replay
 from tests.test_ingest_oai import LAST_PAGE, harvest, two_pages
 from tests.web_support import client, web_settings
@@ -75,10 +75,10 @@ def test_no_digest_carries_a_late_paper_on_a_covered_day_or_twice(
     sent = Paper("1607.01710", "Sent before", source="listing", listing_date=date(2015, 7, 30))
     with engine.begin() as conn:
         upsert_papers(conn, [sent])
-        sid = db.insert_subscriber(conn, _reader(date(2015, 7, 29)))
+        sid = db.insert_subscriber(conn, daily_reader(date(2015, 7, 29)))
     now = datetime(2015, 7, 30, 12, tzinfo=UTC)
     compose_due(engine, settings, now, True, None, RunReport())
-    assert _carried(engine) == {("daily:2015-07-30", "1607.01710")}
+    assert carried_papers(engine) == {("daily:2015-07-30", "1607.01710")}
     with replay(lambda r: Reply(LAST_PAGE)) as server:
         harvest(engine, server.url, retries=0)
     assert _day(engine, "1507.07790") == date(2015, 7, 29)
@@ -86,7 +86,7 @@ def test_no_digest_carries_a_late_paper_on_a_covered_day_or_twice(
     with engine.begin() as conn:
         db.update_subscriber(conn, sid, {"covered_until": date(2015, 7, 30)})
     compose_due(engine, settings, now.replace(day=31), True, None, RunReport())
-    assert _carried(engine) == {("daily:2015-07-30", "1607.01710")}
+    assert carried_papers(engine) == {("daily:2015-07-30", "1607.01710")}
 
 
 def test_the_schedule_of_first_announcements() -> None:
@@ -98,28 +98,3 @@ def test_the_schedule_of_first_announcements() -> None:
     assert first_listing_day(datetime(2026, 6, 26, 19, 0)) == date(2026, 6, 30)  # Fri 15:00
     assert first_listing_day(datetime(2026, 6, 27, 12, 0)) == date(2026, 6, 30)  # Saturday
     assert first_listing_day(datetime(2026, 12, 1, 19, 30)) == date(2026, 12, 3)  # 14:30 EST
-
-
-def _reader(covered: date | None) -> dict[str, object]:
-    return {
-        "email": "reader@example.org",
-        "email_key": "reader@example.org",
-        "status": "confirmed",
-        "nonce": "n" * 16,
-        "frequency": "daily",
-        "send_time": "08:00",
-        "timezone": "UTC",
-        "weekday": 0,
-        "skip_weekends": False,
-        "max_papers": 10,
-        "include_trending": True,
-        "covered_until": covered,
-    }
-
-
-def _carried(engine: Engine) -> set[tuple[str, str]]:
-    query = select(outbox.c.period, sent_papers.c.paper_id).join(
-        sent_papers, sent_papers.c.outbox_id == outbox.c.id
-    )
-    with engine.connect() as conn:
-        return {(period, pid) for period, pid in conn.execute(query)}
