@@ -38,7 +38,7 @@ from paperfeed.store.tables import (
     signals,
     versions,
 )
-from paperfeed.text import cjk_name_joined
+from paperfeed.text import name_parts_joined
 from paperfeed.util import chunks, utcnow
 
 _CHUNK = 500
@@ -347,8 +347,9 @@ def author_key(name: str) -> str:
     """The key an author is looked up by: TeX accents decoded (Erd\\H{o}s is Erdős), Latin
     letters case- and accent-insensitive with ł, ø, ß transliterated (Łukasz Søren Işık İnce is
     "lukasz soren isik ince"), other scripts' letters kept, NFKC and case-folded (张伟 and 章伟,
-    both Zhang Wei in pinyin, are two authors; Мария is мария), the parts of a Chinese or
-    Japanese name written together (山田 太郎 is 山田太郎). A key's key is itself."""
+    both Zhang Wei in pinyin, are two authors; Мария is мария), the parts of a Chinese,
+    Japanese or Korean name written together (山田 太郎 is 山田太郎, 김 민수 is 김민수; Kim Minsu
+    stays another author). A key's key is itself."""
     if name.isascii() and not _LATEX.search(name):
         return " ".join(_WORD.findall(name.lower()))
     # The same names recur across an ingest's papers; a long one (a URL's) is not kept.
@@ -378,8 +379,8 @@ def _script_key(name: str) -> str:
         else:  # Latin (ł -> l, é -> e, a mark after a Latin letter -> ""), digits: as ASCII
             out.append(_ascii_of(char))
             kept = False
-    # 山田 太郎, 山田太郎 and 山田・太郎: one author
-    return cjk_name_joined(" ".join(_KEY_WORD.findall("".join(out))))
+    # 山田 太郎, 山田太郎 and 山田・太郎: one author; 김 민수 and 김민수 too
+    return name_parts_joined(" ".join(_KEY_WORD.findall("".join(out))))
 
 
 def _ascii_of(char: str) -> str:

@@ -334,14 +334,14 @@ def author_page(
     request: Request, site: SiteDep, user: UserDep, slug: str, page: PageNo = 1
 ) -> Response:
     """An author's papers, newest first."""
-    from paperfeed.text import cjk_name_joined
+    from paperfeed.text import name_parts_joined
     from paperfeed.web.render import author_slug, author_url
 
     # A name key with dashes: ASCII for Latin-script names, a script's own letters for others.
     canonical = author_slug(slug.replace("-", " ")) if slug else ""
-    joined = cjk_name_joined(slug.replace("-", " ")).replace(" ", "-")
+    joined = name_parts_joined(slug.replace("-", " ")).replace(" ", "-")
     if canonical and canonical != slug and canonical == joined:
-        # a link made before 山田 太郎 and 山田太郎 were one author (/authors/山田-太郎)
+        # a link made before 山田 太郎 (or 김 민수) was one author (/authors/山田-太郎)
         where = author_url(canonical) or ""
         return RedirectResponse(where + (f"?page={page}" if page > 1 else ""), status_code=301)
     if not slug or canonical != slug:
