@@ -57,6 +57,7 @@ HYBRID_DEEP = 1_000  # ... and for pages past those, to the end of a hybrid rank
 PRF_WEIGHT = 0.5
 SAVE_EVERY = 1000  # new vectors before a large saved vector index is rewritten
 QUERY_VECTORS_KEPT = 512  # embedded queries kept per process (a few kB each)
+SIMILAR_KEPT = 4096  # papers' similar papers kept per process (six titles and ids each)
 TOO_SLOW = "embedding model too slow"
 NOTHING_TO_EMBED = "nothing to embed in the query"
 _MIXED_RE = re.compile(r"[a-z]+\d+|\d+[a-z]+|[a-z]+\d+[a-z]+")  # one change of letters to digits
@@ -111,6 +112,8 @@ class SearchService:
         # thread: the vector index serves one search at a time anyway (its lock).
         self._ann = ThreadPoolExecutor(1, thread_name_prefix="ann")
         self._query_vectors: Lru[str, np.ndarray] = Lru(QUERY_VECTORS_KEPT)
+        # A paper's similar papers: what every view of its page (signed in too) asks again.
+        self._similar: Lru[tuple[str, int, int], list[Hit]] = Lru(SIMILAR_KEPT)
         self._store_checked = False  # whether the indexes are known to be this store's
 
     # --- keeping up with the store ----------------------------------------------------------
@@ -735,8 +738,16 @@ class SearchService:
     # --- similar papers ----------------------------------------------------------------------
 
     def similar(self, paper_id: str, limit: int = 10) -> list[Hit]:
-        """Papers nearest to one paper's stored vector, itself excluded (no model call)."""
-        return self.more_like([paper_id], limit, self._calibration().hnsw_ef_similar)
+        """Papers nearest to one paper's stored vector, itself excluded (no model call); kept
+        until the indexes change (they alone decide the answer)."""
+        self._maybe_refresh()
+        key = (paper_id, limit, self.generation)
+        kept = self._similar.get(key)
+        if kept is None:
+            kept = self.more_like([paper_id], limit, self._calibration().hnsw_ef_similar)
+            if kept and self.keyword.build is None:  # while a build runs, the store answers
+                self._similar.put(key, kept)
+        return list(kept)
 
     def more_like(
         self, paper_ids: Sequence[str], limit: int = 10, width: int | None = None
