@@ -6,16 +6,17 @@ import re
 from datetime import UTC, datetime
 from unittest.mock import ANY
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from paperfeed.digest.deliver import SmtpMailer
 from paperfeed.digest.schedule import run_due
 from paperfeed.models import Paper
 from paperfeed.settings import Settings
-from paperfeed.store.accounts import create_user, set_admin, set_vote
+from paperfeed.store.accounts import NEW_ACCOUNT, create_user, set_admin, set_vote, users
 from paperfeed.store.community import add_comment, report_comment
 from paperfeed.store.listings import set_flags
 from paperfeed.store.papers import upsert_papers
+from paperfeed.util import utcnow
 from tests.digest_support import Sink, trending_subscriber
 from tests.web_support import DAYS, client, csrf_token, on_day, sign_up
 
@@ -35,6 +36,8 @@ def test_a_featured_paper_heads_a_digests_trending_as_it_heads_the_trending_page
     low, voted = day[-1], day[:4]
     with engine.begin() as conn:
         voter = create_user(conn, "voter", "x")
+        aged = update(users).where(users.c.id == voter.id)  # a new account's votes do not count
+        conn.execute(aged.values(created_at=utcnow() - NEW_ACCOUNT))
         for pid in voted:  # four papers with a vote outrank the featured paper's score
             assert set_vote(conn, voter.id, pid, up=True)
         assert set_flags(conn, low, hidden=False, featured=True)

@@ -7,10 +7,10 @@ import re
 from html import unescape
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, select, update
 
 from paperfeed.settings import Settings
-from paperfeed.store.accounts import create_user, set_admin, users
+from paperfeed.store.accounts import NEW_ACCOUNT, create_user, set_admin, users
 from paperfeed.store.community import (
     add_claim,
     add_comment,
@@ -20,6 +20,7 @@ from paperfeed.store.community import (
     set_comment_vote,
 )
 from paperfeed.store.jobs import recent_actions, record_action
+from paperfeed.util import utcnow
 from paperfeed.web.auth import hash_new_password
 from tests.web_support import DAYS, bearer, client, csrf_token, on_day, sign_up
 
@@ -80,6 +81,8 @@ def test_a_suspended_ring_leaves_counts_trending_and_discussions_until_lifted(
             )
             assert said.status_code == 201, said.text
         with engine.begin() as conn:  # the ring also lifts the comment it likes
+            ring_names = users.c.username.like("ring%")  # and is older than a day: it counts
+            conn.execute(update(users).where(ring_names).values(created_at=utcnow() - NEW_ACCOUNT))
             for i in range(4):
                 set_comment_vote(conn, _user_id(engine, f"ring{i}"), top.json()["id"], True)
         before = c.get(f"/api/papers/{pid}").json()

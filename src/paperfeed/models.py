@@ -87,6 +87,7 @@ class TrendingRow:
     github_stars: int | None
     has_code: bool
     featured: bool
+    new_upvotes: int = 0  # of `upvotes`, those by accounts still new (see trending.py)
 
 
 def normalise_title(title: str) -> str:

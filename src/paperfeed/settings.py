@@ -163,6 +163,19 @@ class Settings(BaseSettings):
     trending_base: float = Field(
         default=1.0, gt=0, description="Trending: signal every paper starts with (recency order)."
     )
+    trending_new_account_hours: float = Field(
+        default=24.0,
+        ge=0,
+        description="Trending: an account younger than this many hours is new; its upvotes count "
+        "with trending_new_account_vote_weight (against a wave of sign-ups voting). 0: none is.",
+    )
+    trending_new_account_vote_weight: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="Trending: what an upvote by a new account counts, next to 1 for another's "
+        "(0: nothing until the account is older). Vote counts on cards always show every vote.",
+    )
     page_size: int = Field(default=30, ge=1, le=200, description="Papers per listing page.")
     session_days: int = Field(default=30, ge=1, description="Days a sign-in lasts.")
     signup: Literal["open", "invite", "closed"] = Field(

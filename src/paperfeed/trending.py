@@ -1,6 +1,6 @@
 """The trending score: community signals with a time decay, pure and configurable.
 
-    signal = base + upvote_weight * upvotes
+    signal = base + upvote_weight * (upvotes - new + new_account_vote_weight * new)
                   + star_weight * log10(1 + github_stars)
                   + code_weight * (1 if the paper links code else 0)
     score  = signal / (age_hours + offset_hours) ** gravity
@@ -13,6 +13,11 @@ are candidates. With no votes or stars at all (a fresh install) every
 paper has the same `base`, so the order is newest first, papers with code ahead of those without.
 Featured papers (an admin's choice) are listed before the ranking. The weights are `Settings`
 fields named `trending_*` (environment variables `PAPERFEED_TRENDING_*`).
+
+`new` counts the upvotes by accounts younger than `new_account_hours` now: a wave of fresh
+sign-ups voting for the same papers moves nothing (weight 0, the default) until the accounts
+are that old, which gives a moderator the time to suspend them (their votes then leave every
+count). Vote counts on cards and in the API show every vote, new or not.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ class TrendingWeights:
     star_weight: float = 1.0
     code_weight: float = 0.5
     base: float = 1.0
+    new_account_hours: float = 24.0
+    new_account_vote_weight: float = 0.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TrendingWeights:
@@ -49,6 +56,8 @@ class TrendingWeights:
             star_weight=settings.trending_star_weight,
             code_weight=settings.trending_code_weight,
             base=settings.trending_base,
+            new_account_hours=settings.trending_new_account_hours,
+            new_account_vote_weight=settings.trending_new_account_vote_weight,
         )
 
 
@@ -65,7 +74,13 @@ def signal(row: TrendingRow, w: TrendingWeights) -> float:
     """The undecayed signal of one paper."""
     stars = math.log10(1 + max(row.github_stars or 0, 0))
     code = 1.0 if row.has_code else 0.0
-    return w.base + w.upvote_weight * row.upvotes + w.star_weight * stars + w.code_weight * code
+    votes = row.upvotes - row.new_upvotes + w.new_account_vote_weight * row.new_upvotes
+    return w.base + w.upvote_weight * votes + w.star_weight * stars + w.code_weight * code
+
+
+def new_accounts_since(now: datetime, w: TrendingWeights) -> datetime | None:
+    """When the accounts whose votes count as new were made from; None when none are new."""
+    return now - timedelta(hours=w.new_account_hours) if w.new_account_hours > 0 else None
 
 
 def age_hours(day: date, reference: datetime) -> float:

@@ -44,7 +44,7 @@ from paperfeed.settings import Settings
 from paperfeed.store import digests as db
 from paperfeed.store import jobs as jobs_db
 from paperfeed.store.listings import trending_rows
-from paperfeed.util import fewer_collections
+from paperfeed.util import fewer_collections, utcnow
 
 log = logging.getLogger(__name__)
 LOCK = "digest-run"
@@ -324,8 +324,9 @@ def _with_trending(
     conn: Connection, settings: Settings, cands: list[db.Candidate], span: tuple[date, date]
 ) -> tuple[list[db.Candidate], np.ndarray]:
     # The site's trending formula (votes on the site included), so "trending" means one thing.
-    rows = {r.id: r for r in trending_rows(conn, span[0])}
     weights = trending.TrendingWeights.from_settings(settings)
+    new_since = trending.new_accounts_since(utcnow(), weights)
+    rows = {r.id: r for r in trending_rows(conn, span[0], new_since)}
     ranked = trending.rank(list(rows.values()), trending.reference_time(span[1]), weights)
     place = {r.id: i for i, r in enumerate(ranked)}
     # In the trending page's order: papers of equal score (no votes yet) are then taken as it

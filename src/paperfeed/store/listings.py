@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -13,14 +13,16 @@ from sqlalchemy import (
     Row,
     String,
     Subquery,
+    case,
     cast,
     func,
+    literal,
     select,
     update,
 )
 
 from paperfeed.models import TrendingRow
-from paperfeed.store.accounts import bump_revision, counted_vote, site_state, votes
+from paperfeed.store.accounts import bump_revision, counted_vote, site_state, users, votes
 from paperfeed.store.tables import code_links, paper_authors, paper_categories, papers, signals
 from paperfeed.util import utcnow
 
@@ -246,9 +248,21 @@ def _as_date(value: object) -> date | None:
     return date.fromisoformat(str(value))
 
 
-def trending_rows(conn: Connection, since: date) -> list[TrendingRow]:
-    """Candidates for trending: papers listed on or after `since` (their arXiv day), not hidden."""
-    vsub = _vote_counts()
+def _trending_votes(new_since: datetime | None) -> Subquery:
+    """Per paper, its counted site votes (n) and those by accounts made after `new_since`."""
+    new = users.c.created_at > new_since if new_since is not None else literal(False)
+    fresh = func.sum(case((new, 1), else_=0)).label("new")
+    query = select(votes.c.paper_id, func.count().label("n"), fresh)
+    voted = query.join(users, users.c.id == votes.c.user_id).where(counted_vote())
+    return voted.group_by(votes.c.paper_id).subquery()
+
+
+def trending_rows(
+    conn: Connection, since: date, new_since: datetime | None = None
+) -> list[TrendingRow]:
+    """Candidates for trending: papers listed on or after `since` (their arXiv day), not hidden,
+    with how many of their upvotes are by accounts made after `new_since`."""
+    vsub = _trending_votes(new_since)
     coded = select(code_links.c.paper_id).distinct()
     query = (
         select(
@@ -258,6 +272,7 @@ def trending_rows(conn: Connection, since: date) -> list[TrendingRow]:
             signals.c.github_stars,
             papers.c.id.in_(coded).label("has_code"),
             papers.c.featured,
+            func.coalesce(vsub.c.new, 0).label("new_upvotes"),
         )
         .outerjoin(signals, signals.c.paper_id == papers.c.id)
         .outerjoin(vsub, vsub.c.paper_id == papers.c.id)
@@ -268,9 +283,8 @@ def trending_rows(conn: Connection, since: date) -> list[TrendingRow]:
 
 def _trending_row(r: Row[Any]) -> TrendingRow:
     day = _as_date(r.day) or date.min
-    return TrendingRow(
-        r.id, day, int(r.upvotes), r.github_stars, bool(r.has_code), bool(r.featured)
-    )
+    flags = bool(r.has_code), bool(r.featured)
+    return TrendingRow(r.id, day, int(r.upvotes), r.github_stars, *flags, int(r.new_upvotes))
 
 
 def paper_flags(conn: Connection, ids: Sequence[str]) -> dict[str, Flags]:

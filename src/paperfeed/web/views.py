@@ -45,6 +45,7 @@ from paperfeed.store.listings import (
     trending_rows,
 )
 from paperfeed.store.papers import change_stamps
+from paperfeed.util import utcnow
 from paperfeed.web.card_cache import EnrichmentKey, PaperKey, cache_for
 from paperfeed.web.periods import Period
 from paperfeed.web.render import safe_snippet
@@ -311,7 +312,8 @@ def trending_listing(
     newest = latest_listing_day(conn) or latest_day(conn)
     ranked: list[trending.Ranked] = []
     if newest is not None:
-        rows = trending_rows(conn, trending.window_start(newest, weights))
+        new_since = trending.new_accounts_since(utcnow(), weights)
+        rows = trending_rows(conn, trending.window_start(newest, weights), new_since)
         ranked = trending.rank(rows, trending.reference_time(newest), weights)
     scores = {r.id: r.score for r in ranked}
     result = reader_page(conn, _slicer(list(scores)), hide, page, per_page)
