@@ -19,6 +19,7 @@ from paperfeed.references import (
     split_name,
     suffixed,
 )
+from paperfeed.text import fold_accents
 
 _SPECIAL = re.compile(r"(?<!\\)([&%#])")
 # In text (titles, names, notes, keywords): maths as written, and outside it what LaTeX would
@@ -42,8 +43,9 @@ def cite_key(paper: Paper) -> str:
     first = split_name(suffixed(paper.authors[0])[0])[0] if paper.authors else ""
     # A name in another script is transliterated (张伟 is zhangwei, Иванов ivanov), as
     # reference managers make keys, rather than left out of the key.
-    surname = normalise_title(first).split()[-1:] or [slugify(first, separator="")]
-    words = [w for w in normalise_title(paper.title).split() if w not in _STOPWORDS]
+    # Latin letters NFKD keeps whole as their letters (Groß is gross, Işık isik, Ærø aero).
+    surname = normalise_title(fold_accents(first)).split()[-1:] or [slugify(first, separator="")]
+    words = [w for w in normalise_title(fold_accents(paper.title)).split() if w not in _STOPWORDS]
     year = paper_year(paper)
     parts = [*surname, str(year) if year else "", *words[:1]]
     key = "".join(parts) or re.sub(r"[^A-Za-z0-9]", "", paper.id)
