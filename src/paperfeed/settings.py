@@ -103,8 +103,9 @@ class Settings(BaseSettings):
         description="A search index built from scratch with no index to answer from meanwhile "
         "(a new node, a deleted index folder, an upgrade from keyword index schema 6 or older; "
         "others are built beside the current one, which answers) over more papers "
-        "than this is built in the background: searches answer 'being rebuilt' (503 with "
-        "Retry-After) until it is done; over fewer, the first search waits for it.",
+        "than this is built in the background: searches answer 'being rebuilt' from the papers "
+        "indexed so far and a word match over the newest others until it is done; over "
+        "fewer, the first search waits for it.",
     )
     search_embed_timeout: float = Field(
         default=2.0, gt=0, description="Seconds a query embedding may take before keyword fallback."

@@ -46,6 +46,8 @@ class Embeddings(Protocol):
         until: date | None = ...,
     ) -> list[str]: ...
 
+    def rebuilding(self) -> str | None: ...
+
 
 SEARCH_MODE = "hybrid"  # the site's default: "topics, matched by meaning" search the same way
 
@@ -505,6 +507,9 @@ def saved_search_hits(
             log.warning("search for a saved search failed (%s); using its stored vector", exc)
             continue
         out[value] = found  # the site search's hits, without the snippets mail never shows
+    limited = searcher.rebuilding() if searcher is not None and out else None
+    if limited:  # the newest papers (a digest's days) are those its word match reads
+        log.warning("saved searches for this digest: %s", limited)
     return out
 
 

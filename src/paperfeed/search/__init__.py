@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from paperfeed.search.backfill import embed_papers, load_demo_vectors
 from paperfeed.search.results import Hit, SearchResult
-from paperfeed.search.service import BadSearch, SearchRebuilding, SearchService
+from paperfeed.search.service import BadSearch, SearchService
 from paperfeed.settings import Settings
 
 
@@ -26,7 +26,6 @@ def reindex(settings: Settings, engine: Engine) -> None:
 __all__ = [
     "BadSearch",
     "Hit",
-    "SearchRebuilding",
     "SearchResult",
     "SearchService",
     "embed_papers",

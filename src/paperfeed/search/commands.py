@@ -20,7 +20,7 @@ from paperfeed.search.backfill import contract_of, embed_papers
 from paperfeed.search.embed import EmbedderUnavailable, get_embedder
 from paperfeed.search.query import filter_notes, paper_id_in, parse_query
 from paperfeed.search.results import Hit
-from paperfeed.search.service import BadSearch, SearchRebuilding, SearchService
+from paperfeed.search.service import BadSearch, SearchService
 from paperfeed.settings import Settings, live_server
 from paperfeed.store import get_paper, open_store
 from paperfeed.store import search_store as db
@@ -113,12 +113,14 @@ def search(
         )
     except BadSearch as exc:
         raise fail(str(exc)) from exc
-    except SearchRebuilding as exc:  # what it built until now is kept: the build goes on later
-        raise fail(
-            f"{exc} A running site goes on with it; `paperfeed reindex` builds it now."
-        ) from exc
     finally:
         service.close()
+    if result.limited:  # what it built until now is kept: the build goes on later
+        err.print(
+            f"note: {result.limited}. A running site goes on with the build; "
+            "`paperfeed reindex` builds it now.",
+            highlight=False,
+        )
     if result.fallback:
         err.print(
             f"note: {result.mode} search only ({escape(terminal_safe(result.fallback))})",

@@ -33,3 +33,5 @@ class SearchResult:
     hidden: int = 0  # papers the reader's `hide` left out of this page
     estimated: bool = False  # `total` estimated after leaving out what `hide` named
     named: frozenset[str] = frozenset()  # papers the query names (id, URL, title): never hidden
+    # Answered while the keyword index is built from scratch: what the answer is limited to.
+    limited: str | None = None

@@ -18,12 +18,11 @@ import numpy as np
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from paperfeed.search import fusion
+from paperfeed.search import fusion, limited
 from paperfeed.search.backfill import contract_of
 from paperfeed.search.beside import open_after_delete, open_keyword, start_beside, swap
 from paperfeed.search.embed import Calibration, Embedder, EmbedderUnavailable, get_embedder
 from paperfeed.search.keyword import HYBRID, Filters, IndexBusy, KeywordIndex
-from paperfeed.search.progress import Build
 from paperfeed.search.query import (
     ParsedQuery,
     paper_id_in,
@@ -41,6 +40,7 @@ from paperfeed.store import search_store as db
 from paperfeed.store.accounts import store_identity
 from paperfeed.store.health import Outage
 from paperfeed.store.listings import SCAN_MOST, Hide, Kept, kept_window
+from paperfeed.store.word_match import shown_papers
 from paperfeed.util import Lru, is_disk_full, utcnow
 
 log = logging.getLogger(__name__)
@@ -71,18 +71,6 @@ VECTORS_ADDED_AT_ONCE = 1000  # a stopping server waits for one such add at most
 
 class BadSearch(ValueError):
     """A search request with an invalid option (not the query text: any text is fine)."""
-
-
-class SearchRebuilding(RuntimeError):
-    """The keyword index is being built from scratch (an upgrade, a new node): a search now
-    would answer from a part of the papers, as if the rest did not match."""
-
-    def __init__(self, build: Build) -> None:
-        super().__init__(
-            f"The search index is being built from the store: {build} so far. Search works "
-            "again when it is done; try again in a few minutes."
-        )
-        self.build = build
 
 
 class SearchService:
@@ -286,11 +274,6 @@ class SearchService:
         self.keyword.begin_build(total)
         return True
 
-    def _check_built(self) -> None:
-        build = self.keyword.build
-        if build is not None:
-            raise SearchRebuilding(build)
-
     def _refresh_vectors(self) -> int:
         contract = self._contract()
         if contract is None:
@@ -433,7 +416,7 @@ class SearchService:
         _check(mode, limit, offset, sort)
         hide = hide if offset + limit <= SCAN_MOST else None
         self._maybe_refresh()
-        self._check_built()
+        build = self.keyword.build  # a build from scratch: answered from part, and said so
         parsed = self._spelled_apart(parse_query(query))
         filters = Filters(
             *within(since, until, parsed), category or parsed.category, author or None
@@ -460,12 +443,21 @@ class SearchService:
             depth = min(2 * depth, SCAN_MOST)
         scores = dict(ordered)
         hits = self._hits([(pid, scores[pid]) for pid in kept.ids], parsed)
-        counted = used == "keyword" and not parsed.empty
+        counted = used == "keyword" and not parsed.empty and build is None
         # A query that names a paper (its id, its exact title) was not misspelt.
         suggestion = None if named else suggest(parsed, self.keyword.frequencies)
         estimated = not kept.exact
         return SearchResult(
-            hits, kept.total, used, fallback, counted, suggestion, kept.hidden, estimated, named
+            hits,
+            kept.total,
+            used,
+            fallback,
+            counted,
+            suggestion,
+            kept.hidden,
+            estimated,
+            named,
+            limited.note(build) if build else None,
         )
 
     def search_ids(
@@ -480,13 +472,18 @@ class SearchService:
         or a spelling suggestion (a digest's saved searches need only the ids)."""
         _check(mode, limit, 0, "relevance")
         self._maybe_refresh()
-        self._check_built()
         parsed = self._spelled_apart(parse_query(query))
         filters = Filters(*within(since, until, parsed), parsed.category)
         ordered = self._ordered(query, parsed, filters, mode, limit, "relevance")[0]
         page = [pid for pid, _score in ordered[:limit]]
-        known = self.keyword.docs(page)  # as `search`: a paper it cannot show is left out
+        known = self._docs(page)  # as `search`: a paper it cannot show is left out
         return [pid for pid in page if pid in known]
+
+    def rebuilding(self) -> str | None:
+        """What searches answered now say of themselves while the keyword index is built from
+        scratch (None: it is whole); a digest's saved searches say it too."""
+        build = self.keyword.build
+        return limited.note(build) if build else None
 
     def _ordered(
         self,
@@ -518,6 +515,9 @@ class SearchService:
     ) -> tuple[list[tuple[str, float]], int, str, str | None]:
         # Nothing to rank by (only "cat:cs.CL", only exclusions): the newest papers first.
         by_date = sort == "date" or not parsed.positive
+        if self.keyword.build is not None:
+            hits, total = self._limited(parsed, filters, need, by_date)
+            return hits, total, "keyword", None
         if mode == "keyword" or not parsed.positive:
             hits, total = self.keyword.search(
                 parsed, filters, need + 2, by_date=by_date, all_words=True
@@ -541,6 +541,30 @@ class SearchService:
             parsed, filters, need + 2, by_date=by_date, all_words=True
         )
         return hits, total, "keyword", reason
+
+    def _limited(
+        self, parsed: ParsedQuery, filters: Filters, need: int, by_date: bool
+    ) -> tuple[list[tuple[str, float]], int]:
+        """The index's hits so far fused with a word match over papers it has not read yet."""
+        indexed, total = self.keyword.search(
+            parsed, filters, need + 2, by_date=by_date, all_words=True
+        )
+        with self.engine.connect() as conn:
+            matched = limited.store_matches(conn, self.keyword, parsed, filters, need + 2)
+        days = {d.id: d.day for d in self.keyword.docs([p for p, _s in indexed]).values()}
+        hits = limited.fused(indexed, matched, by_date, {p: d for p, d in days.items() if d})
+        return hits, total + len(matched)
+
+    def _docs(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """Title and abstract of these papers: the index's, and during a build from scratch
+        the store's for those it has not read yet."""
+        docs = {p: (d.title, d.abstract) for p, d in self.keyword.docs(ids).items()}
+        missing = [p for p in ids if p not in docs]
+        if missing and self.keyword.build is not None:
+            with self.engine.connect() as conn:
+                stored = shown_papers(conn, missing)
+            docs |= {p: (m.title, m.abstract) for p, m in stored.items()}
+        return docs
 
     def _spelled_apart(self, parsed: ParsedQuery) -> ParsedQuery:
         """A word of letters and digits that no paper uses ("GPT4", "Qwen3") searched for as
@@ -722,15 +746,20 @@ class SearchService:
         wanted = [parsed.paper_id] if parsed.paper_id else []
         if len(parsed.raw) <= 500:
             wanted += self.keyword.title_matches(parsed.raw)
-        return [p for p in dict.fromkeys(wanted) if p in self.keyword.keep([p], filters)]
+        kept = [p for p in dict.fromkeys(wanted) if p in self.keyword.keep([p], filters)]
+        if parsed.paper_id and not kept and self.keyword.build is not None:
+            # Not indexed yet: the store knows whether it is shown (the filters wait for it).
+            with self.engine.connect() as conn:
+                return list(shown_papers(conn, [parsed.paper_id]))
+        return kept
 
     def _hits(self, page: list[tuple[str, float]], parsed: ParsedQuery) -> list[Hit]:
-        docs = self.keyword.docs([pid for pid, _s in page])
+        docs = self._docs([pid for pid, _s in page])
         words = [*parsed.meaningful, *(w for p in parsed.phrases for w in p)]
         also = [o for w in words for o in self.keyword.other_spellings(w)] if page else []
         mark = self.highlighter.snippet
         return [
-            Hit(pid, docs[pid].title, score, mark(docs[pid].abstract, parsed, also=also))
+            Hit(pid, docs[pid][0], score, mark(docs[pid][1], parsed, also=also))
             for pid, score in page
             if pid in docs
         ]

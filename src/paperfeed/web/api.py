@@ -69,6 +69,9 @@ ShowMuted = Annotated[
     ),
 ]
 HIDDEN = "X-Hidden-By-Mutes"
+# A search answered while its keyword index is built from scratch says so, and from what.
+DEGRADED = "X-Search-Degraded"
+PASSING = ("X-Search-Fallback", DEGRADED)  # answers that are not cached
 
 
 class AuthorOut(BaseModel):
@@ -521,8 +524,9 @@ def search(
     hit = site.cache.get(key)
     if hit is None:
         hit = _search_body(request, site, params, p, limit)
-        if all(name != "X-Search-Fallback" for name, _v in hit.headers):
-            # A fallback may be passing (model busy): only an answer without one is kept.
+        if all(name not in PASSING for name, _v in hit.headers):
+            # A fallback may be passing (model busy, index being built): only whole answers
+            # are kept.
             hit = _tagged(hit.body, hit.headers)
             site.cache.put(key, hit)
     return _answer(request, hit)
@@ -545,6 +549,8 @@ def _search_body(
     headers += _paged(request, site, p, outcome.listing, MAX_OFFSET)  # a search's depth
     if hide is not None:
         headers.append((HIDDEN, str(outcome.listing.hidden)))
+    if outcome.limited:  # the index is being built from scratch: a part of the papers answered
+        headers.append((DEGRADED, outcome.limited.encode("ascii", "replace").decode()))
     if outcome.fallback:
         # Header values must be latin-1; the fallback reason is plain English.
         headers.append(("X-Search-Fallback", outcome.fallback.encode("ascii", "replace").decode()))

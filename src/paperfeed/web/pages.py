@@ -472,7 +472,9 @@ def _search(
             "fallback": outcome.fallback,
             "counted": outcome.counted,
             "suggestion": outcome.suggestion,
-            "volatile": outcome.fallback is not None,  # the model may only be busy for now
+            "limited": outcome.limited,
+            # The model may only be busy for now; a build from scratch grows with every refresh.
+            "volatile": outcome.fallback is not None or outcome.limited is not None,
             "missing_id": _missing_arxiv_id(site, q),
         }
 

@@ -416,9 +416,7 @@ class SearchOutcome:
     fallback: str | None
     counted: bool = True  # False: best matches by similarity, the total is no count of matches
     suggestion: str | None = None  # the query with likely typos corrected
-
-
-REBUILD_RETRY = "120"  # seconds: a search index build takes minutes, not seconds
+    limited: str | None = None  # answered while the index is built from scratch: from what
 
 
 def search(
@@ -432,14 +430,12 @@ def search(
 ) -> SearchOutcome:
     """Run a search and turn its hits into cards with highlighted snippets (`hide`: papers
     the reader's mutes leave out, before paging)."""
-    from paperfeed.search import BadSearch, SearchRebuilding  # loads on first use
+    from paperfeed.search import BadSearch  # loads on first use
 
     try:
         result = _run_search(service, params, page, per_page, hide)
     except BadSearch as exc:
         raise HTTPException(400, str(exc)) from exc
-    except SearchRebuilding as exc:  # not "nothing found" from a part of the papers
-        raise HTTPException(503, str(exc), headers={"Retry-After": REBUILD_RETRY}) from exc
     if page > 1 and not result.hits:
         raise PageOutOfRange(f"page {page} is past the end of the results")
     hits = {h.id: h for h in result.hits}
@@ -465,7 +461,9 @@ def search(
         named=result.named,
         feed_title=params.feed_name(),
     )
-    return SearchOutcome(listing, result.mode, result.fallback, result.counted, result.suggestion)
+    return SearchOutcome(
+        listing, result.mode, result.fallback, result.counted, result.suggestion, result.limited
+    )
 
 
 def _run_search(

@@ -1,0 +1,70 @@
+"""Search while the keyword index is built from scratch (its folder deleted, a new node, an
+index too old to read): the papers it holds so far, ranked as usual, fused with a plain word
+match over the newest papers it has not read yet. Labelled as limited wherever shown."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Connection
+
+from paperfeed.search import fusion
+from paperfeed.search.keyword import Filters, KeywordIndex
+from paperfeed.search.progress import Build
+from paperfeed.search.query import ParsedQuery
+from paperfeed.store.word_match import Within, WordMatch, newest_matching
+
+# The newest papers the word match reads: a bounded scan, so that an answer stays fast however
+# large the store (a LIKE cannot use an index).
+STORE_SCAN = 50_000
+MOST_MATCHED = 1_000  # store matches taken at most (a page past these shows the index's)
+
+
+def note(build: Build) -> str:
+    """What a search answered during the build says of itself (page, API header, CLI)."""
+    return (
+        f"Search is being rebuilt ({build.percent}% done): results come from the "
+        f"{build.done:,} papers indexed so far and a plain word match over the newest "
+        f"{STORE_SCAN:,} others, and may miss papers"
+    )
+
+
+def needles(parsed: ParsedQuery) -> tuple[list[str], list[str]]:
+    """The texts a paper must hold (words, phrases, prefixes) and those it must not."""
+    wanted = [*parsed.meaningful, *(" ".join(p) for p in parsed.phrases), *parsed.prefixes]
+    unwanted = [*parsed.excluded_words, *(" ".join(p) for p in parsed.excluded_phrases)]
+    return wanted, unwanted
+
+
+def store_matches(
+    conn: Connection, index: KeywordIndex, parsed: ParsedQuery, filters: Filters, need: int
+) -> list[WordMatch]:
+    """Papers the index has not read yet that hold the query's words, best first: more of
+    the words in the title first, then the newest."""
+    wanted, unwanted = needles(parsed)
+    within = Within(STORE_SCAN, index.progress.cursor, *_filters(filters))
+    found = newest_matching(conn, wanted, unwanted, within, min(need, MOST_MATCHED))
+
+    def in_title(match: WordMatch) -> int:
+        title = match.title.lower()
+        return sum(w in title for w in wanted)
+
+    return sorted(found, key=lambda m: (-in_title(m), -(m.day or date.min).toordinal()))
+
+
+def fused(
+    indexed: list[tuple[str, float]], matched: list[WordMatch], by_date: bool, days: dict[str, date]
+) -> list[tuple[str, float]]:
+    """One ranking of the index's hits and the store's matches: by reciprocal rank, or by
+    day (`days`: the index's hits' days) when sorted by date."""
+    if by_date:
+        dated = days | {m.id: m.day for m in matched if m.day}
+        ids = dict.fromkeys([p for p, _s in indexed] + [m.id for m in matched])
+        ordered = sorted(ids, key=lambda p: dated.get(p) or date.min, reverse=True)
+        return [(p, 1.0 / (n + 1)) for n, p in enumerate(ordered)]
+    scores = fusion.rrf([([p for p, _s in indexed], 1.0), ([m.id for m in matched], 1.0)])
+    return fusion.ranked(scores)
+
+
+def _filters(filters: Filters) -> tuple[date | None, date | None, str | None, str | None]:
+    return filters.since, filters.until, filters.category, filters.author
