@@ -4,8 +4,8 @@ A harvested record is dated by its OAI datestamp only when that is within a week
 version: a record harvested late (a backfill, a harvest that resumed after weeks, a paper
 replaced since) is stamped by its latest change, so it got no day and no daily page showed it.
 It now gets the day of the first announcement after its first version, by arXiv's schedule; a
-paper already on a day stays there, and no digest carries a late paper twice or on a day it
-already covered.
+paper already on a day stays there, and no digest carries a late paper twice (one stored late
+on a day a digest covered goes in the next digest: tests/test_digest_late_papers.py).
 """
 
 from __future__ import annotations
@@ -67,11 +67,9 @@ def test_a_paper_on_a_day_stays_there_when_a_late_record_of_it_comes(engine: Eng
     assert _day(engine, "1412.8323") == date(2014, 12, 30)
 
 
-def test_no_digest_carries_a_late_paper_on_a_covered_day_or_twice(
-    settings: Settings, engine: Engine
-) -> None:
+def test_no_digest_carries_a_late_paper_twice(settings: Settings, engine: Engine) -> None:
     """A reader sent 2015-07-29 and 2015-07-30: harvesting 1507.07790 (of 2015-07-29) late,
-    and 1607.01710 again, sends neither."""
+    and 1607.01710 again, sends 1507.07790 in the next digest, once, and 1607.01710 not again."""
     sent = Paper("1607.01710", "Sent before", source="listing", listing_date=date(2015, 7, 30))
     with engine.begin() as conn:
         upsert_papers(conn, [sent])
@@ -86,7 +84,10 @@ def test_no_digest_carries_a_late_paper_on_a_covered_day_or_twice(
     with engine.begin() as conn:
         db.update_subscriber(conn, sid, {"covered_until": date(2015, 7, 30)})
     compose_due(engine, settings, now.replace(day=31), True, None, RunReport())
-    assert carried_papers(engine) == {("daily:2015-07-30", "1607.01710")}
+    late = {("daily:2015-07-30", "1607.01710"), ("daily:2015-07-31", "1507.07790")}
+    assert carried_papers(engine) == late
+    compose_due(engine, settings, datetime(2015, 8, 1, 12, tzinfo=UTC), True, None, RunReport())
+    assert carried_papers(engine) == late
 
 
 def test_the_schedule_of_first_announcements() -> None:

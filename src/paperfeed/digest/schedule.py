@@ -133,6 +133,19 @@ def window(sub: Subscriber, latest: date | None) -> tuple[date, date] | None:
     return (start, latest) if start <= latest else None
 
 
+Late = tuple[date, date, datetime]  # days already covered, and since when papers are new there
+
+
+def late_window(sub: Subscriber, latest: date | None) -> Late | None:
+    """Days a digest already covered (within the catch-up limit) whose papers first stored
+    after it read the store go in the next one: a late harvest, an ingest resumed after it."""
+    if latest is None or sub.covered_until is None or sub.stored_until is None:
+        return None
+    cap = latest - timedelta(days=13 if sub.prefs.frequency == "weekly" else 6)
+    end = min(sub.covered_until, latest)
+    return (cap, end, sub.stored_until) if cap <= end else None
+
+
 def run_due(
     engine: Engine,
     settings: Settings,
@@ -233,6 +246,7 @@ def compose_due(
     report: RunReport,
 ) -> None:
     """Compose and record every due digest (empty ones recorded as such, never sent)."""
+    read_at = utcnow()  # papers first stored from now on are the next digests' (the real clock)
     with engine.connect() as conn:
         ingest = jobs_db.ingest_state(conn)  # read first: what follows may be part of a day
         due, interests, period = due_subscribers(conn, now, due_all)
@@ -241,22 +255,25 @@ def compose_due(
     wait = _waiting(settings, now, ingest.running)
     due = [s for s in due if not wait(s)]
     report.held = report.due - len(due)
-    groups: dict[tuple[date, date] | None, list[Subscriber]] = {}
+    groups: dict[tuple[tuple[date, date] | None, Late | None], list[Subscriber]] = {}
     for sub in due:
-        groups.setdefault(window(sub, latest), []).append(sub)
+        groups.setdefault((window(sub, latest), late_window(sub, latest)), []).append(sub)
     # Started before ranking: its workers start up meanwhile (large runs only).
     writer = OutboxWriter(settings, engine, len(due))  # a process of its own (large runs)
     try:
         with Assembler(settings, now, len(due)) as assembler, writer:
-            for span, subs in groups.items():
+            for (span, late), subs in groups.items():
                 digests = compose_window(
-                    engine, settings, span, subs, interests, period, embeddings
+                    engine, settings, span, subs, interests, period, embeddings, late
                 )
-                if not _settled(engine, ingest):  # an ingest stored papers while we read
+                settled = _settled(engine, ingest)
+                if not settled:  # an ingest stored papers while we read
                     wait, ready = _waiting(settings, now, True), len(digests)
                     digests = [d for d in digests if not wait(d.subscriber)]
                     report.held += ready - len(digests)
-                _record(writer, assembler, digests, span[1] if span else None)
+                # Read while papers were stored (past the wait): they may bear earlier stamps.
+                read = read_at if settled and not ingest.running else None
+                _record(writer, assembler, digests, span[1] if span else None, read)
     finally:  # what was written, also when the run stopped part-way
         report.empty, report.composed = writer.empty, writer.composed
 
@@ -283,13 +300,18 @@ def compose_window(
     interests: dict[int, list[db.InterestRow]],
     period: dict[int, str],
     embeddings: Embeddings | None,
+    late: Late | None = None,
 ) -> list[Digest]:
-    """Digests of subscribers who share one window of listing days, ranked together."""
-    if span is None:  # no new listing day; papers new in followed collections all the same
+    """Digests of subscribers who share one window of listing days (and papers stored late
+    on days already covered), ranked together."""
+    if span is None and late is None:  # nothing new; papers new in followed collections
         return personal.with_followed(engine, [Digest(s, period[s.id], ()) for s in subs])
     seeds = sorted({p for s in subs for p in s.prefs.seeds})
     with engine.connect() as conn:
-        cands, trend = _with_trending(conn, settings, db.candidates(conn, *span), span)
+        found_cands = db.candidates(conn, *span) if span else []
+        found_cands += db.candidates(conn, *late) if late else []
+        span = _days(span, late)
+        cands, trend = _with_trending(conn, settings, found_cands, span)
         ids = [c.id for c in cands]
         excluded = db.sent_paper_ids(conn, [s.id for s in subs], ids)
         titles = db.paper_titles(conn, seeds)
@@ -300,6 +322,14 @@ def compose_window(
     kept = settings.index_dir / "vocabulary"  # where the site keeps them too
     done = personal.personalise(engine, done, span, cands, excluded, kept)
     return personal.with_followed(engine, done)
+
+
+def _days(span: tuple[date, date] | None, late: Late | None) -> tuple[date, date]:
+    # The days the candidates are of: the new ones, and covered ones with papers stored late.
+    if span is None:
+        assert late is not None
+        return late[0], late[1]
+    return (min(span[0], late[0]) if late else span[0]), span[1]
 
 
 def _search_depths(
@@ -359,7 +389,11 @@ def stored_vectors(embeddings: Embeddings | None, ids: Sequence[str]) -> dict[st
 
 
 def _record(
-    writer: OutboxWriter, assembler: Assembler, digests: list[Digest], covered: date | None
+    writer: OutboxWriter,
+    assembler: Assembler,
+    digests: list[Digest],
+    covered: date | None,
+    read: datetime | None = None,
 ) -> None:
     # Messages are assembled (maybe in worker processes) batch by batch, in order; each
     # batch's outbox rows are written in one transaction (maybe by the writer process, while
@@ -369,17 +403,29 @@ def _record(
     jobs = [[(links_for(settings, d.subscriber), d) for d in b if d.items] for b in batches]
     for batch, mails in zip(batches, assembler.messages(jobs), strict=True):
         sent = iter(mails)
-        writer.write([outbox_row(d, next(sent) if d.items else None, covered) for d in batch])
+        writer.write([outbox_row(d, next(sent) if d.items else None, covered, read) for d in batch])
 
 
-def outbox_row(digest: Digest, message: Mail | None, covered: date | None) -> db.NewMessage:
+def outbox_row(
+    digest: Digest, message: Mail | None, covered: date | None, read: datetime | None = None
+) -> db.NewMessage:
     """The outbox row for a composed digest and its message, packed (an empty digest is
-    recorded, never sent). Packed here, not by the writer process: the writer has the
-    database's share of a run, this process has the CPU to spare while it waits for it."""
+    recorded, never sent); `read`: when its papers were read from the store. Packed here, not
+    by the writer process: the writer has the database's share of a run, this process has the
+    CPU to spare while it waits for it."""
     sub = digest.subscriber
     if message is None or not digest.items:
         return db.NewMessage(
-            sub.id, "digest", digest.period, sub.email, "", "", (), covered, status="empty"
+            sub.id,
+            "digest",
+            digest.period,
+            sub.email,
+            "",
+            "",
+            (),
+            covered,
+            status="empty",
+            stored_until=read,
         )
     paper_ids = tuple(item.paper_id for item in digest.items)
     return db.NewMessage(
@@ -392,6 +438,7 @@ def outbox_row(digest: Digest, message: Mail | None, covered: date | None) -> db
         paper_ids,
         covered,
         packed=message.packed(),
+        stored_until=read,
     )
 
 
@@ -430,5 +477,5 @@ def preview(
         latest = db.latest_listing_day(conn)
         interests = db.get_interests(conn, [sub.id])
     period = {sub.id: period_of(sub.prefs, now)}
-    span = window(sub, latest)
-    return compose_window(engine, settings, span, [sub], interests, period, embeddings)[0]
+    span, late = window(sub, latest), late_window(sub, latest)
+    return compose_window(engine, settings, span, [sub], interests, period, embeddings, late)[0]

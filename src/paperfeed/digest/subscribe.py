@@ -216,6 +216,7 @@ def to_subscriber(row: Mapping[str, object], rows: list[db.InterestRow]) -> Subs
         prefs=prefs,
         covered_until=covered if isinstance(covered, date) else None,
         user_id=user if isinstance(user, int) else None,
+        stored_until=read if isinstance(read := row.get("stored_until"), datetime) else None,
     )
 
 

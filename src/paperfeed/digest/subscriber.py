@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
@@ -54,6 +54,7 @@ class Subscriber:
     prefs: Preferences = field(default_factory=Preferences)
     covered_until: date | None = None
     user_id: int | None = None  # the account it belongs to: its digest ranks with that user's model
+    stored_until: datetime | None = None  # when its latest digest read the store (None: never)
 
 
 def normalise_email(text: object) -> tuple[str, str]:

@@ -38,6 +38,8 @@ subscribers = Table(
     Column("max_papers", Integer, nullable=False),
     Column("include_trending", Boolean, nullable=False),
     Column("covered_until", Date),
+    # when the latest digest read the store: papers stored since on covered days go in the next
+    Column("stored_until", DateTime),
     Column("created_at", DateTime, nullable=False),
     Column("confirmed_at", DateTime),
     Column("unsubscribed_at", DateTime),

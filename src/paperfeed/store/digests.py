@@ -84,6 +84,7 @@ class NewMessage:
     covered_until: date | None = None
     status: str = "pending"
     packed: bytes | None = None  # the message as `mailwire.pack` keeps it
+    stored_until: datetime | None = None  # a digest: when it read the store (None: kept as was)
 
 
 # --- subscribers -----------------------------------------------------------------------------
@@ -231,14 +232,19 @@ class Candidate:
     featured: bool = False  # put first on the trending page by an editor
 
 
-def candidates(conn: Connection, start: date, end: date) -> list[Candidate]:
-    """Visible papers first listed between two days (inclusive), oldest id first."""
+def candidates(
+    conn: Connection, start: date, end: date, stored_since: datetime | None = None
+) -> list[Candidate]:
+    """Visible papers first listed between two days (inclusive), oldest id first; with
+    `stored_since`, only those first stored at or after it."""
     query = (
         select(papers.c.id, papers.c.title, papers.c.abstract, papers.c.listing_date)
         .where(papers.c.listing_date >= start, papers.c.listing_date <= end)
         .where(papers.c.hidden.is_(False), papers.c.withdrawn.is_(False))
         .order_by(papers.c.id)
     )
+    if stored_since is not None:
+        query = query.where(papers.c.first_seen >= stored_since)
     return _as_candidates(conn, conn.execute(query).all())
 
 
@@ -481,15 +487,16 @@ def _outbox_values(m: NewMessage, now: datetime) -> dict[str, object]:
 
 
 def _advance_coverage(conn: Connection, messages: Sequence[NewMessage]) -> None:
-    by_day: dict[date, list[int]] = {}
+    # The days covered, and when the store was read (papers stored later go in the next one).
+    by_mark: dict[tuple[date | None, datetime | None], list[int]] = {}
     for m in messages:
-        if m.covered_until:
-            by_day.setdefault(m.covered_until, []).append(m.subscriber_id)
-    for day, sids in by_day.items():
+        if m.covered_until or m.stored_until:
+            by_mark.setdefault((m.covered_until, m.stored_until), []).append(m.subscriber_id)
+    for (day, read), sids in by_mark.items():
+        values: dict[str, object] = {"covered_until": day} if day else {}
+        values |= {"stored_until": read} if read else {}
         for chunk in chunks(sids, _CHUNK):
-            conn.execute(
-                update(subscribers).where(subscribers.c.id.in_(chunk)).values(covered_until=day)
-            )
+            conn.execute(update(subscribers).where(subscribers.c.id.in_(chunk)).values(values))
 
 
 def due_messages(conn: Connection, limit: int, kind: str | None = None) -> list[OutboxRow]:
