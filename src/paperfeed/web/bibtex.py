@@ -155,15 +155,26 @@ def _annotation_fields(extra: Annotations) -> list[tuple[str, str]]:
 def entries(papers: Sequence[Paper], annotated: AnnotationsById | None = None) -> str:
     """Entries for a list of papers, with keys made unique (a, b, ... suffixes), and a reader's
     notes and tags when given."""
-    seen: dict[str, int] = {}
-    out = []
-    for paper in papers:
-        key = cite_key(paper)
-        count = seen.get(key, 0)
-        seen[key] = count + 1
-        extra = (annotated or {}).get(paper.id)
-        out.append(entry(paper, key + (_suffix(count) if count else ""), extra))
-    return "\n".join(out)
+    extra = annotated or {}
+    keys = _unique_keys(papers)
+    return "\n".join(entry(p, k, extra.get(p.id)) for p, k in zip(papers, keys, strict=True))
+
+
+def _unique_keys(papers: Sequence[Paper]) -> list[str]:
+    """Each paper's key; papers sharing one are told apart by a, b, ... in the order of their ids,
+    not of the list, so a paper keeps its key whoever exports the list and in whatever order."""
+    bases = [cite_key(p) for p in papers]
+    keys, taken = list(bases), set(bases)
+    next_suffix: dict[str, int] = {}
+    for i in sorted(range(len(papers)), key=lambda i: (bases[i], papers[i].id)):
+        n = next_suffix.get(bases[i], 0)
+        while n and bases[i] + _suffix(n) in taken:  # never another paper's own key
+            n += 1
+        if n:
+            keys[i] = bases[i] + _suffix(n)
+            taken.add(keys[i])
+        next_suffix[bases[i]] = n + 1
+    return keys
 
 
 def _suffix(n: int) -> str:
