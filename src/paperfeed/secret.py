@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import math
 import os
@@ -38,6 +40,12 @@ def secret_key(settings: Settings) -> str:
             "set it to a long random string, e.g. the output of `openssl rand -hex 32`"
         )
     return _dev_secret(settings.data_dir / DEV_SECRET_FILE)
+
+
+def key_mark(secret: bytes) -> int:
+    """A number that tells keys apart without revealing them (what nodes compare in the store)."""
+    digest = hmac.new(secret, b"paperfeed: the key this node signs with", hashlib.sha256).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF  # fits the store's 32-bit integers
 
 
 def entropy_bits(key: str) -> float:

@@ -9,8 +9,10 @@ from datetime import datetime
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Connection, Engine, func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 
+from paperfeed.store.accounts import site_state
 from paperfeed.store.db import _MIGRATIONS, newer_store_problem
 
 UNREACHABLE = "the store cannot be reached"
@@ -99,3 +101,26 @@ def newest_change(engine: Engine) -> datetime | None:
     with engine.connect() as conn:
         value = conn.execute(select(func.max(papers.c.changed_at))).scalar()
     return value if isinstance(value, datetime) else None
+
+
+SIGNING_KEY = "signing_key"  # site_state: the mark of the key the newest started node signs with
+
+
+def signing_key_mark(conn: Connection) -> int | None:
+    """The mark of the secret key the most recently started node signs with (None: none yet)."""
+    query = select(site_state.c.value).where(site_state.c.key == SIGNING_KEY)
+    found = conn.execute(query).scalar()
+    return None if found is None else int(found)
+
+
+def mark_signing_key(conn: Connection, mark: int) -> int | None:
+    """Record that a node starting now signs with the key of `mark`; returns the mark before."""
+    before = signing_key_mark(conn)
+    query = update(site_state).where(site_state.c.key == SIGNING_KEY).values(value=mark)
+    if not conn.execute(query).rowcount:
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(site_state).values(key=SIGNING_KEY, value=mark))
+        except IntegrityError:  # another node starting at the same moment: the newest wins
+            conn.execute(query)
+    return before

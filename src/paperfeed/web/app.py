@@ -144,6 +144,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     to_thread.current_default_thread_limiter().total_tokens = (
         app.state.site.settings.web_threads + 8
     )
+    from paperfeed.web.ops import note_signing_key
+
+    await to_thread.run_sync(note_signing_key, app.state.site.engine, app.state.site.secret)
     yield
     from paperfeed.web.admin import stop_runs
 

@@ -22,11 +22,19 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from paperfeed.secret import key_mark
 from paperfeed.settings import Settings
 from paperfeed.store import jobs as db
-from paperfeed.store.health import Outage, store_problems
+from paperfeed.store.health import (
+    UNREACHABLE,
+    Outage,
+    mark_signing_key,
+    signing_key_mark,
+    store_problems,
+)
 from paperfeed.util import StderrHandler
 
 router = APIRouter(include_in_schema=False)
@@ -306,11 +314,46 @@ def readyz(request: Request) -> Response:
     """Ready for traffic: the store answers, its schema is current, search indexes are loaded."""
     site = request.app.state.site
     problems = store_problems(site.engine, request.app.state.ready_outage)
+    if not problems:
+        problems += _key_problems(site.engine, site.secret)
     if not site.search_loaded():
         problems.append("search indexes not loaded yet")
     if problems:
         return JSONResponse({"ready": False, "problems": problems}, status_code=503)
     return JSONResponse({"ready": True, "problems": []})
+
+
+OTHER_KEY = (
+    "a node started after this one signs with another PAPERFEED_SECRET_KEY: give every node "
+    "the same key (a form from one node's page is refused by the other, and so are links in "
+    "emails), then restart this one"
+)
+
+
+def note_signing_key(engine: Engine, secret: bytes) -> None:
+    """Record in the store the key this starting node signs with: a node that signs with
+    another one is then not ready (/readyz), so the load balancer sends every request to nodes
+    that agree, and its log says why."""
+    try:
+        with engine.begin() as conn:
+            before = mark_signing_key(conn, key_mark(secret))
+    except SQLAlchemyError:  # the store is down: /readyz says so, and nothing is compared
+        return
+    if before is not None and before != key_mark(secret):
+        log.warning(
+            "this node signs with another PAPERFEED_SECRET_KEY than the node started before "
+            "it: nodes still running with the other key answer 503 at /readyz until they are "
+            "restarted with this one (every node needs the same key)"
+        )
+
+
+def _key_problems(engine: Engine, secret: bytes) -> list[str]:
+    try:
+        with engine.connect() as conn:
+            newest = signing_key_mark(conn)
+    except SQLAlchemyError:
+        return [UNREACHABLE]
+    return [OTHER_KEY] if newest is not None and newest != key_mark(secret) else []
 
 
 @router.get("/metrics")
