@@ -33,7 +33,7 @@ from paperfeed.web.render import create_env, static_url
 from paperfeed.web.version import DataVersion
 
 if TYPE_CHECKING:
-    from paperfeed.search import SearchService
+    from paperfeed.search import SearchResult, SearchService
 
 SESSION_COOKIE = "pf_session"
 log = logging.getLogger(__name__)
@@ -58,6 +58,9 @@ class Site:
         self.env.globals["site_url"] = partial(site_url, settings.root_path)
         self.env.globals["static_url"] = partial(static_url, settings.root_path)
         self.cache: Lru[PageKey, Cached] = Lru(settings.page_cache_entries)  # 0: none
+        # Search answers behind signed-in pages (their cards are the reader's own), keyed as
+        # the anonymous page is, and by the reader's mutes.
+        self.results: Lru[tuple[object, ...], SearchResult] = Lru(settings.page_cache_entries)
         window = settings.rate_window_seconds
         # Every limit is counted in the store: N workers (or nodes) do not allow N times as many.
         self.auth_limiter = SharedLimiter(engine, settings.auth_rate_limit, window)  # sign-ups

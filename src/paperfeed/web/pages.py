@@ -465,7 +465,9 @@ def _search(
         if parse_query(q).empty:  # only punctuation: nothing to look for
             return ctx | {"listing": None, "wordless": True}
         per_page, hide = site.settings.page_size, _hide(request, site, user)
-        outcome = views.search(site.search(), site.engine, params, page, per_page, user, hide)
+        # a visitor's whole page is kept instead (`_page`)
+        kept = (site.results, _result_key(request, site, hide)) if user else None
+        outcome = views.search(site.search(), site.engine, params, page, per_page, user, hide, kept)
         return ctx | {
             "listing": outcome.listing,
             "used_mode": outcome.mode,
@@ -479,6 +481,16 @@ def _search(
         }
 
     return _page(request, site, user, "search.html", build, search_cache_key)
+
+
+def _result_key(request: Request, site: Site, hide: Hide | None) -> tuple[object, ...]:
+    """What a search's answer depends on: the anonymous page's key (URL, data version, index
+    generation) and the reader's mutes, when they hide papers (`_hide` read them just now)."""
+    key = search_cache_key(request, site)
+    if hide is None:
+        return key
+    follows = request.state.follows
+    return (*key, follows.muted_keywords, follows.muted_authors, follows.muted_categories)
 
 
 def _missing_arxiv_id(site: Site, q: str) -> str | None:

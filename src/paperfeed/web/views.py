@@ -52,6 +52,7 @@ from paperfeed.web.render import safe_snippet
 
 if TYPE_CHECKING:
     from paperfeed.search import SearchResult, SearchService
+    from paperfeed.util import Lru
 
 MAX_PAGE = 10_000
 SEARCH_FIRST_DAY, SEARCH_LAST_DAY = date(1900, 1, 1), date(2200, 12, 31)
@@ -427,13 +428,15 @@ def search(
     per_page: int,
     user: User | None,
     hide: Hide | None = None,
+    kept: ResultCache | None = None,
 ) -> SearchOutcome:
     """Run a search and turn its hits into cards with highlighted snippets (`hide`: papers
-    the reader's mutes leave out, before paging)."""
+    the reader's mutes leave out, before paging; `kept`: where the search's answer is kept,
+    and under what key)."""
     from paperfeed.search import BadSearch  # loads on first use
 
     try:
-        result = _run_search(service, params, page, per_page, hide)
+        result = _kept_search(service, params, page, per_page, hide, kept)
     except BadSearch as exc:
         raise HTTPException(400, str(exc)) from exc
     if page > 1 and not result.hits:
@@ -464,6 +467,30 @@ def search(
     return SearchOutcome(
         listing, result.mode, result.fallback, result.counted, result.suggestion, result.limited
     )
+
+
+ResultCache = tuple["Lru[tuple[object, ...], SearchResult]", tuple[object, ...]]
+
+
+def _kept_search(
+    service: SearchService,
+    params: SearchParams,
+    page: int,
+    per_page: int,
+    hide: Hide | None,
+    kept: ResultCache | None,
+) -> SearchResult:
+    """The search's answer from `kept` when it holds it, else searched (and kept there unless
+    it is an answer for now only: a fallback, or one from part of an index being built)."""
+    if kept is None:
+        return _run_search(service, params, page, per_page, hide)
+    results, key = kept
+    result = results.get(key)
+    if result is None:
+        result = _run_search(service, params, page, per_page, hide)
+        if result.fallback is None and result.limited is None:
+            results.put(key, result)
+    return result
 
 
 def _run_search(
