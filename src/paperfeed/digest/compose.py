@@ -14,6 +14,7 @@ from typing import Protocol
 import numpy as np
 from sqlalchemy import Engine
 
+from paperfeed.digest.extras import Extras
 from paperfeed.digest.subscriber import Subscriber
 from paperfeed.latex import plain
 from paperfeed.settings import Settings
@@ -65,6 +66,7 @@ class DigestItem:
     score: float
     section: str = ""  # a heading it goes under, after the picked papers ("": none)
     note: str = ""  # Markdown said of it where it comes from (a followed collection's note)
+    extras: Extras | None = None  # its code, stars and Hub counts, as its card shows them
 
 
 @dataclass(frozen=True)

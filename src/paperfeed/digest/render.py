@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 
 from paperfeed import mailwire
 from paperfeed.digest.compose import Digest, DigestItem
+from paperfeed.digest.extras import extras_html, extras_text
 from paperfeed.digest.tokens import MAX_AGE, make_token, make_tokens
 from paperfeed.latex import plain
 from paperfeed.markup import absolute_links, maths_as_text, plain_text, render_markdown
@@ -154,10 +155,11 @@ def _view(links: Links, item: DigestItem) -> dict[str, str]:
     authors = ", ".join(names[:3]) + (" et al." if len(names) > 3 else "")
     title = plain(item.title)  # no KaTeX in mail: math as readable text
     byline = " · ".join(part for part in (authors, item.category.strip()) if part)
+    url = links.paper(item.paper_id)
     return {
         "title": title,
         "title_text": _title_text(title),
-        "url": links.paper(item.paper_id),
+        "url": url,
         # a line of its own only when there is one: no empty line above "Why:" (HTML's <br>)
         "byline": Markup("{}<br>").format(byline) if byline else Markup(""),
         "byline_text": _lines(byline, "   ", "   "),  # none at all without authors or category
@@ -166,6 +168,8 @@ def _view(links: Links, item: DigestItem) -> dict[str, str]:
         "paper": quote(item.paper_id, safe=".-"),  # in the rating links' query
         "note": _note(item.note, links.base_url),
         "note_text": _lines(f"Note: {plain_text(item.note)}", "   ", "   ") if item.note else "",
+        "extras": extras_html(item.extras, url),  # code, stars, Hub counts: as its card shows
+        "extras_text": extras_text(item.extras, url),
     }
 
 
@@ -244,7 +248,8 @@ _MARK = "\x1e"  # brackets a slot's name in a skeleton; markupsafe leaves it as 
 _PARTS = ("head", "item", "rated", "section", "foot")  # "rated": an item with 👍 / 👎 links
 _ITEM = ("index", "item.title", "item.title_text", "item.url", "item.byline",
          "item.byline_text", "item.why", "item.why_text", "item.snippet",
-         "item.snippet_text", "item.note", "item.note_text")  # fmt: skip
+         "item.snippet_text", "item.note", "item.note_text", "item.extras",
+         "item.extras_text")  # fmt: skip
 _SLOTS = {
     "head": ("subject", "preheader", "home_url", "heading"),
     "section": ("section", "section_text"),
@@ -437,7 +442,7 @@ class DigestRenderer:
             return seen[2]
         key = (
             links.base_url, item.paper_id, item.title, item.authors, item.category, item.snippet,
-            item.note,
+            item.note, item.extras,
         )  # fmt: skip
         part = "rated" if rated else "item"
         pair = self.papers.get((*key, rated))

@@ -35,6 +35,7 @@ from paperfeed.digest.compose import (
     trending_vector,
 )
 from paperfeed.digest.deliver import Mailer, deliver_due, make_mailer
+from paperfeed.digest.extras import with_extras
 from paperfeed.digest.render import Mail
 from paperfeed.digest.subscribe import links_for, to_subscriber
 from paperfeed.digest.subscriber import Preferences, Subscriber
@@ -305,7 +306,8 @@ def compose_window(
     """Digests of subscribers who share one window of listing days (and papers stored late
     on days already covered), ranked together."""
     if span is None and late is None:  # nothing new; papers new in followed collections
-        return personal.with_followed(engine, [Digest(s, period[s.id], ()) for s in subs])
+        empty = [Digest(s, period[s.id], ()) for s in subs]
+        return with_extras(engine, personal.with_followed(engine, empty))
     seeds = sorted({p for s in subs for p in s.prefs.seeds})
     with engine.connect() as conn:
         found_cands = db.candidates(conn, *span) if span else []
@@ -321,7 +323,7 @@ def compose_window(
     done = compose(subs, interests, cands, vectors, excluded, trend, titles, ranking, period, found)
     kept = settings.index_dir / "vocabulary"  # where the site keeps them too
     done = personal.personalise(engine, done, span, cands, excluded, kept)
-    return personal.with_followed(engine, done)
+    return with_extras(engine, personal.with_followed(engine, done))  # one look-up for all
 
 
 def _days(span: tuple[date, date] | None, late: Late | None) -> tuple[date, date]:

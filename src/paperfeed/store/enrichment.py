@@ -329,6 +329,26 @@ def _new_hub_links(conn: Connection, added: HubLinks) -> list[tuple[str, str, in
     return [(pid, kind, n) for (pid, kind), n in counts.items()]
 
 
+def source_code_links(
+    conn: Connection, paper_ids: Sequence[str]
+) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """The papers' code links from their sources (in order) and their GitHub repository
+    signal, in two queries for any number of papers (what a card reads from its `Paper`)."""
+    if not paper_ids:
+        return {}, {}
+    dialect, ids = conn.dialect.name, list(paper_ids)
+    query = select(code_links.c.paper_id, code_links.c.url).where(
+        in_list(code_links.c.paper_id, dialect, values=ids)
+    )
+    links: dict[str, list[str]] = {}
+    for pid, url in conn.execute(query.order_by(code_links.c.paper_id, code_links.c.position)):
+        links.setdefault(str(pid), []).append(str(url))
+    repo = select(signals.c.paper_id, signals.c.github_repo).where(
+        in_list(signals.c.paper_id, dialect, values=ids), signals.c.github_repo.isnot(None)
+    )
+    return links, {str(pid): str(name) for pid, name in conn.execute(repo)}
+
+
 def _all_code_urls(conn: Connection) -> list[tuple[str, str]]:
     """(paper id, url) of every code link, the sources' and those people added."""
     added = select(paper_links.c.paper_id, paper_links.c.url).where(paper_links.c.kind == "code")
