@@ -4,28 +4,37 @@ move nothing in trending until the accounts are older (configurable); SQLite and
 from __future__ import annotations
 
 from datetime import timedelta
+from html import unescape
+from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 
 from paperfeed.models import TrendingRow
 from paperfeed.settings import Settings
-from paperfeed.store.accounts import bump_revision, create_user, set_vote, users
+from paperfeed.store.accounts import bump_revision, create_user, set_admin, set_vote, users
+from paperfeed.store.community import add_comment
+from paperfeed.store.jobs import recent_actions
 from paperfeed.trending import TrendingWeights, new_accounts_since, signal
 from paperfeed.util import utcnow
 from paperfeed.web.auth import hash_new_password
-from tests.web_support import DAYS, client, web_settings
+from tests.web_support import DAYS, client, csrf_token, sign_up, web_settings
 
 WAVE = 50
 
 
-def _wave(engine: Engine, pid: str) -> None:
-    """WAVE accounts made just now, each upvoting `pid` (one hash for all: hashing is slow)."""
+def _wave(engine: Engine, pid: str) -> list[int]:
+    """WAVE accounts made just now, each upvoting `pid` and posting a link there (one hash for
+    all: hashing is slow); their ids."""
     hashed = hash_new_password("correct horse battery")
+    made = []
     with engine.begin() as conn:
         for i in range(WAVE):
             user = create_user(conn, f"wave{i:02d}", hashed)
             set_vote(conn, user.id, pid, True)
+            add_comment(conn, pid, user.id, f"Great paper! https://pills.example/{i}", None)
+            made.append(user.id)
+    return made
 
 
 def _age_the_wave(engine: Engine, by: timedelta) -> None:
@@ -94,3 +103,74 @@ def test_settings_carry_the_new_account_rule_into_the_weights() -> None:
     )
     w = TrendingWeights.from_settings(s)
     assert (w.new_account_hours, w.new_account_vote_weight) == (6, 0.25)
+
+
+def _bulk(c: TestClient, pairs: list[tuple[str, str]], token: str = "") -> Any:
+    """Post the console's bulk form (names repeat, as a form's boxes do)."""
+    form: dict[str, list[str]] = {"csrf_token": [token or csrf_token(c, "/")]}
+    for name, value in pairs:
+        form.setdefault(name, []).append(value)
+    return c.post("/admin/users/bulk", data=form, follow_redirects=False)
+
+
+def _suspended(engine: Engine) -> int:
+    with engine.connect() as conn:
+        barred = users.c.suspended_at.is_not(None)
+        return len(list(conn.scalars(select(users.c.id).where(barred))))
+
+
+def test_a_moderator_suspends_the_wave_at_once_and_lifts_it(site: Settings, engine: Engine) -> None:
+    """Fifty accounts could only be suspended one by one (two clicks each); now ticked, or
+    all of a page at once, after one question, each logged; lifting them is the undo."""
+    with client(site, engine) as c:
+        target = _trending(c)[-1]
+        votes = _upvotes(c, target)
+        wave = _wave(engine, target)
+        sign_up(c, "keeper")
+        with engine.begin() as conn:
+            set_admin(conn, "keeper", True)
+        console = c.get("/admin?user=wave").text
+        assert console.count('name="ids"') == WAVE and "Suspend ticked" in console
+        ticked = [("action", "suspend")] + [("ids", str(i)) for i in wave[:3]]
+        asked = _bulk(c, ticked)
+        assert asked.status_code == 200 and _suspended(engine) == 0
+        assert "Suspend 3 accounts (wave00, wave01, wave02)?" in unescape(asked.text)
+        pairs = [("action", "suspend"), ("all", "1"), ("user", "wave"), ("confirmed", "1")]
+        done = _bulk(c, pairs + [("page_ids", str(i)) for i in wave])
+        assert done.status_code == 303 and done.headers["location"].endswith("#users")
+        assert _suspended(engine) == WAVE
+        assert _upvotes(c, target) == votes
+        assert "pills.example" not in c.get(f"/papers/{target}").text
+        assert "suspend 50 accounts; each is in the admin log" in unescape(
+            c.get(done.headers["location"]).text
+        )
+        with engine.connect() as conn:
+            logged = recent_actions(conn, 100, 0, "wave")
+        assert sorted(a.target for a in logged if a.action == "suspend") == [
+            f"wave{i:02d}" for i in range(WAVE)
+        ]
+        again = _bulk(c, [("action", "suspend"), ("confirmed", "1"), ("ids", str(wave[0]))])
+        assert again.status_code == 303 and _suspended(engine) == WAVE  # nothing twice
+        lifted = [("action", "unsuspend"), ("confirmed", "1")] + [("ids", str(i)) for i in wave]
+        assert _bulk(c, lifted).status_code == 303
+        assert _suspended(engine) == 0 and _upvotes(c, target) == votes + WAVE
+        assert "pills.example/7" in c.get(f"/papers/{target}").text
+
+
+def test_bulk_suspension_refuses_bad_posts(site: Settings, engine: Engine) -> None:
+    with client(site, engine) as c:
+        sign_up(c, "keeper")
+        with engine.begin() as conn:
+            set_admin(conn, "keeper", True)
+            me = conn.scalar(select(users.c.id).where(users.c.username == "keeper"))
+        assert _bulk(c, [("action", "suspend")]).status_code == 400  # none ticked
+        own = _bulk(c, [("action", "suspend"), ("ids", str(me)), ("confirmed", "1")])
+        assert own.status_code == 400 and _suspended(engine) == 0  # never one's own
+        for bad in ([("action", "delete"), ("ids", "1")], [("action", "suspend"), ("ids", "x")]):
+            assert _bulk(c, bad).status_code == 400
+        too_many = [("action", "suspend")] + [("ids", str(i)) for i in range(1, 102)]
+        assert _bulk(c, too_many).status_code == 400
+        reader = TestClient(c.app)
+        sign_up(reader, "reader")
+        refused = _bulk(reader, [("action", "suspend"), ("ids", str(me)), ("confirmed", "1")])
+        assert refused.status_code in (401, 403) and _suspended(engine) == 0

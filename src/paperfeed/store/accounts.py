@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Row,
     String,
     Table,
     Text,
@@ -226,17 +228,18 @@ def list_users(
     query = select(users).order_by(users.c.id.desc()).limit(limit).offset(offset)
     if name:
         query = query.where(_named(name))
-    return [
-        UserRow(
-            r.id,
-            r.username,
-            bool(r.is_admin),
-            r.suspended_at is not None,
-            r.created_at,
-            r.deleted_at is not None,
-        )
-        for r in conn.execute(query)
-    ]
+    return [_user_row(r) for r in conn.execute(query)]
+
+
+def _user_row(r: Row[Any]) -> UserRow:
+    suspended, deleted = r.suspended_at is not None, r.deleted_at is not None
+    return UserRow(r.id, r.username, bool(r.is_admin), suspended, r.created_at, deleted)
+
+
+def user_rows(conn: Connection, ids: Sequence[int]) -> list[UserRow]:
+    """The users with these ids, as the console lists them (in id order; unknown ids left out)."""
+    query = select(users).where(users.c.id.in_(list(ids))).order_by(users.c.id)
+    return [_user_row(r) for r in conn.execute(query)] if ids else []
 
 
 def count_users(conn: Connection, name: str = "") -> int:

@@ -1,14 +1,18 @@
 """Moderating a spam wave: many reported comments hidden, or their reports dismissed, at once
-from the moderation queue (after a question), each written to the admin log on its own line."""
+from the moderation queue, and many accounts suspended (or their suspensions lifted) at once
+from the console's user list; asked first, each written to the admin log on its own line."""
 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import Field
+from sqlalchemy import Connection
 
+from paperfeed.store.accounts import UserRow, set_suspended, user_rows
 from paperfeed.store.community import Comment, dismiss_reports, set_comment_hidden, waiting_among
 from paperfeed.store.jobs import record_action
 from paperfeed.web.confirm import Confirmed, ask
@@ -91,3 +95,65 @@ def _said(action: str, done: int, asked: int) -> str:
         said += f" {gone} of those ticked {'was' if gone == 1 else 'were'} no longer waiting"
         said += " (handled by another moderator, or not reported): left as they were."
     return said
+
+
+UserIds = Annotated[
+    list[Annotated[int, Field(ge=1, le=ROW_ID_MOST)]],
+    Form(max_length=100, description="accounts ticked on one page of the console's user list"),
+]
+Suspension = Annotated[str, Form(pattern="^(suspend|unsuspend)$", description="or lift it")]
+
+
+@router.post("/admin/users/bulk", dependencies=[FormCsrf])
+def bulk_suspend(
+    request: Request,
+    site: SiteDep,
+    admin: AdminDep,
+    action: Suspension,
+    ids: UserIds = [],  # noqa: B006 (FastAPI copies a default; a form may tick none)
+    page_ids: UserIds = [],  # noqa: B006
+    everything: Annotated[int, Form(alias="all", ge=0, le=1)] = 0,
+    user: Annotated[str, Form(max_length=64)] = "",
+    confirmed: Confirmed = 0,
+) -> Response:
+    """Suspend the ticked accounts at once (a wave of spam sign-ups), or lift their suspensions
+    (the undo: everything they had comes back); "all" ticks the page; never the admin's own."""
+    chosen = sorted((set(ids) | (set(page_ids) if everything else set())) - {admin.id})
+    if not chosen:
+        raise HTTPException(400, "tick the accounts to act on (not your own)")
+    back = f"/admin?{urlencode({'user': user})}#users" if user else "/admin#users"
+    with site.engine.connect() as conn:
+        found = _to_change(conn, chosen, action)
+    if found and not confirmed:
+        fields = [("action", action), ("user", user)] + [("ids", str(u.id)) for u in found]
+        return ask(request, site, admin, _ask_suspend(action, found), back, fields, "Yes")
+    with site.writing() as conn:
+        found = _to_change(conn, chosen, action)  # again: another moderator may have acted
+        for target in found:
+            set_suspended(conn, target.id, action == "suspend")
+            record_action(conn, admin.username, action, target.username)
+    said = f"{action} {_accounts(len(found))}; each is in the admin log"
+    if len(found) < len(chosen):
+        said += f" ({len(chosen) - len(found)} ticked already so, or deleted, left as they were)"
+    return RedirectResponse(f"/admin?{urlencode({'done': said, 'user': user})}#users", 303)
+
+
+def _to_change(conn: Connection, ids: list[int], action: str) -> list[UserRow]:
+    """The ticked accounts the action changes: not deleted, not already in that state."""
+    found = user_rows(conn, ids)
+    return [u for u in found if not u.deleted and u.suspended != (action == "suspend")]
+
+
+def _accounts(n: int) -> str:
+    return f"{n} account{'' if n == 1 else 's'}"
+
+
+def _ask_suspend(action: str, found: list[UserRow]) -> str:
+    names = [u.username for u in found]
+    who = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    if action == "suspend":
+        return (
+            f"Suspend {_accounts(len(found))} ({who})? Their sessions end, they cannot sign in,"
+            " and their comments, upvotes and claims leave the site until it is lifted."
+        )
+    return f"Lift the suspension of {_accounts(len(found))} ({who})? All they had comes back."

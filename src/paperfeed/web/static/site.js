@@ -11,7 +11,7 @@ document.addEventListener("submit", function (event) {
     return e.name === "ids" && e.checked;
   }).length;
   if (question.indexOf("{n}") >= 0 && ticked === 0) {
-    window.alert("Tick the comments to act on first.");
+    window.alert(form.dataset.none || "Tick the comments to act on first.");
     event.preventDefault();
     event.stopImmediatePropagation();
     return;
