@@ -23,9 +23,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import compile_path
-from starlette.types import Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from paperfeed.digest.web import DigestSite
@@ -40,7 +38,7 @@ from paperfeed.web.access import AccessLog, log_target
 from paperfeed.web.assets import STATIC, Assets
 from paperfeed.web.auth import SUSPENDED, safe_next
 from paperfeed.web.baseurl import BaseUrlCheck, PrefixMount
-from paperfeed.web.compress import LEVEL, MINIMUM, accepts_gzip
+from paperfeed.web.compress import LEVEL, MINIMUM
 from paperfeed.web.cors import Cors
 from paperfeed.web.deps import (
     SignInRequired,
@@ -53,30 +51,12 @@ from paperfeed.web.deps import (
 )
 from paperfeed.web.etags import ETags
 from paperfeed.web.limits import RETRY_AFTER, BodyLimit, ConcurrencyLimit
-from paperfeed.web.middleware import HeadAsGet, SiteMiddleware, TrailingSlash
+from paperfeed.web.middleware import Gzip, HeadAsGet, SiteMiddleware, TrailingSlash
 from paperfeed.web.periods import BadPeriod
 from paperfeed.web.private import PrivateGate
 from paperfeed.web.views import PageOutOfRange
 
 log = logging.getLogger(__name__)
-
-
-class Gzip(GZipMiddleware):
-    """Starlette's gzip, asked only when the client takes gzip (it looks for the word, so
-    `gzip;q=0` got gzip), and answering HEAD with the headers its GET gets (the compressed
-    length; it saw HEAD's empty body and sent the plain one's)."""
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not accepts_gzip(_accept_encoding(scope)):
-            await self.app(scope, receive, send)
-        elif scope["method"] == "HEAD":
-            await HeadAsGet(super().__call__)(scope, receive, send)
-        else:
-            await super().__call__(scope, receive, send)
-
-
-def _accept_encoding(scope: Scope) -> str:
-    return next((v.decode("latin-1") for k, v in scope["headers"] if k == b"accept-encoding"), "")
 
 
 def secret_bytes(settings: Settings) -> bytes:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.middleware.gzip import GZipMiddleware, GZipResponder, IdentityResponder
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -63,10 +64,11 @@ class SiteMiddleware:
         hit = _cached(scope, cookies) if self.cached else None
         if hit is not None:
             fresh = not_modified(hit, _header(scope, b"if-none-match"))
-            gzip = self.compress and _compressible(hit)
-            if gzip:  # the answer differs with what the client takes, whether it takes gzip or not
+            takes = self.compress and compress.accepts_gzip(_header(scope, b"accept-encoding"))
+            if self.compress:  # the answer differs with what the client takes, 304s alike
                 extra.append(_VARY_ENCODING)
-                gzip = compress.accepts_gzip(_header(scope, b"accept-encoding"))
+            # A 304 to a client that takes gzip names the weak tag its 200 may have had (Gzip).
+            gzip = takes and (fresh or _compressible(hit))
             await _send_cached(scope["app"].state.site, hit, value, extra, send, fresh, gzip)
             return
 
@@ -202,6 +204,92 @@ class HeadAsGet:
             await send(message)
 
         await self.app({**scope, "method": "GET"}, receive, without_body)
+
+
+class Gzip(GZipMiddleware):
+    """Starlette's gzip, asked only when the client takes gzip (it looks for the word, so
+    `gzip;q=0` got gzip), answering HEAD with the headers its GET gets, and telling caches
+    what they need (RFC 9110): an answer it may compress says Vary: Accept-Encoding whichever
+    coding the client takes, and so does a 304 (it says what its 200 would, 15.4.5); a body it
+    gzipped gets a weak ETag, as does a 304 to a client that takes gzip: a strong tag names
+    one body's bytes, and the gzip bytes are others (If-None-Match compares weakly)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        takes = compress.accepts_gzip(_header(scope, b"accept-encoding"))
+        coded: list[bool] = []  # whether the route's answer came in a coding of its own
+        kept = self.exclude_content_types
+        route = _noting_coding(self.app, coded)
+        responder: ASGIApp = IdentityResponder(route, self.minimum_size, exclude_content_types=kept)
+        if takes:
+            level, threaded = self.compresslevel, self.thread_minimum_size
+            responder = GZipResponder(
+                route,
+                self.minimum_size,
+                level,
+                thread_minimum_size=threaded,
+                exclude_content_types=kept,
+            )
+        head = scope["method"] == "HEAD"
+
+        async def send_validated(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                _validators(message, takes, bool(coded) and coded[0], head, kept)
+            await send(message)
+
+        # A HEAD is compressed as its GET, so that it names the GET's coding, length and Vary.
+        await (HeadAsGet(responder) if head else responder)(scope, receive, send_validated)
+
+
+def _noting_coding(app: ASGIApp, coded: list[bool]) -> ASGIApp:
+    async def noting(scope: Scope, receive: Receive, send: Send) -> None:
+        async def note(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                coded.append("content-encoding" in Headers(raw=message.get("headers", [])))
+            await send(message)
+
+        await app(scope, receive, note)
+
+    return noting
+
+
+def _validators(
+    message: Message, takes: bool, coded: bool, head: bool, kept: tuple[str, ...]
+) -> None:
+    """The answer's Vary, ETag and (for a HEAD) Content-Length as caches need them."""
+    message["headers"] = list(message.get("headers", []))
+    headers = MutableHeaders(raw=message["headers"])
+    status, media = message["status"], headers.get("content-type", "").partition(";")[0]
+    # A route that picks its coding itself (a feed) gives each coding its own tag.
+    own = coded or (status == 304 and "accept-encoding" in headers.get("vary", "").lower())
+    gzipped = not coded and headers.get("content-encoding") == "gzip"
+    if "etag" in headers and not own and (gzipped or (takes and status == 304)):
+        headers["etag"] = _weak(headers["etag"].encode()).decode()
+    # A 304 names no type: it always varies.
+    _vary_by_coding(headers, status == 304 or (status == 200 and not _excluded(media, kept)))
+    # A page's gzip length changes with its CSRF token, masked afresh in every answer: no GET
+    # will have this HEAD's length, so it names none (RFC 9110 8.6: only the GET's, or none).
+    if head and gzipped and media.startswith("text/html"):
+        del headers["content-length"]
+
+
+def _vary_by_coding(headers: MutableHeaders, varies: bool) -> None:
+    """Vary naming Accept-Encoding once (a route's own, Starlette's) where the answer varies."""
+    names = [n.strip() for v in headers.getlist("vary") for n in v.split(",") if n.strip()]
+    names += ["Accept-Encoding"] if varies else []
+    unique: dict[str, str] = {}
+    for name in names:
+        unique.setdefault(name.lower(), name)
+    if unique:
+        headers["vary"] = ", ".join(unique.values())
+
+
+def _excluded(media: str, kept: tuple[str, ...]) -> bool:
+    """Whether an answer of this type goes out as it is (images, fonts: compressed already)."""
+    media = media.strip().lower()
+    return media in kept or media.partition("/")[0] + "/*" in kept
 
 
 class TrailingSlash:
