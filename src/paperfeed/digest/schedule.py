@@ -7,14 +7,14 @@ lease in the database keeps two runs (cron and `serve`, say) from working at the
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -156,19 +156,46 @@ def run_due(
     embeddings: Embeddings | None = None,
 ) -> RunReport:
     """Compose what is due into the outbox, then send everything due from it."""
-    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    if not _acquire(engine, holder):
-        return RunReport(busy=True)
-    _RUNNING.add(holder)
-    try:
+    with run_lease(engine) as lease:
+        if lease is None:
+            return RunReport(busy=True)
         with engine.begin() as conn:
             report = RunReport(recovered=db.recover_in_flight(conn))
         compose_due(engine, settings, now or datetime.now(UTC), due_all, embeddings, report)
-        sent = deliver_due(engine, settings, mailer, keep_going=_renewer(engine, holder))
+        sent = deliver_due(engine, settings, mailer, keep_going=lease)
         report.sent, report.retrying, report.failed = sent.sent, sent.retrying, sent.failed
         report.mail_server_down = sent.server_down
         report.pruned = _prune(engine, settings)
         return report
+
+
+@contextmanager
+def run_lease(engine: Engine) -> Iterator[Callable[[], bool] | None]:
+    """Hold the digest run's lease for the block; yields whether to keep going (it renews the
+    lease), or None when another run holds it. On PostgreSQL an advisory lock, which the server
+    frees when its process dies, guards the lease: no process ids, which containers reuse."""
+    holder = f"{jobs_db.node_name()}:{uuid.uuid4().hex[:8]}"
+    if engine.dialect.name != "postgresql":
+        with _leased(engine, holder, False) as held:
+            yield _renewer(engine, holder, lambda: True) if held else None
+        return
+    with jobs_db.advisory_lock(engine, LOCK) as conn:
+        if conn is None:
+            yield None
+            return
+        with _leased(engine, holder, True) as held:
+            alive = partial(jobs_db.session_alive, conn)  # its end freed the lock
+            yield _renewer(engine, holder, alive) if held else None
+
+
+@contextmanager
+def _leased(engine: Engine, holder: str, locked: bool) -> Iterator[bool]:
+    if not _acquire(engine, holder, locked):
+        yield False
+        return
+    _RUNNING.add(holder)
+    try:
+        yield True
     finally:
         _RUNNING.discard(holder)
         with engine.begin() as conn:
@@ -184,31 +211,24 @@ def _prune(engine: Engine, settings: Settings) -> int:
         return 0
 
 
-def _acquire(engine: Engine, holder: str) -> bool:
+def _acquire(engine: Engine, holder: str, locked: bool) -> bool:
     with engine.begin() as conn:
         current = db.lock_holder(conn, LOCK)
-        stale = [current] if current and _is_dead(current) else []
+        stale = [current] if current and _is_dead(current, locked) else []
         return db.acquire_lock(conn, LOCK, holder, _LEASE, stale)
 
 
-def _is_dead(holder: str) -> bool:
-    # A holder on this machine whose process is gone (killed, crashed) left a stale lease.
-    host, _, rest = holder.partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    if int(pid) == os.getpid():
-        return holder not in _RUNNING
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
+def _is_dead(holder: str, locked: bool) -> bool:
+    # A holder named with its process space (host/space:pid) held the advisory lock we now
+    # hold (PostgreSQL): it is gone. Else only a holder in our process space can be checked.
+    if locked and "/" in holder.partition(":")[0]:
         return True
-    except PermissionError:
-        return False
-    return False
+    if holder.startswith(jobs_db.node_name() + ":"):  # this process: a run whose release failed
+        return holder not in _RUNNING
+    return jobs_db.holder_is_dead(holder)
 
 
-def _renewer(engine: Engine, holder: str) -> Callable[[], bool]:
+def _renewer(engine: Engine, holder: str, locked: Callable[[], bool]) -> Callable[[], bool]:
     last = [time.monotonic()]
 
     def keep_going() -> bool:
@@ -216,7 +236,7 @@ def _renewer(engine: Engine, holder: str) -> Callable[[], bool]:
             return True
         last[0] = time.monotonic()
         with engine.begin() as conn:
-            return db.renew_lock(conn, LOCK, holder, _LEASE)
+            return db.renew_lock(conn, LOCK, holder, _LEASE) and locked()
 
     return keep_going
 

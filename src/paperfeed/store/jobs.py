@@ -7,6 +7,7 @@ and an expiry that a heartbeat renews.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -18,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import (
     Column,
@@ -38,7 +40,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from paperfeed.store.accounts import site_state
 from paperfeed.store.tables import metadata
@@ -344,6 +346,15 @@ def advisory_unlock(conn: Connection, name: str) -> None:
     conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": advisory_key(name)})
 
 
+def session_alive(conn: Connection) -> bool:
+    """Whether a connection's database session still stands (its advisory locks with it)."""
+    try:
+        conn.execute(text("SELECT 1"))
+    except DBAPIError:
+        return False
+    return True
+
+
 def lock_row(conn: Connection, name: str) -> tuple[str, datetime] | None:
     """The holder and expiry of a row lock, if any."""
     query = select(job_locks.c.holder, job_locks.c.expires_at).where(job_locks.c.name == name)
@@ -419,12 +430,19 @@ def job_lock(engine: Engine, name: str, holder: str, lease: timedelta = LEASE) -
 
 @contextmanager
 def _advisory(engine: Engine, name: str) -> Iterator[bool]:
-    # A dedicated connection: the lock lives as long as it, so a killed process frees it.
+    with advisory_lock(engine, name) as conn:
+        yield conn is not None
+
+
+@contextmanager
+def advisory_lock(engine: Engine, name: str) -> Iterator[Connection | None]:
+    """PostgreSQL: hold the advisory lock `name` for the block on a connection of its own (the
+    server frees it when the process dies, in whatever container); None: another holds it."""
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT")
         held = try_advisory_lock(conn, name)
         try:
-            yield held
+            yield conn if held else None
         finally:
             if held:
                 advisory_unlock(conn, name)
@@ -525,15 +543,29 @@ def ingest_state(conn: Connection) -> IngestState:
 
 
 def node_name() -> str:
-    """This process as a lock holder and run node: host:pid."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """This process as a lock holder and run node: host/space:pid (see `process_space`)."""
+    return f"{socket.gethostname()}/{process_space()}:{os.getpid()}"
+
+
+@functools.cache
+def process_space() -> str:
+    """Where a pid names the same process as here: this kernel boot and pid namespace, hashed.
+    Two containers with one host name (host networking) each have their own pid 1; "-": no
+    /proc to tell (not Linux), where the host name alone says it."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        space = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return "-"
+    return hashlib.sha256(f"{boot} {space}".encode()).hexdigest()[:8]
 
 
 def holder_is_dead(holder: str) -> bool:
-    """True when a holder on this machine names a process that no longer exists."""
-    host, _, rest = holder.partition(":")
+    """True when a holder in this process space names a process that no longer exists (a
+    holder elsewhere, or named without its space, is left to its lease's expiry)."""
+    place, _, rest = holder.partition(":")
     pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
+    if place != node_name().partition(":")[0] or not pid.isdigit():
         return False
     try:
         os.kill(int(pid), 0)
