@@ -18,7 +18,16 @@ from paperfeed.store.jobs import recent_actions
 from paperfeed.trending import TrendingWeights, new_accounts_since, signal
 from paperfeed.util import utcnow
 from paperfeed.web.auth import hash_new_password
-from tests.web_support import DAYS, client, csrf_token, sign_up, web_settings
+from tests.web_support import (
+    DAYS,
+    bearer,
+    client,
+    csrf_token,
+    on_day,
+    post_form,
+    sign_up,
+    web_settings,
+)
 
 WAVE = 50
 
@@ -174,3 +183,28 @@ def test_bulk_suspension_refuses_bad_posts(site: Settings, engine: Engine) -> No
         sign_up(reader, "reader")
         refused = _bulk(reader, [("action", "suspend"), ("ids", str(me)), ("confirmed", "1")])
         assert refused.status_code in (401, 403) and _suspended(engine) == 0
+
+
+def test_votes_toggled_by_a_script_are_limited_per_account(site: Settings, engine: Engine) -> None:
+    """Every upvote given or taken back changed every cached page, and nothing limited how
+    often: past the account's limit a minute it is refused (429), for papers and comments."""
+    limited = web_settings(site, vote_rate_limit=4)
+    pid = sorted(on_day(engine, DAYS[2]))[0]
+    with client(limited, engine) as c:
+        script, other = bearer(c, "toggler"), bearer(c, "reader")
+        said = c.post(f"/api/papers/{pid}/comments", json={"body": "Fine."}, headers=other)
+        cid, before = said.json()["id"], _upvotes(c, pid)
+        for _ in range(2):
+            assert c.post(f"/api/papers/{pid}/upvote", headers=script).status_code == 200
+            assert c.delete(f"/api/papers/{pid}/upvote", headers=script).status_code == 200
+        refused = c.post(f"/api/papers/{pid}/upvote", headers=script)
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+        assert "at most 4 upvotes a minute" in refused.json()["detail"]
+        assert c.post(f"/api/papers/{pid}/upvote", headers=other).status_code == 200
+        sign_up(c, "clicker")
+        for up in ("1", "0", "1", "0"):
+            done = post_form(c, f"/comments/{cid}/vote", {"up": up})
+            assert done.status_code == 303
+        assert post_form(c, f"/comments/{cid}/vote", {"up": "1"}).status_code == 429
+        assert post_form(c, f"/papers/{pid}/upvote", {"up": "1"}).status_code == 429
+        assert _upvotes(c, pid) == before + 1  # the reader's only: refused ones left no vote

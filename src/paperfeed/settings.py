@@ -240,6 +240,12 @@ class Settings(BaseSettings):
     new_account_comment_limit: int = Field(
         default=5, ge=1, description="Comments per hour for accounts younger than a day."
     )
+    vote_rate_limit: int = Field(
+        default=60,
+        ge=1,
+        description="Upvotes on papers and comments given or taken back per account per minute "
+        "(each one changes every cached page).",
+    )
     reaction_rate_limit: int = Field(
         default=60,
         ge=1,

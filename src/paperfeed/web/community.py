@@ -9,6 +9,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from math import ceil
 from urllib.parse import urlsplit
 
 from fastapi import HTTPException
@@ -226,8 +227,22 @@ def _already(sub: Submission) -> str:
     return f"{sub.paper_id} was already submitted by {sub.username} on {sub.day.isoformat()}"
 
 
+def within_vote_limit(site: Site, user_id: int) -> None:
+    """Count an upvote given or taken back, or refuse it (429) past the account's limit a
+    minute: a script toggling votes would change every cached page each time."""
+    wait = site.vote_limiter.hit(f"vote:{user_id}")
+    if wait is not None:
+        seconds = ceil(wait)
+        per = site.settings.vote_rate_limit
+        unit = "second" if seconds == 1 else "seconds"
+        message = f"at most {per} upvotes a minute; try again in {seconds} {unit}"
+        raise HTTPException(429, message, headers={"Retry-After": str(seconds)})
+
+
 def vote(site: Site, user: User, paper_id: str, up: bool) -> tuple[int, bool]:
-    """Set the user's upvote on a paper; returns the paper's site upvotes and the user's state."""
+    """Set the user's upvote on a paper (within the account's rate limit); returns the paper's
+    site upvotes and the user's state."""
+    within_vote_limit(site, user.id)
     with site.writing() as conn:
         flags = paper_flags(conn, [paper_id]).get(paper_id)
         if flags is None or flags.hidden:

@@ -76,6 +76,7 @@ class Site:
         self.submit_limiter = SharedLimiter(engine, settings.submit_rate_limit, window)
         self.comment_limiter = SharedLimiter(engine, settings.comment_address_rate_limit, 3600)
         self.reaction_limiter = SharedLimiter(engine, settings.reaction_rate_limit, 60)
+        self.vote_limiter = SharedLimiter(engine, settings.vote_rate_limit, 60)
         self.weights = TrendingWeights.from_settings(settings)
         # Submissions wait on arXiv in request threads: only a few at once (issue 9).
         self.fetch_slots = threading.BoundedSemaphore(settings.submit_concurrent_fetches)

@@ -65,6 +65,7 @@ from paperfeed.web.auth import (
     limited_sign_in,
     safe_next,
 )
+from paperfeed.web.community import within_vote_limit
 from paperfeed.web.confirm import Confirmed, ask
 from paperfeed.web.deps import (
     ROW_ID_MOST,
@@ -261,6 +262,7 @@ def vote_form(
 ) -> Response:
     """Upvote (or undo) a comment; answers JSON to scripts, a redirect to forms."""
     comment = _visible(site, comment_id)
+    within_vote_limit(site, user.id)
     with site.writing() as conn:
         count = set_comment_vote(conn, user.id, comment_id, bool(up))
     if request.headers.get("accept", "").startswith("application/json"):
