@@ -145,6 +145,7 @@ def _add_routes(app: FastAPI) -> None:
         feeds,
         leaving,
         library,
+        manifest,
         markdown,
         moderation,
         pages,
@@ -160,6 +161,7 @@ def _add_routes(app: FastAPI) -> None:
     app.include_router(api.router)
     app.include_router(feeds.router)
     app.include_router(markdown.router)
+    app.include_router(manifest.router)
     app.include_router(auth.router)
     app.include_router(digest_router)
     app.include_router(discuss.router)

@@ -27,6 +27,7 @@ from paperfeed.web.deps import Site, bearer_sent, live_session, session_token
 OPEN_PATHS = frozenset(
     {
         "/healthz", "/readyz", "/metrics", "/robots.txt", "/favicon.ico",
+        "/manifest.webmanifest",  # fetched without cookies; says the site's name only
         "/signin", "/signup", "/login", "/register", "/join", "/signout", "/api/login",
         # email links: each checks its own signed token
         "/confirm", "/unsubscribe", "/preferences", "/notices/stop", "/notices/link",
