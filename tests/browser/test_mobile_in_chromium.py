@@ -1,5 +1,5 @@
 """A researcher reading on a phone (390 × 844, touch, 3× pixels): the site installs as an app on
-the home screen, under the path it is served at."""
+the home screen, under the path it is served at, and its tick boxes sit beside their words."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ import json
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, expect
 
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
 from paperfeed.web.app import create_app
+from tests.browser.conftest import LiveSite, sign_up
 from tests.digest_support import copy_newest_papers, free_port, serve
 from tests.web_support import web_settings
 
@@ -73,3 +74,47 @@ def test_the_site_installs_on_a_phones_home_screen_under_its_path(
     finally:
         context.close()
         engine.dispose()
+
+
+def _beside(box: Locator) -> dict[str, float]:
+    """Where a tick box sits in its label: its size, its left edge and its middle, measured
+    from the label's own left edge and first line."""
+    return dict(
+        box.evaluate(
+            """(box) => { const b = box.getBoundingClientRect();
+               const l = box.closest('label').getBoundingClientRect();
+               const line = parseFloat(getComputedStyle(box.closest('label')).lineHeight);
+               return {width: b.width, height: b.height, left: b.left - l.left,
+                       middle: b.top + b.height / 2 - l.top, line: line}; }"""
+        )
+    )
+
+
+def test_tick_boxes_sit_beside_their_words_and_take_a_thumb(
+    browser: Browser, live_site: LiveSite
+) -> None:
+    """On the account page (Show my upvotes publicly, a read-only token), the import page and
+    the profile page, a 13-pixel tick box stood alone in the middle of its own line above its
+    words. Each is now at the start of its first line, at least 24 px, and a tap on it ticks."""
+    context = _phone(browser)
+    page = context.new_page()
+    sign_up(page, live_site.url, "thumb")
+    boxes = {
+        "/account": ("public", "read_only"),
+        "/library/import": ("tags_as_collections",),
+        "/settings/profile": ("notify_replies",),
+    }
+    try:
+        for path, names in boxes.items():
+            page.goto(live_site.url + path)
+            for name in names:
+                box = page.locator(f"label > input[type=checkbox][name={name}]")
+                where = _beside(box)
+                assert where["width"] >= 24 and where["height"] >= 24, (path, name, where)
+                assert where["left"] <= 1, (path, name, where)
+                assert where["middle"] <= where["line"], (path, name, where)
+                was = box.is_checked()
+                box.tap()
+                assert box.is_checked() is not was, (path, name)
+    finally:
+        context.close()
