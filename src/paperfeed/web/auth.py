@@ -350,11 +350,12 @@ def signup(
             vote,
             username=username,
             email=email,
+            invite=invite,
             error_field="email",
         )
     if domains:
         return _pending_signup(site, request, (username.strip(), password), address, next)
-    response = _enter(site, request, True, (username, password), next, vote, spend)
+    response = _enter(site, request, True, (username, password), next, vote, spend, email)
     if address and response.status_code == 303:  # made: mail its address the link
         with site.engine.connect() as conn:
             made = find_user(conn, username.strip())
@@ -441,6 +442,7 @@ def _enter(
     next_: str,
     vote: str,
     invite: str | None = None,
+    email: str = "",
 ) -> Response:
     username, password = login
     try:
@@ -458,6 +460,7 @@ def _enter(
             str(exc),
             vote,
             username=username,
+            email=email,  # a refused sign-up's form comes back filled in, but the password
             invite=invite or "",
             error_field=exc.field,
         )
