@@ -109,9 +109,9 @@ def status(
 def prune(
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
-    """Clear the text of emails sent over PAPERFEED_OUTBOX_KEEP_DAYS ago (`digest run` clears
-    a few thousand a run too); queued and failed ones keep theirs, and no reader is sent a
-    paper twice after it."""
+    """Clear the text of emails sent (or given up unsent) over PAPERFEED_OUTBOX_KEEP_DAYS ago
+    (`digest run` clears a few thousand a run too); queued and failed ones keep theirs, and no
+    reader is sent a paper twice after it."""
     settings = Settings()
     cleared = prune_outbox(open_store(settings), settings)
     days = settings.outbox_keep_days

@@ -24,9 +24,9 @@ def prune_outbox(
     batches: int | None = None,
     batch: int = BATCH,
 ) -> int:
-    """Clear the text of messages sent over outbox_keep_days before `now`, `batch` messages a
-    transaction, at most `batches` transactions (None: until none is left); returns how many.
-    Queued, failed and unsent messages keep theirs."""
+    """Clear the text of messages sent (or dropped unsent) over outbox_keep_days before `now`,
+    `batch` messages a transaction, at most `batches` transactions (None: until none is left);
+    returns how many. Queued and failed messages keep theirs."""
     if settings.outbox_keep_days == 0:
         return 0
     moment = (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)

@@ -668,9 +668,15 @@ PRUNED = "pruned"  # sent, and its text cleared after outbox_keep_days
 
 
 def prune_sent(conn: Connection, sent_before: datetime, limit: int) -> int:
-    """Clear the text of at most `limit` messages sent before `sent_before` (status pruned);
-    returns how many. The rows stay: they keep a period from being composed again, and the
-    papers they carried (digest_sent_papers) from being mailed to the reader again."""
+    """Clear the text of at most `limit` messages sent before `sent_before` (status pruned),
+    then of dropped ones due before it; returns how many. The rows stay: they keep a period
+    from being composed again, and the papers they carried (digest_sent_papers) from being
+    mailed to the reader again."""
+    cleared = _prune_sent(conn, sent_before, limit)
+    return cleared + (_prune_dropped(conn, sent_before, limit - cleared) if cleared < limit else 0)
+
+
+def _prune_sent(conn: Connection, sent_before: datetime, limit: int) -> int:
     old = (
         outbox.c.status == "sent",
         # never after sent_at: bounds the (status, next_attempt_at) index to the old sent rows
@@ -682,6 +688,21 @@ def prune_sent(conn: Connection, sent_before: datetime, limit: int) -> int:
         return 0
     cleared = update(outbox).where(outbox.c.id.in_(ids), outbox.c.status == "sent")
     return int(conn.execute(cleared.values(status=PRUNED, message="", packed=None)).rowcount)
+
+
+def _prune_dropped(conn: Connection, due_before: datetime, limit: int) -> int:
+    """Clear the text of dropped messages (given up, never sent) due before `due_before`; they
+    stay dropped, with their reason, so nothing sends them."""
+    old = (
+        outbox.c.status == "dropped",
+        outbox.c.next_attempt_at < due_before,  # the (status, next_attempt_at) index
+        or_(outbox.c.message != "", outbox.c.packed.is_not(None)),
+    )
+    ids = list(conn.execute(select(outbox.c.id).where(*old).limit(limit)).scalars())
+    if not ids:
+        return 0
+    cleared = update(outbox).where(outbox.c.id.in_(ids), outbox.c.status == "dropped")
+    return int(conn.execute(cleared.values(message="", packed=None)).rowcount)
 
 
 def outbox_counts(conn: Connection) -> dict[str, int]:
