@@ -42,7 +42,7 @@ from paperfeed.store.papers import author_key, find_by_title_keys
 from paperfeed.store.search_store import embedding_contracts, paper_vectors
 from paperfeed.store.sql import in_list
 from paperfeed.store.tables import metadata, paper_authors, paper_categories, papers
-from paperfeed.text import xml_safe
+from paperfeed.text import fold_accents, xml_safe
 from paperfeed.util import utcnow
 
 READING_STATES = ("to_read", "read")
@@ -77,6 +77,8 @@ library_items = Table(
     Column("note", Text, nullable=False),
     Column("added_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    # the note as a find matches it: without accents, case folded (`note_key`), kept in step
+    Column("note_key", Text, nullable=False, server_default=""),
     Index("ix_library_items_paper", "paper_id"),
 )
 
@@ -107,6 +109,7 @@ collection_items = Table(
     Column("added_at", DateTime, nullable=False),
     # what the list's owner says of the paper to its readers ("read on 12 Dec"): Markdown, public
     Column("note", Text, nullable=False, server_default=""),
+    Column("note_key", Text, nullable=False, server_default=""),  # as library_items'
     Index("ix_collection_items_paper", "paper_id"),  # the public collections holding a paper
 )
 
@@ -196,6 +199,12 @@ class Interest:
 
 class LibraryError(ValueError):
     """A request about library data that cannot be honoured (bad name, state, ...)."""
+
+
+def note_key(text: str) -> str:
+    """A note (or a word to find in one) as finds match it: without accents, case folded in
+    Python (SQLite lowercases only ASCII), "Café ZOË" as "cafe zoe"."""
+    return fold_accents(text).casefold()
 
 
 # --- signal version ---------------------------------------------------------------------------
@@ -314,7 +323,8 @@ def update_item(
             raise LibraryError(f"reading state must be one of {', '.join(READING_STATES)}")
         values["state"] = state
     if note is not None:  # control characters dropped (tabs and newlines kept, as "\n")
-        values["note"] = _lines(xml_safe(note))
+        kept = _lines(xml_safe(note))
+        values |= {"note": kept, "note_key": note_key(kept)}
     where = (library_items.c.user_id == user_id) & (library_items.c.paper_id == paper_id)
     return conn.execute(update(library_items).where(where).values(**values)).rowcount > 0
 
@@ -424,50 +434,72 @@ def library(
     order: str = "added",
 ) -> list[LibraryItem]:
     """The user's saved papers in `order` (newest saved first by default; only one
-    collection's when given; only those whose title, authors or note hold every one of
-    `words`, in any case, when given)."""
+    collection's when given; only those whose title, authors or note (or, in a collection, its
+    note on the paper) hold every one of `words`, in any case and accents or none, when given)."""
     if order not in LIBRARY_ORDERS:
         raise LibraryError(f"order is one of {', '.join(LIBRARY_ORDERS)}")
     query = select(library_items).where(library_items.c.user_id == user_id)
+    notes: list[ColumnElement[str]] = [library_items.c.note_key]
     if collection_id is not None:
-        inside = select(collection_items.c.paper_id).where(
+        filed = (collection_items.c.paper_id == library_items.c.paper_id) & (
             collection_items.c.collection_id == collection_id
         )
-        query = query.where(library_items.c.paper_id.in_(inside))
-    for word in words.lower().split()[:MAX_FIND_WORDS]:  # each saved paper looked up by key
-        # correlated with the saved paper only (the query may join `papers` for its order);
-        # titles and names also by their accent-free keys ("godel" finds "Gödel", "isik" Işık)
-        title_word = func.lower(papers.c.title).contains(word, autoescape=True)
-        if title_folded := normalise_title(word):
-            title_word = or_(title_word, papers.c.title_key.contains(title_folded, autoescape=True))
-        in_title = (
-            select(papers.c.id)
-            .where(papers.c.id == library_items.c.paper_id, title_word)
-            .correlate(library_items)
-        )
-        name_word = func.lower(paper_authors.c.name).contains(word, autoescape=True)
-        if name_folded := author_key(word):
-            name_word = or_(
-                name_word, paper_authors.c.name_key.contains(name_folded, autoescape=True)
-            )
-        by_author = (
-            select(paper_authors.c.paper_id)
-            .where(paper_authors.c.paper_id == library_items.c.paper_id, name_word)
-            .correlate(library_items)
-        )
-        query = query.where(
-            or_(
-                func.lower(library_items.c.note).contains(word, autoescape=True),
-                in_title.exists(),
-                by_author.exists(),
-            )
-        )
+        query = query.join(collection_items, filed)
+        notes.append(collection_items.c.note_key)
+    query = query.where(*(_holds(w, library_items.c.paper_id, notes) for w in _find_words(words)))
     rows = conn.execute(_in_order(query, library_items, order)).all()
     names = _collection_names(conn, user_id)
     return [
         LibraryItem(r.paper_id, r.state, r.note, r.added_at, names.get(r.paper_id, ()))
         for r in rows
     ]
+
+
+def find_in_collection(
+    conn: Connection, collection_id: int, user_id: int, words: str, order: str = "added"
+) -> list[str]:
+    """Ids of the collection's papers, in `order`, whose title, authors, note in the collection
+    or the user's own note hold every one of `words` (what an editor finds in a collection
+    whose papers they did not all save)."""
+    mine = (library_items.c.paper_id == collection_items.c.paper_id) & (
+        library_items.c.user_id == user_id
+    )
+    query = select(collection_items.c.paper_id).outerjoin(library_items, mine)
+    query = query.where(collection_items.c.collection_id == collection_id)
+    notes = [collection_items.c.note_key, func.coalesce(library_items.c.note_key, "")]
+    query = query.where(
+        *(_holds(w, collection_items.c.paper_id, notes) for w in _find_words(words))
+    )
+    return list(conn.scalars(_in_order(query, collection_items, order)))
+
+
+def _find_words(words: str) -> list[str]:
+    return words.lower().split()[:MAX_FIND_WORDS]
+
+
+def _holds(
+    word: str, paper_id: ColumnElement[str], notes: Sequence[ColumnElement[str]]
+) -> ColumnElement[bool]:
+    """The paper `paper_id` names holds `word` in its title, an author's name or one of the
+    `notes` (their `note_key`s): each paper looked up by its key, not scanned."""
+    # titles and names also by their accent-free keys ("godel" finds "Gödel", "isik" Işık);
+    # correlated with the outer query but `papers` (which it may join for its order)
+    title_word = func.lower(papers.c.title).contains(word, autoescape=True)
+    if title_folded := normalise_title(word):
+        title_word = or_(title_word, papers.c.title_key.contains(title_folded, autoescape=True))
+    in_title = select(papers.c.id).where(papers.c.id == paper_id, title_word)
+    name_word = func.lower(paper_authors.c.name).contains(word, autoescape=True)
+    if name_folded := author_key(word):
+        name_word = or_(name_word, paper_authors.c.name_key.contains(name_folded, autoescape=True))
+    by_author = select(paper_authors.c.paper_id).where(
+        paper_authors.c.paper_id == paper_id, name_word
+    )
+    folded = note_key(word)
+    return or_(
+        *(note.contains(folded, autoescape=True) for note in notes),
+        in_title.correlate_except(papers).exists(),
+        by_author.correlate_except(paper_authors).exists(),
+    )
 
 
 def library_item(conn: Connection, user_id: int, paper_id: str) -> LibraryItem | None:

@@ -36,6 +36,7 @@ from paperfeed.store.library import (
     _collection,
     collection_items,
     collections,
+    note_key,
 )
 from paperfeed.store.sql import in_list
 from paperfeed.store.tables import metadata
@@ -75,7 +76,8 @@ def set_item_note(conn: Connection, collection_id: int, paper_id: str, note: str
     where = (collection_items.c.collection_id == collection_id) & (
         collection_items.c.paper_id == paper_id
     )
-    return conn.execute(update(collection_items).where(where).values(note=note)).rowcount > 0
+    written = update(collection_items).where(where).values(note=note, note_key=note_key(note))
+    return conn.execute(written).rowcount > 0
 
 
 def item_notes(conn: Connection, collection_id: int, paper_ids: Sequence[str]) -> dict[str, str]:

@@ -584,16 +584,16 @@ def _shared_shelf(
     shelf: Shelf,
     mine: list[lib.LibraryItem],
 ) -> list[lib.LibraryItem]:
-    """A collection the reader edits, as their library shows it: every paper of it, those they
-    saved with their reading state and note, the others with none (state "")."""
-    if shelf.q.strip():
-        return mine  # words are looked for in the reader's own papers and notes
+    """A collection the reader edits, as their library shows it: every paper of it (those
+    holding the words looked for), those they saved with their reading state and note, the
+    others with none (state "")."""
+    if shelf.q.strip():  # in every paper of it, its notes on them and the reader's own notes
+        ids = lib.find_in_collection(conn, chosen.id, user_id, shelf.q, shelf.order)
+    else:
+        ids = lib.collection_paper_ids(conn, chosen.id, shelf.order)
     saved = {i.paper_id: i for i in mine}
     added = dict(editors.added_at(conn, chosen.id))
-    return [
-        saved.get(pid) or lib.LibraryItem(pid, "", "", added[pid])
-        for pid in lib.collection_paper_ids(conn, chosen.id, shelf.order)
-    ]
+    return [saved.get(pid) or lib.LibraryItem(pid, "", "", added[pid]) for pid in ids]
 
 
 def _group_context(
