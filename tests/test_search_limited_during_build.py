@@ -127,3 +127,26 @@ def test_newest_first_with_marked_snippets_during_the_build(site: Settings, engi
     assert [h.id for h in result.hits] == [BRIDGE.id, OLDER.id]  # newest first
     assert not result.counted and result.limited is not None
     assert "<mark>" in result.hits[0].snippet
+
+
+def test_a_long_query_during_the_build_still_needs_every_word(
+    site: Settings, engine: Engine
+) -> None:
+    """The store compares only the longest words of a long query (each word is another pass
+    over the scanned text); the others are still required, and exclusions past those kept."""
+    settings = web_settings(site, search_wait_for_build=0)
+    words = "point clouds entropic bridge match two with them schrödinger"
+    with _index_deleted_and_held(settings, engine), client(settings, engine) as c:
+        api = c.get("/api/papers/search", params={"q": words})
+        assert api.status_code == 200 and "X-Search-Degraded" in api.headers
+        assert [p["paper"]["id"] for p in api.json()] == [BRIDGE.id]
+        # "photograph" is one of the short words left to the check after the store's.
+        many = c.get("/api/papers/search", params={"q": "a b c d e f g photograph point"})
+        assert many.status_code == 200
+        assert [p["paper"]["id"] for p in many.json()] == []
+        shorter = "point clouds single survey lifting images from"
+        found = c.get("/api/papers/search", params={"q": shorter})
+        assert [p["paper"]["id"] for p in found.json()] == [OLDER.id]
+        excluded = "point clouds -qqa -qqb -qqc -qqd -qqe -qqf -lifting"
+        left = c.get("/api/papers/search", params={"q": excluded})
+        assert [p["paper"]["id"] for p in left.json()] == [BRIDGE.id]
