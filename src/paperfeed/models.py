@@ -8,6 +8,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from paperfeed.text import KEY_WORD, key_folded
+
 LOCAL_PREFIX = "local-"
 
 
@@ -90,12 +92,20 @@ class TrendingRow:
     new_upvotes: int = 0  # of `upvotes`, those by accounts still new (see trending.py)
 
 
+_TEX = re.compile(r"\\[a-zA-Z]+|[{}$\\]")  # a LaTeX command, braces and maths signs
+# A Greek letter or two alone is a symbol ("α-Divergences", "π0"), as "$\\alpha$", whose command
+# a key leaves out: both spellings of such a title share a key (Greek words stay in it).
+_SYMBOL = re.compile("[\u0370-\u03ff\u1f00-\u1fff]{1,2}")
+
+
 def normalise_title(title: str) -> str:
-    """Fold a title to a key that matches across sources (case, accents, LaTeX, spacing)."""
-    text = unicodedata.normalize("NFKD", title)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = re.sub(r"\\[a-zA-Z]+|[{}$\\]", " ", text.lower())
-    return " ".join(re.findall(r"[a-z0-9]+", text))
+    """Fold a title to a key that matches across sources (case, accents, LaTeX, spacing): its
+    words as `text.key_folded` writes them ("Łódź" is "lodz", "Нейронные сети" "нейронные
+    сети"), Greek symbols left out as LaTeX commands are; a title without a letter or digit
+    ("???") is its own key, never an empty one."""
+    text = title.lower() if title.isascii() else key_folded(title)
+    words = " ".join(w for w in KEY_WORD.findall(_TEX.sub(" ", text)) if not _SYMBOL.fullmatch(w))
+    return words or " ".join(unicodedata.normalize("NFKC", title).casefold().split())
 
 
 def local_id(title: str) -> str:

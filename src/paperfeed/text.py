@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+
+from text_unidecode import unidecode
 
 # XML 1.0's Char production: tab, newline, carriage return and the non-surrogate planes
 # except U+FFFE and U+FFFF.
@@ -189,6 +192,46 @@ def spelled_out_words(text: str) -> list[str]:
         return []
     composed = unicodedata.normalize("NFC", text)
     return [spelled_out(m[0]) for m in _SPELLABLE_WORD_RE.finditer(composed)]
+
+
+# A key's words: ASCII letters and digits, and runs of other scripts' letters (with their marks).
+KEY_WORD = re.compile(r"[a-z0-9]+|[^\x00-\x7f]+")
+
+
+def key_folded(text: str) -> str:
+    """Text as author and title keys read it (their words are `KEY_WORD`s of it): NFKC and
+    case-folded; Latin letters in ASCII without their accents, ł, ø, ß, ı spelled out ("Łódź"
+    is "lodz"); digits of any script as ASCII digits; other scripts' letters and their marks
+    kept ("Мария" is "мария", "हिन्दी" stays whole); other characters spaces, ASCII kept."""
+    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    out: list[str] = []
+    kept = False  # whether the last character was a letter (or its mark) kept as written
+    for char in text:
+        if char.isascii():
+            out.append(char)
+            kept = False
+        elif _kept_letter(char) or (kept and unicodedata.category(char)[0] == "M"):
+            out.append(char)
+            kept = True
+        else:  # Latin (ł -> l, é -> e, a mark after a Latin letter -> ""), digits: as ASCII
+            out.append(_ascii_of(char))
+            kept = False
+    return "".join(out)
+
+
+def _ascii_of(char: str) -> str:
+    category = unicodedata.category(char)[0]
+    if category in "LMN":
+        return str(unidecode(char)).lower()
+    return "" if unicodedata.category(char) == "Cf" else " "  # 山田・太郎: two words; ZWNJ: none
+
+
+@lru_cache(maxsize=4096)
+def _kept_letter(char: str) -> bool:
+    """A letter of a script other than Latin (its modifier letters count as Latin)."""
+    if unicodedata.category(char)[0] != "L":
+        return False
+    return not unicodedata.name(char, "LATIN").startswith(("LATIN", "MODIFIER LETTER"))
 
 
 DISPLAY_NAME_MOST = 80  # characters in a display name

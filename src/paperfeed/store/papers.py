@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
@@ -25,7 +24,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import Row as SqlRow
-from text_unidecode import unidecode
 
 from paperfeed.latex import decode_name, tex_accents
 from paperfeed.models import Paper, Signals, Version, normalise_title
@@ -38,7 +36,7 @@ from paperfeed.store.tables import (
     signals,
     versions,
 )
-from paperfeed.text import name_parts_joined
+from paperfeed.text import KEY_WORD, key_folded, name_parts_joined
 from paperfeed.util import chunks, utcnow
 
 _CHUNK = 500
@@ -47,8 +45,6 @@ _CHILDREN = (versions, paper_authors, paper_categories, code_links, signals)
 _BRIEF = (paper_authors, paper_categories)
 _LATEX = re.compile(r"[{}$\\]")
 _WORD = re.compile(r"[a-z0-9]+")
-# A key's words: ASCII letters and digits, or letters of another script as written.
-_KEY_WORD = re.compile(r"[a-z0-9]+|[^\x00-\x7f]+")
 _CONTROL_WORD = re.compile(r"\\[A-Za-z]+")  # a TeX command left in a name: not a word of it
 Row = tuple[Any, ...]
 _COMPARED = tuple(f.name for f in fields(Paper) if f.compare)
@@ -365,43 +361,15 @@ def _remembered_key(name: str) -> str:
 
 
 def _script_key(name: str) -> str:
-    text = decode_name(_CONTROL_WORD.sub(" ", tex_accents(name)))
-    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
-    out: list[str] = []
-    kept = False  # whether the last character was a letter (or its mark) kept as written
-    for char in text:
-        if char.isascii():
-            out.append(char)
-            kept = False
-        elif _kept_letter(char) or (kept and unicodedata.category(char)[0] == "M"):
-            out.append(char)
-            kept = True
-        else:  # Latin (ł -> l, é -> e, a mark after a Latin letter -> ""), digits: as ASCII
-            out.append(_ascii_of(char))
-            kept = False
+    text = key_folded(decode_name(_CONTROL_WORD.sub(" ", tex_accents(name))))
     # 山田 太郎, 山田太郎 and 山田・太郎: one author; 김 민수 and 김민수 too
-    return name_parts_joined(" ".join(_KEY_WORD.findall("".join(out))))
-
-
-def _ascii_of(char: str) -> str:
-    category = unicodedata.category(char)[0]
-    if category in "LMN":
-        return str(unidecode(char)).lower()
-    return "" if unicodedata.category(char) == "Cf" else " "  # 山田・太郎: two words; ZWNJ: none
-
-
-@lru_cache(maxsize=4096)
-def _kept_letter(char: str) -> bool:
-    """A letter of a script other than Latin (its modifier letters count as Latin)."""
-    if unicodedata.category(char)[0] != "L":
-        return False
-    return not unicodedata.name(char, "LATIN").startswith(("LATIN", "MODIFIER LETTER"))
+    return name_parts_joined(" ".join(KEY_WORD.findall(text)))
 
 
 def _fold(text: str) -> str:
     # normalise_title's result for plain ASCII without LaTeX, at a fraction of its cost.
-    if text.isascii() and not _LATEX.search(text):
-        return " ".join(_WORD.findall(text.lower()))
+    if text.isascii() and not _LATEX.search(text) and (words := _WORD.findall(text.lower())):
+        return " ".join(words)
     return normalise_title(text)
 
 
@@ -519,9 +487,10 @@ def mark_withdrawn(conn: Connection, ids: Sequence[str]) -> int:
 
 
 def find_by_title_keys(conn: Connection, keys: Sequence[str]) -> dict[str, str]:
-    """Map normalised titles to the id of a stored paper with that title."""
+    """Map normalised titles to the id of a stored paper with that title (an empty key, which
+    no title has, matches none)."""
     out: dict[str, str] = {}
-    for chunk in chunks(list(keys), _CHUNK):
+    for chunk in chunks([k for k in dict.fromkeys(keys) if k], _CHUNK):
         query = select(papers.c.title_key, papers.c.id).where(
             _among(conn, papers.c.title_key, chunk)
         )

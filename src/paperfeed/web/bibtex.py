@@ -44,12 +44,18 @@ def cite_key(paper: Paper) -> str:
     # A name in another script is transliterated (张伟 is zhangwei, Иванов ivanov), as
     # reference managers make keys, rather than left out of the key.
     # Latin letters NFKD keeps whole as their letters (Groß is gross, Işık isik, Ærø aero).
-    surname = normalise_title(fold_accents(first)).split()[-1:] or [slugify(first, separator="")]
-    words = [w for w in normalise_title(fold_accents(paper.title)).split() if w not in _STOPWORDS]
+    surname = _ascii_words(first)[-1:] or [slugify(first, separator="")]
+    words = [w for w in _ascii_words(paper.title) if w not in _STOPWORDS]
     year = paper_year(paper)
     parts = [*surname, str(year) if year else "", *words[:1]]
     key = "".join(parts) or re.sub(r"[^A-Za-z0-9]", "", paper.id)
     return key or "paper"
+
+
+def _ascii_words(text: str) -> list[str]:
+    """The words of a text's title key written in ASCII letters and digits (a key keeps other
+    scripts' words, which a cite key leaves out)."""
+    return [w for w in normalise_title(fold_accents(text)).split() if w.isascii() and w.isalnum()]
 
 
 def _text_field(text: str) -> str:
