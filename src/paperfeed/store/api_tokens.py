@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Column,
+    ColumnElement,
     Connection,
     DateTime,
     ForeignKey,
@@ -94,18 +95,33 @@ def _token(r: Row[Any]) -> ApiToken:
 def create_token(
     conn: Connection, user_id: int, name: str, lasts: timedelta | None, read_only: bool
 ) -> tuple[ApiToken, str]:
-    """A new token for the account, and its secret (to show once); TooManyTokens at the cap."""
-    held = select(func.count()).where(api_tokens.c.user_id == user_id)
+    """A new token for the account, and its secret (to show once); TooManyTokens when it has
+    MAX_TOKENS working ones. An expired token does not count: the oldest make way for it."""
+    now = utcnow()
+    working = api_tokens.c.expires_at.is_(None) | (api_tokens.c.expires_at > now)
+    held = select(func.count()).where(api_tokens.c.user_id == user_id, working)
     if conn.execute(held).scalar_one() >= MAX_TOKENS:
         raise TooManyTokens(
             f"an account has at most {MAX_TOKENS} API tokens: revoke one you no longer use first"
         )
-    secret, now = PREFIX + secrets.token_urlsafe(32), utcnow()
+    _make_way(conn, user_id, ~working)
+    secret = PREFIX + secrets.token_urlsafe(32)
     ends = now + lasts if lasts else None
     row = {"user_id": user_id, "token_hash": token_hash(secret), "name": name}
     made = api_tokens.insert().values(**row, read_only=read_only, created_at=now, expires_at=ends)
     new_id = conn.execute(made).inserted_primary_key[0]  # type: ignore[index]
     return ApiToken(int(new_id), name, read_only, now, None, ends), secret
+
+
+def _make_way(conn: Connection, user_id: int, expired: ColumnElement[bool]) -> None:
+    """Revoke the account's oldest expired tokens beyond MAX_TOKENS - 1 rows: its list stays
+    bounded however many short-lived tokens it makes."""
+    mine = api_tokens.c.user_id == user_id
+    over = conn.execute(select(func.count()).where(mine)).scalar_one() + 1 - MAX_TOKENS
+    if over > 0:
+        oldest = select(api_tokens.c.id).where(mine, expired).order_by(api_tokens.c.expires_at)
+        ids = list(conn.execute(oldest.limit(over)).scalars())
+        conn.execute(delete(api_tokens).where(api_tokens.c.id.in_(ids)))
 
 
 def user_tokens(conn: Connection, user_id: int) -> list[ApiToken]:

@@ -171,7 +171,8 @@ def create_on_page(
     except HTTPException as exc:
         if exc.status_code != 409:
             raise
-        return account_home(site, request, user, 409, token_error=str(exc.detail))
+        said = str(exc.detail)
+        return account_home(site, request, user, 409, token_error=said, token_given=name)
     shown = RedirectResponse(f"{SHOWN_PATH}#api-tokens", status_code=303)
     https = request.url.scheme == "https" or site.settings.public_url.startswith("https://")
     shown.set_cookie(
