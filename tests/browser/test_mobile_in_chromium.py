@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Locator, expect
 
 from paperfeed.settings import Settings
@@ -17,6 +18,9 @@ from tests.digest_support import copy_newest_papers, free_port, serve
 from tests.web_support import web_settings
 
 pytestmark = pytest.mark.browser
+AXE_RULES = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag22aa", "best-practice"]}
+}
 PHONE: dict[str, Any] = {
     "viewport": {"width": 390, "height": 844},
     "device_scale_factor": 3,
@@ -116,5 +120,39 @@ def test_tick_boxes_sit_beside_their_words_and_take_a_thumb(
                 was = box.is_checked()
                 box.tap()
                 assert box.is_checked() is not was, (path, name)
+    finally:
+        context.close()
+
+
+def test_the_api_tokens_table_keeps_its_words_whole_on_a_small_phone(
+    browser: Browser, live_site: LiveSite
+) -> None:
+    """At 320 px, a token with a long name squeezed the other columns to a letter or two a line:
+    'La / st / us / ed' and a Revoke button four letters tall. The headings, dates and the
+    button now keep their words whole; the table scrolls in its own box if it must."""
+    context = browser.new_context(**(PHONE | {"viewport": {"width": 320, "height": 568}}))
+    page = context.new_page()
+    sign_up(page, live_site.url, "tokens")
+    try:
+        page.goto(live_site.url + "/account")
+        page.get_by_label("Token name").fill("lab-slack-bot-for-the-reading-group-" * 3)
+        page.get_by_role("button", name="Make a token").click()
+        table = page.locator("table.api-tokens")
+        expect(table).to_be_visible()
+        broken = table.evaluate(
+            """(t) => [...t.querySelectorAll('th, td:not(:first-child), button')].filter((el) => {
+                 const line = parseFloat(getComputedStyle(el).lineHeight) || 24;
+                 const words = document.createRange();  // the text, not the cell's row height
+                 words.selectNodeContents(el);
+                 return words.getBoundingClientRect().height > 1.6 * line;
+               }).map((el) => el.textContent.trim())"""
+        )
+        assert broken == []
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0
+        for scheme in ("light", "dark"):  # its scrolling box is reached by the keys too
+            page.emulate_media(color_scheme=scheme)
+            found = Axe().run(page, options=AXE_RULES).response["violations"]
+            assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in found] == [], scheme
     finally:
         context.close()
