@@ -23,6 +23,7 @@ request carries the next reader's session cookie in turn; pages render per reque
   paper (signed in)    GET /papers/{id}, the same 200 ids as paper (cached)
   for you              GET /for-you?window=... (today, week, month in turn)
   search page (signed in)  GET /search?q=..., 50 queries over and over
+  search page (signed in, new queries)  GET /search?q=..., every query distinct
 
     .venv/bin/python bench/web.py
     .venv/bin/python bench/web.py --seconds 5 --connections 16 --workers 1 2
@@ -249,7 +250,11 @@ def signed_in_scenarios(
         "for you": windows,
         "search page (signed in)": searches,
     }
-    return {name: (paths, paths) for name, paths in pages.items()}
+    plan = {name: (paths, paths) for name, paths in pages.items()}
+    # Every query asked once (no kept answer helps): warmed with others, past the repeated 50.
+    fresh = [f"/search?q={quote(q)}" for q in queries[2000:]]
+    plan["search page (signed in, new queries)"] = (fresh[:100], fresh[100:])
+    return plan
 
 
 # --- the server ---------------------------------------------------------------------------------
@@ -422,7 +427,9 @@ def percentile(values: list[float], q: float) -> float:
 
 
 # Scenarios whose measured paths are each asked once (a repeat would be a cache hit).
-DISTINCT = frozenset({"paper (cold)", "search hybrid", "search keyword"})
+DISTINCT = frozenset(
+    {"paper (cold)", "search hybrid", "search keyword", "search page (signed in, new queries)"}
+)
 
 
 def scenarios(

@@ -6,6 +6,7 @@ titles keep their keys and local ids; old stores are keyed again by a migration.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,11 @@ from sqlalchemy import Engine, select, text, update
 
 from paperfeed.models import Paper, local_id, normalise_title
 from paperfeed.pipeline import ingest_files
+from paperfeed.search.keyword import KeywordIndex
 from paperfeed.settings import Settings
 from paperfeed.store import get_paper, migrate, upsert_papers
 from paperfeed.store.papers import find_by_title_keys
+from paperfeed.store.search_store import IndexRow
 from paperfeed.store.tables import papers
 from tests.web_support import import_file, importing
 
@@ -176,3 +179,13 @@ def test_the_migration_keys_old_titles_again_once(engine: Engine) -> None:
 @pytest.mark.parametrize("title", [ZH, RU, AR, KO, JA, "Łódź", "???", "On α-Divergences"])
 def test_a_key_is_its_own_key(title: str) -> None:
     assert normalise_title(normalise_title(title)) == normalise_title(title)
+
+
+def test_an_exact_title_in_another_script_names_its_paper_in_search(tmp_path: Path) -> None:
+    titles = {"2606.70021": ZH, "2606.70022": RU, "2606.70023": KO, "2606.70024": "Straße"}
+    now = datetime(2026, 7, 1, tzinfo=UTC).replace(tzinfo=None)
+    index = KeywordIndex(tmp_path / "keyword")
+    index.apply([[IndexRow(i, t, "", (), (), None, now, False) for i, t in titles.items()]])
+    for pid, title in titles.items():
+        assert index.title_matches(title.upper()) == [pid], title
+    assert index.title_matches(AR) == []

@@ -45,11 +45,12 @@ from paperfeed.util import DiskFull, utcnow
 # parts of a Chinese or Japanese name written together, "山田 太郎" as "山田太郎"
 # (`query.name_words`); 10: the `umlauts` field, the words written with umlauts spelled out
 # ("schroedinger"): a plain "Schrodinger" finds "Schroedinger" (and back) only where a paper wrote
-# "Schrödinger" (`other_spellings`)
-SCHEMA_VERSION = 10
+# "Schrödinger" (`other_spellings`); 11: `title_key` keeps every script's letters and spells ß, ł,
+# ø out (`models.normalise_title`): an exact title in Chinese or Russian names its paper
+SCHEMA_VERSION = 11
 # The oldest schema whose fields the current queries read (7: `author_words`, `authors` stored
-# only; 8 and 9 only added terms; 10's `umlauts` is read where the index has it): such an index
-# keeps answering while its successor is built.
+# only; 8, 9 and 11 only added or changed terms; 10's `umlauts` is read where the index has it):
+# such an index keeps answering while its successor is built.
 SEARCHABLE_SINCE = 7
 UMLAUTS_SINCE = 10
 _STATE = "paperfeed-state.json"
