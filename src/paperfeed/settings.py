@@ -178,6 +178,19 @@ class Settings(BaseSettings):
         "(0: nothing until the account is older). Vote counts on cards always show every vote.",
     )
     page_size: int = Field(default=30, ge=1, le=200, description="Papers per listing page.")
+    for_you_warm_days: float = Field(
+        default=7,
+        ge=0,
+        description="Once new papers are stored, each serving process trains again in the "
+        "background the For you models of the readers it served in this many days, so that "
+        "their first page does not (0: off; each reader's first page trains theirs).",
+    )
+    for_you_warm_seconds: float = Field(
+        default=300,
+        ge=0,
+        description="Seconds at most that warming the For you models may take after each "
+        "ingest, per serving process (readers seen last first; the rest train on their page).",
+    )
     session_days: int = Field(default=30, ge=1, description="Days a sign-in lasts.")
     signup: Literal["open", "invite", "closed"] = Field(
         default="open",

@@ -21,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -150,6 +152,11 @@ class Recommender:
         # save, follow, mute, one's own upvote or submission bumps the signal version; new papers
         # and moderation the store change inside the space key).
         self._feeds: Lru[tuple[object, ...], tuple[Recommendation, ...]] = Lru(FEED_CACHE)
+        # Readers whose feed this process ranked, with when (the latest last): `warm` trains
+        # theirs again after the store changes, before they come back (as many as models kept).
+        self._readers: OrderedDict[int, datetime] = OrderedDict()
+        self._readers_lock = threading.Lock()
+        self.trained = 0  # user models this process trained (tests and bench count them)
 
     def _space(
         self, conn: Connection, since: date, until: date
@@ -221,6 +228,7 @@ class Recommender:
         return model, space, key
 
     def _train(self, user_id: int, space: Space, collection: int | None = None) -> UserModel:
+        self.trained += 1
         with self.engine.connect() as conn:
             signals = _signals(conn, user_id, space.vectors.shape[1], collection)
             follows = _follows(conn, user_id, collection)
@@ -240,6 +248,7 @@ class Recommender:
         and muted ones unless `show_muted`). With a `collection` (one of the user's), ranked by
         a model of that collection's papers alone (and the user's 👎 and mutes), as
         arxiv-sanity-lite ranks by one tag."""
+        self._saw(user_id)
         window = self._window(conn, since, until)
         if not window:
             return []  # nothing was listed then: nothing to rank (and no model to fit)
@@ -252,6 +261,39 @@ class Recommender:
             return tuple(rank(model, space, limit, seen, window, show_muted))
 
         return list(self._feeds.get_or_build((*key, since, until, limit, show_muted), ranked))
+
+    def _saw(self, user_id: int) -> None:
+        with self._readers_lock:
+            self._readers[user_id] = utcnow()
+            self._readers.move_to_end(user_id)
+            while len(self._readers) > self._models.size:
+                self._readers.popitem(last=False)
+
+    def recent_readers(self, days: float) -> list[int]:
+        """Readers whose feed this process ranked in the last `days`, the latest first."""
+        since = utcnow() - timedelta(days=days)
+        with self._readers_lock:
+            return [user for user, at in reversed(self._readers.items()) if at >= since]
+
+    def warm(self, days: float, budget_s: float) -> int:
+        """Train the models of the readers seen in the last `days` (the latest first) in the
+        store's newest space, until `budget_s` seconds are spent, so that their first page after
+        new papers arrive finds its model ready; returns how many were trained. A reader's new
+        signal still retrains theirs on their next page (its version is in the model's key)."""
+        self.warm_vocabulary()
+        refit = self.refit_thread
+        if refit is not None:  # a new day's keyword features: the space is built in them
+            refit.join()
+        deadline, before = time.monotonic() + budget_s, self.trained
+        for user_id in self.recent_readers(days):
+            if time.monotonic() >= deadline:
+                break
+            with self.engine.connect() as conn:  # one short read per reader, not one long one
+                newest = latest_day(conn)
+                if newest is None:
+                    break
+                self._model(conn, user_id, newest, newest)  # today, week, month: one space
+        return self.trained - before
 
     def has_signals(self, conn: Connection, user_id: int, since: date, until: date) -> bool:
         """Whether the user gave anything to rank by (papers or follows)."""

@@ -22,6 +22,7 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
+from paperfeed.recommend.warm import start_warming
 from paperfeed.settings import Settings
 from paperfeed.web import reuseport
 from paperfeed.web.access import log_to_stderr
@@ -64,6 +65,8 @@ def _warm(app: FastAPI) -> None:
             recommender.warm_vocabulary()
         except Exception:  # For you then fits them on its first request
             logging.getLogger(__name__).exception("warming the For you vocabulary failed")
+        settings: Settings = app.state.site.settings  # readers' models, after each ingest
+        start_warming(recommender, settings.for_you_warm_days, settings.for_you_warm_seconds)
     freeze_warm_heap()
 
 
