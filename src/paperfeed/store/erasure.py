@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, delete, select, update
+from sqlalchemy import ColumnElement, Connection, Table, delete, func, select, update
 
 from paperfeed.store.accounts import (
     DELETED_NAME,
@@ -27,7 +27,7 @@ from paperfeed.store.community import (
     paper_links,
     profiles,
 )
-from paperfeed.store.digest_tables import interests, subscribers
+from paperfeed.store.digest_tables import interests, outbox, sent_papers, subscribers
 from paperfeed.store.digests import SUBSCRIBER_FIELDS
 from paperfeed.store.email_links import email_links
 from paperfeed.store.library import (
@@ -146,6 +146,24 @@ def _subscriptions(conn: Connection, user_id: int) -> list[dict[str, Any]]:
     for s in found:
         where = interests.c.subscriber_id == s["id"]
         s["interests"] = _rows(conn, interests, where, ("kind", "value"))
+        s["mail"] = _mail(conn, s["id"])
+    return found
+
+
+_MAIL = ("id", "kind", "period", "status", "recipient", "created_at", "sent_at")
+
+
+def _mail(conn: Connection, subscriber_id: int) -> list[dict[str, Any]]:
+    """The digests and notices kept for a subscription, each with the papers it carried."""
+    theirs = outbox.c.subscriber_id == subscriber_id
+    found = _rows(conn, outbox, theirs, _MAIL)
+    mail = select(outbox.c.id).where(theirs)
+    carried = select(sent_papers.c.outbox_id, sent_papers.c.paper_id)
+    papers: dict[int, list[str]] = {}
+    for outbox_id, paper_id in conn.execute(carried.where(sent_papers.c.outbox_id.in_(mail))):
+        papers.setdefault(outbox_id, []).append(paper_id)
+    for m in found:
+        m["papers"] = sorted(papers.get(m.pop("id"), []))
     return found
 
 
@@ -181,6 +199,7 @@ def delete_account(conn: Connection, user_id: int) -> bool:
     live = select(users.c.id).where(users.c.id == user_id, users.c.deleted_at.is_(None))
     if conn.execute(live).first() is None:
         return False
+    _forget_account_mail(conn, user_id)
     for table in _PRIVATE:
         conn.execute(delete(table).where(table.c.user_id == user_id))
     conn.execute(update(paper_links).where(paper_links.c.user_id == user_id).values(user_id=None))
@@ -189,3 +208,16 @@ def delete_account(conn: Connection, user_id: int) -> bool:
     conn.execute(update(users).where(users.c.id == user_id).values(**gone, deleted_at=utcnow()))
     bump_revision(conn)  # its votes leave every count, its name every page
     return True
+
+
+def _forget_account_mail(conn: Connection, user_id: int) -> None:
+    """Delete the account mails (set-password and confirmation links) kept for the account's
+    addresses; its digests and notices go with its subscriptions."""
+    addresses = set(conn.scalars(select(users.c.email).where(users.c.id == user_id)))
+    addresses |= set(
+        conn.scalars(select(email_links.c.email).where(email_links.c.user_id == user_id))
+    )
+    addresses = {a.lower() for a in addresses if a}
+    if addresses:
+        to_them = func.lower(outbox.c.recipient).in_(sorted(addresses))
+        conn.execute(delete(outbox).where(outbox.c.subscriber_id.is_(None), to_them))

@@ -7,6 +7,7 @@ import logging
 import re
 import time
 from datetime import UTC, datetime
+from urllib.parse import unquote_plus
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -15,8 +16,9 @@ from paperfeed.web.baseurl import PREFIX_KEY
 
 log = logging.getLogger("paperfeed.access")
 # Signed links carry their authority in ?token=… (invite links in ?invite=…), and private feeds
-# and shared collections in their path: never write one to a log.
-_TOKEN_RE = re.compile(r"(^|&)((?:token|invite)=)[^&]*")
+# and shared collections in their path: never write one to a log. The app reads a name as
+# decoded (`tok%65n=` is `token=`), so the log compares it decoded too.
+_SECRET_PARAMS = frozenset({"token", "invite"})
 _SECRET_PATH_RE = re.compile(r"^(/feeds/for-you/|/c/)[^/.]+")
 # A path is the client's text: quotes, backslashes and control characters (a newline would
 # start a forged line, an escape sequence would colour a terminal) are written escaped.
@@ -29,9 +31,19 @@ def log_target(scope: Scope, with_query: bool = True) -> str:
     target = _SECRET_PATH_RE.sub(r"\1[redacted]", scope["path"])
     target = str(scope.get(PREFIX_KEY, "")) + target
     if with_query:
-        query = _TOKEN_RE.sub(r"\1\2[redacted]", scope.get("query_string", b"").decode("latin-1"))
+        query = _redacted(scope.get("query_string", b"").decode("latin-1"))
         target += f"?{mask_addresses(query)}" if query else ""  # ?email=… is a reader's address
     return _UNSAFE_RE.sub(lambda m: f"\\x{ord(m[0]):02x}", target)
+
+
+def _redacted(query: str) -> str:
+    """The query string with the value of every secret-bearing parameter replaced."""
+    pairs = query.split("&")
+    for i, pair in enumerate(pairs):
+        name, eq, _ = pair.partition("=")
+        if eq and unquote_plus(name) in _SECRET_PARAMS:
+            pairs[i] = f"{name}=[redacted]"
+    return "&".join(pairs)
 
 
 class AccessLog:

@@ -1,0 +1,106 @@
+"""What paperfeed keeps about a person, seen by a privacy-conscious reader: signed links stay out
+of the access log however their name is spelt, the data export lists the mail sent to the
+reader's subscriptions, and deleting the account deletes the account mail kept for its
+addresses. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from paperfeed.digest.deliver import SmtpMailer
+from paperfeed.digest.schedule import run_due
+from paperfeed.digest.tokens import make_token
+from paperfeed.secret import secret_key
+from paperfeed.settings import Settings
+from paperfeed.store.accounts import find_user
+from paperfeed.store.digest_tables import outbox, subscribers
+from paperfeed.store.digests import insert_subscriber, keep_account_mail
+from tests.digest_support import Sink, daily_reader
+from tests.web_support import DAYS, bearer, client, csrf_token, post_form, web_settings
+
+PASSWORD = "correct horse battery"
+
+
+def _subscription(engine: Engine, email: str, user_id: int | None = None) -> int:
+    row = daily_reader(None) | {"email": email, "email_key": email, "user_id": user_id}
+    with engine.begin() as conn:
+        insert_subscriber(conn, row)
+        found = select(subscribers.c.id).where(subscribers.c.email_key == email)
+        return int(conn.execute(found).scalar_one())
+
+
+def test_a_signed_link_is_not_logged_when_its_name_is_percent_encoded(
+    site: Settings, engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sub = _subscription(engine, "eve@example.org")
+    token = make_token(secret_key(site), "unsubscribe", sub, daily_reader(None)["nonce"])
+    with client(site, engine) as c:
+        page = c.get(f"/unsubscribe?tok%65n={token}")  # the app reads the name decoded
+        assert page.status_code == 200 and "eve@example.org" in page.text
+        lines = capsys.readouterr().err.splitlines()  # the access log writes to stderr
+    [line] = [x for x in lines if "/unsubscribe" in x]
+    assert token not in line and "tok%65n=[redacted]" in line
+
+
+def test_the_export_lists_the_digests_sent_to_the_readers_subscription(
+    site: Settings, engine: Engine, sink: Sink
+) -> None:
+    s = site.model_copy(update={"smtp_port": sink.port, "digest_send_rate": 0})
+    with client(s, engine) as c:
+        ada = bearer(c, "ada", PASSWORD)
+        with engine.connect() as conn:
+            found = find_user(conn, "ada")
+        assert found is not None
+        _subscription(engine, "ada@lab.example", found[0].id)
+        now = datetime.combine(DAYS[-1], datetime.min.time(), UTC).replace(hour=9)
+        run_due(engine, s, SmtpMailer(s), due_all=True, now=now)
+        [received] = sink.received
+        [subscription] = c.get("/api/me/export", headers=ada).json()["digest_subscriptions"]
+    [mail] = subscription["mail"]
+    assert (mail["kind"], mail["status"], mail["recipient"]) == (
+        "digest",
+        "sent",
+        "ada@lab.example",
+    )
+    assert mail["sent_at"] and mail["period"].startswith("daily:")
+    body = received.message.get_body(("plain",))
+    assert body is not None and mail["papers"]
+    assert all(pid in str(body.get_content()) for pid in mail["papers"])
+    assert "message" not in mail and "packed" not in mail
+
+
+def _kept_for(engine: Engine, address: str) -> int:
+    to_them = func.lower(outbox.c.recipient) == address
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).where(to_them)).scalar_one())
+
+
+def test_deleting_the_account_deletes_the_account_mail_kept_for_its_addresses(
+    settings: Settings, engine: Engine
+) -> None:
+    site = web_settings(settings, mailbox=True, base_url="http://testserver")
+    with client(site, engine) as c:
+        bearer(c, "ada", PASSWORD)
+        c.post(
+            "/signin", data={"username": "ada", "password": PASSWORD, "csrf_token": csrf_token(c)}
+        )
+        mailed = post_form(c, "/account/email", {"email": "Ada@Lab.example", "password": PASSWORD})
+        assert mailed.status_code == 303
+        link = re.search(r"/email/confirm\?token=([A-Za-z0-9_\-]+)", c.get("/demo/mailbox").text)
+        assert link and post_form(c, "/email/confirm", {"token": link[1]}).status_code == 303
+        # a second address asked for, its link not followed yet
+        again = {"email": "ada@home.example", "password": PASSWORD}
+        assert post_form(c, "/account/email", again).status_code == 303
+        assert _kept_for(engine, "ada@lab.example") and _kept_for(engine, "ada@home.example")
+        with engine.begin() as conn:  # someone else's mail stays
+            keep_account_mail(conn, "bob@elsewhere.example", "<b@x>", "Subject: hi\n\nhi")
+        done = post_form(c, "/account/delete", {"password": PASSWORD})
+        assert done.status_code == 303
+        box = c.get("/demo/mailbox").text
+    assert "ada@lab.example" not in box.lower() and "ada@home.example" not in box
+    assert _kept_for(engine, "ada@lab.example") == 0 and _kept_for(engine, "ada@home.example") == 0
+    assert _kept_for(engine, "bob@elsewhere.example") == 1
