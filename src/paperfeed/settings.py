@@ -319,6 +319,11 @@ class Settings(BaseSettings):
     access_log: Literal["plain", "json", "off"] = Field(
         default="plain", description="One log line per request on stderr: plain, json or off."
     )
+    privacy_url: str = Field(
+        default="",
+        description="Address of the operator's privacy notice (https://… or a path on this "
+        "host), linked as Privacy in every page's footer; empty: no link.",
+    )
     compress: bool = Field(
         default=True,
         description="Gzip pages, API answers and static files for clients that take it (false "
@@ -470,6 +475,21 @@ class Settings(BaseSettings):
                     "https://app.example.org or moz-extension://<uuid>, or *"
                 )
         return ",".join(found)
+
+    @field_validator("privacy_url")
+    @classmethod
+    def _privacy(cls, value: str) -> str:
+        # A link every page carries: a web address or a path of this host, never javascript:.
+        value = value.strip()
+        parts = urlsplit(value)
+        web = parts.scheme in ("http", "https") and bool(parts.netloc)
+        if value and not web and not (value.startswith("/") and not value.startswith("//")):
+            raise ValueError(
+                f"{value[:40]!r} is no address: give https://… or a path like /privacy"
+            )
+        if any(c.isspace() or ord(c) < 32 for c in value):
+            raise ValueError("a privacy notice's address holds no spaces or control characters")
+        return value
 
     @field_validator("signup_email_domains")
     @classmethod
