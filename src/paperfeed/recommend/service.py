@@ -199,7 +199,7 @@ class Recommender:
         with self.engine.connect() as conn:
             ids = papers_between(conn, since, until, 0, MAX_CANDIDATES).ids
             papers = get_papers(conn, ids, brief=True)
-            docs = [doc_of(papers[i]) for i in ids if i in papers]
+            docs = [doc_of(papers[i]) for i in ids if _offered(papers.get(i))]
             contract = vector_contract(conn)
             vectors = _matrix(conn, contract, [d.id for d in docs])
         return _space_over(docs, vectors, vocabulary), [d.id for d in docs]
@@ -365,7 +365,7 @@ class Recommender:
         flags = paper_flags(conn, ids)
         ids = [i for i in ids if i in flags and not flags[i].hidden]
         papers = get_papers(conn, ids, brief=True)
-        docs = [doc_of(papers[i]) for i in ids if i in papers]
+        docs = [doc_of(papers[i]) for i in ids if _offered(papers.get(i))]
         vectors = _matrix(conn, contract, [d.id for d in docs])
         space = _space_over(docs, vectors, vocabulary)
         model = train(signals, space, _follows(conn, user_id, collection), self.tuning)
@@ -485,6 +485,11 @@ class Recommender:
         self._feeds.clear()
         self._models.clear()
         self._windows.clear()
+
+
+def _offered(paper: Paper | None) -> bool:
+    """A paper For you may recommend: stored and not withdrawn on arXiv."""
+    return paper is not None and not paper.withdrawn
 
 
 def _space_over(docs: list[Doc], vectors: np.ndarray, vocabulary: Vocabulary | None) -> Space:

@@ -167,7 +167,8 @@ def _entry(
     url = _xml_text(base_url + paper_url(paper.id))
     entry = feed.add_entry(order="append")
     entry.guid(url, permalink=True)  # the Atom id too
-    entry.title(_xml_text(plain(paper.title)) or paper.id)  # feedgen refuses an empty title
+    title = _xml_text(plain(paper.title)) or paper.id  # feedgen refuses an empty title
+    entry.title(f"[Withdrawn] {title}" if paper.withdrawn else title)
     entry.updated(_entry_updated(paper, added))
     if added is not None:  # it appeared in this feed when it was put in the collection
         entry.published(_utc(added))
@@ -183,6 +184,8 @@ def _entry(
     for category in paper.categories:
         entry.category(term=_xml_text(category))
     summary = plain(paper.abstract)
+    if paper.withdrawn:  # its page says so above the abstract; a feed reader sees only this
+        summary = f"This paper has been withdrawn.\n\n{summary}"
     if why:  # a reason may quote a title of the reader's, LaTeX and all
         summary = f"Why: {plain(why)}\n\n{summary}"
     entry.summary(_described(summary, fmt), type="text")
