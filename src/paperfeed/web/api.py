@@ -583,6 +583,69 @@ def _one(site: Site, paper_id: str) -> Card:
     return found[0]
 
 
+MAX_IDS = 100
+NOT_FOUND = "X-Not-Found"
+Ids = Annotated[
+    list[str],
+    Query(
+        min_length=1,
+        description=f"arXiv ids (versions and URLs are read too), comma-separated or the "
+        f"parameter repeated; at most {MAX_IDS}",
+    ),
+]
+
+
+def _asked_ids(ids: list[str]) -> list[str]:
+    """The stored ids a batch names, in its order and once each (a 400 names a bad one)."""
+    asked = [part.strip() for value in ids for part in value.split(",") if part.strip()]
+    if not asked:
+        raise HTTPException(400, "ids: name at least one paper")
+    if len(asked) > MAX_IDS:
+        raise HTTPException(400, f"ids: at most {MAX_IDS} papers at a time, not {len(asked)}")
+    try:
+        return list(dict.fromkeys(resolve_id(a) for a in asked))
+    except HTTPException as exc:
+        raise HTTPException(400, f"ids: {exc.detail}") from exc
+
+
+@router.get(
+    "/papers",
+    response_model=list[PaperOut],
+    summary="Many papers",
+    responses={
+        200: {
+            "headers": {
+                NOT_FOUND: {
+                    "description": "the asked ids not here, "
+                    "comma-separated (absent when all were found)",
+                    "schema": {"type": "string"},
+                }
+            }
+        }
+    },
+    openapi_extra=_conditional({}),
+)
+def papers(request: Request, site: SiteDep, ids: Ids) -> Response:
+    """Several papers by id in one call, in the order asked (each once); ids not here are left
+    out and named in X-Not-Found."""
+    wanted = _asked_ids(ids)
+
+    def build() -> tuple[str, tuple[tuple[str, str], ...]]:
+        with site.engine.connect() as conn:
+            found = [c for c in views.cards(conn, wanted, None) if not c.flags.hidden]
+        missing = [i for i in wanted if i not in {c.paper.id for c in found}]
+        headers = ((NOT_FOUND, ",".join(missing)),) if missing else ()
+        return dumps([paper_json(c) for c in found]), headers
+
+    key = cache_key(request, site)
+    hit = site.cache.get(key)
+    if hit is None:
+        body, headers = build()
+        hit = _tagged(body, headers)
+        site.cache.put(key, hit)
+    return _answer(request, hit)
+
+
 @router.get(
     "/papers/{paper_id:path}/similar",
     response_model=list[ItemOut],

@@ -205,6 +205,14 @@ class InterestRemovedOut(RemovedOut):
     value: str
 
 
+class InterestOut(BaseModel):
+    """A follow or a mute: `value` is the key it matches by, `label` as it was typed."""
+
+    kind: str
+    value: str
+    label: str
+
+
 class LibraryItemOut(BaseModel):
     paper: PaperOut
     state: str
@@ -467,13 +475,18 @@ def library(
     p: PageIndex = 0,
     limit: paging.Limit = paging.DEFAULT_LIMIT,
     order: Annotated[
-        Literal["added", "published", "title"],
-        Query(description="newest saved (default), newest published, or title A to Z"),
+        Literal["added", "published", "title", "list"],
+        Query(
+            description="newest saved (default), newest published, title A to Z, or (with "
+            "`collection`) the collection's own order"
+        ),
     ] = "added",
 ) -> Response:
     """Your saved papers, newest first, with reading state, note and collections; those to
     read or read, or matching `q`, when asked; a page of `limit` at a time (50 unless asked;
     the Link header's rel="next" is the next page, X-Total-Count how many there are in all)."""
+    if order == "list" and collection is None:
+        raise HTTPException(400, "order=list is a collection's own order: give `collection`")
     with site.engine.connect() as conn:
         if collection is not None:
             own_collection(conn, user.id, collection)
@@ -542,7 +555,12 @@ _REMOVE_ONE = (
 )
 
 
-@router.get("/follows", name="list_follows", openapi_extra=_FOLLOWS[0])
+@router.get(
+    "/follows",
+    name="list_follows",
+    response_model=list[InterestOut],
+    openapi_extra=_FOLLOWS[0],
+)
 def list_follows(
     request: Request,
     site: SiteDep,
@@ -560,6 +578,7 @@ def list_follows(
     status_code=201,
     dependencies=[ApiCsrf],
     name="add_follows",
+    response_model=InterestOut,
     openapi_extra=_FOLLOWS[1],
 )
 def add_follow(site: SiteDep, user: SignedInDep, body: FollowIn) -> Response:
@@ -585,7 +604,7 @@ def remove_follow(
     return _remove_interest(site, user, "follow", _kind_and_value("follow", kind, value, body))
 
 
-@router.get("/mutes", name="list_mutes", openapi_extra=_MUTES[0])
+@router.get("/mutes", name="list_mutes", response_model=list[InterestOut], openapi_extra=_MUTES[0])
 def list_mutes(
     request: Request,
     site: SiteDep,
@@ -599,7 +618,12 @@ def list_mutes(
 
 
 @router.post(
-    "/mutes", status_code=201, dependencies=[ApiCsrf], name="add_mutes", openapi_extra=_MUTES[1]
+    "/mutes",
+    status_code=201,
+    dependencies=[ApiCsrf],
+    name="add_mutes",
+    response_model=InterestOut,
+    openapi_extra=_MUTES[1],
 )
 def add_mute(site: SiteDep, user: SignedInDep, body: MuteIn) -> Response:
     """Mute a keyword, an author or a category."""
