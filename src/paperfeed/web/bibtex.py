@@ -119,7 +119,8 @@ def bib_name(name: str) -> str:
 
 
 def entry(paper: Paper, key: str | None = None, extra: Annotations | None = None) -> str:
-    """One @misc entry for a paper; every field value is escaped, so none can close early.
+    """One entry for a paper (@article once arXiv records its journal reference, else @misc);
+    every field value is escaped, so none can close early.
     A reader's note goes in `annote`, their tags in `keywords`, as Zotero and JabRef read
     them, and a paper read in JabRef's `readstatus` too."""
     fields: list[tuple[str, str]] = [("title", "{" + _text_field(paper.title) + "}")]
@@ -141,7 +142,8 @@ def entry(paper: Paper, key: str | None = None, extra: Annotations | None = None
     if extra:
         fields += _annotation_fields(extra)
     body = ",\n".join(f"  {name:<13} = {{{value}}}" for name, value in fields)
-    return f"@misc{{{key or cite_key(paper)},\n{body}\n}}\n"
+    kind = "article" if paper.journal_ref else "misc"  # styles print `journal` only for these
+    return f"@{kind}{{{key or cite_key(paper)},\n{body}\n}}\n"
 
 
 def _annotation_fields(extra: Annotations) -> list[tuple[str, str]]:
