@@ -83,3 +83,17 @@ def test_a_withdrawn_paper_is_marked_on_its_cards_and_in_feeds(
         item = next(i for i in items if (i.findtext("link") or "").endswith(pid))
         assert (item.findtext("title") or "").startswith("[Withdrawn] ")
         assert "This paper has been withdrawn." in (item.findtext("description") or "")
+
+
+def test_a_withdrawn_paper_leaves_trending(site: Settings, engine: Engine, tmp_path: Path) -> None:
+    # Trending digests already left withdrawn papers out; the page, its feed and the API too.
+    with client(site, engine) as c:
+        ids = [p["paper"]["id"] for p in c.get("/api/trending", params={"limit": 100}).json()]
+        assert len(ids) > 1
+        pid = ids[0]
+        _withdraw(engine, site, tmp_path / "v2", pid)
+        after = [p["paper"]["id"] for p in c.get("/api/trending", params={"limit": 100}).json()]
+        assert pid not in after and after == ids[1:]
+        assert f'data-id="{pid}"' not in c.get("/trending").text
+        assert f"/papers/{pid}<" not in c.get("/feeds/trending.rss").text
+        assert "This paper has been withdrawn." in c.get(f"/papers/{pid}").text  # still readable

@@ -260,8 +260,8 @@ def _trending_votes(new_since: datetime | None) -> Subquery:
 def trending_rows(
     conn: Connection, since: date, new_since: datetime | None = None
 ) -> list[TrendingRow]:
-    """Candidates for trending: papers listed on or after `since` (their arXiv day), not hidden,
-    with how many of their upvotes are by accounts made after `new_since`."""
+    """Candidates for trending: papers listed on or after `since` (their arXiv day), neither
+    hidden nor withdrawn, with how many of their upvotes are by accounts made after `new_since`."""
     vsub = _trending_votes(new_since)
     coded = select(code_links.c.paper_id).distinct()
     query = (
@@ -277,6 +277,7 @@ def trending_rows(
         .outerjoin(signals, signals.c.paper_id == papers.c.id)
         .outerjoin(vsub, vsub.c.paper_id == papers.c.id)
         .where(_in_days(since, date.max), papers.c.hidden.is_(False))
+        .where(papers.c.withdrawn.is_(False))
     )
     return [_trending_row(r) for r in conn.execute(query)]
 
