@@ -137,9 +137,23 @@ _CITED_ID_RE = re.compile(
 )
 
 
+# What an id or address pasted from a sentence, a list or an email brings along: "(arXiv:…)",
+# "<https://arxiv.org/abs/…>", "…/abs/2401.12345v2." (no arXiv id ends in these).
+_WRAPPING = "\"'“”‘’«»()<>.,;:!?"
+
+
 def paper_id_in(text: str) -> str | None:
-    """The versionless arXiv id (or local id) when the whole query is one, else None."""
+    """The versionless arXiv id (or local id) when the whole query is one (bar the punctuation
+    it was pasted with), else None."""
     raw = text.strip()
+    for candidate in dict.fromkeys((raw, raw.strip(_WRAPPING + " \t"))):
+        found = _whole_id(candidate)
+        if found:
+            return found
+    return None
+
+
+def _whole_id(raw: str) -> str | None:
     if raw.startswith(LOCAL_PREFIX) and re.fullmatch(r"local-[0-9a-f]{12}", raw):
         return raw
     try:
