@@ -196,6 +196,15 @@ def _rendered(text: str, links: bool, named: tuple[str, ...]) -> Markup:
     return Markup(clean)
 
 
+_OUTWARD_RE = re.compile(r'<a\b[^>]*\bhref="(?:https?:|mailto:|//)', re.I)
+
+
+def link_count(text: str) -> int:
+    """How many links to elsewhere a comment's Markdown shows (bare addresses, [links](...),
+    images, which show as links); "@name"s and links within the site are not counted."""
+    return len(_OUTWARD_RE.findall(str(render_markdown(text, links=True))))
+
+
 def absolute_links(html: Markup, base: str) -> Markup:
     """Rendered Markdown for a place outside the site (an email, a feed reader): its links
     to the site's own pages ("@name" links to /users/...) made absolute on `base`."""

@@ -253,6 +253,13 @@ class Settings(BaseSettings):
     new_account_comment_limit: int = Field(
         default=5, ge=1, description="Comments per hour for accounts younger than a day."
     )
+    comment_hold_links: int = Field(
+        default=3,
+        ge=0,
+        description="A comment with more links than this waits for a moderator (only its author "
+        "and moderators see it until approved); so does any comment with a link from an account "
+        "younger than trending_new_account_hours.",
+    )
     vote_rate_limit: int = Field(
         default=60,
         ge=1,

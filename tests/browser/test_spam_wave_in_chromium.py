@@ -71,7 +71,7 @@ def test_a_moderator_suspends_a_wave_of_sign_ups_at_once(page: Page, live_site: 
         "Done: unsuspend 1 account; each is in the admin log"
     )
     expect(row).to_contain_text("active")
-    assert asked[-1].startswith("Lift the suspension of 1 ticked accounts?")
+    assert asked[-1].startswith("Lift the suspension of 1 ticked account?")
     assert "b0t07" not in _suspended(live_site)
     with live_site.engine.connect() as conn:
         logged = [(a.who, a.action, a.target) for a in recent_actions(conn, 100)]

@@ -68,7 +68,7 @@ def queue_notices(
 ) -> list[int]:
     """Queue one email per notified user who takes notices by email; returns the outbox ids."""
     comment = get_comment(conn, comment_id)
-    if comment is None or comment.hidden or comment.deleted:
+    if comment is None or comment.hidden or comment.held or comment.deleted:
         return []
     wanted = [uid for uid in kinds if uid != comment.user_id]  # never to the comment's author
     recipients = email_recipients(conn, wanted)

@@ -55,6 +55,9 @@ comments = Table(
     Column("edited_at", DateTime),
     Column("deleted", Boolean, nullable=False, default=False),
     Column("hidden", Boolean, nullable=False, default=False),
+    # Waiting for a moderator (many links, or links from a new account): seen by its author
+    # and moderators only until approved.
+    Column("held", Boolean, nullable=False, default=False, server_default=false()),
     # The accounts its "@name"s named when last written, by their names, space-separated.
     Column("mentions", Text, nullable=False, default="", server_default=""),
     Index("ix_comments_paper_id", "paper_id"),
@@ -167,6 +170,7 @@ class Comment:
     mentions: tuple[str, ...] = ()  # the accounts its "@name"s name
     display_name: str = ""  # its author's, shown beside the handle ("" when suspended)
     author_deleted: bool = False  # written by an account since deleted: shown unnamed
+    held: bool = False  # awaiting a moderator's review: its author and moderators see it
 
 
 @dataclass(frozen=True)
@@ -274,6 +278,7 @@ def _comment(row: object) -> Comment:
         mentions=tuple(str(r["mentions"] or "").split()),
         display_name="" if r["author_suspended_at"] else str(r["display_name"] or ""),
         author_deleted=r["author_deleted_at"] is not None,
+        held=bool(r["held"]),
     )
 
 
@@ -284,13 +289,14 @@ def get_comment(conn: Connection, comment_id: int) -> Comment | None:
 
 
 def shown_comment() -> ColumnElement[bool]:
-    """A comment readers see: not hidden by a moderator, by an account not suspended."""
+    """A comment readers see: not hidden by a moderator nor held for one, by an account not
+    suspended."""
     # NOT EXISTS of a suspended author rather than IN the active ones (see `counted_vote`)
     author = users.alias("author")
     suspended = exists().where(
         author.c.id == comments.c.user_id, author.c.suspended_at.is_not(None)
     )
-    return and_(comments.c.hidden.is_(False), ~suspended)
+    return and_(comments.c.hidden.is_(False), comments.c.held.is_(False), ~suspended)
 
 
 def thread(conn: Connection, paper_id: str, include_hidden: bool = False) -> list[Comment]:
@@ -322,6 +328,31 @@ def hidden_comments(conn: Connection, limit: int = 50) -> list[Comment]:
         .limit(limit)
     )
     return [_comment(r) for r in conn.execute(query)]
+
+
+def held_comments(conn: Connection, limit: int = 50) -> list[Comment]:
+    """Comments waiting for a moderator's review (not deleted), the longest waiting first."""
+    query = (
+        _comment_query()
+        .where(comments.c.held.is_(True), comments.c.deleted.is_(False))
+        .order_by(comments.c.id)
+        .limit(limit)
+    )
+    return [_comment(r) for r in conn.execute(query)]
+
+
+def held_among(conn: Connection, ids: Collection[int]) -> list[Comment]:
+    """Those of `ids` still held for review (not deleted), in id order."""
+    query = _comment_query().where(
+        comments.c.id.in_(list(ids)), comments.c.held.is_(True), comments.c.deleted.is_(False)
+    )
+    return [_comment(r) for r in conn.execute(query.order_by(comments.c.id))]
+
+
+def set_comment_held(conn: Connection, comment_id: int, held: bool) -> None:
+    """Hold a comment for review, or release it to every reader."""
+    conn.execute(update(comments).where(comments.c.id == comment_id).values(held=held))
+    bump_revision(conn)
 
 
 def user_comments(
@@ -362,12 +393,14 @@ def add_comment(
     body: str,
     parent_id: int | None,
     named: Sequence[str] = (),
+    held: bool = False,
 ) -> int:
     """Store a comment (a reply attaches to a top-level comment); returns its id. `named`: the
-    accounts its "@name"s name."""
+    accounts its "@name"s name; `held`: waiting for a moderator's review."""
     if parent_id is not None:
         parent = get_comment(conn, parent_id)
-        if parent is None or parent.paper_id != paper_id or parent.hidden:
+        unseen = parent is not None and parent.held and parent.user_id != user_id
+        if parent is None or parent.paper_id != paper_id or parent.hidden or unseen:
             raise CommentError(f"there is no comment {parent_id} on this paper to reply to")
         if parent.deleted:
             raise CommentError("that comment was deleted; it takes no new replies")
@@ -380,6 +413,7 @@ def add_comment(
         "created_at": utcnow(),
         "deleted": False,
         "hidden": False,
+        "held": held,
         "mentions": " ".join(named),
     }
     new_id = conn.execute(comments.insert().values(**values)).inserted_primary_key[0]  # type: ignore[index]
@@ -387,10 +421,14 @@ def add_comment(
     return int(new_id)
 
 
-def edit_comment(conn: Connection, comment_id: int, body: str, named: Sequence[str] = ()) -> None:
-    """Replace a comment's text (and the accounts it names) and mark it edited."""
+def edit_comment(
+    conn: Connection, comment_id: int, body: str, named: Sequence[str] = (), held: bool = False
+) -> None:
+    """Replace a comment's text (and the accounts it names) and mark it edited; `held`: it
+    waits for a moderator's review (again)."""
     query = update(comments).where(comments.c.id == comment_id, comments.c.deleted.is_(False))
-    conn.execute(query.values(body=body, edited_at=utcnow(), mentions=" ".join(named)))
+    now = utcnow()
+    conn.execute(query.values(body=body, edited_at=now, mentions=" ".join(named), held=held))
     bump_revision(conn)
 
 
@@ -919,14 +957,14 @@ def user_notifications(conn: Connection, user_id: int, limit: int = 50) -> list[
                 found.append(Notification(str(kind), bool(seen), None, claims[claim_id]))
             continue
         comment = by_id.get(cid)
-        if comment is not None and not comment.hidden and not comment.deleted:
+        if comment is not None and not (comment.hidden or comment.held or comment.deleted):
             found.append(Notification(str(kind), bool(seen), comment, None))
     return found
 
 
 def unseen_count(conn: Connection, user_id: int) -> int:
     """Notifications the user has not opened yet (as `user_notifications` shows them: those
-    about a hidden or deleted comment left out)."""
+    about a hidden, held or deleted comment left out)."""
     query = (
         select(func.count())
         .select_from(notifications)
@@ -935,7 +973,11 @@ def unseen_count(conn: Connection, user_id: int) -> int:
         .where(
             or_(
                 notifications.c.comment_id.is_(None),
-                and_(comments.c.hidden.is_(False), comments.c.deleted.is_(False)),
+                and_(
+                    comments.c.hidden.is_(False),
+                    comments.c.held.is_(False),
+                    comments.c.deleted.is_(False),
+                ),
             )
         )
     )

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from paperfeed.markup import render_markdown
 from paperfeed.pipeline import Context, find_job, registry, run_job
 from paperfeed.pipeline.plan import describe, in_words, plans
 from paperfeed.settings import Settings
@@ -28,6 +29,7 @@ from paperfeed.store.accounts import (
     set_suspended,
     user_by_id,
 )
+from paperfeed.store.community import held_comments
 from paperfeed.store.erasure import delete_account
 from paperfeed.store.invites import recent_invites
 from paperfeed.util import utcnow
@@ -144,6 +146,10 @@ def console(
             "users": people,
             "actions": logged,
             "invites": recent_invites(conn, 30),
+            # Held comments' links as text: a moderator reads where they lead, clicks none.
+            "held": [(c, render_markdown(c.body, links=False)) for c in held_comments(conn)],
+            "hold_links": settings.comment_hold_links,
+            "new_hours": settings.trending_new_account_hours,
             "today": utcnow(),
             "signup": settings.signup,
             "invite_days": settings.invite_days,

@@ -246,7 +246,7 @@ def _delete(site: Site, user: User, comment_id: int) -> Comment:
 def _visible(site: Site, comment_id: int) -> Comment:
     with site.engine.connect() as conn:
         comment = get_comment(conn, comment_id)
-    if comment is None or comment.hidden or comment.deleted:
+    if comment is None or comment.hidden or comment.held or comment.deleted:
         raise HTTPException(404, f"no comment {comment_id}")
     return comment
 
@@ -820,6 +820,9 @@ class CommentOut(BaseModel):
     editedAt: str | None
     deleted: bool
     upvotes: int
+    held: bool = Field(
+        False, description="awaiting a moderator's review: only its author and moderators see it"
+    )
     mentions: list[str] = Field([], description="the accounts its @names name")
     reactions: list[ReactionOut] = Field(
         [], description="its emoji reactions, those used only; they never change its rank"
@@ -846,6 +849,7 @@ def comment_json(view: discussion.CommentView, authors: set[str]) -> dict[str, A
         "editedAt": c.edited_at.replace(tzinfo=UTC).isoformat() if c.edited_at else None,
         "deleted": c.deleted,
         "upvotes": c.votes,
+        "held": c.held,
         "mentions": [] if c.deleted else list(c.mentions),
         "reactions": [reaction_json(r) for r in view.reactions],
         "replies": [comment_json(r, authors) for r in view.replies],

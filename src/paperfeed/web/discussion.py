@@ -14,7 +14,7 @@ from markupsafe import Markup
 from sqlalchemy import Connection
 
 from paperfeed.digest.notices import queue_notices, send_queued
-from paperfeed.markup import MAX_COMMENT, MAX_MENTIONS, mentions, render_markdown
+from paperfeed.markup import MAX_COMMENT, MAX_MENTIONS, link_count, mentions, render_markdown
 from paperfeed.store.accounts import User, is_new_account
 from paperfeed.store.community import (
     Comment,
@@ -30,6 +30,7 @@ from paperfeed.store.community import (
     is_reported,
     notified,
     notify,
+    set_comment_held,
     thread,
     voted_comments,
 )
@@ -93,7 +94,7 @@ def thread_views(
     conn: Connection, paper_id: str, user: User | None, sort: str
 ) -> list[CommentView]:
     """The discussion of a paper: top-level comments sorted, replies oldest first."""
-    return _viewed(conn, _threads(conn, paper_id, sort), user)
+    return _viewed(conn, _threads(conn, paper_id, sort, user), user)
 
 
 THREADS_PER_PAGE = 50  # top-level comments (each with its replies) on a page of discussion
@@ -118,7 +119,7 @@ def thread_page(
 ) -> ThreadPage:
     """A page of `thread_views` (only its comments rendered); with `focus`, the page that
     holds that comment (or its thread), whatever `page` says."""
-    threads = _threads(conn, paper_id, sort)
+    threads = _threads(conn, paper_id, sort, user)
     pages = max(ceil(len(threads) / THREADS_PER_PAGE), 1)
     if focus is not None:
         at = next((i for i, (top, rs) in enumerate(threads) if focus in _ids(top, rs)), None)
@@ -133,7 +134,7 @@ def thread_slice(
 ) -> tuple[list[CommentView], int]:
     """`limit` threads of `thread_views` from `offset` (only their comments rendered), and how
     many threads the discussion has."""
-    threads = _threads(conn, paper_id, sort)
+    threads = _threads(conn, paper_id, sort, user)
     return _viewed(conn, threads[offset : offset + limit], user), len(threads)
 
 
@@ -141,10 +142,13 @@ def _ids(top: Comment, replies: list[Comment]) -> set[int]:
     return {top.id, *(r.id for r in replies)}
 
 
-def _threads(conn: Connection, paper_id: str, sort: str) -> list[tuple[Comment, list[Comment]]]:
+def _threads(
+    conn: Connection, paper_id: str, sort: str, viewer: User | None
+) -> list[tuple[Comment, list[Comment]]]:
     """The top-level comments sorted, each with its replies oldest first; a deleted or hidden
-    one stays as a placeholder while replies stand under it."""
-    items = thread(conn, paper_id, include_hidden=True)
+    one stays as a placeholder while replies stand under it. A comment held for review is
+    there only for its author and moderators."""
+    items = [c for c in thread(conn, paper_id, include_hidden=True) if _sees(viewer, c)]
     replies: dict[int, list[Comment]] = {}
     for c in items:
         if c.parent_id is not None and not c.hidden:
@@ -156,6 +160,15 @@ def _threads(conn: Connection, paper_id: str, sort: str) -> list[tuple[Comment, 
     else:
         threads.sort(key=lambda t: (t[0].votes, t[0].id), reverse=True)
     return threads
+
+
+def _sees(viewer: User | None, comment: Comment) -> bool:
+    """Whether the viewer sees a comment held for review: its author and moderators do."""
+    return (
+        not comment.held
+        or (viewer is not None and viewer.id == comment.user_id)
+        or bool(viewer and viewer.is_admin)
+    )
 
 
 def _viewed(
@@ -283,12 +296,34 @@ def _store_comment(
             raise HTTPException(404, f"no paper {paper_id} here")
         _check_author(site, conn, user)
         named = _named(conn, body, user)
+        held = holds(site, _created(conn, user), body)
         try:
-            new_id = add_comment(conn, paper_id, user.id, body, parent, named)
+            new_id = add_comment(conn, paper_id, user.id, body, parent, named, held)
         except CommentError as exc:
             raise HTTPException(400, str(exc)) from exc
+        if held:  # nobody is told of it until a moderator approves it
+            return new_id, []
         kinds = _notify(conn, paper_id, user.id, new_id, parent)
         return new_id, queue_notices(conn, site.settings, new_id, kinds)
+
+
+def holds(site: Site, author_created: datetime, body: str) -> bool:
+    """Whether a comment waits for a moderator: more links than PAPERFEED_COMMENT_HOLD_LINKS,
+    or any link from an account younger than the trending new-account age."""
+    links = link_count(body)
+    young = utcnow() - author_created < timedelta(hours=site.settings.trending_new_account_hours)
+    return links > site.settings.comment_hold_links or (links > 0 and young)
+
+
+def release(site: Site, conn: Connection, comment: Comment) -> list[int]:
+    """Approve a held comment: every reader sees it, and those it concerns are told now (as
+    they would have been when it was posted); returns the queued emails to send."""
+    set_comment_held(conn, comment.id, False)
+    if any(notified(conn, comment.id, kind) for kind in _KINDS):
+        return []  # approved before, then held again by an edit: they were told then
+    answered = comment.parent_id
+    kinds = _notify(conn, comment.paper_id, comment.user_id, comment.id, answered)
+    return queue_notices(conn, site.settings, comment.id, kinds)
 
 
 def revise_comment(
@@ -306,7 +341,12 @@ def revise_comment(
     if body == comment.body:  # saved as it was: not marked edited
         return
     named = _named(conn, body, comment)
-    edit_comment(conn, comment.id, body, named)
+    # An edit that adds links to an approved comment sends it back for review.
+    more = link_count(body) > link_count(comment.body)
+    held = holds(site, comment.user_created, body) and (comment.held or more)
+    edit_comment(conn, comment.id, body, named, held)
+    if held:  # those it newly names are told once it is approved
+        return
     before = {n.lower() for n in comment.mentions}
     told = _mentioned(conn, [n for n in named if n.lower() not in before], comment.user_id)
     already = notified(conn, comment.id, "mention")  # each told once per comment, and at
@@ -340,6 +380,9 @@ def _mentioned(conn: Connection, names: list[str], author_id: int) -> dict[int, 
     return {uid: "mention" for uid in wanted}
 
 
+_KINDS = ("reply_to_you", "mention", "author", "reply")  # a comment's notifications
+
+
 def _notify(
     conn: Connection, paper_id: str, author_id: int, comment_id: int, answered: int | None = None
 ) -> dict[int, str]:
@@ -371,7 +414,7 @@ def _notify(
     told = {u: "reply" for u, k in kinds.items() if k == "reply"}
     told |= {u: "author" for u in authors} | named
     told |= {u: "reply_to_you" for u, k in kinds.items() if k == "reply_to_you"}
-    for kind in ("reply_to_you", "mention", "author", "reply"):  # on the site as in the email
+    for kind in _KINDS:  # on the site as in the email
         notify(conn, sorted(u for u, k in told.items() if k == kind), comment_id, kind)
     return told
 

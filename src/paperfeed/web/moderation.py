@@ -7,17 +7,26 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, BackgroundTasks, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import Field
 from sqlalchemy import Connection
 
+from paperfeed.digest.notices import send_queued
 from paperfeed.store.accounts import UserRow, set_suspended, user_rows
-from paperfeed.store.community import Comment, dismiss_reports, set_comment_hidden, waiting_among
+from paperfeed.store.community import (
+    Comment,
+    delete_comment,
+    dismiss_reports,
+    held_among,
+    set_comment_hidden,
+    waiting_among,
+)
 from paperfeed.store.jobs import record_action
 from paperfeed.web.confirm import Confirmed, ask
 from paperfeed.web.deps import ROW_ID_MOST, AdminDep, FormCsrf, SiteDep, say_next
 from paperfeed.web.discuss import REPORTS_PER_PAGE, logged_comment
+from paperfeed.web.discussion import release
 
 router = APIRouter(include_in_schema=False)
 
@@ -157,3 +166,61 @@ def _ask_suspend(action: str, found: list[UserRow]) -> str:
             " and their comments, upvotes and claims leave the site until it is lifted."
         )
     return f"Lift the suspension of {_accounts(len(found))} ({who})? All they had comes back."
+
+
+HELD_SHOWN = 50  # held comments the console lists at once, the longest waiting first
+HeldIds = Annotated[
+    list[Annotated[int, Field(ge=1, le=ROW_ID_MOST)]],
+    Form(max_length=HELD_SHOWN, description="held comments, those the console lists at most"),
+]
+Review = Annotated[str, Form(pattern="^(approve|remove)$", description="approve or remove")]
+_REVIEWED = {"approve": "approve held", "remove": "remove held"}  # as the admin log says it
+
+
+@router.post("/admin/held", dependencies=[FormCsrf])
+def review_held(
+    request: Request,
+    site: SiteDep,
+    admin: AdminDep,
+    later: BackgroundTasks,
+    action: Review,
+    ids: HeldIds = [],  # noqa: B006 (FastAPI copies a default; a form may tick none)
+    page_ids: HeldIds = [],  # noqa: B006
+    everything: Annotated[int, Form(alias="all", ge=0, le=1)] = 0,
+    confirmed: Confirmed = 0,
+) -> Response:
+    """Approve held comments (every reader sees them, those they concern are told) or remove
+    them (deleted, after a question); one or the ticked ones, each logged."""
+    chosen = sorted(set(ids) | (set(page_ids) if everything else set()))
+    if not chosen:
+        raise HTTPException(400, "tick the held comments to act on (or “Select all”)")
+    with site.engine.connect() as conn:
+        found = held_among(conn, chosen)
+    if found and action == "remove" and not confirmed:
+        fields = [("action", action)] + [("ids", str(c.id)) for c in found]
+        question = f"Remove {_held(len(found))} (by {_names(found)})? Each is deleted and logged."
+        return ask(request, site, admin, question, "/admin#held", fields, "Remove")
+    queued: list[int] = []
+    with site.writing() as conn:
+        found = held_among(conn, chosen)  # again: another moderator may have acted since
+        for comment in found:
+            if action == "approve":
+                queued += release(site, conn, comment)
+            else:
+                delete_comment(conn, comment.id)
+            record_action(conn, admin.username, _REVIEWED[action], logged_comment(comment))
+    if queued:
+        later.add_task(send_queued, site.engine, site.settings, queued)
+    said = f"{_REVIEWED[action].split()[0]}d {_held(len(found))}; each is in the admin log"
+    if len(found) < len(chosen):
+        said += f" ({len(chosen) - len(found)} ticked no longer held, left as they were)"
+    return RedirectResponse(f"/admin?{urlencode({'done': said})}#held", 303)
+
+
+def _held(n: int) -> str:
+    return f"{n} held comment{'' if n == 1 else 's'}"
+
+
+def _names(found: list[Comment]) -> str:
+    authors = sorted({c.username for c in found})
+    return ", ".join(authors[:5]) + (f" and {len(authors) - 5} more" if len(authors) > 5 else "")

@@ -67,7 +67,7 @@ def react(site: Site, user_id: int, comment_id: int, name: str, on: bool) -> tup
     _within_limit(site, user_id)
     with site.writing() as conn:
         comment = get_comment(conn, comment_id)
-        if comment is None or comment.hidden or comment.deleted:
+        if comment is None or comment.hidden or comment.held or comment.deleted:
             raise HTTPException(404, f"no comment {comment_id}")
         flags = paper_flags(conn, [comment.paper_id]).get(comment.paper_id)
         if flags is None or flags.hidden:

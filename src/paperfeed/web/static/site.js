@@ -1,6 +1,7 @@
 // A form that undoes much (data-confirm="question", on the form or the button pressed) asks
 // first and says it was answered (`confirmed`); without JS the server answers with a page that
-// asks the same question. "{n}" in a question counts the ticked boxes named "ids".
+// asks the same question. "{n}" in a question counts the ticked boxes named "ids"; "{s}" is
+// "s" unless one is ticked ("1 ticked account", "2 ticked accounts").
 document.addEventListener("submit", function (event) {
   var form = event.target;
   if (!(form instanceof HTMLFormElement)) return;
@@ -16,7 +17,8 @@ document.addEventListener("submit", function (event) {
     event.stopImmediatePropagation();
     return;
   }
-  if (!window.confirm(question.replace("{n}", String(ticked)))) {
+  var asked = question.replace("{n}", String(ticked)).replace(/\{s\}/g, ticked === 1 ? "" : "s");
+  if (!window.confirm(asked)) {
     event.preventDefault();
     event.stopImmediatePropagation();
     return;
