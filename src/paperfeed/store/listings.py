@@ -13,10 +13,12 @@ from sqlalchemy import (
     Row,
     String,
     Subquery,
+    and_,
     case,
     cast,
     func,
     literal,
+    or_,
     select,
     update,
 )
@@ -159,6 +161,20 @@ def papers_between(
 ) -> Page:
     """Papers listed in [start, end], featured then most upvoted first (or newest first)."""
     return _page(conn, _in_days(start, end), "newest" if newest else "votes", offset, limit)
+
+
+def newest_after(
+    conn: Connection, start: date, end: date, after: tuple[date, str] | None, limit: int
+) -> list[tuple[date, str]]:
+    """The (day, id) of up to `limit` papers listed in [start, end] that come after `after` in
+    the newest-first order of `papers_between`: a keyset page, which a paper upvoted or added
+    mid-walk cannot shift."""
+    day = papers.c.listing_date
+    query = select(day, papers.c.id).where(_in_days(start, end), papers.c.hidden.is_(False))
+    if after is not None:
+        query = query.where(or_(day < after[0], and_(day == after[0], papers.c.id < after[1])))
+    rows = conn.execute(query.order_by(day.desc(), papers.c.id.desc()).limit(limit))
+    return [(_as_date(d) or start, pid) for d, pid in rows]
 
 
 def newest_listed(conn: Connection, limit: int) -> list[str]:

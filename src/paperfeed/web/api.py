@@ -20,7 +20,7 @@ from paperfeed.store import library as lib
 from paperfeed.store.accounts import User, delete_session
 from paperfeed.store.api_tokens import revoke_secret
 from paperfeed.store.listings import Hide, latest_day
-from paperfeed.web import api_links, community, paging, views
+from paperfeed.web import api_links, community, paging, views, walk
 from paperfeed.web.auth import BadCredentials, limit, limited_sign_in, start_session
 from paperfeed.web.cache import Cached, not_modified
 from paperfeed.web.citation import AskedVersion, asked_version, version_named
@@ -326,6 +326,24 @@ def _listed(
     return _json(_items(found), headers={HIDDEN: str(found.hidden if found else 0)} | headers)
 
 
+_Page = tuple[list[dict[str, Any]], tuple[tuple[str, str], ...], int]
+
+
+def _walked(request: Request, site: Site, hide: Hide | None, step: Callable[[], _Page]) -> Response:
+    """A page of a walk by cursor: cached for everyone alike, or (with the caller's mutes)
+    not cached, with how many of the papers read they left out in X-Hidden-By-Mutes."""
+    if hide is not None:
+        items, headers, hidden = step()
+        return _json(items, headers={HIDDEN: str(hidden)} | dict(headers))
+    key = cache_key(request, site)
+    hit = site.cache.get(key)
+    if hit is None:
+        items, headers, _hidden = step()
+        hit = _tagged(dumps(items), headers)
+        site.cache.put(key, hit)
+    return _answer(request, hit)
+
+
 def _paged(
     request: Request,
     site: Site,
@@ -347,11 +365,19 @@ def _items(listing: views.Listing | None) -> list[dict[str, Any]]:
     return [item_json(c) for c in listing.cards] if listing else []
 
 
+def _walkable(extra: dict[str, Any]) -> dict[str, Any]:
+    """A list's `openapi_extra` with the X-Next-Cursor header of its 200 answer."""
+    extra["responses"]["200"]["headers"].update(walk.HEADER)
+    return extra
+
+
 @router.get(
     "/daily_papers",
     response_model=list[ItemOut],
     summary="Daily papers",
-    openapi_extra=_conditional(paging.documented(api_links.listing_links(), total=False)),
+    openapi_extra=_walkable(
+        _conditional(paging.documented(api_links.listing_links(), total=False))
+    ),
 )
 def daily_papers(
     request: Request,
@@ -373,13 +399,31 @@ def daily_papers(
         ),
     ] = "publishedAt",
     show_muted: ShowMuted = False,
+    cursor: walk.CursorParam = None,
 ) -> Response:
     """Papers of a day (default: the newest), week or month; past the end gives []. With a
-    bearer token, the user's mutes leave papers out (see show_muted)."""
+    bearer token, the user's mutes leave papers out (see show_muted). With sort=new, each
+    page's X-Next-Cursor (and Link rel="next") walks the period without gaps or repeats."""
     check_period_params(day, week, month)
+    walk.check(cursor, p, sort, ("new",))
     if sort == "trending" and not (day or week or month):
         return trending(request, site, user, p, limit, show_muted)
     hide = _reader_hide(request, site, user, show_muted)
+    if sort == "new" and p == 0:
+        place = walk.read(site.settings, request, cursor) if cursor else walk.Place(None)
+
+        def step() -> _Page:
+            with site.engine.connect() as conn:
+                period = period_from_query(day, week, month, latest_day(conn))
+                if period is None:
+                    return [], (), 0
+                start = place if place.period else walk.Place(None, (period.start, period.end))
+                found = walk.period_step(conn, period, start, limit, hide)
+                shown = views.cards(conn, found.ids, None)
+            following = walk.headers(site.settings, request, start, found.following)
+            return [item_json(c) for c in shown], following, found.hidden
+
+        return _walked(request, site, hide, step)
 
     def listing() -> views.Listing | None:
         try:
