@@ -4,6 +4,7 @@ marked on its page, its cards and the feeds, and left out of a reader's For you.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -20,8 +21,9 @@ NOTE = "This paper has been withdrawn by the authors due to an error in Theorem 
 
 
 def _withdraw(engine: Engine, settings: Settings, folder: Path, pid: str) -> None:
-    """As arXiv announces it: a v2 on the next listing whose comment says it is withdrawn."""
+    """As arXiv announces it: a new version on a later listing whose comment says so."""
     paper = stored(engine)[pid]
+    day = (paper.listing_date or DAYS[-1]) + timedelta(days=1)
     record = {
         "id": f"{pid}v{(paper.version or 1) + 1}",
         "title": paper.title,
@@ -31,7 +33,7 @@ def _withdraw(engine: Engine, settings: Settings, folder: Path, pid: str) -> Non
         "comment": NOTE,
     }
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{DAYS[-1].isoformat()}.jsonl"
+    path = folder / f"{day.isoformat()}.jsonl"
     path.write_text(json.dumps(record) + "\n")
     report, failed = ingest_files(engine, settings, "listing", [path])
     assert not failed and report.updated == 1, report
