@@ -15,6 +15,7 @@ from typing import Any
 
 from slugify import slugify
 from sqlalchemy import (
+    Boolean,
     Column,
     ColumnElement,
     Connection,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     delete,
+    false,
     func,
     or_,
     select,
@@ -93,6 +95,8 @@ collections = Table(
     Column("visibility", String(16), nullable=False),
     Column("share_key", String(32), nullable=False, unique=True),
     Column("created_at", DateTime, nullable=False),
+    # its owner put its papers in an order of their own: readers get that order first
+    Column("ordered", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("user_id", "slug", name="uq_collections_user_slug"),
 )
 
@@ -110,6 +114,7 @@ collection_items = Table(
     # what the list's owner says of the paper to its readers ("read on 12 Dec"): Markdown, public
     Column("note", Text, nullable=False, server_default=""),
     Column("note_key", Text, nullable=False, server_default=""),  # as library_items'
+    Column("position", Integer, nullable=False, server_default="0"),  # the list's order, from 1
     Index("ix_collection_items_paper", "paper_id"),  # the public collections holding a paper
 )
 
@@ -185,6 +190,12 @@ class Collection:
     description: str
     visibility: str
     share_key: str
+    ordered: bool = False  # its owner arranged its papers: "list" is its order for readers
+
+    @property
+    def order(self) -> str:
+        """The order readers get unless they ask for another."""
+        return "list" if self.ordered else "added"
 
 
 @dataclass(frozen=True)
@@ -307,7 +318,7 @@ def copy_collection(
     """Another reader's shared collection copied into the user's library, in their collection
     `name` (created if new): the collection, how many papers were newly saved and how many
     were added to it."""
-    ids = collection_paper_ids(conn, source.id)
+    ids = collection_paper_ids(conn, source.id, source.order)  # its order kept as positions
     target = ensure_collection(conn, user_id, name, source.description)
     saved = save_papers(conn, user_id, ids)
     return target, saved, add_many_to_collection(conn, target.id, ids)
@@ -424,6 +435,7 @@ def bulk_change(
 
 
 LIBRARY_ORDERS = ("added", "published", "title")  # newest saved, newest paper, title A to Z
+COLLECTION_ORDERS = (*LIBRARY_ORDERS, "list")  # and a collection's own order, as its owner set
 
 
 def library(
@@ -434,9 +446,10 @@ def library(
     order: str = "added",
 ) -> list[LibraryItem]:
     """The user's saved papers in `order` (newest saved first by default; only one
-    collection's when given; only those whose title, authors or note (or, in a collection, its
-    note on the paper) hold every one of `words`, in any case and accents or none, when given)."""
-    if order not in LIBRARY_ORDERS:
+    collection's when given, and then "list" is the collection's own order; only those whose
+    title, authors or note (or, in a collection, its note on the paper) hold every one of
+    `words`, in any case and accents or none, when given)."""
+    if order not in (COLLECTION_ORDERS if collection_id is not None else LIBRARY_ORDERS):
         raise LibraryError(f"order is one of {', '.join(LIBRARY_ORDERS)}")
     query = select(library_items).where(library_items.c.user_id == user_id)
     notes: list[ColumnElement[str]] = [library_items.c.note_key]
@@ -447,7 +460,8 @@ def library(
         query = query.join(collection_items, filed)
         notes.append(collection_items.c.note_key)
     query = query.where(*(_holds(w, library_items.c.paper_id, notes) for w in _find_words(words)))
-    rows = conn.execute(_in_order(query, library_items, order)).all()
+    items = collection_items if order == "list" else library_items
+    rows = conn.execute(_in_order(query, items, order)).all()
     names = _collection_names(conn, user_id)
     return [
         LibraryItem(r.paper_id, r.state, r.note, r.added_at, names.get(r.paper_id, ()))
@@ -567,7 +581,16 @@ def saved_ids(conn: Connection, user_id: int, ids: Sequence[str] | None = None) 
 
 def _collection(row: object) -> Collection:
     r = row
-    return Collection(r.id, r.user_id, r.name, r.slug, r.description, r.visibility, r.share_key)  # type: ignore[attr-defined]
+    return Collection(
+        r.id,  # type: ignore[attr-defined]
+        r.user_id,  # type: ignore[attr-defined]
+        r.name,  # type: ignore[attr-defined]
+        r.slug,  # type: ignore[attr-defined]
+        r.description,  # type: ignore[attr-defined]
+        r.visibility,  # type: ignore[attr-defined]
+        r.share_key,  # type: ignore[attr-defined]
+        bool(r.ordered),  # type: ignore[attr-defined]
+    )
 
 
 def _named(name: str) -> tuple[str, str]:
@@ -678,16 +701,25 @@ def add_many_to_collection(conn: Connection, collection_id: int, paper_ids: Sequ
     there: set[str] = set()
     for chunk in _chunks(ids):
         there.update(conn.scalars(inside.where(collection_items.c.paper_id.in_(chunk))))
-    now = utcnow()
+    now, last = utcnow(), _last_position(conn, collection_id)
+    new = [pid for pid in ids if pid not in there]
     rows = [
-        {"collection_id": collection_id, "paper_id": pid, "added_at": now}
-        for pid in ids
-        if pid not in there
+        {"collection_id": collection_id, "paper_id": pid, "added_at": now, "position": last + n}
+        for n, pid in enumerate(new, 1)
     ]
     added = _added_many(conn, collection_items, rows)
     if added:
         _touch(conn, collection_id)
     return added
+
+
+def _last_position(conn: Connection, collection_id: int) -> int:
+    """The position of the collection's last paper in its list (0 when empty): new papers go
+    after it."""
+    query = select(func.max(collection_items.c.position)).where(
+        collection_items.c.collection_id == collection_id
+    )
+    return int(conn.execute(query).scalar() or 0)
 
 
 def remove_from_collection(conn: Connection, collection_id: int, paper_id: str) -> None:
@@ -808,7 +840,7 @@ def owner_name(conn: Connection, collection: Collection) -> str | None:
 
 
 def collection_paper_ids(conn: Connection, collection_id: int, order: str = "added") -> list[str]:
-    """A collection's paper ids in `order` (one of LIBRARY_ORDERS): most recently added
+    """A collection's paper ids in `order` (one of COLLECTION_ORDERS): most recently added
     first by default."""
     query = select(collection_items.c.paper_id).where(
         collection_items.c.collection_id == collection_id
@@ -818,7 +850,11 @@ def collection_paper_ids(conn: Connection, collection_id: int, order: str = "add
 
 def _in_order(query: Select[Any], items: Table, order: str) -> Select[Any]:
     """A query over library or collection entries (`items`) in `order` (one of
-    LIBRARY_ORDERS): most recently added, newest paper or title first; ties by paper id."""
+    LIBRARY_ORDERS, or a collection's "list"): most recently added, newest paper or title
+    first, or the list's positions (the earliest added first where none was set); ties by
+    paper id."""
+    if order == "list" and items is collection_items:
+        return query.order_by(items.c.position, items.c.added_at, items.c.paper_id)
     if order == "added":
         first: ColumnElement[object] = items.c.added_at.desc()
     else:

@@ -805,16 +805,18 @@ def collection_page(
     user: UserDep,
     share_key: str,
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
-    order: Annotated[str, Query(max_length=16)] = "added",
+    order: Annotated[str, Query(max_length=16)] = "",
 ) -> Response:
-    """A public or unlisted collection, a page at a time (newest added, newest papers or
-    titles first), with its feeds and exports."""
-    if order not in lib.LIBRARY_ORDERS:
-        raise HTTPException(400, f"order is one of {', '.join(lib.LIBRARY_ORDERS)}")
+    """A public or unlisted collection, a page at a time (in its owner's order where they
+    set one, else newest added first; or newest papers or titles first), with its feeds and
+    exports."""
+    if order and order not in lib.COLLECTION_ORDERS:
+        raise HTTPException(400, f"order is one of {', '.join(lib.COLLECTION_ORDERS)}")
     with site.engine.connect() as conn:
         found = lib.shared_collection(conn, share_key)
         if found is None:
             raise HTTPException(404, "no such collection (it may be private)")
+        order = order or found.order
         ids, per = lib.collection_paper_ids(conn, found.id, order), site.settings.page_size
         views.check_page(page, len(ids), per)
         shown = views.cards(conn, ids[views.offset_of(page, per) :][:per], user)
@@ -826,7 +828,7 @@ def collection_page(
             "canonical_url": site.settings.public_url
             + listing.page_path
             + query_string(
-                page=page if page > 1 else None, order=order if order != "added" else None
+                page=page if page > 1 else None, order=order if order != found.order else None
             ),
             "owner": lib.owner_name(conn, found),
             "listing": listing,
@@ -934,9 +936,10 @@ def collection_feed(request: Request, site: SiteDep, share_key: str, fmt: str) -
         found = lib.shared_collection(conn, share_key)
         if found is None:
             raise HTTPException(404, "no such collection (it may be private)")
-        ids = lib.collection_paper_ids(conn, found.id)
+        ids = lib.collection_paper_ids(conn, found.id, found.order)
         if fmt in ("atom", "rss"):  # a feed reader polls: the newest additions, as other feeds
-            ids = ids[: feeds.FEED_SIZE]
+            newest = set(lib.collection_paper_ids(conn, found.id)[: feeds.FEED_SIZE])
+            ids = [pid for pid in ids if pid in newest]  # in the list's order where it has one
         shown = views.cards(conn, ids, None)
         added = {s.paper_id: s.at for s in lib.collection_signals(conn, found.id)}
         notes = item_notes(conn, found.id, ids)  # its owner's, public as on its page

@@ -14,6 +14,7 @@ from paperfeed.store import collection_editors as editors
 from paperfeed.store import library as lib
 from paperfeed.store import shared_lists as lists
 from paperfeed.store.accounts import User
+from paperfeed.store.list_order import move_in_list
 from paperfeed.web import paging, views
 from paperfeed.web.deps import ApiCsrf, FormCsrf, RowId, SignedInDep, Site, SiteDep, say_next
 from paperfeed.web.feeds import resolve_id
@@ -124,6 +125,36 @@ def note_form(
     return say_next(back, "Note saved." if note.strip() else "Note removed.")
 
 
+def _move(site: Site, user_id: int, found: lib.Collection, paper_id: str, to: int) -> int:
+    """Put one paper of a collection the user owns or edits at place `to` of its list: the
+    place it took."""
+    with site.writing() as conn:
+        if editors.editable_collection(conn, user_id, found.id) is None:
+            raise HTTPException(404, "no such collection of yours")
+        place = move_in_list(conn, found.id, paper_id, to)
+    if place is None:
+        raise HTTPException(404, "that paper is not in this collection")
+    return place
+
+
+@router.post("/c/{share_key}/move", dependencies=[FormCsrf])
+def move_form(
+    site: SiteDep,
+    user: SignedInDep,
+    share_key: ShareKey,
+    paper_id: Annotated[str, Form(max_length=200)],
+    to: Annotated[int, Form(ge=1, le=1_000_000)],
+) -> Response:
+    """Move one paper of a shared collection to a place in its list (Move up, Move down, or
+    a number); back to the list in its order, at that paper."""
+    with site.engine.connect() as conn:
+        found = _shared(conn, share_key)
+    pid = resolve_id(paper_id)
+    place = _move(site, user.id, found, pid, to)
+    back = RedirectResponse(f"/c/{share_key}?order=list#note-{pid}", status_code=303)
+    return say_next(back, f"Moved to place {place:,} of the list.")
+
+
 class FollowedOut(BaseModel):
     """A shared collection you follow."""
 
@@ -144,6 +175,13 @@ class UnfollowOut(FollowOut):
     """Whether you follow the collection now (no), how many readers do, and whether you did."""
 
     removed: bool
+
+
+class PlaceIn(BaseModel):
+    """Where in the collection's own order the paper goes: 1 is first."""
+
+    model_config = ConfigDict(extra="forbid")
+    position: int = Field(ge=1, le=1_000_000)
 
 
 class NoteIn(BaseModel):
@@ -223,3 +261,22 @@ def api_note(
         raise HTTPException(404, "no such collection of yours")
     pid = resolve_id(paper_id)
     return {"paperId": pid, "note": _set_note(site, user.id, found, pid, body.note)}
+
+
+@api.put(
+    "/collections/{collection_id}/papers/{paper_id:path}/position",
+    dependencies=[ApiCsrf],
+    summary="Put a paper of a collection you own or edit at a place in its list",
+)
+def api_position(
+    site: SiteDep, user: SignedInDep, collection_id: RowId, paper_id: str, body: PlaceIn
+) -> dict[str, Any]:
+    """Move one paper to `position` of the collection's own order (1 is first; past the end
+    means last), the others keeping theirs: the collection's page, feeds and exports then list
+    its papers in that order, as `GET /api/me/library?collection=ID&order=list` does."""
+    with site.engine.connect() as conn:
+        found = lib.get_collection(conn, collection_id)
+    if found is None:
+        raise HTTPException(404, "no such collection of yours")
+    pid = resolve_id(paper_id)
+    return {"paperId": pid, "position": _move(site, user.id, found, pid, body.position)}
