@@ -112,6 +112,13 @@ def schema_problem(data: dict[str, object]) -> str | None:
     return None
 
 
+class SubscribedOut(BaseModel):
+    """The answer of POST /api/subscribe: the same whoever is listed already."""
+
+    status: Literal["pending"] = Field(description="waiting for the emailed confirmation link")
+    detail: str
+
+
 def subscribe_json() -> dict[str, Any]:
     """The request body of POST /api/subscribe."""
     schema = SubscribeJson.model_json_schema()

@@ -245,7 +245,12 @@ def _subscribe(
         mailer.close()
 
 
-@router.post("/api/subscribe", status_code=202, openapi_extra=api_doc.subscribe_json())
+@router.post(
+    "/api/subscribe",
+    status_code=202,
+    response_model=api_doc.SubscribedOut,
+    openapi_extra=api_doc.subscribe_json(),
+)
 async def subscribe_api(request: Request) -> JSONResponse:
     """JSON: {"email", "frequency", ...preferences} → 202 and a confirmation email.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import date, datetime, time
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -811,7 +811,16 @@ def login(request: Request, site: SiteDep, body: LoginIn) -> Response:
     return _json({"token": token, "username": user.username})
 
 
-@router.post("/logout", summary="Revoke the bearer token", dependencies=[ApiCsrf])
+class LoggedOutOut(BaseModel):
+    ok: Literal[True]
+
+
+@router.post(
+    "/logout",
+    summary="Revoke the bearer token",
+    dependencies=[ApiCsrf],
+    response_model=LoggedOutOut,
+)
 def logout(request: Request, site: SiteDep, user: SignedInDep) -> Response:
     """End the session the request is authenticated with (or revoke its personal API token)."""
     token = session_token(request)

@@ -231,6 +231,68 @@ class FeedItemOut(ItemOut):
     why: str
 
 
+class RatedOut(BaseModel):
+    id: str
+    rating: Literal[1, -1]
+
+
+class SavedOut(BaseModel):
+    paper_id: str
+    saved: Literal[True]
+    new: bool = Field(description="false when the paper was in your library already")
+
+
+class ItemEditedOut(BaseModel):
+    paper_id: str
+    state: Literal["to_read", "read"]
+    note: str
+
+
+class NamedCollectionOut(BaseModel):
+    id: int
+    name: str
+
+
+class BulkOut(BaseModel):
+    action: BulkAction
+    changed: int = Field(description="how many saved papers changed")
+    not_saved: list[str] = Field(description="ids asked for that are not in your library")
+    collection: NamedCollectionOut | None = Field(description="the collection added or moved to")
+
+
+class ImportEntryOut(BaseModel):
+    """An entry of the file: where it is (`entry`), and why it was not (all) kept."""
+
+    entry: str
+    reason: str
+    title: str | None = None
+
+
+class ByTitleOut(BaseModel):
+    entry: str
+    id: str
+    title: str
+
+
+class ImportOut(BaseModel):
+    format: str = Field(description="the format the file was read as")
+    matched: int
+    added: int = Field(description="papers new to your library")
+    ids: list[str]
+    duplicates: int
+    fetched: list[str] = Field(description="papers fetched from arXiv for this import")
+    unmatched: list[ImportEntryOut]
+    unreadable: int
+    notes: int
+    read: int
+    into: NamedCollectionOut | None
+    collections: list[str]
+    tags: list[str] = Field(description="tags not made collections")
+    problems: list[ImportEntryOut]
+    matched_by: dict[str, int] = Field(description="how many matched by arxiv id, doi, title")
+    by_title: list[ByTitleOut]
+
+
 _RATINGS = "/api/me/ratings/{paper_id}"
 _LIBRARY = "/api/me/library"
 
@@ -286,6 +348,7 @@ def ratings(
 @router.put(
     "/ratings/{paper_id:path}",
     dependencies=[ApiCsrf],
+    response_model=RatedOut,
     openapi_extra=api_links.links(
         200,
         {
@@ -323,7 +386,13 @@ def unrate(site: SiteDep, user: SignedInDep, paper_id: str) -> Response:
     "/library",
     status_code=201,
     dependencies=[ApiCsrf],
-    responses={200: {"description": "The paper was in the library already (`new`: false)"}},
+    response_model=SavedOut,
+    responses={
+        200: {
+            "description": "The paper was in the library already (`new`: false)",
+            "model": SavedOut,
+        }
+    },
     openapi_extra=api_links.links(
         201,
         {
@@ -351,7 +420,7 @@ def save(site: SiteDep, user: SignedInDep, body: SaveIn) -> Response:
     return _json({"paper_id": pid, "saved": True, "new": new}, 201 if new else 200)
 
 
-@router.patch("/library/{paper_id:path}", dependencies=[ApiCsrf])
+@router.patch("/library/{paper_id:path}", dependencies=[ApiCsrf], response_model=ItemEditedOut)
 def edit_item(site: SiteDep, user: SignedInDep, paper_id: str, body: ItemEditIn) -> Response:
     """Change a saved paper's reading state and/or note."""
     if body.state is None and body.note is None:
@@ -365,7 +434,7 @@ def edit_item(site: SiteDep, user: SignedInDep, paper_id: str, body: ItemEditIn)
     return _json({"paper_id": pid, "state": item.state, "note": item.note})
 
 
-@router.post("/library/bulk", dependencies=[ApiCsrf])
+@router.post("/library/bulk", dependencies=[ApiCsrf], response_model=BulkOut)
 def bulk(site: SiteDep, user: SignedInDep, body: BulkIn) -> Response:
     """Change several saved papers at once (at most 1,000): `changed` says how many changed,
     `not_saved` lists the ids asked for that are not in your library (left alone)."""
@@ -511,7 +580,7 @@ def library(
     return answer
 
 
-@router.post("/library/import", dependencies=[ApiCsrf])
+@router.post("/library/import", dependencies=[ApiCsrf], response_model=ImportOut)
 async def import_file(
     site: SiteDep,
     user: SignedInDep,
