@@ -191,7 +191,7 @@ def new_token_page(request: Request, site: SiteDep, user: SignedInDep) -> Respon
         return RedirectResponse("/account#api-tokens", status_code=303)
     shown = account_home(site, request, user, new_token=secret, new_token_name=made.name)
     shown.headers["Cache-Control"] = "no-store"  # the token is on this page only
-    shown.delete_cookie(SHOWN_COOKIE, path=SHOWN_PATH)
+    shown.delete_cookie(SHOWN_COOKIE, path=SHOWN_PATH, httponly=True, samesite="strict")
     return shown
 
 

@@ -1396,7 +1396,9 @@ def feed_url(
     if revoke:
         body = site.render("feed_url.html", user=user, url=None, collections=[])
         answer = html(site, request, body)
-        answer.delete_cookie(FEED_URL_COOKIE, path="/for-you/feed-url")
+        answer.delete_cookie(
+            FEED_URL_COOKIE, path="/for-you/feed-url", httponly=True, samesite="strict"
+        )
         return answer
     shown = RedirectResponse("/for-you/feed-url", status_code=303)  # a reload makes no new one
     shown.set_cookie(

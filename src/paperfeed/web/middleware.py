@@ -27,6 +27,10 @@ _HEADERS = [
 
 
 _FEED_PATH = re.compile(r"/feeds/|/c/[^/]+/feed\.")
+# Scripts read the API (a bearer token, or a page's fetch that already holds the cookie): an
+# answer to them carries no form cookie, which would also keep shared caches from storing it.
+_API_PATH = re.compile(r"/api(/|$)|/openapi\.json$")
+_SECURE_ATTRIBUTE = re.compile(rb";\s*secure\s*(;|$)", re.IGNORECASE)
 # A page differs with the session cookie or bearer token (signed in or not, the CSRF token in
 # its forms): a shared cache keeps a visitor's copy apart from a signed-in reader's. Feeds and
 # static files are the same for everyone.
@@ -58,8 +62,10 @@ class SiteMiddleware:
         existing = cookies.get(csrf.CSRF_COOKIE)
         value = existing or csrf.new_cookie_value()
         scope.setdefault("state", {})["csrf_cookie"] = value
-        # A feed is read by feed readers and shared caches: it gets no cookie.
-        new = existing is None and not _FEED_PATH.match(scope["path"])
+        # A feed is read by feed readers and shared caches, the API by scripts: no cookie.
+        path = scope["path"]
+        new = existing is None and not _FEED_PATH.match(path) and not _API_PATH.match(path)
+        https = self.secure or scope.get("scheme") == "https"
         extra = _extra_headers(scope, value, new, self.secure)
         hit = _cached(scope, cookies) if self.cached else None
         if hit is not None:
@@ -78,6 +84,8 @@ class SiteMiddleware:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 headers.raw.extend(extra)
+                if https:  # every cookie a route sets or clears, whichever route
+                    _secure_cookies(headers.raw)
                 if kept and "cache-control" not in headers:
                     headers["cache-control"] = kept
             await send(message)
@@ -173,6 +181,13 @@ def _header(scope: Scope, name: bytes) -> str:
         if key == name:
             return str(value.decode("latin-1"))
     return ""
+
+
+def _secure_cookies(raw: list[tuple[bytes, bytes]]) -> None:
+    """Mark Secure each Set-Cookie that is not (the site is served over https)."""
+    for i, (name, value) in enumerate(raw):
+        if name.lower() == b"set-cookie" and not _SECURE_ATTRIBUTE.search(value):
+            raw[i] = (name, value + b"; Secure")
 
 
 def _csrf_cookie(value: str, https: bool) -> str:
