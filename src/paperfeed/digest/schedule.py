@@ -44,6 +44,7 @@ from paperfeed.digest.writer import OutboxWriter
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
 from paperfeed.store import jobs as jobs_db
+from paperfeed.store.clock import store_now
 from paperfeed.store.listings import trending_rows
 from paperfeed.util import fewer_collections, utcnow
 
@@ -267,8 +268,8 @@ def compose_due(
     report: RunReport,
 ) -> None:
     """Compose and record every due digest (empty ones recorded as such, never sent)."""
-    read_at = utcnow()  # papers first stored from now on are the next digests' (the real clock)
     with engine.connect() as conn:
+        read_at = store_now(conn)  # papers put on a day from now on are the next digests'
         ingest = jobs_db.ingest_state(conn)  # read first: what follows may be part of a day
         due, interests, period = due_subscribers(conn, now, due_all)
         latest = db.latest_listing_day(conn)
@@ -287,14 +288,13 @@ def compose_due(
                 digests = compose_window(
                     engine, settings, span, subs, interests, period, embeddings, late
                 )
-                settled = _settled(engine, ingest)
-                if not settled:  # an ingest stored papers while we read
+                if not _settled(engine, ingest):  # an ingest stored papers while we read
                     wait, ready = _waiting(settings, now, True), len(digests)
                     digests = [d for d in digests if not wait(d.subscriber)]
                     report.held += ready - len(digests)
-                # Read while papers were stored (past the wait): they may bear earlier stamps.
-                read = read_at if settled and not ingest.running else None
-                _record(writer, assembler, digests, span[1] if span else None, read)
+                _record(
+                    writer, assembler, digests, span[1] if span else None, _mark(read_at, ingest)
+                )
     finally:  # what was written, also when the run stopped part-way
         report.empty, report.composed = writer.empty, writer.composed
 
@@ -310,7 +310,17 @@ def _waiting(settings: Settings, now: datetime, ingesting: bool) -> Callable[[Su
 def _settled(engine: Engine, before: jobs_db.IngestState) -> bool:
     """No ingest runs now, and none started since `before` (it might have ended meanwhile)."""
     with engine.connect() as conn:
-        return jobs_db.ingest_state(conn) == replace(before, running=False)
+        return jobs_db.ingest_state(conn) == replace(before, running=False, since=None)
+
+
+def _mark(read_at: datetime, ingest: jobs_db.IngestState) -> datetime | None:
+    """Since when papers are new on the days a digest read (its next one carries them): when
+    it read, or, past the wait, when the ingest still storing then began (what it stored later
+    bears stamps from then on); None (keep the last mark) when that is not known. A run begun
+    after the read stamps its papers later, by the same clock."""
+    if not ingest.running:
+        return read_at
+    return min(read_at, ingest.since) if ingest.since else None
 
 
 def compose_window(

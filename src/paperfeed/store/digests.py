@@ -236,7 +236,7 @@ def candidates(
     conn: Connection, start: date, end: date, stored_since: datetime | None = None
 ) -> list[Candidate]:
     """Visible papers first listed between two days (inclusive), oldest id first; with
-    `stored_since`, only those first stored at or after it."""
+    `stored_since`, only those put on their day at or after it (stored, or given the day)."""
     query = (
         select(papers.c.id, papers.c.title, papers.c.abstract, papers.c.listing_date)
         .where(papers.c.listing_date >= start, papers.c.listing_date <= end)
@@ -244,7 +244,7 @@ def candidates(
         .order_by(papers.c.id)
     )
     if stored_since is not None:
-        query = query.where(papers.c.first_seen >= stored_since)
+        query = query.where(papers.c.listed_at >= stored_since)
     return _as_candidates(conn, conn.execute(query).all())
 
 

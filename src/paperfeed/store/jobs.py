@@ -73,6 +73,7 @@ job_locks = Table(
     Column("holder", String(128), nullable=False),
     Column("heartbeat_at", DateTime, nullable=False),
     Column("expires_at", DateTime, nullable=False),
+    Column("taken_at", DateTime),  # when its holder took it (NULL: taken before 0041)
 )
 
 admin_actions = Table(
@@ -371,11 +372,12 @@ def take_row_lock(
     query = (
         update(job_locks)
         .where(job_locks.c.name == name, free)
-        .values(holder=holder, heartbeat_at=now, expires_at=now + lease)
+        .values(holder=holder, heartbeat_at=now, expires_at=now + lease, taken_at=now)
     )
     if conn.execute(query).rowcount:
         return True
     values = {"name": name, "holder": holder, "heartbeat_at": now, "expires_at": now + lease}
+    values["taken_at"] = now
     try:
         with conn.begin_nested():
             conn.execute(insert(job_locks).values(**values))
@@ -487,10 +489,13 @@ INGESTS_STARTED = "ingests_started"  # site_state: how many ingest runs have sta
 
 @dataclass(frozen=True)
 class IngestState:
-    """Whether papers are being stored now, and how many ingest runs have started so far."""
+    """Whether papers are being stored now, and how many ingest runs have started so far;
+    `since`: when the oldest run storing now began, by the store's clock (None: none, or not
+    known), so a digest read meanwhile knows from when papers may still come."""
 
     running: bool
     started: int
+    since: datetime | None = None
 
 
 @contextmanager
@@ -534,12 +539,27 @@ def ingest_state(conn: Connection) -> IngestState:
     query = select(site_state.c.value).where(site_state.c.key == INGESTS_STARTED)
     started = int(conn.execute(query).scalar_one_or_none() or 0)
     if conn.dialect.name == "postgresql":
-        return IngestState(lock_taken(conn, INGEST), started)
-    rows = select(job_locks.c.holder).where(
+        return IngestState(lock_taken(conn, INGEST), started, _pg_ingest_since(conn))
+    rows = select(job_locks.c.holder, job_locks.c.taken_at).where(
         job_locks.c.name.startswith(f"{INGEST}:"), job_locks.c.expires_at > utcnow()
     )
-    running = any(not holder_is_dead(holder) for holder in conn.execute(rows).scalars())
-    return IngestState(running, started)
+    live = [taken for holder, taken in conn.execute(rows) if not holder_is_dead(holder)]
+    return IngestState(bool(live), started, min(live) if all(live) and live else None)
+
+
+def _pg_ingest_since(conn: Connection) -> datetime | None:
+    # A run's lock is taken on a connection of its own that then waits idle: it went idle,
+    # by the server's clock, before the run stored anything. Another role's session shows no
+    # times (NULL: not known).
+    query = text(
+        "SELECT bool_and(a.state_change IS NOT NULL),"
+        " min(a.state_change) AT TIME ZONE 'UTC' FROM pg_locks l"
+        " JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted"
+        " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        " AND ((l.classid::bigint << 32) | l.objid::bigint) = :key"
+    )
+    known, since = conn.execute(query, {"key": advisory_key(INGEST)}).one()
+    return since if known else None
 
 
 def node_name() -> str:

@@ -27,6 +27,7 @@ from sqlalchemy import Row as SqlRow
 
 from paperfeed.latex import decode_name, tex_accents
 from paperfeed.models import Paper, Signals, Version, normalise_title
+from paperfeed.store.clock import store_now
 from paperfeed.store.sql import in_list
 from paperfeed.store.tables import (
     code_links,
@@ -53,7 +54,7 @@ _COLUMNS: dict[Table, tuple[str, ...]] = {
     papers: (
         "id", "version", "title", "title_key", "abstract", "published", "updated", "comments",
         "journal_ref", "doi", "license", "source", "first_seen", "listing_date", "withdrawn",
-        "hidden", "featured", "changed_at", "fingerprint",
+        "hidden", "featured", "changed_at", "fingerprint", "listed_at",
     ),
     versions: ("paper_id", "version", "created"),
     paper_authors: ("paper_id", "position", "name", "name_key"),
@@ -93,26 +94,34 @@ def upsert_papers(
     same = {pid for pid, digest in stored.items() if digest == prints[pid]}
     load = [pid for pid in incoming if pid in stored and pid not in same]
     existing = get_papers(conn, load) if load else {}
-    now = utcnow()
+    now = store_now(conn)  # the store's clock: digests on another host compare with it
     counts = UpsertCounts(unchanged=len(same), duplicates=len(batch) - len(incoming))
     new = [p for pid, p in incoming.items() if pid not in existing and pid not in same]
-    changed, refresh = [], []
+    changed, refresh, moved = [], [], []
     for pid, old in existing.items():
         merged = merge_paper(old, incoming[pid])
         if pid in dated and old.listing_date:  # a day it was shown on stays
             merged = replace(merged, listing_date=old.listing_date)
         if merged != old:
             changed.append(merged)
+            moved += [pid] if merged.listing_date != old.listing_date else []
             continue
         counts.unchanged += 1
         if stored[pid] != (digest := fingerprint(old)):
             refresh.append({"_id": pid, "fingerprint": digest})  # stores from before 0005
     _insert(conn, new, now, prints)
     _update(conn, changed, now)
+    _listed(conn, moved, now)
     if refresh:
         conn.execute(update(papers).where(papers.c.id == bindparam("_id")), refresh)
     counts.inserted, counts.updated = len(new), len(changed)
     return counts
+
+
+def _listed(conn: Connection, ids: Sequence[str], now: datetime) -> None:
+    # Given a day, or moved to an earlier one, now: new on that day for the digests.
+    for chunk in chunks(ids, _CHUNK):
+        conn.execute(update(papers).where(_among(conn, papers.c.id, chunk)).values(listed_at=now))
 
 
 def _give_days(incoming: dict[str, Paper], day_of: Callable[[Paper], date | None]) -> set[str]:
@@ -225,7 +234,7 @@ def _update(conn: Connection, batch: Sequence[Paper], now: datetime) -> None:
     for row in rows:
         row["_id"] = row.pop("id")
         # First sight and the admin's hide/feature flags are not the source's to change.
-        del row["first_seen"], row["hidden"], row["featured"]
+        del row["first_seen"], row["hidden"], row["featured"], row["listed_at"]
     conn.execute(update(papers).where(papers.c.id == bindparam("_id")), rows)
     for table, child_rows in _child_rows(batch).items():
         if child_rows:
@@ -253,6 +262,7 @@ def _paper_row(p: Paper, now: datetime, first_seen: datetime, digest: str) -> Ro
         False,
         now,
         digest,
+        now if p.listing_date else None,
     )
 
 

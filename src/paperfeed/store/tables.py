@@ -41,6 +41,9 @@ papers = Table(
     Column("changed_at", DateTime, nullable=False),
     # A digest of the Paper last written (NULL: unknown), so re-imports skip unchanged papers.
     Column("fingerprint", String(32)),
+    # When it was put on its listing day (a day given or moved later: a digest that covered
+    # the day before then carries it next). NULL: on no day.
+    Column("listed_at", DateTime),
     # The search refresh's order: many rows sharing one stamp are still read in key order.
     Index("ix_papers_changed_at_id", "changed_at", "id"),
 )
