@@ -326,6 +326,17 @@ class Settings(BaseSettings):
     access_log: Literal["plain", "json", "off"] = Field(
         default="plain", description="One log line per request on stderr: plain, json or off."
     )
+    access_log_queries: str = Field(
+        default="redact-search",
+        description="What the access log writes of query strings: keep, redact-search (the "
+        "words searched for, q= and author=, written [redacted]; other parameters kept) or "
+        "comma-separated parameter names whose values are redacted.",
+    )
+    access_log_addresses: Literal["full", "short"] = Field(
+        default="full",
+        description="Client addresses in the access log: full, or short (an IPv4 address's "
+        "last octet and an IPv6 address's last 80 bits zeroed).",
+    )
     privacy_url: str = Field(
         default="",
         description="Address of the operator's privacy notice (https://… or a path on this "
@@ -482,6 +493,23 @@ class Settings(BaseSettings):
                     "https://app.example.org or moz-extension://<uuid>, or *"
                 )
         return ",".join(found)
+
+    @field_validator("access_log_queries")
+    @classmethod
+    def _log_queries(cls, value: str) -> str:
+        value = value.strip()
+        if value in ("keep", "redact-search"):
+            return value
+        names = [n.strip() for n in value.split(",") if n.strip()]
+        for name in names:
+            if not re.fullmatch(r"[A-Za-z0-9_.\[\]-]+", name):
+                raise ValueError(
+                    f"{name[:40]!r} is no parameter name: give keep, redact-search or names "
+                    "like q,author"
+                )
+        if not names:
+            raise ValueError("give keep, redact-search or parameter names like q,author")
+        return ",".join(dict.fromkeys(names))
 
     @field_validator("privacy_url")
     @classmethod

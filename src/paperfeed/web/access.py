@@ -7,7 +7,8 @@ import logging
 import re
 import time
 from datetime import UTC, datetime
-from urllib.parse import unquote_plus
+from ipaddress import IPv4Address, IPv6Address, ip_address
+from urllib.parse import quote, unquote_plus
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -19,38 +20,75 @@ log = logging.getLogger("paperfeed.access")
 # and shared collections in their path: never write one to a log. The app reads a name as
 # decoded (`tok%65n=` is `token=`), so the log compares it decoded too.
 _SECRET_PARAMS = frozenset({"token", "invite"})
+# The words a reader searched for (PAPERFEED_ACCESS_LOG_QUERIES=redact-search).
+SEARCH_PARAMS = frozenset({"q", "author"})
+# A link back (/signin?next=/search?q=…) carries a page's own query: redacted alike.
+_NESTED_PARAMS = frozenset({"next"})
 _SECRET_PATH_RE = re.compile(r"^(/feeds/for-you/|/c/)[^/.]+")
 # A path is the client's text: quotes, backslashes and control characters (a newline would
 # start a forged line, an escape sequence would colour a terminal) are written escaped.
 _UNSAFE_RE = re.compile(r'[\x00-\x1f\x7f-\x9f"\\]')
 
 
-def log_target(scope: Scope, with_query: bool = True) -> str:
-    """The path (and query) the client asked for, as a log line may show it: secrets out, text
-    escaped; under a base URL's path, with that path."""
+def hidden_params(setting: str) -> frozenset[str]:
+    """The query parameters whose values PAPERFEED_ACCESS_LOG_QUERIES keeps out of the log."""
+    if setting == "keep":
+        return frozenset()
+    return SEARCH_PARAMS if setting == "redact-search" else frozenset(setting.split(","))
+
+
+def log_target(scope: Scope, with_query: bool = True, hidden: frozenset[str] = frozenset()) -> str:
+    """The path (and query) the client asked for, as a log line may show it: secrets (and the
+    values of `hidden` parameters) out, text escaped; under a base URL's path, with that path."""
     target = _SECRET_PATH_RE.sub(r"\1[redacted]", scope["path"])
     target = str(scope.get(PREFIX_KEY, "")) + target
     if with_query:
-        query = _redacted(scope.get("query_string", b"").decode("latin-1"))
+        query = _redacted(scope.get("query_string", b"").decode("latin-1"), _SECRET_PARAMS | hidden)
         target += f"?{mask_addresses(query)}" if query else ""  # ?email=… is a reader's address
     return _UNSAFE_RE.sub(lambda m: f"\\x{ord(m[0]):02x}", target)
 
 
-def _redacted(query: str) -> str:
-    """The query string with the value of every secret-bearing parameter replaced."""
+def _redacted(query: str, names: frozenset[str]) -> str:
+    """The query string with the value of every parameter in `names` replaced."""
     pairs = query.split("&")
     for i, pair in enumerate(pairs):
-        name, eq, _ = pair.partition("=")
-        if eq and unquote_plus(name) in _SECRET_PARAMS:
+        name, eq, value = pair.partition("=")
+        if eq and unquote_plus(name) in names:
             pairs[i] = f"{name}=[redacted]"
+        elif eq and unquote_plus(name) in _NESTED_PARAMS:
+            pairs[i] = f"{name}={_nested(value, names)}"
     return "&".join(pairs)
+
+
+def _nested(value: str, names: frozenset[str]) -> str:
+    """A link back, its own query's values in `names` replaced (as it was when none are)."""
+    path, asks, query = unquote_plus(value).partition("?")
+    redacted = _redacted(query, names) if asks else query
+    return value if redacted == query else quote(f"{path}?{redacted}", safe="/[]")
+
+
+def short_address(host: str) -> str:
+    """The client's address with an IPv4 address's last octet, an IPv6 address's last 80 bits,
+    zeroed (a name, such as a Unix socket peer's, as it is)."""
+    try:
+        address = ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if isinstance(address, IPv4Address):
+        return str(IPv4Address(int(address) & ~0xFF))
+    return str(IPv6Address(int(address) >> 80 << 80))
 
 
 class AccessLog:
     """Logs method, path, status, size, duration and client of every HTTP request."""
 
-    def __init__(self, app: ASGIApp, style: str) -> None:
+    def __init__(
+        self, app: ASGIApp, style: str, hidden: frozenset[str] = frozenset(), short: bool = False
+    ) -> None:
         self.app, self.style = app, style
+        self.hidden, self.short = hidden, short  # query values redacted; addresses shortened
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -73,8 +111,9 @@ class AccessLog:
 
     def _line(self, scope: Scope, status: int, size: int, ms: float) -> str:
         client = scope.get("client")
-        target = log_target(scope)
+        target = log_target(scope, hidden=self.hidden)
         host = client[0] if client else "-"
+        host = short_address(host) if self.short else host
         if self.style == "json":
             when = datetime.now(UTC).isoformat(timespec="milliseconds")
             fields = {"time": when, "client": host, "method": scope["method"], "path": target}

@@ -34,7 +34,7 @@ from paperfeed.store.accounts import User, session_suspended
 from paperfeed.store.api_tokens import is_personal
 from paperfeed.util import is_disk_full, site_path
 from paperfeed.web import cors, csrf, openapi
-from paperfeed.web.access import AccessLog, log_target
+from paperfeed.web.access import AccessLog, hidden_params, log_target
 from paperfeed.web.assets import STATIC, Assets
 from paperfeed.web.auth import SUSPENDED, safe_next
 from paperfeed.web.baseurl import BaseUrlCheck, PrefixMount
@@ -104,7 +104,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         SiteMiddleware, secure=secure, cached=not settings.private, compress=settings.compress
     )
     if settings.access_log != "off":
-        app.add_middleware(AccessLog, style=settings.access_log)
+        hidden = hidden_params(settings.access_log_queries)
+        short = settings.access_log_addresses == "short"
+        app.add_middleware(AccessLog, style=settings.access_log, hidden=hidden, short=short)
     if settings.trusted_proxies.strip():  # only these may say who the client is
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     if settings.base_url:
