@@ -119,6 +119,29 @@ def clean_text(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
+# arXiv's notice of a withdrawal, as its new version's comment or replaced abstract opens (or a
+# comment's sentence does): "This paper has been withdrawn by the authors.", "This submission has
+# been withdrawn by arXiv administrators because …", "Withdrawn due to an error in Eq. 3".
+# A sentence that merely mentions the word ("compared with withdrawn results") is no notice.
+_WORK = r"(?:this|the|our) (?:paper|submission|article|manuscript|preprint|work)"
+_START = r"(?:^|(?<=[.;!?] )|(?<=arxiv admin note: ))"  # a field's or a sentence's start
+_NOTICE = re.compile(
+    rf"{_START}(?:{_WORK} (?:has|have|is|was)(?: (?:now|hereby|been|being))* "
+    rf"(?:withdrawn|removed by arxiv)"
+    rf"|(?:we|i|the authors?) (?:have |has )?(?:withdraw|withdrew|withdrawn) {_WORK}\b)",
+    re.IGNORECASE,
+)
+_BARE = re.compile(r"(?:arxiv admin note: )?(?:paper )?withdrawn\b", re.IGNORECASE)
+
+
+def is_withdrawn(comment: str | None, abstract: str | None = None) -> bool:
+    """True when a record's comment or abstract carries arXiv's withdrawal notice: the comment
+    opens with it or has a sentence of it; the abstract (which arXiv replaced) opens with it."""
+    said, summary = clean_text(comment), clean_text(abstract)
+    opens = _BARE.match(said) or _BARE.match(summary) or _NOTICE.match(summary)
+    return bool(opens or _NOTICE.search(said))
+
+
 _SPLIT_INITIALS = re.compile(r"\.\s+-(?=\w)")
 
 

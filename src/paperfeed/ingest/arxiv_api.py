@@ -11,7 +11,7 @@ from paperfeed.ingest.code_links import find_code_links
 from paperfeed.ingest.dates import parse_date
 from paperfeed.ingest.http import PoliteClient, parse_xml, refuse_html
 from paperfeed.ingest.run import RECORD_FAULTS, Item, ReadCheckpoint, SourceError
-from paperfeed.models import Paper, RecordError, clean_text
+from paperfeed.models import Paper, RecordError, clean_text, is_withdrawn
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 AX = "{http://arxiv.org/schemas/atom}"
@@ -129,7 +129,7 @@ def parse_entry(entry: Element) -> Paper | RecordError:
             doi=clean_text(entry.findtext(f"{AX}doi")) or None,
             code_links=find_code_links(abstract, comment),
             source="arxiv-api",
-            withdrawn=bool(comment and "withdrawn" in comment.lower()),
+            withdrawn=is_withdrawn(comment, abstract),
         )
     except RECORD_FAULTS as exc:
         return RecordError(where[:200], f"malformed entry: {exc}")

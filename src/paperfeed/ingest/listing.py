@@ -12,7 +12,7 @@ from paperfeed.arxiv_ids import new_that_day, parse_arxiv_id
 from paperfeed.ingest.code_links import find_code_links
 from paperfeed.ingest.files import json_value, numbered_lines
 from paperfeed.ingest.run import RECORD_FAULTS, Item, ReadCheckpoint
-from paperfeed.models import Paper, RecordError, clean_text
+from paperfeed.models import Paper, RecordError, clean_text, is_withdrawn
 
 _DAY_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 
@@ -74,7 +74,7 @@ def paper_from_listing(r: object, day: date | None) -> Paper:
         listing_date=day if day and new_that_day(pid, day) else None,
         # Without versions, the listing day orders re-listings: a later one is newer.
         updated=datetime.combine(day, time()) if day else None,
-        withdrawn=bool(comment and "withdrawn" in comment.lower()),
+        withdrawn=is_withdrawn(comment, abstract),
     )
 
 

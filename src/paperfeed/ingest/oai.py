@@ -20,7 +20,7 @@ from paperfeed.ingest.run import (
     SourceError,
     Withdrawn,
 )
-from paperfeed.models import Paper, RecordError, Version, clean_text, name_from_parts
+from paperfeed.models import Paper, RecordError, Version, clean_text, is_withdrawn, name_from_parts
 from paperfeed.util import iso
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
@@ -246,5 +246,5 @@ def _paper(
         license=clean_text(m.findtext(f"{ns}license")) or None,
         code_links=find_code_links(abstract, comments),
         source="oai",
-        withdrawn=bool(comments and "withdrawn" in comments.lower()),
+        withdrawn=is_withdrawn(comments, abstract),
     )

@@ -14,7 +14,7 @@ from paperfeed.ingest.dates import BadDate, parse_date, parse_rfc822
 from paperfeed.ingest.files import json_value, numbered_lines
 from paperfeed.ingest.run import RECORD_FAULTS, Item, ReadCheckpoint
 from paperfeed.ingest.validate import BadRecord
-from paperfeed.models import Paper, RecordError, Version, clean_text, name_from_parts
+from paperfeed.models import Paper, RecordError, Version, clean_text, is_withdrawn, name_from_parts
 
 _GMT = re.compile(r"[A-Za-z]{3}, (\d{1,2}) ([A-Z][a-z]{2}) ([12]\d{3}) (\d\d):(\d\d):(\d\d) GMT")
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -70,7 +70,7 @@ def paper_from_snapshot(r: dict) -> Paper:  # type: ignore[type-arg]
         license=_text(r, "license").strip() or None,
         code_links=find_code_links(abstract, comments),
         source="snapshot",
-        withdrawn=bool(comments and "withdrawn" in comments.lower()),
+        withdrawn=is_withdrawn(comments, abstract),
     )
 
 
