@@ -27,15 +27,23 @@ document.addEventListener("submit", function (event) {
 }, true);
 
 // "Select all" (data-select-all="ids") ticks or clears the form's boxes of that name; clearing
-// one of them clears "Select all" too, so that only the boxes still ticked are sent.
+// one of them clears "Select all" too, so that only the boxes still ticked are sent. It says
+// what is ticked, as a screen reader reads it: ticked when all are, mixed when some are.
 document.addEventListener("change", function (event) {
   var box = event.target;
   if (!(box instanceof HTMLInputElement) || !box.form) return;
   var all = box.dataset.selectAll;
-  Array.prototype.forEach.call(box.form.elements, function (e) {
-    if (all && e.name === all) e.checked = box.checked;
-    if (!all && !box.checked && e.dataset && e.dataset.selectAll === box.name) e.checked = false;
+  var rows = Array.prototype.filter.call(box.form.elements, function (e) {
+    return e.name === (all || box.name) && e.type === "checkbox";
   });
+  if (all) rows.forEach(function (e) { e.checked = box.checked; });
+  var ticked = rows.filter(function (e) { return e.checked; }).length;
+  Array.prototype.forEach.call(box.form.elements, function (e) {
+    if (all || !e.dataset || e.dataset.selectAll !== box.name) return;
+    e.checked = ticked === rows.length;
+    e.indeterminate = ticked > 0 && ticked < rows.length;
+  });
+  if (all) box.indeterminate = false;
 });
 
 // Tell the server the question was asked and answered here, so that it does not ask again.
