@@ -17,10 +17,10 @@ import json
 import re
 import shutil
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from itertools import combinations, pairwise
 from pathlib import Path
 
@@ -54,6 +54,7 @@ SCHEMA_VERSION = 11
 SEARCHABLE_SINCE = 7
 UMLAUTS_SINCE = 10
 _STATE = "paperfeed-state.json"
+_EPOCH = date(1970, 1, 1)
 _TEXT_FIELDS = ("title", "text")
 _ONE_CJK = re.compile(f"[{CJK_LETTERS}]")  # a query word of one Chinese or Japanese character
 _CJK_WORD = re.compile(f"[{CJK_LETTERS}]+")
@@ -457,6 +458,29 @@ class KeywordIndex:
         hits = list(zip(ids, scores, strict=True))
         return hits, int(getattr(result, "count", 0) or 0)
 
+    def matcher(self, parsed: ParsedQuery, filters: Filters) -> Callable[[Filters], Query]:
+        """The query `search(..., all_words=True)` runs under `filters`, for any narrower
+        filters: every word when some paper under `filters` holds them all, else some."""
+        every = len(parsed.meaningful) + len(parsed.prefixes) > 1
+        every = every and self.count(self._query(parsed, filters, all_words=True)) > 0
+        return lambda narrower: self._query(parsed, narrower, all_words=every)
+
+    def count(self, query: Query) -> int:
+        """How many papers a query matches."""
+        return int(getattr(self.index.searcher().search(query, 1, count=True), "count", 0) or 0)
+
+    def dated(self, query: Query, limit: int) -> list[tuple[date, str]]:
+        """(day, id) of up to `limit` papers the query matches, latest day first (a day's
+        papers in the index's order; papers with no day last)."""
+        searcher = self.index.searcher()
+        hits = searcher.search(query, limit, count=False, order_by_field="day").hits
+        ids = self._read(searcher, hits)
+        return [
+            (_day_of(int(ns)), pid)
+            for (ns, _a), pid in zip(hits, ids, strict=True)
+            if isinstance(ns, int)
+        ]
+
     def _read(
         self, searcher: tantivy.Searcher, hits: Iterable[tuple[object, tantivy.DocAddress]]
     ) -> list[str]:
@@ -834,6 +858,11 @@ def _best(queries: list[Query]) -> Query:
 def _clamp(day: date) -> date:
     """A day inside the range the index can hold (no paper lies outside it)."""
     return min(max(day, FIRST_DAY), LAST_DAY)
+
+
+def _day_of(nanoseconds: int) -> date:
+    """The day a `day` fast field value (nanoseconds since 1970, UTC midnight) stands for."""
+    return _EPOCH + timedelta(days=nanoseconds // 86_400_000_000_000)
 
 
 def _stored(doc: tantivy.Document) -> StoredDoc:

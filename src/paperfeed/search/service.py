@@ -18,7 +18,7 @@ import numpy as np
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from paperfeed.search import fusion, limited
+from paperfeed.search import dated, fusion, limited
 from paperfeed.search.backfill import contract_of
 from paperfeed.search.beside import open_after_delete, open_keyword, start_beside, swap
 from paperfeed.search.embed import Calibration, Embedder, EmbedderUnavailable, get_embedder
@@ -478,6 +478,25 @@ class SearchService:
         page = [pid for pid, _score in ordered[:limit]]
         known = self._docs(page)  # as `search`: a paper it cannot show is left out
         return [pid for pid in page if pid in known]
+
+    def by_day(
+        self, query: str, filters: Filters, after: dated.Key | None, limit: int
+    ) -> list[dated.Key] | None:
+        """A keyword search's next `limit` papers by (day, id) descending after `after` (a
+        keyset page); None where it has no such order: while the index is built from scratch,
+        or for a query that names one paper."""
+        _check("keyword", limit, 0, "date")
+        self._maybe_refresh()
+        parsed = self._spelled_apart(parse_query(query))
+        if self.keyword.build is not None or parsed.paper_id:
+            return None
+        since, until = within(filters.since, filters.until, parsed)
+        kept = Filters(since, until, filters.category or parsed.category, filters.author)
+        return dated.newest_after(self.keyword, parsed, kept, after, limit)
+
+    def snippets(self, ids: Sequence[str], query: str) -> list[Hit]:
+        """These papers as hits of the query (snippets marked), in this order."""
+        return self._hits([(pid, 0.0) for pid in ids], self._spelled_apart(parse_query(query)))
 
     def rebuilding(self) -> str | None:
         """What searches answered now say of themselves while the keyword index is built from

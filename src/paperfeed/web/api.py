@@ -329,13 +329,20 @@ def _listed(
 _Page = tuple[list[dict[str, Any]], tuple[tuple[str, str], ...], int]
 
 
-def _walked(request: Request, site: Site, hide: Hide | None, step: Callable[[], _Page]) -> Response:
-    """A page of a walk by cursor: cached for everyone alike, or (with the caller's mutes)
-    not cached, with how many of the papers read they left out in X-Hidden-By-Mutes."""
+def _walked(
+    request: Request,
+    site: Site,
+    hide: Hide | None,
+    step: Callable[[], _Page],
+    key: tuple[str, ...] | None = None,
+) -> Response:
+    """A page of a walk by cursor: cached for everyone alike (under `key`, by default the
+    store's), or (with the caller's mutes) not cached, with how many of the papers read they
+    left out in X-Hidden-By-Mutes."""
     if hide is not None:
         items, headers, hidden = step()
         return _json(items, headers={HIDDEN: str(hidden)} | dict(headers))
-    key = cache_key(request, site)
+    key = key or cache_key(request, site)
     hit = site.cache.get(key)
     if hit is None:
         items, headers, _hidden = step()
@@ -519,7 +526,9 @@ def trending(
     "/papers/search",
     response_model=list[ItemOut],
     summary="Search papers",
-    openapi_extra=_conditional(paging.documented(api_links.listing_links(), total=False)),
+    openapi_extra=_walkable(
+        _conditional(paging.documented(api_links.listing_links(), total=False))
+    ),
 )
 def search(
     request: Request,
@@ -549,9 +558,12 @@ def search(
     p: SearchPage = 0,
     limit: Limit = 20,
     show_muted: ShowMuted = False,
+    cursor: walk.CursorParam = None,
 ) -> Response:
     """Hybrid (default), keyword or semantic search; X-Search-Mode says which answered. With a
-    bearer token, the user's mutes leave papers out (see show_muted)."""
+    bearer token, the user's mutes leave papers out (see show_muted). With mode=keyword and
+    sort=date, each page's X-Next-Cursor (and Link rel="next") walks the results without gaps
+    or repeats."""
     CATEGORY.check("category", category)
     category = categories.canonical(category or "") or category  # cs.cl is cs.CL
     refused = filter_notes(category or "", since, until, q)
@@ -559,8 +571,13 @@ def search(
         refused.insert(0, f"q: {q.strip()[:40]!r} has no words to search for")
     if refused:  # what the page says of such a search, as an error
         raise HTTPException(400, " ".join(refused))
+    walk.check_search(cursor, p, sort, mode)
     params = views.SearchParams(q, mode, category or None, author or None, since, until, sort)
     hide = _reader_hide(request, site, user, show_muted)
+    if (sort, mode, p) == ("date", "keyword", 0):
+        walked = _date_walk(request, site, params, cursor, limit, hide)
+        if walked is not None:
+            return walked
     if hide is not None:  # personal: not cached
         mine = _search_body(request, site, params, p, limit, hide)
         return Response(mine.body, media_type=JSON, headers=dict(mine.headers))
@@ -574,6 +591,42 @@ def search(
             hit = _tagged(hit.body, hit.headers)
             site.cache.put(key, hit)
     return _answer(request, hit)
+
+
+def _date_walk(
+    request: Request,
+    site: Site,
+    params: views.SearchParams,
+    cursor: str | None,
+    limit: int,
+    hide: Hide | None,
+) -> Response | None:
+    """A keyword search by date, walked by cursor (None: this one pages by p: it names one
+    paper, or the index is being built from scratch)."""
+    service = site.search()
+    place = walk.read(site.settings, request, cursor) if cursor else walk.Place(None)
+    if paper_id_in(params.q) is not None or service.rebuilding() is not None:
+        if cursor:  # (a query naming a paper was never given a cursor)
+            raise HTTPException(503, _NO_WALK, headers={"Retry-After": "60"})
+        return None
+
+    def step() -> _Page:
+        found = walk.search_step(service, site.engine, params, place, limit, hide)
+        if found is None:  # a build from scratch began meanwhile
+            raise HTTPException(503, _NO_WALK, headers={"Retry-After": "60"})
+        with site.engine.connect() as conn:
+            shown = views.hit_cards(conn, service.snippets(found.ids, params.q), None)
+        following = walk.headers(site.settings, request, place, found.following)
+        headers = (("X-Search-Mode", "keyword"), *following)
+        return [item_json(c) for c in shown], headers, found.hidden
+
+    return _walked(request, site, hide, step, search_cache_key(request, site))
+
+
+_NO_WALK = (
+    "cursor: this search cannot go on from a cursor now (the keyword index is being built "
+    "from scratch); try the same cursor again later"
+)
 
 
 def _search_body(

@@ -51,7 +51,7 @@ from paperfeed.web.periods import Period
 from paperfeed.web.render import safe_snippet
 
 if TYPE_CHECKING:
-    from paperfeed.search import SearchResult, SearchService
+    from paperfeed.search import Hit, SearchResult, SearchService
     from paperfeed.util import Lru
 
 MAX_PAGE = 10_000
@@ -420,6 +420,17 @@ class SearchOutcome:
     limited: str | None = None  # answered while the index is built from scratch: from what
 
 
+def hit_cards(conn: Connection, found: Sequence[Hit], user: User | None) -> list[Card]:
+    """Cards of a search's hits in their order, with their scores and snippets (hidden papers
+    left out)."""
+    hits = {h.id: h for h in found}
+    return [
+        replace(c, score=hits[c.paper.id].score, snippet=safe_snippet(hits[c.paper.id].snippet))
+        for c in cards(conn, list(hits), user)
+        if not c.flags.hidden
+    ]
+
+
 def search(
     service: SearchService,
     engine: Engine,
@@ -441,14 +452,8 @@ def search(
         raise HTTPException(400, str(exc)) from exc
     if page > 1 and not result.hits:
         raise PageOutOfRange(f"page {page} is past the end of the results")
-    hits = {h.id: h for h in result.hits}
     with engine.connect() as conn:  # only once the search is done: it reads the store too
-        found = cards(conn, list(hits), user)
-    shown = [
-        replace(c, score=hits[c.paper.id].score, snippet=safe_snippet(hits[c.paper.id].snippet))
-        for c in found
-        if not c.flags.hidden
-    ]
+        shown = hit_cards(conn, result.hits, user)
     query = urlencode(params.as_query())
     listing = Listing(
         f"Search: {params.q}",

@@ -6,20 +6,24 @@ however many were upvoted or added meanwhile: each paper comes once."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import HTTPException, Query, Request
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
 from paperfeed.store.listings import SCAN_MOST, Hide, newest_after
 from paperfeed.web.periods import Period
+
+if TYPE_CHECKING:
+    from paperfeed.search import SearchService
+    from paperfeed.web.views import SearchParams
 
 Key = tuple[date, str]  # a paper's place in a newest-first list: its day, then its id
 CURSOR = "cursor"
@@ -117,6 +121,22 @@ def check(cursor: str | None, p: int, sort: str, walkable: Sequence[str]) -> Non
         )
 
 
+def check_search(cursor: str | None, p: int, sort: str, mode: str) -> None:
+    """A 400 for a search's cursor where there is none to use: with `p`, or for an order
+    that depends on how deep the search reads."""
+    if not cursor:
+        return
+    if p:
+        raise HTTPException(400, "cursor: give either cursor or p, not both")
+    if (sort, mode) != ("date", "keyword"):
+        raise HTTPException(
+            400,
+            "cursor: only sort=date with mode=keyword has a cursor; which papers come by "
+            "relevance, or by date in hybrid or semantic mode, depends on how deep the "
+            "search reads (see /docs/api)",
+        )
+
+
 def headers(
     settings: Settings, request: Request, place: Place, following: Key | None
 ) -> tuple[tuple[str, str], ...]:
@@ -136,11 +156,52 @@ def period_step(
     """The next `limit` papers of a period, newest first, after `place` (the reader's mutes
     left out): read in keyset pages, at most `SCAN_MOST` papers for one page."""
     start, end = place.period or (period.start, period.end)
+    muted = (lambda ids: hide(conn, ids)) if hide else None
+    return _keyset(lambda after, n: newest_after(conn, start, end, after, n), muted, place, limit)
+
+
+def search_step(
+    service: SearchService,
+    engine: Engine,
+    params: SearchParams,
+    place: Place,
+    limit: int,
+    hide: Hide | None,
+) -> Step | None:
+    """The next `limit` papers of a keyword search by date, (day, id) descending, after
+    `place` (the reader's mutes left out); None: this search has no such order now."""
+    from paperfeed.search.keyword import Filters  # loads the search on first use
+
+    filters = Filters(params.since, params.until, params.category, params.author)
+    pending = service.by_day(params.q, filters, place.key, limit + 1)
+    if pending is None:
+        return None
+
+    def fetch(after: Key | None, n: int) -> list[Key]:
+        nonlocal pending
+        rows, pending = pending, None
+        return rows if rows is not None else service.by_day(params.q, filters, after, n) or []
+
+    def muted(ids: list[str]) -> set[str]:
+        with engine.connect() as conn:
+            return hide(conn, ids) if hide else set()
+
+    return _keyset(fetch, muted if hide else None, place, limit)
+
+
+def _keyset(
+    fetch: Callable[[Key | None, int], list[Key]],
+    muted_of: Callable[[list[str]], set[str]] | None,
+    place: Place,
+    limit: int,
+) -> Step:
+    """The next `limit` papers after `place` of a list `fetch` reads in keyset pages, those
+    `muted_of` names left out; at most `SCAN_MOST` papers are read for one page."""
     after, hidden, read = place.key, 0, 0
     shown: list[str] = []
     while True:
-        rows = newest_after(conn, start, end, after, limit + 1)
-        muted = hide(conn, [pid for _d, pid in rows]) if hide and rows else set()
+        rows = fetch(after, limit + 1)
+        muted = muted_of([pid for _d, pid in rows]) if muted_of and rows else set()
         for row in rows:
             if len(shown) == limit or read >= SCAN_MOST:
                 return Step(shown, hidden, after)
