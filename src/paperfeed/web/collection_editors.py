@@ -15,7 +15,7 @@ from paperfeed.web import me_api
 from paperfeed.web.auth import safe_next
 from paperfeed.web.deps import ApiCsrf, FormCsrf, RowId, SignedInDep, Site, SiteDep, say_next
 from paperfeed.web.feeds import resolve_id
-from paperfeed.web.shared_lists import NoteForm, _set_note
+from paperfeed.web.shared_lists import NoteForm, _move, _set_note
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/me", tags=["me"])
@@ -92,6 +92,27 @@ def note_form(
     _set_note(site, user.id, found, pid, note)
     back = safe_next(next or f"/library?collection={collection_id}#item-{pid}")
     return say_next(RedirectResponse(back, 303), "Note saved." if note.strip() else "Note removed.")
+
+
+@router.post("/collections/{collection_id}/move", dependencies=[FormCsrf])
+def move_form(
+    site: SiteDep,
+    user: SignedInDep,
+    collection_id: RowId,
+    paper_id: Annotated[str, Form(max_length=200)],
+    to: Annotated[int, Form(ge=1, le=1_000_000)],
+) -> Response:
+    """Move one paper of a collection you own or edit to a place in its list, from the library
+    (a private collection has no shared page); back to the list in its order, at that paper's
+    page."""
+    with site.engine.connect() as conn:
+        found = me_api.editable_collection(conn, user.id, collection_id)
+    pid = resolve_id(paper_id)
+    place = _move(site, user.id, found, pid, to)
+    page = (place - 1) // site.settings.page_size + 1
+    shown = f"&page={page}" if page > 1 else ""
+    back = f"/library?collection={collection_id}&order=list{shown}#item-{pid}"
+    return say_next(RedirectResponse(back, 303), f"Moved to place {place:,} of the list.")
 
 
 @api.get(

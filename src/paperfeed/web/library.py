@@ -481,7 +481,7 @@ def follow_namesake(
 # --- library ----------------------------------------------------------------------------------
 
 
-LibraryOrder = Literal["added", "published", "title"]
+LibraryOrder = Literal["added", "published", "title", "list"]  # "list": a collection's own
 ReadingState = Literal["to_read", "read"]
 
 
@@ -535,6 +535,8 @@ def _library(
     request: Request, site: Site, user: User, shelf: Shelf, said: Said, status: int = 200
 ) -> Response:
     """The library page showing `shelf`, saying `said`."""
+    if shelf.order == "list" and shelf.collection is None:
+        raise HTTPException(400, "the list's order is a collection's: choose a collection")
     with site.engine.connect() as conn:
         chosen = (
             me_api.editable_collection(conn, user.id, shelf.collection)
@@ -572,6 +574,7 @@ def _library(
             "mutes": lib.interests(conn, user.id, "mute"),
             "feed_token": lib.has_feed_token(conn, user.id),
             **_group_context(conn, user, chosen, [i.paper_id for i in items]),
+            "places": _places(conn, chosen) if shelf.order == "list" else {},
         }
     body = site.render("library.html", user=user, here="/library", **context)
     return html(site, request, body, status)
@@ -613,6 +616,14 @@ def _group_context(
     return context
 
 
+def _places(conn: Connection, chosen: lib.Collection | None) -> dict[str, int]:
+    """Each paper's place in the chosen collection's own order, from 1 (what its Move up, Move
+    down and 'Move to place' forms say and send, whatever part of it the page shows)."""
+    if chosen is None:
+        return {}
+    return {pid: n for n, pid in enumerate(lib.collection_paper_ids(conn, chosen.id, "list"), 1)}
+
+
 def _sentence(text: str) -> str:
     return text if text.endswith((".", "?", "!")) else f"{text}."
 
@@ -640,12 +651,13 @@ def _shelf_of(target: str) -> Shelf:
     number = {k: int(v) for k, v in got.items() if k in ("collection", "page") and v.isdigit()}
     state = got.get("state")
     order = got.get("order")
+    orders = lib.COLLECTION_ORDERS if "collection" in number else lib.LIBRARY_ORDERS
     return Shelf(
         collection=number.get("collection"),
         state=cast(ReadingState, state) if state in ("to_read", "read") else None,
         q=got.get("q", "")[:200],
         page=max(min(number.get("page", 1), 1_000_000), 1),
-        order=cast(LibraryOrder, order) if order in ("published", "title") else "added",
+        order=cast(LibraryOrder, order) if order in orders else "added",
     )
 
 
