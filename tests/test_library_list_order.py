@@ -4,6 +4,7 @@ with plain forms."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from fastapi.testclient import TestClient
@@ -76,3 +77,25 @@ def test_moves_from_the_library_that_cannot_be_made_are_refused(
         assert owner.get(f"/library?collection={col}&order=sideways").status_code in (400, 422)
         with engine.connect() as conn:
             assert collection_paper_ids(conn, col, "list") == ids[:2]  # nothing moved
+
+
+def test_the_account_export_holds_each_papers_place_in_the_list(
+    site: Settings, engine: Engine
+) -> None:
+    ids = sorted(on_day(engine, DAYS[0]))[:3]
+    with client(site, engine) as owner:
+        sign_up(owner, "owner")
+        col = _private_list(owner, engine, ids)
+        before = json.loads(owner.get("/account/export.json").text)
+        [group] = before["collections"]
+        assert group["ordered"] is False
+        assert {p["paper_id"]: p["position"] for p in group["papers"]} == {
+            pid: n
+            for n, pid in enumerate(ids, 1)  # as they were put in
+        }
+        post_form(owner, f"/collections/{col}/move", {"paper_id": ids[2], "to": "1"})
+        after = json.loads(owner.get("/account/export.json").text)
+    [group] = after["collections"]
+    assert group["ordered"] is True
+    places = {p["paper_id"]: p["position"] for p in group["papers"]}
+    assert sorted(places, key=places.__getitem__) == [ids[2], ids[0], ids[1]]

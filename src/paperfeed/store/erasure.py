@@ -133,11 +133,12 @@ def _account(conn: Connection, row: Any) -> dict[str, Any]:
 
 
 def _collections(conn: Connection, user_id: int) -> list[dict[str, Any]]:
-    cols = ("id", "name", "slug", "description", "visibility", "created_at")
+    cols = ("id", "name", "slug", "description", "visibility", "created_at", "ordered")
     found = _rows(conn, collections, collections.c.user_id == user_id, cols)
     for c in found:
         where = collection_items.c.collection_id == c["id"]
-        c["papers"] = _rows(conn, collection_items, where, ("paper_id", "added_at", "note"))
+        kept = ("paper_id", "added_at", "note", "position")  # position: its place in the list
+        c["papers"] = _rows(conn, collection_items, where, kept)
     return found
 
 
