@@ -132,7 +132,11 @@ def shared_with(conn: Connection, user_id: int) -> list[SharedWith]:
     """The collections of active owners that the user may edit, by name."""
     owners = users.alias("owners")
     query = (
-        select(collections, owners.c.username.label("owner"), collection_editors.c.created_at)
+        select(
+            collections,
+            owners.c.username.label("owner"),
+            collection_editors.c.created_at.label("since"),  # not the collection's created_at
+        )
         .join(collection_editors, collection_editors.c.collection_id == collections.c.id)
         .join(owners, owners.c.id == collections.c.user_id)
         .where(
@@ -142,7 +146,7 @@ def shared_with(conn: Connection, user_id: int) -> list[SharedWith]:
         )
         .order_by(collections.c.name, collections.c.id)
     )
-    return [SharedWith(_collection(r), r.owner, r.created_at) for r in conn.execute(query)]
+    return [SharedWith(_collection(r), r.owner, r.since) for r in conn.execute(query)]
 
 
 def put_in(conn: Connection, user_id: int, collection: Collection, paper_id: str) -> None:

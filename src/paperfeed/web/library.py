@@ -38,6 +38,7 @@ from paperfeed.store import get_paper
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import User
 from paperfeed.store.listings import Hide, author_name, latest_day, top_categories
+from paperfeed.store.reader_state import ReaderState, reader_state
 from paperfeed.store.shared_lists import ITEM_NOTE_MAX, item_notes
 from paperfeed.web import (
     bibtex,
@@ -166,6 +167,22 @@ def personal_context(conn: Connection, user: User | None, ids: list[str]) -> dic
     }
 
 
+def _paper_context(pid: str, state: ReaderState) -> dict[str, object]:
+    """What a paper's page shows its signed-in reader, as `personal_context` and the page's
+    collection boxes and note name it."""
+    return {
+        "mine": {
+            "saved": {pid} if state.saved else set(),
+            "ratings": {} if state.rating is None else {pid: state.rating},
+        },
+        "my_collections": list(state.collections),
+        "shared_with": list(state.shared),
+        "holding": state.holding,
+        "my_item": state.item,
+        "note_max": lib.NOTE_MAX,
+    }
+
+
 def mark_muted(context: dict[str, object], follows: Follows, papers: Sequence[Paper]) -> None:
     """Say on each of `papers` which mute would hide it (a page showing what mutes hide)."""
     mine = context.get("mine")
@@ -220,12 +237,8 @@ def personalise(
     listing, card = context.get("listing"), context.get("c")
     with site.engine.connect() as conn:
         if isinstance(card, views.Card):  # a paper's page: its collections and your note too
-            context.update(personal_context(conn, user, [card.paper.id]))
-            context["my_collections"] = lib.user_collections(conn, user.id)
-            context["shared_with"] = editors.shared_with(conn, user.id)
-            context["holding"] = lib.collections_holding(conn, user.id, card.paper.id)
-            context["my_item"] = lib.library_item(conn, user.id, card.paper.id)
-            context["note_max"] = lib.NOTE_MAX
+            pid = card.paper.id
+            context.update(_paper_context(pid, reader_state(conn, user.id, pid)))
         if not isinstance(listing, views.Listing):
             return
         follows = follows if follows is not None else follows_of(conn, user.id)

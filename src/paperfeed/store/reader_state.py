@@ -1,0 +1,110 @@
+"""A signed-in reader's own marks on one paper, read in two statements: what its page shows
+them (saved, rating, note, their collections and those they edit, which of theirs hold it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, DateTime, Select, String, cast, null, select, union_all
+
+from paperfeed.store.accounts import users
+from paperfeed.store.collection_editors import SharedWith, collection_editors
+from paperfeed.store.library import (
+    Collection,
+    LibraryItem,
+    _collection,
+    collection_items,
+    collections,
+    library_items,
+    ratings,
+)
+
+
+@dataclass(frozen=True)
+class ReaderState:
+    """One reader's marks on one paper."""
+
+    item: LibraryItem | None  # None when the paper is not in their library
+    rating: int | None
+    collections: tuple[Collection, ...]  # their own, by name
+    shared: tuple[SharedWith, ...]  # those of active owners they may edit, by name
+    holding: tuple[str, ...]  # names of their own collections holding the paper
+
+    @property
+    def saved(self) -> bool:
+        """Whether the paper is in their library."""
+        return self.item is not None
+
+
+def reader_state(conn: Connection, user_id: int, paper_id: str) -> ReaderState:
+    """The reader's marks on the paper: the paper's row, then their collections."""
+    own: list[Collection] = []
+    shared: list[SharedWith] = []
+    holding: list[str] = []
+    for row in conn.execute(_collections(user_id, paper_id)):
+        found = _collection(row)
+        if row.owner is None:
+            own.append(found)
+            holding += [found.name] if row.holds else []
+        else:
+            shared.append(SharedWith(found, row.owner, row.since))
+    item, rating = _paper_row(conn, user_id, paper_id, tuple(holding))
+    return ReaderState(item, rating, tuple(own), tuple(shared), tuple(holding))
+
+
+def _paper_row(
+    conn: Connection, user_id: int, paper_id: str, holding: tuple[str, ...]
+) -> tuple[LibraryItem | None, int | None]:
+    """The reader's library item for the paper (None when unsaved) and rating, in one row."""
+    saved = (library_items.c.user_id == users.c.id) & (library_items.c.paper_id == paper_id)
+    rated = (ratings.c.user_id == users.c.id) & (ratings.c.paper_id == paper_id)
+    query = (
+        select(library_items, ratings.c.rating)
+        .select_from(users.outerjoin(library_items, saved).outerjoin(ratings, rated))
+        .where(users.c.id == user_id)
+    )
+    row = conn.execute(query).first()
+    if row is None:
+        return None, None
+    item = None
+    if row.paper_id is not None:
+        item = LibraryItem(row.paper_id, row.state, row.note, row.added_at, holding)
+    return item, None if row.rating is None else int(row.rating)
+
+
+def _collections(user_id: int, paper_id: str) -> Select[tuple[object, ...]]:
+    """The reader's collections (owner NULL) and those they edit, each saying if it holds the
+    paper; by name."""
+    holds = (
+        select(collection_items.c.paper_id)
+        .where(
+            collection_items.c.collection_id == collections.c.id,
+            collection_items.c.paper_id == paper_id,
+        )
+        .exists()
+        .label("holds")
+    )
+    mine = select(
+        collections,
+        cast(null(), String).label("owner"),
+        cast(null(), DateTime).label("since"),
+        holds,
+    ).where(collections.c.user_id == user_id)
+    owners = users.alias("owners")
+    edited = (
+        select(
+            collections,
+            owners.c.username.label("owner"),
+            collection_editors.c.created_at.label("since"),
+            holds,
+        )
+        .join(collection_editors, collection_editors.c.collection_id == collections.c.id)
+        .join(owners, owners.c.id == collections.c.user_id)
+        .where(
+            collection_editors.c.user_id == user_id,
+            owners.c.suspended_at.is_(None),
+            owners.c.deleted_at.is_(None),
+        )
+    )
+    both = union_all(mine, edited).subquery()
+    return select(both).order_by(both.c.name, both.c.id)
