@@ -60,6 +60,9 @@ comments = Table(
     Column("held", Boolean, nullable=False, default=False, server_default=false()),
     # The accounts its "@name"s named when last written, by their names, space-separated.
     Column("mentions", Text, nullable=False, default="", server_default=""),
+    # A reply to a reply joins its top comment's thread (parent_id); this is the reply it
+    # answered, whose author is told "reply to you" (also when a held one is approved later).
+    Column("answered_id", Integer),
     Index("ix_comments_paper_id", "paper_id"),
     Index("ix_comments_created_at", "created_at"),
     Index("ix_comments_user_id", "user_id"),
@@ -171,6 +174,7 @@ class Comment:
     display_name: str = ""  # its author's, shown beside the handle ("" when suspended)
     author_deleted: bool = False  # written by an account since deleted: shown unnamed
     held: bool = False  # awaiting a moderator's review: its author and moderators see it
+    answered_id: int | None = None  # a reply to a reply: the reply it answered
 
 
 @dataclass(frozen=True)
@@ -279,6 +283,7 @@ def _comment(row: object) -> Comment:
         display_name="" if r["author_suspended_at"] else str(r["display_name"] or ""),
         author_deleted=r["author_deleted_at"] is not None,
         held=bool(r["held"]),
+        answered_id=r["answered_id"],
     )
 
 
@@ -397,6 +402,7 @@ def add_comment(
 ) -> int:
     """Store a comment (a reply attaches to a top-level comment); returns its id. `named`: the
     accounts its "@name"s name; `held`: waiting for a moderator's review."""
+    answered: int | None = None  # a reply to a reply: that reply
     if parent_id is not None:
         parent = get_comment(conn, parent_id)
         unseen = parent is not None and parent.held and parent.user_id != user_id
@@ -404,6 +410,7 @@ def add_comment(
             raise CommentError(f"there is no comment {parent_id} on this paper to reply to")
         if parent.deleted:
             raise CommentError("that comment was deleted; it takes no new replies")
+        answered = parent.id if parent.parent_id else None
         parent_id = parent.parent_id or parent.id  # one level of replies
     values = {
         "paper_id": paper_id,
@@ -415,6 +422,7 @@ def add_comment(
         "hidden": False,
         "held": held,
         "mentions": " ".join(named),
+        "answered_id": answered,
     }
     new_id = conn.execute(comments.insert().values(**values)).inserted_primary_key[0]  # type: ignore[index]
     bump_revision(conn)

@@ -321,7 +321,7 @@ def release(site: Site, conn: Connection, comment: Comment) -> list[int]:
     set_comment_held(conn, comment.id, False)
     if any(notified(conn, comment.id, kind) for kind in _KINDS):
         return []  # approved before, then held again by an edit: they were told then
-    answered = comment.parent_id
+    answered = comment.answered_id or comment.parent_id  # a reply to a reply: that reply
     kinds = _notify(conn, comment.paper_id, comment.user_id, comment.id, answered)
     return queue_notices(conn, site.settings, comment.id, kinds)
 
