@@ -620,8 +620,10 @@ def live_server(settings: Settings) -> str | None:
 
 
 def as_served(settings: Settings) -> Settings:
-    """Settings for a command run beside `serve`: its address (and demo mailbox) when not set."""
-    if settings.base_url or settings.listen_url:
+    """Settings for a command run beside `serve`: its address when not set, and its demo
+    mailbox (a demo under a path, PAPERFEED_BASE_URL set, kept mail there too: a `digest run`
+    beside it tried an SMTP server instead)."""
+    if (settings.base_url or settings.listen_url) and settings.mailbox:
         return settings
     try:
         data = json.loads((settings.data_dir / SERVED_FILE).read_text())
@@ -629,7 +631,7 @@ def as_served(settings: Settings) -> Settings:
         return settings
     if not isinstance(data, dict) or not isinstance(data.get("listen_url"), str):
         return settings
-    mailbox = bool(data.get("mailbox")) and not settings.smtp_configured
-    return settings.model_copy(
-        update={"listen_url": data["listen_url"], "mailbox": settings.mailbox or mailbox}
-    )
+    mailbox = settings.mailbox or (bool(data.get("mailbox")) and not settings.smtp_configured)
+    if settings.base_url or settings.listen_url:
+        return settings.model_copy(update={"mailbox": mailbox})
+    return settings.model_copy(update={"listen_url": data["listen_url"], "mailbox": mailbox})
