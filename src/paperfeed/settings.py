@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from difflib import SequenceMatcher
 from email.utils import parseaddr
 from ipaddress import ip_network
 from pathlib import Path
@@ -32,6 +33,17 @@ _SMTP_FIELDS = {"smtp_host", "smtp_port", "smtp_username", "smtp_password", "smt
 def _default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "paperfeed"
+
+
+def _misspelt_mode(name: str) -> str | None:
+    """The mode word of PAPERFEED_ACCESS_LOG_QUERIES that `name` is a slip of (redact_search,
+    redact-serach, Keep), which taken as a parameter name would keep search words in the log;
+    None for a plausible parameter name (no parameter of the site is near them)."""
+    typed = name.lower().replace("_", "-")
+    for mode in ("keep", "redact-search"):
+        if typed == mode or SequenceMatcher(None, typed, mode).ratio() >= 0.75:
+            return mode
+    return "redact-search" if "redact" in typed else None
 
 
 class Settings(BaseSettings):
@@ -506,6 +518,11 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"{name[:40]!r} is no parameter name: give keep, redact-search or names "
                     "like q,author"
+                )
+            if mode := _misspelt_mode(name):
+                raise ValueError(
+                    f"{name[:40]!r} looks like {mode} misspelt, not a parameter name: give "
+                    "keep, redact-search or names like q,author"
                 )
         if not names:
             raise ValueError("give keep, redact-search or parameter names like q,author")
