@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, DateTime, Select, String, cast, null, select, union_all
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    cast,
+    null,
+    select,
+    union_all,
+)
 
 from paperfeed.store.accounts import users
 from paperfeed.store.collection_editors import SharedWith, collection_editors
@@ -18,6 +29,10 @@ from paperfeed.store.library import (
     library_items,
     ratings,
 )
+
+# Built once: building these per page view cost more than the five statements they save.
+_USER = bindparam("user_id", type_=Integer)
+_PAPER = bindparam("paper_id", type_=String)
 
 
 @dataclass(frozen=True)
@@ -41,29 +56,23 @@ def reader_state(conn: Connection, user_id: int, paper_id: str) -> ReaderState:
     own: list[Collection] = []
     shared: list[SharedWith] = []
     holding: list[str] = []
-    for row in conn.execute(_collections(user_id, paper_id)):
+    asked = {"user_id": user_id, "paper_id": paper_id}
+    for row in conn.execute(_COLLECTIONS, asked):
         found = _collection(row)
         if row.owner is None:
             own.append(found)
             holding += [found.name] if row.holds else []
         else:
             shared.append(SharedWith(found, row.owner, row.since))
-    item, rating = _paper_row(conn, user_id, paper_id, tuple(holding))
+    item, rating = _paper_row(conn, asked, tuple(holding))
     return ReaderState(item, rating, tuple(own), tuple(shared), tuple(holding))
 
 
 def _paper_row(
-    conn: Connection, user_id: int, paper_id: str, holding: tuple[str, ...]
+    conn: Connection, asked: dict[str, object], holding: tuple[str, ...]
 ) -> tuple[LibraryItem | None, int | None]:
     """The reader's library item for the paper (None when unsaved) and rating, in one row."""
-    saved = (library_items.c.user_id == users.c.id) & (library_items.c.paper_id == paper_id)
-    rated = (ratings.c.user_id == users.c.id) & (ratings.c.paper_id == paper_id)
-    query = (
-        select(library_items, ratings.c.rating)
-        .select_from(users.outerjoin(library_items, saved).outerjoin(ratings, rated))
-        .where(users.c.id == user_id)
-    )
-    row = conn.execute(query).first()
+    row = conn.execute(_PAPER_ROW, asked).first()
     if row is None:
         return None, None
     item = None
@@ -72,14 +81,24 @@ def _paper_row(
     return item, None if row.rating is None else int(row.rating)
 
 
-def _collections(user_id: int, paper_id: str) -> Select[tuple[object, ...]]:
+def _paper_row_query() -> Select[tuple[object, ...]]:
+    saved = (library_items.c.user_id == users.c.id) & (library_items.c.paper_id == _PAPER)
+    rated = (ratings.c.user_id == users.c.id) & (ratings.c.paper_id == _PAPER)
+    return (
+        select(library_items, ratings.c.rating)
+        .select_from(users.outerjoin(library_items, saved).outerjoin(ratings, rated))
+        .where(users.c.id == _USER)
+    )
+
+
+def _collections_query() -> Select[tuple[object, ...]]:
     """The reader's collections (owner NULL) and those they edit, each saying if it holds the
     paper; by name."""
     holds = (
         select(collection_items.c.paper_id)
         .where(
             collection_items.c.collection_id == collections.c.id,
-            collection_items.c.paper_id == paper_id,
+            collection_items.c.paper_id == _PAPER,
         )
         .exists()
         .label("holds")
@@ -89,7 +108,7 @@ def _collections(user_id: int, paper_id: str) -> Select[tuple[object, ...]]:
         cast(null(), String).label("owner"),
         cast(null(), DateTime).label("since"),
         holds,
-    ).where(collections.c.user_id == user_id)
+    ).where(collections.c.user_id == _USER)
     owners = users.alias("owners")
     edited = (
         select(
@@ -101,10 +120,14 @@ def _collections(user_id: int, paper_id: str) -> Select[tuple[object, ...]]:
         .join(collection_editors, collection_editors.c.collection_id == collections.c.id)
         .join(owners, owners.c.id == collections.c.user_id)
         .where(
-            collection_editors.c.user_id == user_id,
+            collection_editors.c.user_id == _USER,
             owners.c.suspended_at.is_(None),
             owners.c.deleted_at.is_(None),
         )
     )
     both = union_all(mine, edited).subquery()
     return select(both).order_by(both.c.name, both.c.id)
+
+
+_PAPER_ROW = _paper_row_query()
+_COLLECTIONS = _collections_query()
