@@ -276,7 +276,8 @@ def test_a_client_polling_a_list_gets_304_until_it_changes(site: Settings, engin
             tag = first.headers["etag"]
             again = c.get(path)  # now answered from what was kept
             assert again.headers["etag"] == tag and again.content == first.content
-            for held in (tag, f"W/{tag}", f'"other", {tag}', "*"):
+            strong = tag.removeprefix("W/")  # a gzipped answer's tag is weak
+            for held in (tag, strong, f"W/{strong}", f'"other", {tag}', "*"):
                 same = c.get(path, headers={"If-None-Match": held})
                 assert same.status_code == 304 and same.content == b"", (path, held)
                 assert same.headers["etag"] == tag

@@ -199,7 +199,8 @@ def test_bibtex_entries_are_always_well_formed(
     text = bibtex.entry(paper)
     assert _balanced(text)
     assert not re.search(r"(?<!\\)[%&#]", text)
-    key = re.match(r"@misc\{([^,]*),\n", text)
+    kind = "article" if comment else "misc"  # a journal reference makes it an article
+    key = re.match(rf"@{kind}\{{([^,]*),\n", text)
     assert key and re.fullmatch(r"[a-z0-9]+", key[1])
     assert text.endswith("\n}\n")
 
