@@ -156,7 +156,11 @@ def console(
         }
     context["users"], context["actions"] = _linked(people, logged)
     context["index_build"], context["index_beside"] = _index_build(settings)
-    notice = done[:200]
+    # What the last action did comes back in the address it redirects to; a link from outside
+    # (a mail, another site, typed) could put made-up words there, so only a navigation from
+    # this site shows them (browsers say where one came from; a client that does not is trusted).
+    from_here = request.headers.get("sec-fetch-site", "same-origin") == "same-origin"
+    notice = done[:200] if from_here else ""
     body = site.render("admin.html", user=admin, notice=notice, **context)
     return html(site, request, body)
 
