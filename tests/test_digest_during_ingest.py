@@ -24,6 +24,7 @@ from paperfeed.store import digests as db
 from paperfeed.store import upsert_papers
 from paperfeed.store.digest_tables import outbox, sent_papers
 from paperfeed.store.jobs import ingest_state
+from tests.digest_support import daily_reader
 
 COVERED = date(2026, 6, 29)  # Monday's listing: already sent
 DAY = date(2026, 6, 30)  # Tuesday's listing, announced Monday 20:00 US Eastern
@@ -56,20 +57,7 @@ class Listing:
 
 
 def _reader(engine: Engine) -> None:
-    values = {
-        "email": "reader@example.org",
-        "email_key": "reader@example.org",
-        "status": "confirmed",
-        "nonce": "n" * 16,
-        "frequency": "daily",
-        "send_time": "08:00",
-        "timezone": "UTC",
-        "weekday": 0,
-        "skip_weekends": False,
-        "max_papers": 10,
-        "include_trending": True,
-        "covered_until": COVERED,
-    }
+    values = daily_reader(COVERED)
     with engine.begin() as conn:
         upsert_papers(conn, [_paper(1, COVERED), _paper(2, COVERED)])
         db.insert_subscriber(conn, values)
