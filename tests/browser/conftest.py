@@ -80,11 +80,28 @@ def _serve(server: uvicorn.Server, sock: socket.socket | None = None) -> threadi
     return thread
 
 
+@pytest.fixture(scope="session")
+def live_store(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo store plus the hostile record, embedded with the static model: made once (the
+    embedding took seconds), each live site serves its own copy; treat it as read-only."""
+    data = tmp_path_factory.mktemp("live") / "data"
+    shutil.copytree(demo_settings.data_dir, data, ignore=shutil.ignore_patterns("index"))
+    settings = Settings(data_dir=data, request_delay=0.0, embed_model="static", _env_file=None)  # type: ignore[call-arg]
+    engine = open_store(settings)
+    try:
+        with engine.begin() as conn:
+            upsert_papers(conn, [HOSTILE])
+        embed_papers(settings, engine)
+    finally:
+        engine.dispose()
+    return data
+
+
 @pytest.fixture
-def live_site(demo_settings: Settings, tmp_path: Path) -> Iterator[LiveSite]:
+def live_site(live_store: Path, tmp_path: Path) -> Iterator[LiveSite]:
     """A copy of the demo store (all bundled real papers, plus one hostile record), served."""
     data = tmp_path / "data"
-    shutil.copytree(demo_settings.data_dir, data, ignore=shutil.ignore_patterns("index"))
+    shutil.copytree(live_store, data, ignore=shutil.ignore_patterns("index"))
     # bound before the app is made (its absolute links, feeds, use the port) and kept bound:
     # a port only looked up could be taken by another process before the site listened
     sock = socket.socket()
@@ -100,9 +117,7 @@ def live_site(demo_settings: Settings, tmp_path: Path) -> Iterator[LiveSite]:
             _env_file=None,
         )
         engine = open_store(settings)
-        with engine.begin() as conn:
-            upsert_papers(conn, [HOSTILE])
-        embed_papers(settings, engine)
+        embed_papers(settings, engine)  # nothing left to embed: the copy has every vector
         config = uvicorn.Config(create_app(settings, engine), host="127.0.0.1", port=port)
         config.log_level = "warning"
         server = uvicorn.Server(config)
