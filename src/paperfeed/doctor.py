@@ -17,6 +17,7 @@ import httpx
 from paperfeed.settings import Settings
 from paperfeed.store import connect
 from paperfeed.store import jobs as jobs_db
+from paperfeed.store.accounts import saved_store_identity
 from paperfeed.store.db import DataDirError, unwritable
 from paperfeed.store.health import newest_change, store_problems
 
@@ -167,6 +168,7 @@ def check_store(settings: Settings, found: Findings) -> None:
             return
         with engine.connect() as conn:
             behind = jobs_db.papers_not_embedded(conn)
+            identity = saved_store_identity(conn)
         newest = newest_change(engine)
     finally:
         engine.dispose()
@@ -176,6 +178,13 @@ def check_store(settings: Settings, found: Findings) -> None:
             "embed job does it nightly)"
         )
     if newest is not None and _index_rebuilt(settings, found):
+        return
+    if _index_of_another_store(settings, identity):
+        found.notes.append(
+            "this node's search indexes were built from another store (a different database, "
+            "or the one a restored backup came from): the site builds them again from this "
+            "store when it starts, or build them now with `paperfeed reindex` (site stopped)"
+        )
         return
     mark = saved_watermark(settings.index_dir / "keyword")
     if newest is not None and mark is None:
@@ -189,6 +198,17 @@ def check_store(settings: Settings, found: Findings) -> None:
             f"this node's search index is {newest - mark} behind the store: start the site "
             "(it catches up) or run `paperfeed reindex`"
         )
+
+
+def _index_of_another_store(settings: Settings, identity: int | None) -> bool:
+    """The data folder's indexes name a store other than this one (as the site finds them)."""
+    from paperfeed.search.service import STORE_FILE
+
+    try:
+        kept = int((settings.index_dir / STORE_FILE).read_text())
+    except (OSError, ValueError):
+        return False  # no indexes yet, or ones from before stores had an identity (adopted)
+    return kept != identity
 
 
 def _index_rebuilt(settings: Settings, found: Findings) -> bool:

@@ -118,6 +118,13 @@ def store_identity(conn: Connection) -> int:
     return int(found)
 
 
+def saved_store_identity(conn: Connection) -> int | None:
+    """This store's identity if it was ever made, without making one (for read-only checks)."""
+    query = select(site_state.c.value).where(site_state.c.key == STORE_ID)
+    found = conn.execute(query).scalar()
+    return None if found is None else int(found)
+
+
 def renew_store_identity(conn: Connection) -> None:
     """Give the store a new identity, if it has one (after a restore: indexes kept from before
     are not its own); a store without one gets one, new, when first asked."""

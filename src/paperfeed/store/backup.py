@@ -36,7 +36,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy.exc import DatabaseError, DataError, IntegrityError
 from sqlalchemy.pool import StaticPool
 
 import paperfeed.store
@@ -294,33 +294,63 @@ def _restore_sqlite(target: Engine, path: Path, progress: Progress | None) -> di
         source = create_engine(f"sqlite:///{work}")
         try:
             try:
+                _check_sqlite_backup(source, path)
                 migrate(source)
             except DatabaseError as exc:  # e.g. a copy cut short ("disk image is malformed")
-                reason = f"{path} cannot be read as a paperfeed backup ({exc.orig})"
-                raise BackupError(reason) from exc
-            return _copy(source, target, progress)
+                raise _unreadable(path, exc) from exc
+            try:
+                return _copy(source, target, progress)
+            except (IntegrityError, DataError) as exc:  # rows the store's constraints refuse
+                raise _unreadable(path, exc) from exc
         finally:
             source.dispose()
+
+
+def _check_sqlite_backup(source: Engine, path: Path) -> None:
+    # Before the store is touched: a file damaged inside, another program's database or one a
+    # newer version made is refused (migrating either would have "restored" nothing).
+    with source.connect() as conn:
+        damage = conn.execute(text("PRAGMA quick_check(1)")).scalar()
+        if damage != "ok":
+            raise BackupError(f"{path} cannot be read as a paperfeed backup (damaged: {damage})")
+        names = set(inspect(conn).get_table_names())
+        if not {"alembic_version", "papers"} <= names:
+            raise BackupError(
+                f"{path} is not a paperfeed backup (a SQLite database without paperfeed's tables)"
+            )
+        revision = list(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    _refuse_newer(path, revision)
+
+
+def _refuse_newer(path: Path, revision: list[str]) -> None:
+    if not set(revision) <= known_revisions():
+        raise BackupError(
+            f"{path} was made by a newer paperfeed (schema {sorted(revision)}); restore it "
+            f"with that version (this one is at {sorted(migration_heads())})"
+        )
+
+
+def _unreadable(path: Path, exc: Exception) -> BackupError:
+    reason = str(getattr(exc, "orig", None) or exc) or "it holds nothing"
+    return BackupError(f"{path} cannot be read as a paperfeed backup ({reason})")
 
 
 def _restore_dump(target: Engine, path: Path, progress: Progress | None) -> dict[str, int]:
     try:
         with gzip.open(path, "rt", encoding="utf-8") as lines:
             header = json.loads(next(lines))
-            if header.get("format") != FORMAT:
+            if not isinstance(header, dict) or header.get("format") != FORMAT:
                 raise BackupError(f"{path} is not a paperfeed backup")
             revision = sorted(header["revision"])
             if revision == sorted(migration_heads()):
                 return _load_dump(target, lines, progress)
-            if not set(revision) <= known_revisions():
-                raise BackupError(
-                    f"{path} was made by a newer paperfeed (schema {revision}); restore it "
-                    f"with that version (this one is at {sorted(migration_heads())})"
-                )
+            _refuse_newer(path, revision)
             return _restore_older_dump(target, lines, revision, progress)
-    except (OSError, EOFError, zlib.error, json.JSONDecodeError, StopIteration, KeyError) as exc:
-        # EOFError: a gzip file cut short (a copy that did not finish)
-        raise BackupError(f"{path} cannot be read as a paperfeed backup ({exc})") from exc
+    except (OSError, EOFError, zlib.error, StopIteration, KeyError, ValueError, TypeError) as exc:
+        # EOFError: a gzip file cut short; ValueError, TypeError: a line that is no record
+        raise _unreadable(path, exc) from exc
+    except (IntegrityError, DataError) as exc:  # a row the store's constraints refuse
+        raise _unreadable(path, exc) from exc
 
 
 def _restore_older_dump(
@@ -361,6 +391,8 @@ def _load_dump(
             dst.execute(tables[name].delete())
         for line in lines:
             record = json.loads(line)
+            if not isinstance(record, dict) or not isinstance(record.get("r", {}), dict):
+                raise BackupError("the backup is damaged: a line in it is no table row")
             if "end" in record:
                 if record["end"] != {k: v for k, v in copied.items() if k in record["end"]}:
                     raise BackupError("the backup is incomplete: counts do not match its footer")
