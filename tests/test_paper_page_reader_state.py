@@ -45,7 +45,8 @@ BEFORE = (
     (
         '<div class="in-collections"> <span>In <a '
         'href="/library?collection=1">&lt;b&gt;Alpha&lt;/b&gt;</a>, <a '
-        'href="/library?collection=2">Beta</a></span> <datalist id="collection-names"><option '
+        'href="/library?collection=2">Beta</a>, <a href="/library?collection=4">Group</a> <span '
+        'class="muted">(shared by lead)</span></span> <datalist id="collection-names"><option '
         'value="&lt;b&gt;Alpha&lt;/b&gt;"><option value="Aardvark"><option '
         'value="Beta"></datalist> <form method="post" action="/papers/{pid}/save" class="inline" '
         'aria-label="Add to a collection"> <input type="hidden" name="csrf_token" value=""><input'

@@ -1,5 +1,5 @@
 """A signed-in reader's own marks on one paper, read in two statements: what its page shows
-them (saved, rating, note, their collections and those they edit, which of theirs hold it)."""
+them (saved, rating, note, their collections and those they edit, which of those hold it)."""
 
 from __future__ import annotations
 
@@ -44,6 +44,7 @@ class ReaderState:
     collections: tuple[Collection, ...]  # their own, by name
     shared: tuple[SharedWith, ...]  # those of active owners they may edit, by name
     holding: tuple[str, ...]  # names of their own collections holding the paper
+    shared_holding: tuple[SharedWith, ...] = ()  # those of `shared` holding the paper
 
     @property
     def saved(self) -> bool:
@@ -56,6 +57,7 @@ def reader_state(conn: Connection, user_id: int, paper_id: str) -> ReaderState:
     own: list[Collection] = []
     shared: list[SharedWith] = []
     holding: list[str] = []
+    shared_holding: list[SharedWith] = []
     asked = {"user_id": user_id, "paper_id": paper_id}
     for row in conn.execute(_COLLECTIONS, asked):
         found = _collection(row)
@@ -64,8 +66,11 @@ def reader_state(conn: Connection, user_id: int, paper_id: str) -> ReaderState:
             holding += [found.name] if row.holds else []
         else:
             shared.append(SharedWith(found, row.owner, row.since))
+            shared_holding += shared[-1:] if row.holds else []
     item, rating = _paper_row(conn, asked, tuple(holding))
-    return ReaderState(item, rating, tuple(own), tuple(shared), tuple(holding))
+    return ReaderState(
+        item, rating, tuple(own), tuple(shared), tuple(holding), tuple(shared_holding)
+    )
 
 
 def _paper_row(

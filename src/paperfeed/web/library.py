@@ -178,6 +178,7 @@ def _paper_context(pid: str, state: ReaderState) -> dict[str, object]:
         "my_collections": list(state.collections),
         "shared_with": list(state.shared),
         "holding": state.holding,
+        "shared_holding": list(state.shared_holding),
         "my_item": state.item,
         "note_max": lib.NOTE_MAX,
     }
