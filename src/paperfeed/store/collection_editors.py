@@ -29,11 +29,14 @@ from paperfeed.store.accounts import users
 from paperfeed.store.library import (
     Collection,
     LibraryError,
+    LibraryItem,
     _added,
     _collection,
     add_to_collection,
     collection_items,
+    collection_paper_ids,
     collections,
+    find_in_collection,
     get_collection,
     save_papers,
 )
@@ -164,3 +167,23 @@ def added_at(conn: Connection, collection_id: int) -> list[tuple[str, datetime]]
         collection_items.c.collection_id == collection_id
     )
     return [(pid, at) for pid, at in conn.execute(query)]
+
+
+def editor_shelf(
+    conn: Connection,
+    user_id: int,
+    collection: Collection,
+    saved: list[LibraryItem],
+    words: str = "",
+    order: str = "added",
+) -> list[LibraryItem]:
+    """A collection the user edits as their library shows it (page and API alike): every paper
+    of it (those holding `words`), those in `saved` (theirs) with their reading state and note,
+    the others with none (state "")."""
+    if words.strip():  # in every paper of it, its notes on them and the reader's own notes
+        ids = find_in_collection(conn, collection.id, user_id, words, order)
+    else:
+        ids = collection_paper_ids(conn, collection.id, order)
+    mine = {i.paper_id: i for i in saved}
+    added = dict(added_at(conn, collection.id))
+    return [mine.get(pid) or LibraryItem(pid, "", "", added[pid]) for pid in ids]

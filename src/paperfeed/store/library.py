@@ -406,7 +406,8 @@ def bulk_change(
     """Apply one action to several saved papers at once: mark them read or to read, add them
     to the collection named `into` (created if new), move them there out of collection
     `out_of` (the user's: checked by the caller), take them out of `out_of`, or remove them
-    from the library. Papers not saved are reported and left alone."""
+    from the library. Papers not saved (nor, to take out, in `out_of`) are reported and left
+    alone."""
     ids = list(dict.fromkeys(paper_ids))
     if action not in BULK_ACTIONS:
         raise LibraryError(f"action is one of {', '.join(BULK_ACTIONS)}")
@@ -419,6 +420,8 @@ def bulk_change(
     if action in ("move", "take_out") and out_of is None:
         raise LibraryError("say which collection to take them out of")
     saved = saved_ids(conn, user_id, ids)
+    if action == "take_out":  # an editor takes out papers they never saved themselves too
+        saved |= set(collection_paper_ids(conn, out_of or 0))
     kept, missing = [i for i in ids if i in saved], tuple(i for i in ids if i not in saved)
     if action in ("read", "to_read"):
         return BulkChange(set_states(conn, user_id, kept, action), missing)

@@ -559,7 +559,7 @@ def _library(
         )
         found = lib.library(conn, user.id, chosen.id if chosen else None, shelf.q, shelf.order)
         if chosen is not None and chosen.user_id != user.id:
-            found = _shared_shelf(conn, user.id, chosen, shelf, found)
+            found = editors.editor_shelf(conn, user.id, chosen, found, shelf.q, shelf.order)
         shown = [i for i in found if shelf.state is None or i.state == shelf.state]
         per = site.settings.page_size
         pages = max(ceil(len(shown) / per), 1)
@@ -592,25 +592,6 @@ def _library(
         }
     body = site.render("library.html", user=user, here="/library", **context)
     return html(site, request, body, status)
-
-
-def _shared_shelf(
-    conn: Connection,
-    user_id: int,
-    chosen: lib.Collection,
-    shelf: Shelf,
-    mine: list[lib.LibraryItem],
-) -> list[lib.LibraryItem]:
-    """A collection the reader edits, as their library shows it: every paper of it (those
-    holding the words looked for), those they saved with their reading state and note, the
-    others with none (state "")."""
-    if shelf.q.strip():  # in every paper of it, its notes on them and the reader's own notes
-        ids = lib.find_in_collection(conn, chosen.id, user_id, shelf.q, shelf.order)
-    else:
-        ids = lib.collection_paper_ids(conn, chosen.id, shelf.order)
-    saved = {i.paper_id: i for i in mine}
-    added = dict(editors.added_at(conn, chosen.id))
-    return [saved.get(pid) or lib.LibraryItem(pid, "", "", added[pid]) for pid in ids]
 
 
 def _group_context(
@@ -1039,7 +1020,7 @@ def export_library(
         chosen = me_api.editable_collection(conn, user.id, collection) if collection else None
         items = lib.library(conn, user.id, chosen.id if chosen else None)
         if chosen is not None and chosen.user_id != user.id:
-            items = _shared_shelf(conn, user.id, chosen, Shelf(), items)
+            items = editors.editor_shelf(conn, user.id, chosen, items)
         return _export_items(site, conn, user, items, fmt, chosen.slug if chosen else "library")
 
 

@@ -530,7 +530,8 @@ def library(
     site: SiteDep,
     user: SignedInDep,
     collection: Annotated[
-        OptionalId, Query(description="one of your collections' id; empty: all")
+        OptionalId,
+        Query(description="one of your collections' id, or one you edit; empty: all"),
     ] = None,
     state: Annotated[
         Literal["to_read", "read"] | None,
@@ -553,13 +554,16 @@ def library(
 ) -> Response:
     """Your saved papers, newest first, with reading state, note and collections; those to
     read or read, or matching `q`, when asked; a page of `limit` at a time (50 unless asked;
-    the Link header's rel="next" is the next page, X-Total-Count how many there are in all)."""
+    the Link header's rel="next" is the next page, X-Total-Count how many there are in all).
+    A collection another reader lets you edit answers all its papers, those you have not saved
+    with an empty state and note."""
     if order == "list" and collection is None:
         raise HTTPException(400, "order=list is a collection's own order: give `collection`")
     with site.engine.connect() as conn:
-        if collection is not None:
-            own_collection(conn, user.id, collection)
+        chosen = None if collection is None else editable_collection(conn, user.id, collection)
         found = lib.library(conn, user.id, collection, q, order)
+        if chosen is not None and chosen.user_id != user.id:  # one they edit: all its papers
+            found = editors.editor_shelf(conn, user.id, chosen, found, q, order)
         found = [i for i in found if state in (None, i.state)]
         items, headers = paging.in_pages(request, site.settings.public_url, found, p, limit)
         cards = {c.paper.id: c for c in views.cards(conn, [i.paper_id for i in items], user)}

@@ -15,11 +15,13 @@ from markupsafe import Markup, escape
 
 from paperfeed import categories
 from paperfeed.latex import math_spans, plain, tex_dashes
+from paperfeed.models import Paper
 from paperfeed.store.enrichment import github_name
 from paperfeed.store.papers import author_key
 from paperfeed.store.reactions import REACTIONS
 from paperfeed.templating import page_env
 from paperfeed.util import site_url
+from paperfeed.venues import Venue, venue_of
 from paperfeed.web.assets import static_path
 from paperfeed.web.bibtex import bib_name
 from paperfeed.web.card_cache import card_body_renderer
@@ -44,6 +46,7 @@ def create_env() -> Environment:
         slash_date=slash_date,
         bib_name=bib_name,
         github_name=github_name,
+        venue=paper_venue,
     )
     env.globals["query"] = query_string
     env.globals["card_body"] = card_body_renderer(env)
@@ -51,6 +54,11 @@ def create_env() -> Environment:
     env.globals["site_url"] = partial(site_url, "")  # at a host's root; the site sets its path
     env.globals["static_url"] = partial(static_url, "")
     return env
+
+
+def paper_venue(paper: Paper) -> Venue | None:
+    """The venue a paper's journal reference or comment says it is at, if any."""
+    return venue_of(paper.journal_ref, paper.comments)
 
 
 def static_url(root: str, name: str) -> str:

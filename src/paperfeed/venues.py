@@ -1,0 +1,73 @@
+"""The venue a paper says it appears at ("Accepted at ICML 2026"), read conservatively from its
+arXiv comment or journal reference: a known venue's acronym with a year, in a sentence that does
+not say the paper was only submitted, is under review, or extends another paper."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Conferences whose acronym alone, next to a year, names them (not "RSS" or "CHI": words too).
+# fmt: off
+_VENUES = (
+    "NeurIPS", "ICLR", "ICML", "CVPR", "ICCV", "ECCV", "ACL", "EMNLP", "NAACL", "EACL", "COLING",
+    "AAAI", "IJCAI", "KDD", "SIGIR", "COLM", "AISTATS", "UAI", "CoRL", "ICRA", "IROS", "MICCAI",
+    "WACV", "BMVC", "ICASSP", "INTERSPEECH", "Interspeech", "SIGGRAPH", "WSDM", "CIKM", "TMLR",
+)
+# fmt: on
+_NAMED = re.compile(
+    r"(?<![\w-])(" + "|".join(_VENUES) + r")(?:[\s-]+(20\d\d)|\s*['\u2019](\d\d))(?![\w-])"
+)
+# A sentence saying the paper is not (yet) at that venue, or is another paper's sequel.
+_NOT_THERE = re.compile(
+    r"\b(?:submi|review|reject|previous|extend|extension|earlier|prior|declined|not accepted"
+    r"|(?:format|template|style)\b|version of our|(?:journal|full|long|conference) version)",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"(?<=[.;!?])\s+|\n")
+_ADDRESS = re.compile(r"\b(?:https?://|www\.)\S*", re.IGNORECASE)  # its words say nothing
+_WORKSHOP = re.compile(r"workshop|co-located|colocated", re.IGNORECASE)
+_FINDINGS = re.compile(r"\bfindings\b", re.IGNORECASE)
+_HONOUR = re.compile(r"\b(oral|spotlight)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Venue:
+    """Where a paper appears: a conference's acronym and year, and its track if not the main one."""
+
+    name: str
+    year: int
+    track: str = ""  # "Workshop" or "Findings" (ACL's)
+    honour: str = ""  # "Oral" or "Spotlight"
+
+    @property
+    def label(self) -> str:
+        """What a badge says: "ICML 2026", "ICML 2026 Workshop", "Findings of ACL 2026"."""
+        base = f"{self.name} {self.year}"
+        if self.track == "Findings":
+            return f"Findings of {base}"
+        return f"{base} {self.track}".rstrip()
+
+
+def venue_of(*texts: str | None) -> Venue | None:
+    """The first venue the texts (a journal reference, then a comment) say the paper is at."""
+    for text in texts:
+        for sentence in _SENTENCE.split(text or ""):
+            found = _in_sentence(sentence)
+            if found is not None:
+                return found
+    return None
+
+
+def _in_sentence(sentence: str) -> Venue | None:
+    sentence = _ADDRESS.sub(" ", sentence)
+    match = _NAMED.search(sentence)
+    if match is None or _NOT_THERE.search(sentence):
+        return None
+    name = "Interspeech" if match.group(1) == "INTERSPEECH" else match.group(1)
+    year = int(match.group(2)) if match.group(2) else 2000 + int(match.group(3))
+    track = "Workshop" if _WORKSHOP.search(sentence) else ""
+    track = track or ("Findings" if _FINDINGS.search(sentence) else "")
+    honour = _HONOUR.search(sentence)
+    said = honour.group(1).capitalize() if honour and not track else ""
+    return Venue(name, year, track, said)

@@ -1,0 +1,121 @@
+"""A paper's venue read from real arXiv comments (all strings below are from the daily listings of
+April to June 2026), on its card and its page; a sentence that only says "submitted" is none."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import Engine
+
+from paperfeed.settings import Settings
+from paperfeed.store import upsert_papers
+from paperfeed.venues import venue_of
+from tests.web_support import HOSTILE, HOSTILE_ID, client
+
+SAID = [
+    ("Accepted at ICML 2026", "ICML 2026", ""),
+    ("19 pages, 6 figures, 2 tables. Accepted to ECCV 2026", "ECCV 2026", ""),
+    ("Accepted by ECCV-2026", "ECCV 2026", ""),
+    ("This paper is accepted by CVPR'26", "CVPR 2026", ""),
+    ("Accepted to ICML 2026 (Spotlight)", "ICML 2026", "Spotlight"),
+    ("ICLR 2026 Camera Ready", "ICLR 2026", ""),
+    ("Accepted to Findings of ACL 2026", "Findings of ACL 2026", ""),
+    ("Accepted to ACL 2026 Findings", "Findings of ACL 2026", ""),
+    ("Accepted to the CVPR 2026 SPAR-3D Workshop", "CVPR 2026 Workshop", ""),
+    ("Pluralistic Alignment Workshop @ ICML 2026", "ICML 2026 Workshop", ""),
+    (
+        "Accepted at the 20th Linguistic Annotation Workshop (LAW XX), co-located with ACL 2026 "
+        "(https://sigann.github.io/LAW-XX-2026/)",
+        "ACL 2026 Workshop",
+        "",
+    ),
+    (
+        "To appear in the Proceedings of the 43rd International Conference on Machine Learning "
+        "(ICML 2026)",
+        "ICML 2026",
+        "",
+    ),
+    ("5 pages, 2 figures, accepted at Interspeech 2026", "Interspeech 2026", ""),
+    ("CVPR 2026, Project Page: http://seungwoo-yoon.github.io/extend3d-page", "CVPR 2026", ""),
+    (
+        "6 pages, 1 figure. To appear at Agent4IR @ KDD 2026 (KDD 2026 Workshop on AI Agents for "
+        "Information Retrieval)",
+        "KDD 2026 Workshop",
+        "",
+    ),
+    # The sentence saying where it is counts, not one before it saying something else.
+    ("Preprint. Accepted at ICML 2026", "ICML 2026", ""),
+]
+
+NOT_THERE = [
+    "Submitted to COLM 2026",
+    "Preprint. Under review at COLM 2026",
+    "11 pages. Submitted to NeurIPS 2026. Code: https://github.com/arunshar/spatial-atlas",
+    "Preprint. 9 pages, 2 figures, 3 tables. NeurIPS 2026 format",
+    "Journal version of LAA-Net (CVPR 2024)",
+    "Extended version of the CVPR 2026 paper *MindPower: Enabling Theory-of-Mind Reasoning*",
+    "This is the extended version of a paper accepted to IJCAI 2026",
+    "Rejected from ICML 2026",
+    "13 pages, 6 tables; previously submitted to KDD 2026",
+    "Accepted at CVPR Workshop",  # no year: which one is not said
+    "9 pages (+ references and appendix). Under review at ACL Rolling Review",
+    "Code: https://github.com/PKU-ICST-MIPL/DICO_Bench_ECCV2026",
+    "12 pages, 5 figures, 3 tables",
+]
+
+
+@pytest.mark.parametrize(("comment", "label", "honour"), SAID)
+def test_a_comment_naming_where_a_paper_appears_gives_its_venue(
+    comment: str, label: str, honour: str
+) -> None:
+    venue = venue_of(comment)
+    assert venue is not None, comment
+    assert (venue.label, venue.honour) == (label, honour)
+
+
+@pytest.mark.parametrize("comment", NOT_THERE)
+def test_a_submission_a_sequel_or_a_url_is_no_venue(comment: str) -> None:
+    assert venue_of(comment) is None
+
+
+def test_the_journal_reference_comes_before_the_comment() -> None:
+    venue = venue_of("NeurIPS 2025", "Extended abstract at ICML 2024 workshop")
+    assert venue is not None and venue.label == "NeurIPS 2025"
+    assert venue_of(None, "Accepted at AISTATS 2026") == venue_of("", "Accepted at AISTATS 2026")
+
+
+@given(st.text(max_size=300))
+def test_any_comment_is_read_without_failing(text: str) -> None:
+    venue = venue_of(text)
+    assert venue is None or str(venue.year) in venue.label
+
+
+def _card(html: str, pid: str) -> str:
+    start = html.index(f'data-id="{pid}"')
+    return html[start : html.index("</article>", start)]
+
+
+def test_a_card_and_its_paper_page_show_the_venue_and_keep_the_comment_inert(
+    settings: Settings, engine: Engine
+) -> None:
+    said = replace(HOSTILE, comments='Accepted at ICML 2026 (Oral) "><script>alert(1)</script>')
+    with engine.begin() as conn:
+        upsert_papers(conn, [said])
+    with client(settings, engine) as c:
+        day = c.get(f"/papers/date/{said.listing_date}")
+        assert day.status_code == 200
+        card = _card(day.text, HOSTILE_ID)
+        assert '<span class="badge venue"' in card and ">ICML 2026 · Oral</span>" in card
+        assert "<script>alert(1)" not in day.text
+        page = c.get(f"/papers/{HOSTILE_ID}")
+        assert '<dt>Venue</dt><dd class="venue">ICML 2026 (Oral)</dd>' in page.text
+        assert "<script>alert(1)" not in page.text
+    with engine.begin() as conn:
+        upsert_papers(conn, [replace(said, comments="Submitted to ICML 2026", version=2)])
+    with client(settings, engine) as c:  # a fresh site: anonymous pages are kept a while
+        plain = _card(c.get(f"/papers/date/{said.listing_date}").text, HOSTILE_ID)
+        assert "Attention" in plain and "badge venue" not in plain
+        assert "<dt>Venue</dt>" not in c.get(f"/papers/{HOSTILE_ID}").text
