@@ -23,9 +23,11 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    case,
     delete,
     exists,
     func,
+    literal,
     select,
     update,
 )
@@ -462,12 +464,19 @@ def add_submission(conn: Connection, paper_id: str, user_id: int, day: date) -> 
     bump_revision(conn)
 
 
+def submitter_name() -> ColumnElement[str]:
+    """The name a submission is credited to (over `users`): a suspended account's, like a
+    deleted one's, is DELETED_NAME while it is suspended, so the site does not show it."""
+    hidden = users.c.suspended_at.is_not(None)
+    return case((hidden, literal(DELETED_NAME)), else_=users.c.username).label("username")
+
+
 def get_submissions(conn: Connection, ids: Sequence[str]) -> dict[str, Submission]:
     """Submissions of the given papers, by paper id."""
     if not ids:
         return {}
     query = (
-        select(submissions.c.paper_id, users.c.username, submissions.c.day)
+        select(submissions.c.paper_id, submitter_name(), submissions.c.day)
         .join(users, users.c.id == submissions.c.user_id)
         .where(submissions.c.paper_id.in_(list(ids)))
     )

@@ -32,6 +32,7 @@ from paperfeed.store.accounts import (
     counted_vote,
     site_state,
     submissions,
+    submitter_name,
     users,
     votes,
 )
@@ -106,7 +107,7 @@ def _rows_query(dialect: str, reader: bool) -> Select[Any]:
             papers.c.featured,
             func.coalesce(upvotes.c.n, 0).label("upvotes"),
             func.coalesce(shown.c.n, 0).label("comments"),
-            users.c.username,
+            submitter_name(),
             submissions.c.day,
             upvoted.label("mine"),
             _REVISION.label("revision"),
