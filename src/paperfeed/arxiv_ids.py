@@ -15,8 +15,16 @@ _ID_RE = re.compile(rf"^(?P<id>{_NEW}|{_OLD})(?:v(?P<v>\d+))?$", re.IGNORECASE)
 # their readers copy), each naming the paper by its arXiv id.
 _URL_RE = re.compile(
     r"^(?:https?://)?(?:(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)"
-    r"|(?:www\.)?(?:huggingface|hf)\.co/papers|(?:www\.)?alphaxiv\.org/(?:abs|overview|pdf))/"
+    r"|(?:www\.)?(?:huggingface|hf)\.co/papers|(?:www\.)?alphaxiv\.org/(?:abs|overview|pdf)"
+    r"|(?:www\.)?arxiv-sanity\.com)/"
     rf"(?P<id>{_NEW}|{_OLD})(?:v(?P<v>\d+))?(?:\.pdf)?/?(?:[?#].*)?$",
+    re.IGNORECASE,
+)
+# arxiv-sanity-lite's addresses of a paper, on arxiv-sanity-lite.com or a copy run elsewhere:
+# its similar papers (/?rank=pid&pid=2401.12345) and its inspect page (/inspect?pid=...).
+_PID_URL_RE = re.compile(
+    r"^(?:https?://)?[^/?#\s]+/(?:inspect)?\?(?:[^#\s]*&)?pid="
+    rf"(?P<id>{_NEW}|{_OLD})(?:v(?P<v>\d+))?(?:[&#]\S*)?$",
     re.IGNORECASE,
 )
 
@@ -34,7 +42,7 @@ def parse_arxiv_id(text: str) -> tuple[str, int | None]:
     raw = unicodedata.normalize("NFKC", text).strip()
     if raw.lower().startswith("arxiv:"):
         raw = raw[6:]
-    match = _ID_RE.match(raw) or _URL_RE.match(raw)
+    match = _ID_RE.match(raw) or _URL_RE.match(raw) or _PID_URL_RE.match(raw)
     if not match:
         raise BadArxivId(f"not an arXiv id or URL: {text!r}")
     digits = (match.group("v") or "").lstrip("0")

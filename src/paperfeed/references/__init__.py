@@ -27,6 +27,7 @@ from paperfeed.references.model import (
 )
 from paperfeed.references.names import name_parts, split_name, suffixed
 from paperfeed.references.ris_format import RIS_FILE, read_ris, ris, ris_name
+from paperfeed.references.table_format import looks_like_table, read_table
 
 __all__ = [
     "BRACE_LEFT",
@@ -89,6 +90,8 @@ def _parse(text: str) -> Parsed:
         return read_csl(text)
     if RIS_FILE.search(text):
         return read_ris(text)
+    if looks_like_table(text):
+        return read_table(text)
     if looks_like_id_list(text):
         return read_id_list(text)
     if "@" in text:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from paperfeed.references.identifiers import find_arxiv_id, find_doi
 from paperfeed.references.model import Parsed, Reference
 
-_COMMENT = ("#", "%", "//")
+COMMENT = ("#", "%", "//")
 _MAX_LINE = 2000  # a line of a list is an address, not a paragraph
 
 
@@ -14,7 +14,7 @@ def _entries(text: str) -> list[tuple[int, str]]:
     return [
         (n, line.strip())
         for n, line in enumerate(text.splitlines(), start=1)
-        if line.strip() and not line.strip().startswith(_COMMENT)
+        if line.strip() and not line.strip().startswith(COMMENT)
     ]
 
 
@@ -23,7 +23,7 @@ def looks_like_id_list(text: str) -> bool:
     entries = _entries(text)
     if not entries or any(line.startswith("@") or len(line) > _MAX_LINE for _n, line in entries):
         return False
-    named = sum(1 for _n, line in entries if _identifier(line) != (None, None))
+    named = sum(1 for _n, line in entries if identifier(line) != (None, None))
     return named * 2 >= len(entries)
 
 
@@ -32,7 +32,7 @@ def read_id_list(text: str) -> Parsed:
     refs: list[Reference] = []
     errors: list[str] = []
     for n, line in _entries(text):
-        arxiv, doi = _identifier(line)
+        arxiv, doi = identifier(line)
         if arxiv or doi:
             refs.append(Reference(f"line {n}", arxiv_id=arxiv, doi=None if arxiv else doi))
         else:
@@ -41,6 +41,10 @@ def read_id_list(text: str) -> Parsed:
     return Parsed("list of ids", refs, errors)
 
 
-def _identifier(line: str) -> tuple[str | None, str | None]:
-    first = line.split()[0].strip("<>,;")  # "2401.01234  Some title", "<https://…>"
+def identifier(line: str) -> tuple[str | None, str | None]:
+    """The arXiv id, else the DOI, that a line (or a cell) names by its first word."""
+    words = line.split()
+    if not words:
+        return None, None
+    first = words[0].strip("<>,;")  # "2401.01234  Some title", "<https://…>"
     return find_arxiv_id(first, line), find_doi(first)

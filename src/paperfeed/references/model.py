@@ -30,6 +30,7 @@ class Reference:
     title_keys: tuple[str, ...] = ()  # the title's match keys, the likeliest first
     authors: tuple[str, ...] = ()  # family names, as the file gives them
     year: int | None = None
+    rating: int | None = None  # 1 (👍) or -1 (👎), where the file rates the paper
 
     @property
     def keys(self) -> tuple[str, ...]:

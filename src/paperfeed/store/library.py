@@ -895,6 +895,22 @@ def user_ratings(
     return {pid: int(r) for pid, r in conn.execute(query)}
 
 
+def add_ratings(conn: Connection, user_id: int, rated: dict[str, int]) -> dict[str, int]:
+    """Rate many papers at once (an import), leaving any the user has rated already as they
+    are: the ratings added, by paper id."""
+    if any(r not in (1, -1) for r in rated.values()):
+        raise LibraryError("a rating is 1 or -1")
+    had = user_ratings(conn, user_id, list(rated))
+    new = {pid: r for pid, r in rated.items() if pid not in had}
+    now = utcnow()
+    rows = [
+        {"user_id": user_id, "paper_id": p, "rating": r, "created_at": now} for p, r in new.items()
+    ]
+    if _added_many(conn, ratings, rows):
+        bump_signals(conn, user_id)
+    return new
+
+
 @dataclass(frozen=True)
 class Rating:
     """One paper the user rated: 1 (more like this) or -1 (less like this), and when."""

@@ -46,7 +46,10 @@ def import_references(
     papers by how they matched, `by_title` lists the title matches, to review, and `into`
     names the collection they were put into (id and name) when one was asked for; `added`
     counts the papers new to the library (an import again adds none), `unreadable` the
-    entries that could not be read or had nothing to match by (listed in `unmatched`)."""
+    entries that could not be read or had nothing to match by (listed in `unmatched`).
+    Ratings the file gives (a table's 👍 / 👎 column) are added as the reader's, never over
+    one they gave here (`ratings` counts them: up, down, and kept as they were); a paper
+    rated 👎 is not saved (`saved` counts those that are)."""
     try:
         parsed = references.read(data)
     except references.UnreadableFile as exc:
@@ -67,10 +70,12 @@ def import_references(
                     409, "another import into your library ran at the same time; try again"
                 ) from exc
     matched, unmatched, duplicates, extras = saved
+    kept = {"up": extras.rated.count(1), "down": extras.rated.count(-1), "kept": extras.kept}
     unmatched = [_unread(e) for e in parsed.errors] + unmatched
     return {
         "format": parsed.format,
         "matched": len(matched),
+        "saved": extras.saved,
         "added": extras.added,
         "ids": list(matched),
         "duplicates": duplicates,
@@ -85,6 +90,7 @@ def import_references(
         "problems": extras.problems,
         "matched_by": {how: list(matched.values()).count(how) for how in _HOW},
         "by_title": extras.by_title,
+        "ratings": kept,
     }
 
 
@@ -126,13 +132,20 @@ def _save_matched(
             if how == "title":
                 extras.by_title.append({"entry": r.where, "id": pid, "title": found.title(pid)})
         hits.append((r, pid))
+    rated = {
+        pid: r.rating for r, pid in hits if r.rating is not None
+    }  # the file's last rating stands
+    kept = [pid for pid in matched if rated.get(pid) != -1]  # a 👎 is not one to keep
     with site.engine.begin() as conn:
-        into = _into(conn, user.id, collection) if collection and matched else None
-        extras.added = lib.save_papers(conn, user.id, list(matched))
+        into = _into(conn, user.id, collection) if collection and kept else None
+        extras.saved, extras.added = len(kept), lib.save_papers(conn, user.id, kept)
         if into is not None:
-            lib.add_many_to_collection(conn, into.id, list(matched))
+            lib.add_many_to_collection(conn, into.id, kept)
             extras.into = {"id": into.id, "name": into.name}
-        extras.apply(conn, user.id, hits, tags_as_collections)
+        filed = set(kept)  # notes, states and tags go with the papers saved
+        extras.apply(conn, user.id, [h for h in hits if h[1] in filed], tags_as_collections)
+        added = lib.add_ratings(conn, user.id, rated) if rated else {}
+        extras.rated, extras.kept = list(added.values()), len(rated) - len(added)
     return matched, unmatched, duplicates, extras
 
 
@@ -156,7 +169,10 @@ class _Extras:
     """What an import did beyond saving: notes added, papers marked read, collections filled
     from tags (or the tags left unused), and entries whose extras could not be kept."""
 
+    saved: int = 0  # papers saved (a paper the file rates 👎 is rated, not saved)
     added: int = 0  # papers new to the library
+    rated: list[int] = field(default_factory=list)  # the ratings added
+    kept: int = 0  # papers the file rates that the reader had rated: their rating stays
     notes: int = 0
     read: int = 0
     collections: set[str] = field(default_factory=set)

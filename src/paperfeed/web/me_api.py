@@ -277,6 +277,7 @@ class ByTitleOut(BaseModel):
 class ImportOut(BaseModel):
     format: str = Field(description="the format the file was read as")
     matched: int
+    saved: int = Field(description="papers saved to your library (those rated 👎 are not)")
     added: int = Field(description="papers new to your library")
     ids: list[str]
     duplicates: int
@@ -291,6 +292,10 @@ class ImportOut(BaseModel):
     problems: list[ImportEntryOut]
     matched_by: dict[str, int] = Field(description="how many matched by arxiv id, doi, title")
     by_title: list[ByTitleOut]
+    ratings: dict[str, int] = Field(
+        description="ratings the file gave, added as 👍 (up) and 👎 (down), and those of "
+        "papers you had rated already, left as they were (kept)"
+    )
 
 
 _RATINGS = "/api/me/ratings/{paper_id}"
@@ -589,7 +594,11 @@ async def import_file(
     site: SiteDep,
     user: SignedInDep,
     file: Annotated[
-        UploadFile, File(description="BibTeX, RIS, CSL-JSON, or a list of arXiv ids, URLs or DOIs")
+        UploadFile,
+        File(
+            description="BibTeX, RIS, CSL-JSON, a list of arXiv ids, URLs or DOIs, or a CSV "
+            "table of them with a rating column (1 or -1, up or down, 👍 or 👎)"
+        ),
     ],
     collection: Annotated[str | None, Form(max_length=200)] = None,
     tags_as_collections: Annotated[

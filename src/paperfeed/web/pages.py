@@ -172,6 +172,9 @@ def home(request: Request, site: SiteDep, user: UserDep, page: PageNo = 1) -> Re
     """For you once the signed-in reader has given something to rank towards (a save, 👍,
     follow, upvote or submission: not a 👎 or a mute alone); otherwise the newest day's
     papers."""
+    moved = _arxiv_sanity(request)
+    if moved is not None:
+        return moved
     if user is not None and page == 1:
         with site.engine.connect() as conn:
             personal = has_positives(conn, user.id)
@@ -219,6 +222,27 @@ def papers_index(
     if day:
         return _picked_day(site, parse_period("date", day).start, "votes")
     return RedirectResponse("/daily", status_code=301)
+
+
+def _arxiv_sanity(request: Request) -> Response | None:
+    """arxiv-sanity-lite's addresses, bookmarked before a move here, with this site's host: a
+    search (/?q=…), a paper's similar papers (/?rank=pid&pid=…: the paper's page, which lists
+    them) and recommendations by one's tags (/?rank=tags: For you); None for other addresses."""
+    asked = request.query_params
+    words = asked.get("q", "").strip()
+    if words:
+        return RedirectResponse("/search" + query_string(q=words), status_code=301)
+    if asked.get("rank") == "pid" and asked.get("pid"):
+        return RedirectResponse(paper_url(resolve_id(asked["pid"].strip())), status_code=301)
+    if asked.get("rank") == "tags":
+        return RedirectResponse("/for-you", status_code=301)
+    return None
+
+
+@router.get("/inspect", include_in_schema=False)
+def arxiv_sanity_inspect(pid: Annotated[str, Query(max_length=200)]) -> Response:
+    """arxiv-sanity-lite's page of one paper's words (/inspect?pid=…): the paper's page here."""
+    return RedirectResponse(paper_url(resolve_id(pid.strip())), status_code=301)
 
 
 @router.get("/papers/trending", include_in_schema=False)
