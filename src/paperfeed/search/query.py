@@ -22,6 +22,19 @@ _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 # -“deep learning” excluded "deep" and searched for "learning".
 _QUOTES = str.maketrans(dict.fromkeys("\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033", '"'))
 _OPERATORS = {"AND", "OR", "&&", "||"}
+# "-" before a number is a minus sign, not an exclusion: "-20 °C" and "-80 mV" search the
+# number ("-20 °C" left out every paper holding "20" and searched for "c"); "-3D" still excludes.
+_MINUS_NUMBER_RE = re.compile(r"-(\d[\d.,]*)(.?)")
+
+
+def _excludes(token: str) -> bool:
+    """Whether a typed token is a "-word" exclusion (not "-", not a negative number)."""
+    if not token.startswith("-") or len(token) == 1:
+        return False
+    number = _MINUS_NUMBER_RE.match(token)
+    return number is None or number[2].isalpha() or not number[1].rstrip(".,")
+
+
 # Words too common to say what a query is about (Lucene's English set plus a few of papers').
 # fmt: off
 STOP_WORDS = frozenset([
@@ -176,6 +189,11 @@ _FIELD_RE = re.compile(
     re.IGNORECASE,
 )
 _CATEGORY_RE = re.compile(r"(?<![^\s(])(?:cat|category):([\w.\-]+)", re.IGNORECASE)
+# A query that opens with a field and a space ("title: cancer", a pasted "Abstract: We …") reads
+# it as a field too: "title" was a required word, and "title: cancer" found one paper.
+_OPENING_FIELD_RE = re.compile(
+    r"\A\s*(?:ti|abs|au|all|title|intitle|abstract|authors?):\s+(?=\S)", re.IGNORECASE
+)
 
 
 def _fields(text: str) -> tuple[str, str | None]:
@@ -185,7 +203,7 @@ def _fields(text: str) -> tuple[str, str | None]:
         return text, None
     named = {known for m in _CATEGORY_RE.finditer(text) if (known := categories.canonical(m[1]))}
     kept = _CATEGORY_RE.sub(lambda m: " " if categories.canonical(m[1]) else m[0], text)
-    kept = _DATE_RE.sub(" ", kept)
+    kept = _DATE_RE.sub(" ", _OPENING_FIELD_RE.sub("", kept))
     return _FIELD_RE.sub("", kept), named.pop() if len(named) == 1 else None
 
 
@@ -311,7 +329,7 @@ _ALTERNATION = {"OR", "||", "|"}
 def _plain(token: str) -> tuple[str, ...] | str:
     """The words of a token that searches for them plainly (no "-", "*" or CJK run), or ""."""
     body = token.strip("()")
-    if body.startswith("-") or body.endswith("*") or has_cjk_run(body) or body in _OPERATORS:
+    if _excludes(body) or body.endswith("*") or has_cjk_run(body) or body in _OPERATORS:
         return ""
     return tuple(words_of(body)) or ""
 
@@ -349,8 +367,8 @@ def _add_phrase(parts: dict, words: list[str], negative: bool, closed: bool) -> 
 def _add_bare(parts: dict, token: str, negate: bool) -> None:  # type: ignore[type-arg]
     if token in _OPERATORS:
         return
-    negative = negate or (token.startswith("-") and len(token) > 1)
-    body = token[1:] if token.startswith("-") else token
+    negative = negate or _excludes(token)
+    body = token[1:] if _excludes(token) else token
     words = words_of(body)
     if not words:
         return
@@ -398,9 +416,14 @@ def _finish(
 _NEGATED_RE = re.compile(r'(?:^|\s)(?:-"[^"]*"?|-\S+|NOT\s+(?:"[^"]*"?|\S+))')
 
 
+def _unless_number(negated: re.Match[str]) -> str:
+    token = negated[0].lstrip()
+    return negated[0] if token.startswith("-") and not _excludes(token) else " "
+
+
 def semantic_text(text: str) -> str:
     """The query text for an embedding model: exclusions removed, quotes and `*` dropped."""
-    kept = _NEGATED_RE.sub(" ", _fields(text[:MAX_QUERY_CHARS].translate(_QUOTES))[0])
+    kept = _NEGATED_RE.sub(_unless_number, _fields(text[:MAX_QUERY_CHARS].translate(_QUOTES))[0])
     return " ".join(kept.replace('"', " ").replace("*", " ").split())
 
 
