@@ -7,8 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sqlalchemy import Engine
 
+from paperfeed.models import Paper
+from paperfeed.search import SearchService, embed_papers
+from paperfeed.search import service as service_module
 from paperfeed.search.vectors import FaissIndex, normalise
+from paperfeed.settings import Settings
+from paperfeed.store import upsert_papers
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/maps").exists(), reason="reads the process's memory map"
@@ -76,3 +82,44 @@ def test_a_save_by_another_worker_does_not_change_a_loaded_index(tmp_path: Path)
     mine.add(["2402.00001"], _vectors(1, seed=11))
     assert len(mine) == 1201 and mine.search(vectors[3], 1)[0][0] == "2401.00003"
     assert mine.search(vectors[1100], 1)[0][0] == "2401.01100"
+
+
+def _add_papers(engine: Engine, settings: Settings, ids: list[str]) -> None:
+    with engine.begin() as conn:
+        upsert_papers(
+            conn,
+            [
+                Paper(id=p, title=f"Paper {p} on graphs", abstract="Graphs.", source="t")
+                for p in ids
+            ],
+        )
+    embed_papers(settings, engine)
+
+
+def test_a_served_index_added_to_a_little_at_a_time_is_mapped_again(
+    settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large index (here: past SMALL_INDEX) is saved once SAVE_EVERY vectors were added over
+    any number of refreshes, and searched from that file again; before, a refresh had to bring
+    SAVE_EVERY at once, so a site taking a few papers a day kept a private copy until restart."""
+    monkeypatch.setattr(service_module, "SAVE_EVERY", 5)
+    monkeypatch.setattr(service_module, "SMALL_INDEX", 0)
+    fast = settings.model_copy(update={"embed_model": "static", "vector_index": "hnsw"})
+    _add_papers(engine, fast, [f"2401.{i:05d}" for i in range(1, 13)])
+    first = SearchService(fast, engine)
+    first.refresh()
+    first.close()
+    served = SearchService(fast, engine)
+    try:
+        served.refresh()
+        assert served._vectors is not None and served._vectors.mapped
+        _add_papers(engine, fast, ["2402.00001", "2402.00002", "2402.00003"])
+        served.refresh()
+        assert len(served._vectors) == 15 and not served._vectors.mapped  # 3 < 5: not saved
+        _add_papers(engine, fast, ["2402.00004", "2402.00005"])
+        served.refresh()
+        assert len(served._vectors) == 17 and served._vectors.mapped  # 5 since the load
+        hits = served.search("Paper 2402.00005 on graphs", mode="semantic", limit=3).hits
+        assert "2402.00005" in [h.id for h in hits]
+    finally:
+        served.close()

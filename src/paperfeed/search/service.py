@@ -56,6 +56,7 @@ HYBRID_DEEP = 1_000  # ... and for pages past those, to the end of a hybrid rank
 # (measured on SciFact dev, bench/RESULTS.md, Search).
 PRF_WEIGHT = 0.5
 SAVE_EVERY = 1000  # new vectors before a large saved vector index is rewritten
+SMALL_INDEX = 100_000  # vectors up to which an index is saved after every change
 QUERY_VECTORS_KEPT = 512  # embedded queries kept per process (a few kB each)
 SIMILAR_KEPT = 4096  # papers' similar papers kept per process (six titles and ids each)
 TOO_SLOW = "embedding model too slow"
@@ -296,8 +297,10 @@ class SearchService:
                 if fresh:
                     added += index.add([ids[i] for i in fresh], matrix[fresh])
                 index.progress.advance(keys, now)
-        if added >= SAVE_EVERY or (added and len(index) < 100_000) or index.outdated:
-            index.save(self._vector_dir, cid)  # saving a big index for a few is wasteful
+        # Saving a big index for a few is wasteful; counted across refreshes, since a loaded
+        # index added to is read into this process's memory until it is saved and mapped again.
+        if index.unsaved >= SAVE_EVERY or (added and len(index) < SMALL_INDEX) or index.outdated:
+            index.save(self._vector_dir, cid)
         return added
 
     def _until_closed(self, batches: Iterable[_Batch]) -> Iterator[_Batch]:

@@ -60,6 +60,7 @@ class FaissIndex:
         self._lock = threading.RLock()
         self.progress = Progress()  # how far it has read the store
         self.outdated = False  # read from an earlier file format: worth saving again
+        self.unsaved = 0  # rows added since the index was loaded or last saved
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -81,6 +82,7 @@ class FaissIndex:
             self._own()
             faiss.omp_set_num_threads(_CPUS)  # building parallelises well
             self._index.add(vectors[keep])
+            self.unsaved += len(keep)
         return len(keep)
 
     @property
@@ -187,7 +189,7 @@ class FaissIndex:
                 "progress": self.progress.to_json(),
             }
             (folder / f"{name}.json.{tmp}").write_text(json.dumps(meta))
-            self.outdated = False
+            self.outdated, self.unsaved = False, 0
             self._map(folder / f"{name}.faiss.{tmp}")  # the file as written, whatever replaces it
         for suffix in ("faiss", "keys.npy", "json"):
             (folder / f"{name}.{suffix}.{tmp}").replace(folder / f"{name}.{suffix}")
