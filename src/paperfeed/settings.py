@@ -255,6 +255,12 @@ class Settings(BaseSettings):
     submit_rate_limit: int = Field(
         default=20, ge=1, description="Paper submissions per client per rate window."
     )
+    submit_account_rate_limit: int = Field(
+        default=20,
+        ge=1,
+        description="Paper submissions per account per rate window, from all its addresses "
+        "together.",
+    )
     rate_window_seconds: int = Field(default=600, ge=1, description="Rate-limit window length.")
     comment_rate_limit: int = Field(default=30, ge=1, description="Comments per account per hour.")
     comment_address_rate_limit: int = Field(

@@ -21,7 +21,7 @@ from paperfeed.store.accounts import User, delete_session
 from paperfeed.store.api_tokens import revoke_secret
 from paperfeed.store.listings import Hide, latest_day
 from paperfeed.web import api_links, community, paging, views, walk
-from paperfeed.web.auth import BadCredentials, limit, limited_sign_in, start_session
+from paperfeed.web.auth import BadCredentials, limit_submitter, limited_sign_in, start_session
 from paperfeed.web.cache import Cached, not_modified
 from paperfeed.web.citation import AskedVersion, asked_version, version_named
 from paperfeed.web.deps import (
@@ -832,7 +832,7 @@ def paper(request: Request, site: SiteDep, paper_id: str) -> Response:
 )
 def submit(request: Request, site: SiteDep, user: SignedInDep, body: SubmitIn) -> Response:
     """Submit a new arXiv paper (from the last `submit_window_days` days), credited to you."""
-    limit(site, request, "submit")
+    limit_submitter(site, request, user.id)
     try:
         done = community.submit_paper(site, user, body.id)
     except community.SubmitError as exc:

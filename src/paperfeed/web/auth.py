@@ -200,6 +200,20 @@ def limit(site: Site, request: Request, what: str) -> None:
         raise _too_many(wait)
 
 
+def limit_submitter(site: Site, request: Request, user_id: int) -> None:
+    """Refuse a submission with 429 past this client's limit, or past the account's (one
+    account submitting from many addresses)."""
+    limit(site, request, "submit")
+    wait = site.submit_account_limiter.hit(f"submit-account:{user_id}")
+    if wait is not None:
+        seconds = int(wait) + 1
+        raise HTTPException(
+            429,
+            f"too many submissions from this account; try again in {seconds} seconds",
+            headers={"Retry-After": str(seconds)},
+        )
+
+
 def _too_many(wait: float) -> HTTPException:
     return HTTPException(
         429,

@@ -75,6 +75,9 @@ class Site:
             window,
         )
         self.submit_limiter = SharedLimiter(engine, settings.submit_rate_limit, window)
+        self.submit_account_limiter = SharedLimiter(
+            engine, settings.submit_account_rate_limit, window
+        )
         self.comment_limiter = SharedLimiter(engine, settings.comment_address_rate_limit, 3600)
         self.reaction_limiter = SharedLimiter(engine, settings.reaction_rate_limit, 60)
         self.vote_limiter = SharedLimiter(engine, settings.vote_rate_limit, 60)

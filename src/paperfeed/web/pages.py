@@ -38,7 +38,7 @@ from paperfeed.store.listings import (
 )
 from paperfeed.util import site_url, utcnow
 from paperfeed.web import community, discussion, views
-from paperfeed.web.auth import limit, safe_next
+from paperfeed.web.auth import limit_submitter, safe_next
 from paperfeed.web.bibtex import entry
 from paperfeed.web.cache import Cached
 from paperfeed.web.citation import apa, asked_version, scholarly_article, version_named
@@ -610,7 +610,7 @@ def submit(
     """Fetch a new paper through the arXiv API, credited to the user; show its page."""
     if user is None:
         return RedirectResponse("/signin?next=/submit", status_code=303)
-    limit(site, request, "submit")
+    limit_submitter(site, request, user.id)
     try:
         done = community.submit_paper(site, user, paper)
     except community.SubmitError as exc:
