@@ -49,6 +49,7 @@ BATCH = 2000
 FORMAT = "paperfeed-dump"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 Progress = Callable[[str, int], None]
+Finish = Callable[[Connection], None]  # run in the copy's transaction, just before it commits
 
 
 class BackupError(RuntimeError):
@@ -159,7 +160,9 @@ def copy_store(source: Engine, target: Engine, progress: Progress | None = None)
     return _copy(source, target, progress)
 
 
-def _copy(source: Engine, target: Engine, progress: Progress | None) -> dict[str, int]:
+def _copy(
+    source: Engine, target: Engine, progress: Progress | None, finish: Finish | None = None
+) -> dict[str, int]:
     seeded = check_empty(target)
     tables = _fk_order(target, all_tables())
     copied: dict[str, int] = {}
@@ -175,6 +178,8 @@ def _copy(source: Engine, target: Engine, progress: Progress | None) -> dict[str
                 if progress:
                     progress(table.name, copied[table.name])
         _reset_sequences(dst, tables)
+        if finish:
+            finish(dst)
     return copied
 
 
@@ -278,13 +283,10 @@ def restore(target: Engine, path: Path, progress: Progress | None = None) -> dic
         raise BackupError(f"no backup file at {path}")
     with path.open("rb") as handle:
         head = handle.read(16)
+    # The copy's transaction also gives the store a new identity: a kill cannot part the two.
     if head == SQLITE_MAGIC:
-        counts = _restore_sqlite(target, path, progress)
-    else:
-        counts = _restore_dump(target, path, progress)
-    with target.begin() as conn:  # search indexes kept from before are not of this store
-        renew_store_identity(conn)
-    return counts
+        return _restore_sqlite(target, path, progress)
+    return _restore_dump(target, path, progress)
 
 
 def _restore_sqlite(target: Engine, path: Path, progress: Progress | None) -> dict[str, int]:
@@ -298,8 +300,8 @@ def _restore_sqlite(target: Engine, path: Path, progress: Progress | None) -> di
                 migrate(source)
             except DatabaseError as exc:  # e.g. a copy cut short ("disk image is malformed")
                 raise _unreadable(path, exc) from exc
-            try:
-                return _copy(source, target, progress)
+            try:  # search indexes kept from before are not of the restored store
+                return _copy(source, target, progress, renew_store_identity)
             except (IntegrityError, DataError) as exc:  # rows the store's constraints refuse
                 raise _unreadable(path, exc) from exc
         finally:
@@ -343,7 +345,7 @@ def _restore_dump(target: Engine, path: Path, progress: Progress | None) -> dict
                 raise BackupError(f"{path} is not a paperfeed backup")
             revision = sorted(header["revision"])
             if revision == sorted(migration_heads()):
-                return _load_dump(target, lines, progress)
+                return _load_dump(target, lines, progress, finish=renew_store_identity)
             _refuse_newer(path, revision)
             return _restore_older_dump(target, lines, revision, progress)
     except (OSError, EOFError, zlib.error, StopIteration, KeyError, ValueError, TypeError) as exc:
@@ -368,7 +370,7 @@ def _restore_older_dump(
             tables = {t.name: t for t in old.sorted_tables if t.name != "alembic_version"}
             _load_dump(source, lines, None, tables)
             migrate(source)
-            return _copy(source, target, progress)
+            return _copy(source, target, progress, renew_store_identity)
         finally:
             source.dispose()
 
@@ -378,6 +380,7 @@ def _load_dump(
     lines: Iterator[str],
     progress: Progress | None,
     schema: dict[str, Table] | None = None,
+    finish: Finish | None = None,
 ) -> dict[str, int]:
     """Load a dump's rows into `target`: an empty store at this version's schema, or a scratch
     one at the dump's own (`schema`: its tables, whose seeded rows make way)."""
@@ -410,6 +413,8 @@ def _load_dump(
         if batch:
             write_rows(dst, tables[current], batch)
         _reset_sequences(dst, list(tables.values()))
+        if finish:
+            finish(dst)
     return copied
 
 
