@@ -198,7 +198,10 @@ def restore(path: FileArg) -> None:
 
     engine = open_store(Settings())
     try:
-        counts = load(engine, path)
+        with stoppable(
+            "restore", "nothing was written (the restore is one transaction): run it again"
+        ):
+            counts = load(engine, path)
         mismatches = verify(engine, counts)
     except BackupError as exc:
         raise _fail(str(exc)) from exc
