@@ -183,16 +183,20 @@ def _whole_id(raw: str) -> str | None:
 # arXiv's search syntax: "ti:", "abs:", "au:" and "all:" before a word search it as any word is
 # (the prefix was searched as a word: "ti:" matched "Ti"); "cat:cs.CL" restricts the search to
 # that category, as the category filter does. Other engines' spellings ("author:", "title:",
-# Google Scholar's "intitle:", "category:") read the same ("author:Hinton" found "Authorization").
+# Google Scholar's "intitle:", "category:") read the same ("author:Hinton" found "Authorization"),
+# and so do arXiv's "co:" and "jr:" (comments, journal reference) and "comments:", "journal:",
+# "venue:" ("venue:ICML" searched the word "venue").
 _FIELD_RE = re.compile(
-    r"(?<![^\s(\"-])(?:ti|abs|au|all|co|jr|cat|title|intitle|abstract|authors?|category):(?=\S)",
+    r"(?<![^\s(\"-])(?:ti|abs|au|all|co|jr|cat|title|intitle|abstract|authors?|category"
+    r"|comments?|journal|venue):(?=\S)",
     re.IGNORECASE,
 )
 _CATEGORY_RE = re.compile(r"(?<![^\s(])(?:cat|category):([\w.\-]+)", re.IGNORECASE)
 # A query that opens with a field and a space ("title: cancer", a pasted "Abstract: We …") reads
 # it as a field too: "title" was a required word, and "title: cancer" found one paper.
 _OPENING_FIELD_RE = re.compile(
-    r"\A\s*(?:ti|abs|au|all|title|intitle|abstract|authors?):\s+(?=\S)", re.IGNORECASE
+    r"\A\s*(?:ti|abs|au|all|title|intitle|abstract|authors?|comments?|journal|venue):\s+(?=\S)",
+    re.IGNORECASE,
 )
 
 
@@ -298,23 +302,7 @@ def parse_query(text: str) -> ParsedQuery:
         "excluded_words": [],
         "excluded_phrases": [],
     }
-    negate_next = False
-    chain: list[tuple[str, ...] | str] = []  # plain words' tokens, "OR" and breaks, in order
-    for match in _TOKEN_RE.finditer(body):
-        minus, quoted, closed, bare = match.groups()
-        if bare is None:
-            _add_phrase(parts, words_of(quoted), bool(minus) or negate_next, bool(closed))
-            negate_next = False
-            chain.append("")
-            continue
-        if bare == "NOT":
-            negate_next = True
-            continue
-        chain.append(_plain(bare) if not negate_next else "")
-        if bare in _ALTERNATION:
-            chain[-1] = "OR"
-        _add_bare(parts, bare, negate_next)
-        negate_next = False
+    chain = _read_tokens(body, parts)
     parsed = _finish(raw, parts, category, _groups(chain), dates)
     typed = _WORD_RE.findall(body)
     shouted = len(typed) > 1 and all(w.isupper() or not w.isalpha() for w in typed)
@@ -324,6 +312,40 @@ def parse_query(text: str) -> ParsedQuery:
 
 
 _ALTERNATION = {"OR", "||", "|"}
+
+
+def _read_tokens(body: str, parts: dict) -> list[tuple[str, ...] | str]:  # type: ignore[type-arg]
+    """Each token into `parts`; plain words' tokens, "OR" and breaks, in order. "NOT" or "-"
+    before a group leaves out every word in it: "cells NOT (cancer OR tumour)" searched for
+    "tumour" (PubMed's syntax), "(NOT cancer)" for "cancer"."""
+    negate_next = False
+    depth = 0  # how deep inside a left-out group the tokens are
+    chain: list[tuple[str, ...] | str] = []
+    for match in _TOKEN_RE.finditer(body):
+        minus, quoted, closed, bare = match.groups()
+        if bare is not None and bare.lstrip("(") == "NOT":
+            negate_next, depth = True, depth + bare.count("(") if depth else 0
+            continue
+        text = match[0]
+        if bare is not None and bare.startswith("NOT("):
+            negate_next, bare = True, bare[3:]
+            text = bare  # "NOT(a OR b)": the group opens after NOT
+        elif bare is not None and bare.startswith("(") and _excludes(bare.lstrip("(")):
+            bare = bare.lstrip("(")  # "cells (-cancer)"
+        negated = negate_next or depth > 0
+        group = _excludes(bare) and bare[1:].startswith("(") if bare else False
+        if bare is None:
+            _add_phrase(parts, words_of(quoted), bool(minus) or negated, bool(closed))
+            chain.append("")
+        else:
+            chain.append(_plain(bare) if not negated else "")
+            if bare in _ALTERNATION:
+                chain[-1] = "OR"
+            _add_bare(parts, bare, negated)
+        if depth or group or (negate_next and text.startswith("(")):
+            depth = max(0, depth + text.count("(") - text.count(")"))
+        negate_next = False
+    return chain
 
 
 def _plain(token: str) -> tuple[str, ...] | str:
@@ -413,11 +435,13 @@ def _finish(
     return ParsedQuery(raw=raw, words=tuple(dict.fromkeys(words_of(raw)))[:MAX_WORDS])
 
 
-_NEGATED_RE = re.compile(r'(?:^|\s)(?:-"[^"]*"?|-\S+|NOT\s+(?:"[^"]*"?|\S+))')
+_NEGATED_RE = re.compile(
+    r'(?:^|\s|\()(?:(?:-|NOT\s*)\([^()]*\)?|-"[^"]*"?|-\S+|NOT\s+(?:"[^"]*"?|\S+))'
+)
 
 
 def _unless_number(negated: re.Match[str]) -> str:
-    token = negated[0].lstrip()
+    token = negated[0].lstrip().removeprefix("(")
     return negated[0] if token.startswith("-") and not _excludes(token) else " "
 
 
