@@ -16,6 +16,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    exists,
     func,
     literal,
     or_,
@@ -151,26 +152,61 @@ def _page(
     return Page(ids, int(total))
 
 
-def _in_days(start: date, end: date) -> ColumnElement[bool]:
+def _in_days(start: date, end: date, within: Sequence[str] = ()) -> ColumnElement[bool]:
     # A paper's day is its arXiv day: a submission credits it but never moves it to another day.
-    return papers.c.listing_date.between(start, end)
+    # `within`: only papers in one of these categories, primary or cross-listed (as category
+    # pages list them); none: every category.
+    days = papers.c.listing_date.between(start, end)
+    if not within:
+        return days
+    # EXISTS, by the (paper, category) key: a day's papers are looked up, not all of cs.CV's
+    held = paper_categories.c.paper_id == papers.c.id
+    return and_(days, exists().where(held, paper_categories.c.category.in_(within)))
 
 
 def papers_between(
-    conn: Connection, start: date, end: date, offset: int, limit: int, newest: bool = False
+    conn: Connection,
+    start: date,
+    end: date,
+    offset: int,
+    limit: int,
+    newest: bool = False,
+    within: Sequence[str] = (),
 ) -> Page:
-    """Papers listed in [start, end], featured then most upvoted first (or newest first)."""
-    return _page(conn, _in_days(start, end), "newest" if newest else "votes", offset, limit)
+    """Papers listed in [start, end] (in one of the categories `within`, where given),
+    featured then most upvoted first (or newest first)."""
+    where = _in_days(start, end, within)
+    return _page(conn, where, "newest" if newest else "votes", offset, limit)
+
+
+def categories_between(conn: Connection, start: date, end: date) -> list[tuple[str, int]]:
+    """The categories of the visible papers listed in [start, end], primary or cross-listed,
+    with how many papers each holds (what `papers_between(within=[c])` counts), most first."""
+    count = func.count().label("n")
+    listed = select(papers.c.id).where(_in_days(start, end), papers.c.hidden.is_(False))
+    query = (
+        select(paper_categories.c.category, count)
+        .where(paper_categories.c.paper_id.in_(listed))
+        .group_by(paper_categories.c.category)
+        .order_by(count.desc(), paper_categories.c.category)
+    )
+    return [(str(r.category), int(r.n)) for r in conn.execute(query)]
 
 
 def newest_after(
-    conn: Connection, start: date, end: date, after: tuple[date, str] | None, limit: int
+    conn: Connection,
+    start: date,
+    end: date,
+    after: tuple[date, str] | None,
+    limit: int,
+    within: Sequence[str] = (),
 ) -> list[tuple[date, str]]:
-    """The (day, id) of up to `limit` papers listed in [start, end] that come after `after` in
-    the newest-first order of `papers_between`: a keyset page, which a paper upvoted or added
-    mid-walk cannot shift."""
+    """The (day, id) of up to `limit` papers listed in [start, end] (in `within`, where given)
+    that come after `after` in the newest-first order of `papers_between`: a keyset page,
+    which a paper upvoted or added mid-walk cannot shift."""
     day = papers.c.listing_date
-    query = select(day, papers.c.id).where(_in_days(start, end), papers.c.hidden.is_(False))
+    where = _in_days(start, end, within)
+    query = select(day, papers.c.id).where(where, papers.c.hidden.is_(False))
     if after is not None:
         query = query.where(or_(day < after[0], and_(day == after[0], papers.c.id < after[1])))
     rows = conn.execute(query.order_by(day.desc(), papers.c.id.desc()).limit(limit))

@@ -41,6 +41,7 @@ from paperfeed.web.periods import (
     DAY,
     MONTH,
     WEEK,
+    DailyCategory,
     OptionalDay,
     check_period_params,
     period_from_query,
@@ -407,13 +408,18 @@ def daily_papers(
     ] = "publishedAt",
     show_muted: ShowMuted = False,
     cursor: walk.CursorParam = None,
+    category: DailyCategory = None,
 ) -> Response:
-    """Papers of a day (default: the newest), week or month; past the end gives []. With a
-    bearer token, the user's mutes leave papers out (see show_muted). With sort=new, each
-    page's X-Next-Cursor (and Link rel="next") walks the period without gaps or repeats."""
+    """Papers of a day (default: the newest), week or month (`category`: only those in these
+    categories, as the day pages' filter); past the end gives []. With a bearer token, the
+    user's mutes leave papers out (see show_muted). With sort=new, each page's X-Next-Cursor
+    (and Link rel="next") walks the period without gaps or repeats."""
     check_period_params(day, week, month)
     walk.check(cursor, p, sort, ("new",))
+    within = views.daily_categories(category or [])
     if sort == "trending" and not (day or week or month):
+        if within:
+            raise HTTPException(400, "category: the trending papers take no category filter")
         return trending(request, site, user, p, limit, show_muted)
     hide = _reader_hide(request, site, user, show_muted)
     if sort == "new" and p == 0:
@@ -425,7 +431,8 @@ def daily_papers(
                 if period is None:
                     return [], (), 0
                 start = place if place.period else walk.Place(None, (period.start, period.end))
-                found = walk.period_step(conn, period, start, limit, hide)
+                held = views.category_members(within)
+                found = walk.period_step(conn, period, start, limit, hide, held)
                 shown = views.cards(conn, found.ids, None)
             following = walk.headers(site.settings, request, start, found.following)
             return [item_json(c) for c in shown], following, found.hidden
@@ -438,7 +445,8 @@ def daily_papers(
                 period = period_from_query(day, week, month, latest_day(conn))
                 if period is None:
                     return None
-                return views.daily(conn, period, p + 1, limit, None, hide, sort == "new")
+                newest = sort == "new"
+                return views.daily(conn, period, p + 1, limit, None, hide, newest, within)
         except views.PageOutOfRange:
             return None
 

@@ -8,6 +8,7 @@ import html
 import re
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated, Any, Literal
@@ -38,6 +39,7 @@ from paperfeed.web.periods import (
     DAY,
     MONTH,
     WEEK,
+    DailyCategory,
     OptionalDay,
     Period,
     check_period_params,
@@ -402,10 +404,13 @@ def daily_feed(
         Query(description="the week or month holding the newest day, moving on with it"),
     ] = None,
     page: FeedPage = 1,
+    category: DailyCategory = None,
 ) -> Response:
     """The papers of the latest day (all of them), of the week or month holding it
-    (`latest`), or of the given day, week or month."""
+    (`latest`), or of the given day, week or month (`category`: only those in these
+    categories, as the day pages' filter)."""
     check_period_params(day, week, month)
+    within = views.daily_categories(category or [])
     if latest and (day or week or month):
         raise HTTPException(400, "give latest alone, or a date, week or month")
 
@@ -417,9 +422,13 @@ def daily_feed(
                 period = (week_period if latest == "week" else month_period)(newest)
             if period is None:
                 return views.Listing("Daily papers", [], 0, 1, DAY_FEED_SIZE, "/", "/feeds/daily")
-            listing = views.daily(conn, period, page, DAY_FEED_SIZE, None)
+            listing = views.daily(conn, period, page, DAY_FEED_SIZE, None, within=within)
         if not (day or week or month):  # the feed that follows the latest day says so itself
-            return views.following_newest(listing, period.kind)
+            moving = views.following_newest(listing, period.kind)
+            lead = "&" if moving.feed_query else "?"
+            return replace(
+                moving, feed_query=moving.feed_query + views.category_query(within, lead)
+            )
         return listing
 
     return _serve(request, site, fmt, build)

@@ -28,6 +28,7 @@ from paperfeed.store.enrichment import artifacts
 from paperfeed.store.library import has_positives, public_collections
 from paperfeed.store.listings import (
     Hide,
+    categories_between,
     first_listing_day,
     last_day_within,
     latest_day,
@@ -56,7 +57,14 @@ from paperfeed.web.deps import (
 )
 from paperfeed.web.feeds import resolve_id
 from paperfeed.web.me_api import interest_key
-from paperfeed.web.periods import Period, day_period, month_period, parse_period, week_period
+from paperfeed.web.periods import (
+    DailyCategory,
+    Period,
+    day_period,
+    month_period,
+    parse_period,
+    week_period,
+)
 from paperfeed.web.render import category_url, paper_url, query_string
 from paperfeed.web.upvoters import shows_upvotes, upvoters
 from paperfeed.web.views import MAX_PAGE
@@ -124,17 +132,26 @@ def _daily_context(
     hide: Hide | None,
     latest: bool = False,
     sort: str = "votes",
+    within: tuple[str, ...] = (),
 ) -> dict[str, object]:
     newest = sort == "new"
-    listing = views.daily(conn, period, page, site.settings.page_size, user, hide, newest)
+    per_page = site.settings.page_size
+    listing = views.daily(conn, period, page, per_page, user, hide, newest, within)
     if latest or (period.kind != "date" and _holds_newest(conn, period)):
         # the newest day's page (or its week's or month's) offers the feed that moves on
         listing = views.following_newest(listing, period.kind)
+        listing = replace(listing, feed_query=_with_categories(listing.feed_query, within))
     nav = _day_nav(conn, period)
-    if newest:  # the other days, weeks and months keep the order chosen
-        keep = {k: f"{v}?sort=new" for k, v in nav.items() if k.endswith("_path") and v}
-        nav |= keep
-    return {"listing": listing, "sort": sort, **nav}
+    kept = query_string(sort="new" if newest else None, category=",".join(within))
+    if kept:  # the other days, weeks and months keep the order and the categories chosen
+        nav |= {k: f"{v}{kept}" for k, v in nav.items() if k.endswith("_path") and v}
+    counts = categories_between(conn, period.start, period.end)
+    return {"listing": listing, "sort": sort, "within": within, "day_categories": counts, **nav}
+
+
+def _with_categories(feed_query: str, within: tuple[str, ...]) -> str:
+    """A feed's query with the page's category filter added."""
+    return feed_query + views.category_query(within, "&" if feed_query else "?")
 
 
 def _holds_newest(conn: Connection, period: Period) -> bool:
@@ -193,18 +210,20 @@ def daily_home(
     page: PageNo = 1,
     day: Annotated[str | None, Query(alias="date", max_length=32)] = None,
     sort: DailySort = "votes",
+    category: DailyCategory = None,
 ) -> Response:
     """Daily papers of the newest day in the store (`?date=` goes to that day's page, as
     /papers?date= does)."""
+    within = views.daily_categories(category or [])
     if day:
-        return _picked_day(site, parse_period("date", day).start, sort)
+        return _picked_day(site, parse_period("date", day).start, sort, within)
 
     def build() -> dict[str, object]:
         hide = _hide(request, site, user)
         with site.engine.connect() as conn:
             newest = latest_day(conn) or date.today()
             period = day_period(newest)
-            return _daily_context(site, conn, user, period, page, hide, True, sort)
+            return _daily_context(site, conn, user, period, page, hide, True, sort, within)
 
     return _page(request, site, user, "daily.html", build)
 
@@ -267,13 +286,14 @@ def _to_paper(request: Request, pid: str, version: int | None) -> Response:
     return RedirectResponse(paper_url(pid) + query_string(**params), status_code=301)
 
 
-def _picked_day(site: Site, asked: date, sort: str) -> Response:
+def _picked_day(site: Site, asked: date, sort: str, within: tuple[str, ...] = ()) -> Response:
     """The calendar's day, or the nearest listing day on or before it (the first one before
-    the store's first), the page then saying why."""
+    the store's first), the page then saying why (the categories chosen kept)."""
     with site.engine.connect() as conn:
         shown = listing_day_near(conn, asked) or asked
     moved = asked.isoformat() if shown != asked else None
-    params = query_string(sort="new" if sort == "new" else None, asked=moved)
+    sorted_by = "new" if sort == "new" else None
+    params = query_string(sort=sorted_by, category=",".join(within), asked=moved)
     # where an empty day leads changes as papers arrive: not a permanent redirect
     return RedirectResponse(day_period(shown).path + params, status_code=302 if moved else 301)
 
@@ -303,17 +323,19 @@ def daily_page(
     asked: Annotated[
         str | None, Query(max_length=32, description="the day picked, when it had no papers")
     ] = None,
+    category: DailyCategory = None,
 ) -> Response:
     """Daily papers of a day (date), an ISO week (week) or a month (month)."""
     if kind not in ("date", "week", "month"):
         return paper_page(request, site, user, f"{kind}/{value}")
     period = parse_period(kind, value)
     picked = parse_period("date", asked).start if asked else None
+    within = views.daily_categories(category or [])
 
     def build() -> dict[str, object]:
         hide = _hide(request, site, user)
         with site.engine.connect() as conn:
-            context = _daily_context(site, conn, user, period, page, hide, sort=sort)
+            context = _daily_context(site, conn, user, period, page, hide, sort=sort, within=within)
             moved = _moved_notice(conn, period, picked) if picked else None
             return context | {"moved": moved}
 

@@ -182,6 +182,18 @@ CATEGORY = Shape(
     r"^([A-Za-z]+(-[A-Za-z]+)*(\.[A-Za-z]+(-[A-Za-z]+)*)?)?$", "an arXiv category like cs.CL"
 )
 
+# A daily listing's category filter: repeated, or comma-separated (cs.CV,cs.LG), any case; an
+# archive (cs, cond-mat) holds all of its categories (`views.daily_categories` reads it).
+DailyCategory = Annotated[
+    list[str] | None,
+    Query(
+        description="only papers in these categories, primary or cross-listed: repeated or "
+        "comma-separated (cs.CV,cs.LG), any case; an archive (cs) holds all of its; a name "
+        "that is no arXiv category: 400",
+        json_schema_extra={"examples": [["cs.CV"]]},
+    ),
+]
+
 
 def _blank_is_none(value: object) -> object:
     return None if value == "" else value

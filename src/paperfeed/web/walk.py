@@ -151,13 +151,23 @@ def headers(
 
 
 def period_step(
-    conn: Connection, period: Period, place: Place, limit: int, hide: Hide | None
+    conn: Connection,
+    period: Period,
+    place: Place,
+    limit: int,
+    hide: Hide | None,
+    within: Sequence[str] = (),
 ) -> Step:
-    """The next `limit` papers of a period, newest first, after `place` (the reader's mutes
-    left out): read in keyset pages, at most `SCAN_MOST` papers for one page."""
+    """The next `limit` papers of a period (in the categories `within`, where given), newest
+    first, after `place` (the reader's mutes left out): read in keyset pages, at most
+    `SCAN_MOST` papers for one page."""
     start, end = place.period or (period.start, period.end)
     muted = (lambda ids: hide(conn, ids)) if hide else None
-    return _keyset(lambda after, n: newest_after(conn, start, end, after, n), muted, place, limit)
+
+    def fetch(after: Key | None, n: int) -> list[Key]:
+        return newest_after(conn, start, end, after, n, within)
+
+    return _keyset(fetch, muted, place, limit)
 
 
 def search_step(
