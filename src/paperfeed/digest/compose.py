@@ -76,6 +76,8 @@ class Digest:
     subscriber: Subscriber
     period: str
     items: tuple[DigestItem, ...]
+    more: int = 0  # papers that matched the subscriber's interests past those sent
+    more_path: str = ""  # the site's list of them all (a day page, filtered as the digest is)
 
 
 @dataclass(frozen=True)
@@ -307,13 +309,15 @@ def compose(
     made: dict[_Pick, DigestItem] = {}
     for start in range(0, len(subscribers), _CHUNK):
         chunk = subscribers[start : start + _CHUNK]
-        picks = _rank_chunk(chunk, rows, matrix, trending, excluded, scores.index, ranking, tops)
-        for sub, chosen in zip(chunk, picks, strict=True):
+        picks, left = _rank_chunk(
+            chunk, rows, matrix, trending, excluded, scores.index, ranking, tops
+        )
+        for sub, chosen, more in zip(chunk, picks, left, strict=True):
             items = tuple(
                 made.get(pick) or made.setdefault(pick, _item(scores, cands, snippets, pick))
                 for pick in chosen
             )
-            out.append(Digest(sub, period[sub.id], items))
+            out.append(Digest(sub, period[sub.id], items, more))
     return out
 
 
@@ -329,9 +333,10 @@ def _rank_chunk(
     index: dict[str, int],
     ranking: Ranking,
     tops: _Tops,
-) -> list[list[_Pick]]:
+) -> tuple[list[list[_Pick]], list[int]]:
+    """Each subscriber's picks, and how many more papers matched their interests."""
     if matrix.shape[1] == 0:
-        return [[] for _ in chunk]
+        return [[] for _ in chunk], [0 for _ in chunk]
     flat = np.array([r for s in chunk for r in rows[s.id]])
     sizes = [len(rows[s.id]) for s in chunk]
     starts = np.cumsum([0] + sizes[:-1])
@@ -358,7 +363,22 @@ def _rank_chunk(
                 shares.append(_fresh(tops.trending, set(dropped[i]), chunk[i].prefs.max_papers))
             never = set(dropped[i])  # sent before, or a seed paper
             picks[i] = _in_turn(matrix, mine, final[i], shares, never, picks[i], chunk[i])
-    return picks
+    return picks, _left_over(personal, dropped, picks)
+
+
+def _left_over(
+    personal: np.ndarray, dropped: list[list[int]], picks: list[list[_Pick]]
+) -> list[int]:
+    """How many papers matched each subscriber's interests (never sent before, no seed) that
+    their digest does not carry: what its "and N more" line counts."""
+    matched = personal > 0
+    for i, drop in enumerate(dropped):
+        matched[i, drop] = False
+    counts = matched.sum(axis=1)
+    return [
+        int(counts[i]) - sum(1 for col, _s, _r in chosen if matched[i, col])
+        for i, chosen in enumerate(picks)
+    ]
 
 
 class _Tops:

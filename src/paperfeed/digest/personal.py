@@ -62,7 +62,7 @@ def personalise(
                 continue
             sent = excluded.get(sub.id, set())
             items = _for_user(conn, sub, sub.user_id, span, digest.items, by_id, sent)
-            out.append(Digest(sub, digest.period, items))
+            out.append(replace(digest, items=items))
     return out
 
 
@@ -79,7 +79,7 @@ def with_followed(engine: Engine, digests: Sequence[Digest]) -> list[Digest]:
             uid, taken = digest.subscriber.user_id, {i.paper_id for i in digest.items}
             if uid in following and uid is not None:
                 added = followed_section(conn, digest.subscriber, uid, taken)
-                digest = Digest(digest.subscriber, digest.period, digest.items + added)
+                digest = replace(digest, items=digest.items + added)
             out.append(digest)
     return out
 

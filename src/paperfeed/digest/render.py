@@ -114,7 +114,18 @@ def _digest_context(links: Links, digest: Digest) -> dict[str, str]:
         "manage_url": manage,
         "unsubscribe_url": unsubscribe,
         "rate_url": rate,
+        **_more(links, digest),
     }
+
+
+def _more(links: Links, digest: Digest) -> dict[str, str]:
+    """The line after the picked papers of a digest that left matching ones out, saying how
+    many and leading to the site's list of them all (both "" for none)."""
+    if digest.more <= 0 or not digest.more_path:
+        return {"more_text": "", "more_url": ""}
+    n = digest.more
+    text = f"…and {n:,} more {'paper' if n == 1 else 'papers'} matched your interests: see them all"
+    return {"more_text": text, "more_url": links.url(digest.more_path)}
 
 
 def _token_links(links: Links, digest: Digest) -> tuple[str, str, str]:
@@ -245,7 +256,7 @@ def wrapped(text: str) -> str:
 
 
 _MARK = "\x1e"  # brackets a slot's name in a skeleton; markupsafe leaves it as it is
-_PARTS = ("head", "item", "rated", "section", "foot")  # "rated": an item with 👍 / 👎 links
+_PARTS = ("head", "item", "rated", "section", "more", "foot")  # "rated": an item with 👍 / 👎 links
 _ITEM = ("index", "item.title", "item.title_text", "item.url", "item.byline",
          "item.byline_text", "item.why", "item.why_text", "item.snippet",
          "item.snippet_text", "item.note", "item.note_text", "item.extras",
@@ -253,6 +264,7 @@ _ITEM = ("index", "item.title", "item.title_text", "item.url", "item.byline",
 _SLOTS = {
     "head": ("subject", "preheader", "home_url", "heading"),
     "section": ("section", "section_text"),
+    "more": ("more_text", "more_url"),
     "item": _ITEM,
     "rated": (*_ITEM, "rate_url", "item.paper"),
     "foot": ("frequency", "home_url", "manage_url", "unsubscribe_url"),
@@ -379,6 +391,7 @@ class DigestRenderer:
             "manage_url": manage,
             "unsubscribe_url": unsubscribe,
             "rate_url": rate,
+            **_more(links, digest),
         }
 
     def _bodies(
@@ -394,8 +407,10 @@ class DigestRenderer:
         known_plain, known_html = self.values[False], self.values[True]
         rated = bool(context["rate_url"])
         plain_rate, html_rate = plain_values["rate_url"], html_values["rate_url"]
-        section = ""
+        section, more = "", bool(context["more_url"])
         for n, item in enumerate(digest.items, 1):
+            if more and item.section and not section:  # after the picked papers
+                self._more(text, html, plain_values, html_values)
             if item.section and item.section != section:
                 self._section(item.section, text, html)
             section = item.section
@@ -407,9 +422,22 @@ class DigestRenderer:
             values = {"index": index, "item.why_text": plain_why, "rate_url": plain_rate}
             text_part.extend(text, values)
             html_part.extend(html, {"index": index, "item.why": html_why, "rate_url": html_rate})
+        if more and not (digest.items and digest.items[-1].section):
+            self._more(text, html, plain_values, html_values)
         self.utf8[False]["foot"].extend(text, plain_values)
         self.utf8[True]["foot"].extend(html, html_values)
         return b"".join(text), b"".join(html)
+
+    def _more(
+        self,
+        text: list[bytes],
+        html: list[bytes],
+        plain: Mapping[str, bytes],
+        marked: Mapping[str, bytes],
+    ) -> None:
+        # The "and N more" line (its values escaped with the message's head and foot).
+        self.utf8[False]["more"].extend(text, plain)
+        self.utf8[True]["more"].extend(html, marked)
 
     def _section(self, section: str, text: list[bytes], html: list[bytes]) -> None:
         # A heading before the papers of a section (its words escaped as the template would).

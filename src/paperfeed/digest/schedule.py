@@ -36,6 +36,7 @@ from paperfeed.digest.compose import (
 )
 from paperfeed.digest.deliver import Mailer, deliver_due, make_mailer
 from paperfeed.digest.extras import with_extras
+from paperfeed.digest.more import with_more_links
 from paperfeed.digest.render import Mail
 from paperfeed.digest.subscribe import links_for, to_subscriber
 from paperfeed.digest.subscriber import Preferences, Subscriber
@@ -353,6 +354,7 @@ def compose_window(
     done = compose(subs, interests, cands, vectors, excluded, trend, titles, ranking, period, found)
     kept = settings.index_dir / "vocabulary"  # where the site keeps them too
     done = personal.personalise(engine, done, span, cands, excluded, kept)
+    done = with_more_links(done, span, interests)
     return with_extras(engine, personal.with_followed(engine, done))  # one look-up for all
 
 
