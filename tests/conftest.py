@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 
 from paperfeed.pipeline import load_demo
 from paperfeed.settings import Settings
@@ -79,11 +80,63 @@ def sqlite_settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def engine(settings: Settings) -> Iterator[Engine]:
+def engine(settings: Settings, request: pytest.FixtureRequest) -> Iterator[Engine]:
     """A migrated, empty store on the chosen backend."""
+    _start_migrated(settings, request)
     eng = open_store(settings)
     yield eng
     eng.dispose()
+
+
+def _start_migrated(settings: Settings, request: pytest.FixtureRequest) -> None:
+    """Make a store that is still empty a copy of one migrated once for the session (running
+    every migration took about a second a test); open_store then finds nothing to apply."""
+    url = make_url(settings.sqlalchemy_url)
+    if url.get_backend_name() == "sqlite":
+        database = Path(url.database or "")
+        if settings.database_url is None and not database.exists():
+            settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            shutil.copyfile(request.getfixturevalue("migrated_sqlite"), database)
+            database.chmod(0o600)
+        return
+    cluster: Cluster = request.getfixturevalue("pg_cluster")
+    if url.port != cluster.port or url.database is None:
+        return
+    probe = create_engine(url, poolclass=NullPool)
+    with probe.connect() as conn:
+        empty = not conn.scalar(
+            text("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace")
+        )
+    probe.dispose()
+    if empty:
+        template = request.getfixturevalue("migrated_pg")
+        admin = create_engine(cluster.url(), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{url.database}"'))
+            conn.execute(text(f'CREATE DATABASE "{url.database}" TEMPLATE "{template}"'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite store migrated to the head and empty, made once; copy it, never open it."""
+    s = Settings(data_dir=tmp_path_factory.mktemp("migrated"), database_url=None, _env_file=None)  # type: ignore[call-arg]
+    open_store(s).dispose()
+    return s.data_dir / "paperfeed.db"
+
+
+@pytest.fixture(scope="session")
+def migrated_pg(pg_cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A PostgreSQL database migrated to the head and empty, made once: a template to copy."""
+    name = f"migrated_{os.getpid()}"
+    admin = create_engine(pg_cluster.url(), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    data = tmp_path_factory.mktemp("migrated-pg")
+    s = Settings(data_dir=data, database_url=pg_cluster.url(name), _env_file=None)  # type: ignore[call-arg]
+    open_store(s).dispose()
+    return name
 
 
 @pytest.fixture(scope="session")
