@@ -23,6 +23,7 @@ from sqlalchemy import (
     delete,
     func,
     select,
+    update,
 )
 
 from paperfeed.store.accounts import users
@@ -36,10 +37,12 @@ from paperfeed.store.library import (
     collection_items,
     collection_paper_ids,
     collections,
+    find_collection,
     find_in_collection,
     get_collection,
     save_papers,
 )
+from paperfeed.store.shared_lists import collection_follows
 from paperfeed.store.tables import metadata
 from paperfeed.util import utcnow
 
@@ -73,17 +76,21 @@ class SharedWith:
 
 def editable_collection(conn: Connection, user_id: int, collection_id: int) -> Collection | None:
     """The collection when the user may put papers in it, take them out and write its notes:
-    its owner, or an editor whose account is active; None otherwise."""
+    its owner, or an editor whose account is active while its owner's is too (a suspended
+    owner's collection is hidden from its editors as from everyone); None otherwise."""
     found = get_collection(conn, collection_id)
     if found is None or found.user_id == user_id:
         return found
+    owners = users.alias("owners")
     query = (
         select(collection_editors.c.user_id)
         .join(users, users.c.id == collection_editors.c.user_id)
+        .join(owners, owners.c.id == found.user_id)
         .where(
             collection_editors.c.collection_id == collection_id,
             collection_editors.c.user_id == user_id,
             _active,
+            owners.c.suspended_at.is_(None),
         )
     )
     return found if conn.execute(query).first() is not None else None
@@ -150,6 +157,80 @@ def shared_with(conn: Connection, user_id: int) -> list[SharedWith]:
         .order_by(collections.c.name, collections.c.id)
     )
     return [SharedWith(_collection(r), r.owner, r.since) for r in conn.execute(query)]
+
+
+def shared_sizes(conn: Connection, user_id: int) -> dict[int, int]:
+    """How many papers each collection the user edits holds (empty ones left out)."""
+    edited = select(collection_editors.c.collection_id).where(
+        collection_editors.c.user_id == user_id
+    )
+    query = (
+        select(collection_items.c.collection_id, func.count())
+        .where(collection_items.c.collection_id.in_(edited))
+        .group_by(collection_items.c.collection_id)
+    )
+    return {int(cid): int(n) for cid, n in conn.execute(query)}
+
+
+@dataclass(frozen=True)
+class InUse:
+    """One of a reader's collections that others edit or follow: what goes with the account."""
+
+    collection: Collection
+    editors: int
+    followers: int
+
+
+def used_by_others(conn: Connection, owner_id: int) -> list[InUse]:
+    """The owner's collections that other readers edit or follow (through its current link,
+    while it is shared), by name."""
+    mine = collections.c.user_id == owner_id
+    edits = (
+        select(func.count())
+        .select_from(collection_editors.join(users, users.c.id == collection_editors.c.user_id))
+        .where(collection_editors.c.collection_id == collections.c.id, users.c.deleted_at.is_(None))
+        .scalar_subquery()
+    )
+    follows = (
+        select(func.count())
+        .where(
+            collection_follows.c.collection_id == collections.c.id,
+            collection_follows.c.share_key == collections.c.share_key,
+            collections.c.visibility != "private",
+        )
+        .scalar_subquery()
+    )
+    query = select(collections, edits.label("edits"), follows.label("follows")).where(mine)
+    rows = conn.execute(query.order_by(collections.c.name, collections.c.id))
+    return [InUse(_collection(r), r.edits, r.follows) for r in rows if r.edits or r.follows]
+
+
+def hand_over(conn: Connection, collection: Collection, username: str, stay: bool) -> str:
+    """Make the collection's editor named `username` its owner: its papers saved to their
+    library, the old owner one of its editors (`stay`) or gone from it; the new owner's name.
+    LookupError for no such active reader, LibraryError for one who is not its editor or who
+    has a collection of that name already."""
+    new_owner = _user_named(conn, username)
+    theirs = (collection_editors.c.collection_id == collection.id) & (
+        collection_editors.c.user_id == new_owner
+    )
+    if conn.execute(select(collection_editors.c.user_id).where(theirs)).first() is None:
+        raise LibraryError("only one of the collection's editors can take it over")
+    if find_collection(conn, new_owner, collection.name) is not None:
+        raise LibraryError(f"{username.strip()} has a collection named {collection.name!r} already")
+    save_papers(conn, new_owner, collection_paper_ids(conn, collection.id))
+    conn.execute(delete(collection_editors).where(theirs))
+    moved = update(collections).where(collections.c.id == collection.id)
+    conn.execute(moved.values(user_id=new_owner))
+    followed = (collection_follows.c.collection_id == collection.id) & (
+        collection_follows.c.user_id == new_owner
+    )
+    conn.execute(delete(collection_follows).where(followed))  # one's own is not followed
+    if stay:
+        row = {"collection_id": collection.id, "user_id": collection.user_id}
+        _added(conn, collection_editors, row | {"created_at": utcnow()})
+    name = conn.execute(select(users.c.username).where(users.c.id == new_owner)).scalar_one()
+    return str(name)
 
 
 def put_in(conn: Connection, user_id: int, collection: Collection, paper_id: str) -> None:

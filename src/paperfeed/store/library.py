@@ -766,9 +766,16 @@ def get_collection(conn: Connection, collection_id: int) -> Collection | None:
 
 
 def shared_collection(conn: Connection, share_key: str) -> Collection | None:
-    """A public or unlisted collection by its share key (private ones are not found)."""
-    query = select(collections).where(
-        collections.c.share_key == share_key, collections.c.visibility != "private"
+    """A public or unlisted collection by its share key (private ones are not found, nor a
+    suspended owner's while the suspension lasts)."""
+    query = (
+        select(collections)
+        .join(users, users.c.id == collections.c.user_id)
+        .where(
+            collections.c.share_key == share_key,
+            collections.c.visibility != "private",
+            users.c.suspended_at.is_(None),
+        )
     )
     row = conn.execute(query).first()
     return _collection(row) if row else None

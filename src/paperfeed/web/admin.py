@@ -29,6 +29,7 @@ from paperfeed.store.accounts import (
     set_suspended,
     user_by_id,
 )
+from paperfeed.store.collection_editors import InUse, used_by_others
 from paperfeed.store.community import held_comments
 from paperfeed.store.erasure import delete_account
 from paperfeed.store.invites import recent_invites
@@ -269,6 +270,21 @@ def suspend(
     return RedirectResponse(f"/admin?{said}#users", status_code=303)
 
 
+def _collections_in_use(site: Site, user_id: int) -> str:
+    """What the deletion takes from other readers: the collections they edit or follow."""
+    with site.engine.connect() as conn:
+        in_use = used_by_others(conn, user_id)
+    if not in_use:
+        return ""
+    named = "; ".join(f"“{u.collection.name}” ({_users_of(u)})" for u in in_use)
+    return f" Its collections that others use go too: {named}."
+
+
+def _users_of(u: InUse) -> str:
+    counts = ((u.editors, "editor"), (u.followers, "follower"))
+    return ", ".join(f"{n:,} {what}{'' if n == 1 else 's'}" for n, what in counts if n)
+
+
 @router.post("/users/{user_id}/delete", dependencies=[FormCsrf])
 def delete_user(
     request: Request,
@@ -287,7 +303,7 @@ def delete_user(
         question = (
             f"Delete the account {name}? Its private data goes for good; its comments stay "
             f"as “{DELETED_NAME}” and the handle stays reserved."
-        )
+        ) + _collections_in_use(site, user_id)
         return ask(request, site, admin, question, _users_at(user), [("user", user)], "Delete")
     with site.writing() as conn:
         target = user_by_id(conn, user_id)

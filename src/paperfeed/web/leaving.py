@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from paperfeed.store.accounts import User
+from paperfeed.store.collection_editors import used_by_others
 from paperfeed.store.erasure import delete_account, export_account
 from paperfeed.util import utcnow
 from paperfeed.web.auth import BadCredentials, limited_sign_in
@@ -99,7 +100,9 @@ def delete_page(request: Request, site: SiteDep, user: UserDep) -> Response:
 
 
 def _form(site: Site, request: Request, user: User, error: str = "") -> Response:
-    body = site.render("account_delete.html", user=user, error=error)
+    with site.engine.connect() as conn:
+        in_use = used_by_others(conn, user.id)  # named before they go with the account
+    body = site.render("account_delete.html", user=user, error=error, in_use=in_use)
     return html(site, request, body, 400 if error else 200)
 
 

@@ -1,0 +1,73 @@
+"""A lab's lead leaving, in Chromium: the account's Delete page names the team list others
+edit; the lead follows its link, hands the list over to its editor and deletes the account;
+the editor, in her own browser, owns the list, papers and all."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import LiveSite, answer_next_dialog, newest_day_path, sign_up
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_leaving_lead_is_told_of_the_team_list_and_hands_it_over_first(
+    page: Page, live_site: LiveSite
+) -> None:
+    url = live_site.url
+    browser = page.context.browser
+    assert browser is not None
+    ana = browser.new_context().new_page()
+    sign_up(ana, url, "ana")
+
+    sign_up(page, url, "lead")
+    page.goto(url + newest_day_path(live_site.engine))
+    pid = page.locator("article.card").first.get_attribute("data-id")
+    page.locator(f'article.card[data-id="{pid}"]').get_by_role("button", name="Save").click()
+    page.goto(f"{url}/library")
+    made = page.get_by_role("form", name="New collection")
+    made.get_by_label("Name").fill("Team list")
+    made.get_by_role("button", name="New collection").click()
+    editors = page.get_by_role("region", name="Editors")
+    editors.get_by_label("User name").fill("ana")
+    editors.get_by_role("button", name="Add editor").click()
+    expect(page.locator("[data-said]")).to_have_text("ana may edit it now.")
+    page.goto(f"{url}/library")
+    page.locator(f'input[name=paper_id][value="{pid}"]').check()
+    bulk = page.get_by_role("form", name="Change the ticked papers")
+    bulk.get_by_label("With the ticked papers").select_option("add")
+    bulk.get_by_label("Collection to put them in").fill("Team list")
+    bulk.get_by_role("button", name="Apply").click()
+    expect(page.locator("[data-said]")).to_be_visible()
+
+    page.goto(f"{url}/account/delete")
+    warned = page.get_by_role("note")
+    expect(warned).to_contain_text("Other readers use this collection of yours")
+    expect(warned.get_by_role("listitem")).to_have_text(re.compile(r"Team list\s*· 1 editor$"))
+    warned.get_by_role("link", name="Team list").click()
+    handing = page.get_by_role("form", name="Hand over this collection")
+    expect(handing.get_by_label("New owner")).to_have_value("ana")
+    handing.get_by_label("Stay one of its editors").uncheck()
+    asked: list[str] = []
+    answer_next_dialog(page, True, asked)
+    handing.get_by_role("button", name="Hand over").click()
+    expect(page.locator("[data-said]")).to_have_text("ana owns this collection now.")
+    assert asked == [
+        "Hand “Team list” over? Its new owner renames, shares and deletes it and names its "
+        "editors from then on."
+    ]
+    expect(page.get_by_role("link", name="Team list")).to_have_count(0)  # no longer hers
+
+    page.goto(f"{url}/account/delete")
+    expect(page.get_by_role("note")).to_have_count(0)
+    page.get_by_label("Your password").fill("a long password")
+    page.get_by_role("button", name="Delete my account").click()
+    expect(page).to_have_url(re.compile(r"/account/deleted$"))
+
+    ana.goto(f"{url}/library")
+    ana.locator("aside").get_by_role("link", name="Team list").click()
+    expect(ana.get_by_role("form", name="Edit collection")).to_be_visible()  # hers to rename
+    expect(ana.locator(f'article.library-item[data-id="{pid}"]')).to_have_count(1)
