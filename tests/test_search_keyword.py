@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from tantivy import Occur, Query
 
+from paperfeed.models import Paper
 from paperfeed.search import BadSearch, SearchService
 from paperfeed.search import ids as ids_module
 from paperfeed.search.keyword import HYBRID, Filters
@@ -276,15 +277,21 @@ def test_a_flat_union_of_the_words_ranks_as_one_group_per_word(
 
 @pytest.fixture(scope="module")
 def stems_of_papers(service: SearchService) -> dict[str, set[str]]:
-    """Each stored paper's stemmed words: title, abstract and author names."""
+    """Each stored paper's stemmed words: title, abstract, author names, comments and journal
+    reference."""
     stem = service.keyword.stem
     with service.engine.connect() as conn:
         ids = conn.execute(select(papers.c.id)).scalars().all()
         found = get_papers(conn, ids, brief=True)
     return {
-        pid: set(stem.analyze(" ".join([p.title, p.abstract, *p.authors])))
+        pid: set(stem.analyze(" ".join([p.title, p.abstract, *p.authors, *venue(p)])))
         for pid, p in found.items()
     }
+
+
+def venue(paper: Paper) -> list[str]:
+    """A paper's comments and journal reference (searched too, weighed low)."""
+    return [paper.comments or "", paper.journal_ref or ""]
 
 
 @pytest.mark.parametrize(
@@ -303,7 +310,8 @@ def test_every_word_finds_exactly_the_papers_holding_each_word(
 ) -> None:
     """Keyword mode's "every word" query (one term of the combined `text` field per word)
     holds exactly the papers that have each word, or a word starting with each prefix, in
-    the title, the abstract or an author's name, as stemmed: checked paper by paper."""
+    the title, the abstract, an author's name or the comments and journal reference, as
+    stemmed: checked paper by paper."""
     keyword, parsed = service.keyword, parse_query(text)
     words = [keyword.stem.analyze(w)[0] for w in parsed.meaningful]
     starts = [keyword._prefix_stem(p) for p in parsed.prefixes]

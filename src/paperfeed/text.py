@@ -86,9 +86,9 @@ CJK_LETTERS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # one ("山田 太郎", "山田太郎"): one name, whose parts search and author keys write together.
 _CJK_GAP_RE = re.compile(f"(?<=[{CJK_LETTERS}])\\s+(?=[{CJK_LETTERS}])")
 # Hangul: Korean writes words apart, but a name's family and given name with a space or without
-# ("김 민수", "김민수"): one name, whose parts author keys write together (search keeps words).
-_HANGUL_LETTERS = "\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff"
-_NAME_LETTERS = CJK_LETTERS + _HANGUL_LETTERS
+# ("김 민수", "김민수"): one name, whose parts author keys write together (search finds both).
+HANGUL_LETTERS = "\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff"
+_NAME_LETTERS = CJK_LETTERS + HANGUL_LETTERS
 _NAME_GAP_RE = re.compile(f"(?<=[{_NAME_LETTERS}])\\s+(?=[{_NAME_LETTERS}])")
 _EMBEDS, _PDF = "\u202a\u202b\u202d\u202e", "\u202c"
 _ISOLATES, _PDI = "\u2066\u2067\u2068", "\u2069"

@@ -1,9 +1,11 @@
 """The keyword index: BM25 over title, abstract and authors in a tantivy index on local disk.
 
 A paper's words are indexed in three fields: its title, its author names, and `text`, which
-holds the title, the abstract and the names together (stemmed). Queries score the abstract's
-evidence through `text`, so the abstract itself is only stored, not indexed twice. An "every
-word" query intersects one `text` term per word, not a union of three fields per word.
+holds the title, the abstract and the names together (stemmed); arXiv's comments and journal
+reference ("Accepted at ICML 2026") have a field of their own, `venue`, weighed low. Queries
+score the abstract's evidence through `text`, so the abstract itself is only stored, not indexed
+twice. An "every word" query intersects one `text` (or `venue`) term per word, not a union of
+four fields per word.
 
 The index is a cache derived from the store: `apply` writes rows read from the store, and how far
 it has read (`Progress`: a settled cursor plus the newer rows applied) lives in a small JSON file
@@ -32,7 +34,14 @@ from paperfeed.search.ids import id_key, key_id
 from paperfeed.search.progress import Build, Progress
 from paperfeed.search.query import ParsedQuery, code_words, name_words, words_of
 from paperfeed.store.search_store import IndexRow
-from paperfeed.text import CJK_LETTERS, spelled_in, spelled_out, spelled_out_words
+from paperfeed.text import (
+    CJK_LETTERS,
+    HANGUL_LETTERS,
+    name_parts_joined,
+    spelled_in,
+    spelled_out,
+    spelled_out_words,
+)
 from paperfeed.util import DiskFull, utcnow
 
 # 3: the numeric `key` fast field (ids without reading documents); 4: the combined `text` field;
@@ -46,18 +55,22 @@ from paperfeed.util import DiskFull, utcnow
 # (`query.name_words`); 10: the `umlauts` field, the words written with umlauts spelled out
 # ("schroedinger"): a plain "Schrodinger" finds "Schroedinger" (and back) only where a paper wrote
 # "Schrödinger" (`other_spellings`); 11: `title_key` keeps every script's letters and spells ß, ł,
-# ø out (`models.normalise_title`): an exact title in Chinese or Russian names its paper
-SCHEMA_VERSION = 11
+# ø out (`models.normalise_title`): an exact title in Chinese or Russian names its paper;
+# 12: the `venue` field (comments and journal reference: "ICML 2026"), and a Korean name's parts
+# written together once more in `author_words` ("김 민수" as "김민수" too, as author keys join them)
+SCHEMA_VERSION = 12
 # The oldest schema whose fields the current queries read (7: `author_words`, `authors` stored
-# only; 8, 9 and 11 only added or changed terms; 10's `umlauts` is read where the index has it):
-# such an index keeps answering while its successor is built.
+# only; 8, 9 and 11 only added or changed terms; 10's `umlauts` and 12's `venue` are read where
+# the index has them): such an index keeps answering while its successor is built.
 SEARCHABLE_SINCE = 7
 UMLAUTS_SINCE = 10
+VENUE_SINCE = 12
 _STATE = "paperfeed-state.json"
 _EPOCH = date(1970, 1, 1)
 _TEXT_FIELDS = ("title", "text")
 _ONE_CJK = re.compile(f"[{CJK_LETTERS}]")  # a query word of one Chinese or Japanese character
 _CJK_WORD = re.compile(f"[{CJK_LETTERS}]+")
+_HANGUL_WORD = re.compile(f"[{HANGUL_LETTERS}]+")
 _REMEMBERED = 2000  # stored documents of recent hits kept for showing them
 # tantivy reports a failed write without its OS error; with less than this free, it was space.
 _LOW_SPACE = 64 * 1024 * 1024
@@ -88,11 +101,15 @@ class Filters:
 @dataclass(frozen=True)
 class Weights:
     """Per-field BM25 weights: the title, the combined `text` field (which carries the
-    abstract's evidence, and the title's and names' once more) and the author names."""
+    abstract's evidence, and the title's and names' once more), the author names, and the
+    comments and journal reference (`venue`: low, so that ordinary queries rank as before)."""
 
     title: float = 1.0
     abstract: float = 1.0
     authors: float = 1.0
+    # 0.1: ordinary queries' top 10 as before (known-item MRR@10 unchanged, 94% of 3-word
+    # queries' top 10 identical; 0.5 lowered it 0.0075: bench/RESULTS.md, "Comments searched")
+    venue: float = 0.1
 
 
 # Keyword mode: a title word counts in `text` and again in the title's own, short-field BM25.
@@ -159,6 +176,8 @@ def _schema(version: int = SCHEMA_VERSION) -> tantivy.Schema:
     sb.add_unsigned_field("key", fast=True)  # `id_key`: a hit's id without its stored document
     if version >= UMLAUTS_SINCE:
         sb.add_text_field("umlauts", tokenizer_name="names")  # words written with umlauts
+    if version >= VENUE_SINCE:
+        sb.add_text_field("venue", tokenizer_name="en_stem")  # comments and journal reference
     return sb.build()
 
 
@@ -398,6 +417,14 @@ class KeywordIndex:
             doc.add_text("authors", name)
             doc.add_text("author_words", name_words(name))
             doc.add_text("text", name_words(name))
+            joined = name_words(name_parts_joined(name))
+            if self.fields >= VENUE_SINCE and joined != name_words(name):
+                doc.add_text("author_words", joined)  # "김 민수" as "김민수" too
+                doc.add_text("text", joined)
+        if self.fields >= VENUE_SINCE:
+            for venue in (row.comments, row.journal_ref):
+                if venue:
+                    doc.add_text("venue", code_words(venue))
         self._add_spelled_out(doc, row)
         for category in row.categories:
             doc.add_text("category", category)
@@ -518,10 +545,12 @@ class KeywordIndex:
         if len(stems) != len(words):  # a word the analyzer split or dropped: one at a time
             return [self.frequency(w) for w in words]
         searcher = self.index.searcher()
+        venue = self.fields >= VENUE_SINCE
         return [
             max(
                 searcher.doc_freq("text", stem),
                 searcher.doc_freq("author_words", word),
+                searcher.doc_freq("venue", stem) if venue else 0,
             )
             for word, stem in zip(words, stems, strict=True)
         ]
@@ -531,6 +560,8 @@ class KeywordIndex:
         searcher = self.index.searcher()
         counts = [searcher.doc_freq("text", t) for t in self._stems(word)]
         counts += [searcher.doc_freq("author_words", t) for t in self._name_tokens(word)]
+        if self.fields >= VENUE_SINCE:
+            counts += [searcher.doc_freq("venue", t) for t in self._stems(word)]
         return int(max(counts, default=0))
 
     def _stems(self, word: str) -> list[str]:
@@ -668,6 +699,9 @@ class KeywordIndex:
         alternatives = {w for group in either for alternative in group for w in alternative}
         for group in either:
             clauses.append((Occur.Must, self._one_of(group, weights)))
+        korean = _korean_names(words)
+        clauses += [(Occur.Must, self._korean_name(parts, weights)) for parts in korean]
+        alternatives |= {w for parts in korean for w in parts}
         for word in words:
             if word in alternatives:
                 for query in self._word(word, weights, word in acronyms):  # evidence only
@@ -683,7 +717,7 @@ class KeywordIndex:
             if not stems:
                 continue
             text = self._text(word, stems, word in acronyms)
-            clauses.append((Occur.Must, Query.boost_query(_best(text), weights.abstract)))
+            clauses.append((Occur.Must, self._text_or_venue(text, stems, weights)))
             title = _best([Query.term_query(self.schema, "title", t) for t in stems])
             clauses.append((Occur.Should, Query.boost_query(title, weights.title)))
             names = [] if word in acronyms else self._name_tokens(word)
@@ -700,7 +734,7 @@ class KeywordIndex:
         options: list[tuple[Occur, Query]] = []
         for alternative in group:
             needed = [
-                (Occur.Must, _best([Query.term_query(self.schema, "text", t) for t in stems]))
+                (Occur.Must, self._text_or_venue(self._text(word, stems, False), stems, weights))
                 for word in alternative
                 if (stems := self._stems(word))
             ]
@@ -709,6 +743,17 @@ class KeywordIndex:
                 options.append((Occur.Should, Query.boost_query(query, weights.abstract)))
         return Query.boolean_query(options) if options else Query.empty_query()
 
+    def _korean_name(self, parts: Sequence[str], weights: Weights) -> Query:
+        """The parts of a Korean name typed apart ("김 민수"): each in the paper, or the name
+        written together ("김민수": as papers and author keys also write it)."""
+        apart = [(Occur.Must, _best(self._text(w, self._stems(w), False))) for w in parts]
+        together = [
+            Query.term_query(self.schema, "text", t) for t in self.stem.analyze("".join(parts))
+        ]
+        either = [(Occur.Should, Query.boolean_query(apart))]
+        either += [(Occur.Should, q) for q in together]
+        return Query.boost_query(Query.boolean_query(either), weights.abstract)
+
     def _full_name(self, words: Sequence[str]) -> list[Query]:
         # A query that is someone's name ("Carlos Guestrin") puts their papers first, above
         # papers that only share one of the words ("Monte Carlo").
@@ -716,6 +761,7 @@ class KeywordIndex:
         if not 2 <= len(spellings[0]) <= 4:
             return []
         name = [Query.phrase_query(self.schema, "author_words", list(t)) for t in spellings]
+        name += [Query.term_query(self.schema, "author_words", t) for t in _korean_joined(words)]
         return [Query.boost_query(_best(name), FULL_NAME_BOOST)]
 
     def _word(self, word: str, weights: Weights = KEYWORD, acronym: bool = False) -> list[Query]:
@@ -730,6 +776,8 @@ class KeywordIndex:
                 Query.boost_query(title, weights.title),
                 Query.boost_query(abstract, weights.abstract),
             ]
+            venue = self._venue(stems, weights)
+            out += [venue] if venue else []
         names = [] if acronym else self._name_tokens(word)
         if names:
             author = _best([Query.term_query(self.schema, "author_words", t) for t in names])
@@ -745,6 +793,23 @@ class KeywordIndex:
             return text
         unnamed = [(Occur.MustNot, Query.term_query(self.schema, "author_words", t)) for t in names]
         return [Query.boolean_query([(Occur.Must, query), *unnamed]) for query in text]
+
+    def _venue(self, stems: Sequence[str], weights: Weights) -> Query | None:
+        """The word in the comments or journal reference, weighed low (None: an index older
+        than the field)."""
+        if self.fields < VENUE_SINCE or not stems or not weights.venue:
+            return None
+        venue = _best([Query.term_query(self.schema, "venue", t) for t in stems])
+        return Query.boost_query(venue, weights.venue)
+
+    def _text_or_venue(self, text: list[Query], stems: Sequence[str], weights: Weights) -> Query:
+        """A word an every-word query needs: in the title, abstract or names, or in the comments
+        or journal reference ("ICML 2026" where only the comments name the conference)."""
+        found = Query.boost_query(_best(text), weights.abstract)
+        venue = self._venue(stems, weights)
+        if venue is None:
+            return found
+        return Query.boolean_query([(Occur.Should, found), (Occur.Should, venue)])
 
     def _cjk_letter(self, letter: str, weights: Weights) -> list[Query]:
         """One Chinese or Japanese character: it stands alone or in the pairs its runs were
@@ -774,6 +839,9 @@ class KeywordIndex:
             for f in _TEXT_FIELDS
         )
         boosted = [Query.boost_query(title, weights.title), text]
+        if self.fields >= VENUE_SINCE and weights.venue:  # "ICML 2026" in the comments
+            venue = _best([Query.phrase_query(self.schema, "venue", list(t)) for t in spellings])
+            boosted.append(Query.boost_query(venue, weights.venue))
         return Query.boolean_query([(Occur.Should, q) for q in boosted])
 
     def _exclusions(self, parsed: ParsedQuery) -> list[tuple[Occur, Query]]:
@@ -795,9 +863,13 @@ class KeywordIndex:
         return out
 
     def _author(self, name: str) -> Query:
-        spellings = _spellings(words_of(name_words(_given_name_first(name))), self.names)
+        typed = _given_name_first(name)
+        spellings = _spellings(words_of(name_words(typed)), self.names)
         if not spellings[0]:
             return Query.empty_query()
+        joined = tuple(words_of(name_words(name_parts_joined(typed))))
+        if joined not in spellings:  # "김 민수" as "김민수" too (a paper may write either)
+            spellings.append(joined)
         return _best([self._one_name(list(tokens)) for tokens in spellings])
 
     def _one_name(self, tokens: list[str]) -> Query:
@@ -817,6 +889,26 @@ def _as_name(words: Sequence[str]) -> Sequence[str]:
     if len(words) > 1 and all(_CJK_WORD.fullmatch(w) for w in words):
         return words_of("".join(words))
     return words
+
+
+def _korean_names(words: Sequence[str]) -> list[tuple[str, ...]]:
+    """Runs of two or more Hangul words in a query ("pooling 김 민수"): maybe a Korean name's
+    parts, which papers also write together."""
+    runs: list[list[str]] = [[]]
+    for word in words:
+        if _HANGUL_WORD.fullmatch(word):
+            runs[-1].append(word)
+        elif runs[-1]:
+            runs.append([])
+    return [tuple(run) for run in runs if len(run) > 1]
+
+
+def _korean_joined(words: Sequence[str]) -> list[str]:
+    """Words that are the parts of a Korean name ("김 민수") written together, as papers also
+    write it ("김민수"); none for other words."""
+    if len(words) > 1 and all(_HANGUL_WORD.fullmatch(w) for w in words):
+        return ["".join(words)]
+    return []
 
 
 def _given_name_first(name: str) -> str:

@@ -183,16 +183,20 @@ def _whole_id(raw: str) -> str | None:
 # arXiv's search syntax: "ti:", "abs:", "au:" and "all:" before a word search it as any word is
 # (the prefix was searched as a word: "ti:" matched "Ti"); "cat:cs.CL" restricts the search to
 # that category, as the category filter does. Other engines' spellings ("author:", "title:",
-# Google Scholar's "intitle:", "category:") read the same ("author:Hinton" found "Authorization").
+# Google Scholar's "intitle:", "category:") read the same ("author:Hinton" found "Authorization"),
+# and so do arXiv's "co:" and "jr:" (comments, journal reference) and "comments:", "journal:",
+# "venue:" ("venue:ICML" searched the word "venue").
 _FIELD_RE = re.compile(
-    r"(?<![^\s(\"-])(?:ti|abs|au|all|co|jr|cat|title|intitle|abstract|authors?|category):(?=\S)",
+    r"(?<![^\s(\"-])(?:ti|abs|au|all|co|jr|cat|title|intitle|abstract|authors?|category"
+    r"|comments?|journal|venue):(?=\S)",
     re.IGNORECASE,
 )
 _CATEGORY_RE = re.compile(r"(?<![^\s(])(?:cat|category):([\w.\-]+)", re.IGNORECASE)
 # A query that opens with a field and a space ("title: cancer", a pasted "Abstract: We …") reads
 # it as a field too: "title" was a required word, and "title: cancer" found one paper.
 _OPENING_FIELD_RE = re.compile(
-    r"\A\s*(?:ti|abs|au|all|title|intitle|abstract|authors?):\s+(?=\S)", re.IGNORECASE
+    r"\A\s*(?:ti|abs|au|all|title|intitle|abstract|authors?|comments?|journal|venue):\s+(?=\S)",
+    re.IGNORECASE,
 )
 
 

@@ -83,6 +83,8 @@ class IndexRow:
     day: date | None
     changed_at: datetime
     hidden: bool
+    comments: str = ""  # arXiv's comments ("Accepted at ICML 2026") and journal reference
+    journal_ref: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,8 @@ _INDEXED = (
     papers.c.published,
     papers.c.changed_at,
     papers.c.hidden,
+    papers.c.comments,
+    papers.c.journal_ref,
 )
 
 
@@ -173,6 +177,8 @@ def _index_rows(conn: Connection, rows: Sequence[Any]) -> list[IndexRow]:
             day=r.listing_date or (r.published.date() if r.published else None),
             changed_at=r.changed_at,
             hidden=bool(r.hidden),
+            comments=r.comments or "",
+            journal_ref=r.journal_ref or "",
         )
         for r in rows
     ]
