@@ -21,6 +21,6 @@ def decode(data: bytes) -> str:
     for codec in codecs_to_try:
         try:
             return data.decode(codec)
-        except (UnicodeDecodeError, LookupError):
+        except (UnicodeError, LookupError):  # a declared 'undefined': a bare UnicodeError
             continue
     return data.decode("latin-1")

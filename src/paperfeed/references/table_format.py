@@ -31,8 +31,12 @@ def _rows(text: str) -> list[tuple[int, str]]:
     ]
 
 
-def _cells(line: str, delimiter: str) -> list[str]:
-    return [c.strip() for c in next(csv.reader([line], delimiter=delimiter), [])]
+def _cells(line: str, delimiter: str) -> list[str] | None:
+    """A row's cells, trimmed; None when one is over the csv module's field limit (128 KB)."""
+    try:
+        return [c.strip() for c in next(csv.reader([line], delimiter=delimiter), [])]
+    except csv.Error:  # no id or rating is so long: the row is reported, not a 500
+        return None
 
 
 def _head(cell: str) -> str:
@@ -50,6 +54,8 @@ def _layout(text: str) -> tuple[str, bool, int, int | None] | None:
         if delimiter not in first:
             continue
         cells = _cells(first, delimiter)
+        if cells is None:
+            continue
         heads = [_head(c) for c in cells]
         ids = [i for i, h in enumerate(heads) if h in _ID_HEADS]
         if ids and all(identifier(c) == (None, None) for c in cells):
@@ -68,7 +74,7 @@ def _layout(text: str) -> tuple[str, bool, int, int | None] | None:
 def _mostly_named(rows: list[tuple[int, str]], delimiter: str, column: int) -> bool:
     """Whether most rows name a paper in that column (as a list of ids must, a line a paper)."""
     cells = (_cells(line, delimiter) for _n, line in rows)
-    named = sum(1 for c in cells if len(c) > column and identifier(c[column]) != (None, None))
+    named = sum(1 for c in cells if c and len(c) > column and identifier(c[column]) != (None, None))
     return named * 2 >= len(rows)
 
 
@@ -98,6 +104,9 @@ def read_table(text: str) -> Parsed:
     errors: list[str] = []
     for n, line in _rows(text)[1 if header else 0 :]:
         cells = _cells(line, delimiter)
+        if cells is None:
+            errors.append(f"line {n}: a cell is over 128 KB (no id or rating is so long)")
+            continue
         cell = cells[id_col] if id_col < len(cells) else ""
         arxiv, doi = identifier(cell) if cell else (None, None)
         value = cells[rating_col] if rating_col is not None and rating_col < len(cells) else ""

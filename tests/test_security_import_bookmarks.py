@@ -1,0 +1,56 @@
+"""A security re-audit of the ratings import, the arxiv-sanity bookmarks and this round's other
+additions, as an attacker tries them: what broke is pinned here with what it now does."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from paperfeed import references
+from paperfeed.models import Paper
+from paperfeed.settings import Settings
+from tests.web_support import importing
+
+DAY = date(2024, 1, 22)
+LIKED = Paper(id="2401.12345", title="Sparse attention for long documents", listing_date=DAY)
+OTHER = Paper(id="2401.12346", title="A survey of everything", listing_date=DAY)
+HUGE = "x" * 200_000  # over the csv module's 128 KB field limit
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        f"id,rating\n{LIKED.id},1\n{OTHER.id},{HUGE}\n",  # a row's rating
+        f'id,rating\n{LIKED.id},1\n"{HUGE}",1\n',  # a row's id, quoted
+    ],
+)
+def test_a_table_with_a_cell_over_128_kb_reports_that_row_and_imports_the_rest(
+    settings: Settings, table: str
+) -> None:
+    with importing(settings, [LIKED, OTHER], "hoarder") as (c, auth):
+        got = c.post(
+            "/api/me/library/import", files={"file": ("r.csv", table.encode())}, headers=auth
+        )
+        assert got.status_code == 200, got.text[:300]
+        report = got.json()
+    assert report["ids"] == [LIKED.id]
+    assert report["ratings"]["up"] == 1
+    (bad,) = report["unmatched"]
+    assert bad["entry"] == "line 3"
+    assert "128 KB" in bad["reason"]
+    assert len(bad["reason"]) < 200  # never the cell itself back
+
+
+def test_a_first_row_with_a_cell_over_128_kb_is_no_table() -> None:
+    with pytest.raises(references.UnreadableFile):
+        references.read(f'"{HUGE}",1\n{LIKED.id},1\n'.encode())
+
+
+def test_an_encoding_declared_that_reads_no_text_is_not_a_500() -> None:
+    """JabRef's '% Encoding:' line naming a codec that decodes nothing (Python's 'undefined')
+    with a byte that is not UTF-8 raised UnicodeError out of the import."""
+    data = b"% Encoding: undefined\n@article{a, title={Caf\xe9 society}, eprint={2401.12345}}\n"
+    parsed = references.read(data)
+    assert [r.arxiv_id for r in parsed.references] == ["2401.12345"]
+    assert parsed.references[0].title == "Café society"
