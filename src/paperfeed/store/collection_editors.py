@@ -9,6 +9,7 @@ library too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,6 +44,7 @@ from paperfeed.store.library import (
     save_papers,
 )
 from paperfeed.store.shared_lists import collection_follows
+from paperfeed.store.sql import in_list
 from paperfeed.store.tables import metadata
 from paperfeed.util import utcnow
 
@@ -102,6 +104,18 @@ def editor_names(conn: Connection, collection_id: int) -> list[str]:
         select(users.c.username)
         .join(collection_editors, collection_editors.c.user_id == users.c.id)
         .where(collection_editors.c.collection_id == collection_id, users.c.deleted_at.is_(None))
+        .order_by(collection_editors.c.created_at, users.c.id)
+    )
+    return list(conn.scalars(query))
+
+
+def heirs(conn: Connection, collection_id: int) -> list[str]:
+    """The editors a collection can be handed over to: those whose account is active (not
+    suspended), in the order they were named."""
+    query = (
+        select(users.c.username)
+        .join(collection_editors, collection_editors.c.user_id == users.c.id)
+        .where(collection_editors.c.collection_id == collection_id, _active)
         .order_by(collection_editors.c.created_at, users.c.id)
     )
     return list(conn.scalars(query))
@@ -184,7 +198,12 @@ class InUse:
 def used_by_others(conn: Connection, owner_id: int) -> list[InUse]:
     """The owner's collections that other readers edit or follow (through its current link,
     while it is shared), by name."""
-    mine = collections.c.user_id == owner_id
+    return used_by_others_of(conn, [owner_id]).get(owner_id, [])
+
+
+def used_by_others_of(conn: Connection, owner_ids: Sequence[int]) -> dict[int, list[InUse]]:
+    """`used_by_others` for each of these owners at once (those with none left out)."""
+    mine = in_list(collections.c.user_id, conn.dialect.name, values=list(owner_ids))
     edits = (
         select(func.count())
         .select_from(collection_editors.join(users, users.c.id == collection_editors.c.user_id))
@@ -202,7 +221,11 @@ def used_by_others(conn: Connection, owner_id: int) -> list[InUse]:
     )
     query = select(collections, edits.label("edits"), follows.label("follows")).where(mine)
     rows = conn.execute(query.order_by(collections.c.name, collections.c.id))
-    return [InUse(_collection(r), r.edits, r.follows) for r in rows if r.edits or r.follows]
+    out: dict[int, list[InUse]] = {}
+    for r in rows:
+        if r.edits or r.follows:
+            out.setdefault(r.user_id, []).append(InUse(_collection(r), r.edits, r.follows))
+    return out
 
 
 def hand_over(conn: Connection, collection: Collection, username: str, stay: bool) -> str:

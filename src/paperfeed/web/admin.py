@@ -29,7 +29,7 @@ from paperfeed.store.accounts import (
     set_suspended,
     user_by_id,
 )
-from paperfeed.store.collection_editors import InUse, used_by_others
+from paperfeed.store.collection_editors import InUse, used_by_others, used_by_others_of
 from paperfeed.store.community import held_comments
 from paperfeed.store.erasure import delete_account
 from paperfeed.store.invites import recent_invites
@@ -155,6 +155,12 @@ def console(
             "signup": settings.signup,
             "invite_days": settings.invite_days,
         }
+        shown = [u.id for u in people.items]
+        in_use = used_by_others_of(conn, shown)  # Suspend's and Delete's questions name them
+        context["in_use"] = {
+            uid: (hidden_by_suspending(found), _gone_by_deleting(found))
+            for uid, found in in_use.items()
+        }
     context["users"], context["actions"] = _linked(people, logged)
     context["index_build"], context["index_beside"] = _index_build(settings)
     # What the last action did comes back in the address it redirects to; a link from outside
@@ -257,7 +263,9 @@ def suspend(
         raise HTTPException(400, "you cannot suspend yourself")
     if suspended and not confirmed:
         name = _name_of(site, user_id)
-        question = f"Suspend {name}? Their sessions end and they cannot sign in."
+        with site.engine.connect() as conn:
+            hidden = hidden_by_suspending(used_by_others(conn, user_id))
+        question = f"Suspend {name}? Their sessions end and they cannot sign in." + hidden
         fields = [("suspended", "1"), ("user", user)]
         return ask(request, site, admin, question, _users_at(user), fields, "Suspend")
     with site.writing() as conn:
@@ -273,11 +281,26 @@ def suspend(
 def _collections_in_use(site: Site, user_id: int) -> str:
     """What the deletion takes from other readers: the collections they edit or follow."""
     with site.engine.connect() as conn:
-        in_use = used_by_others(conn, user_id)
+        return _gone_by_deleting(used_by_others(conn, user_id))
+
+
+def _gone_by_deleting(in_use: list[InUse]) -> str:
+    return f" Its collections that others use go too: {named_in_use(in_use)}." if in_use else ""
+
+
+def hidden_by_suspending(in_use: list[InUse]) -> str:
+    """What a suspension hides from other readers, as its question says it ("" for nothing)."""
     if not in_use:
         return ""
-    named = "; ".join(f"“{u.collection.name}” ({_users_of(u)})" for u in in_use)
-    return f" Its collections that others use go too: {named}."
+    return (
+        " Their collections that others use are hidden from those editors and followers until"
+        f" the suspension is lifted: {named_in_use(in_use)}."
+    )
+
+
+def named_in_use(in_use: list[InUse]) -> str:
+    """The collections others use, each with how many edit and follow it."""
+    return "; ".join(f"“{u.collection.name}” ({_users_of(u)})" for u in in_use)
 
 
 def _users_of(u: InUse) -> str:

@@ -21,6 +21,7 @@ from paperfeed.latex import plain
 from paperfeed.markup import MAX_COMMENT, absolute_links, maths_as_text, plain_text
 from paperfeed.store import get_paper
 from paperfeed.store.accounts import User, end_sessions, set_password_hash, set_suspended
+from paperfeed.store.collection_editors import used_by_others
 from paperfeed.store.community import (
     Comment,
     Profile,
@@ -58,6 +59,7 @@ from paperfeed.store.password_links import end_mailed_links
 from paperfeed.store.upvoters import upvoted_publicly
 from paperfeed.text import xml_safe
 from paperfeed.web import api_links, discussion, paging
+from paperfeed.web.admin import hidden_by_suspending
 from paperfeed.web.auth import (
     BadCredentials,
     check_new_account,
@@ -707,7 +709,11 @@ def suspend_form(
     """Suspend (after a question, as /admin does) or restore an account from the moderation
     queue: a suspension ends its sessions."""
     if suspended and not confirmed:
+        with site.engine.connect() as conn:
+            found = find_user_id(conn, name)
+            in_use = used_by_others(conn, found[0]) if found else []
         question = f"Suspend {name}? Their sessions end, and they cannot sign in or post."
+        question += hidden_by_suspending(in_use)
         fields = [("suspended", "1")]
         return ask(request, site, admin, question, "/admin/community", fields, f"Suspend {name}")
     with site.writing() as conn:

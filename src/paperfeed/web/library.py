@@ -606,6 +606,7 @@ def _group_context(
     context["owned"] = owned
     context["owner_name"] = None if owned else lib.owner_name(conn, chosen)
     context["editors"] = editors.editor_names(conn, chosen.id) if owned else []
+    context["heirs"] = editors.heirs(conn, chosen.id) if owned else []  # suspended ones left out
     context["item_notes"] = item_notes(conn, chosen.id, ids)
     context["list_note_max"] = ITEM_NOTE_MAX
     return context

@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 
 from paperfeed.digest.notices import send_queued
 from paperfeed.store.accounts import UserRow, set_suspended, user_rows
+from paperfeed.store.collection_editors import InUse, used_by_others_of
 from paperfeed.store.community import (
     Comment,
     delete_comment,
@@ -23,6 +24,7 @@ from paperfeed.store.community import (
     waiting_among,
 )
 from paperfeed.store.jobs import record_action
+from paperfeed.web.admin import hidden_by_suspending
 from paperfeed.web.confirm import Confirmed, ask
 from paperfeed.web.deps import ROW_ID_MOST, AdminDep, FormCsrf, SiteDep, say_next
 from paperfeed.web.discuss import REPORTS_PER_PAGE, logged_comment
@@ -133,9 +135,11 @@ def bulk_suspend(
     back = f"/admin?{urlencode({'user': user})}#users" if user else "/admin#users"
     with site.engine.connect() as conn:
         found = _to_change(conn, chosen, action)
+        in_use = used_by_others_of(conn, [u.id for u in found]) if not confirmed else {}
     if found and not confirmed:
         fields = [("action", action), ("user", user)] + [("ids", str(u.id)) for u in found]
-        return ask(request, site, admin, _ask_suspend(action, found), back, fields, "Yes")
+        question = _ask_suspend(action, found, [c for u in found for c in in_use.get(u.id, [])])
+        return ask(request, site, admin, question, back, fields, "Yes")
     with site.writing() as conn:
         found = _to_change(conn, chosen, action)  # again: another moderator may have acted
         for target in found:
@@ -157,14 +161,14 @@ def _accounts(n: int) -> str:
     return f"{n} account{'' if n == 1 else 's'}"
 
 
-def _ask_suspend(action: str, found: list[UserRow]) -> str:
+def _ask_suspend(action: str, found: list[UserRow], in_use: list[InUse]) -> str:
     names = [u.username for u in found]
     who = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
     if action == "suspend":
         return (
             f"Suspend {_accounts(len(found))} ({who})? Their sessions end, they cannot sign in,"
             " and their comments, upvotes and claims leave the site until it is lifted."
-        )
+        ) + hidden_by_suspending(in_use)
     return f"Lift the suspension of {_accounts(len(found))} ({who})? All they had comes back."
 
 

@@ -1,0 +1,125 @@
+"""A lab's shared reading list, part three: a suspended editor is not offered as the list's new
+owner; an admin about to suspend its owner is told the list goes out of sight of its editors
+and followers."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from paperfeed.settings import Settings
+from paperfeed.store.accounts import set_admin, set_suspended
+from paperfeed.store.collection_editors import editable_collection
+from paperfeed.store.library import Collection, user_collections
+from tests.web_support import DAYS, client, csrf_token, on_day, post_form, sign_up
+
+LEAD, ANA, BOB = 1, 2, 3  # user ids in the order the tests sign them up
+LIST = "Lab <b>list</b>"  # markup in a name stays text wherever it is shown
+
+
+def _team(engine: Engine, lead: TestClient, *names: str) -> Collection:
+    """lead's public list `LIST` holding one paper, edited by the readers `names`."""
+    first = sorted(on_day(engine, DAYS[0]))[0]
+    post_form(lead, "/collections", {"name": LIST, "visibility": "public"})
+    post_form(lead, f"/papers/{first}/save", {"collection": LIST, "next": "/"})
+    with engine.connect() as conn:
+        (found,) = user_collections(conn, LEAD)
+    for name in names:
+        added = post_form(lead, f"/collections/{found.id}/editors", {"username": name})
+        assert added.status_code == 303
+    return found
+
+
+def test_a_suspended_editor_is_not_offered_as_the_lists_new_owner(
+    site: Settings, engine: Engine
+) -> None:
+    with client(site, engine) as lead, client(site, engine) as ana, client(site, engine) as bob:
+        sign_up(lead, "lead")
+        sign_up(ana, "ana")
+        sign_up(bob, "bob")
+        group = _team(engine, lead, "ana", "bob")
+        page = f"/library?collection={group.id}"
+        both = '<select name="username"><option value="ana">ana</option><option value="bob">bob'
+        assert both in lead.get(page).text
+        with engine.begin() as conn:
+            set_suspended(conn, BOB, True)
+        shown = lead.get(page).text
+        assert re.search(
+            r'<select name="username"><option value="ana">ana</option></select>', shown
+        )
+        assert re.search(
+            r"<li>bob <span class=\"muted\">\(suspended\)</span>", shown
+        )  # still named
+        sent = {"username": "bob", "stay": "1", "confirmed": "1"}
+        assert post_form(lead, f"/collections/{group.id}/owner", sent).status_code == 400
+        with engine.begin() as conn:
+            set_suspended(conn, ANA, True)
+        shown = lead.get(page).text
+        assert 'aria-label="Hand over this collection"' not in shown  # no one to hand it to
+        assert "<li>ana" in shown and "<li>bob" in shown
+        with engine.begin() as conn:
+            set_suspended(conn, BOB, False)
+        assert re.search(
+            r'<select name="username"><option value="bob">bob</option></select>',
+            lead.get(page).text,
+        )
+
+
+def _asked(page: str) -> str:
+    question = re.search(r"<p>(Suspend .*?)</p>", page, re.S)
+    assert question is not None, page
+    assert "<b>" not in question[1]  # a collection's name inert
+    return unescape(question[1])
+
+
+HIDDEN = (
+    " Their collections that others use are hidden from those editors and followers until the"
+    f" suspension is lifted: “{LIST}” (1 editor, 1 follower)."
+)
+
+
+def test_the_admins_suspend_question_names_the_lists_hidden_from_editors_and_followers(
+    site: Settings, engine: Engine
+) -> None:
+    with client(site, engine) as lead, client(site, engine) as ana, client(site, engine) as bob:
+        sign_up(lead, "lead")
+        sign_up(ana, "ana")
+        sign_up(bob, "bob")
+        group = _team(engine, lead, "ana")
+        post_form(lead, "/collections", {"name": "Just mine", "visibility": "public"})
+        assert post_form(bob, f"/c/{group.share_key}/follow", {"follow": "1"}).is_redirect
+        with engine.begin() as conn:
+            set_admin(conn, "bob", True)
+        token = csrf_token(bob, "/")
+        asked = bob.post(
+            f"/admin/users/{LEAD}/suspend", data={"csrf_token": token, "suspended": "1"}
+        )
+        assert asked.status_code == 200
+        assert "Lab &lt;b&gt;list" in asked.text
+        said = _asked(asked.text)
+        assert said == "Suspend lead? Their sessions end and they cannot sign in." + HIDDEN
+        other = bob.post(
+            f"/admin/users/{ANA}/suspend", data={"csrf_token": token, "suspended": "1"}
+        )
+        assert _asked(other.text) == "Suspend ana? Their sessions end and they cannot sign in."
+        bulk = {"csrf_token": token, "action": "suspend", "ids": [str(LEAD), str(ANA)]}
+        many = _asked(bob.post("/admin/users/bulk", data=bulk).text)
+        assert many.startswith("Suspend 2 accounts (lead, ana)?") and many.endswith(HIDDEN)
+        queue = bob.post("/admin/community/suspend/lead", data={"csrf_token": token})
+        assert _asked(queue.text).endswith("they cannot sign in or post." + HIDDEN)
+
+        console = bob.get("/admin").text  # what the browser's own question says
+        row = re.search(r'<tr data-user="lead">(.*?)</tr>', console, re.S)
+        assert row is not None
+        questions = [unescape(q) for q in re.findall(r'data-confirm="([^"]*)"', row[1])]
+        assert questions[0].endswith(HIDDEN) and "&lt;b&gt;" in row[1]
+        assert questions[-1].endswith(
+            f"Its collections that others use go too: “{LIST}” (1 editor, 1 follower)."
+        )
+        ana_row = re.search(r'<tr data-user="ana">(.*?)</tr>', console, re.S)
+        assert ana_row is not None and "collections" not in ana_row[1]
+        with engine.connect() as conn:
+            assert editable_collection(conn, ANA, group.id) == group  # asked: nothing done yet
