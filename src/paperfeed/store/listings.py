@@ -157,11 +157,13 @@ def _in_days(start: date, end: date, within: Sequence[str] = ()) -> ColumnElemen
     # `within`: only papers in one of these categories, primary or cross-listed (as category
     # pages list them); none: every category.
     days = papers.c.listing_date.between(start, end)
-    if not within:
-        return days
+    return and_(days, _in_categories(within)) if within else days
+
+
+def _in_categories(within: Sequence[str]) -> ColumnElement[bool]:
     # EXISTS, by the (paper, category) key: a day's papers are looked up, not all of cs.CV's
     held = paper_categories.c.paper_id == papers.c.id
-    return and_(days, exists().where(held, paper_categories.c.category.in_(within)))
+    return exists().where(held, paper_categories.c.category.in_(within))
 
 
 def papers_between(
@@ -278,19 +280,53 @@ def listing_day_near(conn: Connection, day: date) -> date | None:
     return _as_date(before) or first_listing_day(conn)
 
 
-def neighbour_days(conn: Connection, start: date, end: date) -> tuple[date | None, date | None]:
-    """The nearest days with papers before `start` and after `end`."""
-    # max/min queries on the indexed column: no scan even at millions of papers.
+def neighbour_days(
+    conn: Connection, start: date, end: date, within: Sequence[str] = ()
+) -> tuple[date | None, date | None]:
+    """The nearest days with papers (visible ones in one of the categories `within`, where
+    given) before `start` and after `end`."""
     day = papers.c.listing_date
+    if within:
+        return _nearest(conn, day < start, within, True), _nearest(conn, day > end, within)
+    # max/min queries on the indexed column: no scan even at millions of papers.
     before = conn.execute(select(func.max(day)).where(day < start)).scalar()
     after = conn.execute(select(func.min(day)).where(day > end)).scalar()
     return _as_date(before), _as_date(after)
 
 
-def last_day_within(conn: Connection, start: date, end: date) -> date | None:
-    """The latest day with papers from `start` to `end` (an indexed max: no scan)."""
+def last_day_within(
+    conn: Connection, start: date, end: date, within: Sequence[str] = ()
+) -> date | None:
+    """The latest day with papers (visible ones in `within`, where given) from `start` to
+    `end` (an indexed max: no scan)."""
     day = papers.c.listing_date
+    if within:
+        return _nearest(conn, day.between(start, end), within, True)
     return _as_date(conn.execute(select(func.max(day)).where(day >= start, day <= end)).scalar())
+
+
+_FEW = 500  # papers in all: a category this small is read through its own index
+
+
+def _nearest(
+    conn: Connection, side: ColumnElement[bool], within: Sequence[str], latest: bool = False
+) -> date | None:
+    """The first (or the latest) day of `side` holding a visible paper in `within`."""
+    day = papers.c.listing_date
+    visible = papers.c.hidden.is_(False)
+    named = paper_categories.c.category.in_(within)
+    few = select(paper_categories.c.paper_id).where(named).limit(_FEW).subquery()
+    if conn.execute(select(func.count()).select_from(few)).scalar_one() < _FEW:
+        # a rare category's papers, from its index (a walk of the days would read them all)
+        held = paper_categories.join(papers, papers.c.id == paper_categories.c.paper_id)
+        found = (func.max if latest else func.min)(day)
+        return _as_date(
+            conn.execute(select(found).select_from(held).where(named, side, visible)).scalar()
+        )
+    # a common one: the listing_date index walked outwards from the period, each paper's
+    # categories looked up by their (paper, category) key, stopping at the first one held
+    query = select(day).where(side, _in_categories(within), visible)
+    return _as_date(conn.execute(query.order_by(day.desc() if latest else day).limit(1)).scalar())
 
 
 def _as_date(value: object) -> date | None:

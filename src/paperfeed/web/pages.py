@@ -141,7 +141,7 @@ def _daily_context(
         # the newest day's page (or its week's or month's) offers the feed that moves on
         listing = views.following_newest(listing, period.kind)
         listing = replace(listing, feed_query=_with_categories(listing.feed_query, within))
-    nav = _day_nav(conn, period)
+    nav = _day_nav(conn, period, views.category_members(within))
     kept = query_string(sort="new" if newest else None, category=",".join(within))
     if kept:  # the other days, weeks and months keep the order and the categories chosen
         nav |= {k: f"{v}{kept}" for k, v in nav.items() if k.endswith("_path") and v}
@@ -159,15 +159,16 @@ def _holds_newest(conn: Connection, period: Period) -> bool:
     return newest is not None and period.start <= newest <= period.end
 
 
-def _day_nav(conn: Connection, period: Period) -> dict[str, object]:
+def _day_nav(conn: Connection, period: Period, held: tuple[str, ...] = ()) -> dict[str, object]:
     # Day / Week / Month switch around one day: the period's latest day with papers (a week
-    # across two months opens the month the reader was in, Day a day with papers).
+    # across two months opens the month the reader was in, Day a day with papers), in the
+    # categories `held` where the page is filtered.
     anchor = period.start
     if period.kind != "date":
-        anchor = last_day_within(conn, period.start, period.end) or period.start
-    # The nearest periods with papers: empty weeks and months are skipped, and the first and
-    # last ones lead nowhere further.
-    before, after = neighbour_days(conn, period.start, period.end)
+        anchor = last_day_within(conn, period.start, period.end, held) or period.start
+    # The nearest periods with papers (in those categories): empty weeks and months are
+    # skipped, and the first and last ones lead nowhere further.
+    before, after = neighbour_days(conn, period.start, period.end, held)
     of = {"date": day_period, "week": week_period, "month": month_period}[period.kind]
     prev, nxt = (of(d) if d else None for d in (before, after))
     return {
