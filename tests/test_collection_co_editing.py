@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from paperfeed.settings import Settings
 from paperfeed.store.accounts import set_admin, set_suspended
 from paperfeed.store.collection_editors import editable_collection
-from paperfeed.store.library import Collection, user_collections
+from paperfeed.store.library import Collection, collection_paper_ids, saved_ids, user_collections
 from tests.web_support import DAYS, client, csrf_token, on_day, post_form, sign_up
 
 LEAD, ANA, BOB = 1, 2, 3  # user ids in the order the tests sign them up
@@ -123,3 +123,47 @@ def test_the_admins_suspend_question_names_the_lists_hidden_from_editors_and_fol
         assert ana_row is not None and "collections" not in ana_row[1]
         with engine.connect() as conn:
             assert editable_collection(conn, ANA, group.id) == group  # asked: nothing done yet
+
+
+def test_an_editor_moves_and_copies_team_papers_they_never_saved_into_a_list_of_their_own(
+    site: Settings, engine: Engine
+) -> None:
+    first, second, third, fourth = sorted(on_day(engine, DAYS[0]))[:4]
+    with client(site, engine) as lead, client(site, engine) as ana, client(site, engine) as api:
+        sign_up(lead, "lead")
+        sign_up(ana, "ana")
+        login = {"username": "ana", "password": "correct horse battery"}
+        auth = {"Authorization": f"Bearer {api.post('/api/login', json=login).json()['token']}"}
+        group = _team(engine, lead, "ana")  # holds `first`, saved by lead only
+        for pid in (second, third):
+            post_form(lead, f"/papers/{pid}/save", {"collection": LIST, "next": "/"})
+        form = {
+            "paper_id": [first, second],
+            "action": "move",
+            "collection": "Mine to read",
+            "from_collection": str(group.id),
+            "next": f"/library?collection={group.id}",
+            "csrf_token": csrf_token(ana, "/"),
+        }
+        moved = ana.post("/library/bulk", data=form, follow_redirects=False)
+        assert moved.status_code == 303 and "n=2" in moved.headers["location"]
+        with engine.connect() as conn:
+            (mine,) = user_collections(conn, ANA)
+            assert set(collection_paper_ids(conn, mine.id)) == {first, second}
+            assert saved_ids(conn, ANA) == {first, second}  # saved as part of the move
+            assert collection_paper_ids(conn, group.id) == [third]  # a move: out of the team's
+            assert saved_ids(conn, LEAD) >= {first, second, third}  # still the lead's
+        body = {
+            "paper_ids": [third, fourth],  # `fourth`: neither saved nor in the list
+            "action": "add",
+            "collection": "Copied",
+            "from_collection": group.id,
+        }
+        copied = api.post("/api/me/library/bulk", json=body, headers=auth)
+        assert copied.status_code == 200, copied.text
+        assert copied.json()["changed"] == 1 and copied.json()["not_saved"] == [fourth]
+        with engine.connect() as conn:
+            (theirs,) = [c for c in user_collections(conn, ANA) if c.name == "Copied"]
+            assert collection_paper_ids(conn, theirs.id) == [third]
+            assert collection_paper_ids(conn, group.id) == [third]  # a copy: it stays
+            assert fourth not in saved_ids(conn, ANA)

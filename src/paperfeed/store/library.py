@@ -405,9 +405,10 @@ def bulk_change(
 ) -> BulkChange:
     """Apply one action to several saved papers at once: mark them read or to read, add them
     to the collection named `into` (created if new), move them there out of collection
-    `out_of` (the user's: checked by the caller), take them out of `out_of`, or remove them
-    from the library. Papers not saved (nor, to take out, in `out_of`) are reported and left
-    alone."""
+    `out_of` (one the user owns or edits: checked by the caller), take them out of `out_of`,
+    or remove them from the library. Papers of `out_of` added or moved are saved first (an
+    editor's team list holds papers they never saved); others not saved (nor, to take out, in
+    `out_of`) are reported and left alone."""
     ids = list(dict.fromkeys(paper_ids))
     if action not in BULK_ACTIONS:
         raise LibraryError(f"action is one of {', '.join(BULK_ACTIONS)}")
@@ -420,8 +421,13 @@ def bulk_change(
     if action in ("move", "take_out") and out_of is None:
         raise LibraryError("say which collection to take them out of")
     saved = saved_ids(conn, user_id, ids)
-    if action == "take_out":  # an editor takes out papers they never saved themselves too
-        saved |= set(collection_paper_ids(conn, out_of or 0))
+    if action in ("take_out", "add", "move") and out_of is not None:
+        # an editor acts on the list's papers they never saved themselves too; those put in
+        # a collection of their own are saved to their library first, as it holds only those
+        filed = set(collection_paper_ids(conn, out_of)) & set(ids)
+        if action != "take_out":
+            save_papers(conn, user_id, [i for i in ids if i in filed - saved])
+        saved |= filed
     kept, missing = [i for i in ids if i in saved], tuple(i for i in ids if i not in saved)
     if action in ("read", "to_read"):
         return BulkChange(set_states(conn, user_id, kept, action), missing)
