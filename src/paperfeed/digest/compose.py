@@ -78,6 +78,9 @@ class Digest:
     items: tuple[DigestItem, ...]
     more: int = 0  # papers that matched the subscriber's interests past those sent
     more_path: str = ""  # the site's list of them all (a day page, filtered as the digest is)
+    # An account holder's matching papers, a bit per candidate column (np.packbits): what
+    # `more` counts once For you picks have changed the papers carried (b"": not kept).
+    matched: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -309,15 +312,15 @@ def compose(
     made: dict[_Pick, DigestItem] = {}
     for start in range(0, len(subscribers), _CHUNK):
         chunk = subscribers[start : start + _CHUNK]
-        picks, left = _rank_chunk(
+        picks, left, maps = _rank_chunk(
             chunk, rows, matrix, trending, excluded, scores.index, ranking, tops
         )
-        for sub, chosen, more in zip(chunk, picks, left, strict=True):
+        for sub, chosen, more, bits in zip(chunk, picks, left, maps, strict=True):
             items = tuple(
                 made.get(pick) or made.setdefault(pick, _item(scores, cands, snippets, pick))
                 for pick in chosen
             )
-            out.append(Digest(sub, period[sub.id], items, more))
+            out.append(Digest(sub, period[sub.id], items, more, matched=bits))
     return out
 
 
@@ -333,10 +336,11 @@ def _rank_chunk(
     index: dict[str, int],
     ranking: Ranking,
     tops: _Tops,
-) -> tuple[list[list[_Pick]], list[int]]:
-    """Each subscriber's picks, and how many more papers matched their interests."""
+) -> tuple[list[list[_Pick]], list[int], list[bytes]]:
+    """Each subscriber's picks, how many more papers matched their interests, and (for an
+    account holder) which ones matched."""
     if matrix.shape[1] == 0:
-        return [[] for _ in chunk], [0 for _ in chunk]
+        return [[] for _ in chunk], [0 for _ in chunk], [b"" for _ in chunk]
     flat = np.array([r for s in chunk for r in rows[s.id]])
     sizes = [len(rows[s.id]) for s in chunk]
     starts = np.cumsum([0] + sizes[:-1])
@@ -363,22 +367,28 @@ def _rank_chunk(
                 shares.append(_fresh(tops.trending, set(dropped[i]), chunk[i].prefs.max_papers))
             never = set(dropped[i])  # sent before, or a seed paper
             picks[i] = _in_turn(matrix, mine, final[i], shares, never, picks[i], chunk[i])
-    return picks, _left_over(personal, dropped, picks)
+    return picks, *_left_over(personal, dropped, picks, chunk)
 
 
 def _left_over(
-    personal: np.ndarray, dropped: list[list[int]], picks: list[list[_Pick]]
-) -> list[int]:
+    personal: np.ndarray,
+    dropped: list[list[int]],
+    picks: list[list[_Pick]],
+    chunk: Sequence[Subscriber],
+) -> tuple[list[int], list[bytes]]:
     """How many papers matched each subscriber's interests (never sent before, no seed) that
-    their digest does not carry: what its "and N more" line counts."""
+    their digest does not carry: what its "and N more" line counts; and, for an account
+    holder (whose For you picks change the papers carried later), which ones matched."""
     matched = personal > 0
     for i, drop in enumerate(dropped):
         matched[i, drop] = False
     counts = matched.sum(axis=1)
-    return [
+    left = [
         int(counts[i]) - sum(1 for col, _s, _r in chosen if matched[i, col])
         for i, chosen in enumerate(picks)
     ]
+    kept = [np.packbits(matched[i]).tobytes() if s.user_id else b"" for i, s in enumerate(chunk)]
+    return left, kept
 
 
 class _Tops:

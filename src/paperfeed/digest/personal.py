@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from itertools import zip_longest
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import Connection, Engine
 
 from paperfeed.digest.compose import Digest, DigestItem, candidate_item
@@ -53,6 +54,7 @@ def personalise(
         return list(digests)
     shared_recommender(engine, vocabulary_dir=vocabulary_dir)
     by_id = {c.id: c for c in cands}
+    cols = {c.id: i for i, c in enumerate(cands)}
     out: list[Digest] = []
     with engine.connect() as conn:
         for digest in digests:
@@ -62,8 +64,19 @@ def personalise(
                 continue
             sent = excluded.get(sub.id, set())
             items = _for_user(conn, sub, sub.user_id, span, digest.items, by_id, sent)
-            out.append(replace(digest, items=items))
+            more = _not_carried(digest, items, cols)
+            out.append(replace(digest, items=items, more=more, matched=b""))
     return out
+
+
+def _not_carried(digest: Digest, items: Sequence[DigestItem], cols: dict[str, int]) -> int:
+    """How many papers matched the subscriber's interests that `items` do not carry, whatever
+    left them out (the subscriber's limit, or For you picks taking their places)."""
+    if not digest.matched:
+        return digest.more
+    bits = np.unpackbits(np.frombuffer(digest.matched, np.uint8), count=len(cols))
+    carried = sum(1 for i in items if i.paper_id in cols and bits[cols[i.paper_id]])
+    return int(bits.sum()) - carried
 
 
 def with_followed(engine: Engine, digests: Sequence[Digest]) -> list[Digest]:
