@@ -77,3 +77,28 @@ def test_a_long_query_is_logged_without_scanning_it_once_a_letter() -> None:
         [sys.executable, "-c", _LOG_A_LONG_QUERY], capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr[-500:]
+
+
+# --- a table in two encodings ---------------------------------------------------------------
+
+# Saved in UTF-8 by one program (its 👍), a note typed in another that wrote Windows-1252 ("é").
+MIXED = b"id,rating,note\n" + f"{LIKED.id},👍,\n".encode() + f"{OTHER.id},-1,caf".encode()
+MIXED += b"\xe9\n"
+
+
+def test_a_table_in_utf_8_with_one_windows_1252_line_keeps_its_thumbs(settings: Settings) -> None:
+    """One byte that is not UTF-8 read the whole file as Windows-1252: every 👍 became
+    'ðŸ‘\\x8d', each of its rows refused as 'neither 👍 nor 👎'."""
+    parsed = references.read(MIXED)
+    assert [(r.arxiv_id, r.rating) for r in parsed.references] == [(LIKED.id, 1), (OTHER.id, -1)]
+    assert parsed.errors == []
+    with importing(settings, [LIKED, OTHER], "mixer") as (c, auth):
+        got = c.post("/api/me/library/import", files={"file": ("r.csv", MIXED)}, headers=auth)
+    assert got.status_code == 200, got.text[:300]
+    assert got.json()["ratings"] == {"up": 1, "down": 1, "kept": 0}
+    assert got.json()["unmatched"] == []
+
+
+def test_a_windows_1252_file_reads_as_before() -> None:
+    bib = b"@article{k, title={Caf\xe9 \x93society\x94}, eprint={2401.12345}}\n"
+    assert references.read(bib).references[0].title == "Café “society”"
