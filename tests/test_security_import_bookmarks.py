@@ -8,11 +8,14 @@ import sys
 from datetime import date
 
 import pytest
+from sqlalchemy import Engine, select
 
 from paperfeed import references
 from paperfeed.models import Paper
 from paperfeed.settings import Settings
-from tests.web_support import importing
+from paperfeed.store.accounts import set_admin, users
+from paperfeed.web.auth import sign_up as make_account
+from tests.web_support import client, csrf_token, importing, web_settings
 
 DAY = date(2024, 1, 22)
 LIKED = Paper(id="2401.12345", title="Sparse attention for long documents", listing_date=DAY)
@@ -102,3 +105,32 @@ def test_a_table_in_utf_8_with_one_windows_1252_line_keeps_its_thumbs(settings: 
 def test_a_windows_1252_file_reads_as_before() -> None:
     bib = b"@article{k, title={Caf\xe9 \x93society\x94}, eprint={2401.12345}}\n"
     assert references.read(bib).references[0].title == "Café “society”"
+
+
+# --- an admin's roster with a cell over 128 KB ------------------------------------------------
+
+
+def test_a_roster_with_a_cell_over_128_kb_is_refused_not_a_500(
+    settings: Settings, engine: Engine
+) -> None:
+    make_account(engine, "root", "correct horse battery")
+    with engine.begin() as conn:
+        set_admin(conn, "root", True)
+    roster = f'lin,lin@lab.example.edu\n"{HUGE[:140_000]}",x@lab.example.edu\n'
+    with client(web_settings(settings), engine) as c:
+        signed_in = c.post(
+            "/signin",
+            data={
+                "username": "root",
+                "password": "correct horse battery",
+                "csrf_token": csrf_token(c),
+            },
+            follow_redirects=False,
+        )
+        assert signed_in.status_code == 303
+        got = c.post("/admin/accounts/import", data={"roster": roster, "csrf_token": csrf_token(c)})
+    assert got.status_code == 400, got.text[:300]
+    assert "a cell is over 128 KB" in got.text
+    assert HUGE[:1000] not in got.text
+    with engine.connect() as conn:
+        assert conn.execute(select(users.c.username)).scalars().all() == ["root"]

@@ -78,7 +78,11 @@ def _entry(line: int, row: list[str], seen: dict[str, int]) -> Entry | str:
 
 def read_roster(text: str) -> list[Entry | Outcome]:
     """Each non-blank line of the roster, read (a first line `username,email...` is a header)."""
-    rows = list(csv.reader(io.StringIO(text)))
+    reader = csv.reader(io.StringIO(text))
+    try:
+        rows = list(reader)
+    except csv.Error:  # a cell over the csv module's 128 KB: no name or address is so long
+        return [Outcome(reader.line_num, "", "refused: a cell is over 128 KB", False)]
     out: list[Entry | Outcome] = []
     seen: dict[str, int] = {}
     for number, row in enumerate(rows, 1):
