@@ -279,24 +279,33 @@ def members(category: str) -> tuple[str, ...]:
     return (category, *(f"{category}.{sub}" for sub in subs.split())) if subs else (category,)
 
 
-def checked(name: str) -> str:
-    """The category as arXiv spells it; ValueError, saying what was meant where it can, when
-    there is no such category (a follow or mute of "cs.XX" would match nothing, silently)."""
-    known = canonical(name)
+def kept_by(name: str) -> tuple[str, ...]:
+    """The categories a search filter of `name` keeps: an archive's (any case: CS is cs) all of
+    its, else the category alone."""
+    return members(archive(name) or canonical(name) or name)
+
+
+def checked(name: str, archives: bool = False) -> str:
+    """The category as arXiv spells it (or, with `archives`, a whole archive: cs, q-bio);
+    ValueError, saying what was meant where it can, when there is no such category (a follow or
+    mute of "cs.XX" would match nothing, silently)."""
+    known = canonical(name) or (archive(name) if archives else None)
     if known is not None:
         return known
-    close = suggest(name) if len(name) <= 64 else None
+    close = suggest(name, archives) if len(name) <= 64 else None
     hint = f" Did you mean {close}?" if close else " Use names like cs.CL or math.PR."
     shown = name if len(name) <= 64 else name[:64] + "…"
     raise ValueError(f"{shown!r} is not an arXiv category.{hint}")
 
 
-def suggest(name: str) -> str | None:
-    """The known category closest to a mistyped one, if any is close (cs.ML -> stat.ML)."""
+def suggest(name: str, archives: bool = False) -> str | None:
+    """The known category closest to a mistyped one, if any is close (cs.ML -> stat.ML); with
+    `archives`, an archive too (qbio -> q-bio)."""
     key = name.strip().lower()
     sub = key.rpartition(".")[2]
     same_sub = sorted(c for low, c in _BY_LOWER.items() if "." in key and low.endswith("." + sub))
     if len(same_sub) == 1:  # the right subject in the wrong archive
         return same_sub[0]
-    close = difflib.get_close_matches(key, list(_BY_LOWER), n=1, cutoff=0.6)
-    return _BY_LOWER[close[0]] if close else None
+    known = _BY_LOWER | ({a: a for a in _GROUPS} if archives else {})
+    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+    return known[close[0]] if close else None

@@ -19,7 +19,7 @@ import json
 import re
 import shutil
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -29,6 +29,7 @@ from pathlib import Path
 import tantivy
 from tantivy import FieldType, Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
+from paperfeed import categories
 from paperfeed.models import normalise_title
 from paperfeed.search.ids import id_key, key_id
 from paperfeed.search.progress import Build, Progress
@@ -89,7 +90,7 @@ class Filters:
 
     since: date | None = None
     until: date | None = None
-    category: str | None = None
+    category: str | None = None  # or a whole archive ("cs", "q-bio"): any of its categories
     author: str | None = None
 
     @property
@@ -672,7 +673,7 @@ class KeywordIndex:
         words = list(dict.fromkeys(parsed.meaningful))
         if all_words:
             clauses = self._every_word(
-                words, parsed.prefixes, weights, parsed.either, parsed.acronyms
+                words, parsed.prefixes, weights, parsed.either, parsed.acronyms, parsed.phrased
             )
         else:  # one flat union of term queries scores the same, and tantivy runs it faster
             each = [self._word(w, weights, w in parsed.acronyms) for w in words]
@@ -691,14 +692,15 @@ class KeywordIndex:
         weights: Weights,
         either: Sequence[Sequence[Sequence[str]]] = (),
         acronyms: Sequence[str] = (),
+        phrased: Collection[Sequence[str]] = (),
     ) -> list[tuple[Occur, Query]]:
         """Every word required in the combined `text` field (scored as the abstract is), the
         title and author names adding their own evidence as the separate fields do; words
-        joined by OR need one of their group."""
+        and phrases joined by OR need one of their group."""
         clauses: list[tuple[Occur, Query]] = []
         alternatives = {w for group in either for alternative in group for w in alternative}
         for group in either:
-            clauses.append((Occur.Must, self._one_of(group, weights)))
+            clauses.append((Occur.Must, self._one_of(group, weights, phrased)))
         korean = _korean_names(words)
         clauses += [(Occur.Must, self._korean_name(parts, weights)) for parts in korean]
         alternatives |= {w for parts in korean for w in parts}
@@ -729,10 +731,20 @@ class KeywordIndex:
             clauses.append((Occur.Must, Query.regex_query(self.schema, "text", pattern)))
         return clauses
 
-    def _one_of(self, group: Sequence[Sequence[str]], weights: Weights) -> Query:
-        """Papers holding every word of one of these alternatives (in the `text` field)."""
+    def _one_of(
+        self,
+        group: Sequence[Sequence[str]],
+        weights: Weights,
+        phrased: Collection[Sequence[str]] = (),
+    ) -> Query:
+        """Papers holding every word of one of these alternatives (in the `text` field), or
+        the words of a phrase alternative in its order."""
         options: list[tuple[Occur, Query]] = []
         for alternative in group:
+            if alternative in phrased:
+                phrase = self._phrase(tuple(alternative), weights)
+                options.append((Occur.Should, Query.boost_query(phrase, weights.abstract)))
+                continue
             needed = [
                 (Occur.Must, self._text_or_venue(self._text(word, stems, False), stems, weights))
                 for word in alternative
@@ -857,10 +869,17 @@ class KeywordIndex:
                 (Occur.Must, Query.range_query(self.schema, "day", FieldType.Date, low, high))
             )
         if filters.category:
-            out.append((Occur.Must, Query.term_query(self.schema, "category", filters.category)))
+            out.append((Occur.Must, self._category(filters.category)))
         if filters.author:
             out.append((Occur.Must, self._author(filters.author)))
         return out
+
+    def _category(self, category: str) -> Query:
+        """Papers listed in the category, or in any category of an archive ("cs": cs.AI, ...)."""
+        held = categories.kept_by(category)
+        if len(held) == 1:
+            return Query.term_query(self.schema, "category", held[0])
+        return Query.term_set_query(self.schema, "category", list(held))
 
     def _author(self, name: str) -> Query:
         typed = _given_name_first(name)

@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import Connection
 
+from paperfeed import categories
 from paperfeed.search import fusion
 from paperfeed.search.keyword import Filters, KeywordIndex
 from paperfeed.search.progress import Build
@@ -77,5 +78,8 @@ def fused(
     return fusion.ranked(scores)
 
 
-def _filters(filters: Filters) -> tuple[date | None, date | None, str | None, str | None]:
-    return filters.since, filters.until, filters.category, filters.author
+def _filters(
+    filters: Filters,
+) -> tuple[date | None, date | None, tuple[str, ...], str | None]:
+    held = categories.kept_by(filters.category) if filters.category else ()  # "cs": all of cs
+    return filters.since, filters.until, held, filters.author

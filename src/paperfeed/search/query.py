@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -15,8 +16,9 @@ from paperfeed.text import CJK_LETTERS, cjk_name_joined
 MAX_QUERY_CHARS = 20_000
 MAX_WORDS = 64  # a pasted abstract still makes a useful (and fast) keyword query
 
-# A quoted phrase (closed or running to the end), or a run of non-space characters.
-_TOKEN_RE = re.compile(r'(-?)"([^"]*)("?)|(\S+)')
+# A quoted phrase (closed or running to the end) with the "-" and the group's parentheses
+# around it ('("graph neural network"' was the word "graph"), or a run of non-space characters.
+_TOKEN_RE = re.compile(r'([-(]*)"([^"]*)("?)(\)*)|(\S+)')
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 # Typographic double quotes (what phones, word processors and PDFs give) quote a phrase too:
 # -“deep learning” excluded "deep" and searched for "learning".
@@ -57,10 +59,13 @@ class ParsedQuery:
     excluded_phrases: tuple[tuple[str, ...], ...] = ()
     paper_id: str | None = None
     notes: tuple[str, ...] = field(default=())
-    category: str | None = None  # arXiv's "cat:cs.CL" typed in the query
+    category: str | None = None  # arXiv's "cat:cs.CL" (or an archive, "cat:cs") in the query
     # Words joined by OR ("GAN OR diffusion"): a paper needs one of each group's alternatives
     # (an alternative is the words of one typed token, "GPT-4" two words both needed).
     either: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    # The alternatives in `either` typed as phrases ('"graph neural network" OR GNN'): their
+    # words in that order.
+    phrased: tuple[tuple[str, ...], ...] = ()
     # Words typed in capitals ("GAN", "RAG"): acronyms, not people, so author names holding
     # them ("Zhongxue Gan") are no evidence.
     acronyms: tuple[str, ...] = ()
@@ -201,14 +206,34 @@ _OPENING_FIELD_RE = re.compile(
 
 
 def _fields(text: str) -> tuple[str, str | None]:
-    """The text without arXiv's field prefixes and date prefixes, and the one category its
-    "cat:" names."""
+    """The text without arXiv's field prefixes, date prefixes and "cat:" (whatever it names:
+    "cat:q-bio" searched the words "q" and "bio"), and the one category or archive it names."""
     if ":" not in text:
         return text, None
-    named = {known for m in _CATEGORY_RE.finditer(text) if (known := categories.canonical(m[1]))}
-    kept = _CATEGORY_RE.sub(lambda m: " " if categories.canonical(m[1]) else m[0], text)
-    kept = _DATE_RE.sub(" ", _OPENING_FIELD_RE.sub("", kept))
+    named = {known for m in _CATEGORY_RE.finditer(text) if (known := _scope(m[1]))}
+    kept = _DATE_RE.sub(" ", _OPENING_FIELD_RE.sub("", _CATEGORY_RE.sub(" ", text)))
     return _FIELD_RE.sub("", kept), named.pop() if len(named) == 1 else None
+
+
+def _scope(value: str) -> str | None:
+    """The category ("cs.CL") or whole archive ("cs", "q-bio") a "cat:" names, or None."""
+    value = value.rstrip(".-")  # "cat:cs.CL." ending a sentence
+    return categories.canonical(value) or categories.archive(value)
+
+
+def category_problems(text: str) -> list[str]:
+    """What is wrong with each "cat:" in the query that names no category or archive (left out
+    of the search), saying what was meant where it can."""
+    if ":" not in text:
+        return []
+    problems: dict[str, None] = {}
+    for match in _CATEGORY_RE.finditer(text[:MAX_QUERY_CHARS]):
+        try:
+            categories.checked(match[1].rstrip(".-"), archives=True)
+        except ValueError as exc:
+            typed = match[0] if len(match[0]) <= 72 else match[0][:72] + "…"
+            problems[f"{typed} was left out of the search: {exc}"] = None
+    return list(problems)
 
 
 # Days typed in the query, as search sites take them: "year:2025", "year:2024..2025" (either
@@ -290,8 +315,8 @@ def within(
 
 def parse_query(text: str) -> ParsedQuery:
     """Parse any string: quotes make phrases, `-` excludes, `word*` is a prefix, `a OR b` needs
-    either word (AND and parentheses are noise),
-    arXiv's `ti:`/`abs:`/`au:` prefixes are dropped and `cat:cs.CL` is a category."""
+    either word or phrase (AND and parentheses are noise),
+    arXiv's `ti:`/`abs:`/`au:` prefixes are dropped and `cat:cs.CL` (or `cat:cs`) is a category."""
     raw = text[:MAX_QUERY_CHARS]
     body, category = _fields(raw.translate(_QUOTES))
     dates = query_dates(raw)
@@ -303,7 +328,12 @@ def parse_query(text: str) -> ParsedQuery:
         "excluded_phrases": [],
     }
     chain = _read_tokens(body, parts)
-    parsed = _finish(raw, parts, category, _groups(chain), dates)
+    either, lone = _groups(chain)
+    phrased = _grouped_phrases(parts, either, lone)
+    left_out = bool(dates.problems or category_problems(raw))
+    parsed = _finish(raw, parts, category, either, dates, left_out)
+    if phrased:
+        parsed = replace(parsed, phrased=phrased)
     typed = _WORD_RE.findall(body)
     shouted = len(typed) > 1 and all(w.isupper() or not w.isalpha() for w in typed)
     capitals = {w.lower() for w in typed if 2 <= len(w) <= 5 and w.isupper() and not shouted}
@@ -312,40 +342,79 @@ def parse_query(text: str) -> ParsedQuery:
 
 
 _ALTERNATION = {"OR", "||", "|"}
+_MOST_GROUPS = 8
 
 
-def _read_tokens(body: str, parts: dict) -> list[tuple[str, ...] | str]:  # type: ignore[type-arg]
-    """Each token into `parts`; plain words' tokens, "OR" and breaks, in order. "NOT" or "-"
-    before a group leaves out every word in it: "cells NOT (cancer OR tumour)" searched for
-    "tumour" (PubMed's syntax), "(NOT cancer)" for "cancer"."""
+class _Phrase(tuple[str, ...]):
+    """A quoted phrase's words in the token chain (an alternative an OR group may hold)."""
+
+
+@dataclass(frozen=True)
+class _Token:
+    """One typed token, and whether the query leaves its words out."""
+
+    typed: str
+    bare: str | None  # an unquoted token ("NOT(" and a "(" before "-word" read off)
+    quoted: str | None  # a quoted phrase's text
+    closed: bool  # the phrase's closing quote was typed
+    negated: bool  # after NOT, or inside a group "NOT" or "-" leaves out
+    left_out: bool  # negated, or a "-word" or -"phrase"
+
+
+def _tokens(body: str) -> Iterator[_Token]:
+    """The tokens of a query, "NOT" read as leaving out what follows: a word, a phrase or a
+    group, however deeply nested ("NOT (a (b c))" leaves out a, b and c)."""
     negate_next = False
     depth = 0  # how deep inside a left-out group the tokens are
-    chain: list[tuple[str, ...] | str] = []
     for match in _TOKEN_RE.finditer(body):
-        minus, quoted, closed, bare = match.groups()
+        prefix, quoted, closed, shut, bare = match.groups()
         if bare is not None and bare.lstrip("(") == "NOT":
             negate_next, depth = True, depth + bare.count("(") if depth else 0
             continue
-        text = match[0]
+        text = match[0] if bare is None else bare
         if bare is not None and bare.startswith("NOT("):
             negate_next, bare = True, bare[3:]
             text = bare  # "NOT(a OR b)": the group opens after NOT
         elif bare is not None and bare.startswith("(") and _excludes(bare.lstrip("(")):
             bare = bare.lstrip("(")  # "cells (-cancer)"
-        negated = negate_next or depth > 0
-        group = _excludes(bare) and bare[1:].startswith("(") if bare else False
         if bare is None:
-            _add_phrase(parts, words_of(quoted), bool(minus) or negated, bool(closed))
-            chain.append("")
+            text = prefix + shut  # the parentheses around a phrase, not those inside it
+            group = "-(" in prefix  # -("graph neural network" OR GNN)
+            excluded = prefix.endswith("-")
         else:
-            chain.append(_plain(bare) if not negated else "")
-            if bare in _ALTERNATION:
-                chain[-1] = "OR"
-            _add_bare(parts, bare, negated)
+            group = _excludes(bare) and bare[1:].startswith("(")
+            excluded = _excludes(bare)
+        negated = negate_next or depth > 0 or (group and bare is None)
+        yield _Token(match[0], bare, quoted, bool(closed), negated, negated or excluded)
         if depth or group or (negate_next and text.startswith("(")):
             depth = max(0, depth + text.count("(") - text.count(")"))
         negate_next = False
+
+
+def _read_tokens(body: str, parts: dict) -> list[tuple[str, ...] | str]:  # type: ignore[type-arg]
+    """Each token into `parts`; plain words' tokens, phrases, "OR" and breaks, in order. "NOT"
+    or "-" before a group leaves out every word in it: "cells NOT (cancer OR tumour)" searched
+    for "tumour" (PubMed's syntax), "(NOT cancer)" for "cancer"."""
+    chain: list[tuple[str, ...] | str] = []
+    for token in _tokens(body):
+        if token.bare is None:
+            words = words_of(token.quoted or "")
+            _add_phrase(parts, words, token.left_out, token.closed)
+            chain.append(_alternative(words) if token.closed and not token.left_out else "")
+            continue
+        bare = token.bare
+        chain.append(_plain(bare) if not token.negated else "")
+        if bare in _ALTERNATION:
+            chain[-1] = "OR"
+        _add_bare(parts, bare, token.negated)
     return chain
+
+
+def _alternative(words: list[str]) -> tuple[str, ...] | str:
+    """A closed phrase as an OR group's alternative: its words in order (one word: that word)."""
+    if len(words) > 1:
+        return _Phrase(words)
+    return tuple(words) or ""
 
 
 def _plain(token: str) -> tuple[str, ...] | str:
@@ -356,9 +425,13 @@ def _plain(token: str) -> tuple[str, ...] | str:
     return tuple(words_of(body)) or ""
 
 
-def _groups(chain: list[tuple[str, ...] | str]) -> list[tuple[tuple[str, ...], ...]]:
-    """Runs of plain tokens joined by OR: `a OR b OR c` is one group of three alternatives."""
+def _groups(
+    chain: list[tuple[str, ...] | str],
+) -> tuple[list[tuple[tuple[str, ...], ...]], set[tuple[str, ...]]]:
+    """Runs of plain tokens and phrases joined by OR: `a OR b OR c` is one group of three
+    alternatives; and the phrases typed in no group."""
     groups: list[tuple[tuple[str, ...], ...]] = []
+    lone: set[tuple[str, ...]] = set()
     run: list[tuple[str, ...]] = []
     joined = False
     for item in [*chain, ""]:
@@ -368,11 +441,29 @@ def _groups(chain: list[tuple[str, ...] | str]) -> list[tuple[tuple[str, ...], .
         if isinstance(item, tuple) and (joined or not run):
             run.append(item)
         else:
-            if len(run) > 1:
+            if len(set(run)) > 1 and len(groups) < _MOST_GROUPS:
                 groups.append(tuple(dict.fromkeys(run)))
+            else:
+                lone |= {p for p in run if isinstance(p, _Phrase)}
             run = [item] if isinstance(item, tuple) else []
         joined = False
-    return [g for g in groups if len(g) > 1]
+    return groups, lone
+
+
+def _grouped_phrases(
+    parts: dict,  # type: ignore[type-arg]
+    either: list[tuple[tuple[str, ...], ...]],
+    lone: set[tuple[str, ...]],
+) -> tuple[tuple[str, ...], ...]:
+    """The phrases that are alternatives of an OR group: no longer required (their words are
+    evidence, as an alternative word's are), in the order typed."""
+    grouped = [a for group in either for a in group if isinstance(a, _Phrase)]
+    if not grouped:
+        return ()
+    optional = set(grouped) - lone
+    parts["phrases"] = [p for p in parts["phrases"] if p not in optional]
+    parts["words"].extend(w for phrase in grouped for w in phrase)
+    return tuple(dict.fromkeys(tuple(p) for p in grouped))
 
 
 def _add_phrase(parts: dict, words: list[str], negative: bool, closed: bool) -> None:  # type: ignore[type-arg]
@@ -412,6 +503,7 @@ def _finish(
     category: str | None,
     either: list[tuple[tuple[str, ...], ...]],
     dates: QueryDates,
+    left_out: bool = False,
 ) -> ParsedQuery:
     words = list(dict.fromkeys(parts["words"]))[:MAX_WORDS]
     notes = ("query shortened to its first words",) if len(parts["words"]) > MAX_WORDS else ()
@@ -425,24 +517,14 @@ def _finish(
         paper_id=paper_id_in(raw),
         notes=notes,
         category=category,
-        either=tuple(either)[:8],
+        either=tuple(tuple(tuple(a) for a in group) for group in either),
         since=dates.since,
         until=dates.until,
     )
-    if parsed.positive or not parsed.empty or dates.problems:
+    if parsed.positive or not parsed.empty or left_out:  # a "year:" or "cat:" left out
         return parsed
     # Only operators or symbols: search for whatever words there are, literally.
     return ParsedQuery(raw=raw, words=tuple(dict.fromkeys(words_of(raw)))[:MAX_WORDS])
-
-
-_NEGATED_RE = re.compile(
-    r'(?:^|\s|\()(?:(?:-|NOT\s*)\([^()]*\)?|-"[^"]*"?|-\S+|NOT\s+(?:"[^"]*"?|\S+))'
-)
-
-
-def _unless_number(negated: re.Match[str]) -> str:
-    token = negated[0].lstrip().removeprefix("(")
-    return negated[0] if token.startswith("-") and not _excludes(token) else " "
 
 
 # Syntax the model would read as words: a stray ")" made "cancer)" a query no abstract was near
@@ -451,9 +533,10 @@ _SYNTAX = str.maketrans(dict.fromkeys('"*()', " "))
 
 
 def semantic_text(text: str) -> str:
-    """The query text for an embedding model: exclusions removed, quotes, `*` and parentheses
-    dropped."""
-    kept = _NEGATED_RE.sub(_unless_number, _fields(text[:MAX_QUERY_CHARS].translate(_QUOTES))[0])
+    """The query text for an embedding model: what the keyword search leaves out removed (read
+    by the same tokens: "NOT (a (b c))" lost only "a"), quotes, `*` and parentheses dropped."""
+    body = _fields(text[:MAX_QUERY_CHARS].translate(_QUOTES))[0]
+    kept = " ".join(token.typed for token in _tokens(body) if not token.left_out)
     return " ".join(kept.translate(_SYNTAX).split())
 
 
@@ -461,10 +544,10 @@ def filter_notes(category: str, since: date | None, until: date | None, q: str =
     """What a search says about its filters (and the query's date prefixes) that cannot match
     anything (page, API and CLI)."""
     dates = query_dates(q)
-    notes = list(dates.problems)
+    notes = list(dates.problems) + category_problems(q)
     if category:
         try:
-            categories.checked(category)
+            categories.checked(category, archives=True)  # "cs": every cs category
         except ValueError as exc:
             notes.append(str(exc))
     if since and until and since > until:

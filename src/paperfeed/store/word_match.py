@@ -31,7 +31,7 @@ class Within:
     after: tuple[datetime, str] | None = None
     since: date | None = None
     until: date | None = None
-    category: str | None = None
+    categories: tuple[str, ...] = ()  # listed in any of these
     author: str | None = None
 
 
@@ -79,9 +79,10 @@ def _filters(within: Within, day: ColumnElement[date]) -> list[ColumnElement[boo
         out.append(day >= within.since)
     if within.until is not None:
         out.append(day <= within.until)
-    if within.category:
+    if within.categories:
         cats = paper_categories.c
-        out.append(exists().where(cats.paper_id == papers.c.id, cats.category == within.category))
+        held = cats.category.in_(within.categories)
+        out.append(exists().where(cats.paper_id == papers.c.id, held))
     if within.author:
         names = paper_authors.c
         out.append(
