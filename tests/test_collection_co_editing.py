@@ -5,15 +5,24 @@ and followers."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from html import unescape
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from paperfeed.settings import Settings
 from paperfeed.store.accounts import set_admin, set_suspended
 from paperfeed.store.collection_editors import editable_collection
-from paperfeed.store.library import Collection, collection_paper_ids, saved_ids, user_collections
+from paperfeed.store.library import (
+    Collection,
+    collection_items,
+    collection_paper_ids,
+    saved_ids,
+    user_collections,
+)
+from paperfeed.store.shared_lists import item_note
+from paperfeed.util import utcnow
 from tests.web_support import DAYS, client, csrf_token, on_day, post_form, sign_up
 
 LEAD, ANA, BOB = 1, 2, 3  # user ids in the order the tests sign them up
@@ -167,3 +176,75 @@ def test_an_editor_moves_and_copies_team_papers_they_never_saved_into_a_list_of_
             assert collection_paper_ids(conn, theirs.id) == [third]
             assert collection_paper_ids(conn, group.id) == [third]  # a copy: it stays
             assert fourth not in saved_ids(conn, ANA)
+
+
+def _version(page: str, pid: str) -> str:
+    """The note version a page's note form on `pid` sends back."""
+    found = re.search(
+        rf'name="paper_id" value="{re.escape(pid)}">(?:<input type="hidden" name="next" '
+        r'value="[^"]*">)?<input type="hidden" name="version" value="(\d+)">',
+        page,
+    )
+    assert found is not None
+    return found[1]
+
+
+def test_editors_see_who_wrote_a_note_and_a_second_save_keeps_the_first(
+    site: Settings, engine: Engine
+) -> None:
+    first = sorted(on_day(engine, DAYS[0]))[0]
+    with (
+        client(site, engine) as lead,
+        client(site, engine) as ana,
+        client(site, engine) as bob,
+        client(site, engine) as api,
+    ):
+        sign_up(lead, "lead")
+        sign_up(ana, "ana")
+        sign_up(bob, "bob")
+        group = _team(engine, lead, "ana")
+        page = f"/library?collection={group.id}"
+        note = f"/collections/{group.id}/note"
+        started = _version(ana.get(page).text, first)  # ana opens the note to write it...
+        said = {"paper_id": first, "note": "Read on 12 Dec <script>x()</script>"}
+        assert post_form(lead, note, said | {"version": _version(lead.get(page).text, first)})
+        with engine.begin() as conn:  # ...and the lead's, saved meanwhile, is 3 days old now
+            conn.execute(
+                update(collection_items)
+                .where(collection_items.c.collection_id == group.id)
+                .values(note_at=utcnow() - timedelta(days=3, hours=1))
+            )
+        shown = ana.get(page).text
+        assert "note by lead, 3 days ago" in shown and "<script>x()" not in shown
+        assert "note by lead" in ana.get(f"/c/{group.share_key}").text  # her list's page too
+        assert "note by lead" not in bob.get(f"/c/{group.share_key}").text  # not a member's
+
+        mine = {"paper_id": first, "note": "Led by <b>Ana</b>", "version": started}
+        clash = post_form(ana, note, mine | {"next": page})
+        assert clash.status_code == 409
+        assert "lead changed this note while you were writing yours" in clash.text
+        assert "Read on 12 Dec" in clash.text and "Led by &lt;b&gt;Ana&lt;/b&gt;" in clash.text
+        with engine.connect() as conn:
+            kept = item_note(conn, group.id, first)
+        assert kept is not None and kept.text.startswith("Read on 12 Dec") and kept.by == "lead"
+        over = re.search(r'name="version" value="(\d+)"', clash.text)
+        assert over is not None and over[1] != started
+        saved = post_form(ana, note, mine | {"version": over[1], "next": page})
+        assert saved.status_code == 303
+        assert "note by ana, just now" in ana.get(page).text
+        shared = f"/c/{group.share_key}/note"
+        stale = post_form(lead, shared, {"paper_id": first, "note": "x", "version": over[1]})
+        assert stale.status_code == 409 and "ana changed this note" in stale.text
+        assert post_form(lead, note, {"paper_id": first, "version": "-1"}).status_code == 400
+
+        login = {"username": "ana", "password": "correct horse battery"}
+        auth = {"Authorization": f"Bearer {api.post('/api/login', json=login).json()['token']}"}
+        path = f"/api/me/collections/{group.id}/papers/{first}/note"
+        old = api.put(path, json={"note": "api", "version": int(started)}, headers=auth)
+        assert old.status_code == 409
+        detail = old.json()
+        assert detail["detail"] == "ana changed this note while you were writing yours"
+        assert detail["by"] == "ana" and detail["note"] == "Led by <b>Ana</b>"
+        done = api.put(path, json={"note": "api", "version": detail["version"]}, headers=auth)
+        assert done.status_code == 200 and done.json()["note"] == "api"
+        assert api.put(path, json={"note": "anyway"}, headers=auth).status_code == 200

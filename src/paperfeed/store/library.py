@@ -115,6 +115,11 @@ collection_items = Table(
     Column("note", Text, nullable=False, server_default=""),
     Column("note_key", Text, nullable=False, server_default=""),  # as library_items'
     Column("position", Integer, nullable=False, server_default="0"),  # the list's order, from 1
+    # who last wrote the note (a users.id; no foreign key: SQLite adds one to a table only
+    # by copying it, and accounts are marked deleted, never removed), when, and its saves
+    Column("note_by", Integer),
+    Column("note_at", DateTime),
+    Column("note_version", Integer, nullable=False, server_default="0"),
     Index("ix_collection_items_paper", "paper_id"),  # the public collections holding a paper
 )
 

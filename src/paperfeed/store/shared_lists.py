@@ -65,9 +65,37 @@ collection_follows = Table(
 # --- notes on a collection's papers -----------------------------------------------------------
 
 
-def set_item_note(conn: Connection, collection_id: int, paper_id: str, note: str) -> bool:
-    """Say something public about one paper of a collection (empty: nothing); False when the
-    paper is not in it, LibraryError when the note is too long."""
+@dataclass(frozen=True)
+class ItemNote:
+    """A collection's note on one of its papers: who last wrote it and when (None for a note
+    older than that record, or its writer's account gone), and its version (saves so far)."""
+
+    text: str
+    by: str | None
+    at: datetime | None
+    version: int
+
+
+class NoteChanged(LibraryError):
+    """The note was saved by someone else since the version the writer started from."""
+
+    def __init__(self, now: ItemNote) -> None:
+        who = now.by or "someone else"
+        super().__init__(f"{who} changed this note while you were writing yours")
+        self.now = now
+
+
+def set_item_note(
+    conn: Connection,
+    collection_id: int,
+    paper_id: str,
+    note: str,
+    by: int | None = None,
+    version: int | None = None,
+) -> bool:
+    """Say something public about one paper of a collection (empty: nothing), written by user
+    `by`; False when the paper is not in it, LibraryError when the note is too long,
+    NoteChanged when `version` (the one the writer started from) is no longer the note's."""
     note = xml_safe(note).replace("\r\n", "\n").replace("\r", "\n").strip()
     if len(note) > ITEM_NOTE_MAX:
         raise LibraryError(
@@ -76,8 +104,43 @@ def set_item_note(conn: Connection, collection_id: int, paper_id: str, note: str
     where = (collection_items.c.collection_id == collection_id) & (
         collection_items.c.paper_id == paper_id
     )
-    written = update(collection_items).where(where).values(note=note, note_key=note_key(note))
-    return conn.execute(written).rowcount > 0
+    if version is not None:  # checked in the write itself: two saves at once, one wins
+        where &= collection_items.c.note_version == version
+    written = update(collection_items).where(where)
+    version_after = collection_items.c.note_version + 1
+    changes = written.values(
+        note=note, note_key=note_key(note), note_by=by, note_at=utcnow(), note_version=version_after
+    )
+    if conn.execute(changes).rowcount > 0:
+        return True
+    now = item_note(conn, collection_id, paper_id)
+    if now is not None and version is not None:
+        raise NoteChanged(now)
+    return False
+
+
+def item_note(conn: Connection, collection_id: int, paper_id: str) -> ItemNote | None:
+    """The collection's note on one of its papers, as it stands (None: not in it)."""
+    return item_note_details(conn, collection_id, [paper_id], empty=True).get(paper_id)
+
+
+def item_note_details(
+    conn: Connection, collection_id: int, paper_ids: Sequence[str], empty: bool = False
+) -> dict[str, ItemNote]:
+    """The collection's notes on these of its papers with who wrote them, when and their
+    versions (those without a note left out unless `empty`)."""
+    c = collection_items.c
+    query = (
+        select(c.paper_id, c.note, users.c.username, c.note_at, c.note_version)
+        .outerjoin(users, (users.c.id == c.note_by) & users.c.deleted_at.is_(None))
+        .where(
+            c.collection_id == collection_id,
+            in_list(c.paper_id, conn.dialect.name, values=list(paper_ids)),
+        )
+    )
+    if not empty:
+        query = query.where(c.note != "")
+    return {r[0]: ItemNote(r[1], r[2], r[3], r[4]) for r in conn.execute(query)}
 
 
 def item_notes(conn: Connection, collection_id: int, paper_ids: Sequence[str]) -> dict[str, str]:

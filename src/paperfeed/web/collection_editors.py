@@ -12,12 +12,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from paperfeed.store import collection_editors as editors
 from paperfeed.store import library as lib
+from paperfeed.store.shared_lists import NoteChanged
 from paperfeed.web import me_api, paging
 from paperfeed.web.auth import safe_next
 from paperfeed.web.confirm import Confirmed, ask
 from paperfeed.web.deps import ApiCsrf, FormCsrf, RowId, SignedInDep, Site, SiteDep, say_next
 from paperfeed.web.feeds import resolve_id
-from paperfeed.web.shared_lists import NoteForm, _move, _set_note
+from paperfeed.web.shared_lists import NoteForm, NoteVersion, _move, _set_note, note_changed
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/me", tags=["me"])
@@ -117,20 +118,27 @@ def owner_form(
 
 @router.post("/collections/{collection_id}/note", dependencies=[FormCsrf])
 def note_form(
+    request: Request,
     site: SiteDep,
     user: SignedInDep,
     collection_id: RowId,
     paper_id: Annotated[str, Form(max_length=200)],
     note: NoteForm = "",
     next: Annotated[str, Form(max_length=2000)] = "",
+    version: NoteVersion = None,
 ) -> Response:
     """The note on one paper of a collection you own or edit, written from the library (shown
-    on its shared page); back to the paper there."""
+    on its shared page); back to the paper there (or, when another save came between, a page
+    with both notes)."""
     with site.engine.connect() as conn:
         found = me_api.editable_collection(conn, user.id, collection_id)
     pid = resolve_id(paper_id)
-    _set_note(site, user.id, found, pid, note)
     back = safe_next(next or f"/library?collection={collection_id}#item-{pid}")
+    try:
+        _set_note(site, user.id, found, pid, note, version)
+    except NoteChanged as exc:
+        sent = {"note": note, "paper_id": pid, "next": next, "back": back}
+        return note_changed(request, site, user, exc, sent)
     return say_next(RedirectResponse(back, 303), "Note saved." if note.strip() else "Note removed.")
 
 

@@ -66,6 +66,7 @@ from paperfeed.web.deps import (
 from paperfeed.web.feeds import resolve_id
 from paperfeed.web.limits import allow_body
 from paperfeed.web.render import query_string
+from paperfeed.web.shared_lists import note_context
 
 router = APIRouter(include_in_schema=False)
 WINDOWS = me_api.WINDOWS  # the page, the API and the private feed name the same windows
@@ -608,6 +609,7 @@ def _group_context(
     context["editors"] = editors.editor_names(conn, chosen.id) if owned else []
     context["heirs"] = editors.heirs(conn, chosen.id) if owned else []  # suspended ones left out
     context["item_notes"] = item_notes(conn, chosen.id, ids)
+    context |= note_context(conn, chosen.id, ids)  # the reader owns or edits it
     context["list_note_max"] = ITEM_NOTE_MAX
     return context
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Path, Request
@@ -15,14 +16,26 @@ from paperfeed.store import library as lib
 from paperfeed.store import shared_lists as lists
 from paperfeed.store.accounts import User
 from paperfeed.store.list_order import move_in_list
+from paperfeed.util import utcnow
 from paperfeed.web import paging, views
-from paperfeed.web.deps import ApiCsrf, FormCsrf, RowId, SignedInDep, Site, SiteDep, say_next
+from paperfeed.web.deps import (
+    ApiCsrf,
+    FormCsrf,
+    RowId,
+    SignedInDep,
+    Site,
+    SiteDep,
+    html,
+    say_next,
+)
 from paperfeed.web.feeds import resolve_id
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/me", tags=["me"])
 ShareKey = Annotated[str, Path(max_length=32, description="the collection's shared link key")]
 NoteForm = Annotated[str, Form(max_length=lists.ITEM_NOTE_MAX * 2)]  # longer: said as a 400
+# the version of the note the writer started from (none: save over whatever it is now)
+NoteVersion = Annotated[int | None, Form(ge=0, le=2**31 - 1)]
 
 
 def list_context(
@@ -37,7 +50,37 @@ def list_context(
         "followers": lists.follower_count(conn, found),
         "following": following,
         "can_edit": bool(editing),  # its owner, or one of its editors
+        **(note_context(conn, found.id, paper_ids) if editing else {}),
     }
+
+
+def note_context(conn: Connection, collection_id: int, paper_ids: list[str]) -> dict[str, Any]:
+    """What a list's members see of its notes on these papers: each note's version (sent back
+    with an edit) and who wrote it when ("note by eddie, 3 days ago")."""
+    found = lists.item_note_details(conn, collection_id, paper_ids, empty=True)
+    now = utcnow()
+    return {
+        "note_versions": {pid: n.version for pid, n in found.items()},
+        "note_credits": {pid: credit(n, now) for pid, n in found.items() if n.text and n.at},
+    }
+
+
+def credit(note: lists.ItemNote, now: datetime) -> str:
+    """Who last wrote a note and how long ago, as its list's members read it."""
+    who = f"note by {note.by}" if note.by else "note"
+    return f"{who}, {_ago(note.at or now, now)}"
+
+
+_UNITS = ((365 * 86400, "year"), (30 * 86400, "month"), (86400, "day"), (3600, "hour"))
+
+
+def _ago(at: datetime, now: datetime) -> str:
+    seconds = max((now - at).total_seconds(), 0)
+    for size, unit in (*_UNITS, (60, "minute")):
+        if seconds >= size:
+            n = int(seconds // size)
+            return f"{n} {unit}{'' if n == 1 else 's'} ago"
+    return "just now"
 
 
 def news(conn: Connection, user: User) -> list[tuple[lists.Addition, views.Card]]:
@@ -95,32 +138,77 @@ def follow_form(
     return say_next(RedirectResponse(f"/c/{share_key}", status_code=303), said)
 
 
-def _set_note(site: Site, user_id: int, found: lib.Collection, paper_id: str, note: str) -> str:
-    """Write the note on one paper of a collection the user owns or edits: the note as kept."""
+def _set_note(
+    site: Site,
+    user_id: int,
+    found: lib.Collection,
+    paper_id: str,
+    note: str,
+    version: int | None = None,
+) -> str:
+    """Write the note on one paper of a collection the user owns or edits, started from
+    `version` of it (None: whatever it is now): the note as kept. NoteChanged when another
+    save came between."""
     with site.writing() as conn:
         if editors.editable_collection(conn, user_id, found.id) is None:
             raise HTTPException(404, "no such collection of yours")
         try:
-            if not lists.set_item_note(conn, found.id, paper_id, note):
+            if not lists.set_item_note(conn, found.id, paper_id, note, user_id, version):
                 raise HTTPException(404, "that paper is not in this collection")
+        except lists.NoteChanged:
+            raise
         except lib.LibraryError as exc:
             raise HTTPException(400, str(exc)) from exc
         return lists.item_notes(conn, found.id, [paper_id]).get(paper_id, "")
 
 
+def note_changed(
+    request: Request, site: Site, user: User, exc: lists.NoteChanged, sent: dict[str, str]
+) -> Response:
+    """The page a note's save gets when another save came between: theirs, as kept, and the
+    writer's own text to save over it (409)."""
+    body = site.render(
+        "note_changed.html",
+        user=user,
+        problem=str(exc),
+        now=exc.now,
+        mine=sent["note"],
+        paper_id=sent["paper_id"],
+        action=request.url.path,
+        next=sent.get("next", ""),
+        back=sent["back"],
+        note_max=lists.ITEM_NOTE_MAX,
+    )
+    return html(site, request, body, 409)
+
+
+def note_said(exc: lists.NoteChanged) -> JSONResponse:
+    """The API's answer to a note saved over a newer one: 409, with the note as it is now."""
+    now = exc.now
+    said = {"detail": str(exc), "note": now.text, "by": now.by, "version": now.version}
+    return JSONResponse(said, status_code=409)
+
+
 @router.post("/c/{share_key}/note", dependencies=[FormCsrf])
 def note_form(
+    request: Request,
     site: SiteDep,
     user: SignedInDep,
     share_key: ShareKey,
     paper_id: Annotated[str, Form(max_length=200)],
     note: NoteForm = "",
+    version: NoteVersion = None,
 ) -> Response:
-    """The owner's public note on one paper of a shared collection; back to it on the page."""
+    """The public note on one paper of a shared collection, by its owner or an editor; back to
+    it on the page (or, when another save came between, a page with both notes)."""
     with site.engine.connect() as conn:
         found = _shared(conn, share_key)
     pid = resolve_id(paper_id)
-    _set_note(site, user.id, found, pid, note)
+    try:
+        _set_note(site, user.id, found, pid, note, version)
+    except lists.NoteChanged as exc:
+        sent = {"note": note, "paper_id": pid, "back": f"/c/{share_key}#note-{pid}"}
+        return note_changed(request, site, user, exc, sent)
     back = RedirectResponse(f"/c/{share_key}#note-{pid}", status_code=303)
     return say_next(back, "Note saved." if note.strip() else "Note removed.")
 
@@ -189,6 +277,21 @@ class NoteIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     note: str = Field(max_length=lists.ITEM_NOTE_MAX)
+    version: int | None = Field(
+        None,
+        ge=0,
+        le=2**31 - 1,
+        description="the note's version you started from (as GET gave it): a 409 with the "
+        "note as it is now when someone saved it since; left out, yours is saved regardless",
+    )
+
+
+class NoteOut(BaseModel):
+    """The collection's note on the paper as kept."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    paper_id: str = Field(alias="paperId")
+    note: str
 
 
 @api.get(
@@ -249,10 +352,17 @@ def api_unfollow(site: SiteDep, user: SignedInDep, share_key: ShareKey) -> dict[
     "/collections/{collection_id}/papers/{paper_id:path}/note",
     dependencies=[ApiCsrf],
     summary="Write a public note on a paper of a collection you own or edit",
+    response_model=NoteOut,
+    responses={
+        409: {
+            "description": "saved by someone since `version`: `detail` says who, "
+            "`note`, `by` and `version` are the note as it is now"
+        }
+    },
 )
 def api_note(
     site: SiteDep, user: SignedInDep, collection_id: RowId, paper_id: str, body: NoteIn
-) -> dict[str, Any]:
+) -> Response:
     """The collection's public note on one of its papers, shown under it on the collection's
     shared page and in its library view (Markdown, sanitised; empty removes it)."""
     with site.engine.connect() as conn:
@@ -260,7 +370,11 @@ def api_note(
     if found is None:
         raise HTTPException(404, "no such collection of yours")
     pid = resolve_id(paper_id)
-    return {"paperId": pid, "note": _set_note(site, user.id, found, pid, body.note)}
+    try:
+        kept = _set_note(site, user.id, found, pid, body.note, body.version)
+    except lists.NoteChanged as exc:
+        return note_said(exc)
+    return JSONResponse({"paperId": pid, "note": kept})
 
 
 @api.put(
