@@ -281,8 +281,11 @@ def members(category: str) -> tuple[str, ...]:
 
 def kept_by(name: str) -> tuple[str, ...]:
     """The categories a search filter of `name` keeps: an archive's (any case: CS is cs) all of
-    its, else the category alone."""
-    return members(archive(name) or canonical(name) or name)
+    its, else the category alone; several names joined by commas ("cs.CL,cs.LG") keep any."""
+    named = (n.strip() for n in name.split(","))
+    return tuple(
+        dict.fromkeys(m for n in named if n for m in members(archive(n) or canonical(n) or n))
+    )
 
 
 def checked(name: str, archives: bool = False) -> str:

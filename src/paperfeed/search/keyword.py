@@ -90,7 +90,9 @@ class Filters:
 
     since: date | None = None
     until: date | None = None
-    category: str | None = None  # or a whole archive ("cs", "q-bio"): any of its categories
+    # A category, or a whole archive ("cs", "q-bio"): any of its categories; several joined by
+    # commas ("cs.CL,cs.LG", the query's "cat:cs.CL cat:cs.LG"): any of them.
+    category: str | None = None
     author: str | None = None
 
     @property
@@ -469,7 +471,7 @@ class KeywordIndex:
         when there are any; otherwise papers holding some of them.
         """
         searcher = self.index.searcher()
-        if all_words and len(parsed.meaningful) + len(parsed.prefixes) > 1:
+        if all_words and _several(parsed):
             query = self._query(parsed, filters, weights, all_words=True)
             hits, count = self._run(searcher, query, limit, offset, by_date)
             if count:
@@ -489,8 +491,7 @@ class KeywordIndex:
     def matcher(self, parsed: ParsedQuery, filters: Filters) -> Callable[[Filters], Query]:
         """The query `search(..., all_words=True)` runs under `filters`, for any narrower
         filters: every word when some paper under `filters` holds them all, else some."""
-        every = len(parsed.meaningful) + len(parsed.prefixes) > 1
-        every = every and self.count(self._query(parsed, filters, all_words=True)) > 0
+        every = _several(parsed) and self.count(self._query(parsed, filters, all_words=True)) > 0
         return lambda narrower: self._query(parsed, narrower, all_words=every)
 
     def count(self, query: Query) -> int:
@@ -900,6 +901,12 @@ class KeywordIndex:
             ]
             return Query.regex_phrase_query(self.schema, "author_words", patterns)
         return Query.phrase_query(self.schema, "author_words", list(tokens))
+
+
+def _several(parsed: ParsedQuery) -> bool:
+    """Whether the query asks for more than one thing (words, prefixes, phrases), so that papers
+    holding all of them come first: '"graph neural network" diffusion' needs both."""
+    return len(parsed.meaningful) + len(parsed.prefixes) + len(parsed.phrases) > 1
 
 
 def _as_name(words: Sequence[str]) -> Sequence[str]:

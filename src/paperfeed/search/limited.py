@@ -33,10 +33,22 @@ def note(build: Build) -> str:
 
 
 def needles(parsed: ParsedQuery) -> tuple[list[str], list[str]]:
-    """The texts a paper must hold (words, phrases, prefixes) and those it must not."""
-    wanted = [*parsed.meaningful, *(" ".join(p) for p in parsed.phrases), *parsed.prefixes]
+    """The texts a paper must hold (words outside OR groups, phrases, prefixes) and those it
+    must not."""
+    grouped = {w for group in parsed.either for alternative in group for w in alternative}
+    words = [w for w in parsed.meaningful if w not in grouped]
+    wanted = [*words, *(" ".join(p) for p in parsed.phrases), *parsed.prefixes]
     unwanted = [*parsed.excluded_words, *(" ".join(p) for p in parsed.excluded_phrases)]
     return wanted, unwanted
+
+
+def alternatives(parsed: ParsedQuery) -> list[list[list[str]]]:
+    """Each OR group's alternatives, one of which a paper must hold: the texts of each (a
+    phrase's words in their order), as the index reads the group."""
+    return [
+        [[" ".join(a)] if a in parsed.phrased else list(a) for a in group]
+        for group in parsed.either
+    ]
 
 
 def store_matches(
@@ -45,23 +57,39 @@ def store_matches(
     """Papers the index has not read yet that hold the query's words, best first: more of
     the words in the title first, then the newest."""
     wanted, unwanted = needles(parsed)
+    groups = alternatives(parsed)
     compared = sorted(wanted, key=len, reverse=True)[:MOST_WORDS]
+    asked = _fitting(groups)  # the groups the store compares; the others are checked on its rows
     within = Within(STORE_SCAN, index.progress.cursor, *_filters(filters))
-    found = newest_matching(conn, compared, unwanted[:MOST_WORDS], within, min(need, MOST_MATCHED))
-    if len(wanted) > MOST_WORDS or len(unwanted) > MOST_WORDS:
-        found = [m for m in found if _holds(m, wanted, unwanted[MOST_WORDS:])]
+    found = newest_matching(
+        conn, compared, unwanted[:MOST_WORDS], within, min(need, MOST_MATCHED), asked
+    )
+    if len(wanted) > MOST_WORDS or len(unwanted) > MOST_WORDS or len(asked) < len(groups):
+        found = [m for m in found if _holds(m, wanted, unwanted[MOST_WORDS:], groups)]
+    shown = wanted + [t for group in groups for a in group for t in a]
 
     def in_title(match: WordMatch) -> int:
         title = match.title.lower()
-        return sum(w in title for w in wanted)
+        return sum(w in title for w in shown)
 
     return sorted(found, key=lambda m: (-in_title(m), -(m.day or date.min).toordinal()))
 
 
-def _holds(match: WordMatch, wanted: list[str], unwanted: list[str]) -> bool:
-    """Whether a store match holds every wanted text and none of the unwanted (any case)."""
+def _fitting(groups: list[list[list[str]]]) -> list[list[list[str]]]:
+    """The first OR groups whose texts together are at most MOST_WORDS."""
+    sizes = [sum(len(a) for a in group) for group in groups]
+    return [g for n, g in enumerate(groups) if sum(sizes[: n + 1]) <= MOST_WORDS]
+
+
+def _holds(
+    match: WordMatch, wanted: list[str], unwanted: list[str], groups: list[list[list[str]]]
+) -> bool:
+    """Whether a store match holds every wanted text, one alternative of each OR group and
+    none of the unwanted (any case)."""
     text = f"{match.title} {match.abstract}".lower()
-    return all(w.lower() in text for w in wanted) and not any(u.lower() in text for u in unwanted)
+    if any(u.lower() in text for u in unwanted) or not all(w.lower() in text for w in wanted):
+        return False
+    return all(any(all(t in text for t in a) for a in group) for group in groups)
 
 
 def fused(

@@ -59,7 +59,9 @@ class ParsedQuery:
     excluded_phrases: tuple[tuple[str, ...], ...] = ()
     paper_id: str | None = None
     notes: tuple[str, ...] = field(default=())
-    category: str | None = None  # arXiv's "cat:cs.CL" (or an archive, "cat:cs") in the query
+    # arXiv's "cat:cs.CL" (or an archive, "cat:cs") in the query; several ("cat:cs.CL cat:cs.LG",
+    # "cat:(cs.CL OR cs.LG)") joined by commas, any of them, as the daily pages' ?category= reads
+    category: str | None = None
     # Words joined by OR ("GAN OR diffusion"): a paper needs one of each group's alternatives
     # (an alternative is the words of one typed token, "GPT-4" two words both needed).
     either: tuple[tuple[tuple[str, ...], ...], ...] = ()
@@ -196,7 +198,12 @@ _FIELD_RE = re.compile(
     r"|comments?|journal|venue):(?=\S)",
     re.IGNORECASE,
 )
-_CATEGORY_RE = re.compile(r"(?<![^\s(])(?:cat|category):([\w.\-]+)", re.IGNORECASE)
+# "cat:cs.CL", or several in parentheses: "cat:(cs.CL OR cs.LG)" (searched as words before).
+_CATEGORY_RE = re.compile(
+    r"(?<![^\s(])(?:cat|category):(?:\(([^()]*)\)|([\w.,\-]+))", re.IGNORECASE
+)
+_CATEGORY_JOINS = {"OR", "||", "|", "AND", "&&"}
+_CATEGORY_SPLIT_RE = re.compile(r"[\s,]+")
 # A query that opens with a field and a space ("title: cancer", a pasted "Abstract: We …") reads
 # it as a field too: "title" was a required word, and "title: cancer" found one paper.
 _OPENING_FIELD_RE = re.compile(
@@ -207,12 +214,20 @@ _OPENING_FIELD_RE = re.compile(
 
 def _fields(text: str) -> tuple[str, str | None]:
     """The text without arXiv's field prefixes, date prefixes and "cat:" (whatever it names:
-    "cat:q-bio" searched the words "q" and "bio"), and the one category or archive it names."""
+    "cat:q-bio" searched the words "q" and "bio"), and the categories or archives it names
+    (several joined by commas: a paper in any of them is kept)."""
     if ":" not in text:
         return text, None
-    named = {known for m in _CATEGORY_RE.finditer(text) if (known := _scope(m[1]))}
+    named = [known for _typed, value in _category_values(text) if (known := _scope(value))]
     kept = _DATE_RE.sub(" ", _OPENING_FIELD_RE.sub("", _CATEGORY_RE.sub(" ", text)))
-    return _FIELD_RE.sub("", kept), named.pop() if len(named) == 1 else None
+    return _FIELD_RE.sub("", kept), ",".join(dict.fromkeys(named)) or None
+
+
+def _category_values(text: str) -> Iterator[tuple[str, str]]:
+    """Each "cat:" in the text as typed, with each value it names ("cat:(cs.CL OR cs.LG)": two)."""
+    for match in _CATEGORY_RE.finditer(text):
+        values = _CATEGORY_SPLIT_RE.split(match[1] if match[2] is None else match[2])
+        yield from ((match[0], v) for v in values if v and v.upper() not in _CATEGORY_JOINS)
 
 
 def _scope(value: str) -> str | None:
@@ -227,12 +242,13 @@ def category_problems(text: str) -> list[str]:
     if ":" not in text:
         return []
     problems: dict[str, None] = {}
-    for match in _CATEGORY_RE.finditer(text[:MAX_QUERY_CHARS]):
+    for typed, value in _category_values(text[:MAX_QUERY_CHARS]):
         try:
-            categories.checked(match[1].rstrip(".-"), archives=True)
+            categories.checked(value.rstrip(".-"), archives=True)
         except ValueError as exc:
-            typed = match[0] if len(match[0]) <= 72 else match[0][:72] + "…"
-            problems[f"{typed} was left out of the search: {exc}"] = None
+            named = typed if typed.endswith(":" + value) else f"cat:{value}"  # one of several
+            shown = named if len(named) <= 72 else named[:72] + "…"
+            problems[f"{shown} was left out of the search: {exc}"] = None
     return list(problems)
 
 
@@ -545,9 +561,9 @@ def filter_notes(category: str, since: date | None, until: date | None, q: str =
     anything (page, API and CLI)."""
     dates = query_dates(q)
     notes = list(dates.problems) + category_problems(q)
-    if category:
+    for name in filter(None, (n.strip() for n in category.split(","))):
         try:
-            categories.checked(category, archives=True)  # "cs": every cs category
+            categories.checked(name, archives=True)  # "cs": every cs category
         except ValueError as exc:
             notes.append(str(exc))
     if since and until and since > until:

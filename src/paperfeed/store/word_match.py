@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, exists, func, not_, or_, select, tuple_
+from sqlalchemy import ColumnElement, Connection, and_, exists, func, not_, or_, select, tuple_
 
 from paperfeed.store.tables import paper_authors, paper_categories, papers
 
@@ -41,9 +41,11 @@ def newest_matching(
     unwanted: Sequence[str],
     within: Within,
     limit: int,
+    either: Sequence[Sequence[Sequence[str]]] = (),
 ) -> list[WordMatch]:
-    """Shown papers whose title or abstract holds every needle and no unwanted text (any
-    case), among those `within` reads; newest first, at most `limit`."""
+    """Shown papers whose title or abstract holds every needle, all the texts of one
+    alternative of each `either` group ("GAN OR diffusion": either word) and no unwanted text
+    (any case), among those `within` reads; newest first, at most `limit`."""
     newest = select(papers.c.id).where(~papers.c.hidden)
     if within.after is not None:  # the first condition lets the changed_at index narrow it
         newest = newest.where(
@@ -55,6 +57,7 @@ def newest_matching(
     query = select(papers.c.id, papers.c.title, papers.c.abstract, papers.c.listing_date)
     query = query.add_columns(papers.c.published).join(scanned, scanned.c.id == papers.c.id)
     query = query.where(*(_holds(n) for n in needles), *(not_(_holds(u)) for u in unwanted))
+    query = query.where(*(_one_of(group) for group in either if group))
     query = query.where(*_filters(within, day))
     rows = conn.execute(query.order_by(papers.c.changed_at.desc()).limit(limit)).all()
     return [_match(r) for r in rows]
@@ -71,6 +74,11 @@ def _holds(text: str) -> ColumnElement[bool]:
         papers.c.title.ilike(pattern, escape="\\"),
         func.coalesce(papers.c.abstract, "").ilike(pattern, escape="\\"),
     )
+
+
+def _one_of(group: Sequence[Sequence[str]]) -> ColumnElement[bool]:
+    """Title or abstract holding every text of one of these alternatives."""
+    return or_(*(and_(*(_holds(text) for text in alternative)) for alternative in group))
 
 
 def _filters(within: Within, day: ColumnElement[date]) -> list[ColumnElement[bool]]:
