@@ -1,7 +1,7 @@
 """A lab's shared reading list when its owner leaves or is suspended: deleting the account
-names the collections others edit or follow before it takes them; the owner hands one over to
-an editor first; a suspended owner's list is hidden everywhere until the suspension is lifted;
-an editor finds the lists shared with them through the API."""
+names the collections others edit or follow before it takes them; the owner offers one to an
+editor first, who takes it over by accepting; a suspended owner's list is hidden everywhere
+until the suspension is lifted; an editor finds the lists shared with them through the API."""
 
 from __future__ import annotations
 
@@ -105,19 +105,26 @@ def test_the_owner_hands_the_list_over_to_an_editor_and_can_then_leave(
             assert post_form(who, owner, sent).status_code == status
         assert post_form(lead, owner, {"username": "x" * 33}).status_code == 400
         post_form(ana, "/collections", {"name": LIST})  # a list of that name of her own
-        clash = post_form(lead, owner, {"username": "ana", "stay": "1", "confirmed": "1"})
-        assert clash.status_code == 400 and "already" in clash.text
-        with engine.begin() as conn:
-            (hers,) = user_collections(conn, ANA)
-        post_form(ana, f"/collections/{hers.id}/delete", {"confirmed": "1"})
         asked = post_form(lead, owner, {"username": "ana", "stay": "1"})
         assert (
             asked.status_code == 200
-            and "Hand “Lab &lt;b&gt;list&lt;/b&gt;” over to ana?" in asked.text
+            and "Offer “Lab &lt;b&gt;list&lt;/b&gt;” to ana? It stays yours" in asked.text
         )
         with engine.connect() as conn:
-            assert editors.editor_names(conn, group.id) == ["ana"]  # asked: nothing done yet
-        handed = post_form(lead, owner, {"username": "ana", "stay": "1", "confirmed": "1"})
+            assert editors.pending_offer(conn, group.id) is None  # asked: nothing done yet
+        offered = post_form(lead, owner, {"username": "ana", "stay": "1", "confirmed": "1"})
+        assert offered.status_code == 303 and "already" not in offered.text  # hers to hear
+        assert offered.headers["location"] == f"/library?collection={group.id}#editors"
+        with engine.connect() as conn:
+            assert editors.editor_names(conn, group.id) == ["ana"]  # still lead's, until ana
+            assert [c.id for c in user_collections(conn, LEAD) if c.name == LIST] == [group.id]
+        accept = f"/collections/{group.id}/owner/accept"
+        clash = post_form(ana, accept, {})
+        assert clash.status_code == 409 and "you have a collection named" in clash.text
+        with engine.begin() as conn:
+            (hers,) = user_collections(conn, ANA)
+        post_form(ana, f"/collections/{hers.id}/delete", {"confirmed": "1"})
+        handed = post_form(ana, accept, {})
         assert handed.status_code == 303
         assert handed.headers["location"] == f"/library?collection={group.id}"
         with engine.connect() as conn:
@@ -129,7 +136,8 @@ def test_the_owner_hands_the_list_over_to_an_editor_and_can_then_leave(
             assert editors.editable_collection(conn, LEAD, group.id) == moved
             assert not is_following(conn, ANA, moved) and is_following(conn, CAROL, moved)
             assert follower_count(conn, moved) == 1
-        assert "ana owns this collection now." in lead.get(handed.headers["location"]).text
+        said = ana.get(handed.headers["location"]).text
+        assert "“Lab &lt;b&gt;list&lt;/b&gt;” is yours now." in said
         rename = {"name": "Renamed", "description": "", "visibility": "public"}
         assert post_form(lead, f"/collections/{group.id}/edit", rename).status_code == 404
         assert post_form(ana, f"/collections/{group.id}/edit", rename).status_code == 303
@@ -153,7 +161,14 @@ def test_the_owner_hands_over_through_the_api_and_leaves_the_list(
         assert lead.put(path, json={"username": "ana", "stai": False}, headers=auth).is_client_error
         assert lead.put(path, json={"username": ""}, headers=auth).status_code == 422
         done = lead.put(path, json={"username": "ANA", "stay": False}, headers=auth)
-        assert done.json() == {"id": group.id, "owner": "ana", "editors": []}
+        assert done.status_code == 200 and done.json()["offered_to"] == "ana"
+        assert done.json()["stay"] is False
+        ana_token = ana.post(
+            "/api/login", json={"username": "ana", "password": "correct horse battery"}
+        )
+        ana_auth = {"Authorization": f"Bearer {ana_token.json()['token']}"}
+        taken = ana.post(f"/api/me/edited-collections/{group.id}/accept", headers=ana_auth)
+        assert taken.json() == {"id": group.id, "owner": "ana", "editors": []}
         assert lead.put(path, json={"username": "ana"}, headers=auth).status_code == 404
         with engine.connect() as conn:
             assert editors.editable_collection(conn, LEAD, group.id) is None

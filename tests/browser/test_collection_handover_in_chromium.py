@@ -1,6 +1,7 @@
 """A lab's lead leaving, in Chromium: the account's Delete page names the team list others
-edit; the lead follows its link, hands the list over to its editor and deletes the account;
-the editor, in her own browser, owns the list, papers and all."""
+edit; the lead follows its link and offers the list to its editor, who accepts it from her own
+library in her own browser; the lead deletes the account and the editor owns the list, papers
+and all."""
 
 from __future__ import annotations
 
@@ -53,13 +54,29 @@ def test_a_leaving_lead_is_told_of_the_team_list_and_hands_it_over_first(
     handing.get_by_label("Stay one of its editors").uncheck()
     asked: list[str] = []
     answer_next_dialog(page, True, asked)
-    handing.get_by_role("button", name="Hand over").click()
-    expect(page.locator("[data-said]")).to_have_text("ana owns this collection now.")
+    handing.get_by_role("button", name="Offer hand-over").click()
+    expect(page.locator("[data-said]")).to_have_text(
+        "Offered to ana: it stays yours until they accept."
+    )
     assert asked == [
-        "Hand “Team list” over? Its new owner renames, shares and deletes it and names its "
-        "editors from then on."
+        "Offer “Team list” to its new owner? It stays yours until they accept; then they "
+        "rename, share and delete it and name its editors."
     ]
-    expect(page.get_by_role("link", name="Team list")).to_have_count(0)  # no longer hers
+    expect(page.locator("#offer-pending")).to_have_text(
+        "Offered to ana: it stays yours until they accept it."
+    )
+    expect(page.get_by_role("form", name="Edit collection")).to_be_visible()  # still hers
+
+    ana.goto(f"{url}/library")
+    ana.locator("aside").get_by_role("link", name="offered to you").click()
+    offer = ana.get_by_role("region", name="Take over “Team list”?")
+    expect(offer).to_contain_text("lead offers you this collection")
+    offer.get_by_role("button", name="Accept").click()
+    expect(ana.locator("[data-said]")).to_have_text("“Team list” is yours now.")
+    expect(ana.get_by_role("form", name="Edit collection")).to_be_visible()  # hers to rename
+
+    page.goto(f"{url}/library")
+    expect(page.locator("aside").get_by_role("link", name="Team list")).to_have_count(0)
 
     page.goto(f"{url}/account/delete")
     expect(page.get_by_role("note")).to_have_count(0)
@@ -69,5 +86,5 @@ def test_a_leaving_lead_is_told_of_the_team_list_and_hands_it_over_first(
 
     ana.goto(f"{url}/library")
     ana.locator("aside").get_by_role("link", name="Team list").click()
-    expect(ana.get_by_role("form", name="Edit collection")).to_be_visible()  # hers to rename
+    expect(ana.get_by_role("form", name="Edit collection")).to_be_visible()  # hers still
     expect(ana.locator(f'article.library-item[data-id="{pid}"]')).to_have_count(1)

@@ -6,27 +6,29 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from paperfeed.digest.compose import Digest
 from paperfeed.store.digests import InterestRow
 
+DAYS_MOST = 31  # the longest run of days the site's daily pages list (`web.periods`)
+
 
 def listing_path(span: tuple[date, date], categories: Sequence[str] = ()) -> str:
-    """The site's page of the papers listed over `span` (a day, else the ISO week or month
-    holding it, else the week of its last day), in `categories` where given."""
+    """The site's page of the papers listed over exactly the days of `span`: a day, the ISO
+    week or month it fills, else the run of its days, in `categories` where given."""
     start, end = span
+    start = max(start, end - timedelta(days=DAYS_MOST - 1))  # the site lists no longer run
     year, week, _ = end.isocalendar()
     if start == end:
         path = f"/papers/date/{end.isoformat()}"
-    elif start.isocalendar()[:2] != (year, week) and (start.year, start.month) == (
-        end.year,
-        end.month,
-    ):
+    elif start.weekday() == 0 and end - start == timedelta(days=6):
+        path = f"/papers/week/{year}-W{week:02d}"
+    elif start.day == 1 and (end + timedelta(days=1)).day == 1 and start.month == end.month:
         path = f"/papers/month/{end:%Y-%m}"
     else:
-        path = f"/papers/week/{year}-W{week:02d}"
+        path = f"/papers/days/{start.isoformat()}..{end.isoformat()}"
     return path + (
         f"?{urlencode({'category': ','.join(categories)}, safe=',')}" if categories else ""
     )

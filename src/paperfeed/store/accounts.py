@@ -36,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.dml import Insert
 
 from paperfeed.store.api_tokens import api_tokens, end_tokens, is_personal, token_hash, touch
+from paperfeed.store.collection_offers import end_offers
 from paperfeed.store.digests import drop_user_notices
 from paperfeed.store.tables import metadata
 from paperfeed.util import utcnow
@@ -264,7 +265,8 @@ def user_by_id(conn: Connection, user_id: int) -> User | None:
 
 
 def set_suspended(conn: Connection, user_id: int, suspended: bool) -> bool:
-    """Suspend a user (sign-in refused, sessions dead, unsent notices dropped) or lift it.
+    """Suspend a user (sign-in refused, sessions dead, unsent notices and collection hand-over
+    offers dropped) or lift it.
 
     A suspended account's sessions and API tokens stay stored, dead, so that a request made with
     one can be told why it is refused; lifting the suspension deletes them (the user signs in
@@ -275,6 +277,7 @@ def set_suspended(conn: Connection, user_id: int, suspended: bool) -> bool:
     found = conn.execute(update(users).where(users.c.id == user_id).values(suspended_at=value))
     if suspended:
         drop_user_notices(conn, user_id, "the account was suspended")
+        end_offers(conn, user_id)  # a hand-over needs both accounts active
     else:
         conn.execute(delete(sessions).where(sessions.c.user_id == user_id))
         end_tokens(conn, user_id)

@@ -1,6 +1,8 @@
 """Co-editors of a collection: a reading group has two or three organisers, a collection one
 owner. The owner names editors, who may put papers in and take them out and write the notes
-on its papers; renaming, sharing, deleting and naming editors stay the owner's.
+on its papers; renaming, sharing, deleting and naming editors stay the owner's. The owner may
+offer the collection to an editor, who owns it only once they accept (naming an editor needs
+no consent, so owning a collection must).
 
 A collection's papers are papers of its owner's library (taking a paper out of the library
 takes it out of its collections), so a paper an editor puts in is saved to the owner's
@@ -15,6 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     Column,
+    ColumnElement,
     Connection,
     DateTime,
     ForeignKey,
@@ -23,11 +26,13 @@ from sqlalchemy import (
     Table,
     delete,
     func,
+    insert,
     select,
     update,
 )
 
 from paperfeed.store.accounts import users
+from paperfeed.store.collection_offers import collection_offers
 from paperfeed.store.library import (
     Collection,
     LibraryError,
@@ -228,20 +233,103 @@ def used_by_others_of(conn: Connection, owner_ids: Sequence[int]) -> dict[int, l
     return out
 
 
-def hand_over(conn: Connection, collection: Collection, username: str, stay: bool) -> str:
-    """Make the collection's editor named `username` its owner: its papers saved to their
-    library, the old owner one of its editors (`stay`) or gone from it; the new owner's name.
-    LookupError for no such active reader, LibraryError for one who is not its editor or who
-    has a collection of that name already."""
-    new_owner = _user_named(conn, username)
+@dataclass(frozen=True)
+class Offer:
+    """A pending hand-over of a collection: to whom, and whether its owner stays an editor."""
+
+    collection_id: int
+    to: str
+    stay: bool
+    since: datetime
+
+
+def offer(conn: Connection, collection: Collection, username: str, stay: bool) -> str:
+    """Offer the owner's collection to its editor named `username`, who becomes its owner only by
+    accepting (an earlier offer of it ends); their name as they spell it. LookupError for no
+    such active reader, LibraryError for one who is not its editor. Whether they have a
+    collection of that name is theirs to hear, when they accept."""
+    to = _user_named(conn, username)
     theirs = (collection_editors.c.collection_id == collection.id) & (
-        collection_editors.c.user_id == new_owner
+        collection_editors.c.user_id == to
     )
     if conn.execute(select(collection_editors.c.user_id).where(theirs)).first() is None:
         raise LibraryError("only one of the collection's editors can take it over")
-    if find_collection(conn, new_owner, collection.name) is not None:
-        raise LibraryError(f"{username.strip()} has a collection named {collection.name!r} already")
+    withdraw(conn, collection.id)
+    row = {"collection_id": collection.id, "user_id": to, "offered_by": collection.user_id}
+    conn.execute(insert(collection_offers).values(**row, stay=stay, created_at=utcnow()))
+    return str(conn.execute(select(users.c.username).where(users.c.id == to)).scalar_one())
+
+
+def withdraw(conn: Connection, collection_id: int) -> bool:
+    """End the pending hand-over of the collection; True when there was one."""
+    mine = collection_offers.c.collection_id == collection_id
+    return conn.execute(delete(collection_offers).where(mine)).rowcount > 0
+
+
+def pending_offer(conn: Connection, collection_id: int) -> Offer | None:
+    """The collection's pending hand-over, while both accounts are active."""
+    owners = users.alias("owners")
+    query = (
+        select(collection_offers, users.c.username)
+        .join(users, users.c.id == collection_offers.c.user_id)
+        .join(owners, owners.c.id == collection_offers.c.offered_by)
+        .where(collection_offers.c.collection_id == collection_id, _active)
+        .where(owners.c.suspended_at.is_(None), owners.c.deleted_at.is_(None))
+    )
+    r = conn.execute(query).first()
+    return None if r is None else Offer(r.collection_id, r.username, r.stay, r.created_at)
+
+
+def offered_to(conn: Connection, user_id: int) -> set[int]:
+    """The collections offered to the user, by their active owners, to take over."""
+    query = select(collection_offers.c.collection_id).where(collection_offers.c.user_id == user_id)
+    return {cid for cid in conn.scalars(query) if _live_offer(conn, cid, user_id)}
+
+
+def _live_offer(conn: Connection, collection_id: int, user_id: int) -> bool:
+    found = pending_offer(conn, collection_id)
+    return found is not None and editable_collection(conn, user_id, collection_id) is not None
+
+
+def decline(conn: Connection, user_id: int, collection_id: int) -> bool:
+    """Turn down the collection offered to the user; True when there was such an offer."""
+    theirs = (collection_offers.c.collection_id == collection_id) & (
+        collection_offers.c.user_id == user_id
+    )
+    return conn.execute(delete(collection_offers).where(theirs)).rowcount > 0
+
+
+def accept(conn: Connection, user_id: int, collection_id: int) -> Collection:
+    """Take over the collection offered to the user: its papers saved to their library, its old
+    owner one of its editors (as they chose) or gone from it; the collection now. LookupError
+    for no such offer, LibraryError when they have a collection of that name already."""
+    found = get_collection(conn, collection_id)
+    if found is None or collection_id not in offered_to(conn, user_id):
+        raise LookupError("this collection is not offered to you")
+    if find_collection(conn, user_id, found.name) is not None:
+        raise LibraryError(
+            f"you have a collection named {found.name!r} already: rename or delete yours, "
+            "then accept again"
+        )
+    stay = bool(conn.scalar(select(collection_offers.c.stay).where(_offer_of(collection_id))))
+    _take_over(conn, found, user_id, stay)
+    now = get_collection(conn, collection_id)
+    assert now is not None  # taken over in this transaction
+    return now
+
+
+def _offer_of(collection_id: int) -> ColumnElement[bool]:
+    return collection_offers.c.collection_id == collection_id
+
+
+def _take_over(conn: Connection, collection: Collection, new_owner: int, stay: bool) -> None:
+    """Make the collection's editor `new_owner` its owner (the offer goes with their
+    editorship), the old owner one of its editors (`stay`) or gone from it."""
     save_papers(conn, new_owner, collection_paper_ids(conn, collection.id))
+    theirs = (collection_editors.c.collection_id == collection.id) & (
+        collection_editors.c.user_id == new_owner
+    )
+    conn.execute(delete(collection_offers).where(_offer_of(collection.id)))
     conn.execute(delete(collection_editors).where(theirs))
     moved = update(collections).where(collections.c.id == collection.id)
     conn.execute(moved.values(user_id=new_owner))
@@ -252,8 +340,6 @@ def hand_over(conn: Connection, collection: Collection, username: str, stay: boo
     if stay:
         row = {"collection_id": collection.id, "user_id": collection.user_id}
         _added(conn, collection_editors, row | {"created_at": utcnow()})
-    name = conn.execute(select(users.c.username).where(users.c.id == new_owner)).scalar_one()
-    return str(name)
 
 
 def put_in(conn: Connection, user_id: int, collection: Collection, paper_id: str) -> None:

@@ -8,14 +8,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from paperfeed.store import collection_editors as editors
 from paperfeed.store import library as lib
 from paperfeed.store.shared_lists import NoteChanged
 from paperfeed.web import me_api, paging
 from paperfeed.web.auth import safe_next
-from paperfeed.web.confirm import Confirmed, ask
 from paperfeed.web.deps import ApiCsrf, FormCsrf, RowId, SignedInDep, Site, SiteDep, say_next
 from paperfeed.web.feeds import resolve_id
 from paperfeed.web.shared_lists import NoteForm, NoteVersion, _move, _set_note, note_changed
@@ -78,44 +77,6 @@ def editor_form(
     return say_next(back, said)
 
 
-def _hand_over(site: Site, owner_id: int, collection_id: int, name: str, stay: bool) -> str:
-    """Make one of the owner's collection's editors its owner: their user name (404: not the
-    owner's; 400: no such reader, or not its editor, or one with a collection of that name)."""
-    with site.writing() as conn:
-        found = me_api.own_collection(conn, owner_id, collection_id)
-        try:
-            return editors.hand_over(conn, found, name, stay)
-        except (LookupError, lib.LibraryError) as exc:
-            raise HTTPException(400, str(exc.args[0])) from exc
-
-
-@router.post("/collections/{collection_id}/owner", dependencies=[FormCsrf])
-def owner_form(
-    request: Request,
-    site: SiteDep,
-    user: SignedInDep,
-    collection_id: RowId,
-    username: NameForm,
-    stay: Annotated[int, Form(ge=0, le=1)] = 0,
-    confirmed: Confirmed = 0,
-) -> Response:
-    """Hand your collection over to one of its editors (after a question; stay=1: you become
-    one of its editors); back to it in the library when you stay, else to the library."""
-    if not confirmed:
-        with site.engine.connect() as conn:
-            found = me_api.own_collection(conn, user.id, collection_id)
-        question = (
-            f"Hand “{found.name}” over to {username.strip()}? They rename, share and delete it "
-            "and name its editors from then on."
-        )
-        fields = [("username", username), ("stay", str(stay))]
-        back = f"/library?collection={collection_id}#editors"
-        return ask(request, site, user, question, back, fields, "Hand it over")
-    new_owner = _hand_over(site, user.id, collection_id, username, bool(stay))
-    back = f"/library?collection={collection_id}" if stay else "/library"
-    return say_next(RedirectResponse(back, 303), f"{new_owner} owns this collection now.")
-
-
 @router.post("/collections/{collection_id}/note", dependencies=[FormCsrf])
 def note_form(
     request: Request,
@@ -174,6 +135,10 @@ class EditedOut(BaseModel):
     papers: int
     owner: str = Field(description="its owner's user name")
     since: datetime = Field(description="when you were named its editor (UTC)")
+    offered: bool = Field(
+        description="its owner offers it to you to take over: POST "
+        "/api/me/edited-collections/{id}/accept (or /decline)"
+    )
 
 
 @api.get(
@@ -196,13 +161,16 @@ def api_edited(
     with site.engine.connect() as conn:
         found = editors.shared_with(conn, user.id)
         sizes = editors.shared_sizes(conn, user.id)
+        offered = editors.offered_to(conn, user.id)
     shown, headers = paging.in_pages(request, site.settings.public_url, found, p, limit)
     response.headers.update(headers)
     base = site.settings.public_url.rstrip("/")
-    return [_edited(s, sizes.get(s.collection.id, 0), base) for s in shown]
+    return [_edited(s, sizes.get(s.collection.id, 0), base, offered) for s in shown]
 
 
-def _edited(shared: editors.SharedWith, papers: int, base: str) -> dict[str, Any]:
+def _edited(
+    shared: editors.SharedWith, papers: int, base: str, offered: set[int]
+) -> dict[str, Any]:
     c = shared.collection
     url = None if c.visibility == "private" else f"{base}/c/{c.share_key}"
     return {
@@ -214,6 +182,7 @@ def _edited(shared: editors.SharedWith, papers: int, base: str) -> dict[str, Any
         "papers": papers,
         "owner": shared.owner,
         "since": shared.since.replace(tzinfo=UTC),  # stored naive, in UTC
+        "offered": c.id in offered,
     }
 
 
@@ -258,40 +227,6 @@ def api_remove_editor(
     """Stop the reader editing your collection."""
     now, removed = _change(site, user.id, collection_id, username, False)
     return {"editors": now, "removed": removed}
-
-
-class HandOverIn(BaseModel):
-    """Who takes the collection over, and whether you stay one of its editors."""
-
-    model_config = ConfigDict(extra="forbid")  # a misspelt field is said, not ignored
-    username: str = Field(min_length=1, max_length=32, description="one of its editors")
-    stay: bool = Field(True, description="stay one of its editors (false: leave it)")
-
-
-class HandedOverOut(BaseModel):
-    """The collection's owner and editors now."""
-
-    id: int
-    owner: str
-    editors: list[str]
-
-
-@api.put(
-    "/collections/{collection_id}/owner",
-    response_model=HandedOverOut,
-    dependencies=[ApiCsrf],
-    summary="Hand your collection over to one of its editors",
-)
-def api_hand_over(
-    site: SiteDep, user: SignedInDep, collection_id: RowId, body: HandOverIn
-) -> dict[str, Any]:
-    """Make one of the collection's editors its owner (its papers are saved to their library;
-    its notes, order, link and followers stay); you stay one of its editors unless `stay` is
-    false. Renaming, sharing, deleting it and naming editors are theirs from then on."""
-    new_owner = _hand_over(site, user.id, collection_id, body.username, body.stay)
-    with site.engine.connect() as conn:
-        now = editors.editor_names(conn, collection_id)
-    return {"id": collection_id, "owner": new_owner, "editors": now}
 
 
 class PutInOut(BaseModel):

@@ -43,6 +43,7 @@ from paperfeed.store.shared_lists import ITEM_NOTE_MAX, item_notes
 from paperfeed.web import (
     bibtex,
     collection_editors,
+    collection_handover,
     feeds,
     library_import,
     me_api,
@@ -99,8 +100,10 @@ def install(app: FastAPI) -> None:
         allow_body(app, path, 2 * references.MAX_IMPORT_BYTES)
     app.include_router(me_api.router)
     app.include_router(collection_editors.api)
+    app.include_router(collection_handover.api)
     app.include_router(router)
     app.include_router(collection_editors.router)
+    app.include_router(collection_handover.router)
 
 
 def markdown_html(text: str) -> Markup:
@@ -601,6 +604,7 @@ def _group_context(
     """What the library shows of collections shared between readers: those the reader edits,
     the chosen one's owner or editors, and the notes on its papers shown."""
     context: dict[str, object] = {"shared_with": editors.shared_with(conn, user.id)}
+    context["offered"] = editors.offered_to(conn, user.id)  # theirs to accept or decline
     if chosen is None:
         return context
     owned = chosen.user_id == user.id
@@ -608,6 +612,7 @@ def _group_context(
     context["owner_name"] = None if owned else lib.owner_name(conn, chosen)
     context["editors"] = editors.editor_names(conn, chosen.id) if owned else []
     context["heirs"] = editors.heirs(conn, chosen.id) if owned else []  # suspended ones left out
+    context["offer"] = editors.pending_offer(conn, chosen.id) if owned else None
     context["item_notes"] = item_notes(conn, chosen.id, ids)
     context |= note_context(conn, chosen.id, ids)  # the reader owns or edits it
     context["list_note_max"] = ITEM_NOTE_MAX

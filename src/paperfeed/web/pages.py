@@ -137,7 +137,7 @@ def _daily_context(
     newest = sort == "new"
     per_page = site.settings.page_size
     listing = views.daily(conn, period, page, per_page, user, hide, newest, within)
-    if latest or (period.kind != "date" and _holds_newest(conn, period)):
+    if latest or (period.kind in ("week", "month") and _holds_newest(conn, period)):
         # the newest day's page (or its week's or month's) offers the feed that moves on
         listing = views.following_newest(listing, period.kind)
         listing = replace(listing, feed_query=_with_categories(listing.feed_query, within))
@@ -167,10 +167,11 @@ def _day_nav(conn: Connection, period: Period, held: tuple[str, ...] = ()) -> di
     if period.kind != "date":
         anchor = last_day_within(conn, period.start, period.end, held) or period.start
     # The nearest periods with papers (in those categories): empty weeks and months are
-    # skipped, and the first and last ones lead nowhere further.
+    # skipped, and the first and last ones lead nowhere further; a run of days (a digest's
+    # link) has no neighbours.
     before, after = neighbour_days(conn, period.start, period.end, held)
-    of = {"date": day_period, "week": week_period, "month": month_period}[period.kind]
-    prev, nxt = (of(d) if d else None for d in (before, after))
+    of = {"date": day_period, "week": week_period, "month": month_period}.get(period.kind)
+    prev, nxt = (of(d) if of and d else None for d in (before, after))
     return {
         "day_path": day_period(anchor).path,
         "week_path": week_period(anchor).path,
@@ -326,8 +327,9 @@ def daily_page(
     ] = None,
     category: DailyCategory = None,
 ) -> Response:
-    """Daily papers of a day (date), an ISO week (week) or a month (month)."""
-    if kind not in ("date", "week", "month"):
+    """Daily papers of a day (date), an ISO week (week), a month (month) or a run of days
+    (days: 2026-06-29..2026-07-03, as a digest's link names them)."""
+    if kind not in ("date", "week", "month", "days"):
         return paper_page(request, site, user, f"{kind}/{value}")
     period = parse_period(kind, value)
     picked = parse_period("date", asked).start if asked else None

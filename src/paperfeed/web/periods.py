@@ -1,4 +1,4 @@
-"""Days, ISO weeks and months that daily listings cover, parsed from URLs."""
+"""Days, ISO weeks, months and runs of days that daily listings cover, parsed from URLs."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from typing import Annotated, Any, Literal
 from fastapi import HTTPException, Query
 from pydantic import BeforeValidator, WithJsonSchema
 
-PeriodKind = Literal["date", "week", "month"]
+PeriodKind = Literal["date", "week", "month", "days"]
 FIRST_DAY = date(1991, 1, 1)  # arXiv opened in August 1991
 LAST_DAY = date(2200, 12, 31)
 _WEEK_RE = re.compile(r"^(\d{4})-W(\d{1,2})$")
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+_DAYS_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+DAYS_MOST = 31  # a run of days one page lists (a digest's two weeks fit; a year would not)
 
 
 class BadPeriod(ValueError):
@@ -31,7 +33,10 @@ class Period:
 
     @property
     def slug(self) -> str:
-        """How the period is written in URLs: 2026-07-01, 2026-W27 or 2026-07."""
+        """How the period is written in URLs: 2026-07-01, 2026-W27, 2026-07 or
+        2026-06-29..2026-07-03."""
+        if self.kind == "days":
+            return f"{self.start.isoformat()}..{self.end.isoformat()}"
         if self.kind == "week":
             year, week, _ = self.start.isocalendar()
             return f"{year}-W{week:02d}"
@@ -41,7 +46,9 @@ class Period:
 
     @property
     def heading(self) -> str:
-        """A short heading such as "Jul 1", "Week 27, 2026" or "July 2026"."""
+        """A short heading such as "Jul 1", "Week 27, 2026", "July 2026" or "Jun 29 – Jul 3"."""
+        if self.kind == "days":
+            return f"{self.start:%b} {self.start.day} – {self.end:%b} {self.end.day}"
         if self.kind == "week":
             year, week, _ = self.start.isocalendar()
             return f"Week {week}, {year}"
@@ -84,10 +91,22 @@ def month_period(day: date) -> Period:
     return Period("month", start, nxt - timedelta(days=1))
 
 
+def days_period(start: date, end: date) -> Period:
+    """The days from `start` to `end`, both listed: at most DAYS_MOST of them."""
+    if end < start:
+        raise BadPeriod(f"the days run backwards: {end.isoformat()} is before {start.isoformat()}")
+    if (end - start).days >= DAYS_MOST:
+        raise BadPeriod(f"a run of days is {DAYS_MOST} days at most: give a month or a week")
+    return Period("days", start, end)
+
+
 def parse_period(kind: str, text: str) -> Period:
-    """Parse a day (YYYY-MM-DD), ISO week (YYYY-Www) or month (YYYY-MM) of the given kind."""
+    """Parse a day (YYYY-MM-DD), ISO week (YYYY-Www), month (YYYY-MM) or run of days
+    (YYYY-MM-DD..YYYY-MM-DD) of the given kind."""
     try:
         period = _parse(kind, text.strip())
+    except BadPeriod:
+        raise
     except OverflowError as exc:  # 9999-W52 ends in the year 10000
         raise BadPeriod(_outside(text)) from exc
     except ValueError as exc:
@@ -100,12 +119,15 @@ def parse_period(kind: str, text: str) -> Period:
 def _why_not(kind: str, text: str) -> str:
     """Why a period that did not parse is refused: its shape, its year, or no such day."""
     shape = {"date": r"\d{4}-\d{2}-\d{2}", "week": _WEEK_RE.pattern, "month": _MONTH_RE.pattern}
+    shape["days"] = _DAYS_RE.pattern
     if kind not in shape:
         return f"unknown period kind {kind!r}"
     if not re.fullmatch(shape[kind].strip("^$"), text):
         return _EXPECTED[kind]
     if not FIRST_DAY.year <= int(text[:4]) <= LAST_DAY.year:
         return _outside(text)
+    if kind == "days":
+        return f"{text!r} names a day the calendar does not have"
     return f"{text!r} is no {kind} of the calendar"
 
 
@@ -117,6 +139,7 @@ _EXPECTED = {
     "date": "a date must look like 2026-07-01",
     "week": "a week must look like 2026-W27",
     "month": "a month must look like 2026-07",
+    "days": f"days must look like 2026-06-29..2026-07-03 (first and last, {DAYS_MOST} at most)",
 }
 
 
@@ -133,6 +156,11 @@ def _parse(kind: str, text: str) -> Period:
         if not match:
             raise ValueError(text)
         return month_period(date(int(match[1]), int(match[2]), 1))
+    if kind == "days":
+        match = _DAYS_RE.match(text)
+        if not match:
+            raise ValueError(text)
+        return days_period(date.fromisoformat(match[1]), date.fromisoformat(match[2]))
     raise ValueError(kind)
 
 
@@ -177,9 +205,12 @@ class Shape:
 DAY = Shape(r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", "a day like 2026-07-01")
 WEEK = Shape(r"^[0-9]{4}-W(0?[1-9]|[1-4][0-9]|5[0-3])$", "an ISO week like 2026-W27")
 MONTH = Shape(r"^[0-9]{4}-(0[1-9]|1[0-2])$", "a month like 2026-07")
-# Empty: no category (a filter left empty is one left out, as on the search page).
+# Empty: no category (a filter left empty is one left out, as on the search page); several
+# joined by commas (cs.CL,cs.LG), as the search page's Category field and `cat:` take them.
+_CATEGORY_NAME = r"[A-Za-z]+(-[A-Za-z]+)*(\.[A-Za-z]+(-[A-Za-z]+)*)?"
 CATEGORY = Shape(
-    r"^([A-Za-z]+(-[A-Za-z]+)*(\.[A-Za-z]+(-[A-Za-z]+)*)?)?$", "an arXiv category like cs.CL"
+    rf"^({_CATEGORY_NAME}( *, *{_CATEGORY_NAME})*)?$",
+    "an arXiv category like cs.CL, or several like cs.CL,cs.LG",
 )
 
 # A daily listing's category filter: repeated, or comma-separated (cs.CV,cs.LG), any case; an

@@ -84,7 +84,7 @@ class Listing:
     page: int
     per_page: int
     page_path: str  # the HTML page, e.g. /trending
-    feed_path: str  # e.g. /feeds/daily; the format is appended as .atom, .rss or .bib
+    feed_path: str  # e.g. /feeds/daily; the format is appended as .atom, .rss or .bib ("": none)
     feed_query: str = ""
     extra: dict[str, object] = field(default_factory=dict)
     hidden: int = 0  # papers of the whole list the reader's mutes leave out (see `estimated`)
@@ -295,7 +295,8 @@ def daily(
         page=page,
         per_page=per_page,
         page_path=period.path,
-        feed_path="/feeds/daily",
+        # a run of days (a digest's) has no feed: the day, week and month pages have theirs
+        feed_path="" if period.kind == "days" else "/feeds/daily",
         feed_query=f"?{period.kind}={period.slug}" + category_query(within, "&"),
         extra={"period": period, "within": tuple(within)},
         hidden=result.hidden,
