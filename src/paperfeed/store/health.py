@@ -6,23 +6,19 @@ import logging
 import threading
 from datetime import datetime
 
-from alembic.config import Config
 from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from paperfeed.store.accounts import site_state
-from paperfeed.store.db import _MIGRATIONS, newer_store_problem
+from paperfeed.store.db import newer_store_problem, shipped_heads
 
 UNREACHABLE = "the store cannot be reached"
 
 
 def migration_heads() -> set[str]:
     """The newest migration revision(s) this code ships."""
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
-    return set(ScriptDirectory.from_config(config).get_heads())
+    return shipped_heads()
 
 
 def store_revisions(engine: Engine) -> set[str]:
