@@ -46,7 +46,12 @@ SHAPED = [
     ("date", "/api/daily_papers", ["2026-06-25", "2026-02-30"], ["01/07/2026", "", "2026-6-25"]),
     ("week", "/api/daily_papers", ["2026-W26", "2026-W5"], ["2026-W27x", "2026-W60", "٢٠٢٦-W26"]),
     ("month", "/api/daily_papers", ["2026-06"], ["2026-13", "2026-6", "June"]),
-    ("category", "/api/papers/search", ["cs.CL", "cs.cl", "hep-th", ""], ["000", "cs."]),
+    (
+        "category",
+        "/api/papers/search",
+        ["cs.CL", "cs.cl", "hep-th", "", "cs.CL,cs.LG", "cs"],
+        ["000", "cs.", "cs.CL;cs.LG", "cs.CL,"],
+    ),  # fmt: skip
 ]
 
 

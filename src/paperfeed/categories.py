@@ -288,6 +288,13 @@ def kept_by(name: str) -> tuple[str, ...]:
     )
 
 
+def spelled(names: str) -> str:
+    """A comma-joined category filter with each name as arXiv spells it ("cs.cl, CS" ->
+    "cs.CL,cs"); a name that is no category or archive is kept as typed (for the caller to say)."""
+    named = (n.strip() for n in names.split(","))
+    return ",".join(dict.fromkeys(canonical(n) or archive(n) or n for n in named if n))
+
+
 def checked(name: str, archives: bool = False) -> str:
     """The category as arXiv spells it (or, with `archives`, a whole archive: cs, q-bio);
     ValueError, saying what was meant where it can, when there is no such category (a follow or

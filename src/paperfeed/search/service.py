@@ -780,10 +780,32 @@ class SearchService:
         words = [*parsed.meaningful, *(w for p in parsed.phrases for w in p)]
         also = [o for w in words for o in self.keyword.other_spellings(w)] if page else []
         mark = self.highlighter.snippet
-        return [
+        hits = [
             Hit(pid, docs[pid][0], score, mark(docs[pid][1], parsed, also=also))
             for pid, score in page
             if pid in docs
+        ]
+        return self._venue_marked(hits, parsed, also)
+
+    def _venue_marked(self, hits: list[Hit], parsed: ParsedQuery, also: list[str]) -> list[Hit]:
+        """The hits whose abstract holds none of the query's words with the comments or journal
+        reference that do after the snippet (the index searches them, a match only there
+        showed no marked word)."""
+        bare = [h.id for h in hits if "<mark>" not in h.snippet]
+        if not bare or not (parsed.words or parsed.phrases or parsed.prefixes):
+            return hits
+        with self.engine.connect() as conn:
+            venues = db.venue_texts(conn, bare)
+        line = self.highlighter.venue_line
+        said = {
+            pid: line((("Comments", c), ("Journal ref", j)), parsed, also)
+            for pid, (c, j) in venues.items()
+        }
+        return [
+            replace(h, snippet=f"{h.snippet} · {said[h.id]}" if h.snippet else said[h.id])
+            if said.get(h.id)
+            else h
+            for h in hits
         ]
 
     # --- similar papers ----------------------------------------------------------------------

@@ -21,6 +21,7 @@ from paperfeed.search.query import CODE_RE, CODE_WORDS, ParsedQuery
 from paperfeed.text import CJK_LETTERS, spelled_out
 
 SNIPPET_CHARS = 280
+VENUE_CHARS = 160  # of arXiv's comments or journal reference, shown when only they match
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 _CJK_ONLY = re.compile(f"[{CJK_LETTERS}]+")
 _FOLDED_RE = re.compile(r"[^\W_]*[^\W_\x00-\x7f][^\W_]*")  # a word with a non-ASCII letter
@@ -62,6 +63,18 @@ class Highlighter:
         shown = [(a, b) for a, b in marks if a >= start and b <= end]
         body = _render(text, start, end, shown)
         return ("… " if start > 0 else "") + body + (" …" if end < len(text) else "")
+
+    def venue_line(
+        self, venues: Sequence[tuple[str, str]], parsed: ParsedQuery, also: Sequence[str] = ()
+    ) -> str:
+        """Each of (label, text) whose text holds the query's words, as "Comments: Accepted at
+        <mark>ICML</mark> 2026" (escaped, joined by " · "); empty when none does."""
+        stems, prefixes = self.targets(parsed, also)
+        return " · ".join(
+            f"{html.escape(label)}: {self.snippet(text, parsed, VENUE_CHARS, also)}"
+            for label, text in venues
+            if text and (self.marked(text, stems, prefixes) or self._code_marks(text, stems))
+        )
 
     def marked(
         self, text: str, stems: frozenset[str], prefixes: tuple[str, ...]

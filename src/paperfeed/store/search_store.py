@@ -243,6 +243,19 @@ def shown_titles(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
     }
 
 
+def venue_texts(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """arXiv's comments and journal reference of these papers, by id (those with neither left
+    out): what the keyword index's `venue` field searches but does not keep."""
+    query = select(papers.c.id, papers.c.comments, papers.c.journal_ref).where(
+        (papers.c.comments != "") | (papers.c.journal_ref != "")
+    )
+    return {
+        row.id: (row.comments or "", row.journal_ref or "")
+        for chunk in chunks(ids, _CHUNK)
+        for row in conn.execute(query.where(papers.c.id.in_(chunk)))
+    }
+
+
 def count_vectors(conn: Connection, contract_id: str) -> int:
     """How many papers have a vector under this contract."""
     query = select(func.count()).where(paper_vectors.c.contract_id == contract_id)

@@ -557,7 +557,11 @@ def search(
     mode: Annotated[str, Query(pattern="^(hybrid|keyword|semantic)$")] = "hybrid",
     category: Annotated[
         str | None,
-        CATEGORY.query("an arXiv category, like cs.CL (any case); empty: any", max_length=64),
+        CATEGORY.query(
+            "an arXiv category, like cs.CL, or an archive, like cs (all of its); several "
+            "comma-separated (cs.CL,cs.LG) keep papers in any of them; any case; empty: any",
+            max_length=64,
+        ),
     ] = None,
     author: Annotated[str | None, Query(max_length=200)] = None,
     since: Annotated[OptionalDay, Query(description="listed on or after; empty: no limit")] = None,
@@ -573,7 +577,7 @@ def search(
     sort=date, each page's X-Next-Cursor (and Link rel="next") walks the results without gaps
     or repeats."""
     CATEGORY.check("category", category)
-    category = categories.canonical(category or "") or category  # cs.cl is cs.CL
+    category = categories.spelled(category or "")  # cs.cl is cs.CL
     refused = filter_notes(category or "", since, until, q)
     if parse_query(q).empty and paper_id_in(q) is None:
         refused.insert(0, f"q: {q.strip()[:40]!r} has no words to search for")

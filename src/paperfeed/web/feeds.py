@@ -494,7 +494,11 @@ def search_feed(
     mode: Annotated[str, Query(pattern="^(hybrid|keyword|semantic)$")] = "hybrid",
     category: Annotated[
         str | None,
-        CATEGORY.query("an arXiv category, like cs.CL (any case); empty: any", max_length=64),
+        CATEGORY.query(
+            "an arXiv category, like cs.CL, or an archive, like cs (all of its); several "
+            "comma-separated (cs.CL,cs.LG) keep papers in any of them; any case; empty: any",
+            max_length=64,
+        ),
     ] = None,
     author: Annotated[str | None, Query(max_length=200)] = None,
     since: Annotated[OptionalDay, Query(description="listed on or after (YYYY-MM-DD)")] = None,
@@ -504,7 +508,7 @@ def search_feed(
     """Papers matching a query, with the search page's filters, as a feed to follow."""
     CATEGORY.check("category", category)  # the shape its schema documents, as the API's
     cat, who = clean_text(category), clean_text(author)
-    cat = categories.canonical(cat) or cat  # cs.cv is cs.CV, as on the page
+    cat = categories.spelled(cat)  # cs.cv is cs.CV, as on the page
     refused = filter_notes(cat, since, until, q)
     if parse_query(q).empty and paper_id_in(q) is None:  # "*" would be a feed of everything
         refused.insert(0, f"q: {q.strip()[:40]!r} has no words to search for")
