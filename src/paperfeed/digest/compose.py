@@ -78,6 +78,10 @@ class Digest:
     items: tuple[DigestItem, ...]
     more: int = 0  # papers that matched the subscriber's interests past those sent
     more_path: str = ""  # the site's list of them all (a day page, filtered as the digest is)
+    more_of: str = ""  # what `more` counts: "" papers of the interests, "trending" trending ones
+    # After a followed collection's section: (its heading, how many more were put in it, its
+    # page), for those that had more than the digest carries.
+    section_more: tuple[tuple[str, int, str], ...] = ()
     # An account holder's matching papers, a bit per candidate column (np.packbits): what
     # `more` counts once For you picks have changed the papers carried (b"": not kept).
     matched: bytes = b""
@@ -367,11 +371,14 @@ def _rank_chunk(
                 shares.append(_fresh(tops.trending, set(dropped[i]), chunk[i].prefs.max_papers))
             never = set(dropped[i])  # sent before, or a seed paper
             picks[i] = _in_turn(matrix, mine, final[i], shares, never, picks[i], chunk[i])
-    return picks, *_left_over(personal, dropped, picks, chunk)
+    # A subscriber of trending papers alone (no interest: row 0) is matched by trending ones.
+    alone = np.array([rows[s.id] == [0] for s in chunk]) & wants
+    matched = np.where(alone[:, None], trending[None, :] > 0, personal > 0)
+    return picks, *_left_over(matched, dropped, picks, chunk)
 
 
 def _left_over(
-    personal: np.ndarray,
+    matched: np.ndarray,
     dropped: list[list[int]],
     picks: list[list[_Pick]],
     chunk: Sequence[Subscriber],
@@ -379,7 +386,6 @@ def _left_over(
     """How many papers matched each subscriber's interests (never sent before, no seed) that
     their digest does not carry: what its "and N more" line counts; and, for an account
     holder (whose For you picks change the papers carried later), which ones matched."""
-    matched = personal > 0
     for i, drop in enumerate(dropped):
         matched[i, drop] = False
     counts = matched.sum(axis=1)

@@ -1,6 +1,7 @@
 """Where a digest's "and N more" line leads: the site's day page of the digest's days, filtered
 by the subscriber's categories when categories are all they follow (the papers of other
-interests, a keyword's or an author's, are then on the unfiltered page)."""
+interests, a keyword's or an author's, are then on the unfiltered page); the trending page for
+a subscriber of trending papers alone."""
 
 from __future__ import annotations
 
@@ -40,8 +41,10 @@ def with_more_links(
     """The digests that left matching papers out, with the link to the list of them all."""
     out: list[Digest] = []
     for digest in digests:
-        if digest.more > 0:
-            rows = interests.get(digest.subscriber.id, [])
+        rows = interests.get(digest.subscriber.id, [])
+        if digest.more > 0 and not rows and digest.subscriber.prefs.include_trending:
+            digest = replace(digest, more_path="/trending", more_of="trending")
+        elif digest.more > 0:
             only = [r.value for r in rows] if all(r.kind == "category" for r in rows) else []
             digest = replace(digest, more_path=listing_path(span, only))
         out.append(digest)

@@ -30,6 +30,7 @@ from paperfeed.recommend.service import acted_on, follows_of, has_mutes, shared_
 from paperfeed.store import digests as db
 from paperfeed.store import shared_lists as lists
 from paperfeed.store.digests import Candidate
+from paperfeed.store.library import Collection
 from paperfeed.util import utcnow
 
 SECTION = "New in collections you follow: {name}"
@@ -91,27 +92,41 @@ def with_followed(engine: Engine, digests: Sequence[Digest]) -> list[Digest]:
         for digest in digests:
             uid, taken = digest.subscriber.user_id, {i.paper_id for i in digest.items}
             if uid in following and uid is not None:
-                added = followed_section(conn, digest.subscriber, uid, taken)
-                digest = replace(digest, items=digest.items + added)
+                added, more = followed_section(conn, digest.subscriber, uid, taken)
+                digest = replace(digest, items=digest.items + added, section_more=more)
             out.append(digest)
     return out
 
 
 def followed_section(
     conn: Connection, sub: Subscriber, user_id: int, taken: set[str]
-) -> tuple[DigestItem, ...]:
+) -> tuple[tuple[DigestItem, ...], tuple[tuple[str, int, str], ...]]:
     """The papers newly put in the collections the user follows and not yet sent to them (nor
-    in `taken`, nor muted), by collection, each under its collection's heading."""
-    found = lists.followed_additions(conn, user_id, FOLLOWED_MOST * 5, since=_since(conn, sub))
-    found = [a for a in found if a.paper_id not in taken]
+    in `taken`, nor muted), by collection, each under its collection's heading; and, for each
+    collection that had more than those carried, its heading, how many more and its page."""
+    since = _since(conn, sub)
+    fetched = lists.followed_additions(conn, user_id, FOLLOWED_MOST * 5, since=since)
+    found = [a for a in fetched if a.paper_id not in taken]
     ids = [a.paper_id for a in found]
     skip = db.sent_paper_ids(conn, [sub.id], ids).get(sub.id, set())
     cands = {c.id: c for c in db.candidates_of(conn, [p for p in ids if p not in skip])}
     follows = follows_of(conn, user_id)
     kept = [a for a in found if a.paper_id in cands and not _muted(cands[a.paper_id], follows)]
     order = {a.collection.id: i for i, a in reversed(list(enumerate(kept)))}
-    kept = sorted(kept[:FOLLOWED_MOST], key=lambda a: order[a.collection.id])  # stable: newest
-    return tuple(_added(cands[a.paper_id], a) for a in kept)
+    carried = sorted(kept[:FOLLOWED_MOST], key=lambda a: order[a.collection.id])  # stable
+    items = tuple(_added(cands[a.paper_id], a) for a in carried)
+    # Past those fetched, papers are counted unchecked (sent before or muted: rare, a week).
+    over = {a.paper_id for a in kept[FOLLOWED_MOST:]}
+    out = sorted((taken | {a.paper_id for a in fetched}) - over)
+    shown = list({a.collection.id: a.collection for a in carried}.values())
+    more = lists.additions_since(conn, [c.id for c in shown], since, out)
+    return items, tuple(_more_of(c, more[c.id]) for c in shown if more.get(c.id))
+
+
+def _more_of(collection: Collection, n: int) -> tuple[str, int, str]:
+    # A followed collection's "and N more": its page, newest additions first.
+    path = f"/c/{collection.share_key}" + ("?order=added" if collection.ordered else "")
+    return SECTION.format(name=collection.name), n, path
 
 
 def _since(conn: Connection, sub: Subscriber) -> datetime:

@@ -93,10 +93,12 @@ def digest_subject(digest: Digest) -> str:
 def render_digest(settings: Settings, links: Links, digest: Digest, now: datetime) -> Mail:
     """The digest email, with one-click unsubscribe headers and links back to the site."""
     context = _digest_context(links, digest)
+    after = section_more(links, digest)
     items = [
         {**_view(links, item), "why": item.why, "why_text": why_text(item.why)}
         | {"section": item.section, "section_text": section_text(item.section)}
-        for item in digest.items
+        | {"more": after.get(i)}
+        for i, item in enumerate(digest.items)
     ]
     text, html = render_pair("digest", items=items, **context)
     return _digest_mail(settings, digest, context, text, html, now)
@@ -123,9 +125,37 @@ def _more(links: Links, digest: Digest) -> dict[str, str]:
     many and leading to the site's list of them all (both "" for none)."""
     if digest.more <= 0 or not digest.more_path:
         return {"more_text": "", "more_url": ""}
-    n = digest.more
-    text = f"…and {n:,} more {'paper' if n == 1 else 'papers'} matched your interests: see them all"
-    return {"more_text": text, "more_url": links.url(digest.more_path)}
+    return {
+        "more_text": _more_text(digest.more, digest.more_of),
+        "more_url": links.url(digest.more_path),
+    }
+
+
+_MORE_SAID = {
+    "": "{n} more {papers} matched your interests",
+    "trending": "{n} more trending {papers}",
+    "section": "{n} more {papers} new in this collection",
+}
+
+
+def _more_text(n: int, of: str) -> str:
+    said = _MORE_SAID[of].format(n=f"{n:,}", papers="paper" if n == 1 else "papers")
+    return f"…and {said}: see them all"
+
+
+def section_more(links: Links, digest: Digest) -> dict[int, dict[str, str]]:
+    """The "and N more" line after a followed collection's section, by the index of the
+    section's last item (its text and link)."""
+    out: dict[int, dict[str, str]] = {}
+    if not digest.section_more:
+        return out
+    wanted = {section: (n, path) for section, n, path in digest.section_more}
+    for i, item in enumerate(digest.items):
+        last = i + 1 == len(digest.items) or digest.items[i + 1].section != item.section
+        if last and item.section in wanted:
+            n, path = wanted[item.section]
+            out[i] = {"more_text": _more_text(n, "section"), "more_url": links.url(path)}
+    return out
 
 
 def _token_links(links: Links, digest: Digest) -> tuple[str, str, str]:
@@ -408,6 +438,7 @@ class DigestRenderer:
         rated = bool(context["rate_url"])
         plain_rate, html_rate = plain_values["rate_url"], html_values["rate_url"]
         section, more = "", bool(context["more_url"])
+        after = section_more(links, digest)
         for n, item in enumerate(digest.items, 1):
             if more and item.section and not section:  # after the picked papers
                 self._more(text, html, plain_values, html_values)
@@ -422,6 +453,12 @@ class DigestRenderer:
             values = {"index": index, "item.why_text": plain_why, "rate_url": plain_rate}
             text_part.extend(text, values)
             html_part.extend(html, {"index": index, "item.why": html_why, "rate_url": html_rate})
+            if n - 1 in after:  # a followed collection's "and N more", after its section
+                line = after[n - 1]
+                plain = {k: self._value(v, False, False) for k, v in line.items()}
+                self._more(
+                    text, html, plain, {k: self._value(v, True, False) for k, v in line.items()}
+                )
         if more and not (digest.items and digest.items[-1].section):
             self._more(text, html, plain_values, html_values)
         self.utf8[False]["foot"].extend(text, plain_values)

@@ -266,3 +266,22 @@ def followed_additions(
         if len(out) >= limit:
             break
     return list(out.values())
+
+
+def additions_since(
+    conn: Connection, collection_ids: Sequence[int], since: datetime, leaving_out: Sequence[str]
+) -> dict[int, int]:
+    """How many papers were put in each of these collections after `since`, those in
+    `leaving_out` not counted (collections with none are left out)."""
+    if not collection_ids:
+        return {}
+    items = collection_items.c
+    query = (
+        select(items.collection_id, func.count(items.paper_id.distinct()))
+        .where(in_list(items.collection_id, conn.dialect.name, values=list(collection_ids)))
+        .where(items.added_at > since)
+        .group_by(items.collection_id)
+    )
+    if leaving_out:
+        query = query.where(items.paper_id.not_in(list(leaving_out)))
+    return {int(cid): int(n) for cid, n in conn.execute(query)}
