@@ -158,9 +158,10 @@ def console(
         shown = [u.id for u in people.items]
         in_use = used_by_others_of(conn, shown)  # Suspend's and Delete's questions name them
         context["in_use"] = {
-            uid: (hidden_by_suspending(found), _gone_by_deleting(found))
+            uid: (hidden_by_suspending(found), _gone_by_deleting(found), named_in_use(found))
             for uid, found in in_use.items()
         }
+        context["hidden_sentence"] = HIDDEN_BY_SUSPENDING  # the bulk question's, in the browser
     context["users"], context["actions"] = _linked(people, logged)
     context["index_build"], context["index_beside"] = _index_build(settings)
     # What the last action did comes back in the address it redirects to; a link from outside
@@ -288,14 +289,17 @@ def _gone_by_deleting(in_use: list[InUse]) -> str:
     return f" Its collections that others use go too: {named_in_use(in_use)}." if in_use else ""
 
 
+HIDDEN_BY_SUSPENDING = (
+    " Their collections that others use are hidden from those editors and followers until"
+    " the suspension is lifted: {named}."
+)
+
+
 def hidden_by_suspending(in_use: list[InUse]) -> str:
     """What a suspension hides from other readers, as its question says it ("" for nothing)."""
     if not in_use:
         return ""
-    return (
-        " Their collections that others use are hidden from those editors and followers until"
-        f" the suspension is lifted: {named_in_use(in_use)}."
-    )
+    return HIDDEN_BY_SUSPENDING.replace("{named}", named_in_use(in_use))
 
 
 def named_in_use(in_use: list[InUse]) -> str:

@@ -21,7 +21,7 @@ from paperfeed.latex import plain
 from paperfeed.markup import MAX_COMMENT, absolute_links, maths_as_text, plain_text
 from paperfeed.store import get_paper
 from paperfeed.store.accounts import User, end_sessions, set_password_hash, set_suspended
-from paperfeed.store.collection_editors import used_by_others
+from paperfeed.store.collection_editors import used_by_others, used_by_others_of
 from paperfeed.store.community import (
     Comment,
     Profile,
@@ -757,7 +757,10 @@ def moderation_page(
         approved = approved_claims(conn)
         hidden = [(c, discussion.body_html(c)) for c in hidden_comments(conn)]
         names = {r.comment.username for r, _ in reports} | {c.username for c, _ in hidden}
-        barred = {n for n in names if (found := find_user_id(conn, n)) and found[4]}
+        people = {n: found for n in names if (found := find_user_id(conn, n))}
+        barred = {n for n, found in people.items() if found[4]}
+        in_use = used_by_others_of(conn, [found[0] for found in people.values()])
+        hiding = {n: hidden_by_suspending(in_use.get(found[0], [])) for n, found in people.items()}
         papers = {r.comment.paper_id for r, _ in reports} | {c.paper_id for c, _ in hidden}
         papers |= {g.paper_id for g in groups} | {cl.paper_id for cl in approved}
         titles = _titles(conn, papers)
@@ -769,6 +772,7 @@ def moderation_page(
         approved=approved,
         hidden=hidden,
         barred=barred,
+        hiding=hiding,  # Suspend's question in the browser names the lists it hides
         titles=titles,
         done=(suspended, restored),
         waiting=waiting,

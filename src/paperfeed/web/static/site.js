@@ -1,30 +1,50 @@
 // A form that undoes much (data-confirm="question", on the form or the button pressed) asks
 // first and says it was answered (`confirmed`); without JS the server answers with a page that
-// asks the same question. "{n}" in a question counts the ticked boxes named "ids"; "{s}" is
-// "s" unless one is ticked ("1 ticked account", "2 ticked accounts").
+// asks the same question. In a form with boxes named "ids", "{n}" in a question counts the
+// ticked ones and "{s}" is "s" unless one is ticked ("1 ticked account", "2 ticked accounts");
+// elsewhere they are only text (a collection's name in a question may hold them). A ticked
+// box's data-named (what acting on it touches: a suspended owner's shared lists) is joined into
+// the asker's data-confirm-named sentence, at "{named}", added when any box names something.
 document.addEventListener("submit", function (event) {
   var form = event.target;
   if (!(form instanceof HTMLFormElement)) return;
   var button = event.submitter;
-  var question = (button && button.dataset.confirm) || form.dataset.confirm;
+  var asker = button && button.dataset.confirm ? button : form;
+  var question = asker.dataset.confirm;
   if (!question) return;
-  var ticked = Array.prototype.filter.call(form.elements, function (e) {
-    return e.name === "ids" && e.checked;
-  }).length;
-  if (question.indexOf("{n}") >= 0 && ticked === 0) {
+  var boxes = Array.prototype.filter.call(form.elements, function (e) {
+    return e.name === "ids" && e.type === "checkbox";
+  });
+  var ticked = boxes.filter(function (e) { return e.checked; });
+  var asked = boxes.length ? counted(question, ticked.length) : question;
+  if (asked === null) {
     window.alert(form.dataset.none || "Tick the comments to act on first.");
     event.preventDefault();
     event.stopImmediatePropagation();
     return;
   }
-  var asked = question.replace("{n}", String(ticked)).replace(/\{s\}/g, ticked === 1 ? "" : "s");
-  if (!window.confirm(asked)) {
+  if (!window.confirm(asked + named(asker, ticked))) {
     event.preventDefault();
     event.stopImmediatePropagation();
     return;
   }
   markAnswered(form);
 }, true);
+
+// The question with its count in ("{n}", "{s}"); null when it counts and none is ticked.
+function counted(question, n) {
+  if (question.indexOf("{n}") >= 0 && n === 0) return null;
+  return question.replace("{n}", String(n)).replace(/\{s\}/g, n === 1 ? "" : "s");
+}
+
+// The sentence naming what the ticked boxes touch, or "" (a function replaces: "$&" in a name
+// stays as typed).
+function named(asker, ticked) {
+  var sentence = asker.dataset.confirmNamed;
+  var names = ticked.map(function (e) { return e.dataset.named; }).filter(Boolean);
+  if (!sentence || !names.length) return "";
+  return sentence.replace("{named}", function () { return names.join("; "); });
+}
 
 // "Select all" (data-select-all="ids") ticks or clears the form's boxes of that name; clearing
 // one of them clears "Select all" too, so that only the boxes still ticked are sent. It says
