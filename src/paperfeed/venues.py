@@ -51,11 +51,22 @@ class Venue:
 
 def venue_of(*texts: str | None) -> Venue | None:
     """The first venue the texts (a journal reference, then a comment) say the paper is at."""
+    found = _first(texts)
+    return found[0] if found else None
+
+
+def venue_sentence(*texts: str | None) -> str:
+    """The sentence that venue was read from ("Accepted at ICML 2026"); empty for none."""
+    found = _first(texts)
+    return found[1] if found else ""
+
+
+def _first(texts: tuple[str | None, ...]) -> tuple[Venue, str] | None:
     for text in texts:
         for sentence in _SENTENCE.split(text or ""):
             found = _in_sentence(sentence)
             if found is not None:
-                return found
+                return found, sentence.strip()
     return None
 
 

@@ -21,7 +21,7 @@ from paperfeed.store.papers import author_key
 from paperfeed.store.reactions import REACTIONS
 from paperfeed.templating import page_env
 from paperfeed.util import site_url
-from paperfeed.venues import Venue, venue_of
+from paperfeed.venues import Venue, venue_of, venue_sentence
 from paperfeed.web.assets import static_path
 from paperfeed.web.bibtex import bib_name
 from paperfeed.web.card_cache import card_body_renderer
@@ -47,6 +47,7 @@ def create_env() -> Environment:
         bib_name=bib_name,
         github_name=github_name,
         venue=paper_venue,
+        venue_said=paper_venue_sentence,
     )
     env.globals["query"] = query_string
     env.globals["card_body"] = card_body_renderer(env)
@@ -59,6 +60,11 @@ def create_env() -> Environment:
 def paper_venue(paper: Paper) -> Venue | None:
     """The venue a paper's journal reference or comment says it is at, if any."""
     return venue_of(paper.journal_ref, paper.comments)
+
+
+def paper_venue_sentence(paper: Paper) -> str:
+    """The sentence of its journal reference or comment that names the paper's venue."""
+    return venue_sentence(paper.journal_ref, paper.comments)
 
 
 def static_url(root: str, name: str) -> str:
