@@ -39,7 +39,7 @@ from paperfeed.store.library import (
     LibraryItem,
     _added,
     _collection,
-    add_to_collection,
+    add_many_to_collection,
     collection_items,
     collection_paper_ids,
     collections,
@@ -51,6 +51,7 @@ from paperfeed.store.library import (
 from paperfeed.store.shared_lists import collection_follows
 from paperfeed.store.sql import in_list
 from paperfeed.store.tables import metadata
+from paperfeed.store.team_notices import tell, tell_added
 from paperfeed.util import utcnow
 
 EDITORS_MAX = 10  # editors of one collection, besides its owner
@@ -257,6 +258,7 @@ def offer(conn: Connection, collection: Collection, username: str, stay: bool) -
     withdraw(conn, collection.id)
     row = {"collection_id": collection.id, "user_id": to, "offered_by": collection.user_id}
     conn.execute(insert(collection_offers).values(**row, stay=stay, created_at=utcnow()))
+    tell(conn, to, "list_offer", collection, collection.user_id)
     return str(conn.execute(select(users.c.username).where(users.c.id == to)).scalar_one())
 
 
@@ -292,11 +294,19 @@ def _live_offer(conn: Connection, collection_id: int, user_id: int) -> bool:
 
 
 def decline(conn: Connection, user_id: int, collection_id: int) -> bool:
-    """Turn down the collection offered to the user; True when there was such an offer."""
+    """Turn down the collection offered to the user (its owner is told); True when there was
+    such an offer."""
     theirs = (collection_offers.c.collection_id == collection_id) & (
         collection_offers.c.user_id == user_id
     )
-    return conn.execute(delete(collection_offers).where(theirs)).rowcount > 0
+    by = conn.scalar(select(collection_offers.c.offered_by).where(theirs))
+    found = get_collection(conn, collection_id)
+    if by is None or found is None:  # no such offer (it goes with its collection)
+        return False
+    if not conn.execute(delete(collection_offers).where(theirs)).rowcount:
+        return False  # declined or withdrawn in between
+    tell(conn, int(by), "offer_declined", found, user_id)
+    return True
 
 
 def accept(conn: Connection, user_id: int, collection_id: int) -> Collection:
@@ -313,6 +323,7 @@ def accept(conn: Connection, user_id: int, collection_id: int) -> Collection:
         )
     stay = bool(conn.scalar(select(collection_offers.c.stay).where(_offer_of(collection_id))))
     _take_over(conn, found, user_id, stay)
+    tell(conn, found.user_id, "offer_accepted", found, user_id)
     now = get_collection(conn, collection_id)
     assert now is not None  # taken over in this transaction
     return now
@@ -344,11 +355,12 @@ def _take_over(conn: Connection, collection: Collection, new_owner: int, stay: b
 
 def put_in(conn: Connection, user_id: int, collection: Collection, paper_id: str) -> None:
     """Put a paper in a collection the user edits: saved to their library and to the owner's
-    (a collection holds papers of its owner's library), then filed."""
+    (a collection holds papers of its owner's library), then filed; the owner is told of an
+    editor's."""
     save_papers(conn, user_id, [paper_id])
     if collection.user_id != user_id:
         save_papers(conn, collection.user_id, [paper_id])
-    add_to_collection(conn, collection.id, paper_id)
+    tell_added(conn, collection, user_id, add_many_to_collection(conn, collection.id, [paper_id]))
 
 
 def added_at(conn: Connection, collection_id: int) -> list[tuple[str, datetime]]:

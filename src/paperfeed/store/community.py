@@ -102,6 +102,8 @@ profiles = Table(
     Column("display_name", String(80), nullable=False, default="", server_default=""),
     # named among a paper's upvoters, their upvotes on their profile (opt-in: off by default)
     Column("public_upvotes", Boolean, nullable=False, default=False, server_default=false()),
+    # told when others put papers in one's team reading lists (once a day per list and editor)
+    Column("notify_lists", Boolean, nullable=False, default=True, server_default=true()),
 )
 
 author_claims = Table(
@@ -134,6 +136,14 @@ notifications = Table(
     Column("kind", String(16), nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("seen", Boolean, nullable=False, default=False),
+    # or a team reading list (list_offer | offer_accepted | offer_declined | list_added): the
+    # list, who did it, its name then, and how many papers they added (that day)
+    Column(
+        "collection_id", Integer, ForeignKey("collections.id", ondelete="CASCADE"), nullable=True
+    ),
+    Column("actor_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    Column("subject", String(200), nullable=False, server_default=""),
+    Column("papers", Integer, nullable=False, server_default="0"),
     Index("ix_notifications_user_id", "user_id"),
 )
 
@@ -226,6 +236,7 @@ class Profile:
     notify_email: bool = True
     display_name: str = ""  # shown beside the handle; "" for none
     public_upvotes: bool = False  # named among upvoters, upvotes listed on the profile
+    notify_lists: bool = True  # told of papers others put in one's team reading lists
 
 
 class CommentError(ValueError):
@@ -616,6 +627,7 @@ def get_profile(conn: Connection, user_id: int) -> Profile:
         *notify,
         display_name=row.display_name,
         public_upvotes=bool(row.public_upvotes),
+        notify_lists=bool(row.notify_lists),
     )
 
 
@@ -631,6 +643,7 @@ def save_profile(conn: Connection, user_id: int, **values: object) -> None:
             "notify_email": True,
             "display_name": "",
             "public_upvotes": False,
+            "notify_lists": True,
         }
         conn.execute(profiles.insert().values(user_id=user_id, **(base | values)))
     else:
@@ -925,13 +938,27 @@ def set_notify_email(conn: Connection, user_id: int, on: bool) -> None:
 
 
 @dataclass(frozen=True)
+class ListNotice:
+    """What happened to a team reading list: who did it, to the list named `name` then."""
+
+    collection_id: int
+    name: str
+    who: str
+    who_display: str
+    papers: int  # how many they put in it (list_added)
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Notification:
-    """What a user is told: a comment (a reply, one on their paper) or a decided claim."""
+    """What a user is told: a comment (a reply, one on their paper), a decided claim or what
+    happened to a team reading list."""
 
     kind: str
     seen: bool
     comment: Comment | None
     claim: Claim | None
+    team: ListNotice | None = None
 
 
 def user_notifications(conn: Connection, user_id: int, limit: int = 50) -> list[Notification]:
@@ -942,12 +969,21 @@ def user_notifications(conn: Connection, user_id: int, limit: int = 50) -> list[
             notifications.c.seen,
             notifications.c.comment_id,
             notifications.c.claim_id,
+            notifications.c.collection_id,
+            notifications.c.subject,
+            notifications.c.papers,
+            notifications.c.created_at,
+            users.c.username,
+            profiles.c.display_name,
         )
+        .outerjoin(users, users.c.id == notifications.c.actor_id)
+        .outerjoin(profiles, profiles.c.user_id == notifications.c.actor_id)
         .where(notifications.c.user_id == user_id)
-        .order_by(notifications.c.id.desc())
+        .order_by(notifications.c.created_at.desc(), notifications.c.id.desc())
         .limit(limit)
     )
     rows = conn.execute(query).all()
+    teams = {i: _list_notice(r) for i, r in enumerate(rows) if r.collection_id is not None}
     claim_ids = sorted({int(r.claim_id) for r in rows if r.claim_id is not None})
     claims = {}
     if claim_ids:
@@ -959,7 +995,10 @@ def user_notifications(conn: Connection, user_id: int, limit: int = 50) -> list[
         found_comments = conn.execute(_comment_query().where(comments.c.id.in_(comment_ids)))
         by_id = {c.id: c for c in map(_comment, found_comments)}
     found = []
-    for kind, seen, cid, claim_id in rows:
+    for i, (kind, seen, cid, claim_id, *_) in enumerate(rows):
+        if i in teams:
+            found.append(Notification(str(kind), bool(seen), None, None, teams[i]))
+            continue
         if claim_id is not None:
             if claim_id in claims:
                 found.append(Notification(str(kind), bool(seen), None, claims[claim_id]))
@@ -968,6 +1007,11 @@ def user_notifications(conn: Connection, user_id: int, limit: int = 50) -> list[
         if comment is not None and not (comment.hidden or comment.held or comment.deleted):
             found.append(Notification(str(kind), bool(seen), comment, None))
     return found
+
+
+def _list_notice(row: Any) -> ListNotice:
+    who, display = row.username or "", row.display_name or ""
+    return ListNotice(row.collection_id, row.subject, who, display, row.papers, row.created_at)
 
 
 def unseen_count(conn: Connection, user_id: int) -> int:

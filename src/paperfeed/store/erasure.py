@@ -127,6 +127,7 @@ def _account(conn: Connection, row: Any) -> dict[str, Any]:
         "notifications": {
             "replies": bool(profile.get("notify_replies", True)),
             "by_email": bool(profile.get("notify_email", True)),
+            "team_lists": bool(profile.get("notify_lists", True)),
         },
         "upvotes_public": bool(profile.get("public_upvotes", False)),
     }

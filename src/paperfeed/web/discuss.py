@@ -21,7 +21,12 @@ from paperfeed.latex import plain
 from paperfeed.markup import MAX_COMMENT, absolute_links, maths_as_text, plain_text
 from paperfeed.store import get_paper
 from paperfeed.store.accounts import User, end_sessions, set_password_hash, set_suspended
-from paperfeed.store.collection_editors import used_by_others, used_by_others_of
+from paperfeed.store.collection_editors import (
+    editable_collection,
+    offered_to,
+    used_by_others,
+    used_by_others_of,
+)
 from paperfeed.store.community import (
     Comment,
     Profile,
@@ -601,12 +606,20 @@ def profile_edit(
     links: Annotated[str, Form(max_length=2000)] = "",
     notify_replies: Annotated[int, Form(ge=0, le=1)] = 0,
     notify_email: Annotated[int, Form(ge=0, le=1)] = 0,
+    notify_lists: Annotated[int, Form(ge=0, le=1)] = 0,
 ) -> Response:
     """Save the profile."""
     urls = [u.strip() for u in links.splitlines() if u.strip()]
     bad = [u for u in urls if not u.startswith(("https://", "http://"))]
     notify = (bool(notify_replies), bool(notify_email))
-    typed = Profile(bio, affiliation, tuple(urls), *notify, display_name=display_name)
+    typed = Profile(
+        bio,
+        affiliation,
+        tuple(urls),
+        *notify,
+        display_name=display_name,
+        notify_lists=bool(notify_lists),
+    )
     try:
         name = text_rules.display_name(display_name)
     except ValueError as refused:  # the form again, nothing typed lost
@@ -627,6 +640,7 @@ def profile_edit(
             links="\n".join(urls),
             notify_replies=bool(notify_replies),
             notify_email=bool(notify_email),
+            notify_lists=bool(notify_lists),
         )
     return RedirectResponse(f"/users/{user.username}", status_code=303)
 
@@ -785,16 +799,21 @@ def moderation_page(
 
 @router.get("/notifications")
 def notifications_page(request: Request, site: SiteDep, user: SignedInDep) -> Response:
-    """Replies to the user's comments, comments on papers they authored, decided claims."""
+    """Replies to the user's comments, comments on papers they authored, decided claims, what
+    happened to their team reading lists."""
     with site.writing() as conn:
         items = user_notifications(conn, user.id)
         papers = {n.comment.paper_id for n in items if n.comment}
         titles = _titles(conn, papers | {n.claim.paper_id for n in items if n.claim})
         authored = _authored(conn, papers)
+        lists = {n.team.collection_id for n in items if n.team}
+        opens = {c for c in lists if editable_collection(conn, user.id, c) is not None}
+        offered = offered_to(conn, user.id) if lists else set()
         mark_seen(conn, user.id)
     views = [(n, discussion.listed_html(n.comment) if n.comment else "") for n in items]
     seen = replace(user, unseen=0)  # opened now: the header counts nothing unseen on this page
-    shown = {"items": views, "titles": titles, "authored": authored}
+    shown: dict[str, object] = {"items": views, "titles": titles, "authored": authored}
+    shown |= {"opens": opens, "offered": offered}  # lists one may open, offers still standing
     return html(site, request, site.render("notifications.html", user=seen, **shown))
 
 

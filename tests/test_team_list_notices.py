@@ -1,0 +1,135 @@
+"""Team reading lists tell people what happened, in the site's notifications: the editor
+offered a list (linking to the accept question), its owner when the offer is accepted or
+declined, and a list's owner of papers editors put in it (one notice a day per list and
+editor, counting up). Nobody hears of their own doing; names stay text; the owner can turn
+the notices of papers off."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select, update
+
+from paperfeed.settings import Settings
+from paperfeed.store.community import notifications, unseen_count, user_notifications
+from paperfeed.store.library import Collection, user_collections
+from tests.web_support import DAYS, client, on_day, post_form, sign_up
+
+OWNER, EDITOR = 1, 2  # user ids in the order the tests sign them up
+NAME = "Team <i>reading</i>"  # markup stays text wherever it is shown
+
+
+def _team(engine: Engine, owner: TestClient, editor: TestClient) -> Collection:
+    """eddie edits olive's public list NAME."""
+    sign_up(owner, "olive")
+    sign_up(editor, "eddie")
+    post_form(owner, "/collections", {"name": NAME, "visibility": "public"})
+    with engine.connect() as conn:
+        (found,) = user_collections(conn, OWNER)
+    assert post_form(owner, f"/collections/{found.id}/editors", {"username": "eddie"}).is_redirect
+    return found
+
+
+def _notices(c: TestClient) -> list[str]:
+    """The notices the notifications page shows (opening it marks them seen)."""
+    page = c.get("/notifications").text
+    return re.findall(r'<article class="comment notice-list[^"]*">(.*?)</article>', page, re.S)
+
+
+def _kinds(engine: Engine, user_id: int) -> list[tuple[str, int]]:
+    with engine.connect() as conn:
+        found = user_notifications(conn, user_id)
+    return [(n.kind, n.team.papers) for n in found if n.team]
+
+
+def _offer(owner: TestClient, group: Collection) -> None:
+    sent = {"username": "eddie", "stay": "1", "confirmed": "1"}
+    assert post_form(owner, f"/collections/{group.id}/owner", sent).is_redirect
+
+
+def test_the_editor_hears_of_the_offer_and_the_owner_of_the_answer(
+    site: Settings, engine: Engine
+) -> None:
+    with client(site, engine) as olive, client(site, engine) as eddie:
+        group = _team(engine, olive, eddie)
+        _offer(olive, group)
+        assert 'aria-label="Notifications: 1 new"' in eddie.get("/").text
+        (told,) = _notices(eddie)
+        assert "offered you the shared list" in told
+        assert "“Team &lt;i&gt;reading&lt;/i&gt;”" in told and "<i>" not in told
+        assert f'href="/library?collection={group.id}#offer"' in told
+        assert _kinds(engine, OWNER) == []  # not told of her own offer
+        assert post_form(eddie, f"/collections/{group.id}/owner/decline", {}).is_redirect
+        (answer,) = _notices(olive)
+        assert "eddie</a> declined to take over your shared list" in answer
+        assert ": it stays yours" in answer
+        assert "No longer offered to you." in _notices(eddie)[0]  # declined: no link
+        _offer(olive, group)
+        assert "Accept or decline the offer" in _notices(eddie)[0]
+        assert post_form(eddie, f"/collections/{group.id}/owner/accept", {}).is_redirect
+        assert _kinds(engine, OWNER) == [("offer_accepted", 0), ("offer_declined", 0)]
+        assert "took over your shared list" in _notices(olive)[0]
+        assert [k for k, _ in _kinds(engine, EDITOR)] == ["list_offer", "list_offer"]
+
+
+def test_papers_editors_put_in_are_told_to_the_owner_once_a_day(
+    site: Settings, engine: Engine
+) -> None:
+    pids = sorted(on_day(engine, DAYS[0]))[:5]
+    with client(site, engine) as olive, client(site, engine) as eddie:
+        group = _team(engine, olive, eddie)
+        post_form(olive, f"/papers/{pids[0]}/save", {"into": str(group.id), "next": "/"})
+        assert _kinds(engine, OWNER) == []  # her own paper: nothing to tell
+        for pid in pids[:3]:  # one of them in it already: two put in
+            post_form(eddie, f"/papers/{pid}/save", {"into": str(group.id), "next": "/"})
+        assert _kinds(engine, OWNER) == [("list_added", 2)]
+        (told,) = _notices(olive)
+        assert "added 2 papers to" in told and f'href="/library?collection={group.id}"' in told
+        with engine.connect() as conn:
+            assert unseen_count(conn, OWNER) == 0
+        put = eddie.put(f"/api/me/collections/{group.id}/papers/{pids[3]}", headers=_api(eddie))
+        assert put.is_success
+        with engine.connect() as conn:
+            assert unseen_count(conn, OWNER) == 1  # the day's notice, unread again
+        assert _kinds(engine, OWNER) == [("list_added", 3)]
+        with engine.begin() as conn:  # the notice was yesterday's
+            rows = conn.execute(select(notifications.c.id, notifications.c.created_at)).all()
+            for nid, at in rows:
+                went = update(notifications).where(notifications.c.id == nid)
+                conn.execute(went.values(created_at=at - timedelta(days=1)))
+        post_form(eddie, f"/papers/{pids[4]}/save", {"into": str(group.id), "next": "/"})
+        assert _kinds(engine, OWNER) == [("list_added", 1), ("list_added", 3)]
+        assert _kinds(engine, EDITOR) == []
+
+
+def test_the_owner_can_turn_the_notices_of_papers_off(site: Settings, engine: Engine) -> None:
+    pids = sorted(on_day(engine, DAYS[0]))[:2]
+    with client(site, engine) as olive, client(site, engine) as eddie:
+        group = _team(engine, olive, eddie)
+        form = olive.get("/settings/profile").text
+        assert 'id="notify_lists" name="notify_lists" value="1" checked' in form
+        keep = {"notify_replies": "1", "notify_email": "1"}  # the list box left unticked
+        assert post_form(olive, "/settings/profile", keep).is_redirect
+        assert (
+            'id="notify_lists" name="notify_lists" value="1">'
+            in olive.get("/settings/profile").text
+        )
+        post_form(eddie, f"/papers/{pids[0]}/save", {"into": str(group.id), "next": "/"})
+        assert _kinds(engine, OWNER) == []
+        assert post_form(olive, "/settings/profile", keep | {"notify_lists": "1"}).is_redirect
+        post_form(eddie, f"/papers/{pids[1]}/save", {"into": str(group.id), "next": "/"})
+        assert _kinds(engine, OWNER) == [("list_added", 1)]
+        _offer(olive, group)  # an offer is told whatever the switch
+        assert _kinds(engine, EDITOR) == [("list_offer", 0)]
+        sure = {"confirmed": "1"}
+        assert post_form(olive, f"/collections/{group.id}/delete", sure).is_redirect
+        with engine.connect() as conn:  # the list gone, its notices with it
+            assert user_notifications(conn, OWNER) == []
+            assert unseen_count(conn, EDITOR) == 0
+
+
+def _api(c: TestClient) -> dict[str, str]:
+    got = c.post("/api/login", json={"username": "eddie", "password": "correct horse battery"})
+    return {"Authorization": f"Bearer {got.json()['token']}"}
