@@ -220,15 +220,61 @@ def test_an_editor_moves_team_papers_they_never_saved_into_a_list_of_their_own(
     expect(page.locator("article.library-item")).to_have_count(1)  # gone from the team's
     expect(page.locator(f'article.library-item[data-id="{third}"]')).to_have_count(1)
 
+    page.locator(f'article.library-item[data-id="{third}"]').get_by_role(
+        "checkbox", name=re.compile("^Tick ")
+    ).check()
+    bulk.get_by_label("With the ticked papers").select_option("add")  # a copy: it stays
+    bulk.get_by_label("Collection to put them in").fill("Copied")
+    bulk.get_by_role("button", name="Apply").click()
+    expect(page.locator("[data-said]")).to_have_text("1 paper added to Copied.")
+    expect(page.locator(f'article.library-item[data-id="{third}"]')).to_have_count(1)
+
     page.locator("aside").get_by_role("link", name="Mine to read").click()
     for pid in (first, second):
         expect(page.locator(f'article.library-item[data-id="{pid}"]')).to_have_count(1)
     page.goto(f"{url}/library")
     for pid in (first, second):
         expect(page.locator(f'article.library-item[data-id="{pid}"]')).to_have_count(1)
-    expect(page.locator(f'article.library-item[data-id="{third}"]')).to_have_count(0)
+    expect(page.locator(f'article.library-item[data-id="{third}"]')).to_have_count(1)
     with live_site.engine.connect() as conn:
-        (mine,) = user_collections(conn, ana)
-        assert set(collection_paper_ids(conn, mine.id)) == {first, second}
-        assert saved_ids(conn, ana) == {first, second}
+        lists = {c.name: c.id for c in user_collections(conn, ana)}
+        assert set(collection_paper_ids(conn, lists["Mine to read"])) == {first, second}
+        assert collection_paper_ids(conn, lists["Copied"]) == [third]
+        assert saved_ids(conn, ana) == {first, second, third}
         assert collection_paper_ids(conn, group.id) == [third]
+
+
+def test_on_a_long_shared_lists_second_page_a_note_and_its_conflict_come_back_to_the_paper(
+    page: Page, live_site: LiveSite
+) -> None:
+    url = live_site.url
+    per = live_site.settings.page_size
+    ids = _paper_ids(live_site, per + 2)
+    ana = _second_browser(page)
+    sign_up(page, url, "lead")
+    sign_up(ana, url, "ana")
+    group = _team(live_site, "lead", LIST, ids, "ana")
+    second_page = f"{url}/c/{group.share_key}?order=title&page=2"
+    page.goto(second_page)
+    ana.goto(second_page)
+    pid = page.locator(".list-entry").first.get_attribute("id")
+    assert pid is not None and pid.startswith("note-")
+
+    def write(who: Page, text: str) -> None:
+        entry = who.locator(f'[id="{pid}"]')
+        entry.locator("details.list-note-edit summary").click()
+        entry.get_by_label(re.compile("^Public note on this paper")).fill(text)
+        entry.get_by_role("button", name="Save note").click()
+
+    write(page, "Read on **12 Dec**")
+    expect(page.locator("[data-said]")).to_have_text("Note saved.")
+    expect(page).to_have_url(f"{second_page}#{pid}")  # the page it was written on
+    expect(page.locator(f'[id="{pid}"] .list-note strong')).to_have_text("12 Dec")
+    write(ana, "Led by Ana")
+    expect(ana.get_by_role("alert")).to_contain_text("lead changed this note")
+    ana.get_by_role("link", name="Go back, keeping theirs").click()
+    expect(ana).to_have_url(f"{second_page}#{pid}")
+    expect(ana.locator(f'[id="{pid}"] .note-credit')).to_have_text("note by lead, just now")
+    write(ana, "Led by Ana")  # now from the note as it is
+    expect(ana).to_have_url(f"{second_page}#{pid}")
+    expect(ana.locator(f'[id="{pid}"] .note-credit')).to_have_text("note by ana, just now")

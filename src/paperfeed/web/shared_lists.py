@@ -18,6 +18,7 @@ from paperfeed.store.accounts import User
 from paperfeed.store.list_order import move_in_list
 from paperfeed.util import utcnow
 from paperfeed.web import paging, views
+from paperfeed.web.auth import safe_next
 from paperfeed.web.deps import (
     ApiCsrf,
     FormCsrf,
@@ -198,19 +199,32 @@ def note_form(
     paper_id: Annotated[str, Form(max_length=200)],
     note: NoteForm = "",
     version: NoteVersion = None,
+    next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """The public note on one paper of a shared collection, by its owner or an editor; back to
-    it on the page (or, when another save came between, a page with both notes)."""
+    it on the page it was written on (or, when another save came between, a page with both
+    notes)."""
     with site.engine.connect() as conn:
         found = _shared(conn, share_key)
     pid = resolve_id(paper_id)
+    back = _at_note(share_key, next, pid)
     try:
         _set_note(site, user.id, found, pid, note, version)
     except lists.NoteChanged as exc:
-        sent = {"note": note, "paper_id": pid, "back": f"/c/{share_key}#note-{pid}"}
+        sent = {"note": note, "paper_id": pid, "next": next, "back": back}
         return note_changed(request, site, user, exc, sent)
-    back = RedirectResponse(f"/c/{share_key}#note-{pid}", status_code=303)
-    return say_next(back, "Note saved." if note.strip() else "Note removed.")
+    said = "Note saved." if note.strip() else "Note removed."
+    return say_next(RedirectResponse(back, status_code=303), said)
+
+
+def _at_note(share_key: str, page: str, paper_id: str) -> str:
+    """The paper's note on `page` of the list (its page and order, as the form was on it), or
+    on its first page where `page` is not one of this list's."""
+    here = f"/c/{share_key}"
+    path = safe_next(page).partition("#")[0]
+    if path != here and not path.startswith(f"{here}?"):
+        path = here
+    return f"{path}#note-{paper_id}"
 
 
 def _move(site: Site, user_id: int, found: lib.Collection, paper_id: str, to: int) -> int:
