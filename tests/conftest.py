@@ -6,7 +6,7 @@ import itertools
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -68,9 +68,12 @@ def pg_url(pg_cluster: Cluster, request: pytest.FixtureRequest) -> str:
 
 
 def _uses_shared_engine(request: pytest.FixtureRequest) -> bool:
-    """Whether the test's `engine` is this file's (a test file may define its own, which may
-    want an empty database). Read from pytest's record of the test's fixtures; where that
-    cannot be read, False: the database starts empty and `engine` replaces it, as before."""
+    """Whether the test's `engine` is this file's, or its store is opened by `open_migrated`
+    (a test file may define its own `engine`, which may want an empty database). Read from
+    pytest's record of the test's fixtures; where that cannot be read, False: the database
+    starts empty and `engine` replaces it, as before."""
+    if "open_migrated" in request.fixturenames:
+        return True
     info = getattr(request.node, "_fixtureinfo", None)
     defs = getattr(info, "name2fixturedefs", {}).get("engine", ())
     code = getattr(defs[-1].func, "__code__", None) if defs else None
@@ -103,6 +106,18 @@ def engine(settings: Settings, request: pytest.FixtureRequest) -> Iterator[Engin
     eng = open_store(settings)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def open_migrated(request: pytest.FixtureRequest) -> Callable[[Settings], Engine]:
+    """`open_store` for a test file's own store fixture (own settings, one store a test): the
+    still-empty store is first made a copy of the session's migrated one, as `engine` does."""
+
+    def open_copy(settings: Settings) -> Engine:
+        _start_migrated(settings, request)
+        return open_store(settings)
+
+    return open_copy
 
 
 def _start_migrated(settings: Settings, request: pytest.FixtureRequest) -> None:
