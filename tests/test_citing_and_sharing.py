@@ -4,7 +4,7 @@ the page's description for search engines and link previews, and a comment's own
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -15,7 +15,6 @@ from sqlalchemy import Engine
 
 from paperfeed.models import Paper, Version
 from paperfeed.settings import Settings
-from paperfeed.store import open_store
 from paperfeed.web.citation import apa
 from tests.web_support import HOSTILE_ID, client, csrf_token, fill_store, web_settings
 
@@ -116,10 +115,12 @@ def _form(c: TestClient, path: str, data: dict[str, str]) -> str:
 
 
 @pytest.fixture
-def under_path(settings: Settings, tmp_path: Path) -> Iterator[tuple[Settings, Engine]]:
+def under_path(
+    settings: Settings, tmp_path: Path, open_migrated: Callable[[Settings], Engine]
+) -> Iterator[tuple[Settings, Engine]]:
     """A store of real papers and the hostile one, its site's base URL with a path."""
     s = web_settings(settings, base_url=BASE, secret_key="s" * 32)
-    engine = open_store(s)
+    engine = open_migrated(s)
     fill_store(engine, s, tmp_path / "listings")
     yield s, engine
     engine.dispose()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -21,7 +21,6 @@ from paperfeed.digest.subscribe import (
 )
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
-from paperfeed.store import open_store
 from paperfeed.web.app import create_app
 from tests.digest_support import Sink
 
@@ -35,8 +34,8 @@ def s(sqlite_settings: Settings, sink: Sink) -> Settings:
 
 
 @pytest.fixture
-def engine(s: Settings) -> Iterator[Engine]:
-    eng = open_store(s)
+def engine(s: Settings, open_migrated: Callable[[Settings], Engine]) -> Iterator[Engine]:
+    eng = open_migrated(s)
     yield eng
     eng.dispose()
 

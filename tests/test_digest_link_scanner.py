@@ -4,7 +4,7 @@ must change nothing. The confirmation link shows a page whose button (a POST) co
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from urllib.parse import urlsplit
 
@@ -16,7 +16,6 @@ from paperfeed.digest.deliver import SmtpMailer
 from paperfeed.digest.schedule import run_due
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
-from paperfeed.store import open_store
 from paperfeed.store.library import ratings
 from tests.digest_support import Sink, copy_newest_papers
 from tests.web_support import client, csrf_token, sign_up
@@ -32,8 +31,10 @@ def s(settings: Settings, sink: Sink) -> Settings:
 
 
 @pytest.fixture
-def store(s: Settings, demo_settings: Settings) -> Iterator[Engine]:
-    eng = open_store(s)
+def store(
+    s: Settings, demo_settings: Settings, open_migrated: Callable[[Settings], Engine]
+) -> Iterator[Engine]:
+    eng = open_migrated(s)
     copy_newest_papers(demo_settings, eng, 1)
     yield eng
     eng.dispose()

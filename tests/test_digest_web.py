@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -19,7 +19,6 @@ from paperfeed.digest.tokens import make_token
 from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
-from paperfeed.store import open_store
 from paperfeed.web.app import create_app
 from tests.digest_support import (
     Sink,
@@ -44,8 +43,10 @@ def s(sqlite_settings: Settings, sink: Sink) -> Settings:
 
 
 @pytest.fixture
-def engine(s: Settings, demo_settings: Settings) -> Iterator[Engine]:
-    eng = open_store(s)
+def engine(
+    s: Settings, demo_settings: Settings, open_migrated: Callable[[Settings], Engine]
+) -> Iterator[Engine]:
+    eng = open_migrated(s)
     copy_newest_papers(demo_settings, eng, 1)
     yield eng
     eng.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -19,7 +19,6 @@ from paperfeed.ingest.jobs import ingest_files
 from paperfeed.ingest.oai import OaiSource
 from paperfeed.ingest.run import Report, Source, SourceError, run_source
 from paperfeed.settings import Settings
-from paperfeed.store import open_store
 from paperfeed.text import xml_safe
 from tests.replay import ReplayServer, Reply, replay
 
@@ -65,8 +64,8 @@ ID = st.one_of(st.none().map(lambda _: _unique_id(None)), VERSION.map(_unique_id
 
 
 @pytest.fixture
-def store(sqlite_settings: Settings) -> Engine:
-    return open_store(sqlite_settings)
+def store(sqlite_settings: Settings, open_migrated: Callable[[Settings], Engine]) -> Engine:
+    return open_migrated(sqlite_settings)
 
 
 def _every_record_accounted(report: Report, extra: int = 0) -> None:

@@ -3,7 +3,7 @@ calendar's redirect, cookie paths), Hugging Face and alphaXiv addresses, umlauts
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -13,7 +13,6 @@ from sqlalchemy import Engine
 
 from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
 from paperfeed.settings import Settings
-from paperfeed.store import open_store
 from paperfeed.text import spelled_out_words
 from paperfeed.web.app import create_app
 from tests.web_support import (
@@ -44,10 +43,12 @@ HUGE_VERSION = "v" + "9" * 5000  # int() refuses 4,300 digits and more
 
 
 @pytest.fixture
-def under(sqlite_settings: Settings, tmp_path: Path) -> Iterator[tuple[Settings, Engine]]:
+def under(
+    sqlite_settings: Settings, tmp_path: Path, open_migrated: Callable[[Settings], Engine]
+) -> Iterator[tuple[Settings, Engine]]:
     """A store of real papers, its site served under PREFIX."""
     s = web_settings(sqlite_settings, base_url=ORIGIN + PREFIX, secret_key="s" * 32)
-    engine = open_store(s)
+    engine = open_migrated(s)
     fill_store(engine, s, tmp_path / "listings")
     yield s, engine
     engine.dispose()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from paperfeed.settings import Settings
-from paperfeed.store import open_store
 from paperfeed.store.accounts import find_user, set_suspended
 from paperfeed.store.library import new_feed_token
 from tests.web_support import client, csrf_token, post_form, sign_up, web_settings
@@ -18,10 +17,12 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def small(sqlite_settings: Settings) -> Iterator[tuple[Settings, Engine]]:
+def small(
+    sqlite_settings: Settings, open_migrated: Callable[[Settings], Engine]
+) -> Iterator[tuple[Settings, Engine]]:
     """An empty SQLite site with low sign-in limits (3 failures per address and account)."""
     settings = web_settings(sqlite_settings, auth_rate_limit=3)
-    engine = open_store(settings)
+    engine = open_migrated(settings)
     yield settings, engine
     engine.dispose()
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from paperfeed.settings import Settings
-from paperfeed.store import open_store
 from tests.digest_support import Sink, smtp_sink
 from tests.web_support import client, csrf_token, sign_up, web_settings
 
@@ -19,10 +18,12 @@ _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
-def small(sqlite_settings: Settings) -> Iterator[tuple[Settings, Engine]]:
+def small(
+    sqlite_settings: Settings, open_migrated: Callable[[Settings], Engine]
+) -> Iterator[tuple[Settings, Engine]]:
     """An empty SQLite site."""
     settings = web_settings(sqlite_settings)
-    engine = open_store(settings)
+    engine = open_migrated(settings)
     yield settings, engine
     engine.dispose()
 

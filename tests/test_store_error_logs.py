@@ -7,14 +7,13 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
 from paperfeed.settings import Settings
-from paperfeed.store import open_store
 from paperfeed.store.library import user_collections
 from tests.disk_support import page_limit
 from tests.web_support import DAYS, client, fill_store, on_day, post_form, sign_up, web_settings
@@ -31,10 +30,12 @@ def _shared_key(engine: Engine) -> str:
 
 
 @pytest.fixture
-def shared(sqlite_settings: Settings, tmp_path: Path) -> Iterator[tuple[Settings, Engine, str]]:
+def shared(
+    sqlite_settings: Settings, tmp_path: Path, open_migrated: Callable[[Settings], Engine]
+) -> Iterator[tuple[Settings, Engine, str]]:
     """A store whose first paper is in a public collection of "lead"'s: its share key."""
     settings = web_settings(sqlite_settings, sqlite_busy_seconds=0.2)
-    engine = open_store(settings)
+    engine = open_migrated(settings)
     fill_store(engine, settings, tmp_path / "listings")
     pid = sorted(on_day(engine, DAYS[0]))[0]
     with client(settings, engine) as lead:

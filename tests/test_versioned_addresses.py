@@ -5,7 +5,7 @@ author and collection pages name their canonical address, as paper pages do."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from html import unescape
 
@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from paperfeed.models import Paper, Version
 from paperfeed.settings import Settings
-from paperfeed.store import open_store, upsert_papers
+from paperfeed.store import upsert_papers
 from paperfeed.store.accounts import create_user
 from paperfeed.store.library import ensure_collection, save_paper
 from tests.web_support import client, web_settings
@@ -49,10 +49,12 @@ def _papers() -> list[Paper]:
 
 
 @pytest.fixture
-def lab(settings: Settings) -> Iterator[tuple[Settings, Engine]]:
+def lab(
+    settings: Settings, open_migrated: Callable[[Settings], Engine]
+) -> Iterator[tuple[Settings, Engine]]:
     """A site served under a path, holding a paper of three versions and its author's others."""
     s = web_settings(settings, base_url=BASE, secret_key="s" * 32)
-    engine = open_store(s)
+    engine = open_migrated(s)
     with engine.begin() as conn:
         upsert_papers(conn, _papers())
     yield s, engine
