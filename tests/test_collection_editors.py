@@ -139,7 +139,13 @@ def test_editors_through_the_api_in_the_export_and_when_accounts_go(
         assert ana.put(f"{papers}/{second}", headers=ana_auth).status_code == 200
         assert ana.put(f"{papers}/2606.00000v9", headers=ana_auth).status_code == 404
         note = ana.put(f"{papers}/{second}/note", json={"note": "Week 2"}, headers=ana_auth)
-        assert note.json() == {"paperId": second, "note": "Week 2"}
+        kept = note.json()  # with who saved it, when and its version (sent back next time)
+        assert (kept["paperId"], kept["note"], kept["by"], kept["version"]) == (
+            second,
+            "Week 2",
+            "ana",
+            1,
+        )
         taken = [ana.delete(f"{papers}/{first}", headers=ana_auth).json() for _ in range(2)]
         assert [t["removed"] for t in taken] == [True, False]
         with engine.connect() as conn:

@@ -139,7 +139,13 @@ def test_follows_and_notes_through_the_api_and_in_the_account_export(
         assert member.put(path, json={"note": "x"}, headers=auth).status_code == 404  # not theirs
         lead_auth = {"Authorization": bearer_of(lead, "lead")}
         wrote = lead.put(path, json={"note": "Week 1"}, headers=lead_auth)
-        assert wrote.json() == {"paperId": pid, "note": "Week 1"}
+        kept = wrote.json()  # with who saved it, when and its version (sent back next time)
+        assert (kept["paperId"], kept["note"], kept["by"], kept["version"]) == (
+            pid,
+            "Week 1",
+            "lead",
+            1,
+        )
         assert lead.put(path, json={"note": "x" * 2001}, headers=lead_auth).status_code == 422
         with engine.connect() as conn:
             member_data = export_account(conn, 2)

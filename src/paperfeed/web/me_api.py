@@ -18,12 +18,14 @@ from paperfeed.store import get_papers
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import User
 from paperfeed.store.listings import latest_day
+from paperfeed.store.shared_lists import ItemNote, item_note_details
 from paperfeed.text import xml_safe
 from paperfeed.web import api_links, library_import, paging, views
 from paperfeed.web.api import ItemOut, PageIndex, PaperOut, item_json, paper_json, stamp
 from paperfeed.web.deps import ROW_ID_MOST, ApiCsrf, SignedInDep, Site, SiteDep
 from paperfeed.web.feeds import resolve_id
 from paperfeed.web.periods import BLANK_IS_NONE, FIRST_DAY, LAST_DAY, OptionalDay, blank_or
+from paperfeed.web.shared_lists import CollectionNoteOut, note_json
 
 router = APIRouter(prefix="/api/me", tags=["me"])
 JSON = "application/json"
@@ -216,9 +218,14 @@ class InterestOut(BaseModel):
 class LibraryItemOut(BaseModel):
     paper: PaperOut
     state: str
-    note: str
+    note: str = Field(description="your private note")
     collections: list[str]
     addedAt: str
+    collectionNote: CollectionNoteOut | None = Field(
+        None,
+        description="only with `collection`: that collection's public note on the paper, with "
+        "its version for the note's PUT",
+    )
 
 
 class RatingOut(BaseModel):
@@ -571,22 +578,26 @@ def library(
             found = editors.editor_shelf(conn, user.id, chosen, found, q, order)
         found = [i for i in found if state in (None, i.state)]
         items, headers = paging.in_pages(request, site.settings.public_url, found, p, limit)
-        cards = {c.paper.id: c for c in views.cards(conn, [i.paper_id for i in items], user)}
-    answer = _json(
-        [
-            {
-                "paper": paper_json(cards[i.paper_id]),
-                "state": i.state,
-                "note": i.note,
-                "collections": list(i.collections),
-                "addedAt": stamp(i.added_at),
-            }
-            for i in items
-            if i.paper_id in cards
-        ]
-    )
+        ids = [i.paper_id for i in items]
+        cards = {c.paper.id: c for c in views.cards(conn, ids, user)}
+        notes = {} if chosen is None else item_note_details(conn, chosen.id, ids, True)
+    answer = _json([_item(i, cards[i.paper_id], notes) for i in items if i.paper_id in cards])
     answer.headers.update(headers)
     return answer
+
+
+def _item(i: lib.LibraryItem, card: views.Card, notes: dict[str, ItemNote]) -> dict[str, Any]:
+    """A saved paper as the library's list gives it; in a collection, with its public note."""
+    item: dict[str, Any] = {
+        "paper": paper_json(card),
+        "state": i.state,
+        "note": i.note,
+        "collections": list(i.collections),
+        "addedAt": stamp(i.added_at),
+    }
+    if i.paper_id in notes:
+        item["collectionNote"] = note_json(notes[i.paper_id])
+    return item
 
 
 @router.post("/library/import", dependencies=[ApiCsrf], response_model=ImportOut)

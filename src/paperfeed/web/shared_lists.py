@@ -18,6 +18,7 @@ from paperfeed.store.accounts import User
 from paperfeed.store.list_order import move_in_list
 from paperfeed.util import utcnow
 from paperfeed.web import paging, views
+from paperfeed.web.api import stamp
 from paperfeed.web.auth import safe_next
 from paperfeed.web.deps import (
     ApiCsrf,
@@ -146,21 +147,23 @@ def _set_note(
     paper_id: str,
     note: str,
     version: int | None = None,
-) -> str:
+) -> lists.ItemNote:
     """Write the note on one paper of a collection the user owns or edits, started from
-    `version` of it (None: whatever it is now): the note as kept. NoteChanged when another
-    save came between."""
+    `version` of it (None: whatever it is now): the note as kept, with its new version.
+    NoteChanged when another save came between."""
     with site.writing() as conn:
         if editors.editable_collection(conn, user_id, found.id) is None:
             raise HTTPException(404, "no such collection of yours")
         try:
-            if not lists.set_item_note(conn, found.id, paper_id, note, user_id, version):
-                raise HTTPException(404, "that paper is not in this collection")
+            written = lists.set_item_note(conn, found.id, paper_id, note, user_id, version)
         except lists.NoteChanged:
             raise
         except lib.LibraryError as exc:
             raise HTTPException(400, str(exc)) from exc
-        return lists.item_notes(conn, found.id, [paper_id]).get(paper_id, "")
+        kept = lists.item_note(conn, found.id, paper_id) if written else None
+        if kept is None:
+            raise HTTPException(404, "that paper is not in this collection")
+        return kept
 
 
 def note_changed(
@@ -295,17 +298,36 @@ class NoteIn(BaseModel):
         None,
         ge=0,
         le=2**31 - 1,
-        description="the note's version you started from (as GET gave it): a 409 with the "
-        "note as it is now when someone saved it since; left out, yours is saved regardless",
+        description="the note's version you started from (`collectionNote.version` in "
+        "`GET /api/me/library?collection=ID`, or `version` in this call's last answer): a 409 "
+        "with the note as it is now when someone saved it since; left out, yours is saved "
+        "regardless",
     )
 
 
-class NoteOut(BaseModel):
+class CollectionNoteOut(BaseModel):
+    """A collection's public note on one of its papers: who saved it last, when, and its
+    version (send it back as `version` with your next edit of it)."""
+
+    note: str = Field(description="Markdown; empty: no note")
+    by: str | None = Field(
+        description="who saved it last (null: saved before that was kept, or by an account "
+        "since deleted)"
+    )
+    at: str | None = Field(description="when it was saved last (null: before that was kept)")
+    version: int = Field(description="how many times it was saved: 0 for none yet")
+
+
+class NoteOut(CollectionNoteOut):
     """The collection's note on the paper as kept."""
 
     model_config = ConfigDict(populate_by_name=True)
     paper_id: str = Field(alias="paperId")
-    note: str
+
+
+def note_json(note: lists.ItemNote) -> dict[str, Any]:
+    """A collection's note on a paper as the API gives it (CollectionNoteOut)."""
+    return {"note": note.text, "by": note.by, "at": stamp(note.at), "version": note.version}
 
 
 @api.get(
@@ -378,7 +400,8 @@ def api_note(
     site: SiteDep, user: SignedInDep, collection_id: RowId, paper_id: str, body: NoteIn
 ) -> Response:
     """The collection's public note on one of its papers, shown under it on the collection's
-    shared page and in its library view (Markdown, sanitised; empty removes it)."""
+    shared page and in its library view (Markdown, sanitised; empty removes it); answers the
+    note as kept, who saved it, when and its new version."""
     with site.engine.connect() as conn:
         found = lib.get_collection(conn, collection_id)
     if found is None:
@@ -388,7 +411,7 @@ def api_note(
         kept = _set_note(site, user.id, found, pid, body.note, body.version)
     except lists.NoteChanged as exc:
         return note_said(exc)
-    return JSONResponse({"paperId": pid, "note": kept})
+    return JSONResponse({"paperId": pid, **note_json(kept)})
 
 
 @api.put(

@@ -1,0 +1,87 @@
+"""Team reading lists, leftovers: the API hands out a collection note's version (the listing of
+a collection's papers and the note's PUT), so a client can send it back without first meeting
+a 409; a notice from an account deleted since names nobody and links nowhere; the account's
+data export holds a team notice's list and paper count."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import jsonschema_rs
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from paperfeed.settings import Settings
+from paperfeed.store.library import Collection, user_collections
+from tests.web_support import DAYS, client, on_day, post_form, sign_up
+
+OWNER, EDITOR = 1, 2  # user ids in the order the tests sign them up
+PASSWORD = "correct horse battery"
+
+
+def _team(engine: Engine, owner: TestClient, editor: TestClient, pids: list[str]) -> Collection:
+    """eddie edits olive's public list holding `pids`."""
+    sign_up(owner, "olive")
+    sign_up(editor, "eddie")
+    post_form(owner, "/collections", {"name": "Lab list", "visibility": "public"})
+    with engine.connect() as conn:
+        (found,) = user_collections(conn, OWNER)
+    for pid in pids:
+        post_form(owner, f"/papers/{pid}/save", {"into": str(found.id), "next": "/"})
+    assert post_form(owner, f"/collections/{found.id}/editors", {"username": "eddie"}).is_redirect
+    return found
+
+
+def _api(c: TestClient, username: str) -> dict[str, str]:
+    got = c.post("/api/login", json={"username": username, "password": PASSWORD})
+    return {"Authorization": f"Bearer {got.json()['token']}"}
+
+
+def _conforms(doc: dict[str, Any], path: str, method: str, body: object) -> None:
+    """The answer holds to the 200 schema /openapi.json documents for it."""
+    answer = doc["paths"][path][method]["responses"]["200"]["content"]["application/json"]
+    full = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "components": doc["components"],
+        **answer["schema"],
+    }
+    errors = [e.message for e in jsonschema_rs.validator_for(full).iter_errors(body)]
+    assert errors == [], (path, method, errors[:3])
+
+
+def test_the_api_hands_out_a_collection_notes_version(site: Settings, engine: Engine) -> None:
+    first, second = sorted(on_day(engine, DAYS[0]))[:2]
+    with client(site, engine) as olive, client(site, engine) as eddie:
+        group = _team(engine, olive, eddie, [first, second])
+        doc = olive.get("/openapi.json").json()
+        listed = f"/api/me/library?collection={group.id}&order=list"
+        eddie_auth, olive_auth = _api(eddie, "eddie"), _api(olive, "olive")
+        shelf = eddie.get(listed, headers=eddie_auth).json()
+        _conforms(doc, "/api/me/library", "get", shelf)
+        assert [i["collectionNote"] for i in shelf] == [
+            {"note": "", "by": None, "at": None, "version": 0}
+        ] * 2
+        path = f"/api/me/collections/{group.id}/papers/{first}/note"
+        wrote = eddie.put(path, json={"note": "Week 1", "version": 0}, headers=eddie_auth)
+        assert wrote.status_code == 200
+        kept = wrote.json()
+        _conforms(doc, "/api/me/collections/{collection_id}/papers/{paper_id}/note", "put", kept)
+        assert (kept["paperId"], kept["note"], kept["by"], kept["version"]) == (
+            first,
+            "Week 1",
+            "eddie",
+            1,
+        )
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z", kept["at"])
+        olive.patch(f"/api/me/library/{first}", json={"note": "mine"}, headers=olive_auth)
+        seen = olive.get(listed, headers=olive_auth).json()
+        assert seen[0]["note"] == "mine"  # her private note, beside the list's public one
+        assert seen[0]["collectionNote"] == {k: kept[k] for k in ("note", "by", "at", "version")}
+        assert seen[1]["collectionNote"]["version"] == 0
+        again = {"note": "Week 2", "version": seen[0]["collectionNote"]["version"]}
+        assert olive.put(path, json=again, headers=olive_auth).json()["version"] == 2
+        stale = eddie.put(path, json={"note": "x", "version": kept["version"]}, headers=eddie_auth)
+        assert stale.status_code == 409 and stale.json()["version"] == 2
+        everything = olive.get("/api/me/library", headers=olive_auth).json()
+        assert everything and all("collectionNote" not in i for i in everything)
