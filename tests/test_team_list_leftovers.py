@@ -85,3 +85,29 @@ def test_the_api_hands_out_a_collection_notes_version(site: Settings, engine: En
         assert stale.status_code == 409 and stale.json()["version"] == 2
         everything = olive.get("/api/me/library", headers=olive_auth).json()
         assert everything and all("collectionNote" not in i for i in everything)
+
+
+def _notices(c: TestClient) -> list[str]:
+    page = c.get("/notifications").text
+    return re.findall(r'<article class="comment[^"]*">(.*?)</article>', page, re.S)
+
+
+def test_a_notice_from_an_account_deleted_since_links_nowhere(
+    site: Settings, engine: Engine
+) -> None:
+    pid = sorted(on_day(engine, DAYS[0]))[0]
+    with client(site, engine) as olive, client(site, engine) as eddie:
+        group = _team(engine, olive, eddie, [])
+        post_form(eddie, f"/papers/{pid}/save", {"into": str(group.id), "next": "/"})
+        olive_auth, eddie_auth = _api(olive, "olive"), _api(eddie, "eddie")
+        top = olive.post(f"/api/papers/{pid}/comments", json={"body": "Mine"}, headers=olive_auth)
+        reply = {"body": "Eddie's answer", "parent": top.json()["id"]}
+        assert eddie.post(f"/api/papers/{pid}/comments", json=reply, headers=eddie_auth).is_success
+        before = _notices(olive)
+        assert len(before) == 2 and all('href="/users/eddie"' in n for n in before)
+        assert post_form(eddie, "/account/delete", {"password": PASSWORD}).is_redirect
+        replied, added = (" ".join(n.split()) for n in _notices(olive))  # newest first
+        assert "<p>A deleted account added 1 paper to" in added
+        assert '<p class="comment-head">A deleted account replied to your comment' in replied
+        for told in (added, replied):
+            assert "/users/" not in told and "@" not in told

@@ -947,6 +947,7 @@ class ListNotice:
     who_display: str
     papers: int  # how many they put in it (list_added)
     at: datetime
+    who_deleted: bool = False  # their account deleted since: `who` is DELETED_NAME, no profile
 
 
 @dataclass(frozen=True)
@@ -974,6 +975,7 @@ def user_notifications(conn: Connection, user_id: int, limit: int = 50) -> list[
             notifications.c.papers,
             notifications.c.created_at,
             users.c.username,
+            users.c.deleted_at,
             profiles.c.display_name,
         )
         .outerjoin(users, users.c.id == notifications.c.actor_id)
@@ -1010,8 +1012,10 @@ def user_notifications(conn: Connection, user_id: int, limit: int = 50) -> list[
 
 
 def _list_notice(row: Any) -> ListNotice:
-    who, display = row.username or "", row.display_name or ""
-    return ListNotice(row.collection_id, row.subject, who, display, row.papers, row.created_at)
+    who, display, gone = row.username or "", row.display_name or "", row.deleted_at is not None
+    return ListNotice(
+        row.collection_id, row.subject, who, display, row.papers, row.created_at, gone
+    )
 
 
 def unseen_count(conn: Connection, user_id: int) -> int:
