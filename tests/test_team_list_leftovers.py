@@ -5,6 +5,7 @@ data export holds a team notice's list and paper count."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -111,3 +112,22 @@ def test_a_notice_from_an_account_deleted_since_links_nowhere(
         assert '<p class="comment-head">A deleted account replied to your comment' in replied
         for told in (added, replied):
             assert "/users/" not in told and "@" not in told
+
+
+def test_the_data_export_holds_a_team_notices_list_and_papers(
+    site: Settings, engine: Engine
+) -> None:
+    pids = sorted(on_day(engine, DAYS[0]))[:3]
+    with client(site, engine) as olive, client(site, engine) as eddie:
+        group = _team(engine, olive, eddie, [])
+        for pid in pids:
+            post_form(eddie, f"/papers/{pid}/save", {"into": str(group.id), "next": "/"})
+        got = olive.get("/account/export.json")
+        assert got.status_code == 200
+        (told,) = json.loads(got.text)["notifications"]
+        assert (told["kind"], told["collection_id"], told["subject"], told["papers"]) == (
+            "list_added",
+            group.id,
+            "Lab list",
+            3,
+        )

@@ -69,7 +69,19 @@ _OWN: dict[str, tuple[Table, tuple[str, ...]]] = {
         ("id", "paper_id", "author", "position", "status", "reason", "created_at", "decided_at"),
     ),
     "paper_links": (paper_links, ("paper_id", "kind", "url", "created_at")),
-    "notifications": (notifications, ("kind", "comment_id", "claim_id", "created_at", "seen")),
+    "notifications": (
+        notifications,
+        (
+            "kind",
+            "comment_id",
+            "claim_id",
+            "collection_id",
+            "subject",
+            "papers",
+            "created_at",
+            "seen",
+        ),
+    ),
     "sign_ins": (sessions, ("created_at", "expires_at")),
     "api_tokens": (api_tokens, ("name", "read_only", "created_at", "last_used_at", "expires_at")),
 }
