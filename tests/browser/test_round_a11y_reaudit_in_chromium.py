@@ -116,14 +116,18 @@ def _import_report(page: Page, site: LiveSite, folder: Path) -> None:
     expect(page.locator(".import-report .ratings")).to_be_visible()
 
 
-def _question(browser: Browser, team: Team, site: LiveSite) -> Page:
-    """The lead's browser without JS: the hand-over question page, asked by the server."""
+def _question(browser: Browser, team: Team, site: LiveSite) -> str:
+    """The hand-over question page the server asks a browser without JS (axe needs JS: it
+    is checked as the lead's own page shows it)."""
     state = team.lead.context.storage_state()
-    page = browser.new_context(java_script_enabled=False, storage_state=state).new_page()
+    context = browser.new_context(java_script_enabled=False, storage_state=state)
+    page = context.new_page()
     page.goto(f"{site.url}/library?collection={team.collection_id}#editors")
     page.get_by_role("form", name="Hand over this collection").locator("button").click()
     expect(page.get_by_role("heading", name="Are you sure?")).to_be_visible()
-    return page
+    html = page.content()
+    context.close()
+    return html
 
 
 def _checked(page: Page, where: str, width: int) -> list[str]:
@@ -150,7 +154,7 @@ def test_this_rounds_pages_pass_axe_in_light_and_dark_and_at_320_px(
     asked = _question(browser, team, live_site)
     found: list[str] = []
     for scheme, width in (("light", 1280), ("dark", 320)):  # each scheme's colours, a phone
-        for page in (team.ana, team.lead, asked):
+        for page in (team.ana, team.lead):
             page.set_viewport_size({"width": width, "height": 800})
             page.emulate_media(color_scheme=cast(Any, scheme))
         for page, address in addresses:
@@ -159,8 +163,9 @@ def test_this_rounds_pages_pass_axe_in_light_and_dark_and_at_320_px(
         team.ana.goto(url + "/library/import")
         team.ana.set_content(report)  # the report, without uploading again
         found += _checked(team.ana, f"{scheme} {width} import report", width)
-        found += _checked(asked, f"{scheme} {width} hand-over question", width)
-    asked.context.close()
+        team.lead.goto(f"{url}/library")
+        team.lead.set_content(asked)
+        found += _checked(team.lead, f"{scheme} {width} hand-over question", width)
     assert found == []
     team.ana.goto(url + PMLR_DAY)
     expect(team.ana.locator(".badge.venue")).to_have_text("ICML 2026")  # it was checked
@@ -171,7 +176,7 @@ def test_this_rounds_pages_pass_axe_in_light_and_dark_and_at_320_px(
 def test_a_digests_more_line_passes_axe_in_light_and_dark_on_a_narrow_phone(
     browser: Browser,
 ) -> None:
-    settings = Settings(secret_key="r" * 32, base_url="https://p.example/", _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(secret_key="r" * 32, base_url="https://p.example/", _env_file=None)
     sub = Subscriber(3, "r@example.org", "confirmed", "n", Preferences())
     items = tuple(
         DigestItem(f"2606.{i}", f"Paper {i}", ("A",), "cs.CV", "s", "new in cs.CV", 1.0)
