@@ -98,7 +98,9 @@ def test_digest_is_multipart_with_headers_reasons_and_links(
     kinds = [p.get_content_type() for p in msg.iter_parts()]
     assert kinds == ["text/plain", "text/html"]
     html = msg.get_body(("html",)).get_content()  # type: ignore[union-attr]
-    ids = re.findall(rf'href="{re.escape(BASE)}/papers/([^"]+)"', html)
+    ids = re.findall(
+        rf'href="{re.escape(BASE)}/papers/(\d{{4}}\.\d{{4,5}}(?:v\d+)?)"', html
+    )  # papers, not the '…and N more' day link
     assert 1 <= len(ids) <= 5 and len(set(ids)) == len(ids)
     assert f'href="{BASE}/unsubscribe?token=' in html and "style=" in html
     with store.connect() as conn:
