@@ -17,7 +17,14 @@ from paperfeed.web import me_api, paging
 from paperfeed.web.auth import safe_next
 from paperfeed.web.deps import ApiCsrf, FormCsrf, RowId, SignedInDep, Site, SiteDep, say_next
 from paperfeed.web.feeds import resolve_id
-from paperfeed.web.shared_lists import NoteForm, NoteVersion, _move, _set_note, note_changed
+from paperfeed.web.shared_lists import (
+    NoteForm,
+    NoteVersion,
+    _move,
+    _set_note,
+    note_changed,
+    page_of,
+)
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/me", tags=["me"])
@@ -118,8 +125,7 @@ def move_form(
         found = me_api.editable_collection(conn, user.id, collection_id)
     pid = resolve_id(paper_id)
     place = _move(site, user.id, found, pid, to)
-    page = (place - 1) // site.settings.page_size + 1
-    shown = f"&page={page}" if page > 1 else ""
+    shown = page_of(place, site.settings.page_size)
     back = f"/library?collection={collection_id}&order=list{shown}#item-{pid}"
     return say_next(RedirectResponse(back, 303), f"Moved to place {place:,} of the list.")
 

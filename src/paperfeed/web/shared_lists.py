@@ -251,13 +251,21 @@ def move_form(
     to: Annotated[int, Form(ge=1, le=1_000_000)],
 ) -> Response:
     """Move one paper of a shared collection to a place in its list (Move up, Move down, or
-    a number); back to the list in its order, at that paper."""
+    a number); back to the list in its order, at that paper on the page showing its place."""
     with site.engine.connect() as conn:
         found = _shared(conn, share_key)
     pid = resolve_id(paper_id)
     place = _move(site, user.id, found, pid, to)
-    back = RedirectResponse(f"/c/{share_key}?order=list#note-{pid}", status_code=303)
+    shown = page_of(place, site.settings.page_size)
+    back = RedirectResponse(f"/c/{share_key}?order=list{shown}#note-{pid}", status_code=303)
     return say_next(back, f"Moved to place {place:,} of the list.")
+
+
+def page_of(place: int, per: int) -> str:
+    """The query's `&page=N` for the page of a list, `per` papers a page, that shows `place`
+    ("" for the first page)."""
+    page = (place - 1) // per + 1
+    return f"&page={page}" if page > 1 else ""
 
 
 class FollowedOut(BaseModel):
