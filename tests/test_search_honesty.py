@@ -57,7 +57,10 @@ def stored(demo_engine: Engine) -> dict[str, Paper]:
 
 
 def _stems(paper: Paper) -> set[str]:
-    text = " ".join((paper.title, paper.abstract, *paper.authors))
+    """Every searched field's stems: the comments and journal reference are searched too."""
+    text = " ".join(
+        (paper.title, paper.abstract, *paper.authors, paper.comments or "", paper.journal_ref or "")
+    )
     return {t for w in words_of(text) for t in STEM.analyze(w)}
 
 
