@@ -5,47 +5,32 @@ searched the word "cs"), and a mistyped "cat:qbio" is said, with what was meant.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import LiveSite
+from tests.browser.search_support import keyword_results
 
 pytestmark = pytest.mark.browser
 
 
-def _keyword_results(page: Page, text: str) -> int:
-    form = page.locator("form.search-form")
-    form.get_by_label("Query").fill(text)
-    form.get_by_label("Keyword").check()
-    form.get_by_role("button", name="Search").click()
-    summary = page.locator("p.sub")
-    expect(summary).to_contain_text("(keyword)")
-    found = re.search(r"([\d,]+) results? for", summary.inner_text())
-    if found is None:
-        expect(summary).to_contain_text("No results")
-        return 0
-    return int(found[1].replace(",", ""))
-
-
 def test_a_phrase_or_a_word(page: Page, live_site: LiveSite) -> None:
     page.goto(live_site.url + "/search")
-    phrase = _keyword_results(page, '"graph neural network"')
-    word = _keyword_results(page, "diffusion")
+    phrase = keyword_results(page, '"graph neural network"')
+    word = keyword_results(page, "diffusion")
     assert phrase > 0 and word > 0
-    either = _keyword_results(page, '("graph neural network" OR diffusion)')
+    either = keyword_results(page, '("graph neural network" OR diffusion)')
     assert max(phrase, word) < either <= phrase + word
 
 
 def test_an_archive_and_a_mistyped_one(page: Page, live_site: LiveSite) -> None:
     page.goto(live_site.url + "/search")
-    everywhere = _keyword_results(page, "diffusion")
-    vision = _keyword_results(page, "diffusion cat:cs.CV")
-    in_cs = _keyword_results(page, "diffusion cat:cs")
+    everywhere = keyword_results(page, "diffusion")
+    vision = keyword_results(page, "diffusion cat:cs.CV")
+    in_cs = keyword_results(page, "diffusion cat:cs")
     assert 0 < vision < in_cs <= everywhere
-    _keyword_results(page, "diffusion cat:qbio")
+    keyword_results(page, "diffusion cat:qbio")
     notice = page.get_by_role("status").filter(has_text="cat:qbio")
     expect(notice).to_contain_text("was left out of the search")
     expect(notice).to_contain_text("Did you mean q-bio?")
-    assert _keyword_results(page, "diffusion cat:qbio") == everywhere
+    assert keyword_results(page, "diffusion cat:qbio") == everywhere

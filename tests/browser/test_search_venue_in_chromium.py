@@ -4,28 +4,15 @@ it are listed, not only those whose title or abstract says it."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import ColumnElement, func, or_, select
 
 from paperfeed.store.tables import papers
 from tests.browser.conftest import LiveSite
+from tests.browser.search_support import keyword_results
 
 pytestmark = pytest.mark.browser
-
-
-def _keyword_results(page: Page, text: str) -> int:
-    form = page.locator("form.search-form")
-    form.get_by_label("Query").fill(text)
-    form.get_by_label("Keyword").check()
-    form.get_by_role("button", name="Search").click()
-    summary = page.locator("p.sub")
-    expect(summary).to_contain_text("(keyword)")
-    found = re.search(r"([\d,]+) results? for", summary.inner_text())
-    assert found, summary.inner_text()
-    return int(found[1].replace(",", ""))
 
 
 def _holding(site: LiveSite, *columns: ColumnElement[str]) -> int:
@@ -44,6 +31,6 @@ def test_a_venue_phrase_finds_the_papers_whose_comments_name_it(
     assert expected > 100 > in_text  # the demo's comments say "Accepted to ECCV 2026"
     page.goto(live_site.url + "/search")
     # The phrase found only the papers whose title or abstract said it.
-    assert _keyword_results(page, '"ECCV 2026"') >= expected
+    assert keyword_results(page, '"ECCV 2026"') >= expected
     expect(page.locator("form.search-form").get_by_label("Query")).to_have_value('"ECCV 2026"')
-    assert _keyword_results(page, 'venue:"ECCV 2026"') >= expected
+    assert keyword_results(page, 'venue:"ECCV 2026"') >= expected
