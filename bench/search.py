@@ -59,8 +59,9 @@ def log(message: str) -> None:
 # --- corpus -------------------------------------------------------------------------------------
 
 
-def load_real(data_dir: Path) -> list[IndexRow]:
-    """Every unique listed paper (its latest record) as the keyword index sees it."""
+def load_real(data_dir: Path, comments: bool = False) -> list[IndexRow]:
+    """Every unique listed paper (its latest record) as the keyword index sees it (with its
+    arXiv comment when `comments`: the earlier figures here were taken without)."""
     latest: dict[str, tuple[date, dict]] = {}  # type: ignore[type-arg]
     for path in sorted((data_dir / "arxiv-daily-cs-listings" / "daily").glob("*.jsonl.gz")):
         day = date.fromisoformat(path.name[:10])
@@ -79,6 +80,7 @@ def load_real(data_dir: Path) -> list[IndexRow]:
             day,
             now,
             False,
+            comments=str(r.get("comment") or "") if comments else "",
         )
         for pid, (day, r) in sorted(latest.items())
     ]

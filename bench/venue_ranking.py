@@ -13,41 +13,21 @@ indexes share. Venue queries ("ICML 2026" as a phrase) show what the field adds.
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import random
 import sys
 import tempfile
 import time
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 
 from paperfeed.search.keyword import KEYWORD, Filters, KeywordIndex, Weights
 from paperfeed.search.query import parse_query, words_of
 from paperfeed.store.search_store import IndexRow
-from paperfeed.util import utcnow
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the search benchmark's corpus helpers
+from search import DEFAULT_DATA, load_real  # noqa: E402
+
 VENUES = ('"ICML 2026"', '"ECCV 2026"', '"ACL 2026"', "NeurIPS 2025", '"MICCAI 2026"')
-
-
-def load(data_dir: Path) -> list[IndexRow]:
-    """Every unique listed paper (its latest record), with its comments."""
-    latest: dict[str, tuple[date, dict[str, object]]] = {}
-    for path in sorted((data_dir / "arxiv-daily-cs-listings" / "daily").glob("*.jsonl.gz")):
-        day = date.fromisoformat(path.name[:10])
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            for line in handle:
-                record = json.loads(line)
-                latest[record["id"]] = (day, record)
-    now = utcnow()
-    return [
-        IndexRow(pid, " ".join(str(r["title"]).split()), " ".join(str(r["summary"]).split()),
-                 tuple(r["authors"]), tuple(r["categories"]), day, now, False,  # type: ignore[arg-type]
-                 comments=str(r.get("comment") or ""))
-        for pid, (day, r) in sorted(latest.items())
-    ]  # fmt: skip
 
 
 def build(folder: Path, rows: list[IndexRow]) -> KeywordIndex:
@@ -77,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--queries", type=int, default=300)
     p.add_argument("--weights", type=float, nargs="+", default=[KEYWORD.venue])
     args = p.parse_args(argv)
-    rows = load(args.data)
+    rows = load_real(args.data, comments=True)
     with_comments = sum(1 for r in rows if r.comments)
     print(f"{len(rows):,} papers, {with_comments:,} with comments")
     sample = random.Random(7).sample(rows, args.queries)
