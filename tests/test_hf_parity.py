@@ -141,7 +141,7 @@ def test_a_hugging_face_repository_opens_from_the_paper_page(
         upsert_papers(conn, [replace(HOSTILE, id="2606.99997", code_links=(), signals=hub)])
     with client(site, engine) as c:
         page = c.get("/papers/2606.99997").text
-    facts = page.split('<dl class="facts">', 1)[1].split("</dl>", 1)[0]
+    facts = page.split('<dl class="facts" id="facts">', 1)[1].split("</dl>", 1)[0]
     assert (
         '<dt>GitHub</dt><dd><a href="https://github.com/DAMO-NLP-SG/Inf-CLIP" '
         'rel="nofollow noopener">DAMO-NLP-SG/Inf-CLIP</a> · ★ 5</dd>'
