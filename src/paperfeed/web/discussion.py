@@ -30,6 +30,7 @@ from paperfeed.store.community import (
     is_reported,
     notified,
     notify,
+    resent_comment,
     set_comment_held,
     thread,
     voted_comments,
@@ -41,6 +42,9 @@ from paperfeed.web.deps import Site
 from paperfeed.web.ratelimit import Attempt
 
 SORTS = ("top", "new")
+# The same comment sent again this soon is a resend (a slow post pressed twice, or retried
+# after its answer was lost), answered with the one posted, not posted twice.
+RESEND_WINDOW = timedelta(minutes=10)
 
 
 @dataclass
@@ -282,6 +286,8 @@ def post_comment(
     except BaseException:
         site.comment_limiter.undo(attempt)
         raise
+    if queued is None:  # a resend: nothing new was posted
+        site.comment_limiter.undo(attempt)
     if queued and later is not None:
         later.add_task(send_queued, site.engine, site.settings, queued)
     return new_id
@@ -289,11 +295,15 @@ def post_comment(
 
 def _store_comment(
     site: Site, user: User, paper_id: str, body: str, parent: int | None
-) -> tuple[int, list[int]]:
+) -> tuple[int, list[int] | None]:
+    """The comment's id and the emails queued about it; None for a resend of one posted."""
     with site.writing() as conn:
         flags = paper_flags(conn, [paper_id]).get(paper_id)
         if flags is None or flags.hidden:
             raise HTTPException(404, f"no paper {paper_id} here")
+        since = utcnow() - RESEND_WINDOW
+        if (posted := resent_comment(conn, paper_id, user.id, body, parent, since)) is not None:
+            return posted, None
         _check_author(site, conn, user)
         named = _named(conn, body, user)
         held = holds(site, _created(conn, user), body)
