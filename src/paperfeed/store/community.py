@@ -440,6 +440,33 @@ def add_comment(
     return int(new_id)
 
 
+def resent_comment(
+    conn: Connection, paper_id: str, user_id: int, body: str, parent_id: int | None, since: datetime
+) -> int | None:
+    """The same comment (text, paper, place) this user posted since `since`, not deleted: a
+    resend of a post whose answer a slow or dropped connection lost; None when there is none.
+    Takes the community write lock first, so that two sends at once are checked in turn."""
+    bump_revision(conn)  # SQLite's write lock, PostgreSQL's row lock: held until commit
+    top, answered = parent_id, None
+    if parent_id is not None:  # where add_comment puts a reply (one level of replies)
+        parent = get_comment(conn, parent_id)
+        if parent is None:
+            return None
+        top, answered = parent.parent_id or parent.id, parent.id if parent.parent_id else None
+    c = comments.c
+    query = select(c.id).where(
+        c.paper_id == paper_id,
+        c.user_id == user_id,
+        c.body == body,
+        c.deleted.is_(False),
+        c.created_at >= since,
+        c.parent_id.is_not_distinct_from(top),
+        c.answered_id.is_not_distinct_from(answered),
+    )
+    found = conn.execute(query.order_by(c.id.desc()).limit(1)).scalar()
+    return None if found is None else int(found)
+
+
 def edit_comment(
     conn: Connection, comment_id: int, body: str, named: Sequence[str] = (), held: bool = False
 ) -> None:
