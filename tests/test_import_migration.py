@@ -170,3 +170,46 @@ def test_a_bookmark_of_no_paper_is_a_clear_404(sqlite_settings: Settings) -> Non
             assert "<b>junk" not in got.text
         assert c.get("/inspect").status_code in (400, 422)
         assert c.get("/", follow_redirects=False).status_code == 200
+
+
+STARS_CSV = (
+    "Title,arXiv ID,My Rating\n"
+    f"Sparse attention,{LIKED.id},5\n"
+    f"A survey,{DISLIKED.id},1\n"
+    f"Graph transformers,{UP_WORD.id},3\n"
+    f"Strings,{OLD.id},0\n"
+    "Another,2401.12348,4\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        (STARS_CSV, [1, -1, None, None, 1]),
+        ("id,rating\n2401.12345,4\n2401.12346,2\n2401.12347,\n", [1, -1, None]),
+        ("2401.12345,5\n2401.12346,1\n", [1, -1]),  # no header: stars after the id
+        ("id,stars\n2401.12345,4.5\n2401.12346,2.5\n", [1, None]),
+    ],
+)
+def test_star_ratings_are_read_as_thumbs(text: str, read: list[int | None]) -> None:
+    parsed = references.read(text.encode())
+    assert [r.rating for r in parsed.references] == read
+    assert parsed.errors == [] and "read as stars" in parsed.reading
+
+
+def test_a_column_of_ones_and_zeros_stays_thumbs() -> None:
+    parsed = references.read(b"id,rating\n2401.12345,1\n2401.12346,0\n")
+    assert [r.rating for r in parsed.references] == [1, None] and parsed.reading == ""
+
+
+def test_imported_star_ratings_become_thumbs_and_the_report_says_how(settings: Settings) -> None:
+    with importing(settings, PAPERS, "goodreader") as (c, auth):
+        report = import_file(c, auth, "mendeley.csv", STARS_CSV)
+        rated = c.get("/api/me/ratings", headers=auth).json()
+        saved = c.get("/api/me/library", headers=auth).json()
+    assert report["format"] == "table of ratings"
+    assert report["ratings"] == {"up": 1, "down": 1, "kept": 0}
+    assert report["ratings_read_as"].startswith("Ratings were read as stars: 4 or 5 became 👍")
+    assert [u["entry"] for u in report["unmatched"]] == ["line 6"]  # not in this store
+    assert {r["paper"]["id"]: r["rating"] for r in rated} == {LIKED.id: 1, DISLIKED.id: -1}
+    assert sorted(i["paper"]["id"] for i in saved) == sorted([LIKED.id, UP_WORD.id, OLD.id])

@@ -45,3 +45,24 @@ def test_a_ratings_table_uploaded_on_the_import_page_becomes_thumbs(
     page.goto(live_site.url + "/library")
     expect(page.locator(f"a[href$='/papers/{liked}']").first).to_be_visible()
     expect(page.locator(f"a[href$='/papers/{disliked}']")).to_have_count(0)
+
+
+def test_a_table_of_star_ratings_uploaded_on_the_import_page_becomes_thumbs(
+    page: Page, live_site: LiveSite, tmp_path: Path
+) -> None:
+    with live_site.engine.connect() as conn:
+        loved, panned, middling = conn.scalars(select(papers.c.id).order_by(papers.c.id).limit(3))
+    table = tmp_path / "mendeley-library.csv"
+    table.write_text(f"Title,arXiv ID,Rating\nA,{loved},5\nB,{panned},1\nC,{middling},3\n")
+    sign_up(page, live_site.url, "stargazer")
+    page.goto(live_site.url + "/library/import")
+    page.get_by_label("File").set_input_files(str(table))
+    page.get_by_role("button", name="Import").click()
+    report = page.locator(".import-report")
+    expect(report).to_contain_text("3 papers matched (table of ratings), 2 saved")
+    expect(report.locator(".ratings")).to_contain_text("Ratings: 1 👍 and 1 👎 added")
+    expect(report.locator(".rating-scale")).to_have_text(
+        "Ratings were read as stars: 4 or 5 became 👍, 1 or 2 became 👎, "
+        "and a paper with 3 stars or none was saved without a rating."
+    )
+    expect(report.locator("ul.unmatched")).to_have_count(0)

@@ -75,6 +75,7 @@ class Parsed:
     format: str
     references: list[Reference]
     errors: list[str]
+    reading: str = ""  # how the file's values were read, where a reader would not guess it
 
 
 @dataclass(frozen=True)

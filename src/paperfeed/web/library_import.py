@@ -49,7 +49,8 @@ def import_references(
     entries that could not be read or had nothing to match by (listed in `unmatched`).
     Ratings the file gives (a table's 👍 / 👎 column) are added as the reader's, never over
     one they gave here (`ratings` counts them: up, down, and kept as they were); a paper
-    rated 👎 is not saved (`saved` counts those that are)."""
+    rated 👎 is not saved (`saved` counts those that are); star ratings (1 to 5) are read as
+    👍 / 👎, and `ratings_read_as` says how."""
     try:
         parsed = references.read(data)
     except references.UnreadableFile as exc:
@@ -91,6 +92,7 @@ def import_references(
         "matched_by": {how: list(matched.values()).count(how) for how in _HOW},
         "by_title": extras.by_title,
         "ratings": kept,
+        "ratings_read_as": parsed.reading,
     }
 
 

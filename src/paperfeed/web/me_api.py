@@ -303,6 +303,9 @@ class ImportOut(BaseModel):
         description="ratings the file gave, added as 👍 (up) and 👎 (down), and those of "
         "papers you had rated already, left as they were (kept)"
     )
+    ratings_read_as: str = Field(
+        "", description="how the file's ratings were read, when they were stars (1 to 5)"
+    )
 
 
 _RATINGS = "/api/me/ratings/{paper_id}"
@@ -608,7 +611,7 @@ async def import_file(
         UploadFile,
         File(
             description="BibTeX, RIS, CSL-JSON, a list of arXiv ids, URLs or DOIs, or a CSV "
-            "table of them with a rating column (1 or -1, up or down, 👍 or 👎)"
+            "table of them with a rating column (1 or -1, up or down, 👍 or 👎, or 1 to 5 stars)"
         ),
     ],
     collection: Annotated[str | None, Form(max_length=200)] = None,
