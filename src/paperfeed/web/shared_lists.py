@@ -188,9 +188,7 @@ def note_changed(
 
 def note_said(exc: lists.NoteChanged) -> JSONResponse:
     """The API's answer to a note saved over a newer one: 409, with the note as it is now."""
-    now = exc.now
-    said = {"detail": str(exc), "note": now.text, "by": now.by, "version": now.version}
-    return JSONResponse(said, status_code=409)
+    return JSONResponse({"detail": str(exc), **note_json(exc.now)}, status_code=409)
 
 
 @router.post("/c/{share_key}/note", dependencies=[FormCsrf])
@@ -326,6 +324,13 @@ class CollectionNoteOut(BaseModel):
     version: int = Field(description="how many times it was saved: 0 for none yet")
 
 
+class NoteConflictOut(CollectionNoteOut):
+    """Someone saved the note since the version sent: `detail` says who; the rest is the note
+    as it is now (merge, and send yours with this `version`)."""
+
+    detail: str
+
+
 class NoteOut(CollectionNoteOut):
     """The collection's note on the paper as kept."""
 
@@ -399,8 +404,9 @@ def api_unfollow(site: SiteDep, user: SignedInDep, share_key: ShareKey) -> dict[
     response_model=NoteOut,
     responses={
         409: {
+            "model": NoteConflictOut,
             "description": "saved by someone since `version`: `detail` says who, "
-            "`note`, `by` and `version` are the note as it is now"
+            "`note`, `by`, `at` and `version` are the note as it is now",
         }
     },
 )
