@@ -178,10 +178,10 @@ def _fail(message: str) -> typer.Exit:
 
 def backup(path: FileArg) -> None:
     """Back the store up to FILE (SQLite: online backup, safe while the site runs)."""
-    from paperfeed.store.backup import BackupError
+    from paperfeed.store.backup import BackupError, open_as_is
     from paperfeed.store.backup import backup as make_backup
 
-    engine = open_store(Settings())
+    engine = open_as_is(Settings())
     try:
         counts = make_backup(engine, path)
     except BackupError as exc:

@@ -22,6 +22,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from alembic.migration import MigrationContext
 from sqlalchemy import (
     Connection,
     Date,
@@ -40,9 +41,10 @@ from sqlalchemy.exc import DatabaseError, DataError, IntegrityError
 from sqlalchemy.pool import StaticPool
 
 import paperfeed.store
+from paperfeed.settings import Settings
 from paperfeed.store.accounts import renew_store_identity
-from paperfeed.store.db import known_revisions, migrate
-from paperfeed.store.health import migration_heads
+from paperfeed.store.db import connect, known_revisions, migrate
+from paperfeed.store.health import migration_heads, store_revisions
 from paperfeed.store.tables import metadata
 
 BATCH = 2000
@@ -193,6 +195,26 @@ def verify(target: Engine, copied: dict[str, int]) -> list[str]:
 # --- backup files --------------------------------------------------------------------------
 
 
+def open_as_is(settings: Settings) -> Engine:
+    """The store, not migrated (a new one gets its tables): a backup taken before an upgrade,
+    as `doctor` advises, is of the store the old version left, the one to go back to."""
+    engine = connect(settings)
+    if not store_revisions(engine):
+        migrate(engine)
+    return engine
+
+
+def _store_tables(conn: Connection) -> tuple[list[str], list[Table]]:
+    """The store's revision(s) and its tables in FK order: this version's declared tables at
+    its head, else the store's own as they are (an older or newer schema)."""
+    revision = sorted(MigrationContext.configure(conn).get_current_heads())
+    if set(revision) == migration_heads():
+        return revision, _fk_order(conn.engine, all_tables())
+    found = MetaData()
+    found.reflect(conn)
+    return revision, [t for t in found.sorted_tables if t.name != "alembic_version"]
+
+
 def backup(engine: Engine, path: Path) -> dict[str, int]:
     """Write a backup of the store to `path`; returns rows per table."""
     if path.exists():
@@ -229,7 +251,7 @@ def _sqlite_backup(engine: Engine, path: Path) -> dict[str, int]:
         raw.close()
     copy = create_engine(f"sqlite:///{path}")
     with copy.connect() as conn:
-        counts = count_rows(conn, all_tables())
+        counts = count_rows(conn, _store_tables(conn)[1])
     copy.dispose()
     return counts
 
@@ -260,12 +282,11 @@ def _decode(table: Table, row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _dump(engine: Engine, path: Path) -> dict[str, int]:
-    tables = _fk_order(engine, all_tables())
     counts: dict[str, int] = {}
     with engine.connect() as conn, gzip.open(path, "wt", encoding="utf-8") as out:
         _snapshot(conn)
-        heads = sorted(migration_heads())
-        out.write(json.dumps({"format": FORMAT, "version": 1, "revision": heads}) + "\n")
+        revision, tables = _store_tables(conn)
+        out.write(json.dumps({"format": FORMAT, "version": 1, "revision": revision}) + "\n")
         for table in tables:
             counts[table.name] = 0
             for rows in read_rows(conn, table):
