@@ -114,9 +114,12 @@ _FOLLOWING = {"date": ("", "Daily papers"), "week": ("?latest=week", "Weekly pap
 def following_newest(listing: Listing, kind: str = "date") -> Listing:
     """The newest day's (or the week's or month's holding it) listing offering the feed that
     follows the newest day on: that feed's name has no date, which would go stale in a
-    reader's list of subscriptions."""
+    reader's list of subscriptions; a category filter's feed names its categories, so that
+    two such feeds are told apart there."""
     query, title = _FOLLOWING[kind]
-    return replace(listing, feed_query=query, feed_title=title)
+    within = listing.extra.get("within") or ()
+    named = f"{title} · {', '.join(within)}" if isinstance(within, tuple) and within else title
+    return replace(listing, feed_query=query, feed_title=named)
 
 
 class PageOutOfRange(ValueError):
