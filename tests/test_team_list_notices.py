@@ -67,7 +67,8 @@ def test_the_editor_hears_of_the_offer_and_the_owner_of_the_answer(
         assert ": it stays yours" in answer
         assert "No longer offered to you." in _notices(eddie)[0]  # declined: no link
         _offer(olive, group)
-        assert "Accept or decline the offer" in _notices(eddie)[0]
+        link = "Accept or decline the offer of “Team &lt;i&gt;reading&lt;/i&gt;”</a>"
+        assert link in _notices(eddie)[0]  # a link of its own for each list offered
         assert post_form(eddie, f"/collections/{group.id}/owner/accept", {}).is_redirect
         assert _kinds(engine, OWNER) == [("offer_accepted", 0), ("offer_declined", 0)]
         assert "took over your shared list" in _notices(olive)[0]

@@ -176,11 +176,11 @@ def _tab_to(page: Page, name: str, back: bool = False) -> list[tuple[str, bool]]
 def test_the_editor_takes_the_list_over_from_the_notice_by_keyboard_alone(
     team: Team, live_site: LiveSite
 ) -> None:
-    """From the notifications page Tab reaches "Accept or decline the offer", Enter opens the
+    """From the notifications page Tab reaches "Accept or decline the offer of …", Enter opens the
     question, and the next Tab is its Accept, then Decline, each with its focus ring."""
     page = team.ana
     page.goto(f"{live_site.url}/notifications")
-    stops = _tab_to(page, "Accept or decline the offer")
+    stops = _tab_to(page, f"Accept or decline the offer of “{NAME}”")
     assert all(shown for _, shown in stops), stops
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(rf"collection={team.collection_id}#offer$"))

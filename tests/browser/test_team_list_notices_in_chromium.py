@@ -47,7 +47,9 @@ def test_the_editor_follows_the_notice_to_the_offer_and_the_lead_hears_the_answe
     expect(notice).to_contain_text(f"lead offered you the shared list “{NAME}”")
     expect(notice.locator("b")).to_have_count(0)
     expect(eddie.locator("a.notices .unseen")).to_have_count(0)  # read now
-    notice.get_by_role("link", name="Accept or decline the offer").click()
+    offered = notice.get_by_role("link", name=f"Accept or decline the offer of “{NAME}”")
+    expect(offered).to_have_text(f"Accept or decline the offer of “{NAME}”")
+    offered.click()
     offer = eddie.get_by_role("region", name=f"Take over “{NAME}”?")
     expect(offer).to_contain_text("lead offers you this collection")
     offer.get_by_role("button", name="Accept").click()
