@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from paperfeed.arxiv_ids import parse_arxiv_id
 from paperfeed.settings import Settings
+from paperfeed.store.accounts import DELETED_NAME, add_submission, find_user, set_suspended
 from tests.web_support import DAYS, bearer, client, on_day, post_form, sign_up
 
 
@@ -67,3 +68,29 @@ def test_a_week_sorted_newest_first_pages_on_in_that_order(site: Settings, engin
     assert "page=2&amp;sort=new" in first.text
     assert bad.status_code == 400
     assert picked.headers["location"].endswith(f"/papers/date/{DAYS[0].isoformat()}?sort=new")
+
+
+def test_a_submitter_s_name_opens_their_profile_as_on_hugging_face(
+    site: Settings, engine: Engine
+) -> None:
+    """A card's "submitted by dana" was plain text, where Hugging Face links the submitter; it
+    now opens dana's profile (their submissions), and a suspended account is named only."""
+    with client(site, engine) as c:
+        sign_up(c, "dana")
+        shown = re.search(r'data-id="([^"]+)"', c.get(f"/papers/date/{DAYS[0]}").text)
+        assert shown is not None
+        pid = shown.group(1)
+        with engine.begin() as conn:
+            found = find_user(conn, "dana")
+            assert found is not None
+            dana = found[0].id
+            add_submission(conn, pid, dana, DAYS[0])
+        day = c.get(f"/papers/date/{DAYS[0]}").text
+        profile = c.get("/users/dana").text
+        with engine.begin() as conn:
+            assert set_suspended(conn, dana, True)
+        hidden = c.get(f"/papers/date/{DAYS[0]}").text
+    assert 'submitted by <a href="/users/dana">dana</a>' in day
+    assert f'href="/papers/{pid}"' in profile.split("Submissions")[1]
+    assert f"submitted by {DELETED_NAME}</span>" in hidden
+    assert 'href="/users/dana"' not in hidden

@@ -31,7 +31,7 @@ def _credits(c: TestClient, pid: str) -> list[str]:
     again = post_form(c, "/submit", {"paper": pid})
     assert again.status_code == 409, again.text
     return [
-        *re.findall(r"submitted by (.+?)</span>", card.group(0)),
+        *re.findall(r"submitted by (?:<a [^>]*>)?(.+?)(?:</a>)?</span>", card.group(0)),
         *re.findall(r'<p class="credit">Submitted by (.+?) on ', page),
         api["submittedOnDailyBy"]["name"],
         daily[0]["paper"]["submittedOnDailyBy"]["name"],

@@ -407,7 +407,7 @@ def test_submit_fetches_from_arxiv_and_credits_the_submitter(
             arxiv_day = date(2016, 5, 26)  # its v1: listed there, not on the day it was submitted
             page = c.get(f"/papers/date/{arxiv_day}").text
             assert card_ids(page) == ["1605.08386"]
-            assert "submitted by dana" in page
+            assert 'submitted by <a href="/users/dana">dana</a>' in page
             assert day_period(arxiv_day).heading in page
             again = post_form(c, "/submit", {"paper": "1605.08386"})
             assert again.status_code == 409 and "already submitted by dana" in again.text

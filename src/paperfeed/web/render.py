@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from paperfeed import categories
 from paperfeed.latex import math_spans, plain, tex_dashes
 from paperfeed.models import Paper
+from paperfeed.store.accounts import DELETED_NAME
 from paperfeed.store.enrichment import github_name
 from paperfeed.store.papers import author_key
 from paperfeed.store.reactions import REACTIONS
@@ -52,6 +53,7 @@ def create_env() -> Environment:
     env.globals["query"] = query_string
     env.globals["card_body"] = card_body_renderer(env)
     env.globals["reaction_kinds"] = REACTIONS  # a comment's reaction bar offers these
+    env.globals["deleted_name"] = DELETED_NAME  # a credit that names no profile
     env.globals["site_url"] = partial(site_url, "")  # at a host's root; the site sets its path
     env.globals["static_url"] = partial(static_url, "")
     return env
