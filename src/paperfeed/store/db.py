@@ -160,11 +160,33 @@ def migrate(engine: Engine, to: str = "head", applied: Applied | None = None) ->
     with upgrade_lock(engine), engine.connect() as conn:
         if problem := newer_store_problem(conn):
             raise NewerStoreError(problem)
+        said = _say_upgrade(conn, to)
         with _sqlite_foreign_keys_off(conn):
             conn.commit()  # env.py: one transaction per migration, not one for them all
             config.attributes["connection"] = conn
-            config.attributes["applied"] = applied
+            config.attributes["applied"] = applied or (_log_applied if said else None)
             command.upgrade(config, to)
+
+
+def _say_upgrade(conn: Connection, to: str) -> bool:
+    """Say that the store is being upgraded, from which revision to which (`serve` on an old
+    store was silent for minutes); True when said. A new store gets its tables unsaid."""
+    current = tuple(MigrationContext.configure(conn).get_current_heads())
+    steps = list(ScriptDirectory.from_config(_config()).iterate_revisions(to, current))
+    if not current or not steps:
+        return False
+    log.warning(
+        "upgrading the store's schema from %s to %s (%d migrations, each committed as it "
+        "ends; minutes for a large store)",
+        ", ".join(sorted(current)),
+        steps[0].revision,
+        len(steps),
+    )
+    return True
+
+
+def _log_applied(revision: str, title: str, seconds: float) -> None:
+    log.warning("applied %s (%s) in %.1f s", revision, title, seconds)
 
 
 @contextmanager
