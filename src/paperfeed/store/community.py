@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -783,18 +783,65 @@ def approved_claims(conn: Connection, limit: int = 200) -> list[Claim]:
 
 
 def claims_as_author(conn: Connection, key: str) -> dict[str, list[str]]:
-    """Approved claims of the author whose name key (`author_key`) is `key`: user name -> the
-    papers each claimed as that author (an author page lists several namesakes' papers; each
-    claim is of its own paper)."""
-    query = select(author_claims.c.paper_id, author_claims.c.author, users.c.username).join(
-        users, users.c.id == author_claims.c.user_id
+    """Approved claims of the author whose name key (`author_key`) is `key` in the paper's
+    newest version: user name -> the papers each claimed as that author (an author page lists
+    several namesakes' papers; each claim is of its own paper; a version that spells the name
+    otherwise takes the claim to that name's page)."""
+    listed = select(paper_authors.c.paper_id).where(paper_authors.c.name_key == key)
+    query = _CLAIMS.where(
+        author_claims.c.status == "approved", _STANDING, author_claims.c.paper_id.in_(listed)
     )
-    query = query.where(author_claims.c.status == "approved", _STANDING)
+    claims = [_claim(r) for r in conn.execute(query.order_by(author_claims.c.id))]
+    names = _author_lists(conn, {c.paper_id for c in claims})
     found: dict[str, list[str]] = {}
-    for pid, author, username in conn.execute(query.order_by(author_claims.c.id)):
-        if author_key(str(author)) == key:
-            found.setdefault(str(username), []).append(str(pid))
+    for claim in claims:
+        at = claimed_place(names.get(claim.paper_id, ()), claim.author, claim.position)
+        if at is not None and author_key(names[claim.paper_id][at]) == key:
+            found.setdefault(claim.username, []).append(claim.paper_id)
     return found
+
+
+def _author_lists(conn: Connection, paper_ids: Collection[str]) -> dict[str, list[str]]:
+    """The papers' author names, in order."""
+    query = select(paper_authors.c.paper_id, paper_authors.c.name).where(
+        paper_authors.c.paper_id.in_(sorted(paper_ids))
+    )
+    found: dict[str, list[str]] = {}
+    for pid, name in conn.execute(query.order_by(paper_authors.c.position)):
+        found.setdefault(str(pid), []).append(str(name))
+    return found
+
+
+def claimed_place(authors: Sequence[str], author: str, position: int) -> int | None:
+    """Where a claim of `author` at `position` stands in the paper's (newest) author list: that
+    place while it holds the name, else the name's place (a version reordered the authors), else
+    the same name spelled otherwise (Jose Garcia, J. García for José García) at that place or
+    alone in the list; None when this version lists no such name."""
+    if position < len(authors) and authors[position] == author:
+        return position
+    if author in authors:
+        return authors.index(author)
+    for alike in (_same_key, _variant):
+        places = [at for at, name in enumerate(authors) if alike(author, name)]
+        if position in places:
+            return position
+        if len(places) == 1 or (places and alike is _same_key):
+            return places[0]
+    return None
+
+
+def _same_key(one: str, other: str) -> bool:
+    return author_key(one) == author_key(other)
+
+
+def _variant(one: str, other: str) -> bool:
+    """Two spellings of one name: the same family name and given names that agree as far as
+    the shorter goes, initials included (J. García, José García; not Ana García)."""
+    *given, family = author_key(one).split() or [""]
+    *given_other, family_other = author_key(other).split() or [""]
+    if not (family and family == family_other and given and given_other):
+        return False
+    return all(a.startswith(b) or b.startswith(a) for a, b in zip(given, given_other, strict=False))
 
 
 def add_claim(
@@ -804,8 +851,9 @@ def add_claim(
     default the first of that name); refuses duplicates and others' authors."""
     if position is None:
         position = _first_position(conn, paper_id, author)
+    same_author = _same_author(conn, paper_id, author, position)
     for claim in claims_for_papers(conn, [paper_id]):
-        if (claim.author, claim.position) != (author, position):
+        if not same_author(claim):
             continue  # another author of the paper, a namesake included
         if claim.status not in LIVE_CLAIMS:
             continue  # rejected, withdrawn or revoked: over
@@ -901,14 +949,29 @@ def _end_claim(
 
 def _rival_approved(conn: Connection, row: Row[Any]) -> bool:
     """True when another account's claim on the same author of the same paper is approved."""
-    query = select(author_claims.c.id).where(
+    same_author = _same_author(conn, row.paper_id, row.author, row.position)
+    query = _CLAIMS.where(
         author_claims.c.paper_id == row.paper_id,
-        author_claims.c.author == row.author,
-        author_claims.c.position == row.position,
         author_claims.c.status == "approved",
         author_claims.c.user_id != row.user_id,
     )
-    return conn.execute(query).first() is not None
+    return any(same_author(_claim(r)) for r in conn.execute(query))
+
+
+def _same_author(
+    conn: Connection, paper_id: str, author: str, position: int
+) -> Callable[[Claim], bool]:
+    """Whether a claim on the paper is of this author: the same name and place, or, in the
+    paper's newest version, the same place (a version that respelled or moved the name)."""
+    names = _author_lists(conn, [paper_id]).get(paper_id, [])
+    place = claimed_place(names, author, position)
+
+    def same(claim: Claim) -> bool:
+        if (claim.author, claim.position) == (author, position):
+            return True
+        return place is not None and claimed_place(names, claim.author, claim.position) == place
+
+    return same
 
 
 def is_claimed_author(conn: Connection, user_id: int, paper_id: str) -> bool:

@@ -19,6 +19,7 @@ from paperfeed.search.query import filter_notes, paper_id_in, parse_query
 from paperfeed.store.accounts import User
 from paperfeed.store.community import (
     Claim,
+    claimed_place,
     claims_as_author,
     claims_for_papers,
     is_claimed_author,
@@ -577,6 +578,8 @@ def _discussion(
             "thread_page": shown,
             "sort": sort,
             "claims": _by_place(authors, [c for c in claims if c.status == "approved"]),
+            # where each claim stands in this version (None: it lists that name no more)
+            "claim_places": {c.id: claimed_place(authors, c.author, c.position) for c in claims},
             "claimed_users": {c.username for c in claims if c.status == "approved"},
             # The reader's claims, the newest per author (a rejection then a new claim: one).
             "my_claims": list(
@@ -596,13 +599,11 @@ def _discussion(
 
 def _by_place(authors: Sequence[str], claims: list[Claim]) -> dict[int, Claim]:
     """Approved claims by the place of their author in the paper's list (a namesake co-author
-    is not claimed with them); a claim whose place a new version moved finds its name."""
+    is not claimed with them); a claim whose name a new version moved or respelled finds it."""
     found: dict[int, Claim] = {}
     for claim in claims:
-        at = claim.position
-        if not (at < len(authors) and authors[at] == claim.author):
-            at = authors.index(claim.author) if claim.author in authors else -1
-        if at >= 0:
+        at = claimed_place(authors, claim.author, claim.position)
+        if at is not None:
             found.setdefault(at, claim)
     return found
 
