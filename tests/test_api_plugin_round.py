@@ -47,3 +47,25 @@ def test_a_note_saved_over_a_newer_one_answers_when_that_one_was_saved(
         assert (said["note"], said["by"], said["version"]) == ("Read on 12 Dec", "lead", 1)
         documented = _schema(c.get("/openapi.json").json(), NOTE, "put", "409")
         assert set(documented["required"]) == set(said)
+
+
+def test_a_token_asked_read_only_in_another_type_is_refused_not_made_writing(
+    site: Settings, engine: Engine
+) -> None:
+    """`"read_only": 0` (or "no") made a writing token with 201, though the document says
+    boolean (schemathesis found it): a script's typo handed out more than it meant."""
+    with client(site, engine) as c:
+        auth = bearer(c, "cli")
+        for sent in (0, 1, "yes", "false", None):
+            made = c.post(
+                "/api/me/tokens", json={"name": "zotero", "read_only": sent}, headers=auth
+            )
+            assert made.status_code == 422, (sent, made.text)
+            assert "read_only" in made.json()["detail"], made.text
+        made = c.post("/api/me/tokens", json={"name": "zotero", "read_only": True}, headers=auth)
+        assert made.status_code == 201 and made.json()["read_only"] is True
+        token = {"Authorization": f"Bearer {made.json()['token']}"}
+        assert (
+            c.post("/api/me/library", json={"paper_id": "2606.00001"}, headers=token).status_code
+            == 403
+        )

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from paperfeed.store import api_tokens as store
 from paperfeed.store.accounts import User
@@ -47,7 +47,10 @@ class TokenIn(BaseModel):
     expires_in_days: Literal[30, 90, 365] | None = Field(
         None, description="days until it stops working; null (the default): never"
     )
-    read_only: bool = Field(False, description="true: GET requests only; writes answer 403")
+    # strict: a 0 or "no" read as false would hand out a writing token the script did not mean
+    read_only: StrictBool = Field(
+        False, description="true: GET requests only; writes answer 403 (true or false)"
+    )
 
 
 class TokenOut(BaseModel):
