@@ -9,6 +9,8 @@ of a file.
 
 from __future__ import annotations
 
+import re
+
 from paperfeed.references.bibtex_format import BRACE_LEFT, BRACE_RIGHT, read_bibtex
 from paperfeed.references.csl_format import csl_item, csl_json, read_csl
 from paperfeed.references.dates import issued
@@ -26,6 +28,7 @@ from paperfeed.references.model import (
     UnreadableFile,
 )
 from paperfeed.references.names import name_parts, split_name, suffixed
+from paperfeed.references.page_text import looks_like_page_text, read_page_text
 from paperfeed.references.ris_format import RIS_FILE, read_ris, ris, ris_name
 from paperfeed.references.table_format import looks_like_table, read_table
 
@@ -84,9 +87,15 @@ def read(data: bytes) -> Parsed:
         raise UnreadableFile("the file nests too deeply to be a library export") from exc
 
 
+# A BibTeX entry's opening ("@article{"), not an email address in a pasted page
+_BIBTEX_ENTRY = re.compile(r"@\s*[A-Za-z]+\s*[{(]")
+# A pasted list's first item numbered in brackets ("[1] Title"), not a JSON array
+_NUMBERED = re.compile(r"\[\s*\d{1,4}\s*\]\s*[^\s,\]]")
+
+
 def _parse(text: str) -> Parsed:
     head = text.lstrip()[:1]
-    if head in "[{" and head:
+    if head in "[{" and head and not _NUMBERED.match(text.lstrip()):
         return read_csl(text)
     if RIS_FILE.search(text):
         return read_ris(text)
@@ -94,8 +103,13 @@ def _parse(text: str) -> Parsed:
         return read_table(text)
     if looks_like_id_list(text):
         return read_id_list(text)
+    if _BIBTEX_ENTRY.search(text):
+        return read_bibtex(text)
+    if looks_like_page_text(text):
+        return read_page_text(text)
     if "@" in text:
         return read_bibtex(text)
     raise UnreadableFile(
-        "the file is not BibTeX, RIS, CSL-JSON or a list of arXiv ids, URLs or DOIs"
+        "the file is not BibTeX, RIS, CSL-JSON, a list of arXiv ids, URLs or DOIs, or a list "
+        "of paper titles"
     )

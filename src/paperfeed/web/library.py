@@ -1085,20 +1085,25 @@ def import_page(request: Request, site: SiteDep, user: SignedInDep) -> Response:
     return html(site, request, body)
 
 
+PASTE_MAX = 1_000_000  # a page of a thousand papers' titles and authors is a fifth of this
+
+
 @router.post("/library/import", dependencies=[FormCsrf])
 async def import_upload(
     request: Request,
     site: SiteDep,
     user: SignedInDep,
-    file: Annotated[UploadFile, File()],
+    file: Annotated[UploadFile | None, File()] = None,
+    text: Annotated[str, Form(max_length=PASTE_MAX)] = "",
     collection: Annotated[str, Form(max_length=200)] = "",
     tags_as_collections: Annotated[bool, Form()] = False,
 ) -> Response:
-    """Import an export into the library and show what matched."""
+    """Import an export (a file, or text pasted from a page listing papers) into the library
+    and show what matched."""
     from starlette.concurrency import run_in_threadpool
 
     try:
-        data = await library_import.read_upload(file)
+        data = await library_import.read_upload_or_text(file, text)
         report = await run_in_threadpool(
             library_import.import_references,
             site,

@@ -27,6 +27,15 @@ async def read_upload(file: UploadFile) -> bytes:
     return data
 
 
+async def read_upload_or_text(file: UploadFile | None, text: str) -> bytes:
+    """The uploaded file's bytes, else the pasted text's; 400 when there is neither."""
+    if file is not None and file.filename:
+        return await read_upload(file)
+    if text.strip():
+        return text.encode()
+    raise HTTPException(400, "choose a file, or paste a list of papers (titles, links or ids)")
+
+
 def _unread(error: str) -> dict[str, str]:
     """An entry the file's reader could not use: where it is, and why (said once)."""
     where, _sep, why = error.partition(": ")

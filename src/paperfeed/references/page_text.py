@@ -1,0 +1,195 @@
+"""Text copied from a web page listing papers (a workshop's accepted papers, a reading group's
+list), pasted or saved as a .txt file: numbered lines ("12. Title. Author A, Author B"), blocks
+of a title line, an authors line and a link line, and Markdown tables. Each paper is read by its
+title, with its authors' family names (a match by title is checked against them) and the arXiv
+id where the text gives one."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from paperfeed.models import normalise_title
+from paperfeed.references.identifiers import NEW_ID, find_arxiv_id
+from paperfeed.references.model import Parsed, Reference
+from paperfeed.references.names import family_name
+
+# A title of fewer words than this matches by title only beside its authors: a page's headings
+# ("Accepted Papers", "Poster Session 2") and short real titles ("Active Data", "VGGT") read alike.
+MIN_TITLE_WORDS = 4
+_BARE_ID = re.compile(rf"\b{NEW_ID}\b")
+_MAX_LINE = 2000  # a line of a listing is a title and its authors, not a paragraph
+# A list item's number or bullet: "12. ", "12) ", "[12] ", "#12: ", "- ", "* ", "• "
+_NUMBER = re.compile(r"^(?:[-*•·]\s+|\[?#?\d{1,4}[.)\]:]\s+)")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]*)\)")  # [text](url): the text; the url for ids
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
+# Links as a page's text shows them once their addresses are gone: [arXiv] [PDF] (code) …
+_LINK_WORD = r"arxiv|pdf|paper|code|project|poster|slides|video|openreview|link|website|github"
+_LINK_WORDS = re.compile(rf"[\[(]\s*(?:{_LINK_WORD})\s*[\])]", re.I)
+_LINK_LINE = re.compile(rf"^(?:(?:{_LINK_WORD})\b[\s|/·,]*)+$", re.I)
+_ARXIV_REF = re.compile(r"\barxiv\s*:\s*\S+", re.I)
+# Where a line's title ends and its authors begin: a full stop, a dash, a bar, a tab
+_BREAK = re.compile(r"(?<=[^\s.]{2})\.\s+|(?<=[?!])\s+|\s+[-–—|]\s+|\t+")
+_NAME_SPLIT = re.compile(r"\s*(?:,|;|\band\b|&|·)\s*")
+_MARKS = re.compile(r"[*†‡§¶∗#⋆✉\d¹²³⁴⁵⁶⁷⁸⁹⁰]+|\([^)]*\)|\bet al\b")  # marks, affiliations
+# Words of titles that no name has: "A Survey of Graphs" is not an author
+_TITLE_WORDS = frozenset(
+    {"a", "an", "the", "of", "for", "with", "on", "in", "to", "via", "is", "are", "from", "by"}
+    | {"towards", "toward", "using", "learning", "model", "models", "network", "networks"}
+    | {"data", "neural", "deep", "survey", "benchmark", "language", "vision", "graph", "graphs"}
+)
+_HEADS = {"title", "paper", "paper title", "papers", "name"}
+_AUTHOR_HEADS = {"author", "authors", "author(s)", "speakers", "presenters"}
+
+
+@dataclass(frozen=True)
+class _Line:
+    """What one line (or table row) gives: a title, authors, an arXiv id."""
+
+    title: str = ""
+    authors: tuple[str, ...] = ()
+    arxiv_id: str | None = None
+
+
+def read_page_text(text: str) -> Parsed:
+    """The papers a pasted page lists, each by its title (and authors, and arXiv id where the
+    text has one), and the lines it could not use."""
+    refs: list[Reference] = []
+    errors: list[str] = []
+    columns: tuple[int, int] | None = None
+    for n, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or len(line) > _MAX_LINE:
+            if line:
+                errors.append(f"line {n}: over {_MAX_LINE} characters, not a title and authors")
+            continue
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if all(re.fullmatch(r":?-{2,}:?|", c) for c in cells):
+                continue
+            if _header(cells) is not None:
+                columns = _header(cells)
+                continue
+            _add(refs, n, _row(cells, columns), new=True)
+            continue
+        _add(refs, n, _read_line(line, refs), new=False)
+    return Parsed("pasted text", *_checked(refs, errors))
+
+
+def looks_like_page_text(text: str) -> bool:
+    """Whether `text` reads as a page listing papers: a line with a title of a few words (a
+    sentence naming a bare arXiv id is no title: "We read 2401.01234 today")."""
+    titles = [r.title for r in read_page_text(text).references]
+    return any(len(normalise_title(t).split()) >= 2 and not _BARE_ID.search(t) for t in titles)
+
+
+def _add(refs: list[Reference], n: int, got: _Line, new: bool) -> None:
+    """Start an entry with a line's title, or give the entry before its authors or arXiv id."""
+    last = refs[-1] if refs else None
+    if not new and last is not None and not got.title:
+        if got.authors and not last.authors:
+            refs[-1] = replace(last, authors=got.authors)
+            return
+        if got.arxiv_id and not last.arxiv_id:
+            refs[-1] = replace(last, arxiv_id=got.arxiv_id)
+            return
+    if got.title or got.arxiv_id:
+        refs.append(Reference(f"line {n}", got.title, got.arxiv_id, authors=got.authors))
+
+
+def _read_line(line: str, refs: list[Reference]) -> _Line:
+    """A line: its arXiv id, then its title and authors (a title alone, or authors alone when
+    it follows a title that has none)."""
+    arxiv_id = _arxiv_id(line)
+    text = _plain(_NUMBER.sub("", line))
+    if not text or _LINK_LINE.match(text):
+        return _Line(arxiv_id=arxiv_id)
+    last = refs[-1] if refs else None
+    if last is not None and last.title and not last.authors and not _NUMBER.match(line):
+        names = _names(text, strict=True)
+        if names:
+            return _Line(authors=names, arxiv_id=arxiv_id)
+    for found in _BREAK.finditer(text):
+        names = _names(text[found.end() :], strict=False)
+        if names:
+            return _Line(text[: found.start()].strip(" .,:"), names, arxiv_id)
+    return _Line(text.strip(" ."), (), arxiv_id)
+
+
+def _row(cells: list[str], columns: tuple[int, int] | None) -> _Line:
+    """A Markdown table's row: the title column's cell (else the first cell that is neither a
+    number, a link nor names), the authors column's, and an arXiv id from any cell."""
+    arxiv_id = next((i for i in map(_arxiv_id, cells) if i), None)
+    plain = [_plain(c) for c in cells]
+    if columns is not None:
+        at, by = columns
+        title = plain[at] if at < len(plain) else ""
+        names = _names(plain[by], strict=False) if 0 <= by < len(plain) else ()
+        return _Line(title, names, arxiv_id)
+    texts = [c for c in plain if c and not c.isdigit() and not _LINK_LINE.match(c)]
+    title = next((c for c in texts if not _names(c, strict=True)), "")
+    names = next((_names(c, strict=True) for c in texts if c != title), ())
+    return _Line(title, names, arxiv_id)
+
+
+def _header(cells: list[str]) -> tuple[int, int] | None:
+    """A table header's title and authors columns (-1: none), or None when the row is no header."""
+    heads = [c.strip("*_ ").lower() for c in cells]
+    at = next((i for i, h in enumerate(heads) if h in _HEADS), None)
+    if at is None:
+        return None
+    return at, next((i for i, h in enumerate(heads) if h in _AUTHOR_HEADS), -1)
+
+
+def _arxiv_id(text: str) -> str | None:
+    """The arXiv id a line's link, address or "arXiv:" reference gives."""
+    found = [url for _t, url in _MD_LINK.findall(text)] + _URL.findall(text)
+    return find_arxiv_id(*found, *_ARXIV_REF.findall(text))
+
+
+def _plain(text: str) -> str:
+    """A line's words: links to their text, addresses, link words and emphasis left out."""
+    text = _MD_LINK.sub(lambda m: m[1], text)
+    text = _LINK_WORDS.sub(" ", _ARXIV_REF.sub(" ", _URL.sub(" ", text)))
+    return " ".join(text.replace("**", "").replace("__", "").split()).strip(" |")
+
+
+def _names(text: str, strict: bool) -> tuple[str, ...]:
+    """The family names a list of authors gives, or () when `text` is not one: each part one to
+    five capitalised words (particles aside), no digits but footnote marks; `strict`: of more
+    than one name, or of one name with an initial (a title of two or three capitalised words
+    reads like a name)."""
+    parts = [_MARKS.sub(" ", p).strip(" .") for p in _NAME_SPLIT.split(text.strip(" ."))]
+    parts = [" ".join(p.split()) for p in parts if p.strip()]
+    if not parts or not all(_is_name(p) for p in parts):
+        return ()
+    if strict and len(parts) < 2 and not re.search(r"\b[A-Z]\.", text):
+        return ()
+    return tuple(family_name(p) for p in parts)
+
+
+def _is_name(part: str) -> bool:
+    """Whether a part of a list reads as one person's name: two to five words, most of them
+    capitalised, none a digit or a word of titles."""
+    words = part.split()
+    if not 2 <= len(words) <= 5 or any(ch.isdigit() for ch in part):
+        return False
+    if any(w.lower() in _TITLE_WORDS for w in words):
+        return False
+    capitalised = [w for w in words if w[0].isalpha() and not w[0].islower()]
+    return len(capitalised) >= max(2, len(words) - 2)
+
+
+def _checked(refs: list[Reference], errors: list[str]) -> tuple[list[Reference], list[str]]:
+    """The entries that may be matched; a short title with neither authors nor an arXiv id is
+    reported, as too short to match by title alone."""
+    kept: list[Reference] = []
+    for ref in refs:
+        words = len(normalise_title(ref.title).split())
+        if ref.arxiv_id or ref.authors or words >= MIN_TITLE_WORDS:
+            kept.append(ref)
+        else:
+            errors.append(
+                f"{ref.where}: “{ref.title}” is too short a title to match without its authors"
+            )
+    return kept, errors
