@@ -7,7 +7,8 @@ The real data holds no Chinese or Japanese names, so --cjk of the papers get a s
 (half written with a space, "山田 太郎", half without, "山田太郎") for 0028 to re-key, and
 --undated of them are harvested papers without a listing day for 0031 to fill. Users follow and
 mute such authors; digest subscribers have sent digests in the outbox (0030 rebuilds it on
-SQLite), each with the 4 papers it sent. Rows touched: the rows every INSERT, UPDATE and DELETE
+SQLite), each with the 4 papers it sent (--outbox: by default a quarter of --size, at most
+50,000, so that any store size builds). Rows touched: the rows every INSERT, UPDATE and DELETE
 of the migration reported.
 
     python bench/migrate.py --size 200000                      # SQLite
@@ -47,6 +48,7 @@ SURNAMES = ["山田", "王", "李", "佐藤", "張", "田中", "陳", "高橋"]
 GIVEN = ["太郎", "伟", "娜", "花子", "敏", "さくら", "静", "健一"]
 CJK_FIRST = {s[0] for s in SURNAMES}
 CHUNK = 5000
+OUTBOX_CAP = 50_000  # sent digests by default, fewer for a store under 200,000 papers
 NOW = datetime(2026, 1, 5, 12, 0, 0)
 
 
@@ -259,14 +261,21 @@ def main() -> None:
     p.add_argument("--cjk", type=float, default=0.05, help="share with a CJK author")
     p.add_argument("--undated", type=float, default=0.05, help="share without a listing day")
     p.add_argument("--users", type=int, default=2000, help="users, each following 4 authors")
-    p.add_argument("--outbox", type=int, default=50_000, help="sent digests in the outbox")
+    p.add_argument(
+        "--outbox",
+        type=int,
+        default=None,
+        help="sent digests in the outbox, 4 sent papers each (default: a quarter of --size, "
+        f"at most {OUTBOX_CAP:,}; no more than that, as each names 4 papers of the store)",
+    )
     p.add_argument("--backends", default="sqlite", help="sqlite,postgres")
     p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data folder")
     p.add_argument("--work", type=Path, default=DEFAULT_WORK)
     args = p.parse_args()
+    outbox = _outbox_setting(p, args)
     print(
         f"settings: size {args.size:,}, cjk {args.cjk}, undated {args.undated}, "
-        f"users {args.users:,}, outbox {args.outbox:,}, backends {args.backends}"
+        f"users {args.users:,}, outbox {outbox}, backends {args.backends}"
     )
     for backend in args.backends.split(","):
         work = args.work / backend
@@ -279,6 +288,17 @@ def main() -> None:
             for cluster in _CLUSTERS:
                 cluster.stop()
             _CLUSTERS.clear()
+
+
+def _outbox_setting(p: argparse.ArgumentParser, args: argparse.Namespace) -> str:
+    """Set --outbox to its default for this --size (the default of 50,000 needed 200,000
+    papers: a smaller store failed on a foreign key); its printed setting."""
+    if args.outbox is None:
+        args.outbox = min(OUTBOX_CAP, args.size // 4)
+        return f"{args.outbox:,} (default: a quarter of the papers, at most {OUTBOX_CAP:,})"
+    if args.outbox > args.size // 4:
+        p.error(f"--outbox {args.outbox:,} names {args.outbox * 4:,} sent papers: --size too small")
+    return f"{args.outbox:,}"
 
 
 def _postgres(work: Path) -> str:
