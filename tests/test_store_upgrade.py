@@ -232,6 +232,9 @@ def test_paperfeed_migrate_names_each_migration_it_applies(
     assert applied == [f"{n:04d}" for n in range(int(START) + 1, int(max(migration_heads())) + 1)]
     title = "One author for a Chinese or Japanese name written with a space and without one"
     assert f"applied 0028 ({title}) in " in done.stdout
+    begun = [line.split()[1] for line in done.stderr.splitlines() if line.startswith("applying")]
+    assert begun == applied  # each also as it begins, on stderr
+    assert f"applying 0028 ({title}) ...\n" in done.stderr
 
 
 def test_0030_keeps_the_record_of_the_papers_each_digest_sent(settings: Settings) -> None:

@@ -6,6 +6,7 @@ import errno
 import fcntl
 import logging
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -160,29 +161,54 @@ def migrate(engine: Engine, to: str = "head", applied: Applied | None = None) ->
     with upgrade_lock(engine), engine.connect() as conn:
         if problem := newer_store_problem(conn):
             raise NewerStoreError(problem)
-        said = _say_upgrade(conn, to)
+        steps = _say_upgrade(conn, to)
         with _sqlite_foreign_keys_off(conn):
             conn.commit()  # env.py: one transaction per migration, not one for them all
             config.attributes["connection"] = conn
-            config.attributes["applied"] = applied or (_log_applied if said else None)
+            config.attributes["applied"] = (
+                _announcing(applied or _log_applied, steps) if steps else applied
+            )
             command.upgrade(config, to)
 
 
-def _say_upgrade(conn: Connection, to: str) -> bool:
+def _say_upgrade(conn: Connection, to: str) -> list[tuple[str, str]]:
     """Say that the store is being upgraded, from which revision to which (`serve` on an old
-    store was silent for minutes); True when said. A new store gets its tables unsaid."""
+    store was silent for minutes); the migrations to apply, oldest first, each with its title,
+    when said. A new store gets its tables unsaid (and an empty list)."""
     current = tuple(MigrationContext.configure(conn).get_current_heads())
-    steps = list(ScriptDirectory.from_config(_config()).iterate_revisions(to, current))
-    if not current or not steps:
-        return False
+    scripts = list(ScriptDirectory.from_config(_config()).iterate_revisions(to, current))
+    if not current or not scripts:
+        return []
     log.warning(
         "upgrading the store's schema from %s to %s (%d migrations, each committed as it "
         "ends; minutes for a large store)",
         ", ".join(sorted(current)),
-        steps[0].revision,
-        len(steps),
+        scripts[0].revision,
+        len(scripts),
     )
-    return True
+    return [(s.revision, migration_title(str(s.doc or ""))) for s in reversed(scripts)]
+
+
+def migration_title(doc: str) -> str:
+    """A migration's title: its docstring's first phrase."""
+    return re.split(r"[.:(]", doc.strip(), maxsplit=1)[0].strip()
+
+
+def _announcing(applied: Applied, steps: list[tuple[str, str]]) -> Applied:
+    """Say each migration as it begins (the first now), then as it ends: during a slow one
+    the operator saw only the line of the one before."""
+    pending = iter(steps)
+
+    def begin_next() -> None:
+        if (step := next(pending, None)) is not None:
+            log.warning("applying %s (%s) ...", *step)
+
+    def ended(revision: str, title: str, seconds: float) -> None:
+        applied(revision, title, seconds)
+        begin_next()
+
+    begin_next()
+    return ended
 
 
 def _log_applied(revision: str, title: str, seconds: float) -> None:

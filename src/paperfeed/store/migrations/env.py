@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Collection, Mapping
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from alembic import context
 from alembic.migration import MigrationContext, MigrationInfo
 
+from paperfeed.store.db import migration_title
 from paperfeed.store.schema import load_all
 
 metadata = load_all()
@@ -25,9 +25,8 @@ def _applied(
     """Tell the caller (`paperfeed migrate`) each migration as it is applied, and its time."""
     now = time.perf_counter()
     if applied is not None:
-        doc = str(getattr(step.up_revision, "doc", "") or "").strip()  # a Script: its docstring
-        title = re.split(r"[.:(]", doc, maxsplit=1)[0].strip()
-        applied(step.up_revision_id or "", title, now - began[0])
+        doc = str(getattr(step.up_revision, "doc", "") or "")  # a Script: its docstring
+        applied(step.up_revision_id or "", migration_title(doc), now - began[0])
     began[0] = now
 
 
