@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from paperfeed.digest.compose import Digest, DigestItem
 from paperfeed.digest.deliver import make_mailer
@@ -20,8 +20,9 @@ from paperfeed.digest.schedule import run_due
 from paperfeed.digest.subscriber import Preferences, Subscriber
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
-from paperfeed.store.library import user_collections
+from paperfeed.store.library import collection_items, user_collections
 from paperfeed.store.listings import latest_day
+from paperfeed.util import utcnow
 from tests.digest_support import Sink, daily_reader, digest_paper_ids
 from tests.web_support import client, on_day, post_form, sign_up, stored
 
@@ -134,7 +135,8 @@ def test_the_fast_renderer_puts_the_lines_where_the_templates_do() -> None:
         DigestItem(f"2606.{i}", f"Kept {i}", ("B",), "cs.LG", "s", "new", 0.0, section=sec)
         for i, sec in ((2, one), (3, one), (4, two))
     ]
-    lines = ((one, 7, "/c/k1?order=added"), (two, 1, "/c/k2"))
+    pushed = "New in collections you follow: <i>c</i>"  # no section: pushed out
+    lines = ((one, 7, "/c/k1?order=added"), (pushed, 3, "/c/k3"), (two, 1, "/c/k2"))
     digest = Digest(sub, "daily:x", tuple(picked + added), 12, "/trending", "trending")
     digest = replace(digest, section_more=lines)
     links = Links(SETTINGS.public_url, "k", sub.id, sub.nonce)
@@ -149,5 +151,63 @@ def test_the_fast_renderer_puts_the_lines_where_the_templates_do() -> None:
     assert text.index("Paper <1>") < text.index(trending) < text.index(one)
     assert text.index("Kept 3") < text.index(first) < text.index(two) < text.index("Kept 4")
     assert text.index("Kept 4") < text.index(second)
+    last = "…and 3 more papers new in <i>c</i>, a collection you follow: see them all\n"
+    assert text.index(second) < text.index(f"{last}   https://p.example/sub/c/k3\n")
     html = _html(mail.parsed())
     assert 'href="https://p.example/sub/c/k1?order=added"' in html and "&lt;a&gt;" in html
+    assert "new in &lt;i&gt;c&lt;/i&gt;, a collection" in html and "<i>c" not in html
+
+
+_PUSHED = re.compile(
+    r"…and ([\d,]+) more papers? new in (.+), a collection you follow: see them all\n\s+(\S+)"
+)
+
+
+def test_a_followed_collection_pushed_out_of_the_digest_says_how_many_it_had(
+    site: Settings, engine: Engine, sink: Sink
+) -> None:
+    """A reader follows two collections: the 12 papers newly put in one filled the digest's 10,
+    and the 3 put in the other, earlier, went unsaid; a line now names that collection, says
+    how many were put in it and links to its page (its name inert in the HTML)."""
+    s = _mailing(site, sink)
+    ids = sorted(k for k, p in stored(engine).items() if p.listing_date)[: FOLLOWED_MOST + 5]
+    older, busy = ids[:3], ids[3:]
+    with client(site, engine) as lead, client(site, engine) as member:
+        sign_up(lead, "lead")
+        for name, pids in (("Old <b>group</b>", older), ("Reading group", busy)):
+            for pid in pids:
+                post_form(lead, f"/papers/{pid}/save", {"collection": name, "next": "/"})
+        with engine.connect() as conn:
+            groups = {c.name: c for c in user_collections(conn, 1)}
+        for group in groups.values():
+            edit = {"name": group.name, "description": "", "visibility": "unlisted"}
+            post_form(lead, f"/collections/{group.id}/edit", edit)
+        with engine.begin() as conn:  # the old group's papers went in an hour before
+            old = collection_items.c.collection_id == groups["Old <b>group</b>"].id
+            earlier = utcnow() - timedelta(hours=1)
+            conn.execute(update(collection_items).where(old).values(added_at=earlier))
+            groups = {c.name: c for c in user_collections(conn, 1)}
+        sign_up(member, "member")
+        for group in groups.values():
+            post_form(member, f"/c/{group.share_key}/follow", {"follow": "1"})
+    values = daily_reader(None) | {"max_papers": 5, "include_trending": False}
+    address = {"email": "m@example.org", "email_key": "m@example.org"}
+    with engine.begin() as conn:
+        sid = db.insert_subscriber(conn, values | address)
+        db.update_subscriber(conn, sid, {"user_id": 2})
+    run_due(engine, s, make_mailer(s), due_all=True, now=NOW)
+    [mail] = sink.to("m@example.org")
+    text = _text(mail)
+    carried = digest_paper_ids(text.split(HEADING, 1)[1])
+    assert len(carried) == FOLLOWED_MOST and set(carried) <= set(busy)
+    assert "New in collections you follow: Old" not in text  # no section of its own
+    added, pushed = _ADDED.search(text), _PUSHED.search(text)
+    assert added is not None and pushed is not None, text
+    assert int(added[1]) == len(busy) - FOLLOWED_MOST
+    old_group = groups["Old <b>group</b>"]
+    assert (int(pushed[1]), pushed[2]) == (len(older), old_group.name)
+    assert pushed[3] == f"{BASE}/c/{old_group.share_key}"
+    assert added.start() < pushed.start()
+    html = _html(mail)
+    assert f'<a href="{pushed[3]}" style="color:#1d4ed8;">' in html
+    assert "new in Old &lt;b&gt;group&lt;/b&gt;, a collection you follow" in html

@@ -103,7 +103,8 @@ def followed_section(
 ) -> tuple[tuple[DigestItem, ...], tuple[tuple[str, int, str], ...]]:
     """The papers newly put in the collections the user follows and not yet sent to them (nor
     in `taken`, nor muted), by collection, each under its collection's heading; and, for each
-    collection that had more than those carried, its heading, how many more and its page."""
+    collection that had more than those carried (none, where the others' papers filled the
+    digest), its heading, how many more and its page."""
     since = _since(conn, sub)
     fetched = lists.followed_additions(conn, user_id, FOLLOWED_MOST * 5, since=since)
     found = [a for a in fetched if a.paper_id not in taken]
@@ -119,8 +120,10 @@ def followed_section(
     over = {a.paper_id for a in kept[FOLLOWED_MOST:]}
     out = sorted((taken | {a.paper_id for a in fetched}) - over)
     shown = list({a.collection.id: a.collection for a in carried}.values())
-    more = lists.additions_since(conn, [c.id for c in shown], since, out)
-    return items, tuple(_more_of(c, more[c.id]) for c in shown if more.get(c.id))
+    # Collections pushed out by the others' papers get a line of their own, after the sections.
+    left = [c for c in {a.collection.id: a.collection for a in kept}.values() if c not in shown]
+    more = lists.additions_since(conn, [c.id for c in shown + left], since, out)
+    return items, tuple(_more_of(c, more[c.id]) for c in shown + left if more.get(c.id))
 
 
 def _more_of(collection: Collection, n: int) -> tuple[str, int, str]:

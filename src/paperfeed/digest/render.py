@@ -135,27 +135,38 @@ _MORE_SAID = {
     "": "{n} more {papers} matched your interests",
     "trending": "{n} more trending {papers}",
     "section": "{n} more {papers} new in this collection",
+    "collection": "{n} more {papers} new in {name}, a collection you follow",
 }
 
 
-def _more_text(n: int, of: str) -> str:
-    said = _MORE_SAID[of].format(n=f"{n:,}", papers="paper" if n == 1 else "papers")
+def _more_text(n: int, of: str, name: str = "") -> str:
+    said = _MORE_SAID[of].format(n=f"{n:,}", papers="paper" if n == 1 else "papers", name=name)
     return f"…and {said}: see them all"
 
 
-def section_more(links: Links, digest: Digest) -> dict[int, dict[str, str]]:
-    """The "and N more" line after a followed collection's section, by the index of the
-    section's last item (its text and link)."""
-    out: dict[int, dict[str, str]] = {}
-    if not digest.section_more:
+def section_more(links: Links, digest: Digest) -> dict[int, list[dict[str, str]]]:
+    """The "and N more" lines after a followed collection's section, by the index of the
+    section's last item (their text and link); a collection with no section of its own (the
+    others' papers filled the digest) has its line after the last item."""
+    out: dict[int, list[dict[str, str]]] = {}
+    if not digest.section_more or not digest.items:
         return out
+    sections = {item.section for item in digest.items}
     wanted = {section: (n, path) for section, n, path in digest.section_more}
     for i, item in enumerate(digest.items):
         last = i + 1 == len(digest.items) or digest.items[i + 1].section != item.section
         if last and item.section in wanted:
             n, path = wanted[item.section]
-            out[i] = {"more_text": _more_text(n, "section"), "more_url": links.url(path)}
-    return out
+            line = {"more_text": _more_text(n, "section"), "more_url": links.url(path)}
+            out.setdefault(i, []).append(line)
+    end = out.setdefault(len(digest.items) - 1, [])
+    for section, n, path in digest.section_more:
+        if section not in sections:
+            name = section.partition(": ")[2]  # "New in collections you follow: {name}"
+            end.append(
+                {"more_text": _more_text(n, "collection", name), "more_url": links.url(path)}
+            )
+    return {i: lines for i, lines in out.items() if lines}
 
 
 def _token_links(links: Links, digest: Digest) -> tuple[str, str, str]:
@@ -453,8 +464,7 @@ class DigestRenderer:
             values = {"index": index, "item.why_text": plain_why, "rate_url": plain_rate}
             text_part.extend(text, values)
             html_part.extend(html, {"index": index, "item.why": html_why, "rate_url": html_rate})
-            if n - 1 in after:  # a followed collection's "and N more", after its section
-                line = after[n - 1]
+            for line in after.get(n - 1, ()):  # a followed collection's "and N more"
                 plain = {k: self._value(v, False, False) for k, v in line.items()}
                 self._more(
                     text, html, plain, {k: self._value(v, True, False) for k, v in line.items()}
