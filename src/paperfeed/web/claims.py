@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from paperfeed.digest.notices import queue_claim_notice, send_queued
 from paperfeed.store import get_paper
 from paperfeed.store.accounts import User
+from paperfeed.store.claim_batches import MAX_BATCH, BatchReport, claim_papers
 from paperfeed.store.community import (
     LIVE_CLAIMS,
     Claim,
@@ -34,9 +35,10 @@ from paperfeed.web.deps import (
     SignedInDep,
     Site,
     SiteDep,
+    say_next,
 )
 from paperfeed.web.discuss import Next, Reason, paper_or_404
-from paperfeed.web.render import paper_url
+from paperfeed.web.render import author_slug, paper_url
 
 router = APIRouter(include_in_schema=False)
 
@@ -75,6 +77,45 @@ def claim_form(
         except StoreCommentError as exc:
             raise HTTPException(409, str(exc)) from exc
     return RedirectResponse(f"/papers/{pid}?claimed=1#claim", status_code=303)
+
+
+PaperIds = Annotated[list[str], Form(max_length=MAX_BATCH)]
+
+
+@router.post("/authors/{slug}/claim", dependencies=[FormCsrf])
+def claim_many_form(
+    site: SiteDep,
+    user: SignedInDep,
+    slug: str,
+    paper: PaperIds = [],  # noqa: B006  (FastAPI copies it)
+    listed: PaperIds = [],  # noqa: B006
+    every: Annotated[bool, Form(alias="all")] = False,
+    page: Annotated[int, Form(ge=1, le=100_000)] = 1,
+) -> Response:
+    """Claim this author on several of the papers an author page lists (the ticked ones, or
+    all `listed` on the page), each a claim waiting for a moderator; the page then says how
+    many were claimed, claimed by the reader already, or by another account."""
+    if not slug or author_slug(slug.replace("-", " ")) != slug:
+        raise HTTPException(404, f"{slug!r} is not an author link")
+    chosen = listed if every else paper
+    if not chosen:
+        raise HTTPException(400, "tick the papers you are an author of (or all on the page)")
+    with site.writing() as conn:
+        report = claim_papers(conn, user.id, slug.replace("-", " "), chosen)
+    back = f"/authors/{slug}" + (f"?page={page}" if page > 1 else "") + "#claim-papers"
+    return say_next(RedirectResponse(back, status_code=303), batch_said(report))
+
+
+def batch_said(report: BatchReport) -> str:
+    """What a bulk claim did, in one line."""
+    parts = [f"{len(report.claimed)} claimed, waiting for a moderator"]
+    if report.yours:
+        parts.append(f"{len(report.yours)} claimed by you already")
+    if report.others:
+        parts.append(f"{len(report.others)} claimed by someone else")
+    if report.unlisted:
+        parts.append(f"{len(report.unlisted)} not listing this author")
+    return "Papers: " + "; ".join(parts) + "."
 
 
 @router.post("/admin/claims/{claim_id}", dependencies=[FormCsrf])

@@ -21,6 +21,7 @@ from paperfeed.latex import plain
 from paperfeed.markup import MAX_COMMENT, absolute_links, maths_as_text, plain_text
 from paperfeed.store import get_paper
 from paperfeed.store.accounts import User, end_sessions, set_password_hash, set_suspended
+from paperfeed.store.claim_batches import claimed_spellings
 from paperfeed.store.collection_editors import (
     editable_collection,
     offered_to,
@@ -512,8 +513,10 @@ def profile_page(request: Request, site: SiteDep, user: UserDep, name: str) -> R
             claims = [c for c in claims if c.paper_id not in taken_down]
             said = [c for c in said if c.paper_id not in taken_down]
         shared = [] if suspended else public_collections(conn, uid, PROFILE_COLLECTIONS)
+        spellings = claimed_spellings(conn, claims)  # each name's author page
     body = site.render(
         "profile.html",
+        spellings=spellings,
         collections=shared,
         user=user,
         username=username,

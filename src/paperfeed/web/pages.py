@@ -17,6 +17,7 @@ from paperfeed import categories
 from paperfeed.models import LOCAL_PREFIX, clean_text
 from paperfeed.search.query import filter_notes, paper_id_in, parse_query
 from paperfeed.store.accounts import User
+from paperfeed.store.claim_batches import claim_states, claimed_totals
 from paperfeed.store.community import (
     Claim,
     claimed_place,
@@ -403,6 +404,9 @@ def author_page(
             key, per_page = slug.replace("-", " "), site.settings.page_size
             listing = views.by_author(conn, key, page, per_page, user, hide)
             claims = claims_as_author(conn, key) if listing else {}
+            shown = [c.paper.id for c in listing.cards] if listing and user else []
+            states = claim_states(conn, user.id, key, shown) if user else {}
+            totals = claimed_totals(conn, list(claims))
         if listing is None:
             raise HTTPException(404, f"no papers by an author {slug!r} here")
         # A claim is of one paper: the page names who claimed which, not the whole page.
@@ -413,6 +417,8 @@ def author_page(
             "base": listing.page_path,
             "members": sorted((name, len(pids)) for name, pids in claims.items()),
             "claimed": claimed,
+            "claim_states": states,  # the signed-in reader's, to claim several at once
+            "claimed_totals": totals,  # each member's papers, under every spelling
             "author_key": key,  # as follows and mutes keep it
             "canonical_url": site.settings.public_url
             + (author_url(key) or "")
