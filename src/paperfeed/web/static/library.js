@@ -31,8 +31,10 @@ document.addEventListener("submit", function (event) {
         setState(f.querySelector("button"), on);
       });
     }
-  }).catch(function () {
-    form.submit();  // fall back to the plain form
+  }).then(function () {
+    reached(form);  // site.js
+  }).catch(function (error) {
+    notReached(form, error, "Not saved");  // site.js: else the plain form posts
   }).finally(function () {
     button.removeAttribute("aria-busy");
   });
@@ -49,6 +51,9 @@ function send(form, body) {
     body: body || new FormData(form),
     headers: { "Accept": "application/json" },
     credentials: "same-origin"
+  }).catch(function (error) {
+    error.unreached = true;  // never reached the site (site.js's notReached says so)
+    throw error;
   });
 }
 

@@ -211,14 +211,40 @@ function askToSignIn(form, signin) {
   links[1].href = signin.replace(/\/signin(?=[?#]|$)/, "/signup");
 }
 
-// A form posted by fetch, asking for the JSON answer the server gives scripts.
+// A form posted by fetch, asking for the JSON answer the server gives scripts. A post that
+// never reached the site (offline, a dropped connection) fails `unreached`.
 function postForJson(form) {
   return fetch(form.action, {
     method: "POST",
     body: new FormData(form),
     headers: { Accept: "application/json" },
     credentials: "same-origin"
+  }).catch(function (error) {
+    error.unreached = true;
+    throw error;
   });
+}
+
+// A press whose post never reached the site is said beside its form, and the page is kept:
+// posting the plain form instead would only swap the page for the browser's offline error.
+// `error` not unreached (the server's refusal): the plain form posts, its page says why.
+function notReached(form, error, what, more) {
+  if (!(error && error.unreached)) { form.submit(); return; }
+  var note = form.nextElementSibling;
+  if (!note || !note.classList.contains("unreached")) {
+    note = document.createElement("span");
+    note.className = "unreached error-msg";
+    note.setAttribute("role", "alert");
+    form.after(note);
+  }
+  note.textContent = what + ": this page can't reach the site. Try again when you are back online." +
+    (more || "");
+}
+
+// Once a press is answered, its earlier "can't reach the site" note goes.
+function reached(form) {
+  var note = form.nextElementSibling;
+  if (note && note.classList.contains("unreached")) note.remove();
 }
 
 document.addEventListener("submit", function (event) {
@@ -233,11 +259,12 @@ document.addEventListener("submit", function (event) {
   postForJson(form).then(function (response) {
     return response.json().then(function (data) { return { status: response.status, data: data }; });
   }).then(function (answer) {
+    reached(form);
     if (answer.status === 401 && answer.data.signin) askToSignIn(form, answer.data.signin);
     else if (answer.status === 200) applyVote(form, answer.data);
     else form.submit();  // let the server's page say what went wrong
-  }).catch(function () {
-    form.submit();
+  }).catch(function (error) {
+    notReached(form, error, "Not counted");
   }).finally(function () {
     button.removeAttribute("aria-busy");
   });
@@ -257,9 +284,10 @@ function postInPlace(className, apply) {
       if (!response.ok) throw new Error(String(response.status));
       return response.json();
     }).then(function (data) {
+      reached(form);
       apply(form, button, data);
-    }).catch(function () {
-      form.submit();
+    }).catch(function (error) {
+      notReached(form, error, "Not done");
     }).finally(function () {
       button.removeAttribute("aria-busy");
     });
@@ -287,13 +315,14 @@ document.addEventListener("submit", function (event) {
   var picked = form.closest(".react-box") !== null;
   var selector = 'button[data-emoji="' + button.getAttribute("data-emoji") + '"]';
   postForJson(form).then(function (response) {
+    reached(form);
     if (response.status === 429) {  // too many too fast: said beside the bar, the focus kept
       return response.json().then(function (data) { reactionRefused(bar, data.detail); });
     }
     if (!response.ok) throw new Error(String(response.status));
     return response.json().then(function (data) { return showReactions(bar, data, picked, selector); });
-  }).catch(function () {
-    form.submit();  // signed out, or refused: the server's page says what to do
+  }).catch(function (error) {
+    notReached(form, error, "Not counted");  // signed out, or refused: the server's page says
   }).finally(function () {
     button.removeAttribute("aria-busy");
   });
@@ -376,6 +405,36 @@ document.addEventListener("submit", function (event) {
       submitProgress(form, false);
       showSubmitError(form, "This page can't reach the site right now. Check your connection and try again.");
     });
+});
+
+// A comment, reply or edit on a slow or flaky connection: the button says it is sending and a
+// second press waits for the first (the site also takes the same comment sent again as the one
+// posted); sent while offline, it is kept in its box and the reader told, where the plain post
+// would swap the page, and the words, for the browser's offline error.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.classList.contains("comment-form") ||
+      !form.querySelector("textarea[name=body]") || event.defaultPrevented) return;
+  var button = form.querySelector("button[type=submit]");
+  if (navigator.onLine === false) {
+    event.preventDefault();
+    notReached(form, { unreached: true }, "Not sent", " Your words are kept here.");
+    return;
+  }
+  if (button.getAttribute("aria-busy") === "true") { event.preventDefault(); return; }
+  reached(form);
+  button.dataset.label = button.textContent;
+  button.setAttribute("aria-busy", "true");  // busy, not disabled: keeps the focus
+  button.textContent = "Sending…";
+});
+
+// A page come back from the browser's history (Back from an error page) is pressable again.
+window.addEventListener("pageshow", function () {
+  document.querySelectorAll(".comment-form button[data-label]").forEach(function (button) {
+    button.textContent = button.dataset.label;
+    button.removeAttribute("aria-busy");
+    button.removeAttribute("data-label");
+  });
 });
 
 // Links to a comment (#c12) or to the Cite box land below the sticky header: the stylesheet pads
