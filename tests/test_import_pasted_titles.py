@@ -104,9 +104,7 @@ def test_numbered_lines_give_each_title_its_authors_and_leave_headings_out() -> 
         ("Esoteric Language Models Are Not All You Need", ("Sahoo", "Yang"), None),
     ]
     errors = references.read(NUMBERED.encode()).errors
-    assert (
-        errors[0] == "line 1: “Accepted Papers” is too short a title to match without its authors"
-    )
+    assert errors[0] == "line 1: “Accepted Papers” is a heading, not a paper"
 
 
 def test_blocks_give_a_title_the_authors_and_link_lines_below_it() -> None:
@@ -166,7 +164,7 @@ def test_a_pasted_page_matches_whole_titles_checked_against_their_authors(
         in page
     )
     assert "line 8: Esoteric Language Models Are Not All You Need (not in this store)" in page
-    assert "line 1 (“Accepted Papers” is too short a title to match without its authors)" in page
+    assert "line 1 (“Accepted Papers” is a heading, not a paper)" in page
 
 
 def test_a_pasted_table_matches_by_arxiv_link_before_title(

@@ -28,7 +28,7 @@ from paperfeed.references.model import (
     UnreadableFile,
 )
 from paperfeed.references.names import name_parts, split_name, suffixed
-from paperfeed.references.page_text import looks_like_page_text, read_page_text
+from paperfeed.references.page_text import lists_titles, looks_like_page_text, read_page_text
 from paperfeed.references.ris_format import RIS_FILE, read_ris, ris, ris_name
 from paperfeed.references.table_format import looks_like_table, read_table
 
@@ -101,8 +101,8 @@ def _parse(text: str) -> Parsed:
         return read_ris(text)
     if looks_like_table(text):
         return read_table(text)
-    if looks_like_id_list(text):
-        return read_id_list(text)
+    if looks_like_id_list(text):  # a list of links and titles mixed: each line as it is
+        return read_page_text(text) if lists_titles(text) else read_id_list(text)
     if _BIBTEX_ENTRY.search(text):
         return read_bibtex(text)
     if looks_like_page_text(text):

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, replace
 
 from paperfeed.models import normalise_title
+from paperfeed.references.id_list import identifier
 from paperfeed.references.identifiers import NEW_ID, find_arxiv_id
 from paperfeed.references.model import Parsed, Reference
 from paperfeed.references.names import family_name
@@ -38,6 +39,17 @@ _TITLE_WORDS = frozenset(
     | {"towards", "toward", "using", "learning", "model", "models", "network", "networks"}
     | {"data", "neural", "deep", "survey", "benchmark", "language", "vision", "graph", "graphs"}
 )
+# A programme's headings: "Poster Session A (14:00-15:30)", "Oral 3B", "Keynote", "Coffee break"
+_HEADING = re.compile(
+    r"^(?:(?:oral|poster|spotlight|lightning|contributed|invited|keynote|panel|paper|morning"
+    r"|afternoon)\s*(?:sessions?|talks?|presentations?|papers?|discussion)?|sessions?|keynotes?"
+    r"|(?:coffee|lunch)(?:\s*break)?|break|(?:opening|closing|welcome)(?:\s*remarks)?"
+    r"|(?:best paper\s*)?awards?(?:\s*ceremony)?|accepted papers|day|track)"
+    r"(?:\s+(?:[A-Z]?\d{1,2}[A-Z]?|[A-Z]|[IVX]{1,4}))?\s*(?:[-–—:]\s*)?"
+    r"(?:\(?\s*\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:[-–—]|to)\s*\d{1,2}[:.h]\d{2}"
+    r"\s*(?:[ap]\.?m\.?)?\s*\)?)?$",
+    re.I,
+)
 _HEADS = {"title", "paper", "paper title", "papers", "name"}
 _AUTHOR_HEADS = {"author", "authors", "author(s)", "speakers", "presenters"}
 
@@ -49,11 +61,39 @@ class _Line:
     title: str = ""
     authors: tuple[str, ...] = ()
     arxiv_id: str | None = None
+    doi: str | None = None
 
 
 def read_page_text(text: str) -> Parsed:
     """The papers a pasted page lists, each by its title (and authors, and arXiv id where the
-    text has one), and the lines it could not use."""
+    text has one), and the lines it could not use. A link line gives the title above it its
+    id, unless the page is a flat list of titles and links mixed (a title above another, a
+    link below another): then each line is the paper it names."""
+    refs, errors = _entries(text, joined=True)
+    if "\n\n" not in text.replace("\r", "").strip() and _mixed(refs):
+        refs, errors = _entries(text, joined=False)
+    return Parsed("pasted text", *_checked(refs, errors))
+
+
+def lists_titles(text: str) -> bool:
+    """Whether a list of ids also lists papers by title (a line of a title of four words or
+    more, or one with its authors), to be read as a page rather than as ids."""
+    return any(
+        not r.arxiv_id and not r.doi and (r.authors or _words(r.title) >= MIN_TITLE_WORDS)
+        for r in _entries(text, joined=False)[0]
+    )
+
+
+def _mixed(refs: list[Reference]) -> bool:
+    """Whether links and titles were joined where some titles have no link and some links no
+    title: then they do not go in pairs."""
+    bare = any(r.title == "" for r in refs)
+    return bare and any(r.title and not (r.arxiv_id or r.doi) for r in refs)
+
+
+def _entries(text: str, joined: bool) -> tuple[list[Reference], list[str]]:
+    """The entries of a page's lines and table rows (a link line given to the title above it
+    when `joined`), and the lines it could not use."""
     refs: list[Reference] = []
     errors: list[str] = []
     columns: tuple[int, int] | None = None
@@ -72,8 +112,12 @@ def read_page_text(text: str) -> Parsed:
                 continue
             _add(refs, n, _row(cells, columns), new=True)
             continue
-        _add(refs, n, _read_line(line, refs), new=False)
-    return Parsed("pasted text", *_checked(refs, errors))
+        if _HEADING.match(_plain(_NUMBER.sub("", line))):
+            errors.append(f"line {n}: “{line}” is a heading, not a paper")
+            continue
+        got = _read_line(line, refs)
+        _add(refs, n, got, new=not joined and not got.title and not got.authors)
+    return refs, errors
 
 
 def looks_like_page_text(text: str) -> bool:
@@ -90,11 +134,11 @@ def _add(refs: list[Reference], n: int, got: _Line, new: bool) -> None:
         if got.authors and not last.authors:
             refs[-1] = replace(last, authors=got.authors)
             return
-        if got.arxiv_id and not last.arxiv_id:
-            refs[-1] = replace(last, arxiv_id=got.arxiv_id)
+        if (got.arxiv_id or got.doi) and not (last.arxiv_id or last.doi):
+            refs[-1] = replace(last, arxiv_id=got.arxiv_id, doi=got.doi)
             return
-    if got.title or got.arxiv_id:
-        refs.append(Reference(f"line {n}", got.title, got.arxiv_id, authors=got.authors))
+    if got.title or got.arxiv_id or got.doi:
+        refs.append(Reference(f"line {n}", got.title, got.arxiv_id, got.doi, authors=got.authors))
 
 
 def _read_line(line: str, refs: list[Reference]) -> _Line:
@@ -104,6 +148,9 @@ def _read_line(line: str, refs: list[Reference]) -> _Line:
     text = _plain(_NUMBER.sub("", line))
     if not text or _LINK_LINE.match(text):
         return _Line(arxiv_id=arxiv_id)
+    named = identifier(_NUMBER.sub("", line))
+    if named != (None, None) and len(line.split()) == 1:  # a bare id or DOI
+        return _Line(arxiv_id=named[0], doi=None if named[0] else named[1])
     last = refs[-1] if refs else None
     if last is not None and last.title and not last.authors and not _NUMBER.match(line):
         names = _names(text, strict=True)
@@ -185,11 +232,14 @@ def _checked(refs: list[Reference], errors: list[str]) -> tuple[list[Reference],
     reported, as too short to match by title alone."""
     kept: list[Reference] = []
     for ref in refs:
-        words = len(normalise_title(ref.title).split())
-        if ref.arxiv_id or ref.authors or words >= MIN_TITLE_WORDS:
+        if ref.arxiv_id or ref.doi or ref.authors or _words(ref.title) >= MIN_TITLE_WORDS:
             kept.append(ref)
         else:
             errors.append(
                 f"{ref.where}: “{ref.title}” is too short a title to match without its authors"
             )
     return kept, errors
+
+
+def _words(title: str) -> int:
+    return len(normalise_title(title).split())

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import HTTPException, UploadFile
+from fastapi import HTTPException, Request, UploadFile
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -25,6 +25,23 @@ async def read_upload(file: UploadFile) -> bytes:
     if len(data) > references.MAX_IMPORT_BYTES:
         raise HTTPException(413, references.too_big(file.size or len(data)))
     return data
+
+
+PASTE_MAX = 1_000_000  # a page of a thousand papers' titles and authors is a fifth of this
+
+
+async def read_plain_body(request: Request) -> str:
+    """A text/plain request's body as text; 413 when it is over the paste limit, 400 when it
+    is not UTF-8."""
+    data = b""
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > PASTE_MAX:
+            raise HTTPException(413, f"pasted text is over {PASTE_MAX:,} bytes")
+    try:
+        return data.decode()
+    except UnicodeDecodeError as exc:
+        raise HTTPException(400, "a text/plain body must be UTF-8 text") from exc
 
 
 async def read_upload_or_text(file: UploadFile | None, text: str) -> bytes:
