@@ -51,6 +51,7 @@ from paperfeed.web import (
     views,
 )
 from paperfeed.web.auth import safe_next
+from paperfeed.web.cache import Cached
 from paperfeed.web.confirm import Confirmed, ask
 from paperfeed.web.deps import (
     FormCsrf,
@@ -1459,6 +1460,33 @@ def private_feed(
             if collection_id is not None
             else None
         )
+        signals = lib.signal_version(conn, user_id)
+    # A reader polls every few minutes: the body is kept until the store or what the reader's
+    # ranking learns from changes (as the recommender keeps its ranking), not built per poll.
+    named = chosen.name if chosen else ""
+    key: tuple[str, ...] = ("private-feed", request.url.path, request.url.query)
+    key = (*key, site.data_version(), str(signals), named)
+
+    def build() -> Cached:
+        body = _private_feed_body(request, site, user_id, token, window, chosen, fmt)
+        return Cached(body, feeds.MEDIA[fmt])
+
+    body = site.cache.get_or_build(key, build).body
+    return _unlisted(feeds.feed_response(request, body, feeds.MEDIA[fmt], private=True))
+
+
+def _private_feed_body(
+    request: Request,
+    site: Site,
+    user_id: int,
+    token: str,
+    window: str,
+    chosen: lib.Collection | None,
+    fmt: str,
+) -> str:
+    """A reader's For you feed (ranked by the collection `chosen`, if one) as Atom or RSS."""
+    collection_id = chosen.id if chosen else None
+    with site.engine.connect() as conn:
         recs, _notice = ranked_feed(
             _recommender(request), conn, user_id, window, 50, collection=collection_id
         )
@@ -1477,5 +1505,4 @@ def private_feed(
         query_string(window=window if window != "week" else None, collection=collection_id),
     )
     base = site.settings.public_url.rstrip("/")
-    body = feeds.render_listing(listing, fmt, base, {r.id: r.why for r in recs})
-    return _unlisted(feeds.feed_response(request, body, feeds.MEDIA[fmt], private=True))
+    return feeds.render_listing(listing, fmt, base, {r.id: r.why for r in recs})
