@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from paperfeed.references.titles import keys_of, loose_keys_of
 
@@ -15,6 +15,10 @@ NO_KEY = "no title, DOI or arXiv id"
 STATE_TAGS = {"read": "paperfeed:read", "to_read": "paperfeed:to read"}
 _STATE_TAG = re.compile(r"^paperfeed:\s*(read|to[\s_-]?read)$", re.I)
 _BARE_STATE_TAGS = {"read": "read", "to read": "to_read", "to_read": "to_read"}
+# The reader's 👍 / 👎 as an export writes it: a tag, which Zotero, JabRef and Mendeley keep
+# and this import reads back (so a round trip keeps it), never a collection's name.
+RATING_TAGS = {1: "paperfeed:liked", -1: "paperfeed:disliked"}
+_RATING_TAG = re.compile(r"^paperfeed:\s*(liked|disliked)$", re.I)
 
 
 @dataclass(frozen=True)
@@ -54,8 +58,11 @@ class Reference:
     @property
     def other_tags(self) -> tuple[str, ...]:
         """Its tags but the reading state's: those collections may be named after."""
+        states = _tag_states(self.tags)
         return tuple(
-            t for t, state in zip(self.tags, _tag_states(self.tags), strict=True) if state is None
+            t
+            for t, state in zip(self.tags, states, strict=True)
+            if state is None and not _RATING_TAG.match(t)
         )
 
 
@@ -86,12 +93,15 @@ class Annotations:
     note: str = ""
     tags: tuple[str, ...] = ()
     state: str | None = None  # "read" or "to_read"
+    rating: int | None = None  # 1 (👍) or -1 (👎)
 
     @property
     def all_tags(self) -> tuple[str, ...]:
-        """The tags to write: its tags, then the reading state in its own form; each once."""
+        """The tags to write: its tags, then the reading state and the rating in their own
+        forms; each once."""
         state = STATE_TAGS.get(self.state or "")
-        return tuple(dict.fromkeys((*self.tags, *([state] if state else []))))
+        rating = RATING_TAGS.get(self.rating or 0)
+        return tuple(dict.fromkeys((*self.tags, *(t for t in (state, rating) if t))))
 
 
 AnnotationsById = Mapping[str, Annotations]
@@ -106,8 +116,17 @@ def has_state_tag(tags: Sequence[str]) -> bool:
     return any(_STATE_TAG.match(t) for t in tags)
 
 
+def tag_rating(tags: Sequence[str]) -> int | None:
+    """The 👍 (1) or 👎 (-1) a `RATING_TAGS` tag gives (the last such tag), or None."""
+    found = [m[1].lower() for m in map(_RATING_TAG.match, tags) if m]
+    return None if not found else 1 if found[-1] == "liked" else -1
+
+
 def keep(ref: Reference, refs: list[Reference], errors: list[str]) -> None:
-    """Add an entry to `refs`, or, when nothing can match it, say so in `errors`."""
+    """Add an entry to `refs` (rated as its tags say, where it gives no rating else), or, when
+    nothing can match it, say so in `errors`."""
+    if ref.rating is None and (rating := tag_rating(ref.tags)) is not None:
+        ref = replace(ref, rating=rating)
     if ref.title or ref.arxiv_id or ref.doi:
         refs.append(ref)
     else:

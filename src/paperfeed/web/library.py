@@ -1036,10 +1036,11 @@ def export_library(
 def _export_items(
     site: Site, conn: Connection, user: User, items: list[lib.LibraryItem], fmt: str, name: str
 ) -> Response:
-    """Saved papers as an export of yours: with your notes, and your collections and reading
-    state as tags."""
+    """Saved papers as an export of yours: with your notes, and your collections, reading
+    state and 👍 / 👎 as tags."""
     ids = [i.paper_id for i in items]
-    annotated = {i.paper_id: _annotations(i) for i in items}
+    rated = lib.user_ratings(conn, user.id, ids)
+    annotated = {i.paper_id: _annotations(i, rated.get(i.paper_id)) for i in items}
     if fmt in EXPORTS:  # the papers alone: no card's votes and comments counted for each
         found = views.current_papers(conn, ids)
         papers = [found[pid] for pid in ids if pid in found]
@@ -1073,8 +1074,8 @@ def export_ticked(
     return answer
 
 
-def _annotations(item: lib.LibraryItem) -> references.Annotations:
-    return references.Annotations(item.note.strip(), tuple(item.collections), item.state)
+def _annotations(item: lib.LibraryItem, rating: int | None) -> references.Annotations:
+    return references.Annotations(item.note.strip(), tuple(item.collections), item.state, rating)
 
 
 @router.get("/library/import")

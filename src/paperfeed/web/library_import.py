@@ -163,7 +163,10 @@ def _save_matched(
     rated = {
         pid: r.rating for r, pid in hits if r.rating is not None
     }  # the file's last rating stands
-    kept = [pid for pid in matched if rated.get(pid) != -1]  # a 👎 is not one to keep
+    # A 👎 is not one to keep, unless its entry gives a reading state: then it was in the
+    # library it came from (our own export writes both), and stays in this one.
+    stated = {pid for r, pid in hits if r.state is not None}
+    kept = [pid for pid in matched if rated.get(pid) != -1 or pid in stated]
     with site.engine.begin() as conn:
         into = _into(conn, user.id, collection) if collection and kept else None
         extras.saved, extras.added = len(kept), lib.save_papers(conn, user.id, kept)
