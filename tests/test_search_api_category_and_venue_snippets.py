@@ -164,3 +164,21 @@ def test_a_match_only_in_the_comments_shows_them_marked(site: TestClient) -> Non
     # Found by the abstract: no comments line.
     plain = {str(i["paper"]["id"]): str(i["highlight"]) for i in _api(site, "prune tokens")}  # type: ignore[index]
     assert plain[VENUE] and "Comments:" not in plain[VENUE]
+
+
+def test_a_match_in_both_the_abstract_and_the_comments_marks_both(site: TestClient) -> None:
+    # The card marked "prune" in the abstract and left out the comments that matched "ICML".
+    items = {str(i["paper"]["id"]): str(i["highlight"]) for i in _api(site, "prune ICML")}  # type: ignore[index]
+    assert set(items) == {VENUE, SCRIPTED}
+    assert items[VENUE].startswith("We <mark>prune</mark> tokens of long inputs.")
+    assert items[VENUE].endswith(
+        " · Comments: Accepted at <mark>ICML</mark> 2026. 9 pages, 4 figures"
+    )
+    assert (
+        "Journal ref: &lt;script&gt;alert(1)&lt;/script&gt; Proceedings of <mark>ICML</mark>"
+        in (items[SCRIPTED])
+    )
+    assert "<mark>prune</mark>" in items[SCRIPTED] and "<script>" not in items[SCRIPTED]
+    page = _page(site, "prune ICML")
+    assert "Comments: Accepted at <mark>ICML</mark> 2026" in page
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page

@@ -788,14 +788,12 @@ class SearchService:
         return self._venue_marked(hits, parsed, also)
 
     def _venue_marked(self, hits: list[Hit], parsed: ParsedQuery, also: list[str]) -> list[Hit]:
-        """The hits whose abstract holds none of the query's words with the comments or journal
-        reference that do after the snippet (the index searches them, a match only there
-        showed no marked word)."""
-        bare = [h.id for h in hits if "<mark>" not in h.snippet]
-        if not bare or not (parsed.words or parsed.phrases or parsed.prefixes):
+        """The hits with the comments or journal reference that hold the query's words after
+        the snippet (the index searches them; a card marked only its abstract's words)."""
+        if not hits or not (parsed.words or parsed.phrases or parsed.prefixes):
             return hits
         with self.engine.connect() as conn:
-            venues = db.venue_texts(conn, bare)
+            venues = db.venue_texts(conn, [h.id for h in hits])
         line = self.highlighter.venue_line
         said = {
             pid: line((("Comments", c), ("Journal ref", j)), parsed, also)

@@ -21,7 +21,7 @@ from paperfeed.search.query import CODE_RE, CODE_WORDS, ParsedQuery
 from paperfeed.text import CJK_LETTERS, spelled_out
 
 SNIPPET_CHARS = 280
-VENUE_CHARS = 160  # of arXiv's comments or journal reference, shown when only they match
+VENUE_CHARS = 160  # of arXiv's comments or journal reference, shown when they match
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 _CJK_ONLY = re.compile(f"[{CJK_LETTERS}]+")
 _FOLDED_RE = re.compile(r"[^\W_]*[^\W_\x00-\x7f][^\W_]*")  # a word with a non-ASCII letter
