@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 
 from paperfeed import categories
 from paperfeed.latex import math_spans, plain, tex_dashes
+from paperfeed.markup import plain_text
 from paperfeed.models import Paper
 from paperfeed.store.accounts import DELETED_NAME
 from paperfeed.store.enrichment import github_name
@@ -44,6 +45,7 @@ def create_env() -> Environment:
         tex=tex_text,
         linked=linked_addresses,
         plain=plain,
+        markdown_text=plain_text,  # a description as one line of text (a link preview)
         slash_date=slash_date,
         bib_name=bib_name,
         github_name=github_name,
