@@ -2,19 +2,24 @@
 offered a list (linking to the accept question), its owner when the offer is accepted or
 declined, and a list's owner of papers editors put in it (one notice a day per list and
 editor, counting up). Nobody hears of their own doing; names stay text; the owner can turn
-the notices of papers off."""
+the notices of papers off. Those who take notices by email get each notice emailed once (real
+SMTP sink), through the digest run."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
+from email.message import EmailMessage
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 
+from paperfeed.digest.deliver import SmtpMailer
+from paperfeed.digest.schedule import run_due
 from paperfeed.settings import Settings
 from paperfeed.store.community import notifications, unseen_count, user_notifications
 from paperfeed.store.library import Collection, user_collections
+from tests.digest_support import Sink
 from tests.web_support import DAYS, client, on_day, post_form, sign_up
 
 OWNER, EDITOR = 1, 2  # user ids in the order the tests sign them up
@@ -131,6 +136,76 @@ def test_the_owner_can_turn_the_notices_of_papers_off(site: Settings, engine: En
             assert unseen_count(conn, EDITOR) == 0
 
 
-def _api(c: TestClient) -> dict[str, str]:
-    got = c.post("/api/login", json={"username": "eddie", "password": "correct horse battery"})
+def _api(c: TestClient, name: str = "eddie") -> dict[str, str]:
+    got = c.post("/api/login", json={"username": name, "password": "correct horse battery"})
     return {"Authorization": f"Bearer {got.json()['token']}"}
+
+
+BASE = "http://testserver"
+
+
+def _subscribe(c: TestClient, sink: Sink, name: str) -> str:
+    """The account's address, subscribed while signed in (linked to it) and confirmed."""
+    address = f"{name}@example.org"
+    r = c.post("/api/subscribe", json={"email": address}, headers=_api(c, name))
+    assert r.status_code == 202, r.text
+    link = re.search(rf"{BASE}(/\S*confirm\S*)", _part(sink.to(address)[-1], "plain"))
+    assert link, _part(sink.to(address)[-1], "plain")
+    assert c.post(link[1]).status_code == 200
+    return address
+
+
+def _part(mail: EmailMessage, kind: str) -> str:
+    body = mail.get_body((kind,))
+    assert body is not None
+    return str(body.get_content())
+
+
+def _emailed(engine: Engine, s: Settings, sink: Sink, address: str) -> list[EmailMessage]:
+    """The notice emails the address has after a digest run (digests left out)."""
+    run_due(engine, s, SmtpMailer(s))
+    return [m for m in sink.to(address) if "/notices/stop" in str(m["List-Unsubscribe"] or "")]
+
+
+def test_team_list_notices_are_emailed_once_each(
+    site: Settings, engine: Engine, sink: Sink
+) -> None:
+    # They reached the notifications page only, while replies and mentions were emailed.
+    change = {"smtp_port": sink.port, "digest_send_rate": 0, "secret_key": "n" * 32}
+    s = site.model_copy(update=change | {"base_url": BASE})
+    pids = sorted(on_day(engine, DAYS[0]))[:4]
+    with client(s, engine) as olive, client(s, engine) as eddie:
+        group = _team(engine, olive, eddie)
+        to_olive, to_eddie = _subscribe(olive, sink, "olive"), _subscribe(eddie, sink, "eddie")
+        _offer(olive, group)
+        (offered,) = _emailed(engine, s, sink, to_eddie)
+        assert offered["Subject"] == "olive offered you the shared list “Team <i>reading</i>”"
+        html = _part(offered, "html")
+        assert "“Team &lt;i&gt;reading&lt;/i&gt;”" in html and "<i>" not in html  # text
+        assert f"{BASE}/library?collection={group.id}#offer" in _part(offered, "plain")
+        assert _emailed(engine, s, sink, to_olive) == []  # not told of her own offer
+        assert post_form(eddie, f"/collections/{group.id}/owner/decline", {}).is_redirect
+        (answer,) = _emailed(engine, s, sink, to_olive)
+        assert str(answer["Subject"]).startswith("eddie declined to take over your shared list")
+        assert "reading</i>”: it stays yours." in " ".join(_part(answer, "plain").split())
+        for pid in pids[:2]:
+            post_form(eddie, f"/papers/{pid}/save", {"into": str(group.id), "next": "/"})
+        added = _emailed(engine, s, sink, to_olive)[1:]
+        assert [m["Subject"] for m in added] == [
+            "eddie added 2 papers to your shared list “Team <i>reading</i>”"
+        ]
+        assert f"{BASE}/library?collection={group.id}" in _part(added[0], "plain")
+        post_form(eddie, f"/papers/{pids[2]}/save", {"into": str(group.id), "next": "/"})
+        assert len(_emailed(engine, s, sink, to_olive)) == 2  # one email a day per list, editor
+        assert len(_emailed(engine, s, sink, to_eddie)) == 1  # each notice emailed once
+        # Notice emails off in the profile (the site's notices of papers kept on): none more.
+        keep = {"notify_replies": "1", "notify_lists": "1"}
+        assert post_form(olive, "/settings/profile", keep).is_redirect
+        with engine.begin() as conn:  # the day's notice was yesterday's
+            day = notifications.c.kind == "list_added"
+            for nid, at in conn.execute(select(notifications.c.id, notifications.c.created_at)):
+                went = update(notifications).where(day, notifications.c.id == nid)
+                conn.execute(went.values(created_at=at - timedelta(days=1)))
+        post_form(eddie, f"/papers/{pids[3]}/save", {"into": str(group.id), "next": "/"})
+        assert _kinds(engine, OWNER)[0] == ("list_added", 1)  # told on the site
+        assert len(_emailed(engine, s, sink, to_olive)) == 2

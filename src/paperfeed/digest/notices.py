@@ -1,5 +1,7 @@
 """Community notices by email: a reply to someone's comment, a new comment on a paper they wrote,
-the decision on their author claim (or its revocation).
+the decision on their author claim (or its revocation), what happened to their team reading
+lists (queued by the digest run, one email per notice: one a day per list and editor of papers
+put in).
 
 A notice goes to the address of the user's confirmed, linked digest subscription, through the
 digest outbox (kind "notice", one period per comment, so one email per user and comment at most).
@@ -11,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from markupsafe import Markup
 from sqlalchemy import Connection, Engine
@@ -35,6 +37,7 @@ from paperfeed.store.community import (
     is_claimed_author,
     set_notify_email,
 )
+from paperfeed.store.team_notices import TeamNotice, fresh_notices
 
 log = logging.getLogger(__name__)
 SCOPE = "notices"  # the opt-out token's scope: it can only turn notices off
@@ -47,6 +50,13 @@ _WHAT = {
     "author": "{who} commented on your paper",
     "mention": "{who} mentioned you",
 }
+_TEAM_WHAT = {
+    "list_offer": "{who} offered you the shared list “{name}”",
+    "offer_accepted": "{who} took over your shared list “{name}”",
+    "offer_declined": "{who} declined to take over your shared list “{name}”",
+    "list_added": "{who} added {papers} to your shared list “{name}”",
+}
+TEAM_NOTICE_AGE = timedelta(days=1)  # older team-list notices are not emailed (an upgrade's)
 
 
 @dataclass(frozen=True)
@@ -169,6 +179,36 @@ def queue_claim_notice(conn: Connection, settings: Settings, claim: Claim) -> li
         "profile_url": links.url(f"/users/{claim.username}"),
     })  # fmt: skip
     return db.record_messages(conn, [message])
+
+
+def queue_team_notices(conn: Connection, settings: Settings, now: datetime) -> list[int]:
+    """Queue one email per team-list notice of the last day not seen yet, to those who take
+    notices by email and were not emailed it; returns the outbox ids."""
+    since = now.astimezone(UTC).replace(tzinfo=None) - TEAM_NOTICE_AGE  # stored naive, UTC
+    found = fresh_notices(conn, since)
+    recipients = email_recipients(conn, sorted({n.user_id for n in found}))
+    done = db.periods_recorded(conn, [db.team_period(n.id) for n in found])
+    messages = [
+        _team_message(settings, n, recipients[n.user_id], now)
+        for n in found
+        if n.user_id in recipients
+        and (int(str(recipients[n.user_id]["id"])), db.team_period(n.id)) not in done
+    ]
+    return db.record_messages(conn, messages)
+
+
+def _team_message(
+    settings: Settings, notice: TeamNotice, sub: Mapping[str, object], now: datetime
+) -> db.NewMessage:
+    papers = f"{notice.papers} paper{'' if notice.papers == 1 else 's'}"
+    name = " ".join(notice.name.split())  # one line in the subject
+    what = _TEAM_WHAT.get(notice.kind, _TEAM_WHAT["list_added"])
+    subject = what.format(who=notice.who or "A reader", name=_short(name), papers=papers)
+    period = db.team_period(notice.id)
+    return _compose(settings, notice.user_id, sub, period, now, "team", subject, lambda links: {
+        "notice": notice,
+        "list_url": links.url("/library", collection=str(notice.collection_id)),
+    })  # fmt: skip
 
 
 def _short(title: str) -> str:

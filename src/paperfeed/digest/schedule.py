@@ -37,6 +37,7 @@ from paperfeed.digest.compose import (
 from paperfeed.digest.deliver import Mailer, deliver_due, make_mailer
 from paperfeed.digest.extras import with_extras
 from paperfeed.digest.more import with_more_links
+from paperfeed.digest.notices import queue_team_notices
 from paperfeed.digest.render import Mail
 from paperfeed.digest.subscribe import links_for, to_subscriber
 from paperfeed.digest.subscriber import Preferences, Subscriber
@@ -157,13 +158,17 @@ def run_due(
     now: datetime | None = None,
     embeddings: Embeddings | None = None,
 ) -> RunReport:
-    """Compose what is due into the outbox, then send everything due from it."""
+    """Compose what is due (digests, team-list notice emails) into the outbox, then send
+    everything due from it."""
     with run_lease(engine) as lease:
         if lease is None:
             return RunReport(busy=True)
         with engine.begin() as conn:
             report = RunReport(recovered=db.recover_in_flight(conn))
-        compose_due(engine, settings, now or datetime.now(UTC), due_all, embeddings, report)
+        now = now or datetime.now(UTC)
+        compose_due(engine, settings, now, due_all, embeddings, report)
+        with engine.begin() as conn:  # the team-list notices those who take them by email
+            queue_team_notices(conn, settings, now)
         sent = deliver_due(engine, settings, mailer, keep_going=lease)
         report.sent, report.retrying, report.failed = sent.sent, sent.retrying, sent.failed
         report.mail_server_down = sent.server_down

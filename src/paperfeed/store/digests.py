@@ -625,6 +625,12 @@ def claim_period(claim_id: int, status: str) -> str:
     return f"claim:{claim_id}:{status}"
 
 
+def team_period(notification_id: int) -> str:
+    """The outbox period of the email telling a team-list notice: one per notice, so one a day
+    per list and editor of the papers put in (the day's notice counts them up)."""
+    return f"list:{notification_id}"
+
+
 def drop_comment_notices(conn: Connection, comment_id: int, reason: str) -> int:
     """Drop unsent notices about a comment (hidden or deleted since); returns how many."""
     period = outbox.c.period == notice_period(comment_id)

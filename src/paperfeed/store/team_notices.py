@@ -3,11 +3,13 @@ offered to them, its owner that the offer was accepted or declined, and a list's
 papers an editor put in it (one notice a day per list and editor, counting up while unread).
 
 Nobody is told of their own doing, a deleted or suspended account is told nothing, and a
-list's owner who turned `notify_lists` off hears nothing of papers put in.
+list's owner who turned `notify_lists` off hears nothing of papers put in. Those who take
+notices by email are emailed them too (`fresh_notices` lists what to email).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, insert, select, update
@@ -18,6 +20,19 @@ from paperfeed.store.library import Collection
 from paperfeed.util import utcnow
 
 _NAME = 200  # characters of the list's name a notice keeps
+
+
+@dataclass(frozen=True)
+class TeamNotice:
+    """A team-list notice as an email tells it: `who` did `kind` to the list named `name`."""
+
+    id: int
+    user_id: int
+    kind: str  # list_offer | offer_accepted | offer_declined | list_added
+    collection_id: int
+    name: str
+    who: str
+    papers: int  # how many papers they put in it that day (list_added)
 
 
 def tell(conn: Connection, user_id: int, kind: str, collection: Collection, actor_id: int) -> None:
@@ -80,3 +95,19 @@ def _active(conn: Connection, user_id: int) -> bool:
         users.c.id == user_id, users.c.deleted_at.is_(None), users.c.suspended_at.is_(None)
     )
     return conn.execute(query).first() is not None
+
+
+def fresh_notices(conn: Connection, since: datetime) -> list[TeamNotice]:
+    """The team-list notices made or counted up since `since` that their reader has not seen
+    yet, oldest first (those of a deleted list went with it)."""
+    n = notifications.c
+    query = (
+        select(n.id, n.user_id, n.kind, n.collection_id, n.subject, n.papers, users.c.username)
+        .select_from(notifications.outerjoin(users, users.c.id == n.actor_id))
+        .where(n.collection_id.is_not(None), n.seen.is_(False), n.created_at >= since)
+        .order_by(n.id)
+    )
+    return [
+        TeamNotice(r.id, r.user_id, r.kind, r.collection_id, r.subject, r.username or "", r.papers)
+        for r in conn.execute(query)
+    ]
