@@ -45,15 +45,14 @@ function answer(response) {
   return response.json();
 }
 
+// site.js's fetchInTime: a request that never reached the site, or hung and was given up, is
+// said by site.js's notReached.
 function send(form, body) {
-  return fetch(form.action, {
+  return fetchInTime(form.action, {
     method: "POST",
     body: body || new FormData(form),
     headers: { "Accept": "application/json" },
     credentials: "same-origin"
-  }).catch(function (error) {
-    error.unreached = true;  // never reached the site (site.js's notReached says so)
-    throw error;
   });
 }
 

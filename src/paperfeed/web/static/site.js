@@ -211,17 +211,31 @@ function askToSignIn(form, signin) {
   links[1].href = signin.replace(/\/signin(?=[?#]|$)/, "/signup");
 }
 
-// A form posted by fetch, asking for the JSON answer the server gives scripts. A post that
-// never reached the site (offline, a dropped connection) fails `unreached`.
+// How long a press waits for the site's answer: on a connection that hangs (a train in a
+// tunnel, a captive hotel wifi) the request is given up then, and its button is usable again.
+var ANSWER_WITHIN_MS = 20000;
+
+// fetch, given up after ANSWER_WITHIN_MS without an answer. A request that never reached the
+// site (offline, a dropped connection) or was given up fails `unreached` (`timedOut` if given up).
+function fetchInTime(url, options) {
+  var controller = new AbortController();
+  var timer = setTimeout(function () { controller.abort(); }, ANSWER_WITHIN_MS);
+  return fetch(url, Object.assign({ signal: controller.signal }, options)).catch(function (error) {
+    error.unreached = true;
+    error.timedOut = controller.signal.aborted;
+    throw error;
+  }).finally(function () {
+    clearTimeout(timer);
+  });
+}
+
+// A form posted by fetch, asking for the JSON answer the server gives scripts.
 function postForJson(form) {
-  return fetch(form.action, {
+  return fetchInTime(form.action, {
     method: "POST",
     body: new FormData(form),
     headers: { Accept: "application/json" },
     credentials: "same-origin"
-  }).catch(function (error) {
-    error.unreached = true;
-    throw error;
   });
 }
 
@@ -237,8 +251,9 @@ function notReached(form, error, what, more) {
     note.setAttribute("role", "alert");
     form.after(note);
   }
-  note.textContent = what + ": this page can't reach the site. Try again when you are back online." +
-    (more || "");
+  note.textContent = what + (error.timedOut
+    ? ": the site did not answer in time (a slow connection?). Press again to try once more."
+    : ": this page can't reach the site. Try again when you are back online.") + (more || "");
 }
 
 // Once a press is answered, its earlier "can't reach the site" note goes.
@@ -407,14 +422,15 @@ document.addEventListener("submit", function (event) {
     });
 });
 
-// A comment, reply or edit on a slow or flaky connection: the button says it is sending and a
-// second press waits for the first (the site also takes the same comment sent again as the one
-// posted); sent while offline, it is kept in its box and the reader told, where the plain post
-// would swap the page, and the words, for the browser's offline error.
+// A comment, reply, edit or report on a slow or flaky connection: the button says it is sending
+// and a second press waits for the first (the site also takes the same comment sent again as the
+// one posted, and a reader's report of a comment is kept once); sent while offline, it is kept in
+// its box and the reader told, where the plain post would swap the page, and the words, for the
+// browser's offline error.
 document.addEventListener("submit", function (event) {
   var form = event.target;
   if (!(form instanceof HTMLFormElement) || !form.classList.contains("comment-form") ||
-      !form.querySelector("textarea[name=body]") || event.defaultPrevented) return;
+      !form.querySelector("textarea[name=body], input[name=reason]") || event.defaultPrevented) return;
   var button = form.querySelector("button[type=submit]");
   if (navigator.onLine === false) {
     event.preventDefault();
@@ -533,7 +549,7 @@ document.addEventListener("change", function (event) {
     said.setAttribute("role", "status");
     select.insertAdjacentElement("afterend", said);
   }
-  fetch(form.action, {
+  fetchInTime(form.action, {
     method: "POST", body: body, headers: { Accept: "application/json" }, credentials: "same-origin"
   }).then(function (response) {
     if (!response.ok) throw new Error(String(response.status));
