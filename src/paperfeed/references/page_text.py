@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from paperfeed.models import normalise_title
 from paperfeed.references.id_list import identifier
 from paperfeed.references.identifiers import NEW_ID, find_arxiv_id
-from paperfeed.references.model import Parsed, Reference
+from paperfeed.references.model import Parsed, Reference, UnreadableFile
 from paperfeed.references.names import family_name
 
 # A title of fewer words than this matches by title only beside its authors: a page's headings
@@ -20,9 +20,14 @@ from paperfeed.references.names import family_name
 MIN_TITLE_WORDS = 4
 _BARE_ID = re.compile(rf"\b{NEW_ID}\b")
 _MAX_LINE = 2000  # a line of a listing is a title and its authors, not a paragraph
+# A page of a thousand papers' titles and authors is a fifth of this; each line costs a
+# millisecond or so to read, so a 25 MB file read as a page would hold a worker for minutes.
+PAGE_TEXT_MAX = 1_000_000
+_SNIFF = 100_000  # what is read of a text to tell a page from another format
+_MAX_BREAKS = 8  # where a line's title may end: a title has few full stops, dashes or bars
 # A list item's number or bullet: "12. ", "12) ", "[12] ", "#12: ", "- ", "* ", "• "
 _NUMBER = re.compile(r"^(?:[-*•·]\s+|\[?#?\d{1,4}[.)\]:]\s+)")
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]*)\)")  # [text](url): the text; the url for ids
+_MD_LINK = re.compile(r"!?\[([^\[\]]*)\]\(([^()\s]*)\)")  # [text](url): the text; the url for ids
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
 # Links as a page's text shows them once their addresses are gone: [arXiv] [PDF] (code) …
 _LINK_WORD = r"arxiv|pdf|paper|code|project|poster|slides|video|openreview|link|website|github"
@@ -32,7 +37,7 @@ _ARXIV_REF = re.compile(r"\barxiv\s*:\s*\S+", re.I)
 # Where a line's title ends and its authors begin: a full stop, a dash, a bar, a tab
 _BREAK = re.compile(r"(?<=[^\s.]{2})\.\s+|(?<=[?!])\s+|\s+[-–—|]\s+|\t+")
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|\band\b|&|·)\s*")
-_MARKS = re.compile(r"[*†‡§¶∗#⋆✉\d¹²³⁴⁵⁶⁷⁸⁹⁰]+|\([^)]*\)|\bet al\b")  # marks, affiliations
+_MARKS = re.compile(r"[*†‡§¶∗#⋆✉\d¹²³⁴⁵⁶⁷⁸⁹⁰]+|\([^()]*\)|\bet al\b")  # marks, affiliations
 # Words of titles that no name has: "A Survey of Graphs" is not an author
 _TITLE_WORDS = frozenset(
     {"a", "an", "the", "of", "for", "with", "on", "in", "to", "via", "is", "are", "from", "by"}
@@ -68,7 +73,13 @@ def read_page_text(text: str) -> Parsed:
     """The papers a pasted page lists, each by its title (and authors, and arXiv id where the
     text has one), and the lines it could not use. A link line gives the title above it its
     id, unless the page is a flat list of titles and links mixed (a title above another, a
-    link below another): then each line is the paper it names."""
+    link below another): then each line is the paper it names. A text over `PAGE_TEXT_MAX`
+    characters is refused."""
+    if len(text) > PAGE_TEXT_MAX:
+        raise UnreadableFile(
+            f"the text is {len(text):,} characters, over the {PAGE_TEXT_MAX:,} a page's list of "
+            "papers may be: import it in parts"
+        )
     refs, errors = _entries(text, joined=True)
     if "\n\n" not in text.replace("\r", "").strip() and _mixed(refs):
         refs, errors = _entries(text, joined=False)
@@ -77,10 +88,11 @@ def read_page_text(text: str) -> Parsed:
 
 def lists_titles(text: str) -> bool:
     """Whether a list of ids also lists papers by title (a line of a title of four words or
-    more, or one with its authors), to be read as a page rather than as ids."""
+    more, or one with its authors), to be read as a page rather than as ids (of its first
+    `_SNIFF` characters: a page's first lines show what it is)."""
     return any(
         not r.arxiv_id and not r.doi and (r.authors or _words(r.title) >= MIN_TITLE_WORDS)
-        for r in _entries(text, joined=False)[0]
+        for r in _entries(text[:_SNIFF], joined=False)[0]
     )
 
 
@@ -122,8 +134,9 @@ def _entries(text: str, joined: bool) -> tuple[list[Reference], list[str]]:
 
 def looks_like_page_text(text: str) -> bool:
     """Whether `text` reads as a page listing papers: a line with a title of a few words (a
-    sentence naming a bare arXiv id is no title: "We read 2401.01234 today")."""
-    titles = [r.title for r in read_page_text(text).references]
+    sentence naming a bare arXiv id is no title: "We read 2401.01234 today"); of its first
+    `_SNIFF` characters."""
+    titles = [r.title for r in read_page_text(text[:_SNIFF]).references]
     return any(len(normalise_title(t).split()) >= 2 and not _BARE_ID.search(t) for t in titles)
 
 
@@ -156,7 +169,9 @@ def _read_line(line: str, refs: list[Reference]) -> _Line:
         names = _names(text, strict=True)
         if names:
             return _Line(authors=names, arxiv_id=arxiv_id)
-    for found in _BREAK.finditer(text):
+    for n, found in enumerate(_BREAK.finditer(text)):
+        if n == _MAX_BREAKS:  # each try reads the rest of the line: a line of breaks is no title
+            break
         names = _names(text[found.end() :], strict=False)
         if names:
             return _Line(text[: found.start()].strip(" .,:"), names, arxiv_id)
