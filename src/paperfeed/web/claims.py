@@ -102,7 +102,8 @@ def claim_many_form(
         raise HTTPException(400, "tick the papers you are an author of (or all on the page)")
     with site.writing() as conn:
         report = claim_papers(conn, user.id, slug.replace("-", " "), chosen)
-    back = f"/authors/{slug}" + (f"?page={page}" if page > 1 else "") + "#claim-papers"
+    # No #claim-papers: it scrolled the report, said at the page's top, off the screen.
+    back = f"/authors/{slug}" + (f"?page={page}" if page > 1 else "")
     return say_next(RedirectResponse(back, status_code=303), batch_said(report))
 
 
