@@ -32,7 +32,7 @@ def _credits(c: TestClient, pid: str) -> list[str]:
     assert again.status_code == 409, again.text
     return [
         *re.findall(r"submitted by (?:<a [^>]*>)?(.+?)(?:</a>)?</span>", card.group(0)),
-        *re.findall(r'<p class="credit">Submitted by (.+?) on ', page),
+        *re.findall(r'<p class="credit">Submitted by (?:<a [^>]*>)?(.+?)(?:</a>)? on ', page),
         api["submittedOnDailyBy"]["name"],
         daily[0]["paper"]["submittedOnDailyBy"]["name"],
         *re.findall(r"\*\*Submitted by:\*\* (.+)", md),

@@ -403,7 +403,10 @@ def test_submit_fetches_from_arxiv_and_credits_the_submitter(
             assert done.headers["location"] == "/papers/1605.08386"
             with engine.connect() as conn:
                 assert get_paper(conn, "1605.08386") is not None
-            assert "Submitted by dana" in c.get(done.headers["location"]).text
+            assert (
+                'Submitted by <a href="/users/dana">dana</a>'
+                in c.get(done.headers["location"]).text
+            )
             arxiv_day = date(2016, 5, 26)  # its v1: listed there, not on the day it was submitted
             page = c.get(f"/papers/date/{arxiv_day}").text
             assert card_ids(page) == ["1605.08386"]

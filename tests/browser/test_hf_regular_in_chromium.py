@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import func, select
 
+from paperfeed.store.accounts import add_submission, find_user
 from paperfeed.store.tables import papers
 from paperfeed.web.periods import day_period
 from paperfeed.web.render import paper_url
@@ -75,3 +76,30 @@ def test_a_day_sorted_newest_first_stays_so_from_day_to_day(
     expect(page.locator(".sort-by b")).to_have_text("newest")
     page.locator(".sort-by").get_by_role("link", name="most upvoted").click()
     expect(page).to_have_url(live_site.url + day_period(days[-2]).path)
+
+
+def test_a_paper_page_s_submitter_and_markdown_links_and_hf_s_search_address(
+    page: Page, live_site: LiveSite
+) -> None:
+    """The paper page's "Submitted by dana" was plain text and it offered no Markdown for agents;
+    HF's search address (/papers?q=…) led to /daily without the words."""
+    with live_site.engine.connect() as conn:
+        pid = conn.scalar(select(papers.c.id).limit(1))
+    assert pid is not None
+    sign_up(page, live_site.url, "dana")
+    with live_site.engine.begin() as conn:
+        found = find_user(conn, "dana")
+        assert found is not None
+        add_submission(conn, pid, found[0].id, date(2026, 6, 24))
+    page.goto(live_site.url + paper_url(pid))
+    page.locator("p.credit").get_by_role("link", name="dana").click()
+    expect(page).to_have_url(live_site.url + "/users/dana")
+    page.go_back()
+    alternate = page.locator('link[rel="alternate"][type="text/markdown"]')
+    expect(alternate).to_have_attribute("href", paper_url(pid) + ".md")
+    page.locator("#cite").get_by_role("link", name="This paper as Markdown").click()
+    expect(page).to_have_url(live_site.url + paper_url(pid) + ".md")
+    expect(page.locator("body")).to_contain_text("## Abstract")
+    page.goto(live_site.url + "/papers?q=graph")
+    expect(page).to_have_url(live_site.url + "/search?q=graph")
+    expect(page.get_by_role("searchbox").first).to_have_value("graph")

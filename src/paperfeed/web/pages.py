@@ -238,13 +238,22 @@ def daily_home(
 @router.get("/papers", include_in_schema=False)
 @router.get("/papers/", include_in_schema=False)
 def papers_index(
-    site: SiteDep, day: Annotated[str | None, Query(alias="date", max_length=32)] = None
+    site: SiteDep,
+    day: Annotated[str | None, Query(alias="date", max_length=32)] = None,
+    q: Annotated[str, Query(max_length=QUERY_READ_MOST)] = "",
 ) -> Response:
-    """Hugging Face's daily-papers address: the day asked for (the nearest listing day on or
-    before it, as the calendar does), or the newest day."""
+    """Hugging Face's daily-papers address: its search (?q=…), the day asked for (the nearest
+    listing day on or before it, as the calendar does), or the newest day."""
+    if q.strip():
+        return _to_search(q)
     if day:
         return _picked_day(site, parse_period("date", day).start, "votes")
     return RedirectResponse("/daily", status_code=301)
+
+
+def _to_search(words: str) -> Response:
+    """Another site's search address, kept as this site's search for the same words."""
+    return RedirectResponse("/search" + query_string(q=words.strip()), status_code=301)
 
 
 def _arxiv_sanity(request: Request) -> Response | None:
@@ -269,8 +278,10 @@ def arxiv_sanity_inspect(pid: Annotated[str, Query(max_length=200)]) -> Response
 
 
 @router.get("/papers/trending", include_in_schema=False)
-def papers_trending() -> Response:
-    """Hugging Face's trending address."""
+def papers_trending(q: Annotated[str, Query(max_length=QUERY_READ_MOST)] = "") -> Response:
+    """Hugging Face's trending address, and its search (?q=…)."""
+    if q.strip():
+        return _to_search(q)
     return RedirectResponse("/trending", status_code=301)
 
 
