@@ -8,6 +8,7 @@ from sqlalchemy import Engine, func, select
 
 from paperfeed.settings import Settings
 from paperfeed.store.community import comments
+from paperfeed.store.listings import data_version
 from tests.web_support import DAYS, client, on_day, post_form, sign_up
 
 
@@ -61,3 +62,21 @@ def test_the_same_words_after_a_deletion_or_by_another_reader_are_new(
     query = select(func.count()).where(comments.c.paper_id == pid, comments.c.deleted.is_(False))
     with engine.connect() as conn:
         assert conn.execute(query).scalar_one() == 2
+
+
+def test_a_resend_leaves_cached_pages_as_they_are(site: Settings, engine: Engine) -> None:
+    """A resend posts nothing and is not rate limited, so it must not mark the site changed: a
+    loop of resends emptied every cached page at each request."""
+    pid = sorted(on_day(engine, DAYS[1]))[0]
+    with client(site, engine) as c:
+        sign_up(c, "looper")
+        first = _send(c, pid, "Same words again")
+        with engine.connect() as conn:
+            before = data_version(conn)
+        for _ in range(3):
+            assert _send(c, pid, "Same words again") == first
+        with engine.connect() as conn:
+            assert data_version(conn) == before
+        _send(c, pid, "New words")  # a new comment still marks pages stale
+        with engine.connect() as conn:
+            assert data_version(conn) != before

@@ -409,6 +409,13 @@ def bump_revision(conn: Connection) -> None:
     conn.execute(query.values(value=site_state.c.value + 1))
 
 
+def lock_revision(conn: Connection) -> None:
+    """Take the lock `bump_revision` takes (SQLite's write lock, PostgreSQL's row lock) without
+    marking anything changed: cached pages stay fresh."""
+    query = update(site_state).where(site_state.c.key == "revision")
+    conn.execute(query.values(value=site_state.c.value))
+
+
 def set_vote(conn: Connection, user_id: int, paper_id: str, up: bool) -> bool:
     """Add or remove one user's upvote; True when anything changed."""
     where = (votes.c.user_id == user_id) & (votes.c.paper_id == paper_id)

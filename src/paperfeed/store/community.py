@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from paperfeed.store.accounts import bump_revision, submissions, users
+from paperfeed.store.accounts import bump_revision, lock_revision, submissions, users
 from paperfeed.store.digest_tables import subscribers
 from paperfeed.store.digests import drop_comment_notices
 from paperfeed.store.papers import author_key
@@ -446,7 +446,9 @@ def resent_comment(
     """The same comment (text, paper, place) this user posted since `since`, not deleted: a
     resend of a post whose answer a slow or dropped connection lost; None when there is none.
     Takes the community write lock first, so that two sends at once are checked in turn."""
-    bump_revision(conn)  # SQLite's write lock, PostgreSQL's row lock: held until commit
+    # SQLite's write lock, PostgreSQL's row lock, held until commit; a resend changes nothing
+    # (bumping the revision here let a resend loop, not rate limited, empty every page cache)
+    lock_revision(conn)
     top, answered = parent_id, None
     if parent_id is not None:  # where add_comment puts a reply (one level of replies)
         parent = get_comment(conn, parent_id)
