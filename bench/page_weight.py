@@ -41,6 +41,7 @@ class Weight:
     wire: int = 0  # bytes transferred: headers and body as sent
     decoded: int = 0  # body bytes after decompression
     wall: float = 0.0  # seconds to the load event, throttled
+    paint: float = 0.0  # seconds to the first contentful paint, from the navigation's start
     by_kind: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
@@ -97,6 +98,10 @@ def load(page: Page, recorder: Recorder, url: str) -> Weight:
     page.goto(url, wait_until="load", timeout=300_000)
     recorder.weight.wall = time.monotonic() - begun
     page.wait_for_load_state("networkidle", timeout=300_000)
+    painted = page.evaluate(
+        "(performance.getEntriesByName('first-contentful-paint')[0] || {startTime: 0}).startTime"
+    )
+    recorder.weight.paint = float(painted) / 1000
     return recorder.weight
 
 
@@ -118,13 +123,13 @@ def row(name: str, first: Weight, second: Weight) -> str:
     kinds = " | ".join(_kb(first.by_kind.get(k, 0)) for k in ("html", "css", "js", "font"))
     return (
         f"| {name} | {first.requests} | {_kb(first.wire)} | {_kb(first.decoded)} | {kinds} | "
-        f"{first.wall:.1f} | {second.requests} | {_kb(second.wire)} |"
+        f"{first.paint:.1f} | {first.wall:.1f} | {second.requests} | {_kb(second.wire)} |"
     )
 
 
 HEADER = (
-    "| page | requests | KB sent | KB decoded | html | css | js | fonts | load s | "
-    "2nd visit requests | 2nd visit KB |\n|---|---|---|---|---|---|---|---|---|---|---|"
+    "| page | requests | KB sent | KB decoded | html | css | js | fonts | first paint s | load s | "
+    "2nd visit requests | 2nd visit KB |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -136,6 +141,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--query", default="diffusion models", help="a search")
     parser.add_argument("--kbit", type=int, default=400, help="link speed, kbit/s")
     parser.add_argument("--rtt", type=int, default=400, help="round trip, ms")
+    parser.add_argument(
+        "--only", nargs="*", help="pages to load (home, day, paper, search, for-you)"
+    )
     args = parser.parse_args(argv)
     pages = [
         ("home", "/"),
@@ -144,6 +152,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         ("search", f"/search?q={args.query.replace(' ', '+')}"),
         ("For you (signed in)", "/for-you"),
     ]
+    keys = ["home", "day", "paper", "search", "for-you"]
+    if args.only:
+        unknown = set(args.only) - set(keys)
+        if unknown:
+            parser.error(f"--only: unknown pages {sorted(unknown)}; known: {keys}")
+        pages = [p for k, p in zip(keys, pages, strict=True) if k in args.only]
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         context = browser.new_context()
@@ -152,7 +166,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         cdp = context.new_cdp_session(page)
         throttle(cdp, args.kbit, args.rtt)
         recorder = Recorder(cdp)
-        print(f"{args.kbit} kbit/s, {args.rtt} ms round trip; {args.url}\n\n{HEADER}")
+        print(
+            f"{args.kbit} kbit/s, {args.rtt} ms round trip; {args.url}; day {args.day}, "
+            f"paper {args.paper}, search {args.query!r}\n\n{HEADER}"
+        )
         for name, path in pages:
             cdp.send("Network.clearBrowserCache")  # each page as a first visit to the site
             first = load(page, recorder, args.url + path)
