@@ -145,6 +145,8 @@ notifications = Table(
     Column("subject", String(200), nullable=False, server_default=""),
     Column("papers", Integer, nullable=False, server_default="0"),
     Index("ix_notifications_user_id", "user_id"),
+    # each digest run's look for recent unseen team-list notices (migration 0046)
+    Index("ix_notifications_unseen", "seen", "created_at"),
 )
 
 paper_links = Table(
@@ -886,9 +888,11 @@ def _first_position(conn: Connection, paper_id: str, author: str) -> int:
     return int(conn.execute(query).scalar() or 0)
 
 
-def decide_claim(conn: Connection, claim_id: int, approve: bool, reason: str) -> Claim | None:
-    """Approve or reject a claim and tell its user (a notification); returns the claim as
-    decided, or None when there is no such claim."""
+def decide_claim(
+    conn: Connection, claim_id: int, approve: bool, reason: str, notify: bool = True
+) -> Claim | None:
+    """Approve or reject a claim and tell its user (a notification, unless `notify` is off: a
+    batch tells once); returns the claim as decided, or None when there is no such claim."""
     row = conn.execute(_CLAIMS.where(author_claims.c.id == claim_id)).first()
     if row is None:
         return None
@@ -904,7 +908,7 @@ def decide_claim(conn: Connection, claim_id: int, approve: bool, reason: str) ->
     query = update(author_claims).where(author_claims.c.id == claim_id)
     conn.execute(query.values(status=status, reason=reason, decided_at=now))
     claim = replace(_claim(row), status=status, reason=reason, decided_at=now)
-    if _claim(row).status != status:  # deciding the same way again tells nobody twice
+    if notify and _claim(row).status != status:  # deciding the same way again tells nobody twice
         new = {"user_id": claim.user_id, "claim_id": claim_id, "created_at": now, "seen": False}
         conn.execute(notifications.insert().values(kind=f"claim_{status}", **new))
     bump_revision(conn)
@@ -1052,6 +1056,7 @@ class Notification:
     comment: Comment | None
     claim: Claim | None
     team: ListNotice | None = None
+    papers: int = 0  # a claim decided with others in one batch: how many (the claim the first)
 
 
 def user_notifications(conn: Connection, user_id: int, limit: int = 50) -> list[Notification]:
@@ -1095,7 +1100,8 @@ def user_notifications(conn: Connection, user_id: int, limit: int = 50) -> list[
             continue
         if claim_id is not None:
             if claim_id in claims:
-                found.append(Notification(str(kind), bool(seen), None, claims[claim_id]))
+                claim, batch = claims[claim_id], int(rows[i].papers)  # 0 but for a batch
+                found.append(Notification(str(kind), bool(seen), None, claim, None, batch))
             continue
         comment = by_id.get(cid)
         if comment is not None and not (comment.hidden or comment.held or comment.deleted):

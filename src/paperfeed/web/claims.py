@@ -7,11 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import Field
 
 from paperfeed.digest.notices import queue_claim_notice, send_queued
 from paperfeed.store import get_paper
 from paperfeed.store.accounts import User
 from paperfeed.store.claim_batches import MAX_BATCH, BatchReport, claim_papers
+from paperfeed.store.claim_decisions import MAX_DECISIONS, DecisionReport, decide_claims
 from paperfeed.store.community import (
     LIVE_CLAIMS,
     Claim,
@@ -29,6 +31,7 @@ from paperfeed.web.auth import (
 )
 from paperfeed.web.confirm import Confirmed, ask
 from paperfeed.web.deps import (
+    ROW_ID_MOST,
     AdminDep,
     FormCsrf,
     RowId,
@@ -145,6 +148,61 @@ def decide_claim_form(
     if queued:
         later.add_task(send_queued, site.engine, site.settings, queued)
     return RedirectResponse("/admin/community", status_code=303)
+
+
+ClaimIds = Annotated[
+    list[Annotated[int, Field(ge=1, le=ROW_ID_MOST)]], Form(max_length=MAX_DECISIONS)
+]
+
+
+@router.post("/admin/community/claims", dependencies=[FormCsrf])
+def decide_many_form(
+    site: SiteDep,
+    admin: AdminDep,
+    later: BackgroundTasks,
+    decision: Annotated[str, Form(pattern="^(approve|reject|approve-all)$")],
+    ids: ClaimIds = [],  # noqa: B006  (FastAPI copies it)
+    batch: ClaimIds = [],  # noqa: B006
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """Approve or reject the ticked claims of one account's batch (or approve all of the
+    `batch`), each logged; each claimant is told once; the queue then says what was done."""
+    chosen, decision = (batch, "approve") if decision == "approve-all" else (ids, decision)
+    if not chosen:
+        raise HTTPException(400, "tick the claims to decide (or use the button for all of them)")
+    if decision == "reject" and not reason.strip():
+        raise HTTPException(400, "say why the claims are rejected")
+    with site.writing() as conn:
+        report = decide_claims(conn, chosen, decision == "approve", reason.strip())
+        queued: list[int] = []
+        for claim in report.decided:
+            target = f"{claim.username} as {claim.author} on {claim.paper_id}"
+            record_action(conn, admin.username, f"{decision} claim", target)
+        for claim in _firsts(report):
+            queued += queue_claim_notice(conn, site.settings, claim)
+    if queued:
+        later.add_task(send_queued, site.engine, site.settings, queued)
+    back = RedirectResponse("/admin/community#claim-queue", status_code=303)
+    return say_next(back, decided_said(report, decision))
+
+
+def _firsts(report: DecisionReport) -> list[Claim]:
+    """Each claimant's first claim of those decided: one email each, as one notification."""
+    return list({c.user_id: c for c in reversed(report.decided)}.values())
+
+
+def decided_said(report: DecisionReport, decision: str) -> str:
+    """What deciding several claims did, in one line ("12 approved; 2 were already decided")."""
+    parts = [f"{len(report.decided)} {decision}d"]
+    if report.already:
+        n = len(report.already)
+        parts.append(f"{n} {'was' if n == 1 else 'were'} already decided")
+    if report.refused:
+        n = len(report.refused)
+        parts.append(f"{n} {'is' if n == 1 else 'are'} approved for another account already")
+    if report.missing:
+        parts.append(f"{len(report.missing)} no longer there")
+    return "Claims: " + "; ".join(parts) + "."
 
 
 @router.post("/claims/{claim_id}/withdraw", dependencies=[FormCsrf])

@@ -22,6 +22,7 @@ from paperfeed.markup import MAX_COMMENT, absolute_links, maths_as_text, plain_t
 from paperfeed.store import get_paper
 from paperfeed.store.accounts import User, end_sessions, set_password_hash, set_suspended
 from paperfeed.store.claim_batches import claimed_spellings
+from paperfeed.store.claim_decisions import claim_batches
 from paperfeed.store.collection_editors import (
     editable_collection,
     offered_to,
@@ -786,6 +787,7 @@ def moderation_page(
         user=admin,
         reports=reports,
         groups=groups,
+        batches=claim_batches(groups),  # one account's claims on one name, decided at once
         approved=approved,
         hidden=hidden,
         barred=barred,
