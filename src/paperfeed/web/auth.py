@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password")  # keeps unknown-user sign-ins as slow as real
-USERNAME_RE = re.compile(r"^[A-Za-z0-9_\-]{3,32}$")
+USERNAME_RE = re.compile(r"[A-Za-z0-9_\-]{3,32}\Z")  # \Z: "$" lets a final newline through
 
 
 class BadCredentials(ValueError):
