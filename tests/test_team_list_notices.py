@@ -181,6 +181,7 @@ def test_team_list_notices_are_emailed_once_each(
         (offered,) = _emailed(engine, s, sink, to_eddie)
         assert offered["Subject"] == "olive offered you the shared list “Team <i>reading</i>”"
         html = _part(offered, "html")
+        assert "comments on your papers and your shared reading lists." in html  # why it came
         assert "“Team &lt;i&gt;reading&lt;/i&gt;”" in html and "<i>" not in html  # text
         assert f"{BASE}/library?collection={group.id}#offer" in _part(offered, "plain")
         assert _emailed(engine, s, sink, to_olive) == []  # not told of her own offer

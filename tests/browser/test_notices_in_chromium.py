@@ -14,7 +14,7 @@ from paperfeed.store.accounts import users
 from paperfeed.store.community import get_profile
 from tests.browser.conftest import mail_site, sign_up
 
-CHECKBOX = "Email me about replies, mentions and comments on my papers"
+CHECKBOX = "Email me about replies, mentions, comments on my papers and my shared reading lists"
 
 
 @pytest.mark.browser

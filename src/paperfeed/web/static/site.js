@@ -244,22 +244,44 @@ function postForJson(form) {
 // `error` not unreached (the server's refusal): the plain form posts, its page says why.
 function notReached(form, error, what, more) {
   if (!(error && error.unreached)) { form.submit(); return; }
-  var note = form.nextElementSibling;
-  if (!note || !note.classList.contains("unreached")) {
-    note = document.createElement("span");
-    note.className = "unreached error-msg";
-    note.setAttribute("role", "alert");
-    form.after(note);
-  }
-  note.textContent = what + (error.timedOut
+  sayAgain(form, "unreached error-msg", what + (error.timedOut
     ? ": the site did not answer in time (a slow connection?). Press again to try once more."
-    : ": this page can't reach the site. Try again when you are back online.") + (more || "");
+    : ": this page can't reach the site. Try again when you are back online.") + (more || ""));
+}
+
+// A note said beside `holder` (role=alert) and tied to its button (aria-describedby): a fresh
+// note each time, so that the same words said again, a second failure, are read out again (a
+// screen reader says nothing when a note's words are only set to what they already were).
+var notesSaid = 0;
+function sayAgain(holder, className, words) {
+  var old = holder.nextElementSibling;
+  var note = document.createElement("span");
+  note.className = className;
+  note.setAttribute("role", "alert");
+  note.id = old && old.className === className ? old.id : "said-" + (++notesSaid);
+  note.textContent = words;
+  if (old && old.className === className) old.replaceWith(note);
+  else holder.after(note);
+  var button = holder.querySelector("button[type=submit], button:not([type])") || holder;
+  describeBy(button, note.id, true);
+}
+
+// Adds (`on`) or takes away a note's id in the element's aria-describedby.
+function describeBy(element, id, on) {
+  var ids = (element.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (each) {
+    return each && each !== id;
+  });
+  if (on) ids.push(id);
+  if (ids.length) element.setAttribute("aria-describedby", ids.join(" "));
+  else element.removeAttribute("aria-describedby");
 }
 
 // Once a press is answered, its earlier "can't reach the site" note goes.
 function reached(form) {
   var note = form.nextElementSibling;
-  if (note && note.classList.contains("unreached")) note.remove();
+  if (!note || !note.classList.contains("unreached")) return;
+  form.querySelectorAll("[aria-describedby]").forEach(function (each) { describeBy(each, note.id, false); });
+  note.remove();
 }
 
 document.addEventListener("submit", function (event) {
@@ -547,8 +569,11 @@ document.addEventListener("change", function (event) {
     said = document.createElement("span");
     said.className = "state-saved muted";
     said.setAttribute("role", "status");
+    said.id = "said-" + (++notesSaid);
     select.insertAdjacentElement("afterend", said);
+    describeBy(select, said.id, true);
   }
+  said.textContent = "";  // emptied while sending: the same words said again are read out again
   fetchInTime(form.action, {
     method: "POST", body: body, headers: { Accept: "application/json" }, credentials: "same-origin"
   }).then(function (response) {
