@@ -18,6 +18,7 @@ from paperfeed.digest.deliver import SmtpMailer
 from paperfeed.digest.schedule import run_due
 from paperfeed.settings import Settings
 from paperfeed.store.community import notifications, unseen_count, user_notifications
+from paperfeed.store.digest_tables import outbox
 from paperfeed.store.library import Collection, user_collections
 from tests.digest_support import Sink
 from tests.web_support import DAYS, client, on_day, post_form, sign_up
@@ -210,3 +211,39 @@ def test_team_list_notices_are_emailed_once_each(
         post_form(eddie, f"/papers/{pids[3]}/save", {"into": str(group.id), "next": "/"})
         assert _kinds(engine, OWNER)[0] == ("list_added", 1)  # told on the site
         assert len(_emailed(engine, s, sink, to_olive)) == 2
+
+
+def test_a_list_offered_again_the_same_day_is_emailed_once(
+    site: Settings, engine: Engine, sink: Sink
+) -> None:
+    # Offered, declined and offered again, the editor got an email each time.
+    change = {"smtp_port": sink.port, "digest_send_rate": 0, "secret_key": "n" * 32}
+    s = site.model_copy(update=change | {"base_url": BASE})
+    with client(s, engine) as olive, client(s, engine) as eddie:
+        group = _team(engine, olive, eddie)
+        to_eddie = _subscribe(eddie, sink, "eddie")
+        _offer(olive, group)
+        assert len(_emailed(engine, s, sink, to_eddie)) == 1
+        assert post_form(eddie, f"/collections/{group.id}/owner/decline", {}).is_redirect
+        _offer(olive, group)
+        assert len(_emailed(engine, s, sink, to_eddie)) == 1  # not again today
+        assert post_form(eddie, f"/collections/{group.id}/owner/decline", {}).is_redirect
+        _offer(olive, group)  # offered twice between two runs: still none more
+        assert post_form(eddie, f"/collections/{group.id}/owner/decline", {}).is_redirect
+        _offer(olive, group)
+        assert len(_emailed(engine, s, sink, to_eddie)) == 1
+        assert _kinds(engine, EDITOR) == [("list_offer", 0)] * 4  # the site shows each
+        with engine.begin() as conn:  # the offers and their email were yesterday's
+            for nid, at in conn.execute(select(notifications.c.id, notifications.c.created_at)):
+                went = update(notifications).where(notifications.c.id == nid)
+                conn.execute(went.values(created_at=at - timedelta(days=1)))
+            day = at.date()
+            for oid, period in conn.execute(select(outbox.c.id, outbox.c.period)):
+                past = period.replace(str(day), str(day - timedelta(days=1)))
+                conn.execute(update(outbox).where(outbox.c.id == oid).values(period=past))
+        assert post_form(eddie, f"/collections/{group.id}/owner/decline", {}).is_redirect
+        _offer(olive, group)  # a new day: emailed
+        again = _emailed(engine, s, sink, to_eddie)
+        assert [m["Subject"] for m in again[1:]] == [
+            "olive offered you the shared list “Team <i>reading</i>”"
+        ]

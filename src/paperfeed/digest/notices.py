@@ -187,14 +187,23 @@ def queue_team_notices(conn: Connection, settings: Settings, now: datetime) -> l
     since = now.astimezone(UTC).replace(tzinfo=None) - TEAM_NOTICE_AGE  # stored naive, UTC
     found = fresh_notices(conn, since)
     recipients = email_recipients(conn, sorted({n.user_id for n in found}))
-    done = db.periods_recorded(conn, [db.team_period(n.id) for n in found])
-    messages = [
-        _team_message(settings, n, recipients[n.user_id], now)
-        for n in found
-        if n.user_id in recipients
-        and (int(str(recipients[n.user_id]["id"])), db.team_period(n.id)) not in done
-    ]
+    done = db.periods_recorded(conn, [_team_period(n) for n in found])
+    messages: list[db.NewMessage] = []
+    for n in found:
+        sub = recipients.get(n.user_id)
+        key = None if sub is None else (int(str(sub["id"])), _team_period(n))
+        if sub is None or key is None or key in done:
+            continue
+        done.add(key)  # a list offered twice since the last run: emailed once
+        messages.append(_team_message(settings, n, sub, now))
     return db.record_messages(conn, messages)
+
+
+def _team_period(notice: TeamNotice) -> str:
+    # A list offered, declined and offered again the same day is emailed to its editor once.
+    if notice.kind == "list_offer":
+        return db.offer_period(notice.collection_id, notice.created_at.date())
+    return db.team_period(notice.id)
 
 
 def _team_message(
@@ -204,7 +213,7 @@ def _team_message(
     name = " ".join(notice.name.split())  # one line in the subject
     what = _TEAM_WHAT.get(notice.kind, _TEAM_WHAT["list_added"])
     subject = what.format(who=notice.who or "A reader", name=_short(name), papers=papers)
-    period = db.team_period(notice.id)
+    period = _team_period(notice)
     return _compose(settings, notice.user_id, sub, period, now, "team", subject, lambda links: {
         "notice": notice,
         "list_url": links.url("/library", collection=str(notice.collection_id)),

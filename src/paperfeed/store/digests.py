@@ -631,6 +631,12 @@ def team_period(notification_id: int) -> str:
     return f"list:{notification_id}"
 
 
+def offer_period(collection_id: int, day: date) -> str:
+    """The outbox period of the email telling an editor a list is offered to them: one a day
+    per list and editor, however often it is offered again that day."""
+    return f"offer:{collection_id}:{day.isoformat()}"
+
+
 def drop_comment_notices(conn: Connection, comment_id: int, reason: str) -> int:
     """Drop unsent notices about a comment (hidden or deleted since); returns how many."""
     period = outbox.c.period == notice_period(comment_id)

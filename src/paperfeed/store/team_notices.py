@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from paperfeed.store.accounts import users
 from paperfeed.store.community import get_profile, notifications
@@ -33,6 +33,7 @@ class TeamNotice:
     name: str
     who: str
     papers: int  # how many papers they put in it that day (list_added)
+    created_at: datetime  # naive UTC: when it was made (or last counted up)
 
 
 def tell(conn: Connection, user_id: int, kind: str, collection: Collection, actor_id: int) -> None:
@@ -100,14 +101,11 @@ def _active(conn: Connection, user_id: int) -> bool:
 def fresh_notices(conn: Connection, since: datetime) -> list[TeamNotice]:
     """The team-list notices made or counted up since `since` that their reader has not seen
     yet, oldest first (those of a deleted list went with it)."""
-    n = notifications.c
+    n, who = notifications.c, func.coalesce(users.c.username, "")  # in TeamNotice's order
     query = (
-        select(n.id, n.user_id, n.kind, n.collection_id, n.subject, n.papers, users.c.username)
+        select(n.id, n.user_id, n.kind, n.collection_id, n.subject, who, n.papers, n.created_at)
         .select_from(notifications.outerjoin(users, users.c.id == n.actor_id))
         .where(n.collection_id.is_not(None), n.seen.is_(False), n.created_at >= since)
         .order_by(n.id)
     )
-    return [
-        TeamNotice(r.id, r.user_id, r.kind, r.collection_id, r.subject, r.username or "", r.papers)
-        for r in conn.execute(query)
-    ]
+    return [TeamNotice(*row) for row in conn.execute(query)]
