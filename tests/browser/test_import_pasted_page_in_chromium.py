@@ -38,7 +38,7 @@ def test_a_pasted_accepted_papers_page_is_matched_by_title_and_authors(
     expect(report).to_contain_text("1 paper matched and saved (pasted text)")
     expect(report.locator("ul.by-title")).to_contain_text(first.title)
     expect(report.locator("ul.unmatched")).to_contain_text(
-        "line 1 (“Accepted Papers” is too short a title to match without its authors)"
+        "line 1 (“Accepted Papers” is a heading, not a paper)"
     )
     expect(report.locator("ul.unmatched")).to_contain_text(
         f"line 3: {second.title} (a paper of that title is stored ({second.id}), "

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, replace
 
 from paperfeed.models import normalise_title
-from paperfeed.references.id_list import identifier
+from paperfeed.references.id_list import COMMENT, identifier
 from paperfeed.references.identifiers import NEW_ID, find_arxiv_id
 from paperfeed.references.model import Parsed, Reference, UnreadableFile
 from paperfeed.references.names import family_name
@@ -90,9 +90,13 @@ def lists_titles(text: str) -> bool:
     """Whether a list of ids also lists papers by title (a line of a title of four words or
     more, or one with its authors), to be read as a page rather than as ids (of its first
     `_SNIFF` characters: a page's first lines show what it is)."""
+    # a list's comment lines ("# to read this week") are no titles: the list reads them so too
+    kept = "\n".join(
+        "" if line.strip().startswith(COMMENT) else line for line in text[:_SNIFF].splitlines()
+    )
     return any(
         not r.arxiv_id and not r.doi and (r.authors or _words(r.title) >= MIN_TITLE_WORDS)
-        for r in _entries(text[:_SNIFF], joined=False)[0]
+        for r in _entries(kept, joined=False)[0]
     )
 
 
