@@ -61,6 +61,14 @@ class Paper:
         return not self.id.startswith(LOCAL_PREFIX)
 
     @property
+    def revision(self) -> Version | None:
+        """The paper's latest version when it was revised (v2 on), with its date if known."""
+        if (self.version or 0) < 2:
+            return None
+        dated = {v.number: v.created for v in self.versions}
+        return Version(self.version or 0, dated.get(self.version or 0) or self.updated)
+
+    @property
     def abs_url(self) -> str | None:
         """The arXiv abstract page."""
         return f"https://arxiv.org/abs/{self.id}" if self.is_arxiv else None

@@ -82,6 +82,8 @@ class Digest:
     # After a followed collection's section: (its heading, how many more were put in it, its
     # page), for those that had more than the digest carries.
     section_more: tuple[tuple[str, int, str], ...] = ()
+    # Followed collections whose papers have new versions: (its name, how many, its page).
+    revised: tuple[tuple[str, int, str], ...] = ()
     # An account holder's matching papers, a bit per candidate column (np.packbits): what
     # `more` counts once For you picks have changed the papers carried (b"": not kept).
     matched: bytes = b""

@@ -28,6 +28,7 @@ from paperfeed.digest.subscriber import Subscriber
 from paperfeed.recommend.model import Doc, Follows, Recommendation, is_muted
 from paperfeed.recommend.service import acted_on, follows_of, has_mutes, shared_recommender
 from paperfeed.store import digests as db
+from paperfeed.store import revisions
 from paperfeed.store import shared_lists as lists
 from paperfeed.store.digests import Candidate
 from paperfeed.store.library import Collection
@@ -93,7 +94,9 @@ def with_followed(engine: Engine, digests: Sequence[Digest]) -> list[Digest]:
             uid, taken = digest.subscriber.user_id, {i.paper_id for i in digest.items}
             if uid in following and uid is not None:
                 added, more = followed_section(conn, digest.subscriber, uid, taken)
+                revised = revised_lines(conn, digest.subscriber, uid)
                 digest = replace(digest, items=digest.items + added, section_more=more)
+                digest = replace(digest, revised=revised)
             out.append(digest)
     return out
 
@@ -124,6 +127,17 @@ def followed_section(
     left = [c for c in {a.collection.id: a.collection for a in kept}.values() if c not in shown]
     more = lists.additions_since(conn, [c.id for c in shown + left], since, out)
     return items, tuple(_more_of(c, more[c.id]) for c in shown + left if more.get(c.id))
+
+
+def revised_lines(
+    conn: Connection, sub: Subscriber, user_id: int
+) -> tuple[tuple[str, int, str], ...]:
+    """For each collection the user follows, how many of its papers had new versions since the
+    previous digest (each told once: no overlap here), and its page."""
+    now, last = utcnow(), db.last_digest_at(conn, sub.id)
+    since = last or now - timedelta(days=_FIRST_DAYS.get(sub.prefs.frequency, 1))
+    found = revisions.followed_revisions(conn, user_id, since)
+    return tuple((r.collection.name, r.papers, f"/c/{r.collection.share_key}") for r in found)
 
 
 def _more_of(collection: Collection, n: int) -> tuple[str, int, str]:

@@ -149,7 +149,7 @@ def section_more(links: Links, digest: Digest) -> dict[int, list[dict[str, str]]
     section's last item (their text and link); a collection with no section of its own (the
     others' papers filled the digest) has its line after the last item."""
     out: dict[int, list[dict[str, str]]] = {}
-    if not digest.section_more or not digest.items:
+    if not (digest.section_more or digest.revised) or not digest.items:
         return out
     sections = {item.section for item in digest.items}
     wanted = {section: (n, path) for section, n, path in digest.section_more}
@@ -166,7 +166,15 @@ def section_more(links: Links, digest: Digest) -> dict[int, list[dict[str, str]]
             end.append(
                 {"more_text": _more_text(n, "collection", name), "more_url": links.url(path)}
             )
+    for name, n, path in digest.revised:
+        end.append({"more_text": revised_text(n, name), "more_url": links.url(path)})
     return {i: lines for i, lines in out.items() if lines}
+
+
+def revised_text(n: int, name: str) -> str:
+    """A followed collection's line: "2 papers in Reading group have new versions"."""
+    said = "1 paper" if n == 1 else f"{n:,} papers"
+    return f"{said} in {name} {'has a new version' if n == 1 else 'have new versions'}"
 
 
 def _token_links(links: Links, digest: Digest) -> tuple[str, str, str]:

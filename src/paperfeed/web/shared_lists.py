@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from paperfeed.store import collection_editors as editors
 from paperfeed.store import library as lib
+from paperfeed.store import revisions
 from paperfeed.store import shared_lists as lists
 from paperfeed.store.accounts import User
 from paperfeed.store.list_order import move_in_list
@@ -49,6 +50,7 @@ def list_context(
     editing = user is not None and editors.editable_collection(conn, user.id, found.id)
     return {
         "item_notes": lists.item_notes(conn, found.id, paper_ids),
+        "revised_since": revisions.revised_since_added(conn, found.id, paper_ids),
         "followers": lists.follower_count(conn, found),
         "following": following,
         "can_edit": bool(editing),  # its owner, or one of its editors
