@@ -159,10 +159,13 @@ def _compose(
     )
 
 
-def queue_claim_notice(conn: Connection, settings: Settings, claim: Claim) -> list[int]:
+def queue_claim_notice(
+    conn: Connection, settings: Settings, claim: Claim, papers: int = 1
+) -> list[int]:
     """Queue the email that tells a claimant the decision on their claim (approved, rejected,
     or revoked after its approval; once per claim and outcome), when they take notices by
-    email; returns the outbox ids."""
+    email; returns the outbox ids. A batch of `papers` claims decided at once is told in one
+    email about its first, `claim`, counting the others (as the site's notification does)."""
     if claim.status not in ("approved", "rejected", "revoked"):
         return []
     period = db.claim_period(claim.id, claim.status)
@@ -170,15 +173,23 @@ def queue_claim_notice(conn: Connection, settings: Settings, claim: Claim) -> li
     if sub is None or (int(str(sub["id"])), period) in db.periods_recorded(conn, [period]):
         return []
     title = plain(db.paper_titles(conn, [claim.paper_id]).get(claim.paper_id, claim.paper_id))
-    subject = f"Your claim as {claim.author} was {claim.status}: {_short(title)}"
+    subject = _claim_subject(claim, _short(title), papers)
     now = datetime.now(UTC)
     message = _compose(settings, claim.user_id, sub, period, now, "claim", subject, lambda links: {
         "claim": claim,
         "title": title,
+        "papers": papers,
         "paper_url": links.paper(claim.paper_id),
         "profile_url": links.url(f"/users/{claim.username}"),
     })  # fmt: skip
     return db.record_messages(conn, [message])
+
+
+def _claim_subject(claim: Claim, title: str, papers: int) -> str:
+    if papers > 1:
+        return (f"Your claims to be {claim.author} on {papers} papers ({title} and "
+                f"{papers - 1} more) were {claim.status}")  # fmt: skip
+    return f"Your claim as {claim.author} was {claim.status}: {title}"
 
 
 def queue_team_notices(conn: Connection, settings: Settings, now: datetime) -> list[int]:

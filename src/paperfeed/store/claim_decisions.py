@@ -12,6 +12,7 @@ from paperfeed.store.community import (
     Claim,
     ClaimGroup,
     CommentError,
+    claim_queue,
     decide_claim,
     get_claim,
     notifications,
@@ -57,6 +58,14 @@ def claim_batches(groups: Sequence[ClaimGroup]) -> list[ClaimBatch]:
         for cs in found.values()
         if len(cs) > 1
     ]
+
+
+def rivalled(conn: Connection, claim_ids: Sequence[int]) -> list[Claim]:
+    """The waiting claims of `claim_ids` on a name of a paper that another account claims too
+    (waiting or approved), oldest first."""
+    wanted = set(claim_ids)
+    found = [c for g in claim_queue(conn) if len(g.claims) > 1 for c in g.waiting]
+    return sorted((c for c in found if c.id in wanted), key=lambda c: c.id)
 
 
 def decide_claims(

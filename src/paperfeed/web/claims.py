@@ -3,6 +3,7 @@ admins approve, reject or revoke it (the claimant is told)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Form, HTTPException, Request
@@ -13,7 +14,12 @@ from paperfeed.digest.notices import queue_claim_notice, send_queued
 from paperfeed.store import get_paper
 from paperfeed.store.accounts import User
 from paperfeed.store.claim_batches import MAX_BATCH, BatchReport, claim_papers
-from paperfeed.store.claim_decisions import MAX_DECISIONS, DecisionReport, decide_claims
+from paperfeed.store.claim_decisions import (
+    MAX_DECISIONS,
+    DecisionReport,
+    decide_claims,
+    rivalled,
+)
 from paperfeed.store.community import (
     LIVE_CLAIMS,
     Claim,
@@ -157,6 +163,7 @@ ClaimIds = Annotated[
 
 @router.post("/admin/community/claims", dependencies=[FormCsrf])
 def decide_many_form(
+    request: Request,
     site: SiteDep,
     admin: AdminDep,
     later: BackgroundTasks,
@@ -164,31 +171,53 @@ def decide_many_form(
     ids: ClaimIds = [],  # noqa: B006  (FastAPI copies it)
     batch: ClaimIds = [],  # noqa: B006
     reason: Annotated[str, Form(max_length=500)] = "",
+    confirmed: Confirmed = 0,
 ) -> Response:
     """Approve or reject the ticked claims of one account's batch (or approve all of the
-    `batch`), each logged; each claimant is told once; the queue then says what was done."""
-    chosen, decision = (batch, "approve") if decision == "approve-all" else (ids, decision)
+    `batch`, after a question when another account claims one of them too), each logged; each
+    claimant is told once; the queue then says what was done."""
+    everything = decision == "approve-all"
+    chosen, decision = (batch, "approve") if everything else (ids, decision)
     if not chosen:
         raise HTTPException(400, "tick the claims to decide (or use the button for all of them)")
     if decision == "reject" and not reason.strip():
         raise HTTPException(400, "say why the claims are rejected")
+    if everything and not confirmed:
+        with site.engine.connect() as conn:
+            rival = next(iter(rivalled(conn, chosen)), None)
+        if rival is not None:  # the question the paper's own Approve button asks
+            question = rival_question(rival)
+            fields = [("decision", "approve-all"), *(("batch", str(i)) for i in chosen)]
+            where = f"/admin/community#batch-{min(chosen)}"
+            return ask(request, site, admin, question, where, fields, "Approve all")
     with site.writing() as conn:
         report = decide_claims(conn, chosen, decision == "approve", reason.strip())
         queued: list[int] = []
         for claim in report.decided:
             target = f"{claim.username} as {claim.author} on {claim.paper_id}"
             record_action(conn, admin.username, f"{decision} claim", target)
-        for claim in _firsts(report):
-            queued += queue_claim_notice(conn, site.settings, claim)
+        for claim, papers in _firsts(report):
+            queued += queue_claim_notice(conn, site.settings, claim, papers)
     if queued:
         later.add_task(send_queued, site.engine, site.settings, queued)
     back = RedirectResponse("/admin/community#claim-queue", status_code=303)
     return say_next(back, decided_said(report, decision))
 
 
-def _firsts(report: DecisionReport) -> list[Claim]:
-    """Each claimant's first claim of those decided: one email each, as one notification."""
-    return list({c.user_id: c for c in reversed(report.decided)}.values())
+def _firsts(report: DecisionReport) -> list[tuple[Claim, int]]:
+    """Each claimant's first claim of those decided and how many were: one email each, as
+    one notification."""
+    counts = Counter(c.user_id for c in report.decided)
+    firsts = {c.user_id: c for c in reversed(report.decided)}.values()
+    return [(c, counts[c.user_id]) for c in firsts]
+
+
+def rival_question(claim: Claim) -> str:
+    """What approving a claim another account makes on the same name asks first."""
+    return (
+        f"Approve {claim.username} as {claim.author}? The other claims on this name will then"
+        " need rejecting."
+    )
 
 
 def decided_said(report: DecisionReport, decision: str) -> str:
