@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Locator, Page, ViewportSize, expect
 from sqlalchemy import select
 
@@ -25,16 +23,11 @@ from paperfeed.store.community import add_comment, find_user_id
 from paperfeed.store.library import add_to_collection, ensure_collection
 from paperfeed.store.tables import papers
 from paperfeed.web.app import create_app
+from tests.browser.a11y_support import violations
 from tests.browser.conftest import LiveSite, answer_next_dialog, sign_up
 from tests.digest_support import free_port, serve
 
 pytestmark = pytest.mark.browser
-RULES = {
-    "runOnly": {
-        "type": "tag",
-        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
-    }
-}
 PHONE_ZOOMED: ViewportSize = {"width": 187, "height": 370}  # a 375 px phone at 200 % zoom
 # Records what status lines say once the page has loaded (what a screen reader reads out): a
 # status line already there when the page loads is not read out, only one that changes.
@@ -45,15 +38,6 @@ document.addEventListener("DOMContentLoaded", () => {
     if (box && change.addedNodes.length) window.said.push(box.textContent.trim());
   })).observe(document.body, { childList: true, subtree: true });
 });"""
-
-
-def _violations(page: Page, where: str) -> list[str]:
-    response: dict[str, Any] = Axe().run(page, options=RULES).response
-    return [
-        f"{where}: {v['id']} at {n['target']}: {v['help']}"
-        for v in response["violations"]
-        for n in v["nodes"]
-    ]
 
 
 def _sideways(page: Page) -> int:
@@ -124,14 +108,14 @@ def test_admin_tick_boxes_are_taps_and_select_all_says_what_is_ticked(
     expect(everyone).to_be_checked(indeterminate=True)
     page.emulate_media(forced_colors="active")  # the ring stays without the page's colours
     assert first.evaluate("b => getComputedStyle(b).outlineStyle") != "none"
-    found = _violations(page, "forced colours, some ticked")
+    found = violations(page, "forced colours, some ticked")
     page.emulate_media(forced_colors="none")
     everyone.check()
     expect(page.get_by_label("Select sp4m3", exact=True)).to_be_checked()
     expect(everyone).to_be_checked()
     page.get_by_label("Select sp4m3", exact=True).uncheck()
     expect(everyone).to_be_checked(indeterminate=True)
-    found += _violations(page, "phone, two of three ticked")
+    found += violations(page, "phone, two of three ticked")
     assert found == []
 
     asked: list[str] = []
@@ -161,10 +145,10 @@ def test_a_held_comment_and_a_paper_page_on_a_zoomed_phone(page: Page, live_site
     download = page.get_by_role("link", name="Download BibTeX")
     size = download.bounding_box()
     assert size is not None and size["height"] >= 24, size
-    violations = _violations(page, "phone")
+    found = violations(page, "phone")
     page.emulate_media(forced_colors="active")
-    violations += _violations(page, "phone, forced colours")
-    assert violations == []
+    found += violations(page, "phone, forced colours")
+    assert found == []
 
 
 def test_a_collections_own_order_on_a_zoomed_phone(page: Page, live_site: LiveSite) -> None:
@@ -186,7 +170,7 @@ def test_a_collections_own_order_on_a_zoomed_phone(page: Page, live_site: LiveSi
     moves = page.locator(".list-move").locator("button, input:not([type=hidden])")
     assert _small(moves) == []
     assert _sideways(page) <= 0
-    assert _violations(page, "phone, list order") == []
+    assert violations(page, "phone, list order") == []
     entry = page.locator(f'[id="note-{ids[2]}"]')
     entry.get_by_role("button", name="Move up").focus()
     page.keyboard.press("Enter")
@@ -225,7 +209,7 @@ def test_search_filters_fit_a_zoomed_phone_beside_the_rebuild_notice(
             privacy = page.get_by_role("link", name="Privacy")
             expect(privacy).to_be_focused()
             assert privacy.evaluate("a => getComputedStyle(a).outlineStyle") != "none"
-            assert _violations(page, "phone, filters open") == []
+            assert violations(page, "phone, filters open") == []
     finally:
         writer.rollback()
         writer.wait_merging_threads()
@@ -252,4 +236,4 @@ def test_the_librarys_tick_all_beside_its_find_box_is_a_tap(
     expect(page.locator("article.library-item")).to_have_count(1)
     assert _small(page.get_by_label("Tick all on this page", exact=True)) == []
     assert _sideways(page) <= 0
-    assert _violations(page, "phone, library found") == []
+    assert violations(page, "phone, library found") == []

@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any, cast
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 
 from paperfeed.store.accounts import create_user, set_admin
@@ -19,28 +18,14 @@ from paperfeed.store.library import Collection, add_to_collection, ensure_collec
 from paperfeed.store.listings import latest_day
 from paperfeed.store.password_links import create_link
 from paperfeed.store.shared_lists import set_item_note
+from tests.browser.a11y_support import violations
 from tests.browser.conftest import LiveSite, sign_up
 from tests.web_support import HOSTILE_ID, on_day
 
 pytestmark = pytest.mark.browser
 # WCAG 2.2 AA (tap targets among them) and Deque's best practices, not only the default set.
-RULES = {
-    "runOnly": {
-        "type": "tag",
-        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
-    }
-}
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 PHONE_ZOOMED: ViewportSize = {"width": 187, "height": 370}  # a 375 px phone at 200 % zoom
-
-
-def _violations(page: Page, where: str) -> list[str]:
-    response: dict[str, Any] = Axe().run(page, options=RULES).response
-    return [
-        f"{where}: {v['id']} at {n['target']}: {v['help']}"
-        for v in response["violations"]
-        for n in v["nodes"]
-    ]
 
 
 def _sideways(page: Page) -> int:
@@ -98,7 +83,7 @@ def test_todays_pages_pass_axe_and_fit_a_zoomed_phone(page: Page, live_site: Liv
         for path in signed_out:
             page.goto(url + path)
             page.wait_for_selector("html.math-ready", state="attached")
-            found += _violations(page, f"{scheme} {path}")
+            found += violations(page, f"{scheme} {path}")
     page.emulate_media(color_scheme="light")
 
     sign_up(page, url, "organiser")
@@ -113,12 +98,12 @@ def test_todays_pages_pass_axe_and_fit_a_zoomed_phone(page: Page, live_site: Liv
     page.goto(url + mine)
     page.locator(".list-note-edit summary").first.click()  # the note's edit form, opened
     expect(page.get_by_label("Link to share")).to_have_value(f"{url}{mine}")
-    found += _violations(page, "own collection, note form open")
+    found += violations(page, "own collection, note form open")
     page.goto(url + "/admin")
     page.locator("#add-accounts + form textarea").fill("ada,ada@lab.example.edu\nno comma here")
     page.get_by_role("button", name="Add accounts").click()
     expect(page.get_by_role("status")).to_contain_text("No account was made")
-    found += _violations(page, "Add accounts, a line refused")
+    found += violations(page, "Add accounts, a line refused")
     page.set_viewport_size(PHONE_ZOOMED)
     assert _sideways(page) <= 0
     assert found == []
@@ -148,7 +133,7 @@ def test_following_a_shared_collection_is_said(browser: Browser, live_site: Live
     expect(follow).to_have_attribute("aria-pressed", "true")
     expect(follow).to_have_accessible_name("Following")
     _focused_said(page, follow, "You follow this collection: 1 follower.")
-    assert _violations(page, "followed") == []
+    assert violations(page, "followed") == []
     page.keyboard.press("Space")
     expect(follow).to_have_attribute("aria-pressed", "false")
     _focused_said(page, follow, "You no longer follow this collection: 0 followers.")
@@ -220,7 +205,7 @@ def test_a_refused_address_or_password_is_tied_to_its_field(
         f"{problem} " + _text(page, "#password-rule"),
         "new-password",
     )
-    assert _violations(page, "set password refused") == []
+    assert violations(page, "set password refused") == []
 
 
 def _text(page: Page, selector: str) -> str:

@@ -4,34 +4,18 @@ dark, forced colours): what they met that the earlier sweeps did not reach."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Locator, Page, expect
 
 from paperfeed.store.accounts import create_user
 from paperfeed.store.community import add_claim, add_comment, decide_claim, find_user_id
+from tests.browser.a11y_support import violations
 from tests.browser.conftest import LiveSite, answer_next_dialog, newest_day_path, sign_up
 from tests.web_support import HOSTILE, HOSTILE_ID
 
 pytestmark = pytest.mark.browser
 # WCAG 2.2 AA (tap targets among them) and Deque's best practices, not only the default set.
-RULES = {
-    "runOnly": {
-        "type": "tag",
-        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
-    }
-}
-
-
-def _violations(page: Page, where: str) -> list[str]:
-    response: dict[str, Any] = Axe().run(page, options=RULES).response
-    return [
-        f"{where}: {v['id']} at {n['target']}: {v['help']}"
-        for v in response["violations"]
-        for n in v["nodes"]
-    ]
 
 
 def _look(button: Locator) -> str:
@@ -130,17 +114,17 @@ def test_new_notifications_and_ratings_are_said(page: Page, live_site: LiveSite)
     page.goto(url + "/notifications")
     expect(page.locator("article.unseen")).to_have_count(1)
     expect(page.locator("article.unseen")).to_contain_text("New")
-    found = _violations(page, "notifications")
+    found = violations(page, "notifications")
     page.goto(url + "/for-you/learned")
     expect(page.get_by_role("img", name="less like this")).to_be_visible()
-    found += _violations(page, "learned")
+    found += violations(page, "learned")
     page.goto(url + f"/papers/{HOSTILE_ID}")  # the BibTeX box, a Tab stop to scroll, by name
     expect(page.get_by_role("region", name="BibTeX")).to_contain_text("@")
     page.set_viewport_size({"width": 375, "height": 667})
     page.emulate_media(color_scheme="dark")
     for path in ("/for-you/learned", "/library/import", "/collections", "/settings/profile"):
         page.goto(url + path)
-        found += _violations(page, f"dark phone {path}")
+        found += violations(page, f"dark phone {path}")
     assert found == []
 
 

@@ -9,7 +9,6 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Locator, Page, expect
 from sqlalchemy import func, select
 
@@ -17,28 +16,14 @@ from paperfeed.store.accounts import create_user
 from paperfeed.store.community import add_comment, comments
 from paperfeed.store.tables import papers
 from paperfeed.web.periods import day_period, month_period, week_period
+from tests.browser.a11y_support import violations
 from tests.browser.conftest import LiveSite
 from tests.web_support import HOSTILE_ID
 
 pytestmark = pytest.mark.browser
 # WCAG 2.2 AA (tap targets among them) and Deque's best practices, not only the default set.
-RULES = {
-    "runOnly": {
-        "type": "tag",
-        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
-    }
-}
 # The header's controls, each a box that must neither leave the screen nor cover another.
 HEADER_CONTROLS = ".hero h1, .hero .sub, .days > a, .views a, .pick-day > *, .sort-by a"
-
-
-def _violations(page: Page, where: str) -> list[str]:
-    response: dict[str, Any] = Axe().run(page, options=RULES).response
-    return [
-        f"{where}: {v['id']} at {n['target']}: {v['help']}"
-        for v in response["violations"]
-        for n in v["nodes"]
-    ]
 
 
 def _listing_days(site: LiveSite) -> list[date]:
@@ -89,7 +74,7 @@ def test_the_new_controls_pass_axe_light_and_dark(page: Page, live_site: LiveSit
         for path in _periods(live_site):
             page.goto(live_site.url + path)
             expect(page.get_by_label("Go to day")).to_be_visible()
-            found += _violations(page, f"{scheme} {path}")
+            found += violations(page, f"{scheme} {path}")
     assert found == []
 
 
@@ -216,7 +201,7 @@ def test_a_comment_time_is_read_in_words(browser: Browser, live_site: LiveSite) 
         expect(stamp).to_have_attribute("aria-label", _spoken(at, zone))
         expect(stamp).to_have_attribute("title", f"{at:%Y-%m-%d %H:%M} UTC")
         assert _accessible_name(page, f"#c{cid} time") == _spoken(at, zone)
-        found += _violations(page, zone)
+        found += violations(page, zone)
         order = page.locator(".discussion .sort-by")
         expect(order.get_by_role("link", name="top")).to_have_attribute("aria-current", "true")
         order.get_by_role("link", name="newest").focus()
@@ -224,6 +209,6 @@ def test_a_comment_time_is_read_in_words(browser: Browser, live_site: LiveSite) 
         expect(page).to_have_url(f"{live_site.url}/papers/{HOSTILE_ID}?sort=new#discussion")
         expect(order.get_by_role("link", name="newest")).to_have_attribute("aria-current", "true")
         expect(order.get_by_role("link", name="top")).not_to_have_attribute("aria-current")
-        found += _violations(page, f"{zone}, newest first")
+        found += violations(page, f"{zone}, newest first")
         context.close()
     assert found == []

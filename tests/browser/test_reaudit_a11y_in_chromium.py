@@ -7,28 +7,19 @@ card's "submitted by" link and the paper page's Markdown link with axe-core in l
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date
-from typing import Any, cast
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from paperfeed.store.accounts import add_submission, find_user
 from paperfeed.store.tables import paper_authors, papers
 from paperfeed.web.render import paper_url
+from tests.browser.a11y_support import checked, screens
 from tests.browser.conftest import LiveSite, sign_up
 
 pytestmark = pytest.mark.browser
-RULES = {
-    "runOnly": {
-        "type": "tag",
-        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
-    }
-}
-SCREENS = (("light", 1280), ("dark", 320), ("dark", 1280), ("light", 320))
 PAPER = "2606.19349"  # a demo paper
 OFFLINE = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
 ONLINE = {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
@@ -40,28 +31,6 @@ COUNT_ALERTS = """() => {
             window.alertsPut.push(node.textContent);
     }))).observe(document.body, { childList: true, subtree: true });
 }"""
-
-
-def _violations(page: Page, where: str) -> list[str]:
-    response: dict[str, Any] = Axe().run(page, options=RULES).response
-    return [
-        f"{where}: {v['id']} at {n['target']}: {v['help']}"
-        for v in response["violations"]
-        for n in v["nodes"]
-    ]
-
-
-def _checked(page: Page, where: str, width: int) -> list[str]:
-    wide = int(page.evaluate("document.documentElement.scrollWidth"))
-    found = [f"{where}: {wide} px wide on a {width} px screen"] if wide > width else []
-    return found + _violations(page, where)
-
-
-def _screens(page: Page) -> Iterator[tuple[str, int]]:
-    for scheme, width in SCREENS:
-        page.set_viewport_size({"width": width, "height": 800})
-        page.emulate_media(color_scheme=cast(Any, scheme))
-        yield scheme, width
 
 
 def _described(page: Page, button: str, note: str) -> str:
@@ -159,10 +128,10 @@ def test_submitted_by_and_markdown_links_pass_axe_fit_320_px_and_work_by_keyboar
         add_submission(conn, pid, found[0].id, date(2026, 6, 24))
     paper = live_site.url + paper_url(pid)
     problems: list[str] = []
-    for scheme, width in _screens(page):
+    for scheme, width in screens(page):
         for where in (day, paper):
             page.goto(where)
-            problems += _checked(page, f"{scheme} {width} {where}", width)
+            problems += checked(page, f"{scheme} {width} {where}", width)
     assert problems == []
     page.set_viewport_size({"width": 320, "height": 640})
     for where, link, lands in (

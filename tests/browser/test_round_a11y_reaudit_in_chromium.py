@@ -30,15 +30,10 @@ from paperfeed.store.collection_editors import add_editor, put_in
 from paperfeed.store.library import ensure_collection
 from paperfeed.store.tables import papers
 from paperfeed.web.periods import day_period
+from tests.browser.a11y_support import RULES, checked
 from tests.browser.conftest import LiveSite, sign_up
 
 pytestmark = pytest.mark.browser
-RULES = {
-    "runOnly": {
-        "type": "tag",
-        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
-    }
-}
 ACCEPTED = "2606.30777"  # its real arXiv comment: "Accepted to ECCV 2026"
 # A journal reference naming no venue, and a comment naming one (as PMLR papers have them).
 PMLR = Paper(
@@ -54,15 +49,6 @@ PMLR = Paper(
     listing_date=date(2026, 8, 14),
 )
 PMLR_DAY = "/papers/date/2026-08-14"
-
-
-def _violations(page: Page, where: str) -> list[str]:
-    response: dict[str, Any] = Axe().run(page, options=RULES).response
-    return [
-        f"{where}: {v['id']} at {n['target']}: {v['help']}"
-        for v in response["violations"]
-        for n in v["nodes"]
-    ]
 
 
 def _wider_than(page: Page, width: int, where: str) -> list[str]:
@@ -130,12 +116,6 @@ def _question(browser: Browser, team: Team, site: LiveSite) -> str:
     return html
 
 
-def _checked(page: Page, where: str, width: int) -> list[str]:
-    wide = int(page.evaluate("document.documentElement.scrollWidth"))
-    found = [f"{where}: {wide} px wide on a {width} px screen"] if wide > width else []
-    return found + _violations(page, where)
-
-
 def test_this_rounds_pages_pass_axe_in_light_and_dark_and_at_320_px(
     browser: Browser, team: Team, live_site: LiveSite, tmp_path: Path
 ) -> None:
@@ -159,13 +139,13 @@ def test_this_rounds_pages_pass_axe_in_light_and_dark_and_at_320_px(
             page.emulate_media(color_scheme=cast(Any, scheme))
         for page, address in addresses:
             page.goto(address)
-            found += _checked(page, f"{scheme} {width} {address}", width)
+            found += checked(page, f"{scheme} {width} {address}", width)
         team.ana.goto(url + "/library/import")
         team.ana.set_content(report)  # the report, without uploading again
-        found += _checked(team.ana, f"{scheme} {width} import report", width)
+        found += checked(team.ana, f"{scheme} {width} import report", width)
         team.lead.goto(f"{url}/library")
         team.lead.set_content(asked)
-        found += _checked(team.lead, f"{scheme} {width} hand-over question", width)
+        found += checked(team.lead, f"{scheme} {width} hand-over question", width)
     assert found == []
     team.ana.goto(url + PMLR_DAY)
     expect(team.ana.locator(".badge.venue")).to_have_text("ICML 2026")  # it was checked

@@ -6,48 +6,17 @@ and by keyboard alone."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, cast
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from paperfeed.store.tables import paper_authors, papers
+from tests.browser.a11y_support import checked, screens
 from tests.browser.conftest import LiveSite, sign_up
 
 pytestmark = pytest.mark.browser
-RULES = {
-    "runOnly": {
-        "type": "tag",
-        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
-    }
-}
-SCREENS = (("light", 1280), ("dark", 320), ("dark", 1280), ("light", 320))
-
-
-def _violations(page: Page, where: str) -> list[str]:
-    response: dict[str, Any] = Axe().run(page, options=RULES).response
-    return [
-        f"{where}: {v['id']} at {n['target']}: {v['help']}"
-        for v in response["violations"]
-        for n in v["nodes"]
-    ]
-
-
-def _checked(page: Page, where: str, width: int) -> list[str]:
-    wide = int(page.evaluate("document.documentElement.scrollWidth"))
-    found = [f"{where}: {wide} px wide on a {width} px screen"] if wide > width else []
-    return found + _violations(page, where)
-
-
-def _screens(page: Page) -> Iterator[tuple[str, int]]:
-    for scheme, width in SCREENS:
-        page.set_viewport_size({"width": width, "height": 800})
-        page.emulate_media(color_scheme=cast(Any, scheme))
-        yield scheme, width
 
 
 def _prolific(live_site: LiveSite) -> str:
@@ -66,10 +35,10 @@ def test_the_claim_form_and_its_report_pass_axe_and_fit_320_px(
     sign_up(page, live_site.url, "claimer")
     url = f"{live_site.url}/authors/{_prolific(live_site)}"
     found: list[str] = []
-    for scheme, width in _screens(page):
+    for scheme, width in screens(page):
         page.goto(url)
         page.locator("#claim-papers summary").click()
-        found += _checked(page, f"{scheme} {width} claim form", width)
+        found += checked(page, f"{scheme} {width} claim form", width)
     # On a phone, by keyboard alone: the box opens with Enter, Space ticks, Enter claims.
     page.set_viewport_size({"width": 320, "height": 640})
     page.goto(url)
@@ -88,10 +57,10 @@ def test_the_claim_form_and_its_report_pass_axe_and_fit_320_px(
     said = page.locator("[data-said]")
     expect(said).to_have_text("Papers: 1 claimed, waiting for a moderator.")
     expect(said).to_be_in_viewport()
-    for scheme, width in _screens(page):
-        found += _checked(page, f"{scheme} {width} claim report", width)
+    for scheme, width in screens(page):
+        found += checked(page, f"{scheme} {width} claim report", width)
         page.locator("#claim-papers summary").click()
-        found += _checked(page, f"{scheme} {width} claim report, box open", width)
+        found += checked(page, f"{scheme} {width} claim report, box open", width)
         page.locator("#claim-papers summary").click()
     assert found == []
 
@@ -104,12 +73,12 @@ def test_the_paste_box_its_refusal_and_report_pass_axe_and_fit_320_px(
         (loved, title, _), (panned, _, _), (middling, _, _) = [(*r, 0) for r in rows]
     sign_up(page, live_site.url, "paster")
     found: list[str] = []
-    for scheme, width in _screens(page):
+    for scheme, width in screens(page):
         page.goto(live_site.url + "/library/import")
-        found += _checked(page, f"{scheme} {width} import page", width)
+        found += checked(page, f"{scheme} {width} import page", width)
         page.get_by_role("button", name="Import").click()
         expect(page.get_by_role("alert")).to_contain_text("Nothing was imported")
-        found += _checked(page, f"{scheme} {width} empty import", width)
+        found += checked(page, f"{scheme} {width} empty import", width)
     pasted = (
         f"Poster Session A (14:00-15:30)\n{title}\nhttps://arxiv.org/abs/{panned}\n"
         "A Title Nobody Ever Wrote About Anything At All\nKeynote\n"
@@ -126,9 +95,9 @@ def test_the_paste_box_its_refusal_and_report_pass_axe_and_fit_320_px(
     page.get_by_role("button", name="Import").click()
     expect(page.locator(".rating-scale")).to_be_visible()
     stars_report = page.content()
-    for scheme, width in _screens(page):
+    for scheme, width in screens(page):
         for name, content in (("pasted", pasted_report), ("stars", stars_report)):
             page.goto(live_site.url + "/library/import")
             page.set_content(content)
-            found += _checked(page, f"{scheme} {width} {name} report", width)
+            found += checked(page, f"{scheme} {width} {name} report", width)
     assert found == []

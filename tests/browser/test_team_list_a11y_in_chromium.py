@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select, update
 
@@ -24,15 +23,10 @@ from paperfeed.store.erasure import delete_account
 from paperfeed.store.library import ensure_collection
 from paperfeed.store.shared_lists import set_item_note
 from paperfeed.store.tables import papers
+from tests.browser.a11y_support import checked
 from tests.browser.conftest import LiveSite, sign_up
 
 pytestmark = pytest.mark.browser
-RULES = {
-    "runOnly": {
-        "type": "tag",
-        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
-    }
-}
 NAME = "Team <b>list</b>"  # shown as typed, never as markup
 
 
@@ -74,21 +68,6 @@ def team(browser: Browser, live_site: LiveSite) -> Iterator[Team]:
     yield Team(contexts[0].pages[0], contexts[1].pages[0], made.id, made.share_key, ids[0])
     for context in contexts:
         context.close()
-
-
-def _violations(page: Page, where: str) -> list[str]:
-    response: dict[str, Any] = Axe().run(page, options=RULES).response
-    return [
-        f"{where}: {v['id']} at {n['target']}: {v['help']}"
-        for v in response["violations"]
-        for n in v["nodes"]
-    ]
-
-
-def _checked(page: Page, where: str, width: int) -> list[str]:
-    wide = int(page.evaluate("document.documentElement.scrollWidth"))
-    found = [f"{where}: {wide} px wide on a {width} px screen"] if wide > width else []
-    return found + _violations(page, where)
 
 
 def _note_changed(team: Team, site: LiveSite) -> str:
@@ -138,10 +117,10 @@ def test_the_team_lists_new_controls_pass_axe_in_light_and_dark_and_at_320_px(
         for page, address in addresses:
             _unseen(live_site)
             page.goto(address)
-            found += _checked(page, f"{scheme} {width} {address}", width)
+            found += checked(page, f"{scheme} {width} {address}", width)
         team.lead.goto(f"{url}/c/{team.share_key}")
         team.lead.set_content(changed)
-        found += _checked(team.lead, f"{scheme} {width} note changed", width)
+        found += checked(team.lead, f"{scheme} {width} note changed", width)
     assert found == []
     # what was checked was there
     team.ana.goto(mine)

@@ -16,6 +16,7 @@ from paperfeed.store.community import (
     CommentError,
     add_claim,
     author_claims,
+    author_lists,
     claimed_place,
     claims_for_papers,
 )
@@ -62,7 +63,7 @@ def claim_states(
 ) -> dict[str, ClaimState]:
     """Each listed paper's state for the reader claiming the author of name key `key`."""
     places = name_places(conn, key, paper_ids)
-    names = _author_lists(conn, places)
+    names = author_lists(conn, places)
     states = {pid: ClaimState("open") for pid in places}
     for claim in claims_for_papers(conn, sorted(places)):
         if claim.status in LIVE_CLAIMS and _at(names, claim) == places[claim.paper_id]:
@@ -83,23 +84,12 @@ def _at(names: dict[str, list[str]], claim: Claim) -> int | None:
     return claimed_place(names.get(claim.paper_id, ()), claim.author, claim.position)
 
 
-def _author_lists(conn: Connection, paper_ids: dict[str, int]) -> dict[str, list[str]]:
-    """The papers' author names in their newest versions, in order."""
-    query = select(paper_authors.c.paper_id, paper_authors.c.name).where(
-        paper_authors.c.paper_id.in_(sorted(paper_ids))
-    )
-    found: dict[str, list[str]] = {}
-    for pid, name in conn.execute(query.order_by(paper_authors.c.position)):
-        found.setdefault(str(pid), []).append(str(name))
-    return found
-
-
 def claim_papers(conn: Connection, user_id: int, key: str, paper_ids: Sequence[str]) -> BatchReport:
     """Claim, for the user, the author of name key `key` on each paper (its first such
     author), each claim waiting for a moderator as a single one does."""
     wanted = list(dict.fromkeys(paper_ids))
     places = name_places(conn, key, wanted)
-    names = _author_lists(conn, places)
+    names = author_lists(conn, places)
     done: dict[str, list[str]] = {"claimed": [], "yours": [], "others": [], "unlisted": []}
     for pid in wanted:
         done[_claim_one(conn, user_id, pid, names, places)].append(pid)
@@ -138,7 +128,7 @@ def claimed_spellings(conn: Connection, claims: Sequence[Claim]) -> list[str]:
     """The names approved claims stand under in their papers' newest versions, one per name
     key (José García and Jose Garcia are one author page), the first claimed first."""
     approved = sorted((c for c in claims if c.status == "approved"), key=lambda c: c.id)
-    names = _author_lists(conn, {c.paper_id: 0 for c in approved})
+    names = author_lists(conn, {c.paper_id: 0 for c in approved})
     found: dict[str, str] = {}
     for claim in approved:
         at = _at(names, claim)

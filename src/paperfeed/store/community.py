@@ -796,7 +796,7 @@ def claims_as_author(conn: Connection, key: str) -> dict[str, list[str]]:
         author_claims.c.status == "approved", _STANDING, author_claims.c.paper_id.in_(listed)
     )
     claims = [_claim(r) for r in conn.execute(query.order_by(author_claims.c.id))]
-    names = _author_lists(conn, {c.paper_id for c in claims})
+    names = author_lists(conn, {c.paper_id for c in claims})
     found: dict[str, list[str]] = {}
     for claim in claims:
         at = claimed_place(names.get(claim.paper_id, ()), claim.author, claim.position)
@@ -805,8 +805,8 @@ def claims_as_author(conn: Connection, key: str) -> dict[str, list[str]]:
     return found
 
 
-def _author_lists(conn: Connection, paper_ids: Collection[str]) -> dict[str, list[str]]:
-    """The papers' author names, in order."""
+def author_lists(conn: Connection, paper_ids: Collection[str]) -> dict[str, list[str]]:
+    """The papers' author names in their newest versions, in order."""
     query = select(paper_authors.c.paper_id, paper_authors.c.name).where(
         paper_authors.c.paper_id.in_(sorted(paper_ids))
     )
@@ -969,7 +969,7 @@ def _same_author(
 ) -> Callable[[Claim], bool]:
     """Whether a claim on the paper is of this author: the same name and place, or, in the
     paper's newest version, the same place (a version that respelled or moved the name)."""
-    names = _author_lists(conn, [paper_id]).get(paper_id, [])
+    names = author_lists(conn, [paper_id]).get(paper_id, [])
     place = claimed_place(names, author, position)
 
     def same(claim: Claim) -> bool:
