@@ -18,7 +18,7 @@ from paperfeed.store import upsert_papers
 from paperfeed.store.accounts import set_admin
 from paperfeed.store.community import claims_for_papers
 from tests.digest_support import Sink
-from tests.web_support import DAYS, client, csrf_token, on_day, sign_up
+from tests.web_support import DAYS, client, on_day, sign_in_as
 
 PASSWORD = "correct horse battery"
 BADGE = '<span class="badge" title="'
@@ -36,17 +36,6 @@ def c(s: Settings, engine: Engine) -> Iterator[TestClient]:
         yield test_client
 
 
-def _as(c: TestClient, name: str, new: bool = False) -> str:
-    """Sign `name` in (up, when `new`) as the client's only account; its form token."""
-    c.cookies.clear()
-    if new:
-        sign_up(c, name, PASSWORD)
-    else:
-        data = {"username": name, "password": PASSWORD, "csrf_token": csrf_token(c, "/signin")}
-        assert c.post("/signin", data=data, follow_redirects=False).status_code == 303
-    return csrf_token(c, "/")
-
-
 def _post(c: TestClient, path: str, data: dict[str, str]):  # type: ignore[no-untyped-def]
     return c.post(path, data=data, follow_redirects=False)
 
@@ -60,11 +49,11 @@ def _claim_approved(
     more: dict[str, str] | None = None,
 ) -> None:
     """`who` claims `author` on `pid` through the paper page; an admin approves it."""
-    token = _as(c, who)
+    token = sign_in_as(c, who)
     data = {"author": author, "csrf_token": token} | (more or {})
     assert _post(c, f"/papers/{pid}/claim", data).status_code == 303
     claim = max(map(int, re.findall(r'/claims/(\d+)/withdraw"', c.get(f"/papers/{pid}").text)))
-    token = _as(c, "moderator")
+    token = sign_in_as(c, "moderator")
     done = _post(c, f"/admin/claims/{claim}", {"decision": "approve", "csrf_token": token})
     assert done.status_code == 303, done.text
 
@@ -82,12 +71,12 @@ def test_an_authors_answer_is_marked_as_the_authors_on_recent_discussions_and_pr
     pid, other = sorted(on_day(engine, DAYS[1]))[:2]
     author = c.get(f"/api/papers/{pid}").json()["authors"][0]["name"]
     for name in ("writer", "reader", "moderator"):
-        _as(c, name, new=True)
+        sign_in_as(c, name, new=True)
     with engine.begin() as conn:
         set_admin(conn, "moderator", True)
     _claim_approved(c, engine, "writer", pid, author)
-    question = _comment(c, _as(c, "reader"), pid, "Does it hold for small graphs?")
-    token = _as(c, "writer")
+    question = _comment(c, sign_in_as(c, "reader"), pid, "Does it hold for small graphs?")
+    token = sign_in_as(c, "writer")
     answer = _comment(c, token, pid, "Yes: see the appendix.", parent=question)
     aside = _comment(c, token, other, "A reader's remark on someone else's paper.")
     c.cookies.clear()  # what any reader sees
@@ -127,10 +116,10 @@ def test_two_namesakes_on_one_paper_claim_their_own_places(c: TestClient, engine
         upsert_papers(conn, [NAMESAKES])
     pid = NAMESAKES.id
     for name in ("qi-first", "qi-last", "moderator"):
-        _as(c, name, new=True)
+        sign_in_as(c, name, new=True)
     with engine.begin() as conn:
         set_admin(conn, "moderator", True)
-    token = _as(c, "qi-first")
+    token = sign_in_as(c, "qi-first")
     form = c.get(f"/papers/{pid}").text.split('id="claim-author"')[1].split("</select>")[0]
     assert '<option value="1">Qi Zhang (author 2 of 4)</option>' in form
     assert '<option value="3">Qi Zhang (author 4 of 4)</option>' in form
@@ -139,7 +128,7 @@ def test_two_namesakes_on_one_paper_claim_their_own_places(c: TestClient, engine
     line = _authors_line(c, pid)
     assert "/users/qi-first" in line[1] and "/users/" not in line[3]  # not the namesake
     # The second Qi Zhang is offered their own place, claims it and is approved too.
-    token = _as(c, "qi-last")
+    token = sign_in_as(c, "qi-last")
     form = c.get(f"/papers/{pid}").text.split('id="claim-author"')[1].split("</select>")[0]
     assert 'value="1"' not in form and '<option value="3">Qi Zhang (author 4 of 4)</option>' in form
     _claim_approved(c, engine, "qi-last", pid, "", {"position": "3"})
@@ -148,7 +137,7 @@ def test_two_namesakes_on_one_paper_claim_their_own_places(c: TestClient, engine
     assert "/users/" not in line[0] + line[2]
     assert c.get("/api/users/qi-last").json()["claimedPapers"] == [pid]
     # A form naming no such place, or another author's, is refused and stores nothing.
-    token = _as(c, "moderator")
+    token = sign_in_as(c, "moderator")
     for bad, says in (
         ({"position": "4"}, "2606.88888 lists 4 authors: there is no author 5"),
         ({}, "choose which of the paper's authors you are"),
@@ -209,11 +198,11 @@ def test_an_authors_answer_is_emailed_as_the_authors(
     pid = sorted(on_day(engine, DAYS[1]))[0]
     author = c.get(f"/api/papers/{pid}").json()["authors"][0]["name"]
     for name in ("writer", "reader", "bystander", "moderator"):
-        _as(c, name, new=True)
+        sign_in_as(c, name, new=True)
     with engine.begin() as conn:
         set_admin(conn, "moderator", True)
     _claim_approved(c, engine, "writer", pid, author)
-    token = _as(c, "reader")
+    token = sign_in_as(c, "reader")
     asked = _post(
         c, "/subscribe", {"email": "reader@example.org", "frequency": "none", "csrf_token": token}
     )
@@ -223,8 +212,8 @@ def test_an_authors_answer_is_emailed_as_the_authors(
     [confirm] = re.findall(r"http://testserver(/confirm\S+)", str(body.get_content()))
     assert c.post(confirm).status_code == 200  # the confirm page's button
     question = _comment(c, token, pid, "Does it hold for small graphs?")
-    _comment(c, _as(c, "bystander"), pid, "I wondered too.", parent=question)
-    _comment(c, _as(c, "writer"), pid, "Yes: see the appendix.", parent=question)
+    _comment(c, sign_in_as(c, "bystander"), pid, "I wondered too.", parent=question)
+    _comment(c, sign_in_as(c, "writer"), pid, "Yes: see the appendix.", parent=question)
     subjects = [str(m["Subject"]) for m in sink.to("reader@example.org")[1:]]
     assert [s.split(":")[0] for s in subjects] == [
         "bystander replied to your comment",
@@ -236,14 +225,14 @@ def test_the_readers_notifications_mark_the_authors_reply(c: TestClient, engine:
     pid = sorted(on_day(engine, DAYS[1]))[0]
     author = c.get(f"/api/papers/{pid}").json()["authors"][0]["name"]
     for name in ("writer", "reader", "bystander", "moderator"):
-        _as(c, name, new=True)
+        sign_in_as(c, name, new=True)
     with engine.begin() as conn:
         set_admin(conn, "moderator", True)
     _claim_approved(c, engine, "writer", pid, author)
-    question = _comment(c, _as(c, "reader"), pid, "Does it hold for small graphs?")
-    _comment(c, _as(c, "bystander"), pid, "I wondered too.", parent=question)
-    _comment(c, _as(c, "writer"), pid, "Yes: see the appendix.", parent=question)
-    _as(c, "reader")
+    question = _comment(c, sign_in_as(c, "reader"), pid, "Does it hold for small graphs?")
+    _comment(c, sign_in_as(c, "bystander"), pid, "I wondered too.", parent=question)
+    _comment(c, sign_in_as(c, "writer"), pid, "Yes: see the appendix.", parent=question)
+    sign_in_as(c, "reader")
     page = c.get("/notifications").text
     heads = re.findall(r'<p class="comment-head">(.*?)</p>', page, re.S)
     marked = {re.search(r'href="/users/(\w+)"', h)[1]: BADGE in h for h in heads}  # type: ignore[index]
@@ -267,11 +256,11 @@ def test_the_authors_own_code_link_comes_before_one_found_in_the_abstract(
             facts = RepoFacts(name, stars, 1, "Python", "MIT", None)
             save_repo(conn, name, facts, None, DAYS[1])
     for name in ("writer", "moderator"):
-        _as(c, name, new=True)
+        sign_in_as(c, name, new=True)
     with engine.begin() as conn:
         set_admin(conn, "moderator", True)
     _claim_approved(c, engine, "writer", pid, "Honglin Guo")
-    token = _as(c, "writer")
+    token = sign_in_as(c, "writer")
     official = "https://github.com/qi/official"
     added = _post(c, f"/papers/{pid}/links", {"kind": "code", "url": official, "csrf_token": token})
     assert added.status_code == 303
@@ -293,14 +282,14 @@ def test_the_moderator_sees_which_namesake_each_claim_is(c: TestClient, engine: 
     with engine.begin() as conn:
         upsert_papers(conn, [NAMESAKES])
     for name in ("qi-first", "qi-last", "moderator"):
-        _as(c, name, new=True)
+        sign_in_as(c, name, new=True)
     with engine.begin() as conn:
         set_admin(conn, "moderator", True)
     for who, place in (("qi-first", "1"), ("qi-last", "3")):
-        token = _as(c, who)
+        token = sign_in_as(c, who)
         data = {"position": place, "csrf_token": token}
         assert _post(c, f"/papers/{NAMESAKES.id}/claim", data).status_code == 303
-    _as(c, "moderator")
+    sign_in_as(c, "moderator")
     page = unescape(re.sub(r"<[^>]+>", "", c.get("/admin/community").text))
     assert "qi-first says they are Qi Zhang (author 2 of the paper's list) on" in page
     assert "qi-last says they are Qi Zhang (author 4 of the paper's list) on" in page

@@ -18,7 +18,7 @@ from paperfeed.store import upsert_papers
 from paperfeed.store.accounts import users
 from paperfeed.store.claim_batches import BatchReport, claim_papers, claim_states
 from paperfeed.store.community import add_claim, claims_by_user, decide_claim, pending_claims
-from tests.web_support import client, csrf_token, sign_up, web_settings
+from tests.web_support import client, csrf_token, sign_in_as, web_settings
 
 PASSWORD = "correct horse battery"
 DAY = date(2026, 6, 25)
@@ -56,16 +56,6 @@ def _uid(engine: Engine, name: str) -> int:
         return int(conn.execute(select(users.c.id).where(users.c.username == name)).scalar_one())
 
 
-def _as(c: TestClient, name: str, new: bool = False) -> str:
-    c.cookies.clear()
-    if new:
-        sign_up(c, name, PASSWORD)
-    else:
-        data = {"username": name, "password": PASSWORD, "csrf_token": csrf_token(c, "/signin")}
-        assert c.post("/signin", data=data, follow_redirects=False).status_code == 303
-    return csrf_token(c, "/")
-
-
 def _rival_approved(engine: Engine) -> None:
     """rival is the approved Jose Garcia of 2606.00003."""
     with engine.begin() as conn:
@@ -78,8 +68,8 @@ def _text(html: str) -> str:
 
 
 def test_claiming_several_papers_reports_each(c: TestClient, engine: Engine) -> None:
-    _as(c, "rival", new=True)
-    _as(c, "jose", new=True)
+    sign_in_as(c, "rival", new=True)
+    sign_in_as(c, "jose", new=True)
     _rival_approved(engine)
     ids = [*MINE, "2606.00003", "2606.00004", "2606.09999", MINE[0]]
     uid = _uid(engine, "jose")
@@ -103,9 +93,9 @@ def test_claiming_several_papers_reports_each(c: TestClient, engine: Engine) -> 
 
 
 def test_ticking_papers_on_the_author_page_claims_them(c: TestClient, engine: Engine) -> None:
-    _as(c, "rival", new=True)
+    sign_in_as(c, "rival", new=True)
     _rival_approved(engine)
-    token = _as(c, "jose", new=True)
+    token = sign_in_as(c, "jose", new=True)
     page = c.get("/authors/jose-garcia").text
     form = page.split('id="claim-papers"')[1].split("</details>")[0]
     assert "<script>alert(1)" not in form and "&lt;script&gt;" in form  # a title stays text
@@ -123,7 +113,7 @@ def test_ticking_papers_on_the_author_page_claims_them(c: TestClient, engine: En
 
 
 def test_all_on_the_page_claims_every_unclaimed_one(c: TestClient, engine: Engine) -> None:
-    token = _as(c, "jose", new=True)
+    token = sign_in_as(c, "jose", new=True)
     c.post("/authors/jose-garcia/claim", data={"csrf_token": token, "paper": [MINE[0]]})
     page = c.get("/authors/jose-garcia").text
     listed = re.findall(r'name="listed" value="([^"]+)"', page)
@@ -141,7 +131,7 @@ def test_bad_bulk_claims_are_refused_with_a_reason(c: TestClient) -> None:
     data = {"csrf_token": anonymous, "paper": MINE}
     refused = c.post("/authors/jose-garcia/claim", data=data, follow_redirects=False)
     assert refused.status_code == 303 and refused.headers["location"].startswith("/signin")
-    token = _as(c, "jose", new=True)
+    token = sign_in_as(c, "jose", new=True)
     nothing = c.post("/authors/jose-garcia/claim", data={"csrf_token": token})
     assert nothing.status_code == 400 and "tick the papers" in nothing.text
     forged = c.post("/authors/jose-garcia/claim", data={"paper": MINE})
@@ -154,7 +144,7 @@ def test_bad_bulk_claims_are_refused_with_a_reason(c: TestClient) -> None:
 
 
 def test_each_spelling_s_author_page_points_to_her_profile(c: TestClient, engine: Engine) -> None:
-    _as(c, "jose", new=True)
+    sign_in_as(c, "jose", new=True)
     uid = _uid(engine, "jose")
     with engine.begin() as conn:
         claim_papers(conn, uid, "jose garcia", MINE)

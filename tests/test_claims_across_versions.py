@@ -16,7 +16,7 @@ from paperfeed.settings import Settings
 from paperfeed.store.accounts import set_admin
 from paperfeed.store.community import claimed_place
 from tests.replay import Reply, Request, arxiv_api_handler, replay
-from tests.web_support import client, csrf_token, sign_up, web_settings
+from tests.web_support import client, csrf_token, sign_in_as, web_settings
 
 PID = "1605.08386"  # recorded: v1 by Caprice Stanley, Tobias Windisch
 PASSWORD = "correct horse battery"
@@ -51,24 +51,14 @@ def _ingest(engine: Engine, s: Settings, version: int, authors: tuple[str, ...])
     assert report.inserted + report.updated == 1, report
 
 
-def _as(c: TestClient, name: str, new: bool = False) -> str:
-    c.cookies.clear()
-    if new:
-        sign_up(c, name, PASSWORD)
-    else:
-        data = {"username": name, "password": PASSWORD, "csrf_token": csrf_token(c, "/signin")}
-        assert c.post("/signin", data=data, follow_redirects=False).status_code == 303
-    return csrf_token(c, "/")
-
-
 def _claim(c: TestClient, who: str, author: str) -> int:
-    data = {"author": author, "csrf_token": _as(c, who)}
+    data = {"author": author, "csrf_token": sign_in_as(c, who)}
     assert c.post(f"/papers/{PID}/claim", data=data, follow_redirects=False).status_code == 303
     return max(map(int, re.findall(r'/claims/(\d+)/withdraw"', c.get(f"/papers/{PID}").text)))
 
 
 def _decide(c: TestClient, claim: int) -> int:
-    data = {"decision": "approve", "csrf_token": _as(c, "moderator")}
+    data = {"decision": "approve", "csrf_token": sign_in_as(c, "moderator")}
     return c.post(f"/admin/claims/{claim}", data=data, follow_redirects=False).status_code
 
 
@@ -93,10 +83,10 @@ def _member(c: TestClient, slug: str) -> str:
 def claimed(c: TestClient, s: Settings, engine: Engine) -> None:
     """Tobias's claim on v1, approved."""
     _ingest(engine, s, 1, ())
-    _as(c, "moderator", new=True)
+    sign_in_as(c, "moderator", new=True)
     with engine.begin() as conn:
         set_admin(conn, "moderator", True)
-    _as(c, "tobias", new=True)
+    sign_in_as(c, "tobias", new=True)
     assert _decide(c, _claim(c, "tobias", "Tobias Windisch")) == 303
     assert 'href="/users/tobias"' in _byline(c).split("Tobias Windisch")[1]
     assert "tobias on paperfeed claimed 1 of these papers" in _member(c, "tobias-windisch")
@@ -107,7 +97,7 @@ def test_a_claim_follows_a_respelled_and_moved_name(
     c: TestClient, s: Settings, engine: Engine
 ) -> None:
     _ingest(engine, s, 2, ("Caprice Stanley", "Ann Newcomer", "T. Windisch"))
-    _as(c, "tobias")
+    sign_in_as(c, "tobias")
     byline = _byline(c)
     assert "T. Windisch" in byline and "Tobias Windisch" not in byline
     assert 'href="/users/tobias"' in byline.split("T. Windisch")[1]  # still marked as hers
@@ -118,7 +108,7 @@ def test_a_claim_follows_a_respelled_and_moved_name(
     assert "Claimed by tobias" in _text(c.get("/authors/t-windisch").text)
     assert c.get("/authors/tobias-windisch").status_code == 404
     # A rival account is not offered her name and cannot claim it.
-    _as(c, "rival", new=True)
+    sign_in_as(c, "rival", new=True)
     assert '<option value="2">T. Windisch</option>' not in _claim_box(c)
     data = {"author": "T. Windisch", "csrf_token": csrf_token(c, "/")}
     refused = c.post(f"/papers/{PID}/claim", data=data, follow_redirects=False)
@@ -130,7 +120,7 @@ def test_a_version_without_her_name_says_her_claim_shows_nowhere(
     c: TestClient, s: Settings, engine: Engine
 ) -> None:
     _ingest(engine, s, 3, ("Caprice Stanley", "Ann Newcomer"))
-    _as(c, "tobias")
+    sign_in_as(c, "tobias")
     assert "/users/tobias" not in _byline(c)
     box = _claim_box(c)
     said = "approved, but you are shown as none of this paper's authors: its newest version"

@@ -110,6 +110,19 @@ def sign_up(c: TestClient, username: str, password: str = "correct horse battery
     assert "pf_session" in c.cookies
 
 
+def sign_in_as(
+    c: TestClient, name: str, new: bool = False, password: str = "correct horse battery"
+) -> str:
+    """Sign `name` in (up, when `new`) as the client's only account; its form token."""
+    c.cookies.clear()
+    if new:
+        sign_up(c, name, password)
+    else:
+        data = {"username": name, "password": password, "csrf_token": csrf_token(c, "/signin")}
+        assert c.post("/signin", data=data, follow_redirects=False).status_code == 303
+    return csrf_token(c, "/")
+
+
 def post_form(c: TestClient, path: str, data: dict[str, str]) -> Any:
     """Post a form with this client's CSRF token, without following redirects."""
     return c.post(path, data=data | {"csrf_token": csrf_token(c, "/")}, follow_redirects=False)
