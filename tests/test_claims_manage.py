@@ -24,7 +24,7 @@ from paperfeed.store.community import (
 )
 from paperfeed.store.jobs import recent_actions
 from tests.digest_support import Sink
-from tests.web_support import DAYS, bearer, client, csrf_token, on_day, sign_up
+from tests.web_support import DAYS, bearer, client, csrf_token, on_day, sign_in_as, sign_up
 
 PASSWORD = "correct horse battery"
 BASE = "http://testserver"
@@ -49,17 +49,6 @@ def _pids(engine: Engine) -> list[str]:
 def _uid(engine: Engine, name: str) -> int:
     with engine.connect() as conn:
         return int(conn.execute(select(users.c.id).where(users.c.username == name)).scalar_one())
-
-
-def _as(c: TestClient, name: str, new: bool = False, admin: bool = False) -> str:
-    """Sign `name` in (up, when `new`), as the only account of the client; its form token."""
-    c.cookies.clear()
-    if new:
-        sign_up(c, name, PASSWORD)
-    else:
-        data = {"username": name, "password": PASSWORD, "csrf_token": csrf_token(c, "/signin")}
-        assert c.post("/signin", data=data, follow_redirects=False).status_code == 303
-    return csrf_token(c, "/")
 
 
 def _admin(engine: Engine, name: str) -> None:
@@ -98,7 +87,7 @@ def test_a_claimant_withdraws_a_pending_then_an_approved_claim_and_may_claim_aga
 ) -> None:
     pid = _pids(engine)[0]
     author = _author(c, pid)
-    token = _as(c, "claimer", new=True)
+    token = sign_in_as(c, "claimer", new=True)
     first = _claim(c, token, pid, author)
     box = c.get(f"/papers/{pid}").text.split('id="claim"')[1].split("</details>")[0]
     assert "is pending review" in box and f'action="/claims/{first}/withdraw"' in box
@@ -117,11 +106,11 @@ def test_a_claimant_withdraws_a_pending_then_an_approved_claim_and_may_claim_aga
     # Claimed again and approved: withdrawing takes the paper off the profile and the link.
     second = _claim(c, token, pid, author)
     assert second != first
-    token = _as(c, "mod", new=True)
+    token = sign_in_as(c, "mod", new=True)
     _admin(engine, "mod")
     _post(c, f"/admin/claims/{second}", {"decision": "approve", "csrf_token": token})
     assert _status(engine, second) == "approved"
-    token = _as(c, "claimer")
+    token = sign_in_as(c, "claimer")
     assert 'href="/users/claimer"' in c.get(f"/papers/{pid}").text.split('id="authors"')[1][:2000]
     assert c.get("/api/users/claimer").json()["claimedPapers"] == [pid]
     profile = c.get("/users/claimer").text
@@ -142,7 +131,7 @@ def test_a_claimant_withdraws_a_pending_then_an_approved_claim_and_may_claim_aga
     assert "was approved" in told and "Since withdrawn by you" in told
     assert f"/claims/{second}/withdraw" not in told
     # An admin cannot approve a withdrawn claim from a stale page.
-    token = _as(c, "mod")
+    token = sign_in_as(c, "mod")
     stale = _post(c, f"/admin/claims/{second}", {"decision": "approve", "csrf_token": token})
     assert stale.status_code == 409 and "was withdrawn" in stale.text
     assert _status(engine, second) == "withdrawn"
@@ -166,7 +155,7 @@ def test_withdrawing_from_the_notifications_page(c: TestClient, engine: Engine) 
 def test_withdrawing_refuses_what_it_cannot_do(c: TestClient, engine: Engine) -> None:
     pid = _pids(engine)[0]
     author = _author(c, pid)
-    token = _as(c, "owner", new=True)
+    token = sign_in_as(c, "owner", new=True)
     claim = _claim(c, token, pid, author)
     missing = _post(c, "/claims/999999/withdraw", {"csrf_token": token, "confirmed": "1"})
     assert missing.status_code == 404 and "no claim 999999" in missing.text
@@ -179,7 +168,7 @@ def test_withdrawing_refuses_what_it_cannot_do(c: TestClient, engine: Engine) ->
     asked_again = _post(c, f"/claims/{claim}/withdraw", {"csrf_token": token})
     assert asked_again.status_code == 409  # no question about what cannot be done
     again = _claim(c, token, pid, author)
-    token = _as(c, "other", new=True)
+    token = sign_in_as(c, "other", new=True)
     theirs = _post(c, f"/claims/{again}/withdraw", {"csrf_token": token, "confirmed": "1"})
     assert theirs.status_code == 403 and "not yours" in theirs.text
     assert _status(engine, again) == "pending"
@@ -211,7 +200,7 @@ def test_admins_see_approved_claims_and_revoke_them_with_a_reason(
     with engine.begin() as conn:
         claim = add_claim(conn, _uid(engine, "kay"), pid, "Someone <b>")
         decide_claim(conn, claim, True, "")
-    token = _as(c, "mod", new=True)
+    token = sign_in_as(c, "mod", new=True)
     _admin(engine, "mod")
     queue = c.get("/admin/community").text
     listed = queue.split('id="approved-claims"')[1].split("<h2>")[0]
@@ -241,7 +230,7 @@ def test_admins_see_approved_claims_and_revoke_them_with_a_reason(
     assert "revoked your approved claim to be Someone <b>" in text
     shown = mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert "revoked your approved claim" in shown and "rejected" not in shown
-    _as(c, "kay")
+    sign_in_as(c, "kay")
     told = c.get("/notifications").text
     assert "revoked by a moderator" in told and "The moderator said: not them" in told
     assert c.get("/api/users/kay").json()["claimedPapers"] == []
@@ -258,7 +247,7 @@ def test_revoking_refuses_what_it_cannot_do(c: TestClient, engine: Engine) -> No
     data = {"csrf_token": csrf_token(c, "/"), "reason": "no", "confirmed": "1"}
     not_admin = _post(c, f"/admin/claims/{approved}/revoke", data)
     assert not_admin.status_code == 403 and "only an admin" in not_admin.text
-    token = _as(c, "mod", new=True)
+    token = sign_in_as(c, "mod", new=True)
     _admin(engine, "mod")
     data["csrf_token"] = token
     assert _post(c, "/admin/claims/999999/revoke", data).status_code == 404
@@ -271,10 +260,10 @@ def test_revoking_refuses_what_it_cannot_do(c: TestClient, engine: Engine) -> No
 def test_rival_claims_on_one_name_are_shown_together(c: TestClient, engine: Engine) -> None:
     first, second = _pids(engine)[:2]
     author = _author(c, first)
-    one = _claim(c, _as(c, "ann", new=True), first, author)
-    two = _claim(c, _as(c, "ben", new=True), first, author)
+    one = _claim(c, sign_in_as(c, "ann", new=True), first, author)
+    two = _claim(c, sign_in_as(c, "ben", new=True), first, author)
     alone = _claim(c, csrf_token(c, "/"), second, _author(c, second))
-    token = _as(c, "mod", new=True)
+    token = sign_in_as(c, "mod", new=True)
     _admin(engine, "mod")
     queue = c.get("/admin/community").text.split("<h2>Author claims</h2>")[1].split("<h2")[0]
     groups = queue.split('<article class="claim')[1:]
@@ -324,7 +313,7 @@ def test_admins_hide_any_comment_saying_why(c: TestClient, engine: Engine) -> No
     cid = _comment(c, pid, bearer(c, "wendy", PASSWORD), "A rude <i>remark</i>")
     own = _comment(c, pid, bearer(c, "mod", PASSWORD), "My own note")
     _admin(engine, "mod")
-    token = _as(c, "mod")
+    token = sign_in_as(c, "mod")
     page = c.get(f"/papers/{pid}").text
     assert f'action="/comments/{cid}/hide"' in page  # not reported: hidden all the same
     listed = c.get("/discussions").text  # the recent discussions offer it too
@@ -349,7 +338,7 @@ def test_admins_hide_any_comment_saying_why(c: TestClient, engine: Engine) -> No
     assert _post(c, "/comments/999999/hide", data).status_code == 404
     forged = _post(c, f"/comments/{own}/hide", {"reason": "x", "confirmed": "1"})
     assert forged.status_code == 403
-    token = _as(c, "wendy")
+    token = sign_in_as(c, "wendy")
     not_admin = _post(c, f"/comments/{own}/hide", data | {"csrf_token": token})
     assert not_admin.status_code == 403 and "only an admin" in not_admin.text
     assert f'action="/comments/{own}/hide"' not in c.get(f"/papers/{pid}").text
@@ -361,7 +350,7 @@ def test_the_log_of_the_report_queue_names_the_comment_author_and_paper(
 ) -> None:
     pid = _pids(engine)[0]
     cid = _comment(c, pid, bearer(c, "wendy", PASSWORD), "Off topic")
-    token = _as(c, "mod", new=True)
+    token = sign_in_as(c, "mod", new=True)
     _admin(engine, "mod")
     _post(c, f"/comments/{cid}/report", {"csrf_token": token, "reason": "spam"})
     _post(c, f"/comments/{cid}/moderate", {"csrf_token": token, "action": "hide"})

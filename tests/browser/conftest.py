@@ -18,11 +18,12 @@ from typing import Any
 import pytest
 import uvicorn
 from playwright.sync_api import Dialog, Page
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from paperfeed.search import embed_papers
 from paperfeed.settings import Settings
 from paperfeed.store import open_store, upsert_papers
+from paperfeed.store.tables import paper_authors
 from paperfeed.web.app import create_app
 from tests.digest_support import Sink, copy_newest_papers, free_port, serve, smtp_sink
 from tests.replay import ReplayServer, arxiv_api_handler, replay
@@ -224,3 +225,13 @@ def newest_day_path(engine: Engine) -> str:
         newest = latest_day(conn)
     assert newest is not None, "the store has no listing day"
     return day_period(newest).path
+
+
+def prolific_author(live_site: LiveSite) -> str:
+    """The author page slug of a demo author with the most papers."""
+    n = func.count().label("n")
+    query = select(paper_authors.c.name_key, n).group_by(paper_authors.c.name_key)
+    with live_site.engine.connect() as conn:
+        key = conn.execute(query.order_by(n.desc(), paper_authors.c.name_key)).first()
+    assert key is not None
+    return str(key[0]).replace(" ", "-")

@@ -14,10 +14,10 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from paperfeed.store.accounts import add_submission, find_user
-from paperfeed.store.tables import paper_authors, papers
+from paperfeed.store.tables import papers
 from paperfeed.web.render import paper_url
 from tests.browser.a11y_support import checked, screens
-from tests.browser.conftest import LiveSite, sign_up
+from tests.browser.conftest import LiveSite, prolific_author, sign_up
 
 pytestmark = pytest.mark.browser
 PAPER = "2606.19349"  # a demo paper
@@ -87,20 +87,10 @@ def test_the_paste_box_is_described_by_its_help(page: Page, live_site: LiveSite)
     )
 
 
-def _prolific(live_site: LiveSite) -> str:
-    """The author page slug of a demo author with the most papers."""
-    n = func.count().label("n")
-    query = select(paper_authors.c.name_key, n).group_by(paper_authors.c.name_key)
-    with live_site.engine.connect() as conn:
-        key = conn.execute(query.order_by(n.desc(), paper_authors.c.name_key)).first()
-    assert key is not None
-    return str(key[0]).replace(" ", "-")
-
-
 def test_the_claim_tick_boxes_are_one_group_with_a_legend(page: Page, live_site: LiveSite) -> None:
     sign_up(page, live_site.url, "grouped")
     page.wait_for_selector("a.who")
-    page.goto(f"{live_site.url}/authors/{_prolific(live_site)}")
+    page.goto(f"{live_site.url}/authors/{prolific_author(live_site)}")
     page.locator("#claim-papers summary").click()
     group = page.get_by_role("group", name="Your papers on this page")
     expect(group).to_be_visible()

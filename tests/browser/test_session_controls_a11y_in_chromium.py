@@ -10,30 +10,20 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from paperfeed.store.tables import paper_authors, papers
+from paperfeed.store.tables import papers
 from tests.browser.a11y_support import checked, screens
-from tests.browser.conftest import LiveSite, sign_up
+from tests.browser.conftest import LiveSite, prolific_author, sign_up
 
 pytestmark = pytest.mark.browser
-
-
-def _prolific(live_site: LiveSite) -> str:
-    """The author page slug of a demo author with the most papers."""
-    n = func.count().label("n")
-    query = select(paper_authors.c.name_key, n).group_by(paper_authors.c.name_key)
-    with live_site.engine.connect() as conn:
-        key = conn.execute(query.order_by(n.desc(), paper_authors.c.name_key)).first()
-    assert key is not None
-    return str(key[0]).replace(" ", "-")
 
 
 def test_the_claim_form_and_its_report_pass_axe_and_fit_320_px(
     page: Page, live_site: LiveSite
 ) -> None:
     sign_up(page, live_site.url, "claimer")
-    url = f"{live_site.url}/authors/{_prolific(live_site)}"
+    url = f"{live_site.url}/authors/{prolific_author(live_site)}"
     found: list[str] = []
     for scheme, width in screens(page):
         page.goto(url)
