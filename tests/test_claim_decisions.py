@@ -18,8 +18,8 @@ from paperfeed.store.claim_batches import claim_papers
 from paperfeed.store.claim_decisions import decide_claims
 from paperfeed.store.community import claims_by_user, decide_claim, user_notifications
 from paperfeed.store.jobs import recent_actions
-from tests.test_claim_batches import PAPERS, _as, _paper
-from tests.web_support import client, web_settings
+from tests.test_claim_batches import PAPERS, _paper
+from tests.web_support import client, sign_in_as, web_settings
 
 MORE = [_paper(f"2606.001{i:02d}", f"Her paper {i} <b>bold</b>", "José García") for i in range(12)]
 
@@ -44,7 +44,7 @@ def _uid(engine: Engine, name: str) -> int:
 
 def _fourteen(c: TestClient, engine: Engine) -> list[int]:
     """jose claims José García on the 14 papers listing her; the claim ids, oldest first."""
-    _as(c, "jose", new=True)
+    sign_in_as(c, "jose", new=True)
     pids = ["2606.00001", "2606.00002", *(p.id for p in MORE)]
     with engine.begin() as conn:
         assert len(claim_papers(conn, _uid(engine, "jose"), "jose garcia", pids).claimed) == 14
@@ -52,10 +52,10 @@ def _fourteen(c: TestClient, engine: Engine) -> list[int]:
 
 
 def _moderator(c: TestClient, engine: Engine) -> str:
-    _as(c, "mod", new=True)
+    sign_in_as(c, "mod", new=True)
     with engine.begin() as conn:
         set_admin(conn, "mod", True)
-    return _as(c, "mod")
+    return sign_in_as(c, "mod")
 
 
 def _text(html: str) -> str:
@@ -97,7 +97,7 @@ def test_a_moderator_approves_the_ticked_then_all_the_rest(c: TestClient, engine
     with engine.connect() as conn:
         assert {cl.status for cl in claims_by_user(conn, _uid(engine, "jose"))} == {"approved"}
         assert len([a for a in recent_actions(conn, 50) if "approve claim" in str(a)]) == 14
-    _as(c, "jose")
+    sign_in_as(c, "jose")
     told = _text(c.get("/notifications").text)
     assert "Your claims to be José García on 12 papers" in told
     assert "Your claims to be José García on 2 papers" in told
@@ -112,8 +112,8 @@ def test_bad_bulk_decisions_are_refused_with_a_reason(c: TestClient, engine: Eng
     assert c.post("/admin/community/claims", data=odd).status_code in (400, 422)
     forged = {"decision": "approve", "ids": [str(ids[0])]}
     assert c.post("/admin/community/claims", data=forged).status_code in (400, 403)
-    _as(c, "jose")
-    mine = {"csrf_token": _as(c, "jose"), "decision": "approve", "ids": [str(ids[0])]}
+    sign_in_as(c, "jose")
+    mine = {"csrf_token": sign_in_as(c, "jose"), "decision": "approve", "ids": [str(ids[0])]}
     assert c.post("/admin/community/claims", data=mine).status_code == 403
     with engine.connect() as conn:
         assert {cl.status for cl in claims_by_user(conn, _uid(engine, "jose"))} == {"pending"}
