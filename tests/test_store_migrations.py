@@ -20,7 +20,7 @@ from paperfeed.store.tables import paper_authors
 from tests.digest_support import add_outbox_message
 from tests.web_support import HOSTILE, client, web_settings
 
-HEAD = "0046"  # the newest migration
+HEAD = "0047"  # the newest migration
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 
 # Keys as stores ingested before author keys transliterated hold them (the letters dropped).
@@ -234,3 +234,32 @@ def test_a_store_a_newer_version_migrated_is_refused_with_what_to_do(engine: Eng
     assert store_problems(engine) == [said]  # not "run `paperfeed migrate`": it cannot go back
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0099"
+
+
+def test_0047_keeps_existing_collections_unsectioned_and_goes_back(engine: Engine) -> None:
+    """A store as 0046 left it, with a collection, upgrades: the collection's papers are under
+    no section, in their order, and sections may then be added; down again drops them."""
+    from paperfeed.store import collection_sections as cs
+    from paperfeed.store import library as lib
+
+    _alembic(engine, "downgrade", "0046")
+    assert "collection_sections" not in inspect(engine).get_table_names()
+    ids = ["2606.77781", "2606.77782"]
+    with engine.begin() as conn:
+        upsert_papers(conn, [replace(HOSTILE, id=pid) for pid in ids])
+        user = create_user(conn, "ada", "hash").id
+        cid = lib.ensure_collection(conn, user, "Old", visibility="public").id
+        lib.add_many_to_collection(conn, cid, ids)  # names no column 0047 adds
+    migrate(engine)
+    with engine.begin() as conn:
+        assert lib.collection_paper_ids(conn, cid, "list") == ids
+        assert cs.sections(conn, cid) == [] and cs.paper_sections(conn, cid) == {}
+        cs.file_papers(conn, cid, {ids[1]: cs.add_section(conn, cid, "Oral 1").id})
+        assert cs.arranged(ids, cs.paper_sections(conn, cid)) == ids
+    _alembic(engine, "downgrade", "0046")
+    assert "collection_sections" not in inspect(engine).get_table_names()
+    columns = {c["name"] for c in inspect(engine).get_columns("collection_items")}
+    assert "section_id" not in columns
+    with engine.connect() as conn:
+        assert lib.collection_paper_ids(conn, cid, "list") == ids  # its papers kept
+    migrate(engine)

@@ -120,6 +120,9 @@ collection_items = Table(
     Column("note_by", Integer),
     Column("note_at", DateTime),
     Column("note_version", Integer, nullable=False, server_default="0"),
+    # the heading it is listed under (a collection_sections.id; none: before the headings); no
+    # foreign key, as note_by: the section's deletion files its papers under none first
+    Column("section_id", Integer),
     Index("ix_collection_items_paper", "paper_id"),  # the public collections holding a paper
 )
 
@@ -752,6 +755,11 @@ def remove_many_from_collection(
     if taken:
         _touch(conn, collection_id)
     return taken
+
+
+def touch_collections(conn: Connection, *collection_ids: int) -> None:
+    """Mark cached pages stale when a public collection changes (as its papers do)."""
+    _touch(conn, *collection_ids)
 
 
 def _touch(conn: Connection, *collection_ids: int) -> None:
