@@ -1,10 +1,12 @@
 """What paperfeed keeps about a person, seen by a privacy-conscious reader: signed links stay out
 of the access log however their name is spelt, the data export lists the mail sent to the
-reader's subscriptions, and deleting the account deletes the account mail kept for its
-addresses. SQLite and PostgreSQL."""
+reader's subscriptions, deleting the account deletes the account mail kept for its
+addresses, and the subscription limiter keeps neither a subscriber's address nor their IP.
+SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import UTC, datetime
 
@@ -17,7 +19,7 @@ from paperfeed.digest.tokens import make_token
 from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
 from paperfeed.store.accounts import find_user
-from paperfeed.store.digest_tables import outbox, subscribers
+from paperfeed.store.digest_tables import outbox, rate_events, subscribers
 from paperfeed.store.digests import insert_subscriber, keep_account_mail
 from tests.digest_support import Sink, daily_reader
 from tests.web_support import DAYS, bearer, client, csrf_token, post_form, web_settings
@@ -104,3 +106,18 @@ def test_deleting_the_account_deletes_the_account_mail_kept_for_its_addresses(
     assert "ada@lab.example" not in box.lower() and "ada@home.example" not in box
     assert _kept_for(engine, "ada@lab.example") == 0 and _kept_for(engine, "ada@home.example") == 0
     assert _kept_for(engine, "bob@elsewhere.example") == 1
+
+
+def test_the_subscription_limiter_keeps_neither_the_address_nor_the_clients_ip(
+    site: Settings, engine: Engine, sink: Sink
+) -> None:
+    s = site.model_copy(update={"smtp_port": sink.port, "digest_send_rate": 0})
+    with client(s, engine) as c:  # the test client's address is "testclient"
+        asked = c.post("/api/subscribe", json={"email": "Eva@Institut.example"})
+        assert asked.status_code == 202
+    with engine.connect() as conn:
+        keys = list(conn.scalars(select(rate_events.c.key)))
+    assert len(keys) == 2  # one for the address, one for the client
+    plain = hashlib.sha256(b"eva@institut.example").hexdigest()
+    for key in keys:  # a keyed digest: no guessed address or IP can be tested against it
+        assert "testclient" not in key and "institut" not in key and plain[:40] not in key

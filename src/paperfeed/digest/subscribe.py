@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import uuid
 from collections.abc import Mapping
@@ -61,7 +62,7 @@ def request_subscription(
     """
     address, key = normalise_email(email)
     prefs = parse_preferences(data)
-    _check_rate(engine, key, client)
+    _check_rate(engine, secret_key(settings), key, client)
     rows = _with_vectors(interest_rows(_as_subscriber(prefs)), embeddings)
     request = _Request(address, key, prefs, rows, user_id)
     outbox_id = _record_request(engine, settings, request)
@@ -78,13 +79,22 @@ def _as_subscriber(prefs: Preferences) -> Subscriber:
     return Subscriber(0, "", "pending", "", prefs)
 
 
-def _check_rate(engine: Engine, key: str, client: str | None) -> None:
-    hashed = hashlib.sha256(mailbox_key(key).encode()).hexdigest()[:40]
+def _check_rate(engine: Engine, secret: str, key: str, client: str | None) -> None:
+    per_address, per_client = _limit_key(secret, "addr", mailbox_key(key)), None
+    if client:
+        per_client = _limit_key(secret, "client", client)
     with engine.begin() as conn:
-        per_address = db.count_and_record_event(conn, f"addr:{hashed}", _WINDOW)
-        per_client = db.count_and_record_event(conn, f"client:{client}", _WINDOW) if client else 0
-    if per_address > ADDRESS_LIMIT or per_client > CLIENT_LIMIT:
+        by_address = db.count_and_record_event(conn, per_address, _WINDOW)
+        by_client = db.count_and_record_event(conn, per_client, _WINDOW) if per_client else 0
+    if by_address > ADDRESS_LIMIT or by_client > CLIENT_LIMIT:
         raise RateLimited("Too many subscription requests. Please try again in an hour.")
+
+
+def _limit_key(secret: str, kind: str, value: str) -> str:
+    """A limit's key as stored: keyed by the site's secret, so that the table names neither an
+    address nor a client's IP, nor lets anyone test a guessed one against it."""
+    digest = hmac.new(secret.encode(), f"{kind}\n{value}".encode(), hashlib.sha256)
+    return f"{kind}:{digest.hexdigest()}"
 
 
 def _with_vectors(
