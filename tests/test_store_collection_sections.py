@@ -43,6 +43,7 @@ def test_papers_are_listed_under_their_sections_in_the_sections_order(engine: En
         IDS[1]: "Oral 1: Retrieval",
     }
     assert cs.arranged(order, placed) == [IDS[2], IDS[3], IDS[1], IDS[0]]
+    assert order == [IDS[2], IDS[3], IDS[1], IDS[0]]  # the list's places as it shows
 
 
 def test_rename_reorder_and_delete_keep_the_papers(engine: Engine) -> None:
@@ -57,7 +58,8 @@ def test_rename_reorder_and_delete_keep_the_papers(engine: Engine) -> None:
         ]  # fmt: skip
         assert cs.delete_section(conn, cid, second.id)
         assert [(s.title, s.position) for s in cs.sections(conn, cid)] == [("C", 1), ("A", 2)]
-        assert lib.collection_paper_ids(conn, cid, "list") == IDS  # its papers stay
+        # its papers stay, under none (first), in the order they showed
+        assert lib.collection_paper_ids(conn, cid, "list") == [IDS[3], IDS[0], IDS[1], IDS[2]]
         assert set(cs.paper_sections(conn, cid)) == {IDS[2]}
         assert not cs.delete_section(conn, cid, second.id)
         assert not cs.rename_section(conn, cid, second.id, "gone")

@@ -35,6 +35,7 @@ class Reference:
     authors: tuple[str, ...] = ()  # family names, as the file gives them
     year: int | None = None
     rating: int | None = None  # 1 (👍) or -1 (👎), where the file rates the paper
+    section: str = ""  # the programme heading a pasted page lists it under ("Oral 1")
 
     @property
     def keys(self) -> tuple[str, ...]:

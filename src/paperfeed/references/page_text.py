@@ -55,6 +55,11 @@ _HEADING = re.compile(
     r"\s*(?:[ap]\.?m\.?)?\s*\)?)?$",
     re.I,
 )
+# A heading naming its session: "Oral 1: Retrieval", "Session 2 – Graph Learning"
+_NAMED_HEADING = re.compile(r"^(.{1,40}?)\s*(?::|\s[-–—])\s+([^.?!]{1,120})$")
+_MD_HEADING = re.compile(r"^#{1,6}\s+")  # "## Oral 1", as a page copied as Markdown has it
+# Headings under which no papers are listed apart: a page's title, a break
+_NO_SECTION = re.compile(r"^(?:accepted papers|(?:coffee|lunch)\b|break\b)", re.I)
 _HEADS = {"title", "paper", "paper title", "papers", "name"}
 _AUTHOR_HEADS = {"author", "authors", "author(s)", "speakers", "presenters"}
 
@@ -113,6 +118,7 @@ def _entries(text: str, joined: bool) -> tuple[list[Reference], list[str]]:
     refs: list[Reference] = []
     errors: list[str] = []
     columns: tuple[int, int] | None = None
+    section = ""
     for n, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or len(line) > _MAX_LINE:
@@ -126,13 +132,16 @@ def _entries(text: str, joined: bool) -> tuple[list[Reference], list[str]]:
             if _header(cells) is not None:
                 columns = _header(cells)
                 continue
-            _add(refs, n, _row(cells, columns), new=True)
+            _add(refs, n, _row(cells, columns), new=True, section=section)
             continue
-        if _HEADING.match(_plain(_NUMBER.sub("", line))):
+        heading = _heading(line)
+        if heading is not None:
             errors.append(f"line {n}: “{line}” is a heading, not a paper")
+            section = section if _NO_SECTION.match(heading) else heading
             continue
         got = _read_line(line, refs)
-        _add(refs, n, got, new=not joined and not got.title and not got.authors)
+        new = not joined and not got.title and not got.authors
+        _add(refs, n, got, new=new, section=section)
     return refs, errors
 
 
@@ -144,7 +153,17 @@ def looks_like_page_text(text: str) -> bool:
     return any(len(normalise_title(t).split()) >= 2 and not _BARE_ID.search(t) for t in titles)
 
 
-def _add(refs: list[Reference], n: int, got: _Line, new: bool) -> None:
+def _heading(line: str) -> str | None:
+    """A programme's heading as the line gives it ("Oral 1: Retrieval"), or None when the line
+    is none."""
+    text = _plain(_NUMBER.sub("", _MD_HEADING.sub("", line)))
+    named = _NAMED_HEADING.match(text)
+    if _HEADING.match(text) or (named and _HEADING.match(named[1])):
+        return text.strip(" #*_")
+    return None
+
+
+def _add(refs: list[Reference], n: int, got: _Line, new: bool, section: str = "") -> None:
     """Start an entry with a line's title, or give the entry before its authors or arXiv id."""
     last = refs[-1] if refs else None
     if not new and last is not None and not got.title:
@@ -155,7 +174,10 @@ def _add(refs: list[Reference], n: int, got: _Line, new: bool) -> None:
             refs[-1] = replace(last, arxiv_id=got.arxiv_id, doi=got.doi)
             return
     if got.title or got.arxiv_id or got.doi:
-        refs.append(Reference(f"line {n}", got.title, got.arxiv_id, got.doi, authors=got.authors))
+        where = f"line {n}"
+        refs.append(
+            Reference(where, got.title, got.arxiv_id, got.doi, authors=got.authors, section=section)
+        )
 
 
 def _read_line(line: str, refs: list[Reference]) -> _Line:

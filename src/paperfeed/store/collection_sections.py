@@ -122,7 +122,7 @@ def move_section(conn: Connection, collection_id: int, section_id: int, to: int)
     for position, sid in enumerate(order, 1):
         query = update(collection_sections).where(collection_sections.c.id == sid)
         conn.execute(query.values(position=position))
-    touch_collections(conn, collection_id)
+    _arrange(conn, collection_id)
     return True
 
 
@@ -135,7 +135,7 @@ def delete_section(conn: Connection, collection_id: int, section_id: int) -> boo
     gone = conn.execute(delete(collection_sections).where(_its(collection_id, section_id)))
     if gone.rowcount:
         _renumber(conn, collection_id)
-    touch_collections(conn, collection_id)
+        _arrange(conn, collection_id)
     return gone.rowcount > 0
 
 
@@ -152,7 +152,7 @@ def file_papers(conn: Connection, collection_id: int, placed: Mapping[str, int |
         )
         query = update(collection_items).where(where).values(section_id=section_id)
         filed += conn.execute(query).rowcount
-    touch_collections(conn, collection_id)
+    _arrange(conn, collection_id)
     return filed
 
 
@@ -188,3 +188,18 @@ def _renumber(conn: Connection, collection_id: int) -> None:
         if section.position != position:
             query = update(collection_sections).where(collection_sections.c.id == section.id)
             conn.execute(query.values(position=position))
+
+
+def _arrange(conn: Connection, collection_id: int) -> None:
+    """Number the collection's papers in its list as they show, section by section, so that
+    Move up, Move down and a place typed count places as the reader sees them."""
+    items = collection_items.c
+    query = select(items.paper_id, items.position).where(items.collection_id == collection_id)
+    rows = conn.execute(query.order_by(items.position, items.added_at, items.paper_id)).all()
+    order = arranged([pid for pid, _ in rows], paper_sections(conn, collection_id))
+    was = dict(rows)
+    for position, pid in enumerate(order, 1):
+        if was[pid] != position:
+            where = (items.collection_id == collection_id) & (items.paper_id == pid)
+            conn.execute(update(collection_items).where(where).values(position=position))
+    touch_collections(conn, collection_id)

@@ -143,6 +143,7 @@ def _add_routes(app: FastAPI) -> None:
         api_tokens,
         auth,
         claims,
+        collection_sections,
         discuss,
         feeds,
         leaving,
@@ -175,6 +176,7 @@ def _add_routes(app: FastAPI) -> None:
     app.include_router(upvoters.router)
     app.include_router(upvoters.api)
     app.include_router(shared_lists.router)
+    app.include_router(collection_sections.router)
     app.include_router(shared_lists.api)
     app.include_router(api_tokens.api)
     app.include_router(api_tokens.router)

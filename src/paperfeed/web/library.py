@@ -44,6 +44,7 @@ from paperfeed.web import (
     bibtex,
     collection_editors,
     collection_handover,
+    collection_sections,
     feeds,
     library_import,
     me_api,
@@ -834,8 +835,10 @@ def collection_page(
             raise HTTPException(404, "no such collection (it may be private)")
         order = order or found.order
         ids, per = lib.collection_paper_ids(conn, found.id, order), site.settings.page_size
+        ids, sectioned = collection_sections.in_sections(conn, found.id, ids)
         views.check_page(page, len(ids), per)
         shown = views.cards(conn, ids[views.offset_of(page, per) :][:per], user)
+        first = views.offset_of(page, per) + 1
         listing = views.Listing(
             found.name, shown, len(ids), page, per, f"/c/{share_key}", f"/c/{share_key}/feed"
         )
@@ -849,6 +852,8 @@ def collection_page(
             "owner": lib.owner_name(conn, found),
             "listing": listing,
             "order": order,
+            **sectioned,
+            "groups": collection_sections.groups(shown, sectioned["paper_sections"], first),
             **personal_context(conn, user, [c.paper.id for c in shown]),
             **shared_lists.list_context(conn, user, found, [c.paper.id for c in shown]),
         }

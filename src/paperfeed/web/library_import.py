@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from paperfeed import references
 from paperfeed.models import Paper
-from paperfeed.store import get_papers
+from paperfeed.store import collection_sections, get_papers
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import User
 from paperfeed.web import community
@@ -112,6 +112,7 @@ def import_references(
         "notes": extras.notes,
         "read": extras.read,
         "into": extras.into,
+        "sections": extras.sections,
         "collections": sorted(extras.collections, key=str.lower),
         "tags": [] if tags_as_collections else sorted(extras.tags, key=str.lower),
         "problems": extras.problems,
@@ -173,11 +174,35 @@ def _save_matched(
         if into is not None:
             lib.add_many_to_collection(conn, into.id, kept)
             extras.into = {"id": into.id, "name": into.name}
+            extras.sections = _file_under_headings(conn, into.id, hits, set(kept))
         filed = set(kept)  # notes, states and tags go with the papers saved
         extras.apply(conn, user.id, [h for h in hits if h[1] in filed], tags_as_collections)
         added = lib.add_ratings(conn, user.id, rated) if rated else {}
         extras.rated, extras.kept = list(added.values()), len(rated) - len(added)
     return matched, unmatched, duplicates, extras
+
+
+def _file_under_headings(
+    conn: Connection,
+    collection_id: int,
+    hits: list[tuple[references.Reference, str]],
+    kept: set[str],
+) -> list[str]:
+    """List the papers a pasted page gave under a programme heading under that section of the
+    collection (made if new; its first heading where a page lists a paper twice); the
+    headings, in the page's order."""
+    placed: dict[str, int | None] = {}
+    headings: dict[str, None] = {}
+    for ref, pid in hits:
+        if ref.section and pid in kept and pid not in placed:
+            try:
+                section = collection_sections.section_named(conn, collection_id, ref.section)
+            except lib.LibraryError:  # the collection has all the sections it may: under none
+                continue
+            placed[pid], headings[section.title] = section.id, None
+    if placed:
+        collection_sections.file_papers(conn, collection_id, placed)
+    return list(headings)
 
 
 def _into(conn: Connection, user_id: int, name: str) -> lib.Collection:
@@ -211,6 +236,7 @@ class _Extras:
     problems: list[dict[str, str]] = field(default_factory=list)
     by_title: list[dict[str, str]] = field(default_factory=list)  # papers matched by title
     into: dict[str, int | str] | None = None  # the collection the reader named, when filled
+    sections: list[str] = field(default_factory=list)  # its headings the papers went under
 
     def apply(
         self,

@@ -294,6 +294,9 @@ class ImportOut(BaseModel):
     notes: int
     read: int
     into: NamedCollectionOut | None
+    sections: list[str] = Field(
+        [], description="the collection's sections a pasted page's headings filed papers under"
+    )
     collections: list[str]
     tags: list[str] = Field(description="tags not made collections")
     problems: list[ImportEntryOut]
