@@ -197,6 +197,40 @@ def test_a_second_serve_on_the_same_port_is_refused_even_while_the_first_starts(
     assert f"cannot listen on 127.0.0.1:{port}" in stderr and "paperfeed at" not in stderr
 
 
+@pytest.mark.skipif(not reuseport.SUPPORTED, reason="only the SO_REUSEPORT group needs a claim")
+def test_serves_on_other_addresses_of_one_port_both_start_but_not_one_on_every_address(
+    tmp_path: Path,
+) -> None:
+    """Two sites (or two nodes) on 127.0.0.1:P and 127.0.0.2:P were refused: the claim was the
+    port's alone. Each address now takes the port once; 0.0.0.0:P still shares it with none."""
+    port = _free_port()
+    args = ["serve", "--port", str(port), "--workers", "2", "--no-jobs", "--no-digests"]
+    with _running(args, _env(tmp_path / "data"), port) as first:
+        other = [*args, "--host", "127.0.0.2"]
+        proc = subprocess.Popen([str(PAPERFEED), *other], env=_env(tmp_path / "other"))
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.2:{port}") as second:
+                assert _answers(second, proc) == 200
+            code, stderr = _second_serve([*args, "--host", "0.0.0.0"], _env(tmp_path / "all"))
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
+        assert first.get("/healthz").status_code == 200
+    assert code == 1 and f"cannot listen on 0.0.0.0:{port}" in stderr, stderr
+
+
+def _answers(http: httpx.Client, proc: subprocess.Popen[bytes]) -> int:
+    """The status of the first /healthz a starting server answers."""
+    deadline = time.monotonic() + 120
+    while True:
+        assert proc.poll() is None, "the second server stopped"
+        assert time.monotonic() < deadline, "the second server did not come up"
+        try:
+            return http.get("/healthz").status_code
+        except httpx.TransportError:
+            time.sleep(0.2)
+
+
 def test_a_second_serve_beside_running_workers_is_refused(tmp_path: Path) -> None:
     port = _free_port()
     args = ["serve", "--port", str(port), "--workers", "2", "--no-jobs", "--no-digests"]

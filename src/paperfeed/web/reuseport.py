@@ -8,6 +8,7 @@ address with SO_REUSEPORT, and the kernel spreads new connections over the worke
 
 from __future__ import annotations
 
+import errno
 import logging
 import pickle
 import socket
@@ -55,13 +56,8 @@ def reserve(host: str, port: int) -> Reservation:
     SO_REUSEPORT lets any process of the same user join the group, a second `paperfeed serve`
     too; the claim refuses that one, so two servers never silently share a port.
     """
-    claim = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        claim.bind(f"\0paperfeed-serve-port-{port}")  # Linux's abstract names vanish with us
-    except OSError as exc:
-        claim.close()
-        raise PortTaken(exc.errno, "another paperfeed serve holds the port") from exc
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    claim = _claim(_address(host, port, family), port)
     group = socket.socket(family, socket.SOCK_STREAM)
     try:
         _join_group(group)
@@ -71,6 +67,41 @@ def reserve(host: str, port: int) -> Reservation:
         claim.close()
         raise
     return Reservation(group, claim)
+
+
+_CLAIM = "paperfeed-serve-port-{port}@"  # + the address, or "*" for every address
+
+
+def _address(host: str, port: int, family: socket.AddressFamily) -> str:
+    """The address a host names ("*" for every address): `localhost` and 127.0.0.1 are one."""
+    found = socket.getaddrinfo(host or None, port, family, socket.SOCK_STREAM, 0, socket.AI_PASSIVE)
+    address = str(found[0][4][0])
+    return "*" if address in ("0.0.0.0", "::") else address
+
+
+def _claim(address: str, port: int) -> socket.socket:
+    """One server per address and port (servers on other addresses of the port are welcome); a
+    server on every address ("*") shares the port with none. Linux's abstract names vanish
+    with us; each server looks after naming itself, so two that start together both see the
+    other and neither silently joins the other's group."""
+    prefix = _CLAIM.format(port=port)
+    claim = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        claim.bind(f"\0{prefix}{address}")
+        others = _claimed(prefix) - {address}
+        if others and (address == "*" or "*" in others):
+            raise OSError(errno.EADDRINUSE, f"a server on {', '.join(sorted(others))}")
+    except OSError as exc:
+        claim.close()
+        raise PortTaken(exc.errno, "another paperfeed serve holds the port") from exc
+    return claim
+
+
+def _claimed(prefix: str) -> set[str]:
+    """The addresses claimed under `prefix` (Linux lists abstract names, "@name", here)."""
+    with open("/proc/net/unix", encoding="utf-8", errors="replace") as table:
+        names = (line.split()[-1] for line in table if line.strip())
+        return {name[len(prefix) + 1 :] for name in names if name.startswith("@" + prefix)}
 
 
 def _join_group(sock: socket.socket) -> None:
