@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 
+from pylatexenc.latexencode import unicode_to_latex
 from slugify import slugify
 
 from paperfeed.models import Paper, normalise_title
@@ -27,6 +29,21 @@ _SPECIAL = re.compile(r"(?<!\\)([&%#])")
 # LaTeX, where it is a tie).
 _MATH = re.compile(r"(?<!\\)\$\$.+?(?<!\\)\$\$|(?<!\\)\$.+?(?<!\\)\$|\\\(.+?\\\)|\\\[.+?\\\]")
 _TEXT_SPECIAL = re.compile(r"(?<!\\)([_$^])")
+# pylatexenc spells these for text; in maths they have commands of their own (√ is \surd: its
+# \sqrt{} would root nothing).
+_MATH_COMMANDS = {
+    "×": r"\times",
+    "·": r"\cdot",
+    "→": r"\rightarrow",
+    "←": r"\leftarrow",
+    "√": r"\surd",
+    "°": r"^{\circ}",
+    "†": r"\dagger",
+    "‡": r"\ddagger",
+    "′": "'",
+    "∘": r"\circ",
+}
+_ENSUREMATH = re.compile(r"\\ensuremath\{(.*)\}", re.S)
 _STOPWORDS = {"a", "an", "the", "on", "of", "for", "in", "to", "and", "with", "towards", "via"}
 MEDIA_TYPE = "application/x-bibtex; charset=utf-8"
 
@@ -62,9 +79,25 @@ def _text_field(text: str) -> str:
     """A field of text: as `_field`, with `_`, `$` and `^` escaped outside maths too."""
     out, last = [], 0
     for math in _MATH.finditer(text):
-        out += [_TEXT_SPECIAL.sub(_escape, text[last : math.start()]), math[0]]
+        out += [_TEXT_SPECIAL.sub(_escape, text[last : math.start()]), _math_in_ascii(math[0])]
         last = math.end()
     return _field("".join([*out, _TEXT_SPECIAL.sub(_escape, text[last:])]))
+
+
+def _math_in_ascii(math: str) -> str:
+    """Maths with its Greek letters and symbols as LaTeX commands (`$φ$` is `${\\varphi}$`):
+    pdfLaTeX stops at a Unicode letter in maths, as arXiv's titles sometimes have one."""
+    return "".join(ch if ch.isascii() else _math_command(ch) for ch in math)
+
+
+@lru_cache(maxsize=1024)
+def _math_command(ch: str) -> str:
+    """One character's maths command, braced (`φx` must not read as `\\varphix`); a letter
+    with no such command, as written."""
+    spelled = _MATH_COMMANDS.get(ch) or _ENSUREMATH.fullmatch(unicode_to_latex(ch))
+    if spelled is None:
+        return ch
+    return "{" + (spelled if isinstance(spelled, str) else spelled[1]) + "}"
 
 
 def _escape(special: re.Match[str]) -> str:
