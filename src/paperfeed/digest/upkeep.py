@@ -1,4 +1,5 @@
-"""Outbox upkeep: the text of sent emails is cleared once it is PAPERFEED_OUTBOX_KEEP_DAYS old.
+"""Outbox upkeep: the text of sent emails is cleared once it is PAPERFEED_OUTBOX_KEEP_DAYS old,
+and an address never confirmed is forgotten once its confirmation link has expired.
 
 A year of daily digests to 100 k readers is 36 M bodies; what keeps a reader from getting a
 period or a paper twice (the outbox rows, digest_sent_papers) stays.
@@ -10,8 +11,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
+from paperfeed.digest.tokens import MAX_AGE
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
+from paperfeed.store.unconfirmed import forget_unconfirmed
 
 BATCH = 1000  # messages cleared per transaction: SQLite's write lock is held briefly
 PER_RUN = 20  # batches a digest run clears after sending: a backlog spreads over the runs
@@ -39,3 +42,18 @@ def prune_outbox(
         if found < batch:
             break
     return cleared
+
+
+def forget_unconfirmed_addresses(
+    engine: Engine, now: datetime | None = None, batch: int = BATCH
+) -> int:
+    """Delete the subscriptions whose confirmation link expired unfollowed (an address typed
+    by someone else is not kept), `batch` a transaction; returns how many."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
+    before, forgotten = moment - MAX_AGE["confirm"], 0
+    while True:
+        with engine.begin() as conn:
+            found = forget_unconfirmed(conn, before, batch)
+        forgotten += found
+        if found < batch:
+            return forgotten
