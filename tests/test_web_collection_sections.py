@@ -207,3 +207,26 @@ def test_an_editor_arranges_sections_and_a_follower_cannot(
     assert refused.status_code == 404
     with engine.connect() as conn:
         assert [s.title for s in cs.sections(conn, found.id)][-1] == "Eddie's"
+
+
+def test_feeds_and_exports_carry_each_papers_section_in_the_pages_order(
+    settings: Settings, engine: Engine
+) -> None:
+    with _site(settings, engine) as c:
+        found = _imported(c, engine)
+        c.cookies.clear()
+        got = {fmt: c.get(f"/c/{found.share_key}/feed.{fmt}") for fmt in FORMATS}
+    assert all(r.status_code == 200 for r in got.values()), {f: r.text for f, r in got.items()}
+    atom, rss = got["atom"].text, got["rss"].text
+    assert 'term="Oral 1: Retrieval"' in atom and 'label="Oral 1: Retrieval"' in atom
+    assert "#sections" in atom  # its scheme: the collection's page
+    assert ">Poster Session A (14:00-15:30)</category>" in rss
+    for fmt, response in got.items():  # every format lists the papers as the page does
+        order = [m[0] for m in re.finditer("|".join(re.escape(p) for p in ORDER), response.text)]
+        assert list(dict.fromkeys(order)) == ORDER, fmt
+    assert "Oral 1: Retrieval" in got["ris"].text and "Oral 1: Retrieval" in got["json"].text
+    assert "Oral 1: Retrieval" in got["bib"].text  # keywords: what Zotero reads as tags
+
+
+FORMATS = ("atom", "rss", "bib", "ris", "json")
+ORDER = [LOOSE.id, GRAPHS.id, SENSORS.id, CHAOS.id]  # under none, then by heading

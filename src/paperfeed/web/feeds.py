@@ -92,12 +92,14 @@ def _generator(
     added: Mapping[str, datetime] | None = None,
     token: str = "",
     notes: Mapping[str, str] | None = None,
+    sections: Mapping[str, str] | None = None,
 ) -> FeedGenerator:
     """The listing's page as a feedgen feed, links and entries for `fmt` (atom or rss);
     `why`: a line per paper put before its abstract (a personal feed's reasons); `added`: when
     each paper was put in the collection listed (what dates its entry, and the feed); `token`:
     the feed token its self and paging links carry (a private instance's); `notes`: Markdown
-    said of a paper by the collection listed, in its entry's content before the abstract."""
+    said of a paper by the collection listed, in its entry's content before the abstract;
+    `sections`: the heading each paper is under in that collection, an entry's category."""
     papers, added, notes = [c.paper for c in listing.cards], added or {}, notes or {}
     feed = FeedGenerator()
     feed.register_extension("link_rels", BaseExtension, _AtomLinkRels, atom=True, rss=False)
@@ -118,6 +120,10 @@ def _generator(
         _entry(feed, paper, base_url, fmt, (why or {}).get(paper.id), added.get(paper.id))
         if notes.get(paper.id):
             feed.entry()[-1].content(_noted(notes[paper.id], paper, base_url), type="html")
+        if (sections or {}).get(paper.id):
+            heading = _xml_text((sections or {})[paper.id])
+            scheme = _xml_text(base_url + listing.page_path + "#sections")
+            feed.entry()[-1].category(term=heading, label=heading, scheme=scheme)
     return feed
 
 
@@ -284,11 +290,13 @@ def render_listing(
     added: Mapping[str, datetime] | None = None,
     token: str = "",
     notes: Mapping[str, str] | None = None,
+    sections: Mapping[str, str] | None = None,
 ) -> str:
-    """A listing in one of the feed formats (`why`, `added`, `token`, `notes`: as
+    """A listing in one of the feed formats (`why`, `added`, `token`, `notes`, `sections`: as
     `_generator`'s)."""
     if fmt in ("atom", "rss"):
-        return serialise(_generator(listing, fmt, base_url, why, added, token, notes), fmt)
+        made = _generator(listing, fmt, base_url, why, added, token, notes, sections)
+        return serialise(made, fmt)
     body = bibtex.entries([c.paper for c in listing.cards])
     more = [
         f"% {rel} part: {base_url}{feed_url(listing, 'bib', n, token)}\n"

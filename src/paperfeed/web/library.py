@@ -958,6 +958,8 @@ def collection_feed(request: Request, site: SiteDep, share_key: str, fmt: str) -
         if found is None:
             raise HTTPException(404, "no such collection (it may be private)")
         ids = lib.collection_paper_ids(conn, found.id, found.order)
+        ids, sectioned = collection_sections.in_sections(conn, found.id, ids)  # as its page
+        headings = {pid: s.title for pid, s in sectioned["paper_sections"].items()}
         if fmt in ("atom", "rss"):  # a feed reader polls: the newest additions, as other feeds
             newest = set(lib.collection_paper_ids(conn, found.id)[: feeds.FEED_SIZE])
             ids = [pid for pid in ids if pid in newest]  # in the list's order where it has one
@@ -975,13 +977,23 @@ def collection_feed(request: Request, site: SiteDep, share_key: str, fmt: str) -
     )
     if fmt in ("atom", "rss"):
         base, token = site.settings.public_url.rstrip("/"), feeds.reader_token(request, site)
-        body = feeds.render_listing(listing, fmt, base, added=added, token=token, notes=notes)
+        body = feeds.render_listing(
+            listing, fmt, base, added=added, token=token, notes=notes, sections=headings
+        )
         private = found.visibility != "public"
         exported = feeds.feed_response(request, body, feeds.MEDIA[fmt], private=private)
-    else:  # as a reader's notes are in their export: what Zotero and JabRef read as notes
-        noted = {pid: references.Annotations(note) for pid, note in notes.items()}
+    else:  # as a reader's notes are in their export: what Zotero and JabRef read as notes,
+        # and its section as a keyword (the tag a reader's collections are written as)
+        noted = {
+            pid: references.Annotations(notes.get(pid, ""), _tagged(headings.get(pid)))
+            for pid in set(notes) | set(headings)
+        }
         exported = _export(site, listing, fmt, found.slug, noted)
     return _unlisted(exported, found.visibility)
+
+
+def _tagged(heading: str | None) -> tuple[str, ...]:
+    return (heading,) if heading else ()
 
 
 def _export(
