@@ -22,7 +22,15 @@ from paperfeed.store.accounts import find_user
 from paperfeed.store.digest_tables import outbox, rate_events, subscribers
 from paperfeed.store.digests import insert_subscriber, keep_account_mail
 from tests.digest_support import Sink, daily_reader
-from tests.web_support import DAYS, bearer, client, csrf_token, post_form, web_settings
+from tests.web_support import (
+    DAYS,
+    bearer,
+    client,
+    csrf_token,
+    on_day,
+    post_form,
+    web_settings,
+)
 
 PASSWORD = "correct horse battery"
 
@@ -121,3 +129,29 @@ def test_the_subscription_limiter_keeps_neither_the_address_nor_the_clients_ip(
     plain = hashlib.sha256(b"eva@institut.example").hexdigest()
     for key in keys:  # a keyed digest: no guessed address or IP can be tested against it
         assert "testclient" not in key and "institut" not in key and plain[:40] not in key
+
+
+def test_the_export_lists_the_notes_written_in_a_collection_the_reader_co_edits(
+    site: Settings, engine: Engine
+) -> None:
+    paper = min(on_day(engine, DAYS[0]))
+    with client(site, engine) as c:
+        lead, eva = bearer(c, "lead", PASSWORD), bearer(c, "eva", PASSWORD)
+        saved = c.post(
+            "/api/me/library", json={"paper_id": paper, "collection": "Lab"}, headers=lead
+        )
+        assert saved.status_code == 201, saved.text
+        [lab] = c.get("/api/me/collections", headers=lead).json()
+        assert c.put(f"/api/me/collections/{lab['id']}/editors/eva", headers=lead).is_success
+        note = {"note": "Eva: the ablation in Table 3 is the key result"}
+        path = f"/api/me/collections/{lab['id']}/papers/{paper}/note"
+        assert c.put(path, json=note, headers=eva).status_code == 200
+        exported = c.get("/api/me/export", headers=eva).json()
+        c.post(
+            "/signin", data={"username": "eva", "password": PASSWORD, "csrf_token": csrf_token(c)}
+        )
+        leaving = c.get("/account/delete").text
+    [written] = exported["notes_in_others_collections"]
+    assert (written["collection_id"], written["paper_id"]) == (lab["id"], paper)
+    assert written["note"] == note["note"]
+    assert "Notes you wrote on papers of others" in leaving  # said before it stays

@@ -118,6 +118,7 @@ def export_account(conn: Connection, user_id: int) -> dict[str, Any] | None:
         out[name] = _rows(conn, table, table.c.user_id == user_id, cols)
     out["saved_searches"] = [f for f in out["follows"] if f["kind"] == "search"]
     out["collections"] = _collections(conn, user_id)
+    out["notes_in_others_collections"] = _notes_elsewhere(conn, user_id)
     out["digest_subscriptions"] = _subscriptions(conn, user_id)
     feed = select(feed_tokens.c.created_at).where(feed_tokens.c.user_id == user_id)
     out["private_feed_urls"] = [{"created_at": _plain(t)} for t in conn.scalars(feed)]
@@ -153,6 +154,14 @@ def _collections(conn: Connection, user_id: int) -> list[dict[str, Any]]:
         kept = ("paper_id", "added_at", "note", "position")  # position: its place in the list
         c["papers"] = _rows(conn, collection_items, where, kept)
     return found
+
+
+def _notes_elsewhere(conn: Connection, user_id: int) -> list[dict[str, Any]]:
+    """The notes the account last wrote on papers of collections it co-edits, not its own."""
+    others = select(collections.c.id).where(collections.c.user_id != user_id)
+    where = (collection_items.c.note_by == user_id) & collection_items.c.collection_id.in_(others)
+    cols = ("collection_id", "paper_id", "note", "note_at")
+    return [n for n in _rows(conn, collection_items, where, cols) if n["note"]]
 
 
 def _subscriptions(conn: Connection, user_id: int) -> list[dict[str, Any]]:
