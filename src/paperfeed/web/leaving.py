@@ -57,7 +57,8 @@ def download_page_export(site: SiteDep, user: SignedInDep) -> Response:
 def api_export(site: SiteDep, user: SignedInDep) -> Response:
     """Everything kept about your account: profile, library, notes, collections, ratings,
     follows, mutes, saved searches, upvotes, submissions, comments, claims, digests and
-    notification settings (no password hash, session or feed token)."""
+    notification settings (no password hash, session or feed token); docs/account-export.md
+    in the source describes each key."""
     return _json(_export(site, user))
 
 
