@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import update
 from typer.testing import CliRunner
 
@@ -13,6 +14,7 @@ from paperfeed.search import SearchService, embed_papers
 from paperfeed.settings import Settings
 from paperfeed.store import connect, open_store
 from paperfeed.store.tables import papers
+from paperfeed.web import commands
 from tests.digest_support import free_port, smtp_sink
 from tests.replay import Reply, Request, replay
 from tests.web_support import fill_store, web_settings
@@ -92,3 +94,21 @@ def test_unembedded_papers_and_a_stale_index_are_problems(
     assert result.exit_code == 1
     assert "papers are not embedded yet" in result.output
     assert "search index is" in result.output and "behind the store" in result.output
+
+
+def test_an_https_site_whose_tls_proxy_is_not_trusted_is_a_problem(
+    sqlite_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An https base URL means a proxy ends TLS before paperfeed; trusting none, the whole lab
+    had the proxy's address and shared its limits, while doctor said "all is well"."""
+    site = {"base_url": "https://lab.example.org/papers", "smtp_port": str(free_port())}
+    said = runner.invoke(app, ["doctor"], env=env(sqlite_settings, **site)).output
+    assert "problem: PAPERFEED_BASE_URL=https://lab.example.org/papers is https" in said
+    assert "PAPERFEED_TRUSTED_PROXIES is empty: every visitor has the proxy's address" in said
+    trusting = env(sqlite_settings, **site, trusted_proxies="127.0.0.1")
+    assert "TRUSTED_PROXIES is empty" not in runner.invoke(app, ["doctor"], env=trusting).output
+    plain = env(sqlite_settings, base_url="http://10.0.0.5:8000", smtp_port=site["smtp_port"])
+    assert "TRUSTED_PROXIES is empty" not in runner.invoke(app, ["doctor"], env=plain).output
+    https = sqlite_settings.model_copy(update={"base_url": site["base_url"]})
+    commands._check_proxy_settings(https)  # serve says it once as it starts
+    assert capsys.readouterr().err.count("warning: PAPERFEED_BASE_URL=https://lab") == 1

@@ -49,12 +49,16 @@ def check_secret(settings: Settings, found: Findings) -> None:
 
 def check_proxies(settings: Settings, found: Findings) -> None:
     """Trusted proxies are addresses or networks (a name matches only a Unix socket's peer),
-    and uvicorn's FORWARDED_ALLOW_IPS, which paperfeed ignores, is not relied on."""
-    from paperfeed.web.baseurl import ignored_forwarded_allow_ips
+    an https site trusts its TLS proxy, and uvicorn's FORWARDED_ALLOW_IPS, which paperfeed
+    ignores, is not relied on."""
+    from paperfeed.web.baseurl import ignored_forwarded_allow_ips, untrusted_tls_proxy
 
     ignored = ignored_forwarded_allow_ips(os.environ, settings.trusted_proxies)
     if ignored:
         (found.notes if settings.trusted_proxies.strip() else found.problems).append(ignored)
+    else:
+        untrusted = untrusted_tls_proxy(settings.base_url, settings.trusted_proxies)
+        found.problems.extend([untrusted] if untrusted else [])
     for item in (i.strip() for i in settings.trusted_proxies.split(",")):
         if not item or item == "*" or item.startswith("/"):
             continue

@@ -169,6 +169,19 @@ def ignored_forwarded_allow_ips(env: Mapping[str, str], trusted_proxies: str) ->
     )
 
 
+def untrusted_tls_proxy(base_url: str | None, trusted_proxies: str) -> str | None:
+    """What to say when the base URL is https (paperfeed serves plain HTTP, so a proxy ends TLS
+    in front of it) but no proxy is trusted: every visitor then has the proxy's address."""
+    if trusted_proxies.strip() or not base_url or urlsplit(base_url).scheme != "https":
+        return None
+    return (
+        f"PAPERFEED_BASE_URL={base_url} is https, so a proxy in front of paperfeed ends TLS, "
+        "but PAPERFEED_TRUSTED_PROXIES is empty: every visitor has the proxy's address and all "
+        "share one address's limits (sign-ups, failed sign-ins, comments, submissions); set "
+        "PAPERFEED_TRUSTED_PROXIES to the proxy's address (127.0.0.1 on the same machine)"
+    )
+
+
 class BaseUrlCheck:
     """Logs one warning at the first request that arrives at another host or port than
     PAPERFEED_BASE_URL, whose links (emails, feeds) would then point elsewhere.

@@ -38,6 +38,7 @@ from paperfeed.web.baseurl import (
     path_problem,
     proxied_locally,
     same_address,
+    untrusted_tls_proxy,
 )
 
 if TYPE_CHECKING:
@@ -100,15 +101,18 @@ def _serve(
 
 def _check_proxy_settings(settings: Settings) -> None:
     """Refuse a base URL that cannot be served (a query, a path with `..`); name
-    FORWARDED_ALLOW_IPS as ignored, each in one line."""
+    FORWARDED_ALLOW_IPS as ignored, and an https site's TLS proxy as untrusted, each in one line."""
     problem = path_problem(settings.base_url) if settings.base_url else None
     if problem:
         err.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     ignored = ignored_forwarded_allow_ips(os.environ, settings.trusted_proxies)
+    untrusted = untrusted_tls_proxy(settings.base_url, settings.trusted_proxies)
     if ignored:
         label = "note:" if settings.trusted_proxies.strip() else "warning:"
         err.print(f"{label} {ignored}", markup=False, highlight=False, soft_wrap=True)
+    elif untrusted:
+        err.print(f"warning: {untrusted}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _check_writable(settings: Settings) -> None:
