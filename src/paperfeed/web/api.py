@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from paperfeed import categories
+from paperfeed.keyphrases import keyphrases
 from paperfeed.models import Paper
 from paperfeed.search.query import filter_notes, paper_id_in, parse_query
 from paperfeed.search.service import MAX_OFFSET
@@ -125,6 +126,11 @@ class PaperOut(BaseModel):
         None,
         description="GET /api/papers/{id} only: the newest upvoters who chose to show their "
         "upvotes (at most 3); the rest of `upvotes` are counted, never named",
+    )
+    keywords: list[str] | None = Field(
+        None,
+        description="GET /api/papers/{id} only: up to 6 keyphrases extracted automatically "
+        "from the title and abstract (YAKE, no language model), best first, as plain text",
     )
     askedVersion: AskedVersionOut | None = Field(
         None,
@@ -826,7 +832,8 @@ def paper(request: Request, site: SiteDep, paper_id: str) -> Response:
     def build() -> object:
         with site.engine.connect() as conn:
             shown = upvoters(conn, card.paper.id, card.upvotes)
-        return paper_json(card) | {"upvotedBy": upvoters_json(shown)} | _asked_json(asked)
+        named = {"upvotedBy": upvoters_json(shown), "keywords": list(keyphrases(card.paper))}
+        return paper_json(card) | named | _asked_json(asked)
 
     return _cached(request, site, build)
 

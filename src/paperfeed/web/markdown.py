@@ -7,6 +7,7 @@ import re
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import Response
 
+from paperfeed.keyphrases import keyphrases
 from paperfeed.models import Paper
 from paperfeed.web import views
 from paperfeed.web.deps import SiteDep
@@ -41,6 +42,7 @@ def _facts(card: views.Card) -> list[str]:
     if p.listing_date:
         rows.append(("Listed", format_day(p.listing_date)))
     rows.append(("Categories", ", ".join(p.categories)))
+    rows.append(("Keywords (extracted automatically)", ", ".join(map(_text, keyphrases(p)))))
     rows.append(("Upvotes", str(card.upvotes)))
     if card.submission:
         rows.append(("Submitted by", card.submission.username))

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
 from paperfeed import categories
+from paperfeed.keyphrases import keyphrases
 from paperfeed.models import LOCAL_PREFIX, clean_text
 from paperfeed.search.query import filter_notes, paper_id_in, parse_query
 from paperfeed.store.accounts import User
@@ -764,6 +765,7 @@ def paper_page(
                 site, pid, user, sort, cpage, comment or reported or None, card.paper.authors
             ),
             "paragraphs": _paragraphs(card.paper.abstract),
+            "keywords": () if card.flags.hidden else keyphrases(card.paper),
             "bibtex": entry(card.paper),
             "apa": apa(card.paper),
             "json_ld": scholarly_article(card.paper, site.settings.public_url + paper_url(pid)),

@@ -1,0 +1,103 @@
+"""A paper's keywords, extracted from real arXiv titles and abstracts (the bundled demo days)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from functools import cache
+
+import pytest
+
+from paperfeed.ingest.jobs import demo_files
+from paperfeed.keyphrases import MOST, keyphrases
+from paperfeed.models import Paper
+
+
+@cache
+def _demo() -> dict[str, Paper]:
+    found: dict[str, Paper] = {}
+    for path in demo_files()[0]:
+        with gzip.open(path, "rt") as handle:
+            for line in handle:
+                raw = json.loads(line)
+                found[raw["id"]] = Paper(
+                    id=raw["id"], title=raw["title"], abstract=raw["summary"], source="test"
+                )
+    return found
+
+
+@pytest.mark.parametrize(
+    ("pid", "wanted", "unwanted"),
+    [
+        # "Pure Nash Equilibria under the Affine Mechanism: A Potential Game of Exaggeration"
+        ("2606.29010", {"pure Nash equilibria", "affine mechanism"}, {"Potential Game of"}),
+        # "Know2Guess: ... Knowledge-Boundary Evaluation in Large Language Models"
+        ("2606.26101", {"large language models"}, {"large language", "language models"}),
+        # "Shell-Supervised Gaussian Splatting for Urban Real-to-Sim Reconstruction"
+        ("2606.30014", {"shell-supervised Gaussian Splatting"}, {"Gaussian", "Splatting"}),
+        # "Embedded Polygon Symbolic Transfer Entropy (EPSTE): ..." (YAKE cuts at three words)
+        (
+            "2606.21754",
+            {"Embedded Polygon Symbolic Transfer Entropy", "EPSTE"},
+            {"Polygon Symbolic Transfer", "Approach to Estimating"},
+        ),
+    ],
+)
+def test_real_abstracts_give_the_phrases_a_reader_would_search_for(
+    pid: str, wanted: set[str], unwanted: set[str]
+) -> None:
+    found = keyphrases(_demo()[pid])
+    assert wanted <= set(found), found
+    assert not unwanted & set(found), found
+    assert 1 <= len(found) <= MOST
+
+
+_STOP = {"the", "of", "a", "an", "and", "in", "for", "to", "on", "with", "we", "propose", "via"}
+
+
+def _stem(word: str) -> str:
+    return word.lower().removesuffix("s")
+
+
+def test_no_keyword_is_a_stop_word_phrase_a_duplicate_or_markup() -> None:
+    """Over 500 demo papers, 200 of them with LaTeX ($\\alpha$, \\emph{...}, \\cite)."""
+    papers = list(_demo().values())
+    latex = [p for p in papers if "\\" in p.abstract]
+    assert len(latex) >= 200
+    for paper in latex[:200] + papers[:300]:
+        found = keyphrases(paper)
+        assert len(found) <= MOST
+        stems = [tuple(_stem(w) for w in phrase.split()) for phrase in found]
+        assert len(set(stems)) == len(stems), (paper.id, found)  # "model" and "models"
+        for phrase in found:
+            assert re.fullmatch(r"[\w-]+(?: [\w-]+){0,4}", phrase), (paper.id, phrase)
+            assert not {w.lower() for w in phrase.split()} & _STOP, (paper.id, phrase)
+            single = len(phrase.split()) == 1
+            assert not single or "-" in phrase or not phrase.islower(), (paper.id, phrase)
+
+
+def test_markup_in_a_title_or_abstract_yields_keywords_as_plain_words() -> None:
+    paper = Paper(
+        id="2606.00001",
+        title="Graph <script>alert('kw')</script> Diffusion for **Molecule Generation**",
+        abstract=(
+            "We train <b>graph diffusion models</b> on $\\mathcal{G}$ with \\emph{equivariant "
+            "denoisers} [see](javascript:alert(1)) &lt;img src=x&gt;. Graph diffusion models "
+            "generate molecules; molecule generation with equivariant denoisers is fast."
+        ),
+        source="test",
+    )
+    found = keyphrases(paper)
+    assert "graph diffusion models" in found
+    assert "equivariant denoisers" in found
+    words = " ".join(found).lower()
+    for bad in ("script", "alert", "img", "javascript", "mathcal", "emph", "*", "<", "&"):
+        assert bad not in words, found
+
+
+def test_a_paper_with_no_abstract_has_its_title_s_keywords_or_none() -> None:
+    titled = Paper(id="2606.00002", title="Sparse Autoencoders for Protein Language Models",
+                   abstract="", source="test")  # fmt: skip
+    assert keyphrases(titled)
+    assert keyphrases(Paper(id="2606.00003", title="On It", abstract="", source="test")) == ()
