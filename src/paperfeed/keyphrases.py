@@ -42,6 +42,7 @@ _WORDS = """
     compress compresses comprising covering consist consists resulting remarkable substantial
     separate successful success significant novel promising crucial critical widely creating
     constructing extracting distinguishing bridging train trains trained generate generates
+    current modern diverse accurate reliable real-world downstream performance
 """
 _ABSTRACT_WORDS = frozenset(_WORDS.split())
 _SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
