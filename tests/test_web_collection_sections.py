@@ -230,3 +230,22 @@ def test_feeds_and_exports_carry_each_papers_section_in_the_pages_order(
 
 FORMATS = ("atom", "rss", "bib", "ris", "json")
 ORDER = [LOOSE.id, GRAPHS.id, SENSORS.id, CHAOS.id]  # under none, then by heading
+
+
+def test_the_api_lists_a_collections_papers_with_their_sections(
+    settings: Settings, engine: Engine
+) -> None:
+    with _site(settings, engine) as c:
+        found = _imported(c, engine)
+        c.cookies.clear()
+        token = c.post("/api/login", json={"username": "ada", "password": "correct horse battery"})
+        auth = {"Authorization": f"Bearer {token.json()['token']}"}
+        listed = c.get(f"/api/me/library?collection={found.id}&order=list", headers=auth)
+        plain = c.get("/api/me/library", headers=auth)
+    assert [(i["paper"]["id"], i["section"]) for i in listed.json()] == [
+        (LOOSE.id, None),
+        (GRAPHS.id, "Oral 1: Retrieval"),
+        (SENSORS.id, "Poster Session A (14:00-15:30)"),
+        (CHAOS.id, "Poster Session A (14:00-15:30)"),
+    ]
+    assert all("section" not in i for i in plain.json())  # no collection: no section

@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 from paperfeed import categories
 from paperfeed.recommend.service import Recommender
 from paperfeed.store import collection_editors as editors
-from paperfeed.store import get_papers
+from paperfeed.store import collection_sections, get_papers
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import User
 from paperfeed.store.listings import latest_day
@@ -225,6 +225,11 @@ class LibraryItemOut(BaseModel):
         None,
         description="only with `collection`: that collection's public note on the paper, with "
         "its version for the note's PUT",
+    )
+    section: str | None = Field(
+        None,
+        description="only with `collection`: the section (heading) of that collection the "
+        "paper is listed under, null for none",
     )
 
 
@@ -587,13 +592,22 @@ def library(
         ids = [i.paper_id for i in items]
         cards = {c.paper.id: c for c in views.cards(conn, ids, user)}
         notes = {} if chosen is None else item_note_details(conn, chosen.id, ids, True)
-    answer = _json([_item(i, cards[i.paper_id], notes) for i in items if i.paper_id in cards])
+        placed = None if chosen is None else collection_sections.paper_sections(conn, chosen.id)
+    answer = _json(
+        [_item(i, cards[i.paper_id], notes, placed) for i in items if i.paper_id in cards]
+    )
     answer.headers.update(headers)
     return answer
 
 
-def _item(i: lib.LibraryItem, card: views.Card, notes: dict[str, ItemNote]) -> dict[str, Any]:
-    """A saved paper as the library's list gives it; in a collection, with its public note."""
+def _item(
+    i: lib.LibraryItem,
+    card: views.Card,
+    notes: dict[str, ItemNote],
+    placed: dict[str, collection_sections.Section] | None = None,
+) -> dict[str, Any]:
+    """A saved paper as the library's list gives it; in a collection (`placed`: its papers'
+    sections), with its public note and section."""
     item: dict[str, Any] = {
         "paper": paper_json(card),
         "state": i.state,
@@ -603,6 +617,9 @@ def _item(i: lib.LibraryItem, card: views.Card, notes: dict[str, ItemNote]) -> d
     }
     if i.paper_id in notes:
         item["collectionNote"] = note_json(notes[i.paper_id])
+    if placed is not None:
+        section = placed.get(i.paper_id)
+        item["section"] = section.title if section else None
     return item
 
 
