@@ -21,6 +21,8 @@ from paperfeed.settings import Settings
 from paperfeed.store.accounts import find_user
 from paperfeed.store.digest_tables import outbox, rate_events, subscribers
 from paperfeed.store.digests import insert_subscriber, keep_account_mail
+from paperfeed.store.rate_limits import rate_limit_events
+from paperfeed.store.sign_ins import key_digest, sign_in_failures
 from tests.digest_support import Sink, daily_reader
 from tests.web_support import (
     DAYS,
@@ -155,3 +157,18 @@ def test_the_export_lists_the_notes_written_in_a_collection_the_reader_co_edits(
     assert (written["collection_id"], written["paper_id"]) == (lab["id"], paper)
     assert written["note"] == note["note"]
     assert "Notes you wrote on papers of others" in leaving  # said before it stays
+
+
+def test_rate_limits_keep_no_hash_a_guessed_address_or_account_can_be_tested_against(
+    site: Settings, engine: Engine
+) -> None:
+    with client(site, engine) as c:  # the test client's address is "testclient"
+        bearer(c, "eva", PASSWORD)  # a sign-up, under the sign-up limit
+        wrong = {"username": "eva", "password": "not it", "csrf_token": csrf_token(c)}
+        assert c.post("/signin", data=wrong).status_code in (200, 400, 401)
+    with engine.connect() as conn:
+        kept = set(conn.scalars(select(sign_in_failures.c.key)))
+        kept |= set(conn.scalars(select(rate_limit_events.c.key)))
+    assert len(kept) >= 4  # the sign-up, and the failure under its three keys
+    plain = ("auth:testclient", "pair\ntestclient\neva", "account\neva", "address\ntestclient")
+    assert not kept & {key_digest(k) for k in plain}

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from paperfeed.digest.deliver import MailboxMailer, MailError, make_mailer
 from paperfeed.digest.render import build_message, sender_address
+from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
 from paperfeed.store.digests import keep_account_mail
 from paperfeed.store.email_links import EmailLink, create_change_link, create_signup_link
@@ -51,7 +52,8 @@ def may_mail(engine: Engine, settings: Settings, kind: str, address: str) -> boo
     counted in the store from every client together: many clients cannot flood one mailbox."""
     local, _, domain = address.lower().rpartition("@")
     mailbox = f"{local.split('+')[0]}@{domain}"  # name+tag@ reaches name@'s mailbox
-    limiter = SharedLimiter(engine, settings.account_mail_rate_limit, 3600)
+    limit = settings.account_mail_rate_limit
+    limiter = SharedLimiter(engine, limit, 3600, secret=secret_key(settings))
     if limiter.hit(f"mail {kind}:{mailbox}") is None:
         return True
     log.warning("%s mail to an address at %s not sent: its hourly limit is reached", kind, domain)

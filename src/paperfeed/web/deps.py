@@ -62,9 +62,11 @@ class Site:
         # Search answers behind signed-in pages (their cards are the reader's own), keyed as
         # the anonymous page is, and by the reader's mutes.
         self.results: Lru[tuple[object, ...], SearchResult] = Lru(settings.page_cache_entries)
-        window = settings.rate_window_seconds
+        window, key = settings.rate_window_seconds, secret.decode()
         # Every limit is counted in the store: N workers (or nodes) do not allow N times as many.
-        self.auth_limiter = SharedLimiter(engine, settings.auth_rate_limit, window)  # sign-ups
+        # Its keys are HMACs under the secret: the rows name no address or account.
+        limiter = partial(SharedLimiter, engine, secret=key)
+        self.auth_limiter = limiter(settings.auth_rate_limit, window)  # sign-ups
         self.sign_in_limits = SignInLimits(
             engine,
             (
@@ -73,14 +75,13 @@ class Site:
                 settings.auth_address_rate_limit,
             ),
             window,
+            secret=key,
         )
-        self.submit_limiter = SharedLimiter(engine, settings.submit_rate_limit, window)
-        self.submit_account_limiter = SharedLimiter(
-            engine, settings.submit_account_rate_limit, window
-        )
-        self.comment_limiter = SharedLimiter(engine, settings.comment_address_rate_limit, 3600)
-        self.reaction_limiter = SharedLimiter(engine, settings.reaction_rate_limit, 60)
-        self.vote_limiter = SharedLimiter(engine, settings.vote_rate_limit, 60)
+        self.submit_limiter = limiter(settings.submit_rate_limit, window)
+        self.submit_account_limiter = limiter(settings.submit_account_rate_limit, window)
+        self.comment_limiter = limiter(settings.comment_address_rate_limit, 3600)
+        self.reaction_limiter = limiter(settings.reaction_rate_limit, 60)
+        self.vote_limiter = limiter(settings.vote_rate_limit, 60)
         self.weights = TrendingWeights.from_settings(settings)
         # Submissions wait on arXiv in request threads: only a few at once (issue 9).
         self.fetch_slots = threading.BoundedSemaphore(settings.submit_concurrent_fetches)

@@ -4,6 +4,8 @@ and failed sign-ins."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,6 +27,17 @@ class Attempt:
     ids: tuple[int, ...] = ()
 
 
+def keyed(secret: str, key: str) -> str:
+    """A limit's key as the store gets it: an HMAC under the site's secret, so that the rows
+    name no client address, account or mailbox, nor let a guessed one be tested (a plain hash
+    of an IPv4 address is undone by trying all 2**32); the key itself without a secret."""
+    if not secret:
+        return key
+    return hmac.new(
+        secret.encode(), key.encode("utf-8", "surrogatepass"), hashlib.sha256
+    ).hexdigest()
+
+
 class SharedLimiter:
     """At most `limit` events per `window` seconds for each key (sign-ups, submissions, comments
     per address), counted in the store: every worker and node of the site counts the same ones.
@@ -34,10 +47,15 @@ class SharedLimiter:
     """
 
     def __init__(
-        self, engine: Engine, limit: int, window: float, clock: Callable[[], datetime] = utcnow
+        self,
+        engine: Engine,
+        limit: int,
+        window: float,
+        clock: Callable[[], datetime] = utcnow,
+        secret: str = "",
     ) -> None:
         self.engine, self.limit, self.clock = engine, limit, clock
-        self.window = timedelta(seconds=window)
+        self.window, self.secret = timedelta(seconds=window), secret
 
     def hit(self, key: str) -> float | None:
         """Record one event; returns seconds to wait when over the limit (nothing recorded)."""
@@ -46,7 +64,7 @@ class SharedLimiter:
     def begin(self, key: str) -> Attempt:
         """Record one event, to be taken back with `undo` if it turns out not to count;
         refused (nothing recorded) when over the limit."""
-        now = self.clock()
+        key, now = keyed(self.secret, key), self.clock()
         with self.engine.begin() as conn:
             event = record_event(conn, key, now, now + self.window)
         with self.engine.connect() as conn:
@@ -86,9 +104,11 @@ class SignInLimits:
         limits: tuple[int, int, int],
         window: float,
         clock: Callable[[], datetime] = utcnow,
+        secret: str = "",
     ) -> None:
         self.engine, self.window, self.clock = engine, timedelta(seconds=window), clock
         self._limits = dict(zip(("pair", "account", "address"), limits, strict=True))
+        self.secret = secret
 
     def begin(self, address: str, account: str) -> Attempt:
         """Count an attempt as failed until `succeeded`; refused when over a limit."""
@@ -120,11 +140,11 @@ class SignInLimits:
     def _wait(self, found: Tally, now: datetime) -> float:
         return max((found.oldest + self.window - now).total_seconds(), 1.0)
 
-    @staticmethod
-    def _keys(address: str, account: str) -> dict[str, str]:
+    def _keys(self, address: str, account: str) -> dict[str, str]:
         name = account.strip().lower()
-        return {
+        keys = {
             "pair": f"pair\n{address}\n{name}",
             "account": f"account\n{name}",
             "address": f"address\n{address}",
         }
+        return {kind: keyed(self.secret, key) for kind, key in keys.items()}
