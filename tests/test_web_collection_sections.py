@@ -249,3 +249,23 @@ def test_the_api_lists_a_collections_papers_with_their_sections(
         (CHAOS.id, "Poster Session A (14:00-15:30)"),
     ]
     assert all("section" not in i for i in plain.json())  # no collection: no section
+
+
+def test_a_copy_of_the_collection_keeps_its_sections(settings: Settings, engine: Engine) -> None:
+    with _site(settings, engine) as c:
+        found = _imported(c, engine)
+        sign_in_as(c, "bea", new=True)
+        copied = post_form(c, f"/c/{found.share_key}/copy", {"name": "Bea's workshop"})
+    assert copied.status_code == 303
+    with engine.connect() as conn:
+        cid = conn.scalars(
+            select(lib.collections.c.id).where(lib.collections.c.name == "Bea's workshop")
+        ).one()
+        placed = {pid: s.title for pid, s in cs.paper_sections(conn, cid).items()}
+        order = lib.collection_paper_ids(conn, cid, "list")
+    assert placed == {
+        GRAPHS.id: "Oral 1: Retrieval",
+        SENSORS.id: "Poster Session A (14:00-15:30)",
+        CHAOS.id: "Poster Session A (14:00-15:30)",
+    }
+    assert order == ORDER

@@ -203,3 +203,25 @@ def _arrange(conn: Connection, collection_id: int) -> None:
             where = (items.collection_id == collection_id) & (items.paper_id == pid)
             conn.execute(update(collection_items).where(where).values(position=position))
     touch_collections(conn, collection_id)
+
+
+def copy_sections(conn: Connection, source_id: int, target_id: int) -> int:
+    """Give a copy of a collection its sections (found by heading, added when new) and its
+    papers under them, those the copy has under none; how many papers were filed."""
+    items = collection_items.c
+    unfiled = select(items.paper_id).where(
+        items.collection_id == target_id, items.section_id.is_(None)
+    )
+    free = set(conn.scalars(unfiled))
+    theirs = paper_sections(conn, source_id)
+    used = {s.id for s in theirs.values()}
+    # in the source's order, so that the copy's headings come as the source's do
+    made = {
+        s.id: section_named(conn, target_id, s.title).id
+        for s in sections(conn, source_id)
+        if s.id in used
+    }
+    placed: dict[str, int | None] = {
+        pid: made[section.id] for pid, section in theirs.items() if pid in free
+    }
+    return file_papers(conn, target_id, placed) if placed else 0

@@ -34,6 +34,7 @@ from paperfeed.recommend.service import (
     shared_recommender,
 )
 from paperfeed.store import collection_editors as editors
+from paperfeed.store import collection_sections as headings_store
 from paperfeed.store import get_paper
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import User
@@ -895,6 +896,7 @@ def copy_collection(
         if found is None:
             raise HTTPException(404, "no such collection (it may be private)")
         target, _saved, added = lib.copy_collection(conn, user.id, found, name or found.name)
+        headings_store.copy_sections(conn, found.id, target.id)  # its sections too
     back = f"/library?collection={target.id}"
     return RedirectResponse(_with_done(back, "add", added, target.id), status_code=303)
 
