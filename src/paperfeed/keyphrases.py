@@ -64,10 +64,17 @@ def keyphrases(paper: Paper) -> tuple[str, ...]:
 def _keyphrases(title: str, abstract: str) -> tuple[str, ...]:
     body = _prose(abstract)
     text = f"{_prose(title)}.\n{body}"
-    scored = _extractor().get_n_best(text, n=_CANDIDATES)
-    chosen = _choose([phrase.split() for phrase, _ in scored], text.lower())
+    chosen = _choose([phrase.split() for phrase in _ranked(text)], text.lower())
     tokens = _WORD.findall(body)
     return tuple(_cased(words, tokens) for words in chosen)
+
+
+def _ranked(text: str) -> list[str]:
+    """YAKE's best candidates, best first, the same at every run: its scores differ in their
+    last bits from run to run (a sum's order), so near-equal ones are put in word order."""
+    scored = _extractor().get_n_best(text, n=_CANDIDATES + 10)
+    ranked = sorted(scored, key=lambda kv: (round(kv[1], 9), kv[0].lower(), kv[0]))
+    return [phrase for phrase, _ in ranked[:_CANDIDATES]]
 
 
 def _prose(text: str) -> str:
