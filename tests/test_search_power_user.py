@@ -12,8 +12,8 @@ from sqlalchemy import Engine, select, update
 from paperfeed.ingest.jobs import demo_files
 from paperfeed.pipeline import ingest_files
 from paperfeed.search import SearchService, embed_papers
-from paperfeed.search import service as search_service
 from paperfeed.search.query import parse_query
+from paperfeed.search.service import dense, searching
 from paperfeed.search.spelling import suggest
 from paperfeed.settings import Settings
 from paperfeed.store import get_paper, open_store, upsert_papers
@@ -49,7 +49,7 @@ def test_semantic_pages_by_date_neither_repeat_nor_skip(
 ) -> None:
     # Sorted by date, each page deeper took more nearest papers and sorted them all by date
     # again: later pages repeated papers earlier pages had shown (and skipped others).
-    monkeypatch.setattr(search_service, "HYBRID_DEPTH", 6)
+    monkeypatch.setattr(dense, "HYBRID_DEPTH", 6)
     whole = [h.id for h in service.search("models", "semantic", limit=40, sort="date").hits]
     assert len(whole) > 12
     paged = [
@@ -100,7 +100,7 @@ def test_a_query_naming_a_paper_gets_no_did_you_mean(
 ) -> None:
     # A pasted title holds words only that paper uses: rare words, which "did you mean" offered
     # to correct above the very paper the reader asked for.
-    monkeypatch.setattr(search_service, "suggest", lambda _parsed, _freq: "a correction")
+    monkeypatch.setattr(searching, "suggest", lambda _parsed, _freq: "a correction")
     first = service.search("language models", "keyword", limit=1).hits[0]
     for named in (first.title, first.id, f"arXiv:{first.id}"):
         result = service.search(named, "keyword")

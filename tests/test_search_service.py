@@ -21,8 +21,8 @@ from paperfeed.ingest.jobs import demo_files
 from paperfeed.models import Paper
 from paperfeed.pipeline import ingest_files
 from paperfeed.search import SearchService, backfill, embed_papers
-from paperfeed.search import service as search_service
 from paperfeed.search.embed import get_embedder, paper_text
+from paperfeed.search.service import dense
 from paperfeed.settings import Settings
 from paperfeed.store import get_paper, get_papers, open_store, upsert_papers
 from paperfeed.store import search_store as db
@@ -139,7 +139,7 @@ def test_hybrid_pages_read_one_ranking_to_its_end(
     came twice, others never, and small pages never ended. Pages of 3 and of 40 now read the
     same ranking, each paper once, and both end (the first fusion's depth made small here, as
     this store is: pages read past it)."""
-    monkeypatch.setattr(search_service, "HYBRID_DEPTH", 4)
+    monkeypatch.setattr(dense, "HYBRID_DEPTH", 4)
 
     def read(limit: int) -> list[str]:
         ids: list[str] = []

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from paperfeed.models import Paper
 from paperfeed.search import SearchService, embed_papers
-from paperfeed.search import service as service_module
+from paperfeed.search.service import upkeep
 from paperfeed.search.vectors import FaissIndex, normalise
 from paperfeed.settings import Settings
 from paperfeed.store import upsert_papers
@@ -102,8 +102,8 @@ def test_a_served_index_added_to_a_little_at_a_time_is_mapped_again(
     """A large index (here: past SMALL_INDEX) is saved once SAVE_EVERY vectors were added over
     any number of refreshes, and searched from that file again; before, a refresh had to bring
     SAVE_EVERY at once, so a site taking a few papers a day kept a private copy until restart."""
-    monkeypatch.setattr(service_module, "SAVE_EVERY", 5)
-    monkeypatch.setattr(service_module, "SMALL_INDEX", 0)
+    monkeypatch.setattr(upkeep, "SAVE_EVERY", 5)
+    monkeypatch.setattr(upkeep, "SMALL_INDEX", 0)
     fast = settings.model_copy(update={"embed_model": "static", "vector_index": "hnsw"})
     _add_papers(engine, fast, [f"2401.{i:05d}" for i in range(1, 13)])
     first = SearchService(fast, engine)
