@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 
 from paperfeed.digest.deliver import SmtpMailer
 from paperfeed.digest.personal import revised_lines
@@ -26,6 +26,7 @@ from paperfeed.store import digests as db
 from paperfeed.store import shared_lists as lists
 from paperfeed.store import upsert_papers
 from paperfeed.store.library import collection_items, user_collections
+from paperfeed.store.tables import papers
 from paperfeed.util import utcnow
 from tests.digest_support import Sink
 from tests.replay import Reply, Request, arxiv_api_handler, replay
@@ -94,6 +95,19 @@ def _public_list(lead: TestClient, engine: Engine) -> str:
     return str(group.share_key)
 
 
+def _read_in(engine: Engine) -> str:
+    """When the store read in the papers' new version (the same for all: one batch)."""
+    with engine.connect() as conn:
+        query = select(papers.c.version_stored_at).where(papers.c.id.in_(PIDS))
+        (stamp,) = {r.version_stored_at for r in conn.execute(query)}
+    return f"{stamp:%Y-%m-%dT%H:%M:%S}"
+
+
+def _feed_stamps(reader: TestClient, key: str) -> set[str]:
+    atom = ET.fromstring(reader.get(f"/c/{key}/feed.atom").content)
+    return {e.findtext(f"{ATOM}updated", "")[:19] for e in atom.iter(f"{ATOM}entry")}
+
+
 def _text(message: EmailMessage) -> str:
     return str(message.get_body(("plain",)).get_content())  # type: ignore[union-attr]
 
@@ -122,14 +136,31 @@ def test_a_revised_paper_is_marked_on_its_collection_and_its_feed(
         assert page.count(mark) == 2
         assert reader.get("/search", params={"q": "heat-bath random walks"}).text.count(mark) == 1
 
-        atom = ET.fromstring(reader.get(f"/c/{key}/feed.atom").content)
-        stamps = {e.findtext(f"{ATOM}updated", "")[:19] for e in atom.iter(f"{ATOM}entry")}
-        assert stamps == {f"{when:%Y-%m-%dT%H:%M:%S}"}
+        # Its feed entries are updated when the store read the new version in.
+        assert _feed_stamps(reader, key) == {_read_in(engine)}
 
         # Put in again after its new version (a copy made today): not revised since added.
         with engine.begin() as conn:
             conn.execute(update(collection_items).values(added_at=utcnow()))
         assert "Revised since added" not in reader.get(f"/c/{key}").text
+
+
+def test_a_version_read_in_after_the_paper_was_put_in_but_dated_before_is_marked(
+    settings: Settings, engine: Engine
+) -> None:
+    s = web_settings(settings)
+    _ingest(engine, s, PIDS)
+    with client(s, engine) as lead, client(s, engine) as reader:
+        sign_up(lead, "lead")
+        key = _public_list(lead, engine)  # put in three weeks ago
+        before = _feed_stamps(reader, key)
+        # v2 was submitted four weeks ago, a week before the papers were put in the collection,
+        # but the store reads it in only now: what the collection showed them at was v1.
+        _ingest(engine, s, PIDS, utcnow().replace(microsecond=0) - timedelta(days=28))
+        assert reader.get(f"/c/{key}").text.count("Revised since added: now v2") == 2
+        after = _feed_stamps(reader, key)
+        assert after == {_read_in(engine)} and not after & before  # one update of each entry
+        assert _feed_stamps(reader, key) == after  # and no more
 
 
 def test_a_follower_is_told_once_which_collections_papers_have_new_versions(
@@ -171,3 +202,78 @@ def test_a_follower_is_told_once_which_collections_papers_have_new_versions(
         # The next digest does not tell it again.
         with engine.connect() as conn:
             assert revised_lines(conn, sub, 2) == ()
+
+
+def _follower(engine: Engine, s: Settings, lead: TestClient, member: TestClient) -> Subscriber:
+    """The lead's public list of PIDS (v1), followed by `member`, who takes a daily digest."""
+    _ingest(engine, s, PIDS)
+    sign_up(lead, "lead")
+    key = _public_list(lead, engine)
+    sign_up(member, "member")
+    post_form(member, f"/c/{key}/follow", {"follow": "1"})
+    return _subscribe(engine, "member@example.org", 2)
+
+
+def _digest_settings(settings: Settings, sink: Sink) -> Settings:
+    return web_settings(settings).model_copy(
+        update={"smtp_port": sink.port, "secret_key": "d" * 32, "digest_send_rate": 0}
+    )
+
+
+def _run(engine: Engine, s: Settings, days: int) -> None:
+    """A digest run `days` days from now (each its own daily period)."""
+    run_due(engine, s, SmtpMailer(s), due_all=True, now=utcnow() + timedelta(days=days))
+
+
+def _told(sink: Sink) -> list[EmailMessage]:
+    return [m for m in sink.to("member@example.org") if "new version" in _text(m)]
+
+
+def test_new_versions_alone_are_sent_in_a_short_digest(
+    settings: Settings, engine: Engine, sink: Sink
+) -> None:
+    s = _digest_settings(settings, sink)
+    with client(s, engine) as lead, client(s, engine) as member:
+        _follower(engine, s, lead, member)
+        _run(engine, s, 0)  # the day before: nothing revised yet
+        assert _told(sink) == []
+        before = len(sink.to("member@example.org"))
+
+        _ingest(engine, s, PIDS, utcnow() - timedelta(hours=2))  # a day of new versions alone
+        _run(engine, s, 1)
+        (mail,) = sink.to("member@example.org")[before:]
+        text, html = _text(mail), _html(mail)
+        assert mail["Subject"] == "Daily papers: " + LINE.replace("<b>&amp; co</b>", "<b>& co</b>")
+        assert "No new papers for you, but new versions in collections you follow" in text
+        assert LINE.replace("<b>", "&lt;b&gt;").replace("</b>", "&lt;/b&gt;") in html
+        base = s.public_url
+        with engine.connect() as conn:
+            (group,) = user_collections(conn, 1)
+        assert f"{base}/c/{group.share_key}" in text and f"{base}/c/{group.share_key}" in html
+        assert f"{base}/unsubscribe?token=" in text and mail["List-Unsubscribe"]
+        assert "/papers/" not in text  # no paper of its own
+
+        _run(engine, s, 2)  # told once
+        assert len(_told(sink)) == 1
+
+
+def test_a_version_read_in_after_a_digest_but_dated_before_it_is_told_once(
+    settings: Settings, engine: Engine, sink: Sink
+) -> None:
+    s = _digest_settings(settings, sink)
+    with client(s, engine) as lead, client(s, engine) as member:
+        _follower(engine, s, lead, member)
+        _run(engine, s, 0)
+        assert _told(sink) == []
+        # arXiv dated v2 two days ago, before that digest; the store reads it in only now.
+        _ingest(engine, s, PIDS, utcnow() - timedelta(days=2))
+        with engine.begin() as conn:  # and the next digest has a new paper as well
+            upsert_papers(conn, [LATER])
+        post_form(lead, f"/papers/{LATER.id}/save", {"collection": NAME, "next": "/"})
+        _run(engine, s, 1)
+        (told,) = _told(sink)
+        assert LINE.replace("<b>&amp; co</b>", "<b>& co</b>") in _text(told)
+        assert f"/papers/{LATER.id}" in _text(told)
+        _run(engine, s, 2)
+        _run(engine, s, 3)
+        assert len(_told(sink)) == 1

@@ -168,16 +168,19 @@ ITEMS = st.builds(
     note=TRICKY,
 )
 
+REVISED = st.lists(st.tuples(TRICKY, st.integers(1, 3), st.just("/c/k<1>")), max_size=2)
+
 
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(items=st.lists(ITEMS, max_size=5), user=st.sampled_from([None, 5]))
+@given(items=st.lists(ITEMS, max_size=5), user=st.sampled_from([None, 5]), revised=REVISED)
 def test_a_digest_with_sections_and_notes_is_assembled_as_the_templates_render_it(
-    items: list[DigestItem], user: int | None
+    items: list[DigestItem], user: int | None, revised: list[tuple[str, int, str]]
 ) -> None:
     sub = Subscriber(7, "r@example.org", "confirmed", "n0nce", Preferences(), user_id=user)
-    digest = Digest(sub, "daily:x", tuple(items))
+    # New versions in followed collections: after the papers, or alone (a digest of them only).
+    digest = Digest(sub, "daily:x", tuple(items), revised=tuple(revised))
     links = Links(SETTINGS.public_url, "k", 7, sub.nonce)
     mail = RENDERER.render(links, digest, NOW)
     assert mail.wire == render_digest(SETTINGS, links, digest, NOW).wire

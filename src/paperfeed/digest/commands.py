@@ -71,7 +71,7 @@ def preview_cmd(
     if sub is None:
         raise fail(f"no subscriber {email}")
     digest = preview(engine, settings, sub, embeddings=open_embeddings(settings, engine))
-    if not digest.items:
+    if not digest.has_news:
         typer.echo("nothing new for this subscriber: no digest would be sent")
         return
     message = render_digest(settings, links_for(settings, sub), digest, datetime.now(UTC)).parsed()

@@ -88,6 +88,11 @@ class Digest:
     # `more` counts once For you picks have changed the papers carried (b"": not kept).
     matched: bytes = b""
 
+    @property
+    def has_news(self) -> bool:
+        """Whether it is sent: it has papers, or followed collections' papers have new versions."""
+        return bool(self.items or self.revised)
+
 
 @dataclass(frozen=True)
 class Ranking:

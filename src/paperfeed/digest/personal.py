@@ -81,9 +81,12 @@ def _not_carried(digest: Digest, items: Sequence[DigestItem], cols: dict[str, in
     return int(bits.sum()) - carried
 
 
-def with_followed(engine: Engine, digests: Sequence[Digest]) -> list[Digest]:
+def with_followed(
+    engine: Engine, digests: Sequence[Digest], until: datetime | None = None
+) -> list[Digest]:
     """Each account holder's digest with the papers newly put in the collections they follow
-    after its own (also a digest of no new listing days: a weekend's)."""
+    after its own (also a digest of no new listing days: a weekend's), and how many of their
+    papers have new versions read in up to `until` (when the run read the store)."""
     users = [d.subscriber.user_id for d in digests if d.subscriber.user_id is not None]
     if not users:
         return list(digests)
@@ -94,7 +97,7 @@ def with_followed(engine: Engine, digests: Sequence[Digest]) -> list[Digest]:
             uid, taken = digest.subscriber.user_id, {i.paper_id for i in digest.items}
             if uid in following and uid is not None:
                 added, more = followed_section(conn, digest.subscriber, uid, taken)
-                revised = revised_lines(conn, digest.subscriber, uid)
+                revised = revised_lines(conn, digest.subscriber, uid, until)
                 digest = replace(digest, items=digest.items + added, section_more=more)
                 digest = replace(digest, revised=revised)
             out.append(digest)
@@ -130,13 +133,15 @@ def followed_section(
 
 
 def revised_lines(
-    conn: Connection, sub: Subscriber, user_id: int
+    conn: Connection, sub: Subscriber, user_id: int, until: datetime | None = None
 ) -> tuple[tuple[str, int, str], ...]:
-    """For each collection the user follows, how many of its papers had new versions since the
-    previous digest (each told once: no overlap here), and its page."""
-    now, last = utcnow(), db.last_digest_at(conn, sub.id)
+    """For each collection the user follows, how many of its papers had new versions read in
+    since the previous digest read the store, up to `until` (each told once: no overlap
+    here), and its page."""
+    now = utcnow()
+    last = sub.stored_until or db.last_digest_at(conn, sub.id)
     since = last or now - timedelta(days=_FIRST_DAYS.get(sub.prefs.frequency, 1))
-    found = revisions.followed_revisions(conn, user_id, since)
+    found = revisions.followed_revisions(conn, user_id, since, until)
     return tuple((r.collection.name, r.papers, f"/c/{r.collection.share_key}") for r in found)
 
 

@@ -84,7 +84,7 @@ def render_pair(name: str, **context: object) -> tuple[str, str]:
 def digest_subject(digest: Digest) -> str:
     """The subject line: how many papers and the lead title."""
     n = len(digest.items)
-    head = plain(digest.items[0].title) if digest.items else ""
+    head = plain(digest.items[0].title) if digest.items else _revised_head(digest)
     lead = head if len(head) <= 70 else head[:69].rstrip() + "…"
     kind = "Weekly" if digest.subscriber.prefs.frequency == "weekly" else "Daily"
     return f"{kind} papers: {lead}" + (f" (+{n - 1} more)" if n > 1 else "")
@@ -100,7 +100,8 @@ def render_digest(settings: Settings, links: Links, digest: Digest, now: datetim
         | {"more": after.get(i)}
         for i, item in enumerate(digest.items)
     ]
-    text, html = render_pair("digest", items=items, **context)
+    # With no papers, the followed collections' new versions alone (else after the last one).
+    text, html = render_pair("digest", items=items, alone=after.get(-1, []), **context)
     return _digest_mail(settings, digest, context, text, html, now)
 
 
@@ -149,7 +150,7 @@ def section_more(links: Links, digest: Digest) -> dict[int, list[dict[str, str]]
     section's last item (their text and link); a collection with no section of its own (the
     others' papers filled the digest) has its line after the last item."""
     out: dict[int, list[dict[str, str]]] = {}
-    if not (digest.section_more or digest.revised) or not digest.items:
+    if not (digest.section_more or digest.revised):
         return out
     sections = {item.section for item in digest.items}
     wanted = {section: (n, path) for section, n, path in digest.section_more}
@@ -169,6 +170,14 @@ def section_more(links: Links, digest: Digest) -> dict[int, list[dict[str, str]]
     for name, n, path in digest.revised:
         end.append({"more_text": revised_text(n, name), "more_url": links.url(path)})
     return {i: lines for i, lines in out.items() if lines}
+
+
+def _revised_head(digest: Digest) -> str:
+    # A digest of new versions alone: its subject names the first collection's.
+    if not digest.revised:
+        return ""
+    name, n, _ = digest.revised[0]
+    return " ".join(revised_text(n, name).split())  # a header value is one line
 
 
 def revised_text(n: int, name: str) -> str:
@@ -206,6 +215,8 @@ _PREVIEW = 140  # characters an inbox shows of a preview, at most
 
 def _heading(digest: Digest) -> str:
     n = len(digest.items)
+    if not n and digest.revised:
+        return "No new papers for you, but new versions in collections you follow"
     return f"{n} new paper{'s' if n != 1 else ''} picked for you"
 
 
@@ -420,11 +431,11 @@ class DigestRenderer:
         manage, unsubscribe, rate = _token_links(links, digest)
         items = digest.items
         frequency = digest.subscriber.prefs.frequency
-        key = (items[0].title if items else "", len(items), frequency)
+        key = (items[0].title if items else _revised_head(digest), len(items), frequency)
         subject = self.subjects.get(key)
         if subject is None:
             subject = self.subjects[key] = digest_subject(digest)
-        key_titles = tuple(item.title for item in items[:4])
+        key_titles = (_heading(digest), *(item.title for item in items[:4]))  # none: its heading
         preheader = self.preheaders.get(key_titles)
         if preheader is None:
             preheader = self.preheaders[key_titles] = digest_preheader(digest)
@@ -479,6 +490,9 @@ class DigestRenderer:
                 )
         if more and not (digest.items and digest.items[-1].section):
             self._more(text, html, plain_values, html_values)
+        for line in after.get(-1, ()):  # no papers: the followed collections' new versions
+            plain = {k: self._value(v, False, False) for k, v in line.items()}
+            self._more(text, html, plain, {k: self._value(v, True, False) for k, v in line.items()})
         self.utf8[False]["foot"].extend(text, plain_values)
         self.utf8[True]["foot"].extend(html, html_values)
         return b"".join(text), b"".join(html)

@@ -293,16 +293,15 @@ def compose_due(
     try:
         with Assembler(settings, now, len(due)) as assembler, writer:
             for (span, late), subs in groups.items():
+                mark = _mark(read_at, ingest)
                 digests = compose_window(
-                    engine, settings, span, subs, interests, period, embeddings, late
+                    engine, settings, span, subs, interests, period, embeddings, late, mark
                 )
                 if not _settled(engine, ingest):  # an ingest stored papers while we read
                     wait, ready = _waiting(settings, now, True), len(digests)
                     digests = [d for d in digests if not wait(d.subscriber)]
                     report.held += ready - len(digests)
-                _record(
-                    writer, assembler, digests, span[1] if span else None, _mark(read_at, ingest)
-                )
+                _record(writer, assembler, digests, span[1] if span else None, mark)
     finally:  # what was written, also when the run stopped part-way
         report.empty, report.composed = writer.empty, writer.composed
 
@@ -340,12 +339,14 @@ def compose_window(
     period: dict[int, str],
     embeddings: Embeddings | None,
     late: Late | None = None,
+    read: datetime | None = None,
 ) -> list[Digest]:
     """Digests of subscribers who share one window of listing days (and papers stored late
-    on days already covered), ranked together."""
+    on days already covered), ranked together; `read`: the run's mark (new versions read in
+    after it are the next digest's)."""
     if span is None and late is None:  # nothing new; papers new in followed collections
         empty = [Digest(s, period[s.id], ()) for s in subs]
-        return with_extras(engine, personal.with_followed(engine, empty))
+        return with_extras(engine, personal.with_followed(engine, empty, read))
     seeds = sorted({p for s in subs for p in s.prefs.seeds})
     with engine.connect() as conn:
         found_cands = db.candidates(conn, *span) if span else []
@@ -362,7 +363,7 @@ def compose_window(
     kept = settings.index_dir / "vocabulary"  # where the site keeps them too
     done = personal.personalise(engine, done, span, cands, excluded, kept)
     done = with_more_links(done, span, interests)
-    return with_extras(engine, personal.with_followed(engine, done))  # one look-up for all
+    return with_extras(engine, personal.with_followed(engine, done, read))  # one look-up for all
 
 
 def _days(span: tuple[date, date] | None, late: Late | None) -> tuple[date, date]:
@@ -441,10 +442,12 @@ def _record(
     # the next batch is assembled).
     batches = [digests[i : i + _RECORD_BATCH] for i in range(0, len(digests), _RECORD_BATCH)]
     settings = assembler.renderer.settings
-    jobs = [[(links_for(settings, d.subscriber), d) for d in b if d.items] for b in batches]
+    jobs = [[(links_for(settings, d.subscriber), d) for d in b if d.has_news] for b in batches]
     for batch, mails in zip(batches, assembler.messages(jobs), strict=True):
         sent = iter(mails)
-        writer.write([outbox_row(d, next(sent) if d.items else None, covered, read) for d in batch])
+        writer.write(
+            [outbox_row(d, next(sent) if d.has_news else None, covered, read) for d in batch]
+        )
 
 
 def outbox_row(
@@ -455,7 +458,7 @@ def outbox_row(
     by the writer process: the writer has the database's share of a run, this process has the
     CPU to spare while it waits for it."""
     sub = digest.subscriber
-    if message is None or not digest.items:
+    if message is None or not digest.has_news:
         return db.NewMessage(
             sub.id,
             "digest",

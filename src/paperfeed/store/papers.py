@@ -97,7 +97,7 @@ def upsert_papers(
     now = store_now(conn)  # the store's clock: digests on another host compare with it
     counts = UpsertCounts(unchanged=len(same), duplicates=len(batch) - len(incoming))
     new = [p for pid, p in incoming.items() if pid not in existing and pid not in same]
-    changed, refresh, moved = [], [], []
+    changed, refresh, moved, revised = [], [], [], []
     for pid, old in existing.items():
         merged = merge_paper(old, incoming[pid])
         if pid in dated and old.listing_date:  # a day it was shown on stays
@@ -105,23 +105,26 @@ def upsert_papers(
         if merged != old:
             changed.append(merged)
             moved += [pid] if merged.listing_date != old.listing_date else []
+            revised += [pid] if (merged.version or 0) > (old.version or 0) else []
             continue
         counts.unchanged += 1
         if stored[pid] != (digest := fingerprint(old)):
             refresh.append({"_id": pid, "fingerprint": digest})  # stores from before 0005
     _insert(conn, new, now, prints)
     _update(conn, changed, now)
-    _listed(conn, moved, now)
+    _stamp(conn, moved, "listed_at", now)
+    _stamp(conn, revised, "version_stored_at", now)
     if refresh:
         conn.execute(update(papers).where(papers.c.id == bindparam("_id")), refresh)
     counts.inserted, counts.updated = len(new), len(changed)
     return counts
 
 
-def _listed(conn: Connection, ids: Sequence[str], now: datetime) -> None:
-    # Given a day, or moved to an earlier one, now: new on that day for the digests.
+def _stamp(conn: Connection, ids: Sequence[str], column: str, now: datetime) -> None:
+    # listed_at: given a day, or moved to an earlier one, now (new there for the digests);
+    # version_stored_at: a newer version stored now (followers of its collections are told).
     for chunk in chunks(ids, _CHUNK):
-        conn.execute(update(papers).where(_among(conn, papers.c.id, chunk)).values(listed_at=now))
+        conn.execute(update(papers).where(_among(conn, papers.c.id, chunk)).values({column: now}))
 
 
 def _give_days(incoming: dict[str, Paper], day_of: Callable[[Paper], date | None]) -> set[str]:

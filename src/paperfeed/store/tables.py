@@ -44,6 +44,9 @@ papers = Table(
     # When it was put on its listing day (a day given or moved later: a digest that covered
     # the day before then carries it next). NULL: on no day.
     Column("listed_at", DateTime),
+    # When an ingest stored a newer version of it than it held (NULL: never since 0048, or v1):
+    # followers of a collection holding it are told from then, whatever date arXiv gave it.
+    Column("version_stored_at", DateTime),
     # The search refresh's order: many rows sharing one stamp are still read in key order.
     Index("ix_papers_changed_at_id", "changed_at", "id"),
 )

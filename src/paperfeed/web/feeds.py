@@ -93,14 +93,18 @@ def _generator(
     token: str = "",
     notes: Mapping[str, str] | None = None,
     sections: Mapping[str, str] | None = None,
+    revised: Mapping[str, datetime] | None = None,
 ) -> FeedGenerator:
     """The listing's page as a feedgen feed, links and entries for `fmt` (atom or rss);
     `why`: a line per paper put before its abstract (a personal feed's reasons); `added`: when
     each paper was put in the collection listed (what dates its entry, and the feed); `token`:
     the feed token its self and paging links carry (a private instance's); `notes`: Markdown
     said of a paper by the collection listed, in its entry's content before the abstract;
-    `sections`: the heading each paper is under in that collection, an entry's category."""
+    `sections`: the heading each paper is under in that collection, an entry's category;
+    `revised`: when a paper's new version, newer than its place in the collection, was read in
+    (an update of its entry, whatever date arXiv gave the version)."""
     papers, added, notes = [c.paper for c in listing.cards], added or {}, notes or {}
+    revised = revised or {}
     feed = FeedGenerator()
     feed.register_extension("link_rels", BaseExtension, _AtomLinkRels, atom=True, rss=False)
     feed.generator("paperfeed")
@@ -113,11 +117,12 @@ def _generator(
         feed.load_extension("dc", atom=False, rss=True)
     elif not all(p.authors for p in papers):  # Atom needs an author for an entry without
         feed.author(name="paperfeed")  # one (a paper from a web page may name none)
-    stamps = [_entry_updated(p, added.get(p.id)) for p in papers]
+    stamps = [_entry_updated(p, added.get(p.id), revised.get(p.id)) for p in papers]
     feed.updated(max(stamps, default=_empty_since(listing)))
     _links(feed, listing, fmt, base_url, token)
     for paper in papers:
-        _entry(feed, paper, base_url, fmt, (why or {}).get(paper.id), added.get(paper.id))
+        when = added.get(paper.id), revised.get(paper.id)
+        _entry(feed, paper, base_url, fmt, (why or {}).get(paper.id), *when)
         if notes.get(paper.id):
             feed.entry()[-1].content(_noted(notes[paper.id], paper, base_url), type="html")
         if (sections or {}).get(paper.id):
@@ -159,9 +164,12 @@ def _empty_since(listing: views.Listing) -> datetime:
     return datetime.combine(day, time.min, UTC)
 
 
-def _entry_updated(paper: Paper, added: datetime | None) -> datetime:
-    """A paper's last change, or when it was put in the collection listed if that is later."""
-    return _when(paper) if added is None else max(_when(paper), _utc(added))
+def _entry_updated(
+    paper: Paper, added: datetime | None, revised: datetime | None = None
+) -> datetime:
+    """A paper's last change, or when it was put in the collection listed, or when its new
+    version was read in, whichever is latest."""
+    return max([_when(paper), *(_utc(t) for t in (added, revised) if t is not None)])
 
 
 def _entry(
@@ -171,13 +179,14 @@ def _entry(
     fmt: str,
     why: str | None = None,
     added: datetime | None = None,
+    revised: datetime | None = None,
 ) -> None:
     url = _xml_text(base_url + paper_url(paper.id))
     entry = feed.add_entry(order="append")
     entry.guid(url, permalink=True)  # the Atom id too
     title = _xml_text(plain(paper.title)) or paper.id  # feedgen refuses an empty title
     entry.title(f"[Withdrawn] {title}" if paper.withdrawn else title)
-    entry.updated(_entry_updated(paper, added))
+    entry.updated(_entry_updated(paper, added, revised))
     if added is not None:  # it appeared in this feed when it was put in the collection
         entry.published(_utc(added))
     elif fmt == "rss":  # Atom's <published> would claim a first-version date this is not
@@ -291,11 +300,12 @@ def render_listing(
     token: str = "",
     notes: Mapping[str, str] | None = None,
     sections: Mapping[str, str] | None = None,
+    revised: Mapping[str, datetime] | None = None,
 ) -> str:
-    """A listing in one of the feed formats (`why`, `added`, `token`, `notes`, `sections`: as
-    `_generator`'s)."""
+    """A listing in one of the feed formats (`why`, `added`, `token`, `notes`, `sections`,
+    `revised`: as `_generator`'s)."""
     if fmt in ("atom", "rss"):
-        made = _generator(listing, fmt, base_url, why, added, token, notes, sections)
+        made = _generator(listing, fmt, base_url, why, added, token, notes, sections, revised)
         return serialise(made, fmt)
     body = bibtex.entries([c.paper for c in listing.cards])
     more = [

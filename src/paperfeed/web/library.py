@@ -35,7 +35,7 @@ from paperfeed.recommend.service import (
 )
 from paperfeed.store import collection_editors as editors
 from paperfeed.store import collection_sections as headings_store
-from paperfeed.store import get_paper
+from paperfeed.store import get_paper, revisions
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import User
 from paperfeed.store.listings import Hide, author_name, latest_day, top_categories
@@ -968,6 +968,7 @@ def collection_feed(request: Request, site: SiteDep, share_key: str, fmt: str) -
         shown = views.cards(conn, ids, None)
         added = {s.paper_id: s.at for s in lib.collection_signals(conn, found.id)}
         notes = item_notes(conn, found.id, ids)  # its owner's, public as on its page
+        revised = revisions.read_in_since_added(conn, found.id, ids)
     listing = views.Listing(
         found.name,
         shown,
@@ -980,7 +981,14 @@ def collection_feed(request: Request, site: SiteDep, share_key: str, fmt: str) -
     if fmt in ("atom", "rss"):
         base, token = site.settings.public_url.rstrip("/"), feeds.reader_token(request, site)
         body = feeds.render_listing(
-            listing, fmt, base, added=added, token=token, notes=notes, sections=headings
+            listing,
+            fmt,
+            base,
+            added=added,
+            token=token,
+            notes=notes,
+            sections=headings,
+            revised=revised,
         )
         private = found.visibility != "public"
         exported = feeds.feed_response(request, body, feeds.MEDIA[fmt], private=private)
