@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from paperfeed.settings import Settings
 from paperfeed.store import upsert_papers
 from paperfeed.store.claim_batches import claim_papers
-from paperfeed.store.community import add_claim, claims_by_user
+from paperfeed.store.community import Claim, add_claim, claims_by_user
 from tests.digest_support import Sink
 from tests.test_claim_batches import PAPERS
 from tests.test_claim_decisions import MORE, _moderator, _text, _uid
@@ -115,3 +115,39 @@ def test_approving_all_of_a_rivalled_batch_asks_first(
         assert {cl.status for cl in claims_by_user(conn, _uid(engine, "jose"))} == {"pending"}
     done = c.post("/admin/community/claims", data=rest | {"confirmed": "1"})
     assert "Claims: 14 approved." in _text(done.text)
+
+
+def test_approving_a_ticked_rivalled_claim_asks_first(
+    c: TestClient, sink: Sink, engine: Engine
+) -> None:
+    ids = _claimed(c, sink, engine)
+    bearer(c, "rival", "correct horse battery")
+    with engine.begin() as conn:
+        add_claim(conn, _uid(engine, "rival"), PIDS[5], "José García")
+    rivalled = next(cl.id for cl in _jose(engine) if cl.paper_id == PIDS[5])
+    token = _moderator(c, engine)
+    question = (
+        "Approve jose as José García? The other claims on this name will then need rejecting."
+    )
+    assert f'data-confirm-named="{question}"' in c.get("/admin/community").text  # site.js
+    ticked = {"csrf_token": token, "decision": "approve", "ids": [str(ids[0]), str(rivalled)]}
+    asked = c.post("/admin/community/claims", data=ticked)  # without JavaScript: a page asks
+    assert asked.status_code == 200 and question in _text(asked.text)
+    assert (
+        'name="confirmed" value="1"' in asked.text
+        and f'name="ids" value="{rivalled}"' in asked.text
+    )
+    assert 'name="batch"' not in asked.text and "Approve ticked" in asked.text
+    assert {cl.status for cl in _jose(engine)} == {"pending"}
+    plain = c.post("/admin/community/claims", data=ticked | {"ids": [str(ids[0])]})
+    assert "Claims: 1 approved." in _text(plain.text)  # no rival ticked: no question
+    done = c.post(
+        "/admin/community/claims", data=ticked | {"ids": [str(rivalled)], "confirmed": "1"}
+    )
+    assert "Claims: 1 approved." in _text(done.text)
+    assert [cl.status for cl in _jose(engine)].count("approved") == 2
+
+
+def _jose(engine: Engine) -> list[Claim]:
+    with engine.connect() as conn:
+        return claims_by_user(conn, _uid(engine, "jose"))

@@ -65,3 +65,35 @@ def test_approve_all_asks_when_another_account_claims_one(page: Page, live_site:
     batch.get_by_role("button", name=f"Approve all {n}").click()
     expect(page.locator("[data-said]")).to_have_text(f"Claims: {n} approved.")
     assert len(asked) == 2 and asked[1] == asked[0]
+
+
+def test_approve_ticked_asks_only_when_a_ticked_claim_has_a_rival(
+    page: Page, live_site: LiveSite
+) -> None:
+    _rivalled_batch(page, live_site)
+    sign_up(page, live_site.url, "mod")
+    with live_site.engine.begin() as conn:
+        set_admin(conn, "mod", True)
+    asked: list[str] = []
+
+    def answer(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", answer)
+    page.goto(f"{live_site.url}/admin/community")
+    batch = page.locator("form.claim-batch")
+    rows = batch.locator("li")
+    rival_row = rows.filter(has_text="another account claims this name too")
+    rows.filter(has_not_text="another account claims this name too").first.get_by_role(
+        "checkbox"
+    ).check()
+    rival_row.get_by_role("checkbox").check()
+    batch.get_by_role("button", name="Approve ticked").click()
+    expect(rival_row.get_by_role("checkbox")).to_be_checked()  # dismissed: nothing decided
+    assert len(asked) == 1 and asked[0].startswith("Approve prolific as ")
+    assert asked[0].endswith("? The other claims on this name will then need rejecting.")
+    rival_row.get_by_role("checkbox").uncheck()
+    batch.get_by_role("button", name="Approve ticked").click()  # no rival ticked: no question
+    expect(page.locator("[data-said]")).to_have_text("Claims: 1 approved.")
+    assert len(asked) == 1

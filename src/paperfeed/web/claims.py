@@ -182,14 +182,11 @@ def decide_many_form(
         raise HTTPException(400, "tick the claims to decide (or use the button for all of them)")
     if decision == "reject" and not reason.strip():
         raise HTTPException(400, "say why the claims are rejected")
-    if everything and not confirmed:
+    if decision == "approve" and not confirmed:
         with site.engine.connect() as conn:
             rival = next(iter(rivalled(conn, chosen)), None)
         if rival is not None:  # the question the paper's own Approve button asks
-            question = rival_question(rival)
-            fields = [("decision", "approve-all"), *(("batch", str(i)) for i in chosen)]
-            where = f"/admin/community#batch-{min(chosen)}"
-            return ask(request, site, admin, question, where, fields, "Approve all")
+            return _ask_rivalled(request, site, admin, rival, chosen, everything)
     with site.writing() as conn:
         report = decide_claims(conn, chosen, decision == "approve", reason.strip())
         queued: list[int] = []
@@ -202,6 +199,18 @@ def decide_many_form(
         later.add_task(send_queued, site.engine, site.settings, queued)
     back = RedirectResponse("/admin/community#claim-queue", status_code=303)
     return say_next(back, decided_said(report, decision))
+
+
+def _ask_rivalled(
+    request: Request, site: Site, admin: User, rival: Claim, chosen: list[int], everything: bool
+) -> Response:
+    """The page asking before approving claims, one of which another account claims too; its
+    Yes approves the same claims (all of the batch, or the ticked ones)."""
+    name, sent = ("batch", "approve-all") if everything else ("ids", "approve")
+    fields = [("decision", sent), *((name, str(i)) for i in chosen)]
+    where = f"/admin/community#batch-{min(chosen)}"
+    yes = "Approve all" if everything else "Approve ticked"
+    return ask(request, site, admin, rival_question(rival), where, fields, yes)
 
 
 def _firsts(report: DecisionReport) -> list[tuple[Claim, int]]:

@@ -4,14 +4,16 @@
 // ticked ones and "{s}" is "s" unless one is ticked ("1 ticked account", "2 ticked accounts");
 // elsewhere they are only text (a collection's name in a question may hold them). A ticked
 // box's data-named (what acting on it touches: a suspended owner's shared lists) is joined into
-// the asker's data-confirm-named sentence, at "{named}", added when any box names something.
+// the asker's data-confirm-named sentence, at "{named}", added when any box names something; a
+// button with that sentence and no data-confirm asks it only then (a ticked claim with a rival).
 document.addEventListener("submit", function (event) {
   var form = event.target;
   if (!(form instanceof HTMLFormElement)) return;
   var button = event.submitter;
-  var asker = button && button.dataset.confirm ? button : form;
-  var question = asker.dataset.confirm;
-  if (!question) return;
+  var asks = button && (button.dataset.confirm || button.dataset.confirmNamed);
+  var asker = asks ? button : form;
+  var question = asker.dataset.confirm || "";
+  if (!question && !asker.dataset.confirmNamed) return;
   var boxes = Array.prototype.filter.call(form.elements, function (e) {
     return e.name === "ids" && e.type === "checkbox";
   });
@@ -23,7 +25,9 @@ document.addEventListener("submit", function (event) {
     event.stopImmediatePropagation();
     return;
   }
-  if (!window.confirm(asked + named(asker, ticked))) {
+  var whole = asked + named(asker, ticked);
+  if (!whole) return;  // only a ticked box's data-named asks, and none is ticked
+  if (!window.confirm(whole)) {
     event.preventDefault();
     event.stopImmediatePropagation();
     return;
