@@ -18,6 +18,7 @@ from paperfeed.store import upsert_papers
 from paperfeed.store.accounts import users
 from paperfeed.store.claim_batches import BatchReport, claim_papers, claim_states
 from paperfeed.store.community import add_claim, claims_by_user, decide_claim, pending_claims
+from paperfeed.store.listings import set_flags
 from tests.web_support import client, csrf_token, sign_in_as, web_settings
 
 PASSWORD = "correct horse battery"
@@ -161,3 +162,26 @@ def test_each_spelling_s_author_page_points_to_her_profile(c: TestClient, engine
     assert _text(profile).count("as José García") == 2 and "as J. García" in _text(profile)
     names = re.findall(r'href="(/authors/[^"]+)"', profile)
     assert names == ["/authors/jose-garcia", "/authors/j-garcia"]  # each spelling's page
+
+
+def test_an_author_page_counts_only_the_claimed_papers_a_visitor_sees(
+    c: TestClient, engine: Engine
+) -> None:
+    sign_in_as(c, "jose", new=True)
+    uid = _uid(engine, "jose")
+    with engine.begin() as conn:
+        claim_papers(conn, uid, "jose garcia", MINE)
+        claim_papers(conn, uid, "j garcia", ["2606.00005"])
+        for claim in claims_by_user(conn, uid):
+            decide_claim(conn, claim.id, True, "")
+        set_flags(conn, "2606.00002", hidden=True, featured=False)  # a moderator hid it
+    c.cookies.clear()  # a visitor
+    profile = c.get("/users/jose").text.split('id="authored"')[1].split("<h2")[0]
+    assert _text(profile).count(" as ") == 2 and "Dense retrieval" not in profile
+    hero = c.get("/authors/jose-garcia").text.split('class="hero"')[1].split("</section>")[0]
+    said = "jose on paperfeed claimed 1 of these papers (marked below): this author's account."
+    assert said in _text(hero) and "All 2 papers jose authored" in _text(hero)
+    with engine.begin() as conn:
+        set_flags(conn, "2606.00005", hidden=True, featured=False)
+    hero = c.get("/authors/jose-garcia").text.split('class="hero"')[1].split("</section>")[0]
+    assert "All 1 paper jose authored" in _text(hero)

@@ -3,7 +3,7 @@ once, each a claim of its own that moderators decide as a single one."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, select
@@ -21,7 +21,7 @@ from paperfeed.store.community import (
     claims_for_papers,
 )
 from paperfeed.store.papers import author_key
-from paperfeed.store.tables import paper_authors
+from paperfeed.store.tables import paper_authors, papers
 
 MAX_BATCH = 100  # papers one request may claim: more than an author page shows at once
 
@@ -112,13 +112,16 @@ def _claim_one(
 
 
 def claimed_totals(conn: Connection, usernames: Sequence[str]) -> dict[str, int]:
-    """How many papers each account is an approved author of, under any spelling."""
+    """How many papers each account is an approved author of, under any spelling, as a
+    visitor sees its profile (papers a moderator hid left out)."""
     if not usernames:
         return {}
     query = (
         select(users.c.username, func.count(func.distinct(author_claims.c.paper_id)))
         .join(users, users.c.id == author_claims.c.user_id)
+        .join(papers, papers.c.id == author_claims.c.paper_id)
         .where(users.c.username.in_(list(usernames)), author_claims.c.status == "approved")
+        .where(papers.c.hidden.is_(False))
         .group_by(users.c.username)
     )
     return {str(name): int(n) for name, n in conn.execute(query)}
@@ -135,3 +138,15 @@ def claimed_spellings(conn: Connection, claims: Sequence[Claim]) -> list[str]:
         name = names[claim.paper_id][at] if at is not None else claim.author
         found.setdefault(author_key(name), name)
     return [name for key, name in found.items() if key]
+
+
+def shown_claims(conn: Connection, claims: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    """Of each account's claimed papers, those a visitor sees (a paper a moderator hid left
+    out); an account left with none is left out."""
+    hidden = select(papers.c.id).where(
+        papers.c.id.in_(sorted({p for ps in claims.values() for p in ps})),
+        papers.c.hidden.is_(True),
+    )
+    gone = {str(pid) for pid in conn.execute(hidden).scalars()}
+    kept = {name: [p for p in pids if p not in gone] for name, pids in claims.items()}
+    return {name: pids for name, pids in kept.items() if pids}

@@ -18,7 +18,7 @@ from paperfeed.keyphrases import keyphrases
 from paperfeed.models import LOCAL_PREFIX, clean_text
 from paperfeed.search.query import filter_notes, paper_id_in, parse_query
 from paperfeed.store.accounts import User
-from paperfeed.store.claim_batches import claim_states, claimed_totals
+from paperfeed.store.claim_batches import claim_states, claimed_totals, shown_claims
 from paperfeed.store.community import (
     Claim,
     claimed_place,
@@ -415,7 +415,7 @@ def author_page(
         with site.engine.connect() as conn:
             key, per_page = slug.replace("-", " "), site.settings.page_size
             listing = views.by_author(conn, key, page, per_page, user, hide)
-            claims = claims_as_author(conn, key) if listing else {}
+            claims = shown_claims(conn, claims_as_author(conn, key)) if listing else {}
             shown = [c.paper.id for c in listing.cards] if listing and user else []
             states = claim_states(conn, user.id, key, shown) if user else {}
             totals = claimed_totals(conn, list(claims))
