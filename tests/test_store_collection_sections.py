@@ -12,6 +12,7 @@ from paperfeed.store import collection_sections as cs
 from paperfeed.store import library as lib
 from paperfeed.store import upsert_papers
 from paperfeed.store.accounts import create_user
+from tests.web_support import statements
 
 PAPERS = [
     Paper(id=f"2601.0000{i}", title=f"Paper {i}", source="test", listing_date=date(2026, 1, i))
@@ -106,3 +107,25 @@ def test_deleting_the_collection_deletes_its_sections(engine: Engine) -> None:
         found = lib.get_collection(conn, cid)
         assert found is not None and lib.delete_collection(conn, found.user_id, cid)
         assert cs.sections(conn, cid) == []
+
+
+def test_moving_a_section_of_a_long_list_is_one_update_not_one_per_paper(engine: Engine) -> None:
+    # A statement per paper held the store's write lock for seconds on a list of thousands
+    # (5 s to move a section of a 5,000-paper list on SQLite): anyone could stall the site.
+    many = [Paper(id=f"2602.{i:05d}", title=f"Long list {i}", source="test") for i in range(300)]
+    cid = _collection(engine)
+    with engine.begin() as conn:
+        upsert_papers(conn, many)
+        lib.add_many_to_collection(conn, cid, [p.id for p in many])
+        first, second, third = (cs.add_section(conn, cid, t) for t in ("A", "B", "C"))
+        with statements(engine) as seen:
+            filed = cs.file_papers(conn, cid, {p.id: (first, second, third)[n % 3].id
+                                               for n, p in enumerate(many)})  # fmt: skip
+            assert cs.move_section(conn, cid, third.id, 1)
+            assert cs.delete_section(conn, cid, first.id)
+        order = lib.collection_paper_ids(conn, cid, "list")
+    updates = [s for s in seen if s.startswith("UPDATE collection_items")]
+    assert filed == 300 and len(updates) <= 6, len(updates)
+    assert order[:4] == IDS and set(order[4:104]) == {p.id for p in many[0::3]}  # A deleted
+    assert order[104:204] == [p.id for p in many[2::3]]  # C moved first, its own order kept
+    assert order[204:] == [p.id for p in many[1::3]]

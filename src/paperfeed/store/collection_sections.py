@@ -20,6 +20,8 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    Update,
+    bindparam,
     delete,
     select,
     update,
@@ -119,9 +121,7 @@ def move_section(conn: Connection, collection_id: int, section_id: int, to: int)
         return False
     order.remove(section_id)
     order.insert(max(to, 1) - 1, section_id)
-    for position, sid in enumerate(order, 1):
-        query = update(collection_sections).where(collection_sections.c.id == sid)
-        conn.execute(query.values(position=position))
+    _number(conn, order)
     _arrange(conn, collection_id)
     return True
 
@@ -145,15 +145,14 @@ def file_papers(conn: Connection, collection_id: int, placed: Mapping[str, int |
     own = {s.id for s in sections(conn, collection_id)}
     if any(sid is not None and sid not in own for sid in placed.values()):
         raise LibraryError("no such section in this collection")
-    filed = 0
-    for paper_id, section_id in placed.items():
-        where = (collection_items.c.collection_id == collection_id) & (
-            collection_items.c.paper_id == paper_id
-        )
-        query = update(collection_items).where(where).values(section_id=section_id)
-        filed += conn.execute(query).rowcount
+    items = collection_items.c
+    held = select(items.paper_id).where(items.collection_id == collection_id)
+    there = set(conn.scalars(held)) & set(placed)
+    rows = [{"pid": pid, "value": placed[pid]} for pid in there]
+    if rows:  # one statement for them all: a programme of thousands is filed at once
+        conn.execute(_item_update(collection_id, items.section_id), rows)
     _arrange(conn, collection_id)
-    return filed
+    return len(there)
 
 
 def paper_sections(conn: Connection, collection_id: int) -> dict[str, Section]:
@@ -184,10 +183,15 @@ def _its(collection_id: int, section_id: int) -> ColumnElement[bool]:
 
 def _renumber(conn: Connection, collection_id: int) -> None:
     """Number a collection's sections 1, 2, … again in their order (one was deleted)."""
-    for position, section in enumerate(sections(conn, collection_id), 1):
-        if section.position != position:
-            query = update(collection_sections).where(collection_sections.c.id == section.id)
-            conn.execute(query.values(position=position))
+    _number(conn, [s.id for s in sections(conn, collection_id)])
+
+
+def _number(conn: Connection, order: Sequence[int]) -> None:
+    """Give sections the places of their ids in `order` (from 1), in one statement."""
+    query = update(collection_sections).where(collection_sections.c.id == bindparam("sid"))
+    rows = [{"sid": sid, "place": n} for n, sid in enumerate(order, 1)]
+    if rows:
+        conn.execute(query.values(position=bindparam("place")), rows)
 
 
 def _arrange(conn: Connection, collection_id: int) -> None:
@@ -198,11 +202,17 @@ def _arrange(conn: Connection, collection_id: int) -> None:
     rows = conn.execute(query.order_by(items.position, items.added_at, items.paper_id)).all()
     order = arranged([pid for pid, _ in rows], paper_sections(conn, collection_id))
     was = dict(rows)
-    for position, pid in enumerate(order, 1):
-        if was[pid] != position:
-            where = (items.collection_id == collection_id) & (items.paper_id == pid)
-            conn.execute(update(collection_items).where(where).values(position=position))
+    moved = [{"pid": pid, "value": n} for n, pid in enumerate(order, 1) if was[pid] != n]
+    if moved:  # one statement for them all: a section moved shifts thousands of papers
+        conn.execute(_item_update(collection_id, items.position), moved)
     touch_collections(conn, collection_id)
+
+
+def _item_update(collection_id: int, column: Column[int]) -> Update:
+    """An update of one column of the collection's papers, run once for many (`pid`, `value`)."""
+    items = collection_items.c
+    where = (items.collection_id == collection_id) & (items.paper_id == bindparam("pid"))
+    return update(collection_items).where(where).values({column: bindparam("value")})
 
 
 def copy_sections(conn: Connection, source_id: int, target_id: int) -> int:
