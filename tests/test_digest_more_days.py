@@ -10,6 +10,7 @@ import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import feedparser
 import pytest
 from sqlalchemy import Engine
 
@@ -116,12 +117,15 @@ def test_a_weekly_digest_across_two_weeks_links_to_exactly_its_days(
     assert set(_CARD.findall(whole.text)) == everything
 
 
+_RUN_CV = "days=2026-06-25..2026-06-30&category=cs.CV"
+
+
 def test_a_run_of_days_keeps_its_filter_and_refuses_what_is_not_one(
     s: Settings, engine: Engine, tmp_path: Path
 ) -> None:
-    """The page of a run of days pages and sorts within it, the category kept; it offers no
-    feed and no neighbour; backwards, over 31 days, or no day of the calendar: a 400 saying
-    why."""
+    """The page of a run of days pages and sorts within it, the category kept; it offers its
+    feed, the category kept too, and no neighbour; backwards, over 31 days, or no day of the
+    calendar: a 400 saying why."""
     _store(s, engine, tmp_path, [date(2026, 6, 25), date(2026, 6, 30)])
     cv = _in(engine, [date(2026, 6, 25), date(2026, 6, 30)], "cs.CV")
     small = web_settings(s, page_size=5)
@@ -142,11 +146,13 @@ def test_a_run_of_days_keeps_its_filter_and_refuses_what_is_not_one(
             )
         }
         month = c.get("/feed/papers/days/2026-06-01..2026-07-01")
+        feed = feedparser.parse(c.get(f"/feed/feeds/daily.atom?{_RUN_CV}").content)
     assert first.status_code == 200
     assert {i for p in pages for i in _CARD.findall(p)} == cv and len(pages) > 1
     page = first.text
     assert "<h1>Jun 25 – Jun 30</h1>" in page
-    assert "/feeds/daily" not in page and 'rel="alternate"' not in page  # no feed of it
+    assert f'href="/feed/feeds/daily.atom?{_RUN_CV.replace("&", "&amp;")}"' in page  # its feed
+    assert {e.link.rsplit("/papers/", 1)[1] for e in feed.entries} == cv and not feed.bozo
     nav = page[page.index('<nav class="days"') :].split("</nav>")[0]
     assert "←" not in nav and "→" not in nav  # no neighbour: it is a digest's run
     assert 'action="/feed/papers/days/2026-06-25..2026-06-30"' in page  # the category filter

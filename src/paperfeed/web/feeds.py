@@ -37,6 +37,7 @@ from paperfeed.web.deps import Site, SiteDep, cache_key, search_cache_key
 from paperfeed.web.periods import (
     CATEGORY,
     DAY,
+    DAY_RUN,
     MONTH,
     WEEK,
     DailyCategory,
@@ -409,7 +410,7 @@ def _coding_weight(part: str) -> tuple[str, float]:
         return coding.strip(), 0.0
 
 
-@router.get("/feeds/daily.{fmt}", summary="Daily papers feed (latest day, or date/week/month)")
+@router.get("/feeds/daily.{fmt}", summary="Daily papers feed (latest day, or date/week/month/days)")
 def daily_feed(
     request: Request,
     site: SiteDep,
@@ -423,25 +424,30 @@ def daily_feed(
     ] = None,
     page: FeedPage = 1,
     category: DailyCategory = None,
+    days: Annotated[
+        str | None, DAY_RUN.query("a run of days, first..last: YYYY-MM-DD..YYYY-MM-DD")
+    ] = None,
 ) -> Response:
     """The papers of the latest day (all of them), of the week or month holding it
-    (`latest`), or of the given day, week or month (`category`: only those in these
-    categories, as the day pages' filter)."""
-    check_period_params(day, week, month)
+    (`latest`), or of the given day, week, month or run of days (`category`: only those in
+    these categories, as the day pages' filter)."""
+    check_period_params(day, week, month, days)
     within = views.daily_categories(category or [])
-    if latest and (day or week or month):
-        raise HTTPException(400, "give latest alone, or a date, week or month")
+    if latest and (day or week or month or days):
+        raise HTTPException(400, "give latest alone, or a date, week, month or days")
 
     def build() -> views.Listing:
         with site.engine.connect() as conn:
             newest = latest_day(conn)
-            period = period_from_query(day, week, month, newest)
+            period = period_from_query(day, week, month, newest, days)
             if latest and newest is not None:
                 period = (week_period if latest == "week" else month_period)(newest)
             if period is None:
                 return views.Listing("Daily papers", [], 0, 1, DAY_FEED_SIZE, "/", "/feeds/daily")
             listing = views.daily(conn, period, page, DAY_FEED_SIZE, None, within=within)
-        if not (day or week or month):  # the feed that follows the latest day says so itself
+        if not (
+            day or week or month or days
+        ):  # the feed that follows the latest day says so itself
             moving = views.following_newest(listing, period.kind)
             lead = "&" if moving.feed_query else "?"
             return replace(

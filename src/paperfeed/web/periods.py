@@ -172,12 +172,18 @@ def _strict_day(text: str) -> str:
 
 
 def period_from_query(
-    day: str | None, week: str | None, month: str | None, latest: date | None
+    day: str | None,
+    week: str | None,
+    month: str | None,
+    latest: date | None,
+    days: str | None = None,
 ) -> Period | None:
-    """The period named by at most one of date/week/month; else the latest day (or None)."""
-    given = [(k, v) for k, v in (("date", day), ("week", week), ("month", month)) if v]
+    """The period named by at most one of date/week/month/days; else the latest day (or
+    None)."""
+    named = (("date", day), ("week", week), ("month", month), ("days", days))
+    given = [(k, v) for k, v in named if v]
     if len(given) > 1:
-        raise BadPeriod("give only one of date, week and month")
+        raise BadPeriod("give only one of date, week, month and days")
     if given:
         return parse_period(*given[0])
     return day_period(latest) if latest else None
@@ -205,6 +211,10 @@ class Shape:
 DAY = Shape(r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", "a day like 2026-07-01")
 WEEK = Shape(r"^[0-9]{4}-W(0?[1-9]|[1-4][0-9]|5[0-3])$", "an ISO week like 2026-W27")
 MONTH = Shape(r"^[0-9]{4}-(0[1-9]|1[0-2])$", "a month like 2026-07")
+DAY_RUN = Shape(
+    DAY.pattern[:-1] + r"\.\." + DAY.pattern[1:],
+    f"a run of days like 2026-06-29..2026-07-03 ({DAYS_MOST} at most)",
+)
 # Empty: no category (a filter left empty is one left out, as on the search page); several
 # joined by commas (cs.CL,cs.LG), as the search page's Category field and `cat:` take them.
 _CATEGORY_NAME = r"[A-Za-z]+(-[A-Za-z]+)*(\.[A-Za-z]+(-[A-Za-z]+)*)?"
@@ -242,7 +252,11 @@ def blank_or(schema: dict[str, Any]) -> WithJsonSchema:
 OptionalDay = Annotated[date | None, BLANK_IS_NONE, blank_or({"type": "string", "format": "date"})]
 
 
-def check_period_params(day: str | None, week: str | None, month: str | None) -> None:
-    """400 for a date, week or month parameter of the wrong shape, saying what was expected."""
-    for name, shape, value in (("date", DAY, day), ("week", WEEK, week), ("month", MONTH, month)):
+def check_period_params(
+    day: str | None, week: str | None, month: str | None, days: str | None = None
+) -> None:
+    """400 for a date, week, month or days parameter of the wrong shape, saying what was
+    expected."""
+    shapes = (("date", DAY, day), ("week", WEEK, week), ("month", MONTH, month))
+    for name, shape, value in (*shapes, ("days", DAY_RUN, days)):
         shape.check(name, value)

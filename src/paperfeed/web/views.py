@@ -298,8 +298,7 @@ def daily(
         page=page,
         per_page=per_page,
         page_path=period.path,
-        # a run of days (a digest's) has no feed: the day, week and month pages have theirs
-        feed_path="" if period.kind == "days" else "/feeds/daily",
+        feed_path="/feeds/daily",
         feed_query=f"?{period.kind}={period.slug}" + category_query(within, "&"),
         extra={"period": period, "within": tuple(within)},
         hidden=result.hidden,
