@@ -114,3 +114,20 @@ def test_a_paper_s_keywords_are_the_same_at_every_run_and_in_any_thread() -> Non
     with ThreadPoolExecutor(8) as pool:
         again = list(pool.map(keyphrases, papers))
     assert [i for i, (a, b) in enumerate(zip(first, again, strict=True)) if a != b] == []
+
+
+@pytest.mark.parametrize("run", ["{", "'"])
+def test_a_hostile_abstract_gives_no_keywords_rather_than_an_error(run: str) -> None:
+    # yake-rust panicked on these (its sentence splitter's regex gave up), failing the page
+    paper = Paper(id="2601.00001", title="Gauge theory", abstract=run * 4000, source="test")
+    assert set(keyphrases(paper)) <= {"Gauge theory", "gauge theory"}
+
+
+def test_only_an_abstract_s_first_thousands_of_characters_are_read() -> None:
+    # a page's abstract may be 200,000 characters: reading it all took minutes for some
+    start = "We study lattice gauge theory with quantum chromodynamics on lattice gauge fields. "
+    filler = "Cats sit. " * 1000
+    late = "Zebra crossing detection. " * 3000  # past what is read: no keyword of it
+    paper = Paper(id="2601.00002", title="Lattice", abstract=start + filler + late, source="test")
+    found = " ".join(keyphrases(paper)).lower()
+    assert "lattice gauge" in found and "zebra" not in found

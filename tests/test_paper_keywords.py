@@ -86,6 +86,22 @@ def test_keywords_of_a_title_and_abstract_with_markup_are_shown_as_text(
     assert row and not re.search(r"script|alert|onerror|mathcal|\*\*", row[0])
 
 
+def test_a_paper_whose_abstract_yake_cannot_read_still_has_its_page(
+    site: Settings, engine: Engine
+) -> None:
+    # a page's abstract of 4,000 braces made yake-rust panic: the page and the API were 500s
+    paper = Paper(
+        id="2606.90002", title="Braces", abstract="{" * 4000, source="test", listing_date=DAYS[0]
+    )
+    with engine.begin() as conn:
+        upsert_papers(conn, [paper])
+    with client(site, engine) as c:
+        page = c.get(f"/papers/{paper.id}")
+        api = c.get(f"/api/papers/{paper.id}")
+    assert page.status_code == 200 and api.status_code == 200
+    assert _row(page.text) == [] and api.json()["keywords"] == []
+
+
 def test_a_hidden_paper_shows_no_keywords(site: Settings, engine: Engine) -> None:
     pid = next(iter(on_day(engine, DAYS[2])))
     with client(site, engine) as c:

@@ -22,6 +22,9 @@ from paperfeed.models import Paper
 MOST = 6  # keyphrases shown, as Hugging Face shows about as many
 _CANDIDATES = 30  # YAKE's best phrases read to find MOST good ones
 _KEPT = 4096  # papers whose keyphrases each process keeps (a few MB)
+# Characters of a title and of an abstract read (arXiv allows 1,920 in an abstract): a page's
+# abstract may hold 200,000, and 200 KB of "<script " took 89 s to strip
+_READ = 5000
 # Words no keyphrase starts or ends with, beside YAKE's English stop words: what an abstract
 # says it does ("we propose", "outperforms") rather than what it is about.
 _WORDS = """
@@ -62,8 +65,8 @@ def keyphrases(paper: Paper) -> tuple[str, ...]:
 
 @lru_cache(maxsize=_KEPT)
 def _keyphrases(title: str, abstract: str) -> tuple[str, ...]:
-    body = _prose(abstract)
-    text = f"{_prose(title)}.\n{body}"
+    body = _prose(abstract[:_READ])
+    text = f"{_prose(title[:_READ])}.\n{body}"
     chosen = _choose([phrase.split() for phrase in _ranked(text)], text.lower())
     tokens = _WORD.findall(body)
     return tuple(_cased(words, tokens) for words in chosen)
@@ -72,7 +75,12 @@ def _keyphrases(title: str, abstract: str) -> tuple[str, ...]:
 def _ranked(text: str) -> list[str]:
     """YAKE's best candidates, best first, the same at every run: its scores differ in their
     last bits from run to run (a sum's order), so near-equal ones are put in word order."""
-    scored = _extractor().get_n_best(text, n=_CANDIDATES + 10)
+    try:
+        scored = _extractor().get_n_best(text, n=_CANDIDATES + 10)
+    except BaseException as exc:  # yake-rust panics (no Exception) where a regex of its
+        if type(exc).__name__ != "PanicException":  # sentence splitter gives up ('{{{…')
+            raise
+        return []
     ranked = sorted(scored, key=lambda kv: (round(kv[1], 9), kv[0].lower(), kv[0]))
     return [phrase for phrase, _ in ranked[:_CANDIDATES]]
 
