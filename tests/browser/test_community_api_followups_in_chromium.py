@@ -1,8 +1,10 @@
 """A reader in Tokyo reads the days on a profile and on "what the model learned" on her own
-calendar; a reader clicking reactions too fast is told so beside the bar. In Chromium."""
+calendar; a reader clicking reactions too fast is told so beside the emoji pressed, as its
+description. In Chromium."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -87,3 +89,14 @@ def test_a_reaction_past_the_limit_is_refused_in_place_with_the_reason(
     expect(page).to_have_url(f"{live_site.url}/papers/{HOSTILE_ID}")  # no page left
     expect(third).to_be_focused()
     expect(page.locator(f'[data-reactions="{cid}"] > form')).to_have_count(0)
+    # Tied to the emoji pressed, as an offline press's note is: its description, beside it.
+    said = re.compile(r"^Not counted: at most 2 reactions a minute; try again in")
+    expect(third).to_have_accessible_description(said)
+    beside = third.locator("xpath=ancestor::form[1]/following-sibling::*[1]")
+    expect(beside).to_have_attribute("role", "alert")
+    expect(beside).to_contain_text("reactions a minute")
+    other = page.locator(f'[data-reactions="{cid}"] .react-box button[data-emoji="rocket"]')
+    expect(other).not_to_have_accessible_description(said)  # not the buttons not pressed
+    other.click()  # refused too: said again, beside this one, and only once on the page
+    expect(other).to_have_accessible_description(said)
+    expect(page.get_by_role("alert").filter(has_text="reactions a minute")).to_have_count(1)

@@ -357,8 +357,8 @@ document.addEventListener("submit", function (event) {
   var selector = 'button[data-emoji="' + button.getAttribute("data-emoji") + '"]';
   postForJson(form).then(function (response) {
     reached(form);
-    if (response.status === 429) {  // too many too fast: said beside the bar, the focus kept
-      return response.json().then(function (data) { reactionRefused(bar, data.detail); });
+    if (response.status === 429) {  // too many too fast: said beside the button, the focus kept
+      return response.json().then(function (data) { reactionRefused(form, data.detail); });
     }
     if (!response.ok) throw new Error(String(response.status));
     return response.json().then(function (data) { return showReactions(bar, data, picked, selector); });
@@ -369,20 +369,20 @@ document.addEventListener("submit", function (event) {
   });
 });
 
-function reactionRefused(bar, detail) {
-  var note = bar.nextElementSibling;
-  if (!note || !note.classList.contains("react-note")) {
-    note = document.createElement("p");
-    note.className = "react-note error-msg";
-    note.setAttribute("role", "alert");
-    bar.after(note);
-  }
-  note.textContent = "Not counted: " + detail + ".";
+// A refused reaction is said beside the emoji pressed and read as that button's description,
+// as an offline press is (one such note in a bar: an earlier one beside another emoji goes); the
+// next bar the server sends takes the note away.
+function reactionRefused(form, detail) {
+  var bar = form.closest(".reactions");
+  bar.querySelectorAll(".react-note").forEach(function (note) {
+    if (note.previousElementSibling === form) return;
+    bar.querySelectorAll("[aria-describedby]").forEach(function (each) { describeBy(each, note.id, false); });
+    note.remove();
+  });
+  sayAgain(form, "react-note error-msg", "Not counted: " + detail + ".");
 }
 
 function showReactions(bar, data, picked, selector) {
-  var note = bar.nextElementSibling;
-  if (note && note.classList.contains("react-note")) note.remove();
   var holder = document.createElement("div");
   holder.innerHTML = data.html;
   var fresh = holder.querySelector(".reactions");
