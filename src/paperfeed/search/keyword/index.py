@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext, suppress
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from math import comb
 from pathlib import Path
 
 import tantivy
@@ -42,6 +43,7 @@ _LOW_SPACE = 64 * 1024 * 1024
 # A long build commits (and saves how far it got) after this many papers: killed, it loses at
 # most these, and the next start goes on from there.
 COMMIT_EVERY = 50_000
+QUORUM_MOST = 70  # word subsets a date order's level may try (every level of 8 words)
 
 
 class IndexBusy(RuntimeError):
@@ -304,13 +306,17 @@ class KeywordIndex(QueryBuilder):
         by_date: bool = False,
         weights: Weights = KEYWORD,
         all_words: bool = False,
+        every: bool = False,
     ) -> tuple[list[tuple[str, float]], int]:
         """Ranked (id, BM25 score) pairs for a parsed query, and how many papers match.
 
         With `all_words`, papers holding every meaningful word are the answer (and the count)
-        when there are any; otherwise papers holding some of them.
+        when there are any; otherwise papers holding some of them (by date: `matcher`'s).
         """
         searcher = self.index.searcher()
+        if all_words and by_date:  # a date order lists the relevant papers only
+            query = self.matcher(parsed, filters, every)(filters)
+            return self._run(searcher, query, limit, offset, True)
         if all_words and _several(parsed):
             query = self._query(parsed, filters, weights, all_words=True)
             hits, count = self._run(searcher, query, limit, offset, by_date)
@@ -328,11 +334,35 @@ class KeywordIndex(QueryBuilder):
         hits = list(zip(ids, scores, strict=True))
         return hits, int(getattr(result, "count", 0) or 0)
 
-    def matcher(self, parsed: ParsedQuery, filters: Filters) -> Callable[[Filters], Query]:
-        """The query `search(..., all_words=True)` runs under `filters`, for any narrower
-        filters: every word when some paper under `filters` holds them all, else some."""
-        every = _several(parsed) and self.count(self._query(parsed, filters, all_words=True)) > 0
-        return lambda narrower: self._query(parsed, narrower, all_words=every)
+    def matcher(
+        self, parsed: ParsedQuery, filters: Filters, every: bool = False
+    ) -> Callable[[Filters], Query]:
+        """The papers a date order lists under `filters`, as a query for narrower filters: those
+        holding every word, else as many words as any paper does, not any that shares one
+        word (with `every`, papers holding every word only: maybe none)."""
+        size = self._level(parsed, filters, every) if _several(parsed) else None
+        if size is None:
+            return lambda narrower: self._query(parsed, narrower)
+        return lambda narrower: self._quorum(parsed, narrower, size)
+
+    def _level(self, parsed: ParsedQuery, filters: Filters, every: bool) -> int | None:
+        """How many of the query's words the papers a date order lists hold (None: any)."""
+        words = len(set(parsed.meaningful))
+        if every:
+            return words
+        for size in range(words, 0 if words else -1, -1):
+            if comb(words, size) > QUORUM_MOST:
+                return None  # a pasted abstract: too many subsets to try, any word will do
+            if self.count(self._quorum(parsed, filters, size)):
+                return size
+        return None
+
+    def among(self, query: Query, ids: Sequence[str]) -> set[str]:
+        """Those of these papers that a query matches."""
+        held = Query.term_set_query(self.schema, "id", list(ids))
+        both = Query.boolean_query([(Occur.Must, query), (Occur.Must, held)])
+        searcher = self.index.searcher()
+        return set(self._read(searcher, searcher.search(both, len(ids)).hits))
 
     def count(self, query: Query) -> int:
         """How many papers a query matches."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from itertools import combinations, pairwise
 
@@ -143,6 +143,17 @@ class QueryBuilder:
         base = self._match(parsed, weights, all_words) if parsed.positive else Query.all_query()
         others = self._exclusions(parsed) + self._filter_clauses(filters)
         return Query.boolean_query([(Occur.Must, base), *others]) if others else base
+
+    def _quorum(self, parsed: ParsedQuery, filters: Filters, size: int) -> Query:
+        """Papers under `filters` holding `size` of the query's words (any of them) and all
+        its phrases and prefixes: one coordination level below every word."""
+        words = list(dict.fromkeys(parsed.meaningful))
+        if size >= len(words):
+            return self._query(parsed, filters, all_words=True)
+        subsets = [replace(parsed, words=c) for c in combinations(words, size)]
+        some = [(Occur.Should, self._match(p, all_words=True)) for p in subsets]
+        others = self._exclusions(parsed) + self._filter_clauses(filters)
+        return Query.boolean_query([(Occur.Must, Query.boolean_query(some)), *others])
 
     def _match(
         self, parsed: ParsedQuery, weights: Weights = KEYWORD, all_words: bool = False

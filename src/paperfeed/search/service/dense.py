@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import date
@@ -20,6 +21,10 @@ HYBRID_DEEP = 1_000  # ... and for pages past those, to the end of a hybrid rank
 # Pseudo-relevance feedback: the query vector moves toward the best fused hit, then re-fuses
 # (measured on SciFact dev, bench/RESULTS.md, Search).
 PRF_WEIGHT = 0.5
+# Sorted by date, a paper near in meaning is listed when its similarity is at least this share of
+# the nearest paper's above the model's floor (the floor alone let in 248 papers for "code
+# generation benchmark" on the demo, image pruning and drama generation among them).
+NEAR_SHARE = 0.5
 
 
 class DenseRanking(QueryModel):
@@ -37,13 +42,21 @@ class DenseRanking(QueryModel):
         need: int,
         by_date: bool,
     ) -> list[tuple[str, float]]:
-        """The nearest papers; by date, as `_hybrid` pages: the first HYBRID_DEPTH by date, then
-        the rest to HYBRID_DEEP (sorting as many as each page needed repeated and skipped)."""
+        """The nearest papers; by date, the closest of them (see `_closest`) newest first."""
         if not by_date:
             return self._dense(index, vector, parsed, filters, max(need, HYBRID_DEPTH))
-        depth = HYBRID_DEPTH if need <= HYBRID_DEPTH else HYBRID_DEEP
-        hits = self._dense(index, vector, parsed, filters, depth)
-        return self._by_date(hits[:HYBRID_DEPTH]) + self._by_date(hits[HYBRID_DEPTH:])
+        return self._by_date(
+            self._closest(self._dense(index, vector, parsed, filters, HYBRID_DEEP))
+        )
+
+    def _closest(self, near: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """The papers whose similarity is at least NEAR_SHARE of the nearest one's above the
+        model's floor: what a date order lists, not every paper the floor lets in."""
+        if not near:
+            return near
+        floor = self.min_similarity()
+        bar = floor + NEAR_SHARE * (max(s for _p, s in near) - floor)
+        return [(pid, score) for pid, score in near if score >= bar]
 
     def _dense(
         self, index: FaissIndex, vector: np.ndarray, parsed: ParsedQuery, filters: Filters, k: int
@@ -62,6 +75,32 @@ class DenseRanking(QueryModel):
         floor = self.min_similarity()
         return [(pid, score) for pid, score in found if score >= floor]
 
+    def _hybrid_by_date(
+        self, index: FaissIndex, query: str, parsed: ParsedQuery, filters: Filters, need: int
+    ) -> tuple[tuple[list[tuple[str, float]], int] | None, str | None]:
+        """The relevant papers newest first: those holding every word of the query and those
+        the model finds near it in meaning (above its floor), not the fusion's tail of papers
+        that share one word; when neither has any, the keyword date order's papers."""
+        vector, reason = self._query_vector(query)
+        if vector is None:
+            return None, reason
+        near = self._closest(self._dense(index, vector, parsed, filters, HYBRID_DEEP))
+        every = self.keyword.matcher(parsed, filters, every=True)(filters)
+        holding = self.keyword.among(every, [p for p, _s in near]) if near else set()
+        near = [(p, s) for p, s in self._by_date(near) if p not in holding]
+        # Those holding every word in the keyword date order (papers with no day last), the
+        # others merged in by day: each page's papers depend on no later page's.
+        held, total = self.keyword.search(
+            parsed, filters, need, by_date=True, all_words=True, every=True
+        )
+        if not total and not near:
+            return self.keyword.search(parsed, filters, need, by_date=True, all_words=True), None
+        days = {
+            d.id: d.day or date.min for d in self.keyword.docs([*dict(held), *dict(near)]).values()
+        }
+        merged = heapq.merge(held, near, key=lambda h: days.get(h[0], date.min), reverse=True)
+        return (list(merged)[:need], total + len(near)), None
+
     def _hybrid(
         self,
         index: FaissIndex,
@@ -69,7 +108,6 @@ class DenseRanking(QueryModel):
         parsed: ParsedQuery,
         filters: Filters,
         need: int,
-        by_date: bool = False,
     ) -> tuple[tuple[list[tuple[str, float]], int] | None, str | None]:
         """Fused keyword and meaning ranking, or None and why there is no query vector.
 
@@ -82,12 +120,11 @@ class DenseRanking(QueryModel):
         if first is None:
             return None, reason
         hits, total = first
-        hits = self._by_date(hits) if by_date else hits
         if need > len(hits):
             deeper, _reason = self._fused(index, query, parsed, filters, HYBRID_DEEP)
             shown = {pid for pid, _s in hits}
             more = [(pid, s) for pid, s in (deeper[0] if deeper else []) if pid not in shown]
-            hits += self._by_date(more) if by_date else more
+            hits += more
         return (hits, min(total, HYBRID_DEEP * 2)), None
 
     def _fused(

@@ -230,8 +230,12 @@ class SearchService(IndexUpkeep, DenseRanking):
         if self._unknown_words(parsed):
             return [], 0, mode, None  # the nearest vectors to words no paper uses mean nothing
         index, reason = self._vector_index()
-        if index is not None and mode == "hybrid":
-            fused, reason = self._hybrid(index, query, parsed, filters, need, by_date)
+        if index is not None and mode == "hybrid" and by_date:
+            fused, reason = self._hybrid_by_date(index, query, parsed, filters, need)
+            if fused is not None:
+                return (*fused, "hybrid", None)
+        elif index is not None and mode == "hybrid":
+            fused, reason = self._hybrid(index, query, parsed, filters, need)
             if fused is not None:
                 hits, total = fused
                 return hits, total, "hybrid", None
