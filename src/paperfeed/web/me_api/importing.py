@@ -1,0 +1,78 @@
+"""Importing a reference manager's file or a page's text into your library."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import Response
+
+from paperfeed.web import library_import
+from paperfeed.web.deps import ApiCsrf, SignedInDep, SiteDep
+from paperfeed.web.me_api.common import _json
+from paperfeed.web.me_api.schemas import ImportOut
+
+router = APIRouter()
+
+
+_PASTE_BODY = {
+    "requestBody": {
+        "content": {
+            "text/plain": {
+                "schema": {"type": "string"},
+                "example": "Poster Session A (14:00-15:30)\n1. Simplifying Graph Transformers. "
+                "Liheng Ma, Yingxue Zhang\nhttps://arxiv.org/abs/2506.01928\n",
+            }
+        }
+    }
+}
+
+
+@router.post(
+    "/library/import",
+    dependencies=[ApiCsrf],
+    response_model=ImportOut,
+    openapi_extra=_PASTE_BODY,
+)
+async def import_file(
+    request: Request,
+    site: SiteDep,
+    user: SignedInDep,
+    file: Annotated[
+        UploadFile | None,
+        File(
+            description="BibTeX, RIS, CSL-JSON, a list of arXiv ids, URLs or DOIs, a CSV "
+            "table of them with a rating column (1 or -1, up or down, 👍 or 👎, or 1 to 5 stars), "
+            "or a page's text listing papers; or leave it out and send `text`"
+        ),
+    ] = None,
+    text: Annotated[
+        str,
+        Form(
+            max_length=library_import.PASTE_MAX,
+            description="text pasted from a page listing papers (numbered lines, title and "
+            "authors blocks, a Markdown table, titles and links mixed), instead of a file",
+        ),
+    ] = "",
+    collection: Annotated[str | None, Form(max_length=200)] = None,
+    tags_as_collections: Annotated[
+        bool, Form(description="put each paper into collections named after its tags")
+    ] = False,
+) -> Response:
+    """Import a reference-manager export, or a page's text listing papers (as `text`, or as
+    a text/plain body), fetching arXiv papers not here; reports the outcome. Notes in the
+    file are added to yours, a "read" tag marks a paper read, and the other tags become
+    collections when `tags_as_collections` is true."""
+    if (
+        file is None
+        and not text
+        and request.headers.get("content-type", "").startswith("text/plain")
+    ):
+        text = await library_import.read_plain_body(request)
+    data = await library_import.read_upload_or_text(file, text)
+    from starlette.concurrency import run_in_threadpool
+
+    report = await run_in_threadpool(
+        library_import.import_references, site, user, data, collection or None, tags_as_collections
+    )
+    return _json(report)

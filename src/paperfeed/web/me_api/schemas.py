@@ -1,0 +1,240 @@
+"""The request and response bodies of /api/me."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import Query
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from paperfeed.store import library as lib
+from paperfeed.web.api import ItemOut, PaperOut
+from paperfeed.web.deps import ROW_ID_MOST
+from paperfeed.web.shared_lists import CollectionNoteOut
+
+
+class RatingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is said, not ignored
+
+    rating: Literal[1, -1] = Field(description="1: more like this; -1: less like this")
+
+    @field_validator("rating", mode="before")
+    @classmethod
+    def _a_whole_number(cls, value: object) -> object:
+        if type(value) is not int:  # true, -1.0 and "1" are not ratings
+            raise ValueError("a rating is the number 1 or -1")
+        return value
+
+
+class SaveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is said, not ignored
+
+    paper_id: str = Field(max_length=200)
+    collection: str | None = Field(None, max_length=200)
+    state: Literal["to_read", "read"] | None = Field(None, description="your reading state")
+    note: str | None = Field(
+        None, max_length=lib.NOTE_MAX, description="your private note (Markdown); replaces it"
+    )
+
+
+class ItemEditIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is said, not ignored
+
+    state: Literal["to_read", "read"] | None = Field(None, description="your reading state")
+    note: str | None = Field(
+        None, max_length=lib.NOTE_MAX, description="your private note (Markdown); replaces it"
+    )
+
+
+BulkAction = Literal["read", "to_read", "add", "move", "take_out", "remove"]  # lib.BULK_ACTIONS
+
+
+class BulkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is said, not ignored
+
+    paper_ids: list[Annotated[str, Field(max_length=200)]] = Field(
+        min_length=1, max_length=lib.BULK_MAX, description="saved papers to change"
+    )
+    action: BulkAction = Field(
+        description="mark read or to read; add to `collection`; move from `from_collection` "
+        "to `collection`; take out of `from_collection`; remove from the library"
+    )
+    collection: str | None = Field(
+        None, max_length=200, description="for add and move: a collection's name (new or yours)"
+    )
+    from_collection: int | None = Field(
+        None,
+        ge=1,
+        le=ROW_ID_MOST,
+        description="for move and take_out: the id of one of your collections",
+    )
+
+
+class CollectionOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    visibility: Literal["private", "unlisted", "public"]
+    url: str | None
+    papers: int
+
+
+def _kind(kinds: tuple[str, ...]) -> Any:
+    """A follow's or mute's kind: one of `kinds` (an enum in the schema; others get a 400)."""
+    return Field(max_length=16, description=", ".join(kinds), json_schema_extra={"enum": [*kinds]})
+
+
+class InterestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is said, not ignored
+
+    kind: str = Field(max_length=16)
+    value: str = Field(min_length=1, max_length=500)
+
+
+class FollowIn(InterestIn):
+    kind: str = _kind(lib.FOLLOW_KINDS)
+
+
+class MuteIn(InterestIn):
+    kind: str = _kind(lib.MUTE_KINDS)
+
+
+def _kind_query(kinds: tuple[str, ...]) -> Any:
+    return Query(max_length=16, json_schema_extra={"enum": [*kinds]})
+
+
+FollowKind = Annotated[str | None, _kind_query(lib.FOLLOW_KINDS)]
+MuteKind = Annotated[str | None, _kind_query(lib.MUTE_KINDS)]
+InterestValue = Annotated[str | None, Query(max_length=500)]
+REMOVED = (
+    "Idempotent: removing what is not there answers 200 too, with `removed` false (a 404 only "
+    "for a paper id that names no paper here)."
+)
+
+
+class RemovedOut(BaseModel):
+    removed: bool = Field(description="false when there was nothing to remove")
+
+
+class RatingClearedOut(RemovedOut):
+    id: str
+    rating: None
+
+
+class UnsavedOut(RemovedOut):
+    paper_id: str
+    saved: Literal[False]
+
+
+class InterestRemovedOut(RemovedOut):
+    kind: str
+    value: str
+
+
+class InterestOut(BaseModel):
+    """A follow or a mute: `value` is the key it matches by, `label` as it was typed."""
+
+    kind: str
+    value: str
+    label: str
+
+
+class LibraryItemOut(BaseModel):
+    paper: PaperOut
+    state: str
+    note: str = Field(description="your private note")
+    collections: list[str]
+    addedAt: str
+    collectionNote: CollectionNoteOut | None = Field(
+        None,
+        description="only with `collection`: that collection's public note on the paper, with "
+        "its version for the note's PUT",
+    )
+    section: str | None = Field(
+        None,
+        description="only with `collection`: the section (heading) of that collection the "
+        "paper is listed under, null for none",
+    )
+
+
+class RatingOut(BaseModel):
+    paper: PaperOut
+    rating: Literal[1, -1]
+    ratedAt: str
+
+
+class FeedItemOut(ItemOut):
+    why: str
+
+
+class RatedOut(BaseModel):
+    id: str
+    rating: Literal[1, -1]
+
+
+class SavedOut(BaseModel):
+    paper_id: str
+    saved: Literal[True]
+    new: bool = Field(description="false when the paper was in your library already")
+
+
+class ItemEditedOut(BaseModel):
+    paper_id: str
+    state: Literal["to_read", "read"]
+    note: str
+
+
+class NamedCollectionOut(BaseModel):
+    id: int
+    name: str
+
+
+class BulkOut(BaseModel):
+    action: BulkAction
+    changed: int = Field(description="how many saved papers changed")
+    not_saved: list[str] = Field(description="ids asked for that are not in your library")
+    collection: NamedCollectionOut | None = Field(description="the collection added or moved to")
+
+
+class ImportEntryOut(BaseModel):
+    """An entry of the file: where it is (`entry`), and why it was not (all) kept."""
+
+    entry: str
+    reason: str
+    title: str | None = None
+
+
+class ByTitleOut(BaseModel):
+    entry: str
+    id: str
+    title: str
+
+
+class ImportOut(BaseModel):
+    format: str = Field(description="the format the file was read as")
+    matched: int
+    saved: int = Field(description="papers saved to your library (those rated 👎 are not)")
+    added: int = Field(description="papers new to your library")
+    ids: list[str]
+    duplicates: int
+    fetched: list[str] = Field(description="papers fetched from arXiv for this import")
+    unmatched: list[ImportEntryOut]
+    unreadable: int
+    notes: int
+    read: int
+    into: NamedCollectionOut | None
+    sections: list[str] = Field(
+        [], description="the collection's sections a pasted page's headings filed papers under"
+    )
+    collections: list[str]
+    tags: list[str] = Field(description="tags not made collections")
+    problems: list[ImportEntryOut]
+    matched_by: dict[str, int] = Field(description="how many matched by arxiv id, doi, title")
+    by_title: list[ByTitleOut]
+    ratings: dict[str, int] = Field(
+        description="ratings the file gave, added as 👍 (up) and 👎 (down), and those of "
+        "papers you had rated already, left as they were (kept)"
+    )
+    ratings_read_as: str = Field(
+        "", description="how the file's ratings were read, when they were stars (1 to 5)"
+    )
