@@ -83,3 +83,41 @@ def test_a_pasted_programme_keeps_its_sessions_and_is_rearranged_on_its_page(
     expect(heading).to_have_text("Oral 1: Dense <b>retrieval</b>")  # as typed, inert
     assert _shown(page)[0] == "Oral 1: Dense <b>retrieval</b>"
     assert violations(page, "the collection after its sections changed") == []
+
+
+def test_a_programme_pasted_into_a_new_private_collection_is_arranged_in_the_library(
+    page: Page, live_site: LiveSite
+) -> None:
+    one, two, three = _long_titled(live_site)
+    pasted = "Accepted Papers\n\nOral 1: Retrieval\n" + "".join(
+        f"{n}. {p.title}. {p.authors[0]}, {p.authors[1]}\n"
+        + ("\nPoster Session A (14:00-15:30)\n" if n == 1 else "")
+        for n, p in enumerate((one, two, three), 1)
+    )
+    url = live_site.url
+    sign_up(page, url, "chair")
+    page.goto(f"{url}/library/import")
+    page.get_by_label("Or paste a list of papers").fill(pasted)
+    page.get_by_label("Into collection (optional)").fill("Reading day")
+    page.get_by_role("button", name="Import").click()
+    page.locator(".import-report").get_by_role("link", name="Reading day").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reading day")
+    shown = page.locator("h2.list-section-heading, article.library-item")
+    oral, poster = "Oral 1: Retrieval", "Poster Session A (14:00-15:30)"
+    order = [oral, one.id, poster, two.id, three.id]
+    expect(shown).to_have_count(5)
+    assert [
+        shown.nth(i).get_attribute("data-id") or shown.nth(i).inner_text() for i in range(5)
+    ] == order
+    assert violations(page, "a private collection's sections in the library") == []
+
+    page.get_by_role("form", name="Move section 2").get_by_role("button", name="Move up").click()
+    expect(page.get_by_role("status").filter(has_text="Section moved to place 1.")).to_have_count(1)
+    entry = page.locator(f'[id="item-{one.id}"]')
+    entry.get_by_label("Section", exact=True).select_option(label=poster)
+    entry.get_by_role("button", name="Move to section").click()
+    expect(page.get_by_role("status").filter(has_text=f"Moved to “{poster}”.")).to_have_count(1)
+    assert page.url.startswith(f"{url}/library?collection=")
+    expect(shown).to_have_count(4)  # the emptied section has no heading
+    got = [shown.nth(i).get_attribute("data-id") or shown.nth(i).inner_text() for i in range(4)]
+    assert got[0] == poster and sorted(got[1:]) == sorted([one.id, two.id, three.id])

@@ -58,10 +58,10 @@ def groups(cards: Sequence[views.Card], placed: dict[str, cs.Section], first: in
 
 @contextmanager
 def _editing(site: Site, user_id: int, share_key: str) -> Iterator[tuple[Connection, int]]:
-    """A transaction on a shared collection the user owns or edits, and its id; 404 when it is
-    none of theirs, 400 with why when a change is refused."""
+    """A transaction on a collection the user owns or edits (a private one too, from their
+    library), and its id; 404 when it is none of theirs, 400 with why when a change is refused."""
     with site.writing() as conn:
-        found = lib.shared_collection(conn, share_key)
+        found = lib.keyed_collection(conn, share_key)
         if found is None or editors.editable_collection(conn, user_id, found.id) is None:
             raise HTTPException(404, "no such collection of yours")
         try:
@@ -71,11 +71,11 @@ def _editing(site: Site, user_id: int, share_key: str) -> Iterator[tuple[Connect
 
 
 def _back(share_key: str, page: str, said: str, anchor: str = "sections") -> Response:
-    """Back to the page of the list the form was on (its first page when `page` is not one of
-    it), at `anchor`, saying what was done."""
+    """Back to the page of the list the form was on (its shared page or the library; its
+    first shared page when `page` is neither), at `anchor`, saying what was done."""
     here = f"/c/{share_key}"
     path = safe_next(page).partition("#")[0]
-    if path != here and not path.startswith(f"{here}?"):
+    if not _on_library(path) and path != here and not path.startswith(f"{here}?"):
         path = here
     return say_next(RedirectResponse(f"{path}#{anchor}", status_code=303), said)
 
@@ -157,7 +157,12 @@ def file_form(
             raise HTTPException(404, "that paper is not in this collection")
         title = {s.id: s.title for s in cs.sections(conn, cid)}.get(chosen or 0)
     said = f"Moved to “{title}”." if title else "Moved out of the sections."
-    return _back(share_key, next, said, f"note-{pid}")
+    return _back(share_key, next, said, f"{'item' if _on_library(next) else 'note'}-{pid}")
+
+
+def _on_library(page: str) -> bool:
+    """Whether a form's `next` is a library page (where a private collection is arranged)."""
+    return safe_next(page).partition("#")[0].partition("?")[0] == "/library"
 
 
 def _section_id(value: str) -> int | None:

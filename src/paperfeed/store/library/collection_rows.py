@@ -215,6 +215,14 @@ def get_collection(conn: Connection, collection_id: int) -> Collection | None:
     return _collection(row) if row else None
 
 
+def keyed_collection(conn: Connection, share_key: str) -> Collection | None:
+    """A collection by its share key, whatever its visibility (for its owner and editors,
+    whose forms name it by its key)."""
+    query = select(collections).where(collections.c.share_key == share_key)
+    row = conn.execute(query).first()
+    return _collection(row) if row else None
+
+
 def shared_collection(conn: Connection, share_key: str) -> Collection | None:
     """A public or unlisted collection by its share key (private ones are not found, nor a
     suspended owner's while the suspension lasts)."""

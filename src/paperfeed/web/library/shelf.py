@@ -17,7 +17,7 @@ from paperfeed.store import collection_editors as editors
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import User
 from paperfeed.store.shared_lists import ITEM_NOTE_MAX, item_notes
-from paperfeed.web import me_api, views
+from paperfeed.web import collection_sections, me_api, views
 from paperfeed.web.auth import safe_next
 from paperfeed.web.confirm import Confirmed, ask
 from paperfeed.web.deps import FormCsrf, RowIdForm, RowIdQuery, SignedInDep, Site, SiteDep, html
@@ -103,6 +103,7 @@ def _library(
         if chosen is not None and chosen.user_id != user.id:
             found = editors.editor_shelf(conn, user.id, chosen, found, shelf.q, shelf.order)
         shown = [i for i in found if shelf.state is None or i.state == shelf.state]
+        shown, sectioned = _in_sections(conn, chosen, shown)
         per = site.settings.page_size
         pages = max(ceil(len(shown) / per), 1)
         page = min(shelf.page, pages)  # past the end (the last paper of a page removed): the last
@@ -131,6 +132,7 @@ def _library(
             "feed_token": lib.has_feed_token(conn, user.id),
             **_group_context(conn, user, chosen, [i.paper_id for i in items]),
             "places": _places(conn, chosen) if shelf.order == "list" else {},
+            **sectioned,
         }
     body = site.render("library.html", user=user, here="/library", **context)
     return html(site, request, body, status)
@@ -155,6 +157,18 @@ def _group_context(
     context |= note_context(conn, chosen.id, ids)  # the reader owns or edits it
     context["list_note_max"] = ITEM_NOTE_MAX
     return context
+
+
+def _in_sections(
+    conn: Connection, chosen: lib.Collection | None, shown: list[lib.LibraryItem]
+) -> tuple[list[lib.LibraryItem], dict[str, object]]:
+    """The chosen collection's papers under their sections in the sections' order (those
+    under none first), and what the page needs to show the headings."""
+    if chosen is None:
+        return shown, {"sections": [], "paper_sections": {}}
+    by_id = {i.paper_id: i for i in shown}
+    ids, sectioned = collection_sections.in_sections(conn, chosen.id, list(by_id))
+    return [by_id[pid] for pid in ids], sectioned
 
 
 def _places(conn: Connection, chosen: lib.Collection | None) -> dict[str, int]:
