@@ -35,15 +35,20 @@ def _shown(page: Page) -> list[str]:
     ]
 
 
+def _programme(*papers: Paper) -> str:
+    """An accepted-papers page: the first paper under an oral session, the rest under posters."""
+    return "Accepted Papers\n\nOral 1: Retrieval\n" + "".join(
+        f"{n}. {p.title}. {p.authors[0]}, {p.authors[1]}\n"
+        + ("\nPoster Session A (14:00-15:30)\n" if n == 1 else "")
+        for n, p in enumerate(papers, 1)
+    )
+
+
 def test_a_pasted_programme_keeps_its_sessions_and_is_rearranged_on_its_page(
     page: Page, live_site: LiveSite
 ) -> None:
     one, two, three = _long_titled(live_site)
-    pasted = "Accepted Papers\n\nOral 1: Retrieval\n" + "".join(
-        f"{n}. {p.title}. {p.authors[0]}, {p.authors[1]}\n"
-        + ("\nPoster Session A (14:00-15:30)\n" if n == 1 else "")
-        for n, p in enumerate((one, two, three), 1)
-    )
+    pasted = _programme(one, two, three)
     url = live_site.url
     sign_up(page, url, "organiser")
     page.goto(f"{url}/library")
@@ -89,11 +94,7 @@ def test_a_programme_pasted_into_a_new_private_collection_is_arranged_in_the_lib
     page: Page, live_site: LiveSite
 ) -> None:
     one, two, three = _long_titled(live_site)
-    pasted = "Accepted Papers\n\nOral 1: Retrieval\n" + "".join(
-        f"{n}. {p.title}. {p.authors[0]}, {p.authors[1]}\n"
-        + ("\nPoster Session A (14:00-15:30)\n" if n == 1 else "")
-        for n, p in enumerate((one, two, three), 1)
-    )
+    pasted = _programme(one, two, three)
     url = live_site.url
     sign_up(page, url, "chair")
     page.goto(f"{url}/library/import")
