@@ -27,7 +27,10 @@ def test_the_link_of_a_weekly_digest_shows_its_days_and_keeps_them(
     page.goto(live_site.url + path)
     expect(page.get_by_role("heading", level=1)).to_have_text("Jun 25 – Jul 1")
     expect(page.locator(".hero .sub")).to_contain_text("25 Jun 2026 – 1 Jul 2026")
-    expect(page.locator("p.feeds")).to_have_count(0)  # no feed of a digest's run
+    atom = page.locator("p.feeds").get_by_role("link", name="Atom")  # the run's own feed
+    expect(atom).to_have_attribute(
+        "href", re.compile(r"/feeds/daily\.atom\?days=" + re.escape(path.rsplit("/", 1)[1]) + "$")
+    )
     page.get_by_label("Category").select_option(value=cat)
     page.get_by_role("button", name="Show").click()
     expect(page).to_have_url(re.compile(re.escape(f"{path}?category={cat}") + "$"))
