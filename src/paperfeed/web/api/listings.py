@@ -1,0 +1,171 @@
+"""Lists of papers and collections: the daily papers, trending, public collections."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
+
+from paperfeed.store import library as lib
+from paperfeed.store.listings import latest_day
+from paperfeed.web import api_links, paging, views, walk
+from paperfeed.web.api.common import (
+    Limit,
+    PageIndex,
+    ShowMuted,
+    _conditional,
+    _json,
+    _listed,
+    _Page,
+    _reader_hide,
+    _walkable,
+    _walked,
+    item_json,
+    stamp,
+)
+from paperfeed.web.api.schemas import ItemOut, PublicCollectionOut
+from paperfeed.web.deps import SiteDep, UserDep
+from paperfeed.web.periods import (
+    DAY,
+    MONTH,
+    WEEK,
+    DailyCategory,
+    check_period_params,
+    period_from_query,
+)
+
+router = APIRouter()
+
+
+@router.get(
+    "/daily_papers",
+    response_model=list[ItemOut],
+    summary="Daily papers",
+    openapi_extra=_walkable(
+        _conditional(paging.documented(api_links.listing_links(), total=False))
+    ),
+)
+def daily_papers(
+    request: Request,
+    site: SiteDep,
+    user: UserDep,
+    day: Annotated[str | None, DAY.query("YYYY-MM-DD", fmt="date", alias="date")] = None,
+    week: Annotated[str | None, WEEK.query("ISO week, YYYY-Www")] = None,
+    month: Annotated[str | None, MONTH.query("YYYY-MM")] = None,
+    p: PageIndex = 0,
+    limit: Limit = 50,
+    sort: Annotated[
+        str,
+        Query(
+            pattern="^(publishedAt|trending|new)$",
+            description="publishedAt: featured, then most upvoted first (as the day pages); "
+            "new: newest first (the latest day first, each day's newest arXiv ids first, as "
+            "the day pages' ?sort=new); trending without a date, week or month: the trending "
+            "papers",
+        ),
+    ] = "publishedAt",
+    show_muted: ShowMuted = False,
+    cursor: walk.CursorParam = None,
+    category: DailyCategory = None,
+) -> Response:
+    """Papers of a day (default: the newest), week or month (`category`: only those in these
+    categories, as the day pages' filter); past the end gives []. With a bearer token, the
+    user's mutes leave papers out (see show_muted). With sort=new, each page's X-Next-Cursor
+    (and Link rel="next") walks the period without gaps or repeats."""
+    check_period_params(day, week, month)
+    walk.check(cursor, p, sort, ("new",))
+    within = views.daily_categories(category or [])
+    if sort == "trending" and not (day or week or month):
+        if within:
+            raise HTTPException(400, "category: the trending papers take no category filter")
+        return trending(request, site, user, p, limit, show_muted)
+    hide = _reader_hide(request, site, user, show_muted)
+    if sort == "new" and p == 0:
+        place = walk.read(site.settings, request, cursor) if cursor else walk.Place(None)
+
+        def step() -> _Page:
+            with site.engine.connect() as conn:
+                period = period_from_query(day, week, month, latest_day(conn))
+                if period is None:
+                    return [], (), 0
+                start = place if place.period else walk.Place(None, (period.start, period.end))
+                held = views.category_members(within)
+                found = walk.period_step(conn, period, start, limit, hide, held)
+                shown = views.cards(conn, found.ids, None)
+            following = walk.headers(site.settings, request, start, found.following)
+            return [item_json(c) for c in shown], following, found.hidden
+
+        return _walked(request, site, hide, step)
+
+    def listing() -> views.Listing | None:
+        try:
+            with site.engine.connect() as conn:
+                period = period_from_query(day, week, month, latest_day(conn))
+                if period is None:
+                    return None
+                newest = sort == "new"
+                return views.daily(conn, period, p + 1, limit, None, hide, newest, within)
+        except views.PageOutOfRange:
+            return None
+
+    return _listed(request, site, hide, p, listing)
+
+
+@router.get(
+    "/collections",
+    response_model=list[PublicCollectionOut],
+    summary="Public collections",
+    openapi_extra=paging.documented({}),
+)
+def public_collections(
+    request: Request, site: SiteDep, p: PageIndex = 0, limit: Limit = 50
+) -> Response:
+    """Readers' public collections with papers, the most recently added to first, with their
+    page and their papers' feeds (X-Total-Count: how many there are)."""
+    with site.engine.connect() as conn:
+        total = lib.count_public_collections(conn)
+        found = lib.public_collections(conn, None, limit, p * limit)
+    base = site.settings.public_url.rstrip("/")
+
+    def one(pc: lib.PublicCollection) -> dict[str, Any]:
+        page = f"{base}/c/{pc.collection.share_key}"
+        return {
+            "name": pc.collection.name,
+            "description": pc.collection.description,
+            "owner": pc.owner,
+            "papers": pc.papers,
+            "updatedAt": stamp(pc.updated),
+            "url": page,
+            "feeds": {f: f"{page}/feed.{f}" for f in ("atom", "rss", "bib", "ris", "json")},
+        }
+
+    links = paging.page_links(request, site.settings.public_url, p, (p + 1) * limit < total)
+    return _json([one(pc) for pc in found], headers={"X-Total-Count": str(total)} | links)
+
+
+@router.get(
+    "/trending",
+    response_model=list[ItemOut],
+    summary="Trending papers",
+    openapi_extra=_conditional(paging.documented(api_links.listing_links(), total=False)),
+)
+def trending(
+    request: Request,
+    site: SiteDep,
+    user: UserDep,
+    p: PageIndex = 0,
+    limit: Limit = 50,
+    show_muted: ShowMuted = False,
+) -> Response:
+    """Papers ranked by the trending formula (see /about); a bearer token's mutes apply."""
+    hide = _reader_hide(request, site, user, show_muted)
+
+    def listing() -> views.Listing | None:
+        try:
+            with site.engine.connect() as conn:
+                return views.trending_listing(conn, site.weights, p + 1, limit, None, hide)
+        except views.PageOutOfRange:
+            return None
+
+    return _listed(request, site, hide, p, listing)
