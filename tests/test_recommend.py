@@ -10,6 +10,7 @@ import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from paperfeed.recommend import model as rec
+from paperfeed.recommend.model import ranking
 
 TOPICS = {
     "graph": "graph neural networks message passing node classification",
@@ -167,8 +168,8 @@ def test_every_product_of_a_page_view_runs_on_one_blas_thread(
         seen.append(blas_threads())
         return real_score(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(rec, "_mmr", mmr)
-    monkeypatch.setattr(rec, "score", score)
+    monkeypatch.setattr(ranking, "_mmr", mmr)  # where `rank` looks them up
+    monkeypatch.setattr(ranking, "score", score)
     docs, vecs = _docs()
     space = rec.build_space(docs[1:], vecs[1:])
     model = rec.train([_signal(docs[0], 1, vecs[0])], space, rec.Follows(), rec.Tuning())
