@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -66,6 +66,9 @@ users = Table(
     Column("deleted_at", DateTime),
     # Where set-password links go (lower-case; migration 0029); None for most accounts
     Column("email", String(254)),
+    # When the reader's last visit and the one before began (0049; store/visits.py)
+    Column("last_visit_at", DateTime),
+    Column("previous_visit_at", DateTime),
     Index("ix_users_email", "email", unique=True),
 )
 
@@ -149,6 +152,8 @@ class User:
     username: str
     is_admin: bool
     unseen: int = 0  # notifications not opened yet (counted for pages, which show it)
+    last_visit: datetime | None = field(default=None, compare=False)  # see store/visits.py
+    previous_visit: datetime | None = field(default=None, compare=False)  # None: no badges
 
 
 @dataclass(frozen=True)
@@ -164,8 +169,9 @@ class UsernameTaken(ValueError):
     """Someone already has that user name."""
 
 
-def _user(row: object) -> User:
-    return User(row.id, row.username, bool(row.is_admin))  # type: ignore[attr-defined]
+def _user(row: Any) -> User:
+    visits = (row.last_visit_at, row.previous_visit_at)
+    return User(row.id, row.username, bool(row.is_admin), 0, *visits)
 
 
 def create_user(conn: Connection, username: str, password_hash: str) -> User:

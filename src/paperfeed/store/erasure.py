@@ -143,6 +143,9 @@ def _account(conn: Connection, row: Any) -> dict[str, Any]:
             "team_lists": bool(profile.get("notify_lists", True)),
         },
         "upvotes_public": bool(profile.get("public_upvotes", False)),
+        # when the reader's last visit and the one before began ("New" marks papers since)
+        "last_visit_at": _plain(row.last_visit_at),
+        "previous_visit_at": _plain(row.previous_visit_at),
     }
 
 
@@ -227,6 +230,7 @@ def delete_account(conn: Connection, user_id: int) -> bool:
         conn.execute(delete(table).where(table.c.user_id == user_id))
     conn.execute(update(paper_links).where(paper_links.c.user_id == user_id).values(user_id=None))
     gone = {"username": DELETED_NAME, "password_hash": "!", "is_admin": False, "email": None}
+    gone |= {"last_visit_at": None, "previous_visit_at": None}
     # A suspension stays: a suspended troll's hidden comments stay hidden once deleted.
     conn.execute(update(users).where(users.c.id == user_id).values(**gone, deleted_at=utcnow()))
     bump_revision(conn)  # its votes leave every count, its name every page

@@ -174,11 +174,24 @@ def papers_between(
     limit: int,
     newest: bool = False,
     within: Sequence[str] = (),
+    since: datetime | None = None,
 ) -> Page:
-    """Papers listed in [start, end] (in one of the categories `within`, where given),
-    featured then most upvoted first (or newest first)."""
+    """Papers listed in [start, end] (in one of the categories `within`, where given; put on
+    their day after `since`, where given), featured then most upvoted first (or newest
+    first)."""
     where = _in_days(start, end, within)
+    where = where if since is None else and_(where, papers.c.listed_at > since)
     return _page(conn, where, "newest" if newest else "votes", offset, limit)
+
+
+def count_listed_since(
+    conn: Connection, start: date, end: date, since: datetime, within: Sequence[str] = ()
+) -> int:
+    """How many visible papers of [start, end] (in `within`, where given) were put on their
+    day after `since`: those `papers_between(since=since)` lists."""
+    new = and_(_in_days(start, end, within), papers.c.listed_at > since)
+    query = select(func.count()).select_from(papers).where(new, papers.c.hidden.is_(False))
+    return int(conn.execute(query).scalar_one())
 
 
 def categories_between(conn: Connection, start: date, end: date) -> list[tuple[str, int]]:

@@ -43,6 +43,7 @@ from paperfeed.web.cors import Cors
 from paperfeed.web.deps import (
     SignInRequired,
     Site,
+    for_machines,
     get_user,
     html,
     session_token,
@@ -234,8 +235,7 @@ def docs_csp(page: str) -> str:
 
 def wants_json(request: Request) -> bool:
     """API and feed clients get JSON errors; people get an error page."""
-    path = request.url.path
-    return path.startswith(("/api/", "/feeds/")) or path.endswith(("/bibtex", ".md"))
+    return for_machines(request.url.path)
 
 
 def _back_after_sign_in(request: Request) -> str:

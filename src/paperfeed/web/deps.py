@@ -24,6 +24,7 @@ from paperfeed.settings import Settings
 from paperfeed.store.accounts import SessionTerms, TokenGrant, User, session_user, token_user
 from paperfeed.store.api_tokens import is_personal
 from paperfeed.store.community import unseen_count
+from paperfeed.store.visits import record_visit
 from paperfeed.trending import TrendingWeights
 from paperfeed.util import Lru, site_url
 from paperfeed.web import csrf
@@ -189,11 +190,21 @@ async def get_user(request: Request, site: SiteDep) -> User | None:
     if not token:
         return None
     bearer = bearer_sent(request)
-    user, grant = await run_in_threadpool(_signed_in, site, token, bearer)
+    user, grant = await run_in_threadpool(_signed_in, site, token, bearer, _visits(request))
     if user is None and bearer:
         raise SignInRequired()
     _check_grant(request, grant)
     return user
+
+
+def for_machines(path: str) -> bool:
+    """Whether a path answers scripts and feed readers (the API, feeds, BibTeX, Markdown)."""
+    return path.startswith(("/api/", "/feeds/")) or path.endswith(("/bibtex", ".md"))
+
+
+def _visits(request: Request) -> bool:
+    """Whether the request is a person looking at a page (a visit, `record_visit`)."""
+    return request.method == "GET" and not for_machines(request.url.path)
 
 
 def _check_grant(request: Request, grant: TokenGrant | None) -> None:
@@ -211,10 +222,13 @@ def api_token_of(request: Request) -> TokenGrant | None:
     return grant
 
 
-def _signed_in(site: Site, token: str, bearer: bool) -> tuple[User | None, TokenGrant | None]:
+def _signed_in(
+    site: Site, token: str, bearer: bool, visit: bool = False
+) -> tuple[User | None, TokenGrant | None]:
     """The user of a personal API token (bearer only) or of a session, and the token's grant;
     the session counts as used (its idle limit starts again). A page's user (not `bearer`)
-    comes with the count of unseen notifications its header shows."""
+    comes with the count of unseen notifications its header shows; with `visit`, the page
+    view counts towards what is new to them (`record_visit`)."""
     with site.engine.begin() as conn:
         if bearer and is_personal(token):
             found = token_user(conn, token)
@@ -223,6 +237,7 @@ def _signed_in(site: Site, token: str, bearer: bool) -> tuple[User | None, Token
         user = session_user(conn, token, site.session_terms)
         if user is None or bearer:
             return user, None
+        user = record_visit(conn, user) if visit else user
         return replace(user, unseen=unseen_count(conn, user.id)), None
 
 

@@ -71,6 +71,7 @@ from paperfeed.web.periods import (
 from paperfeed.web.render import category_url, paper_url, query_string
 from paperfeed.web.upvoters import shows_upvotes, upvoters
 from paperfeed.web.views import MAX_PAGE
+from paperfeed.web.visits import listed_after, new_since
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
@@ -79,6 +80,8 @@ PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page numbe
 DailySort = Annotated[
     str, Query(pattern="^(votes|new)$", description="votes: most upvoted first; new: newest")
 ]
+# Only the papers new since the signed-in reader's previous visit (1), or all of them (0).
+NewOnly = Annotated[int, Query(ge=0, le=1, description="1: only papers new since your last visit")]
 _CATEGORY_RE = re.compile(r"^[A-Za-z][A-Za-z\-]*(\.[A-Za-z\-]+)?$")
 SIMILAR = 6
 
@@ -136,20 +139,26 @@ def _daily_context(
     latest: bool = False,
     sort: str = "votes",
     within: tuple[str, ...] = (),
+    only_new: bool = False,
 ) -> dict[str, object]:
-    newest = sort == "new"
+    newest, since = sort == "new", listed_after(user, only_new)
     per_page = site.settings.page_size
-    listing = views.daily(conn, period, page, per_page, user, hide, newest, within)
+    listing = views.daily(conn, period, page, per_page, user, hide, newest, within, since)
     if latest or (period.kind in ("week", "month") and _holds_newest(conn, period)):
         # the newest day's page (or its week's or month's) offers the feed that moves on
         listing = views.following_newest(listing, period.kind)
         listing = replace(listing, feed_query=_with_categories(listing.feed_query, within))
-    nav = _day_nav(conn, period, views.category_members(within))
-    kept = query_string(sort="new" if newest else None, category=",".join(within))
-    if kept:  # the other days, weeks and months keep the order and the categories chosen
+    held = views.category_members(within)
+    nav = _day_nav(conn, period, held)
+    kept = query_string(
+        sort="new" if newest else None, category=",".join(within), new=1 if since else None
+    )
+    if kept:  # the other days, weeks and months keep the order, categories and new only
         nav |= {k: f"{v}{kept}" for k, v in nav.items() if k.endswith("_path") and v}
     counts = categories_between(conn, period.start, period.end)
-    return {"listing": listing, "sort": sort, "within": within, "day_categories": counts, **nav}
+    fresh = new_since(conn, user, period, held, since is not None)
+    context = {"listing": listing, "sort": sort, "within": within, "day_categories": counts}
+    return context | {"new_since": fresh, **nav}
 
 
 def _with_categories(feed_query: str, within: tuple[str, ...]) -> str:
@@ -216,9 +225,10 @@ def daily_home(
     day: Annotated[str | None, Query(alias="date", max_length=32)] = None,
     sort: DailySort = "votes",
     category: DailyCategory = None,
+    new: NewOnly = 0,
 ) -> Response:
     """Daily papers of the newest day in the store (`?date=` goes to that day's page, as
-    /papers?date= does)."""
+    /papers?date= does; `?new=1`: only those new since the reader's previous visit)."""
     within = views.daily_categories(category or [])
     if day:
         return _picked_day(site, parse_period("date", day).start, sort, within)
@@ -226,9 +236,9 @@ def daily_home(
     def build() -> dict[str, object]:
         hide = _hide(request, site, user)
         with site.engine.connect() as conn:
-            newest = latest_day(conn) or date.today()
-            period = day_period(newest)
-            return _daily_context(site, conn, user, period, page, hide, True, sort, within)
+            period = day_period(latest_day(conn) or date.today())
+            args = (page, hide, True, sort, within, bool(new))
+            return _daily_context(site, conn, user, period, *args)
 
     return _page(request, site, user, "daily.html", build)
 
@@ -340,9 +350,11 @@ def daily_page(
         str | None, Query(max_length=32, description="the day picked, when it had no papers")
     ] = None,
     category: DailyCategory = None,
+    new: NewOnly = 0,
 ) -> Response:
     """Daily papers of a day (date), an ISO week (week), a month (month) or a run of days
-    (days: 2026-06-29..2026-07-03, as a digest's link names them)."""
+    (days: 2026-06-29..2026-07-03, as a digest's link names them); `?new=1`: only those new
+    since the reader's previous visit."""
     if kind not in ("date", "week", "month", "days"):
         return paper_page(request, site, user, f"{kind}/{value}")
     period = parse_period(kind, value)
@@ -352,7 +364,8 @@ def daily_page(
     def build() -> dict[str, object]:
         hide = _hide(request, site, user)
         with site.engine.connect() as conn:
-            context = _daily_context(site, conn, user, period, page, hide, sort=sort, within=within)
+            args = (page, hide, False, sort, within, bool(new))
+            context = _daily_context(site, conn, user, period, *args)
             moved = _moved_notice(conn, period, picked) if picked else None
             return context | {"moved": moved}
 

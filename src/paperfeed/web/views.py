@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 from math import ceil
 from typing import TYPE_CHECKING
@@ -279,15 +279,16 @@ def daily(
     hide: Hide | None = None,
     newest: bool = False,
     within: Sequence[str] = (),
+    since: datetime | None = None,
 ) -> Listing:
-    """The papers of a day, week or month (in one of the categories `within`, where given),
-    featured then most upvoted first (or newest first: the latest day first, each day's
-    newest arXiv ids first)."""
+    """The papers of a day, week or month (in one of the categories `within`, where given;
+    put on their day after `since`, where given), featured then most upvoted first (or newest
+    first: the latest day first, each day's newest arXiv ids first)."""
 
     held = category_members(within)
 
     def fetch(offset: int, limit: int) -> Page:
-        return papers_between(conn, period.start, period.end, offset, limit, newest, held)
+        return papers_between(conn, period.start, period.end, offset, limit, newest, held, since)
 
     result = reader_page(conn, fetch, hide, page, per_page)
     check_page(page, result.total, per_page)

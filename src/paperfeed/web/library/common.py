@@ -21,6 +21,7 @@ from paperfeed.store import library as lib
 from paperfeed.store.accounts import User
 from paperfeed.store.listings import Hide
 from paperfeed.store.reader_state import ReaderState, reader_state
+from paperfeed.store.visits import listed_since
 from paperfeed.web import bibtex, me_api, views
 from paperfeed.web.auth import safe_next
 from paperfeed.web.deps import Site
@@ -95,13 +96,15 @@ def _signin(target: str) -> Response:
 
 
 def personal_context(conn: Connection, user: User | None, ids: list[str]) -> dict[str, object]:
-    """What the card buttons show for a signed-in user: saved papers and ratings."""
+    """What the card buttons show for a signed-in user: saved papers and ratings; and which
+    papers are new since their previous visit."""
     if user is None:
         return {"mine": None}
     return {
         "mine": {
             "saved": lib.saved_ids(conn, user.id, ids),
             "ratings": lib.user_ratings(conn, user.id, ids),
+            "new": listed_since(conn, ids, user.previous_visit),
         }
     }
 

@@ -1,0 +1,96 @@
+"""In a real headless Chromium: a reader looks, time passes, new papers arrive, they sign in
+again: the newest day says how many are new since their last visit, those cards say "New", and
+"Show only new" lists just them; an anonymous visitor sees none of it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import update
+
+from paperfeed.models import Paper
+from paperfeed.store import upsert_papers
+from paperfeed.store.accounts import users
+from paperfeed.store.listings import latest_day
+from paperfeed.store.tables import papers
+from paperfeed.util import utcnow
+from tests.browser.conftest import LiveSite, sign_up
+
+pytestmark = pytest.mark.browser
+NEW_IDS = ("2607.99901", "2607.99902")
+
+
+def _sign_in(page: Page, url: str, name: str, password: str = "a long password") -> None:
+    page.goto(url + "/signin")
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def _time_passes_and_papers_arrive(site: LiveSite, reader: str) -> None:
+    """The reader's last visit was two hours ago, every paper then listed three days ago; two
+    papers are ingested on the newest day now."""
+    now = utcnow()
+    with site.engine.begin() as conn:
+        conn.execute(update(papers).values(listed_at=now - timedelta(days=3)))
+        seen = update(users).where(users.c.username == reader)
+        conn.execute(seen.values(last_visit_at=now - timedelta(hours=2)))
+        day = latest_day(conn)
+        fresh = [
+            Paper(
+                id=pid,
+                title=f"Fresh result number {n}",
+                abstract="Arrived since the reader last looked.",
+                authors=("Ada Lovelace",),
+                categories=("cs.LG",),
+                source="listing",
+                listing_date=day,
+            )
+            for n, pid in enumerate(NEW_IDS, 1)
+        ]
+        upsert_papers(conn, fresh)
+
+
+def test_new_since_the_last_visit(live_site: LiveSite, browser: Browser) -> None:
+    url = live_site.url
+    reader = browser.new_context()
+    page = reader.new_page()
+    sign_up(page, url, "vera")
+    page.goto(url + "/daily")
+    expect(page.locator("article.card").first).to_be_visible()
+    expect(page.locator(".badge.new")).to_have_count(0)  # a first visit: nothing is new
+    expect(page.locator(".new-since")).to_have_count(0)
+    reader.clear_cookies()
+
+    _time_passes_and_papers_arrive(live_site, "vera")
+    _sign_in(page, url, "vera")
+    page.goto(url + "/")
+    said = page.locator(".new-since")
+    expect(said).to_contain_text("2 new since your last visit on")
+    page.get_by_role("link", name="Show only new").click()
+    expect(page).to_have_url(f"{url}/papers/date/{_newest(live_site)}?new=1")
+    cards = page.locator("article.card")
+    expect(cards).to_have_count(2)
+    for pid in NEW_IDS:
+        card = page.locator(f'article.card[data-id="{pid}"]')
+        expect(card.locator(".badge.new")).to_have_text("New")
+        expect(card.locator(".new-mark")).to_have_text("New since your last visit")
+    expect(said).to_contain_text("Showing only the 2 papers new since your last visit")
+    page.get_by_role("link", name="Show all papers").click()
+    expect(page.locator("article.card")).not_to_have_count(2)
+
+    anonymous = browser.new_context().new_page()
+    anonymous.goto(url + "/daily?new=1")
+    expect(anonymous.locator("article.card").first).to_be_visible()
+    expect(anonymous.locator(".badge.new")).to_have_count(0)
+    expect(anonymous.locator(".new-since")).to_have_count(0)
+
+
+def _newest(site: LiveSite) -> str:
+    with site.engine.connect() as conn:
+        day = latest_day(conn)
+    assert day is not None
+    return day.isoformat()

@@ -1,0 +1,137 @@
+"""Papers new since a signed-in reader's previous visit: the "New" badge and the daily page's
+count and filter, for that reader only (never anonymous, never in a cached shared page), and
+which requests count as a visit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select, update
+
+from paperfeed.settings import Settings
+from paperfeed.store.accounts import users
+from paperfeed.store.tables import papers
+from paperfeed.util import utcnow
+from tests.web_support import DAYS, bearer, client, fill_store, on_day, sign_in_as, web_settings
+
+BADGE = '<span class="badge new">New</span>'
+NEWEST = DAYS[-1]
+
+
+@pytest.fixture
+def site(settings: Settings, engine: Engine, tmp_path: Path) -> Iterator[tuple[TestClient, Engine]]:
+    settings = web_settings(settings, page_size=20)
+    fill_store(engine, settings, tmp_path / "listings")
+    with client(settings, engine) as c:
+        yield c, engine
+
+
+def _new_papers(engine: Engine, reader: str) -> tuple[list[str], datetime]:
+    """Two papers of the newest day put on it since the reader's last visit, two hours ago
+    (every other paper three days ago); the papers and that visit."""
+    now, ids = utcnow(), sorted(on_day(engine, NEWEST))
+    last = now - timedelta(hours=2)
+    with engine.begin() as conn:
+        conn.execute(update(papers).values(listed_at=now - timedelta(days=3)))
+        recent = update(papers).where(papers.c.id.in_(ids[:2]))
+        conn.execute(recent.values(listed_at=now - timedelta(hours=1)))
+        seen = update(users).where(users.c.username == reader)
+        conn.execute(seen.values(last_visit_at=last, previous_visit_at=None))
+    return ids[:2], last
+
+
+def _visits(engine: Engine, name: str) -> tuple[datetime | None, datetime | None]:
+    with engine.connect() as conn:
+        query = select(users.c.last_visit_at, users.c.previous_visit_at)
+        row = conn.execute(query.where(users.c.username == name)).one()
+    return row.last_visit_at, row.previous_visit_at
+
+
+def _badged(page: str) -> list[str]:
+    """The ids of the cards that say "New"."""
+    cards = page.split('<article class="card')[1:]
+    return sorted(c.split('data-id="', 1)[1].split('"', 1)[0] for c in cards if BADGE in c)
+
+
+def test_the_reader_sees_what_is_new_since_their_last_visit(
+    site: tuple[TestClient, Engine],
+) -> None:
+    c, engine = site
+    sign_in_as(c, "vera", new=True)
+    new, last = _new_papers(engine, "vera")
+    page = c.get("/daily")
+    assert page.status_code == 200
+    assert _badged(page.text) == new
+    assert "2 new</b> since your last visit on" in page.text
+    assert f'datetime="{last:%Y-%m-%dT%H:%MZ}"' in page.text
+    assert "Show only new" in page.text
+    assert _visits(engine, "vera")[1] == last  # this visit began; the last one is the previous
+    again = c.get(f"/papers/date/{NEWEST.isoformat()}")  # the same visit: the same papers
+    assert _badged(again.text) == new
+
+
+def test_show_only_new_lists_just_those(site: tuple[TestClient, Engine]) -> None:
+    c, engine = site
+    sign_in_as(c, "vera", new=True)
+    new, _last = _new_papers(engine, "vera")
+    path = f"/papers/date/{NEWEST.isoformat()}"
+    c.get(path)
+    page = c.get(path + "?new=1").text
+    listed = sorted(p.split('"', 1)[0] for p in page.split('<article class="card')[1:])
+    assert len(listed) == 2 and _badged(page) == new
+    assert "Showing only the 2 papers new since your last visit" in page
+    assert f'href="{path}">Show all papers</a>' in page
+    assert f"{path}?sort=new&amp;new=1" in page  # the order kept with the filter
+    full = c.get(path).text
+    assert full.count('<article class="card') == len(on_day(engine, NEWEST))
+
+
+def test_a_first_visit_shows_no_badge(site: tuple[TestClient, Engine]) -> None:
+    c, engine = site
+    sign_in_as(c, "vera", new=True)
+    page = c.get("/daily").text
+    assert BADGE not in page and "since your last visit" not in page
+    assert _visits(engine, "vera")[0] is not None
+
+
+def test_anonymous_pages_never_say_new_even_cached(site: tuple[TestClient, Engine]) -> None:
+    c, engine = site
+    anonymous = c.get("/daily").text  # kept in the shared page cache
+    sign_in_as(c, "vera", new=True)
+    new, _last = _new_papers(engine, "vera")
+    assert _badged(c.get("/daily").text) == new
+    c.cookies.clear()
+    for path in ("/daily", "/daily?new=1", f"/papers/date/{NEWEST.isoformat()}"):
+        shown = c.get(path).text
+        assert BADGE not in shown and "since your last visit" not in shown, path
+    assert BADGE not in anonymous
+    assert c.get("/daily?new=1").text.count('<article class="card') == len(on_day(engine, NEWEST))
+
+
+def test_feeds_and_api_tokens_are_no_visit(site: tuple[TestClient, Engine]) -> None:
+    c, engine = site
+    auth = bearer(c, "bot")
+    assert c.get("/api/me/library", headers=auth).status_code == 200
+    assert c.get("/daily", headers=auth).status_code == 200
+    assert _visits(engine, "bot") == (None, None)
+    sign_in_as(c, "vera", new=True)
+    with engine.begin() as conn:
+        conn.execute(update(users).values(last_visit_at=None, previous_visit_at=None))
+    assert c.get("/feeds/daily.atom").status_code == 200
+    assert c.get("/api/me/library").status_code == 200  # the site's own scripts' reads
+    assert _visits(engine, "vera") == (None, None)
+    assert c.get("/daily").status_code == 200
+    assert _visits(engine, "vera")[0] is not None
+
+
+def test_a_bad_new_value_is_refused_clearly(site: tuple[TestClient, Engine]) -> None:
+    c, _engine = site
+    sign_in_as(c, "vera", new=True)
+    answer = c.get("/daily?new=yes")
+    assert answer.status_code == 400
+    assert "new: Input should be a valid integer" in answer.text
+    assert c.get("/daily?new=2").status_code == 400
