@@ -12,11 +12,21 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 
+from paperfeed.search import embed_papers
 from paperfeed.settings import Settings
 from paperfeed.store.accounts import users
 from paperfeed.store.tables import papers
 from paperfeed.util import utcnow
-from tests.web_support import DAYS, bearer, client, fill_store, on_day, sign_in_as, web_settings
+from tests.web_support import (
+    DAYS,
+    bearer,
+    client,
+    fill_store,
+    on_day,
+    post_form,
+    sign_in_as,
+    web_settings,
+)
 
 BADGE = '<span class="badge new">New</span>'
 NEWEST = DAYS[-1]
@@ -51,10 +61,15 @@ def _visits(engine: Engine, name: str) -> tuple[datetime | None, datetime | None
     return row.last_visit_at, row.previous_visit_at
 
 
+def _cards(page: str) -> dict[str, str]:
+    """The page's cards by paper id."""
+    cards = page.split('<article class="card')[1:]
+    return {c.split('data-id="', 1)[1].split('"', 1)[0]: c for c in cards}
+
+
 def _badged(page: str) -> list[str]:
     """The ids of the cards that say "New"."""
-    cards = page.split('<article class="card')[1:]
-    return sorted(c.split('data-id="', 1)[1].split('"', 1)[0] for c in cards if BADGE in c)
+    return sorted(pid for pid, card in _cards(page).items() if BADGE in card)
 
 
 def test_the_reader_sees_what_is_new_since_their_last_visit(
@@ -81,8 +96,7 @@ def test_show_only_new_lists_just_those(site: tuple[TestClient, Engine]) -> None
     path = f"/papers/date/{NEWEST.isoformat()}"
     c.get(path)
     page = c.get(path + "?new=1").text
-    listed = sorted(p.split('"', 1)[0] for p in page.split('<article class="card')[1:])
-    assert len(listed) == 2 and _badged(page) == new
+    assert sorted(_cards(page)) == _badged(page) == new
     assert "Showing only the 2 papers new since your last visit" in page
     assert f'href="{path}">Show all papers</a>' in page
     assert f"{path}?sort=new&amp;new=1" in page  # the order kept with the filter
@@ -135,3 +149,22 @@ def test_a_bad_new_value_is_refused_clearly(site: tuple[TestClient, Engine]) -> 
     assert answer.status_code == 400
     assert "new: Input should be a valid integer" in answer.text
     assert c.get("/daily?new=2").status_code == 400
+
+
+def test_for_you_cards_say_new_too(settings: Settings, engine: Engine, tmp_path: Path) -> None:
+    settings = web_settings(settings, page_size=20)
+    fill_store(engine, settings, tmp_path / "listings")
+    embed_papers(settings, engine)
+    old = set(on_day(engine, DAYS[0]))
+    with client(settings, engine) as c:
+        sign_in_as(c, "fan", new=True)
+        for pid in sorted(on_day(engine, DAYS[2]))[:2]:
+            post_form(c, f"/papers/{pid}/rate", {"rating": "1"})
+        _new_papers(engine, "fan")
+        with engine.begin() as conn:  # every paper but the first day's is new
+            recent = update(papers).where(papers.c.id.not_in(old))
+            conn.execute(recent.values(listed_at=utcnow() - timedelta(hours=1)))
+        page = c.get("/for-you?window=month").text
+    shown = set(_cards(page))
+    assert shown - old and shown & old  # both kinds ranked here
+    assert _badged(page) == sorted(shown - old)
