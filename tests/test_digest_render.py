@@ -29,7 +29,7 @@ from paperfeed.digest.tokens import read_token
 from paperfeed.mailwire import unpacked_wire
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
-from paperfeed.store.digests import InterestRow
+from paperfeed.store.digests import InterestRow, recording
 from paperfeed.store.tables import papers
 from paperfeed.util import is_disk_full
 from tests.digest_support import copy_newest_papers
@@ -379,8 +379,8 @@ def _outbox_of(engine: Engine, sids: list[int]) -> list[tuple[object, ...]]:
 def test_outbox_rows_written_through_the_sqlite_cursor_are_the_rows_core_writes(
     engine: Engine, demo_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A digest run's batches go through SQLite's cursor (store/digests.py): the same stored
-    # values as SQLAlchemy's statements, dates in the same text form, the same papers sent.
+    # A digest run's batches go through SQLite's cursor (store/digests/recording.py): the same
+    # stored values as SQLAlchemy's statements, dates in the same text form, the same papers sent.
     if engine.dialect.name != "sqlite":
         pytest.skip("the cursor path is SQLite's")
     copy_newest_papers(demo_settings, engine, 1)
@@ -400,7 +400,7 @@ def test_outbox_rows_written_through_the_sqlite_cursor_are_the_rows_core_writes(
         )
 
     when = datetime(2026, 11, 26, 8, 30, 15, 123456)
-    monkeypatch.setattr(db, "utcnow", lambda: when)
+    monkeypatch.setattr(recording, "utcnow", lambda: when)
     with engine.begin() as conn:
         ids = db.record_messages(conn, [message(i, sid) for i, sid in enumerate(fast)])
     with engine.begin() as conn:
