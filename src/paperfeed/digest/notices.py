@@ -1,7 +1,7 @@
 """Community notices by email: a reply to someone's comment, a new comment on a paper they wrote,
 the decision on their author claim (or its revocation), what happened to their team reading
 lists (queued by the digest run, one email per notice: one a day per list and editor of papers
-put in).
+put in, one a day per list, member and writer of notes written on its papers).
 
 A notice goes to the address of the user's confirmed, linked digest subscription, through the
 digest outbox (kind "notice", one period per comment, so one email per user and comment at most).
@@ -55,6 +55,7 @@ _TEAM_WHAT = {
     "offer_accepted": "{who} took over your shared list “{name}”",
     "offer_declined": "{who} declined to take over your shared list “{name}”",
     "list_added": "{who} added {papers} to your shared list “{name}”",
+    "list_notes": "{who} wrote {notes} on {papers} in the shared list “{name}”",
 }
 TEAM_NOTICE_AGE = timedelta(days=1)  # older team-list notices are not emailed (an upgrade's)
 
@@ -223,7 +224,9 @@ def _team_message(
     papers = f"{notice.papers} paper{'' if notice.papers == 1 else 's'}"
     name = " ".join(notice.name.split())  # one line in the subject
     what = _TEAM_WHAT.get(notice.kind, _TEAM_WHAT["list_added"])
-    subject = what.format(who=notice.who or "A reader", name=_short(name), papers=papers)
+    notes = "a note" if notice.papers == 1 else "notes"
+    told = {"who": notice.who or "A reader", "name": _short(name), "papers": papers}
+    subject = what.format(**told, notes=notes)
     period = _team_period(notice)
     return _compose(settings, notice.user_id, sub, period, now, "team", subject, lambda links: {
         "notice": notice,

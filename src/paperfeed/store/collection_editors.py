@@ -48,10 +48,10 @@ from paperfeed.store.library import (
     get_collection,
     save_papers,
 )
-from paperfeed.store.shared_lists import collection_follows
+from paperfeed.store.shared_lists import collection_follows, set_item_note
 from paperfeed.store.sql import in_list
 from paperfeed.store.tables import metadata
-from paperfeed.store.team_notices import tell, tell_added
+from paperfeed.store.team_notices import noted_today, tell, tell_added, tell_noted
 from paperfeed.util import utcnow
 
 EDITORS_MAX = 10  # editors of one collection, besides its owner
@@ -361,6 +361,47 @@ def put_in(conn: Connection, user_id: int, collection: Collection, paper_id: str
     if collection.user_id != user_id:
         save_papers(conn, collection.user_id, [paper_id])
     tell_added(conn, collection, user_id, add_many_to_collection(conn, collection.id, [paper_id]))
+
+
+def write_note(
+    conn: Connection,
+    user_id: int,
+    collection: Collection,
+    paper_id: str,
+    note: str,
+    version: int | None = None,
+) -> bool:
+    """Write the collection's note on one of its papers as the user, who owns or edits it
+    (`set_item_note`): its other members are told of a note written or changed, not of one
+    removed or saved unchanged."""
+    before = _note_of(conn, collection.id, paper_id)
+    if not set_item_note(conn, collection.id, paper_id, note, user_id, version):
+        return False
+    after = _note_of(conn, collection.id, paper_id)
+    if before is not None and after is not None and after[0] and after[0] != before[0]:
+        again = noted_today(before[1], before[2], user_id)
+        tell_noted(conn, collection, user_id, members(conn, collection), again)
+    return True
+
+
+def _note_of(
+    conn: Connection, collection_id: int, paper_id: str
+) -> tuple[str, int | None, datetime | None] | None:
+    """The collection's note on the paper, who wrote it last and when (None: not in it)."""
+    c = collection_items.c
+    query = select(c.note, c.note_by, c.note_at).where(
+        c.collection_id == collection_id, c.paper_id == paper_id
+    )
+    found = conn.execute(query).first()
+    return None if found is None else (str(found[0]), found[1], found[2])
+
+
+def members(conn: Connection, collection: Collection) -> list[int]:
+    """The ids of the collection's owner and editors (the owner first)."""
+    query = select(collection_editors.c.user_id).where(
+        collection_editors.c.collection_id == collection.id
+    )
+    return [collection.user_id, *sorted(conn.scalars(query))]
 
 
 def added_at(conn: Connection, collection_id: int) -> list[tuple[str, datetime]]:

@@ -1,14 +1,16 @@
 """Notices about team reading lists, in the site's notifications: an editor is told a list is
-offered to them, its owner that the offer was accepted or declined, and a list's owner how many
-papers an editor put in it (one notice a day per list and editor, counting up while unread).
+offered to them, its owner that the offer was accepted or declined, a list's owner how many
+papers an editor put in it and a list's members (its owner and editors) on how many of its papers
+one of them wrote notes (each one notice a day per list and member, counting up while unread).
 
-Nobody is told of their own doing, a deleted or suspended account is told nothing, and a
-list's owner who turned `notify_lists` off hears nothing of papers put in. Those who take
+Nobody is told of their own doing, a deleted or suspended account is told nothing, and one who
+turned `notify_lists` off hears nothing of papers put in or notes written. Those who take
 notices by email are emailed them too (`fresh_notices` lists what to email).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,11 +30,11 @@ class TeamNotice:
 
     id: int
     user_id: int
-    kind: str  # list_offer | offer_accepted | offer_declined | list_added
+    kind: str  # list_offer | offer_accepted | offer_declined | list_added | list_notes
     collection_id: int
     name: str
     who: str
-    papers: int  # how many papers they put in it that day (list_added)
+    papers: int  # papers they put in it (list_added) or wrote notes on (list_notes) that day
     created_at: datetime  # naive UTC: when it was made (or last counted up)
 
 
@@ -48,31 +50,65 @@ def tell(conn: Connection, user_id: int, kind: str, collection: Collection, acto
 def tell_added(conn: Connection, collection: Collection, actor_id: int, added: int) -> None:
     """Tell the collection's owner that `actor_id` put `added` papers in it: counted into the
     day's notice of theirs about this list and editor, marked unread again."""
-    owner, now = collection.user_id, utcnow()
-    if owner == actor_id or added <= 0 or not _active(conn, owner):
-        return
-    if not get_profile(conn, owner).notify_lists:
-        return
-    mine = _days_notice(conn, owner, collection.id, actor_id, now)
+    owner = collection.user_id
+    if added > 0 and _wants(conn, owner, actor_id):
+        _count_in(conn, owner, "list_added", collection, actor_id, added)
+
+
+def tell_noted(
+    conn: Connection, collection: Collection, actor_id: int, members: Sequence[int], again: bool
+) -> None:
+    """Tell the collection's `members` (its owner and editors) that `actor_id` wrote a note on
+    one of its papers: counted into each one's notice of the day about this list and writer,
+    marked unread again (`again`: a paper whose note they wrote today already, not counted)."""
+    for user_id in sorted(set(members)):
+        if _wants(conn, user_id, actor_id):
+            _count_in(conn, user_id, "list_notes", collection, actor_id, 0 if again else 1)
+
+
+def noted_today(by: int | None, at: datetime | None, actor_id: int) -> bool:
+    """Whether a note last written `by` a user `at` a time was written by `actor_id` today
+    (UTC): their writing it again is not one more paper noted."""
+    return by == actor_id and at is not None and at >= _day(utcnow())
+
+
+def _wants(conn: Connection, user_id: int, actor_id: int) -> bool:
+    """Whether the user hears of what `actor_id` did to their lists: not their own doing, an
+    active account, `notify_lists` on."""
+    if user_id == actor_id or not _active(conn, user_id):
+        return False
+    return get_profile(conn, user_id).notify_lists
+
+
+def _count_in(
+    conn: Connection, user_id: int, kind: str, collection: Collection, actor_id: int, n: int
+) -> None:
+    """Count `n` papers into the user's notice of the day of `kind` about this list and actor,
+    marked unread again; a new notice (of one paper at least) when there is none."""
+    now = utcnow()
+    mine = _days_notice(conn, user_id, kind, collection.id, actor_id, now)
     if mine is not None:
-        bumped = {"papers": notifications.c.papers + added, "seen": False, "created_at": now}
+        bumped = {"papers": notifications.c.papers + n, "seen": False, "created_at": now}
         where = notifications.c.id == mine
         conn.execute(update(notifications).where(where).values(**bumped))
         return
-    row = _row(owner, "list_added", collection, actor_id, now)
-    conn.execute(insert(notifications).values(**row, papers=added, seen=False))
+    row = _row(user_id, kind, collection, actor_id, now)
+    conn.execute(insert(notifications).values(**row, papers=max(n, 1), seen=False))
+
+
+def _day(now: datetime) -> datetime:
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)  # the UTC day
 
 
 def _days_notice(
-    conn: Connection, owner: int, collection_id: int, actor_id: int, now: datetime
+    conn: Connection, user_id: int, kind: str, collection_id: int, actor_id: int, now: datetime
 ) -> int | None:
-    day = now.replace(hour=0, minute=0, second=0, microsecond=0)  # the UTC day
     query = select(notifications.c.id).where(
-        notifications.c.user_id == owner,
-        notifications.c.kind == "list_added",
+        notifications.c.user_id == user_id,
+        notifications.c.kind == kind,
         notifications.c.collection_id == collection_id,
         notifications.c.actor_id == actor_id,
-        notifications.c.created_at >= day,
+        notifications.c.created_at >= _day(now),
     )
     found = conn.execute(query.order_by(notifications.c.id.desc())).scalar()
     return None if found is None else int(found)

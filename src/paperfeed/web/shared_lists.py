@@ -154,10 +154,11 @@ def _set_note(
     `version` of it (None: whatever it is now): the note as kept, with its new version.
     NoteChanged when another save came between."""
     with site.writing() as conn:
-        if editors.editable_collection(conn, user_id, found.id) is None:
+        editable = editors.editable_collection(conn, user_id, found.id)
+        if editable is None:
             raise HTTPException(404, "no such collection of yours")
         try:
-            written = lists.set_item_note(conn, found.id, paper_id, note, user_id, version)
+            written = editors.write_note(conn, user_id, editable, paper_id, note, version)
         except lists.NoteChanged:
             raise
         except lib.LibraryError as exc:

@@ -69,7 +69,7 @@ class ListNotice:
     name: str
     who: str
     who_display: str
-    papers: int  # how many they put in it (list_added)
+    papers: int  # how many they put in it (list_added) or wrote notes on (list_notes)
     at: datetime
     who_deleted: bool = False  # their account deleted since: `who` is DELETED_NAME, no profile
 

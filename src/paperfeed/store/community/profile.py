@@ -23,7 +23,7 @@ class Profile:
     notify_email: bool = True
     display_name: str = ""  # shown beside the handle; "" for none
     public_upvotes: bool = False  # named among upvoters, upvotes listed on the profile
-    notify_lists: bool = True  # told of papers others put in one's team reading lists
+    notify_lists: bool = True  # told of papers others put in, notes they write in team lists
 
 
 def get_profile(conn: Connection, user_id: int) -> Profile:

@@ -112,8 +112,9 @@ notifications = Table(
     Column("kind", String(16), nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("seen", Boolean, nullable=False, default=False),
-    # or a team reading list (list_offer | offer_accepted | offer_declined | list_added): the
-    # list, who did it, its name then, and how many papers they added (that day)
+    # or a team reading list (list_offer | offer_accepted | offer_declined | list_added |
+    # list_notes): the list, who did it, its name then, and how many papers they added or
+    # wrote notes on (that day)
     Column(
         "collection_id", Integer, ForeignKey("collections.id", ondelete="CASCADE"), nullable=True
     ),
