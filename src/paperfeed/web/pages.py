@@ -156,7 +156,7 @@ def _daily_context(
     if kept:  # the other days, weeks and months keep the order, categories and new only
         nav |= {k: f"{v}{kept}" for k, v in nav.items() if k.endswith("_path") and v}
     counts = categories_between(conn, period.start, period.end)
-    fresh = new_since(conn, user, period, held, since is not None)
+    fresh = new_since(conn, user, period, held, since is not None, hide)
     context = {"listing": listing, "sort": sort, "within": within, "day_categories": counts}
     return context | {"new_since": fresh, **nav}
 
