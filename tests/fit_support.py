@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from paperfeed.recommend import service
 from paperfeed.recommend.model import Vocabulary
+from paperfeed.recommend.service import vocabulary
 
 
 @dataclass
@@ -25,8 +25,8 @@ class HeldFit:
 def hold_first_fit(monkeypatch: pytest.MonkeyPatch) -> HeldFit:
     """Make the test store count as large (its first fit runs apart, as at 50,000 papers) and
     hold that fit until released."""
-    monkeypatch.setattr(service, "APART_FROM", 5)
-    held, real = HeldFit(), service.fit_apart
+    monkeypatch.setattr(vocabulary, "APART_FROM", 5)
+    held, real = HeldFit(), vocabulary.fit_apart
 
     def held_fit(texts: list[str], keep: Path | None = None) -> Vocabulary:
         held.entered.set()
@@ -34,5 +34,5 @@ def hold_first_fit(monkeypatch: pytest.MonkeyPatch) -> HeldFit:
             held.waited.append(True)
         return real(texts, keep)
 
-    monkeypatch.setattr(service, "fit_apart", held_fit)
+    monkeypatch.setattr(vocabulary, "fit_apart", held_fit)
     return held

@@ -19,7 +19,6 @@ from sqlalchemy import Connection, Engine, update
 
 from paperfeed.ingest.jobs import demo_files
 from paperfeed.pipeline import ingest_files
-from paperfeed.recommend import service as service_module
 from paperfeed.recommend.model import (
     Recommendation,
     Vocabulary,
@@ -28,6 +27,7 @@ from paperfeed.recommend.model import (
     save_vocabulary,
 )
 from paperfeed.recommend.service import Recommender
+from paperfeed.recommend.service import vocabulary as service_vocabulary
 from paperfeed.recommend.whole import Reach, candidate_ids, centres
 from paperfeed.search import SearchService, embed_papers
 from paperfeed.settings import Settings
@@ -298,7 +298,7 @@ def test_keyword_features_fitted_once_are_read_back_by_the_next_process(
         def no_fit(texts: object) -> Vocabulary:
             raise AssertionError("fitted again")
 
-        monkeypatch.setattr(service_module, "fit_vocabulary", no_fit)
+        monkeypatch.setattr(service_vocabulary, "fit_vocabulary", no_fit)
         second.warm_vocabulary()
         assert second.vocabulary_day() == first.vocabulary_day()
         assert [r.id for r in _all(engine, second, ana)] == expected
@@ -357,13 +357,13 @@ def test_an_all_time_view_during_a_large_stores_first_fit_is_ranked_without_wait
         rec.refit_thread.join(60)
         assert rec.vocabulary_day() is not None
         ranked_in: list[object] = []
-        original = service_module.space_in
+        original = service_vocabulary.space_in
 
         def spy(docs: object, vectors: object, vocabulary: Vocabulary) -> object:
             ranked_in.append(vocabulary)
             return original(docs, vectors, vocabulary)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(service_module, "space_in", spy)
+        monkeypatch.setattr(service_vocabulary, "space_in", spy)
         after = _all(engine, rec, ana)  # not the feed cached during the fit
         store = rec._vocabulary_now
         assert store is not None and ranked_in == [store[1]] and after

@@ -17,8 +17,14 @@ from sqlalchemy import Engine
 
 from paperfeed.models import Paper
 from paperfeed.recommend import service
-from paperfeed.recommend.model import Recommendation, Vocabulary, rank
-from paperfeed.recommend.service import Recommender
+from paperfeed.recommend.model import (
+    Recommendation,
+    Vocabulary,
+    fit_vocabulary,
+    load_vocabulary,
+    rank,
+)
+from paperfeed.recommend.service import Recommender, recommender, vocabulary
 from paperfeed.settings import Settings
 from paperfeed.store import get_papers, upsert_papers
 from paperfeed.store.accounts import create_user
@@ -65,7 +71,7 @@ def test_a_returning_readers_feed_is_not_ranked_again_until_a_signal_changes(
     site: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     counted = _Counted()
-    monkeypatch.setattr(service, "rank", counted)
+    monkeypatch.setattr(recommender, "rank", counted)  # where Recommender.feed looks it up
     rec = Recommender(engine)
     ana = _reader(engine, "ana", sorted(on_day(engine, DAYS[2]))[:2])
     first = _feed(engine, rec, ana)
@@ -181,16 +187,16 @@ def test_many_texts_are_fitted_in_a_child_process_with_the_same_result(
 ) -> None:
     """A fit's peak memory stays out of the serving worker; the features are the same."""
     children: list[Path] = []
-    real = service._fit_in_child
+    real = vocabulary._fit_in_child
 
     def counted(texts: list[str], out: Path) -> None:
         real(texts, out)
         children.append(out)
         assert out.stat().st_size > 0  # the child wrote the features
 
-    monkeypatch.setattr(service, "_fit_in_child", counted)
+    monkeypatch.setattr(vocabulary, "_fit_in_child", counted)
     texts = _texts(service.APART_FROM)
-    _same(service.fit_apart(texts), service.fit_vocabulary(texts))
+    _same(service.fit_apart(texts), fit_vocabulary(texts))
     assert len(children) == 1
     service.fit_apart(texts[:100])
     assert len(children) == 1  # few texts: fitted in this process
@@ -199,11 +205,11 @@ def test_many_texts_are_fitted_in_a_child_process_with_the_same_result(
 def test_a_failed_child_fit_falls_back_to_this_process(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(service, "CHILD", [sys.executable, "-m", "paperfeed.no_such_module"])
+    monkeypatch.setattr(vocabulary, "CHILD", [sys.executable, "-m", "paperfeed.no_such_module"])
     texts = _texts(service.APART_FROM)
     with caplog.at_level(logging.WARNING, logger=service.__name__):
         fitted = service.fit_apart(texts)
-    _same(fitted, service.fit_vocabulary(texts))
+    _same(fitted, fit_vocabulary(texts))
     assert "child process failed" in caplog.text and "no_such_module" in caplog.text
 
 
@@ -250,9 +256,9 @@ def test_a_fit_whose_caller_is_killed_is_kept_for_the_next_start(tmp_path: Path)
     deadline = time.monotonic() + 120
     while _process_with(str(keep), but=caller.pid) and time.monotonic() < deadline:
         time.sleep(0.1)  # the orphaned child finishes its fit
-    kept = service.load_vocabulary(keep)
+    kept = load_vocabulary(keep)
     assert kept is not None
-    _same(kept, service.fit_vocabulary(_texts(service.APART_FROM)))
+    _same(kept, fit_vocabulary(_texts(service.APART_FROM)))
     assert list(scratch.iterdir()) == []  # a stopped server left an empty scratch folder
 
 
@@ -287,7 +293,7 @@ def test_workers_starting_together_fit_a_days_features_once(
         time.sleep(0.5)  # long enough for the other worker to arrive while this one fits
         return real(texts, keep)
 
-    monkeypatch.setattr(service, "fit_apart", slow_fit)
+    monkeypatch.setattr(vocabulary, "fit_apart", slow_fit)
     kept = tmp_path / "vocabulary"
     workers = [Recommender(engine, vocabulary_dir=kept) for _ in range(2)]
     threads = [threading.Thread(target=w.warm_vocabulary) for w in workers]

@@ -1,0 +1,114 @@
+"""The whole store's feed ("all time"): candidates near a reader's papers from the vector index."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sqlalchemy import Connection
+
+from paperfeed.recommend.model import (
+    Recommendation,
+    Signal,
+    Tuning,
+    Vocabulary,
+    rank,
+    recency,
+    train,
+)
+from paperfeed.recommend.service.inputs import (
+    _basis,
+    _follows,
+    _matrix,
+    _offered,
+    _signals,
+    acted_on,
+    doc_of,
+)
+from paperfeed.recommend.service.vocabulary import VocabularyUpkeep, _space_over
+from paperfeed.recommend.whole import Neighbours, candidate_ids, centres, per_query
+from paperfeed.store import get_papers
+from paperfeed.store.library import signal_version, vector_contract
+from paperfeed.store.listings import paper_flags
+from paperfeed.store.search_store import latest_change
+from paperfeed.util import Lru
+
+
+class _Unranked(Exception):
+    """An all-time feed cannot be ranked (nothing to search with, or no index)."""
+
+
+class AllTimeRanking(VocabularyUpkeep):
+    """`Recommender`'s all-time feeds: candidates from the search's vector index, not a space."""
+
+    tuning: Tuning
+    neighbours: Neighbours | None
+    _feeds: Lru[tuple[object, ...], tuple[Recommendation, ...]]
+
+    def feed_all(
+        self,
+        conn: Connection,
+        user_id: int,
+        limit: int,
+        show_muted: bool = False,
+        collection: int | None = None,
+    ) -> list[Recommendation] | None:
+        """The user's ranked papers of the whole store, with a reason each (seen ones left out,
+        and muted ones unless `show_muted`); None when it cannot be ranked: no vector index, or
+        no positive paper with a vector."""
+        if self.neighbours is None or vector_contract(conn) is None:
+            return None
+        change = latest_change(conn)
+        # As for the windows: while a large store's first fit runs (a server's start), ranked
+        # in features fitted on the candidates, and again once the store's are in (day in key).
+        day, vocabulary = self._vocabulary_soon(conn, change)
+        version = (signal_version(conn, user_id), change, day)
+        key = (user_id, *version, "all", limit, show_muted, _basis(conn, collection))
+        try:
+            ranked = self._feeds.get_or_build(
+                key,
+                lambda: self._rank_all(conn, user_id, limit, vocabulary, show_muted, collection),
+            )
+        except _Unranked:
+            return None
+        return list(ranked)
+
+    def _rank_all(
+        self,
+        conn: Connection,
+        user_id: int,
+        limit: int,
+        vocabulary: Vocabulary | None,
+        show_muted: bool,
+        collection: int | None = None,
+    ) -> tuple[Recommendation, ...]:
+        contract = vector_contract(conn)
+        assert contract is not None and self.neighbours is not None
+        signals = _signals(conn, user_id, contract[1], collection)
+        seen = acted_on(conn, user_id)
+        ids = self._candidates(signals, seen)
+        flags = paper_flags(conn, ids)
+        ids = [i for i in ids if i in flags and not flags[i].hidden]
+        papers = get_papers(conn, ids, brief=True)
+        docs = [doc_of(papers[i]) for i in ids if _offered(papers.get(i))]
+        vectors = _matrix(conn, contract, [d.id for d in docs])
+        space = _space_over(docs, vectors, vocabulary)
+        model = train(signals, space, _follows(conn, user_id, collection), self.tuning)
+        return tuple(rank(model, space, limit, seen, show_muted=show_muted))
+
+    def _candidates(self, signals: Sequence[Signal], seen: frozenset[str]) -> list[str]:
+        """Papers near the user's positive vectors (or their groups' centres), from the index."""
+        positives = [s for s in signals if s.sign > 0 and s.vector is not None]
+        if not positives or self.neighbours is None:
+            raise _Unranked
+        vectors = np.vstack([s.vector for s in positives]).astype(np.float32)  # type: ignore[misc]
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+        weights = np.array([recency(s.age_days, self.tuning) for s in positives], np.float32)
+        queries = centres(vectors, weights, self.reach.groups, self.reach.rounds)
+        # Asked for a few more per query: the reader's own papers sit nearest and are dropped.
+        extra = -(-len(seen) // len(queries))
+        found = self.neighbours(queries, per_query(self.reach, len(queries)) + extra)
+        ids = candidate_ids(found, seen, self.reach.candidates)
+        if not ids:
+            raise _Unranked  # no vector index yet (or it holds nothing new for this reader)
+        return ids
