@@ -225,7 +225,7 @@ def test_digest_prune_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.delenv("PAPERFEED_OUTBOX_KEEP_DAYS")
     done = runner.invoke(app, ["digest", "prune", "--json"])
     assert done.exit_code == 0, done.output
-    assert json.loads(done.output) == {"pruned": 1, "keep_days": 30, "forgotten": 0}
+    assert json.loads(done.output) == {"pruned": 1, "keep_days": 30, "forgotten": 0, "left": 0}
     again = runner.invoke(app, ["digest", "prune"])
     assert again.output.strip() == "cleared the text of 0 emails sent over 30 days ago"
     statuses = {k: v["status"] for k, v in _rows(engine).items()}

@@ -15,7 +15,11 @@ from paperfeed.digest.render import render_digest
 from paperfeed.digest.schedule import preview, run_due
 from paperfeed.digest.subscribe import find_by_email, links_for, request_subscription
 from paperfeed.digest.subscriber import BadInput
-from paperfeed.digest.upkeep import forget_unconfirmed_addresses, prune_outbox
+from paperfeed.digest.upkeep import (
+    forget_left_addresses,
+    forget_unconfirmed_addresses,
+    prune_outbox,
+)
 from paperfeed.settings import Settings, as_served
 from paperfeed.store import digests as db
 from paperfeed.store import open_store
@@ -112,14 +116,16 @@ def prune(
     """Clear the text of emails sent (or given up unsent) over PAPERFEED_OUTBOX_KEEP_DAYS ago
     (`digest run` clears a few thousand a run too); queued and failed ones keep theirs, and no
     reader is sent a paper twice after it. Addresses never confirmed are forgotten once their
-    confirmation link has expired."""
+    confirmation link has expired, and addresses that unsubscribed a week after they left."""
     settings = Settings()
     engine = open_store(settings)
     forgotten = forget_unconfirmed_addresses(engine)
+    left = forget_left_addresses(engine)
     cleared = prune_outbox(engine, settings)
     days = settings.outbox_keep_days
     if as_json:
-        typer.echo(json.dumps({"pruned": cleared, "keep_days": days, "forgotten": forgotten}))
+        found = {"pruned": cleared, "keep_days": days, "forgotten": forgotten, "left": left}
+        typer.echo(json.dumps(found))
         return
     if days == 0:
         typer.echo("PAPERFEED_OUTBOX_KEEP_DAYS is 0: sent emails keep their text")
@@ -127,6 +133,8 @@ def prune(
         typer.echo(f"cleared the text of {cleared} emails sent over {days} days ago")
     if forgotten:
         typer.echo(f"forgot {forgotten} addresses whose confirmation link expired unfollowed")
+    if left:
+        typer.echo(f"forgot {left} addresses that unsubscribed over a week ago")
 
 
 def _problem(row: db.OutboxRow) -> dict[str, object]:

@@ -41,7 +41,12 @@ from paperfeed.digest.notices import queue_team_notices
 from paperfeed.digest.render import Mail
 from paperfeed.digest.subscribe import links_for, to_subscriber
 from paperfeed.digest.subscriber import Preferences, Subscriber
-from paperfeed.digest.upkeep import PER_RUN, forget_unconfirmed_addresses, prune_outbox
+from paperfeed.digest.upkeep import (
+    PER_RUN,
+    forget_left_addresses,
+    forget_unconfirmed_addresses,
+    prune_outbox,
+)
 from paperfeed.digest.writer import OutboxWriter
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
@@ -211,9 +216,11 @@ def _leased(engine: Engine, holder: str, locked: bool) -> Iterator[bool]:
 
 def _prune(engine: Engine, settings: Settings) -> int:
     """Clear old sent emails' text, a few batches a run (sent_at is the real clock's), and
-    forget the addresses whose confirmation link expired unfollowed."""
+    forget the addresses whose confirmation link expired unfollowed or that unsubscribed over
+    a week ago."""
     try:
         forget_unconfirmed_addresses(engine)
+        forget_left_addresses(engine)
         return prune_outbox(engine, settings, batches=PER_RUN)
     except SQLAlchemyError:  # the run's mail went out: say so, and the next run tries again
         log.exception("clearing the text of old sent emails failed; the next run tries again")

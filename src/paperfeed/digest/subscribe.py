@@ -230,8 +230,15 @@ def to_subscriber(row: Mapping[str, object], rows: list[db.InterestRow]) -> Subs
     )
 
 
+class Forgotten(TokenError):
+    """An unsubscribe link whose subscription the site has forgotten (it ended, or was never
+    confirmed): nothing goes to its address."""
+
+
 def _by_token(conn: Connection, settings: Settings, scope: str, token: str) -> Subscriber:
     sid, nonce = read_token(secret_key(settings), scope, token)
+    if scope == "unsubscribe" and db.get_subscriber(conn, sid) is None:
+        raise Forgotten("No more digests go to this address: the site no longer keeps it.")
     sub = _load(conn, sid)
     if sub.nonce != nonce and not (scope == "unsubscribe" and sub.status == "unsubscribed"):
         raise TokenError("This link is no longer valid.")

@@ -29,6 +29,7 @@ from paperfeed.digest.notices import LINK_PATH, STOP_PATH, notices_stopped, stop
 from paperfeed.digest.render import RATE_PATH
 from paperfeed.digest.subscribe import (
     RETRY_AFTER,
+    Forgotten,
     RateLimited,
     confirm,
     confirm_request,
@@ -495,7 +496,7 @@ async def unsubscribe_page(request: Request, token: str = "") -> Response:
             subscriber_by_unsubscribe_token, ctx.engine, ctx.settings, token
         )
     except TokenError as exc:
-        return _message(ctx, "Link not valid", str(exc), status=400)
+        return _unsubscribe_refused(ctx, exc)
     if sub.status == "unsubscribed":
         return _message(ctx, "You are unsubscribed", f"No more digests go to {sub.email}.")
     links = links_for(ctx.settings, sub)
@@ -511,7 +512,7 @@ async def unsubscribe_now(request: Request, token: str = "") -> Response:
     try:
         notices = await run_in_threadpool(unsubscribe, ctx.engine, ctx.settings, token)
     except TokenError as exc:
-        return _message(ctx, "Link not valid", str(exc), status=400)
+        return _unsubscribe_refused(ctx, exc)
     if notices:
         return _message(
             ctx,
@@ -521,6 +522,12 @@ async def unsubscribe_now(request: Request, token: str = "") -> Response:
             "profile settings turn them off.",
         )
     return _message(ctx, "You are unsubscribed", "No more digests will be sent to this address.")
+
+
+def _unsubscribe_refused(ctx: DigestSite, exc: TokenError) -> Response:
+    if isinstance(exc, Forgotten):  # forgotten once it left: the link's job is done
+        return _message(ctx, "You are unsubscribed", str(exc))
+    return _message(ctx, "Link not valid", str(exc), status=400)
 
 
 @router.get(STOP_PATH, response_class=HTMLResponse, include_in_schema=False)

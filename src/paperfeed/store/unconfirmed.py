@@ -1,11 +1,12 @@
-"""Subscriptions never confirmed: an address someone typed into a subscribe form (perhaps not
-its owner) is forgotten once its confirmation link has expired, with its queued mail."""
+"""Subscriptions never confirmed or ended: an address someone typed into a subscribe form
+(perhaps not its owner) is forgotten once its confirmation link has expired, and an address
+that unsubscribed once its grace period is over, each with its interests and mail."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, func, or_, select
+from sqlalchemy import Connection, Select, delete, exists, func, or_, select
 
 from paperfeed.store.digest_tables import outbox, subscribers
 
@@ -23,7 +24,26 @@ def forget_unconfirmed(conn: Connection, asked_before: datetime, limit: int) -> 
         subscribers.c.created_at < asked_before,
         or_(last_asked.is_(None), last_asked < asked_before),
     )
-    ids = list(conn.scalars(stale.order_by(subscribers.c.id).limit(limit)))
+    return _forget(conn, stale, limit)
+
+
+def forget_unsubscribed(conn: Connection, left_before: datetime, limit: int) -> int:
+    """Delete at most `limit` subscriptions that unsubscribed before `left_before`, with their
+    address, interests, mail and sent lists (by cascade); one with a message still queued or
+    being sent waits for the next run. How many."""
+    busy = exists().where(
+        outbox.c.subscriber_id == subscribers.c.id, outbox.c.status.in_(("pending", "sending"))
+    )
+    left = select(subscribers.c.id).where(
+        subscribers.c.status == "unsubscribed",
+        or_(subscribers.c.unsubscribed_at < left_before, subscribers.c.unsubscribed_at.is_(None)),
+        ~busy,
+    )
+    return _forget(conn, left, limit)
+
+
+def _forget(conn: Connection, found: Select[tuple[int]], limit: int) -> int:
+    ids = list(conn.scalars(found.order_by(subscribers.c.id).limit(limit)))
     if ids:
         conn.execute(delete(subscribers).where(subscribers.c.id.in_(ids)))
     return len(ids)
