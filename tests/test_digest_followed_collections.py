@@ -13,10 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, update
 
-from paperfeed.digest import render
 from paperfeed.digest.compose import Digest, DigestItem
 from paperfeed.digest.deliver import SmtpMailer
 from paperfeed.digest.render import DigestRenderer, Links, render_digest
+from paperfeed.digest.render import links as render_links
+from paperfeed.digest.render import message as render_message
 from paperfeed.digest.schedule import run_due
 from paperfeed.digest.subscriber import Preferences, Subscriber, normalise_email
 from paperfeed.settings import Settings
@@ -140,15 +141,15 @@ def _five_papers(engine: Engine) -> list[str]:
 def fixed_ids(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tokens, Message-IDs and MIME boundaries that do not change between two renderings."""
     monkeypatch.setattr(
-        render, "make_token", lambda _s, scope, sid, nonce: f"{scope}.{sid}.{nonce}"
+        render_links, "make_token", lambda _s, scope, sid, nonce: f"{scope}.{sid}.{nonce}"
     )
     monkeypatch.setattr(
-        render,
+        render_links,
         "make_tokens",
         lambda _s, scopes, sid, nonce: [f"{scope}.{sid}.{nonce}" for scope in scopes],
     )
-    monkeypatch.setattr(render, "make_msgid", lambda *_a, **_k: "<fixed@p.example>")
-    monkeypatch.setattr("paperfeed.digest.render.secrets.token_hex", lambda n: "5a" * n)
+    monkeypatch.setattr(render_message, "make_msgid", lambda *_a, **_k: "<fixed@p.example>")
+    monkeypatch.setattr(render_message.secrets, "token_hex", lambda n: "5a" * n)
 
 
 SETTINGS = Settings(secret_key="r" * 32, base_url="https://p.example/", _env_file=None)  # type: ignore[call-arg]

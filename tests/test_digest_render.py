@@ -1,4 +1,4 @@
-"""A digest run assembles each message from parts rendered once (digest/render.py's
+"""A digest run assembles each message from parts rendered once (digest/render's
 DigestRenderer): the outbox must hold exactly what the full templates render."""
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ from sqlalchemy.exc import IntegrityError
 from paperfeed.digest import assembly, render, schedule, writer
 from paperfeed.digest.compose import Digest, DigestItem
 from paperfeed.digest.render import DigestRenderer, Links, render_digest
+from paperfeed.digest.render import links as render_links
+from paperfeed.digest.render import message as render_message
+from paperfeed.digest.render import renderer as render_renderer
 from paperfeed.digest.schedule import RunReport, compose_due, compose_window, due_subscribers
 from paperfeed.digest.schedule import window as digest_window
 from paperfeed.digest.subscriber import Preferences, Subscriber
@@ -43,15 +46,15 @@ RENDERER = DigestRenderer(SETTINGS)  # shared: its per-paper parts carry over be
 def fixed_ids(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tokens, Message-IDs and MIME boundaries that do not change between two renderings."""
     monkeypatch.setattr(
-        render, "make_token", lambda _s, scope, sid, nonce: f"{scope}.{sid}.{nonce}"
+        render_links, "make_token", lambda _s, scope, sid, nonce: f"{scope}.{sid}.{nonce}"
     )
     monkeypatch.setattr(
-        render,
+        render_links,
         "make_tokens",
         lambda _s, scopes, sid, nonce: [f"{scope}.{sid}.{nonce}" for scope in scopes],
     )
-    monkeypatch.setattr(render, "make_msgid", lambda *_a, **_k: "<fixed@p.example>")
-    monkeypatch.setattr(render.secrets, "token_hex", lambda n: "5a" * n)
+    monkeypatch.setattr(render_message, "make_msgid", lambda *_a, **_k: "<fixed@p.example>")
+    monkeypatch.setattr(render_message.secrets, "token_hex", lambda n: "5a" * n)
 
 
 PIECES = list("ab <>&\"'é€“”$^\\{}_%#\u2028") + ["$x^2$", "\\emph{", "\\alpha"]
@@ -445,7 +448,7 @@ def test_the_date_header_keeps_the_time_zone_of_the_run_at_the_same_instant() ->
 def test_items_remembered_by_identity_stay_bounded_and_render_the_same(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(render, "_ITEMS_KEPT", 3)
+    monkeypatch.setattr(render_renderer, "_ITEMS_KEPT", 3)
     renderer = DigestRenderer(SETTINGS)
     sub = Subscriber(5, "b@example.org", "confirmed", "n", Preferences())
     links = Links(SETTINGS.public_url, "k", 5, "n")
