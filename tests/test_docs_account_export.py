@@ -34,5 +34,5 @@ def test_every_key_of_the_account_export_is_documented(engine: Engine) -> None:
     assert EXPORT_FORMAT in DOC.read_text(encoding="utf-8")
     assert not _keys(exported) - named  # the top level and the account's own fields
     rows = {c for _, cols in erasure._OWN.values() for c in cols}  # the rows' fields
-    rows |= set(erasure._SUBSCRIPTION) | set(erasure._MAIL)
+    rows |= set(erasure._SUBSCRIPTION) | set(erasure._MAIL) | set(erasure._OFFER)
     assert not rows - named

@@ -1,8 +1,9 @@
 """What paperfeed keeps about a person, seen by a privacy-conscious reader: signed links stay out
 of the access log however their name is spelt, the data export lists the mail sent to the
-reader's subscriptions, deleting the account deletes the account mail kept for its
-addresses, and the subscription limiter keeps neither a subscriber's address nor their IP.
-SQLite and PostgreSQL."""
+reader's subscriptions, the subscriptions to their address waiting for confirmation and the
+collection hand-overs offered to or by them, deleting the account deletes the account mail kept
+for its addresses and ends the digests to its confirmed address, and the subscription limiter
+keeps neither a subscriber's address nor their IP. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -18,9 +19,13 @@ from paperfeed.digest.schedule import run_due
 from paperfeed.digest.tokens import make_token
 from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
-from paperfeed.store.accounts import find_user
+from paperfeed.store.accounts import create_user, find_user
+from paperfeed.store.collection_editors import add_editor, offer
 from paperfeed.store.digest_tables import outbox, rate_events, subscribers
 from paperfeed.store.digests import insert_subscriber, keep_account_mail
+from paperfeed.store.erasure import delete_account, export_account
+from paperfeed.store.library import ensure_collection
+from paperfeed.store.password_links import set_email
 from paperfeed.store.rate_limits import rate_limit_events
 from paperfeed.store.sign_ins import key_digest, sign_in_failures
 from tests.digest_support import Sink, daily_reader
@@ -37,11 +42,14 @@ from tests.web_support import (
 PASSWORD = "correct horse battery"
 
 
-def _subscription(engine: Engine, email: str, user_id: int | None = None) -> int:
-    row = daily_reader(None) | {"email": email, "email_key": email, "user_id": user_id}
+def _subscription(
+    engine: Engine, email: str, user_id: int | None = None, status: str = "confirmed"
+) -> int:
+    row = daily_reader(None) | {"email": email, "email_key": email.lower(), "user_id": user_id}
+    row["status"] = status
     with engine.begin() as conn:
         insert_subscriber(conn, row)
-        found = select(subscribers.c.id).where(subscribers.c.email_key == email)
+        found = select(subscribers.c.id).where(subscribers.c.email_key == email.lower())
         return int(conn.execute(found).scalar_one())
 
 
@@ -172,3 +180,50 @@ def test_rate_limits_keep_no_hash_a_guessed_address_or_account_can_be_tested_aga
     assert len(kept) >= 4  # the sign-up, and the failure under its three keys
     plain = ("auth:testclient", "pair\ntestclient\neva", "account\neva", "address\ntestclient")
     assert not kept & {key_digest(k) for k in plain}
+
+
+def _reader(engine: Engine, name: str, email: str | None = None) -> int:
+    """A new account, with a confirmed address when `email` is given."""
+    with engine.begin() as conn:
+        user = create_user(conn, name, "not a real hash")
+        if email:
+            set_email(conn, user.id, email)
+        return user.id
+
+
+def test_the_export_lists_subscriptions_waiting_for_confirmation_and_hand_over_offers(
+    engine: Engine,
+) -> None:
+    ada, bob = _reader(engine, "ada", "ada@lab.example"), _reader(engine, "bob")
+    with engine.begin() as conn:
+        hers, his = ensure_collection(conn, ada, "Lab"), ensure_collection(conn, bob, "Group")
+        assert add_editor(conn, hers, "bob") and add_editor(conn, his, "ada")
+        offer(conn, hers, "bob", True)
+        offer(conn, his, "ada", False)
+    _subscription(engine, "Ada@Lab.example", status="pending")  # asked for while signed out
+    _subscription(engine, "someone@else.example", status="pending")
+    with engine.connect() as conn:
+        exported = export_account(conn, ada)
+    assert exported is not None
+    subscribed = exported["digest_subscriptions"]
+    assert [(s["email"], s["status"]) for s in subscribed] == [("Ada@Lab.example", "pending")]
+    [made], [received] = exported["collection_offers_made"], exported["collection_offers_received"]
+    assert (made["collection_id"], made["stay"]) == (hers.id, True)
+    assert (received["collection_id"], received["stay"]) == (his.id, False)
+    assert made["created_at"] and received["created_at"]
+
+
+def test_deleting_the_account_ends_the_digests_to_its_address_made_while_signed_out(
+    engine: Engine,
+) -> None:
+    ada = _reader(engine, "ada", "ada@lab.example")
+    bob = _reader(engine, "bob", "bob@lab.example")
+    _subscription(engine, "ADA@lab.example")  # confirmed while signed out
+    _subscription(engine, "ada@home.example", ada)  # linked while signed in
+    _subscription(engine, "bob@lab.example")
+    _subscription(engine, "shared@lab.example", bob)
+    with engine.begin() as conn:
+        assert delete_account(conn, ada)
+    with engine.connect() as conn:
+        left = sorted(conn.scalars(select(subscribers.c.email_key)))
+    assert left == ["bob@lab.example", "shared@lab.example"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, delete, func, select, update
+from sqlalchemy import ColumnElement, Connection, Table, delete, func, or_, select, update
 
 from paperfeed.store.accounts import (
     DELETED_NAME,
@@ -18,6 +18,7 @@ from paperfeed.store.accounts import (
 )
 from paperfeed.store.api_tokens import api_tokens
 from paperfeed.store.collection_editors import collection_editors
+from paperfeed.store.collection_offers import collection_offers
 from paperfeed.store.community import (
     author_claims,
     comment_reports,
@@ -29,7 +30,7 @@ from paperfeed.store.community import (
 )
 from paperfeed.store.digest_tables import interests, outbox, sent_papers, subscribers
 from paperfeed.store.digests import SUBSCRIBER_FIELDS
-from paperfeed.store.email_links import email_links
+from paperfeed.store.email_links import account_email, email_links
 from paperfeed.store.library import (
     collection_items,
     collections,
@@ -85,6 +86,8 @@ _OWN: dict[str, tuple[Table, tuple[str, ...]]] = {
     "sign_ins": (sessions, ("created_at", "expires_at")),
     "api_tokens": (api_tokens, ("name", "read_only", "created_at", "last_used_at", "expires_at")),
 }
+# Collections offered to the reader (`user_id`) and by them (`offered_by`), not yet accepted.
+_OFFER = ("collection_id", "stay", "created_at")
 _SUBSCRIPTION = (
     "id",
     "email",
@@ -119,6 +122,8 @@ def export_account(conn: Connection, user_id: int) -> dict[str, Any] | None:
     out["saved_searches"] = [f for f in out["follows"] if f["kind"] == "search"]
     out["collections"] = _collections(conn, user_id)
     out["notes_in_others_collections"] = _notes_elsewhere(conn, user_id)
+    out["collection_offers_received"] = _offers(conn, collection_offers.c.user_id == user_id)
+    out["collection_offers_made"] = _offers(conn, collection_offers.c.offered_by == user_id)
     out["digest_subscriptions"] = _subscriptions(conn, user_id)
     feed = select(feed_tokens.c.created_at).where(feed_tokens.c.user_id == user_id)
     out["private_feed_urls"] = [{"created_at": _plain(t)} for t in conn.scalars(feed)]
@@ -167,8 +172,23 @@ def _notes_elsewhere(conn: Connection, user_id: int) -> list[dict[str, Any]]:
     return [n for n in _rows(conn, collection_items, where, cols) if n["note"]]
 
 
+def _offers(conn: Connection, where: ColumnElement[bool]) -> list[dict[str, Any]]:
+    return _rows(conn, collection_offers, where, _OFFER)
+
+
+def _theirs(conn: Connection, user_id: int) -> ColumnElement[bool]:
+    """The account's subscriptions: those linked to it, and those to its confirmed address
+    made while signed out (pending ones too) that no other account has linked."""
+    mine = subscribers.c.user_id == user_id
+    address = account_email(conn, user_id)
+    if not address:
+        return mine
+    unlinked = subscribers.c.user_id.is_(None) & (subscribers.c.email_key == address.lower())
+    return or_(mine, unlinked)
+
+
 def _subscriptions(conn: Connection, user_id: int) -> list[dict[str, Any]]:
-    found = _rows(conn, subscribers, subscribers.c.user_id == user_id, _SUBSCRIPTION)
+    found = _rows(conn, subscribers, _theirs(conn, user_id), _SUBSCRIPTION)
     for s in found:
         where = interests.c.subscriber_id == s["id"]
         s["interests"] = _rows(conn, interests, where, ("kind", "value"))
@@ -213,7 +233,6 @@ _PRIVATE = (
     author_claims,  # pending and decided: nobody is left to be the author
     notifications,
     profiles,
-    subscribers,  # the account's digests: interests, queued mail and sent lists by cascade
     password_links,
     email_links,
 )
@@ -226,6 +245,8 @@ def delete_account(conn: Connection, user_id: int) -> bool:
     if conn.execute(live).first() is None:
         return False
     _forget_account_mail(conn, user_id)
+    # its digests and its address's (interests, queued mail and sent lists by cascade)
+    conn.execute(delete(subscribers).where(_theirs(conn, user_id)))
     for table in _PRIVATE:
         conn.execute(delete(table).where(table.c.user_id == user_id))
     conn.execute(update(paper_links).where(paper_links.c.user_id == user_id).values(user_id=None))
