@@ -12,6 +12,7 @@ from sqlalchemy import Engine, update
 from paperfeed.store import jobs as db
 from paperfeed.store.accounts import create_user, find_user, set_suspended
 from paperfeed.store.tables import metadata
+from paperfeed.util import utcnow
 
 OURS = {"job_runs", "job_locks", "admin_actions"}
 
@@ -61,7 +62,7 @@ def test_an_expired_or_dead_row_lock_is_taken_over(sqlite_settings) -> None:  # 
         assert db.take_row_lock(conn, "harvest", "otherhost:1:x", timedelta(minutes=5))
         assert not db.take_row_lock(conn, "harvest", "otherhost:2:x", timedelta(minutes=5))
         assert db.take_row_lock(conn, "harvest", "h:3", timedelta(minutes=5), ["otherhost:1:x"])
-        conn.execute(update(db.job_locks).values(expires_at=db.utcnow() - timedelta(seconds=1)))
+        conn.execute(update(db.job_locks).values(expires_at=utcnow() - timedelta(seconds=1)))
         assert db.take_row_lock(conn, "harvest", "otherhost:4:x", timedelta(minutes=5))
     assert db.holder_is_dead(f"{db.node_name().split(':')[0]}:999999999:x")
     assert not db.holder_is_dead(db.node_name() + ":x")
