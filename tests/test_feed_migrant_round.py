@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from paperfeed.digest.deliver import SmtpMailer
 from paperfeed.digest.schedule import run_due
 from paperfeed.settings import Settings
-from paperfeed.web import feeds
+from paperfeed.web.feeds import responses as feed_responses
 from tests.digest_support import Sink, trending_subscriber
 from tests.web_support import client, post_form, sign_up
 
@@ -55,7 +55,7 @@ def test_a_feed_reader_asking_if_modified_since_gets_a_change_made_the_same_seco
         shown = re.search(r"/feeds/for-you/[\w-]+\.atom", c.get("/for-you/feed-url").text)
         assert shown
         url = f"{shown[0]}?window=month"
-        monkeypatch.setattr(feeds, "datetime", _Frozen)
+        monkeypatch.setattr(feed_responses, "datetime", _Frozen)  # Last-Modified's clock
         first = c.get(url)
         assert first.status_code == 200
         top = _feed_ids(first.text)[0]

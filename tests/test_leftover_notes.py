@@ -30,9 +30,9 @@ from paperfeed.store.accounts import set_admin, users
 from paperfeed.store.community import add_claim, get_comment, thread
 from paperfeed.store.digest_tables import outbox
 from paperfeed.store.library import new_feed_token, set_rating, user_collections
-from paperfeed.web import feeds
 from paperfeed.web.access import log_target
 from paperfeed.web.auth import sign_up as make_account
+from paperfeed.web.feeds import listing_feeds
 from tests.digest_support import Sink, free_port, smtp_server
 from tests.web_support import (
     bearer,
@@ -101,7 +101,7 @@ def _links(feed_xml: str) -> dict[str, str]:
 def test_a_private_feed_s_self_and_next_links_carry_its_token(
     site: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(feeds, "FEED_SIZE", 3)  # the store's 24 papers make several pages
+    monkeypatch.setattr(listing_feeds, "FEED_SIZE", 3)  # the store's 24 papers: several pages
     make_account(engine, "ada", "correct horse battery")
     with engine.begin() as conn:
         [ada] = conn.scalars(select(users.c.id).where(users.c.username == "ada"))
