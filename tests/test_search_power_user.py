@@ -50,6 +50,7 @@ def test_semantic_pages_by_date_neither_repeat_nor_skip(
     # Sorted by date, each page deeper took more nearest papers and sorted them all by date
     # again: later pages repeated papers earlier pages had shown (and skipped others).
     monkeypatch.setattr(dense, "HYBRID_DEPTH", 6)
+    monkeypatch.setattr(dense, "NEAR_SHARE", 0.0)  # every paper above the floor: pages to walk
     whole = [h.id for h in service.search("models", "semantic", limit=40, sort="date").hits]
     assert len(whole) > 12
     paged = [
