@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, Select, delete, exists, func, or_, select
+from sqlalchemy import Connection, Select, delete, exists, func, or_, select, true
 
 from paperfeed.store.digest_tables import outbox, subscribers
 
@@ -44,6 +44,8 @@ def forget_unsubscribed(conn: Connection, left_before: datetime, limit: int) -> 
 
 def _forget(conn: Connection, found: Select[tuple[int]], limit: int) -> int:
     ids = list(conn.scalars(found.order_by(subscribers.c.id).limit(limit)))
-    if ids:
-        conn.execute(delete(subscribers).where(subscribers.c.id.in_(ids)))
-    return len(ids)
+    if not ids:
+        return 0
+    # Checked again as it deletes: one subscribed again or confirmed since it was found stays.
+    still = found.whereclause if found.whereclause is not None else true()
+    return conn.execute(delete(subscribers).where(subscribers.c.id.in_(ids), still)).rowcount
