@@ -232,3 +232,24 @@ def test_a_days_notes_are_emailed_once(site: Settings, engine: Engine, sink: Sin
         _note(engine, ADVISOR, pids[2], "Skimmed")
         assert len(_emailed(engine, s, sink, to_sara)) == 1  # one email a day per list, writer
         assert _kinds(engine, STUDENT) == [("list_notes", "alan", 3)]
+
+
+def test_an_editor_removed_before_the_email_is_not_emailed_of_the_list(
+    site: Settings, engine: Engine, sink: Sink
+) -> None:
+    change = {"smtp_port": sink.port, "digest_send_rate": 0, "secret_key": "n" * 32}
+    s = site.model_copy(update=change | {"base_url": BASE})
+    pids = _pids(engine)
+    with _team(s, engine) as (sara, alan, pete):
+        to_alan, to_pete = _subscribe(alan, sink, "alan"), _subscribe(pete, sink, "pete")
+        _note(engine, STUDENT, pids[0], "Read section 3 first")
+        group = _group(engine).id
+        sent = {"username": "alan", "remove": "1"}
+        assert post_form(sara, f"/collections/{group}/editors", sent).is_redirect
+        # alan no longer edits the list: its notice is not mailed to him; pete's is.
+        assert _emailed(engine, s, sink, to_alan) == []
+        (told,) = _emailed(engine, s, sink, to_pete)
+        assert (
+            told["Subject"]
+            == "sara wrote a note on 1 paper in the shared list “Thesis <i>reading</i>”"
+        )

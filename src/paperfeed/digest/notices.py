@@ -28,6 +28,7 @@ from paperfeed.secret import secret_key
 from paperfeed.settings import Settings
 from paperfeed.store import digests as db
 from paperfeed.store.accounts import is_new_account
+from paperfeed.store.collection_editors import editable_collection
 from paperfeed.store.community import (
     Claim,
     Comment,
@@ -204,11 +205,19 @@ def queue_team_notices(conn: Connection, settings: Settings, now: datetime) -> l
     for n in found:
         sub = recipients.get(n.user_id)
         key = None if sub is None else (int(str(sub["id"])), _team_period(n))
-        if sub is None or key is None or key in done:
+        if sub is None or key is None or key in done or not _still_told(conn, n):
             continue
         done.add(key)  # a list offered twice since the last run: emailed once
         messages.append(_team_message(settings, n, sub, now))
     return db.record_messages(conn, messages)
+
+
+def _still_told(conn: Connection, notice: TeamNotice) -> bool:
+    """Whether a notice of papers put in or notes written still goes to its reader: one who
+    no longer owns or edits the list (an editor removed since) is not emailed of it."""
+    if notice.kind not in ("list_added", "list_notes"):
+        return True
+    return editable_collection(conn, notice.user_id, notice.collection_id) is not None
 
 
 def _team_period(notice: TeamNotice) -> str:
