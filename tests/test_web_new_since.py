@@ -107,6 +107,20 @@ def test_show_only_new_lists_just_those(site: tuple[TestClient, Engine]) -> None
     assert full.count('<article class="card') == len(on_day(engine, NEWEST))
 
 
+def test_all_categories_keeps_show_only_new(site: tuple[TestClient, Engine]) -> None:
+    """Leaving a category filter keeps the page to the new papers, as the other links do."""
+    c, engine = site
+    sign_in_as(c, "vera", new=True)
+    new, _last = _new_papers(engine, "vera")
+    path = f"/papers/date/{NEWEST.isoformat()}"
+    with engine.connect() as conn:
+        paper = get_papers(conn, [new[0]])[new[0]]
+    c.get(path)
+    page = c.get(f"{path}?new=1&category={paper.categories[0]}").text
+    assert new[0] in _badged(page)
+    assert f'href="{path}?new=1">All categories</a>' in page
+
+
 def test_the_count_leaves_out_what_the_reader_muted(site: tuple[TestClient, Engine]) -> None:
     """The count says what "Show only new" lists: a new paper the reader's mutes hide is in
     neither (it said 2 new while the filtered page showed 1)."""
