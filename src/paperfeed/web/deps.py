@@ -18,6 +18,7 @@ from fastapi import Depends, Form, Header, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
 from paperfeed.settings import Settings
@@ -26,7 +27,7 @@ from paperfeed.store.api_tokens import is_personal
 from paperfeed.store.community import unseen_count
 from paperfeed.store.visits import record_visit
 from paperfeed.trending import TrendingWeights
-from paperfeed.util import Lru, site_url
+from paperfeed.util import Lru, is_disk_full, site_url
 from paperfeed.web import csrf
 from paperfeed.web.cache import Cached, PageKey
 from paperfeed.web.ratelimit import SharedLimiter, SignInLimits
@@ -237,8 +238,21 @@ def _signed_in(
         user = session_user(conn, token, site.session_terms)
         if user is None or bearer:
             return user, None
-        user = record_visit(conn, user) if visit else user
+        user = _note_visit(conn, user) if visit else user
         return replace(user, unseen=unseen_count(conn, user.id)), None
+
+
+def _note_visit(conn: Connection, user: User) -> User:
+    """`record_visit`, left out on a full disk: a page is still read when the store cannot
+    write (the visit is then noted by a later page view)."""
+    try:
+        with conn.begin_nested():
+            return record_visit(conn, user)
+    except DBAPIError as exc:
+        if not is_disk_full(exc):
+            raise
+        log.warning("the disk is full: this page view is not noted as a visit")
+        return user
 
 
 def live_session(site: Site, token: str, bearer: bool = False) -> bool:
