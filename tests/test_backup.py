@@ -153,8 +153,8 @@ def test_a_sqlite_backup_cut_short_is_refused_with_the_reason(
     blocked = tmp_path / "a-file"
     blocked.write_text("x")
     nowhere = runner.invoke(app, ["backup", str(blocked / "b.db")], env=env(sqlite_settings))
-    said = " ".join(nowhere.output.split())
-    assert nowhere.exit_code == 1 and f"cannot write {blocked / 'b.db'}" in said, said
+    said = "".join(nowhere.output.split())  # the message wraps, maybe inside the path
+    assert nowhere.exit_code == 1 and f"cannotwrite{blocked / 'b.db'}" in said, said
     assert "Traceback" not in nowhere.output
     cut = tmp_path / "cut.db"
     cut.write_bytes(file.read_bytes()[: file.stat().st_size // 3])
