@@ -18,7 +18,7 @@ from fastapi import Depends, Form, Header, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from paperfeed.settings import Settings
@@ -243,15 +243,16 @@ def _signed_in(
 
 
 def _note_visit(conn: Connection, user: User) -> User:
-    """`record_visit`, left out on a full disk: a page is still read when the store cannot
-    write (the visit is then noted by a later page view)."""
+    """`record_visit`, left out when the store cannot write now (a full disk, or another
+    writer holding SQLite's lock past its busy timeout): a page is still read, and a later
+    page view notes the visit."""
     try:
         with conn.begin_nested():
             return record_visit(conn, user)
     except DBAPIError as exc:
-        if not is_disk_full(exc):
+        if not (is_disk_full(exc) or isinstance(exc, OperationalError)):
             raise
-        log.warning("the disk is full: this page view is not noted as a visit")
+        log.warning("the store cannot write now: this page view is not noted as a visit")
         return user
 
 
