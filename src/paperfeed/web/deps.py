@@ -25,7 +25,7 @@ from paperfeed.settings import Settings
 from paperfeed.store.accounts import SessionTerms, TokenGrant, User, session_user, token_user
 from paperfeed.store.api_tokens import is_personal
 from paperfeed.store.community import unseen_count
-from paperfeed.store.visits import record_visit
+from paperfeed.store.visits import record_visit, visit_due
 from paperfeed.trending import TrendingWeights
 from paperfeed.util import Lru, is_disk_full, site_url
 from paperfeed.web import csrf
@@ -238,14 +238,15 @@ def _signed_in(
         user = session_user(conn, token, site.session_terms)
         if user is None or bearer:
             return user, None
-        user = _note_visit(conn, user) if visit else user
+        user = _note_visit(conn, user) if visit and visit_due(user) else user
         return replace(user, unseen=unseen_count(conn, user.id)), None
 
 
 def _note_visit(conn: Connection, user: User) -> User:
     """`record_visit`, left out when the store cannot write now (a full disk, or another
     writer holding SQLite's lock past its busy timeout): a page is still read, and a later
-    page view notes the visit."""
+    page view notes the visit. Called only when the view begins a visit (`visit_due`), so a
+    page view within a visit writes nothing and opens no savepoint."""
     try:
         with conn.begin_nested():
             return record_visit(conn, user)
