@@ -5,7 +5,9 @@ which requests count as a visit."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -207,3 +209,35 @@ def test_for_you_cards_say_new_too(settings: Settings, engine: Engine, tmp_path:
     shown = set(_cards(page))
     assert shown - old and shown & old  # both kinds ranked here
     assert _badged(page) == sorted(shown - old)
+
+
+def test_a_visit_waits_not_for_a_long_sqlite_write(
+    sqlite_settings: Settings, open_migrated: Callable[[Settings], Engine], tmp_path: Path
+) -> None:
+    """While another writer holds SQLite's lock (an ingest, a backup), the page view that
+    begins a visit is served without waiting the store's busy timeout (ten minutes here): the
+    visit is left out, and the first page view after the write notes it."""
+    settings = web_settings(sqlite_settings, page_size=20, sqlite_busy_seconds=600)
+    engine = open_migrated(settings)
+    fill_store(engine, settings, tmp_path / "listings")
+    with client(settings, engine) as c:
+        sign_in_as(c, "vera", new=True)
+        _new, last = _new_papers(engine, "vera")
+        served: list[int] = []
+        other = sqlite3.connect(settings.data_dir / "paperfeed.db")
+        other.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+        try:
+            view = threading.Thread(target=lambda: served.append(c.get("/daily").status_code))
+            view.start()
+            view.join(timeout=120)  # far below the busy timeout; far above a page view
+            held_up = view.is_alive()
+        finally:
+            other.rollback()
+            other.close()
+        view.join()
+        assert not held_up, "the page view waited for the other writer"
+        assert served == [200]
+        assert _visits(engine, "vera") == (last, None)  # left out
+        assert c.get("/daily").status_code == 200
+        assert _visits(engine, "vera")[1] == last  # noted by the next view
+    engine.dispose()

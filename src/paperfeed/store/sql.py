@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
-from sqlalchemy import ARRAY, ColumnElement, Dialect, String, any_, bindparam, func, select
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Connection,
+    Dialect,
+    String,
+    any_,
+    bindparam,
+    func,
+    select,
+)
 from sqlalchemy.sql.expression import literal_column
 from sqlalchemy.types import TypeDecorator
 
@@ -35,3 +46,19 @@ def in_list(
         return column == any_(bindparam(name, type_=ARRAY(column.type), **value))
     listed = bindparam(name, type_=JsonList(), **value)
     return column.in_(select(literal_column("value")).select_from(func.json_each(listed)))
+
+
+@contextmanager
+def brief_wait(conn: Connection, seconds: float) -> Iterator[None]:
+    """On SQLite, wait at most `seconds` (not the store's busy timeout) for another writer's
+    lock within the block, then "database is locked"; for a write that may be left out, such
+    as noting a page view, so that a long ingest does not hold up the page. PostgreSQL: as is."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA busy_timeout").scalar_one()
+    conn.exec_driver_sql(f"PRAGMA busy_timeout={int(seconds * 1000):d}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={int(before):d}")

@@ -25,6 +25,7 @@ from paperfeed.settings import Settings
 from paperfeed.store.accounts import SessionTerms, TokenGrant, User, session_user, token_user
 from paperfeed.store.api_tokens import is_personal
 from paperfeed.store.community import unseen_count
+from paperfeed.store.sql import brief_wait
 from paperfeed.store.visits import record_visit, visit_due
 from paperfeed.trending import TrendingWeights
 from paperfeed.util import Lru, is_disk_full, site_url
@@ -39,6 +40,9 @@ if TYPE_CHECKING:
 
 SESSION_COOKIE = "pf_session"
 log = logging.getLogger(__name__)
+# How long a page view that begins a visit waits for another writer before leaving the visit
+# out (a long ingest or backup holds SQLite's lock for minutes; the page should not wait).
+VISIT_WAIT_SECONDS = 0.25
 
 
 class SignInRequired(Exception):
@@ -244,11 +248,11 @@ def _signed_in(
 
 def _note_visit(conn: Connection, user: User) -> User:
     """`record_visit`, left out when the store cannot write now (a full disk, or another
-    writer holding SQLite's lock past its busy timeout): a page is still read, and a later
+    writer holding SQLite's lock for over VISIT_WAIT_SECONDS): a page is still read, and a later
     page view notes the visit. Called only when the view begins a visit (`visit_due`), so a
     page view within a visit writes nothing and opens no savepoint."""
     try:
-        with conn.begin_nested():
+        with brief_wait(conn, VISIT_WAIT_SECONDS), conn.begin_nested():
             return record_visit(conn, user)
     except DBAPIError as exc:
         if not (is_disk_full(exc) or isinstance(exc, OperationalError)):
