@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import uvicorn
-from playwright.sync_api import Dialog, Page
+from playwright.sync_api import Dialog, Page, expect
 from sqlalchemy import Engine, func, select
 
 from paperfeed.search import embed_papers
@@ -31,6 +31,10 @@ from tests.web_support import HOSTILE
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Assertions wait up to 15 s for the page (Playwright's default is 5 s): with one test process
+# per CPU (scripts/test), a form whose handler hashes a password or sends mail can take longer
+# than 5 s to answer on a busy CI machine, and a slow answer is not a wrong one.
+expect.set_options(timeout=15_000)
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
