@@ -31,7 +31,15 @@ from paperfeed.web.api.common import (
 from paperfeed.web.api.schemas import ItemOut
 from paperfeed.web.cache import Cached
 from paperfeed.web.deps import Site, SiteDep, UserDep, search_cache_key
-from paperfeed.web.periods import CATEGORY, OptionalDay
+from paperfeed.web.periods import CATEGORY
+from paperfeed.web.search_params import (
+    ListedSince,
+    ListedUntil,
+    SearchAuthor,
+    SearchCategory,
+    SearchMode,
+    SearchWords,
+)
 from paperfeed.web.views import MAX_PAGE
 
 router = APIRouter()
@@ -65,30 +73,12 @@ def search(
     request: Request,
     site: SiteDep,
     user: UserDep,
-    q: Annotated[
-        str,
-        Query(
-            min_length=1,
-            max_length=500,
-            description=(
-                'words, "a phrase", OR, -word, and fields: author:, title:, abstract:, '
-                "category:, year:2025, year:2024..2025, after:2025-06-01, before:2025-09-30 "
-                "(a malformed date: 400)"
-            ),
-        ),
-    ],
-    mode: Annotated[str, Query(pattern="^(hybrid|keyword|semantic)$")] = "hybrid",
-    category: Annotated[
-        str | None,
-        CATEGORY.query(
-            "an arXiv category, like cs.CL, or an archive, like cs (all of its); several "
-            "comma-separated (cs.CL,cs.LG) keep papers in any of them; any case; empty: any",
-            max_length=64,
-        ),
-    ] = None,
-    author: Annotated[str | None, Query(max_length=200)] = None,
-    since: Annotated[OptionalDay, Query(description="listed on or after; empty: no limit")] = None,
-    until: Annotated[OptionalDay, Query(description="listed on or before; empty: no limit")] = None,
+    q: SearchWords,
+    mode: SearchMode = "hybrid",
+    category: SearchCategory = None,
+    author: SearchAuthor = None,
+    since: ListedSince = None,
+    until: ListedUntil = None,
     sort: Annotated[str, Query(pattern="^(relevance|date)$")] = "relevance",
     p: SearchPage = 0,
     limit: Limit = 20,

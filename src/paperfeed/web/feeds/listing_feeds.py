@@ -26,11 +26,18 @@ from paperfeed.web.periods import (
     MONTH,
     WEEK,
     DailyCategory,
-    OptionalDay,
     check_period_params,
     month_period,
     period_from_query,
     week_period,
+)
+from paperfeed.web.search_params import (
+    ListedSince,
+    ListedUntil,
+    SearchAuthor,
+    SearchCategory,
+    SearchMode,
+    SearchWords,
 )
 
 router = APIRouter()
@@ -168,19 +175,12 @@ def search_feed(
     request: Request,
     site: SiteDep,
     fmt: str,
-    q: Annotated[str, Query(min_length=1, max_length=500)],
-    mode: Annotated[str, Query(pattern="^(hybrid|keyword|semantic)$")] = "hybrid",
-    category: Annotated[
-        str | None,
-        CATEGORY.query(
-            "an arXiv category, like cs.CL, or an archive, like cs (all of its); several "
-            "comma-separated (cs.CL,cs.LG) keep papers in any of them; any case; empty: any",
-            max_length=64,
-        ),
-    ] = None,
-    author: Annotated[str | None, Query(max_length=200)] = None,
-    since: Annotated[OptionalDay, Query(description="listed on or after (YYYY-MM-DD)")] = None,
-    until: Annotated[OptionalDay, Query(description="listed on or before (YYYY-MM-DD)")] = None,
+    q: SearchWords,
+    mode: SearchMode = "hybrid",
+    category: SearchCategory = None,
+    author: SearchAuthor = None,
+    since: ListedSince = None,
+    until: ListedUntil = None,
     page: FeedPage = 1,
 ) -> Response:
     """Papers matching a query, with the search page's filters, as a feed to follow."""
