@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, inspect, select, update
 
 import paperfeed.store.papers as store_papers
+import paperfeed.store.papers.upsert as store_upsert
 from paperfeed.models import Paper, Signals, Version
 from paperfeed.store import get_paper, upsert_papers
 from paperfeed.store.db import migrate
@@ -131,7 +132,7 @@ def test_an_unchanged_paper_is_recognised_without_loading_it(
     def no_loading(*args: object) -> None:
         raise AssertionError("an unchanged paper was loaded")
 
-    monkeypatch.setattr(store_papers, "get_papers", no_loading)
+    monkeypatch.setattr(store_upsert, "get_papers", no_loading)  # the upsert reads it
     with engine.begin() as conn:
         assert upsert_papers(conn, [PAPER]).unchanged == 1
 
