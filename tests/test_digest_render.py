@@ -19,13 +19,14 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
-from paperfeed.digest import assembly, render, schedule, writer
+from paperfeed.digest import assembly, render, writer
 from paperfeed.digest.compose import Digest, DigestItem
 from paperfeed.digest.render import DigestRenderer, Links, render_digest
 from paperfeed.digest.render import links as render_links
 from paperfeed.digest.render import message as render_message
 from paperfeed.digest.render import renderer as render_renderer
 from paperfeed.digest.schedule import RunReport, compose_due, compose_window, due_subscribers
+from paperfeed.digest.schedule import recording as schedule_recording
 from paperfeed.digest.schedule import window as digest_window
 from paperfeed.digest.subscriber import Preferences, Subscriber
 from paperfeed.digest.tokens import read_token
@@ -160,7 +161,7 @@ def test_digest_run_with_the_assembly_pool_writes_what_the_run_in_process_writes
     expected = _forty_subscribers(engine, demo_settings, s)
     monkeypatch.setattr(assembly, "POOL_MIN_DIGESTS", 1)
     monkeypatch.setattr(assembly, "usable_cpus", lambda: 4)
-    monkeypatch.setattr(schedule, "_RECORD_BATCH", 7)  # several chunks, some in flight
+    monkeypatch.setattr(schedule_recording, "_RECORD_BATCH", 7)  # several chunks, some in flight
     started: list[object] = []
     start = assembly._start
     monkeypatch.setattr(assembly, "_start", lambda *a: started.append(start(*a)) or started[-1])
@@ -184,7 +185,7 @@ def _with_writer_process(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """Large-run settings for the forty subscribers: the writer process, several batches."""
     monkeypatch.setattr(writer, "PROCESS_MIN_MESSAGES", 1)
     monkeypatch.setattr(writer, "usable_cpus", lambda: 2)
-    monkeypatch.setattr(schedule, "_RECORD_BATCH", 7)  # several batches, some waiting
+    monkeypatch.setattr(schedule_recording, "_RECORD_BATCH", 7)  # several batches, some waiting
     started: list[object] = []
     start = writer._start
     monkeypatch.setattr(writer, "_start", lambda *a: started.append(start(*a)) or started[-1])
@@ -243,7 +244,7 @@ def test_a_failed_outbox_batch_stops_the_run_with_its_error_and_keeps_earlier_ba
     _forty_subscribers(engine, demo_settings, s)
     started = _with_writer_process(monkeypatch) if process else []
     if not process:
-        monkeypatch.setattr(schedule, "_RECORD_BATCH", 7)
+        monkeypatch.setattr(schedule_recording, "_RECORD_BATCH", 7)
     # The run's batches in order (seven subscribers of one window each); one in the middle
     # fails as a full disk would (a SQLite trigger refuses one of its rows).
     with engine.connect() as conn:
