@@ -19,6 +19,7 @@ from paperfeed.search import embed_papers
 from paperfeed.settings import Settings
 from paperfeed.store import get_papers
 from paperfeed.store.accounts import users
+from paperfeed.store.library import ensure_collection
 from paperfeed.store.library.following import add_interest
 from paperfeed.store.tables import papers
 from paperfeed.util import utcnow
@@ -241,3 +242,152 @@ def test_a_visit_waits_not_for_a_long_sqlite_write(
         assert c.get("/daily").status_code == 200
         assert _visits(engine, "vera")[1] == last  # noted by the next view
     engine.dispose()
+
+
+# For you: the same count and "Show only new" over the reader's ranking.
+
+
+@pytest.fixture
+def ranked(
+    settings: Settings, engine: Engine, tmp_path: Path
+) -> Iterator[tuple[TestClient, Engine]]:
+    """A reader ("fan") who rated two papers of the first day 👍, on their first visit, over
+    a store whose For you pages hold two papers each."""
+    settings = web_settings(settings, page_size=2)
+    fill_store(engine, settings, tmp_path / "listings")
+    embed_papers(settings, engine)
+    with client(settings, engine) as c:
+        sign_in_as(c, "fan", new=True)
+        for pid in sorted(on_day(engine, DAYS[0]))[:2]:
+            post_form(c, f"/papers/{pid}/rate", {"rating": "1"})
+        yield c, engine
+
+
+def _for_you_ids(c: TestClient, path: str) -> list[str]:
+    """The papers a For you address ranks, in order, read down its pages."""
+    found: list[str] = []
+    while True:
+        page = c.get(path).text
+        found += list(_cards(page))
+        more = re.search(r'rel="next" href="([^"]+)"', page)
+        if more is None:
+            return found
+        path = more.group(1).replace("&amp;", "&")
+
+
+def _listed_since_last_visit(engine: Engine, reader: str, ids: list[str]) -> None:
+    """The reader's last visit was two hours ago; `ids` were listed since, every other paper
+    three days ago."""
+    now = utcnow()
+    with engine.begin() as conn:
+        conn.execute(update(papers).values(listed_at=now - timedelta(days=3)))
+        recent = update(papers).where(papers.c.id.in_(ids))
+        conn.execute(recent.values(listed_at=now - timedelta(hours=1)))
+        seen = update(users).where(users.c.username == reader)
+        conn.execute(seen.values(last_visit_at=now - timedelta(hours=2), previous_visit_at=None))
+
+
+def _returning(c: TestClient, engine: Engine) -> tuple[list[str], list[str]]:
+    """The week's ranking on a first visit, then three of its papers (the 2nd, 4th and 6th)
+    listed since the reader's last visit; the ranking, and those three."""
+    first = _for_you_ids(c, "/for-you?window=week")
+    assert len(first) >= 7 and "since your last visit" not in c.get("/for-you").text
+    new = [first[1], first[3], first[5]]
+    _listed_since_last_visit(engine, "fan", new)
+    return first, new
+
+
+def test_for_you_says_how_many_of_its_papers_are_new(ranked: tuple[TestClient, Engine]) -> None:
+    c, engine = ranked
+    _first, new = _returning(c, engine)
+    page = c.get("/for-you?window=week").text
+    assert "<b>3 new</b> since your last visit on" in page
+    assert 'href="/for-you?window=week&amp;new=1">Show only new</a>' in page
+    assert 'href="/for-you?window=month">This month</a>' in page  # no filter: none kept
+    _listed_since_last_visit(engine, "fan", new)  # the For you API is no visit
+    before = _visits(engine, "fan")
+    assert c.get("/api/me/feed?window=week").status_code == 200
+    assert _visits(engine, "fan") == before
+
+
+def test_for_you_shows_only_new_in_rank_order(ranked: tuple[TestClient, Engine]) -> None:
+    """`?new=1` keeps the ranking's order, pages through just those papers, and its window
+    links, pager and "Rank by" form keep it."""
+    c, engine = ranked
+    _first, new = _returning(c, engine)
+    everything = _for_you_ids(c, "/for-you?window=week")
+    expected = [pid for pid in everything if pid in new]
+    assert sorted(expected) == sorted(new)
+    page = c.get("/for-you?window=week&new=1").text
+    assert list(_cards(page)) == _badged(page) == expected[:2]  # ranked order, two a page
+    assert "Showing only the 3 papers new since your last visit on" in page
+    assert 'href="/for-you?window=week">Show all papers</a>' in page
+    assert 'href="/for-you?window=month&amp;new=1">This month</a>' in page
+    assert 'href="/for-you?window=week&amp;new=1&amp;page=2">Further down' in page
+    assert _for_you_ids(c, "/for-you?window=week&new=1") == expected
+    assert sorted(_for_you_ids(c, "/for-you?window=month&new=1")) == sorted(new)
+    month = c.get("/for-you?window=month&new=1").text
+    assert "Showing only the 3 papers" in month
+    assert 'href="/for-you?window=week&amp;new=1">This week</a>' in month
+    with engine.begin() as conn:  # a reader with a collection is offered "Rank by"
+        user = conn.execute(select(users.c.id).where(users.c.username == "fan")).scalar_one()
+        ensure_collection(conn, user, "Reading group")
+    rank_by = c.get("/for-you?window=week&new=1").text.split('class="rank-by"', 1)[1]
+    assert '<input type="hidden" name="new" value="1">' in rank_by.split("</form>", 1)[0]
+
+
+def test_for_you_counts_only_what_it_shows(ranked: tuple[TestClient, Engine]) -> None:
+    """A new paper the reader's mutes hide, or one rated 👎 (not interested), is neither
+    counted nor listed; shown again with the muted ones, it is counted again."""
+    c, engine = ranked
+    _first, new = _returning(c, engine)
+    with engine.begin() as conn:
+        found = get_papers(conn, new)
+        others = " ".join(f"{p.title} {p.abstract}" for p in found.values() if p.id != new[0])
+        word = next(
+            w
+            for w in re.findall(r"[a-z]{6,}", found[new[0]].title.lower())
+            if w not in others.lower()
+        )
+        user = conn.execute(select(users.c.id).where(users.c.username == "fan")).scalar_one()
+        add_interest(conn, int(user), "mute", "keyword", word, word)
+    assert "<b>2 new</b> since your last visit" in c.get("/for-you?window=week").text
+    assert new[0] not in _for_you_ids(c, "/for-you?window=week&new=1")
+    muted_too = c.get("/for-you?window=week&show_muted=1").text
+    assert "<b>3 new</b>" in muted_too
+    assert "/for-you?window=week&amp;show_muted=1&amp;new=1" in muted_too
+    post_form(c, f"/papers/{new[1]}/rate", {"rating": "-1"})
+    page = c.get("/for-you?window=week&new=1").text
+    assert "Showing only the 1 paper new since your last visit" in page
+    assert list(_cards(page)) == [new[2]]
+
+
+def test_for_you_with_nothing_new_says_so(ranked: tuple[TestClient, Engine]) -> None:
+    c, engine = ranked
+    assert _for_you_ids(c, "/for-you?window=week")
+    _listed_since_last_visit(engine, "fan", [])
+    assert "<b>0 new</b> since your last visit on" in c.get("/for-you?window=week").text
+    page = c.get("/for-you?window=week&new=1").text
+    assert not _cards(page)
+    assert "Showing only the 0 papers new since your last visit" in page
+    assert "None of the papers ranked here is new since your last visit." in page
+    assert "Nothing to rank yet" not in page
+
+
+def test_home_is_for_you_with_its_count(ranked: tuple[TestClient, Engine]) -> None:
+    c, engine = ranked
+    _first, new = _returning(c, engine)
+    home = c.get("/").text
+    assert 'class="cards foryou"' in home and "<b>3 new</b> since your last visit" in home
+    assert 'href="/for-you?window=week&amp;new=1">Show only new</a>' in home
+    only = c.get("/?new=1").text
+    assert set(_cards(only)) <= set(new) and "Showing only the 3 papers" in only
+
+
+def test_for_you_refuses_a_bad_new_value(ranked: tuple[TestClient, Engine]) -> None:
+    c, _engine = ranked
+    for path in ("/for-you?new=yes", "/?new=yes"):
+        answer = c.get(path)
+        assert answer.status_code == 400, path
+        assert "new: Input should be a valid integer" in answer.text
+    assert c.get("/for-you?new=2").status_code == 400

@@ -1,6 +1,7 @@
 """In a real headless Chromium: a reader looks, time passes, new papers arrive, they sign in
 again: the newest day says how many are new since their last visit, those cards say "New", and
-"Show only new" lists just them; an anonymous visitor sees none of it."""
+"Show only new" lists just them; an anonymous visitor sees none of it. For you does the same
+over the reader's ranking, its window links keeping the filter."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from paperfeed.models import Paper
+from paperfeed.search import embed_papers
 from paperfeed.store import upsert_papers
 from paperfeed.store.accounts import users
+from paperfeed.store.library.following import add_interest
 from paperfeed.store.listings import latest_day
 from paperfeed.store.tables import papers
 from paperfeed.util import utcnow
@@ -94,3 +97,40 @@ def _newest(site: LiveSite) -> str:
         day = latest_day(conn)
     assert day is not None
     return day.isoformat()
+
+
+def test_for_you_shows_only_what_is_new(live_site: LiveSite, browser: Browser) -> None:
+    """A reader following cs.LG comes back to two new cs.LG papers: For you says so, "Show
+    only new" lists those two, and another window keeps to the new papers."""
+    url = live_site.url
+    reader = browser.new_context()
+    page = reader.new_page()
+    sign_up(page, url, "fan")
+    with live_site.engine.begin() as conn:
+        user = conn.execute(select(users.c.id).where(users.c.username == "fan")).scalar_one()
+        add_interest(conn, user, "follow", "category", "cs.LG", "cs.LG")
+    page.goto(url + "/for-you?window=today")
+    expect(page.locator(".recommended").first).to_be_visible()
+    expect(page.locator(".new-since")).to_have_count(0)  # a first visit
+    reader.clear_cookies()
+
+    _time_passes_and_papers_arrive(live_site, "fan")
+    embed_papers(live_site.settings, live_site.engine)
+    _sign_in(page, url, "fan")
+    page.goto(url + "/for-you?window=today")
+    said = page.locator(".new-since")
+    expect(said).to_contain_text("2 new since your last visit on")
+    page.get_by_role("link", name="Show only new").click()
+    expect(page).to_have_url(f"{url}/for-you?window=today&new=1")
+    _only_the_new_cards(page)
+    page.get_by_role("navigation", name="Window").get_by_role("link", name="This week").click()
+    expect(page).to_have_url(f"{url}/for-you?window=week&new=1")
+    _only_the_new_cards(page)
+    expect(said).to_contain_text("Showing only the 2 papers new since your last visit")
+
+
+def _only_the_new_cards(page: Page) -> None:
+    expect(page.locator("article.card")).to_have_count(len(NEW_IDS))
+    for pid in NEW_IDS:
+        card = page.locator(f'article.card[data-id="{pid}"]')
+        expect(card.locator(".badge.new")).to_have_text("New")

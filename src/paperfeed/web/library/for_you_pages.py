@@ -14,6 +14,7 @@ from paperfeed.recommend.model import Recommendation
 from paperfeed.recommend.service import Recommender, follows_of, has_mutes, hides
 from paperfeed.store import get_paper
 from paperfeed.store import library as lib
+from paperfeed.store.accounts import User
 from paperfeed.store.listings import latest_day, top_categories
 from paperfeed.web import me_api, shared_lists, views
 from paperfeed.web.confirm import Confirmed, ask
@@ -29,6 +30,7 @@ from paperfeed.web.library.common import (
     personal_context,
 )
 from paperfeed.web.render import query_string
+from paperfeed.web.visits import NewOnly, NewSince, new_in_ranking
 
 router = APIRouter(include_in_schema=False)
 
@@ -44,12 +46,14 @@ def for_you(
     page: Annotated[int, Query(ge=1, le=FOR_YOU_PAGES)] = 1,
     pick: Annotated[int, Query(ge=0, le=1)] = 0,
     acted: Annotated[str, Query(max_length=100)] = "",
+    new: NewOnly = 0,
 ) -> Response:
     """Papers of today, this week or this month ranked by your model, each with why; ranked by
     one of your collections alone when `collection` names it (empty, as the page's "Rank by"
     form sends "everything": by all your signals); `page` reads further down the ranking.
     `pick=1`: the starting categories were sent with none ticked (the page says so).
-    `acted`: the paper whose card's button (a plain form) came back here."""
+    `acted`: the paper whose card's button (a plain form) came back here.
+    `new=1`: only the ranked papers new since your previous visit, in rank order."""
     if user is None:
         return _signin("/for-you")
     collection_id = _collection_id(collection)
@@ -62,9 +66,12 @@ def for_you(
             if collection_id is not None
             else None
         )
+        # a returning reader's count of new papers reaches the last page one can read
+        depth = size * FOR_YOU_PAGES if user.previous_visit else size * page + 1
         ranked, notice = ranked_feed(
-            recommender, conn, user.id, window, size * page + 1, bool(show_muted), collection_id
+            recommender, conn, user.id, window, depth, bool(show_muted), collection_id
         )
+        ranked, fresh = _new_only(conn, user, ranked, bool(new))
         recs, more = ranked[size * (page - 1) : size * page], len(ranked) > size * page
         if page > 1 and not recs:
             raise views.PageOutOfRange(f"page {page} is past the end of this window's ranking")
@@ -89,6 +96,7 @@ def for_you(
             **(_starting(conn, user.id) if not items and chosen is None else {}),
             "pick_problem": bool(pick),
             "span": window_span(conn, window),
+            "new_since": fresh,
             "left_out": _left_out(conn, user.id, acted) if acted not in shown else None,
         }
         if show_muted:
@@ -98,9 +106,20 @@ def for_you(
         window=window,
         collection=collection_id,
         page=page if page > 1 else None,
+        new=1 if fresh and fresh.only else None,
         show_muted=show_muted or None,
     )
     return html(site, request, site.render("for_you.html", user=user, here=here, **context))
+
+
+def _new_only(
+    conn: Connection, user: User, ranked: list[Recommendation], only: bool
+) -> tuple[list[Recommendation], NewSince | None]:
+    """The ranking kept to the papers new since the reader's previous visit when `only`, and
+    how many of it are new (None on a first visit)."""
+    fresh, listed = new_in_ranking(conn, user, [r.id for r in ranked], only)
+    kept = set(listed)
+    return [r for r in ranked if r.id in kept], fresh
 
 
 def _left_out(conn: Connection, user_id: int, pid: str) -> tuple[Paper, str] | None:

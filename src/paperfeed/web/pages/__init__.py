@@ -11,7 +11,7 @@ from paperfeed.web.pages.addresses import (
     papers_trending,
 )
 from paperfeed.web.pages.common import PageNo
-from paperfeed.web.pages.daily import DailySort, NewOnly, daily_page
+from paperfeed.web.pages.daily import DailySort, daily_page
 from paperfeed.web.pages.front import daily_home, home
 from paperfeed.web.pages.listings import (
     about_page,
@@ -22,6 +22,7 @@ from paperfeed.web.pages.listings import (
 )
 from paperfeed.web.pages.paper import PAPER_COLLECTIONS, SIMILAR, VERSION_MOST, log, paper_page
 from paperfeed.web.pages.searching import QUERY_MOST, QUERY_READ_MOST, search_page
+from paperfeed.web.visits import NewOnly
 
 # The routes, in the order the single module declared them.
 router = APIRouter(include_in_schema=False)

@@ -33,15 +33,13 @@ from paperfeed.web.periods import (
     week_period,
 )
 from paperfeed.web.render import query_string
-from paperfeed.web.visits import listed_after, new_since
+from paperfeed.web.visits import NewOnly, listed_after, new_since
 
 router = APIRouter(include_in_schema=False)
 # A daily page's order: most upvoted first (Hugging Face's) or newest first (arXiv's).
 DailySort = Annotated[
     str, Query(pattern="^(votes|new)$", description="votes: most upvoted first; new: newest")
 ]
-# Only the papers new since the signed-in reader's previous visit (1), or all of them (0).
-NewOnly = Annotated[int, Query(ge=0, le=1, description="1: only papers new since your last visit")]
 
 
 def _daily_context(

@@ -14,17 +14,20 @@ from paperfeed.web import views
 from paperfeed.web.deps import SiteDep, UserDep
 from paperfeed.web.pages.addresses import _arxiv_sanity
 from paperfeed.web.pages.common import PageNo, _hide, _page
-from paperfeed.web.pages.daily import DailySort, NewOnly, _daily_context, _picked_day
+from paperfeed.web.pages.daily import DailySort, _daily_context, _picked_day
 from paperfeed.web.periods import DailyCategory, day_period, parse_period
+from paperfeed.web.visits import NewOnly
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/")
-def home(request: Request, site: SiteDep, user: UserDep, page: PageNo = 1) -> Response:
+def home(
+    request: Request, site: SiteDep, user: UserDep, page: PageNo = 1, new: NewOnly = 0
+) -> Response:
     """For you once the signed-in reader has given something to rank towards (a save, 👍,
     follow, upvote or submission: not a 👎 or a mute alone); otherwise the newest day's
-    papers."""
+    papers (`?new=1`, either way: only those new since the reader's previous visit)."""
     moved = _arxiv_sanity(request)
     if moved is not None:
         return moved
@@ -34,8 +37,8 @@ def home(request: Request, site: SiteDep, user: UserDep, page: PageNo = 1) -> Re
         if personal:
             from paperfeed.web.library import for_you
 
-            return for_you(request, site, user)
-    return daily_home(request, site, user, page)
+            return for_you(request, site, user, new=new)
+    return daily_home(request, site, user, page, new=new)
 
 
 @router.get("/daily")
