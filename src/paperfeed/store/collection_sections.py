@@ -82,10 +82,11 @@ def sections(conn: Connection, collection_id: int) -> list[Section]:
 
 
 def add_section(conn: Connection, collection_id: int, title: str) -> Section:
-    """A new section at the end of the collection's; LibraryError for a bad heading or when
-    the collection has `SECTIONS_MAX` already."""
+    """A new section at the end of the collection's; LibraryError for a bad heading, one the
+    collection has already (case aside), or when it has `SECTIONS_MAX` already."""
     title = section_title(title)
     there = sections(conn, collection_id)
+    _refuse_taken(there, title)
     if len(there) >= SECTIONS_MAX:
         raise LibraryError(f"a collection has at most {SECTIONS_MAX} sections")
     position = len(there) + 1
@@ -106,9 +107,12 @@ def section_named(conn: Connection, collection_id: int, title: str) -> Section:
 
 
 def rename_section(conn: Connection, collection_id: int, section_id: int, title: str) -> bool:
-    """Give a section a new heading; False when the collection has no such section."""
+    """Give a section a new heading; False when the collection has no such section,
+    LibraryError for a bad heading or another section's (case aside)."""
+    title = section_title(title)
+    _refuse_taken([s for s in sections(conn, collection_id) if s.id != section_id], title)
     query = update(collection_sections).where(_its(collection_id, section_id))
-    renamed = conn.execute(query.values(title=section_title(title))).rowcount > 0
+    renamed = conn.execute(query.values(title=title)).rowcount > 0
     touch_collections(conn, collection_id)
     return renamed
 
@@ -174,6 +178,14 @@ def arranged(paper_ids: Sequence[str], placed: Mapping[str, Section]) -> list[st
         return section.position if section else 0
 
     return sorted(paper_ids, key=place)
+
+
+def _refuse_taken(others: Sequence[Section], title: str) -> None:
+    """LibraryError when one of `others` has this heading (case aside): a heading names one
+    section, as an import finds it again by its words (`section_named`)."""
+    folded = title.casefold()
+    if any(s.title.casefold() == folded for s in others):
+        raise LibraryError(f"this collection has a section “{title}” already")
 
 
 def _its(collection_id: int, section_id: int) -> ColumnElement[bool]:

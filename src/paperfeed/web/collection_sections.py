@@ -22,7 +22,9 @@ from paperfeed.web.deps import FormCsrf, RowId, SignedInDep, Site, SiteDep, say_
 from paperfeed.web.feeds import resolve_id
 
 router = APIRouter(include_in_schema=False)
-TitleField = Annotated[str, Form(max_length=cs.TITLE_MAX * 4)]  # longer: said as a 400
+TITLE_SENT_MAX = cs.TITLE_MAX * 4  # up to this, one too long is said by `cs.section_title`
+NO_SECTION = "no such section in this collection"
+TitleField = Annotated[str, Form(max_length=TITLE_SENT_MAX)]
 NextField = Annotated[str, Form(max_length=2000)]
 
 
@@ -57,17 +59,44 @@ def groups(cards: Sequence[views.Card], placed: dict[str, cs.Section], first: in
 
 
 @contextmanager
-def _editing(site: Site, user_id: int, share_key: str) -> Iterator[tuple[Connection, int]]:
-    """A transaction on a collection the user owns or edits (a private one too, from their
-    library), and its id; 404 when it is none of theirs, 400 with why when a change is refused."""
+def editing(site: Site, user_id: int, collection: int | str) -> Iterator[tuple[Connection, int]]:
+    """A transaction on a collection the user owns or edits (a private one too), by id (the
+    API) or share key (the forms), and its id; 404 when it is none of theirs, 400 with why
+    when a change is refused."""
     with site.writing() as conn:
-        found = lib.keyed_collection(conn, share_key)
-        if found is None or editors.editable_collection(conn, user_id, found.id) is None:
+        cid = _editable_id(conn, user_id, collection)
+        if cid is None:
             raise HTTPException(404, "no such collection of yours")
         try:
-            yield conn, found.id
+            yield conn, cid
         except lib.LibraryError as exc:
             raise HTTPException(400, str(exc)) from exc
+
+
+def _editable_id(conn: Connection, user_id: int, collection: int | str) -> int | None:
+    """The id of the collection (by id or share key) when the user owns or edits it."""
+    if isinstance(collection, str):
+        keyed = lib.keyed_collection(conn, collection)
+        if keyed is None:
+            return None
+        collection = keyed.id
+    found = editors.editable_collection(conn, user_id, collection)
+    return None if found is None else found.id
+
+
+def found_section(done: bool) -> None:
+    """404 when a change found no such section in the collection (its store call said False)."""
+    if not done:
+        raise HTTPException(404, NO_SECTION)
+
+
+def file_paper(conn: Connection, collection_id: int, paper_id: str, section_id: int | None) -> str:
+    """Put a paper of the collection under one of its sections (None: under none); the
+    section's heading ("" for none). 404 when the collection does not hold the paper."""
+    if not cs.file_papers(conn, collection_id, {paper_id: section_id}):
+        raise HTTPException(404, "that paper is not in this collection")
+    titles = {s.id: s.title for s in cs.sections(conn, collection_id)}
+    return "" if section_id is None else titles[section_id]
 
 
 def _back(share_key: str, page: str, said: str, anchor: str = "sections") -> Response:
@@ -85,7 +114,7 @@ def add_form(
     site: SiteDep, user: SignedInDep, share_key: str, title: TitleField, next: NextField = ""
 ) -> Response:
     """Add a section (a heading) at the end of a shared collection's."""
-    with _editing(site, user.id, share_key) as (conn, cid):
+    with editing(site, user.id, share_key) as (conn, cid):
         made = cs.add_section(conn, cid, title)
     return _back(share_key, next, f"Section “{made.title}” added.", f"section-{made.id}")
 
@@ -100,9 +129,8 @@ def rename_form(
     next: NextField = "",
 ) -> Response:
     """Give a section of a shared collection a new heading."""
-    with _editing(site, user.id, share_key) as (conn, cid):
-        if not cs.rename_section(conn, cid, section_id, title):
-            raise HTTPException(404, "no such section in this collection")
+    with editing(site, user.id, share_key) as (conn, cid):
+        found_section(cs.rename_section(conn, cid, section_id, title))
         title = cs.section_title(title)
     return _back(share_key, next, f"Section renamed “{title}”.", f"section-{section_id}")
 
@@ -117,9 +145,8 @@ def move_form(
     next: NextField = "",
 ) -> Response:
     """Put a section of a shared collection at another place among its sections."""
-    with _editing(site, user.id, share_key) as (conn, cid):
-        if not cs.move_section(conn, cid, section_id, to):
-            raise HTTPException(404, "no such section in this collection")
+    with editing(site, user.id, share_key) as (conn, cid):
+        found_section(cs.move_section(conn, cid, section_id, to))
         place = place_of(cs.sections(conn, cid), section_id)
     return _back(share_key, next, f"Section moved to place {place}.", f"section-{section_id}")
 
@@ -134,9 +161,8 @@ def delete_form(
     site: SiteDep, user: SignedInDep, share_key: str, section_id: RowId, next: NextField = ""
 ) -> Response:
     """Delete a section of a shared collection; its papers stay, under no heading."""
-    with _editing(site, user.id, share_key) as (conn, cid):
-        if not cs.delete_section(conn, cid, section_id):
-            raise HTTPException(404, "no such section in this collection")
+    with editing(site, user.id, share_key) as (conn, cid):
+        found_section(cs.delete_section(conn, cid, section_id))
     return _back(share_key, next, "Section deleted; its papers stay in the collection.")
 
 
@@ -152,10 +178,8 @@ def file_form(
     """Put a paper of a shared collection under one of its sections ("": under none)."""
     pid = resolve_id(paper_id)
     chosen = _section_id(section)
-    with _editing(site, user.id, share_key) as (conn, cid):
-        if not cs.file_papers(conn, cid, {pid: chosen}):
-            raise HTTPException(404, "that paper is not in this collection")
-        title = {s.id: s.title for s in cs.sections(conn, cid)}.get(chosen or 0)
+    with editing(site, user.id, share_key) as (conn, cid):
+        title = file_paper(conn, cid, pid, chosen)
     said = f"Moved to “{title}”." if title else "Moved out of the sections."
     return _back(share_key, next, said, f"{'item' if _on_library(next) else 'note'}-{pid}")
 

@@ -7,8 +7,10 @@ from typing import Annotated, Any, Literal
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from paperfeed.store import collection_sections
 from paperfeed.store import library as lib
 from paperfeed.web.api import ItemOut, PaperOut
+from paperfeed.web.collection_sections import TITLE_SENT_MAX
 from paperfeed.web.deps import ROW_ID_MOST
 from paperfeed.web.shared_lists import CollectionNoteOut
 
@@ -238,3 +240,60 @@ class ImportOut(BaseModel):
     ratings_read_as: str = Field(
         "", description="how the file's ratings were read, when they were stars (1 to 5)"
     )
+
+
+_HEADING = (
+    "the section's heading (plain text; spaces tidied; at most "
+    f"{collection_sections.TITLE_MAX} characters, and not another section's, case aside)"
+)
+
+
+class SectionOut(BaseModel):
+    """A section (a heading) of a collection, its place among the collection's (from 1) and
+    how many of the collection's papers are listed under it."""
+
+    id: int
+    collection_id: int
+    title: str
+    position: int
+    papers: int
+
+
+class SectionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is said, not ignored
+
+    title: str = Field(max_length=TITLE_SENT_MAX, description=_HEADING)
+
+
+class SectionEditIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is said, not ignored
+
+    title: str | None = Field(None, max_length=TITLE_SENT_MAX, description=_HEADING)
+    position: int | None = Field(
+        None,
+        ge=1,
+        le=collection_sections.SECTIONS_MAX,
+        description="its new place among the collection's sections (from 1; past the end: "
+        "last); the others after it move down one",
+    )
+
+
+class SectionRemovedOut(RemovedOut):
+    id: int
+    collection_id: int
+
+
+class FileIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is said, not ignored
+
+    section_id: int | None = Field(
+        ge=1,
+        le=ROW_ID_MOST,
+        description="one of the collection's sections, or null to list the paper under none",
+    )
+
+
+class FiledOut(BaseModel):
+    paper_id: str
+    collection_id: int
+    section: SectionOut | None = Field(description="the section it is listed under; null: none")
