@@ -391,3 +391,29 @@ def test_for_you_refuses_a_bad_new_value(ranked: tuple[TestClient, Engine]) -> N
         assert answer.status_code == 400, path
         assert "new: Input should be a valid integer" in answer.text
     assert c.get("/for-you?new=2").status_code == 400
+
+
+def _reasons(c: TestClient, path: str) -> list[str]:
+    """The one-line reason of every card a For you address shows, read down its pages."""
+    found: list[str] = []
+    while True:
+        page = c.get(path).text
+        for card in _cards(page).values():
+            why = re.search(r'<p class="why">Why: ([^<]*)</p>', card)
+            found.append(why.group(1).strip() if why else "")
+        more = re.search(r'rel="next" href="([^"]+)"', page)
+        if more is None:
+            return found
+        path = more.group(1).replace("&amp;", "&")
+
+
+def test_a_returning_reader_gets_a_reason_on_every_card(ranked: tuple[TestClient, Engine]) -> None:
+    """A returning reader's For you is ranked deep enough to count what is new on every page,
+    but reasons are worded only for what a page shows: every shown card, on every page and
+    with ?new=1, still says why."""
+    c, engine = ranked
+    first, new = _returning(c, engine)
+    everywhere = _reasons(c, "/for-you?window=week")
+    assert len(everywhere) == len(first) and all(everywhere), everywhere
+    only_new = _reasons(c, "/for-you?window=week&new=1")
+    assert len(only_new) == len(new) and all(only_new), only_new

@@ -32,9 +32,11 @@ def rank(
     exclude: frozenset[str] = frozenset(),
     only: frozenset[str] | None = None,
     show_muted: bool = False,
+    explained: int | None = None,
 ) -> list[Recommendation]:
     """The top `limit` candidates (among `only`; `exclude` and, unless `show_muted`, what the
-    user mutes left out), each with why."""
+    user mutes left out), each with why; with `explained`, only the first that many (the
+    others' why is empty: a page that counts deeper than it shows need not word them)."""
     # One BLAS thread: these products are small, and threads fighting over cores cost 4x.
     with _threads().limit(limits=1, user_api="blas"):
         scored = score(model, space)
@@ -54,9 +56,14 @@ def rank(
     if limit > 1:  # MMR's (40, dim) product too: on many BLAS threads it cost ~30 ms a feed
         with _threads().limit(limits=1, user_api="blas"):
             order = _mmr(order, scored.scores, space.vectors, model.tuning)
+    worded = limit if explained is None else explained
     return [
-        Recommendation(space.docs[i].id, float(scored.scores[i]), explain(model, space, scored, i))
-        for i in order[:limit]
+        Recommendation(
+            space.docs[i].id,
+            float(scored.scores[i]),
+            explain(model, space, scored, i) if n < worded else "",
+        )
+        for n, i in enumerate(order[:limit])
     ]
 
 

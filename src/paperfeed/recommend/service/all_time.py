@@ -52,8 +52,10 @@ class AllTimeRanking(VocabularyUpkeep):
         limit: int,
         show_muted: bool = False,
         collection: int | None = None,
+        explained: int | None = None,
     ) -> list[Recommendation] | None:
-        """The user's ranked papers of the whole store, with a reason each (seen ones left out,
+        """The user's ranked papers of the whole store, with a reason each (the first
+        `explained` only, when given; seen ones left out,
         and muted ones unless `show_muted`); None when it cannot be ranked: no vector index, or
         no positive paper with a vector."""
         if self.neighbours is None or vector_contract(conn) is None:
@@ -63,11 +65,13 @@ class AllTimeRanking(VocabularyUpkeep):
         # in features fitted on the candidates, and again once the store's are in (day in key).
         day, vocabulary = self._vocabulary_soon(conn, change)
         version = (signal_version(conn, user_id), change, day)
-        key = (user_id, *version, "all", limit, show_muted, _basis(conn, collection))
+        key = (user_id, *version, "all", limit, show_muted, explained, _basis(conn, collection))
         try:
             ranked = self._feeds.get_or_build(
                 key,
-                lambda: self._rank_all(conn, user_id, limit, vocabulary, show_muted, collection),
+                lambda: self._rank_all(
+                    conn, user_id, (limit, explained), vocabulary, show_muted, collection
+                ),
             )
         except _Unranked:
             return None
@@ -77,11 +81,12 @@ class AllTimeRanking(VocabularyUpkeep):
         self,
         conn: Connection,
         user_id: int,
-        limit: int,
+        depth: tuple[int, int | None],
         vocabulary: Vocabulary | None,
         show_muted: bool,
         collection: int | None = None,
     ) -> tuple[Recommendation, ...]:
+        """`depth`: how many to rank, and how many of them to word a reason for (None: all)."""
         contract = vector_contract(conn)
         assert contract is not None and self.neighbours is not None
         signals = _signals(conn, user_id, contract[1], collection)
@@ -94,7 +99,8 @@ class AllTimeRanking(VocabularyUpkeep):
         vectors = _matrix(conn, contract, [d.id for d in docs])
         space = _space_over(docs, vectors, vocabulary)
         model = train(signals, space, _follows(conn, user_id, collection), self.tuning)
-        return tuple(rank(model, space, limit, seen, show_muted=show_muted))
+        limit, explained = depth
+        return tuple(rank(model, space, limit, seen, show_muted=show_muted, explained=explained))
 
     def _candidates(self, signals: Sequence[Signal], seen: frozenset[str]) -> list[str]:
         """Papers near the user's positive vectors (or their groups' centres), from the index."""

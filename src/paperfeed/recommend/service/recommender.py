@@ -165,11 +165,12 @@ class Recommender(AllTimeRanking, VocabularyUpkeep):
         limit: int,
         show_muted: bool = False,
         collection: int | None = None,
+        explained: int | None = None,
     ) -> list[Recommendation]:
-        """The user's ranked papers of [since, until] with a reason each (seen ones left out,
-        and muted ones unless `show_muted`). With a `collection` (one of the user's), ranked by
-        a model of that collection's papers alone (and the user's 👎 and mutes), as
-        arxiv-sanity-lite ranks by one tag."""
+        """The user's ranked papers of [since, until] with a reason each (the first
+        `explained` only, when given; seen ones left out, and muted ones unless `show_muted`).
+        With a `collection` (one of the user's), ranked by a model of that collection's papers
+        alone (and the user's 👎 and mutes), as arxiv-sanity-lite ranks by one tag."""
         self._saw(user_id)
         window = self._window(conn, since, until)
         if not window:
@@ -180,9 +181,10 @@ class Recommender(AllTimeRanking, VocabularyUpkeep):
 
         def ranked() -> tuple[Recommendation, ...]:
             seen = acted_on(conn, user_id)
-            return tuple(rank(model, space, limit, seen, window, show_muted))
+            return tuple(rank(model, space, limit, seen, window, show_muted, explained))
 
-        return list(self._feeds.get_or_build((*key, since, until, limit, show_muted), ranked))
+        built = (*key, since, until, limit, show_muted, explained)
+        return list(self._feeds.get_or_build(built, ranked))
 
     def _saw(self, user_id: int) -> None:
         with self._readers_lock:

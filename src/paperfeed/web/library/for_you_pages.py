@@ -66,10 +66,20 @@ def for_you(
             if collection_id is not None
             else None
         )
-        # a returning reader's count of new papers reaches the last page one can read
-        depth = size * FOR_YOU_PAGES if user.previous_visit else size * page + 1
+        # A returning reader's count of new papers reaches the last page one can read; the
+        # reasons are worded for this page's papers only (for all with ?new=1, which shows
+        # papers from anywhere in that depth): wording 600 took most of the ranking's time.
+        on_page = size * page + 1
+        depth = size * FOR_YOU_PAGES if user.previous_visit else on_page
         ranked, notice = ranked_feed(
-            recommender, conn, user.id, window, depth, bool(show_muted), collection_id
+            recommender,
+            conn,
+            user.id,
+            window,
+            depth,
+            bool(show_muted),
+            collection_id,
+            explained=None if new else on_page,
         )
         ranked, fresh = _new_only(conn, user, ranked, bool(new))
         recs, more = ranked[size * (page - 1) : size * page], len(ranked) > size * page
@@ -148,7 +158,8 @@ def _muted_in_feed(
     follows = follows_of(conn, user_id)
     if not has_mutes(follows):
         return {}
-    every, _notice = ranked_feed(recommender, conn, user_id, window, size * page, True, collection)
+    args = (recommender, conn, user_id, window, size * page, True, collection)
+    every, _notice = ranked_feed(*args, explained=0)  # counted, never shown: no reasons
     papers = views.current_papers(conn, [r.id for r in every[size * (page - 1) :]])
     count = sum(hides(p, follows) for p in papers.values())
     return {"muted": Muted(count, "page")} if count or shown else {}
@@ -196,18 +207,20 @@ def ranked_feed(
     limit: int,
     show_muted: bool = False,
     collection: int | None = None,
+    explained: int | None = None,
 ) -> tuple[list[Recommendation], str | None]:
     """The user's feed for a named window (ranked by one collection when given), and a notice
-    when all time fell back to the month."""
+    when all time fell back to the month; with `explained`, the first that many only come
+    with a reason."""
     if window == "all":
-        found = recommender.feed_all(conn, user_id, limit, show_muted, collection)
+        found = recommender.feed_all(conn, user_id, limit, show_muted, collection, explained)
         if found is not None:
             return found, None
     newest = latest_day(conn)
     if newest is None:
         return [], None
     start, end = me_api.feed_window(conn, None, newest, WINDOWS[window] or WINDOWS["month"])
-    recs = recommender.feed(conn, user_id, start, end, limit, show_muted, collection)
+    recs = recommender.feed(conn, user_id, start, end, limit, show_muted, collection, explained)
     return recs, ALL_TIME_FALLBACK if window == "all" else None
 
 
