@@ -417,3 +417,29 @@ def test_a_returning_reader_gets_a_reason_on_every_card(ranked: tuple[TestClient
     assert len(everywhere) == len(first) and all(everywhere), everywhere
     only_new = _reasons(c, "/for-you?window=week&new=1")
     assert len(only_new) == len(new) and all(only_new), only_new
+
+
+START = '<p class="start-here" role="note">'
+
+
+def test_only_a_new_readers_home_points_at_where_to_start(
+    site: tuple[TestClient, Engine],
+) -> None:
+    """A signed-in reader with nothing for For you to rank towards is shown, on the home page
+    only, where to start (their For you list, the library import); not an anonymous visitor,
+    not /daily, and no more once they have saved a paper (home is then For you)."""
+    c, engine = site
+    assert START not in c.get("/").text  # anonymous (and the shared cache it fills)
+    sign_in_as(c, "newcomer", new=True)
+    home = c.get("/").text
+    assert START in home
+    note = home.split(START, 1)[1].split("</p>", 1)[0]
+    assert 'href="/for-you">Start your For you list</a>' in note
+    assert 'href="/library/import">Import</a>' in note
+    assert START not in c.get("/daily").text
+    c.cookies.clear()
+    assert START not in c.get("/").text  # signed out again: the cached page never says it
+    sign_in_as(c, "newcomer")
+    pid = sorted(on_day(engine, NEWEST))[0]
+    post_form(c, f"/papers/{pid}/save", {"saved": "1", "next": "/"})
+    assert START not in c.get("/").text

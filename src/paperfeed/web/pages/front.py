@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from paperfeed.store.accounts import User
 from paperfeed.store.library import has_positives
 from paperfeed.store.listings import latest_day
 from paperfeed.web import views
-from paperfeed.web.deps import SiteDep, UserDep
+from paperfeed.web.deps import Site, SiteDep, UserDep
 from paperfeed.web.pages.addresses import _arxiv_sanity
 from paperfeed.web.pages.common import PageNo, _hide, _page
 from paperfeed.web.pages.daily import DailySort, _daily_context, _picked_day
@@ -38,7 +39,7 @@ def home(
             from paperfeed.web.library import for_you
 
             return for_you(request, site, user, new=new)
-    return daily_home(request, site, user, page, new=new)
+    return _daily(request, site, user, page, new=new, start_here=user is not None)
 
 
 @router.get("/daily")
@@ -54,6 +55,22 @@ def daily_home(
 ) -> Response:
     """Daily papers of the newest day in the store (`?date=` goes to that day's page, as
     /papers?date= does; `?new=1`: only those new since the reader's previous visit)."""
+    return _daily(request, site, user, page, day, sort, category, new)
+
+
+def _daily(
+    request: Request,
+    site: Site,
+    user: User | None,
+    page: int = 1,
+    day: str | None = None,
+    sort: str = "votes",
+    category: list[str] | None = None,
+    new: int = 0,
+    start_here: bool = False,
+) -> Response:
+    """The newest day's page; `start_here`: the home page of a signed-in reader who has not
+    given For you anything to rank towards yet, which points them at where to start."""
     within = views.daily_categories(category or [])
     if day:
         return _picked_day(site, parse_period("date", day).start, sort, within)
@@ -63,6 +80,6 @@ def daily_home(
         with site.engine.connect() as conn:
             period = day_period(latest_day(conn) or date.today())
             args = (page, hide, True, sort, within, bool(new))
-            return _daily_context(site, conn, user, period, *args)
+            return {**_daily_context(site, conn, user, period, *args), "start_here": start_here}
 
     return _page(request, site, user, "daily.html", build)
