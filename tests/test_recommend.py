@@ -334,3 +334,22 @@ def test_a_reason_names_a_title_with_its_latex_as_text() -> None:
     why = rec.rank(model, space, 1)[0].why
     assert why.startswith("close to “Hulls and sums of codes over 𝔽_q ×(𝔽_q + u𝔽_q)")
     assert "\\" not in why and "$" not in why and why.endswith("…” in your library")
+
+
+def test_of_equal_scores_the_newest_papers_come_first() -> None:
+    """A reader who follows a category and has nothing else scores its papers alike: the
+    newest day's come first (the window's order put its oldest first, and a week's newest
+    papers fell past the last page), and papers of one day keep the window's order."""
+    docs, vecs = _docs()
+    days = [date(2026, 6, 1), date(2026, 6, 3), date(2026, 6, 2)]
+    dated = [replace(d, day=days[i % 3]) for i, d in enumerate(docs)]
+    space = rec.build_space(dated, vecs)
+    follows = rec.Follows(categories=frozenset({"cs.GR", "cs.VI", "cs.SP"}))
+    plain = replace(rec.Tuning(), mmr_lambda=1.0)  # the order of the scores alone
+    model = rec.train([], space, follows, plain)
+    ranked = rec.rank(model, space, len(dated))
+    assert len({r.score for r in ranked}) == 1  # all alike: only the days order them
+    order = [space.docs[space.index[r.id]] for r in ranked]
+    assert [d.day for d in order] == sorted((d.day for d in dated), reverse=True)
+    newest = [d.id for d in order if d.day == date(2026, 6, 3)]
+    assert newest == [d.id for d in dated if d.day == date(2026, 6, 3)]  # the window's order

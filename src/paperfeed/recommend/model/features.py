@@ -55,9 +55,11 @@ class Space:
     category_prior: np.ndarray | None = None
     terms: np.ndarray | None = None  # feature names, looked up once
     author_keys: list[frozenset[str]] = field(default_factory=list)
+    days: np.ndarray | None = None  # each paper's listing day (an ordinal; 0: none)
 
     def __post_init__(self) -> None:
         self.index = {d.id: i for i, d in enumerate(self.docs)}
+        self.days = np.array([d.day.toordinal() if d.day else 0 for d in self.docs], np.int64)
         if self.terms is None:  # a shared vocabulary passes its names in: ~10 ms to look up
             self.terms = self.vectorizer.get_feature_names_out()
         self.author_keys = [frozenset(author_key(a) for a in d.authors) for d in self.docs]

@@ -44,8 +44,11 @@ def rank(
     mutes = not show_muted and bool(f.muted_keywords or f.muted_authors or f.muted_categories)
     shown = max(limit, model.tuning.mmr_depth * 2)
     order: list[int] = []
-    # Best first; the argsort is stable, so ties keep the window's order.
-    for i in np.argsort(-scored.scores, kind="stable"):
+    # Best first, and of equal scores the newest first (a reader who follows categories only
+    # scores each of their papers alike: the window's order put its oldest day first, and
+    # today's papers out of reach); the sort is stable, so full ties keep the window's order.
+    days = space.days if space.days is not None else np.zeros(len(space.docs), np.int64)
+    for i in np.lexsort((-days, -scored.scores)):
         d = space.docs[i]
         if only is not None and d.id not in only:
             continue
