@@ -55,7 +55,7 @@ def test_save_and_rate_without_reload_then_for_you(
 
     page.goto(url + "/")  # home is For you now: the menu marks For you, not Daily
     expect(page.locator("nav[aria-label=Main] a[aria-current=page]")).to_have_text("For you")
-    page.get_by_role("link", name="For you").click()
+    page.get_by_role("link", name="For you", exact=True).click()
     items = page.locator(".recommended")
     expect(items.first.locator(".why")).to_contain_text("Why:")
     assert items.count() >= 3
@@ -311,7 +311,7 @@ def test_a_private_feed_from_the_for_you_page_then_revoked(page: Page, live_site
     expect(card.get_by_role("button", name="More like this")).to_have_attribute(
         "aria-pressed", "true"
     )
-    page.get_by_role("link", name="For you").click()
+    page.get_by_role("link", name="For you", exact=True).click()
     page.get_by_role("link", name="Private RSS/Atom feed").click()
     expect(page.locator("#private-feed")).to_be_in_viewport()
     page.get_by_role("button", name="Make a private feed URL").click()
@@ -439,7 +439,7 @@ def test_a_new_reader_ticks_categories_then_for_you_ranks(page: Page, live_site:
     url = live_site.url
     page.set_viewport_size(DESKTOP)
     sign_up(page, url, "newcomer")
-    page.get_by_role("link", name="For you").click()
+    page.get_by_role("link", name="For you", exact=True).click()
     picker = page.locator("form.start fieldset")
     expect(picker.get_by_role("checkbox").first).to_be_visible()
     violations = Axe().run(page).response["violations"]
