@@ -362,6 +362,42 @@ def test_for_you_counts_only_what_it_shows(ranked: tuple[TestClient, Engine]) ->
     assert list(_cards(page)) == [new[2]]
 
 
+def _mute_a_word_of(engine: Engine, pid: str, apart: list[str]) -> None:
+    """The reader "fan" mutes a word of `pid`'s title that no paper of `apart` has."""
+    with engine.begin() as conn:
+        found = get_papers(conn, [pid, *apart])
+        others = " ".join(f"{p.title} {p.abstract}" for p in found.values() if p.id != pid)
+        word = next(
+            w for w in re.findall(r"[a-z]{6,}", found[pid].title.lower()) if w not in others.lower()
+        )
+        user = conn.execute(select(users.c.id).where(users.c.username == "fan")).scalar_one()
+        add_interest(conn, int(user), "mute", "keyword", word, word)
+
+
+def _mutes_note(page: str) -> str:
+    found = re.search(r'<p class="muted-note"[^>]*>(.*?)</p>', page, re.S)
+    return re.sub(r"<[^>]+>", "", found.group(1)) if found else ""
+
+
+def test_only_new_counts_only_new_papers_hidden_by_mutes(
+    ranked: tuple[TestClient, Engine],
+) -> None:
+    """With "Show only new", the "hidden by your mutes" note counts the new papers the mutes
+    hide from that page, not those of the whole ranking's page."""
+    c, engine = ranked
+    first, new = _returning(c, engine)
+    _mute_a_word_of(engine, first[0], new)  # the top paper, not new
+    assert first[0] not in _for_you_ids(c, "/for-you?window=week")
+    assert _mutes_note(c.get("/for-you?window=week&new=1").text) == ""
+    _mute_a_word_of(engine, new[0], [p for p in new if p != new[0]])
+    page = c.get("/for-you?window=week&new=1").text
+    assert _mutes_note(page).startswith("1 hidden by your mutes on this page")
+    assert new[0] not in _cards(page)
+    shown = c.get("/for-you?window=week&new=1&show_muted=1").text
+    assert new[0] in _cards(shown)
+    assert _mutes_note(shown).startswith("Showing the papers your mutes hide (1 on this page)")
+
+
 def test_for_you_with_nothing_new_says_so(ranked: tuple[TestClient, Engine]) -> None:
     c, engine = ranked
     assert _for_you_ids(c, "/for-you?window=week")

@@ -88,7 +88,15 @@ def for_you(
         shown = {c.paper.id: c for c in views.cards(conn, [r.id for r in recs], user)}
         items = [(shown[r.id], r.why) for r in recs if r.id in shown]
         muted = _muted_in_feed(
-            conn, recommender, user.id, window, size, bool(show_muted), collection_id, page
+            conn,
+            recommender,
+            user,
+            window,
+            size,
+            bool(show_muted),
+            collection_id,
+            page,
+            only_new=bool(new),
         )
         context = {
             "items": items,
@@ -146,21 +154,26 @@ def _left_out(conn: Connection, user_id: int, pid: str) -> tuple[Paper, str] | N
 def _muted_in_feed(
     conn: Connection,
     recommender: Recommender,
-    user_id: int,
+    user: User,
     window: str,
     size: int,
     shown: bool,
     collection: int | None = None,
     page: int = 1,
+    only_new: bool = False,
 ) -> dict[str, object]:
     """How many papers the reader's mutes hide from the `page`th page of the ranking without
-    mutes (kept beside the page's own; nothing for a reader without mutes)."""
-    follows = follows_of(conn, user_id)
+    mutes (kept beside the page's own; nothing for a reader without mutes). With `only_new`
+    that ranking too keeps to the papers new since the reader's previous visit, as the page
+    does, so the note counts only new papers hidden."""
+    follows = follows_of(conn, user.id)
     if not has_mutes(follows):
         return {}
-    args = (recommender, conn, user_id, window, size * page, True, collection)
+    depth = size * FOR_YOU_PAGES if only_new else size * page
+    args = (recommender, conn, user.id, window, depth, True, collection)
     every, _notice = ranked_feed(*args, explained=0)  # counted, never shown: no reasons
-    papers = views.current_papers(conn, [r.id for r in every[size * (page - 1) :]])
+    _fresh, ids = new_in_ranking(conn, user, [r.id for r in every], only_new)
+    papers = views.current_papers(conn, ids[size * (page - 1) : size * page])
     count = sum(hides(p, follows) for p in papers.values())
     return {"muted": Muted(count, "page")} if count or shown else {}
 
