@@ -353,3 +353,24 @@ def test_of_equal_scores_the_newest_papers_come_first() -> None:
     assert [d.day for d in order] == sorted((d.day for d in dated), reverse=True)
     newest = [d.id for d in order if d.day == date(2026, 6, 3)]
     assert newest == [d.id for d in dated if d.day == date(2026, 6, 3)]  # the window's order
+
+
+def test_of_one_day_a_followed_category_s_own_papers_come_before_its_cross_lists() -> None:
+    """A reader who follows a category only: of each day, the papers whose primary category
+    it is come first, then those cross-listed to it, as arXiv lists a day; days stay newest
+    first."""
+    docs, vecs = _docs()
+    days = [date(2026, 6, 1), date(2026, 6, 3), date(2026, 6, 2)]
+    cats = [("cs.GR",), ("cs.VI", "cs.GR"), ("cs.GR", "cs.VI")]  # own, cross-listed, own
+    dated = [replace(d, day=days[i % 3], categories=cats[(i // 3) % 3]) for i, d in enumerate(docs)]
+    space = rec.build_space(dated, vecs)
+    plain = replace(rec.Tuning(), mmr_lambda=1.0)  # the order of the scores alone
+    model = rec.train([], space, rec.Follows(categories=frozenset({"cs.GR"})), plain)
+    ranked = rec.rank(model, space, len(dated))
+    assert len({r.score for r in ranked}) == 1
+    order = [space.docs[space.index[r.id]] for r in ranked]
+    assert [d.day for d in order] == sorted((d.day for d in dated), reverse=True)
+    for day in set(days):
+        of_day = [d.categories[0] == "cs.GR" for d in order if d.day == day]
+        assert True in of_day and False in of_day
+        assert of_day == sorted(of_day, reverse=True), day  # own papers, then cross-lists

@@ -56,6 +56,7 @@ class Space:
     terms: np.ndarray | None = None  # feature names, looked up once
     author_keys: list[frozenset[str]] = field(default_factory=list)
     days: np.ndarray | None = None  # each paper's listing day (an ordinal; 0: none)
+    primary: np.ndarray | None = None  # each paper's primary category, by index (-1: none)
 
     def __post_init__(self) -> None:
         self.index = {d.id: i for i, d in enumerate(self.docs)}
@@ -65,6 +66,8 @@ class Space:
         self.author_keys = [frozenset(author_key(a) for a in d.authors) for d in self.docs]
         names = sorted({c for d in self.docs for c in d.categories})
         self.categories = {c: i for i, c in enumerate(names)}
+        first = [self.categories[d.categories[0]] if d.categories else -1 for d in self.docs]
+        self.primary = np.array(first, np.int32)
         rows = [(i, self.categories[c]) for i, d in enumerate(self.docs) for c in set(d.categories)]
         data = np.ones(len(rows), dtype=np.float32)
         at = (np.array([r[0] for r in rows], dtype=int), np.array([r[1] for r in rows], dtype=int))

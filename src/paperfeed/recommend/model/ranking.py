@@ -46,9 +46,11 @@ def rank(
     order: list[int] = []
     # Best first, and of equal scores the newest first (a reader who follows categories only
     # scores each of their papers alike: the window's order put its oldest day first, and
-    # today's papers out of reach); the sort is stable, so full ties keep the window's order.
+    # today's papers out of reach); of one day, the papers of a followed category's own
+    # (primary) before those cross-listed to it, as arXiv lists a day; the sort is stable, so
+    # full ties keep the window's order.
     days = space.days if space.days is not None else np.zeros(len(space.docs), np.int64)
-    for i in np.lexsort((-days, -scored.scores)):
+    for i in np.lexsort((-_own_category(space, f.categories), -days, -scored.scores)):
         d = space.docs[i]
         if only is not None and d.id not in only:
             continue
@@ -68,6 +70,14 @@ def rank(
         )
         for n, i in enumerate(order[:limit])
     ]
+
+
+def _own_category(space: Space, followed: frozenset[str]) -> np.ndarray:
+    """1 for each paper whose primary category the reader follows, else 0."""
+    wanted = [space.categories[c] for c in followed if c in space.categories]
+    if not wanted or space.primary is None:
+        return np.zeros(len(space.docs), np.int8)
+    return np.isin(space.primary, wanted).astype(np.int8)
 
 
 @functools.cache
