@@ -48,6 +48,7 @@ _WORDS = """
     current modern diverse accurate reliable real-world downstream performance
 """
 _ABSTRACT_WORDS = frozenset(_WORDS.split())
+ABSTRACT_WORDS = _ABSTRACT_WORDS  # also not what a list of papers is about (paperfeed.topics)
 _SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _WORD = re.compile(r"[\w-]+")

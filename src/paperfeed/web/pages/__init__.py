@@ -2,7 +2,16 @@
 
 from fastapi import APIRouter
 
-from paperfeed.web.pages import actions, addresses, daily, front, listings, paper, searching
+from paperfeed.web.pages import (
+    actions,
+    addresses,
+    daily,
+    front,
+    listings,
+    paper,
+    searching,
+    topics,
+)
 from paperfeed.web.pages.actions import moderate, submit, submit_page, upvote
 from paperfeed.web.pages.addresses import (
     arxiv_address,
@@ -26,7 +35,7 @@ from paperfeed.web.visits import NewOnly
 
 # The routes, in the order the single module declared them.
 router = APIRouter(include_in_schema=False)
-for _part in (front, addresses, daily, listings, searching, actions, paper):
+for _part in (front, addresses, daily, topics, listings, searching, actions, paper):
     router.include_router(_part.router)
 
 __all__ = [

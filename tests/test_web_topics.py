@@ -1,0 +1,187 @@
+"""A day's, week's or month's papers by topic (`/topics/...`), on both databases."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html import unescape
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+
+from paperfeed.search import embed_papers
+from paperfeed.settings import Settings
+from paperfeed.store import get_papers
+from paperfeed.store.accounts import users
+from paperfeed.store.library.following import add_interest
+from paperfeed.web.periods import day_period, month_period, week_period
+from tests.web_support import (
+    DAYS,
+    HOSTILE_ID,
+    client,
+    fill_store,
+    on_day,
+    sign_in_as,
+    web_settings,
+)
+
+_ROW = re.compile(r'<li><a href="/papers/([^"]+)">')
+
+
+@pytest.fixture
+def store(settings: Settings, engine: Engine, tmp_path: Path) -> Settings:
+    site = web_settings(settings)
+    fill_store(engine, site, tmp_path / "listings")
+    return site
+
+
+def _topics(page: str) -> dict[str, list[str]]:
+    """Each topic's name and its papers, in order, as the page lists them (open and "more")."""
+    found: dict[str, list[str]] = {}
+    for section in page.split('<section class="topic')[1:]:
+        name = re.search(r'<h2 id="[^"]+">(.*?) <span', section, re.S)
+        assert name is not None
+        found[unescape(name.group(1))] = _ROW.findall(section.split("</section>")[0])
+    return found
+
+
+def _topics_of(c: TestClient, path: str) -> dict[str, list[str]]:
+    got = c.get(path)
+    assert got.status_code == 200, got.text
+    return _topics(got.text)
+
+
+def test_a_day_by_topic_lists_each_paper_once_named_and_linked(
+    store: Settings, engine: Engine
+) -> None:
+    embed_papers(store, engine)
+    day = DAYS[1]
+    ids = set(on_day(engine, day))
+    with client(store, engine) as c:
+        daily = c.get(day_period(day).path).text
+        link = f'href="/topics/date/{day.isoformat()}">by topic</a>'
+        assert link in daily
+        page = c.get(f"/topics/date/{day.isoformat()}").text
+        found = _topics(page)
+        listed = [pid for papers in found.values() for pid in papers]
+        assert sorted(listed) == sorted(ids)  # each paper of the day, once
+        assert "Not yet grouped" not in page and len(found) == 2
+        for name in found:
+            assert 1 <= len(name.split(" · ")) <= 3 and "<" not in name
+        index = re.findall(r'<li><a href="#(topic-\d+)">', page)
+        assert index == [f"topic-{n}" for n in range(1, len(found) + 1)]
+        assert all(f'id="{anchor}"' in page for anchor in index)
+        assert f'href="{day_period(day).path}">list</a>' in page
+        # the Day, Week and Month switch stays on topics
+        assert f'href="/topics/week/{week_period(day).slug}">Week</a>' in page
+        assert f'href="/topics/month/{month_period(day).slug}">Month</a>' in page
+        searched = re.search(r'<p class="topic-search"><a href="([^"]+)">', page)
+        assert searched is not None
+        got = c.get(unescape(searched.group(1)))
+        assert got.status_code == 200 and "No results" not in got.text
+
+
+def test_papers_without_an_embedding_wait_in_their_own_group(
+    store: Settings, engine: Engine
+) -> None:
+    day = DAYS[0]
+    with client(store, engine) as c:
+        page = c.get(f"/topics/date/{day.isoformat()}").text
+    assert list(_topics(page)) == ["Not yet grouped"]
+    assert sorted(_topics(page)["Not yet grouped"]) == sorted(on_day(engine, day))
+    assert "paperfeed embed" in page
+
+
+def test_a_week_and_a_category_keep_to_their_papers(store: Settings, engine: Engine) -> None:
+    embed_papers(store, engine)
+    week = week_period(DAYS[0])
+    with client(store, engine) as c:
+        whole = _topics_of(c, f"/topics/week/{week.slug}")
+        every = sorted(pid for papers in whole.values() for pid in papers)
+        assert every == sorted(
+            p for d in DAYS for p in on_day(engine, d) if week.start <= d <= week.end
+        )
+        with engine.connect() as conn:
+            found = get_papers(conn, every)
+        wanted = {pid for pid, p in found.items() if "cs.CV" in p.categories}
+        assert 0 < len(wanted) < len(every)
+        page = c.get(f"/topics/week/{week.slug}?category=cs.cv").text
+        kept = sorted(pid for papers in _topics(page).values() for pid in papers)
+        assert kept == sorted(wanted) and "in cs.CV" in page
+        assert f'href="/papers/week/{week.slug}?category=cs.CV">list</a>' in page
+
+
+def test_topics_of_the_newest_day_and_bad_addresses(store: Settings, engine: Engine) -> None:
+    with client(store, engine) as c:
+        moved = c.get("/topics?category=cs.LG", follow_redirects=False)
+        assert moved.status_code == 302
+        assert moved.headers["location"] == f"/topics/date/{DAYS[-1].isoformat()}?category=cs.LG"
+        for path, status, says in (
+            ("/topics/year/2026", 404, "topics are shown for a date, a week, a month"),
+            ("/topics/date/2026-13-01", 400, "2026-13-01"),
+            ("/topics/week/2026-W99", 400, "2026-W99"),
+            ("/topics/date/2026-06-24?category=cs.NOPE", 400, "cs.NOPE"),
+        ):
+            got = c.get(path)
+            assert got.status_code == status and says in unescape(got.text), path
+        empty = c.get("/topics/date/2020-01-01")
+        assert empty.status_code == 200 and "No papers for" in empty.text
+
+
+def test_a_hostile_title_is_inert(store: Settings, engine: Engine) -> None:
+    embed_papers(store, engine)
+    with client(store, engine) as c:
+        page = c.get(f"/topics/date/{DAYS[1].isoformat()}").text
+    assert HOSTILE_ID in page
+    assert "<script>alert" not in page and "&lt;script&gt;alert(&#39;title&#39;)" in page
+    assert "<b>Bold</b>" not in page
+
+
+@pytest.fixture
+def reader(store: Settings, engine: Engine) -> Iterator[TestClient]:
+    embed_papers(store, engine)
+    with client(store, engine) as c:
+        sign_in_as(c, "moira", new=True)
+        yield c
+
+
+def test_the_reader_s_mutes_hide_papers_and_say_so(reader: TestClient, engine: Engine) -> None:
+    day = DAYS[1].isoformat()
+    before = sorted(p for ps in _topics_of(reader, f"/topics/date/{day}").values() for p in ps)
+    assert HOSTILE_ID in before
+    with engine.begin() as conn:
+        user = conn.execute(select(users.c.id).where(users.c.username == "moira")).scalar_one()
+        add_interest(conn, int(user), "mute", "category", "cs.CR", "cs.CR")
+    page = reader.get(f"/topics/date/{day}").text
+    after = sorted(p for ps in _topics(page).values() for p in ps)
+    assert after == [p for p in before if p != HOSTILE_ID]
+    assert "1 hidden by your mutes" in page
+    shown = reader.get(f"/topics/date/{day}?show_muted=1").text
+    assert HOSTILE_ID in shown and "Showing the papers your mutes hide (1" in shown
+
+
+def test_a_topic_s_own_page_lists_all_of_it(
+    store: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The overview lists a topic's first papers (here 2: LISTED patched) and links to the
+    topic's own page, which lists every one; a topic the page does not have is a 404."""
+    from paperfeed.web.pages import topics
+
+    embed_papers(store, engine)
+    monkeypatch.setattr(topics, "LISTED", 2)
+    path = f"/topics/week/{week_period(DAYS[0]).slug}"
+    with client(store, engine) as c:
+        whole = c.get(path).text
+        assert all(len(papers) <= 2 for papers in _topics(whole).values())
+        link = re.search(r'<a href="([^"]+)">All (\d+) papers of this topic</a>', whole)
+        assert link is not None and link.group(1) == f"{path}?topic=1"
+        one = c.get(unescape(link.group(1))).text
+        found = _topics(one)
+        assert len(found) == 1 and len(next(iter(found.values()))) == int(link.group(2))
+        assert f'<a href="{path}#topic-1">← All topics of' in one
+        assert "topic-index" not in one
+        missing = c.get(f"{path}?topic=99")
+        assert missing.status_code == 404 and "there is no topic 99 here" in missing.text
+        assert c.get(f"{path}?topic=0").status_code in (400, 422)
