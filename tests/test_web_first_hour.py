@@ -284,6 +284,7 @@ def test_robots_txt_keeps_crawlers_to_the_public_pages(site: Settings, engine: E
     kept_out = ["/search?q=x", "/feeds/search.atom?q=x", "/feeds/for-you/tok.atom", "/api/papers"]
     kept_out += ["/for-you", "/library", "/unsubscribe?token=t", "/preferences?token=t"]
     kept_out += ["/notices/link?t=x", "/demo/mailbox", "/signin", "/metrics"]
+    kept_out += ["/topics", "/topics/month/2026-07"]  # seconds of CPU each, nothing new
     assert [u for u in allowed if not robots.can_fetch("*", u)] == []
     assert [u for u in kept_out if robots.can_fetch("*", u)] == []
 
