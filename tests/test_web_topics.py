@@ -89,9 +89,13 @@ def test_papers_without_an_embedding_wait_in_their_own_group(
     day = DAYS[0]
     with client(store, engine) as c:
         page = c.get(f"/topics/date/{day.isoformat()}").text
-    assert list(_topics(page)) == ["Not yet grouped"]
-    assert sorted(_topics(page)["Not yet grouped"]) == sorted(on_day(engine, day))
-    assert "paperfeed embed" in page
+        assert list(_topics(page)) == ["Not yet grouped"]
+        assert sorted(_topics(page)["Not yet grouped"]) == sorted(on_day(engine, day))
+        assert "paperfeed embed" in page
+        embed_papers(store, engine)  # no data version changes: the page was not kept
+        after = _topics_of(c, f"/topics/date/{day.isoformat()}")
+    assert "Not yet grouped" not in after
+    assert sorted(p for ps in after.values() for p in ps) == sorted(on_day(engine, day))
 
 
 def test_a_week_and_a_category_keep_to_their_papers(store: Settings, engine: Engine) -> None:
@@ -185,3 +189,49 @@ def test_a_topic_s_own_page_lists_all_of_it(
         missing = c.get(f"{path}?topic=99")
         assert missing.status_code == 404 and "there is no topic 99 here" in missing.text
         assert c.get(f"{path}?topic=0").status_code in (400, 422)
+
+
+def test_the_api_groups_as_the_page_does(store: Settings, engine: Engine) -> None:
+    """`GET /api/topics` answers the page's topics (words, sizes, papers in order), the papers
+    waiting for an embedding, and a caller's mutes; bad periods are 4xx."""
+    from paperfeed.web.views.topics import MOST_PAPERS
+
+    week = week_period(DAYS[0])
+    with client(store, engine) as c:
+        waiting = c.get(f"/api/topics?week={week.slug}").json()
+        assert waiting["topics"] == [] and waiting["total"] == len(waiting["waiting"]) > 0
+        embed_papers(store, engine)
+        got = c.get(f"/api/topics?week={week.slug}")
+        assert got.status_code == 200, got.text
+        found = got.json()
+        page = _topics_of(c, f"/topics/week/{week.slug}")
+        assert [" · ".join(t["label"]) for t in found["topics"]] == list(page)
+        assert [t["papers"] for t in found["topics"]] == list(page.values())
+        assert all(t["size"] == len(t["papers"]) for t in found["topics"])
+        assert found["period"] == {
+            "kind": "week",
+            "start": week.start.isoformat(),
+            "end": week.end.isoformat(),
+        }
+        assert found["waiting"] == [] and found["grouped"] == found["total"]
+        assert found["hiddenByMutes"] == 0
+        newest = c.get("/api/topics").json()["period"]
+        assert newest["kind"] == "date" and newest["start"] == DAYS[-1].isoformat()
+        for bad in ("?date=2026-13-01", "?week=2026-W26&month=2026-06", "?category=cs.NOPE"):
+            assert c.get(f"/api/topics{bad}").status_code in (400, 422), bad
+        described = c.get("/openapi.json").json()["paths"]["/api/topics"]["get"]["description"]
+        assert f"{MOST_PAPERS:,} papers" in described
+        sign_in_as(c, "moira", new=True)
+        token = c.post(
+            "/api/login", json={"username": "moira", "password": "correct horse battery"}
+        )
+        auth = {"Authorization": f"Bearer {token.json()['token']}"}
+        with engine.begin() as conn:
+            user = conn.execute(select(users.c.id).where(users.c.username == "moira")).scalar_one()
+            add_interest(conn, int(user), "mute", "category", "cs.CR", "cs.CR")
+        day = DAYS[1].isoformat()
+        mine = c.get(f"/api/topics?date={day}", headers=auth).json()
+        assert mine["hiddenByMutes"] == 1
+        assert HOSTILE_ID not in [p for t in mine["topics"] for p in t["papers"]]
+        shown = c.get(f"/api/topics?date={day}&show_muted=true", headers=auth).json()
+        assert HOSTILE_ID in [p for t in shown["topics"] for p in t["papers"]]

@@ -112,13 +112,21 @@ def _json(data: object, status: int = 200, headers: dict[str, str] | None = None
     return Response(dumps(data), status, headers, media_type=JSON)
 
 
-def _cached(request: Request, site: Site, build: Callable[[], object]) -> Response:
-    """Public GET answers, cached until the data changes."""
+def _cached(
+    request: Request,
+    site: Site,
+    build: Callable[[], object],
+    keep: Callable[[Any], bool] | None = None,
+) -> Response:
+    """Public GET answers, cached until the data changes (those `keep` accepts, where given:
+    an answer that changes without the data version, as one waiting for embeddings, is not)."""
     key = cache_key(request, site)
     hit = site.cache.get(key)
     if hit is None:
-        hit = _tagged(dumps(build()))
-        site.cache.put(key, hit)
+        built = build()
+        hit = _tagged(dumps(built))
+        if keep is None or keep(built):
+            site.cache.put(key, hit)
     return _answer(request, hit)
 
 

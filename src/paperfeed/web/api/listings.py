@@ -14,6 +14,7 @@ from paperfeed.web.api.common import (
     Limit,
     PageIndex,
     ShowMuted,
+    _cached,
     _conditional,
     _json,
     _listed,
@@ -24,7 +25,7 @@ from paperfeed.web.api.common import (
     item_json,
     stamp,
 )
-from paperfeed.web.api.schemas import ItemOut, PublicCollectionOut
+from paperfeed.web.api.schemas import ItemOut, PublicCollectionOut, TopicsOut
 from paperfeed.web.deps import SiteDep, UserDep
 from paperfeed.web.periods import (
     DAY,
@@ -34,6 +35,7 @@ from paperfeed.web.periods import (
     check_period_params,
     period_from_query,
 )
+from paperfeed.web.views.topics import topics_of
 
 router = APIRouter()
 
@@ -110,6 +112,61 @@ def daily_papers(
             return None
 
     return _listed(request, site, hide, p, listing)
+
+
+@router.get("/topics", response_model=TopicsOut, summary="Papers by topic")
+def topics(
+    request: Request,
+    site: SiteDep,
+    user: UserDep,
+    day: Annotated[str | None, DAY.query("YYYY-MM-DD", fmt="date", alias="date")] = None,
+    week: Annotated[str | None, WEEK.query("ISO week, YYYY-Www")] = None,
+    month: Annotated[str | None, MONTH.query("YYYY-MM")] = None,
+    category: DailyCategory = None,
+    show_muted: ShowMuted = False,
+) -> Response:
+    """The papers of a day (default: the newest), week or month grouped by topic, as the
+    site's "by topic" pages group them: each topic's words (`label`), its size and its paper
+    ids, most upvoted first; `waiting`: papers not yet embedded. A period of more than
+    5,000 papers is grouped by its most upvoted ones (`grouped` says how many were
+    read of `total`). With a bearer token, the user's mutes leave papers out (`hiddenByMutes`
+    says how many; see show_muted)."""
+    check_period_params(day, week, month)
+    within = views.daily_categories(category or [])
+    hide = _reader_hide(request, site, user, show_muted)
+
+    def build() -> dict[str, object]:
+        with site.engine.connect() as conn:
+            period = period_from_query(day, week, month, latest_day(conn))
+            if period is None:
+                empty: dict[str, object] = {"period": None, "topics": [], "waiting": []}
+                return empty | {"total": 0, "grouped": 0, "hiddenByMutes": 0}
+            found = topics_of(conn, None, period, views.category_members(within), hide)
+        return {
+            "period": {
+                "kind": period.kind,
+                "start": period.start.isoformat(),
+                "end": period.end.isoformat(),
+            },
+            "topics": [
+                {
+                    "label": list(g.label),
+                    "size": len(g.cards),
+                    "papers": [c.paper.id for c in g.cards],
+                }
+                for g in found.groups
+            ],
+            "waiting": [c.paper.id for c in found.waiting],
+            "total": found.total,
+            "grouped": found.read,
+            "hiddenByMutes": found.hidden,
+        }
+
+    # the same for every caller without mutes: kept until the data changes, unless papers wait
+    # for their embedding (embedding them changes no data version)
+    if hide is not None:
+        return _json(build())
+    return _cached(request, site, build, keep=lambda built: not built["waiting"])
 
 
 @router.get(

@@ -136,5 +136,26 @@ class PublicCollectionOut(BaseModel):
     feeds: CollectionFeedsOut
 
 
+class TopicOut(BaseModel):
+    label: list[str]
+    size: int
+    papers: list[str]
+
+
+class TopicPeriodOut(BaseModel):
+    kind: str
+    start: str
+    end: str
+
+
+class TopicsOut(BaseModel):
+    period: TopicPeriodOut | None
+    topics: list[TopicOut]
+    waiting: list[str]
+    total: int
+    grouped: int
+    hiddenByMutes: int
+
+
 class LoggedOutOut(BaseModel):
     ok: Literal[True]

@@ -3,44 +3,25 @@ named by the words that set it apart (`paperfeed.topics`), most upvoted first wi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
-import numpy as np
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection
 
 from paperfeed.store.accounts import User
-from paperfeed.store.library.signals import vector_contract
-from paperfeed.store.listings import Hide, latest_day, papers_between
-from paperfeed.store.search_store import get_vectors
-from paperfeed.topics import find_topics
+from paperfeed.store.listings import Hide, latest_day
 from paperfeed.web import views
 from paperfeed.web.deps import Site, SiteDep, UserDep
 from paperfeed.web.pages.common import _page
 from paperfeed.web.pages.daily import _day_nav
 from paperfeed.web.periods import DailyCategory, Period, day_period, parse_period
+from paperfeed.web.views.topics import topics_of
 
 router = APIRouter(include_in_schema=False)
-MOST_PAPERS = 5_000  # a longer month is grouped by its most upvoted papers, as the page says
 SHOWN = 8  # papers of a topic listed open; the others one click away
 LISTED = 100  # papers of a topic the overview lists; the rest on the topic's own page
 KINDS = ("date", "week", "month")
-
-
-@dataclass(frozen=True)
-class TopicGroup:
-    """One topic as the page shows it: its words and its papers (most upvoted first)."""
-
-    label: tuple[str, ...]
-    cards: list[views.Card]
-
-    @property
-    def query(self) -> str:
-        """A search for the topic's words, any of them."""
-        return " OR ".join(f'"{w}"' if " " in w else w for w in self.label)
 
 
 @router.get("/topics")
@@ -101,18 +82,7 @@ def _topics_context(
     show_muted: bool,
 ) -> dict[str, object]:
     held = views.category_members(within)
-    listed = papers_between(conn, period.start, period.end, 0, MOST_PAPERS, False, held)
-    cards = views.cards(conn, listed.ids, user)
-    hidden = hide(conn, [c.paper.id for c in cards]) if hide is not None else set()
-    vectors = _vectors(conn, [c.paper.id for c in cards])
-    placed = [c for c in cards if c.paper.id in vectors]
-    matrix = np.vstack([vectors[c.paper.id] for c in placed]) if placed else np.zeros((0, 1))
-    found = find_topics([c.paper.title for c in placed], [c.paper.abstract for c in placed], matrix)
-
-    def shown(group: Sequence[views.Card]) -> list[views.Card]:
-        return [c for c in group if show_muted or c.paper.id not in hidden]
-
-    groups = [TopicGroup(t.label, shown([placed[i] for i in t.members])) for t in found]
+    found = topics_of(conn, user, period, held, hide, show_muted)
     nav = {
         k: _topics_path_of(v) + views.category_query(within)
         if isinstance(v, str) and k.endswith("_path")
@@ -122,15 +92,17 @@ def _topics_context(
     return {
         "period": period,
         "within": within,
-        "topics": [g for g in groups if g.cards],
-        "waiting": shown([c for c in cards if c.paper.id not in vectors]),
-        "total": listed.total,
-        "read": len(cards),
+        "topics": found.groups,
+        "waiting": found.waiting,
+        "total": found.total,
+        "read": found.read,
         "shown_most": SHOWN,
         "list_path": period.path + views.category_query(within),
         "topics_path": _topics_path(period),
         **nav,
-        **_muted(len(hidden), show_muted),
+        **_muted(found.hidden, show_muted),
+        # embedding the papers waiting changes no data version: such a page is not kept
+        "volatile": bool(found.waiting),
     }
 
 
@@ -144,11 +116,6 @@ def _one(context: dict[str, object], topic: int | None) -> dict[str, object]:
         held = f"{len(found)} topic{'' if len(found) == 1 else 's'}"
         raise HTTPException(404, f"there is no topic {topic} here: this page has {held}")
     return {"one": topic, "listed_most": None}
-
-
-def _vectors(conn: Connection, ids: list[str]) -> dict[str, Any]:
-    contract = vector_contract(conn)
-    return get_vectors(conn, contract[0], ids, contract[1]) if contract and ids else {}
 
 
 def _muted(count: int, show_muted: bool) -> dict[str, object]:

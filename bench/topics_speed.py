@@ -1,0 +1,163 @@
+"""What the papers-by-topic pages cost (`/topics/...`, `paperfeed.topics`), with default settings.
+
+    .venv/bin/python bench/topics_speed.py [--data DIR_OF_LISTINGS] [--months 2026-05,2026-06]
+                                           [--most 5000] [--rounds 3]
+
+1. The pages, through the app (`TestClient`, one process), on a store filled as `paperfeed demo`
+   fills it (the bundled real papers and their bundled MiniLM vectors, the default model):
+   the newest day, its week, its month and the month before, each "cold" (this process's
+   topics and page cache emptied: the first view after new papers) and "cached" (the page
+   cache, as anonymous readers meet it).
+2. The grouping alone at real scale: each month of the real listings (`--data`, default the
+   shared listings) read as the page reads a month, its `--most` first papers, embedded with
+   the default MiniLM (the embedding is not timed: the store keeps it), split into its parts.
+
+Prints its settings and two tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import re
+import statistics
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+from fastapi.testclient import TestClient
+
+from paperfeed import topics
+from paperfeed.pipeline import load_demo
+from paperfeed.search.embed import get_embedder, paper_text
+from paperfeed.settings import Settings
+from paperfeed.store import open_store
+from paperfeed.store.listings import latest_day
+from paperfeed.web.app import create_app
+from paperfeed.web.pages import topics as topics_page
+from paperfeed.web.periods import day_period, month_period, week_period
+from paperfeed.web.views import topics as topic_views
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "arxiv-daily-cs-listings"
+
+
+def _pages(rounds: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(data_dir=Path(folder), _env_file=None)  # type: ignore[call-arg]
+        engine = open_store(settings)
+        load_demo(engine, settings)
+        app = create_app(settings, engine)
+        site = app.state.site
+        with engine.connect() as conn:
+            newest = latest_day(conn)
+        assert newest is not None
+        print(f"store: the demo's papers, {settings.embed_model} vectors (bundled), defaults")
+        print("| page | papers | listed | topics | cold ms (p50 of rounds) | cached ms (p50) |")
+        print("|---|---|---|---|---|---|")
+        with TestClient(app) as c:
+            before = month_period(month_period(newest).start - timedelta(days=1))
+            for period in (day_period(newest), week_period(newest), month_period(newest), before):
+                path = f"/topics/{period.kind}/{period.slug}"
+                cold, cached = [], []
+                for _ in range(rounds):
+                    topics._KEPT.clear()
+                    site.cache.clear()
+                    start = time.perf_counter()
+                    page = c.get(path)
+                    cold.append((time.perf_counter() - start) * 1000)
+                    assert page.status_code == 200, page.text
+                    start = time.perf_counter()
+                    c.get(path)
+                    cached.append((time.perf_counter() - start) * 1000)
+                said = re.search(r"([\d,]+) papers?", page.text.split('class="sub"', 1)[1])
+                assert said is not None
+                n = int(said[1].replace(",", ""))
+                rows = page.text.count('<li><a href="/papers/')
+                k = page.text.count('<section class="topic"')
+                cold_ms, cached_ms = statistics.median(cold), statistics.median(cached)
+                print(f"| {path} | {n:,} | {rows:,} | {k} | {cold_ms:,.0f} | {cached_ms:,.1f} |")
+        engine.dispose()
+
+
+def _month(folder: Path, month: str, most: int) -> tuple[list[str], list[str]]:
+    seen: dict[str, tuple[str, str]] = {}
+    for path in sorted(folder.rglob(f"{month}-*.jsonl*")):
+        with (gzip.open if path.suffix == ".gz" else open)(path, "rt") as handle:
+            for line in handle:
+                raw = json.loads(line)
+                seen.setdefault(raw["id"], (raw["title"], raw.get("summary") or ""))
+    chosen = list(seen.values())[:most]
+    return [t for t, _ in chosen], [a for _, a in chosen]
+
+
+def _grouping(folder: Path, months: list[str], most: int) -> None:
+    embedder = get_embedder("minilm")
+    print(
+        f"\ngrouping alone: --most {most:,} papers a month (the page's cap is "
+        f"{topic_views.MOST_PAPERS:,}), MiniLM vectors"
+    )
+    print(
+        "| month | papers | topics | embed s (not part of a view) | text ms | "
+        "k-means ms | words ms | total ms (find_topics, cold) |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for month in months:
+        titles, abstracts = _month(folder, month, most)
+        if not titles:
+            print(f"| {month} | 0 | – | – | – | – | – | – |")
+            continue
+        start = time.perf_counter()
+        texts = [paper_text(t, a) for t, a in zip(titles, abstracts, strict=True)]
+        vectors = np.asarray(embedder.embed(texts), np.float32)
+        embedded = time.perf_counter() - start
+        k = topics.topic_count(len(titles))
+        start = time.perf_counter()
+        prepared = [topics._text(t, a) for t, a in zip(titles, abstracts, strict=True)]
+        text_ms = (time.perf_counter() - start) * 1000
+        start = time.perf_counter()
+        labels = topics._clusters(vectors, k)
+        kmeans_ms = (time.perf_counter() - start) * 1000
+        start = time.perf_counter()
+        topics._names(prepared, labels, k)
+        words_ms = (time.perf_counter() - start) * 1000
+        topics._KEPT.clear()
+        start = time.perf_counter()
+        found = topics.find_topics(titles, abstracts, vectors)
+        total_ms = (time.perf_counter() - start) * 1000
+        print(
+            f"| {month} | {len(titles):,} | {len(found)} | {embedded:,.0f} | {text_ms:,.0f} | "
+            f"{kmeans_ms:,.0f} | {words_ms:,.0f} | {total_ms:,.0f} |"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", default=str(SHARED), help="a folder of daily listing files")
+    parser.add_argument("--months", default="2026-05,2026-06", help="months of --data grouped")
+    parser.add_argument("--most", type=int, default=topic_views.MOST_PAPERS)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    print(
+        f"machine {platform.machine()}, {os.cpu_count()} CPUs, python {platform.python_version()}"
+    )
+    print(
+        f"topics: at most {topics.MOST_TOPICS} a list, k-means n_init 1, labels of "
+        f"{topics.LABEL_WORDS} words; pages list {topics_page.SHOWN} open, "
+        f"{topics_page.LISTED} a topic"
+    )
+    _pages(args.rounds)
+    folder = Path(args.data)
+    months = [m for m in args.months.split(",") if m.strip()]
+    if folder.exists() and months:
+        _grouping(folder, months, args.most)
+    else:
+        print(f"\n{folder} not found or no --months: grouping at real scale skipped")
+
+
+if __name__ == "__main__":
+    main()
