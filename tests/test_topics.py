@@ -48,16 +48,21 @@ def test_papers_of_three_fields_make_three_topics_named_by_their_words() -> None
         assert len(topic.label) == 3
         words = " ".join(FIELDS[field])
         assert all(any(w in words for w in term.split()) for term in topic.label), topic.label
+        assert FIELDS[field][0] in topic.label  # the phrase, not its two words apart
         # words every paper uses ("results", "methods", "study") never name a topic
         assert not {"results", "methods", "study", "number"} & set(" ".join(topic.label).split())
 
 
 def test_a_label_never_says_a_word_twice() -> None:
-    """Neither a word and its plural nor a word inside a phrase already chosen."""
+    """Neither a word and its plural, nor a word and a longer one it begins (agent, agentic),
+    nor a word inside a phrase already chosen."""
     titles, abstracts, vectors, _fields = _papers()
     for topic in find_topics(titles, abstracts, vectors):
         stems = [w.removesuffix("s") for term in topic.label for w in term.split()]
         assert len(stems) == len(set(stems)), topic.label
+    agents = [f"Agents and agentic agent systems {n}" for n in range(8)]
+    said = find_topics(agents, agents, np.eye(8, dtype=np.float32)[[0] * 8])[0].label
+    assert len([t for t in said if t.startswith("agent")]) == 1, said
 
 
 def test_the_same_papers_give_the_same_topics() -> None:

@@ -26,6 +26,7 @@ from paperfeed.latex import plain
 MOST_TOPICS = 20  # a month is read as about this many topics, no more
 FEWEST = 6  # papers below which a list is one topic
 LABEL_WORDS = 3  # words or phrases naming a topic
+PHRASE_WEIGHT = 1.5  # a two-word phrase's score, against a word's
 _TEXT = 1000  # characters of an abstract read (its topic is in its first sentences)
 _STOP = sorted(
     ENGLISH_STOP_WORDS
@@ -93,6 +94,7 @@ def _find(
     if k == 0:
         return ()
     labels = _clusters(vectors, k)
+    k = int(labels.max()) + 1  # fewer where fewer papers differ
     texts = [_text(t, a) for t, a in zip(titles, abstracts, strict=True)]
     names = _names(texts, labels, k)
     groups = [tuple(int(i) for i in np.flatnonzero(labels == j)) for j in range(k)]
@@ -102,9 +104,11 @@ def _find(
 
 
 def _clusters(vectors: np.ndarray, k: int) -> np.ndarray:
-    if k == 1:
-        return np.zeros(len(vectors), np.int64)
+    """Each paper's topic, 0 to k - 1 (k at most the number of distinct vectors)."""
     unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+    k = min(k, len(np.unique(unit, axis=0)))
+    if k <= 1:
+        return np.zeros(len(vectors), np.int64)
     fitted = KMeans(n_clusters=k, n_init=1, random_state=0).fit(unit.astype(np.float64))
     return np.asarray(fitted.labels_, np.int64)
 
@@ -128,6 +132,10 @@ def _names(texts: list[str], labels: np.ndarray, k: int) -> list[tuple[str, ...]
     overall = per.sum(axis=0) / max(per.sum(), 1)
     # a word's share of the topic, times how many times more the topic uses it than all do
     scores = share * np.log(np.maximum(share, 1e-12) / np.maximum(overall, 1e-12))
+    if k == 1:  # one topic is all there is: its most frequent words name it
+        scores = share
+    # a phrase names a topic better than its words apart ("reinforcement learning")
+    scores = scores * np.where(np.char.count(terms.astype(str), " ") > 0, PHRASE_WEIGHT, 1.0)
     return [_label(terms, scores[j]) for j in range(k)]
 
 
@@ -162,8 +170,15 @@ def _label(terms: np.ndarray, scores: np.ndarray) -> tuple[str, ...]:
 
 
 def _repeats(term: str, chosen: str) -> bool:
-    mine, theirs = {_stem(w) for w in term.split()}, {_stem(w) for w in chosen.split()}
-    return mine <= theirs or theirs <= mine
+    """Whether a term says again what a chosen one says: they share a word, counting a word
+    as its stem or a longer word it begins (agent, agents, agentic)."""
+    mine, theirs = [_stem(w) for w in term.split()], [_stem(w) for w in chosen.split()]
+    return any(_same(a, b) for a in mine for b in theirs)
+
+
+def _same(a: str, b: str) -> bool:
+    short, long = sorted((a, b), key=len)
+    return short == long or (len(short) >= 5 and long.startswith(short))
 
 
 def _stem(word: str) -> str:
