@@ -257,8 +257,8 @@ def install(app: FastAPI, settings: Settings, engine: Engine) -> None:
 # Crawlers may read the public pages (papers, daily, trending, authors, categories, public
 # collections, feeds); they are kept from searches (each one costs CPU, and their links never
 # end), papers by topic (a month's grouping costs seconds of CPU, and the lists hold nothing
-# the daily pages do not), the API, anything personal, and every address that carries a token (the private For
-# you feed, digest and notice links).
+# the daily pages do not), the API, anything personal, and every address that carries a token
+# (the private For you feed, digest and notice links).
 ROBOTS = """\
 User-agent: *
 Disallow: /search
