@@ -215,6 +215,12 @@ DAY_RUN = Shape(
     DAY.pattern[:-1] + r"\.\." + DAY.pattern[1:],
     f"a run of days like 2026-06-29..2026-07-03 ({DAYS_MOST} at most)",
 )
+# A listing's period, as the daily papers' API, feed and topics take it: a day (`date`), an ISO
+# week or a month (one of them; `check_period_params` says so when several are given).
+PeriodDay = Annotated[str | None, DAY.query("YYYY-MM-DD", fmt="date", alias="date")]
+PeriodWeek = Annotated[str | None, WEEK.query("ISO week, YYYY-Www")]
+PeriodMonth = Annotated[str | None, MONTH.query("YYYY-MM")]
+
 # Empty: no category (a filter left empty is one left out, as on the search page); several
 # joined by commas (cs.CL,cs.LG), as the search page's Category field and `cat:` take them.
 _CATEGORY_NAME = r"[A-Za-z]+(-[A-Za-z]+)*(\.[A-Za-z]+(-[A-Za-z]+)*)?"

@@ -28,10 +28,10 @@ from paperfeed.web.api.common import (
 from paperfeed.web.api.schemas import ItemOut, PublicCollectionOut, TopicsOut
 from paperfeed.web.deps import SiteDep, UserDep
 from paperfeed.web.periods import (
-    DAY,
-    MONTH,
-    WEEK,
     DailyCategory,
+    PeriodDay,
+    PeriodMonth,
+    PeriodWeek,
     check_period_params,
     period_from_query,
 )
@@ -52,9 +52,9 @@ def daily_papers(
     request: Request,
     site: SiteDep,
     user: UserDep,
-    day: Annotated[str | None, DAY.query("YYYY-MM-DD", fmt="date", alias="date")] = None,
-    week: Annotated[str | None, WEEK.query("ISO week, YYYY-Www")] = None,
-    month: Annotated[str | None, MONTH.query("YYYY-MM")] = None,
+    day: PeriodDay = None,
+    week: PeriodWeek = None,
+    month: PeriodMonth = None,
     p: PageIndex = 0,
     limit: Limit = 50,
     sort: Annotated[
@@ -119,9 +119,9 @@ def topics(
     request: Request,
     site: SiteDep,
     user: UserDep,
-    day: Annotated[str | None, DAY.query("YYYY-MM-DD", fmt="date", alias="date")] = None,
-    week: Annotated[str | None, WEEK.query("ISO week, YYYY-Www")] = None,
-    month: Annotated[str | None, MONTH.query("YYYY-MM")] = None,
+    day: PeriodDay = None,
+    week: PeriodWeek = None,
+    month: PeriodMonth = None,
     category: DailyCategory = None,
     show_muted: ShowMuted = False,
 ) -> Response:

@@ -21,11 +21,11 @@ from paperfeed.web.feeds.responses import feed_response, reader_token
 from paperfeed.web.feeds.writing import MEDIA, render_listing
 from paperfeed.web.periods import (
     CATEGORY,
-    DAY,
     DAY_RUN,
-    MONTH,
-    WEEK,
     DailyCategory,
+    PeriodDay,
+    PeriodMonth,
+    PeriodWeek,
     check_period_params,
     month_period,
     period_from_query,
@@ -76,9 +76,9 @@ def daily_feed(
     request: Request,
     site: SiteDep,
     fmt: str,
-    day: Annotated[str | None, DAY.query("YYYY-MM-DD", fmt="date", alias="date")] = None,
-    week: Annotated[str | None, WEEK.query("ISO week, YYYY-Www")] = None,
-    month: Annotated[str | None, MONTH.query("YYYY-MM")] = None,
+    day: PeriodDay = None,
+    week: PeriodWeek = None,
+    month: PeriodMonth = None,
     latest: Annotated[
         Literal["week", "month"] | None,
         Query(description="the week or month holding the newest day, moving on with it"),
