@@ -81,6 +81,7 @@ def test_a_day_by_topic_lists_each_paper_once_named_and_linked(
         assert searched is not None
         got = c.get(unescape(searched.group(1)))
         assert got.status_code == 200 and "No results" not in got.text
+        assert 'class="card' in got.text
 
 
 def test_papers_without_an_embedding_wait_in_their_own_group(
