@@ -138,10 +138,10 @@ def topics(
     def build() -> dict[str, object]:
         with site.engine.connect() as conn:
             period = period_from_query(day, week, month, latest_day(conn))
-            if period is None:
-                empty: dict[str, object] = {"period": None, "topics": [], "waiting": []}
-                return empty | {"total": 0, "grouped": 0, "hiddenByMutes": 0}
-            found = topics_of(conn, None, period, views.category_members(within), hide)
+        if period is None:
+            empty: dict[str, object] = {"period": None, "topics": [], "waiting": []}
+            return empty | {"total": 0, "grouped": 0, "hiddenByMutes": 0}
+        found = topics_of(site.engine, None, period, views.category_members(within), hide)
         return {
             "period": {
                 "kind": period.kind,

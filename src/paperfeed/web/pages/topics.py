@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import Connection
 
 from paperfeed.store.accounts import User
 from paperfeed.store.listings import Hide, latest_day
@@ -57,8 +56,7 @@ def topics_page(
 
     def build() -> dict[str, object]:
         hide = _mutes(request, site, user)
-        with site.engine.connect() as conn:
-            context = _topics_context(conn, user, period, within, hide, show_muted)
+        context = _topics_context(site, user, period, within, hide, show_muted)
         return context | _one(context, topic)
 
     return _page(request, site, user, "topics.html", build)
@@ -74,7 +72,7 @@ def _mutes(request: Request, site: Site, user: User | None) -> Hide | None:
 
 
 def _topics_context(
-    conn: Connection,
+    site: Site,
     user: User | None,
     period: Period,
     within: tuple[str, ...],
@@ -82,12 +80,14 @@ def _topics_context(
     show_muted: bool,
 ) -> dict[str, object]:
     held = views.category_members(within)
-    found = topics_of(conn, user, period, held, hide, show_muted)
+    found = topics_of(site.engine, user, period, held, hide, show_muted)
+    with site.engine.connect() as conn:
+        around = _day_nav(conn, period, held)
     nav = {
         k: _topics_path_of(v) + views.category_query(within)
         if isinstance(v, str) and k.endswith("_path")
         else v
-        for k, v in _day_nav(conn, period, held).items()
+        for k, v in around.items()
     }
     return {
         "period": period,
