@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from paperfeed.pipeline import load_demo
@@ -51,20 +52,32 @@ def pg_cluster() -> Iterator[Cluster]:
 
 
 @pytest.fixture
-def pg_url(pg_cluster: Cluster, request: pytest.FixtureRequest) -> str:
+def pg_url(pg_cluster: Cluster, request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh database in the session cluster: empty, or, for a test that uses the shared
     `engine` below, made straight from the migrated template (creating it empty and then
-    replacing it with the copy took about a second more a test)."""
+    replacing it with the copy took about a second more a test). Dropped after the test: a
+    whole run's databases kept took several gigabytes a worker, and CI ran out of disk."""
     name = f"t{os.getpid()}_{next(_db_names)}"
     template = request.getfixturevalue("migrated_pg") if _uses_shared_engine(request) else None
     admin = create_engine(pg_cluster.url(), isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as conn:
         copy = f' TEMPLATE "{template}"' if template else ""
         conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
-    admin.dispose()
     if template:
         request.node.stash[_FROM_TEMPLATE] = name
-    return pg_cluster.url(name)
+    yield pg_cluster.url(name)
+    drop_database(admin, name)
+    admin.dispose()
+
+
+def drop_database(admin: Engine, name: str) -> None:
+    """Drop a test's database, ending its connections; a cluster a test stopped or paused and
+    left down (its files go with the session) is no reason to fail the test."""
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    except OperationalError:
+        pass
 
 
 def _uses_shared_engine(request: pytest.FixtureRequest) -> bool:

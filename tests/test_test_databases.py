@@ -13,6 +13,7 @@ from sqlalchemy.pool import NullPool
 from paperfeed.settings import Settings
 from paperfeed.store.db import _MIGRATIONS as MIGRATIONS
 from tests.conftest import _FROM_TEMPLATE
+from tests.pgcluster import Cluster
 
 
 def _tables(url: str) -> int:
@@ -57,3 +58,28 @@ class TestAnEngineOfItsOwn:
     def test_its_database_starts_empty(self, engine: str, request: pytest.FixtureRequest) -> None:
         assert _tables(engine) == 0
         assert _FROM_TEMPLATE not in request.node.stash
+
+
+# What a run leaves behind: each test's database and (when it passes) its tmp_path go when the
+# test ends. CI once ran out of disk with a whole run's kept. The second test reads what the
+# first recorded (a file's tests run in order, in one process).
+_LEFT: dict[str, str] = {}
+
+
+def test_a_test_records_its_database_and_folder(pg_url: str, tmp_path: Path) -> None:
+    (tmp_path / "big").write_bytes(b"x" * 1024)
+    _LEFT["database"] = make_url(pg_url).database or ""
+    _LEFT["folder"] = str(tmp_path)
+    assert _tables(pg_url) == 0
+
+
+def test_the_last_tests_database_and_folder_are_gone(pg_cluster: Cluster) -> None:
+    if not _LEFT:
+        pytest.skip("run with the test before it")
+    admin = create_engine(pg_cluster.url(), poolclass=NullPool)
+    with admin.connect() as conn:
+        names = set(conn.scalars(text("SELECT datname FROM pg_database")))
+    admin.dispose()
+    assert "postgres" in names
+    assert _LEFT["database"] not in names
+    assert not Path(_LEFT["folder"]).exists()
