@@ -1,7 +1,7 @@
 """What the papers-by-topic pages cost (`/topics/...`, `paperfeed.topics`), with default settings.
 
     .venv/bin/python bench/topics_speed.py [--data DIR_OF_LISTINGS] [--months 2026-05,2026-06]
-                                           [--most 5000] [--rounds 3]
+                                           [--most 5000] [--rounds 3] [--tsne] [--no-pages]
 
 1. The pages, through the app (`TestClient`, one process), on a store filled as `paperfeed demo`
    fills it (the bundled real papers and their bundled MiniLM vectors, the default model):
@@ -12,7 +12,8 @@
    shared listings) read as the page reads a month, its `--most` first papers, embedded with
    the default MiniLM (the embedding is not timed: the store keeps it), split into its parts;
    and how far its topics follow the papers' primary categories (NMI and ARI, scikit-learn),
-   beside k-means over tf-idf words with the same number of topics.
+   beside k-means over tf-idf words with the same number of topics. The "map ms" column is the
+   topics' map (`paperfeed.topic_map`); `--tsne` times a t-SNE map of the same papers beside it.
 
 Prints its settings and three tables.
 """
@@ -34,10 +35,12 @@ from pathlib import Path
 import numpy as np
 from fastapi.testclient import TestClient
 from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.manifold import TSNE
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from paperfeed import topics
+from paperfeed import topic_map, topics
 from paperfeed.pipeline import load_demo
 from paperfeed.search.embed import get_embedder, paper_text
 from paperfeed.settings import Settings
@@ -120,7 +123,16 @@ def _tfidf_baseline(texts: list[str], k: int, primary: list[str]) -> tuple[float
     return _agreement(as_topics, primary)
 
 
-def _grouping(folder: Path, months: list[str], most: int) -> None:
+def _tsne_ms(vectors: np.ndarray) -> float:
+    """What a t-SNE map of every paper would cost instead (PCA to 50, then 2-D t-SNE)."""
+    start = time.perf_counter()
+    reduced = PCA(n_components=min(50, len(vectors) - 1), random_state=0).fit_transform(vectors)
+    perplexity = min(30.0, (len(vectors) - 1) / 3)
+    TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=0).fit_transform(reduced)
+    return (time.perf_counter() - start) * 1000
+
+
+def _grouping(folder: Path, months: list[str], most: int, tsne: bool) -> None:
     embedder = get_embedder("minilm")
     print(
         f"\ngrouping alone: --most {most:,} papers a month (the page's cap is "
@@ -128,14 +140,15 @@ def _grouping(folder: Path, months: list[str], most: int) -> None:
     )
     print(
         "| month | papers | topics | embed s (not part of a view) | text ms | "
-        "k-means ms | words ms | total ms (find_topics, cold) |"
+        "k-means ms | words ms | map ms | total ms (find_topics, cold) |"
+        + (" t-SNE ms (scikit-learn, for comparison) |" if tsne else "")
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|" + ("---|" if tsne else ""))
     agreement: list[str] = []
     for month in months:
         titles, abstracts, primary = _month(folder, month, most)
         if not titles:
-            print(f"| {month} | 0 | – | – | – | – | – | – |")
+            print(f"| {month} | 0 | – | – | – | – | – | – | – |")
             continue
         start = time.perf_counter()
         texts = [paper_text(t, a) for t, a in zip(titles, abstracts, strict=True)]
@@ -151,13 +164,18 @@ def _grouping(folder: Path, months: list[str], most: int) -> None:
         start = time.perf_counter()
         topics._names(prepared, labels, k)
         words_ms = (time.perf_counter() - start) * 1000
+        start = time.perf_counter()
+        topic_map.layout(vectors, [np.flatnonzero(labels == j) for j in range(labels.max() + 1)])
+        map_ms = (time.perf_counter() - start) * 1000
+        tsne_ms = _tsne_ms(vectors) if tsne else None
         topics._KEPT.clear()
         start = time.perf_counter()
         found = topics.find_topics(titles, abstracts, vectors)
         total_ms = (time.perf_counter() - start) * 1000
         print(
             f"| {month} | {len(titles):,} | {len(found)} | {embedded:,.0f} | {text_ms:,.0f} | "
-            f"{kmeans_ms:,.0f} | {words_ms:,.0f} | {total_ms:,.0f} |"
+            f"{kmeans_ms:,.0f} | {words_ms:,.0f} | {map_ms:,.0f} | {total_ms:,.0f} |"
+            + (f" {tsne_ms:,.0f} |" if tsne_ms is not None else "")
         )
         nmi, ari = _agreement(found, primary)
         base_nmi, base_ari = _tfidf_baseline(texts, k, primary)
@@ -178,6 +196,8 @@ def main() -> None:
     parser.add_argument("--months", default="2026-05,2026-06", help="months of --data grouped")
     parser.add_argument("--most", type=int, default=topic_views.MOST_PAPERS)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--tsne", action="store_true", help="time a t-SNE map too, to compare")
+    parser.add_argument("--no-pages", action="store_true", help="the grouping at real scale only")
     args = parser.parse_args()
     print(
         f"machine {platform.machine()}, {os.cpu_count()} CPUs, python {platform.python_version()}"
@@ -187,11 +207,12 @@ def main() -> None:
         f"{topics.LABEL_WORDS} words; pages list {topics_page.SHOWN} open, "
         f"{topics_page.LISTED} a topic"
     )
-    _pages(args.rounds)
+    if not args.no_pages:
+        _pages(args.rounds)
     folder = Path(args.data)
     months = [m for m in args.months.split(",") if m.strip()]
     if folder.exists() and months:
-        _grouping(folder, months, args.most)
+        _grouping(folder, months, args.most, args.tsne)
     else:
         print(f"\n{folder} not found or no --months: grouping at real scale skipped")
 

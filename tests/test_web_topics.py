@@ -15,6 +15,7 @@ from paperfeed.search import embed_papers
 from paperfeed.settings import Settings
 from paperfeed.store import get_papers
 from paperfeed.store.accounts import users
+from paperfeed.store.library import save_paper
 from paperfeed.store.library.following import add_interest
 from paperfeed.web.periods import day_period, month_period, week_period
 from tests.web_support import (
@@ -70,7 +71,7 @@ def test_a_day_by_topic_lists_each_paper_once_named_and_linked(
         assert "Not yet grouped" not in page and len(found) == 2
         for name in found:
             assert 1 <= len(name.split(" · ")) <= 3 and "<" not in name
-        index = re.findall(r'<li><a href="#(topic-\d+)">', page)
+        index = re.findall(r'<li>(?:<svg class="swatch".*?</svg> )?<a href="#(topic-\d+)">', page)
         assert index == [f"topic-{n}" for n in range(1, len(found) + 1)]
         assert all(f'id="{anchor}"' in page for anchor in index)
         assert f'href="{day_period(day).path}">list</a>' in page
@@ -236,3 +237,72 @@ def test_the_api_groups_as_the_page_does(store: Settings, engine: Engine) -> Non
         assert HOSTILE_ID not in [p for t in mine["topics"] for p in t["papers"]]
         shown = c.get(f"/api/topics?date={day}&show_muted=true", headers=auth).json()
         assert HOSTILE_ID in [p for t in shown["topics"] for p in t["papers"]]
+
+
+_DOT = re.compile(
+    r'<a href="/papers/([^"]+)" tabindex="-1"><circle cx="([\d.]+)" cy="([\d.]+)" r="[\d.]+"'
+    r' fill="(#[0-9a-f]{6})"( class="saved")?><title>([^<]*)</title>'
+)
+_SWATCH = re.compile(r'<li><svg class="swatch"[^>]*><circle [^>]*fill="(#[0-9a-f]{6})"/></svg>')
+
+
+def _dots(page: str) -> dict[str, tuple[float, float, str, bool, str]]:
+    """Each dot of the page's map: its paper, place, colour, ring and title."""
+    drawn = page.split('<figure class="topic-map">')[1].split("</figure>")[0]
+    found = {
+        m[0]: (float(m[1]), float(m[2]), m[3], bool(m[4]), unescape(m[5]))
+        for m in _DOT.findall(drawn)
+    }
+    assert len(found) == drawn.count("<circle"), "every dot read"
+    return found
+
+
+def test_the_map_draws_each_listed_paper_in_its_topic_s_colour_near_its_topic(
+    store: Settings, engine: Engine
+) -> None:
+    """The overview's map has one dot per listed paper, linked to it, titled with its plain
+    title, in the colour its topic has in the index; a topic's papers sit closer to one another
+    than to the other topic's; the page of one topic draws none."""
+    embed_papers(store, engine)
+    path = f"/topics/week/{week_period(DAYS[0]).slug}"
+    with client(store, engine) as c:
+        page = c.get(path).text
+        one = c.get(f"{path}?topic=1").text
+    topics = _topics(page)
+    dots = _dots(page)
+    assert sorted(dots) == sorted(p for papers in topics.values() for p in papers)
+    colours = _SWATCH.findall(page)
+    assert len(colours) == len(topics) >= 2 and len(set(colours)) == len(colours)
+    with engine.connect() as conn:
+        papers = get_papers(conn, list(dots))
+    for colour, members in zip(colours, topics.values(), strict=True):
+        assert {dots[p][2] for p in members} == {colour}
+    for pid, (x, y, _, saved, title) in dots.items():
+        assert 0 <= x <= 1000 and 0 <= y <= 560 and not saved
+        assert title == " ".join(papers[pid].title.split()) or "$" in papers[pid].title
+    groups = list(topics.values())
+    within = [_mean_distance(dots, g, g) for g in groups]
+    between = _mean_distance(dots, groups[0], groups[1])
+    assert max(within[:2]) < between
+    assert 'class="topic-map"' not in one
+
+
+def _mean_distance(
+    dots: dict[str, tuple[float, float, str, bool, str]], a: list[str], b: list[str]
+) -> float:
+    pairs = [(p, q) for p in a for q in b if p != q]
+    total = sum(
+        ((dots[p][0] - dots[q][0]) ** 2 + (dots[p][1] - dots[q][1]) ** 2) ** 0.5 for p, q in pairs
+    )
+    return total / max(len(pairs), 1)
+
+
+def test_the_map_rings_the_reader_s_saved_papers(reader: TestClient, engine: Engine) -> None:
+    day = DAYS[1].isoformat()
+    first = next(iter(_topics_of(reader, f"/topics/date/{day}").values()))[0]
+    with engine.begin() as conn:
+        user = conn.execute(select(users.c.id).where(users.c.username == "moira")).scalar_one()
+        save_paper(conn, int(user), first)
+    page = reader.get(f"/topics/date/{day}").text
+    assert [p for p, dot in _dots(page).items() if dot[3]] == [first]
+    assert "Ringed: the 1 in your library." in page

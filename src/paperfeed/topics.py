@@ -1,7 +1,8 @@
 """A list of papers grouped into topics: k-means over their embeddings, each topic named by the
 words that set its papers apart (class-based tf-idf, as BERTopic names its topics).
 
-Pure computation over texts and unit vectors, no store and no model: the web's "By topic" view
+Pure computation over texts and unit vectors, no store and no model (each topic's papers are
+also placed on a map, `paperfeed.topic_map`): the web's "By topic" view
 of a day, week or month reads the papers and their stored vectors and passes them here. About
 0.1 s for a day of 300 papers and under 2 s for 5,000 (bench/topics_speed.py), so a view keeps
 what it found for the same papers.
@@ -22,6 +23,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from paperfeed.keyphrases import ABSTRACT_WORDS
 from paperfeed.latex import plain
+from paperfeed.topic_map import layout
 
 MOST_TOPICS = 20  # a month is read as about this many topics, no more
 FEWEST = 6  # papers below which a list is one topic
@@ -43,6 +45,8 @@ class Topic:
 
     label: tuple[str, ...]
     members: tuple[int, ...]
+    # where each member sits on the map of the list (`paperfeed.topic_map`), in [0, 1]²
+    places: tuple[tuple[float, float], ...] = ()
 
 
 def topic_count(n: int) -> int:
@@ -100,7 +104,12 @@ def _find(
     groups = [tuple(int(i) for i in np.flatnonzero(labels == j)) for j in range(k)]
     # the largest first; of equal size, the one holding the list's first paper first
     order = sorted(range(k), key=lambda j: (-len(groups[j]), groups[j][:1]))
-    return tuple(Topic(names[j], groups[j]) for j in order if groups[j])
+    kept = [j for j in order if groups[j]]
+    where = layout(vectors, [groups[j] for j in kept])
+    return tuple(
+        Topic(names[j], groups[j], tuple((float(x), float(y)) for x, y in where[list(groups[j])]))
+        for j in kept
+    )
 
 
 def _clusters(vectors: np.ndarray, k: int) -> np.ndarray:

@@ -4,7 +4,9 @@ link through the topic index, a topic's "more", its search and a paper, and back
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import LiveSite, newest_day_path
@@ -76,3 +78,52 @@ def test_a_reader_reads_the_newest_day_by_topic(page: Page, live_site: LiveSite)
     expect(page).to_have_url(re.compile(r"/papers/month/\d{4}-\d{2}$"))
     expect(page.locator(".card").first).to_be_visible()
     assert errors == []
+
+
+def test_the_map_shows_a_dot_s_title_and_opens_its_paper(
+    page: Page, live_site: LiveSite, screenshots: Path
+) -> None:
+    """The topics' map in Chromium: one dot per listed paper, drawn inside the page (no
+    sideways scroll at 390 px either), a dot's title on hover, a click opens that paper; the
+    keys skip it (the lists hold the same links) and axe finds nothing."""
+    day = newest_day_path(live_site.engine).rsplit("/", 1)[1]
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_site.url}/topics/date/{day}")
+    figure = page.locator("figure.topic-map")
+    expect(figure).to_be_visible()
+    rows = page.locator("section.topic .topic-papers li")
+    dots = figure.locator("circle")
+    assert dots.count() == rows.count() > 0
+    box = figure.locator("svg").bounding_box()
+    assert box is not None and box["width"] > 800 and box["height"] > 400
+    found = Axe().run(page).response["violations"]
+    assert [(v["id"], [n["html"][:200] for n in v["nodes"]]) for v in found] == []
+    figure.screenshot(path=str(screenshots / "topic-map.png"))
+    # the first Tab stops of the map's figure: none (its links are the lists' again)
+    assert figure.locator("a[tabindex='-1']").count() == dots.count()
+    # a dot of the second topic, hovered and clicked
+    colour = page.locator("nav.topic-index li").nth(1).locator("circle").get_attribute("fill")
+    # of its dots, one no other dot covers at its centre (dots may overlap)
+    seen = page.evaluate(
+        """colour => {
+        for (const dot of document.querySelectorAll(`figure.topic-map circle[fill='${colour}']`)) {
+          const r = dot.getBoundingClientRect(), x = r.x + r.width / 2, y = r.y + r.height / 2;
+          const hit = document.elementFromPoint(x, y);
+          if (hit && hit.closest("a") === dot.closest("a"))
+            return {x: x, y: y, title: dot.querySelector("title").textContent};
+        }
+        return null;
+      }""",
+        colour,
+    )
+    assert seen is not None and seen["title"]
+    title = seen["title"]
+    page.mouse.move(seen["x"], seen["y"])
+    page.mouse.click(seen["x"], seen["y"])
+    expect(page).to_have_url(re.compile(r"/papers/"))
+    expect(page.locator("h1")).to_contain_text(title[:30])
+    page.go_back()
+    page.set_viewport_size({"width": 390, "height": 800})
+    expect(figure).to_be_visible()
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= 390

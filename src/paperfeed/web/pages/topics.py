@@ -9,13 +9,14 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from paperfeed.store.accounts import User
+from paperfeed.store.library import saved_ids
 from paperfeed.store.listings import Hide, latest_day
 from paperfeed.web import views
 from paperfeed.web.deps import Site, SiteDep, UserDep
 from paperfeed.web.pages.common import _page
 from paperfeed.web.pages.daily import _day_nav
 from paperfeed.web.periods import DailyCategory, Period, day_period, parse_period
-from paperfeed.web.views.topics import topics_of
+from paperfeed.web.views.topics import HEIGHT, PALETTE, WIDTH, Topics, map_of, topics_of
 
 router = APIRouter(include_in_schema=False)
 SHOWN = 8  # papers of a topic listed open; the others one click away
@@ -93,6 +94,10 @@ def _topics_context(
         "period": period,
         "within": within,
         "topics": found.groups,
+        "map": map_of(found, LISTED),  # drawn on the overview, of the papers it lists
+        "palette": PALETTE,
+        "map_size": (WIDTH, HEIGHT),
+        "saved": _saved(site, user, found),
         "waiting": found.waiting,
         "total": found.total,
         "read": found.read,
@@ -104,6 +109,14 @@ def _topics_context(
         # embedding the papers waiting changes no data version: such a page is not kept
         "volatile": bool(found.waiting),
     }
+
+
+def _saved(site: Site, user: User | None, found: Topics) -> set[str]:
+    """The papers of the map in the signed-in reader's library (ringed on it)."""
+    if user is None or not found.places:
+        return set()
+    with site.engine.connect() as conn:
+        return set(saved_ids(conn, user.id, list(found.places)))
 
 
 def _one(context: dict[str, object], topic: int | None) -> dict[str, object]:

@@ -37,13 +37,15 @@ class TopicGroup:
 @dataclass(frozen=True)
 class Topics:
     """A period's papers by topic: the topics (largest first), the papers not yet embedded,
-    how many papers the period has and how many were read, and how many the mutes hide."""
+    how many papers the period has and how many were read, how many the mutes hide, and where
+    each grouped paper sits on the topics' map."""
 
     groups: list[TopicGroup]
     waiting: list[Card]
     total: int
     read: int
     hidden: int
+    places: dict[str, tuple[float, float]]  # each grouped paper's place on the map, in [0, 1]²
 
 
 def topics_of(
@@ -79,9 +81,94 @@ def topics_of(
         listed.total,
         len(found),
         len(hidden),
+        {
+            placed[i].paper.id: xy
+            for t in grouped
+            for i, xy in zip(t.members, t.places, strict=True)
+        },
     )
 
 
 def _vectors(conn: Connection, ids: list[str]) -> dict[str, np.ndarray]:
     contract = vector_contract(conn)
     return get_vectors(conn, contract[0], ids, contract[1]) if contract and ids else {}
+
+
+# The topics' colours on the map and beside their names in the index (Tableau 20's darker
+# half and a few of its lighter ones: each readable on the light and the dark theme).
+PALETTE = (
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#ff7f0e",
+    "#7f7f7f",
+)
+WIDTH, HEIGHT = 1000, 560  # the map's drawing units (it scales to the page)
+_ROOM = 24  # drawing units above the highest dot, for its topic's name
+_CHAR = 9.5  # about a character's width of a name (15 units high), to keep names inside
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    """A paper on the map: its topic's place in the index (1…), the paper, where it sits."""
+
+    topic: int
+    card: Card
+    x: float
+    y: float
+
+
+@dataclass(frozen=True)
+class MapLabel:
+    """A topic's name on the map, above its papers."""
+
+    topic: int
+    text: str
+    x: float
+    y: float
+
+
+@dataclass(frozen=True)
+class TopicMap:
+    """What the topics page draws: the papers it lists, each at its place, and the names."""
+
+    points: list[MapPoint]
+    labels: list[MapLabel]
+
+
+def map_of(found: Topics, most: int | None) -> TopicMap:
+    """The map of the topics' papers (each topic's first `most`, as its list shows them), in
+    the map's drawing units; a topic named by its first word or phrase, above its papers."""
+    points: list[MapPoint] = []
+    labels: list[MapLabel] = []
+    for n, group in enumerate(found.groups, start=1):
+        shown = [
+            MapPoint(n, c, round(x * WIDTH, 1), round(_ROOM + y * (HEIGHT - _ROOM), 1))
+            for c in group.cards[:most]
+            if (place := found.places.get(c.paper.id)) is not None
+            for x, y in (place,)
+        ]
+        if not shown:
+            continue
+        points += shown
+        text = f"{n} {group.label[0] if group.label else 'other'}"
+        half = min(len(text) * _CHAR / 2 + 4, WIDTH / 2)
+        middle = min(max(sum(p.x for p in shown) / len(shown), half), WIDTH - half)
+        top = min(p.y for p in shown)
+        labels.append(MapLabel(n, text, round(middle, 1), round(max(top - 10, 16), 1)))
+    return TopicMap(points, labels)
