@@ -94,7 +94,9 @@ class _Crawl:
 
     def _local_links(self, url: str) -> list[str]:
         hrefs: list[str] = self.page.evaluate(
-            "() => [...document.querySelectorAll('a[href], link[href]')].map(a => a.href)"
+            # an SVG link's href is an object (the topics' map): read the attribute, resolved
+            "() => [...document.querySelectorAll('a[href], link[href]')]"
+            ".map(a => new URL(a.getAttribute('href'), document.baseURI).href)"
         )
         links = []
         for href in hrefs:
