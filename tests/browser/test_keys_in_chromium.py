@@ -129,3 +129,27 @@ def test_signed_out_upvote_key_asks_to_sign_in_and_changes_nothing(
     page.keyboard.press("u")
     expect(first.locator(".vote-note")).to_contain_text("to upvote")
     assert paper and not _upvoted(live_site, paper)
+
+
+def test_j_and_o_walk_a_topics_page_rows_skipping_those_folded_away(
+    page: Page, live_site: LiveSite
+) -> None:
+    day = newest_day_path(live_site.engine).rsplit("/", 1)[1]
+    page.goto(f"{live_site.url}/topics/date/{day}")
+    rows = page.locator("#topic-1 .topic-papers li")
+    shown = page.locator("#topic-1 > ol.topic-papers > li")
+    assert rows.count() > shown.count() > 1  # the rest behind "more"
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    second = shown.nth(1).locator("a")
+    expect(second).to_be_focused()
+    for _ in range(shown.count() - 1):
+        page.keyboard.press("j")
+    # the first row of the next topic, not the folded rows of this one
+    expect(page.locator("#topic-2 > ol.topic-papers > li a").first).to_be_focused()
+    page.keyboard.press("k")
+    href = shown.last.locator("a").get_attribute("href")
+    assert href
+    expect(shown.last.locator("a")).to_be_focused()
+    page.keyboard.press("o")
+    expect(page).to_have_url(live_site.url + href)

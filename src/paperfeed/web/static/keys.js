@@ -7,7 +7,8 @@
 (function () {
   "use strict";
   var STORE = "paperfeed-keys";
-  var ITEMS = "article.card, article.library-item";
+  var ITEMS = "article.card, article.library-item, .topic-papers li";
+  var TITLE = "h3 a, :scope > a";  // a card's title; a topic's row is its link
   var KEYS = [
     ["j", "Next paper"],
     ["k", "Previous paper"],
@@ -53,7 +54,11 @@
   }
 
   function items() {
-    return Array.prototype.slice.call(document.querySelectorAll(ITEMS));
+    return Array.prototype.slice.call(document.querySelectorAll(ITEMS)).filter(function (item) {
+      // not one folded away behind "more" (a closed <details> still gives its rows boxes)
+      if (item.closest("details:not([open])")) return false;
+      return item.getClientRects().length > 0;
+    });
   }
 
   // The paper the keys act on: the one holding the focus, else the one last gone to, else a
@@ -78,7 +83,7 @@
     });
     last = all[next];
     last.classList.add("key-selected");
-    var title = last.querySelector("h3 a");
+    var title = last.querySelector(TITLE);
     if (title) title.focus({ preventScroll: true });
     last.scrollIntoView({ block: "nearest" });
     return true;
@@ -94,7 +99,7 @@
 
   function open() {
     var paper = current();
-    var title = paper && paper.querySelector("h3 a");
+    var title = paper && paper.querySelector(TITLE);
     if (!title) return false;
     title.click();
     return true;
