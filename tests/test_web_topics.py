@@ -15,7 +15,7 @@ from paperfeed.search import embed_papers
 from paperfeed.settings import Settings
 from paperfeed.store import get_papers
 from paperfeed.store.accounts import users
-from paperfeed.store.library import save_paper
+from paperfeed.store.library import save_paper, user_collections
 from paperfeed.store.library.following import add_interest
 from paperfeed.web.periods import day_period, month_period, week_period
 from tests.web_support import (
@@ -306,3 +306,44 @@ def test_the_map_rings_the_reader_s_saved_papers(reader: TestClient, engine: Eng
     page = reader.get(f"/topics/date/{day}").text
     assert [p for p, dot in _dots(page).items() if dot[3]] == [first]
     assert "Ringed: the 1 in your library." in page
+
+
+def _user_id(engine: Engine, name: str) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(users.c.id).where(users.c.username == name)).scalar_one())
+
+
+def test_a_reader_s_library_by_topic_groups_and_maps_only_their_papers(
+    reader: TestClient, engine: Engine
+) -> None:
+    """/library/topics groups the reader's saved papers (or one collection's) by topic, each
+    once, on a map with no ring (all are saved); the library page links it; a collection not
+    theirs is a 404 and an empty library says how to start."""
+    empty = reader.get("/library/topics")
+    assert empty.status_code == 200 and "Nothing saved yet" in empty.text
+    assert 'href="/library/topics">By topic</a>' not in reader.get("/library").text
+    week = sorted(p for d in DAYS[:3] for p in on_day(engine, d))
+    mine, kept = week[::2], week[::6]
+    user = _user_id(engine, "moira")
+    with engine.begin() as conn:
+        for pid in mine:
+            save_paper(conn, user, pid, "Reading group" if pid in kept else None)
+        collection = user_collections(conn, user)[0].id
+    assert 'href="/library/topics">By topic</a>' in reader.get("/library").text
+    page = reader.get("/library/topics")
+    assert page.status_code == 200
+    grouped = _topics(page.text)
+    assert sorted(p for ps in grouped.values() for p in ps) == sorted(mine)
+    assert len(grouped) >= 2 and "Not yet grouped" not in grouped
+    dots = _dots(page.text)
+    assert sorted(dots) == sorted(mine) and not any(d[3] for d in dots.values())
+    assert 'href="/library">list</a>' in page.text
+    one = reader.get(f"/library/topics?collection={collection}").text
+    assert sorted(p for ps in _topics(one).values() for p in ps) == sorted(kept)
+    assert f'href="/library?collection={collection}">list</a>' in one
+    assert "<h1>Reading group</h1>" in one
+    assert reader.get("/library/topics?collection=999999").status_code == 404
+    assert reader.get("/library/topics?collection=0").status_code in (400, 422)
+    reader.cookies.clear()
+    signed_out = reader.get("/library/topics", follow_redirects=False)
+    assert signed_out.status_code in (303, 401) and "moira" not in signed_out.text

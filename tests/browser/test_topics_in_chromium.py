@@ -9,7 +9,7 @@ from pathlib import Path
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import LiveSite, newest_day_path
+from tests.browser.conftest import LiveSite, newest_day_path, sign_up
 
 
 def test_a_reader_reads_the_newest_day_by_topic(page: Page, live_site: LiveSite) -> None:
@@ -127,3 +127,27 @@ def test_the_map_shows_a_dot_s_title_and_opens_its_paper(
     expect(figure).to_be_visible()
     wide = page.evaluate("document.documentElement.scrollWidth")
     assert wide <= 390
+
+
+def test_a_reader_sees_their_library_by_topic(page: Page, live_site: LiveSite) -> None:
+    """From the library page's "By topic" to the saved papers grouped and mapped, and back."""
+    sign_up(page, live_site.url, "grouper")
+    page.goto(live_site.url + newest_day_path(live_site.engine))
+    cards = page.locator("article.card")
+    for i in range(0, 24, 2):  # twelve papers saved with their cards' buttons
+        cards.nth(i).get_by_role("button", name="Save").click()
+        expect(cards.nth(i).get_by_role("button", name="Saved")).to_be_visible()
+    saved = {cards.nth(i).get_attribute("data-id") for i in range(0, 24, 2)}
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Library").click()
+    page.get_by_role("link", name="By topic").click()
+    expect(page).to_have_url(f"{live_site.url}/library/topics")
+    expect(page.locator("h1")).to_have_text("All saved papers")
+    rows = page.locator("section.topic .topic-papers li a")
+    hrefs = {rows.nth(i).get_attribute("href") for i in range(rows.count())}
+    assert hrefs == {f"/papers/{pid}" for pid in saved}
+    expect(page.locator("figure.topic-map circle")).to_have_count(12)
+    assert page.locator("section.topic").count() >= 2
+    found = Axe().run(page).response["violations"]
+    assert [(v["id"], [n["html"][:200] for n in v["nodes"]]) for v in found] == []
+    page.locator(".view-as").get_by_role("link", name="list").click()
+    expect(page).to_have_url(f"{live_site.url}/library")

@@ -13,6 +13,7 @@ from paperfeed.recommend.service import shared_recommender
 from paperfeed.web import collection_editors, collection_handover, me_api
 from paperfeed.web.deps import Site
 from paperfeed.web.library import (
+    by_topic,
     collection_pages,
     exports,
     for_you_pages,
@@ -93,7 +94,8 @@ from paperfeed.web.limits import allow_body
 
 # The pages' routes, in the order the single module declared them.
 router = APIRouter(include_in_schema=False)
-for _part in (saving, shelf, collection_pages, exports, importing, for_you_pages, private_feeds):
+_PARTS = (saving, shelf, by_topic, collection_pages, exports, importing, for_you_pages)
+for _part in (*_PARTS, private_feeds):
     router.include_router(_part.router)
 
 

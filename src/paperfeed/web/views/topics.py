@@ -65,6 +65,26 @@ def topics_of(
         found = cards(conn, listed.ids, user)
         hidden = hide(conn, [c.paper.id for c in found]) if hide is not None else set()
         vectors = _vectors(conn, [c.paper.id for c in found])
+    return _grouped(found, vectors, hidden, show_muted, listed.total)
+
+
+def topics_among(engine: Engine, user: User | None, ids: Sequence[str], total: int) -> Topics:
+    """Given papers (a reader's library: its MOST_PAPERS first at most, of `total`) by topic."""
+    with engine.connect() as conn:
+        found = cards(conn, list(ids[:MOST_PAPERS]), user)
+        vectors = _vectors(conn, [c.paper.id for c in found])
+    return _grouped(found, vectors, set(), False, total)
+
+
+def _grouped(
+    found: list[Card],
+    vectors: dict[str, np.ndarray],
+    hidden: set[str],
+    show_muted: bool,
+    total: int,
+) -> Topics:
+    """The papers with vectors grouped (and placed on the map), those without apart; the
+    `hidden` ones left out unless `show_muted`, and counted."""
     placed = [c for c in found if c.paper.id in vectors]
     matrix = np.vstack([vectors[c.paper.id] for c in placed]) if placed else np.zeros((0, 1))
     grouped = find_topics(
@@ -78,7 +98,7 @@ def topics_of(
     return Topics(
         [g for g in groups if g.cards],
         shown([c for c in found if c.paper.id not in vectors]),
-        listed.total,
+        total,
         len(found),
         len(hidden),
         {

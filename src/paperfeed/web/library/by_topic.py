@@ -1,0 +1,52 @@
+"""The reader's library (or one of its collections) by topic: its papers grouped by what their
+abstracts mean and drawn on a map, as the daily papers are on /topics (`paperfeed.topics`)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from paperfeed.store import collection_editors as editors
+from paperfeed.store import library as lib
+from paperfeed.web import me_api
+from paperfeed.web.deps import RowIdQuery, SignedInDep, SiteDep, html
+from paperfeed.web.views.topics import HEIGHT, MOST_PAPERS, PALETTE, WIDTH, map_of, topics_among
+
+router = APIRouter(include_in_schema=False)
+SHOWN = 8  # papers of a topic listed open; the others one click away
+
+
+@router.get("/library/topics")
+def library_topics(
+    request: Request, site: SiteDep, user: SignedInDep, collection: RowIdQuery = None
+) -> Response:
+    """The saved papers (of one collection, given its id) by topic, newest saved first within
+    each; the MOST_PAPERS newest saved at most."""
+    with site.engine.connect() as conn:
+        chosen = (
+            me_api.editable_collection(conn, user.id, collection)
+            if collection is not None
+            else None
+        )
+        saved = lib.library(conn, user.id, chosen.id if chosen else None)
+        if chosen is not None and chosen.user_id != user.id:
+            saved = editors.editor_shelf(conn, user.id, chosen, saved)
+    found = topics_among(site.engine, user, [i.paper_id for i in saved], len(saved))
+    body = site.render(
+        "library_topics.html",
+        user=user,
+        here="/library/topics",
+        chosen=chosen,
+        topics=found.groups,
+        waiting=found.waiting,
+        total=found.total,
+        read=found.read,
+        most=MOST_PAPERS,
+        map=map_of(found, None),
+        palette=PALETTE,
+        map_size=(WIDTH, HEIGHT),
+        saved=set(),  # every paper here is: none ringed
+        shown_most=SHOWN,
+        one=None,
+    )
+    return html(site, request, body)
