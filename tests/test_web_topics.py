@@ -209,7 +209,16 @@ def test_the_api_groups_as_the_page_does(store: Settings, engine: Engine) -> Non
         page = _topics_of(c, f"/topics/week/{week.slug}")
         assert [" · ".join(t["label"]) for t in found["topics"]] == list(page)
         assert [t["papers"] for t in found["topics"]] == list(page.values())
-        assert all(t["size"] == len(t["papers"]) for t in found["topics"])
+        assert all(t["size"] == len(t["papers"]) == len(t["places"]) for t in found["topics"])
+        places = {
+            p: xy for t in found["topics"] for p, xy in zip(t["papers"], t["places"], strict=True)
+        }
+        assert all(len(xy) == 2 and 0 <= min(xy) <= max(xy) <= 1 for xy in places.values())
+        dots = _dots(c.get(f"/topics/week/{week.slug}").text)  # the page's map, drawn from them
+        drawn = {
+            p: (round(x / 1000, 3), round((y - 24) / 536, 3)) for p, (x, y, *_) in dots.items()
+        }
+        assert drawn == {p: (round(x, 3), round(y, 3)) for p, (x, y) in places.items()}
         assert found["period"] == {
             "kind": "week",
             "start": week.start.isoformat(),

@@ -127,10 +127,11 @@ def topics(
 ) -> Response:
     """The papers of a day (default: the newest), week or month grouped by topic, as the
     site's "by topic" pages group them: each topic's words (`label`), its size and its paper
-    ids, most upvoted first; `waiting`: papers not yet embedded. A period of more than
-    5,000 papers is grouped by its most upvoted ones (`grouped` says how many were
-    read of `total`). With a bearer token, the user's mutes leave papers out (`hiddenByMutes`
-    says how many; see show_muted)."""
+    ids, most upvoted first, with each paper's place on the pages' map (`places`: x and y in
+    [0, 1], y downwards, in the order of `papers`); `waiting`: papers not yet embedded. A
+    period of more than 5,000 papers is grouped by its most upvoted ones (`grouped` says how
+    many were read of `total`). With a bearer token, the user's mutes leave papers out
+    (`hiddenByMutes` says how many; see show_muted)."""
     check_period_params(day, week, month)
     within = views.daily_categories(category or [])
     hide = _reader_hide(request, site, user, show_muted)
@@ -153,6 +154,7 @@ def topics(
                     "label": list(g.label),
                     "size": len(g.cards),
                     "papers": [c.paper.id for c in g.cards],
+                    "places": [[round(v, 4) for v in found.places[c.paper.id]] for c in g.cards],
                 }
                 for g in found.groups
             ],

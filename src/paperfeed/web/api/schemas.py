@@ -140,6 +140,7 @@ class TopicOut(BaseModel):
     label: list[str]
     size: int
     papers: list[str]
+    places: list[list[float]]  # each paper's [x, y] on the map, in [0, 1]
 
 
 class TopicPeriodOut(BaseModel):
