@@ -356,3 +356,30 @@ def test_a_reader_s_library_by_topic_groups_and_maps_only_their_papers(
     reader.cookies.clear()
     signed_out = reader.get("/library/topics", follow_redirects=False)
     assert signed_out.status_code in (303, 401) and "moira" not in signed_out.text
+
+
+def test_a_big_library_lists_each_topic_s_first_papers_and_the_rest_on_its_page(
+    reader: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The library's overview lists and draws each topic's LISTED first papers (here 2) and
+    links the topic's own page, which lists all of it; a topic it does not have is a 404."""
+    from paperfeed.web.library import by_topic
+
+    monkeypatch.setattr(by_topic, "LISTED", 2)
+    mine = sorted(p for d in DAYS[:3] for p in on_day(engine, d))[::2]
+    user = _user_id(engine, "moira")
+    with engine.begin() as conn:
+        for pid in mine:
+            save_paper(conn, user, pid)
+    whole = reader.get("/library/topics").text
+    grouped = _topics(whole)
+    assert all(len(papers) <= 2 for papers in grouped.values())
+    assert sorted(_dots(whole)) == sorted(p for ps in grouped.values() for p in ps)
+    link = re.search(r'<a href="([^"]+)">All (\d+) papers of this topic</a>', whole)
+    assert link is not None and unescape(link.group(1)).startswith("/library/topics?topic=")
+    one = reader.get(unescape(link.group(1))).text
+    found = _topics(one)
+    assert len(found) == 1 and len(next(iter(found.values()))) == int(link.group(2))
+    assert "← All topics</a>" in one and 'class="topic-map"' not in one
+    missing = reader.get("/library/topics?topic=99")
+    assert missing.status_code == 404 and "there is no topic 99 here" in missing.text

@@ -3,7 +3,9 @@ abstracts mean and drawn on a map, as the daily papers are on /topics (`paperfee
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from paperfeed.store import collection_editors as editors
@@ -14,14 +16,20 @@ from paperfeed.web.views.topics import HEIGHT, MOST_PAPERS, PALETTE, WIDTH, map_
 
 router = APIRouter(include_in_schema=False)
 SHOWN = 8  # papers of a topic listed open; the others one click away
+LISTED = 100  # papers of a topic the overview lists and draws; all of them on its own page
 
 
 @router.get("/library/topics")
 def library_topics(
-    request: Request, site: SiteDep, user: SignedInDep, collection: RowIdQuery = None
+    request: Request,
+    site: SiteDep,
+    user: SignedInDep,
+    collection: RowIdQuery = None,
+    topic: Annotated[int | None, Query(ge=1, le=100, description="one topic, all of it")] = None,
 ) -> Response:
     """The saved papers (of one collection, given its id) by topic, newest saved first within
-    each; the MOST_PAPERS newest saved at most."""
+    each; the MOST_PAPERS newest saved at most; each topic's LISTED first listed and drawn,
+    all of one `topic` (its place in the index) on its own page."""
     with site.engine.connect() as conn:
         chosen = (
             me_api.editable_collection(conn, user.id, collection)
@@ -32,6 +40,9 @@ def library_topics(
         if chosen is not None and chosen.user_id != user.id:
             saved = editors.editor_shelf(conn, user.id, chosen, saved)
     found = topics_among(site.engine, user, [i.paper_id for i in saved], len(saved))
+    if topic is not None and topic > len(found.groups):
+        held = f"{len(found.groups)} topic{'' if len(found.groups) == 1 else 's'}"
+        raise HTTPException(404, f"there is no topic {topic} here: this page has {held}")
     body = site.render(
         "library_topics.html",
         user=user,
@@ -42,11 +53,12 @@ def library_topics(
         total=found.total,
         read=found.read,
         most=MOST_PAPERS,
-        map=map_of(found, None),
+        map=map_of(found, LISTED),
+        listed_most=None if topic else LISTED,
         palette=PALETTE,
         map_size=(WIDTH, HEIGHT),
         saved=set(),  # every paper here is: none ringed
         shown_most=SHOWN,
-        one=None,
+        one=topic,
     )
     return html(site, request, body)
