@@ -155,10 +155,10 @@ class MapPoint:
 
 @dataclass(frozen=True)
 class MapLabel:
-    """A topic's name on the map, above its papers."""
+    """A topic's number and first words on the map, above its papers."""
 
     topic: int
-    text: str
+    words: str
     x: float
     y: float
 
@@ -186,9 +186,9 @@ def map_of(found: Topics, most: int | None) -> TopicMap:
         if not shown:
             continue
         points += shown
-        text = f"{n} {group.label[0] if group.label else 'other'}"
-        half = min(len(text) * _CHAR / 2 + 4, WIDTH / 2)
+        words = group.label[0] if group.label else "other"
+        half = min((len(str(n)) + 1 + len(words)) * _CHAR / 2 + 4, WIDTH / 2)
         middle = min(max(sum(p.x for p in shown) / len(shown), half), WIDTH - half)
         top = min(p.y for p in shown)
-        labels.append(MapLabel(n, text, round(middle, 1), round(max(top - 10, 16), 1)))
+        labels.append(MapLabel(n, words, round(middle, 1), round(max(top - 10, 16), 1)))
     return TopicMap(points, labels)
