@@ -85,3 +85,7 @@ def test_odd_lists_one_paper_one_topic_copies_and_none() -> None:
     assert solo.min() >= 0 and solo.max() <= 1
     left_out = layout(_clustered([5, 5]), [[0, 1, 2, 3, 4]])  # in no group: the middle
     assert np.allclose(left_out[5:], 0.5)
+    # three topics of the very same text: side by side, every place a number, no warning
+    copies = layout(np.tile(_clustered([1]), (9, 1)), _groups([3, 3, 3]))
+    assert np.isfinite(copies).all()
+    assert len({tuple(xy) for xy in copies.round(3)}) == 3

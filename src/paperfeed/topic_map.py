@@ -54,10 +54,21 @@ def _places(centres: np.ndarray) -> np.ndarray:
     distances = np.clip(1.0 - centres @ centres.T, 0.0, 2.0)
     np.fill_diagonal(distances, 0.0)
     distances = (distances + distances.T) / 2
+    if float(distances.max()) <= 1e-9:  # topics of one meaning (copies): side by side
+        return _ring(k)
     mds = MDS(n_components=2, metric="precomputed", init="classical_mds", random_state=0)
-    placed = np.asarray(mds.fit_transform(distances), np.float64)
+    with np.errstate(all="ignore"):
+        placed = np.asarray(mds.fit_transform(distances), np.float64)
+    if not np.isfinite(placed).all():
+        return _ring(k)
     placed -= placed.mean(axis=0)
     return placed / max(float(np.abs(placed).max()), 1e-9)
+
+
+def _ring(k: int) -> np.ndarray:
+    """k places evenly on the unit circle."""
+    angles = np.arange(k) * 2 * np.pi / k
+    return np.stack([np.cos(angles), np.sin(angles)], axis=1)
 
 
 def _apart(places: np.ndarray, radii: np.ndarray) -> np.ndarray:
