@@ -281,6 +281,7 @@ _ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=2
     categories=st.lists(st.sampled_from(["cs.AI", "hep-th", "x}@y"]) | _ANY_TEXT, max_size=3),
     doi=st.none() | _ANY_TEXT,
 )
+@hypothesis.example(title="\\i", authors=[], categories=[], doi=None)  # TeX for ı (found)
 @hypothesis.example(title="\\'a", authors=[], categories=[], doi=None)  # a TeX accent
 def test_checked_papers_hold_only_xml_text(
     title: str, authors: list[str], categories: list[str], doi: str | None
