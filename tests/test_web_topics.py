@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from paperfeed.search import embed_papers
 from paperfeed.settings import Settings
 from paperfeed.store import get_papers
-from paperfeed.store.accounts import users
 from paperfeed.store.library import save_paper, user_collections
 from paperfeed.store.library.following import add_interest
 from paperfeed.web.periods import day_period, month_period, week_period
@@ -25,6 +24,7 @@ from tests.web_support import (
     fill_store,
     on_day,
     sign_in_as,
+    user_id,
     web_settings,
 )
 
@@ -157,9 +157,9 @@ def test_the_reader_s_mutes_hide_papers_and_say_so(reader: TestClient, engine: E
     day = DAYS[1].isoformat()
     before = sorted(p for ps in _topics_of(reader, f"/topics/date/{day}").values() for p in ps)
     assert HOSTILE_ID in before
+    user = user_id(engine, "moira")
     with engine.begin() as conn:
-        user = conn.execute(select(users.c.id).where(users.c.username == "moira")).scalar_one()
-        add_interest(conn, int(user), "mute", "category", "cs.CR", "cs.CR")
+        add_interest(conn, user, "mute", "category", "cs.CR", "cs.CR")
     page = reader.get(f"/topics/date/{day}").text
     after = sorted(p for ps in _topics(page).values() for p in ps)
     assert after == [p for p in before if p != HOSTILE_ID]
@@ -237,9 +237,9 @@ def test_the_api_groups_as_the_page_does(store: Settings, engine: Engine) -> Non
             "/api/login", json={"username": "moira", "password": "correct horse battery"}
         )
         auth = {"Authorization": f"Bearer {token.json()['token']}"}
+        user = user_id(engine, "moira")
         with engine.begin() as conn:
-            user = conn.execute(select(users.c.id).where(users.c.username == "moira")).scalar_one()
-            add_interest(conn, int(user), "mute", "category", "cs.CR", "cs.CR")
+            add_interest(conn, user, "mute", "category", "cs.CR", "cs.CR")
         day = DAYS[1].isoformat()
         mine = c.get(f"/api/topics?date={day}", headers=auth).json()
         assert mine["hiddenByMutes"] == 1
@@ -309,17 +309,12 @@ def _mean_distance(
 def test_the_map_rings_the_reader_s_saved_papers(reader: TestClient, engine: Engine) -> None:
     day = DAYS[1].isoformat()
     first = next(iter(_topics_of(reader, f"/topics/date/{day}").values()))[0]
+    user = user_id(engine, "moira")
     with engine.begin() as conn:
-        user = conn.execute(select(users.c.id).where(users.c.username == "moira")).scalar_one()
-        save_paper(conn, int(user), first)
+        save_paper(conn, user, first)
     page = reader.get(f"/topics/date/{day}").text
     assert [p for p, dot in _dots(page).items() if dot[3]] == [first]
     assert "Ringed: the 1 in your library." in page
-
-
-def _user_id(engine: Engine, name: str) -> int:
-    with engine.connect() as conn:
-        return int(conn.execute(select(users.c.id).where(users.c.username == name)).scalar_one())
 
 
 def test_a_reader_s_library_by_topic_groups_and_maps_only_their_papers(
@@ -333,7 +328,7 @@ def test_a_reader_s_library_by_topic_groups_and_maps_only_their_papers(
     assert 'href="/library/topics">By topic</a>' not in reader.get("/library").text
     week = sorted(p for d in DAYS[:3] for p in on_day(engine, d))
     mine, kept = week[::2], week[::6]
-    user = _user_id(engine, "moira")
+    user = user_id(engine, "moira")
     with engine.begin() as conn:
         for pid in mine:
             save_paper(conn, user, pid, "Reading group" if pid in kept else None)
@@ -367,7 +362,7 @@ def test_a_big_library_lists_each_topic_s_first_papers_and_the_rest_on_its_page(
 
     monkeypatch.setattr(by_topic, "LISTED", 2)
     mine = sorted(p for d in DAYS[:3] for p in on_day(engine, d))[::2]
-    user = _user_id(engine, "moira")
+    user = user_id(engine, "moira")
     with engine.begin() as conn:
         for pid in mine:
             save_paper(conn, user, pid)

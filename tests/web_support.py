@@ -18,6 +18,7 @@ from paperfeed.models import Paper, Signals
 from paperfeed.pipeline import ingest_files
 from paperfeed.settings import Settings
 from paperfeed.store import get_papers, upsert_papers
+from paperfeed.store.accounts import users
 from paperfeed.store.tables import papers
 from paperfeed.web.app import create_app
 
@@ -108,6 +109,12 @@ def sign_up(c: TestClient, username: str, password: str = "correct horse battery
     )
     assert response.status_code == 303, response.text
     assert "pf_session" in c.cookies
+
+
+def user_id(engine: Engine, name: str) -> int:
+    """The id of the account named `name`."""
+    with engine.connect() as conn:
+        return int(conn.execute(select(users.c.id).where(users.c.username == name)).scalar_one())
 
 
 def sign_in_as(
