@@ -47,7 +47,6 @@ from paperfeed.settings import Settings
 from paperfeed.store import open_store
 from paperfeed.store.listings import latest_day
 from paperfeed.web.app import create_app
-from paperfeed.web.pages import topics as topics_page
 from paperfeed.web.periods import day_period, month_period, week_period
 from paperfeed.web.views import topics as topic_views
 
@@ -204,8 +203,8 @@ def main() -> None:
     )
     print(
         f"topics: at most {topics.MOST_TOPICS} a list, k-means n_init 1, labels of "
-        f"{topics.LABEL_WORDS} words; pages list {topics_page.SHOWN} open, "
-        f"{topics_page.LISTED} a topic"
+        f"{topics.LABEL_WORDS} words; pages list {topic_views.SHOWN} open, "
+        f"{topic_views.LISTED} a topic"
     )
     if not args.no_pages:
         _pages(args.rounds)

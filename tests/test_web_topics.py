@@ -173,7 +173,7 @@ def test_a_topic_s_own_page_lists_all_of_it(
 ) -> None:
     """The overview lists a topic's first papers (here 2: LISTED patched) and links to the
     topic's own page, which lists every one; a topic the page does not have is a 404."""
-    from paperfeed.web.pages import topics
+    from paperfeed.web.views import topics
 
     embed_papers(store, engine)
     monkeypatch.setattr(topics, "LISTED", 2)
@@ -358,9 +358,9 @@ def test_a_big_library_lists_each_topic_s_first_papers_and_the_rest_on_its_page(
 ) -> None:
     """The library's overview lists and draws each topic's LISTED first papers (here 2) and
     links the topic's own page, which lists all of it; a topic it does not have is a 404."""
-    from paperfeed.web.library import by_topic
+    from paperfeed.web.views import topics
 
-    monkeypatch.setattr(by_topic, "LISTED", 2)
+    monkeypatch.setattr(topics, "LISTED", 2)
     mine = sorted(p for d in DAYS[:3] for p in on_day(engine, d))[::2]
     user = user_id(engine, "moira")
     with engine.begin() as conn:

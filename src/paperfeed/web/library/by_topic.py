@@ -5,18 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from paperfeed.store import collection_editors as editors
 from paperfeed.store import library as lib
 from paperfeed.web import me_api
 from paperfeed.web.deps import RowIdQuery, SignedInDep, SiteDep, html
-from paperfeed.web.views.topics import HEIGHT, MOST_PAPERS, PALETTE, WIDTH, map_of, topics_among
+from paperfeed.web.views.topics import page_parts, topics_among
 
 router = APIRouter(include_in_schema=False)
-SHOWN = 8  # papers of a topic listed open; the others one click away
-LISTED = 100  # papers of a topic the overview lists and draws; all of them on its own page
 
 
 @router.get("/library/topics")
@@ -28,8 +26,8 @@ def library_topics(
     topic: Annotated[int | None, Query(ge=1, le=100, description="one topic, all of it")] = None,
 ) -> Response:
     """The saved papers (of one collection, given its id) by topic, newest saved first within
-    each; the MOST_PAPERS newest saved at most; each topic's LISTED first listed and drawn,
-    all of one `topic` (its place in the index) on its own page."""
+    each; the 5,000 newest saved at most; each topic's first 100 listed and drawn, all of one
+    `topic` (its place in the index) on its own page."""
     with site.engine.connect() as conn:
         chosen = (
             me_api.editable_collection(conn, user.id, collection)
@@ -40,9 +38,7 @@ def library_topics(
         if chosen is not None and chosen.user_id != user.id:
             saved = editors.editor_shelf(conn, user.id, chosen, saved)
     found = topics_among(site.engine, user, [i.paper_id for i in saved], len(saved))
-    if topic is not None and topic > len(found.groups):
-        held = f"{len(found.groups)} topic{'' if len(found.groups) == 1 else 's'}"
-        raise HTTPException(404, f"there is no topic {topic} here: this page has {held}")
+    parts = page_parts(found, set(), topic)  # every paper here is saved: none ringed
     body = site.render(
         "library_topics.html",
         user=user,
@@ -52,13 +48,6 @@ def library_topics(
         waiting=found.waiting,
         total=found.total,
         read=found.read,
-        most=MOST_PAPERS,
-        map=map_of(found, LISTED),
-        listed_most=None if topic else LISTED,
-        palette=PALETTE,
-        map_size=(WIDTH, HEIGHT),
-        saved=set(),  # every paper here is: none ringed
-        shown_most=SHOWN,
-        one=topic,
+        **parts,
     )
     return html(site, request, body)

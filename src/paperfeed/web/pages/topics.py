@@ -16,11 +16,9 @@ from paperfeed.web.deps import Site, SiteDep, UserDep
 from paperfeed.web.pages.common import _page
 from paperfeed.web.pages.daily import _day_nav
 from paperfeed.web.periods import DailyCategory, Period, day_period, parse_period
-from paperfeed.web.views.topics import HEIGHT, PALETTE, WIDTH, Topics, map_of, topics_of
+from paperfeed.web.views.topics import Topics, page_parts, topics_of
 
 router = APIRouter(include_in_schema=False)
-SHOWN = 8  # papers of a topic listed open; the others one click away
-LISTED = 100  # papers of a topic the overview lists; the rest on the topic's own page
 KINDS = ("date", "week", "month")
 
 
@@ -57,8 +55,8 @@ def topics_page(
 
     def build() -> dict[str, object]:
         hide = _mutes(request, site, user)
-        context = _topics_context(site, user, period, within, hide, show_muted)
-        return context | _one(context, topic)
+        found, context = _topics_context(site, user, period, within, hide, show_muted)
+        return context | page_parts(found, _saved(site, user, found), topic)
 
     return _page(request, site, user, "topics.html", build)
 
@@ -79,7 +77,7 @@ def _topics_context(
     within: tuple[str, ...],
     hide: Hide | None,
     show_muted: bool,
-) -> dict[str, object]:
+) -> tuple[Topics, dict[str, object]]:
     held = views.category_members(within)
     found = topics_of(site.engine, user, period, held, hide, show_muted)
     with site.engine.connect() as conn:
@@ -90,18 +88,13 @@ def _topics_context(
         else v
         for k, v in around.items()
     }
-    return {
+    return found, {
         "period": period,
         "within": within,
         "topics": found.groups,
-        "map": map_of(found, LISTED),  # drawn on the overview, of the papers it lists
-        "palette": PALETTE,
-        "map_size": (WIDTH, HEIGHT),
-        "saved": _saved(site, user, found),
         "waiting": found.waiting,
         "total": found.total,
         "read": found.read,
-        "shown_most": SHOWN,
         "list_path": period.path + views.category_query(within),
         "topics_path": _topics_path(period),
         **nav,
@@ -117,18 +110,6 @@ def _saved(site: Site, user: User | None, found: Topics) -> set[str]:
         return set()
     with site.engine.connect() as conn:
         return set(saved_ids(conn, user.id, list(found.places)))
-
-
-def _one(context: dict[str, object], topic: int | None) -> dict[str, object]:
-    """The page of one topic (`topic`: its place in the index), or the overview (None)."""
-    found = context["topics"]
-    assert isinstance(found, list)
-    if topic is None:
-        return {"one": None, "listed_most": LISTED}
-    if topic > len(found):
-        held = f"{len(found)} topic{'' if len(found) == 1 else 's'}"
-        raise HTTPException(404, f"there is no topic {topic} here: this page has {held}")
-    return {"one": topic, "listed_most": None}
 
 
 def _muted(count: int, show_muted: bool) -> dict[str, object]:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from fastapi import HTTPException
 from sqlalchemy import Connection, Engine
 
 from paperfeed.store.accounts import User
@@ -19,6 +20,8 @@ from paperfeed.web.views.assembly import cards
 from paperfeed.web.views.common import Card
 
 MOST_PAPERS = 5_000  # a longer period is grouped by its most upvoted papers, as the page says
+SHOWN = 8  # papers of a topic a page lists open; the others one click away
+LISTED = 100  # papers of a topic an overview lists and draws; all of them on the topic's page
 
 
 @dataclass(frozen=True)
@@ -192,3 +195,22 @@ def map_of(found: Topics, most: int | None) -> TopicMap:
         top = min(p.y for p in shown)
         labels.append(MapLabel(n, words, round(middle, 1), round(max(top - 10, 16), 1)))
     return TopicMap(points, labels)
+
+
+def page_parts(found: Topics, saved: set[str], topic: int | None) -> dict[str, object]:
+    """What a page of topics (a period's, a library's) lists and draws besides the topics: the
+    map of each topic's LISTED first papers, its colours and size, the reader's `saved` papers
+    (ringed), how many rows show open and listed; `topic`: the page of that one topic (its
+    place in the index, all of it, no map), a 404 where the page has fewer."""
+    if topic is not None and topic > len(found.groups):
+        held = f"{len(found.groups)} topic{'' if len(found.groups) == 1 else 's'}"
+        raise HTTPException(404, f"there is no topic {topic} here: this page has {held}")
+    return {
+        "map": map_of(found, LISTED),
+        "palette": PALETTE,
+        "map_size": (WIDTH, HEIGHT),
+        "saved": saved,
+        "shown_most": SHOWN,
+        "listed_most": None if topic else LISTED,
+        "one": topic,
+    }
