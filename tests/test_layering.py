@@ -19,6 +19,7 @@ BOTTOM = (
     "paperfeed.arxiv_ids",
     "paperfeed.mailwire",  # a message's wire and kept forms: the outbox stores the latter
     "paperfeed.latex",  # TeX as text: accents decoded at ingest and in keys, maths for email
+    "paperfeed.venues",  # a comment's conference, kept with the paper for its venue's page
 )
 ABOVE_FEATURES = ("paperfeed.web", "paperfeed.cli", "paperfeed.pipeline")
 
@@ -30,6 +31,7 @@ RULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "paperfeed.text": ("only", ()),
     "paperfeed.mailwire": ("only", ()),
     "paperfeed.latex": ("only", ()),
+    "paperfeed.venues": ("only", ()),
     # user Markdown to safe HTML: pages, feeds and email (its maths as text where no KaTeX runs)
     "paperfeed.markup": ("only", ("paperfeed.latex",)),
     "paperfeed.templating": ("only", ("paperfeed.text",)),

@@ -153,14 +153,16 @@ def _private(settings: Settings, **more: object) -> Settings:
 
 def test_a_private_site_shows_nothing_to_a_stranger(site: Settings, engine: Engine) -> None:
     with client(_private(site), engine) as c:
-        for path in ("/", "/daily?week=2026-W26", "/trending", "/search?q=attention", "/about"):
+        pages = ("/", "/daily?week=2026-W26", "/trending", "/search?q=attention", "/about")
+        for path in (*pages, "/venues", "/venues/icml-2026"):
             went = c.get(path, follow_redirects=False)
             assert went.status_code == 303, path
             assert went.headers["location"].startswith("/signin?next=/")
             assert went.headers["x-robots-tag"] == "noindex, nofollow"
         wanted = c.get("/daily?week=2026-W26", follow_redirects=False).headers["location"]
         assert wanted == "/signin?next=/daily%3Fweek%3D2026-W26"
-        for path in ("/api/daily_papers", "/feeds/daily.atom", "/openapi.json", "/api/me"):
+        apis = ("/api/daily_papers", "/feeds/daily.atom", "/openapi.json", "/api/me")
+        for path in (*apis, "/api/venues", "/feeds/venue/icml-2026.atom"):
             answer = c.get(path)
             assert answer.status_code == 401, path
             assert "this site is private" in answer.json()["detail"]

@@ -20,7 +20,7 @@ from paperfeed.store.tables import paper_authors
 from tests.digest_support import add_outbox_message
 from tests.web_support import HOSTILE, client, web_settings
 
-HEAD = "0049"  # the newest migration
+HEAD = "0050"  # the newest migration
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 
 # Keys as stores ingested before author keys transliterated hold them (the letters dropped).
@@ -242,11 +242,12 @@ def test_0047_keeps_existing_collections_unsectioned_and_goes_back(engine: Engin
     from paperfeed.store import collection_sections as cs
     from paperfeed.store import library as lib
 
+    ids = ["2606.77781", "2606.77782"]
+    with engine.begin() as conn:  # papers as the head writes them (0050 added their venue)
+        upsert_papers(conn, [replace(HOSTILE, id=pid) for pid in ids])
     _alembic(engine, "downgrade", "0046")
     assert "collection_sections" not in inspect(engine).get_table_names()
-    ids = ["2606.77781", "2606.77782"]
     with engine.begin() as conn:
-        upsert_papers(conn, [replace(HOSTILE, id=pid) for pid in ids])
         user = create_user(conn, "ada", "hash").id
         cid = lib.ensure_collection(conn, user, "Old", visibility="public").id
         lib.add_many_to_collection(conn, cid, ids)  # names no column 0047 adds
@@ -263,3 +264,39 @@ def test_0047_keeps_existing_collections_unsectioned_and_goes_back(engine: Engin
     with engine.connect() as conn:
         assert lib.collection_paper_ids(conn, cid, "list") == ids  # its papers kept
     migrate(engine)
+
+
+def test_0050_reads_each_stored_papers_venue_and_goes_back(engine: Engine) -> None:
+    """A store as 0049 left it (no venue column) upgrades: each paper whose journal reference
+    or comment names a conference gets its label, the others none, and no paper's change time
+    moves (the search indexes are not refreshed). Down again drops the column, papers kept."""
+    said = {
+        "2606.77791": ("Accepted at ICML 2026 (Oral)", None, "ICML 2026"),
+        "2606.77792": ("Submitted to ICML 2026", "NeurIPS 2025", "NeurIPS 2025"),
+        "2606.77793": ("Accepted to ACL 2026 Findings", None, "Findings of ACL 2026"),
+        "2606.77794": ("Submitted to COLM 2026", None, None),
+        "2606.77795": (None, None, None),
+    }
+    with engine.begin() as conn:
+        upsert_papers(
+            conn,
+            [replace(HOSTILE, id=k, comments=c, journal_ref=j) for k, (c, j, _) in said.items()],
+        )
+    _alembic(engine, "downgrade", "0049")
+    assert "venue" not in {c["name"] for c in inspect(engine).get_columns("papers")}
+    before = _changed_at(engine)
+    migrate(engine)
+    with engine.connect() as conn:
+        venues = dict(conn.execute(text("SELECT id, venue FROM papers")).all())
+    assert venues == {pid: label for pid, (_, _, label) in said.items()}
+    assert _changed_at(engine) == before
+    indexed = {i["name"] for i in inspect(engine).get_indexes("papers")}
+    assert "ix_papers_venue" in indexed
+    _alembic(engine, "downgrade", "0049")
+    assert len(_changed_at(engine)) == len(said)
+    migrate(engine)
+
+
+def _changed_at(engine: Engine) -> dict[str, object]:
+    with engine.connect() as conn:
+        return dict(conn.execute(text("SELECT id, changed_at FROM papers")).all())

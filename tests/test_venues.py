@@ -111,7 +111,7 @@ def test_a_card_and_its_paper_page_show_the_venue_and_keep_the_comment_inert(
         assert '<span class="badge venue"' in card and ">ICML 2026 · Oral</span>" in card
         assert "<script>alert(1)" not in day.text
         page = c.get(f"/papers/{HOSTILE_ID}")
-        assert '<dt>Venue</dt><dd class="venue">ICML 2026 (Oral)</dd>' in page.text
+        assert ">ICML 2026</a> (Oral)" in page.text and "/venues/icml-2026" in page.text
         assert "<script>alert(1)" not in page.text
     with engine.begin() as conn:
         upsert_papers(conn, [replace(said, comments="Submitted to ICML 2026", version=2)])

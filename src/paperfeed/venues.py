@@ -48,6 +48,47 @@ class Venue:
             return f"Findings of {base}"
         return f"{base} {self.track}".rstrip()
 
+    @property
+    def slug(self) -> str:
+        """Its page's address part: "icml-2026", "icml-2026-workshop", "acl-2026-findings"."""
+        track = f"-{self.track.lower()}" if self.track else ""
+        return f"{self.name.lower()}-{self.year}{track}"
+
+    @property
+    def kept(self) -> Venue:
+        """The venue as the store keeps it, without the paper's honour (a venue's page lists
+        its orals and its posters alike)."""
+        return Venue(self.name, self.year, self.track)
+
+
+_TRACKS = ("Workshop", "Findings")
+_SLUG = re.compile(r"(?P<name>[a-z]+)-(?P<year>\d{4})(?:-(?P<track>workshop|findings))?")
+_LABEL = re.compile(r"(?:(?P<f>Findings) of )?(?P<name>\w+) (?P<year>\d{4})(?: (?P<w>Workshop))?")
+
+
+def from_slug(slug: str) -> Venue | None:
+    """The venue a page's address names ("icml-2026", "acl-2026-findings"), or None."""
+    found = _SLUG.fullmatch(slug)
+    names = {name.lower(): name for name in _VENUES if name != "INTERSPEECH"}
+    if found is None or found["name"] not in names:
+        return None
+    track = (found["track"] or "").capitalize()
+    return Venue(names[found["name"]], int(found["year"]), track)
+
+
+def from_label(label: str) -> Venue | None:
+    """The venue a stored label names ("Findings of ACL 2026", "ICML 2026 Workshop"), or None."""
+    found = _LABEL.fullmatch(label)
+    if found is None or found["name"] not in _VENUES or (found["f"] and found["w"]):
+        return None
+    return Venue(found["name"], int(found["year"]), found["f"] or found["w"] or "")
+
+
+def stored_venue(journal_ref: str | None, comments: str | None) -> str | None:
+    """The label the store keeps for a paper (None: it names no venue): `Venue.kept`'s."""
+    found = venue_of(journal_ref, comments)
+    return None if found is None else found.kept.label
+
 
 def venue_of(*texts: str | None) -> Venue | None:
     """The first venue the texts (a journal reference, then a comment) say the paper is at."""

@@ -35,6 +35,7 @@ PUBLIC = (
     "/discussions",
     "/collections",
     "/categories/cs.LG",
+    "/venues",
     "/no-such-page",
 )
 SIGNED_IN = (

@@ -83,8 +83,11 @@ class _Crawl:
         return self._local_links(url)
 
     def _check_page(self, url: str) -> None:
-        if not self.page.title().strip():
+        title = self.page.title()
+        if not title.strip():
             self.problems.append(f"{url}: no <title>")
+        if title.count("paperfeed") > 1:  # the site's name ends every title once
+            self.problems.append(f"{url}: the title names the site twice: {title}")
         twice = self.page.evaluate(
             """() => { const n = {}; for (const e of document.querySelectorAll('[id]'))
               n[e.id] = (n[e.id] || 0) + 1; return Object.keys(n).filter(k => n[k] > 1); }"""

@@ -251,6 +251,22 @@ def papers_in_category(conn: Connection, names: Sequence[str], offset: int, limi
     return _page(conn, papers.c.id.in_(ids), "newest", offset, limit)
 
 
+def papers_at_venue(conn: Connection, label: str, order: str, offset: int, limit: int) -> Page:
+    """The papers whose comment or journal reference names this venue ("ICML 2026"), newest
+    first or (`order` "votes") most upvoted first."""
+    return _page(conn, papers.c.venue == label, order, offset, limit)
+
+
+def venue_counts(conn: Connection, labels: Sequence[str] | None = None) -> dict[str, int]:
+    """Each venue's label (of `labels`; None: every one) and its papers shown (not hidden)."""
+    n = func.count()
+    held = papers.c.venue.is_not(None) if labels is None else papers.c.venue.in_(labels)
+    query = (
+        select(papers.c.venue, n).where(held, papers.c.hidden.is_(False)).group_by(papers.c.venue)
+    )
+    return {str(label): int(count) for label, count in conn.execute(query)}
+
+
 def author_name(conn: Connection, key: str) -> str | None:
     """The most common spelling of an author's name, by name key."""
     count = func.count()

@@ -47,6 +47,9 @@ papers = Table(
     # When an ingest stored a newer version of it than it held (NULL: never since 0048, or v1):
     # followers of a collection holding it are told from then, whatever date arXiv gave it.
     Column("version_stored_at", DateTime),
+    # The conference its journal reference or comment says it is at ("ICML 2026", "Findings of
+    # ACL 2026", "CVPR 2026 Workshop": `venues.stored_venue`), written with the paper; NULL: none.
+    Column("venue", String(64), index=True),
     # The search refresh's order: many rows sharing one stamp are still read in key order.
     Index("ix_papers_changed_at_id", "changed_at", "id"),
 )

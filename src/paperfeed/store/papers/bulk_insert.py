@@ -24,7 +24,7 @@ _COLUMNS: dict[Table, tuple[str, ...]] = {
     papers: (
         "id", "version", "title", "title_key", "abstract", "published", "updated", "comments",
         "journal_ref", "doi", "license", "source", "first_seen", "listing_date", "withdrawn",
-        "hidden", "featured", "changed_at", "fingerprint", "listed_at",
+        "hidden", "featured", "changed_at", "fingerprint", "listed_at", "venue",
     ),
     versions: ("paper_id", "version", "created"),
     paper_authors: ("paper_id", "position", "name", "name_key"),

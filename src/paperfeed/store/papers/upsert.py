@@ -25,6 +25,7 @@ from paperfeed.store.tables import (
     versions,
 )
 from paperfeed.util import chunks, utcnow
+from paperfeed.venues import stored_venue
 
 _COMPARED = tuple(f.name for f in fields(Paper) if f.compare)
 
@@ -184,6 +185,7 @@ def _paper_row(p: Paper, now: datetime, first_seen: datetime, digest: str) -> Ro
         now,
         digest,
         now if p.listing_date else None,
+        stored_venue(p.journal_ref, p.comments),
     )
 
 

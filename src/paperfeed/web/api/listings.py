@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from paperfeed.store import library as lib
-from paperfeed.store.listings import latest_day
+from paperfeed.store.listings import latest_day, venue_counts
 from paperfeed.web import api_links, paging, views, walk
 from paperfeed.web.api.common import (
     Limit,
@@ -25,7 +25,7 @@ from paperfeed.web.api.common import (
     item_json,
     stamp,
 )
-from paperfeed.web.api.schemas import ItemOut, PublicCollectionOut, TopicsOut
+from paperfeed.web.api.schemas import ItemOut, PublicCollectionOut, TopicsOut, VenueOut
 from paperfeed.web.deps import SiteDep, UserDep
 from paperfeed.web.periods import (
     DailyCategory,
@@ -35,6 +35,7 @@ from paperfeed.web.periods import (
     check_period_params,
     period_from_query,
 )
+from paperfeed.web.venue_params import VenueSort, venue_named
 from paperfeed.web.views.topics import topics_of
 
 router = APIRouter()
@@ -224,6 +225,68 @@ def trending(
         try:
             with site.engine.connect() as conn:
                 return views.trending_listing(conn, site.weights, p + 1, limit, None, hide)
+        except views.PageOutOfRange:
+            return None
+
+    return _listed(request, site, hide, p, listing)
+
+
+@router.get("/venues", response_model=list[VenueOut], summary="Conferences")
+def venues(request: Request, site: SiteDep) -> Response:
+    """Every conference (and track) the papers here say they appear at, in their arXiv comment
+    or journal reference, newest year first and the most papers first within a year."""
+
+    def build() -> list[dict[str, Any]]:
+        with site.engine.connect() as conn:
+            years = views.venue_index(conn)
+        base = site.settings.public_url.rstrip("/")
+        out: list[dict[str, Any]] = []
+        for year in years:
+            for main, count, others in year.venues:
+                for venue, n in [(main, count), *others]:
+                    if not n:
+                        continue
+                    feeds = f"{base}/feeds/venue/{venue.slug}"
+                    out.append({
+                        "name": venue.name, "year": venue.year, "track": venue.track,
+                        "label": venue.label, "slug": venue.slug, "papers": n,
+                        "url": f"{base}/venues/{venue.slug}",
+                        "feeds": {f: f"{feeds}.{f}" for f in ("atom", "rss", "bib")},
+                    })  # fmt: skip
+        return out
+
+    return _cached(request, site, build)
+
+
+@router.get(
+    "/venues/{slug}",
+    response_model=list[ItemOut],
+    summary="A conference's papers",
+    openapi_extra=_conditional(paging.documented(api_links.listing_links(), total=False)),
+)
+def venue_papers(
+    request: Request,
+    site: SiteDep,
+    user: UserDep,
+    slug: str,
+    sort: VenueSort = "newest",
+    p: PageIndex = 0,
+    limit: Limit = 50,
+    show_muted: ShowMuted = False,
+) -> Response:
+    """The papers whose arXiv comment or journal reference says they appear at a conference
+    (`slug`, as /api/venues gives it: icml-2026, acl-2026-findings), newest or most upvoted
+    first; a bearer token's mutes apply. A conference no paper here names is a 404."""
+    venue = venue_named(slug)
+    with site.engine.connect() as conn:
+        if not venue_counts(conn, [venue.label]):
+            raise HTTPException(404, f"no paper here says it is at {venue.label}")
+    hide = _reader_hide(request, site, user, show_muted)
+
+    def listing() -> views.Listing | None:
+        try:
+            with site.engine.connect() as conn:
+                return views.by_venue(conn, venue, sort, p + 1, limit, None, hide)
         except views.PageOutOfRange:
             return None
 

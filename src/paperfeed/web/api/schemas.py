@@ -136,6 +136,23 @@ class PublicCollectionOut(BaseModel):
     feeds: CollectionFeedsOut
 
 
+class VenueFeedsOut(BaseModel):
+    atom: str
+    rss: str
+    bib: str
+
+
+class VenueOut(BaseModel):
+    name: str  # the conference: "ICML", "NeurIPS", "ACL"
+    year: int
+    track: str  # "" (main), "Findings" or "Workshop"
+    label: str  # as shown: "ICML 2026", "Findings of ACL 2026", "CVPR 2026 Workshop"
+    slug: str  # its address part: /api/venues/{slug}, /venues/{slug}
+    papers: int
+    url: str
+    feeds: VenueFeedsOut
+
+
 class TopicOut(BaseModel):
     label: list[str]
     size: int

@@ -39,6 +39,7 @@ from paperfeed.web.search_params import (
     SearchMode,
     SearchWords,
 )
+from paperfeed.web.venue_params import VenueSort, venue_named
 
 router = APIRouter()
 FEED_SIZE = 100
@@ -149,6 +150,29 @@ def category_feed(
             listing = views.by_category(conn, category, page, FEED_SIZE, None)
         if listing is None:
             raise HTTPException(404, f"no papers in category {category}")
+        return listing
+
+    return _serve(request, site, fmt, build)
+
+
+@router.get("/feeds/venue/{slug}.{fmt}", summary="A conference's papers")
+def venue_feed(
+    request: Request,
+    site: SiteDep,
+    slug: str,
+    fmt: str,
+    sort: VenueSort = "newest",
+    page: FeedPage = 1,
+) -> Response:
+    """The papers whose arXiv comment or journal reference says they appear at a conference
+    (`slug`: icml-2026, acl-2026-findings, cvpr-2026-workshop), newest or most upvoted first."""
+    venue = venue_named(slug)
+
+    def build() -> views.Listing:
+        with site.engine.connect() as conn:
+            listing = views.by_venue(conn, venue, sort, page, FEED_SIZE, None)
+        if listing is None:
+            raise HTTPException(404, f"no paper here says it is at {venue.label}")
         return listing
 
     return _serve(request, site, fmt, build)

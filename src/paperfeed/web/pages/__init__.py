@@ -11,6 +11,7 @@ from paperfeed.web.pages import (
     paper,
     searching,
     topics,
+    venues,
 )
 from paperfeed.web.pages.actions import moderate, submit, submit_page, upvote
 from paperfeed.web.pages.addresses import (
@@ -35,7 +36,7 @@ from paperfeed.web.visits import NewOnly
 
 # The routes, in the order the single module declared them.
 router = APIRouter(include_in_schema=False)
-for _part in (front, addresses, daily, topics, listings, searching, actions, paper):
+for _part in (front, addresses, daily, topics, listings, venues, searching, actions, paper):
     router.include_router(_part.router)
 
 __all__ = [

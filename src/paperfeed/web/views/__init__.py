@@ -21,7 +21,16 @@ from paperfeed.web.views.days import (
     daily,
     daily_categories,
 )
-from paperfeed.web.views.listings import by_author, by_category, stars_listing, trending_listing
+from paperfeed.web.views.listings import (
+    VENUE_ORDERS,
+    VenueYear,
+    by_author,
+    by_category,
+    by_venue,
+    stars_listing,
+    trending_listing,
+    venue_index,
+)
 from paperfeed.web.views.searching import (
     SEARCH_FIRST_DAY,
     SEARCH_LAST_DAY,
@@ -50,6 +59,10 @@ __all__ = [
     "SearchParams",
     "by_author",
     "by_category",
+    "by_venue",
+    "venue_index",
+    "VenueYear",
+    "VENUE_ORDERS",
     "cards",
     "category_members",
     "category_query",

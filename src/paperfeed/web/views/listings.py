@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
 
@@ -16,11 +16,14 @@ from paperfeed.store.listings import (
     author_name,
     latest_day,
     latest_listing_day,
+    papers_at_venue,
     papers_by_author,
     papers_in_category,
     trending_rows,
+    venue_counts,
 )
 from paperfeed.util import utcnow
+from paperfeed.venues import Venue, from_label
 from paperfeed.web.views.assembly import cards
 from paperfeed.web.views.common import Card, Listing, _listing, _slicer, check_page, reader_page
 
@@ -119,3 +122,54 @@ def by_category(
     name = categories.name_of(category)
     title = f"{category} · {name}" if name else category
     return _listing(title, shown, result, page, per_page, *paths)
+
+
+VENUE_ORDERS = ("newest", "votes")  # a venue's page: newest first, or most upvoted first
+
+
+def by_venue(
+    conn: Connection,
+    venue: Venue,
+    order: str,
+    page: int,
+    per_page: int,
+    user: User | None,
+    hide: Hide | None = None,
+) -> Listing | None:
+    """A conference's papers (those whose comment or journal reference names it), newest or
+    most upvoted first (None when it has none)."""
+    fetch = partial(papers_at_venue, conn, venue.label, order)
+    result = reader_page(conn, fetch, hide, page, per_page)
+    if result.total == 0 and not result.hidden:
+        return None
+    check_page(page, result.total, per_page)
+    shown = cards(conn, result.ids, user)
+    paths = f"/venues/{venue.slug}", f"/feeds/venue/{venue.slug}"
+    listing = _listing(venue.label, shown, result, page, per_page, *paths)
+    return replace(listing, feed_query="?sort=votes" if order == "votes" else "")
+
+
+@dataclass(frozen=True)
+class VenueYear:
+    """One year's conferences on the conferences page, most papers first."""
+
+    year: int
+    venues: list[tuple[Venue, int, list[tuple[Venue, int]]]]  # main, its papers, other tracks
+
+
+def venue_index(conn: Connection) -> list[VenueYear]:
+    """Every venue papers here name, by year (newest first); within a year each conference by
+    its papers (main track and the others together), with its workshops and findings beside."""
+    tracks: dict[tuple[str, int], dict[str, int]] = {}
+    for label, count in venue_counts(conn).items():
+        venue = from_label(label)
+        if venue is not None:
+            tracks.setdefault((venue.name, venue.year), {})[venue.track] = count
+    years: dict[int, list[tuple[Venue, int, list[tuple[Venue, int]]]]] = {}
+    for (name, year), held in tracks.items():
+        others = [(Venue(name, year, t), held[t]) for t in ("Findings", "Workshop") if t in held]
+        years.setdefault(year, []).append((Venue(name, year), held.get("", 0), others))
+    return [
+        VenueYear(year, sorted(rows, key=lambda r: (-(r[1] + sum(n for _, n in r[2])), r[0].name)))
+        for year, rows in sorted(years.items(), reverse=True)
+    ]

@@ -1,0 +1,146 @@
+"""Conferences at scale: how many real arXiv papers name a venue, what reading it adds to each
+paper's ingest, what migration 0050 takes to read a whole store, and what the conference pages
+cost, on the 74,728 real papers of `arxiv-daily-cs-listings`; then the store's two venue
+queries on the same store grown to `--grow` papers (copies of its papers under new ids).
+
+    .venv/bin/python bench/venues.py [--grow 1000000] [--repeat 20]
+
+Default settings (SQLite, the page cache as shipped); the store is built in bench/out/venues.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import shutil
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, func, select, text
+
+from paperfeed.pipeline import ingest_files
+from paperfeed.settings import Settings
+from paperfeed.store import migrate, open_store
+from paperfeed.store.db import _MIGRATIONS
+from paperfeed.store.listings import papers_at_venue, venue_counts
+from paperfeed.store.tables import papers
+from paperfeed.venues import stored_venue
+from paperfeed.web.app import create_app
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO / ".." / "shared" / "data" / "arxiv-daily-cs-listings" / "daily"
+WORK = REPO / "bench" / "out" / "venues"
+
+
+def _ms(call: Callable[[], object], repeat: int) -> float:
+    took = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        call()
+        took.append((time.perf_counter() - start) * 1000)
+    return statistics.median(took)
+
+
+def _downgrade(engine: object, to: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with engine.begin() as conn:  # type: ignore[attr-defined]
+        config.attributes["connection"] = conn
+        command.downgrade(config, to)
+
+
+def _grow(engine: object, most: int) -> int:
+    """Copies of the store's papers under new ids (their venue and day with them) up to `most`."""
+    columns = [c.name for c in papers.columns]
+    names = ", ".join(columns)
+    copied = ", ".join("id || '-' || :k" if c == "id" else c for c in columns)
+    with engine.begin() as conn:  # type: ignore[attr-defined]
+        base = conn.scalar(select(func.count()).select_from(papers))
+        k = 1
+        while base * (k + 1) <= most:
+            sql = (
+                f"INSERT INTO papers ({names}) SELECT {copied} FROM papers WHERE id NOT LIKE '%-%'"
+            )
+            conn.execute(text(sql), {"k": str(k)})
+            k += 1
+        return int(conn.scalar(select(func.count()).select_from(papers)))
+
+
+def _at(conn: Connection, label: str, order: str) -> object:
+    return papers_at_venue(conn, label, order, 0, 30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--grow", type=int, default=1_000_000, help="papers for the query rows")
+    parser.add_argument("--repeat", type=int, default=20, help="timings per row (median)")
+    args = parser.parse_args()
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
+    settings = Settings(data_dir=WORK, _env_file=None)  # type: ignore[call-arg]
+    print(f"# {platform.processor() or platform.machine()}, Python {platform.python_version()},")
+    print(f"# default settings (SQLite), median of {args.repeat}")
+    engine = open_store(settings)
+    files = sorted(DEFAULT_DATA.glob("*.jsonl.gz"))
+    start = time.perf_counter()
+    report, failed = ingest_files(engine, settings, "listing", files)
+    ingest_s = time.perf_counter() - start
+    if failed:
+        raise SystemExit("; ".join(failed))
+    with engine.connect() as conn:
+        total = conn.scalar(select(func.count()).select_from(papers)) or 0
+        said = conn.execute(select(papers.c.comments, papers.c.journal_ref)).all()
+        counts = venue_counts(conn)
+    start = time.process_time()
+    for comment, ref in said:
+        stored_venue(ref, comment)
+    parse_us = (time.process_time() - start) * 1e6 / len(said)
+    named = sum(counts.values())
+    print(f"\npapers {total:,} (ingested in {ingest_s:.1f} s, {total / ingest_s:,.0f}/s)")
+    print(f"naming a venue: {named:,} ({named / total:.1%}), {len(counts)} venues and tracks")
+    print(f"reading a paper's venue: {parse_us:.1f} µs CPU a paper")
+    top = sorted(counts.items(), key=lambda kv: -kv[1])[:12]
+    print("largest: " + ", ".join(f"{label} {n:,}" for label, n in top))
+
+    _downgrade(engine, "0049")
+    start = time.perf_counter()
+    migrate(engine)
+    print(f"migration 0050 over {total:,} papers: {time.perf_counter() - start:.1f} s")
+
+    biggest = top[0][0].lower().replace(" ", "-")
+    print(f"\n| page ({total:,} papers) | first ms | again ms | bytes |\n|---|---|---|---|")
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        for path in ("/venues", f"/venues/{biggest}", f"/venues/{biggest}?sort=votes",
+                     f"/venues/{biggest}?page=20", "/api/venues", f"/api/venues/{biggest}",
+                     f"/feeds/venue/{biggest}.atom"):  # fmt: skip
+            start = time.perf_counter()
+            got = c.get(path)
+            first = (time.perf_counter() - start) * 1000
+            assert got.status_code == 200, (path, got.status_code, got.text[:200])
+            again = _ms(lambda path=path: c.get(path), args.repeat)  # type: ignore[misc]
+            print(f"| {path} | {first:.1f} | {again:.1f} | {len(got.content):,} |")
+
+    grown = _grow(engine, args.grow)
+    label = top[0][0]
+    print(f"\n| store query ({grown:,} papers) | median ms |\n|---|---|")
+    with engine.connect() as conn:
+        rows = [
+            ("venue_counts (the conferences page)", lambda: venue_counts(conn)),
+            (f"papers_at_venue {label}, newest, page 1", lambda: _at(conn, label, "newest")),
+            (f"papers_at_venue {label}, votes, page 1", lambda: _at(conn, label, "votes")),
+        ]  # fmt: skip
+        for name, call in rows:
+            print(f"| {name} | {_ms(call, args.repeat):.1f} |")
+    print(
+        f"\nstore on disk: {(WORK / 'paperfeed.db').stat().st_size / 1e9:.2f} GB", file=sys.stderr
+    )
+
+
+if __name__ == "__main__":
+    main()

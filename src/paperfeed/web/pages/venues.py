@@ -1,0 +1,97 @@
+"""Conferences: every venue the papers here name (their arXiv comment or journal reference,
+`paperfeed.venues`), and each venue's papers as a list or by topic."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import Connection
+
+from paperfeed.store.library import saved_ids
+from paperfeed.store.listings import papers_at_venue, venue_counts
+from paperfeed.venues import Venue
+from paperfeed.web import views
+from paperfeed.web.deps import SiteDep, UserDep
+from paperfeed.web.pages.common import PageNo, _hide, _page
+from paperfeed.web.venue_params import VenueSort, venue_named
+from paperfeed.web.views.topics import MOST_PAPERS, page_parts, topics_among
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/venues")
+def venues_page(request: Request, site: SiteDep, user: UserDep) -> Response:
+    """Every conference papers here say they are at, by year, with its papers' count."""
+
+    def build() -> dict[str, object]:
+        with site.engine.connect() as conn:
+            return {"years": views.venue_index(conn)}
+
+    return _page(request, site, user, "venues.html", build)
+
+
+@router.get("/venues/{slug}")
+def venue_page(
+    request: Request,
+    site: SiteDep,
+    user: UserDep,
+    slug: str,
+    sort: VenueSort = "newest",
+    page: PageNo = 1,
+) -> Response:
+    """A conference's papers (`slug`: icml-2026, acl-2026-findings, cvpr-2026-workshop)."""
+    venue = venue_named(slug)
+
+    def build() -> dict[str, object]:
+        per_page, hide = site.settings.page_size, _hide(request, site, user)
+        with site.engine.connect() as conn:
+            listing = views.by_venue(conn, venue, sort, page, per_page, user, hide)
+            tracks = _tracks(conn, venue)
+        if listing is None:
+            raise HTTPException(404, f"no paper here says it is at {venue.label}")
+        return {"listing": listing, "venue": venue, "sort": sort, "tracks": tracks}
+
+    return _page(request, site, user, "venue.html", build)
+
+
+@router.get("/venues/{slug}/topics")
+def venue_topics(
+    request: Request,
+    site: SiteDep,
+    user: UserDep,
+    slug: str,
+    topic: Annotated[int | None, Query(ge=1, le=100, description="one topic, all of it")] = None,
+) -> Response:
+    """A conference's papers grouped by topic and drawn on a map, most upvoted first within
+    each (its MOST_PAPERS most upvoted at most); `topic`: all of that one."""
+    venue = venue_named(slug)
+
+    def build() -> dict[str, object]:
+        with site.engine.connect() as conn:
+            held = papers_at_venue(conn, venue.label, "votes", 0, MOST_PAPERS)
+        if not held.ids:
+            raise HTTPException(404, f"no paper here says it is at {venue.label}")
+        found = topics_among(site.engine, user, held.ids, held.total)
+        saved: set[str] = set()
+        if user is not None and found.places:
+            with site.engine.connect() as conn:
+                saved = set(saved_ids(conn, user.id, list(found.places)))
+        return {
+            "venue": venue,
+            "topics": found.groups,
+            "waiting": found.waiting,
+            "total": found.total,
+            "read": found.read,
+            "volatile": bool(found.waiting),
+        } | page_parts(found, saved, topic)
+
+    return _page(request, site, user, "venue_topics.html", build)
+
+
+def _tracks(conn: Connection, venue: Venue) -> list[tuple[Venue, int]]:
+    """The conference's tracks held here (main, findings, workshops), each with its papers."""
+    held = [Venue(venue.name, venue.year, track) for track in ("", "Findings", "Workshop")]
+    counts = venue_counts(conn, [v.label for v in held])
+    return [(v, counts[v.label]) for v in held if counts.get(v.label)]

@@ -1,0 +1,101 @@
+"""Conferences in headless Chromium, on the demo store: from the footer to the conferences page,
+a conference's papers, one of them and back through its page's venue link, the other order,
+the conference by topic and a dot of its map; each page checked with axe."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+from sqlalchemy import delete, func, insert, select
+
+from paperfeed.store.tables import papers, signals
+from tests.browser.conftest import LiveSite
+
+pytestmark = pytest.mark.browser
+
+
+def _violations(page: Page) -> list[str]:
+    return [v["id"] for v in Axe().run(page).response["violations"]]
+
+
+def _biggest_venue(site: LiveSite) -> tuple[str, int]:
+    n = func.count()
+    query = (
+        select(papers.c.venue, n)
+        .where(papers.c.venue.is_not(None), papers.c.hidden.is_(False))
+        .group_by(papers.c.venue)
+        .order_by(n.desc(), papers.c.venue)
+    )
+    with site.engine.connect() as conn:
+        label, count = conn.execute(query).first() or ("", 0)
+    return str(label), int(count)
+
+
+def _most_upvoted_oldest(site: LiveSite, label: str) -> str:
+    """The conference's oldest paper, given the most upvotes of all (last when newest first)."""
+    query = select(papers.c.id).where(papers.c.venue == label)
+    with site.engine.begin() as conn:
+        oldest = str(conn.execute(query.order_by(papers.c.listing_date, papers.c.id)).scalar())
+        conn.execute(delete(signals).where(signals.c.paper_id == oldest))
+        conn.execute(insert(signals).values(paper_id=oldest, upvotes=999))
+    return oldest
+
+
+def test_a_reader_browses_a_conference_from_the_footer(page: Page, live_site: LiveSite) -> None:
+    label, count = _biggest_venue(live_site)
+    assert count >= 10, "the demo's listings name conferences in their comments"
+    top = _most_upvoted_oldest(live_site, label)
+    page.goto(live_site.url + "/")
+    page.locator("footer").get_by_role("link", name="Conferences").click()
+    expect(page.locator("h1")).to_have_text("Papers by conference")
+    assert _violations(page) == []
+    page.get_by_role("link", name=label, exact=True).first.click()
+    expect(page.locator("h1")).to_have_text(label)
+    venue_path = page.url.removeprefix(live_site.url)
+    assert re.fullmatch(r"/venues/[a-z]+-\d{4}(-workshop|-findings)?", venue_path), venue_path
+    expect(page.locator(".hero .sub")).to_contain_text(f"{count:,} paper")
+    assert _violations(page) == []
+    cards = page.locator("article.card")
+    assert cards.count() == min(count, 30)
+    first = cards.first.get_attribute("data-id")
+    assert first != top
+    # one of its papers, and back through the paper page's venue
+    cards.first.locator("h3 a, h2 a").first.click()
+    page.wait_for_url(re.compile(re.escape(live_site.url) + r"/papers/[^/]+$"))
+    assert page.url.endswith(f"/papers/{first}")
+    page.locator("dd.venue a").click()
+    page.wait_for_url(live_site.url + venue_path)
+    # the other order: most upvoted first, the upvotes shown never rising down the page
+    page.get_by_role("link", name="most upvoted").click()
+    page.wait_for_url(live_site.url + venue_path + "?sort=votes")
+    expect(page.get_by_role("link", name="most upvoted")).to_have_attribute("aria-current", "true")
+    assert page.locator("article.card").first.get_attribute("data-id") == top
+    votes = [int(v) for v in page.locator("article.card .vote-btn .count").all_inner_texts()]
+    assert votes[0] == 999 and votes == sorted(votes, reverse=True)
+    # by topic: every listed paper once, the map's dots as many, one dot opens its paper
+    page.get_by_role("link", name="by topic").click()
+    page.wait_for_url(live_site.url + venue_path + "/topics")
+    expect(page.locator("h1")).to_have_text(label)
+    rows = page.locator(".topic-papers li > a")
+    assert rows.count() == count
+    dots = page.locator("figure.topic-map circle")
+    assert dots.count() == count
+    assert _violations(page) == []
+    # a dot no other covers (elementFromPoint at its centre is itself), clicked where it is
+    shown = page.evaluate(
+        """() => [...document.querySelectorAll('figure.topic-map circle')].findIndex(c => {
+             c.scrollIntoView({block: 'center'});
+             const b = c.getBoundingClientRect();
+             return document.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2) === c; })"""
+    )
+    assert shown >= 0
+    dot = dots.nth(shown)
+    title = (dot.locator("title").text_content() or "").strip()
+    box = dot.bounding_box()
+    assert box is not None and title
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_url(re.compile(re.escape(live_site.url) + r"/papers/[^/]+$"))
+    assert page.locator("h1").inner_text().split()[0] == title.split()[0]

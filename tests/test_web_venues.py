@@ -1,0 +1,208 @@
+"""Conferences (`/venues`, a venue's page, feed, topics and API): the papers whose arXiv comment
+or journal reference says where they appear, kept with each paper (`papers.venue`), on both
+databases."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date
+
+import pytest
+from sqlalchemy import Engine, select, update
+
+from paperfeed.models import Signals
+from paperfeed.search import embed_papers
+from paperfeed.settings import Settings
+from paperfeed.store import upsert_papers
+from paperfeed.store.tables import papers
+from paperfeed.venues import Venue, from_label, from_slug, venue_of
+from tests.web_support import HOSTILE, client, web_settings
+
+# id: (comment, journal reference, listing day, upvotes)
+SAID = {
+    "2606.70001": ("Accepted at ICML 2026 (Oral)", None, date(2026, 6, 24), 1),
+    "2606.70002": ("9 pages. ICML 2026 camera ready", None, date(2026, 6, 26), 0),
+    "2606.70003": ("Accepted to ICML 2026", None, date(2026, 6, 25), 9),
+    "2606.70004": ("Accepted at the ICML 2026 Workshop on Agents", None, date(2026, 6, 25), 0),
+    "2606.70005": ("Submitted to ICML 2026", None, date(2026, 6, 25), 50),
+    "2606.70006": ("Accepted to Findings of ACL 2026", None, date(2026, 6, 24), 0),
+    "2606.70007": ("Submitted to ICML 2026", "NeurIPS 2025", date(2026, 6, 24), 0),
+    "2606.70008": ("Extended version of our ICML 2026 paper", None, date(2026, 6, 26), 0),
+}
+ICML = ["2606.70001", "2606.70002", "2606.70003"]
+_CARD = re.compile(r'<article class="card[^"]*" data-id="([^"]+)"')
+
+
+def _papers() -> list:  # type: ignore[type-arg]
+    return [
+        replace(
+            HOSTILE, id=pid, comments=comment, journal_ref=ref, listing_date=day,
+            title=f"Paper {pid}", signals=Signals(upvotes=votes),
+        )
+        for pid, (comment, ref, day, votes) in SAID.items()
+    ]  # fmt: skip
+
+
+@pytest.fixture
+def site(settings: Settings, engine: Engine) -> Settings:
+    with engine.begin() as conn:
+        upsert_papers(conn, _papers())
+    return web_settings(settings)
+
+
+def _venues(engine: Engine) -> dict[str, str | None]:
+    with engine.connect() as conn:
+        return dict(conn.execute(select(papers.c.id, papers.c.venue)).all())  # type: ignore[arg-type]
+
+
+def test_each_paper_keeps_the_venue_its_comment_or_journal_reference_names(
+    site: Settings, engine: Engine
+) -> None:
+    assert _venues(engine) == {
+        "2606.70001": "ICML 2026", "2606.70002": "ICML 2026", "2606.70003": "ICML 2026",
+        "2606.70004": "ICML 2026 Workshop", "2606.70005": None,
+        "2606.70006": "Findings of ACL 2026", "2606.70007": "NeurIPS 2025", "2606.70008": None,
+    }  # fmt: skip
+    # a new version whose comment says otherwise moves it (and one naming none takes it out)
+    first, third = _papers()[0], _papers()[2]
+    with engine.begin() as conn:
+        upsert_papers(conn, [replace(first, version=2, comments="Accepted at NeurIPS 2026")])
+        upsert_papers(conn, [replace(third, version=2, comments="Under review at COLM 2026")])
+    held = _venues(engine)
+    assert (held["2606.70001"], held["2606.70003"]) == ("NeurIPS 2026", None)
+
+
+def test_the_conferences_page_lists_each_venue_by_year_with_its_tracks(
+    site: Settings, engine: Engine
+) -> None:
+    with client(site, engine) as c:
+        page = c.get("/venues")
+        assert page.status_code == 200
+        text = page.text
+        assert text.index('id="venues-2026"') < text.index('id="venues-2025"')
+        assert '<a href="/venues/icml-2026">ICML 2026</a> <span class="muted">(3)</span>' in text
+        assert '<a href="/venues/icml-2026-workshop">Workshops</a>' in text
+        assert '<a href="/venues/acl-2026-findings">Findings</a>' in text
+        assert "ACL 2026" in text and 'href="/venues/acl-2026"' not in text  # no main paper
+        assert 'href="/venues/neurips-2025"' in text
+        assert 'href="/venues">Conferences</a>' in c.get("/trending").text  # the footer
+
+
+def test_a_venues_page_lists_its_papers_newest_or_most_upvoted_and_pages(
+    site: Settings, engine: Engine
+) -> None:
+    with client(site, engine) as c:
+        newest = c.get("/venues/icml-2026")
+        assert newest.status_code == 200
+        assert _CARD.findall(newest.text) == ["2606.70002", "2606.70003", "2606.70001"]
+        assert "<h1>ICML 2026</h1>" in newest.text and "3 papers" in newest.text
+        assert 'href="/venues/icml-2026-workshop">ICML 2026 Workshop</a>' in newest.text
+        voted = c.get("/venues/icml-2026?sort=votes")
+        assert _CARD.findall(voted.text) == ["2606.70003", "2606.70001", "2606.70002"]
+        assert 'href="/feeds/venue/icml-2026.atom?sort=votes"' in voted.text
+        assert _CARD.findall(c.get("/venues/icml-2026-workshop").text) == ["2606.70004"]
+        # a paper the moderators hid is not listed
+        with engine.begin() as conn:
+            conn.execute(update(papers).where(papers.c.id == "2606.70003").values(hidden=True))
+    with client(site, engine) as c:
+        assert _CARD.findall(c.get("/venues/icml-2026").text) == ["2606.70002", "2606.70001"]
+        paged = web_settings(site, page_size=1)
+    with client(paged, engine) as c:
+        second = c.get("/venues/icml-2026?sort=votes&page=2")
+        assert _CARD.findall(second.text) == ["2606.70002"]
+        assert 'href="/venues/icml-2026?sort=votes">← Previous page' in second.text
+        assert c.get("/venues/icml-2026?page=3").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "said"),
+    [
+        ("/venues/icml", 404, "names no conference here"),
+        ("/venues/nowhere-2026", 404, "names no conference here"),
+        ("/venues/icml-2026-oral", 404, "names no conference here"),
+        ("/venues/icml-1999", 404, "no paper here says it is at ICML 1999"),
+        ("/venues/icml-1999/topics", 404, "no paper here says it is at ICML 1999"),
+        ("/feeds/venue/icml-1999.atom", 404, "no paper here says it is at ICML 1999"),
+        ("/api/venues/icml-1999", 404, "no paper here says it is at ICML 1999"),
+        ("/api/venues/<script>", 404, "names no conference here"),
+        ("/venues/<script>", 404, "names no conference here"),
+        ("/venues/icml-2026?sort=best", 400, "sort: use one of newest, votes"),
+        ("/api/venues/icml-2026?sort=best", 422, "sort: use one of newest, votes"),
+    ],
+)
+def test_a_venue_not_here_or_a_bad_order_is_a_4xx_saying_why(
+    site: Settings, engine: Engine, path: str, status: int, said: str
+) -> None:
+    with client(site, engine) as c:
+        got = c.get(path)
+        assert got.status_code == status, got.text
+        assert said in got.text
+        if "html" in got.headers["content-type"]:
+            assert "<script>" not in got.text.split("</header>")[-1]  # inert where shown
+
+
+def test_a_venues_feed_and_its_bibtex(site: Settings, engine: Engine) -> None:
+    with client(site, engine) as c:
+        atom = c.get("/feeds/venue/icml-2026.atom")
+        assert atom.status_code == 200 and "<title>ICML 2026" in atom.text
+        assert atom.text.count("<entry>") == 3
+        bib = c.get("/feeds/venue/icml-2026.bib?sort=votes")
+        assert bib.status_code == 200
+        order = re.findall(r"eprint\s*=\s*\{([^}]+)\}", bib.text)
+        assert order == ["2606.70003", "2606.70001", "2606.70002"]
+
+
+def test_the_api_lists_venues_and_a_venues_papers(site: Settings, engine: Engine) -> None:
+    with client(site, engine) as c:
+        listed = c.get("/api/venues").json()
+        labels = [(v["label"], v["papers"]) for v in listed]
+        assert labels == [
+            ("ICML 2026", 3), ("ICML 2026 Workshop", 1), ("Findings of ACL 2026", 1),
+            ("NeurIPS 2025", 1),
+        ]  # fmt: skip
+        icml = listed[0]
+        assert (icml["name"], icml["year"], icml["track"], icml["slug"]) == (
+            "ICML",
+            2026,
+            "",
+            "icml-2026",
+        )
+        assert icml["url"].endswith("/venues/icml-2026")
+        assert icml["feeds"]["atom"].endswith("/feeds/venue/icml-2026.atom")
+        items = c.get("/api/venues/icml-2026?sort=votes").json()
+        assert [i["paper"]["id"] for i in items] == ["2606.70003", "2606.70001", "2606.70002"]
+        assert [i["paper"]["id"] for i in c.get("/api/venues/acl-2026-findings").json()] == [
+            "2606.70006"
+        ]
+
+
+def test_a_papers_page_links_its_venue(site: Settings, engine: Engine) -> None:
+    with client(site, engine) as c:
+        page = c.get("/papers/2606.70001").text
+        assert '<a href="/venues/icml-2026">ICML 2026</a> (Oral)' in page
+        assert "/venues/" not in c.get("/papers/2606.70005").text.split("<footer>")[0]
+
+
+def test_a_venue_by_topic_lists_each_of_its_papers_once(site: Settings, engine: Engine) -> None:
+    embed_papers(site, engine)
+    with client(site, engine) as c:
+        page = c.get("/venues/icml-2026/topics")
+        assert page.status_code == 200
+        rows = re.findall(r'<li><a href="/papers/([^"]+)">', page.text)
+        assert sorted(rows) == sorted(ICML)
+        assert "<h1>ICML 2026</h1>" in page.text
+        assert 'href="/venues/icml-2026">list</a>' in page.text
+        listed = c.get("/venues/icml-2026").text
+        assert 'href="/venues/icml-2026/topics">by topic</a>' in listed
+
+
+@pytest.mark.parametrize(
+    "venue",
+    [Venue("ICML", 2026), Venue("ACL", 2026, "Findings"), Venue("CVPR", 2025, "Workshop"),
+     Venue("NeurIPS", 2025), Venue("CoRL", 2026), Venue("Interspeech", 2025)],
+)  # fmt: skip
+def test_a_venues_address_and_label_name_it_back(venue: Venue) -> None:
+    assert from_slug(venue.slug) == venue and from_label(venue.label) == venue
+    said = venue_of(f"Accepted at {venue.label}")
+    assert said is not None and said.kept == venue
