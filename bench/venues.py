@@ -11,7 +11,9 @@ Default settings (SQLite, the page cache as shipped); the store is built in benc
 from __future__ import annotations
 
 import argparse
+import logging
 import platform
+import re
 import shutil
 import statistics
 import sys
@@ -22,12 +24,15 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, Engine, func, select, text
 
 from paperfeed.pipeline import ingest_files
+from paperfeed.search import embed_papers
 from paperfeed.settings import Settings
 from paperfeed.store import migrate, open_store
+from paperfeed.store.accounts import users
 from paperfeed.store.db import _MIGRATIONS
+from paperfeed.store.library import save_paper
 from paperfeed.store.listings import papers_at_venue, venue_counts
 from paperfeed.store.tables import papers
 from paperfeed.venues import stored_venue
@@ -76,10 +81,55 @@ def _at(conn: Connection, label: str, order: str) -> object:
     return papers_at_venue(conn, label, order, 0, 30)
 
 
+def _foryou(
+    settings: Settings, engine: Engine, label: str, liked_at: str, saved: int, repeat: int
+) -> None:
+    """`label`'s page ranked for a reader who saved `saved` papers of `liked_at` (another
+    conference), through the page: the first view (the model trained, the papers ranked) and
+    again (kept)."""
+    static = settings.model_copy(update={"embed_model": "static"})
+    start = time.perf_counter()
+    embedded = embed_papers(static, engine)
+    print(f"\nembedded {embedded:,} papers (static model) in {time.perf_counter() - start:.0f} s")
+    with engine.connect() as conn:
+        liked = papers_at_venue(conn, liked_at, "votes", 0, saved).ids
+    slug = label.lower().replace(" ", "-")
+    with TestClient(create_app(static), raise_server_exceptions=False) as c:
+        logging.getLogger("paperfeed.access").setLevel(logging.WARNING)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/signup").text)
+        assert token is not None
+        form = {"username": "planner", "password": "a long bench password", "csrf_token": token[1]}
+        assert c.post("/signup", data=form, follow_redirects=False).status_code == 303
+        with engine.begin() as conn:
+            user = conn.scalar(select(users.c.id).where(users.c.username == "planner"))
+            for pid in liked:
+                save_paper(conn, int(user or 0), pid)
+        path = f"/venues/{slug}?sort=foryou"
+        print(
+            f"| {label} for a reader with {len(liked)} saved ({liked_at}) | first ms | again ms |"
+        )
+        print("|---|---|---|")
+        for page in (1, 2):
+            at = path + (f"&page={page}" if page > 1 else "")
+            start = time.perf_counter()
+            got = c.get(at)
+            first = (time.perf_counter() - start) * 1000
+            assert got.status_code == 200 and "Ranked for you by your" in got.text, got.text[:300]
+            again = _ms(lambda at=at: c.get(at), repeat)  # type: ignore[misc]
+            print(f"| page {page} | {first:.0f} | {again:.1f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--grow", type=int, default=1_000_000, help="papers for the query rows")
     parser.add_argument("--repeat", type=int, default=20, help="timings per row (median)")
+    parser.add_argument(
+        "--foryou",
+        type=int,
+        default=0,
+        help="also time the largest conference ranked for a reader with this many saved papers "
+        "(embeds every paper with the static model first: not the default model)",
+    )
     args = parser.parse_args()
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
@@ -114,8 +164,10 @@ def main() -> None:
     print(f"migration 0050 over {total:,} papers: {time.perf_counter() - start:.1f} s")
 
     biggest = top[0][0].lower().replace(" ", "-")
-    print(f"\n| page ({total:,} papers) | first ms | again ms | bytes |\n|---|---|---|---|")
+    print(f"\n| page ({total:,} papers) | first ms | again ms | bytes (uncompressed) |")
+    print("|---|---|---|---|")
     with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        logging.getLogger("paperfeed.access").setLevel(logging.WARNING)  # no line per request
         for path in ("/venues", f"/venues/{biggest}", f"/venues/{biggest}?sort=votes",
                      f"/venues/{biggest}?page=20", "/api/venues", f"/api/venues/{biggest}",
                      f"/feeds/venue/{biggest}.atom"):  # fmt: skip
@@ -126,6 +178,8 @@ def main() -> None:
             again = _ms(lambda path=path: c.get(path), args.repeat)  # type: ignore[misc]
             print(f"| {path} | {first:.1f} | {again:.1f} | {len(got.content):,} |")
 
+    if args.foryou:
+        _foryou(settings, engine, top[0][0], top[1][0], args.foryou, args.repeat)
     grown = _grow(engine, args.grow)
     label = top[0][0]
     print(f"\n| store query ({grown:,} papers) | median ms |\n|---|---|")

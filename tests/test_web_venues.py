@@ -15,9 +15,10 @@ from paperfeed.models import Signals
 from paperfeed.search import embed_papers
 from paperfeed.settings import Settings
 from paperfeed.store import upsert_papers
+from paperfeed.store.library import save_paper
 from paperfeed.store.tables import papers
 from paperfeed.venues import Venue, from_label, from_slug, venue_of
-from tests.web_support import HOSTILE, client, web_settings
+from tests.web_support import HOSTILE, client, sign_up, user_id, web_settings
 
 # id: (comment, journal reference, listing day, upvotes)
 SAID = {
@@ -206,3 +207,34 @@ def test_a_venues_address_and_label_name_it_back(venue: Venue) -> None:
     assert from_slug(venue.slug) == venue and from_label(venue.label) == venue
     said = venue_of(f"Accepted at {venue.label}")
     assert said is not None and said.kept == venue
+
+
+def test_a_signed_in_reader_gets_a_conference_ranked_by_their_model(
+    site: Settings, engine: Engine
+) -> None:
+    embed_papers(site, engine)
+    with client(site, engine) as c:
+        anonymous = c.get("/venues/icml-2026?sort=foryou").text
+        assert "to see this conference ranked for you" in anonymous
+        assert _CARD.findall(anonymous) == ["2606.70002", "2606.70003", "2606.70001"]
+        assert ">for you</a>" not in anonymous  # offered to the signed in only
+        sign_up(c, "ranker")
+        fresh = c.get("/venues/icml-2026?sort=foryou").text
+        assert "Nothing to rank by yet" in fresh and 'class="why"' not in fresh
+        assert 'href="/venues/icml-2026?sort=foryou"' in c.get("/venues/icml-2026").text
+        assert _CARD.findall(fresh) == ["2606.70002", "2606.70003", "2606.70001"]
+        with engine.begin() as conn:
+            save_paper(conn, user_id(engine, "ranker"), "2606.70001")
+        ranked = c.get("/venues/icml-2026?sort=foryou")
+        assert ranked.status_code == 200
+        shown = _CARD.findall(ranked.text)
+        assert sorted(shown) == ["2606.70002", "2606.70003"]  # the saved one left out
+        assert ranked.text.count('<p class="why">Why: ') == 2
+        assert "Ranked for you by your" in ranked.text
+        assert 'aria-current="true"><b>for you</b>' in ranked.text
+        with engine.begin() as conn:
+            for pid in ("2606.70002", "2606.70003"):
+                save_paper(conn, user_id(engine, "ranker"), pid)
+        every = c.get("/venues/icml-2026?sort=foryou").text
+        assert "You have saved or rated every paper of ICML 2026" in every
+        assert len(_CARD.findall(every)) == 3

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import delete, func, insert, select
 
 from paperfeed.store.tables import papers, signals
-from tests.browser.conftest import LiveSite
+from tests.browser.conftest import LiveSite, sign_up
 
 pytestmark = pytest.mark.browser
 
@@ -99,3 +99,34 @@ def test_a_reader_browses_a_conference_from_the_footer(page: Page, live_site: Li
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_url(re.compile(re.escape(live_site.url) + r"/papers/[^/]+$"))
     assert page.locator("h1").inner_text().split()[0] == title.split()[0]
+
+
+def test_a_reader_who_saves_a_paper_gets_the_conference_ranked_for_them(
+    page: Page, live_site: LiveSite
+) -> None:
+    label, _ = _biggest_venue(live_site)
+    sign_up(page, live_site.url, "planner")
+    page.wait_for_url(live_site.url + "/")
+    page.goto(live_site.url + "/venues")
+    page.get_by_role("link", name=label, exact=True).first.click()
+    path = page.url.removeprefix(live_site.url)
+    page.get_by_role("link", name="for you", exact=True).click()
+    page.wait_for_url(live_site.url + path + "?sort=foryou")
+    expect(page.locator(".ranked-note")).to_contain_text("Nothing to rank by yet")
+    # save the first paper with its card's own button (in place), then rank again
+    first = page.locator("article.card").first
+    saved = first.get_attribute("data-id")
+    first.locator("button.save-btn").click()
+    expect(first.locator("button.save-btn")).to_have_attribute("aria-pressed", "true")
+    page.get_by_role("link", name="for you", exact=True).click()
+    expect(page.locator(".ranked-note")).to_contain_text("Ranked for you by your")
+    ids = page.locator("article.card").evaluate_all("els => els.map(e => e.dataset.id)")
+    assert len(ids) == 30 and saved not in ids
+    whys = page.locator(".recommended .why").all_inner_texts()
+    assert len(whys) == 30 and all(w.startswith("Why: ") and len(w) > 8 for w in whys)
+    assert _violations(page) == []
+    page.get_by_role("link", name="Next page →").click()
+    page.wait_for_url(re.compile(re.escape(live_site.url + path) + r"\?.*page=2"))
+    assert "sort=foryou" in page.url
+    more = page.locator("article.card").evaluate_all("els => els.map(e => e.dataset.id)")
+    assert more and not set(more) & set(ids) and saved not in more

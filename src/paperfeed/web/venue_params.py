@@ -12,6 +12,14 @@ from paperfeed.venues import Venue, from_slug
 VenueSort = Annotated[
     str, Query(pattern="^(newest|votes)$", description="newest first, or votes: most upvoted")
 ]
+# Its page also ranks it for the signed-in reader, as For you ranks a day.
+VenuePageSort = Annotated[
+    str,
+    Query(
+        pattern="^(newest|votes|foryou)$",
+        description="newest first, votes: most upvoted, foryou: ranked for the signed-in reader",
+    ),
+]
 
 
 def venue_named(slug: str) -> Venue:

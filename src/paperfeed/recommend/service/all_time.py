@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -101,6 +102,59 @@ class AllTimeRanking(VocabularyUpkeep):
         model = train(signals, space, _follows(conn, user_id, collection), self.tuning)
         limit, explained = depth
         return tuple(rank(model, space, limit, seen, show_muted=show_muted, explained=explained))
+
+    def feed_among(
+        self,
+        conn: Connection,
+        user_id: int,
+        ids: Sequence[str],
+        show_muted: bool = False,
+        explained: int | None = None,
+    ) -> list[Recommendation] | None:
+        """The user's ranking of the given papers (a conference's), each with why (the first
+        `explained` only, when given), those the user saved or rated left out, and muted ones
+        unless `show_muted`; None when they cannot be ranked (no vectors stored, or nothing
+        of the user's to rank by). Kept until the user's signals or the store change."""
+        if vector_contract(conn) is None or not ids:
+            return None
+        change = latest_change(conn)
+        day, vocabulary = self._vocabulary_soon(conn, change)
+        among = hashlib.blake2b("\n".join(ids).encode(), digest_size=16).hexdigest()
+        version = (signal_version(conn, user_id), change, day)
+        key = (user_id, *version, "among", among, show_muted, explained)
+        try:
+            ranked = self._feeds.get_or_build(
+                key,
+                lambda: self._rank_among(conn, user_id, ids, vocabulary, show_muted, explained),
+            )
+        except _Unranked:
+            return None
+        return list(ranked)
+
+    def _rank_among(
+        self,
+        conn: Connection,
+        user_id: int,
+        ids: Sequence[str],
+        vocabulary: Vocabulary | None,
+        show_muted: bool,
+        explained: int | None,
+    ) -> tuple[Recommendation, ...]:
+        contract = vector_contract(conn)
+        assert contract is not None
+        signals = _signals(conn, user_id, contract[1], None)
+        follows = _follows(conn, user_id, None)
+        papers = get_papers(conn, list(ids), brief=True)
+        docs = [doc_of(papers[i]) for i in ids if _offered(papers.get(i))]
+        if not docs:
+            raise _Unranked
+        space = _space_over(docs, _matrix(conn, contract, [d.id for d in docs]), vocabulary)
+        model = train(signals, space, follows, self.tuning)
+        if not model.has_signals:
+            raise _Unranked
+        seen = acted_on(conn, user_id)
+        found = rank(model, space, len(docs), seen, show_muted=show_muted, explained=explained)
+        return tuple(found)
 
     def _candidates(self, signals: Sequence[Signal], seen: frozenset[str]) -> list[str]:
         """Papers near the user's positive vectors (or their groups' centres), from the index."""

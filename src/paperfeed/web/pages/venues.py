@@ -9,13 +9,15 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import Connection
 
+from paperfeed.recommend.model import Recommendation
+from paperfeed.store.accounts import User
 from paperfeed.store.library import saved_ids
 from paperfeed.store.listings import papers_at_venue, venue_counts
 from paperfeed.venues import Venue
 from paperfeed.web import views
-from paperfeed.web.deps import SiteDep, UserDep
+from paperfeed.web.deps import Site, SiteDep, UserDep
 from paperfeed.web.pages.common import PageNo, _hide, _page
-from paperfeed.web.venue_params import VenueSort, venue_named
+from paperfeed.web.venue_params import VenuePageSort, venue_named
 from paperfeed.web.views.topics import MOST_PAPERS, page_parts, topics_among
 
 router = APIRouter(include_in_schema=False)
@@ -38,22 +40,51 @@ def venue_page(
     site: SiteDep,
     user: UserDep,
     slug: str,
-    sort: VenueSort = "newest",
+    sort: VenuePageSort = "newest",
     page: PageNo = 1,
 ) -> Response:
-    """A conference's papers (`slug`: icml-2026, acl-2026-findings, cvpr-2026-workshop)."""
+    """A conference's papers (`slug`: icml-2026, acl-2026-findings, cvpr-2026-workshop):
+    newest first, most upvoted first, or (`foryou`) ranked for the signed-in reader by their
+    For you model, each with why, those they saved or rated left out."""
     venue = venue_named(slug)
 
     def build() -> dict[str, object]:
         per_page, hide = site.settings.page_size, _hide(request, site, user)
+        depth = page * per_page
+        ranking = _ranking(request, site, user, venue, depth) if sort == "foryou" else None
+        ranked = [r.id for r in ranking] if ranking else None  # none left: the newest then
+        order = "newest" if sort == "foryou" else sort
         with site.engine.connect() as conn:
-            listing = views.by_venue(conn, venue, sort, page, per_page, user, hide)
+            listing = views.by_venue(conn, venue, order, page, per_page, user, hide, ranked)
             tracks = _tracks(conn, venue)
         if listing is None:
             raise HTTPException(404, f"no paper here says it is at {venue.label}")
-        return {"listing": listing, "venue": venue, "sort": sort, "tracks": tracks}
+        return {
+            "listing": listing,
+            "venue": venue,
+            "sort": sort,
+            "tracks": tracks,
+            "why": {r.id: r.why for r in ranking or ()},
+            "unranked": sort == "foryou" and not ranking,
+            "all_seen": ranking == [],  # every paper of it saved or rated already
+        }
 
     return _page(request, site, user, "venue.html", build)
+
+
+def _ranking(
+    request: Request, site: Site, user: User | None, venue: Venue, depth: int
+) -> list[Recommendation] | None:
+    """The conference's papers as the reader's For you model ranks them, the first `depth`
+    with why (None: signed out, or nothing of theirs to rank by yet)."""
+    if user is None:
+        return None
+    from paperfeed.web.library.common import _recommender  # the For you stack, on first use
+
+    with site.engine.connect() as conn:
+        held = papers_at_venue(conn, venue.label, "votes", 0, MOST_PAPERS)
+        show_muted = request.query_params.get("show_muted") == "1"
+        return _recommender(request).feed_among(conn, user.id, held.ids, show_muted, depth)
 
 
 @router.get("/venues/{slug}/topics")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
@@ -124,7 +125,8 @@ def by_category(
     return _listing(title, shown, result, page, per_page, *paths)
 
 
-VENUE_ORDERS = ("newest", "votes")  # a venue's page: newest first, or most upvoted first
+# a venue's page: newest first, most upvoted first, or ranked for the signed-in reader
+VENUE_ORDERS = ("newest", "votes", "foryou")
 
 
 def by_venue(
@@ -135,10 +137,16 @@ def by_venue(
     per_page: int,
     user: User | None,
     hide: Hide | None = None,
+    ranked: Sequence[str] | None = None,
 ) -> Listing | None:
     """A conference's papers (those whose comment or journal reference names it), newest or
-    most upvoted first (None when it has none)."""
-    fetch = partial(papers_at_venue, conn, venue.label, order)
+    most upvoted first, or in the order `ranked` gives (a reader's ranking of them); None when
+    it has none."""
+    fetch = (
+        _slicer(list(ranked))
+        if ranked is not None
+        else partial(papers_at_venue, conn, venue.label, order)
+    )
     result = reader_page(conn, fetch, hide, page, per_page)
     if result.total == 0 and not result.hidden:
         return None
@@ -146,6 +154,8 @@ def by_venue(
     shown = cards(conn, result.ids, user)
     paths = f"/venues/{venue.slug}", f"/feeds/venue/{venue.slug}"
     listing = _listing(venue.label, shown, result, page, per_page, *paths)
+    if ranked is not None:  # a reader's order: the feeds stay the conference's newest
+        return listing
     return replace(listing, feed_query="?sort=votes" if order == "votes" else "")
 
 

@@ -3,8 +3,8 @@
 The label `venues.stored_venue` reads from a paper's journal reference or arXiv comment ("ICML
 2026", "Findings of ACL 2026", "CVPR 2026 Workshop"; NULL: none), written with the paper from now
 on. Here every stored paper with a comment or journal reference is read once, in batches of its
-id order, and only the papers naming a venue (about one in ten) are written; the index comes
-after, built once. Nothing else of a paper changes (its change time stays, so the search indexes
+id order, and only the papers naming a venue (about one in ten) are written; the index (venue
+and hidden: the conferences page counts from it alone) comes after, built once. Nothing else of a paper changes (its change time stays, so the search indexes
 are not refreshed). Running it again changes nothing.
 
 Revision ID: 0050
@@ -51,7 +51,7 @@ def upgrade() -> None:
         after = query.where(papers.c.id > rows[-1].id).order_by(papers.c.id).limit(BATCH)
         rows = conn.execute(after).all() if len(rows) == BATCH else []
     if "ix_papers_venue" not in {i["name"] for i in inspector.get_indexes("papers")}:
-        op.create_index("ix_papers_venue", "papers", ["venue"])
+        op.create_index("ix_papers_venue", "papers", ["venue", "hidden"])
 
 
 def downgrade() -> None:
