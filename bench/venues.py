@@ -30,13 +30,15 @@ from paperfeed.pipeline import ingest_files
 from paperfeed.search import embed_papers
 from paperfeed.settings import Settings
 from paperfeed.store import migrate, open_store
-from paperfeed.store.accounts import users
+from paperfeed.store.accounts import user_by_id, users
 from paperfeed.store.db import _MIGRATIONS
 from paperfeed.store.library import save_paper
 from paperfeed.store.listings import papers_at_venue, venue_counts
 from paperfeed.store.tables import papers
-from paperfeed.venues import stored_venue
+from paperfeed.venues import from_label, stored_venue
+from paperfeed.web import views
 from paperfeed.web.app import create_app
+from paperfeed.web.views.topics import MOST_PAPERS
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO / ".." / "shared" / "data" / "arxiv-daily-cs-listings" / "daily"
@@ -82,7 +84,13 @@ def _at(conn: Connection, label: str, order: str) -> object:
 
 
 def _foryou(
-    settings: Settings, engine: Engine, label: str, liked_at: str, saved: int, repeat: int
+    settings: Settings,
+    engine: Engine,
+    label: str,
+    liked_at: str,
+    saved: int,
+    repeat: int,
+    profile: bool = False,
 ) -> None:
     """`label`'s page ranked for a reader who saved `saved` papers of `liked_at` (another
     conference), through the page: the first view (the model trained, the papers ranked) and
@@ -96,6 +104,11 @@ def _foryou(
     slug = label.lower().replace(" ", "-")
     with TestClient(create_app(static), raise_server_exceptions=False) as c:
         logging.getLogger("paperfeed.access").setLevel(logging.WARNING)
+        start = time.perf_counter()  # as `paperfeed serve` warms each worker before visitors
+        c.app.state.site.warm_search()  # type: ignore[attr-defined]
+        c.app.state.recommender.warm_vocabulary()  # type: ignore[attr-defined]
+        warmed = time.perf_counter() - start
+        print(f"warmed (search indexes, For you's keyword features): {warmed:.0f} s")
         token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/signup").text)
         assert token is not None
         form = {"username": "planner", "password": "a long bench password", "csrf_token": token[1]}
@@ -117,6 +130,39 @@ def _foryou(
             assert got.status_code == 200 and "Ranked for you by your" in got.text, got.text[:300]
             again = _ms(lambda at=at: c.get(at), repeat)  # type: ignore[misc]
             print(f"| page {page} | {first:.0f} | {again:.1f} |")
+        plain = f"/venues/{slug}"
+        newest = _ms(lambda: c.get(plain), repeat)
+        print(f"| the same conference newest first, signed in | – | {newest:.1f} |")
+        if profile:
+            _parts(c, engine, label, int(user or 0), repeat)
+
+
+def _parts(c: TestClient, engine: Engine, label: str, user: int, repeat: int) -> None:
+    """Where a kept ranked page's time goes: the conference's ids, the kept ranking, the
+    cards; the rest is the page (the reader's lookups, rendering)."""
+    recommender = c.app.state.recommender  # type: ignore[attr-defined]
+    venue = from_label(label)
+    with engine.connect() as conn:
+        reader = user_by_id(conn, user)
+
+        def ids() -> list[str]:
+            return papers_at_venue(conn, label, "votes", 0, MOST_PAPERS).ids
+
+        held = ids()
+
+        def ranking() -> list[str]:
+            return [r.id for r in recommender.feed_among(conn, user, held, False, 30)]
+
+        shown = ranking()[:30]
+        rows = [
+            ("the conference's ids, most upvoted first", ids),
+            ("the ranking, kept (`feed_among`)", ranking),
+            ("the page's cards (`by_venue`)",
+             lambda: views.by_venue(conn, venue, "newest", 1, 30, reader, None, shown)),
+        ]  # fmt: skip
+        print("| part of a kept ranked page | median ms |\n|---|---|")
+        for name, call in rows:
+            print(f"| {name} | {_ms(call, repeat):.1f} |")
 
 
 def main() -> None:
@@ -130,6 +176,7 @@ def main() -> None:
         help="also time the largest conference ranked for a reader with this many saved papers "
         "(embeds every paper with the static model first: not the default model)",
     )
+    parser.add_argument("--profile", action="store_true", help="profile a kept ranked page")
     args = parser.parse_args()
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
@@ -179,7 +226,7 @@ def main() -> None:
             print(f"| {path} | {first:.1f} | {again:.1f} | {len(got.content):,} |")
 
     if args.foryou:
-        _foryou(settings, engine, top[0][0], top[1][0], args.foryou, args.repeat)
+        _foryou(settings, engine, top[0][0], top[1][0], args.foryou, args.repeat, args.profile)
     grown = _grow(engine, args.grow)
     label = top[0][0]
     print(f"\n| store query ({grown:,} papers) | median ms |\n|---|---|")

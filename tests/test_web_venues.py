@@ -232,6 +232,12 @@ def test_a_signed_in_reader_gets_a_conference_ranked_by_their_model(
         assert ranked.text.count('<p class="why">Why: ') == 2
         assert "Ranked for you by your" in ranked.text
         assert 'aria-current="true"><b>for you</b>' in ranked.text
+        # the reader's model is trained once: another page, or the same again, reuses it
+        recommender = c.app.state.recommender  # type: ignore[attr-defined]
+        trained = recommender.trained
+        assert c.get("/venues/icml-2026?sort=foryou&page=2").status_code == 404  # 2 papers
+        assert _CARD.findall(c.get("/venues/icml-2026?sort=foryou").text) == shown
+        assert recommender.trained == trained
         with engine.begin() as conn:
             for pid in ("2606.70002", "2606.70003"):
                 save_paper(conn, user_id(engine, "ranker"), pid)

@@ -11,7 +11,9 @@ from sqlalchemy import Connection
 from paperfeed.recommend.model import (
     Recommendation,
     Signal,
+    Space,
     Tuning,
+    UserModel,
     Vocabulary,
     rank,
     recency,
@@ -45,6 +47,9 @@ class AllTimeRanking(VocabularyUpkeep):
     tuning: Tuning
     neighbours: Neighbours | None
     _feeds: Lru[tuple[object, ...], tuple[Recommendation, ...]]
+    _among_spaces: Lru[tuple[object, ...], Space]
+    _among_models: Lru[tuple[object, ...], UserModel]
+    trained: int
 
     def feed_all(
         self,
@@ -114,47 +119,50 @@ class AllTimeRanking(VocabularyUpkeep):
         """The user's ranking of the given papers (a conference's), each with why (the first
         `explained` only, when given), those the user saved or rated left out, and muted ones
         unless `show_muted`; None when they cannot be ranked (no vectors stored, or nothing
-        of the user's to rank by). Kept until the user's signals or the store change."""
+        of the user's to rank by). The papers' space is kept for every reader, the user's model
+        of it until their signals or the store change, the ranking for each depth asked."""
         if vector_contract(conn) is None or not ids:
             return None
         change = latest_change(conn)
         day, vocabulary = self._vocabulary_soon(conn, change)
         among = hashlib.blake2b("\n".join(ids).encode(), digest_size=16).hexdigest()
-        version = (signal_version(conn, user_id), change, day)
-        key = (user_id, *version, "among", among, show_muted, explained)
+        space_key = (among, change, day)
+        model_key = (user_id, signal_version(conn, user_id), *space_key)
         try:
-            ranked = self._feeds.get_or_build(
-                key,
-                lambda: self._rank_among(conn, user_id, ids, vocabulary, show_muted, explained),
+            space = self._among_spaces.get_or_build(
+                space_key, lambda: self._space_among(conn, ids, vocabulary)
+            )
+            model = self._among_models.get_or_build(
+                model_key, lambda: self._model_among(conn, user_id, space)
             )
         except _Unranked:
             return None
-        return list(ranked)
 
-    def _rank_among(
-        self,
-        conn: Connection,
-        user_id: int,
-        ids: Sequence[str],
-        vocabulary: Vocabulary | None,
-        show_muted: bool,
-        explained: int | None,
-    ) -> tuple[Recommendation, ...]:
+        def ranked() -> tuple[Recommendation, ...]:
+            seen = acted_on(conn, user_id)
+            found = rank(model, space, len(space.docs), seen, None, show_muted, explained)
+            return tuple(found)
+
+        return list(self._feeds.get_or_build((*model_key, show_muted, explained), ranked))
+
+    def _space_among(
+        self, conn: Connection, ids: Sequence[str], vocabulary: Vocabulary | None
+    ) -> Space:
         contract = vector_contract(conn)
         assert contract is not None
-        signals = _signals(conn, user_id, contract[1], None)
-        follows = _follows(conn, user_id, None)
         papers = get_papers(conn, list(ids), brief=True)
         docs = [doc_of(papers[i]) for i in ids if _offered(papers.get(i))]
         if not docs:
             raise _Unranked
-        space = _space_over(docs, _matrix(conn, contract, [d.id for d in docs]), vocabulary)
-        model = train(signals, space, follows, self.tuning)
+        return _space_over(docs, _matrix(conn, contract, [d.id for d in docs]), vocabulary)
+
+    def _model_among(self, conn: Connection, user_id: int, space: Space) -> UserModel:
+        self.trained += 1
+        signals = _signals(conn, user_id, space.vectors.shape[1], None)
+        model = train(signals, space, _follows(conn, user_id, None), self.tuning)
         if not model.has_signals:
             raise _Unranked
-        seen = acted_on(conn, user_id)
-        found = rank(model, space, len(docs), seen, show_muted=show_muted, explained=explained)
-        return tuple(found)
+        return model
 
     def _candidates(self, signals: Sequence[Signal], seen: frozenset[str]) -> list[str]:
         """Papers near the user's positive vectors (or their groups' centres), from the index."""

@@ -83,6 +83,10 @@ class Recommender(AllTimeRanking, VocabularyUpkeep):
         self._spaces: Lru[tuple[object, ...], tuple[Space, list[str]]] = Lru(4)
         self._models: Lru[tuple[object, ...], UserModel] = Lru(512)
         self._windows: Lru[tuple[object, ...], frozenset[str]] = Lru(8)
+        # Given papers' spaces (a conference's, shared by its readers) and readers' models of
+        # them, kept apart from the windows' so that neither pushes the other out.
+        self._among_spaces: Lru[tuple[object, ...], Space] = Lru(8)
+        self._among_models: Lru[tuple[object, ...], UserModel] = Lru(128)
         # Ranked feeds, mutes and seen papers applied: every input is in the key (a new rating,
         # save, follow, mute, one's own upvote or submission bumps the signal version; new papers
         # and moderation the store change inside the space key).
