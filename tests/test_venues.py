@@ -46,6 +46,15 @@ SAID = [
         "KDD 2026 Workshop",
         "",
     ),
+    ("Accepted at ICPR 2026", "ICPR 2026", ""),
+    (
+        "Accepted at IEEE ISBI 2026. Hien Nguyen and Chandra Mohan jointly supervised this work",
+        "ISBI 2026",
+        "",
+    ),
+    ("IJCNN'25", "IJCNN 2025", ""),
+    ("This paper has been accepted at AAMAS 2026 Workshop MABS", "AAMAS 2026 Workshop", ""),
+    ("Accepted to LREC 2026", "LREC 2026", ""),
     # The sentence saying where it is counts, not one before it saying something else.
     ("Preprint. Accepted at ICML 2026", "ICML 2026", ""),
 ]

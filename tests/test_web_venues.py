@@ -201,7 +201,8 @@ def test_a_venue_by_topic_lists_each_of_its_papers_once(site: Settings, engine: 
 @pytest.mark.parametrize(
     "venue",
     [Venue("ICML", 2026), Venue("ACL", 2026, "Findings"), Venue("CVPR", 2025, "Workshop"),
-     Venue("NeurIPS", 2025), Venue("CoRL", 2026), Venue("Interspeech", 2025)],
+     Venue("NeurIPS", 2025), Venue("CoRL", 2026), Venue("Interspeech", 2025),
+     Venue("RecSys", 2025), Venue("LREC", 2026, "Workshop")],
 )  # fmt: skip
 def test_a_venues_address_and_label_name_it_back(venue: Venue) -> None:
     assert from_slug(venue.slug) == venue and from_label(venue.label) == venue

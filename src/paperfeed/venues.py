@@ -13,6 +13,8 @@ _VENUES = (
     "NeurIPS", "ICLR", "ICML", "CVPR", "ICCV", "ECCV", "ACL", "EMNLP", "NAACL", "EACL", "COLING",
     "AAAI", "IJCAI", "KDD", "SIGIR", "COLM", "AISTATS", "UAI", "CoRL", "ICRA", "IROS", "MICCAI",
     "WACV", "BMVC", "ICASSP", "INTERSPEECH", "Interspeech", "SIGGRAPH", "WSDM", "CIKM", "TMLR",
+    "LREC", "ICPR", "ICME", "IJCNN", "ISBI", "AAMAS", "ECAI", "ICIP", "ICDE", "ICDM", "RecSys",
+    "MIDL", "ICSE", "ACCV",
 )
 # fmt: on
 _NAMED = re.compile(
