@@ -55,6 +55,7 @@ SAID = [
     ("IJCNN'25", "IJCNN 2025", ""),
     ("This paper has been accepted at AAMAS 2026 Workshop MABS", "AAMAS 2026 Workshop", ""),
     ("Accepted to LREC 2026", "LREC 2026", ""),
+    ("To appear in the Proceedings of KG-LLM @ LREC 2026", "LREC 2026 Workshop", ""),
     # The sentence saying where it is counts, not one before it saying something else.
     ("Preprint. Accepted at ICML 2026", "ICML 2026", ""),
 ]

@@ -120,7 +120,8 @@ def _in_sentence(sentence: str) -> Venue | None:
         return None
     name = "Interspeech" if match.group(1) == "INTERSPEECH" else match.group(1)
     year = int(match.group(2)) if match.group(2) else 2000 + int(match.group(3))
-    track = "Workshop" if _WORKSHOP.search(sentence) else ""
+    at = sentence[: match.start()].rstrip().endswith("@")  # "KG-LLM @ LREC 2026": a workshop's
+    track = "Workshop" if at or _WORKSHOP.search(sentence) else ""
     track = track or ("Findings" if _FINDINGS.search(sentence) else "")
     honour = _HONOUR.search(sentence)
     said = honour.group(1).capitalize() if honour and not track else ""
