@@ -18,7 +18,7 @@ from paperfeed.store import upsert_papers
 from paperfeed.store.library import save_paper
 from paperfeed.store.tables import papers
 from paperfeed.venues import Venue, from_label, from_slug, venue_of
-from tests.web_support import HOSTILE, client, sign_up, user_id, web_settings
+from tests.web_support import HOSTILE, bearer, client, sign_up, user_id, web_settings
 
 # id: (comment, journal reference, listing day, upvotes)
 SAID = {
@@ -245,3 +245,23 @@ def test_a_signed_in_reader_gets_a_conference_ranked_by_their_model(
         every = c.get("/venues/icml-2026?sort=foryou").text
         assert "You have saved or rated every paper of ICML 2026" in every
         assert len(_CARD.findall(every)) == 3
+
+
+def test_the_api_ranks_a_conference_for_a_token_holder(site: Settings, engine: Engine) -> None:
+    embed_papers(site, engine)
+    with client(site, engine) as c:
+        assert c.get("/api/me/venues/icml-2026").status_code == 401
+        auth = bearer(c, "apiranker")
+        cold = c.get("/api/me/venues/icml-2026", headers=auth)
+        assert cold.status_code == 409 and "nothing to rank by yet" in cold.json()["detail"]
+        rated = c.put("/api/me/ratings/2606.70003", json={"rating": 1}, headers=auth)
+        assert rated.status_code in (200, 204), rated.text
+        ranked = c.get("/api/me/venues/icml-2026?limit=5", headers=auth)
+        assert ranked.status_code == 200, ranked.text
+        items = ranked.json()
+        assert sorted(i["paper"]["id"] for i in items) == ["2606.70001", "2606.70002"]
+        assert all(i["why"] for i in items)
+        assert len(c.get("/api/me/venues/icml-2026?limit=1", headers=auth).json()) == 1
+        assert c.get("/api/me/venues/icml-1999", headers=auth).status_code == 404
+        assert c.get("/api/me/venues/nowhere-2026", headers=auth).status_code == 404
+        assert c.get("/api/me/venues/icml-2026?limit=0", headers=auth).status_code == 422

@@ -10,13 +10,15 @@ from fastapi.responses import Response
 from sqlalchemy import Connection
 
 from paperfeed.recommend.service import Recommender
-from paperfeed.store.listings import latest_day
+from paperfeed.store.listings import latest_day, papers_at_venue
 from paperfeed.web import api_links, views
 from paperfeed.web.api import item_json
 from paperfeed.web.deps import SignedInDep, SiteDep
 from paperfeed.web.me_api.common import OptionalId, _json, own_collection
 from paperfeed.web.me_api.schemas import FeedItemOut
 from paperfeed.web.periods import BLANK_IS_NONE, FIRST_DAY, LAST_DAY, OptionalDay, blank_or
+from paperfeed.web.venue_params import venue_named
+from paperfeed.web.views.topics import MOST_PAPERS
 
 router = APIRouter()
 
@@ -112,3 +114,38 @@ def feed(
             recs = recommender.feed(conn, user.id, start, end, limit, collection=collection)
         cards = {c.paper.id: c for c in views.cards(conn, [r.id for r in recs], user)}
     return _json([item_json(cards[r.id]) | {"why": r.why} for r in recs if r.id in cards])
+
+
+@router.get(
+    "/venues/{slug}",
+    summary="A conference ranked for you",
+    response_model=list[FeedItemOut],
+)
+def venue_feed(
+    site: SiteDep,
+    user: SignedInDep,
+    recommender: RecommenderDep,
+    slug: str,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Response:
+    """A conference's papers (`slug` as `/api/venues` gives it: icml-2026, acl-2026-findings)
+    ranked by your For you model, each with why; those you saved or rated are left out, and
+    your mutes apply. A conference no paper here names is a 404; one that cannot be ranked for
+    you yet (nothing saved, rated or followed; no vectors stored) is a 409 saying so."""
+    venue = venue_named(slug)
+    with site.engine.connect() as conn:
+        held = papers_at_venue(conn, venue.label, "votes", 0, MOST_PAPERS)
+        if not held.ids:
+            raise HTTPException(404, f"no paper here says it is at {venue.label}")
+        ranked = recommender.feed_among(conn, user.id, held.ids, explained=limit)
+        if ranked is None:
+            raise HTTPException(409, NOT_RANKED_YET)
+        recs = ranked[:limit]
+        cards = {c.paper.id: c for c in views.cards(conn, [r.id for r in recs], user)}
+    return _json([item_json(cards[r.id]) | {"why": r.why} for r in recs if r.id in cards])
+
+
+NOT_RANKED_YET = (
+    "nothing to rank by yet: save or rate a few papers, or follow a category "
+    "(PUT /api/me/ratings/{paper_id}, POST /api/me/library), then ask again"
+)
