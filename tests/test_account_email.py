@@ -258,3 +258,22 @@ def test_export_has_the_address_and_user_add_takes_one(
         assert _post(c, "/signin", username="ada", password=PASSWORD) == 303
         data = c.get("/account/export.json").json()
     assert data["account"]["email"] == "ada@lab.example.edu"
+
+
+def test_the_account_page_lists_the_new_address_as_waiting_before_its_mail_goes_out(
+    settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The link is made with the answer and only the mail is sent after it: the account page
+    the browser is sent to lists the address as waiting even while the mail has not gone yet
+    (the full run's Chromium test found it missing on a busy machine)."""
+    from paperfeed.web import account_email
+
+    sent: list[str] = []
+    monkeypatch.setattr(account_email, "mail_change_link", lambda *a: sent.append(a[3]))
+    site = web_settings(settings, mailbox=True, base_url=BASE)
+    with client(site, engine) as c:
+        sign_up(c, "ada")
+        assert _post(c, "/account/email", email="ada@lab.example.edu", password=PASSWORD) == 303
+        page = c.get("/account").text
+        assert re.search(r"data-pending>A link to confirm <strong>ada@lab.example.edu", page)
+    assert sent == ["ada@lab.example.edu"]

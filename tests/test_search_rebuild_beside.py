@@ -254,3 +254,32 @@ def test_serve_with_one_worker_ends_with_status_0_on_sigterm(
             proc.wait()
     assert proc.returncode == 0, stderr[-2000:]
     assert "Traceback" not in stderr
+
+
+def test_writers_saving_the_index_state_at_once_never_take_each_others_file(
+    tmp_path: Path,
+) -> None:
+    """Two refreshes (threads or processes) saving how far the index has read: each writes its
+    own temporary file before the atomic rename, so neither renames a file the other already
+    moved (the full run's FileNotFoundError in a refresh thread)."""
+    from types import SimpleNamespace
+
+    holder = SimpleNamespace(path=tmp_path)
+    failed: list[BaseException] = []
+
+    def save(n: int) -> None:
+        try:
+            for i in range(400):
+                KeywordIndex._save_state(holder, {"writer": n, "i": i})  # type: ignore[arg-type]
+        except BaseException as error:  # noqa: BLE001  (any failure, reported below)
+            failed.append(error)
+
+    writers = [threading.Thread(target=save, args=(n,)) for n in range(4)]
+    for w in writers:
+        w.start()
+    for w in writers:
+        w.join()
+    assert failed == []
+    state = json.loads((tmp_path / "paperfeed-state.json").read_text())
+    assert state["i"] == 399
+    assert list(tmp_path.glob("*.tmp")) == []  # each temporary file renamed into place

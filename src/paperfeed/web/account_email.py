@@ -15,7 +15,12 @@ from paperfeed.store.accounts import User, UsernameTaken, create_user, find_user
 from paperfeed.store.email_links import EmailLink, account_email, drop_links, find_link, spend_link
 from paperfeed.store.jobs import record_action
 from paperfeed.store.password_links import emails_in_use, set_email
-from paperfeed.web.account_mail import mail_change_link, mail_old_address, mail_removed_address
+from paperfeed.web.account_mail import (
+    change_link,
+    mail_change_link,
+    mail_old_address,
+    mail_removed_address,
+)
 from paperfeed.web.auth import (
     CONFIRM_SENT,
     BadCredentials,
@@ -63,7 +68,8 @@ def change_email(
         return account_home(
             site, request, user, 400, email_error=str(exc), email_given=email, email_field=field
         )
-    tasks.add_task(mail_change_link, site.engine, site.settings, user.id, user.username, address)
+    token = change_link(site.engine, site.settings, user.id, address)  # listed as waiting now
+    tasks.add_task(mail_change_link, site.engine, site.settings, user.username, address, token)
     response = RedirectResponse("/account#email", status_code=303)
     return say_next(response, CONFIRM_SENT.format(address=address))
 

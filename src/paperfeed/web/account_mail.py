@@ -65,15 +65,23 @@ def confirm_url(settings: Settings, token: str) -> str:
     return f"{settings.public_url}/email/confirm?{urlencode({'token': token})}"
 
 
-def mail_change_link(
-    engine: Engine, settings: Settings, user_id: int, username: str, email: str
-) -> str | None:
-    """Mail the new address a link that makes it the account's; None when sent (or held back:
-    the address had its hour's mails, and the link it has keeps working), else why not."""
+def change_link(engine: Engine, settings: Settings, user_id: int, email: str) -> str | None:
+    """The link's token that makes `email` the account's, made now (before the answer, so the
+    account page lists the address as waiting at once); None when the address had its hour's
+    mails (the link it has keeps working)."""
     if not may_mail(engine, settings, "confirm", email):
         return None
     with engine.begin() as conn:
-        token = create_change_link(conn, user_id, email, CONFIRM_LASTS)
+        return create_change_link(conn, user_id, email, CONFIRM_LASTS)
+
+
+def mail_change_link(
+    engine: Engine, settings: Settings, username: str, email: str, token: str | None
+) -> str | None:
+    """Mail the new address its link (`change_link`'s token); None when sent (or held back:
+    no token), else why not."""
+    if token is None:
+        return None
     text = (
         f"Someone (we hope you) asked to make this the email address of the account {username} "
         f"on {settings.public_url}.\n\nConfirm it here (the link works once, for a day):\n\n"

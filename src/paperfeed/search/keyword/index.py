@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -138,7 +139,9 @@ class KeywordIndex(QueryBuilder):
             return {}
 
     def _save_state(self, state: dict[str, object]) -> None:
-        tmp = self.path / (_STATE + ".tmp")
+        # Each writer its own temporary file (a refresh thread here, another worker's there):
+        # with one shared name, one writer's rename took the file the other was about to move.
+        tmp = self.path / f"{_STATE}.{os.getpid()}.{threading.get_ident()}.tmp"
         tmp.write_text(json.dumps(state))
         tmp.replace(self.path / _STATE)
 

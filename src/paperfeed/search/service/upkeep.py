@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -127,7 +128,8 @@ class IndexUpkeep(QueryModel):
             self._vectors = None
         if kept != identity:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
+            # each worker its own temporary file (two starting at once would share one)
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
             tmp.write_text(str(identity))
             tmp.replace(path)
         self._store_checked = True

@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from paperfeed.store.accounts import User, delete_session, find_user
 from paperfeed.util import is_disk_full
 from paperfeed.web import community
-from paperfeed.web.account_mail import mail_change_link
+from paperfeed.web.account_mail import change_link, mail_change_link
 from paperfeed.web.auth.credentials import (
     BadCredentials,
     SignUpRefused,
@@ -155,9 +155,9 @@ def signup(
             made = find_user(conn, username.strip())
         if made is not None:
             user = made[0]
-            tasks.add_task(
-                mail_change_link, site.engine, site.settings, user.id, user.username, address
-            )
+            token = change_link(site.engine, site.settings, user.id, address)
+            settings = site.settings
+            tasks.add_task(mail_change_link, site.engine, settings, user.username, address, token)
             say_next(response, CONFIRM_SENT.format(address=address))
     return response
 
