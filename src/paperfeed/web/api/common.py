@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import Query, Request
 from fastapi.responses import Response
+from sqlalchemy import Connection
 
 from paperfeed.models import Paper
 from paperfeed.store.accounts import User
@@ -163,6 +164,21 @@ def _reader_hide(request: Request, site: Site, user: User | None, show: bool) ->
     from paperfeed.web.library import hide_for  # the For you stack loads on first use
 
     return hide_for(request, site, user, show)
+
+
+def past_end_none(
+    site: Site, build: Callable[[Connection], views.Listing | None]
+) -> Callable[[], views.Listing | None]:
+    """A list's page as `_listed` asks for it: built on a short connection, None past its end."""
+
+    def listing() -> views.Listing | None:
+        try:
+            with site.engine.connect() as conn:
+                return build(conn)
+        except views.PageOutOfRange:
+            return None
+
+    return listing
 
 
 def _listed(

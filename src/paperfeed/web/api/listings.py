@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
+from sqlalchemy import Connection
 
 from paperfeed.store import library as lib
 from paperfeed.store.listings import latest_day, venue_counts
@@ -23,6 +24,7 @@ from paperfeed.web.api.common import (
     _walkable,
     _walked,
     item_json,
+    past_end_none,
     stamp,
 )
 from paperfeed.web.api.schemas import ItemOut, PublicCollectionOut, TopicsOut, VenueOut
@@ -221,14 +223,10 @@ def trending(
     """Papers ranked by the trending formula (see /about); a bearer token's mutes apply."""
     hide = _reader_hide(request, site, user, show_muted)
 
-    def listing() -> views.Listing | None:
-        try:
-            with site.engine.connect() as conn:
-                return views.trending_listing(conn, site.weights, p + 1, limit, None, hide)
-        except views.PageOutOfRange:
-            return None
+    def listing(conn: Connection) -> views.Listing | None:
+        return views.trending_listing(conn, site.weights, p + 1, limit, None, hide)
 
-    return _listed(request, site, hide, p, listing)
+    return _listed(request, site, hide, p, past_end_none(site, listing))
 
 
 @router.get("/venues", response_model=list[VenueOut], summary="Conferences")
@@ -283,11 +281,7 @@ def venue_papers(
             raise HTTPException(404, f"no paper here says it is at {venue.label}")
     hide = _reader_hide(request, site, user, show_muted)
 
-    def listing() -> views.Listing | None:
-        try:
-            with site.engine.connect() as conn:
-                return views.by_venue(conn, venue, sort, p + 1, limit, None, hide)
-        except views.PageOutOfRange:
-            return None
+    def listing(conn: Connection) -> views.Listing | None:
+        return views.by_venue(conn, venue, sort, p + 1, limit, None, hide)
 
-    return _listed(request, site, hide, p, listing)
+    return _listed(request, site, hide, p, past_end_none(site, listing))
