@@ -56,7 +56,7 @@ def topics_page(
     def build() -> dict[str, object]:
         hide = _mutes(request, site, user)
         found, context = _topics_context(site, user, period, within, hide, show_muted)
-        return context | page_parts(found, _saved(site, user, found), topic)
+        return context | page_parts(found, saved_on_map(site, user, found), topic)
 
     return _page(request, site, user, "topics.html", build)
 
@@ -104,7 +104,7 @@ def _topics_context(
     }
 
 
-def _saved(site: Site, user: User | None, found: Topics) -> set[str]:
+def saved_on_map(site: Site, user: User | None, found: Topics) -> set[str]:
     """The papers of the map in the signed-in reader's library (ringed on it)."""
     if user is None or not found.places:
         return set()

@@ -11,12 +11,12 @@ from sqlalchemy import Connection
 
 from paperfeed.recommend.model import Recommendation
 from paperfeed.store.accounts import User
-from paperfeed.store.library import saved_ids
 from paperfeed.store.listings import papers_at_venue, venue_counts
 from paperfeed.venues import Venue
 from paperfeed.web import views
 from paperfeed.web.deps import Site, SiteDep, UserDep
 from paperfeed.web.pages.common import PageNo, _hide, _page
+from paperfeed.web.pages.topics import saved_on_map
 from paperfeed.web.venue_params import VenuePageSort, venue_named
 from paperfeed.web.views.topics import MOST_PAPERS, page_parts, topics_among
 
@@ -105,10 +105,6 @@ def venue_topics(
         if not held.ids:
             raise HTTPException(404, f"no paper here says it is at {venue.label}")
         found = topics_among(site.engine, user, held.ids, held.total)
-        saved: set[str] = set()
-        if user is not None and found.places:
-            with site.engine.connect() as conn:
-                saved = set(saved_ids(conn, user.id, list(found.places)))
         return {
             "venue": venue,
             "topics": found.groups,
@@ -116,7 +112,7 @@ def venue_topics(
             "total": found.total,
             "read": found.read,
             "volatile": bool(found.waiting),
-        } | page_parts(found, saved, topic)
+        } | page_parts(found, saved_on_map(site, user, found), topic)
 
     return _page(request, site, user, "venue_topics.html", build)
 
