@@ -150,3 +150,21 @@ def test_a_long_query_during_the_build_still_needs_every_word(
         excluded = "point clouds -qqa -qqb -qqc -qqd -qqe -qqf -lifting"
         left = c.get("/api/papers/search", params={"q": excluded})
         assert [p["paper"]["id"] for p in left.json()] == [BRIDGE.id]
+
+
+def test_a_search_among_named_papers_during_the_build_keeps_to_them(
+    site: Settings, engine: Engine
+) -> None:
+    # a conference's search names its papers (`among`): the store's matches keep to them too
+    settings = web_settings(site, search_wait_for_build=0)
+    with _index_deleted_and_held(settings, engine):
+        service = SearchService(settings, engine)
+        try:
+            both = service.search("point clouds", mode="keyword")
+            one = service.search("point clouds", mode="keyword", among=frozenset({OLDER.id}))
+            none = service.search("point clouds", mode="keyword", among=frozenset())
+        finally:
+            service.close()
+    assert both.limited is not None and {h.id for h in both.hits} == {BRIDGE.id, OLDER.id}
+    assert [h.id for h in one.hits] == [OLDER.id]
+    assert none.hits == []

@@ -265,3 +265,101 @@ def test_the_api_ranks_a_conference_for_a_token_holder(site: Settings, engine: E
         assert c.get("/api/me/venues/icml-1999", headers=auth).status_code == 404
         assert c.get("/api/me/venues/nowhere-2026", headers=auth).status_code == 404
         assert c.get("/api/me/venues/icml-2026?limit=0", headers=auth).status_code == 422
+
+
+def _found(c, path: str) -> list[str]:  # type: ignore[no-untyped-def]
+    got = c.get(path)
+    assert got.status_code == 200, got.text
+    if "json" in got.headers["content-type"]:
+        return [item["paper"]["id"] for item in got.json()]
+    if "xml" in got.headers["content-type"]:
+        return re.findall(r"arxiv\.org/abs/(\d{4}\.\d{5})", got.text)
+    return _CARD.findall(got.text)
+
+
+@pytest.mark.parametrize("mode", ["keyword", "hybrid", "semantic"])
+def test_a_search_within_a_conference_finds_only_its_papers(
+    site: Settings, engine: Engine, mode: str
+) -> None:
+    # every paper holds the words "study" and "depth": the conference alone tells them apart
+    embed_papers(site, engine)
+    with client(site, engine) as c:
+        everywhere = set(_found(c, f"/search?q=study+depth&mode={mode}&page=1"))
+        assert everywhere - set(ICML), everywhere  # papers at no conference match too
+        for path in (
+            f"/search?q=study+depth&mode={mode}&venue=icml-2026",
+            f"/search?q=study+depth&mode={mode}&venue=icml-2026&page=2",
+            f"/api/papers/search?q=study+depth&mode={mode}&venue=icml-2026&limit=50",
+            f"/feeds/search.atom?q=study+depth&mode={mode}&venue=icml-2026",
+        ):
+            if path.endswith("page=2"):  # 5 a page: ICML's 3 fill one
+                assert c.get(path).status_code == 404
+                continue
+            assert sorted(set(_found(c, path))) == ICML, path
+        # the workshop's own address is its own: none of the main track's papers
+        assert _found(c, f"/search?q=study+depth&mode={mode}&venue=icml-2026-workshop") == [
+            "2606.70004"
+        ]
+
+
+def test_a_search_within_a_conference_by_date_walks_only_its_papers(
+    site: Settings, engine: Engine
+) -> None:
+    with client(site, engine) as c:
+        walked: list[str] = []
+        path = "/api/papers/search?q=study&mode=keyword&sort=date&limit=2&venue=icml-2026"
+        while path:
+            got = c.get(path)
+            assert got.status_code == 200, got.text
+            walked += [item["paper"]["id"] for item in got.json()]
+            following = got.headers.get("X-Next-Cursor")
+            path = f"{path.split('&cursor=')[0]}&cursor={following}" if following else ""
+        # newest first: 70002 (Jun 26), 70003 (Jun 25), 70001 (Jun 24)
+        assert walked == ["2606.70002", "2606.70003", "2606.70001"]
+
+
+def test_a_conference_page_searches_its_papers_and_the_search_says_so(
+    site: Settings, engine: Engine
+) -> None:
+    with client(site, engine) as c:
+        page = c.get("/venues/icml-2026").text
+        form = page.split('class="venue-search"')[1].split("</form>")[0]
+        assert 'action="/search"' in form and 'name="venue" value="icml-2026"' in form
+        got = c.get("/search?q=study&venue=icml-2026&mode=keyword")
+        assert "Searching the papers at" in got.text
+        assert 'href="/venues/icml-2026">ICML 2026</a>' in got.text
+        assert '<input type="hidden" name="venue" value="icml-2026">' in got.text
+        assert 'href="/search?q=study&amp;mode=keyword">search every paper</a>' in got.text
+        assert "<title>study – search at ICML 2026" in got.text
+        empty = c.get("/search?venue=icml-2026").text
+        assert "Type words to search the papers at ICML 2026" in empty
+        # a hidden paper is not searched; a paper's later version at another conference moves
+        with engine.begin() as conn:
+            conn.execute(update(papers).where(papers.c.id == "2606.70001").values(hidden=True))
+            upsert_papers(conn, [replace(_papers()[2], version=2, comments="At ICLR 2026")])
+        assert _found(c, "/search?q=study&venue=icml-2026&mode=keyword") == ["2606.70002"]
+        assert _found(c, "/search?q=study&venue=iclr-2026&mode=keyword") == ["2606.70003"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/search?q=study&venue=nowhere-2026",
+        "/search?q=study&venue=icml",
+        "/search?q=study&venue=%3Cscript%3E-2026",
+        "/api/papers/search?q=study&venue=icml-26",
+        "/feeds/search.atom?q=study&venue=%3Cscript%3E",
+        "/api/papers/search?q=study&venue=" + "x" * 65,
+    ],
+)
+def test_a_search_within_no_conference_is_a_4xx_saying_what_it_takes(
+    site: Settings, engine: Engine, path: str
+) -> None:
+    with client(site, engine) as c:
+        got = c.get(path)
+        assert got.status_code in (400, 422), got.text
+        assert "venue" in got.text
+        if got.status_code == 400:
+            assert "such as icml-2026" in got.text
+        if "html" in got.headers["content-type"]:
+            assert "<script>" not in got.text.split("</header>")[-1]  # inert where shown

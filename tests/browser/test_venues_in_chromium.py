@@ -130,3 +130,43 @@ def test_a_reader_who_saves_a_paper_gets_the_conference_ranked_for_them(
     assert "sort=foryou" in page.url
     more = page.locator("article.card").evaluate_all("els => els.map(e => e.dataset.id)")
     assert more and not set(more) & set(ids) and saved not in more
+
+
+def test_a_reader_searches_a_conferences_papers_from_its_page(
+    page: Page, live_site: LiveSite
+) -> None:
+    label, count = _biggest_venue(live_site)
+    with live_site.engine.connect() as conn:
+        held = set(conn.scalars(select(papers.c.id).where(papers.c.venue == label)))
+    page.goto(live_site.url + "/venues")
+    page.get_by_role("link", name=label, exact=True).first.click()
+    path = page.url.removeprefix(live_site.url)
+    box = page.get_by_role("searchbox", name=f"Search the papers at {label}")
+    box.fill("learning")
+    page.locator("form.venue-search").get_by_role("button", name="Search").click()
+    page.wait_for_url(re.compile(re.escape(live_site.url) + r"/search\?.*venue="))
+    expect(page.locator(".within")).to_contain_text(f"Searching the papers at {label}")
+    found = page.locator("article.card")
+    expect(found.first).to_be_visible()
+    ids = {found.nth(i).get_attribute("data-id") for i in range(found.count())}
+    assert ids and ids <= held, ids - held  # only the conference's papers
+    assert _violations(page) == []
+    # the search page's own box and button keep to the conference too
+    page.get_by_role("searchbox", name="Query").fill("model")
+    page.locator("form.search-form").get_by_role("button", name="Search").click()
+    page.wait_for_url(re.compile(r"q=model"))
+    expect(page.locator(".within")).to_be_visible()
+    kept = page.locator("article.card")
+    expect(kept.first).to_be_visible()
+    assert {kept.nth(i).get_attribute("data-id") for i in range(kept.count())} <= held
+    # "search every paper" drops the conference: papers from elsewhere come too
+    page.get_by_role("link", name="search every paper").click()
+    page.wait_for_url(re.compile(r"/search\?q=model$"))
+    expect(page.locator(".within")).to_have_count(0)
+    every = page.locator("article.card")
+    expect(every.first).to_be_visible()
+    assert {every.nth(i).get_attribute("data-id") for i in range(every.count())} - held
+    # and its link back names the conference's page
+    page.go_back()
+    page.locator(".within").get_by_role("link", name=label).click()
+    page.wait_for_url(live_site.url + path)

@@ -66,6 +66,8 @@ def store_matches(
     )
     if len(wanted) > MOST_WORDS or len(unwanted) > MOST_WORDS or len(asked) < len(groups):
         found = [m for m in found if _holds(m, wanted, unwanted[MOST_WORDS:], groups)]
+    if filters.among is not None:  # a conference's papers
+        found = [m for m in found if m.id in filters.among]
     shown = wanted + [t for group in groups for a in group for t in a]
 
     def in_title(match: WordMatch) -> int:

@@ -257,6 +257,13 @@ def papers_at_venue(conn: Connection, label: str, order: str, offset: int, limit
     return _page(conn, papers.c.venue == label, order, offset, limit)
 
 
+def venue_paper_ids(conn: Connection, label: str) -> frozenset[str]:
+    """The papers shown (not hidden) whose comment or journal reference names this venue: what
+    a search within the conference looks among (read from the venue's index alone)."""
+    query = select(papers.c.id).where(papers.c.venue == label, papers.c.hidden.is_(False))
+    return frozenset(str(pid) for pid in conn.scalars(query))
+
+
 def venue_counts(conn: Connection, labels: Sequence[str] | None = None) -> dict[str, int]:
     """Each venue's label (of `labels`; None: every one) and its papers shown (not hidden)."""
     n = func.count()

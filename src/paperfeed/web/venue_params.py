@@ -22,10 +22,32 @@ VenuePageSort = Annotated[
 ]
 
 
+_SAID = "a conference and its year, such as icml-2026 or acl-2026-findings"
+# A search within one conference: its address's last part (the conferences page lists them).
+SearchVenue = Annotated[
+    str | None,
+    Query(
+        max_length=64,
+        description="only papers at this conference, as its page's address names it: "
+        "icml-2026, acl-2026-findings, cvpr-2026-workshop (see /api/venues); empty: any",
+    ),
+]
+
+
 def venue_named(slug: str) -> Venue:
     """The venue an address names, or a 404 saying what such an address looks like."""
     venue = from_slug(slug)
     if venue is None:
-        said = "a conference and its year, such as icml-2026 or acl-2026-findings"
-        raise HTTPException(404, f"{slug!r} names no conference here: {said}")
+        raise HTTPException(404, f"{slug!r} names no conference here: {_SAID}")
+    return venue
+
+
+def venue_filter(slug: str | None) -> Venue | None:
+    """The conference a search is kept within (None: empty, any paper), or a 400 saying what
+    the filter takes."""
+    if not slug or not slug.strip():
+        return None
+    venue = from_slug(slug.strip().lower())
+    if venue is None:
+        raise HTTPException(400, f"venue: {slug[:64]!r} names no conference: give {_SAID}")
     return venue

@@ -181,8 +181,10 @@ def search_step(
     """The next `limit` papers of a keyword search by date, (day, id) descending, after
     `place` (the reader's mutes left out); None: this search has no such order now."""
     from paperfeed.search.keyword import Filters  # loads the search on first use
+    from paperfeed.web.views.searching import among
 
-    filters = Filters(params.since, params.until, params.category, params.author)
+    scope = among(engine, params)  # a conference's papers
+    filters = Filters(params.since, params.until, params.category, params.author, scope)
     pending = service.by_day(params.q, filters, place.key, limit + 1)
     if pending is None:
         return None

@@ -32,11 +32,13 @@ class Filters:
     # commas ("cs.CL,cs.LG", the query's "cat:cs.CL cat:cs.LG"): any of them.
     category: str | None = None
     author: str | None = None
+    # Only these papers (a conference's: `store.listings.venue_paper_ids`); None: any paper.
+    among: frozenset[str] | None = None
 
     @property
     def any(self) -> bool:
         """True when at least one filter is set."""
-        return any((self.since, self.until, self.category, self.author))
+        return any((self.since, self.until, self.category, self.author)) or self.among is not None
 
 
 @dataclass(frozen=True)
@@ -360,7 +362,15 @@ class QueryBuilder:
             out.append((Occur.Must, self._category(filters.category)))
         if filters.author:
             out.append((Occur.Must, self._author(filters.author)))
+        if filters.among is not None:
+            out.append((Occur.Must, self._among(filters.among)))
         return out
+
+    def _among(self, ids: frozenset[str]) -> Query:
+        """Only these papers (none: nothing matches)."""
+        if not ids:
+            return Query.empty_query()
+        return Query.term_set_query(self.schema, "id", list(ids))
 
     def _category(self, category: str) -> Query:
         """Papers listed in the category, or in any category of an archive ("cs": cs.AI, ...)."""

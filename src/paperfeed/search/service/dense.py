@@ -25,6 +25,9 @@ PRF_WEIGHT = 0.5
 # the nearest paper's above the model's floor (the floor alone let in 248 papers for "code
 # generation benchmark" on the demo, image pruning and drama generation among them).
 NEAR_SHARE = 0.5
+# Searched among at most these papers (a conference's), the nearest are found by comparing each
+# vector: the ANN's candidates from the whole store hold few of a small set's papers.
+AMONG_EXACT = 50_000
 
 
 class DenseRanking(QueryModel):
@@ -69,9 +72,13 @@ class DenseRanking(QueryModel):
     def _nearest(
         self, index: FaissIndex, vector: np.ndarray, parsed: ParsedQuery, filters: Filters, k: int
     ) -> list[tuple[str, float]]:
-        """ANN candidates for the k best (more when filters will drop some), above the floor."""
-        restricted = filters.any or parsed.excluded_words or parsed.excluded_phrases
-        found = index.search(vector, max(k * 10, 500) if restricted else k + 10)
+        """ANN candidates for the k best (more when filters will drop some), above the floor;
+        among a few named papers (a conference's), their exact nearest."""
+        if filters.among is not None and len(filters.among) <= AMONG_EXACT:
+            found = _exact_among(index, vector, filters.among, k + 10)
+        else:
+            restricted = filters.any or parsed.excluded_words or parsed.excluded_phrases
+            found = index.search(vector, max(k * 10, 500) if restricted else k + 10)
         floor = self.min_similarity()
         return [(pid, score) for pid, score in found if score >= floor]
 
@@ -217,3 +224,17 @@ def _cosines(vectors: dict[str, np.ndarray], query: np.ndarray) -> dict[str, flo
         return {}
     scores = np.stack(list(vectors.values())) @ np.asarray(query, dtype=np.float32).reshape(-1)
     return dict(zip(vectors, scores.tolist(), strict=True))
+
+
+def _exact_among(
+    index: FaissIndex, vector: np.ndarray, ids: frozenset[str], k: int
+) -> list[tuple[str, float]]:
+    """The k nearest of these papers' indexed vectors (unit length: the inner product is the
+    cosine similarity, as the index's own search scores it)."""
+    held = index.get(list(ids))
+    if not held:
+        return []
+    names = list(held)
+    scores = np.stack([held[n] for n in names]) @ np.asarray(vector, dtype=np.float32).ravel()
+    top = np.argsort(-scores, kind="stable")[:k]
+    return [(names[i], float(scores[i])) for i in top]

@@ -90,8 +90,11 @@ class SearchService(IndexUpkeep, DenseRanking):
         author: str | None = None,
         sort: str = "relevance",
         hide: Hide | None = None,
+        among: frozenset[str] | None = None,
     ) -> SearchResult:
         """Search papers; any query text is valid, bad options raise BadSearch.
+
+        `among`: only these papers are searched (a conference's); None: every paper.
 
         `hide` names papers a reader does not want to see: they are left out before paging
         (the result's `hidden` says how many of all the results they leave out), except a paper
@@ -103,7 +106,7 @@ class SearchService(IndexUpkeep, DenseRanking):
         build = self.keyword.build  # a build from scratch: answered from part, and said so
         parsed = self._spelled_apart(parse_query(query))
         filters = Filters(
-            *within(since, until, parsed), category or parsed.category, author or None
+            *within(since, until, parsed), category or parsed.category, author or None, among
         )
         depth = offset + limit if hide is None else min(2 * (offset + limit), SCAN_MOST)
         # A paper the query names (its id, URL or exact title) is looked up: mutes do not hide it.
@@ -175,7 +178,8 @@ class SearchService(IndexUpkeep, DenseRanking):
         if self.keyword.build is not None or parsed.paper_id:
             return None
         since, until = within(filters.since, filters.until, parsed)
-        kept = Filters(since, until, filters.category or parsed.category, filters.author)
+        category = filters.category or parsed.category
+        kept = replace(filters, since=since, until=until, category=category)
         return dated.newest_after(self.keyword, parsed, kept, after, limit)
 
     def snippets(self, ids: Sequence[str], query: str) -> list[Hit]:

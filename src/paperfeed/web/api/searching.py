@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -40,6 +41,7 @@ from paperfeed.web.search_params import (
     SearchMode,
     SearchWords,
 )
+from paperfeed.web.venue_params import SearchVenue, venue_filter
 from paperfeed.web.views import MAX_PAGE
 
 router = APIRouter()
@@ -80,6 +82,7 @@ def search(
     since: ListedSince = None,
     until: ListedUntil = None,
     sort: Annotated[str, Query(pattern="^(relevance|date)$")] = "relevance",
+    venue: SearchVenue = None,
     p: SearchPage = 0,
     limit: Limit = 20,
     show_muted: ShowMuted = False,
@@ -98,6 +101,7 @@ def search(
         raise HTTPException(400, " ".join(refused))
     walk.check_search(cursor, p, sort, mode)
     params = views.SearchParams(q, mode, category or None, author or None, since, until, sort)
+    params = replace(params, venue=venue_filter(venue))
     hide = _reader_hide(request, site, user, show_muted)
     if (sort, mode, p) == ("date", "keyword", 0):
         walked = _date_walk(request, site, params, cursor, limit, hide)

@@ -39,7 +39,7 @@ from paperfeed.web.search_params import (
     SearchMode,
     SearchWords,
 )
-from paperfeed.web.venue_params import VenueSort, venue_named
+from paperfeed.web.venue_params import SearchVenue, VenueSort, venue_filter, venue_named
 
 router = APIRouter()
 FEED_SIZE = 100
@@ -205,6 +205,7 @@ def search_feed(
     author: SearchAuthor = None,
     since: ListedSince = None,
     until: ListedUntil = None,
+    venue: SearchVenue = None,
     page: FeedPage = 1,
 ) -> Response:
     """Papers matching a query, with the search page's filters, as a feed to follow."""
@@ -217,6 +218,7 @@ def search_feed(
     if refused:  # what the page says of such a search, as an error
         raise HTTPException(400, " ".join(refused))
     params = views.SearchParams(q, mode, cat or None, who or None, since, until, sort="date")
+    params = replace(params, venue=venue_filter(venue))
     return _serve(
         request,
         site,

@@ -18,6 +18,7 @@ from paperfeed.web import views
 from paperfeed.web.deps import Site, SiteDep, UserDep, search_cache_key
 from paperfeed.web.me_api import interest_key
 from paperfeed.web.pages.common import PageNo, _hide, _page
+from paperfeed.web.venue_params import venue_filter
 
 router = APIRouter(include_in_schema=False)
 QUERY_MOST = 500  # characters of a query searched (the API's limit too)
@@ -36,15 +37,18 @@ def search_page(
     since: Annotated[str, Query(max_length=32, description="YYYY-MM-DD; empty: no limit")] = "",
     until: Annotated[str, Query(max_length=32, description="YYYY-MM-DD; empty: no limit")] = "",
     sort: Annotated[str, Query(pattern="^(relevance|date|)$")] = "relevance",
+    venue: Annotated[str, Query(max_length=64)] = "",
     page: PageNo = 1,
 ) -> Response:
-    """Search with one box, a mode, filters and pages (an empty filter field means no filter)."""
+    """Search with one box, a mode, filters and pages (an empty filter field means no filter;
+    `venue`: within one conference's papers)."""
     cat, who = clean_text(category), clean_text(author)
     cat = categories.canonical(cat) or cat  # cs.ro is cs.RO
     dates = _form_date("since", since), _form_date("until", until)
     text, cut = _cut_query(clean_text(q))
     params = views.SearchParams(text, mode or "hybrid", cat or None, who or None, *dates)
-    return _search(request, site, user, replace(params, sort=sort or "relevance"), page, cut)
+    params = replace(params, sort=sort or "relevance", venue=venue_filter(venue))
+    return _search(request, site, user, params, page, cut)
 
 
 def _cut_query(text: str) -> tuple[str, bool]:
@@ -80,8 +84,11 @@ def _search(
 
     def build() -> dict[str, object]:
         ctx: dict[str, object] = {"q": q, "mode": mode, "sort": sort, "params": params.as_query()}
+        ctx["venue"] = params.venue  # searched within this conference's papers, or everywhere:
+        ctx["everywhere"] = replace(params, venue=None).as_query()
         ctx |= {"category": category, "author": author, "since": since, "until": until}
-        ctx["filters_used"] = bool(category or author or since or until or sort != "relevance")
+        used = category or author or since or until or params.venue or sort != "relevance"
+        ctx["filters_used"] = bool(used)
         ctx["search_key"] = interest_key("search", q)[0]  # as a followed search is kept
         ctx["cut"] = QUERY_MOST if cut else None
         ctx["notes"] = filter_notes(category, since, until, q)

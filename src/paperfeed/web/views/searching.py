@@ -12,7 +12,8 @@ from fastapi import HTTPException
 from sqlalchemy import Connection, Engine
 
 from paperfeed.store.accounts import User
-from paperfeed.store.listings import Hide
+from paperfeed.store.listings import Hide, venue_paper_ids
+from paperfeed.venues import Venue
 from paperfeed.web.render import safe_snippet
 from paperfeed.web.views.assembly import cards
 from paperfeed.web.views.common import Card, Listing, PageOutOfRange, offset_of
@@ -39,11 +40,13 @@ class SearchParams:
     since: date | None = None
     until: date | None = None
     sort: str = "relevance"
+    venue: Venue | None = None  # only the papers at this conference
 
     def as_query(self) -> dict[str, str]:
         """The parameters as they appear in URLs (defaults left out)."""
         out = {"q": self.q, "mode": self.mode if self.mode != "hybrid" else ""}
         out |= {"category": self.category or "", "author": self.author or ""}
+        out |= {"venue": self.venue.slug if self.venue else ""}
         out |= {"since": self.since.isoformat() if self.since else ""}
         out |= {"until": self.until.isoformat() if self.until else ""}
         out |= {"sort": self.sort if self.sort != "relevance" else ""}
@@ -52,7 +55,8 @@ class SearchParams:
     def feed_name(self) -> str:
         """What a feed of this search is called: its words and its filters, so that two feeds
         of one query with other filters are told apart in a feed reader."""
-        limits = [f"in {self.category}"] if self.category else []
+        limits = [f"at {self.venue.label}"] if self.venue else []
+        limits += [f"in {self.category}"] if self.category else []
         limits += [f"by {self.author}"] if self.author else []
         limits += [f"since {self.since.isoformat()}"] if self.since else []
         limits += [f"until {self.until.isoformat()}"] if self.until else []
@@ -98,7 +102,7 @@ def search(
     from paperfeed.search import BadSearch  # loads on first use
 
     try:
-        result = _kept_search(service, params, page, per_page, hide, kept)
+        result = _kept_search(service, engine, params, page, per_page, hide, kept)
     except BadSearch as exc:
         raise HTTPException(400, str(exc)) from exc
     if page > 1 and not result.hits:
@@ -130,6 +134,7 @@ ResultCache = tuple["Lru[tuple[object, ...], SearchResult]", tuple[object, ...]]
 
 def _kept_search(
     service: SearchService,
+    engine: Engine,
     params: SearchParams,
     page: int,
     per_page: int,
@@ -139,18 +144,23 @@ def _kept_search(
     """The search's answer from `kept` when it holds it, else searched (and kept there unless
     it is an answer for now only: a fallback, or one from part of an index being built)."""
     if kept is None:
-        return _run_search(service, params, page, per_page, hide)
+        return _run_search(service, engine, params, page, per_page, hide)
     results, key = kept
     result = results.get(key)
     if result is None:
-        result = _run_search(service, params, page, per_page, hide)
+        result = _run_search(service, engine, params, page, per_page, hide)
         if result.fallback is None and result.limited is None:
             results.put(key, result)
     return result
 
 
 def _run_search(
-    service: SearchService, params: SearchParams, page: int, per_page: int, hide: Hide | None
+    service: SearchService,
+    engine: Engine,
+    params: SearchParams,
+    page: int,
+    per_page: int,
+    hide: Hide | None,
 ) -> SearchResult:
     return service.search(
         params.q,
@@ -163,7 +173,16 @@ def _run_search(
         author=params.author,
         sort=params.sort,
         hide=hide,
+        among=among(engine, params),
     )
+
+
+def among(engine: Engine, params: SearchParams) -> frozenset[str] | None:
+    """The papers a search looks among: its conference's (None: every paper)."""
+    if params.venue is None:
+        return None
+    with engine.connect() as conn:
+        return venue_paper_ids(conn, params.venue.label)
 
 
 def _in_range(day: date | None) -> date | None:
