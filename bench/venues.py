@@ -1,5 +1,5 @@
 """Conferences at scale: how many real arXiv papers name a venue, what reading it adds to each
-paper's ingest, what migration 0050 takes to read a whole store, and what the conference pages
+paper's ingest, what migrations 0050 and 0051 take to read a whole store, and what the conference pages
 cost, on the 74,728 real papers of `arxiv-daily-cs-listings`; then the store's two venue
 queries on the same store grown to `--grow` papers (copies of its papers under new ids).
 
@@ -27,13 +27,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, func, select, text
 
 from paperfeed.pipeline import ingest_files
-from paperfeed.search import embed_papers
+from paperfeed.search import SearchService, embed_papers
 from paperfeed.settings import Settings
 from paperfeed.store import migrate, open_store
 from paperfeed.store.accounts import user_by_id, users
 from paperfeed.store.db import _MIGRATIONS
 from paperfeed.store.library import save_paper
-from paperfeed.store.listings import papers_at_venue, venue_counts
+from paperfeed.store.listings import papers_at_venue, venue_counts, venue_paper_ids
 from paperfeed.store.tables import papers
 from paperfeed.venues import from_label, stored_venue
 from paperfeed.web import views
@@ -165,6 +165,30 @@ def _parts(c: TestClient, engine: Engine, label: str, user: int, repeat: int) ->
             print(f"| {name} | {_ms(call, repeat):.1f} |")
 
 
+# Distinct queries, so that no answer comes from the API's cache.
+_QUERIES = (
+    "diffusion", "transformer", "graph neural network", "segmentation", "reinforcement learning",
+    "video generation", "point cloud", "language model", "adversarial", "retrieval",
+    "depth estimation", "few-shot", "contrastive", "benchmark", "uncertainty", "pruning",
+    "3D reconstruction", "optical flow", "knowledge distillation", "tracking",
+)  # fmt: skip
+
+
+def _searches(c: TestClient, slug: str) -> None:
+    """Keyword searches through the API, each query once (uncached), within the largest
+    conference and over every paper: the median and slowest of the queries."""
+    print(f"\n| keyword search API, {len(_QUERIES)} distinct queries | median ms | max ms |")
+    print("|---|---|---|")
+    for scope, extra in (("every paper", ""), (f"within {slug}", f"&venue={slug}")):
+        took = []
+        for q in _QUERIES:
+            start = time.perf_counter()
+            got = c.get(f"/api/papers/search?q={q}&mode=keyword{extra}")
+            took.append((time.perf_counter() - start) * 1000)
+            assert got.status_code == 200, got.text[:200]
+        print(f"| {scope} | {statistics.median(took):.1f} | {max(took):.1f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--grow", type=int, default=1_000_000, help="papers for the query rows")
@@ -208,9 +232,15 @@ def main() -> None:
     _downgrade(engine, "0049")
     start = time.perf_counter()
     migrate(engine)
-    print(f"migration 0050 over {total:,} papers: {time.perf_counter() - start:.1f} s")
+    took = time.perf_counter() - start
+    print(f"migrations 0050 and 0051 (read, read again) over {total:,} papers: {took:.1f} s")
 
     biggest = top[0][0].lower().replace(" ", "-")
+    service = SearchService(settings, engine)
+    start = time.perf_counter()
+    service.refresh()  # the keyword index, as `paperfeed index` or a running site has it
+    service.close()
+    print(f"keyword index built: {time.perf_counter() - start:.1f} s")
     print(f"\n| page ({total:,} papers) | first ms | again ms | bytes (uncompressed) |")
     print("|---|---|---|---|")
     with TestClient(create_app(settings), raise_server_exceptions=False) as c:
@@ -224,6 +254,7 @@ def main() -> None:
             assert got.status_code == 200, (path, got.status_code, got.text[:200])
             again = _ms(lambda path=path: c.get(path), args.repeat)  # type: ignore[misc]
             print(f"| {path} | {first:.1f} | {again:.1f} | {len(got.content):,} |")
+        _searches(c, biggest)
 
     if args.foryou:
         _foryou(settings, engine, top[0][0], top[1][0], args.foryou, args.repeat, args.profile)
@@ -235,6 +266,7 @@ def main() -> None:
             ("venue_counts (the conferences page)", lambda: venue_counts(conn)),
             (f"papers_at_venue {label}, newest, page 1", lambda: _at(conn, label, "newest")),
             (f"papers_at_venue {label}, votes, page 1", lambda: _at(conn, label, "votes")),
+            (f"venue_paper_ids {label} (a search's scope)", lambda: venue_paper_ids(conn, label)),
         ]  # fmt: skip
         for name, call in rows:
             print(f"| {name} | {_ms(call, args.repeat):.1f} |")

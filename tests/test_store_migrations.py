@@ -20,7 +20,7 @@ from paperfeed.store.tables import paper_authors
 from tests.digest_support import add_outbox_message
 from tests.web_support import HOSTILE, client, web_settings
 
-HEAD = "0050"  # the newest migration
+HEAD = "0051"  # the newest migration
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 
 # Keys as stores ingested before author keys transliterated hold them (the letters dropped).
@@ -295,6 +295,35 @@ def test_0050_reads_each_stored_papers_venue_and_goes_back(engine: Engine) -> No
     _alembic(engine, "downgrade", "0049")
     assert len(_changed_at(engine)) == len(said)
     migrate(engine)
+
+
+def test_0051_reads_each_stored_papers_venue_again(engine: Engine) -> None:
+    """A store whose venues were read before conferences of several words were known (as 0050
+    left them) upgrades: those papers get their label, a label the reading no longer gives
+    goes, the others stay, and no paper's change time moves."""
+    said = {
+        "2606.77801": ("Accepted by TheWebConf 2026", None, "WWW 2026"),
+        "2606.77802": ("Published at SIGGRAPH Asia 2024", None, "SIGGRAPH Asia 2024"),
+        "2606.77803": ("Accepted at ICML 2026", None, "ICML 2026"),
+        "2606.77804": ("Submitted to ACM Multimedia 2026", None, None),
+    }
+    with engine.begin() as conn:
+        upsert_papers(
+            conn,
+            [replace(HOSTILE, id=k, comments=c, journal_ref=j) for k, (c, j, _) in said.items()],
+        )
+    _alembic(engine, "downgrade", "0050")
+    with engine.begin() as conn:  # as the older reading left them (and one it misread)
+        conn.execute(
+            text("UPDATE papers SET venue = NULL WHERE id IN ('2606.77801', '2606.77802')")
+        )
+        conn.execute(text("UPDATE papers SET venue = 'ACM MM 2026' WHERE id = '2606.77804'"))
+    before = _changed_at(engine)
+    migrate(engine)
+    with engine.connect() as conn:
+        venues = dict(conn.execute(text("SELECT id, venue FROM papers")).all())
+    assert venues == {pid: label for pid, (_, _, label) in said.items()}
+    assert _changed_at(engine) == before
 
 
 def _changed_at(engine: Engine) -> dict[str, object]:

@@ -1,5 +1,5 @@
 """A paper's venue read from real arXiv comments (all strings below are from the daily listings of
-April to June 2026), on its card and its page; a sentence that only says "submitted" is none."""
+2025 and 2026), on its card and its page; a sentence that only says "submitted" is none."""
 
 from __future__ import annotations
 
@@ -56,6 +56,37 @@ SAID = [
     ("This paper has been accepted at AAMAS 2026 Workshop MABS", "AAMAS 2026 Workshop", ""),
     ("Accepted to LREC 2026", "LREC 2026", ""),
     ("To appear in the Proceedings of KG-LLM @ LREC 2026", "LREC 2026 Workshop", ""),
+    # Conferences written in several ways, some in several words.
+    ("Accepted by ACM MM 2022. The code is available at", "ACM MM 2022", ""),
+    ("7 pages, 5 figures, accepted at ACMMM 2026 Dataset Track", "ACM MM 2026", ""),
+    ("Published at SIGGRAPH Asia 2024", "SIGGRAPH Asia 2024", ""),
+    ("Accepted to IJCNLP-AACL 2025 (Main). Code available at", "AACL 2025", ""),
+    ("Accepted by The ACM Web Conference 2026 (WWW '26)", "WWW 2026", ""),
+    ("Accepted by TheWebConf 2026", "WWW 2026", ""),
+    (
+        "Accepted at ECML-PKDD 2025 (5th Workshop on Bias and Fairness in AI)",
+        "ECML PKDD 2025 Workshop",
+        "",
+    ),
+    ("Text2Story Workshop 2026 at ECIR 2026", "ECIR 2026 Workshop", ""),
+    (
+        "Accepted to 3DV 2026. Project website: https://sally-chen.github.io/radar-sim/",
+        "3DV 2026",
+        "",
+    ),
+    (
+        "5 pages, 1 figure, accepted at the 34th European Signal Processing Conference "
+        "(EUSIPCO 2026)",
+        "EUSIPCO 2026",
+        "",
+    ),
+    ("Accepted at ICWSM 2026", "ICWSM 2026", ""),
+    ("Accepted to PAKDD 2026", "PAKDD 2026", ""),
+    ("Accepted at ICDAR 2024", "ICDAR 2024", ""),
+    ("Accepted IEEE ITSC 2025", "ITSC 2025", ""),
+    ("Accepted by ICONIP 2024", "ICONIP 2024", ""),
+    ("Accepted to PRCV 2024", "PRCV 2024", ""),
+    ("Accepted to Findings of NAACL 2025", "Findings of NAACL 2025", ""),  # not AACL's
     # The sentence saying where it is counts, not one before it saying something else.
     ("Preprint. Accepted at ICML 2026", "ICML 2026", ""),
 ]
@@ -74,6 +105,9 @@ NOT_THERE = [
     "9 pages (+ references and appendix). Under review at ACL Rolling Review",
     "Code: https://github.com/PKU-ICST-MIPL/DICO_Bench_ECCV2026",
     "12 pages, 5 figures, 3 tables",
+    "Accepted to ACM MMSys 2026",  # not ACM MM
+    "9 pages, 2 figures, 5 tables. Submitted to ACM Multimedia 2026",
+    "This work has been submitted to IEEE ISIT 2026",
 ]
 
 

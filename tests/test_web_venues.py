@@ -202,7 +202,9 @@ def test_a_venue_by_topic_lists_each_of_its_papers_once(site: Settings, engine: 
     "venue",
     [Venue("ICML", 2026), Venue("ACL", 2026, "Findings"), Venue("CVPR", 2025, "Workshop"),
      Venue("NeurIPS", 2025), Venue("CoRL", 2026), Venue("Interspeech", 2025),
-     Venue("RecSys", 2025), Venue("LREC", 2026, "Workshop")],
+     Venue("RecSys", 2025), Venue("LREC", 2026, "Workshop"), Venue("ACM MM", 2026),
+     Venue("SIGGRAPH Asia", 2025), Venue("ECML PKDD", 2025, "Workshop"), Venue("3DV", 2026),
+     Venue("WWW", 2026), Venue("AACL", 2025, "Findings")],
 )  # fmt: skip
 def test_a_venues_address_and_label_name_it_back(venue: Venue) -> None:
     assert from_slug(venue.slug) == venue and from_label(venue.label) == venue

@@ -14,12 +14,25 @@ _VENUES = (
     "AAAI", "IJCAI", "KDD", "SIGIR", "COLM", "AISTATS", "UAI", "CoRL", "ICRA", "IROS", "MICCAI",
     "WACV", "BMVC", "ICASSP", "INTERSPEECH", "Interspeech", "SIGGRAPH", "WSDM", "CIKM", "TMLR",
     "LREC", "ICPR", "ICME", "IJCNN", "ISBI", "AAMAS", "ECAI", "ICIP", "ICDE", "ICDM", "RecSys",
-    "MIDL", "ICSE", "ACCV",
+    "MIDL", "ICSE", "ACCV", "ISIT", "ECIR", "ICWSM", "ICDAR", "3DV", "PAKDD", "ITSC", "EUSIPCO",
+    "ICONIP", "PRCV",
 )
+# Conferences written in several ways, some of several words: the name kept, and how papers write
+# it ("ACM Multimedia 2026", "ACMMM 2026"; "The ACM Web Conference 2026", "WWW '26").
+_SPELLED = {
+    "ACM MM": r"ACM\s*(?:MM|Multimedia)",
+    "SIGGRAPH Asia": r"SIGGRAPH\s+Asia",
+    "AACL": r"(?:IJCNLP-)?AACL",
+    "WWW": r"WWW|TheWebConf|(?:ACM\s+)?Web\s+Conference",
+    "ECML PKDD": r"ECML(?:[\s/-]*PKDD)?",
+}
 # fmt: on
+_NAMES = (*_VENUES, *_SPELLED)
 _NAMED = re.compile(
-    r"(?<![\w-])(" + "|".join(_VENUES) + r")(?:[\s-]+(20\d\d)|\s*['\u2019](\d\d))(?![\w-])"
+    r"(?<![\w-])(" + "|".join([*_SPELLED.values(), *_VENUES]) + r")"
+    r"(?:[\s-]+(20\d\d)|\s*['\u2019](\d\d))(?![\w-])"
 )
+_SPELLINGS = [(name, re.compile(spelled)) for name, spelled in _SPELLED.items()]
 # A sentence saying the paper is not (yet) at that venue, or is another paper's sequel.
 _NOT_THERE = re.compile(
     r"\b(?:submi|review|reject|previous|extend|extension|earlier|prior|declined|not accepted"
@@ -54,7 +67,7 @@ class Venue:
     def slug(self) -> str:
         """Its page's address part: "icml-2026", "icml-2026-workshop", "acl-2026-findings"."""
         track = f"-{self.track.lower()}" if self.track else ""
-        return f"{self.name.lower()}-{self.year}{track}"
+        return f"{self.name.lower().replace(' ', '-')}-{self.year}{track}"
 
     @property
     def kept(self) -> Venue:
@@ -64,14 +77,20 @@ class Venue:
 
 
 _TRACKS = ("Workshop", "Findings")
-_SLUG = re.compile(r"(?P<name>[a-z]+)-(?P<year>\d{4})(?:-(?P<track>workshop|findings))?")
-_LABEL = re.compile(r"(?:(?P<f>Findings) of )?(?P<name>\w+) (?P<year>\d{4})(?: (?P<w>Workshop))?")
+_SLUG = re.compile(
+    r"(?P<name>[a-z0-9]+(?:-[a-z0-9]+)*?)-(?P<year>\d{4})(?:-(?P<track>workshop|findings))?"
+)
+_LABEL = re.compile(
+    r"(?:(?P<f>Findings) of )?(?P<name>\w+(?: \w+)?) (?P<year>\d{4})(?: (?P<w>Workshop))?"
+)
+_SLUG_NAMES = {n.lower().replace(" ", "-"): n for n in _NAMES if n != "INTERSPEECH"}
 
 
 def from_slug(slug: str) -> Venue | None:
-    """The venue a page's address names ("icml-2026", "acl-2026-findings"), or None."""
+    """The venue a page's address names ("icml-2026", "acl-2026-findings", "acm-mm-2026"), or
+    None."""
     found = _SLUG.fullmatch(slug)
-    names = {name.lower(): name for name in _VENUES if name != "INTERSPEECH"}
+    names = _SLUG_NAMES
     if found is None or found["name"] not in names:
         return None
     track = (found["track"] or "").capitalize()
@@ -81,7 +100,7 @@ def from_slug(slug: str) -> Venue | None:
 def from_label(label: str) -> Venue | None:
     """The venue a stored label names ("Findings of ACL 2026", "ICML 2026 Workshop"), or None."""
     found = _LABEL.fullmatch(label)
-    if found is None or found["name"] not in _VENUES or (found["f"] and found["w"]):
+    if found is None or found["name"] not in _NAMES or (found["f"] and found["w"]):
         return None
     return Venue(found["name"], int(found["year"]), found["f"] or found["w"] or "")
 
@@ -118,7 +137,7 @@ def _in_sentence(sentence: str) -> Venue | None:
     match = _NAMED.search(sentence)
     if match is None or _NOT_THERE.search(sentence):
         return None
-    name = "Interspeech" if match.group(1) == "INTERSPEECH" else match.group(1)
+    name = _name(match.group(1))
     year = int(match.group(2)) if match.group(2) else 2000 + int(match.group(3))
     at = sentence[: match.start()].rstrip().endswith("@")  # "KG-LLM @ LREC 2026": a workshop's
     track = "Workshop" if at or _WORKSHOP.search(sentence) else ""
@@ -126,3 +145,10 @@ def _in_sentence(sentence: str) -> Venue | None:
     honour = _HONOUR.search(sentence)
     said = honour.group(1).capitalize() if honour and not track else ""
     return Venue(name, year, track, said)
+
+
+def _name(written: str) -> str:
+    """The name a conference is kept under, as a paper wrote it ("ACMMM": "ACM MM")."""
+    if written == "INTERSPEECH":
+        return "Interspeech"
+    return next((name for name, spelled in _SPELLINGS if spelled.fullmatch(written)), written)

@@ -52,8 +52,9 @@ papers = Table(
     Column("venue", String(64)),
     # The search refresh's order: many rows sharing one stamp are still read in key order.
     Index("ix_papers_changed_at_id", "changed_at", "id"),
-    # A venue's papers, and each venue's count of those shown, read from the index alone.
-    Index("ix_papers_venue", "venue", "hidden"),
+    # A venue's papers, each venue's count of those shown and (with the id) the papers a search
+    # within a conference looks among, read from the index alone.
+    Index("ix_papers_venue", "venue", "hidden", "id"),
 )
 
 versions = Table(
