@@ -1,7 +1,8 @@
 """Conferences at scale: how many real arXiv papers name a venue, what reading it adds to each
-paper's ingest, what migrations 0050 and 0051 take to read a whole store, and what the conference pages
-cost, on the 74,728 real papers of `arxiv-daily-cs-listings`; then the store's two venue
-queries on the same store grown to `--grow` papers (copies of its papers under new ids).
+paper's ingest, what migrations 0050 and 0051 take to read a whole store, what the conference
+pages and keyword searches within the largest conference cost, on the 74,728 real papers of
+`arxiv-daily-cs-listings`; then the store's venue queries on the same store grown to `--grow`
+papers (copies of its papers under new ids).
 
     .venv/bin/python bench/venues.py [--grow 1000000] [--repeat 20]
 
