@@ -167,3 +167,26 @@ def test_reindex_refuses_while_a_server_of_the_folder_runs(cli: CliRunner) -> No
     done = cli.invoke(app, ["reindex"])
     assert done.exit_code == 0 and "indexed" in done.output
     served.unlink()
+
+
+def test_search_within_a_conference(cli: CliRunner, tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
+    held = {"2606.88801", "2606.88802"}
+    at = [
+        Paper(id=pid, title=f"Reasoning with language models {pid}", source="test",
+              abstract="Language model reasoning learned from proofs.", authors=("Ada Lovelace",),
+              categories=("cs.CL",), comments="Accepted at ICML 2026 (Oral)")
+        for pid in sorted(held)
+    ]  # fmt: skip
+    with open_store(settings).begin() as conn:
+        upsert_papers(conn, at)
+    assert cli.invoke(app, ["embed"]).exit_code == 0
+    for mode in ("keyword", "hybrid", "semantic"):
+        for named in ("ICML 2026", "icml-2026"):
+            args = ["search", "language model reasoning", "--mode", mode, "--venue", named]
+            found = {h["id"] for h in _hits(cli, [*args, "--json"], mode)}
+            assert found == held, (mode, found)
+    everywhere = _hits(cli, ["search", "language model reasoning", "--limit", "50", "--json"])
+    assert {h["id"] for h in everywhere} - held
+    bad = cli.invoke(app, ["search", "learning", "--venue", "ICML"])
+    assert bad.exit_code == 1 and "names no conference" in bad.output

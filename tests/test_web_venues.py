@@ -330,7 +330,7 @@ def test_a_conference_page_searches_its_papers_and_the_search_says_so(
         got = c.get("/search?q=study&venue=icml-2026&mode=keyword")
         assert "Searching the papers at" in got.text
         assert 'href="/venues/icml-2026">ICML 2026</a>' in got.text
-        assert '<input type="hidden" name="venue" value="icml-2026">' in got.text
+        assert 'name="venue" value="ICML 2026"' in got.text  # Filters' Conference field
         assert 'href="/search?q=study&amp;mode=keyword">search every paper</a>' in got.text
         assert "<title>study – search at ICML 2026" in got.text
         empty = c.get("/search?venue=icml-2026").text
@@ -344,11 +344,38 @@ def test_a_conference_page_searches_its_papers_and_the_search_says_so(
 
 
 @pytest.mark.parametrize(
+    "typed", ["icml-2026", "ICML 2026", " icml  2026 ", "ICML-2026", "icml 2026"]
+)
+def test_a_conference_filter_takes_its_address_or_its_name(
+    site: Settings, engine: Engine, typed: str
+) -> None:
+    with client(site, engine) as c:
+        assert sorted(_found(c, f"/search?q=study&mode=keyword&venue={typed}")) == ICML
+        api = f"/api/papers/search?q=study&mode=keyword&venue={typed}"
+        assert sorted(_found(c, api)) == ICML
+    assert from_slug("acl-2026-findings") == Venue("ACL", 2026, "Findings")
+
+
+def test_the_search_pages_conference_field_says_what_it_takes(
+    site: Settings, engine: Engine
+) -> None:
+    with client(site, engine) as c:
+        got = c.get("/search?q=study&venue=ICML")
+        assert got.status_code == 200  # a notice on the page, as a bad category's
+        assert "&#39;ICML&#39; names no conference: give a conference and its year" in got.text
+        assert 'name="venue" value="ICML"' in got.text  # kept in its field to mend
+        assert _CARD.findall(got.text) == []
+        hostile = c.get("/search?q=study&venue=%3Cscript%3Ealert(1)%3C/script%3E").text
+        assert "<script>alert(1)" not in hostile.split("</header>")[-1]
+        # "Findings of ACL 2026", as its page calls it
+        assert _found(c, "/search?q=study&venue=Findings+of+ACL+2026") == ["2606.70006"]
+
+
+@pytest.mark.parametrize(
     "path",
     [
-        "/search?q=study&venue=nowhere-2026",
-        "/search?q=study&venue=icml",
-        "/search?q=study&venue=%3Cscript%3E-2026",
+        "/api/papers/search?q=study&venue=nowhere-2026",
+        "/api/papers/search?q=study&venue=icml",
         "/api/papers/search?q=study&venue=icml-26",
         "/feeds/search.atom?q=study&venue=%3Cscript%3E",
         "/api/papers/search?q=study&venue=" + "x" * 65,

@@ -105,6 +105,13 @@ def from_label(label: str) -> Venue | None:
     return Venue(found["name"], int(found["year"]), found["f"] or found["w"] or "")
 
 
+def typed_venue(text: str) -> Venue | None:
+    """The conference a reader names, by its page's address ("icml-2026") or as its page calls
+    it ("ICML 2026", "icml 2026", "Findings of ACL 2026"), or None."""
+    said = " ".join(text.split())
+    return (from_slug(said.lower().replace(" ", "-")) or from_label(said)) if said else None
+
+
 def stored_venue(journal_ref: str | None, comments: str | None) -> str | None:
     """The label the store keeps for a paper (None: it names no venue): `Venue.kept`'s."""
     found = venue_of(journal_ref, comments)

@@ -166,7 +166,15 @@ def test_a_reader_searches_a_conferences_papers_from_its_page(
     every = page.locator("article.card")
     expect(every.first).to_be_visible()
     assert {every.nth(i).get_attribute("data-id") for i in range(every.count())} - held
+    # Filters' Conference field, typed as the conference's page calls it, keeps to it again
+    page.locator("details.filters summary").click()
+    page.get_by_label("Conference").fill(label)
+    page.locator("form.search-form").get_by_role("button", name="Search").click()
+    page.wait_for_url(re.compile(r"venue="))
+    expect(page.locator(".within")).to_contain_text(label)
+    again = page.locator("article.card")
+    expect(again.first).to_be_visible()
+    assert {again.nth(i).get_attribute("data-id") for i in range(again.count())} <= held
     # and its link back names the conference's page
-    page.go_back()
     page.locator(".within").get_by_role("link", name=label).click()
     page.wait_for_url(live_site.url + path)

@@ -24,8 +24,10 @@ from paperfeed.search.service import BadSearch, SearchService
 from paperfeed.settings import Settings, live_server
 from paperfeed.store import get_paper, open_store
 from paperfeed.store import search_store as db
+from paperfeed.store.listings import venue_paper_ids
 from paperfeed.text import terminal_safe
 from paperfeed.util import BadDate, parse_day
+from paperfeed.venues import typed_venue
 
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print JSON: the hits (search: with the mode it ran in).")
@@ -96,11 +98,17 @@ def search(
     category: Annotated[str | None, typer.Option(help="arXiv category, e.g. cs.LG.")] = None,
     author: Annotated[str | None, typer.Option(help="Author name (or part of it).")] = None,
     sort: Annotated[Sort, typer.Option(help="relevance or date.")] = Sort.relevance,
+    venue: Annotated[
+        str | None, typer.Option(help='Only papers at this conference: "ICML 2026" or icml-2026.')
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Search stored papers (hybrid keyword + semantic by default)."""
     if parse_query(query).empty:
         raise fail('the query is empty: give some words, a "phrase" or an arXiv id')
+    conference = typed_venue(venue) if venue else None
+    if venue and conference is None:
+        raise fail(f"--venue: {venue!r} names no conference: give one and its year, as ICML 2026")
     first, last = _day(since, "--since"), _day(until, "--until")
     if category:
         category = categories.canonical(category) or category  # cs.lg is cs.LG
@@ -108,8 +116,12 @@ def search(
         err.print(f"note: {escape(note)}", highlight=False)
     service = _service()
     try:
+        among = None
+        if conference is not None:  # the conference's papers, from the store
+            with service.engine.connect() as conn:
+                among = venue_paper_ids(conn, conference.label)
         result = service.search(
-            query, mode.value, limit, offset, first, last, category, author, sort.value
+            query, mode.value, limit, offset, first, last, category, author, sort.value, among=among
         )
     except BadSearch as exc:
         raise fail(str(exc)) from exc

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import HTTPException, Query
 
-from paperfeed.venues import Venue, from_slug
+from paperfeed.venues import Venue, from_slug, typed_venue
 
 # A venue's list: newest first (arXiv's order) or most upvoted first.
 VenueSort = Annotated[
@@ -42,12 +42,23 @@ def venue_named(slug: str) -> Venue:
     return venue
 
 
-def venue_filter(slug: str | None) -> Venue | None:
+def venue_filter(typed: str | None) -> Venue | None:
     """The conference a search is kept within (None: empty, any paper), or a 400 saying what
     the filter takes."""
-    if not slug or not slug.strip():
-        return None
-    venue = from_slug(slug.strip().lower())
-    if venue is None:
-        raise HTTPException(400, f"venue: {slug[:64]!r} names no conference: give {_SAID}")
+    venue, problem = read_venue(typed)
+    if problem:
+        raise HTTPException(400, problem)
     return venue
+
+
+def read_venue(typed: str | None) -> tuple[Venue | None, str | None]:
+    """The conference a search filter names, by its address ("icml-2026") or as its page
+    calls it ("ICML 2026", "Findings of ACL 2026"), and what is wrong with it (None: nothing;
+    an empty filter names none)."""
+    text = " ".join((typed or "").split())
+    if not text:
+        return None, None
+    venue = typed_venue(text)
+    if venue is None:
+        return None, f"venue: {text[:64]!r} names no conference: give {_SAID} (or ICML 2026)"
+    return venue, None

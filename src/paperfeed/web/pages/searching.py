@@ -18,7 +18,7 @@ from paperfeed.web import views
 from paperfeed.web.deps import Site, SiteDep, UserDep, search_cache_key
 from paperfeed.web.me_api import interest_key
 from paperfeed.web.pages.common import PageNo, _hide, _page
-from paperfeed.web.venue_params import venue_filter
+from paperfeed.web.venue_params import read_venue
 
 router = APIRouter(include_in_schema=False)
 QUERY_MOST = 500  # characters of a query searched (the API's limit too)
@@ -47,8 +47,10 @@ def search_page(
     dates = _form_date("since", since), _form_date("until", until)
     text, cut = _cut_query(clean_text(q))
     params = views.SearchParams(text, mode or "hybrid", cat or None, who or None, *dates)
-    params = replace(params, sort=sort or "relevance", venue=venue_filter(venue))
-    return _search(request, site, user, params, page, cut)
+    conference, problem = read_venue(clean_text(venue))  # a notice on the page, as a category's
+    params = replace(params, sort=sort or "relevance", venue=conference)
+    bad = (clean_text(venue), problem) if problem else None
+    return _search(request, site, user, params, page, cut, bad)
 
 
 def _cut_query(text: str) -> tuple[str, bool]:
@@ -77,6 +79,7 @@ def _search(
     params: views.SearchParams,
     page: int,
     cut: bool = False,
+    bad_venue: tuple[str, str] | None = None,
 ) -> Response:
     q, mode, sort = params.q, params.mode, params.sort
     category, author = params.category or "", params.author or ""
@@ -87,11 +90,15 @@ def _search(
         ctx["venue"] = params.venue  # searched within this conference's papers, or everywhere:
         ctx["everywhere"] = replace(params, venue=None).as_query()
         ctx |= {"category": category, "author": author, "since": since, "until": until}
-        used = category or author or since or until or params.venue or sort != "relevance"
-        ctx["filters_used"] = bool(used)
+        used = category or author or since or until or params.venue or bad_venue
+        ctx["filters_used"] = bool(used or sort != "relevance")
         ctx["search_key"] = interest_key("search", q)[0]  # as a followed search is kept
         ctx["cut"] = QUERY_MOST if cut else None
-        ctx["notes"] = filter_notes(category, since, until, q)
+        notes = filter_notes(category, since, until, q)
+        ctx["notes"] = notes + [bad_venue[1]] if bad_venue else notes
+        ctx["venue_typed"] = bad_venue[0] if bad_venue else ""
+        if bad_venue:  # no paper can match it: said, and nothing searched
+            return ctx | {"listing": None}
         if not q:
             return ctx | {"listing": None}
         if parse_query(q).empty:  # only punctuation: nothing to look for
