@@ -210,6 +210,8 @@ def main() -> None:
     print(f"# default settings (SQLite), median of {args.repeat}")
     engine = open_store(settings)
     files = sorted(DEFAULT_DATA.glob("*.jsonl.gz"))
+    if not files:
+        raise SystemExit(f"no daily listings in {DEFAULT_DATA}: see ../shared/data")
     start = time.perf_counter()
     report, failed = ingest_files(engine, settings, "listing", files)
     ingest_s = time.perf_counter() - start
