@@ -36,7 +36,7 @@ from paperfeed.store.db import _MIGRATIONS
 from paperfeed.store.library import save_paper
 from paperfeed.store.listings import papers_at_venue, venue_counts, venue_paper_ids
 from paperfeed.store.tables import papers
-from paperfeed.venues import from_label, stored_venue
+from paperfeed.venues import from_label, from_slug, stored_venue
 from paperfeed.web import views
 from paperfeed.web.app import create_app
 from paperfeed.web.views.topics import MOST_PAPERS
@@ -175,12 +175,13 @@ _QUERIES = (
 )  # fmt: skip
 
 
-def _searches(c: TestClient, slug: str) -> None:
+def _searches(c: TestClient, slug: str, repeat: int) -> None:
     """Keyword searches through the API, each query once (uncached), within the largest
-    conference and over every paper: the median and slowest of the queries."""
-    print(f"\n| keyword search API, {len(_QUERIES)} distinct queries | median ms | max ms |")
+    conference and over every paper: the median and slowest of the queries; then the search
+    service alone (no cards, no cache), each query `repeat` times, and the conference's scope."""
+    print(f"\n| keyword search, {len(_QUERIES)} distinct queries | median ms | max ms |")
     print("|---|---|---|")
-    for scope, extra in (("every paper", ""), (f"within {slug}", f"&venue={slug}")):
+    for scope, extra in (("API, every paper", ""), (f"API, within {slug}", f"&venue={slug}")):
         took = []
         for q in _QUERIES:
             start = time.perf_counter()
@@ -188,6 +189,24 @@ def _searches(c: TestClient, slug: str) -> None:
             took.append((time.perf_counter() - start) * 1000)
             assert got.status_code == 200, got.text[:200]
         print(f"| {scope} | {statistics.median(took):.1f} | {max(took):.1f} |")
+    site = c.app.state.site  # type: ignore[attr-defined]
+    service, venue = site.search(), from_slug(slug)
+    assert venue is not None
+    with site.engine.connect() as conn:
+        among = venue_paper_ids(conn, venue.label)
+    for name, scoped in (("every paper", None), (f"within {slug}", among)):
+        took = [
+            _ms(lambda q=q, s=scoped: service.search(q, "keyword", 20, among=s), repeat)  # type: ignore[misc]
+            for q in _QUERIES
+        ]
+        middle, most = statistics.median(took), max(took)
+        print(f"| `SearchService.search`, {name} | {middle:.1f} | {most:.1f} |")
+
+    def scope() -> frozenset[str]:
+        with site.engine.connect() as conn:
+            return venue_paper_ids(conn, venue.label)
+
+    print(f"| the scope: {len(among):,} ids from the store | {_ms(scope, repeat):.1f} | |")
 
 
 def main() -> None:
@@ -257,7 +276,7 @@ def main() -> None:
             assert got.status_code == 200, (path, got.status_code, got.text[:200])
             again = _ms(lambda path=path: c.get(path), args.repeat)  # type: ignore[misc]
             print(f"| {path} | {first:.1f} | {again:.1f} | {len(got.content):,} |")
-        _searches(c, biggest)
+        _searches(c, biggest, args.repeat)
 
     if args.foryou:
         _foryou(settings, engine, top[0][0], top[1][0], args.foryou, args.repeat, args.profile)
