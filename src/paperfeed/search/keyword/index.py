@@ -84,6 +84,10 @@ class KeywordIndex(QueryBuilder):
         # Recent hits' ids -> the searcher and address they were found at (`docs` reads them).
         self._where: dict[str, tuple[tantivy.Searcher, tantivy.DocAddress]] = {}
         self.stem, self.names = stemmer(), _names()
+        # The state file as last read, under its identity (inode, change time, size): every
+        # search asks for the build and the progress; after a bulk load the file holds every
+        # paper read in the last minutes (3.3 MB for 75 k papers, 28 ms a search to parse).
+        self._read_state: tuple[tuple[int, int, int], dict[str, object]] | None = None
         self._open(locked)
 
     def _open(self, locked: bool = False) -> None:
@@ -133,8 +137,17 @@ class KeywordIndex(QueryBuilder):
             return True
 
     def _state(self) -> dict[str, object]:
+        """The state file's contents (a copy of its top level), parsed again only once another
+        writer replaced it (each write is a new file renamed into place)."""
+        path = self.path / _STATE
         try:
-            return dict(json.loads((self.path / _STATE).read_text()))
+            info = path.stat()
+            identity = (info.st_ino, info.st_mtime_ns, info.st_size)
+            kept = self._read_state
+            if kept is None or kept[0] != identity:
+                kept = (identity, dict(json.loads(path.read_text())))
+                self._read_state = kept
+            return dict(kept[1])
         except (OSError, ValueError):
             return {}
 
