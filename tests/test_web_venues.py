@@ -392,3 +392,24 @@ def test_a_search_within_no_conference_is_a_4xx_saying_what_it_takes(
             assert "such as icml-2026" in got.text
         if "html" in got.headers["content-type"]:
             assert "<script>" not in got.text.split("</header>")[-1]  # inert where shown
+
+
+def test_the_venue_queries_are_answered_from_the_venues_index_alone(
+    site: Settings, engine: Engine
+) -> None:
+    # the index holds only the papers naming a venue (the others' inserts skip it), and covers
+    # the conferences page's counts and a search's scope
+    with engine.connect() as conn:
+        ids = conn.execute(select(papers.c.id).where(papers.c.venue == "ICML 2026")).scalars()
+        assert sorted(ids) == ICML
+        if engine.dialect.name != "sqlite":
+            return  # PostgreSQL's plans depend on its statistics; SQLite's on the index alone
+        for sql in (
+            "SELECT id FROM papers WHERE venue = 'ICML 2026' AND hidden = 0",
+            "SELECT venue, count(*) FROM papers WHERE venue IS NOT NULL AND hidden = 0 "
+            "GROUP BY venue",
+        ):
+            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+            assert "USING COVERING INDEX ix_papers_venue" in plan, plan
+        sql = "SELECT count(*) FROM papers INDEXED BY ix_papers_venue WHERE venue IS NOT NULL"
+        assert conn.exec_driver_sql(sql).scalar() == 6  # of the 8 papers, those naming a venue

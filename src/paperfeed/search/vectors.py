@@ -155,13 +155,19 @@ class FaissIndex:
 
     def get(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """The indexed vectors of these papers (missing ones left out)."""
+        found, matrix = self.matrix_of(ids)
+        return {pid: matrix[i] for i, pid in enumerate(found)}
+
+    def matrix_of(self, ids: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        """The papers of these that are indexed, and their vectors as the rows of one matrix
+        (in that order): many papers' vectors without a dictionary of rows."""
         with self._lock:
             rows = {pid: self._found.get(pid) for pid in ids}
             rest = [pid for pid, row in rows.items() if row is None]
             rows.update(zip(rest, self._ids.rows_of(rest), strict=True))
             found = [pid for pid, row in rows.items() if row is not None]
             matrix = self._reconstruct([rows[pid] for pid in found])  # type: ignore[misc]
-        return {pid: matrix[i] for i, pid in enumerate(found)}
+        return found, matrix
 
     def save(self, folder: Path, name: str) -> None:
         """Write the index and its id table; a reader sees the old set or the new one.

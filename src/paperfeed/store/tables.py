@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 metadata = MetaData()
@@ -53,8 +54,16 @@ papers = Table(
     # The search refresh's order: many rows sharing one stamp are still read in key order.
     Index("ix_papers_changed_at_id", "changed_at", "id"),
     # A venue's papers, each venue's count of those shown and (with the id) the papers a search
-    # within a conference looks among, read from the index alone.
-    Index("ix_papers_venue", "venue", "hidden", "id"),
+    # within a conference looks among, read from the index alone; of the papers naming a venue
+    # only (one in nine: the others' inserts skip it).
+    Index(
+        "ix_papers_venue",
+        "venue",
+        "hidden",
+        "id",
+        sqlite_where=text("venue IS NOT NULL"),
+        postgresql_where=text("venue IS NOT NULL"),
+    ),
 )
 
 versions = Table(

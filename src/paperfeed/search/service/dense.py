@@ -26,8 +26,9 @@ PRF_WEIGHT = 0.5
 # generation benchmark" on the demo, image pruning and drama generation among them).
 NEAR_SHARE = 0.5
 # Searched among at most these papers (a conference's), the nearest are found by comparing each
-# vector: the ANN's candidates from the whole store hold few of a small set's papers.
-AMONG_EXACT = 50_000
+# vector: the ANN's candidates from the whole store hold few of a small set's papers (887
+# papers: 2 ms; 11,531: about 60 ms on 2 cores, bench/RESULTS.md, "Search within a conference").
+AMONG_EXACT = 20_000
 
 
 class DenseRanking(QueryModel):
@@ -231,10 +232,9 @@ def _exact_among(
 ) -> list[tuple[str, float]]:
     """The k nearest of these papers' indexed vectors (unit length: the inner product is the
     cosine similarity, as the index's own search scores it)."""
-    held = index.get(list(ids))
-    if not held:
+    names, matrix = index.matrix_of(list(ids))
+    if not names:
         return []
-    names = list(held)
-    scores = np.stack([held[n] for n in names]) @ np.asarray(vector, dtype=np.float32).ravel()
+    scores = matrix @ np.asarray(vector, dtype=np.float32).ravel()
     top = np.argsort(-scores, kind="stable")[:k]
     return [(names[i], float(scores[i])) for i in top]
