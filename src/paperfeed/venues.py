@@ -132,7 +132,9 @@ def venue_sentence(*texts: str | None) -> str:
 
 def _first(texts: tuple[str | None, ...]) -> tuple[Venue, str] | None:
     for text in texts:
-        for sentence in _SENTENCE.split(text or ""):
+        if not text or not _NAMED.search(text):  # most comments name none: one search, no split
+            continue
+        for sentence in _SENTENCE.split(text):
             found = _in_sentence(sentence)
             if found is not None:
                 return found, sentence.strip()
