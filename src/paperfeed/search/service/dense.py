@@ -27,7 +27,7 @@ PRF_WEIGHT = 0.5
 NEAR_SHARE = 0.5
 # Searched among at most these papers (a conference's), the nearest are found by comparing each
 # vector: the ANN's candidates from the whole store hold few of a small set's papers (887
-# papers: 2 ms; 11,531: about 60 ms on 2 cores, bench/RESULTS.md, "Search within a conference").
+# papers: 2-3 ms; 11,531: 29-33 ms on 2 cores, bench/RESULTS.md, "Search within a conference").
 AMONG_EXACT = 20_000
 
 
