@@ -362,7 +362,8 @@ def test_the_search_pages_conference_field_says_what_it_takes(
     with client(site, engine) as c:
         got = c.get("/search?q=study&venue=ICML")
         assert got.status_code == 200  # a notice on the page, as a bad category's
-        assert "&#39;ICML&#39; names no conference: give a conference and its year" in got.text
+        said = "Conference: &#39;ICML&#39; names no conference: give a conference and its year"
+        assert said in got.text
         assert 'name="venue" value="ICML"' in got.text  # kept in its field to mend
         assert _CARD.findall(got.text) == []
         hostile = c.get("/search?q=study&venue=%3Cscript%3Ealert(1)%3C/script%3E").text

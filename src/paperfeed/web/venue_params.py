@@ -51,14 +51,14 @@ def venue_filter(typed: str | None) -> Venue | None:
     return venue
 
 
-def read_venue(typed: str | None) -> tuple[Venue | None, str | None]:
+def read_venue(typed: str | None, field: str = "venue") -> tuple[Venue | None, str | None]:
     """The conference a search filter names, by its address ("icml-2026") or as its page
-    calls it ("ICML 2026", "Findings of ACL 2026"), and what is wrong with it (None: nothing;
-    an empty filter names none)."""
+    calls it ("ICML 2026", "Findings of ACL 2026"), and what is wrong with it, said of `field`
+    (None: nothing; an empty filter names none)."""
     text = " ".join((typed or "").split())
     if not text:
         return None, None
     venue = typed_venue(text)
     if venue is None:
-        return None, f"venue: {text[:64]!r} names no conference: give {_SAID} (or ICML 2026)"
+        return None, f"{field}: {text[:64]!r} names no conference: give {_SAID} (or ICML 2026)"
     return venue, None

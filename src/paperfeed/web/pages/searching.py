@@ -47,7 +47,8 @@ def search_page(
     dates = _form_date("since", since), _form_date("until", until)
     text, cut = _cut_query(clean_text(q))
     params = views.SearchParams(text, mode or "hybrid", cat or None, who or None, *dates)
-    conference, problem = read_venue(clean_text(venue))  # a notice on the page, as a category's
+    # a notice on the page, as a bad category's, naming the Filters' field
+    conference, problem = read_venue(clean_text(venue), "Conference")
     params = replace(params, sort=sort or "relevance", venue=conference)
     bad = (clean_text(venue), problem) if problem else None
     return _search(request, site, user, params, page, cut, bad)
