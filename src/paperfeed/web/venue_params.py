@@ -23,13 +23,14 @@ VenuePageSort = Annotated[
 
 
 _SAID = "a conference and its year, such as icml-2026 or acl-2026-findings"
-# A search within one conference: its address's last part (the conferences page lists them).
+# A search within one conference: its address's last part or its name (/venues lists them).
 SearchVenue = Annotated[
     str | None,
     Query(
         max_length=64,
-        description="only papers at this conference, as its page's address names it: "
-        "icml-2026, acl-2026-findings, cvpr-2026-workshop (see /api/venues); empty: any",
+        description="only papers at this conference, by its page's address or its name: "
+        "icml-2026, acl-2026-findings, cvpr-2026-workshop, ICML 2026 (see /api/venues); "
+        "empty: any; one that names no conference: 400",
     ),
 ]
 
