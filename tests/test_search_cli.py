@@ -190,3 +190,6 @@ def test_search_within_a_conference(cli: CliRunner, tmp_path: Path) -> None:
     assert {h["id"] for h in everywhere} - held
     bad = cli.invoke(app, ["search", "learning", "--venue", "ICML"])
     assert bad.exit_code == 1 and "names no conference" in bad.output
+    assert 'did you mean "ICML 2026"?' in " ".join(bad.output.split())  # the one held here
+    none = cli.invoke(app, ["search", "learning", "--venue", "QQQQ"])
+    assert none.exit_code == 1 and "did you mean" not in none.output

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from paperfeed.settings import Settings
 from paperfeed.store import upsert_papers
-from paperfeed.venues import venue_of
+from paperfeed.venues import meant, offered, venue_of
 from tests.web_support import HOSTILE, HOSTILE_ID, client
 
 SAID = [
@@ -163,3 +163,43 @@ def test_a_card_and_its_paper_page_show_the_venue_and_keep_the_comment_inert(
         plain = _card(c.get(f"/papers/date/{said.listing_date}").text, HOSTILE_ID)
         assert "Attention" in plain and "badge venue" not in plain
         assert "<dt>Venue</dt>" not in c.get(f"/papers/{HOSTILE_ID}").text
+
+
+HELD = {
+    "ICML 2026": 100, "ICML 2025": 50, "ICML 2026 Workshop": 30, "ICLR 2026": 80,
+    "NeurIPS 2025": 90, "NeurIPS 2025 Workshop": 9, "Findings of ACL 2026": 20,
+    "ACL 2026": 40, "ACM MM 2026": 5, "CVPR 2024": 70, "not a label": 3,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("typed", "first"),
+    [
+        ("ICML", ["ICML 2026", "ICML 2025", "ICML 2026 Workshop"]),  # newest main track first
+        ("icml 2019", ["ICML 2026", "ICML 2025", "ICML 2026 Workshop"]),  # no 2019 here
+        ("ICML '25", ["ICML 2025", "ICML 2026", "ICML 2026 Workshop"]),  # the year typed first
+        ("NeurIPS2026", ["NeurIPS 2025", "NeurIPS 2025 Workshop"]),
+        ("neurps 2025", ["NeurIPS 2025", "NeurIPS 2025 Workshop"]),  # misspelt
+        ("neurips 2025 workshops", ["NeurIPS 2025 Workshop", "NeurIPS 2025"]),
+        ("findings of acl", ["Findings of ACL 2026", "ACL 2026"]),
+        ("acm-mm", ["ACM MM 2026"]),
+        ("ACMMM", ["ACM MM 2026"]),
+        ("2026", ["ICML 2026", "ICLR 2026", "ACL 2026", "ACM MM 2026"]),  # a year: the most
+        ("qwertyuiop", []),
+        ("", []),
+    ],
+)
+def test_a_conference_typed_without_its_year_or_misspelt_offers_those_held(
+    typed: str, first: list[str]
+) -> None:
+    assert [v.label for v in meant(typed, HELD)] == first
+
+
+def test_the_conference_field_offers_the_two_newest_years_main_tracks_first() -> None:
+    labels = [v.label for v in offered(HELD)]
+    assert labels == [
+        "ICML 2026", "ICLR 2026", "ACL 2026", "ACM MM 2026", "ICML 2026 Workshop",
+        "Findings of ACL 2026", "NeurIPS 2025", "ICML 2025", "NeurIPS 2025 Workshop",
+    ]  # fmt: skip
+    assert [v.label for v in offered(HELD, most=2)] == ["ICML 2026", "ICLR 2026"]
+    assert offered({}) == [] and offered({"nothing": 1}) == []

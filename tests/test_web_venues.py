@@ -18,6 +18,7 @@ from paperfeed.store import upsert_papers
 from paperfeed.store.library import save_paper
 from paperfeed.store.tables import papers
 from paperfeed.venues import Venue, from_label, from_slug, venue_of
+from paperfeed.web.venue_params import VenueNames
 from tests.web_support import HOSTILE, bearer, client, sign_up, user_id, web_settings
 
 # id: (comment, journal reference, listing day, upvotes)
@@ -370,6 +371,81 @@ def test_the_search_pages_conference_field_says_what_it_takes(
         assert "<script>alert(1)" not in hostile.split("</header>")[-1]
         # "Findings of ACL 2026", as its page calls it
         assert _found(c, "/search?q=study&venue=Findings+of+ACL+2026") == ["2606.70006"]
+
+
+_MEANT = re.compile(r'<p class="notice meant" role="status">(.*?)</p>', re.S)
+
+
+@pytest.mark.parametrize(
+    ("typed", "offered"),
+    [
+        ("ICML", ["ICML 2026", "ICML 2026 Workshop"]),  # no year: the main track first
+        ("icml workshop", ["ICML 2026 Workshop", "ICML 2026"]),
+        ("ICML &#39;26", ["ICML 2026", "ICML 2026 Workshop"]),
+        ("ICLM 2026", ["ICML 2026", "ICML 2026 Workshop"]),  # misspelt
+        ("findings acl", ["Findings of ACL 2026"]),
+        ("NeurIPS", ["NeurIPS 2025"]),
+    ],
+)
+def test_a_conference_naming_none_offers_those_it_may_mean_each_a_link_that_searches_it(
+    site: Settings, engine: Engine, typed: str, offered: list[str]
+) -> None:
+    with client(site, engine) as c:
+        got = c.get("/search", params={"q": "study", "venue": typed.replace("&#39;", "'")})
+        meant = _MEANT.findall(got.text)
+        assert len(meant) == 1, got.text
+        links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', meant[0])
+        assert meant[0].startswith("Did you mean ")
+        assert [label for _, label in links] == offered
+        first = c.get(links[0][0].replace("&amp;", "&"))  # the link searches within it
+        assert "Searching the papers at" in first.text and _MEANT.findall(first.text) == []
+        if offered[0] == "ICML 2026":
+            assert sorted(_CARD.findall(first.text)) == ICML
+        assert "q=study" in links[0][0]  # the words searched are kept
+
+
+def test_a_conference_no_paper_here_names_says_so_and_offers_those_held(
+    site: Settings, engine: Engine
+) -> None:
+    with client(site, engine) as c:
+        got = c.get("/search?q=study&venue=icml-2019&mode=keyword")
+        assert got.status_code == 200 and _CARD.findall(got.text) == []
+        meant = _MEANT.findall(got.text)
+        assert meant and meant[0].startswith("No paper here says it is at ICML 2019. Did you mean")
+        assert ">ICML 2026</a>" in meant[0]
+        # a conference with papers but none matching the words: no such notice
+        assert _MEANT.findall(c.get("/search?q=zzzzqqq&venue=icml-2026").text) == []
+        nothing = c.get("/search?q=study&venue=coling-2019").text  # no COLING here at all
+        assert "No paper here says it is at COLING 2019." in nothing
+        assert 'href="/venues">Conferences</a> lists every one papers here name.' in nothing
+        # the API's and the feed's 400 offer them by address
+        for path in ("/api/papers/search?q=study&venue=icml", "/feeds/search.atom?q=s&venue=ICLM"):
+            said = c.get(path)
+            assert said.status_code == 400
+            assert "did you mean icml-2026, icml-2026-workshop?" in said.text, said.text
+        assert "did you mean" not in c.get("/api/papers/search?q=s&venue=qqqq-2026").text
+
+
+def test_the_conference_field_offers_the_conferences_held_read_again_after_a_while(
+    site: Settings, engine: Engine
+) -> None:
+    with client(site, engine) as c:
+        page = c.get("/search?q=study").text
+        field = re.search(r'<input type="text" name="venue"[^>]*>', page)
+        assert field and 'list="venue-names"' in field[0]
+        listed = re.search(r'<datalist id="venue-names">(.*?)</datalist>', page, re.S)
+        assert listed and re.findall(r'value="([^"]+)"', listed[1]) == [
+            "ICML 2026",
+            "Findings of ACL 2026",
+            "ICML 2026 Workshop",
+            "NeurIPS 2025",
+        ]
+    names = VenueNames(engine, every=3600)
+    before = names.current()
+    with engine.begin() as conn:
+        upsert_papers(conn, [replace(_papers()[0], id="2606.70099", comments="At ICLR 2026")])
+    assert names.current() == before  # counted again only after a while
+    assert "ICLR 2026" in VenueNames(engine, every=0).current()
 
 
 @pytest.mark.parametrize(

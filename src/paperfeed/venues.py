@@ -5,7 +5,9 @@ not say the paper was only submitted, is under review, or extends another paper.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from difflib import get_close_matches
 
 # Conferences whose acronym alone, next to a year, names them (not "RSS" or "CHI": words too).
 # fmt: off
@@ -161,3 +163,52 @@ def _name(written: str) -> str:
     if written == "INTERSPEECH":
         return "Interspeech"
     return next((name for name, spelled in _SPELLINGS if spelled.fullmatch(written)), written)
+
+
+_TYPED_YEAR = re.compile(r"(?<!\d)(?:((?:19|20)\d\d)|['\u2019](\d\d))(?!\d)")
+_TYPED_TRACK = re.compile(r"\b(findings|workshops?)\b", re.IGNORECASE)
+
+
+def _name_key(text: str) -> str:
+    """A conference's name as compared with what a reader typed: letters and digits, lower."""
+    return "".join(c for c in text.lower() if c.isalnum())
+
+
+def meant(typed: str, counts: Mapping[str, int], most: int = 4) -> list[Venue]:
+    """The conferences held here (`counts`: each stored label and its papers) that a reader
+    most likely meant by text naming none: "ICML" (no year), "iclr 2019" (a year nobody here
+    names), "NeurIPS2026", "neurps 2025" (misspelt). The conference typed, or the one spelt
+    closest; the year typed first, then the newest; the track typed (or the main one) first."""
+    year_found = _TYPED_YEAR.search(typed)
+    year = None
+    if year_found:
+        year = int(year_found[1] or f"20{year_found[2]}")
+    track_found = _TYPED_TRACK.search(typed)
+    track = "Findings" if track_found and track_found[1].lower() == "findings" else ""
+    track = "Workshop" if track_found and not track else track
+    rest = _TYPED_TRACK.sub(" ", _TYPED_YEAR.sub(" ", typed))
+    key = _name_key(re.sub(r"\bof\b", " ", rest, flags=re.IGNORECASE))
+    held = [(v, n) for v, n in ((from_label(label), n) for label, n in counts.items()) if v]
+    by_key: dict[str, list[tuple[Venue, int]]] = {}
+    for venue, n in held:
+        by_key.setdefault(_name_key(venue.name), []).append((venue, n))
+    if key:
+        names = [key] if key in by_key else get_close_matches(key, by_key, n=2, cutoff=0.7)
+        found = [pair for name in names for pair in by_key[name]]
+    else:  # only a year: that year's conferences, most papers first
+        found = [(v, n) for v, n in held if v.year == year]
+    found.sort(key=lambda p: (p[0].year != year, p[0].track != track, -p[0].year, -p[1]))
+    return [venue for venue, _ in found[:most]]
+
+
+def offered(counts: Mapping[str, int], most: int = 120) -> list[Venue]:
+    """The conferences a search's Conference field offers as it is typed in: those of the two
+    newest years papers here name (`counts`: each stored label and its papers), newest year
+    first, main tracks first, most papers first; at most `most`."""
+    held = [(v, n) for v, n in ((from_label(label), n) for label, n in counts.items()) if v]
+    if not held:
+        return []
+    newest = max(v.year for v, _ in held)
+    held = [(v, n) for v, n in held if v.year >= newest - 1]
+    held.sort(key=lambda p: (-p[0].year, p[0].track != "", -p[1], p[0].label))
+    return [venue for venue, _ in held[:most]]

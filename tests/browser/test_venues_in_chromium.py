@@ -178,3 +178,31 @@ def test_a_reader_searches_a_conferences_papers_from_its_page(
     # and its link back names the conference's page
     page.locator(".within").get_by_role("link", name=label).click()
     page.wait_for_url(live_site.url + path)
+
+
+def test_the_conference_field_offers_conferences_and_a_name_without_its_year_is_mended(
+    page: Page, live_site: LiveSite
+) -> None:
+    label, _ = _biggest_venue(live_site)
+    name = label.rsplit(" ", 1)[0]  # "ECCV 2026": "ECCV", as a reader may type it
+    with live_site.engine.connect() as conn:
+        held = set(conn.scalars(select(papers.c.id).where(papers.c.venue == label)))
+    page.goto(live_site.url + "/search?q=learning")
+    page.locator("details.filters summary").click()
+    field = page.get_by_label("Conference")
+    offered = page.locator(f"datalist#{field.get_attribute('list')} option")
+    names = [offered.nth(i).get_attribute("value") for i in range(offered.count())]
+    assert label in names and names == list(dict.fromkeys(names)), names  # each once
+    field.fill(name)
+    page.locator("form.search-form").get_by_role("button", name="Search").click()
+    page.wait_for_url(re.compile(r"venue="))
+    meant = page.locator(".notice.meant")
+    expect(meant).to_contain_text("Did you mean")
+    expect(page.locator("article.card")).to_have_count(0)
+    assert _violations(page) == []
+    meant.get_by_role("link", name=label, exact=True).click()
+    page.wait_for_url(re.compile(r"q=learning.*venue="))
+    expect(page.locator(".within")).to_contain_text(f"Searching the papers at {label}")
+    found = page.locator("article.card")
+    expect(found.first).to_be_visible()
+    assert {found.nth(i).get_attribute("data-id") for i in range(found.count())} <= held

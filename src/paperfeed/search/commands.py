@@ -24,10 +24,10 @@ from paperfeed.search.service import BadSearch, SearchService
 from paperfeed.settings import Settings, live_server
 from paperfeed.store import get_paper, open_store
 from paperfeed.store import search_store as db
-from paperfeed.store.listings import venue_paper_ids
+from paperfeed.store.listings import venue_counts, venue_paper_ids
 from paperfeed.text import terminal_safe
 from paperfeed.util import BadDate, parse_day
-from paperfeed.venues import typed_venue
+from paperfeed.venues import meant, typed_venue
 
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print JSON: the hits (search: with the mode it ran in).")
@@ -56,6 +56,17 @@ def _day(value: str | None, name: str) -> date | None:
 def _service() -> SearchService:
     settings = Settings()
     return SearchService(settings, open_store(settings))
+
+
+def _meant_hint(typed: str) -> str:
+    """The "; did you mean ..." naming the conferences here that text naming none may mean."""
+    engine = open_store(Settings())
+    try:
+        with engine.connect() as conn:
+            options = [f'"{v.label}"' for v in meant(typed, venue_counts(conn))]
+    finally:
+        engine.dispose()
+    return f"; did you mean {', '.join(options)}?" if options else ""
 
 
 def _print_hits(hits: list[Hit], as_json: bool) -> None:
@@ -108,7 +119,8 @@ def search(
         raise fail('the query is empty: give some words, a "phrase" or an arXiv id')
     conference = typed_venue(venue) if venue else None
     if venue and conference is None:
-        raise fail(f"--venue: {venue!r} names no conference: give one and its year, as ICML 2026")
+        said = f"--venue: {venue!r} names no conference: give one and its year, as ICML 2026"
+        raise fail(said + _meant_hint(venue))
     first, last = _day(since, "--since"), _day(until, "--until")
     if category:
         category = categories.canonical(category) or category  # cs.lg is cs.LG

@@ -33,6 +33,7 @@ from paperfeed.web import csrf
 from paperfeed.web.cache import Cached, PageKey
 from paperfeed.web.ratelimit import SharedLimiter, SignInLimits
 from paperfeed.web.render import create_env, static_url
+from paperfeed.web.venue_params import VenueNames
 from paperfeed.web.version import DataVersion
 
 if TYPE_CHECKING:
@@ -95,6 +96,7 @@ class Site:
         self._search: SearchService | None = None
         self._lock = threading.Lock()
         self.version = DataVersion(engine, settings.page_cache_check_seconds)
+        self.venue_names = VenueNames(engine)  # the search page's Conference field offers
 
     def search(self) -> SearchService:
         """The search service, created on first use and shared by all requests."""

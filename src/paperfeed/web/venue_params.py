@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Annotated
 
 from fastapi import HTTPException, Query
+from sqlalchemy import Engine
 
-from paperfeed.venues import Venue, from_slug, typed_venue
+from paperfeed.store.listings import venue_counts
+from paperfeed.venues import Venue, from_slug, meant, offered, typed_venue
 
 # A venue's list: newest first (arXiv's order) or most upvoted first.
 VenueSort = Annotated[
@@ -43,13 +47,21 @@ def venue_named(slug: str) -> Venue:
     return venue
 
 
-def venue_filter(typed: str | None) -> Venue | None:
+def venue_filter(typed: str | None, engine: Engine) -> Venue | None:
     """The conference a search is kept within (None: empty, any paper), or a 400 saying what
-    the filter takes."""
+    the filter takes and which conferences here it may have meant."""
     venue, problem = read_venue(typed)
     if problem:
-        raise HTTPException(400, problem)
+        options = ", ".join(v.slug for v in venues_meant(engine, typed or ""))
+        raise HTTPException(400, problem + (f"; did you mean {options}?" if options else ""))
     return venue
+
+
+def venues_meant(engine: Engine, typed: str) -> list[Venue]:
+    """The conferences papers here name that text naming none most likely meant ("ICML": the
+    newest ICML first), from the store's count of each."""
+    with engine.connect() as conn:
+        return meant(typed, venue_counts(conn))
 
 
 def read_venue(typed: str | None, field: str = "venue") -> tuple[Venue | None, str | None]:
@@ -63,3 +75,28 @@ def read_venue(typed: str | None, field: str = "venue") -> tuple[Venue | None, s
     if venue is None:
         return None, f"{field}: {text[:64]!r} names no conference: give {_SAID} (or ICML 2026)"
     return venue, None
+
+
+class VenueNames:
+    """The conferences the search page's Conference field offers (`offered`), read from the
+    store again at most every `every` seconds: a new conference may wait that long to be
+    offered (typing it works at once), and no page view waits on counting them."""
+
+    def __init__(self, engine: Engine, every: float = 300.0) -> None:
+        self._engine, self._every = engine, every
+        self._names: list[str] = []
+        self._due = -1.0
+        self._lock = threading.Lock()
+
+    def current(self) -> list[str]:
+        """The labels offered, newest conferences first."""
+        now = time.monotonic()
+        with self._lock:
+            if now < self._due:
+                return self._names
+            self._due = now + self._every  # one reader counts; the others keep the last list
+        with self._engine.connect() as conn:
+            names = [venue.label for venue in offered(venue_counts(conn))]
+        with self._lock:
+            self._names = names
+        return names

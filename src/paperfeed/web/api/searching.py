@@ -101,7 +101,7 @@ def search(
         raise HTTPException(400, " ".join(refused))
     walk.check_search(cursor, p, sort, mode)
     params = views.SearchParams(q, mode, category or None, author or None, since, until, sort)
-    params = replace(params, venue=venue_filter(venue))
+    params = replace(params, venue=venue_filter(venue, site.engine))
     hide = _reader_hide(request, site, user, show_muted)
     if (sort, mode, p) == ("date", "keyword", 0):
         walked = _date_walk(request, site, params, cursor, limit, hide)

@@ -218,7 +218,7 @@ def search_feed(
     if refused:  # what the page says of such a search, as an error
         raise HTTPException(400, " ".join(refused))
     params = views.SearchParams(q, mode, cat or None, who or None, since, until, sort="date")
-    params = replace(params, venue=venue_filter(venue))
+    params = replace(params, venue=venue_filter(venue, site.engine))
     return _serve(
         request,
         site,

@@ -13,12 +13,12 @@ from paperfeed import categories
 from paperfeed.models import LOCAL_PREFIX, clean_text
 from paperfeed.search.query import filter_notes, paper_id_in, parse_query
 from paperfeed.store.accounts import User
-from paperfeed.store.listings import Hide, paper_flags
+from paperfeed.store.listings import Hide, paper_flags, venue_counts
 from paperfeed.web import views
 from paperfeed.web.deps import Site, SiteDep, UserDep, search_cache_key
 from paperfeed.web.me_api import interest_key
 from paperfeed.web.pages.common import PageNo, _hide, _page
-from paperfeed.web.venue_params import read_venue
+from paperfeed.web.venue_params import read_venue, venues_meant
 
 router = APIRouter(include_in_schema=False)
 QUERY_MOST = 500  # characters of a query searched (the API's limit too)
@@ -98,8 +98,9 @@ def _search(
         notes = filter_notes(category, since, until, q)
         ctx["notes"] = notes + [bad_venue[1]] if bad_venue else notes
         ctx["venue_typed"] = bad_venue[0] if bad_venue else ""
-        if bad_venue:  # no paper can match it: said, and nothing searched
-            return ctx | {"listing": None}
+        ctx["venue_names"] = site.venue_names.current()
+        if bad_venue:  # no paper can match it: said, with the conferences it may have meant
+            return ctx | {"listing": None, "venue_meant": _meant(site, params, bad_venue[0])}
         if not q:
             return ctx | {"listing": None}
         if parse_query(q).empty:  # only punctuation: nothing to look for
@@ -118,9 +119,32 @@ def _search(
             # The model may only be busy for now; a build from scratch grows with every refresh.
             "volatile": outcome.fallback is not None or outcome.limited is not None,
             "missing_id": _missing_arxiv_id(site, q),
+            "venue_meant": _meant_instead(site, params, outcome.listing),
         }
 
     return _page(request, site, user, "search.html", build, search_cache_key)
+
+
+def _meant(site: Site, params: views.SearchParams, typed: str) -> list[tuple[str, dict[str, str]]]:
+    """Each conference here that text naming none (or one no paper names) may have meant,
+    and the same search within it."""
+    return [
+        (v.label, replace(params, venue=v).as_query()) for v in venues_meant(site.engine, typed)
+    ]
+
+
+def _meant_instead(
+    site: Site, params: views.SearchParams, listing: views.Listing | None
+) -> list[tuple[str, dict[str, str]]] | None:
+    """When no paper here names the conference searched within ("ICML 2019"): the ones it may
+    have meant (None: it has papers, or none was named)."""
+    venue = params.venue
+    if venue is None or listing is None or listing.total or listing.cards:
+        return None
+    with site.engine.connect() as conn:
+        if venue_counts(conn, [venue.label]):
+            return None
+    return _meant(site, params, venue.label)
 
 
 def _result_key(request: Request, site: Site, hide: Hide | None) -> tuple[object, ...]:
