@@ -20,7 +20,7 @@ from paperfeed.store.tables import paper_authors
 from tests.digest_support import add_outbox_message
 from tests.web_support import HOSTILE, client, web_settings
 
-HEAD = "0051"  # the newest migration
+HEAD = "0052"  # the newest migration
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 
 # Keys as stores ingested before author keys transliterated hold them (the letters dropped).
@@ -324,6 +324,38 @@ def test_0051_reads_each_stored_papers_venue_again(engine: Engine) -> None:
         venues = dict(conn.execute(text("SELECT id, venue FROM papers")).all())
     assert venues == {pid: label for pid, (_, _, label) in said.items()}
     assert _changed_at(engine) == before
+
+
+def test_0052_reads_a_track_named_before_the_year(engine: Engine) -> None:
+    """A store whose venues were read before a track between a conference's name and its year
+    was (as 0051 left them) upgrades: those papers get their track's label, the others keep
+    theirs, and no paper's change time moves; going down leaves the labels."""
+    said = {
+        "2606.77901": ("Accepted at ACL Findings 2025", None, "Findings of ACL 2025"),
+        "2606.77902": ("CVPR EgoVis Workshop 2025", None, "CVPR 2025 Workshop"),
+        "2606.77903": ("Accepted at ICML 2026", None, "ICML 2026"),
+        "2606.77904": ("Submitted to NAACL SRW 2025", None, None),
+    }
+    with engine.begin() as conn:
+        upsert_papers(
+            conn,
+            [replace(HOSTILE, id=k, comments=c, journal_ref=j) for k, (c, j, _) in said.items()],
+        )
+    _alembic(engine, "downgrade", "0051")
+    with engine.begin() as conn:  # as the older reading left them
+        conn.execute(
+            text("UPDATE papers SET venue = NULL WHERE id IN ('2606.77901', '2606.77902')")
+        )
+    before = _changed_at(engine)
+    migrate(engine)
+    with engine.connect() as conn:
+        venues = dict(conn.execute(text("SELECT id, venue FROM papers")).all())
+    assert venues == {pid: label for pid, (_, _, label) in said.items()}
+    assert _changed_at(engine) == before
+    _alembic(engine, "downgrade", "0051")
+    with engine.connect() as conn:
+        assert dict(conn.execute(text("SELECT id, venue FROM papers")).all()) == venues
+    migrate(engine)
 
 
 def _changed_at(engine: Engine) -> dict[str, object]:

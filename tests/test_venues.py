@@ -56,6 +56,16 @@ SAID = [
     ("This paper has been accepted at AAMAS 2026 Workshop MABS", "AAMAS 2026 Workshop", ""),
     ("Accepted to LREC 2026", "LREC 2026", ""),
     ("To appear in the Proceedings of KG-LLM @ LREC 2026", "LREC 2026 Workshop", ""),
+    # A track between the conference's name and its year.
+    ("Accepted at ACL Findings 2025 (16 pages: 5 pages main content", "Findings of ACL 2025", ""),
+    ("Accepted at CVPR Findings 2026", "Findings of CVPR 2026", ""),
+    ("EACL Findings 2026", "Findings of EACL 2026", ""),
+    ("Accepted to appear at NAACL SRW 2025", "NAACL 2025 Workshop", ""),
+    ("Accepted to CVPR CVEU workshop 2025", "CVPR 2025 Workshop", ""),
+    ("Accepted at CVPR Workshops 2025", "CVPR 2025 Workshop", ""),
+    ("Accepted in ACL LLMSec Workshop 2025", "ACL 2025 Workshop", ""),
+    ("Accepted by KDD workshop 2024", "KDD 2024 Workshop", ""),
+    ("Published at MICCAI MILLAND Workshop 2022", "MICCAI 2022 Workshop", ""),
     # Conferences written in several ways, some in several words.
     ("Accepted by ACM MM 2022. The code is available at", "ACM MM 2022", ""),
     ("7 pages, 5 figures, accepted at ACMMM 2026 Dataset Track", "ACM MM 2026", ""),
@@ -108,6 +118,9 @@ NOT_THERE = [
     "Accepted to ACM MMSys 2026",  # not ACM MM
     "9 pages, 2 figures, 5 tables. Submitted to ACM Multimedia 2026",
     "This work has been submitted to IEEE ISIT 2026",
+    "Submitted to ACL Findings 2026",
+    "Accepted to CVPR with three other workshops and papers 2025",  # three words between
+    "ACL Anthology Workshop version, 2025",  # no track word next to the year
 ]
 
 

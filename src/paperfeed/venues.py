@@ -30,9 +30,12 @@ _SPELLED = {
 }
 # fmt: on
 _NAMES = (*_VENUES, *_SPELLED)
+# Its year after it ("ICML 2026", "ICML '26"), or after a track named after it, with at most
+# two words between ("ACL Findings 2025", "NAACL SRW 2025", "CVPR EgoVis Workshop 2025").
 _NAMED = re.compile(
     r"(?<![\w-])(" + "|".join([*_SPELLED.values(), *_VENUES]) + r")"
-    r"(?:[\s-]+(20\d\d)|\s*['\u2019](\d\d))(?![\w-])"
+    r"(?:[\s-]+(20\d\d)|\s*['\u2019](\d\d)"
+    r"|(?:[\s-]+[\w-]+){0,2}?[\s-]+(?i:(workshops?|findings|srw))[\s-]+(20\d\d))(?![\w-])"
 )
 _SPELLINGS = [(name, re.compile(spelled)) for name, spelled in _SPELLED.items()]
 # A sentence saying the paper is not (yet) at that venue, or is another paper's sequel.
@@ -149,10 +152,13 @@ def _in_sentence(sentence: str) -> Venue | None:
     if match is None or _NOT_THERE.search(sentence):
         return None
     name = _name(match.group(1))
-    year = int(match.group(2)) if match.group(2) else 2000 + int(match.group(3))
+    full, short, named, after = match.group(2, 3, 4, 5)
+    year = int(full or after) if full or after else 2000 + int(short)
     at = sentence[: match.start()].rstrip().endswith("@")  # "KG-LLM @ LREC 2026": a workshop's
     track = "Workshop" if at or _WORKSHOP.search(sentence) else ""
     track = track or ("Findings" if _FINDINGS.search(sentence) else "")
+    if named:  # "ACL Findings 2025", "NAACL SRW 2025" (a student workshop)
+        track = "Findings" if named.lower() == "findings" else "Workshop"
     honour = _HONOUR.search(sentence)
     said = honour.group(1).capitalize() if honour and not track else ""
     return Venue(name, year, track, said)

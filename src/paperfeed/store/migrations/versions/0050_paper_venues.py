@@ -14,21 +14,12 @@ Revises: 0049
 import sqlalchemy as sa
 from alembic import op
 
-from paperfeed.venues import stored_venue
+from paperfeed.store.papers.venue_labels import read_venues_again
 
 revision = "0050"
 down_revision = "0049"
 branch_labels = None
 depends_on = None
-
-BATCH = 5000
-papers = sa.table(
-    "papers",
-    sa.column("id", sa.String),
-    sa.column("comments", sa.Text),
-    sa.column("journal_ref", sa.Text),
-    sa.column("venue", sa.String),
-)
 
 
 def upgrade() -> None:
@@ -36,20 +27,7 @@ def upgrade() -> None:
     inspector = sa.inspect(conn)
     if "venue" not in {c["name"] for c in inspector.get_columns("papers")}:
         op.add_column("papers", sa.Column("venue", sa.String(64)))
-    said = sa.or_(papers.c.comments.is_not(None), papers.c.journal_ref.is_not(None))
-    query = sa.select(papers.c.id, papers.c.comments, papers.c.journal_ref).where(said)
-    write = sa.update(papers).where(papers.c.id == sa.bindparam("b_id"))
-    rows = conn.execute(query.order_by(papers.c.id).limit(BATCH)).all()
-    while rows:
-        found = [
-            {"b_id": r.id, "b_venue": venue}
-            for r in rows
-            if (venue := stored_venue(r.journal_ref, r.comments)) is not None
-        ]
-        if found:
-            conn.execute(write.values(venue=sa.bindparam("b_venue")), found)
-        after = query.where(papers.c.id > rows[-1].id).order_by(papers.c.id).limit(BATCH)
-        rows = conn.execute(after).all() if len(rows) == BATCH else []
+    read_venues_again(conn)
     if "ix_papers_venue" not in {i["name"] for i in inspector.get_indexes("papers")}:
         op.create_index("ix_papers_venue", "papers", ["venue", "hidden"])
 

@@ -18,40 +18,16 @@ Revises: 0050
 import sqlalchemy as sa
 from alembic import op
 
-from paperfeed.venues import stored_venue
+from paperfeed.store.papers.venue_labels import read_venues_again
 
 revision = "0051"
 down_revision = "0050"
 branch_labels = None
 depends_on = None
 
-BATCH = 5000
-papers = sa.table(
-    "papers",
-    sa.column("id", sa.String),
-    sa.column("comments", sa.Text),
-    sa.column("journal_ref", sa.Text),
-    sa.column("venue", sa.String),
-)
-
 
 def upgrade() -> None:
-    conn = op.get_bind()
-    said = sa.or_(papers.c.comments.is_not(None), papers.c.journal_ref.is_not(None))
-    query = sa.select(papers.c.id, papers.c.comments, papers.c.journal_ref, papers.c.venue)
-    query = query.where(said)
-    write = sa.update(papers).where(papers.c.id == sa.bindparam("b_id"))
-    rows = conn.execute(query.order_by(papers.c.id).limit(BATCH)).all()
-    while rows:
-        changed = [
-            {"b_id": r.id, "b_venue": venue}
-            for r in rows
-            if (venue := stored_venue(r.journal_ref, r.comments)) != r.venue
-        ]
-        if changed:
-            conn.execute(write.values(venue=sa.bindparam("b_venue")), changed)
-        after = query.where(papers.c.id > rows[-1].id).order_by(papers.c.id).limit(BATCH)
-        rows = conn.execute(after).all() if len(rows) == BATCH else []
+    read_venues_again(op.get_bind())
     op.drop_index("ix_papers_venue", table_name="papers")
     named = sa.text("venue IS NOT NULL")
     op.create_index(
