@@ -1,5 +1,5 @@
 """Conferences at scale: how many real arXiv papers name a venue, what reading it adds to each
-paper's ingest, what migrations 0050 and 0051 take to read a whole store, what the conference
+paper's ingest, what migrations 0050 to 0052 take to read a whole store, what the conference
 pages and keyword searches within the largest conference cost, on the 74,728 real papers of
 `arxiv-daily-cs-listings`; then the store's venue queries on the same store grown to `--grow`
 papers (copies of its papers under new ids).
@@ -255,7 +255,7 @@ def main() -> None:
     start = time.perf_counter()
     migrate(engine)
     took = time.perf_counter() - start
-    print(f"migrations 0050 and 0051 (read, read again) over {total:,} papers: {took:.1f} s")
+    print(f"migrations 0050 to 0052 (read, read twice again) over {total:,} papers: {took:.1f} s")
 
     biggest = top[0][0].lower().replace(" ", "-")
     service = SearchService(settings, engine)
