@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, create_engine, select, update
 
 from paperfeed.models import Signals
 from paperfeed.search import embed_papers
@@ -446,6 +446,20 @@ def test_the_conference_field_offers_the_conferences_held_read_again_after_a_whi
         upsert_papers(conn, [replace(_papers()[0], id="2606.70099", comments="At ICLR 2026")])
     assert names.current() == before  # counted again only after a while
     assert "ICLR 2026" in VenueNames(engine, every=0).current()
+
+
+def test_the_conference_fields_offers_keep_the_last_list_when_the_store_fails(
+    engine: Engine,
+) -> None:
+    names = VenueNames(engine, every=0)
+    with engine.begin() as conn:
+        upsert_papers(conn, _papers())
+    held = names.current()
+    assert "ICML 2026" in held
+    broken = VenueNames(create_engine("sqlite://"), every=0)  # no tables: every count fails
+    assert broken.current() == []  # no offers, no error: the page is served without them
+    names._engine = broken._engine  # the store fails after a good count
+    assert names.current() == held
 
 
 @pytest.mark.parametrize(

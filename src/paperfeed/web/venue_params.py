@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Annotated
 
 from fastapi import HTTPException, Query
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from paperfeed.store.listings import venue_counts
 from paperfeed.venues import Venue, from_slug, meant, offered, typed_venue
@@ -25,6 +27,9 @@ VenuePageSort = Annotated[
     ),
 ]
 
+
+log = logging.getLogger(__name__)
+RETRY_SECONDS = 10.0  # after the store failed to count the conferences offered
 
 _SAID = "a conference and its year, such as icml-2026 or acl-2026-findings"
 # A search within one conference: its address's last part or its name (/venues lists them).
@@ -95,8 +100,14 @@ class VenueNames:
             if now < self._due:
                 return self._names
             self._due = now + self._every  # one reader counts; the others keep the last list
-        with self._engine.connect() as conn:
-            names = [venue.label for venue in offered(venue_counts(conn))]
+        try:
+            with self._engine.connect() as conn:
+                names = [venue.label for venue in offered(venue_counts(conn))]
+        except SQLAlchemyError:  # offers are a help: a busy store must not fail the page
+            log.warning("counting the conferences for the search page failed", exc_info=True)
+            with self._lock:
+                self._due = now + RETRY_SECONDS
+                return self._names
         with self._lock:
             self._names = names
         return names
