@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from paperfeed.settings import Settings
 from paperfeed.store import upsert_papers
-from paperfeed.venues import meant, offered, venue_of
+from paperfeed.venues import meant, offered, typed_venue, venue_of
 from tests.web_support import HOSTILE, HOSTILE_ID, client
 
 SAID = [
@@ -216,3 +216,29 @@ def test_the_conference_field_offers_the_two_newest_years_main_tracks_first() ->
     ]  # fmt: skip
     assert [v.label for v in offered(HELD, most=2)] == ["ICML 2026", "ICLR 2026"]
     assert offered({}) == [] and offered({"nothing": 1}) == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "label"),
+    [
+        ("icml-2026", "ICML 2026"),
+        ("ICML 2026", "ICML 2026"),
+        ("icml  2026", "ICML 2026"),
+        ("Findings of ACL 2026", "Findings of ACL 2026"),
+        ("acl-2026-findings", "Findings of ACL 2026"),
+        ("ACL Findings 2026", "Findings of ACL 2026"),  # as papers write them
+        ("ICML '26", "ICML 2026"),
+        ("ACMMM 2026", "ACM MM 2026"),
+        ("ICML 2026 (Oral)", "ICML 2026"),
+        ("CVPR EgoVis Workshop 2026", "CVPR 2026 Workshop"),
+        ("ICML", None),
+        ("Submitted to ICML 2026", None),
+        ("icml '26", None),  # lower case: offered instead (`meant`)
+        ("", None),
+    ],
+)
+def test_a_conference_is_named_by_its_address_its_label_or_as_papers_write_it(
+    typed: str, label: str | None
+) -> None:
+    found = typed_venue(typed)
+    assert (found.label if found else None) == label

@@ -345,7 +345,16 @@ def test_a_conference_page_searches_its_papers_and_the_search_says_so(
 
 
 @pytest.mark.parametrize(
-    "typed", ["icml-2026", "ICML 2026", " icml  2026 ", "ICML-2026", "icml 2026"]
+    "typed",
+    [
+        "icml-2026",
+        "ICML 2026",
+        " icml  2026 ",
+        "ICML-2026",
+        "icml 2026",
+        "ICML '26",
+        "ICML 2026 Oral",
+    ],
 )
 def test_a_conference_filter_takes_its_address_or_its_name(
     site: Settings, engine: Engine, typed: str
@@ -381,7 +390,7 @@ _MEANT = re.compile(r'<p class="notice meant" role="status">(.*?)</p>', re.S)
     [
         ("ICML", ["ICML 2026", "ICML 2026 Workshop"]),  # no year: the main track first
         ("icml workshop", ["ICML 2026 Workshop", "ICML 2026"]),
-        ("ICML &#39;26", ["ICML 2026", "ICML 2026 Workshop"]),
+        ("icml &#39;26", ["ICML 2026", "ICML 2026 Workshop"]),  # papers write it in capitals
         ("ICLM 2026", ["ICML 2026", "ICML 2026 Workshop"]),  # misspelt
         ("findings acl", ["Findings of ACL 2026"]),
         ("NeurIPS", ["NeurIPS 2025"]),

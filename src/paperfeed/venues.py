@@ -111,10 +111,16 @@ def from_label(label: str) -> Venue | None:
 
 
 def typed_venue(text: str) -> Venue | None:
-    """The conference a reader names, by its page's address ("icml-2026") or as its page calls
-    it ("ICML 2026", "icml 2026", "Findings of ACL 2026"), or None."""
+    """The conference a reader names, by its page's address ("icml-2026"), as its page calls
+    it ("ICML 2026", "icml 2026", "Findings of ACL 2026") or as papers write it ("ICML '26",
+    "ACL Findings 2026", "ACMMM 2026"), or None."""
     said = " ".join(text.split())
-    return (from_slug(said.lower().replace(" ", "-")) or from_label(said)) if said else None
+    if not said:
+        return None
+    named = from_slug(said.lower().replace(" ", "-")) or from_label(said)
+    if named is None and (written := venue_of(said)) is not None:
+        named = written.kept
+    return named
 
 
 def stored_venue(journal_ref: str | None, comments: str | None) -> str | None:
