@@ -37,9 +37,10 @@ SearchVenue = Annotated[
     str | None,
     Query(
         max_length=64,
-        description="only papers at this conference, by its page's address or its name: "
-        "icml-2026, acl-2026-findings, cvpr-2026-workshop, ICML 2026 (see /api/venues); "
-        "empty: any; one that names no conference: 400",
+        description="only papers at this conference, by its page's address, its name or as "
+        "papers write it: icml-2026, acl-2026-findings, cvpr-2026-workshop, ICML 2026, "
+        "ICML '26 (see /api/venues); empty: any; one that names no conference: 400, naming "
+        "those it may mean",
     ),
 ]
 
