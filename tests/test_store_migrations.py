@@ -307,23 +307,11 @@ def test_0051_reads_each_stored_papers_venue_again(engine: Engine) -> None:
         "2606.77803": ("Accepted at ICML 2026", None, "ICML 2026"),
         "2606.77804": ("Submitted to ACM Multimedia 2026", None, None),
     }
-    with engine.begin() as conn:
-        upsert_papers(
-            conn,
-            [replace(HOSTILE, id=k, comments=c, journal_ref=j) for k, (c, j, _) in said.items()],
-        )
-    _alembic(engine, "downgrade", "0050")
-    with engine.begin() as conn:  # as the older reading left them (and one it misread)
-        conn.execute(
-            text("UPDATE papers SET venue = NULL WHERE id IN ('2606.77801', '2606.77802')")
-        )
-        conn.execute(text("UPDATE papers SET venue = 'ACM MM 2026' WHERE id = '2606.77804'"))
-    before = _changed_at(engine)
-    migrate(engine)
-    with engine.connect() as conn:
-        venues = dict(conn.execute(text("SELECT id, venue FROM papers")).all())
-    assert venues == {pid: label for pid, (_, _, label) in said.items()}
-    assert _changed_at(engine) == before
+    older = (  # as the older reading left them (and one it misread)
+        "UPDATE papers SET venue = NULL WHERE id IN ('2606.77801', '2606.77802')",
+        "UPDATE papers SET venue = 'ACM MM 2026' WHERE id = '2606.77804'",
+    )
+    _venues_read_again(engine, said, "0050", older)
 
 
 def test_0052_reads_a_track_named_before_the_year(engine: Engine) -> None:
@@ -336,26 +324,39 @@ def test_0052_reads_a_track_named_before_the_year(engine: Engine) -> None:
         "2606.77903": ("Accepted at ICML 2026", None, "ICML 2026"),
         "2606.77904": ("Submitted to NAACL SRW 2025", None, None),
     }
+    older = ("UPDATE papers SET venue = NULL WHERE id IN ('2606.77901', '2606.77902')",)
+    venues = _venues_read_again(engine, said, "0051", older)
+    _alembic(engine, "downgrade", "0051")
+    with engine.connect() as conn:
+        assert dict(conn.execute(text("SELECT id, venue FROM papers")).all()) == venues
+    migrate(engine)
+
+
+def _venues_read_again(
+    engine: Engine,
+    said: dict[str, tuple[str, str | None, str | None]],
+    below: str,
+    older: tuple[str, ...],
+) -> dict[str, str | None]:
+    """Store the papers (id: comment, journal reference, the label expected), go down to
+    `below`, set the labels as the older reading left them (`older`), upgrade, and check each
+    paper's label and that no change time moved. Returns the labels."""
     with engine.begin() as conn:
         upsert_papers(
             conn,
             [replace(HOSTILE, id=k, comments=c, journal_ref=j) for k, (c, j, _) in said.items()],
         )
-    _alembic(engine, "downgrade", "0051")
-    with engine.begin() as conn:  # as the older reading left them
-        conn.execute(
-            text("UPDATE papers SET venue = NULL WHERE id IN ('2606.77901', '2606.77902')")
-        )
+    _alembic(engine, "downgrade", below)
+    with engine.begin() as conn:
+        for statement in older:
+            conn.execute(text(statement))
     before = _changed_at(engine)
     migrate(engine)
     with engine.connect() as conn:
         venues = dict(conn.execute(text("SELECT id, venue FROM papers")).all())
     assert venues == {pid: label for pid, (_, _, label) in said.items()}
     assert _changed_at(engine) == before
-    _alembic(engine, "downgrade", "0051")
-    with engine.connect() as conn:
-        assert dict(conn.execute(text("SELECT id, venue FROM papers")).all()) == venues
-    migrate(engine)
+    return venues
 
 
 def _changed_at(engine: Engine) -> dict[str, object]:

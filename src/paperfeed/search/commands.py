@@ -24,10 +24,10 @@ from paperfeed.search.service import BadSearch, SearchService
 from paperfeed.settings import Settings, live_server
 from paperfeed.store import get_paper, open_store
 from paperfeed.store import search_store as db
-from paperfeed.store.listings import venue_counts, venue_paper_ids
+from paperfeed.store.listings import venue_paper_ids, venues_meant
 from paperfeed.text import terminal_safe
 from paperfeed.util import BadDate, parse_day
-from paperfeed.venues import meant, typed_venue
+from paperfeed.venues import typed_venue
 
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print JSON: the hits (search: with the mode it ran in).")
@@ -63,7 +63,7 @@ def _meant_hint(typed: str) -> str:
     engine = open_store(Settings())
     try:
         with engine.connect() as conn:
-            options = [f'"{v.label}"' for v in meant(typed, venue_counts(conn))]
+            options = [f'"{v.label}"' for v in venues_meant(conn, typed)]
     finally:
         engine.dispose()
     return f"; did you mean {', '.join(options)}?" if options else ""

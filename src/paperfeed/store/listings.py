@@ -28,6 +28,7 @@ from paperfeed.models import TrendingRow
 from paperfeed.store.accounts import bump_revision, counted_vote, site_state, users, votes
 from paperfeed.store.tables import code_links, paper_authors, paper_categories, papers, signals
 from paperfeed.util import utcnow
+from paperfeed.venues import Venue, meant
 
 
 @dataclass(frozen=True)
@@ -272,6 +273,12 @@ def venue_counts(conn: Connection, labels: Sequence[str] | None = None) -> dict[
         select(papers.c.venue, n).where(held, papers.c.hidden.is_(False)).group_by(papers.c.venue)
     )
     return {str(label): int(count) for label, count in conn.execute(query)}
+
+
+def venues_meant(conn: Connection, typed: str) -> list[Venue]:
+    """The conferences papers here name that text naming none (or one no paper names) most
+    likely meant ("ICML": the newest ICML first; `venues.meant`), from each one's count."""
+    return meant(typed, venue_counts(conn))
 
 
 def author_name(conn: Connection, key: str) -> str | None:

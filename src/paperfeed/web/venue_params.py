@@ -11,8 +11,8 @@ from fastapi import HTTPException, Query
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from paperfeed.store.listings import venue_counts
-from paperfeed.venues import Venue, from_slug, meant, offered, typed_venue
+from paperfeed.store.listings import venue_counts, venues_meant
+from paperfeed.venues import Venue, from_slug, offered, typed_venue
 
 # A venue's list: newest first (arXiv's order) or most upvoted first.
 VenueSort = Annotated[
@@ -58,16 +58,15 @@ def venue_filter(typed: str | None, engine: Engine) -> Venue | None:
     the filter takes and which conferences here it may have meant."""
     venue, problem = read_venue(typed)
     if problem:
-        options = ", ".join(v.slug for v in venues_meant(engine, typed or ""))
+        options = ", ".join(v.slug for v in venues_meant_in(engine, typed or ""))
         raise HTTPException(400, problem + (f"; did you mean {options}?" if options else ""))
     return venue
 
 
-def venues_meant(engine: Engine, typed: str) -> list[Venue]:
-    """The conferences papers here name that text naming none most likely meant ("ICML": the
-    newest ICML first), from the store's count of each."""
+def venues_meant_in(engine: Engine, typed: str) -> list[Venue]:
+    """`store.listings.venues_meant`, on a connection of its own."""
     with engine.connect() as conn:
-        return meant(typed, venue_counts(conn))
+        return venues_meant(conn, typed)
 
 
 def read_venue(typed: str | None, field: str = "venue") -> tuple[Venue | None, str | None]:

@@ -18,7 +18,7 @@ from paperfeed.web import views
 from paperfeed.web.deps import Site, SiteDep, UserDep, search_cache_key
 from paperfeed.web.me_api import interest_key
 from paperfeed.web.pages.common import PageNo, _hide, _page
-from paperfeed.web.venue_params import read_venue, venues_meant
+from paperfeed.web.venue_params import read_venue, venues_meant_in
 
 router = APIRouter(include_in_schema=False)
 QUERY_MOST = 500  # characters of a query searched (the API's limit too)
@@ -129,7 +129,7 @@ def _meant(site: Site, params: views.SearchParams, typed: str) -> list[tuple[str
     """Each conference here that text naming none (or one no paper names) may have meant,
     and the same search within it."""
     return [
-        (v.label, replace(params, venue=v).as_query()) for v in venues_meant(site.engine, typed)
+        (v.label, replace(params, venue=v).as_query()) for v in venues_meant_in(site.engine, typed)
     ]
 
 
