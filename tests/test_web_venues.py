@@ -117,6 +117,32 @@ def test_a_venues_page_lists_its_papers_newest_or_most_upvoted_and_pages(
         assert c.get("/venues/icml-2026?page=3").status_code == 404
 
 
+def test_a_conferences_page_links_its_other_years_held_here(site: Settings, engine: Engine) -> None:
+    with engine.begin() as conn:  # ICML 2025 and 2016; 2015 is more than ten years before
+        upsert_papers(
+            conn,
+            [
+                replace(_papers()[0], id=pid, comments=f"Accepted at ICML {year}")
+                for pid, year in (("2606.70091", 2025), ("2606.70092", 2016), ("2606.70093", 2015))
+            ],
+        )
+    years = re.compile(r'<nav class="venue-tracks venue-years" aria-label="Years">(.*?)</nav>')
+    with client(site, engine) as c:
+        page = c.get("/venues/icml-2026").text
+        held = years.findall(page)
+        assert len(held) == 1
+        assert re.findall(r'href="([^"]+)"', held[0]) == [
+            "/venues/icml-2016",
+            "/venues/icml-2025",
+            "/venues/icml-2026",
+        ]
+        assert 'aria-current="page"><b>ICML 2026</b>' in held[0] and "(3)" in held[0]
+        earlier = c.get("/venues/icml-2025")  # the link leads there, linking back
+        assert earlier.status_code == 200 and "<h1>ICML 2025</h1>" in earlier.text
+        assert 'href="/venues/icml-2026">ICML 2026</a>' in years.findall(earlier.text)[0]
+        assert years.findall(c.get("/venues/icml-2026-workshop").text) == []  # one year only
+
+
 @pytest.mark.parametrize(
     ("path", "status", "said"),
     [

@@ -206,3 +206,27 @@ def test_the_conference_field_offers_conferences_and_a_name_without_its_year_is_
     found = page.locator("article.card")
     expect(found.first).to_be_visible()
     assert {found.nth(i).get_attribute("data-id") for i in range(found.count())} <= held
+
+
+def test_a_reader_goes_from_a_conference_to_its_other_year(page: Page, live_site: LiveSite) -> None:
+    with live_site.engine.connect() as conn:
+        labels = set(conn.scalars(select(papers.c.venue).where(papers.c.venue.is_not(None))))
+    pairs = sorted(
+        (label, label.replace(" 2026", " 2025"))
+        for label in labels
+        if label.endswith(" 2026") and label.replace(" 2026", " 2025") in labels
+    )
+    assert pairs, "the demo store holds a conference in two years"
+    now, before = pairs[0]
+    page.goto(live_site.url + "/venues")
+    page.get_by_role("link", name=now, exact=True).first.click()
+    years = page.get_by_role("navigation", name="Years")
+    expect(years.get_by_role("link", name=now, exact=True)).to_have_attribute(
+        "aria-current", "page"
+    )
+    years.get_by_role("link", name=before, exact=True).click()
+    expect(page.locator("h1")).to_have_text(before)
+    expect(page.locator("article.card").first).to_be_visible()
+    assert _violations(page) == []
+    page.get_by_role("navigation", name="Years").get_by_role("link", name=now, exact=True).click()
+    expect(page.locator("h1")).to_have_text(now)

@@ -56,7 +56,7 @@ def venue_page(
         order = "newest" if sort == "foryou" else sort
         with site.engine.connect() as conn:
             listing = views.by_venue(conn, venue, order, page, per_page, user, hide, ranked)
-            tracks = _tracks(conn, venue)
+            tracks, years = _tracks(conn, venue), _years(conn, venue)
         if listing is None:
             raise HTTPException(404, f"no paper here says it is at {venue.label}")
         return {
@@ -64,6 +64,7 @@ def venue_page(
             "venue": venue,
             "sort": sort,
             "tracks": tracks,
+            "years": years,
             "why": {r.id: r.why for r in ranking or ()},
             "unranked": sort == "foryou" and not ranking,
             "all_seen": ranking == [],  # every paper of it saved or rated already
@@ -120,5 +121,19 @@ def venue_topics(
 def _tracks(conn: Connection, venue: Venue) -> list[tuple[Venue, int]]:
     """The conference's tracks held here (main, findings, workshops), each with its papers."""
     held = [Venue(venue.name, venue.year, track) for track in ("", "Findings", "Workshop")]
+    counts = venue_counts(conn, [v.label for v in held])
+    return [(v, counts[v.label]) for v in held if counts.get(v.label)]
+
+
+YEARS_BACK = 10  # the years of a conference its page links, before its own (and two after)
+
+
+def _years(conn: Connection, venue: Venue) -> list[tuple[Venue, int]]:
+    """The same conference and track in the other years held here, oldest first, each with
+    its papers (its own year among them)."""
+    held = [
+        Venue(venue.name, year, venue.track)
+        for year in range(venue.year - YEARS_BACK, venue.year + 3)
+    ]
     counts = venue_counts(conn, [v.label for v in held])
     return [(v, counts[v.label]) for v in held if counts.get(v.label)]
