@@ -186,6 +186,11 @@ def _name_key(text: str) -> str:
     return "".join(c for c in text.lower() if c.isalnum())
 
 
+def _held(counts: Mapping[str, int]) -> list[tuple[Venue, int]]:
+    """Each stored label that names a venue, as that venue, with its papers."""
+    return [(v, n) for v, n in ((from_label(label), n) for label, n in counts.items()) if v]
+
+
 def meant(typed: str, counts: Mapping[str, int], most: int = 4) -> list[Venue]:
     """The conferences held here (`counts`: each stored label and its papers) that a reader
     most likely meant by text naming none: "ICML" (no year), "iclr 2019" (a year nobody here
@@ -200,7 +205,7 @@ def meant(typed: str, counts: Mapping[str, int], most: int = 4) -> list[Venue]:
     track = "Workshop" if track_found and not track else track
     rest = _TYPED_TRACK.sub(" ", _TYPED_YEAR.sub(" ", typed))
     key = _name_key(re.sub(r"\bof\b", " ", rest, flags=re.IGNORECASE))
-    held = [(v, n) for v, n in ((from_label(label), n) for label, n in counts.items()) if v]
+    held = _held(counts)
     by_key: dict[str, list[tuple[Venue, int]]] = {}
     for venue, n in held:
         by_key.setdefault(_name_key(venue.name), []).append((venue, n))
@@ -217,7 +222,7 @@ def offered(counts: Mapping[str, int], most: int = 120) -> list[Venue]:
     """The conferences a search's Conference field offers as it is typed in: those of the two
     newest years papers here name (`counts`: each stored label and its papers), newest year
     first, main tracks first, most papers first; at most `most`."""
-    held = [(v, n) for v, n in ((from_label(label), n) for label, n in counts.items()) if v]
+    held = _held(counts)
     if not held:
         return []
     newest = max(v.year for v, _ in held)

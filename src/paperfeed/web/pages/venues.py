@@ -120,9 +120,7 @@ def venue_topics(
 
 def _tracks(conn: Connection, venue: Venue) -> list[tuple[Venue, int]]:
     """The conference's tracks held here (main, findings, workshops), each with its papers."""
-    held = [Venue(venue.name, venue.year, track) for track in ("", "Findings", "Workshop")]
-    counts = venue_counts(conn, [v.label for v in held])
-    return [(v, counts[v.label]) for v in held if counts.get(v.label)]
+    return _counted(conn, [Venue(venue.name, venue.year, t) for t in ("", "Findings", "Workshop")])
 
 
 YEARS_BACK = 10  # the years of a conference its page links, before its own (and two after)
@@ -131,9 +129,11 @@ YEARS_BACK = 10  # the years of a conference its page links, before its own (and
 def _years(conn: Connection, venue: Venue) -> list[tuple[Venue, int]]:
     """The same conference and track in the other years held here, oldest first, each with
     its papers (its own year among them)."""
-    held = [
-        Venue(venue.name, year, venue.track)
-        for year in range(venue.year - YEARS_BACK, venue.year + 3)
-    ]
-    counts = venue_counts(conn, [v.label for v in held])
-    return [(v, counts[v.label]) for v in held if counts.get(v.label)]
+    years = range(venue.year - YEARS_BACK, venue.year + 3)
+    return _counted(conn, [Venue(venue.name, year, venue.track) for year in years])
+
+
+def _counted(conn: Connection, venues: list[Venue]) -> list[tuple[Venue, int]]:
+    """The venues papers here name (in the order given), each with its papers shown."""
+    counts = venue_counts(conn, [v.label for v in venues])
+    return [(v, counts[v.label]) for v in venues if counts.get(v.label)]
