@@ -20,7 +20,7 @@ from paperfeed.store.tables import paper_authors
 from tests.digest_support import add_outbox_message
 from tests.web_support import HOSTILE, client, web_settings
 
-HEAD = "0052"  # the newest migration
+HEAD = "0053"  # the newest migration
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 
 # Keys as stores ingested before author keys transliterated hold them (the letters dropped).
@@ -330,6 +330,32 @@ def test_0052_reads_a_track_named_before_the_year(engine: Engine) -> None:
     with engine.connect() as conn:
         assert dict(conn.execute(text("SELECT id, venue FROM papers")).all()) == venues
     migrate(engine)
+
+
+def test_0053_reads_full_names_other_years_and_a_conference_named_without_its_year(
+    engine: Engine,
+) -> None:
+    """A store whose venues were read before full names, years before the name, wrapped lines
+    and conferences named without a year were (as 0052 left them) upgrades: those papers get
+    their label (the one without a year by its listing day, 2026-06-25), a wrapped "submitted
+    to" loses its label, the others keep theirs; no change time moves."""
+    said = {
+        "2606.78001": (
+            "Accepted at the IEEE/CVF Conference on Computer Vision and Pattern Recognition "
+            "(CVPR) 2026",
+            None,
+            "CVPR 2026",
+        ),
+        "2606.78002": ("Accepted at ICML", None, "ICML 2026"),
+        "2606.78003": ("Accepted to AAAI-26", None, "AAAI 2026"),
+        "2606.78004": ("Submitted to\n  NeurIPS 2025", None, None),
+        "2606.78005": ("Accepted at ICLR 2026", None, "ICLR 2026"),
+    }
+    older = (
+        "UPDATE papers SET venue = NULL WHERE id IN ('2606.78001', '2606.78002', '2606.78003')",
+        "UPDATE papers SET venue = 'NeurIPS 2025' WHERE id = '2606.78004'",
+    )
+    _venues_read_again(engine, said, "0052", older)
 
 
 def _venues_read_again(

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date, datetime
 
 import pytest
 from hypothesis import given
@@ -12,7 +13,7 @@ from sqlalchemy import Engine
 
 from paperfeed.settings import Settings
 from paperfeed.store import upsert_papers
-from paperfeed.venues import meant, offered, typed_venue, venue_of
+from paperfeed.venues import meant, offered, said_on, typed_venue, venue_of, venue_sentence
 from tests.web_support import HOSTILE, HOSTILE_ID, client
 
 SAID = [
@@ -99,6 +100,70 @@ SAID = [
     ("Accepted to Findings of NAACL 2025", "Findings of NAACL 2025", ""),  # not AACL's
     # The sentence saying where it is counts, not one before it saying something else.
     ("Preprint. Accepted at ICML 2026", "ICML 2026", ""),
+    # The full name with the acronym after it, the year after that or before the name.
+    (
+        "Accepted at IEEE/CVF Conference on Computer Vision and Pattern Recognition (CVPR) 2026",
+        "CVPR 2026",
+        "",
+    ),
+    (
+        "Published in Proceedings of the AAAI Conference on Artificial Intelligence (AAAI), 2026, "
+        "pages 16787-16794",
+        "AAAI 2026",
+        "",
+    ),
+    (
+        "Accepted for 2026 IEEE International Symposium on Information Theory (ISIT), 6 pages",
+        "ISIT 2026",
+        "",
+    ),
+    ("To be published in the 2025 CVPR FGVC12 workshop", "CVPR 2025 Workshop", ""),
+    ("Accepted at the 2025 IEEE ICDM Workshop on Grounding Documents", "ICDM 2025 Workshop", ""),
+    # Other ways of writing the year, and the main track named.
+    ("Accepted by the 40th AAAI Conference on Artificial Intelligence (AAAI-26)", "AAAI 2026", ""),
+    ("Accepted by CVPR'2026", "CVPR 2026", ""),
+    ("Accepted at CVPR 26", "CVPR 2026", ""),
+    ("Accepted by AAAI' 26", "AAAI 2026", ""),
+    ("10 pages + appendix (23 pages total), paper accepted at ACL (Main) 2026", "ACL 2026", ""),
+    ("Accepted at EMNLP Main 2025.", "EMNLP 2025", ""),
+    ("Accepted to ACL 2025-Main Conference", "ACL 2025", ""),
+    ("accepted by KDD Datasets and Benchmarks Track 2026", "KDD 2026", ""),
+    ("Accepted to ACL Industry Track 2026", "ACL 2026", ""),
+    ("Accepted to CVPR Findings Track 2026", "Findings of CVPR 2026", ""),
+    ("Accepted to CVPR workshops, 2026", "CVPR 2026 Workshop", ""),
+    ("Accepted at EACL SRW 26", "EACL 2026 Workshop", ""),
+    # A comment arXiv wrapped over two lines is one sentence.
+    (
+        "Proceedings of the 2025 Conference on Empirical Methods in Natural\n  Language "
+        "Processing (EMNLP Findings)",
+        "Findings of EMNLP 2025",
+        "",
+    ),
+    (
+        "Presented at the 4th Workshop on Uncertainty Quantification for Computer\n  Vision "
+        "(CVPR 2025), June 11, 2025.",
+        "CVPR 2025 Workshop",
+        "",
+    ),
+    # The year elsewhere in the sentence; a workshop named by its own acronym.
+    (
+        "Accepted at CVPR Workshop on Simulation for Autonomous Driving 2026",
+        "CVPR 2026 Workshop",
+        "",
+    ),
+    (
+        "This work has been accepted for publication in International Conference on Intelligent "
+        "Transportation Systems (ITSC), IEEE, 2026.",
+        "ITSC 2026",
+        "",
+    ),
+    ("Accepted at ACL WOAH 2025", "ACL 2025 Workshop", ""),
+    ("Accepted by LLMs4SSH 2026 at LREC", "LREC 2026 Workshop", ""),
+    (
+        "Peer reviewed and accepted at CVPR 2026 at the GRAIL-V workshop (non-archival track)",
+        "CVPR 2026 Workshop",
+        "",
+    ),
 ]
 
 NOT_THERE = [
@@ -119,7 +184,19 @@ NOT_THERE = [
     "9 pages, 2 figures, 5 tables. Submitted to ACM Multimedia 2026",
     "This work has been submitted to IEEE ISIT 2026",
     "Submitted to ACL Findings 2026",
-    "Accepted to CVPR with three other workshops and papers 2025",  # three words between
+    "Accepted to SICon 2025 ACL",  # the year is another event's
+    "12 pages main paper + 6 pages appendix, 14 figures; submitted to\n  NeurIPS 2025",
+    "Accepted at the 21st AAAI Conference on Artificial Intelligence and Interactive Digital "
+    "Entertainment (AIIDE 2025)",
+    "To appear in 2026 ACM SIGIR Conference on Human Information Interaction and Retrieval "
+    "(CHIIR '26), March 22-26, 2026, Seattle, WA, USA.",
+    "Accepted to 2025 ACM SIGGRAPH Symposium on Interactive 3D Graphics and Games (I3D 2025)",
+    "AIES '25: Proceedings of the 2025 AAAI/ACM Conference on AI, Ethics, and Society",
+    "Presented at the 2025 AAAI Fall Symposium - AI Trustworthiness and Risk Assessment",
+    "Accepted by ACM MM Asia2026",
+    "Accepted for publication at the Transactions of ACL (TACL)",
+    "Please cite the published version on ACL anthology: http://aclanthology.org/2023.conll-b.1/",
+    "Accepted at ICML",  # no year, and no date to tell it
     "ACL Anthology Workshop version, 2025",  # no track word next to the year
 ]
 
@@ -136,6 +213,59 @@ def test_a_comment_naming_where_a_paper_appears_gives_its_venue(
 @pytest.mark.parametrize("comment", NOT_THERE)
 def test_a_submission_a_sequel_or_a_url_is_no_venue(comment: str) -> None:
     assert venue_of(comment) is None
+
+
+# A conference named with no year, and the day the paper said so (real comments and their
+# listing days, and a few days around its decisions).
+DATED = [
+    ("Accepted at ICML", date(2025, 6, 24), "ICML 2025"),
+    ("Accepted by Interspeech", date(2025, 5, 22), "Interspeech 2025"),
+    ("Accepted for WACV", date(2025, 12, 8), "WACV 2026"),  # decided in autumn for winter
+    ("Accepted at The 40th Annual AAAI Conference on Artificial Intelligence", date(2026, 1, 16),
+     "AAAI 2026"),
+    ("Accepted by AAAI", date(2025, 10, 20), "AAAI 2025"),  # AAAI 2026 decides in November
+    ("ECCV Accepted", date(2026, 6, 20), "ECCV 2026"),
+    ("Accepted at ECCV", date(2025, 9, 1), "ECCV 2024"),  # held in even years
+    ("8 pages, 5 figures, ICCV accepted paper", date(2026, 3, 1), "ICCV 2025"),  # odd years
+    ("Accepted at ICCV Workshops", date(2025, 8, 14), "ICCV 2025 Workshop"),
+    ("Accepted to CogInterp @ NeurIPS", date(2025, 11, 24), "NeurIPS 2025 Workshop"),
+    ("Accepted to ACL Findings;", date(2025, 5, 30), "Findings of ACL 2025"),
+    ("Accepted to ACL.", date(2026, 3, 1), "ACL 2025"),  # before its April decisions
+    ("Accepted to ACL.", date(2026, 4, 17), "ACL 2026"),
+    ("Accepted to TMLR.", date(2025, 4, 9), "TMLR 2025"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("comment", "said", "label"), DATED)
+def test_a_conference_named_without_its_year_is_dated_by_when_the_paper_said_it(
+    comment: str, said: date, label: str
+) -> None:
+    venue = venue_of(None, comment, said=said)
+    assert venue is not None and venue.label == label
+    assert venue_sentence(None, comment, said=said) == comment
+
+
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "Accepted at ICPR",  # its decisions' month is not known here
+        "Submitted to ICML",
+        "Accepted at the Second IJCAI AI for Good Symposium in Africa",
+        "Accepted to the ACL ARR July",  # the review cycle, not a meeting
+        "Accepted for ICRA 40 Year Anniversary (ICRA40)",
+    ],
+)
+def test_no_year_and_no_known_decisions_is_no_venue(comment: str) -> None:
+    assert venue_of(comment, said=date(2025, 12, 1)) is None
+
+
+def test_the_day_a_paper_said_it_is_its_latest_versions_within_a_year_of_its_first() -> None:
+    assert said_on(datetime(2025, 6, 1), datetime(2025, 9, 1)) == date(2025, 9, 1)
+    assert said_on(datetime(2025, 6, 1), None) == date(2025, 6, 1)
+    assert said_on(None, None, date(2025, 6, 2)) == date(2025, 6, 2)
+    assert said_on(None, datetime(2025, 6, 3), date(2025, 6, 2)) == date(2025, 6, 3)
+    assert said_on(datetime(2022, 6, 1), datetime(2025, 9, 1)) is None  # an old paper's new version
+    assert said_on(None, None, None) is None
 
 
 def test_the_journal_reference_comes_before_the_comment() -> None:
@@ -176,6 +306,30 @@ def test_a_card_and_its_paper_page_show_the_venue_and_keep_the_comment_inert(
         plain = _card(c.get(f"/papers/date/{said.listing_date}").text, HOSTILE_ID)
         assert "Attention" in plain and "badge venue" not in plain
         assert "<dt>Venue</dt>" not in c.get(f"/papers/{HOSTILE_ID}").text
+
+
+def test_a_conference_named_without_its_year_is_stored_shown_and_listed_by_the_papers_date(
+    settings: Settings, engine: Engine
+) -> None:
+    said = replace(HOSTILE, comments="Accepted at ICML")  # listed on 2026-06-25
+    old = replace(
+        HOSTILE,
+        id="2206.00001",
+        comments="Accepted at ICML",
+        published=datetime(2022, 6, 1),  # an old paper's new version: which ICML is not told
+        updated=datetime(2026, 6, 20),
+    )
+    with engine.begin() as conn:
+        upsert_papers(conn, [said, old])
+    with client(settings, engine) as c:
+        card = _card(c.get(f"/papers/date/{said.listing_date}").text, HOSTILE_ID)
+        assert ">ICML 2026</span>" in card and "(Accepted at ICML)" in card
+        page = c.get(f"/papers/{HOSTILE_ID}").text
+        assert ">ICML 2026</a>" in page and "/venues/icml-2026" in page
+        listed = c.get("/venues/icml-2026")
+        assert listed.status_code == 200 and f'data-id="{HOSTILE_ID}"' in listed.text
+        assert 'data-id="2206.00001"' not in listed.text
+        assert "<dt>Venue</dt>" not in c.get("/papers/2206.00001").text
 
 
 HELD = {

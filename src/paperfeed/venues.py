@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from difflib import get_close_matches
 
 # Conferences whose acronym alone, next to a year, names them (not "RSS" or "CHI": words too).
@@ -30,23 +31,90 @@ _SPELLED = {
 }
 # fmt: on
 _NAMES = (*_VENUES, *_SPELLED)
-# Its year after it ("ICML 2026", "ICML '26"), or after a track named after it, with at most
-# two words between ("ACL Findings 2025", "NAACL SRW 2025", "CVPR EgoVis Workshop 2025").
+_NAME_RE = "|".join([*_SPELLED.values(), *_VENUES])
+# Its year after it: "ICML 2026", "ICML-2026", "ICML '26", "CVPR'2026", "AAAI-26", "(CVPR) 2026"
+# and "(AAAI), 2026" (the acronym after the full name); after the main track named ("ACL (Main)
+# 2026", "EMNLP Main 2025", "KDD Datasets and Benchmarks Track 2026"); or after a track named
+# after it, with at most two words between ("ACL Findings 2025", "NAACL SRW 2025", "CVPR EgoVis
+# Workshop 2025", "CVPR Findings Track 2026", "CVPR workshops, 2026").
 _NAMED = re.compile(
-    r"(?<![\w-])(" + "|".join([*_SPELLED.values(), *_VENUES]) + r")"
-    r"(?:[\s-]+(20\d\d)|\s*['\u2019](\d\d)"
-    r"|(?:[\s-]+[\w-]+){0,2}?[\s-]+(?i:(workshops?|findings|srw))[\s-]+(20\d\d))(?![\w-])"
+    r"(?<![\w-])(" + _NAME_RE + r")"
+    r"(?:\)?,?[\s-]+(20\d\d)|\s*['\u2019]\s?(20\d\d|\d\d)|-(\d\d)|\s(\d\d)(?=\s*(?:[,.;:)]|$))"
+    r"|\)?[\s-]+(?i:\(main\)|main(?:\s+(?:conference|track))?|industry\s+track"
+    r"|(?:datasets\s+(?:and|&)\s+benchmarks|d&b)\s+track)[\s,-]+(20\d\d)"
+    r"|\)?(?:[\s-]+[\w-]+){0,2}?[\s-]+(?i:(workshops?|findings|srw))(?i:\s+track)?,?[\s-]+(20\d\d|\d\d(?=\s*(?:[,.;:)]|$))))"
+    r"(?!\w|-\d)"
 )
+# Its year before it: "the 2025 CVPR FGVC12 workshop", "2025 IEEE ICDM Workshop", "2026 IEEE
+# International Symposium on Information Theory (ISIT)" (the acronym after the full name, in the
+# same clause). Not another event named after it: "2025 AAAI/ACM Conference on", "2025 ACM
+# SIGGRAPH Symposium".
+_WORDS = r"[^().;:,\d]{0,100}?"
+_YEAR_FIRST = re.compile(
+    r"(?<![\w-])(20\d\d)\s+(?:(?:(?:IEEE|ACM)(?:/CVF)?|CVF)\s+)?(" + _NAME_RE + r")"
+    r"(?![\w/-]|\s+(?:Symposium|Conference\s+on|Fall|Spring)\b)"
+    r"|(?<![\w-])(20\d\d)\s+(?=[A-Z\d])" + _WORDS + r"(?:\d+(?:st|nd|rd|th)\s+" + _WORDS + ")?"
+    r"\((" + _NAME_RE + r")(?:\s+(?i:findings|workshops?))?\)"
+)
+_ANY_NAME = re.compile(r"(?<![\w-])(?:" + _NAME_RE + ")")
 _SPELLINGS = [(name, re.compile(spelled)) for name, spelled in _SPELLED.items()]
-# A sentence saying the paper is not (yet) at that venue, or is another paper's sequel.
+# A sentence saying the paper is not (yet) at that venue, or is another paper's sequel ("peer
+# reviewed and presented at", "submitted and accepted to" say it is).
 _NOT_THERE = re.compile(
-    r"\b(?:submi|review|reject|previous|extend|extension|earlier|prior|declined|not accepted"
+    r"\b(?:submi(?!tted\s+and\s+accepted)|(?<!peer )(?<!peer-)review|reject|previous|extend"
+    r"|extension|earlier|prior|declined|not accepted"
     r"|(?:format|template|style)\b|version of our|(?:journal|full|long|conference) version)",
     re.IGNORECASE,
 )
-_SENTENCE = re.compile(r"(?<=[.;!?])\s+|\n")
+_SENTENCE = re.compile(r"(?<=[.;!?])\s+|\n(?!\s)")  # a line break, not a wrap
 _ADDRESS = re.compile(r"\b(?:https?://|www\.)\S*", re.IGNORECASE)  # its words say nothing
-_WORKSHOP = re.compile(r"workshop|co-located|colocated", re.IGNORECASE)
+_WORKSHOP = re.compile(r"workshop|co-located|colocated|bridge\s+program", re.IGNORECASE)
+_OTHER_NAME = re.compile(r"\b[a-z]*[A-Z][a-z]*[A-Z][\w-]*\s*$")  # "SICon", "BEA": the year is its
+# A conference named with no year next to it ("Accepted at ICML", "Accepted at ACL WOAH 2025",
+# "(ITSC), IEEE, 2026"): the acronym alone (not "Web Conference", which other conferences' names
+# hold), not another event named after it ("AAAI/ACM", "AAAI Spring Symposium", "ACM MM Asia",
+# "the ACL Anthology").
+_BARE = re.compile(
+    r"(?<![\w-])("
+    + "|".join([*(v for k, v in _SPELLED.items() if k != "WWW"), *_VENUES, "WWW"])
+    + r")(?![\w/-]|\s+(?i:(?:anthology|symposium|spring|fall|arr)\b|asia|\d+\s+year))"
+)
+_ACCEPTED = re.compile(
+    r"\b(?:accept|to appear|appears? (?:in|at)|published|presented|camera[- ]ready|proceedings)",
+    re.IGNORECASE,
+)
+# Another event named with that year ("SICon 2025", "(AIIDE 2025)", "MIG '25"): the year is its.
+_OTHER_EVENT = re.compile(
+    r"(?<![\w-])(?!(?:IEEE|ACM|IJCNLP|" + _NAME_RE + r")\b)[A-Za-z\d]*[A-Z][\w-]*[A-Z\d][\w-]*?"
+    r"\s*(?:['\u2019]\d\d|20\d\d)(?!\d)"
+)
+# ... or before it, held there ("C3NLP at NAACL", "LLMs4SSH 2026 at LREC", "CogInterp @ NeurIPS").
+_EVENT_AT = re.compile(
+    r"(?<![\w-])[A-Za-z\d]*[A-Z][\w-]*[A-Z\d][\w-]*(?:\s*['\u2019]?(?:20)?\d\d)?\s*(?:at|@|in)\s+(?:the\s+)?$"
+)
+_JOURNAL_OF = re.compile(r"transactions\s+of\s+(?:the\s+)?$", re.IGNORECASE)  # TACL: a journal
+_SYMPOSIUM = re.compile(r"\bsymposium\b", re.IGNORECASE)
+_A_YEAR = re.compile(r"(?<![\w/.-])(20\d\d)(?![\w/-]|\.\d)")
+# A word after the conference's name that names a workshop of it ("ACL WOAH", "CVPR NTIRE").
+_EVENT_AFTER = re.compile(
+    r"\)?\s+(?!(?:IEEE|ACM|CVF|IJCNLP|Main|Findings|SRW|Oral|Spotlight|Workshops?|Industry)\b)"
+    r"[A-Za-z]*[A-Z][a-z]*[A-Z][\w-]*"
+)
+# When each conference first tells authors they are in (a month) and how many years after that
+# month's its meeting is: a paper saying "Accepted at CVPR" in March 2026 is at CVPR 2026; "at
+# AAAI" in December 2025 at AAAI 2026; "at ICCV" in 2026, at ICCV 2025 (held in odd years only).
+# fmt: off
+_DECIDED: dict[str, tuple[int, int]] = {
+    "CVPR": (2, 0), "ICCV": (6, 0), "ECCV": (6, 0), "ICML": (5, 0), "NeurIPS": (9, 0),
+    "ICLR": (1, 0), "AAAI": (11, 1), "ACL": (4, 0), "EMNLP": (8, 0), "NAACL": (1, 0),
+    "EACL": (1, 0), "IJCAI": (4, 0), "KDD": (11, 1), "SIGIR": (4, 0), "MICCAI": (5, 0),
+    "WACV": (9, 1), "ICRA": (2, 0), "IROS": (6, 0), "ACM MM": (7, 0), "WWW": (1, 0),
+    "Interspeech": (5, 0), "ICASSP": (12, 1), "COLM": (7, 0), "AISTATS": (1, 0), "UAI": (5, 0),
+    "TMLR": (1, 0),
+}
+# fmt: on
+_HELD_IN = {"ICCV": 1, "ECCV": 0}  # odd years, even years
+_SAID_WITHIN = 366  # days between a paper's first and latest versions for its date to tell
 _FINDINGS = re.compile(r"\bfindings\b", re.IGNORECASE)
 _HONOUR = re.compile(r"\b(oral|spotlight)\b", re.IGNORECASE)
 
@@ -123,51 +191,122 @@ def typed_venue(text: str) -> Venue | None:
     return named
 
 
-def stored_venue(journal_ref: str | None, comments: str | None) -> str | None:
-    """The label the store keeps for a paper (None: it names no venue): `Venue.kept`'s."""
-    found = venue_of(journal_ref, comments)
+def stored_venue(
+    journal_ref: str | None, comments: str | None, said: date | None = None
+) -> str | None:
+    """The label the store keeps for a paper (None: it names no venue): `Venue.kept`'s. `said`:
+    the day the paper said it (`said_on`), which dates a conference named without its year."""
+    found = venue_of(journal_ref, comments, said=said)
     return None if found is None else found.kept.label
 
 
-def venue_of(*texts: str | None) -> Venue | None:
-    """The first venue the texts (a journal reference, then a comment) say the paper is at."""
-    found = _first(texts)
+def said_on(
+    published: date | None, updated: date | None, listed: date | None = None
+) -> date | None:
+    """The day a paper's comment was written, as far as its dates tell: its latest version's
+    (else its first's, else its listing's). None where its versions lie more than a year apart:
+    "Accepted at ICML" in an old paper's new version may mean an old ICML."""
+    last, first = updated or published or listed, published or listed
+    if last is None or first is None:
+        return None
+    last, first = _day(last), _day(first)
+    return last if (last - first).days <= _SAID_WITHIN else None
+
+
+def _day(when: date) -> date:
+    return when.date() if isinstance(when, datetime) else when
+
+
+def venue_of(*texts: str | None, said: date | None = None) -> Venue | None:
+    """The first venue the texts (a journal reference, then a comment) say the paper is at;
+    `said` dates a conference named without its year."""
+    found = _first(texts, said)
     return found[0] if found else None
 
 
-def venue_sentence(*texts: str | None) -> str:
+def venue_sentence(*texts: str | None, said: date | None = None) -> str:
     """The sentence that venue was read from ("Accepted at ICML 2026"); empty for none."""
-    found = _first(texts)
+    found = _first(texts, said)
     return found[1] if found else ""
 
 
-def _first(texts: tuple[str | None, ...]) -> tuple[Venue, str] | None:
+def _first(texts: tuple[str | None, ...], said: date | None) -> tuple[Venue, str] | None:
     for text in texts:
-        if not text or not _NAMED.search(text):  # most comments name none: one search, no split
+        # most comments name none: a search or two, no split
+        if not text or not _ANY_NAME.search(text):
             continue
         for sentence in _SENTENCE.split(text):
-            found = _in_sentence(sentence)
+            words = " ".join(sentence.split())  # arXiv wraps long comments: "\n  " is a space
+            found = _in_sentence(words, said)
             if found is not None:
-                return found, sentence.strip()
+                return found, words
     return None
 
 
-def _in_sentence(sentence: str) -> Venue | None:
+def _in_sentence(sentence: str, said: date | None) -> Venue | None:
     sentence = _ADDRESS.sub(" ", sentence)
-    match = _NAMED.search(sentence)
-    if match is None or _NOT_THERE.search(sentence):
+    if _NOT_THERE.search(sentence):
         return None
-    name = _name(match.group(1))
-    full, short, named, after = match.group(2, 3, 4, 5)
-    year = int(full or after) if full or after else 2000 + int(short)
-    at = sentence[: match.start()].rstrip().endswith("@")  # "KG-LLM @ LREC 2026": a workshop's
+    found = _named_in(sentence) or _unyeared(sentence, said)
+    if found is None:
+        return None
+    name, year, named, start = found
+    at = sentence[:start].rstrip().endswith("@")  # "KG-LLM @ LREC 2026": a workshop's
     track = "Workshop" if at or _WORKSHOP.search(sentence) else ""
     track = track or ("Findings" if _FINDINGS.search(sentence) else "")
     if named:  # "ACL Findings 2025", "NAACL SRW 2025" (a student workshop)
         track = "Findings" if named.lower() == "findings" else "Workshop"
     honour = _HONOUR.search(sentence)
-    said = honour.group(1).capitalize() if honour and not track else ""
-    return Venue(name, year, track, said)
+    return Venue(name, year, track, honour.group(1).capitalize() if honour and not track else "")
+
+
+def _named_in(sentence: str) -> tuple[str, int, str, int] | None:
+    """The conference a sentence names with its year: its name, the year, the track word
+    written between them ("" for none) and where the name starts; or None."""
+    match = _NAMED.search(sentence)
+    if match is not None:
+        full, quoted, hyphened, spaced, main, named, after = match.group(2, 3, 4, 5, 6, 7, 8)
+        year = full or quoted or hyphened or spaced or main or after
+        return _name(match[1]), _year(year), named or "", match.start()
+    for match in _YEAR_FIRST.finditer(sentence):
+        if not _OTHER_NAME.search(sentence, 0, match.start()):  # not "SICon 2025 ACL"
+            year, name = (match[1], match[2]) if match[1] else (match[3], match[4])
+            return _name(name), _year(year), "", match.start()
+    return None
+
+
+def _unyeared(sentence: str, said: date | None) -> tuple[str, int, str, int] | None:
+    """A conference a sentence says the paper is at with no year next to its name: the year
+    elsewhere in the sentence ("Accepted at CVPR Workshop on Driving 2026"), else the year its
+    decisions of `said`'s time were for (`_DECIDED`); None where neither tells."""
+    match = _BARE.search(sentence)
+    if match is None or not _ACCEPTED.search(sentence):
+        return None
+    before = sentence[: match.start()]
+    if _JOURNAL_OF.search(before):
+        return None
+    name = _name(match[1])
+    years = set(_A_YEAR.findall(sentence))
+    if len(years) == 1:
+        year = int(years.pop())
+    elif years or said is None or name not in _DECIDED or _SYMPOSIUM.search(sentence):
+        return None
+    else:
+        month, after = _DECIDED[name]
+        year = (said.year if said.month >= month else said.year - 1) + after
+        if name in _HELD_IN and year % 2 != _HELD_IN[name]:
+            year -= 1
+    held_at = _EVENT_AT.search(before) or _EVENT_AFTER.match(sentence, match.end())
+    named = "workshop" if held_at else ""
+    at = "@" in sentence or _WORKSHOP.search(sentence)
+    if not named and not at and _OTHER_EVENT.search(sentence):  # "SICon 2025 ACL": not ACL's
+        return None
+    return name, year, named, match.start()
+
+
+def _year(written: str) -> int:
+    """A year as written after a conference's name: "2026", or "26" for 2026."""
+    return int(written) if len(written) == 4 else 2000 + int(written)
 
 
 def _name(written: str) -> str:

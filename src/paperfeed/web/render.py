@@ -23,7 +23,7 @@ from paperfeed.store.papers import author_key
 from paperfeed.store.reactions import REACTIONS
 from paperfeed.templating import page_env
 from paperfeed.util import site_url
-from paperfeed.venues import Venue, venue_of, venue_sentence
+from paperfeed.venues import Venue, said_on, venue_of, venue_sentence
 from paperfeed.web.assets import static_path
 from paperfeed.web.bibtex import bib_name
 from paperfeed.web.card_cache import card_body_renderer
@@ -63,12 +63,17 @@ def create_env() -> Environment:
 
 def paper_venue(paper: Paper) -> Venue | None:
     """The venue a paper's journal reference or comment says it is at, if any."""
-    return venue_of(paper.journal_ref, paper.comments)
+    return venue_of(paper.journal_ref, paper.comments, said=_said(paper))
 
 
 def paper_venue_sentence(paper: Paper) -> str:
     """The sentence of its journal reference or comment that names the paper's venue."""
-    return venue_sentence(paper.journal_ref, paper.comments)
+    return venue_sentence(paper.journal_ref, paper.comments, said=_said(paper))
+
+
+def _said(paper: Paper) -> date | None:
+    """The day the paper said where it appears, as far as its dates tell (`venues.said_on`)."""
+    return said_on(paper.published, paper.updated, paper.listing_date)
 
 
 def static_url(root: str, name: str) -> str:

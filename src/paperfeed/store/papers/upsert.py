@@ -25,7 +25,7 @@ from paperfeed.store.tables import (
     versions,
 )
 from paperfeed.util import chunks, utcnow
-from paperfeed.venues import stored_venue
+from paperfeed.venues import said_on, stored_venue
 
 _COMPARED = tuple(f.name for f in fields(Paper) if f.compare)
 
@@ -185,7 +185,7 @@ def _paper_row(p: Paper, now: datetime, first_seen: datetime, digest: str) -> Ro
         now,
         digest,
         now if p.listing_date else None,
-        stored_venue(p.journal_ref, p.comments),
+        stored_venue(p.journal_ref, p.comments, said_on(p.published, p.updated, p.listing_date)),
     )
 
 
