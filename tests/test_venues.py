@@ -164,6 +164,40 @@ SAID = [
         "CVPR 2026 Workshop",
         "",
     ),
+    # A conference's workshops as one word; more conferences by their acronym.
+    ("Accepted at CVPRW'25", "CVPR 2025 Workshop", ""),
+    ("ICCVW 2025 accepted paper.", "ICCV 2025 Workshop", ""),
+    (
+        "Accepted to the 2026 IEEE/CVF Winter Conference on Applications of Computer Vision "
+        "Workshops (WACVW), VReID-XFD Challenge",
+        "WACV 2026 Workshop",
+        "",
+    ),
+    ("Accepted at IEEE IGARSS 2025", "IGARSS 2025", ""),
+    ("Accepted at ACM FAccT '25", "FAccT 2025", ""),
+    ("Accepted to CoNLL 2026.", "CoNLL 2026", ""),
+    (
+        "Accepted at the 27th International Conference on Artificial Intelligence in Education "
+        "(AIED 2026)",
+        "AIED 2026",
+        "",
+    ),
+    (
+        "To appear at the 36th International Conference on Automated Planning and Scheduling "
+        "(ICAPS-26)",
+        "ICAPS 2026",
+        "",
+    ),
+    (
+        "AIES '25: Proceedings of the 2025 AAAI/ACM Conference on AI, Ethics, and Society",
+        "AIES 2025",
+        "",
+    ),
+    (
+        "Accepted to EurIPS 2025 Workshop on Principles of Generative Modeling (PriGM)",
+        "EurIPS 2025 Workshop",
+        "",
+    ),
 ]
 
 NOT_THERE = [
@@ -191,7 +225,8 @@ NOT_THERE = [
     "To appear in 2026 ACM SIGIR Conference on Human Information Interaction and Retrieval "
     "(CHIIR '26), March 22-26, 2026, Seattle, WA, USA.",
     "Accepted to 2025 ACM SIGGRAPH Symposium on Interactive 3D Graphics and Games (I3D 2025)",
-    "AIES '25: Proceedings of the 2025 AAAI/ACM Conference on AI, Ethics, and Society",
+    "Accepted to HICSS-59 (2026)",  # an edition's number, not a year
+    "Published at IJCNN-91",  # 1991, not 2091
     "Presented at the 2025 AAAI Fall Symposium - AI Trustworthiness and Risk Assessment",
     "Accepted by ACM MM Asia2026",
     "Accepted for publication at the Transactions of ACL (TACL)",

@@ -18,8 +18,13 @@ _VENUES = (
     "WACV", "BMVC", "ICASSP", "INTERSPEECH", "Interspeech", "SIGGRAPH", "WSDM", "CIKM", "TMLR",
     "LREC", "ICPR", "ICME", "IJCNN", "ISBI", "AAMAS", "ECAI", "ICIP", "ICDE", "ICDM", "RecSys",
     "MIDL", "ICSE", "ACCV", "ISIT", "ECIR", "ICWSM", "ICDAR", "3DV", "PAKDD", "ITSC", "EUSIPCO",
-    "ICONIP", "PRCV",
+    "ICONIP", "PRCV", "AIED", "IGARSS", "ICIAP", "RANLP", "ICAIL", "ICMR", "FAccT", "CogSci",
+    "ICLP", "ASRU", "SIGDIAL", "ICAPS", "VISAPP", "EMBC", "AIES", "CoNLL", "INLG", "ESWC", "ISWC",
+    "ICANN", "IJCB", "GCPR", "ICMLA", "BIBM", "IWSLT", "DASFAA", "UMAP", "ESANN",
+    "EurIPS",
 )
+# A conference's workshops written as one word: "CVPRW 2025" is "CVPR 2025 Workshop".
+_AS_WORKSHOPS = ("CVPR", "ICCV", "ECCV", "WACV")
 # Conferences written in several ways, some of several words: the name kept, and how papers write
 # it ("ACM Multimedia 2026", "ACMMM 2026"; "The ACM Web Conference 2026", "WWW '26").
 _SPELLED = {
@@ -31,7 +36,7 @@ _SPELLED = {
 }
 # fmt: on
 _NAMES = (*_VENUES, *_SPELLED)
-_NAME_RE = "|".join([*_SPELLED.values(), *_VENUES])
+_NAME_RE = "|".join([*_SPELLED.values(), *(f"{n}W" for n in _AS_WORKSHOPS), *_VENUES])
 # Its year after it: "ICML 2026", "ICML-2026", "ICML '26", "CVPR'2026", "AAAI-26", "(CVPR) 2026"
 # and "(AAAI), 2026" (the acronym after the full name); after the main track named ("ACL (Main)
 # 2026", "EMNLP Main 2025", "KDD Datasets and Benchmarks Track 2026"); or after a track named
@@ -56,6 +61,7 @@ _YEAR_FIRST = re.compile(
     r"|(?<![\w-])(20\d\d)\s+(?=[A-Z\d])" + _WORDS + r"(?:\d+(?:st|nd|rd|th)\s+" + _WORDS + ")?"
     r"\((" + _NAME_RE + r")(?:\s+(?i:findings|workshops?))?\)"
 )
+_WORKSHOP_WORDS = tuple(f"{n}W" for n in _AS_WORKSHOPS)
 _ANY_NAME = re.compile(r"(?<![\w-])(?:" + _NAME_RE + ")")
 _SPELLINGS = [(name, re.compile(spelled)) for name, spelled in _SPELLED.items()]
 # A sentence saying the paper is not (yet) at that venue, or is another paper's sequel ("peer
@@ -76,7 +82,8 @@ _OTHER_NAME = re.compile(r"\b[a-z]*[A-Z][a-z]*[A-Z][\w-]*\s*$")  # "SICon", "BEA
 # "the ACL Anthology").
 _BARE = re.compile(
     r"(?<![\w-])("
-    + "|".join([*(v for k, v in _SPELLED.items() if k != "WWW"), *_VENUES, "WWW"])
+    + "|".join([*(v for k, v in _SPELLED.items() if k != "WWW"), *_WORKSHOP_WORDS, *_VENUES])
+    + "|WWW"
     + r")(?![\w/-]|\s+(?i:(?:anthology|symposium|spring|fall|arr)\b|asia|\d+\s+year))"
 )
 _ACCEPTED = re.compile(
@@ -113,6 +120,7 @@ _DECIDED: dict[str, tuple[int, int]] = {
     "TMLR": (1, 0),
 }
 # fmt: on
+_LATEST = 2040  # "AAAI-26" is 2026; "-59" is no year
 _HELD_IN = {"ICCV": 1, "ECCV": 0}  # odd years, even years
 _SAID_WITHIN = 366  # days between a paper's first and latest versions for its date to tell
 _FINDINGS = re.compile(r"\bfindings\b", re.IGNORECASE)
@@ -250,7 +258,9 @@ def _in_sentence(sentence: str, said: date | None) -> Venue | None:
     found = _named_in(sentence) or _unyeared(sentence, said)
     if found is None:
         return None
-    name, year, named, start = found
+    written, year, named, start = found
+    name = _name(written)
+    named = named or ("workshop" if written in _WORKSHOP_WORDS else "")  # "CVPRW 2025"
     at = sentence[:start].rstrip().endswith("@")  # "KG-LLM @ LREC 2026": a workshop's
     track = "Workshop" if at or _WORKSHOP.search(sentence) else ""
     track = track or ("Findings" if _FINDINGS.search(sentence) else "")
@@ -261,17 +271,18 @@ def _in_sentence(sentence: str, said: date | None) -> Venue | None:
 
 
 def _named_in(sentence: str) -> tuple[str, int, str, int] | None:
-    """The conference a sentence names with its year: its name, the year, the track word
+    """The conference a sentence names with its year: its name as written, the year, the track word
     written between them ("" for none) and where the name starts; or None."""
     match = _NAMED.search(sentence)
     if match is not None:
         full, quoted, hyphened, spaced, main, named, after = match.group(2, 3, 4, 5, 6, 7, 8)
         year = full or quoted or hyphened or spaced or main or after
-        return _name(match[1]), _year(year), named or "", match.start()
+        if _year(year) <= _LATEST:  # not "ICML 99"
+            return match[1], _year(year), named or "", match.start()
     for match in _YEAR_FIRST.finditer(sentence):
         if not _OTHER_NAME.search(sentence, 0, match.start()):  # not "SICon 2025 ACL"
             year, name = (match[1], match[2]) if match[1] else (match[3], match[4])
-            return _name(name), _year(year), "", match.start()
+            return name, _year(year), "", match.start()
     return None
 
 
@@ -285,7 +296,7 @@ def _unyeared(sentence: str, said: date | None) -> tuple[str, int, str, int] | N
     before = sentence[: match.start()]
     if _JOURNAL_OF.search(before):
         return None
-    name = _name(match[1])
+    name = _name(match[1])  # its decisions' month is by the name kept
     years = set(_A_YEAR.findall(sentence))
     if len(years) == 1:
         year = int(years.pop())
@@ -301,7 +312,7 @@ def _unyeared(sentence: str, said: date | None) -> tuple[str, int, str, int] | N
     at = "@" in sentence or _WORKSHOP.search(sentence)
     if not named and not at and _OTHER_EVENT.search(sentence):  # "SICon 2025 ACL": not ACL's
         return None
-    return name, year, named, match.start()
+    return match[1], year, named, match.start()
 
 
 def _year(written: str) -> int:
@@ -313,6 +324,8 @@ def _name(written: str) -> str:
     """The name a conference is kept under, as a paper wrote it ("ACMMM": "ACM MM")."""
     if written == "INTERSPEECH":
         return "Interspeech"
+    if written in _WORKSHOP_WORDS:  # "CVPRW": CVPR's workshops
+        return written[:-1]
     return next((name for name, spelled in _SPELLINGS if spelled.fullmatch(written)), written)
 
 
