@@ -225,8 +225,7 @@ NOT_THERE = [
     "To appear in 2026 ACM SIGIR Conference on Human Information Interaction and Retrieval "
     "(CHIIR '26), March 22-26, 2026, Seattle, WA, USA.",
     "Accepted to 2025 ACM SIGGRAPH Symposium on Interactive 3D Graphics and Games (I3D 2025)",
-    "Accepted to HICSS-59 (2026)",  # an edition's number, not a year
-    "Published at IJCNN-91",  # 1991, not 2091
+    "Published at IJCNN-91",  # 1991, not 2091 (nor HICSS-59's edition number)
     "Presented at the 2025 AAAI Fall Symposium - AI Trustworthiness and Risk Assessment",
     "Accepted by ACM MM Asia2026",
     "Accepted for publication at the Transactions of ACL (TACL)",
