@@ -75,7 +75,9 @@ _NOT_THERE = re.compile(
 _SENTENCE = re.compile(r"(?<=[.;!?])\s+|\n(?!\s)")  # a line break, not a wrap
 _ADDRESS = re.compile(r"\b(?:https?://|www\.)\S*", re.IGNORECASE)  # its words say nothing
 _WORKSHOP = re.compile(r"workshop|co-located|colocated|bridge\s+program", re.IGNORECASE)
-_OTHER_NAME = re.compile(r"\b[a-z]*[A-Z][a-z]*[A-Z][\w-]*\s*$")  # "SICon", "BEA": the year is its
+# A word of two capitals or more, the name of an event papers write ("SICon", "BEA", "C3NLP").
+_ACRONYM = r"[A-Za-z\d]*[A-Z][a-z\d]*[A-Z\d][\w-]*?"
+_OTHER_NAME = re.compile(r"(?<![\w-])" + _ACRONYM + r"\s*$")  # "SICon 2025 ACL": the year is its
 # A conference named with no year next to it ("Accepted at ICML", "Accepted at ACL WOAH 2025",
 # "(ITSC), IEEE, 2026"): the acronym alone (not "Web Conference", which other conferences' names
 # hold), not another event named after it ("AAAI/ACM", "AAAI Spring Symposium", "ACM MM Asia",
@@ -92,12 +94,15 @@ _ACCEPTED = re.compile(
 )
 # Another event named with that year ("SICon 2025", "(AIIDE 2025)", "MIG '25"): the year is its.
 _OTHER_EVENT = re.compile(
-    r"(?<![\w-])(?!(?:IEEE|ACM|IJCNLP|" + _NAME_RE + r")\b)[A-Za-z\d]*[A-Z][\w-]*[A-Z\d][\w-]*?"
-    r"\s*(?:['\u2019]\d\d|20\d\d)(?!\d)"
+    r"(?<![\w-])(?!(?:IEEE|ACM|IJCNLP|"
+    + _NAME_RE
+    + r")\b)"
+    + _ACRONYM
+    + r"\s*(?:['\u2019]\d\d|20\d\d)(?!\d)"
 )
 # ... or before it, held there ("C3NLP at NAACL", "LLMs4SSH 2026 at LREC", "CogInterp @ NeurIPS").
 _EVENT_AT = re.compile(
-    r"(?<![\w-])[A-Za-z\d]*[A-Z][\w-]*[A-Z\d][\w-]*(?:\s*['\u2019]?(?:20)?\d\d)?\s*(?:at|@|in)\s+(?:the\s+)?$"
+    r"(?<![\w-])" + _ACRONYM + r"(?:\s*['\u2019]?(?:20)?\d\d)?\s*(?:at|@|in)\s+(?:the\s+)?$"
 )
 _JOURNAL_OF = re.compile(r"transactions\s+of\s+(?:the\s+)?$", re.IGNORECASE)  # TACL: a journal
 _SYMPOSIUM = re.compile(r"\bsymposium\b", re.IGNORECASE)
@@ -105,7 +110,7 @@ _A_YEAR = re.compile(r"(?<![\w/.-])(20\d\d)(?![\w/-]|\.\d)")
 # A word after the conference's name that names a workshop of it ("ACL WOAH", "CVPR NTIRE").
 _EVENT_AFTER = re.compile(
     r"\)?\s+(?!(?:IEEE|ACM|CVF|IJCNLP|Main|Findings|SRW|Oral|Spotlight|Workshops?|Industry)\b)"
-    r"[A-Za-z]*[A-Z][a-z]*[A-Z][\w-]*"
+    + _ACRONYM
 )
 # When each conference first tells authors they are in (a month) and how many years after that
 # month's its meeting is: a paper saying "Accepted at CVPR" in March 2026 is at CVPR 2026; "at
@@ -240,7 +245,7 @@ def venue_sentence(*texts: str | None, said: date | None = None) -> str:
 
 def _first(texts: tuple[str | None, ...], said: date | None) -> tuple[Venue, str] | None:
     for text in texts:
-        # most comments name none: a search or two, no split
+        # most comments name none: one search, no split
         if not text or not _ANY_NAME.search(text):
             continue
         for sentence in _SENTENCE.split(text):
