@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
@@ -17,6 +18,7 @@ from sqlalchemy.pool import NullPool
 from paperfeed.pipeline import load_demo
 from paperfeed.settings import Settings
 from paperfeed.store import open_store
+from paperfeed.web.auth import credentials
 from tests.digest_support import Sink, smtp_sink
 from tests.pgcluster import Cluster, start_cluster_or_skip
 
@@ -34,6 +36,10 @@ def pytest_configure(config: pytest.Config) -> None:
         made = tempfile.mkdtemp(prefix="paperfeed-models-")
         os.environ["PAPERFEED_MODEL_CACHE"] = made
         config.stash[_MADE_CACHE] = made
+    # Real argon2 at its lowest cost: the suite signs thousands of readers up and in, and the
+    # product's cost (argon2's defaults) is ~0.1 s of CPU a hash. Servers started as commands
+    # keep the product's.
+    credentials._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from paperfeed.settings import Settings
+from paperfeed.util import tls_context
 from tests.digest_support import copy_newest_papers, free_port
 from tests.smtp_chaos import (
     BOUNCE,
@@ -94,10 +95,13 @@ def test_tls_paths_under_chaos(
     demo_settings: Settings,
     certificate: Certificate,
     monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> None:
     from paperfeed.store import open_store
 
     monkeypatch.setenv("SSL_CERT_FILE", str(certificate.cert))  # trust the throwaway CA
+    tls_context.cache_clear()  # the process's trusted certificates, loaded again with it
+    request.addfinalizer(tls_context.cache_clear)  # and without it after
     engine = open_store(sqlite_settings)
     copy_newest_papers(demo_settings, engine, 1)
     port = free_port()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import smtplib
-import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -20,6 +19,7 @@ from paperfeed.store import jobs as jobs_db
 from paperfeed.store.accounts import saved_store_identity
 from paperfeed.store.db import DataDirError, unwritable
 from paperfeed.store.health import newest_change, store_problems
+from paperfeed.util import tls_context
 
 INDEX_LAG = timedelta(hours=1)  # a node's search index may trail the store by its refresh
 LOW_SPACE = 100 * 2**20  # with less free, a day's import or the index soon fills the disk
@@ -116,7 +116,7 @@ def check_smtp(settings: Settings, found: Findings, timeout: float = 10.0) -> No
     where = f"{settings.smtp_host}:{settings.smtp_port}"
     step = "connect to"
     try:
-        context = ssl.create_default_context()
+        context = tls_context()
         smtp: smtplib.SMTP
         if settings.smtp_tls == "ssl":
             smtp = smtplib.SMTP_SSL(

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import ssl
 import sys
 import threading
 import time
@@ -35,7 +34,7 @@ from paperfeed.store import digests as db
 from paperfeed.store import in_memory
 from paperfeed.store.jobs import UNREACHABLE
 from paperfeed.text import mask_addresses, masked_address
-from paperfeed.util import utcnow
+from paperfeed.util import tls_context, utcnow
 
 log = logging.getLogger(__name__)
 _BATCH = 200
@@ -150,14 +149,15 @@ class SmtpMailer:
 
     def _open(self) -> smtplib.SMTP:
         s = self.settings
-        context = ssl.create_default_context()
         smtp: smtplib.SMTP
         if s.smtp_tls == "ssl":
-            smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=self.timeout, context=context)
+            smtp = smtplib.SMTP_SSL(
+                s.smtp_host, s.smtp_port, timeout=self.timeout, context=tls_context()
+            )
         else:
             smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=self.timeout)
         if s.smtp_tls == "starttls":
-            smtp.starttls(context=context)
+            smtp.starttls(context=tls_context())
         if s.smtp_username:
             smtp.login(s.smtp_username, s.smtp_password or "")
         return smtp

@@ -29,7 +29,7 @@ from paperfeed.store.enrichment import (
 )
 from paperfeed.store.listings import latest_day
 from paperfeed.store.tables import papers
-from paperfeed.util import utcnow
+from paperfeed.util import tls_context, utcnow
 
 HUB_PATHS = {"model": "/api/models", "dataset": "/api/datasets", "space": "/api/spaces"}
 MAX_INT = 2**31 - 1
@@ -193,7 +193,13 @@ def _client(settings: Settings, token: str | None = None, follow: bool = False) 
     if token:
         headers["Authorization"] = f"Bearer {token}"
     timeout = httpx.Timeout(min(settings.http_timeout, 30.0), connect=5.0)
-    return httpx.Client(timeout=timeout, headers=headers, follow_redirects=follow, max_redirects=3)
+    return httpx.Client(
+        timeout=timeout,
+        headers=headers,
+        follow_redirects=follow,
+        max_redirects=3,
+        verify=tls_context(),
+    )
 
 
 def enrich_repos(

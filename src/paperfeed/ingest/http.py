@@ -14,6 +14,7 @@ from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
 from paperfeed.ingest.run import SourceError
+from paperfeed.util import tls_context
 
 USER_AGENT = "paperfeed/0.1 (self-hosted paper discovery; https://github.com/paperfeed)"
 
@@ -32,7 +33,9 @@ class PoliteClient:
     _client: httpx.Client = field(init=False)
 
     def __post_init__(self) -> None:
-        self._client = httpx.Client(timeout=self.timeout, headers={"User-Agent": USER_AGENT})
+        self._client = httpx.Client(
+            timeout=self.timeout, headers={"User-Agent": USER_AGENT}, verify=tls_context()
+        )
 
     def get(self, url: str, params: Mapping[str, str | int]) -> httpx.Response:
         """GET a URL; 4xx responses are returned for the caller to explain."""

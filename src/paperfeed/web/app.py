@@ -7,14 +7,15 @@ import hashlib
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from functools import partial
+from functools import cache, partial
 from html import escape
 
 from anyio import to_thread
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from sqlalchemy import Engine
+from starlette.routing import BaseRoute
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from paperfeed.digest.web import DigestSite
@@ -139,8 +140,33 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def _add_routes(app: FastAPI) -> None:
+    from paperfeed.web import library
+
+    library.install(app)  # the personal pages' recommender and upload limits
+    app.mount("/static", Assets(directory=STATIC), name="static")
+    app.add_api_route("/docs", _docs, include_in_schema=False)
+    app.router.routes.extend(_site_routes())
+
+
+@cache
+def _site_routes() -> tuple[BaseRoute, ...]:
+    """Every feature's routes, in the order they are matched, made once for the process.
+
+    FastAPI makes an included router's routes afresh for each app that includes it (each
+    parameter's validator, hundreds of them): ~0.3 s of the first requests of every app. The
+    routes read the site from the request's app, so every app of a process can share them.
+    """
+    table = APIRouter()
+    for router in _routers():
+        table.include_router(router)
+    return tuple(table.routes)
+
+
+def _routers() -> tuple[APIRouter, ...]:
     from paperfeed.digest.web import router as digest_router
     from paperfeed.web import (
+        account_email,
+        admin,
         api,
         api_tokens,
         auth,
@@ -148,53 +174,57 @@ def _add_routes(app: FastAPI) -> None:
         collection_sections,
         discuss,
         feeds,
+        invites,
         leaving,
         library,
         manifest,
         markdown,
         moderation,
+        ops,
         pages,
         reactions,
+        set_password,
         shared_lists,
         upvoters,
     )
 
-    app.mount("/static", Assets(directory=STATIC), name="static")
-    app.add_api_route("/docs", _docs, include_in_schema=False)
-    app.include_router(discuss.api)
-    app.include_router(reactions.api)
-    app.include_router(api.router)
-    app.include_router(feeds.router)
-    app.include_router(markdown.router)
-    app.include_router(manifest.router)
-    app.include_router(auth.router)
-    app.include_router(digest_router)
-    app.include_router(discuss.router)
-    app.include_router(reactions.router)
-    app.include_router(claims.router)
-    app.include_router(moderation.router)
-    app.include_router(leaving.router)
-    app.include_router(leaving.api)
-    app.include_router(upvoters.router)
-    app.include_router(upvoters.api)
-    app.include_router(shared_lists.router)
-    app.include_router(collection_sections.router)
-    app.include_router(shared_lists.api)
-    app.include_router(api_tokens.api)
-    app.include_router(api_tokens.router)
-    library.install(app)  # personal pages and /api/me; before pages' /papers/{id} catch-all
-    app.include_router(pages.router)
+    return (
+        ops.router,
+        admin.router,
+        invites.router,
+        invites.accounts,
+        set_password.router,
+        account_email.router,
+        discuss.api,
+        reactions.api,
+        api.router,
+        feeds.router,
+        markdown.router,
+        manifest.router,
+        auth.router,
+        digest_router,
+        discuss.router,
+        reactions.router,
+        claims.router,
+        moderation.router,
+        leaving.router,
+        leaving.api,
+        upvoters.router,
+        upvoters.api,
+        shared_lists.router,
+        collection_sections.router,
+        shared_lists.api,
+        api_tokens.api,
+        api_tokens.router,
+        *library.ROUTERS,  # personal pages and /api/me; before pages' /papers/{id} catch-all
+        pages.router,
+    )
 
 
 def _add_ops(app: FastAPI, settings: Settings) -> None:
-    from paperfeed.web import account_email, admin, invites, ops, set_password
+    from paperfeed.web import ops
 
     ops.install(app, settings, app.state.site.engine)  # outermost: times cached pages too
-    app.include_router(admin.router)
-    app.include_router(invites.router)
-    app.include_router(invites.accounts)
-    app.include_router(set_password.router)
-    app.include_router(account_email.router)
 
 
 _DOCS_BACK = (

@@ -238,12 +238,12 @@ def _query_mode(scope: Scope) -> str:
 
 
 def install(app: FastAPI, settings: Settings, engine: Engine) -> None:
-    """Add the ops routes, the metrics registry and the timing/access-log middleware to `app`."""
+    """Add the metrics registry and the timing/access-log middleware to `app` (its routes:
+    `router`, which the app factory includes in its one route table)."""
     metrics = Metrics(engine)
     app.state.metrics = metrics
     # /readyz answers "the store cannot be reached"; the driver's detail is logged, once.
     app.state.ready_outage = Outage(log, "readiness check")
-    app.include_router(router)
     # Access-log lines come from web.access.AccessLog (secrets redacted); this one times.
     app.add_middleware(OpsMiddleware, metrics=metrics)
     if settings.access_log != "off" and not access_log.handlers:

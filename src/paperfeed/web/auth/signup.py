@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from paperfeed.digest.subscriber import BadInput, normalise_email
 from paperfeed.store.email_links import name_taken
 from paperfeed.web.account_mail import mail_signup_link
-from paperfeed.web.auth.credentials import BadCredentials, _hasher, check_new_account
+from paperfeed.web.auth.credentials import BadCredentials, check_new_account, hash_new_password
 from paperfeed.web.auth.forms import _form
 from paperfeed.web.auth.throttle import limit
 from paperfeed.web.deps import Site, html
@@ -69,7 +69,9 @@ def _pending_signup(
             email=address,
             error_field=exc.field,
         )
-    failed = mail_signup_link(site.engine, site.settings, username, address, _hasher.hash(password))
+    failed = mail_signup_link(
+        site.engine, site.settings, username, address, hash_new_password(password)
+    )
     if failed:
         error = "the mail with your link could not be sent; please try again later"
         return _form(

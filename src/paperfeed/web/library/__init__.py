@@ -100,7 +100,7 @@ for _part in (*_PARTS, private_feeds):
 
 
 def install(app: FastAPI) -> None:
-    """Add the personal pages and API to the app, with one recommender for the process."""
+    """Ready the app for the personal pages and API, with one recommender for the process."""
     site: Site = app.state.site
     # All-time feeds take their candidates from the search's vector index (recommend does not
     # import search: the app hands it in).
@@ -112,16 +112,23 @@ def install(app: FastAPI) -> None:
     app.state.site.env.filters["markdown"] = markdown_html
     for path in ("/api/me/library/import", "/library/import"):  # uploads, checked again inside
         allow_body(app, path, 2 * references.MAX_IMPORT_BYTES)
-    app.include_router(me_api.router)
-    app.include_router(collection_editors.api)
-    app.include_router(collection_handover.api)
-    app.include_router(router)
-    app.include_router(collection_editors.router)
-    app.include_router(collection_handover.router)
+    # its routes: `ROUTERS`, which the app factory includes in its one route table
+
+
+# The personal pages' and API's routers, in the order they are matched.
+ROUTERS: tuple[APIRouter, ...] = (
+    me_api.router,
+    collection_editors.api,
+    collection_handover.api,
+    router,
+    collection_editors.router,
+    collection_handover.router,
+)
 
 
 __all__ = [
     "ALL_TIME_FALLBACK",
+    "ROUTERS",
     "BulkAction",
     "CollectionParam",
     "DONE_KEYS",
