@@ -87,8 +87,9 @@ def _serve(server: uvicorn.Server, sock: socket.socket | None = None) -> threadi
 
 @pytest.fixture(scope="session")
 def live_store(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo store plus the hostile record, embedded with the static model: made once (the
-    embedding took seconds), each live site serves its own copy; treat it as read-only."""
+    """The demo store plus the hostile record, embedded with the static model, with its search
+    indexes and For you's vocabulary: made once (they take seconds), each live site serves its
+    own copy; treat it as read-only."""
     data = tmp_path_factory.mktemp("live") / "data"
     shutil.copytree(demo_settings.data_dir, data, ignore=shutil.ignore_patterns("index"))
     settings = Settings(data_dir=data, request_delay=0.0, embed_model="static", _env_file=None)  # type: ignore[call-arg]
@@ -97,6 +98,13 @@ def live_store(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory
         with engine.begin() as conn:
             upsert_papers(conn, [HOSTILE])
         embed_papers(settings, engine)
+        # the indexes and For you's vocabulary, made once too: each site's copy starts warm
+        app = create_app(settings, engine)
+        try:
+            app.state.site.warm_search()
+            app.state.recommender.warm_vocabulary()
+        finally:
+            app.state.site.close()
     finally:
         engine.dispose()
     return data
@@ -106,7 +114,7 @@ def live_store(demo_settings: Settings, tmp_path_factory: pytest.TempPathFactory
 def live_site(live_store: Path, tmp_path: Path) -> Iterator[LiveSite]:
     """A copy of the demo store (all bundled real papers, plus one hostile record), served."""
     data = tmp_path / "data"
-    shutil.copytree(live_store, data, ignore=shutil.ignore_patterns("index"))
+    shutil.copytree(live_store, data)
     # bound before the app is made (its absolute links, feeds, use the port) and kept bound:
     # a port only looked up could be taken by another process before the site listened
     sock = socket.socket()
