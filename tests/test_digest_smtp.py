@@ -337,8 +337,9 @@ def test_a_message_waiting_for_its_retry_is_not_tried_again_by_a_session_that_he
 def test_a_run_with_the_server_down_tries_each_message_once(
     store: Engine, s: Settings, sink: Sink, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Several sessions side by side: each waiting message is tried (and logged) once per run
-    while the server cannot be reached, and the run's count says so."""
+    """Several sessions side by side while the server cannot be reached: a run tries (and
+    logs) no message twice, the first refusal stops it (the sessions already trying one each
+    end theirs), the run's count says how many were tried, and no attempt is counted."""
     addresses = [f"down{i}@example.org" for i in range(3)]
     for address in addresses:
         subscribe(store, s, sink, address)
@@ -351,5 +352,5 @@ def test_a_run_with_the_server_down_tries_each_message_once(
         report = run(store, down)
     ids = [row["id"] for row in outbox(store)]  # log lines mask addresses: told apart by id
     lines = Counter(i for r in caplog.records for i in ids if f" email #{i} to " in r.getMessage())
-    assert set(lines.values()) <= {1} and report.retrying == sum(lines.values()) == len(ids)
+    assert set(lines.values()) == {1} and report.retrying == sum(lines.values()) <= len(ids)
     assert {row["attempts"] for row in outbox(store)} == {0}
