@@ -20,7 +20,7 @@ from paperfeed.store.tables import paper_authors
 from tests.digest_support import add_outbox_message
 from tests.web_support import HOSTILE, client, web_settings
 
-HEAD = "0053"  # the newest migration
+HEAD = "0054"  # the newest migration
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 
 # Keys as stores ingested before author keys transliterated hold them (the letters dropped).
@@ -356,6 +356,30 @@ def test_0053_reads_full_names_other_years_and_a_conference_named_without_its_ye
         "UPDATE papers SET venue = 'NeurIPS 2025' WHERE id = '2606.78004'",
     )
     _venues_read_again(engine, said, "0052", older)
+
+
+def test_0054_reads_a_conferences_challenges_and_no_tutorial(engine: Engine) -> None:
+    """A store whose venues were read before challenges were a track (as 0053 left them)
+    upgrades: a challenge's report moves to the conference's challenges, a tutorial and a PhD
+    symposium name no venue, a workshop's paper and a main one keep theirs; no change time
+    moves."""
+    said = {
+        "2606.78101": (
+            "CVPR 2026 SoccerNet Novel View Synthesis Challenge, Rank 1",
+            None,
+            "CVPR 2026 Challenge",
+        ),
+        "2606.78102": ("Accepted to EMNLP 2025 Tutorial", None, None),
+        "2606.78103": ("Preprint of a paper accepted at the ESWC 2026 PhD Symposium", None, None),
+        "2606.78104": ("Accepted at the ICML 2026 Workshop on Agents", None, "ICML 2026 Workshop"),
+        "2606.78105": ("Accepted at ICLR 2026", None, "ICLR 2026"),
+    }
+    older = (
+        "UPDATE papers SET venue = 'CVPR 2026' WHERE id = '2606.78101'",
+        "UPDATE papers SET venue = 'EMNLP 2025' WHERE id = '2606.78102'",
+        "UPDATE papers SET venue = 'ESWC 2026' WHERE id = '2606.78103'",
+    )
+    _venues_read_again(engine, said, "0053", older)
 
 
 def _venues_read_again(

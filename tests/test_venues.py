@@ -13,7 +13,17 @@ from sqlalchemy import Engine
 
 from paperfeed.settings import Settings
 from paperfeed.store import upsert_papers
-from paperfeed.venues import meant, offered, said_on, typed_venue, venue_of, venue_sentence
+from paperfeed.venues import (
+    Venue,
+    from_label,
+    from_slug,
+    meant,
+    offered,
+    said_on,
+    typed_venue,
+    venue_of,
+    venue_sentence,
+)
 from tests.web_support import HOSTILE, HOSTILE_ID, client
 
 SAID = [
@@ -198,7 +208,20 @@ SAID = [
         "EurIPS 2025 Workshop",
         "",
     ),
-]
+    # a challenge's or competition's report: the conference's challenges, not its main track
+    ("CVPR 2026 SoccerNet Novel View Synthesis Challenge, Rank 1", "CVPR 2026 Challenge", ""),
+    ("Technical Report for the 1st Cross-Domain EgoCross Challenge at CVPR 2026",
+     "CVPR 2026 Challenge", ""),
+    ("NeurIPS 2025 Competition Track (MMU-RAGent).", "NeurIPS 2025 Challenge", ""),
+    ("2nd Place Winner, ICCV 2025 2COOOL Competition", "ICCV 2025 Challenge", ""),
+    ("Accepted for an oral presentation at ISBI 2025 Fetal Ultrasound Grand Challenge: "
+     "Semi-Supervised Cervical Segmentation", "ISBI 2025 Challenge", ""),
+    ("This challenge was hosted in MICCAI 2024", "MICCAI 2024 Challenge", ""),
+    # a workshop's proceedings that also hold tutorials are a workshop's
+    ("Peer reviewed and to appear in the ESWC 2025 Workshops and Tutorials Joint Proceedings "
+     "(Workshop on Evaluation of Language Models in Knowledge Engineering [ELMKE])",
+     "ESWC 2025 Workshop", ""),
+]  # fmt: skip
 
 NOT_THERE = [
     "Submitted to COLM 2026",
@@ -232,6 +255,13 @@ NOT_THERE = [
     "Please cite the published version on ACL anthology: http://aclanthology.org/2023.conll-b.1/",
     "Accepted at ICML",  # no year, and no date to tell it
     "ACL Anthology Workshop version, 2025",  # no track word next to the year
+    # held with the conference, not a track of its papers
+    "Accepted to EMNLP 2025 Tutorial",
+    "WWW'25 Tutorial",
+    "Accepted to the PhD Symposium at Web Conference 2026",
+    "Invited as Long Oral Presentation (Top 8) at MICCAI 2025 Doctoral Consortium",
+    "Accepted at AAAI 2026 Spring Symposium - Machine Consciousness",
+    "Accepted at the AAAI 2025 Fall Symposium Series.",
 ]
 
 
@@ -396,6 +426,16 @@ def test_a_conference_typed_without_its_year_or_misspelt_offers_those_held(
     assert [v.label for v in meant(typed, HELD)] == first
 
 
+def test_a_conferences_challenges_are_typed_found_and_addressed_as_its_other_tracks() -> None:
+    held = {"CVPR 2026": 10, "CVPR 2026 Workshop": 5, "CVPR 2026 Challenge": 3}
+    assert [v.label for v in meant("cvpr challenges", held)][0] == "CVPR 2026 Challenge"
+    assert [v.label for v in meant("cvpr workshop", held)][0] == "CVPR 2026 Workshop"
+    for label in held:
+        venue = from_label(label)
+        assert venue is not None and from_slug(venue.slug) == venue and venue.label == label
+    assert from_slug("cvpr-2026-challenge") == Venue("CVPR", 2026, "Challenge")
+
+
 def test_the_conference_field_offers_the_two_newest_years_main_tracks_first() -> None:
     labels = [v.label for v in offered(HELD)]
     assert labels == [
@@ -419,6 +459,9 @@ def test_the_conference_field_offers_the_two_newest_years_main_tracks_first() ->
         ("ACMMM 2026", "ACM MM 2026"),
         ("ICML 2026 (Oral)", "ICML 2026"),
         ("CVPR EgoVis Workshop 2026", "CVPR 2026 Workshop"),
+        ("cvpr-2026-challenge", "CVPR 2026 Challenge"),
+        ("CVPR 2026 Challenge", "CVPR 2026 Challenge"),
+        ("CVPR 2026 SoccerNet Challenge", "CVPR 2026 Challenge"),
         ("ICML", None),
         ("Submitted to ICML 2026", None),
         ("icml '26", None),  # lower case: offered instead (`meant`)

@@ -205,6 +205,39 @@ def test_the_api_lists_venues_and_a_venues_papers(site: Settings, engine: Engine
         ]
 
 
+def test_a_conferences_challenges_are_its_own_track_everywhere(
+    site: Settings, engine: Engine
+) -> None:
+    """A challenge's report is on the conference's challenges page, listed beside it, in the
+    API and the search filter, and not among its main papers; a tutorial is nowhere."""
+    said = {
+        "2606.70101": "CVPR 2026 SoccerNet Novel View Synthesis Challenge, Rank 1",
+        "2606.70102": "Accepted at CVPR 2026",
+        "2606.70103": "Accepted to CVPR 2026 Tutorial",
+    }
+    with engine.begin() as conn:
+        upsert_papers(conn, [replace(_papers()[0], id=k, comments=c) for k, c in said.items()])
+    assert [_venues(engine)[k] for k in said] == ["CVPR 2026 Challenge", "CVPR 2026", None]
+    with client(site, engine) as c:
+        index = c.get("/venues").text
+        assert '<a href="/venues/cvpr-2026-challenge">Challenges</a>' in index
+        main = c.get("/venues/cvpr-2026").text
+        assert _CARD.findall(main) == ["2606.70102"]
+        assert 'href="/venues/cvpr-2026-challenge">CVPR 2026 Challenge</a>' in main
+        page = c.get("/venues/cvpr-2026-challenge")
+        assert page.status_code == 200 and "<h1>CVPR 2026 Challenge</h1>" in page.text
+        assert _CARD.findall(page.text) == ["2606.70101"]
+        listed = {v["label"]: v for v in c.get("/api/venues").json()}
+        assert listed["CVPR 2026 Challenge"]["track"] == "Challenge"
+        assert listed["CVPR 2026 Challenge"]["papers"] == 1
+        found = _found(c, "/api/venues/cvpr-2026-challenge")
+        assert found == ["2606.70101"]
+        assert _found(c, "/search?q=paper&mode=keyword&venue=cvpr-2026-challenge") == found
+        assert '<a href="/venues/cvpr-2026-challenge">CVPR 2026 Challenge</a>' in (
+            c.get("/papers/2606.70101").text
+        )
+
+
 def test_a_papers_page_links_its_venue(site: Settings, engine: Engine) -> None:
     with client(site, engine) as c:
         page = c.get("/papers/2606.70001").text

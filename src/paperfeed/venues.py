@@ -65,16 +65,21 @@ _WORKSHOP_WORDS = tuple(f"{n}W" for n in _AS_WORKSHOPS)
 _ANY_NAME = re.compile(r"(?<![\w-])(?:" + _NAME_RE + ")")
 _SPELLINGS = [(name, re.compile(spelled)) for name, spelled in _SPELLED.items()]
 # A sentence saying the paper is not (yet) at that venue, or is another paper's sequel ("peer
-# reviewed and presented at", "submitted and accepted to" say it is).
+# reviewed and presented at", "submitted and accepted to" say it is), or is at an event held
+# with it that is not a track of papers (a tutorial, a doctoral consortium, AAAI's symposia).
 _NOT_THERE = re.compile(
     r"\b(?:submi(?!tted\s+and\s+accepted)|(?<!peer )(?<!peer-)review|reject|previous|extend"
     r"|extension|earlier|prior|declined|not accepted"
-    r"|(?:format|template|style)\b|version of our|(?:journal|full|long|conference) version)",
+    r"|(?:format|template|style)\b|version of our|(?:journal|full|long|conference) version"
+    r"|tutorial\b|(?:phd|doctoral)\s+(?:symposium|consortium)|(?:spring|fall)\s+symposium)",
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"(?<=[.;!?])\s+|\n(?!\s)")  # a line break, not a wrap
 _ADDRESS = re.compile(r"\b(?:https?://|www\.)\S*", re.IGNORECASE)  # its words say nothing
 _WORKSHOP = re.compile(r"workshop|co-located|colocated|bridge\s+program", re.IGNORECASE)
+# A challenge or competition held at the conference: its reports are not the conference's papers
+# ("CVPR 2026 SoccerNet Challenge, Rank 1", "NeurIPS 2025 Competition Track").
+_CHALLENGE = re.compile(r"\b(?:challenge|competition)s?\b", re.IGNORECASE)
 # A word of two capitals or more, the name of an event papers write ("SICon", "BEA", "C3NLP").
 _ACRONYM = r"[A-Za-z\d]*[A-Z][a-z\d]*[A-Z\d][\w-]*?"
 _OTHER_NAME = re.compile(r"(?<![\w-])" + _ACRONYM + r"\s*$")  # "SICon 2025 ACL": the year is its
@@ -138,12 +143,13 @@ class Venue:
 
     name: str
     year: int
-    track: str = ""  # "Workshop" or "Findings" (ACL's)
+    track: str = ""  # "Workshop", "Challenge" (its challenges' reports) or "Findings" (ACL's)
     honour: str = ""  # "Oral" or "Spotlight"
 
     @property
     def label(self) -> str:
-        """What a badge says: "ICML 2026", "ICML 2026 Workshop", "Findings of ACL 2026"."""
+        """What a badge says: "ICML 2026", "ICML 2026 Workshop", "CVPR 2026 Challenge",
+        "Findings of ACL 2026"."""
         base = f"{self.name} {self.year}"
         if self.track == "Findings":
             return f"Findings of {base}"
@@ -162,12 +168,15 @@ class Venue:
         return Venue(self.name, self.year, self.track)
 
 
-_TRACKS = ("Workshop", "Findings")
+# A conference's tracks other than its main one, in the order its pages list them.
+TRACKS = ("Findings", "Workshop", "Challenge")
 _SLUG = re.compile(
-    r"(?P<name>[a-z0-9]+(?:-[a-z0-9]+)*?)-(?P<year>\d{4})(?:-(?P<track>workshop|findings))?"
+    r"(?P<name>[a-z0-9]+(?:-[a-z0-9]+)*?)-(?P<year>\d{4})"
+    r"(?:-(?P<track>workshop|findings|challenge))?"
 )
 _LABEL = re.compile(
-    r"(?:(?P<f>Findings) of )?(?P<name>\w+(?: \w+)?) (?P<year>\d{4})(?: (?P<w>Workshop))?"
+    r"(?:(?P<f>Findings) of )?(?P<name>\w+(?: \w+)?) (?P<year>\d{4})"
+    r"(?: (?P<w>Workshop|Challenge))?"
 )
 _SLUG_NAMES = {n.lower().replace(" ", "-"): n for n in _NAMES if n != "INTERSPEECH"}
 
@@ -268,6 +277,7 @@ def _in_sentence(sentence: str, said: date | None) -> Venue | None:
     named = named or ("workshop" if written in _WORKSHOP_WORDS else "")  # "CVPRW 2025"
     at = sentence[:start].rstrip().endswith("@")  # "KG-LLM @ LREC 2026": a workshop's
     track = "Workshop" if at or _WORKSHOP.search(sentence) else ""
+    track = track or ("Challenge" if _CHALLENGE.search(sentence) else "")
     track = track or ("Findings" if _FINDINGS.search(sentence) else "")
     if named:  # "ACL Findings 2025", "NAACL SRW 2025" (a student workshop)
         track = "Findings" if named.lower() == "findings" else "Workshop"
@@ -335,7 +345,7 @@ def _name(written: str) -> str:
 
 
 _TYPED_YEAR = re.compile(r"(?<!\d)(?:((?:19|20)\d\d)|['\u2019](\d\d))(?!\d)")
-_TYPED_TRACK = re.compile(r"\b(findings|workshops?)\b", re.IGNORECASE)
+_TYPED_TRACK = re.compile(r"\b(findings|workshops?|challenges?)\b", re.IGNORECASE)
 
 
 def _name_key(text: str) -> str:
@@ -358,8 +368,8 @@ def meant(typed: str, counts: Mapping[str, int], most: int = 4) -> list[Venue]:
     if year_found:
         year = int(year_found[1] or f"20{year_found[2]}")
     track_found = _TYPED_TRACK.search(typed)
-    track = "Findings" if track_found and track_found[1].lower() == "findings" else ""
-    track = "Workshop" if track_found and not track else track
+    track = track_found[1].lower().rstrip("s").capitalize() if track_found else ""
+    track = "Findings" if track == "Finding" else track
     rest = _TYPED_TRACK.sub(" ", _TYPED_YEAR.sub(" ", typed))
     key = _name_key(re.sub(r"\bof\b", " ", rest, flags=re.IGNORECASE))
     held = _held(counts)

@@ -145,7 +145,7 @@ class VenueFeedsOut(BaseModel):
 class VenueOut(BaseModel):
     name: str  # the conference: "ICML", "NeurIPS", "ACL"
     year: int
-    track: str  # "" (main), "Findings" or "Workshop"
+    track: str  # "" (main), "Findings", "Workshop" or "Challenge"
     label: str  # as shown: "ICML 2026", "Findings of ACL 2026", "CVPR 2026 Workshop"
     slug: str  # its address part: /api/venues/{slug}, /venues/{slug}
     papers: int

@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 from paperfeed.recommend.model import Recommendation
 from paperfeed.store.accounts import User
 from paperfeed.store.listings import papers_at_venue, venue_counts
-from paperfeed.venues import Venue
+from paperfeed.venues import TRACKS, Venue
 from paperfeed.web import views
 from paperfeed.web.deps import Site, SiteDep, UserDep
 from paperfeed.web.pages.common import PageNo, _hide, _page
@@ -119,8 +119,9 @@ def venue_topics(
 
 
 def _tracks(conn: Connection, venue: Venue) -> list[tuple[Venue, int]]:
-    """The conference's tracks held here (main, findings, workshops), each with its papers."""
-    return _counted(conn, [Venue(venue.name, venue.year, t) for t in ("", "Findings", "Workshop")])
+    """The conference's tracks held here (main, findings, workshops, challenges), each with its
+    papers."""
+    return _counted(conn, [Venue(venue.name, venue.year, t) for t in ("", *TRACKS)])
 
 
 YEARS_BACK = 10  # the years of a conference its page links, before its own (and two after)

@@ -24,7 +24,7 @@ from paperfeed.store.listings import (
     venue_counts,
 )
 from paperfeed.util import utcnow
-from paperfeed.venues import Venue, from_label
+from paperfeed.venues import TRACKS, Venue, from_label
 from paperfeed.web.views.assembly import cards
 from paperfeed.web.views.common import Card, Listing, _listing, _slicer, check_page, reader_page
 
@@ -177,7 +177,7 @@ def venue_index(conn: Connection) -> list[VenueYear]:
             tracks.setdefault((venue.name, venue.year), {})[venue.track] = count
     years: dict[int, list[tuple[Venue, int, list[tuple[Venue, int]]]]] = {}
     for (name, year), held in tracks.items():
-        others = [(Venue(name, year, t), held[t]) for t in ("Findings", "Workshop") if t in held]
+        others = [(Venue(name, year, t), held[t]) for t in TRACKS if t in held]
         years.setdefault(year, []).append((Venue(name, year), held.get("", 0), others))
     return [
         VenueYear(year, sorted(rows, key=lambda r: (-(r[1] + sum(n for _, n in r[2])), r[0].name)))
