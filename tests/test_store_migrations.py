@@ -361,8 +361,8 @@ def test_0053_reads_full_names_other_years_and_a_conference_named_without_its_ye
 def test_0054_reads_a_conferences_challenges_and_no_tutorial(engine: Engine) -> None:
     """A store whose venues were read before challenges were a track (as 0053 left them)
     upgrades: a challenge's report moves to the conference's challenges, a tutorial and a PhD
-    symposium name no venue, a workshop's paper and a main one keep theirs; no change time
-    moves."""
+    symposium name no venue, CoNLL "colocated with ACL" is CoNLL's own, a workshop's paper and
+    a main one keep theirs; no change time moves."""
     said = {
         "2606.78101": (
             "CVPR 2026 SoccerNet Novel View Synthesis Challenge, Rank 1",
@@ -373,8 +373,14 @@ def test_0054_reads_a_conferences_challenges_and_no_tutorial(engine: Engine) -> 
         "2606.78103": ("Preprint of a paper accepted at the ESWC 2026 PhD Symposium", None, None),
         "2606.78104": ("Accepted at the ICML 2026 Workshop on Agents", None, "ICML 2026 Workshop"),
         "2606.78105": ("Accepted at ICLR 2026", None, "ICLR 2026"),
+        "2606.78106": (
+            "To appear in the Proceedings of CoNLL 2026, colocated with ACL 2026",
+            None,
+            "CoNLL 2026",
+        ),
     }
     older = (
+        "UPDATE papers SET venue = 'CoNLL 2026 Workshop' WHERE id = '2606.78106'",
         "UPDATE papers SET venue = 'CVPR 2026' WHERE id = '2606.78101'",
         "UPDATE papers SET venue = 'EMNLP 2025' WHERE id = '2606.78102'",
         "UPDATE papers SET venue = 'ESWC 2026' WHERE id = '2606.78103'",

@@ -217,6 +217,13 @@ SAID = [
     ("Accepted for an oral presentation at ISBI 2025 Fetal Ultrasound Grand Challenge: "
      "Semi-Supervised Cervical Segmentation", "ISBI 2025 Challenge", ""),
     ("This challenge was hosted in MICCAI 2024", "MICCAI 2024 Challenge", ""),
+    # an event held with a conference is its workshop; a conference named before it is itself
+    ("Accepted for publication at the 10th Conference of Machine Translation (WMT25), "
+     "co-located with EMNLP 2025", "EMNLP 2025 Workshop", ""),
+    ("8 pages, 1 figure, accepted at AfricaNLP 2026 (co-located with EACL)",
+     "EACL 2026 Workshop", ""),
+    ("Collocated with NAACL 2025", "NAACL 2025 Workshop", ""),
+    ("To appear in the Proceedings of CoNLL 2026, colocated with ACL 2026", "CoNLL 2026", ""),
     # a workshop's proceedings that also hold tutorials are a workshop's
     ("Peer reviewed and to appear in the ESWC 2025 Workshops and Tutorials Joint Proceedings "
      "(Workshop on Evaluation of Language Models in Knowledge Engineering [ELMKE])",

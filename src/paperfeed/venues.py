@@ -76,7 +76,11 @@ _NOT_THERE = re.compile(
 )
 _SENTENCE = re.compile(r"(?<=[.;!?])\s+|\n(?!\s)")  # a line break, not a wrap
 _ADDRESS = re.compile(r"\b(?:https?://|www\.)\S*", re.IGNORECASE)  # its words say nothing
-_WORKSHOP = re.compile(r"workshop|co-located|colocated|bridge\s+program", re.IGNORECASE)
+_WORKSHOP = re.compile(r"workshop|bridge\s+program", re.IGNORECASE)
+# An event held with the conference ("ArabicNLP 2025, co-located with EMNLP 2025"): a workshop of
+# the conference named after it; a conference named before it is that event ("CoNLL 2026,
+# colocated with ACL 2026").
+_COLOCATED = re.compile(r"\bco-?located|\bcollocated", re.IGNORECASE)
 # A challenge or competition held at the conference: its reports are not the conference's papers
 # ("CVPR 2026 SoccerNet Challenge, Rank 1", "NeurIPS 2025 Competition Track").
 _CHALLENGE = re.compile(r"\b(?:challenge|competition)s?\b", re.IGNORECASE)
@@ -276,7 +280,8 @@ def _in_sentence(sentence: str, said: date | None) -> Venue | None:
     name = _name(written)
     named = named or ("workshop" if written in _WORKSHOP_WORDS else "")  # "CVPRW 2025"
     at = sentence[:start].rstrip().endswith("@")  # "KG-LLM @ LREC 2026": a workshop's
-    track = "Workshop" if at or _WORKSHOP.search(sentence) else ""
+    held_with = _COLOCATED.search(sentence, 0, start)
+    track = "Workshop" if at or held_with or _WORKSHOP.search(sentence) else ""
     track = track or ("Challenge" if _CHALLENGE.search(sentence) else "")
     track = track or ("Findings" if _FINDINGS.search(sentence) else "")
     if named:  # "ACL Findings 2025", "NAACL SRW 2025" (a student workshop)
@@ -324,7 +329,7 @@ def _unyeared(sentence: str, said: date | None) -> tuple[str, int, str, int] | N
             year -= 1
     held_at = _EVENT_AT.search(before) or _EVENT_AFTER.match(sentence, match.end())
     named = "workshop" if held_at else ""
-    at = "@" in sentence or _WORKSHOP.search(sentence)
+    at = "@" in sentence or _WORKSHOP.search(sentence) or _COLOCATED.search(before)
     if not named and not at and _OTHER_EVENT.search(sentence):  # "SICon 2025 ACL": not ACL's
         return None
     return match[1], year, named, match.start()

@@ -4,8 +4,10 @@ The venue reading (`venues.stored_venue`) now reads a report from a challenge or
 at a conference as that conference's "Challenge" track ("CVPR 2026 SoccerNet Challenge, Rank 1":
 "CVPR 2026 Challenge"), no longer as its main track, and reads no venue from a tutorial, a PhD
 symposium or doctoral consortium, or AAAI's spring and fall symposia ("Accepted to EMNLP 2025
-Tutorial"). Of the 74,728 real papers, 59 move to a conference's challenges and 12 name no venue
-any more; nothing else changes. Every stored paper with a comment or journal reference is read
+Tutorial"). A conference named before "co-located with" another is that event, not a workshop
+("CoNLL 2026, colocated with ACL 2026": CoNLL 2026), and "collocated" is read as "co-located".
+Of the 74,728 real papers, 59 move to a conference's challenges, 12 name no venue any more and
+2 change track; nothing else changes. Every stored paper with a comment or journal reference is read
 again (`read_venues_again`: in batches, only changed labels written, change times kept so the
 search indexes are not refreshed). Going down leaves the labels.
 
