@@ -1,5 +1,5 @@
 """Conferences at scale: how many real arXiv papers name a venue, what reading it adds to each
-paper's ingest, what migrations 0050 to 0052 take to read a whole store, what the conference
+paper's ingest, what migrations 0050 to the newest take to read a whole store, what the conference
 pages and keyword searches within the largest conference cost, on the 74,728 real papers of
 `arxiv-daily-cs-listings`; then the store's venue queries on the same store grown to `--grow`
 papers (copies of its papers under new ids).
@@ -32,7 +32,7 @@ from paperfeed.search import SearchService, embed_papers
 from paperfeed.settings import Settings
 from paperfeed.store import migrate, open_store
 from paperfeed.store.accounts import user_by_id, users
-from paperfeed.store.db import _MIGRATIONS
+from paperfeed.store.db import _MIGRATIONS, shipped_heads
 from paperfeed.store.library import save_paper
 from paperfeed.store.listings import papers_at_venue, venue_counts, venue_paper_ids
 from paperfeed.store.tables import papers
@@ -260,7 +260,12 @@ def main() -> None:
     start = time.perf_counter()
     migrate(engine)
     took = time.perf_counter() - start
-    print(f"migrations 0050 to 0053 (read, read 3 times again) over {total:,} papers: {took:.1f} s")
+    head = max(shipped_heads())
+    again = int(head) - 50
+    print(
+        f"migrations 0050 to {head} (read, read {again} times again) over {total:,} papers: "
+        f"{took:.1f} s"
+    )
 
     biggest = top[0][0].lower().replace(" ", "-")
     service = SearchService(settings, engine)
