@@ -1,6 +1,7 @@
 """Conferences in headless Chromium, on the demo store: from the footer to the conferences page,
 a conference's papers, one of them and back through its page's venue link, the other order,
-the conference by topic and a dot of its map; each page checked with axe."""
+the conference by topic and a dot of its map, a conference's challenges beside it; each page
+checked with axe."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import delete, func, insert, select
 
 from paperfeed.store.tables import papers, signals
+from paperfeed.venues import from_label
 from tests.browser.conftest import LiveSite, sign_up
 
 pytestmark = pytest.mark.browser
@@ -230,3 +232,38 @@ def test_a_reader_goes_from_a_conference_to_its_other_year(page: Page, live_site
     assert _violations(page) == []
     page.get_by_role("navigation", name="Years").get_by_role("link", name=now, exact=True).click()
     expect(page.locator("h1")).to_have_text(now)
+
+
+def test_a_reader_opens_a_conferences_challenges_beside_it(page: Page, live_site: LiveSite) -> None:
+    """A challenge's reports are listed apart from the conference's papers: "Challenges" beside
+    the conference on the conferences page opens them, and the page's tracks lead back."""
+    n = func.count()
+    query = (
+        select(papers.c.venue, n)
+        .where(papers.c.venue.like("% Challenge"), papers.c.hidden.is_(False))
+        .group_by(papers.c.venue)
+        .order_by(n.desc(), papers.c.venue)
+    )
+    with live_site.engine.connect() as conn:
+        label, count = conn.execute(query).first() or ("", 0)
+    assert count, "the demo's listings hold a challenge's report"
+    venue = from_label(label)
+    assert venue is not None
+    page.goto(live_site.url + "/venues")
+    page.locator(f'.venue-list a[href$="/venues/{venue.slug}"]').click()
+    expect(page.locator("h1")).to_have_text(label)
+    assert page.url == f"{live_site.url}/venues/{venue.slug}"
+    assert _violations(page) == []
+    cards = page.locator("article.card")
+    expect(cards).to_have_count(min(count, 30))
+    ids = set(cards.evaluate_all("cs => cs.map(c => c.dataset.id)"))
+    with live_site.engine.connect() as conn:
+        held = set(conn.scalars(select(papers.c.id).where(papers.c.venue == label)))
+    assert ids <= held
+    main = f"{venue.name} {venue.year}"
+    # the conference's own papers are held here too (the demo's ICRA 2026): back to them
+    page.locator("nav.venue-tracks").get_by_role("link", name=main, exact=True).click()
+    expect(page.locator("h1")).to_have_text(main)
+    expect(page.locator("article.card").first).to_be_visible()
+    shown = page.locator("article.card").evaluate_all("cs => cs.map(c => c.dataset.id)")
+    assert not set(shown) & held
