@@ -49,6 +49,8 @@ def test_a_lecturer_orders_the_list_by_clicks_and_keys_and_a_student_reads_and_p
     page.get_by_role("navigation", name="Order").get_by_role(
         "link", name="the list’s order"
     ).click()
+    expect(page).to_have_url(re.compile(rf"/c/{key}\?order=list$"))  # read once it is there
+    expect(page.locator("article.card")).to_have_count(len(ids))
     assert _papers(page) == ids
     third = page.get_by_role("form", name=re.compile("up or down$")).nth(2)
     third.get_by_role("button", name="Move up").click()
