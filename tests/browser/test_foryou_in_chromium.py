@@ -149,6 +149,7 @@ def test_follow_mute_import_and_share_a_collection(
     # Share the collection and open its public page.
     page.goto(url + "/library")
     page.locator("aside").get_by_role("link", name="Security reading").click()
+    page.wait_for_url(re.compile(r".*/library\?collection=\d+$"))
     collection_url = page.url
     form = page.get_by_role("form", name="Edit collection")
     form.get_by_label("Name").fill("Security papers")  # a rename keeps the collection

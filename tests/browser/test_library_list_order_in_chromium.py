@@ -46,6 +46,8 @@ def test_a_reader_orders_a_private_collection_in_their_library(
     page.get_by_role("navigation", name="Order").get_by_role(
         "link", name="the list’s order"
     ).click()
+    expect(page).to_have_url(re.compile(rf"/library\?collection={col}&order=list$"))
+    expect(page.get_by_role("button", name="Move up").first).to_be_visible()  # the new page
     assert _papers(page) == ids
     third = page.get_by_role("form", name=re.compile("up or down$")).nth(2)
     third.get_by_role("button", name="Move up").click()

@@ -3,6 +3,7 @@ with it, Back after a change in place shows the change, not the page as it was f
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -109,6 +110,7 @@ def test_a_comment_upvote_stays_in_place(page: Page, live_site: LiveSite) -> Non
     sign_up(page, live_site.url, "talker")
     page.goto(live_site.url + newest_day_path(live_site.engine))
     page.locator("article.card h3 a").first.click()
+    page.wait_for_url(re.compile(re.escape(live_site.url) + r"/papers/[^/?#]+$"))
     paper = page.url
     page.get_by_label("Add a comment").fill("A question about lemma 2.")
     page.get_by_role("button", name="Post comment").click()

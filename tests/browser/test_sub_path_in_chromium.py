@@ -56,6 +56,7 @@ def test_a_reader_goes_through_the_site_under_its_path(
 def _through_the_site(page: Page, root: str) -> None:
     # A visitor's upvote asks them to sign up (the script's link), then counts once they are in.
     page.locator("article.card h3 a").first.click()
+    page.wait_for_url(re.compile(re.escape(root) + r"/papers/[^/?#]+$"))
     paper_url = page.url
     assert paper_url.startswith(root + "/papers/")
     page.locator("form.vote button").click()
@@ -84,6 +85,7 @@ def _through_the_site(page: Page, root: str) -> None:
     search.get_by_role("button", name="Search").click()
     expect(page).to_have_url(re.compile(re.escape(f"{root}/search?q=learning&")))
     page.get_by_role("main").locator("article.card h3 a").first.click()
+    page.wait_for_url(re.compile(re.escape(root) + r"/papers/[^/?#]+$"))
     saved = page.url[len(root.split(PREFIX)[0]) :]  # its path: /papers/papers/<id>
     assert saved.startswith(PREFIX + "/papers/")
 
