@@ -176,11 +176,11 @@ class Venue:
 TRACKS = ("Findings", "Workshop", "Challenge")
 _SLUG = re.compile(
     r"(?P<name>[a-z0-9]+(?:-[a-z0-9]+)*?)-(?P<year>\d{4})"
-    r"(?:-(?P<track>workshop|findings|challenge))?"
+    r"(?:-(?P<track>" + "|".join(t.lower() for t in TRACKS) + "))?"
 )
-_LABEL = re.compile(
+_LABEL = re.compile(  # "Findings of ACL 2026"; the other tracks after the year
     r"(?:(?P<f>Findings) of )?(?P<name>\w+(?: \w+)?) (?P<year>\d{4})"
-    r"(?: (?P<w>Workshop|Challenge))?"
+    r"(?: (?P<w>" + "|".join(t for t in TRACKS if t != "Findings") + "))?"
 )
 _SLUG_NAMES = {n.lower().replace(" ", "-"): n for n in _NAMES if n != "INTERSPEECH"}
 
