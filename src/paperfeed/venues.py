@@ -350,7 +350,8 @@ def _name(written: str) -> str:
 
 
 _TYPED_YEAR = re.compile(r"(?<!\d)(?:((?:19|20)\d\d)|['\u2019](\d\d))(?!\d)")
-_TYPED_TRACK = re.compile(r"\b(findings|workshops?|challenges?)\b", re.IGNORECASE)
+# A track typed with the conference: "findings", "workshop(s)", "challenge(s)".
+_TYPED_TRACK = re.compile(r"\b(" + "|".join(f"{t}s?" for t in TRACKS) + r")\b", re.IGNORECASE)
 
 
 def _name_key(text: str) -> str:
@@ -373,8 +374,8 @@ def meant(typed: str, counts: Mapping[str, int], most: int = 4) -> list[Venue]:
     if year_found:
         year = int(year_found[1] or f"20{year_found[2]}")
     track_found = _TYPED_TRACK.search(typed)
-    track = track_found[1].lower().rstrip("s").capitalize() if track_found else ""
-    track = "Findings" if track == "Finding" else track
+    typed_track = track_found[1].lower() if track_found else ""
+    track = next((t for t in TRACKS if typed_track in (t.lower(), f"{t.lower()}s")), "")
     rest = _TYPED_TRACK.sub(" ", _TYPED_YEAR.sub(" ", typed))
     key = _name_key(re.sub(r"\bof\b", " ", rest, flags=re.IGNORECASE))
     held = _held(counts)
