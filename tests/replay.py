@@ -1,8 +1,10 @@
-"""A local HTTP server replaying recorded responses (arXiv, GitHub, Hugging Face) to tested code."""
+"""A local HTTP server replaying recorded responses (arXiv, GitHub, Hugging Face) to tested code,
+and Zotero's Web API as its documentation describes it."""
 
 from __future__ import annotations
 
 import ast
+import json
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -10,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -78,6 +81,34 @@ def replay(handler: Handler) -> Iterator[ReplayServer]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+ZOTERO_KEY = "P9NiFoyLeZu2bZNvvuQPDWsd"  # the shape of a Zotero API key: 24 letters and digits
+
+
+def zotero_api(libraries: dict[str, list[Any]], private: dict[str, str]) -> Handler:
+    """Zotero's Web API over `libraries` (an items path such as "/users/4455/items/top" to its
+    CSL-JSON items; the dict may change while served), those in `private` answering only to
+    their key (403 otherwise), anything else 404; version 3 and `format=csljson` required (400).
+    Items are paged by `start` and `limit` (at most 100) with `Total-Results`,
+    `Last-Modified-Version` and a next `Link`, as Zotero documents its paging."""
+
+    def answer(req: Request) -> Reply:
+        if req.headers.get("zotero-api-version") != "3" or req.params.get("format") != "csljson":
+            return Reply(b"Bad request", 400, content_type="text/plain")
+        if req.path not in libraries:
+            return Reply(b"Not found", 404, content_type="text/plain")
+        if req.path in private and req.headers.get("zotero-api-key") != private[req.path]:
+            return Reply(b"Forbidden", 403, content_type="text/plain")
+        items = libraries[req.path]
+        start, limit = int(req.params.get("start", 0)), min(int(req.params.get("limit", 25)), 100)
+        headers = {"Total-Results": str(len(items)), "Last-Modified-Version": "9071"}
+        if start + limit < len(items):
+            headers["Link"] = f'<{req.path}?start={start + limit}&limit={limit}>; rel="next"'
+        body = json.dumps({"items": items[start : start + limit]}).encode()
+        return Reply(body, headers=headers, content_type="application/vnd.citationstyles.csl+json")
+
+    return answer
 
 
 def fixture_bytes(*parts: str) -> bytes:

@@ -19,6 +19,7 @@ from paperfeed.store import open_store
 from paperfeed.web.app import create_app
 from tests.digest_support import smtp_sink
 from tests.replay import arxiv_api_handler, replay
+from tests.test_import_zotero import zotero_handler
 from tests.web_support import fill_store, sign_up, web_settings
 
 PASSWORD = "schema probing passphrase"
@@ -27,11 +28,12 @@ EXAMPLES = 10  # per operation: the whole test stays well under two minutes
 
 @pytest.fixture(scope="module")
 def api_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
-    """The site over a small real store; arXiv replayed, mail to a loopback sink."""
+    """The site over a small real store; arXiv and Zotero replayed, mail to a loopback sink."""
     folder = tmp_path_factory.mktemp("schema")
-    with replay(arxiv_api_handler) as arxiv, smtp_sink() as sink:
+    with replay(arxiv_api_handler) as arxiv, replay(zotero_handler) as zotero, smtp_sink() as sink:
         base = Settings(data_dir=folder / "data", request_delay=0.0, _env_file=None)  # type: ignore[call-arg]
         s = web_settings(base, arxiv_api_url=arxiv.url, smtp_port=sink.port, http_retries=0)
+        s = s.model_copy(update={"zotero_api_url": zotero.url})
         s = s.model_copy(update={"auth_rate_limit": 10**6, "auth_account_rate_limit": 10**6})
         engine = open_store(s)
         fill_store(engine, s, folder / "listings")

@@ -80,6 +80,11 @@ class Settings(BaseSettings):
     github_api_url: str = Field(
         default="https://api.github.com", description="GitHub REST API (for `enrich`; empty: off)."
     )
+    zotero_api_url: str = Field(
+        default="https://api.zotero.org",
+        description="Zotero's Web API, which library imports read a reader's Zotero library from "
+        "(Zotero 7's desktop app answers the same at http://localhost:23119/api; empty: off).",
+    )
     github_token: SecretStr | None = Field(
         default=None, description="Optional GitHub token: 5,000 requests an hour instead of 60."
     )

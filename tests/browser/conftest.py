@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +26,10 @@ from paperfeed.store import open_store, upsert_papers
 from paperfeed.store.tables import paper_authors
 from paperfeed.web.app import create_app
 from tests.digest_support import Sink, copy_newest_papers, free_port, serve, smtp_sink
-from tests.replay import ReplayServer, arxiv_api_handler, replay
+from tests.replay import ZOTERO_KEY, ReplayServer, arxiv_api_handler, replay, zotero_api
 from tests.web_support import HOSTILE
+
+ZOTERO_PATH = "/users/4455/items/top"  # the live site's replayed Zotero: a private library
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -69,6 +71,8 @@ class LiveSite:
     settings: Settings
     engine: Engine
     arxiv: ReplayServer
+    zotero: ReplayServer  # Zotero's Web API: an items path to its CSL-JSON items (tests fill it)
+    zotero_libraries: dict[str, list[Any]] = field(default_factory=dict)
 
 
 def _serve(server: uvicorn.Server, sock: socket.socket | None = None) -> threading.Thread:
@@ -120,11 +124,14 @@ def live_site(live_store: Path, tmp_path: Path) -> Iterator[LiveSite]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    with sock, replay(arxiv_api_handler) as arxiv:
+    libraries: dict[str, list[Any]] = {}
+    zotero_api_handler = zotero_api(libraries, {ZOTERO_PATH: ZOTERO_KEY})
+    with sock, replay(arxiv_api_handler) as arxiv, replay(zotero_api_handler) as zotero:
         settings = Settings(  # type: ignore[call-arg]
             data_dir=data,
             request_delay=0.0,
             arxiv_api_url=arxiv.url,
+            zotero_api_url=zotero.url,
             embed_model="static",
             listen_url=f"http://127.0.0.1:{port}",  # as `paperfeed serve` sets it
             _env_file=None,
@@ -136,7 +143,7 @@ def live_site(live_store: Path, tmp_path: Path) -> Iterator[LiveSite]:
         server = uvicorn.Server(config)
         thread = _serve(server, sock)
         try:
-            yield LiveSite(f"http://127.0.0.1:{port}", settings, engine, arxiv)
+            yield LiveSite(f"http://127.0.0.1:{port}", settings, engine, arxiv, zotero, libraries)
         finally:
             server.should_exit = True
             thread.join(timeout=30)

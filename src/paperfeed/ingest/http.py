@@ -37,13 +37,19 @@ class PoliteClient:
             timeout=self.timeout, headers={"User-Agent": USER_AGENT}, verify=tls_context()
         )
 
-    def get(self, url: str, params: Mapping[str, str | int]) -> httpx.Response:
-        """GET a URL; 4xx responses are returned for the caller to explain."""
+    def get(
+        self,
+        url: str,
+        params: Mapping[str, str | int],
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """GET a URL (with these headers besides the client's); 4xx responses are returned for
+        the caller to explain."""
         stop = time.monotonic() + self.deadline if self.deadline else math.inf
         for attempt in range(self.retries + 1):
             self._wait(url, stop)
             try:
-                response = self._get_capped(url, params, self._budget(url, stop))
+                response = self._get_capped(url, params, self._budget(url, stop), headers)
             except httpx.HTTPError as exc:
                 if _unresolvable(exc):  # retrying will not make the name resolve
                     raise SourceError(f"cannot resolve the host of {url}: {exc}") from exc
@@ -60,25 +66,31 @@ class PoliteClient:
         raise SourceError(f"{url} kept answering HTTP {response.status_code}; try again later")
 
     def _get_capped(
-        self, url: str, params: Mapping[str, str | int], timeout: float
+        self,
+        url: str,
+        params: Mapping[str, str | int],
+        timeout: float,
+        headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         # Read at most max_bytes (after any Content-Encoding): a huge or gzip-bomb answer is
         # refused in bounded memory instead of being read whole.
-        with self._client.stream("GET", url, params=params, timeout=timeout) as streamed:
+        with self._client.stream(
+            "GET", url, params=params, headers=headers, timeout=timeout
+        ) as streamed:
             chunks, size = [], 0
             for chunk in streamed.iter_bytes():
                 size += len(chunk)
                 if size > self.max_bytes:
                     raise SourceError(f"{url} sent more than {self.max_bytes:,} bytes; refused")
                 chunks.append(chunk)
-        headers = [
+        kept = [
             (k, v)
             for k, v in streamed.headers.multi_items()
             if k.lower() not in ("content-encoding", "content-length")
         ]
         return httpx.Response(
             streamed.status_code,
-            headers=headers,
+            headers=kept,
             content=b"".join(chunks),
             request=streamed.request,
         )

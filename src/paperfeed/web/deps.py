@@ -62,6 +62,7 @@ class Site:
         self.env.globals["public_url"] = settings.public_url.rstrip("/")  # for canonical links
         self.env.globals["signup_open"] = settings.signup == "open"  # the header's Sign up
         self.env.globals["privacy_url"] = settings.privacy_url  # the operator's notice, if any
+        self.env.globals["zotero_import"] = bool(settings.zotero_api_url)  # the import page's
         # Every link of the site, under the path it is served at (PAPERFEED_BASE_URL's).
         self.env.globals["site_url"] = partial(site_url, settings.root_path)
         self.env.globals["static_url"] = partial(static_url, settings.root_path)

@@ -11,6 +11,8 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from paperfeed import references
+from paperfeed.ingest.http import PoliteClient
+from paperfeed.ingest.zotero import ZoteroError, ZoteroLibrary, fetch_csl
 from paperfeed.models import Paper
 from paperfeed.store import collection_sections, get_papers
 from paperfeed.store import library as lib
@@ -124,6 +126,34 @@ def import_references(
 
 
 IMPORT_TRIES = 3  # an import that meets another one into the same library starts again
+ZOTERO_SECONDS = 60.0  # the most one request to Zotero may take, its retries included
+
+
+def import_zotero(
+    site: Site,
+    user: User,
+    library: ZoteroLibrary,
+    collection: str | None,
+    tags_as_collections: bool = False,
+) -> dict[str, Any]:
+    """Read the reader's Zotero library (or one collection of it) through Zotero's Web API as
+    CSL-JSON and import it as a file of it would be (`import_references`); `zotero_items`
+    counts the items Zotero gave. An import again adds only what is new. Zotero's refusals
+    and failures are 4xx/502s that say what to change."""
+    s = site.settings
+    client = PoliteClient(
+        delay=0.0, retries=s.http_retries, timeout=s.http_timeout, deadline=ZOTERO_SECONDS
+    )
+    try:
+        data, count = fetch_csl(library, s.zotero_api_url, client, references.MAX_IMPORT_BYTES)
+    except ZoteroError as exc:
+        raise HTTPException(exc.status, str(exc)) from exc
+    finally:
+        client.close()
+    if not count:
+        raise HTTPException(400, "the Zotero library holds no items to import")
+    report = import_references(site, user, data, collection, tags_as_collections)
+    return report | {"format": "Zotero library", "zotero_items": count}
 
 
 def _save_matched(

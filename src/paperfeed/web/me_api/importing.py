@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
+from paperfeed.ingest.zotero import ZoteroLibrary
 from paperfeed.web import library_import
 from paperfeed.web.deps import ApiCsrf, SignedInDep, SiteDep
 from paperfeed.web.me_api.common import _json
-from paperfeed.web.me_api.schemas import ImportOut
+from paperfeed.web.me_api.schemas import ImportOut, ZoteroImportIn
 
 router = APIRouter()
 
@@ -74,5 +75,25 @@ async def import_file(
 
     report = await run_in_threadpool(
         library_import.import_references, site, user, data, collection or None, tags_as_collections
+    )
+    return _json(report)
+
+
+@router.post("/library/import/zotero", dependencies=[ApiCsrf], response_model=ImportOut)
+async def import_zotero(body: ZoteroImportIn, site: SiteDep, user: SignedInDep) -> Response:
+    """Import your Zotero library (or one of its collections) through Zotero's Web API, as an
+    export of it would be imported (`POST /api/me/library/import`); `zotero_items` counts the
+    items Zotero gave. The key is used for this import's requests and not kept. Zotero
+    refusing the key or the library is a 403 or 404 that says so; Zotero unreachable, a 502."""
+    from starlette.concurrency import run_in_threadpool
+
+    library = ZoteroLibrary(body.library, body.id, body.key, body.collection_key)
+    report = await run_in_threadpool(
+        library_import.import_zotero,
+        site,
+        user,
+        library,
+        body.collection or None,
+        body.tags_as_collections,
     )
     return _json(report)

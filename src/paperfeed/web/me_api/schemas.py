@@ -240,6 +240,38 @@ class ImportOut(BaseModel):
     ratings_read_as: str = Field(
         "", description="how the file's ratings were read, when they were stars (1 to 5)"
     )
+    zotero_items: int | None = Field(
+        None, description="the items read from the Zotero library (an import from Zotero only)"
+    )
+
+
+class ZoteroImportIn(BaseModel):
+    """Which Zotero library to import, read through Zotero's Web API; the key is used for
+    this import's requests and not kept."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is said, not ignored
+    library: Literal["user", "group"] = Field("user", description="a user's library or a group's")
+    id: str = Field(
+        pattern=r"^[0-9]{1,12}$",
+        description="the user ID (zotero.org/settings/keys; not the user name) or the group ID",
+    )
+    key: str = Field(
+        "",
+        max_length=64,
+        pattern=r"^[A-Za-z0-9]*$",
+        description="an API key that may read the library; none for a public library",
+    )
+    collection_key: str = Field(
+        "",
+        pattern=r"^([A-Z0-9]{8})?$",
+        description="one collection's key (in its zotero.org address) to import it alone",
+    )
+    collection: str | None = Field(
+        None, max_length=200, description="your collection here to put the papers into"
+    )
+    tags_as_collections: bool = Field(
+        False, description="put each paper into collections named after its Zotero tags"
+    )
 
 
 _HEADING = (
