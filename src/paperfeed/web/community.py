@@ -7,7 +7,7 @@ import re
 import socket
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, timedelta
 from math import ceil
 from urllib.parse import urlsplit
@@ -19,6 +19,7 @@ from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
 from paperfeed.ingest.run import SourceError
 from paperfeed.models import Paper
 from paperfeed.pipeline import add_papers
+from paperfeed.references.importing import Fetched
 from paperfeed.store import get_paper, get_papers, upsert_papers
 from paperfeed.store.accounts import (
     Submission,
@@ -116,14 +117,6 @@ def _fetch_ids(site: Site, ids: Sequence[str], wait: float = 0.0) -> None:
         raise SubmitError(502, UNREACHABLE) from exc
     finally:
         site.fetch_slots.release()
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """What an import fetched from arXiv, and why the others were not fetched."""
-
-    ids: tuple[str, ...] = ()
-    failed: dict[str, str] = field(default_factory=dict)
 
 
 def fetch_missing(site: Site, user: User, ids: Sequence[str]) -> Fetched:
