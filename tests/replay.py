@@ -91,7 +91,9 @@ def zotero_api(libraries: dict[str, list[Any]], private: dict[str, str]) -> Hand
     CSL-JSON items; the dict may change while served), those in `private` answering only to
     their key (403 otherwise), anything else 404; version 3 and `format=csljson` required (400).
     Items are paged by `start` and `limit` (at most 100) with `Total-Results`,
-    `Last-Modified-Version` and a next `Link`, as Zotero documents its paging."""
+    `Last-Modified-Version` and a next `Link`, as Zotero documents its paging; a library's
+    version is its count of items (each added one later), and `since=V` gives those after
+    the first V."""
 
     def answer(req: Request) -> Reply:
         if req.headers.get("zotero-api-version") != "3" or req.params.get("format") != "csljson":
@@ -100,9 +102,10 @@ def zotero_api(libraries: dict[str, list[Any]], private: dict[str, str]) -> Hand
             return Reply(b"Not found", 404, content_type="text/plain")
         if req.path in private and req.headers.get("zotero-api-key") != private[req.path]:
             return Reply(b"Forbidden", 403, content_type="text/plain")
-        items = libraries[req.path]
+        held = libraries[req.path]
+        items = held[int(req.params.get("since", 0)) :]  # the library's version: its item count
         start, limit = int(req.params.get("start", 0)), min(int(req.params.get("limit", 25)), 100)
-        headers = {"Total-Results": str(len(items)), "Last-Modified-Version": "9071"}
+        headers = {"Total-Results": str(len(items)), "Last-Modified-Version": str(len(held))}
         if start + limit < len(items):
             headers["Link"] = f'<{req.path}?start={start + limit}&limit={limit}>; rel="next"'
         body = json.dumps({"items": items[start : start + limit]}).encode()

@@ -8,18 +8,21 @@ arXiv line in the note); the paging follows Zotero's documented headers (`Total-
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from paperfeed import references
 from paperfeed.models import Paper
+from paperfeed.pipeline import Context, find_job
+from paperfeed.pipeline.zotero_sync import sync_due, sync_link
 from paperfeed.settings import Settings
-from paperfeed.store import upsert_papers
+from paperfeed.store import upsert_papers, zotero_links
 from paperfeed.store.library import library, user_collections
 from tests.replay import ZOTERO_KEY, Handler, ReplayServer, Reply, Request, replay, zotero_api
 from tests.web_support import bearer, client, csrf_token, sign_up, user_id, web_settings
@@ -255,3 +258,180 @@ def test_a_site_without_a_zotero_address_offers_no_zotero_import(settings: Setti
         page = c.get("/library/import").text
     assert got.status_code == 404 and "does not read Zotero libraries" in got.json()["detail"]
     assert "Import from Zotero" not in page
+
+
+# --- a library kept in step ------------------------------------------------------------------
+
+
+def _more_papers(n: int) -> list[Paper]:
+    return [
+        Paper(id=f"2507.{20000 + i}", title=f"Later graph study {i}", listing_date=DAY)
+        for i in range(n)
+    ]
+
+
+def _later_item(paper: Paper) -> dict[str, object]:
+    return {"id": f"4455/L{paper.id}", "type": "article", "title": paper.title,
+            "URL": f"https://arxiv.org/abs/{paper.id}"}  # fmt: skip
+
+
+def _synced_ago(engine: Engine, uid: int, ago: timedelta) -> None:
+    """Date the reader's link's last sync back (it was synced as it was linked)."""
+    at = datetime.now(UTC).replace(tzinfo=None) - ago
+    with engine.begin() as conn:
+        conn.execute(
+            update(zotero_links.zotero_links)
+            .where(zotero_links.zotero_links.c.user_id == uid)
+            .values(synced_at=at)
+        )
+
+
+def test_a_kept_library_syncs_what_is_new_daily_and_when_asked(settings: Settings) -> None:
+    library_items = LIBRARY[:20]
+    handler = zotero_api({"/users/4455/items/top": library_items}, {"/users/4455/items/top": KEY})
+    later = _more_papers(3)
+    with site(settings, handler) as (s, engine, zotero), client(s, engine) as c:
+        with engine.begin() as conn:
+            upsert_papers(conn, later)
+        auth = bearer(c, "reader")
+        body = {"id": "4455", "key": KEY, "keep": True, "collection": "Zotero"}
+        first = c.post("/api/me/library/import/zotero", json=body, headers=auth).json()
+        linked = c.get("/api/me/zotero", headers=auth).json()
+        uid = user_id(engine, "reader")
+        with engine.connect() as conn:
+            kept = zotero_links.get_link(conn, uid)
+        # two papers saved in Zotero an hour after the import: asked for, then a daily run's
+        library_items += [_later_item(p) for p in later[:2]]
+        _synced_ago(engine, uid, timedelta(hours=1))
+        asked_now = c.post("/api/me/zotero/sync", headers=auth)
+        again = c.post("/api/me/zotero/sync", headers=auth)
+        library_items.append(_later_item(later[2]))
+        job = find_job("zotero")
+        assert job is not None
+        tomorrow = datetime.now(UTC) + timedelta(hours=21)
+        daily = job.run(Context(engine, s, clock=lambda: tomorrow))
+        quiet = job.run(Context(engine, s, clock=lambda: tomorrow + timedelta(hours=1)))
+        with engine.connect() as conn:
+            saved = {e.paper_id for e in library(conn, uid)}
+            in_zotero = [c_.name for c_ in user_collections(conn, uid)]
+        sinces = [r.params.get("since") for r in zotero.requests]
+    assert (first["linked"], first["added"]) == (True, 20)
+    assert kept is not None and (kept.version, kept.api_key) == (20, KEY)
+    assert linked["key_hint"] == "…" + KEY[-4:] and KEY not in json.dumps(linked)
+    assert (linked["library"], linked["id"], linked["collection"]) == ("user", "4455", "Zotero")
+    assert asked_now.status_code == 200, asked_now.text
+    assert asked_now.json() == {"items": 2, "added": 2, "error": None}
+    assert again.status_code == 429 and "Retry-After" in again.headers
+    assert daily == {"due": 1, "synced": 1, "failed": 0, "items": 1, "added": 1}
+    assert quiet == {"due": 0, "synced": 0, "failed": 0, "items": 0, "added": 0}  # not due
+    assert sinces == [None, "20", "22"]  # each sync asks only for what changed since the last
+    assert saved == {p.id for p in _papers()[:20]} | {p.id for p in later}
+    assert in_zotero == ["Zotero"]
+
+
+def test_a_failed_sync_is_recorded_and_the_next_one_starts_where_it_was(
+    settings: Settings,
+) -> None:
+    items = LIBRARY[:10]
+    private = {"/users/4455/items/top": KEY}
+    handler = zotero_api({"/users/4455/items/top": items}, private)
+    with site(settings, handler) as (s, engine, zotero), client(s, engine) as c:
+        auth = bearer(c, "reader")
+        c.post("/api/me/library/import/zotero", json={"id": "4455", "key": KEY, "keep": True},
+               headers=auth)  # fmt: skip
+        uid = user_id(engine, "reader")
+        private["/users/4455/items/top"] = "ANOTHERKEY"  # the reader revoked the key in Zotero
+        items += LIBRARY[10:12]
+        later = datetime.now(UTC) + timedelta(hours=21)
+        failed = sync_due(engine, s, later.replace(tzinfo=None))
+        shown = c.get("/api/me/zotero", headers=auth).json()
+        private["/users/4455/items/top"] = KEY  # a new key made; the next day's run
+        done = sync_due(engine, s, (later + timedelta(hours=21)).replace(tzinfo=None))
+        with engine.connect() as conn:
+            link = zotero_links.get_link(conn, uid)
+        sinces = [r.params.get("since") for r in zotero.requests]
+    assert failed["failed"] == 1 and failed["synced"] == 0
+    assert "refused the API key" in (shown["error"] or "")
+    assert done == {"due": 1, "synced": 1, "failed": 0, "items": 2, "added": 2}
+    assert link is not None and link.error is None and link.version == 12
+    assert sinces == [None, "10", "10"]  # the failed sync's version was kept
+
+
+def test_unlinking_forgets_the_key_and_keeps_the_papers_on_the_page_too(
+    settings: Settings,
+) -> None:
+    with site(settings) as (s, engine, _zotero), client(s, engine) as c:
+        sign_up(c, "reader")
+        token = csrf_token(c, "/library/import")
+        form = {"zotero_id": "4455", "zotero_key": KEY, "keep": "true", "csrf_token": token}
+        linked = c.post("/library/import/zotero", data=form)
+        page = c.get("/library/import").text
+        synced = c.post("/library/zotero/sync", data={"csrf_token": token})
+        unlinked = c.post("/library/zotero/unlink", data={"csrf_token": token})
+        uid = user_id(engine, "reader")
+        with engine.connect() as conn:
+            gone = zotero_links.get_link(conn, uid)
+            saved = library(conn, uid)
+        no_link_sync = c.post("/library/zotero/sync", data={"csrf_token": token})
+    assert linked.status_code == 200 and f"<strong>{STORED}</strong> papers matched" in linked.text
+    assert "Your Zotero library, kept in step" in page and "…" + KEY[-4:] in page
+    assert KEY not in page  # the kept key is never shown again
+    assert "Sync now" in page and "Unlink" in page
+    assert synced.status_code == 429 and "synced a moment ago" in synced.text
+    assert unlinked.status_code == 200 and "Unlinked: the key is forgotten" in unlinked.text
+    assert gone is None and len(saved) == STORED
+    assert no_link_sync.status_code == 404
+
+
+def test_the_link_is_in_the_account_export_without_its_key_and_goes_with_the_account(
+    settings: Settings,
+) -> None:
+    with site(settings) as (s, engine, _zotero), client(s, engine) as c:
+        auth = bearer(c, "reader")
+        c.post("/api/me/library/import/zotero", json={"id": "4455", "key": KEY, "keep": True},
+               headers=auth)  # fmt: skip
+        exported = c.get("/api/me/export", headers=auth)
+        uid = user_id(engine, "reader")
+        gone = c.request("DELETE", "/api/me", json={"password": "correct horse battery"},
+                         headers=auth)  # fmt: skip
+        with engine.connect() as conn:
+            left = zotero_links.get_link(conn, uid)
+    assert exported.status_code == 200
+    assert exported.json()["zotero_library"][0]["library_id"] == "4455"
+    assert KEY not in exported.text
+    assert gone.status_code in (200, 204), gone.text
+    assert left is None
+
+
+def test_one_sync_of_a_link_at_a_time(settings: Settings) -> None:
+    with site(settings) as (s, engine, _zotero), client(s, engine) as c:
+        auth = bearer(c, "reader")
+        c.post("/api/me/library/import/zotero", json={"id": "4455", "key": KEY, "keep": True},
+               headers=auth)  # fmt: skip
+        uid = user_id(engine, "reader")
+        now = datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=21)
+        with engine.begin() as conn:
+            assert zotero_links.claim(conn, uid, now, now - timedelta(minutes=30)) is not None
+        busy = sync_link(engine, s, uid, now + timedelta(minutes=1))
+        taken_over = sync_link(engine, s, uid, now + timedelta(minutes=31))  # that one died
+    assert busy.skipped
+    assert not taken_over.skipped and taken_over.error is None
+
+
+def test_unlinking_through_the_api_is_idempotent(settings: Settings) -> None:
+    with site(settings) as (s, engine, _zotero), client(s, engine) as c:
+        auth = bearer(c, "reader")
+        none_yet = c.get("/api/me/zotero", headers=auth)
+        c.post("/api/me/library/import/zotero", json={"id": "4455", "key": KEY, "keep": True},
+               headers=auth)  # fmt: skip
+        first = c.delete("/api/me/zotero", headers=auth)
+        again = c.delete("/api/me/zotero", headers=auth)
+        after = c.get("/api/me/zotero", headers=auth)
+        sync = c.post("/api/me/zotero/sync", headers=auth)
+        with engine.connect() as conn:
+            kept = len(library(conn, user_id(engine, "reader")))
+    assert none_yet.status_code == 404 and "no Zotero library" in none_yet.json()["detail"]
+    assert (first.status_code, first.json()) == (200, {"removed": True})
+    assert (again.status_code, again.json()) == (200, {"removed": False})
+    assert after.status_code == 404 and sync.status_code == 404
+    assert kept == STORED  # the papers imported stay

@@ -120,6 +120,7 @@ def test_a_scheduled_day_runs_every_job_once(engine: Engine, settings: Settings)
         ("hf-daily", "ok"),
         ("enrich", "ok"),
         ("embed", "ok"),
+        ("zotero", "ok"),
         ("digests", "ok"),
     ]
     # The store says the day's jobs are done: the other node does not even ask for their locks.
@@ -131,7 +132,13 @@ def test_a_scheduled_day_runs_every_job_once(engine: Engine, settings: Settings)
         assert conn.execute(select(func.count()).select_from(papers)).scalar_one() == 13
     runs = ok_runs(engine)
     for day in ("2026-11-29", "2026-11-30"):
-        assert [j for j, s in runs if s == day] == ["embed", "enrich", "harvest", "hf-daily"]
+        assert [j for j, s in runs if s == day] == [
+            "embed",
+            "enrich",
+            "harvest",
+            "hf-daily",
+            "zotero",
+        ]
     assert len(sent) == 3
 
 
@@ -182,7 +189,7 @@ def test_a_source_that_is_down_holds_back_no_other_job(sqlite_settings: Settings
         )
         outcomes = {o.job: o for o in scheduler.tick()}
     assert events == [
-        "harvest", "hf-daily", "enrich", "embed", "wait", "hf-daily", "digests"
+        "harvest", "hf-daily", "enrich", "embed", "zotero", "wait", "hf-daily", "digests"
     ]  # fmt: skip
     assert outcomes["embed"].status == "ok" and outcomes["hf-daily"].status == "failed"
     assert outcomes["embed"].counts["embedded"] == 9  # harvest's papers, not held back

@@ -24,7 +24,7 @@ from paperfeed.store import upsert_papers
 from tests.test_pipeline import EASTERN, MONDAY_EVENING, Clock
 
 SLOT = "2026-11-30"  # MONDAY_EVENING's slot
-STEPS = ("harvest", "hf-daily", "enrich", "embed")
+STEPS = ("harvest", "hf-daily", "enrich", "embed", "zotero")
 DEAD = "another-host:4242"  # a process that is gone (its locks went with it)
 
 
@@ -51,7 +51,7 @@ def test_a_run_left_running_by_a_dead_process_is_finished_by_the_next_scheduler(
     s = settings.model_copy(update={"embed_model": "static"})
     _papers(engine, 12)
     if trigger == "schedule":
-        _mark_slot_done(engine, ("harvest", "hf-daily", "enrich"))
+        _mark_slot_done(engine, ("harvest", "hf-daily", "enrich", "zotero"))
     else:
         _mark_slot_done(engine)
     with engine.begin() as conn:

@@ -5,12 +5,15 @@ keeps what they typed, except the key."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from paperfeed.store.tables import papers
+from paperfeed.store.zotero_links import zotero_links
 from tests.browser.a11y_support import checked, screens
-from tests.browser.conftest import ZOTERO_PATH, LiveSite, sign_up
+from tests.browser.conftest import ZOTERO_PATH, LiveSite, answer_next_dialog, sign_up
 from tests.replay import ZOTERO_KEY
 
 
@@ -74,3 +77,45 @@ def test_a_zotero_library_is_imported_from_the_import_page(page: Page, live_site
         "WRONGKEY0123456789abcdef",
         ZOTERO_KEY,
     ]
+
+
+def test_a_kept_zotero_library_syncs_on_request_and_unlinks(
+    page: Page, live_site: LiveSite
+) -> None:
+    with live_site.engine.connect() as conn:
+        ids = list(conn.scalars(select(papers.c.id).order_by(papers.c.id).limit(5)))
+    items = _library(ids[:2])
+    live_site.zotero_libraries[ZOTERO_PATH] = items
+    sign_up(page, live_site.url, "keeper")
+    page.goto(live_site.url + "/library/import")
+    form = page.locator("form.zotero-import")
+    form.get_by_label("Library ID").fill("4455")
+    form.get_by_label("API key").fill(ZOTERO_KEY)
+    form.get_by_label("Keep it in step").check()
+    form.get_by_role("button", name="Import from Zotero").click()
+    expect(page.locator(".import-report")).to_contain_text("2 papers matched and saved")
+    page.goto(live_site.url + "/library/import")
+    kept = page.locator("section.zotero-link")
+    expect(kept).to_contain_text("Your library 4455, read with the key …" + ZOTERO_KEY[-4:])
+    expect(kept).to_contain_text("2 papers added")
+    assert ZOTERO_KEY not in page.content()
+    assert checked(page, "the import page with a kept Zotero library", 1280) == []
+
+    # a paper saved in Zotero later; the last sync dated an hour back ("Sync now" waits a minute)
+    items.append(_library(ids[2:3])[0])
+    with live_site.engine.begin() as conn:
+        an_hour_ago = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=1)
+        conn.execute(update(zotero_links).values(synced_at=an_hour_ago))
+    kept.get_by_role("button", name="Sync now").click()
+    expect(page.get_by_role("status")).to_contain_text("1 paper added to your library")
+    page.goto(live_site.url + "/library")
+    for pid in ids[:3]:
+        expect(page.locator(f"a[href$='/papers/{pid}']").first).to_be_visible()
+
+    page.goto(live_site.url + "/library/import")
+    asked: list[str] = []
+    answer_next_dialog(page, True, asked)
+    page.locator("section.zotero-link").get_by_role("button", name="Unlink").click()
+    expect(page.get_by_role("status")).to_contain_text("Unlinked: the key is forgotten")
+    assert asked and "Unlink your Zotero library?" in asked[0]
+    expect(page.locator("section.zotero-link")).to_have_count(0)

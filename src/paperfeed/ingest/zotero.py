@@ -64,11 +64,25 @@ def check(library: ZoteroLibrary) -> None:
         )
 
 
+@dataclass(frozen=True)
+class ZoteroItems:
+    """What Zotero gave: its items as one CSL-JSON document (`{"items": [...]}`), how many,
+    and the library's version they are as of (`Last-Modified-Version`; None if not said)."""
+
+    data: bytes
+    count: int
+    version: int | None
+
+
 def fetch_csl(
-    library: ZoteroLibrary, base_url: str, client: PoliteClient, max_bytes: int
-) -> tuple[bytes, int]:
-    """The library's top-level items as one CSL-JSON document (`{"items": [...]}`), and how
-    many items Zotero gave; `ZoteroError` with a message for the reader when it cannot."""
+    library: ZoteroLibrary,
+    base_url: str,
+    client: PoliteClient,
+    max_bytes: int,
+    since: int | None = None,
+) -> ZoteroItems:
+    """The library's top-level items (those changed after version `since`, when given);
+    `ZoteroError` with a message for the reader when Zotero cannot give them."""
     check(library)
     if not base_url:
         raise ZoteroError(404, "this site does not read Zotero libraries (no Zotero API address)")
@@ -78,8 +92,11 @@ def fetch_csl(
         headers["Zotero-API-Key"] = library.api_key
     items: list[Any] = []
     size = 0
+    version: int | None = None
     while True:
         params: dict[str, str | int] = {"format": "csljson", "limit": PAGE, "start": len(items)}
+        if since is not None:
+            params["since"] = since
         try:
             response = client.get(url, params, headers)
         except SourceError as exc:
@@ -94,10 +111,12 @@ def fetch_csl(
             )
         page = _items(response.content)
         items += page
+        if version is None:  # as of the first page: a change while paging is read next time
+            version = _total(response.headers.get("Last-Modified-Version"))
         total = _total(response.headers.get("Total-Results"))
         if not page or (len(items) >= total if total is not None else len(page) < PAGE):
             break
-    return json.dumps({"items": items}).encode(), len(items)
+    return ZoteroItems(json.dumps({"items": items}).encode(), len(items), version)
 
 
 def _refused(status: int, library: ZoteroLibrary) -> None:
@@ -130,5 +149,5 @@ def _items(body: bytes) -> list[Any]:
 
 
 def _total(header: str | None) -> int | None:
-    """Zotero's Total-Results header as a number, when it sends a sensible one."""
+    """A count or version header of Zotero's as a number, when it sends a sensible one."""
     return int(header) if header and header.isdigit() else None

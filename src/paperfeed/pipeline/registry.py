@@ -148,6 +148,13 @@ def digests(ctx: Context) -> Counts:
     return report.to_dict()
 
 
+def zotero(ctx: Context) -> Counts:
+    """Import what is new in the readers' linked Zotero libraries."""
+    from paperfeed.pipeline.zotero_sync import sync_due
+
+    return sync_due(ctx.engine, ctx.settings, ctx.stamp())
+
+
 def enrich(ctx: Context) -> Counts:
     """GitHub facts of linked repositories and Hub artifacts of the newest papers."""
     from paperfeed.ingest.enrich import enrich as run_enrich
@@ -177,6 +184,7 @@ def registry() -> list[Job]:
             "Embed new and changed papers for semantic search.",
             after_sources=True,
         ),
+        Job("zotero", zotero, "Import what is new in readers' linked Zotero libraries."),
         Job("digests", digests, "Send the email digests that are due.", feeds_digests=False),
     ]
     return jobs

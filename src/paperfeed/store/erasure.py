@@ -44,6 +44,7 @@ from paperfeed.store.library import (
 from paperfeed.store.password_links import password_links
 from paperfeed.store.reactions import comment_reactions
 from paperfeed.store.shared_lists import collection_follows
+from paperfeed.store.zotero_links import zotero_links
 from paperfeed.util import utcnow
 
 EXPORT_FORMAT = "paperfeed-account-export/1"
@@ -85,6 +86,20 @@ _OWN: dict[str, tuple[Table, tuple[str, ...]]] = {
     ),
     "sign_ins": (sessions, ("created_at", "expires_at")),
     "api_tokens": (api_tokens, ("name", "read_only", "created_at", "last_used_at", "expires_at")),
+    "zotero_library": (  # the linked Zotero library (its API key never)
+        zotero_links,
+        (
+            "kind",
+            "library_id",
+            "collection_key",
+            "into_collection",
+            "tags_as_collections",
+            "created_at",
+            "synced_at",
+            "added",
+            "error",
+        ),
+    ),
 }
 # Collections offered to the reader (`user_id`) and by them (`offered_by`), not yet accepted.
 _OFFER = ("collection_id", "stay", "created_at")
@@ -235,6 +250,7 @@ _PRIVATE = (
     profiles,
     password_links,
     email_links,
+    zotero_links,  # with its kept API key
 )
 
 

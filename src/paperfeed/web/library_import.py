@@ -12,7 +12,9 @@ from paperfeed import references
 from paperfeed.ingest.http import PoliteClient
 from paperfeed.ingest.zotero import ZoteroError, ZoteroLibrary, fetch_csl
 from paperfeed.references import importing
+from paperfeed.store import zotero_links
 from paperfeed.store.accounts import User
+from paperfeed.util import utcnow
 from paperfeed.web import community
 from paperfeed.web.deps import Site
 
@@ -78,22 +80,66 @@ def import_zotero(
     library: ZoteroLibrary,
     collection: str | None,
     tags_as_collections: bool = False,
+    keep: bool = False,
 ) -> dict[str, Any]:
     """Read the reader's Zotero library (or one collection of it) through Zotero's Web API as
     CSL-JSON and import it as a file of it would be (`import_references`); `zotero_items`
-    counts the items Zotero gave. An import again adds only what is new. Zotero's refusals
-    and failures are 4xx/502s that say what to change."""
+    counts the items Zotero gave. An import again adds only what is new. With `keep`, the
+    library is linked (its key kept) and the daily `zotero` job imports what is new in it
+    (`linked`). Zotero's refusals and failures are 4xx/502s that say what to change."""
     s = site.settings
     client = PoliteClient(
         delay=0.0, retries=s.http_retries, timeout=s.http_timeout, deadline=ZOTERO_SECONDS
     )
     try:
-        data, count = fetch_csl(library, s.zotero_api_url, client, references.MAX_IMPORT_BYTES)
+        got = fetch_csl(library, s.zotero_api_url, client, references.MAX_IMPORT_BYTES)
     except ZoteroError as exc:
         raise HTTPException(exc.status, str(exc)) from exc
     finally:
         client.close()
-    if not count:
+    if not got.count:
         raise HTTPException(400, "the Zotero library holds no items to import")
-    report = import_references(site, user, data, collection, tags_as_collections)
-    return report | {"format": "Zotero library", "zotero_items": count}
+    report = import_references(site, user, got.data, collection, tags_as_collections)
+    if keep:
+        with site.engine.begin() as conn:
+            zotero_links.save_link(
+                conn,
+                user.id,
+                library.kind,
+                library.library_id,
+                library.api_key,
+                library.collection,
+                collection,
+                tags_as_collections,
+                got.version,
+                utcnow(),
+                int(report["added"]),
+            )
+    return report | {"format": "Zotero library", "zotero_items": got.count, "linked": keep}
+
+
+SYNC_GAP = 60.0  # seconds: "Sync now" again sooner is refused (each sync asks Zotero)
+
+
+def sync_zotero(site: Site, user: User) -> dict[str, Any]:
+    """Sync the reader's linked Zotero library now (`pipeline.zotero_sync.sync_link`): how it
+    went as `items`, `added` and `error`; 404 without a link, 429 within SYNC_GAP of the last
+    sync or while another runs."""
+    from paperfeed.pipeline.zotero_sync import sync_link
+
+    now = utcnow()
+    with site.engine.connect() as conn:
+        link = zotero_links.get_link(conn, user.id)
+    if link is None:
+        raise HTTPException(404, "no Zotero library is linked to your account")
+    if link.synced_at is not None and (now - link.synced_at).total_seconds() < SYNC_GAP:
+        wait = int(SYNC_GAP - (now - link.synced_at).total_seconds()) + 1
+        raise HTTPException(
+            429, f"synced a moment ago; try again in {wait} s", headers={"Retry-After": str(wait)}
+        )
+    done = sync_link(site.engine, site.settings, user.id, now)
+    if done.skipped:
+        raise HTTPException(429, "a sync of your Zotero library is under way; try again soon")
+    if done.items:
+        site.paper_changed()  # papers fetched from arXiv for it show at once
+    return {"items": done.items, "added": done.added, "error": done.error}

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import Response
 
 from paperfeed.ingest.zotero import ZoteroLibrary
+from paperfeed.store import zotero_links
 from paperfeed.web import library_import
 from paperfeed.web.deps import ApiCsrf, SignedInDep, SiteDep
 from paperfeed.web.me_api.common import _json
-from paperfeed.web.me_api.schemas import ImportOut, ZoteroImportIn
+from paperfeed.web.me_api.schemas import (
+    REMOVED,
+    ImportOut,
+    RemovedOut,
+    ZoteroImportIn,
+    ZoteroLinkOut,
+    ZoteroSyncOut,
+)
 
 router = APIRouter()
 
@@ -95,5 +104,57 @@ async def import_zotero(body: ZoteroImportIn, site: SiteDep, user: SignedInDep) 
         library,
         body.collection or None,
         body.tags_as_collections,
+        body.keep,
     )
     return _json(report)
+
+
+def _link_out(link: zotero_links.ZoteroLink) -> dict[str, Any]:
+    def when(at: datetime | None) -> str | None:
+        return at.replace(tzinfo=UTC).isoformat() if at else None
+
+    return {
+        "library": link.kind,
+        "id": link.library_id,
+        "collection_key": link.collection_key,
+        "key_hint": link.key_hint,
+        "collection": link.into_collection,
+        "tags_as_collections": link.tags_as_collections,
+        "linked_at": when(link.created_at),
+        "synced_at": when(link.synced_at),
+        "added": link.added,
+        "error": link.error,
+    }
+
+
+@router.get("/zotero", response_model=ZoteroLinkOut, responses={404: {"description": "none"}})
+def zotero_link(site: SiteDep, user: SignedInDep) -> Response:
+    """The Zotero library kept in step with yours (`keep` on an import from Zotero), and how
+    its last sync went; 404 when none is linked."""
+    with site.engine.connect() as conn:
+        link = zotero_links.get_link(conn, user.id)
+    if link is None:
+        raise HTTPException(404, "no Zotero library is linked to your account")
+    return _json(_link_out(link))
+
+
+@router.post("/zotero/sync", dependencies=[ApiCsrf], response_model=ZoteroSyncOut)
+async def sync_zotero(site: SiteDep, user: SignedInDep) -> Response:
+    """Import what is new in your linked Zotero library now (the daily `zotero` job does it
+    too); 404 when none is linked, 429 within a minute of the last sync."""
+    from starlette.concurrency import run_in_threadpool
+
+    return _json(await run_in_threadpool(library_import.sync_zotero, site, user))
+
+
+@router.delete(
+    "/zotero",
+    dependencies=[ApiCsrf],
+    response_model=RemovedOut,
+    description="Unlink your Zotero library: its key is forgotten, the papers imported stay. "
+    + REMOVED,
+)
+def unlink_zotero(site: SiteDep, user: SignedInDep) -> Response:
+    with site.engine.begin() as conn:
+        removed = zotero_links.remove_link(conn, user.id)
+    return _json({"removed": removed})

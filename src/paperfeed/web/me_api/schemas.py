@@ -243,6 +243,9 @@ class ImportOut(BaseModel):
     zotero_items: int | None = Field(
         None, description="the items read from the Zotero library (an import from Zotero only)"
     )
+    linked: bool | None = Field(
+        None, description="the Zotero library is kept in step from now on (`keep` was asked)"
+    )
 
 
 class ZoteroImportIn(BaseModel):
@@ -272,6 +275,34 @@ class ZoteroImportIn(BaseModel):
     tags_as_collections: bool = Field(
         False, description="put each paper into collections named after its Zotero tags"
     )
+    keep: bool = Field(
+        False,
+        description="keep the library in step: the daily `zotero` job imports what is new in "
+        "it (the key is kept for this until `DELETE /api/me/zotero`); replaces a linked one",
+    )
+
+
+class ZoteroLinkOut(BaseModel):
+    """The Zotero library kept in step with yours (its key only as its last four characters)."""
+
+    library: str = Field(description="user or group")
+    id: str
+    collection_key: str = Field(description="empty: the whole library")
+    key_hint: str = Field(description="the kept API key's last four characters, if any")
+    collection: str | None = Field(description="your collection the papers go into")
+    tags_as_collections: bool
+    linked_at: str
+    synced_at: str | None = Field(description="the last sync, daily or asked for")
+    added: int | None = Field(description="papers the last sync added")
+    error: str | None = Field(description="why the last sync failed, if it did")
+
+
+class ZoteroSyncOut(BaseModel):
+    """How a sync asked for went."""
+
+    items: int = Field(description="items new or changed in Zotero since the sync before")
+    added: int = Field(description="papers added to your library")
+    error: str | None = Field(description="why it failed, if it did (nothing was imported)")
 
 
 _HEADING = (

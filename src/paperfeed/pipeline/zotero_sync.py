@@ -1,0 +1,134 @@
+"""Linked Zotero libraries kept in step: what changed in a reader's Zotero library since the last
+sync (Zotero's `since`, the library version the last one read up to) is imported into their
+library, once a day by the pipeline's `zotero` job and whenever the reader asks ("Sync now").
+
+What is removed in Zotero stays here (a sync only adds), as with an import again. Only one sync
+of a link runs at a time (a claim in the store); one that died is taken over after STALE.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+
+from paperfeed import references
+from paperfeed.ingest.http import PoliteClient
+from paperfeed.ingest.run import SourceError
+from paperfeed.ingest.zotero import ZoteroError, ZoteroLibrary, fetch_csl
+from paperfeed.pipeline.chains import add_papers
+from paperfeed.references.importing import Fetched, ImportRefused, import_references
+from paperfeed.settings import Settings
+from paperfeed.store import get_papers
+from paperfeed.store import zotero_links as links
+
+log = logging.getLogger(__name__)
+EVERY = timedelta(hours=20)  # a link synced less than this ago is not due (a daily job)
+STALE = timedelta(minutes=30)  # a sync claimed longer ago than this died: taken over
+ZOTERO_SECONDS = 60.0  # the most one request to Zotero may take, its retries included
+
+
+@dataclass(frozen=True)
+class Synced:
+    """How one link's sync went: Zotero's changed items, the papers added, or why it failed
+    (`skipped`: no link, or another sync of it is under way)."""
+
+    items: int = 0
+    added: int = 0
+    error: str | None = None
+    skipped: bool = False
+
+
+def library_of(link: links.ZoteroLink) -> ZoteroLibrary:
+    """The Zotero library a link reads."""
+    if link.kind == "group":
+        return ZoteroLibrary("group", link.library_id, link.api_key, link.collection_key)
+    return ZoteroLibrary("user", link.library_id, link.api_key, link.collection_key)
+
+
+def sync_link(engine: Engine, settings: Settings, user_id: int, now: datetime) -> Synced:
+    """Import what changed in the reader's linked library since its last sync, and record it
+    on the link (its error instead, the version kept, when Zotero or the import refused)."""
+    with engine.begin() as conn:
+        link = links.claim(conn, user_id, now, now - STALE)
+    if link is None:
+        return Synced(skipped=True)
+    client = PoliteClient(
+        delay=0.0,
+        retries=settings.http_retries,
+        timeout=settings.http_timeout,
+        deadline=ZOTERO_SECONDS,
+    )
+    version, outcome = link.version, Synced()
+    try:
+        got = fetch_csl(
+            library_of(link),
+            settings.zotero_api_url,
+            client,
+            references.MAX_IMPORT_BYTES,
+            since=link.version,
+        )
+        added = 0
+        if got.count:
+            report = import_references(
+                engine,
+                user_id,
+                got.data,
+                link.into_collection,
+                link.tags_as_collections,
+                fetch=lambda ids: _fetch(engine, settings, ids),
+            )
+            added = int(report["added"])
+        version = got.version if got.version is not None else version
+        outcome = Synced(items=got.count, added=added)
+    except (ZoteroError, ImportRefused) as exc:
+        outcome = Synced(error=str(exc))
+    except Exception as exc:  # recorded, the link freed: the next run tries again
+        log.exception("the Zotero sync of account %s failed", user_id)
+        outcome = Synced(error=f"the sync failed here: {exc}")
+    finally:
+        client.close()
+        with engine.begin() as conn:
+            links.finish(conn, user_id, now, version, outcome.added, outcome.error)
+    return outcome
+
+
+def _fetch(engine: Engine, settings: Settings, ids: Sequence[str]) -> Fetched:
+    """The arXiv papers a sync's items name that the store lacks, fetched as an import does
+    (`import_fetch_max` at most); those arXiv does not give are said so."""
+    unique = list(dict.fromkeys(ids))
+    limit = settings.import_fetch_max
+    wanted, failed = (
+        unique[:limit],
+        {pid: f"not fetched: at most {limit}" for pid in unique[limit:]},
+    )
+    if not wanted:
+        return Fetched((), failed)
+    try:
+        add_papers(engine, settings, wanted, settings.submit_fetch_seconds)
+    except SourceError as exc:
+        return Fetched((), failed | {pid: f"not fetched: {exc}" for pid in wanted})
+    with engine.connect() as conn:
+        found = get_papers(conn, wanted)
+    failed |= {pid: f"arXiv has no paper {pid}" for pid in wanted if pid not in found}
+    return Fetched(tuple(pid for pid in wanted if pid in found), failed)
+
+
+def sync_due(engine: Engine, settings: Settings, now: datetime) -> dict[str, object]:
+    """Sync every link not synced in the last EVERY (the pipeline's daily `zotero` job)."""
+    if not settings.zotero_api_url:
+        return {"disabled": 1}
+    with engine.connect() as conn:
+        due = links.due(conn, now - EVERY)
+    counts = {"due": len(due), "synced": 0, "failed": 0, "items": 0, "added": 0}
+    for user_id in due:
+        done = sync_link(engine, settings, user_id, now)
+        if done.skipped:
+            continue
+        counts["failed" if done.error else "synced"] += 1
+        counts["items"] += done.items
+        counts["added"] += done.added
+    return dict(counts)
