@@ -168,7 +168,7 @@ def _closed_port() -> int:
     ("body", "status", "said"),
     [
         ({"id": "4455", "key": "WRONGKEY0123456789abcdef"}, 403, "refused the API key"),
-        ({"id": "4455"}, 403, "keeps private this library"),
+        ({"id": "4455"}, 403, "Zotero keeps this library private"),
         ({"id": "9999", "key": KEY}, 404, "no such library"),
         ({"library": "group", "id": "77", "collection_key": "ZZZZ9999"}, 404, "no such collection"),
     ],

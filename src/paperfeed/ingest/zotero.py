@@ -125,11 +125,16 @@ def _refused(status: int, library: ZoteroLibrary) -> None:
         return
     what = "collection" if library.collection else "library"
     if status == 403:
-        keyed = "refused the API key for" if library.api_key else "keeps private"
+        refused = (
+            f"Zotero refused the API key for this {what}"
+            if library.api_key
+            else f"Zotero keeps this {what} private"
+        )
         raise ZoteroError(
             403,
-            f"Zotero {keyed} this {what}: give a key that may read it (zotero.org/settings/keys, "
-            "“Allow library access”)",
+            f"{refused}: give a key that may read it (zotero.org/settings/keys, “Allow library "
+            "access”; Zotero's desktop app answers only with “Allow other applications on this "
+            "computer to communicate with Zotero” on)",
         )
     if status == 404:
         raise ZoteroError(404, f"Zotero has no such {what}: check its ID or key")
