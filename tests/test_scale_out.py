@@ -34,7 +34,7 @@ RAW_PAGE = fixture_bytes("oai", "arXivRaw-mikesaelim", "ListRecordsResponse.xml"
 LAST_PAGE = fixture_bytes("oai", "arXiv-hepcrawl", "arxiv-physics-hep-th.xml")
 HF = fixture_bytes("hf", "daily_papers.2024-10-25.first4.json")
 TOKEN = "726959|1001"
-PIPELINE = ("harvest", "hf-daily", "enrich", "embed")
+PIPELINE = ("harvest", "hf-daily", "enrich", "embed", "zotero")
 
 
 def sources(req: Request) -> Reply:

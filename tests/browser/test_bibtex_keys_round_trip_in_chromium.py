@@ -60,7 +60,7 @@ def test_namesakes_keep_their_keys_through_an_export_and_an_import(
     sign_up(other, url, "coauthor")
     other.goto(url + "/library/import")
     other.get_by_label("File").set_input_files(tmp_path / "mine.bib")
-    other.get_by_role("button", name="Import").click()
+    other.get_by_role("button", name="Import", exact=True).click()
     expect(other.locator("main")).to_contain_text("3 papers matched and saved")
     theirs = _keys(_export_bibtex(other, url, tmp_path / "theirs.bib"))
     assert theirs == mine

@@ -59,7 +59,7 @@ def test_a_pasted_programme_keeps_its_sessions_and_is_rearranged_on_its_page(
     page.goto(f"{url}/library/import")
     page.get_by_label("Or paste a list of papers").fill(pasted)
     page.get_by_label("Into collection (optional)").fill("Workshop 2026")
-    page.get_by_role("button", name="Import").click()
+    page.get_by_role("button", name="Import", exact=True).click()
     report = page.locator(".import-report")
     expect(report).to_contain_text("3 papers matched and saved (pasted text)")
     expect(report.locator(".into")).to_contain_text(
@@ -100,7 +100,7 @@ def test_a_programme_pasted_into_a_new_private_collection_is_arranged_in_the_lib
     page.goto(f"{url}/library/import")
     page.get_by_label("Or paste a list of papers").fill(pasted)
     page.get_by_label("Into collection (optional)").fill("Reading day")
-    page.get_by_role("button", name="Import").click()
+    page.get_by_role("button", name="Import", exact=True).click()
     page.locator(".import-report").get_by_role("link", name="Reading day").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Reading day")
     shown = page.locator("h2.list-section-heading, article.library-item")

@@ -28,7 +28,7 @@ def test_a_long_import_report_folds_its_lists_on_a_phone(
     )
     page.goto(live_site.url + "/library/import")
     page.get_by_label("File").set_input_files(str(bib))
-    page.get_by_role("button", name="Import").click()
+    page.get_by_role("button", name="Import", exact=True).click()
     report = page.locator(".import-report")
     expect(report).to_contain_text("1 paper matched and saved (bibtex): 1 new to your library.")
     folded = report.locator("details.unmatched")

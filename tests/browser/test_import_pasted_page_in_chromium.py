@@ -33,7 +33,7 @@ def test_a_pasted_accepted_papers_page_is_matched_by_title_and_authors(
     page.goto(live_site.url + "/library/import")
     page.get_by_label("Or paste a list of papers").fill(pasted)
     page.get_by_label("Into collection (optional)").fill("Workshop 2026")
-    page.get_by_role("button", name="Import").click()
+    page.get_by_role("button", name="Import", exact=True).click()
     report = page.locator(".import-report")
     expect(report).to_contain_text("1 paper matched and saved (pasted text)")
     expect(report.locator("ul.by-title")).to_contain_text(first.title)

@@ -22,7 +22,7 @@ def test_a_ratings_table_uploaded_on_the_import_page_becomes_thumbs(
     sign_up(page, live_site.url, "inboxer")
     page.goto(live_site.url + "/library/import")
     page.get_by_label("File").set_input_files(str(table))
-    page.get_by_role("button", name="Import").click()
+    page.get_by_role("button", name="Import", exact=True).click()
     report = page.locator(".import-report")
     expect(report).to_contain_text(
         "2 papers matched (table of ratings), 1 saved: 1 new to your library."
@@ -57,7 +57,7 @@ def test_a_table_of_star_ratings_uploaded_on_the_import_page_becomes_thumbs(
     sign_up(page, live_site.url, "stargazer")
     page.goto(live_site.url + "/library/import")
     page.get_by_label("File").set_input_files(str(table))
-    page.get_by_role("button", name="Import").click()
+    page.get_by_role("button", name="Import", exact=True).click()
     report = page.locator(".import-report")
     expect(report).to_contain_text("3 papers matched (table of ratings), 2 saved")
     expect(report.locator(".ratings")).to_contain_text("Ratings: 1 👍 and 1 👎 added")

@@ -63,7 +63,7 @@ def test_a_zotero_library_is_imported_from_the_import_page(page: Page, live_site
     expect(form.get_by_label("API key")).to_have_value("")
 
     form.get_by_label("API key").fill(ZOTERO_KEY)
-    form.get_by_label("Into collection (optional)").fill("From Zotero")
+    form.get_by_label("Into your collection here (optional)").fill("From Zotero")
     form.get_by_role("button", name="Import from Zotero").click()
     report = page.locator(".import-report")
     expect(report).to_contain_text("3 papers matched and saved (Zotero library)")

@@ -167,7 +167,7 @@ def test_what_a_form_did_is_read_out(page: Page, live_site: LiveSite, tmp_path: 
     )
     page.goto(url + "/library/import")
     page.get_by_label("File").set_input_files(bib)
-    page.get_by_role("button", name="Import").click()
+    page.get_by_role("button", name="Import", exact=True).click()
     _said(page, "matched and saved")
     expect(page.locator(".import-report p").first).to_contain_text("matched")  # kept its lines
 

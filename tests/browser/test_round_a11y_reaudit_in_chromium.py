@@ -98,7 +98,7 @@ def _import_report(page: Page, site: LiveSite, folder: Path) -> None:
     table.write_text(f"id,rating\n{ACCEPTED},1\n{PMLR.id},-1\n2401.99999,maybe\n")
     page.goto(site.url + "/library/import")
     page.get_by_label("File").set_input_files(str(table))
-    page.get_by_role("button", name="Import").click()
+    page.get_by_role("button", name="Import", exact=True).click()
     expect(page.locator(".import-report .ratings")).to_be_visible()
 
 

@@ -66,7 +66,7 @@ def test_the_paste_box_its_refusal_and_report_pass_axe_and_fit_320_px(
     for scheme, width in screens(page):
         page.goto(live_site.url + "/library/import")
         found += checked(page, f"{scheme} {width} import page", width)
-        page.get_by_role("button", name="Import").click()
+        page.get_by_role("button", name="Import", exact=True).click()
         expect(page.get_by_role("alert")).to_contain_text("Nothing was imported")
         found += checked(page, f"{scheme} {width} empty import", width)
     pasted = (
@@ -75,14 +75,14 @@ def test_the_paste_box_its_refusal_and_report_pass_axe_and_fit_320_px(
     )
     page.goto(live_site.url + "/library/import")
     page.get_by_label("Or paste a list of papers").fill(pasted)
-    page.get_by_role("button", name="Import").click()
+    page.get_by_role("button", name="Import", exact=True).click()
     expect(page.locator(".import-report")).to_be_visible()
     pasted_report = page.content()
     table = tmp_path / "mendeley.csv"
     table.write_text(f"Title,arXiv ID,Rating\nA,{loved},5\nB,{panned},1\nC,{middling},3\n")
     page.goto(live_site.url + "/library/import")
     page.get_by_label("File").set_input_files(str(table))
-    page.get_by_role("button", name="Import").click()
+    page.get_by_role("button", name="Import", exact=True).click()
     expect(page.locator(".rating-scale")).to_be_visible()
     stars_report = page.content()
     for scheme, width in screens(page):

@@ -19,7 +19,7 @@ def test_a_new_reader_is_shown_where_to_start(page: Page, live_site: LiveSite) -
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     note = page.get_by_role("note")
     expect(note).to_contain_text("Make For you yours")
-    note.get_by_role("link", name="Import").click()
+    note.get_by_role("link", name="Import", exact=True).click()
     expect(page.get_by_role("heading", name="Import your library")).to_be_visible()
     page.go_back()
     page.get_by_role("note").get_by_role("link", name="Start your For you list").click()

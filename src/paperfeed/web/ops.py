@@ -45,8 +45,9 @@ _STORE_TTL = 15.0  # seconds a scrape reuses the store's queue counts
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's multiprocess mode
 BACKLOG_TTL = 60.0  # seconds the count of papers waiting for an embedding is reused
 # What a job's last run mainly did, by the count each job records (ingest jobs read records,
-# embed embeds papers, digests send mail, enrich checks repositories).
-MAIN_COUNTS = ("read", "embedded", "sent", "repos")
+# embed embeds papers, digests send mail, enrich checks repositories, zotero adds papers to
+# readers' libraries).
+MAIN_COUNTS = ("read", "embedded", "sent", "repos", "added")
 SKIP_COUNTS = ("skipped", "errors", "failed")
 
 
