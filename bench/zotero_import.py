@@ -95,8 +95,8 @@ def zotero_server(libraries: dict[str, list[Any]]) -> Iterator[tuple[str, list[i
         server.server_close()
 
 
-def fill_store(engine: Engine, settings: Settings, wanted: int) -> list[str]:
-    """Ingest listing days until the store holds `wanted` papers; their ids."""
+def fill_store(engine: Engine, settings: Settings, wanted: int) -> dict[str, str]:
+    """Ingest listing days until the store holds `wanted` papers; their ids and abstracts."""
     days = sorted(LISTINGS.glob("*.jsonl.gz"))
     batch: list[Path] = []
     for path in days:
@@ -108,11 +108,13 @@ def fill_store(engine: Engine, settings: Settings, wanted: int) -> list[str]:
                 if conn.execute(select(func.count()).select_from(papers)).scalar_one() >= wanted:
                     break
     with engine.connect() as conn:
-        return list(conn.scalars(select(papers.c.id).order_by(papers.c.id)))
+        rows = conn.execute(select(papers.c.id, papers.c.abstract).order_by(papers.c.id))
+        return {pid: abstract for pid, abstract in rows}
 
 
-def item(n: int, pid: str | None) -> dict[str, object]:
-    """An item as Zotero gives it in CSL-JSON: an arXiv preprint, or a journal article."""
+def item(n: int, pid: str | None, abstract: str) -> dict[str, object]:
+    """An item as Zotero gives it in CSL-JSON (with its abstract, as Zotero keeps it): an arXiv
+    preprint, or a journal article."""
     if pid is None:
         return {
             "id": f"1/J{n:07d}",
@@ -120,6 +122,7 @@ def item(n: int, pid: str | None) -> dict[str, object]:
             "title": f"Wet-lab protocol {n}",
             "DOI": f"10.1000/protocol.{n}",
             "author": [{"family": "Moss", "given": "Kim"}],
+            "abstract": abstract,
         }
     return {
         "id": f"1/A{n:07d}",
@@ -129,6 +132,7 @@ def item(n: int, pid: str | None) -> dict[str, object]:
         "number": f"arXiv:{pid}",
         "note": f"arXiv:{pid} [cs]",
         "author": [{"family": "Doe", "given": "Jane"}],
+        "abstract": abstract,
     }
 
 
@@ -151,16 +155,21 @@ def main() -> None:
     base = Settings(data_dir=work / "data", _env_file=None)
     engine = open_store(base)
     started = time.perf_counter()
-    ids = fill_store(engine, base, args.papers)
+    abstracts = fill_store(engine, base, args.papers)
+    ids = list(abstracts)
     print(f"store: {len(ids):,} papers ingested in {time.perf_counter() - started:.1f} s")
+    size = len(
+        json.dumps([item(n, pid, abstracts[pid]) for n, pid in enumerate(ids[: args.items])])
+    )
+    print(f"the library as Zotero sends it: {size / 1e6:.1f} MB of CSL-JSON")
     stored = ids[: int(args.items * 0.95)]
     extra = ids[len(stored) : len(stored) + args.new * (args.repeat + 1)]
     rows: dict[str, list[float]] = {"import (keep)": [], "sync, new items": [], "sync, none": []}
     requests: dict[str, list[int]] = {k: [] for k in rows}
     for run in range(args.repeat):
         path = f"/users/{100 + run}/items/top"
-        held = [item(n, pid) for n, pid in enumerate(stored)]
-        held += [item(n, None) for n in range(len(stored), args.items)]
+        held = [item(n, pid, abstracts[pid]) for n, pid in enumerate(stored)]
+        held += [item(n, None, abstracts[ids[n]]) for n in range(len(stored), args.items)]
         with zotero_server({path: held}) as (url, asked):
             settings = base.model_copy(update={"zotero_api_url": url})
             app = create_app(settings, engine)
@@ -179,7 +188,7 @@ def main() -> None:
                 assert got.json()["added"] == len(stored), got.json()["added"]
             # papers saved in Zotero since; the next day's and the day after's daily job
             fresh = extra[run * args.new : (run + 1) * args.new]
-            held += [item(len(held) + n, pid) for n, pid in enumerate(fresh)]
+            held += [item(len(held) + n, pid, abstracts[pid]) for n, pid in enumerate(fresh)]
             job = find_job("zotero")
             assert job is not None
             for label, days in (("sync, new items", 1), ("sync, none", 2)):
