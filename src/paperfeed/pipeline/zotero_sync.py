@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from paperfeed import references
 from paperfeed.ingest.http import PoliteClient
 from paperfeed.ingest.run import SourceError
-from paperfeed.ingest.zotero import ZoteroError, ZoteroLibrary, fetch_csl
+from paperfeed.ingest.zotero import ZoteroError, ZoteroItems, ZoteroLibrary, fetch_csl
 from paperfeed.pipeline.chains import add_papers
 from paperfeed.references.importing import Fetched, ImportRefused, import_references
 from paperfeed.settings import Settings
@@ -42,6 +42,25 @@ class Synced:
     skipped: bool = False
 
 
+def read_library(
+    settings: Settings, library: ZoteroLibrary, since: int | None = None
+) -> ZoteroItems:
+    """The library's items (changed after version `since`, when given) from the Zotero
+    address the settings name, each request within ZOTERO_SECONDS, 429s and 503s waited out."""
+    client = PoliteClient(
+        delay=0.0,
+        retries=settings.http_retries,
+        timeout=settings.http_timeout,
+        deadline=ZOTERO_SECONDS,
+    )
+    try:
+        return fetch_csl(
+            library, settings.zotero_api_url, client, references.MAX_IMPORT_BYTES, since
+        )
+    finally:
+        client.close()
+
+
 def library_of(link: links.ZoteroLink) -> ZoteroLibrary:
     """The Zotero library a link reads."""
     if link.kind == "group":
@@ -56,21 +75,9 @@ def sync_link(engine: Engine, settings: Settings, user_id: int, now: datetime) -
         link = links.claim(conn, user_id, now, now - STALE)
     if link is None:
         return Synced(skipped=True)
-    client = PoliteClient(
-        delay=0.0,
-        retries=settings.http_retries,
-        timeout=settings.http_timeout,
-        deadline=ZOTERO_SECONDS,
-    )
     version, outcome = link.version, Synced()
     try:
-        got = fetch_csl(
-            library_of(link),
-            settings.zotero_api_url,
-            client,
-            references.MAX_IMPORT_BYTES,
-            since=link.version,
-        )
+        got = read_library(settings, library_of(link), since=link.version)
         added = 0
         if got.count:
             report = import_references(
@@ -90,7 +97,6 @@ def sync_link(engine: Engine, settings: Settings, user_id: int, now: datetime) -
         log.exception("the Zotero sync of account %s failed", user_id)
         outcome = Synced(error=f"the sync failed here: {exc}")
     finally:
-        client.close()
         with engine.begin() as conn:
             links.finish(conn, user_id, now, version, outcome.added, outcome.error)
     return outcome

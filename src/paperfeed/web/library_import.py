@@ -9,8 +9,8 @@ from typing import Any
 from fastapi import HTTPException, Request, UploadFile
 
 from paperfeed import references
-from paperfeed.ingest.http import PoliteClient
-from paperfeed.ingest.zotero import ZoteroError, ZoteroLibrary, fetch_csl
+from paperfeed.ingest.zotero import ZoteroError, ZoteroLibrary
+from paperfeed.pipeline.zotero_sync import read_library, sync_link
 from paperfeed.references import importing
 from paperfeed.store import zotero_links
 from paperfeed.store.accounts import User
@@ -71,9 +71,6 @@ def import_references(
         raise HTTPException(exc.status, str(exc)) from exc
 
 
-ZOTERO_SECONDS = 60.0  # the most one request to Zotero may take, its retries included
-
-
 def import_zotero(
     site: Site,
     user: User,
@@ -87,16 +84,10 @@ def import_zotero(
     counts the items Zotero gave. An import again adds only what is new. With `keep`, the
     library is linked (its key kept) and the daily `zotero` job imports what is new in it
     (`linked`). Zotero's refusals and failures are 4xx/502s that say what to change."""
-    s = site.settings
-    client = PoliteClient(
-        delay=0.0, retries=s.http_retries, timeout=s.http_timeout, deadline=ZOTERO_SECONDS
-    )
     try:
-        got = fetch_csl(library, s.zotero_api_url, client, references.MAX_IMPORT_BYTES)
+        got = read_library(site.settings, library)
     except ZoteroError as exc:
         raise HTTPException(exc.status, str(exc)) from exc
-    finally:
-        client.close()
     if not got.count:
         raise HTTPException(400, "the Zotero library holds no items to import")
     report = import_references(site, user, got.data, collection, tags_as_collections)
@@ -125,8 +116,6 @@ def sync_zotero(site: Site, user: User) -> dict[str, Any]:
     """Sync the reader's linked Zotero library now (`pipeline.zotero_sync.sync_link`): how it
     went as `items`, `added` and `error`; 404 without a link, 429 within SYNC_GAP of the last
     sync or while another runs."""
-    from paperfeed.pipeline.zotero_sync import sync_link
-
     now = utcnow()
     with site.engine.connect() as conn:
         link = zotero_links.get_link(conn, user.id)
