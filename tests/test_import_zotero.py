@@ -24,7 +24,16 @@ from paperfeed.pipeline.zotero_sync import sync_due, sync_link
 from paperfeed.settings import Settings
 from paperfeed.store import upsert_papers, zotero_links
 from paperfeed.store.library import library, user_collections
-from tests.replay import ZOTERO_KEY, Handler, ReplayServer, Reply, Request, replay, zotero_api
+from tests.replay import (
+    ZOTERO_KEY,
+    Handler,
+    ReplayServer,
+    Reply,
+    Request,
+    arxiv_api_handler,
+    replay,
+    zotero_api,
+)
 from tests.web_support import bearer, client, csrf_token, sign_up, user_id, web_settings
 
 DAY = date(2025, 6, 2)
@@ -435,3 +444,27 @@ def test_unlinking_through_the_api_is_idempotent(settings: Settings) -> None:
     assert (again.status_code, again.json()) == (200, {"removed": False})
     assert after.status_code == 404 and sync.status_code == 404
     assert kept == STORED  # the papers imported stay
+
+
+def test_a_sync_fetches_an_arxiv_paper_the_store_lacks(settings: Settings) -> None:
+    """A paper saved in Zotero that is not here is fetched from arXiv (replayed) by the daily
+    job, as an import fetches it, and saved."""
+    items = LIBRARY[:5]
+    handler = zotero_api({"/users/4455/items/top": items}, {"/users/4455/items/top": KEY})
+    with (
+        replay(arxiv_api_handler) as arxiv,
+        site(settings, handler, arxiv_api_url=arxiv.url) as (s, engine, _zotero),
+        client(s, engine) as c,
+    ):
+        auth = bearer(c, "reader")
+        body = {"id": "4455", "key": KEY, "keep": True}
+        assert c.post("/api/me/library/import/zotero", json=body, headers=auth).status_code == 200
+        items.append({"id": "4455/OLD", "type": "article", "title": "An older preprint",
+                      "URL": "https://arxiv.org/abs/1605.08386v1"})  # fmt: skip
+        later = (datetime.now(UTC) + timedelta(hours=21)).replace(tzinfo=None)
+        done = sync_due(engine, s, later)
+        with engine.connect() as conn:
+            saved = {e.paper_id for e in library(conn, user_id(engine, "reader"))}
+    assert done["added"] == 1 and done["synced"] == 1, done
+    assert "1605.08386" in saved and len(saved) == 6
+    assert [r.params.get("id_list") for r in arxiv.requests] == ["1605.08386"]

@@ -20,9 +20,13 @@ from paperfeed.ingest.http import PoliteClient
 from paperfeed.ingest.run import SourceError
 from paperfeed.ingest.zotero import ZoteroError, ZoteroItems, ZoteroLibrary, fetch_csl
 from paperfeed.pipeline.chains import add_papers
-from paperfeed.references.importing import Fetched, ImportRefused, import_references
+from paperfeed.references.importing import (
+    Fetched,
+    ImportRefused,
+    fetch_capped,
+    import_references,
+)
 from paperfeed.settings import Settings
-from paperfeed.store import get_papers
 from paperfeed.store import zotero_links as links
 
 log = logging.getLogger(__name__)
@@ -105,22 +109,15 @@ def sync_link(engine: Engine, settings: Settings, user_id: int, now: datetime) -
 def _fetch(engine: Engine, settings: Settings, ids: Sequence[str]) -> Fetched:
     """The arXiv papers a sync's items name that the store lacks, fetched as an import does
     (`import_fetch_max` at most); those arXiv does not give are said so."""
-    unique = list(dict.fromkeys(ids))
-    limit = settings.import_fetch_max
-    wanted, failed = (
-        unique[:limit],
-        {pid: f"not fetched: at most {limit}" for pid in unique[limit:]},
-    )
-    if not wanted:
-        return Fetched((), failed)
-    try:
-        add_papers(engine, settings, wanted, settings.submit_fetch_seconds)
-    except SourceError as exc:
-        return Fetched((), failed | {pid: f"not fetched: {exc}" for pid in wanted})
-    with engine.connect() as conn:
-        found = get_papers(conn, wanted)
-    failed |= {pid: f"arXiv has no paper {pid}" for pid in wanted if pid not in found}
-    return Fetched(tuple(pid for pid in wanted if pid in found), failed)
+
+    def fetch(wanted: list[str]) -> str | None:
+        try:
+            add_papers(engine, settings, wanted, settings.submit_fetch_seconds)
+        except SourceError as exc:
+            return str(exc)
+        return None
+
+    return fetch_capped(engine, ids, settings.import_fetch_max, fetch)
 
 
 def sync_due(engine: Engine, settings: Settings, now: datetime) -> dict[str, object]:

@@ -37,6 +37,26 @@ class Fetched:
 Fetch = Callable[[Sequence[str]], Fetched]  # fetch the arXiv papers the store lacks
 
 
+def fetch_capped(
+    engine: Engine, ids: Sequence[str], limit: int, fetch: Callable[[list[str]], str | None]
+) -> Fetched:
+    """Fetch the arXiv papers an import names that the store lacks, `limit` at most, through
+    `fetch` (which stores them, or says why it could not); which are stored after, and why
+    each of the others is not."""
+    unique = list(dict.fromkeys(ids))
+    wanted = unique[:limit]
+    failed = {pid: f"not fetched: one import fetches at most {limit}" for pid in unique[limit:]}
+    if not wanted:
+        return Fetched((), failed)
+    refused = fetch(wanted)
+    if refused is not None:
+        return Fetched((), failed | {pid: f"not fetched: {refused}" for pid in wanted})
+    with engine.connect() as conn:
+        found = get_papers(conn, wanted)
+    failed |= {pid: f"arXiv has no paper {pid}" for pid in wanted if pid not in found}
+    return Fetched(tuple(pid for pid in wanted if pid in found), failed)
+
+
 def _unread(error: str) -> dict[str, str]:
     """An entry the file's reader could not use: where it is, and why (said once)."""
     where, _sep, why = error.partition(": ")

@@ -19,8 +19,8 @@ from paperfeed.arxiv_ids import BadArxivId, parse_arxiv_id
 from paperfeed.ingest.run import SourceError
 from paperfeed.models import Paper
 from paperfeed.pipeline import add_papers
-from paperfeed.references.importing import Fetched
-from paperfeed.store import get_paper, get_papers, upsert_papers
+from paperfeed.references.importing import Fetched, fetch_capped
+from paperfeed.store import get_paper, upsert_papers
 from paperfeed.store.accounts import (
     Submission,
     User,
@@ -122,24 +122,21 @@ def _fetch_ids(site: Site, ids: Sequence[str], wait: float = 0.0) -> None:
 def fetch_missing(site: Site, user: User, ids: Sequence[str]) -> Fetched:
     """Fetch papers the store lacks by arXiv id (`import_fetch_max` at most), as Submit does;
     an import that fetches counts as a submission against the user's rate limit."""
-    unique = list(dict.fromkeys(ids))
-    limit = site.settings.import_fetch_max
-    wanted = unique[:limit]
-    failed = {pid: f"not fetched: one import fetches at most {limit}" for pid in unique[limit:]}
-    if not wanted:
-        return Fetched((), failed)
-    try:
-        wait = site.submit_limiter.hit(f"import:{user.id}")
-        if wait is not None:
-            raise SubmitError(429, f"too many imports fetching from arXiv; wait {int(wait) + 1} s")
-        _fetch_ids(site, wanted, wait=site.settings.submit_fetch_seconds)
-    except SubmitError as exc:
-        return Fetched((), failed | {pid: f"not fetched: {exc}" for pid in wanted})
-    with site.engine.connect() as conn:
-        found = get_papers(conn, wanted)
-    site.paper_changed()
-    failed |= {pid: f"arXiv has no paper {pid}" for pid in wanted if pid not in found}
-    return Fetched(tuple(pid for pid in wanted if pid in found), failed)
+
+    def fetch(wanted: list[str]) -> str | None:
+        try:
+            wait = site.submit_limiter.hit(f"import:{user.id}")
+            if wait is not None:
+                raise SubmitError(
+                    429, f"too many imports fetching from arXiv; wait {int(wait) + 1} s"
+                )
+            _fetch_ids(site, wanted, wait=site.settings.submit_fetch_seconds)
+        except SubmitError as exc:
+            return str(exc)
+        site.paper_changed()
+        return None
+
+    return fetch_capped(site.engine, ids, site.settings.import_fetch_max, fetch)
 
 
 def arxiv_day(paper: Paper) -> date | None:
