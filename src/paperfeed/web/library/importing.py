@@ -16,7 +16,7 @@ from paperfeed.web.deps import FormCsrf, SignedInDep, Site, SiteDep, html
 router = APIRouter(include_in_schema=False)
 
 
-def _page(site: Site, user: User, status: int = 200, **shown: Any) -> str:
+def _page(site: Site, user: User, **shown: Any) -> str:
     """The import page, with the reader's Zotero link (if any) and what else is `shown`."""
     with site.engine.connect() as conn:
         link = zotero_links.get_link(conn, user.id)
