@@ -184,6 +184,21 @@ def answer_next_dialog(page: Page, accept: bool, asked: list[str]) -> None:
     page.once("dialog", answer)
 
 
+def wait_until(page: Page, function: str, arg: Any = None, timeout: float = 15.0) -> None:
+    """Wait until the JavaScript `function` (called with `arg`) is true in the page.
+
+    Playwright's own `wait_for_function` polls by evaluating its text inside the page, which the
+    site's Content Security Policy (script-src 'self', no 'unsafe-eval') refuses whenever the
+    first try is false; `page.evaluate` goes through the debugging protocol, which the policy
+    does not govern, so this polls with it.
+    """
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(function, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout:.0f} s: {function}")
+        page.wait_for_timeout(50)
+
+
 def sign_up(page: Page, url: str, name: str, password: str = "a long password") -> None:
     """Create an account through the site's sign-up form (the browser is then signed in)."""
     page.goto(url + "/signup")

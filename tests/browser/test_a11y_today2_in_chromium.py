@@ -24,7 +24,7 @@ from paperfeed.store.library import add_to_collection, ensure_collection
 from paperfeed.store.tables import papers
 from paperfeed.web.app import create_app
 from tests.browser.a11y_support import violations
-from tests.browser.conftest import LiveSite, answer_next_dialog, sign_up
+from tests.browser.conftest import LiveSite, answer_next_dialog, sign_up, wait_until
 from tests.digest_support import free_port, serve
 
 pytestmark = pytest.mark.browser
@@ -45,7 +45,7 @@ def _sideways(page: Page) -> int:
 
 
 def _said(page: Page, words: str) -> None:
-    page.wait_for_function("words => (window.said || []).some((t) => t.includes(words))", arg=words)
+    wait_until(page, "words => (window.said || []).some((t) => t.includes(words))", words)
 
 
 def _small(boxes: Locator) -> list[str]:

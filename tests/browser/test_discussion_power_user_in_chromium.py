@@ -13,7 +13,7 @@ from paperfeed.store.accounts import users
 from paperfeed.store.community import add_comment, comments
 from paperfeed.util import utcnow
 from paperfeed.web.discussion import THREADS_PER_PAGE
-from tests.browser.conftest import LiveSite, sign_up
+from tests.browser.conftest import LiveSite, sign_up, wait_until
 from tests.web_support import HOSTILE_ID
 
 pytestmark = pytest.mark.browser
@@ -44,7 +44,7 @@ def test_code_tables_maths_and_arabic_read_well_on_a_phone(page: Page, live_site
     code, table, align, arabic = _comments(live_site, "reader1", [CODE, TABLE, ALIGN, ARABIC])
     page.set_viewport_size({"width": 375, "height": 700})
     page.goto(f"{live_site.url}/papers/{HOSTILE_ID}#discussion")
-    page.wait_for_function("document.documentElement.classList.contains('math-ready')")
+    wait_until(page, "() => document.documentElement.classList.contains('math-ready')")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     for cid in (code, table):
         box = page.locator(f"#c{cid} .comment-body").bounding_box()

@@ -11,7 +11,13 @@ from playwright.sync_api import Locator, Page, expect
 from paperfeed.store.accounts import create_user
 from paperfeed.store.community import add_claim, add_comment, decide_claim, find_user_id
 from tests.browser.a11y_support import violations
-from tests.browser.conftest import LiveSite, answer_next_dialog, newest_day_path, sign_up
+from tests.browser.conftest import (
+    LiveSite,
+    answer_next_dialog,
+    newest_day_path,
+    sign_up,
+    wait_until,
+)
 from tests.web_support import HOSTILE, HOSTILE_ID
 
 pytestmark = pytest.mark.browser
@@ -140,7 +146,7 @@ document.addEventListener("DOMContentLoaded", () => {
 
 
 def _said(page: Page, words: str) -> None:
-    page.wait_for_function("words => (window.said || []).some((t) => t.includes(words))", arg=words)
+    wait_until(page, "words => (window.said || []).some((t) => t.includes(words))", words)
 
 
 def test_what_a_form_did_is_read_out(page: Page, live_site: LiveSite, tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from paperfeed.store.accounts import add_submission, find_user
 from paperfeed.store.tables import papers
 from paperfeed.web.render import paper_url
 from tests.browser.a11y_support import checked, screens
-from tests.browser.conftest import LiveSite, prolific_author, sign_up
+from tests.browser.conftest import LiveSite, prolific_author, sign_up, wait_until
 
 pytestmark = pytest.mark.browser
 PAPER = "2606.19349"  # a demo paper
@@ -66,7 +66,7 @@ def test_an_offline_note_is_tied_to_its_button_and_read_out_again_at_each_failur
     expect(page.locator(vote)).to_have_accessible_description(re.compile("^Not counted: "))
     page.locator(vote).click()  # still offline: the same words, to be read out again
     expect(page.locator(note)).to_have_count(1)
-    page.wait_for_function("window.alertsPut.length >= 2")
+    wait_until(page, "() => window.alertsPut.length >= 2")
     page.locator(save).first.click()
     expect(page.locator(saved_note)).to_contain_text("Not saved: this page can't reach")
     expect(page.locator(save).first).to_have_accessible_description(re.compile("^Not saved: "))

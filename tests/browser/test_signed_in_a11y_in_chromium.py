@@ -11,7 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from paperfeed.store.accounts import set_admin
-from tests.browser.conftest import LiveSite, newest_day_path, sign_up
+from tests.browser.conftest import LiveSite, newest_day_path, sign_up, wait_until
 from tests.web_support import HOSTILE_ID
 
 pytestmark = pytest.mark.browser
@@ -60,7 +60,7 @@ def test_a_chosen_collection_and_the_admin_tables_pass_axe(page: Page, live_site
     assert runs.evaluate("el => el.scrollWidth > el.clientWidth")  # there is something to scroll
     page.keyboard.press("ArrowRight")
     # The browser scrolls on its own time (smoothly, where it does): wait for it, not a frame.
-    page.wait_for_function("el => el.scrollLeft > 0", arg=runs.element_handle(), timeout=5000)
+    wait_until(page, "el => el.scrollLeft > 0", runs.element_handle(), timeout=5)
 
 
 def test_copying_the_bibtex_is_said(page: Page, live_site: LiveSite) -> None:
