@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import uvicorn
 from playwright.sync_api import Dialog, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import Engine, func, select
 
 from paperfeed.search import embed_papers
@@ -193,10 +194,19 @@ def wait_until(page: Page, function: str, arg: Any = None, timeout: float = 15.0
     does not govern, so this polls with it.
     """
     deadline = time.monotonic() + timeout
-    while not page.evaluate(function, arg):
+    while not _true_now(page, function, arg):
         if time.monotonic() > deadline:
             raise AssertionError(f"still false after {timeout:.0f} s: {function}")
         page.wait_for_timeout(50)
+
+
+def _true_now(page: Page, function: str, arg: Any) -> bool:
+    try:
+        return bool(page.evaluate(function, arg))
+    except PlaywrightError as exc:  # the page is navigating: ask the next one
+        if "context was destroyed" not in str(exc):
+            raise
+        return False
 
 
 def sign_up(page: Page, url: str, name: str, password: str = "a long password") -> None:
