@@ -33,6 +33,9 @@ SMALL_INDEX = 100_000  # vectors up to which an index is saved after every chang
 _Batch = TypeVar("_Batch")
 _Vectors = tuple[list[str], np.ndarray, list[datetime]]
 VECTORS_ADDED_AT_ONCE = 1000  # a stopping server waits for one such add at most
+# How long a refresh waits for another worker's first build of the keyword index (a store small
+# enough that searches wait for it); past this it answers from what the index holds.
+FIRST_BUILD_WAIT = 60.0
 
 
 class IndexUpkeep(QueryModel):
@@ -76,18 +79,46 @@ class IndexUpkeep(QueryModel):
                 self._reopen()  # another worker swapped a rebuilt index in
             if not self._store_checked:
                 self._own_store()
-            try:
-                written = self._refresh_keyword()
-            except IndexBusy:
-                written = 1  # another process is writing it for us: assume it changed
-                self.keyword.reload()
-            return written, self._refresh_vectors()
+            return self._refresh_keyword_beside_others(), self._refresh_vectors()
         except Exception as exc:
             if not is_disk_full(exc):
                 raise
             # Searches go on over the indexes as they are; the next refresh writes the rest.
             log.error("the search indexes could not be updated: %s", exc)
             return 0, 0
+
+    def _refresh_keyword_beside_others(self) -> int:
+        """Refresh the keyword index, or leave it to the worker writing it right now.
+
+        While another worker builds the index's first papers (a store under
+        `search_wait_for_build`, so no build is noted for searches to tell), its index is
+        empty: this worker waits for it, as that worker's own searches do, instead of
+        answering "no results". If the writer goes away without reading the store (killed),
+        this worker builds the index itself.
+        """
+        deadline, waited = time.monotonic() + FIRST_BUILD_WAIT, False
+        while True:
+            try:
+                written = self._refresh_keyword()
+            except IndexBusy:
+                self.keyword.reload()  # see what the other worker wrote so far
+            else:
+                if waited:  # the other worker finished between two tries: see its papers
+                    self.keyword.reload()
+                return written
+            waited = True
+            if (
+                self._has_read_store()
+                or self.keyword.build is not None  # a long build: searches say so
+                or self._closing.is_set()
+                or time.monotonic() > deadline
+            ):
+                return 1  # another process is writing it for us: assume it changed
+            time.sleep(0.1)
+
+    def _has_read_store(self) -> bool:
+        progress = self.keyword.progress
+        return progress.cursor is not None or bool(progress.recent)
 
     def _start_over(self) -> None:
         """The index folder was deleted while this process ran: build it again from the store
