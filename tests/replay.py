@@ -89,23 +89,37 @@ ZOTERO_KEY = "P9NiFoyLeZu2bZNvvuQPDWsd"  # the shape of a Zotero API key: 24 let
 def zotero_api(libraries: dict[str, list[Any]], private: dict[str, str]) -> Handler:
     """Zotero's Web API over `libraries` (an items path such as "/users/4455/items/top" to its
     CSL-JSON items; the dict may change while served), those in `private` answering only to
-    their key (403 otherwise), anything else 404; version 3 and `format=csljson` required (400).
-    Items are paged by `start` and `limit` (at most 100) with `Total-Results`,
-    `Last-Modified-Version` and a next `Link`, as Zotero documents its paging; a library's
-    version is its count of items (each added one later), and `since=V` gives those after
-    the first V."""
+    their key (403 otherwise), anything else 404; version 3 and `format=csljson` (or `keys`)
+    required (400). Items are paged by `start` and `limit` (at most 100) with `Total-Results`,
+    `Last-Modified-Version` and a next `Link`, as Zotero documents its paging; `format=keys`
+    gives every item's key (the end of its "id"), one a line, unpaged. An item's version is
+    its place in the list (the first is 1) unless it says otherwise (`"_v"`, not served), and
+    one marked `"_gone": True` is one removed from the library at that version; the library's
+    version is the highest, and `since=V` gives the items not removed of versions after V."""
 
     def answer(req: Request) -> Reply:
-        if req.headers.get("zotero-api-version") != "3" or req.params.get("format") != "csljson":
+        wanted = req.params.get("format")
+        if req.headers.get("zotero-api-version") != "3" or wanted not in ("csljson", "keys"):
             return Reply(b"Bad request", 400, content_type="text/plain")
         if req.path not in libraries:
             return Reply(b"Not found", 404, content_type="text/plain")
         if req.path in private and req.headers.get("zotero-api-key") != private[req.path]:
             return Reply(b"Forbidden", 403, content_type="text/plain")
-        held = libraries[req.path]
-        items = held[int(req.params.get("since", 0)) :]  # the library's version: its item count
+        held = [(int(item.get("_v", n)), item) for n, item in enumerate(libraries[req.path], 1)]
+        version = str(max((v for v, _item in held), default=0))
+        live = [(v, item) for v, item in held if not item.get("_gone")]
+        if wanted == "keys":
+            keys = "".join(str(item["id"]).rsplit("/", 1)[-1] + "\n" for _v, item in live)
+            headers = {"Last-Modified-Version": version}
+            return Reply(keys.encode(), headers=headers, content_type="text/plain")
+        since = int(req.params.get("since", 0))
+        items = [
+            {k: v for k, v in item.items() if not k.startswith("_")}
+            for v, item in live
+            if v > since
+        ]
         start, limit = int(req.params.get("start", 0)), min(int(req.params.get("limit", 25)), 100)
-        headers = {"Total-Results": str(len(items)), "Last-Modified-Version": str(len(held))}
+        headers = {"Total-Results": str(len(items)), "Last-Modified-Version": version}
         if start + limit < len(items):
             headers["Link"] = f'<{req.path}?start={start + limit}&limit={limit}>; rel="next"'
         body = json.dumps({"items": items[start : start + limit]}).encode()

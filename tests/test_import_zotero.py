@@ -34,7 +34,15 @@ from tests.replay import (
     replay,
     zotero_api,
 )
-from tests.web_support import bearer, client, csrf_token, sign_up, user_id, web_settings
+from tests.web_support import (
+    bearer,
+    client,
+    csrf_token,
+    sign_in_as,
+    sign_up,
+    user_id,
+    web_settings,
+)
 
 DAY = date(2025, 6, 2)
 KEY = ZOTERO_KEY
@@ -280,7 +288,8 @@ def _more_papers(n: int) -> list[Paper]:
 
 
 def _later_item(paper: Paper) -> dict[str, object]:
-    return {"id": f"4455/L{paper.id}", "type": "article", "title": paper.title,
+    key = f"L{int(paper.id.replace('.', '')) % 10_000_000:07d}"  # as Zotero's keys: 8 of A-Z, 0-9
+    return {"id": f"4455/{key}", "type": "article", "title": paper.title,
             "URL": f"https://arxiv.org/abs/{paper.id}"}  # fmt: skip
 
 
@@ -323,17 +332,22 @@ def test_a_kept_library_syncs_what_is_new_daily_and_when_asked(settings: Setting
         with engine.connect() as conn:
             saved = {e.paper_id for e in library(conn, uid)}
             in_zotero = [c_.name for c_ in user_collections(conn, uid)]
-        sinces = [r.params.get("since") for r in zotero.requests]
+        asked = [(r.params.get("format"), r.params.get("since")) for r in zotero.requests]
     assert (first["linked"], first["added"]) == (True, 20)
     assert kept is not None and (kept.version, kept.api_key) == (20, KEY)
     assert linked["key_hint"] == "…" + KEY[-4:] and KEY not in json.dumps(linked)
     assert (linked["library"], linked["id"], linked["collection"]) == ("user", "4455", "Zotero")
     assert asked_now.status_code == 200, asked_now.text
-    assert asked_now.json() == {"items": 2, "added": 2, "error": None}
+    assert asked_now.json() == {"items": 2, "added": 2, "removed": 0, "error": None}
     assert again.status_code == 429 and "Retry-After" in again.headers
-    assert daily == {"due": 1, "synced": 1, "failed": 0, "items": 1, "added": 1}
-    assert quiet == {"due": 0, "synced": 0, "failed": 0, "items": 0, "added": 0}  # not due
-    assert sinces == [None, "20", "22"]  # each sync asks only for what changed since the last
+    assert daily == {"due": 1, "synced": 1, "failed": 0, "items": 1, "added": 1, "removed": 0}
+    assert quiet == {"due": 0, "synced": 0, "failed": 0, "items": 0, "added": 0, "removed": 0}
+    # each sync asks only for what changed since the last, then which items the library
+    # holds now (its version moved): a quiet library would cost the first request alone
+    assert asked == [("csljson", None), ("csljson", "20"), ("keys", None)] + [
+        ("csljson", "22"),
+        ("keys", None),
+    ]
     assert saved == {p.id for p in _papers()[:20]} | {p.id for p in later}
     assert in_zotero == ["Zotero"]
 
@@ -361,9 +375,9 @@ def test_a_failed_sync_is_recorded_and_the_next_one_starts_where_it_was(
         sinces = [r.params.get("since") for r in zotero.requests]
     assert failed["failed"] == 1 and failed["synced"] == 0
     assert "refused the API key" in (shown["error"] or "")
-    assert done == {"due": 1, "synced": 1, "failed": 0, "items": 2, "added": 2}
+    assert done == {"due": 1, "synced": 1, "failed": 0, "items": 2, "added": 2, "removed": 0}
     assert link is not None and link.error is None and link.version == 12
-    assert sinces == [None, "10", "10"]  # the failed sync's version was kept
+    assert sinces == [None, "10", "10", None]  # the failed sync's version was kept
 
 
 def test_unlinking_forgets_the_key_and_keeps_the_papers_on_the_page_too(
@@ -405,11 +419,15 @@ def test_the_link_is_in_the_account_export_without_its_key_and_goes_with_the_acc
                          headers=auth)  # fmt: skip
         with engine.connect() as conn:
             left = zotero_links.get_link(conn, uid)
+            items_left = zotero_links.item_keys(conn, uid)
     assert exported.status_code == 200
     assert exported.json()["zotero_library"][0]["library_id"] == "4455"
+    noted = exported.json()["zotero_items"]
+    assert len(noted) == STORED and {"item_key": "A0000003", "paper_id": "2506.10003",
+                                     "owned": True} in noted  # fmt: skip
     assert KEY not in exported.text
     assert gone.status_code in (200, 204), gone.text
-    assert left is None
+    assert left is None and items_left == set()
 
 
 def test_one_sync_of_a_link_at_a_time(settings: Settings) -> None:
@@ -468,3 +486,111 @@ def test_a_sync_fetches_an_arxiv_paper_the_store_lacks(settings: Settings) -> No
     assert done["added"] == 1 and done["synced"] == 1, done
     assert "1605.08386" in saved and len(saved) == 6
     assert [r.params.get("id_list") for r in arxiv.requests] == ["1605.08386"]
+
+
+def _removed(items: list[dict[str, object]], i: int) -> None:
+    """Item i leaves the Zotero library (deleted, trashed or taken out of the collection): the
+    library's version moves on."""
+    version = max(int(str(item.get("_v", n))) for n, item in enumerate(items, 1))
+    items[i] = items[i] | {"_gone": True, "_v": version + 1}
+
+
+def test_an_item_removed_in_zotero_leaves_the_library_where_the_link_put_it(
+    settings: Settings,
+) -> None:
+    items = LIBRARY[:10] + [LIBRARY[5] | {"id": "4455/D0000005"}]  # paper 5 twice in Zotero
+    handler = zotero_api({"/users/4455/items/top": items}, {"/users/4455/items/top": KEY})
+    ids = [p.id for p in _papers()[:10]]
+    with site(settings, handler) as (s, engine, zotero), client(s, engine) as c:
+        auth = bearer(c, "reader")
+        c.post("/api/me/library", json={"paper_id": ids[0]}, headers=auth)  # saved before
+        body = {"id": "4455", "key": KEY, "keep": True, "collection": "Zotero"}
+        first = c.post("/api/me/library/import/zotero", json=body, headers=auth).json()
+        uid = user_id(engine, "reader")
+        for i in (0, 1, 5):  # the one saved before, one the link brought, one of paper 5's two
+            _removed(items, i)
+        _synced_ago(engine, uid, timedelta(hours=1))
+        token = sign_in_as(c, "reader")
+        synced = c.post("/library/zotero/sync", data={"csrf_token": token})  # "Sync now"
+        c.cookies.clear()
+        shown = c.get("/api/me/zotero", headers=auth).json()
+        with engine.connect() as conn:
+            saved = {e.paper_id for e in library(conn, uid)}
+            noted = zotero_links.item_keys(conn, uid)
+        before_quiet = len(zotero.requests)
+        tomorrow = datetime.now(UTC) + timedelta(hours=21)
+        quiet = sync_due(engine, s, tomorrow.replace(tzinfo=None))  # nothing changed in Zotero
+        quiet_asked = [r.params.get("format") for r in zotero.requests[before_quiet:]]
+    assert (first["added"], first["saved"]) == (9, 10)
+    assert synced.status_code == 200
+    assert "0 papers added to your library, 1 taken out (gone from Zotero)" in synced.text
+    assert (shown["added"], shown["removed"], shown["error"]) == (0, 1, None)
+    assert saved == set(ids) - {ids[1]}  # saved before the link, and still in Zotero once: stay
+    assert noted == {f"A{i:07d}" for i in range(10) if i not in (0, 1, 5)} | {"D0000005"}
+    assert quiet["removed"] == 0 and quiet_asked == ["csljson"]  # a quiet library: one request
+
+
+def test_linking_again_keeps_what_the_link_brought_and_unlinking_forgets_the_items(
+    settings: Settings,
+) -> None:
+    items = LIBRARY[:10]
+    handler = zotero_api({"/users/4455/items/top": items}, {"/users/4455/items/top": KEY})
+    with site(settings, handler) as (s, engine, _zotero), client(s, engine) as c:
+        auth = bearer(c, "reader")
+        body = {"id": "4455", "key": KEY, "keep": True}
+        c.post("/api/me/library/import/zotero", json=body, headers=auth)
+        again = c.post("/api/me/library/import/zotero", json=body, headers=auth).json()
+        uid = user_id(engine, "reader")
+        _removed(items, 2)
+        _synced_ago(engine, uid, timedelta(hours=1))
+        synced = c.post("/api/me/zotero/sync", headers=auth).json()
+        c.delete("/api/me/zotero", headers=auth)
+        with engine.connect() as conn:
+            saved = {e.paper_id for e in library(conn, uid)}
+            noted = zotero_links.item_keys(conn, uid)
+    assert again["added"] == 0  # linked again (a new key, say): nothing new to add
+    assert synced["removed"] == 1  # …and what the first link brought still leaves with its item
+    assert saved == {p.id for p in _papers()[:10]} - {"2506.10002"}
+    assert noted == set()  # unlinked: the items are forgotten, the papers stay
+
+
+def test_a_garbled_list_of_items_fails_the_sync_and_takes_nothing_out(
+    settings: Settings,
+) -> None:
+    items = LIBRARY[:10]
+    served = zotero_api({"/users/4455/items/top": items}, {"/users/4455/items/top": KEY})
+
+    def garbled(req: Request) -> Reply:
+        if req.params.get("format") == "keys":
+            return Reply(b"<html>maintenance</html>", content_type="text/html")
+        return served(req)
+
+    with site(settings, garbled) as (s, engine, _zotero), client(s, engine) as c:
+        auth = bearer(c, "reader")
+        body = {"id": "4455", "key": KEY, "keep": True}
+        c.post("/api/me/library/import/zotero", json=body, headers=auth)
+        uid = user_id(engine, "reader")
+        _removed(items, 3)
+        _synced_ago(engine, uid, timedelta(hours=1))
+        synced = c.post("/api/me/zotero/sync", headers=auth).json()
+        with engine.connect() as conn:
+            saved = len(library(conn, uid))
+            link = zotero_links.get_link(conn, uid)
+    assert synced["removed"] == 0 and "not one key a line" in synced["error"]
+    assert saved == 10
+    assert link is not None and link.version == 10  # the next sync reads again from there
+
+
+@pytest.mark.parametrize(
+    ("source_id", "key"),
+    [
+        ("4455/ABCD2345", "ABCD2345"),  # the Web API's CSL-JSON
+        ("http://zotero.org/users/4455/items/ABCD2345", "ABCD2345"),  # the desktop app's
+        ("", None),
+        ("4455/not a key", None),
+    ],
+)
+def test_an_items_key_is_read_from_its_csl_id(source_id: str, key: str | None) -> None:
+    from paperfeed.ingest.zotero import item_key
+
+    assert item_key(source_id) == key

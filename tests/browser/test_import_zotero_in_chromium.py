@@ -102,7 +102,7 @@ def test_a_kept_zotero_library_syncs_on_request_and_unlinks(
     assert checked(page, "the import page with a kept Zotero library", 1280) == []
 
     # a paper saved in Zotero later; the last sync dated an hour back ("Sync now" waits a minute)
-    items.append(_library(ids[2:3])[0])
+    items.append(_library(ids[2:3])[0] | {"id": "4455/K0000002"})
     with live_site.engine.begin() as conn:
         an_hour_ago = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=1)
         conn.execute(update(zotero_links).values(synced_at=an_hour_ago))
@@ -111,6 +111,17 @@ def test_a_kept_zotero_library_syncs_on_request_and_unlinks(
     page.goto(live_site.url + "/library")
     for pid in ids[:3]:
         expect(page.locator(f"a[href$='/papers/{pid}']").first).to_be_visible()
+
+    # the first paper deleted in Zotero: the next sync takes it out of the library here too
+    items[0] = items[0] | {"_gone": True, "_v": len(items) + 1}
+    with live_site.engine.begin() as conn:
+        conn.execute(update(zotero_links).values(synced_at=an_hour_ago))
+    page.goto(live_site.url + "/library/import")
+    page.locator("section.zotero-link").get_by_role("button", name="Sync now").click()
+    expect(page.get_by_role("status")).to_contain_text("1 taken out (gone from Zotero)")
+    page.goto(live_site.url + "/library")
+    expect(page.locator(f"a[href$='/papers/{ids[1]}']").first).to_be_visible()
+    expect(page.locator(f"a[href$='/papers/{ids[0]}']")).to_have_count(0)
 
     page.goto(live_site.url + "/library/import")
     asked: list[str] = []

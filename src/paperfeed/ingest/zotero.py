@@ -21,6 +21,7 @@ PAGE = 100  # the most items Zotero gives a request
 LIBRARY_ID = re.compile(r"[0-9]{1,12}")
 API_KEY = re.compile(r"[A-Za-z0-9]{1,64}")
 COLLECTION_KEY = re.compile(r"[A-Z0-9]{8}")
+ITEM_KEY = re.compile(r"[A-Za-z0-9]{1,16}")  # an item's key (Zotero's are 8 of [A-Z2-9])
 
 
 class ZoteroError(Exception):
@@ -117,6 +118,37 @@ def fetch_csl(
         if not page or (len(items) >= total if total is not None else len(page) < PAGE):
             break
     return ZoteroItems(json.dumps({"items": items}).encode(), len(items), version)
+
+
+def fetch_keys(
+    library: ZoteroLibrary, base_url: str, client: PoliteClient, max_bytes: int
+) -> set[str]:
+    """The keys of every top-level item the library (or collection) holds now, not in the
+    trash: one request (`format=keys` is not paged); `ZoteroError` as `fetch_csl`."""
+    check(library)
+    if not base_url:
+        raise ZoteroError(404, "this site does not read Zotero libraries (no Zotero API address)")
+    headers = {"Zotero-API-Version": "3"}
+    if library.api_key:
+        headers["Zotero-API-Key"] = library.api_key
+    try:
+        response = client.get(base_url.rstrip("/") + library.path(), {"format": "keys"}, headers)
+    except SourceError as exc:
+        raise ZoteroError(502, f"could not read the library from Zotero: {exc}") from exc
+    _refused(response.status_code, library)
+    if len(response.content) > max_bytes:
+        raise ZoteroError(413, "the library's list of items is too long to read")
+    keys = response.content.decode("utf-8", "replace").split()
+    if not all(ITEM_KEY.fullmatch(key) for key in keys):
+        raise ZoteroError(502, "Zotero's list of items was not one key a line; try again later")
+    return set(keys)
+
+
+def item_key(source_id: str) -> str | None:
+    """The Zotero item key in a CSL-JSON item's id (the Web API writes "<library>/<key>", an
+    export from the desktop app a URI ending in it); None when there is none."""
+    key = source_id.rstrip("/").rsplit("/", 1)[-1]
+    return key if ITEM_KEY.fullmatch(key) else None
 
 
 def _refused(status: int, library: ZoteroLibrary) -> None:

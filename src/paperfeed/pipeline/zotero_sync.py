@@ -2,8 +2,12 @@
 sync (Zotero's `since`, the library version the last one read up to) is imported into their
 library, once a day by the pipeline's `zotero` job and whenever the reader asks ("Sync now").
 
-What is removed in Zotero stays here (a sync only adds), as with an import again. Only one sync
-of a link runs at a time (a claim in the store); one that died is taken over after STALE.
+An item that leaves the linked library (deleted, put in the trash, taken out of the linked
+collection) takes its paper out of the library here too, where the link had put it there (a
+paper the reader saved before the link or that another item still matches stays): when the
+library's version moved, the sync reads the keys of the items it holds now (one request) and
+forgets those gone. Only one sync of a link runs at a time (a claim in the store); one that
+died is taken over after STALE.
 """
 
 from __future__ import annotations
@@ -13,20 +17,30 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from paperfeed import references
 from paperfeed.ingest.http import PoliteClient
 from paperfeed.ingest.run import SourceError
-from paperfeed.ingest.zotero import ZoteroError, ZoteroItems, ZoteroLibrary, fetch_csl
+from paperfeed.ingest.zotero import (
+    ZoteroError,
+    ZoteroItems,
+    ZoteroLibrary,
+    fetch_csl,
+    fetch_keys,
+    item_key,
+)
 from paperfeed.pipeline.chains import add_papers
+from paperfeed.references import Reference
 from paperfeed.references.importing import (
     Fetched,
     ImportRefused,
+    OnSaved,
     fetch_capped,
     import_references,
 )
 from paperfeed.settings import Settings
+from paperfeed.store import library as lib
 from paperfeed.store import zotero_links as links
 
 log = logging.getLogger(__name__)
@@ -44,6 +58,7 @@ class Synced:
     added: int = 0
     error: str | None = None
     skipped: bool = False
+    removed: int = 0
 
 
 def read_library(
@@ -51,18 +66,42 @@ def read_library(
 ) -> ZoteroItems:
     """The library's items (changed after version `since`, when given) from the Zotero
     address the settings name, each request within ZOTERO_SECONDS, 429s and 503s waited out."""
-    client = PoliteClient(
-        delay=0.0,
-        retries=settings.http_retries,
-        timeout=settings.http_timeout,
-        deadline=ZOTERO_SECONDS,
-    )
+    client = _client(settings)
     try:
         return fetch_csl(
             library, settings.zotero_api_url, client, references.MAX_IMPORT_BYTES, since
         )
     finally:
         client.close()
+
+
+def read_keys(settings: Settings, library: ZoteroLibrary) -> set[str]:
+    """The keys of the items the library holds now (not in its trash)."""
+    client = _client(settings)
+    try:
+        return fetch_keys(library, settings.zotero_api_url, client, references.MAX_IMPORT_BYTES)
+    finally:
+        client.close()
+
+
+def _client(settings: Settings) -> PoliteClient:
+    return PoliteClient(
+        delay=0.0,
+        retries=settings.http_retries,
+        timeout=settings.http_timeout,
+        deadline=ZOTERO_SECONDS,
+    )
+
+
+def noting_items(user_id: int, whole: bool) -> OnSaved:
+    """What an import of the linked library does as it saves: note which Zotero item brought
+    which paper (`whole`: it read the whole library, a link made or made again)."""
+
+    def note(conn: Connection, hits: list[tuple[Reference, str]], new: set[str]) -> None:
+        matched = {key: pid for ref, pid in hits if (key := item_key(ref.source_id)) is not None}
+        links.record_items(conn, user_id, matched, new, whole)
+
+    return note
 
 
 def library_of(link: links.ZoteroLink) -> ZoteroLibrary:
@@ -91,10 +130,14 @@ def sync_link(engine: Engine, settings: Settings, user_id: int, now: datetime) -
                 link.into_collection,
                 link.tags_as_collections,
                 fetch=lambda ids: _fetch(engine, settings, ids),
+                on_saved=noting_items(user_id, whole=False),
             )
             added = int(report["added"])
+        removed = 0
+        if got.version is None or got.version != link.version:  # something changed there
+            removed = _take_out_removed(engine, settings, link)
         version = got.version if got.version is not None else version
-        outcome = Synced(items=got.count, added=added)
+        outcome = Synced(items=got.count, added=added, removed=removed)
     except (ZoteroError, ImportRefused) as exc:
         outcome = Synced(error=str(exc))
     except Exception as exc:  # recorded, the link freed: the next run tries again
@@ -102,8 +145,17 @@ def sync_link(engine: Engine, settings: Settings, user_id: int, now: datetime) -
         outcome = Synced(error=f"the sync failed here: {exc}")
     finally:
         with engine.begin() as conn:
-            links.finish(conn, user_id, now, version, outcome.added, outcome.error)
+            links.finish(conn, user_id, now, version, outcome.added, outcome.error, outcome.removed)
     return outcome
+
+
+def _take_out_removed(engine: Engine, settings: Settings, link: links.ZoteroLink) -> int:
+    """Forget the noted items the library no longer holds, and take the papers the link had
+    put in the library for them out of it; how many papers were taken out."""
+    present = read_keys(settings, library_of(link))
+    with engine.begin() as conn:
+        gone = links.forget_items(conn, link.user_id, links.item_keys(conn, link.user_id) - present)
+        return lib.unsave_papers(conn, link.user_id, gone) if gone else 0
 
 
 def _fetch(engine: Engine, settings: Settings, ids: Sequence[str]) -> Fetched:
@@ -126,7 +178,7 @@ def sync_due(engine: Engine, settings: Settings, now: datetime) -> dict[str, obj
         return {"disabled": 1}
     with engine.connect() as conn:
         due = links.due(conn, now - EVERY)
-    counts = {"due": len(due), "synced": 0, "failed": 0, "items": 0, "added": 0}
+    counts = {"due": len(due), "synced": 0, "failed": 0, "items": 0, "added": 0, "removed": 0}
     for user_id in due:
         done = sync_link(engine, settings, user_id, now)
         if done.skipped:
@@ -134,4 +186,5 @@ def sync_due(engine: Engine, settings: Settings, now: datetime) -> dict[str, obj
         counts["failed" if done.error else "synced"] += 1
         counts["items"] += done.items
         counts["added"] += done.added
+        counts["removed"] += done.removed
     return dict(counts)

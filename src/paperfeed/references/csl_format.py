@@ -55,9 +55,17 @@ def read_csl(text: str) -> Parsed:
             tags_in(item.get("keyword")),
             authors=_csl_families(item.get("author")),
             year=_csl_year(item.get("issued")),
+            source_id=_csl_id(item.get("id")),
         )
         keep(ref, refs, errors)
     return Parsed("csl-json", refs, errors)
+
+
+def _csl_id(value: object) -> str:
+    """An item's own id (Zotero's Web API writes "<library>/<item key>"), when it has one."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return ""
+    return str(value)[:200]
 
 
 def _csl_families(value: object) -> tuple[str, ...]:

@@ -35,6 +35,9 @@ class Fetched:
 
 
 Fetch = Callable[[Sequence[str]], Fetched]  # fetch the arXiv papers the store lacks
+# Told, in the import's transaction, the entries saved (with their papers) and the papers new
+# to the library: a linked Zotero library notes which of its items brought which paper.
+OnSaved = Callable[[Connection, list[tuple[references.Reference, str]], set[str]], None]
 
 
 def fetch_capped(
@@ -70,6 +73,7 @@ def import_references(
     collection: str | None,
     tags_as_collections: bool = False,
     fetch: Fetch | None = None,
+    on_saved: OnSaved | None = None,
 ) -> dict[str, Any]:
     """Match an export's entries to stored papers by arXiv id, DOI or title, fetch the arXiv
     ones the store lacks (as Submit does, within `import_fetch_max`) and save them all, with
@@ -99,7 +103,7 @@ def import_references(
     for attempt in range(IMPORT_TRIES):
         try:
             saved = _save_matched(
-                engine, user_id, refs, found, fetched, collection, tags_as_collections
+                engine, user_id, refs, found, fetched, collection, tags_as_collections, on_saved
             )
             break
         except IntegrityError as exc:  # another import into this library committed first
@@ -145,6 +149,7 @@ def _save_matched(
     fetched: Fetched,
     collection: str | None,
     tags_as_collections: bool,
+    on_saved: OnSaved | None = None,
 ) -> tuple[dict[str, str], list[dict[str, str]], int, _Extras]:
     """Save the matched entries in one transaction: the papers (in the file's order, each
     once, with how each matched), the unmatched entries, how many repeat another, and the
@@ -181,6 +186,7 @@ def _save_matched(
     kept = [pid for pid in matched if rated.get(pid) != -1 or pid in stated]
     with engine.begin() as conn:
         into = _into(conn, user_id, collection) if collection and kept else None
+        before = lib.saved_ids(conn, user_id, kept) if on_saved is not None else set()
         extras.saved, extras.added = len(kept), lib.save_papers(conn, user_id, kept)
         if into is not None:
             lib.add_many_to_collection(conn, into.id, kept)
@@ -190,6 +196,8 @@ def _save_matched(
         extras.apply(conn, user_id, [h for h in hits if h[1] in filed], tags_as_collections)
         added = lib.add_ratings(conn, user_id, rated) if rated else {}
         extras.rated, extras.kept = list(added.values()), len(rated) - len(added)
+        if on_saved is not None:
+            on_saved(conn, [h for h in hits if h[1] in filed], filed - before)
     return matched, unmatched, duplicates, extras
 
 

@@ -36,6 +36,7 @@ class Reference:
     year: int | None = None
     rating: int | None = None  # 1 (👍) or -1 (👎), where the file rates the paper
     section: str = ""  # the programme heading a pasted page lists it under ("Oral 1")
+    source_id: str = ""  # the entry's own id in the file (a CSL-JSON item's "id")
 
     @property
     def keys(self) -> tuple[str, ...]:

@@ -44,7 +44,7 @@ from paperfeed.store.library import (
 from paperfeed.store.password_links import password_links
 from paperfeed.store.reactions import comment_reactions
 from paperfeed.store.shared_lists import collection_follows
-from paperfeed.store.zotero_links import zotero_links
+from paperfeed.store.zotero_links import zotero_items, zotero_links
 from paperfeed.util import utcnow
 
 EXPORT_FORMAT = "paperfeed-account-export/1"
@@ -97,9 +97,11 @@ _OWN: dict[str, tuple[Table, tuple[str, ...]]] = {
             "created_at",
             "synced_at",
             "added",
+            "removed",
             "error",
         ),
     ),
+    "zotero_items": (zotero_items, ("item_key", "paper_id", "owned")),
 }
 # Collections offered to the reader (`user_id`) and by them (`offered_by`), not yet accepted.
 _OFFER = ("collection_id", "stay", "created_at")
@@ -251,6 +253,7 @@ _PRIVATE = (
     password_links,
     email_links,
     zotero_links,  # with its kept API key
+    zotero_items,
 )
 
 

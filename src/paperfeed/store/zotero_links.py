@@ -2,8 +2,11 @@
 key that reads it, and where the daily sync left off (Zotero's library version).
 
 Migration 0055 creates the table. One link per account; it goes with the account (cascade)
-and when the reader unlinks. The API key has to be kept to be used: it is never shown again
-(only its last four characters), never exported, and a read-only key is all it needs.
+and when the reader unlinks. Migration 0056 adds `zotero_items`: the Zotero items a linked
+library's imports matched, so that one removed in Zotero (deleted, trashed, taken out of the
+linked collection) takes its paper out of the library here, where the link put it there.
+The API key has to be kept to be used: it is never shown again (only its last four
+characters), never exported, and a read-only key is all it needs.
 """
 
 from __future__ import annotations
@@ -45,6 +48,17 @@ zotero_links = Table(
     Column("claimed_at", DateTime),  # a sync under way since (one at a time per link)
     Column("added", Integer),  # papers the last sync added to the library
     Column("error", Text),  # why the last sync failed; None when it did not
+    Column("removed", Integer),  # papers the last sync took out (their items left Zotero)
+)
+
+zotero_items = Table(
+    "zotero_items",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("item_key", String(16), primary_key=True),  # Zotero's key of the item
+    Column("paper_id", String(64), nullable=False),  # the paper it matched
+    # the link's import saved the paper (it was not in the library before): it leaves with it
+    Column("owned", Boolean, nullable=False),
 )
 
 
@@ -64,6 +78,7 @@ class ZoteroLink:
     synced_at: datetime | None
     added: int | None
     error: str | None
+    removed: int | None = None
 
     @property
     def key_hint(self) -> str:
@@ -86,6 +101,7 @@ def _link(row: object) -> ZoteroLink:
         m["synced_at"],
         m["added"],
         m["error"],
+        m["removed"],
     )
 
 
@@ -128,8 +144,80 @@ def save_link(
 
 
 def remove_link(conn: Connection, user_id: int) -> bool:
-    """Forget the reader's link and its key; whether there was one."""
+    """Forget the reader's link, its key and its items (the papers stay); whether there was
+    one."""
+    conn.execute(delete(zotero_items).where(zotero_items.c.user_id == user_id))
     return conn.execute(delete(zotero_links).where(zotero_links.c.user_id == user_id)).rowcount > 0
+
+
+def record_items(
+    conn: Connection,
+    user_id: int,
+    matched: dict[str, str],
+    new: set[str],
+    whole: bool,
+) -> None:
+    """Note the Zotero items (key: paper id) an import of the linked library matched; `new`
+    are the papers it put in the library. `whole`: the import read the whole library (a link
+    made or made again), so the items noted before are replaced; a paper the link had put in
+    the library stays the link's when its item matches it again."""
+    held = conn.execute(
+        select(zotero_items.c.item_key, zotero_items.c.paper_id, zotero_items.c.owned).where(
+            zotero_items.c.user_id == user_id
+        )
+    ).all()
+    owned = {(key, pid) for key, pid, mine in held if mine}
+    if whole:
+        conn.execute(delete(zotero_items).where(zotero_items.c.user_id == user_id))
+    else:
+        for part in _parts(sorted(matched)):
+            conn.execute(
+                delete(zotero_items).where(
+                    zotero_items.c.user_id == user_id, zotero_items.c.item_key.in_(part)
+                )
+            )
+    rows = [
+        {
+            "user_id": user_id,
+            "item_key": key,
+            "paper_id": pid,
+            "owned": pid in new or (key, pid) in owned,
+        }
+        for key, pid in matched.items()
+    ]
+    if rows:
+        conn.execute(zotero_items.insert(), rows)
+
+
+def item_keys(conn: Connection, user_id: int) -> set[str]:
+    """The Zotero items the link's imports matched."""
+    query = select(zotero_items.c.item_key).where(zotero_items.c.user_id == user_id)
+    return set(conn.scalars(query))
+
+
+def forget_items(conn: Connection, user_id: int, keys: set[str]) -> list[str]:
+    """Forget these items (they left the Zotero library); the papers that the link put in the
+    library and that no item still noted matches, to take out of it."""
+    if not keys:
+        return []
+    rows = conn.execute(
+        select(zotero_items.c.item_key, zotero_items.c.paper_id, zotero_items.c.owned).where(
+            zotero_items.c.user_id == user_id
+        )
+    ).all()
+    kept = {pid for key, pid, _owned in rows if key not in keys}
+    leaving = {pid for key, pid, owned in rows if key in keys and owned and pid not in kept}
+    for part in _parts(sorted(keys)):
+        conn.execute(
+            delete(zotero_items).where(
+                zotero_items.c.user_id == user_id, zotero_items.c.item_key.in_(part)
+            )
+        )
+    return sorted(leaving)
+
+
+def _parts(keys: list[str], size: int = 500) -> list[list[str]]:
+    return [keys[i : i + size] for i in range(0, len(keys), size)]
 
 
 def claim(conn: Connection, user_id: int, now: datetime, stale: datetime) -> ZoteroLink | None:
@@ -159,10 +247,11 @@ def finish(
     version: int | None,
     added: int | None,
     error: str | None,
+    removed: int | None = None,
 ) -> None:
     """Record how a sync ended and free the link: the version read up to (kept when it
-    failed), the papers it added, or why it failed."""
+    failed), the papers it added and took out, or why it failed."""
     values: dict[str, object] = {"synced_at": now, "claimed_at": None, "error": error}
     if error is None:
-        values |= {"version": version, "added": added}
+        values |= {"version": version, "added": added, "removed": removed}
     conn.execute(update(zotero_links).where(zotero_links.c.user_id == user_id).values(**values))

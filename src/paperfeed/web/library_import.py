@@ -10,7 +10,7 @@ from fastapi import HTTPException, Request, UploadFile
 
 from paperfeed import references
 from paperfeed.ingest.zotero import ZoteroError, ZoteroLibrary
-from paperfeed.pipeline.zotero_sync import read_library, sync_link
+from paperfeed.pipeline.zotero_sync import noting_items, read_library, sync_link
 from paperfeed.references import importing
 from paperfeed.store import zotero_links
 from paperfeed.store.accounts import User
@@ -54,7 +54,12 @@ async def read_upload_or_text(file: UploadFile | None, text: str) -> bytes:
 
 
 def import_references(
-    site: Site, user: User, data: bytes, collection: str | None, tags_as_collections: bool = False
+    site: Site,
+    user: User,
+    data: bytes,
+    collection: str | None,
+    tags_as_collections: bool = False,
+    on_saved: importing.OnSaved | None = None,
 ) -> dict[str, Any]:
     """`references.importing.import_references` into the reader's library, fetching the arXiv
     papers the store lacks as Submit does; its refusal as the HTTP answer it names."""
@@ -66,6 +71,7 @@ def import_references(
             collection,
             tags_as_collections,
             fetch=lambda ids: community.fetch_missing(site, user, ids),
+            on_saved=on_saved,
         )
     except importing.ImportRefused as exc:
         raise HTTPException(exc.status, str(exc)) from exc
@@ -90,7 +96,8 @@ def import_zotero(
         raise HTTPException(exc.status, str(exc)) from exc
     if not got.count:
         raise HTTPException(400, "the Zotero library holds no items to import")
-    report = import_references(site, user, got.data, collection, tags_as_collections)
+    noting = noting_items(user.id, whole=True) if keep else None
+    report = import_references(site, user, got.data, collection, tags_as_collections, noting)
     if keep:
         with site.engine.begin() as conn:
             zotero_links.save_link(
@@ -129,6 +136,6 @@ def sync_zotero(site: Site, user: User) -> dict[str, Any]:
     done = sync_link(site.engine, site.settings, user.id, now)
     if done.skipped:
         raise HTTPException(429, "a sync of your Zotero library is under way; try again soon")
-    if done.items:
+    if done.items or done.removed:
         site.paper_changed()  # papers fetched from arXiv for it show at once
-    return {"items": done.items, "added": done.added, "error": done.error}
+    return {"items": done.items, "added": done.added, "removed": done.removed, "error": done.error}

@@ -123,6 +123,7 @@ def _link_out(link: zotero_links.ZoteroLink) -> dict[str, Any]:
         "linked_at": when(link.created_at),
         "synced_at": when(link.synced_at),
         "added": link.added,
+        "removed": link.removed,
         "error": link.error,
     }
 

@@ -278,7 +278,8 @@ class ZoteroImportIn(BaseModel):
     keep: bool = Field(
         False,
         description="keep the library in step: the daily `zotero` job imports what is new in "
-        "it (the key is kept for this until `DELETE /api/me/zotero`); replaces a linked one",
+        "it and takes out what left it (the key is kept for this until `DELETE /api/me/zotero`); "
+        "replaces a linked one",
     )
 
 
@@ -294,6 +295,9 @@ class ZoteroLinkOut(BaseModel):
     linked_at: str
     synced_at: str | None = Field(description="the last sync, daily or asked for")
     added: int | None = Field(description="papers the last sync added")
+    removed: int | None = Field(
+        description="papers the last sync took out of your library: their items left Zotero"
+    )
     error: str | None = Field(description="why the last sync failed, if it did")
 
 
@@ -302,6 +306,10 @@ class ZoteroSyncOut(BaseModel):
 
     items: int = Field(description="items new or changed in Zotero since the sync before")
     added: int = Field(description="papers added to your library")
+    removed: int = Field(
+        description="papers taken out of your library: their items left the Zotero library "
+        "(deleted, trashed or taken out of the linked collection), and the link had put them in"
+    )
     error: str | None = Field(description="why it failed, if it did (nothing was imported)")
 
 
