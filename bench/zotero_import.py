@@ -10,11 +10,14 @@ site's own API (`create_app`, default settings but the Zotero address and the da
 1. `POST /api/me/library/import/zotero` with `keep`: the whole library read and imported;
 2. --new items added in Zotero, then the pipeline's `zotero` job the next day (its own code,
    `registry`'s job): only what changed is read;
-3. the job again the day after, nothing new.
+3. --removed items deleted in Zotero, then the job the day after: the keys of the items the
+   library holds now are read (`format=keys`) and their papers taken out of the library;
+4. the job again the day after, nothing changed.
 
 Each is run --repeat times on a fresh reader; the table gives the median and the slowest.
 
-    python bench/zotero_import.py [--papers 12000] [--items 10000] [--new 20] [--repeat 3]
+    python bench/zotero_import.py [--papers 12000] [--items 10000] [--new 20] [--removed 20]
+                                  [--repeat 3]
 """
 
 from __future__ import annotations
@@ -52,13 +55,16 @@ REPO = Path(__file__).resolve().parents[1]
 LISTINGS = REPO / ".." / "shared" / "data" / "arxiv-daily-cs-listings" / "daily"
 KEY = "P9NiFoyLeZu2bZNvvuQPDWsd"
 PASSWORD = "a bench reader's passphrase"
+EDITS = [0]  # bumped when an item of a library is changed in place (the server reads it again)
 
 
 @contextmanager
 def zotero_server(libraries: dict[str, list[Any]]) -> Iterator[tuple[str, list[int]]]:
-    """Zotero's Web API over the libraries (path to items; version = item count), and a count
-    of the requests it answered."""
+    """Zotero's Web API over the libraries (path to items; an item's version is its place in
+    the list unless its "_v" says otherwise, one with "_gone" was removed then; the library's
+    version is the highest), with `format=keys`, and a count of the requests it answered."""
     asked = [0]
+    seen: dict[Any, Any] = {}
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
@@ -71,13 +77,32 @@ def zotero_server(libraries: dict[str, list[Any]]) -> Iterator[tuple[str, list[i
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-            items = held[int(params.get("since", 0)) :]
+            # read once per state of the library (its paging would read it a hundred times)
+            state = (parts.path, len(held), EDITS[0])
+            if state not in seen:
+                versions = [(int(it.get("_v", n)), it) for n, it in enumerate(held, 1)]
+                live = [(v, it) for v, it in versions if not it.get("_gone")]
+                seen[state] = (max((v for v, _it in versions), default=0), live)
+            version, live = seen[state]
+            if params.get("format") == "keys":
+                body = "".join(str(it["id"]).rsplit("/", 1)[-1] + "\n" for _v, it in live).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Last-Modified-Version", str(version))
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            since = int(params.get("since", 0))
+            if (state, since) not in seen:
+                seen[(state, since)] = [it for v, it in live if v > since]
+            items = seen[(state, since)]
             start, limit = int(params.get("start", 0)), min(int(params.get("limit", 25)), 100)
             body = json.dumps({"items": items[start : start + limit]}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/vnd.citationstyles.csl+json")
             self.send_header("Total-Results", str(len(items)))
-            self.send_header("Last-Modified-Version", str(len(held)))
+            self.send_header("Last-Modified-Version", str(version))
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -141,6 +166,7 @@ def main() -> None:
     ap.add_argument("--papers", type=int, default=12_000)
     ap.add_argument("--items", type=int, default=10_000)
     ap.add_argument("--new", type=int, default=20)
+    ap.add_argument("--removed", type=int, default=20)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="zotero-bench-"))
@@ -150,7 +176,8 @@ def main() -> None:
     )
     print(
         f"settings: defaults, but data_dir={work.name} and zotero_api_url=<local server>; "
-        f"--papers {args.papers} --items {args.items} --new {args.new} --repeat {args.repeat}"
+        f"--papers {args.papers} --items {args.items} --new {args.new} "
+        f"--removed {args.removed} --repeat {args.repeat}"
     )
     base = Settings(data_dir=work / "data", _env_file=None)
     engine = open_store(base)
@@ -164,7 +191,12 @@ def main() -> None:
     print(f"the library as Zotero sends it: {size / 1e6:.1f} MB of CSL-JSON")
     stored = ids[: int(args.items * 0.95)]
     extra = ids[len(stored) : len(stored) + args.new * (args.repeat + 1)]
-    rows: dict[str, list[float]] = {"import (keep)": [], "sync, new items": [], "sync, none": []}
+    rows: dict[str, list[float]] = {
+        "import (keep)": [],
+        "sync, new items": [],
+        "sync, items removed": [],
+        "sync, none": [],
+    }
     requests: dict[str, list[int]] = {k: [] for k in rows}
     for run in range(args.repeat):
         path = f"/users/{100 + run}/items/top"
@@ -191,7 +223,13 @@ def main() -> None:
             held += [item(len(held) + n, pid, abstracts[pid]) for n, pid in enumerate(fresh)]
             job = find_job("zotero")
             assert job is not None
-            for label, days in (("sync, new items", 1), ("sync, none", 2)):
+            steps = (("sync, new items", 1), ("sync, items removed", 2), ("sync, none", 3))
+            for label, days in steps:
+                if label == "sync, items removed":  # deleted in Zotero: the library moves on
+                    top = len(held) + 1
+                    for n in range(args.removed):
+                        held[n * 7] = held[n * 7] | {"_gone": True, "_v": top + n}
+                    EDITS[0] += 1
                 when = datetime.now(UTC) + timedelta(days=days)
                 with engine.begin() as conn:  # the other readers' links are not due
                     conn.execute(update(zotero_links).values(synced_at=when.replace(tzinfo=None)))
@@ -206,6 +244,8 @@ def main() -> None:
                 requests[label].append(asked[0] - n0)
                 expected = len(fresh) if label == "sync, new items" else 0
                 assert counts["added"] == expected and counts["synced"] == 1, counts
+                taken = args.removed if label == "sync, items removed" else 0
+                assert counts["removed"] == taken, counts
             app.state.site.close()
     print()
     print("| step | median s | slowest s | Zotero requests |")
