@@ -20,7 +20,7 @@ from paperfeed.store.tables import paper_authors
 from tests.digest_support import add_outbox_message
 from tests.web_support import HOSTILE, client, web_settings
 
-HEAD = "0056"  # the newest migration
+HEAD = "0057"  # the newest migration
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 
 # Keys as stores ingested before author keys transliterated hold them (the letters dropped).
@@ -386,6 +386,34 @@ def test_0054_reads_a_conferences_challenges_and_no_tutorial(engine: Engine) -> 
         "UPDATE papers SET venue = 'ESWC 2026' WHERE id = '2606.78103'",
     )
     _venues_read_again(engine, said, "0053", older)
+
+
+def test_0057_reads_a_workshop_named_in_another_sentence(engine: Engine) -> None:
+    """A store whose venues were read before a workshop named in another sentence of the
+    comment counted (as 0056 left them) upgrades: those papers move to the conference's
+    workshops, a main paper beside another conference's workshop keeps its label; no change
+    time moves."""
+    said = {
+        "2606.78201": (
+            "ICCV 2025; OpenSUN3D Workshop; Camera ready version",
+            None,
+            "ICCV 2025 Workshop",
+        ),
+        "2606.78202": (
+            "Second Workshop on Test-Time Adaptation: Putting Updates to the Test!\n  at ICML "
+            "2025, Vancouver, Canada. 2025",
+            None,
+            "ICML 2025 Workshop",
+        ),
+        "2606.78203": (
+            "Accepted at ICML 2026. Best paper at the NeurIPS 2025 Workshop on X",
+            None,
+            "ICML 2026",
+        ),
+    }
+    older = ("UPDATE papers SET venue = 'ICCV 2025' WHERE id = '2606.78201'",
+             "UPDATE papers SET venue = 'ICML 2025' WHERE id = '2606.78202'")  # fmt: skip
+    _venues_read_again(engine, said, "0056", older)
 
 
 def _venues_read_again(

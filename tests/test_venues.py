@@ -228,6 +228,24 @@ SAID = [
     ("Peer reviewed and to appear in the ESWC 2025 Workshops and Tutorials Joint Proceedings "
      "(Workshop on Evaluation of Language Models in Knowledge Engineering [ELMKE])",
      "ESWC 2025 Workshop", ""),
+    # the workshop said in another sentence of the comment (real comments)
+    ("ICCV 2025; OpenSUN3D Workshop; Camera ready version", "ICCV 2025 Workshop", ""),
+    ("Second Workshop on Test-Time Adaptation: Putting Updates to the Test!\n  at ICML 2025, "
+     "Vancouver, Canada. 2025", "ICML 2025 Workshop", ""),
+    ("Accepted for publication at CVPR 2026; ViSCALE Workshop. Draft info: 10 pages",
+     "CVPR 2026 Workshop", ""),
+    ("The First Workshop on Natural Language Processing and Language Models\n  for Digital "
+     "Humanities (LM4DH 2025). RANLP 2025", "RANLP 2025 Workshop", ""),
+    ("ECCV 2024. Workshop page: https://coda-dataset.github.io/w-coda2024/",
+     "ECCV 2024 Workshop", ""),
+    ("ICCV 2025. ICCV Workshop on Robustness", "ICCV 2025 Workshop", ""),
+    # … but not another conference's workshop, nor an earlier paper's, nor one in an address
+    ("Accepted at ICML 2026. Best paper at the NeurIPS 2025 Workshop on X",
+     "ICML 2026", ""),
+    ("Accepted at ICML 2026 (Spotlight). An earlier version appeared at a workshop",
+     "ICML 2026", "Spotlight"),
+    ("Accepted for presentation at EUSIPCO 2025. List of accepted papers: "
+     "http://cmsworkshops.com/EUSIPCO2025/papers/accepted_papers.php", "EUSIPCO 2025", ""),
 ]  # fmt: skip
 
 NOT_THERE = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from difflib import get_close_matches
 
@@ -261,12 +261,29 @@ def _first(texts: tuple[str | None, ...], said: date | None) -> tuple[Venue, str
         # most comments name none: one search, no split
         if not text or not _ANY_NAME.search(text):
             continue
-        for sentence in _SENTENCE.split(text):
+        sentences = _SENTENCE.split(text)
+        for n, sentence in enumerate(sentences):
             words = " ".join(sentence.split())  # arXiv wraps long comments: "\n  " is a space
             found = _in_sentence(words, said)
             if found is not None:
+                beside = sentences[:n] + sentences[n + 1 :]
+                if not found.track and _workshop_beside(beside, found.name):
+                    found = replace(found, track="Workshop", honour="")
                 return found, words
     return None
+
+
+def _workshop_beside(others: list[str], name: str) -> bool:
+    """Whether another sentence of the comment says the paper is at a workshop of the venue
+    ("ICCV 2025; OpenSUN3D Workshop", "Second Workshop on Test-Time Adaptation! at ICML 2025"):
+    one naming a workshop (not in an address), no other conference, and no other paper."""
+    for sentence in others:
+        words = _ADDRESS.sub(" ", sentence)
+        if not _WORKSHOP.search(words) or _NOT_THERE.search(words):
+            continue
+        if {_name(m) for m in _ANY_NAME.findall(words)} <= {name}:
+            return True
+    return False
 
 
 def _in_sentence(sentence: str, said: date | None) -> Venue | None:
