@@ -11,13 +11,16 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import Engine
+import psycopg
+import pytest
+from sqlalchemy import Engine, text
 
-from paperfeed.cli_support import progress_lines
+from paperfeed.cli_support import Stopped, progress_lines
 from paperfeed.ingest.jobs import demo_files
 from paperfeed.settings import Settings
 from paperfeed.store.search_store import paper_vectors
 from paperfeed.store.tables import checkpoints, papers
+from paperfeed.util import stop_now
 from tests.test_ingest_kill import _count, _make_snapshot
 
 
@@ -103,3 +106,39 @@ def test_progress_lines_for_a_log_come_at_most_once_per_interval() -> None:
     now[0] = 100
     records(120_000, None)
     assert said[-1] == "ingest listing: 120,000 records"
+
+
+def test_a_stop_during_the_pools_liveness_check_waits_for_its_end(
+    settings: Settings, engine: Engine
+) -> None:
+    """CI once saw `paperfeed embed` on PostgreSQL end with "the store cannot be used: can't
+    change 'autocommit' now: connection in transaction status ACTIVE" (exit 1) instead of its
+    stop line: SIGTERM landed in SQLAlchemy's check that a pooled connection is alive (run on
+    every checkout), cut its statement, and the check's clean-up failed. The check now runs
+    whole and the stop is raised as it ends. Here the check is made slow (it sleeps, then
+    sends a notification that only a finished statement sends) and the stop lands in it."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the liveness check (pre-ping) is PostgreSQL's")
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))  # a pooled connection, checked at the next checkout
+    listener = psycopg.connect(engine.url.render_as_string(hide_password=False).replace(
+        "postgresql+psycopg", "postgresql"), autocommit=True)  # fmt: skip
+    listener.execute("LISTEN pinged")
+    dialect = engine.dialect
+    dialect._dialect_specific_select_one = (  # type: ignore[attr-defined]
+        "SELECT pg_notify('pinged', 'whole') FROM pg_sleep(0.5)"
+    )
+    before = signal.signal(signal.SIGALRM, lambda _s, _f: stop_now(Stopped()))
+    signal.setitimer(signal.ITIMER_REAL, 0.1)  # a stop while the check's statement runs
+    try:
+        with pytest.raises(Stopped), engine.connect():
+            pass
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+        dialect._dialect_specific_select_one = "SELECT 1"  # type: ignore[attr-defined]
+    heard = [n.payload for n in listener.notifies(timeout=5, stop_after=1)]
+    listener.close()
+    assert heard == ["whole"]  # the check's statement ran to its end, not cancelled midway
+    with engine.connect() as conn:  # and the pool goes on
+        assert conn.execute(text("SELECT 1")).scalar_one() == 1

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from functools import cache, partial
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -23,6 +24,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from paperfeed.settings import Settings
 from paperfeed.store.bulk import restore_indexes_if_room
 from paperfeed.store.jobs import advisory_key
+from paperfeed.util import uninterrupted
 
 log = logging.getLogger(__name__)
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -69,7 +71,24 @@ def connect(settings: Settings) -> Engine:
         engine = create_engine(url, connect_args={"timeout": busy}, **pool)
         event.listen(engine, "connect", partial(_sqlite_pragmas, busy_ms=int(busy * 1000)))
         return engine
-    return create_engine(url, pool_pre_ping=True, **pool)
+    engine = create_engine(url, pool_pre_ping=True, **pool)
+    _ping_whole(engine)
+    return engine
+
+
+def _ping_whole(engine: Engine) -> None:
+    """Run the pool's check that a PostgreSQL connection is alive (on every checkout) whole: a
+    stop signal (Ctrl-C, SIGTERM) that landed in it cut its statement, its clean-up then failed
+    ("can't change 'autocommit' now: connection in transaction status ACTIVE") and the command
+    ended with that database error (exit 1) instead of its stop line; the stop now takes
+    effect as the check ends (`util.uninterrupted`)."""
+    ping = engine.dialect.do_ping
+
+    def whole(dbapi_connection: Any) -> bool:
+        with uninterrupted():
+            return bool(ping(dbapi_connection))
+
+    engine.dialect.do_ping = whole  # type: ignore[method-assign]
 
 
 def unwritable(folder: Path, settings: Settings) -> str | None:
