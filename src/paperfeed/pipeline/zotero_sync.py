@@ -154,7 +154,7 @@ def _take_out_removed(engine: Engine, settings: Settings, link: links.ZoteroLink
     put in the library for them out of it; how many papers were taken out."""
     present = read_keys(settings, library_of(link))
     with engine.begin() as conn:
-        gone = links.forget_items(conn, link.user_id, links.item_keys(conn, link.user_id) - present)
+        gone = links.forget_gone(conn, link.user_id, present)
         return lib.unsave_papers(conn, link.user_id, gone) if gone else 0
 
 

@@ -11,6 +11,7 @@ characters), never exported, and a read-only key is all it needs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,6 +32,9 @@ from sqlalchemy import (
 )
 
 from paperfeed.store.tables import metadata
+from paperfeed.util import chunks
+
+_CHUNK = 500  # keys a statement names at most
 
 zotero_links = Table(
     "zotero_links",
@@ -170,12 +174,7 @@ def record_items(
     if whole:
         conn.execute(delete(zotero_items).where(zotero_items.c.user_id == user_id))
     else:
-        for part in _parts(sorted(matched)):
-            conn.execute(
-                delete(zotero_items).where(
-                    zotero_items.c.user_id == user_id, zotero_items.c.item_key.in_(part)
-                )
-            )
+        _delete_items(conn, user_id, sorted(matched))
     rows = [
         {
             "user_id": user_id,
@@ -195,29 +194,29 @@ def item_keys(conn: Connection, user_id: int) -> set[str]:
     return set(conn.scalars(query))
 
 
-def forget_items(conn: Connection, user_id: int, keys: set[str]) -> list[str]:
-    """Forget these items (they left the Zotero library); the papers that the link put in the
-    library and that no item still noted matches, to take out of it."""
-    if not keys:
-        return []
+def forget_gone(conn: Connection, user_id: int, present: set[str]) -> list[str]:
+    """Forget the noted items the Zotero library no longer holds (`present`: the keys it
+    holds now); the papers that the link put in the library and that no item still noted
+    matches, to take out of it."""
     rows = conn.execute(
         select(zotero_items.c.item_key, zotero_items.c.paper_id, zotero_items.c.owned).where(
             zotero_items.c.user_id == user_id
         )
     ).all()
-    kept = {pid for key, pid, _owned in rows if key not in keys}
-    leaving = {pid for key, pid, owned in rows if key in keys and owned and pid not in kept}
-    for part in _parts(sorted(keys)):
+    gone = sorted(key for key, _pid, _owned in rows if key not in present)
+    kept = {pid for key, pid, _owned in rows if key in present}
+    leaving = {pid for key, pid, owned in rows if key not in present and owned}
+    _delete_items(conn, user_id, gone)
+    return sorted(leaving - kept)
+
+
+def _delete_items(conn: Connection, user_id: int, keys: Sequence[str]) -> None:
+    for part in chunks(keys, _CHUNK):
         conn.execute(
             delete(zotero_items).where(
                 zotero_items.c.user_id == user_id, zotero_items.c.item_key.in_(part)
             )
         )
-    return sorted(leaving)
-
-
-def _parts(keys: list[str], size: int = 500) -> list[list[str]]:
-    return [keys[i : i + size] for i in range(0, len(keys), size)]
 
 
 def claim(conn: Connection, user_id: int, now: datetime, stale: datetime) -> ZoteroLink | None:
