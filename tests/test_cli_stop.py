@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -116,25 +117,27 @@ def test_a_stop_during_the_pools_liveness_check_waits_for_its_end(
     stop line: SIGTERM landed in SQLAlchemy's check that a pooled connection is alive (run on
     every checkout), cut its statement, and the check's clean-up failed. The check now runs
     whole and the stop is raised as it ends. Here the check is made slow (it sleeps, then
-    sends a notification that only a finished statement sends) and the stop lands in it."""
+    sends a notification that only a finished statement sends), and the stop is sent once the
+    server shows its statement running."""
     if engine.dialect.name != "postgresql":
         pytest.skip("the liveness check (pre-ping) is PostgreSQL's")
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))  # a pooled connection, checked at the next checkout
-    listener = psycopg.connect(engine.url.render_as_string(hide_password=False).replace(
-        "postgresql+psycopg", "postgresql"), autocommit=True)  # fmt: skip
+    dsn = engine.url.render_as_string(hide_password=False).replace("+psycopg", "")
+    listener = psycopg.connect(dsn, autocommit=True)
     listener.execute("LISTEN pinged")
     dialect = engine.dialect
     dialect._dialect_specific_select_one = (  # type: ignore[attr-defined]
-        "SELECT pg_notify('pinged', 'whole') FROM pg_sleep(0.5)"
+        "SELECT pg_notify('pinged', 'whole') FROM pg_sleep(2)"
     )
     before = signal.signal(signal.SIGALRM, lambda _s, _f: stop_now(Stopped()))
-    signal.setitimer(signal.ITIMER_REAL, 0.1)  # a stop while the check's statement runs
+    sender = threading.Thread(target=_signal_when_running, args=(dsn, "pg_notify('pinged'"))
+    sender.start()
     try:
         with pytest.raises(Stopped), engine.connect():
             pass
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        sender.join()
         signal.signal(signal.SIGALRM, before)
         dialect._dialect_specific_select_one = "SELECT 1"  # type: ignore[attr-defined]
     heard = [n.payload for n in listener.notifies(timeout=5, stop_after=1)]
@@ -142,3 +145,19 @@ def test_a_stop_during_the_pools_liveness_check_waits_for_its_end(
     assert heard == ["whole"]  # the check's statement ran to its end, not cancelled midway
     with engine.connect() as conn:  # and the pool goes on
         assert conn.execute(text("SELECT 1")).scalar_one() == 1
+
+
+def _signal_when_running(dsn: str, statement: str) -> None:
+    """SIGALRM this process once the server runs a statement holding `statement`."""
+    running = (
+        "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+        "AND pid <> pg_backend_pid() AND strpos(query, %s) > 0"
+    )
+    with psycopg.connect(dsn, autocommit=True) as watcher:
+        deadline = time.monotonic() + 60  # a hang guard, not a timing
+        while time.monotonic() < deadline:
+            row = watcher.execute(running, (statement,)).fetchone()
+            if row and row[0]:
+                os.kill(os.getpid(), signal.SIGALRM)
+                return
+            time.sleep(0.01)
