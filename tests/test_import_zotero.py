@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import Connection, Engine, select, update
 
 from paperfeed import references
 from paperfeed.models import Paper
@@ -419,7 +419,7 @@ def test_the_link_is_in_the_account_export_without_its_key_and_goes_with_the_acc
                          headers=auth)  # fmt: skip
         with engine.connect() as conn:
             left = zotero_links.get_link(conn, uid)
-            items_left = zotero_links.item_keys(conn, uid)
+            items_left = _noted(conn, uid)
     assert exported.status_code == 200
     assert exported.json()["zotero_library"][0]["library_id"] == "4455"
     noted = exported.json()["zotero_items"]
@@ -488,6 +488,12 @@ def test_a_sync_fetches_an_arxiv_paper_the_store_lacks(settings: Settings) -> No
     assert [r.params.get("id_list") for r in arxiv.requests] == ["1605.08386"]
 
 
+def _noted(conn: Connection, uid: int) -> set[str]:
+    """The Zotero item keys noted for the reader's link."""
+    items = zotero_links.zotero_items
+    return set(conn.scalars(select(items.c.item_key).where(items.c.user_id == uid)))
+
+
 def _removed(items: list[dict[str, object]], i: int) -> None:
     """Item i leaves the Zotero library (deleted, trashed or taken out of the collection): the
     library's version moves on."""
@@ -516,7 +522,7 @@ def test_an_item_removed_in_zotero_leaves_the_library_where_the_link_put_it(
         shown = c.get("/api/me/zotero", headers=auth).json()
         with engine.connect() as conn:
             saved = {e.paper_id for e in library(conn, uid)}
-            noted = zotero_links.item_keys(conn, uid)
+            noted = _noted(conn, uid)
         before_quiet = len(zotero.requests)
         tomorrow = datetime.now(UTC) + timedelta(hours=21)
         quiet = sync_due(engine, s, tomorrow.replace(tzinfo=None))  # nothing changed in Zotero
@@ -547,7 +553,7 @@ def test_linking_again_keeps_what_the_link_brought_and_unlinking_forgets_the_ite
         c.delete("/api/me/zotero", headers=auth)
         with engine.connect() as conn:
             saved = {e.paper_id for e in library(conn, uid)}
-            noted = zotero_links.item_keys(conn, uid)
+            noted = _noted(conn, uid)
     assert again["added"] == 0  # linked again (a new key, say): nothing new to add
     assert synced["removed"] == 1  # …and what the first link brought still leaves with its item
     assert saved == {p.id for p in _papers()[:10]} - {"2506.10002"}

@@ -188,12 +188,6 @@ def record_items(
         conn.execute(zotero_items.insert(), rows)
 
 
-def item_keys(conn: Connection, user_id: int) -> set[str]:
-    """The Zotero items the link's imports matched."""
-    query = select(zotero_items.c.item_key).where(zotero_items.c.user_id == user_id)
-    return set(conn.scalars(query))
-
-
 def forget_gone(conn: Connection, user_id: int, present: set[str]) -> list[str]:
     """Forget the noted items the Zotero library no longer holds (`present`: the keys it
     holds now); the papers that the link put in the library and that no item still noted
