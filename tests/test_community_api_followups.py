@@ -140,3 +140,23 @@ def test_the_daily_api_sorts_newest_first_on_a_day_and_a_week(
         described = c.get("/openapi.json").json()["paths"]["/api/daily_papers"]["get"]
         sort = next(p for p in described["parameters"] if p["name"] == "sort")
         assert "new" in sort["schema"]["pattern"] and "?sort=new" in sort["description"]
+
+
+def test_a_comment_refused_by_the_api_names_its_body(site: Settings, engine: Engine) -> None:
+    """The comment's field is `body`: an empty or overlong one is said as `body: …`, not as
+    `request: …` (the request's body and the field share the name)."""
+    pid = sorted(on_day(engine, DAYS[1]))[0]
+    with client(site, engine) as c:
+        auth = bearer(c, "writer")
+        empty = c.post(f"/api/papers/{pid}/comments", json={"body": ""}, headers=auth)
+        assert empty.status_code == 422
+        assert empty.json()["detail"] == "body: String should have at least 1 character"
+        made = c.post(f"/api/papers/{pid}/comments", json={"body": "A fine paper."}, headers=auth)
+        assert made.status_code in (200, 201), made.text
+        long = c.patch(
+            f"/api/comments/{made.json()['id']}", json={"body": "x" * 20_001}, headers=auth
+        )
+        assert long.status_code == 422
+        assert long.json()["detail"].startswith("body: String should have at most")
+        stray = c.post(f"/api/papers/{pid}/comments", json={"body": "x", "bdy": 1}, headers=auth)
+        assert stray.status_code == 422 and stray.json()["detail"].startswith("bdy: ")

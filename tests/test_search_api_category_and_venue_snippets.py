@@ -147,6 +147,20 @@ def test_operators_between_words_stay() -> None:
     assert semantic_text("attention OR -survey") == "attention"
 
 
+@pytest.mark.parametrize("typed", ["AND", "OR", "NOT", "(AND)", "AND OR"])
+def test_a_lone_operator_is_read_as_its_word_by_the_model_too(site: TestClient, typed: str) -> None:
+    """The keyword search reads a query of operators alone as their words ("AND": papers
+    holding "and"); the model once read nothing, and the page said the query held only a
+    category, dates or left-out words."""
+    assert semantic_text(typed) == " ".join(typed.strip("()").lower().split())
+    for mode in ("hybrid", "semantic"):
+        page = site.get("/search", params={"q": typed, "mode": mode})
+        assert page.status_code == 200
+        assert "no words for" not in page.text
+        assert f"({mode})" in page.text  # ranked by meaning as asked, not by keyword alone
+    assert semantic_text("cat:cs.CL OR cat:cs.LG") == ""  # a category alone is still nothing
+
+
 # --- a match only in the comments or journal reference --------------------------------------------
 
 

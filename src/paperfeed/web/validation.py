@@ -28,12 +28,23 @@ def validation_message(exc: RequestValidationError) -> str:
         if err.get("type") == "json_invalid":  # its location is a character offset
             parts.append(f"the body is not valid JSON ({err.get('ctx', {}).get('error', '')})")
             continue
-        where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "path", "body"))
+        where = _where(tuple(err.get("loc", ())))
         if not where and err.get("type") == "missing":
             parts.append("send a JSON body: the API's page, /docs, shows its fields")
             continue
         parts.append(f"{where or 'request'}: {_explain(err)}")
     return "; ".join(dict.fromkeys(parts)) or "invalid request"
+
+
+_SOURCES = ("query", "path", "body", "header", "cookie")
+
+
+def _where(loc: tuple[object, ...]) -> str:
+    """The value's name: its location less where it was sent (the first part only, so that a
+    body's field called `body` keeps its name)."""
+    if loc and loc[0] in _SOURCES:
+        loc = loc[1:]
+    return ".".join(str(p) for p in loc)
 
 
 _CHOICES_RE = re.compile(r"^\^\(([\w|]+)\)\$$")

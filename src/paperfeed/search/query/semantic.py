@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from paperfeed.search.query.fields import _fields
 from paperfeed.search.query.model import MAX_QUERY_CHARS
+from paperfeed.search.query.parsing import parse_query
 from paperfeed.search.query.tokens import _ALTERNATION, _OPERATORS, _QUOTES, _tokens
 
 # Syntax the model would read as words: a stray ")" made "cancer)" a query no abstract was near
@@ -16,6 +17,8 @@ def semantic_text(text: str) -> str:
     by the same tokens: "NOT (a (b c))" lost only "a"), quotes, `*` and parentheses dropped."""
     body = _fields(text[:MAX_QUERY_CHARS].translate(_QUOTES))[0]
     kept = _joined([token.typed for token in _tokens(body) if not token.left_out])
+    if not kept:  # a lone "AND" or "OR": the keyword search reads it as the word, so does this
+        kept = list(parse_query(text).words)
     return " ".join(" ".join(kept).translate(_SYNTAX).split())
 
 

@@ -65,7 +65,8 @@ function setState(button, on) {
 // actions that need one, and a question before removing papers. Without JS the form posts.
 document.addEventListener("DOMContentLoaded", function () {
   var form = document.getElementById("bulk");
-  if (!form) return;
+  // the moderation queue's form is also "bulk" (its own script): only the library's bar here
+  if (!form || !form.querySelector("select[name=action]")) return;
   var boxes = document.querySelectorAll('input[type=checkbox][form="bulk"]');
   var action = form.querySelector("select[name=action]");
   var where = form.querySelector("input[name=collection]");
