@@ -289,3 +289,24 @@ def test_an_old_style_id_split_between_eprint_and_primary_class_is_read(
     fields: str, expected: str | None
 ) -> None:
     assert _one(f"@misc{{k, title = {{Old}}, {fields}}}").arxiv_id == expected
+
+
+def test_a_bibtex_note_holding_a_ris_line_is_still_read_as_bibtex() -> None:
+    """A note with a line "TY  - JOUR" made the whole .bib one RIS record (nothing matched), on
+    another site's file and on this one's own export read back; a RIS note with "@article{" is
+    still RIS."""
+    typed = (
+        "@misc{x,\n  title = {Generating in the Limit},\n  eprint = {2606.28354},\n"
+        "  annote = {my summary:\nTY - JOUR means journal in RIS}\n}\n"
+        "@misc{y, title = {Second}, eprint = {2606.28355}}\n"
+    )
+    parsed = references.read(typed.encode())
+    assert [r.arxiv_id for r in parsed.references] == ["2606.28354", "2606.28355"]
+    assert parsed.references[0].note.endswith("TY - JOUR means journal in RIS")
+    papers = [Paper(f"2606.2412{n}", f"Title {n}", authors=("Ada Lovelace",)) for n in (1, 2)]
+    note = "Unbalanced } brace\nER - x\nTY - JOUR\nTI - injected title"
+    ours = entries(papers, {p.id: references.Annotations(note=note) for p in papers})
+    back = references.read(ours.encode()).references
+    assert [(r.arxiv_id, r.title, r.note) for r in back] == [(p.id, p.title, note) for p in papers]
+    ris = "TY  - JOUR\nTI  - A RIS paper\nN1  - cite as @article{k, title={x}}\nER  - \n"
+    assert _one(ris).title == "A RIS paper"

@@ -93,11 +93,22 @@ _BIBTEX_ENTRY = re.compile(r"@\s*[A-Za-z]+\s*[{(]")
 _NUMBERED = re.compile(r"\[\s*\d{1,4}\s*\]\s*[^\s,\]]")
 
 
+def _ris_first(text: str) -> bool:
+    """Whether a RIS record starts before any BibTeX entry: a BibTeX note may hold a line
+    "TY  - JOUR" (the whole .bib was read as one RIS record, nothing matched), a RIS note
+    "@article{"."""
+    ris = RIS_FILE.search(text)
+    if ris is None:
+        return False
+    bibtex = _BIBTEX_ENTRY.search(text, 0, ris.start())
+    return bibtex is None
+
+
 def _parse(text: str) -> Parsed:
     head = text.lstrip()[:1]
     if head in "[{" and head and not _NUMBERED.match(text.lstrip()):
         return read_csl(text)
-    if RIS_FILE.search(text):
+    if _ris_first(text):
         return read_ris(text)
     if looks_like_table(text):
         return read_table(text)
