@@ -70,7 +70,11 @@ def test_an_address_counts_only_once_its_link_is_followed_and_can_be_removed(
                     "csrf_token": csrf_token(c, "/account"),
                 },
             )
-            assert wrong.status_code == 400 and "wrong user name or password" in wrong.text
+            assert (
+                wrong.status_code == 400
+                and "that password is not right" in wrong.text
+                and "wrong user name" not in wrong.text
+            )
             bad = c.post(
                 "/account/email",
                 data={

@@ -39,9 +39,20 @@ def test_a_collection_is_renamed_in_place_and_deleted_without_losing_papers(
         )
         assert renamed.headers["location"] == f"/library?collection={old.id}"
         clash = post_form(
-            c, f"/collections/{old.id}/edit", {"name": "solvers", "visibility": "private"}
+            c,
+            f"/collections/{old.id}/edit",
+            {"name": "solvers", "description": "Typed <b>anew</b>", "visibility": "private"},
         )
         assert clash.status_code == 400 and "already have a collection named" in clash.text
+        # the collection's page again, its form saying why with what was typed (not a bare
+        # error page that lost the description)
+        form = re.search(r'<form[^>]*aria-label="Edit collection".*?</form>', clash.text, re.S)
+        assert form is not None
+        assert 'role="alert"' in form[0] and "Not saved: you already have" in form[0]
+        assert (
+            'value="solvers"' in form[0] and ">Typed &lt;b&gt;anew&lt;/b&gt;</textarea>" in form[0]
+        )
+        assert '<option value="private" selected>' in form[0]
         with engine.connect() as conn:
             after = {col.id: col for col in user_collections(conn, 1)}
             assert len(after) == 2 and after[old.id].name == "Diffusion inverse solvers"

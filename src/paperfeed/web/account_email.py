@@ -32,6 +32,7 @@ from paperfeed.web.auth import (
 )
 from paperfeed.web.deps import FormCsrf, SignedInDep, Site, SiteDep, UserDep, html, say_next
 
+WRONG_PASSWORD = "that password is not right"  # the form asks for the password alone
 router = APIRouter(include_in_schema=False)
 SPENT = (
     "this link no longer works: it was used already or has expired "
@@ -65,8 +66,9 @@ def change_email(
         limited_sign_in(site, request, user.username, password)
     except (BadInput, BadCredentials) as exc:
         field = "email" if isinstance(exc, BadInput) else "password"  # the field it is tied to
+        said = str(exc) if isinstance(exc, BadInput) else WRONG_PASSWORD  # no name was typed
         return account_home(
-            site, request, user, 400, email_error=str(exc), email_given=email, email_field=field
+            site, request, user, 400, email_error=said, email_given=email, email_field=field
         )
     token = change_link(site.engine, site.settings, user.id, address)  # listed as waiting now
     tasks.add_task(mail_change_link, site.engine, site.settings, user.username, address, token)
@@ -87,8 +89,8 @@ def remove_email(
     the address it was removed."""
     try:
         limited_sign_in(site, request, user.username, password)
-    except BadCredentials as exc:
-        return account_home(site, request, user, 400, remove_error=str(exc))
+    except BadCredentials:
+        return account_home(site, request, user, 400, remove_error=WRONG_PASSWORD)
     with site.engine.begin() as conn:
         old = account_email(conn, user.id)
         set_email(conn, user.id, None)

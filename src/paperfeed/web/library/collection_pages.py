@@ -16,7 +16,7 @@ from paperfeed.web.confirm import Confirmed, ask
 from paperfeed.web.deps import FormCsrf, RowId, SignedInDep, SiteDep, UserDep, html
 from paperfeed.web.feeds import resolve_id
 from paperfeed.web.library.common import NextField, _bad_request, _here, _unlisted, personal_context
-from paperfeed.web.library.shelf import _with_done
+from paperfeed.web.library.shelf import Said, Shelf, _library, _sentence, _with_done
 from paperfeed.web.render import query_string
 
 router = APIRouter(include_in_schema=False)
@@ -42,6 +42,7 @@ def create_collection(
 
 @router.post("/collections/{collection_id}/edit", dependencies=[FormCsrf])
 def edit_collection(
+    request: Request,
     site: SiteDep,
     user: SignedInDep,
     collection_id: RowId,
@@ -49,10 +50,19 @@ def edit_collection(
     description: Annotated[str, Form(max_length=5000)] = "",
     visibility: Annotated[str, Form(max_length=16)] = "private",
 ) -> Response:
-    """Rename a collection, or change its description or visibility (its link stays)."""
-    with site.engine.begin() as conn, _bad_request():
-        if not lib.edit_collection(conn, user.id, collection_id, description, visibility, name):
-            raise HTTPException(404, "no such collection of yours")
+    """Rename a collection, or change its description or visibility (its link stays). A
+    refused change (a name another collection of yours has) shows the collection again,
+    saying why, with what was typed kept."""
+    try:
+        with site.engine.begin() as conn, _bad_request():
+            if not lib.edit_collection(conn, user.id, collection_id, description, visibility, name):
+                raise HTTPException(404, "no such collection of yours")
+    except HTTPException as exc:
+        if exc.status_code != 400:
+            raise
+        kept = {"edit": {"name": name, "description": description, "visibility": visibility}}
+        said = Said(problem=_sentence(f"Not saved: {exc.detail}"), kept=kept)
+        return _library(request, site, user, Shelf(collection_id), said, 400)
     return RedirectResponse(f"/library?collection={collection_id}", status_code=303)
 
 
