@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from paperfeed.cli import app as cli
 from paperfeed.settings import Settings
 from paperfeed.store.accounts import users
+from paperfeed.store.digests import subscriber_for_user
 from paperfeed.store.email_links import email_links
 from tests.digest_support import Sink, smtp_sink
 from tests.web_support import client, csrf_token, sign_up, web_settings
@@ -47,6 +48,11 @@ def _text(message: EmailMessage) -> str:
 def _email(engine: Engine, name: str) -> str | None:
     with engine.connect() as conn:
         return conn.execute(select(users.c.email).where(users.c.username == name)).scalar()
+
+
+def _uid(engine: Engine, name: str) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(users.c.id).where(users.c.username == name)).scalar_one())
 
 
 def _post(c: TestClient, path: str, **data: str) -> int:
@@ -262,6 +268,10 @@ def test_export_has_the_address_and_user_add_takes_one(
         assert _post(c, "/signin", username="ada", password=PASSWORD) == 303
         data = c.get("/account/export.json").json()
     assert data["account"]["email"] == "ada@lab.example.edu"
+    with engine.connect() as conn:  # the address an admin gave takes her notices, no digests
+        notices = subscriber_for_user(conn, _uid(engine, "ada"))
+    assert notices is not None and notices["email"] == "ada@lab.example.edu"
+    assert notices["frequency"] == "none"
 
 
 def test_the_account_page_lists_the_new_address_as_waiting_before_its_mail_goes_out(

@@ -555,3 +555,83 @@ def test_a_reply_to_a_reply_tells_the_one_answered_and_not_a_removed_replier(
     assert told["bob"] == ["reply_to_you"]
     assert told["ada"].count("reply") == 1 and "reply_to_you" not in told["ada"][:1]
     assert told["dee"] == []
+
+
+def _sign_in(c: TestClient, name: str) -> None:
+    c.cookies.clear()
+    form = {"username": name, "password": PASSWORD, "csrf_token": csrf_token(c, "/signin")}
+    assert c.post("/signin", data=form, follow_redirects=False).status_code == 303
+
+
+def _account_address(c: TestClient, sink: Sink, address: str) -> None:
+    """Give the signed-in account an address on /account and follow the emailed link."""
+    form = {"email": address, "password": PASSWORD, "csrf_token": csrf_token(c, "/account")}
+    assert c.post("/account/email", data=form, follow_redirects=False).status_code == 303
+    [link] = [m for m in sink.to(address) if "/email/confirm" in _text(m)]
+    token = re.search(r"/email/confirm\?token=([\w-]+)", _text(link))
+    assert token is not None
+    form = {"token": token[1], "csrf_token": csrf_token(c, "/account")}
+    assert c.post("/email/confirm", data=form, follow_redirects=False).status_code == 303
+
+
+def _text(mail: EmailMessage) -> str:
+    return str(mail.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+
+
+def test_the_accounts_confirmed_address_takes_its_notices(
+    c: TestClient, sink: Sink, engine: Engine
+) -> None:
+    """Confirming the account's address on /account left "Email me about replies" ticked with
+    nothing sent: only an address added on the profile page took notices. Now the account's
+    own address takes them (no digest) where the account had none; one it chose stays."""
+    pid = _pid(engine)
+    bob, ada = _bearer(c, "bob"), _bearer(c, "ada")
+    _sign_in(c, "ada")
+    _account_address(c, sink, "ada@example.org")
+    profile = c.get("/settings/profile").text
+    assert "Emails go to <strong>ada@example.org</strong> (confirmed)" in profile
+    top = _post(c, pid, ada, "Does the bound hold?")
+    _post(c, pid, bob, "It does.", top)
+    [mail] = _notices(sink, "ada@example.org")
+    assert "bob replied to your comment" in str(mail["Subject"])
+    with engine.connect() as conn:
+        linked = db.subscriber_for_user(conn, _uid(engine, "ada"))
+    assert linked is not None and linked["frequency"] == "none"  # notices only: no digest
+
+    # An account with an address chosen for notices keeps it when it confirms another one.
+    c.cookies.clear()
+    cy = _bearer(c, "cyd")
+    _subscribe(c, sink, cy, "cy.notices@example.org")
+    _sign_in(c, "cyd")
+    _account_address(c, sink, "cy@example.org")
+    with engine.connect() as conn:
+        kept = db.subscriber_for_user(conn, _uid(engine, "cyd"))
+    assert kept is not None and kept["email"] == "cy.notices@example.org"
+
+
+def test_an_address_confirmed_before_is_offered_for_notices_on_the_profile(
+    c: TestClient, sink: Sink, engine: Engine
+) -> None:
+    """An account whose address was confirmed before it took notices too: the profile page
+    says so and its button makes it so."""
+    pid = _pid(engine)
+    bob, ada = _bearer(c, "bob"), _bearer(c, "ada")
+    _sign_in(c, "ada")
+    with engine.begin() as conn:  # as such an account's row is
+        conn.execute(update(users).where(users.c.username == "ada").values(email="ada@example.org"))
+    page = c.get("/settings/profile").text
+    assert "Your account's address, <strong>ada@example.org</strong>, does not take" in page
+    done = c.post(
+        "/settings/notice-address",
+        data={"csrf_token": csrf_token(c, "/settings/profile")},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    page = c.get(done.headers["location"]).text
+    assert "Notices by email now go to ada@example.org." in page
+    assert "Emails go to <strong>ada@example.org</strong> (confirmed)" in page
+    top = _post(c, pid, ada, "Does the bound hold?")
+    _post(c, pid, bob, "It does.", top)
+    assert len(_notices(sink, "ada@example.org")) == 1
+    again = c.post("/settings/notice-address", data={"csrf_token": csrf_token(c, "/")})
+    assert again.status_code == 409  # it has one now: said, nothing changed

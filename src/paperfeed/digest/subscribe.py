@@ -381,6 +381,34 @@ def unsubscribe(engine: Engine, settings: Settings, token: str) -> bool:
         return False
 
 
+def notices_to_account_address(conn: Connection, user_id: int, email: str) -> bool:
+    """Let the account's own address (confirmed by its owner, or given by an admin) take the
+    account's notices, where it has no address for them yet (none linked, confirmed or
+    waiting): a subscription for notices only (no digests), confirmed and linked; the address
+    already subscribed, confirmed and linked to no account, is linked. Whether it now is.
+
+    Confirming the account's address once left "Email me about replies" sending nothing: only
+    an address added on the profile page took notices."""
+    if db.user_subscription(conn, user_id) is not None:
+        return False
+    address, key = normalise_email(email)
+    existing = db.find_subscriber(conn, key)
+    if existing is None:
+        values = {"email": address, "email_key": key, "status": "confirmed", "nonce": _nonce()}
+        values |= {"confirmed_at": utcnow(), "user_id": user_id}
+        values |= _pref_values(parse_preferences({"frequency": "none"}))
+        try:
+            with conn.begin_nested():  # another request subscribed it meanwhile: left as it is
+                db.insert_subscriber(conn, values)
+        except IntegrityError:
+            return False
+        return True
+    if existing["status"] == "confirmed" and existing["user_id"] is None:
+        db.link_user(conn, int(str(existing["id"])), user_id)
+        return True
+    return False
+
+
 def find_by_email(engine: Engine, email: str) -> Subscriber | None:
     """The subscriber with this address (for the operator's CLI), or None."""
     _, key = normalise_email(email)

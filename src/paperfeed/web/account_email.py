@@ -10,6 +10,7 @@ from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection
 
+from paperfeed.digest.subscribe import notices_to_account_address
 from paperfeed.digest.subscriber import BadInput, normalise_email
 from paperfeed.store.accounts import User, UsernameTaken, create_user, find_user
 from paperfeed.store.email_links import EmailLink, account_email, drop_links, find_link, spend_link
@@ -162,6 +163,7 @@ def _apply(conn: Connection, link: EmailLink) -> User | str | None:
     """Set the address (None), or make the sign-up's account (the User, or why not)."""
     if link.user_id is not None:
         set_email(conn, link.user_id, link.email)
+        notices_to_account_address(conn, link.user_id, link.email)
         record_action(conn, link.username, "confirm email", link.username)
         return None
     assert link.password_hash is not None  # a sign-up's link has one
@@ -170,6 +172,7 @@ def _apply(conn: Connection, link: EmailLink) -> User | str | None:
     except UsernameTaken:
         return f"the user name {link.username!r} was taken meanwhile: sign up again with another"
     set_email(conn, user.id, link.email)
+    notices_to_account_address(conn, user.id, link.email)
     record_action(conn, user.username, "sign up", "by a confirmed email address")
     found = find_user(conn, user.username)
     return found[0] if found else user

@@ -67,6 +67,7 @@ def user_add(
     if not password_stdin:
         err.print("[red]error:[/red] pass --password-stdin and the password on stdin")
         raise typer.Exit(2)
+    from paperfeed.digest.subscribe import notices_to_account_address
     from paperfeed.web.auth import BadCredentials, sign_up
 
     engine = open_store(Settings())
@@ -81,6 +82,7 @@ def user_add(
         record_action(conn, CLI, "add user", made.username)
         if address:
             set_email(conn, made.id, address)
+            notices_to_account_address(conn, made.id, address)
         if is_admin:
             set_admin(conn, username, True)
             record_action(conn, CLI, "make admin", made.username)

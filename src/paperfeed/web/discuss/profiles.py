@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from paperfeed import text as text_rules
+from paperfeed.digest.subscribe import notices_to_account_address
 from paperfeed.store.accounts import User, end_sessions, set_password_hash
 from paperfeed.store.claim_batches import claimed_spellings
 from paperfeed.store.community import (
@@ -21,13 +22,23 @@ from paperfeed.store.community import (
     user_comments,
 )
 from paperfeed.store.digests import user_subscription
+from paperfeed.store.email_links import account_email
 from paperfeed.store.library import has_feed_token, public_collections, revoke_feed_tokens
 from paperfeed.store.listings import paper_flags
 from paperfeed.store.password_links import end_mailed_links
 from paperfeed.store.upvoters import upvoted_publicly
 from paperfeed.web import discussion
 from paperfeed.web.auth import BadCredentials, check_new_account, hash_new_password, limited_sign_in
-from paperfeed.web.deps import SESSION_COOKIE, FormCsrf, SignedInDep, Site, SiteDep, UserDep, html
+from paperfeed.web.deps import (
+    SESSION_COOKIE,
+    FormCsrf,
+    SignedInDep,
+    Site,
+    SiteDep,
+    UserDep,
+    html,
+    say_next,
+)
 from paperfeed.web.discuss.common import _titles
 
 router = APIRouter(include_in_schema=False)
@@ -108,6 +119,24 @@ def avatar(name: str) -> Response:
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
 
 
+@router.post("/settings/notice-address", dependencies=[FormCsrf])
+def notices_to_own_address(site: SiteDep, user: SignedInDep) -> Response:
+    """Send the account's notices to its own address (an account whose address was confirmed
+    before that made it the notices' too)."""
+    with site.engine.begin() as conn:
+        address = account_email(conn, user.id)
+        if address is None:
+            raise HTTPException(400, "your account has no email address: add one on /account")
+        if not notices_to_account_address(conn, user.id, address):
+            raise HTTPException(
+                409,
+                f"{address} could not take your notices: it has a digest subscription waiting "
+                "for its confirmation, or another account's; add it with the form below",
+            )
+    response = RedirectResponse("/settings/profile#email", status_code=303)
+    return say_next(response, f"Notices by email now go to {address}.")
+
+
 @router.get("/settings/profile")
 def profile_edit_page(
     request: Request,
@@ -136,11 +165,13 @@ def _profile_form(
     said beside the `field` it is about."""
     with site.engine.connect() as conn:
         linked = user_subscription(conn, user.id)
+        own = account_email(conn, user.id) if linked is None else None
     page = site.render(
         "profile_edit.html",
         user=user,
         profile=profile,
         linked=linked,
+        account_address=own,
         problem=problem,
         problem_field=field,
         password_changed=changed,
