@@ -394,8 +394,8 @@ def notices_to_account_address(conn: Connection, user_id: int, email: str) -> bo
     address, key = normalise_email(email)
     existing = db.find_subscriber(conn, key)
     if existing is None:
-        values = {"email": address, "email_key": key, "status": "confirmed", "nonce": _nonce()}
-        values |= {"confirmed_at": utcnow(), "user_id": user_id}
+        values: dict[str, object] = {"email": address, "email_key": key, "user_id": user_id}
+        values |= {"status": "confirmed", "confirmed_at": utcnow(), "nonce": _nonce()}
         values |= _pref_values(parse_preferences({"frequency": "none"}))
         try:
             with conn.begin_nested():  # another request subscribed it meanwhile: left as it is
