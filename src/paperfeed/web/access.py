@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -16,6 +17,9 @@ from paperfeed.text import mask_addresses
 from paperfeed.web.baseurl import PREFIX_KEY
 
 log = logging.getLogger("paperfeed.access")
+# A request its client gave up on before any answer (a browser's favicon fetch cut short by the
+# next page) was logged as a 500, which no one served: 499, as nginx logs it.
+CLIENT_LEFT = 499
 # Signed links carry their authority in ?token=… (invite links in ?invite=…), and private feeds
 # and shared collections in their path: never write one to a log. The app reads a name as
 # decoded (`tok%65n=` is `token=`), so the log compares it decoded too.
@@ -94,17 +98,27 @@ class AccessLog:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started, seen = time.perf_counter(), {"status": 500, "bytes": 0}
+        started, seen = time.perf_counter(), {"status": 500, "bytes": 0, "started": 0}
 
         async def watch(message: Message) -> None:
             if message["type"] == "http.response.start":
-                seen["status"] = message["status"]
+                seen["status"], seen["started"] = message["status"], 1
             elif message["type"] == "http.response.body":
                 seen["bytes"] += len(message.get("body", b""))
             await send(message)
 
+        async def listen() -> Message:
+            message = await receive()
+            if message["type"] == "http.disconnect" and not seen["started"]:
+                seen["status"] = CLIENT_LEFT  # unless the app still starts a response
+            return message
+
         try:
-            await self.app(scope, receive, watch)
+            await self.app(scope, listen, watch)
+        except asyncio.CancelledError:  # the server dropped the request: its client left
+            if not seen["started"]:
+                seen["status"] = CLIENT_LEFT
+            raise
         finally:
             ms = (time.perf_counter() - started) * 1000
             log.info(self._line(scope, seen["status"], seen["bytes"], ms))

@@ -470,9 +470,21 @@ document.addEventListener("submit", function (event) {
   button.textContent = "Sending…";
 });
 
+// A form that can take long (a library's import) says it is under way, and is not sent twice.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.dataset.busy || event.defaultPrevented) return;
+  var button = form.querySelector("button[type=submit]");
+  if (!button) return;
+  if (button.getAttribute("aria-busy") === "true") { event.preventDefault(); return; }
+  button.dataset.label = button.textContent;
+  button.setAttribute("aria-busy", "true");  // busy, not disabled: keeps the focus
+  button.textContent = form.dataset.busy;
+});
+
 // A page come back from the browser's history (Back from an error page) is pressable again.
 window.addEventListener("pageshow", function () {
-  document.querySelectorAll(".comment-form button[data-label]").forEach(function (button) {
+  document.querySelectorAll(".comment-form button[data-label], form[data-busy] button[data-label]").forEach(function (button) {
     button.textContent = button.dataset.label;
     button.removeAttribute("aria-busy");
     button.removeAttribute("data-label");
