@@ -97,6 +97,13 @@ def test_question_mark_lists_the_keys_and_they_can_be_turned_off(
     assert [v["id"] for v in Axe().run(page).response["violations"]] == []
     page.keyboard.press("j")  # the list is open: keys wait
     assert _selected(page) == []
+    # its switch has the focus: "?" again closes the list (a focused checkbox once counted as
+    # typing, which turned every key off), and opens it again
+    expect(dialog.get_by_label("Use these single-key shortcuts")).to_be_focused()
+    page.keyboard.press("?")
+    expect(dialog).to_be_hidden()
+    page.keyboard.press("?")
+    expect(dialog).to_be_visible()
     dialog.get_by_label("Use these single-key shortcuts").uncheck()
     dialog.get_by_role("button", name="Close").click()
     expect(dialog).to_be_hidden()

@@ -48,9 +48,15 @@
     });
   }
 
+  // Where a key is text (a box, a text area, a list): not a checkbox, radio or button, which
+  // once turned every shortcut off while focused (the shortcuts list opens on its own box, so
+  // "?" again did not close it).
+  var NOT_TEXT = /^(checkbox|radio|button|submit|reset|file|color|range|image)$/;
+
   function typing(target) {
     if (!(target instanceof HTMLElement)) return false;
-    return target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
+    if (target instanceof HTMLInputElement) return !NOT_TEXT.test(target.type);
+    return target.isContentEditable || /^(TEXTAREA|SELECT)$/.test(target.tagName);
   }
 
   function items() {
