@@ -404,7 +404,11 @@ def test_jobs_list_and_run_from_the_command_line(sqlite_settings: Settings) -> N
     idle = runner.invoke(app, ["jobs", "run", "harvest"], env=env | {"PAPERFEED_HARVEST_SETS": ""})
     assert idle.exit_code == 0 and '"disabled": 1' in idle.output  # no sets: nothing harvested
     said = runner.invoke(app, ["jobs", "list"], env=env).output  # why it failed, in words too
-    assert re.search(r"^harvest +skipped \(not configured\) at ", said, re.M), said
+    assert re.search(
+        r"^harvest +skipped \(nothing configured for it\) at \d{4}-\d\d-\d\d \d\d:\d\d UTC ",
+        said,
+        re.M,
+    ), said
     assert re.search(r"^hf-daily +failed at .*\n +why: .*cannot reach", said, re.M), said
 
 

@@ -206,7 +206,7 @@ def test_jobs_list_says_when_each_job_runs_next(
     assert isinstance(last, dict) and last["started_at"] == "2026-12-01T01:10:00+00:00"
     text = runner.invoke(app, ["jobs", "list"], env=env).output
     assert text.startswith("schedule: 20:05 America/New_York on mon,wed; last checked ")
-    assert "embed      ok at 2026-12-01T01:10:00+00:00" in text
+    assert "embed      ok at 2026-12-01 01:10 UTC" in text  # as the "next:" lines write it
     assert "next: 2026-12-02 20:05 EST (2026-12-03 01:05 UTC)" in text
 
 
@@ -231,7 +231,7 @@ def test_admin_shows_the_schedule_and_each_jobs_next_run(
             set_admin(conn, "root", True)
         page = c.get("/admin").text
         cookies = dict(c.cookies)
-    assert "Schedule: daily at 20:05 America/New_York on mon, wed" in page
+    assert "Schedule: daily at 20:05 America/New_York (01:05 UTC today) on mon, wed" in page
     assert "No process has checked it yet" in page
     embed = page.split('data-next-job="embed"')[1].split("</li>")[0]
     assert 'data-next="2026-12-02T20:05:00-05:00"' in embed

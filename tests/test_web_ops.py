@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 
 import pytest
@@ -112,11 +113,16 @@ def test_admin_runs_jobs_retries_mail_and_manages_users(site: Settings, engine: 
             run = db.start_run(conn, "enrich", None, "manual", "node")
             db.finish_run(conn, run, "ok", {"stars": 3, "rate_limited_until": None}, None)
             quiet = db.start_run(conn, "digests", None, "schedule", "node")
-            db.keep_quiet_run(conn, "digests", quiet, {"composed": 0, "sent": 0})
+            db.keep_quiet_run(
+                conn, "digests", quiet, {"composed": 0, "sent": 0, "busy": False, "late": True}
+            )
         counts = admin.get("/admin").text
         assert "stars 3" in counts and "rate_limited_until" not in counts  # no raw "None"
         digests = counts.split('data-job="digests"')[1].split("</tr>")[0]
-        assert "checked: nothing due" in digests and "never" not in digests
+        assert "ok (checked: nothing due)" in digests and "never" not in digests
+        assert "busy" not in digests and "False" not in digests  # a flag named only when set
+        cell = re.findall(r"<td><small>([^<]*)</small></td>", digests)
+        assert [sorted(c.split(", ")) for c in cell] == [["composed 0", "late", "sent 0"]]
         assert "nothing_due" not in digests
         with engine.begin() as conn:
             db.delete_run(conn, run)
@@ -130,7 +136,11 @@ def test_admin_runs_jobs_retries_mail_and_manages_users(site: Settings, engine: 
             "harvest is already running elsewhere; nothing was started"
             in admin.get(busy.headers["location"]).text
         )
-        assert post_form(admin, "/admin/jobs/harvest/run", {}).status_code == 303
+        ran = post_form(admin, "/admin/jobs/harvest/run", {})
+        assert ran.status_code == 303
+        if "ran" in ran.headers["location"]:  # it ended in the second the page waits: said so
+            said = admin.get(ran.headers["location"]).text
+            assert "harvest ran: skipped (nothing configured for it)" in said  # not "ok"
         deadline = time.monotonic() + 60
         while not _runs(engine) and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -161,7 +171,11 @@ def test_admin_runs_jobs_retries_mail_and_manages_users(site: Settings, engine: 
     assert "suspended" in me
     # The harvest had no sets to harvest: shown as skipped, not as a working "ok".
     row = me.split('data-job="harvest"')[1].split("</tr>")[0]
-    assert "skipped<br><small>nothing configured for it" in row and "disabled" not in row
+    assert "skipped (nothing configured for it)" in row and "disabled" not in row
+    recent = me.split('id="runs"')[1].split("</table>")[0]  # the recent runs say the same
+    assert "<td>skipped (nothing configured for it)</td>" in recent
+    schedule = me.split('class="schedule"')[1].split("</p>")[0]
+    assert "a run tries a failing job 3 times, waiting 60 s before the second" in schedule
 
 
 def _runs(engine: Engine) -> list[db.JobRun]:

@@ -16,7 +16,7 @@ from rich.markup import escape
 from sqlalchemy import Engine
 
 from paperfeed.cli_support import stoppable
-from paperfeed.pipeline.plan import describe, in_words, plans
+from paperfeed.pipeline.plan import describe, in_words, outcome_words, plans
 from paperfeed.pipeline.registry import Context, find_job, registry
 from paperfeed.pipeline.runner import run_job
 from paperfeed.pipeline.schedule import Scheduler, log_to_stderr
@@ -52,16 +52,19 @@ def list_jobs(
     typer.echo(_schedule_line(rows[0]["schedule"] if rows else {}))
     for row in rows:
         last_run = row["last_run"]
-        status = last_run and last_run["status"]
-        if status == "ok" and last_run["counts"].get("disabled"):
-            status = "skipped (not configured)"
-        elif status == "ok" and last_run["counts"].get("nothing_due"):
-            status = "ok (nothing due)"
-        state = f"{status} at {last_run['started_at']}" if last_run else "never run"
+        state = "never run"
+        if last_run:
+            status = outcome_words(last_run["status"], last_run["counts"])
+            state = f"{status} at {_shown(last_run['started_at'])}"
         typer.echo(f"{row['name']:<10} {state:<48} {row['help']}")
         if last_run and last_run["status"] != "ok" and last_run["error"]:
             typer.echo(f"{'':<10} why: {' '.join(str(last_run['error']).split())[:300]}")
         typer.echo(f"{'':<10} next: {row['next_run_words']}")
+
+
+def _shown(iso: str) -> str:
+    """A stored time as `jobs list` prints it, as its "next:" lines do: to the minute, in UTC."""
+    return f"{datetime.fromisoformat(iso).astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def _aware(value: datetime | None) -> str | None:
@@ -115,7 +118,8 @@ def _schedule_line(schedule: dict[str, Any]) -> str:
     days = ",".join(schedule.get("days", []))
     said = f"schedule: {schedule.get('time')} {schedule.get('timezone')} on {days}; "
     if schedule.get("last_check"):
-        said += f"last checked {schedule['last_check']} by process {schedule['last_check_pid']}"
+        checked = _shown(schedule["last_check"])
+        said += f"last checked {checked} by process {schedule['last_check_pid']}"
     else:
         said += "never checked yet: no `paperfeed serve` (without --no-jobs) or `worker` ran"
     return said

@@ -5,6 +5,7 @@ every restart, `jobs list` and /admin agree: the daily slots, the backoff after 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -108,16 +109,47 @@ def plans(conn: Connection, settings: Settings, jobs: list[Job], now: datetime) 
     return [plan(conn, settings, job, now) for job in jobs]
 
 
-def describe(settings: Settings) -> dict[str, object]:
-    """The schedule in words and values, for `jobs list` and /admin."""
+def describe(settings: Settings, now: datetime | None = None) -> dict[str, object]:
+    """The schedule in words and values, for `jobs list` and /admin (`utc_time`: the time of
+    day in UTC today, the zone's offset taken on `now`'s day)."""
     return {
         "time": settings.pipeline_time,
         "timezone": settings.pipeline_timezone,
+        "utc_time": _utc_time(settings, now or datetime.now(UTC)),
         "days": [d.strip()[:3].lower() for d in settings.pipeline_days.split(",") if d.strip()],
         "retry_delay_s": settings.job_retry_delay,
+        "attempts": settings.job_max_attempts,
         "max_failed_runs": MAX_FAILED_RUNS,
         "tick_s": settings.jobs_tick_seconds,
     }
+
+
+def _utc_time(settings: Settings, now: datetime) -> str:
+    zone = ZoneInfo(settings.pipeline_timezone)
+    hour, minute = (int(part) for part in settings.pipeline_time.split(":"))
+    local = now.astimezone(zone).replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return f"{local.astimezone(UTC):%H:%M}"
+
+
+def outcome_words(status: str, counts: Mapping[str, object]) -> str:
+    """A run's outcome as /admin and `jobs list` say it: a job with nothing configured for it
+    was skipped, not "ok"."""
+    if status == "ok" and counts.get("disabled"):
+        return "skipped (nothing configured for it)"
+    if status == "ok" and counts.get("nothing_due"):
+        return "ok (checked: nothing due)"
+    return status
+
+
+def counts_words(counts: Mapping[str, object]) -> str:
+    """A run's counts as a line: "added 12, updated 3"; a flag named when set ("busy"), left
+    out when not (the digests' counts showed "busy False, mail_server_down False")."""
+    said = []
+    for key, value in counts.items():
+        if key in ("disabled", "nothing_due") or value is None or value is False or value == []:
+            continue
+        said.append(key if value is True else f"{key} {value}")
+    return ", ".join(said)
 
 
 def in_words(p: Plan, zone: str) -> str:

@@ -18,7 +18,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from paperfeed.markup import render_markdown
 from paperfeed.pipeline import Context, find_job, registry, run_job
-from paperfeed.pipeline.plan import describe, in_words, plans
+from paperfeed.pipeline.plan import counts_words, describe, in_words, outcome_words, plans
+from paperfeed.pipeline.runner import Outcome
 from paperfeed.settings import Settings
 from paperfeed.store import jobs as db
 from paperfeed.store.accounts import (
@@ -135,7 +136,9 @@ def console(
         context = {
             "jobs": jobs,
             "next": {p.job: (p, in_words(p, settings.pipeline_timezone)) for p in upcoming},
-            "schedule": describe(settings),
+            "schedule": describe(settings, now()),
+            "outcome": outcome_words,  # a run's outcome and counts, as `jobs list` says them
+            "counted": counts_words,
             "checked": checked,
             "jobs_here": checked is not None and checked[1] in (os.getpid(), os.getppid()),
             "last": db.last_runs(conn),
@@ -196,7 +199,7 @@ def run_now(site: SiteDep, admin: AdminDep, name: str) -> Response:
     ctx = Context(site.engine, site.settings, stop=stop)
     ended: list[str] = []
     thread = threading.Thread(
-        target=lambda: ended.append(run_job(ctx, job, "admin").status), daemon=True
+        target=lambda: ended.append(_said(run_job(ctx, job, "admin"))), daemon=True
     )
     _RUNNING[:] = [r for r in _RUNNING if r[0].is_alive()]
     _RUNNING.append((thread, stop, job.name))
@@ -208,6 +211,11 @@ def run_now(site: SiteDep, admin: AdminDep, name: str) -> Response:
     _log(site, admin.username, "run job", name)
     said = f"{name} ran: {ended[0]}" if ended else f"started {name}"
     return RedirectResponse(f"/admin?{urlencode({'done': said})}", status_code=303)
+
+
+def _said(outcome: Outcome) -> str:
+    """How a run ended, in the Jobs table's words ("busy" as it is: the caller reads it)."""
+    return outcome_words(outcome.status, outcome.counts)
 
 
 def _name_of(site: Site, user_id: int) -> str:
