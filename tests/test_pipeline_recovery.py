@@ -232,7 +232,7 @@ def test_admin_shows_the_schedule_and_each_jobs_next_run(
         page = c.get("/admin").text
         cookies = dict(c.cookies)
     assert "Schedule: daily at 20:05 America/New_York (01:05 UTC today) on mon, wed" in page
-    assert "No process has checked it yet" in page
+    assert "No process has checked it yet</b>, so no job below runs on its own" in page
     embed = page.split('data-next-job="embed"')[1].split("</li>")[0]
     assert 'data-next="2026-12-02T20:05:00-05:00"' in embed
     assert "2026-12-02 20:05 EST (2026-12-03 01:05 UTC)" in embed
