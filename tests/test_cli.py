@@ -32,6 +32,16 @@ def test_every_command_has_help(path: list[str]) -> None:
     assert "Usage" in result.output
 
 
+def test_help_lists_each_command_in_sentences_not_its_source_lines() -> None:
+    """The command list kept the docstrings' line breaks: "(the⏎ other commands …"."""
+    wide = runner.invoke(app, ["--help"], env={"COLUMNS": "250"}).output
+    [migrate] = [line for line in wide.splitlines() if "│ migrate " in line]
+    assert "(the other commands and the site migrate it too when they open it" in migrate
+    jobs = runner.invoke(app, ["jobs", "--help"], env={"COLUMNS": "250"}).output
+    [run] = [line for line in jobs.splitlines() if "│ run " in line]
+    assert "a source that fails is retried after" in run
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("PAPERFEED_DATA_DIR", str(tmp_path))

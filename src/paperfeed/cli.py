@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -407,4 +408,16 @@ def _register_features() -> None:
         register(app)
 
 
+def _reflowed(typer_app: typer.Typer) -> None:
+    """Each command's help as paragraphs, not as its docstring's lines: the help's command
+    lists kept the source's line breaks ("(the⏎ other commands …")."""
+    for command in typer_app.registered_commands:
+        doc = command.help or inspect.getdoc(command.callback) or ""
+        command.help = "\n\n".join(" ".join(part.split()) for part in doc.split("\n\n"))
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _reflowed(group.typer_instance)
+
+
 _register_features()
+_reflowed(app)
