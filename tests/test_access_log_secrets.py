@@ -29,6 +29,15 @@ def test_signed_tokens_and_private_paths_stay_redacted() -> None:
     assert log_target(_scope("/c/K3y\n/copy")) == "/c/[redacted]/copy"
 
 
+class _Kept(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
 async def _left_early(scope: Scope, receive: Receive, send: Send) -> None:
     """An app reading a body its client stopped sending (Starlette raises ClientDisconnect)."""
     if (await receive())["type"] == "http.disconnect":
@@ -66,7 +75,7 @@ async def _nothing_left_to_say(scope: Scope, receive: Receive, send: Send) -> No
     ],
 )
 def test_a_request_its_client_left_is_logged_as_499_and_a_failure_as_500(
-    app: ASGIApp, raised: type[BaseException] | None, line: str, caplog: pytest.LogCaptureFixture
+    app: ASGIApp, raised: type[BaseException] | None, line: str
 ) -> None:
     scope: Scope = {"type": "http", "method": "GET", "path": "/static/favicon.svg"}
     scope.update(query_string=b"", client=("127.0.0.1", 5000))
@@ -78,7 +87,16 @@ def test_a_request_its_client_left_is_logged_as_499_and_a_failure_as_500(
         return None
 
     expected = pytest.raises(raised) if raised else nullcontext()
-    with caplog.at_level(logging.INFO, logger="paperfeed.access"), expected:
-        asyncio.run(AccessLog(app, "plain")(scope, receive, send))
-    [logged] = [r.getMessage() for r in caplog.records if r.name == "paperfeed.access"]
+    handler = _Kept()  # on the logger itself: `serve` stops it propagating
+    records = handler.records
+    access = logging.getLogger("paperfeed.access")
+    access.addHandler(handler)
+    level, access.level = access.level, logging.INFO
+    try:
+        with expected:
+            asyncio.run(AccessLog(app, "plain")(scope, receive, send))
+    finally:
+        access.removeHandler(handler)
+        access.setLevel(level)
+    [logged] = [r.getMessage() for r in records]
     assert line in logged
