@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 
 import pytest
@@ -93,8 +94,11 @@ def test_a_request_its_client_left_is_logged_as_499_and_a_failure_as_500(
     access.addHandler(handler)
     level, access.level = access.level, logging.INFO
     try:
-        with expected:
-            asyncio.run(AccessLog(app, "plain")(scope, receive, send))
+        with expected, ThreadPoolExecutor(1) as apart:  # a loop of its own: Playwright's
+            # (a browser test's, in the same worker) may be running in this thread
+            apart.submit(
+                lambda: asyncio.run(AccessLog(app, "plain")(scope, receive, send))
+            ).result()
     finally:
         access.removeHandler(handler)
         access.setLevel(level)
