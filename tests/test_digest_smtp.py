@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import Engine, select, update
 
-from paperfeed.digest.deliver import SmtpMailer
+from paperfeed.digest.deliver import SmtpMailer, send_one
 from paperfeed.digest.schedule import LOCK, RunReport, run_due
 from paperfeed.digest.subscribe import confirm, request_subscription
 from paperfeed.digest.subscriber import Subscriber
@@ -201,6 +201,30 @@ def test_transient_failures_give_up_after_max_attempts(
     assert row["status"] == "failed" and row["attempts"] == 3
 
 
+def test_a_session_s_older_copy_of_a_message_counts_the_stores_tries(
+    store: Engine, s: Settings, sink: Sink
+) -> None:
+    """Sessions sending side by side each hold a copy of a due row; retried at once (a retry
+    delay of 0), one session's older copy counted its tries from the copy: a message tried 3
+    times of 3 was tried a 4th ("gave up after 4 attempts", seen in a whole-suite run)."""
+    few = s.model_copy(update={"digest_max_attempts": 3})
+    sink.plan = ["451"] * 5
+    mailer = SmtpMailer(few)
+    try:  # the confirmation's first try fails: due again at once
+        request_subscription(store, few, mailer, "ki@example.org", {"frequency": "daily"})
+        with store.connect() as conn:
+            sid = conn.execute(select(db.outbox.c.id).where(db.outbox.c.kind == "confirm"))
+            copy = db.get_message(conn, int(sid.scalar_one()))
+        assert copy is not None and copy.attempts == 1
+        said = [send_one(store, few, mailer, copy) for _ in range(2)]  # the same older copy
+    finally:
+        mailer.close()
+    assert said == ["pending", "failed"]
+    with store.connect() as conn:
+        row = db.get_message(conn, copy.id)
+    assert row is not None and (row.status, row.attempts) == ("failed", 3)
+
+
 def test_resubscribing_neither_duplicates_nor_reveals(
     store: Engine, s: Settings, sink: Sink
 ) -> None:
@@ -310,7 +334,6 @@ def test_a_message_waiting_for_its_retry_is_not_tried_again_by_a_session_that_he
     """With the mail server down, one message was logged three times within a second ("could
     not deliver … yet"), its attempts still 0: sessions that had fetched it before another
     session's try claimed it again, although its next try was set for later."""
-    from paperfeed.digest.deliver import send_one
 
     subscribe(store, s, sink, "stale@example.org")
     down = _down(s)

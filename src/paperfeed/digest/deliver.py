@@ -395,11 +395,12 @@ def _transient(
     report: DeliveryReport,
     counts: bool = True,
 ) -> str:
-    attempts = row.attempts + 1
+    with engine.connect() as conn:  # counted by the store: this row may be an older copy
+        attempts = db.tries_so_far(conn, row.id)  # than another session's failed try of it
     if counts and attempts >= settings.digest_max_attempts:
         return _failed(engine, row, f"gave up after {attempts} attempts: {reason}", report)
     at = retry_at(
-        attempts if counts else max(1, row.attempts), settings.digest_retry_delay, utcnow()
+        attempts if counts else max(1, attempts - 1), settings.digest_retry_delay, utcnow()
     )
     with engine.begin() as conn:
         db.mark_retry(conn, row.id, reason, at, counts)

@@ -39,6 +39,7 @@ from paperfeed.store.digests.delivery import (
     mark_sent,
     recover_in_flight,
     sent_messages,
+    tries_so_far,
     undelivered,
 )
 from paperfeed.store.digests.delivery import _drop as _drop
@@ -116,6 +117,7 @@ __all__ = [
     "locks",
     "mark_failed",
     "mark_retry",
+    "tries_so_far",
     "mark_sent",
     "notice_period",
     "offer_period",

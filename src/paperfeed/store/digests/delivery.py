@@ -85,6 +85,13 @@ def claim_message(conn: Connection, outbox_id: int) -> bool:
     return result.rowcount == 1
 
 
+def tries_so_far(conn: Connection, outbox_id: int) -> int:
+    """How many times the message was claimed to be sent, this try included (the store's count:
+    a session's copy of the row may be older than another session's try)."""
+    found = conn.execute(select(outbox.c.attempts).where(outbox.c.id == outbox_id)).scalar()
+    return int(found or 0)
+
+
 def mark_sent(conn: Connection, outbox_id: int) -> None:
     """The server accepted the message."""
     conn.execute(_SENT, {"outbox_id": outbox_id, "at": utcnow()})
