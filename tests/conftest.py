@@ -217,3 +217,13 @@ def sink() -> Iterator[Sink]:
     """A real SMTP server on loopback that records what it receives."""
     with smtp_sink() as s:
         yield s
+
+
+@pytest.fixture
+def still_token_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tokens signed in the same second whenever they are made: a test that renders one message
+    twice and compares the bodies is not failed by a second ticking over between the renders
+    (each link's token carries the time it was signed)."""
+    from itsdangerous import TimestampSigner
+
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda _self: 1_782_900_000)

@@ -109,6 +109,7 @@ SETTINGS = Settings(secret_key="r" * 32, base_url="https://p.example/sub/", _env
 
 
 @pytest.mark.parametrize("followed", [False, True])
+@pytest.mark.usefixtures("still_token_clock")
 def test_the_fast_renderer_puts_the_line_where_the_templates_do(followed: bool) -> None:
     """After the picked papers, before a followed collection's section; escaped, and the
     same message either way."""

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
+import pytest
 from sqlalchemy import Engine, update
 
 from paperfeed.digest.compose import Digest, DigestItem
@@ -125,6 +126,7 @@ def test_a_followed_collections_section_says_how_many_more_were_put_in_it(
 SETTINGS = Settings(secret_key="r" * 32, base_url="https://p.example/sub/", _env_file=None)  # type: ignore[call-arg]
 
 
+@pytest.mark.usefixtures("still_token_clock")
 def test_the_fast_renderer_puts_the_lines_where_the_templates_do() -> None:
     """Each section's line after its own papers, the trending line after the picked ones;
     escaped, and the same message from either renderer."""

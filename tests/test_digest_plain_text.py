@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import Engine
 
 from paperfeed.digest.compose import Digest, DigestItem
@@ -20,6 +21,8 @@ from paperfeed.settings import Settings
 from paperfeed.store import get_papers
 from tests.digest_support import Sink, copy_newest_papers, digest_paper_ids, digest_reasons
 
+# Each test renders a message twice and compares: its tokens are signed in one second.
+pytestmark = pytest.mark.usefixtures("still_token_clock")
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 SETTINGS = Settings(secret_key="t" * 32, base_url="https://p.example/", _env_file=None)
 LONG_TITLE = (
