@@ -204,3 +204,43 @@ def test_web_search_page_and_api_say_it(
         assert odd.headers["X-Search-Suggestion"] == "transformer X-Bad: 1? attention"
         edge = web.get("/api/papers/search", params={"q": "P", "until": "0065-04-10"})
         assert edge.status_code == 200 and edge.json() == []
+
+
+def test_a_meaning_search_walked_by_its_links_reaches_its_end(
+    demo_settings: Settings, demo_engine: Engine, tmp_path: Path
+) -> None:
+    """Each page of a meaning search links the next while more follow (its first page of 100
+    had no link at all, and a walk of 50 a page stopped at the second page), and every paper
+    comes once; the page's pager goes on too ("Page 5 of 5" while more followed)."""
+    s = demo_settings.model_copy(
+        update={
+            "data_dir": tmp_path,
+            "database_url": demo_settings.sqlalchemy_url,
+            "embed_model": "minilm",
+        }
+    )
+    with client(s, demo_engine) as web:
+        whole = web.get(
+            "/api/papers/search", params={"q": "learning", "mode": "semantic", "limit": 100}
+        )
+        first = whole.json()
+        assert len(first) == 100 and 'rel="next"' in whole.headers.get("link", "")
+        for limit in (100, 50, 30):
+            seen: list[str] = []
+            url: str | None = f"/api/papers/search?q=learning&mode=semantic&limit={limit}"
+            while url:
+                answer = web.get(url)
+                assert answer.status_code == 200 and answer.headers["X-Search-Mode"] == "semantic"
+                page = [item["paper"]["id"] for item in answer.json()]
+                assert page, url  # a next link leads to papers
+                seen += page
+                nexts = [x for x in answer.headers.get("link", "").split(", ") if "next" in x]
+                url = nexts[0].split(">")[0].lstrip("<") if nexts else None
+            assert len(seen) == len(set(seen)) > 100, limit
+            assert seen[:100] == [item["paper"]["id"] for item in first]
+        pages = -(-len(seen) // 30)  # the page's 30 a page
+        assert pages > 6
+        fifth = web.get("/search", params={"q": "learning", "mode": "semantic", "page": 5})
+        assert "Page 5 of about 6<" in fifth.text and 'rel="next"' in fifth.text
+        end = web.get("/search", params={"q": "learning", "mode": "semantic", "page": pages})
+        assert f"Page {pages} of {pages}<" in end.text and 'rel="next"' not in end.text

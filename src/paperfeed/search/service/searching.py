@@ -133,7 +133,8 @@ class SearchService(IndexUpkeep, DenseRanking):
         counted = used == "keyword" and not parsed.empty and build is None
         # A query that names a paper (its id, its exact title) was not misspelt.
         suggestion = None if named else suggest(parsed, self.keyword.frequencies)
-        estimated = not kept.exact
+        # A meaning search counts no further than one past the page: "of about" that many.
+        estimated = not kept.exact or (used == "semantic" and sort != "date" and kept.total > depth)
         return SearchResult(
             hits,
             kept.total,
@@ -246,7 +247,9 @@ class SearchService(IndexUpkeep, DenseRanking):
         elif index is not None:
             vector, reason = self._query_vector(query)
             if vector is not None:
-                hits = self._semantic(index, vector, parsed, filters, need, by_date)
+                # One more than the page needs: how many lie above the model's floor is
+                # not counted, and a page must know whether another follows it.
+                hits = self._semantic(index, vector, parsed, filters, need + 1, by_date)
                 return hits, len(hits), "semantic", None
         hits, total = self.keyword.search(
             parsed, filters, need + 2, by_date=by_date, all_words=True
