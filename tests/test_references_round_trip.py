@@ -310,3 +310,40 @@ def test_a_bibtex_note_holding_a_ris_line_is_still_read_as_bibtex() -> None:
     assert [(r.arxiv_id, r.title, r.note) for r in back] == [(p.id, p.title, note) for p in papers]
     ris = "TY  - JOUR\nTI  - A RIS paper\nN1  - cite as @article{k, title={x}}\nER  - \n"
     assert _one(ris).title == "A RIS paper"
+
+
+NOTES = [
+    "}\n@misc{evil, title={pwned}}",  # an entry planted by a note
+    "see @misc{x,\n@article{y, and $@misc{z}$",
+    "ends with backslash \\",
+    "two at the end \\\\\nand C:\\path in the middle",
+    'Zotero <p>html</p> & "quotes"',  # text that shows a tag is not a Zotero HTML note
+    "{@} as typed, and user@example.org",
+]
+
+
+@pytest.mark.parametrize("note", NOTES)
+def test_a_note_reads_back_as_written_from_every_format(note: str) -> None:
+    """A note holding "@misc{" made BibTeX readers (bibtexparser, and this site's import) take it
+    for an entry of its own, and lose the paper; a note's last backslash was dropped; a note
+    showing a tag was read as HTML. Each paper is one entry, and its note comes back whole."""
+    papers = [
+        Paper(f"2606.2412{n}", f"Title {n}: write to a@misc.org", authors=("Ada Lovelace",))
+        for n in (1, 2)
+    ]
+    extra = {p.id: references.Annotations(note=note, tags=("@misc{tag,", "plain")) for p in papers}
+    for text in (
+        entries(papers, extra),
+        references.ris(papers, extra),
+        references.csl_json(papers, extra),
+    ):
+        back = references.read(text.encode())
+        assert not back.errors, back.errors
+        got = [(r.arxiv_id, r.note, r.tags) for r in back.references]
+        assert got == [(p.id, note, ("@misc{tag,", "plain")) for p in papers]
+        assert [normalise_title(r.title) for r in back.references] == [
+            normalise_title(p.title) for p in papers
+        ]
+    library = bibtexparser.parse_string(entries(papers, extra))  # type: ignore[attr-defined]
+    assert len(library.entries) == 2 and not library.failed_blocks
+    assert all("evil" not in e.key for e in library.entries)

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 import re
 
-from paperfeed.references.bibtex_format import BRACE_LEFT, BRACE_RIGHT, read_bibtex
+from paperfeed.references.bibtex_format import (
+    AT_SIGN,
+    BACKSLASH,
+    BRACE_LEFT,
+    BRACE_RIGHT,
+    read_bibtex,
+)
 from paperfeed.references.csl_format import csl_item, csl_json, read_csl
 from paperfeed.references.dates import issued
 from paperfeed.references.encoding import CONTROL, decode
@@ -33,6 +39,8 @@ from paperfeed.references.ris_format import RIS_FILE, read_ris, ris, ris_name
 from paperfeed.references.table_format import looks_like_table, read_table
 
 __all__ = [
+    "AT_SIGN",
+    "BACKSLASH",
     "BRACE_LEFT",
     "BRACE_RIGHT",
     "MAX_IMPORT_BYTES",

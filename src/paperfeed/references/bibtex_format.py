@@ -207,10 +207,15 @@ def _latex_accents(text: str) -> str:
 # A note's unmatched brace, which no BibTeX field can hold, as paperfeed writes it (a command
 # that LaTeX prints as the brace).
 BRACE_LEFT, BRACE_RIGHT = "\\textbraceleft{}", "\\textbraceright{}"
+# An @ in a field as paperfeed writes it: braced, so that no reader takes "@misc{" in a note
+# for the start of an entry; and a note's line ending in a backslash (which would escape the
+# brace closing the field) as the command that prints one.
+AT_SIGN, BACKSLASH = "{@}", "\\textbackslash{}"
 
 
 def _braces_back(text: str) -> str:
-    return text.replace(BRACE_LEFT, "{").replace(BRACE_RIGHT, "}")
+    text = text.replace(BRACE_LEFT, "{").replace(BRACE_RIGHT, "}").replace(AT_SIGN, "@")
+    return text.replace(BACKSLASH, "\\")
 
 
 def _bibtex_title_keys(raw: str) -> tuple[str, ...]:

@@ -19,12 +19,14 @@ _NOT_A_NOTE = re.compile(
 def note_text(text: str) -> str:
     """A note field's text (Markdown, where the file holds HTML) without the lines that only
     name the paper."""
-    plain = _markdown(text) if _HTML_NOTE.search(text) else text
+    plain = _markdown(text) if _HTML_NOTE.match(text.lstrip()) else text
     lines = [line.rstrip() for line in plain.splitlines() if not _NOT_A_NOTE.match(line)]
     return "\n".join(lines).strip()
 
 
-# A note in HTML, as Zotero keeps them: a block element, which no Markdown note starts with.
+# A note in HTML, as Zotero keeps them: it starts with a block element, which no Markdown note
+# starts with (a note that shows a tag further on, "use <p> here", is text: read as HTML, its
+# tags went and its lines were broken there).
 _HTML_NOTE = re.compile(r"<(?:p|div|h[1-6]|ul|ol|li|br|blockquote|pre|table)\b[^>]*>", re.I)
 _INLINE_MARKS = {"strong": "**", "b": "**", "em": "*", "i": "*", "code": "`", "s": "~~"}
 

@@ -12,6 +12,8 @@ from slugify import slugify
 
 from paperfeed.models import Paper, normalise_title
 from paperfeed.references import (
+    AT_SIGN,
+    BACKSLASH,
     BRACE_LEFT,
     BRACE_RIGHT,
     Annotations,
@@ -76,12 +78,20 @@ def _ascii_words(text: str) -> list[str]:
 
 
 def _text_field(text: str) -> str:
-    """A field of text: as `_field`, with `_`, `$` and `^` escaped outside maths too."""
+    """A field of text: as `_field`, with `_`, `$` and `^` escaped outside maths too, and each
+    @ braced (a reader took "@misc{" in a note for an entry of its own, and lost the paper)."""
     out, last = [], 0
     for math in _MATH.finditer(text):
-        out += [_TEXT_SPECIAL.sub(_escape, text[last : math.start()]), _math_in_ascii(math[0])]
+        out += [
+            _plain_part(text[last : math.start()]),
+            _math_in_ascii(math[0]).replace("@", AT_SIGN),
+        ]
         last = math.end()
-    return _field("".join([*out, _TEXT_SPECIAL.sub(_escape, text[last:])]))
+    return _field("".join([*out, _plain_part(text[last:])]))
+
+
+def _plain_part(text: str) -> str:
+    return _TEXT_SPECIAL.sub(_escape, text).replace("@", AT_SIGN)
 
 
 def _math_in_ascii(math: str) -> str:
@@ -120,6 +130,13 @@ def _field(text: str) -> str:
         out.append(ch)
     # A trailing backslash would escape the brace that closes the field.
     return _SPECIAL.sub(r"\\\1", "".join(out).rstrip("\\") + "}" * depth)
+
+
+def _ending_kept(line: str) -> str:
+    """A note's line with the backslashes it ends in written as the command that prints one
+    (a field drops them: one would escape the brace that closes it)."""
+    bare = line.rstrip("\\")
+    return bare + BACKSLASH * (len(line) - len(bare))
 
 
 def _braces_matched(text: str) -> str:
@@ -183,7 +200,8 @@ def _annotation_fields(extra: Annotations) -> list[tuple[str, str]]:
     fields = []
     if extra.note:  # line by line: the note keeps its paragraphs
         lines = extra.note.splitlines()
-        fields.append(("annote", "\n".join(_text_field(_braces_matched(ln)) for ln in lines)))
+        kept = (_ending_kept(_braces_matched(ln)) for ln in lines)
+        fields.append(("annote", "\n".join(_text_field(ln) for ln in kept)))
     if extra.all_tags:
         spelled = {"{": BRACE_LEFT, "}": BRACE_RIGHT}  # a tag's own braces read back as such
         tags = ("".join(spelled.get(ch, ch) for ch in t) for t in extra.all_tags)
