@@ -16,6 +16,8 @@ from paperfeed.search import embed_papers
 from paperfeed.settings import Settings
 from paperfeed.store.accounts import set_suspended
 from paperfeed.store.library import Collection, library, user_collections
+from paperfeed.store.library.tables import collections
+from paperfeed.util import utcnow
 from paperfeed.web import feeds
 from tests.web_support import DAYS, bearer, client, csrf_token, on_day, post_form, sign_up
 
@@ -672,3 +674,47 @@ def test_a_collection_download_keeps_its_own_name(site: Settings, engine: Engine
     assert disposition.startswith(f"attachment; filename=\"{col.slug}.bib\"; filename*=UTF-8''")
     assert unquote(disposition.split("''", 1)[1]) == "日本語の論文 & Łódź.bib"
     assert plain.headers["content-disposition"] == 'attachment; filename="library.bib"'
+
+
+def test_a_collection_may_not_be_named_as_an_export_marks_a_rating(
+    site: Settings, engine: Engine
+) -> None:
+    """A collection named "paperfeed:liked" was exported as that tag and imported back as a 👍,
+    the collection gone: such names are refused, from the API, the forms and a rename; a
+    collection that has one already keeps it."""
+    first, second = sorted(on_day(engine, DAYS[0]))[:2]
+    with client(site, engine) as c:
+        auth = bearer(c, "marker")
+        for name in ("paperfeed:liked", "Paperfeed: disliked", "PAPERFEED:read"):
+            refused = c.post(
+                "/api/me/library", json={"paper_id": first, "collection": name}, headers=auth
+            )
+            assert refused.status_code == 400, name
+            assert "may not start with “paperfeed:”" in refused.json()["detail"]
+    with client(site, engine) as c:
+        sign_up(c, "former")
+        post_form(c, f"/papers/{second}/save", {"collection": "Kept", "next": "/library"})
+        made = post_form(c, "/collections", {"name": "paperfeed:liked", "visibility": "private"})
+        assert made.status_code == 400 and "may not start with" in made.text
+        with engine.connect() as conn:
+            [kept] = user_collections(conn, 2)
+        renamed = post_form(
+            c,
+            f"/collections/{kept.id}/edit",
+            {"name": "paperfeed:to read", "description": "", "visibility": "private"},
+        )
+        assert renamed.status_code == 400 and "may not start with" in renamed.text
+        with engine.connect() as conn:
+            assert [col.name for col in user_collections(conn, 2)] == ["Kept"]
+            assert [item.paper_id for item in library(conn, 2)] == [second]
+        with engine.begin() as conn:  # one made before such names were refused is found
+            old = {"user_id": 2, "name": "paperfeed:liked", "slug": "paperfeed-liked"}
+            old |= {"description": "", "visibility": "private", "share_key": "old-key"}
+            conn.execute(collections.insert().values(**old, created_at=utcnow()))
+        kept_too = post_form(
+            c, f"/papers/{first}/save", {"collection": "paperfeed:liked", "next": "/library"}
+        )
+        assert kept_too.status_code == 303
+        with engine.connect() as conn:
+            names = {item.paper_id: item.collections for item in library(conn, 2)}
+        assert names[first] == ("paperfeed:liked",)

@@ -50,6 +50,21 @@ def _named(name: str) -> tuple[str, str]:
     return name, slug
 
 
+# An export marks a paper's 👍, 👎 and reading state with tags so named, which an import reads
+# back as such: a collection so named would come back as a rating (and be gone).
+RESERVED_PREFIX = "paperfeed:"
+
+
+def _unreserved(name: str) -> str:
+    """A new collection's name; LibraryError when an export would read it as something else."""
+    if name.lower().replace(" ", "").startswith(RESERVED_PREFIX):
+        raise LibraryError(
+            f"a collection name may not start with “{RESERVED_PREFIX}”: exports mark 👍, 👎 "
+            "and the reading state with such names"
+        )
+    return name
+
+
 def _visible(visibility: str) -> str:
     if visibility not in VISIBILITIES:
         raise LibraryError(f"visibility must be one of {', '.join(VISIBILITIES)}")
@@ -75,7 +90,8 @@ def ensure_collection(
     row = conn.execute(query).first()
     if row:
         return _collection(row)
-    values = {"user_id": user_id, "name": name, "slug": slug, "description": description}
+    values = {"user_id": user_id, "name": _unreserved(name), "slug": slug}
+    values["description"] = description
     values |= {"visibility": visibility, "share_key": secrets.token_urlsafe(12)}
     new_id = conn.execute(
         collections.insert().values(**values, created_at=utcnow())
@@ -100,6 +116,9 @@ def edit_collection(
     values["description"] = _lines(xml_safe(description))
     if name is not None:
         values["name"], values["slug"] = _named(name)
+        was = select(collections.c.slug).where(collections.c.id == collection_id)
+        if conn.execute(was).scalar() != values["slug"]:  # a name it had before may stay
+            _unreserved(str(values["name"]))
         other = select(collections.c.id).where(
             collections.c.user_id == user_id,
             collections.c.slug == values["slug"],
