@@ -118,6 +118,19 @@ def test_any_origin_may_read_the_public_api_and_feeds_without_cookies(
         assert "origin" not in feed.headers.get("vary", "").lower()
         exposed = got.headers["access-control-expose-headers"]
         assert {"Link", "X-Total-Count", "ETag", "Retry-After"} <= set(exposed.split(", "))
+        # Every header the API documents is readable by another origin's script (the ids not
+        # found, the cursor, the mutes' count and a search's fallback were not).
+        safelisted = {"cache-control", "content-language", "content-length", "content-type"}
+        safelisted |= {"expires", "last-modified", "pragma"}
+        documented = {
+            name.lower()
+            for operation in _operations(c.get("/openapi.json").json())
+            for answer in operation.get("responses", {}).values()
+            for name in answer.get("headers", {})
+        }
+        assert {"x-not-found", "x-next-cursor"} <= documented
+        readable = {h.lower() for h in exposed.split(", ")}
+        assert documented - safelisted <= readable and "x-hidden-by-mutes" in readable
         assert (
             "access-control-allow-origin" not in c.get("/", headers={"Origin": ELSEWHERE}).headers
         )
@@ -239,3 +252,7 @@ def test_a_subscription_refused_for_too_many_requests_says_when_to_retry(
         assert list(again.json()) == ["detail"]
         form = post_form(c, "/subscribe", {"email": "eel@example.org"})
         assert form.status_code == 429 and form.headers["Retry-After"] == "3600"
+
+
+def _operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    return [op for path in spec["paths"].values() for op in path.values() if isinstance(op, dict)]

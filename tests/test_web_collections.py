@@ -718,3 +718,43 @@ def test_a_collection_may_not_be_named_as_an_export_marks_a_rating(
         with engine.connect() as conn:
             names = {item.paper_id: item.collections for item in library(conn, 2)}
         assert names[first] == ("paperfeed:liked",)
+
+
+def test_a_script_fetching_the_library_export_gets_401_not_the_sign_in_page(
+    site: Settings, engine: Engine
+) -> None:
+    """A backup script whose token had expired was sent to the sign-in page (303, then 200 of
+    HTML), and saved that as its .bib; its 400 and 404 were pages too. With a bearer token (any:
+    revoked, mistyped) the answers are the API's: 401 saying why, errors as JSON; a browser
+    without a session is still led to sign in."""
+    pid = sorted(on_day(engine, DAYS[0]))[0]
+    with client(site, engine) as c:
+        auth = bearer(c, "backer")
+        assert c.post("/api/me/library", json={"paper_id": pid}, headers=auth).status_code == 201
+        mine = c.get("/library/export.bib", headers=auth)
+        assert mine.status_code == 200 and pid in mine.text
+        for fmt in ("bib", "ris", "json"):
+            stale = c.get(
+                f"/library/export.{fmt}",
+                headers={"Authorization": "Bearer pf_revoked"},
+                follow_redirects=False,
+            )
+            assert stale.status_code == 401, fmt
+            assert stale.headers["content-type"] == "application/json"
+            assert "not valid" in stale.json()["detail"]
+            assert 'error="invalid_token"' in stale.headers["www-authenticate"]
+        odd = c.get("/library/export.bib?collection=abc", headers=auth)
+        assert odd.status_code in (400, 422) and "detail" in odd.json()
+        gone = c.get("/library/export.bib?collection=987654", headers=auth)
+        assert gone.status_code == 404 and "detail" in gone.json()
+        scheme = c.get("/api/me/library", headers={"Authorization": "Token abc"})
+        assert scheme.status_code == 401
+        assert "Authorization: Bearer TOKEN" in scheme.json()["detail"]
+        c.cookies.clear()
+        browser = c.get("/library/export.bib", follow_redirects=False)
+        assert browser.status_code == 303
+        assert browser.headers["location"].endswith("/signin?next=/library/export.bib")
+        basic = c.get(  # a proxy's Basic authentication in front: still a browser
+            "/library/export.bib", headers={"Authorization": "Basic dTpw"}, follow_redirects=False
+        )
+        assert basic.status_code == 303

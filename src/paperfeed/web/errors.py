@@ -31,8 +31,11 @@ log = logging.getLogger("paperfeed.web.app")  # the name log settings and tests 
 
 
 def wants_json(request: Request) -> bool:
-    """API and feed clients get JSON errors; people get an error page."""
-    return for_machines(request.url.path)
+    """API and feed clients get JSON errors, and so does any request with a bearer token (a
+    script fetching the library's export); people get an error page. (A browser behind a
+    proxy's Basic authentication sends an Authorization header too: not a bearer one.)"""
+    bearer = request.headers.get("authorization", "").lstrip().lower().startswith("bearer")
+    return bearer or for_machines(request.url.path)
 
 
 def _back_after_sign_in(request: Request) -> str:
@@ -190,6 +193,8 @@ def _add_error_handlers(app: FastAPI) -> None:
                     else "get a new one from POST /api/login"
                 )
                 detail = f"that bearer token is not valid (revoked, expired or mistyped): {anew}"
+            elif request.headers.get("authorization", "").strip():
+                detail += " (a token goes in the header as `Authorization: Bearer TOKEN`)"
             challenge = 'Bearer realm="paperfeed"' + (', error="invalid_token"' if sent else "")
             return JSONResponse(
                 {"detail": detail}, status_code=401, headers={"WWW-Authenticate": challenge}
