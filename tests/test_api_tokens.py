@@ -82,15 +82,26 @@ def test_a_token_cannot_make_another_and_bad_bodies_are_said(c: TestClient) -> N
     assert anonymous.status_code == 401
 
 
-def test_a_read_only_token_reads_and_every_write_is_refused(c: TestClient) -> None:
+def test_a_read_only_token_reads_and_every_write_but_its_own_end_is_refused(
+    c: TestClient,
+) -> None:
     login = bearer(c, "ada")
     made = _make(c, login, read_only=True)
     reader = _auth(str(made["token"]))
     assert c.get("/api/me/follows", headers=reader).status_code == 200
     refused = c.post("/api/me/follows", json=FOLLOW, headers=reader)
     assert refused.status_code == 403 and "read-only" in refused.json()["detail"]
-    assert c.delete(f"/api/me/tokens/{made['id']}", headers=reader).status_code == 403
+    other = _make(c, login)  # another of the account's tokens: not the reader's to end
+    assert c.delete(f"/api/me/tokens/{other['id']}", headers=reader).status_code == 403
     assert c.get("/api/me/follows", headers=login).json() == []
+    # ...but it may end itself (whoever holds a leaked one can), by either way the API has
+    ended = c.delete(f"/api/me/tokens/{made['id']}", headers=reader)
+    assert ended.status_code == 200 and ended.json()["removed"] is True
+    assert c.get("/api/me/follows", headers=reader).status_code == 401
+    second = _auth(str(_make(c, login, read_only=True)["token"]))
+    assert c.post("/api/logout", headers=second).status_code == 200
+    assert c.get("/api/me/follows", headers=second).status_code == 401
+    assert c.get("/api/me/follows", headers=_auth(str(other["token"]))).status_code == 200
 
 
 def test_revoking_a_token_ends_it_and_another_account_cannot(c: TestClient, engine: Engine) -> None:

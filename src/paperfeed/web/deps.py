@@ -220,8 +220,20 @@ def _check_grant(request: Request, grant: TokenGrant | None) -> None:
     if grant is None:
         return
     request.state.api_token = grant
-    if grant.read_only and request.method not in _READS:
+    if grant.read_only and request.method not in _READS and not _ends_itself(request, grant):
         raise HTTPException(403, READ_ONLY)
+
+
+def _ends_itself(request: Request, grant: TokenGrant) -> bool:
+    """Whether the request revokes the token it is made with (POST /api/logout, or DELETE
+    /api/me/tokens/ID of its own id): a read-only token may always do that (one that leaked can
+    be ended by whoever holds it). Routes are told by name (a router's route keeps its own
+    path, without the prefix it is served under)."""
+    name = getattr(request.scope.get("route"), "name", "")
+    if request.method == "POST" and name == "logout":
+        return True
+    own = request.path_params.get("token_id") == str(grant.token_id)
+    return request.method == "DELETE" and name == "revoke" and own
 
 
 def api_token_of(request: Request) -> TokenGrant | None:
