@@ -10,6 +10,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from paperfeed.cli import app
+from paperfeed.settings import Settings
 from tests.replay import FIXTURES
 
 runner = CliRunner()
@@ -122,6 +123,34 @@ def test_a_bad_setting_is_named_without_a_traceback(
     assert done.returncode == 2 and f"error: {name}: " in said and says in said, said
     assert "Value error" not in said
     assert "Traceback" not in done.stderr and repr(value) in said
+
+
+def test_a_refused_database_url_does_not_show_its_password(data_dir: Path) -> None:
+    """The refused URL was echoed whole, password and all, into a terminal or a journal."""
+    import os
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).parent / "paperfeed"
+    env = {**os.environ, "PAPERFEED_DATABASE_URL": "mysql://lab:hunter2@db.example/papers"}
+    done = subprocess.run(
+        [str(script), "stats"], env=env, capture_output=True, text=True, timeout=120
+    )
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 2 and "'mysql://lab:***@db.example/papers'" in said, said
+    assert "hunter2" not in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize("driver", ["", "+psycopg2", "+asyncpg", "+pg8000", "+psycopg"])
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres"])
+def test_a_postgresql_url_naming_another_driver_uses_the_one_shipped(
+    scheme: str, driver: str
+) -> None:
+    """postgresql+psycopg2:// (as other SQLAlchemy apps write it) stopped every command with a
+    traceback: no module named 'psycopg2'. Any driver named means psycopg 3, the one shipped."""
+    url = f"{scheme}{driver}://lab@db.example:5432/papers"
+    settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
+    assert settings.sqlalchemy_url == "postgresql+psycopg://lab@db.example:5432/papers"
 
 
 def test_the_command_line_starts_without_the_web_stack_or_scikit_learn() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -358,6 +359,15 @@ def stats(as_json: JsonOpt = False) -> None:
         _say(out, f"{key:>20}  {value}")
 
 
+def _given(name: str, value: object) -> str:
+    """What a refused setting was given, for its error line: a secret's value is not shown,
+    and a URL's password is masked (the line goes to a terminal or a service's journal)."""
+    if any(word in name for word in ("PASSWORD", "SECRET", "_KEY", "TOKEN")):
+        return ""
+    shown = re.sub(r"(://[^/:@\s]*:)[^@/\s]*@", r"\1***@", str(value))
+    return f" (got {shown!r})"
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
@@ -371,7 +381,7 @@ def main() -> None:
         for problem in exc.errors():  # a bad PAPERFEED_* value: say which, no traceback
             name = f"PAPERFEED_{str(problem['loc'][0]).upper()}" if problem["loc"] else "a setting"
             msg = str(problem["msg"]).removeprefix("Value error, ")
-            _say(err, f"error: {name}: {msg} (got {problem.get('input')!r})")
+            _say(err, f"error: {name}: {msg}{_given(name, problem.get('input'))}")
         sys.exit(2)
     except Exception as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0:1] or [repr(exc)]

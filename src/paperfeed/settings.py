@@ -607,11 +607,13 @@ class Settings(BaseSettings):
 
 
 def _normalise_url(url: str) -> str:
-    # Plain postgres URLs mean psycopg 3, the driver we ship.
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
+    # PostgreSQL URLs mean psycopg 3, the driver we ship: a plain one, and one naming another
+    # driver as other SQLAlchemy apps write them (postgresql+psycopg2://, +asyncpg, +pg8000),
+    # which stopped every command with a traceback (no module named 'psycopg2').
+    return _POSTGRES.sub("postgresql+psycopg://", url, count=1)
+
+
+_POSTGRES = re.compile(r"^(?:postgres|postgresql)(?:\+\w+)?://", re.I)
 
 
 SERVED_FILE = "served.json"  # in data_dir: where a running `serve`/`demo` listens
