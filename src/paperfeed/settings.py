@@ -397,7 +397,12 @@ class Settings(BaseSettings):
         description="Cosine similarity a paper needs to match a search (default: the model's).",
     )
     digest_scheduler_interval: float = Field(
-        default=60.0, gt=0, description="Seconds between digest schedule checks in `serve`."
+        default=60.0,
+        gt=0,
+        description=(
+            "Seconds between digest schedule checks in `serve` (with its jobs on, checks for "
+            "due email to send beside them)."
+        ),
     )
     outbox_keep_days: int = Field(
         default=30,

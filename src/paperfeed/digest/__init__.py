@@ -11,7 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from paperfeed.digest.deliver import Mailer, SmtpMailer, make_mailer
-    from paperfeed.digest.schedule import RunReport, run_due, run_scheduler_forever
+    from paperfeed.digest.schedule import (
+        RunReport,
+        run_due,
+        run_scheduler_forever,
+        send_due_forever,
+    )
     from paperfeed.digest.subscribe import (
         confirm,
         request_subscription,
@@ -32,6 +37,7 @@ _WHERE = {
     "request_subscription": "subscribe",
     "run_due": "schedule",
     "run_scheduler_forever": "schedule",
+    "send_due_forever": "schedule",
     "unsubscribe": "subscribe",
     "update_preferences": "subscribe",
 }
@@ -47,6 +53,7 @@ __all__ = [
     "request_subscription",
     "run_due",
     "run_scheduler_forever",
+    "send_due_forever",
     "unsubscribe",
     "update_preferences",
 ]

@@ -18,6 +18,7 @@ from paperfeed.digest.schedule.run import (
     preview,
     run_due,
     run_scheduler_forever,
+    send_due_forever,
 )
 from paperfeed.digest.schedule.timing import (
     Late,
@@ -47,6 +48,7 @@ __all__ = [
     "run_due",
     "run_lease",
     "run_scheduler_forever",
+    "send_due_forever",
     "stored_vectors",
     "window",
 ]

@@ -206,6 +206,32 @@ def run_scheduler_forever(
         mailer.close()
 
 
+def send_due_forever(
+    settings: Settings,
+    engine: Engine,
+    stop_event: threading.Event,
+    mailer: Mailer | None = None,
+) -> None:
+    """Send what is due in the outbox (confirmations, notices, retries, digests composed) every
+    `digest_scheduler_interval` seconds until `stop_event` is set, beside a pipeline whose
+    digests job composes the digests: a long job before it (a first embedding run, a source's
+    retry waits) held every email back for as long. A run that holds the digest lease (the
+    pipeline's, or cron's) is sending already: the check waits for the next interval."""
+    mailer = mailer or make_mailer(settings)
+    try:
+        while not stop_event.is_set():
+            try:
+                with run_lease(engine) as lease:
+                    if lease is not None:
+                        deliver_due(engine, settings, mailer, keep_going=lease)
+            except Exception:  # noqa: BLE001 - one bad send must not end the loop
+                log.exception("sending due email failed; trying again at the next interval")
+            mailer.close()  # servers drop idle sessions; the next check opens a fresh one
+            stop_event.wait(settings.digest_scheduler_interval)
+    finally:
+        mailer.close()
+
+
 def preview(
     engine: Engine,
     settings: Settings,

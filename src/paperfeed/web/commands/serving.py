@@ -97,11 +97,32 @@ def _start_digests(settings: Settings) -> Stopper:
 
 
 def _start_jobs(settings: Settings, digests: bool) -> Stopper:
-    """The daily pipeline (and due digests, held for late sources) in this process; stopping
-    waits for the job under way to end (an embedding run after its batch)."""
+    """The daily pipeline (and due digests, held for late sources) in this process, and, with
+    digests, the sending of what is due in the outbox beside it (a long job in the pipeline
+    held confirmations and notices back); stopping waits for the job under way to end (an
+    embedding run after its batch)."""
     from paperfeed.pipeline import start_scheduler
 
-    return start_scheduler(settings, open_store(settings), digests).close
+    close = start_scheduler(settings, open_store(settings), digests).close
+    if not digests:
+        return close
+    stop_mail = _start_mail(settings)
+
+    def stop() -> None:
+        stop_mail()
+        close()
+
+    return stop
+
+
+def _start_mail(settings: Settings) -> Stopper:
+    """Send what is due in the outbox on schedule in this process."""
+    from paperfeed.digest import send_due_forever  # the digest stack loads only when used
+
+    stop = threading.Event()
+    args = (settings, open_store(settings), stop)
+    threading.Thread(target=send_due_forever, args=args, name="mail", daemon=True).start()
+    return stop.set
 
 
 def serve(
