@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -393,3 +394,47 @@ def test_commands_on_a_store_a_newer_version_migrated_say_so_without_a_traceback
         assert done.returncode == 1, (command, done.stderr)
         assert "error: the store's schema is at 0099" in said and "Traceback" not in said, said
         assert "paperfeed restore FILE" in said
+
+
+def test_the_job_schedule_says_a_down_store_once_not_a_traceback_a_tick(
+    backend: str,
+    settings: Settings,
+    engine: Engine,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """`serve`'s job schedule logged a 50-line traceback at every tick (each minute) while the
+    database was down, and so did the For you warm-up: one line for the outage, one when the
+    store answers again, as the web's own checks do."""
+    import threading
+
+    from paperfeed.pipeline import Scheduler
+
+    ticks = threading.Semaphore(0)
+
+    class Counted(Scheduler):
+        def tick(self) -> list[Any]:
+            try:
+                return super().tick()
+            finally:
+                ticks.release()
+
+    quick = settings.model_copy(update={"jobs_tick_seconds": 0.01})
+    down = Counted(_down_engine(backend, tmp_path), quick, jobs=[], digests=False)
+    stop = threading.Event()
+    with caplog.at_level(logging.INFO, "paperfeed.pipeline"):
+        thread = threading.Thread(target=down.run_forever, args=(stop,), daemon=True)
+        thread.start()
+        for _ in range(4):  # four ticks against the down store
+            assert ticks.acquire(timeout=60)
+        down.engine = engine  # it answers again
+        for _ in range(2):
+            assert ticks.acquire(timeout=60)
+        stop.set()
+        thread.join(60)
+    said = [r for r in caplog.records if r.name == "paperfeed.pipeline.schedule"]
+    warnings = [r.getMessage() for r in said if r.levelno >= logging.WARNING]
+    assert len(warnings) == 2, warnings
+    assert warnings[0].startswith("job schedule: store unreachable (")
+    assert warnings[1] == "job schedule: the store is reachable again"
+    assert not any(r.exc_info for r in said)

@@ -28,6 +28,7 @@ from paperfeed.pipeline.registry import Context, Job, registry
 from paperfeed.pipeline.runner import Outcome, run_job
 from paperfeed.settings import Settings
 from paperfeed.store import jobs as db
+from paperfeed.store.health import Outage, unreachable
 from paperfeed.util import StderrHandler
 
 log = logging.getLogger(__name__)
@@ -177,13 +178,18 @@ class Scheduler:
         then = next_slot(self.settings, self.clock())
         where = local_and_utc(then, self.settings.pipeline_timezone)
         log.info("running the job schedule (process %d); next daily run %s", os.getpid(), where)
+        outage = Outage(log, "job schedule")
         while not stop.is_set():
             try:
                 for outcome in self.tick():
                     if outcome.status == "failed":
                         log.error("job %s failed: %s", outcome.job, outcome.error)
-            except Exception:  # noqa: BLE001 - the schedule must outlive one bad check
-                log.exception("job schedule check failed; trying again at the next tick")
+                outage.answered()
+            except Exception as exc:  # noqa: BLE001 - the schedule must outlive one bad check
+                if unreachable(exc):  # one line an outage, not a traceback a tick
+                    outage.failed(exc)
+                else:
+                    log.exception("job schedule check failed; trying again at the next tick")
             stop.wait(self.settings.jobs_tick_seconds)
         self.close()
 

@@ -15,6 +15,7 @@ import threading
 from contextlib import suppress
 
 from paperfeed.recommend.service import Recommender
+from paperfeed.store.health import Outage, unreachable
 from paperfeed.store.search_store import latest_change
 
 log = logging.getLogger(__name__)
@@ -47,12 +48,17 @@ class Warmer:
         """Look every `every` seconds until `stop` is set, at a lower CPU priority."""
         with suppress(OSError, AttributeError):  # Linux: the priority of this thread alone
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
+        outage = Outage(log, "warming For you models")
         while not stop.wait(every):
             try:
                 trained = self.check()
-            except Exception:  # the next look tries again; readers train their own meanwhile
-                log.exception("warming For you models failed")
+            except Exception as exc:  # the next look tries again; readers train their own
+                if unreachable(exc):  # one line an outage, not a traceback a look
+                    outage.failed(exc)
+                else:
+                    log.exception("warming For you models failed")
                 continue
+            outage.answered()
             if trained:
                 log.info("For you: %d readers' models trained after new papers", trained)
 

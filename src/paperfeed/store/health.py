@@ -8,7 +8,7 @@ from datetime import datetime
 
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Engine, func, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from paperfeed.store.accounts import site_state
 from paperfeed.store.db import newer_store_problem, shipped_heads
@@ -32,6 +32,14 @@ def failure_kind(exc: BaseException) -> str:
     cause = getattr(exc, "orig", None) or exc
     lines = str(cause).strip().splitlines()
     return f"{type(cause).__name__}: {lines[0]}" if lines else type(cause).__name__
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether a failure is the store not answering (down, restarting, the network), which a
+    loop retrying at its next turn says once per outage, not with a traceback at every turn."""
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 class Outage:

@@ -39,6 +39,7 @@ from paperfeed.settings import Settings
 from paperfeed.store import digests as db
 from paperfeed.store import jobs as jobs_db
 from paperfeed.store.clock import store_now
+from paperfeed.store.health import Outage, unreachable
 from paperfeed.util import fewer_collections
 
 log = logging.getLogger("paperfeed.digest.schedule")
@@ -195,11 +196,16 @@ def run_scheduler_forever(
     mailer = mailer or make_mailer(settings)
     embeddings = embeddings or open_embeddings(settings, engine)
     try:
+        outage = Outage(log, "digest schedule")
         while not stop_event.is_set():
             try:
                 run_due(engine, settings, mailer, embeddings=embeddings)
-            except Exception:  # noqa: BLE001 - one bad run must not end the schedule
-                log.exception("digest run failed; trying again at the next interval")
+                outage.answered()
+            except Exception as exc:  # noqa: BLE001 - one bad run must not end the schedule
+                if unreachable(exc):  # one line an outage, not a traceback an interval
+                    outage.failed(exc)
+                else:
+                    log.exception("digest run failed; trying again at the next interval")
             mailer.close()  # servers drop idle sessions; the next run opens a fresh one
             stop_event.wait(settings.digest_scheduler_interval)
     finally:
@@ -218,14 +224,19 @@ def send_due_forever(
     retry waits) held every email back for as long. A run that holds the digest lease (the
     pipeline's, or cron's) is sending already: the check waits for the next interval."""
     mailer = mailer or make_mailer(settings)
+    outage = Outage(log, "sending due email")
     try:
         while not stop_event.is_set():
             try:
                 with run_lease(engine) as lease:
                     if lease is not None:
                         deliver_due(engine, settings, mailer, keep_going=lease)
-            except Exception:  # noqa: BLE001 - one bad send must not end the loop
-                log.exception("sending due email failed; trying again at the next interval")
+                outage.answered()
+            except Exception as exc:  # noqa: BLE001 - one bad send must not end the loop
+                if unreachable(exc):
+                    outage.failed(exc)
+                else:
+                    log.exception("sending due email failed; trying again at the next interval")
             mailer.close()  # servers drop idle sessions; the next check opens a fresh one
             stop_event.wait(settings.digest_scheduler_interval)
     finally:
