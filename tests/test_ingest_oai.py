@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,68 @@ def test_interrupted_harvest_resumes_from_the_saved_token(engine: Engine) -> Non
         report, _ = harvest(engine, server.url)
     assert server.requests[-1].params.get("resumptionToken") == TOKEN
     assert report.inserted == 3  # type: ignore[attr-defined]
+
+
+BAD_TOKEN = fixture_bytes("oai", "arXivRaw-mikesaelim", "ErrorResponseBadResumptionToken.xml")
+
+
+def test_an_expired_token_starts_the_window_again_instead_of_failing_every_run(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """arXiv's tokens expire: a harvest interrupted one day and run again the next sent the
+    stored token, was told badResumptionToken, kept the token, and failed so at every run. The
+    window is harvested again from its start (what was stored stays), and the log says why."""
+    state = {"fail": True, "expired": False}
+
+    def server_side(req: Request) -> Reply:
+        token = req.params.get("resumptionToken")
+        if token and state["fail"]:
+            return Reply(b"down", 503, {}, "text/plain")
+        if token and state["expired"]:
+            state["expired"] = False  # the token the repository gives now works
+            return Reply(BAD_TOKEN)
+        return two_pages(req)
+
+    with replay(server_side) as server:
+        with pytest.raises(SourceError, match="503"):
+            harvest(engine, server.url, retries=0, from_=date(2015, 1, 1), set_spec="cs")
+        state.update(fail=False, expired=True)
+        report, _ = harvest(engine, server.url, from_=date(2015, 1, 1), set_spec="cs")
+        again, _ = harvest(engine, server.url, from_=date(2015, 1, 1), set_spec="cs")
+    sent = [(r.params.get("resumptionToken"), r.params.get("from")) for r in server.requests]
+    assert sent[2:] == [
+        (TOKEN, None),  # the stored token: expired
+        (None, "2015-01-01"),  # the window again from its start
+        (TOKEN, None),  # and its next page, with the token given now
+        (None, "2015-01-01"),  # a later run: nothing left to resume
+        (TOKEN, None),
+    ]
+    assert report.inserted == 3 and report.unchanged == 6  # type: ignore[attr-defined]
+    assert again.inserted == 0 and again.unchanged == 9  # type: ignore[attr-defined]
+    assert "resumptionToken has expired" in caplog.text
+
+
+def test_a_harvest_without_from_resumes_its_interrupted_run(engine: Engine) -> None:
+    """The scheduled harvest (no --from) never resumed from its stored token: it started again
+    from the last complete harvest's day, although the README says it resumes."""
+    state = {"fail": False}
+
+    def server_side(req: Request) -> Reply:
+        if req.params.get("resumptionToken") and state["fail"]:
+            return Reply(b"down", 503, {}, "text/plain")
+        return two_pages(req)
+
+    with replay(server_side) as server:
+        harvest(engine, server.url, set_spec="cs")  # a complete harvest: the next starts later
+        state["fail"] = True
+        with pytest.raises(SourceError, match="503"):
+            harvest(engine, server.url, retries=0, set_spec="cs")
+        state["fail"] = False
+        report, _ = harvest(engine, server.url, set_spec="cs")
+    assert server.requests[2].params["from"] == "2015-01-06"
+    assert server.requests[-1].params.get("resumptionToken") == TOKEN
+    assert len(server.requests) == 5  # resumed: the window's first page was not asked again
+    assert report.unchanged == 3  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -27,6 +28,10 @@ OAI = "{http://www.openarchives.org/OAI/2.0/}"
 ARXIV = "{http://arxiv.org/OAI/arXiv/}"
 RAW = "{http://arxiv.org/OAI/arXivRaw/}"
 PREFIXES = ("arXiv", "arXivRaw")
+
+
+_TOKEN = "resumptionToken"
+log = logging.getLogger(__name__)
 
 
 class OaiError(SourceError):
@@ -61,11 +66,29 @@ class OaiSource:
 
     def items(self, read_checkpoint: ReadCheckpoint) -> Iterator[Item]:
         """Yield the records of every page, with a resume checkpoint after each page."""
+        if self.from_ is None:  # where the last complete harvest started (what a resume holds)
+            last = read_checkpoint(self.last_key)
+            self.from_ = date.fromisoformat(last) if last else None
         resume = self._resume_token(read_checkpoint)
         params = self._params(resume, read_checkpoint)
         seen = {resume} if resume else set()
         while True:
-            page = parse_page(self._fetch(params))
+            try:
+                page = parse_page(self._fetch(params))
+            except OaiError as exc:
+                if not (resume and exc.code == "badResumptionToken" and params.get(_TOKEN)):
+                    raise
+                # The stored token expired (arXiv's do within a day): every later run sent it
+                # again and failed alike. The window starts again; what it stored stays.
+                log.warning(
+                    "%s: the interrupted harvest's resumptionToken has expired; harvesting its "
+                    "window again from %s",
+                    self.base_url,
+                    iso(self.from_) or "the start",
+                )
+                yield Checkpoint(self.resume_key, None)
+                resume, params, seen = None, self._params(None, read_checkpoint), set()
+                continue
             self._started = self._started or page.response_date
             yield from page.items
             if not page.token:
@@ -78,7 +101,7 @@ class OaiSource:
                 )
             seen.add(page.token)
             yield Checkpoint(self.resume_key, json.dumps({"token": page.token, **self._window()}))
-            params = {"verb": "ListRecords", "resumptionToken": page.token}
+            params = {"verb": "ListRecords", _TOKEN: page.token}
         yield Checkpoint(self.resume_key, None)
         if self._started:
             yield Checkpoint(self.last_key, self._started.date().isoformat())
@@ -105,7 +128,7 @@ class OaiSource:
 
     def _params(self, token: str | None, read_checkpoint: ReadCheckpoint) -> dict[str, str]:
         if token:
-            return {"verb": "ListRecords", "resumptionToken": token}
+            return {"verb": "ListRecords", _TOKEN: token}
         if self.from_ is None:
             last = read_checkpoint(self.last_key)
             self.from_ = date.fromisoformat(last) if last else None
