@@ -138,6 +138,20 @@ def test_hf_daily_papers_keep_signals(settings: Settings, engine: Engine) -> Non
     assert paper.title.startswith("Breaking the Memory Barrier")
 
 
+def test_hf_given_a_json_lines_file_says_which_kind_reads_it(
+    settings: Settings, engine: Engine, tmp_path: Path
+) -> None:
+    """`ingest hf` on a listing's JSON lines said only "invalid JSON: Extra data at line 2",
+    where the other kinds say whose file it may be."""
+    listing = tmp_path / "2026-06-30.jsonl"
+    with gzip.open(demo_files()[0][0], "rt") as handle:
+        listing.write_text("".join(handle.readlines()[:3]))
+    report, failed = ingest_files(engine, settings, "hf", [listing])
+    assert report.inserted == 0 and len(failed) == 1
+    assert "invalid JSON: Extra data at line 2" in failed[0]
+    assert "is it another kind's file? `paperfeed ingest listing`" in failed[0]
+
+
 def test_page_matches_stored_titles_else_creates_local_papers(
     settings: Settings, engine: Engine, tmp_path: Path
 ) -> None:

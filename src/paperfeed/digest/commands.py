@@ -26,8 +26,6 @@ from paperfeed.store import open_store
 
 digest_app = typer.Typer(help="Email digests: send what is due, preview one.", no_args_is_help=True)
 
-Many = Annotated[list[str] | None, typer.Option()]
-
 
 @digest_app.command("run")
 def run(
@@ -162,10 +160,17 @@ def subscribe(
     ] = True,
     papers: Annotated[int, typer.Option(help="Papers per digest at most.")] = 10,
     trending: Annotated[bool, typer.Option(help="Include trending papers.")] = True,
-    category: Many = None,
-    keyword: Many = None,
+    category: Annotated[
+        list[str] | None, typer.Option(help="An arXiv category to follow (cs.LG); repeat for more.")
+    ] = None,
+    keyword: Annotated[
+        list[str] | None,
+        typer.Option(help="A word or phrase a paper's title or abstract holds; repeat for more."),
+    ] = None,
     search: Annotated[list[str] | None, typer.Option(help="Semantic saved search.")] = None,
-    author: Many = None,
+    author: Annotated[
+        list[str] | None, typer.Option(help="An author whose new papers you want; repeat for more.")
+    ] = None,
     seed: Annotated[list[str] | None, typer.Option(help="arXiv id of a paper you like.")] = None,
 ) -> None:
     """Subscribe an address to digests: it gets a confirmation link (double opt-in)."""

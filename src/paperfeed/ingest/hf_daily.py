@@ -14,6 +14,13 @@ from paperfeed.ingest.run import RECORD_FAULTS, Checkpoint, Item, ReadCheckpoint
 from paperfeed.ingest.validate import BadRecord, check_count
 from paperfeed.models import Paper, RecordError, Signals, clean_text
 
+# JSON with more after its first value: one record a line, as arXiv's listings and snapshot are.
+_ANOTHER_KIND = (
+    " (it holds JSON lines, one record a line, not the JSON array Hugging Face's daily papers "
+    "answer: is it another kind's file? `paperfeed ingest listing` or `ingest snapshot` read "
+    "JSON lines)"
+)
+
 
 @dataclass
 class HfDailySource:
@@ -27,7 +34,8 @@ class HfDailySource:
         try:
             data = json_value(read_document(self.path))
         except BadRecord as exc:
-            raise SourceError(f"{self.path}: {exc}") from exc
+            hint = _ANOTHER_KIND if "Extra data" in str(exc) else ""
+            raise SourceError(f"{self.path}: {exc}{hint}") from exc
         if not isinstance(data, list):
             raise SourceError(f"{self.path}: expected a JSON array of daily papers")
         for index, element in enumerate(data):
