@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.main import get_command
@@ -253,3 +254,24 @@ def test_an_unusable_data_folder_or_target_store_is_named(tmp_path: Path) -> Non
     said = " ".join(done.stderr.split())
     assert done.returncode == 1 and "--to 'foo://bar': cannot open that store" in said, said
     assert "Traceback" not in done.stderr
+
+
+def test_every_command_s_options_and_arguments_say_what_they_are() -> None:
+    """`subscribe --help` listed --category, --keyword and --author with no words at all."""
+    import typer
+
+    def commands(cmd: Any, path: str) -> list[tuple[str, Any]]:
+        subs = getattr(cmd, "commands", None)  # a group (typer's own click, or click's)
+        if subs:
+            return [pair for n, sub in subs.items() for pair in commands(sub, f"{path} {n}")]
+        return [(path, cmd)]
+
+    found = commands(typer.main.get_command(app), "paperfeed")
+    assert len(found) > 30 and any(path == "paperfeed subscribe" for path, _ in found)
+    silent = [
+        (path, param.name)
+        for path, cmd in found
+        for param in cmd.params
+        if not str(getattr(param, "help", "") or "").strip()
+    ]
+    assert silent == []
