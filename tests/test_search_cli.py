@@ -113,6 +113,28 @@ def test_second_embed_does_nothing_and_reindex_works(cli: CliRunner) -> None:
     assert rebuilt.exit_code == 0 and "indexed" in rebuilt.output
 
 
+def test_embed_leaves_the_papers_to_the_pipeline_s_embed_job_while_it_runs(
+    cli: CliRunner,
+) -> None:
+    """`paperfeed embed` started a second embedding run beside `serve`'s embed job (`doctor`
+    advised it while the job ran): it says the job is at it and does nothing; `doctor` says
+    the papers are being embedded, not to run it."""
+    from paperfeed.store import jobs as jobs_db
+
+    engine = open_store(Settings())
+    with engine.begin() as conn:
+        upsert_papers(conn, [Paper(id="2606.90003", title="Waiting", abstract="New.", source="t")])
+    with jobs_db.job_lock(engine, "embed", f"{jobs_db.node_name()}:job") as held:
+        assert held
+        refused = cli.invoke(app, ["embed"])
+        doctor = cli.invoke(app, ["doctor"])
+    assert refused.exit_code == 1 and "the pipeline's embed job is running now" in refused.output
+    assert "embedding them now" in doctor.output and "run `paperfeed embed`" not in doctor.output
+    done = cli.invoke(app, ["embed"])  # the job ended: the command embeds
+    assert done.exit_code == 0 and "embedded 1 papers" in done.output
+    engine.dispose()
+
+
 def test_bad_input_is_a_clear_error(cli: CliRunner) -> None:
     bad_date = cli.invoke(app, ["search", "x", "--since", "yesterday"])
     assert bad_date.exit_code == 1 and "--since" in bad_date.output

@@ -172,11 +172,17 @@ def check_store(settings: Settings, found: Findings) -> None:
             return
         with engine.connect() as conn:
             behind = jobs_db.papers_not_embedded(conn)
+            embedding = bool(behind) and jobs_db.lock_taken(conn, "embed")
             identity = saved_store_identity(conn)
         newest = newest_change(engine)
     finally:
         engine.dispose()
-    if behind:
+    if behind and embedding:  # a note, not a problem: advice to embed too doubled the load
+        found.notes.append(
+            f"{behind:,} papers are not embedded yet: the pipeline's embed job is embedding "
+            "them now (`paperfeed jobs list` says how it goes)"
+        )
+    elif behind:
         found.problems.append(
             f"{behind:,} papers are not embedded yet: run `paperfeed embed` (the pipeline's "
             "embed job does it nightly)"

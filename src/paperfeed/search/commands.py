@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+import uuid
 from dataclasses import asdict
 from datetime import date
 from enum import StrEnum
@@ -23,6 +24,7 @@ from paperfeed.search.results import Hit
 from paperfeed.search.service import BadSearch, SearchService
 from paperfeed.settings import Settings, live_server
 from paperfeed.store import get_paper, open_store
+from paperfeed.store import jobs as jobs_db
 from paperfeed.store import search_store as db
 from paperfeed.store.listings import venue_paper_ids, venues_meant
 from paperfeed.text import terminal_safe
@@ -193,11 +195,21 @@ def embed(
     """Embed new and changed papers with the configured model (resumable, in batches)."""
     settings = Settings()
     engine = open_store(settings)
-    try:
-        with stoppable("embed"):
-            count = _embed_with_bar(settings, engine)
-    except EmbedderUnavailable as exc:
-        raise fail(str(exc)) from exc
+    # The pipeline's embed job's lock: a second run beside it (as `doctor` used to advise while
+    # the job ran) embedded the same papers twice over, on the same cores.
+    holder = f"{jobs_db.node_name()}:{uuid.uuid4().hex[:8]}"
+    with jobs_db.job_lock(engine, "embed", holder) as held:
+        if not held:
+            raise fail(
+                "the pipeline's embed job is running now (in `paperfeed serve`'s schedule, a "
+                "worker or `jobs run embed`): it embeds these papers; nothing was done "
+                "(`paperfeed jobs list` says how it goes)"
+            )
+        try:
+            with stoppable("embed"):
+                count = _embed_with_bar(settings, engine)
+        except EmbedderUnavailable as exc:
+            raise fail(str(exc)) from exc
     typer.echo(f"embedded {count:,} papers with {settings.embed_model}")
     if prune:
         keep = contract_of(get_embedder(settings.embed_model))[0]
