@@ -109,6 +109,9 @@ def test_killed_import_resumes_to_the_same_store_as_a_clean_one(
     )
     report = json.loads(rerun.stdout.strip().splitlines()[-1])
     assert report["read"] < total and report["skipped"] == 0  # it resumed, not restarted
+    # ...and says so: "read 1,850" of a file of 3,850 lines looked like records lost
+    [note] = [w for w in report["warnings"] if "resumed after line" in w["reason"]]
+    assert note["where"] == str(path) and "an earlier run stopped" in note["reason"]
 
     clean_settings = Settings(data_dir=tmp_path / "clean", _env_file=None)  # type: ignore[call-arg]
     clean = open_store(clean_settings)
