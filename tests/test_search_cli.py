@@ -159,7 +159,7 @@ def test_filters_that_cannot_match_are_named_as_on_the_search_page(cli: CliRunne
     backwards = cli.invoke(
         app, ["search", "x", "--mode", "keyword", "--since", "2026-07-01", "--until", "2026-01-01"]
     )
-    assert "is after Until" in " ".join(backwards.output.split())
+    assert "is after --until" in " ".join(backwards.output.split())
     lower = cli.invoke(app, ["search", "graph", "--mode", "keyword", "--category", "cs.lg"])
     assert "note:" not in lower.output  # cs.lg is cs.LG
 

@@ -324,7 +324,15 @@ def test_feed_ranks_the_window_with_reasons_and_applies_mutes(
         assert today and today == _ids(c, one_day, auth)
         assert _ids(c, "/api/me/feed?window=month&limit=100", auth) == _ids(c, url, auth)
         backwards = c.get(f"/api/me/feed?since={until}&until={since}", headers=auth)
-        assert backwards.status_code == 400 and "since" in backwards.json()["detail"]
+        assert backwards.status_code == 400
+        assert backwards.json()["detail"] == f"since ({until}) must not be after until ({since})"
+        # no until sent: the message names what the window ends at, not a parameter not sent
+        later = c.get("/api/me/feed?since=2030-01-01", headers=auth).json()["detail"]
+        assert later.startswith(f"since (2030-01-01) is after the newest day of listings ({until})")
+        assert "until is left out" in later
+        searched = c.get(f"/api/papers/search?q=graph&since={until}&until={since}")
+        assert searched.status_code == 400
+        assert f"since ({until}) is after until ({since})" in searched.json()["detail"]
         assert c.get("/api/me/feed?limit=0", headers=auth).status_code == 422
 
 

@@ -126,7 +126,7 @@ def search(
     first, last = _day(since, "--since"), _day(until, "--until")
     if category:
         category = categories.canonical(category) or category  # cs.lg is cs.LG
-    for note in filter_notes(category or "", first, last, query):  # as the search page says them
+    for note in filter_notes(category or "", first, last, query, ("--since", "--until")):
         err.print(f"note: {escape(note)}", highlight=False)
     service = _service()
     try:

@@ -75,9 +75,17 @@ def category_problems(text: str) -> list[str]:
     return list(problems)
 
 
-def filter_notes(category: str, since: date | None, until: date | None, q: str = "") -> list[str]:
+def filter_notes(
+    category: str,
+    since: date | None,
+    until: date | None,
+    q: str = "",
+    labels: tuple[str, str] = ("From", "Until"),
+) -> list[str]:
     """What a search says about its filters (and the query's date prefixes) that cannot match
-    anything (page, API and CLI)."""
+    anything (page, API and CLI), naming the dates as the caller knows them (the page's
+    labels; the API's parameters)."""
+    first, last = labels
     dates = query_dates(q)
     notes = list(dates.problems) + category_problems(q)
     for name in filter(None, (n.strip() for n in category.split(","))):
@@ -86,11 +94,11 @@ def filter_notes(category: str, since: date | None, until: date | None, q: str =
         except ValueError as exc:
             notes.append(str(exc))
     if since and until and since > until:
-        notes.append(f"From ({since.isoformat()}) is after Until ({until.isoformat()}): "
+        notes.append(f"{first} ({since.isoformat()}) is after {last} ({until.isoformat()}): "
                      "no paper can be in that range. Swap the dates?")  # fmt: skip
     elif (dates.since or dates.until) and not dates.problems:
         low, high = within(since, until, dates)
         if low and high and low > high:
-            notes.append("The query's dates and the From/Until filters have no day in common: "
-                         "no paper can match.")  # fmt: skip
+            notes.append(f"The query's dates and the {first}/{last} filters have no day in "
+                         "common: no paper can match.")  # fmt: skip
     return notes

@@ -94,7 +94,7 @@ def search(
     or repeats."""
     CATEGORY.check("category", category)
     category = categories.spelled(category or "")  # cs.cl is cs.CL
-    refused = filter_notes(category or "", since, until, q)
+    refused = filter_notes(category or "", since, until, q, ("since", "until"))
     if parse_query(q).empty and paper_id_in(q) is None:
         refused.insert(0, f"q: {q.strip()[:40]!r} has no words to search for")
     if refused:  # what the page says of such a search, as an error

@@ -212,7 +212,7 @@ def search_feed(
     CATEGORY.check("category", category)  # the shape its schema documents, as the API's
     cat, who = clean_text(category), clean_text(author)
     cat = categories.spelled(cat)  # cs.cv is cs.CV, as on the page
-    refused = filter_notes(cat, since, until, q)
+    refused = filter_notes(cat, since, until, q, ("since", "until"))
     if parse_query(q).empty and paper_id_in(q) is None:  # "*" would be a feed of everything
         refused.insert(0, f"q: {q.strip()[:40]!r} has no words to search for")
     if refused:  # what the page says of such a search, as an error

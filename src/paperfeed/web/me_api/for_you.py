@@ -60,8 +60,14 @@ def feed_window(
             raise HTTPException(400, f"{name}: {day} is outside {FIRST_DAY}–{LAST_DAY}")
     end = until or latest_day(conn) or date.today()
     start = since or end - timedelta(days=days - 1)
+    if start > end and until is None:
+        raise HTTPException(
+            400,
+            f"since ({start}) is after the newest day of listings ({end}), where the window "
+            "ends when until is left out",
+        )
     if start > end:
-        raise HTTPException(400, "since must not be after until")
+        raise HTTPException(400, f"since ({start}) must not be after until ({end})")
     if (end - start).days >= MAX_WINDOW_DAYS:
         days = (end - start).days + 1
         raise HTTPException(
