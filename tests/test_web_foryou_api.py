@@ -88,6 +88,13 @@ def test_mutes_removal_refuses_unknown_kinds_and_takes_a_json_body(
         auth = _bearer(c, engine)
         mute = {"kind": "keyword", "value": "Diffusion"}
         assert c.post("/api/me/mutes", json=mute, headers=auth).status_code == 201
+        # again: 200, the same body (it answered 201 each time: "added" or "there already"?)
+        again = c.post("/api/me/mutes", json=mute, headers=auth)
+        assert again.status_code == 200 and again.json()["value"] == "diffusion"
+        follow = {"kind": "category", "value": "cs.LG"}
+        assert c.post("/api/me/follows", json=follow, headers=auth).status_code == 201
+        assert c.post("/api/me/follows", json=follow, headers=auth).status_code == 200
+        assert len(c.get("/api/me/mutes", headers=auth).json()) == 1
         for path in ("/api/me/mutes", "/api/me/follows"):
             bogus = c.delete(f"{path}?kind=bogus&value=x", headers=auth)
             assert bogus.status_code == 400, bogus.text

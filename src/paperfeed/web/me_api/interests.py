@@ -43,7 +43,13 @@ def _links(path: str) -> tuple[dict[str, Any], dict[str, Any]]:
         "Remove": api_links.remove_interest(here, ""),
         "List": api_links.link("GET", here, "All of them"),
     }
-    return first, api_links.links(201, added)
+    created = api_links.links(201, added)
+    there = {"$ref": "#/components/schemas/InterestOut"}
+    created["responses"]["200"] = {
+        "description": "It was there already: nothing changed",
+        "content": {"application/json": {"schema": there}},
+    }
+    return first, created
 
 
 _FOLLOWS, _MUTES = _links("follows"), _links("mutes")
@@ -80,7 +86,7 @@ def list_follows(
     openapi_extra=_FOLLOWS[1],
 )
 def add_follow(site: SiteDep, user: SignedInDep, body: FollowIn) -> Response:
-    """Follow an author, a category or a search."""
+    """Follow an author, a category or a search (201; 200 when you follow it already)."""
     return _add_interest(site, user, "follow", body)
 
 
@@ -124,7 +130,7 @@ def list_mutes(
     openapi_extra=_MUTES[1],
 )
 def add_mute(site: SiteDep, user: SignedInDep, body: MuteIn) -> Response:
-    """Mute a keyword, an author or a category."""
+    """Mute a keyword, an author or a category (201; 200 when you mute it already)."""
     return _add_interest(site, user, "mute", body)
 
 
@@ -160,10 +166,11 @@ def _add_interest(site: Site, user: User, what: str, body: InterestIn) -> Respon
     check_new_interest(body.kind, label)
     with site.engine.begin() as conn:
         try:
-            lib.add_interest(conn, user.id, what, body.kind, value, label)
+            new = lib.add_interest(conn, user.id, what, body.kind, value, label)
         except lib.LibraryError as exc:
             raise HTTPException(400, str(exc)) from exc
-    return _json({"kind": body.kind, "value": value, "label": label}, 201)
+    # 201 when added, 200 when it was there already (a script tells the two apart)
+    return _json({"kind": body.kind, "value": value, "label": label}, 201 if new else 200)
 
 
 def _remove_interest(site: Site, user: User, what: str, asked: tuple[str, str]) -> Response:
