@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -168,6 +168,25 @@ def test_login_errors(site: Settings, engine: Engine) -> None:
     assert wrong.status_code == 401 and "wrong" in wrong.json()["detail"]
     assert malformed.status_code == 422 and "JSON" in malformed.json()["detail"]
     assert missing.status_code == 422 and "password" in missing.json()["detail"]
+
+
+def test_login_says_how_long_its_token_lasts(site: Settings, engine: Engine) -> None:
+    """A script could not plan a new login: the answer named no end and no idle limit."""
+    with client(site, engine) as c:
+        sign_up(c, "lena", PASSWORD)
+        before = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+        got = c.post("/api/login", json={"username": "lena", "password": PASSWORD}).json()
+    ends = datetime.strptime(got["expires_at"], "%Y-%m-%dT%H:%M:%S.000Z")
+    assert ends - before >= timedelta(days=site.session_days) - timedelta(seconds=1)
+    assert ends - before <= timedelta(days=site.session_days, minutes=1)
+    assert got["idle_seconds"] == site.session_idle_hours * 3600
+    with client(site.model_copy(update={"session_idle_hours": 0}), engine) as c:
+        assert (
+            c.post("/api/login", json={"username": "lena", "password": PASSWORD}).json()[
+                "idle_seconds"
+            ]
+            is None
+        )
 
 
 def test_submit_through_the_api(

@@ -116,6 +116,12 @@ class TokenOut(BaseModel):
 
     token: str
     username: str
+    expires_at: str | None = Field(
+        None, description="when the token ends at the latest, however much it is used"
+    )
+    idle_seconds: int | None = Field(
+        None, description="it ends sooner when unused for this long (null: no idle limit)"
+    )
 
 
 class CollectionFeedsOut(BaseModel):

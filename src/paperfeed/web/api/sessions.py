@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from paperfeed.store.accounts import delete_session
 from paperfeed.store.api_tokens import revoke_secret
+from paperfeed.util import utcnow
 from paperfeed.web import api_links
-from paperfeed.web.api.common import _json
+from paperfeed.web.api.common import _json, stamp
 from paperfeed.web.api.schemas import LoggedOutOut, LoginIn, TokenOut
 from paperfeed.web.auth import BadCredentials, limited_sign_in, start_session
 from paperfeed.web.deps import ApiCsrf, SignedInDep, SiteDep, api_token_of, session_token
@@ -38,8 +41,12 @@ def login(request: Request, site: SiteDep, body: LoginIn) -> Response:
         user = limited_sign_in(site, request, body.username, body.password)
     except BadCredentials as exc:  # a 401 names its scheme (RFC 9110 11.6.1)
         raise HTTPException(401, str(exc), {"WWW-Authenticate": CHALLENGE}) from exc
-    token = start_session(site.engine, user, site.session_terms)
-    return _json({"token": token, "username": user.username})
+    terms = site.session_terms
+    token = start_session(site.engine, user, terms)
+    lasts = utcnow() + timedelta(days=terms.lasts.days)  # as the session row's end is made
+    idle = int(terms.idle.total_seconds()) if terms.idle else None
+    answer = {"token": token, "username": user.username, "expires_at": stamp(lasts)}
+    return _json(answer | {"idle_seconds": idle})
 
 
 @router.post(
