@@ -98,10 +98,12 @@ def test_set_at_the_profile_and_shown_beside_the_handle(site: Settings, engine: 
             headers={"X-CSRF-Token": csrf_token(c, "/")},
         )
         assert said.status_code == 201, said.text
+        avatar = c.get(said.json()["author"]["avatarUrl"].removeprefix(site.public_url))
+        assert avatar.status_code == 200 and avatar.headers["content-type"].startswith("image/svg")
         assert said.json()["author"] == {
             "name": "ada",
             "displayName": "Ада Lovelace",
-            "avatarUrl": "/avatars/ada.svg",
+            "avatarUrl": f"{site.public_url}/avatars/ada.svg",  # absolute, as the API's others
             "isAuthor": False,
         }
         shown = '<bdi class="display-name">Ада Lovelace</bdi> <span class="handle">@ada</span>'

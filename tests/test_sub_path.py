@@ -220,6 +220,16 @@ def test_feeds_link_under_the_path(under: tuple[Settings, Engine]) -> None:
                 assert c.get(url).status_code == 200, url
 
 
+def test_the_api_s_avatar_addresses_are_under_the_path(under: tuple[Settings, Engine]) -> None:
+    """A profile's and a comment's avatarUrl was "/avatars/NAME.svg": outside the site's path."""
+    s, engine = under
+    with TestClient(create_app(s, engine), base_url=ORIGIN) as c:
+        sign_up_admin(c, engine, "painter")
+        avatar = c.get(f"{PREFIX}/api/users/painter").json()["avatarUrl"]
+        assert avatar == f"{BASE}/avatars/painter.svg"
+        assert c.get(avatar).status_code == 200
+
+
 def _mail_links(sink: Sink, address: str) -> list[str]:
     links = []
     for mail in sink.to(address):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Query, Request
 from fastapi.responses import Response
@@ -71,8 +72,15 @@ class CommentOut(BaseModel):
     replies: list[CommentOut] = []
 
 
-def comment_json(view: discussion.CommentView, authors: set[str]) -> dict[str, Any]:
-    """One comment (with its replies) as the API shows it."""
+def avatar_url(site_url: str, username: str) -> str:
+    """A user's avatar, absolute (it was "/avatars/NAME.svg": wrong under a site's path, and
+    unlike the API's other addresses)."""
+    return f"{site_url.rstrip('/')}/avatars/{quote(username, safe='')}.svg"
+
+
+def comment_json(view: discussion.CommentView, authors: set[str], site_url: str) -> dict[str, Any]:
+    """One comment (with its replies) as the API shows it (`site_url`: the site's public URL,
+    which the avatar's address is under, as every other address the API gives)."""
     c = view.comment
     return {
         "id": c.id,
@@ -81,7 +89,7 @@ def comment_json(view: discussion.CommentView, authors: set[str]) -> dict[str, A
         "author": {
             "name": c.username,
             "displayName": c.display_name,
-            "avatarUrl": f"/avatars/{c.username}.svg",
+            "avatarUrl": avatar_url(site_url, c.username),
             "isAuthor": c.username in authors,
         },
         "body": "" if c.deleted else c.body,
@@ -93,7 +101,7 @@ def comment_json(view: discussion.CommentView, authors: set[str]) -> dict[str, A
         "held": c.held,
         "mentions": [] if c.deleted else list(c.mentions),
         "reactions": [reaction_json(r) for r in view.reactions],
-        "replies": [comment_json(r, authors) for r in view.replies],
+        "replies": [comment_json(r, authors, site_url) for r in view.replies],
     }
 
 
@@ -151,7 +159,7 @@ def api_comments(
     more = (p + 1) * limit < total
     headers = {"X-Total-Count": str(total)}
     headers |= paging.page_links(request, site.settings.public_url, p, more)
-    data = [comment_json(v, authors) for v in views]
+    data = [comment_json(v, authors, site.settings.public_url) for v in views]
     return Response(json.dumps(data), media_type="application/json", headers=headers)
 
 
@@ -180,7 +188,7 @@ def api_comment(
         authors = _claimed(conn, pid)
     flat = {v.comment.id: v for t in views for v in [t, *t.replies]}
     return Response(
-        json.dumps(comment_json(flat[new_id], authors)),
+        json.dumps(comment_json(flat[new_id], authors, site.settings.public_url)),
         status_code=201,
         media_type="application/json",
     )
@@ -214,7 +222,10 @@ def api_edit_comment(
         views = discussion.thread_views(conn, comment.paper_id, user, "new")
         authors = _claimed(conn, comment.paper_id)
     flat = {v.comment.id: v for t in views for v in [t, *t.replies]}
-    return Response(json.dumps(comment_json(flat[comment_id], authors)), media_type=JSON_MEDIA)
+    return Response(
+        json.dumps(comment_json(flat[comment_id], authors, site.settings.public_url)),
+        media_type=JSON_MEDIA,
+    )
 
 
 @api.delete(
@@ -256,7 +267,7 @@ def api_profile(site: SiteDep, name: str) -> dict[str, Any]:
     return {
         "name": found[1],
         "displayName": profile.display_name,
-        "avatarUrl": f"/avatars/{found[1]}.svg",
+        "avatarUrl": avatar_url(site.settings.public_url, found[1]),
         "bio": profile.bio,
         "affiliation": profile.affiliation,
         "links": list(profile.links),
