@@ -126,9 +126,14 @@ def test_the_api_imports_a_text_plain_body(settings: Settings) -> None:
             content=b"\xff\xfe",
             headers={**auth, "Content-Type": "text/plain"},
         )
+        as_json = c.post("/api/me/library/import", json={"text": "2606.30647"}, headers=auth)
         schema = c.get("/openapi.json").json()
     assert got.status_code == 200, got.text
     assert sorted(got.json()["ids"]) == sorted(p.id for p in STORED)
+    # a JSON body was told "choose a file", which says nothing of how to send one
+    assert as_json.status_code == 415
+    assert "multipart/form-data" in as_json.json()["detail"]
+    assert "text/plain" in as_json.json()["detail"]
     assert empty.status_code == 400 and "paste a list of papers" in empty.text
     assert latin.status_code == 400 and "UTF-8" in latin.text
     body = schema["paths"]["/api/me/library/import"]["post"]["requestBody"]["content"]

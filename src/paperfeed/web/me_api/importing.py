@@ -73,12 +73,16 @@ async def import_file(
     a text/plain body), fetching arXiv papers not here; reports the outcome. Notes in the
     file are added to yours, a "read" tag marks a paper read, and the other tags become
     collections when `tags_as_collections` is true."""
-    if (
-        file is None
-        and not text
-        and request.headers.get("content-type", "").startswith("text/plain")
-    ):
+    sent = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if file is None and not text and sent == "text/plain":
         text = await library_import.read_plain_body(request)
+    elif file is None and not text and sent not in _FORMS:
+        # a JSON body was answered "choose a file", which says nothing of how to send one
+        raise HTTPException(
+            415,
+            f"this takes a file as multipart/form-data (field `file`), a form's `text`, or a "
+            f"text/plain body; not {sent or 'a body without a Content-Type'}",
+        )
     data = await library_import.read_upload_or_text(file, text)
     from starlette.concurrency import run_in_threadpool
 
@@ -86,6 +90,9 @@ async def import_file(
         library_import.import_references, site, user, data, collection or None, tags_as_collections
     )
     return _json(report)
+
+
+_FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 @router.post("/library/import/zotero", dependencies=[ApiCsrf], response_model=ImportOut)
