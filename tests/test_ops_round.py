@@ -438,3 +438,45 @@ def test_the_job_schedule_says_a_down_store_once_not_a_traceback_a_tick(
     assert warnings[0].startswith("job schedule: store unreachable (")
     assert warnings[1] == "job schedule: the store is reachable again"
     assert not any(r.exc_info for r in said)
+
+
+@pytest.mark.parametrize("loop", ["run_scheduler_forever", "send_due_forever"])
+def test_the_digest_and_email_loops_say_a_down_store_once(
+    loop: str, settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`serve`'s digest schedule (jobs off) and its email sending (jobs on) at a store that
+    cannot be reached: one line for the outage, not a traceback at each interval."""
+    import threading
+
+    from paperfeed.digest import schedule
+
+    rounds = threading.Semaphore(0)
+
+    class Counting:  # a mailer: each interval closes its session once
+        def send(self, sender: str, recipient: str, message: bytes) -> None:
+            raise AssertionError("nothing is sent from a store that cannot be reached")
+
+        def close(self) -> None:
+            rounds.release()
+
+        def another(self) -> None:
+            return None
+
+    quick = settings.model_copy(update={"digest_scheduler_interval": 0.01})
+    stop = threading.Event()
+    down = _down_engine("sqlite", tmp_path)
+    kwargs: dict[str, Any] = {"mailer": Counting()}
+    if loop == "run_scheduler_forever":
+        kwargs["embeddings"] = object()  # not reached: the lease is taken first
+    with caplog.at_level(logging.WARNING, "paperfeed.digest"):
+        thread = threading.Thread(
+            target=getattr(schedule, loop), args=(quick, down, stop), kwargs=kwargs, daemon=True
+        )
+        thread.start()
+        for _ in range(4):
+            assert rounds.acquire(timeout=60)
+        stop.set()
+        thread.join(60)
+    said = [r for r in caplog.records if r.name.startswith("paperfeed.digest")]
+    assert len(said) == 1 and said[0].exc_info is None, [r.getMessage() for r in said]
+    assert "store unreachable (OperationalError: " in said[0].getMessage()

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -195,21 +196,8 @@ def run_scheduler_forever(
     """Run `run_due` every `digest_scheduler_interval` seconds until `stop_event` is set."""
     mailer = mailer or make_mailer(settings)
     embeddings = embeddings or open_embeddings(settings, engine)
-    try:
-        outage = Outage(log, "digest schedule")
-        while not stop_event.is_set():
-            try:
-                run_due(engine, settings, mailer, embeddings=embeddings)
-                outage.answered()
-            except Exception as exc:  # noqa: BLE001 - one bad run must not end the schedule
-                if unreachable(exc):  # one line an outage, not a traceback an interval
-                    outage.failed(exc)
-                else:
-                    log.exception("digest run failed; trying again at the next interval")
-            mailer.close()  # servers drop idle sessions; the next run opens a fresh one
-            stop_event.wait(settings.digest_scheduler_interval)
-    finally:
-        mailer.close()
+    step = partial(run_due, engine, settings, mailer, embeddings=embeddings)
+    _every_interval(settings, stop_event, mailer, step, "digest schedule")
 
 
 def send_due_forever(
@@ -223,21 +211,38 @@ def send_due_forever(
     digests job composes the digests: a long job before it (a first embedding run, a source's
     retry waits) held every email back for as long. A run that holds the digest lease (the
     pipeline's, or cron's) is sending already: the check waits for the next interval."""
-    mailer = mailer or make_mailer(settings)
-    outage = Outage(log, "sending due email")
+    sender = mailer or make_mailer(settings)
+
+    def step() -> None:
+        with run_lease(engine) as lease:
+            if lease is not None:
+                deliver_due(engine, settings, sender, keep_going=lease)
+
+    _every_interval(settings, stop_event, sender, step, "sending due email")
+
+
+def _every_interval(
+    settings: Settings,
+    stop_event: threading.Event,
+    mailer: Mailer,
+    step: Callable[[], object],
+    what: str,
+) -> None:
+    """Run `step` every `digest_scheduler_interval` seconds until `stop_event` is set: a failure
+    never ends the loop, and a store that cannot be reached is said once per outage (not with a
+    traceback each interval); the mail server's session is closed between runs."""
+    outage = Outage(log, what)
     try:
         while not stop_event.is_set():
             try:
-                with run_lease(engine) as lease:
-                    if lease is not None:
-                        deliver_due(engine, settings, mailer, keep_going=lease)
+                step()
                 outage.answered()
-            except Exception as exc:  # noqa: BLE001 - one bad send must not end the loop
+            except Exception as exc:  # noqa: BLE001 - one bad run must not end the loop
                 if unreachable(exc):
                     outage.failed(exc)
                 else:
-                    log.exception("sending due email failed; trying again at the next interval")
-            mailer.close()  # servers drop idle sessions; the next check opens a fresh one
+                    log.exception("%s failed; trying again at the next interval", what)
+            mailer.close()  # servers drop idle sessions; the next run opens a fresh one
             stop_event.wait(settings.digest_scheduler_interval)
     finally:
         mailer.close()
