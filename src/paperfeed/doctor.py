@@ -37,9 +37,13 @@ def check_secret(settings: Settings, found: Findings) -> None:
     """A real secret key outside dev mode; a long one always."""
     key = settings.secret_key
     if not key:
-        where = "a generated key in the data directory" if settings.dev_mode else "nothing"
+        where = (
+            "using a generated key in the data directory"
+            if settings.dev_mode
+            else "`serve` refuses to start without one"
+        )
         message = (
-            f"no PAPERFEED_SECRET_KEY is set (using {where}); set one long random string, the "
+            f"no PAPERFEED_SECRET_KEY is set ({where}); set one long random string, the "
             "same on every node, e.g. `openssl rand -hex 32`"
         )
         (found.notes if settings.dev_mode else found.problems).append(message)
