@@ -286,13 +286,13 @@ def test_a_database_that_cannot_be_reached_is_told_apart_from_a_busy_one() -> No
     from sqlalchemy import create_engine
     from sqlalchemy.exc import OperationalError
 
-    from paperfeed.web.app import _unreachable
+    from paperfeed.store.health import unreachable
 
     closed = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
     with pytest.raises(OperationalError) as down:
         closed.connect()
-    assert _unreachable(down.value)
+    assert unreachable(down.value)
     locked = create_engine("sqlite://")
     with locked.connect() as conn, pytest.raises(OperationalError) as busy:
         conn.exec_driver_sql("SELECT * FROM no_such_table")
-    assert not _unreachable(busy.value)
+    assert not unreachable(busy.value)  # a wrong statement is not an outage

@@ -28,7 +28,7 @@ from paperfeed.pipeline.registry import Context, Job, registry
 from paperfeed.pipeline.runner import Outcome, run_job
 from paperfeed.settings import Settings
 from paperfeed.store import jobs as db
-from paperfeed.store.health import Outage, unreachable
+from paperfeed.store.health import Outage
 from paperfeed.util import StderrHandler
 
 log = logging.getLogger(__name__)
@@ -186,9 +186,7 @@ class Scheduler:
                         log.error("job %s failed: %s", outcome.job, outcome.error)
                 outage.answered()
             except Exception as exc:  # noqa: BLE001 - the schedule must outlive one bad check
-                if unreachable(exc):  # one line an outage, not a traceback a tick
-                    outage.failed(exc)
-                else:
+                if not outage.noted(exc):  # one line an outage, not a traceback a tick
                     log.exception("job schedule check failed; trying again at the next tick")
             stop.wait(self.settings.jobs_tick_seconds)
         self.close()

@@ -15,7 +15,7 @@ import threading
 from contextlib import suppress
 
 from paperfeed.recommend.service import Recommender
-from paperfeed.store.health import Outage, unreachable
+from paperfeed.store.health import Outage
 from paperfeed.store.search_store import latest_change
 
 log = logging.getLogger(__name__)
@@ -53,9 +53,7 @@ class Warmer:
             try:
                 trained = self.check()
             except Exception as exc:  # the next look tries again; readers train their own
-                if unreachable(exc):  # one line an outage, not a traceback a look
-                    outage.failed(exc)
-                else:
+                if not outage.noted(exc):  # one line an outage, not a traceback a look
                     log.exception("warming For you models failed")
                 continue
             outage.answered()

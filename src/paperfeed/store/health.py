@@ -8,7 +8,7 @@ from datetime import datetime
 
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, Engine, func, insert, select, text, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from paperfeed.store.accounts import site_state
 from paperfeed.store.db import newer_store_problem, shipped_heads
@@ -34,12 +34,24 @@ def failure_kind(exc: BaseException) -> str:
     return f"{type(cause).__name__}: {lines[0]}" if lines else type(cause).__name__
 
 
+# What drivers say when the database cannot be reached (not that it is busy, nor that a
+# statement is wrong): PostgreSQL's server or network, and SQLite's file gone from under it.
+_UNREACHABLE = (
+    "connection refused", "could not connect", "connection failed", "server closed the connection",
+    "connection is bad", "terminating connection", "no route to host", "timeout expired",
+    "the database system is starting up", "the database system is shutting down",
+    "unable to open database file",
+)  # fmt: skip
+
+
 def unreachable(exc: BaseException) -> bool:
-    """Whether a failure is the store not answering (down, restarting, the network), which a
-    loop retrying at its next turn says once per outage, not with a traceback at every turn."""
-    if isinstance(exc, (OperationalError, InterfaceError)):
+    """Whether a failure says the store cannot be reached (down, restarting, the network), not
+    that it is busy or that a statement is wrong: a page answers 503 for it, and a loop
+    retrying at its next turn says it once per outage, not with a traceback at every turn."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return any(words in text for words in _UNREACHABLE)
 
 
 class Outage:
@@ -57,6 +69,14 @@ class Outage:
             said, self.kind = self.kind == kind, kind
         if not said:
             self.log.warning("%s: store unreachable (%s), retrying", self.what, kind)
+
+    def noted(self, exc: BaseException) -> bool:
+        """Say `exc` as `failed` does when it says the store cannot be reached (True); False
+        for any other failure, which its caller logs in full."""
+        if unreachable(exc):
+            self.failed(exc)
+            return True
+        return False
 
     def answered(self) -> None:
         """The store answered: say so once if it had failed."""

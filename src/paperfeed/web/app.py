@@ -33,7 +33,6 @@ from paperfeed.web.errors import (
     DISK_FULL_MESSAGE,
     _add_error_handlers,
     _reader,
-    _unreachable,
     allowed_methods,
     disk_full_response,
     error_response,
@@ -48,7 +47,6 @@ from paperfeed.web.validation import not_json, validation_message
 
 __all__ = [
     "DISK_FULL_MESSAGE",
-    "_unreachable",
     "allowed_methods",
     "create_app",
     "disk_full_response",

@@ -18,6 +18,7 @@ from starlette.routing import compile_path
 
 from paperfeed.store.accounts import User, session_suspended
 from paperfeed.store.api_tokens import is_personal
+from paperfeed.store.health import unreachable
 from paperfeed.util import is_disk_full, site_path
 from paperfeed.web.access import log_target
 from paperfeed.web.auth import SUSPENDED, safe_next
@@ -215,7 +216,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def _store_busy(request: Request, exc: Exception) -> Response:
         if is_disk_full(exc):
             return disk_full_response(request, exc)
-        if _unreachable(exc):  # the database server is down or cannot be reached
+        if unreachable(exc):  # the database server is down or cannot be reached
             log.warning("the database cannot be reached (%s): %s", _target(request), _first(exc))
             message = "The database cannot be reached just now; try again in a minute."
         else:  # a full pool or a locked database: say so at once, the client retries
@@ -231,19 +232,6 @@ def _add_error_handlers(app: FastAPI) -> None:
             return disk_full_response(request, exc)
         log.exception("unhandled error on %s", log_target(request.scope, with_query=False))
         return error_response(request, 500, "An unexpected error occurred; it has been logged.")
-
-
-_UNREACHABLE = (
-    "connection refused", "could not connect", "connection failed", "server closed the connection",
-    "connection is bad", "terminating connection", "no route to host", "timeout expired",
-    "the database system is starting up", "the database system is shutting down",
-)  # fmt: skip
-
-
-def _unreachable(exc: Exception) -> bool:
-    """An error that says the database server cannot be reached (not that it is busy)."""
-    text = str(getattr(exc, "orig", None) or exc).lower()
-    return any(words in text for words in _UNREACHABLE)
 
 
 def _target(request: Request) -> str:

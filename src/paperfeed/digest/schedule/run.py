@@ -40,7 +40,7 @@ from paperfeed.settings import Settings
 from paperfeed.store import digests as db
 from paperfeed.store import jobs as jobs_db
 from paperfeed.store.clock import store_now
-from paperfeed.store.health import Outage, unreachable
+from paperfeed.store.health import Outage
 from paperfeed.util import fewer_collections
 
 log = logging.getLogger("paperfeed.digest.schedule")
@@ -238,9 +238,7 @@ def _every_interval(
                 step()
                 outage.answered()
             except Exception as exc:  # noqa: BLE001 - one bad run must not end the loop
-                if unreachable(exc):
-                    outage.failed(exc)
-                else:
+                if not outage.noted(exc):
                     log.exception("%s failed; trying again at the next interval", what)
             mailer.close()  # servers drop idle sessions; the next run opens a fresh one
             stop_event.wait(settings.digest_scheduler_interval)
