@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
@@ -43,7 +41,7 @@ def login(request: Request, site: SiteDep, body: LoginIn) -> Response:
         raise HTTPException(401, str(exc), {"WWW-Authenticate": CHALLENGE}) from exc
     terms = site.session_terms
     token = start_session(site.engine, user, terms)
-    lasts = utcnow() + timedelta(days=terms.lasts.days)  # as the session row's end is made
+    lasts = utcnow() + terms.lasts  # its end however much it is used (the row's at most)
     idle = int(terms.idle.total_seconds()) if terms.idle else None
     answer = {"token": token, "username": user.username, "expires_at": stamp(lasts)}
     return _json(answer | {"idle_seconds": idle})
