@@ -212,3 +212,71 @@ def test_a_stopping_server_starts_no_further_job(engine: Engine, settings: Setti
     assert ran == ["harvest"] and [(o.job, o.status) for o in outcomes] == [("harvest", "ok")]
     Scheduler(engine, settings, Clock(MONDAY_EVENING), jobs=jobs).tick()  # after the restart
     assert ran == ["harvest", "enrich", "digests"]
+
+
+def _failing_once_then(
+    seen: list[dict[str, object]],
+    engine: Engine,
+    settings: Settings,
+    stop: threading.Event | None = None,
+) -> list[Job]:
+    """A harvest whose first attempt fails, and an embed that reads `jobs list` as it runs."""
+    tries: list[int] = []
+
+    def harvest(ctx: Context) -> dict[str, object]:
+        tries.append(1)
+        if len(tries) == 1:
+            raise ConnectionError("arXiv answered 503")
+        return {"inserted": 3}
+
+    def embed(ctx: Context) -> dict[str, object]:
+        rows = job_rows(engine, settings, MONDAY_EVENING)
+        seen.append(next(r for r in rows if r["name"] == "harvest"))
+        if stop is not None:
+            stop.set()  # SIGTERM arrives while the other jobs run
+        return {}
+
+    return [Job("harvest", harvest, "h"), Job("embed", embed, "e")]
+
+
+def test_a_job_waiting_for_its_retry_is_listed_as_failed_not_as_never_run(
+    engine: Engine, settings: Settings
+) -> None:
+    """The harvest's first attempt failed and its retry waited behind a long embedding run:
+    `jobs list` and /admin said the harvest had never run and would run "at the next check"."""
+    seen: list[dict[str, object]] = []
+    jobs = _failing_once_then(seen, engine, settings)
+    scheduler = Scheduler(
+        engine, settings, Clock(MONDAY_EVENING), lambda _s: None, jobs=jobs, digests=False
+    )
+    outcomes = [(o.job, o.status) for o in scheduler.tick()]
+    assert outcomes == [("harvest", "ok"), ("embed", "ok")], outcomes
+    waiting = seen[0]
+    last = waiting["last_run"]
+    assert isinstance(last, dict) and last["status"] == "retrying", waiting
+    assert "arXiv answered 503" in str(last["error"])
+    assert waiting["next_run_reason"] == "retry next"
+    assert "first attempt failed" in str(waiting["next_run_words"])
+    with engine.connect() as conn:
+        runs = [(r.status, r.attempts) for r in db.recent_runs(conn, 10, "harvest")]
+        counted = db.run_counts(conn)
+    assert runs == [("ok", 2)], runs  # the retry replaced the row that waited for it
+    assert ("harvest", "retrying") not in counted
+
+
+def test_a_retry_that_a_stop_cut_off_is_recorded_as_a_failed_run(
+    engine: Engine, settings: Settings
+) -> None:
+    seen: list[dict[str, object]] = []
+    stop = threading.Event()
+    jobs = _failing_once_then(seen, engine, settings, stop)
+    scheduler = Scheduler(
+        engine, settings, Clock(MONDAY_EVENING), lambda _s: None, jobs=jobs, digests=False
+    )
+    scheduler.stop = stop
+    scheduler.tick()
+    with engine.connect() as conn:
+        runs = [r.status for r in db.recent_runs(conn, 10, "harvest")]
+    assert runs == ["failed"], runs
+    row = next(r for r in job_rows(engine, settings, MONDAY_EVENING) if r["name"] == "harvest")
+    assert row["next_run_reason"] == "retry", row  # after its backoff, as any failed run

@@ -18,7 +18,7 @@ from paperfeed.store import jobs as db
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_FAILED_RUNS = 5  # failed scheduled runs of a job per slot; then it waits for the next slot
-RUNS_NOW = ("due", "resume", "running", "cut short")  # plans the next check acts on
+RUNS_NOW = ("due", "resume", "running", "cut short", "retry next")  # plans the next check acts on
 
 
 class BadSchedule(ValueError):
@@ -70,7 +70,8 @@ def backoff(settings: Settings, failures: int) -> timedelta:
 @dataclass(frozen=True)
 class Plan:
     """When a job runs next and why: due (at the next check), retry (after a failed run's
-    backoff), gave up (failed MAX_FAILED_RUNS times this slot), resume (a run was cut short),
+    backoff), retry next (its first attempt failed; retried after the check's other jobs), gave
+    up (failed MAX_FAILED_RUNS times this slot), resume (a run was cut short),
     running, cut short (recorded as running, but no process holds its lock), scheduled (the
     next slot), or every check (digests)."""
 
@@ -95,6 +96,8 @@ def plan(conn: Connection, settings: Settings, job: Job, now: datetime) -> Plan:
         alive = db.lock_taken(conn, job.name)
         return Plan(job.name, "running" if alive else "cut short", now)
     failures, last = db.slot_failures(conn, job.name, slot)
+    if db.waits_for_retry(conn, job.name, slot):
+        return Plan(job.name, "retry next", now, failures)
     if failures >= MAX_FAILED_RUNS:
         return Plan(job.name, "gave up", upcoming, failures)
     if failures and last is not None:
@@ -138,6 +141,8 @@ def outcome_words(status: str, counts: Mapping[str, object]) -> str:
         return "skipped (nothing configured for it)"
     if status == "ok" and counts.get("nothing_due"):
         return "ok (checked: nothing due)"
+    if status == db.RETRYING:
+        return "failed (its retry follows the other jobs)"
     return status
 
 
@@ -162,6 +167,7 @@ def in_words(p: Plan, zone: str) -> str:
         "resume": "at the next check, to finish a run that was cut short",
         "running": "running now",
         "cut short": "at the next check, to finish a run whose process is gone",
+        "retry next": "retried after the other jobs of this check (its first attempt failed)",
         "retry": f"retry at {when}, {failed}",
         "gave up": f"{when}: gave up for this day {failed}",
         "scheduled": when,

@@ -6,7 +6,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
@@ -45,8 +45,8 @@ def run_job(
     found nothing to do replaces the job's previous such row). `tries`: which of its attempts
     this run makes (default: all of `job_max_attempts`, waiting before each after the first:
     `range(2, n + 1)` starts by waiting, as a second attempt does). `retried`: a failure
-    leaves no row, as the run that makes its next tries will say how they went. `due`: asked
-    again under the lock (another node may have just run the job); False: "not due", no run.
+    is recorded as waiting for its retry; the run that makes the next tries replaces it. `due`:
+    asked again under the lock (another node may have just run the job); False: "not due", no run.
     """
     holder = f"{db.node_name()}:{uuid.uuid4().hex[:8]}"
     with db.job_lock(ctx.engine, job.name, holder) as held:
@@ -59,6 +59,7 @@ def run_job(
                 return Outcome(job.name, "not due")
             if db.abandon_running(conn, job.name, ctx.stamp()):
                 log.warning("%s: a previous run was interrupted; this run resumes it", job.name)
+            db.drop_retrying(conn, job.name)
             run_id = db.start_run(conn, job.name, ctx.slot, trigger, db.node_name(), ctx.stamp())
         started = time.monotonic()
         try:
@@ -75,8 +76,9 @@ def run_job(
                 db.keep_quiet_run(conn, job.name, run_id, outcome.counts, ctx.stamp())
                 return outcome
             if outcome.status == "failed" and retried:
-                db.delete_run(conn, run_id)
-                return replace(outcome, run_id=None)
+                # Shown as waiting for its retry (not as never run) until the retry starts.
+                db.finish_run(conn, run_id, db.RETRYING, {}, outcome.error, ctx.stamp())
+                return outcome
             db.finish_run(conn, run_id, outcome.status, outcome.counts, outcome.error, ctx.stamp())
         if outcome.status == "ok":
             _say(job.name, trigger, ctx.slot, outcome.counts, time.monotonic() - started)

@@ -113,6 +113,9 @@ class Scheduler:
                     "%s failed (%s); retrying after the other jobs", job.name, outcome.error
                 )
                 outcome = self._run(ctx, job, range(2, most + 1), False)
+            elif outcome.status == "failed" and most > 1 and outcome.run_id is not None:
+                with self.engine.begin() as conn:  # stopping: no retry now; a failed run
+                    db.finish_run(conn, outcome.run_id, "failed", {}, outcome.error, ctx.stamp())
             outcomes.append(self._note(ctx, job, outcome))
         firsts = [j.name for j, o in zip(jobs, first, strict=True) if o.status == "ok"]
         retried = [j.name for j, o in zip(jobs, outcomes, strict=True) if o.status == "ok"]

@@ -40,9 +40,11 @@ from paperfeed.store.jobs.locks import (
 )
 from paperfeed.store.jobs.runs import (
     QUIET,
+    RETRYING,
     JobRun,
     abandon_running,
     delete_run,
+    drop_retrying,
     finish_run,
     keep_quiet_run,
     last_runs,
@@ -53,6 +55,7 @@ from paperfeed.store.jobs.runs import (
     start_run,
     to_resume,
     update_run,
+    waits_for_retry,
 )
 from paperfeed.store.jobs.schedule_checks import (
     SCHEDULE_CHECKED,
@@ -81,7 +84,9 @@ __all__ = [
     "advisory_lock",
     "advisory_unlock",
     "count_actions",
+    "RETRYING",
     "delete_run",
+    "drop_retrying",
     "failed_deliveries",
     "finish_run",
     "holder_is_dead",
@@ -106,6 +111,7 @@ __all__ = [
     "renew_row_lock",
     "retry_delivery",
     "run_counts",
+    "waits_for_retry",
     "session_alive",
     "slot_failures",
     "slot_status",

@@ -116,6 +116,21 @@ def keep_quiet_run(
     conn.execute(delete(job_runs).where(earlier))
 
 
+RETRYING = "retrying"  # a scheduled run's failed first attempt, retried after the other jobs
+
+
+def drop_retrying(conn: Connection, job: str) -> None:
+    """Forget the job's failed first attempts that waited for a retry: the run starting now
+    makes (and records) the tries they waited for."""
+    conn.execute(delete(job_runs).where(job_runs.c.job == job, job_runs.c.status == RETRYING))
+
+
+def waits_for_retry(conn: Connection, job: str, slot: str) -> bool:
+    """True while the job's first attempt for `slot` failed and its retry has not started."""
+    where = (job_runs.c.job == job) & (job_runs.c.slot == slot) & (job_runs.c.status == RETRYING)
+    return conn.execute(select(job_runs.c.id).where(where).limit(1)).first() is not None
+
+
 def delete_run(conn: Connection, run_id: int) -> None:
     """Forget a run that did nothing worth recording (a periodic check)."""
     conn.execute(delete(job_runs).where(job_runs.c.id == run_id))
@@ -180,7 +195,9 @@ def last_runs(conn: Connection) -> dict[str, JobRun]:
 
 def run_counts(conn: Connection) -> dict[tuple[str, str], int]:
     """Runs per (job, status): the source of the job metrics."""
-    query = select(job_runs.c.job, job_runs.c.status, func.count()).group_by(
-        job_runs.c.job, job_runs.c.status
+    query = (
+        select(job_runs.c.job, job_runs.c.status, func.count())
+        .where(job_runs.c.status != RETRYING)  # a passing state: its row goes when retried
+        .group_by(job_runs.c.job, job_runs.c.status)
     )
     return {(job, status): int(n) for job, status, n in conn.execute(query)}
