@@ -2,7 +2,15 @@
 
 from fastapi import APIRouter
 
-from paperfeed.web.me_api import for_you, importing, interests, rated, saved, sections
+from paperfeed.web.me_api import (
+    collections,
+    for_you,
+    importing,
+    interests,
+    rated,
+    saved,
+    sections,
+)
 from paperfeed.web.me_api.common import (
     JSON,
     OptionalId,
@@ -71,7 +79,7 @@ from paperfeed.web.me_api.schemas import (
 # (before collection_editors' PUT of /collections/{id}/papers/{paper_id:path}, which the
 # app includes after this router and would take .../section for a paper id).
 router = APIRouter(prefix="/api/me", tags=["me"])
-for _part in (rated, saved, importing, interests, for_you, sections):
+for _part in (rated, saved, collections, importing, interests, for_you, sections):
     router.include_router(_part.router)
 
 __all__ = [

@@ -15,6 +15,7 @@ from paperfeed.web import api_links, paging, views
 from paperfeed.web.api import PageIndex, paper_json, stamp
 from paperfeed.web.deps import ApiCsrf, SignedInDep, SiteDep
 from paperfeed.web.feeds import resolve_id
+from paperfeed.web.me_api.collections import collection_json
 from paperfeed.web.me_api.common import OptionalId, _json, editable_collection, known_paper
 from paperfeed.web.me_api.schemas import (
     REMOVED,
@@ -130,19 +131,7 @@ def my_collections(
         sizes = lib.collection_sizes(conn, user.id)
     shown, headers = paging.in_pages(request, site.settings.public_url, found, p, limit)
     base = site.settings.public_url.rstrip("/")
-    answer = _json(
-        [
-            {
-                "id": c.id,
-                "name": c.name,
-                "description": c.description,
-                "visibility": c.visibility,
-                "url": None if c.visibility == "private" else f"{base}/c/{c.share_key}",
-                "papers": sizes.get(c.id, 0),
-            }
-            for c in shown
-        ]
-    )
+    answer = _json([collection_json(c, sizes.get(c.id, 0), base) for c in shown])
     answer.headers.update(headers)
     return answer
 

@@ -72,13 +72,41 @@ class BulkIn(BaseModel):
     )
 
 
+Visibility = Literal["private", "unlisted", "public"]
+_VISIBILITY = "private: yours alone; unlisted: anyone with its link; public: listed on /collections"
+
+
 class CollectionOut(BaseModel):
     id: int
     name: str
     description: str
-    visibility: Literal["private", "unlisted", "public"]
+    visibility: Visibility
     url: str | None
     papers: int
+
+
+class CollectionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is said, not ignored
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=5000, description="Markdown, shown on its page")
+    visibility: Visibility = Field("private", description=_VISIBILITY)
+
+
+class CollectionEditIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt field is said, not ignored
+
+    name: str | None = Field(None, min_length=1, max_length=200, description="a new name")
+    description: str | None = Field(None, max_length=5000, description="Markdown; replaces it")
+    visibility: Visibility | None = Field(None, description=_VISIBILITY)
+
+
+class FeedUrlOut(BaseModel):
+    url: str | None = Field(
+        description="the Atom feed's address (.rss for RSS), shown once: only its fingerprint "
+        "is kept; null when none was made here"
+    )
+    exists: bool = Field(description="whether a private feed URL of yours works now")
 
 
 def _kind(kinds: tuple[str, ...]) -> Any:
@@ -116,6 +144,10 @@ REMOVED = (
 
 class RemovedOut(BaseModel):
     removed: bool = Field(description="false when there was nothing to remove")
+
+
+class CollectionRemovedOut(RemovedOut):
+    id: int
 
 
 class RatingClearedOut(RemovedOut):
