@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
+from urllib.parse import urlsplit
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -135,3 +137,26 @@ def test_a_bad_cursor_is_a_400_that_says_why(site: Settings, engine: Engine) -> 
         daily = doc["paths"]["/api/daily_papers"]["get"]
         assert "X-Next-Cursor" in daily["responses"]["200"]["headers"]
         assert "cursor" in {p["name"] for p in daily["parameters"]}
+
+
+def test_a_newest_day_walk_by_page_stays_on_its_day(site: Settings, engine: Engine) -> None:
+    """Without a date, the pages' links named no day: a day listed mid-walk switched the walk
+    to it after its first page (page 2 of the new day, papers of the old one never seen)."""
+    newest = {pid for pid, p in stored(engine).items() if p.listing_date == DAYS[2]}
+    seen: list[str] = []
+    with client(site, engine) as c:
+        got = c.get("/api/daily_papers", params={"limit": "3"})
+        while True:
+            assert got.status_code == 200, got.text
+            seen += [item["paper"]["id"] for item in got.json()]
+            link = _NEXT.search(got.headers.get("link", ""))
+            if link is None:
+                break
+            assert f"date={DAYS[2].isoformat()}" in link.group(1), link.group(1)
+            if len(seen) == 3:  # the next day arrives after the first page
+                later = Paper(id="2606.99991", title="Next day", listing_date=date(2026, 6, 27))
+                with engine.begin() as conn:
+                    upsert_papers(conn, [later])
+            parts = urlsplit(link.group(1))
+            got = c.get(f"{parts.path}?{parts.query}")
+    assert sorted(seen) == sorted(newest) and len(seen) == len(set(seen))

@@ -3,7 +3,7 @@ next and previous pages, so a client follows `rel="next"` until there is none.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, urlencode
 
@@ -34,14 +34,24 @@ HEADERS: dict[str, Any] = {
 }
 
 
-def page_links(request: Request, base_url: str, p: int, more: bool) -> dict[str, str]:
+def page_links(
+    request: Request,
+    base_url: str,
+    p: int,
+    more: bool,
+    pinned: Mapping[str, str] | None = None,
+) -> dict[str, str]:
     """The `Link` header of page `p` of a list (none for a lone page): `next` when `more`
-    items follow it (within the pages `p` reaches), `prev` after the first page."""
+    items follow it (within the pages `p` reaches), `prev` after the first page. `pinned`:
+    parameters the links add where the request left them to a default that can move (the
+    newest day), so that the next page is of the same list."""
     more = more and p + 1 < MAX_PAGE
     rels = ([("next", p + 1)] if more else []) + ([("prev", p - 1)] if p > 0 else [])
     if not rels:
         return {}
-    links = (f'<{_page_url(request, base_url, page)}>; rel="{rel}"' for rel, page in rels)
+    links = (
+        f'<{_page_url(request, base_url, page, pinned or {})}>; rel="{rel}"' for rel, page in rels
+    )
     return {"Link": ", ".join(links)}
 
 
@@ -55,10 +65,15 @@ def in_pages(
     return items, {"X-Total-Count": str(len(found))} | page_links(request, base_url, p, more)
 
 
-def _page_url(request: Request, base_url: str, page: int) -> str:
+def _page_url(
+    request: Request, base_url: str, page: int, pinned: Mapping[str, str] | None = None
+) -> str:
     """The request's address at the site's public URL with its page `page` (other parameters
-    kept, in order)."""
+    kept, in order; `pinned` ones added where not given)."""
     query = [(k, v) for k, v in request.query_params.multi_items() if k != "p"]
+    given = {k for k, v in query if v}
+    query = [(k, v) for k, v in query if v or k not in (pinned or {})]
+    query += [(k, v) for k, v in (pinned or {}).items() if k not in given]
     query += [("p", str(page))] if page else []
     path = base_url.rstrip("/") + quote(request.url.path, safe=_PATH_SAFE)
     return f"{path}?{urlencode(query)}" if query else path

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from typing import Annotated, Any
 
@@ -187,19 +187,21 @@ def _listed(
     hide: Hide | None,
     p: int,
     listing: Callable[[], views.Listing | None],
+    pinned: Mapping[str, str] | None = None,
 ) -> Response:
     """A list's items with its paging links: cached for everyone alike, or left without the
-    caller's mutes (and not cached) with the count they left out in X-Hidden-By-Mutes."""
+    caller's mutes (and not cached) with the count they left out in X-Hidden-By-Mutes.
+    `pinned`: parameters for the links that `listing` fills in as it reads the list."""
     if hide is None:
         key = cache_key(request, site)
         hit = site.cache.get(key)
         if hit is None:
             found = listing()
-            hit = _tagged(dumps(_items(found)), _paged(request, site, p, found))
+            hit = _tagged(dumps(_items(found)), _paged(request, site, p, found, None, pinned))
             site.cache.put(key, hit)
         return _answer(request, hit)
     found = listing()
-    headers = dict(_paged(request, site, p, found))
+    headers = dict(_paged(request, site, p, found, None, pinned))
     return _json(_items(found), headers={HIDDEN: str(found.hidden if found else 0)} | headers)
 
 
@@ -234,14 +236,16 @@ def _paged(
     p: int,
     found: views.Listing | None,
     deepest: int | None = None,
+    pinned: Mapping[str, str] | None = None,
 ) -> tuple[tuple[str, str], ...]:
     """The paging headers of page `p` of a listing: Link to the next and previous pages (no
-    next past the `deepest` item a client may ask to start from)."""
+    next past the `deepest` item a client may ask to start from; `pinned`: parameters they
+    add, see paging.page_links)."""
     more = False
     if found is not None:
         following = (p + 1) * found.per_page  # where the next page starts
         more = following < found.total and (deepest is None or following <= deepest)
-    links = paging.page_links(request, site.settings.public_url, p, more)
+    links = paging.page_links(request, site.settings.public_url, p, more, pinned)
     return tuple(links.items())
 
 

@@ -103,18 +103,22 @@ def daily_papers(
 
         return _walked(request, site, hide, step)
 
+    pinned: dict[str, str] = {}  # the newest day, named: a new day does not move the walk
+
     def listing() -> views.Listing | None:
         try:
             with site.engine.connect() as conn:
                 period = period_from_query(day, week, month, latest_day(conn))
                 if period is None:
                     return None
+                if not (day or week or month):
+                    pinned["date"] = period.start.isoformat()
                 newest = sort == "new"
                 return views.daily(conn, period, p + 1, limit, None, hide, newest, within)
         except views.PageOutOfRange:
             return None
 
-    return _listed(request, site, hide, p, listing)
+    return _listed(request, site, hide, p, listing, pinned)
 
 
 @router.get("/topics", response_model=TopicsOut, summary="Papers by topic")
