@@ -79,6 +79,16 @@ def test_a_broken_install_gets_a_list_of_what_to_fix(sqlite_settings: Settings) 
     assert len(problems) == 7 and "7 problem(s) to fix" in result.output
 
 
+def test_mailbox_mode_is_noted_and_no_mail_server_is_asked_for(sqlite_settings: Settings) -> None:
+    """PAPERFEED_MAILBOX=true keeps mail in a page: doctor said it could not connect to the mail
+    server 127.0.0.1:25, a problem, on every install tried the documented way."""
+    extra = {"secret_key": KEY, "mailbox": "true", "smtp_port": str(free_port())}
+    result = runner.invoke(app, ["doctor"], env=env(sqlite_settings, **extra))
+    said = " ".join(result.output.split())
+    assert "mail server" not in said, said
+    assert "mail is kept in the mailbox page (/demo/mailbox), not sent" in said
+
+
 def test_unembedded_papers_and_a_stale_index_are_problems(
     sqlite_settings: Settings, tmp_path: Path
 ) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from paperfeed.markup import MAX_NESTING, excerpt, mentions, render_markdown
 from paperfeed.templating import page_env
 
@@ -45,6 +47,31 @@ def test_deep_nesting_is_capped_and_keeps_its_text() -> None:
         assert "deep words" in shown and shown.count(tag) == MAX_NESTING, marker
     assert str(render_markdown("- a\n  - b\n- c")).count("<ul>") == 2  # ordinary lists unchanged
     assert str(render_markdown("> q\n> > r")).count("<blockquote>") == 2
+
+
+def _deepest(html: str) -> int:
+    depth = most = 0
+    for closing in re.findall(r"<(/?)(?:ul|ol|blockquote)\b", html):
+        depth += -1 if closing else 1
+        most = max(most, depth)
+    return most
+
+
+def test_lists_nested_line_by_line_are_capped_and_keep_every_item() -> None:
+    """One indented level a line got past the cap (which read one line's markers): 138 levels
+    in a comment widened the paper page to 2,167 px, and items past the 50th were dropped."""
+    for typed in (
+        "".join("  " * i + f"- item{i}\n" for i in range(138)),
+        "".join("   " * i + f"1. item{i}\n" for i in range(110)),
+        "".join("  " * i + f"- > item{i}\n" for i in range(130)),
+        "".join("  " * i + f"- item{i}\n\n" for i in range(100)),
+    ):
+        shown = str(render_markdown(typed[:20_000]))
+        wanted = re.findall(r"item\d+", typed[:20_000])
+        assert re.findall(r"item\d+", shown) == wanted, typed[:40]
+        assert _deepest(shown) == MAX_NESTING, typed[:40]
+    nine = str(render_markdown("".join("  " * i + f"- item{i}\n" for i in range(10))))
+    assert "<p>item8</p>" in nine and "<p>item9</p>" in nine  # each its own paragraph
 
 
 def test_an_image_becomes_a_link_named_by_its_alt_text() -> None:

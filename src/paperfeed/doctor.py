@@ -116,7 +116,15 @@ def check_base_url(settings: Settings, found: Findings, timeout: float = 5.0) ->
 
 
 def check_smtp(settings: Settings, found: Findings, timeout: float = 10.0) -> None:
-    """The mail server accepts a connection, TLS as configured, and the login."""
+    """The mail server accepts a connection, TLS as configured, and the login; in mailbox
+    mode (PAPERFEED_MAILBOX) no mail is sent, which is said instead."""
+    if settings.mailbox:
+        found.notes.append(
+            "mail is kept in the mailbox page (/demo/mailbox), not sent (PAPERFEED_MAILBOX): "
+            "for trying paperfeed, not for readers; set PAPERFEED_SMTP_* and turn it off to "
+            "send digests and confirmations"
+        )
+        return
     where = f"{settings.smtp_host}:{settings.smtp_port}"
     step = "connect to"
     try:

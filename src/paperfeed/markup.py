@@ -53,6 +53,9 @@ def _md() -> MarkdownIt:
     md.linkify.set({"fuzzy_link": False, "fuzzy_email": False})  # type: ignore[union-attr]
     # ... but "www.example.org" is an address as people write one.
     md.linkify.add("www.", {"validate": _www_link, "normalize": _www_address})  # type: ignore[union-attr]
+    # Nesting deeper than a 20,000-character text can reach (markdown-it's 100 dropped the text
+    # past the 50th list level); _flatten then keeps MAX_NESTING of it.
+    md.options["maxNesting"] = 600
     md.add_render_rule("image", _image_as_link)
     # Before text_join, which would merge an escaped "\@" back into the text around it.
     md.core.ruler.before("text_join", "mentions", _link_mentions)
@@ -225,11 +228,36 @@ def _render(text: str, named: Mapping[str, str] | None = None) -> str:
     `named` accounts' "@name" linked."""
     md = _md()
     env = {"mentions": named or {}}
-    tokens = md.parse(text, env)
+    tokens = _flatten(md.parse(text, env))
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
             token.tag = f"h{min(int(token.tag[1]) + HEADING_SHIFT, 6)}"
     return str(md.renderer.render(tokens, md.options, env))
+
+
+_NESTS = {"blockquote", "bullet_list", "ordered_list"}
+
+
+def _flatten(tokens: list[Token]) -> list[Token]:
+    """Quotes and lists nested past MAX_NESTING (one indented line a level) laid flat: their
+    items' text kept as paragraphs of the deepest level kept, not a page widened by each."""
+    kept: list[Token] = []
+    opened: list[tuple[bool, bool]] = []  # each open quote, list or item: (nests, left out)
+    for token in tokens:
+        kind = token.type.rsplit("_", 1)[0]
+        if token.nesting == 1 and kind in _NESTS | {"list_item"}:
+            depth = sum(1 for nests, _out in opened if nests)
+            out = depth >= MAX_NESTING if kind in _NESTS else bool(opened) and opened[-1][1]
+            opened.append((kind in _NESTS, out))
+            if out:
+                continue
+        elif token.nesting == -1 and kind in _NESTS | {"list_item"}:
+            if opened.pop()[1]:
+                continue
+        elif kind == "paragraph" and opened and opened[-1][1]:
+            token.hidden = False  # a tight list's item text: a paragraph of its own now
+        kept.append(token)
+    return kept
 
 
 def _cap_nesting(text: str) -> str:

@@ -169,7 +169,10 @@ def _ask_suspend(action: str, found: list[UserRow], in_use: list[InUse]) -> str:
             f"Suspend {_accounts(len(found))} ({who})? Their sessions end, they cannot sign in,"
             " and their comments, upvotes and claims leave the site until it is lifted."
         ) + hidden_by_suspending(in_use)
-    return f"Lift the suspension of {_accounts(len(found))} ({who})? All they had comes back."
+    return (
+        f"Lift the suspension of {_accounts(len(found))} ({who})? Their comments, upvotes and "
+        "claims come back; their sessions and API tokens stay ended (they sign in again)."
+    )
 
 
 HELD_SHOWN = 50  # held comments the console lists at once, the longest waiting first

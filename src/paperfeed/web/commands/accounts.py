@@ -203,14 +203,23 @@ def user_list(
 @user_app.command("suspend")
 def user_suspend(
     username: Annotated[str, typer.Argument(help="The account to suspend.")],
-    lift: Annotated[bool, typer.Option("--lift", help="Lift the suspension instead.")] = False,
+    lift: Annotated[
+        bool,
+        typer.Option(
+            "--lift",
+            help="Lift the suspension instead: its content comes back; its sessions and API "
+            "tokens do not (the user signs in again and makes new tokens).",
+        ),
+    ] = False,
 ) -> None:
-    """Suspend an account (sign-in refused, sessions dead), or --lift it."""
+    """Suspend an account (sign-in refused, sessions and API tokens dead), or --lift it."""
     engine = open_store(Settings())
     with engine.begin() as conn:
         set_suspended(conn, _found(conn, username), not lift)
         record_action(conn, CLI, "unsuspend" if lift else "suspend", username)
     typer.echo(f"{username} is {'no longer ' if lift else ''}suspended")
+    if lift:
+        typer.echo("their sessions and API tokens stay ended: they sign in again, make new tokens")
 
 
 @user_app.command("invite")
