@@ -164,6 +164,23 @@ def test_an_account_without_signals_gets_todays_digest(site: Settings, engine: E
     assert [(i.paper_id, i.why) for i in mine.items] == [(i.paper_id, i.why) for i in theirs.items]
 
 
+def test_a_reader_with_only_mutes_gets_no_muted_paper(site: Settings, engine: Engine) -> None:
+    """A reader who had muted things but saved, rated and followed nothing got the muted papers
+    by email (the site hid them): the digest went out as composed, before the mutes."""
+    with engine.begin() as conn:
+        uid = create_user(conn, "muter", PasswordHasher().hash(PASSWORD)).id
+        lib.add_interest(conn, uid, "mute", "category", "cs.CR", "cs.CR")
+        lib.add_interest(conn, uid, "mute", "keyword", "channel", "channel")
+    interests = ("cs.CR", "cs.IT", "cs.GR")
+    linked = _subscribe(engine, "muter@example.org", uid, True, interests)
+    twin = _subscribe(engine, "twin@example.org", None, True, interests)
+    mine, theirs = preview(engine, site, linked, NOW), preview(engine, site, twin, NOW)
+    assert any(_muted(engine, i.paper_id) for i in theirs.items)  # there was one to leave out
+    assert mine.items and not any(_muted(engine, i.paper_id) for i in mine.items)
+    kept = [i.paper_id for i in theirs.items if not _muted(engine, i.paper_id)]
+    assert [i.paper_id for i in mine.items][: len(kept)] == kept
+
+
 def test_seed_papers_are_not_sent_from_for_you_either(site: Settings, engine: Engine) -> None:
     uid = _reader(engine)
     with engine.connect() as conn:

@@ -180,7 +180,9 @@ def _for_user(
     # The page's own ranking, deep enough to hold `wanted` after sent and seed papers go.
     recs = recommender.feed(conn, user_id, *span, wanted + len(sent) + len(sub.prefs.seeds))
     if not recs and not recommender.has_signals(conn, user_id, *span):
-        return tuple(composed)  # nothing to rank by: the digest stays as composed
+        # Nothing to rank by: the digest stays as composed, less what the reader muted.
+        muting = follows_of(conn, user_id)
+        return tuple(i for i in composed if not _muted(by_id.get(i.paper_id), muting))
     skip = sent | set(sub.prefs.seeds)  # seed papers are never sent themselves
     ranked = [_item(by_id[r.id], r) for r in recs if r.id not in skip and r.id in by_id]
     follows, acted = follows_of(conn, user_id), acted_on(conn, user_id)
