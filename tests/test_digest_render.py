@@ -446,6 +446,16 @@ def test_the_date_header_keeps_the_time_zone_of_the_run_at_the_same_instant() ->
     assert format_datetime(berlin).endswith("13:00:00 +0100")
 
 
+def test_a_mail_made_at_a_naive_time_says_utc_not_an_unknown_zone() -> None:
+    """Account mails (made at the store's naive UTC time) said "-0000", "zone unknown"."""
+    from paperfeed.digest.render import build_message
+
+    naive = NOW.astimezone(UTC).replace(tzinfo=None)
+    mail = build_message(SETTINGS, "z@example.org", "Hi", "text", "<p>html</p>", naive, None)
+    assert mail.parsed()["Date"] == format_datetime(NOW.astimezone(UTC))
+    assert str(mail.parsed()["Date"]).endswith("+0000")
+
+
 def test_items_remembered_by_identity_stay_bounded_and_render_the_same(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -377,3 +377,22 @@ def test_a_run_with_the_server_down_tries_each_message_once(
     lines = Counter(i for r in caplog.records for i in ids if f" email #{i} to " in r.getMessage())
     assert set(lines.values()) == {1} and report.retrying == sum(lines.values()) <= len(ids)
     assert {row["attempts"] for row in outbox(store)} == {0}
+
+
+def test_a_queued_digest_of_a_reader_who_left_is_dropped_not_failed(
+    store: Engine, s: Settings, sink: Sink
+) -> None:
+    """Its digest queued while the mail server was down, the reader unsubscribed: the digest
+    was marked failed ("unsubscribed"), a failed delivery on /admin and in `digest status`."""
+    from paperfeed.digest.subscribe import unsubscribe
+    from paperfeed.digest.tokens import make_token
+    from paperfeed.secret import secret_key
+
+    sub = subscribe(store, s, sink, "leaver@example.org")
+    run(store, _down(s))  # composed, not sent
+    [queued] = outbox(store)
+    assert queued["status"] == "pending"
+    unsubscribe(store, s, make_token(secret_key(s), "unsubscribe", sub.id, sub.nonce))
+    [row] = outbox(store)
+    assert (row["status"], row["last_error"]) == ("dropped", "the reader unsubscribed")
+    assert run(store, s).sent == 0 and digests(sink, "leaver@example.org") == []

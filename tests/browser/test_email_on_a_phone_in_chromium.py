@@ -89,3 +89,30 @@ def test_the_emails_fit_a_phone_in_light_and_dark_and_act_only_on_a_button(
         with site.engine.connect() as conn:  # no digests; the account's reply notices stay
             assert conn.execute(frequency).scalar_one() == "none"
         phone.close()
+
+
+@pytest.mark.browser
+def test_a_long_unbroken_word_does_not_widen_the_email(browser: Browser) -> None:
+    """An abstract with a long address (or a title with a long word) made the digest 746 px
+    wide on a 375 px phone: the card ran off the screen."""
+    from datetime import UTC, datetime
+
+    from paperfeed.digest.compose import Digest, DigestItem
+    from paperfeed.digest.render import DigestRenderer, Links
+    from paperfeed.digest.subscriber import Preferences, Subscriber
+
+    settings = Settings(_env_file=None, secret_key="s" * 32)
+    sub = Subscriber(3, "z@example.org", "confirmed", "n", Preferences())
+    address = "https://example.org/" + "averyveryverylongpath" * 5
+    title = "Beyond " + "Supercalifragilistic" * 4
+    item = DigestItem("2611.1", title, ("A",), "cs.LG", f"see {address}", "new in cs.LG", 1.0)
+    links = Links(settings.public_url, "k", 3, "n")
+    mail = DigestRenderer(settings).render(
+        links, Digest(sub, "daily:x", (item,)), datetime.now(UTC)
+    )
+    phone = browser.new_context(viewport=PHONE)
+    page = phone.new_page()
+    page.set_content(_html(mail.parsed()))
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    expect(page.get_by_text(address)).to_be_visible()
+    phone.close()

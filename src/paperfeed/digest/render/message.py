@@ -6,7 +6,7 @@ import base64
 import functools
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email import message_from_string, policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
@@ -140,8 +140,9 @@ def _encoded(text: str) -> str:
 
 def _date(now: datetime) -> str:
     # Keyed by its text, offset included: equal instants in two time zones are equal
-    # datetimes, and their Date headers differ.
-    return _date_of(now.isoformat())
+    # datetimes, and their Date headers differ. A naive time is the store's UTC (written
+    # "-0000" it would say "zone unknown").
+    return _date_of((now if now.tzinfo else now.replace(tzinfo=UTC)).isoformat())
 
 
 @lru_cache(maxsize=4)

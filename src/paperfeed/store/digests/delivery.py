@@ -128,13 +128,8 @@ def recover_in_flight(conn: Connection) -> int:
 
 
 def cancel_pending(conn: Connection, subscriber_id: int) -> None:
-    """Drop unsent digests of someone who left."""
-    conn.execute(
-        update(outbox)
-        .where(outbox.c.subscriber_id == subscriber_id, outbox.c.status == "pending")
-        .where(outbox.c.kind == "digest")
-        .values(status="failed", last_error="unsubscribed")
-    )
+    """Drop unsent digests of someone who left (dropped, not failed: nothing went wrong)."""
+    drop_pending(conn, subscriber_id, "digest", "the reader unsubscribed")
 
 
 def drop_pending(conn: Connection, subscriber_id: int, kind: str, reason: str) -> int:
