@@ -291,3 +291,39 @@ def test_the_account_page_lists_the_new_address_as_waiting_before_its_mail_goes_
         page = c.get("/account").text
         assert re.search(r"data-pending>A link to confirm <strong>ada@lab.example.edu", page)
     assert sent == ["ada@lab.example.edu"]
+
+
+def test_a_changed_address_takes_the_accounts_digest_and_its_interests_along(
+    settings: Settings, engine: Engine
+) -> None:
+    """The account's digest stayed on the old address after a change (and "Use another
+    address" then cut it loose from the account, its interests left behind)."""
+    from paperfeed.store import digests as db
+
+    with smtp_sink() as sink:
+        site = _mail_settings(settings, sink)
+        with client(site, engine) as c:
+            sign_up(c, "ada")
+            assert _post(c, "/account/email", email="ada@lab.example.edu", password=PASSWORD) == 303
+            assert (
+                _post(c, "/email/confirm", token=_token(sink.to("ada@lab.example.edu")[-1])) == 303
+            )
+            uid = _uid(engine, "ada")
+            with engine.begin() as conn:  # her digest: weekly, with a saved search
+                linked = subscriber_for_user(conn, uid)
+                assert linked is not None and linked["email"] == "ada@lab.example.edu"
+                sid = int(str(linked["id"]))
+                db.update_subscriber(conn, sid, {"frequency": "weekly"})
+                db.replace_interests(conn, sid, [db.InterestRow("keyword", "graph")])
+            assert _post(c, "/account/email", email="ada@uni.example.edu", password=PASSWORD) == 303
+            assert (
+                _post(c, "/email/confirm", token=_token(sink.to("ada@uni.example.edu")[-1])) == 303
+            )
+            assert _email(engine, "ada") == "ada@uni.example.edu"
+            with engine.connect() as conn:
+                moved = subscriber_for_user(conn, uid)
+                kept = conn.execute(select(db.interests.c.value)).scalars().all()
+                old = db.find_subscriber(conn, "ada@lab.example.edu")
+            assert moved is not None and int(str(moved["id"])) == sid
+            assert (moved["email"], moved["frequency"]) == ("ada@uni.example.edu", "weekly")
+            assert list(kept) == ["graph"] and old is None  # nothing goes to the old one now

@@ -409,6 +409,24 @@ def notices_to_account_address(conn: Connection, user_id: int, email: str) -> bo
     return False
 
 
+def follow_account_address(conn: Connection, user_id: int, old: str | None, new: str) -> bool:
+    """Move the account's linked subscription (its digest, interests and notices) from the
+    account's old address to its new one, when it went to the old one and no subscription has
+    the new one; whether it moved. Changing the address left the digest going to the old
+    one, and "Use another address" then cut it loose from the account."""
+    linked = db.user_subscription(conn, user_id)
+    if not old or linked is None:
+        return False
+    try:
+        old_key, (address, key) = normalise_email(old)[1], normalise_email(new)
+    except BadInput:
+        return False
+    if linked["email_key"] != old_key or db.find_subscriber(conn, key) is not None:
+        return False  # it goes to an address the reader chose, or the new one has its own
+    db.update_subscriber(conn, int(str(linked["id"])), {"email": address, "email_key": key})
+    return True
+
+
 def find_by_email(engine: Engine, email: str) -> Subscriber | None:
     """The subscriber with this address (for the operator's CLI), or None."""
     _, key = normalise_email(email)

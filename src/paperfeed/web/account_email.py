@@ -10,7 +10,7 @@ from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection
 
-from paperfeed.digest.subscribe import notices_to_account_address
+from paperfeed.digest.subscribe import follow_account_address, notices_to_account_address
 from paperfeed.digest.subscriber import BadInput, normalise_email
 from paperfeed.store.accounts import User, UsernameTaken, create_user, find_user
 from paperfeed.store.email_links import EmailLink, account_email, drop_links, find_link, spend_link
@@ -162,7 +162,9 @@ def _held(conn: Connection, link: EmailLink) -> bool:
 def _apply(conn: Connection, link: EmailLink) -> User | str | None:
     """Set the address (None), or make the sign-up's account (the User, or why not)."""
     if link.user_id is not None:
+        was = account_email(conn, link.user_id)
         set_email(conn, link.user_id, link.email)
+        follow_account_address(conn, link.user_id, was, link.email)
         notices_to_account_address(conn, link.user_id, link.email)
         record_action(conn, link.username, "confirm email", link.username)
         return None
