@@ -138,3 +138,32 @@ def test_a_readers_digest_rates_a_paper_from_the_demo_mailbox(
         with engine.connect() as conn:
             assert user_ratings(conn, 1, [paper]) == {}
     engine.dispose()
+
+
+@pytest.mark.browser
+def test_a_search_or_category_pages_subscribe_form_asks_for_that_alone(
+    sqlite_settings: Settings, demo_settings: Settings, page: Page
+) -> None:
+    """Subscribed from a search (or a category) page, the first digest came mostly trending
+    (trending was on by default: 9 of 10 places for a narrow search), and a keyword-mode
+    page did not say the digest matches the search as the default (hybrid) search does."""
+    with mail_site(sqlite_settings, demo_settings, "t") as site:
+        page.goto(f"{site.url}/search?q=learning&mode=keyword")
+        form = page.locator("form.subscribe")
+        expect(form).to_contain_text("by meaning and words, as the default search")
+        form.locator("input[name=email]").fill("searcher@example.org")
+        form.get_by_role("button", name="Subscribe").click()
+        page.wait_for_selector("text=Check your inbox")
+        page.goto(f"{site.url}/categories/cs.LG")
+        form = page.locator("form.subscribe")
+        expect(form).to_contain_text("Get new")
+        form.locator("input[name=email]").fill("follower@example.org")
+        form.get_by_role("button", name="Subscribe").click()
+        page.wait_for_selector("text=Check your inbox")
+        with site.engine.connect() as conn:
+            rows = {r.email: r for r in conn.execute(select(db.subscribers))}
+            asked = db.get_interests(conn, [r.id for r in rows.values()])
+    searcher, follower = rows["searcher@example.org"], rows["follower@example.org"]
+    assert not searcher.include_trending and not follower.include_trending
+    assert [(i.kind, i.value) for i in asked[searcher.id]] == [("semantic", "learning")]
+    assert [(i.kind, i.value) for i in asked[follower.id]] == [("category", "cs.LG")]
