@@ -327,3 +327,29 @@ def test_a_changed_address_takes_the_accounts_digest_and_its_interests_along(
             assert moved is not None and int(str(moved["id"])) == sid
             assert (moved["email"], moved["frequency"]) == ("ada@uni.example.edu", "weekly")
             assert list(kept) == ["graph"] and old is None  # nothing goes to the old one now
+
+
+def test_the_owner_subscribing_their_accounts_address_turns_its_digest_on(
+    settings: Settings, engine: Engine
+) -> None:
+    """The account's confirmed address takes notices only; its owner, signed in, used the
+    home page's Subscribe with it and was mailed "its digests are off … get digests again"."""
+    from paperfeed.store import digests as db
+
+    with smtp_sink() as sink:
+        site = _mail_settings(settings, sink)
+        with client(site, engine) as c:
+            sign_up(c, "ada")
+            assert _post(c, "/account/email", email="ada@lab.example.edu", password=PASSWORD) == 303
+            token = _token(sink.to("ada@lab.example.edu")[-1])
+            assert _post(c, "/email/confirm", token=token) == 303
+            with engine.connect() as conn:
+                before = db.find_subscriber(conn, "ada@lab.example.edu")
+            assert before is not None and before["frequency"] == "none"
+            form = {"email": "ada@lab.example.edu", "csrf_token": csrf_token(c, "/")}
+            assert c.post("/subscribe", data=form).status_code == 200
+            told = _text(sink.to("ada@lab.example.edu")[-1])
+            with engine.connect() as conn:
+                after = db.find_subscriber(conn, "ada@lab.example.edu")
+    assert after is not None and (after["frequency"], after["status"]) == ("daily", "confirmed")
+    assert after["include_trending"] and "digests are off" not in told

@@ -147,6 +147,11 @@ def _upsert_and_queue(conn: Connection, settings: Settings, request: _Request) -
     # links: anyone can ask again for an address, and must not change what its links confirm.
     if existing is not None and existing["status"] == "unsubscribed":
         _restart(conn, sid, address, prefs, rows)
+    elif _owner_turns_digests_on(existing, request):
+        # The account's own address, asked for by its signed-in owner: a notices-only one
+        # takes the digest asked for (a subscribe form did not subscribe it).
+        db.update_subscriber(conn, sid, _pref_values(prefs))
+        db.replace_interests(conn, sid, rows)
     if request.user_id is not None and not already:
         db.update_subscriber(conn, sid, {"user_id": request.user_id})  # counts once confirmed
     sub = _load(conn, sid)
@@ -164,6 +169,17 @@ def _upsert_and_queue(conn: Connection, settings: Settings, request: _Request) -
         sid, "confirm", period, address, message.message_id, "", packed=message.packed()
     )
     return db.record_messages(conn, [queued])[0]
+
+
+def _owner_turns_digests_on(existing: dict[str, object] | None, request: _Request) -> bool:
+    return (
+        existing is not None
+        and existing["status"] == "confirmed"
+        and request.user_id is not None
+        and existing["user_id"] == request.user_id
+        and existing["frequency"] == "none"
+        and request.prefs.frequency != "none"
+    )
 
 
 def _restart(
