@@ -241,6 +241,28 @@ def test_the_follow_page_offers_each_yang_li_and_the_library_says_which(
         assert "Yang Li (with" not in c.get("/library").text
 
 
+def test_muting_a_name_says_it_ended_the_follow_of_one_namesake(
+    settings: Settings, engine: Engine
+) -> None:
+    """Muting "Yang Li" on the author page silently ended the follow of the one Yang Li the
+    reader had chosen: the page said only "Muted author “Yang Li”."."""
+    site = _site(settings, engine)
+    with client(site, engine) as c:
+        sign_up(c, "reader")
+        learner, _astronomer = _groups(_follow_page(c))
+        post_form(c, "/follow/author/yang-li/namesake", {"anchor": _anchors(learner)[0]})
+        muted = post_form(
+            c, "/me/mute", {"kind": "author", "value": "Yang Li", "next": "/authors/yang-li"}
+        )
+        assert muted.status_code == 303
+        page = c.get(muted.headers["location"]).text
+        said = " ".join(page.split())
+        assert "Muted author “Yang Li”. This ended your follow of it (a mute hides every" in said
+        assert "Yang Li (with" not in c.get("/library").text
+        again = post_form(c, "/me/follow", {"kind": "category", "value": "cs.LG"})
+        assert "This ended" not in " ".join(c.get(again.headers["location"]).text.split())
+
+
 def test_the_api_lists_a_namesake_follow_and_removes_it_by_its_value(
     settings: Settings, engine: Engine
 ) -> None:

@@ -194,6 +194,7 @@ def test_all_time_on_the_page_the_api_and_the_private_feed(
         _sign_in(c)
         page = c.get("/for-you?window=all").text
         assert 'aria-current="page">All time' in page
+        assert "Papers of every day stored</p>" in page  # it read "Papers every paper stored"
         assert top and all(f'data-id="{pid}"' in page for pid in top)  # the same ranking
         feed_page = c.post("/for-you/feed-url", data={"csrf_token": csrf_token(c, "/for-you")}).text
         token = feed_page.split("/feeds/for-you/")[1].split(".atom")[0]

@@ -323,6 +323,9 @@ def test_an_export_imported_elsewhere_brings_back_notes_collections_and_reading_
             sign_up(c, f"arriver{fmt}")
             page = _import(c, data, f"library.{fmt}", tags_as_collections="true")
             again = _import(c, data, f"library.{fmt}", tags_as_collections="true")
+            plainly = _import(c, data, f"library.{fmt}")  # without filing by tags
+        # Its tags are filed already: no "import again … to file them" (it said so).
+        assert plainly.status_code == 200 and "to file them" not in plainly.text, fmt
         assert page.status_code == 200, page.text
         assert "1 note added to yours; 1 paper marked read." in page.text
         assert "Filed into 2 collections by their tags" in page.text

@@ -279,8 +279,10 @@ class _Extras:
         for ref, paper_id in hits:
             for tag in ref.other_tags:
                 tagged.setdefault(tag, (ref.where, []))[1].append(paper_id)
-        if not tags_as_collections:
-            self.tags.update(tagged)
+        if not tags_as_collections:  # said, where filing them would change something
+            self.tags.update(
+                t for t, (_w, ids) in tagged.items() if not _filed(conn, user_id, t, ids)
+            )
             return
         for tag, (where, paper_ids) in tagged.items():
             try:
@@ -290,6 +292,16 @@ class _Extras:
                 continue
             lib.add_many_to_collection(conn, target.id, paper_ids)
             self.collections.add(tag)
+
+
+def _filed(conn: Connection, user_id: int, tag: str, paper_ids: list[str]) -> bool:
+    """Whether the papers are in the reader's collection named as the tag (an import before
+    filed them)."""
+    try:
+        found = lib.find_collection(conn, user_id, tag)
+    except lib.LibraryError:
+        return False
+    return found is not None and set(paper_ids) <= set(lib.collection_paper_ids(conn, found.id))
 
 
 _HOW = ("arxiv id", "doi", "title")  # how an entry may match a paper, the surest first

@@ -33,6 +33,7 @@ from paperfeed.store.library.following import (
     interests,
     namesake_value,
     remove_interest,
+    would_end,
 )
 from paperfeed.store.library.items import (
     BULK_ACTIONS,
@@ -139,6 +140,7 @@ __all__ = [
     "Rating",
     "VISIBILITIES",
     "add_interest",
+    "would_end",
     "add_many_to_collection",
     "add_note",
     "add_ratings",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Connection, Table, delete, select
+from sqlalchemy import ColumnElement, Connection, Table, delete, func, select
 
 from paperfeed.store.library.signals import bump_signals
 from paperfeed.store.library.tables import (
@@ -47,6 +47,15 @@ def add_interest(
     conn.execute(delete(other).where(mine, _same_thing(other, kind, value)))
     bump_signals(conn, user_id)
     return True
+
+
+def would_end(conn: Connection, user_id: int, what: str, kind: str, value: str) -> int:
+    """How many of the user's mutes (to follow) or follows (to mute) following or muting this
+    would end: muting an author ends the follows of every namesake of the name."""
+    other, _ = _interest_table("mute" if what == "follow" else "follow")
+    mine = (other.c.user_id == user_id) & (other.c.kind == kind)
+    query = select(func.count()).where(mine, _same_thing(other, kind, xml_safe(value)))
+    return int(conn.execute(query).scalar_one())
 
 
 def _same_thing(table: Table, kind: str, value: str) -> ColumnElement[bool]:

@@ -245,7 +245,7 @@ def window_span(conn: Connection, window: str) -> str:
     the newest listing day stored, which need not be the calendar's."""
     newest = latest_day(conn)
     if newest is None or window == "all":
-        return "every paper stored" if newest else ""
+        return "of every day stored" if newest else ""
     start, end = me_api.feed_window(conn, None, newest, WINDOWS[window] or WINDOWS["month"])
     last = f"{end.day} {end:%B %Y}"
     if start == end:

@@ -143,10 +143,12 @@ def follow_or_mute(
         key, label = me_api.interest_key(kind, value)
         if not undo:
             me_api.check_new_interest(kind, label)
+        ended = 0
         with site.engine.begin() as conn, _bad_request():
             if undo:
                 lib.remove_interest(conn, user.id, what, kind, key)
             else:
+                ended = lib.would_end(conn, user.id, what, kind, key)
                 lib.add_interest(conn, user.id, what, kind, key, label)
     except HTTPException as exc:
         if not box or exc.status_code != 400 or _wants_json(request):
@@ -161,9 +163,20 @@ def follow_or_mute(
     if _wants_json(request):
         return answer
     verb = {"follow": "Followed", "mute": "Muted"}[what]
-    return say_next(
-        answer, f"{'Un' + verb.lower() if undo else verb} {_KINDS.get(kind, kind)} “{label}”."
-    )
+    done = f"{'Un' + verb.lower() if undo else verb} {_KINDS.get(kind, kind)} “{label}”."
+    return say_next(answer, done + _ended(what, kind, ended))
+
+
+def _ended(what: str, kind: str, ended: int) -> str:
+    """What a follow or mute ended, said: a mute of an author's name ends the follow of every
+    namesake of it, which the reader may have chosen one of."""
+    if not ended:
+        return ""
+    if what == "follow":
+        return " It is no longer muted."
+    follows = "your follow of it" if ended == 1 else f"your {ended} follows of it"
+    namesakes = " (a mute hides every author of the name)" if kind == "author" else ""
+    return f" This ended {follows}{namesakes}."
 
 
 _KINDS = {"author": "author", "category": "category", "search": "search", "keyword": "keyword"}
