@@ -62,6 +62,16 @@ def test_save_and_rate_without_reload_then_for_you(
     shown = {items.nth(i).locator("article").get_attribute("data-id") for i in range(items.count())}
     assert first_id not in shown and second_id not in shown
     page.screenshot(path=str(screenshots / "for-you.png"))
+    # 👎 on a suggestion folds its card, saying so; 👎 again takes it back (it stayed whole).
+    third = items.nth(2).locator("article")
+    third.get_by_role("button", name="Less like this").click()
+    expect(third.get_by_role("status")).to_contain_text("For you will not suggest it again")
+    expect(third.locator(".abstract")).to_be_hidden()
+    third.get_by_role("button", name="Less like this").click()
+    expect(third.locator(".rated-note")).to_have_count(0)
+    expect(third.locator(".abstract")).to_be_visible()
+    with live_site.engine.connect() as conn:
+        assert user_ratings(conn, 1) == {second_id: 1}
     page.get_by_role("link", name="What the model learned").click()
     expect(page.locator("ul.terms li").first).to_be_visible()
     # A learned term muted from the page, which comes back offering to unmute it.

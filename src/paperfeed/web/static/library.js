@@ -30,6 +30,7 @@ document.addEventListener("submit", function (event) {
         input.value = on ? "0" : String(value);
         setState(f.querySelector("button"), on);
       });
+      lessLikeThis(form.closest("article.card"), data.rating === -1);
     }
   }).then(function () {
     reached(form);  // site.js
@@ -39,6 +40,23 @@ document.addEventListener("submit", function (event) {
     button.removeAttribute("aria-busy");
   });
 });
+
+// A card marked "less like this" folds away (its abstract and details), saying so; 👎 again
+// takes it back.
+function lessLikeThis(card, down) {
+  if (!card) return;
+  card.classList.toggle("rated-down", down);
+  var note = card.querySelector(".rated-note");
+  if (down && !note) {
+    note = document.createElement("p");
+    note.className = "rated-note";
+    note.setAttribute("role", "status");
+    note.textContent = "Less like this: For you will not suggest it again (👎 again takes it back).";
+    card.querySelector(".personal").after(note);
+  } else if (!down && note) {
+    note.remove();
+  }
+}
 
 function answer(response) {
   if (!response.ok) throw new Error("HTTP " + response.status);
