@@ -20,6 +20,7 @@ from paperfeed.web.deps import (
     ApiCsrf,
     FormCsrf,
     SignedInDep,
+    SignInRequired,
     Site,
     SiteDep,
     UserDep,
@@ -95,8 +96,8 @@ def api_delete(request: Request, site: SiteDep, user: SignedInDep, body: DeleteI
 @router.get("/account/delete")
 def delete_page(request: Request, site: SiteDep, user: UserDep) -> Response:
     """What deleting the account removes and what stays, and the form that does it."""
-    if user is None:
-        return RedirectResponse("/signin?next=/account/delete", status_code=303)
+    if user is None:  # sent to sign in; a suspended account's session is told why (403)
+        raise SignInRequired()
     return _form(site, request, user)
 
 

@@ -62,9 +62,13 @@ class SiteMiddleware:
         existing = cookies.get(csrf.CSRF_COOKIE)
         value = existing or csrf.new_cookie_value()
         scope.setdefault("state", {})["csrf_cookie"] = value
-        # A feed is read by feed readers and shared caches, the API by scripts: no cookie.
+        # A feed is read by feed readers and shared caches, the API by scripts (and a script's
+        # export, sent with a bearer token; a browser behind a proxy's Basic sign-in is no
+        # script): no cookie.
         path = scope["path"]
-        new = existing is None and not _FEED_PATH.match(path) and not _API_PATH.match(path)
+        bearer = _header(scope, b"authorization").lower().startswith("bearer ")
+        scripted = bearer or _API_PATH.match(path)
+        new = existing is None and not _FEED_PATH.match(path) and not scripted
         https = self.secure or scope.get("scheme") == "https"
         extra = _extra_headers(scope, value, new, self.secure)
         hit = _cached(scope, cookies) if self.cached else None

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from paperfeed.store.accounts import User
 from paperfeed.store.api_tokens import user_tokens
 from paperfeed.store.email_links import account_email, pending_email
 from paperfeed.web import upvoters
-from paperfeed.web.deps import Site, SiteDep, UserDep, html
+from paperfeed.web.deps import SignInRequired, Site, SiteDep, UserDep, html
 
 router = APIRouter(include_in_schema=False)
 
@@ -21,8 +21,8 @@ TOKEN_LASTS = (("never", "Never"), ("30", "In 30 days"), ("90", "In 90 days"), (
 @router.get("/account")
 def account_page(request: Request, site: SiteDep, user: UserDep) -> Response:
     """The signed-in user's own page (the name in the header links here)."""
-    if user is None:
-        return RedirectResponse("/signin?next=/account", status_code=303)
+    if user is None:  # sent to sign in; a suspended account's session is told why (403)
+        raise SignInRequired()
     return account_home(site, request, user)
 
 

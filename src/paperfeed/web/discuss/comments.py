@@ -146,6 +146,8 @@ def delete_form(
     """Delete a comment (after a question); replies to it stay readable."""
     if not confirmed:
         comment = _visible(site, comment_id)
+        with site.engine.connect() as conn:  # a 403 before a question that can only fail
+            discussion.own_comment(conn, comment_id, user, moderating=True)
         mine = comment.user_id == user.id
         question = (
             "Delete your comment? Replies to it stay."

@@ -18,14 +18,13 @@ from paperfeed.store.accounts import User
 from paperfeed.store.listings import latest_day, top_categories
 from paperfeed.web import me_api, shared_lists, views
 from paperfeed.web.confirm import Confirmed, ask
-from paperfeed.web.deps import FormCsrf, SignedInDep, SiteDep, UserDep, html
+from paperfeed.web.deps import FormCsrf, SignedInDep, SignInRequired, SiteDep, UserDep, html
 from paperfeed.web.library.common import (
     ALL_TIME_FALLBACK,
     WINDOWS,
     Muted,
     _here,
     _recommender,
-    _signin,
     mark_muted,
     personal_context,
 )
@@ -54,8 +53,8 @@ def for_you(
     `pick=1`: the starting categories were sent with none ticked (the page says so).
     `acted`: the paper whose card's button (a plain form) came back here.
     `new=1`: only the ranked papers new since your previous visit, in rank order."""
-    if user is None:
-        return _signin("/for-you")
+    if user is None:  # sent to sign in; a suspended account's session is told why (403)
+        raise SignInRequired()
     collection_id = _collection_id(collection)
     if window not in WINDOWS:
         raise HTTPException(400, f"window is one of {', '.join(WINDOWS)}")
