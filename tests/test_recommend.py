@@ -64,6 +64,25 @@ def test_negatives_follows_and_mutes() -> None:
     assert "graph-0" not in ids
 
 
+def test_a_why_line_names_every_followed_category_and_author_it_matched() -> None:
+    """A paper in two followed categories said only the first ("in cs.CL, which you follow")."""
+    doc = rec.Doc(
+        "both-1",
+        "Speech and graphs",
+        "speech recognition acoustic model graph message passing",
+        ("Ann Lee", "Bo Chen", "Cy Dee"),
+        ("cs.GR", "cs.SP", "cs.LG"),
+        date(2026, 6, 1),
+    )
+    space = rec.build_space([doc], np.eye(3, dtype=np.float32)[:1])
+    follows = rec.Follows(categories=frozenset({"cs.SP", "cs.GR"}))
+    [ranked] = rec.rank(rec.train([], space, follows, rec.Tuning()), space, 1)
+    assert ranked.why == "in cs.GR and cs.SP, which you follow"
+    follows = rec.Follows(authors=frozenset({"ann lee", "bo chen", "cy dee"}))
+    [ranked] = rec.rank(rec.train([], space, follows, rec.Tuning()), space, 1)
+    assert ranked.why == "by Ann Lee, Bo Chen and Cy Dee, whom you follow"
+
+
 def test_mmr_mixes_topics_into_the_head() -> None:
     docs, vecs = _docs()
     space = rec.build_space(docs[1:], vecs[1:])

@@ -22,7 +22,7 @@ def explain(model: UserModel, space: Space, scored: Scored, row: int) -> str:
     doc, f = space.docs[row], model.follows
     authors = followed_authors(doc, f)
     if authors:
-        return f"by {authors[0]}, whom you follow"
+        return f"by {_and(authors)}, whom you follow"
     query = matched_search(doc, f)
     if query:
         return f"matches your search “{query}”"
@@ -32,12 +32,21 @@ def explain(model: UserModel, space: Space, scored: Scored, row: int) -> str:
         return f"close to “{_clip(sig.doc.title)}” {SOURCE_PHRASES.get(sig.source, '')}".strip()
     cats = sorted(f.categories.intersection(doc.categories))
     if cats:
-        return f"in {cats[0]}, which you follow"
+        return f"in {_and(cats)}, which you follow"
     terms = matching_terms(model, space, row, 3)
     if terms:
         about = "this collection is" if _of_a_collection(model) else "your papers are"
         return "mentions " + ", ".join(f"“{t}”" for t in terms) + f", which {about} about"
     return "new in this period"
+
+
+def _and(names: list[str], most: int = 3) -> str:
+    """Names as a sentence says them: "A", "A and B", "A, B and C", "A, B, C and 2 more"."""
+    shown = names[:most]
+    rest = len(names) - len(shown)
+    if rest:
+        return f"{', '.join(shown)} and {rest} more"
+    return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
 
 
 def _of_a_collection(model: UserModel) -> bool:
