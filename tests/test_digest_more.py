@@ -80,6 +80,7 @@ def test_a_huge_day_says_how_many_more_and_links_to_them_all(
     _subscribe(engine, "cv@example.org", 5, InterestRow("category", "cs.CV"))
     _subscribe(engine, "small@example.org", 5, InterestRow("category", small))
     _subscribe(engine, "words@example.org", 3, InterestRow("keyword", "model"))
+    _subscribe(engine, "search@example.org", 3, InterestRow("semantic", "model"))
     run_due(engine, s, make_mailer(s), due_all=True, now=datetime(2026, 7, 1, 9, tzinfo=UTC))
     [mail] = sink.to("cv@example.org")
     text = _text(mail)
@@ -103,6 +104,16 @@ def test_a_huge_day_says_how_many_more_and_links_to_them_all(
     words = _MORE.search(_text(sink.to("words@example.org")[0]))
     assert words is not None and words[2] == f"{BASE}/papers/date/{DAY.isoformat()}"
     assert int(words[1].replace(",", "")) + 3 <= len(on_day(engine, DAY))
+    # One saved search: the site's search over the digest's days (it led to the whole day).
+    text = _text(sink.to("search@example.org")[0])
+    searched = _MORE.search(text)
+    day = DAY.isoformat()
+    assert searched is not None and searched[2] == f"{BASE}/search?q=model&since={day}&until={day}"
+    with client(s, engine) as c:
+        found = c.get(searched[2].removeprefix("https://example.org"))
+    assert found.status_code == 200
+    hits = set(re.findall(r'<article class="card[^"]*"[^>]*data-id="([^"]+)"', found.text))
+    assert set(digest_paper_ids(text)) <= hits
 
 
 SETTINGS = Settings(secret_key="r" * 32, base_url="https://p.example/sub/", _env_file=None)

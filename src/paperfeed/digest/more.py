@@ -1,7 +1,8 @@
-"""Where a digest's "and N more" line leads: the site's day page of the digest's days, filtered
-by the subscriber's categories when categories are all they follow (the papers of other
-interests, a keyword's or an author's, are then on the unfiltered page); the trending page for
-a subscriber of trending papers alone."""
+"""Where a digest's "and N more" line leads: the site's search over the digest's days for a
+subscriber of one saved search; the site's day page of the digest's days, filtered by the
+subscriber's categories when categories are all they follow (the papers of other interests, a
+keyword's or an author's, are then on the unfiltered page); the trending page for a
+subscriber of trending papers alone."""
 
 from __future__ import annotations
 
@@ -35,6 +36,15 @@ def listing_path(span: tuple[date, date], categories: Sequence[str] = ()) -> str
     )
 
 
+_SEARCHED = ("semantic",)  # a saved search: digests match it as the site's search does
+
+
+def search_path(query: str, span: tuple[date, date]) -> str:
+    """The site's search for `query` over the days of `span`."""
+    wanted = {"q": query, "since": span[0].isoformat(), "until": span[1].isoformat()}
+    return f"/search?{urlencode(wanted)}"
+
+
 def with_more_links(
     digests: Sequence[Digest], span: tuple[date, date], interests: dict[int, list[InterestRow]]
 ) -> list[Digest]:
@@ -44,6 +54,9 @@ def with_more_links(
         rows = interests.get(digest.subscriber.id, [])
         if digest.more > 0 and not rows and digest.subscriber.prefs.include_trending:
             digest = replace(digest, more_path="/trending", more_of="trending")
+        elif digest.more > 0 and len(rows) == 1 and rows[0].kind in _SEARCHED:
+            # One saved search: the site's search over the digest's days lists its matches.
+            digest = replace(digest, more_path=search_path(rows[0].value, span))
         elif digest.more > 0:
             only = [r.value for r in rows] if all(r.kind == "category" for r in rows) else []
             digest = replace(digest, more_path=listing_path(span, only))
