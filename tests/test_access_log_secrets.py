@@ -28,6 +28,8 @@ def test_signed_tokens_and_private_paths_stay_redacted() -> None:
     assert log_target(_scope("/confirm", "token=abc.def")) == "/confirm?token=[redacted]"
     assert log_target(_scope("/feeds/for-you/s3cr3t.atom")) == "/feeds/for-you/[redacted].atom"
     assert log_target(_scope("/c/K3y\n/copy")) == "/c/[redacted]/copy"
+    followed = log_target(_scope("/api/me/followed-collections/K3y"))  # the key lets one in
+    assert followed == "/api/me/followed-collections/[redacted]"
 
 
 class _Kept(logging.Handler):

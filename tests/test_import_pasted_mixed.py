@@ -94,6 +94,37 @@ def test_a_title_opening_with_a_heading_word_is_a_title(title: str) -> None:
     assert [r.title for r in references.read(f"{title}\n".encode()).references] == [title]
 
 
+def test_a_reading_groups_week_headings_are_sections() -> None:
+    """ "Week 1: Reasoning models" was read as a paper's title (not in the store), and the
+    link under "Week 3: Agents" was taken as that "title"'s: no sections were made."""
+    text = (
+        f"Week 1: Reasoning models\n1. {GRAPHS.title}. Liheng Ma\n\n"
+        f"Week 3: Agents\n- https://arxiv.org/abs/{CHAOS.id}\n"
+    )
+    parsed = references.read(text.encode())
+    got = [(r.title, r.arxiv_id, r.section) for r in parsed.references]
+    assert got == [
+        (GRAPHS.title, None, "Week 1: Reasoning models"),
+        ("", CHAOS.id, "Week 3: Agents"),
+    ]
+    assert [r.title for r in references.read(b"Weekly notes on graph learning\n").references] == [
+        "Weekly notes on graph learning"
+    ]  # a title that opens with such a word, unnumbered, is a title
+
+
+@pytest.mark.parametrize("after", [f"4. arXiv:{CHAOS.id}", f"- https://arxiv.org/abs/{CHAOS.id}"])
+def test_a_numbered_or_bulleted_id_after_a_titled_item_is_a_paper_of_its_own(after: str) -> None:
+    """ "4. arXiv:ID" under "3. Title. Authors" was taken as item 3's link: item 3's paper was
+    dropped, unsaid (and a link indented under its item still is its link)."""
+    marker = "3. " if after[0].isdigit() else "- "
+    text = f"Session 2: Gaussians\n{marker}{GRAPHS.title}. Liheng Ma, Mark Coates\n{after}\n\nx\n"
+    got = [(r.title, r.arxiv_id) for r in references.read(text.encode()).references]
+    assert got[:2] == [(GRAPHS.title, None), ("", CHAOS.id)]
+    under = f"- {GRAPHS.title}. Liheng Ma\n  - https://arxiv.org/abs/{GRAPHS.id}\n\nx\n"
+    got = [(r.title, r.arxiv_id) for r in references.read(under.encode()).references]
+    assert got[0] == (GRAPHS.title, GRAPHS.id)
+
+
 def test_the_api_imports_pasted_text_as_a_form_field(settings: Settings) -> None:
     with importing(settings, STORED, "organiser") as (c, auth):
         got = c.post(

@@ -132,7 +132,12 @@ def test_follows_and_notes_through_the_api_and_in_the_account_export(
         assert put.json() == {"following": True, "followers": 1}
         listed = member.get("/api/me/followed-collections", headers=auth).json()
         assert listed == [
-            {"id": group.id, "name": "Reading group", "description": "", "url": f"/c/{key}"}
+            {
+                "id": group.id,
+                "name": "Reading group",
+                "description": "",
+                "url": f"{site.public_url.rstrip('/')}/c/{key}",  # absolute, as the others
+            }
         ]
         assert member.put("/api/me/followed-collections/nope", headers=auth).status_code == 404
         path = f"/api/me/collections/{group.id}/papers/{pid}/note"

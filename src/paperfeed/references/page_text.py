@@ -49,7 +49,9 @@ _HEADING = re.compile(
     r"^(?:(?:oral|poster|spotlight|lightning|contributed|invited|keynote|panel|paper|morning"
     r"|afternoon)\s*(?:sessions?|talks?|presentations?|papers?|discussion)?|sessions?|keynotes?"
     r"|(?:coffee|lunch)(?:\s*break)?|break|(?:opening|closing|welcome)(?:\s*remarks)?"
-    r"|(?:best paper\s*)?awards?(?:\s*ceremony)?|accepted papers|day|track)"
+    r"|(?:best paper\s*)?awards?(?:\s*ceremony)?|accepted papers|day|track"
+    # a reading group's or a course's: "Week 3: Agents", "Meeting 2", "Lecture IV" (numbered)
+    r"|(?:week|meeting|lecture|class|module|unit|part)(?=\s+(?:\d|[IVX]{1,4}\b)))"
     r"(?:\s+(?:[A-Z]?\d{1,2}[A-Z]?|[A-Z]|[IVX]{1,4}))?\s*(?:[-–—:]\s*)?"
     r"(?:\(?\s*\d{1,2}[:.h]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:[-–—]|to)\s*\d{1,2}[:.h]\d{2}"
     r"\s*(?:[ap]\.?m\.?)?\s*\)?)?$",
@@ -119,6 +121,7 @@ def _entries(text: str, joined: bool) -> tuple[list[Reference], list[str]]:
     errors: list[str] = []
     columns: tuple[int, int] | None = None
     section = ""
+    last_item: int | None = None  # the indent of the last entry begun by a list marker
     for n, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or len(line) > _MAX_LINE:
@@ -140,8 +143,16 @@ def _entries(text: str, joined: bool) -> tuple[list[Reference], list[str]]:
             section = section if _NO_SECTION.match(heading) else heading
             continue
         got = _read_line(line, refs)
-        new = not joined and not got.title and not got.authors
+        indent, item = len(raw) - len(raw.lstrip()), _NUMBER.match(line)
+        # An item of the list (its own number, or a bullet no deeper than the item above) is
+        # an entry of its own: "4. arXiv:2606.30869" after "3. Title. Authors" is paper 4.
+        listed = item is not None and (
+            item[0].strip()[0].isdigit() or (last_item is not None and indent <= last_item)
+        )
+        new = listed or (not joined and not got.title and not got.authors)
         _add(refs, n, got, new=new, section=section)
+        if item is not None and (new or got.title):
+            last_item = indent
     return refs, errors
 
 

@@ -28,7 +28,7 @@ _SECRET_PARAMS = frozenset({"token", "invite"})
 SEARCH_PARAMS = frozenset({"q", "author"})
 # A link back (/signin?next=/search?q=…) carries a page's own query: redacted alike.
 _NESTED_PARAMS = frozenset({"next"})
-_SECRET_PATH_RE = re.compile(r"^(/feeds/for-you/|/c/)[^/.]+")
+_SECRET_PATH_RE = re.compile(r"^(/feeds/for-you/|/c/|/api/me/followed-collections/)[^/.]+")
 # A path is the client's text: quotes, backslashes and control characters (a newline would
 # start a forged line, an escape sequence would colour a terminal) are written escaped.
 _UNSAFE_RE = re.compile(r'[\x00-\x1f\x7f-\x9f"\\]')

@@ -365,8 +365,9 @@ def api_followed(
         found = lists.followed_collections(conn, user.id)
     shown, headers = paging.in_pages(request, site.settings.public_url, found, p, limit)
     response.headers.update(headers)
+    base = site.settings.public_url.rstrip("/")  # absolute, as the other lists' urls are
     return [
-        {"id": c.id, "name": c.name, "description": c.description, "url": f"/c/{c.share_key}"}
+        {"id": c.id, "name": c.name, "description": c.description, "url": f"{base}/c/{c.share_key}"}
         for c in shown
     ]
 
