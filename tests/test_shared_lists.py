@@ -62,7 +62,7 @@ def test_a_member_follows_a_shared_collection_and_its_new_papers_reach_for_you(
         post_form(member, f"/c/{key}/follow", {"follow": "1"})
         with engine.connect() as conn:
             (group,) = user_collections(conn, 1)
-        post_form(lead, f"/collections/{group.id}/new-link", {})  # old link holders lose it
+        post_form(lead, f"/collections/{group.id}/new-link", {"confirmed": "1"})  # they lose it
         assert _news(member) == []
         with engine.connect() as conn:
             (group,) = user_collections(conn, 1)

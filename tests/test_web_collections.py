@@ -152,6 +152,72 @@ def test_a_shared_collection_gets_a_new_link_and_the_old_one_stops(
         assert post_form(c, f"/collections/{col.id}/new-link", {}).status_code == 404
 
 
+def test_a_followed_collections_new_link_and_delete_say_who_loses_it(
+    site: Settings, engine: Engine
+) -> None:
+    """ "New link" dropped every follower without a word, and the delete question named none
+    of the editors and followers who lose the collection."""
+    first = sorted(on_day(engine, DAYS[0]))[0]
+    with client(site, engine) as member, client(site, engine) as c:
+        auth = bearer(member, "member")
+        sign_up(c, "editor")
+        sign_up(c, "lead")
+        post_form(c, f"/papers/{first}/save", {"collection": "Group", "next": "/library"})
+        with engine.connect() as conn:
+            (col,) = user_collections(conn, 3)
+        post_form(c, f"/collections/{col.id}/edit", {"name": "Group", "visibility": "unlisted"})
+        assert post_form(c, f"/collections/{col.id}/editors", {"username": "editor"}).is_redirect
+        followed = member.put(f"/api/me/followed-collections/{col.share_key}", headers=auth)
+        assert followed.json()["following"] is True
+        asked = post_form(c, f"/collections/{col.id}/new-link", {})
+        assert asked.status_code == 200 and "1 reader follows it by that link" in asked.text
+        with engine.connect() as conn:
+            assert user_collections(conn, 3)[0].share_key == col.share_key  # asked: no change
+        delete = post_form(c, f"/collections/{col.id}/delete", {})
+        said = unescape(" ".join(delete.text.split()))
+        assert "its editors (editor) can no longer edit it" in said
+        assert "1 reader following it lose it" in said
+        page = unescape(c.get(f"/library?collection={col.id}").text)
+        assert "its editors (editor) can no longer edit it" in page  # the JS question too
+        made = post_form(c, f"/collections/{col.id}/new-link", {"confirmed": "1"})
+        assert made.status_code == 303
+        told = unescape(c.get(made.headers["location"]).text)
+        assert "New link made" in told and "no longer follow it" in told
+        assert member.get("/api/me/followed-collections", headers=auth).json() == []
+
+
+def test_a_stale_collection_form_keeps_what_changed_elsewhere(
+    site: Settings, engine: Engine
+) -> None:
+    """The library page open, its description changed from another device: saving the form
+    with only the visibility changed put the old description back, unsaid."""
+    first = sorted(on_day(engine, DAYS[0]))[0]
+    with client(site, engine) as c:
+        sign_up(c, "lead")
+        post_form(c, f"/papers/{first}/save", {"collection": "Group", "next": "/library"})
+        with engine.connect() as conn:
+            (col,) = user_collections(conn, 1)
+        page = c.get(f"/library?collection={col.id}").text
+        was = re.findall(r'name="was" value="([^"]*)"', page)
+        assert was == ["Group", "", "private"]
+        token = csrf_token(c, f"/library?collection={col.id}")
+        c.post(  # meanwhile, from another device
+            f"/collections/{col.id}/edit",
+            data={"name": "Group", "description": "Thursdays 4pm", "csrf_token": token},
+        )
+        form = {"name": "Group", "description": "", "visibility": "public"}
+        saved = c.post(
+            f"/collections/{col.id}/edit",
+            data={**form, "was": was, "csrf_token": token},
+            follow_redirects=False,
+        )
+        assert saved.status_code == 303
+        with engine.connect() as conn:
+            (now,) = user_collections(conn, 1)
+        assert (now.description, now.visibility) == ("Thursdays 4pm", "public")
+        assert "Collection saved." in c.get(saved.headers["location"]).text
+
+
 def _listed(page: str) -> list[str]:
     return re.findall(r'<article class="library-item" data-id="([^"]+)"', page)
 

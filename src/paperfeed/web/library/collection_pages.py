@@ -10,13 +10,21 @@ from fastapi.responses import RedirectResponse, Response
 
 from paperfeed.store import collection_sections as headings_store
 from paperfeed.store import library as lib
+from paperfeed.store import shared_lists as lists_store
 from paperfeed.web import collection_sections, me_api, shared_lists, views
 from paperfeed.web.auth import safe_next
 from paperfeed.web.confirm import Confirmed, ask
-from paperfeed.web.deps import FormCsrf, RowId, SignedInDep, SiteDep, UserDep, html
+from paperfeed.web.deps import FormCsrf, RowId, SignedInDep, SiteDep, UserDep, html, say_next
 from paperfeed.web.feeds import resolve_id
 from paperfeed.web.library.common import NextField, _bad_request, _here, _unlisted, personal_context
-from paperfeed.web.library.shelf import Said, Shelf, _library, _sentence, _with_done
+from paperfeed.web.library.shelf import (
+    Said,
+    Shelf,
+    _library,
+    _sentence,
+    _with_done,
+    who_loses_it,
+)
 from paperfeed.web.render import query_string
 
 router = APIRouter(include_in_schema=False)
@@ -49,12 +57,20 @@ def edit_collection(
     name: Annotated[str, Form(max_length=200)],
     description: Annotated[str, Form(max_length=5000)] = "",
     visibility: Annotated[str, Form(max_length=16)] = "private",
+    was: Annotated[list[str] | None, Form(max_length=5000)] = None,
 ) -> Response:
     """Rename a collection, or change its description or visibility (its link stays). A
     refused change (a name another collection of yours has) shows the collection again,
-    saying why, with what was typed kept."""
+    saying why, with what was typed kept. `was`: the name, description and visibility the
+    form showed; a field left as shown keeps what it is now (changed meanwhile elsewhere)."""
     try:
         with site.engine.begin() as conn, _bad_request():
+            now = me_api.own_collection(conn, user.id, collection_id)
+            shown = (was or [])[:3] if was and len(was) == 3 else None
+            if shown is not None:  # only what this form changed
+                name = now.name if name == shown[0] else name
+                description = now.description if _same(description, shown[1]) else description
+                visibility = now.visibility if visibility == shown[2] else visibility
             if not lib.edit_collection(conn, user.id, collection_id, description, visibility, name):
                 raise HTTPException(404, "no such collection of yours")
     except HTTPException as exc:
@@ -63,16 +79,43 @@ def edit_collection(
         kept = {"edit": {"name": name, "description": description, "visibility": visibility}}
         said = Said(problem=_sentence(f"Not saved: {exc.detail}"), kept=kept)
         return _library(request, site, user, Shelf(collection_id), said, 400)
-    return RedirectResponse(f"/library?collection={collection_id}", status_code=303)
+    back = RedirectResponse(f"/library?collection={collection_id}", status_code=303)
+    return say_next(back, "Collection saved.")
+
+
+def _same(typed: str, shown: str) -> bool:
+    """Whether a textarea came back as shown (browsers send its line ends as CR LF)."""
+    return typed.replace("\r\n", "\n").strip() == shown.replace("\r\n", "\n").strip()
 
 
 @router.post("/collections/{collection_id}/new-link", dependencies=[FormCsrf])
-def new_link(site: SiteDep, user: SignedInDep, collection_id: RowId) -> Response:
-    """A new shared link for a collection: whoever had the old one loses it."""
+def new_link(
+    request: Request,
+    site: SiteDep,
+    user: SignedInDep,
+    collection_id: RowId,
+    confirmed: Confirmed = 0,
+) -> Response:
+    """A new shared link for a collection (after a question when readers follow it): whoever
+    had the old one loses it, its followers too."""
+    with site.engine.connect() as conn:
+        chosen = me_api.own_collection(conn, user.id, collection_id)
+        following = lists_store.follower_count(conn, chosen)
+    back = f"/library?collection={collection_id}"
+    if following and not confirmed:
+        readers = "1 reader follows" if following == 1 else f"{following:,} readers follow"
+        question = (
+            f"Make a new link for “{chosen.name}”? The old one stops working: {readers} it by "
+            "that link and will stop getting its papers (they follow it again by the new one)."
+        )
+        return ask(request, site, user, question, back, yes="Make a new link")
     with site.engine.begin() as conn:
         if not lib.new_share_key(conn, user.id, collection_id):
             raise HTTPException(404, "no such collection of yours")
-    return RedirectResponse(f"/library?collection={collection_id}", status_code=303)
+    said = "New link made: the old one no longer opens the collection."
+    if following:
+        said += " Its followers by the old link no longer follow it."
+    return say_next(RedirectResponse(back, status_code=303), said)
 
 
 @router.post("/collections/{collection_id}/delete", dependencies=[FormCsrf])
@@ -87,7 +130,8 @@ def delete_collection(
     if not confirmed:
         with site.engine.connect() as conn:
             chosen = me_api.own_collection(conn, user.id, collection_id)
-        question = f"Delete the collection “{chosen.name}”? Its papers stay in your library."
+            who = who_loses_it(conn, chosen)
+        question = f"Delete the collection “{chosen.name}”? Its papers stay in your library.{who}"
         back = f"/library?collection={collection_id}"
         return ask(request, site, user, question, back, yes="Delete the collection")
     with site.engine.begin() as conn:

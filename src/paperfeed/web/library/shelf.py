@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 from paperfeed.store import collection_editors as editors
 from paperfeed.store import library as lib
 from paperfeed.store.accounts import User
-from paperfeed.store.shared_lists import ITEM_NOTE_MAX, item_notes
+from paperfeed.store.shared_lists import ITEM_NOTE_MAX, follower_count, item_notes
 from paperfeed.web import collection_sections, me_api, views
 from paperfeed.web.auth import safe_next
 from paperfeed.web.confirm import Confirmed, ask
@@ -153,10 +153,26 @@ def _group_context(
     context["editors"] = editors.editor_names(conn, chosen.id) if owned else []
     context["heirs"] = editors.heirs(conn, chosen.id) if owned else []  # suspended ones left out
     context["offer"] = editors.pending_offer(conn, chosen.id) if owned else None
+    context["loses"] = who_loses_it(conn, chosen) if owned else ""  # said before deleting it
     context["item_notes"] = item_notes(conn, chosen.id, ids)
     context |= note_context(conn, chosen.id, ids)  # the reader owns or edits it
     context["list_note_max"] = ITEM_NOTE_MAX
     return context
+
+
+def who_loses_it(conn: Connection, chosen: lib.Collection) -> str:
+    """Who else loses a collection deleted: its editors, its followers, an offer pending."""
+    lost = []
+    names = editors.editor_names(conn, chosen.id)
+    if names:
+        lost.append(f"its editors ({', '.join(names)}) can no longer edit it")
+    following = follower_count(conn, chosen)
+    if following:
+        lost.append(f"{following:,} reader{'' if following == 1 else 's'} following it lose it")
+    offer = editors.pending_offer(conn, chosen.id)
+    if offer is not None:
+        lost.append("its hand-over offer ends")
+    return f" Others lose it too: {'; '.join(lost)}." if lost else ""
 
 
 def _in_sections(
