@@ -205,3 +205,42 @@ def test_an_editor_exports_the_whole_collection_they_edit(site: Settings, engine
         exported = ana.get(f"/library/export.bib?collection={group.id}")
         assert exported.status_code == 200
         assert first in exported.text and second in exported.text  # the lead's paper too
+
+
+def test_a_note_typed_while_the_link_changed_or_the_paper_went_is_not_lost(
+    site: Settings, engine: Engine
+) -> None:
+    """An editor writing on the shared page while the owner made a new link got "no such
+    collection (it may be private)", and one writing on a paper taken out meanwhile a bare 404:
+    both lost their text."""
+    first, second = sorted(on_day(engine, DAYS[0]))[:2]
+    with client(site, engine) as lead, client(site, engine) as ana:
+        sign_up(lead, "lead")
+        group = _group(lead, engine, first)
+        post_form(lead, f"/papers/{second}/save", {"into": str(group.id), "next": "/"})
+        post_form(
+            lead,
+            f"/collections/{group.id}/edit",
+            {"name": "Reading group", "visibility": "unlisted"},
+        )
+        sign_up(ana, "ana")
+        post_form(lead, f"/collections/{group.id}/editors", {"username": "ana"})
+        shared = ana.get(f"/c/{group.share_key}").text
+        assert f'name="collection" value="{group.id}"' in shared  # the form names it
+        post_form(lead, f"/collections/{group.id}/new-link", {"confirmed": "1"})
+        note = {"paper_id": first, "note": "Led by Ana", "collection": str(group.id)}
+        saved = post_form(ana, f"/c/{group.share_key}/note", note)
+        assert saved.status_code == 303, saved.text
+        assert saved.headers["location"] == f"/library?collection={group.id}#item-{first}"
+        with engine.connect() as conn:
+            assert item_notes(conn, group.id, [first]) == {first: "Led by Ana"}
+        sign_up(ana, "stranger")  # no editor: the id opens nothing
+        assert _status(ana, f"/c/{group.share_key}/note", note | {"note": "x"}) == 404
+        with engine.connect() as conn:
+            assert item_notes(conn, group.id, [first]) == {first: "Led by Ana"}
+        post_form(lead, f"/collections/{group.id}/remove", {"paper_id": second})
+        gone = post_form(
+            lead, f"/collections/{group.id}/note", {"paper_id": second, "note": "Long thoughts"}
+        )
+        assert gone.status_code == 404 and "Your note was not saved" in gone.text
+        assert "Long thoughts</textarea>" in gone.text

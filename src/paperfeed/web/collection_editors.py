@@ -23,6 +23,7 @@ from paperfeed.web.shared_lists import (
     _move,
     _set_note,
     note_changed,
+    note_not_saved,
     page_of,
 )
 
@@ -107,6 +108,8 @@ def note_form(
     except NoteChanged as exc:
         sent = {"note": note, "paper_id": pid, "next": next, "back": back}
         return note_changed(request, site, user, exc, sent)
+    except HTTPException as exc:
+        return note_not_saved(request, site, user, exc, note, back)
     return say_next(RedirectResponse(back, 303), "Note saved." if note.strip() else "Note removed.")
 
 

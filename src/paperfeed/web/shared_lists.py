@@ -22,6 +22,7 @@ from paperfeed.web import paging, views
 from paperfeed.web.api import stamp
 from paperfeed.web.auth import safe_next
 from paperfeed.web.deps import (
+    ROW_ID_MOST,
     ApiCsrf,
     FormCsrf,
     RowId,
@@ -204,21 +205,43 @@ def note_form(
     note: NoteForm = "",
     version: NoteVersion = None,
     next: Annotated[str, Form(max_length=2000)] = "",
+    collection: Annotated[int | None, Form(ge=1, le=ROW_ID_MOST)] = None,
 ) -> Response:
     """The public note on one paper of a shared collection, by its owner or an editor; back to
     it on the page it was written on (or, when another save came between, a page with both
-    notes)."""
-    with site.engine.connect() as conn:
-        found = _shared(conn, share_key)
+    notes). `collection`: its id, by which its owner and editors still save the note when
+    the link changed (or it was made private) while they wrote."""
     pid = resolve_id(paper_id)
+    with site.engine.connect() as conn:
+        found = lib.shared_collection(conn, share_key)
+        mine = editors.editable_collection(conn, user.id, collection) if collection else None
     back = _at_note(share_key, next, pid)
+    if found is None and mine is not None:  # its link changed meanwhile: theirs still
+        found, back = mine, f"/library?collection={mine.id}#item-{pid}"
+    if found is None:
+        raise HTTPException(404, "no such collection (it may be private)")
     try:
         _set_note(site, user.id, found, pid, note, version)
     except lists.NoteChanged as exc:
         sent = {"note": note, "paper_id": pid, "next": next, "back": back}
         return note_changed(request, site, user, exc, sent)
+    except HTTPException as exc:
+        return note_not_saved(request, site, user, exc, note, back)
     said = "Note saved." if note.strip() else "Note removed."
     return say_next(RedirectResponse(back, status_code=303), said)
+
+
+def note_not_saved(
+    request: Request, site: Site, user: User, exc: HTTPException, note: str, back: str
+) -> Response:
+    """The page a note's save gets when it cannot be kept (the paper was taken out of the
+    collection meanwhile): why, and the writer's text to copy, not lost."""
+    if exc.status_code != 404 or not note.strip():
+        raise exc
+    body = site.render(
+        "note_not_saved.html", user=user, problem=str(exc.detail), mine=note, back=back
+    )
+    return html(site, request, body, 404)
 
 
 def _at_note(share_key: str, page: str, paper_id: str) -> str:
