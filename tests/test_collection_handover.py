@@ -104,7 +104,7 @@ def test_the_owner_hands_the_list_over_to_an_editor_and_can_then_leave(
             sent = {"username": name, "stay": "1", "confirmed": "1"}
             assert post_form(who, owner, sent).status_code == status
         assert post_form(lead, owner, {"username": "x" * 33}).status_code == 400
-        post_form(ana, "/collections", {"name": LIST})  # a list of that name of her own
+        post_form(ana, "/collections", {"name": LIST.upper()})  # that name, her own spelling
         asked = post_form(lead, owner, {"username": "ana", "stay": "1"})
         assert (
             asked.status_code == 200
@@ -121,6 +121,7 @@ def test_the_owner_hands_the_list_over_to_an_editor_and_can_then_leave(
         accept = f"/collections/{group.id}/owner/accept"
         clash = post_form(ana, accept, {})
         assert clash.status_code == 409 and "you have a collection named" in clash.text
+        assert "LAB &lt;B&gt;LIST&lt;/B&gt;" in clash.text  # hers, as she spells it, to find
         with engine.begin() as conn:
             (hers,) = user_collections(conn, ANA)
         post_form(ana, f"/collections/{hers.id}/delete", {"confirmed": "1"})

@@ -316,9 +316,10 @@ def accept(conn: Connection, user_id: int, collection_id: int) -> Collection:
     found = get_collection(conn, collection_id)
     if found is None or collection_id not in offered_to(conn, user_id):
         raise LookupError("this collection is not offered to you")
-    if find_collection(conn, user_id, found.name) is not None:
+    yours = find_collection(conn, user_id, found.name)
+    if yours is not None:  # named as the reader spells theirs ("READING GROUP"), to find it
         raise LibraryError(
-            f"you have a collection named {found.name!r} already: rename or delete yours, "
+            f"you have a collection named {yours.name!r} already: rename or delete yours, "
             "then accept again"
         )
     stay = bool(conn.scalar(select(collection_offers.c.stay).where(_offer_of(collection_id))))
