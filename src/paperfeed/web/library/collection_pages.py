@@ -66,7 +66,7 @@ def edit_collection(
     try:
         with site.engine.begin() as conn, _bad_request():
             now = me_api.own_collection(conn, user.id, collection_id)
-            shown = (was or [])[:3] if was and len(was) == 3 else None
+            shown = was if was and len(was) == 3 else None
             if shown is not None:  # only what this form changed
                 name = now.name if name == shown[0] else name
                 description = now.description if _same(description, shown[1]) else description

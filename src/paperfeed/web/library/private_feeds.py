@@ -19,6 +19,7 @@ from paperfeed.web.library.for_you_pages import (
     _collection_id,
     ranked_feed,
 )
+from paperfeed.web.me_api.collections import feed_url_of
 from paperfeed.web.render import query_string
 
 router = APIRouter(include_in_schema=False)
@@ -38,7 +39,7 @@ def feed_url_page(request: Request, site: SiteDep, user: SignedInDep) -> Respons
             return RedirectResponse("/library#private-feed", status_code=303)
         collections = lib.user_collections(conn, user.id)
     base = site.settings.public_url.rstrip("/")
-    url = f"{base}/feeds/for-you/{token}.atom"
+    url = feed_url_of(base, token)
     private = {"base": base, "token": token} if site.settings.private else None
     body = site.render(
         "feed_url.html", user=user, url=url, collections=collections, private=private

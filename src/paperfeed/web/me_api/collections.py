@@ -141,8 +141,9 @@ def delete(site: SiteDep, user: SignedInDep, collection_id: RowId) -> dict[str, 
 _FEED_URL = "/feed-url"
 
 
-def _feed_url(site: SiteDep, token: str) -> str:
-    return f"{site.settings.public_url.rstrip('/')}/feeds/for-you/{token}.atom"
+def feed_url_of(public_url: str, token: str) -> str:
+    """The private For you feed's address (Atom) for a feed token."""
+    return f"{public_url.rstrip('/')}/feeds/for-you/{token}.atom"
 
 
 @router.get(_FEED_URL, response_model=FeedUrlOut, summary="Whether your private feed URL works")
@@ -166,7 +167,7 @@ def new_feed_url(site: SiteDep, user: SignedInDep) -> dict[str, Any]:
     stops working. Keep it: it is shown this once."""
     with site.writing() as conn:
         token = lib.new_feed_token(conn, user.id)
-    return {"url": _feed_url(site, token), "exists": True}
+    return {"url": feed_url_of(site.settings.public_url, token), "exists": True}
 
 
 @router.delete(
